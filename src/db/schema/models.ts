@@ -1,0 +1,24 @@
+import { sqliteTable, text, integer, real, index } from 'drizzle-orm/sqlite-core';
+
+/** Known models and their prices (USD per 1M tokens; per image for image models). */
+export const models = sqliteTable(
+  'models',
+  {
+    /** The id clients use, e.g. `gpt-4o`. */
+    id: text('id').primaryKey(),
+    provider: text('provider').notNull(),
+    /** The id sent upstream (usually the same as `id`). */
+    upstreamId: text('upstream_id').notNull(),
+    kind: text('kind', { enum: ['chat', 'image'] }).notNull().default('chat'),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+    inputPrice: real('input_price').notNull().default(0),
+    cachedInputPrice: real('cached_input_price'),
+    outputPrice: real('output_price').notNull().default(0),
+    /** Unset: reasoning is billed at the output price. */
+    reasoningPrice: real('reasoning_price'),
+    imagePrice: real('image_price'),
+    contextWindow: integer('context_window'),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('models_provider_idx').on(t.provider)],
+);

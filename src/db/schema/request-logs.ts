@@ -1,0 +1,46 @@
+import { sqliteTable, text, integer, real, index } from 'drizzle-orm/sqlite-core';
+
+/** One row per request (and per classifier call), written by the log-writer worker. */
+export const requestLogs = sqliteTable(
+  'request_logs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** Unix epoch milliseconds. */
+    createdAt: integer('created_at').notNull(),
+    requestId: text('request_id').notNull(),
+    /** Set on a classifier row: the request it routed. */
+    parentRequestId: text('parent_request_id'),
+    clientId: integer('client_id'),
+    endpoint: text('endpoint').notNull(),
+    modelRequested: text('model_requested').notNull(),
+    model: text('model'),
+    provider: text('provider'),
+    /** Groups walked, e.g. `dispatcher>heavy-logic>deepseek-v4-pro`. */
+    route: text('route'),
+    /** JSON array of attempts (provider/model/status/error) when fallback happened. */
+    attempts: text('attempts'),
+    stream: integer('stream', { mode: 'boolean' }).notNull().default(false),
+    status: integer('status').notNull(),
+    errorType: text('error_type'),
+    error: text('error'),
+    promptTokens: integer('prompt_tokens').notNull().default(0),
+    cachedTokens: integer('cached_tokens').notNull().default(0),
+    completionTokens: integer('completion_tokens').notNull().default(0),
+    reasoningTokens: integer('reasoning_tokens').notNull().default(0),
+    images: integer('images').notNull().default(0),
+    estimated: integer('estimated', { mode: 'boolean' }).notNull().default(false),
+    costUsd: real('cost_usd').notNull().default(0),
+    latencyMs: real('latency_ms').notNull().default(0),
+    ttfbMs: real('ttfb_ms'),
+    overheadMs: real('overhead_ms').notNull().default(0),
+    /** Prompt/completion text, only when the operator turns that on. */
+    body: text('body'),
+  },
+  (t) => [
+    index('request_logs_created_idx').on(t.createdAt),
+    index('request_logs_client_created_idx').on(t.clientId, t.createdAt),
+    index('request_logs_provider_created_idx').on(t.provider, t.createdAt),
+    index('request_logs_model_created_idx').on(t.model, t.createdAt),
+    index('request_logs_status_created_idx').on(t.status, t.createdAt),
+  ],
+);

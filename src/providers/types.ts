@@ -1,0 +1,73 @@
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionCreateParams,
+} from 'openai/resources/chat/completions';
+import type { Usage } from '../usage/types';
+
+export const PROVIDER_IDS = ['openai', 'gemini', 'deepseek', 'moonshot', 'grok', 'ollama', 'mock'] as const;
+export type ProviderId = (typeof PROVIDER_IDS)[number];
+
+export function isProviderId(value: string): value is ProviderId {
+  return (PROVIDER_IDS as readonly string[]).includes(value);
+}
+
+/** A chat request as clients send it (OpenAI's shape); unknown extra fields are kept. */
+export type ChatRequest = ChatCompletionCreateParams & Record<string, unknown>;
+export type { ChatCompletion, ChatCompletionChunk };
+
+/** Runtime settings of one provider: merged from env and the providers table, held in memory. */
+export interface ProviderSettings {
+  id: ProviderId;
+  enabled: boolean;
+  /** Base URL as in INTERFACE.md: OpenAI-compatible ones end where /chat/completions is appended. */
+  baseUrl: string;
+  apiKey?: string;
+}
+
+/** One HTTP call to an upstream, fully built (the proxy adds the abort signal and timeouts). */
+export interface UpstreamCall {
+  url: string;
+  method: 'POST' | 'GET';
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface ChatCallContext {
+  /** Concrete upstream model id, without any `provider/` prefix. */
+  model: string;
+  stream: boolean;
+  /** The client asked for `stream_options.include_usage`; the gateway always asks upstream for it. */
+  clientWantsUsage: boolean;
+}
+
+/** Side services an adapter may need while building a call (kept out so adapters stay pure). */
+export interface AdapterDeps {
+  /** Downloads a remote image under the SSRF guard and returns it inline. */
+  fetchImage(url: string, signal?: AbortSignal): Promise<{ mimeType: string; base64: string }>;
+}
+
+/** What a stream transform learned while the bytes went by. */
+export interface StreamTally {
+  usage: Usage | null;
+  /** Text (content + reasoning + tool arguments) delivered to the client, for estimating a cut stream. */
+  deliveredText: string;
+  finishReason: string | null;
+  /** Bytes of the first chunk reached the client. */
+  firstByteAt: number | null;
+}
+
+export interface ProviderAdapter {
+  id: ProviderId;
+  defaultBaseUrl: string;
+  buildChatCall(
+    req: ChatRequest,
+    ctx: ChatCallContext,
+    settings: ProviderSettings,
+    deps: AdapterDeps,
+  ): Promise<UpstreamCall>;
+  /** Non-stream upstream JSON -> OpenAI chat.completion, with usage in OpenAI's convention. */
+  parseChatResponse(body: unknown, ctx: ChatCallContext): { completion: ChatCompletion; usage: Usage | null };
+  /** Upstream SSE bytes -> OpenAI chat.completion.chunk SSE bytes (ending in `data: [DONE]`). */
+  chatStream(ctx: ChatCallContext, tally: StreamTally): TransformStream<Uint8Array, Uint8Array>;
+}

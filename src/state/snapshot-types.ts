@@ -1,0 +1,52 @@
+import type { ProviderId, ProviderSettings } from '../providers/types';
+
+/** Prices in USD per 1M tokens (per image for `imagePrice`). */
+export interface ModelPrices {
+  input: number;
+  /** Unset: cached input is billed at the input price. */
+  cachedInput: number | null;
+  output: number;
+  /** Unset: reasoning is billed at the output price. */
+  reasoning: number | null;
+  image: number | null;
+}
+
+export interface ModelEntry {
+  /** Id clients use (`gpt-4o`). */
+  id: string;
+  provider: ProviderId;
+  /** Id sent upstream. */
+  upstreamId: string;
+  kind: 'chat' | 'image';
+  enabled: boolean;
+  prices: ModelPrices;
+}
+
+export interface GroupEntry {
+  name: string;
+  strategy: 'heuristic' | 'classifier';
+  /** Model ids or group names, weakest/fastest first. */
+  targets: string[];
+  logicLevel: number | null;
+  primaryUse: string;
+  settings: Record<string, unknown>;
+}
+
+export interface ClientEntry {
+  id: number;
+  name: string;
+  revoked: boolean;
+}
+
+/**
+ * Everything the request path reads, held in memory and swapped whole when an admin changes
+ * something (so no request ever waits on SQLite).
+ */
+export interface RuntimeSnapshot {
+  version: number;
+  providers: ReadonlyMap<ProviderId, ProviderSettings>;
+  models: ReadonlyMap<string, ModelEntry>;
+  groups: ReadonlyMap<string, GroupEntry>;
+  /** SHA-256 hex of the client key -> client. */
+  clientsByKeyHash: ReadonlyMap<string, ClientEntry>;
+}

@@ -1,0 +1,25 @@
+/**
+ * Canonical token usage, in OpenAI's convention whatever the provider reported:
+ * `input` includes `cachedInput`, `output` includes `reasoning`.
+ */
+export interface Usage {
+  input: number;
+  cachedInput: number;
+  output: number;
+  reasoning: number;
+  /** True when the gateway counted with a tokenizer because the upstream gave no numbers. */
+  estimated?: boolean;
+}
+
+export const ZERO_USAGE: Usage = Object.freeze({ input: 0, cachedInput: 0, output: 0, reasoning: 0 });
+
+/** OpenAI's `usage` object for a chat completion. */
+export function toOpenAIUsage(u: Usage) {
+  return {
+    prompt_tokens: u.input,
+    completion_tokens: u.output,
+    total_tokens: u.input + u.output,
+    prompt_tokens_details: { cached_tokens: u.cachedInput },
+    completion_tokens_details: { reasoning_tokens: u.reasoning },
+  };
+}
