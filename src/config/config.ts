@@ -1,0 +1,99 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { PROVIDER_IDS, type ProviderId } from '../providers/types';
+import { ConfigError, readBool, readInt, readList, readNumber, readUrl } from './env-readers';
+
+export { ConfigError };
+
+const ProviderEnv = Type.Object({
+  baseUrl: Type.Optional(Type.String({ minLength: 1 })),
+  apiKey: Type.Optional(Type.String({ minLength: 1 })),
+  enabled: Type.Optional(Type.Boolean()),
+  models: Type.Array(Type.String({ minLength: 1 })),
+});
+
+export const ConfigSchema = Type.Object({
+  server: Type.Object({
+    host: Type.String({ minLength: 1 }),
+    port: Type.Integer({ minimum: 0, maximum: 65535 }),
+    maxBodyMb: Type.Number({ exclusiveMinimum: 0 }),
+  }),
+  database: Type.Object({ path: Type.String({ minLength: 1 }) }),
+  /** Raw LLM_PROXY__ENCRYPTION_KEY; resolved to bytes by resolveEncryptionKey. */
+  encryptionKey: Type.Optional(Type.String()),
+  admin: Type.Object({ password: Type.Optional(Type.String({ minLength: 1 })) }),
+  providers: Type.Record(Type.String(), ProviderEnv),
+  upstream: Type.Object({
+    timeoutS: Type.Number({ exclusiveMinimum: 0 }),
+    idleTimeoutS: Type.Number({ exclusiveMinimum: 0 }),
+  }),
+  security: Type.Object({ imageUrlAllowHosts: Type.Array(Type.String()) }),
+  logging: Type.Object({
+    retentionDays: Type.Number({ exclusiveMinimum: 0 }),
+    /** Keep prompt and completion text in log rows (off: accounting only). */
+    storeBodies: Type.Boolean(),
+  }),
+  metrics: Type.Object({
+    /** `GET /metrics` on/off. */
+    enabled: Type.Boolean(),
+    /** When set, /metrics needs `Authorization: Bearer <token>`. */
+    token: Type.Optional(Type.String({ minLength: 1 })),
+  }),
+  mock: Type.Object({ latencyMs: Type.Number({ minimum: 0 }), chunks: Type.Integer({ minimum: 1 }) }),
+});
+
+export type Config = Static<typeof ConfigSchema>;
+export type ProviderEnvConfig = Static<typeof ProviderEnv>;
+
+type Env = Record<string, string | undefined>;
+
+function providerFromEnv(env: Env, id: ProviderId): ProviderEnvConfig {
+  const p = `LLM_PROXY__PROVIDERS__${id.toUpperCase()}__`;
+  // The well-known `<P>_API_KEY` names (OPENAI_API_KEY, ...) work too; the namespaced one wins.
+  const plainKey = id === 'ollama' || id === 'mock' ? undefined : env[`${id.toUpperCase()}_API_KEY`];
+  const apiKey = env[`${p}API_KEY`] || plainKey || undefined;
+  return {
+    baseUrl: readUrl(env, `${p}BASE_URL`),
+    apiKey,
+    enabled: readBool(env, `${p}ENABLED`),
+    models: readList(env, `${p}MODELS`),
+  };
+}
+
+/** Reads and validates the configuration; throws ConfigError with a fix-it message. */
+export function loadConfig(env: Env): Config {
+  const providers: Record<string, ProviderEnvConfig> = {};
+  for (const id of PROVIDER_IDS) providers[id] = providerFromEnv(env, id);
+  const config: Config = {
+    server: {
+      host: env.LLM_PROXY__SERVER__HOST || '0.0.0.0',
+      port: readInt(env, 'LLM_PROXY__SERVER__PORT', 8080, 0, 65535),
+      maxBodyMb: readNumber(env, 'LLM_PROXY__SERVER__MAX_BODY_MB', 32, 0.001),
+    },
+    database: { path: env.LLM_PROXY__DATABASE__PATH || './data/gophergate.db' },
+    encryptionKey: env.LLM_PROXY__ENCRYPTION_KEY || undefined,
+    admin: { password: env.LLM_PROXY__ADMIN__PASSWORD || undefined },
+    providers,
+    upstream: {
+      timeoutS: readNumber(env, 'LLM_PROXY__UPSTREAM__TIMEOUT_S', 600, 0.001),
+      idleTimeoutS: readNumber(env, 'LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S', 120, 0.001),
+    },
+    security: { imageUrlAllowHosts: readList(env, 'LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS') },
+    logging: {
+      retentionDays: readNumber(env, 'LLM_PROXY__LOGGING__RETENTION_DAYS', 30, 0.001),
+      storeBodies: readBool(env, 'LLM_PROXY__LOGGING__STORE_BODIES') ?? false,
+    },
+    metrics: {
+      enabled: readBool(env, 'LLM_PROXY__METRICS__ENABLED') ?? true,
+      token: env.LLM_PROXY__METRICS__TOKEN || undefined,
+    },
+    mock: {
+      latencyMs: readNumber(env, 'LLM_PROXY__PROVIDERS__MOCK__LATENCY_MS', 0, 0),
+      chunks: readInt(env, 'LLM_PROXY__PROVIDERS__MOCK__CHUNKS', 5, 1, 10_000),
+    },
+  };
+  // The readers above already refuse bad values with a message; this guards the shape itself.
+  const first = Value.Errors(ConfigSchema, config).First();
+  if (first) throw new ConfigError(`configuration value ${first.path} is invalid: ${first.message}`);
+  return config;
+}

@@ -1,0 +1,39 @@
+import type { Database } from 'bun:sqlite';
+import type { Config } from './config/config';
+import type { Db } from './db/client';
+import type { LogSink, LogRecord } from './logging/log-record';
+import type { StateStore } from './state/state-store';
+import type { SecretBox } from './crypto/secret-box';
+import type { ProviderId } from './providers/types';
+
+export type CircuitState = 'closed' | 'open' | 'half_open';
+
+/** Per-provider (and per-model) circuit breakers; implemented in src/routing/. */
+export interface BreakerRegistry {
+  /** May a request go to this target now? (Half-open lets one probe through.) */
+  allow(provider: ProviderId, model?: string): boolean;
+  onSuccess(provider: ProviderId, model?: string): void;
+  /** Only retryable failures (408/429/5xx/connect/timeout) should be reported. */
+  onFailure(provider: ProviderId, model?: string): void;
+  state(provider: ProviderId): CircuitState;
+  /** Milliseconds until an open breaker half-opens, for a retry-after hint. */
+  retryAfterMs(provider: ProviderId, model?: string): number;
+}
+
+/** Publishes written log records to dashboard WebSocket subscribers. */
+export interface MonitorHub {
+  publish(record: LogRecord): void;
+}
+
+/** Shared resources, built once in main.ts (or a test) and handed to every feature plugin. */
+export interface AppContext {
+  config: Config;
+  sqlite: Database;
+  db: Db;
+  state: StateStore;
+  secretBox: SecretBox;
+  logSink: LogSink;
+  breakers: BreakerRegistry;
+  monitor: MonitorHub;
+  startedAt: number;
+}

@@ -1,0 +1,39 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ConfigError } from '../config/env-readers';
+
+const HOW_TO = 'generate one with: openssl rand -hex 32';
+
+/** Decodes a 32-byte key given as 64 hex characters or as base64; anything else is refused. */
+export function decodeKey(raw: string, name = 'LLM_PROXY__ENCRYPTION_KEY'): Uint8Array {
+  const value = raw.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Uint8Array.from(Buffer.from(value, 'hex'));
+  if (/^[A-Za-z0-9+/_-]{42,44}={0,2}$/.test(value)) {
+    const bytes = Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+    if (bytes.length === 32) return Uint8Array.from(bytes);
+  }
+  throw new ConfigError(`${name} must be 32 bytes as hex or base64; ${HOW_TO}`);
+}
+
+/**
+ * The key that signs sessions and encrypts provider keys: from the environment, else from
+ * `encryption.key` beside the database, generated there (mode 0600) on first start.
+ */
+export function resolveEncryptionKey(
+  configured: string | undefined,
+  dbPath: string,
+  warn: (msg: string) => void = console.warn,
+): Uint8Array {
+  if (configured) return decodeKey(configured);
+  const file = join(dbPath === ':memory:' ? '.' : dirname(dbPath), 'encryption.key');
+  if (existsSync(file)) return decodeKey(readFileSync(file, 'utf8'), file);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
+  chmodSync(file, 0o600);
+  warn(
+    `[gophergate] generated a new encryption key in ${file}. Back it up: without it, stored provider keys cannot be decrypted. ` +
+      'Or set LLM_PROXY__ENCRYPTION_KEY.',
+  );
+  return decodeKey(readFileSync(file, 'utf8'), file);
+}

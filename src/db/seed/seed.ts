@@ -1,0 +1,58 @@
+import { eq } from 'drizzle-orm';
+import type { Db } from '../client';
+import { modelGroups, models, providers, users } from '../schema';
+import { PROVIDER_IDS } from '../../providers/types';
+import { seedModelRows } from './model-prices';
+import { seedGroupRows } from './model-groups';
+
+export const DEFAULT_ADMIN_PASSWORD = 'admin123';
+
+/**
+ * First-start data. Idempotent: every insert skips rows that exist, so a second start (or an
+ * operator's edits) changes nothing.
+ */
+export function seedDatabase(db: Db, opts: { adminPassword?: string; now?: number } = {}): { adminCreated: boolean } {
+  const now = opts.now ?? Date.now();
+  let adminCreated = false;
+  db.transaction((tx) => {
+    const anyUser = tx.select({ id: users.id }).from(users).limit(1).all();
+    if (anyUser.length === 0) {
+      tx.insert(users)
+        .values({
+          username: 'admin',
+          passwordHash: Bun.password.hashSync(opts.adminPassword ?? DEFAULT_ADMIN_PASSWORD, 'argon2id'),
+          role: 'admin',
+          // A password chosen by the operator needs no change; the well-known default does.
+          mustChangePassword: !opts.adminPassword,
+          createdAt: now,
+        })
+        .run();
+      adminCreated = true;
+    }
+    // Provider rows start empty (null = "use the environment"), so env settings apply until edited.
+    tx.insert(providers)
+      .values(PROVIDER_IDS.map((id) => ({ id, updatedAt: now })))
+      .onConflictDoNothing()
+      .run();
+    const modelRows = seedModelRows(now);
+    if (modelRows.length) tx.insert(models).values(modelRows).onConflictDoNothing().run();
+    const groupRows = seedGroupRows(now);
+    if (groupRows.length) tx.insert(modelGroups).values(groupRows).onConflictDoNothing().run();
+  });
+  return { adminCreated };
+}
+
+/** `--reset-admin`: admin gets the default password back, with a change forced at next login. */
+export function resetAdmin(db: Db, now = Date.now()): 'reset' | 'created' {
+  const hash = Bun.password.hashSync(DEFAULT_ADMIN_PASSWORD, 'argon2id');
+  const existing = db.select({ id: users.id, tokenVersion: users.tokenVersion }).from(users).where(eq(users.username, 'admin')).get();
+  if (existing) {
+    db.update(users)
+      .set({ passwordHash: hash, role: 'admin', mustChangePassword: true, tokenVersion: existing.tokenVersion + 1 })
+      .where(eq(users.id, existing.id))
+      .run();
+    return 'reset';
+  }
+  db.insert(users).values({ username: 'admin', passwordHash: hash, role: 'admin', mustChangePassword: true, createdAt: now }).run();
+  return 'created';
+}

@@ -1,0 +1,13 @@
+import type { ProviderId } from './types';
+
+/** Static facts about each provider: display name, default upstream, whether it needs a key. */
+export const PROVIDER_CATALOG = {
+  openai: { name: 'OpenAI', defaultBaseUrl: 'https://api.openai.com/v1', needsKey: true },
+  gemini: { name: 'Google Gemini', defaultBaseUrl: 'https://generativelanguage.googleapis.com', needsKey: true },
+  deepseek: { name: 'DeepSeek', defaultBaseUrl: 'https://api.deepseek.com/v1', needsKey: true },
+  moonshot: { name: 'Moonshot (Kimi)', defaultBaseUrl: 'https://api.moonshot.ai/v1', needsKey: true },
+  grok: { name: 'xAI Grok', defaultBaseUrl: 'https://api.x.ai/v1', needsKey: true },
+  ollama: { name: 'Ollama', defaultBaseUrl: 'http://localhost:11434/v1', needsKey: false },
+  // Answers locally; off unless LLM_PROXY__PROVIDERS__MOCK__ENABLED=true.
+  mock: { name: 'Mock (local echo)', defaultBaseUrl: 'mock://local', needsKey: false },
+} as const satisfies Record<ProviderId, { name: string; defaultBaseUrl: string; needsKey: boolean }>;

@@ -1,0 +1,68 @@
+import type { Config } from '../config/config';
+import type { SecretBox } from '../crypto/secret-box';
+import { PROVIDER_CATALOG } from '../providers/provider-catalog';
+import { PROVIDER_IDS, type ProviderId, type ProviderSettings } from '../providers/types';
+import type { ClientEntry, GroupEntry, ModelEntry, RuntimeSnapshot } from './snapshot-types';
+
+/** Rows as read from SQLite (see src/db/schema); kept loose so this stays a pure function. */
+export interface SnapshotRows {
+  providers: { id: string; enabled: boolean | null; baseUrl: string | null; apiKeyEncrypted: string | null }[];
+  models: {
+    id: string; provider: string; upstreamId: string; kind: 'chat' | 'image'; enabled: boolean;
+    inputPrice: number; cachedInputPrice: number | null; outputPrice: number; reasoningPrice: number | null; imagePrice: number | null;
+  }[];
+  groups: { name: string; strategy: 'heuristic' | 'classifier'; targets: string[]; logicLevel: number | null; primaryUse: string; settings: Record<string, unknown> }[];
+  clients: { id: number; name: string; keyHash: string; revoked: boolean }[];
+}
+
+function providerSettings(id: ProviderId, config: Config, row: SnapshotRows['providers'][number] | undefined, box: SecretBox): ProviderSettings {
+  const env = config.providers[id]!;
+  let storedKey: string | undefined;
+  if (row?.apiKeyEncrypted) {
+    try {
+      storedKey = box.decrypt(row.apiKeyEncrypted);
+    } catch {
+      // A key made under another encryption key cannot be used; the provider shows as keyless.
+      storedKey = undefined;
+    }
+  }
+  const apiKey = storedKey ?? env.apiKey;
+  const catalog = PROVIDER_CATALOG[id];
+  // Dashboard choice first, then the environment, then: on when it can work (has a key or needs none).
+  const enabled = row?.enabled ?? env.enabled ?? (id === 'mock' ? false : !catalog.needsKey || !!apiKey);
+  return { id, enabled, baseUrl: row?.baseUrl || env.baseUrl || catalog.defaultBaseUrl, apiKey };
+}
+
+export function buildSnapshot(rows: SnapshotRows, config: Config, box: SecretBox, version: number): RuntimeSnapshot {
+  const byId = new Map(rows.providers.map((p) => [p.id, p]));
+  const providers = new Map<ProviderId, ProviderSettings>();
+  for (const id of PROVIDER_IDS) providers.set(id, providerSettings(id, config, byId.get(id), box));
+
+  const models = new Map<string, ModelEntry>();
+  for (const m of rows.models) {
+    if (!(PROVIDER_IDS as readonly string[]).includes(m.provider)) continue;
+    models.set(m.id, {
+      id: m.id,
+      provider: m.provider as ProviderId,
+      upstreamId: m.upstreamId,
+      kind: m.kind,
+      enabled: m.enabled,
+      prices: { input: m.inputPrice, cachedInput: m.cachedInputPrice, output: m.outputPrice, reasoning: m.reasoningPrice, image: m.imagePrice },
+    });
+  }
+  // Models listed in LLM_PROXY__PROVIDERS__<P>__MODELS join the table (unpriced) unless already known.
+  for (const id of PROVIDER_IDS) {
+    for (const modelId of config.providers[id]!.models) {
+      if (models.has(modelId)) continue;
+      models.set(modelId, {
+        id: modelId, provider: id, upstreamId: modelId, kind: 'chat', enabled: true,
+        prices: { input: 0, cachedInput: null, output: 0, reasoning: null, image: null },
+      });
+    }
+  }
+
+  const groups = new Map<string, GroupEntry>(rows.groups.map((g) => [g.name, { ...g }]));
+  const clientsByKeyHash = new Map<string, ClientEntry>();
+  for (const c of rows.clients) clientsByKeyHash.set(c.keyHash, { id: c.id, name: c.name, revoked: c.revoked });
+  return { version, providers, models, groups, clientsByKeyHash };
+}
