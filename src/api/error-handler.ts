@@ -1,0 +1,49 @@
+import { Elysia } from 'elysia';
+import { ApiError, toErrorResponse, type OpenAIErrorBody } from '../errors/api-error';
+
+function body(message: string, type: string, code: string, param: string | null = null): OpenAIErrorBody {
+  return { error: { message, type, param, code } };
+}
+
+/** Elysia's validation error: the first failing field becomes OpenAI's `param`. */
+function validationBody(error: any): OpenAIErrorBody {
+  const first = error?.all?.[0] ?? error?.valueError;
+  const path = typeof first?.path === 'string' ? first.path.replace(/^\//, '').replace(/\//g, '.') : '';
+  const message = first?.summary ?? first?.message ?? 'Invalid request.';
+  return body(path ? `Invalid value for '${path}': ${message}` : String(message), 'invalid_request_error', 'invalid_request', path || null);
+}
+
+/**
+ * One place that turns every failure into OpenAI's error shape: validation is 400 (never
+ * Elysia's default 422), unknown routes 404, and anything unexpected a 500 without a stack.
+ */
+export const errorHandler = new Elysia({ name: 'error-handler' }).onError({ as: 'global' }, ({ code, error, set }) => {
+  const json = (status: number, payload: OpenAIErrorBody, headers: Record<string, string> = {}) => {
+    set.status = status;
+    return new Response(JSON.stringify(payload), {
+      status,
+      headers: { 'content-type': 'application/json', ...headers },
+    });
+  };
+  if (error instanceof ApiError) {
+    const r = toErrorResponse(error);
+    return json(r.status, r.body, r.headers);
+  }
+  switch (code) {
+    case 'VALIDATION':
+      return json(400, validationBody(error));
+    case 'PARSE':
+      return json(400, body('The request body is not valid JSON.', 'invalid_request_error', 'invalid_json'));
+    case 'NOT_FOUND':
+      return json(404, body('Not found.', 'invalid_request_error', 'not_found'));
+    case 'INVALID_COOKIE_SIGNATURE':
+      return json(401, body('Invalid session.', 'authentication_error', 'invalid_session'));
+    default: {
+      const status = (error as any)?.status;
+      if (typeof status === 'number' && status >= 400 && status < 500)
+        return json(status, body(String((error as any)?.message ?? 'Bad request.'), 'invalid_request_error', 'invalid_request'));
+      console.error('[gophergate] unexpected error:', (error as any)?.message ?? error);
+      return json(500, toErrorResponse(error).body);
+    }
+  }
+});

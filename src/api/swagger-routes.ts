@@ -1,0 +1,47 @@
+import { Elysia } from 'elysia';
+import { openapi } from '@elysiajs/openapi';
+// Embedded into the binary: the UI must work offline, so nothing comes from a CDN.
+import swaggerBundle from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' };
+import swaggerCss from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' };
+import { VERSION } from '../version';
+
+const ASSETS = '/swagger/assets';
+
+/** Swagger UI at /swagger and the OpenAPI document at /swagger/json. */
+export function swaggerRoutes() {
+  return new Elysia({ name: 'swagger' })
+    .get(`${ASSETS}/swagger-ui-bundle.js`, () => new Response(Bun.file(swaggerBundle), {
+      headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=86400' },
+    }), { detail: { hide: true } })
+    .get(`${ASSETS}/swagger-ui.css`, () => new Response(Bun.file(swaggerCss), {
+      headers: { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=86400' },
+    }), { detail: { hide: true } })
+    .use(
+      openapi({
+        path: '/swagger',
+        specPath: '/swagger/json',
+        provider: 'swagger-ui',
+        swagger: { cdn: `${ASSETS}/swagger-ui-bundle.js`, theme: `${ASSETS}/swagger-ui.css`, autoDarkMode: true },
+        exclude: { paths: [/^\/swagger/, /^\/assets\//] },
+        documentation: {
+          info: {
+            title: 'GopherGate',
+            version: VERSION,
+            description:
+              'OpenAI-compatible LLM gateway. `/v1/*` takes a client key (`Authorization: Bearer <key>`); `/api/*` takes a dashboard session (cookie or `Authorization: Bearer <token>` from `POST /api/auth/login`).',
+          },
+          tags: [
+            { name: 'OpenAI API', description: 'OpenAI-compatible endpoints' },
+            { name: 'Admin', description: 'Dashboard JSON API' },
+            { name: 'System', description: 'Health and metrics' },
+          ],
+          components: {
+            securitySchemes: {
+              clientKey: { type: 'http', scheme: 'bearer', description: 'Client API key' },
+              session: { type: 'http', scheme: 'bearer', description: 'Dashboard session token' },
+            },
+          },
+        },
+      }),
+    );
+}

@@ -1,0 +1,46 @@
+import type { Config } from './config/config';
+import type { AppContext, BreakerRegistry, MonitorHub } from './context';
+import { resolveEncryptionKey } from './crypto/encryption-key';
+import { SecretBox } from './crypto/secret-box';
+import { openDatabase } from './db/client';
+import { runMigrations } from './db/migrate';
+import { seedDatabase } from './db/seed/seed';
+import type { LogSink } from './logging/log-record';
+import { StateStore } from './state/state-store';
+
+export interface ContextOverrides {
+  logSink?: LogSink;
+  breakers?: BreakerRegistry;
+  monitor?: MonitorHub;
+  warn?: (msg: string) => void;
+}
+
+// Stand-ins until the real log writer, breakers and monitor hub are wired.
+const nullSink = (): LogSink => ({ write() {}, stats: () => ({ depth: 0, dropped: 0, written: 0 }), close: async () => {} });
+const alwaysClosed = (): BreakerRegistry => ({
+  allow: () => true, onSuccess() {}, onFailure() {}, state: () => 'closed', retryAfterMs: () => 0,
+});
+const nullMonitor = (): MonitorHub => ({ publish() {} });
+
+/**
+ * Builds everything the app shares: opens (creating) the database, migrates and seeds it,
+ * loads the encryption key and the in-memory snapshot. Used by main.ts and by tests.
+ */
+export function createAppContext(config: Config, overrides: ContextOverrides = {}): AppContext {
+  const { sqlite, db } = openDatabase(config.database.path);
+  runMigrations(db);
+  seedDatabase(db, { adminPassword: config.admin.password });
+  const secretBox = new SecretBox(resolveEncryptionKey(config.encryptionKey, config.database.path, overrides.warn));
+  const state = new StateStore(db, sqlite, config, secretBox);
+  return {
+    config,
+    sqlite,
+    db,
+    state,
+    secretBox,
+    logSink: overrides.logSink ?? nullSink(),
+    breakers: overrides.breakers ?? alwaysClosed(),
+    monitor: overrides.monitor ?? nullMonitor(),
+    startedAt: Date.now(),
+  };
+}

@@ -1,0 +1,18 @@
+import { Elysia } from 'elysia';
+import type { AppContext } from './context';
+import { errorHandler } from './api/error-handler';
+import { healthRoutes } from './api/health-routes';
+import { swaggerRoutes } from './api/swagger-routes';
+
+/**
+ * The whole HTTP surface. Each feature is its own Elysia plugin built from the shared context;
+ * this file only composes them.
+ */
+export function createApp(ctx: AppContext) {
+  return new Elysia({ name: 'gophergate' })
+    .use(errorHandler)
+    .use(swaggerRoutes())
+    .use(healthRoutes(ctx));
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,80 @@
+#!/usr/bin/env bun
+import { createApp } from './app';
+import { createAppContext } from './app-context';
+import { HELP, parseArgs } from './cli-args';
+import { ConfigError, loadConfig, type Config } from './config/config';
+import { environmentWithDotenv } from './config/dotenv';
+import { openDatabase } from './db/client';
+import { runMigrations } from './db/migrate';
+import { resetAdmin, seedDatabase } from './db/seed/seed';
+import { VERSION } from './version';
+
+function readConfig(): Config {
+  try {
+    return loadConfig(environmentWithDotenv(process.env));
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`gophergate: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+function runResetAdmin(config: Config): void {
+  const { sqlite, db } = openDatabase(config.database.path);
+  runMigrations(db);
+  seedDatabase(db, { adminPassword: config.admin.password });
+  const what = resetAdmin(db);
+  sqlite.close();
+  console.log(
+    `gophergate: ${what === 'reset' ? 'reset' : 'created'} user 'admin' in ${config.database.path} with password 'admin123'; ` +
+      'a new password must be chosen at the next login. Existing admin sessions were signed out.',
+  );
+}
+
+async function serve(config: Config): Promise<void> {
+  const ctx = createAppContext(config);
+  ctx.state.watch();
+  const app = createApp(ctx);
+  // Bun's own cap sits above the configured one so the route answers 413 in OpenAI's shape.
+  const maxBody = Math.ceil((config.server.maxBodyMb + 1) * 1024 * 1024);
+  app.listen({ hostname: config.server.host, port: config.server.port, maxRequestBodySize: maxBody });
+  const server = app.server!;
+  console.log(`gophergate ${VERSION} listening on http://${config.server.host}:${server.port} (database ${config.database.path})`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`gophergate: ${signal} received, draining in-flight requests and the log queue`);
+    // Stop accepting; in-flight requests (streams included) run to the end.
+    await server.stop(false);
+    await ctx.logSink.close();
+    ctx.state.stop();
+    ctx.sqlite.close();
+    console.log('gophergate: stopped cleanly');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+const command = parseArgs(process.argv.slice(2));
+switch (command.kind) {
+  case 'version':
+    console.log(`gophergate ${VERSION}`);
+    break;
+  case 'help':
+    console.log(HELP);
+    break;
+  case 'error':
+    console.error(`gophergate: ${command.message}\n\n${HELP}`);
+    process.exit(2);
+  case 'reset-admin':
+    runResetAdmin(readConfig());
+    break;
+  case 'serve':
+    await serve(readConfig());
+    break;
+}
