@@ -1,0 +1,102 @@
+import { ApiError, badRequest } from '../../errors/api-error';
+import { checkImageUrl } from '../../security/check-image-url';
+import type { HostResolver } from '../../security/resolve-host';
+import type { AdapterDeps } from '../types';
+
+export interface ImageFetcherOptions {
+  /** Hosts that may resolve to private/loopback/link-local addresses (LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS). */
+  allowHosts: readonly string[];
+  /** Whole download (every hop, headers and body). */
+  timeoutMs?: number;
+  /** Largest image accepted; the body is cut off as soon as it grows past this. */
+  maxBytes?: number;
+  /** Redirects followed, each one checked again. */
+  maxRedirects?: number;
+  /** Injectable for tests; defaults to the system resolver. */
+  resolve?: HostResolver;
+}
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * Downloads remote images for providers that only take inline bytes (Gemini, Ollama), under the
+ * SSRF guard. Redirects are followed by hand so that every hop's host goes through the same check
+ * (fetch's own redirect handling would happily follow a public URL to 169.254.169.254).
+ */
+export function createImageFetcher(opts: ImageFetcherOptions): AdapterDeps['fetchImage'] {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const maxBytes = opts.maxBytes ?? 20 * 1024 * 1024;
+  const maxRedirects = opts.maxRedirects ?? 3;
+
+  return async (url, signal) => {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    try {
+      let current = url;
+      for (let hop = 0; ; hop++) {
+        const checked = await checkImageUrl(current, opts.allowHosts, opts.resolve);
+        const res = await fetch(checked, {
+          redirect: 'manual',
+          signal: combined,
+          headers: { accept: 'image/*', 'user-agent': 'GopherGate image fetcher' },
+        });
+        if (REDIRECT_STATUSES.has(res.status)) {
+          await res.body?.cancel();
+          const location = res.headers.get('location');
+          if (!location) throw failed(`Image URL redirected (${res.status}) without a Location header.`);
+          if (hop >= maxRedirects) throw failed(`Image URL redirected more than ${maxRedirects} times.`);
+          current = new URL(location, checked).href;
+          continue;
+        }
+        if (!res.ok) {
+          await res.body?.cancel();
+          throw failed(`Image URL returned HTTP ${res.status}.`);
+        }
+        const mimeType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+        if (!mimeType.startsWith('image/')) {
+          await res.body?.cancel();
+          throw failed(`Image URL returned content type '${mimeType || 'none'}', not an image.`);
+        }
+        const declared = Number(res.headers.get('content-length'));
+        if (Number.isFinite(declared) && declared > maxBytes) {
+          await res.body?.cancel();
+          throw tooLarge(maxBytes);
+        }
+        const bytes = await readCapped(res, maxBytes);
+        return { mimeType, base64: Buffer.from(bytes).toString('base64') };
+      }
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      if (timeout.aborted) throw failed(`Image URL did not answer within ${Math.round(timeoutMs / 1000)} s.`);
+      // The client went away: let the caller see the abort as it is.
+      if (signal?.aborted) throw err;
+      throw failed('Image URL could not be fetched.');
+    }
+  };
+}
+
+async function readCapped(res: Response, maxBytes: number): Promise<Uint8Array> {
+  if (!res.body) return new Uint8Array();
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+const failed = (message: string) => badRequest(message, 'image_url', 'invalid_image_url');
+const tooLarge = (maxBytes: number) =>
+  badRequest(
+    `Image is larger than ${maxBytes >= 1 << 20 ? `${Math.round(maxBytes / (1 << 20))} MiB` : `${maxBytes} bytes`}.`,
+    'image_url',
+    'image_too_large',
+  );
