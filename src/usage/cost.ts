@@ -1,0 +1,25 @@
+import type { ModelPrices } from '../state/snapshot-types';
+import type { Usage } from './types';
+
+const PER_TOKEN = 1 / 1_000_000;
+
+/**
+ * USD cost of one request. Prices are per 1M tokens (per image for `image`). Each token is billed
+ * once, at the rate of its kind: cached input at the cached price (input price when the model has
+ * none), uncached input at the input price, reasoning at the reasoning price (output price when
+ * unset) and the rest of the output at the output price; plus `images` at the per-image price.
+ */
+export function computeCost(usage: Usage, prices: ModelPrices, images = 0): number {
+  const cached = Math.min(Math.max(usage.cachedInput, 0), Math.max(usage.input, 0));
+  const uncached = Math.max(usage.input, 0) - cached;
+  const reasoning = Math.min(Math.max(usage.reasoning, 0), Math.max(usage.output, 0));
+  const visibleOutput = Math.max(usage.output, 0) - reasoning;
+  const tokensUsd =
+    (uncached * prices.input +
+      cached * (prices.cachedInput ?? prices.input) +
+      visibleOutput * prices.output +
+      reasoning * (prices.reasoning ?? prices.output)) *
+    PER_TOKEN;
+  const imagesUsd = images > 0 ? images * (prices.image ?? 0) : 0;
+  return tokensUsd + imagesUsd;
+}

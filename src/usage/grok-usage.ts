@@ -1,0 +1,24 @@
+import type { Usage } from './types';
+import { count, field, has, makeUsage } from './usage-fields';
+
+/**
+ * xAI (Grok). Two quirks:
+ * - `completion_tokens` EXCLUDES `completion_tokens_details.reasoning_tokens` (xAI's
+ *   `total_tokens` = prompt + completion + reasoning), yet reasoning is billed at the output
+ *   rate, so canonical output = completion + reasoning. If a response ever reports a total that
+ *   shows reasoning already inside completion, it is not added twice.
+ * - `prompt_tokens_details.cached_tokens` has been seen larger than `prompt_tokens`; cached is
+ *   clamped to the prompt total (by makeUsage) so it is never billed beyond the prompt.
+ */
+export function normalizeGrokUsage(raw: unknown): Usage | null {
+  if (raw === null || typeof raw !== 'object') return null;
+  const u = raw as Record<string, unknown>;
+  if (!has(u.prompt_tokens) && !has(u.completion_tokens)) return null;
+  const prompt = count(u.prompt_tokens);
+  const completion = count(u.completion_tokens);
+  const reasoning = count(field(u.completion_tokens_details, 'reasoning_tokens'));
+  const total = u.total_tokens;
+  const reasoningInside = has(total) && reasoning > 0 && count(total) === prompt + completion && completion >= reasoning;
+  const output = reasoningInside ? completion : completion + reasoning;
+  return makeUsage(prompt, count(field(u.prompt_tokens_details, 'cached_tokens')), output, reasoning);
+}

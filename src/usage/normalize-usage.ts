@@ -1,0 +1,31 @@
+import type { ProviderId } from '../providers/types';
+import type { Usage } from './types';
+import { normalizeOpenAIUsage } from './openai-usage';
+import { normalizeDeepSeekUsage } from './deepseek-usage';
+import { normalizeMoonshotUsage } from './moonshot-usage';
+import { normalizeGrokUsage } from './grok-usage';
+import { normalizeOllamaUsage } from './ollama-usage';
+
+/** The mock provider speaks OpenAI's wire format, usage included. */
+export const normalizeMockUsage = normalizeOpenAIUsage;
+
+// TODO(gemini): dispatch to normalizeGeminiUsage from ./gemini-usage once that file lands
+// (owned by the Gemini engineer); until then Gemini usage is normalised inside its adapter.
+const normalizers: Record<ProviderId, ((raw: unknown) => Usage | null) | null> = {
+  openai: normalizeOpenAIUsage,
+  gemini: null,
+  deepseek: normalizeDeepSeekUsage,
+  moonshot: normalizeMoonshotUsage,
+  grok: normalizeGrokUsage,
+  ollama: normalizeOllamaUsage,
+  mock: normalizeMockUsage,
+};
+
+/**
+ * Turns one provider's raw usage object (Gemini: `usageMetadata`; Ollama native: the whole body)
+ * into canonical Usage, or null when the upstream reported none.
+ */
+export function normalizeUsage(provider: ProviderId, rawUsage: unknown): Usage | null {
+  const fn = normalizers[provider];
+  return fn ? fn(rawUsage) : null;
+}

@@ -1,0 +1,30 @@
+import type { Usage } from './types';
+import { count, field, has, makeUsage } from './usage-fields';
+
+/**
+ * OpenAI's usage, already in the canonical convention: `prompt_tokens` includes
+ * `prompt_tokens_details.cached_tokens` and `completion_tokens` includes
+ * `completion_tokens_details.reasoning_tokens`. The Responses API spells the same numbers
+ * `input_tokens` / `output_tokens` with `*_details`, so both shapes are read here.
+ */
+export function normalizeOpenAIUsage(raw: unknown): Usage | null {
+  if (raw === null || typeof raw !== 'object') return null;
+  const u = raw as Record<string, unknown>;
+  if (has(u.prompt_tokens) || has(u.completion_tokens)) {
+    return makeUsage(
+      count(u.prompt_tokens),
+      count(field(u.prompt_tokens_details, 'cached_tokens')),
+      count(u.completion_tokens),
+      count(field(u.completion_tokens_details, 'reasoning_tokens')),
+    );
+  }
+  if (has(u.input_tokens) || has(u.output_tokens)) {
+    return makeUsage(
+      count(u.input_tokens),
+      count(field(u.input_tokens_details, 'cached_tokens')),
+      count(u.output_tokens),
+      count(field(u.output_tokens_details, 'reasoning_tokens')),
+    );
+  }
+  return null;
+}

@@ -1,0 +1,129 @@
+import { describe, expect, test } from 'bun:test';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { normalizeUsage } from '../../src/usage/normalize-usage';
+import { findUsageInChunk } from '../../src/usage/moonshot-usage';
+import { normalizeOllamaUsage } from '../../src/usage/ollama-usage';
+import { chunks, fixture } from './load-fixture';
+
+/** The usage a stream reports: the last chunk that carries one. */
+function streamUsage(name: string): unknown {
+  let found: unknown = null;
+  for (const c of chunks(name)) found = findUsageInChunk(c) ?? found;
+  return found;
+}
+
+describe('openai', () => {
+  test('plain chat: numbers pass through', () => {
+    expect(normalizeUsage('openai', fixture('openai-chat.json').usage)).toEqual({ input: 19, cachedInput: 0, output: 10, reasoning: 0 });
+  });
+  test('cached and reasoning are parts of the totals, not added', () => {
+    expect(normalizeUsage('openai', fixture('openai-o3-cached-reasoning.json').usage)).toEqual({
+      input: 2006, cachedInput: 1920, output: 300, reasoning: 192,
+    });
+  });
+  test('stream: usage comes in the final chunk with empty choices', () => {
+    expect(normalizeUsage('openai', streamUsage('openai-stream-usage.chunks.txt'))).toEqual({
+      input: 1138, cachedInput: 1024, output: 2, reasoning: 0,
+    });
+  });
+  test('Responses API spelling (input_tokens/output_tokens)', () => {
+    expect(normalizeUsage('openai', fixture('openai-responses.json').usage)).toEqual({
+      input: 1536, cachedInput: 1280, output: 212, reasoning: 192,
+    });
+  });
+  test('no usage -> null', () => {
+    expect(normalizeUsage('openai', null)).toBeNull();
+    expect(normalizeUsage('openai', {})).toBeNull();
+    expect(normalizeUsage('openai', 'x')).toBeNull();
+  });
+});
+
+describe('deepseek', () => {
+  test('prompt_cache_hit_tokens is the cached part of prompt_tokens', () => {
+    expect(normalizeUsage('deepseek', fixture('deepseek-chat-cache-hit.json').usage)).toEqual({
+      input: 1516, cachedInput: 1472, output: 23, reasoning: 0,
+    });
+  });
+  test('reasoner stream: reasoning already inside completion_tokens', () => {
+    expect(normalizeUsage('deepseek', streamUsage('deepseek-reasoner-stream.chunks.txt'))).toEqual({
+      input: 13, cachedInput: 0, output: 422, reasoning: 361,
+    });
+  });
+  test('hit tokens win over prompt_tokens_details when both present and differ', () => {
+    const u = { prompt_tokens: 100, completion_tokens: 1, prompt_cache_hit_tokens: 64, prompt_tokens_details: { cached_tokens: 0 } };
+    expect(normalizeUsage('deepseek', u)?.cachedInput).toBe(64);
+  });
+});
+
+describe('moonshot', () => {
+  test('top-level usage.cached_tokens', () => {
+    expect(normalizeUsage('moonshot', fixture('moonshot-cached.json').usage)).toEqual({
+      input: 2156, cachedInput: 2048, output: 14, reasoning: 0,
+    });
+  });
+  test('stream usage inside choices[0].usage is found', () => {
+    const cs = chunks('moonshot-stream-choice-usage.chunks.txt');
+    expect(findUsageInChunk(cs[0])).toBeNull();
+    expect(normalizeUsage('moonshot', streamUsage('moonshot-stream-choice-usage.chunks.txt'))).toEqual({
+      input: 19, cachedInput: 8, output: 13, reasoning: 0,
+    });
+  });
+  test('kimi-k2 with OpenAI-style details', () => {
+    expect(normalizeUsage('moonshot', fixture('moonshot-kimi-k2-details.json').usage)).toEqual({
+      input: 812, cachedInput: 768, output: 57, reasoning: 41,
+    });
+  });
+});
+
+describe('grok (xAI)', () => {
+  test('completion excludes reasoning: output = completion + reasoning', () => {
+    expect(normalizeUsage('grok', fixture('grok-3-mini-reasoning.json').usage)).toEqual({
+      input: 32, cachedInput: 6, output: 9 + 94, reasoning: 94,
+    });
+  });
+  test('cached larger than prompt is clamped to the prompt', () => {
+    expect(normalizeUsage('grok', fixture('grok-cached-exceeds-prompt.json').usage)).toEqual({
+      input: 199, cachedInput: 199, output: 322, reasoning: 320,
+    });
+  });
+  test('reasoning not added twice when total shows it inside completion', () => {
+    const u = { prompt_tokens: 10, completion_tokens: 50, total_tokens: 60, completion_tokens_details: { reasoning_tokens: 30 } };
+    expect(normalizeUsage('grok', u)).toEqual({ input: 10, cachedInput: 0, output: 50, reasoning: 30 });
+  });
+});
+
+describe('ollama', () => {
+  test('OpenAI-compatible endpoint', () => {
+    expect(normalizeUsage('ollama', fixture('ollama-openai-compat.json').usage)).toEqual({
+      input: 26, cachedInput: 0, output: 10, reasoning: 0,
+    });
+  });
+  test('native body: prompt_eval_count / eval_count', () => {
+    expect(normalizeOllamaUsage(fixture('ollama-native-chat.json'))).toEqual({ input: 26, cachedInput: 0, output: 282, reasoning: 0 });
+  });
+});
+
+describe('mock', () => {
+  test('OpenAI shape', () => {
+    expect(normalizeUsage('mock', fixture('mock-chat.json').usage)).toEqual({ input: 12, cachedInput: 0, output: 2, reasoning: 0 });
+  });
+});
+
+describe('gemini', () => {
+  const file = join(import.meta.dir, '..', '..', 'src', 'usage', 'gemini-usage.ts');
+  test.skipIf(!existsSync(file))('candidatesTokenCount excludes thoughtsTokenCount; cached inside prompt', async () => {
+    const { normalizeGeminiUsage } = await import(file);
+    expect(normalizeGeminiUsage(fixture('gemini-2.5-flash-thinking.json').usageMetadata)).toEqual({
+      input: 1045, cachedInput: 1024, output: 8 + 468, reasoning: 468,
+    });
+    expect(normalizeUsage('gemini', fixture('gemini-2.5-flash-thinking.json').usageMetadata)).toEqual({
+      input: 1045, cachedInput: 1024, output: 476, reasoning: 468,
+    });
+  });
+});
+
+test('garbage numbers read as 0, never NaN or negative', () => {
+  const u = normalizeUsage('openai', { prompt_tokens: -5, completion_tokens: 'x', prompt_tokens_details: { cached_tokens: NaN } });
+  expect(u).toEqual({ input: 0, cachedInput: 0, output: 0, reasoning: 0 });
+});
