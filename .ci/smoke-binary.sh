@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds ./gophergate, copies it ALONE into an empty directory and checks that it starts,
+# creates its database, serves /health, /swagger and /, and that --reset-admin works.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bun run build
+dir=$(mktemp -d)
+cp ./gophergate "$dir/"
+cd "$dir"
+port=$(bun -e 'const s = Bun.serve({ port: 0, fetch: () => new Response() }); console.log(s.port); s.stop(true)')
+./gophergate --version | grep -q '^gophergate [0-9]'
+LLM_PROXY__SERVER__HOST=127.0.0.1 LLM_PROXY__SERVER__PORT=$port ./gophergate >server.log 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
+for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
+fail() { echo "smoke: $1"; cat server.log; exit 1; }
+curl -sf "http://127.0.0.1:$port/health" | grep -q '"status":"ok"' || fail "/health"
+for path in /swagger /swagger/json /; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$path")
+  [ "$code" = 200 ] || fail "$path answered $code"
+done
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v1/models")
+[ "$code" = 401 ] || fail "/v1/models without a key answered $code"
+[ -f data/gophergate.db ] || fail "no database created"
+kill -TERM $pid; wait $pid || fail "exit status $? after SIGTERM"
+./gophergate --reset-admin | grep -q "admin" || fail "--reset-admin"
+echo "smoke: binary OK"

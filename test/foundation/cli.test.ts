@@ -1,0 +1,52 @@
+import { describe, expect, test } from 'bun:test';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Database } from 'bun:sqlite';
+import pkg from '../../package.json';
+
+const MAIN = join(import.meta.dir, '../../src/main.ts');
+
+function run(args: string[], env: Record<string, string> = {}, cwd = mkdtempSync(join(tmpdir(), 'gg-cli-'))) {
+  const p = Bun.spawnSync(['bun', MAIN, ...args], { cwd, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', ...env } });
+  return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString(), cwd };
+}
+
+describe('command line', () => {
+  test('--version prints gophergate <x.y.z>', () => {
+    const r = run(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.out.trim()).toBe(`gophergate ${pkg.version}`);
+  });
+
+  test('--help lists the commands', () => {
+    const r = run(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('--reset-admin');
+  });
+
+  test('an unknown option exits 2 with help', () => {
+    const r = run(['--frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('unknown option --frobnicate');
+  });
+
+  test('a malformed setting stops the start with a fix-it message and no secret', () => {
+    const r = run([], { LLM_PROXY__ENCRYPTION_KEY: 'not-a-key', OPENAI_API_KEY: 'sk-secret-value' });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('LLM_PROXY__ENCRYPTION_KEY must be 32 bytes as hex or base64');
+    expect(r.err).toContain('openssl rand -hex 32');
+    expect(r.err + r.out).not.toContain('sk-secret-value');
+  });
+
+  test('--reset-admin creates the database when missing, resets admin and exits 0', () => {
+    const r = run(['--reset-admin']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("'admin'");
+    const db = new Database(join(r.cwd, 'data', 'gophergate.db'));
+    const admin = db.query("select password_hash, must_change_password from users where username='admin'").get() as any;
+    expect(admin.must_change_password).toBe(1);
+    expect(Bun.password.verifySync('admin123', admin.password_hash)).toBe(true);
+    expect(existsSync(join(r.cwd, 'data', 'gophergate.db'))).toBe(true);
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, test } from 'bun:test';
+import { ConfigError, loadConfig } from '../../src/config/config';
+import { parseDotenv, environmentWithDotenv } from '../../src/config/dotenv';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+describe('loadConfig', () => {
+  test('defaults match INTERFACE.md', () => {
+    const c = loadConfig({});
+    expect(c.server).toEqual({ host: '0.0.0.0', port: 8080, maxBodyMb: 32 });
+    expect(c.database.path).toBe('./data/gophergate.db');
+    expect(c.upstream).toEqual({ timeoutS: 600, idleTimeoutS: 120 });
+    expect(c.logging.retentionDays).toBe(30);
+    expect(c.security.imageUrlAllowHosts).toEqual([]);
+    expect(c.providers.openai!.apiKey).toBeUndefined();
+  });
+
+  test('reads namespaced and plain provider settings; namespaced key wins', () => {
+    const c = loadConfig({
+      OPENAI_API_KEY: 'sk-plain',
+      LLM_PROXY__PROVIDERS__GROK__API_KEY: 'xai-ns',
+      GROK_API_KEY: 'xai-plain',
+      LLM_PROXY__PROVIDERS__OLLAMA__BASE_URL: 'http://127.0.0.1:11434/v1/',
+      LLM_PROXY__PROVIDERS__OLLAMA__MODELS: 'llama3, qwen3 ,',
+      LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true',
+      LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS: '127.0.0.1,localhost',
+    });
+    expect(c.providers.openai!.apiKey).toBe('sk-plain');
+    expect(c.providers.grok!.apiKey).toBe('xai-ns');
+    expect(c.providers.ollama!.baseUrl).toBe('http://127.0.0.1:11434/v1');
+    expect(c.providers.ollama!.models).toEqual(['llama3', 'qwen3']);
+    expect(c.providers.mock!.enabled).toBe(true);
+    expect(c.security.imageUrlAllowHosts).toEqual(['127.0.0.1', 'localhost']);
+  });
+
+  test.each([
+    ['LLM_PROXY__SERVER__PORT', 'abc', /LLM_PROXY__SERVER__PORT must be a whole number from 0 to 65535/],
+    ['LLM_PROXY__SERVER__PORT', '70000', /LLM_PROXY__SERVER__PORT/],
+    ['LLM_PROXY__SERVER__MAX_BODY_MB', '-1', /LLM_PROXY__SERVER__MAX_BODY_MB must be a number/],
+    ['LLM_PROXY__UPSTREAM__TIMEOUT_S', 'soon', /LLM_PROXY__UPSTREAM__TIMEOUT_S/],
+    ['LLM_PROXY__PROVIDERS__OPENAI__ENABLED', 'maybe', /LLM_PROXY__PROVIDERS__OPENAI__ENABLED must be true or false/],
+    ['LLM_PROXY__PROVIDERS__OPENAI__BASE_URL', 'not a url', /absolute http\(s\) URL/],
+    ['LLM_PROXY__PROVIDERS__OPENAI__BASE_URL', 'ftp://x.example/v1', /must use http or https/],
+    ['LLM_PROXY__LOGGING__RETENTION_DAYS', '0', /RETENTION_DAYS/],
+  ])('%s=%s is refused with a message naming it', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+});
+
+describe('.env', () => {
+  test('parses comments, quotes and export prefix', () => {
+    expect(parseDotenv('# c\nexport A=1\nB="two words"\nC=\'x#y\'\nD=v # trailing\n\nbad line\n')).toEqual({
+      A: '1',
+      B: 'two words',
+      C: 'x#y',
+      D: 'v',
+    });
+  });
+
+  test('real environment wins over .env', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gg-env-'));
+    writeFileSync(join(dir, '.env'), 'LLM_PROXY__SERVER__PORT=9000\nLLM_PROXY__SERVER__HOST=127.0.0.1\n');
+    const env = environmentWithDotenv({ LLM_PROXY__SERVER__PORT: '9100' }, dir);
+    const c = loadConfig(env);
+    expect(c.server.port).toBe(9100);
+    expect(c.server.host).toBe('127.0.0.1');
+  });
+});

@@ -1,0 +1,33 @@
+import { expect, test } from 'bun:test';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const MAIN = join(import.meta.dir, '../../src/main.ts');
+
+test('the server starts in an empty directory, creates ./data, answers /health and stops cleanly on SIGTERM', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-'));
+  const proc = Bun.spawn(['bun', MAIN], {
+    cwd,
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', LLM_PROXY__SERVER__HOST: '127.0.0.1', LLM_PROXY__SERVER__PORT: '0' },
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  // Port 0 lets the OS choose; the start line tells which.
+  const reader = proc.stdout.getReader();
+  let out = '';
+  while (!/listening on http:\/\/[^:]+:(\d+)/.test(out)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    out += new TextDecoder().decode(value);
+  }
+  const port = Number(/listening on http:\/\/[^:]+:(\d+)/.exec(out)![1]);
+  const health = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json());
+  expect(health.status).toBe('ok');
+  expect(health.providers.openai).toEqual({ enabled: false, circuit: 'closed' });
+  expect(health.log_queue).toEqual({ depth: 0, dropped: 0 });
+  expect(existsSync(join(cwd, 'data', 'gophergate.db'))).toBe(true);
+  expect(existsSync(join(cwd, 'data', 'encryption.key'))).toBe(true);
+  proc.kill('SIGTERM');
+  expect(await proc.exited).toBe(0);
+});
