@@ -1,0 +1,76 @@
+import type { UpstreamCall } from '../types';
+
+/** Defaults from env (LLM_PROXY__PROVIDERS__MOCK__LATENCY_MS / __CHUNKS); a request may override
+ * them with the extra body fields `mock_latency_ms` / `mock_chunks` (handy for load tests). */
+function mockSettings(body: any): { latencyMs: number; chunks: number } {
+  const env = process.env;
+  const latency = Number(body.mock_latency_ms ?? env.LLM_PROXY__PROVIDERS__MOCK__LATENCY_MS ?? 0);
+  const chunks = Number(body.mock_chunks ?? env.LLM_PROXY__PROVIDERS__MOCK__CHUNKS ?? 8);
+  return {
+    latencyMs: Number.isFinite(latency) && latency > 0 ? latency : 0,
+    chunks: Number.isFinite(chunks) && chunks >= 1 ? Math.floor(chunks) : 8,
+  };
+}
+
+function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map((p: any) => (p?.type === 'text' && typeof p.text === 'string' ? p.text : '')).join('');
+}
+
+/** About four characters per token: the mock only needs plausible, deterministic numbers. */
+const roughTokens = (s: string) => Math.max(1, Math.ceil(s.length / 4));
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)), { once: true });
+  });
+
+function splitInto(text: string, n: number): string[] {
+  const size = Math.max(1, Math.ceil(text.length / n));
+  const parts: string[] = [];
+  for (let i = 0; i < text.length; i += size) parts.push(text.slice(i, i + size));
+  return parts.length ? parts : [''];
+}
+
+/**
+ * Answers an OpenAI-shaped chat call in-process: the reply echoes the last user message. It
+ * speaks the same wire format as a real upstream, so the whole proxy path runs unchanged.
+ */
+export async function mockTransport(call: UpstreamCall, signal: AbortSignal): Promise<Response> {
+  const body = JSON.parse(call.body ?? '{}');
+  const { latencyMs, chunks } = mockSettings(body);
+  const messages: any[] = Array.isArray(body.messages) ? body.messages : [];
+  const lastUser = [...messages].reverse().find((m) => m?.role === 'user');
+  const reply = `echo: ${textOf(lastUser?.content)}`;
+  const usage = {
+    prompt_tokens: roughTokens(messages.map((m) => textOf(m?.content)).join('\n')),
+    completion_tokens: roughTokens(reply),
+  };
+  const fullUsage = { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens };
+  const id = `chatcmpl-mock-${crypto.randomUUID()}`;
+  const created = Math.floor(Date.now() / 1000);
+  const base = { id, object: 'chat.completion.chunk', created, model: body.model };
+  if (latencyMs) await sleep(latencyMs, signal);
+
+  if (!body.stream) {
+    return Response.json({
+      id,
+      object: 'chat.completion',
+      created,
+      model: body.model,
+      choices: [{ index: 0, message: { role: 'assistant', content: reply, refusal: null }, finish_reason: 'stop', logprobs: null }],
+      usage: fullUsage,
+    });
+  }
+  const events = [
+    { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] },
+    ...splitInto(reply, chunks).map((content) => ({ ...base, choices: [{ index: 0, delta: { content }, finish_reason: null }] })),
+    { ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
+    ...(body.stream_options?.include_usage ? [{ ...base, choices: [], usage: fullUsage }] : []),
+  ];
+  const sse = events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join('') + 'data: [DONE]\n\n';
+  return new Response(sse, { headers: { 'content-type': 'text/event-stream' } });
+}

@@ -1,0 +1,58 @@
+import type { ChatCompletion } from 'openai/resources/chat/completions';
+import type { ProviderAdapter } from '../types';
+import { normalizeUsage } from '../../usage/normalize-usage';
+import { withOpenAIUsage } from './with-openai-usage';
+import type { OpenAICompatibleOptions, UpstreamBody } from './openai-compatible-options';
+import { createOpenAICompatibleStream } from './openai-compatible-stream';
+
+/** `base` + `/path`, tolerating a trailing slash on the configured base URL. */
+export function joinUrl(base: string, path: string): string {
+  return base.replace(/\/+$/, '') + path;
+}
+
+/**
+ * Builds a provider adapter for an OpenAI-compatible upstream. The client's body is forwarded
+ * as is (unknown extra fields included) with the concrete model id, usage always requested on
+ * streams, and the provider's quirk hooks applied.
+ */
+export function createOpenAICompatibleAdapter(opts: OpenAICompatibleOptions): ProviderAdapter {
+  const convertUsage = opts.convertUsage ?? ((raw: unknown) => normalizeUsage(opts.id, raw));
+  return {
+    id: opts.id,
+    defaultBaseUrl: opts.defaultBaseUrl,
+    transport: opts.transport,
+
+    async buildChatCall(req, ctx, settings, deps) {
+      let body: UpstreamBody = { ...req, model: ctx.model };
+      if (ctx.stream) {
+        body.stream = true;
+        // Always ask for usage: it is what the gateway logs and bills.
+        body.stream_options = { ...(req.stream_options as object | undefined), include_usage: true };
+      } else {
+        // OpenAI rejects stream_options on a non-stream request.
+        delete body.stream_options;
+      }
+      if (opts.transformRequestBody) body = await opts.transformRequestBody(body, { ctx, settings, deps });
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (settings.apiKey) headers.authorization = `Bearer ${settings.apiKey}`;
+      if (opts.headers) Object.assign(headers, opts.headers(settings));
+      return {
+        url: joinUrl(settings.baseUrl || opts.defaultBaseUrl, '/chat/completions'),
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+      };
+    },
+
+    parseChatResponse(body: any) {
+      opts.transformResponse?.(body);
+      const usage = convertUsage(body?.usage);
+      if (usage) body.usage = withOpenAIUsage(body.usage, usage);
+      return { completion: body as ChatCompletion, usage };
+    },
+
+    chatStream(ctx, tally) {
+      return createOpenAICompatibleStream(opts, convertUsage, ctx, tally);
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import type { AdapterDeps } from '../types';
+import type { UpstreamBody } from './openai-compatible-options';
+
+/**
+ * `developer` is OpenAI's newer name for the system role; the other OpenAI-compatible APIs
+ * only know `system`, so it is renamed for them.
+ */
+export function developerToSystem(body: UpstreamBody): void {
+  if (!Array.isArray(body.messages) || !body.messages.some((m: any) => m?.role === 'developer')) return;
+  body.messages = body.messages.map((m: any) => (m?.role === 'developer' ? { ...m, role: 'system' } : m));
+}
+
+export function hasSystemMessage(body: UpstreamBody): boolean {
+  return Array.isArray(body.messages) && body.messages.some((m: any) => m?.role === 'system' || m?.role === 'developer');
+}
+
+const isRemote = (url: unknown): url is string => typeof url === 'string' && /^https?:\/\//i.test(url);
+
+/**
+ * For upstreams that cannot fetch images themselves: downloads every remote `image_url` (under
+ * the SSRF guard in deps.fetchImage) and inlines it as a data URI. Messages without remote
+ * images are left as they were.
+ */
+export async function inlineRemoteImages(body: UpstreamBody, deps: AdapterDeps, signal?: AbortSignal): Promise<void> {
+  if (!Array.isArray(body.messages)) return;
+  const jobs: Promise<void>[] = [];
+  const messages = body.messages.map((m: any) => {
+    if (!Array.isArray(m?.content) || !m.content.some((p: any) => p?.type === 'image_url' && isRemote(p.image_url?.url))) {
+      return m;
+    }
+    const content = m.content.map((p: any) => {
+      if (p?.type !== 'image_url' || !isRemote(p.image_url?.url)) return p;
+      const part = { ...p, image_url: { ...p.image_url } };
+      jobs.push(
+        deps.fetchImage(p.image_url.url, signal).then((img) => {
+          part.image_url.url = `data:${img.mimeType};base64,${img.base64}`;
+        }),
+      );
+      return part;
+    });
+    return { ...m, content };
+  });
+  if (jobs.length === 0) return;
+  await Promise.all(jobs);
+  body.messages = messages;
+}
+
+/**
+ * For upstreams that read only `max_tokens`: a client's `max_completion_tokens` (OpenAI's newer
+ * name) is moved there so the limit is not silently ignored.
+ */
+export function completionTokensToMaxTokens(body: UpstreamBody): void {
+  if (body.max_completion_tokens == null) return;
+  body.max_tokens ??= body.max_completion_tokens;
+  delete body.max_completion_tokens;
+}

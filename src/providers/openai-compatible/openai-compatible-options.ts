@@ -1,0 +1,33 @@
+import type { Usage } from '../../usage/types';
+import type { AdapterDeps, ChatCallContext, ProviderId, ProviderSettings, UpstreamCall } from '../types';
+
+/** A request body on its way upstream: OpenAI's shape plus whatever extra fields the client sent. */
+export type UpstreamBody = Record<string, any>;
+
+export interface RequestHookInfo {
+  ctx: ChatCallContext;
+  settings: ProviderSettings;
+  deps: AdapterDeps;
+}
+
+/**
+ * Settings of one OpenAI-compatible provider (shaped after the Vercel AI SDK's
+ * `createOpenAICompatible`): most providers are only an id and a base URL; quirks live in hooks.
+ */
+export interface OpenAICompatibleOptions {
+  id: ProviderId;
+  /** Used when neither env nor the dashboard set a base URL. */
+  defaultBaseUrl: string;
+  /** Extra headers for every call (after Authorization and Content-Type). */
+  headers?: (settings: ProviderSettings) => Record<string, string>;
+  /** Rewrites the outgoing body (a shallow copy the hook may mutate) for a provider quirk. */
+  transformRequestBody?: (body: UpstreamBody, info: RequestHookInfo) => UpstreamBody | Promise<UpstreamBody>;
+  /** Edits a parsed non-stream response in place before the gateway reads it. */
+  transformResponse?: (body: any) => void;
+  /** Edits one parsed stream chunk in place; returns true when it changed it (so it is re-serialised). */
+  transformChunk?: (chunk: any) => boolean;
+  /** The upstream `usage` object -> canonical Usage; default: the usage module's normaliser for this provider. */
+  convertUsage?: (raw: any) => Usage | null;
+  /** Answers in-process instead of over HTTP (the mock provider). */
+  transport?: (call: UpstreamCall, signal: AbortSignal) => Promise<Response>;
+}

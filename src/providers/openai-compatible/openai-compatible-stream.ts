@@ -1,0 +1,103 @@
+import { UpstreamError } from '../../errors/api-error';
+import type { Usage } from '../../usage/types';
+import { SSE_DONE, SseParser } from '../shared/sse-parser';
+import type { ChatCallContext, StreamTally } from '../types';
+import { withOpenAIUsage } from './with-openai-usage';
+import type { OpenAICompatibleOptions } from './openai-compatible-options';
+
+const encoder = new TextEncoder();
+
+/** Adds what a chunk delivered (content, reasoning, tool arguments) to the tally. */
+function tallyChunk(chunk: any, tally: StreamTally): void {
+  const choices = chunk.choices;
+  if (!Array.isArray(choices)) return;
+  for (const choice of choices) {
+    const delta = choice?.delta;
+    if (delta) {
+      if (typeof delta.content === 'string') tally.deliveredText += delta.content;
+      if (typeof delta.reasoning_content === 'string') tally.deliveredText += delta.reasoning_content;
+      if (Array.isArray(delta.tool_calls)) {
+        for (const call of delta.tool_calls) {
+          const fn = call?.function;
+          if (typeof fn?.name === 'string') tally.deliveredText += fn.name;
+          if (typeof fn?.arguments === 'string') tally.deliveredText += fn.arguments;
+        }
+      }
+    }
+    if (choice?.finish_reason) tally.finishReason = choice.finish_reason;
+  }
+}
+
+/**
+ * Upstream SSE -> client SSE. Chunks pass through as the upstream wrote them (the data string
+ * is re-framed, not re-serialised) unless a quirk hook or usage handling changes them. The
+ * gateway always asks upstream for usage; when the client did not, the usage-only chunk is
+ * dropped. The gateway writes its own `[DONE]`; a stream that ends without one (and without a
+ * finish reason) was cut, and errors so the proxy can send an error event.
+ */
+export function createOpenAICompatibleStream(
+  opts: OpenAICompatibleOptions,
+  convertUsage: (raw: any) => Usage | null,
+  ctx: ChatCallContext,
+  tally: StreamTally,
+): TransformStream<Uint8Array, Uint8Array> {
+  const decoder = new TextDecoder();
+  let out = '';
+  let sawDone = false;
+
+  const parser = new SseParser((e) => {
+    if (sawDone) return;
+    if (e.data === '[DONE]') {
+      sawDone = true;
+      return;
+    }
+    let chunk: any;
+    try {
+      chunk = JSON.parse(e.data);
+    } catch {
+      return; // keep-alives and junk lines are not chunks
+    }
+    if (chunk?.error) {
+      const msg = typeof chunk.error.message === 'string' ? chunk.error.message : 'stream error';
+      throw new UpstreamError(opts.id, null, `${opts.id} stream failed: ${msg}`, true);
+    }
+    let changed = opts.transformChunk?.(chunk) ?? false;
+    if (chunk.usage) {
+      const usage = convertUsage(chunk.usage);
+      if (usage) tally.usage = usage;
+      const usageOnly = !Array.isArray(chunk.choices) || chunk.choices.length === 0;
+      if (!ctx.clientWantsUsage) {
+        if (usageOnly) return;
+        delete chunk.usage;
+      } else if (usage) {
+        chunk.usage = withOpenAIUsage(chunk.usage, usage);
+      }
+      changed = true;
+    }
+    tallyChunk(chunk, tally);
+    out += `data: ${changed ? JSON.stringify(chunk) : e.data}\n\n`;
+  });
+
+  const emit = (controller: TransformStreamDefaultController<Uint8Array>) => {
+    if (!out) return;
+    controller.enqueue(encoder.encode(out));
+    out = '';
+    tally.firstByteAt ??= performance.now();
+  };
+
+  return new TransformStream({
+    transform(bytes, controller) {
+      parser.push(decoder.decode(bytes, { stream: true }));
+      emit(controller);
+    },
+    flush(controller) {
+      parser.push(decoder.decode());
+      parser.end();
+      emit(controller);
+      if (!sawDone && !tally.finishReason) {
+        throw new UpstreamError(opts.id, null, `${opts.id} stream ended before it finished`, true);
+      }
+      controller.enqueue(SSE_DONE);
+    },
+  });
+}
