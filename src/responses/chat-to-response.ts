@@ -1,0 +1,52 @@
+import type { ChatCompletion } from 'openai/resources/chat/completions';
+import { newId } from './response-ids';
+import { finalStatus, toResponseUsage } from './response-skeleton';
+import type { ItemStatus, MessageItem, OutputItem, ResponseObject } from './responses-types';
+
+/**
+ * A chat completion -> the finished `response` object: reasoning first, then the message, then
+ * one `function_call` item per tool call (the order OpenAI's own models produce).
+ */
+export function chatToResponse(completion: ChatCompletion, skeleton: ResponseObject, now = Date.now()): ResponseObject {
+  const choice = completion.choices[0];
+  const msg = (choice?.message ?? {}) as ChatCompletion.Choice['message'] & { reasoning_content?: string | null };
+  const { status, incomplete_details } = finalStatus(choice?.finish_reason);
+  const itemStatus: ItemStatus = status === 'completed' ? 'completed' : 'incomplete';
+  const output: OutputItem[] = [];
+
+  if (msg.reasoning_content) {
+    output.push({
+      type: 'reasoning',
+      id: newId('rs'),
+      summary: [],
+      content: [{ type: 'reasoning_text', text: msg.reasoning_content }],
+      status: itemStatus,
+    });
+  }
+  const toolCalls = msg.tool_calls ?? [];
+  if (msg.content || msg.refusal || toolCalls.length === 0) {
+    const content: MessageItem['content'] = [];
+    if (msg.content || !msg.refusal) content.push({ type: 'output_text', text: msg.content ?? '', annotations: [], logprobs: [] });
+    if (msg.refusal) content.push({ type: 'refusal', refusal: msg.refusal });
+    output.push({ type: 'message', id: newId('msg'), status: itemStatus, role: 'assistant', content });
+  }
+  for (const call of toolCalls) {
+    if (call.type !== 'function') continue;
+    output.push({
+      type: 'function_call',
+      id: newId('fc'),
+      call_id: call.id,
+      name: call.function.name,
+      arguments: call.function.arguments ?? '',
+      status: 'completed',
+    });
+  }
+  return {
+    ...skeleton,
+    status,
+    incomplete_details,
+    completed_at: status === 'completed' ? Math.floor(now / 1000) : null,
+    output,
+    usage: toResponseUsage(completion.usage),
+  };
+}

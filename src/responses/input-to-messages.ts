@@ -1,0 +1,123 @@
+import type {
+  ChatCompletionAssistantMessageParam,
+  ChatCompletionContentPart,
+  ChatCompletionMessageParam,
+} from 'openai/resources/chat/completions';
+import { badRequest } from '../errors/api-error';
+import type { ResponsesInputItem } from './responses-types';
+
+/**
+ * Responses `input` -> chat messages. Consecutive `function_call` items (and an assistant
+ * message directly before them) become one assistant message with `tool_calls`, because chat
+ * providers expect every tool result to answer a tool call of the assistant turn before it.
+ */
+export function inputToMessages(input: string | ResponsesInputItem[] | undefined): ChatCompletionMessageParam[] {
+  if (input === undefined || input === null) return [];
+  if (typeof input === 'string') return [{ role: 'user', content: input }];
+  if (!Array.isArray(input)) throw badRequest("'input' must be a string or an array of input items.", 'input');
+  const out: ChatCompletionMessageParam[] = [];
+  input.forEach((item, i) => {
+    const type = item?.type ?? (item?.role ? 'message' : undefined);
+    switch (type) {
+      case 'message':
+        out.push(messageItem(item, i));
+        break;
+      case 'function_call':
+        appendToolCall(out, item, i);
+        break;
+      case 'function_call_output':
+        out.push({ role: 'tool', tool_call_id: str(item.call_id, `input[${i}].call_id`), content: toolOutput(item.output, i) });
+        break;
+      case 'reasoning':
+        // Skipped: reasoning text is the provider's own; most chat upstreams (DeepSeek among
+        // them) reject or ignore reasoning sent back as input.
+        break;
+      default:
+        throw badRequest(
+          `Input item type '${String(type)}' is not supported for this model (only message, function_call, function_call_output and reasoning items can be bridged).`,
+          `input[${i}]`,
+          'unsupported_input_item',
+        );
+    }
+  });
+  return out;
+}
+
+function str(value: unknown, param: string): string {
+  if (typeof value !== 'string' || !value) throw badRequest(`'${param}' is required.`, param);
+  return value;
+}
+
+function messageItem(item: ResponsesInputItem, i: number): ChatCompletionMessageParam {
+  const role = item.role;
+  if (role === 'assistant') return { role: 'assistant', content: assistantText(item.content, i) };
+  const parts = contentParts(item.content, i);
+  // `developer` is OpenAI's newer name for system; other providers only know `system`.
+  if (role === 'system' || role === 'developer') return { role: 'system', content: textOnly(parts, i) };
+  if (role === 'user') return { role: 'user', content: parts.length === 1 && parts[0]!.type === 'text' ? parts[0]!.text : parts };
+  throw badRequest(`Unknown message role '${String(role)}'.`, `input[${i}].role`);
+}
+
+function contentParts(content: unknown, i: number): ChatCompletionContentPart[] {
+  if (typeof content === 'string') return [{ type: 'text', text: content }];
+  if (!Array.isArray(content)) throw badRequest(`'input[${i}].content' must be a string or an array.`, `input[${i}].content`);
+  return content.map((part: any, j: number): ChatCompletionContentPart => {
+    const param = `input[${i}].content[${j}]`;
+    switch (part?.type) {
+      case 'input_text':
+      case 'output_text':
+        return { type: 'text', text: String(part.text ?? '') };
+      case 'input_image': {
+        if (typeof part.image_url !== 'string' || !part.image_url) {
+          throw badRequest('input_image needs an image_url (an https URL or a data: URI); file_id is not supported for this model.', param, 'unsupported_input_image');
+        }
+        const detail = part.detail === 'low' || part.detail === 'high' ? part.detail : 'auto';
+        return { type: 'image_url', image_url: { url: part.image_url, detail } };
+      }
+      case 'input_file':
+        if (typeof part.file_data === 'string') {
+          return { type: 'file', file: { file_data: part.file_data, filename: part.filename } } as ChatCompletionContentPart;
+        }
+        throw badRequest('input_file needs file_data; file_id and file_url are not supported for this model.', param, 'unsupported_input_file');
+      default:
+        throw badRequest(`Content part type '${String(part?.type)}' is not supported for this model.`, param);
+    }
+  });
+}
+
+function textOnly(parts: ChatCompletionContentPart[], i: number): string {
+  return parts
+    .map((p) => {
+      if (p.type !== 'text') throw badRequest('System and developer messages may only hold text.', `input[${i}].content`);
+      return p.text;
+    })
+    .join('\n');
+}
+
+function assistantText(content: unknown, i: number): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) throw badRequest(`'input[${i}].content' must be a string or an array.`, `input[${i}].content`);
+  return content.map((p: any) => (p?.type === 'refusal' ? String(p.refusal ?? '') : String(p?.text ?? ''))).join('');
+}
+
+function appendToolCall(out: ChatCompletionMessageParam[], item: ResponsesInputItem, i: number): void {
+  const call = {
+    id: str(item.call_id, `input[${i}].call_id`),
+    type: 'function' as const,
+    function: { name: str(item.name, `input[${i}].name`), arguments: typeof item.arguments === 'string' ? item.arguments : '{}' },
+  };
+  const last = out[out.length - 1];
+  if (last?.role === 'assistant') {
+    const a = last as ChatCompletionAssistantMessageParam;
+    a.tool_calls = [...(a.tool_calls ?? []), call];
+    return;
+  }
+  out.push({ role: 'assistant', content: null, tool_calls: [call] });
+}
+
+function toolOutput(output: unknown, i: number): string {
+  if (typeof output === 'string') return output;
+  // Output given as content parts: chat tool messages only carry text.
+  if (Array.isArray(output)) return output.map((p: any) => (typeof p?.text === 'string' ? p.text : '')).join('');
+  throw badRequest(`'input[${i}].output' must be a string.`, `input[${i}].output`);
+}

@@ -1,0 +1,52 @@
+import type { ChatCompletionFunctionTool, ChatCompletionToolChoiceOption } from 'openai/resources/chat/completions';
+import { badRequest } from '../errors/api-error';
+import type { ResponsesTool } from './responses-types';
+
+/**
+ * Flat Responses function tools -> chat tools. Built-in tools (web_search, file_search,
+ * code_interpreter, computer_use, image_generation, mcp, shell, …) run inside OpenAI's own
+ * platform; a chat upstream cannot run them, so they are refused by name instead of dropped.
+ */
+export function mapTools(tools: ResponsesTool[] | undefined, provider: string): ChatCompletionFunctionTool[] | undefined {
+  if (tools === undefined || tools === null) return undefined;
+  if (!Array.isArray(tools)) throw badRequest("'tools' must be an array.", 'tools');
+  return tools.map((tool, i) => {
+    if (tool?.type !== 'function') {
+      throw badRequest(
+        `The built-in tool '${String(tool?.type)}' is not supported by provider '${provider}'; only function tools can be used with this model.`,
+        `tools[${i}]`,
+        'unsupported_tool',
+      );
+    }
+    if (typeof tool.name !== 'string' || !tool.name) throw badRequest(`'tools[${i}].name' is required.`, `tools[${i}].name`);
+    const fn: ChatCompletionFunctionTool['function'] = { name: tool.name };
+    if (tool.description) fn.description = tool.description;
+    if (tool.parameters) fn.parameters = tool.parameters;
+    // Only forwarded when the client set it: several chat upstreams reject `strict`.
+    if (typeof tool.strict === 'boolean') fn.strict = tool.strict;
+    return { type: 'function', function: fn } as ChatCompletionFunctionTool;
+  });
+}
+
+/** Responses `tool_choice` -> chat `tool_choice`, and the subset of tools `allowed_tools` keeps. */
+export function mapToolChoice(
+  choice: unknown,
+  provider: string,
+): { toolChoice?: ChatCompletionToolChoiceOption; allowed?: Set<string> } {
+  if (choice === undefined || choice === null) return {};
+  if (choice === 'none' || choice === 'auto' || choice === 'required') return { toolChoice: choice };
+  const c = choice as { type?: string; name?: string; mode?: string; tools?: { type?: string; name?: string }[] };
+  if (c?.type === 'function' && typeof c.name === 'string') {
+    return { toolChoice: { type: 'function', function: { name: c.name } } };
+  }
+  if (c?.type === 'allowed_tools' && Array.isArray(c.tools)) {
+    // Chat upstreams other than OpenAI lack `allowed_tools`: send only the allowed tools instead.
+    const allowed = new Set(c.tools.filter((t) => t?.type === 'function' && t.name).map((t) => t.name!));
+    return { toolChoice: c.mode === 'required' ? 'required' : 'auto', allowed };
+  }
+  throw badRequest(
+    `tool_choice '${String(c?.type ?? choice)}' is not supported by provider '${provider}'.`,
+    'tool_choice',
+    'unsupported_tool_choice',
+  );
+}

@@ -1,0 +1,81 @@
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import { badRequest } from '../errors/api-error';
+import type { ChatRequest } from '../providers/types';
+import { inputToMessages } from './input-to-messages';
+import { mapToolChoice, mapTools } from './map-tools';
+import type { ResponsesRequest } from './responses-types';
+
+export interface BridgedRequest {
+  chat: ChatRequest;
+  /** The conversation without `instructions` (OpenAI does not carry instructions into a follow-up). */
+  conversation: ChatCompletionMessageParam[];
+}
+
+/** Request fields the bridge cannot honour on a chat upstream. */
+const REFUSED_FIELDS: Record<string, string> = {
+  background: 'background mode',
+  conversation: 'conversations',
+  prompt: 'prompt templates',
+};
+
+/**
+ * A Responses request -> a chat completion request for `model` (the name the chat pipeline
+ * routes), continuing `history` (the stored conversation of `previous_response_id`).
+ */
+export function responsesToChat(
+  req: ResponsesRequest,
+  opts: { model: string; provider: string; history?: ChatCompletionMessageParam[] },
+): BridgedRequest {
+  for (const [field, what] of Object.entries(REFUSED_FIELDS)) {
+    const v = req[field];
+    if (v !== undefined && v !== null && v !== false) {
+      throw badRequest(`${what} ('${field}') is not supported by provider '${opts.provider}'.`, field, 'unsupported_parameter');
+    }
+  }
+  const conversation = [...(opts.history ?? []), ...inputToMessages(req.input)];
+  const messages: ChatCompletionMessageParam[] = [...conversation];
+  if (req.instructions !== undefined && req.instructions !== null) {
+    if (typeof req.instructions !== 'string') throw badRequest("'instructions' must be a string.", 'instructions');
+    messages.unshift({ role: 'system', content: req.instructions });
+  }
+  if (conversation.length === 0) throw badRequest("'input' is required.", 'input');
+
+  const chat = { model: opts.model, messages } as ChatRequest & Record<string, any>;
+  let tools = mapTools(req.tools, opts.provider);
+  const { toolChoice, allowed } = mapToolChoice(req.tool_choice, opts.provider);
+  if (tools && allowed) tools = tools.filter((t) => allowed.has(t.function.name));
+  if (tools?.length) {
+    chat.tools = tools;
+    if (toolChoice) chat.tool_choice = toolChoice;
+    if (typeof req.parallel_tool_calls === 'boolean') chat.parallel_tool_calls = req.parallel_tool_calls;
+  }
+  // `max_tokens` rather than `max_completion_tokens`: every chat upstream knows it.
+  if (typeof req.max_output_tokens === 'number') chat.max_tokens = req.max_output_tokens;
+  if (typeof req.temperature === 'number') chat.temperature = req.temperature;
+  if (typeof req.top_p === 'number') chat.top_p = req.top_p;
+  if (typeof req.user === 'string') chat.user = req.user;
+  const effort = req.reasoning?.effort;
+  if (typeof effort === 'string') chat.reasoning_effort = effort as ChatRequest['reasoning_effort'];
+  const format = mapTextFormat(req.text?.format);
+  if (format) chat.response_format = format;
+  if (req.stream) {
+    chat.stream = true;
+    chat.stream_options = { include_usage: true };
+  }
+  return { chat, conversation };
+}
+
+function mapTextFormat(format: Record<string, unknown> | undefined): ChatRequest['response_format'] | undefined {
+  if (!format || format.type === 'text') return undefined;
+  if (format.type === 'json_object') return { type: 'json_object' };
+  if (format.type === 'json_schema') {
+    if (typeof format.name !== 'string' || typeof format.schema !== 'object') {
+      throw badRequest("text.format json_schema needs 'name' and 'schema'.", 'text.format');
+    }
+    const js: Record<string, unknown> = { name: format.name, schema: format.schema };
+    if (typeof format.description === 'string') js.description = format.description;
+    if (typeof format.strict === 'boolean') js.strict = format.strict;
+    return { type: 'json_schema', json_schema: js as any };
+  }
+  throw badRequest(`text.format type '${String(format.type)}' is not supported.`, 'text.format');
+}

@@ -1,0 +1,68 @@
+import type { ResponseObject, ResponseUsage, ResponsesRequest } from './responses-types';
+
+/**
+ * The `response` object before any output: the request's settings echoed back the way OpenAI
+ * does (defaults filled in), so a bridged response validates against OpenAI's schema.
+ */
+export function responseSkeleton(req: ResponsesRequest, id: string, model: string, createdAt: number): ResponseObject {
+  return {
+    id,
+    object: 'response',
+    created_at: createdAt,
+    status: 'in_progress',
+    completed_at: null,
+    error: null,
+    incomplete_details: null,
+    instructions: typeof req.instructions === 'string' ? req.instructions : null,
+    max_output_tokens: typeof req.max_output_tokens === 'number' ? req.max_output_tokens : null,
+    model,
+    output: [],
+    parallel_tool_calls: req.parallel_tool_calls ?? true,
+    previous_response_id: req.previous_response_id ?? null,
+    reasoning: { effort: req.reasoning?.effort ?? null, summary: req.reasoning?.summary ?? null },
+    store: req.store !== false,
+    temperature: typeof req.temperature === 'number' ? req.temperature : 1,
+    text: { format: req.text?.format ?? { type: 'text' } },
+    tool_choice: req.tool_choice ?? 'auto',
+    tools: (req.tools ?? []).map((t) => ({
+      type: 'function',
+      name: t.name,
+      description: t.description ?? null,
+      parameters: t.parameters ?? null,
+      strict: t.strict ?? true,
+    })),
+    top_p: typeof req.top_p === 'number' ? req.top_p : 1,
+    truncation: req.truncation === 'auto' ? 'auto' : 'disabled',
+    usage: null,
+    user: typeof req.user === 'string' ? req.user : null,
+    metadata: req.metadata ?? {},
+    background: false,
+  };
+}
+
+/** Chat usage (OpenAI convention, as the chat pipeline returns it) -> Responses usage. */
+export function toResponseUsage(u: {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  total_tokens?: number;
+  prompt_tokens_details?: { cached_tokens?: number } | null;
+  completion_tokens_details?: { reasoning_tokens?: number } | null;
+} | null | undefined): ResponseUsage | null {
+  if (!u) return null;
+  const input = u.prompt_tokens ?? 0;
+  const output = u.completion_tokens ?? 0;
+  return {
+    input_tokens: input,
+    input_tokens_details: { cached_tokens: u.prompt_tokens_details?.cached_tokens ?? 0 },
+    output_tokens: output,
+    output_tokens_details: { reasoning_tokens: u.completion_tokens_details?.reasoning_tokens ?? 0 },
+    total_tokens: input + output,
+  };
+}
+
+/** finish_reason -> the response's final status. */
+export function finalStatus(finishReason: string | null | undefined): Pick<ResponseObject, 'status' | 'incomplete_details'> {
+  if (finishReason === 'length') return { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } };
+  if (finishReason === 'content_filter') return { status: 'incomplete', incomplete_details: { reason: 'content_filter' } };
+  return { status: 'completed', incomplete_details: null };
+}

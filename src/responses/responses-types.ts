@@ -1,0 +1,134 @@
+/**
+ * Loose shapes of the Responses API as the bridge reads and writes them. Requests are read
+ * loosely (only the fields the bridge uses are typed; the rest is kept as unknown) so a new
+ * OpenAI field does not break the gateway. Outputs follow OpenAI's schema (checked in tests).
+ */
+
+export type JsonObject = Record<string, unknown>;
+
+/** A Responses request as clients send it. */
+export interface ResponsesRequest {
+  model: string;
+  input?: string | ResponsesInputItem[];
+  instructions?: string | null;
+  previous_response_id?: string | null;
+  stream?: boolean | null;
+  store?: boolean | null;
+  tools?: ResponsesTool[];
+  tool_choice?: unknown;
+  max_output_tokens?: number | null;
+  temperature?: number | null;
+  top_p?: number | null;
+  parallel_tool_calls?: boolean | null;
+  metadata?: Record<string, string> | null;
+  user?: string | null;
+  reasoning?: { effort?: string | null; summary?: string | null } | null;
+  text?: { format?: JsonObject; verbosity?: string | null } | null;
+  truncation?: string | null;
+  [key: string]: unknown;
+}
+
+/** One input item; `type` is missing on the "easy" message form `{role, content}`. */
+export interface ResponsesInputItem {
+  type?: string;
+  role?: string;
+  content?: unknown;
+  [key: string]: unknown;
+}
+
+export interface ResponsesTool {
+  type: string;
+  name?: string;
+  description?: string | null;
+  parameters?: JsonObject | null;
+  strict?: boolean | null;
+  [key: string]: unknown;
+}
+
+export interface OutputText {
+  type: 'output_text';
+  text: string;
+  annotations: unknown[];
+  logprobs: unknown[];
+}
+export interface OutputRefusal {
+  type: 'refusal';
+  refusal: string;
+}
+export interface ReasoningText {
+  type: 'reasoning_text';
+  text: string;
+}
+
+export type ItemStatus = 'in_progress' | 'completed' | 'incomplete';
+
+export interface MessageItem {
+  type: 'message';
+  id: string;
+  status: ItemStatus;
+  role: 'assistant';
+  content: (OutputText | OutputRefusal)[];
+}
+export interface FunctionCallItem {
+  type: 'function_call';
+  id: string;
+  call_id: string;
+  name: string;
+  arguments: string;
+  status: ItemStatus;
+}
+export interface ReasoningItem {
+  type: 'reasoning';
+  id: string;
+  summary: { type: 'summary_text'; text: string }[];
+  content: ReasoningText[];
+  status: ItemStatus;
+}
+export type OutputItem = MessageItem | FunctionCallItem | ReasoningItem;
+
+export interface ResponseUsage {
+  input_tokens: number;
+  input_tokens_details: { cached_tokens: number };
+  output_tokens: number;
+  output_tokens_details: { reasoning_tokens: number };
+  total_tokens: number;
+}
+
+export type ResponseStatus = 'completed' | 'failed' | 'in_progress' | 'incomplete';
+
+/** OpenAI's `response` object. */
+export interface ResponseObject {
+  id: string;
+  object: 'response';
+  created_at: number;
+  status: ResponseStatus;
+  completed_at: number | null;
+  error: { code: string; message: string } | null;
+  incomplete_details: { reason: 'max_output_tokens' | 'content_filter' } | null;
+  instructions: string | null;
+  max_output_tokens: number | null;
+  model: string;
+  output: OutputItem[];
+  parallel_tool_calls: boolean;
+  previous_response_id: string | null;
+  reasoning: { effort: string | null; summary: string | null };
+  store: boolean;
+  temperature: number | null;
+  text: { format: JsonObject };
+  tool_choice: unknown;
+  tools: unknown[];
+  top_p: number | null;
+  truncation: string;
+  usage: ResponseUsage | null;
+  user: string | null;
+  metadata: Record<string, string>;
+  background: boolean;
+  [key: string]: unknown;
+}
+
+/** One streaming event; `type` doubles as the SSE `event:` name. */
+export interface ResponseEvent {
+  type: string;
+  sequence_number: number;
+  [key: string]: unknown;
+}

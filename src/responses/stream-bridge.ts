@@ -1,0 +1,202 @@
+import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
+import { newId } from './response-ids';
+import { finalStatus, toResponseUsage } from './response-skeleton';
+import type {
+  FunctionCallItem,
+  ItemStatus,
+  MessageItem,
+  OutputItem,
+  ReasoningItem,
+  ResponseEvent,
+  ResponseObject,
+} from './responses-types';
+
+interface OpenText {
+  kind: 'message' | 'reasoning';
+  outputIndex: number;
+  item: MessageItem | ReasoningItem;
+  text: string;
+}
+
+/**
+ * Turns chat completion chunks into the Responses event sequence, the way OpenAI's own models
+ * stream: response.created, response.in_progress, then per output item `output_item.added`,
+ * its content part and deltas, their `.done` events, `output_item.done`, and finally
+ * response.completed / response.incomplete / response.failed. Every event carries an increasing
+ * `sequence_number`. Tool calls stay open until text resumes or the stream ends, because some
+ * upstreams interleave argument deltas of parallel calls.
+ */
+export class ResponsesStreamBridge {
+  private seq = 0;
+  private readonly response: ResponseObject;
+  private readonly output: OutputItem[] = [];
+  private openText: OpenText | null = null;
+  private readonly openTools = new Map<number, { outputIndex: number; item: FunctionCallItem }>();
+  private finishReason: string | null = null;
+  private usage: ChatCompletionChunk['usage'] = null;
+  private ended = false;
+
+  constructor(skeleton: ResponseObject) {
+    this.response = { ...skeleton, status: 'in_progress', output: [] };
+  }
+
+  /** The response as it stands (final once `finish` or `fail` ran). */
+  get result(): ResponseObject {
+    return this.response;
+  }
+
+  start(): ResponseEvent[] {
+    const snapshot = structuredClone(this.response);
+    return [this.ev('response.created', { response: snapshot }), this.ev('response.in_progress', { response: snapshot })];
+  }
+
+  push(chunk: ChatCompletionChunk): ResponseEvent[] {
+    const events: ResponseEvent[] = [];
+    if (chunk.usage) this.usage = chunk.usage;
+    const choice = chunk.choices?.[0];
+    if (!choice) return events;
+    const delta = (choice.delta ?? {}) as ChatCompletionChunk.Choice.Delta & { reasoning_content?: string | null };
+    if (delta.reasoning_content) this.appendText('reasoning', delta.reasoning_content, events);
+    if (delta.content) this.appendText('message', delta.content, events);
+    for (const tc of delta.tool_calls ?? []) {
+      this.closeText(events, 'completed');
+      let open = this.openTools.get(tc.index);
+      if (!open) {
+        const item: FunctionCallItem = {
+          type: 'function_call',
+          id: newId('fc'),
+          call_id: tc.id ?? newId('call'),
+          name: tc.function?.name ?? '',
+          arguments: '',
+          status: 'in_progress',
+        };
+        open = { outputIndex: this.output.push(item) - 1, item };
+        this.openTools.set(tc.index, open);
+        events.push(this.ev('response.output_item.added', { output_index: open.outputIndex, item: { ...item } }));
+      }
+      const args = tc.function?.arguments;
+      if (args) {
+        open.item.arguments += args;
+        events.push(
+          this.ev('response.function_call_arguments.delta', { item_id: open.item.id, output_index: open.outputIndex, delta: args }),
+        );
+      }
+    }
+    if (choice.finish_reason) this.finishReason = choice.finish_reason;
+    return events;
+  }
+
+  /** The upstream stream ended normally: close what is open and report the final response. */
+  finish(now = Date.now()): ResponseEvent[] {
+    if (this.ended) return [];
+    this.ended = true;
+    const events: ResponseEvent[] = [];
+    const { status, incomplete_details } = finalStatus(this.finishReason);
+    const itemStatus: ItemStatus = status === 'completed' ? 'completed' : 'incomplete';
+    // A completion with neither text nor tool calls still answers with one (empty) message.
+    if (this.output.length === 0) this.appendText('message', '', events);
+    this.closeText(events, itemStatus);
+    this.closeTools(events);
+    Object.assign(this.response, {
+      status,
+      incomplete_details,
+      completed_at: status === 'completed' ? Math.floor(now / 1000) : null,
+      output: this.output,
+      usage: toResponseUsage(this.usage),
+    });
+    const type = status === 'completed' ? 'response.completed' : 'response.incomplete';
+    events.push(this.ev(type, { response: structuredClone(this.response) }));
+    return events;
+  }
+
+  /** The upstream failed mid-stream: close open items as incomplete and end with response.failed. */
+  fail(message: string): ResponseEvent[] {
+    if (this.ended) return [];
+    this.ended = true;
+    const events: ResponseEvent[] = [];
+    this.closeText(events, 'incomplete');
+    this.closeTools(events, 'incomplete');
+    Object.assign(this.response, {
+      status: 'failed',
+      error: { code: 'server_error', message },
+      output: this.output,
+      usage: toResponseUsage(this.usage),
+    });
+    events.push(this.ev('response.failed', { response: structuredClone(this.response) }));
+    return events;
+  }
+
+  private ev(type: string, fields: Record<string, unknown>): ResponseEvent {
+    return { type, sequence_number: this.seq++, ...fields };
+  }
+
+  private appendText(kind: OpenText['kind'], text: string, events: ResponseEvent[]): void {
+    if (this.openText?.kind !== kind) {
+      this.closeText(events, 'completed');
+      this.closeTools(events);
+      const item: MessageItem | ReasoningItem =
+        kind === 'message'
+          ? { type: 'message', id: newId('msg'), status: 'in_progress', role: 'assistant', content: [] }
+          : { type: 'reasoning', id: newId('rs'), summary: [], content: [], status: 'in_progress' };
+      const outputIndex = this.output.push(item) - 1;
+      this.openText = { kind, outputIndex, item, text: '' };
+      events.push(this.ev('response.output_item.added', { output_index: outputIndex, item: structuredClone(item) }));
+      events.push(
+        this.ev('response.content_part.added', {
+          item_id: item.id,
+          output_index: outputIndex,
+          content_index: 0,
+          part: this.part(kind, ''),
+        }),
+      );
+    }
+    if (!text) return;
+    const open = this.openText!;
+    open.text += text;
+    const base = { item_id: open.item.id, output_index: open.outputIndex, content_index: 0, delta: text };
+    events.push(
+      kind === 'message'
+        ? this.ev('response.output_text.delta', { ...base, logprobs: [] })
+        : this.ev('response.reasoning_text.delta', base),
+    );
+  }
+
+  private part(kind: OpenText['kind'], text: string) {
+    return kind === 'message'
+      ? { type: 'output_text' as const, text, annotations: [], logprobs: [] }
+      : { type: 'reasoning_text' as const, text };
+  }
+
+  private closeText(events: ResponseEvent[], status: ItemStatus): void {
+    const open = this.openText;
+    if (!open) return;
+    this.openText = null;
+    const ids = { item_id: open.item.id, output_index: open.outputIndex, content_index: 0 };
+    if (open.kind === 'message') {
+      events.push(this.ev('response.output_text.done', { ...ids, text: open.text, logprobs: [] }));
+    } else {
+      events.push(this.ev('response.reasoning_text.done', { ...ids, text: open.text }));
+    }
+    const part = this.part(open.kind, open.text);
+    events.push(this.ev('response.content_part.done', { ...ids, part }));
+    open.item.content = [part] as any;
+    open.item.status = status;
+    events.push(this.ev('response.output_item.done', { output_index: open.outputIndex, item: structuredClone(open.item) }));
+  }
+
+  private closeTools(events: ResponseEvent[], status: ItemStatus = 'completed'): void {
+    for (const { outputIndex, item } of [...this.openTools.values()].sort((a, b) => a.outputIndex - b.outputIndex)) {
+      item.status = status;
+      events.push(
+        this.ev('response.function_call_arguments.done', {
+          item_id: item.id,
+          output_index: outputIndex,
+          name: item.name,
+          arguments: item.arguments,
+        }),
+      );
+      events.push(this.ev('response.output_item.done', { output_index: outputIndex, item: { ...item } }));
+    }
+    this.openTools.clear();
+  }
+}

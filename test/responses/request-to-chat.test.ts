@@ -1,0 +1,166 @@
+import { describe, expect, test } from 'bun:test';
+import { ApiError } from '../../src/errors/api-error';
+import { responsesToChat } from '../../src/responses/request-to-chat';
+import type { ResponsesRequest } from '../../src/responses/responses-types';
+
+const opts = { model: 'deepseek-chat', provider: 'deepseek' };
+
+function refused(req: ResponsesRequest): ApiError {
+  try {
+    responsesToChat(req, opts);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ApiError);
+    return err as ApiError;
+  }
+  throw new Error('expected the request to be refused');
+}
+
+describe('responsesToChat', () => {
+  test('instructions become a system message, a string input a user message', () => {
+    const { chat, conversation } = responsesToChat({ model: 'x', instructions: 'Be brief.', input: 'Hi' }, opts);
+    expect(chat.model).toBe('deepseek-chat');
+    expect(chat.messages).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Hi' },
+    ]);
+    // instructions are not part of the stored conversation (OpenAI does not carry them over)
+    expect(conversation).toEqual([{ role: 'user', content: 'Hi' }]);
+    expect(chat.stream).toBeUndefined();
+  });
+
+  test('message items with text and images map to chat content parts; developer becomes system', () => {
+    const { chat } = responsesToChat(
+      {
+        model: 'x',
+        input: [
+          { role: 'developer', content: 'Answer in French.' },
+          {
+            type: 'message',
+            role: 'user',
+            content: [
+              { type: 'input_text', text: 'What is this?' },
+              { type: 'input_image', image_url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'low' },
+              { type: 'input_image', image_url: 'https://example.com/cat.jpg' },
+            ],
+          },
+          { role: 'assistant', content: [{ type: 'output_text', text: 'Un chat.' }] },
+        ],
+      },
+      opts,
+    );
+    expect(chat.messages).toEqual([
+      { role: 'system', content: 'Answer in French.' },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'What is this?' },
+          { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'low' } },
+          { type: 'image_url', image_url: { url: 'https://example.com/cat.jpg', detail: 'auto' } },
+        ],
+      },
+      { role: 'assistant', content: 'Un chat.' },
+    ]);
+  });
+
+  test('consecutive function_call items become one assistant message; outputs become tool messages; reasoning is skipped', () => {
+    const { chat } = responsesToChat(
+      {
+        model: 'x',
+        input: [
+          { role: 'user', content: 'Weather and time in Paris?' },
+          { type: 'reasoning', id: 'rs_1', summary: [] },
+          { type: 'function_call', call_id: 'call_a', name: 'get_weather', arguments: '{"city":"Paris"}' },
+          { type: 'function_call', call_id: 'call_b', name: 'get_time', arguments: '{"tz":"CET"}' },
+          { type: 'function_call_output', call_id: 'call_a', output: '{"temp":21}' },
+          { type: 'function_call_output', call_id: 'call_b', output: [{ type: 'input_text', text: '14:00' }] },
+        ],
+      },
+      opts,
+    );
+    expect(chat.messages).toEqual([
+      { role: 'user', content: 'Weather and time in Paris?' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+          { id: 'call_b', type: 'function', function: { name: 'get_time', arguments: '{"tz":"CET"}' } },
+        ],
+      },
+      { role: 'tool', tool_call_id: 'call_a', content: '{"temp":21}' },
+      { role: 'tool', tool_call_id: 'call_b', content: '14:00' },
+    ]);
+  });
+
+  test('tools, tool_choice, sampling, reasoning, text.format and stream map onto chat fields', () => {
+    const { chat } = responsesToChat(
+      {
+        model: 'x',
+        input: 'go',
+        stream: true,
+        tools: [
+          { type: 'function', name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: {} }, strict: true },
+          { type: 'function', name: 'unused', parameters: { type: 'object' } },
+        ],
+        tool_choice: { type: 'allowed_tools', mode: 'required', tools: [{ type: 'function', name: 'get_weather' }] },
+        parallel_tool_calls: false,
+        max_output_tokens: 256,
+        temperature: 0.2,
+        top_p: 0.9,
+        user: 'u-1',
+        metadata: { team: 'a' },
+        reasoning: { effort: 'high' },
+        text: { format: { type: 'json_schema', name: 'answer', schema: { type: 'object' }, strict: true } },
+      },
+      opts,
+    );
+    expect(chat).toMatchObject({
+      tools: [
+        { type: 'function', function: { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: {} }, strict: true } },
+      ],
+      tool_choice: 'required',
+      parallel_tool_calls: false,
+      max_tokens: 256,
+      temperature: 0.2,
+      top_p: 0.9,
+      user: 'u-1',
+      reasoning_effort: 'high',
+      response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object' }, strict: true } },
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    expect((chat as any).tools).toHaveLength(1);
+    expect((chat as any).metadata).toBeUndefined();
+
+    const named = responsesToChat({ model: 'x', input: 'go', tools: [{ type: 'function', name: 'f' }], tool_choice: { type: 'function', name: 'f' } }, opts);
+    expect(named.chat.tool_choice).toEqual({ type: 'function', function: { name: 'f' } });
+    expect(responsesToChat({ model: 'x', input: 'go', text: { format: { type: 'json_object' } } }, opts).chat.response_format).toEqual({ type: 'json_object' });
+  });
+
+  test('history from previous_response_id comes before the new input, after the instructions', () => {
+    const { chat, conversation } = responsesToChat(
+      { model: 'x', instructions: 'New rules.', input: 'And tomorrow?' },
+      { ...opts, history: [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: 'Sunny.' }] },
+    );
+    expect(chat.messages.map((m: any) => m.content)).toEqual(['New rules.', 'Weather?', 'Sunny.', 'And tomorrow?']);
+    expect(conversation).toHaveLength(3);
+  });
+
+  test('built-in tools are refused by name', () => {
+    for (const type of ['web_search', 'file_search', 'code_interpreter', 'computer_use_preview', 'image_generation', 'mcp']) {
+      const err = refused({ model: 'x', input: 'hi', tools: [{ type: 'function', name: 'ok' }, { type }] });
+      expect(err.status).toBe(400);
+      expect(err.message).toContain(`'${type}'`);
+      expect(err.message).toContain('deepseek');
+      expect(err.param).toBe('tools[1]');
+    }
+  });
+
+  test('inputs and options the bridge cannot honour are 400s', () => {
+    expect(refused({ model: 'x', input: [{ type: 'web_search_call', id: 'ws_1' }] }).param).toBe('input[0]');
+    expect(refused({ model: 'x', input: [{ role: 'user', content: [{ type: 'input_image', file_id: 'file-1' }] }] }).param).toBe('input[0].content[0]');
+    expect(refused({ model: 'x', input: 'hi', background: true }).param).toBe('background');
+    expect(refused({ model: 'x', input: 'hi', tool_choice: { type: 'web_search_preview' } }).param).toBe('tool_choice');
+    expect(refused({ model: 'x' }).param).toBe('input');
+  });
+});

@@ -1,0 +1,124 @@
+import { describe, expect, test } from 'bun:test';
+import { ResponsesStreamBridge } from '../../src/responses/stream-bridge';
+import { responseSkeleton } from '../../src/responses/response-skeleton';
+import type { ResponseEvent } from '../../src/responses/responses-types';
+import { EVENT_SCHEMAS, schemaErrors } from './openai-schema';
+
+async function chunks(name: string): Promise<any[]> {
+  const text = await Bun.file(new URL(`../fixtures/responses/${name}`, import.meta.url)).text();
+  return text.trim().split('\n').map((l) => JSON.parse(l));
+}
+
+function run(list: any[], req: any = { model: 'deepseek-reasoner', input: 'hi' }): ResponseEvent[] {
+  const bridge = new ResponsesStreamBridge(responseSkeleton(req, 'resp_s', 'deepseek-reasoner', 1745400000));
+  const events = [...bridge.start()];
+  for (const c of list) events.push(...bridge.push(c));
+  events.push(...bridge.finish());
+  return events;
+}
+
+function expectValid(events: ResponseEvent[]) {
+  events.forEach((e, i) => {
+    expect(e.sequence_number).toBe(i);
+    const schema = EVENT_SCHEMAS[e.type];
+    expect(schema).toBeDefined();
+    expect(schemaErrors(schema!, e)).toEqual([]);
+  });
+}
+
+describe('ResponsesStreamBridge', () => {
+  test('reasoning then text: the full event sequence, deltas and final response agree', async () => {
+    const events = run(await chunks('deepseek-reasoner-text.chunks.txt'));
+    expectValid(events);
+    expect(events.map((e) => e.type)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.reasoning_text.delta',
+      'response.reasoning_text.delta',
+      'response.reasoning_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.delta',
+      'response.output_text.delta',
+      'response.output_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.completed',
+    ]);
+    expect((events[0] as any).response).toMatchObject({ id: 'resp_s', status: 'in_progress', output: [] });
+    const textDeltas = events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta);
+    expect(textDeltas).toEqual(['Hello', '! How can I help?']);
+    const msgAdded = events[9] as any;
+    expect(events[11]).toMatchObject({ item_id: msgAdded.item.id, output_index: 1, content_index: 0 });
+    expect(events[13]).toMatchObject({ text: 'Hello! How can I help?' });
+    const done = (events.at(-1) as any).response;
+    expect(done.status).toBe('completed');
+    expect(done.output).toHaveLength(2);
+    expect(done.output[0]).toMatchObject({ type: 'reasoning', status: 'completed', content: [{ type: 'reasoning_text', text: 'The user greets me.' }] });
+    expect(done.output[1]).toMatchObject({
+      type: 'message',
+      id: msgAdded.item.id,
+      status: 'completed',
+      content: [{ type: 'output_text', text: 'Hello! How can I help?', annotations: [] }],
+    });
+    expect(done.usage).toEqual({
+      input_tokens: 12,
+      input_tokens_details: { cached_tokens: 8 },
+      output_tokens: 30,
+      output_tokens_details: { reasoning_tokens: 22 },
+      total_tokens: 42,
+    });
+  });
+
+  test('parallel tool calls stream as function_call items with argument deltas', async () => {
+    const events = run(await chunks('deepseek-chat-tools.chunks.txt'));
+    expectValid(events);
+    expect(events.map((e) => e.type)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.function_call_arguments.delta',
+      'response.function_call_arguments.delta',
+      'response.output_item.added',
+      'response.function_call_arguments.delta',
+      'response.function_call_arguments.done',
+      'response.output_item.done',
+      'response.function_call_arguments.done',
+      'response.output_item.done',
+      'response.completed',
+    ]);
+    expect(events[2]).toMatchObject({
+      output_index: 0,
+      item: { type: 'function_call', call_id: 'call_0_5e1c8a6b-3f43-4a52-b6a0-9b7d7f3c2e10', name: 'get_weather', arguments: '', status: 'in_progress' },
+    });
+    expect(events[7]).toMatchObject({ name: 'get_weather', arguments: '{"city": "Paris"}', output_index: 0 });
+    expect(events[9]).toMatchObject({ name: 'get_time', arguments: '{"tz": "CET"}', output_index: 1 });
+    const done = (events.at(-1) as any).response;
+    expect(done.output.map((o: any) => [o.type, o.name, o.arguments, o.status])).toEqual([
+      ['function_call', 'get_weather', '{"city": "Paris"}', 'completed'],
+      ['function_call', 'get_time', '{"tz": "CET"}', 'completed'],
+    ]);
+    expect(done.usage).toMatchObject({ input_tokens: 180, input_tokens_details: { cached_tokens: 128 }, output_tokens: 41 });
+  });
+
+  test('a length cut ends with response.incomplete; a failure ends with response.failed', async () => {
+    const list = (await chunks('deepseek-reasoner-text.chunks.txt')).map((c) => structuredClone(c));
+    list.at(-1).choices[0].finish_reason = 'length';
+    const events = run(list);
+    expectValid(events);
+    const last = events.at(-1) as any;
+    expect(last.type).toBe('response.incomplete');
+    expect(last.response.incomplete_details).toEqual({ reason: 'max_output_tokens' });
+    expect(last.response.output[1].status).toBe('incomplete');
+
+    const bridge = new ResponsesStreamBridge(responseSkeleton({ model: 'm' }, 'resp_f', 'm', 1));
+    const failed = [...bridge.start(), ...bridge.push(list[3]), ...bridge.fail('upstream reset')];
+    expectValid(failed);
+    expect(failed.at(-1)).toMatchObject({ type: 'response.failed', response: { status: 'failed', error: { code: 'server_error', message: 'upstream reset' } } });
+    expect(bridge.finish()).toEqual([]);
+  });
+});
