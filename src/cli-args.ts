@@ -1,6 +1,6 @@
 import { VERSION } from './version';
 
-export type Command = { kind: 'serve' } | { kind: 'version' } | { kind: 'help' } | { kind: 'reset-admin' } | { kind: 'error'; message: string };
+export type Command = { kind: 'serve' } | { kind: 'version' } | { kind: 'help' } | { kind: 'reset-admin' } | { kind: 'healthcheck' } | { kind: 'error'; message: string };
 
 export function parseArgs(argv: string[]): Command {
   const flags = argv.filter((a) => a.length > 0);
@@ -15,6 +15,8 @@ export function parseArgs(argv: string[]): Command {
       return { kind: 'help' };
     case '--reset-admin':
       return { kind: 'reset-admin' };
+    case '--healthcheck':
+      return { kind: 'healthcheck' };
     default:
       return { kind: 'error', message: `unknown option ${flags[0]}` };
   }
@@ -25,6 +27,7 @@ export const HELP = `gophergate ${VERSION} - OpenAI-compatible LLM gateway
 Usage:
   gophergate                 start the server (default 0.0.0.0:8080, database ./data/gophergate.db)
   gophergate --reset-admin   reset the 'admin' user to password admin123 (change forced at next login)
+  gophergate --healthcheck   exit 0 when the local server answers /health (for container HEALTHCHECKs)
   gophergate --version       print the version
   gophergate --help          show this help
 

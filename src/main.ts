@@ -74,6 +74,14 @@ switch (command.kind) {
   case 'reset-admin':
     runResetAdmin(readConfig());
     break;
+  case 'healthcheck': {
+    // No curl in a distroless image: the binary probes its own /health on loopback.
+    const { port } = readConfig().server;
+    const ok = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(3000) })
+      .then((r) => r.ok)
+      .catch(() => false);
+    process.exit(ok ? 0 : 1);
+  }
   case 'serve':
     await serve(readConfig());
     break;
