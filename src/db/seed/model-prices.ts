@@ -1,6 +1,153 @@
-// Placeholder so the seed compiles; the usage engineer replaces it with the priced list.
-export function seedModelRows(now: number) {
-  return [
-    { id: 'gpt-4o-mini', provider: 'openai', upstreamId: 'gpt-4o-mini', kind: 'chat' as const, inputPrice: 0.15, cachedInputPrice: 0.075, outputPrice: 0.6, updatedAt: now },
-  ];
+import { calcPrice, type ModelInfo, type ModelPrice } from '@pydantic/genai-prices';
+import type { models } from '../schema/models';
+import type { ProviderId } from '../../providers/types';
+
+/**
+ * Seed rows for the models table. Token prices come from `@pydantic/genai-prices` (bundled data,
+ * works offline) at seed time; what it does not price comes from FALLBACK below. Prices are only
+ * seeded: the operator edits them in the dashboard afterwards, and the seed never overwrites.
+ */
+
+type ModelRow = typeof models.$inferInsert;
+
+interface SeedModel {
+  id: string;
+  provider: ProviderId;
+  kind: 'chat' | 'image';
+  upstreamId?: string;
+}
+
+/** Hand-kept prices (USD per 1M tokens; per image for `image`) for models genai-prices lacks. */
+interface HandPrice {
+  input: number;
+  cachedInput?: number;
+  output: number;
+  image?: number;
+  contextWindow?: number;
+}
+
+const SEED_MODELS: SeedModel[] = [
+  ...['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-5', 'gpt-5-mini', 'gpt-5.4-mini', 'gpt-5.4-nano', 'o3', 'o4-mini']
+    .map((id) => ({ id, provider: 'openai' as const, kind: 'chat' as const })),
+  { id: 'dall-e-2', provider: 'openai', kind: 'image' },
+  { id: 'dall-e-3', provider: 'openai', kind: 'image' },
+  { id: 'gpt-image-1', provider: 'openai', kind: 'image' },
+  ...['gemini-2.0-flash', 'gemini-2.5-flash', 'gemini-2.5-pro', 'gemini-3-flash-preview']
+    .map((id) => ({ id, provider: 'gemini' as const, kind: 'chat' as const })),
+  { id: 'imagen-3.0-generate-002', provider: 'gemini', kind: 'image' },
+  { id: 'imagen-4.0-generate-001', provider: 'gemini', kind: 'image' },
+  { id: 'gemini-2.5-flash-image', provider: 'gemini', kind: 'image' },
+  ...['deepseek-chat', 'deepseek-reasoner', 'deepseek-v4-flash', 'deepseek-v4-pro']
+    .map((id) => ({ id, provider: 'deepseek' as const, kind: 'chat' as const })),
+  { id: 'kimi-k2.6', provider: 'moonshot', kind: 'chat' },
+  { id: 'moonshot-v1-8k', provider: 'moonshot', kind: 'chat' },
+  { id: 'grok-4.3', provider: 'grok', kind: 'chat' },
+  { id: 'grok-3-mini', provider: 'grok', kind: 'chat' },
+  { id: 'llama3', provider: 'ollama', kind: 'chat' },
+];
+
+/** Per-image list prices at 1024x1024, standard/medium quality (the APIs' defaults). */
+const IMAGE_PRICE: Record<string, number> = {
+  'dall-e-2': 0.02,
+  'dall-e-3': 0.04,
+  // gpt-image-1 bills image output tokens ($40/1M); a medium 1024x1024 image is 1056 of them.
+  'gpt-image-1': 0.042,
+  'imagen-3.0-generate-002': 0.03,
+  'imagen-4.0-generate-001': 0.04,
+  // 1290 output tokens per 1024x1024 image at $30/1M (Google's pricing page).
+  'gemini-2.5-flash-image': 0.039,
+};
+
+/** Models genai-prices has no entry for (per-image models, and local Ollama which is free). */
+const FALLBACK: Record<string, HandPrice> = {
+  'dall-e-2': { input: 0, output: 0 },
+  'dall-e-3': { input: 0, output: 0 },
+  'imagen-3.0-generate-002': { input: 0, output: 0 },
+  'imagen-4.0-generate-001': { input: 0, output: 0 },
+  llama3: { input: 0, cachedInput: 0, output: 0, contextWindow: 8192 },
+};
+
+/** genai-prices names some providers differently. */
+const SOURCE_PROVIDER: Record<ProviderId, string> = {
+  openai: 'openai', gemini: 'google', deepseek: 'deepseek', moonshot: 'moonshotai', grok: 'x-ai', ollama: 'ollama', mock: 'mock',
+};
+
+/** A tiered price (e.g. Gemini 2.5 Pro above 200k prompt tokens) seeds at its base tier. */
+function flat(v: ModelPrice[string]): number | undefined {
+  if (typeof v === 'number') return v;
+  if (v && typeof v === 'object' && typeof (v as { base?: unknown }).base === 'number') return (v as { base: number }).base;
+  return undefined;
+}
+
+function minutes(hms: string): number {
+  const [h = 0, m = 0] = hms.replace('Z', '').split(':').map(Number);
+  return h * 60 + m;
+}
+
+/**
+ * One flat price out of genai-prices' conditional list: start-date entries apply once their date
+ * has passed (later ones win); for time-of-day discounts (DeepSeek's peak/off-peak) the price that
+ * applies for most of the day is seeded, since a row holds one price.
+ */
+export function resolveSourcePrice(info: Pick<ModelInfo, 'prices'>, now: number): ModelPrice {
+  if (!Array.isArray(info.prices)) return info.prices;
+  let base: ModelPrice | undefined;
+  const windows: { prices: ModelPrice; minutes: number }[] = [];
+  for (const c of info.prices) {
+    if (!c.constraint) base = c.prices;
+    else if (c.constraint.type === 'start_date' && Date.parse(c.constraint.start_date) <= now) base = c.prices;
+    else if (c.constraint.type === 'time_of_date') {
+      const span = (minutes(c.constraint.end_time) - minutes(c.constraint.start_time) + 1440) % 1440;
+      const same = windows.find((w) => JSON.stringify(w.prices) === JSON.stringify(c.prices));
+      if (same) same.minutes += span;
+      else windows.push({ prices: c.prices, minutes: span });
+    }
+  }
+  const windowed = windows.reduce((a, w) => a + w.minutes, 0);
+  const widest = windows.sort((a, b) => b.minutes - a.minutes)[0];
+  if (widest && (!base || widest.minutes > 1440 - windowed)) return widest.prices;
+  return base ?? info.prices[0]!.prices;
+}
+
+function sourcePrice(m: SeedModel, now: number): { price: HandPrice; contextWindow?: number } | null {
+  if (m.provider === 'ollama' || m.provider === 'mock') return null;
+  const found = calcPrice({ input_tokens: 0, output_tokens: 0 }, m.id, {
+    providerId: SOURCE_PROVIDER[m.provider],
+    timestamp: new Date(now),
+  });
+  if (!found) return null;
+  const p = resolveSourcePrice(found.model, now);
+  const input = flat(p.input_mtok);
+  const output = flat(p.output_mtok);
+  if (input === undefined || output === undefined) return null;
+  return { price: { input, cachedInput: flat(p.cache_read_mtok), output }, contextWindow: found.model.context_window };
+}
+
+/** The seeded models' ids, for tests and docs. */
+export const SEEDED_MODEL_IDS = SEED_MODELS.map((m) => m.id);
+
+/** Rows for `models`, priced from genai-prices where it has them and from FALLBACK otherwise. */
+export function seedModelRows(now: number): ModelRow[] {
+  return SEED_MODELS.map((m) => {
+    const source = sourcePrice(m, now);
+    const price = source?.price ?? FALLBACK[m.id];
+    if (!price) throw new Error(`seed: no price for ${m.provider}/${m.id}; add it to FALLBACK in model-prices.ts`);
+    const image = m.kind === 'image';
+    return {
+      id: m.id,
+      provider: m.provider,
+      upstreamId: m.upstreamId ?? m.id,
+      kind: m.kind,
+      enabled: true,
+      inputPrice: price.input,
+      cachedInputPrice: price.cachedInput ?? null,
+      // Image models are billed per image; their output tokens ARE the image, so pricing them
+      // as tokens too would bill every picture twice.
+      outputPrice: image ? 0 : price.output,
+      reasoningPrice: null,
+      imagePrice: image ? (IMAGE_PRICE[m.id] ?? null) : null,
+      contextWindow: source?.contextWindow ?? price.contextWindow ?? null,
+      updatedAt: now,
+    };
+  });
 }
