@@ -21,3 +21,21 @@ export interface RouteDecision {
   /** Why this target, in words (e.g. "heuristic: code block", "classifier score 8 -> bucket 3"). */
   reason: string;
 }
+
+/**
+ * The text view of a request that strategies read: built once per request by
+ * `routingTextOf` (src/routing/routing-text.ts) so rules never walk the body again.
+ */
+export interface RoutingText {
+  /** Text of the last user message (what the task is). */
+  lastUser: string;
+  /** Characters of every message's text together (system, history, last user). */
+  totalChars: number;
+  /** The request offers tools or functions. */
+  hasTools: boolean;
+  /** Number of messages (or Responses API input items). */
+  messageCount: number;
+}
+
+/** Health of a concrete target as routing sees it: false while its breaker is open. */
+export type HealthCheck = (provider: ProviderId, model: string) => boolean;

@@ -1,0 +1,122 @@
+import type { BreakerRegistry, CircuitState } from '../context';
+import type { ProviderId } from '../providers/types';
+
+export interface BreakerOptions {
+  /** Consecutive retryable failures that open a circuit (default 5). */
+  failureThreshold?: number;
+  /** Milliseconds an open circuit waits before letting one probe through (default 30 000). */
+  cooldownMs?: number;
+  /** Clock in epoch ms; tests inject one. */
+  now?: () => number;
+}
+
+interface Breaker {
+  failures: number;
+  /** When the circuit opened; null while closed. */
+  openedAt: number | null;
+  /** When the half-open probe was let through; null when none is out. */
+  probeAt: number | null;
+}
+
+export interface BreakerView {
+  key: string;
+  state: CircuitState;
+  failures: number;
+  retryAfterMs: number;
+}
+
+/** The registry plus read-only views for routing, /health and the dashboard. */
+export interface CircuitBreakers extends BreakerRegistry {
+  /** Routing's health check: false while the provider's or the model's circuit is open. No side effect. */
+  available(provider: ProviderId, model?: string): boolean;
+  /** Every circuit that is not closed or has failures, for the dashboard. */
+  list(): BreakerView[];
+}
+
+/**
+ * Circuit breakers per provider and per provider+model, so one failing model opens alone while
+ * its provider's other models keep serving. closed -> open after N consecutive retryable
+ * failures -> half_open after the cool-down (one probe goes through) -> closed on success,
+ * open again on failure.
+ */
+export function createBreakerRegistry(opts: BreakerOptions = {}): CircuitBreakers {
+  const threshold = opts.failureThreshold ?? 5;
+  const cooldown = opts.cooldownMs ?? 30_000;
+  const now = opts.now ?? Date.now;
+  const breakers = new Map<string, Breaker>();
+  const keyOf = (provider: string, model?: string) => (model ? `${provider}/${model}` : provider);
+  const get = (key: string) => {
+    let b = breakers.get(key);
+    if (!b) breakers.set(key, (b = { failures: 0, openedAt: null, probeAt: null }));
+    return b;
+  };
+
+  const stateOf = (b: Breaker | undefined, t: number): CircuitState => {
+    if (!b || b.openedAt === null) return 'closed';
+    return t - b.openedAt >= cooldown ? 'half_open' : 'open';
+  };
+  // A probe that never reported back (client went away) must not hold the circuit shut forever.
+  const probeFree = (b: Breaker, t: number) => b.probeAt === null || t - b.probeAt >= cooldown;
+  const passable = (b: Breaker | undefined, t: number) => {
+    const s = stateOf(b, t);
+    return s === 'closed' || (s === 'half_open' && probeFree(b!, t));
+  };
+  const keys = (provider: string, model?: string) => (model ? [keyOf(provider), keyOf(provider, model)] : [keyOf(provider)]);
+
+  return {
+    allow(provider, model) {
+      const t = now();
+      const ks = keys(provider, model);
+      if (!ks.every((k) => passable(breakers.get(k), t))) return false;
+      // Claim the probe slot of every half-open circuit this request passes through.
+      for (const k of ks) {
+        const b = breakers.get(k);
+        if (b && stateOf(b, t) === 'half_open') b.probeAt = t;
+      }
+      return true;
+    },
+    available(provider, model) {
+      const t = now();
+      return keys(provider, model).every((k) => passable(breakers.get(k), t));
+    },
+    onSuccess(provider, model) {
+      for (const k of keys(provider, model)) {
+        const b = breakers.get(k);
+        if (b) Object.assign(b, { failures: 0, openedAt: null, probeAt: null });
+      }
+    },
+    onFailure(provider, model) {
+      const t = now();
+      for (const k of keys(provider, model)) {
+        const b = get(k);
+        b.failures++;
+        // A failed probe re-opens at once; a closed circuit opens at the threshold.
+        if (stateOf(b, t) === 'half_open' || b.failures >= threshold) {
+          b.openedAt = t;
+          b.probeAt = null;
+        }
+      }
+    },
+    state(provider) {
+      return stateOf(breakers.get(keyOf(provider)), now());
+    },
+    retryAfterMs(provider, model) {
+      const t = now();
+      let ms = 0;
+      for (const k of keys(provider, model)) {
+        const b = breakers.get(k);
+        if (b?.openedAt != null) ms = Math.max(ms, b.openedAt + cooldown - t);
+      }
+      return Math.max(0, ms);
+    },
+    list() {
+      const t = now();
+      const out: BreakerView[] = [];
+      for (const [key, b] of breakers) {
+        if (b.failures === 0 && b.openedAt === null) continue;
+        out.push({ key, state: stateOf(b, t), failures: b.failures, retryAfterMs: b.openedAt === null ? 0 : Math.max(0, b.openedAt + cooldown - t) });
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,180 @@
+import type { RoutingText } from './types';
+
+/**
+ * One heuristic rule, stored as data in a group's `settings.rules` (JSON).
+ *
+ * Every rule that matches the request adds its `weight` (default 1) to the request's points;
+ * the group then picks target `min(points, targets - 1)` (rounded down). Zero points pick the
+ * first (fast) target; each point moves one target toward the strong end of the list, so a
+ * weight-2 rule on its own already reaches the third target of a three-target group.
+ *
+ * Kinds:
+ * - `{kind:'keywords', words:[...]}`: any word or phrase in the last user message, case
+ *   insensitive, whole words; a trailing `*` matches a prefix (`debug*` also finds "debugging");
+ *   spaces in a phrase match any whitespace.
+ * - `{kind:'regex', pattern:'...', flags?:'i'}`: a JavaScript regex against the last user message.
+ * - `{kind:'code_block'}`: the last user message holds a fenced code block (```).
+ * - `{kind:'min_chars', chars:N}`: the whole prompt (every message) has at least N characters.
+ * - `{kind:'tools'}`: the request offers tools or functions (agent loops).
+ * - `{kind:'min_messages', count:N}`: the conversation has at least N messages.
+ *
+ * Each rule may carry a `name` used in the decision's reason. A group without `settings.rules`
+ * uses DEFAULT_HEURISTIC_RULES; an empty array disables the heuristic (always the first target).
+ */
+export type HeuristicRule = { name?: string; weight?: number } & (
+  | { kind: 'keywords'; words: string[] }
+  | { kind: 'regex'; pattern: string; flags?: string }
+  | { kind: 'code_block' }
+  | { kind: 'min_chars'; chars: number }
+  | { kind: 'tools' }
+  | { kind: 'min_messages'; count: number }
+);
+
+export const DEFAULT_HEURISTIC_RULES: readonly HeuristicRule[] = Object.freeze([
+  {
+    name: 'hard reasoning',
+    kind: 'keywords',
+    weight: 2,
+    words: ['prove', 'proof', 'step by step', 'step-by-step', 'race condition', 'deadlock', 'theorem', 'formally verify', 'time complexity'],
+  },
+  {
+    name: 'coding task',
+    kind: 'keywords',
+    weight: 1,
+    words: ['debug*', 'refactor*', 'stack trace', 'traceback', 'segfault', 'memory leak', 'optimi*e', 'implement*', 'architect*', 'concurren*'],
+  },
+  { name: 'code block', kind: 'code_block', weight: 1 },
+  { name: 'long prompt', kind: 'min_chars', chars: 4000, weight: 1 },
+  { name: 'tools present', kind: 'tools', weight: 1 },
+  { name: 'long conversation', kind: 'min_messages', count: 20, weight: 1 },
+] satisfies HeuristicRule[]);
+
+// Matching cost must not grow with a pasted megabyte: rules see the head and tail of the
+// last user message, which is where the instruction almost always is.
+const SCAN_HALF = 32_768;
+
+function scanText(t: RoutingText): string {
+  const s = t.lastUser;
+  return s.length <= SCAN_HALF * 2 ? s : s.slice(0, SCAN_HALF) + '\n' + s.slice(-SCAN_HALF);
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function keywordSource(word: string): string {
+  const prefix = word.endsWith('*');
+  const core = (prefix ? word.slice(0, -1) : word).trim();
+  const body = core.split(/\s+/).map((w) => escapeRe(w).replace(/\\\*/g, '\\w*')).join('\\s+');
+  return `\\b${body}${prefix ? '' : '\\b'}`;
+}
+
+// Compiled once per rule object: snapshot rules are stable objects, so this is a cache hit
+// on every request after the first.
+const compiled = new WeakMap<object, RegExp | null>();
+
+function regexOf(rule: HeuristicRule): RegExp | null {
+  let re = compiled.get(rule);
+  if (re !== undefined) return re;
+  try {
+    if (rule.kind === 'keywords') {
+      const words = rule.words.filter((w) => typeof w === 'string' && w.trim());
+      re = words.length ? new RegExp(words.map(keywordSource).join('|'), 'i') : null;
+    } else if (rule.kind === 'regex') {
+      re = new RegExp(rule.pattern, (rule.flags ?? '').replace(/[gy]/g, ''));
+    } else {
+      re = null;
+    }
+  } catch {
+    re = null; // an invalid pattern never matches; validateHeuristicRules reports it at save time
+  }
+  compiled.set(rule, re);
+  return re;
+}
+
+function matches(rule: HeuristicRule, t: RoutingText, scan: () => string): boolean {
+  switch (rule.kind) {
+    case 'keywords':
+    case 'regex': {
+      const re = regexOf(rule);
+      return re !== null && re.test(scan());
+    }
+    case 'code_block':
+      return scan().includes('```');
+    case 'min_chars':
+      return t.totalChars >= rule.chars;
+    case 'tools':
+      return t.hasTools;
+    case 'min_messages':
+      return t.messageCount >= rule.count;
+    default:
+      return false;
+  }
+}
+
+/** The rules a group's settings hold, or the defaults when it names none. */
+export function rulesOf(settings: Record<string, unknown>): readonly HeuristicRule[] {
+  return Array.isArray(settings.rules) ? (settings.rules as HeuristicRule[]) : DEFAULT_HEURISTIC_RULES;
+}
+
+export interface HeuristicChoice {
+  index: number;
+  points: number;
+  /** Names of the rules that matched. */
+  matched: string[];
+}
+
+/** Pure and allocation-light: runs on every request to a heuristic group. */
+export function chooseHeuristic(rules: readonly HeuristicRule[], t: RoutingText, targetCount: number): HeuristicChoice {
+  let points = 0;
+  const matched: string[] = [];
+  let scanned: string | null = null;
+  const scan = () => (scanned ??= scanText(t));
+  for (const rule of rules) {
+    if (!rule || typeof rule !== 'object') continue;
+    if (matches(rule, t, scan)) {
+      const w = typeof rule.weight === 'number' && Number.isFinite(rule.weight) ? rule.weight : 1;
+      points += w;
+      matched.push(rule.name ?? rule.kind);
+    }
+  }
+  const index = Math.max(0, Math.min(targetCount - 1, Math.floor(points)));
+  return { index, points, matched };
+}
+
+/** Save-time check of `settings.rules`: one message per malformed rule. */
+export function validateHeuristicRules(rules: unknown): string[] {
+  if (rules === undefined) return [];
+  if (!Array.isArray(rules)) return ['settings.rules must be an array of rules'];
+  const out: string[] = [];
+  rules.forEach((r, i) => {
+    const at = `settings.rules[${i}]`;
+    if (!r || typeof r !== 'object') return void out.push(`${at} must be an object`);
+    const rule = r as Record<string, unknown>;
+    if (rule.weight !== undefined && (typeof rule.weight !== 'number' || !Number.isFinite(rule.weight)))
+      out.push(`${at}.weight must be a number`);
+    switch (rule.kind) {
+      case 'keywords':
+        if (!Array.isArray(rule.words) || !rule.words.every((w) => typeof w === 'string'))
+          out.push(`${at}.words must be an array of strings`);
+        break;
+      case 'regex':
+        try {
+          new RegExp(String(rule.pattern), typeof rule.flags === 'string' ? rule.flags : '');
+        } catch (e) {
+          out.push(`${at}.pattern is not a valid regular expression: ${(e as Error).message}`);
+        }
+        break;
+      case 'min_chars':
+        if (typeof rule.chars !== 'number') out.push(`${at}.chars must be a number`);
+        break;
+      case 'min_messages':
+        if (typeof rule.count !== 'number') out.push(`${at}.count must be a number`);
+        break;
+      case 'code_block':
+      case 'tools':
+        break;
+      default:
+        out.push(`${at}.kind must be one of keywords, regex, code_block, min_chars, tools, min_messages`);
+    }
+  });
+  return out;
+}

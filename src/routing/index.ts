@@ -1,0 +1,13 @@
+// Public surface of routing: the proxy, /v1/models, /health and the dashboard import from here.
+export type { RouteDecision, RouteTarget, RoutingText, HealthCheck } from './types';
+export { resolveConcrete } from './resolve-concrete';
+export { resolveRoute, fallbackOrder, MAX_GROUP_DEPTH, type ClassifierOutcome, type ResolveOptions } from './resolve-route';
+export { routeRequest, type RouteDeps, type RouteResult } from './route-request';
+export { routingTextOf } from './routing-text';
+export { validateGroups, type GroupProblem } from './validate-groups';
+export { chooseHeuristic, rulesOf, validateHeuristicRules, DEFAULT_HEURISTIC_RULES, type HeuristicRule } from './heuristic-strategy';
+export { bucketOf, bucketRanges, classifierSettingsOf, type ClassifierSettings } from './bucket-map';
+export { runClassifier, parseScore, classifierMessages, type CallModel, type ClassifierCall, type ClassifierMessage } from './classifier-strategy';
+export { ScoreCache } from './score-cache';
+export { createBreakerRegistry, type CircuitBreakers, type BreakerOptions, type BreakerView } from './circuit-breaker';
+export { groupsAsModels, type GroupModelObject } from './groups-as-models';
