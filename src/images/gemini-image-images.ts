@@ -1,0 +1,84 @@
+import { badRequest } from '../errors/api-error';
+import { joinUrl } from '../providers/openai-compatible/create-openai-compatible-adapter';
+import type { ProviderSettings } from '../providers/types';
+import type { Usage } from '../usage/types';
+import { checkCommonParams, dataUri, refuseParams, sizeToAspectRatio, unsupported } from './image-params';
+import type { ImagePlan, ImageRequest, ImageResult } from './images-types';
+
+/** Aspect ratios gemini-*-image models accept in `imageConfig.aspectRatio`. */
+const GEMINI_IMAGE_RATIOS = ['1:1', '2:3', '3:2', '3:4', '4:3', '4:5', '5:4', '9:16', '16:9', '21:9'];
+
+interface GeminiImageResponse {
+  candidates?: { content?: { parts?: { text?: string; inlineData?: { mimeType?: string; data?: string } }[] }; finishReason?: string }[];
+  promptFeedback?: { blockReason?: string };
+  usageMetadata?: { promptTokenCount?: number; candidatesTokenCount?: number; thoughtsTokenCount?: number };
+}
+
+/**
+ * gemini-*-image models (Imagen's successors) through `generateContent` with
+ * `responseModalities: ["IMAGE"]`; the image comes back in `inlineData`. One image per call:
+ * these models do not take `candidateCount`.
+ */
+export function planGeminiImage(req: ImageRequest, model: string, settings: ProviderSettings): ImagePlan {
+  const n = checkCommonParams(req);
+  if (n > 1) unsupported('n', model, 'Gemini image models generate one image per request (n=1).');
+  refuseParams(req, model, ['style', 'quality', 'background', 'moderation', 'output_format', 'output_compression'], {
+    quality: ['standard', 'auto'],
+    output_format: ['png'],
+  });
+  const generationConfig: Record<string, unknown> = { responseModalities: ['IMAGE'] };
+  const aspectRatio = sizeToAspectRatio(req.size, GEMINI_IMAGE_RATIOS, model);
+  if (aspectRatio) generationConfig.imageConfig = { aspectRatio };
+  const wantsB64 = req.response_format === 'b64_json';
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (settings.apiKey) headers['x-goog-api-key'] = settings.apiKey;
+  return {
+    call: {
+      url: joinUrl(settings.baseUrl, `/v1beta/models/${encodeURIComponent(model)}:generateContent`),
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: req.prompt }] }], generationConfig }),
+    },
+    parse(json: GeminiImageResponse): ImageResult {
+      const parts = json?.candidates?.flatMap((c) => c.content?.parts ?? []) ?? [];
+      const images = parts.filter((p) => p.inlineData?.data);
+      if (images.length === 0) {
+        const why = json?.promptFeedback?.blockReason ?? json?.candidates?.[0]?.finishReason;
+        throw badRequest(
+          `The provider returned no image for this prompt${why ? ` (${why})` : ''}.`,
+          'prompt',
+          why ? 'content_policy_violation' : 'no_image',
+        );
+      }
+      const revised = parts.map((p) => p.text ?? '').join('').trim();
+      const data = images.map((p) => {
+        const d: { url?: string; b64_json?: string; revised_prompt?: string } = wantsB64
+          ? { b64_json: p.inlineData!.data! }
+          : { url: dataUri(p.inlineData!.mimeType, p.inlineData!.data!) };
+        if (revised) d.revised_prompt = revised;
+        return d;
+      });
+      const um = json?.usageMetadata;
+      // Gemini leaves thinking tokens out of candidatesTokenCount; OpenAI's convention counts them as output.
+      const usage: Usage | null = um
+        ? {
+            input: um.promptTokenCount ?? 0,
+            cachedInput: 0,
+            output: (um.candidatesTokenCount ?? 0) + (um.thoughtsTokenCount ?? 0),
+            reasoning: um.thoughtsTokenCount ?? 0,
+          }
+        : null;
+      const body: ImageResult['body'] = { created: Math.floor(Date.now() / 1000), data };
+      if (usage) {
+        body.usage = {
+          input_tokens: usage.input,
+          input_tokens_details: { text_tokens: usage.input, image_tokens: 0 },
+          output_tokens: usage.output,
+          output_tokens_details: { image_tokens: um?.candidatesTokenCount ?? 0, text_tokens: 0 },
+          total_tokens: usage.input + usage.output,
+        };
+      }
+      return { body, images: data.length, usage };
+    },
+  };
+}

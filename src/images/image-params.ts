@@ -1,0 +1,47 @@
+import { badRequest } from '../errors/api-error';
+import type { ImageRequest } from './images-types';
+
+/** Checks every provider agrees on; returns `n` (default 1). */
+export function checkCommonParams(req: ImageRequest): number {
+  if (typeof req.prompt !== 'string' || !req.prompt.trim()) throw badRequest("'prompt' is required.", 'prompt');
+  const n = req.n ?? 1;
+  if (!Number.isInteger(n) || n < 1 || n > 10) throw badRequest("'n' must be an integer from 1 to 10.", 'n');
+  if (req.response_format != null && req.response_format !== 'url' && req.response_format !== 'b64_json') {
+    throw badRequest("'response_format' must be 'url' or 'b64_json'.", 'response_format');
+  }
+  return n;
+}
+
+/** A 400 naming the parameter the model cannot honour, instead of silently dropping it. */
+export function unsupported(param: string, model: string, detail = ''): never {
+  throw badRequest(`'${param}' is not supported by model '${model}'${detail ? `: ${detail}` : '.'}`, param, 'unsupported_parameter');
+}
+
+/** Rejects any of `params` that the request sets to a value other than the allowed no-op ones. */
+export function refuseParams(req: ImageRequest, model: string, params: string[], noop: Record<string, unknown[]> = {}): void {
+  for (const p of params) {
+    const v = req[p];
+    if (v === undefined || v === null) continue;
+    if (noop[p]?.includes(v)) continue;
+    unsupported(p, model);
+  }
+}
+
+/** `WxH` -> the supported aspect ratio within 3%, or a 400 listing what works. */
+export function sizeToAspectRatio(size: string | null | undefined, ratios: string[], model: string): string | undefined {
+  if (size === undefined || size === null || size === 'auto') return undefined;
+  const m = /^(\d+)x(\d+)$/.exec(size);
+  if (m) {
+    const want = Number(m[1]) / Number(m[2]);
+    for (const r of ratios) {
+      const [w, h] = r.split(':').map(Number);
+      if (Math.abs(want / (w! / h!) - 1) < 0.03) return r;
+    }
+  }
+  return unsupported('size', model, `use WIDTHxHEIGHT with an aspect ratio of ${ratios.join(', ')} (e.g. 1024x1024, 1792x1024, 1024x1792).`);
+}
+
+/** A data: URI for an inline image, what the gateway answers in `url` for providers that return bytes. */
+export function dataUri(mimeType: string | undefined, b64: string): string {
+  return `data:${mimeType || 'image/png'};base64,${b64}`;
+}

@@ -1,0 +1,71 @@
+import { joinUrl } from '../providers/openai-compatible/create-openai-compatible-adapter';
+import type { ProviderSettings } from '../providers/types';
+import type { Usage } from '../usage/types';
+import { checkCommonParams, dataUri, unsupported } from './image-params';
+import type { ImagePlan, ImageRequest, ImageResult } from './images-types';
+
+const DALLE2_SIZES = ['256x256', '512x512', '1024x1024'];
+const DALLE3_SIZES = ['1024x1024', '1792x1024', '1024x1792'];
+const GPT_IMAGE_SIZES = ['auto', '1024x1024', '1536x1024', '1024x1536'];
+
+/**
+ * OpenAI's own limits, checked before the call so the client gets a 400 naming the parameter.
+ * Unknown OpenAI model ids are passed through unchecked (OpenAI answers for them).
+ */
+function checkOpenAIParams(req: ImageRequest, model: string, n: number): void {
+  const has = (p: string) => req[p] !== undefined && req[p] !== null;
+  if (model === 'dall-e-2') {
+    if (has('size') && !DALLE2_SIZES.includes(String(req.size))) unsupported('size', model, `use one of ${DALLE2_SIZES.join(', ')}.`);
+    if (has('style')) unsupported('style', model);
+    if (has('quality') && req.quality !== 'standard') unsupported('quality', model, "only 'standard'.");
+  } else if (model === 'dall-e-3') {
+    if (n > 1) unsupported('n', model, 'dall-e-3 generates one image per request (n=1).');
+    if (has('size') && !DALLE3_SIZES.includes(String(req.size))) unsupported('size', model, `use one of ${DALLE3_SIZES.join(', ')}.`);
+    if (has('style') && req.style !== 'vivid' && req.style !== 'natural') unsupported('style', model, "use 'vivid' or 'natural'.");
+    if (has('quality') && !['standard', 'hd'].includes(String(req.quality))) unsupported('quality', model, "use 'standard' or 'hd'.");
+  } else if (model.startsWith('gpt-image')) {
+    if (has('size') && !GPT_IMAGE_SIZES.includes(String(req.size))) unsupported('size', model, `use one of ${GPT_IMAGE_SIZES.join(', ')}.`);
+    if (has('style')) unsupported('style', model);
+    if (has('quality') && !['low', 'medium', 'high', 'auto'].includes(String(req.quality))) {
+      unsupported('quality', model, "use 'low', 'medium', 'high' or 'auto'.");
+    }
+  }
+}
+
+/**
+ * OpenAI images: the client's body goes upstream as sent (concrete model id), and the answer
+ * comes back byte for byte. gpt-image-* always answers base64 and refuses `response_format`,
+ * so for those the field is dropped and, when the client asked for `url`, the image is handed
+ * back as a data: URI.
+ */
+export function planOpenAIImages(req: ImageRequest, model: string, settings: ProviderSettings): ImagePlan {
+  const n = checkCommonParams(req);
+  checkOpenAIParams(req, model, n);
+  const gptImage = model.startsWith('gpt-image');
+  const body: Record<string, unknown> = { ...req, model };
+  const wantsUrl = (req.response_format ?? 'url') === 'url';
+  if (gptImage) delete body.response_format;
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (settings.apiKey) headers.authorization = `Bearer ${settings.apiKey}`;
+  return {
+    call: { url: joinUrl(settings.baseUrl, '/images/generations'), method: 'POST', headers, body: JSON.stringify(body) },
+    parse(json: any, rawText: string): ImageResult {
+      const data = Array.isArray(json?.data) ? json.data : [];
+      const usage = json?.usage ? normalizeImageUsage(json.usage) : null;
+      if (gptImage && wantsUrl) {
+        const mime = `image/${json?.output_format ?? 'png'}`;
+        const converted = data.map((d: any) => {
+          const { b64_json, ...rest } = d;
+          return b64_json ? { ...rest, url: dataUri(mime, b64_json) } : d;
+        });
+        return { body: { ...json, data: converted }, images: data.length, usage };
+      }
+      return { raw: rawText, body: json, images: data.length, usage };
+    },
+  };
+}
+
+/** gpt-image usage ({input_tokens, output_tokens}) -> canonical Usage (no cache, no reasoning). */
+function normalizeImageUsage(u: any): Usage {
+  return { input: Number(u.input_tokens) || 0, cachedInput: 0, output: Number(u.output_tokens) || 0, reasoning: 0 };
+}

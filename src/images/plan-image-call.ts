@@ -1,0 +1,22 @@
+import { badRequest } from '../errors/api-error';
+import type { ProviderSettings } from '../providers/types';
+import type { RouteTarget } from '../routing/types';
+import { planGeminiImage } from './gemini-image-images';
+import { planImagenImages } from './imagen-images';
+import type { ImagePlan, ImageRequest } from './images-types';
+import { planOpenAIImages } from './openai-images';
+
+/** Picks the image API for a concrete target; providers without image models get a 400. */
+export function planImageCall(req: ImageRequest, target: RouteTarget, settings: ProviderSettings): ImagePlan {
+  const model = target.upstreamModel;
+  if (target.entry && target.entry.kind !== 'image') {
+    throw badRequest(`'${target.modelId}' is not an image generation model.`, 'model', 'model_not_image');
+  }
+  if (target.provider === 'openai') return planOpenAIImages(req, model, settings);
+  if (target.provider === 'gemini') {
+    if (/^imagen-/i.test(model)) return planImagenImages(req, model, settings);
+    if (/^gemini-.*image/i.test(model)) return planGeminiImage(req, model, settings);
+    throw badRequest(`'${target.modelId}' is not an image generation model (use imagen-* or gemini-*-image).`, 'model', 'model_not_image');
+  }
+  throw badRequest(`Provider '${target.provider}' has no image generation models.`, 'model', 'images_not_supported');
+}
