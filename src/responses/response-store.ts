@@ -1,0 +1,107 @@
+import type { Database, Statement } from 'bun:sqlite';
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+
+/** What a bridged response leaves behind for a `previous_response_id` follow-up. */
+export interface StoredConversation {
+  clientId: number | null;
+  model: string;
+  /** The conversation so far (no instructions), the response's own output included. */
+  messages: ChatCompletionMessageParam[];
+  createdAt: number;
+}
+
+export interface ResponseStoreOptions {
+  /** Rows older than this are deleted. */
+  retentionDays?: number;
+  /** At most this many rows are kept (oldest go first). */
+  maxRows?: number;
+  /** Recent conversations kept in memory, so a quick follow-up (a tool loop) never reads SQLite. */
+  cacheSize?: number;
+  /** Delay before queued rows are written, batching writes off the request path. */
+  flushDelayMs?: number;
+  now?: () => number;
+}
+
+const DAY_MS = 86_400_000;
+const PRUNE_EVERY_MS = 10 * 60_000;
+
+/**
+ * Stored bridged responses (table `stored_responses`). Writes are queued and flushed in one
+ * transaction a moment later; reads look in the in-memory cache first and fall back to a
+ * primary-key lookup. Retention: `retentionDays` and `maxRows`, enforced while flushing.
+ */
+export class ResponseStore {
+  private readonly cache = new Map<string, StoredConversation>();
+  private readonly pending = new Map<string, StoredConversation>();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private lastPrune = 0;
+  private readonly opts: Required<ResponseStoreOptions>;
+  private readonly insert: Statement;
+  private readonly select: Statement;
+
+  constructor(private readonly sqlite: Database, options: ResponseStoreOptions = {}) {
+    this.opts = {
+      retentionDays: options.retentionDays ?? 30,
+      maxRows: options.maxRows ?? 50_000,
+      cacheSize: options.cacheSize ?? 500,
+      flushDelayMs: options.flushDelayMs ?? 20,
+      now: options.now ?? Date.now,
+    };
+    this.insert = sqlite.prepare(
+      'INSERT OR REPLACE INTO stored_responses (id, client_id, model, messages, created_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.select = sqlite.prepare('SELECT client_id, model, messages, created_at FROM stored_responses WHERE id = ?');
+  }
+
+  save(id: string, conv: Omit<StoredConversation, 'createdAt'>): void {
+    const entry = { ...conv, createdAt: this.opts.now() };
+    this.remember(id, entry);
+    this.pending.set(id, entry);
+    if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), this.opts.flushDelayMs);
+      (this.timer as any).unref?.();
+    }
+  }
+
+  /** The stored conversation, or null when unknown, expired or stored by another client. */
+  get(id: string, clientId: number | null): StoredConversation | null {
+    let entry = this.cache.get(id) ?? null;
+    if (!entry) {
+      const row = this.select.get(id) as { client_id: number | null; model: string; messages: string; created_at: number } | null;
+      if (row) {
+        entry = { clientId: row.client_id, model: row.model, messages: JSON.parse(row.messages), createdAt: row.created_at };
+        this.remember(id, entry);
+      }
+    }
+    if (!entry) return null;
+    if (entry.createdAt < this.opts.now() - this.opts.retentionDays * DAY_MS) return null;
+    if (entry.clientId !== null && entry.clientId !== clientId) return null;
+    return entry;
+  }
+
+  /** Writes queued rows now (also called on shutdown) and prunes when due. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const rows = [...this.pending];
+    this.pending.clear();
+    const now = this.opts.now();
+    this.sqlite.transaction(() => {
+      for (const [id, c] of rows) this.insert.run(id, c.clientId, c.model, JSON.stringify(c.messages), c.createdAt);
+      if (now - this.lastPrune >= PRUNE_EVERY_MS) {
+        this.lastPrune = now;
+        this.sqlite.run('DELETE FROM stored_responses WHERE created_at < ?', [now - this.opts.retentionDays * DAY_MS]);
+        this.sqlite.run(
+          'DELETE FROM stored_responses WHERE id IN (SELECT id FROM stored_responses ORDER BY created_at DESC LIMIT -1 OFFSET ?)',
+          [this.opts.maxRows],
+        );
+      }
+    })();
+  }
+
+  private remember(id: string, entry: StoredConversation): void {
+    this.cache.delete(id);
+    this.cache.set(id, entry);
+    if (this.cache.size > this.opts.cacheSize) this.cache.delete(this.cache.keys().next().value!);
+  }
+}

@@ -1,0 +1,51 @@
+import { afterAll, describe, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '../../src/db/client';
+import { runMigrations } from '../../src/db/migrate';
+import { ResponseStore } from '../../src/responses/response-store';
+
+const dir = mkdtempSync(join(tmpdir(), 'gg-store-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function fresh() {
+  const { sqlite, db } = openDatabase(join(dir, `${crypto.randomUUID()}.db`));
+  runMigrations(db);
+  return sqlite;
+}
+const msgs = [{ role: 'user' as const, content: 'hi' }, { role: 'assistant' as const, content: 'hello' }];
+
+describe('ResponseStore', () => {
+  test('a saved conversation is readable at once, written to SQLite on flush, and readable after restart', () => {
+    const sqlite = fresh();
+    const store = new ResponseStore(sqlite);
+    store.save('resp_a', { clientId: 7, model: 'deepseek-chat', messages: msgs });
+    expect(store.get('resp_a', 7)?.messages).toEqual(msgs);
+    expect(sqlite.query('SELECT count(*) AS n FROM stored_responses').get()).toEqual({ n: 0 });
+    store.flush();
+    expect(sqlite.query('SELECT count(*) AS n FROM stored_responses').get()).toEqual({ n: 1 });
+    const reopened = new ResponseStore(sqlite);
+    expect(reopened.get('resp_a', 7)).toMatchObject({ model: 'deepseek-chat', messages: msgs, clientId: 7 });
+    // another client cannot continue it
+    expect(reopened.get('resp_a', 8)).toBeNull();
+    expect(reopened.get('resp_missing', 7)).toBeNull();
+  });
+
+  test('retention: expired rows are not served and are deleted; the row cap keeps the newest', () => {
+    const sqlite = fresh();
+    let now = 1_000 * 86_400_000;
+    const store = new ResponseStore(sqlite, { retentionDays: 30, maxRows: 2, cacheSize: 1, now: () => now });
+    store.save('resp_old', { clientId: null, model: 'm', messages: msgs });
+    store.flush();
+    now += 31 * 86_400_000;
+    expect(store.get('resp_old', null)).toBeNull();
+    for (const id of ['resp_1', 'resp_2', 'resp_3']) {
+      now += 1000;
+      store.save(id, { clientId: null, model: 'm', messages: msgs });
+    }
+    store.flush();
+    const ids = (sqlite.query('SELECT id FROM stored_responses ORDER BY id').all() as { id: string }[]).map((r) => r.id);
+    expect(ids).toEqual(['resp_2', 'resp_3']);
+  });
+});
