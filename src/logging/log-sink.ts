@@ -1,0 +1,192 @@
+import type { LogRecord, LogSink } from './log-record';
+import type { FromWriter, ToWriter } from './log-writer-protocol';
+
+export interface LogSinkOptions {
+  dbPath: string;
+  /** Records per postMessage (and per SQLite transaction). */
+  batchSize?: number;
+  /** Longest a record waits on the main thread before its (partial) batch is posted. */
+  flushMs?: number;
+  /** Records accepted but not yet committed; beyond this, write() drops and counts. */
+  maxQueue?: number;
+  /** Raw rows older than this are deleted by the writer (hourly and at start); 0 keeps all. */
+  retentionDays?: number;
+  /** Rows per retention delete step. */
+  retentionBatch?: number;
+  retentionIntervalMs?: number;
+  /** Least time between two "queue full" warnings. */
+  warnEveryMs?: number;
+  warn?: (message: string) => void;
+}
+
+/** The LogSink backed by the log-writer worker. */
+export interface WorkerLogSink extends LogSink {
+  /** Called on the main thread with each batch once it is committed (for the monitor feed). */
+  onWritten(cb: (records: readonly LogRecord[]) => void): () => void;
+  /** Runs a retention pass now; resolves with the number of raw rows deleted. */
+  runRetention(): Promise<number>;
+}
+
+// Resolved relative to this file under `bun src/main.ts`; in the compiled binary the worker is a
+// second entrypoint of `bun build --compile` and Bun maps this same URL onto the embedded copy.
+const WORKER_URL = new URL('./log-writer.worker.ts', import.meta.url).href;
+
+/**
+ * Creates the asynchronous log sink. write() only pushes onto an array: batches are posted to the
+ * worker when full or after `flushMs`, and the worker commits each in one transaction.
+ */
+export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
+  const batchSize = opts.batchSize ?? 500;
+  const flushMs = opts.flushMs ?? 100;
+  const maxQueue = opts.maxQueue ?? 100_000;
+  const warnEveryMs = opts.warnEveryMs ?? 10_000;
+  const warn = opts.warn ?? ((m: string) => console.warn(m));
+
+  let pending: LogRecord[] = [];
+  const inflight = new Map<number, LogRecord[]>();
+  let inflightCount = 0;
+  let seq = 0;
+  let written = 0;
+  let dropped = 0;
+  let lastWarn = -Infinity;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let closed = false;
+  let closing: Promise<void> | null = null;
+  let resolveClosed: (() => void) | null = null;
+  const listeners = new Set<(records: readonly LogRecord[]) => void>();
+  const retentionWaiters = new Map<number, (deleted: number) => void>();
+
+  let worker: Worker;
+  const post = (msg: ToWriter) => worker.postMessage(msg);
+  const init: ToWriter = {
+    type: 'init',
+    dbPath: opts.dbPath,
+    retentionDays: opts.retentionDays ?? 30,
+    retentionBatch: opts.retentionBatch ?? 5000,
+    retentionIntervalMs: opts.retentionIntervalMs ?? 3_600_000,
+  };
+
+  function drop(count: number, why: string): void {
+    dropped += count;
+    const now = Date.now();
+    if (now - lastWarn >= warnEveryMs) {
+      lastWarn = now;
+      warn(`gophergate: ${why}; ${dropped} log record(s) dropped so far`);
+    }
+  }
+
+  function flush(): void {
+    if (timer) {
+      clearTimeout(timer);
+      timer = null;
+    }
+    if (pending.length === 0) return;
+    const records = pending;
+    pending = [];
+    const id = ++seq;
+    inflight.set(id, records);
+    inflightCount += records.length;
+    post({ type: 'batch', seq: id, records });
+  }
+
+  function settle(id: number): LogRecord[] {
+    const records = inflight.get(id) ?? [];
+    inflight.delete(id);
+    inflightCount -= records.length;
+    return records;
+  }
+
+  function onMessage(event: MessageEvent<FromWriter>): void {
+    const msg = event.data;
+    switch (msg.type) {
+      case 'written': {
+        const records = settle(msg.seq);
+        written += records.length;
+        for (const cb of listeners) {
+          try {
+            cb(records);
+          } catch (err) {
+            console.error(`gophergate: log listener failed: ${(err as Error).message}`);
+          }
+        }
+        return;
+      }
+      case 'failed':
+        settle(msg.seq);
+        drop(msg.count, `log writer could not commit a batch of ${msg.count} (${msg.message})`);
+        return;
+      case 'retention':
+        retentionWaiters.get(msg.seq)?.(msg.deleted);
+        retentionWaiters.delete(msg.seq);
+        return;
+      case 'fatal':
+        console.error(`gophergate log writer: ${msg.message}`);
+        return;
+      case 'closed':
+        resolveClosed?.();
+        return;
+    }
+  }
+
+  let exited = false;
+  /**
+   * Starts the writer thread. Batches stay in `inflight` until acknowledged, so if the thread
+   * dies a fresh one is started and gets them again (a crash after a commit but before its ack
+   * can duplicate that one batch; losing it would be worse).
+   */
+  function spawn(): void {
+    worker = new Worker(WORKER_URL);
+    exited = false;
+    worker.onmessage = onMessage;
+    worker.onerror = (event) => console.error(`gophergate log writer error: ${(event as ErrorEvent).message ?? event}`);
+    worker.addEventListener('close', () => {
+      if (exited) return;
+      exited = true;
+      console.error('gophergate: log writer thread exited; restarting it');
+      setTimeout(() => {
+        spawn();
+        for (const [id, records] of [...inflight].sort((x, y) => x[0] - y[0])) post({ type: 'batch', seq: id, records });
+        if (resolveClosed) post({ type: 'close' });
+      }, 200);
+    });
+    post(init);
+  }
+  spawn();
+
+  return {
+    write(record) {
+      if (closed) return drop(1, 'log record written after shutdown began');
+      if (pending.length + inflightCount >= maxQueue) {
+        return drop(1, `log queue full (${maxQueue} records waiting for SQLite)`);
+      }
+      pending.push(record);
+      if (pending.length >= batchSize) flush();
+      else timer ??= setTimeout(flush, flushMs);
+    },
+    stats: () => ({ depth: pending.length + inflightCount, dropped, written }),
+    onWritten(cb) {
+      listeners.add(cb);
+      return () => listeners.delete(cb);
+    },
+    runRetention() {
+      const id = ++seq;
+      return new Promise<number>((resolve) => {
+        retentionWaiters.set(id, resolve);
+        post({ type: 'retention', seq: id });
+      });
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        closed = true;
+        flush();
+        resolveClosed = resolve;
+        post({ type: 'close' });
+      }).then(() => {
+        exited = true;
+        resolveClosed = null;
+        void worker.terminate();
+      });
+      return closing;
+    },
+  };
+}

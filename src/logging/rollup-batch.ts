@@ -1,0 +1,39 @@
+import type { LogRecord } from './log-record';
+import { HOUR_MS, isErrorRecord, type LogRowValues } from './log-row-sql';
+
+/**
+ * Folds a batch into usage_hourly deltas keyed by hour x provider x model x client, so a batch of
+ * 500 rows costs a handful of upserts. Rules the dashboard relies on:
+ * - `model` is the concrete model, or the requested name when none was resolved (unknown model).
+ * - A classifier call is not a client request: its tokens and cost count, its request, error and
+ *   latency do not (its time is already inside the routed request's latency).
+ */
+export function rollupBatch(records: readonly LogRecord[]): LogRowValues[] {
+  const acc = new Map<string, LogRowValues>();
+  for (const r of records) {
+    const hour = Math.floor(r.createdAt / HOUR_MS) * HOUR_MS;
+    const provider = r.provider ?? '';
+    const model = r.model ?? r.modelRequested ?? '';
+    const client = r.clientId ?? 0;
+    const key = `${hour}\u0000${provider}\u0000${model}\u0000${client}`;
+    let row = acc.get(key);
+    if (!row) {
+      row = [hour, provider, model, client, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+      acc.set(key, row);
+    }
+    const counted = r.endpoint !== 'classifier';
+    const v = row as number[];
+    if (counted) {
+      v[4]! += 1;
+      if (isErrorRecord(r)) v[5]! += 1;
+      v[11]! += r.latencyMs || 0;
+      v[12]! += r.overheadMs || 0;
+    }
+    v[6]! += r.promptTokens || 0;
+    v[7]! += r.cachedTokens || 0;
+    v[8]! += r.completionTokens || 0;
+    v[9]! += r.reasoningTokens || 0;
+    v[10]! += r.costUsd || 0;
+  }
+  return [...acc.values()];
+}
