@@ -1,0 +1,67 @@
+import { badRequest } from '../../errors/api-error';
+import type { ChatRequest } from '../types';
+import type { GeminiGenerationConfig, GeminiThinkingConfig } from './gemini-wire';
+
+/** Major version in a Gemini model id (`gemini-2.5-flash` -> 2, `gemini-3-pro-preview` -> 3). */
+export function geminiMajor(model: string): number {
+  const m = /gemini-(\d+)/i.exec(model);
+  return m ? Number(m[1]) : 0;
+}
+
+/** Sampling, length, stop, JSON output and thinking settings -> Gemini's generationConfig. */
+export function convertGenerationConfig(req: ChatRequest, model: string): GeminiGenerationConfig | undefined {
+  const g: GeminiGenerationConfig = {};
+  const r = req as Record<string, any>;
+  if (typeof r.temperature === 'number') g.temperature = r.temperature;
+  if (typeof r.top_p === 'number') g.topP = r.top_p;
+  // Not an OpenAI field, but some clients send it for providers that have it.
+  if (typeof r.top_k === 'number') g.topK = r.top_k;
+  const maxTokens = r.max_completion_tokens ?? r.max_tokens;
+  if (typeof maxTokens === 'number') g.maxOutputTokens = maxTokens;
+  if (typeof r.stop === 'string') g.stopSequences = [r.stop];
+  else if (Array.isArray(r.stop) && r.stop.length) g.stopSequences = r.stop;
+  if (typeof r.n === 'number' && r.n !== 1) g.candidateCount = r.n;
+  if (typeof r.seed === 'number') g.seed = r.seed;
+  if (typeof r.presence_penalty === 'number') g.presencePenalty = r.presence_penalty;
+  if (typeof r.frequency_penalty === 'number') g.frequencyPenalty = r.frequency_penalty;
+
+  const rf = r.response_format;
+  if (rf?.type === 'json_object') {
+    g.responseMimeType = 'application/json';
+  } else if (rf?.type === 'json_schema') {
+    const schema = rf.json_schema?.schema;
+    if (!schema || typeof schema !== 'object') throw badRequest('response_format.json_schema.schema is required.', 'response_format.json_schema.schema');
+    g.responseMimeType = 'application/json';
+    g.responseJsonSchema = schema;
+  } else if (rf !== undefined && rf !== null && rf?.type !== 'text') {
+    throw badRequest(`Unsupported response_format type '${String(rf?.type)}'.`, 'response_format.type');
+  }
+
+  const thinking = thinkingConfig(r.reasoning_effort, model);
+  if (thinking) g.thinkingConfig = thinking;
+  return Object.keys(g).length ? g : undefined;
+}
+
+/**
+ * reasoning_effort -> thinkingConfig. Gemini 3 takes a thinking level, Gemini 2.5 a token budget
+ * (the two are mutually exclusive: sending both is a 400). Budgets follow Google's own
+ * OpenAI-compatible endpoint (low 1K, medium 8K, high 24K). Pro models cannot switch thinking
+ * off, so `none` gives them the smallest setting they accept instead of an upstream 400.
+ * Thought summaries are asked for so they can come back as reasoning_content.
+ */
+const BUDGETS: Record<string, number> = { none: 0, minimal: 1024, low: 1024, medium: 8192, high: 24576, xhigh: 24576, max: 24576 };
+
+function thinkingConfig(effort: unknown, model: string): GeminiThinkingConfig | undefined {
+  if (effort === undefined || effort === null) return undefined;
+  if (typeof effort !== 'string') throw badRequest('reasoning_effort must be a string.', 'reasoning_effort');
+  if (!(effort in BUDGETS)) throw badRequest(`Unknown reasoning_effort '${effort}'.`, 'reasoning_effort');
+  const pro = /-pro/i.test(model);
+  const off = effort === 'none';
+  if (geminiMajor(model) >= 3) {
+    const level: GeminiThinkingConfig['thinkingLevel'] =
+      off || effort === 'minimal' ? (pro ? 'low' : 'minimal') : effort === 'low' ? 'low' : effort === 'medium' ? 'medium' : 'high';
+    return { thinkingLevel: level, includeThoughts: !off };
+  }
+  if (off && pro) return { thinkingBudget: 128, includeThoughts: false };
+  return off ? { thinkingBudget: 0 } : { thinkingBudget: BUDGETS[effort]!, includeThoughts: true };
+}

@@ -1,0 +1,152 @@
+import { badRequest } from '../../errors/api-error';
+import type { AdapterDeps } from '../types';
+import { userParts } from './gemini-parts';
+import type { GeminiContent, GeminiPart } from './gemini-wire';
+import { signatureFromToolCallId } from './tool-call-id';
+
+type AnyMessage = Record<string, any>;
+
+/**
+ * Gemini 3 validates thought signatures on function calls in the history. When a signature was
+ * lost (history from another model, a client that rewrote ids), Google documents this sentinel
+ * as the way to skip validation instead of failing the whole request with a 400.
+ */
+export const SKIP_SIGNATURE = 'skip_thought_signature_validator';
+
+export interface ConvertedMessages {
+  systemInstruction?: GeminiContent;
+  contents: GeminiContent[];
+}
+
+/**
+ * OpenAI messages -> Gemini contents. system/developer go to systemInstruction (Gemini has one,
+ * wherever they stood); assistant becomes role `model`; tool results become functionResponse
+ * parts named after the assistant tool call they answer (Gemini matches by name, OpenAI by id).
+ * Adjacent turns of the same role are merged: Gemini wants all responses to one model turn's
+ * parallel calls in a single user turn.
+ */
+export async function convertMessages(
+  messages: unknown,
+  opts: { requireSignatures: boolean; deps: AdapterDeps; signal?: AbortSignal },
+): Promise<ConvertedMessages> {
+  if (!Array.isArray(messages) || messages.length === 0) throw badRequest('messages must be a non-empty array.', 'messages');
+  const system: GeminiPart[] = [];
+  const contents: GeminiContent[] = [];
+  const toolNames = new Map<string, string>();
+  const push = (role: 'user' | 'model', parts: GeminiPart[]) => {
+    if (parts.length === 0) return;
+    const last = contents[contents.length - 1];
+    if (last && last.role === role) last.parts.push(...parts);
+    else contents.push({ role, parts });
+  };
+
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i] as AnyMessage;
+    const path = `messages[${i}]`;
+    switch (m?.role) {
+      case 'system':
+      case 'developer':
+        system.push(...systemParts(m.content, `${path}.content`));
+        break;
+      case 'user':
+        push('user', await userParts(m.content, `${path}.content`, opts.deps, opts.signal));
+        break;
+      case 'assistant': {
+        const parts = assistantParts(m, path, toolNames);
+        if (opts.requireSignatures) ensureSignature(parts);
+        push('model', parts);
+        break;
+      }
+      case 'tool': {
+        const id = m.tool_call_id;
+        if (typeof id !== 'string') throw badRequest('A tool message needs a tool_call_id.', `${path}.tool_call_id`);
+        const name = toolNames.get(id);
+        if (!name) throw badRequest(`No earlier assistant tool call has the id '${id}'.`, `${path}.tool_call_id`);
+        push('user', [{ functionResponse: { name, response: toolResult(m.content) } }]);
+        break;
+      }
+      case 'function': // deprecated OpenAI function-calling result; it names the function itself
+        if (typeof m.name !== 'string') throw badRequest('A function message needs a name.', `${path}.name`);
+        push('user', [{ functionResponse: { name: m.name, response: toolResult(m.content) } }]);
+        break;
+      default:
+        throw badRequest(`Unknown message role '${String(m?.role)}'.`, `${path}.role`);
+    }
+  }
+  if (contents.length === 0) throw badRequest('messages must contain at least one user or assistant message.', 'messages');
+  return { systemInstruction: system.length ? { parts: system } : undefined, contents };
+}
+
+function systemParts(content: unknown, path: string): GeminiPart[] {
+  if (typeof content === 'string') return content === '' ? [] : [{ text: content }];
+  if (!Array.isArray(content)) throw badRequest('System message content must be a string or text parts.', path);
+  return content.map((p: any, j) => {
+    if (p?.type !== 'text' || typeof p.text !== 'string') throw badRequest('System messages take only text parts.', `${path}[${j}]`);
+    return { text: p.text };
+  });
+}
+
+function assistantParts(m: AnyMessage, path: string, toolNames: Map<string, string>): GeminiPart[] {
+  const parts: GeminiPart[] = [];
+  if (typeof m.content === 'string') {
+    if (m.content !== '') parts.push({ text: m.content });
+  } else if (Array.isArray(m.content)) {
+    for (const p of m.content) {
+      // A refusal is what the model said; give it back as text.
+      const text = p?.type === 'text' ? p.text : p?.type === 'refusal' ? p.refusal : undefined;
+      if (typeof text === 'string' && text !== '') parts.push({ text });
+    }
+  }
+  const calls: unknown[] = Array.isArray(m.tool_calls) ? m.tool_calls : m.function_call ? [{ function: m.function_call }] : [];
+  calls.forEach((c: any, k) => {
+    const fpath = `${path}.tool_calls[${k}].function`;
+    const name = c?.function?.name;
+    if (typeof name !== 'string' || name === '') throw badRequest('A tool call needs a function name.', `${fpath}.name`);
+    if (typeof c.id === 'string') toolNames.set(c.id, name);
+    const part: GeminiPart = { functionCall: { name, args: parseArgs(c.function.arguments, `${fpath}.arguments`) } };
+    // Google's own OpenAI-compatible endpoint returns the signature in extra_content; accept it too.
+    const signature =
+      (typeof c.id === 'string' ? signatureFromToolCallId(c.id) : undefined) ?? c.extra_content?.google?.thought_signature;
+    if (typeof signature === 'string' && signature) part.thoughtSignature = signature;
+    parts.push(part);
+  });
+  return parts;
+}
+
+/** Gemini 3 wants a signature on the first function call of each model turn (only the first). */
+function ensureSignature(parts: GeminiPart[]): void {
+  const calls = parts.filter((p) => p.functionCall);
+  if (calls.length && !calls.some((p) => p.thoughtSignature)) calls[0]!.thoughtSignature = SKIP_SIGNATURE;
+}
+
+function parseArgs(raw: unknown, path: string): Record<string, unknown> {
+  if (raw === undefined || raw === null || raw === '') return {};
+  if (typeof raw === 'object' && !Array.isArray(raw)) return raw as Record<string, unknown>;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(String(raw));
+  } catch {
+    throw badRequest('Tool call arguments must be a JSON object.', path);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw badRequest('Tool call arguments must be a JSON object.', path);
+  return parsed as Record<string, unknown>;
+}
+
+/**
+ * functionResponse.response must be a JSON object: a tool result that already is one is sent
+ * as-is, anything else (plain text, arrays, numbers) is wrapped as `{result: ...}`.
+ */
+function toolResult(content: unknown): Record<string, unknown> {
+  const text = Array.isArray(content)
+    ? content.map((p: any) => (typeof p?.text === 'string' ? p.text : '')).join('')
+    : typeof content === 'string'
+      ? content
+      : JSON.stringify(content ?? '');
+  try {
+    const parsed = JSON.parse(text);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed;
+  } catch {
+    // not JSON: plain text result
+  }
+  return { result: text };
+}

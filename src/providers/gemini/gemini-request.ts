@@ -1,0 +1,30 @@
+import type { AdapterDeps, ChatCallContext, ChatRequest } from '../types';
+import { convertGenerationConfig, geminiMajor } from './gemini-generation-config';
+import { convertMessages } from './gemini-messages';
+import { convertTools } from './gemini-tools';
+import type { GeminiRequest } from './gemini-wire';
+
+/**
+ * OpenAI chat request -> Gemini generateContent body. Pure apart from downloading remote images
+ * through `deps.fetchImage`. OpenAI-only fields with no Gemini meaning (user, store, metadata,
+ * parallel_tool_calls, stream_options, logit_bias, service_tier) are dropped: Gemini rejects
+ * unknown fields, so nothing passes through blindly.
+ */
+export async function buildGeminiRequest(
+  req: ChatRequest,
+  ctx: ChatCallContext,
+  deps: AdapterDeps,
+  signal?: AbortSignal,
+): Promise<GeminiRequest> {
+  const { systemInstruction, contents } = await convertMessages(req.messages, {
+    requireSignatures: geminiMajor(ctx.model) >= 3,
+    deps,
+    signal,
+  });
+  const body: GeminiRequest = { contents };
+  if (systemInstruction) body.systemInstruction = systemInstruction;
+  Object.assign(body, convertTools(req.tools, req.tool_choice));
+  const generationConfig = convertGenerationConfig(req, ctx.model);
+  if (generationConfig) body.generationConfig = generationConfig;
+  return body;
+}

@@ -1,0 +1,69 @@
+import type { ChatCompletion } from 'openai/resources/chat/completions';
+import { toOpenAIUsage, type Usage } from '../../usage/types';
+import { normalizeGeminiUsage } from '../../usage/gemini-usage';
+import type { ChatCallContext } from '../types';
+import { mapFinishReason } from './map-finish-reason';
+import type { GeminiCandidate, GeminiResponse } from './gemini-wire';
+import { makeToolCallId } from './tool-call-id';
+
+/** OpenAI id for a completion: Gemini's responseId when it sent one. */
+export function completionId(responseId: unknown): string {
+  const tail = typeof responseId === 'string' && /^[A-Za-z0-9_-]+$/.test(responseId) ? responseId : crypto.randomUUID().replace(/-/g, '');
+  return `chatcmpl-${tail}`;
+}
+
+/** Gemini generateContent JSON -> OpenAI chat.completion (usage in OpenAI's convention). */
+export function parseGeminiResponse(body: unknown, ctx: ChatCallContext): { completion: ChatCompletion; usage: Usage | null } {
+  const res = (body && typeof body === 'object' ? body : {}) as GeminiResponse;
+  const usage = normalizeGeminiUsage(res.usageMetadata);
+  const candidates = Array.isArray(res.candidates) ? res.candidates : [];
+  const choices: ChatCompletion.Choice[] = candidates.map((c, i) => toChoice(c, typeof c.index === 'number' ? c.index : i));
+  if (choices.length === 0) {
+    // The prompt itself was blocked (promptFeedback.blockReason): no candidate at all.
+    choices.push({
+      index: 0,
+      message: { role: 'assistant', content: null, refusal: null },
+      finish_reason: res.promptFeedback?.blockReason ? 'content_filter' : 'stop',
+      logprobs: null,
+    });
+  }
+  const completion: ChatCompletion = {
+    id: completionId(res.responseId),
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: ctx.model,
+    choices,
+  };
+  if (usage) completion.usage = toOpenAIUsage(usage);
+  return { completion, usage };
+}
+
+function toChoice(c: GeminiCandidate, index: number): ChatCompletion.Choice {
+  let text = '';
+  let reasoning = '';
+  let sawText = false;
+  const toolCalls: NonNullable<ChatCompletion.Choice['message']['tool_calls']> = [];
+  for (const p of c.content?.parts ?? []) {
+    if (p.functionCall) {
+      toolCalls.push({
+        id: makeToolCallId(p.thoughtSignature),
+        type: 'function',
+        function: { name: p.functionCall.name, arguments: JSON.stringify(p.functionCall.args ?? {}) },
+      });
+    } else if (typeof p.text === 'string') {
+      if (p.thought) reasoning += p.text;
+      else {
+        text += p.text;
+        sawText = true;
+      }
+    }
+  }
+  const message: ChatCompletion.Choice['message'] & { reasoning_content?: string } = {
+    role: 'assistant',
+    content: sawText ? text : toolCalls.length ? null : '',
+    refusal: null,
+  };
+  if (reasoning) message.reasoning_content = reasoning;
+  if (toolCalls.length) message.tool_calls = toolCalls;
+  return { index, message, finish_reason: mapFinishReason(c.finishReason, toolCalls.length > 0), logprobs: null };
+}
