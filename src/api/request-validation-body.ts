@@ -1,0 +1,40 @@
+import { ApiError, badRequest } from '../errors/api-error';
+
+export const payloadTooLarge = (maxBytes: number) =>
+  new ApiError(
+    413,
+    `Request body is larger than the ${maxBytes / 1024 / 1024} MB limit (LLM_PROXY__SERVER__MAX_BODY_MB).`,
+    'invalid_request_error',
+    'request_too_large',
+  );
+
+/**
+ * Reads and parses a JSON request body ourselves (routes use `parse: 'none'`) so malformed JSON
+ * is OpenAI's 400 rather than Elysia's 422, and an oversized body is refused with 413 as soon as
+ * it is known to be too big (Content-Length, or while reading a chunked body).
+ */
+export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+  const declared = Number(request.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) throw payloadTooLarge(maxBytes);
+  if (!request.body) throw badRequest('The request body is empty; send a JSON object.', null, 'invalid_json');
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      reader.cancel().catch(() => {});
+      throw payloadTooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text.trim()) throw badRequest('The request body is empty; send a JSON object.', null, 'invalid_json');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw badRequest(`The request body is not valid JSON: ${(err as Error).message}`, null, 'invalid_json');
+  }
+}

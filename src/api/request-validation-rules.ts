@@ -1,0 +1,31 @@
+/** Small value checks for request validation: each returns what is wrong, or null. */
+export type Check = (v: unknown) => string | null;
+
+export const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export const string: Check = (v) => (typeof v === 'string' ? null : 'must be a string');
+export const nonEmptyString: Check = (v) => (typeof v === 'string' && v.trim() ? null : 'must be a non-empty string');
+export const bool: Check = (v) => (typeof v === 'boolean' ? null : 'must be a boolean');
+export const object: Check = (v) => (isObject(v) ? null : 'must be an object');
+
+export const int =
+  (min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): Check =>
+  (v) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max
+      ? null
+      : `must be an integer${min > Number.MIN_SAFE_INTEGER ? ` >= ${min}` : ''}${max < Number.MAX_SAFE_INTEGER ? ` and <= ${max}` : ''}`;
+
+export const num =
+  (min: number, max: number): Check =>
+  (v) =>
+    typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max ? null : `must be a number between ${min} and ${max}`;
+
+export const oneOf =
+  (...values: string[]): Check =>
+  (v) =>
+    typeof v === 'string' && values.includes(v) ? null : `must be one of ${values.map((x) => `'${x}'`).join(', ')}`;
+
+export const stop: Check = (v) =>
+  typeof v === 'string' || (Array.isArray(v) && v.length <= 4 && v.every((s) => typeof s === 'string'))
+    ? null
+    : 'must be a string or an array of up to 4 strings';

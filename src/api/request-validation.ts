@@ -1,0 +1,86 @@
+import { badRequest } from '../errors/api-error';
+import type { ChatRequest } from '../providers/types';
+import { validateMessages } from './request-validation-messages';
+import { bool, int, isObject, nonEmptyString, num, object, oneOf, stop, string, type Check } from './request-validation-rules';
+
+/** Top-level fields with a known type; null means "not set" as in OpenAI's API. Others pass through. */
+const FIELDS: Record<string, Check> = {
+  stream: bool,
+  n: int(1, 128),
+  max_tokens: int(1),
+  max_completion_tokens: int(1),
+  temperature: num(0, 2),
+  top_p: num(0, 1),
+  presence_penalty: num(-2, 2),
+  frequency_penalty: num(-2, 2),
+  seed: int(),
+  user: string,
+  logprobs: bool,
+  top_logprobs: int(0, 20),
+  stop,
+  reasoning_effort: string,
+  stream_options: object,
+  parallel_tool_calls: bool,
+  logit_bias: object,
+  metadata: object,
+  service_tier: string,
+};
+
+const fail = (param: string, problem: string) => badRequest(`Invalid value for '${param}': ${problem}.`, param);
+
+function validateTools(tools: unknown): void {
+  if (!Array.isArray(tools)) throw fail('tools', 'must be an array');
+  tools.forEach((t, i) => {
+    const p = `tools[${i}]`;
+    if (!isObject(t)) throw fail(p, 'must be an object');
+    if (t.type === 'custom') return;
+    if (t.type !== 'function') throw fail(`${p}.type`, "must be 'function'");
+    if (!isObject(t.function) || typeof t.function.name !== 'string' || !/^[\w-]{1,64}$/.test(t.function.name)) {
+      throw fail(`${p}.function.name`, 'must be 1-64 letters, digits, underscores or dashes');
+    }
+    if (t.function.parameters != null && !isObject(t.function.parameters)) throw fail(`${p}.function.parameters`, 'must be a JSON Schema object');
+  });
+}
+
+function validateToolChoice(v: unknown): void {
+  if (typeof v === 'string') {
+    const problem = oneOf('none', 'auto', 'required')(v);
+    if (problem) throw fail('tool_choice', problem);
+  } else if (!isObject(v)) {
+    throw fail('tool_choice', "must be 'none', 'auto', 'required' or an object naming a function");
+  }
+}
+
+function validateResponseFormat(v: unknown): void {
+  if (!isObject(v)) throw fail('response_format', 'must be an object');
+  const problem = oneOf('text', 'json_object', 'json_schema')(v.type);
+  if (problem) throw fail('response_format.type', problem);
+  if (v.type === 'json_schema' && (!isObject(v.json_schema) || typeof v.json_schema.name !== 'string')) {
+    throw fail('response_format.json_schema.name', 'is required for json_schema');
+  }
+}
+
+/**
+ * Checks a chat completion body against OpenAI's rules and returns it typed. Unknown extra
+ * fields are kept (they pass through to OpenAI-compatible upstreams). Throws 400 with the
+ * offending field in `param`.
+ */
+export function validateChatRequest(body: unknown): ChatRequest {
+  if (!isObject(body)) throw badRequest('The request body must be a JSON object.', null);
+  const modelProblem = nonEmptyString(body.model);
+  if (modelProblem) throw fail('model', modelProblem);
+  validateMessages(body.messages);
+  for (const [field, check] of Object.entries(FIELDS)) {
+    const v = body[field];
+    if (v == null) continue;
+    const problem = check(v);
+    if (problem) throw fail(field, problem);
+  }
+  if (body.stream_options != null && body.stream_options.include_usage != null && typeof body.stream_options.include_usage !== 'boolean') {
+    throw fail('stream_options.include_usage', 'must be a boolean');
+  }
+  if (body.tools != null) validateTools(body.tools);
+  if (body.tool_choice != null) validateToolChoice(body.tool_choice);
+  if (body.response_format != null) validateResponseFormat(body.response_format);
+  return body as ChatRequest;
+}

@@ -1,0 +1,21 @@
+import { unauthorized } from '../errors/api-error';
+import type { ClientEntry, RuntimeSnapshot } from '../state/snapshot-types';
+
+/** SHA-256 hex of a client key: what the clients table stores and the snapshot is keyed by. */
+export function hashClientKey(key: string): string {
+  return new Bun.CryptoHasher('sha256').update(key).digest('hex');
+}
+
+/**
+ * `Authorization: Bearer <client key>` -> the client, from the in-memory snapshot (no SQLite
+ * read; a revoked or edited key takes effect when the snapshot reloads). Throws 401.
+ */
+export function authenticateClient(snap: RuntimeSnapshot, authorization: string | null | undefined): ClientEntry {
+  const match = authorization ? /^\s*Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
+  if (!match) {
+    throw unauthorized('Missing API key: send your GopherGate client key as "Authorization: Bearer <key>".');
+  }
+  const client = snap.clientsByKeyHash.get(hashClientKey(match[1]!));
+  if (!client || client.revoked) throw unauthorized('Incorrect or revoked API key.');
+  return client;
+}

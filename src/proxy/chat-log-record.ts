@@ -1,0 +1,78 @@
+import type { ApiError } from '../errors/api-error';
+import type { LogRecord } from '../logging/log-record';
+import type { ChatCompletion, ChatRequest } from '../providers/types';
+import type { RouteDecision, RouteTarget } from '../routing/types';
+import { computeCost } from '../usage/cost';
+import { usageOrEstimate } from '../usage/estimate-usage';
+import type { Usage } from '../usage/types';
+import type { AttemptRecord } from './execute-route';
+import { roundMs, type RequestClock } from './request-clock';
+
+/** Who asked, for the log row (the HTTP route and programmatic callers fill it differently). */
+export interface ChatLogMeta {
+  requestId: string;
+  clientId: number | null;
+  endpoint: LogRecord['endpoint'];
+  parentRequestId?: string | null;
+  clock: RequestClock;
+  storeBodies: boolean;
+}
+
+export interface ChatOutcome {
+  req: ChatRequest;
+  decision: RouteDecision | null;
+  target: RouteTarget | null;
+  attempts: AttemptRecord[];
+  /** Upstream usage, null when it gave none (then prompt + delivered text are estimated). */
+  usage: Usage | null;
+  deliveredText: string;
+  error: ApiError | null;
+  /** Overhead measured when headers went out (streams: the rest is the client's and upstream's pace). */
+  overheadMs: number;
+}
+
+/** Text a non-stream completion delivered, for estimating when the upstream gave no usage. */
+export function completionText(c: ChatCompletion): string {
+  let text = '';
+  for (const choice of c.choices ?? []) {
+    const m: any = choice?.message;
+    if (typeof m?.content === 'string') text += m.content;
+    if (typeof m?.reasoning_content === 'string') text += m.reasoning_content;
+    for (const call of m?.tool_calls ?? []) text += (call?.function?.name ?? '') + (call?.function?.arguments ?? '');
+  }
+  return text;
+}
+
+/** The one accounting row of a chat request, whatever its outcome. */
+export function buildChatLogRecord(meta: ChatLogMeta, o: ChatOutcome): LogRecord {
+  const reachedUpstream = o.target !== null && (o.error === null || o.deliveredText.length > 0 || o.usage !== null);
+  const messages = Array.isArray(o.req.messages) ? o.req.messages : [];
+  const usage: Usage | null = reachedUpstream ? usageOrEstimate(o.usage, messages as any[], o.deliveredText) : null;
+  const prices = o.target?.entry?.prices;
+  return {
+    createdAt: meta.clock.createdAt,
+    requestId: meta.requestId,
+    parentRequestId: meta.parentRequestId ?? null,
+    clientId: meta.clientId,
+    endpoint: meta.endpoint,
+    modelRequested: typeof o.req.model === 'string' ? o.req.model : '',
+    model: o.target?.modelId ?? null,
+    provider: o.target?.provider ?? null,
+    route: o.decision ? o.decision.path.join('>') : null,
+    attempts: o.attempts.length > 1 ? JSON.stringify(o.attempts) : null,
+    stream: o.req.stream === true,
+    status: o.error ? o.error.status : 200,
+    errorType: o.error ? (o.error.code ?? o.error.type) : null,
+    error: o.error ? o.error.message : null,
+    promptTokens: usage?.input ?? 0,
+    cachedTokens: usage?.cachedInput ?? 0,
+    completionTokens: usage?.output ?? 0,
+    reasoningTokens: usage?.reasoning ?? 0,
+    estimated: usage?.estimated === true,
+    costUsd: usage && prices ? computeCost(usage, prices) : 0,
+    latencyMs: roundMs(meta.clock.elapsed()),
+    ttfbMs: meta.clock.ttfbMs === null ? null : roundMs(meta.clock.ttfbMs),
+    overheadMs: roundMs(o.overheadMs),
+    body: meta.storeBodies ? JSON.stringify({ request: o.req, response: o.deliveredText }) : null,
+  };
+}

@@ -1,0 +1,116 @@
+import type { AppContext } from '../context';
+import { ApiError } from '../errors/api-error';
+import type { LogRecord } from '../logging/log-record';
+import type { ChatCompletion, ChatRequest } from '../providers/types';
+import type { CallModel, RouteDecision, RouteTarget } from '../routing';
+import type { Usage } from '../usage/types';
+import { adapterDepsOf } from './adapter-deps';
+import { buildChatLogRecord, completionText, type ChatLogMeta, type ChatOutcome } from './chat-log-record';
+import { executeRoute, type AttemptRecord } from './execute-route';
+import { RequestClock, roundMs } from './request-clock';
+import { routeChat } from './route-chat';
+import { relayStream, type StreamEnd } from './stream-relay';
+
+export interface ChatRunOptions {
+  clientId?: number | null;
+  /** Aborts the upstream call when it fires (the client's request signal). */
+  signal?: AbortSignal;
+  /** Log row endpoint; default 'chat'. */
+  endpoint?: LogRecord['endpoint'];
+  parentRequestId?: string | null;
+  requestId?: string;
+  clock?: RequestClock;
+  /** Skip routing and use this decision (e.g. the classifier's call to its fixed model). */
+  decision?: RouteDecision;
+  /** Ask for the usage chunk on streams even when the body did not (programmatic callers). */
+  forceStreamUsage?: boolean;
+}
+
+interface Started {
+  target: RouteTarget;
+  decision: RouteDecision;
+  requestId: string;
+  /** x-gophergate-* response headers. */
+  headers: Record<string, string>;
+}
+export type ChatStarted =
+  | (Started & { kind: 'json'; completion: ChatCompletion; usage: Usage | null })
+  | (Started & { kind: 'stream'; body: ReadableStream<Uint8Array>; ended: Promise<StreamEnd> });
+
+const asApiError = (err: unknown) =>
+  err instanceof ApiError ? err : new ApiError(500, 'Internal gateway error.', 'api_error', 'internal_error');
+
+/**
+ * Runs one chat completion through routing, fallback and the provider layer, and logs exactly
+ * one row for it. Non-stream: the parsed completion. Stream: a body ready to send (the first
+ * chunk already arrived, so every failure before that was a clean error or a fallback).
+ * Throws ApiError when nothing could be answered.
+ */
+export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRunOptions = {}): Promise<ChatStarted> {
+  const clock = opts.clock ?? new RequestClock();
+  const requestId = opts.requestId ?? crypto.randomUUID();
+  const meta: ChatLogMeta = {
+    requestId,
+    clientId: opts.clientId ?? null,
+    endpoint: opts.endpoint ?? 'chat',
+    parentRequestId: opts.parentRequestId,
+    clock,
+    storeBodies: ctx.config.logging.storeBodies,
+  };
+  const stream = req.stream === true;
+  const outcome: ChatOutcome = {
+    req, decision: null, target: null, attempts: [] as AttemptRecord[], usage: null, deliveredText: '', error: null, overheadMs: 0,
+  };
+  const log = () => ctx.logSink.write(buildChatLogRecord(meta, outcome));
+
+  try {
+    const callModel: CallModel = async (target, messages, signal) => {
+      const decision = { requested: target.modelId, targets: [target], path: [target.modelId], reason: 'classifier' };
+      const r = await startChat(ctx, { model: target.modelId, messages, stream: false }, {
+        decision, signal, endpoint: 'classifier', parentRequestId: requestId, clientId: meta.clientId,
+      });
+      if (r.kind !== 'json') throw new Error('unreachable');
+      const content = r.completion.choices?.[0]?.message?.content;
+      return { text: typeof content === 'string' ? content : '', usage: r.usage };
+    };
+    const decision = opts.decision ?? (await routeChat(ctx, req, callModel, opts.signal));
+    outcome.decision = decision;
+    const clientWantsUsage = stream && ((req.stream_options as any)?.include_usage === true || opts.forceStreamUsage === true);
+    const { opened, target } = await executeRoute(
+      decision,
+      { ctx, req, stream, clientWantsUsage, signal: opts.signal, deps: adapterDepsOf(ctx), clock },
+      outcome.attempts,
+    );
+    outcome.target = target;
+    outcome.overheadMs = clock.overhead();
+    const headers = {
+      'x-gophergate-overhead-ms': String(roundMs(outcome.overheadMs)),
+      'x-gophergate-model': target.modelId,
+      'x-gophergate-provider': target.provider,
+      'x-gophergate-route': decision.path.join('>'),
+      'x-request-id': requestId,
+    };
+    const started = { target, decision, requestId, headers };
+    if (opened.kind === 'json') {
+      outcome.usage = opened.usage;
+      outcome.deliveredText = completionText(opened.completion);
+      log();
+      return { ...started, kind: 'json', completion: opened.completion, usage: opened.usage };
+    }
+    let resolveEnded!: (e: StreamEnd) => void;
+    const ended = new Promise<StreamEnd>((r) => (resolveEnded = r));
+    const body = relayStream(opened, (end) => {
+      outcome.usage = opened.tally.usage;
+      outcome.deliveredText = opened.tally.deliveredText;
+      outcome.error = end.error;
+      log();
+      resolveEnded(end);
+    });
+    return { ...started, kind: 'stream', body, ended };
+  } catch (err) {
+    outcome.error = asApiError(err);
+    outcome.overheadMs = clock.overhead();
+    log();
+    throw outcome.error;
+  }
+}

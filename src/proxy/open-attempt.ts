@@ -1,0 +1,106 @@
+import type { AppContext } from '../context';
+import { adapterFor } from '../providers/registry';
+import type { AdapterDeps, ChatCallContext, ChatCompletion, ChatRequest, StreamTally } from '../providers/types';
+import type { RouteTarget } from '../routing/types';
+import type { Usage } from '../usage/types';
+import type { RequestClock } from './request-clock';
+import { GatewayAbort, errorFromUpstreamResponse, mapUpstreamFailure, type FailureContext } from './upstream-errors';
+
+export interface AttemptInput {
+  ctx: AppContext;
+  target: RouteTarget;
+  req: ChatRequest;
+  stream: boolean;
+  clientWantsUsage: boolean;
+  /** The client's request signal: its abort aborts the upstream call at once. */
+  signal?: AbortSignal;
+  deps: AdapterDeps;
+  clock: RequestClock;
+}
+
+export interface JsonAttempt {
+  kind: 'json';
+  completion: ChatCompletion;
+  usage: Usage | null;
+}
+
+/** A stream whose first chunk has arrived (so nothing has reached the client yet). */
+export interface StreamAttempt {
+  kind: 'stream';
+  first: Uint8Array;
+  reader: ReadableStreamDefaultReader<Uint8Array>;
+  tally: StreamTally;
+  /** Call after every chunk: restarts the idle timer. */
+  touch(): void;
+  /** Aborts the upstream (the client went away). */
+  abort(): void;
+  /** Maps an error thrown by reader.read() to the error event the client gets. */
+  failure(err: unknown): import('../errors/api-error').ApiError;
+  /** Stops timers and listeners; call once when the stream is over. */
+  dispose(): void;
+}
+
+/**
+ * One try at one target: build the call, send it under the header timeout, and read until
+ * there is something to answer with (the whole JSON, or the first stream chunk). Throws an
+ * ApiError (UpstreamError for upstream failures, whose isRetryable drives fallback).
+ */
+export async function openAttempt(a: AttemptInput): Promise<JsonAttempt | StreamAttempt> {
+  const { ctx, target, clock } = a;
+  const adapter = adapterFor(target.provider);
+  const settings = ctx.state.getSnapshot().providers.get(target.provider)!;
+  const callCtx: ChatCallContext = { model: target.upstreamModel, stream: a.stream, clientWantsUsage: a.clientWantsUsage };
+  const call = await adapter.buildChatCall(a.req, callCtx, settings, a.deps);
+
+  const controller = new AbortController();
+  const onClientAbort = () => controller.abort(new GatewayAbort('client'));
+  if (a.signal?.aborted) onClientAbort();
+  a.signal?.addEventListener('abort', onClientAbort, { once: true });
+  const { timeoutS, idleTimeoutS } = ctx.config.upstream;
+  const fc: FailureContext = { provider: target.provider, signal: controller.signal, timeoutS, idleTimeoutS, apiKey: settings.apiKey };
+  let timer: Timer | null = setTimeout(() => controller.abort(new GatewayAbort('timeout')), timeoutS * 1000);
+  const dispose = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    a.signal?.removeEventListener('abort', onClientAbort);
+  };
+
+  const sentAt = performance.now();
+  try {
+    const res = adapter.transport
+      ? await adapter.transport(call, controller.signal)
+      : await fetch(call.url, { method: call.method, headers: call.headers, body: call.body, signal: controller.signal });
+    clock.ttfbMs = performance.now() - sentAt;
+    if (!res.ok) throw await errorFromUpstreamResponse(target.provider, res, settings.apiKey);
+
+    if (!a.stream) {
+      const { completion, usage } = adapter.parseChatResponse(await res.json(), callCtx);
+      dispose();
+      return { kind: 'json', completion, usage };
+    }
+
+    const tally: StreamTally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };
+    const reader = res.body!.pipeThrough(adapter.chatStream(callCtx, tally)).getReader();
+    // Headers are in: from here on the idle timeout governs (silence between chunks).
+    clearTimeout(timer!);
+    timer = setTimeout(() => controller.abort(new GatewayAbort('idle')), idleTimeoutS * 1000);
+    const first = await reader.read();
+    if (first.done) throw new Error('empty stream');
+    timer.refresh();
+    return {
+      kind: 'stream',
+      first: first.value,
+      reader,
+      tally,
+      touch: () => timer?.refresh(),
+      abort: () => controller.abort(new GatewayAbort('client')),
+      failure: (err) => mapUpstreamFailure(err, fc),
+      dispose,
+    };
+  } catch (err) {
+    dispose();
+    throw mapUpstreamFailure(err, fc);
+  } finally {
+    clock.upstreamMs += performance.now() - sentAt;
+  }
+}

@@ -1,0 +1,58 @@
+import type { ApiError } from '../errors/api-error';
+import { SSE_DONE, sseBytes } from '../providers/shared/sse-parser';
+import type { StreamAttempt } from './open-attempt';
+import { clientClosed } from './upstream-errors';
+
+/** How a relayed stream ended: null error = finished normally. */
+export type StreamEnd = { error: ApiError | null };
+
+/**
+ * The client-facing stream: the pre-read first chunk, then the adapter's output as it comes
+ * (pull-based, so a slow client slows the upstream read instead of filling memory). A failure
+ * after the first byte becomes `data: {"error":...}` + `data: [DONE]`, never a dropped socket;
+ * a client that goes away aborts the upstream at once. `onEnd` runs exactly once.
+ */
+export function relayStream(s: StreamAttempt, onEnd: (end: StreamEnd) => void): ReadableStream<Uint8Array> {
+  let pending: Uint8Array | null = s.first;
+  let ended = false;
+  const end = (error: ApiError | null) => {
+    if (ended) return;
+    ended = true;
+    s.dispose();
+    onEnd({ error });
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (pending) {
+          controller.enqueue(pending);
+          pending = null;
+          return;
+        }
+        try {
+          const r = await s.reader.read();
+          if (r.done) {
+            controller.close();
+            end(null);
+            return;
+          }
+          s.touch();
+          controller.enqueue(r.value);
+        } catch (err) {
+          const e = s.failure(err);
+          if (ended) return; // cancelled meanwhile
+          controller.enqueue(sseBytes(JSON.stringify(e.toBody())));
+          controller.enqueue(SSE_DONE);
+          controller.close();
+          end(e);
+        }
+      },
+      cancel() {
+        s.abort();
+        s.reader.cancel().catch(() => {});
+        end(clientClosed());
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}

@@ -1,0 +1,81 @@
+import { ApiError, UpstreamError, isRetryableStatus } from '../errors/api-error';
+import { PROVIDER_CATALOG } from '../providers/provider-catalog';
+import type { ProviderId } from '../providers/types';
+
+/** Why the gateway aborted an upstream call (the abort reason tells errors apart). */
+export class GatewayAbort extends Error {
+  constructor(readonly kind: 'client' | 'timeout' | 'idle') {
+    super(`aborted: ${kind}`);
+  }
+}
+
+/** The client went away; nobody reads this answer, but the log row says what happened. */
+export const clientClosed = () =>
+  new ApiError(499, 'The client closed the request.', 'invalid_request_error', 'client_closed_request');
+
+const providerName = (id: ProviderId) => `${PROVIDER_CATALOG[id].name} (${id})`;
+
+/** Removes anything that looks like a key before an upstream's words reach a client or a log. */
+export function redactSecrets(text: string, apiKey?: string): string {
+  let out = apiKey && apiKey.length >= 4 ? text.split(apiKey).join('[redacted]') : text;
+  out = out.replace(/\b(sk|xai|gsk|ms)-[A-Za-z0-9*_\-.]{6,}/g, '$1-[redacted]');
+  return out.replace(/AIza[0-9A-Za-z_\-]{10,}/g, '[redacted]');
+}
+
+async function readCapped(res: Response, max: number): Promise<string> {
+  const text = await res.text();
+  return text.length > max ? text.slice(0, max) : text;
+}
+
+/** Upstream answered with an error status: 4xx is passed through, 5xx becomes 502. */
+export async function errorFromUpstreamResponse(provider: ProviderId, res: Response, apiKey?: string): Promise<UpstreamError> {
+  const text = await readCapped(res, 16_384).catch(() => '');
+  let message: unknown = text;
+  let code: string | undefined;
+  try {
+    const json = JSON.parse(text);
+    // Gemini wraps errors in an array; OpenAI-compatible ones use {error:{message,code}} or {error:"..."}.
+    const err = Array.isArray(json) ? json[0]?.error : json?.error;
+    message = typeof err === 'string' ? err : (err?.message ?? json?.message ?? text);
+    if (typeof err?.code === 'string') code = err.code;
+  } catch {
+    // not JSON: keep the text
+  }
+  const detail = redactSecrets(String(message).slice(0, 1000), apiKey).trim() || res.statusText || 'no details';
+  const headers: Record<string, string> = {};
+  const retryAfter = res.headers.get('retry-after');
+  if (retryAfter && res.status === 429) headers['retry-after'] = retryAfter;
+  return new UpstreamError(
+    provider,
+    res.status,
+    `Upstream ${providerName(provider)} returned HTTP ${res.status}: ${detail}`,
+    isRetryableStatus(res.status),
+    undefined,
+    code ?? 'upstream_error',
+    headers,
+  );
+}
+
+export interface FailureContext {
+  provider: ProviderId;
+  signal: AbortSignal;
+  timeoutS: number;
+  idleTimeoutS: number;
+  apiKey?: string;
+}
+
+/** Anything thrown while calling or reading an upstream -> the error the client gets. */
+export function mapUpstreamFailure(err: unknown, f: FailureContext): ApiError {
+  const reason = f.signal.aborted ? f.signal.reason : null;
+  if (reason instanceof GatewayAbort) {
+    if (reason.kind === 'client') return clientClosed();
+    const message =
+      reason.kind === 'timeout'
+        ? `Upstream ${providerName(f.provider)} did not answer within ${f.timeoutS} s.`
+        : `Upstream ${providerName(f.provider)} sent nothing for ${f.idleTimeoutS} s; the stream was ended.`;
+    return new UpstreamError(f.provider, null, message, true, 504, 'upstream_timeout');
+  }
+  if (err instanceof ApiError) return err;
+  const detail = redactSecrets(String((err as any)?.code ?? (err as any)?.message ?? err), f.apiKey);
+  return new UpstreamError(f.provider, null, `Could not reach upstream ${providerName(f.provider)}: ${detail}`, true, 502, 'upstream_unreachable');
+}
