@@ -5,15 +5,14 @@ import { normalizeDeepSeekUsage } from './deepseek-usage';
 import { normalizeMoonshotUsage } from './moonshot-usage';
 import { normalizeGrokUsage } from './grok-usage';
 import { normalizeOllamaUsage } from './ollama-usage';
+import { normalizeGeminiUsage } from './gemini-usage';
 
 /** The mock provider speaks OpenAI's wire format, usage included. */
 export const normalizeMockUsage = normalizeOpenAIUsage;
 
-// TODO(gemini): dispatch to normalizeGeminiUsage from ./gemini-usage once that file lands
-// (owned by the Gemini engineer); until then Gemini usage is normalised inside its adapter.
 const normalizers: Record<ProviderId, ((raw: unknown) => Usage | null) | null> = {
   openai: normalizeOpenAIUsage,
-  gemini: null,
+  gemini: normalizeGeminiUsage,
   deepseek: normalizeDeepSeekUsage,
   moonshot: normalizeMoonshotUsage,
   grok: normalizeGrokUsage,
