@@ -6,6 +6,7 @@ import { openDatabase } from './db/client';
 import { runMigrations } from './db/migrate';
 import { seedDatabase } from './db/seed/seed';
 import type { LogSink } from './logging/log-record';
+import { MeteredLogSink } from './metrics/metered-log-sink';
 import { StateStore } from './state/state-store';
 
 export interface ContextOverrides {
@@ -38,7 +39,8 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     db,
     state,
     secretBox,
-    logSink: overrides.logSink ?? nullSink(),
+    // Metrics observe every record on its way to the writer (src/metrics/metered-log-sink.ts).
+    logSink: new MeteredLogSink(overrides.logSink ?? nullSink()),
     breakers: overrides.breakers ?? alwaysClosed(),
     monitor: overrides.monitor ?? nullMonitor(),
     startedAt: Date.now(),

@@ -3,6 +3,7 @@ import type { AppContext } from './context';
 import { errorHandler } from './api/error-handler';
 import { healthRoutes } from './api/health-routes';
 import { swaggerRoutes } from './api/swagger-routes';
+import { metricsRoutes } from './metrics/metrics-routes';
 
 /**
  * The whole HTTP surface. Each feature is its own Elysia plugin built from the shared context;
@@ -12,7 +13,8 @@ export function createApp(ctx: AppContext) {
   return new Elysia({ name: 'gophergate' })
     .use(errorHandler)
     .use(swaggerRoutes())
-    .use(healthRoutes(ctx));
+    .use(healthRoutes(ctx))
+    .use(metricsRoutes(ctx));
 }
 
 export type App = ReturnType<typeof createApp>;

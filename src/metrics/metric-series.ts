@@ -1,0 +1,99 @@
+/**
+ * Minimal in-memory Prometheus counters and histograms. The request path only does a Map
+ * lookup and a few additions per record; all formatting happens when /metrics is scraped.
+ */
+
+/** Past this many label combinations a metric folds new ones into one `other` series, so a
+ * client inventing model names (`openai/<anything>` is forwarded) cannot grow memory forever. */
+export const MAX_SERIES_PER_METRIC = 2000;
+export const OVERFLOW_LABEL = 'other';
+
+// A separator that cannot appear in a sane label value keeps the series key one string.
+const SEP = '\u0001';
+
+interface Series<V> {
+  labels: readonly string[];
+  value: V;
+}
+
+abstract class LabelledMetric<V> {
+  protected readonly series = new Map<string, Series<V>>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly labelNames: readonly string[],
+  ) {}
+
+  protected abstract fresh(): V;
+
+  protected seriesFor(labels: readonly string[]): V {
+    const key = labels.length === 1 ? labels[0] : labels.join(SEP);
+    let s = this.series.get(key);
+    if (s) return s.value;
+    if (this.series.size >= MAX_SERIES_PER_METRIC) return this.overflow();
+    s = { labels: labels.slice(), value: this.fresh() };
+    this.series.set(key, s);
+    return s.value;
+  }
+
+  private overflow(): V {
+    const labels = this.labelNames.map(() => OVERFLOW_LABEL);
+    const key = labels.join(SEP);
+    let s = this.series.get(key);
+    if (!s) {
+      s = { labels, value: this.fresh() };
+      this.series.set(key, s);
+    }
+    return s.value;
+  }
+
+  entries(): Iterable<Series<V>> {
+    return this.series.values();
+  }
+}
+
+export class Counter extends LabelledMetric<{ n: number }> {
+  readonly type = 'counter';
+  protected fresh() {
+    return { n: 0 };
+  }
+  inc(labels: readonly string[], by = 1): void {
+    this.seriesFor(labels).n += by;
+  }
+}
+
+export interface HistogramValue {
+  /** Per-bucket (not cumulative) counts; the last slot is +Inf. */
+  counts: Float64Array;
+  sum: number;
+  count: number;
+}
+
+export class Histogram extends LabelledMetric<HistogramValue> {
+  readonly type = 'histogram';
+
+  constructor(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    /** Upper bounds in ascending order, without +Inf. */
+    readonly buckets: readonly number[],
+  ) {
+    super(name, help, labelNames);
+  }
+
+  protected fresh(): HistogramValue {
+    return { counts: new Float64Array(this.buckets.length + 1), sum: 0, count: 0 };
+  }
+
+  observe(labels: readonly string[], v: number): void {
+    const h = this.seriesFor(labels);
+    const b = this.buckets;
+    let i = 0;
+    while (i < b.length && v > b[i]) i++;
+    h.counts[i]++;
+    h.sum += v;
+    h.count++;
+  }
+}

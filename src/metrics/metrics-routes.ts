@@ -1,0 +1,62 @@
+import { Elysia } from 'elysia';
+import { timingSafeEqual } from 'node:crypto';
+import type { AppContext, CircuitState } from '../context';
+import { PROVIDER_IDS } from '../providers/types';
+import { VERSION } from '../version';
+import { metricsOf } from './metered-log-sink';
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type GaugeFamily } from './prometheus-text';
+
+const CIRCUIT_STATES: CircuitState[] = ['closed', 'open', 'half_open'];
+
+function notFound(): Response {
+  const body = { error: { message: 'Not found.', type: 'invalid_request_error', param: null, code: 'not_found' } };
+  return Response.json(body, { status: 404 });
+}
+
+function unauthorized(): Response {
+  const body = { error: { message: 'Missing or invalid metrics token.', type: 'authentication_error', param: null, code: 'invalid_api_key' } };
+  return Response.json(body, { status: 401, headers: { 'www-authenticate': 'Bearer realm="metrics"' } });
+}
+
+/** Compares without an early exit so the response time does not reveal the token's prefix. */
+function tokenMatches(header: string | null, token: string): boolean {
+  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7).trim() : '');
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+function scrapeGauges(ctx: AppContext): GaugeFamily[] {
+  const q = ctx.logSink.stats();
+  const breakerSamples: GaugeFamily['samples'] = [];
+  for (const provider of PROVIDER_IDS) {
+    const state = ctx.breakers.state(provider);
+    for (const s of CIRCUIT_STATES) breakerSamples.push({ labels: { provider, state: s }, value: state === s ? 1 : 0 });
+  }
+  return [
+    { name: 'gophergate_log_queue_depth', help: 'Log records accepted but not yet in SQLite.', type: 'gauge', samples: [{ value: q.depth }] },
+    { name: 'gophergate_log_dropped_total', help: 'Log records dropped because the queue was full.', type: 'counter', samples: [{ value: q.dropped }] },
+    { name: 'gophergate_log_written_total', help: 'Log records written to SQLite.', type: 'counter', samples: [{ value: q.written }] },
+    { name: 'gophergate_circuit_state', help: 'Circuit breaker state per provider (1 for the current state).', type: 'gauge', samples: breakerSamples },
+    { name: 'gophergate_uptime_seconds', help: 'Seconds since the process started.', type: 'gauge', samples: [{ value: Math.round((Date.now() - ctx.startedAt) / 1000) }] },
+    { name: 'gophergate_build_info', help: 'Always 1; the version is in the label.', type: 'gauge', samples: [{ labels: { version: VERSION }, value: 1 }] },
+  ];
+}
+
+/**
+ * GET /metrics in Prometheus text format. Off (404) when `config.metrics.enabled` is false;
+ * needs `Authorization: Bearer <LLM_PROXY__METRICS__TOKEN>` when a token is configured.
+ */
+export function metricsRoutes(ctx: AppContext) {
+  const { enabled, token } = ctx.config.metrics;
+  const metrics = metricsOf(ctx.logSink);
+  return new Elysia({ name: 'metrics' }).get(
+    '/metrics',
+    ({ request }) => {
+      if (!enabled) return notFound();
+      if (token && !tokenMatches(request.headers.get('authorization'), token)) return unauthorized();
+      const text = renderPrometheus(metrics ? metrics.all() : [], scrapeGauges(ctx));
+      return new Response(text, { headers: { 'content-type': PROMETHEUS_CONTENT_TYPE } });
+    },
+    { detail: { tags: ['System'], summary: 'Prometheus metrics (text exposition format)' } },
+  );
+}
