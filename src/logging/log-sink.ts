@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { LogRecord, LogSink } from './log-record';
 import type { FromWriter, ToWriter } from './log-writer-protocol';
 
@@ -27,9 +30,22 @@ export interface WorkerLogSink extends LogSink {
   runRetention(): Promise<number>;
 }
 
-// Resolved relative to this file under `bun src/main.ts`; in the compiled binary the worker is a
-// second entrypoint of `bun build --compile` and Bun maps this same URL onto the embedded copy.
-const WORKER_URL = new URL('./log-writer.worker.ts', import.meta.url).href;
+/**
+ * Where the worker's code is. Under `bun src/main.ts` it sits beside this file. In the binary
+ * built by `bun build --compile src/main.ts src/logging/log-writer.worker.ts`, all code is one
+ * bundle whose import.meta.url is the executable inside Bun's embedded filesystem, and the worker
+ * entrypoint is stored as `.js` under its path relative to the entrypoints' common folder (src/).
+ */
+function workerUrl(): string {
+  if (!import.meta.url.includes('$bunfs')) return new URL('./log-writer.worker.ts', import.meta.url).href;
+  const root = dirname(fileURLToPath(import.meta.url));
+  for (const rel of ['logging/log-writer.worker.js', 'log-writer.worker.js', 'src/logging/log-writer.worker.js']) {
+    if (existsSync(join(root, rel))) return join(root, rel);
+  }
+  throw new Error('log-writer.worker.ts is not in this executable: build with both entrypoints (see scripts/build.ts)');
+}
+
+const MAX_RESTARTS = 3;
 
 /**
  * Creates the asynchronous log sink. write() only pushes onto an array: batches are posted to the
@@ -56,6 +72,7 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
   const listeners = new Set<(records: readonly LogRecord[]) => void>();
   const retentionWaiters = new Map<number, (deleted: number) => void>();
 
+  const url = workerUrl();
   let worker: Worker;
   const post = (msg: ToWriter) => worker.postMessage(msg);
   const init: ToWriter = {
@@ -102,6 +119,7 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
       case 'written': {
         const records = settle(msg.seq);
         written += records.length;
+        crashes = 0;
         for (const cb of listeners) {
           try {
             cb(records);
@@ -129,25 +147,43 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
   }
 
   let exited = false;
+  /** Writer exits since the last committed batch; past MAX_RESTARTS the sink gives up. */
+  let crashes = 0;
+  let dead = false;
+
+  function giveUp(): void {
+    dead = true;
+    const lost = pending.length + inflightCount;
+    pending = [];
+    inflight.clear();
+    inflightCount = 0;
+    lastWarn = -Infinity;
+    drop(lost, `log writer failed ${crashes} times in a row and was given up; request logging is off until restart`);
+    for (const resolve of retentionWaiters.values()) resolve(0);
+    retentionWaiters.clear();
+    resolveClosed?.();
+  }
+
   /**
    * Starts the writer thread. Batches stay in `inflight` until acknowledged, so if the thread
    * dies a fresh one is started and gets them again (a crash after a commit but before its ack
    * can duplicate that one batch; losing it would be worse).
    */
   function spawn(): void {
-    worker = new Worker(WORKER_URL);
+    worker = new Worker(url);
     exited = false;
     worker.onmessage = onMessage;
     worker.onerror = (event) => console.error(`gophergate log writer error: ${(event as ErrorEvent).message ?? event}`);
     worker.addEventListener('close', () => {
       if (exited) return;
       exited = true;
-      console.error('gophergate: log writer thread exited; restarting it');
+      if (++crashes > MAX_RESTARTS) return giveUp();
+      console.error(`gophergate: log writer thread exited; restarting it (${crashes}/${MAX_RESTARTS})`);
       setTimeout(() => {
         spawn();
         for (const [id, records] of [...inflight].sort((x, y) => x[0] - y[0])) post({ type: 'batch', seq: id, records });
         if (resolveClosed) post({ type: 'close' });
-      }, 200);
+      }, 200 * crashes);
     });
     post(init);
   }
@@ -155,7 +191,7 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
 
   return {
     write(record) {
-      if (closed) return drop(1, 'log record written after shutdown began');
+      if (closed || dead) return drop(1, dead ? 'log writer is down' : 'log record written after shutdown began');
       if (pending.length + inflightCount >= maxQueue) {
         return drop(1, `log queue full (${maxQueue} records waiting for SQLite)`);
       }
@@ -178,6 +214,7 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
     close() {
       closing ??= new Promise<void>((resolve) => {
         closed = true;
+        if (dead) return resolve();
         flush();
         resolveClosed = resolve;
         post({ type: 'close' });
