@@ -43,7 +43,9 @@ export function fallbackOrder(chosen: number, n: number): number[] {
   return out;
 }
 
-function chooseIndex(g: GroupEntry, text: RoutingText, opts: ResolveOptions, primary: boolean): { index: number; reason: string } {
+type HeuristicMemo = Map<unknown, ReturnType<typeof chooseHeuristic>>;
+
+function chooseIndex(g: GroupEntry, text: RoutingText, opts: ResolveOptions, primary: boolean, memo: HeuristicMemo): { index: number; reason: string } {
   const n = g.targets.length;
   let prefix = '';
   if (g.strategy === 'classifier') {
@@ -57,7 +59,11 @@ function chooseIndex(g: GroupEntry, text: RoutingText, opts: ResolveOptions, pri
     if (primary && !outcome && opts.stopAtUnscored) throw new NeedsClassifier(g);
     prefix = outcome ? `classifier failed (${outcome.error}), ` : 'classifier not run, ';
   }
-  const h = chooseHeuristic(rulesOf(g.settings), text, n);
+  // Groups sharing a rule list (the defaults, usually) score the text once per request.
+  const rules = rulesOf(g.settings);
+  let scored = memo.get(rules);
+  if (!scored) memo.set(rules, (scored = chooseHeuristic(rules, text, Number.MAX_SAFE_INTEGER)));
+  const h = { ...scored, index: Math.min(scored.index, n - 1) };
   const why = h.matched.length ? `${h.matched.join(', ')} = ${h.points} pt` : 'no rule matched';
   return { index: h.index, reason: `${prefix}heuristic: ${why}` };
 }
@@ -90,6 +96,7 @@ export function resolveRoute(
   const seen = new Set<string>();
   const reasons: string[] = [];
   let expansions = 0;
+  const memo: HeuristicMemo = new Map();
 
   const expand = (name: string, stack: string[]): void => {
     if (out.length >= MAX_CANDIDATES || ++expansions > MAX_EXPANSIONS) return;
@@ -120,7 +127,7 @@ export function resolveRoute(
     if (g.targets.length === 0) return;
     // The group is on the chosen path exactly when nothing has been collected yet.
     const primary = out.length === 0;
-    const { index, reason } = chooseIndex(g, text, opts, primary);
+    const { index, reason } = chooseIndex(g, text, opts, primary, memo);
     if (primary) reasons.push(`${g.name}: ${reason} -> ${g.targets[index]}`);
     const inner = [...stack, name];
     for (const i of fallbackOrder(index, g.targets.length)) expand(g.targets[i]!, inner);

@@ -1,0 +1,90 @@
+import { describe, expect, test } from 'bun:test';
+import { chooseHeuristic, DEFAULT_HEURISTIC_RULES, rulesOf, type HeuristicRule } from '../../src/routing/heuristic-strategy';
+import { routingTextOf } from '../../src/routing/routing-text';
+import { textOf } from './snapshot-fixture';
+
+const fence = '```';
+
+describe('default rules', () => {
+  const cases: { prompt: string; extra?: Record<string, unknown>; two: number; three: number; matched: string[] }[] = [
+    { prompt: 'What is the capital of France?', two: 0, three: 0, matched: [] },
+    { prompt: 'Classify this review as positive or negative: great!', two: 0, three: 0, matched: [] },
+    { prompt: 'Can you debug this for me?', two: 1, three: 1, matched: ['coding task'] },
+    { prompt: 'I am Debugging a crash', two: 1, three: 1, matched: ['coding task'] },
+    { prompt: 'Please refactor the parser', two: 1, three: 1, matched: ['coding task'] },
+    { prompt: 'Explain step by step how TCP works', two: 1, three: 2, matched: ['hard reasoning'] },
+    { prompt: 'Prove that there are infinitely many primes', two: 1, three: 2, matched: ['hard reasoning'] },
+    { prompt: 'Is there a race condition here?', two: 1, three: 2, matched: ['hard reasoning'] },
+    { prompt: `Why does this fail?\n${fence}go\nfunc main() {}\n${fence}`, two: 1, three: 1, matched: ['code block'] },
+    { prompt: `debug this:\n${fence}\nx\n${fence}`, two: 1, three: 2, matched: ['coding task', 'code block'] },
+    { prompt: 'a'.repeat(4000), two: 1, three: 1, matched: ['long prompt'] },
+    { prompt: 'a'.repeat(3999), two: 0, three: 0, matched: [] },
+    { prompt: 'What time is it?', extra: { tools: [{ type: 'function', function: { name: 'now' } }] }, two: 1, three: 1, matched: ['tools present'] },
+    { prompt: 'What time is it?', extra: { tools: [] }, two: 0, three: 0, matched: [] },
+    // Whole words only: "proverb" is not "prove", "improved" is not "prove".
+    { prompt: 'Tell me a proverb about improved roads', two: 0, three: 0, matched: [] },
+  ];
+  for (const c of cases) {
+    test(JSON.stringify(c.prompt.slice(0, 40)), () => {
+      const t = textOf(c.prompt, c.extra);
+      expect(chooseHeuristic(DEFAULT_HEURISTIC_RULES, t, 2).index).toBe(c.two);
+      const three = chooseHeuristic(DEFAULT_HEURISTIC_RULES, t, 3);
+      expect(three.index).toBe(c.three);
+      expect(three.matched).toEqual(c.matched);
+    });
+  }
+  test('a long conversation counts', () => {
+    const messages = Array.from({ length: 20 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: 'ok' }));
+    expect(chooseHeuristic(DEFAULT_HEURISTIC_RULES, routingTextOf({ messages }), 2).matched).toEqual(['long conversation']);
+  });
+  test('only the last user message carries keywords', () => {
+    const t = routingTextOf({ messages: [{ role: 'system', content: 'You debug code.' }, { role: 'user', content: 'hi' }] });
+    expect(chooseHeuristic(DEFAULT_HEURISTIC_RULES, t, 2).index).toBe(0);
+  });
+});
+
+describe('rules as data', () => {
+  const custom: HeuristicRule[] = [
+    { name: 'sql', kind: 'regex', pattern: '\\bselect\\b.+\\bfrom\\b', flags: 'is', weight: 1 },
+    { kind: 'keywords', words: ['optimi*e', 'big o'], weight: 0.5 },
+    { kind: 'min_chars', chars: 10, weight: 3 },
+  ];
+  const cases = [
+    { prompt: 'SELECT *\nFROM t', points: 4, index: 3, matched: ['sql', 'min_chars'] },
+    { prompt: 'optimise', points: 0.5, index: 0, matched: ['keywords'] },
+    { prompt: 'optimize big   O', points: 3.5, index: 3, matched: ['keywords', 'min_chars'] },
+    { prompt: 'short', points: 0, index: 0, matched: [] },
+  ];
+  for (const c of cases) {
+    test(c.prompt, () => {
+      expect(chooseHeuristic(custom, textOf(c.prompt), 4)).toEqual({ index: c.index, points: c.points, matched: c.matched });
+    });
+  }
+  test('points beyond the last target stay on the last target', () => {
+    expect(chooseHeuristic([{ kind: 'tools', weight: 9 }], textOf('x', { tools: [{}] }), 3).index).toBe(2);
+  });
+  test('an invalid regex never matches and never throws', () => {
+    expect(chooseHeuristic([{ kind: 'regex', pattern: '(' }], textOf('((('), 2).index).toBe(0);
+  });
+  test('settings without rules use the defaults; an empty list disables the heuristic', () => {
+    expect(rulesOf({})).toBe(DEFAULT_HEURISTIC_RULES);
+    expect(chooseHeuristic(rulesOf({ rules: [] }), textOf('prove it step by step'), 3).index).toBe(0);
+  });
+});
+
+describe('routingTextOf', () => {
+  test('reads content parts, Responses input and instructions', () => {
+    const chat = routingTextOf({
+      messages: [
+        { role: 'system', content: 'sys' },
+        { role: 'user', content: [{ type: 'text', text: 'look' }, { type: 'image_url', image_url: { url: 'x' } }, { type: 'text', text: 'here' }] },
+      ],
+      functions: [{ name: 'f' }],
+    });
+    expect(chat).toEqual({ lastUser: 'look\nhere', totalChars: 12, hasTools: true, messageCount: 2 });
+    expect(routingTextOf({ input: 'hello', instructions: 'be brief' })).toEqual({ lastUser: 'hello', totalChars: 13, hasTools: false, messageCount: 1 });
+    const items = routingTextOf({ input: [{ role: 'user', content: [{ type: 'input_text', text: 'q' }] }, { type: 'function_call_output', output: 'r' }] });
+    expect(items.lastUser).toBe('q');
+    expect(routingTextOf(null)).toEqual({ lastUser: '', totalChars: 0, hasTools: false, messageCount: 0 });
+  });
+});
