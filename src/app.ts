@@ -1,7 +1,9 @@
 import { Elysia } from 'elysia';
 import type { AppContext } from './context';
+import { chatRoutes } from './api/chat-routes';
 import { errorHandler } from './api/error-handler';
 import { healthRoutes } from './api/health-routes';
+import { modelsRoutes } from './api/models-routes';
 import { swaggerRoutes } from './api/swagger-routes';
 import { metricsRoutes } from './metrics/metrics-routes';
 
@@ -14,7 +16,9 @@ export function createApp(ctx: AppContext) {
     .use(errorHandler)
     .use(swaggerRoutes())
     .use(healthRoutes(ctx))
-    .use(metricsRoutes(ctx));
+    .use(metricsRoutes(ctx))
+    .use(chatRoutes(ctx))
+    .use(modelsRoutes(ctx));
 }
 
 export type App = ReturnType<typeof createApp>;
