@@ -45,6 +45,8 @@ export interface ChatCallContext {
 export interface AdapterDeps {
   /** Downloads a remote image under the SSRF guard and returns it inline. */
   fetchImage(url: string, signal?: AbortSignal): Promise<{ mimeType: string; base64: string }>;
+  /** The mock provider's defaults (config LLM_PROXY__PROVIDERS__MOCK__LATENCY_MS / __CHUNKS). */
+  mock?: { latencyMs: number; chunks: number };
 }
 
 /** What a stream transform learned while the bytes went by. */

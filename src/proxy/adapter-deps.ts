@@ -8,7 +8,10 @@ const cache = new WeakMap<AppContext, AdapterDeps>();
 export function adapterDepsOf(ctx: AppContext): AdapterDeps {
   let deps = cache.get(ctx);
   if (!deps) {
-    deps = { fetchImage: createImageFetcher({ allowHosts: ctx.config.security.imageUrlAllowHosts }) };
+    deps = {
+      fetchImage: createImageFetcher({ allowHosts: ctx.config.security.imageUrlAllowHosts }),
+      mock: ctx.config.mock,
+    };
     cache.set(ctx, deps);
   }
   return deps;

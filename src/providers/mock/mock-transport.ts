@@ -1,14 +1,12 @@
 import type { UpstreamCall } from '../types';
 
-/** Defaults from env (LLM_PROXY__PROVIDERS__MOCK__LATENCY_MS / __CHUNKS); a request may override
- * them with the extra body fields `mock_latency_ms` / `mock_chunks` (handy for load tests). */
+/** Per-request settings: body fields `mock_latency_ms` / `mock_chunks` (set from config by the adapter). */
 function mockSettings(body: any): { latencyMs: number; chunks: number } {
-  const env = process.env;
-  const latency = Number(body.mock_latency_ms ?? env.LLM_PROXY__PROVIDERS__MOCK__LATENCY_MS ?? 0);
-  const chunks = Number(body.mock_chunks ?? env.LLM_PROXY__PROVIDERS__MOCK__CHUNKS ?? 8);
+  const latency = Number(body.mock_latency_ms ?? 0);
+  const chunks = Number(body.mock_chunks ?? 5);
   return {
     latencyMs: Number.isFinite(latency) && latency > 0 ? latency : 0,
-    chunks: Number.isFinite(chunks) && chunks >= 1 ? Math.floor(chunks) : 8,
+    chunks: Number.isFinite(chunks) && chunks >= 1 ? Math.floor(chunks) : 5,
   };
 }
 

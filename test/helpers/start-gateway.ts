@@ -1,0 +1,131 @@
+/**
+ * Starts the real gateway for a test: a fresh SQLite file in a temp dir (real migrations and
+ * seed), the real app on 127.0.0.1 with port 0, and one client key ready to use. Records every
+ * log row in memory unless a log sink is given.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { createApp } from '../../src/app';
+import { createAppContext, type ContextOverrides } from '../../src/app-context';
+import { hashClientKey } from '../../src/auth/client-auth';
+import { loadConfig } from '../../src/config/config';
+import type { AppContext } from '../../src/context';
+import { clients } from '../../src/db/schema';
+import type { LogRecord, LogSink } from '../../src/logging/log-record';
+
+export interface GatewayOptions extends Omit<ContextOverrides, 'warn'> {
+  /** LLM_PROXY__* (and <P>_API_KEY) variables; nothing is read from the real environment. */
+  env?: Record<string, string>;
+}
+
+export interface TestGateway {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  ctx: AppContext;
+  /** A valid client key and its id. */
+  clientKey: string;
+  clientId: number;
+  /** Log rows written so far (empty when a custom logSink was given). */
+  logs: LogRecord[];
+  /** Resolves once `n` log rows were written (rows of a stream land after it ends). */
+  waitForLogs(n: number, ms?: number): Promise<LogRecord[]>;
+  /** Official OpenAI client pointed at the gateway (retries off so errors show as they are). */
+  openai(key?: string): OpenAI;
+  /** Raw fetch to a gateway path with the client key (override headers as needed). */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  addClient(name: string): { key: string; id: number };
+  close(): Promise<void>;
+}
+
+/** A test encryption key (32 bytes hex); never used outside tests. */
+const TEST_KEY = '0f'.repeat(32);
+
+function memorySink(rows: LogRecord[], onWrite: () => void): LogSink {
+  return {
+    write(r) {
+      rows.push(r);
+      onWrite();
+    },
+    stats: () => ({ depth: 0, dropped: 0, written: rows.length }),
+    close: async () => {},
+  };
+}
+
+export async function startGateway(opts: GatewayOptions = {}): Promise<TestGateway> {
+  const dir = mkdtempSync(join(tmpdir(), 'gophergate-test-'));
+  const config = loadConfig({
+    LLM_PROXY__DATABASE__PATH: join(dir, 'gophergate.db'),
+    LLM_PROXY__ENCRYPTION_KEY: TEST_KEY,
+    LLM_PROXY__ADMIN__PASSWORD: 'test-admin-password',
+    ...opts.env,
+  });
+  const logs: LogRecord[] = [];
+  let waiters: (() => void)[] = [];
+  const { env: _env, ...overrides } = opts;
+  const ctx = createAppContext(config, {
+    ...overrides,
+    logSink: opts.logSink ?? memorySink(logs, () => waiters.splice(0).forEach((w) => w())),
+    warn: () => {},
+  });
+  const app = createApp(ctx).listen({ hostname: '127.0.0.1', port: 0 });
+  const url = `http://127.0.0.1:${app.server!.port}`;
+
+  const addClient = (name: string) => {
+    const key = `gg-test-${crypto.randomUUID().replaceAll('-', '')}`;
+    const row = ctx.db
+      .insert(clients)
+      .values({ name, keyHash: hashClientKey(key), keyPrefix: key.slice(0, 10), createdAt: Date.now() })
+      .returning({ id: clients.id })
+      .get();
+    ctx.state.reload();
+    return { key, id: row.id };
+  };
+  const first = addClient('test client');
+
+  return {
+    url,
+    ctx,
+    clientKey: first.key,
+    clientId: first.id,
+    logs,
+    async waitForLogs(n, ms = 3000) {
+      const deadline = Date.now() + ms;
+      while (logs.length < n) {
+        if (Date.now() > deadline) throw new Error(`expected ${n} log rows, got ${logs.length}`);
+        await new Promise<void>((r) => {
+          waiters.push(r);
+          setTimeout(r, 50);
+        });
+      }
+      return logs;
+    },
+    openai: (key = first.key) => new OpenAI({ apiKey: key, baseURL: `${url}/v1`, maxRetries: 0, timeout: 20_000 }),
+    fetch: (path, init = {}) =>
+      fetch(`${url}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${first.key}`, 'content-type': 'application/json', ...(init.headers as any) },
+      }),
+    addClient,
+    async close() {
+      await app.stop(true);
+      ctx.state.stop();
+      await ctx.logSink.close();
+      ctx.sqlite.close();
+      waiters = [];
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** env entries pointing one provider at a fake upstream (`/v1` base like the real ones). */
+export function providerEnv(provider: string, baseUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  const P = provider.toUpperCase();
+  return {
+    [`LLM_PROXY__PROVIDERS__${P}__BASE_URL`]: baseUrl,
+    [`LLM_PROXY__PROVIDERS__${P}__API_KEY`]: `sk-test-${provider}-key-0123456789`,
+    [`LLM_PROXY__PROVIDERS__${P}__ENABLED`]: 'true',
+    ...extra,
+  };
+}
