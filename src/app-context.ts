@@ -7,6 +7,7 @@ import { runMigrations } from './db/migrate';
 import { seedDatabase } from './db/seed/seed';
 import type { LogSink } from './logging/log-record';
 import { MeteredLogSink } from './metrics/metered-log-sink';
+import { BunMonitorHub } from './monitor/monitor-hub';
 import { StateStore } from './state/state-store';
 
 export interface ContextOverrides {
@@ -16,12 +17,14 @@ export interface ContextOverrides {
   warn?: (msg: string) => void;
 }
 
-// Stand-ins until the real log writer, breakers and monitor hub are wired.
+// Stand-ins until the real log writer and breakers are wired.
 const nullSink = (): LogSink => ({ write() {}, stats: () => ({ depth: 0, dropped: 0, written: 0 }), close: async () => {} });
 const alwaysClosed = (): BreakerRegistry => ({
   allow: () => true, onSuccess() {}, onFailure() {}, state: () => 'closed', retryAfterMs: () => 0,
 });
-const nullMonitor = (): MonitorHub => ({ publish() {} });
+
+const providerKeys = (state: StateStore) =>
+  [...state.getSnapshot().providers.values()].flatMap((p) => (p.apiKey ? [p.apiKey] : []));
 
 /**
  * Builds everything the app shares: opens (creating) the database, migrates and seeds it,
@@ -42,7 +45,8 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     // Metrics observe every record on its way to the writer (src/metrics/metered-log-sink.ts).
     logSink: new MeteredLogSink(overrides.logSink ?? nullSink()),
     breakers: overrides.breakers ?? alwaysClosed(),
-    monitor: overrides.monitor ?? nullMonitor(),
+    // Provider keys in use are scrubbed verbatim from anything the monitor broadcasts.
+    monitor: overrides.monitor ?? new BunMonitorHub(() => providerKeys(state)),
     startedAt: Date.now(),
   };
 }

@@ -1,5 +1,6 @@
 import { Elysia } from 'elysia';
 import type { AppContext } from './context';
+import { adminApi } from './api/admin-api';
 import { chatRoutes } from './api/chat-routes';
 import { errorHandler } from './api/error-handler';
 import { healthRoutes } from './api/health-routes';
@@ -18,7 +19,8 @@ export function createApp(ctx: AppContext) {
     .use(healthRoutes(ctx))
     .use(metricsRoutes(ctx))
     .use(chatRoutes(ctx))
-    .use(modelsRoutes(ctx));
+    .use(modelsRoutes(ctx))
+    .use(adminApi(ctx));
 }
 
 export type App = ReturnType<typeof createApp>;

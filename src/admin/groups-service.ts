@@ -1,0 +1,94 @@
+import { asc, eq } from 'drizzle-orm';
+import { modelGroups } from '../db/schema';
+import { ApiError, notFound } from '../errors/api-error';
+import { validateGroups, type GroupProblem } from '../routing';
+import type { GroupEntry } from '../state/snapshot-types';
+import type { AdminDeps } from './admin-deps';
+
+export interface GroupView {
+  name: string;
+  strategy: 'heuristic' | 'classifier';
+  targets: string[];
+  logic_level: number | null;
+  primary_use: string;
+  settings: Record<string, unknown>;
+  updated_at: number;
+}
+
+/** A group as the dashboard or the API submits it (the name comes from the path on PUT). */
+export interface GroupInput {
+  strategy: 'heuristic' | 'classifier';
+  targets: string[];
+  logic_level?: number | null;
+  primary_use?: string;
+  settings?: Record<string, unknown>;
+}
+
+type Row = typeof modelGroups.$inferSelect;
+const view = (r: Row): GroupView => ({
+  name: r.name, strategy: r.strategy, targets: r.targets, logic_level: r.logicLevel, primary_use: r.primaryUse, settings: r.settings, updated_at: r.updatedAt,
+});
+const entry = (name: string, g: GroupInput): GroupEntry => ({
+  name, strategy: g.strategy, targets: g.targets, logicLevel: g.logic_level ?? null, primaryUse: g.primary_use ?? '', settings: g.settings ?? {},
+});
+
+/** 400 listing every problem; `param` names the first group at fault. */
+export class GroupValidationError extends ApiError {
+  constructor(readonly problems: GroupProblem[]) {
+    super(400, problems.map((p) => `${p.group}: ${p.message}`).join('; '), 'invalid_request_error', 'invalid_group', 'targets');
+  }
+}
+
+/**
+ * The whole group set with `name` replaced by `next` (or removed when null) must validate:
+ * unknown targets, cycles and depth are checked across groups, so editing one can break another.
+ */
+export function checkGroupSet(deps: AdminDeps, name: string, next: GroupInput | null): GroupProblem[] {
+  const snap = deps.state.getSnapshot();
+  const all = new Map(snap.groups);
+  if (next) all.set(name, entry(name, next));
+  else all.delete(name);
+  return validateGroups(all.values(), snap.models);
+}
+
+function assertValid(deps: AdminDeps, name: string, next: GroupInput | null): void {
+  const problems = checkGroupSet(deps, name, next);
+  if (problems.length) throw new GroupValidationError(problems);
+}
+
+export function listGroups(deps: AdminDeps): GroupView[] {
+  return deps.db.select().from(modelGroups).orderBy(asc(modelGroups.name)).all().map(view);
+}
+
+export function getGroup(deps: AdminDeps, name: string): GroupView {
+  const row = deps.db.select().from(modelGroups).where(eq(modelGroups.name, name)).get();
+  if (!row) throw notFound(`No model group '${name}'.`, 'group_not_found', 'name');
+  return view(row);
+}
+
+export function createGroup(deps: AdminDeps, name: string, input: GroupInput): GroupView {
+  if (deps.db.select({ n: modelGroups.name }).from(modelGroups).where(eq(modelGroups.name, name)).get())
+    throw new ApiError(409, `A model group named '${name}' exists; use PUT /api/groups/${name} to change it.`, 'invalid_request_error', 'group_exists', 'name');
+  assertValid(deps, name, input);
+  const e = entry(name, input);
+  const row = deps.db.insert(modelGroups).values({ ...e, updatedAt: Date.now() }).returning().get();
+  deps.state.reload();
+  return view(row);
+}
+
+export function updateGroup(deps: AdminDeps, name: string, input: GroupInput): GroupView {
+  getGroup(deps, name);
+  assertValid(deps, name, input);
+  const { name: _n, ...rest } = entry(name, input);
+  const row = deps.db.update(modelGroups).set({ ...rest, updatedAt: Date.now() }).where(eq(modelGroups.name, name)).returning().get()!;
+  deps.state.reload();
+  return view(row);
+}
+
+/** Refused while another group still targets it (that group would point at nothing). */
+export function deleteGroup(deps: AdminDeps, name: string): void {
+  getGroup(deps, name);
+  assertValid(deps, name, null);
+  deps.db.delete(modelGroups).where(eq(modelGroups.name, name)).run();
+  deps.state.reload();
+}

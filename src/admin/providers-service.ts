@@ -1,0 +1,112 @@
+import { gte, sql } from 'drizzle-orm';
+import type { AppContext, CircuitState } from '../context';
+import { providers, requestLogs } from '../db/schema';
+import { badRequest, notFound } from '../errors/api-error';
+import { PROVIDER_CATALOG } from '../providers/provider-catalog';
+import { PROVIDER_IDS, isProviderId, type ProviderId } from '../providers/types';
+
+export type ProviderDeps = Pick<AppContext, 'db' | 'state' | 'secretBox' | 'breakers'>;
+
+/** Everything shown about a provider; the key itself never appears, only its last four characters. */
+export interface ProviderView {
+  id: ProviderId;
+  name: string;
+  enabled: boolean;
+  base_url: string;
+  has_key: boolean;
+  /** `dashboard`: stored encrypted here; `env`: from the environment; null: none. */
+  key_source: 'dashboard' | 'env' | null;
+  api_key_last4: string | null;
+  circuit: CircuitState;
+  /** Over the last 15 minutes: requests and the share that failed upstream (5xx, 408, 429). */
+  recent_requests: number;
+  recent_error_rate: number;
+}
+
+export interface ProviderPatch {
+  enabled?: boolean | null;
+  base_url?: string | null;
+  api_key?: string | null;
+}
+
+const RECENT_MS = 15 * 60 * 1000;
+
+export function requireProviderId(id: string): ProviderId {
+  if (!isProviderId(id)) throw notFound(`No provider '${id}'. Known: ${PROVIDER_IDS.join(', ')}.`, 'provider_not_found', 'id');
+  return id;
+}
+
+function recentStats(deps: ProviderDeps, now: number): Map<string, { n: number; errors: number }> {
+  const rows = deps.db
+    .select({
+      provider: requestLogs.provider,
+      n: sql<number>`count(*)`,
+      errors: sql<number>`sum(case when ${requestLogs.status} >= 500 or ${requestLogs.status} in (408, 429) then 1 else 0 end)`,
+    })
+    .from(requestLogs)
+    .where(gte(requestLogs.createdAt, now - RECENT_MS))
+    .groupBy(requestLogs.provider)
+    .all();
+  return new Map(rows.map((r) => [r.provider ?? '', { n: r.n, errors: r.errors ?? 0 }]));
+}
+
+export function listProviders(deps: ProviderDeps, now = Date.now()): ProviderView[] {
+  const snap = deps.state.getSnapshot();
+  const rows = new Map(deps.db.select().from(providers).all().map((r) => [r.id, r]));
+  const stats = recentStats(deps, now);
+  return PROVIDER_IDS.map((id) => {
+    const s = snap.providers.get(id)!;
+    const row = rows.get(id);
+    const stored = !!row?.apiKeyEncrypted;
+    const st = stats.get(id) ?? { n: 0, errors: 0 };
+    return {
+      id,
+      name: PROVIDER_CATALOG[id].name,
+      enabled: s.enabled,
+      base_url: s.baseUrl,
+      has_key: !!s.apiKey,
+      key_source: stored && s.apiKey ? 'dashboard' : s.apiKey ? 'env' : null,
+      api_key_last4: stored ? (row!.apiKeyLast4 ?? null) : s.apiKey ? s.apiKey.slice(-4) : null,
+      circuit: deps.breakers.state(id),
+      recent_requests: st.n,
+      recent_error_rate: st.n ? st.errors / st.n : 0,
+    };
+  });
+}
+
+export function getProvider(deps: ProviderDeps, id: string): ProviderView {
+  const pid = requireProviderId(id);
+  return listProviders(deps).find((p) => p.id === pid)!;
+}
+
+function checkBaseUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw badRequest('base_url must be an absolute http(s) URL, e.g. https://api.openai.com/v1.', 'base_url');
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw badRequest('base_url must use http or https.', 'base_url');
+  if (u.username || u.password) throw badRequest('base_url must not carry credentials; set api_key instead.', 'base_url');
+  return url.replace(/\/+$/, '');
+}
+
+/**
+ * Updates what the dashboard controls. `null` clears a value so the environment's applies
+ * again; the API key is stored only as AES-256-GCM ciphertext plus its last four characters.
+ */
+export function setProviderSettings(deps: ProviderDeps, id: string, patch: ProviderPatch): ProviderView {
+  const pid = requireProviderId(id);
+  const set: Partial<typeof providers.$inferInsert> = { updatedAt: Date.now() };
+  if (patch.enabled !== undefined) set.enabled = patch.enabled;
+  if (patch.base_url !== undefined) set.baseUrl = patch.base_url === null || patch.base_url === '' ? null : checkBaseUrl(patch.base_url);
+  if (patch.api_key !== undefined) {
+    const key = patch.api_key?.trim() ?? '';
+    if (key && /\s/.test(key)) throw badRequest('api_key must not contain whitespace.', 'api_key');
+    set.apiKeyEncrypted = key ? deps.secretBox.encrypt(key) : null;
+    set.apiKeyLast4 = key ? key.slice(-4) : null;
+  }
+  deps.db.insert(providers).values({ id: pid, ...set, updatedAt: set.updatedAt! }).onConflictDoUpdate({ target: providers.id, set }).run();
+  deps.state.reload();
+  return getProvider(deps, pid);
+}

@@ -1,0 +1,26 @@
+import { Elysia } from 'elysia';
+import { apiGuard } from '../auth/session-guard';
+import type { AppContext } from '../context';
+import { monitorRoutes } from '../monitor/monitor-routes';
+import { adminAuthRoutes } from './admin-auth-routes';
+import { adminClientsRoutes } from './admin-clients-routes';
+import { adminGroupsRoutes } from './admin-groups-routes';
+import { adminModelsRoutes } from './admin-models-routes';
+import { adminProvidersRoutes } from './admin-providers-routes';
+import { adminUsersRoutes } from './admin-users-routes';
+
+/**
+ * The admin JSON API under /api. `apiGuard` checks every /api request (these routes, the usage
+ * routes, and any added later) before its body is read; each handler checks again for itself.
+ */
+export function adminApi(ctx: AppContext) {
+  return new Elysia({ name: 'admin-api' })
+    .use(apiGuard(ctx))
+    .use(adminAuthRoutes(ctx))
+    .use(adminClientsRoutes(ctx))
+    .use(adminUsersRoutes(ctx))
+    .use(adminProvidersRoutes(ctx))
+    .use(adminModelsRoutes(ctx))
+    .use(adminGroupsRoutes(ctx))
+    .use(monitorRoutes(ctx));
+}

@@ -1,0 +1,59 @@
+import { Elysia, t } from 'elysia';
+import { requireAuth } from '../auth/session-guard';
+import type { AppContext } from '../context';
+import { createUser, deleteUser, getUser, listUsers, resetPassword, setRole } from '../admin/users-service';
+
+const tags = ['Admin'];
+const idParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
+const role = t.Union([t.Literal('admin'), t.Literal('viewer')]);
+
+/** Dashboard users (admin only, reads included). */
+export function adminUsersRoutes(ctx: AppContext) {
+  const db = ctx.db;
+  return new Elysia({ name: 'admin-users-routes' })
+    .get('/api/users', ({ request }) => {
+      requireAuth(ctx, request, 'admin');
+      return { data: listUsers(db) };
+    }, { detail: { tags, summary: 'List users (admin only)' } })
+    .post('/api/users', async ({ body, request, set }) => {
+      requireAuth(ctx, request, 'admin');
+      const u = await createUser(db, body.username, body.password, body.role, body.must_change_password ?? false);
+      set.status = 201;
+      return { id: u.id, username: u.username, role: u.role, must_change_password: u.must_change_password };
+    }, {
+      body: t.Object({
+        username: t.String({ minLength: 1, maxLength: 64 }),
+        password: t.String({ maxLength: 1024 }),
+        role,
+        must_change_password: t.Optional(t.Boolean()),
+      }),
+      detail: { tags, summary: 'Create a user', description: 'Role `admin` or `viewer`; passwords need 8+ characters.' },
+    })
+    .get('/api/users/:id', ({ params, request }) => {
+      requireAuth(ctx, request, 'admin');
+      return getUser(db, params.id);
+    }, { params: idParams, detail: { tags, summary: 'One user (admin only)' } })
+    .patch('/api/users/:id', async ({ params, body, request }) => {
+      requireAuth(ctx, request, 'admin');
+      if (body.role !== undefined) setRole(db, params.id, body.role);
+      if (body.password !== undefined) await resetPassword(db, params.id, body.password, body.must_change_password ?? true);
+      return getUser(db, params.id);
+    }, {
+      params: idParams,
+      body: t.Object({
+        role: t.Optional(role),
+        password: t.Optional(t.String({ maxLength: 1024 })),
+        must_change_password: t.Optional(t.Boolean()),
+      }),
+      detail: {
+        tags,
+        summary: 'Change a role or reset a password',
+        description: 'A reset ends the user\'s sessions and (unless `must_change_password: false`) makes them choose a new password at next sign-in. The last admin cannot be demoted.',
+      },
+    })
+    .delete('/api/users/:id', ({ params, request }) => {
+      requireAuth(ctx, request, 'admin');
+      deleteUser(db, params.id);
+      return { id: params.id, deleted: true };
+    }, { params: idParams, detail: { tags, summary: 'Delete a user (never the last admin)' } });
+}

@@ -1,0 +1,73 @@
+import type { SecretBox } from '../crypto/secret-box';
+import type { Db } from '../db/client';
+import { authRuntime } from './auth-runtime';
+import { readSessionCookie } from './session-cookie';
+import { lookupSession } from './session-store';
+import { decodeSessionToken } from './session-token';
+
+export type Role = 'admin' | 'viewer';
+
+export interface AuthUser {
+  id: number;
+  username: string;
+  role: Role;
+  mustChangePassword: boolean;
+}
+
+/** Who is calling, through which session, and how the token arrived. */
+export interface AuthResult {
+  user: AuthUser;
+  session: { id: string; csrfToken: string; expiresAt: number };
+  /** Cookie-carried sessions are ambient credentials and need the CSRF header on mutations. */
+  via: 'cookie' | 'bearer';
+}
+
+export interface AuthDeps {
+  db: Db;
+  secretBox: SecretBox;
+}
+
+const memo = new WeakMap<Request, AuthResult | null>();
+
+function bearerOf(request: Request): string | null | undefined {
+  const h = request.headers.get('authorization');
+  if (h === null) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  return m ? m[1]! : null;
+}
+
+/** Verifies a raw session token (signature, expiry, live row, token version). */
+export function authenticateToken(deps: AuthDeps, token: string): Omit<AuthResult, 'via'> | null {
+  const claims = decodeSessionToken(deps.secretBox, token, authRuntime(deps.db).now());
+  if (!claims) return null;
+  const s = lookupSession(deps.db, claims);
+  if (!s) return null;
+  const { id, username, role, mustChangePassword } = s.user;
+  return { user: { id, username, role, mustChangePassword }, session: { id: s.sessionId, csrfToken: s.csrfToken, expiresAt: s.expiresAt } };
+}
+
+/**
+ * The dashboard session behind a request, or null. An `Authorization` header, when present,
+ * is the only credential looked at (a bad one does not fall back to the cookie). Memoised
+ * per Request object, so guards and handlers may call it freely.
+ */
+export function authenticateRequest(deps: AuthDeps, request: Request): AuthResult | null {
+  if (memo.has(request)) return memo.get(request)!;
+  const bearer = bearerOf(request);
+  let result: AuthResult | null = null;
+  if (bearer !== undefined) {
+    const r = bearer ? authenticateToken(deps, bearer) : null;
+    result = r && { ...r, via: 'bearer' };
+  } else {
+    const cookie = readSessionCookie(request);
+    const r = cookie ? authenticateToken(deps, cookie) : null;
+    result = r && { ...r, via: 'cookie' };
+  }
+  memo.set(request, result);
+  return result;
+}
+
+/** Forget the memoised result (after login/logout changed who this request is). */
+export function forgetRequestAuth(request: Request): void {
+  memo.delete(request);
+}

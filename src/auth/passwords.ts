@@ -1,0 +1,28 @@
+import { badRequest } from '../errors/api-error';
+import { DEFAULT_ADMIN_PASSWORD } from '../db/seed/seed';
+
+export const MIN_PASSWORD_LENGTH = 8;
+// Verified against when the username does not exist, so a miss costs as long as a wrong password.
+const DUMMY_HASH = Bun.password.hashSync('gophergate-no-such-user', 'argon2id');
+
+export function hashPassword(password: string): Promise<string> {
+  return Bun.password.hash(password, 'argon2id');
+}
+
+export async function verifyPassword(password: string, hash: string | null): Promise<boolean> {
+  try {
+    const ok = await Bun.password.verify(password, hash ?? DUMMY_HASH);
+    return ok && hash !== null;
+  } catch {
+    return false; // a malformed stored hash never lets anyone in
+  }
+}
+
+/** Refuses passwords that are too short or the well-known default. Throws 400 naming `param`. */
+export function checkPasswordPolicy(password: string, param: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH)
+    throw badRequest(`The password must be at least ${MIN_PASSWORD_LENGTH} characters.`, param, 'weak_password');
+  if (password === DEFAULT_ADMIN_PASSWORD)
+    throw badRequest('The default password cannot be used; choose another.', param, 'weak_password');
+  if (password.length > 1024) throw badRequest('The password is too long (at most 1024 characters).', param, 'invalid_request');
+}

@@ -1,0 +1,48 @@
+import { Elysia } from 'elysia';
+import { apiAccessRule, enforceAccess, isApiPath } from './access-policy';
+import { authenticateRequest, type AuthDeps, type Role } from './authenticate';
+
+let nextSeed = 0;
+const seeds = new WeakMap<object, number>();
+// Elysia dedupes plugins by name + seed: one guard per app context, however often it is used.
+const seedOf = (deps: AuthDeps) => {
+  if (!seeds.has(deps.db)) seeds.set(deps.db, ++nextSeed);
+  return seeds.get(deps.db)!;
+};
+
+/**
+ * Guards every request whose path is under /api before anything is parsed: the rule comes from
+ * the method and path (see apiAccessRule), so a route added later is covered without edits.
+ * onRequest hooks are global in Elysia, so using this plugin anywhere guards the whole app.
+ */
+export function apiGuard(deps: AuthDeps) {
+  return new Elysia({ name: 'api-guard', seed: seedOf(deps) }).onRequest(({ request }) => {
+    const pathname = new URL(request.url).pathname;
+    if (!isApiPath(pathname)) return;
+    const rule = apiAccessRule(request.method, pathname);
+    if (rule.public) return;
+    enforceAccess(deps, request, rule);
+  });
+}
+
+/**
+ * For pages and partials outside /api: derives `auth` (the session or null) and offers
+ * `{ role: 'admin' | 'viewer' }` on a route, which enforces session, CSRF, forced password
+ * change and role with OpenAI-shaped 401/403 errors.
+ */
+export function sessionGuard(deps: AuthDeps) {
+  return new Elysia({ name: 'session-guard', seed: seedOf(deps) })
+    .derive({ as: 'scoped' }, ({ request }) => ({ auth: authenticateRequest(deps, request) }))
+    .macro({
+      role: (role: Role) => ({
+        beforeHandle({ request }: { request: Request }) {
+          enforceAccess(deps, request, { role });
+        },
+      }),
+    });
+}
+
+/** For handlers that need the caller: the session already checked by the guard. */
+export function requireAuth(deps: AuthDeps, request: Request, role: Role = 'viewer', duringPasswordChange = false) {
+  return enforceAccess(deps, request, { role, duringPasswordChange });
+}

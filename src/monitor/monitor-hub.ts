@@ -1,0 +1,83 @@
+import type { Server } from 'bun';
+import type { MonitorHub } from '../context';
+import type { LogRecord } from '../logging/log-record';
+import { toMonitorEvent } from './redact-record';
+
+export const MONITOR_TOPIC = 'monitor';
+
+/** A subscriber socket, as much of it as the hub needs. */
+export interface MonitorSocket {
+  close(code?: number, reason?: string): void;
+}
+
+/**
+ * Publishes redacted log records to WebSocket subscribers through Bun's pub/sub. Until a server
+ * is attached (on listen) publishing is a no-op, so tests and the CLI can log freely. Sockets
+ * are re-checked periodically so a logout or password change also ends a live monitor.
+ */
+export class BunMonitorHub implements MonitorHub {
+  private server: Server<unknown> | null = null;
+  private readonly sockets = new Map<MonitorSocket, () => boolean>();
+  private timer: ReturnType<typeof setInterval> | null = null;
+
+  /** `secrets` lists the provider keys in use, removed verbatim from anything broadcast. */
+  constructor(private readonly secrets: () => Iterable<string> = () => []) {}
+
+  attach(server: Server<unknown>, revalidateMs = 15_000): void {
+    this.server = server;
+    if (!this.timer) {
+      this.timer = setInterval(() => this.revalidate(), revalidateMs);
+      (this.timer as { unref?: () => void }).unref?.();
+    }
+  }
+
+  detach(): void {
+    this.server = null;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Never throws and never blocks: it runs after a request's accounting is done. */
+  publish(record: LogRecord): void {
+    const server = this.server;
+    if (!server) return;
+    try {
+      if (server.subscriberCount(MONITOR_TOPIC) === 0) return;
+      server.publish(MONITOR_TOPIC, JSON.stringify(toMonitorEvent(record, this.secrets())));
+    } catch {
+      // a closed server or a serialisation problem must not reach the request path
+    }
+  }
+
+  /** Registers a subscriber with a check that says whether its session is still valid. */
+  track(ws: MonitorSocket, stillValid: () => boolean): void {
+    this.sockets.set(ws, stillValid);
+  }
+
+  untrack(ws: MonitorSocket): void {
+    this.sockets.delete(ws);
+  }
+
+  /** Closes (code 4401) every socket whose session ended since it connected. */
+  revalidate(): number {
+    let closed = 0;
+    for (const [ws, valid] of this.sockets) {
+      let ok = false;
+      try {
+        ok = valid();
+      } catch {
+        ok = false;
+      }
+      if (!ok) {
+        this.sockets.delete(ws);
+        closed++;
+        try {
+          ws.close(4401, 'session ended');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    return closed;
+  }
+}

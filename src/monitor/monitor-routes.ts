@@ -1,0 +1,58 @@
+import { Elysia } from 'elysia';
+import { enforceAccess } from '../auth/access-policy';
+import { authenticateRequest, forgetRequestAuth, type AuthDeps } from '../auth/authenticate';
+import { forbidden } from '../errors/api-error';
+import { BunMonitorHub, MONITOR_TOPIC } from './monitor-hub';
+
+/** Host the browser thinks it is talking to (a reverse proxy may say so in x-forwarded-host). */
+function requestHost(request: Request): string {
+  return (request.headers.get('x-forwarded-host') ?? request.headers.get('host') ?? new URL(request.url).host).split(',')[0]!.trim().toLowerCase();
+}
+
+/**
+ * Refuses cross-site WebSocket hijacking: a browser always sends Origin on a WebSocket
+ * handshake, and it must be this gateway's own host. (Non-browser clients send none.)
+ */
+function checkOrigin(request: Request): void {
+  const origin = request.headers.get('origin');
+  if (!origin) return;
+  let host: string;
+  try {
+    host = new URL(origin).host.toLowerCase();
+  } catch {
+    throw forbidden('Bad Origin header.');
+  }
+  if (host !== requestHost(request)) throw forbidden('Cross-site WebSocket connections are refused.');
+}
+
+/**
+ * GET /api/monitor/ws: live request stream for any signed-in user (viewer or admin). Messages
+ * are JSON `{type:'request', data:{...}}` (see MonitorEvent), never bodies or keys.
+ */
+export function monitorRoutes(deps: AuthDeps & { monitor: unknown }) {
+  const hub = deps.monitor instanceof BunMonitorHub ? deps.monitor : null;
+  return new Elysia({ name: 'monitor-routes' })
+    .ws('/api/monitor/ws', {
+      beforeHandle({ request }) {
+        checkOrigin(request);
+        enforceAccess(deps, request, { role: 'viewer' });
+      },
+      open(ws) {
+        ws.subscribe(MONITOR_TOPIC);
+        const request = ws.data.request;
+        hub?.track(ws.raw, () => {
+          forgetRequestAuth(request);
+          return authenticateRequest(deps, request) !== null;
+        });
+        ws.send(JSON.stringify({ type: 'hello', data: { topic: MONITOR_TOPIC } }));
+      },
+      close(ws) {
+        hub?.untrack(ws.raw);
+      },
+      detail: { tags: ['Admin'], summary: 'Live request monitor (WebSocket; needs a session)' },
+    })
+    .onStart(({ server }) => {
+      if (hub && server) hub.attach(server);
+    })
+    .onStop(() => hub?.detach());
+}
