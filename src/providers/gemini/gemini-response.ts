@@ -3,7 +3,7 @@ import { toOpenAIUsage, type Usage } from '../../usage/types';
 import { normalizeGeminiUsage } from '../../usage/gemini-usage';
 import type { ChatCallContext } from '../types';
 import { mapFinishReason } from './map-finish-reason';
-import type { GeminiCandidate, GeminiResponse } from './gemini-wire';
+import type { GeminiCandidate, GeminiPart, GeminiResponse } from './gemini-wire';
 import { makeToolCallId } from './tool-call-id';
 
 /** OpenAI id for a completion: Gemini's responseId when it sent one. */
@@ -17,7 +17,9 @@ export function parseGeminiResponse(body: unknown, ctx: ChatCallContext): { comp
   const res = (body && typeof body === 'object' ? body : {}) as GeminiResponse;
   const usage = normalizeGeminiUsage(res.usageMetadata);
   const candidates = Array.isArray(res.candidates) ? res.candidates : [];
-  const choices: ChatCompletion.Choice[] = candidates.map((c, i) => toChoice(c, typeof c.index === 'number' ? c.index : i));
+  const choices: ChatCompletion.Choice[] = candidates
+    .filter((c) => c && typeof c === 'object')
+    .map((c, i) => toChoice(c, typeof c.index === 'number' ? c.index : i));
   if (choices.length === 0) {
     // The prompt itself was blocked (promptFeedback.blockReason): no candidate at all.
     choices.push({
@@ -38,13 +40,19 @@ export function parseGeminiResponse(body: unknown, ctx: ChatCallContext): { comp
   return { completion, usage };
 }
 
+/** A candidate's parts, skipping anything that is not an object (responses are read loosely). */
+export function partsOf(c: GeminiCandidate): GeminiPart[] {
+  const parts = c.content?.parts;
+  return Array.isArray(parts) ? parts.filter((p): p is GeminiPart => !!p && typeof p === 'object') : [];
+}
+
 function toChoice(c: GeminiCandidate, index: number): ChatCompletion.Choice {
   let text = '';
   let reasoning = '';
   let sawText = false;
   const toolCalls: NonNullable<ChatCompletion.Choice['message']['tool_calls']> = [];
-  for (const p of c.content?.parts ?? []) {
-    if (p.functionCall) {
+  for (const p of partsOf(c)) {
+    if (p.functionCall && typeof p.functionCall.name === 'string') {
       toolCalls.push({
         id: makeToolCallId(p.thoughtSignature),
         type: 'function',

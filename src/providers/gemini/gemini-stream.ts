@@ -3,7 +3,7 @@ import { SSE_DONE, SseParser, sseBytes } from '../shared/sse-parser';
 import { normalizeGeminiUsage } from '../../usage/gemini-usage';
 import { toOpenAIUsage } from '../../usage/types';
 import type { ChatCallContext, StreamTally } from '../types';
-import { completionId } from './gemini-response';
+import { completionId, partsOf } from './gemini-response';
 import { geminiErrorMessage } from './gemini-error';
 import { mapFinishReason } from './map-finish-reason';
 import type { GeminiPart, GeminiResponse } from './gemini-wire';
@@ -61,7 +61,7 @@ export function geminiChatStream(ctx: ChatCallContext, tally: StreamTally): Tran
   };
 
   const onPart = (index: number, s: CandidateState, p: GeminiPart) => {
-    if (p.functionCall) {
+    if (p.functionCall && typeof p.functionCall.name === 'string') {
       const args = JSON.stringify(p.functionCall.args ?? {});
       tally.deliveredText += p.functionCall.name + args;
       const call = { index: s.toolCalls++, id: makeToolCallId(p.thoughtSignature), type: 'function' as const, function: { name: p.functionCall.name, arguments: args } };
@@ -81,7 +81,9 @@ export function geminiChatStream(ctx: ChatCallContext, tally: StreamTally): Tran
     } catch {
       return fail('the upstream sent an event that is not JSON.');
     }
-    if (Array.isArray(res)) res = res[0] ?? {};
+    // The streaming endpoint may wrap an error in an array.
+    if (Array.isArray(res)) res = res[0];
+    if (!res || typeof res !== 'object') return fail('the upstream sent an event that is not a response object.');
     if (res.error) return fail(geminiErrorMessage(res));
     if (res.usageMetadata) {
       lastUsage = res.usageMetadata;
@@ -90,9 +92,10 @@ export function geminiChatStream(ctx: ChatCallContext, tally: StreamTally): Tran
     id ??= completionId(res.responseId);
     const list = Array.isArray(res.candidates) ? res.candidates : [];
     list.forEach((c, i) => {
+      if (!c || typeof c !== 'object') return;
       const index = typeof c.index === 'number' ? c.index : i;
       const s = state(index);
-      for (const p of c.content?.parts ?? []) onPart(index, s, p);
+      for (const p of partsOf(c)) onPart(index, s, p);
       if (c.finishReason && !s.finished) {
         s.finished = true;
         const finish = mapFinishReason(c.finishReason, s.toolCalls > 0);
