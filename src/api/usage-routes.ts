@@ -1,0 +1,51 @@
+import { Elysia, t } from 'elysia';
+import type { AppContext } from '../context';
+import { listLogs, usageBreakdown, usageSummary, usageTimeseries } from '../logging/usage-queries';
+import { parseBreakdown, parseLogFilter, parseTimeseries, parseUsageFilter, type RawQuery } from '../logging/usage-query-params';
+
+const tags = ['Usage'];
+const str = (description: string) => t.Optional(t.String({ description }));
+// Every parameter is a loose string here so bad values reach the parsers, which answer 400 in
+// OpenAI's error shape with a message naming the parameter; the schema is for the OpenAPI doc.
+const range = {
+  from: str('Start, epoch milliseconds or ISO 8601 (inclusive)'),
+  to: str('End, epoch milliseconds or ISO 8601 (exclusive)'),
+  client_id: str('Only this client'),
+  provider: str('Only this provider'),
+  model: str('Only this concrete model'),
+};
+
+/**
+ * Request logs and usage for the dashboard and scripts. Has no auth of its own: it must be
+ * mounted behind the `/api` session guard (viewer or admin may read).
+ */
+export function usageRoutes(ctx: AppContext) {
+  return new Elysia({ name: 'usage-routes' })
+    .get('/api/logs', ({ query }) => ({ data: listLogs(ctx.sqlite, parseLogFilter(query as RawQuery)) }), {
+      query: t.Object({
+        ...range,
+        limit: str('Rows per page, 1-1000 (default 50)'),
+        status: str("An HTTP status, or 'error' / 'ok'"),
+        before_id: str('Paging: rows after this id in the list (pass the last id of the previous page)'),
+      }, { additionalProperties: true }),
+      detail: { tags, summary: 'Request log rows, newest first' },
+    })
+    .get('/api/usage/summary', ({ query }) => usageSummary(ctx.sqlite, parseUsageFilter(query as RawQuery)), {
+      query: t.Object(range, { additionalProperties: true }),
+      detail: { tags, summary: 'Totals (requests, errors, tokens, cost) from the hourly rollups' },
+    })
+    .get('/api/usage/timeseries', ({ query }) => {
+      const { bucket, filter } = parseTimeseries(query as RawQuery);
+      return { bucket, from: filter.from, to: filter.to, data: usageTimeseries(ctx.sqlite, bucket, filter) };
+    }, {
+      query: t.Object({ ...range, bucket: str("'hour' (default, last 24 h) or 'day' (last 30 days)") }, { additionalProperties: true }),
+      detail: { tags, summary: 'Totals per UTC hour or day, gaps filled with zeros' },
+    })
+    .get('/api/usage/breakdown', ({ query }) => {
+      const { by, filter, limit } = parseBreakdown(query as RawQuery);
+      return { by, data: usageBreakdown(ctx.sqlite, by, filter, limit) };
+    }, {
+      query: t.Object({ ...range, by: str("'provider' (default), 'model' or 'client'"), limit: str('Rows, 1-1000 (default 100)') }, { additionalProperties: true }),
+      detail: { tags, summary: 'Totals per provider, model or client, most expensive first' },
+    });
+}
