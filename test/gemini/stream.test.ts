@@ -136,3 +136,23 @@ test('each upstream event is forwarded as soon as it arrives (nothing waits for 
   await reader.cancel();
   writer.close().catch(() => {});
 });
+
+test('n > 1: each candidate is its own choice index with its own role and finish', async () => {
+  // candidateCount=2 streams both candidates side by side in each event.
+  const ev = (parts: [string, string], finish?: string) =>
+    JSON.stringify({
+      candidates: [0, 1].map((i) => ({ content: { parts: [{ text: parts[i] }], role: 'model' }, index: i, ...(finish ? { finishReason: finish } : {}) })),
+      modelVersion: 'gemini-2.5-flash',
+      responseId: 'n2',
+    });
+  const sse = [ev(['Hel', 'Bon']), ev(['lo', 'jour'], 'STOP')].map((l) => `data: ${l}\r\n\r\n`).join('');
+  const tally = newTally();
+  const events = await runStream(geminiAdapter.chatStream(ctx(false), tally), sse);
+  const chunks = events.slice(0, -1).map((e) => JSON.parse(e));
+  const byIndex = (i: number) => chunks.filter((c) => c.choices[0].index === i).map((c) => c.choices[0]);
+  expect(byIndex(0).map((c) => c.delta.content ?? '').join('')).toBe('Hello');
+  expect(byIndex(1).map((c) => c.delta.content ?? '').join('')).toBe('Bonjour');
+  expect(byIndex(1)[0].delta.role).toBe('assistant');
+  expect(byIndex(0).at(-1).finish_reason).toBe('stop');
+  expect(byIndex(1).at(-1).finish_reason).toBe('stop');
+});
