@@ -1,5 +1,6 @@
 import type { Config } from './config/config';
 import type { AppContext, BreakerRegistry, MonitorHub } from './context';
+import { createBreakerRegistry } from './routing/circuit-breaker';
 import { resolveEncryptionKey } from './crypto/encryption-key';
 import { SecretBox } from './crypto/secret-box';
 import { openDatabase } from './db/client';
@@ -17,11 +18,8 @@ export interface ContextOverrides {
   warn?: (msg: string) => void;
 }
 
-// Stand-ins until the real log writer and breakers are wired.
+// Stand-in until the real log writer is wired.
 const nullSink = (): LogSink => ({ write() {}, stats: () => ({ depth: 0, dropped: 0, written: 0 }), close: async () => {} });
-const alwaysClosed = (): BreakerRegistry => ({
-  allow: () => true, onSuccess() {}, onFailure() {}, state: () => 'closed', retryAfterMs: () => 0,
-});
 
 const providerKeys = (state: StateStore) =>
   [...state.getSnapshot().providers.values()].flatMap((p) => (p.apiKey ? [p.apiKey] : []));
@@ -44,7 +42,8 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     secretBox,
     // Metrics observe every record on its way to the writer (src/metrics/metered-log-sink.ts).
     logSink: new MeteredLogSink(overrides.logSink ?? nullSink()),
-    breakers: overrides.breakers ?? alwaysClosed(),
+    // Defaults: 5 consecutive retryable failures open a circuit for 30 s (src/routing/circuit-breaker.ts).
+    breakers: overrides.breakers ?? createBreakerRegistry(),
     // Provider keys in use are scrubbed verbatim from anything the monitor broadcasts.
     monitor: overrides.monitor ?? new BunMonitorHub(() => providerKeys(state)),
     startedAt: Date.now(),

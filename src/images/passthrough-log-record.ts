@@ -2,6 +2,7 @@ import type { ApiError } from '../errors/api-error';
 import type { LogRecord } from '../logging/log-record';
 import type { AttemptRecord } from '../proxy/execute-route';
 import { roundMs, type RequestClock } from '../proxy/request-clock';
+import { routeOf } from '../routing/route-of';
 import type { RouteDecision, RouteTarget } from '../routing/types';
 import { computeCost } from '../usage/cost';
 import { ZERO_USAGE, type Usage } from '../usage/types';
@@ -35,7 +36,7 @@ export function buildPassthroughLogRecord(o: PassthroughOutcome): LogRecord {
     modelRequested: o.modelRequested,
     model: o.target?.modelId ?? null,
     provider: o.target?.provider ?? null,
-    route: o.decision ? o.decision.path.join('>') : null,
+    route: o.decision ? routeOf(o.decision, o.target) : null,
     attempts: o.attempts.length > 1 ? JSON.stringify(o.attempts) : null,
     stream: o.stream,
     status: o.error ? o.error.status : 200,
@@ -61,7 +62,7 @@ export function gatewayHeaders(o: { overheadMs: number; target: RouteTarget; dec
     'x-gophergate-overhead-ms': String(roundMs(o.overheadMs)),
     'x-gophergate-model': o.target.modelId,
     'x-gophergate-provider': o.target.provider,
-    'x-gophergate-route': o.decision.path.join('>'),
+    'x-gophergate-route': routeOf(o.decision, o.target),
     'x-request-id': o.requestId,
   };
 }

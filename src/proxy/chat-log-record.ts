@@ -1,6 +1,7 @@
 import type { ApiError } from '../errors/api-error';
 import type { LogRecord } from '../logging/log-record';
 import type { ChatCompletion, ChatRequest } from '../providers/types';
+import { routeOf } from '../routing/route-of';
 import type { RouteDecision, RouteTarget } from '../routing/types';
 import { computeCost } from '../usage/cost';
 import { usageOrEstimate } from '../usage/estimate-usage';
@@ -58,7 +59,7 @@ export function buildChatLogRecord(meta: ChatLogMeta, o: ChatOutcome): LogRecord
     modelRequested: typeof o.req.model === 'string' ? o.req.model : '',
     model: o.target?.modelId ?? null,
     provider: o.target?.provider ?? null,
-    route: o.decision ? o.decision.path.join('>') : null,
+    route: o.decision ? routeOf(o.decision, o.target) : null,
     attempts: o.attempts.length > 1 ? JSON.stringify(o.attempts) : null,
     stream: o.req.stream === true,
     status: o.error ? o.error.status : 200,

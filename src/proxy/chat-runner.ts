@@ -2,7 +2,7 @@ import type { AppContext } from '../context';
 import { ApiError } from '../errors/api-error';
 import type { LogRecord } from '../logging/log-record';
 import type { ChatCompletion, ChatRequest } from '../providers/types';
-import type { CallModel, RouteDecision, RouteTarget } from '../routing';
+import { routeOf, type CallModel, type RouteDecision, type RouteTarget } from '../routing';
 import type { Usage } from '../usage/types';
 import { adapterDepsOf } from './adapter-deps';
 import { buildChatLogRecord, completionText, type ChatLogMeta, type ChatOutcome } from './chat-log-record';
@@ -87,7 +87,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
       'x-gophergate-overhead-ms': String(roundMs(outcome.overheadMs)),
       'x-gophergate-model': target.modelId,
       'x-gophergate-provider': target.provider,
-      'x-gophergate-route': decision.path.join('>'),
+      'x-gophergate-route': routeOf(decision, target),
       'x-request-id': requestId,
     };
     const started = { target, decision, requestId, headers };

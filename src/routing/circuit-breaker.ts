@@ -31,6 +31,8 @@ export interface CircuitBreakers extends BreakerRegistry {
   available(provider: ProviderId, model?: string): boolean;
   /** Every circuit that is not closed or has failures, for the dashboard. */
   list(): BreakerView[];
+  /** Closes circuits by hand (the dashboard's reset button): one provider and its models, or all. */
+  reset(provider?: ProviderId): void;
 }
 
 /**
@@ -117,6 +119,10 @@ export function createBreakerRegistry(opts: BreakerOptions = {}): CircuitBreaker
         out.push({ key, state: stateOf(b, t), failures: b.failures, retryAfterMs: b.openedAt === null ? 0 : Math.max(0, b.openedAt + cooldown - t) });
       }
       return out;
+    },
+    reset(provider) {
+      if (!provider) return breakers.clear();
+      for (const k of [...breakers.keys()]) if (k === provider || k.startsWith(`${provider}/`)) breakers.delete(k);
     },
   };
 }

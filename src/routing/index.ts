@@ -1,6 +1,7 @@
 // Public surface of routing: the proxy, /v1/models, /health and the dashboard import from here.
 export type { RouteDecision, RouteTarget, RoutingText, HealthCheck } from './types';
 export { resolveConcrete } from './resolve-concrete';
+export { routeOf } from './route-of';
 export { resolveRoute, fallbackOrder, MAX_GROUP_DEPTH, type ClassifierOutcome, type ResolveOptions } from './resolve-route';
 export { routeRequest, type RouteDeps, type RouteResult } from './route-request';
 export { routingTextOf } from './routing-text';

@@ -87,7 +87,7 @@ export function resolveRoute(
   const concrete = resolveConcrete(requested, snap);
   if (concrete) {
     const reason = snap.models.has(requested) ? 'concrete model' : 'provider pass-through';
-    return { requested, targets: [concrete], path: [concrete.modelId], reason };
+    return { requested, targets: [concrete], path: [concrete.modelId], reason, targetPaths: [[concrete.modelId]] };
   }
   const root = snap.groups.get(requested);
   if (!root) throw modelNotFound(requested);
@@ -149,5 +149,6 @@ export function resolveRoute(
     targets: chosen.map((c) => c.target),
     path: chosen[0]!.path,
     reason: reasons.join('; '),
+    targetPaths: chosen.map((c) => c.path),
   };
 }

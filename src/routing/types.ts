@@ -20,6 +20,11 @@ export interface RouteDecision {
   path: string[];
   /** Why this target, in words (e.g. "heuristic: code block", "classifier score 8 -> bucket 3"). */
   reason: string;
+  /**
+   * The path of every target, parallel to `targets` (`path` is `targetPaths[0]`), so the route
+   * reported after a fallback names the model that answered. Use `routeOf(decision, target)`.
+   */
+  targetPaths?: string[][];
 }
 
 /**

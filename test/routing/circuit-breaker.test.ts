@@ -104,6 +104,20 @@ describe('circuit breaker state machine', () => {
     expect(b.state('moonshot')).toBe('half_open');
   });
 
+  test('reset closes one provider with its models, or everything', () => {
+    const { b } = setup();
+    for (let i = 0; i < 3; i++) {
+      b.onFailure('openai', 'gpt-4o');
+      b.onFailure('grok');
+    }
+    b.reset('openai');
+    expect(b.allow('openai', 'gpt-4o')).toBe(true);
+    expect(b.state('grok')).toBe('open');
+    b.reset();
+    expect(b.state('grok')).toBe('closed');
+    expect(b.list()).toEqual([]);
+  });
+
   test('routing skips targets whose breaker is open', () => {
     const { b } = setup();
     for (let i = 0; i < 3; i++) b.onFailure('grok');

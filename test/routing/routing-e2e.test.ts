@@ -1,0 +1,173 @@
+/**
+ * Routing through the real HTTP API: the official openai client against the gateway, every
+ * provider pointed at its own fake upstream on loopback, the seeded groups from a fresh database.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
+import { createBreakerRegistry } from '../../src/routing/circuit-breaker';
+import { fixtureJson, jsonResponse, replay, startFakeUpstream, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
+import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+
+const PROVIDERS = ['openai', 'deepseek', 'moonshot', 'grok'] as const;
+type P = (typeof PROVIDERS)[number];
+
+/** A chat.completion in the recorded OpenAI shape, naming the model the fake was asked for. */
+function completion(model: string, content: string) {
+  const base = fixtureJson('usage', 'openai-chat.json');
+  return { ...base, model, choices: [{ ...base.choices[0], message: { role: 'assistant', content, refusal: null, annotations: [] } }] };
+}
+const answer: FakeHandler = (_req, rec) => jsonResponse(completion(rec.body.model, `answer from ${rec.body.model}`));
+const fail500: FakeHandler = () => jsonResponse({ code: 'Internal error', error: 'upstream exploded' }, 500);
+
+let fakes: Record<P, FakeUpstream>;
+let gw: TestGateway;
+const clock = 1_000_000;
+const breakers = createBreakerRegistry({ failureThreshold: 2, cooldownMs: 30_000, now: () => clock });
+
+beforeAll(async () => {
+  fakes = Object.fromEntries(PROVIDERS.map((p) => [p, startFakeUpstream()])) as Record<P, FakeUpstream>;
+  const env = Object.assign({}, ...PROVIDERS.map((p) => providerEnv(p, `${fakes[p].url}/v1`)));
+  gw = await startGateway({ env, breakers });
+});
+afterAll(async () => {
+  await gw.close();
+  for (const f of Object.values(fakes)) f.close();
+});
+beforeEach(() => {
+  for (const p of PROVIDERS) {
+    fakes[p].handler = answer;
+    fakes[p].requests.length = 0;
+  }
+  gw.logs.length = 0;
+  breakers.reset();
+});
+
+const chat = (model: string, content: string) =>
+  gw.openai().chat.completions.create({ model, messages: [{ role: 'user', content }] }).withResponse();
+
+describe('dispatcher through HTTP', () => {
+  test('classifier score 9 -> heavy-logic -> the strong model for a proof', async () => {
+    // The classifier (openai/gpt-5.4-nano) answers with a score; anything else is a normal answer.
+    fakes.openai.handler = (req, rec, f) =>
+      rec.body.model === 'gpt-5.4-nano' ? jsonResponse(completion('gpt-5.4-nano', '9')) : answer(req, rec, f);
+    const { data, response } = await chat('dispatcher', 'Prove step by step that the algorithm terminates.');
+
+    expect(response.headers.get('x-gophergate-route')).toBe('dispatcher>heavy-logic>deepseek-v4-pro');
+    expect(response.headers.get('x-gophergate-model')).toBe('deepseek-v4-pro');
+    expect(response.headers.get('x-gophergate-provider')).toBe('deepseek');
+    expect(data.model).toBe('deepseek-v4-pro');
+    expect(data.choices[0]!.message.content).toBe('answer from deepseek-v4-pro');
+
+    // The classifier saw the fixed prompt with the task in it.
+    const asked = fakes.openai.requests.find((r) => r.body.model === 'gpt-5.4-nano')!;
+    expect(asked.body.messages[0].content).toContain('scale from 1 to 10');
+    expect(asked.body.messages[1].content).toContain('Prove step by step');
+
+    const rows = await gw.waitForLogs(2);
+    const main = rows.find((r) => r.endpoint === 'chat')!;
+    const cls = rows.find((r) => r.endpoint === 'classifier')!;
+    expect(main).toMatchObject({ modelRequested: 'dispatcher', provider: 'deepseek', route: 'dispatcher>heavy-logic>deepseek-v4-pro', status: 200 });
+    expect(cls).toMatchObject({ provider: 'openai', status: 200, parentRequestId: main.requestId, promptTokens: 19, completionTokens: 10 });
+  });
+
+  test('classifier score 2 -> fast-flow; a garbage answer falls back to the heuristic', async () => {
+    fakes.openai.handler = (req, rec, f) =>
+      rec.body.model === 'gpt-5.4-nano' ? jsonResponse(completion('gpt-5.4-nano', '2')) : answer(req, rec, f);
+    const easy = await chat('dispatcher', 'What is the capital of France? (easy #1)');
+    expect(easy.response.headers.get('x-gophergate-route')).toBe('dispatcher>fast-flow>deepseek-v4-flash');
+
+    fakes.openai.handler = (req, rec, f) =>
+      rec.body.model === 'gpt-5.4-nano' ? jsonResponse(completion('gpt-5.4-nano', 'no idea')) : answer(req, rec, f);
+    const hard = await chat('dispatcher', 'Is there a race condition in this lock? (garbage #1)');
+    expect(hard.response.headers.get('x-gophergate-route')).toBe('dispatcher>heavy-logic>deepseek-v4-pro');
+  });
+});
+
+describe('fallback through HTTP', () => {
+  test('the first target answers 500, the second answers; the log keeps both attempts', async () => {
+    fakes.grok.handler = fail500;
+    const { data, response } = await chat('heavy-logic', 'hello');
+    expect(data.choices[0]!.message.content).toBe('answer from kimi-k2.6');
+    expect(fakes.grok.requests).toHaveLength(1);
+    expect(fakes.moonshot.requests).toHaveLength(1);
+    expect(response.headers.get('x-gophergate-model')).toBe('kimi-k2.6');
+    expect(response.headers.get('x-gophergate-route')).toBe('heavy-logic>kimi-k2.6');
+
+    const [row] = await gw.waitForLogs(1);
+    expect(row).toMatchObject({ status: 200, provider: 'moonshot', model: 'kimi-k2.6', route: 'heavy-logic>kimi-k2.6' });
+    // The gateway records an upstream 5xx as its own 502 (bad gateway).
+    expect(JSON.parse(row!.attempts!).map((a: any) => [a.model, a.status])).toEqual([
+      ['grok-4.3', 502],
+      ['kimi-k2.6', 200],
+    ]);
+  });
+
+  test('a stream falls back the same way before any byte reached the client', async () => {
+    fakes.grok.handler = fail500;
+    fakes.moonshot.handler = replay('usage', 'moonshot-stream-choice-usage.chunks.txt');
+    const { data: stream, response } = await gw
+      .openai()
+      .chat.completions.create({ model: 'heavy-logic', stream: true, messages: [{ role: 'user', content: 'hello' }] })
+      .withResponse();
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+    expect(text).toBe('Hello');
+    expect(response.headers.get('x-gophergate-route')).toBe('heavy-logic>kimi-k2.6');
+    expect(fakes.grok.requests).toHaveLength(1);
+    const [row] = await gw.waitForLogs(1);
+    expect(row).toMatchObject({ status: 200, stream: true, provider: 'moonshot', route: 'heavy-logic>kimi-k2.6' });
+  });
+
+  test('after repeated failures the open circuit is skipped without a call', async () => {
+    fakes.grok.handler = fail500;
+    await chat('heavy-logic', 'hello');
+    await chat('heavy-logic', 'hello');
+    expect(fakes.grok.requests).toHaveLength(2);
+    expect(breakers.state('grok')).toBe('open');
+    const third = await chat('heavy-logic', 'hello');
+    expect(fakes.grok.requests).toHaveLength(2);
+    expect(third.response.headers.get('x-gophergate-route')).toBe('heavy-logic>kimi-k2.6');
+
+    // A concrete model behind an open circuit gets a fast 503 with a retry-after hint.
+    const res = await gw.fetch('/v1/chat/completions', {
+      method: 'POST',
+      body: JSON.stringify({ model: 'grok-4.3', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(503);
+    expect(Number(res.headers.get('retry-after'))).toBe(30);
+    expect((await res.json()).error).toMatchObject({ type: 'api_error', code: 'circuit_open' });
+    expect(fakes.grok.requests).toHaveLength(2);
+  });
+});
+
+describe('discovery', () => {
+  test('GET /v1/models lists the groups with their metadata', async () => {
+    const list = await gw.openai().models.list();
+    const dispatcher = list.data.find((m) => m.id === 'dispatcher') as any;
+    expect(dispatcher).toMatchObject({
+      object: 'model', owned_by: 'gophergate', group: true, strategy: 'classifier',
+      targets: ['fast-flow', 'standard-pro', 'heavy-logic'], logic_level: null, primary_use: 'Auto-dispatches by complexity',
+    });
+    expect(list.data.some((m) => m.id === 'fast-flow')).toBe(true);
+  });
+});
+
+describe('default breakers of the app context', () => {
+  test('five failures open the provider circuit: fast 503, and /health shows it', async () => {
+    const grok = startFakeUpstream(fail500);
+    const own = await startGateway({ env: providerEnv('grok', `${grok.url}/v1`) });
+    try {
+      const call = () =>
+        own.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'grok-4.3', messages: [{ role: 'user', content: 'hi' }] }) });
+      for (let i = 0; i < 5; i++) expect((await call()).status).toBe(502);
+      const res = await call();
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('30');
+      expect(grok.requests).toHaveLength(5);
+      const health = await (await fetch(`${own.url}/health`)).json();
+      expect(health.providers.grok).toMatchObject({ enabled: true, circuit: 'open' });
+    } finally {
+      await own.close();
+      grok.close();
+    }
+  });
+});
