@@ -103,7 +103,7 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
     const id = ++seq;
     inflight.set(id, records);
     inflightCount += records.length;
-    post({ type: 'batch', seq: id, records });
+    post({ type: 'batch', seq: id, json: JSON.stringify(records) });
   }
 
   function settle(id: number): LogRecord[] {
@@ -130,8 +130,10 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
         return;
       }
       case 'failed':
-        settle(msg.seq);
-        drop(msg.count, `log writer could not commit a batch of ${msg.count} (${msg.message})`);
+      {
+        const lost = settle(msg.seq).length;
+        drop(lost, `log writer could not commit a batch of ${lost} (${msg.message})`);
+      }
         return;
       case 'retention':
         retentionWaiters.get(msg.seq)?.(msg.deleted);
@@ -181,7 +183,7 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
       console.error(`gophergate: log writer thread exited; restarting it (${crashes}/${MAX_RESTARTS})`);
       setTimeout(() => {
         spawn();
-        for (const [id, records] of [...inflight].sort((x, y) => x[0] - y[0])) post({ type: 'batch', seq: id, records });
+        for (const [id, records] of [...inflight].sort((x, y) => x[0] - y[0])) post({ type: 'batch', seq: id, json: JSON.stringify(records) });
         if (resolveClosed) post({ type: 'close' });
       }, 200 * crashes);
     });

@@ -1,5 +1,3 @@
-import type { LogRecord } from './log-record';
-
 /** Settings the worker needs; sent once as the first message. */
 export interface WriterInit {
   type: 'init';
@@ -14,7 +12,8 @@ export interface WriterInit {
 
 export type ToWriter =
   | WriterInit
-  | { type: 'batch'; seq: number; records: LogRecord[] }
+  /** Records as a JSON array: stringifying costs the main thread ~4x less than structured clone. */
+  | { type: 'batch'; seq: number; json: string }
   | { type: 'retention'; seq: number }
   | { type: 'close' };
 

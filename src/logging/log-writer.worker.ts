@@ -7,6 +7,7 @@
 import { Database } from 'bun:sqlite';
 import { applyPragmas } from '../db/client';
 import { createLogWriter, type LogWriter } from './log-writer';
+import type { LogRecord } from './log-record';
 import type { FromWriter, ToWriter, WriterInit } from './log-writer-protocol';
 import { runRetention } from './retention-runner';
 
@@ -37,16 +38,23 @@ function retention(): Promise<number> {
   return retentionBusy;
 }
 
-function writeWithRetry(records: ToWriter & { type: 'batch' }): void {
+function writeWithRetry(msg: ToWriter & { type: 'batch' }): void {
+  let records: LogRecord[];
+  try {
+    records = JSON.parse(msg.json);
+  } catch (err) {
+    reply({ type: 'failed', seq: msg.seq, count: 0, message: `unreadable batch: ${(err as Error).message}` });
+    return;
+  }
   // SQLITE_BUSY past busy_timeout (a long dashboard write) gets two more chances before giving up.
   for (let attempt = 0; ; attempt++) {
     try {
-      writer!.writeBatch(records.records);
-      reply({ type: 'written', seq: records.seq, count: records.records.length });
+      writer!.writeBatch(records);
+      reply({ type: 'written', seq: msg.seq, count: records.length });
       return;
     } catch (err) {
       if (attempt >= 2) {
-        reply({ type: 'failed', seq: records.seq, count: records.records.length, message: (err as Error).message });
+        reply({ type: 'failed', seq: msg.seq, count: records.length, message: (err as Error).message });
         return;
       }
     }
@@ -70,7 +78,7 @@ self.onmessage = (event: MessageEvent<ToWriter>) => {
       retentionTimer = setInterval(() => void retention(), msg.retentionIntervalMs);
       return;
     case 'batch':
-      if (!writer) reply({ type: 'failed', seq: msg.seq, count: msg.records.length, message: 'log writer not open' });
+      if (!writer) reply({ type: 'failed', seq: msg.seq, count: 0, message: 'log writer not open' });
       else writeWithRetry(msg);
       return;
     case 'retention':
