@@ -3,6 +3,8 @@
  * provider pointed at its own fake upstream on loopback, the seeded groups from a fresh database.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
+import { eq } from 'drizzle-orm';
+import { modelGroups } from '../../src/db/schema';
 import { createBreakerRegistry } from '../../src/routing/circuit-breaker';
 import { fixtureJson, jsonResponse, replay, startFakeUpstream, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
@@ -79,6 +81,28 @@ describe('dispatcher through HTTP', () => {
       rec.body.model === 'gpt-5.4-nano' ? jsonResponse(completion('gpt-5.4-nano', 'no idea')) : answer(req, rec, f);
     const hard = await chat('dispatcher', 'Is there a race condition in this lock? (garbage #1)');
     expect(hard.response.headers.get('x-gophergate-route')).toBe('dispatcher>heavy-logic>deepseek-v4-pro');
+  });
+});
+
+describe('classifier timeout through HTTP', () => {
+  test('a slow classifier is abandoned after timeout_ms and the heuristic decides', async () => {
+    const seeded = gw.ctx.state.getSnapshot().groups.get('dispatcher')!;
+    gw.ctx.db.update(modelGroups).set({ settings: { ...seeded.settings, timeout_ms: 100 } }).where(eq(modelGroups.name, 'dispatcher')).run();
+    gw.ctx.state.reload();
+    try {
+      fakes.openai.handler = async (req, rec, f) => {
+        if (rec.body.model !== 'gpt-5.4-nano') return answer(req, rec, f);
+        await Bun.sleep(1500);
+        return jsonResponse(completion('gpt-5.4-nano', '1'));
+      };
+      // The classifier would say 1 (fast-flow); the heuristic reads "prove" as heavy-logic work.
+      const { response } = await chat('dispatcher', 'Prove that this loop terminates (timeout #1)');
+      expect(response.headers.get('x-gophergate-route')).toBe('dispatcher>heavy-logic>deepseek-v4-pro');
+      expect(fakes.openai.requests.filter((r) => r.body.model === 'gpt-5.4-nano')).toHaveLength(1);
+    } finally {
+      gw.ctx.db.update(modelGroups).set({ settings: seeded.settings }).where(eq(modelGroups.name, 'dispatcher')).run();
+      gw.ctx.state.reload();
+    }
   });
 });
 
