@@ -1,0 +1,152 @@
+/**
+ * The auth matrix, generated from the app's own route table: a route added later is covered
+ * without editing this file.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { authRuntime } from '../../src/auth/auth-runtime';
+import { encodeSessionToken } from '../../src/auth/session-token';
+import type { TestGateway } from '../helpers/start-gateway';
+import { ADMIN_PASSWORD, api, appRoutes, concretePath, json, login, makeUser, SAMPLE_BODY, startAdminGateway, type Session } from './admin-harness';
+
+let gw: TestGateway;
+let admin: Session;
+let viewer: Session;
+let routes: { method: string; path: string }[];
+
+const PUBLIC = new Set(['POST /api/auth/login']);
+// Every signed-in user may do these to their own session, whatever the role.
+const SELF_SERVICE = new Set(['POST /api/auth/logout', 'POST /api/auth/change-password']);
+const isRead = (m: string) => m === 'GET' || m === 'HEAD';
+
+beforeAll(async () => {
+  gw = await startAdminGateway();
+  admin = await login(gw, 'admin', ADMIN_PASSWORD);
+  viewer = await makeUser(gw, admin, 'viewer1', 'viewer');
+  routes = appRoutes(gw).filter((r) => r.path === '/api' || r.path.startsWith('/api/'));
+});
+afterAll(() => gw.close());
+
+const call = (r: { method: string; path: string }, as: Session | null, extra: Parameters<typeof api>[3] = {}) =>
+  api(gw, r.method === 'WS' ? 'GET' : r.method, concretePath(r.path), {
+    as,
+    body: isRead(r.method) || r.method === 'WS' ? undefined : SAMPLE_BODY,
+    ...extra,
+  });
+
+async function expectError(res: Response, status: number, label: string) {
+  expect({ label, status: res.status }).toEqual({ label, status });
+  const body = await json(res);
+  expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
+}
+
+describe('auth matrix over every /api route', () => {
+  test('the route table is the real one', () => {
+    const keys = new Set(routes.map((r) => `${r.method} ${r.path}`));
+    for (const k of ['POST /api/clients', 'GET /api/users', 'PATCH /api/providers/:id', 'PUT /api/groups/:name', 'POST /api/groups/try', 'WS /api/monitor/ws'])
+      expect(keys.has(k)).toBe(true);
+    expect(routes.length).toBeGreaterThan(20);
+  });
+
+  test('no credentials -> 401 on every route but login', async () => {
+    for (const r of routes) {
+      if (PUBLIC.has(`${r.method} ${r.path}`)) continue;
+      await expectError(await call(r, null), 401, `${r.method} ${r.path}`);
+    }
+  });
+
+  test('tampered, expired, forged and foreign tokens -> 401 everywhere', async () => {
+    const box = gw.ctx.secretBox;
+    const parts = admin.token.split('.');
+    const flip = (s: string) => s.slice(0, -1) + (s.endsWith('A') ? 'B' : 'A');
+    const bad: Record<string, string> = {
+      'tampered session id': [flip(parts[0]!), ...parts.slice(1)].join('.'),
+      'tampered user id': [parts[0], '2', ...parts.slice(2)].join('.'),
+      'tampered version': [parts[0], parts[1], '9', ...parts.slice(3)].join('.'),
+      'tampered expiry': [...parts.slice(0, 3), String(Number(parts[3]) + 1000), parts[4]].join('.'),
+      'tampered signature': [...parts.slice(0, 4), flip(parts[4]!)].join('.'),
+      // correctly signed, but no such session row
+      'unknown session': encodeSessionToken(box, { sessionId: 'A'.repeat(22), userId: 1, tokenVersion: 0, expiresAt: Date.now() + 60_000 }),
+      expired: encodeSessionToken(box, { sessionId: parts[0]!, userId: 1, tokenVersion: 0, expiresAt: Date.now() - 1 }),
+      'client key': gw.clientKey,
+    };
+    for (const [label, token] of Object.entries(bad)) {
+      const s: Session = { token, csrf: admin.csrf, cookie: `gg_session=${token}`, mustChange: false };
+      for (const r of routes) {
+        if (PUBLIC.has(`${r.method} ${r.path}`)) continue;
+        await expectError(await call(r, s), 401, `${label}: ${r.method} ${r.path}`);
+        await expectError(await call(r, s, { via: 'cookie' }), 401, `${label} (cookie): ${r.method} ${r.path}`);
+      }
+    }
+    // the real token still works: the failures above were about the token, not the server
+    expect((await api(gw, 'GET', '/api/auth/me', { as: admin })).status).toBe(200);
+  });
+
+  test('an expired real session -> 401 (clock moved past its expiry)', async () => {
+    const s = await login(gw, 'admin', ADMIN_PASSWORD);
+    const rt = authRuntime(gw.ctx.db);
+    const real = rt.now;
+    rt.now = () => Date.now() + rt.sessionTtlMs + 1;
+    try {
+      for (const r of routes) {
+        if (PUBLIC.has(`${r.method} ${r.path}`)) continue;
+        await expectError(await call(r, s), 401, `expired: ${r.method} ${r.path}`);
+      }
+    } finally {
+      rt.now = real;
+    }
+  });
+
+  test('viewer -> 403 on every mutating route and on every /api/users route', async () => {
+    let checked = 0;
+    for (const r of routes) {
+      const key = `${r.method} ${r.path}`;
+      if (PUBLIC.has(key) || SELF_SERVICE.has(key)) continue;
+      if (isRead(r.method) && !r.path.startsWith('/api/users')) continue;
+      if (r.method === 'WS') continue;
+      checked++;
+      await expectError(await call(r, viewer), 403, `viewer: ${key}`);
+      // the same with the cookie and a valid CSRF token: the role, not CSRF, refuses it
+      const res = await call(r, viewer, { via: 'cookie' });
+      expect({ key, status: res.status }).toEqual({ key, status: 403 });
+      expect((await json(res)).error.code).toBe('forbidden');
+    }
+    expect(checked).toBeGreaterThan(12);
+  });
+
+  test('viewer may call every read route outside /api/users', async () => {
+    for (const r of routes) {
+      if (!isRead(r.method) || r.path.startsWith('/api/users')) continue;
+      const res = await call(r, viewer);
+      expect({ route: `${r.method} ${r.path}`, refused: res.status === 401 || res.status === 403 }).toEqual({ route: `${r.method} ${r.path}`, refused: false });
+    }
+  });
+
+  test('admin passes the guard on every route', async () => {
+    for (const r of routes) {
+      const key = `${r.method} ${r.path}`;
+      if (r.method === 'WS' || SELF_SERVICE.has(key) || PUBLIC.has(key) || r.method === 'DELETE') continue;
+      const res = await call(r, admin);
+      expect({ route: `${r.method} ${r.path}`, refused: res.status === 401 || res.status === 403 }).toEqual({ route: `${r.method} ${r.path}`, refused: false });
+    }
+  });
+
+  test('path spellings that dodge an exact match still get the strict rule', async () => {
+    for (const p of ['/api/users/', '/api/Users', '/api//users', '/api/%75sers', '/api/users/1/']) {
+      const res = await api(gw, 'GET', p, { as: viewer });
+      // the guard runs before routing, so even spellings the router would not match are refused
+      expect({ p, status: res.status }).toEqual({ p, status: 403 });
+      expect((await api(gw, 'GET', p)).status).toBe(401);
+    }
+  });
+
+  test('a session token is not a client key on /v1', async () => {
+    for (const path of ['/v1/models', '/v1/chat/completions']) {
+      const res = await fetch(`${gw.url}${path}`, {
+        method: path.endsWith('models') ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
+        body: path.endsWith('models') ? undefined : JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(res.status).toBe(401);
+    }
+  });
+});
