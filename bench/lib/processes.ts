@@ -1,0 +1,60 @@
+/** Child processes of the bench: spawn, wait for readiness, read peak memory, stop. */
+import { readFileSync } from 'node:fs';
+import type { Subprocess } from 'bun';
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** A free loopback port (bound then released; good enough for a bench on one machine). */
+export function freePort(): number {
+  const s = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() });
+  const port = s.port!;
+  s.stop(true);
+  return port;
+}
+
+/** Starts a bench helper that prints `{"port":N}` as its first stdout line. */
+export async function spawnHelper(args: string[]): Promise<{ proc: Subprocess<'ignore', 'pipe', 'inherit'>; port: number }> {
+  const proc = Bun.spawn(['bun', ...args], { stdin: 'ignore', stdout: 'pipe', stderr: 'inherit' });
+  const reader = proc.stdout.getReader();
+  let out = '';
+  const deadline = Date.now() + 10_000;
+  while (!out.includes('\n')) {
+    if (Date.now() > deadline) throw new Error(`${args.join(' ')} did not start`);
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`${args.join(' ')} exited before printing its port`);
+    out += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  return { proc, port: JSON.parse(out.split('\n')[0]!).port };
+}
+
+/** Polls a URL until it answers 200 (bounded). */
+export async function waitFor200(url: string, timeoutMs = 15_000, init?: RequestInit): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await fetch(url, init).then((r) => (r.body?.cancel(), r.status === 200), () => false);
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}
+
+/** Peak resident set size (VmHWM) of a live process, in MiB; null when unreadable. */
+export function peakRssMiB(pid: number): number | null {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** SIGTERM, then SIGKILL if it has not exited in time. Returns the exit code. */
+export async function stop(proc: Subprocess<any, any, any>, graceMs = 15_000): Promise<number | null> {
+  if (proc.exitCode !== null) return proc.exitCode;
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+  const code = await proc.exited;
+  clearTimeout(timer);
+  return code;
+}

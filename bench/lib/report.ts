@@ -1,0 +1,88 @@
+/** Turns the measurements into the printed tables and the target verdicts. */
+import type { ColdStart } from './cold-start';
+import type { ScenarioResult } from './scenarios';
+import type { SubBench } from './sub-benches';
+import type { TtfbStats } from './ttfb';
+
+export interface LogCheck {
+  sent: number;
+  rows: number;
+  byStatus: Record<string, number>;
+  drainMs: number;
+  exitCode: number | null;
+}
+
+export interface BenchReport {
+  meta: Record<string, unknown>;
+  scenarios: ScenarioResult[];
+  ttfb: Record<string, TtfbStats>;
+  coldStart: ColdStart;
+  logs: LogCheck;
+  subBenches: SubBench[];
+}
+
+export interface Verdict {
+  target: string;
+  value: string;
+  ok: boolean;
+}
+
+const f = (n: number, d = 2) => n.toFixed(d);
+const pad = (s: string, n: number) => s.padStart(n);
+
+export function verdicts(r: BenchReport): Verdict[] {
+  const v: Verdict[] = [];
+  for (const s of r.scenarios) {
+    const gw = s.targets.gateway!;
+    const fw = s.targets.forwarder!;
+    const ratio = gw.rps / fw.rps;
+    v.push({ target: `${s.name}: RPS >= 0.90 x forwarder`, value: f(ratio), ok: ratio >= 0.9 });
+    const added = gw.p50Ms - fw.p50Ms;
+    v.push({ target: `${s.name}: added p50 <= 0.2 ms`, value: `${f(added, 3)} ms`, ok: added <= 0.2 });
+  }
+  const ttfbAdded = r.ttfb.gateway!.p50Ms - r.ttfb.direct!.p50Ms;
+  v.push({ target: 'stream TTFB over direct <= 1 ms (p50)', value: `${f(ttfbAdded, 3)} ms`, ok: ttfbAdded <= 1 });
+  const rss = r.scenarios.filter((s) => s.connections === 64).map((s) => s.gatewayPeakRssMiB ?? Infinity);
+  const peak = Math.max(...rss);
+  v.push({ target: 'gateway peak RSS at c64 <= 100 MiB', value: `${f(peak, 1)} MiB`, ok: peak <= 100 });
+  v.push({ target: 'cold start (restart) <= 100 ms, median', value: `${f(r.coldStart.restartMedianMs, 1)} ms`, ok: r.coldStart.restartMedianMs <= 100 });
+  const missing = r.logs.sent - r.logs.rows;
+  v.push({ target: 'log rows missing = 0', value: `${r.logs.rows}/${r.logs.sent} (${missing} missing)`, ok: missing === 0 });
+  return v;
+}
+
+function scenarioTable(s: ScenarioResult): string[] {
+  const fw = s.targets.forwarder!;
+  const lines = [`== ${s.name} ==`, `${'target'.padEnd(10)} ${pad('RPS', 9)} ${pad('p50 ms', 8)} ${pad('p99 ms', 8)} ${pad('vs fwd', 7)} ${pad('+p50 ms', 8)} ${pad('+p99 ms', 8)}`];
+  for (const [name, t] of Object.entries(s.targets)) {
+    const rel = name === 'direct' ? '' : f(t.rps / fw.rps);
+    const ap50 = name === 'gateway' ? f(t.p50Ms - fw.p50Ms, 3) : '';
+    const ap99 = name === 'gateway' ? f(t.p99Ms - fw.p99Ms, 3) : '';
+    lines.push(`${name.padEnd(10)} ${pad(f(t.rps, 0), 9)} ${pad(f(t.p50Ms, 3), 8)} ${pad(f(t.p99Ms, 3), 8)} ${pad(rel, 7)} ${pad(ap50, 8)} ${pad(ap99, 8)}`);
+  }
+  lines.push(`gateway peak RSS (VmHWM) so far: ${s.gatewayPeakRssMiB === null ? 'n/a' : f(s.gatewayPeakRssMiB, 1) + ' MiB'}`);
+  return lines;
+}
+
+export function renderText(r: BenchReport): string {
+  const out: string[] = [];
+  out.push(`GopherGate bench  ${Object.entries(r.meta).map(([k, v]) => `${k}=${v}`).join('  ')}`, '');
+  for (const s of r.scenarios) out.push(...scenarioTable(s), '');
+  out.push('== stream time to first byte (sequential, own client) ==', `${'target'.padEnd(10)} ${pad('p50 ms', 8)} ${pad('p99 ms', 8)} ${pad('+p50 vs direct', 15)}`);
+  for (const [name, t] of Object.entries(r.ttfb)) {
+    out.push(`${name.padEnd(10)} ${pad(f(t.p50Ms, 3), 8)} ${pad(f(t.p99Ms, 3), 8)} ${pad(name === 'direct' ? '' : f(t.p50Ms - r.ttfb.direct!.p50Ms, 3), 15)}`);
+  }
+  const c = r.coldStart;
+  out.push('', '== cold start to first 200 on /health ==');
+  out.push(`restart (existing db): median ${f(c.restartMedianMs, 1)} ms  runs ${c.restartRunsMs.map((x) => f(x, 0)).join(' ')}`);
+  out.push(`first start (empty dir): median ${f(c.firstStartMedianMs, 1)} ms  runs ${c.firstStartRunsMs.map((x) => f(x, 0)).join(' ')}`);
+  out.push('', '== log rows (after SIGTERM drain) ==');
+  out.push(`requests sent to the gateway: ${r.logs.sent}  rows written: ${r.logs.rows}  by status: ${JSON.stringify(r.logs.byStatus)}`);
+  out.push(`drain + exit after SIGTERM: ${f(r.logs.drainMs, 0)} ms, exit code ${r.logs.exitCode}`);
+  for (const s of r.subBenches) {
+    out.push('', `== ${s.name} (${s.script}): ${s.status}${s.status === 'missing' ? '' : `, ${f(s.seconds, 1)} s`} ==`, ...s.output.map((l) => `  ${l}`));
+  }
+  out.push('', '== targets ==');
+  for (const v of verdicts(r)) out.push(`${v.ok ? 'PASS' : 'MISS'}  ${v.target.padEnd(42)} ${v.value}`);
+  return out.join('\n');
+}

@@ -1,0 +1,133 @@
+#!/usr/bin/env bun
+/**
+ * `bun run bench`: the gateway binary against the physical limit on this machine.
+ *
+ * Starts a fake OpenAI upstream, the bare Bun forwarder and the gateway binary (client-key
+ * auth, heuristic group routing, usage accounting and the log writer all on), drives them with
+ * wrk (or a Bun client loop) at c16/c64, JSON and stream, interleaved A B C A B C, then checks
+ * stream TTFB, cold start, log rows vs requests, and runs the component benches.
+ * Loopback only; every loop is bounded. `--help` lists the options.
+ */
+import { mkdirSync, readdirSync, statSync, existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Subprocess } from 'bun';
+import { measureColdStart } from './lib/cold-start';
+import { countLogRows, createClientKey, gatewayEnv, pickModel, startGateway } from './lib/gateway';
+import { hasWrk } from './lib/load';
+import { readOptions } from './lib/options';
+import { spawnHelper, stop, sleep } from './lib/processes';
+import { renderText, verdicts, type BenchReport } from './lib/report';
+import { body, runMatrix, warmUp, type Target } from './lib/scenarios';
+import { runSubBenches } from './lib/sub-benches';
+import { measureTtfb } from './lib/ttfb';
+
+const ROOT = join(import.meta.dir, '..');
+const BINARY = join(ROOT, 'gophergate');
+const opts = readOptions(process.argv.slice(2));
+const progress = (m: string) => process.stderr.write(`[bench] ${m}\n`);
+
+function newestSourceMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) newest = Math.max(newest, statSync(join(e.parentPath, e.name)).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds ./gophergate when it is missing or older than the sources it is made from. */
+function ensureBinary(): void {
+  const stale = !existsSync(BINARY) || ['src', 'web', 'drizzle'].some((d) => existsSync(join(ROOT, d)) && newestSourceMtime(join(ROOT, d)) > statSync(BINARY).mtimeMs);
+  if (!stale) return;
+  progress('building ./gophergate (bun run build)');
+  const r = Bun.spawnSync(['bun', 'run', 'build'], { cwd: ROOT, stdout: 'inherit', stderr: 'inherit' });
+  if (r.exitCode !== 0) throw new Error('bun run build failed');
+}
+
+/** Waits until the gateway's log queue is empty and the row count stops moving. */
+async function settledRows(port: number, dbPath: string): Promise<number> {
+  let last = -1;
+  for (let i = 0; i < 100; i++) {
+    const h = (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json())) as { log_queue?: { depth: number } };
+    const rows = countLogRows(dbPath).rows;
+    if ((h.log_queue?.depth ?? 0) === 0 && rows === last) return rows;
+    last = rows;
+    await sleep(100);
+  }
+  throw new Error('log queue did not settle');
+}
+
+async function main(): Promise<void> {
+  ensureBinary();
+  const useWrk = opts.useWrk && hasWrk();
+  progress(`load generator: ${useWrk ? 'wrk -t1' : 'built-in Bun client'}`);
+  // Whatever happens, no helper outlives the bench.
+  const children: Subprocess<any, any, any>[] = [];
+  const cleanup = () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL'));
+  process.on('exit', cleanup);
+
+  const upstream = await spawnHelper([join(import.meta.dir, 'fake-upstream.ts'), '--chunks', String(opts.chunks), '--latency-ms', String(opts.latencyMs)]);
+  children.push(upstream.proc);
+  const forwarder = await spawnHelper([join(import.meta.dir, 'forwarder.ts'), '--upstream', `http://127.0.0.1:${upstream.port}`]);
+  children.push(forwarder.proc);
+
+  const g = gatewayEnv(upstream.port);
+  progress(`cold start x${opts.coldStarts} (temp dir ${g.dir})`);
+  const coldStart = await measureColdStart(BINARY, g, opts.coldStarts, opts.quick ? 1 : 3);
+
+  const key = createClientKey(g.dbPath);
+  const gw = await startGateway(BINARY, g);
+  children.push(gw.proc);
+  const model = await pickModel(gw.port, key, ['openai-auto', 'openai/gpt-4o-mini']);
+  progress(`gateway pid ${gw.proc.pid} on :${gw.port}, model '${model}'`);
+  const baselineRows = await settledRows(gw.port, g.dbPath);
+
+  let sent = 0;
+  const path = '/v1/chat/completions';
+  const targets: Target[] = [
+    { name: 'direct', url: `http://127.0.0.1:${upstream.port}${path}`, headers: {}, model: 'gpt-4o-mini' },
+    { name: 'forwarder', url: `http://127.0.0.1:${forwarder.port}${path}`, headers: {}, model: 'gpt-4o-mini' },
+    { name: 'gateway', url: `http://127.0.0.1:${gw.port}${path}`, headers: { authorization: `Bearer ${key}` }, model },
+  ];
+  const hooks = { useWrk, durationS: opts.durationS, rounds: opts.rounds, gatewayPid: gw.proc.pid, onGatewaySent: (n: number) => (sent += n), progress };
+  progress('warm-up');
+  await warmUp(targets, hooks);
+  const scenarios = await runMatrix(targets, opts.connections, hooks);
+
+  progress(`stream TTFB x${opts.ttfbRounds}`);
+  const ttfbTargets = targets.map((t) => ({ name: t.name, url: t.url, headers: t.headers, body: body(t.model, true) }));
+  const ttfb = await measureTtfb(ttfbTargets, opts.ttfbRounds, 20);
+  sent += opts.ttfbRounds + 20;
+
+  progress('SIGTERM the gateway, wait for the log drain');
+  await sleep(200); // let wrk's closed sockets reach the gateway before it stops accepting
+  const t0 = performance.now();
+  const exitCode = await stop(gw.proc, 60_000);
+  const drainMs = performance.now() - t0;
+  const counted = countLogRows(g.dbPath);
+  const logs = { sent, rows: counted.rows - baselineRows, byStatus: counted.byStatus, drainMs, exitCode };
+
+  await stop(forwarder.proc);
+  await stop(upstream.proc);
+  const subBenches = opts.subBenches ? await runSubBenches(ROOT, opts.quick, progress) : [];
+
+  const report: BenchReport = {
+    meta: {
+      date: new Date().toISOString(), bun: Bun.version, cores: navigator.hardwareConcurrency, load: useWrk ? 'wrk -t1' : 'bun-client',
+      duration_s: opts.durationS, rounds: opts.rounds, upstream_latency_ms: opts.latencyMs, chunks: opts.chunks, model, quick: opts.quick,
+    },
+    scenarios, ttfb, coldStart, logs, subBenches,
+  };
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+  const file = join(ROOT, 'bench', 'results', `bench-${Date.now()}.json`);
+  writeFileSync(file, JSON.stringify({ ...report, verdicts: verdicts(report) }, null, 2));
+  if (opts.json) console.log(JSON.stringify({ ...report, verdicts: verdicts(report) }));
+  else console.log(renderText(report) + `\n\n(raw figures: ${file})`);
+}
+
+try {
+  await main();
+  process.exit(0);
+} catch (err) {
+  console.error(`[bench] failed: ${(err as Error).stack ?? err}`);
+  process.exit(1);
+}
