@@ -2,7 +2,8 @@ import { Elysia } from 'elysia';
 import { authenticateClient } from '../auth/client-auth';
 import type { AppContext } from '../context';
 import { toErrorResponse } from '../errors/api-error';
-import { startChat } from '../proxy/chat-runner';
+import type { ChatRequest } from '../providers/types';
+import { logRejectedChat, startChat } from '../proxy/chat-runner';
 import { RequestClock } from '../proxy/request-clock';
 import { readJsonBody } from './request-validation-body';
 import { validateChatRequest } from './request-validation';
@@ -35,7 +36,15 @@ export function chatRoutes(ctx: AppContext) {
       const clock = new RequestClock();
       try {
         const client = authenticateClient(ctx.state.getSnapshot(), request.headers.get('authorization'));
-        const req = validateChatRequest(await readJsonBody(request, maxBytes));
+        let body: unknown = null;
+        let req: ChatRequest;
+        try {
+          body = await readJsonBody(request, maxBytes);
+          req = validateChatRequest(body);
+        } catch (err) {
+          logRejectedChat(ctx, err, body, { clientId: client.id, clock });
+          throw err;
+        }
         const r = await startChat(ctx, req, { clientId: client.id, signal: request.signal, clock });
         if (r.kind === 'json') {
           return new Response(JSON.stringify(r.completion), { headers: { ...r.headers, 'content-type': 'application/json' } });

@@ -37,6 +37,23 @@ export type ChatStarted =
   | (Started & { kind: 'json'; completion: ChatCompletion; usage: Usage | null })
   | (Started & { kind: 'stream'; body: ReadableStream<Uint8Array>; ended: Promise<StreamEnd> });
 
+/**
+ * Logs a request refused before routing (invalid body, too large) so usage counts every
+ * request of a known client, failed ones included.
+ */
+export function logRejectedChat(ctx: AppContext, err: unknown, body: unknown, opts: ChatRunOptions = {}): void {
+  const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+  const req = { model: typeof b.model === 'string' ? b.model : '', messages: [], stream: b.stream === true } as unknown as ChatRequest;
+  const clock = opts.clock ?? new RequestClock();
+  const meta: ChatLogMeta = {
+    requestId: opts.requestId ?? crypto.randomUUID(), clientId: opts.clientId ?? null, endpoint: opts.endpoint ?? 'chat',
+    parentRequestId: opts.parentRequestId, clock, storeBodies: false,
+  };
+  ctx.logSink.write(buildChatLogRecord(meta, {
+    req, decision: null, target: null, attempts: [], usage: null, deliveredText: '', error: asApiError(err), overheadMs: clock.overhead(),
+  }));
+}
+
 const asApiError = (err: unknown) =>
   err instanceof ApiError ? err : new ApiError(500, 'Internal gateway error.', 'api_error', 'internal_error');
 
