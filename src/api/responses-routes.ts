@@ -1,8 +1,59 @@
 import { Elysia } from 'elysia';
+import { authenticateClient } from '../auth/client-auth';
 import type { AppContext } from '../context';
+import { RequestClock } from '../proxy/request-clock';
+import { createResponse } from '../responses/create-response';
+import { ResponseStore } from '../responses/response-store';
+import { errorResponse } from './chat-routes';
+import { readJsonBody } from './request-validation-body';
 
-/** POST /v1/responses (placeholder until the bridge service lands). */
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  'x-accel-buffering': 'no',
+};
+
+const stores = new WeakMap<AppContext, ResponseStore>();
+
+/** One store per app context, however many times the plugin is built. */
+function storeFor(ctx: AppContext): ResponseStore {
+  let s = stores.get(ctx);
+  if (!s) stores.set(ctx, (s = new ResponseStore(ctx.sqlite)));
+  return s;
+}
+
+/** POST /v1/responses: OpenAI's Responses API for every provider (OpenAI passed through, others bridged). */
 export function responsesRoutes(ctx: AppContext) {
-  void ctx;
-  return new Elysia({ name: 'responses' });
+  const maxBytes = ctx.config.server.maxBodyMb * 1024 * 1024;
+  const store = storeFor(ctx);
+  return new Elysia({ name: 'responses' })
+    .onStop(() => store.flush())
+    .post(
+      '/v1/responses',
+      async ({ request, server }) => {
+        // Long generations: the upstream timeouts govern, not Bun's socket idle limit.
+        server?.timeout(request, 0);
+        const clock = new RequestClock();
+        try {
+          const client = authenticateClient(ctx.state.getSnapshot(), request.headers.get('authorization'));
+          const body = await readJsonBody(request, maxBytes);
+          const r = await createResponse(ctx, body, { clientId: client.id, signal: request.signal, clock, store });
+          if (r.kind === 'json') return new Response(r.body, { headers: { ...r.headers, 'content-type': 'application/json' } });
+          return new Response(r.body, { headers: { ...r.headers, ...SSE_HEADERS } });
+        } catch (err) {
+          return errorResponse(err);
+        }
+      },
+      {
+        parse: 'none',
+        detail: {
+          tags: ['OpenAI API'],
+          summary: 'Create a model response (OpenAI Responses API, every provider)',
+          description:
+            'OpenAI models are passed through unchanged; other providers are bridged through chat completions ' +
+            '(function tools, images, reasoning, structured output, streaming events, previous_response_id). ' +
+            'Built-in tools (web_search, file_search, ...) work only on OpenAI models.',
+        },
+      },
+    );
 }

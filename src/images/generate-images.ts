@@ -2,9 +2,8 @@ import type { AppContext } from '../context';
 import { ApiError, badRequest } from '../errors/api-error';
 import { RequestClock } from '../proxy/request-clock';
 import { routeRequest } from '../routing';
-import type { CallModel } from '../routing';
 import type { AttemptRecord } from '../proxy/execute-route';
-import { runChatCompletion } from '../proxy/run-chat-completion';
+import { classifierCallModel } from '../responses/classifier-call-model';
 import type { HealthCheck } from '../routing/types';
 import type { ImageRequest, ImageResult } from './images-types';
 import { openUpstream, readBody } from './open-upstream';
@@ -45,14 +44,7 @@ export async function generateImages(
   try {
     if (typeof req.model !== 'string' || !req.model) throw badRequest("'model' is required.", 'model');
     if (req.stream) throw badRequest('Streaming image generation is not supported by the gateway.', 'stream', 'unsupported_parameter');
-    const callModel: CallModel = async (target, messages, signal) => {
-      const decision = { requested: target.modelId, targets: [target], path: [target.modelId], reason: 'classifier' };
-      const r = await runChatCompletion(ctx, { model: target.modelId, messages } as any, {
-        decision, signal, endpoint: 'classifier', parentRequestId: requestId, clientId: opts.clientId,
-      });
-      const content = r.completion.choices?.[0]?.message?.content;
-      return { text: typeof content === 'string' ? content : '', usage: r.usage };
-    };
+    const callModel = classifierCallModel(ctx, requestId, opts.clientId);
     const snap = ctx.state.getSnapshot();
     const { decision } = await routeRequest(req.model, { input: req.prompt }, {
       snap, health: healthOf(ctx), callModel, signal: opts.signal,

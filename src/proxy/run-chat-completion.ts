@@ -44,13 +44,23 @@ export async function streamChatCompletion(
     const decoder = new TextDecoder();
     const queue: string[] = [];
     const parser = new SseParser((e) => queue.push(e.data));
+    let finished = false;
+    let sawDone = false;
     try {
       for (;;) {
         const { value, done } = await reader.read();
-        if (done) return;
+        if (done) {
+          finished = true;
+          return;
+        }
         parser.push(decoder.decode(value, { stream: true }));
         for (const data of queue.splice(0)) {
-          if (data === '[DONE]') return;
+          // Read on to the end of the relay after [DONE]: cancelling it here would log the
+          // request as closed by the client (499) although it finished normally.
+          if (sawDone || data === '[DONE]') {
+            sawDone = true;
+            continue;
+          }
           const chunk = JSON.parse(data);
           if (chunk?.error) {
             const end = await ended;
@@ -60,7 +70,7 @@ export async function streamChatCompletion(
         }
       }
     } finally {
-      reader.cancel().catch(() => {});
+      if (!finished) reader.cancel().catch(() => {});
     }
   }
   return { target: r.target, decision: r.decision, chunks: chunks() };

@@ -10,27 +10,36 @@ import type { ResponsesInputItem } from './responses-types';
  * Responses `input` -> chat messages. Consecutive `function_call` items (and an assistant
  * message directly before them) become one assistant message with `tool_calls`, because chat
  * providers expect every tool result to answer a tool call of the assistant turn before it.
+ * A `reasoning` item's text rides along as `reasoning_content` on the assistant turn after it,
+ * but only when that turn made tool calls: DeepSeek and Kimi thinking models require it back
+ * inside a tool loop, and elsewhere it is noise (older DeepSeek reasoners even reject it).
  */
 export function inputToMessages(input: string | ResponsesInputItem[] | undefined): ChatCompletionMessageParam[] {
   if (input === undefined || input === null) return [];
   if (typeof input === 'string') return [{ role: 'user', content: input }];
   if (!Array.isArray(input)) throw badRequest("'input' must be a string or an array of input items.", 'input');
   const out: ChatCompletionMessageParam[] = [];
+  let reasoning: string | null = null;
   input.forEach((item, i) => {
     const type = item?.type ?? (item?.role ? 'message' : undefined);
     switch (type) {
-      case 'message':
-        out.push(messageItem(item, i));
+      case 'message': {
+        const m = messageItem(item, i);
+        if (m.role === 'assistant' && reasoning) (m as any).reasoning_content = reasoning;
+        reasoning = null;
+        out.push(m);
         break;
+      }
       case 'function_call':
-        appendToolCall(out, item, i);
+        appendToolCall(out, item, i, reasoning);
+        reasoning = null;
         break;
       case 'function_call_output':
+        reasoning = null;
         out.push({ role: 'tool', tool_call_id: str(item.call_id, `input[${i}].call_id`), content: toolOutput(item.output, i) });
         break;
       case 'reasoning':
-        // Skipped: reasoning text is the provider's own; most chat upstreams (DeepSeek among
-        // them) reject or ignore reasoning sent back as input.
+        reasoning = reasoningText(item) || null;
         break;
       default:
         throw badRequest(
@@ -40,7 +49,14 @@ export function inputToMessages(input: string | ResponsesInputItem[] | undefined
         );
     }
   });
+  for (const m of out) if (m.role === 'assistant' && !m.tool_calls?.length) delete (m as any).reasoning_content;
   return out;
+}
+
+/** Reasoning text of a reasoning item: its raw text, else its summary (encrypted content is OpenAI's only). */
+function reasoningText(item: ResponsesInputItem): string {
+  const parts = (Array.isArray(item.content) && item.content.length ? item.content : item.summary) as unknown;
+  return Array.isArray(parts) ? parts.map((p: any) => (typeof p?.text === 'string' ? p.text : '')).join('') : '';
 }
 
 function str(value: unknown, param: string): string {
@@ -100,7 +116,7 @@ function assistantText(content: unknown, i: number): string {
   return content.map((p: any) => (p?.type === 'refusal' ? String(p.refusal ?? '') : String(p?.text ?? ''))).join('');
 }
 
-function appendToolCall(out: ChatCompletionMessageParam[], item: ResponsesInputItem, i: number): void {
+function appendToolCall(out: ChatCompletionMessageParam[], item: ResponsesInputItem, i: number, reasoning: string | null): void {
   const call = {
     id: str(item.call_id, `input[${i}].call_id`),
     type: 'function' as const,
@@ -112,7 +128,9 @@ function appendToolCall(out: ChatCompletionMessageParam[], item: ResponsesInputI
     a.tool_calls = [...(a.tool_calls ?? []), call];
     return;
   }
-  out.push({ role: 'assistant', content: null, tool_calls: [call] });
+  const m: ChatCompletionAssistantMessageParam = { role: 'assistant', content: null, tool_calls: [call] };
+  if (reasoning) (m as any).reasoning_content = reasoning;
+  out.push(m);
 }
 
 function toolOutput(output: unknown, i: number): string {

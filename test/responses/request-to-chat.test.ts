@@ -92,6 +92,31 @@ describe('responsesToChat', () => {
     ]);
   });
 
+  test('reasoning text rides on the assistant turn that made tool calls, and only there', () => {
+    const { chat } = responsesToChat(
+      {
+        model: 'x',
+        input: [
+          { role: 'user', content: 'Hi' },
+          { type: 'reasoning', id: 'rs_0', summary: [], content: [{ type: 'reasoning_text', text: 'Just greet.' }] },
+          { role: 'assistant', content: [{ type: 'output_text', text: 'Hello!' }] },
+          { role: 'user', content: 'Weather?' },
+          { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'Need the tool.' }] },
+          { type: 'function_call', call_id: 'call_w', name: 'get_weather', arguments: '{}' },
+          { type: 'function_call_output', call_id: 'call_w', output: 'sunny' },
+        ],
+      },
+      opts,
+    );
+    expect(chat.messages[1]).toEqual({ role: 'assistant', content: 'Hello!' });
+    expect(chat.messages[3]).toEqual({
+      role: 'assistant',
+      content: null,
+      reasoning_content: 'Need the tool.',
+      tool_calls: [{ id: 'call_w', type: 'function', function: { name: 'get_weather', arguments: '{}' } }],
+    } as any);
+  });
+
   test('tools, tool_choice, sampling, reasoning, text.format and stream map onto chat fields', () => {
     const { chat } = responsesToChat(
       {

@@ -1,0 +1,103 @@
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import { notFound } from '../errors/api-error';
+import { gatewayHeaders } from '../images/passthrough-log-record';
+import { runChatCompletion, streamChatCompletion } from '../proxy/run-chat-completion';
+import type { ChatRunOptions } from '../proxy/chat-runner';
+import type { Usage } from '../usage/types';
+import { chatToResponse } from './chat-to-response';
+import { inputToMessages } from './input-to-messages';
+import { responsesToChat } from './request-to-chat';
+import { newId } from './response-ids';
+import { responseSkeleton } from './response-skeleton';
+import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
+import type { ResponseEvent, ResponseObject, ResponseUsage } from './responses-types';
+import { ResponsesStreamBridge } from './stream-bridge';
+
+const encoder = new TextEncoder();
+const eventBytes = (e: ResponseEvent) => encoder.encode(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+
+const responseUsage = (u: Usage): ResponseUsage => ({
+  input_tokens: u.input,
+  input_tokens_details: { cached_tokens: u.cachedInput },
+  output_tokens: u.output,
+  output_tokens_details: { reasoning_tokens: u.reasoning },
+  total_tokens: u.input + u.output,
+});
+
+/** The stored conversation `previous_response_id` names, or OpenAI's 404. */
+export function historyOf(run: ResponsesRun): ChatCompletionMessageParam[] | undefined {
+  const prev = run.req.previous_response_id;
+  if (prev === undefined || prev === null) return undefined;
+  const stored = typeof prev === 'string' ? run.store.get(prev, run.clientId) : null;
+  if (!stored) throw notFound(`Previous response with id '${String(prev)}' not found.`, 'previous_response_not_found', 'previous_response_id');
+  return stored.messages;
+}
+
+/**
+ * Every provider but OpenAI: the Responses request becomes a chat completion through the chat
+ * pipeline (same routing decision, fallback, breakers and log row, endpoint 'responses'), and
+ * the completion (or its chunks) becomes a Responses object (or event sequence).
+ */
+export async function bridgedResponse(run: ResponsesRun): Promise<ResponsesAnswer> {
+  const { req, decision, clock } = run;
+  const provider = decision.targets[0]?.provider ?? 'unknown';
+  const { chat, conversation } = responsesToChat(req, { model: req.model, provider, history: historyOf(run) });
+  const id = newId('resp');
+  const createdAt = Math.floor(Date.now() / 1000);
+  const opts: ChatRunOptions = {
+    clientId: run.clientId, signal: run.signal, endpoint: 'responses', requestId: run.requestId, clock, decision,
+  };
+  const remember = (res: ResponseObject, model: string) => {
+    if (req.store === false || res.status === 'failed') return;
+    run.store.save(id, { clientId: run.clientId, model, messages: [...conversation, ...inputToMessages(res.output as any)] });
+  };
+
+  if (!req.stream) {
+    const r = await runChatCompletion(run.ctx, chat, opts);
+    const res = chatToResponse(r.completion, responseSkeleton(req, id, r.completion.model || r.target.upstreamModel, createdAt));
+    res.usage = responseUsage(r.usage);
+    remember(res, r.target.modelId);
+    const headers = gatewayHeaders({ overheadMs: clock.overhead(), target: r.target, decision, requestId: run.requestId });
+    return { kind: 'json', body: JSON.stringify(res), headers };
+  }
+
+  const s = await streamChatCompletion(run.ctx, chat, opts);
+  const headers = gatewayHeaders({ overheadMs: clock.overhead(), target: s.target, decision, requestId: run.requestId });
+  const bridge = new ResponsesStreamBridge(responseSkeleton(req, id, s.target.upstreamModel, createdAt));
+  let started = false;
+  let done = false;
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const send = (events: ResponseEvent[]) => events.forEach((e) => controller.enqueue(eventBytes(e)));
+        if (!started) {
+          started = true;
+          return send(bridge.start());
+        }
+        try {
+          // Chunks without output (role-only, empty content) yield no events: keep reading.
+          for (;;) {
+            const next = await s.chunks.next();
+            if (next.done) {
+              send(bridge.finish());
+              remember(bridge.result, s.target.modelId);
+              done = true;
+              return controller.close();
+            }
+            const events = bridge.push(next.value);
+            if (events.length) return send(events);
+          }
+        } catch (err) {
+          send(bridge.fail((err as Error)?.message ?? 'The upstream stream failed.'));
+          done = true;
+          controller.close();
+        }
+      },
+      async cancel() {
+        if (!done) await s.chunks.return(undefined);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { kind: 'stream', body, headers };
+}

@@ -1,0 +1,47 @@
+import type { AppContext } from '../context';
+import { badRequest } from '../errors/api-error';
+import type { ChatRequest } from '../providers/types';
+import type { RequestClock } from '../proxy/request-clock';
+import { routeChat } from '../proxy/route-chat';
+import { bridgedResponse } from './bridged-response';
+import { classifierCallModel } from './classifier-call-model';
+import { passthroughResponse } from './passthrough-response';
+import type { ResponsesAnswer } from './responses-answer';
+import type { ResponseStore } from './response-store';
+import type { ResponsesRequest } from './responses-types';
+
+export interface CreateResponseOptions {
+  clientId: number | null;
+  signal?: AbortSignal;
+  clock: RequestClock;
+  store: ResponseStore;
+}
+
+function validate(body: unknown): ResponsesRequest {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object.');
+  const req = body as ResponsesRequest;
+  if (typeof req.model !== 'string' || !req.model) throw badRequest("'model' is required.", 'model');
+  if (req.input !== undefined && typeof req.input !== 'string' && !Array.isArray(req.input)) {
+    throw badRequest("'input' must be a string or an array of input items.", 'input');
+  }
+  if (req.stream !== undefined && req.stream !== null && typeof req.stream !== 'boolean') throw badRequest("'stream' must be a boolean.", 'stream');
+  return req;
+}
+
+/**
+ * POST /v1/responses: route the model like chat (groups included). OpenAI targets get the
+ * request as is; every other provider goes through the chat bridge. A `previous_response_id`
+ * the gateway stored (a bridged response) keeps the conversation on the bridge even when the
+ * follow-up names an OpenAI model, because OpenAI has never seen that id.
+ */
+export async function createResponse(ctx: AppContext, body: unknown, opts: CreateResponseOptions): Promise<ResponsesAnswer> {
+  const req = validate(body);
+  const requestId = crypto.randomUUID();
+  const callModel = classifierCallModel(ctx, requestId, opts.clientId);
+  const decision = await routeChat(ctx, req as unknown as ChatRequest, callModel, opts.signal);
+  const run = { ctx, req, decision, requestId, ...opts };
+  const prev = req.previous_response_id;
+  const ours = typeof prev === 'string' && opts.store.get(prev, opts.clientId) !== null;
+  if (decision.targets[0]?.provider === 'openai' && !ours) return passthroughResponse(run);
+  return bridgedResponse(run);
+}

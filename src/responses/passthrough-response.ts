@@ -1,0 +1,67 @@
+import { ApiError } from '../errors/api-error';
+import { openUpstream, readBody, type OpenedUpstream } from '../images/open-upstream';
+import { buildPassthroughLogRecord, gatewayHeaders, type PassthroughOutcome } from '../images/passthrough-log-record';
+import { walkTargets } from '../images/walk-targets';
+import { buildOpenAIResponsesCall, relayResponsesStream } from './openai-passthrough';
+import { usageFromResponse } from './response-usage';
+import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
+
+const asApiError = (err: unknown) =>
+  err instanceof ApiError ? err : new ApiError(500, 'Internal gateway error.', 'api_error', 'internal_error');
+
+/**
+ * OpenAI models: the Responses request goes to OpenAI's own /responses unchanged (built-in
+ * tools, previous_response_id and store included) and the answer comes back byte for byte.
+ * Fallback walks the leading OpenAI targets of the decision only.
+ */
+export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesAnswer> {
+  const { ctx, req, decision, clock } = run;
+  const targets = decision.targets.slice(0, Math.max(1, decision.targets.findIndex((t) => t.provider !== 'openai')));
+  const stream = req.stream === true;
+  const o: PassthroughOutcome = {
+    endpoint: 'responses', requestId: run.requestId, clientId: run.clientId, modelRequested: req.model, stream, clock,
+    decision, target: null, attempts: [], usage: null, images: 0, error: null, overheadMs: 0,
+  };
+  const log = () => ctx.logSink.write(buildPassthroughLogRecord(o));
+  let up: OpenedUpstream;
+  try {
+    const r = await walkTargets(ctx, { ...decision, targets }, o.attempts, (t) => {
+      o.target = t;
+      const settings = ctx.state.getSnapshot().providers.get(t.provider)!;
+      return openUpstream(ctx, t, buildOpenAIResponsesCall(req, t.upstreamModel, settings), { signal: run.signal, clock });
+    }, run.signal);
+    up = r.value;
+    o.target = r.target;
+  } catch (err) {
+    o.error = asApiError(err);
+    o.overheadMs = clock.overhead();
+    log();
+    throw o.error;
+  }
+  const target = o.target!;
+  if (stream) {
+    o.overheadMs = clock.overhead();
+    const headers = gatewayHeaders({ overheadMs: o.overheadMs, target, decision, requestId: run.requestId });
+    const body = relayResponsesStream(up, ({ usage, error }) => {
+      o.usage = usage;
+      o.error = error;
+      log();
+    });
+    return { kind: 'stream', body, headers };
+  }
+  try {
+    const text = await readBody(up, clock);
+    try {
+      o.usage = usageFromResponse(JSON.parse(text)?.usage);
+    } catch {
+      // Not JSON: still relayed as OpenAI sent it; nothing to account.
+    }
+    o.overheadMs = clock.overhead();
+    return { kind: 'json', body: text, headers: gatewayHeaders({ overheadMs: o.overheadMs, target, decision, requestId: run.requestId }) };
+  } catch (err) {
+    o.error = asApiError(err);
+    throw o.error;
+  } finally {
+    log();
+  }
+}

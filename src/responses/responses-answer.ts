@@ -1,0 +1,22 @@
+import type { AppContext } from '../context';
+import type { RequestClock } from '../proxy/request-clock';
+import type { RouteDecision } from '../routing/types';
+import type { ResponseStore } from './response-store';
+import type { ResponsesRequest } from './responses-types';
+
+/** What the route sends: a JSON body, or an SSE stream, with the x-gophergate-* headers. */
+export type ResponsesAnswer =
+  | { kind: 'json'; body: string; headers: Record<string, string> }
+  | { kind: 'stream'; body: ReadableStream<Uint8Array>; headers: Record<string, string> };
+
+/** Everything one Responses request carries through its path. */
+export interface ResponsesRun {
+  ctx: AppContext;
+  req: ResponsesRequest;
+  decision: RouteDecision;
+  requestId: string;
+  clientId: number | null;
+  signal?: AbortSignal;
+  clock: RequestClock;
+  store: ResponseStore;
+}
