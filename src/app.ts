@@ -2,6 +2,7 @@ import { Elysia } from 'elysia';
 import type { AppContext } from './context';
 import { adminApi } from './api/admin-api';
 import { chatRoutes } from './api/chat-routes';
+import { dashboardRoutes } from './dashboard/dashboard-routes';
 import { errorHandler } from './api/error-handler';
 import { healthRoutes } from './api/health-routes';
 import { modelsRoutes } from './api/models-routes';
@@ -20,7 +21,8 @@ export function createApp(ctx: AppContext) {
     .use(metricsRoutes(ctx))
     .use(chatRoutes(ctx))
     .use(modelsRoutes(ctx))
-    .use(adminApi(ctx));
+    .use(adminApi(ctx))
+    .use(dashboardRoutes(ctx));
 }
 
 export type App = ReturnType<typeof createApp>;

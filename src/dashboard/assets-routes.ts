@@ -1,0 +1,46 @@
+import { Elysia } from 'elysia';
+// Embedded into the binary with `type: 'file'`: the dashboard works offline, nothing from a CDN.
+import htmxJs from 'htmx.org/dist/htmx.min.js' with { type: 'file' };
+import alpineJs from 'alpinejs/dist/cdn.min.js' with { type: 'file' };
+// chart.js's package "exports" hides dist/chart.umd.min.js, so it is imported by path.
+import chartJs from '../../node_modules/chart.js/dist/chart.umd.min.js' with { type: 'file' };
+import appJs from '../../web/app.js' with { type: 'file' };
+import appCss from '../../web/app.css' with { type: 'file' };
+import faviconSvg from '../../web/favicon.svg' with { type: 'file' };
+import { VERSION } from '../version';
+
+const JS = 'text/javascript; charset=utf-8';
+
+/** name -> [embedded path, content type]. Names carry no hash, so URLs get ?v=<version>. */
+const ASSETS: Record<string, [string, string]> = {
+  'htmx.min.js': [htmxJs, JS],
+  'alpine.min.js': [alpineJs, JS],
+  'chart.umd.min.js': [chartJs, JS],
+  'app.js': [appJs, JS],
+  'app.css': [appCss, 'text/css; charset=utf-8'],
+  'favicon.svg': [faviconSvg, 'image/svg+xml'],
+};
+
+/** URL of an asset, busted per release so the long cache below is safe. */
+export function assetUrl(name: keyof typeof ASSETS & string): string {
+  return `/assets/${name}?v=${VERSION}`;
+}
+
+/** GET /assets/:name — the dashboard's scripts and styles, cached for a year per version. */
+export function assetsRoutes() {
+  return new Elysia({ name: 'dashboard-assets' }).get(
+    '/assets/:name',
+    ({ params }) => {
+      const asset = ASSETS[params.name];
+      if (!asset) return new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain' } });
+      return new Response(Bun.file(asset[0]), {
+        headers: {
+          'content-type': asset[1],
+          'cache-control': 'public, max-age=31536000, immutable',
+          'x-content-type-options': 'nosniff',
+        },
+      });
+    },
+    { detail: { hide: true } },
+  );
+}

@@ -1,0 +1,54 @@
+import type { Children } from '@kitajs/html';
+
+/** A summary figure: label, big value (already formatted with its unit), optional note. */
+export function Stat(props: { label: string; value: string; note?: string; id?: string }) {
+  return (
+    <div class="card stat" id={props.id}>
+      <div class="stat-label" safe>{props.label}</div>
+      <div class="stat-value" safe>{props.value}</div>
+      {props.note ? <div class="stat-note muted" safe>{props.note}</div> : ''}
+    </div>
+  );
+}
+
+export function Card(props: { title?: string; class?: string; id?: string; children: Children }) {
+  return (
+    <section class={`card ${props.class ?? ''}`} id={props.id}>
+      {props.title ? <h2 class="card-title" safe>{props.title}</h2> : ''}
+      {props.children}
+    </section>
+  );
+}
+
+/** HTTP status as a coloured badge: 2xx ok, 4xx warn, 5xx error. */
+export function StatusBadge(props: { status: number }) {
+  const s = props.status;
+  const kind = s >= 200 && s < 300 ? 'ok' : s >= 500 || s === 0 ? 'err' : 'warn';
+  return <span class={`badge ${kind}`}>{String(s)}</span>;
+}
+
+export function Badge(props: { kind?: 'ok' | 'warn' | 'err' | 'muted' | 'info'; children: Children }) {
+  return <span class={`badge ${props.kind ?? 'muted'}`}>{props.children}</span>;
+}
+
+/** Inline error list under a form (server-side validation). */
+export function FormErrors(props: { errors?: string[] }) {
+  if (!props.errors?.length) return '';
+  return (
+    <ul class="form-errors" role="alert">
+      {props.errors.map((e) => (
+        <li safe>{e}</li>
+      ))}
+    </ul>
+  );
+}
+
+/** Bar showing a share of the total, for breakdown tables. */
+export function ShareBar(props: { ratio: number }) {
+  const pct = Math.max(0, Math.min(100, props.ratio * 100));
+  return (
+    <span class="share" title={`${pct.toFixed(1)}%`}>
+      <span style={`width:${pct.toFixed(1)}%`}></span>
+    </span>
+  );
+}

@@ -1,0 +1,58 @@
+import { requireAuth } from '../auth/session-guard';
+import { authenticateRequest, type AuthDeps, type AuthResult } from '../auth/authenticate';
+import { ApiError } from '../errors/api-error';
+import type { DashUser } from './dash-types';
+import { redirect } from './respond';
+
+export const toDashUser = (a: AuthResult): DashUser => ({
+  id: a.user.id,
+  username: a.user.username,
+  role: a.user.role,
+  csrfToken: a.session.csrfToken,
+});
+
+/**
+ * The viewer of a page, or the redirect to send instead: no session -> /login, a forced password
+ * change pending -> /change-password. Reads never need CSRF; role checks are per page.
+ */
+export function pageUser(deps: AuthDeps, request: Request): DashUser | Response {
+  const auth = authenticateRequest(deps, request);
+  if (!auth) return redirect(request, '/login');
+  if (auth.user.mustChangePassword) return redirect(request, '/change-password');
+  return toDashUser(auth);
+}
+
+/**
+ * A state change from the dashboard: session, CSRF header, forced password change and the
+ * admin role are all checked by the auth module (401/403 in OpenAI's shape otherwise), so a
+ * viewer's forged POST fails here even though the viewer never saw the control.
+ */
+export function adminAction(deps: AuthDeps, request: Request): DashUser {
+  return toDashUser(requireAuth(deps, request, 'admin'));
+}
+
+/**
+ * Runs a service call and turns its user-facing failures (ApiError 4xx: validation, conflicts,
+ * not found) into messages for an inline error list; anything else propagates as a 500.
+ */
+export async function attempt<T>(fn: () => T | Promise<T>): Promise<{ ok: true; value: T } | { ok: false; errors: string[] }> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (err) {
+    if (err instanceof ApiError && err.status >= 400 && err.status < 500) {
+      const problems = (err as ApiError & { problems?: { group: string; message: string }[] }).problems;
+      return { ok: false, errors: problems?.length ? problems.map((p) => `${p.group}: ${p.message}`) : [err.message] };
+    }
+    throw err;
+  }
+}
+
+/** A form field exactly as sent ('' when missing or not a string): for passwords. */
+export function rawField(body: unknown, name: string): string {
+  const v = body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
+  if (Array.isArray(v)) return typeof v[0] === 'string' ? v[0] : '';
+  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
+}
+
+/** A form field, trimmed. */
+export const field = (body: unknown, name: string): string => rawField(body, name).trim();

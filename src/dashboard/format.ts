@@ -1,0 +1,75 @@
+/**
+ * Number formatting for the dashboard: every figure carries its unit so a reader never has to
+ * guess whether 1200 is tokens, milliseconds or cents. Pure functions, shared by pages and tests.
+ */
+
+/** 950 -> "950", 1234 -> "1.2k", 2_500_000 -> "2.5M". */
+export function compactNumber(n: number): string {
+  if (!Number.isFinite(n)) return '0';
+  const abs = Math.abs(n);
+  const units: [number, string][] = [[1e9, 'B'], [1e6, 'M'], [1e3, 'k']];
+  for (const [size, suffix] of units) {
+    if (abs >= size) {
+      const v = n / size;
+      // One decimal below 100 ("1.2k"), none above ("312k"); trailing ".0" dropped.
+      const s = Math.abs(v) < 100 ? v.toFixed(1).replace(/\.0$/, '') : Math.round(v).toString();
+      return s + suffix;
+    }
+  }
+  return Number.isInteger(n) ? n.toString() : n.toFixed(1);
+}
+
+/** "1.2k tokens", "1 token". */
+export function tokens(n: number): string {
+  return `${compactNumber(n)} ${n === 1 ? 'token' : 'tokens'}`;
+}
+
+/** "1.2k requests". */
+export function count(n: number, noun: string): string {
+  return `${compactNumber(n)} ${n === 1 ? noun : `${noun}s`}`;
+}
+
+/**
+ * USD with enough precision to see per-request costs: "$0.0041", "$1.23", "$1,234".
+ * Tiny non-zero amounts keep two significant digits instead of rounding to "$0.00".
+ */
+export function usd(n: number): string {
+  if (!Number.isFinite(n) || n === 0) return '$0';
+  const abs = Math.abs(n);
+  const sign = n < 0 ? '-' : '';
+  if (abs >= 1000) return `${sign}$${Math.round(abs).toLocaleString('en-US')}`;
+  if (abs >= 1) return `${sign}$${abs.toFixed(2)}`;
+  if (abs >= 0.01) return `${sign}$${abs.toFixed(3).replace(/0$/, '')}`;
+  return `${sign}$${abs.toPrecision(2).replace(/0+$/, '').replace(/\.$/, '')}`;
+}
+
+/** "312 ms", "1.4 s", "2.1 min". */
+export function duration(ms: number): string {
+  if (!Number.isFinite(ms)) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1).replace(/\.0$/, '')} s`;
+  return `${(ms / 60_000).toFixed(1).replace(/\.0$/, '')} min`;
+}
+
+/** 0.0312 -> "3.1%"; a ratio with no denominator reads "0%". */
+export function percent(ratio: number): string {
+  if (!Number.isFinite(ratio)) return '0%';
+  const p = ratio * 100;
+  return `${p === 0 || p >= 10 ? Math.round(p) : p.toFixed(1).replace(/\.0$/, '')}%`;
+}
+
+/** UTC timestamp "2025-01-31 14:05:09" — the server does not know the reader's zone. */
+export function dateTime(epochMs: number | null | undefined): string {
+  if (epochMs == null) return 'never';
+  return new Date(epochMs).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** "just now", "5 min ago", "3 h ago", "2 d ago", or "never". */
+export function ago(epochMs: number | null | undefined, now = Date.now()): string {
+  if (epochMs == null) return 'never';
+  const s = Math.max(0, (now - epochMs) / 1000);
+  if (s < 45) return 'just now';
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86_400)} d ago`;
+}

@@ -1,0 +1,79 @@
+import type { GroupInput, GroupView } from '../admin/groups-service';
+import { badRequest } from '../errors/api-error';
+import type { GroupCard, GroupFormValues } from './pages/groups-view';
+
+/** The settings keys the form edits; any others a group carries are kept as they are. */
+const CLASSIFIER_KEYS = ['classifier_model', 'scale_min', 'scale_max', 'threshold', 'timeout_ms'] as const;
+const FORM_NAMES: Record<(typeof CLASSIFIER_KEYS)[number], keyof GroupFormValues> = {
+  classifier_model: 'classifierModel', scale_min: 'scaleMin', scale_max: 'scaleMax', threshold: 'threshold', timeout_ms: 'timeoutMs',
+};
+
+const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+
+export const BLANK_GROUP: GroupFormValues = {
+  name: '', strategy: 'heuristic', targets: '', logicLevel: '', primaryUse: '',
+  classifierModel: '', scaleMin: '1', scaleMax: '10', threshold: '', timeoutMs: '3000', rules: '',
+};
+
+export function formValuesOf(g: GroupView): GroupFormValues {
+  const s = g.settings ?? {};
+  return {
+    name: g.name, strategy: g.strategy, targets: g.targets.join('\n'), logicLevel: str(g.logic_level), primaryUse: g.primary_use,
+    classifierModel: str(s.classifier_model), scaleMin: str(s.scale_min), scaleMax: str(s.scale_max),
+    threshold: str(s.threshold), timeoutMs: str(s.timeout_ms),
+    rules: s.rules === undefined ? '' : JSON.stringify(s.rules, null, 2),
+  };
+}
+
+export const cardOf = (g: GroupView): GroupCard => ({
+  name: g.name, strategy: g.strategy, targets: g.targets, logicLevel: g.logic_level, primaryUse: g.primary_use, form: formValuesOf(g),
+});
+
+/** Form fields as posted (strings), before any interpretation. */
+export function readGroupForm(get: (name: string) => string): GroupFormValues {
+  const strategy = get('strategy') === 'classifier' ? 'classifier' : 'heuristic';
+  return {
+    name: get('name'), strategy, targets: get('targets'), logicLevel: get('logic_level'), primaryUse: get('primary_use'),
+    classifierModel: get('classifier_model'), scaleMin: get('scale_min'), scaleMax: get('scale_max'),
+    threshold: get('threshold'), timeoutMs: get('timeout_ms'), rules: get('rules'),
+  };
+}
+
+function num(v: string, label: string, param: string): number | undefined {
+  if (v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw badRequest(`${label} must be a number.`, param);
+  return n;
+}
+
+/**
+ * Form values -> the service's GroupInput. Only syntax is checked here (numbers, JSON); targets,
+ * cycles, depth and rule shapes are validated by the groups service against the whole set.
+ */
+export function groupInputOf(v: GroupFormValues, existing: Record<string, unknown> = {}): GroupInput {
+  const settings: Record<string, unknown> = { ...existing };
+  for (const k of CLASSIFIER_KEYS) delete settings[k];
+  delete settings.rules;
+  if (v.strategy === 'classifier') {
+    if (v.classifierModel) settings.classifier_model = v.classifierModel;
+    for (const k of ['scale_min', 'scale_max', 'threshold', 'timeout_ms'] as const) {
+      const n = num(v[FORM_NAMES[k]], k.replace('_', ' '), k);
+      if (n !== undefined) settings[k] = n;
+    }
+  }
+  if (v.rules.trim()) {
+    try {
+      settings.rules = JSON.parse(v.rules);
+    } catch (err) {
+      throw badRequest(`Heuristic rules are not valid JSON: ${(err as Error).message}`, 'rules');
+    }
+  }
+  const level = num(v.logicLevel, 'Logic level', 'logic_level');
+  return {
+    strategy: v.strategy,
+    targets: v.targets.split(/[\n,]/).map((t) => t.trim()).filter(Boolean),
+    logic_level: level ?? null,
+    primary_use: v.primaryUse,
+    settings,
+  };
+}

@@ -1,0 +1,29 @@
+import { parseLogFilter } from '../logging/usage-query-params';
+import type { LogFilter } from '../logging/usage-queries';
+import type { LogFilters } from './pages/logs-view';
+
+type Query = Record<string, string | undefined>;
+
+/** The filter form's values, echoed back into the form. */
+export function logFiltersOf(q: Query): LogFilters {
+  const s = (k: string) => (typeof q[k] === 'string' ? q[k]!.trim().slice(0, 200) : '');
+  return { from: s('from'), to: s('to'), client: s('client'), provider: s('provider'), model: s('model'), status: s('status') };
+}
+
+/** `datetime-local` values carry no zone; the page says times are UTC, so read them as UTC. */
+const asUtc = (v: string) => (v && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(v) ? `${v}Z` : v);
+
+/** Form values -> the usage-queries filter, through the parser the JSON API uses (so they agree). */
+export function logFilterFrom(f: LogFilters, beforeId: string | undefined, limit: number): { ok: true; value: LogFilter } | { ok: false; error: string } {
+  try {
+    return {
+      ok: true,
+      value: parseLogFilter({
+        from: asUtc(f.from), to: asUtc(f.to), client_id: f.client, provider: f.provider, model: f.model,
+        status: f.status, before_id: beforeId, limit: String(limit),
+      }),
+    };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  }
+}

@@ -1,0 +1,37 @@
+import { Shell } from './components/layout';
+import type { DashUser, NavKey } from './dash-types';
+import { htmlResponse, wantsPartial } from './respond';
+
+/**
+ * A page: the whole document on direct load, only the content (plus <title>, which HTMX
+ * moves into the document) when HTMX swaps it into #main.
+ */
+export function pageResponse(
+  request: Request,
+  user: DashUser,
+  active: NavKey,
+  title: string,
+  content: JSX.Element,
+  status = 200,
+): Response | Promise<Response> {
+  if (wantsPartial(request)) {
+    return htmlResponse(
+      <>
+        <title safe>{`${title} · GopherGate`}</title>
+        {content}
+      </>,
+      { status },
+    );
+  }
+  return htmlResponse(
+    <Shell user={user} active={active} title={title}>
+      {content}
+    </Shell>,
+    { status },
+  );
+}
+
+/** A fragment answering an HTMX action (422 when it carries validation errors to show). */
+export function fragment(content: JSX.Element, errors?: readonly string[]): Response | Promise<Response> {
+  return htmlResponse(content, { status: errors?.length ? 422 : 200 });
+}

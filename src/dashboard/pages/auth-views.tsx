@@ -1,0 +1,61 @@
+import { Document } from '../components/layout';
+import { FormErrors } from '../components/ui';
+
+function AuthCard(props: { title: string; children: JSX.Element | JSX.Element[] }) {
+  return (
+    <div id="app" class="auth-wrap">
+      <div class="card auth-card">
+        <div class="brand big">
+          <span>GopherGate</span>
+        </div>
+        <h1 safe>{props.title}</h1>
+        {props.children}
+      </div>
+    </div>
+  );
+}
+
+export function LoginPage(props: { username?: string; errors?: string[] }) {
+  return (
+    <Document title="Sign in">
+      <AuthCard title="Sign in">
+        <form method="post" action="/login" hx-post="/login" hx-target="#app" hx-select="#app" hx-swap="outerHTML" class="stack">
+          <FormErrors errors={props.errors} />
+          <label>Username<input name="username" value={props.username ?? ''} required autocomplete="username" autofocus /></label>
+          <label>Password<input name="password" type="password" required autocomplete="current-password" /></label>
+          <button type="submit" class="btn primary">Sign in</button>
+        </form>
+      </AuthCard>
+    </Document>
+  );
+}
+
+/** Forced after signing in with the default password (and reachable from the sidebar). */
+export function ChangePasswordPage(props: { csrfToken: string; forced: boolean; errors?: string[] }) {
+  return (
+    <Document title="Change password">
+      <AuthCard title="Choose a new password">
+        {props.forced ? <p class="notice-text">This account still uses the default password. Choose a new one to continue.</p> : ''}
+        <form hx-post="/change-password" hx-target="#app" hx-select="#app" hx-swap="outerHTML" class="stack"
+          hx-headers={JSON.stringify({ 'x-csrf-token': props.csrfToken })}>
+          <FormErrors errors={props.errors} />
+          <label>Current password<input name="current_password" type="password" required autocomplete="current-password" /></label>
+          <label>New password (8+ characters)<input name="new_password" type="password" required minlength="8" autocomplete="new-password" /></label>
+          <label>Repeat new password<input name="confirm_password" type="password" required minlength="8" autocomplete="new-password" /></label>
+          <button type="submit" class="btn primary">Change password</button>
+        </form>
+      </AuthCard>
+    </Document>
+  );
+}
+
+export function ForbiddenPage() {
+  return (
+    <div class="page" data-page="forbidden">
+      <div class="empty">
+        <strong>Admins only</strong>
+        <div class="muted">This page needs the admin role. Usage, Monitoring and Logs are open to viewers.</div>
+      </div>
+    </div>
+  );
+}

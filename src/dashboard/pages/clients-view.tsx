@@ -1,0 +1,118 @@
+import { Card, FormErrors } from '../components/ui';
+import { EmptyState, PageHeader } from '../components/layout';
+import { ago, compactNumber, dateTime, usd } from '../format';
+
+export interface ClientRow {
+  id: number;
+  name: string;
+  keyPrefix: string;
+  revoked: boolean;
+  createdAt: number;
+  lastUsedAt: number | null;
+  /** Usage over the last 30 days. */
+  requests: number;
+  tokens: number;
+  costUsd: number;
+}
+
+/** Shown once after creation: the full key, with a copy button. Never rendered again. */
+export function NewKeyPanel(props: { name: string; keyValue: string }) {
+  return (
+    <div class="card notice" id="new-key" role="status">
+      <strong>
+        Key for <span safe>{props.name}</span> — copy it now, it will not be shown again.
+      </strong>
+      <div class="key-row">
+        <code class="key" id="new-key-value" safe>{props.keyValue}</code>
+        <button type="button" class="btn small" data-copy="#new-key-value">Copy</button>
+      </div>
+      <p class="muted small">Use it as <code>Authorization: Bearer &lt;key&gt;</code>, or <code>apiKey</code> in the OpenAI SDK with <code>baseURL</code> set to this gateway's <code>/v1</code>.</p>
+    </div>
+  );
+}
+
+function CreateForm(props: { errors?: string[] }) {
+  return (
+    <form class="inline-form" hx-post="/clients" hx-target="#clients-section" hx-swap="outerHTML">
+      <label for="client-name">New client</label>
+      <input id="client-name" name="name" required maxlength="100" placeholder="e.g. billing-service" autocomplete="off" />
+      <button type="submit" class="btn primary">Create key</button>
+      <FormErrors errors={props.errors} />
+    </form>
+  );
+}
+
+function ClientRowView(props: { c: ClientRow; admin: boolean }) {
+  const { c, admin } = props;
+  return (
+    <tr id={`client-${c.id}`} class={c.revoked ? 'dim' : undefined} x-data="{ editing: false }">
+      <td>
+        <span class="client-name" x-show="!editing" safe>{c.name}</span>
+        {admin && !c.revoked ? (
+          <form x-show="editing" x-cloak class="inline-form tight" hx-post={`/clients/${c.id}/rename`} hx-target="#clients-section" hx-swap="outerHTML">
+            <input name="name" value={c.name} required maxlength="100" aria-label="New name" />
+            <button type="submit" class="btn small primary">Save</button>
+            <button type="button" class="btn small ghost" x-on:click="editing = false">Cancel</button>
+          </form>
+        ) : ''}
+      </td>
+      <td><code safe>{`${c.keyPrefix}…`}</code></td>
+      <td>{c.revoked ? <span class="badge err">revoked</span> : <span class="badge ok">active</span>}</td>
+      <td class="num">{compactNumber(c.requests)}</td>
+      <td class="num">{compactNumber(c.tokens)}</td>
+      <td class="num">{usd(c.costUsd)}</td>
+      <td title={dateTime(c.lastUsedAt)}>{ago(c.lastUsedAt)}</td>
+      <td title={dateTime(c.createdAt)}>{ago(c.createdAt)}</td>
+      {admin ? (
+        <td class="actions">
+          {c.revoked ? '' : (
+            <>
+              <button type="button" class="btn small ghost" x-show="!editing" x-on:click="editing = true">Rename</button>
+              <button type="button" class="btn small danger" hx-post={`/clients/${c.id}/revoke`} hx-target="#clients-section" hx-swap="outerHTML"
+                hx-confirm="Revoke this key? Requests using it will fail immediately.">Revoke</button>
+            </>
+          )}
+        </td>
+      ) : ''}
+    </tr>
+  );
+}
+
+/** Everything below the header; mutations swap this whole section. */
+export function ClientsSection(props: { clients: ClientRow[]; admin: boolean; created?: { name: string; key: string }; errors?: string[] }) {
+  const { clients, admin } = props;
+  return (
+    <div id="clients-section">
+      {props.created ? <NewKeyPanel name={props.created.name} keyValue={props.created.key} /> : ''}
+      {admin ? <Card><CreateForm errors={props.errors} /></Card> : ''}
+      {clients.length === 0 ? (
+        <EmptyState title="No clients yet">
+          {admin ? 'Create one above: each client gets its own API key, and its usage is tracked separately.' : 'An admin can create client keys here.'}
+        </EmptyState>
+      ) : (
+        <Card>
+          <table class="table" id="clients-table">
+            <thead>
+              <tr>
+                <th>Name</th><th>Key</th><th>Status</th><th class="num">Requests (30 d)</th><th class="num">Tokens</th><th class="num">Cost</th><th>Last used</th><th>Created</th>
+                {admin ? <th></th> : ''}
+              </tr>
+            </thead>
+            <tbody>
+              {clients.map((c) => <ClientRowView c={c} admin={admin} />)}
+            </tbody>
+          </table>
+        </Card>
+      )}
+    </div>
+  );
+}
+
+export function ClientsView(props: { clients: ClientRow[]; admin: boolean }) {
+  return (
+    <div class="page" data-page="clients">
+      <PageHeader title="Clients" subtitle="API keys that may call the gateway, and what each has used." />
+      <ClientsSection clients={props.clients} admin={props.admin} />
+    </div>
+  );
+}

@@ -1,0 +1,169 @@
+import { Card, FormErrors } from '../components/ui';
+import { EmptyState, PageHeader } from '../components/layout';
+
+/** A group as the form edits it: every field a string, exactly as typed. */
+export interface GroupFormValues {
+  name: string;
+  strategy: 'heuristic' | 'classifier';
+  /** One target per line, in order (weakest/fastest first). */
+  targets: string;
+  logicLevel: string;
+  primaryUse: string;
+  classifierModel: string;
+  scaleMin: string;
+  scaleMax: string;
+  threshold: string;
+  timeoutMs: string;
+  /** Heuristic rules as JSON; blank means the built-in defaults. */
+  rules: string;
+}
+
+export interface GroupCard {
+  name: string;
+  strategy: 'heuristic' | 'classifier';
+  targets: string[];
+  logicLevel: number | null;
+  primaryUse: string;
+  form: GroupFormValues;
+}
+
+export interface RouteTry {
+  ok: boolean;
+  /** `dispatcher > heavy-logic > deepseek-v4-pro` */
+  path?: string;
+  targets?: string[];
+  reason?: string;
+  error?: string;
+}
+
+const slug = (name: string) => name.replace(/[^A-Za-z0-9_-]/g, '_');
+
+export function GroupForm(props: { v: GroupFormValues; isNew: boolean; errors?: string[] }) {
+  const { v, isNew } = props;
+  const id = isNew ? 'group-new' : `group-form-${slug(v.name)}`;
+  const action = isNew ? '/groups' : `/groups/${encodeURIComponent(v.name)}`;
+  return (
+    <form class="group-form" id={id} hx-post={action} hx-target={isNew ? '#group-new-box' : `#group-${slug(v.name)}`} hx-swap="outerHTML" x-data="groupForm">
+      <FormErrors errors={props.errors} />
+      <div class="form-grid">
+        <label>Name
+          {isNew ? <input name="name" value={v.name} required maxlength="64" pattern="[A-Za-z0-9._:-]+" title="letters, digits, . _ : -" /> : <input name="name" value={v.name} readonly />}
+        </label>
+        <label>Strategy
+          <select name="strategy" x-model="strategy">
+            <option value="heuristic" selected={v.strategy === 'heuristic'}>heuristic (rules)</option>
+            <option value="classifier" selected={v.strategy === 'classifier'}>classifier (a model rates the prompt)</option>
+          </select>
+        </label>
+        <label>Logic level
+          <input name="logic_level" type="number" min="0" max="10" value={v.logicLevel} placeholder="—" />
+        </label>
+        <label class="span-2">Primary use
+          <input name="primary_use" value={v.primaryUse} maxlength="200" />
+        </label>
+        <label class="span-3">Targets, in order (one per line: model id, provider/model, or group name; weakest first)
+          <textarea name="targets" rows="4" required safe>{v.targets}</textarea>
+        </label>
+      </div>
+      <fieldset class="form-grid" x-show="strategy === 'classifier'">
+        <legend>Classifier settings</legend>
+        <label>Classifier model<input name="classifier_model" value={v.classifierModel} placeholder="openai/gpt-5.4-nano" /></label>
+        <label>Scale min<input name="scale_min" type="number" value={v.scaleMin} /></label>
+        <label>Scale max<input name="scale_max" type="number" value={v.scaleMax} /></label>
+        <label>Threshold<input name="threshold" type="number" value={v.threshold} /></label>
+        <label>Timeout (ms)<input name="timeout_ms" type="number" min="1" value={v.timeoutMs} /></label>
+      </fieldset>
+      <label class="block">Heuristic rules (JSON array; blank uses the built-in defaults)
+        <textarea name="rules" rows="5" class="mono" placeholder='[{"name":"coding","kind":"keywords","words":["debug*"],"weight":1}]' safe>{v.rules}</textarea>
+      </label>
+      <div class="form-actions">
+        <button type="submit" class="btn primary">{isNew ? 'Create group' : 'Save changes'}</button>
+      </div>
+    </form>
+  );
+}
+
+export function GroupCardView(props: { g: GroupCard; admin: boolean; errors?: string[]; saved?: boolean }) {
+  const { g, admin } = props;
+  return (
+    <Card class="group" id={`group-${slug(g.name)}`}>
+      <div class="provider-head">
+        <div>
+          <h2 class="card-title" safe>{g.name}</h2>
+          <p class="muted small" safe>{g.primaryUse}</p>
+        </div>
+        <div class="badges">
+          <span class="badge info" safe>{g.strategy}</span>
+          {g.logicLevel != null ? <span class="badge muted">{`logic ${g.logicLevel}`}</span> : ''}
+        </div>
+      </div>
+      <ol class="targets">
+        {g.targets.map((t) => <li><code safe>{t}</code></li>)}
+      </ol>
+      {props.saved ? <p class="saved" role="status">Saved.</p> : ''}
+      {admin ? (
+        <details open={!!props.errors?.length}>
+          <summary>Edit</summary>
+          <GroupForm v={g.form} isNew={false} errors={props.errors} />
+        </details>
+      ) : ''}
+    </Card>
+  );
+}
+
+export function NewGroupBox(props: { v: GroupFormValues; errors?: string[]; created?: string }) {
+  return (
+    <Card id="group-new-box" title="New group">
+      {props.created ? <p class="saved" role="status">Created <strong safe>{props.created}</strong>. Reload the list to edit it.</p> : ''}
+      <details open={!!props.errors?.length}>
+        <summary>Create a group</summary>
+        <GroupForm v={props.v} isNew errors={props.errors} />
+      </details>
+    </Card>
+  );
+}
+
+export function RouteTryResult(props: { r: RouteTry }) {
+  const { r } = props;
+  if (!r.ok) return <div class="try-result err" role="alert" safe>{r.error ?? 'No route'}</div>;
+  return (
+    <div class="try-result" role="status">
+      <div><strong>Route:</strong> <code safe>{r.path ?? ''}</code></div>
+      {r.reason ? <div><strong>Why:</strong> <span safe>{r.reason}</span></div> : ''}
+      {r.targets?.length ? <div><strong>Order tried:</strong> {r.targets.map((t) => <code safe>{t}</code>).join(' → ')}</div> : ''}
+    </div>
+  );
+}
+
+function TryBox(props: { groups: string[] }) {
+  return (
+    <Card title="Try routing" id="try-routing">
+      <form hx-get="/groups/try" hx-target="#try-result" class="try-form">
+        <label>Model or group
+          <input name="model" list="group-names" value={props.groups[0] ?? ''} required />
+          <datalist id="group-names">{props.groups.map((g) => <option value={g} />)}</datalist>
+        </label>
+        <label class="grow">Sample prompt
+          <textarea name="prompt" rows="3" required placeholder="Refactor this function to avoid the race condition…"></textarea>
+        </label>
+        <button type="submit" class="btn">Show decision</button>
+      </form>
+      <div id="try-result" aria-live="polite"></div>
+    </Card>
+  );
+}
+
+export function GroupsView(props: { groups: GroupCard[]; admin: boolean; blank: GroupFormValues }) {
+  return (
+    <div class="page" data-page="groups">
+      <PageHeader title="Model groups" subtitle="Names clients can use as a model; each picks a target by rules or by a classifier, and falls back down the list." />
+      <TryBox groups={props.groups.map((g) => g.name)} />
+      {props.admin ? <NewGroupBox v={props.blank} /> : ''}
+      {props.groups.length === 0 ? (
+        <EmptyState title="No groups yet">{props.admin ? 'Create one above.' : 'An admin can create groups here.'}</EmptyState>
+      ) : (
+        <div class="grid-2">{props.groups.map((g) => <GroupCardView g={g} admin={props.admin} />)}</div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,182 @@
+import { Card, StatusBadge } from '../components/ui';
+import { EmptyState, PageHeader } from '../components/layout';
+import { compactNumber, dateTime, duration, usd } from '../format';
+
+export interface LogRow {
+  id: number;
+  createdAt: number;
+  clientId: number | null;
+  clientName: string | null;
+  endpoint: string;
+  modelRequested: string;
+  model: string | null;
+  provider: string | null;
+  route: string | null;
+  stream: boolean;
+  status: number;
+  promptTokens: number;
+  cachedTokens: number;
+  completionTokens: number;
+  reasoningTokens: number;
+  costUsd: number;
+  latencyMs: number;
+  overheadMs: number;
+  error: string | null;
+}
+
+export interface LogDetail extends LogRow {
+  requestId: string;
+  parentRequestId: string | null;
+  errorType: string | null;
+  attempts: string | null;
+  ttfbMs: number | null;
+  estimated: boolean;
+  images: number;
+  body: string | null;
+}
+
+/** Filter values exactly as in the query string (strings, blank = any). */
+export interface LogFilters {
+  from: string;
+  to: string;
+  client: string;
+  provider: string;
+  model: string;
+  status: string;
+}
+
+export interface LogsViewModel {
+  rows: LogRow[];
+  filters: LogFilters;
+  /** Paging is by row id (keyset): set when this page continues an older one. */
+  beforeId: number | null;
+  /** Id to continue from for the next (older) page; null on the last page. */
+  nextBeforeId: number | null;
+  clients: { id: number; name: string }[];
+  providers: string[];
+  /** A filter the query parser refused (shown above the table). */
+  error?: string;
+}
+
+function qs(f: LogFilters, beforeId: number | null): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(f)) if (v) p.set(k, v);
+  if (beforeId != null) p.set('before_id', String(beforeId));
+  const s = p.toString();
+  return s ? `/logs?${s}` : '/logs';
+}
+
+function Filters(props: { vm: LogsViewModel }) {
+  const f = props.vm.filters;
+  return (
+    <form class="filters" hx-get="/logs" hx-target="#main" hx-push-url="true" hx-trigger="change, submit">
+      <label>From<input type="datetime-local" name="from" value={f.from} /></label>
+      <label>To<input type="datetime-local" name="to" value={f.to} /></label>
+      <label>Client
+        <select name="client">
+          <option value="">any</option>
+          {props.vm.clients.map((c) => <option value={String(c.id)} selected={String(c.id) === f.client} safe>{c.name}</option>)}
+        </select>
+      </label>
+      <label>Provider
+        <select name="provider">
+          <option value="">any</option>
+          {props.vm.providers.map((p) => <option value={p} selected={p === f.provider} safe>{p}</option>)}
+        </select>
+      </label>
+      <label>Model<input name="model" value={f.model} placeholder="any" /></label>
+      <label>Status
+        <select name="status">
+          {[['', 'any'], ['ok', 'success'], ['error', 'failed'], ...['400', '401', '404', '429', '500', '502', '503', '504'].map((c) => [c, c])].map(([v, l]) => (
+            <option value={v!} selected={v === f.status}>{l}</option>
+          ))}
+        </select>
+      </label>
+      <noscript><button type="submit" class="btn small">Filter</button></noscript>
+    </form>
+  );
+}
+
+export function LogsView(props: { vm: LogsViewModel }) {
+  const { vm } = props;
+  return (
+    <div class="page" data-page="logs">
+      <PageHeader title="Logs" subtitle="Every request, newest first. Times are UTC. Click a row for its detail." />
+      <Filters vm={vm} />
+      {vm.error ? <ul class="form-errors" role="alert"><li safe>{vm.error}</li></ul> : ''}
+      <div class="logs-layout">
+        <Card class="logs-table-card">
+          {vm.rows.length === 0 ? (
+            <EmptyState title="No requests match">
+              {Object.values(vm.filters).some(Boolean) ? 'Loosen the filters above.' : 'Send a request through /v1 with a client key and it shows up here.'}
+            </EmptyState>
+          ) : (
+            <div class="table-wrap">
+              <table class="table compact clickable" id="logs-table">
+                <thead>
+                  <tr><th>Time</th><th>Status</th><th>Client</th><th>Model</th><th>Provider</th><th class="num">Tokens in/out</th><th class="num">Cost</th><th class="num">Latency</th></tr>
+                </thead>
+                <tbody>
+                  {vm.rows.map((r) => (
+                    <tr hx-get={`/logs/${r.id}`} hx-target="#log-detail" hx-push-url="false" tabindex="0" id={`log-${r.id}`}>
+                      <td class="nowrap">{dateTime(r.createdAt)}</td>
+                      <td><StatusBadge status={r.status} /></td>
+                      <td safe>{r.clientName ?? (r.clientId == null ? '—' : `#${r.clientId}`)}</td>
+                      <td><code safe>{r.model ?? r.modelRequested}</code></td>
+                      <td safe>{r.provider ?? '—'}</td>
+                      <td class="num">{`${compactNumber(r.promptTokens)} / ${compactNumber(r.completionTokens)}`}</td>
+                      <td class="num">{usd(r.costUsd)}</td>
+                      <td class="num">{duration(r.latencyMs)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          <nav class="pager" hx-target="#main" hx-push-url="true">
+            {vm.beforeId != null ? <a class="btn small" href={qs(vm.filters, null)} hx-get={qs(vm.filters, null)}>← Newest</a> : <span></span>}
+            <span class="muted small">{`${vm.rows.length} rows`}</span>
+            {vm.nextBeforeId != null ? <a class="btn small" href={qs(vm.filters, vm.nextBeforeId)} hx-get={qs(vm.filters, vm.nextBeforeId)}>Older →</a> : <span></span>}
+          </nav>
+        </Card>
+        <aside id="log-detail" class="card log-detail"><p class="muted">Select a row to see its detail.</p></aside>
+      </div>
+    </div>
+  );
+}
+
+function Field(props: { k: string; children: JSX.Element | string }) {
+  return (
+    <>
+      <dt safe>{props.k}</dt>
+      <dd>{props.children}</dd>
+    </>
+  );
+}
+
+/** Right-hand detail panel for one row. */
+export function LogDetailView(props: { d: LogDetail }) {
+  const d = props.d;
+  return (
+    <div id="log-detail-body">
+      <h2 class="card-title">{`Request #${d.id}`} <StatusBadge status={d.status} /></h2>
+      <dl class="kv">
+        <Field k="Time (UTC)">{dateTime(d.createdAt)}</Field>
+        <Field k="Request id"><code safe>{d.requestId}</code></Field>
+        {d.parentRequestId ? <Field k="Classifier call for"><code safe>{d.parentRequestId}</code></Field> : ''}
+        <Field k="Endpoint"><span safe>{`${d.endpoint}${d.stream ? ' (stream)' : ''}`}</span></Field>
+        <Field k="Client"><span safe>{d.clientName ?? (d.clientId == null ? '—' : `#${d.clientId}`)}</span></Field>
+        <Field k="Model requested"><code safe>{d.modelRequested}</code></Field>
+        <Field k="Model / provider"><code safe>{`${d.model ?? '—'} @ ${d.provider ?? '—'}`}</code></Field>
+        <Field k="Route"><code safe>{d.route ?? '—'}</code></Field>
+        <Field k="Tokens">{`${compactNumber(d.promptTokens)} in (${compactNumber(d.cachedTokens)} cached), ${compactNumber(d.completionTokens)} out (${compactNumber(d.reasoningTokens)} reasoning)${d.estimated ? ', estimated' : ''}`}</Field>
+        {d.images ? <Field k="Images">{String(d.images)}</Field> : ''}
+        <Field k="Cost">{usd(d.costUsd)}</Field>
+        <Field k="Latency">{`${duration(d.latencyMs)} total, ${d.ttfbMs == null ? '—' : duration(d.ttfbMs)} to first byte, ${duration(d.overheadMs)} gateway overhead`}</Field>
+        {d.error ? <Field k="Error"><span class="form-error" safe>{`${d.errorType ? `${d.errorType}: ` : ''}${d.error}`}</span></Field> : ''}
+      </dl>
+      {d.attempts ? <><h3>Attempts</h3><pre class="mono" safe>{d.attempts}</pre></> : ''}
+      {d.body ? <><h3>Body</h3><pre class="mono body" safe>{d.body}</pre></> : ''}
+    </div>
+  );
+}

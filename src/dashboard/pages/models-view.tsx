@@ -1,0 +1,98 @@
+import { Card } from '../components/ui';
+import { EmptyState, PageHeader } from '../components/layout';
+
+export interface ModelRow {
+  id: string;
+  provider: string;
+  upstreamId: string;
+  kind: 'chat' | 'image';
+  enabled: boolean;
+  inputPrice: number;
+  cachedInputPrice: number | null;
+  outputPrice: number;
+  reasoningPrice: number | null;
+  imagePrice: number | null;
+}
+
+const price = (v: number | null) => (v == null ? '' : String(v));
+
+function PriceInput(props: { name: string; value: number | null; label: string; placeholder?: string }) {
+  return <input class="price" type="number" step="any" min="0" name={props.name} value={price(props.value)} aria-label={props.label} title={props.label} placeholder={props.placeholder ?? ''} />;
+}
+
+export function ModelRowView(props: { m: ModelRow; admin: boolean; error?: string; saved?: boolean }) {
+  const { m, admin } = props;
+  const rowId = `model-${m.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  const url = `/models/${encodeURIComponent(m.id)}`;
+  if (!admin) {
+    return (
+      <tr id={rowId}>
+        <td><code safe>{m.id}</code></td>
+        <td safe>{m.provider}</td>
+        <td safe>{m.kind}</td>
+        <td>{m.enabled ? <span class="badge ok">on</span> : <span class="badge muted">off</span>}</td>
+        <td class="num">{price(m.inputPrice)}</td>
+        <td class="num">{price(m.cachedInputPrice) || '—'}</td>
+        <td class="num">{price(m.outputPrice)}</td>
+        <td class="num">{price(m.reasoningPrice) || '—'}</td>
+        <td class="num">{price(m.imagePrice) || '—'}</td>
+      </tr>
+    );
+  }
+  // A <form> cannot span table cells, so the row's Save form pulls the price inputs in with hx-include.
+  const formId = `${rowId}-form`;
+  return (
+    <tr id={rowId}>
+      <td><code safe>{m.id}</code>{m.upstreamId !== m.id ? <div class="muted small" safe>{`→ ${m.upstreamId}`}</div> : ''}</td>
+      <td safe>{m.provider}</td>
+      <td safe>{m.kind}</td>
+      <td>
+        <button type="button" class={`btn small ${m.enabled ? 'ok' : 'ghost'}`} hx-post={url} hx-vals={JSON.stringify({ enabled: String(!m.enabled) })} hx-target={`#${rowId}`} hx-swap="outerHTML"
+          title={m.enabled ? 'Click to disable' : 'Click to enable'}>{m.enabled ? 'on' : 'off'}</button>
+      </td>
+      <td><PriceInput name="input_price" value={m.inputPrice} label="Input $/1M tokens" /></td>
+      <td><PriceInput name="cached_input_price" value={m.cachedInputPrice} label="Cached input $/1M tokens (blank: input price)" placeholder="= input" /></td>
+      <td><PriceInput name="output_price" value={m.outputPrice} label="Output $/1M tokens" /></td>
+      <td><PriceInput name="reasoning_price" value={m.reasoningPrice} label="Reasoning $/1M tokens (blank: output price)" placeholder="= output" /></td>
+      <td><PriceInput name="image_price" value={m.imagePrice} label="$ per image" placeholder="—" /></td>
+      <td class="actions">
+        <form id={formId} hx-post={url} hx-target={`#${rowId}`} hx-swap="outerHTML" hx-include={`#${rowId} input.price`}>
+          <button type="submit" class="btn small">Save</button>
+        </form>
+        {props.saved ? <span class="saved small" role="status">saved</span> : ''}
+        {props.error ? <span class="form-error small" role="alert" safe>{props.error}</span> : ''}
+      </td>
+    </tr>
+  );
+}
+
+export function ModelsView(props: { models: ModelRow[]; providers: string[]; provider: string | null; admin: boolean }) {
+  return (
+    <div class="page" data-page="models">
+      <PageHeader title="Models" subtitle="Prices are USD per 1M tokens (per image for image models). Blank cached/reasoning prices fall back to input/output.">
+        <form hx-get="/models" hx-target="#main" hx-push-url="true" hx-trigger="change">
+          <select name="provider" aria-label="Filter by provider">
+            <option value="">All providers</option>
+            {props.providers.map((p) => <option value={p} selected={p === props.provider} safe>{p}</option>)}
+          </select>
+        </form>
+      </PageHeader>
+      {props.models.length === 0 ? (
+        <EmptyState title="No models for this filter">
+          Any <code>provider/model-id</code> still works without a row here; add ids with <code>LLM_PROXY__PROVIDERS__&lt;P&gt;__MODELS</code> to price them.
+        </EmptyState>
+      ) : (
+        <Card>
+          <div class="table-wrap">
+            <table class="table" id="models-table">
+              <thead>
+                <tr><th>Model</th><th>Provider</th><th>Kind</th><th>Enabled</th><th>Input</th><th>Cached</th><th>Output</th><th>Reasoning</th><th>Image</th>{props.admin ? <th></th> : ''}</tr>
+              </thead>
+              <tbody>{props.models.map((m) => <ModelRowView m={m} admin={props.admin} />)}</tbody>
+            </table>
+          </div>
+        </Card>
+      )}
+    </div>
+  );
+}

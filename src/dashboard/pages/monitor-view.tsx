@@ -1,0 +1,64 @@
+import { Card } from '../components/ui';
+import { PageHeader } from '../components/layout';
+
+/** One row as the monitor table shows it; the same shape the WebSocket messages are read into. */
+export interface MonitorRow {
+  id: string;
+  t: number;
+  status: number;
+  model: string;
+  provider: string;
+  route: string;
+  client: string;
+  promptTokens: number;
+  completionTokens: number;
+  costUsd: number;
+  latencyMs: number;
+  error: string;
+}
+
+/**
+ * The live stream. Rows are drawn by the `monitor` Alpine component in web/app.js with x-text
+ * (textContent), so nothing from the socket is ever parsed as HTML. Recent rows from the log
+ * table seed the view in data-initial (a JSON attribute, escaped by Kita).
+ */
+export function MonitorView(props: { initial: MonitorRow[]; clientNames: Record<string, string> }) {
+  return (
+    <div class="page" data-page="monitor" x-data="monitor" data-ws="/api/monitor/ws"
+      data-initial={JSON.stringify(props.initial)} data-clients={JSON.stringify(props.clientNames)}>
+      <PageHeader title="Monitoring" subtitle="Requests as they finish, newest first.">
+        <span class="badge" x-bind:class="connected ? 'ok' : 'warn'" x-text="connected ? 'live' : 'connecting…'" id="monitor-status">connecting…</span>
+        <span class="muted small" x-show="paused && pending > 0" x-text="pending + ' new while paused'"></span>
+        <button type="button" class="btn small" id="monitor-pause" x-on:click="toggle()" x-text="paused ? 'Resume' : 'Pause'">Pause</button>
+        <button type="button" class="btn small ghost" x-on:click="clear()">Clear</button>
+      </PageHeader>
+      <Card>
+        <div class="table-wrap">
+          <table class="table compact" id="monitor-table">
+            <thead>
+              <tr><th>Time</th><th>Status</th><th>Client</th><th>Model</th><th>Route</th><th class="num">Tokens in/out</th><th class="num">Cost</th><th class="num">Latency</th></tr>
+            </thead>
+            <tbody>
+              <template x-for="r in rows" x-bind:key="r.id">
+                <tr class="monitor-row" x-bind:class="r.fresh ? 'fresh' : ''">
+                  <td class="nowrap" x-text="time(r.t)"></td>
+                  <td><span class="badge" x-bind:class="statusKind(r.status)" x-text="r.status"></span></td>
+                  <td x-text="r.client"></td>
+                  <td><code x-text="r.model"></code><div class="muted small" x-text="r.provider"></div></td>
+                  <td><code class="small" x-text="r.route"></code><div class="form-error small" x-show="r.error" x-text="r.error"></div></td>
+                  <td class="num" x-text="num(r.promptTokens) + ' / ' + num(r.completionTokens)"></td>
+                  <td class="num" x-text="usd(r.costUsd)"></td>
+                  <td class="num" x-text="ms(r.latencyMs)"></td>
+                </tr>
+              </template>
+            </tbody>
+          </table>
+        </div>
+        <div class="empty" x-show="rows.length === 0">
+          <strong>Waiting for traffic</strong>
+          <div class="muted">Requests to <code>/v1</code> appear here the moment they finish.</div>
+        </div>
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,98 @@
+import { Card } from '../components/ui';
+import { PageHeader } from '../components/layout';
+import { percent } from '../format';
+
+export interface ProviderCard {
+  id: string;
+  name: string;
+  enabled: boolean;
+  baseUrl: string;
+  defaultBaseUrl: string;
+  needsKey: boolean;
+  /** Last four characters of the stored key; null when none is stored. */
+  keyLast4: string | null;
+  /** A key comes from the environment (OPENAI_API_KEY, ...) rather than the dashboard. */
+  keyFromEnv: boolean;
+  circuit: 'closed' | 'open' | 'half_open';
+  /** Over the last hour; null when there were no requests. */
+  recentErrorRate: number | null;
+  recentRequests: number;
+}
+
+export interface TestResult {
+  ok: boolean;
+  message: string;
+  latencyMs?: number;
+}
+
+export function TestResultView(props: { r: TestResult }) {
+  return (
+    <span class={`badge ${props.r.ok ? 'ok' : 'err'}`} role="status" safe>
+      {props.r.ok ? `OK${props.r.latencyMs != null ? ` · ${Math.round(props.r.latencyMs)} ms` : ''}` : props.r.message}
+    </span>
+  );
+}
+
+const CIRCUIT_KIND = { closed: 'ok', half_open: 'warn', open: 'err' } as const;
+
+export function ProviderCardView(props: { p: ProviderCard; admin: boolean; errors?: string[]; saved?: boolean }) {
+  const { p, admin } = props;
+  const target = `#provider-${p.id}`;
+  return (
+    <Card class="provider" id={`provider-${p.id}`}>
+      <div class="provider-head">
+        <div>
+          <h2 class="card-title" safe>{p.name}</h2>
+          <code class="muted small" safe>{p.id}</code>
+        </div>
+        <div class="badges">
+          <span class={`badge ${p.enabled ? 'ok' : 'muted'}`}>{p.enabled ? 'enabled' : 'disabled'}</span>
+          <span class={`badge ${CIRCUIT_KIND[p.circuit]}`} title="Circuit breaker">circuit {p.circuit.replace('_', '-')}</span>
+        </div>
+      </div>
+      <dl class="kv">
+        <dt>Base URL</dt>
+        <dd><code safe>{p.baseUrl}</code></dd>
+        <dt>API key</dt>
+        <dd>
+          {p.keyLast4 ? <code safe>{`••••${p.keyLast4}`}</code> : p.keyFromEnv ? <span>from environment</span> : p.needsKey ? <span class="badge warn">not set</span> : <span class="muted">not needed</span>}
+        </dd>
+        <dt>Errors (1 h)</dt>
+        <dd>{p.recentErrorRate == null ? <span class="muted">no traffic</span> : `${percent(p.recentErrorRate)} of ${p.recentRequests}`}</dd>
+      </dl>
+      {props.errors?.length ? <ul class="form-errors" role="alert">{props.errors.map((e) => <li safe>{e}</li>)}</ul> : ''}
+      {props.saved ? <p class="saved" role="status">Saved.</p> : ''}
+      {admin ? (
+        <div class="provider-actions">
+          <form class="inline-form" hx-post={`/providers/${p.id}`} hx-target={target} hx-swap="outerHTML">
+            <input type="hidden" name="enabled" value={p.enabled ? 'false' : 'true'} />
+            <button type="submit" class={`btn small ${p.enabled ? 'ghost' : 'primary'}`}>{p.enabled ? 'Disable' : 'Enable'}</button>
+          </form>
+          <form class="inline-form" hx-post={`/providers/${p.id}`} hx-target={target} hx-swap="outerHTML">
+            <input name="base_url" value={p.baseUrl} placeholder={p.defaultBaseUrl} aria-label="Base URL" class="grow" />
+            <button type="submit" class="btn small">Save URL</button>
+          </form>
+          <form class="inline-form" hx-post={`/providers/${p.id}`} hx-target={target} hx-swap="outerHTML">
+            <input name="api_key" type="password" autocomplete="off" placeholder={p.keyLast4 ? 'Replace key' : 'Set key'} aria-label="API key" class="grow" required />
+            <button type="submit" class="btn small">{p.keyLast4 ? 'Replace key' : 'Set key'}</button>
+          </form>
+          <div class="inline-form">
+            <button type="button" class="btn small" hx-post={`/providers/${p.id}/test`} hx-target={`#provider-test-${p.id}`} hx-indicator={`#provider-test-${p.id}`}>Test connection</button>
+            <span id={`provider-test-${p.id}`} class="test-result"><span class="htmx-indicator muted">testing…</span></span>
+          </div>
+        </div>
+      ) : ''}
+    </Card>
+  );
+}
+
+export function ProvidersView(props: { providers: ProviderCard[]; admin: boolean }) {
+  return (
+    <div class="page" data-page="providers">
+      <PageHeader title="Providers" subtitle="Upstream APIs. Keys are stored encrypted; only their last four characters are ever shown." />
+      <div class="grid-2">
+        {props.providers.map((p) => <ProviderCardView p={p} admin={props.admin} />)}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,141 @@
+import { Card, ShareBar, Stat } from '../components/ui';
+import { EmptyState, PageHeader } from '../components/layout';
+import { compactNumber, count, duration, percent, tokens, usd } from '../format';
+import { RANGES, type UsageRange } from '../usage-range';
+
+export interface UsageTotals {
+  requests: number;
+  errors: number;
+  promptTokens: number;
+  cachedTokens: number;
+  completionTokens: number;
+  reasoningTokens: number;
+  costUsd: number;
+  /** Mean gateway overhead per request, ms (null when there were no requests). */
+  meanOverheadMs: number | null;
+  meanLatencyMs: number | null;
+}
+
+export interface UsagePoint {
+  /** Bucket start, epoch ms. */
+  t: number;
+  requests: number;
+  errors: number;
+  promptTokens: number;
+  completionTokens: number;
+  costUsd: number;
+}
+
+export interface BreakdownRow {
+  label: string;
+  requests: number;
+  errors: number;
+  tokens: number;
+  costUsd: number;
+}
+
+export interface UsageViewModel {
+  range: UsageRange;
+  totals: UsageTotals;
+  series: UsagePoint[];
+  byProvider: BreakdownRow[];
+  byModel: BreakdownRow[];
+  byClient: BreakdownRow[];
+}
+
+function RangePicker(props: { range: UsageRange }) {
+  return (
+    <form class="range-picker" hx-get="/" hx-target="#main" hx-push-url="true" hx-trigger="change">
+      <label class="sr-only" for="range">Range</label>
+      <select name="range" id="range">
+        {RANGES.map((r) => (
+          <option value={r.key} selected={r.key === props.range.key}>
+            {r.label}
+          </option>
+        ))}
+      </select>
+    </form>
+  );
+}
+
+function Breakdown(props: { title: string; rows: BreakdownRow[]; id: string }) {
+  const total = props.rows.reduce((s, r) => s + r.costUsd, 0);
+  const totalReq = props.rows.reduce((s, r) => s + r.requests, 0);
+  return (
+    <Card title={props.title} id={props.id}>
+      {props.rows.length === 0 ? (
+        <p class="muted">Nothing in this range.</p>
+      ) : (
+        <table class="table compact">
+          <thead>
+            <tr><th>Name</th><th class="num">Requests</th><th class="num">Tokens</th><th class="num">Cost</th><th>Share</th></tr>
+          </thead>
+          <tbody>
+            {props.rows.map((r) => (
+              <tr>
+                <td safe>{r.label}</td>
+                <td class="num">{compactNumber(r.requests)}{r.errors ? <span class="muted"> ({compactNumber(r.errors)} err)</span> : ''}</td>
+                <td class="num">{compactNumber(r.tokens)}</td>
+                <td class="num">{usd(r.costUsd)}</td>
+                <td><ShareBar ratio={total > 0 ? r.costUsd / total : totalReq > 0 ? r.requests / totalReq : 0} /></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Card>
+  );
+}
+
+/** The Usage page content (goes into #main). Chart data rides in data-chart for web/app.js. */
+export function UsageView(props: { vm: UsageViewModel }) {
+  const { totals: t, range, series } = props.vm;
+  const errorRate = t.requests ? t.errors / t.requests : 0;
+  const chart = {
+    bucket: range.bucket,
+    labels: series.map((p) => p.t),
+    requests: series.map((p) => p.requests),
+    errors: series.map((p) => p.errors),
+    promptTokens: series.map((p) => p.promptTokens),
+    completionTokens: series.map((p) => p.completionTokens),
+    cost: series.map((p) => p.costUsd),
+  };
+  return (
+    <div class="page" data-page="usage">
+      <PageHeader title="Usage" subtitle={`${range.label}, in ${range.bucket === 'hour' ? 'hourly' : 'daily'} buckets (UTC)`}>
+        <RangePicker range={range} />
+      </PageHeader>
+      <div class="stats" id="usage-stats">
+        <Stat id="stat-requests" label="Requests" value={compactNumber(t.requests)} note={count(t.errors, 'error')} />
+        <Stat id="stat-tokens" label="Tokens" value={compactNumber(t.promptTokens + t.completionTokens)}
+          note={`${compactNumber(t.promptTokens)} in (${compactNumber(t.cachedTokens)} cached) · ${compactNumber(t.completionTokens)} out (${compactNumber(t.reasoningTokens)} reasoning)`} />
+        <Stat id="stat-cost" label="Cost" value={usd(t.costUsd)} note={t.requests ? `${usd(t.costUsd / t.requests)} per request` : undefined} />
+        <Stat id="stat-error-rate" label="Error rate" value={percent(errorRate)} />
+        <Stat id="stat-overhead" label="Mean overhead" value={t.meanOverheadMs == null ? '—' : duration(t.meanOverheadMs)}
+          note={t.meanLatencyMs == null ? undefined : `${duration(t.meanLatencyMs)} mean latency`} />
+      </div>
+      {t.requests === 0 ? (
+        <EmptyState title="No requests in this range yet">
+          Create a key on the <a href="/clients">Clients</a> page, point an OpenAI SDK at this gateway's <code>/v1</code> with it,
+          and the numbers appear here. Live traffic shows on <a href="/monitor">Monitoring</a>.
+        </EmptyState>
+      ) : (
+        ''
+      )}
+      <div class="grid-2">
+        <Card title="Requests and cost">
+          <div class="chart-box"><canvas id="chart-requests" data-chart="requests" data-series={JSON.stringify(chart)} aria-label="Requests and cost over time"></canvas></div>
+        </Card>
+        <Card title="Tokens">
+          <div class="chart-box"><canvas id="chart-tokens" data-chart="tokens" data-series={JSON.stringify(chart)} aria-label="Tokens over time"></canvas></div>
+        </Card>
+      </div>
+      <div class="grid-3">
+        <Breakdown title="By provider" rows={props.vm.byProvider} id="breakdown-provider" />
+        <Breakdown title="By model" rows={props.vm.byModel} id="breakdown-model" />
+        <Breakdown title="By client" rows={props.vm.byClient} id="breakdown-client" />
+      </div>
+      <p class="muted small">{tokens(t.promptTokens + t.completionTokens)} total.</p>
+    </div>
+  );
+}

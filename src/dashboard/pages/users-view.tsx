@@ -1,0 +1,81 @@
+import { Card, FormErrors } from '../components/ui';
+import { PageHeader } from '../components/layout';
+import { ago, dateTime } from '../format';
+
+export interface UserRow {
+  id: number;
+  username: string;
+  role: 'admin' | 'viewer';
+  mustChangePassword: boolean;
+  createdAt: number;
+}
+
+function UserRowView(props: { u: UserRow; selfId: number }) {
+  const { u } = props;
+  const self = u.id === props.selfId;
+  return (
+    <tr id={`user-${u.id}`}>
+      <td>
+        <span safe>{u.username}</span>
+        {self ? <span class="muted small"> (you)</span> : ''}
+        {u.mustChangePassword ? <span class="badge warn small">must change password</span> : ''}
+      </td>
+      <td>
+        <form hx-post={`/users/${u.id}/role`} hx-target="#users-section" hx-swap="outerHTML" hx-trigger="change">
+          <select name="role" aria-label={`Role of ${u.username}`}>
+            <option value="admin" selected={u.role === 'admin'}>admin</option>
+            <option value="viewer" selected={u.role === 'viewer'}>viewer</option>
+          </select>
+        </form>
+      </td>
+      <td title={dateTime(u.createdAt)}>{ago(u.createdAt)}</td>
+      <td class="actions" x-data="{ resetting: false }">
+        <button type="button" class="btn small ghost" x-show="!resetting" x-on:click="resetting = true">Reset password</button>
+        <form x-show="resetting" x-cloak class="inline-form tight" hx-post={`/users/${u.id}/password`} hx-target="#users-section" hx-swap="outerHTML">
+          <input name="password" type="password" minlength="8" required autocomplete="new-password" placeholder="New password" aria-label="New password" />
+          <button type="submit" class="btn small primary">Set</button>
+          <button type="button" class="btn small ghost" x-on:click="resetting = false">Cancel</button>
+        </form>
+        {self ? '' : (
+          <button type="button" class="btn small danger" hx-delete={`/users/${u.id}`} hx-target="#users-section" hx-swap="outerHTML"
+            hx-confirm="Delete this user? Their sessions end now.">Delete</button>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+export function UsersSection(props: { users: UserRow[]; selfId: number; errors?: string[]; notice?: string }) {
+  return (
+    <div id="users-section">
+      <Card title="Add a user">
+        <form class="inline-form" hx-post="/users" hx-target="#users-section" hx-swap="outerHTML">
+          <input name="username" required maxlength="64" placeholder="username" aria-label="Username" autocomplete="off" />
+          <input name="password" type="password" required minlength="8" placeholder="password (8+ characters)" aria-label="Password" autocomplete="new-password" />
+          <select name="role" aria-label="Role">
+            <option value="viewer">viewer (read-only)</option>
+            <option value="admin">admin</option>
+          </select>
+          <button type="submit" class="btn primary">Create user</button>
+        </form>
+        <FormErrors errors={props.errors} />
+        {props.notice ? <p class="saved" role="status" safe>{props.notice}</p> : ''}
+      </Card>
+      <Card>
+        <table class="table" id="users-table">
+          <thead><tr><th>User</th><th>Role</th><th>Created</th><th></th></tr></thead>
+          <tbody>{props.users.map((u) => <UserRowView u={u} selfId={props.selfId} />)}</tbody>
+        </table>
+      </Card>
+    </div>
+  );
+}
+
+export function UsersView(props: { users: UserRow[]; selfId: number }) {
+  return (
+    <div class="page" data-page="users">
+      <PageHeader title="Users" subtitle="Admins change everything; viewers see usage, costs and monitoring only." />
+      <UsersSection users={props.users} selfId={props.selfId} />
+    </div>
+  );
+}

@@ -1,0 +1,68 @@
+import { Elysia } from 'elysia';
+import { authRuntime } from '../../auth/auth-runtime';
+import { authenticateRequest, type AuthDeps } from '../../auth/authenticate';
+import { changePassword, login, logout, type LoginResult } from '../../auth/login-service';
+import { clearSessionCookie, sessionCookie } from '../../auth/session-cookie';
+import { requireAuth } from '../../auth/session-guard';
+import { ApiError } from '../../errors/api-error';
+import { field, rawField } from '../dash-session';
+import { ChangePasswordPage, LoginPage } from '../pages/auth-views';
+import { htmlResponse, redirect } from '../respond';
+
+const hidden = { detail: { hide: true } };
+
+/** Adds a Set-Cookie header to a redirect built by `redirect()`. */
+function withCookie(res: Response, cookie: string): Response {
+  res.headers.append('set-cookie', cookie);
+  res.headers.set('cache-control', 'no-store');
+  return res;
+}
+
+/** Sign-in, sign-out and the (possibly forced) password change, as HTML forms. */
+export function authPages(deps: AuthDeps) {
+  const cookieFor = (r: LoginResult, request: Request) =>
+    sessionCookie(r.token, (r.expiresAt - authRuntime(deps.db).now()) / 1000, request);
+
+  return new Elysia({ name: 'dashboard-auth-pages' })
+    .get('/login', ({ request }) => {
+      const auth = authenticateRequest(deps, request);
+      if (auth) return redirect(request, auth.user.mustChangePassword ? '/change-password' : '/');
+      return htmlResponse(<LoginPage />);
+    }, hidden)
+    .post('/login', async ({ body, request, server }) => {
+      const username = field(body, 'username');
+      const address = server?.requestIP(request)?.address ?? 'unknown';
+      try {
+        // The same service as POST /api/auth/login: throttling and hashing live there.
+        const r = await login(deps, username, rawField(body, 'password'), address);
+        return withCookie(redirect(request, r.user.mustChangePassword ? '/change-password' : '/'), cookieFor(r, request));
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.status >= 500) throw err;
+        return htmlResponse(<LoginPage username={username} errors={[err.message]} />, { status: err.status, headers: err.headers });
+      }
+    }, hidden)
+    .post('/logout', ({ request }) => {
+      const auth = requireAuth(deps, request, 'viewer', true);
+      logout(deps.db, auth.session.id);
+      return withCookie(redirect(request, '/login'), clearSessionCookie(request));
+    }, hidden)
+    .get('/change-password', ({ request }) => {
+      const auth = authenticateRequest(deps, request);
+      if (!auth) return redirect(request, '/login');
+      return htmlResponse(<ChangePasswordPage csrfToken={auth.session.csrfToken} forced={auth.user.mustChangePassword} />);
+    }, hidden)
+    .post('/change-password', async ({ body, request }) => {
+      const auth = requireAuth(deps, request, 'viewer', true);
+      const next = rawField(body, 'new_password');
+      const page = (errors: string[], status: number) =>
+        htmlResponse(<ChangePasswordPage csrfToken={auth.session.csrfToken} forced={auth.user.mustChangePassword} errors={errors} />, { status });
+      if (next !== rawField(body, 'confirm_password')) return page(['The two new passwords differ.'], 422);
+      try {
+        const r = await changePassword(deps, auth.user.id, rawField(body, 'current_password'), next);
+        return withCookie(redirect(request, '/'), cookieFor(r, request));
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.status >= 500) throw err;
+        return page([err.message], 422);
+      }
+    }, hidden);
+}

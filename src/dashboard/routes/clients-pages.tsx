@@ -1,0 +1,52 @@
+import { Elysia } from 'elysia';
+import { createClient, listClients, renameClient, revokeClient } from '../../admin/clients-service';
+import type { AppContext } from '../../context';
+import { usageBreakdown } from '../../logging/usage-queries';
+import { adminAction, attempt, field, pageUser } from '../dash-session';
+import { isAdmin } from '../dash-types';
+import { fragment, pageResponse } from '../page-response';
+import { ClientsSection, ClientsView, type ClientRow } from '../pages/clients-view';
+
+const hidden = { detail: { hide: true } };
+const THIRTY_DAYS = 30 * 86_400_000;
+
+/** Clients joined with their last-30-days usage from the rollups. */
+function clientRows(ctx: AppContext): ClientRow[] {
+  const usage = new Map(usageBreakdown(ctx.sqlite, 'client', { from: Date.now() - THIRTY_DAYS }, 1000).map((u) => [u.key, u]));
+  return listClients(ctx).map((c) => {
+    const u = usage.get(c.id);
+    return {
+      id: c.id, name: c.name, keyPrefix: c.key_prefix, revoked: c.revoked, createdAt: c.created_at, lastUsedAt: c.last_used_at,
+      requests: u?.requests ?? 0, tokens: (u?.prompt_tokens ?? 0) + (u?.completion_tokens ?? 0), costUsd: u?.cost_usd ?? 0,
+    };
+  });
+}
+
+const idOf = (p: { id: string }) => (/^\d{1,15}$/.test(p.id) ? Number(p.id) : -1);
+
+export function clientsPages(ctx: AppContext) {
+  const section = (extra: { created?: { name: string; key: string }; errors?: string[] } = {}) =>
+    fragment(<ClientsSection clients={clientRows(ctx)} admin {...extra} />, extra.errors);
+
+  return new Elysia({ name: 'dashboard-clients-pages' })
+    .get('/clients', ({ request }) => {
+      const user = pageUser(ctx, request);
+      if (user instanceof Response) return user;
+      return pageResponse(request, user, 'clients', 'Clients', <ClientsView clients={clientRows(ctx)} admin={isAdmin(user)} />);
+    }, hidden)
+    .post('/clients', async ({ request, body }) => {
+      adminAction(ctx, request);
+      const r = await attempt(() => createClient(ctx, field(body, 'name')));
+      return r.ok ? section({ created: { name: r.value.name, key: r.value.key } }) : section({ errors: r.errors });
+    }, hidden)
+    .post('/clients/:id/rename', async ({ request, body, params }) => {
+      adminAction(ctx, request);
+      const r = await attempt(() => renameClient(ctx, idOf(params), field(body, 'name')));
+      return section(r.ok ? {} : { errors: r.errors });
+    }, hidden)
+    .post('/clients/:id/revoke', async ({ request, params }) => {
+      adminAction(ctx, request);
+      const r = await attempt(() => revokeClient(ctx, idOf(params)));
+      return section(r.ok ? {} : { errors: r.errors });
+    }, hidden);
+}

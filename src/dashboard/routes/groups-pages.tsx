@@ -1,0 +1,57 @@
+import { Elysia } from 'elysia';
+import { createGroup, getGroup, listGroups, updateGroup } from '../../admin/groups-service';
+import { tryRouting } from '../../admin/try-routing';
+import type { AppContext } from '../../context';
+import { adminAction, attempt, field, pageUser } from '../dash-session';
+import { isAdmin } from '../dash-types';
+import { BLANK_GROUP, cardOf, groupInputOf, readGroupForm } from '../group-form';
+import { fragment, pageResponse } from '../page-response';
+import { GroupCardView, GroupsView, NewGroupBox, RouteTryResult } from '../pages/groups-view';
+import { htmlResponse } from '../respond';
+
+const hidden = { detail: { hide: true } };
+
+export function groupsPages(ctx: AppContext) {
+  return new Elysia({ name: 'dashboard-groups-pages' })
+    .get('/groups', ({ request }) => {
+      const user = pageUser(ctx, request);
+      if (user instanceof Response) return user;
+      return pageResponse(request, user, 'groups', 'Model groups',
+        <GroupsView groups={listGroups(ctx).map(cardOf)} admin={isAdmin(user)} blank={BLANK_GROUP} />);
+    }, hidden)
+    // A GET: a dry run changes nothing, so viewers may use it too.
+    .get('/groups/try', ({ request, query }) => {
+      const user = pageUser(ctx, request);
+      if (user instanceof Response) return user;
+      const model = (query.model ?? '').trim();
+      const prompt = (query.prompt ?? '').slice(0, 20_000);
+      if (!model) return htmlResponse(<RouteTryResult r={{ ok: false, error: 'Name a model or group.' }} />);
+      try {
+        const d = tryRouting(ctx, model, prompt);
+        return htmlResponse(<RouteTryResult r={{
+          ok: true, path: d.path.join(' > '), reason: d.reason,
+          targets: d.targets.map((t) => `${t.provider}/${t.upstream_model}`),
+        }} />);
+      } catch (err) {
+        return htmlResponse(<RouteTryResult r={{ ok: false, error: (err as Error).message }} />);
+      }
+    }, hidden)
+    .post('/groups', async ({ request, body }) => {
+      adminAction(ctx, request);
+      const v = readGroupForm((n) => field(body, n));
+      const r = await attempt(() => createGroup(ctx, v.name, groupInputOf(v)));
+      if (!r.ok) return fragment(<NewGroupBox v={v} errors={r.errors} />, r.errors);
+      return fragment(<NewGroupBox v={BLANK_GROUP} created={r.value.name} />);
+    }, hidden)
+    .post('/groups/:name', async ({ request, body, params }) => {
+      adminAction(ctx, request);
+      const name = decodeURIComponent(params.name);
+      const v = { ...readGroupForm((n) => field(body, n)), name };
+      const r = await attempt(() => updateGroup(ctx, name, groupInputOf(v, getGroup(ctx, name).settings)));
+      if (r.ok) return fragment(<GroupCardView g={cardOf(r.value)} admin saved />);
+      const current = await attempt(() => getGroup(ctx, name));
+      if (!current.ok) return fragment(<p class="form-error" safe>{current.errors.join(' ')}</p>, current.errors);
+      // Keep what the admin typed so they can fix it, with the problems listed above the form.
+      return fragment(<GroupCardView g={{ ...cardOf(current.value), form: v }} admin errors={r.errors} />, r.errors);
+    }, hidden);
+}

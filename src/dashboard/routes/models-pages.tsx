@@ -1,0 +1,66 @@
+import { Elysia } from 'elysia';
+import { getModel, listModels, updateModel, type ModelPatch, type ModelView } from '../../admin/models-service';
+import type { AppContext } from '../../context';
+import { badRequest } from '../../errors/api-error';
+import { PROVIDER_IDS } from '../../providers/types';
+import { adminAction, attempt, field, pageUser } from '../dash-session';
+import { isAdmin } from '../dash-types';
+import { fragment, pageResponse } from '../page-response';
+import { ModelRowView, ModelsView, type ModelRow } from '../pages/models-view';
+
+const hidden = { detail: { hide: true } };
+
+const row = (m: ModelView): ModelRow => ({
+  id: m.id, provider: m.provider, upstreamId: m.upstream_id, kind: m.kind, enabled: m.enabled, inputPrice: m.input_price,
+  cachedInputPrice: m.cached_input_price, outputPrice: m.output_price, reasoningPrice: m.reasoning_price, imagePrice: m.image_price,
+});
+
+/** A price field: blank -> null (where allowed), else a finite number >= 0. */
+function price(body: unknown, name: string, nullable: boolean): number | null | undefined {
+  const b = (body ?? {}) as Record<string, unknown>;
+  if (!(name in b)) return undefined;
+  const v = field(body, name);
+  if (v === '') {
+    if (nullable) return null;
+    throw badRequest(`${name.replace(/_/g, ' ')} is required.`, name);
+  }
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw badRequest(`${name.replace(/_/g, ' ')} must be a number of dollars, 0 or more.`, name);
+  return n;
+}
+
+function patchOf(body: unknown): ModelPatch {
+  const patch: ModelPatch = {};
+  const b = (body ?? {}) as Record<string, unknown>;
+  if ('enabled' in b) patch.enabled = field(body, 'enabled') === 'true';
+  const set = <K extends keyof ModelPatch>(k: K, v: ModelPatch[K] | undefined) => {
+    if (v !== undefined) patch[k] = v;
+  };
+  set('input_price', price(body, 'input_price', false) as number | undefined);
+  set('cached_input_price', price(body, 'cached_input_price', true));
+  set('output_price', price(body, 'output_price', false) as number | undefined);
+  set('reasoning_price', price(body, 'reasoning_price', true));
+  set('image_price', price(body, 'image_price', true));
+  return patch;
+}
+
+export function modelsPages(ctx: AppContext) {
+  return new Elysia({ name: 'dashboard-models-pages' })
+    .get('/models', ({ request, query }) => {
+      const user = pageUser(ctx, request);
+      if (user instanceof Response) return user;
+      const provider = (PROVIDER_IDS as readonly string[]).includes(query.provider ?? '') ? query.provider! : null;
+      const models = listModels(ctx, provider ?? undefined).map(row);
+      return pageResponse(request, user, 'models', 'Models',
+        <ModelsView models={models} providers={[...PROVIDER_IDS]} provider={provider} admin={isAdmin(user)} />);
+    }, hidden)
+    .post('/models/:id', async ({ request, body, params }) => {
+      adminAction(ctx, request);
+      const id = decodeURIComponent(params.id);
+      const r = await attempt(() => updateModel(ctx, id, patchOf(body)));
+      if (r.ok) return fragment(<ModelRowView m={row(r.value)} admin saved />);
+      const current = await attempt(() => getModel(ctx, id));
+      if (!current.ok) return fragment(<tr><td colspan="10" class="form-error" safe>{current.errors.join(' ')}</td></tr>, current.errors);
+      return fragment(<ModelRowView m={row(current.value)} admin error={r.errors.join(' ')} />, r.errors);
+    }, hidden);
+}

@@ -1,0 +1,55 @@
+import { Elysia } from 'elysia';
+import { testProviderConnection } from '../../admin/provider-test';
+import { getProvider, listProviders, setProviderSettings, type ProviderPatch, type ProviderView } from '../../admin/providers-service';
+import type { AppContext } from '../../context';
+import { PROVIDER_CATALOG } from '../../providers/provider-catalog';
+import { adminAction, attempt, field, pageUser, rawField } from '../dash-session';
+import { isAdmin } from '../dash-types';
+import { fragment, pageResponse } from '../page-response';
+import { ProviderCardView, ProvidersView, TestResultView, type ProviderCard } from '../pages/providers-view';
+
+const hidden = { detail: { hide: true } };
+
+function card(p: ProviderView): ProviderCard {
+  const cat = PROVIDER_CATALOG[p.id];
+  return {
+    id: p.id, name: p.name, enabled: p.enabled, baseUrl: p.base_url, defaultBaseUrl: cat.defaultBaseUrl, needsKey: cat.needsKey,
+    keyLast4: p.api_key_last4, keyFromEnv: p.key_source === 'env',
+    circuit: p.circuit, recentErrorRate: p.recent_requests ? p.recent_error_rate : null, recentRequests: p.recent_requests,
+  };
+}
+
+/** Which of the card's three small forms was sent: each carries only its own field. */
+function patchOf(body: unknown): ProviderPatch {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const patch: ProviderPatch = {};
+  if ('enabled' in b) patch.enabled = field(body, 'enabled') === 'true';
+  if ('base_url' in b) patch.base_url = field(body, 'base_url') || null;
+  if ('api_key' in b) patch.api_key = rawField(body, 'api_key').trim() || null;
+  return patch;
+}
+
+export function providersPages(ctx: AppContext) {
+  return new Elysia({ name: 'dashboard-providers-pages' })
+    .get('/providers', ({ request }) => {
+      const user = pageUser(ctx, request);
+      if (user instanceof Response) return user;
+      return pageResponse(request, user, 'providers', 'Providers', <ProvidersView providers={listProviders(ctx).map(card)} admin={isAdmin(user)} />);
+    }, hidden)
+    .post('/providers/:id', async ({ request, body, params }) => {
+      adminAction(ctx, request);
+      const r = await attempt(() => setProviderSettings(ctx, params.id, patchOf(body)));
+      if (r.ok) return fragment(<ProviderCardView p={card(r.value)} admin saved />);
+      const current = await attempt(() => getProvider(ctx, params.id));
+      if (!current.ok) return fragment(<p class="form-error" safe>{current.errors.join(' ')}</p>, current.errors);
+      return fragment(<ProviderCardView p={card(current.value)} admin errors={r.errors} />, r.errors);
+    }, hidden)
+    .post('/providers/:id/test', async ({ request, params }) => {
+      adminAction(ctx, request);
+      const r = await attempt(() => testProviderConnection(ctx, params.id));
+      if (!r.ok) return fragment(<TestResultView r={{ ok: false, message: r.errors.join(' ') }} />);
+      const t = r.value;
+      const message = t.ok ? 'OK' : t.error ?? `HTTP ${t.status}`;
+      return fragment(<TestResultView r={{ ok: t.ok, message, latencyMs: t.latency_ms }} />);
+    }, hidden);
+}

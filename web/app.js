@@ -1,0 +1,305 @@
+// GopherGate dashboard behaviour. Loaded in <head> without defer (before htmx, Chart.js and
+// Alpine): it applies the saved theme before first paint and registers Alpine components before
+// Alpine starts. The CSP forbids inline scripts, so all page data arrives in data-* attributes,
+// and nothing here ever assigns innerHTML from data (textContent / Alpine x-text only).
+(function () {
+  'use strict';
+  var root = document.documentElement;
+  var THEME_KEY = 'gg-theme';
+
+  // ---- theme: saved choice wins, else the OS preference (handled in CSS) -------------------
+  function savedTheme() {
+    try { return localStorage.getItem(THEME_KEY); } catch (e) { return null; }
+  }
+  function applyTheme(t) {
+    if (t === 'light' || t === 'dark') root.setAttribute('data-theme', t);
+    else root.removeAttribute('data-theme');
+  }
+  function currentTheme() {
+    var t = root.getAttribute('data-theme');
+    if (t) return t;
+    return window.matchMedia && window.matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+  }
+  applyTheme(savedTheme());
+
+  document.addEventListener('click', function (ev) {
+    var el = ev.target instanceof Element ? ev.target : null;
+    if (!el) return;
+    var toggle = el.closest('[data-theme-toggle]');
+    if (toggle) {
+      var next = currentTheme() === 'dark' ? 'light' : 'dark';
+      applyTheme(next);
+      try { localStorage.setItem(THEME_KEY, next); } catch (e) { /* private mode: not remembered */ }
+      renderCharts(document);
+      return;
+    }
+    var copy = el.closest('[data-copy]');
+    if (copy) copyText(copy);
+  });
+
+  // ---- copy buttons: data-copy="#selector" copies that element's text ----------------------
+  function copyText(button) {
+    var src = document.querySelector(button.getAttribute('data-copy'));
+    if (!src) return;
+    var text = src.textContent || '';
+    var done = function () {
+      var old = button.textContent;
+      button.textContent = 'Copied';
+      setTimeout(function () { button.textContent = old; }, 1500);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, function () { selectText(src); });
+    } else {
+      selectText(src);
+    }
+  }
+  function selectText(el) {
+    var range = document.createRange();
+    range.selectNodeContents(el);
+    var sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
+  }
+
+  // ---- formatting shared by charts and the monitor (mirrors src/dashboard/format.ts) -------
+  function compact(n) {
+    n = Number(n) || 0;
+    var a = Math.abs(n);
+    var units = [[1e9, 'B'], [1e6, 'M'], [1e3, 'k']];
+    for (var i = 0; i < units.length; i++) {
+      if (a >= units[i][0]) {
+        var v = n / units[i][0];
+        return (Math.abs(v) < 100 ? v.toFixed(1).replace(/\.0$/, '') : String(Math.round(v))) + units[i][1];
+      }
+    }
+    return Number.isInteger(n) ? String(n) : n.toFixed(1);
+  }
+  function usd(n) {
+    n = Number(n) || 0;
+    if (n === 0) return '$0';
+    var a = Math.abs(n);
+    if (a >= 1000) return '$' + Math.round(a).toLocaleString('en-US');
+    if (a >= 1) return '$' + a.toFixed(2);
+    if (a >= 0.01) return '$' + a.toFixed(3).replace(/0$/, '');
+    return '$' + a.toPrecision(2).replace(/0+$/, '').replace(/\.$/, '');
+  }
+  function ms(n) {
+    n = Number(n) || 0;
+    if (n < 1000) return Math.round(n) + ' ms';
+    if (n < 60000) return (n / 1000).toFixed(1).replace(/\.0$/, '') + ' s';
+    return (n / 60000).toFixed(1).replace(/\.0$/, '') + ' min';
+  }
+  function utc(t) {
+    return new Date(t).toISOString().slice(11, 19);
+  }
+
+  // ---- charts: <canvas data-chart="requests|tokens" data-series="{json}"> -----------------
+  var charts = new WeakMap();
+  function cssVar(name) {
+    return getComputedStyle(root).getPropertyValue(name).trim();
+  }
+  function bucketLabel(t, bucket) {
+    var iso = new Date(t).toISOString();
+    return bucket === 'hour' ? iso.slice(5, 10) + ' ' + iso.slice(11, 16) : iso.slice(0, 10);
+  }
+  function chartConfig(kind, s) {
+    var labels = s.labels.map(function (t) { return bucketLabel(t, s.bucket); });
+    var grid = cssVar('--border');
+    var text = cssVar('--muted');
+    var scaleBase = { grid: { color: grid }, ticks: { color: text, maxRotation: 0, autoSkip: true, maxTicksLimit: 8 } };
+    var common = {
+      responsive: true, maintainAspectRatio: false, animation: false,
+      interaction: { mode: 'index', intersect: false },
+      plugins: { legend: { labels: { color: text, boxWidth: 12 } } },
+    };
+    if (kind === 'tokens') {
+      return {
+        type: 'bar',
+        data: { labels: labels, datasets: [
+          { label: 'Input tokens', data: s.promptTokens, backgroundColor: cssVar('--chart-1'), stack: 't' },
+          { label: 'Output tokens', data: s.completionTokens, backgroundColor: cssVar('--chart-2'), stack: 't' },
+        ] },
+        options: Object.assign({}, common, {
+          scales: { x: Object.assign({ stacked: true }, scaleBase), y: Object.assign({ stacked: true, beginAtZero: true }, scaleBase, { ticks: { color: text, callback: compact } }) },
+          plugins: Object.assign({}, common.plugins, { tooltip: { callbacks: { label: function (c) { return c.dataset.label + ': ' + compact(c.parsed.y); } } } }),
+        }),
+      };
+    }
+    return {
+      type: 'bar',
+      data: { labels: labels, datasets: [
+        { label: 'Requests', data: s.requests, backgroundColor: cssVar('--chart-1'), yAxisID: 'y', order: 2 },
+        { label: 'Errors', data: s.errors, backgroundColor: cssVar('--chart-err'), yAxisID: 'y', order: 1 },
+        { label: 'Cost', data: s.cost, type: 'line', borderColor: cssVar('--chart-3'), backgroundColor: cssVar('--chart-3'), yAxisID: 'cost', tension: 0.25, pointRadius: 0, order: 0 },
+      ] },
+      options: Object.assign({}, common, {
+        scales: {
+          x: scaleBase,
+          y: Object.assign({ beginAtZero: true }, scaleBase, { ticks: { color: text, precision: 0, callback: compact } }),
+          cost: { position: 'right', beginAtZero: true, grid: { drawOnChartArea: false }, ticks: { color: text, callback: usd } },
+        },
+        plugins: Object.assign({}, common.plugins, { tooltip: { callbacks: { label: function (c) {
+          return c.dataset.label + ': ' + (c.dataset.yAxisID === 'cost' ? usd(c.parsed.y) : compact(c.parsed.y));
+        } } } }),
+      }),
+    };
+  }
+  function renderCharts(scope) {
+    if (!window.Chart) return;
+    var canvases = (scope || document).querySelectorAll('canvas[data-chart]');
+    for (var i = 0; i < canvases.length; i++) {
+      var c = canvases[i];
+      var old = charts.get(c);
+      if (old) old.destroy();
+      var series;
+      try { series = JSON.parse(c.getAttribute('data-series') || '{}'); } catch (e) { continue; }
+      charts.set(c, new window.Chart(c, chartConfig(c.getAttribute('data-chart'), series)));
+      c.setAttribute('data-rendered', 'true');
+    }
+  }
+
+  // ---- sidebar: keep "active" in step with HTMX navigation ---------------------------------
+  function syncNav() {
+    var page = document.querySelector('#main [data-page]');
+    if (!page) return;
+    var key = page.getAttribute('data-page');
+    var links = document.querySelectorAll('.nav a[data-nav]');
+    for (var i = 0; i < links.length; i++) links[i].classList.toggle('active', links[i].getAttribute('data-nav') === key);
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    var htmx = window.htmx;
+    if (htmx) {
+      // Validation errors (422), failed logins (401) and throttling (429) come back as HTML to
+      // show in place; other 4xx/5xx are surfaced by the error toast below instead.
+      htmx.config.responseHandling = [
+        { code: '204', swap: false },
+        { code: '[23]..', swap: true },
+        { code: '(401|422|429)', swap: true, error: false },
+        { code: '[45]..', swap: false, error: true },
+      ];
+      htmx.config.historyCacheSize = 0; // pages show live numbers: always refetch on back
+      htmx.onLoad(function (el) { renderCharts(el); syncNav(); });
+    } else {
+      renderCharts(document);
+    }
+    document.body.addEventListener('htmx:responseError', function (ev) {
+      var xhr = ev.detail && ev.detail.xhr;
+      var msg = 'Request failed';
+      try { msg = JSON.parse(xhr.responseText).error.message || msg; } catch (e) { if (xhr) msg += ' (' + xhr.status + ')'; }
+      toast(msg);
+    });
+    document.body.addEventListener('htmx:sendError', function () { toast('The gateway did not answer. Is it running?'); });
+  });
+
+  function toast(message) {
+    var t = document.createElement('div');
+    t.className = 'toast';
+    t.setAttribute('role', 'alert');
+    t.textContent = message;
+    document.body.appendChild(t);
+    setTimeout(function () { t.remove(); }, 5000);
+  }
+
+  // ---- Alpine components --------------------------------------------------------------------
+  document.addEventListener('alpine:init', function () {
+    var Alpine = window.Alpine;
+
+    Alpine.data('groupForm', function () {
+      return {
+        strategy: 'heuristic',
+        init: function () {
+          var sel = this.$el.querySelector('select[name=strategy]');
+          if (sel) this.strategy = sel.value;
+        },
+      };
+    });
+
+    // Live monitor: one WebSocket per page view, reconnecting with backoff; newest first.
+    Alpine.data('monitor', function () {
+      return {
+        rows: [], connected: false, paused: false, pending: 0, held: [],
+        ws: null, retry: 0, closed: false, seq: 0, names: {},
+        init: function () {
+          var self = this;
+          try { this.names = JSON.parse(this.$el.getAttribute('data-clients') || '{}'); } catch (e) { this.names = {}; }
+          try {
+            var initial = JSON.parse(this.$el.getAttribute('data-initial') || '[]');
+            this.rows = initial.map(function (r) { return Object.assign({ fresh: false }, r); });
+          } catch (e) { this.rows = []; }
+          this.connect();
+          // HTMX swaps the page out on navigation: close the socket with it.
+          this.$el.addEventListener('htmx:beforeCleanupElement', function () { self.destroy(); });
+        },
+        destroy: function () {
+          this.closed = true;
+          if (this.ws) this.ws.close();
+        },
+        connect: function () {
+          var self = this;
+          if (this.closed || !document.contains(this.$el)) return;
+          var url = new URL(this.$el.getAttribute('data-ws'), location.href);
+          url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+          var ws = new WebSocket(url.toString());
+          this.ws = ws;
+          ws.onopen = function () { self.connected = true; self.retry = 0; };
+          ws.onmessage = function (ev) { self.receive(ev.data); };
+          ws.onclose = function () {
+            self.connected = false;
+            if (self.closed) return;
+            self.retry = Math.min(self.retry + 1, 6);
+            setTimeout(function () { self.connect(); }, 500 * Math.pow(2, self.retry - 1));
+          };
+        },
+        receive: function (data) {
+          var msg;
+          try { msg = JSON.parse(data); } catch (e) { return; }
+          // Server messages are {type:'request', data:{...snake_case record}}; others (hello) are ignored.
+          if (!msg || msg.type !== 'request' || !msg.data || typeof msg.data !== 'object') return;
+          var row = toRow(msg.data, ++this.seq, this.names);
+          if (this.paused) { this.held.unshift(row); this.pending = this.held.length; return; }
+          this.add([row]);
+        },
+        add: function (rows) {
+          var self = this;
+          rows.forEach(function (r) { r.fresh = true; });
+          this.rows = rows.concat(this.rows).slice(0, 200);
+          // Through the reactive proxy, so the highlight fades.
+          setTimeout(function () { self.rows.forEach(function (r) { if (r.fresh) r.fresh = false; }); }, 1500);
+        },
+        toggle: function () {
+          this.paused = !this.paused;
+          if (!this.paused && this.held.length) { this.add(this.held); this.held = []; this.pending = 0; }
+        },
+        clear: function () { this.rows = []; this.held = []; this.pending = 0; },
+        time: utc, usd: usd, ms: ms, num: compact,
+        statusKind: function (s) { return s >= 200 && s < 300 ? 'ok' : s >= 500 || !s ? 'err' : 'warn'; },
+      };
+    });
+
+    function clientLabel(id, names) {
+      if (id == null) return '—';
+      return Object.prototype.hasOwnProperty.call(names, String(id)) ? String(names[String(id)]) : '#' + id;
+    }
+
+    // A WebSocket record (snake_case or camelCase) -> the row the table shows.
+    function toRow(r, seq, names) {
+      var pick = function (a, b) { return r[a] !== undefined ? r[a] : r[b]; };
+      return {
+        id: String(pick('request_id', 'requestId') || 'ws-' + seq) + ':' + seq,
+        t: Number(pick('created_at', 'createdAt')) || Date.now(),
+        status: Number(r.status) || 0,
+        model: String(r.model || pick('model_requested', 'modelRequested') || ''),
+        provider: String(r.provider || ''),
+        route: String(r.route || ''),
+        client: clientLabel(pick('client_id', 'clientId'), names),
+        promptTokens: Number(pick('prompt_tokens', 'promptTokens')) || 0,
+        completionTokens: Number(pick('completion_tokens', 'completionTokens')) || 0,
+        costUsd: Number(pick('cost_usd', 'costUsd')) || 0,
+        latencyMs: Number(pick('latency_ms', 'latencyMs')) || 0,
+        error: String(r.error || ''),
+        fresh: false,
+      };
+    }
+  });
+})();
