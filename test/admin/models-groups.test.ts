@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import type { TestGateway } from '../helpers/start-gateway';
+import { ADMIN_PASSWORD, api, json, login, makeUser, startAdminGateway, type Session } from '../auth/admin-harness';
+
+let gw: TestGateway;
+let admin: Session;
+beforeAll(async () => {
+  gw = await startAdminGateway({ env: { LLM_PROXY__PROVIDERS__OPENAI__API_KEY: 'sk-test-openai-0000', LLM_PROXY__PROVIDERS__GEMINI__API_KEY: 'gm-test' } });
+  admin = await login(gw, 'admin', ADMIN_PASSWORD);
+});
+afterAll(() => gw.close());
+
+describe('models', () => {
+  test('list with a provider filter, read one, change prices and enabled; the snapshot follows at once', async () => {
+    const list = (await json(await api(gw, 'GET', '/api/models?provider=openai', { as: admin }))).data as any[];
+    expect(list.length).toBeGreaterThan(3);
+    expect(list.every((m) => m.provider === 'openai')).toBe(true);
+    const r = await api(gw, 'PATCH', '/api/models/gpt-4o', { as: admin, body: { input_price: 1.25, cached_input_price: null, enabled: false } });
+    expect(r.status).toBe(200);
+    expect(await json(r)).toMatchObject({ id: 'gpt-4o', input_price: 1.25, cached_input_price: null, enabled: false });
+    const entry = gw.ctx.state.getSnapshot().models.get('gpt-4o')!;
+    expect(entry.enabled).toBe(false);
+    expect(entry.prices.input).toBe(1.25);
+    // the client API agrees: a disabled model is not listed
+    const v1 = await json(await gw.fetch('/v1/models'));
+    expect(v1.data.map((m: any) => m.id)).not.toContain('gpt-4o');
+    await api(gw, 'PATCH', '/api/models/gpt-4o', { as: admin, body: { enabled: true } });
+    expect((await json(await gw.fetch('/v1/models'))).data.map((m: any) => m.id)).toContain('gpt-4o');
+  });
+
+  test('bad prices and unknown models', async () => {
+    expect((await api(gw, 'PATCH', '/api/models/gpt-4o', { as: admin, body: { output_price: -1 } })).status).toBe(400);
+    expect((await api(gw, 'PATCH', '/api/models/gpt-4o', { as: admin, body: { output_price: 'free' } })).status).toBe(400);
+    expect((await api(gw, 'PATCH', '/api/models/no-such-model', { as: admin, body: { enabled: true } })).status).toBe(404);
+    expect((await api(gw, 'GET', '/api/models/no-such-model', { as: admin })).status).toBe(404);
+  });
+});
+
+describe('groups', () => {
+  const group = { strategy: 'heuristic', targets: ['gpt-4o-mini', 'gpt-4o'], logic_level: 3, primary_use: 'tests' };
+
+  test('create, read, replace, delete', async () => {
+    const c = await api(gw, 'POST', '/api/groups', { as: admin, body: { name: 'mine', ...group } });
+    expect(c.status).toBe(201);
+    expect(await json(c)).toMatchObject({ name: 'mine', targets: ['gpt-4o-mini', 'gpt-4o'], logic_level: 3 });
+    expect(gw.ctx.state.getSnapshot().groups.get('mine')?.targets).toEqual(['gpt-4o-mini', 'gpt-4o']);
+    expect((await api(gw, 'POST', '/api/groups', { as: admin, body: { name: 'mine', ...group } })).status).toBe(409);
+    const put = await api(gw, 'PUT', '/api/groups/mine', { as: admin, body: { ...group, targets: ['gpt-4o'] } });
+    expect(put.status).toBe(200);
+    expect((await json(await api(gw, 'GET', '/api/groups/mine', { as: admin }))).targets).toEqual(['gpt-4o']);
+    expect((await api(gw, 'DELETE', '/api/groups/mine', { as: admin })).status).toBe(200);
+    expect((await api(gw, 'GET', '/api/groups/mine', { as: admin })).status).toBe(404);
+    expect(gw.ctx.state.getSnapshot().groups.has('mine')).toBe(false);
+  });
+
+  test('unknown targets, cycles and a referenced group are refused with the reason', async () => {
+    const unknown = await api(gw, 'POST', '/api/groups', { as: admin, body: { name: 'g1', ...group, targets: ['no-such-model'] } });
+    expect(unknown.status).toBe(400);
+    expect((await json(unknown)).error.message).toContain("unknown target 'no-such-model'");
+
+    expect((await api(gw, 'POST', '/api/groups', { as: admin, body: { name: 'a1', ...group } })).status).toBe(201);
+    expect((await api(gw, 'POST', '/api/groups', { as: admin, body: { name: 'b1', ...group, targets: ['a1'] } })).status).toBe(201);
+    const cycle = await api(gw, 'PUT', '/api/groups/a1', { as: admin, body: { ...group, targets: ['b1'] } });
+    expect(cycle.status).toBe(400);
+    expect((await json(cycle)).error.message).toContain('cycle');
+    const referenced = await api(gw, 'DELETE', '/api/groups/a1', { as: admin });
+    expect(referenced.status).toBe(400);
+    expect((await json(referenced)).error.message).toContain("'a1'");
+    const badStrategy = await api(gw, 'POST', '/api/groups', { as: admin, body: { name: 'g2', ...group, strategy: 'random' } });
+    expect(badStrategy.status).toBe(400);
+    expect((await json(badStrategy)).error.param).toBe('strategy');
+  });
+
+  test('try routing shows the decision without calling anything', async () => {
+    await api(gw, 'POST', '/api/groups', { as: admin, body: { name: 'tryme', ...group } });
+    const r = await api(gw, 'POST', '/api/groups/try', { as: admin, body: { model: 'tryme', prompt: 'hello' } });
+    expect(r.status).toBe(200);
+    const d = await json(r);
+    expect(d.requested).toBe('tryme');
+    expect(d.path[0]).toBe('tryme');
+    expect(d.targets.map((t: any) => t.model).sort()).toEqual(['gpt-4o', 'gpt-4o-mini']);
+    expect(typeof d.reason).toBe('string');
+    const concrete = await json(await api(gw, 'POST', '/api/groups/try', { as: admin, body: { model: 'gpt-4o', prompt: 'x' } }));
+    expect(concrete.targets).toEqual([{ provider: 'openai', model: 'gpt-4o', upstream_model: 'gpt-4o' }]);
+    expect((await api(gw, 'POST', '/api/groups/try', { as: admin, body: { model: 'nothing-here', prompt: 'x' } })).status).toBe(404);
+  });
+
+  test('a viewer reads groups and models but cannot change them', async () => {
+    const viewer = await makeUser(gw, admin, 'gviewer', 'viewer');
+    expect((await api(gw, 'GET', '/api/groups', { as: viewer })).status).toBe(200);
+    expect((await api(gw, 'GET', '/api/models', { as: viewer })).status).toBe(200);
+    expect((await api(gw, 'POST', '/api/groups', { as: viewer, body: { name: 'v', ...group } })).status).toBe(403);
+    expect((await api(gw, 'PATCH', '/api/models/gpt-4o', { as: viewer, body: { enabled: false } })).status).toBe(403);
+  });
+});
