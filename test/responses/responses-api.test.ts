@@ -269,6 +269,49 @@ describe('POST /v1/responses, groups and errors', () => {
     expect(res.data.status).toBe('completed');
   });
 
+  test('model "dispatcher": the classifier call goes out, the chosen target answers', async () => {
+    replies['openai /v1/chat/completions'] = () =>
+      json({
+        id: 'chatcmpl-1', object: 'chat.completion', created: 1745400400, model: 'gpt-5.4-nano',
+        choices: [{ index: 0, message: { role: 'assistant', content: '1' }, finish_reason: 'stop', logprobs: null }],
+        usage: { prompt_tokens: 40, completion_tokens: 1, total_tokens: 41 },
+      });
+    replies['deepseek /chat/completions'] = async () => json(await fixture('deepseek-reasoner-tools.completion.json'));
+    const res = await gw.client.responses.create({ model: 'dispatcher', input: 'Say hi.' }).withResponse();
+    expect(openai.seen.at(-1)!.path).toBe('/v1/chat/completions');
+    expect(res.response.headers.get('x-gophergate-route')).toStartWith('dispatcher>fast-flow>');
+    expect(res.response.headers.get('x-gophergate-provider')).toBe('deepseek');
+    expect(deepseek.seen.at(-1)!.body.messages.at(-1)).toEqual({ role: 'user', content: 'Say hi.' });
+    expect(res.data.output_text).toBe('Let me check the weather.');
+    const classifier = (await waitForLogs(gw.logs, 'classifier', 1)).at(-1)!;
+    expect(classifier.parentRequestId).toBe(res.response.headers.get('x-request-id'));
+  });
+
+  test('a bridged stream cut mid-way ends with response.failed', async () => {
+    const chunks = await lines('deepseek-reasoner-text.chunks.txt');
+    replies['deepseek /chat/completions'] = () => {
+      let i = 0;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(c) {
+          if (i < 4) return c.enqueue(new TextEncoder().encode(`data: ${chunks[i++]}\n\n`));
+          // let the chunks reach the gateway before the connection drops
+          await Bun.sleep(50);
+          c.error(new Error('connection reset'));
+        },
+      });
+      return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+    };
+    const stream = await gw.client.responses.create({ model: 'deepseek-chat', input: 'Hello', stream: true });
+    const events: any[] = [];
+    for await (const e of stream) events.push(e);
+    expectValidEvents(events);
+    const last = events.at(-1);
+    expect(last.type).toBe('response.failed');
+    expect(last.response.status).toBe('failed');
+    expect(last.response.error.code).toBe('server_error');
+    expect(last.response.output.at(-1)).toMatchObject({ type: 'message', status: 'incomplete', content: [{ text: 'Hello' }] });
+  });
+
   test('built-in tools on a bridged model are a 400 naming the tool; nothing goes upstream', async () => {
     const before = gemini.seen.length;
     const err = await apiError(gw.client.responses.create({ model: 'gemini-2.5-flash', input: 'news?', tools: [{ type: 'web_search' }] }));
