@@ -126,6 +126,9 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
     return { ...started, kind: 'stream', body, ended };
   } catch (err) {
     outcome.error = asApiError(err);
+    // The row names the last target tried, so a failing provider shows in the logs.
+    const last = outcome.attempts.at(-1);
+    outcome.target ??= outcome.decision?.targets.find((t) => t.provider === last?.provider && t.upstreamModel === last?.model) ?? null;
     outcome.overheadMs = clock.overhead();
     log();
     throw outcome.error;

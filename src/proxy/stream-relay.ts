@@ -3,6 +3,13 @@ import { SSE_DONE, sseBytes } from '../providers/shared/sse-parser';
 import type { StreamAttempt } from './open-attempt';
 import { clientClosed } from './upstream-errors';
 
+function endsWithDone(chunk: Uint8Array): boolean {
+  const n = SSE_DONE.length;
+  if (chunk.length < n) return false;
+  for (let i = 0; i < n; i++) if (chunk[chunk.length - n + i] !== SSE_DONE[i]) return false;
+  return true;
+}
+
 /** How a relayed stream ended: null error = finished normally. */
 export type StreamEnd = { error: ApiError | null };
 
@@ -24,20 +31,26 @@ export function relayStream(s: StreamAttempt, onEnd: (end: StreamEnd) => void): 
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        if (pending) {
-          controller.enqueue(pending);
-          pending = null;
-          return;
-        }
         try {
-          const r = await s.reader.read();
-          if (r.done) {
+          let chunk = pending;
+          pending = null;
+          if (!chunk) {
+            const r = await s.reader.read();
+            if (r.done) {
+              controller.close();
+              end(null);
+              return;
+            }
+            s.touch();
+            chunk = r.value;
+          }
+          controller.enqueue(chunk);
+          // The adapter wrote [DONE]: finish now, so a client that hangs up right after it
+          // is not logged as having closed the request early.
+          if (endsWithDone(chunk)) {
             controller.close();
             end(null);
-            return;
           }
-          s.touch();
-          controller.enqueue(r.value);
         } catch (err) {
           const e = s.failure(err);
           if (ended) return; // cancelled meanwhile

@@ -1,0 +1,196 @@
+/** Upstream failures before the first byte: status mapping, redaction, timeouts, breakers, fallback. */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
+import OpenAI from 'openai';
+import type { BreakerRegistry } from '../../src/context';
+import { modelGroups } from '../../src/db/schema';
+import { jsonResponse, replayJson, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+
+const PROVIDER_KEY = 'sk-test-openai-key-0123456789';
+const body = { model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] };
+
+async function errorOf(res: Response) {
+  const json = await res.json();
+  expect(Object.keys(json.error).sort()).toEqual(['code', 'message', 'param', 'type']);
+  return json.error;
+}
+
+describe('status mapping', () => {
+  let fake: FakeUpstream;
+  let gw: TestGateway;
+  beforeAll(async () => {
+    fake = startFakeUpstream();
+    gw = await startGateway({ env: { ...providerEnv('openai', `${fake.url}/v1`), LLM_PROXY__UPSTREAM__TIMEOUT_S: '0.3' } });
+  });
+  afterAll(async () => {
+    await gw.close();
+    fake.close();
+  });
+  const post = () => gw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify(body) });
+
+  test('upstream 4xx is passed through with the provider named and keys redacted', async () => {
+    fake.handler = () =>
+      jsonResponse(
+        {
+          error: {
+            message: `Incorrect API key provided: ${PROVIDER_KEY}. Also sk-proj-AbCdEfGhIjKlMnOp is not valid.`,
+            type: 'invalid_request_error', param: null, code: 'invalid_api_key',
+          },
+        },
+        401,
+      );
+    const res = await post();
+    expect(res.status).toBe(401);
+    const err = await errorOf(res);
+    expect(err.message).toContain('OpenAI');
+    expect(err.message).toContain('Incorrect API key provided');
+    expect(err.message).not.toContain(PROVIDER_KEY);
+    expect(err.message).not.toContain('AbCdEfGhIjKlMnOp');
+    expect(err.type).toBe('invalid_request_error');
+  });
+
+  test('upstream 400 keeps its code; the openai client sees a BadRequestError', async () => {
+    fake.handler = () =>
+      jsonResponse({ error: { message: "This model's maximum context length is 128000 tokens.", type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } }, 400);
+    const err = await gw.openai().chat.completions.create(body as any).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err.code).toBe('context_length_exceeded');
+    expect(err.message).toContain('maximum context length');
+  });
+
+  test('upstream 429 keeps its retry-after', async () => {
+    fake.handler = () => jsonResponse({ error: { message: 'Rate limit reached', code: 'rate_limit_exceeded' } }, 429, { 'retry-after': '7' });
+    const res = await post();
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('7');
+    expect((await errorOf(res)).code).toBe('rate_limit_exceeded');
+  });
+
+  test('upstream 5xx becomes 502', async () => {
+    fake.handler = () => new Response('<html>Bad gateway</html>', { status: 503 });
+    const res = await post();
+    expect(res.status).toBe(502);
+    const err = await errorOf(res);
+    expect(err).toMatchObject({ type: 'api_error', code: 'upstream_error' });
+    expect(err.message).toContain('503');
+  });
+
+  test('no response headers within the timeout is 504', async () => {
+    fake.handler = async () => {
+      await Bun.sleep(1500);
+      return jsonResponse({});
+    };
+    const res = await post();
+    expect(res.status).toBe(504);
+    expect(await errorOf(res)).toMatchObject({ type: 'api_error', code: 'upstream_timeout' });
+  });
+
+  test('a 200 with a broken JSON body is 502, not a crash', async () => {
+    fake.handler = () => new Response('{"id": "chatcmpl-1", "choi', { headers: { 'content-type': 'application/json' } });
+    const res = await post();
+    expect(res.status).toBe(502);
+    expect((await errorOf(res)).type).toBe('api_error');
+  });
+
+  test('every failure was logged with its status and error', async () => {
+    const statuses = gw.logs.map((r) => r.status);
+    expect(statuses).toEqual(expect.arrayContaining([401, 429, 502, 504]));
+    for (const r of gw.logs) {
+      expect(r.error ?? '').not.toContain(PROVIDER_KEY);
+      expect(r.provider).toBe('openai');
+    }
+  });
+});
+
+test('connection refused is 502 upstream_unreachable', async () => {
+  const dead = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response('') });
+  const port = dead.port;
+  dead.stop(true);
+  const gw = await startGateway({ env: providerEnv('openai', `http://127.0.0.1:${port}/v1`) });
+  try {
+    const res = await gw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify(body) });
+    expect(res.status).toBe(502);
+    const err = await errorOf(res);
+    expect(err).toMatchObject({ type: 'api_error', code: 'upstream_unreachable' });
+    expect(err.message).toContain('OpenAI');
+  } finally {
+    await gw.close();
+  }
+});
+
+test('an open breaker for the model answers 503 at once with retry-after', async () => {
+  const fake = startFakeUpstream(replayJson('openai', 'chat.json'));
+  const calls: string[] = [];
+  const breakers: BreakerRegistry = {
+    allow: (p, m) => (calls.push(`${p}:${m}`), false),
+    onSuccess() {},
+    onFailure() {},
+    state: () => 'open',
+    retryAfterMs: () => 12_500,
+  };
+  const gw = await startGateway({ env: providerEnv('openai', `${fake.url}/v1`), breakers });
+  try {
+    const res = await gw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify(body) });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('13');
+    expect(await errorOf(res)).toMatchObject({ type: 'api_error', code: 'circuit_open' });
+    expect(fake.requests.length).toBe(0);
+    expect(calls).toEqual(['openai:gpt-4o-mini']);
+  } finally {
+    await gw.close();
+    fake.close();
+  }
+});
+
+describe('fallback across a group', () => {
+  let openai: FakeUpstream;
+  let deepseek: FakeUpstream;
+  let gw: TestGateway;
+  beforeAll(async () => {
+    openai = startFakeUpstream();
+    deepseek = startFakeUpstream(replayJson('deepseek', 'chat.json'));
+    gw = await startGateway({
+      env: { ...providerEnv('openai', `${openai.url}/v1`), ...providerEnv('deepseek', `${deepseek.url}/v1`) },
+    });
+    gw.ctx.db
+      .insert(modelGroups)
+      .values({ name: 'pair', strategy: 'heuristic', targets: ['openai/gpt-4o-mini', 'deepseek/deepseek-chat'], updatedAt: Date.now() })
+      .run();
+    gw.ctx.state.reload();
+  });
+  afterEach(() => {
+    openai.requests.length = 0;
+    deepseek.requests.length = 0;
+  });
+  afterAll(async () => {
+    await gw.close();
+    openai.close();
+    deepseek.close();
+  });
+
+  test('a retryable failure (500) moves on to the next target before any byte is sent', async () => {
+    openai.handler = () => jsonResponse({ error: { message: 'overloaded' } }, 500);
+    const { data, response } = await gw
+      .openai()
+      .chat.completions.create({ model: 'pair', messages: [{ role: 'user', content: 'hi' }] })
+      .withResponse();
+    expect(data.choices[0]!.message.content).toBe('Hello! How can I help?');
+    expect(response.headers.get('x-gophergate-provider')).toBe('deepseek');
+    expect(response.headers.get('x-gophergate-route')).toBe('pair>deepseek-chat');
+    expect(openai.requests.length).toBe(1);
+    expect(deepseek.requests.length).toBe(1);
+    const row = (await gw.waitForLogs(1)).at(-1)!;
+    expect(row.status).toBe(200);
+    expect(JSON.parse(row.attempts!).map((a: any) => [a.provider, a.status])).toEqual([
+      ['openai', 502],
+      ['deepseek', 200],
+    ]);
+  });
+
+  test('a client error (400) is not retried elsewhere', async () => {
+    openai.handler = () => jsonResponse({ error: { message: 'bad tool schema', code: 'invalid_request' } }, 400);
+    const res = await gw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ ...body, model: 'pair' }) });
+    expect(res.status).toBe(400);
+    expect(deepseek.requests.length).toBe(0);
+  });
+});
