@@ -5,6 +5,8 @@ import { chatRoutes } from './api/chat-routes';
 import { dashboardRoutes } from './dashboard/dashboard-routes';
 import { errorHandler } from './api/error-handler';
 import { healthRoutes } from './api/health-routes';
+import { imagesRoutes } from './api/images-routes';
+import { responsesRoutes } from './api/responses-routes';
 import { modelsRoutes } from './api/models-routes';
 import { swaggerRoutes } from './api/swagger-routes';
 import { metricsRoutes } from './metrics/metrics-routes';
@@ -21,6 +23,8 @@ export function createApp(ctx: AppContext) {
     .use(metricsRoutes(ctx))
     .use(chatRoutes(ctx))
     .use(modelsRoutes(ctx))
+    .use(responsesRoutes(ctx))
+    .use(imagesRoutes(ctx))
     .use(adminApi(ctx))
     .use(dashboardRoutes(ctx));
 }
