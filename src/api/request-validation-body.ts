@@ -14,6 +14,16 @@ export const payloadTooLarge = (maxBytes: number) =>
  * it is known to be too big (Content-Length, or while reading a chunked body).
  */
 export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+  // A missing content type is tolerated (hand-written clients); a declared non-JSON one is
+  // refused as OpenAI does, rather than parsing a form or text body as if it were JSON.
+  const type = request.headers.get('content-type');
+  if (type && !/^\s*application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
+    throw badRequest(
+      `Unsupported content type '${type.slice(0, 100)}': this endpoint only accepts 'application/json' bodies.`,
+      null,
+      'unsupported_content_type',
+    );
+  }
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) throw payloadTooLarge(maxBytes);
   if (!request.body) throw badRequest('The request body is empty; send a JSON object.', null, 'invalid_json');
