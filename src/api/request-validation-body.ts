@@ -40,7 +40,13 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
     }
     chunks.push(value);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  let text: string;
+  try {
+    // fatal: invalid UTF-8 is refused instead of being silently turned into U+FFFD and forwarded.
+    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw badRequest('The request body is not valid UTF-8.', null, 'invalid_encoding');
+  }
   if (!text.trim()) throw badRequest('The request body is empty; send a JSON object.', null, 'invalid_json');
   try {
     return JSON.parse(text);
