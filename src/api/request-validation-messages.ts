@@ -26,6 +26,11 @@ function checkPart(part: unknown, role: string, p: string): void {
     if (typeof url !== 'string' || !/^(https?:\/\/|data:image\/[\w.+-]+;base64,)/i.test(url)) {
       throw fail(`${p}.image_url.url`, 'must be an http(s) URL or a data:image/...;base64, URI');
     }
+    // The payload of a data URI must be base64 (whitespace allowed): garbage would otherwise be
+    // forwarded and fail at the upstream as an opaque 400 or, for Gemini, an inline-data error.
+    if (/^data:/i.test(url) && !/^[A-Za-z0-9+/]+={0,2}$/.test(url.slice(url.indexOf(',') + 1).replace(/\s+/g, ''))) {
+      throw fail(`${p}.image_url.url`, 'is a data URI whose payload is not valid base64');
+    }
     const detail = part.image_url.detail;
     if (detail != null && !['auto', 'low', 'high'].includes(detail)) throw fail(`${p}.image_url.detail`, "must be 'auto', 'low' or 'high'");
   }
