@@ -8,6 +8,7 @@ import { adminGroupsRoutes } from './admin-groups-routes';
 import { adminModelsRoutes } from './admin-models-routes';
 import { adminProvidersRoutes } from './admin-providers-routes';
 import { adminUsersRoutes } from './admin-users-routes';
+import { usageRoutes } from './usage-routes';
 
 /**
  * The admin JSON API under /api. `apiGuard` checks every /api request (these routes, the usage
@@ -22,5 +23,6 @@ export function adminApi(ctx: AppContext) {
     .use(adminProvidersRoutes(ctx))
     .use(adminModelsRoutes(ctx))
     .use(adminGroupsRoutes(ctx))
+    .use(usageRoutes(ctx))
     .use(monitorRoutes(ctx));
 }

@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import type { LogRecord } from '../../src/logging/log-record';
+import { BunMonitorHub } from '../../src/monitor/monitor-hub';
+import type { TestGateway } from '../helpers/start-gateway';
+import { ADMIN_PASSWORD, api, login, makeUser, startAdminGateway, type Session } from './admin-harness';
+
+const PROVIDER_KEY = 'sk-live-provider-secret-0123456789abcdef';
+let gw: TestGateway;
+let admin: Session;
+let wsUrl: string;
+
+beforeAll(async () => {
+  gw = await startAdminGateway({ env: { LLM_PROXY__PROVIDERS__OPENAI__API_KEY: PROVIDER_KEY } });
+  admin = await login(gw, 'admin', ADMIN_PASSWORD);
+  wsUrl = `${gw.url.replace('http', 'ws')}/api/monitor/ws`;
+});
+afterAll(() => gw.close());
+
+function record(over: Partial<LogRecord> = {}): LogRecord {
+  return {
+    createdAt: Date.now(), requestId: crypto.randomUUID(), clientId: gw.clientId, endpoint: 'chat',
+    modelRequested: 'gpt-4o', model: 'gpt-4o', provider: 'openai', route: 'gpt-4o', stream: false, status: 200,
+    errorType: null, error: null, promptTokens: 10, cachedTokens: 0, completionTokens: 5, reasoningTokens: 0,
+    estimated: false, costUsd: 0.0001, latencyMs: 12, ttfbMs: 5, overheadMs: 1, ...over,
+  };
+}
+
+/** Opens a socket; resolves with it and its messages once open, or with the close code if refused. */
+function connect(headers: Record<string, string>): Promise<{ ws: WebSocket; messages: any[]; closed: Promise<number> } | { refused: number }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(wsUrl, { headers } as any);
+    const messages: any[] = [];
+    let opened = false;
+    let onClose: (code: number) => void = () => {};
+    const closed = new Promise<number>((r) => (onClose = r));
+    ws.onmessage = (e) => messages.push(JSON.parse(String(e.data)));
+    ws.onopen = () => {
+      opened = true;
+      resolve({ ws, messages, closed });
+    };
+    ws.onclose = (e) => {
+      onClose(e.code);
+      if (!opened) resolve({ refused: e.code });
+    };
+  });
+}
+
+async function until(cond: () => boolean, ms = 3000) {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await Bun.sleep(10);
+  }
+}
+
+describe('live monitor WebSocket', () => {
+  test('refused without a session, with a bad token, with a client key, and cross-site', async () => {
+    const cases: Record<string, string>[] = [
+      {},
+      { authorization: 'Bearer not-a-token' },
+      { authorization: `Bearer ${gw.clientKey}` },
+      { cookie: 'gg_session=forged.1.0.1.abc' },
+      { cookie: admin.cookie, origin: 'https://evil.example' },
+    ];
+    for (const headers of cases) {
+      const r = await connect(headers);
+      expect({ headers, refused: 'refused' in r }).toEqual({ headers, refused: true });
+    }
+    // the plain HTTP view of the same path gives the OpenAI-shaped 401
+    const r = await api(gw, 'GET', '/api/monitor/ws');
+    expect(r.status).toBe(401);
+  });
+
+  test('a viewer session (cookie) receives published records with no secrets', async () => {
+    const viewer = await makeUser(gw, admin, 'watcher', 'viewer');
+    const c = await connect({ cookie: viewer.cookie, origin: gw.url });
+    if ('refused' in c) throw new Error(`refused ${c.refused}`);
+    await until(() => c.messages.some((m) => m.type === 'hello'));
+
+    const hub = gw.ctx.monitor;
+    expect(hub).toBeInstanceOf(BunMonitorHub);
+    hub.publish(record({ requestId: 'plain-1' }));
+    hub.publish(record({
+      requestId: 'leaky-1', status: 401, errorType: 'upstream_error',
+      error: `Incorrect API key provided: ${PROVIDER_KEY}. Authorization: Bearer ${gw.clientKey} key=${PROVIDER_KEY}`,
+      body: `{"messages":[{"role":"user","content":"my password is hunter2"}]}`,
+      attempts: JSON.stringify([{ error: `Bearer ${PROVIDER_KEY}` }]),
+    }));
+    await until(() => c.messages.filter((m) => m.type === 'request').length >= 2);
+    const [plain, leaky] = c.messages.filter((m) => m.type === 'request');
+    expect(plain.data).toMatchObject({ request_id: 'plain-1', model: 'gpt-4o', status: 200, prompt_tokens: 10, cost_usd: 0.0001 });
+    expect(leaky.data.request_id).toBe('leaky-1');
+    expect(leaky.data.error).toContain('[redacted]');
+    const all = JSON.stringify(c.messages);
+    for (const secret of [PROVIDER_KEY, gw.clientKey, viewer.token, admin.token, 'hunter2', 'Bearer sk', 'Authorization: Bearer gg']) {
+      expect(all).not.toContain(secret);
+    }
+    c.ws.close();
+  });
+
+  test('a bearer session (non-browser client) works too', async () => {
+    const c = await connect({ authorization: `Bearer ${admin.token}` });
+    if ('refused' in c) throw new Error(`refused ${c.refused}`);
+    await until(() => c.messages.some((m) => m.type === 'hello'));
+    gw.ctx.monitor.publish(record({ requestId: 'bearer-1' }));
+    await until(() => c.messages.some((m) => m.data?.request_id === 'bearer-1'));
+    c.ws.close();
+  });
+
+  test('a socket whose session ended is closed at the next check', async () => {
+    const s = await login(gw, 'admin', ADMIN_PASSWORD);
+    const c = await connect({ authorization: `Bearer ${s.token}` });
+    if ('refused' in c) throw new Error(`refused ${c.refused}`);
+    await until(() => c.messages.some((m) => m.type === 'hello'));
+    const hub = gw.ctx.monitor as BunMonitorHub;
+    expect(hub.revalidate()).toBe(0);
+    await api(gw, 'POST', '/api/auth/logout', { as: s });
+    expect(hub.revalidate()).toBe(1);
+    expect(await c.closed).toBe(4401);
+  });
+
+  test('a user who must change the password cannot subscribe', async () => {
+    const created = await (await api(gw, 'POST', '/api/users', { as: admin, body: { username: 'fresh', password: 'fresh-password-1', role: 'viewer', must_change_password: true } })).json();
+    expect(created.must_change_password).toBe(true);
+    const s = await login(gw, 'fresh', 'fresh-password-1');
+    const r = await connect({ authorization: `Bearer ${s.token}` });
+    expect('refused' in r).toBe(true);
+  });
+
+  test('publishing before the server listens is a no-op', () => {
+    const hub = new BunMonitorHub();
+    expect(() => hub.publish(record())).not.toThrow();
+  });
+});
