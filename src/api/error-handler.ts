@@ -9,7 +9,8 @@ function body(message: string, type: string, code: string, param: string | null 
 function validationBody(error: any): OpenAIErrorBody {
   const first = error?.all?.[0] ?? error?.valueError;
   const path = typeof first?.path === 'string' ? first.path.replace(/^\//, '').replace(/\//g, '.') : '';
-  const message = first?.summary ?? first?.message ?? 'Invalid request.';
+  // TypeBox summaries end in "but found: <value>": the value may be a password or a key, so it is cut.
+  const message = String(first?.summary ?? first?.message ?? 'Invalid request.').replace(/,?\s*but found:[\s\S]*$/, '');
   return body(path ? `Invalid value for '${path}': ${message}` : String(message), 'invalid_request_error', 'invalid_request', path || null);
 }
 

@@ -139,6 +139,34 @@ describe('auth matrix over every /api route', () => {
     }
   });
 
+  test('every /v1 route refuses: no key, wrong key, revoked key, a session token as a client key', async () => {
+    const revoked = gw.addClient('to revoke');
+    expect((await api(gw, 'DELETE', `/api/clients/${revoked.id}`, { as: admin })).status).toBe(200);
+    const v1 = appRoutes(gw).filter((r) => r.path.startsWith('/v1/'));
+    expect(v1.length).toBeGreaterThanOrEqual(4);
+    const creds: Record<string, string | null> = {
+      none: null,
+      'wrong key': 'gg-wrong-key-0000000000000000000000000000',
+      'revoked key': revoked.key,
+      'session token': admin.token,
+      'malformed header': 'Basic abc',
+    };
+    for (const r of v1) {
+      for (const [label, key] of Object.entries(creds)) {
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (key) headers.authorization = key.startsWith('Basic') ? key : `Bearer ${key}`;
+        const res = await fetch(`${gw.url}${concretePath(r.path.replace('/*', '/gpt-4o'))}`, {
+          method: r.method,
+          headers,
+          body: r.method === 'GET' ? undefined : JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], input: 'hi', prompt: 'a cat' }),
+        });
+        await expectError(res, 401, `${label}: ${r.method} ${r.path}`);
+      }
+    }
+    // and the valid key passes the same routes' auth
+    expect((await gw.fetch('/v1/models')).status).toBe(200);
+  });
+
   test('a session token is not a client key on /v1', async () => {
     for (const path of ['/v1/models', '/v1/chat/completions']) {
       const res = await fetch(`${gw.url}${path}`, {
