@@ -50,7 +50,10 @@ export async function openAttempt(a: AttemptInput): Promise<JsonAttempt | Stream
   const adapter = adapterFor(target.provider);
   const settings = ctx.state.getSnapshot().providers.get(target.provider)!;
   const callCtx: ChatCallContext = { model: target.upstreamModel, stream: a.stream, clientWantsUsage: a.clientWantsUsage };
-  const call = await adapter.buildChatCall(a.req, callCtx, settings, a.deps);
+  // Image downloads made while building the call stop when the client goes away.
+  const signal = a.signal;
+  const deps: AdapterDeps = signal ? { ...a.deps, fetchImage: (url, s) => a.deps.fetchImage(url, s ?? signal) } : a.deps;
+  const call = await adapter.buildChatCall(a.req, callCtx, settings, deps);
 
   const controller = new AbortController();
   const onClientAbort = () => controller.abort(new GatewayAbort('client'));

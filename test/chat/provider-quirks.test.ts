@@ -1,0 +1,188 @@
+/**
+ * Provider quirks, each checked on what the gateway SENT upstream or what the client got back,
+ * through the real HTTP path with the openai client.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import type OpenAI from 'openai';
+import { fixtureJson, replay, replayJson, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+
+let fakes: Record<string, FakeUpstream>;
+let gw: TestGateway;
+let client: OpenAI;
+beforeAll(async () => {
+  fakes = Object.fromEntries(['openai', 'deepseek', 'moonshot', 'grok', 'ollama'].map((id) => [id, startFakeUpstream(replayJson(id, 'chat.json'))]));
+  const env: Record<string, string> = {};
+  for (const [id, f] of Object.entries(fakes)) Object.assign(env, providerEnv(id, `${f.url}/v1`));
+  gw = await startGateway({ env });
+  client = gw.openai();
+});
+afterAll(async () => {
+  await gw.close();
+  for (const f of Object.values(fakes)) f.close();
+});
+
+const hi = [{ role: 'user' as const, content: 'Hello' }];
+const sent = (id: string) => fakes[id]!.last().body;
+
+describe('OpenAI', () => {
+  for (const model of ['o3-mini', 'o4-mini', 'gpt-5', 'gpt-5-mini']) {
+    test(`${model}: max_tokens becomes max_completion_tokens, non-default temperature is dropped`, async () => {
+      await client.chat.completions.create({ model: `openai/${model}`, messages: hi, max_tokens: 300, temperature: 0.2, top_p: 0.9 });
+      const body = sent('openai');
+      expect(body.max_completion_tokens).toBe(300);
+      expect('max_tokens' in body).toBe(false);
+      expect('temperature' in body).toBe(false);
+      expect('top_p' in body).toBe(false);
+    });
+  }
+
+  test('a reasoning model keeps temperature 1 and its own max_completion_tokens', async () => {
+    await client.chat.completions.create({ model: 'openai/o3', messages: hi, temperature: 1, max_completion_tokens: 50, reasoning_effort: 'low' });
+    expect(sent('openai')).toMatchObject({ temperature: 1, max_completion_tokens: 50, reasoning_effort: 'low' });
+  });
+
+  test('gpt-4o and gpt-5-chat-latest are sent as the client wrote them', async () => {
+    for (const model of ['gpt-4o', 'gpt-5-chat-latest']) {
+      await client.chat.completions.create({ model: `openai/${model}`, messages: hi, max_tokens: 300, temperature: 0.2 });
+      expect(sent('openai')).toMatchObject({ max_tokens: 300, temperature: 0.2 });
+      expect('max_completion_tokens' in sent('openai')).toBe(false);
+    }
+  });
+
+  test('standard parameters and unknown extra fields pass through untouched', async () => {
+    const extra = {
+      n: 2, stop: ['\n\n'], seed: 42, user: 'user-7', logprobs: true, top_logprobs: 3,
+      response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object' }, strict: true } },
+      prediction: { type: 'content', content: 'x' }, my_vendor_flag: { deep: [1, 2] }, presence_penalty: 0.5,
+    };
+    await client.chat.completions.create({ model: 'openai/gpt-4o', messages: hi, ...(extra as any) });
+    expect(sent('openai')).toMatchObject(extra);
+  });
+});
+
+describe('DeepSeek', () => {
+  test('without a system message, "Always respond in English." is injected as the first message', async () => {
+    await client.chat.completions.create({ model: 'deepseek/deepseek-chat', messages: hi });
+    expect(sent('deepseek').messages).toEqual([{ role: 'system', content: 'Always respond in English.' }, ...hi]);
+  });
+
+  test("a client's own system prompt is left exactly as it was", async () => {
+    const messages = [{ role: 'system' as const, content: 'Réponds en français.' }, ...hi];
+    await client.chat.completions.create({ model: 'deepseek/deepseek-chat', messages });
+    expect(sent('deepseek').messages).toEqual(messages);
+  });
+
+  test("a developer message counts as the system prompt and is sent with DeepSeek's role name", async () => {
+    await client.chat.completions.create({ model: 'deepseek/deepseek-chat', messages: [{ role: 'developer', content: 'Be brief.' }, ...hi] });
+    expect(sent('deepseek').messages).toEqual([{ role: 'system', content: 'Be brief.' }, ...hi]);
+  });
+
+  test('reasoning_content comes back to the client and is kept on assistant tool-call turns sent upstream', async () => {
+    fakes.deepseek!.handler = replayJson('deepseek', 'tools.json');
+    const first = await client.chat.completions.create({ model: 'deepseek/deepseek-reasoner', messages: hi });
+    const assistant = first.choices[0]!.message as any;
+    expect(assistant.reasoning_content).toBe('I need the weather for both cities, so I call the tool twice.');
+    fakes.deepseek!.handler = replayJson('deepseek', 'chat.json');
+    await client.chat.completions.create({
+      model: 'deepseek/deepseek-reasoner',
+      messages: [...hi, assistant, ...assistant.tool_calls.map((c: any) => ({ role: 'tool', tool_call_id: c.id, content: 'sunny' }))],
+    });
+    const turn = sent('deepseek').messages.find((m: any) => m.role === 'assistant');
+    expect(turn.reasoning_content).toBe('I need the weather for both cities, so I call the tool twice.');
+    expect(turn.tool_calls).toHaveLength(2);
+  });
+
+  test('max_completion_tokens is sent as max_tokens (the only one DeepSeek reads)', async () => {
+    await client.chat.completions.create({ model: 'deepseek/deepseek-chat', messages: hi, max_completion_tokens: 77 });
+    expect(sent('deepseek').max_tokens).toBe(77);
+    expect('max_completion_tokens' in sent('deepseek')).toBe(false);
+  });
+
+  test('usage with prompt_cache_hit_tokens reaches the client as cached_tokens', async () => {
+    const r = await client.chat.completions.create({ model: 'deepseek/deepseek-reasoner', messages: hi });
+    expect(r.usage).toMatchObject({ prompt_tokens: 24, completion_tokens: 58, prompt_tokens_details: { cached_tokens: 16 } });
+    expect((r.usage as any).prompt_cache_hit_tokens).toBe(16); // provider extras stay
+  });
+});
+
+describe('Moonshot', () => {
+  test('temperature above its [0, 1] range is clamped; values inside it are kept', async () => {
+    await client.chat.completions.create({ model: 'moonshot/kimi-k2-0905-preview', messages: hi, temperature: 1.7 });
+    expect(sent('moonshot').temperature).toBe(1);
+    await client.chat.completions.create({ model: 'moonshot/kimi-k2-0905-preview', messages: hi, temperature: 0.6 });
+    expect(sent('moonshot').temperature).toBe(0.6);
+  });
+
+  test('stream usage inside choices[0].usage is lifted to the top-level usage OpenAI clients read', async () => {
+    fakes.moonshot!.handler = replay('moonshot', 'text.chunks.txt');
+    const stream = await client.chat.completions.create({
+      model: 'moonshot/kimi-k2-0905-preview', stream: true, stream_options: { include_usage: true }, messages: hi,
+    });
+    const withUsage: any[] = [];
+    for await (const chunk of stream) {
+      if (chunk.usage) withUsage.push(chunk);
+      expect((chunk.choices[0] as any)?.usage).toBeUndefined();
+    }
+    expect(withUsage).toHaveLength(1);
+    expect(withUsage[0].usage).toMatchObject({ prompt_tokens: 19, completion_tokens: 13, total_tokens: 32, prompt_tokens_details: { cached_tokens: 8 } });
+  });
+
+  test('without include_usage the lifted usage is removed from the finish chunk', async () => {
+    fakes.moonshot!.handler = replay('moonshot', 'text.chunks.txt');
+    const stream = await client.chat.completions.create({ model: 'moonshot/kimi-k2-0905-preview', stream: true, messages: hi });
+    let finish: string | null = null;
+    for await (const chunk of stream) {
+      expect(chunk.usage ?? null).toBeNull();
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    expect(finish).toBe('stop'); // the chunk itself still arrives
+  });
+});
+
+describe('xAI Grok', () => {
+  test('completion_tokens excludes reasoning at xAI; clients get it included (OpenAI convention)', async () => {
+    const raw = fixtureJson('grok', 'chat.json').usage;
+    expect(raw.completion_tokens).toBe(9);
+    const r = await client.chat.completions.create({ model: 'grok/grok-3-mini', messages: hi });
+    expect(r.usage).toMatchObject({
+      prompt_tokens: 32, completion_tokens: 103, total_tokens: 135,
+      completion_tokens_details: { reasoning_tokens: 94 }, prompt_tokens_details: { cached_tokens: 6 },
+    });
+    const row = (await gw.waitForLogs(1)).findLast((l) => l.provider === 'grok')!;
+    expect(row).toMatchObject({ completionTokens: 103, reasoningTokens: 94 });
+  });
+});
+
+describe('Ollama', () => {
+  test('max_completion_tokens is sent as max_tokens', async () => {
+    await client.chat.completions.create({ model: 'ollama/qwen3:8b', messages: hi, max_completion_tokens: 64 });
+    expect(sent('ollama').max_tokens).toBe(64);
+    expect('max_completion_tokens' in sent('ollama')).toBe(false);
+  });
+
+  test('its `reasoning` field reaches clients as reasoning_content (non-stream)', async () => {
+    const r = await client.chat.completions.create({ model: 'ollama/qwen3:8b', messages: hi });
+    const m = r.choices[0]!.message as any;
+    expect(m.reasoning_content).toBe('The user says hello.');
+    expect(m.reasoning).toBeUndefined();
+  });
+
+  test('a remote image on a host that is not allowed is refused with 400 param image_url', async () => {
+    const img = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response('x', { headers: { 'content-type': 'image/png' } }) });
+    try {
+      const before = fakes.ollama!.requests.length;
+      const err = await client.chat.completions
+        .create({
+          model: 'ollama/qwen3:8b',
+          messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `http://127.0.0.1:${img.port}/a.png` } }] }],
+        })
+        .catch((e) => e);
+      expect(err.status).toBe(400);
+      expect(err.param).toBe('image_url');
+      expect(fakes.ollama!.requests.length).toBe(before);
+    } finally {
+      img.stop(true);
+    }
+  });
+});
