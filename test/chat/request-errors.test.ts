@@ -152,7 +152,7 @@ describe('413 body too large', () => {
       },
     });
     const res = await gw.fetch('/v1/chat/completions', { method: 'POST', body, duplex: 'half' } as RequestInit);
-    await expectError(res, 413, { code: 'request_too_large' });
+    await expectError(res, 413, { type: 'invalid_request_error', code: 'request_too_large' });
   });
 });
 
