@@ -10,6 +10,16 @@ const seedOf = (deps: AuthDeps) => {
   return seeds.get(deps.db)!;
 };
 
+/** The path part of a request URL without building a URL object (this runs on every request). */
+export function pathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  if (start < 0) return '/';
+  const q = url.indexOf('?', start);
+  const h = url.indexOf('#', start);
+  const end = q >= 0 ? q : h >= 0 ? h : url.length;
+  return url.slice(start, end);
+}
+
 /**
  * Guards every request whose path is under /api before anything is parsed: the rule comes from
  * the method and path (see apiAccessRule), so a route added later is covered without edits.
@@ -17,7 +27,7 @@ const seedOf = (deps: AuthDeps) => {
  */
 export function apiGuard(deps: AuthDeps) {
   return new Elysia({ name: 'api-guard', seed: seedOf(deps) }).onRequest(({ request }) => {
-    const pathname = new URL(request.url).pathname;
+    const pathname = pathOf(request.url);
     if (!isApiPath(pathname)) return;
     const rule = apiAccessRule(request.method, pathname);
     if (rule.public) return;

@@ -3,6 +3,7 @@
  * without editing this file.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { connect } from 'node:net';
 import { authRuntime } from '../../src/auth/auth-runtime';
 import { encodeSessionToken } from '../../src/auth/session-token';
 import type { TestGateway } from '../helpers/start-gateway';
@@ -165,6 +166,23 @@ describe('auth matrix over every /api route', () => {
     }
     // and the valid key passes the same routes' auth
     expect((await gw.fetch('/v1/models')).status).toBe(200);
+  });
+
+  test('raw request targets with dot segments or encodings never reach a route unauthenticated', async () => {
+    const port = Number(new URL(gw.url).port);
+    const raw = (target: string) =>
+      new Promise<number>((resolve, reject) => {
+        const s = connect(port, '127.0.0.1', () => s.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`));
+        let buf = '';
+        s.on('data', (d) => (buf += d));
+        s.on('end', () => resolve(Number(buf.split(' ')[1])));
+        s.on('error', reject);
+      });
+    for (const target of ['/v1/../api/users', '/v1/%2e%2e/api/clients', '/./api/users', '//api/users', '/api/./users', '/%61pi/clients', '/API/clients', '/api/users%2f', 'http://127.0.0.1/api/clients']) {
+      const status = await raw(target);
+      expect({ target, ok: status === 401 || status === 404 }).toEqual({ target, ok: true });
+    }
+    expect(await raw('/api/clients')).toBe(401);
   });
 
   test('a session token is not a client key on /v1', async () => {
