@@ -1,0 +1,129 @@
+/**
+ * Dashboard query benchmark (not a test): fills a database with synthetic request rows (10 million
+ * by default, 30 days, rollups built the way the writer keeps them) and times the queries the
+ * dashboard and /api run. Target: <= 100 ms each.
+ *   bun bench/dashboard-queries.ts                     # 10m rows in a temp dir, removed after
+ *   bun bench/dashboard-queries.ts --rows 200k         # quick smoke
+ *   bun bench/dashboard-queries.ts --db /tmp/gg10m.db  # keep (or reuse) the filled file
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Database } from 'bun:sqlite';
+import { openDatabase } from '../src/db/client';
+import { runMigrations } from '../src/db/migrate';
+import { INSERT_LOG_SQL } from '../src/logging/log-row-sql';
+import { listLogs, usageBreakdown, usageSummary, usageTimeseries } from '../src/logging/usage-queries';
+import { count, flag } from './bench-args';
+
+const rows = count('rows', 10_000_000);
+const CLIENTS = count('clients', 20);
+const keep = flag('db');
+const dir = keep ? null : mkdtempSync(join(tmpdir(), 'gg-bench-dash-'));
+const dbPath = keep ?? join(dir!, 'bench.db');
+const reuse = !!keep && existsSync(keep);
+const { sqlite, db } = openDatabase(dbPath);
+runMigrations(db);
+
+const DAY = 86_400_000;
+const END = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+const START = END - 30 * DAY;
+const PROVIDERS = ['openai', 'gemini', 'deepseek', 'moonshot', 'grok', 'ollama'];
+const MODELS = Array.from({ length: 24 }, (_, i) => ({ provider: PROVIDERS[i % 6]!, model: `${PROVIDERS[i % 6]}-model-${i}` }));
+
+function fill(db: Database): void {
+  // Bulk load: indexes are built once at the end (far faster than maintaining them per row),
+  // and no journal is needed for a throwaway file.
+  const indexes = db.query("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'request_logs' AND sql IS NOT NULL").all() as { name: string; sql: string }[];
+  for (const ix of indexes) db.exec(`DROP INDEX ${ix.name}`);
+  db.exec('PRAGMA journal_mode = OFF');
+  db.exec('PRAGMA synchronous = OFF');
+  const insert = db.prepare(INSERT_LOG_SQL);
+  const step = (END - START) / rows;
+  const chunk = 200_000;
+  const t0 = performance.now();
+  for (let base = 0; base < rows; base += chunk) {
+    db.transaction(() => {
+      for (let i = base; i < Math.min(base + chunk, rows); i++) {
+        const client = (i * 7919) % CLIENTS;
+        // each client uses a few models, as real clients do
+        const m = MODELS[(client + ((i >> 3) % 4) * 5) % MODELS.length]!;
+        const failed = i % 97 === 0;
+        insert.run(
+          Math.floor(START + i * step), `r${i}`, null, client + 1, 'chat', m.model, m.model, m.provider,
+          null, null, i & 1, failed ? 502 : 200, failed ? 'upstream_error' : null, failed ? 'upstream returned 502' : null,
+          200 + (i % 900), i % 3 === 0 ? 128 : 0, 50 + (i % 400), i % 4 === 0 ? 32 : 0, 0, 0,
+          0.0004 + (i % 10) * 0.0001, 300 + (i % 700), 120, 0.8, null,
+        );
+      }
+    })();
+    if ((base / chunk) % 10 === 9) console.log(`  ${(base + chunk).toLocaleString('en')} rows, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  console.log(`  rows inserted at ${Math.round(rows / ((performance.now() - t0) / 1000)).toLocaleString('en')} rows/s`);
+  const t1 = performance.now();
+  for (const ix of indexes) db.exec(ix.sql);
+  console.log(`  indexes built in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+  const t2 = performance.now();
+  // The same sums the writer keeps current batch by batch (see rollup-batch.ts).
+  db.exec(`INSERT INTO usage_hourly (hour, provider, model, client_id, requests, errors, prompt_tokens, cached_tokens,
+      completion_tokens, reasoning_tokens, cost_usd, latency_ms_sum, overhead_ms_sum)
+    SELECT (created_at / 3600000) * 3600000, coalesce(provider, ''), coalesce(model, model_requested), coalesce(client_id, 0),
+      count(*), sum(status >= 400 OR error_type IS NOT NULL), sum(prompt_tokens), sum(cached_tokens), sum(completion_tokens),
+      sum(reasoning_tokens), sum(cost_usd), sum(latency_ms), sum(overhead_ms)
+    FROM request_logs GROUP BY 1, 2, 3, 4`);
+  console.log(`  rollups built in ${((performance.now() - t2) / 1000).toFixed(1)} s`);
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = NORMAL');
+  db.exec('ANALYZE');
+}
+
+const existing = (sqlite.query('SELECT count(*) AS n FROM request_logs').get() as { n: number }).n;
+if (reuse && existing > 0) console.log(`reusing ${dbPath}: ${existing.toLocaleString('en')} rows`);
+else {
+  console.log(`filling ${dbPath} with ${rows.toLocaleString('en')} rows over 30 days, ${CLIENTS} clients, ${MODELS.length} models`);
+  fill(sqlite);
+}
+const total = (sqlite.query('SELECT count(*) AS n FROM request_logs').get() as { n: number }).n;
+const rollupRows = (sqlite.query('SELECT count(*) AS n FROM usage_hourly').get() as { n: number }).n;
+console.log(`database: ${total.toLocaleString('en')} raw rows, ${rollupRows.toLocaleString('en')} rollup rows\n`);
+
+const now = END;
+const lastPage = listLogs(sqlite, { limit: 50 });
+const deepAnchor = listLogs(sqlite, { limit: 1, to: now - 20 * DAY })[0]?.id;
+const cases: [string, () => unknown][] = [
+  ['summary, all time', () => usageSummary(sqlite)],
+  ['summary, last 24 h', () => usageSummary(sqlite, { from: now - DAY, to: now })],
+  ['summary, last 30 days, one client', () => usageSummary(sqlite, { from: now - 30 * DAY, to: now, clientId: 3 })],
+  ['time series, hourly, last 24 h', () => usageTimeseries(sqlite, 'hour', { from: now - DAY, to: now })],
+  ['time series, hourly, last 7 days', () => usageTimeseries(sqlite, 'hour', { from: now - 7 * DAY, to: now })],
+  ['time series, daily, last 30 days', () => usageTimeseries(sqlite, 'day', { from: now - 30 * DAY, to: now })],
+  ['time series, daily, 30 days, one provider', () => usageTimeseries(sqlite, 'day', { from: now - 30 * DAY, to: now, provider: 'grok' })],
+  ['breakdown by model, 30 days', () => usageBreakdown(sqlite, 'model', { from: now - 30 * DAY, to: now })],
+  ['breakdown by client, 30 days', () => usageBreakdown(sqlite, 'client', { from: now - 30 * DAY, to: now })],
+  ['logs page, newest 50', () => listLogs(sqlite, { limit: 50 })],
+  ['logs page 2 (before_id)', () => listLogs(sqlite, { limit: 50, beforeId: lastPage.at(-1)?.id })],
+  ['logs page deep in history (before_id)', () => listLogs(sqlite, { limit: 50, beforeId: deepAnchor })],
+  ['logs page, one client', () => listLogs(sqlite, { limit: 50, clientId: 7 })],
+  ['logs page, one model', () => listLogs(sqlite, { limit: 50, model: MODELS[5]!.model })],
+  ['logs page, errors only', () => listLogs(sqlite, { limit: 50, status: 'error' })],
+  ['logs page, status 502', () => listLogs(sqlite, { limit: 50, status: 502 })],
+  ['logs page, one provider, a day 10 days ago', () => listLogs(sqlite, { limit: 50, provider: 'deepseek', from: now - 11 * DAY, to: now - 10 * DAY })],
+];
+
+let worst = 0;
+for (const [name, run] of cases) {
+  const times: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const t0 = performance.now();
+    run();
+    times.push(performance.now() - t0);
+  }
+  const first = times[0]!;
+  times.sort((a, b) => a - b);
+  const median = times[3]!;
+  worst = Math.max(worst, times[6]!);
+  console.log(`${name.padEnd(44)} median ${median.toFixed(2).padStart(8)} ms   first ${first.toFixed(2).padStart(8)} ms   max ${times[6]!.toFixed(2).padStart(8)} ms`);
+}
+console.log(`\nslowest single run: ${worst.toFixed(1)} ms (target <= 100 ms)`);
+sqlite.close();
+if (dir) rmSync(dir, { recursive: true, force: true });
