@@ -1,0 +1,63 @@
+/** GET /v1/models: enabled models of enabled providers plus groups, in OpenAI's list format. */
+import { afterAll, beforeAll, expect, test } from 'bun:test';
+import OpenAI from 'openai';
+import { eq } from 'drizzle-orm';
+import { models } from '../../src/db/schema';
+import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+
+let fake: FakeUpstream;
+let gw: TestGateway;
+beforeAll(async () => {
+  fake = startFakeUpstream();
+  gw = await startGateway({
+    env: {
+      ...providerEnv('openai', `${fake.url}/v1`),
+      LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true',
+      // Providers without a key stay off: their models must not be listed.
+      LLM_PROXY__PROVIDERS__OLLAMA__ENABLED: 'false',
+      LLM_PROXY__PROVIDERS__OPENAI__MODELS: 'my-finetune',
+    },
+  });
+});
+afterAll(async () => {
+  await gw.close();
+  fake.close();
+});
+
+test('the openai client lists models of enabled providers only, then groups', async () => {
+  const list: any[] = [];
+  for await (const m of gw.openai().models.list()) list.push(m);
+  const ids = list.map((m) => m.id);
+  const snap = gw.ctx.state.getSnapshot();
+  expect(ids).toContain('gpt-4o-mini');
+  expect(ids).toContain('my-finetune'); // from LLM_PROXY__PROVIDERS__OPENAI__MODELS
+  expect(ids).toContain('mock/echo');
+  for (const m of list.filter((x) => !x.group && x.id !== 'mock/echo')) {
+    expect(snap.models.get(m.id)!.provider).toBe('openai');
+    expect(m).toMatchObject({ object: 'model', owned_by: 'openai' });
+    expect(Number.isInteger(m.created)).toBe(true);
+  }
+  const groups = list.filter((m) => m.group);
+  expect(groups.map((g) => g.id)).toEqual([...snap.groups.keys()].sort());
+  expect(groups.length).toBeGreaterThan(0);
+});
+
+test('a disabled model disappears from the list', async () => {
+  gw.ctx.db.update(models).set({ enabled: false }).where(eq(models.id, 'gpt-4o-mini')).run();
+  gw.ctx.state.reload();
+  const res = await gw.fetch('/v1/models');
+  const body = await res.json();
+  expect(body.object).toBe('list');
+  expect(body.data.map((m: any) => m.id)).not.toContain('gpt-4o-mini');
+});
+
+test('GET /v1/models/{id} returns one model, ids with a slash included; unknown is 404 model_not_found', async () => {
+  const one = await gw.openai().models.retrieve('my-finetune');
+  expect(one).toMatchObject({ id: 'my-finetune', object: 'model', owned_by: 'openai' });
+  const mock = await gw.fetch('/v1/models/mock/echo');
+  expect((await mock.json()).id).toBe('mock/echo');
+  const err = await gw.openai().models.retrieve('nope').catch((e) => e);
+  expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+  expect(err.error).toMatchObject({ code: 'model_not_found', type: 'invalid_request_error' });
+});
