@@ -8,6 +8,7 @@ import { runMigrations } from './db/migrate';
 import { seedDatabase } from './db/seed/seed';
 import type { LogSink } from './logging/log-record';
 import { MeteredLogSink } from './metrics/metered-log-sink';
+import { connectMonitor } from './monitor/connect-monitor';
 import { BunMonitorHub } from './monitor/monitor-hub';
 import { StateStore } from './state/state-store';
 
@@ -34,6 +35,8 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   seedDatabase(db, { adminPassword: config.admin.password });
   const secretBox = new SecretBox(resolveEncryptionKey(config.encryptionKey, config.database.path, overrides.warn));
   const state = new StateStore(db, sqlite, config, secretBox);
+  // Provider keys in use are scrubbed verbatim from anything the monitor broadcasts.
+  const monitor = overrides.monitor ?? new BunMonitorHub(() => providerKeys(state));
   return {
     config,
     sqlite,
@@ -41,11 +44,11 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     state,
     secretBox,
     // Metrics observe every record on its way to the writer (src/metrics/metered-log-sink.ts).
-    logSink: new MeteredLogSink(overrides.logSink ?? nullSink()),
+    // The monitor hears of each record from the sink (after commit, for the worker sink).
+    logSink: new MeteredLogSink(connectMonitor(overrides.logSink ?? nullSink(), monitor)),
     // Defaults: 5 consecutive retryable failures open a circuit for 30 s (src/routing/circuit-breaker.ts).
     breakers: overrides.breakers ?? createBreakerRegistry(),
-    // Provider keys in use are scrubbed verbatim from anything the monitor broadcasts.
-    monitor: overrides.monitor ?? new BunMonitorHub(() => providerKeys(state)),
+    monitor,
     startedAt: Date.now(),
   };
 }
