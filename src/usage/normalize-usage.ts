@@ -10,8 +10,9 @@ import { normalizeGeminiUsage } from './gemini-usage';
 /** The mock provider speaks OpenAI's wire format, usage included. */
 export const normalizeMockUsage = normalizeOpenAIUsage;
 
-const normalizers: Record<ProviderId, ((raw: unknown) => Usage | null) | null> = {
+const normalizers: Record<ProviderId, (raw: unknown) => Usage | null> = {
   openai: normalizeOpenAIUsage,
+  // Pass the LAST `usageMetadata` of a stream: Gemini's counts are running totals.
   gemini: normalizeGeminiUsage,
   deepseek: normalizeDeepSeekUsage,
   moonshot: normalizeMoonshotUsage,
@@ -25,6 +26,5 @@ const normalizers: Record<ProviderId, ((raw: unknown) => Usage | null) | null> =
  * into canonical Usage, or null when the upstream reported none.
  */
 export function normalizeUsage(provider: ProviderId, rawUsage: unknown): Usage | null {
-  const fn = normalizers[provider];
-  return fn ? fn(rawUsage) : null;
+  return normalizers[provider](rawUsage);
 }
