@@ -1,0 +1,76 @@
+/** The stream transform on its own: byte splits anywhere, pass-through without re-serialising. */
+import { expect, test } from 'bun:test';
+import fc from 'fast-check';
+import { openaiAdapter } from '../../src/providers/openai/openai-adapter';
+import { ollamaAdapter } from '../../src/providers/ollama/ollama-adapter';
+import type { ProviderAdapter, StreamTally } from '../../src/providers/types';
+import { readChunks } from '../helpers/fake-upstream';
+
+const enc = new TextEncoder();
+
+async function run(adapter: ProviderAdapter, sse: string, cuts: number[], clientWantsUsage: boolean) {
+  const bytes = enc.encode(sse);
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const pieces: Uint8Array[] = [];
+  let prev = 0;
+  for (const p of [...points, bytes.length]) {
+    if (p > prev) pieces.push(bytes.slice(prev, p));
+    prev = Math.max(prev, p);
+  }
+  const tally: StreamTally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };
+  const source = new ReadableStream<Uint8Array>({
+    start(c) {
+      for (const p of pieces) c.enqueue(p);
+      c.close();
+    },
+  });
+  const out = await new Response(source.pipeThrough(adapter.chatStream({ model: 'm', stream: true, clientWantsUsage }, tally))).text();
+  return { out, tally };
+}
+
+const frame = (lines: string[]) => lines.map((l) => `data: ${l}\n\n`).join('');
+
+test('any split of the upstream bytes gives the same output', async () => {
+  const lines = readChunks('openai', 'text.chunks.txt');
+  const sse = frame(lines);
+  const whole = await run(openaiAdapter, sse, [], true);
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.nat(), { maxLength: 40 }), async (cuts) => {
+      const r = await run(openaiAdapter, sse, cuts, true);
+      expect(r.out).toBe(whole.out);
+      expect(r.tally.deliveredText).toBe('Hello! How can I help you today?');
+    }),
+    { numRuns: 60 },
+  );
+});
+
+test('unchanged chunks pass through byte for byte; only the usage chunk is rewritten', async () => {
+  const lines = readChunks('openai', 'text.chunks.txt');
+  const { out, tally } = await run(openaiAdapter, frame(lines), [], true);
+  const outLines = out.split('\n\n').filter(Boolean).map((l) => l.replace(/^data: /, ''));
+  expect(outLines.slice(0, 6)).toEqual(lines.slice(0, 6)); // content chunks: the upstream's own text
+  expect(outLines.at(-1)).toBe('[DONE]');
+  expect(tally.usage).toMatchObject({ input: 19, output: 9 });
+  expect(tally.finishReason).toBe('stop');
+});
+
+test('without client usage the usage-only chunk is dropped, CRLF framing is understood', async () => {
+  const lines = readChunks('openai', 'text.chunks.txt');
+  const crlf = lines.map((l) => `data: ${l}\r\n\r\n`).join('');
+  const { out, tally } = await run(openaiAdapter, crlf, [17, 400], false);
+  expect(out).not.toContain('"prompt_tokens"');
+  expect(out.endsWith('data: [DONE]\n\n')).toBe(true);
+  expect(tally.usage).not.toBeNull();
+});
+
+test('ollama: `reasoning` is renamed to reasoning_content in the relayed chunk', async () => {
+  const { out, tally } = await run(ollamaAdapter, frame(readChunks('ollama', 'text.chunks.txt')), [5, 99], false);
+  expect(out).toContain('"reasoning_content":"The user"');
+  expect(out).not.toContain('"reasoning":');
+  expect(tally.deliveredText).toBe('The user says hello.Hello! How can I help?');
+});
+
+test('a stream ending without [DONE] or finish_reason errors (the proxy turns it into an error event)', async () => {
+  const lines = readChunks('openai', 'text.chunks.txt').slice(0, 3);
+  await expect(run(openaiAdapter, frame(lines), [], false)).rejects.toThrow(/ended before it finished/);
+});
