@@ -6,6 +6,7 @@ import { clearSessionCookie, sessionCookie } from '../auth/session-cookie';
 import { requireAuth } from '../auth/session-guard';
 
 const tags = ['Admin'];
+const security = [{ session: [] }];
 
 function sessionBody(r: LoginResult) {
   return {
@@ -49,7 +50,7 @@ export function adminAuthRoutes(deps: AuthDeps) {
         set.headers['set-cookie'] = clearSessionCookie(request);
         return { ok: true };
       },
-      { detail: { tags, summary: 'Sign out (the token stops working at once)' } },
+      { detail: { tags, security, summary: 'Sign out (the token stops working at once)' } },
     )
     .get(
       '/api/auth/me',
@@ -59,7 +60,7 @@ export function adminAuthRoutes(deps: AuthDeps) {
         const { id, username, role, mustChangePassword } = auth.user;
         return { user: { id, username, role, must_change_password: mustChangePassword }, csrf_token: auth.session.csrfToken, expires_at: auth.session.expiresAt };
       },
-      { detail: { tags, summary: 'The signed-in user, role and CSRF token' } },
+      { detail: { tags, security, summary: 'The signed-in user, role and CSRF token' } },
     )
     .post(
       '/api/auth/change-password',
@@ -74,6 +75,7 @@ export function adminAuthRoutes(deps: AuthDeps) {
         body: t.Object({ current_password: t.String({ maxLength: 1024 }), new_password: t.String({ maxLength: 1024 }) }),
         detail: {
           tags,
+          security,
           summary: 'Change your own password',
           description: 'Every existing session of the user ends; the response carries a fresh token (and cookie) for the caller.',
         },

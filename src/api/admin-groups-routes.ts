@@ -5,6 +5,7 @@ import { createGroup, deleteGroup, getGroup, listGroups, updateGroup } from '../
 import { tryRouting } from '../admin/try-routing';
 
 const tags = ['Admin'];
+const security = [{ session: [] }];
 const groupName = t.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' });
 const groupFields = {
   strategy: t.Union([t.Literal('heuristic'), t.Literal('classifier')]),
@@ -20,32 +21,32 @@ export function adminGroupsRoutes(ctx: AppContext) {
     .get('/api/groups', ({ request }) => {
       requireAuth(ctx, request, 'viewer');
       return { data: listGroups(ctx) };
-    }, { detail: { tags, summary: 'List model groups' } })
+    }, { detail: { tags, security, summary: 'List model groups' } })
     .post('/api/groups/try', ({ body, request }) => {
       // A dry run changes nothing, but it is a POST like every other action: admin only.
       requireAuth(ctx, request, 'admin');
       return tryRouting(ctx, body.model, body.prompt);
     }, {
       body: t.Object({ model: t.String({ minLength: 1, maxLength: 200 }), prompt: t.String({ maxLength: 100_000 }) }),
-      detail: { tags, summary: 'Show the routing decision for a sample prompt (classifier groups use their heuristic here)' },
+      detail: { tags, security, summary: 'Show the routing decision for a sample prompt (classifier groups use their heuristic here)' },
     })
     .post('/api/groups', ({ body, request, set }) => {
       requireAuth(ctx, request, 'admin');
       const { name, ...rest } = body;
       set.status = 201;
       return createGroup(ctx, name, rest);
-    }, { body: t.Object({ name: groupName, ...groupFields }), detail: { tags, summary: 'Create a model group' } })
+    }, { body: t.Object({ name: groupName, ...groupFields }), detail: { tags, security, summary: 'Create a model group' } })
     .get('/api/groups/:name', ({ params, request }) => {
       requireAuth(ctx, request, 'viewer');
       return getGroup(ctx, params.name);
-    }, { detail: { tags, summary: 'One model group' } })
+    }, { detail: { tags, security, summary: 'One model group' } })
     .put('/api/groups/:name', ({ params, body, request }) => {
       requireAuth(ctx, request, 'admin');
       return updateGroup(ctx, params.name, body);
-    }, { body: t.Object(groupFields), detail: { tags, summary: 'Replace a model group' } })
+    }, { body: t.Object(groupFields), detail: { tags, security, summary: 'Replace a model group' } })
     .delete('/api/groups/:name', ({ params, request }) => {
       requireAuth(ctx, request, 'admin');
       deleteGroup(ctx, params.name);
       return { name: params.name, deleted: true };
-    }, { detail: { tags, summary: 'Delete a model group (refused while another group targets it)' } });
+    }, { detail: { tags, security, summary: 'Delete a model group (refused while another group targets it)' } });
 }

@@ -4,6 +4,7 @@ import type { AppContext } from '../context';
 import { getModel, listModels, updateModel } from '../admin/models-service';
 
 const tags = ['Admin'];
+const security = [{ session: [] }];
 const price = t.Number({ minimum: 0, maximum: 1_000_000 });
 
 /** The models table: enable/disable and prices (USD per 1M tokens, per image for image models). */
@@ -14,12 +15,12 @@ export function adminModelsRoutes(ctx: AppContext) {
       return { data: listModels(ctx, query.provider) };
     }, {
       query: t.Object({ provider: t.Optional(t.String({ maxLength: 40 })) }),
-      detail: { tags, summary: 'List models and prices, optionally for one provider' },
+      detail: { tags, security, summary: 'List models and prices, optionally for one provider' },
     })
     .get('/api/models/:id', ({ params, request }) => {
       requireAuth(ctx, request, 'viewer');
       return getModel(ctx, params.id);
-    }, { params: t.Object({ id: t.String({ minLength: 1, maxLength: 200 }) }), detail: { tags, summary: 'One model (ids containing `/` are URL-encoded)' } })
+    }, { params: t.Object({ id: t.String({ minLength: 1, maxLength: 200 }) }), detail: { tags, security, summary: 'One model (ids containing `/` are URL-encoded)' } })
     .patch('/api/models/:id', ({ params, body, request }) => {
       requireAuth(ctx, request, 'admin');
       return updateModel(ctx, params.id, body);
@@ -33,6 +34,6 @@ export function adminModelsRoutes(ctx: AppContext) {
         reasoning_price: t.Optional(t.Nullable(price)),
         image_price: t.Optional(t.Nullable(price)),
       }),
-      detail: { tags, summary: 'Enable/disable a model or change its prices' },
+      detail: { tags, security, summary: 'Enable/disable a model or change its prices' },
     });
 }

@@ -5,6 +5,7 @@ import { getProvider, listProviders, setProviderSettings } from '../admin/provid
 import { testProviderConnection } from '../admin/provider-test';
 
 const tags = ['Admin'];
+const security = [{ session: [] }];
 const idParams = t.Object({ id: t.String({ minLength: 1, maxLength: 40 }) });
 
 /** Provider settings: enable, base URL, API key (write-only), breaker state, connection test. */
@@ -13,11 +14,11 @@ export function adminProvidersRoutes(ctx: AppContext) {
     .get('/api/providers', ({ request }) => {
       requireAuth(ctx, request, 'viewer');
       return { data: listProviders(ctx) };
-    }, { detail: { tags, summary: 'Providers with circuit state and recent error rate (keys never shown, only their last 4)' } })
+    }, { detail: { tags, security, summary: 'Providers with circuit state and recent error rate (keys never shown, only their last 4)' } })
     .get('/api/providers/:id', ({ params, request }) => {
       requireAuth(ctx, request, 'viewer');
       return getProvider(ctx, params.id);
-    }, { params: idParams, detail: { tags, summary: 'One provider' } })
+    }, { params: idParams, detail: { tags, security, summary: 'One provider' } })
     .patch('/api/providers/:id', ({ params, body, request }) => {
       requireAuth(ctx, request, 'admin');
       return setProviderSettings(ctx, params.id, body);
@@ -30,6 +31,7 @@ export function adminProvidersRoutes(ctx: AppContext) {
       }),
       detail: {
         tags,
+        security,
         summary: 'Change provider settings',
         description: '`null` clears a value so the environment applies again. `api_key` is stored AES-256-GCM encrypted and never returned.',
       },
@@ -37,5 +39,5 @@ export function adminProvidersRoutes(ctx: AppContext) {
     .post('/api/providers/:id/test', ({ params, request }) => {
       requireAuth(ctx, request, 'admin');
       return testProviderConnection(ctx, params.id);
-    }, { params: idParams, detail: { tags, summary: 'Test the connection (lists the upstream\'s models with the stored key)' } });
+    }, { params: idParams, detail: { tags, security, summary: 'Test the connection (lists the upstream\'s models with the stored key)' } });
 }

@@ -4,6 +4,7 @@ import type { AppContext } from '../context';
 import { createUser, deleteUser, getUser, listUsers, resetPassword, setRole } from '../admin/users-service';
 
 const tags = ['Admin'];
+const security = [{ session: [] }];
 const idParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
 const role = t.Union([t.Literal('admin'), t.Literal('viewer')]);
 
@@ -14,7 +15,7 @@ export function adminUsersRoutes(ctx: AppContext) {
     .get('/api/users', ({ request }) => {
       requireAuth(ctx, request, 'admin');
       return { data: listUsers(db) };
-    }, { detail: { tags, summary: 'List users (admin only)' } })
+    }, { detail: { tags, security, summary: 'List users (admin only)' } })
     .post('/api/users', async ({ body, request, set }) => {
       requireAuth(ctx, request, 'admin');
       const u = await createUser(db, body.username, body.password, body.role, body.must_change_password ?? false);
@@ -27,12 +28,12 @@ export function adminUsersRoutes(ctx: AppContext) {
         role,
         must_change_password: t.Optional(t.Boolean()),
       }),
-      detail: { tags, summary: 'Create a user', description: 'Role `admin` or `viewer`; passwords need 8+ characters.' },
+      detail: { tags, security, summary: 'Create a user', description: 'Role `admin` or `viewer`; passwords need 8+ characters.' },
     })
     .get('/api/users/:id', ({ params, request }) => {
       requireAuth(ctx, request, 'admin');
       return getUser(db, params.id);
-    }, { params: idParams, detail: { tags, summary: 'One user (admin only)' } })
+    }, { params: idParams, detail: { tags, security, summary: 'One user (admin only)' } })
     .patch('/api/users/:id', async ({ params, body, request }) => {
       requireAuth(ctx, request, 'admin');
       if (body.role !== undefined) setRole(db, params.id, body.role);
@@ -47,6 +48,7 @@ export function adminUsersRoutes(ctx: AppContext) {
       }),
       detail: {
         tags,
+        security,
         summary: 'Change a role or reset a password',
         description: 'A reset ends the user\'s sessions and (unless `must_change_password: false`) makes them choose a new password at next sign-in. The last admin cannot be demoted.',
       },
@@ -55,5 +57,5 @@ export function adminUsersRoutes(ctx: AppContext) {
       requireAuth(ctx, request, 'admin');
       deleteUser(db, params.id);
       return { id: params.id, deleted: true };
-    }, { params: idParams, detail: { tags, summary: 'Delete a user (never the last admin)' } });
+    }, { params: idParams, detail: { tags, security, summary: 'Delete a user (never the last admin)' } });
 }

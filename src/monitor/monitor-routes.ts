@@ -49,7 +49,8 @@ export function monitorRoutes(deps: AuthDeps & { monitor: unknown }) {
       close(ws) {
         hub?.untrack(ws.raw);
       },
-      detail: { tags: ['Admin'], summary: 'Live request monitor (WebSocket; needs a session)' },
+      // OpenAPI has no WebSocket operations (a 'ws' method would make the document invalid).
+      detail: { hide: true },
     })
     .onStart(({ server }) => {
       if (hub && server) hub.attach(server);
