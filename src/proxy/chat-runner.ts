@@ -1,5 +1,5 @@
 import type { AppContext } from '../context';
-import { ApiError } from '../errors/api-error';
+import { ApiError, UpstreamError } from '../errors/api-error';
 import type { LogRecord } from '../logging/log-record';
 import type { ChatCompletion, ChatRequest } from '../providers/types';
 import { routeOf, type CallModel, type RouteDecision, type RouteTarget } from '../routing';
@@ -120,6 +120,10 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
       outcome.usage = opened.tally.usage;
       outcome.deliveredText = opened.tally.deliveredText;
       outcome.error = end.error;
+      // A stream that breaks after its first byte is still the upstream failing (stall, cut,
+      // error event): count it, or a provider that always dies mid-stream never opens its circuit.
+      if (end.error instanceof UpstreamError && end.error.isRetryable) ctx.breakers.onFailure(target.provider, target.upstreamModel);
+      else ctx.breakers.onSuccess(target.provider, target.upstreamModel);
       log();
       resolveEnded(end);
     });

@@ -52,7 +52,8 @@ export async function executeRoute(
     const start = performance.now();
     try {
       const opened = await openAttempt({ ...input, target });
-      breakers.onSuccess(target.provider, target.upstreamModel);
+      // A stream reports to the breaker when it ends (chat-runner): one that dies mid-way is a failure.
+      if (opened.kind === 'json') breakers.onSuccess(target.provider, target.upstreamModel);
       record(200, null, performance.now() - start);
       return { opened, target };
     } catch (err) {

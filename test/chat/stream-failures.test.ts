@@ -1,7 +1,9 @@
 /** Failures after the first byte: error event + [DONE], never a dropped socket; client aborts reach upstream. */
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, beforeAll, beforeEach, expect, test } from 'bun:test';
 import OpenAI from 'openai';
 import { SseParser } from '../../src/providers/shared/sse-parser';
+import { createBreakerRegistry } from '../../src/routing';
+import type { CircuitBreakers } from '../../src/routing/circuit-breaker';
 import { readChunks, replay, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 
@@ -9,8 +11,14 @@ let fake: FakeUpstream;
 let gw: TestGateway;
 beforeAll(async () => {
   fake = startFakeUpstream();
-  gw = await startGateway({ env: { ...providerEnv('openai', `${fake.url}/v1`), LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S: '0.4' } });
+  gw = await startGateway({
+    env: { ...providerEnv('openai', `${fake.url}/v1`), LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S: '0.4' },
+    // Every test here fails the same upstream on purpose; keep its circuit out of the way.
+    breakers: createBreakerRegistry({ failureThreshold: 1_000 }),
+  });
 });
+// Mid-stream failures count against the breaker: five in this file would open the circuit.
+beforeEach(() => (gw.ctx.breakers as CircuitBreakers).reset());
 afterAll(async () => {
   await gw.close();
   fake.close();
