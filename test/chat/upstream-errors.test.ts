@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test
 import OpenAI from 'openai';
 import type { BreakerRegistry } from '../../src/context';
 import { modelGroups } from '../../src/db/schema';
+import { createBreakerRegistry } from '../../src/routing';
 import { jsonResponse, replayJson, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 
@@ -20,7 +21,11 @@ describe('status mapping', () => {
   let gw: TestGateway;
   beforeAll(async () => {
     fake = startFakeUpstream();
-    gw = await startGateway({ env: { ...providerEnv('openai', `${fake.url}/v1`), LLM_PROXY__UPSTREAM__TIMEOUT_S: '0.3' } });
+    gw = await startGateway({
+      env: { ...providerEnv('openai', `${fake.url}/v1`), LLM_PROXY__UPSTREAM__TIMEOUT_S: '0.3' },
+      // These tests fail the same upstream on purpose; the circuit has its own test below.
+      breakers: createBreakerRegistry({ failureThreshold: 1_000 }),
+    });
   });
   afterAll(async () => {
     await gw.close();
