@@ -199,3 +199,19 @@ describe('fallback across a group', () => {
     expect(deepseek.requests.length).toBe(0);
   });
 });
+
+test('after repeated 5xx the real breaker opens and the next request is a fast 503', async () => {
+  const fake = startFakeUpstream(() => jsonResponse({ error: { message: 'overloaded' } }, 500));
+  const gw = await startGateway({ env: providerEnv('openai', `${fake.url}/v1`), breakers: createBreakerRegistry({ failureThreshold: 3 }) });
+  try {
+    const post = () => gw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify(body) });
+    for (let i = 0; i < 3; i++) expect((await post()).status).toBe(502);
+    const res = await post();
+    expect(res.status).toBe(503);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(fake.requests.length).toBe(3);
+  } finally {
+    await gw.close();
+    fake.close();
+  }
+});
