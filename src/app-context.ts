@@ -7,6 +7,7 @@ import { openDatabase } from './db/client';
 import { runMigrations } from './db/migrate';
 import { seedDatabase } from './db/seed/seed';
 import type { LogSink } from './logging/log-record';
+import { createLogSink } from './logging/log-sink';
 import { MeteredLogSink } from './metrics/metered-log-sink';
 import { connectMonitor } from './monitor/connect-monitor';
 import { BunMonitorHub } from './monitor/monitor-hub';
@@ -19,8 +20,10 @@ export interface ContextOverrides {
   warn?: (msg: string) => void;
 }
 
-// Stand-in until the real log writer is wired.
-const nullSink = (): LogSink => ({ write() {}, stats: () => ({ depth: 0, dropped: 0, written: 0 }), close: async () => {} });
+
+/** The real sink: a Bun worker batching rows into SQLite (created after migrations: it prepares its statements). */
+const workerSink = (config: Config, warn?: (msg: string) => void): LogSink =>
+  createLogSink({ dbPath: config.database.path, retentionDays: config.logging.retentionDays, warn });
 
 const providerKeys = (state: StateStore) =>
   [...state.getSnapshot().providers.values()].flatMap((p) => (p.apiKey ? [p.apiKey] : []));
@@ -45,7 +48,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     secretBox,
     // Metrics observe every record on its way to the writer (src/metrics/metered-log-sink.ts).
     // The monitor hears of each record from the sink (after commit, for the worker sink).
-    logSink: new MeteredLogSink(connectMonitor(overrides.logSink ?? nullSink(), monitor)),
+    logSink: new MeteredLogSink(connectMonitor(overrides.logSink ?? workerSink(config, overrides.warn), monitor)),
     // Defaults: 5 consecutive retryable failures open a circuit for 30 s (src/routing/circuit-breaker.ts).
     breakers: overrides.breakers ?? createBreakerRegistry(),
     monitor,
