@@ -44,14 +44,21 @@ export type ChatStarted =
 export function logRejectedChat(ctx: AppContext, err: unknown, body: unknown, opts: ChatRunOptions = {}): void {
   const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
   const req = { model: typeof b.model === 'string' ? b.model : '', messages: [], stream: b.stream === true } as unknown as ChatRequest;
-  const clock = opts.clock ?? new RequestClock();
-  const meta: ChatLogMeta = {
-    requestId: opts.requestId ?? crypto.randomUUID(), clientId: opts.clientId ?? null, endpoint: opts.endpoint ?? 'chat',
-    parentRequestId: opts.parentRequestId, clock, storeBodies: false,
+  const meta = logMeta(opts, false);
+  const error = asApiError(err);
+  const outcome: ChatOutcome = { req, decision: null, target: null, attempts: [], usage: null, deliveredText: '', error, overheadMs: meta.clock.overhead() };
+  ctx.logSink.write(buildChatLogRecord(meta, outcome));
+}
+
+function logMeta(opts: ChatRunOptions, storeBodies: boolean): ChatLogMeta {
+  return {
+    requestId: opts.requestId ?? crypto.randomUUID(),
+    clientId: opts.clientId ?? null,
+    endpoint: opts.endpoint ?? 'chat',
+    parentRequestId: opts.parentRequestId,
+    clock: opts.clock ?? new RequestClock(),
+    storeBodies,
   };
-  ctx.logSink.write(buildChatLogRecord(meta, {
-    req, decision: null, target: null, attempts: [], usage: null, deliveredText: '', error: asApiError(err), overheadMs: clock.overhead(),
-  }));
 }
 
 const asApiError = (err: unknown) =>
@@ -64,16 +71,8 @@ const asApiError = (err: unknown) =>
  * Throws ApiError when nothing could be answered.
  */
 export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRunOptions = {}): Promise<ChatStarted> {
-  const clock = opts.clock ?? new RequestClock();
-  const requestId = opts.requestId ?? crypto.randomUUID();
-  const meta: ChatLogMeta = {
-    requestId,
-    clientId: opts.clientId ?? null,
-    endpoint: opts.endpoint ?? 'chat',
-    parentRequestId: opts.parentRequestId,
-    clock,
-    storeBodies: ctx.config.logging.storeBodies,
-  };
+  const meta = logMeta(opts, ctx.config.logging.storeBodies);
+  const { clock, requestId } = meta;
   const stream = req.stream === true;
   const outcome: ChatOutcome = {
     req, decision: null, target: null, attempts: [] as AttemptRecord[], usage: null, deliveredText: '', error: null, overheadMs: 0,

@@ -1,4 +1,5 @@
 import type { AppContext } from '../context';
+import type { ApiError } from '../errors/api-error';
 import { adapterFor } from '../providers/registry';
 import type { AdapterDeps, ChatCallContext, ChatCompletion, ChatRequest, StreamTally } from '../providers/types';
 import type { RouteTarget } from '../routing/types';
@@ -35,7 +36,7 @@ export interface StreamAttempt {
   /** Aborts the upstream (the client went away). */
   abort(): void;
   /** Maps an error thrown by reader.read() to the error event the client gets. */
-  failure(err: unknown): import('../errors/api-error').ApiError;
+  failure(err: unknown): ApiError;
   /** Stops timers and listeners; call once when the stream is over. */
   dispose(): void;
 }
