@@ -52,8 +52,14 @@ export interface AdapterDeps {
 /** What a stream transform learned while the bytes went by. */
 export interface StreamTally {
   usage: Usage | null;
-  /** Text (content + reasoning + tool arguments) delivered to the client, for estimating a cut stream. */
+  /**
+   * Text (content + reasoning + tool arguments) delivered to the client, for estimating a cut
+   * stream. Append with `tallyText` (src/providers/shared/tally-text.ts): it keeps only a bounded
+   * sample so a huge stream is never held in memory.
+   */
   deliveredText: string;
+  /** Characters delivered in all (deliveredText may hold only the first of them); unset = its length. */
+  deliveredChars?: number;
   finishReason: string | null;
   /** Bytes of the first chunk reached the client. */
   firstByteAt: number | null;

@@ -4,7 +4,7 @@ import type { ChatCompletion, ChatRequest } from '../providers/types';
 import { routeOf } from '../routing/route-of';
 import type { RouteDecision, RouteTarget } from '../routing/types';
 import { computeCost } from '../usage/cost';
-import { usageOrEstimate } from '../usage/estimate-usage';
+import { estimateUsage } from '../usage/estimate-usage';
 import type { Usage } from '../usage/types';
 import type { AttemptRecord } from './execute-route';
 import { roundMs, type RequestClock } from './request-clock';
@@ -27,6 +27,8 @@ export interface ChatOutcome {
   /** Upstream usage, null when it gave none (then prompt + delivered text are estimated). */
   usage: Usage | null;
   deliveredText: string;
+  /** Characters delivered in all, when deliveredText is only a sample (see tallyText). */
+  deliveredChars?: number;
   error: ApiError | null;
   /** Overhead measured when headers went out (streams: the rest is the client's and upstream's pace). */
   overheadMs: number;
@@ -44,11 +46,20 @@ export function completionText(c: ChatCompletion): string {
   return text;
 }
 
+/** Tokenizer estimate of prompt + delivered text; a sampled stream's output is scaled up to its full length. */
+function estimateOutcome(o: ChatOutcome, messages: unknown[]): Usage {
+  const u = estimateUsage(messages as any[], o.deliveredText);
+  const sample = o.deliveredText.length;
+  const total = o.deliveredChars ?? sample;
+  if (sample > 0 && total > sample) u.output = Math.round((u.output * total) / sample);
+  return u;
+}
+
 /** The one accounting row of a chat request, whatever its outcome. */
 export function buildChatLogRecord(meta: ChatLogMeta, o: ChatOutcome): LogRecord {
   const reachedUpstream = o.target !== null && (o.error === null || o.deliveredText.length > 0 || o.usage !== null);
   const messages = Array.isArray(o.req.messages) ? o.req.messages : [];
-  const usage: Usage | null = reachedUpstream ? usageOrEstimate(o.usage, messages as any[], o.deliveredText) : null;
+  const usage: Usage | null = reachedUpstream ? (o.usage ?? estimateOutcome(o, messages)) : null;
   const prices = o.target?.entry?.prices;
   return {
     createdAt: meta.clock.createdAt,

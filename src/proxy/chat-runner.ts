@@ -118,6 +118,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
     const body = relayStream(opened, (end) => {
       outcome.usage = opened.tally.usage;
       outcome.deliveredText = opened.tally.deliveredText;
+      outcome.deliveredChars = opened.tally.deliveredChars;
       outcome.error = end.error;
       // A stream that breaks after its first byte is still the upstream failing (stall, cut,
       // error event): count it, or a provider that always dies mid-stream never opens its circuit.

@@ -1,6 +1,7 @@
 import { UpstreamError } from '../../errors/api-error';
 import type { Usage } from '../../usage/types';
 import { SSE_DONE, SseParser } from '../shared/sse-parser';
+import { tallyText } from '../shared/tally-text';
 import type { ChatCallContext, StreamTally } from '../types';
 import { withOpenAIUsage } from './with-openai-usage';
 import type { OpenAICompatibleOptions } from './openai-compatible-options';
@@ -14,13 +15,13 @@ function tallyChunk(chunk: any, tally: StreamTally): void {
   for (const choice of choices) {
     const delta = choice?.delta;
     if (delta) {
-      if (typeof delta.content === 'string') tally.deliveredText += delta.content;
-      if (typeof delta.reasoning_content === 'string') tally.deliveredText += delta.reasoning_content;
+      if (typeof delta.content === 'string') tallyText(tally, delta.content);
+      if (typeof delta.reasoning_content === 'string') tallyText(tally, delta.reasoning_content);
       if (Array.isArray(delta.tool_calls)) {
         for (const call of delta.tool_calls) {
           const fn = call?.function;
-          if (typeof fn?.name === 'string') tally.deliveredText += fn.name;
-          if (typeof fn?.arguments === 'string') tally.deliveredText += fn.arguments;
+          if (typeof fn?.name === 'string') tallyText(tally, fn.name);
+          if (typeof fn?.arguments === 'string') tallyText(tally, fn.arguments);
         }
       }
     }
@@ -44,18 +45,23 @@ export function createOpenAICompatibleStream(
   const decoder = new TextDecoder();
   let out = '';
   let sawDone = false;
+  // Set when an event of the current input chunk was changed or dropped. When none was, and the
+  // chunk starts and ends between events, its bytes go on as they came (no re-encoding).
+  let rewritten = false;
+  let atBoundary = true;
 
   const parser = new SseParser((e) => {
-    if (sawDone) return;
-    if (e.data === '[DONE]') {
-      sawDone = true;
+    if (sawDone || e.data === '[DONE]') {
+      sawDone = true; // the gateway writes its own
+      rewritten = true;
       return;
     }
     let chunk: any;
     try {
       chunk = JSON.parse(e.data);
     } catch {
-      return; // keep-alives and junk lines are not chunks
+      rewritten = true;
+      return; // junk lines are not chunks
     }
     if (chunk?.error) {
       const msg = typeof chunk.error.message === 'string' ? chunk.error.message : 'stream error';
@@ -66,34 +72,38 @@ export function createOpenAICompatibleStream(
       const usage = convertUsage(chunk.usage);
       if (usage) tally.usage = usage;
       const usageOnly = !Array.isArray(chunk.choices) || chunk.choices.length === 0;
+      changed = true;
       if (!ctx.clientWantsUsage) {
-        if (usageOnly) return;
+        if (usageOnly) {
+          rewritten = true;
+          return;
+        }
         delete chunk.usage;
       } else if (usage) {
         chunk.usage = withOpenAIUsage(chunk.usage, usage);
       }
-      changed = true;
     }
     tallyChunk(chunk, tally);
+    if (changed) rewritten = true;
     out += `data: ${changed ? JSON.stringify(chunk) : e.data}\n\n`;
   });
 
-  const emit = (controller: TransformStreamDefaultController<Uint8Array>) => {
-    if (!out) return;
-    controller.enqueue(encoder.encode(out));
-    out = '';
-    tally.firstByteAt ??= performance.now();
-  };
-
   return new TransformStream({
     transform(bytes, controller) {
-      parser.push(decoder.decode(bytes, { stream: true }));
-      emit(controller);
+      const text = decoder.decode(bytes, { stream: true });
+      const startsAtBoundary = atBoundary;
+      rewritten = false;
+      parser.push(text);
+      atBoundary = text.endsWith('\n\n') || text.endsWith('\r\n\r\n');
+      if (!out) return;
+      controller.enqueue(startsAtBoundary && atBoundary && !rewritten ? bytes : encoder.encode(out));
+      out = '';
+      tally.firstByteAt ??= performance.now();
     },
     flush(controller) {
       parser.push(decoder.decode());
       parser.end();
-      emit(controller);
+      if (out) controller.enqueue(encoder.encode(out));
       if (!sawDone && !tally.finishReason) {
         throw new UpstreamError(opts.id, null, `${opts.id} stream ended before it finished`, true);
       }
