@@ -158,6 +158,13 @@
     }
   }
 
+  // Not htmx.onLoad(): called during DOMContentLoaded it defers its registration to a
+  // DOMContentLoaded that has already fired. htmx:load bubbles, so listen on document now.
+  document.addEventListener('htmx:load', function (ev) {
+    renderCharts(ev.detail && ev.detail.elt instanceof Element ? ev.detail.elt : document);
+    syncNav();
+  });
+
   // ---- sidebar: keep "active" in step with HTMX navigation ---------------------------------
   function syncNav() {
     var page = document.querySelector('#main [data-page]');
@@ -179,7 +186,6 @@
         { code: '[45]..', swap: false, error: true },
       ];
       htmx.config.historyCacheSize = 0; // pages show live numbers: always refetch on back
-      htmx.onLoad(function (el) { renderCharts(el); syncNav(); });
     } else {
       renderCharts(document);
     }

@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import { Shell } from './components/layout';
 import type { DashUser, NavKey } from './dash-types';
 import { htmlResponse, wantsPartial } from './respond';

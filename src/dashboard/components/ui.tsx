@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import type { Children } from '@kitajs/html';
 
 /** A summary figure: label, big value (already formatted with its unit), optional note. */

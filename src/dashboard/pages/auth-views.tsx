@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import { Document } from '../components/layout';
 import { FormErrors } from '../components/ui';
 

@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import { Card, FormErrors } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import { ago, compactNumber, dateTime, usd } from '../format';

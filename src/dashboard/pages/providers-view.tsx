@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import { Card } from '../components/ui';
 import { PageHeader } from '../components/layout';
 import { percent } from '../format';

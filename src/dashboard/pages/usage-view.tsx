@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import { Card, ShareBar, Stat } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import { compactNumber, count, duration, percent, tokens, usd } from '../format';

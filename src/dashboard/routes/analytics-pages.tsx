@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import { Elysia } from 'elysia';
 import { eq } from 'drizzle-orm';
 import { listClients } from '../../admin/clients-service';

@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import { Elysia } from 'elysia';
 import { authRuntime } from '../../auth/auth-runtime';
 import { authenticateRequest, type AuthDeps } from '../../auth/authenticate';

@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import { Elysia } from 'elysia';
 import { createClient, listClients, renameClient, revokeClient } from '../../admin/clients-service';
 import type { AppContext } from '../../context';

@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import { Elysia } from 'elysia';
 import { createGroup, getGroup, listGroups, updateGroup } from '../../admin/groups-service';
 import { tryRouting } from '../../admin/try-routing';

@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import { Elysia } from 'elysia';
 import { testProviderConnection } from '../../admin/provider-test';
 import { getProvider, listProviders, setProviderSettings, type ProviderPatch, type ProviderView } from '../../admin/providers-service';

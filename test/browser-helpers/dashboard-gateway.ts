@@ -1,0 +1,55 @@
+/**
+ * The gateway as an operator meets it: default admin/admin123 (change forced), the real
+ * log-writer worker (so rollups and the Usage page fill; the shared test helper would use an
+ * in-memory sink), the real monitor hub, and OpenAI pointed at a fake upstream on loopback.
+ */
+import { createLogSink } from '../../src/logging/log-sink';
+import { jsonResponse, startFakeUpstream, fixtureJson, type FakeUpstream } from '../helpers/fake-upstream';
+import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { openDatabase } from '../../src/db/client';
+import { runMigrations } from '../../src/db/migrate';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface DashboardGateway {
+  gw: TestGateway;
+  upstream: FakeUpstream;
+  close(): Promise<void>;
+}
+
+export async function startDashboardGateway(): Promise<DashboardGateway> {
+  const upstream = startFakeUpstream((_req, rec) => {
+    if (rec.path.endsWith('/models')) return jsonResponse({ object: 'list', data: [{ id: 'gpt-4o-mini', object: 'model' }] });
+    if (rec.path.endsWith('/chat/completions')) return jsonResponse(fixtureJson('openai', 'chat.json'));
+    return jsonResponse({ error: { message: `unexpected ${rec.path}` } }, 404);
+  });
+  // The log writer needs the database path before the gateway exists: give it its own dir and
+  // point the gateway at the same file.
+  const dir = mkdtempSync(join(tmpdir(), 'gophergate-dash-'));
+  const dbPath = join(dir, 'gophergate.db');
+  // The worker prepares its statements at start, so the tables must exist first.
+  const pre = openDatabase(dbPath);
+  runMigrations(pre.db);
+  pre.sqlite.close();
+  // The context connects this sink to its monitor hub (src/monitor/connect-monitor.ts).
+  const sink = createLogSink({ dbPath, flushMs: 20, warn: () => {} });
+  const gw = await startGateway({
+    logSink: sink,
+    env: {
+      ...providerEnv('openai', `${upstream.url}/v1`),
+      LLM_PROXY__DATABASE__PATH: dbPath,
+      // Empty: the default admin/admin123 with a forced change, as on a real first start.
+      LLM_PROXY__ADMIN__PASSWORD: '',
+    },
+  });
+  return {
+    gw,
+    upstream,
+    async close() {
+      await gw.close();
+      upstream.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
