@@ -171,10 +171,12 @@ describe.skipIf(!chromiumAvailable())('dashboard in Chromium', () => {
     // Model groups: an invalid edit is refused inline; try routing shows a decision.
     await nav('Model groups', 'groups');
     await page.fill('#try-routing textarea[name=prompt]', 'Please debug this race condition step by step');
-    await page.fill('#try-routing input[name=model]', 'heavy-logic');
+    await page.fill('#try-routing input[name=model]', 'openai-auto');
     await page.click('button:text-is("Show decision")');
-    await page.waitForSelector('#try-result .try-result');
-    expect(await page.textContent('#try-result')).toContain('heavy-logic');
+    await page.waitForSelector('#try-result .try-result:not(.err)');
+    // A coding task moves the heuristic to the group's stronger target.
+    expect(await page.textContent('#try-result')).toContain('openai-auto > gpt-4o');
+    expect(await page.textContent('#try-result')).toContain('openai/gpt-4o');
     await page.click('#group-fast-flow summary');
     await page.fill('#group-fast-flow textarea[name=targets]', 'no-such-model-xyz');
     await page.click('#group-fast-flow button:text-is("Save changes")');

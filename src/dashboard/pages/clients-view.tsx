@@ -27,7 +27,7 @@ export function NewKeyPanel(props: { name: string; keyValue: string }) {
         <code class="key" id="new-key-value" safe>{props.keyValue}</code>
         <button type="button" class="btn small" data-copy="#new-key-value">Copy</button>
       </div>
-      <p class="muted small">Use it as <code>Authorization: Bearer &lt;key&gt;</code>, or <code>apiKey</code> in the OpenAI SDK with <code>baseURL</code> set to this gateway's <code>/v1</code>.</p>
+      <p class="muted small">Use it as <code safe>{'Authorization: Bearer <key>'}</code>, or <code>apiKey</code> in the OpenAI SDK with <code>baseURL</code> set to this gateway's <code>/v1</code>.</p>
     </div>
   );
 }

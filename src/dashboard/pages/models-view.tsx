@@ -80,7 +80,7 @@ export function ModelsView(props: { models: ModelRow[]; providers: string[]; pro
       </PageHeader>
       {props.models.length === 0 ? (
         <EmptyState title="No models for this filter">
-          Any <code>provider/model-id</code> still works without a row here; add ids with <code>LLM_PROXY__PROVIDERS__&lt;P&gt;__MODELS</code> to price them.
+          Any <code>provider/model-id</code> still works without a row here; add ids with <code safe>{'LLM_PROXY__PROVIDERS__<P>__MODELS'}</code> to price them.
         </EmptyState>
       ) : (
         <Card>

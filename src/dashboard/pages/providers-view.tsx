@@ -15,7 +15,7 @@ export interface ProviderCard {
   /** A key comes from the environment (OPENAI_API_KEY, ...) rather than the dashboard. */
   keyFromEnv: boolean;
   circuit: 'closed' | 'open' | 'half_open';
-  /** Over the last hour; null when there were no requests. */
+  /** Over the last 15 minutes (see providers-service); null when there were no requests. */
   recentErrorRate: number | null;
   recentRequests: number;
 }
@@ -58,7 +58,7 @@ export function ProviderCardView(props: { p: ProviderCard; admin: boolean; error
         <dd>
           {p.keyLast4 ? <code safe>{`••••${p.keyLast4}`}</code> : p.keyFromEnv ? <span>from environment</span> : p.needsKey ? <span class="badge warn">not set</span> : <span class="muted">not needed</span>}
         </dd>
-        <dt>Errors (1 h)</dt>
+        <dt>Errors (15 min)</dt>
         <dd>{p.recentErrorRate == null ? <span class="muted">no traffic</span> : `${percent(p.recentErrorRate)} of ${p.recentRequests}`}</dd>
       </dl>
       {props.errors?.length ? <ul class="form-errors" role="alert">{props.errors.map((e) => <li safe>{e}</li>)}</ul> : ''}
@@ -73,10 +73,10 @@ export function ProviderCardView(props: { p: ProviderCard; admin: boolean; error
             <input name="base_url" value={p.baseUrl} placeholder={p.defaultBaseUrl} aria-label="Base URL" class="grow" />
             <button type="submit" class="btn small">Save URL</button>
           </form>
-          <form class="inline-form" hx-post={`/providers/${p.id}`} hx-target={target} hx-swap="outerHTML">
+          {p.needsKey ? <form class="inline-form" hx-post={`/providers/${p.id}`} hx-target={target} hx-swap="outerHTML">
             <input name="api_key" type="password" autocomplete="off" placeholder={p.keyLast4 ? 'Replace key' : 'Set key'} aria-label="API key" class="grow" required />
             <button type="submit" class="btn small">{p.keyLast4 ? 'Replace key' : 'Set key'}</button>
-          </form>
+          </form> : ''}
           <div class="inline-form">
             <button type="button" class="btn small" hx-post={`/providers/${p.id}/test`} hx-target={`#provider-test-${p.id}`} hx-indicator={`#provider-test-${p.id}`}>Test connection</button>
             <span id={`provider-test-${p.id}`} class="test-result"><span class="htmx-indicator muted">testing…</span></span>

@@ -67,7 +67,7 @@ function Breakdown(props: { title: string; rows: BreakdownRow[]; id: string }) {
       {props.rows.length === 0 ? (
         <p class="muted">Nothing in this range.</p>
       ) : (
-        <table class="table compact">
+        <div class="table-wrap"><table class="table compact">
           <thead>
             <tr><th>Name</th><th class="num">Requests</th><th class="num">Tokens</th><th class="num">Cost</th><th>Share</th></tr>
           </thead>
@@ -82,7 +82,7 @@ function Breakdown(props: { title: string; rows: BreakdownRow[]; id: string }) {
               </tr>
             ))}
           </tbody>
-        </table>
+        </table></div>
       )}
     </Card>
   );
