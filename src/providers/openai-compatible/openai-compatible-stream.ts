@@ -43,10 +43,12 @@ export function createOpenAICompatibleStream(
   tally: StreamTally,
 ): TransformStream<Uint8Array, Uint8Array> {
   const decoder = new TextDecoder();
-  let out = '';
+  /** Data of the events to send for the current input chunk (unchanged ones are the upstream's strings). */
+  let parts: string[] = [];
   let sawDone = false;
   // Set when an event of the current input chunk was changed or dropped. When none was, and the
-  // chunk starts and ends between events, its bytes go on as they came (no re-encoding).
+  // chunk is exactly the events it held, its bytes go on as they came (no re-encoding). Chunks
+  // are usually cut at event boundaries, so this is the common case.
   let rewritten = false;
   let atBoundary = true;
 
@@ -85,8 +87,10 @@ export function createOpenAICompatibleStream(
     }
     tallyChunk(chunk, tally);
     if (changed) rewritten = true;
-    out += `data: ${changed ? JSON.stringify(chunk) : e.data}\n\n`;
+    parts.push(changed ? JSON.stringify(chunk) : e.data);
   });
+
+  const frame = () => encoder.encode(parts.map((d) => `data: ${d}\n\n`).join(''));
 
   return new TransformStream({
     transform(bytes, controller) {
@@ -95,19 +99,31 @@ export function createOpenAICompatibleStream(
       rewritten = false;
       parser.push(text);
       atBoundary = text.endsWith('\n\n') || text.endsWith('\r\n\r\n');
-      if (!out) return;
-      controller.enqueue(startsAtBoundary && atBoundary && !rewritten ? bytes : encoder.encode(out));
-      out = '';
+      if (parts.length === 0) return;
+      controller.enqueue(startsAtBoundary && !rewritten && isExactly(text, parts) ? bytes : frame());
+      parts = [];
       tally.firstByteAt ??= performance.now();
     },
     flush(controller) {
       parser.push(decoder.decode());
       parser.end();
-      if (out) controller.enqueue(encoder.encode(out));
+      if (parts.length) controller.enqueue(frame());
       if (!sawDone && !tally.finishReason) {
         throw new UpstreamError(opts.id, null, `${opts.id} stream ended before it finished`, true);
       }
       controller.enqueue(SSE_DONE);
     },
   });
+}
+
+/** The text is exactly `data: <d>\n\n` for each part, in order (compared in place, no copies). */
+function isExactly(text: string, parts: string[]): boolean {
+  let pos = 0;
+  for (const d of parts) {
+    if (!text.startsWith('data: ', pos) || !text.startsWith(d, pos + 6)) return false;
+    pos += 6 + d.length;
+    if (!text.startsWith('\n\n', pos)) return false;
+    pos += 2;
+  }
+  return pos === text.length;
 }
