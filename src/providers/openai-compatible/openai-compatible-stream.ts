@@ -46,23 +46,19 @@ export function createOpenAICompatibleStream(
   /** Data of the events to send for the current input chunk (unchanged ones are the upstream's strings). */
   let parts: string[] = [];
   let sawDone = false;
-  // Set when an event of the current input chunk was changed or dropped. When none was, and the
-  // chunk is exactly the events it held, its bytes go on as they came (no re-encoding). Chunks
-  // are usually cut at event boundaries, so this is the common case.
-  let rewritten = false;
+  // When an input chunk is exactly the events sent for it (none changed or dropped, canonical
+  // framing, cut at event boundaries, the usual case), its bytes go on as they came.
   let atBoundary = true;
 
   const parser = new SseParser((e) => {
     if (sawDone || e.data === '[DONE]') {
       sawDone = true; // the gateway writes its own
-      rewritten = true;
       return;
     }
     let chunk: any;
     try {
       chunk = JSON.parse(e.data);
     } catch {
-      rewritten = true;
       return; // junk lines are not chunks
     }
     if (chunk?.error) {
@@ -76,17 +72,13 @@ export function createOpenAICompatibleStream(
       const usageOnly = !Array.isArray(chunk.choices) || chunk.choices.length === 0;
       changed = true;
       if (!ctx.clientWantsUsage) {
-        if (usageOnly) {
-          rewritten = true;
-          return;
-        }
+        if (usageOnly) return;
         delete chunk.usage;
       } else if (usage) {
         chunk.usage = withOpenAIUsage(chunk.usage, usage);
       }
     }
     tallyChunk(chunk, tally);
-    if (changed) rewritten = true;
     parts.push(changed ? JSON.stringify(chunk) : e.data);
   });
 
@@ -96,11 +88,10 @@ export function createOpenAICompatibleStream(
     transform(bytes, controller) {
       const text = decoder.decode(bytes, { stream: true });
       const startsAtBoundary = atBoundary;
-      rewritten = false;
       parser.push(text);
       atBoundary = text.endsWith('\n\n') || text.endsWith('\r\n\r\n');
       if (parts.length === 0) return;
-      controller.enqueue(startsAtBoundary && !rewritten && isExactly(text, parts) ? bytes : frame());
+      controller.enqueue(startsAtBoundary && isExactly(text, parts) ? bytes : frame());
       parts = [];
       tally.firstByteAt ??= performance.now();
     },
