@@ -1,0 +1,107 @@
+/**
+ * The dashboard over real HTTP (app.listen(0) on a temp database): full page vs HTMX partial,
+ * redirects (303 vs HX-Location), security headers, embedded assets, and the server refusing
+ * what a viewer or a CSRF-less request may not do.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { createUser } from '../../src/admin/users-service';
+import { startGateway, type TestGateway } from '../helpers/start-gateway';
+
+let gw: TestGateway;
+const ADMIN_PW = 'test-admin-password';
+
+async function signIn(username: string, password: string): Promise<{ cookie: string; csrf: string }> {
+  const r = await fetch(`${gw.url}/login`, { method: 'POST', body: new URLSearchParams({ username, password }), redirect: 'manual' });
+  expect(r.status).toBe(303);
+  const cookie = r.headers.get('set-cookie')!.split(';')[0]!;
+  const page = await (await fetch(`${gw.url}/`, { headers: { cookie } })).text();
+  const csrf = JSON.parse(/hx-headers="([^"]+)"/.exec(page)![1]!.replaceAll('&#34;', '"'))['x-csrf-token'];
+  return { cookie, csrf };
+}
+
+beforeAll(async () => {
+  gw = await startGateway();
+  await createUser(gw.ctx.db, 'viewer1', 'viewer-password-1', 'viewer', false);
+});
+afterAll(() => gw.close());
+
+describe('dashboard routes', () => {
+  test('no session: pages redirect to /login (303, or HX-Location for HTMX)', async () => {
+    const plain = await fetch(`${gw.url}/clients`, { redirect: 'manual' });
+    expect(plain.status).toBe(303);
+    expect(plain.headers.get('location')).toBe('/login');
+    const hx = await fetch(`${gw.url}/clients`, { headers: { 'hx-request': 'true', 'hx-target': 'main' }, redirect: 'manual' });
+    expect(hx.status).toBe(200);
+    expect(JSON.parse(hx.headers.get('hx-location')!)).toEqual({ path: '/login', target: 'body' });
+  });
+
+  test('full page on direct load, partial for an HTMX swap into #main; strict CSP on both', async () => {
+    const { cookie } = await signIn('admin', ADMIN_PW);
+    const full = await fetch(`${gw.url}/providers`, { headers: { cookie } });
+    const fullHtml = await full.text();
+    expect(fullHtml.startsWith('<!doctype html><html')).toBe(true);
+    expect(fullHtml).toContain('class="sidebar"');
+    const part = await fetch(`${gw.url}/providers`, { headers: { cookie, 'hx-request': 'true', 'hx-target': 'main' } });
+    const partHtml = await part.text();
+    expect(partHtml).not.toContain('<html');
+    expect(partHtml).not.toContain('class="sidebar"');
+    expect(partHtml).toContain('data-page="providers"');
+    for (const r of [full, part]) {
+      const csp = r.headers.get('content-security-policy')!;
+      expect(csp).toContain("script-src 'self' 'unsafe-eval'");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).not.toContain('unsafe-inline\'; script'); // inline scripts stay forbidden
+      expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(r.headers.get('referrer-policy')).toBe('same-origin');
+    }
+    // No inline <script> anywhere: every script is one of our files.
+    expect([...fullHtml.matchAll(/<script([^>]*)>/g)].every((m) => /src="\/assets\//.test(m[1]!))).toBe(true);
+  });
+
+  test('assets are embedded, typed and cached long; unknown names 404', async () => {
+    for (const [name, type] of [['htmx.min.js', 'javascript'], ['alpine.min.js', 'javascript'], ['chart.umd.min.js', 'javascript'], ['app.js', 'javascript'], ['app.css', 'css']]) {
+      const r = await fetch(`${gw.url}/assets/${name}?v=1`);
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-type')).toContain(type);
+      expect(r.headers.get('cache-control')).toContain('max-age=31536000');
+      expect((await r.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+    }
+    expect((await fetch(`${gw.url}/assets/..%2Fpackage.json`)).status).toBe(404);
+  });
+
+  test('mutations need the CSRF header, and the admin role', async () => {
+    const admin = await signIn('admin', ADMIN_PW);
+    const post = (who: { cookie: string; csrf?: string }, path: string, body: Record<string, string>) =>
+      fetch(`${gw.url}${path}`, {
+        method: 'POST',
+        headers: { cookie: who.cookie, 'hx-request': 'true', ...(who.csrf ? { 'x-csrf-token': who.csrf } : {}) },
+        body: new URLSearchParams(body),
+      });
+    expect((await post({ cookie: admin.cookie }, '/clients', { name: 'no-csrf' })).status).toBe(403);
+    const ok = await post(admin, '/clients', { name: 'with-csrf' });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('id="new-key-value"');
+
+    const viewer = await signIn('viewer1', 'viewer-password-1');
+    expect((await post(viewer, '/clients', { name: 'forged' })).status).toBe(403);
+    expect((await post(viewer, '/models/gpt-4o', { enabled: 'false' })).status).toBe(403);
+    expect((await post(viewer, '/groups', { name: 'x', strategy: 'heuristic', targets: 'gpt-4o' })).status).toBe(403);
+    expect((await fetch(`${gw.url}/users`, { headers: { cookie: viewer.cookie } })).status).toBe(403);
+    const clientsPage = await (await fetch(`${gw.url}/clients`, { headers: { cookie: viewer.cookie } })).text();
+    expect(clientsPage).toContain('with-csrf');
+    expect(clientsPage).not.toContain('hx-post="/clients');
+  });
+
+  test('validation errors come back inline as 422 fragments', async () => {
+    const admin = await signIn('admin', ADMIN_PW);
+    const r = await fetch(`${gw.url}/groups/fast-flow`, {
+      method: 'POST',
+      headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf, 'hx-request': 'true' },
+      body: new URLSearchParams({ strategy: 'heuristic', targets: 'fast-flow' }),
+    });
+    expect(r.status).toBe(422);
+    const html = await r.text();
+    expect(html).toContain('class="form-errors"');
+    expect(html).toMatch(/cycle|itself/i);
+  });
+});

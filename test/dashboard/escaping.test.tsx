@@ -1,0 +1,109 @@
+/**
+ * Every view rendered with hostile text in every user-controlled field: the markup must only
+ * ever contain it escaped. Kita escapes attributes but NOT children unless `safe` is set, so a
+ * missing `safe` on any of these fields fails here.
+ */
+import { describe, expect, test } from 'bun:test';
+import { ClientsView, NewKeyPanel } from '../../src/dashboard/pages/clients-view';
+import { GroupsView, RouteTryResult } from '../../src/dashboard/pages/groups-view';
+import { LogDetailView, LogsView } from '../../src/dashboard/pages/logs-view';
+import { ModelsView } from '../../src/dashboard/pages/models-view';
+import { MonitorView } from '../../src/dashboard/pages/monitor-view';
+import { ProvidersView } from '../../src/dashboard/pages/providers-view';
+import { UsageView } from '../../src/dashboard/pages/usage-view';
+import { UsersView } from '../../src/dashboard/pages/users-view';
+import { ChangePasswordPage, LoginPage } from '../../src/dashboard/pages/auth-views';
+import { Shell } from '../../src/dashboard/components/layout';
+import { parseRange } from '../../src/dashboard/usage-range';
+
+const X = '<img src=x onerror=alert(1)>';
+const Q = `"><script>alert(2)</script>`;
+
+/**
+ * Parses the markup as a browser would (Bun's HTMLRewriter, lol-html) and lists anything the
+ * payloads could have smuggled in: a <script> or <img> that is not one of our /assets/ files,
+ * or any on* handler attribute.
+ * (Inside a quoted attribute `<` is harmless, so a string search would be the wrong test.)
+ */
+async function injected(html: string): Promise<string[]> {
+  const found: string[] = [];
+  const rw = new HTMLRewriter().on('*', {
+    element(el) {
+      // The page's own tags are same-origin assets; anything else is an injection.
+      const src = el.getAttribute('src') ?? '';
+      if ((el.tagName === 'script' || el.tagName === 'img') && !src.startsWith('/assets/')) found.push(`<${el.tagName}>`);
+      for (const [name] of el.attributes) if (name.startsWith('on')) found.push(`${el.tagName}[${name}]`);
+    },
+  });
+  await rw.transform(new Response(html)).text();
+  return found;
+}
+
+async function expectInert(html: string) {
+  expect(await injected(html)).toEqual([]);
+}
+
+const html = async (el: JSX.Element) => String(await el);
+
+test('the checker itself catches raw payloads', async () => {
+  expect(await injected(`<div>${X}</div>`)).toEqual(['<img>', 'img[onerror]']);
+  expect(await injected(`<div title="${Q}">x</div>`)).toEqual(['<script>']);
+  expect(await injected(`<textarea>${'</textarea>'}${X}</textarea>`)).toContain('<img>');
+});
+
+describe('every dashboard view escapes user-controlled text', () => {
+  test('clients (table, rename form, key panel)', async () => {
+    const c = { id: 1, name: X + Q, keyPrefix: Q, revoked: false, createdAt: 0, lastUsedAt: null, requests: 1, tokens: 2, costUsd: 0.1 };
+    const out = await html(<ClientsView clients={[c]} admin />);
+    await expectInert(out);
+    expect(out).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    await expectInert(await html(<NewKeyPanel name={X} keyValue={Q} />));
+  });
+
+  test('usage breakdowns', async () => {
+    const row = { label: X + Q, requests: 1, errors: 0, tokens: 5, costUsd: 0.01 };
+    const vm = {
+      range: parseRange('24h'),
+      totals: { requests: 1, errors: 0, promptTokens: 1, cachedTokens: 0, completionTokens: 1, reasoningTokens: 0, costUsd: 0, meanOverheadMs: 1, meanLatencyMs: 2 },
+      series: [], byProvider: [row], byModel: [row], byClient: [row],
+    };
+    await expectInert(await html(<UsageView vm={vm} />));
+  });
+
+  test('logs list, filters and detail', async () => {
+    const r = {
+      id: 1, createdAt: 0, clientId: 1, clientName: X, endpoint: 'chat', modelRequested: X, model: Q, provider: X, route: Q, stream: false,
+      status: 500, promptTokens: 0, cachedTokens: 0, completionTokens: 0, reasoningTokens: 0, costUsd: 0, latencyMs: 0, overheadMs: 0, error: X,
+    };
+    const filters = { from: Q, to: Q, client: Q, provider: Q, model: Q + X, status: Q };
+    await expectInert(await html(<LogsView vm={{ rows: [r], filters, beforeId: null, nextBeforeId: 5, clients: [{ id: 1, name: X }], providers: ['openai'], error: X }} />));
+    await expectInert(await html(<LogDetailView d={{ ...r, requestId: X, parentRequestId: Q, errorType: X, attempts: X, ttfbMs: 1, estimated: false, images: 0, body: X + Q }} />));
+  });
+
+  test('models, providers, groups, try-routing, users', async () => {
+    const m = { id: X, provider: Q, upstreamId: Q, kind: 'chat' as const, enabled: true, inputPrice: 1, cachedInputPrice: null, outputPrice: 2, reasoningPrice: null, imagePrice: null };
+    await expectInert(await html(<ModelsView models={[m]} providers={[X]} provider={null} admin />));
+    await expectInert(await html(<ModelsView models={[m]} providers={[X]} provider={null} admin={false} />));
+    const p = {
+      id: 'openai', name: X, enabled: true, baseUrl: Q, defaultBaseUrl: Q, needsKey: true, keyLast4: X, keyFromEnv: false,
+      circuit: 'open' as const, recentErrorRate: 0.5, recentRequests: 2,
+    };
+    await expectInert(await html(<ProvidersView providers={[p]} admin />));
+    const form = { name: X, strategy: 'heuristic' as const, targets: X, logicLevel: Q, primaryUse: X, classifierModel: Q, scaleMin: Q, scaleMax: Q, threshold: Q, timeoutMs: Q, rules: `</textarea>${X}` };
+    const g = { name: X, strategy: 'classifier' as const, targets: [X, Q], logicLevel: 3, primaryUse: Q, form };
+    const groups = await html(<GroupsView groups={[g]} admin blank={form} />);
+    await expectInert(groups);
+    await expectInert(await html(<RouteTryResult r={{ ok: true, path: X, reason: Q, targets: [X] }} />));
+    await expectInert(await html(<RouteTryResult r={{ ok: false, error: X }} />));
+    await expectInert(await html(<UsersView users={[{ id: 2, username: X, role: 'viewer', mustChangePassword: true, createdAt: 0 }]} selfId={1} />));
+  });
+
+  test('monitor seed data, the shell and the auth pages', async () => {
+    const row = { id: X, t: 0, status: 200, model: X, provider: Q, route: X, client: Q, promptTokens: 0, completionTokens: 0, costUsd: 0, latencyMs: 0, error: X };
+    await expectInert(await html(<MonitorView initial={[row]} clientNames={{ '1': X + Q }} />));
+    const shell = await html(<Shell user={{ id: 1, username: X + Q, role: 'admin', csrfToken: Q }} active="usage" title={X}><p>hi</p></Shell>);
+    await expectInert(shell);
+    await expectInert(await html(<LoginPage username={Q + X} errors={[X]} />));
+    await expectInert(await html(<ChangePasswordPage csrfToken={Q} forced errors={[X]} />));
+  });
+});

@@ -1,0 +1,50 @@
+import { describe, expect, test } from 'bun:test';
+import { ago, compactNumber, duration, percent, tokens, usd } from '../../src/dashboard/format';
+import { parseRange, rangeBounds } from '../../src/dashboard/usage-range';
+
+describe('dashboard number formats carry units', () => {
+  test.each([
+    [0, '0'], [950, '950'], [1234, '1.2k'], [1000, '1k'], [312_400, '312k'], [2_500_000, '2.5M'], [7_000_000_000, '7B'],
+  ])('compactNumber(%p) = %p', (n, s) => expect(compactNumber(n)).toBe(s));
+
+  test.each([
+    [0, '$0'], [0.0041, '$0.0041'], [0.00001666, '$0.000017'], [0.05, '$0.05'], [0.123, '$0.123'], [1.234, '$1.23'], [1234.5, '$1,235'],
+  ])('usd(%p) = %p', (n, s) => expect(usd(n)).toBe(s));
+
+  test('durations, percentages, tokens', () => {
+    expect(duration(312.4)).toBe('312 ms');
+    expect(duration(1400)).toBe('1.4 s');
+    expect(duration(90_000)).toBe('1.5 min');
+    expect(percent(0)).toBe('0%');
+    expect(percent(0.0312)).toBe('3.1%');
+    expect(percent(0.5)).toBe('50%');
+    expect(tokens(1)).toBe('1 token');
+    expect(tokens(1200)).toBe('1.2k tokens');
+  });
+
+  test('ago', () => {
+    const now = 1_000_000_000_000;
+    expect(ago(null, now)).toBe('never');
+    expect(ago(now - 10_000, now)).toBe('just now');
+    expect(ago(now - 5 * 60_000, now)).toBe('5 min ago');
+    expect(ago(now - 3 * 3_600_000, now)).toBe('3 h ago');
+  });
+});
+
+describe('usage range picker', () => {
+  test('unknown keys fall back to 24 h; long ranges use daily buckets', () => {
+    expect(parseRange('nope').key).toBe('24h');
+    expect(parseRange('7d').bucket).toBe('hour');
+    expect(parseRange('30d').bucket).toBe('day');
+  });
+
+  test('bounds are bucket-aligned and cover exactly the number of buckets shown', () => {
+    const now = Date.UTC(2025, 0, 31, 14, 35);
+    const { from, to } = rangeBounds(parseRange('24h'), now);
+    expect(from % 3_600_000).toBe(0);
+    expect(Math.ceil((to - from) / 3_600_000)).toBe(24);
+    const d = rangeBounds(parseRange('30d'), now);
+    expect(d.from % 86_400_000).toBe(0);
+    expect(Math.ceil((d.to - d.from) / 86_400_000)).toBe(30);
+  });
+});
