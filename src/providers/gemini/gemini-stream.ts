@@ -1,5 +1,6 @@
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { SSE_DONE, SseParser, sseBytes } from '../shared/sse-parser';
+import { tallyText } from '../shared/tally-text';
 import { normalizeGeminiUsage } from '../../usage/gemini-usage';
 import { toOpenAIUsage } from '../../usage/types';
 import type { ChatCallContext, StreamTally } from '../types';
@@ -63,11 +64,11 @@ export function geminiChatStream(ctx: ChatCallContext, tally: StreamTally): Tran
   const onPart = (index: number, s: CandidateState, p: GeminiPart) => {
     if (p.functionCall && typeof p.functionCall.name === 'string') {
       const args = JSON.stringify(p.functionCall.args ?? {});
-      tally.deliveredText += p.functionCall.name + args;
+      tallyText(tally, p.functionCall.name + args);
       const call = { index: s.toolCalls++, id: makeToolCallId(p.thoughtSignature), type: 'function' as const, function: { name: p.functionCall.name, arguments: args } };
       emit(index, withRole(s, { tool_calls: [call] }));
     } else if (typeof p.text === 'string' && p.text !== '') {
-      tally.deliveredText += p.text;
+      tallyText(tally, p.text);
       emit(index, withRole(s, p.thought ? { reasoning_content: p.text } : { content: p.text }));
     }
     // A text part with only a thoughtSignature (Gemini 3 ends some turns that way) carries nothing to show.
