@@ -56,3 +56,13 @@ export function rawField(body: unknown, name: string): string {
 
 /** A form field, trimmed. */
 export const field = (body: unknown, name: string): string => rawField(body, name).trim();
+
+/** A path parameter decoded once (Elysia may hand it over still encoded); malformed stays raw. */
+export function pathParam(v: string): string {
+  if (!v.includes('%')) return v;
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    return v;
+  }
+}

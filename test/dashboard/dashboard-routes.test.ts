@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createUser } from '../../src/admin/users-service';
+import { createApp } from '../../src/app';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
 
 let gw: TestGateway;
@@ -103,5 +104,29 @@ describe('dashboard routes', () => {
     const html = await r.text();
     expect(html).toContain('class="form-errors"');
     expect(html).toMatch(/cycle|itself/i);
+  });
+
+  test('every dashboard mutation route (listed from the app) refuses anonymous and viewer callers', async () => {
+    // Generated from the app's own routes, so a mutation added later cannot be forgotten.
+    const open = new Set(['POST /login']);
+    const routes = createApp(gw.ctx).routes
+      .filter((r) => !['GET', 'HEAD', 'OPTIONS', 'WS', '$INTERNALWS'].includes(r.method))
+      .filter((r) => !/^\/(api|v1)(\/|$)/.test(r.path) && !open.has(`${r.method} ${r.path}`))
+      .map((r) => ({ method: r.method, path: r.path.replace(/:(\w+)/g, (_m, n) => (n === 'id' ? '1' : 'fast-flow')) }));
+    expect(routes.length).toBeGreaterThanOrEqual(12);
+    const viewer = await signIn('viewer1', 'viewer-password-1');
+    for (const r of routes) {
+      const anon = await fetch(`${gw.url}${r.path}`, { method: r.method, headers: { 'hx-request': 'true' }, body: new URLSearchParams({ name: 'x' }) });
+      // Signing out and changing one's own password are the changes a viewer may make; not sent
+      // here, since either would end the session this loop uses.
+      const viewerAllowed = r.path === '/logout' || r.path === '/change-password';
+      const asViewer = viewerAllowed ? null : await fetch(`${gw.url}${r.path}`, {
+        method: r.method,
+        headers: { cookie: viewer.cookie, 'x-csrf-token': viewer.csrf, 'hx-request': 'true' },
+        body: new URLSearchParams({ name: 'x', enabled: 'false', role: 'admin' }),
+      });
+      expect({ route: `${r.method} ${r.path}`, anon: anon.status, viewer: asViewer ? asViewer.status : 'own session' })
+        .toEqual({ route: `${r.method} ${r.path}`, anon: 401, viewer: viewerAllowed ? 'own session' : 403 });
+    }
   });
 });

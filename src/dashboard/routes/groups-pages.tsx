@@ -3,7 +3,7 @@ import { Elysia } from 'elysia';
 import { createGroup, getGroup, listGroups, updateGroup } from '../../admin/groups-service';
 import { tryRouting } from '../../admin/try-routing';
 import type { AppContext } from '../../context';
-import { adminAction, attempt, field, pageUser } from '../dash-session';
+import { adminAction, attempt, field, pageUser, pathParam } from '../dash-session';
 import { isAdmin } from '../dash-types';
 import { BLANK_GROUP, cardOf, groupInputOf, readGroupForm } from '../group-form';
 import { fragment, pageResponse } from '../page-response';
@@ -46,7 +46,7 @@ export function groupsPages(ctx: AppContext) {
     }, hidden)
     .post('/groups/:name', async ({ request, body, params }) => {
       adminAction(ctx, request);
-      const name = decodeURIComponent(params.name);
+      const name = pathParam(params.name);
       const v = { ...readGroupForm((n) => field(body, n)), name };
       const r = await attempt(() => updateGroup(ctx, name, groupInputOf(v, getGroup(ctx, name).settings)));
       if (r.ok) return fragment(<GroupCardView g={cardOf(r.value)} admin saved />);

@@ -4,7 +4,7 @@ import { getModel, listModels, updateModel, type ModelPatch, type ModelView } fr
 import type { AppContext } from '../../context';
 import { badRequest } from '../../errors/api-error';
 import { PROVIDER_IDS } from '../../providers/types';
-import { adminAction, attempt, field, pageUser } from '../dash-session';
+import { adminAction, attempt, field, pageUser, pathParam } from '../dash-session';
 import { isAdmin } from '../dash-types';
 import { fragment, pageResponse } from '../page-response';
 import { ModelRowView, ModelsView, type ModelRow } from '../pages/models-view';
@@ -57,7 +57,7 @@ export function modelsPages(ctx: AppContext) {
     }, hidden)
     .post('/models/:id', async ({ request, body, params }) => {
       adminAction(ctx, request);
-      const id = decodeURIComponent(params.id);
+      const id = pathParam(params.id);
       const r = await attempt(() => updateModel(ctx, id, patchOf(body)));
       if (r.ok) return fragment(<ModelRowView m={row(r.value)} admin saved />);
       const current = await attempt(() => getModel(ctx, id));
