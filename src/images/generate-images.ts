@@ -2,14 +2,13 @@ import type { AppContext } from '../context';
 import { ApiError, badRequest } from '../errors/api-error';
 import { RequestClock } from '../proxy/request-clock';
 import { routeRequest } from '../routing';
-import type { AttemptRecord } from '../proxy/execute-route';
+import { walkTargets, type AttemptRecord } from '../proxy/execute-route';
 import { classifierCallModel } from '../responses/classifier-call-model';
 import type { HealthCheck } from '../routing/types';
 import type { ImageRequest, ImageResult } from './images-types';
 import { openUpstream, readBody } from './open-upstream';
 import { buildPassthroughLogRecord, gatewayHeaders, type PassthroughOutcome } from './passthrough-log-record';
 import { planImageCall } from './plan-image-call';
-import { walkTargets } from './walk-targets';
 
 export interface ImagesOptions {
   clientId: number | null;
@@ -50,7 +49,7 @@ export async function generateImages(
       snap, health: healthOf(ctx), callModel, signal: opts.signal,
     });
     o.decision = decision;
-    const { value: result, target } = await walkTargets(ctx, decision, o.attempts, async (t) => {
+    const { value: result, target } = await walkTargets(ctx.breakers, decision, o.attempts, async (t) => {
       o.target = t;
       const plan = planImageCall(req, t, snap.providers.get(t.provider)!);
       const up = await openUpstream(ctx, t, plan.call, { signal: opts.signal, clock });
@@ -62,7 +61,7 @@ export async function generateImages(
         throw new ApiError(502, `Upstream ${t.provider} answered with something that is not JSON.`, 'api_error', 'upstream_error');
       }
       return plan.parse(json, text);
-    }, opts.signal);
+    }, { signal: opts.signal });
     o.target = target;
     o.usage = result.usage;
     o.images = result.images;

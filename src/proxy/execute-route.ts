@@ -1,3 +1,4 @@
+import type { BreakerRegistry } from '../context';
 import { ApiError, UpstreamError } from '../errors/api-error';
 import type { RouteDecision, RouteTarget } from '../routing/types';
 import { openAttempt, type AttemptInput, type JsonAttempt, type StreamAttempt } from './open-attempt';
@@ -10,6 +11,16 @@ export interface AttemptRecord {
   status: number;
   error: string | null;
   ms: number;
+}
+
+export interface WalkOptions<T> {
+  /** The client's request signal: once it fired, a failed try is not followed by another. */
+  signal?: AbortSignal;
+  /**
+   * Whether a value that came back counts as the target answering (breaker success) right away.
+   * Default yes; chat streams say no and report when they end, since one can still die mid-way.
+   */
+  settledOnReturn?: (value: T) => boolean;
 }
 
 /** Retryable failures beyond this many tries stop the fallback walk (each may take a timeout). */
@@ -26,16 +37,18 @@ const circuitOpen = (d: RouteDecision, retryAfterMs: number) =>
   );
 
 /**
- * Tries the decision's targets in order. A retryable failure before any byte reached the client
- * is reported to the breaker and the next target is tried; anything else ends the walk.
+ * Tries `attempt` on the decision's targets in order, for every endpoint (chat, images, Responses
+ * pass-through). Targets whose breaker is open are skipped; a retryable upstream failure is
+ * reported to the breaker and the next target is tried; anything else ends the walk.
  * `attempts` is filled as it goes so the caller can log it whatever happens.
  */
-export async function executeRoute(
+export async function walkTargets<T>(
+  breakers: BreakerRegistry,
   decision: RouteDecision,
-  input: Omit<AttemptInput, 'target'>,
   attempts: AttemptRecord[],
-): Promise<{ opened: JsonAttempt | StreamAttempt; target: RouteTarget }> {
-  const { breakers } = input.ctx;
+  attempt: (target: RouteTarget) => Promise<T>,
+  opts: WalkOptions<T> = {},
+): Promise<{ value: T; target: RouteTarget }> {
   let lastError: ApiError | null = null;
   let retryAfterMs = Number.POSITIVE_INFINITY;
   let tries = 0;
@@ -51,11 +64,10 @@ export async function executeRoute(
     tries++;
     const start = performance.now();
     try {
-      const opened = await openAttempt({ ...input, target });
-      // A stream reports to the breaker when it ends (chat-runner): one that dies mid-way is a failure.
-      if (opened.kind === 'json') breakers.onSuccess(target.provider, target.upstreamModel);
+      const value = await attempt(target);
+      if (opts.settledOnReturn?.(value) ?? true) breakers.onSuccess(target.provider, target.upstreamModel);
       record(200, null, performance.now() - start);
-      return { opened, target };
+      return { value, target };
     } catch (err) {
       const e = err instanceof ApiError ? err : new ApiError(500, 'Internal gateway error.', 'api_error', 'internal_error');
       record(e.status, e.message, performance.now() - start);
@@ -66,8 +78,22 @@ export async function executeRoute(
       }
       breakers.onFailure(target.provider, target.upstreamModel);
       lastError = e;
-      if (input.signal?.aborted) break;
+      if (opts.signal?.aborted) break;
     }
   }
   throw lastError ?? circuitOpen(decision, Number.isFinite(retryAfterMs) ? retryAfterMs : 1000);
+}
+
+/** The chat proxy's walk: each try is an openAttempt (whole JSON, or a stream's first chunk). */
+export async function executeRoute(
+  decision: RouteDecision,
+  input: Omit<AttemptInput, 'target'>,
+  attempts: AttemptRecord[],
+): Promise<{ opened: JsonAttempt | StreamAttempt; target: RouteTarget }> {
+  const { value: opened, target } = await walkTargets(input.ctx.breakers, decision, attempts, (t) => openAttempt({ ...input, target: t }), {
+    signal: input.signal,
+    // A stream reports to the breaker when it ends (chat-runner): one that dies mid-way is a failure.
+    settledOnReturn: (o) => o.kind === 'json',
+  });
+  return { opened, target };
 }

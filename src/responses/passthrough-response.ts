@@ -1,7 +1,7 @@
 import { ApiError } from '../errors/api-error';
 import { openUpstream, readBody, type OpenedUpstream } from '../images/open-upstream';
 import { buildPassthroughLogRecord, gatewayHeaders, type PassthroughOutcome } from '../images/passthrough-log-record';
-import { walkTargets } from '../images/walk-targets';
+import { walkTargets } from '../proxy/execute-route';
 import { buildOpenAIResponsesCall, relayResponsesStream } from './openai-passthrough';
 import { usageFromResponse } from './response-usage';
 import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
@@ -25,11 +25,11 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
   const log = () => ctx.logSink.write(buildPassthroughLogRecord(o));
   let up: OpenedUpstream;
   try {
-    const r = await walkTargets(ctx, { ...decision, targets }, o.attempts, (t) => {
+    const r = await walkTargets(ctx.breakers, { ...decision, targets }, o.attempts, (t) => {
       o.target = t;
       const settings = ctx.state.getSnapshot().providers.get(t.provider)!;
       return openUpstream(ctx, t, buildOpenAIResponsesCall(req, t.upstreamModel, settings), { signal: run.signal, clock });
-    }, run.signal);
+    }, { signal: run.signal });
     up = r.value;
     o.target = r.target;
   } catch (err) {
