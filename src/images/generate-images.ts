@@ -3,10 +3,10 @@ import { ApiError, badRequest } from '../errors/api-error';
 import { RequestClock } from '../proxy/request-clock';
 import { routeRequest } from '../routing';
 import { walkTargets, type AttemptRecord } from '../proxy/execute-route';
+import { openUpstream, readBody } from '../proxy/open-upstream';
 import { classifierCallModel } from '../responses/classifier-call-model';
 import type { HealthCheck } from '../routing/types';
 import type { ImageRequest, ImageResult } from './images-types';
-import { openUpstream, readBody } from './open-upstream';
 import { buildPassthroughLogRecord, gatewayHeaders, type PassthroughOutcome } from './passthrough-log-record';
 import { planImageCall } from './plan-image-call';
 

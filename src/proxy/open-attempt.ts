@@ -5,7 +5,7 @@ import type { AdapterDeps, ChatCallContext, ChatCompletion, ChatRequest, StreamT
 import type { RouteTarget } from '../routing/types';
 import type { Usage } from '../usage/types';
 import type { RequestClock } from './request-clock';
-import { GatewayAbort, errorFromUpstreamResponse, mapUpstreamFailure, type FailureContext } from './upstream-errors';
+import { openUpstream } from './open-upstream';
 
 export interface AttemptInput {
   ctx: AppContext;
@@ -56,55 +56,26 @@ export async function openAttempt(a: AttemptInput): Promise<JsonAttempt | Stream
   const deps: AdapterDeps = signal ? { ...a.deps, fetchImage: (url, s) => a.deps.fetchImage(url, s ?? signal) } : a.deps;
   const call = await adapter.buildChatCall(a.req, callCtx, settings, deps);
 
-  const controller = new AbortController();
-  const onClientAbort = () => controller.abort(new GatewayAbort('client'));
-  if (a.signal?.aborted) onClientAbort();
-  a.signal?.addEventListener('abort', onClientAbort, { once: true });
-  const { timeoutS, idleTimeoutS } = ctx.config.upstream;
-  const fc: FailureContext = { provider: target.provider, signal: controller.signal, timeoutS, idleTimeoutS, apiKey: settings.apiKey };
-  let timer: Timer | null = setTimeout(() => controller.abort(new GatewayAbort('timeout')), timeoutS * 1000);
-  const dispose = () => {
-    if (timer) clearTimeout(timer);
-    timer = null;
-    a.signal?.removeEventListener('abort', onClientAbort);
-  };
-
-  const sentAt = performance.now();
+  // A whole JSON answer stays under the header timeout; a stream is timed by its silences.
+  const up = await openUpstream(ctx, target, call, { signal, clock, bodyTimeout: a.stream ? 'idle' : 'header' });
+  const readFrom = performance.now();
   try {
-    const res = adapter.transport
-      ? await adapter.transport(call, controller.signal)
-      : await fetch(call.url, { method: call.method, headers: call.headers, body: call.body, signal: controller.signal });
-    clock.ttfbMs = performance.now() - sentAt;
-    if (!res.ok) throw await errorFromUpstreamResponse(target.provider, res, settings.apiKey);
-
     if (!a.stream) {
-      const { completion, usage } = adapter.parseChatResponse(await res.json(), callCtx);
-      dispose();
+      const { completion, usage } = adapter.parseChatResponse(await up.res.json(), callCtx);
+      up.dispose();
       return { kind: 'json', completion, usage };
     }
 
     const tally: StreamTally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };
-    const reader = res.body!.pipeThrough(adapter.chatStream(callCtx, tally)).getReader();
-    // Headers are in: from here on the idle timeout governs (silence between chunks).
-    clearTimeout(timer!);
-    timer = setTimeout(() => controller.abort(new GatewayAbort('idle')), idleTimeoutS * 1000);
+    const reader = up.res.body!.pipeThrough(adapter.chatStream(callCtx, tally)).getReader();
     const first = await reader.read();
     if (first.done) throw new Error('empty stream');
-    timer.refresh();
-    return {
-      kind: 'stream',
-      first: first.value,
-      reader,
-      tally,
-      touch: () => timer?.refresh(),
-      abort: () => controller.abort(new GatewayAbort('client')),
-      failure: (err) => mapUpstreamFailure(err, fc),
-      dispose,
-    };
+    up.touch();
+    return { kind: 'stream', first: first.value, reader, tally, touch: up.touch, abort: up.abort, failure: up.failure, dispose: up.dispose };
   } catch (err) {
-    dispose();
-    throw mapUpstreamFailure(err, fc);
+    up.dispose();
+    throw up.failure(err);
   } finally {
-    clock.upstreamMs += performance.now() - sentAt;
+    clock.upstreamMs += performance.now() - readFrom;
   }
 }

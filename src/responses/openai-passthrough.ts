@@ -1,5 +1,5 @@
 import type { ApiError } from '../errors/api-error';
-import type { OpenedUpstream } from '../images/open-upstream';
+import type { OpenedUpstream } from '../proxy/open-upstream';
 import { joinUrl } from '../providers/openai-compatible/create-openai-compatible-adapter';
 import { SseParser } from '../providers/shared/sse-parser';
 import type { ProviderSettings, UpstreamCall } from '../providers/types';

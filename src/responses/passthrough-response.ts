@@ -1,5 +1,5 @@
 import { ApiError } from '../errors/api-error';
-import { openUpstream, readBody, type OpenedUpstream } from '../images/open-upstream';
+import { openUpstream, readBody, type OpenedUpstream } from '../proxy/open-upstream';
 import { buildPassthroughLogRecord, gatewayHeaders, type PassthroughOutcome } from '../images/passthrough-log-record';
 import { walkTargets } from '../proxy/execute-route';
 import { buildOpenAIResponsesCall, relayResponsesStream } from './openai-passthrough';

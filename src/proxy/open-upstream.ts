@@ -1,10 +1,10 @@
 import type { AppContext } from '../context';
 import { adapterFor } from '../providers/registry';
 import type { UpstreamCall } from '../providers/types';
-import { GatewayAbort, errorFromUpstreamResponse, mapUpstreamFailure } from '../proxy/upstream-errors';
-import type { RequestClock } from '../proxy/request-clock';
 import type { RouteTarget } from '../routing/types';
 import type { ApiError } from '../errors/api-error';
+import type { RequestClock } from './request-clock';
+import { GatewayAbort, errorFromUpstreamResponse, mapUpstreamFailure } from './upstream-errors';
 
 /** An upstream answer with a 2xx status, its timers still running until `dispose`. */
 export interface OpenedUpstream {
@@ -18,16 +18,28 @@ export interface OpenedUpstream {
   dispose(): void;
 }
 
+export interface OpenUpstreamOptions {
+  /** The client's request signal: its abort aborts the upstream call at once. */
+  signal?: AbortSignal;
+  clock: RequestClock;
+  /**
+   * What times out once the headers are in: 'idle' (default) restarts the timer as the idle
+   * timeout, for bodies read chunk by chunk; 'header' keeps the header timeout running, so a
+   * whole JSON answer must arrive within it (the chat proxy's non-stream calls).
+   */
+  bodyTimeout?: 'idle' | 'header';
+}
+
 /**
- * Sends a fully built call that is not a chat completion (images, OpenAI Responses pass-through)
- * with the same header timeout, idle timeout, client-abort wiring and error mapping as the chat
- * proxy. Throws ApiError (UpstreamError for upstream failures, driving fallback).
+ * Sends a fully built upstream call (chat, images, OpenAI Responses pass-through) under the
+ * header timeout, with client-abort wiring and error mapping, and returns once a 2xx answer's
+ * headers are in. Throws ApiError (UpstreamError for upstream failures, driving fallback).
  */
 export async function openUpstream(
   ctx: AppContext,
   target: RouteTarget,
   call: UpstreamCall,
-  opts: { signal?: AbortSignal; clock: RequestClock },
+  opts: OpenUpstreamOptions,
 ): Promise<OpenedUpstream> {
   const settings = ctx.state.getSnapshot().providers.get(target.provider);
   const controller = new AbortController();
@@ -50,9 +62,11 @@ export async function openUpstream(
       : await fetch(call.url, { method: call.method, headers: call.headers, body: call.body, signal: controller.signal });
     opts.clock.ttfbMs = performance.now() - sentAt;
     if (!res.ok) throw await errorFromUpstreamResponse(target.provider, res, settings?.apiKey);
-    // Headers are in: from here on silence between chunks is what times out.
-    clearTimeout(timer!);
-    timer = setTimeout(() => controller.abort(new GatewayAbort('idle')), idleTimeoutS * 1000);
+    if (opts.bodyTimeout !== 'header') {
+      // Headers are in: from here on silence between chunks is what times out.
+      clearTimeout(timer!);
+      timer = setTimeout(() => controller.abort(new GatewayAbort('idle')), idleTimeoutS * 1000);
+    }
     return {
       res,
       touch: () => timer?.refresh(),
