@@ -1,59 +1,28 @@
 import { Elysia } from 'elysia';
-import { authenticateClient } from '../auth/client-auth';
 import type { AppContext } from '../context';
-import { toErrorResponse } from '../errors/api-error';
 import type { ChatRequest } from '../providers/types';
 import { logRejectedChat, startChat } from '../proxy/chat-runner';
-import { RequestClock } from '../proxy/request-clock';
-import { readJsonBody } from './request-validation-body';
+import { openaiPost, SSE_HEADERS } from './openai-request';
 import { validateChatRequest } from './request-validation';
-
-/** OpenAI's error shape as a Response (routes answer errors themselves, without Elysia's parse). */
-export function errorResponse(err: unknown, extra: Record<string, string> = {}): Response {
-  const r = toErrorResponse(err);
-  if (r.status === 500 && !(err as any)?.status) console.error('[gophergate] chat error:', (err as any)?.message ?? err);
-  return new Response(JSON.stringify(r.body), {
-    status: r.status,
-    headers: { 'content-type': 'application/json', ...r.headers, ...extra },
-  });
-}
-
-const SSE_HEADERS = {
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache',
-  // Tells nginx-style proxies in front of the gateway not to buffer the stream.
-  'x-accel-buffering': 'no',
-};
 
 /** POST /v1/chat/completions: OpenAI's chat API over every provider, streaming or not. */
 export function chatRoutes(ctx: AppContext) {
-  const maxBytes = ctx.config.server.maxBodyMb * 1024 * 1024;
   return new Elysia({ name: 'chat-routes' }).post(
     '/v1/chat/completions',
-    async ({ request, server }) => {
-      // LLM answers take minutes; the upstream timeouts govern, not Bun's 10 s socket idle limit.
-      server?.timeout(request, 0);
-      const clock = new RequestClock();
-      try {
-        const client = authenticateClient(ctx.state.getSnapshot(), request.headers.get('authorization'));
-        let body: unknown = null;
-        let req: ChatRequest;
-        try {
-          body = await readJsonBody(request, maxBytes);
-          req = validateChatRequest(body);
-        } catch (err) {
-          logRejectedChat(ctx, err, body, { clientId: client.id, clock });
-          throw err;
-        }
+    openaiPost<ChatRequest>(
+      ctx,
+      async ({ request, client, clock, body: req }) => {
         const r = await startChat(ctx, req, { clientId: client.id, signal: request.signal, clock });
         if (r.kind === 'json') {
           return new Response(JSON.stringify(r.completion), { headers: { ...r.headers, 'content-type': 'application/json' } });
         }
         return new Response(r.body, { headers: { ...r.headers, ...SSE_HEADERS } });
-      } catch (err) {
-        return errorResponse(err);
-      }
-    },
+      },
+      {
+        validate: validateChatRequest,
+        onRejected: (err, body, { client, clock }) => logRejectedChat(ctx, err, body, { clientId: client.id, clock }),
+      },
+    ),
     {
       // The body is read and validated by hand: malformed JSON must be OpenAI's 400, not a 422.
       parse: 'none',

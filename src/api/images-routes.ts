@@ -1,29 +1,18 @@
 import { Elysia } from 'elysia';
-import { authenticateClient } from '../auth/client-auth';
 import type { AppContext } from '../context';
 import { generateImages } from '../images/generate-images';
-import { errorResponse } from './chat-routes';
-import { readJsonBody } from './request-validation-body';
+import { openaiPost } from './openai-request';
 
 /** POST /v1/images/generations in OpenAI's wire format, for OpenAI and Gemini image models. */
 export function imagesRoutes(ctx: AppContext) {
-  const maxBytes = ctx.config.server.maxBodyMb * 1024 * 1024;
   return new Elysia({ name: 'images' }).post(
     '/v1/images/generations',
-    async ({ request, server }) => {
-      // Image models can take a minute; the upstream timeout governs, not Bun's socket idle limit.
-      server?.timeout(request, 0);
-      try {
-        const client = authenticateClient(ctx.state.getSnapshot(), request.headers.get('authorization'));
-        const body = await readJsonBody(request, maxBytes);
-        const { result, headers } = await generateImages(ctx, body, { clientId: client.id, signal: request.signal });
-        return new Response(result.raw ?? JSON.stringify(result.body), {
-          headers: { ...headers, 'content-type': 'application/json' },
-        });
-      } catch (err) {
-        return errorResponse(err);
-      }
-    },
+    openaiPost(ctx, async ({ request, client, body }) => {
+      const { result, headers } = await generateImages(ctx, body, { clientId: client.id, signal: request.signal });
+      return new Response(result.raw ?? JSON.stringify(result.body), {
+        headers: { ...headers, 'content-type': 'application/json' },
+      });
+    }),
     {
       parse: 'none',
       detail: {

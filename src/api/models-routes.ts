@@ -4,7 +4,7 @@ import type { AppContext } from '../context';
 import { modelNotFound } from '../errors/api-error';
 import { groupsAsModels, type GroupModelObject } from '../routing';
 import type { RuntimeSnapshot } from '../state/snapshot-types';
-import { errorResponse } from './chat-routes';
+import { errorResponse } from './openai-request';
 
 interface ModelObject {
   id: string;

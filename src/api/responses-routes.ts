@@ -1,17 +1,8 @@
 import { Elysia } from 'elysia';
-import { authenticateClient } from '../auth/client-auth';
 import type { AppContext } from '../context';
-import { RequestClock } from '../proxy/request-clock';
 import { createResponse } from '../responses/create-response';
 import { ResponseStore } from '../responses/response-store';
-import { errorResponse } from './chat-routes';
-import { readJsonBody } from './request-validation-body';
-
-const SSE_HEADERS = {
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache',
-  'x-accel-buffering': 'no',
-};
+import { openaiPost, SSE_HEADERS } from './openai-request';
 
 const stores = new WeakMap<AppContext, ResponseStore>();
 
@@ -24,26 +15,16 @@ function storeFor(ctx: AppContext): ResponseStore {
 
 /** POST /v1/responses: OpenAI's Responses API for every provider (OpenAI passed through, others bridged). */
 export function responsesRoutes(ctx: AppContext) {
-  const maxBytes = ctx.config.server.maxBodyMb * 1024 * 1024;
   const store = storeFor(ctx);
   return new Elysia({ name: 'responses' })
     .onStop(() => store.flush())
     .post(
       '/v1/responses',
-      async ({ request, server }) => {
-        // Long generations: the upstream timeouts govern, not Bun's socket idle limit.
-        server?.timeout(request, 0);
-        const clock = new RequestClock();
-        try {
-          const client = authenticateClient(ctx.state.getSnapshot(), request.headers.get('authorization'));
-          const body = await readJsonBody(request, maxBytes);
-          const r = await createResponse(ctx, body, { clientId: client.id, signal: request.signal, clock, store });
-          if (r.kind === 'json') return new Response(r.body, { headers: { ...r.headers, 'content-type': 'application/json' } });
-          return new Response(r.body, { headers: { ...r.headers, ...SSE_HEADERS } });
-        } catch (err) {
-          return errorResponse(err);
-        }
-      },
+      openaiPost(ctx, async ({ request, client, clock, body }) => {
+        const r = await createResponse(ctx, body, { clientId: client.id, signal: request.signal, clock, store });
+        if (r.kind === 'json') return new Response(r.body, { headers: { ...r.headers, 'content-type': 'application/json' } });
+        return new Response(r.body, { headers: { ...r.headers, ...SSE_HEADERS } });
+      }),
       {
         parse: 'none',
         detail: {

@@ -1,0 +1,72 @@
+import { authenticateClient } from '../auth/client-auth';
+import type { AppContext } from '../context';
+import { toErrorResponse } from '../errors/api-error';
+import { RequestClock } from '../proxy/request-clock';
+import type { ClientEntry } from '../state/snapshot-types';
+import { readJsonBody } from './request-validation-body';
+
+/** OpenAI's error shape as a Response (routes answer errors themselves, without Elysia's parse). */
+export function errorResponse(err: unknown, extra: Record<string, string> = {}): Response {
+  const r = toErrorResponse(err);
+  if (r.status === 500 && !(err as any)?.status) console.error('[gophergate] chat error:', (err as any)?.message ?? err);
+  return new Response(JSON.stringify(r.body), {
+    status: r.status,
+    headers: { 'content-type': 'application/json', ...r.headers, ...extra },
+  });
+}
+
+export const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  // Tells nginx-style proxies in front of the gateway not to buffer the stream.
+  'x-accel-buffering': 'no',
+};
+
+/** What an OpenAI endpoint's handler gets once the prelude passed. */
+export interface OpenAIRequest<T> {
+  request: Request;
+  client: ClientEntry;
+  /** Started when the request arrived, so auth and body parsing count as gateway overhead. */
+  clock: RequestClock;
+  body: T;
+}
+
+export interface OpenAIPostOptions<T> {
+  /** Turns the parsed JSON into the endpoint's request; throws a 400 ApiError. */
+  validate?: (body: unknown) => T;
+  /** Called when an authenticated client's body is unreadable or invalid (e.g. to log the refusal). */
+  onRejected?: (err: unknown, body: unknown, r: { client: ClientEntry; clock: RequestClock }) => void;
+}
+
+/**
+ * The prelude every POST /v1/* endpoint shares: lift Bun's socket idle limit, start the clock,
+ * authenticate the client key, read the body under the size cap as JSON (413/400 as OpenAI
+ * answers them), then run the endpoint. Anything thrown becomes OpenAI's error shape.
+ */
+export function openaiPost<T = unknown>(
+  ctx: AppContext,
+  run: (r: OpenAIRequest<T>) => Promise<Response>,
+  opts: OpenAIPostOptions<T> = {},
+) {
+  const maxBytes = ctx.config.server.maxBodyMb * 1024 * 1024;
+  return async ({ request, server }: { request: Request; server: { timeout(req: Request, seconds: number): void } | null }) => {
+    // LLM answers and image models take minutes; the upstream timeouts govern, not Bun's 10 s socket idle limit.
+    server?.timeout(request, 0);
+    const clock = new RequestClock();
+    try {
+      const client = authenticateClient(ctx.state.getSnapshot(), request.headers.get('authorization'));
+      let raw: unknown = null;
+      let body: T;
+      try {
+        raw = await readJsonBody(request, maxBytes);
+        body = opts.validate ? opts.validate(raw) : (raw as T);
+      } catch (err) {
+        opts.onRejected?.(err, raw, { client, clock });
+        throw err;
+      }
+      return await run({ request, client, clock, body });
+    } catch (err) {
+      return errorResponse(err);
+    }
+  };
+}
