@@ -3,6 +3,7 @@ import { CLIENT_KEY_PREFIX_LENGTH, generateClientKey, hashClientKey } from '../a
 import { clients } from '../db/schema';
 import { badRequest, notFound } from '../errors/api-error';
 import type { AdminDeps } from './admin-deps';
+import { clientsLastUsed } from './client-last-used';
 
 export interface ClientView {
   id: number;
@@ -10,13 +11,22 @@ export interface ClientView {
   key_prefix: string;
   revoked: boolean;
   created_at: number;
+  /** Newest request of this client (from the logs, or the hourly rollup once they expired); null if never used. */
   last_used_at: number | null;
 }
 
 type Row = typeof clients.$inferSelect;
-const view = (r: Row): ClientView => ({
-  id: r.id, name: r.name, key_prefix: r.keyPrefix, revoked: r.revoked, created_at: r.createdAt, last_used_at: r.lastUsedAt,
+const view = (r: Row, lastUsed: number | null = null): ClientView => ({
+  id: r.id, name: r.name, key_prefix: r.keyPrefix, revoked: r.revoked, created_at: r.createdAt,
+  // Nothing on the request path writes clients.last_used_at; the logs are the record.
+  last_used_at: Math.max(r.lastUsedAt ?? 0, lastUsed ?? 0) || null,
 });
+
+/** Rows as views with their last use read from the logs (one indexed lookup per client). */
+function views(deps: AdminDeps, rows: Row[]): ClientView[] {
+  const last = clientsLastUsed(deps.sqlite, rows.map((r) => ({ id: r.id, created_at: r.createdAt })));
+  return rows.map((r) => view(r, last.get(r.id) ?? null));
+}
 
 function cleanName(name: string): string {
   const n = name.trim();
@@ -38,20 +48,25 @@ export function createClient(deps: AdminDeps, name: string): { id: number; name:
 }
 
 export function listClients(deps: AdminDeps): ClientView[] {
-  return deps.db.select().from(clients).orderBy(desc(clients.createdAt), desc(clients.id)).all().map(view);
+  return views(deps, deps.db.select().from(clients).orderBy(desc(clients.createdAt), desc(clients.id)).all());
+}
+
+/** Id -> name of every client (revoked ones too), without the last-use lookups. */
+export function clientNames(deps: AdminDeps): Map<number, string> {
+  return new Map(deps.db.select({ id: clients.id, name: clients.name }).from(clients).all().map((c) => [c.id, c.name]));
 }
 
 export function getClient(deps: AdminDeps, id: number): ClientView {
   const row = deps.db.select().from(clients).where(eq(clients.id, id)).get();
   if (!row) throw notFound(`No client with id ${id}.`, 'client_not_found', 'id');
-  return view(row);
+  return views(deps, [row])[0]!;
 }
 
 export function renameClient(deps: AdminDeps, id: number, name: string): ClientView {
   const row = deps.db.update(clients).set({ name: cleanName(name) }).where(eq(clients.id, id)).returning().get();
   if (!row) throw notFound(`No client with id ${id}.`, 'client_not_found', 'id');
   deps.state.reload();
-  return view(row);
+  return views(deps, [row])[0]!;
 }
 
 /** Revokes at once (the snapshot reloads); the row stays so logs keep their client name. */
@@ -59,5 +74,5 @@ export function revokeClient(deps: AdminDeps, id: number): ClientView {
   const row = deps.db.update(clients).set({ revoked: true }).where(eq(clients.id, id)).returning().get();
   if (!row) throw notFound(`No client with id ${id}.`, 'client_not_found', 'id');
   deps.state.reload();
-  return view(row);
+  return views(deps, [row])[0]!;
 }

@@ -62,8 +62,8 @@ function ClientRowView(props: { c: ClientRow; admin: boolean }) {
       <td class="num">{compactNumber(c.requests)}</td>
       <td class="num">{compactNumber(c.tokens)}</td>
       <td class="num">{usd(c.costUsd)}</td>
-      <td title={dateTime(c.lastUsedAt)}>{ago(c.lastUsedAt)}</td>
-      <td title={dateTime(c.createdAt)}>{ago(c.createdAt)}</td>
+      <td class="last-used nowrap" title={dateTime(c.lastUsedAt)}>{ago(c.lastUsedAt)}</td>
+      <td class="nowrap" title={dateTime(c.createdAt)}>{ago(c.createdAt)}</td>
       {admin ? (
         <td class="actions">
           {c.revoked ? '' : (

@@ -1,7 +1,7 @@
 /** @jsxImportSource @kitajs/html */
 import { Elysia } from 'elysia';
 import { eq } from 'drizzle-orm';
-import { listClients } from '../../admin/clients-service';
+import { clientNames } from '../../admin/clients-service';
 import type { AppContext } from '../../context';
 import { requestLogs } from '../../db/schema';
 import { listLogs, usageBreakdown, usageSummary, usageTimeseries, type LogRow as QueryLogRow } from '../../logging/usage-queries';
@@ -22,8 +22,6 @@ type Totals = ReturnType<typeof usageBreakdown>[number];
 const breakdownRow = (r: Totals): BreakdownRow => ({
   label: r.label, requests: r.requests, errors: r.errors, tokens: r.prompt_tokens + r.completion_tokens, costUsd: r.cost_usd,
 });
-
-const clientNames = (ctx: AppContext) => new Map(listClients(ctx).map((c) => [c.id, c.name]));
 
 function logRow(r: QueryLogRow, names: Map<number, string>): LogRow {
   return {
