@@ -5,6 +5,9 @@
  *   bun bench/dashboard-queries.ts                     # 10m rows in a temp dir, removed after
  *   bun bench/dashboard-queries.ts --rows 200k         # quick smoke
  *   bun bench/dashboard-queries.ts --db /tmp/gg10m.db  # keep (or reuse) the filled file
+ * Shape: --clients N (default 20) clients over --models M (default 24) models, each client
+ * spreading its requests over --client-models K of them (default 4). The full rollups grow with
+ * clients x K, so `--clients 200 --client-models 24` is the heavy case (4,800 keys per hour).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,12 +15,15 @@ import { join } from 'node:path';
 import type { Database } from 'bun:sqlite';
 import { openDatabase } from '../src/db/client';
 import { runMigrations } from '../src/db/migrate';
-import { INSERT_LOG_SQL } from '../src/logging/log-row-sql';
+import { INSERT_LOG_SQL, rollupFromHourlySql } from '../src/logging/log-row-sql';
+import { ROLLUP_TABLES } from '../src/logging/rollup-tables';
 import { listLogs, usageBreakdown, usageSummary, usageTimeseries } from '../src/logging/usage-queries';
 import { count, flag } from './bench-args';
 
 const rows = count('rows', 10_000_000);
 const CLIENTS = count('clients', 20);
+const MODEL_COUNT = count('models', 24);
+const PER_CLIENT = Math.min(count('client-models', 4), MODEL_COUNT);
 const keep = flag('db');
 const dir = keep ? null : mkdtempSync(join(tmpdir(), 'gg-bench-dash-'));
 const dbPath = keep ?? join(dir!, 'bench.db');
@@ -29,7 +35,7 @@ const DAY = 86_400_000;
 const END = Math.floor(Date.now() / 3_600_000) * 3_600_000;
 const START = END - 30 * DAY;
 const PROVIDERS = ['openai', 'gemini', 'deepseek', 'moonshot', 'grok', 'ollama'];
-const MODELS = Array.from({ length: 24 }, (_, i) => ({ provider: PROVIDERS[i % 6]!, model: `${PROVIDERS[i % 6]}-model-${i}` }));
+const MODELS = Array.from({ length: MODEL_COUNT }, (_, i) => ({ provider: PROVIDERS[i % 6]!, model: `${PROVIDERS[i % 6]}-model-${i}` }));
 
 function fill(db: Database): void {
   // Bulk load: indexes are built once at the end (far faster than maintaining them per row),
@@ -46,8 +52,8 @@ function fill(db: Database): void {
     db.transaction(() => {
       for (let i = base; i < Math.min(base + chunk, rows); i++) {
         const client = (i * 7919) % CLIENTS;
-        // each client uses a few models, as real clients do
-        const m = MODELS[(client + ((i >> 3) % 4) * 5) % MODELS.length]!;
+        // each client spreads over its own PER_CLIENT models
+        const m = MODELS[(client + ((i >> 3) % PER_CLIENT) * Math.floor(MODEL_COUNT / PER_CLIENT)) % MODEL_COUNT]!;
         const failed = i % 97 === 0;
         insert.run(
           Math.floor(START + i * step), `r${i}`, null, client + 1, 'chat', m.model, m.model, m.provider,
@@ -71,6 +77,8 @@ function fill(db: Database): void {
       count(*), sum(status >= 400 OR error_type IS NOT NULL), sum(prompt_tokens), sum(cached_tokens), sum(completion_tokens),
       sum(reasoning_tokens), sum(cost_usd), sum(latency_ms), sum(overhead_ms)
     FROM request_logs GROUP BY 1, 2, 3, 4`);
+  // The daily and per-dimension rollups fold from the hourly one, as the writer's deltas do.
+  for (const t of ROLLUP_TABLES.slice(1)) db.exec(rollupFromHourlySql(t));
   console.log(`  rollups built in ${((performance.now() - t2) / 1000).toFixed(1)} s`);
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = NORMAL');
@@ -80,26 +88,40 @@ function fill(db: Database): void {
 const existing = (sqlite.query('SELECT count(*) AS n FROM request_logs').get() as { n: number }).n;
 if (reuse && existing > 0) console.log(`reusing ${dbPath}: ${existing.toLocaleString('en')} rows`);
 else {
-  console.log(`filling ${dbPath} with ${rows.toLocaleString('en')} rows over 30 days, ${CLIENTS} clients, ${MODELS.length} models`);
+  console.log(`filling ${dbPath} with ${rows.toLocaleString('en')} rows over 30 days, ${CLIENTS} clients x ${PER_CLIENT} of ${MODELS.length} models`);
   fill(sqlite);
 }
 const total = (sqlite.query('SELECT count(*) AS n FROM request_logs').get() as { n: number }).n;
-const rollupRows = (sqlite.query('SELECT count(*) AS n FROM usage_hourly').get() as { n: number }).n;
-console.log(`database: ${total.toLocaleString('en')} raw rows, ${rollupRows.toLocaleString('en')} rollup rows\n`);
+const rollupRows = ROLLUP_TABLES.map((t) => `${t.name} ${(sqlite.query(`SELECT count(*) AS n FROM ${t.name}`).get() as { n: number }).n.toLocaleString('en')}`);
+console.log(`database: ${total.toLocaleString('en')} raw rows; rollup rows: ${rollupRows.join(', ')}\n`);
 
 const now = END;
+// The dashboard's own "last 30 days": from a day boundary to just past now (see usage-range.ts).
+const dash30 = { from: Math.floor((now - 30 * DAY) / DAY) * DAY + DAY, to: now + 1 };
+// An API range that cuts both edge days mid-day.
+const cut30 = { from: now - 30 * DAY + 7 * 3_600_000 + 123, to: now - 5 * 3_600_000 - 456 };
 const lastPage = listLogs(sqlite, { limit: 50 });
 const deepAnchor = listLogs(sqlite, { limit: 1, to: now - 20 * DAY })[0]?.id;
 const cases: [string, () => unknown][] = [
   ['summary, all time', () => usageSummary(sqlite)],
   ['summary, last 24 h', () => usageSummary(sqlite, { from: now - DAY, to: now })],
+  ['summary, last 30 days', () => usageSummary(sqlite, { from: now - 30 * DAY, to: now })],
   ['summary, last 30 days, one client', () => usageSummary(sqlite, { from: now - 30 * DAY, to: now, clientId: 3 })],
   ['time series, hourly, last 24 h', () => usageTimeseries(sqlite, 'hour', { from: now - DAY, to: now })],
   ['time series, hourly, last 7 days', () => usageTimeseries(sqlite, 'hour', { from: now - 7 * DAY, to: now })],
   ['time series, daily, last 30 days', () => usageTimeseries(sqlite, 'day', { from: now - 30 * DAY, to: now })],
+  ['time series, hourly, last 30 days', () => usageTimeseries(sqlite, 'hour', { from: now - 30 * DAY, to: now })],
+  ['time series, daily, dashboard 30 days', () => usageTimeseries(sqlite, 'day', dash30)],
+  ['time series, daily, 30 days cut mid-day', () => usageTimeseries(sqlite, 'day', cut30)],
   ['time series, daily, 30 days, one provider', () => usageTimeseries(sqlite, 'day', { from: now - 30 * DAY, to: now, provider: 'grok' })],
+  ['time series, daily, 30 days, one client', () => usageTimeseries(sqlite, 'day', { ...cut30, clientId: 3 })],
+  ['breakdown by provider, 30 days', () => usageBreakdown(sqlite, 'provider', { from: now - 30 * DAY, to: now })],
   ['breakdown by model, 30 days', () => usageBreakdown(sqlite, 'model', { from: now - 30 * DAY, to: now })],
   ['breakdown by client, 30 days', () => usageBreakdown(sqlite, 'client', { from: now - 30 * DAY, to: now })],
+  ['breakdown by client, dashboard 30 days', () => usageBreakdown(sqlite, 'client', dash30, 20)],
+  ['breakdown by model, 30 days, one client', () => usageBreakdown(sqlite, 'model', { ...cut30, clientId: 3 })],
+  ['breakdown by client, 30 days, one model', () => usageBreakdown(sqlite, 'client', { ...cut30, model: MODELS[5]!.model })],
+  ['summary, 30 days, one client and model', () => usageSummary(sqlite, { ...cut30, clientId: 3, model: MODELS[2]!.model })],
   ['logs page, newest 50', () => listLogs(sqlite, { limit: 50 })],
   ['logs page 2 (before_id)', () => listLogs(sqlite, { limit: 50, beforeId: lastPage.at(-1)?.id })],
   ['logs page deep in history (before_id)', () => listLogs(sqlite, { limit: 50, beforeId: deepAnchor })],
@@ -122,7 +144,7 @@ for (const [name, run] of cases) {
   times.sort((a, b) => a - b);
   const median = times[3]!;
   worst = Math.max(worst, times[6]!);
-  console.log(`${name.padEnd(44)} median ${median.toFixed(2).padStart(8)} ms   first ${first.toFixed(2).padStart(8)} ms   max ${times[6]!.toFixed(2).padStart(8)} ms`);
+  console.log(`${name.padEnd(46)} median ${median.toFixed(2).padStart(8)} ms   first ${first.toFixed(2).padStart(8)} ms   max ${times[6]!.toFixed(2).padStart(8)} ms`);
 }
 console.log(`\nslowest single run: ${worst.toFixed(1)} ms (target <= 100 ms)`);
 sqlite.close();

@@ -1,4 +1,5 @@
 import type { LogRecord } from './log-record';
+import { DAY_MS, HOUR_MS, MEASURES, ROLLUP_TABLES, type RollupTable } from './rollup-tables';
 
 /**
  * Raw SQL for the writer's hot path. One prepared statement bound with positional values is
@@ -25,24 +26,36 @@ export function logRowValues(r: LogRecord): LogRowValues {
   ];
 }
 
-export const UPSERT_ROLLUP_SQL = `INSERT INTO usage_hourly (
-  hour, provider, model, client_id, requests, errors, prompt_tokens, cached_tokens, completion_tokens,
-  reasoning_tokens, cost_usd, latency_ms_sum, overhead_ms_sum
-) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
-ON CONFLICT (hour, provider, model, client_id) DO UPDATE SET
-  requests = requests + excluded.requests,
-  errors = errors + excluded.errors,
-  prompt_tokens = prompt_tokens + excluded.prompt_tokens,
-  cached_tokens = cached_tokens + excluded.cached_tokens,
-  completion_tokens = completion_tokens + excluded.completion_tokens,
-  reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
-  cost_usd = cost_usd + excluded.cost_usd,
-  latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum,
-  overhead_ms_sum = overhead_ms_sum + excluded.overhead_ms_sum`;
+/**
+ * Adds one delta row to a rollup table: values are the time bucket, the table's dims, then the
+ * MEASURES, in that order (see rollup-batch.ts).
+ */
+export function upsertRollupSql(t: RollupTable): string {
+  const key = [t.time, ...t.dims];
+  const cols = [...key, ...MEASURES];
+  return `INSERT INTO ${t.name} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(',')})
+ON CONFLICT (${key.join(', ')}) DO UPDATE SET
+  ${MEASURES.map((m) => `${m} = ${m} + excluded.${m}`).join(',\n  ')}`;
+}
 
-export const HOUR_MS = 3_600_000;
+/** The usage_hourly upsert (every rollup table has its own; see ROLLUP_TABLES). */
+export const UPSERT_ROLLUP_SQL = upsertRollupSql(ROLLUP_TABLES[0]!);
+
+export { HOUR_MS };
 
 /** A record counts as an error when the client got an error status or a stream ended in one. */
 export function isErrorRecord(r: Pick<LogRecord, 'status' | 'errorType'>): boolean {
   return r.status >= 400 || r.errorType != null;
+}
+
+/**
+ * Builds a rollup table from usage_hourly in one statement (the bench's bulk load; the migration
+ * that added the daily and per-dimension tables backfills them the same way).
+ */
+export function rollupFromHourlySql(t: RollupTable): string {
+  const time = t.time === 'hour' ? 'hour' : `(hour / ${DAY_MS}) * ${DAY_MS}`;
+  const key = [time, ...t.dims];
+  return `INSERT INTO ${t.name} (${[t.time, ...t.dims, ...MEASURES].join(', ')})
+SELECT ${[...key, ...MEASURES.map((m) => `sum(${m})`)].join(', ')}
+FROM usage_hourly GROUP BY ${key.map((_, i) => i + 1).join(', ')}`;
 }

@@ -1,5 +1,6 @@
 import type { LogRecord } from './log-record';
 import { HOUR_MS, isErrorRecord, type LogRowValues } from './log-row-sql';
+import { bucketStart, ROLLUP_TABLES, type RollupDim } from './rollup-tables';
 
 /**
  * Folds a batch into usage_hourly deltas keyed by hour x provider x model x client, so a batch of
@@ -36,4 +37,39 @@ export function rollupBatch(records: readonly LogRecord[]): LogRowValues[] {
     v[10]! += r.costUsd || 0;
   }
   return [...acc.values()];
+}
+
+/** Where each dim sits in a usage_hourly delta row. */
+const HOURLY_POS: Record<RollupDim, number> = { provider: 1, model: 2, client_id: 3 };
+const FIRST_MEASURE = 4;
+const MEASURE_COUNT = 9;
+
+/**
+ * Deltas for every table of ROLLUP_TABLES (same order): usage_hourly's from the records, every
+ * other table's folded from those (at most one per hourly delta, so cheap), so all of them count
+ * a record by the same rules. Plain loops and string keys: this runs in the writer for every batch.
+ */
+export function rollupDeltas(records: readonly LogRecord[]): LogRowValues[][] {
+  const hourly = rollupBatch(records);
+  return ROLLUP_TABLES.map((table, i) => {
+    if (i === 0) return hourly;
+    const pos = table.dims.map((d) => HOURLY_POS[d]);
+    const width = 1 + pos.length;
+    const acc = new Map<string, number[]>();
+    for (const h of hourly) {
+      const t = bucketStart(h[0] as number, table.time);
+      let id = String(t);
+      for (const p of pos) id += `\u0000${h[p]}`;
+      const row = acc.get(id);
+      if (row) {
+        for (let m = 0; m < MEASURE_COUNT; m++) row[width + m]! += h[FIRST_MEASURE + m] as number;
+        continue;
+      }
+      const fresh = [t] as number[];
+      for (const p of pos) fresh.push(h[p] as number);
+      for (let m = 0; m < MEASURE_COUNT; m++) fresh.push(h[FIRST_MEASURE + m] as number);
+      acc.set(id, fresh);
+    }
+    return [...acc.values()];
+  });
 }

@@ -1,11 +1,13 @@
 import type { Database, SQLQueryBindings } from 'bun:sqlite';
-import { HOUR_MS } from './log-row-sql';
+import { rollupSource, type RollupFilter } from './rollup-plan';
+import { HOUR_MS, type RollupDim } from './rollup-tables';
 
 /**
  * Read queries for the admin API and the dashboard. Everything except the logs page reads the
- * hourly rollups (never the raw rows), so a chart costs the same with 10 million rows as with 10.
- * Time bounds are epoch milliseconds; rollup queries are hour-granular (`from` is floored to its
- * hour, an hour counts when it starts before `to`).
+ * rollups (never the raw rows), so a chart costs the same with 10 million rows as with 10; which
+ * rollup tables a query reads is planned in rollup-plan.ts. Time bounds are epoch milliseconds;
+ * rollup queries are hour-granular (`from` is floored to its hour, an hour counts when it starts
+ * before `to`).
  */
 
 export interface UsageFilter {
@@ -66,18 +68,11 @@ const TOTALS = `coalesce(sum(requests), 0) AS requests, coalesce(sum(errors), 0)
   coalesce(sum(cost_usd), 0) AS cost_usd, coalesce(sum(latency_ms_sum), 0) AS latency_ms_sum,
   coalesce(sum(overhead_ms_sum), 0) AS overhead_ms_sum`;
 
-type Where = { sql: string; args: SQLQueryBindings[] };
+const filterOf = (f: UsageFilter): RollupFilter => ({ client_id: f.clientId, provider: f.provider, model: f.model });
 
-function rollupWhere(f: UsageFilter): Where {
-  const parts: string[] = [];
-  const args: SQLQueryBindings[] = [];
-  if (f.from !== undefined) parts.push(`hour >= ?`), args.push(Math.floor(f.from / HOUR_MS) * HOUR_MS);
-  if (f.to !== undefined) parts.push(`hour < ?`), args.push(f.to);
-  if (f.clientId !== undefined) parts.push(`client_id = ?`), args.push(f.clientId);
-  if (f.provider !== undefined) parts.push(`provider = ?`), args.push(f.provider);
-  if (f.model !== undefined) parts.push(`model = ?`), args.push(f.model);
-  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', args };
-}
+/** Rows of the planned rollup reads for `f`, as a FROM source with `t`, `groupDims` and the sums. */
+const source = (f: UsageFilter, groupDims: readonly RollupDim[], grain: 'hour' | 'day') =>
+  rollupSource(groupDims, filterOf(f), { from: f.from, to: f.to }, grain);
 
 const round = (usd: number) => Math.round(usd * 1e9) / 1e9;
 
@@ -98,8 +93,8 @@ function totals(row: Record<string, number>): UsageTotals & { avg_latency_ms: nu
 
 /** Totals over a time range; `requests` counts every client request, failed ones included. */
 export function usageSummary(sqlite: Database, f: UsageFilter = {}) {
-  const w = rollupWhere(f);
-  return totals(sqlite.query(`SELECT ${TOTALS} FROM usage_hourly ${w.sql}`).get(...w.args) as Record<string, number>);
+  const src = source(f, [], 'day');
+  return totals(sqlite.query(`SELECT ${TOTALS} FROM ${src.sql}`).get(...src.args) as Record<string, number>);
 }
 
 export type Bucket = 'hour' | 'day';
@@ -112,21 +107,19 @@ const SUM_KEYS = ['requests', 'errors', 'prompt_tokens', 'completion_tokens', 'r
 /** Totals per UTC hour or day, oldest first; empty buckets inside [from, to) come back as zeros. */
 export function usageTimeseries(sqlite: Database, bucket: Bucket, f: UsageFilter & { from: number; to: number }) {
   const size = BUCKET_MS[bucket];
-  const w = rollupWhere(f);
-  // GROUP BY the primary key's leading column streams in index order; grouping by a computed day
-  // would sort every rollup row first (~3x slower). Hours fold into days here instead.
-  const hours = sqlite
-    .query(`SELECT hour, ${TOTALS} FROM usage_hourly ${w.sql} GROUP BY hour ORDER BY hour`)
-    .all(...w.args) as Record<string, number>[];
+  // Daily buckets read whole days from the daily rollups; the hours of partial edge days fold
+  // into their day here.
+  const src = source(f, [], bucket);
+  const rows = sqlite.query(`SELECT t, ${TOTALS} FROM ${src.sql} GROUP BY t`).all(...src.args) as Record<string, number>[];
   const byT = new Map<number, Record<string, number>>();
-  for (const h of hours) {
-    const t = Math.floor(h.hour! / size) * size;
+  for (const h of rows) {
+    const t = Math.floor(h.t! / size) * size;
     const acc = byT.get(t);
     if (!acc) byT.set(t, { ...h, t });
     else for (const k of SUM_KEYS) acc[k] = (acc[k] ?? 0) + (h[k] ?? 0);
   }
   const first = Math.floor(f.from / size) * size;
-  if ((f.to - first) / size > MAX_FILLED_BUCKETS) return [...byT.values()].map((r) => ({ t: r.t!, ...totals(r) }));
+  if ((f.to - first) / size > MAX_FILLED_BUCKETS) return [...byT.values()].sort((x, y) => x.t! - y.t!).map((r) => ({ t: r.t!, ...totals(r) }));
   const out = [];
   for (let t = first; t < f.to; t += size) out.push({ t, ...totals(byT.get(t) ?? {}) });
   return out;
@@ -136,34 +129,23 @@ export type BreakdownBy = 'provider' | 'model' | 'client';
 
 /** Totals per provider, model or client over a range, most expensive first. */
 export function usageBreakdown(sqlite: Database, by: BreakdownBy, f: UsageFilter = {}, limit = 100) {
-  const w = rollupWhere(f);
+  const dim: RollupDim = by === 'client' ? 'client_id' : by;
+  const src = source(f, [dim], 'day');
   if (by === 'client') {
     // Aggregate first, then name the (few) groups: joining before grouping would look up every row.
     const rows = sqlite
       .query(
-        `SELECT a.*, c.name AS label FROM (SELECT client_id AS key, ${TOTALS} FROM usage_hourly ${w.sql} GROUP BY client_id) a
+        `SELECT a.*, c.name AS label FROM (SELECT client_id AS key, ${TOTALS} FROM ${src.sql} GROUP BY client_id) a
          LEFT JOIN clients c ON c.id = a.key ORDER BY a.cost_usd DESC, a.requests DESC LIMIT ?`,
       )
-      .all(...w.args, limit) as Record<string, any>[];
+      .all(...src.args, limit) as Record<string, any>[];
     // client 0 is "no client": requests refused before a key was recognised
     return rows.map((r) => ({ key: r.key === 0 ? null : r.key, label: r.label ?? (r.key === 0 ? '(none)' : `#${r.key}`), ...totals(r) }));
   }
-  // Grouping by a prefix of the primary key (hour, provider, model) streams in index order with
-  // no sort; the per-hour groups (hours x models, not hours x models x clients) fold here.
-  const groupBy = by === 'provider' ? 'hour, provider' : 'hour, provider, model';
-  const parts = sqlite
-    .query(`SELECT ${by} AS key, ${TOTALS} FROM usage_hourly ${w.sql} GROUP BY ${groupBy}`)
-    .all(...w.args) as Record<string, any>[];
-  const acc = new Map<string, Record<string, number>>();
-  for (const p of parts) {
-    const a = acc.get(p.key);
-    if (!a) acc.set(p.key, { ...p });
-    else for (const k of SUM_KEYS) a[k] = (a[k] ?? 0) + (p[k] ?? 0);
-  }
-  return [...acc.entries()]
-    .map(([key, r]) => ({ key: key === '' ? null : key, label: key === '' ? '(none)' : key, ...totals(r) }))
-    .sort((x, y) => y.cost_usd - x.cost_usd || y.requests - x.requests)
-    .slice(0, limit);
+  const rows = sqlite
+    .query(`SELECT ${dim} AS key, ${TOTALS} FROM ${src.sql} GROUP BY ${dim} ORDER BY cost_usd DESC, requests DESC LIMIT ?`)
+    .all(...src.args, limit) as Record<string, any>[];
+  return rows.map((r) => ({ key: r.key === '' ? null : r.key, label: r.key === '' ? '(none)' : r.key, ...totals(r) }));
 }
 
 const LOG_COLUMNS = `id, created_at, request_id, client_id, endpoint, model_requested, model, provider, route,

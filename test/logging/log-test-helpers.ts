@@ -57,3 +57,31 @@ export async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
     await Bun.sleep(5);
   }
 }
+
+/**
+ * A mixed batch for rollup tests: makeRecord's variety spread irregularly over `days` days from
+ * `start` (7 min 13 s apart, so hours and days are cut at odd places), plus records with no
+ * client, no provider and no concrete model (refused before routing), all of them errors.
+ */
+export function mixedRecords(n: number, start: number): LogRecord[] {
+  return Array.from({ length: n }, (_, i) => {
+    const r = makeRecord(i, start + i * 433_000);
+    if (i % 23 !== 0) return r;
+    return { ...r, clientId: null, provider: null, model: null, modelRequested: 'no-such-model', status: 404, errorType: 'not_found', costUsd: 0 };
+  });
+}
+
+/** SQL expression over request_logs for each rollup key column (how the writer keys a record). */
+export const RAW_KEY = {
+  provider: "coalesce(provider, '')",
+  model: 'coalesce(model, model_requested)',
+  client_id: 'coalesce(client_id, 0)',
+} as const;
+
+/** Sums over request_logs as the rollups count them (a classifier call is not a request). */
+export const RAW_SUMS = `sum(endpoint != 'classifier') AS requests,
+  sum(endpoint != 'classifier' AND (status >= 400 OR error_type IS NOT NULL)) AS errors,
+  sum(prompt_tokens) AS prompt_tokens, sum(cached_tokens) AS cached_tokens, sum(completion_tokens) AS completion_tokens,
+  sum(reasoning_tokens) AS reasoning_tokens, round(sum(cost_usd), 9) AS cost_usd,
+  round(sum(CASE WHEN endpoint != 'classifier' THEN latency_ms ELSE 0 END), 6) AS latency_ms_sum,
+  round(sum(CASE WHEN endpoint != 'classifier' THEN overhead_ms ELSE 0 END), 6) AS overhead_ms_sum`;

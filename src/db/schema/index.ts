@@ -6,4 +6,6 @@ export * from './models';
 export * from './model-groups';
 export * from './request-logs';
 export * from './usage-hourly';
+export * from './usage-daily';
+export * from './usage-per-dimension';
 export * from './stored-responses';

@@ -1,0 +1,56 @@
+import { sqliteTable, text, integer, primaryKey } from 'drizzle-orm/sqlite-core';
+import { rollupMeasures } from './rollup-columns';
+
+/*
+ * Narrow rollups with one dimension each, kept by the log writer beside usage_hourly/usage_daily.
+ * The full rollups grow with clients x models (200 clients using 24 models each is 4,800 rows per
+ * hour); these grow with models or clients alone, so the dashboard's unfiltered charts and
+ * breakdowns scan a few thousand rows whatever the mix. Queries pick the narrowest table that holds
+ * every column they filter or group on.
+ */
+
+/** Per hour x provider x model, all clients together. */
+export const usageModelHourly = sqliteTable(
+  'usage_model_hourly',
+  {
+    hour: integer('hour').notNull(),
+    provider: text('provider').notNull().default(''),
+    model: text('model').notNull().default(''),
+    ...rollupMeasures(),
+  },
+  (t) => [primaryKey({ columns: [t.hour, t.provider, t.model] })],
+);
+
+/** Per UTC day x provider x model, all clients together. */
+export const usageModelDaily = sqliteTable(
+  'usage_model_daily',
+  {
+    day: integer('day').notNull(),
+    provider: text('provider').notNull().default(''),
+    model: text('model').notNull().default(''),
+    ...rollupMeasures(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.provider, t.model] })],
+);
+
+/** Per hour x client, all models together. */
+export const usageClientHourly = sqliteTable(
+  'usage_client_hourly',
+  {
+    hour: integer('hour').notNull(),
+    clientId: integer('client_id').notNull().default(0),
+    ...rollupMeasures(),
+  },
+  (t) => [primaryKey({ columns: [t.hour, t.clientId] })],
+);
+
+/** Per UTC day x client, all models together. */
+export const usageClientDaily = sqliteTable(
+  'usage_client_daily',
+  {
+    day: integer('day').notNull(),
+    clientId: integer('client_id').notNull().default(0),
+    ...rollupMeasures(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.clientId] })],
+);
