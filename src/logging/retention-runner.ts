@@ -1,10 +1,12 @@
 import type { LogWriter } from './log-writer';
+import { DAY_MS } from './rollup-tables';
 
-export const DAY_MS = 86_400_000;
+export { DAY_MS };
 
 /**
  * Deletes raw rows older than the retention window in small steps, yielding to the event loop
  * between steps so log batches queued behind it are written without waiting for the whole purge.
+ * Every rollup table stays: charts past the window read them.
  */
 export async function runRetention(
   writer: LogWriter,

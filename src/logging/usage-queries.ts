@@ -1,6 +1,6 @@
 import type { Database, SQLQueryBindings } from 'bun:sqlite';
 import { rollupSource, type RollupFilter } from './rollup-plan';
-import { HOUR_MS, type RollupDim } from './rollup-tables';
+import { DAY_MS, HOUR_MS, MEASURES, type RollupDim } from './rollup-tables';
 
 /**
  * Read queries for the admin API and the dashboard. Everything except the logs page reads the
@@ -98,11 +98,9 @@ export function usageSummary(sqlite: Database, f: UsageFilter = {}) {
 }
 
 export type Bucket = 'hour' | 'day';
-const BUCKET_MS: Record<Bucket, number> = { hour: HOUR_MS, day: 24 * HOUR_MS };
+const BUCKET_MS: Record<Bucket, number> = { hour: HOUR_MS, day: DAY_MS };
 /** Beyond this many buckets the gaps are not filled with zero rows. */
 const MAX_FILLED_BUCKETS = 10_000;
-
-const SUM_KEYS = ['requests', 'errors', 'prompt_tokens', 'completion_tokens', 'reasoning_tokens', 'cached_tokens', 'cost_usd', 'latency_ms_sum', 'overhead_ms_sum'] as const;
 
 /** Totals per UTC hour or day, oldest first; empty buckets inside [from, to) come back as zeros. */
 export function usageTimeseries(sqlite: Database, bucket: Bucket, f: UsageFilter & { from: number; to: number }) {
@@ -116,7 +114,7 @@ export function usageTimeseries(sqlite: Database, bucket: Bucket, f: UsageFilter
     const t = Math.floor(h.t! / size) * size;
     const acc = byT.get(t);
     if (!acc) byT.set(t, { ...h, t });
-    else for (const k of SUM_KEYS) acc[k] = (acc[k] ?? 0) + (h[k] ?? 0);
+    else for (const k of MEASURES) acc[k] = (acc[k] ?? 0) + (h[k] ?? 0);
   }
   const first = Math.floor(f.from / size) * size;
   if ((f.to - first) / size > MAX_FILLED_BUCKETS) return [...byT.values()].sort((x, y) => x.t! - y.t!).map((r) => ({ t: r.t!, ...totals(r) }));

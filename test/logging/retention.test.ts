@@ -2,6 +2,7 @@ import { afterEach, expect, test } from 'bun:test';
 import { createLogSink } from '../../src/logging/log-sink';
 import { createLogWriter } from '../../src/logging/log-writer';
 import { DAY_MS, runRetention } from '../../src/logging/retention-runner';
+import { ROLLUP_TABLES } from '../../src/logging/rollup-tables';
 import { makeRecord, tempDb } from './log-test-helpers';
 
 const cleanups: (() => void | Promise<void>)[] = [];
@@ -10,8 +11,9 @@ afterEach(async () => {
 });
 
 const NOW = Date.UTC(2026, 10, 25, 12);
+// Every rollup table (hourly, daily, per model, per client) must come through a purge untouched.
 const rollupTotals = (sqlite: import('bun:sqlite').Database) =>
-  sqlite.query('SELECT count(*) AS n, sum(requests) AS req, sum(prompt_tokens) AS p, round(sum(cost_usd), 9) AS cost FROM usage_hourly').get();
+  ROLLUP_TABLES.map((t) => [t.name, sqlite.query(`SELECT count(*) AS n, sum(requests) AS req, sum(prompt_tokens) AS p, round(sum(cost_usd), 9) AS cost FROM ${t.name}`).get()]);
 
 function fill() {
   const t = tempDb();
