@@ -47,6 +47,20 @@ function num(v: string, label: string, param: string): number | undefined {
 }
 
 /**
+ * Routing silently falls back to defaults on settings it cannot use (src/routing/bucket-map.ts);
+ * the form says so instead, so what the admin saves is what routing does.
+ */
+function checkClassifierNumbers(s: Record<string, unknown>): void {
+  const min = s.scale_min ?? 1;
+  const max = s.scale_max ?? 10;
+  if (!Number.isInteger(min) || !Number.isInteger(max)) throw badRequest('Scale min and max must be whole numbers.', 'scale_min');
+  if ((max as number) <= (min as number)) throw badRequest('Scale max must be greater than scale min.', 'scale_max');
+  const timeout = s.timeout_ms;
+  if (timeout !== undefined && !(Number.isInteger(timeout) && (timeout as number) > 0))
+    throw badRequest('Timeout must be a whole number of milliseconds above 0.', 'timeout_ms');
+}
+
+/**
  * Form values -> the service's GroupInput. Only syntax is checked here (numbers, JSON); targets,
  * cycles, depth and rule shapes are validated by the groups service against the whole set.
  */
@@ -55,11 +69,13 @@ export function groupInputOf(v: GroupFormValues, existing: Record<string, unknow
   for (const k of CLASSIFIER_KEYS) delete settings[k];
   delete settings.rules;
   if (v.strategy === 'classifier') {
-    if (v.classifierModel) settings.classifier_model = v.classifierModel;
+    if (!v.classifierModel) throw badRequest('A classifier group needs a classifier model (provider/model or a model id).', 'classifier_model');
+    settings.classifier_model = v.classifierModel;
     for (const k of ['scale_min', 'scale_max', 'threshold', 'timeout_ms'] as const) {
       const n = num(v[FORM_NAMES[k]], k.replace('_', ' '), k);
       if (n !== undefined) settings[k] = n;
     }
+    checkClassifierNumbers(settings);
   }
   if (v.rules.trim()) {
     try {

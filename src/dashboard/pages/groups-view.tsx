@@ -68,11 +68,12 @@ export function GroupForm(props: { v: GroupFormValues; isNew: boolean; errors?: 
       </div>
       <fieldset class="form-grid" x-show="strategy === 'classifier'">
         <legend>Classifier settings</legend>
-        <label>Classifier model<input name="classifier_model" value={v.classifierModel} placeholder="openai/gpt-5.4-nano" /></label>
-        <label>Scale min<input name="scale_min" type="number" value={v.scaleMin} /></label>
-        <label>Scale max<input name="scale_max" type="number" value={v.scaleMax} /></label>
-        <label>Threshold<input name="threshold" type="number" value={v.threshold} /></label>
-        <label>Timeout (ms)<input name="timeout_ms" type="number" min="1" value={v.timeoutMs} /></label>
+        <label>Classifier model<input name="classifier_model" value={v.classifierModel} placeholder="openai/gpt-5.4-nano" x-bind:required="strategy === 'classifier'" /></label>
+        <label>Scale min<input name="scale_min" type="number" step="1" value={v.scaleMin} placeholder="1" /></label>
+        <label>Scale max<input name="scale_max" type="number" step="1" value={v.scaleMax} placeholder="10" /></label>
+        <label title="A score at or above this always goes to the last (strongest) target">Threshold<input name="threshold" type="number" step="any" value={v.threshold} placeholder="none" /></label>
+        <label>Timeout (ms)<input name="timeout_ms" type="number" min="1" step="1" value={v.timeoutMs} placeholder="3000" /></label>
+        <p class="muted small span-3">The classifier model rates each prompt on the scale; the scale is split evenly over the targets in order. Past the timeout, the heuristic rules decide.</p>
       </fieldset>
       <label class="block">Heuristic rules (JSON array; blank uses the built-in defaults)
         <textarea name="rules" rows="5" class="mono" placeholder='[{"name":"coding","kind":"keywords","words":["debug*"],"weight":1}]' safe>{v.rules}</textarea>
@@ -84,10 +85,11 @@ export function GroupForm(props: { v: GroupFormValues; isNew: boolean; errors?: 
   );
 }
 
-export function GroupCardView(props: { g: GroupCard; admin: boolean; errors?: string[]; saved?: boolean }) {
+export function GroupCardView(props: { g: GroupCard; admin: boolean; errors?: string[]; saved?: boolean; deleteErrors?: string[] }) {
   const { g, admin } = props;
+  const cardId = `group-${slug(g.name)}`;
   return (
-    <Card class="group" id={`group-${slug(g.name)}`}>
+    <Card class="group" id={cardId}>
       <div class="provider-head">
         <div>
           <h2 class="card-title" safe>{g.name}</h2>
@@ -102,12 +104,26 @@ export function GroupCardView(props: { g: GroupCard; admin: boolean; errors?: st
         {g.targets.map((t) => <li><code safe>{t}</code></li>)}
       </ol>
       {props.saved ? <p class="saved" role="status">Saved.</p> : ''}
+      {props.deleteErrors?.length ? <div class="delete-errors"><FormErrors errors={props.deleteErrors} /></div> : ''}
       {admin ? (
-        <details open={!!props.errors?.length}>
-          <summary>Edit</summary>
-          <GroupForm v={g.form} isNew={false} errors={props.errors} />
-        </details>
+        <div class="group-foot">
+          <details open={!!props.errors?.length}>
+            <summary>Edit</summary>
+            <GroupForm v={g.form} isNew={false} errors={props.errors} />
+          </details>
+          <button type="button" class="btn small danger" hx-post={`/groups/${encodeURIComponent(g.name)}/delete`} hx-target={`#${cardId}`} hx-swap="outerHTML"
+            hx-confirm={`Delete the group ${g.name}? Clients that use it as a model will get 404.`}>Delete</button>
+        </div>
       ) : ''}
+    </Card>
+  );
+}
+
+/** What replaces a deleted group's card. */
+export function GroupDeletedNote(props: { name: string }) {
+  return (
+    <Card class="group deleted">
+      <p class="saved" role="status">Deleted <strong safe>{props.name}</strong>.</p>
     </Card>
   );
 }

@@ -1,16 +1,23 @@
 /** @jsxImportSource @kitajs/html */
 import { Elysia } from 'elysia';
-import { createGroup, getGroup, listGroups, updateGroup } from '../../admin/groups-service';
+import { createGroup, deleteGroup, getGroup, listGroups, updateGroup } from '../../admin/groups-service';
 import { tryRouting } from '../../admin/try-routing';
 import type { AppContext } from '../../context';
 import { adminAction, attempt, field, pageUser, pathParam } from '../dash-session';
 import { isAdmin } from '../dash-types';
 import { BLANK_GROUP, cardOf, groupInputOf, readGroupForm } from '../group-form';
 import { fragment, pageResponse } from '../page-response';
-import { GroupCardView, GroupsView, NewGroupBox, RouteTryResult } from '../pages/groups-view';
+import { GroupCardView, GroupDeletedNote, GroupsView, NewGroupBox, RouteTryResult } from '../pages/groups-view';
 import { htmlResponse } from '../respond';
 
 const hidden = { detail: { hide: true } };
+
+/** Why a delete was refused, in the admin's terms: which groups still route to this one. */
+function deleteRefusal(ctx: AppContext, name: string, problems: string[]): string[] {
+  const users = [...ctx.state.getSnapshot().groups.values()].filter((g) => g.name !== name && g.targets.includes(name)).map((g) => g.name);
+  if (!users.length) return problems;
+  return [`${name} is still a target of ${users.join(', ')}. Remove it from ${users.length > 1 ? 'their' : 'that group\'s'} targets first.`];
+}
 
 export function groupsPages(ctx: AppContext) {
   return new Elysia({ name: 'dashboard-groups-pages' })
@@ -54,5 +61,16 @@ export function groupsPages(ctx: AppContext) {
       if (!current.ok) return fragment(<p class="form-error" safe>{current.errors.join(' ')}</p>, current.errors);
       // Keep what the admin typed so they can fix it, with the problems listed above the form.
       return fragment(<GroupCardView g={{ ...cardOf(current.value), form: v }} admin errors={r.errors} />, r.errors);
+    }, hidden)
+    // Refused (inline, on the card) while another group still targets this one.
+    .post('/groups/:name/delete', async ({ request, params }) => {
+      adminAction(ctx, request);
+      const name = pathParam(params.name);
+      const r = await attempt(() => deleteGroup(ctx, name));
+      if (r.ok) return fragment(<GroupDeletedNote name={name} />);
+      const current = await attempt(() => getGroup(ctx, name));
+      if (!current.ok) return fragment(<p class="form-error" safe>{current.errors.join(' ')}</p>, current.errors);
+      const errors = deleteRefusal(ctx, name, r.errors);
+      return fragment(<GroupCardView g={cardOf(current.value)} admin deleteErrors={errors} />, errors);
     }, hidden);
 }
