@@ -10,6 +10,7 @@ import type { LogSink } from './logging/log-record';
 import { createLogSink } from './logging/log-sink';
 import { MeteredLogSink } from './metrics/metered-log-sink';
 import { connectMonitor } from './monitor/connect-monitor';
+import { clientNameIn } from './monitor/client-name-index';
 import { BunMonitorHub } from './monitor/monitor-hub';
 import { StateStore } from './state/state-store';
 
@@ -38,8 +39,9 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   seedDatabase(db, { adminPassword: config.admin.password });
   const secretBox = new SecretBox(resolveEncryptionKey(config.encryptionKey, config.database.path, overrides.warn));
   const state = new StateStore(db, sqlite, config, secretBox);
-  // Provider keys in use are scrubbed verbatim from anything the monitor broadcasts.
-  const monitor = overrides.monitor ?? new BunMonitorHub(() => providerKeys(state));
+  // Provider keys in use are scrubbed verbatim from anything the monitor broadcasts; client
+  // names come from the snapshot so a client created after a monitor page opened shows by name.
+  const monitor = overrides.monitor ?? new BunMonitorHub(() => providerKeys(state), (id) => clientNameIn(state.getSnapshot(), id));
   return {
     config,
     sqlite,

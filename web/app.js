@@ -283,8 +283,11 @@
       };
     });
 
-    function clientLabel(id, names) {
+    // The event names its client (server-side, from the in-memory snapshot); the names the page
+    // was rendered with cover events from an older server, '#id' anything else.
+    function clientLabel(id, name, names) {
       if (id == null) return '—';
+      if (typeof name === 'string' && name) return name;
       return Object.prototype.hasOwnProperty.call(names, String(id)) ? String(names[String(id)]) : '#' + id;
     }
 
@@ -298,7 +301,7 @@
         model: String(r.model || pick('model_requested', 'modelRequested') || ''),
         provider: String(r.provider || ''),
         route: String(r.route || ''),
-        client: clientLabel(pick('client_id', 'clientId'), names),
+        client: clientLabel(pick('client_id', 'clientId'), pick('client_name', 'clientName'), names),
         promptTokens: Number(pick('prompt_tokens', 'promptTokens')) || 0,
         completionTokens: Number(pick('completion_tokens', 'completionTokens')) || 0,
         costUsd: Number(pick('cost_usd', 'costUsd')) || 0,

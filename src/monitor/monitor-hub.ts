@@ -20,8 +20,14 @@ export class BunMonitorHub implements MonitorHub {
   private readonly sockets = new Map<MonitorSocket, () => boolean>();
   private timer: ReturnType<typeof setInterval> | null = null;
 
-  /** `secrets` lists the provider keys in use, removed verbatim from anything broadcast. */
-  constructor(private readonly secrets: () => Iterable<string> = () => []) {}
+  /**
+   * `secrets` lists the provider keys in use, removed verbatim from anything broadcast;
+   * `clientName` names a client id (from memory: publishing never reads SQLite).
+   */
+  constructor(
+    private readonly secrets: () => Iterable<string> = () => [],
+    private readonly clientName: (id: number | null) => string | null = () => null,
+  ) {}
 
   attach(server: Server<unknown>, revalidateMs = 15_000): void {
     this.server = server;
@@ -43,7 +49,7 @@ export class BunMonitorHub implements MonitorHub {
     if (!server) return;
     try {
       if (server.subscriberCount(MONITOR_TOPIC) === 0) return;
-      server.publish(MONITOR_TOPIC, JSON.stringify(toMonitorEvent(record, this.secrets())));
+      server.publish(MONITOR_TOPIC, JSON.stringify(toMonitorEvent(record, this.secrets(), this.clientName)));
     } catch {
       // a closed server or a serialisation problem must not reach the request path
     }

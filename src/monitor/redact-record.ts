@@ -8,6 +8,8 @@ export interface MonitorEvent {
     request_id: string;
     parent_request_id: string | null;
     client_id: number | null;
+    /** The client's current name (from the in-memory snapshot), so a new client shows by name. */
+    client_name: string | null;
     endpoint: LogRecord['endpoint'];
     model_requested: string;
     model: string | null;
@@ -52,7 +54,11 @@ export function scrubSecrets(text: string, secrets: Iterable<string> = []): stri
  * The broadcast form of a log record: an allow-list of fields (so a field added to LogRecord
  * later is not broadcast by accident), bodies and attempt details left out, error text scrubbed.
  */
-export function toMonitorEvent(r: LogRecord, secrets: Iterable<string> = []): MonitorEvent {
+export function toMonitorEvent(
+  r: LogRecord,
+  secrets: Iterable<string> = [],
+  clientName: (id: number | null) => string | null = () => null,
+): MonitorEvent {
   return {
     type: 'request',
     data: {
@@ -60,6 +66,7 @@ export function toMonitorEvent(r: LogRecord, secrets: Iterable<string> = []): Mo
       request_id: r.requestId,
       parent_request_id: r.parentRequestId ?? null,
       client_id: r.clientId,
+      client_name: clientName(r.clientId),
       endpoint: r.endpoint,
       model_requested: scrubSecrets(r.modelRequested, secrets),
       model: r.model,
