@@ -84,9 +84,9 @@ async function main(): Promise<void> {
   let sent = 0;
   const path = '/v1/chat/completions';
   const targets: Target[] = [
-    { name: 'direct', url: `http://127.0.0.1:${upstream.port}${path}`, headers: {}, model: 'gpt-4o-mini' },
-    { name: 'forwarder', url: `http://127.0.0.1:${forwarder.port}${path}`, headers: {}, model: 'gpt-4o-mini' },
-    { name: 'gateway', url: `http://127.0.0.1:${gw.port}${path}`, headers: { authorization: `Bearer ${key}` }, model },
+    { name: 'direct', url: `http://127.0.0.1:${upstream.port}${path}`, headers: {}, model: 'gpt-4o-mini', pid: upstream.proc.pid },
+    { name: 'forwarder', url: `http://127.0.0.1:${forwarder.port}${path}`, headers: {}, model: 'gpt-4o-mini', pid: forwarder.proc.pid },
+    { name: 'gateway', url: `http://127.0.0.1:${gw.port}${path}`, headers: { authorization: `Bearer ${key}` }, model, pid: gw.proc.pid },
   ];
   const hooks = { useWrk, durationS: opts.durationS, rounds: opts.rounds, gatewayPid: gw.proc.pid, onGatewaySent: (n: number) => (sent += n), progress };
   progress('warm-up');

@@ -58,3 +58,15 @@ export async function stop(proc: Subprocess<any, any, any>, graceMs = 15_000): P
   clearTimeout(timer);
   return code;
 }
+
+/** User+system CPU time a process has used so far, in milliseconds (from /proc/<pid>/stat). */
+export function cpuTimeMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the ")" closing the command name; utime and stime are the 12th and 13th there.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}

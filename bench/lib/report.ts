@@ -53,12 +53,12 @@ export function verdicts(r: BenchReport): Verdict[] {
 
 function scenarioTable(s: ScenarioResult): string[] {
   const fw = s.targets.forwarder!;
-  const lines = [`== ${s.name} ==`, `${'target'.padEnd(10)} ${pad('RPS', 9)} ${pad('p50 ms', 8)} ${pad('p99 ms', 8)} ${pad('vs fwd', 7)} ${pad('+p50 ms', 8)} ${pad('+p99 ms', 8)}`];
+  const lines = [`== ${s.name} ==`, `${'target'.padEnd(10)} ${pad('RPS', 9)} ${pad('p50 ms', 8)} ${pad('p99 ms', 8)} ${pad('vs fwd', 7)} ${pad('+p50 ms', 8)} ${pad('+p99 ms', 8)} ${pad('CPU µs/req', 11)}`];
   for (const [name, t] of Object.entries(s.targets)) {
     const rel = name === 'direct' ? '' : f(t.rps / fw.rps);
     const ap50 = name === 'gateway' ? f(t.p50Ms - fw.p50Ms, 3) : '';
     const ap99 = name === 'gateway' ? f(t.p99Ms - fw.p99Ms, 3) : '';
-    lines.push(`${name.padEnd(10)} ${pad(f(t.rps, 0), 9)} ${pad(f(t.p50Ms, 3), 8)} ${pad(f(t.p99Ms, 3), 8)} ${pad(rel, 7)} ${pad(ap50, 8)} ${pad(ap99, 8)}`);
+    lines.push(`${name.padEnd(10)} ${pad(f(t.rps, 0), 9)} ${pad(f(t.p50Ms, 3), 8)} ${pad(f(t.p99Ms, 3), 8)} ${pad(rel, 7)} ${pad(ap50, 8)} ${pad(ap99, 8)} ${pad(t.cpuUsPerReq === null ? 'n/a' : f(t.cpuUsPerReq, 0), 11)}`);
   }
   lines.push(`gateway peak RSS (VmHWM) so far: ${s.gatewayPeakRssMiB === null ? 'n/a' : f(s.gatewayPeakRssMiB, 1) + ' MiB'}`);
   return lines;

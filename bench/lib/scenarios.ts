@@ -1,18 +1,22 @@
 /** The load matrix: {c16, c64} x {json, stream}, targets interleaved A B C A B C. */
 import { runLoad, type LoadResult, type LoadSpec } from './load';
-import { peakRssMiB } from './processes';
+import { cpuTimeMs, peakRssMiB } from './processes';
 
 export interface Target {
   name: 'direct' | 'forwarder' | 'gateway';
   url: string;
   headers: Record<string, string>;
   model: string;
+  /** The process serving this target (the upstream itself for `direct`), for CPU per request. */
+  pid: number;
 }
 
 export interface TargetFigures {
   rps: number;
   p50Ms: number;
   p99Ms: number;
+  /** CPU (user+system) the target's own process spent per completed request, in µs. */
+  cpuUsPerReq: number | null;
   runs: LoadResult[];
 }
 
@@ -66,10 +70,14 @@ export async function runMatrix(targets: Target[], connections: number[], h: Mat
     for (const stream of [false, true]) {
       const name = `c${c} ${stream ? 'stream' : 'JSON'}`;
       const runs: Record<string, LoadResult[]> = Object.fromEntries(targets.map((t) => [t.name, []]));
+      const cpu: Record<string, number[]> = Object.fromEntries(targets.map((t) => [t.name, []]));
       for (let round = 0; round < h.rounds; round++) {
         for (const t of targets) {
           h.progress(`${name}: ${t.name} round ${round + 1}/${h.rounds}`);
+          const cpu0 = cpuTimeMs(t.pid);
           const r = await runLoad(spec(t, stream, c, h.durationS), h.useWrk);
+          const cpu1 = cpuTimeMs(t.pid);
+          if (cpu0 !== null && cpu1 !== null && r.completed) cpu[t.name]!.push(((cpu1 - cpu0) * 1000) / r.completed);
           if (t.name === 'gateway') h.onGatewaySent(r.sent);
           if (r.non2xx) h.progress(`  warning: ${t.name} answered ${r.non2xx} non-2xx responses`);
           runs[t.name]!.push(r);
@@ -77,7 +85,8 @@ export async function runMatrix(targets: Target[], connections: number[], h: Mat
       }
       const figures: Record<string, TargetFigures> = {};
       for (const [n, rs] of Object.entries(runs)) {
-        figures[n] = { rps: mean(rs.map((r) => r.rps)), p50Ms: mean(rs.map((r) => r.p50Ms)), p99Ms: mean(rs.map((r) => r.p99Ms)), runs: rs };
+        const c = cpu[n]!;
+        figures[n] = { rps: mean(rs.map((r) => r.rps)), p50Ms: mean(rs.map((r) => r.p50Ms)), p99Ms: mean(rs.map((r) => r.p99Ms)), cpuUsPerReq: c.length ? mean(c) : null, runs: rs };
       }
       out.push({ name, connections: c, stream, targets: figures, gatewayPeakRssMiB: peakRssMiB(h.gatewayPid) });
     }
