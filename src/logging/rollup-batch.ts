@@ -1,6 +1,6 @@
 import type { LogRecord } from './log-record';
 import { HOUR_MS, isErrorRecord, type LogRowValues } from './log-row-sql';
-import { bucketStart, ROLLUP_TABLES, type RollupDim } from './rollup-tables';
+import { bucketStart, ROLLUP_TABLES, type RollupTable } from './rollup-tables';
 
 /**
  * Folds a batch into usage_hourly deltas keyed by hour x provider x model x client, so a batch of
@@ -39,37 +39,44 @@ export function rollupBatch(records: readonly LogRecord[]): LogRowValues[] {
   return [...acc.values()];
 }
 
-/** Where each dim sits in a usage_hourly delta row. */
-const HOURLY_POS: Record<RollupDim, number> = { provider: 1, model: 2, client_id: 3 };
-const FIRST_MEASURE = 4;
 const MEASURE_COUNT = 9;
+
+/** Folds one table's delta rows into a coarser table's (fewer dims and/or day instead of hour). */
+function fold(rows: readonly LogRowValues[], from: RollupTable, to: RollupTable): LogRowValues[] {
+  const pos = to.dims.map((d) => 1 + from.dims.indexOf(d));
+  const first = 1 + from.dims.length;
+  const width = 1 + pos.length;
+  const acc = new Map<string, number[]>();
+  for (const h of rows) {
+    const t = bucketStart(h[0] as number, to.time);
+    let id = String(t);
+    for (const p of pos) id += `\u0000${h[p]}`;
+    const row = acc.get(id);
+    if (row) {
+      for (let m = 0; m < MEASURE_COUNT; m++) row[width + m]! += h[first + m] as number;
+      continue;
+    }
+    const fresh = [t] as number[];
+    for (const p of pos) fresh.push(h[p] as number);
+    for (let m = 0; m < MEASURE_COUNT; m++) fresh.push(h[first + m] as number);
+    acc.set(id, fresh);
+  }
+  return [...acc.values()];
+}
+
+/** What each table folds from: a daily table from its hourly twin, an hourly one from usage_hourly. */
+const SOURCE = ROLLUP_TABLES.map((t) =>
+  t.time === 'day' ? ROLLUP_TABLES.findIndex((h) => h.time === 'hour' && h.dims.join() === t.dims.join()) : 0,
+);
 
 /**
  * Deltas for every table of ROLLUP_TABLES (same order): usage_hourly's from the records, every
- * other table's folded from those (at most one per hourly delta, so cheap), so all of them count
- * a record by the same rules. Plain loops and string keys: this runs in the writer for every batch.
+ * other table's folded from those (see SOURCE), so all of them count a record by the same rules
+ * and each fold runs over a few hundred deltas, not the batch. Plain loops and string keys: this
+ * runs for every batch.
  */
 export function rollupDeltas(records: readonly LogRecord[]): LogRowValues[][] {
-  const hourly = rollupBatch(records);
-  return ROLLUP_TABLES.map((table, i) => {
-    if (i === 0) return hourly;
-    const pos = table.dims.map((d) => HOURLY_POS[d]);
-    const width = 1 + pos.length;
-    const acc = new Map<string, number[]>();
-    for (const h of hourly) {
-      const t = bucketStart(h[0] as number, table.time);
-      let id = String(t);
-      for (const p of pos) id += `\u0000${h[p]}`;
-      const row = acc.get(id);
-      if (row) {
-        for (let m = 0; m < MEASURE_COUNT; m++) row[width + m]! += h[FIRST_MEASURE + m] as number;
-        continue;
-      }
-      const fresh = [t] as number[];
-      for (const p of pos) fresh.push(h[p] as number);
-      for (let m = 0; m < MEASURE_COUNT; m++) fresh.push(h[FIRST_MEASURE + m] as number);
-      acc.set(id, fresh);
-    }
-    return [...acc.values()];
-  });
+  const done: LogRowValues[][] = [rollupBatch(records)];
+  for (let i = 1; i < ROLLUP_TABLES.length; i++) done.push(fold(done[SOURCE[i]!]!, ROLLUP_TABLES[SOURCE[i]!]!, ROLLUP_TABLES[i]!));
+  return done;
 }
