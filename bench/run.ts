@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import type { Subprocess } from 'bun';
 import { measureColdStart } from './lib/cold-start';
 import { countLogRows, createClientKey, gatewayEnv, pickModel, startGateway } from './lib/gateway';
-import { hasWrk } from './lib/load';
+import { hasWrk, runFixedCount } from './lib/load';
 import { readOptions } from './lib/options';
-import { spawnHelper, stop, sleep } from './lib/processes';
+import { spawnHelper, stop, sleep, waitFor200 } from './lib/processes';
 import { renderText, verdicts, type BenchReport } from './lib/report';
 import { body, runMatrix, warmUp, type Target } from './lib/scenarios';
 import { runSubBenches } from './lib/sub-benches';
@@ -41,6 +41,14 @@ function ensureBinary(): void {
   progress('building ./gophergate (bun run build)');
   const r = Bun.spawnSync(['bun', 'run', 'build'], { cwd: ROOT, stdout: 'inherit', stderr: 'inherit' });
   if (r.exitCode !== 0) throw new Error('bun run build failed');
+}
+
+async function stopAndCount(proc: Subprocess<any, any, any>, dbPath: string) {
+  const t0 = performance.now();
+  const exitCode = await stop(proc, 60_000);
+  const drainMs = performance.now() - t0;
+  const { rows, byStatus } = countLogRows(dbPath);
+  return { rows, byStatus, drainMs, exitCode };
 }
 
 /** Waits until the gateway's log queue is empty and the row count stops moving. */
@@ -82,13 +90,14 @@ async function main(): Promise<void> {
   const baselineRows = await settledRows(gw.port, g.dbPath);
 
   let sent = 0;
+  let completed = 0;
   const path = '/v1/chat/completions';
   const targets: Target[] = [
     { name: 'direct', url: `http://127.0.0.1:${upstream.port}${path}`, headers: {}, model: 'gpt-4o-mini', pid: upstream.proc.pid },
     { name: 'forwarder', url: `http://127.0.0.1:${forwarder.port}${path}`, headers: {}, model: 'gpt-4o-mini', pid: forwarder.proc.pid },
     { name: 'gateway', url: `http://127.0.0.1:${gw.port}${path}`, headers: { authorization: `Bearer ${key}` }, model, pid: gw.proc.pid },
   ];
-  const hooks = { useWrk, durationS: opts.durationS, rounds: opts.rounds, gatewayPid: gw.proc.pid, onGatewaySent: (n: number) => (sent += n), progress };
+  const hooks = { useWrk, durationS: opts.durationS, rounds: opts.rounds, gatewayPid: gw.proc.pid, onGatewayLoad: (r: { sent: number; completed: number }) => ((sent += r.sent), (completed += r.completed)), progress };
   progress('warm-up');
   await warmUp(targets, hooks);
   const scenarios = await runMatrix(targets, opts.connections, hooks);
@@ -97,14 +106,31 @@ async function main(): Promise<void> {
   const ttfbTargets = targets.map((t) => ({ name: t.name, url: t.url, headers: t.headers, body: body(t.model, true) }));
   const ttfb = await measureTtfb(ttfbTargets, opts.ttfbRounds, 20);
   sent += opts.ttfbRounds + 20;
+  completed += opts.ttfbRounds + 20;
 
   progress('SIGTERM the gateway, wait for the log drain');
   await sleep(200); // let wrk's closed sockets reach the gateway before it stops accepting
-  const t0 = performance.now();
-  const exitCode = await stop(gw.proc, 60_000);
-  const drainMs = performance.now() - t0;
-  const counted = countLogRows(g.dbPath);
-  const logs = { sent, rows: counted.rows - baselineRows, byStatus: counted.byStatus, drainMs, exitCode };
+  const afterLoad = await stopAndCount(gw.proc, g.dbPath);
+  // wrk stops mid-flight: a request it wrote in its last instant may never be read by the
+  // gateway, so the load phase can only bound the rows (answered <= rows <= sent).
+  const loadRows = afterLoad.rows - baselineRows;
+
+  // The exact check: a fixed number of requests, each awaited, then SIGTERM at once (the
+  // queue still holds rows), then count. Nothing may be missing.
+  progress(`log accounting: ${opts.accountingRequests} requests, then SIGTERM`);
+  const gw2 = await startGateway(BINARY, g);
+  children.push(gw2.proc);
+  await waitFor200(`http://127.0.0.1:${gw2.port}/v1/models`, 10_000, { headers: { authorization: `Bearer ${key}` } });
+  const before = countLogRows(g.dbPath).rows;
+  const fixed = await runFixedCount({
+    url: `http://127.0.0.1:${gw2.port}${path}`, headers: { authorization: `Bearer ${key}` },
+    bodies: [body(model, false), body(model, true)], total: opts.accountingRequests, connections: 16,
+  });
+  const exact = await stopAndCount(gw2.proc, g.dbPath);
+  const logs = {
+    load: { sent, answered: completed, rows: loadRows, drainMs: afterLoad.drainMs, exitCode: afterLoad.exitCode },
+    exact: { sent: fixed.sent, ok: fixed.ok, rows: exact.rows - before, byStatus: exact.byStatus, drainMs: exact.drainMs, exitCode: exact.exitCode },
+  };
 
   await stop(forwarder.proc);
   await stop(upstream.proc);

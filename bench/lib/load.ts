@@ -107,3 +107,29 @@ export async function runBunLoad(spec: LoadSpec): Promise<LoadResult> {
 }
 
 export const runLoad = (spec: LoadSpec, useWrk: boolean) => (useWrk ? runWrk(spec) : runBunLoad(spec));
+
+/**
+ * Exactly `total` requests (alternating the given bodies), `connections` at a time, each read to
+ * the end: the accounting check needs a count no load generator cut off mid-flight.
+ */
+export async function runFixedCount(spec: Omit<LoadSpec, 'body' | 'durationS'> & { bodies: string[]; total: number }): Promise<{ sent: number; ok: number; failed: number }> {
+  const headers = { 'content-type': 'application/json', ...spec.headers };
+  let next = 0;
+  let ok = 0;
+  let failed = 0;
+  const worker = async () => {
+    while (next < spec.total) {
+      const i = next++;
+      try {
+        const res = await fetch(spec.url, { method: 'POST', headers, body: spec.bodies[i % spec.bodies.length] });
+        await res.arrayBuffer();
+        if (res.status === 200) ok++;
+        else failed++;
+      } catch {
+        failed++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: spec.connections }, worker));
+  return { sent: next, ok, failed };
+}

@@ -15,6 +15,8 @@ export interface BenchOptions {
   ttfbRounds: number;
   coldStarts: number;
   subBenches: boolean;
+  /** Requests of the exact log-row check. */
+  accountingRequests: number;
 }
 
 export const USAGE = `bun run bench [--duration S] [--rounds N] [--quick] [--json] [--latency-ms MS] [--chunks N] [--no-wrk] [--no-sub]
@@ -58,5 +60,6 @@ export function readOptions(argv: string[]): BenchOptions {
     ttfbRounds: quick ? 30 : 300,
     coldStarts: quick ? 3 : 10,
     subBenches: !values['no-sub'],
+    accountingRequests: quick ? 400 : 4000,
   };
 }

@@ -44,8 +44,8 @@ export interface MatrixHooks {
   durationS: number;
   rounds: number;
   gatewayPid: number;
-  /** Every request sent to the gateway is counted, for the log-row check. */
-  onGatewaySent(n: number): void;
+  /** Every request sent to (and answered by) the gateway is counted, for the log-row check. */
+  onGatewayLoad(r: LoadResult): void;
   progress(msg: string): void;
 }
 
@@ -58,7 +58,7 @@ export async function warmUp(targets: Target[], h: MatrixHooks): Promise<void> {
   for (const stream of [false, true]) {
     for (const t of targets) {
       const r = await runLoad(spec(t, stream, 16, 1), h.useWrk);
-      if (t.name === 'gateway') h.onGatewaySent(r.sent);
+      if (t.name === 'gateway') h.onGatewayLoad(r);
       if (r.non2xx || r.completed === 0) throw new Error(`warm-up of ${t.name} failed: ${JSON.stringify(r)}`);
     }
   }
@@ -78,7 +78,7 @@ export async function runMatrix(targets: Target[], connections: number[], h: Mat
           const r = await runLoad(spec(t, stream, c, h.durationS), h.useWrk);
           const cpu1 = cpuTimeMs(t.pid);
           if (cpu0 !== null && cpu1 !== null && r.completed) cpu[t.name]!.push(((cpu1 - cpu0) * 1000) / r.completed);
-          if (t.name === 'gateway') h.onGatewaySent(r.sent);
+          if (t.name === 'gateway') h.onGatewayLoad(r);
           if (r.non2xx) h.progress(`  warning: ${t.name} answered ${r.non2xx} non-2xx responses`);
           runs[t.name]!.push(r);
         }
