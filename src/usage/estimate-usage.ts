@@ -25,10 +25,25 @@ export interface MessageLike {
 // estimate (upstreams report usage). So they load on the first estimate, not at start.
 let countTokens: ((text: string) => number) | undefined;
 
+/** Longest run of non-space characters tokenized in one piece. */
+const RUN = 128;
+const LONG_RUN = /\S{128}/g;
+
 export function countTextTokens(text: string): number {
   if (!text) return 0;
-  countTokens ??= (require('gpt-tokenizer/encoding/o200k_base') as typeof import('gpt-tokenizer/encoding/o200k_base')).countTokens;
-  return countTokens(text);
+  const count = (countTokens ??= (require('gpt-tokenizer/encoding/o200k_base') as typeof import('gpt-tokenizer/encoding/o200k_base')).countTokens);
+  // BPE merging costs the square of a word's length: one 40K-char run without spaces (CJK text,
+  // base64, 'xxxx...') took ~30 s on the main thread, stalling every request. Long runs are
+  // counted in RUN-char slices, which moves an estimate by about a token per slice.
+  let n = 0;
+  let from = 0;
+  LONG_RUN.lastIndex = 0;
+  for (let m = LONG_RUN.exec(text); m; m = LONG_RUN.exec(text)) {
+    const end = m.index + RUN;
+    n += count(text.slice(from, end));
+    from = end;
+  }
+  return from < text.length ? n + count(text.slice(from)) : n;
 }
 
 function contentTokens(content: unknown): number {
