@@ -96,6 +96,20 @@ export function jsonResponse(body: unknown, status = 200, headers: Record<string
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 }
 
+/** A JSON answer sent exactly as the given text (a fixture file), for byte-for-byte pass-through checks. */
+export function rawJsonResponse(text: string, status = 200): Response {
+  return new Response(text, { status, headers: { 'content-type': 'application/json' } });
+}
+
+/**
+ * SSE sent as one body, each payload as `data:` with an `event:` line when named (OpenAI's
+ * Responses stream names every event; chat streams do not).
+ */
+export function sseEventsResponse(payloads: { event?: string; data: string }[]): Response {
+  const body = payloads.map((p) => (p.event ? `event: ${p.event}\n` : '') + `data: ${p.data}\n\n`).join('');
+  return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+}
+
 /** Starts a fake upstream. The default handler answers 500 so an unexpected call is visible. */
 export function startFakeUpstream(handler?: FakeHandler): FakeUpstream {
   const waiters: { n: number; resolve: () => void }[] = [];

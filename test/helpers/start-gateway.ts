@@ -31,6 +31,8 @@ export interface TestGateway {
   logs: LogRecord[];
   /** Resolves once `n` log rows were written (rows of a stream land after it ends). */
   waitForLogs(n: number, ms?: number): Promise<LogRecord[]>;
+  /** Resolves with the rows of one endpoint once `n` of them were written. */
+  waitForEndpointLogs(endpoint: LogRecord['endpoint'], n: number, ms?: number): Promise<LogRecord[]>;
   /** Official OpenAI client pointed at the gateway (retries off so errors show as they are). */
   openai(key?: string): OpenAI;
   /** Raw fetch to a gateway path with the client key (override headers as needed). */
@@ -83,6 +85,17 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<TestGatew
     return { key, id: row.id };
   };
   const first = addClient('test client');
+  /** Waits (woken by each write) until `count()` reaches `n`. */
+  const until = async (count: () => number, n: number, ms: number, what: string) => {
+    const deadline = Date.now() + ms;
+    while (count() < n) {
+      if (Date.now() > deadline) throw new Error(`expected ${n} ${what}, got ${count()}`);
+      await new Promise<void>((r) => {
+        waiters.push(r);
+        setTimeout(r, 50);
+      });
+    }
+  };
 
   return {
     url,
@@ -91,15 +104,13 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<TestGatew
     clientId: first.id,
     logs,
     async waitForLogs(n, ms = 3000) {
-      const deadline = Date.now() + ms;
-      while (logs.length < n) {
-        if (Date.now() > deadline) throw new Error(`expected ${n} log rows, got ${logs.length}`);
-        await new Promise<void>((r) => {
-          waiters.push(r);
-          setTimeout(r, 50);
-        });
-      }
+      await until(() => logs.length, n, ms, 'log rows');
       return logs;
+    },
+    async waitForEndpointLogs(endpoint, n, ms = 3000) {
+      const rows = () => logs.filter((l) => l.endpoint === endpoint);
+      await until(() => rows().length, n, ms, `'${endpoint}' log rows`);
+      return rows();
     },
     openai: (key = first.key) => new OpenAI({ apiKey: key, baseURL: `${url}/v1`, maxRetries: 0, timeout: 20_000 }),
     fetch: (path, init = {}) =>

@@ -1,25 +1,35 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import OpenAI from 'openai';
-import { fakeUpstream, fixtureText, json, startTestGateway, waitForLogs, type TestGateway } from '../responses/gateway-harness';
+import { fixtureText, jsonResponse, rawJsonResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { schemaErrors } from '../responses/openai-schema';
 
 let replies: Record<string, () => Response | Promise<Response>> = {};
-const openai = fakeUpstream((s) => replies[`openai ${s.path}`]?.() ?? json({ error: { message: 'no reply set' } }, 500));
-const gemini = fakeUpstream((s) => replies[`gemini ${s.path.replace(/\?.*$/, '')}`]?.() ?? json({ error: { message: 'no reply set' } }, 500));
-const fixture = async (name: string) => fixtureText(`images/${name}`);
+const noReply = () => jsonResponse({ error: { message: 'no reply set' } }, 500);
+const openai = startFakeUpstream((_req, s) => replies[`openai ${s.path}`]?.() ?? noReply());
+const gemini = startFakeUpstream((_req, s) => replies[`gemini ${s.path}`]?.() ?? noReply());
+const fixture = async (name: string) => fixtureText('images', name);
 let gw: TestGateway;
+let client: OpenAI;
 
 beforeAll(async () => {
-  gw = await startTestGateway({ openai: openai.url, gemini: gemini.url, deepseek: openai.url });
+  gw = await startGateway({
+    env: {
+      ...providerEnv('openai', `${openai.url}/v1`, { LLM_PROXY__PROVIDERS__OPENAI__API_KEY: 'sk-test-openai' }),
+      ...providerEnv('gemini', gemini.url, { LLM_PROXY__PROVIDERS__GEMINI__API_KEY: 'gm-test-key' }),
+      ...providerEnv('deepseek', openai.url, { LLM_PROXY__PROVIDERS__DEEPSEEK__API_KEY: 'sk-test-deepseek' }),
+    },
+  });
+  client = gw.openai();
 });
 afterAll(async () => {
   await gw.close();
-  openai.stop();
-  gemini.stop();
+  openai.close();
+  gemini.close();
 });
 
-function last(up: { seen: any[] }) {
-  return up.seen[up.seen.length - 1];
+function last(up: FakeUpstream) {
+  return up.requests[up.requests.length - 1]!;
 }
 
 async function apiError(p: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
@@ -35,8 +45,8 @@ async function apiError(p: Promise<unknown>): Promise<InstanceType<typeof OpenAI
 describe('POST /v1/images/generations', () => {
   test('OpenAI dall-e-3 with url: body passed through, answer byte for byte, per-image cost logged', async () => {
     const raw = await fixture('openai-dalle3-url.json');
-    replies['openai /v1/images/generations'] = () => json(raw);
-    const res = await gw.client.images.generate({ model: 'dall-e-3', prompt: 'a red fox', size: '1792x1024', quality: 'hd', style: 'natural' }).withResponse();
+    replies['openai /v1/images/generations'] = () => rawJsonResponse(raw);
+    const res = await client.images.generate({ model: 'dall-e-3', prompt: 'a red fox', size: '1792x1024', quality: 'hd', style: 'natural' }).withResponse();
     expect(res.data).toEqual(JSON.parse(raw));
     expect(res.response.headers.get('x-gophergate-provider')).toBe('openai');
     expect(res.response.headers.get('x-gophergate-model')).toBe('dall-e-3');
@@ -44,53 +54,53 @@ describe('POST /v1/images/generations', () => {
     const sent = last(openai);
     expect(sent.headers.authorization).toBe('Bearer sk-test-openai');
     expect(sent.body).toEqual({ model: 'dall-e-3', prompt: 'a red fox', size: '1792x1024', quality: 'hd', style: 'natural' });
-    const [row] = (await waitForLogs(gw.logs, 'images', 1)).slice(-1);
+    const [row] = (await gw.waitForEndpointLogs('images', 1)).slice(-1);
     expect(row).toMatchObject({ endpoint: 'images', provider: 'openai', model: 'dall-e-3', status: 200, images: 1, clientId: gw.clientId });
     expect(row!.costUsd).toBeCloseTo(0.04, 6);
   });
 
   test('OpenAI dall-e-2 with b64_json and n=2', async () => {
     const raw = await fixture('openai-dalle2-b64.json');
-    replies['openai /v1/images/generations'] = () => json(raw);
-    const res = await gw.client.images.generate({ model: 'dall-e-2', prompt: 'two cats', n: 2, response_format: 'b64_json', size: '512x512' });
+    replies['openai /v1/images/generations'] = () => rawJsonResponse(raw);
+    const res = await client.images.generate({ model: 'dall-e-2', prompt: 'two cats', n: 2, response_format: 'b64_json', size: '512x512' });
     expect(res.data).toHaveLength(2);
     expect(res.data![0]!.b64_json).toBe(JSON.parse(raw).data[0].b64_json);
     expect(last(openai).body).toMatchObject({ n: 2, response_format: 'b64_json', size: '512x512' });
   });
 
   test('gpt-image-1: tokens reported by OpenAI are logged beside the image', async () => {
-    replies['openai /v1/images/generations'] = async () => json(await fixture('openai-gpt-image-1.json'));
+    replies['openai /v1/images/generations'] = async () => rawJsonResponse(await fixture('openai-gpt-image-1.json'));
     const n = gw.logs.filter((l) => l.endpoint === 'images').length;
-    const res = await gw.client.images.generate({ model: 'gpt-image-1', prompt: 'a lighthouse', response_format: 'b64_json' });
+    const res = await client.images.generate({ model: 'gpt-image-1', prompt: 'a lighthouse', response_format: 'b64_json' });
     expect(res.usage).toMatchObject({ input_tokens: 14, output_tokens: 1056 });
     expect(last(openai).body).toEqual({ model: 'gpt-image-1', prompt: 'a lighthouse' });
-    const row = (await waitForLogs(gw.logs, 'images', n + 1)).at(-1)!;
+    const row = (await gw.waitForEndpointLogs('images', n + 1)).at(-1)!;
     expect(row).toMatchObject({ promptTokens: 14, completionTokens: 1056, images: 1 });
     expect(row.costUsd).toBeGreaterThan(0.042); // per-image price plus the input tokens
   });
 
   test('Gemini Imagen: :predict with sampleCount and aspectRatio, data: URI in url', async () => {
     const raw = JSON.parse(await fixture('gemini-imagen-predict.json'));
-    replies['gemini /v1beta/models/imagen-4.0-generate-001:predict'] = () => json(raw);
-    const res = await gw.client.images.generate({ model: 'imagen-4.0-generate-001', prompt: 'a fox', n: 2, size: '1024x1792' });
+    replies['gemini /v1beta/models/imagen-4.0-generate-001:predict'] = () => jsonResponse(raw);
+    const res = await client.images.generate({ model: 'imagen-4.0-generate-001', prompt: 'a fox', n: 2, size: '1024x1792' });
     expect(schemaErrors('ImagesResponse', res)).toEqual([]);
     expect(res.data!.map((d) => d.url)).toEqual(raw.predictions.map((p: any) => `data:image/png;base64,${p.bytesBase64Encoded}`));
     const sent = last(gemini);
     expect(sent.path).toBe('/v1beta/models/imagen-4.0-generate-001:predict');
     expect(sent.headers['x-goog-api-key']).toBe('gm-test-key');
     expect(sent.body).toEqual({ instances: [{ prompt: 'a fox' }], parameters: { sampleCount: 2, aspectRatio: '9:16' } });
-    const row = (await waitForLogs(gw.logs, 'images', 1)).at(-1)!;
+    const row = (await gw.waitForEndpointLogs('images', 1)).at(-1)!;
     expect(row).toMatchObject({ provider: 'gemini', model: 'imagen-4.0-generate-001', images: 2 });
     expect(row.costUsd).toBeCloseTo(0.08, 6);
 
-    const b64 = await gw.client.images.generate({ model: 'imagen-4.0-generate-001', prompt: 'a fox', response_format: 'b64_json' });
+    const b64 = await client.images.generate({ model: 'imagen-4.0-generate-001', prompt: 'a fox', response_format: 'b64_json' });
     expect(b64.data![0]).toEqual({ b64_json: raw.predictions[0].bytesBase64Encoded });
   });
 
   test('gemini-2.5-flash-image: generateContent with responseModalities IMAGE', async () => {
     const raw = JSON.parse(await fixture('gemini-flash-image-generate-content.json'));
-    replies['gemini /v1beta/models/gemini-2.5-flash-image:generateContent'] = () => json(raw);
-    const res = await gw.client.images.generate({ model: 'gemini-2.5-flash-image', prompt: 'a fox', response_format: 'b64_json', size: '1536x1024' });
+    replies['gemini /v1beta/models/gemini-2.5-flash-image:generateContent'] = () => jsonResponse(raw);
+    const res = await client.images.generate({ model: 'gemini-2.5-flash-image', prompt: 'a fox', response_format: 'b64_json', size: '1536x1024' });
     expect(schemaErrors('ImagesResponse', res)).toEqual([]);
     expect(res.data![0]!.b64_json).toBe(raw.candidates[0].content.parts[0].inlineData.data);
     expect(res.usage).toMatchObject({ input_tokens: 9, output_tokens: 1290, total_tokens: 1299 });
@@ -98,40 +108,40 @@ describe('POST /v1/images/generations', () => {
       contents: [{ role: 'user', parts: [{ text: 'a fox' }] }],
       generationConfig: { responseModalities: ['IMAGE'], imageConfig: { aspectRatio: '3:2' } },
     });
-    const row = (await waitForLogs(gw.logs, 'images', 1)).at(-1)!;
+    const row = (await gw.waitForEndpointLogs('images', 1)).at(-1)!;
     expect(row).toMatchObject({ model: 'gemini-2.5-flash-image', promptTokens: 9, completionTokens: 1290, images: 1 });
   });
 
   test('bad parameters are 400s naming the parameter; nothing goes upstream', async () => {
-    const before = openai.seen.length + gemini.seen.length;
-    const style = await apiError(gw.client.images.generate({ model: 'imagen-4.0-generate-001', prompt: 'x', style: 'vivid' }));
+    const before = openai.requests.length + gemini.requests.length;
+    const style = await apiError(client.images.generate({ model: 'imagen-4.0-generate-001', prompt: 'x', style: 'vivid' }));
     expect(style.status).toBe(400);
     expect((style.error as any).param).toBe('style');
-    const n = await apiError(gw.client.images.generate({ model: 'dall-e-3', prompt: 'x', n: 2 }));
+    const n = await apiError(client.images.generate({ model: 'dall-e-3', prompt: 'x', n: 2 }));
     expect(n.status).toBe(400);
     expect((n.error as any).param).toBe('n');
-    const size = await apiError(gw.client.images.generate({ model: 'imagen-3.0-generate-002', prompt: 'x', size: '1536x1024' }));
+    const size = await apiError(client.images.generate({ model: 'imagen-3.0-generate-002', prompt: 'x', size: '1536x1024' }));
     expect((size.error as any).param).toBe('size');
-    const chat = await apiError(gw.client.images.generate({ model: 'deepseek-chat', prompt: 'x' }));
+    const chat = await apiError(client.images.generate({ model: 'deepseek-chat', prompt: 'x' }));
     expect(chat.status).toBe(400);
     expect((chat.error as any).param).toBe('model');
-    const unknown = await apiError(gw.client.images.generate({ model: 'no-such-model', prompt: 'x' }));
+    const unknown = await apiError(client.images.generate({ model: 'no-such-model', prompt: 'x' }));
     expect(unknown.status).toBe(404);
-    expect(openai.seen.length + gemini.seen.length).toBe(before);
+    expect(openai.requests.length + gemini.requests.length).toBe(before);
   });
 
   test('an upstream error comes back in OpenAI shape and is logged', async () => {
     replies['openai /v1/images/generations'] = () =>
-      json({ error: { message: 'Your request was rejected by the safety system.', type: 'invalid_request_error', code: 'content_policy_violation' } }, 400);
-    const err = await apiError(gw.client.images.generate({ model: 'dall-e-3', prompt: 'x' }));
+      jsonResponse({ error: { message: 'Your request was rejected by the safety system.', type: 'invalid_request_error', code: 'content_policy_violation' } }, 400);
+    const err = await apiError(client.images.generate({ model: 'dall-e-3', prompt: 'x' }));
     expect(err.status).toBe(400);
     expect(err.message).toContain('safety system');
-    const row = (await waitForLogs(gw.logs, 'images', 1)).at(-1)!;
+    const row = (await gw.waitForEndpointLogs('images', 1)).at(-1)!;
     expect(row).toMatchObject({ status: 400, images: 0, provider: 'openai' });
   });
 
   test('without a client key: 401', async () => {
-    const anon = new OpenAI({ apiKey: 'wrong', baseURL: `${gw.baseUrl}/v1`, maxRetries: 0 });
+    const anon = gw.openai('wrong');
     expect((await apiError(anon.images.generate({ model: 'dall-e-3', prompt: 'x' }))).status).toBe(401);
   });
 });

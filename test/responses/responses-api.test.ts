@@ -1,26 +1,35 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import OpenAI from 'openai';
 import { EVENT_SCHEMAS, schemaErrors } from './openai-schema';
-import { fakeUpstream, fixtureText, json, sse, startTestGateway, waitForLogs, type Seen, type TestGateway } from './gateway-harness';
+import { fixtureText, jsonResponse, rawJsonResponse, sseEventsResponse as sse, startFakeUpstream, type RecordedRequest } from '../helpers/fake-upstream';
+import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 
-let replies: Record<string, (s: Seen) => Response | Promise<Response>> = {};
-const reply = (name: string) => (s: Seen) => replies[name]?.(s) ?? json({ error: { message: `no reply for ${name}` } }, 500);
-const openai = fakeUpstream((s) => reply(`openai ${s.path}`)(s));
-const deepseek = fakeUpstream((s) => reply(`deepseek ${s.path}`)(s));
-const gemini = fakeUpstream((s) => reply(`gemini ${s.path}`)(s));
+let replies: Record<string, (s: RecordedRequest) => Response | Promise<Response>> = {};
+const reply = (name: string) => (s: RecordedRequest) => replies[name]?.(s) ?? jsonResponse({ error: { message: `no reply for ${name}` } }, 500);
+const openai = startFakeUpstream((_req, s) => reply(`openai ${s.path}${s.search}`)(s));
+const deepseek = startFakeUpstream((_req, s) => reply(`deepseek ${s.path}${s.search}`)(s));
+const gemini = startFakeUpstream((_req, s) => reply(`gemini ${s.path}${s.search}`)(s));
 let gw: TestGateway;
+let client: OpenAI;
 
-const fixture = (name: string) => fixtureText(`responses/${name}`);
+const fixture = async (name: string) => fixtureText('responses', name);
 const lines = async (name: string) => (await fixture(name)).trim().split('\n');
 /** A chat upstream's SSE from a `*.chunks.txt` fixture, ending like OpenAI-compatible APIs do. */
 const chatSse = async (name: string) => sse([...(await lines(name)).map((data) => ({ data })), { data: '[DONE]' }]);
 
 beforeAll(async () => {
-  gw = await startTestGateway({ openai: openai.url, deepseek: deepseek.url, gemini: gemini.url });
+  gw = await startGateway({
+    env: {
+      ...providerEnv('openai', `${openai.url}/v1`, { LLM_PROXY__PROVIDERS__OPENAI__API_KEY: 'sk-test-openai' }),
+      ...providerEnv('deepseek', deepseek.url, { LLM_PROXY__PROVIDERS__DEEPSEEK__API_KEY: 'sk-test-deepseek' }),
+      ...providerEnv('gemini', gemini.url, { LLM_PROXY__PROVIDERS__GEMINI__API_KEY: 'gm-test-key' }),
+    },
+  });
+  client = gw.openai();
 });
 afterAll(async () => {
   await gw.close();
-  for (const f of [openai, deepseek, gemini]) f.stop();
+  for (const f of [openai, deepseek, gemini]) f.close();
 });
 
 async function apiError(p: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
@@ -51,43 +60,39 @@ const weatherTool = {
 describe('POST /v1/responses, OpenAI pass-through', () => {
   test('non-stream: body and answer unmodified, usage logged', async () => {
     const raw = await fixture('openai-response.json');
-    replies['openai /v1/responses'] = () => json(raw);
+    replies['openai /v1/responses'] = () => rawJsonResponse(raw);
     const body = { model: 'gpt-5-mini', instructions: 'Be brief.', input: 'Hi', tools: [{ type: 'web_search' }], store: false };
-    const res = await fetch(`${gw.baseUrl}/v1/responses`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${gw.key}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+    const res = await gw.fetch('/v1/responses', { method: 'POST', body: JSON.stringify(body) });
     expect(res.status).toBe(200);
     expect(await res.text()).toBe(raw);
     expect(res.headers.get('x-gophergate-provider')).toBe('openai');
-    expect(openai.seen.at(-1)!.body).toEqual(body);
-    expect(openai.seen.at(-1)!.headers.authorization).toBe('Bearer sk-test-openai');
+    expect(openai.requests.at(-1)!.body).toEqual(body);
+    expect(openai.requests.at(-1)!.headers.authorization).toBe('Bearer sk-test-openai');
 
-    const viaSdk = await gw.client.responses.create({ model: 'gpt-5-mini', input: 'Hi' });
+    const viaSdk = await client.responses.create({ model: 'gpt-5-mini', input: 'Hi' });
     expect(viaSdk.output_text).toBe('Hi! How can I help?');
-    const row = (await waitForLogs(gw.logs, 'responses', 2)).at(-1)!;
+    const row = (await gw.waitForEndpointLogs('responses', 2)).at(-1)!;
     expect(row).toMatchObject({ provider: 'openai', model: 'gpt-5-mini', status: 200, promptTokens: 21, completionTokens: 78, reasoningTokens: 64 });
   });
 
   test('stream: every event relayed as sent, usage from response.completed', async () => {
     const events = (await lines('openai-response-stream.chunks.txt')).map((data) => ({ event: JSON.parse(data).type, data }));
     replies['openai /v1/responses'] = () => sse(events);
-    const stream = await gw.client.responses.create({ model: 'gpt-4o-mini', input: 'Hello', stream: true });
+    const stream = await client.responses.create({ model: 'gpt-4o-mini', input: 'Hello', stream: true });
     const got: any[] = [];
     for await (const e of stream) got.push(e);
     expect(got).toEqual(events.map((e) => JSON.parse(e.data)));
-    expect(openai.seen.at(-1)!.body).toEqual({ model: 'gpt-4o-mini', input: 'Hello', stream: true });
+    expect(openai.requests.at(-1)!.body).toEqual({ model: 'gpt-4o-mini', input: 'Hello', stream: true });
     const n = gw.logs.filter((l) => l.endpoint === 'responses').length;
-    const row = (await waitForLogs(gw.logs, 'responses', n)).at(-1)!;
+    const row = (await gw.waitForEndpointLogs('responses', n)).at(-1)!;
     expect(row).toMatchObject({ stream: true, status: 200, promptTokens: 9, completionTokens: 7, error: null });
   });
 });
 
 describe('POST /v1/responses, bridged through chat', () => {
   test('DeepSeek non-stream: function-call round trip with previous_response_id', async () => {
-    replies['deepseek /chat/completions'] = async () => json(await fixture('deepseek-reasoner-tools.completion.json'));
-    const first = await gw.client.responses.create({
+    replies['deepseek /chat/completions'] = async () => rawJsonResponse(await fixture('deepseek-reasoner-tools.completion.json'));
+    const first = await client.responses.create({
       model: 'deepseek-reasoner',
       instructions: 'You are a weather bot.',
       input: [{ role: 'user', content: [{ type: 'input_text', text: 'Weather in Paris?' }] }],
@@ -97,7 +102,7 @@ describe('POST /v1/responses, bridged through chat', () => {
       temperature: 0.3,
       metadata: { trace: 't-1' },
     });
-    const sent = deepseek.seen.at(-1)!;
+    const sent = deepseek.requests.at(-1)!;
     expect(sent.headers.authorization).toBe('Bearer sk-test-deepseek');
     expect(sent.body).toMatchObject({
       model: 'deepseek-reasoner',
@@ -129,12 +134,12 @@ describe('POST /v1/responses, bridged through chat', () => {
     });
 
     replies['deepseek /chat/completions'] = () =>
-      json({
+      jsonResponse({
         id: 'c2', object: 'chat.completion', created: 1745400300, model: 'deepseek-reasoner',
         choices: [{ index: 0, message: { role: 'assistant', content: 'Sunny, 21 °C.' }, finish_reason: 'stop', logprobs: null }],
         usage: { prompt_tokens: 130, completion_tokens: 9, total_tokens: 139, prompt_tokens_details: { cached_tokens: 0 }, prompt_cache_hit_tokens: 0, prompt_cache_miss_tokens: 130 },
       });
-    const second = await gw.client.responses.create({
+    const second = await client.responses.create({
       model: 'deepseek-reasoner',
       previous_response_id: first.id,
       input: [{ type: 'function_call_output', call_id: call.call_id, output: '{"temp":21,"sky":"sunny"}' }],
@@ -142,7 +147,7 @@ describe('POST /v1/responses, bridged through chat', () => {
     });
     // the stored conversation, then the tool result; instructions are not carried over (the
     // DeepSeek adapter adds its own default system prompt), reasoning goes back with the tool turn
-    expect(deepseek.seen.at(-1)!.body.messages).toEqual([
+    expect(deepseek.requests.at(-1)!.body.messages).toEqual([
       { role: 'system', content: 'Always respond in English.' },
       { role: 'user', content: 'Weather in Paris?' },
       {
@@ -156,18 +161,18 @@ describe('POST /v1/responses, bridged through chat', () => {
     expect(second.output_text).toBe('Sunny, 21 °C.');
     expect(second.previous_response_id).toBe(first.id);
     expect(schemaErrors('Response', second)).toEqual([]);
-    const rows = await waitForLogs(gw.logs, 'responses', 1);
+    const rows = await gw.waitForEndpointLogs('responses', 1);
     expect(rows.at(-1)).toMatchObject({ provider: 'deepseek', model: 'deepseek-reasoner', promptTokens: 130, completionTokens: 9, status: 200 });
   });
 
   test('DeepSeek stream: reasoning and text bridged into the Responses event sequence', async () => {
     replies['deepseek /chat/completions'] = () => chatSse('deepseek-reasoner-text.chunks.txt');
-    const stream = await gw.client.responses.create({ model: 'deepseek-reasoner', input: 'Hello', stream: true });
+    const stream = await client.responses.create({ model: 'deepseek-reasoner', input: 'Hello', stream: true });
     const events: any[] = [];
     for await (const e of stream) events.push(e);
     expectValidEvents(events);
-    expect(deepseek.seen.at(-1)!.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
-    expect(deepseek.seen.at(-1)!.body.messages.at(-1)).toEqual({ role: 'user', content: 'Hello' });
+    expect(deepseek.requests.at(-1)!.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    expect(deepseek.requests.at(-1)!.body.messages.at(-1)).toEqual({ role: 'user', content: 'Hello' });
     expect(events.map((e) => e.type)).toEqual([
       'response.created', 'response.in_progress',
       'response.output_item.added', 'response.content_part.added', 'response.reasoning_text.delta', 'response.reasoning_text.delta',
@@ -191,9 +196,9 @@ describe('POST /v1/responses, bridged through chat', () => {
     expect(row).toMatchObject({ provider: 'deepseek', status: 200, error: null, promptTokens: 12, completionTokens: 30, reasoningTokens: 22 });
 
     // the streamed response is stored too: a follow-up continues it
-    replies['deepseek /chat/completions'] = async () => json(await fixture('deepseek-reasoner-tools.completion.json'));
-    await gw.client.responses.create({ model: 'deepseek-chat', previous_response_id: done.id, input: 'And you?' });
-    expect(deepseek.seen.at(-1)!.body.messages).toEqual([
+    replies['deepseek /chat/completions'] = async () => rawJsonResponse(await fixture('deepseek-reasoner-tools.completion.json'));
+    await client.responses.create({ model: 'deepseek-chat', previous_response_id: done.id, input: 'And you?' });
+    expect(deepseek.requests.at(-1)!.body.messages).toEqual([
       { role: 'system', content: 'Always respond in English.' },
       { role: 'user', content: 'Hello' },
       { role: 'assistant', content: 'Hello! How can I help?' },
@@ -203,7 +208,7 @@ describe('POST /v1/responses, bridged through chat', () => {
 
   test('DeepSeek stream: parallel tool calls become function_call items', async () => {
     replies['deepseek /chat/completions'] = () => chatSse('deepseek-chat-tools.chunks.txt');
-    const stream = await gw.client.responses.create({ model: 'deepseek-chat', input: 'Weather and time?', tools: [weatherTool], stream: true });
+    const stream = await client.responses.create({ model: 'deepseek-chat', input: 'Weather and time?', tools: [weatherTool], stream: true });
     const events: any[] = [];
     for await (const e of stream) events.push(e);
     expectValidEvents(events);
@@ -216,9 +221,9 @@ describe('POST /v1/responses, bridged through chat', () => {
   });
 
   test('Gemini non-stream: function call, then the result via previous_response_id', async () => {
-    replies['gemini /v1beta/models/gemini-2.5-flash:generateContent'] = async () => json(await fixture('gemini-function-call.json'));
-    const first = await gw.client.responses.create({ model: 'gemini-2.5-flash', input: 'Weather in Paris?', tools: [weatherTool] });
-    const sent = gemini.seen.at(-1)!;
+    replies['gemini /v1beta/models/gemini-2.5-flash:generateContent'] = async () => rawJsonResponse(await fixture('gemini-function-call.json'));
+    const first = await client.responses.create({ model: 'gemini-2.5-flash', input: 'Weather in Paris?', tools: [weatherTool] });
+    const sent = gemini.requests.at(-1)!;
     expect(sent.headers['x-goog-api-key']).toBe('gm-test-key');
     expect(sent.body.contents).toEqual([{ role: 'user', parts: [{ text: 'Weather in Paris?' }] }]);
     expect(sent.body.tools[0].functionDeclarations[0].name).toBe('get_weather');
@@ -229,14 +234,14 @@ describe('POST /v1/responses, bridged through chat', () => {
     expect(JSON.parse(call.arguments)).toEqual({ city: 'Paris' });
     expect(first.usage).toMatchObject({ input_tokens: 52, output_tokens: 6, total_tokens: 58 });
 
-    replies['gemini /v1beta/models/gemini-2.5-flash:generateContent'] = async () => json(await fixture('gemini-text.json'));
-    const second = await gw.client.responses.create({
+    replies['gemini /v1beta/models/gemini-2.5-flash:generateContent'] = async () => rawJsonResponse(await fixture('gemini-text.json'));
+    const second = await client.responses.create({
       model: 'gemini-2.5-flash',
       previous_response_id: first.id,
       input: [{ type: 'function_call_output', call_id: call.call_id, output: '{"temp":21}' }],
       tools: [weatherTool],
     });
-    const contents = gemini.seen.at(-1)!.body.contents;
+    const contents = gemini.requests.at(-1)!.body.contents;
     expect(contents).toHaveLength(3);
     expect(contents[1].role).toBe('model');
     expect(contents[1].parts.find((p: any) => p.functionCall)?.functionCall).toMatchObject({ name: 'get_weather', args: { city: 'Paris' } });
@@ -248,7 +253,7 @@ describe('POST /v1/responses, bridged through chat', () => {
   test('Gemini stream: thoughts become a reasoning item, text a message', async () => {
     replies['gemini /v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse'] = async () =>
       sse((await lines('gemini-thinking-text.chunks.txt')).map((data) => ({ data })));
-    const stream = await gw.client.responses.create({ model: 'gemini-2.5-flash', input: 'Hi', stream: true, reasoning: { effort: 'low' } });
+    const stream = await client.responses.create({ model: 'gemini-2.5-flash', input: 'Hi', stream: true, reasoning: { effort: 'low' } });
     const events: any[] = [];
     for await (const e of stream) events.push(e);
     expectValidEvents(events);
@@ -262,8 +267,8 @@ describe('POST /v1/responses, bridged through chat', () => {
 
 describe('POST /v1/responses, groups and errors', () => {
   test('a group routes like chat', async () => {
-    replies['deepseek /chat/completions'] = async () => json(await fixture('deepseek-reasoner-tools.completion.json'));
-    const res = await gw.client.responses.create({ model: 'deepseek-auto', input: 'hi' }).withResponse();
+    replies['deepseek /chat/completions'] = async () => rawJsonResponse(await fixture('deepseek-reasoner-tools.completion.json'));
+    const res = await client.responses.create({ model: 'deepseek-auto', input: 'hi' }).withResponse();
     expect(res.response.headers.get('x-gophergate-route')).toStartWith('deepseek-auto>');
     expect(res.response.headers.get('x-gophergate-provider')).toBe('deepseek');
     expect(res.data.status).toBe('completed');
@@ -271,19 +276,19 @@ describe('POST /v1/responses, groups and errors', () => {
 
   test('model "dispatcher": the classifier call goes out, the chosen target answers', async () => {
     replies['openai /v1/chat/completions'] = () =>
-      json({
+      jsonResponse({
         id: 'chatcmpl-1', object: 'chat.completion', created: 1745400400, model: 'gpt-5.4-nano',
         choices: [{ index: 0, message: { role: 'assistant', content: '1' }, finish_reason: 'stop', logprobs: null }],
         usage: { prompt_tokens: 40, completion_tokens: 1, total_tokens: 41 },
       });
-    replies['deepseek /chat/completions'] = async () => json(await fixture('deepseek-reasoner-tools.completion.json'));
-    const res = await gw.client.responses.create({ model: 'dispatcher', input: 'Say hi.' }).withResponse();
-    expect(openai.seen.at(-1)!.path).toBe('/v1/chat/completions');
+    replies['deepseek /chat/completions'] = async () => rawJsonResponse(await fixture('deepseek-reasoner-tools.completion.json'));
+    const res = await client.responses.create({ model: 'dispatcher', input: 'Say hi.' }).withResponse();
+    expect(openai.requests.at(-1)!.path).toBe('/v1/chat/completions');
     expect(res.response.headers.get('x-gophergate-route')).toStartWith('dispatcher>fast-flow>');
     expect(res.response.headers.get('x-gophergate-provider')).toBe('deepseek');
-    expect(deepseek.seen.at(-1)!.body.messages.at(-1)).toEqual({ role: 'user', content: 'Say hi.' });
+    expect(deepseek.requests.at(-1)!.body.messages.at(-1)).toEqual({ role: 'user', content: 'Say hi.' });
     expect(res.data.output_text).toBe('Let me check the weather.');
-    const classifier = (await waitForLogs(gw.logs, 'classifier', 1)).at(-1)!;
+    const classifier = (await gw.waitForEndpointLogs('classifier', 1)).at(-1)!;
     expect(classifier.parentRequestId).toBe(res.response.headers.get('x-request-id'));
   });
 
@@ -301,7 +306,7 @@ describe('POST /v1/responses, groups and errors', () => {
       });
       return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
     };
-    const stream = await gw.client.responses.create({ model: 'deepseek-chat', input: 'Hello', stream: true });
+    const stream = await client.responses.create({ model: 'deepseek-chat', input: 'Hello', stream: true });
     const events: any[] = [];
     for await (const e of stream) events.push(e);
     expectValidEvents(events);
@@ -313,29 +318,29 @@ describe('POST /v1/responses, groups and errors', () => {
   });
 
   test('built-in tools on a bridged model are a 400 naming the tool; nothing goes upstream', async () => {
-    const before = gemini.seen.length;
-    const err = await apiError(gw.client.responses.create({ model: 'gemini-2.5-flash', input: 'news?', tools: [{ type: 'web_search' }] }));
+    const before = gemini.requests.length;
+    const err = await apiError(client.responses.create({ model: 'gemini-2.5-flash', input: 'news?', tools: [{ type: 'web_search' }] }));
     expect(err.status).toBe(400);
     expect(err.message).toContain("'web_search'");
     expect((err.error as any).param).toBe('tools[0]');
-    expect(gemini.seen.length).toBe(before);
+    expect(gemini.requests.length).toBe(before);
   });
 
   test('an unknown previous_response_id is a 404; store:false leaves nothing to continue', async () => {
-    const err = await apiError(gw.client.responses.create({ model: 'deepseek-chat', previous_response_id: 'resp_nope', input: 'x' }));
+    const err = await apiError(client.responses.create({ model: 'deepseek-chat', previous_response_id: 'resp_nope', input: 'x' }));
     expect(err.status).toBe(404);
     expect(err.error).toMatchObject({ type: 'invalid_request_error', param: 'previous_response_id', code: 'previous_response_not_found' });
     expect(err.message).toContain('resp_nope');
 
-    replies['deepseek /chat/completions'] = async () => json(await fixture('deepseek-reasoner-tools.completion.json'));
-    const unstored = await gw.client.responses.create({ model: 'deepseek-chat', input: 'x', store: false });
+    replies['deepseek /chat/completions'] = async () => rawJsonResponse(await fixture('deepseek-reasoner-tools.completion.json'));
+    const unstored = await client.responses.create({ model: 'deepseek-chat', input: 'x', store: false });
     expect((unstored as any).store).toBe(false);
-    expect((await apiError(gw.client.responses.create({ model: 'deepseek-chat', previous_response_id: unstored.id, input: 'y' }))).status).toBe(404);
+    expect((await apiError(client.responses.create({ model: 'deepseek-chat', previous_response_id: unstored.id, input: 'y' }))).status).toBe(404);
   });
 
   test('an upstream failure before the stream starts is an OpenAI-shaped error', async () => {
-    replies['deepseek /chat/completions'] = () => json({ error: { message: 'Insufficient Balance', type: 'unknown_error', code: 'invalid_request_error' } }, 402);
-    const err = await apiError(gw.client.responses.create({ model: 'deepseek-chat', input: 'x', stream: true }));
+    replies['deepseek /chat/completions'] = () => jsonResponse({ error: { message: 'Insufficient Balance', type: 'unknown_error', code: 'invalid_request_error' } }, 402);
+    const err = await apiError(client.responses.create({ model: 'deepseek-chat', input: 'x', stream: true }));
     expect(err.status).toBe(402);
     expect(err.message).toContain('Insufficient Balance');
   });
