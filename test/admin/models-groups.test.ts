@@ -1,14 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import type { TestGateway } from '../helpers/start-gateway';
-import { ADMIN_PASSWORD, api, json, login, makeUser, startAdminGateway, type Session } from '../auth/admin-harness';
+import { api, json, makeUser, useAdminGateway, type Session } from '../helpers/admin-harness';
 
 let gw: TestGateway;
 let admin: Session;
-beforeAll(async () => {
-  gw = await startAdminGateway({ env: { LLM_PROXY__PROVIDERS__OPENAI__API_KEY: 'sk-test-openai-0000', LLM_PROXY__PROVIDERS__GEMINI__API_KEY: 'gm-test' } });
-  admin = await login(gw, 'admin', ADMIN_PASSWORD);
+useAdminGateway((s) => ({ gw, admin } = s), {
+  env: { LLM_PROXY__PROVIDERS__OPENAI__API_KEY: 'sk-test-openai-0000', LLM_PROXY__PROVIDERS__GEMINI__API_KEY: 'gm-test' },
 });
-afterAll(() => gw.close());
 
 describe('models', () => {
   test('list with a provider filter, read one, change prices and enabled; the snapshot follows at once', async () => {

@@ -1,18 +1,17 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, describe, expect, test } from 'bun:test';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { jsonResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import type { TestGateway } from '../helpers/start-gateway';
-import { ADMIN_PASSWORD, api, json, login, makeUser, startAdminGateway, type Session } from '../auth/admin-harness';
+import { api, json, makeUser, useAdminGateway, type Session } from '../helpers/admin-harness';
 
 let gw: TestGateway;
 let admin: Session;
 let fake: FakeUpstream;
 const SECRET = 'sk-proj-PLAINTEXT-provider-key-7f3a9c1e5b2d4f60';
 
-beforeAll(async () => {
-  gw = await startAdminGateway();
-  admin = await login(gw, 'admin', ADMIN_PASSWORD);
+useAdminGateway((s) => {
+  ({ gw, admin } = s);
   fake = startFakeUpstream((req) => {
     if (new URL(req.url).pathname !== '/v1/models') return jsonResponse({ error: { message: 'not here' } }, 404);
     return req.headers.get('authorization') === `Bearer ${SECRET}`
@@ -20,10 +19,7 @@ beforeAll(async () => {
       : jsonResponse({ error: { message: `Incorrect API key provided: ${req.headers.get('authorization')?.slice(7)}` } }, 401);
   });
 });
-afterAll(async () => {
-  fake.close();
-  await gw.close();
-});
+afterAll(() => fake.close());
 
 /** Every byte SQLite wrote for this database: the main file, the WAL and shared memory. */
 function rawDatabaseBytes(): Buffer {

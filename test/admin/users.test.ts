@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import { eq } from 'drizzle-orm';
 import { users } from '../../src/db/schema';
 import type { TestGateway } from '../helpers/start-gateway';
-import { ADMIN_PASSWORD, api, json, login, startAdminGateway, type Session } from '../auth/admin-harness';
+import { api, json, login, useAdminGateway, type Session } from '../helpers/admin-harness';
 
 let gw: TestGateway;
 let admin: Session;
-beforeAll(async () => {
-  gw = await startAdminGateway();
-  admin = await login(gw, 'admin', ADMIN_PASSWORD);
-});
-afterAll(() => gw.close());
+useAdminGateway((s) => ({ gw, admin } = s));
 
 describe('users', () => {
   test('create returns {id, username, role}; the password is stored as an argon2id hash', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { authRuntime } from '../../src/auth/auth-runtime';
 import type { TestGateway } from '../helpers/start-gateway';
-import { ADMIN_PASSWORD, api, json, login, makeUser, startAdminGateway } from './admin-harness';
+import { ADMIN_PASSWORD, api, json, login, makeUser, startAdminGateway } from '../helpers/admin-harness';
 
 let gw: TestGateway;
 beforeAll(async () => {

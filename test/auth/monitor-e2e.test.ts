@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import OpenAI from 'openai';
 import type { TestGateway } from '../helpers/start-gateway';
-import { ADMIN_PASSWORD, api, json, login, startAdminGateway } from './admin-harness';
+import { ADMIN_PASSWORD, api, json, login, startAdminGateway } from '../helpers/admin-harness';
 
 let gw: TestGateway;
 beforeAll(async () => {

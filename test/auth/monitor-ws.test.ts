@@ -1,20 +1,21 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import type { LogRecord } from '../../src/logging/log-record';
 import { BunMonitorHub } from '../../src/monitor/monitor-hub';
 import type { TestGateway } from '../helpers/start-gateway';
-import { ADMIN_PASSWORD, api, login, makeUser, startAdminGateway, type Session } from './admin-harness';
+import { ADMIN_PASSWORD, api, login, makeUser, useAdminGateway, type Session } from '../helpers/admin-harness';
 
 const PROVIDER_KEY = 'sk-live-provider-secret-0123456789abcdef';
 let gw: TestGateway;
 let admin: Session;
 let wsUrl: string;
 
-beforeAll(async () => {
-  gw = await startAdminGateway({ env: { LLM_PROXY__PROVIDERS__OPENAI__API_KEY: PROVIDER_KEY } });
-  admin = await login(gw, 'admin', ADMIN_PASSWORD);
-  wsUrl = `${gw.url.replace('http', 'ws')}/api/monitor/ws`;
-});
-afterAll(() => gw.close());
+useAdminGateway(
+  (s) => {
+    ({ gw, admin } = s);
+    wsUrl = `${gw.url.replace('http', 'ws')}/api/monitor/ws`;
+  },
+  { env: { LLM_PROXY__PROVIDERS__OPENAI__API_KEY: PROVIDER_KEY } },
+);
 
 function record(over: Partial<LogRecord> = {}): LogRecord {
   return {

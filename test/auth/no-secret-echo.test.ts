@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { expect, test } from 'bun:test';
 import type { TestGateway } from '../helpers/start-gateway';
-import { ADMIN_PASSWORD, api, login, startAdminGateway, type Session } from './admin-harness';
+import { api, login, useAdminGateway, type Session } from '../helpers/admin-harness';
 
 let gw: TestGateway;
 let admin: Session;
-beforeAll(async () => {
-  gw = await startAdminGateway();
-  admin = await login(gw, 'admin', ADMIN_PASSWORD);
-});
-afterAll(() => gw.close());
+useAdminGateway((s) => ({ gw, admin } = s));
 
 const SECRET = 'hunter2-sk-SECRET-value-0123456789';
 

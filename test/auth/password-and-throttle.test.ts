@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'bun:test';
 import { authRuntime } from '../../src/auth/auth-runtime';
 import type { TestGateway } from '../helpers/start-gateway';
-import { api, appRoutes, concretePath, json, login, SAMPLE_BODY, startAdminGateway } from './admin-harness';
+import { api, appRoutes, concretePath, json, login, SAMPLE_BODY, startAdminGateway } from '../helpers/admin-harness';
 
 let gw: TestGateway | null = null;
 afterEach(async () => {

@@ -2,12 +2,12 @@
  * The auth matrix, generated from the app's own route table: a route added later is covered
  * without editing this file.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import { connect } from 'node:net';
 import { authRuntime } from '../../src/auth/auth-runtime';
 import { encodeSessionToken } from '../../src/auth/session-token';
 import type { TestGateway } from '../helpers/start-gateway';
-import { ADMIN_PASSWORD, api, appRoutes, concretePath, json, login, makeUser, SAMPLE_BODY, startAdminGateway, type Session } from './admin-harness';
+import { ADMIN_PASSWORD, api, appRoutes, concretePath, json, login, makeUser, SAMPLE_BODY, useAdminGateway, type Session } from '../helpers/admin-harness';
 
 let gw: TestGateway;
 let admin: Session;
@@ -19,13 +19,11 @@ const PUBLIC = new Set(['POST /api/auth/login']);
 const SELF_SERVICE = new Set(['POST /api/auth/logout', 'POST /api/auth/change-password']);
 const isRead = (m: string) => m === 'GET' || m === 'HEAD';
 
-beforeAll(async () => {
-  gw = await startAdminGateway();
-  admin = await login(gw, 'admin', ADMIN_PASSWORD);
+useAdminGateway(async (s) => {
+  ({ gw, admin } = s);
   viewer = await makeUser(gw, admin, 'viewer1', 'viewer');
   routes = appRoutes(gw).filter((r) => r.path === '/api' || r.path.startsWith('/api/'));
 });
-afterAll(() => gw.close());
 
 const call = (r: { method: string; path: string }, as: Session | null, extra: Parameters<typeof api>[3] = {}) =>
   api(gw, r.method === 'WS' ? 'GET' : r.method, concretePath(r.path), {

@@ -1,19 +1,17 @@
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { expect, test } from 'bun:test';
 import { Elysia } from 'elysia';
 import { errorHandler } from '../../src/api/error-handler';
 import { sessionGuard } from '../../src/auth/session-guard';
 import type { TestGateway } from '../helpers/start-gateway';
-import { ADMIN_PASSWORD, login, makeUser, startAdminGateway, type Session } from './admin-harness';
+import { makeUser, useAdminGateway, type Session } from '../helpers/admin-harness';
 
 let gw: TestGateway;
 let admin: Session;
 let viewer: Session;
-beforeAll(async () => {
-  gw = await startAdminGateway();
-  admin = await login(gw, 'admin', ADMIN_PASSWORD);
+useAdminGateway(async (s) => {
+  ({ gw, admin } = s);
   viewer = await makeUser(gw, admin, 'pageviewer', 'viewer');
 });
-afterAll(() => gw.close());
 
 // A page plugin outside /api, the way the dashboard uses the guard.
 const pages = () =>

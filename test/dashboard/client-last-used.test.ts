@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { clientsLastUsed } from '../../src/admin/client-last-used';
 import { dateTime } from '../../src/dashboard/format';
-import { ADMIN_PASSWORD, api, json, login, type Session } from '../auth/admin-harness';
+import { ADMIN_PASSWORD, api, json, login, type Session } from '../helpers/admin-harness';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
 
 const HOUR = 3_600_000;

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import OpenAI from 'openai';
 import type { TestGateway } from '../helpers/start-gateway';
-import { ADMIN_PASSWORD, api, json, login, startAdminGateway } from '../auth/admin-harness';
+import { ADMIN_PASSWORD, api, json, login, startAdminGateway } from '../helpers/admin-harness';
 
 let gw: TestGateway;
 beforeAll(async () => {

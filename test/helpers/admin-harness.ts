@@ -1,6 +1,7 @@
 /** Helpers for driving the admin API over real HTTP: sign in, call with bearer or cookie. */
+import { afterAll, beforeAll } from 'bun:test';
 import { createApp } from '../../src/app';
-import { startGateway, type GatewayOptions, type TestGateway } from '../helpers/start-gateway';
+import { startGateway, type GatewayOptions, type TestGateway } from './start-gateway';
 
 export const ADMIN_PASSWORD = 'test-admin-password';
 
@@ -54,6 +55,26 @@ export async function json(r: Response): Promise<any> {
 /** A gateway whose admin signs in with ADMIN_PASSWORD (no forced change) unless env says otherwise. */
 export function startAdminGateway(opts: GatewayOptions = {}): Promise<TestGateway> {
   return startGateway(opts);
+}
+
+/** What useAdminGateway hands the test file once the gateway is up. */
+export interface AdminGateway {
+  gw: TestGateway;
+  /** `admin` signed in with ADMIN_PASSWORD. */
+  admin: Session;
+}
+
+/**
+ * The usual file setup of admin API tests: before all, start an admin gateway, sign in as
+ * `admin` and hand both to `ready` (which may do more setup); after all, close the gateway.
+ */
+export function useAdminGateway(ready: (s: AdminGateway) => unknown, opts: GatewayOptions = {}): void {
+  let gw: TestGateway | undefined;
+  beforeAll(async () => {
+    gw = await startAdminGateway(opts);
+    await ready({ gw, admin: await login(gw, 'admin', ADMIN_PASSWORD) });
+  });
+  afterAll(() => gw?.close());
 }
 
 /** Creates a user through the API as `admin` and signs them in. */
