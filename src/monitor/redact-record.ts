@@ -1,6 +1,11 @@
 import type { LogRecord } from '../logging/log-record';
 
-/** What a monitor subscriber receives for one request: accounting only, never bodies or keys. */
+/**
+ * What a monitor subscriber receives for one request: accounting only, never bodies or keys.
+ * Spelled out rather than derived from the logs API's LogRow (logging/usage-queries.ts), which
+ * lists much the same fields: what admins may read from the database can grow, what is
+ * broadcast must not grow with it.
+ */
 export interface MonitorEvent {
   type: 'request';
   data: {
