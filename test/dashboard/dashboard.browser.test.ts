@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { eq } from 'drizzle-orm';
 import OpenAI from 'openai';
-import { clients } from '../../src/db/schema';
+import { createClient } from '../../src/admin/clients-service';
+import { clients, modelGroups } from '../../src/db/schema';
 import { chromiumAvailable, launchBrowser, screenshot, watchPage } from '../browser-helpers/launch-browser';
 import { startDashboardGateway, type DashboardGateway } from '../browser-helpers/dashboard-gateway';
 
@@ -121,27 +122,38 @@ describe.skipIf(!chromiumAvailable())('dashboard in Chromium', () => {
     expect(rowText).toContain('19 / 9');
     await screenshot(page, '05-monitoring');
 
+    // A client created after this page loaded is named too (the event carries its name).
+    const late = createClient(env.gw.ctx, 'late-client');
+    await new OpenAI({ apiKey: late.key, baseURL: `${url}/v1`, maxRetries: 0 }).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
+    await page.waitForFunction(() => document.querySelectorAll('#monitor-table tbody tr.monitor-row').length === 2);
+    expect(await page.locator('#monitor-table tbody tr.monitor-row').first().textContent()).toContain('late-client');
+
     // Pause holds new rows back until resumed.
     await page.click('#monitor-pause');
     await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Again' }] });
     await page.waitForSelector('text=1 new while paused');
-    expect(await page.locator('#monitor-table tbody tr.monitor-row').count()).toBe(1);
+    expect(await page.locator('#monitor-table tbody tr.monitor-row').count()).toBe(2);
     await page.click('#monitor-pause');
-    await page.waitForFunction(() => document.querySelectorAll('#monitor-table tbody tr.monitor-row').length === 2);
+    await page.waitForFunction(() => document.querySelectorAll('#monitor-table tbody tr.monitor-row').length === 3);
 
     // Usage: numbers and chart from the rollups.
     await nav('Usage', 'usage');
-    expect((await page.textContent('#stat-requests .stat-value'))!.trim()).toBe('2');
-    expect((await page.textContent('#stat-tokens .stat-value'))!.trim()).toBe('56');
+    expect((await page.textContent('#stat-requests .stat-value'))!.trim()).toBe('3');
+    expect((await page.textContent('#stat-tokens .stat-value'))!.trim()).toBe('84');
     expect(await page.textContent('#breakdown-client')).toContain('browser-test');
     await page.waitForSelector('#chart-requests[data-rendered="true"]');
     const series = JSON.parse((await page.getAttribute('#chart-requests', 'data-series'))!);
-    expect(series.requests.reduce((a: number, b: number) => a + b, 0)).toBe(2);
+    expect(series.requests.reduce((a: number, b: number) => a + b, 0)).toBe(3);
     await screenshot(page, '06-usage');
     await page.click('[data-theme-toggle]');
     expect(await page.getAttribute('html', 'data-theme')).toBe('dark');
     await screenshot(page, '06b-usage-dark');
     await page.click('[data-theme-toggle]');
+
+    // Clients: the keys just used say so (from the logs; nothing writes last_used_at).
+    await nav('Clients', 'clients');
+    expect(await page.textContent('#clients-table tr:has(.client-name:text-is("browser-test")) td.last-used')).toBe('just now');
+    expect(await page.textContent(`#clients-table tr:has(.client-name:text-is("${XSS_NAME}")) td.last-used`)).toBe('never');
 
     // Logs: the rows, and a row's detail.
     await nav('Logs', 'logs');
@@ -184,6 +196,31 @@ describe.skipIf(!chromiumAvailable())('dashboard in Chromium', () => {
     expect(await page.textContent('#group-fast-flow .form-errors')).toContain('no-such-model-xyz');
     await screenshot(page, '10-groups');
 
+    // Delete: refused inline while another group targets it; allowed (after a confirm) otherwise.
+    await page.click('#group-fast-flow button:text-is("Delete")');
+    await page.waitForSelector('#group-fast-flow .delete-errors');
+    expect(await page.textContent('#group-fast-flow .delete-errors')).toContain('still a target of dispatcher');
+    await page.click('#group-deepseek-auto button:text-is("Delete")');
+    await page.waitForSelector('.group.deleted:has-text("Deleted deepseek-auto")');
+    expect(env.gw.ctx.db.select().from(modelGroups).where(eq(modelGroups.name, 'deepseek-auto')).all()).toEqual([]);
+    expect(watch.dialogs.filter((d) => d.startsWith('confirm:'))).toHaveLength(2);
+
+    // Classifier settings: shown for a classifier group, and for a heuristic one switched over.
+    await page.click('#group-dispatcher summary');
+    expect(await page.isVisible('#group-dispatcher input[name=classifier_model]')).toBe(true);
+    await page.fill('#group-dispatcher input[name=threshold]', '8');
+    await page.fill('#group-dispatcher input[name=timeout_ms]', '2500');
+    await page.click('#group-dispatcher button:text-is("Save changes")');
+    await page.waitForSelector('#group-dispatcher .saved');
+    const dispatcher = env.gw.ctx.db.select().from(modelGroups).where(eq(modelGroups.name, 'dispatcher')).get()!;
+    expect(dispatcher.settings).toMatchObject({ classifier_model: 'openai/gpt-5.4-nano', threshold: 8, timeout_ms: 2500 });
+    await page.click('#group-openai-auto summary');
+    expect(await page.isVisible('#group-openai-auto input[name=classifier_model]')).toBe(false);
+    await page.selectOption('#group-openai-auto select[name=strategy]', 'classifier');
+    // Alpine shows the fieldset on its next tick.
+    await page.waitForSelector('#group-openai-auto input[name=classifier_model]', { state: 'visible' });
+    await screenshot(page, '10b-groups-classifier');
+
     // Users: create a viewer.
     await nav('Users', 'users');
     await page.fill('#users-section input[name=username]', 'viewer1');
@@ -193,16 +230,54 @@ describe.skipIf(!chromiumAvailable())('dashboard in Chromium', () => {
     await page.waitForSelector('#users-table td:has-text("viewer1")');
     await screenshot(page, '11-users');
 
-    expect(watch.dialogs).toEqual([]);
+    // Only the two delete confirmations; an XSS payload's alert() would show here.
+    expect(watch.dialogs.filter((d) => !d.startsWith('confirm: Delete the group'))).toEqual([]);
     // CSP violations ("Refused to ...") and script errors would show here. Chromium also logs
     // each non-2xx response; the wrong password (401) and the refused group edit (422) are expected.
     expect(watch.problems.filter((p) => !/Failed to load resource.*\b(401|422)\b/.test(p))).toEqual([]);
   }, 60_000);
 
+  test('every page in both themes, wide and narrow: nothing spills sideways; screenshots', async () => {
+    const pages = [['/', 'usage'], ['/monitor', 'monitor'], ['/logs', 'logs'], ['/clients', 'clients'], ['/providers', 'providers'], ['/models', 'models'], ['/groups', 'groups'], ['/users', 'users']] as const;
+    const problems: string[] = [];
+    for (const width of [1360, 420]) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const theme of ['light', 'dark']) {
+        await page.evaluate((t) => localStorage.setItem('gg-theme', t), theme);
+        for (const [path, key] of pages) {
+          await page.goto(`${url}${path}`);
+          await page.waitForSelector(`#main [data-page="${key}"]`);
+          if (key === 'usage') await page.waitForSelector('#chart-requests[data-rendered="true"]');
+          expect(await page.getAttribute('html', 'data-theme')).toBe(theme);
+          // The page itself never scrolls sideways (wide tables scroll inside their card), and
+          // the sidebar's background reaches the bottom of the page.
+          const m = await page.evaluate(() => ({
+            overflow: document.documentElement.scrollWidth - window.innerWidth,
+            sidebarShort: document.documentElement.scrollHeight - document.querySelector('.sidebar')!.getBoundingClientRect().height,
+            // Widest overflow of a table inside its scroll box (hidden columns).
+            tableCut: Math.max(0, ...[...document.querySelectorAll('.table-wrap')].map((w) => w.scrollWidth - w.clientWidth)),
+          }));
+          if (m.overflow > 0) problems.push(`${width}px ${theme} ${key}: page is ${m.overflow}px too wide`);
+          if (width > 800 && m.sidebarShort > 1) problems.push(`${width}px ${theme} ${key}: sidebar ${m.sidebarShort}px short`);
+          // On a laptop-wide window every table shows all its columns; narrow ones may scroll.
+          if (width > 800 && m.tableCut > 1) problems.push(`${width}px ${theme} ${key}: a table is cut by ${m.tableCut}px`);
+          await screenshot(page, `w${width}-${theme}-${key}`);
+        }
+      }
+    }
+    await page.evaluate(() => localStorage.removeItem('gg-theme'));
+    await page.setViewportSize({ width: 1360, height: 900 });
+    expect(problems).toEqual([]);
+    expect(watch.problems.filter((p) => !/Failed to load resource.*\b(401|422)\b/.test(p))).toEqual([]);
+  }, 40_000);
+
   test('viewer: no mutation controls, forged changes refused', async () => {
     await page.click('button:text-is("Log out")');
     await page.waitForSelector('.auth-card input[name=username]');
     expect(new URL(page.url()).pathname).toBe('/login');
+    await page.setViewportSize({ width: 420, height: 800 });
+    await screenshot(page, 'w420-login');
+    await page.setViewportSize({ width: 1360, height: 900 });
     await signIn('viewer1', VIEWER_PASSWORD);
     await changePassword(VIEWER_PASSWORD, VIEWER_NEW_PASSWORD);
 
@@ -239,7 +314,7 @@ describe.skipIf(!chromiumAvailable())('dashboard in Chromium', () => {
     await page.goto(`${url}/users`);
     await screenshot(page, '13-viewer-users-forbidden');
 
-    expect(watch.dialogs).toEqual([]);
+    expect(watch.dialogs.filter((d) => !d.startsWith('confirm: Delete the group'))).toEqual([]);
     // Besides the expected non-2xx answers (the forged requests' 403s among them), nothing.
     expect(watch.problems.filter((p) => !/Failed to load resource.*\b(401|403|422)\b/.test(p))).toEqual([]);
   }, 30_000);

@@ -46,28 +46,32 @@ export function Shell(props: { user: DashUser; active: NavKey; title: string; ch
       {/* hx-headers lives on #app (not <body>) so a login/logout swap of body's content replaces
           the token too; every hx-post/hx-delete below inherits it. */}
       <div id="app" class="app" hx-headers={headers} data-role={user.role}>
+        {/* The aside stretches to the page's full height (its background and border go all the
+            way down); the inner column sticks to the viewport so nav and sign-out stay in reach. */}
         <aside class="sidebar">
-          <a class="brand" href="/">
-            <img src={assetUrl('favicon.svg')} alt="" width="24" height="24" />
-            <span>GopherGate</span>
-          </a>
-          <nav class="nav" hx-target="#main" hx-push-url="true">
-            {NAV.filter((n) => !n.adminOnly || user.role === 'admin').map((n) => (
-              <a href={n.href} hx-get={n.href} class={n.key === props.active ? 'active' : undefined} data-nav={n.key}>
-                {n.label}
-              </a>
-            ))}
-          </nav>
-          <div class="sidebar-foot">
-            <div class="whoami">
-              <span class="user" safe>{user.username}</span>
-              <span class={`badge role-${user.role}`}>{user.role}</span>
-            </div>
-            <div class="foot-actions">
-              <button type="button" class="btn ghost small" data-theme-toggle title="Switch light/dark theme">Theme</button>
-              <form method="post" action="/logout" hx-post="/logout">
-                <button type="submit" class="btn ghost small">Log out</button>
-              </form>
+          <div class="sidebar-inner">
+            <a class="brand" href="/">
+              <img src={assetUrl('favicon.svg')} alt="" width="24" height="24" />
+              <span>GopherGate</span>
+            </a>
+            <nav class="nav" hx-target="#main" hx-push-url="true">
+              {NAV.filter((n) => !n.adminOnly || user.role === 'admin').map((n) => (
+                <a href={n.href} hx-get={n.href} class={n.key === props.active ? 'active' : undefined} data-nav={n.key}>
+                  {n.label}
+                </a>
+              ))}
+            </nav>
+            <div class="sidebar-foot">
+              <div class="whoami">
+                <span class="user" safe>{user.username}</span>
+                <span class={`badge role-${user.role}`}>{user.role}</span>
+              </div>
+              <div class="foot-actions">
+                <button type="button" class="btn ghost small" data-theme-toggle title="Switch light/dark theme">Theme</button>
+                <form method="post" action="/logout" hx-post="/logout">
+                  <button type="submit" class="btn ghost small">Log out</button>
+                </form>
+              </div>
             </div>
           </div>
         </aside>

@@ -57,7 +57,7 @@ function ClientRowView(props: { c: ClientRow; admin: boolean }) {
           </form>
         ) : ''}
       </td>
-      <td><code safe>{`${c.keyPrefix}…`}</code></td>
+      <td class="nowrap"><code safe>{`${c.keyPrefix}…`}</code></td>
       <td>{c.revoked ? <span class="badge err">revoked</span> : <span class="badge ok">active</span>}</td>
       <td class="num">{compactNumber(c.requests)}</td>
       <td class="num">{compactNumber(c.tokens)}</td>
@@ -92,17 +92,19 @@ export function ClientsSection(props: { clients: ClientRow[]; admin: boolean; cr
         </EmptyState>
       ) : (
         <Card>
-          <table class="table" id="clients-table">
-            <thead>
-              <tr>
-                <th>Name</th><th>Key</th><th>Status</th><th class="num">Requests (30 d)</th><th class="num">Tokens</th><th class="num">Cost</th><th>Last used</th><th>Created</th>
-                {admin ? <th></th> : ''}
-              </tr>
-            </thead>
-            <tbody>
-              {clients.map((c) => <ClientRowView c={c} admin={admin} />)}
-            </tbody>
-          </table>
+          <div class="table-wrap">
+            <table class="table" id="clients-table">
+              <thead>
+                <tr>
+                  <th>Name</th><th>Key</th><th>Status</th><th class="num">Requests (30 d)</th><th class="num">Tokens</th><th class="num">Cost</th><th>Last used</th><th>Created</th>
+                  {admin ? <th></th> : ''}
+                </tr>
+              </thead>
+              <tbody>
+                {clients.map((c) => <ClientRowView c={c} admin={admin} />)}
+              </tbody>
+            </table>
+          </div>
         </Card>
       )}
     </div>

@@ -179,7 +179,7 @@ export function GroupsView(props: { groups: GroupCard[]; admin: boolean; blank: 
       {props.groups.length === 0 ? (
         <EmptyState title="No groups yet">{props.admin ? 'Create one above.' : 'An admin can create groups here.'}</EmptyState>
       ) : (
-        <div class="grid-2">{props.groups.map((g) => <GroupCardView g={g} admin={props.admin} />)}</div>
+        <div class="grid-2 group-grid">{props.groups.map((g) => <GroupCardView g={g} admin={props.admin} />)}</div>
       )}
     </div>
   );

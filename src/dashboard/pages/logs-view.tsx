@@ -115,16 +115,16 @@ export function LogsView(props: { vm: LogsViewModel }) {
             <div class="table-wrap">
               <table class="table compact clickable" id="logs-table">
                 <thead>
-                  <tr><th>Time</th><th>Status</th><th>Client</th><th>Model</th><th>Provider</th><th class="num">Tokens in/out</th><th class="num">Cost</th><th class="num">Latency</th></tr>
+                  <tr><th>Time (UTC)</th><th>Status</th><th>Client</th><th>Model</th><th class="num">Tokens in/out</th><th class="num">Cost</th><th class="num">Latency</th></tr>
                 </thead>
                 <tbody>
                   {vm.rows.map((r) => (
                     <tr hx-get={`/logs/${r.id}`} hx-target="#log-detail" hx-push-url="false" tabindex="0" id={`log-${r.id}`}>
-                      <td class="nowrap">{dateTime(r.createdAt)}</td>
+                      {/* Month-day and time (the year is in the tooltip): the row must fit beside the detail panel. */}
+                      <td class="nowrap" title={dateTime(r.createdAt)}>{dateTime(r.createdAt).slice(5)}</td>
                       <td><StatusBadge status={r.status} /></td>
                       <td safe>{r.clientName ?? (r.clientId == null ? '—' : `#${r.clientId}`)}</td>
-                      <td><code safe>{r.model ?? r.modelRequested}</code></td>
-                      <td safe>{r.provider ?? '—'}</td>
+                      <td><code safe>{r.model ?? r.modelRequested}</code> <span class="muted small" safe>{r.provider ?? ''}</span></td>
                       <td class="num">{`${compactNumber(r.promptTokens)} / ${compactNumber(r.completionTokens)}`}</td>
                       <td class="num">{usd(r.costUsd)}</td>
                       <td class="num">{duration(r.latencyMs)}</td>

@@ -29,7 +29,7 @@ function UserRowView(props: { u: UserRow; selfId: number }) {
           </select>
         </form>
       </td>
-      <td title={dateTime(u.createdAt)}>{ago(u.createdAt)}</td>
+      <td class="nowrap" title={dateTime(u.createdAt)}>{ago(u.createdAt)}</td>
       <td class="actions" x-data="{ resetting: false }">
         <button type="button" class="btn small ghost" x-show="!resetting" x-on:click="resetting = true">Reset password</button>
         <form x-show="resetting" x-cloak class="inline-form tight" hx-post={`/users/${u.id}/password`} hx-target="#users-section" hx-swap="outerHTML">
@@ -63,10 +63,12 @@ export function UsersSection(props: { users: UserRow[]; selfId: number; errors?:
         {props.notice ? <p class="saved" role="status" safe>{props.notice}</p> : ''}
       </Card>
       <Card>
-        <table class="table" id="users-table">
-          <thead><tr><th>User</th><th>Role</th><th>Created</th><th></th></tr></thead>
-          <tbody>{props.users.map((u) => <UserRowView u={u} selfId={props.selfId} />)}</tbody>
-        </table>
+        <div class="table-wrap">
+          <table class="table" id="users-table">
+            <thead><tr><th>User</th><th>Role</th><th>Created</th><th></th></tr></thead>
+            <tbody>{props.users.map((u) => <UserRowView u={u} selfId={props.selfId} />)}</tbody>
+          </table>
+        </div>
       </Card>
     </div>
   );
