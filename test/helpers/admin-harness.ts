@@ -1,7 +1,6 @@
 /** Helpers for driving the admin API over real HTTP: sign in, call with bearer or cookie. */
-import { afterAll, beforeAll } from 'bun:test';
 import { createApp } from '../../src/app';
-import { startGateway, type GatewayOptions, type TestGateway } from './start-gateway';
+import { startGateway, useGateway, type GatewayOptions, type TestGateway } from './start-gateway';
 
 export const ADMIN_PASSWORD = 'test-admin-password';
 
@@ -69,12 +68,7 @@ export interface AdminGateway {
  * `admin` and hand both to `ready` (which may do more setup); after all, close the gateway.
  */
 export function useAdminGateway(ready: (s: AdminGateway) => unknown, opts: GatewayOptions = {}): void {
-  let gw: TestGateway | undefined;
-  beforeAll(async () => {
-    gw = await startAdminGateway(opts);
-    await ready({ gw, admin: await login(gw, 'admin', ADMIN_PASSWORD) });
-  });
-  afterAll(() => gw?.close());
+  useGateway(async (gw) => ready({ gw, admin: await login(gw, 'admin', ADMIN_PASSWORD) }), opts);
 }
 
 /** Creates a user through the API as `admin` and signs them in. */

@@ -3,6 +3,7 @@
  * seed), the real app on 127.0.0.1 with port 0, and one client key ready to use. Records every
  * log row in memory unless a log sink is given.
  */
+import { afterAll, beforeAll, expect } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,6 +129,30 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<TestGatew
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The usual file setup: before all, start a gateway and hand it to `ready` (which may do more
+ * setup); after all, close it.
+ */
+export function useGateway(ready: (gw: TestGateway) => unknown, opts: GatewayOptions = {}): void {
+  let gw: TestGateway | undefined;
+  beforeAll(async () => {
+    gw = await startGateway(opts);
+    await ready(gw);
+  });
+  afterAll(() => gw?.close());
+}
+
+/** The OpenAI SDK error a call must fail with (fails the test when it succeeds or throws anything else). */
+export async function apiError(p: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    return err as InstanceType<typeof OpenAI.APIError>;
+  }
+  throw new Error('expected an API error');
 }
 
 /** env entries pointing one provider at a fake upstream (`/v1` base like the real ones). */

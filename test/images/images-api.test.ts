@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, describe, expect, test } from 'bun:test';
 import OpenAI from 'openai';
 import { fixtureText, jsonResponse, rawJsonResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
-import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { apiError, providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
 import { schemaErrors } from '../responses/openai-schema';
 
 let replies: Record<string, () => Response | Promise<Response>> = {};
@@ -12,34 +12,26 @@ const fixture = async (name: string) => fixtureText('images', name);
 let gw: TestGateway;
 let client: OpenAI;
 
-beforeAll(async () => {
-  gw = await startGateway({
+useGateway(
+  (g) => {
+    gw = g;
+    client = g.openai();
+  },
+  {
     env: {
       ...providerEnv('openai', `${openai.url}/v1`, { LLM_PROXY__PROVIDERS__OPENAI__API_KEY: 'sk-test-openai' }),
       ...providerEnv('gemini', gemini.url, { LLM_PROXY__PROVIDERS__GEMINI__API_KEY: 'gm-test-key' }),
       ...providerEnv('deepseek', openai.url, { LLM_PROXY__PROVIDERS__DEEPSEEK__API_KEY: 'sk-test-deepseek' }),
     },
-  });
-  client = gw.openai();
-});
-afterAll(async () => {
-  await gw.close();
+  },
+);
+afterAll(() => {
   openai.close();
   gemini.close();
 });
 
 function last(up: FakeUpstream) {
   return up.requests[up.requests.length - 1]!;
-}
-
-async function apiError(p: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(OpenAI.APIError);
-    return err as any;
-  }
-  throw new Error('expected an API error');
 }
 
 describe('POST /v1/images/generations', () => {

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, describe, expect, test } from 'bun:test';
 import OpenAI from 'openai';
 import { EVENT_SCHEMAS, schemaErrors } from './openai-schema';
 import { fixtureText, jsonResponse, rawJsonResponse, sseEventsResponse as sse, startFakeUpstream, type RecordedRequest } from '../helpers/fake-upstream';
-import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { apiError, providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
 
 let replies: Record<string, (s: RecordedRequest) => Response | Promise<Response>> = {};
 const reply = (name: string) => (s: RecordedRequest) => replies[name]?.(s) ?? jsonResponse({ error: { message: `no reply for ${name}` } }, 500);
@@ -17,30 +17,22 @@ const lines = async (name: string) => (await fixture(name)).trim().split('\n');
 /** A chat upstream's SSE from a `*.chunks.txt` fixture, ending like OpenAI-compatible APIs do. */
 const chatSse = async (name: string) => sse([...(await lines(name)).map((data) => ({ data })), { data: '[DONE]' }]);
 
-beforeAll(async () => {
-  gw = await startGateway({
+useGateway(
+  (g) => {
+    gw = g;
+    client = g.openai();
+  },
+  {
     env: {
       ...providerEnv('openai', `${openai.url}/v1`, { LLM_PROXY__PROVIDERS__OPENAI__API_KEY: 'sk-test-openai' }),
       ...providerEnv('deepseek', deepseek.url, { LLM_PROXY__PROVIDERS__DEEPSEEK__API_KEY: 'sk-test-deepseek' }),
       ...providerEnv('gemini', gemini.url, { LLM_PROXY__PROVIDERS__GEMINI__API_KEY: 'gm-test-key' }),
     },
-  });
-  client = gw.openai();
-});
-afterAll(async () => {
-  await gw.close();
+  },
+);
+afterAll(() => {
   for (const f of [openai, deepseek, gemini]) f.close();
 });
-
-async function apiError(p: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(OpenAI.APIError);
-    return err as any;
-  }
-  throw new Error('expected an API error');
-}
 
 function expectValidEvents(events: any[]) {
   events.forEach((e, i) => {
