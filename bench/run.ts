@@ -39,7 +39,9 @@ function ensureBinary(): void {
   const stale = !existsSync(BINARY) || ['src', 'web', 'drizzle'].some((d) => existsSync(join(ROOT, d)) && newestSourceMtime(join(ROOT, d)) > statSync(BINARY).mtimeMs);
   if (!stale) return;
   progress('building ./gophergate (bun run build)');
-  const r = Bun.spawnSync(['bun', 'run', 'build'], { cwd: ROOT, stdout: 'inherit', stderr: 'inherit' });
+  // Build output goes to stderr so `--json` leaves stdout as one JSON document.
+  const r = Bun.spawnSync(['bun', 'run', 'build'], { cwd: ROOT, stdout: 'pipe', stderr: 'inherit' });
+  process.stderr.write(r.stdout);
   if (r.exitCode !== 0) throw new Error('bun run build failed');
 }
 
