@@ -27,7 +27,7 @@ async function readCapped(res: Response, max: number): Promise<string> {
   return text.length > max ? text.slice(0, max) : text;
 }
 
-/** Upstream answered with an error status: 4xx is passed through, 5xx becomes 502. */
+/** Upstream answered with an error status: 4xx is passed through (401/403 become 502), 5xx becomes 502. */
 export async function errorFromUpstreamResponse(provider: ProviderId, res: Response, apiKey?: string): Promise<UpstreamError> {
   const text = await readCapped(res, 16_384).catch(() => '');
   let message: unknown = text;
@@ -45,6 +45,18 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
   const headers: Record<string, string> = {};
   const retryAfter = res.headers.get('retry-after');
   if (retryAfter && res.status === 429) headers['retry-after'] = retryAfter;
+  // A provider refusing the gateway's own key is the operator's problem, not the client's: passing
+  // 401/403 through would make SDKs report "your API key is wrong" to a client whose key is fine.
+  if (res.status === 401 || res.status === 403) {
+    return new UpstreamError(
+      provider,
+      res.status,
+      `Upstream ${providerName(provider)} rejected the gateway's provider credentials (HTTP ${res.status}): ${detail}`,
+      false,
+      502,
+      'upstream_auth_failed',
+    );
+  }
   return new UpstreamError(
     provider,
     res.status,

@@ -33,7 +33,7 @@ describe('status mapping', () => {
   });
   const post = () => gw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify(body) });
 
-  test('upstream 4xx is passed through with the provider named and keys redacted', async () => {
+  test('an upstream 401 (the provider refused the gateway key) is a 502 naming the provider, keys redacted', async () => {
     fake.handler = () =>
       jsonResponse(
         {
@@ -45,13 +45,14 @@ describe('status mapping', () => {
         401,
       );
     const res = await post();
-    expect(res.status).toBe(401);
+    // Not 401: the client's own gateway key is fine, and SDKs read 401 as "your key is wrong".
+    expect(res.status).toBe(502);
     const err = await errorOf(res);
     expect(err.message).toContain('OpenAI');
     expect(err.message).toContain('Incorrect API key provided');
     expect(err.message).not.toContain(PROVIDER_KEY);
     expect(err.message).not.toContain('AbCdEfGhIjKlMnOp');
-    expect(err.type).toBe('invalid_request_error');
+    expect(err).toMatchObject({ type: 'api_error', code: 'upstream_auth_failed' });
   });
 
   test('upstream 400 keeps its code; the openai client sees a BadRequestError', async () => {
@@ -99,7 +100,7 @@ describe('status mapping', () => {
 
   test('every failure was logged with its status and error', async () => {
     const statuses = gw.logs.map((r) => r.status);
-    expect(statuses).toEqual(expect.arrayContaining([401, 429, 502, 504]));
+    expect(statuses).toEqual(expect.arrayContaining([429, 502, 504]));
     for (const r of gw.logs) {
       expect(r.error ?? '').not.toContain(PROVIDER_KEY);
       expect(r.provider).toBe('openai');
