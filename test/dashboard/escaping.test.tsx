@@ -66,6 +66,7 @@ describe('every dashboard view escapes user-controlled text', () => {
       range: parseRange('24h'),
       totals: { requests: 1, errors: 0, promptTokens: 1, cachedTokens: 0, completionTokens: 1, reasoningTokens: 0, costUsd: 0, meanOverheadMs: 1, meanLatencyMs: 2 },
       series: [], byProvider: [row], byModel: [row], byClient: [row],
+      logQueue: { depth: 0, dropped: 2 },
     };
     await expectInert(await html(<UsageView vm={vm} />));
   });

@@ -42,6 +42,8 @@ export interface UsageViewModel {
   byProvider: BreakdownRow[];
   byModel: BreakdownRow[];
   byClient: BreakdownRow[];
+  /** The log writer's queue since this process started (rows it could not take are counted). */
+  logQueue: { depth: number; dropped: number };
 }
 
 function RangePicker(props: { range: UsageRange }) {
@@ -115,6 +117,14 @@ export function UsageView(props: { vm: UsageViewModel }) {
         <Stat id="stat-overhead" label="Mean overhead" value={t.meanOverheadMs == null ? '—' : duration(t.meanOverheadMs)}
           note={t.meanLatencyMs == null ? undefined : `${duration(t.meanLatencyMs)} mean latency`} />
       </div>
+      {props.vm.logQueue.dropped > 0 ? (
+        <p class="notice-text" id="log-dropped" role="alert">
+          {count(props.vm.logQueue.dropped, 'request')} could not be logged since the gateway started: the log writer fell behind
+          and its queue was full. Those requests were served, but are missing from these numbers.
+        </p>
+      ) : (
+        ''
+      )}
       {t.requests === 0 ? (
         <EmptyState title="No requests in this range yet">
           Create a key on the <a href="/clients">Clients</a> page, point an OpenAI SDK at this gateway's <code>/v1</code> with it,
@@ -136,7 +146,10 @@ export function UsageView(props: { vm: UsageViewModel }) {
         <Breakdown title="By model" rows={props.vm.byModel} id="breakdown-model" />
         <Breakdown title="By client" rows={props.vm.byClient} id="breakdown-client" />
       </div>
-      <p class="muted small">{tokens(t.promptTokens + t.completionTokens)} total.</p>
+      <p class="muted small" id="log-queue">
+        {tokens(t.promptTokens + t.completionTokens)} total. Log writer: {compactNumber(props.vm.logQueue.depth)} queued,{' '}
+        {compactNumber(props.vm.logQueue.dropped)} dropped since start.
+      </p>
     </div>
   );
 }

@@ -55,6 +55,7 @@ export function analyticsPages(ctx: AppContext) {
         byProvider: usageBreakdown(ctx.sqlite, 'provider', f, 20).map(breakdownRow),
         byModel: usageBreakdown(ctx.sqlite, 'model', f, 20).map(breakdownRow),
         byClient: usageBreakdown(ctx.sqlite, 'client', f, 20).map(breakdownRow),
+        logQueue: ctx.logSink.stats(),
       };
       return pageResponse(request, user, 'usage', 'Usage', <UsageView vm={vm} />);
     }, hidden)
