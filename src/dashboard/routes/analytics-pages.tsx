@@ -6,7 +6,9 @@ import type { AppContext } from '../../context';
 import { requestLogs } from '../../db/schema';
 import { listLogs, usageBreakdown, usageSummary, usageTimeseries, type LogRow as QueryLogRow } from '../../logging/usage-queries';
 import { PROVIDER_IDS } from '../../providers/types';
+import { authenticateRequest } from '../../auth/authenticate';
 import { pageUser } from '../dash-session';
+import { LoginPage } from '../pages/auth-views';
 import { pageResponse } from '../page-response';
 import { LogDetailView, LogsView, type LogFilters, type LogRow } from '../pages/logs-view';
 import { MonitorView, type MonitorRow } from '../pages/monitor-view';
@@ -37,6 +39,10 @@ export function analyticsPages(ctx: AppContext) {
   return new Elysia({ name: 'dashboard-analytics-pages' })
     .get('/', ({ request, query }) => {
       const user = pageUser(ctx, request);
+      // The front door answers 200 with the sign-in form (a bookmark, a health probe or curl of
+      // `/` sees the dashboard, not a bare redirect); HTMX swaps still get HX-Location.
+      if (user instanceof Response && !request.headers.has('hx-request') && !authenticateRequest(ctx, request))
+        return htmlResponse(<LoginPage />);
       if (user instanceof Response) return user;
       const range = parseRange(query.range);
       const { from, to } = rangeBounds(range);
