@@ -1,4 +1,4 @@
-import { ApiError } from '../errors/api-error';
+import { ApiError, UpstreamError } from '../errors/api-error';
 import { openUpstream, readBody, type OpenedUpstream } from '../proxy/open-upstream';
 import { buildPassthroughLogRecord, gatewayHeaders, type PassthroughOutcome } from '../images/passthrough-log-record';
 import { walkTargets } from '../proxy/execute-route';
@@ -29,7 +29,7 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
       o.target = t;
       const settings = ctx.state.getSnapshot().providers.get(t.provider)!;
       return openUpstream(ctx, t, buildOpenAIResponsesCall(req, t.upstreamModel, settings), { signal: run.signal, clock });
-    }, { signal: run.signal });
+    }, { signal: run.signal, settledOnReturn: () => false });
     up = r.value;
     o.target = r.target;
   } catch (err) {
@@ -39,12 +39,19 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
     throw o.error;
   }
   const target = o.target!;
+  // Reported once the answer is over, as chat streams do: headers alone do not make a success,
+  // or an upstream that always dies mid-stream (or mid-body) never opens its circuit.
+  const settle = (error: ApiError | null) => {
+    if (error instanceof UpstreamError && error.isRetryable) ctx.breakers.onFailure(target.provider, target.upstreamModel);
+    else ctx.breakers.onSuccess(target.provider, target.upstreamModel);
+  };
   if (stream) {
     o.overheadMs = clock.overhead();
     const headers = gatewayHeaders({ overheadMs: o.overheadMs, target, decision, requestId: run.requestId });
     const body = relayResponsesStream(up, ({ usage, error }) => {
       o.usage = usage;
       o.error = error;
+      settle(error);
       log();
     });
     return { kind: 'stream', body, headers };
@@ -62,6 +69,7 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
     o.error = asApiError(err);
     throw o.error;
   } finally {
+    settle(o.error);
     log();
   }
 }
