@@ -117,8 +117,12 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
     const ended = new Promise<StreamEnd>((r) => (resolveEnded = r));
     const body = relayStream(opened, (end) => {
       outcome.usage = opened.tally.usage;
-      outcome.deliveredText = opened.tally.deliveredText;
-      outcome.deliveredChars = opened.tally.deliveredChars;
+      // The delivered text is only read for an estimate (no upstream usage) or a stored body:
+      // adapters may keep it as a raw sample that costs a parse to read.
+      if (outcome.usage === null || meta.storeBodies) {
+        outcome.deliveredText = opened.tally.deliveredText;
+        outcome.deliveredChars = opened.tally.deliveredChars;
+      }
       outcome.error = end.error;
       // A stream that breaks after its first byte is still the upstream failing (stall, cut,
       // error event): count it, or a provider that always dies mid-stream never opens its circuit.

@@ -27,5 +27,6 @@ export const moonshotAdapter = createOpenAICompatibleAdapter({
   defaultBaseUrl: 'https://api.moonshot.ai/v1',
   transformRequestBody: moonshotRequest,
   transformChunk: liftChoiceUsage,
+  transformChunkWhen: ['"usage"'],
   transformResponse: liftChoiceUsage,
 });

@@ -37,5 +37,6 @@ export const ollamaAdapter = createOpenAICompatibleAdapter({
     return body;
   },
   transformChunk: ollamaChunk,
+  transformChunkWhen: ['"reasoning"'],
   transformResponse: ollamaResponse,
 });

@@ -26,6 +26,11 @@ export interface OpenAICompatibleOptions {
   transformResponse?: (body: any) => void;
   /** Edits one parsed stream chunk in place; returns true when it changed it (so it is re-serialised). */
   transformChunk?: (chunk: any) => boolean;
+  /**
+   * Text that a chunk's JSON always contains when transformChunk may change it (`"reasoning"`):
+   * other chunks are relayed without being parsed. Unset: every chunk is parsed for the hook.
+   */
+  transformChunkWhen?: readonly string[];
   /** The upstream `usage` object -> canonical Usage; default: the usage module's normaliser for this provider. */
   convertUsage?: (raw: any) => Usage | null;
   /** Answers in-process instead of over HTTP (the mock provider). */

@@ -1,67 +1,123 @@
 import { UpstreamError } from '../../errors/api-error';
 import type { Usage } from '../../usage/types';
+import { DeliveredSample } from '../shared/delivered-sample';
 import { SSE_DONE, SseParser } from '../shared/sse-parser';
-import { tallyText } from '../shared/tally-text';
 import type { ChatCallContext, StreamTally } from '../types';
-import { withOpenAIUsage } from './with-openai-usage';
+import { isOpenAIUsage, withOpenAIUsage } from './with-openai-usage';
 import type { OpenAICompatibleOptions } from './openai-compatible-options';
 
 const encoder = new TextEncoder();
+const USAGE = '"usage"';
+const ERROR = '"error"';
+const FINISH = '"finish_reason"';
 
-/** Adds what a chunk delivered (content, reasoning, tool arguments) to the tally. */
-function tallyChunk(chunk: any, tally: StreamTally): void {
-  const choices = chunk.choices;
+/** Appends the text one relayed chunk delivered (content, reasoning, tool calls): read lazily. */
+export function chunkText(payload: string, add: (text: string) => void): void {
+  let chunk: any;
+  try {
+    chunk = JSON.parse(payload);
+  } catch {
+    return;
+  }
+  const choices = chunk?.choices;
   if (!Array.isArray(choices)) return;
   for (const choice of choices) {
     const delta = choice?.delta;
-    if (delta) {
-      if (typeof delta.content === 'string') tallyText(tally, delta.content);
-      if (typeof delta.reasoning_content === 'string') tallyText(tally, delta.reasoning_content);
-      if (Array.isArray(delta.tool_calls)) {
-        for (const call of delta.tool_calls) {
-          const fn = call?.function;
-          if (typeof fn?.name === 'string') tallyText(tally, fn.name);
-          if (typeof fn?.arguments === 'string') tallyText(tally, fn.arguments);
-        }
+    if (!delta) continue;
+    if (typeof delta.content === 'string') add(delta.content);
+    if (typeof delta.reasoning_content === 'string') add(delta.reasoning_content);
+    if (Array.isArray(delta.tool_calls)) {
+      for (const call of delta.tool_calls) {
+        const fn = call?.function;
+        if (typeof fn?.name === 'string') add(fn.name);
+        if (typeof fn?.arguments === 'string') add(fn.arguments);
       }
     }
-    if (choice?.finish_reason) tally.finishReason = choice.finish_reason;
   }
 }
 
+const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
+
+/** `"finish_reason"` at `i` is followed by `: null` (a chunk still in progress). */
+function nullFinish(p: string, i: number): boolean {
+  while (isSpace(p.charCodeAt(i))) i++;
+  if (p.charCodeAt(i++) !== 58 /* : */) return false;
+  while (isSpace(p.charCodeAt(i))) i++;
+  return p.startsWith('null', i);
+}
+
 /**
- * Upstream SSE -> client SSE. Chunks pass through as the upstream wrote them (the data string
- * is re-framed, not re-serialised) unless a quirk hook or usage handling changes them. The
+ * Whether a chunk must be parsed: it may carry usage, an error, a finish reason or a provider
+ * quirk, or it does not look like a JSON object (junk is dropped, as a failed parse says).
+ * Everything else (content deltas, almost every chunk) is relayed as the upstream's own text.
+ * The needles are JSON keys: a string value cannot hold them unescaped, so there are no misses;
+ * a rare false hit only costs a parse.
+ */
+function mustParse(p: string, quirk: readonly string[] | null): boolean {
+  if (p.charCodeAt(0) !== 123 /* { */ || p.charCodeAt(p.length - 1) !== 125 /* } */) return true;
+  if (p.includes(USAGE) || p.includes(ERROR)) return true;
+  for (let i = p.indexOf(FINISH); i !== -1; i = p.indexOf(FINISH, i + FINISH.length)) {
+    if (!nullFinish(p, i + FINISH.length)) return true;
+  }
+  if (quirk === null) return true;
+  for (const n of quirk) if (p.includes(n)) return true;
+  return false;
+}
+
+/**
+ * Upstream SSE -> client SSE, as a Transformer (the proxy may call it inline, without a
+ * TransformStream). Only chunks that may carry usage, an error, a finish reason or a quirk are
+ * parsed; the rest go on as the upstream wrote them, and a network chunk made only of such
+ * events (cut at event boundaries, the usual case) is relayed as the very same bytes. The
  * gateway always asks upstream for usage; when the client did not, the usage-only chunk is
  * dropped. The gateway writes its own `[DONE]`; a stream that ends without one (and without a
  * finish reason) was cut, and errors so the proxy can send an error event.
  */
-export function createOpenAICompatibleStream(
+export function openAICompatibleTransformer(
   opts: OpenAICompatibleOptions,
   convertUsage: (raw: any) => Usage | null,
   ctx: ChatCallContext,
   tally: StreamTally,
-): TransformStream<Uint8Array, Uint8Array> {
+): Transformer<Uint8Array, Uint8Array> {
   const decoder = new TextDecoder();
-  /** Data of the events to send for the current input chunk (unchanged ones are the upstream's strings). */
-  let parts: string[] = [];
+  const sample = new DeliveredSample(chunkText);
+  sample.install(tally);
+  // null: a quirk hook that names no needles, so every chunk is parsed for it.
+  const quirk = opts.transformChunk ? (opts.transformChunkWhen ?? null) : [];
+  /** Data of the events to send for the current input chunk. */
+  let out: string[] = [];
   let sawDone = false;
-  // When an input chunk is exactly the events sent for it (none changed or dropped, canonical
-  // framing, cut at event boundaries, the usual case), its bytes go on as they came.
-  let atBoundary = true;
+  /** Text of an event not yet complete at the end of the last chunk. */
+  let carry = '';
+  // CR line endings, comments and multi-line events go through the full SSE parser (re-framed
+  // as plain `data:` events); after the first CR the whole rest of the stream does.
+  let crlf = false;
+  const parser = new SseParser((e) => void onData(e.data));
 
-  const parser = new SseParser((e) => {
-    if (sawDone || e.data === '[DONE]') {
+  const emit = (data: string) => {
+    out.push(data);
+    sample.add(data);
+  };
+
+  /** One event's data; true when it goes out exactly as it came. */
+  function onData(data: string): boolean {
+    if (sawDone) return false;
+    if (data === '[DONE]') {
       sawDone = true; // the gateway writes its own
-      return;
+      return false;
+    }
+    if (!mustParse(data, quirk)) {
+      emit(data);
+      return true;
     }
     let chunk: any;
     try {
-      chunk = JSON.parse(e.data);
+      chunk = JSON.parse(data);
     } catch {
-      return; // junk lines are not chunks
+      return false; // junk lines are not chunks
     }
-    if (chunk?.error) {
+    if (chunk === null || typeof chunk !== 'object') return false;
+    if (chunk.error) {
       const msg = typeof chunk.error.message === 'string' ? chunk.error.message : 'stream error';
       throw new UpstreamError(opts.id, null, `${opts.id} stream failed: ${msg}`, true);
     }
@@ -69,52 +125,80 @@ export function createOpenAICompatibleStream(
     if (chunk.usage) {
       const usage = convertUsage(chunk.usage);
       if (usage) tally.usage = usage;
-      const usageOnly = !Array.isArray(chunk.choices) || chunk.choices.length === 0;
-      changed = true;
       if (!ctx.clientWantsUsage) {
-        if (usageOnly) return;
+        if (!Array.isArray(chunk.choices) || chunk.choices.length === 0) return false; // usage-only
         delete chunk.usage;
-      } else if (usage) {
+        changed = true;
+      } else if (usage && !isOpenAIUsage(chunk.usage, usage)) {
         chunk.usage = withOpenAIUsage(chunk.usage, usage);
+        changed = true;
       }
     }
-    tallyChunk(chunk, tally);
-    parts.push(changed ? JSON.stringify(chunk) : e.data);
-  });
+    if (Array.isArray(chunk.choices)) {
+      for (const choice of chunk.choices) if (choice?.finish_reason) tally.finishReason = choice.finish_reason;
+    }
+    emit(changed ? JSON.stringify(chunk) : data);
+    return !changed;
+  }
 
-  const frame = () => encoder.encode(parts.map((d) => `data: ${d}\n\n`).join(''));
+  /** The event in text[pos, end) (its blank line follows); true when it goes out unchanged. */
+  function block(text: string, pos: number, end: number): boolean {
+    if (end > pos && text.indexOf('\n', pos) === end && text.startsWith('data:', pos)) {
+      const spaced = text.charCodeAt(pos + 5) === 32;
+      return onData(text.slice(pos + (spaced ? 6 : 5), end)) && spaced;
+    }
+    parser.push(text.slice(pos, end + 2));
+    return false;
+  }
 
-  return new TransformStream({
+  function send(controller: TransformStreamDefaultController<Uint8Array>, same: Uint8Array | null): void {
+    if (out.length === 0) return;
+    let framed = '';
+    if (!same) for (const d of out) framed += `data: ${d}\n\n`;
+    out = [];
+    controller.enqueue(same ?? encoder.encode(framed));
+    tally.firstByteAt ??= performance.now();
+  }
+
+  return {
     transform(bytes, controller) {
-      const text = decoder.decode(bytes, { stream: true });
-      const startsAtBoundary = atBoundary;
-      parser.push(text);
-      atBoundary = text.endsWith('\n\n') || text.endsWith('\r\n\r\n');
-      if (parts.length === 0) return;
-      controller.enqueue(startsAtBoundary && isExactly(text, parts) ? bytes : frame());
-      parts = [];
-      tally.firstByteAt ??= performance.now();
+      const piece = decoder.decode(bytes, { stream: true });
+      if (!crlf && piece.includes('\r')) crlf = true;
+      if (crlf) {
+        parser.push(carry + piece);
+        carry = '';
+        return send(controller, null);
+      }
+      const text = carry.length ? carry + piece : piece;
+      let same = carry.length === 0;
+      let pos = 0;
+      for (let end = text.indexOf('\n\n'); end !== -1; end = text.indexOf('\n\n', pos)) {
+        if (!block(text, pos, end)) same = false;
+        pos = end + 2;
+      }
+      carry = pos === 0 ? text : text.slice(pos);
+      if (carry.length) same = false;
+      send(controller, same ? bytes : null);
     },
     flush(controller) {
-      parser.push(decoder.decode());
+      parser.push(carry + decoder.decode());
+      carry = '';
       parser.end();
-      if (parts.length) controller.enqueue(frame());
+      send(controller, null);
       if (!sawDone && !tally.finishReason) {
         throw new UpstreamError(opts.id, null, `${opts.id} stream ended before it finished`, true);
       }
       controller.enqueue(SSE_DONE);
     },
-  });
+  };
 }
 
-/** The text is exactly `data: <d>\n\n` for each part, in order (compared in place, no copies). */
-function isExactly(text: string, parts: string[]): boolean {
-  let pos = 0;
-  for (const d of parts) {
-    if (!text.startsWith('data: ', pos) || !text.startsWith(d, pos + 6)) return false;
-    pos += 6 + d.length;
-    if (!text.startsWith('\n\n', pos)) return false;
-    pos += 2;
-  }
-  return pos === text.length;
+/** The transformer as a TransformStream (the ProviderAdapter contract). */
+export function createOpenAICompatibleStream(
+  opts: OpenAICompatibleOptions,
+  convertUsage: (raw: any) => Usage | null,
+  ctx: ChatCallContext,
+  tally: StreamTally,
+): TransformStream<Uint8Array, Uint8Array> {
+  return new TransformStream(openAICompatibleTransformer(opts, convertUsage, ctx, tally));
 }

@@ -15,3 +15,17 @@ export function withOpenAIUsage(raw: any, u: Usage): Record<string, unknown> {
     completion_tokens_details: { ...raw?.completion_tokens_details, ...std.completion_tokens_details },
   };
 }
+
+/**
+ * The upstream usage already says what withOpenAIUsage would write (OpenAI's own, usually), so
+ * the upstream's bytes can go to the client as they are instead of being re-serialised.
+ */
+export function isOpenAIUsage(raw: any, u: Usage): boolean {
+  return (
+    raw.prompt_tokens === u.input &&
+    raw.completion_tokens === u.output &&
+    raw.total_tokens === u.input + u.output &&
+    raw.prompt_tokens_details?.cached_tokens === u.cachedInput &&
+    raw.completion_tokens_details?.reasoning_tokens === u.reasoning
+  );
+}
