@@ -78,6 +78,11 @@ export interface ProviderAdapter {
   parseChatResponse(body: unknown, ctx: ChatCallContext): { completion: ChatCompletion; usage: Usage | null };
   /** Upstream SSE bytes -> OpenAI chat.completion.chunk SSE bytes (ending in `data: [DONE]`). */
   chatStream(ctx: ChatCallContext, tally: StreamTally): TransformStream<Uint8Array, Uint8Array>;
+  /**
+   * The same translation as a plain Transformer, which the proxy calls inline on each upstream
+   * chunk (no TransformStream and pipe per request). Optional: without it, chatStream is piped.
+   */
+  chatStreamTransformer?(ctx: ChatCallContext, tally: StreamTally): Transformer<Uint8Array, Uint8Array>;
   /** Answers calls in-process instead of over HTTP (the mock provider); unset: `fetch`. */
   transport?(call: UpstreamCall, signal: AbortSignal): Promise<Response>;
 }

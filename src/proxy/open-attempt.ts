@@ -5,6 +5,7 @@ import type { AdapterDeps, ChatCallContext, ChatCompletion, ChatRequest, StreamT
 import type { RouteTarget } from '../routing/types';
 import type { Usage } from '../usage/types';
 import type { RequestClock } from './request-clock';
+import { inlineTransform, type ChunkReader } from './inline-transform';
 import { openUpstream } from './open-upstream';
 
 export interface AttemptInput {
@@ -29,7 +30,7 @@ export interface JsonAttempt {
 export interface StreamAttempt {
   kind: 'stream';
   first: Uint8Array;
-  reader: ReadableStreamDefaultReader<Uint8Array>;
+  reader: ChunkReader;
   tally: StreamTally;
   /** Call after every chunk: restarts the idle timer. */
   touch(): void;
@@ -67,7 +68,10 @@ export async function openAttempt(a: AttemptInput): Promise<JsonAttempt | Stream
     }
 
     const tally: StreamTally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };
-    const reader = up.res.body!.pipeThrough(adapter.chatStream(callCtx, tally)).getReader();
+    const transformer = adapter.chatStreamTransformer?.(callCtx, tally);
+    const reader: ChunkReader = transformer
+      ? inlineTransform(up.res.body!.getReader(), transformer)
+      : up.res.body!.pipeThrough(adapter.chatStream(callCtx, tally)).getReader();
     const first = await reader.read();
     if (first.done) throw new Error('empty stream');
     up.touch();

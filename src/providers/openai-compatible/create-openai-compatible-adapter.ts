@@ -3,7 +3,7 @@ import type { ProviderAdapter } from '../types';
 import { normalizeUsage } from '../../usage/normalize-usage';
 import { withOpenAIUsage } from './with-openai-usage';
 import type { OpenAICompatibleOptions, UpstreamBody } from './openai-compatible-options';
-import { createOpenAICompatibleStream } from './openai-compatible-stream';
+import { createOpenAICompatibleStream, openAICompatibleTransformer } from './openai-compatible-stream';
 
 /** `base` + `/path`, tolerating a trailing slash on the configured base URL. */
 export function joinUrl(base: string, path: string): string {
@@ -53,6 +53,10 @@ export function createOpenAICompatibleAdapter(opts: OpenAICompatibleOptions): Pr
 
     chatStream(ctx, tally) {
       return createOpenAICompatibleStream(opts, convertUsage, ctx, tally);
+    },
+
+    chatStreamTransformer(ctx, tally) {
+      return openAICompatibleTransformer(opts, convertUsage, ctx, tally);
     },
   };
 }

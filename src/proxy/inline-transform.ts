@@ -1,0 +1,67 @@
+/** What the relay reads a transformed stream through: a ReadableStream reader or inlineTransform. */
+export interface ChunkReader {
+  read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+  cancel(reason?: unknown): Promise<void>;
+}
+
+const DONE: ReadableStreamReadResult<Uint8Array> = { done: true, value: undefined };
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.byteLength;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Runs a Transformer on each chunk of `source` as it is read, instead of piping through a
+ * TransformStream: per stream that saves the TransformStream, the pipe and a promise hop per
+ * chunk. Pull-based like the pipe (nothing is read before the relay asks); what one upstream
+ * chunk (or the flush) produced is handed on as one piece. A throw from the transformer rejects
+ * read() and cancels the source, as an errored pipe would.
+ */
+export function inlineTransform(source: ReadableStreamDefaultReader<Uint8Array>, t: Transformer<Uint8Array, Uint8Array>): ChunkReader {
+  const queue: Uint8Array[] = [];
+  let flushed = false;
+  const controller = {
+    desiredSize: 1,
+    enqueue: (chunk: Uint8Array) => void queue.push(chunk),
+    error: (reason: unknown) => {
+      throw reason;
+    },
+    terminate: () => {
+      flushed = true;
+    },
+  } as TransformStreamDefaultController<Uint8Array>;
+  return {
+    async read() {
+      while (queue.length === 0) {
+        if (flushed) return DONE;
+        const r = await source.read();
+        if (r.done) {
+          flushed = true;
+          const p = t.flush?.(controller);
+          if (p) await p;
+        } else {
+          try {
+            const p = t.transform?.(r.value, controller);
+            if (p) await p;
+          } catch (err) {
+            // As a pipe does when its transform fails: the upstream body is not read any further.
+            source.cancel(err).catch(() => {});
+            throw err;
+          }
+        }
+      }
+      const value = queue.length === 1 ? queue[0]! : concat(queue);
+      queue.length = 0;
+      return { done: false, value };
+    },
+    cancel: (reason) => source.cancel(reason),
+  };
+}
