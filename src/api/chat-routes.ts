@@ -14,7 +14,8 @@ export function chatRoutes(ctx: AppContext) {
       async ({ request, client, clock, body: req }) => {
         const r = await startChat(ctx, req, { clientId: client.id, signal: request.signal, clock });
         if (r.kind === 'json') {
-          return new Response(JSON.stringify(r.completion), { headers: { ...r.headers, 'content-type': 'application/json' } });
+          // The upstream's own bytes when nothing in them had to change (no re-serialising).
+          return new Response(r.raw ?? JSON.stringify(r.completion), { headers: { ...r.headers, 'content-type': 'application/json' } });
         }
         return new Response(r.body, { headers: { ...r.headers, ...SSE_HEADERS } });
       },

@@ -74,8 +74,11 @@ export interface ProviderAdapter {
     settings: ProviderSettings,
     deps: AdapterDeps,
   ): Promise<UpstreamCall>;
-  /** Non-stream upstream JSON -> OpenAI chat.completion, with usage in OpenAI's convention. */
-  parseChatResponse(body: unknown, ctx: ChatCallContext): { completion: ChatCompletion; usage: Usage | null };
+  /**
+   * Non-stream upstream JSON -> OpenAI chat.completion, with usage in OpenAI's convention.
+   * `verbatim`: the completion is the upstream body unchanged, so its bytes may be sent as they came.
+   */
+  parseChatResponse(body: unknown, ctx: ChatCallContext): { completion: ChatCompletion; usage: Usage | null; verbatim?: boolean };
   /** Upstream SSE bytes -> OpenAI chat.completion.chunk SSE bytes (ending in `data: [DONE]`). */
   chatStream(ctx: ChatCallContext, tally: StreamTally): TransformStream<Uint8Array, Uint8Array>;
   /**

@@ -34,7 +34,7 @@ interface Started {
   headers: Record<string, string>;
 }
 export type ChatStarted =
-  | (Started & { kind: 'json'; completion: ChatCompletion; usage: Usage | null })
+  | (Started & { kind: 'json'; completion: ChatCompletion; usage: Usage | null; raw: Uint8Array<ArrayBuffer> | null })
   | (Started & { kind: 'stream'; body: ReadableStream<Uint8Array>; ended: Promise<StreamEnd> });
 
 /**
@@ -109,9 +109,10 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
     const started = { target, decision, requestId, headers };
     if (opened.kind === 'json') {
       outcome.usage = opened.usage;
-      outcome.deliveredText = completionText(opened.completion);
+      // Text is only read for an estimate (no upstream usage) or a stored body.
+      if (opened.usage === null || meta.storeBodies) outcome.deliveredText = completionText(opened.completion);
       log();
-      return { ...started, kind: 'json', completion: opened.completion, usage: opened.usage };
+      return { ...started, kind: 'json', completion: opened.completion, usage: opened.usage, raw: opened.raw };
     }
     let resolveEnded!: (e: StreamEnd) => void;
     const ended = new Promise<StreamEnd>((r) => (resolveEnded = r));

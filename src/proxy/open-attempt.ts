@@ -24,7 +24,11 @@ export interface JsonAttempt {
   kind: 'json';
   completion: ChatCompletion;
   usage: Usage | null;
+  /** The upstream's bytes when the completion is them unchanged (sent as they are), else null. */
+  raw: Uint8Array<ArrayBuffer> | null;
 }
+
+const utf8 = new TextDecoder();
 
 /** A stream whose first chunk has arrived (so nothing has reached the client yet). */
 export interface StreamAttempt {
@@ -62,9 +66,10 @@ export async function openAttempt(a: AttemptInput): Promise<JsonAttempt | Stream
   const readFrom = performance.now();
   try {
     if (!a.stream) {
-      const { completion, usage } = adapter.parseChatResponse(await up.res.json(), callCtx);
+      const bytes = await up.res.bytes();
+      const { completion, usage, verbatim } = adapter.parseChatResponse(JSON.parse(utf8.decode(bytes)), callCtx);
       up.dispose();
-      return { kind: 'json', completion, usage };
+      return { kind: 'json', completion, usage, raw: verbatim ? bytes : null };
     }
 
     const tally: StreamTally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };

@@ -1,7 +1,7 @@
 import type { ChatCompletion } from 'openai/resources/chat/completions';
 import type { ProviderAdapter } from '../types';
 import { normalizeUsage } from '../../usage/normalize-usage';
-import { withOpenAIUsage } from './with-openai-usage';
+import { isOpenAIUsage, withOpenAIUsage } from './with-openai-usage';
 import type { OpenAICompatibleOptions, UpstreamBody } from './openai-compatible-options';
 import { createOpenAICompatibleStream, openAICompatibleTransformer } from './openai-compatible-stream';
 
@@ -46,9 +46,13 @@ export function createOpenAICompatibleAdapter(opts: OpenAICompatibleOptions): Pr
 
     parseChatResponse(body: any) {
       opts.transformResponse?.(body);
+      let verbatim = !opts.transformResponse;
       const usage = convertUsage(body?.usage);
-      if (usage) body.usage = withOpenAIUsage(body.usage, usage);
-      return { completion: body as ChatCompletion, usage };
+      if (usage && !isOpenAIUsage(body.usage, usage)) {
+        body.usage = withOpenAIUsage(body.usage, usage);
+        verbatim = false;
+      }
+      return { completion: body as ChatCompletion, usage, verbatim };
     },
 
     chatStream(ctx, tally) {
