@@ -1,6 +1,10 @@
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import type { TestGateway } from '../helpers/start-gateway';
 import { api, json, makeUser, useAdminGateway, type Session } from '../helpers/admin-harness';
+
+// Tests sign in several users (password hashing): seconds on a loaded CI machine. A limit only
+// bounds a hang.
+setDefaultTimeout(30_000);
 
 let gw: TestGateway;
 let admin: Session;

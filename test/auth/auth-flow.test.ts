@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { authRuntime } from '../../src/auth/auth-runtime';
 import type { TestGateway } from '../helpers/start-gateway';
 import { ADMIN_PASSWORD, api, json, login, makeUser, startAdminGateway } from '../helpers/admin-harness';
+
+// Sign-ins hash passwords: a test takes seconds on a loaded CI machine. A limit only bounds a hang.
+setDefaultTimeout(30_000);
 
 let gw: TestGateway;
 beforeAll(async () => {

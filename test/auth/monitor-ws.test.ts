@@ -1,8 +1,12 @@
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import type { LogRecord } from '../../src/logging/log-record';
 import { BunMonitorHub } from '../../src/monitor/monitor-hub';
 import type { TestGateway } from '../helpers/start-gateway';
 import { ADMIN_PASSWORD, api, login, makeUser, useAdminGateway, type Session } from '../helpers/admin-harness';
+
+// Each test starts a gateway and signs in (password hashing): seconds on a loaded CI machine. A
+// limit only bounds a hang.
+setDefaultTimeout(30_000);
 
 const PROVIDER_KEY = 'sk-live-provider-secret-0123456789abcdef';
 let gw: TestGateway;

@@ -1,7 +1,11 @@
-import { afterEach, describe, expect, test } from 'bun:test';
+import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { authRuntime } from '../../src/auth/auth-runtime';
 import type { TestGateway } from '../helpers/start-gateway';
 import { api, appRoutes, concretePath, json, login, SAMPLE_BODY, startAdminGateway } from '../helpers/admin-harness';
+
+// Every test starts a gateway and hashes passwords (dozens of logins): seconds on a loaded CI
+// machine. A limit only bounds a hang.
+setDefaultTimeout(30_000);
 
 let gw: TestGateway | null = null;
 afterEach(async () => {

@@ -3,7 +3,7 @@
  * writer and monitor hub, OpenAI faked on loopback): the operator's first session end to end,
  * then a viewer's. Screenshots of every page land in test-artifacts/.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { eq } from 'drizzle-orm';
 import OpenAI from 'openai';
@@ -11,6 +11,10 @@ import { createClient } from '../../src/admin/clients-service';
 import { clients, modelGroups } from '../../src/db/schema';
 import { chromiumAvailable, launchBrowser, screenshot, watchPage } from '../browser-helpers/launch-browser';
 import { startDashboardGateway, type DashboardGateway } from '../browser-helpers/dashboard-gateway';
+
+// Launching Chromium (beforeAll) takes seconds on a loaded CI machine; tests set their own limits.
+// A limit only bounds a hang.
+setDefaultTimeout(60_000);
 
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 const ADMIN_PASSWORD = 'first-real-password-1';

@@ -1,9 +1,12 @@
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database } from 'bun:sqlite';
 import pkg from '../../package.json';
+
+// Each test spawns bun: seconds on a loaded CI machine. A limit only bounds a hang.
+setDefaultTimeout(30_000);
 
 const MAIN = join(import.meta.dir, '../../src/main.ts');
 

@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,9 @@ import { runMigrations } from '../../src/db/migrate';
 import { clients, modelGroups, models, providers, users } from '../../src/db/schema';
 import { resetAdmin, seedDatabase } from '../../src/db/seed/seed';
 import { StateStore } from '../../src/state/state-store';
+
+// Seeding hashes passwords: seconds on a loaded CI machine. A limit only bounds a hang.
+setDefaultTimeout(30_000);
 
 const freshPath = () => join(mkdtempSync(join(tmpdir(), 'gg-db-')), 'nested', 'gophergate.db');
 

@@ -1,7 +1,10 @@
-import { expect, test } from 'bun:test';
+import { expect, setDefaultTimeout, test } from 'bun:test';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+// Spawns the server: seconds on a loaded CI machine. A limit only bounds a hang.
+setDefaultTimeout(30_000);
 
 const MAIN = join(import.meta.dir, '../../src/main.ts');
 

@@ -1,7 +1,11 @@
 /** Property tests of the incremental SSE parser: however the bytes are cut, the same events. */
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import fc from 'fast-check';
 import { SseParser, type SseEvent } from '../../src/providers/shared/sse-parser';
+
+// Property runs are CPU-bound: several times slower on a loaded CI machine. A limit only bounds a
+// hang.
+setDefaultTimeout(30_000);
 
 /** A field value: any text without line breaks (SSE cannot carry them inside a line). */
 const value = fc.string({ unit: 'grapheme', maxLength: 40 }).map((s) => s.replace(/[\r\n]/g, ' '));

@@ -2,7 +2,7 @@
  * Property tests: the chat request validator and the Responses <-> chat translators never throw
  * anything but ApiError, whatever they are given, and keep what they translate.
  */
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import fc from 'fast-check';
 import { validateChatRequest } from '../../src/api/request-validation';
 import { ApiError } from '../../src/errors/api-error';
@@ -11,6 +11,10 @@ import { chatToResponse } from '../../src/responses/chat-to-response';
 import { responsesToChat } from '../../src/responses/request-to-chat';
 import { responseSkeleton } from '../../src/responses/response-skeleton';
 import { ResponsesStreamBridge } from '../../src/responses/stream-bridge';
+
+// Property runs are CPU-bound: several times slower on a loaded CI machine. A limit only bounds a
+// hang.
+setDefaultTimeout(30_000);
 
 /** Runs fn; anything thrown must be an ApiError with a 4xx status. */
 function onlyApiErrors(fn: () => unknown): unknown {

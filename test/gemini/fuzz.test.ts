@@ -1,10 +1,14 @@
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import fc from 'fast-check';
 import { ApiError } from '../../src/errors/api-error';
 import { geminiAdapter } from '../../src/providers/gemini';
 import { buildGeminiRequest } from '../../src/providers/gemini/gemini-request';
 import type { ChatRequest } from '../../src/providers/types';
 import { newTally, noFetch, runStream } from './helpers';
+
+// Property runs are CPU-bound: several times slower on a loaded CI machine. A limit only bounds a
+// hang.
+setDefaultTimeout(30_000);
 
 const text = fc.string({ maxLength: 20 });
 const toolCall = fc.record({ id: fc.constantFrom('a', 'b', 'c'), type: fc.constant('function'), function: fc.record({ name: fc.constantFrom('f', 'g'), arguments: fc.oneof(fc.constant('{}'), fc.constant('{"x":1}'), text) }) });

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, test } from 'bun:test';
+import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,10 @@ import type { BreakerRegistry } from '../../src/context';
 import type { LogRecord, LogSink } from '../../src/logging/log-record';
 import { MAX_SERIES_PER_METRIC } from '../../src/metrics/metric-series';
 import { parsePrometheus, valueOf } from './parse-prometheus';
+
+// Each test starts a gateway and sends many requests: seconds on a loaded CI machine. A limit only
+// bounds a hang.
+setDefaultTimeout(30_000);
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

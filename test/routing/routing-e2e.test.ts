@@ -2,12 +2,16 @@
  * Routing through the real HTTP API: the official openai client against the gateway, every
  * provider pointed at its own fake upstream on loopback, the seeded groups from a fresh database.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { eq } from 'drizzle-orm';
 import { modelGroups } from '../../src/db/schema';
 import { createBreakerRegistry } from '../../src/routing/circuit-breaker';
 import { fixtureJson, jsonResponse, replay, startFakeUpstream, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+
+// Tests send many requests and wait out timeouts: seconds on a loaded CI machine. A limit only
+// bounds a hang.
+setDefaultTimeout(30_000);
 
 const PROVIDERS = ['openai', 'deepseek', 'moonshot', 'grok'] as const;
 type P = (typeof PROVIDERS)[number];
