@@ -60,6 +60,12 @@ export interface SseReplayOptions {
   hangAfter?: number;
   /** Called when the reader went away mid-stream. */
   onAbort?: () => void;
+  /**
+   * Before payload number `at` (or the cut or hang there), wait until `until` settles: e.g. until
+   * the client has read what came before, so a fault cannot overtake good payloads in one network
+   * read, however loaded the machine (a fixed delayMs only makes that unlikely).
+   */
+  holdAt?: { at: number; until: Promise<unknown> };
 }
 
 /** Replays SSE payloads as `data: <payload>\n\n` frames, one write per payload. */
@@ -70,6 +76,7 @@ export function sseResponse(payloads: string[], opts: SseReplayOptions = {}): Re
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (opts.delayMs) await Bun.sleep(opts.delayMs);
+      if (opts.holdAt && i === opts.holdAt.at) await opts.holdAt.until;
       if (opts.cutAfter !== undefined && i >= opts.cutAfter) {
         done = true;
         controller.error(new Error('fake upstream cut the stream'));
@@ -123,7 +130,7 @@ export function startFakeUpstream(handler?: FakeHandler): FakeUpstream {
       if (!r) throw new Error('the fake upstream received no request');
       return r;
     },
-    waitForAbort(n = 1, ms = 3000) {
+    waitForAbort(n = 1, ms = 10_000) {
       if (fake.aborts >= n) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         const t = setTimeout(() => reject(new Error(`fake upstream saw ${fake.aborts} aborts, wanted ${n}`)), ms);

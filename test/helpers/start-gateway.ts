@@ -104,11 +104,12 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<TestGatew
     clientKey: first.key,
     clientId: first.id,
     logs,
-    async waitForLogs(n, ms = 3000) {
+    // Waits end as soon as the rows are there; the limits only bound a failure (a loaded CI machine is slow).
+    async waitForLogs(n, ms = 10_000) {
       await until(() => logs.length, n, ms, 'log rows');
       return logs;
     },
-    async waitForEndpointLogs(endpoint, n, ms = 3000) {
+    async waitForEndpointLogs(endpoint, n, ms = 10_000) {
       const rows = () => logs.filter((l) => l.endpoint === endpoint);
       await until(() => rows().length, n, ms, `'${endpoint}' log rows`);
       return rows();
