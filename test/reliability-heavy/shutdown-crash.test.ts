@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { createClientKey, startGatewayProcess, type GatewayProcess } from '../helpers/gateway-process';
 
-const MAIN = join(import.meta.dir, '../../src/main.ts');
 const PROVIDER_KEY = 'sk-heavy-provider-SECRET-0123456789';
 let fake: FakeUpstream;
 let dir: string;
@@ -25,45 +25,13 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Proc { proc: Bun.Subprocess<'ignore', 'pipe', 'pipe'>; port: number; out: () => string }
-
-async function startServer(dbPath: string): Promise<Proc> {
-  const proc = Bun.spawn(['bun', MAIN], {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp',
-      LLM_PROXY__SERVER__HOST: '127.0.0.1', LLM_PROXY__SERVER__PORT: '0',
-      LLM_PROXY__DATABASE__PATH: dbPath, LLM_PROXY__ENCRYPTION_KEY: 'ab'.repeat(32),
-      LLM_PROXY__ADMIN__PASSWORD: 'heavy-admin-password',
-      LLM_PROXY__PROVIDERS__OPENAI__BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: PROVIDER_KEY,
-    },
-    stdin: 'ignore', stdout: 'pipe', stderr: 'pipe',
+const ADMIN_PASSWORD = 'heavy-admin-password';
+const startServer = (dbPath: string): Promise<GatewayProcess> =>
+  startGatewayProcess({
+    cwd: dir, dbPath, adminPassword: ADMIN_PASSWORD,
+    env: { LLM_PROXY__PROVIDERS__OPENAI__BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: PROVIDER_KEY },
   });
-  let out = '';
-  const drain = async (s: ReadableStream<Uint8Array>) => {
-    for await (const b of s) out += new TextDecoder().decode(b);
-  };
-  void drain(proc.stdout);
-  void drain(proc.stderr);
-  const deadline = Date.now() + 15_000;
-  while (!/listening on http:\/\/[^:]+:(\d+)/.test(out)) {
-    if (Date.now() > deadline) throw new Error(`server did not start:\n${out}`);
-    await Bun.sleep(20);
-  }
-  return { proc, port: Number(/listening on http:\/\/[^:]+:(\d+)/.exec(out)![1]), out: () => out };
-}
-
-/** A client key, inserted the way the API does (hash only); the server reloads its snapshot. */
-async function clientKey(p: Proc): Promise<string> {
-  const login = await fetch(`http://127.0.0.1:${p.port}/api/auth/login`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'heavy-admin-password' }),
-  });
-  const { token } = (await login.json()) as any;
-  const r = await fetch(`http://127.0.0.1:${p.port}/api/clients`, {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ name: 'load' }),
-  });
-  return ((await r.json()) as any).key;
-}
+const clientKey = (p: GatewayProcess) => createClientKey(p.url, ADMIN_PASSWORD);
 
 const chat = (port: number, key: string) =>
   fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
