@@ -54,10 +54,13 @@ test('errors before the first chunk are thrown as ApiError; mid-stream failures 
   expect(err).toBeInstanceOf(ApiError);
   expect(err.status).toBe(404);
 
-  fake.handler = replay('deepseek', 'text.chunks.txt', { cutAfter: 2, delayMs: 30 });
+  // The cut waits until the caller has a chunk: one arriving with the chunks (a fixed pause only
+  // makes that unlikely on a loaded machine) would fail before the first chunk instead.
+  const gotChunk = Promise.withResolvers<void>();
+  fake.handler = replay('deepseek', 'text.chunks.txt', { cutAfter: 2, holdAt: { at: 2, until: gotChunk.promise } });
   const { chunks } = await streamChatCompletion(gw.ctx, body);
   const mid = await (async () => {
-    for await (const _ of chunks);
+    for await (const _ of chunks) gotChunk.resolve();
   })().catch((e) => e);
   expect(mid).toBeInstanceOf(ApiError);
   expect(mid.status).toBe(502);

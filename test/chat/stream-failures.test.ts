@@ -12,7 +12,9 @@ let gw: TestGateway;
 beforeAll(async () => {
   fake = startFakeUpstream();
   gw = await startGateway({
-    env: { ...providerEnv('openai', `${fake.url}/v1`), LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S: '0.4' },
+    // The default idle timeout: only the idle-timeout test below may end a stream by a timer (it
+    // has its own gateway); here a slow, loaded machine must not turn a client abort into a 504.
+    env: providerEnv('openai', `${fake.url}/v1`),
     // Every test here fails the same upstream on purpose; keep its circuit out of the way.
     breakers: createBreakerRegistry({ failureThreshold: 1_000 }),
   });
@@ -26,20 +28,37 @@ afterAll(async () => {
 
 const streamBody = JSON.stringify({ model: 'openai/gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Hello' }] });
 
+/**
+ * Resolved by the client once it has received `n` events. Fakes hold their failure until then,
+ * so the good chunks reach the client before it: a failure arriving with them in one network
+ * read (likely on a loaded machine, whatever the pause between writes) lands before the first
+ * byte, and is answered as a plain HTTP error instead.
+ */
+let received = (_n: number) => Promise.resolve();
+let onEvent = (_count: number) => {};
+beforeEach(() => {
+  let seen = 0;
+  const waits: { n: number; resolve: () => void }[] = [];
+  received = (n) => (seen >= n ? Promise.resolve() : new Promise<void>((resolve) => waits.push({ n, resolve })));
+  onEvent = (count) => {
+    seen = count;
+    waits.filter((w) => count >= w.n).forEach((w) => w.resolve());
+  };
+});
+
 /** Posts a streaming request and returns the SSE data payloads the client received. */
-async function events(): Promise<{ status: number; data: string[] }> {
-  const res = await gw.fetch('/v1/chat/completions', { method: 'POST', body: streamBody });
+async function events(g: TestGateway = gw): Promise<{ status: number; data: string[] }> {
+  const res = await g.fetch('/v1/chat/completions', { method: 'POST', body: streamBody });
   const data: string[] = [];
-  const parser = new SseParser((e) => data.push(e.data));
-  parser.push(await res.text());
+  const parser = new SseParser((e) => onEvent(data.push(e.data)));
+  const decoder = new TextDecoder();
+  for await (const bytes of res.body!) parser.push(decoder.decode(bytes, { stream: true }));
   parser.end();
   return { status: res.status, data };
 }
 
-// Fakes pause between chunks (delayMs) so the first chunk reaches the client before the failure:
-// a failure before that is answered as a plain HTTP error instead (or a fallback).
 test('an upstream cut mid-stream ends with an error event and [DONE]', async () => {
-  fake.handler = replay('openai', 'text.chunks.txt', { cutAfter: 3, delayMs: 30 });
+  fake.handler = replay('openai', 'text.chunks.txt', { cutAfter: 3, holdAt: { at: 3, until: received(3) } });
   const before = gw.logs.length;
   const { status, data } = await events();
   expect(status).toBe(200);
@@ -61,7 +80,7 @@ test('an upstream cut mid-stream ends with an error event and [DONE]', async () 
 
 test('a stream that stops without [DONE] or a finish reason counts as cut', async () => {
   const lines = readChunks('openai', 'text.chunks.txt').slice(0, 3);
-  fake.handler = () => sseResponse(lines, { delayMs: 30 });
+  fake.handler = () => sseResponse(lines);
   const { data } = await events();
   expect(data.at(-1)).toBe('[DONE]');
   expect(JSON.parse(data.at(-2)!).error.type).toBe('api_error');
@@ -69,28 +88,39 @@ test('a stream that stops without [DONE] or a finish reason counts as cut', asyn
 
 test('an error event from the upstream mid-stream is relayed as the gateway error event', async () => {
   const lines = readChunks('openai', 'text.chunks.txt').slice(0, 2);
-  fake.handler = () => sseResponse([...lines, JSON.stringify({ error: { message: 'The server had an error while processing your request.', type: 'server_error' } })], { delayMs: 30 });
+  fake.handler = () =>
+    sseResponse([...lines, JSON.stringify({ error: { message: 'The server had an error while processing your request.', type: 'server_error' } })], {
+      holdAt: { at: 2, until: received(2) },
+    });
   const { data } = await events();
   expect(data.at(-1)).toBe('[DONE]');
   expect(JSON.parse(data.at(-2)!).error.message).toContain('The server had an error');
 });
 
 test('silence longer than the idle timeout ends the stream with upstream_timeout and aborts upstream', async () => {
-  fake.handler = replay('openai', 'text.chunks.txt', { hangAfter: 2 });
-  const aborts = fake.aborts;
-  const { data } = await events();
-  expect(data.at(-1)).toBe('[DONE]');
-  expect(JSON.parse(data.at(-2)!).error).toMatchObject({ code: 'upstream_timeout', type: 'api_error' });
-  await fake.waitForAbort(aborts + 1);
-});
+  // The fake goes silent for good, so load can delay the timeout but not prevent it; 1 s leaves
+  // the two chunks before the silence plenty of time to arrive.
+  const timed = await startGateway({ env: { ...providerEnv('openai', `${fake.url}/v1`), LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S: '1' } });
+  try {
+    fake.handler = replay('openai', 'text.chunks.txt', { hangAfter: 2 });
+    const aborts = fake.aborts;
+    const { data } = await events(timed);
+    expect(data.at(-1)).toBe('[DONE]');
+    expect(JSON.parse(data.at(-2)!).error).toMatchObject({ code: 'upstream_timeout', type: 'api_error' });
+    await fake.waitForAbort(aborts + 1);
+  } finally {
+    await timed.close();
+  }
+}, 30_000);
 
 test('the openai client raises the error event as an APIError', async () => {
-  fake.handler = replay('openai', 'text.chunks.txt', { cutAfter: 2, delayMs: 30 });
+  fake.handler = replay('openai', 'text.chunks.txt', { cutAfter: 2, holdAt: { at: 2, until: received(2) } });
   const stream = await gw.openai().chat.completions.create({
     model: 'openai/gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Hello' }],
   });
+  let count = 0;
   const err = await (async () => {
-    for await (const _ of stream);
+    for await (const _ of stream) onEvent(++count);
   })().catch((e) => e);
   expect(err).toBeInstanceOf(OpenAI.APIError);
 });

@@ -179,7 +179,7 @@ describe('POST /v1/responses, bridged through chat', () => {
       input_tokens: 12, input_tokens_details: { cached_tokens: 8 }, output_tokens: 30, output_tokens_details: { reasoning_tokens: 22 }, total_tokens: 42,
     });
     const row = await (async () => {
-      for (let i = 0; i < 200; i++) {
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
         const r = gw.logs.filter((l) => l.endpoint === 'responses' && l.stream).at(-1);
         if (r) return r;
         await Bun.sleep(5);
@@ -286,13 +286,15 @@ describe('POST /v1/responses, groups and errors', () => {
 
   test('a bridged stream cut mid-way ends with response.failed', async () => {
     const chunks = await lines('deepseek-reasoner-text.chunks.txt');
+    // The connection drops once the client has seen text: a drop that arrived with the chunks (a
+    // fixed pause only makes that unlikely on a loaded machine) would land before the first byte.
+    const textSeen = Promise.withResolvers<void>();
     replies['deepseek /chat/completions'] = () => {
       let i = 0;
       const body = new ReadableStream<Uint8Array>({
         async pull(c) {
           if (i < 4) return c.enqueue(new TextEncoder().encode(`data: ${chunks[i++]}\n\n`));
-          // let the chunks reach the gateway before the connection drops
-          await Bun.sleep(50);
+          await textSeen.promise;
           c.error(new Error('connection reset'));
         },
       });
@@ -300,7 +302,10 @@ describe('POST /v1/responses, groups and errors', () => {
     };
     const stream = await client.responses.create({ model: 'deepseek-chat', input: 'Hello', stream: true });
     const events: any[] = [];
-    for await (const e of stream) events.push(e);
+    for await (const e of stream) {
+      events.push(e);
+      if (e.type === 'response.output_text.delta') textSeen.resolve();
+    }
     expectValidEvents(events);
     const last = events.at(-1);
     expect(last.type).toBe('response.failed');
