@@ -22,12 +22,14 @@ function concat(parts: Uint8Array[]): Uint8Array {
  * Runs a Transformer on each chunk of `source` as it is read, instead of piping through a
  * TransformStream: per stream that saves the TransformStream, the pipe and a promise hop per
  * chunk. Pull-based like the pipe (nothing is read before the relay asks); what one upstream
- * chunk (or the flush) produced is handed on as one piece. A throw from the transformer rejects
- * read() and cancels the source, as an errored pipe would.
+ * chunk (or the flush) produced is handed on as one piece. A throw from the transformer cancels
+ * the source, as an errored pipe would, and rejects read() once what it enqueued was read.
  */
 export function inlineTransform(source: ReadableStreamDefaultReader<Uint8Array>, t: Transformer<Uint8Array, Uint8Array>): ChunkReader {
   const queue: Uint8Array[] = [];
   let flushed = false;
+  /** A transformer failure held back until what it sent before failing was read. */
+  let failed: { err: unknown } | null = null;
   const controller = {
     desiredSize: 1,
     enqueue: (chunk: Uint8Array) => void queue.push(chunk),
@@ -40,6 +42,7 @@ export function inlineTransform(source: ReadableStreamDefaultReader<Uint8Array>,
   } as TransformStreamDefaultController<Uint8Array>;
   return {
     async read() {
+      if (failed) throw failed.err;
       while (queue.length === 0) {
         if (flushed) return DONE;
         const r = await source.read();
@@ -54,7 +57,9 @@ export function inlineTransform(source: ReadableStreamDefaultReader<Uint8Array>,
           } catch (err) {
             // As a pipe does when its transform fails: the upstream body is not read any further.
             source.cancel(err).catch(() => {});
-            throw err;
+            if (queue.length === 0) throw err;
+            // Chunks that shared the failing read (before an error event) still go out first.
+            failed = { err };
           }
         }
       }

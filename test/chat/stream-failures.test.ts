@@ -97,6 +97,36 @@ test('an error event from the upstream mid-stream is relayed as the gateway erro
   expect(JSON.parse(data.at(-2)!).error.message).toContain('The server had an error');
 });
 
+// An upstream (or a loaded gateway reading late) can deliver good chunks and an error event in
+// one network read; the error must not swallow the content that came before it.
+for (const [name, split] of [['in the first read', false], ['after a first chunk', true]] as const) {
+  test(`good chunks and an error event in one network read (${name}): the good chunks still come first`, async () => {
+    const lines = readChunks('openai', 'text.chunks.txt').slice(0, 3);
+    const error = JSON.stringify({ error: { message: 'The server had an error while processing your request.', type: 'server_error' } });
+    const frames = [...lines, error].map((d) => `data: ${d}\n\n`);
+    const reads = split ? [frames[0]!, frames.slice(1).join('')] : [frames.join('')];
+    fake.handler = () => {
+      let i = 0;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(c) {
+          if (i > 0) await received(1); // a second write goes out once the client has the first chunk
+          if (i >= reads.length) return c.close();
+          c.enqueue(new TextEncoder().encode(reads[i++]));
+        },
+      });
+      return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+    };
+    const before = gw.logs.length;
+    const { status, data } = await events();
+    expect(status).toBe(200);
+    expect(data.at(-1)).toBe('[DONE]');
+    expect(JSON.parse(data.at(-2)!).error.message).toContain('The server had an error');
+    expect(data.slice(0, -2).map((d) => JSON.parse(d).choices[0]?.delta?.content ?? '').join('')).toBe('Hello! How');
+    const row = (await gw.waitForLogs(before + 1)).at(-1)!;
+    expect(row).toMatchObject({ status: 502, errorType: 'upstream_error' });
+  });
+}
+
 test('silence longer than the idle timeout ends the stream with upstream_timeout and aborts upstream', async () => {
   // The fake goes silent for good, so load can delay the timeout but not prevent it; 1 s leaves
   // the two chunks before the silence plenty of time to arrive.

@@ -162,23 +162,29 @@ export function openAICompatibleTransformer(
 
   return {
     transform(bytes, controller) {
-      const piece = decoder.decode(bytes, { stream: true });
-      if (!crlf && piece.includes('\r')) crlf = true;
-      if (crlf) {
-        parser.push(carry + piece);
-        carry = '';
-        return send(controller, null);
+      try {
+        const piece = decoder.decode(bytes, { stream: true });
+        if (!crlf && piece.includes('\r')) crlf = true;
+        if (crlf) {
+          parser.push(carry + piece);
+          carry = '';
+          return send(controller, null);
+        }
+        const text = carry.length ? carry + piece : piece;
+        let same = carry.length === 0;
+        let pos = 0;
+        for (let end = text.indexOf('\n\n'); end !== -1; end = text.indexOf('\n\n', pos)) {
+          if (!block(text, pos, end)) same = false;
+          pos = end + 2;
+        }
+        carry = pos === 0 ? text : text.slice(pos);
+        if (carry.length) same = false;
+        send(controller, same ? bytes : null);
+      } catch (err) {
+        // An error event can share a network read with good chunks: those go out before it fails.
+        send(controller, null);
+        throw err;
       }
-      const text = carry.length ? carry + piece : piece;
-      let same = carry.length === 0;
-      let pos = 0;
-      for (let end = text.indexOf('\n\n'); end !== -1; end = text.indexOf('\n\n', pos)) {
-        if (!block(text, pos, end)) same = false;
-        pos = end + 2;
-      }
-      carry = pos === 0 ? text : text.slice(pos);
-      if (carry.length) same = false;
-      send(controller, same ? bytes : null);
     },
     flush(controller) {
       parser.push(carry + decoder.decode());
