@@ -1,7 +1,11 @@
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import OpenAI from 'openai';
 import type { TestGateway } from '../helpers/start-gateway';
 import { ADMIN_PASSWORD, api, json, login, startAdminGateway } from '../helpers/admin-harness';
+
+// Starts a gateway, signs in and waits for a monitor message: seconds on a loaded CI machine. A
+// limit only bounds a hang.
+setDefaultTimeout(30_000);
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -25,7 +29,7 @@ test('a chat request made with a key created through the API shows up live on th
   const completion = await openai.chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'secret prompt text' }] });
   expect(completion.object).toBe('chat.completion');
 
-  const deadline = Date.now() + 3000;
+  const deadline = Date.now() + 15_000;
   while (!messages.some((m) => m.includes('"type":"request"')) && Date.now() < deadline) await Bun.sleep(10);
   const event = JSON.parse(messages.find((m) => m.includes('"type":"request"'))!);
   expect(event.data).toMatchObject({ client_id: client.id, provider: 'mock', status: 200, stream: false });

@@ -50,7 +50,7 @@ function connect(headers: Record<string, string>): Promise<{ ws: WebSocket; mess
   });
 }
 
-async function until(cond: () => boolean, ms = 3000) {
+async function until(cond: () => boolean, ms = 15_000) {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error('condition not met in time');

@@ -2,10 +2,14 @@
  * A client created (or renamed) after a monitor socket opened is named in the live events: the
  * name comes from the in-memory snapshot, and nothing else about the client (its key) is sent.
  */
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import OpenAI from 'openai';
 import type { TestGateway } from '../helpers/start-gateway';
 import { ADMIN_PASSWORD, api, json, login, startAdminGateway } from '../helpers/admin-harness';
+
+// Starts a gateway, signs in and waits for monitor messages: seconds on a loaded CI machine. A
+// limit only bounds a hang.
+setDefaultTimeout(30_000);
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -26,7 +30,7 @@ test('events carry the current client name, never its key', async () => {
     ws.onclose = (e) => reject(new Error(`closed ${e.code}`));
   });
   const waitFor = async (n: number) => {
-    const deadline = Date.now() + 3000;
+    const deadline = Date.now() + 15_000;
     while (events.length < n && Date.now() < deadline) await Bun.sleep(10);
     expect(events.length).toBe(n);
     return events[n - 1];

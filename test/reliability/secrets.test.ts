@@ -4,7 +4,7 @@
  * key nor an Authorization header reaches a log row, a monitor WebSocket message or an error
  * body, even when an upstream echoes the key back.
  */
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,10 @@ import { createLogSink } from '../../src/logging/log-sink';
 import { ADMIN_PASSWORD, api, login, type Session } from '../helpers/admin-harness';
 import { jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+
+// The setup starts a gateway, signs in and waits for rows and monitor messages: seconds on a
+// loaded CI machine. A limit only bounds a hang.
+setDefaultTimeout(30_000);
 
 const ENV_PROVIDER_KEY = 'sk-test-openai-key-0123456789'; // providerEnv's key for openai
 const DASHBOARD_PROVIDER_KEY = 'sk-dash-DeepSeekSecret-9f8e7d6c5b4a';
@@ -80,7 +84,7 @@ beforeAll(async () => {
   await post({ model: 'deepseek/deepseek-chat', messages: [{ role: 'user', content: 'echo-my-key' }] });
   await post({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] });
   // wait for the rows to be committed and broadcast
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 15_000;
   while (gw.ctx.logSink.stats().written < 4 && Date.now() < deadline) await Bun.sleep(20);
   while (wsMessages.filter((m) => m.includes('"request')).length < 4 && Date.now() < deadline) await Bun.sleep(20);
   ws.close();
