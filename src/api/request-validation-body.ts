@@ -8,6 +8,28 @@ export const payloadTooLarge = (maxBytes: number) =>
     'request_too_large',
   );
 
+// fatal: invalid UTF-8 is refused instead of being silently turned into U+FFFD and forwarded.
+// Without { stream } a decoder keeps no state between calls, so one serves every request.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      reader.cancel().catch(() => {});
+      throw payloadTooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
 /**
  * Reads and parses a JSON request body ourselves (routes use `parse: 'none'`) so malformed JSON
  * is OpenAI's 400 rather than Elysia's 422, and an oversized body is refused with 413 as soon as
@@ -24,26 +46,17 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
       'unsupported_content_type',
     );
   }
-  const declared = Number(request.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) throw payloadTooLarge(maxBytes);
-  if (!request.body) throw badRequest('The request body is empty; send a JSON object.', null, 'invalid_json');
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = request.body.getReader();
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      reader.cancel().catch(() => {});
-      throw payloadTooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
+  const length = request.headers.get('content-length');
+  const declared = length === null ? NaN : Number(length);
+  if (declared > maxBytes) throw payloadTooLarge(maxBytes);
+  // A declared length within the cap is what Bun will read: take the body in one native call
+  // (a JS reader over the body stream costs ~6 µs per request more). Chunked bodies are counted
+  // as they arrive, so an oversized one is refused without holding it all.
+  const bytes = Number.isFinite(declared) ? await request.bytes() : await readCapped(request, maxBytes);
+  if (bytes.byteLength > maxBytes) throw payloadTooLarge(maxBytes); // a Request built in-process may understate it
   let text: string;
   try {
-    // fatal: invalid UTF-8 is refused instead of being silently turned into U+FFFD and forwarded.
-    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+    text = utf8.decode(bytes);
   } catch {
     throw badRequest('The request body is not valid UTF-8.', null, 'invalid_encoding');
   }
