@@ -3,13 +3,11 @@ import type { Usage } from '../../usage/types';
 import { DeliveredSample } from '../shared/delivered-sample';
 import { SSE_DONE, SseParser } from '../shared/sse-parser';
 import type { ChatCallContext, StreamTally } from '../types';
+import { NeedleScanner, notNull, type Needle } from './chunk-needles';
 import { isOpenAIUsage, withOpenAIUsage } from './with-openai-usage';
 import type { OpenAICompatibleOptions } from './openai-compatible-options';
 
 const encoder = new TextEncoder();
-const USAGE = '"usage"';
-const ERROR = '"error"';
-const FINISH = '"finish_reason"';
 
 /** Appends the text one relayed chunk delivered (content, reasoning, tool calls): read lazily. */
 export function chunkText(payload: string, add: (text: string) => void): void {
@@ -36,32 +34,19 @@ export function chunkText(payload: string, add: (text: string) => void): void {
   }
 }
 
-const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
-
-/** `"finish_reason"` at `i` is followed by `: null` (a chunk still in progress). */
-function nullFinish(p: string, i: number): boolean {
-  while (isSpace(p.charCodeAt(i))) i++;
-  if (p.charCodeAt(i++) !== 58 /* : */) return false;
-  while (isSpace(p.charCodeAt(i))) i++;
-  return p.startsWith('null', i);
-}
-
 /**
- * Whether a chunk must be parsed: it may carry usage, an error, a finish reason or a provider
- * quirk, or it does not look like a JSON object (junk is dropped, as a failed parse says).
- * Everything else (content deltas, almost every chunk) is relayed as the upstream's own text.
- * The needles are JSON keys: a string value cannot hold them unescaped, so there are no misses;
- * a rare false hit only costs a parse.
+ * JSON keys that make a chunk worth parsing: usage, an error, a finish reason. A string value
+ * cannot hold them unescaped (its quotes are), so there are no misses; a rare false hit only
+ * costs a parse.
  */
-function mustParse(p: string, quirk: readonly string[] | null): boolean {
-  if (p.charCodeAt(0) !== 123 /* { */ || p.charCodeAt(p.length - 1) !== 125 /* } */) return true;
-  if (p.includes(USAGE) || p.includes(ERROR)) return true;
-  for (let i = p.indexOf(FINISH); i !== -1; i = p.indexOf(FINISH, i + FINISH.length)) {
-    if (!nullFinish(p, i + FINISH.length)) return true;
-  }
-  if (quirk === null) return true;
-  for (const n of quirk) if (p.includes(n)) return true;
-  return false;
+const NEEDLES: Needle[] = [{ key: '"usage"' }, { key: '"error"' }, { key: '"finish_reason"', hit: notNull }];
+const needlesByProvider = new WeakMap<OpenAICompatibleOptions, Needle[]>();
+
+/** NEEDLES plus the provider's quirk keys, built once per adapter. */
+function needlesOf(opts: OpenAICompatibleOptions): Needle[] {
+  let n = needlesByProvider.get(opts);
+  if (!n) needlesByProvider.set(opts, (n = [...NEEDLES, ...(opts.transformChunkWhen ?? []).map((key) => ({ key }))]));
+  return n;
 }
 
 /**
@@ -82,8 +67,18 @@ export function openAICompatibleTransformer(
   const decoder = new TextDecoder();
   const sample = new DeliveredSample(chunkText);
   sample.install(tally);
-  // null: a quirk hook that names no needles, so every chunk is parsed for it.
-  const quirk = opts.transformChunk ? (opts.transformChunkWhen ?? null) : [];
+  // A quirk hook that names no needles needs every chunk parsed.
+  const parseAll = !!opts.transformChunk && !opts.transformChunkWhen;
+  const needles = needlesOf(opts);
+  const chunkScan = new NeedleScanner(needles);
+  const dataScan = new NeedleScanner(needles);
+  /**
+   * Whether the event in text[start, end) must be parsed: it may carry usage, an error, a finish
+   * reason or a quirk, or it does not look like a JSON object (junk is dropped after a failed
+   * parse). Everything else (content deltas, almost every chunk) is relayed as the upstream's text.
+   */
+  const mustParse = (text: string, start: number, end: number, scan: NeedleScanner) =>
+    text.charCodeAt(start) !== 123 /* { */ || text.charCodeAt(end - 1) !== 125 /* } */ || parseAll || scan.any(start, end);
   /** Data of the events to send for the current input chunk. */
   let out: string[] = [];
   let sawDone = false;
@@ -92,7 +87,10 @@ export function openAICompatibleTransformer(
   // CR line endings, comments and multi-line events go through the full SSE parser (re-framed
   // as plain `data:` events); after the first CR the whole rest of the stream does.
   let crlf = false;
-  const parser = new SseParser((e) => void onData(e.data));
+  const parser = new SseParser((e) => {
+    dataScan.reset(e.data);
+    onData(e.data, mustParse(e.data, 0, e.data.length, dataScan));
+  });
 
   const emit = (data: string) => {
     out.push(data);
@@ -100,13 +98,13 @@ export function openAICompatibleTransformer(
   };
 
   /** One event's data; true when it goes out exactly as it came. */
-  function onData(data: string): boolean {
+  function onData(data: string, parse: boolean): boolean {
     if (sawDone) return false;
     if (data === '[DONE]') {
       sawDone = true; // the gateway writes its own
       return false;
     }
-    if (!mustParse(data, quirk)) {
+    if (!parse) {
       emit(data);
       return true;
     }
@@ -145,7 +143,8 @@ export function openAICompatibleTransformer(
   function block(text: string, pos: number, end: number): boolean {
     if (end > pos && text.indexOf('\n', pos) === end && text.startsWith('data:', pos)) {
       const spaced = text.charCodeAt(pos + 5) === 32;
-      return onData(text.slice(pos + (spaced ? 6 : 5), end)) && spaced;
+      const start = pos + (spaced ? 6 : 5);
+      return onData(text.slice(start, end), mustParse(text, start, end, chunkScan)) && spaced;
     }
     parser.push(text.slice(pos, end + 2));
     return false;
@@ -173,6 +172,7 @@ export function openAICompatibleTransformer(
         const text = carry.length ? carry + piece : piece;
         let same = carry.length === 0;
         let pos = 0;
+        chunkScan.reset(text);
         for (let end = text.indexOf('\n\n'); end !== -1; end = text.indexOf('\n\n', pos)) {
           if (!block(text, pos, end)) same = false;
           pos = end + 2;
