@@ -53,29 +53,35 @@ function checkToolCalls(calls: unknown, p: string): void {
 /** Checks `messages` against OpenAI's rules; throws 400 naming the first offending field. */
 export function validateMessages(messages: unknown): void {
   if (!Array.isArray(messages) || messages.length === 0) throw fail('messages', 'must be a non-empty array');
-  messages.forEach((m, i) => {
-    const p = `messages[${i}]`;
-    if (!isObject(m)) throw fail(p, 'must be an object');
-    if (typeof m.role !== 'string' || !ROLES.includes(m.role)) {
-      throw fail(`${p}.role`, `must be one of ${ROLES.map((r) => `'${r}'`).join(', ')}`);
-    }
-    const role = m.role;
-    const content = m.content;
+  // A plain loop, and the field path is only spelled out for the message that fails: this runs
+  // on every request, for every message of the conversation.
+  for (let i = 0; i < messages.length; i++) checkMessage(messages[i], i);
+}
+
+function checkMessage(m: unknown, i: number): void {
+  const p = () => `messages[${i}]`;
+  if (!isObject(m)) throw fail(p(), 'must be an object');
+  if (typeof m.role !== 'string' || !ROLES.includes(m.role)) {
+    throw fail(`${p()}.role`, `must be one of ${ROLES.map((r) => `'${r}'`).join(', ')}`);
+  }
+  const role = m.role;
+  const content = m.content;
+  if (typeof content === 'string') {
+    // the usual case: nothing more to check about content
+  } else if (content == null) {
     const hasCalls = role === 'assistant' && (m.tool_calls != null || m.function_call != null);
-    if (content == null) {
-      if (!(role === 'assistant' && (hasCalls || m.refusal != null || m.audio != null))) {
-        throw fail(`${p}.content`, `is required for role '${role}'`);
-      }
-    } else if (Array.isArray(content)) {
-      if (content.length === 0 && role === 'user') throw fail(`${p}.content`, 'must not be an empty array');
-      content.forEach((part, j) => checkPart(part, role, `${p}.content[${j}]`));
-    } else if (typeof content !== 'string') {
-      throw fail(`${p}.content`, 'must be a string or an array of content parts');
+    if (!(role === 'assistant' && (hasCalls || m.refusal != null || m.audio != null))) {
+      throw fail(`${p()}.content`, `is required for role '${role}'`);
     }
-    if (role === 'assistant' && m.tool_calls != null) checkToolCalls(m.tool_calls, `${p}.tool_calls`);
-    if (role === 'tool' && (typeof m.tool_call_id !== 'string' || !m.tool_call_id)) {
-      throw fail(`${p}.tool_call_id`, 'is required for role \'tool\'');
-    }
-    if (m.name != null && typeof m.name !== 'string') throw fail(`${p}.name`, 'must be a string');
-  });
+  } else if (Array.isArray(content)) {
+    if (content.length === 0 && role === 'user') throw fail(`${p()}.content`, 'must not be an empty array');
+    content.forEach((part, j) => checkPart(part, role, `${p()}.content[${j}]`));
+  } else {
+    throw fail(`${p()}.content`, 'must be a string or an array of content parts');
+  }
+  if (role === 'assistant' && m.tool_calls != null) checkToolCalls(m.tool_calls, `${p()}.tool_calls`);
+  if (role === 'tool' && (typeof m.tool_call_id !== 'string' || !m.tool_call_id)) {
+    throw fail(`${p()}.tool_call_id`, 'is required for role \'tool\'');
+  }
+  if (m.name != null && typeof m.name !== 'string') throw fail(`${p()}.name`, 'must be a string');
 }
