@@ -1,5 +1,5 @@
 import type { LogRecord } from '../logging/log-record';
-import { Counter, Histogram } from './metric-series';
+import { Counter, Histogram, MAX_SERIES_PER_METRIC, type HistogramValue } from './metric-series';
 
 // Seconds. Latency spans a cached one-token answer to a long reasoning stream.
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -7,6 +7,20 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 const OVERHEAD_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
 
 const NONE = 'none';
+const SEP = '\u0001';
+const TOKEN_KINDS = ['input', 'cached_input', 'output', 'reasoning'] as const;
+
+interface SeriesBundle {
+  labels2: string[];
+  requests: Map<number, { n: number }>;
+  /** input, cached_input, output, reasoning */
+  tokens: Array<{ n: number } | null>;
+  cost: { n: number } | null;
+  estimated: { n: number } | null;
+  latency: HistogramValue;
+  ttfb: HistogramValue | null;
+  overhead: HistogramValue;
+}
 
 /**
  * The request-level metrics, fed from the same LogRecord the log writer stores, so /metrics and
@@ -22,22 +36,55 @@ export class GatewayMetrics {
   readonly ttfb = new Histogram('gophergate_stream_ttfb_seconds', 'Streams: arrival to the first byte sent to the client.', ['provider', 'model'], LATENCY_BUCKETS);
   readonly overhead = new Histogram('gophergate_overhead_seconds', "The gateway's own time per request (everything outside the upstream call).", ['endpoint', 'provider'], OVERHEAD_BUCKETS);
 
-  /** Counts one finished request. Called on the request path: a handful of map lookups. */
+  /** Series of one (endpoint, provider, model), resolved once: most traffic is a few of these. */
+  private readonly bundles = new Map<string, SeriesBundle>();
+
+  private bundleOf(endpoint: string, provider: string, model: string): SeriesBundle {
+    const key = endpoint + SEP + provider + SEP + model;
+    let b = this.bundles.get(key);
+    if (!b) {
+      b = {
+        labels2: [provider, model],
+        requests: new Map(),
+        tokens: [null, null, null, null],
+        cost: null,
+        estimated: null,
+        latency: this.latency.seriesFor([endpoint, provider, model]),
+        ttfb: null,
+        overhead: this.overhead.seriesFor([endpoint, provider]),
+      };
+      // Bounded like the series themselves: past the cap a combination is looked up each time.
+      if (this.bundles.size < MAX_SERIES_PER_METRIC) this.bundles.set(key, b);
+    }
+    return b;
+  }
+
+  private addTokens(b: SeriesBundle, kind: number, n: number): void {
+    (b.tokens[kind] ??= this.tokens.seriesFor([b.labels2[0]!, b.labels2[1]!, TOKEN_KINDS[kind]!])).n += n;
+  }
+
+  /**
+   * Counts one finished request. Called on the request path: one string key and one map lookup;
+   * a series is only created when first needed, so /metrics shows the same series as before.
+   */
   observe(r: LogRecord): void {
     const provider = r.provider ?? NONE;
     const model = r.model ?? NONE;
     const endpoint = r.endpoint;
-    this.requests.inc([endpoint, provider, model, statusLabel(r.status)]);
+    const b = this.bundleOf(endpoint, provider, model);
+    let req = b.requests.get(r.status);
+    if (!req) b.requests.set(r.status, (req = this.requests.seriesFor([endpoint, provider, model, statusLabel(r.status)])));
+    req.n++;
     if (r.status >= 400 || r.errorType) this.errors.inc([endpoint, provider, model, r.errorType ?? 'error']);
-    if (r.promptTokens) this.tokens.inc([provider, model, 'input'], r.promptTokens);
-    if (r.cachedTokens) this.tokens.inc([provider, model, 'cached_input'], r.cachedTokens);
-    if (r.completionTokens) this.tokens.inc([provider, model, 'output'], r.completionTokens);
-    if (r.reasoningTokens) this.tokens.inc([provider, model, 'reasoning'], r.reasoningTokens);
-    if (r.costUsd) this.costUsd.inc([provider, model], r.costUsd);
-    if (r.estimated) this.estimated.inc([provider, model]);
-    this.latency.observe([endpoint, provider, model], r.latencyMs / 1000);
-    if (r.stream && r.ttfbMs != null) this.ttfb.observe([provider, model], r.ttfbMs / 1000);
-    this.overhead.observe([endpoint, provider], r.overheadMs / 1000);
+    if (r.promptTokens) this.addTokens(b, 0, r.promptTokens);
+    if (r.cachedTokens) this.addTokens(b, 1, r.cachedTokens);
+    if (r.completionTokens) this.addTokens(b, 2, r.completionTokens);
+    if (r.reasoningTokens) this.addTokens(b, 3, r.reasoningTokens);
+    if (r.costUsd) (b.cost ??= this.costUsd.seriesFor(b.labels2)).n += r.costUsd;
+    if (r.estimated) (b.estimated ??= this.estimated.seriesFor(b.labels2)).n++;
+    this.latency.observeInto(b.latency, r.latencyMs / 1000);
+    if (r.stream && r.ttfbMs != null) this.ttfb.observeInto((b.ttfb ??= this.ttfb.seriesFor(b.labels2)), r.ttfbMs / 1000);
+    this.overhead.observeInto(b.overhead, r.overheadMs / 1000);
   }
 
   all(): Array<Counter | Histogram> {

@@ -27,7 +27,11 @@ abstract class LabelledMetric<V> {
 
   protected abstract fresh(): V;
 
-  protected seriesFor(labels: readonly string[]): V {
+  /**
+   * The value of one label combination (created on first use; past MAX_SERIES_PER_METRIC the
+   * shared `other` series). Callers may keep it and update it directly: series are never removed.
+   */
+  seriesFor(labels: readonly string[]): V {
     const key = labels.length === 1 ? labels[0] : labels.join(SEP);
     let s = this.series.get(key);
     if (s) return s.value;
@@ -88,7 +92,11 @@ export class Histogram extends LabelledMetric<HistogramValue> {
   }
 
   observe(labels: readonly string[], v: number): void {
-    const h = this.seriesFor(labels);
+    this.observeInto(this.seriesFor(labels), v);
+  }
+
+  /** Adds an observation to a series value got from seriesFor. */
+  observeInto(h: HistogramValue, v: number): void {
     const b = this.buckets;
     let i = 0;
     while (i < b.length && v > b[i]) i++;
