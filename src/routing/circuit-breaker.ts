@@ -67,6 +67,8 @@ export function createBreakerRegistry(opts: BreakerOptions = {}): CircuitBreaker
 
   return {
     allow(provider, model) {
+      // Every circuit closed and without failures (the usual state): nothing to look up.
+      if (breakers.size === 0) return true;
       const t = now();
       const ks = keys(provider, model);
       if (!ks.every((k) => passable(breakers.get(k), t))) return false;
@@ -78,14 +80,15 @@ export function createBreakerRegistry(opts: BreakerOptions = {}): CircuitBreaker
       return true;
     },
     available(provider, model) {
+      if (breakers.size === 0) return true;
       const t = now();
       return keys(provider, model).every((k) => passable(breakers.get(k), t));
     },
     onSuccess(provider, model) {
-      for (const k of keys(provider, model)) {
-        const b = breakers.get(k);
-        if (b) Object.assign(b, { failures: 0, openedAt: null, probeAt: null });
-      }
+      if (breakers.size === 0) return;
+      // A closed breaker without failures is the same as none: dropping it keeps the map empty
+      // while everything is healthy, which is what allow/available check first.
+      for (const k of keys(provider, model)) breakers.delete(k);
     },
     onFailure(provider, model) {
       const t = now();
