@@ -1,7 +1,7 @@
 import { ApiError, modelNotFound } from '../errors/api-error';
 import type { GroupEntry, RuntimeSnapshot } from '../state/snapshot-types';
 import { bucketOf, classifierSettingsOf } from './bucket-map';
-import { chooseHeuristic, rulesOf } from './heuristic-strategy';
+import { chooseHeuristic, rulesOf, type HeuristicChoice, type HeuristicRule } from './heuristic-strategy';
 import { resolveConcrete } from './resolve-concrete';
 import type { HealthCheck, RouteDecision, RouteTarget, RoutingText } from './types';
 
@@ -43,12 +43,25 @@ export function fallbackOrder(chosen: number, n: number): number[] {
   return out;
 }
 
-type HeuristicMemo = Map<unknown, ReturnType<typeof chooseHeuristic>>;
+type HeuristicMemo = Map<readonly HeuristicRule[], HeuristicChoice>;
 
-function chooseIndex(g: GroupEntry, text: RoutingText, opts: ResolveOptions, primary: boolean, memo: HeuristicMemo): { index: number; reason: string } {
+/** What one expansion met besides its candidates: a classifier group makes it uncacheable. */
+interface WalkFlags {
+  classifier: boolean;
+}
+
+function chooseIndex(
+  g: GroupEntry,
+  text: RoutingText,
+  opts: ResolveOptions,
+  primary: boolean,
+  memo: HeuristicMemo,
+  flags: WalkFlags,
+): { index: number; reason: string } {
   const n = g.targets.length;
   let prefix = '';
   if (g.strategy === 'classifier') {
+    flags.classifier = true;
     const outcome = opts.scores?.get(g.name);
     const cs = classifierSettingsOf(g.settings);
     if (outcome && 'score' in outcome) {
@@ -63,40 +76,25 @@ function chooseIndex(g: GroupEntry, text: RoutingText, opts: ResolveOptions, pri
   const rules = rulesOf(g.settings);
   let scored = memo.get(rules);
   if (!scored) memo.set(rules, (scored = chooseHeuristic(rules, text, Number.MAX_SAFE_INTEGER)));
-  const h = { ...scored, index: Math.min(scored.index, n - 1) };
-  const why = h.matched.length ? `${h.matched.join(', ')} = ${h.points} pt` : 'no rule matched';
-  return { index: h.index, reason: `${prefix}heuristic: ${why}` };
+  const index = Math.min(scored.index, n - 1);
+  const why = scored.matched.length ? `${scored.matched.join(', ')} = ${scored.points} pt` : 'no rule matched';
+  return { index, reason: `${prefix}heuristic: ${why}` };
 }
 
-/**
- * Turns a requested model name into an ordered list of concrete targets. Pure: reads only the
- * snapshot, the request's text view and the health check.
- *
- * A concrete name (`gpt-4o`, `ollama/llama3`) gives one target, healthy or not (the proxy
- * answers 503 for an open breaker). A group walks its strategy's choice down to a concrete
- * model; the remaining targets follow as fallbacks, innermost group first. Targets whose
- * breaker is open are left out unless every target is open.
- */
-export function resolveRoute(
-  requested: string,
-  text: RoutingText,
-  snap: RuntimeSnapshot,
-  health: HealthCheck,
-  opts: ResolveOptions = {},
-): RouteDecision {
-  const concrete = resolveConcrete(requested, snap);
-  if (concrete) {
-    const reason = snap.models.has(requested) ? 'concrete model' : 'provider pass-through';
-    return { requested, targets: [concrete], path: [concrete.modelId], reason, targetPaths: [[concrete.modelId]] };
-  }
-  const root = snap.groups.get(requested);
-  if (!root) throw modelNotFound(requested);
+/** A group's candidates in fallback order and the reasons of its chosen path, before health. */
+interface Expansion {
+  out: Candidate[];
+  reason: string;
+  targets: RouteTarget[];
+  targetPaths: string[][];
+}
 
+/** Walks the group hierarchy from `requested`, collecting concrete candidates in fallback order. */
+function expandGroup(requested: string, text: RoutingText, snap: RuntimeSnapshot, opts: ResolveOptions, memo: HeuristicMemo, flags: WalkFlags): Expansion {
   const out: Candidate[] = [];
   const seen = new Set<string>();
   const reasons: string[] = [];
   let expansions = 0;
-  const memo: HeuristicMemo = new Map();
 
   const expand = (name: string, stack: string[]): void => {
     if (out.length >= MAX_CANDIDATES || ++expansions > MAX_EXPANSIONS) return;
@@ -127,15 +125,105 @@ export function resolveRoute(
     if (g.targets.length === 0) return;
     // The group is on the chosen path exactly when nothing has been collected yet.
     const primary = out.length === 0;
-    const { index, reason } = chooseIndex(g, text, opts, primary, memo);
+    const { index, reason } = chooseIndex(g, text, opts, primary, memo, flags);
     if (primary) reasons.push(`${g.name}: ${reason} -> ${g.targets[index]}`);
     const inner = [...stack, name];
     for (const i of fallbackOrder(index, g.targets.length)) expand(g.targets[i]!, inner);
   };
   expand(requested, []);
+  return { out, reason: reasons.join('; '), targets: out.map((c) => c.target), targetPaths: out.map((c) => c.path) };
+}
 
+/**
+ * Expansions of heuristic groups, per snapshot (a snapshot never changes; a reload is a new
+ * one). An expansion depends only on the snapshot, the group and what each rule list the walk
+ * meets scored on the text, so that score signature keys it: a request scores the rule lists
+ * (needed anyway) and reuses the walk. Groups that reach a classifier are never cached.
+ */
+interface GroupPlan {
+  /** Rule lists the group's walk has met, in the order the signature lists them. */
+  rules: (readonly HeuristicRule[])[];
+  variants: Map<string, Expansion>;
+}
+const plansBySnapshot = new WeakMap<RuntimeSnapshot, Map<string, GroupPlan | null>>();
+// Distinct rule matches are few (subsets of a group's rules); past this the walk is not kept.
+const MAX_VARIANTS = 64;
+
+function signature(rules: readonly (readonly HeuristicRule[])[], memo: HeuristicMemo): string {
+  let key = '';
+  for (const r of rules) {
+    const c = memo.get(r)!;
+    key += `${c.points}:${c.matched.join(',')};`;
+  }
+  return key;
+}
+
+function cachedExpansion(requested: string, text: RoutingText, snap: RuntimeSnapshot, opts: ResolveOptions): Expansion {
+  let plans = plansBySnapshot.get(snap);
+  if (!plans) plansBySnapshot.set(snap, (plans = new Map()));
+  const plan = plans.get(requested);
+  const memo: HeuristicMemo = new Map();
+  const flags: WalkFlags = { classifier: false };
+  if (plan === null) return expandGroup(requested, text, snap, opts, memo, flags);
+  let key = '';
+  if (plan) {
+    for (const r of plan.rules) memo.set(r, chooseHeuristic(r, text, Number.MAX_SAFE_INTEGER));
+    key = signature(plan.rules, memo);
+    const hit = plan.variants.get(key);
+    if (hit) return hit;
+  }
+  const known = memo.size;
+  const exp = expandGroup(requested, text, snap, opts, memo, flags);
+  if (flags.classifier) {
+    plans.set(requested, null);
+  } else if (!plan || memo.size > known) {
+    // First walk, or the walk met a rule list it had not (a truncated hierarchy can): start over.
+    const rules = [...memo.keys()];
+    plans.set(requested, { rules, variants: new Map([[signature(rules, memo), exp]]) });
+  } else if (plan.variants.size < MAX_VARIANTS) {
+    plan.variants.set(key, exp);
+  }
+  return exp;
+}
+
+/**
+ * Turns a requested model name into an ordered list of concrete targets. Pure: reads only the
+ * snapshot, the request's text view and the health check (walks of heuristic groups are reused
+ * per snapshot, see cachedExpansion; decisions share their arrays, which nobody mutates).
+ *
+ * A concrete name (`gpt-4o`, `ollama/llama3`) gives one target, healthy or not (the proxy
+ * answers 503 for an open breaker). A group walks its strategy's choice down to a concrete
+ * model; the remaining targets follow as fallbacks, innermost group first. Targets whose
+ * breaker is open are left out unless every target is open.
+ */
+export function resolveRoute(
+  requested: string,
+  text: RoutingText,
+  snap: RuntimeSnapshot,
+  health: HealthCheck,
+  opts: ResolveOptions = {},
+): RouteDecision {
+  const concrete = resolveConcrete(requested, snap);
+  if (concrete) {
+    const reason = snap.models.has(requested) ? 'concrete model' : 'provider pass-through';
+    return { requested, targets: [concrete], path: [concrete.modelId], reason, targetPaths: [[concrete.modelId]] };
+  }
+  if (!snap.groups.has(requested)) throw modelNotFound(requested);
+
+  const exp = cachedExpansion(requested, text, snap, opts);
+  const out = exp.out;
   if (out.length === 0)
     throw new ApiError(503, `Model group '${requested}' has no enabled target.`, 'api_error', 'no_available_target');
+  let allHealthy = true;
+  for (const c of out) {
+    if (!health(c.target.provider, c.target.upstreamModel)) {
+      allHealthy = false;
+      break;
+    }
+  }
+  if (allHealthy) return { requested, targets: exp.targets, path: out[0]!.path, reason: exp.reason, targetPaths: exp.targetPaths };
+
+  const reasons = exp.reason ? [exp.reason] : [];
   const healthy = out.filter((c) => health(c.target.provider, c.target.upstreamModel));
   const chosen = healthy.length ? healthy : out;
   if (healthy.length && healthy[0] !== out[0]) {
