@@ -4,10 +4,10 @@ import { DeliveredSample } from '../shared/delivered-sample';
 import { SSE_DONE, SseParser } from '../shared/sse-parser';
 import type { ChatCallContext, StreamTally } from '../types';
 import { NeedleScanner, notNull, type Needle } from './chunk-needles';
+import { SseOutput } from './sse-output';
 import { isOpenAIUsage, withOpenAIUsage } from './with-openai-usage';
 import type { OpenAICompatibleOptions } from './openai-compatible-options';
 
-const encoder = new TextEncoder();
 
 /** Appends the text one relayed chunk delivered (content, reasoning, tool calls): read lazily. */
 export function chunkText(payload: string, add: (text: string) => void): void {
@@ -79,8 +79,8 @@ export function openAICompatibleTransformer(
    */
   const mustParse = (text: string, start: number, end: number, scan: NeedleScanner) =>
     text.charCodeAt(start) !== 123 /* { */ || text.charCodeAt(end - 1) !== 125 /* } */ || parseAll || scan.any(start, end);
-  /** Data of the events to send for the current input chunk. */
-  let out: string[] = [];
+  /** What the current input chunk sends on. */
+  const out = new SseOutput();
   let sawDone = false;
   /** Text of an event not yet complete at the end of the last chunk. */
   let carry = '';
@@ -89,32 +89,30 @@ export function openAICompatibleTransformer(
   let crlf = false;
   const parser = new SseParser((e) => {
     dataScan.reset(e.data);
-    onData(e.data, mustParse(e.data, 0, e.data.length, dataScan));
+    const sent = onData(e.data, mustParse(e.data, 0, e.data.length, dataScan));
+    if (sent !== null) out.data(sent);
   });
+  /** Where the current chunk's text starts in its bytes, or -1 when positions do not map to bytes. */
+  let byteBase = -1;
 
-  const emit = (data: string) => {
-    out.push(data);
-    sample.add(data);
-  };
-
-  /** One event's data; true when it goes out exactly as it came. */
-  function onData(data: string, parse: boolean): boolean {
-    if (sawDone) return false;
+  /** One event's data -> what is sent for it (the same string when unchanged), null when dropped. */
+  function onData(data: string, parse: boolean): string | null {
+    if (sawDone) return null;
     if (data === '[DONE]') {
       sawDone = true; // the gateway writes its own
-      return false;
+      return null;
     }
     if (!parse) {
-      emit(data);
-      return true;
+      sample.add(data);
+      return data;
     }
     let chunk: any;
     try {
       chunk = JSON.parse(data);
     } catch {
-      return false; // junk lines are not chunks
+      return null; // junk lines are not chunks
     }
-    if (chunk === null || typeof chunk !== 'object') return false;
+    if (chunk === null || typeof chunk !== 'object') return null;
     if (chunk.error) {
       const msg = typeof chunk.error.message === 'string' ? chunk.error.message : 'stream error';
       throw new UpstreamError(opts.id, null, `${opts.id} stream failed: ${msg}`, true);
@@ -124,7 +122,7 @@ export function openAICompatibleTransformer(
       const usage = convertUsage(chunk.usage);
       if (usage) tally.usage = usage;
       if (!ctx.clientWantsUsage) {
-        if (!Array.isArray(chunk.choices) || chunk.choices.length === 0) return false; // usage-only
+        if (!Array.isArray(chunk.choices) || chunk.choices.length === 0) return null; // usage-only
         delete chunk.usage;
         changed = true;
       } else if (usage && !isOpenAIUsage(chunk.usage, usage)) {
@@ -135,8 +133,9 @@ export function openAICompatibleTransformer(
     if (Array.isArray(chunk.choices)) {
       for (const choice of chunk.choices) if (choice?.finish_reason) tally.finishReason = choice.finish_reason;
     }
-    emit(changed ? JSON.stringify(chunk) : data);
-    return !changed;
+    const sent = changed ? JSON.stringify(chunk) : data;
+    sample.add(sent);
+    return sent;
   }
 
   /** The event in text[pos, end) (its blank line follows); true when it goes out unchanged. */
@@ -144,18 +143,22 @@ export function openAICompatibleTransformer(
     if (end > pos && text.indexOf('\n', pos) === end && text.startsWith('data:', pos)) {
       const spaced = text.charCodeAt(pos + 5) === 32;
       const start = pos + (spaced ? 6 : 5);
-      return onData(text.slice(start, end), mustParse(text, start, end, chunkScan)) && spaced;
+      const data = text.slice(start, end);
+      const sent = onData(data, mustParse(text, start, end, chunkScan));
+      if (sent === null) return false;
+      const same = sent === data && spaced;
+      if (same && byteBase >= 0 && pos >= byteBase) out.verbatim(pos - byteBase, end + 2 - byteBase);
+      else out.data(sent);
+      return same;
     }
     parser.push(text.slice(pos, end + 2));
     return false;
   }
 
   function send(controller: TransformStreamDefaultController<Uint8Array>, same: Uint8Array | null): void {
-    if (out.length === 0) return;
-    let framed = '';
-    if (!same) for (const d of out) framed += `data: ${d}\n\n`;
-    out = [];
-    controller.enqueue(same ?? encoder.encode(framed));
+    const chunk = out.take();
+    if (!chunk) return;
+    controller.enqueue(same ?? chunk);
     tally.firstByteAt ??= performance.now();
   }
 
@@ -164,6 +167,9 @@ export function openAICompatibleTransformer(
       try {
         const piece = decoder.decode(bytes, { stream: true });
         if (!crlf && piece.includes('\r')) crlf = true;
+        // An all-ASCII piece (as many chars as bytes) has text positions that are byte offsets.
+        byteBase = piece.length === bytes.byteLength ? carry.length : -1;
+        out.startChunk(bytes);
         if (crlf) {
           parser.push(carry + piece);
           carry = '';
@@ -187,6 +193,7 @@ export function openAICompatibleTransformer(
       }
     },
     flush(controller) {
+      byteBase = -1;
       parser.push(carry + decoder.decode());
       carry = '';
       parser.end();
