@@ -1,7 +1,7 @@
 import { integer, real } from 'drizzle-orm/sqlite-core';
 
 /**
- * The sums every usage rollup table carries (see usage-hourly.ts for what they count). A function,
+ * The sums every usage rollup table carries (requests, errors, the four token kinds, cost, and latency/overhead sums for means). A function,
  * not shared objects: each table needs its own column builders.
  */
 export function rollupMeasures() {
