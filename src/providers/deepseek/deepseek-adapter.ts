@@ -5,6 +5,12 @@ import {
   hasSystemMessage,
 } from '../openai-compatible/message-quirks';
 import type { UpstreamBody } from '../openai-compatible/openai-compatible-options';
+import {
+  fillReasoningContent,
+  REASONING_CHUNK_NEEDLES,
+  reasoningStreamHook,
+  rememberResponseReasoning,
+} from './reasoning-quirk';
 
 export const DEEPSEEK_DEFAULT_SYSTEM = 'Always respond in English.';
 
@@ -13,12 +19,14 @@ export const DEEPSEEK_DEFAULT_SYSTEM = 'Always respond in English.';
  * - without a system prompt its models drift into Chinese, so one is injected (a client's own
  *   system prompt is left alone);
  * - in thinking mode an assistant turn that made tool calls must carry its `reasoning_content`
- *   back; the body is forwarded as is, so the field the client echoes stays in the history;
+ *   back; a client's own is forwarded as is, and one that dropped it (OpenAI SDKs rebuild
+ *   messages from typed fields) gets the one the gateway remembered by tool call id;
  * - only `max_tokens` is read.
  */
 export function deepseekRequest(body: UpstreamBody): UpstreamBody {
   developerToSystem(body);
   completionTokensToMaxTokens(body);
+  fillReasoningContent(body);
   if (Array.isArray(body.messages) && !hasSystemMessage(body)) {
     body.messages = [{ role: 'system', content: DEEPSEEK_DEFAULT_SYSTEM }, ...body.messages];
   }
@@ -30,4 +38,8 @@ export const deepseekAdapter = createOpenAICompatibleAdapter({
   id: 'deepseek',
   defaultBaseUrl: 'https://api.deepseek.com',
   transformRequestBody: deepseekRequest,
+  // Reasoning of tool-calling turns is remembered on the way down (see reasoning-quirk.ts).
+  transformResponse: rememberResponseReasoning,
+  streamChunkHook: () => reasoningStreamHook(),
+  transformChunkWhen: REASONING_CHUNK_NEEDLES,
 });

@@ -45,8 +45,8 @@ export function createOpenAICompatibleAdapter(opts: OpenAICompatibleOptions): Pr
     },
 
     parseChatResponse(body: any) {
-      opts.transformResponse?.(body);
-      let verbatim = !opts.transformResponse;
+      const touched = opts.transformResponse?.(body);
+      let verbatim = !opts.transformResponse || touched === false;
       const usage = convertUsage(body?.usage);
       if (usage && !isOpenAIUsage(body.usage, usage)) {
         body.usage = withOpenAIUsage(body.usage, usage);

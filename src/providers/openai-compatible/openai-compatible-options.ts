@@ -1,5 +1,6 @@
 import type { Usage } from '../../usage/types';
 import type { AdapterDeps, ChatCallContext, ProviderId, ProviderSettings, UpstreamCall } from '../types';
+import type { Needle } from './chunk-needles';
 
 /** A request body on its way upstream: OpenAI's shape plus whatever extra fields the client sent. */
 export type UpstreamBody = Record<string, any>;
@@ -22,15 +23,24 @@ export interface OpenAICompatibleOptions {
   headers?: (settings: ProviderSettings) => Record<string, string>;
   /** Rewrites the outgoing body (a shallow copy the hook may mutate) for a provider quirk. */
   transformRequestBody?: (body: UpstreamBody, info: RequestHookInfo) => UpstreamBody | Promise<UpstreamBody>;
-  /** Edits a parsed non-stream response in place before the gateway reads it. */
-  transformResponse?: (body: any) => void;
+  /**
+   * Edits a parsed non-stream response in place before the gateway reads it. Returning `false`
+   * says nothing was changed, so the upstream's bytes may go on as they are.
+   */
+  transformResponse?: (body: any) => void | boolean;
   /** Edits one parsed stream chunk in place; returns true when it changed it (so it is re-serialised). */
   transformChunk?: (chunk: any) => boolean;
   /**
-   * Text that a chunk's JSON always contains when transformChunk may change it (`"reasoning"`):
-   * other chunks are relayed without being parsed. Unset: every chunk is parsed for the hook.
+   * Like transformChunk, but made once per stream, for a hook that keeps state across the
+   * chunks of one stream (DeepSeek gathers reasoning deltas). Used instead of transformChunk.
    */
-  transformChunkWhen?: readonly string[];
+  streamChunkHook?: (ctx: ChatCallContext) => (chunk: any) => boolean;
+  /**
+   * Text that a chunk's JSON always contains when the chunk hook may change or need it
+   * (`"reasoning"`), or a Needle refining such a hit: other chunks are relayed without being
+   * parsed. Unset: every chunk is parsed for the hook.
+   */
+  transformChunkWhen?: readonly (string | Needle)[];
   /** The upstream `usage` object -> canonical Usage; default: the usage module's normaliser for this provider. */
   convertUsage?: (raw: any) => Usage | null;
   /** Answers in-process instead of over HTTP (the mock provider). */

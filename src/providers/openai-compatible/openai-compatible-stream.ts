@@ -45,7 +45,7 @@ const needlesByProvider = new WeakMap<OpenAICompatibleOptions, Needle[]>();
 /** NEEDLES plus the provider's quirk keys, built once per adapter. */
 function needlesOf(opts: OpenAICompatibleOptions): Needle[] {
   let n = needlesByProvider.get(opts);
-  if (!n) needlesByProvider.set(opts, (n = [...NEEDLES, ...(opts.transformChunkWhen ?? []).map((key) => ({ key }))]));
+  if (!n) needlesByProvider.set(opts, (n = [...NEEDLES, ...(opts.transformChunkWhen ?? []).map((k) => (typeof k === 'string' ? { key: k } : k))]));
   return n;
 }
 
@@ -67,8 +67,9 @@ export function openAICompatibleTransformer(
   const decoder = new TextDecoder();
   const sample = new DeliveredSample(chunkText);
   sample.install(tally);
+  const transformChunk = opts.streamChunkHook?.(ctx) ?? opts.transformChunk;
   // A quirk hook that names no needles needs every chunk parsed.
-  const parseAll = !!opts.transformChunk && !opts.transformChunkWhen;
+  const parseAll = !!transformChunk && !opts.transformChunkWhen;
   const needles = needlesOf(opts);
   const chunkScan = new NeedleScanner(needles);
   const dataScan = new NeedleScanner(needles);
@@ -117,7 +118,7 @@ export function openAICompatibleTransformer(
       const msg = typeof chunk.error.message === 'string' ? chunk.error.message : 'stream error';
       throw new UpstreamError(opts.id, null, `${opts.id} stream failed: ${msg}`, true);
     }
-    let changed = opts.transformChunk?.(chunk) ?? false;
+    let changed = transformChunk?.(chunk) ?? false;
     if (chunk.usage) {
       const usage = convertUsage(chunk.usage);
       if (usage) tally.usage = usage;

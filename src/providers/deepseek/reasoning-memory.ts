@@ -1,0 +1,44 @@
+/**
+ * DeepSeek's thinking models (deepseek-reasoner, deepseek-v4-*) reject the next request of a
+ * tool-calling turn unless the assistant message that made the calls carries its
+ * `reasoning_content` back. Many OpenAI-SDK clients rebuild assistant messages from typed fields
+ * and drop it, so the gateway remembers it by tool call id and fills it in. Bounded and
+ * in-memory only: a Map (insertion order = age) holding at most `max` ids for `ttlMs`.
+ */
+export class ReasoningMemory {
+  private readonly byCallId = new Map<string, { reasoning: string; at: number }>();
+
+  constructor(
+    private readonly max = 10_000,
+    private readonly ttlMs = 60 * 60 * 1000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Remembers the reasoning of one assistant turn under each of its tool call ids. */
+  remember(callIds: readonly string[], reasoning: string): void {
+    const entry = { reasoning, at: this.now() };
+    for (const id of callIds) {
+      this.byCallId.delete(id); // re-inserted as the newest
+      this.byCallId.set(id, entry);
+    }
+    for (const oldest of this.byCallId.keys()) {
+      if (this.byCallId.size <= this.max) break;
+      this.byCallId.delete(oldest);
+    }
+  }
+
+  /** The reasoning remembered for a tool call id, unless unknown or older than the TTL. */
+  recall(callId: string): string | undefined {
+    const entry = this.byCallId.get(callId);
+    if (!entry) return undefined;
+    if (this.now() - entry.at > this.ttlMs) {
+      this.byCallId.delete(callId);
+      return undefined;
+    }
+    return entry.reasoning;
+  }
+
+  get size(): number {
+    return this.byCallId.size;
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * DeepSeek thinking models need an assistant tool-call turn's reasoning_content sent back; the
+ * official openai client drops it when a caller rebuilds the message from typed fields. The
+ * gateway remembers it by tool call id (non-stream and stream) and fills it in upstream.
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import type OpenAI from 'openai';
+import { ReasoningMemory } from '../../src/providers/deepseek/reasoning-memory';
+import { fixtureText, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+
+setDefaultTimeout(30_000);
+
+const REASONING = 'I need the weather for both cities, so I call the tool twice.';
+const FIXTURE_IDS = ['call_0_7c1e4a2b-1f3d-4c5e-8a9b-0c1d2e3f4a5b', 'call_1_9d2f5b3c-2a4e-4d6f-9b0c-1d2e3f4a5b6c'];
+
+/** Fixture text with fresh tool call ids, so no case sees what another one made the gateway remember. */
+function freshIds(text: string): { text: string; ids: string[] } {
+  const ids = FIXTURE_IDS.map((id) => `${id.slice(0, 7)}${crypto.randomUUID()}`);
+  FIXTURE_IDS.forEach((id, i) => (text = text.replaceAll(id, ids[i]!)));
+  return { text, ids };
+}
+
+let fake: FakeUpstream;
+let gw: TestGateway;
+let client: OpenAI;
+/** What the fake answers to a first turn (no tool results yet); a turn with tool results gets chat.json. */
+let firstTurn: () => Response;
+beforeAll(async () => {
+  fake = startFakeUpstream((_req, rec) =>
+    rec.body.messages.some((m: any) => m.role === 'tool') ? jsonResponse(JSON.parse(fixtureText('deepseek', 'chat.json'))) : firstTurn(),
+  );
+  gw = await startGateway({ env: providerEnv('deepseek', `${fake.url}/v1`) });
+  client = gw.openai();
+});
+afterAll(async () => {
+  await gw.close();
+  fake.close();
+});
+
+const user = { role: 'user' as const, content: 'Weather in Paris and Tokyo?' };
+const tools = [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+
+/** Turn 1 non-stream from tools.json (deepseek-reasoner: reasoning_content + two tool calls). */
+function nonStreamFirstTurn(): string[] {
+  const { text, ids } = freshIds(fixtureText('deepseek', 'tools.json'));
+  firstTurn = () => jsonResponse(JSON.parse(text));
+  return ids;
+}
+
+/** Turn 1 streamed from reasoner-tools.chunks.txt (reasoning deltas, then tool call deltas). */
+function streamFirstTurn(): string[] {
+  const { text, ids } = freshIds(readChunks('deepseek', 'reasoner-tools.chunks.txt').join('\n'));
+  firstTurn = () => sseResponse(text.split('\n'));
+  return ids;
+}
+
+/** Turn 2 as a typed client rebuilds it: role, content, tool_calls; no reasoning_content. */
+function secondTurn(calls: { id: string; function: { name: string; arguments: string } }[], extra: object = {}): any[] {
+  const assistant = {
+    role: 'assistant',
+    content: '',
+    tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.function.name, arguments: c.function.arguments } })),
+    ...extra,
+  };
+  return [user, assistant, ...calls.map((c) => ({ role: 'tool', tool_call_id: c.id, content: '{"temp_c": 18}' }))];
+}
+
+const sentAssistant = () => fake.last().body.messages.find((m: any) => m.role === 'assistant');
+
+describe('DeepSeek reasoning_content on tool-call turns', () => {
+  test('non-stream: turn 2 sent without reasoning_content reaches DeepSeek with it filled in', async () => {
+    const ids = nonStreamFirstTurn();
+    const r1 = await client.chat.completions.create({ model: 'deepseek/deepseek-reasoner', messages: [user], tools });
+    const calls = r1.choices[0]!.message.tool_calls as any[];
+    expect(calls.map((c) => c.id)).toEqual(ids);
+    const messages = secondTurn(calls);
+    expect('reasoning_content' in messages[1]).toBe(false);
+    const r2 = await client.chat.completions.create({ model: 'deepseek/deepseek-reasoner', messages, tools });
+    expect(r2.choices[0]!.finish_reason).toBe('stop');
+    expect(sentAssistant()).toMatchObject({ role: 'assistant', reasoning_content: REASONING, tool_calls: [{ id: ids[0] }, { id: ids[1] }] });
+    // The rest of the history goes up as the client wrote it.
+    expect(fake.last().body.messages.slice(2)).toEqual(messages.slice(1).map((m) => (m.role === 'assistant' ? { ...m, reasoning_content: REASONING } : m)));
+  });
+
+  test('stream: reasoning deltas are gathered and filled in on turn 2', async () => {
+    const ids = streamFirstTurn();
+    const stream = await client.chat.completions.create({ model: 'deepseek/deepseek-reasoner', messages: [user], tools, stream: true });
+    const calls: any[] = [];
+    let reasoning = '';
+    for await (const chunk of stream) {
+      const delta: any = chunk.choices[0]?.delta;
+      if (typeof delta?.reasoning_content === 'string') reasoning += delta.reasoning_content;
+      for (const tc of delta?.tool_calls ?? []) {
+        calls[tc.index] ??= { id: tc.id, function: { name: tc.function?.name ?? '', arguments: '' } };
+        calls[tc.index].function.arguments += tc.function?.arguments ?? '';
+      }
+    }
+    expect(reasoning).toBe(REASONING); // the client saw the reasoning unchanged
+    expect(calls.map((c) => c.id)).toEqual(ids);
+    expect(calls[1].function.arguments).toBe('{"city": "Tokyo"}');
+    const turn2 = await client.chat.completions.create({ model: 'deepseek/deepseek-reasoner', messages: secondTurn(calls), tools });
+    expect(turn2.choices[0]!.message.content).toBeTruthy();
+    expect(sentAssistant().reasoning_content).toBe(REASONING);
+  });
+
+  test("a client that sends its own reasoning_content keeps its own", async () => {
+    const r1Ids = nonStreamFirstTurn();
+    const r1 = await client.chat.completions.create({ model: 'deepseek/deepseek-reasoner', messages: [user], tools });
+    const calls = r1.choices[0]!.message.tool_calls as any[];
+    expect(calls.map((c) => c.id)).toEqual(r1Ids);
+    await client.chat.completions.create({ model: 'deepseek/deepseek-reasoner', messages: secondTurn(calls, { reasoning_content: 'My own notes.' }), tools });
+    expect(sentAssistant().reasoning_content).toBe('My own notes.');
+  });
+
+  test('tool call ids the gateway never answered get nothing added', async () => {
+    const calls = [{ id: `call_0_${crypto.randomUUID()}`, function: { name: 'get_weather', arguments: '{"city": "Paris"}' } }];
+    await client.chat.completions.create({ model: 'deepseek/deepseek-reasoner', messages: secondTurn(calls), tools });
+    expect('reasoning_content' in sentAssistant()).toBe(false);
+  });
+
+  test('a deepseek-chat tool stream without reasoning remembers nothing', async () => {
+    const { text, ids } = freshIds(readChunks('deepseek', 'tools.chunks.txt').join('\n'));
+    firstTurn = () => sseResponse(text.split('\n'));
+    const stream = await client.chat.completions.create({ model: 'deepseek/deepseek-chat', messages: [user], tools, stream: true });
+    for await (const _ of stream);
+    const calls = ids.map((id) => ({ id, function: { name: 'get_weather', arguments: '{}' } }));
+    await client.chat.completions.create({ model: 'deepseek/deepseek-chat', messages: secondTurn(calls), tools });
+    expect('reasoning_content' in sentAssistant()).toBe(false);
+  });
+});
+
+describe('ReasoningMemory bounds', () => {
+  test('keeps at most max ids, dropping the oldest, and forgets after the TTL', () => {
+    let now = 0;
+    const m = new ReasoningMemory(3, 1000, () => now);
+    m.remember(['a', 'b'], 'r1');
+    m.remember(['c', 'd'], 'r2');
+    expect(m.size).toBe(3);
+    expect(m.recall('a')).toBeUndefined();
+    expect(m.recall('b')).toBe('r1');
+    expect(m.recall('d')).toBe('r2');
+    now = 1001;
+    expect(m.recall('d')).toBeUndefined();
+  });
+});
