@@ -9,6 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS_DIR = join(import.meta.dir, '..', '..', 'test-artifacts');
 
+/** Without Chromium the browser suites skip on a developer's machine; under CI they run (and fail). */
 export function chromiumAvailable(): boolean {
   return existsSync(CHROMIUM_PATH);
 }
