@@ -8,6 +8,7 @@ import { healthRoutes } from './api/health-routes';
 import { imagesRoutes } from './api/images-routes';
 import { responsesRoutes } from './api/responses-routes';
 import { modelsRoutes } from './api/models-routes';
+import { nativeRoutes } from './api/native-routes';
 import { swaggerRoutes } from './api/swagger-routes';
 import { metricsRoutes } from './metrics/metrics-routes';
 
@@ -16,7 +17,7 @@ import { metricsRoutes } from './metrics/metrics-routes';
  * this file only composes them.
  */
 export function createApp(ctx: AppContext) {
-  return new Elysia({ name: 'gophergate' })
+  const app = new Elysia({ name: 'gophergate' })
     .use(errorHandler)
     .use(swaggerRoutes())
     .use(healthRoutes(ctx))
@@ -27,6 +28,9 @@ export function createApp(ctx: AppContext) {
     .use(imagesRoutes(ctx))
     .use(adminApi(ctx))
     .use(dashboardRoutes(ctx));
+  // The hot /v1 endpoints go to Bun's router directly (see native-routes.ts); app.listen merges these.
+  app.config.serve = { ...app.config.serve, routes: nativeRoutes(app) as any };
+  return app;
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -4,6 +4,7 @@ import type { AppContext } from '../context';
 import { modelNotFound } from '../errors/api-error';
 import { groupsAsModels, type GroupModelObject } from '../routing';
 import type { RuntimeSnapshot } from '../state/snapshot-types';
+import { nativeCapable } from './native-routes';
 import { errorResponse } from './openai-request';
 
 interface ModelObject {
@@ -33,7 +34,7 @@ export function modelsRoutes(ctx: AppContext) {
   return new Elysia({ name: 'models-routes' })
     .get(
       '/v1/models',
-      ({ request }) => {
+      nativeCapable(({ request }) => {
         try {
           const snap = ctx.state.getSnapshot();
           authenticateClient(snap, request.headers.get('authorization'));
@@ -41,7 +42,7 @@ export function modelsRoutes(ctx: AppContext) {
         } catch (err) {
           return errorResponse(err);
         }
-      },
+      }),
       { detail: { ...detail, summary: 'List models and model groups' } },
     )
     .get(

@@ -3,6 +3,7 @@ import type { AppContext } from '../context';
 import { toErrorResponse } from '../errors/api-error';
 import { RequestClock } from '../proxy/request-clock';
 import type { ClientEntry } from '../state/snapshot-types';
+import { nativeCapable, type NativeContext } from './native-routes';
 import { readJsonBody } from './request-validation-body';
 
 /** OpenAI's error shape as a Response (routes answer errors themselves, without Elysia's parse). */
@@ -49,7 +50,7 @@ export function openaiPost<T = unknown>(
   opts: OpenAIPostOptions<T> = {},
 ) {
   const maxBytes = ctx.config.server.maxBodyMb * 1024 * 1024;
-  return async ({ request, server }: { request: Request; server: { timeout(req: Request, seconds: number): void } | null }) => {
+  return nativeCapable(async ({ request, server }: NativeContext) => {
     // LLM answers and image models take minutes; the upstream timeouts govern, not Bun's 10 s socket idle limit.
     server?.timeout(request, 0);
     const clock = new RequestClock();
@@ -68,5 +69,5 @@ export function openaiPost<T = unknown>(
     } catch (err) {
       return errorResponse(err);
     }
-  };
+  });
 }
