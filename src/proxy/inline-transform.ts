@@ -1,3 +1,5 @@
+import { concatBytes } from '../providers/shared/concat-bytes';
+
 /** What the relay reads a transformed stream through: a ReadableStream reader or inlineTransform. */
 export interface ChunkReader {
   read(): Promise<ReadableStreamReadResult<Uint8Array>>;
@@ -6,17 +8,6 @@ export interface ChunkReader {
 
 const DONE: ReadableStreamReadResult<Uint8Array> = { done: true, value: undefined };
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.byteLength;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-}
 
 /**
  * Runs a Transformer on each chunk of `source` as it is read, instead of piping through a
@@ -63,7 +54,7 @@ export function inlineTransform(source: ReadableStreamDefaultReader<Uint8Array>,
           }
         }
       }
-      const value = queue.length === 1 ? queue[0]! : concat(queue);
+      const value = queue.length === 1 ? queue[0]! : concatBytes(queue);
       queue.length = 0;
       return { done: false, value };
     },

@@ -1,16 +1,7 @@
+import { concatBytes } from '../shared/concat-bytes';
+
 const encoder = new TextEncoder();
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.byteLength;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-}
 
 /**
  * What one upstream network chunk sends on. Runs of events that go out exactly as they came are
@@ -56,7 +47,7 @@ export class SseOutput {
     this.flushRun();
     this.flushFramed();
     if (this.events === 0) return null;
-    const out = this.pieces.length === 1 ? this.pieces[0]! : concat(this.pieces);
+    const out = this.pieces.length === 1 ? this.pieces[0]! : concatBytes(this.pieces);
     this.pieces = [];
     this.events = 0;
     return out;
