@@ -2,6 +2,7 @@ import { Elysia } from 'elysia';
 import type { AppContext } from './context';
 import { adminApi } from './api/admin-api';
 import { chatRoutes } from './api/chat-routes';
+import { corsRoutes } from './api/cors-routes';
 import { dashboardRoutes } from './dashboard/dashboard-routes';
 import { errorHandler } from './api/error-handler';
 import { healthRoutes } from './api/health-routes';
@@ -21,6 +22,7 @@ export function createApp(ctx: AppContext) {
     .use(errorHandler)
     .use(swaggerRoutes())
     .use(healthRoutes(ctx))
+    .use(corsRoutes())
     .use(metricsRoutes(ctx))
     .use(chatRoutes(ctx))
     .use(modelsRoutes(ctx))

@@ -47,18 +47,20 @@ export function modelsRoutes(ctx: AppContext) {
     )
     .get(
       '/v1/models/*',
-      ({ request, params }) => {
+      // Marked too (for the CORS headers); Bun's router only takes static paths, so Elysia calls it.
+      nativeCapable(({ request }) => {
         try {
           const snap = ctx.state.getSnapshot();
           authenticateClient(snap, request.headers.get('authorization'));
-          const id = decodeURIComponent(params['*']);
+          const path = new URL(request.url).pathname;
+          const id = decodeURIComponent(path.slice(path.indexOf('/v1/models/') + '/v1/models/'.length));
           const found = listModels(snap, created).find((m) => m.id === id);
           if (!found) throw modelNotFound(id);
           return Response.json(found);
         } catch (err) {
           return errorResponse(err);
         }
-      },
+      }),
       { detail: { ...detail, summary: 'Retrieve one model or group' } },
     );
 }

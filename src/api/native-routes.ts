@@ -13,8 +13,35 @@ export interface NativeContext {
  * answers every outcome itself (errors included), so Bun's router may call it directly.
  */
 export function nativeCapable<H extends (c: NativeContext) => unknown>(handler: H): H {
-  (handler as any)[NATIVE] = true;
-  return handler;
+  const wrapped = ((c: NativeContext) => {
+    const r = handler(c);
+    return r instanceof Promise ? r.then(withCors) : withCors(r);
+  }) as unknown as H;
+  (wrapped as any)[NATIVE] = true;
+  return wrapped;
+}
+
+/**
+ * The /v1 API is called with a bearer key, never a cookie, so like OpenAI's own API any origin
+ * may call it (browser apps using the SDK); the gateway's own headers are readable to them.
+ */
+export const CORS_HEADERS: Record<string, string> = {
+  'access-control-allow-origin': '*',
+  'access-control-expose-headers':
+    'x-gophergate-overhead-ms, x-gophergate-model, x-gophergate-provider, x-gophergate-route, x-request-id, retry-after',
+};
+
+function withCors(res: unknown): unknown {
+  if (!(res instanceof Response)) return res;
+  try {
+    for (const k in CORS_HEADERS) res.headers.set(k, CORS_HEADERS[k]!);
+    return res;
+  } catch {
+    // Immutable headers (a fetch() Response passed on as it is): copy them into a new Response.
+    const out = new Response(res.body, res);
+    for (const k in CORS_HEADERS) out.headers.set(k, CORS_HEADERS[k]!);
+    return out;
+  }
 }
 
 type BunRouteHandler = (request: Request, server: NativeContext['server']) => unknown;
