@@ -1,3 +1,4 @@
+import { PROVIDER_CATALOG } from '../provider-catalog';
 import { createOpenAICompatibleAdapter } from '../openai-compatible/create-openai-compatible-adapter';
 import {
   completionTokensToMaxTokens,
@@ -36,7 +37,7 @@ export function deepseekRequest(body: UpstreamBody): UpstreamBody {
 /** Usage: prompt_tokens includes prompt_cache_hit_tokens (see src/usage/deepseek-usage.ts). */
 export const deepseekAdapter = createOpenAICompatibleAdapter({
   id: 'deepseek',
-  defaultBaseUrl: 'https://api.deepseek.com',
+  defaultBaseUrl: PROVIDER_CATALOG.deepseek.defaultBaseUrl,
   transformRequestBody: deepseekRequest,
   // Reasoning of tool-calling turns is remembered on the way down (see reasoning-quirk.ts).
   transformResponse: rememberResponseReasoning,

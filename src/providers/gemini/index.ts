@@ -1,3 +1,4 @@
+import { PROVIDER_CATALOG } from '../provider-catalog';
 import type { ProviderAdapter } from '../types';
 import { geminiErrorMessage } from './gemini-error';
 import { buildGeminiRequest } from './gemini-request';
@@ -6,7 +7,7 @@ import { geminiChatStream } from './gemini-stream';
 
 export { geminiErrorMessage };
 
-const DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com';
+const DEFAULT_BASE_URL = PROVIDER_CATALOG.gemini.defaultBaseUrl;
 
 /**
  * Google Gemini through its native API. The base URL is the host root; the model goes in the

@@ -1,5 +1,6 @@
 import { createOpenAICompatibleAdapter } from '../openai-compatible/create-openai-compatible-adapter';
 import { developerToSystem } from '../openai-compatible/message-quirks';
+import { PROVIDER_CATALOG } from '../provider-catalog';
 
 /**
  * xAI: its `completion_tokens` EXCLUDES reasoning tokens; normalizeGrokUsage (src/usage) adds them
@@ -7,6 +8,6 @@ import { developerToSystem } from '../openai-compatible/message-quirks';
  */
 export const grokAdapter = createOpenAICompatibleAdapter({
   id: 'grok',
-  defaultBaseUrl: 'https://api.x.ai/v1',
+  defaultBaseUrl: PROVIDER_CATALOG.grok.defaultBaseUrl,
   transformRequestBody: (body) => (developerToSystem(body), body),
 });

@@ -1,5 +1,6 @@
 import { createOpenAICompatibleAdapter } from '../openai-compatible/create-openai-compatible-adapter';
 import { mockTransport } from './mock-transport';
+import { PROVIDER_CATALOG } from '../provider-catalog';
 
 /**
  * `mock/*`: answered locally (echo), for trying a fresh install and for load tests. Latency and
@@ -8,7 +9,7 @@ import { mockTransport } from './mock-transport';
  */
 export const mockAdapter = createOpenAICompatibleAdapter({
   id: 'mock',
-  defaultBaseUrl: 'mock://local',
+  defaultBaseUrl: PROVIDER_CATALOG.mock.defaultBaseUrl,
   transport: mockTransport,
   transformRequestBody(body, { deps }) {
     body.mock_latency_ms ??= deps.mock?.latencyMs ?? 0;

@@ -1,6 +1,7 @@
 import { createOpenAICompatibleAdapter } from '../openai-compatible/create-openai-compatible-adapter';
 import { completionTokensToMaxTokens, developerToSystem } from '../openai-compatible/message-quirks';
 import type { UpstreamBody } from '../openai-compatible/openai-compatible-options';
+import { PROVIDER_CATALOG } from '../provider-catalog';
 
 /** Moonshot (Kimi) accepts temperature only in [0, 1] (OpenAI allows up to 2): clamp, don't fail. */
 export function moonshotRequest(body: UpstreamBody): UpstreamBody {
@@ -24,7 +25,7 @@ export function liftChoiceUsage(chunk: any): boolean {
 
 export const moonshotAdapter = createOpenAICompatibleAdapter({
   id: 'moonshot',
-  defaultBaseUrl: 'https://api.moonshot.ai/v1',
+  defaultBaseUrl: PROVIDER_CATALOG.moonshot.defaultBaseUrl,
   transformRequestBody: moonshotRequest,
   transformChunk: liftChoiceUsage,
   transformChunkWhen: ['"usage"'],

@@ -1,3 +1,4 @@
+import { PROVIDER_CATALOG } from '../provider-catalog';
 import { createOpenAICompatibleAdapter } from '../openai-compatible/create-openai-compatible-adapter';
 import {
   completionTokensToMaxTokens,
@@ -29,7 +30,7 @@ export function ollamaResponse(body: any): void {
  */
 export const ollamaAdapter = createOpenAICompatibleAdapter({
   id: 'ollama',
-  defaultBaseUrl: 'http://localhost:11434/v1',
+  defaultBaseUrl: PROVIDER_CATALOG.ollama.defaultBaseUrl,
   async transformRequestBody(body, { deps }) {
     developerToSystem(body);
     completionTokensToMaxTokens(body);

@@ -1,5 +1,6 @@
 import { createOpenAICompatibleAdapter } from '../openai-compatible/create-openai-compatible-adapter';
 import type { UpstreamBody } from '../openai-compatible/openai-compatible-options';
+import { PROVIDER_CATALOG } from '../provider-catalog';
 
 /** o1/o3/o4-mini and GPT-5 reasoning models (gpt-5-chat-* is a plain chat model). */
 export function isOpenAIReasoningModel(model: string): boolean {
@@ -23,6 +24,6 @@ export function reasoningModelParams(body: UpstreamBody): UpstreamBody {
 
 export const openaiAdapter = createOpenAICompatibleAdapter({
   id: 'openai',
-  defaultBaseUrl: 'https://api.openai.com/v1',
+  defaultBaseUrl: PROVIDER_CATALOG.openai.defaultBaseUrl,
   transformRequestBody: reasoningModelParams,
 });
