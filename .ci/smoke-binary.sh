@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bun run build
+# A chat through the binary: both workers (log writer, token counter) must be in it.
+bun .ci/smoke-chat.ts "$PWD/gophergate"
 dir=$(mktemp -d)
 cp ./gophergate "$dir/"
 cd "$dir"

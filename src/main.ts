@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type Config } from './config/config';
 import { environmentWithDotenv } from './config/dotenv';
 import { openDatabase } from './db/client';
 import { runMigrations } from './db/migrate';
+import { logWritesSettled } from './proxy/pending-log-writes';
 import { resetAdmin, seedDatabase } from './db/seed/seed';
 import { VERSION } from './version';
 
@@ -50,6 +51,7 @@ async function serve(config: Config): Promise<void> {
     console.log(`gophergate: ${signal} received, draining in-flight requests and the log queue`);
     // Stop accepting; in-flight requests (streams included) run to the end.
     await server.stop(false);
+    await logWritesSettled();
     await ctx.logSink.close();
     ctx.state.stop();
     ctx.sqlite.close();

@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { bundledWorkerUrl } from '../runtime/bundled-worker-url';
 import type { LogRecord, LogSink } from './log-record';
 import type { FromWriter, ToWriter } from './log-writer-protocol';
 
@@ -30,20 +28,7 @@ export interface WorkerLogSink extends LogSink {
   runRetention(): Promise<number>;
 }
 
-/**
- * Where the worker's code is. Under `bun src/main.ts` it sits beside this file. In the binary
- * built by `bun build --compile src/main.ts src/logging/log-writer.worker.ts`, all code is one
- * bundle whose import.meta.url is the executable inside Bun's embedded filesystem, and the worker
- * entrypoint is stored as `.js` under its path relative to the entrypoints' common folder (src/).
- */
-function workerUrl(): string {
-  if (!import.meta.url.includes('$bunfs')) return new URL('./log-writer.worker.ts', import.meta.url).href;
-  const root = dirname(fileURLToPath(import.meta.url));
-  for (const rel of ['logging/log-writer.worker.js', 'log-writer.worker.js', 'src/logging/log-writer.worker.js']) {
-    if (existsSync(join(root, rel))) return join(root, rel);
-  }
-  throw new Error('log-writer.worker.ts is not in this executable: build with both entrypoints (see scripts/build.ts)');
-}
+const workerUrl = () => bundledWorkerUrl(import.meta.url, './log-writer.worker.ts', 'logging/log-writer.worker.ts');
 
 const MAX_RESTARTS = 3;
 

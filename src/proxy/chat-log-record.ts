@@ -46,20 +46,26 @@ export function completionText(c: ChatCompletion): string {
   return text;
 }
 
+/** Whether the row needs a token estimate: the upstream was reached but reported no usage. */
+export function needsEstimate(o: ChatOutcome): boolean {
+  return o.usage === null && o.target !== null && (o.error === null || o.deliveredText.length > 0);
+}
+
 /** Tokenizer estimate of prompt + delivered text; a sampled stream's output is scaled up to its full length. */
-function estimateOutcome(o: ChatOutcome, messages: unknown[]): Usage {
-  const u = estimateUsage(messages as any[], o.deliveredText);
+export async function estimateOutcome(o: ChatOutcome): Promise<Usage> {
+  const u = await estimateUsage(Array.isArray(o.req.messages) ? (o.req.messages as any[]) : [], o.deliveredText);
   const sample = o.deliveredText.length;
   const total = o.deliveredChars ?? sample;
   if (sample > 0 && total > sample) u.output = Math.round((u.output * total) / sample);
   return u;
 }
 
-/** The one accounting row of a chat request, whatever its outcome. */
-export function buildChatLogRecord(meta: ChatLogMeta, o: ChatOutcome): LogRecord {
-  const reachedUpstream = o.target !== null && (o.error === null || o.deliveredText.length > 0 || o.usage !== null);
-  const messages = Array.isArray(o.req.messages) ? o.req.messages : [];
-  const usage: Usage | null = reachedUpstream ? (o.usage ?? estimateOutcome(o, messages)) : null;
+/**
+ * The one accounting row of a chat request, whatever its outcome. `estimate` is the usage to bill
+ * when needsEstimate(o); `latencyMs` is taken when the request ended (an estimate comes later).
+ */
+export function buildChatLogRecord(meta: ChatLogMeta, o: ChatOutcome, estimate: Usage | null = null, latencyMs = meta.clock.elapsed()): LogRecord {
+  const usage: Usage | null = o.target === null ? null : (o.usage ?? estimate);
   const prices = o.target?.entry?.prices;
   return {
     createdAt: meta.clock.createdAt,
@@ -82,7 +88,7 @@ export function buildChatLogRecord(meta: ChatLogMeta, o: ChatOutcome): LogRecord
     reasoningTokens: usage?.reasoning ?? 0,
     estimated: usage?.estimated === true,
     costUsd: usage && prices ? computeCost(usage, prices) : 0,
-    latencyMs: roundMs(meta.clock.elapsed()),
+    latencyMs: roundMs(latencyMs),
     ttfbMs: meta.clock.ttfbMs === null ? null : roundMs(meta.clock.ttfbMs),
     overheadMs: roundMs(o.overheadMs),
     body: meta.storeBodies ? JSON.stringify({ request: o.req, response: o.deliveredText }) : null,

@@ -5,8 +5,9 @@ import type { ChatCompletion, ChatRequest } from '../providers/types';
 import { routeOf, type CallModel, type RouteDecision, type RouteTarget } from '../routing';
 import type { Usage } from '../usage/types';
 import { adapterDepsOf } from './adapter-deps';
-import { buildChatLogRecord, completionText, type ChatLogMeta, type ChatOutcome } from './chat-log-record';
+import { buildChatLogRecord, completionText, estimateOutcome, needsEstimate, type ChatLogMeta, type ChatOutcome } from './chat-log-record';
 import { executeRoute, type AttemptRecord } from './execute-route';
+import { trackLogWrite } from './pending-log-writes';
 import { RequestClock, roundMs } from './request-clock';
 import { routeChat } from './route-chat';
 import { relayStream, type StreamEnd } from './stream-relay';
@@ -77,7 +78,12 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
   const outcome: ChatOutcome = {
     req, decision: null, target: null, attempts: [] as AttemptRecord[], usage: null, deliveredText: '', error: null, overheadMs: 0,
   };
-  const log = () => ctx.logSink.write(buildChatLogRecord(meta, outcome));
+  const log = () => {
+    if (!needsEstimate(outcome)) return ctx.logSink.write(buildChatLogRecord(meta, outcome));
+    // No upstream usage: the row waits for the token count (off the main thread); latency is now.
+    const latencyMs = clock.elapsed();
+    trackLogWrite(estimateOutcome(outcome).then((u) => ctx.logSink.write(buildChatLogRecord(meta, outcome, u, latencyMs))));
+  };
 
   try {
     const callModel: CallModel = async (target, messages, signal) => {

@@ -21,7 +21,7 @@ export async function runChatCompletion(
   const r = await startChat(ctx, { ...body, stream: false }, opts);
   if (r.kind !== 'json') throw new Error('unreachable: non-stream request streamed');
   const messages = Array.isArray(body.messages) ? (body.messages as any[]) : [];
-  const usage = usageOrEstimate(r.usage, messages, completionText(r.completion));
+  const usage = await usageOrEstimate(r.usage, messages, completionText(r.completion));
   return { completion: r.completion, usage, target: r.target, decision: r.decision };
 }
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { createClientKey, startGatewayProcess, type GatewayProcess } from '../helpers/gateway-process';
 
 const PROVIDER_KEY = 'sk-heavy-provider-SECRET-0123456789';
@@ -104,3 +104,38 @@ test('kill -9 under load, then restart: integrity ok, at most one flush window o
   expect(await p.proc.exited).toBe(0);
   expect(chatRows(dbPath)).toBe(rows + 1);
 }, 90_000);
+
+test('SIGTERM right after answers without upstream usage: each row waits for its token estimate, none is lost', async () => {
+  // No usage in the answers: every row is estimated, counted on the token worker, which in a
+  // fresh process first loads its tables; the signal lands while those counts are still pending.
+  fake.handler = () => jsonResponse({
+    id: 'chatcmpl-nousage', object: 'chat.completion', created: 1, model: 'gpt-4o-mini',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'An answer whose tokens nobody reported.' }, finish_reason: 'stop' }],
+  });
+  const dbPath = join(dir, 'estimate.db');
+  const p = await startServer(dbPath);
+  const key = await clientKey(p);
+  const N = 12;
+  const results = await Promise.all(Array.from({ length: N }, () =>
+    fetch(`${p.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Count my tokens, please.' }] }),
+    }).then((r) => r.status)));
+  expect(results.every((s) => s === 200)).toBe(true);
+  p.proc.kill('SIGTERM');
+  expect(await p.proc.exited).toBe(0);
+  const db = new Database(dbPath);
+  try {
+    const rows = db.query("SELECT estimated, prompt_tokens, completion_tokens, cost_usd FROM request_logs WHERE endpoint = 'chat'").all() as any[];
+    expect(rows.length).toBe(N);
+    for (const r of rows) {
+      expect(r.estimated).toBe(1);
+      expect(r.prompt_tokens).toBeGreaterThan(5);
+      expect(r.completion_tokens).toBeGreaterThan(5);
+      expect(r.cost_usd).toBeGreaterThan(0);
+    }
+  } finally {
+    db.close();
+  }
+}, 60_000);

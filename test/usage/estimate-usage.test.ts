@@ -1,7 +1,15 @@
-import { expect, test } from 'bun:test';
+import { expect, setDefaultTimeout, test } from 'bun:test';
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { computeCost } from '../../src/usage/cost';
-import { countTextTokens, estimatePromptTokens, estimateUsage, usageOrEstimate } from '../../src/usage/estimate-usage';
+import { countTextTokens } from '../../src/usage/count-text-tokens';
+import { estimatePromptTokens, estimateUsage, promptPieces, usageOrEstimate } from '../../src/usage/estimate-usage';
+import type { TokenCounter } from '../../src/usage/token-counter';
+
+// The first count loads the o200k tables (0.3 s here, seconds on a loaded CI machine).
+setDefaultTimeout(20_000);
+
+/** The tokenizer itself, on this thread: what the worker-backed counter must agree with. */
+const direct: TokenCounter = { count: async (texts) => texts.map(countTextTokens) };
 
 const prompt = [
   { role: 'system', content: 'You are a terse assistant.' },
@@ -14,19 +22,30 @@ test('text tokens match the o200k encoding', () => {
   expect(countTextTokens('')).toBe(0);
 });
 
-test('prompt estimate counts every message, its text parts and images', () => {
-  const n = estimatePromptTokens(prompt);
-  const textOnly = countTextTokens('You are a terse assistant.') + countTextTokens('Write a haiku about the sea.');
-  expect(n).toBeGreaterThan(textOnly + 85);
-  expect(estimatePromptTokens('plain prompt')).toBe(countTextTokens('plain prompt'));
+test('a prompt is its texts to count plus fixed framing and image tokens', () => {
+  const p = promptPieces(prompt);
+  expect(p.texts).toEqual(['You are a terse assistant.', 'system', 'Write a haiku about the sea.', 'user']);
+  // 3 to prime the reply, 3 per message, 85 for the image.
+  expect(p.fixed).toBe(3 + 3 * 2 + 85);
+  expect(promptPieces('plain prompt')).toEqual({ texts: ['plain prompt'], fixed: 0 });
+  const named = promptPieces([{ role: 'assistant', name: 'bot', content: null, tool_calls: [{ id: 'c1' }] }]);
+  expect(named.texts).toEqual(['assistant', 'bot', '[{"id":"c1"}]']);
+  expect(named.fixed).toBe(3 + 3 + 1);
 });
 
-test('a cut stream is billed for the prompt plus only what was delivered', () => {
+test('prompt estimate counts every message, its text parts and images', async () => {
+  const n = await estimatePromptTokens(prompt, direct);
+  const textOnly = countTextTokens('You are a terse assistant.') + countTextTokens('Write a haiku about the sea.');
+  expect(n).toBeGreaterThan(textOnly + 85);
+  expect(await estimatePromptTokens('plain prompt', direct)).toBe(countTextTokens('plain prompt'));
+});
+
+test('a cut stream is billed for the prompt plus only what was delivered', async () => {
   const full = 'Waves fold into foam, the tide keeps its quiet count, salt on the cold stones.';
   const delivered = full.slice(0, 20);
-  const u = estimateUsage(prompt, delivered);
+  const u = await estimateUsage(prompt, delivered, direct);
   expect(u.estimated).toBe(true);
-  expect(u.input).toBe(estimatePromptTokens(prompt));
+  expect(u.input).toBe(await estimatePromptTokens(prompt, direct));
   expect(u.output).toBe(countTextTokens(delivered));
   expect(u.output).toBeGreaterThan(0);
   expect(u.output).toBeLessThan(countTextTokens(full));
@@ -35,14 +54,19 @@ test('a cut stream is billed for the prompt plus only what was delivered', () =>
   expect(cost).toBeGreaterThan(0);
 });
 
-test('a stream cut before any text still bills the prompt', () => {
-  const u = estimateUsage(prompt, '');
+test('a stream cut before any text still bills the prompt', async () => {
+  const u = await estimateUsage(prompt, '', direct);
   expect(u.output).toBe(0);
   expect(u.input).toBeGreaterThan(0);
 });
 
-test('upstream usage wins over the estimate', () => {
+test('upstream usage wins over the estimate', async () => {
   const upstream = { input: 7, cachedInput: 0, output: 3, reasoning: 0 };
-  expect(usageOrEstimate(upstream, prompt, 'abc')).toBe(upstream);
-  expect(usageOrEstimate(null, prompt, 'abc').estimated).toBe(true);
+  expect(await usageOrEstimate(upstream, prompt, 'abc', direct)).toBe(upstream);
+  expect((await usageOrEstimate(null, prompt, 'abc', direct)).estimated).toBe(true);
+});
+
+test('the default counter (the worker) gives the same estimate as the tokenizer on this thread', async () => {
+  const delivered = 'Salt on the cold stones, counted by the tide.';
+  expect(await estimateUsage(prompt, delivered)).toEqual(await estimateUsage(prompt, delivered, direct));
 });

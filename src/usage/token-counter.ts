@@ -1,0 +1,68 @@
+import { bundledWorkerUrl } from '../runtime/bundled-worker-url';
+import { approximateTokens } from './count-text-tokens';
+
+/**
+ * Token counts for usage estimates, computed on their own worker thread, started on the first
+ * estimate (most upstreams report usage, so most processes never start it). On the main thread
+ * the tokenizer's first load blocked every request for ~0.3 s and each long prompt for several
+ * ms. If the worker cannot run, counts fall back to ~4 characters per token; they never reject.
+ */
+export interface TokenCounter {
+  count(texts: readonly string[]): Promise<number[]>;
+}
+
+/** Bun's Worker can be unref'd, so an idle counter does not keep the process alive. */
+type RefWorker = Worker & { ref(): void; unref(): void };
+
+const workerUrl = () => bundledWorkerUrl(import.meta.url, './token-count.worker.ts', 'usage/token-count.worker.ts');
+
+export function createWorkerTokenCounter(url: () => string = workerUrl): TokenCounter {
+  let worker: RefWorker | null = null;
+  let broken = false;
+  let nextId = 0;
+  const pending = new Map<number, { texts: readonly string[]; resolve: (counts: number[]) => void }>();
+  const approximate = (texts: readonly string[]) => texts.map(approximateTokens);
+
+  function fail(why: string): void {
+    if (!broken) console.error(`gophergate: token counter unavailable (${why}); estimating ~4 characters per token`);
+    broken = true;
+    worker?.terminate();
+    worker = null;
+    for (const p of pending.values()) p.resolve(approximate(p.texts));
+    pending.clear();
+  }
+
+  function start(): RefWorker {
+    const w = new Worker(url()) as RefWorker;
+    w.onmessage = (e: MessageEvent<{ id: number; counts: number[] }>) => {
+      const p = pending.get(e.data.id);
+      pending.delete(e.data.id);
+      p?.resolve(e.data.counts);
+      if (pending.size === 0) w.unref();
+    };
+    w.onerror = (e) => fail(e.message || 'worker error');
+    return w;
+  }
+
+  return {
+    count(texts) {
+      if (texts.length === 0) return Promise.resolve([]);
+      if (broken) return Promise.resolve(approximate(texts));
+      return new Promise((resolve) => {
+        try {
+          worker ??= start();
+          worker.ref();
+          const id = ++nextId;
+          pending.set(id, { texts, resolve });
+          worker.postMessage({ id, texts });
+        } catch (err) {
+          fail((err as Error).message);
+          resolve(approximate(texts));
+        }
+      });
+    },
+  };
+}
+
+/** The process's counter. */
+export const tokenCounter: TokenCounter = createWorkerTokenCounter();
