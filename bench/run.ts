@@ -8,9 +8,10 @@
  * stream TTFB, cold start, log rows vs requests, and runs the component benches.
  * Loopback only; every loop is bounded. `--help` lists the options.
  */
-import { mkdirSync, readdirSync, statSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Subprocess } from 'bun';
+import { BINARY, ROOT, ensureBinary } from './lib/binary';
 import { measureColdStart } from './lib/cold-start';
 import { countLogRows, createClientKey, gatewayEnv, pickModel, startGateway } from './lib/gateway';
 import { hasWrk, runFixedCount } from './lib/load';
@@ -21,29 +22,8 @@ import { body, runMatrix, warmUp, type Target } from './lib/scenarios';
 import { runSubBenches } from './lib/sub-benches';
 import { measureTtfb } from './lib/ttfb';
 
-const ROOT = join(import.meta.dir, '..');
-const BINARY = join(ROOT, 'gophergate');
 const opts = readOptions(process.argv.slice(2));
 const progress = (m: string) => process.stderr.write(`[bench] ${m}\n`);
-
-function newestSourceMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile()) newest = Math.max(newest, statSync(join(e.parentPath, e.name)).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds ./gophergate when it is missing or older than the sources it is made from. */
-function ensureBinary(): void {
-  const stale = !existsSync(BINARY) || ['src', 'web', 'drizzle'].some((d) => existsSync(join(ROOT, d)) && newestSourceMtime(join(ROOT, d)) > statSync(BINARY).mtimeMs);
-  if (!stale) return;
-  progress('building ./gophergate (bun run build)');
-  // Build output goes to stderr so `--json` leaves stdout as one JSON document.
-  const r = Bun.spawnSync(['bun', 'run', 'build'], { cwd: ROOT, stdout: 'pipe', stderr: 'inherit' });
-  process.stderr.write(r.stdout);
-  if (r.exitCode !== 0) throw new Error('bun run build failed');
-}
 
 async function stopAndCount(proc: Subprocess<any, any, any>, dbPath: string) {
   const t0 = performance.now();
@@ -67,7 +47,7 @@ async function settledRows(port: number, dbPath: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  ensureBinary();
+  ensureBinary(progress);
   const useWrk = opts.useWrk && hasWrk();
   progress(`load generator: ${useWrk ? 'wrk -t1' : 'built-in Bun client'}`);
   // Whatever happens, no helper outlives the bench.

@@ -1,5 +1,5 @@
 /** Child processes of the bench: spawn, wait for readiness, read peak memory, stop. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Subprocess } from 'bun';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -69,4 +69,33 @@ export function cpuTimeMs(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * CPU time (ms) a process's threads have used so far, by kind: its main thread (tid = pid), Bun's
+ * HTTP client thread (the upstream fetches), worker threads, and the rest (GC, JIT, allocator).
+ */
+export function threadCpuMs(pid: number): { main: number; http: number; workers: number; other: number } {
+  const out = { main: 0, http: 0, workers: 0, other: 0 };
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+      if (Number(tid) === pid) out.main += ms;
+      else if (name === 'HTTP Client') out.http += ms;
+      else if (name.startsWith('Worker')) out.workers += ms;
+      else out.other += ms;
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
 }
