@@ -28,6 +28,3 @@ export function countTextTokens(text: string): number {
   }
   return from < text.length ? n + count(text.slice(from)) : n;
 }
-
-/** What a counter falls back to when the tokenizer cannot run: ~4 characters per token. */
-export const approximateTokens = (text: string) => Math.ceil(text.length / 4);

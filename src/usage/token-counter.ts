@@ -1,5 +1,4 @@
 import { bundledWorkerUrl } from '../runtime/bundled-worker-url';
-import { approximateTokens } from './count-text-tokens';
 
 /**
  * Token counts for usage estimates, computed on their own worker thread, started on the first
@@ -10,6 +9,12 @@ import { approximateTokens } from './count-text-tokens';
 export interface TokenCounter {
   count(texts: readonly string[]): Promise<number[]>;
 }
+
+/**
+ * What counts fall back to when the tokenizer cannot run: ~4 characters per token. (Not imported
+ * from count-text-tokens.ts: that would bundle the tokenizer's tables into the main thread's code.)
+ */
+const approximateTokens = (text: string) => Math.ceil(text.length / 4);
 
 /** Bun's Worker can be unref'd, so an idle counter does not keep the process alive. */
 type RefWorker = Worker & { ref(): void; unref(): void };
