@@ -5,7 +5,7 @@
  * `bun .ci/smoke-chat.ts /path/to/gophergate`
  */
 import { Database } from 'bun:sqlite';
-import { createClientKey, gatewayEnv, startGateway } from '../bench/lib/gateway';
+import { gatewayEnv, startWithClientKey } from '../bench/lib/gateway';
 import { stop } from '../bench/lib/processes';
 
 const binary = process.argv[2];
@@ -23,10 +23,7 @@ const fail = (why: string, out = '') => {
   process.exit(1);
 };
 const g = gatewayEnv(upstream.port!);
-const first = await startGateway(binary, g); // creates and seeds the database
-await stop(first.proc);
-const key = createClientKey(g.dbPath);
-const gw = await startGateway(binary, g);
+const { gw, key } = await startWithClientKey(binary, g);
 const res = await fetch(`http://127.0.0.1:${gw.port}/v1/chat/completions`, {
   method: 'POST',
   headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },

@@ -9,7 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { BINARY, ensureBinary } from './lib/binary';
-import { createClientKey, gatewayEnv, pickModel, startGateway } from './lib/gateway';
+import { gatewayEnv, pickModel, startWithClientKey } from './lib/gateway';
 import { hasWrk, runLoad } from './lib/load';
 import { spawnHelper, stop, threadCpuMs } from './lib/processes';
 import { body } from './lib/scenarios';
@@ -42,9 +42,7 @@ for (const [name, steps] of LADDER) {
   targets.push({ name, pid: f.proc.pid, url: `http://127.0.0.1:${f.port}/v1/chat/completions`, headers: {}, model: 'gpt-4o-mini' });
 }
 const g = gatewayEnv(upstream.port);
-await stop((await startGateway(BINARY, g)).proc); // first start creates the database
-const key = createClientKey(g.dbPath);
-const gw = await startGateway(BINARY, g);
+const { gw, key } = await startWithClientKey(BINARY, g);
 procs.push(gw);
 const model = await pickModel(gw.port, key, ['openai-auto']);
 targets.push({ name: 'gateway', pid: gw.proc.pid, url: `http://127.0.0.1:${gw.port}/v1/chat/completions`, headers: { authorization: `Bearer ${key}` }, model });

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Subprocess } from 'bun';
-import { freePort, waitFor200 } from './processes';
+import { freePort, stop, waitFor200 } from './processes';
 import { body } from './scenarios';
 
 export interface GatewayEnv {
@@ -53,6 +53,16 @@ export async function startGateway(binary: string, g: GatewayEnv, timeoutMs = 15
     if (performance.now() > deadline) throw new Error('gateway did not answer /health in time');
     await Bun.sleep(1);
   }
+}
+
+/**
+ * The binary on a database of its own with a client key in it: a first start creates, migrates and
+ * seeds the database (then stops), the key goes in, and the second start is the one to measure.
+ */
+export async function startWithClientKey(binary: string, g: GatewayEnv): Promise<{ gw: Gateway; key: string }> {
+  await stop((await startGateway(binary, g)).proc);
+  const key = createClientKey(g.dbPath);
+  return { gw: await startGateway(binary, g), key };
 }
 
 /** Inserts a client the way the admin API would (only the SHA-256 hex of the key is stored). */
