@@ -2,14 +2,20 @@
  * Log rows waiting on something before they can be written (a token estimate, counted off the
  * main thread). Shutdown waits for them before it closes the log sink, so no accepted row is lost.
  */
-const pending = new Set<Promise<unknown>>();
+const pending = new Set<Promise<void>>();
 
 export function trackLogWrite(p: Promise<unknown>): void {
-  pending.add(p);
-  void p.finally(() => pending.delete(p));
+  // A failure here must not become an unhandled rejection (it would end the process); it is said.
+  const tracked: Promise<void> = p
+    .then(
+      () => {},
+      (err) => console.error(`gophergate: a log row could not be written: ${(err as Error)?.message ?? err}`),
+    )
+    .finally(() => pending.delete(tracked));
+  pending.add(tracked);
 }
 
 /** Resolves once every tracked write has run (including ones tracked while waiting). */
 export async function logWritesSettled(): Promise<void> {
-  while (pending.size > 0) await Promise.allSettled([...pending]);
+  while (pending.size > 0) await Promise.all([...pending]);
 }

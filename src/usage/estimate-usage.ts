@@ -58,13 +58,6 @@ export function promptPieces(prompt: readonly MessageLike[] | string): PromptPie
   return p;
 }
 
-/** Estimated prompt tokens of a chat message list (or of a plain prompt string). */
-export async function estimatePromptTokens(prompt: readonly MessageLike[] | string, counter: TokenCounter = tokenCounter): Promise<number> {
-  const p = promptPieces(prompt);
-  const counts = await counter.count(p.texts);
-  return counts.reduce((a, n) => a + n, p.fixed);
-}
-
 /**
  * Estimated usage for a request whose upstream gave no numbers: the whole prompt plus only the
  * text actually delivered (a cut stream is billed for what the client received, never zero and

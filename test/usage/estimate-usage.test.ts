@@ -2,7 +2,7 @@ import { expect, setDefaultTimeout, test } from 'bun:test';
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { computeCost } from '../../src/usage/cost';
 import { countTextTokens } from '../../src/usage/count-text-tokens';
-import { estimatePromptTokens, estimateUsage, promptPieces, usageOrEstimate } from '../../src/usage/estimate-usage';
+import { estimateUsage, promptPieces, usageOrEstimate } from '../../src/usage/estimate-usage';
 import type { TokenCounter } from '../../src/usage/token-counter';
 
 // The first count loads the o200k tables (0.3 s here, seconds on a loaded CI machine).
@@ -33,11 +33,14 @@ test('a prompt is its texts to count plus fixed framing and image tokens', () =>
   expect(named.fixed).toBe(3 + 3 + 1);
 });
 
+/** The prompt's share of an estimate. */
+const promptTokens = async (p: Parameters<typeof estimateUsage>[0]) => (await estimateUsage(p, '', direct)).input;
+
 test('prompt estimate counts every message, its text parts and images', async () => {
-  const n = await estimatePromptTokens(prompt, direct);
+  const n = await promptTokens(prompt);
   const textOnly = countTextTokens('You are a terse assistant.') + countTextTokens('Write a haiku about the sea.');
   expect(n).toBeGreaterThan(textOnly + 85);
-  expect(await estimatePromptTokens('plain prompt', direct)).toBe(countTextTokens('plain prompt'));
+  expect(await promptTokens('plain prompt')).toBe(countTextTokens('plain prompt'));
 });
 
 test('a cut stream is billed for the prompt plus only what was delivered', async () => {
@@ -45,7 +48,7 @@ test('a cut stream is billed for the prompt plus only what was delivered', async
   const delivered = full.slice(0, 20);
   const u = await estimateUsage(prompt, delivered, direct);
   expect(u.estimated).toBe(true);
-  expect(u.input).toBe(await estimatePromptTokens(prompt, direct));
+  expect(u.input).toBe(await promptTokens(prompt));
   expect(u.output).toBe(countTextTokens(delivered));
   expect(u.output).toBeGreaterThan(0);
   expect(u.output).toBeLessThan(countTextTokens(full));
