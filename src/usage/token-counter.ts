@@ -21,8 +21,18 @@ type RefWorker = Worker & { ref(): void; unref(): void };
 
 const workerUrl = () => bundledWorkerUrl(import.meta.url, './token-count.worker.ts', 'usage/token-count.worker.ts');
 
-export function createWorkerTokenCounter(url: () => string = workerUrl): TokenCounter {
+export interface TokenCounterOptions {
+  url?: () => string;
+  /**
+   * An idle worker is ended after this long: with its tables loaded it holds ~110 MiB, which a
+   * gateway whose upstreams report usage (nearly all requests) should not keep for one cut stream.
+   */
+  idleMs?: number;
+}
+
+export function createWorkerTokenCounter({ url = workerUrl, idleMs = 60_000 }: TokenCounterOptions = {}): TokenCounter {
   let worker: RefWorker | null = null;
+  let idleTimer: Timer | null = null;
   let broken = false;
   let nextId = 0;
   const pending = new Map<number, { texts: readonly string[]; resolve: (counts: number[]) => void }>();
@@ -43,7 +53,14 @@ export function createWorkerTokenCounter(url: () => string = workerUrl): TokenCo
       const p = pending.get(e.data.id);
       pending.delete(e.data.id);
       p?.resolve(e.data.counts);
-      if (pending.size === 0) w.unref();
+      if (pending.size > 0) return;
+      w.unref();
+      // count() clears this timer before it uses the worker, so it only fires on an idle one.
+      idleTimer = setTimeout(() => {
+        worker = null;
+        void w.terminate();
+      }, idleMs);
+      idleTimer.unref();
     };
     w.onerror = (e) => fail(e.message || 'worker error');
     return w;
@@ -55,6 +72,8 @@ export function createWorkerTokenCounter(url: () => string = workerUrl): TokenCo
       if (broken) return Promise.resolve(approximate(texts));
       return new Promise((resolve) => {
         try {
+          if (idleTimer) clearTimeout(idleTimer);
+          idleTimer = null;
           worker ??= start();
           worker.ref();
           const id = ++nextId;

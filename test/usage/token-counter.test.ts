@@ -31,11 +31,24 @@ test('a counter whose worker cannot start answers ~4 characters per token instea
   const orig = console.error;
   console.error = (...a: unknown[]) => void errors.push(a);
   try {
-    const broken = createWorkerTokenCounter(() => new URL('./no-such-worker.ts', import.meta.url).href);
+    const broken = createWorkerTokenCounter({ url: () => new URL('./no-such-worker.ts', import.meta.url).href });
     expect(await broken.count(['12345678', 'abc'])).toEqual([2, 1]);
     expect(await broken.count(['abcd'])).toEqual([1]);
   } finally {
     console.error = orig;
   }
   expect(errors.length).toBe(1);
+});
+
+test('an idle worker is ended (its tables hold ~110 MiB) and started again when needed', async () => {
+  let starts = 0;
+  const url = () => (starts++, new URL('../../src/usage/token-count.worker.ts', import.meta.url).href);
+  const counter = createWorkerTokenCounter({ url, idleMs: 50 });
+  expect(await counter.count(['hello there'])).toEqual([encode('hello there').length]);
+  // Back-to-back counts reuse the running worker.
+  expect(await counter.count(['again'])).toEqual([encode('again').length]);
+  expect(starts).toBe(1);
+  await Bun.sleep(300);
+  expect(await counter.count(['after a pause'])).toEqual([encode('after a pause').length]);
+  expect(starts).toBe(2);
 });
