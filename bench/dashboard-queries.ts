@@ -59,7 +59,7 @@ function fill(db: Database): void {
           Math.floor(START + i * step), `r${i}`, null, client + 1, 'chat', m.model, m.model, m.provider,
           null, null, i & 1, failed ? 502 : 200, failed ? 'upstream_error' : null, failed ? 'upstream returned 502' : null,
           200 + (i % 900), i % 3 === 0 ? 128 : 0, 50 + (i % 400), i % 4 === 0 ? 32 : 0, 0, 0,
-          0.0004 + (i % 10) * 0.0001, 300 + (i % 700), 120, 0.8, null,
+          0.0004 + (i % 10) * 0.0001, 300 + (i % 700), 120, 0.8, null, null,
         );
       }
     })();

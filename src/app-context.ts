@@ -13,11 +13,14 @@ import { connectMonitor } from './monitor/connect-monitor';
 import { clientNameIn } from './monitor/client-name-index';
 import { BunMonitorHub } from './monitor/monitor-hub';
 import { StateStore } from './state/state-store';
+import { ProviderKeyPool } from './key-pool/key-pool';
 
 export interface ContextOverrides {
   logSink?: LogSink;
   breakers?: BreakerRegistry;
   monitor?: MonitorHub;
+  /** Provider key pools (tests pass one with their own clock). */
+  keyPool?: ProviderKeyPool;
   warn?: (msg: string) => void;
 }
 
@@ -27,7 +30,7 @@ const workerSink = (config: Config, warn?: (msg: string) => void): LogSink =>
   createLogSink({ dbPath: config.database.path, retentionDays: config.logging.retentionDays, warn });
 
 const providerKeys = (state: StateStore) =>
-  [...state.getSnapshot().providers.values()].flatMap((p) => (p.apiKey ? [p.apiKey] : []));
+  [...state.getSnapshot().providers.values()].flatMap((p) => [...(p.apiKey ? [p.apiKey] : []), ...(p.keys ?? []).map((k) => k.apiKey)]);
 
 /**
  * Builds everything the app shares: opens (creating) the database, migrates and seeds it,
@@ -55,5 +58,6 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     breakers: overrides.breakers ?? createBreakerRegistry(),
     monitor,
     startedAt: Date.now(),
+    keyPool: overrides.keyPool ?? new ProviderKeyPool(),
   };
 }

@@ -5,6 +5,7 @@ import type { LogSink, LogRecord } from './logging/log-record';
 import type { StateStore } from './state/state-store';
 import type { SecretBox } from './crypto/secret-box';
 import type { ProviderId } from './providers/types';
+import type { ProviderKeyPool } from './key-pool/key-pool';
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
@@ -36,4 +37,6 @@ export interface AppContext {
   breakers: BreakerRegistry;
   monitor: MonitorHub;
   startedAt: number;
+  /** Provider key pools: weighted choice of a provider's key, cooldowns and set-aside keys (src/key-pool/). */
+  keyPool: ProviderKeyPool;
 }

@@ -5,7 +5,7 @@ import { badRequest, notFound } from '../errors/api-error';
 import { PROVIDER_CATALOG } from '../providers/provider-catalog';
 import { PROVIDER_IDS, isProviderId, type ProviderId } from '../providers/types';
 
-export type ProviderDeps = Pick<AppContext, 'db' | 'state' | 'secretBox' | 'breakers'>;
+export type ProviderDeps = Pick<AppContext, 'db' | 'state' | 'secretBox' | 'breakers'> & Partial<Pick<AppContext, 'keyPool'>>;
 
 /** Everything shown about a provider; the key itself never appears, only its last four characters. */
 export interface ProviderView {
@@ -107,6 +107,8 @@ export function setProviderSettings(deps: ProviderDeps, id: string, patch: Provi
     set.apiKeyLast4 = key ? key.slice(-4) : null;
   }
   deps.db.insert(providers).values({ id: pid, ...set, updatedAt: set.updatedAt! }).onConflictDoUpdate({ target: providers.id, set }).run();
+  // A changed key starts active in the pool (a set-aside one stays so until an admin changes it).
+  if (patch.api_key !== undefined) deps.keyPool?.reset(pid, 'main');
   deps.state.reload();
   return getProvider(deps, pid);
 }

@@ -49,10 +49,10 @@ export async function generateImages(
       snap, health: healthOf(ctx), callModel, signal: opts.signal,
     });
     o.decision = decision;
-    const { value: result, target } = await walkTargets(ctx.breakers, decision, o.attempts, async (t) => {
+    const { value: result, target } = await walkTargets(ctx, decision, o.attempts, async (t, settings) => {
       o.target = t;
-      const plan = planImageCall(req, t, snap.providers.get(t.provider)!);
-      const up = await openUpstream(ctx, t, plan.call, { signal: opts.signal, clock });
+      const plan = planImageCall(req, t, settings);
+      const up = await openUpstream(ctx, t, plan.call, { signal: opts.signal, clock, apiKey: settings.apiKey });
       const text = await readBody(up, clock);
       let json: unknown;
       try {

@@ -38,6 +38,7 @@ export function buildPassthroughLogRecord(o: PassthroughOutcome): LogRecord {
     provider: o.target?.provider ?? null,
     route: o.decision ? routeOf(o.decision, o.target) : null,
     attempts: o.attempts.length > 1 ? JSON.stringify(o.attempts) : null,
+    providerKeyId: o.attempts.at(-1)?.keyId ?? null,
     stream: o.stream,
     status: o.error ? o.error.status : 200,
     errorType: o.error ? (o.error.code ?? o.error.type) : null,

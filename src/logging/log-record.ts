@@ -29,6 +29,8 @@ export interface LogRecord {
   ttfbMs: number | null;
   overheadMs: number;
   body?: string | null;
+  /** Which key of the provider's pool the last try used (a provider_keys id, `main` or `env`); never the key. */
+  providerKeyId?: string | null;
 }
 
 /** Where the request path hands records; never blocks, never throws. */

@@ -23,6 +23,22 @@ export interface ProviderSettings {
   /** Base URL as in INTERFACE.md: OpenAI-compatible ones end where /chat/completions is appended. */
   baseUrl: string;
   apiKey?: string;
+  /**
+   * The provider's key pool: its own key (`apiKey`, id `main` or `env`) first, then the keys added
+   * with POST /api/providers/{id}/keys. Unset or empty: `apiKey` alone (or no key).
+   */
+  keys?: readonly PoolKey[];
+}
+
+/** One key of a provider's pool, held decrypted in the in-memory snapshot only. */
+export interface PoolKey {
+  /** A provider_keys row id, `main` (the provider's own stored key) or `env` (from <P>_API_KEY). */
+  id: string;
+  label: string;
+  last4: string;
+  /** Share of requests relative to the pool's other keys (default 1). */
+  weight: number;
+  apiKey: string;
 }
 
 /** One HTTP call to an upstream, fully built (the proxy adds the abort signal and timeouts). */

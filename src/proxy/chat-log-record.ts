@@ -78,6 +78,7 @@ export function buildChatLogRecord(meta: ChatLogMeta, o: ChatOutcome, estimate: 
     provider: o.target?.provider ?? null,
     route: o.decision ? routeOf(o.decision, o.target) : null,
     attempts: o.attempts.length > 1 ? JSON.stringify(o.attempts) : null,
+    providerKeyId: o.attempts.at(-1)?.keyId ?? null,
     stream: o.req.stream === true,
     status: o.error ? o.error.status : 200,
     errorType: o.error ? (o.error.code ?? o.error.type) : null,

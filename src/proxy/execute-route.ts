@@ -1,4 +1,6 @@
-import type { BreakerRegistry } from '../context';
+import type { AppContext } from '../context';
+import { isKeyFailure, withKey } from '../key-pool/key-pool';
+import type { PoolKey, ProviderSettings } from '../providers/types';
 import { ApiError, UpstreamError } from '../errors/api-error';
 import type { RouteDecision, RouteTarget } from '../routing/types';
 import { openAttempt, type AttemptInput, type JsonAttempt, type StreamAttempt } from './open-attempt';
@@ -11,6 +13,11 @@ export interface AttemptRecord {
   status: number;
   error: string | null;
   ms: number;
+  /** The provider key this try used (its label and last four characters; never the key). */
+  key?: string;
+  keyLast4?: string;
+  /** Its pool id (a provider_keys id, `main` or `env`): the log row's provider_key_id. */
+  keyId?: string;
 }
 
 export interface WalkOptions<T> {
@@ -36,50 +43,77 @@ const circuitOpen = (d: RouteDecision, retryAfterMs: number) =>
     { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
   );
 
+/** What the walk reads: breakers, key pools and the snapshot's provider settings. */
+export type WalkContext = Pick<AppContext, 'breakers' | 'keyPool' | 'state'>;
+
 /**
  * Tries `attempt` on the decision's targets in order, for every endpoint (chat, images, Responses
- * pass-through). Targets whose breaker is open are skipped; a retryable upstream failure is
- * reported to the breaker and the next target is tried; anything else ends the walk.
- * `attempts` is filled as it goes so the caller can log it whatever happens.
+ * pass-through). Targets whose breaker is open are skipped. On a target, the provider's keys are
+ * tried in the pool's order while they fail for reasons of their own (429, 401, 403: the pool
+ * cools them down or sets them aside); when they all did, the next target is tried. Any other
+ * retryable upstream failure is reported to the breaker and the next target is tried; anything
+ * else ends the walk. `attempts` is filled as it goes so the caller can log it whatever happens.
+ * `attempt` gets the provider's settings with the chosen key as `apiKey`.
  */
 export async function walkTargets<T>(
-  breakers: BreakerRegistry,
+  ctx: WalkContext,
   decision: RouteDecision,
   attempts: AttemptRecord[],
-  attempt: (target: RouteTarget) => Promise<T>,
+  attempt: (target: RouteTarget, settings: ProviderSettings) => Promise<T>,
   opts: WalkOptions<T> = {},
-): Promise<{ value: T; target: RouteTarget }> {
+): Promise<{ value: T; target: RouteTarget; key: PoolKey | null }> {
+  const { breakers, keyPool } = ctx;
+  const snap = ctx.state.getSnapshot();
   let lastError: ApiError | null = null;
   let retryAfterMs = Number.POSITIVE_INFINITY;
   let tries = 0;
   for (const target of decision.targets) {
     if (tries >= MAX_TRIES) break;
-    const record = (status: number, error: string | null, ms: number) =>
-      attempts.push({ provider: target.provider, model: target.upstreamModel, status, error, ms: roundMs(ms) });
+    const record = (status: number, error: string | null, ms: number, key: PoolKey | null = null) =>
+      attempts.push({
+        provider: target.provider, model: target.upstreamModel, status, error, ms: roundMs(ms),
+        ...(key ? { key: key.label, keyLast4: key.last4, keyId: key.id } : {}),
+      });
     if (!breakers.allow(target.provider, target.upstreamModel)) {
       retryAfterMs = Math.min(retryAfterMs, breakers.retryAfterMs(target.provider, target.upstreamModel));
       record(503, 'circuit open', 0);
       continue;
     }
+    // A target counts once however many of its keys were tried: key failures answer at once,
+    // while MAX_TRIES bounds the waits (timeouts) of a walk.
     tries++;
-    const start = performance.now();
-    try {
-      const value = await attempt(target);
-      if (opts.settledOnReturn?.(value) ?? true) breakers.onSuccess(target.provider, target.upstreamModel);
-      record(200, null, performance.now() - start);
-      return { value, target };
-    } catch (err) {
-      const e = err instanceof ApiError ? err : new ApiError(500, 'Internal gateway error.', 'api_error', 'internal_error');
-      record(e.status, e.message, performance.now() - start);
-      if (!(e instanceof UpstreamError)) throw e;
-      if (!e.isRetryable) {
-        breakers.onSuccess(target.provider, target.upstreamModel); // it answered: alive
-        throw e;
+    const settings = snap.providers.get(target.provider)!;
+    const keys = keyPool.order(settings);
+    let failure: UpstreamError | null = null;
+    for (const key of keys.length > 0 ? keys : [null]) {
+      const start = performance.now();
+      try {
+        const value = await attempt(target, withKey(settings, key));
+        if (opts.settledOnReturn?.(value) ?? true) breakers.onSuccess(target.provider, target.upstreamModel);
+        record(200, null, performance.now() - start, key);
+        return { value, target, key };
+      } catch (err) {
+        const e = err instanceof ApiError ? err : new ApiError(500, 'Internal gateway error.', 'api_error', 'internal_error');
+        record(e.status, e.message, performance.now() - start, key);
+        if (!(e instanceof UpstreamError)) throw e;
+        failure = e;
+        if (!key || !isKeyFailure(e)) break;
+        keyPool.reportFailure(target.provider, key, e);
+        if (opts.signal?.aborted) break;
       }
-      breakers.onFailure(target.provider, target.upstreamModel);
-      lastError = e;
-      if (opts.signal?.aborted) break;
     }
+    const e = failure!;
+    const keysExhausted = keys.length > 0 && isKeyFailure(e);
+    if (!e.isRetryable && !keysExhausted) {
+      breakers.onSuccess(target.provider, target.upstreamModel); // it answered: alive
+      throw e;
+    }
+    // Every key refused (401/403) is the operator's problem with this provider, not the client's:
+    // the next target may still answer. The upstream itself is alive, so its breaker is not told.
+    if (e.isRetryable) breakers.onFailure(target.provider, target.upstreamModel);
+    else breakers.onSuccess(target.provider, target.upstreamModel);
+    lastError = e;
+    if (opts.signal?.aborted) break;
   }
   throw lastError ?? circuitOpen(decision, Number.isFinite(retryAfterMs) ? retryAfterMs : 1000);
 }
@@ -90,7 +124,7 @@ export async function executeRoute(
   input: Omit<AttemptInput, 'target'>,
   attempts: AttemptRecord[],
 ): Promise<{ opened: JsonAttempt | StreamAttempt; target: RouteTarget }> {
-  const { value: opened, target } = await walkTargets(input.ctx.breakers, decision, attempts, (t) => openAttempt({ ...input, target: t }), {
+  const { value: opened, target } = await walkTargets(input.ctx, decision, attempts, (t, settings) => openAttempt({ ...input, target: t, settings }), {
     signal: input.signal,
     // A stream reports to the breaker when it ends (chat-runner): one that dies mid-way is a failure.
     settledOnReturn: (o) => o.kind === 'json',

@@ -1,7 +1,7 @@
 import type { AppContext } from '../context';
 import type { ApiError } from '../errors/api-error';
 import { adapterFor } from '../providers/registry';
-import type { AdapterDeps, ChatCallContext, ChatCompletion, ChatRequest, StreamTally } from '../providers/types';
+import type { AdapterDeps, ChatCallContext, ChatCompletion, ChatRequest, ProviderSettings, StreamTally } from '../providers/types';
 import type { RouteTarget } from '../routing/types';
 import type { Usage } from '../usage/types';
 import type { RequestClock } from './request-clock';
@@ -18,6 +18,8 @@ export interface AttemptInput {
   signal?: AbortSignal;
   deps: AdapterDeps;
   clock: RequestClock;
+  /** The provider's settings with the key this try uses (walkTargets); unset: the snapshot's. */
+  settings?: ProviderSettings;
 }
 
 export interface JsonAttempt {
@@ -54,7 +56,7 @@ export interface StreamAttempt {
 export async function openAttempt(a: AttemptInput): Promise<JsonAttempt | StreamAttempt> {
   const { ctx, target, clock } = a;
   const adapter = adapterFor(target.provider);
-  const settings = ctx.state.getSnapshot().providers.get(target.provider)!;
+  const settings = a.settings ?? ctx.state.getSnapshot().providers.get(target.provider)!;
   const callCtx: ChatCallContext = { model: target.upstreamModel, stream: a.stream, clientWantsUsage: a.clientWantsUsage };
   // Image downloads made while building the call stop when the client goes away.
   const signal = a.signal;
@@ -62,7 +64,7 @@ export async function openAttempt(a: AttemptInput): Promise<JsonAttempt | Stream
   const call = await adapter.buildChatCall(a.req, callCtx, settings, deps);
 
   // A whole JSON answer stays under the header timeout; a stream is timed by its silences.
-  const up = await openUpstream(ctx, target, call, { signal, clock, bodyTimeout: a.stream ? 'idle' : 'header' });
+  const up = await openUpstream(ctx, target, call, { signal, clock, bodyTimeout: a.stream ? 'idle' : 'header', apiKey: settings.apiKey });
   const readFrom = performance.now();
   try {
     if (!a.stream) {

@@ -28,6 +28,8 @@ export interface OpenUpstreamOptions {
    * whole JSON answer must arrive within it (the chat proxy's non-stream calls).
    */
   bodyTimeout?: 'idle' | 'header';
+  /** The provider key the call carries (a pool key), redacted from errors; unset: the provider's own. */
+  apiKey?: string;
 }
 
 /**
@@ -41,13 +43,13 @@ export async function openUpstream(
   call: UpstreamCall,
   opts: OpenUpstreamOptions,
 ): Promise<OpenedUpstream> {
-  const settings = ctx.state.getSnapshot().providers.get(target.provider);
+  const apiKey = opts.apiKey ?? ctx.state.getSnapshot().providers.get(target.provider)?.apiKey;
   const controller = new AbortController();
   const onClientAbort = () => controller.abort(new GatewayAbort('client'));
   if (opts.signal?.aborted) onClientAbort();
   opts.signal?.addEventListener('abort', onClientAbort, { once: true });
   const { timeoutS, idleTimeoutS } = ctx.config.upstream;
-  const fc = { provider: target.provider, signal: controller.signal, timeoutS, idleTimeoutS, apiKey: settings?.apiKey };
+  const fc = { provider: target.provider, signal: controller.signal, timeoutS, idleTimeoutS, apiKey };
   let timer: Timer | null = setTimeout(() => controller.abort(new GatewayAbort('timeout')), timeoutS * 1000);
   const dispose = () => {
     if (timer) clearTimeout(timer);
@@ -61,7 +63,7 @@ export async function openUpstream(
       ? await transport(call, controller.signal)
       : await fetch(call.url, { method: call.method, headers: call.headers, body: call.body, signal: controller.signal });
     opts.clock.ttfbMs = performance.now() - sentAt;
-    if (!res.ok) throw await errorFromUpstreamResponse(target.provider, res, settings?.apiKey);
+    if (!res.ok) throw await errorFromUpstreamResponse(target.provider, res, apiKey);
     if (opts.bodyTimeout !== 'header') {
       // Headers are in: from here on silence between chunks is what times out.
       clearTimeout(timer!);

@@ -25,10 +25,9 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
   const log = () => ctx.logSink.write(buildPassthroughLogRecord(o));
   let up: OpenedUpstream;
   try {
-    const r = await walkTargets(ctx.breakers, { ...decision, targets }, o.attempts, (t) => {
+    const r = await walkTargets(ctx, { ...decision, targets }, o.attempts, (t, settings) => {
       o.target = t;
-      const settings = ctx.state.getSnapshot().providers.get(t.provider)!;
-      return openUpstream(ctx, t, buildOpenAIResponsesCall(req, t.upstreamModel, settings), { signal: run.signal, clock });
+      return openUpstream(ctx, t, buildOpenAIResponsesCall(req, t.upstreamModel, settings), { signal: run.signal, clock, apiKey: settings.apiKey });
     }, { signal: run.signal, settledOnReturn: () => false });
     up = r.value;
     o.target = r.target;

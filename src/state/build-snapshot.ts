@@ -1,7 +1,7 @@
 import type { Config } from '../config/config';
 import type { SecretBox } from '../crypto/secret-box';
 import { PROVIDER_CATALOG } from '../providers/provider-catalog';
-import { PROVIDER_IDS, type ProviderId, type ProviderSettings } from '../providers/types';
+import { PROVIDER_IDS, type PoolKey, type ProviderId, type ProviderSettings } from '../providers/types';
 import type { ClientEntry, GroupEntry, ModelEntry, RuntimeSnapshot } from './snapshot-types';
 
 /** Rows as read from SQLite (see src/db/schema); kept loose so this stays a pure function. */
@@ -13,9 +13,17 @@ export interface SnapshotRows {
   }[];
   groups: { name: string; strategy: 'heuristic' | 'classifier'; targets: string[]; logicLevel: number | null; primaryUse: string; settings: Record<string, unknown> }[];
   clients: { id: number; name: string; keyHash: string; revoked: boolean }[];
+  /** Extra keys of the providers' key pools (provider_keys), encrypted as stored. */
+  providerKeys?: { id: number; provider: string; keyEncrypted: string; keyLast4: string; label: string; weight: number }[];
 }
 
-function providerSettings(id: ProviderId, config: Config, row: SnapshotRows['providers'][number] | undefined, box: SecretBox): ProviderSettings {
+function providerSettings(
+  id: ProviderId,
+  config: Config,
+  row: SnapshotRows['providers'][number] | undefined,
+  box: SecretBox,
+  poolRows: NonNullable<SnapshotRows['providerKeys']> = [],
+): ProviderSettings {
   const env = config.providers[id]!;
   let storedKey: string | undefined;
   if (row?.apiKeyEncrypted) {
@@ -26,17 +34,34 @@ function providerSettings(id: ProviderId, config: Config, row: SnapshotRows['pro
       storedKey = undefined;
     }
   }
-  const apiKey = storedKey ?? env.apiKey;
+  const keys = poolKeys(storedKey ?? env.apiKey, storedKey !== undefined, poolRows, box);
+  // A provider with pool keys only uses the first of them where one key is needed (connection test).
+  const apiKey = storedKey ?? env.apiKey ?? keys[0]?.apiKey;
   const catalog = PROVIDER_CATALOG[id];
   // Dashboard choice first, then the environment, then: on when it can work (has a key or needs none).
   const enabled = row?.enabled ?? env.enabled ?? (id === 'mock' ? false : !catalog.needsKey || !!apiKey);
-  return { id, enabled, baseUrl: row?.baseUrl || env.baseUrl || catalog.defaultBaseUrl, apiKey };
+  return { id, enabled, baseUrl: row?.baseUrl || env.baseUrl || catalog.defaultBaseUrl, apiKey, keys };
+}
+
+/** The provider's own key (`main` when stored, `env` from the environment) first, then its pool rows. */
+function poolKeys(apiKey: string | undefined, stored: boolean, rows: NonNullable<SnapshotRows['providerKeys']>, box: SecretBox): PoolKey[] {
+  const keys: PoolKey[] = [];
+  if (apiKey) keys.push({ id: stored ? 'main' : 'env', label: stored ? 'main' : 'env', last4: apiKey.slice(-4), weight: 1, apiKey });
+  for (const r of rows) {
+    try {
+      keys.push({ id: String(r.id), label: r.label, last4: r.keyLast4, weight: r.weight, apiKey: box.decrypt(r.keyEncrypted) });
+    } catch {
+      // Made under another encryption key: left out of the pool (the API lists it as unusable).
+    }
+  }
+  return keys;
 }
 
 export function buildSnapshot(rows: SnapshotRows, config: Config, box: SecretBox, version: number): RuntimeSnapshot {
   const byId = new Map(rows.providers.map((p) => [p.id, p]));
   const providers = new Map<ProviderId, ProviderSettings>();
-  for (const id of PROVIDER_IDS) providers.set(id, providerSettings(id, config, byId.get(id), box));
+  const poolById = Map.groupBy(rows.providerKeys ?? [], (k) => k.provider);
+  for (const id of PROVIDER_IDS) providers.set(id, providerSettings(id, config, byId.get(id), box, poolById.get(id)));
 
   const models = new Map<string, ModelEntry>();
   for (const m of rows.models) {

@@ -35,6 +35,8 @@ export const requestLogs = sqliteTable(
     overheadMs: real('overhead_ms').notNull().default(0),
     /** Prompt/completion text, only when the operator turns that on. */
     body: text('body'),
+    /** Which key of the provider's pool the last try used: a provider_keys id, `main` or `env`. */
+    providerKeyId: text('provider_key_id'),
   },
   (t) => [
     index('request_logs_created_idx').on(t.createdAt),

@@ -1,0 +1,121 @@
+import { and, eq, gte, sql } from 'drizzle-orm';
+import type { AppContext } from '../context';
+import { providerKeys, providers, requestLogs } from '../db/schema';
+import { ApiError, badRequest, notFound } from '../errors/api-error';
+import { requireProviderId } from './providers-service';
+
+export type ProviderKeyDeps = Pick<AppContext, 'db' | 'state' | 'secretBox' | 'keyPool'>;
+
+/** One key of a provider's pool as shown: never the key, only its last four characters. */
+export interface ProviderKeyView {
+  /** A provider_keys id, `main` (the provider's own stored key) or `env` (from <P>_API_KEY). */
+  id: string;
+  label: string;
+  last4: string;
+  weight: number;
+  state: 'active' | 'cooling' | 'set_aside';
+  /** ISO 8601 UTC end of the cooldown while `cooling`, else null. */
+  cooling_until: string | null;
+  /** Set when the key cannot be used at all (stored under another encryption key). */
+  error?: string;
+  /** Requests whose last try used this key over the last 24 hours, failed ones and their cost included. */
+  usage_24h: { requests: number; errors: number; cost_usd: number };
+}
+
+export interface NewProviderKey {
+  key: string;
+  weight?: number;
+  label?: string;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+export const MAX_KEY_WEIGHT = 1000;
+
+function usageByKey(deps: ProviderKeyDeps, provider: string, now: number) {
+  const rows = deps.db
+    .select({
+      key: requestLogs.providerKeyId,
+      n: sql<number>`count(*)`,
+      errors: sql<number>`sum(case when ${requestLogs.status} >= 400 then 1 else 0 end)`,
+      cost: sql<number>`sum(${requestLogs.costUsd})`,
+    })
+    .from(requestLogs)
+    .where(and(eq(requestLogs.provider, provider), gte(requestLogs.createdAt, now - DAY_MS)))
+    .groupBy(requestLogs.providerKeyId)
+    .all();
+  return new Map(rows.map((r) => [r.key ?? '', { requests: r.n, errors: r.errors ?? 0, cost_usd: r.cost ?? 0 }]));
+}
+
+/** The provider's pool: its own key (`main` or `env`) first, then the added keys, each with its state. */
+export function listProviderKeys(deps: ProviderKeyDeps, id: string, now = Date.now()): ProviderKeyView[] {
+  const pid = requireProviderId(id);
+  const inPool = new Map((deps.state.getSnapshot().providers.get(pid)?.keys ?? []).map((k) => [k.id, k]));
+  const usage = usageByKey(deps, pid, now);
+  const view = (k: { id: string; label: string; last4: string; weight: number }, usable: boolean): ProviderKeyView => {
+    const s = deps.keyPool.stateOf(pid, k.id);
+    return {
+      id: k.id, label: k.label, last4: k.last4, weight: k.weight,
+      state: usable ? s.state : 'set_aside',
+      cooling_until: usable && s.state === 'cooling' ? new Date(s.until).toISOString() : null,
+      ...(usable ? {} : { error: 'The key cannot be decrypted with the current encryption key; add it again.' }),
+      usage_24h: usage.get(k.id) ?? { requests: 0, errors: 0, cost_usd: 0 },
+    };
+  };
+  const out: ProviderKeyView[] = [];
+  for (const own of ['main', 'env']) {
+    const k = inPool.get(own);
+    if (k) out.push(view(k, true));
+  }
+  const rows = deps.db.select().from(providerKeys).where(eq(providerKeys.provider, pid)).orderBy(providerKeys.id).all();
+  for (const r of rows) out.push(view({ id: String(r.id), label: r.label, last4: r.keyLast4, weight: r.weight }, inPool.has(String(r.id))));
+  return out;
+}
+
+/** Adds a key to the provider's pool, stored AES-256-GCM encrypted; in force at once. */
+export function addProviderKey(deps: ProviderKeyDeps, id: string, body: NewProviderKey): { id: string; label: string; last4: string; weight: number } {
+  const pid = requireProviderId(id);
+  const key = typeof body.key === 'string' ? body.key.trim() : '';
+  if (!key) throw badRequest("'key' is required.", 'key');
+  if (/\s/.test(key)) throw badRequest("'key' must not contain whitespace.", 'key');
+  if (key.length < 8) throw badRequest("'key' is too short to be a provider key.", 'key');
+  const weight = body.weight ?? 1;
+  if (!Number.isInteger(weight) || weight < 1 || weight > MAX_KEY_WEIGHT) throw badRequest(`'weight' must be a whole number from 1 to ${MAX_KEY_WEIGHT}.`, 'weight');
+  const last4 = key.slice(-4);
+  const label = body.label?.trim() || `key-${last4}`;
+  const same = deps.state.getSnapshot().providers.get(pid)?.keys?.find((k) => k.apiKey === key);
+  if (same) {
+    throw new ApiError(409, `This key is already in the ${pid} pool as '${same.label}'. To start it afresh, remove it and add it again.`, 'invalid_request_error', 'duplicate_provider_key', 'key');
+  }
+  const row = deps.db
+    .insert(providerKeys)
+    .values({ provider: pid, keyEncrypted: deps.secretBox.encrypt(key), keyLast4: last4, label, weight, createdAt: Date.now() })
+    .returning({ id: providerKeys.id })
+    .get();
+  deps.state.reload();
+  return { id: String(row.id), label, last4, weight };
+}
+
+/**
+ * Removes a key from the pool. `main` clears the provider's own stored key (as PATCH api_key null
+ * does); `env` cannot be removed here, it comes from the environment.
+ */
+export function deleteProviderKey(deps: ProviderKeyDeps, id: string, keyId: string): { id: string; deleted: true } {
+  const pid = requireProviderId(id);
+  if (keyId === 'env') {
+    throw new ApiError(409, `This key comes from the environment (${pid.toUpperCase()}_API_KEY); unset it there and restart.`, 'invalid_request_error', 'env_provider_key', 'key_id');
+  }
+  if (keyId === 'main') {
+    const row = deps.db.select({ enc: providers.apiKeyEncrypted }).from(providers).where(eq(providers.id, pid)).get();
+    if (!row?.enc) throw notFound(`Provider ${pid} has no stored key 'main'.`, 'provider_key_not_found', 'key_id');
+    deps.db.update(providers).set({ apiKeyEncrypted: null, apiKeyLast4: null, updatedAt: Date.now() }).where(eq(providers.id, pid)).run();
+  } else {
+    const n = /^\d+$/.test(keyId) ? Number(keyId) : NaN;
+    const gone = Number.isSafeInteger(n)
+      ? deps.db.delete(providerKeys).where(and(eq(providerKeys.id, n), eq(providerKeys.provider, pid))).returning({ id: providerKeys.id }).all()
+      : [];
+    if (gone.length === 0) throw notFound(`Provider ${pid} has no key '${keyId}'.`, 'provider_key_not_found', 'key_id');
+  }
+  deps.keyPool.reset(pid, keyId);
+  deps.state.reload();
+  return { id: keyId, deleted: true };
+}

@@ -1,0 +1,102 @@
+import { UpstreamError } from '../errors/api-error';
+import type { PoolKey, ProviderId, ProviderSettings } from '../providers/types';
+import { MemoryKeyStateStore, type KeyState, type KeyStateStore } from './key-state-store';
+import { DEFAULT_COOLDOWN_MS, retryAfterMs } from './retry-after';
+
+/** A failure that says something about the key rather than the provider: try the next key. */
+export function isKeyFailure(err: unknown): err is UpstreamError {
+  return err instanceof UpstreamError && (err.upstreamStatus === 429 || err.upstreamStatus === 401 || err.upstreamStatus === 403);
+}
+
+/** The settings one try uses: the provider's, with the chosen key in `apiKey`. */
+export function withKey(settings: ProviderSettings, key: PoolKey | null): ProviderSettings {
+  return key && key.apiKey !== settings.apiKey ? { ...settings, apiKey: key.apiKey } : settings;
+}
+
+/**
+ * Spreads requests over each provider's keys by weight (smooth weighted round-robin: with weights
+ * 3 and 1, every 4 requests go 3 and 1, interleaved) and keeps their states: a key answered 429
+ * cools down for its `retry-after` (else 60 s), one answered 401/403 is set aside until an admin
+ * adds or changes it, or the process restarts.
+ *
+ * A pool never refuses by itself: when every key of a provider is cooling or set aside, the one
+ * that frees up first is still tried (a set-aside key only when no key is cooling), so a one-key
+ * provider behaves as it did before pools, and a provider failing throughout is left to the
+ * circuit breaker.
+ */
+export class ProviderKeyPool {
+  /** Smooth weighted round-robin's running weights, per provider and key id (local to the instance). */
+  private readonly current = new Map<ProviderId, Map<string, number>>();
+
+  constructor(
+    readonly states: KeyStateStore = new MemoryKeyStateStore(),
+    /** The clock cooldowns are read against (tests inject one). */
+    readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * The keys one request tries on this provider, in order: the weighted pick, then the other
+   * usable keys by weight. Empty when the provider has no key (e.g. Ollama, the mock).
+   */
+  order(settings: ProviderSettings): PoolKey[] {
+    const keys = settings.keys;
+    if (!keys || keys.length === 0) return [];
+    // One key: nothing to choose (its state is still kept, for the dashboard).
+    if (keys.length === 1) return [keys[0]!];
+    const now = this.now();
+    const usable: PoolKey[] = [];
+    let fallback: { key: PoolKey; rank: number } | null = null;
+    for (const k of keys) {
+      const s = this.states.get(settings.id, k.id, now);
+      if (s.state === 'active') usable.push(k);
+      else {
+        // Rank: the earliest cooldown end first, set-aside keys after every cooling one.
+        const rank = s.state === 'cooling' ? s.until : Number.MAX_SAFE_INTEGER;
+        if (!fallback || rank < fallback.rank) fallback = { key: k, rank };
+      }
+    }
+    if (usable.length === 0) return [fallback!.key];
+    const first = this.pick(settings.id, usable);
+    return [first, ...usable.filter((k) => k !== first).sort((a, b) => b.weight - a.weight)];
+  }
+
+  /** Records what a failed try says about its key (429: cools down; 401/403: set aside). */
+  reportFailure(provider: ProviderId, key: PoolKey, err: unknown): void {
+    if (!isKeyFailure(err)) return;
+    const now = this.now();
+    if (err.upstreamStatus === 429) {
+      const ms = retryAfterMs(err.headers['retry-after'], now) ?? DEFAULT_COOLDOWN_MS;
+      this.states.coolUntil(provider, key.id, now + ms);
+    } else {
+      this.states.setAside(provider, key.id, now);
+    }
+  }
+
+  stateOf(provider: ProviderId, keyId: string): KeyState {
+    return this.states.get(provider, keyId, this.now());
+  }
+
+  /** An admin added or changed the key: it starts active. */
+  reset(provider: ProviderId, keyId: string): void {
+    this.states.clear(provider, keyId);
+  }
+
+  private pick(provider: ProviderId, keys: PoolKey[]): PoolKey {
+    let cw = this.current.get(provider);
+    if (!cw) this.current.set(provider, (cw = new Map()));
+    let total = 0;
+    let best: PoolKey = keys[0]!;
+    let bestW = Number.NEGATIVE_INFINITY;
+    for (const k of keys) {
+      const w = (cw.get(k.id) ?? 0) + k.weight;
+      cw.set(k.id, w);
+      total += k.weight;
+      if (w > bestW) {
+        best = k;
+        bestW = w;
+      }
+    }
+    cw.set(best.id, bestW - total);
+    return best;
+  }
+}

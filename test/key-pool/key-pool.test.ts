@@ -1,0 +1,84 @@
+/** The pool's choice and key states, without HTTP: weighted order, cooldowns, set-aside keys. */
+import { describe, expect, test } from 'bun:test';
+import { UpstreamError } from '../../src/errors/api-error';
+import { ProviderKeyPool } from '../../src/key-pool/key-pool';
+import { DEFAULT_COOLDOWN_MS, retryAfterMs } from '../../src/key-pool/retry-after';
+import type { PoolKey, ProviderSettings } from '../../src/providers/types';
+
+const key = (id: string, weight = 1): PoolKey => ({ id, label: id, last4: id.slice(-4), weight, apiKey: `sk-${id}-secret` });
+const settings = (...keys: PoolKey[]): ProviderSettings => ({ id: 'openai', enabled: true, baseUrl: 'http://x', apiKey: keys[0]?.apiKey, keys });
+const upstream = (status: number, headers: Record<string, string> = {}) =>
+  new UpstreamError('openai', status, `HTTP ${status}`, status === 429, undefined, 'upstream_error', headers);
+
+function clocked(start = 1_700_000_000_000) {
+  const clock = { now: start };
+  return { clock, pool: new ProviderKeyPool(undefined, () => clock.now) };
+}
+
+describe('retry-after', () => {
+  test('seconds, fractions, HTTP dates; anything else is null', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(retryAfterMs('7', now)).toBe(7000);
+    expect(retryAfterMs('0.5', now)).toBe(500);
+    expect(retryAfterMs('Thu, 01 Jan 2026 00:00:30 GMT', now)).toBe(30_000);
+    expect(retryAfterMs('Wed, 31 Dec 2025 23:00:00 GMT', now)).toBeNull(); // past
+    expect(retryAfterMs('soon', now)).toBeNull();
+    expect(retryAfterMs('0', now)).toBeNull();
+    expect(retryAfterMs(undefined, now)).toBeNull();
+  });
+});
+
+describe('ProviderKeyPool', () => {
+  test('spreads by weight (3:1 -> 6 and 2 of every 8), then lists the other usable keys', () => {
+    const { pool } = clocked();
+    const s = settings(key('a', 1), key('b', 3));
+    const firsts = Array.from({ length: 8 }, () => pool.order(s));
+    expect(firsts.filter((o) => o[0]!.id === 'b').length).toBe(6);
+    expect(firsts.filter((o) => o[0]!.id === 'a').length).toBe(2);
+    for (const o of firsts) expect(o.map((k) => k.id).sort()).toEqual(['a', 'b']);
+  });
+
+  test('no keys: nothing to choose; one key: always that key', () => {
+    const { pool } = clocked();
+    expect(pool.order(settings())).toEqual([]);
+    const only = key('only');
+    pool.reportFailure('openai', only, upstream(401));
+    expect(pool.order(settings(only))).toEqual([only]);
+    expect(pool.stateOf('openai', 'only').state).toBe('set_aside');
+  });
+
+  test('429 cools a key for its retry-after, else 60 s; other failures leave it alone', () => {
+    const { pool, clock } = clocked();
+    const a = key('a');
+    const b = key('b');
+    const s = settings(a, b);
+    pool.reportFailure('openai', a, upstream(429, { 'retry-after': '20' }));
+    expect(pool.stateOf('openai', 'a')).toEqual({ state: 'cooling', until: clock.now + 20_000 });
+    for (let i = 0; i < 4; i++) expect(pool.order(s).map((k) => k.id)).toEqual(['b']);
+    clock.now += 20_000;
+    expect(pool.stateOf('openai', 'a').state).toBe('active');
+    expect(pool.order(s).length).toBe(2);
+
+    pool.reportFailure('openai', b, upstream(429));
+    expect(pool.stateOf('openai', 'b')).toEqual({ state: 'cooling', until: clock.now + DEFAULT_COOLDOWN_MS });
+    pool.reportFailure('openai', a, upstream(500));
+    pool.reportFailure('openai', a, new Error('x'));
+    expect(pool.stateOf('openai', 'a').state).toBe('active');
+  });
+
+  test('401/403 set a key aside until reset; with every key out, the soonest to cool is still tried', () => {
+    const { pool, clock } = clocked();
+    const a = key('a');
+    const b = key('b');
+    const c = key('c');
+    const s = settings(a, b, c);
+    pool.reportFailure('openai', a, upstream(401));
+    pool.reportFailure('openai', b, upstream(403));
+    clock.now += 24 * 3600_000;
+    expect(pool.order(s).map((k) => k.id)).toEqual(['c']);
+    pool.reportFailure('openai', c, upstream(429, { 'retry-after': '5' }));
+    expect(pool.order(s).map((k) => k.id)).toEqual(['c']); // cooling beats set aside
+    pool.reset('openai', 'a');
+    expect(pool.order(s).map((k) => k.id)).toEqual(['a']);
+  });
+});
