@@ -3,6 +3,7 @@ import { requireAuth } from '../auth/session-guard';
 import type { AppContext } from '../context';
 import { getProvider, listProviders, setProviderSettings } from '../admin/providers-service';
 import { testProviderConnection } from '../admin/provider-test';
+import { addProviderKey, deleteProviderKey, listProviderKeys, MAX_KEY_WEIGHT } from '../admin/provider-keys-service';
 
 const tags = ['Admin'];
 const security = [{ session: [] }];
@@ -13,12 +14,56 @@ export function adminProvidersRoutes(ctx: AppContext) {
   return new Elysia({ name: 'admin-providers-routes' })
     .get('/api/providers', ({ request }) => {
       requireAuth(ctx, request, 'viewer');
-      return { data: listProviders(ctx) };
-    }, { detail: { tags, security, summary: 'Providers with circuit state and recent error rate (keys never shown, only their last 4)' } })
+      return { data: listProviders(ctx).map((p) => ({ ...p, keys: listProviderKeys(ctx, p.id) })) };
+    }, { detail: { tags, security, summary: 'Providers with circuit state, recent error rate and key pool (keys never shown, only their last 4)' } })
     .get('/api/providers/:id', ({ params, request }) => {
       requireAuth(ctx, request, 'viewer');
-      return getProvider(ctx, params.id);
-    }, { params: idParams, detail: { tags, security, summary: 'One provider' } })
+      return { ...getProvider(ctx, params.id), keys: listProviderKeys(ctx, params.id) };
+    }, {
+      params: idParams,
+      detail: {
+        tags,
+        security,
+        summary: 'One provider, with its key pool',
+        description:
+          '`keys` lists the pool: the provider\'s own key (`id` `main` when stored here, `env` from `<P>_API_KEY`, weight 1) and the added keys, ' +
+          'each with `last4` only, `weight`, `state` (`active`, `cooling` until `cooling_until` after a 429, `set_aside` after a 401/403 until the key is ' +
+          'changed or re-added, or the gateway restarts) and `usage_24h` (requests whose last try used the key).',
+      },
+    })
+    .post('/api/providers/:id/keys', ({ params, body, request, set }) => {
+      requireAuth(ctx, request, 'admin');
+      set.status = 201;
+      return addProviderKey(ctx, params.id, body);
+    }, {
+      params: idParams,
+      body: t.Object({
+        key: t.String({ minLength: 1, maxLength: 4000 }),
+        weight: t.Optional(t.Integer({ minimum: 1, maximum: MAX_KEY_WEIGHT })),
+        label: t.Optional(t.String({ maxLength: 64 })),
+      }),
+      detail: {
+        tags,
+        security,
+        summary: 'Add a key to the provider\'s pool',
+        description:
+          'Returns 201 `{id, label, last4, weight}`. The key is stored AES-256-GCM encrypted and never returned. Requests spread over the pool by ' +
+          '`weight` (default 1); a key answered 429 cools down for its `retry-after` (else 60 s), one answered 401/403 is set aside, and the ' +
+          'request is tried on the next key before the group\'s next target. A key already in the pool is refused (409 `duplicate_provider_key`).',
+      },
+    })
+    .delete('/api/providers/:id/keys/:key_id', ({ params, request }) => {
+      requireAuth(ctx, request, 'admin');
+      return deleteProviderKey(ctx, params.id, params.key_id);
+    }, {
+      params: t.Object({ id: t.String({ minLength: 1, maxLength: 40 }), key_id: t.String({ minLength: 1, maxLength: 40 }) }),
+      detail: {
+        tags,
+        security,
+        summary: 'Remove a key from the pool',
+        description: '`main` clears the provider\'s own stored key (as PATCH `api_key: null`); `env` is refused (409): it comes from the environment.',
+      },
+    })
     .patch('/api/providers/:id', ({ params, body, request }) => {
       requireAuth(ctx, request, 'admin');
       return setProviderSettings(ctx, params.id, body);

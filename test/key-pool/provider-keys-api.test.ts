@@ -1,0 +1,143 @@
+/** POST/DELETE /api/providers/{id}/keys and the pool in GET /api/providers/{id}: last four only, admins change, viewers read. */
+import { describe, expect, test } from 'bun:test';
+import { replayJson, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { providerEnv, type TestGateway } from '../helpers/start-gateway';
+import { api, json, makeUser, useAdminGateway, type Session } from '../helpers/admin-harness';
+
+const KEY_A = 'sk-pool-PLAINTEXT-key-a-7f3a9c1e5b2dAAAA';
+const KEY_B = 'sk-pool-PLAINTEXT-key-b-0c8d1e2f3a4bBBBB';
+const ENV_KEY = 'sk-test-openai-key-0123456789';
+let gw: TestGateway;
+let admin: Session;
+let viewer: Session;
+let fake: FakeUpstream;
+
+useAdminGateway(async (s) => {
+  ({ gw, admin } = s);
+  viewer = await makeUser(gw, admin, 'viewer1', 'viewer');
+}, {
+  env: (() => {
+    fake = startFakeUpstream(replayJson('openai', 'chat.json'));
+    return providerEnv('openai', `${fake.url}/v1`);
+  })(),
+});
+
+const keysOf = async (as: Session = admin) => (await json(await api(gw, 'GET', '/api/providers/openai', { as }))).keys as any[];
+
+describe('provider key pool API', () => {
+  let idA = '';
+  test('POST adds a key: 201 with last4 only; the env key is listed as `env`, weight 1', async () => {
+    const r = await api(gw, 'POST', '/api/providers/openai/keys', { as: admin, body: { key: KEY_A, weight: 2, label: 'team-a' } });
+    expect(r.status).toBe(201);
+    const text = await r.clone().text();
+    expect(text).not.toContain(KEY_A);
+    const body = await json(r);
+    expect(body).toEqual({ id: expect.any(String), label: 'team-a', last4: 'AAAA', weight: 2 });
+    idA = body.id;
+
+    const b = await json(await api(gw, 'POST', '/api/providers/openai/keys', { as: admin, body: { key: KEY_B } }));
+    expect(b).toMatchObject({ label: 'key-BBBB', last4: 'BBBB', weight: 1 });
+
+    const keys = await keysOf();
+    expect(keys.map((k) => [k.id, k.label, k.last4, k.weight, k.state])).toEqual([
+      ['env', 'env', '6789', 1, 'active'],
+      [idA, 'team-a', 'AAAA', 2, 'active'],
+      [b.id, 'key-BBBB', 'BBBB', 1, 'active'],
+    ]);
+    for (const k of keys) expect(k.cooling_until).toBeNull();
+    // In force at once: the request path's snapshot has the pool.
+    expect(gw.ctx.state.getSnapshot().providers.get('openai')!.keys!.map((k) => k.last4)).toEqual(['6789', 'AAAA', 'BBBB']);
+  });
+
+  test('no read ever returns a key', async () => {
+    for (const path of ['/api/providers', '/api/providers/openai']) {
+      const text = await (await api(gw, 'GET', path, { as: viewer })).text();
+      for (const k of [KEY_A, KEY_B, ENV_KEY]) expect(text).not.toContain(k);
+    }
+    const list = (await json(await api(gw, 'GET', '/api/providers', { as: viewer }))).data as any[];
+    expect(list.find((p) => p.id === 'openai').keys.length).toBe(3);
+  });
+
+  test('states show: cooling with cooling_until, set_aside; usage per key from the log rows', async () => {
+    const now = Date.now();
+    gw.ctx.keyPool.states.coolUntil('openai', idA, now + 45_000);
+    gw.ctx.keyPool.states.setAside('openai', 'env', now);
+    const keys = await keysOf(viewer);
+    expect(keys.find((k) => k.id === idA)).toMatchObject({ state: 'cooling', cooling_until: new Date(now + 45_000).toISOString() });
+    expect(keys.find((k) => k.id === 'env')).toMatchObject({ state: 'set_aside', cooling_until: null });
+
+    // Only the third key is usable now: the request's row names it, and its usage counts it.
+    const third = keys[2].id;
+    const res = await gw.openai().chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    const id = res.response.headers.get('x-request-id');
+    // The memory sink of the test gateway does not write SQLite: put the row there as the writer would.
+    const row = (await gw.waitForLogs(1)).find((l) => l.requestId === id)!;
+    expect(row.providerKeyId).toBe(third);
+    gw.ctx.sqlite.run('INSERT INTO request_logs (created_at, request_id, endpoint, model_requested, provider, status, cost_usd, provider_key_id) VALUES (?,?,?,?,?,?,?,?)', [
+      row.createdAt, row.requestId, 'chat', 'openai/gpt-4o-mini', 'openai', 200, 0.25, row.providerKeyId ?? null,
+    ]);
+    const after = await keysOf(viewer);
+    expect(after.find((k) => k.id === third).usage_24h).toEqual({ requests: 1, errors: 0, cost_usd: 0.25 });
+    expect(after.find((k) => k.id === idA).usage_24h).toEqual({ requests: 0, errors: 0, cost_usd: 0 });
+    gw.ctx.keyPool.reset('openai', idA);
+    gw.ctx.keyPool.reset('openai', 'env');
+  });
+
+  test('viewers cannot add or remove keys', async () => {
+    const add = await api(gw, 'POST', '/api/providers/openai/keys', { as: viewer, body: { key: 'sk-viewer-tries-1234567' } });
+    expect(add.status).toBe(403);
+    expect((await json(add)).error.code).toBe('forbidden');
+    expect((await api(gw, 'DELETE', `/api/providers/openai/keys/${idA}`, { as: viewer })).status).toBe(403);
+    expect((await keysOf()).length).toBe(3);
+  });
+
+  test('bad input: clear errors in the API shape', async () => {
+    const cases: [unknown, number, string | null][] = [
+      [{ key: 'sk has spaces in it' }, 400, 'key'],
+      [{ key: KEY_A }, 409, 'key'],
+      [{ key: 'sk-another-good-key-9999', weight: 0 }, 400, null],
+      [{ key: 'sk-another-good-key-9999', weight: 1.5 }, 400, null],
+      [{ weight: 2 }, 400, null],
+    ];
+    for (const [body, status, param] of cases) {
+      const r = await api(gw, 'POST', '/api/providers/openai/keys', { as: admin, body });
+      expect({ body, status: r.status }).toEqual({ body, status });
+      const err = (await json(r)).error;
+      expect(Object.keys(err).sort()).toEqual(['code', 'message', 'param', 'type']);
+      if (param) expect(err.param).toBe(param);
+      expect(JSON.stringify(err)).not.toContain(KEY_A);
+    }
+    expect((await api(gw, 'POST', '/api/providers/nope/keys', { as: admin, body: { key: 'sk-another-good-key-9999' } })).status).toBe(404);
+  });
+
+  test('DELETE removes a key; `env` cannot be removed; unknown ids are 404', async () => {
+    const r = await api(gw, 'DELETE', `/api/providers/openai/keys/${idA}`, { as: admin });
+    expect(r.status).toBe(200);
+    expect(await json(r)).toEqual({ id: idA, deleted: true });
+    expect((await keysOf()).map((k) => k.last4)).toEqual(['6789', 'BBBB']);
+    expect(gw.ctx.state.getSnapshot().providers.get('openai')!.keys!.map((k) => k.last4)).toEqual(['6789', 'BBBB']);
+    expect((await api(gw, 'DELETE', `/api/providers/openai/keys/${idA}`, { as: admin })).status).toBe(404);
+    expect((await api(gw, 'DELETE', '/api/providers/gemini/keys/1', { as: admin })).status).toBe(404);
+    const env = await api(gw, 'DELETE', '/api/providers/openai/keys/env', { as: admin });
+    expect(env.status).toBe(409);
+    expect((await json(env)).error.code).toBe('env_provider_key');
+  });
+
+  test('the provider\'s own stored key is pool member `main` (replacing `env`); changing it makes it active again', async () => {
+    const MAIN = 'sk-dashboard-main-key-77MAIN';
+    expect((await api(gw, 'PATCH', '/api/providers/openai', { as: admin, body: { api_key: MAIN } })).status).toBe(200);
+    gw.ctx.keyPool.states.setAside('openai', 'main', Date.now());
+    expect((await keysOf())[0]).toMatchObject({ id: 'main', label: 'main', last4: 'MAIN', state: 'set_aside' });
+    await api(gw, 'PATCH', '/api/providers/openai', { as: admin, body: { api_key: `${MAIN}2` } });
+    expect((await keysOf())[0]).toMatchObject({ id: 'main', last4: 'AIN2', state: 'active' });
+    expect((await api(gw, 'DELETE', '/api/providers/openai/keys/main', { as: admin })).status).toBe(200);
+    expect((await keysOf()).map((k) => k.id)[0]).toBe('env');
+    fake.close();
+  });
+
+  test('swagger documents the routes', async () => {
+    const doc = await json(await fetch(`${gw.url}/swagger/json`));
+    expect(doc.paths['/api/providers/{id}/keys']?.post).toBeDefined();
+    expect(doc.paths['/api/providers/{id}/keys/{key_id}']?.delete).toBeDefined();
+  });
+});
