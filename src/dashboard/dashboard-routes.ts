@@ -7,6 +7,7 @@ import { clientsPages } from './routes/clients-pages';
 import { groupsPages } from './routes/groups-pages';
 import { modelsPages } from './routes/models-pages';
 import { providersPages } from './routes/providers-pages';
+import { providerKeysPages } from './routes/provider-keys-pages';
 import { usersPages } from './routes/users-pages';
 
 /**
@@ -21,6 +22,7 @@ export function dashboardRoutes(ctx: AppContext) {
     .use(analyticsPages(ctx))
     .use(clientsPages(ctx))
     .use(providersPages(ctx))
+    .use(providerKeysPages(ctx))
     .use(modelsPages(ctx))
     .use(groupsPages(ctx))
     .use(usersPages(ctx));

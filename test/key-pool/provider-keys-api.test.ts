@@ -1,8 +1,10 @@
 /** POST/DELETE /api/providers/{id}/keys and the pool in GET /api/providers/{id}: last four only, admins change, viewers read. */
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { replayJson, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, type TestGateway } from '../helpers/start-gateway';
 import { api, json, makeUser, useAdminGateway, type Session } from '../helpers/admin-harness';
+
+setDefaultTimeout(30_000);
 
 const KEY_A = 'sk-pool-PLAINTEXT-key-a-7f3a9c1e5b2dAAAA';
 const KEY_B = 'sk-pool-PLAINTEXT-key-b-0c8d1e2f3a4bBBBB';

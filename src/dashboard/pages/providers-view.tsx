@@ -2,6 +2,8 @@
 import { Card } from '../components/ui';
 import { PageHeader } from '../components/layout';
 import { percent } from '../format';
+import type { ProviderKeyView } from '../../admin/provider-keys-service';
+import { KeyPoolView } from './provider-keys-view';
 
 export interface ProviderCard {
   id: string;
@@ -18,6 +20,8 @@ export interface ProviderCard {
   /** Over the last 15 minutes (see providers-service); null when there were no requests. */
   recentErrorRate: number | null;
   recentRequests: number;
+  /** The key pool (unset: not shown). */
+  keys?: ProviderKeyView[];
 }
 
 export interface TestResult {
@@ -61,6 +65,7 @@ export function ProviderCardView(props: { p: ProviderCard; admin: boolean; error
         <dt>Errors (15 min)</dt>
         <dd>{p.recentErrorRate == null ? <span class="muted">no traffic</span> : `${percent(p.recentErrorRate)} of ${p.recentRequests}`}</dd>
       </dl>
+      {p.keys && (p.needsKey || p.keys.length > 0) ? <KeyPoolView provider={p.id} keys={p.keys} admin={admin} /> : ''}
       {props.errors?.length ? <ul class="form-errors" role="alert">{props.errors.map((e) => <li safe>{e}</li>)}</ul> : ''}
       {props.saved ? <p class="saved" role="status">Saved.</p> : ''}
       {admin ? (

@@ -1,6 +1,7 @@
 /** @jsxImportSource @kitajs/html */
 import { Elysia } from 'elysia';
 import { testProviderConnection } from '../../admin/provider-test';
+import { listProviderKeys } from '../../admin/provider-keys-service';
 import { getProvider, listProviders, setProviderSettings, type ProviderPatch, type ProviderView } from '../../admin/providers-service';
 import type { AppContext } from '../../context';
 import { PROVIDER_CATALOG } from '../../providers/provider-catalog';
@@ -11,9 +12,10 @@ import { ProviderCardView, ProvidersView, TestResultView, type ProviderCard } fr
 
 const hidden = { detail: { hide: true } };
 
-function card(p: ProviderView): ProviderCard {
+function card(p: ProviderView, keys?: ProviderCard['keys']): ProviderCard {
   const cat = PROVIDER_CATALOG[p.id];
   return {
+    keys,
     id: p.id, name: p.name, enabled: p.enabled, baseUrl: p.base_url, defaultBaseUrl: cat.defaultBaseUrl, needsKey: cat.needsKey,
     keyLast4: p.api_key_last4, keyFromEnv: p.key_source === 'env',
     circuit: p.circuit, recentErrorRate: p.recent_requests ? p.recent_error_rate : null, recentRequests: p.recent_requests,
@@ -35,15 +37,15 @@ export function providersPages(ctx: AppContext) {
     .get('/providers', ({ request }) => {
       const user = pageUser(ctx, request);
       if (user instanceof Response) return user;
-      return pageResponse(request, user, 'providers', 'Providers', <ProvidersView providers={listProviders(ctx).map(card)} admin={isAdmin(user)} />);
+      return pageResponse(request, user, 'providers', 'Providers', <ProvidersView providers={listProviders(ctx).map((p) => card(p, listProviderKeys(ctx, p.id)))} admin={isAdmin(user)} />);
     }, hidden)
     .post('/providers/:id', async ({ request, body, params }) => {
       adminAction(ctx, request);
       const r = await attempt(() => setProviderSettings(ctx, params.id, patchOf(body)));
-      if (r.ok) return fragment(<ProviderCardView p={card(r.value)} admin saved />);
+      if (r.ok) return fragment(<ProviderCardView p={card(r.value, listProviderKeys(ctx, r.value.id))} admin saved />);
       const current = await attempt(() => getProvider(ctx, params.id));
       if (!current.ok) return fragment(<p class="form-error" safe>{current.errors.join(' ')}</p>, current.errors);
-      return fragment(<ProviderCardView p={card(current.value)} admin errors={r.errors} />, r.errors);
+      return fragment(<ProviderCardView p={card(current.value, listProviderKeys(ctx, current.value.id))} admin errors={r.errors} />, r.errors);
     }, hidden)
     .post('/providers/:id/test', async ({ request, params }) => {
       adminAction(ctx, request);

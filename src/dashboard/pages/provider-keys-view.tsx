@@ -1,0 +1,70 @@
+/** @jsxImportSource @kitajs/html */
+import type { ProviderKeyView } from '../../admin/provider-keys-service';
+import { compactNumber, dateTime, usd } from '../format';
+
+const STATE_KIND = { active: 'ok', cooling: 'warn', set_aside: 'err' } as const;
+
+function StateBadge(props: { k: ProviderKeyView }) {
+  const { k } = props;
+  if (k.state === 'cooling') {
+    const until = Date.parse(k.cooling_until!);
+    return <span class="badge warn" title="Answered 429: skipped while another key is usable" safe>{`cooling until ${dateTime(until)}`}</span>;
+  }
+  const title = k.state === 'set_aside'
+    ? (k.error ?? 'Answered 401/403: skipped while another key is usable, until the key is changed or added again, or the gateway restarts')
+    : undefined;
+  return <span class={`badge ${STATE_KIND[k.state]}`} title={title}>{k.state === 'set_aside' ? 'set aside' : 'active'}</span>;
+}
+
+/**
+ * A provider's key pool inside its card: each key's last four, weight, state and 24 h usage;
+ * admins add keys (password field, never echoed) and remove them. Swapped as one section.
+ */
+export function KeyPoolView(props: { provider: string; keys: ProviderKeyView[]; admin: boolean; errors?: string[] }) {
+  const { provider, keys, admin } = props;
+  const id = `provider-keys-${provider}`;
+  const swap = { 'hx-target': `#${id}`, 'hx-swap': 'outerHTML' };
+  return (
+    <section class="key-pool" id={id} data-provider={provider}>
+      <h3 class="small muted">Key pool</h3>
+      {keys.length === 0 ? <p class="muted small">No keys.</p> : (
+        <div class="table-wrap"><table class="table compact">
+          <thead><tr><th>Label</th><th>Key</th><th class="num">Weight</th><th>State</th><th class="num" title="Requests in the last 24 h whose last try used this key">Req 24 h</th><th class="num">Errors</th><th class="num">Cost</th>{admin ? <th></th> : ''}</tr></thead>
+          <tbody>
+            {keys.map((k) => (
+              <tr data-key-id={k.id} data-state={k.state}>
+                <td safe>{k.label}</td>
+                <td><code safe>{`••••${k.last4}`}</code></td>
+                <td class="num">{String(k.weight)}</td>
+                <td><StateBadge k={k} /></td>
+                <td class="num">{compactNumber(k.usage_24h.requests)}</td>
+                <td class="num">{compactNumber(k.usage_24h.errors)}</td>
+                <td class="num">{usd(k.usage_24h.cost_usd)}</td>
+                {admin ? (
+                  <td class="actions">
+                    {k.id === 'env' ? <span class="muted small" title="Set in the environment">env</span> : (
+                      <button type="button" class="btn small danger" hx-post={`/providers/${provider}/keys/${encodeURIComponent(k.id)}/delete`} {...swap}
+                        hx-confirm={`Remove the key ••••${k.last4} from the pool?`}>Remove</button>
+                    )}
+                  </td>
+                ) : ''}
+              </tr>
+            ))}
+          </tbody>
+        </table></div>
+      )}
+      {props.errors?.length ? <ul class="form-errors" role="alert">{props.errors.map((e) => <li safe>{e}</li>)}</ul> : ''}
+      {admin ? (
+        <form class="inline-form" hx-post={`/providers/${provider}/keys`} {...swap} x-data="{ open: false }">
+          <button type="button" class="btn small" x-show="!open" x-on:click="open = true">Add key</button>
+          <span class="inline-form" x-show="open" x-cloak>
+            <input name="key" type="password" autocomplete="off" placeholder="Provider key" aria-label="Provider key" class="grow" required />
+            <input name="label" placeholder="Label" aria-label="Label" maxlength="64" />
+            <input name="weight" type="number" min="1" max="1000" step="1" value="1" aria-label="Weight" style="width: 5em" />
+            <button type="submit" class="btn small primary">Add</button>
+          </span>
+        </form>
+      ) : ''}
+    </section>
+  );
+}
