@@ -58,6 +58,9 @@ export function listProviders(deps: ProviderDeps, now = Date.now()): ProviderVie
     const s = snap.providers.get(id)!;
     const row = rows.get(id);
     const stored = !!row?.apiKeyEncrypted;
+    // The provider's own key, as its pool lists it (`main` stored here, `env` from the environment);
+    // s.apiKey may be an added pool key when the provider has no own key.
+    const own = s.keys?.find((k) => k.id === 'main' || k.id === 'env');
     const st = stats.get(id) ?? { n: 0, errors: 0 };
     return {
       id,
@@ -65,8 +68,8 @@ export function listProviders(deps: ProviderDeps, now = Date.now()): ProviderVie
       enabled: s.enabled,
       base_url: s.baseUrl,
       has_key: !!s.apiKey,
-      key_source: stored && s.apiKey ? 'dashboard' : s.apiKey ? 'env' : null,
-      api_key_last4: stored ? (row!.apiKeyLast4 ?? null) : s.apiKey ? s.apiKey.slice(-4) : null,
+      key_source: own?.id === 'main' ? 'dashboard' : own ? 'env' : null,
+      api_key_last4: own?.last4 ?? (stored ? (row!.apiKeyLast4 ?? null) : null),
       circuit: deps.breakers.state(id),
       recent_requests: st.n,
       recent_error_rate: st.n ? st.errors / st.n : 0,

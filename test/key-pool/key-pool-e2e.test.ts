@@ -7,7 +7,7 @@ import { eq } from 'drizzle-orm';
 import { addProviderKey } from '../../src/admin/provider-keys-service';
 import { modelGroups, providerKeys } from '../../src/db/schema';
 import { ProviderKeyPool } from '../../src/key-pool/key-pool';
-import { jsonResponse, replayJson, startFakeUpstream, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
+import { jsonResponse, readChunks, replayJson, sseResponse, startFakeUpstream, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 
 setDefaultTimeout(30_000);
@@ -145,6 +145,48 @@ for (const status of [429, 401]) {
     expect(row.provider).toBe('deepseek');
   });
 }
+
+test('a stream also moves to the next key when the weighted pick answers 429', async () => {
+  refuse.set(bearer(POOL_KEY), { status: 429, headers: { 'retry-after': '5' } });
+  openai.handler = (req, recorded, fake) =>
+    refuse.has(req.headers.get('authorization') ?? '') ? answerOrRefuse(req, recorded, fake) : sseResponse(readChunks('openai', 'text.chunks.txt'));
+  try {
+    const stream = await gw.openai().chat.completions.create({ model: 'openai/gpt-4o-mini', messages: msgs, stream: true });
+    let text = '';
+    for await (const c of stream) text += c.choices[0]?.delta?.content ?? '';
+    expect(text.length).toBeGreaterThan(0);
+    expect(keysSeen(openai)).toEqual([bearer(POOL_KEY), bearer(ENV_KEY)]);
+  } finally {
+    openai.handler = answerOrRefuse;
+  }
+});
+
+test('an upstream quoting a refused pool key (of any shape) never gets it into a row or an answer', async () => {
+  const odd = 'plainsecretvalueNOPREFIX77';
+  const { id } = addProviderKey(gw.ctx, 'openai', { key: odd, weight: 100, label: 'odd' });
+  try {
+    refuse.set(bearer(odd), { status: 401 });
+    refuse.set(bearer(POOL_KEY), { status: 401 });
+    refuse.set(bearer(ENV_KEY), { status: 401 });
+    // Its own client: the error answer carries no request id, so the row is found by client.
+    const client = gw.addClient('quoting');
+    const res = await gw.fetch('/v1/chat/completions', {
+      method: 'POST', headers: { authorization: `Bearer ${client.key}` }, body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: msgs }),
+    });
+    expect(res.status).toBe(502);
+    const text = await res.text();
+    const row = gw.logs.find((l) => l.clientId === client.id)!;
+    expect(row.status).toBe(502);
+    for (const k of [odd, POOL_KEY, ENV_KEY]) {
+      expect(text).not.toContain(k);
+      expect(JSON.stringify(row)).not.toContain(k);
+    }
+    expect(JSON.parse(row.attempts!).map((a: any) => a.key)).toEqual(['odd', 'second', 'env']);
+  } finally {
+    gw.ctx.db.delete(providerKeys).where(eq(providerKeys.id, Number(id))).run();
+    gw.ctx.state.reload();
+  }
+});
 
 test('a key is stored encrypted: the raw row holds neither the key nor its plaintext', () => {
   const raw = gw.ctx.sqlite.query('SELECT * FROM provider_keys WHERE id = ?').get(Number(poolKeyId)) as Record<string, unknown>;

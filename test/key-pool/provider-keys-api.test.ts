@@ -137,6 +137,14 @@ describe('provider key pool API', () => {
     fake.close();
   });
 
+  test('a provider with added keys only: enabled, has a key, no own key shown', async () => {
+    const r = await api(gw, 'POST', '/api/providers/deepseek/keys', { as: admin, body: { key: 'sk-deepseek-pool-only-DDDD' } });
+    expect(r.status).toBe(201);
+    const p = await json(await api(gw, 'GET', '/api/providers/deepseek', { as: viewer }));
+    expect(p).toMatchObject({ enabled: true, has_key: true, key_source: null, api_key_last4: null });
+    expect(p.keys.map((k: any) => [k.label, k.last4])).toEqual([['key-DDDD', 'DDDD']]);
+  });
+
   test('swagger documents the routes', async () => {
     const doc = await json(await fetch(`${gw.url}/swagger/json`));
     expect(doc.paths['/api/providers/{id}/keys']?.post).toBeDefined();
