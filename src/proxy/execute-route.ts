@@ -109,7 +109,7 @@ export async function walkTargets<T>(
       throw e;
     }
     // Every key refused (401/403) is the operator's problem with this provider, not the client's:
-    // the next target may still answer. The upstream itself is alive, so its breaker is not told.
+    // the next target may still answer. The upstream itself answered, so its breaker hears a success.
     if (e.isRetryable) breakers.onFailure(target.provider, target.upstreamModel);
     else breakers.onSuccess(target.provider, target.upstreamModel);
     lastError = e;
