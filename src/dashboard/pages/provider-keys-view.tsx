@@ -60,7 +60,7 @@ export function KeyPoolView(props: { provider: string; keys: ProviderKeyView[]; 
           <span class="inline-form" x-show="open" x-cloak>
             <input name="key" type="password" autocomplete="off" placeholder="Provider key" aria-label="Provider key" class="grow" required />
             <input name="label" placeholder="Label" aria-label="Label" maxlength="64" />
-            <input name="weight" type="number" min="1" max="1000" step="1" value="1" aria-label="Weight" style="width: 5em" />
+            <input name="weight" type="number" min="1" max="1000" step="1" value="1" aria-label="Weight" />
             <button type="submit" class="btn small primary">Add</button>
           </span>
         </form>
