@@ -75,3 +75,16 @@ test('viewers cannot add or remove keys from the dashboard', async () => {
   expect((await post(viewer, '/providers/openai/keys/env/delete')).status).toBe(403);
   expect(gw.ctx.state.getSnapshot().providers.get('openai')!.keys!.length).toBe(1);
 });
+
+test('the Logs detail names the provider key the request used', async () => {
+  const { requestLogs } = await import('../../src/db/schema');
+  const row = gw.ctx.db
+    .insert(requestLogs)
+    .values({ createdAt: Date.now(), requestId: 'kp-detail', endpoint: 'chat', modelRequested: 'gpt-4o-mini', provider: 'openai', status: 200, providerKeyId: 'env' })
+    .returning({ id: requestLogs.id })
+    .get();
+  const html = await (await fetch(`${gw.url}/logs/${row.id}`, { headers: { cookie: viewer.cookie } })).text();
+  expect(html).toContain('Provider key');
+  expect(html).toContain('env ••••6789');
+  expect(html).not.toContain('sk-test-openai-key-0123456789');
+});

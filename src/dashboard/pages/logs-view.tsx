@@ -34,6 +34,8 @@ export interface LogDetail extends LogRow {
   estimated: boolean;
   images: number;
   body: string | null;
+  /** The provider key the last try used, as `label ••••last4` (or its pool id once removed). */
+  providerKey?: string | null;
 }
 
 /** Filter values exactly as in the query string (strings, blank = any). */
@@ -170,6 +172,7 @@ export function LogDetailView(props: { d: LogDetail }) {
         <Field k="Model requested"><code safe>{d.modelRequested}</code></Field>
         <Field k="Model / provider"><code safe>{`${d.model ?? '—'} @ ${d.provider ?? '—'}`}</code></Field>
         <Field k="Route"><code safe>{d.route ?? '—'}</code></Field>
+        {d.providerKey ? <Field k="Provider key"><code safe>{d.providerKey}</code></Field> : ''}
         <Field k="Tokens">{`${compactNumber(d.promptTokens)} in (${compactNumber(d.cachedTokens)} cached), ${compactNumber(d.completionTokens)} out (${compactNumber(d.reasoningTokens)} reasoning)${d.estimated ? ', estimated' : ''}`}</Field>
         {d.images ? <Field k="Images">{String(d.images)}</Field> : ''}
         <Field k="Cost">{usd(d.costUsd)}</Field>

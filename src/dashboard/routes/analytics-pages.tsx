@@ -6,6 +6,7 @@ import type { AppContext } from '../../context';
 import { requestLogs } from '../../db/schema';
 import { listLogs, usageBreakdown, usageSummary, usageTimeseries, type LogRow as QueryLogRow } from '../../logging/usage-queries';
 import { PROVIDER_IDS } from '../../providers/types';
+import type { ProviderId } from '../../providers/types';
 import { authenticateRequest } from '../../auth/authenticate';
 import { pageUser } from '../dash-session';
 import { LoginPage } from '../pages/auth-views';
@@ -103,8 +104,10 @@ export function analyticsPages(ctx: AppContext) {
       const row = Number.isSafeInteger(id) ? ctx.db.select().from(requestLogs).where(eq(requestLogs.id, id)).get() : undefined;
       if (!row) return htmlResponse(<p class="muted">That request is no longer in the log (retention may have removed it).</p>, { status: 404 });
       const clientName = row.clientId == null ? null : clientNames(ctx).get(row.clientId) ?? null;
+      const poolKey = ctx.state.getSnapshot().providers.get(row.provider as ProviderId)?.keys?.find((k) => k.id === row.providerKeyId);
+      const providerKey = poolKey ? `${poolKey.label} ••••${poolKey.last4}` : row.providerKeyId;
       return htmlResponse(
-        <LogDetailView d={{ ...row, clientName, attempts: row.attempts, body: row.body, images: row.images, errorType: row.errorType, ttfbMs: row.ttfbMs, parentRequestId: row.parentRequestId }} />,
+        <LogDetailView d={{ ...row, clientName, providerKey, attempts: row.attempts, body: row.body, images: row.images, errorType: row.errorType, ttfbMs: row.ttfbMs, parentRequestId: row.parentRequestId }} />,
       );
     }, hidden);
 }
