@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { hostname } from 'node:os';
 import { Value } from '@sinclair/typebox/value';
 import { PROVIDER_IDS, type ProviderId } from '../providers/types';
 import { ConfigError, readBool, readInt, readList, readNumber, readUrl } from './env-readers';
@@ -18,7 +19,13 @@ export const ConfigSchema = Type.Object({
     port: Type.Integer({ minimum: 0, maximum: 65535 }),
     maxBodyMb: Type.Number({ exclusiveMinimum: 0 }),
   }),
-  database: Type.Object({ path: Type.String({ minLength: 1 }) }),
+  database: Type.Object({
+    path: Type.String({ minLength: 1 }),
+    /** LLM_PROXY__DATABASE__URL=postgres://…: store everything in PostgreSQL (`path` is then ignored). */
+    url: Type.Optional(Type.String({ minLength: 1 })),
+  }),
+  /** LLM_PROXY__INSTANCE_ID: names this instance in /health, log rows and metrics. */
+  instanceId: Type.String({ minLength: 1 }),
   /** Raw LLM_PROXY__ENCRYPTION_KEY; resolved to bytes by resolveEncryptionKey. */
   encryptionKey: Type.Optional(Type.String()),
   admin: Type.Object({ password: Type.Optional(Type.String({ minLength: 1 })) }),
@@ -60,6 +67,21 @@ function providerFromEnv(env: Env, id: ProviderId): ProviderEnvConfig {
   };
 }
 
+/** `LLM_PROXY__DATABASE__URL`: only PostgreSQL URLs (the SQLite file is LLM_PROXY__DATABASE__PATH). */
+function readDatabaseUrl(env: Env): string | undefined {
+  const v = env.LLM_PROXY__DATABASE__URL?.trim();
+  if (!v) return undefined;
+  if (!/^postgres(ql)?:\/\/./.test(v)) {
+    throw new ConfigError(
+      'LLM_PROXY__DATABASE__URL must be a PostgreSQL URL (postgres://user@host:5432/db); for SQLite set LLM_PROXY__DATABASE__PATH instead',
+    );
+  }
+  return v;
+}
+
+/** Host name and pid: unique among instances on one machine and across machines. */
+const defaultInstanceId = () => `${hostname()}-${process.pid}`;
+
 /** Reads and validates the configuration; throws ConfigError with a fix-it message. */
 export function loadConfig(env: Env): Config {
   const providers: Record<string, ProviderEnvConfig> = {};
@@ -70,7 +92,8 @@ export function loadConfig(env: Env): Config {
       port: readInt(env, 'LLM_PROXY__SERVER__PORT', 8080, 0, 65535),
       maxBodyMb: readNumber(env, 'LLM_PROXY__SERVER__MAX_BODY_MB', 32, 0.001),
     },
-    database: { path: env.LLM_PROXY__DATABASE__PATH || './data/gophergate.db' },
+    database: { path: env.LLM_PROXY__DATABASE__PATH || './data/gophergate.db', url: readDatabaseUrl(env) },
+    instanceId: env.LLM_PROXY__INSTANCE_ID?.trim() || defaultInstanceId(),
     encryptionKey: env.LLM_PROXY__ENCRYPTION_KEY || undefined,
     admin: { password: env.LLM_PROXY__ADMIN__PASSWORD || undefined },
     providers,

@@ -37,6 +37,8 @@ export const requestLogs = sqliteTable(
     body: text('body'),
     /** Which key of the provider's pool the last try used: a provider_keys id, `main` or `env`. */
     providerKeyId: text('provider_key_id'),
+    /** The gateway instance that served the request (LLM_PROXY__INSTANCE_ID). */
+    instance: text('instance'),
   },
   (t) => [
     index('request_logs_created_idx').on(t.createdAt),

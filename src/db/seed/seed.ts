@@ -56,3 +56,32 @@ export function resetAdmin(db: Db, now = Date.now()): 'reset' | 'created' {
   db.insert(users).values({ username: 'admin', passwordHash: hash, role: 'admin', mustChangePassword: true, createdAt: now }).run();
   return 'created';
 }
+
+/**
+ * seedDatabase for a store that is awaited (PostgreSQL). No transaction: it runs under the
+ * migration advisory lock (src/db/pg-store.ts), so instances starting at once seed one by one,
+ * and every insert skips rows that exist.
+ */
+export async function seedDatabaseAsync(db: Db, opts: { adminPassword?: string; now?: number } = {}): Promise<{ adminCreated: boolean }> {
+  const now = opts.now ?? Date.now();
+  let adminCreated = false;
+  if ((await db.select({ id: users.id }).from(users).limit(1)).length === 0) {
+    await db
+      .insert(users)
+      .values({
+        username: 'admin',
+        passwordHash: await Bun.password.hash(opts.adminPassword ?? DEFAULT_ADMIN_PASSWORD, 'argon2id'),
+        role: 'admin',
+        mustChangePassword: !opts.adminPassword,
+        createdAt: now,
+      })
+      .onConflictDoNothing();
+    adminCreated = true;
+  }
+  await db.insert(providers).values(PROVIDER_IDS.map((id) => ({ id, updatedAt: now }))).onConflictDoNothing();
+  const modelRows = seedModelRows(now);
+  if (modelRows.length) await db.insert(models).values(modelRows).onConflictDoNothing();
+  const groupRows = seedGroupRows(now);
+  if (groupRows.length) await db.insert(modelGroups).values(groupRows).onConflictDoNothing();
+  return { adminCreated };
+}

@@ -1,0 +1,100 @@
+import type { SQLQueryBindings } from 'bun:sqlite';
+import { SQL } from 'bun';
+import { drizzle } from 'drizzle-orm/bun-sql';
+import { embeddedMigrations } from './migrations-pg.gen';
+import { asSharedDb } from './pg-translate';
+import * as pgSchema from './schema-pg.gen';
+import { seedDatabaseAsync } from './seed/seed';
+import { pgPlaceholders, type Store } from './store';
+
+/** Every instance takes this advisory lock to migrate and seed, so they may start at once. */
+export const MIGRATION_LOCK_KEY = 7_170_017;
+
+export interface PgStoreOptions {
+  /** Connections in the pool. */
+  max?: number;
+  /** Seconds to wait for a connection before a query fails (a dead server must not hang /api long). */
+  connectionTimeoutS?: number;
+  /** How often reachability is probed while the server is down (and after a failed query). */
+  probeMs?: number;
+  adminPassword?: string;
+}
+
+const CONNECTION_ERROR = /connect|closed|terminat|ECONN|timeout|timed out|socket|EPIPE|reset/i;
+
+/** True for errors that mean "cannot reach PostgreSQL" rather than a bad query. */
+export function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: string; message?: string; errno?: string };
+  if (typeof e?.code === 'string' && /^ERR_POSTGRES_(CONNECTION|IDLE|LIFETIME|SERVER_ERROR_TERMIN)/.test(e.code)) return true;
+  if (typeof e?.code === 'string' && /^(57P0|08)/.test(e.code)) return true;
+  return CONNECTION_ERROR.test(String(e?.message ?? e));
+}
+
+/** Applies the embedded PostgreSQL migrations and the seed under a session advisory lock on one connection. */
+export async function migratePg(url: string, opts: PgStoreOptions = {}): Promise<void> {
+  const client = new SQL({ url, max: 1, connectionTimeout: opts.connectionTimeoutS ?? 10 });
+  try {
+    await client.unsafe('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    try {
+      const db = drizzle({ client, schema: pgSchema });
+      const migrations = embeddedMigrations.map((m) => ({
+        sql: m.sql.split('--> statement-breakpoint'),
+        bps: m.breakpoints,
+        folderMillis: m.when,
+        hash: new Bun.CryptoHasher('sha256').update(m.sql).digest('hex'),
+      }));
+      await (db as any).dialect.migrate(migrations, (db as any).session, {});
+      await seedDatabaseAsync(asSharedDb(db), { adminPassword: opts.adminPassword });
+    } finally {
+      await client.unsafe('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+    }
+  } finally {
+    await client.close();
+  }
+}
+
+/** The PostgreSQL store (the database must be migrated: see migratePg). */
+export function openPgStore(url: string, opts: PgStoreOptions = {}): Store & { client: SQL } {
+  const client = new SQL({ url, max: opts.max ?? 10, connectionTimeout: opts.connectionTimeoutS ?? 3, idleTimeout: 30 });
+  const probeMs = opts.probeMs ?? 1000;
+  let up = true;
+  let probing: ReturnType<typeof setTimeout> | null = null;
+  let closed = false;
+
+  // A `SELECT 1` every probeMs (sooner after a failed query) keeps `up` current for /health and /api.
+  const probe = () => {
+    probing = null;
+    if (closed) return;
+    client
+      .unsafe('SELECT 1')
+      .then(() => (up = true), () => (up = false))
+      .finally(() => {
+        if (closed || probing) return;
+        probing = setTimeout(probe, probeMs);
+        (probing as any).unref?.();
+      });
+  };
+  probing = setTimeout(probe, probeMs);
+  (probing as any).unref?.();
+  /** Marks the store down on a connection error and probes until it answers again. */
+  const watch = <T>(p: Promise<T>): Promise<T> =>
+    p.catch((err) => {
+      if (isConnectionError(err)) up = false;
+      throw err;
+    });
+
+  const db = drizzle({ client, schema: pgSchema });
+  return {
+    kind: 'postgres',
+    client,
+    db: asSharedDb(db),
+    all: <T>(sql: string, args: readonly SQLQueryBindings[] = []) => watch(client.unsafe(pgPlaceholders(sql), [...args]) as Promise<T[]>),
+    run: async (sql, args = []) => void (await watch(client.unsafe(pgPlaceholders(sql), [...args]))),
+    reachable: () => up,
+    async close() {
+      closed = true;
+      if (probing) clearTimeout(probing);
+      await client.close();
+    },
+  };
+}

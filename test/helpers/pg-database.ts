@@ -1,0 +1,44 @@
+/**
+ * A throwaway PostgreSQL database for a test, on the machine's server (127.0.0.1:5432, trust
+ * auth, role postgres; `PG_TEST_URL` overrides the server). Random name; dropped (connections
+ * closed by force) by drop().
+ */
+import { SQL } from 'bun';
+
+export const PG_SERVER_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface TestDatabase {
+  name: string;
+  /** postgres://… of the new database. */
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** The URL of `database` on the same server as `serverUrl` (another host/port for a proxy in between). */
+export function databaseUrl(name: string, serverUrl = PG_SERVER_URL): string {
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+export async function createTestDatabase(prefix = 'gg_test'): Promise<TestDatabase> {
+  const name = `${prefix}_${crypto.randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  const admin = new SQL({ url: PG_SERVER_URL, max: 1 });
+  try {
+    await admin.unsafe(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.close();
+  }
+  return {
+    name,
+    url: databaseUrl(name),
+    async drop() {
+      const a = new SQL({ url: PG_SERVER_URL, max: 1 });
+      try {
+        await a.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await a.close();
+      }
+    },
+  };
+}
