@@ -19,6 +19,7 @@ import { INSERT_LOG_SQL, rollupFromHourlySql } from '../src/logging/log-row-sql'
 import { ROLLUP_TABLES } from '../src/logging/rollup-tables';
 import { listLogs, usageBreakdown, usageSummary, usageTimeseries } from '../src/logging/usage-queries';
 import { count, flag } from './bench-args';
+import { sqliteStore } from '../src/db/store';
 
 const rows = count('rows', 10_000_000);
 const CLIENTS = count('clients', 20);
@@ -59,7 +60,7 @@ function fill(db: Database): void {
           Math.floor(START + i * step), `r${i}`, null, client + 1, 'chat', m.model, m.model, m.provider,
           null, null, i & 1, failed ? 502 : 200, failed ? 'upstream_error' : null, failed ? 'upstream returned 502' : null,
           200 + (i % 900), i % 3 === 0 ? 128 : 0, 50 + (i % 400), i % 4 === 0 ? 32 : 0, 0, 0,
-          0.0004 + (i % 10) * 0.0001, 300 + (i % 700), 120, 0.8, null, null,
+          0.0004 + (i % 10) * 0.0001, 300 + (i % 700), 120, 0.8, null, null, null,
         );
       }
     })();
@@ -100,36 +101,37 @@ const now = END;
 const dash30 = { from: Math.floor((now - 30 * DAY) / DAY) * DAY + DAY, to: now + 1 };
 // An API range that cuts both edge days mid-day.
 const cut30 = { from: now - 30 * DAY + 7 * 3_600_000 + 123, to: now - 5 * 3_600_000 - 456 };
-const lastPage = listLogs(sqlite, { limit: 50 });
-const deepAnchor = listLogs(sqlite, { limit: 1, to: now - 20 * DAY })[0]?.id;
+const store = sqliteStore(sqlite, null as never);
+const lastPage = await listLogs(store, { limit: 50 });
+const deepAnchor = (await listLogs(store, { limit: 1, to: now - 20 * DAY }))[0]?.id;
 const cases: [string, () => unknown][] = [
-  ['summary, all time', () => usageSummary(sqlite)],
-  ['summary, last 24 h', () => usageSummary(sqlite, { from: now - DAY, to: now })],
-  ['summary, last 30 days', () => usageSummary(sqlite, { from: now - 30 * DAY, to: now })],
-  ['summary, last 30 days, one client', () => usageSummary(sqlite, { from: now - 30 * DAY, to: now, clientId: 3 })],
-  ['time series, hourly, last 24 h', () => usageTimeseries(sqlite, 'hour', { from: now - DAY, to: now })],
-  ['time series, hourly, last 7 days', () => usageTimeseries(sqlite, 'hour', { from: now - 7 * DAY, to: now })],
-  ['time series, daily, last 30 days', () => usageTimeseries(sqlite, 'day', { from: now - 30 * DAY, to: now })],
-  ['time series, hourly, last 30 days', () => usageTimeseries(sqlite, 'hour', { from: now - 30 * DAY, to: now })],
-  ['time series, daily, dashboard 30 days', () => usageTimeseries(sqlite, 'day', dash30)],
-  ['time series, daily, 30 days cut mid-day', () => usageTimeseries(sqlite, 'day', cut30)],
-  ['time series, daily, 30 days, one provider', () => usageTimeseries(sqlite, 'day', { from: now - 30 * DAY, to: now, provider: 'grok' })],
-  ['time series, daily, 30 days, one client', () => usageTimeseries(sqlite, 'day', { ...cut30, clientId: 3 })],
-  ['breakdown by provider, 30 days', () => usageBreakdown(sqlite, 'provider', { from: now - 30 * DAY, to: now })],
-  ['breakdown by model, 30 days', () => usageBreakdown(sqlite, 'model', { from: now - 30 * DAY, to: now })],
-  ['breakdown by client, 30 days', () => usageBreakdown(sqlite, 'client', { from: now - 30 * DAY, to: now })],
-  ['breakdown by client, dashboard 30 days', () => usageBreakdown(sqlite, 'client', dash30, 20)],
-  ['breakdown by model, 30 days, one client', () => usageBreakdown(sqlite, 'model', { ...cut30, clientId: 3 })],
-  ['breakdown by client, 30 days, one model', () => usageBreakdown(sqlite, 'client', { ...cut30, model: MODELS[5]!.model })],
-  ['summary, 30 days, one client and model', () => usageSummary(sqlite, { ...cut30, clientId: 3, model: MODELS[2]!.model })],
-  ['logs page, newest 50', () => listLogs(sqlite, { limit: 50 })],
-  ['logs page 2 (before_id)', () => listLogs(sqlite, { limit: 50, beforeId: lastPage.at(-1)?.id })],
-  ['logs page deep in history (before_id)', () => listLogs(sqlite, { limit: 50, beforeId: deepAnchor })],
-  ['logs page, one client', () => listLogs(sqlite, { limit: 50, clientId: 7 })],
-  ['logs page, one model', () => listLogs(sqlite, { limit: 50, model: MODELS[5]!.model })],
-  ['logs page, errors only', () => listLogs(sqlite, { limit: 50, status: 'error' })],
-  ['logs page, status 502', () => listLogs(sqlite, { limit: 50, status: 502 })],
-  ['logs page, one provider, a day 10 days ago', () => listLogs(sqlite, { limit: 50, provider: 'deepseek', from: now - 11 * DAY, to: now - 10 * DAY })],
+  ['summary, all time', () => usageSummary(store)],
+  ['summary, last 24 h', () => usageSummary(store, { from: now - DAY, to: now })],
+  ['summary, last 30 days', () => usageSummary(store, { from: now - 30 * DAY, to: now })],
+  ['summary, last 30 days, one client', () => usageSummary(store, { from: now - 30 * DAY, to: now, clientId: 3 })],
+  ['time series, hourly, last 24 h', () => usageTimeseries(store, 'hour', { from: now - DAY, to: now })],
+  ['time series, hourly, last 7 days', () => usageTimeseries(store, 'hour', { from: now - 7 * DAY, to: now })],
+  ['time series, daily, last 30 days', () => usageTimeseries(store, 'day', { from: now - 30 * DAY, to: now })],
+  ['time series, hourly, last 30 days', () => usageTimeseries(store, 'hour', { from: now - 30 * DAY, to: now })],
+  ['time series, daily, dashboard 30 days', () => usageTimeseries(store, 'day', dash30)],
+  ['time series, daily, 30 days cut mid-day', () => usageTimeseries(store, 'day', cut30)],
+  ['time series, daily, 30 days, one provider', () => usageTimeseries(store, 'day', { from: now - 30 * DAY, to: now, provider: 'grok' })],
+  ['time series, daily, 30 days, one client', () => usageTimeseries(store, 'day', { ...cut30, clientId: 3 })],
+  ['breakdown by provider, 30 days', () => usageBreakdown(store, 'provider', { from: now - 30 * DAY, to: now })],
+  ['breakdown by model, 30 days', () => usageBreakdown(store, 'model', { from: now - 30 * DAY, to: now })],
+  ['breakdown by client, 30 days', () => usageBreakdown(store, 'client', { from: now - 30 * DAY, to: now })],
+  ['breakdown by client, dashboard 30 days', () => usageBreakdown(store, 'client', dash30, 20)],
+  ['breakdown by model, 30 days, one client', () => usageBreakdown(store, 'model', { ...cut30, clientId: 3 })],
+  ['breakdown by client, 30 days, one model', () => usageBreakdown(store, 'client', { ...cut30, model: MODELS[5]!.model })],
+  ['summary, 30 days, one client and model', () => usageSummary(store, { ...cut30, clientId: 3, model: MODELS[2]!.model })],
+  ['logs page, newest 50', () => listLogs(store, { limit: 50 })],
+  ['logs page 2 (before_id)', () => listLogs(store, { limit: 50, beforeId: lastPage.at(-1)?.id })],
+  ['logs page deep in history (before_id)', () => listLogs(store, { limit: 50, beforeId: deepAnchor })],
+  ['logs page, one client', () => listLogs(store, { limit: 50, clientId: 7 })],
+  ['logs page, one model', () => listLogs(store, { limit: 50, model: MODELS[5]!.model })],
+  ['logs page, errors only', () => listLogs(store, { limit: 50, status: 'error' })],
+  ['logs page, status 502', () => listLogs(store, { limit: 50, status: 502 })],
+  ['logs page, one provider, a day 10 days ago', () => listLogs(store, { limit: 50, provider: 'deepseek', from: now - 11 * DAY, to: now - 10 * DAY })],
 ];
 
 let worst = 0;
@@ -137,7 +139,7 @@ for (const [name, run] of cases) {
   const times: number[] = [];
   for (let i = 0; i < 7; i++) {
     const t0 = performance.now();
-    run();
+    await run();
     times.push(performance.now() - t0);
   }
   const first = times[0]!;

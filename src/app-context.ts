@@ -1,3 +1,4 @@
+import type { Database } from 'bun:sqlite';
 import type { Config } from './config/config';
 import type { AppContext, BreakerRegistry, MonitorHub } from './context';
 import { createBreakerRegistry } from './routing/circuit-breaker';
@@ -14,6 +15,10 @@ import { clientNameIn } from './monitor/client-name-index';
 import { BunMonitorHub } from './monitor/monitor-hub';
 import { StateStore } from './state/state-store';
 import { ProviderKeyPool } from './key-pool/key-pool';
+import { sqliteStore, type Store } from './db/store';
+import { migratePg, openPgStore } from './db/pg-store';
+import { createPgLogSink } from './logging/pg-log-sink';
+import { stampInstance } from './logging/stamp-instance';
 
 export interface ContextOverrides {
   logSink?: LogSink;
@@ -42,6 +47,41 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   seedDatabase(db, { adminPassword: config.admin.password });
   const secretBox = new SecretBox(resolveEncryptionKey(config.encryptionKey, config.database.path, overrides.warn));
   const state = new StateStore(db, sqlite, config, secretBox);
+  return assembleContext(config, overrides, sqliteStore(sqlite, db), state, secretBox, () => workerSink(config, overrides.warn));
+}
+
+/**
+ * createAppContext for either store: SQLite (synchronous, as above) or PostgreSQL when
+ * LLM_PROXY__DATABASE__URL is set (migrations and seed under an advisory lock, so instances may
+ * start at once). main.ts and the test gateway use this.
+ */
+export async function openAppContext(config: Config, overrides: ContextOverrides = {}): Promise<AppContext> {
+  const url = config.database.url;
+  if (!url) return createAppContext(config, overrides);
+  await migratePg(url, { adminPassword: config.admin.password });
+  const store = openPgStore(url);
+  // The key file fallback sits beside a SQLite file; several instances need LLM_PROXY__ENCRYPTION_KEY.
+  const secretBox = new SecretBox(resolveEncryptionKey(config.encryptionKey, config.database.path, overrides.warn));
+  const state = await StateStore.open(store, config, secretBox);
+  const sqliteGone = new Proxy({}, {
+    get: () => {
+      throw new Error('ctx.sqlite is not available on PostgreSQL; use ctx.store');
+    },
+  }) as Database;
+  const sink = () => createPgLogSink(store.client, { retentionDays: config.logging.retentionDays, warn: overrides.warn });
+  return { ...assembleContext(config, overrides, store, state, secretBox, sink), sqlite: sqliteGone };
+}
+
+function assembleContext(
+  config: Config,
+  overrides: ContextOverrides,
+  store: Store,
+  state: StateStore,
+  secretBox: SecretBox,
+  defaultSink: () => LogSink,
+): AppContext {
+  const { db } = store;
+  const sqlite = store.sqlite!;
   // Provider keys in use are scrubbed verbatim from anything the monitor broadcasts; client
   // names come from the snapshot so a client created after a monitor page opened shows by name.
   const monitor = overrides.monitor ?? new BunMonitorHub(() => providerKeys(state), (id) => clientNameIn(state.getSnapshot(), id));
@@ -53,7 +93,8 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     secretBox,
     // Metrics observe every record on its way to the writer (src/metrics/metered-log-sink.ts).
     // The monitor hears of each record from the sink (after commit, for the worker sink).
-    logSink: new MeteredLogSink(connectMonitor(overrides.logSink ?? workerSink(config, overrides.warn), monitor)),
+    logSink: new MeteredLogSink(stampInstance(connectMonitor(overrides.logSink ?? defaultSink(), monitor), config.instanceId)),
+    store,
     // Defaults: 5 consecutive retryable failures open a circuit for 30 s (src/routing/circuit-breaker.ts).
     breakers: overrides.breakers ?? createBreakerRegistry(),
     monitor,

@@ -1,6 +1,7 @@
 import type { Database } from 'bun:sqlite';
 import type { Config } from './config/config';
 import type { Db } from './db/client';
+import type { Store } from './db/store';
 import type { LogSink, LogRecord } from './logging/log-record';
 import type { StateStore } from './state/state-store';
 import type { SecretBox } from './crypto/secret-box';
@@ -31,6 +32,8 @@ export interface AppContext {
   config: Config;
   sqlite: Database;
   db: Db;
+  /** The store behind db: SQLite, or PostgreSQL with LLM_PROXY__DATABASE__URL (src/db/store.ts). */
+  store: Store;
   state: StateStore;
   secretBox: SecretBox;
   logSink: LogSink;

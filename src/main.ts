@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 import { createApp } from './app';
-import { createAppContext } from './app-context';
+import { openAppContext } from './app-context';
 import { HELP, parseArgs } from './cli-args';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { environmentWithDotenv } from './config/dotenv';
@@ -35,14 +35,14 @@ function runResetAdmin(config: Config): void {
 }
 
 async function serve(config: Config): Promise<void> {
-  const ctx = createAppContext(config);
+  const ctx = await openAppContext(config);
   ctx.state.watch();
   const app = createApp(ctx);
   // Bun's own cap sits above the configured one so the route answers 413 in OpenAI's shape.
   const maxBody = Math.ceil((config.server.maxBodyMb + 1) * 1024 * 1024);
   app.listen({ hostname: config.server.host, port: config.server.port, maxRequestBodySize: maxBody });
   const server = app.server!;
-  console.log(`gophergate ${VERSION} listening on http://${config.server.host}:${server.port} (database ${config.database.path})`);
+  console.log(`gophergate ${VERSION} listening on http://${config.server.host}:${server.port} (${config.database.url ? `PostgreSQL, instance ${config.instanceId}` : `database ${config.database.path}`})`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -56,7 +56,7 @@ async function serve(config: Config): Promise<void> {
     if (!settled) console.error('gophergate: gave up waiting for token estimates after 10 s; their log rows are lost');
     await ctx.logSink.close();
     ctx.state.stop();
-    ctx.sqlite.close();
+    await ctx.store.close();
     console.log('gophergate: stopped cleanly');
     process.exit(0);
   };

@@ -1,4 +1,4 @@
-import type { Database } from 'bun:sqlite';
+import { numOrNull, type Store } from '../db/store';
 
 /**
  * When each client last made a request, read from what the log writer already keeps, so the
@@ -20,29 +20,28 @@ export interface LastUsedInput {
 
 const HOUR_MS = 3_600_000;
 
-export function clientsLastUsed(sqlite: Database, clients: readonly LastUsedInput[]): Map<number, number | null> {
+export async function clientsLastUsed(store: Pick<Store, 'all'>, clients: readonly LastUsedInput[]): Promise<Map<number, number | null>> {
   const out = new Map<number, number | null>();
   if (clients.length === 0) return out;
-  const newestRaw = sqlite.query('SELECT max(created_at) AS t FROM request_logs WHERE client_id = ?');
-  const oldestRaw = (sqlite.query('SELECT min(created_at) AS t FROM request_logs').get() as { t: number | null }).t;
-  const newestHour = sqlite.query(
-    'SELECT hour FROM usage_hourly WHERE client_id = ? AND hour >= ? AND hour <= ? ORDER BY hour DESC LIMIT 1',
-  );
+  const newestRaw = async (id: number) => numOrNull((await store.all<{ t: unknown }>('SELECT max(created_at) AS t FROM request_logs WHERE client_id = ?', [id]))[0]?.t);
+  const oldestRaw = numOrNull((await store.all<{ t: unknown }>('SELECT min(created_at) AS t FROM request_logs'))[0]?.t);
+  const newestHour = async (id: number, from: number, to: number) =>
+    numOrNull((await store.all<{ hour: unknown }>('SELECT hour FROM usage_hourly WHERE client_id = ? AND hour >= ? AND hour <= ? ORDER BY hour DESC LIMIT 1', [id, from, to]))[0]?.hour);
   for (const c of clients) {
-    const raw = (newestRaw.get(c.id) as { t: number | null }).t;
+    const raw = await newestRaw(c.id);
     if (raw !== null) {
       out.set(c.id, raw);
       continue;
     }
     const from = Math.floor(c.created_at / HOUR_MS) * HOUR_MS;
     const to = oldestRaw ?? Number.MAX_SAFE_INTEGER;
-    const hour = from <= to ? (newestHour.get(c.id, from, to) as { hour: number } | null)?.hour ?? null : null;
+    const hour = from <= to ? await newestHour(c.id, from, to) : null;
     out.set(c.id, hour);
   }
   return out;
 }
 
 /** One client's last use (see clientsLastUsed). */
-export function clientLastUsed(sqlite: Database, client: LastUsedInput): number | null {
-  return clientsLastUsed(sqlite, [client]).get(client.id) ?? null;
+export async function clientLastUsed(store: Pick<Store, 'all'>, client: LastUsedInput): Promise<number | null> {
+  return (await clientsLastUsed(store, [client])).get(client.id) ?? null;
 }

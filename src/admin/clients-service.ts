@@ -23,8 +23,8 @@ const view = (r: Row, lastUsed: number | null = null): ClientView => ({
 });
 
 /** Rows as views with their last use read from the logs (one indexed lookup per client). */
-function views(deps: AdminDeps, rows: Row[]): ClientView[] {
-  const last = clientsLastUsed(deps.sqlite, rows.map((r) => ({ id: r.id, created_at: r.createdAt })));
+async function views(deps: AdminDeps, rows: Row[]): Promise<ClientView[]> {
+  const last = await clientsLastUsed(deps.store, rows.map((r) => ({ id: r.id, created_at: r.createdAt })));
   return rows.map((r) => view(r, last.get(r.id) ?? null));
 }
 
@@ -36,43 +36,42 @@ function cleanName(name: string): string {
 }
 
 /** Creates a client; the returned key is the only time it exists outside the caller's hands. */
-export function createClient(deps: AdminDeps, name: string): { id: number; name: string; key: string } {
+export async function createClient(deps: AdminDeps, name: string): Promise<{ id: number; name: string; key: string }> {
   const key = generateClientKey();
-  const row = deps.db
+  const [row] = await deps.db
     .insert(clients)
     .values({ name: cleanName(name), keyHash: hashClientKey(key), keyPrefix: key.slice(0, CLIENT_KEY_PREFIX_LENGTH), createdAt: Date.now() })
-    .returning()
-    .get();
-  deps.state.reload();
-  return { id: row.id, name: row.name, key };
+    .returning();
+  await deps.state.refresh();
+  return { id: row!.id, name: row!.name, key };
 }
 
-export function listClients(deps: AdminDeps): ClientView[] {
-  return views(deps, deps.db.select().from(clients).orderBy(desc(clients.createdAt), desc(clients.id)).all());
+export async function listClients(deps: AdminDeps): Promise<ClientView[]> {
+  return views(deps, await deps.db.select().from(clients).orderBy(desc(clients.createdAt), desc(clients.id)));
 }
 
 /** Id -> name of every client (revoked ones too), without the last-use lookups. */
-export function clientNames(deps: AdminDeps): Map<number, string> {
-  return new Map(deps.db.select({ id: clients.id, name: clients.name }).from(clients).all().map((c) => [c.id, c.name]));
+export async function clientNames(deps: AdminDeps): Promise<Map<number, string>> {
+  return new Map((await deps.db.select({ id: clients.id, name: clients.name }).from(clients)).map((c) => [c.id, c.name]));
 }
 
-export function getClient(deps: AdminDeps, id: number): ClientView {
-  const row = deps.db.select().from(clients).where(eq(clients.id, id)).get();
+export async function getClient(deps: AdminDeps, id: number): Promise<ClientView> {
+  const [row] = await deps.db.select().from(clients).where(eq(clients.id, id));
   if (!row) throw notFound(`No client with id ${id}.`, 'client_not_found', 'id');
-  return views(deps, [row])[0]!;
+  return (await views(deps, [row]))[0]!;
 }
 
-export function renameClient(deps: AdminDeps, id: number, name: string): ClientView {
-  const row = deps.db.update(clients).set({ name: cleanName(name) }).where(eq(clients.id, id)).returning().get();
+export async function renameClient(deps: AdminDeps, id: number, name: string): Promise<ClientView> {
+  const [row] = await deps.db.update(clients).set({ name: cleanName(name) }).where(eq(clients.id, id)).returning();
   if (!row) throw notFound(`No client with id ${id}.`, 'client_not_found', 'id');
-  deps.state.reload();
-  return views(deps, [row])[0]!;
+  await deps.state.refresh();
+  return (await views(deps, [row]))[0]!;
 }
 
 /** Revokes at once (the snapshot reloads); the row stays so logs keep their client name. */
-export function revokeClient(deps: AdminDeps, id: number): ClientView {
-  const row = deps.db.update(clients).set({ revoked: true }).where(eq(clients.id, id)).returning().get();
+export async function revokeClient(deps: AdminDeps, id: number): Promise<ClientView> {
+  const [row] = await deps.db.update(clients).set({ revoked: true }).where(eq(clients.id, id)).returning();
   if (!row) throw notFound(`No client with id ${id}.`, 'client_not_found', 'id');
-  deps.state.reload();
-  return views(deps, [row])[0]!;
+  await deps.state.refresh();
+  return (await views(deps, [row]))[0]!;
 }

@@ -56,39 +56,39 @@ function assertValid(deps: AdminDeps, name: string, next: GroupInput | null): vo
   if (problems.length) throw new GroupValidationError(problems);
 }
 
-export function listGroups(deps: AdminDeps): GroupView[] {
-  return deps.db.select().from(modelGroups).orderBy(asc(modelGroups.name)).all().map(view);
+export async function listGroups(deps: AdminDeps): Promise<GroupView[]> {
+  return (await deps.db.select().from(modelGroups).orderBy(asc(modelGroups.name))).map(view);
 }
 
-export function getGroup(deps: AdminDeps, name: string): GroupView {
-  const row = deps.db.select().from(modelGroups).where(eq(modelGroups.name, name)).get();
+export async function getGroup(deps: AdminDeps, name: string): Promise<GroupView> {
+  const [row] = await deps.db.select().from(modelGroups).where(eq(modelGroups.name, name));
   if (!row) throw notFound(`No model group '${name}'.`, 'group_not_found', 'name');
   return view(row);
 }
 
-export function createGroup(deps: AdminDeps, name: string, input: GroupInput): GroupView {
-  if (deps.db.select({ n: modelGroups.name }).from(modelGroups).where(eq(modelGroups.name, name)).get())
+export async function createGroup(deps: AdminDeps, name: string, input: GroupInput): Promise<GroupView> {
+  if ((await deps.db.select({ n: modelGroups.name }).from(modelGroups).where(eq(modelGroups.name, name))).length)
     throw new ApiError(409, `A model group named '${name}' exists; use PUT /api/groups/${name} to change it.`, 'invalid_request_error', 'group_exists', 'name');
   assertValid(deps, name, input);
   const e = entry(name, input);
-  const row = deps.db.insert(modelGroups).values({ ...e, updatedAt: Date.now() }).returning().get();
-  deps.state.reload();
-  return view(row);
+  const [row] = await deps.db.insert(modelGroups).values({ ...e, updatedAt: Date.now() }).returning();
+  await deps.state.refresh();
+  return view(row!);
 }
 
-export function updateGroup(deps: AdminDeps, name: string, input: GroupInput): GroupView {
-  getGroup(deps, name);
+export async function updateGroup(deps: AdminDeps, name: string, input: GroupInput): Promise<GroupView> {
+  await getGroup(deps, name);
   assertValid(deps, name, input);
   const { name: _n, ...rest } = entry(name, input);
-  const row = deps.db.update(modelGroups).set({ ...rest, updatedAt: Date.now() }).where(eq(modelGroups.name, name)).returning().get()!;
-  deps.state.reload();
-  return view(row);
+  const [row] = await deps.db.update(modelGroups).set({ ...rest, updatedAt: Date.now() }).where(eq(modelGroups.name, name)).returning();
+  await deps.state.refresh();
+  return view(row!);
 }
 
 /** Refused while another group still targets it (that group would point at nothing). */
-export function deleteGroup(deps: AdminDeps, name: string): void {
-  getGroup(deps, name);
+export async function deleteGroup(deps: AdminDeps, name: string): Promise<void> {
+  await getGroup(deps, name);
   assertValid(deps, name, null);
-  deps.db.delete(modelGroups).where(eq(modelGroups.name, name)).run();
-  deps.state.reload();
+  await deps.db.delete(modelGroups).where(eq(modelGroups.name, name));
+  await deps.state.refresh();
 }

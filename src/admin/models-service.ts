@@ -35,20 +35,20 @@ const view = (r: Row): ModelView => ({
   reasoning_price: r.reasoningPrice, image_price: r.imagePrice, context_window: r.contextWindow, updated_at: r.updatedAt,
 });
 
-export function listModels(deps: AdminDeps, provider?: string): ModelView[] {
+export async function listModels(deps: AdminDeps, provider?: string): Promise<ModelView[]> {
   const q = deps.db.select().from(models);
-  const rows = (provider ? q.where(eq(models.provider, provider)) : q).orderBy(asc(models.provider), asc(models.id)).all();
+  const rows = await (provider ? q.where(eq(models.provider, provider)) : q).orderBy(asc(models.provider), asc(models.id));
   return rows.map(view);
 }
 
-export function getModel(deps: AdminDeps, id: string): ModelView {
-  const row = deps.db.select().from(models).where(eq(models.id, id)).get();
+export async function getModel(deps: AdminDeps, id: string): Promise<ModelView> {
+  const [row] = await deps.db.select().from(models).where(eq(models.id, id));
   if (!row) throw notFound(`No model '${id}' in the models table.`, 'model_not_found', 'id');
   return view(row);
 }
 
 /** Enables/disables a model or changes its prices; the request path sees it at once. */
-export function updateModel(deps: AdminDeps, id: string, patch: ModelPatch): ModelView {
+export async function updateModel(deps: AdminDeps, id: string, patch: ModelPatch): Promise<ModelView> {
   const set: Partial<typeof models.$inferInsert> = { updatedAt: Date.now() };
   if (patch.enabled !== undefined) set.enabled = patch.enabled;
   if (patch.input_price !== undefined) set.inputPrice = patch.input_price;
@@ -56,8 +56,8 @@ export function updateModel(deps: AdminDeps, id: string, patch: ModelPatch): Mod
   if (patch.output_price !== undefined) set.outputPrice = patch.output_price;
   if (patch.reasoning_price !== undefined) set.reasoningPrice = patch.reasoning_price;
   if (patch.image_price !== undefined) set.imagePrice = patch.image_price;
-  const row = deps.db.update(models).set(set).where(eq(models.id, id)).returning().get();
+  const [row] = await deps.db.update(models).set(set).where(eq(models.id, id)).returning();
   if (!row) throw notFound(`No model '${id}' in the models table.`, 'model_not_found', 'id');
-  deps.state.reload();
+  await deps.state.refresh();
   return view(row);
 }

@@ -31,26 +31,25 @@ export interface NewProviderKey {
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const MAX_KEY_WEIGHT = 1000;
 
-function usageByKey(deps: ProviderKeyDeps, provider: string, now: number) {
-  const rows = deps.db
+async function usageByKey(deps: ProviderKeyDeps, provider: string, now: number) {
+  const rows = await deps.db
     .select({
       key: requestLogs.providerKeyId,
-      n: sql<number>`count(*)`,
-      errors: sql<number>`sum(case when ${requestLogs.status} >= 400 then 1 else 0 end)`,
-      cost: sql<number>`sum(${requestLogs.costUsd})`,
+      n: sql<number>`count(*)`.mapWith(Number),
+      errors: sql<number>`sum(case when ${requestLogs.status} >= 400 then 1 else 0 end)`.mapWith(Number),
+      cost: sql<number>`sum(${requestLogs.costUsd})`.mapWith(Number),
     })
     .from(requestLogs)
     .where(and(eq(requestLogs.provider, provider), gte(requestLogs.createdAt, now - DAY_MS)))
-    .groupBy(requestLogs.providerKeyId)
-    .all();
+    .groupBy(requestLogs.providerKeyId);
   return new Map(rows.map((r) => [r.key ?? '', { requests: r.n, errors: r.errors ?? 0, cost_usd: r.cost ?? 0 }]));
 }
 
 /** The provider's pool: its own key (`main` or `env`) first, then the added keys, each with its state. */
-export function listProviderKeys(deps: ProviderKeyDeps, id: string, now = Date.now()): ProviderKeyView[] {
+export async function listProviderKeys(deps: ProviderKeyDeps, id: string, now = Date.now()): Promise<ProviderKeyView[]> {
   const pid = requireProviderId(id);
   const inPool = new Map((deps.state.getSnapshot().providers.get(pid)?.keys ?? []).map((k) => [k.id, k]));
-  const usage = usageByKey(deps, pid, now);
+  const usage = await usageByKey(deps, pid, now);
   const view = (k: { id: string; label: string; last4: string; weight: number }, usable: boolean): ProviderKeyView => {
     const s = deps.keyPool.stateOf(pid, k.id);
     return {
@@ -66,13 +65,13 @@ export function listProviderKeys(deps: ProviderKeyDeps, id: string, now = Date.n
     const k = inPool.get(own);
     if (k) out.push(view(k, true));
   }
-  const rows = deps.db.select().from(providerKeys).where(eq(providerKeys.provider, pid)).orderBy(providerKeys.id).all();
+  const rows = await deps.db.select().from(providerKeys).where(eq(providerKeys.provider, pid)).orderBy(providerKeys.id);
   for (const r of rows) out.push(view({ id: String(r.id), label: r.label, last4: r.keyLast4, weight: r.weight }, inPool.has(String(r.id))));
   return out;
 }
 
 /** Adds a key to the provider's pool, stored AES-256-GCM encrypted; in force at once. */
-export function addProviderKey(deps: ProviderKeyDeps, id: string, body: NewProviderKey): { id: string; label: string; last4: string; weight: number } {
+export async function addProviderKey(deps: ProviderKeyDeps, id: string, body: NewProviderKey): Promise<{ id: string; label: string; last4: string; weight: number }> {
   const pid = requireProviderId(id);
   const key = typeof body.key === 'string' ? body.key.trim() : '';
   if (!key) throw badRequest("'key' is required.", 'key');
@@ -86,36 +85,35 @@ export function addProviderKey(deps: ProviderKeyDeps, id: string, body: NewProvi
   if (same) {
     throw new ApiError(409, `This key is already in the ${pid} pool as '${same.label}'. To start it afresh, remove it and add it again.`, 'invalid_request_error', 'duplicate_provider_key', 'key');
   }
-  const row = deps.db
+  const [row] = await deps.db
     .insert(providerKeys)
     .values({ provider: pid, keyEncrypted: deps.secretBox.encrypt(key), keyLast4: last4, label, weight, createdAt: Date.now() })
-    .returning({ id: providerKeys.id })
-    .get();
-  deps.state.reload();
-  return { id: String(row.id), label, last4, weight };
+    .returning({ id: providerKeys.id });
+  await deps.state.refresh();
+  return { id: String(row!.id), label, last4, weight };
 }
 
 /**
  * Removes a key from the pool. `main` clears the provider's own stored key (as PATCH api_key null
  * does); `env` cannot be removed here, it comes from the environment.
  */
-export function deleteProviderKey(deps: ProviderKeyDeps, id: string, keyId: string): { id: string; deleted: true } {
+export async function deleteProviderKey(deps: ProviderKeyDeps, id: string, keyId: string): Promise<{ id: string; deleted: true }> {
   const pid = requireProviderId(id);
   if (keyId === 'env') {
     throw new ApiError(409, `This key comes from the environment (${pid.toUpperCase()}_API_KEY); unset it there and restart.`, 'invalid_request_error', 'env_provider_key', 'key_id');
   }
   if (keyId === 'main') {
-    const row = deps.db.select({ enc: providers.apiKeyEncrypted }).from(providers).where(eq(providers.id, pid)).get();
+    const [row] = await deps.db.select({ enc: providers.apiKeyEncrypted }).from(providers).where(eq(providers.id, pid));
     if (!row?.enc) throw notFound(`Provider ${pid} has no stored key 'main'.`, 'provider_key_not_found', 'key_id');
-    deps.db.update(providers).set({ apiKeyEncrypted: null, apiKeyLast4: null, updatedAt: Date.now() }).where(eq(providers.id, pid)).run();
+    await deps.db.update(providers).set({ apiKeyEncrypted: null, apiKeyLast4: null, updatedAt: Date.now() }).where(eq(providers.id, pid));
   } else {
     const n = /^\d+$/.test(keyId) ? Number(keyId) : NaN;
     const gone = Number.isSafeInteger(n)
-      ? deps.db.delete(providerKeys).where(and(eq(providerKeys.id, n), eq(providerKeys.provider, pid))).returning({ id: providerKeys.id }).all()
+      ? await deps.db.delete(providerKeys).where(and(eq(providerKeys.id, n), eq(providerKeys.provider, pid))).returning({ id: providerKeys.id })
       : [];
     if (gone.length === 0) throw notFound(`Provider ${pid} has no key '${keyId}'.`, 'provider_key_not_found', 'key_id');
   }
   deps.keyPool.reset(pid, keyId);
-  deps.state.reload();
+  await deps.state.refresh();
   return { id: keyId, deleted: true };
 }

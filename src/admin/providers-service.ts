@@ -36,24 +36,23 @@ export function requireProviderId(id: string): ProviderId {
   return id;
 }
 
-function recentStats(deps: ProviderDeps, now: number): Map<string, { n: number; errors: number }> {
-  const rows = deps.db
+async function recentStats(deps: ProviderDeps, now: number): Promise<Map<string, { n: number; errors: number }>> {
+  const rows = await deps.db
     .select({
       provider: requestLogs.provider,
-      n: sql<number>`count(*)`,
-      errors: sql<number>`sum(case when ${requestLogs.status} >= 500 or ${requestLogs.status} in (408, 429) then 1 else 0 end)`,
+      n: sql<number>`count(*)`.mapWith(Number),
+      errors: sql<number>`sum(case when ${requestLogs.status} >= 500 or ${requestLogs.status} in (408, 429) then 1 else 0 end)`.mapWith(Number),
     })
     .from(requestLogs)
     .where(gte(requestLogs.createdAt, now - RECENT_MS))
-    .groupBy(requestLogs.provider)
-    .all();
+    .groupBy(requestLogs.provider);
   return new Map(rows.map((r) => [r.provider ?? '', { n: r.n, errors: r.errors ?? 0 }]));
 }
 
-export function listProviders(deps: ProviderDeps, now = Date.now()): ProviderView[] {
+export async function listProviders(deps: ProviderDeps, now = Date.now()): Promise<ProviderView[]> {
   const snap = deps.state.getSnapshot();
-  const rows = new Map(deps.db.select().from(providers).all().map((r) => [r.id, r]));
-  const stats = recentStats(deps, now);
+  const rows = new Map((await deps.db.select().from(providers)).map((r) => [r.id, r]));
+  const stats = await recentStats(deps, now);
   return PROVIDER_IDS.map((id) => {
     const s = snap.providers.get(id)!;
     const row = rows.get(id);
@@ -77,9 +76,9 @@ export function listProviders(deps: ProviderDeps, now = Date.now()): ProviderVie
   });
 }
 
-export function getProvider(deps: ProviderDeps, id: string): ProviderView {
+export async function getProvider(deps: ProviderDeps, id: string): Promise<ProviderView> {
   const pid = requireProviderId(id);
-  return listProviders(deps).find((p) => p.id === pid)!;
+  return (await listProviders(deps)).find((p) => p.id === pid)!;
 }
 
 function checkBaseUrl(url: string): string {
@@ -98,7 +97,7 @@ function checkBaseUrl(url: string): string {
  * Updates what the dashboard controls. `null` clears a value so the environment's applies
  * again; the API key is stored only as AES-256-GCM ciphertext plus its last four characters.
  */
-export function setProviderSettings(deps: ProviderDeps, id: string, patch: ProviderPatch): ProviderView {
+export async function setProviderSettings(deps: ProviderDeps, id: string, patch: ProviderPatch): Promise<ProviderView> {
   const pid = requireProviderId(id);
   const set: Partial<typeof providers.$inferInsert> = { updatedAt: Date.now() };
   if (patch.enabled !== undefined) set.enabled = patch.enabled;
@@ -109,9 +108,9 @@ export function setProviderSettings(deps: ProviderDeps, id: string, patch: Provi
     set.apiKeyEncrypted = key ? deps.secretBox.encrypt(key) : null;
     set.apiKeyLast4 = key ? key.slice(-4) : null;
   }
-  deps.db.insert(providers).values({ id: pid, ...set, updatedAt: set.updatedAt! }).onConflictDoUpdate({ target: providers.id, set }).run();
+  await deps.db.insert(providers).values({ id: pid, ...set, updatedAt: set.updatedAt! }).onConflictDoUpdate({ target: providers.id, set });
   // A changed key starts active in the pool (a set-aside one stays so until an admin changes it).
   if (patch.api_key !== undefined) deps.keyPool?.reset(pid, 'main');
-  deps.state.reload();
+  await deps.state.refresh();
   return getProvider(deps, pid);
 }

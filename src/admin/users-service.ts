@@ -23,24 +23,25 @@ const view = (r: Row): UserView => ({
 
 const USERNAME_RE = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
-function getRow(db: Db, id: number): Row {
-  const row = db.select().from(users).where(eq(users.id, id)).get();
+async function getRow(db: Db, id: number): Promise<Row> {
+  const [row] = await db.select().from(users).where(eq(users.id, id));
   if (!row) throw notFound(`No user with id ${id}.`, 'user_not_found', 'id');
   return row;
 }
 
-function otherAdmins(db: Db, id: number): number {
-  return db.select({ n: sql<number>`count(*)` }).from(users).where(and(eq(users.role, 'admin'), ne(users.id, id))).get()!.n;
+async function otherAdmins(db: Db, id: number): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(users).where(and(eq(users.role, 'admin'), ne(users.id, id)));
+  return row!.n;
 }
 
 const lastAdmin = () => new ApiError(409, 'This is the last admin; make another user admin first.', 'invalid_request_error', 'last_admin');
 
-export function listUsers(db: Db): UserView[] {
-  return db.select().from(users).orderBy(asc(users.id)).all().map(view);
+export async function listUsers(db: Db): Promise<UserView[]> {
+  return (await db.select().from(users).orderBy(asc(users.id))).map(view);
 }
 
-export function getUser(db: Db, id: number): UserView {
-  return view(getRow(db, id));
+export async function getUser(db: Db, id: number): Promise<UserView> {
+  return view(await getRow(db, id));
 }
 
 /** A new user chooses their own password at first sign-in unless `mustChangePassword` is false. */
@@ -48,22 +49,21 @@ export async function createUser(db: Db, username: string, password: string, rol
   if (!USERNAME_RE.test(username))
     throw badRequest('Usernames are 1-64 letters, digits, dot, underscore, @ or hyphen, starting with a letter or digit.', 'username');
   checkPasswordPolicy(password, 'password');
-  if (db.select({ id: users.id }).from(users).where(eq(users.username, username)).get())
+  if ((await db.select({ id: users.id }).from(users).where(eq(users.username, username))).length)
     throw new ApiError(409, `The username '${username}' is taken.`, 'invalid_request_error', 'username_taken', 'username');
-  const row = db
+  const [row] = await db
     .insert(users)
     .values({ username, passwordHash: await hashPassword(password), role, mustChangePassword, createdAt: Date.now() })
-    .returning()
-    .get();
-  return view(row);
+    .returning();
+  return view(row!);
 }
 
-export function setRole(db: Db, id: number, role: Role): UserView {
-  const row = getRow(db, id);
-  if (row.role === 'admin' && role !== 'admin' && otherAdmins(db, id) === 0) throw lastAdmin();
-  const updated = db.update(users).set({ role }).where(eq(users.id, id)).returning().get()!;
+export async function setRole(db: Db, id: number, role: Role): Promise<UserView> {
+  const row = await getRow(db, id);
+  if (row.role === 'admin' && role !== 'admin' && (await otherAdmins(db, id)) === 0) throw lastAdmin();
+  const [updated] = await db.update(users).set({ role }).where(eq(users.id, id)).returning();
   invalidateSessionCache(db); // the new role applies to live sessions at once
-  return view(updated);
+  return view(updated!);
 }
 
 /**
@@ -71,22 +71,21 @@ export function setRole(db: Db, id: number, role: Role): UserView {
  * their own password at the next sign-in.
  */
 export async function resetPassword(db: Db, id: number, password: string, mustChangePassword = true): Promise<UserView> {
-  const row = getRow(db, id);
+  const row = await getRow(db, id);
   checkPasswordPolicy(password, 'password');
-  const updated = db
+  const [updated] = await db
     .update(users)
     .set({ passwordHash: await hashPassword(password), mustChangePassword, tokenVersion: row.tokenVersion + 1 })
     .where(eq(users.id, id))
-    .returning()
-    .get()!;
-  deleteUserSessions(db, id);
-  return view(updated);
+    .returning();
+  await deleteUserSessions(db, id);
+  return view(updated!);
 }
 
-export function deleteUser(db: Db, id: number): void {
-  const row = getRow(db, id);
-  if (row.role === 'admin' && otherAdmins(db, id) === 0) throw lastAdmin();
-  deleteUserSessions(db, id);
-  db.delete(users).where(eq(users.id, id)).run();
+export async function deleteUser(db: Db, id: number): Promise<void> {
+  const row = await getRow(db, id);
+  if (row.role === 'admin' && (await otherAdmins(db, id)) === 0) throw lastAdmin();
+  await deleteUserSessions(db, id);
+  await db.delete(users).where(eq(users.id, id));
   invalidateSessionCache(db);
 }

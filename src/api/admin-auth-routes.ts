@@ -44,9 +44,9 @@ export function adminAuthRoutes(deps: AuthDeps) {
     )
     .post(
       '/api/auth/logout',
-      ({ request, set }) => {
+      async ({ request, set }) => {
         const auth = requireAuth(deps, request, 'viewer', true);
-        logout(deps.db, auth.session.id);
+        await logout(deps.db, auth.session.id);
         set.headers['set-cookie'] = clearSessionCookie(request);
         return { ok: true };
       },

@@ -11,9 +11,9 @@ const nameBody = t.Object({ name: t.String({ minLength: 1, maxLength: 100 }) });
 /** API clients: create (the key is shown once), list, rename, revoke. */
 export function adminClientsRoutes(ctx: AppContext) {
   return new Elysia({ name: 'admin-clients-routes' })
-    .get('/api/clients', ({ request }) => {
+    .get('/api/clients', async ({ request }) => {
       requireAuth(ctx, request, 'viewer');
-      return { data: listClients(ctx) };
+      return { data: await listClients(ctx) };
     }, { detail: { tags, security, summary: 'List clients (key prefix only)' } })
     .post('/api/clients', ({ body, request, set }) => {
       requireAuth(ctx, request, 'admin');

@@ -18,9 +18,9 @@ const groupFields = {
 /** Model groups (validated across the whole set: unknown targets, cycles, depth) and a routing dry run. */
 export function adminGroupsRoutes(ctx: AppContext) {
   return new Elysia({ name: 'admin-groups-routes' })
-    .get('/api/groups', ({ request }) => {
+    .get('/api/groups', async ({ request }) => {
       requireAuth(ctx, request, 'viewer');
-      return { data: listGroups(ctx) };
+      return { data: await listGroups(ctx) };
     }, { detail: { tags, security, summary: 'List model groups' } })
     .post('/api/groups/try', ({ body, request }) => {
       // A dry run changes nothing, but it is a POST like every other action: admin only.
@@ -44,9 +44,9 @@ export function adminGroupsRoutes(ctx: AppContext) {
       requireAuth(ctx, request, 'admin');
       return updateGroup(ctx, params.name, body);
     }, { body: t.Object(groupFields), detail: { tags, security, summary: 'Replace a model group' } })
-    .delete('/api/groups/:name', ({ params, request }) => {
+    .delete('/api/groups/:name', async ({ params, request }) => {
       requireAuth(ctx, request, 'admin');
-      deleteGroup(ctx, params.name);
+      await deleteGroup(ctx, params.name);
       return { name: params.name, deleted: true };
     }, { detail: { tags, security, summary: 'Delete a model group (refused while another group targets it)' } });
 }

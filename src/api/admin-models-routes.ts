@@ -10,9 +10,9 @@ const price = t.Number({ minimum: 0, maximum: 1_000_000 });
 /** The models table: enable/disable and prices (USD per 1M tokens, per image for image models). */
 export function adminModelsRoutes(ctx: AppContext) {
   return new Elysia({ name: 'admin-models-routes' })
-    .get('/api/models', ({ query, request }) => {
+    .get('/api/models', async ({ query, request }) => {
       requireAuth(ctx, request, 'viewer');
-      return { data: listModels(ctx, query.provider) };
+      return { data: await listModels(ctx, query.provider) };
     }, {
       query: t.Object({ provider: t.Optional(t.String({ maxLength: 40 })) }),
       detail: { tags, security, summary: 'List models and prices, optionally for one provider' },

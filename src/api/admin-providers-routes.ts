@@ -12,13 +12,13 @@ const idParams = t.Object({ id: t.String({ minLength: 1, maxLength: 40 }) });
 /** Provider settings: enable, base URL, API key (write-only), breaker state, connection test. */
 export function adminProvidersRoutes(ctx: AppContext) {
   return new Elysia({ name: 'admin-providers-routes' })
-    .get('/api/providers', ({ request }) => {
+    .get('/api/providers', async ({ request }) => {
       requireAuth(ctx, request, 'viewer');
-      return { data: listProviders(ctx).map((p) => ({ ...p, keys: listProviderKeys(ctx, p.id) })) };
+      return { data: await Promise.all((await listProviders(ctx)).map(async (p) => ({ ...p, keys: await listProviderKeys(ctx, p.id) }))) };
     }, { detail: { tags, security, summary: 'Providers with circuit state, recent error rate and key pool (keys never shown, only their last 4)' } })
-    .get('/api/providers/:id', ({ params, request }) => {
+    .get('/api/providers/:id', async ({ params, request }) => {
       requireAuth(ctx, request, 'viewer');
-      return { ...getProvider(ctx, params.id), keys: listProviderKeys(ctx, params.id) };
+      return { ...(await getProvider(ctx, params.id)), keys: await listProviderKeys(ctx, params.id) };
     }, {
       params: idParams,
       detail: {

@@ -12,9 +12,9 @@ const role = t.Union([t.Literal('admin'), t.Literal('viewer')]);
 export function adminUsersRoutes(ctx: AppContext) {
   const db = ctx.db;
   return new Elysia({ name: 'admin-users-routes' })
-    .get('/api/users', ({ request }) => {
+    .get('/api/users', async ({ request }) => {
       requireAuth(ctx, request, 'admin');
-      return { data: listUsers(db) };
+      return { data: await listUsers(db) };
     }, { detail: { tags, security, summary: 'List users (admin only)' } })
     .post('/api/users', async ({ body, request, set }) => {
       requireAuth(ctx, request, 'admin');
@@ -36,7 +36,7 @@ export function adminUsersRoutes(ctx: AppContext) {
     }, { params: idParams, detail: { tags, security, summary: 'One user (admin only)' } })
     .patch('/api/users/:id', async ({ params, body, request }) => {
       requireAuth(ctx, request, 'admin');
-      if (body.role !== undefined) setRole(db, params.id, body.role);
+      if (body.role !== undefined) await setRole(db, params.id, body.role);
       if (body.password !== undefined) await resetPassword(db, params.id, body.password, body.must_change_password ?? true);
       return getUser(db, params.id);
     }, {
@@ -53,9 +53,9 @@ export function adminUsersRoutes(ctx: AppContext) {
         description: 'A reset ends the user\'s sessions and (unless `must_change_password: false`) makes them choose a new password at next sign-in. The last admin cannot be demoted.',
       },
     })
-    .delete('/api/users/:id', ({ params, request }) => {
+    .delete('/api/users/:id', async ({ params, request }) => {
       requireAuth(ctx, request, 'admin');
-      deleteUser(db, params.id);
+      await deleteUser(db, params.id);
       return { id: params.id, deleted: true };
     }, { params: idParams, detail: { tags, security, summary: 'Delete a user (never the last admin)' } });
 }

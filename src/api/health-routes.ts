@@ -12,8 +12,15 @@ export function healthRoutes(ctx: AppContext) {
         providers[id] = { enabled: p.enabled, circuit: ctx.breakers.state(id) };
       }
       const q = ctx.logSink.stats();
+      // A configured store (PostgreSQL) that cannot be reached: /v1 serves on, /api answers 503.
+      const storeUp = ctx.store?.reachable() ?? true;
       return {
-        status: 'ok',
+        status: storeUp ? 'ok' : 'degraded',
+        instance: ctx.config.instanceId,
+        store: ctx.store?.kind ?? 'sqlite',
+        ...(ctx.store?.kind === 'postgres' ? { store_reachable: storeUp } : {}),
+        // Filled by the Redis integration (LLM_PROXY__REDIS__URL); 'off' until configured.
+        redis: 'off',
         version: VERSION,
         uptime_s: Math.round((Date.now() - ctx.startedAt) / 1000),
         providers,

@@ -9,7 +9,7 @@ const stores = new WeakMap<AppContext, ResponseStore>();
 /** One store per app context, however many times the plugin is built. */
 function storeFor(ctx: AppContext): ResponseStore {
   let s = stores.get(ctx);
-  if (!s) stores.set(ctx, (s = new ResponseStore(ctx.sqlite)));
+  if (!s) stores.set(ctx, (s = new ResponseStore(ctx.store.kind === 'postgres' ? ctx.store : ctx.sqlite)));
   return s;
 }
 

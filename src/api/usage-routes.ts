@@ -21,7 +21,7 @@ const range = {
  */
 export function usageRoutes(ctx: AppContext) {
   return new Elysia({ name: 'usage-routes' })
-    .get('/api/logs', ({ query }) => ({ data: listLogs(ctx.sqlite, parseLogFilter(query as RawQuery)) }), {
+    .get('/api/logs', async ({ query }) => ({ data: await listLogs(ctx.store, parseLogFilter(query as RawQuery)) }), {
       query: t.Object({
         ...range,
         limit: str('Rows per page, 1-1000 (default 50)'),
@@ -30,20 +30,20 @@ export function usageRoutes(ctx: AppContext) {
       }, { additionalProperties: true }),
       detail: { tags, summary: 'Request log rows, newest first' },
     })
-    .get('/api/usage/summary', ({ query }) => usageSummary(ctx.sqlite, parseUsageFilter(query as RawQuery)), {
+    .get('/api/usage/summary', ({ query }) => usageSummary(ctx.store, parseUsageFilter(query as RawQuery)), {
       query: t.Object(range, { additionalProperties: true }),
       detail: { tags, summary: 'Totals (requests, errors, tokens, cost) from the hourly rollups' },
     })
-    .get('/api/usage/timeseries', ({ query }) => {
+    .get('/api/usage/timeseries', async ({ query }) => {
       const { bucket, filter } = parseTimeseries(query as RawQuery);
-      return { bucket, from: filter.from, to: filter.to, data: usageTimeseries(ctx.sqlite, bucket, filter) };
+      return { bucket, from: filter.from, to: filter.to, data: await usageTimeseries(ctx.store, bucket, filter) };
     }, {
       query: t.Object({ ...range, bucket: str("'hour' (default, last 24 h) or 'day' (last 30 days)") }, { additionalProperties: true }),
       detail: { tags, summary: 'Totals per UTC hour or day, gaps filled with zeros' },
     })
-    .get('/api/usage/breakdown', ({ query }) => {
+    .get('/api/usage/breakdown', async ({ query }) => {
       const { by, filter, limit } = parseBreakdown(query as RawQuery);
-      return { by, data: usageBreakdown(ctx.sqlite, by, filter, limit) };
+      return { by, data: await usageBreakdown(ctx.store, by, filter, limit) };
     }, {
       query: t.Object({ ...range, by: str("'provider' (default), 'model' or 'client'"), limit: str('Rows, 1-1000 (default 100)') }, { additionalProperties: true }),
       detail: { tags, summary: 'Totals per provider, model or client, most expensive first' },

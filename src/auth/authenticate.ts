@@ -1,8 +1,9 @@
 import type { SecretBox } from '../crypto/secret-box';
 import type { Db } from '../db/client';
+import type { Store } from '../db/store';
 import { authRuntime } from './auth-runtime';
 import { readSessionCookie } from './session-cookie';
-import { lookupSession } from './session-store';
+import { lookupSession, preloadSession } from './session-store';
 import { decodeSessionToken } from './session-token';
 
 export type Role = 'admin' | 'viewer';
@@ -25,6 +26,8 @@ export interface AuthResult {
 export interface AuthDeps {
   db: Db;
   secretBox: SecretBox;
+  /** When given, /api answers 503 while it is unreachable (PostgreSQL down). */
+  store?: Pick<Store, 'reachable'>;
 }
 
 const memo = new WeakMap<Request, AuthResult | null>();
@@ -70,4 +73,17 @@ export function authenticateRequest(deps: AuthDeps, request: Request): AuthResul
 /** Forget the memoised result (after login/logout changed who this request is). */
 export function forgetRequestAuth(request: Request): void {
   memo.delete(request);
+}
+
+/**
+ * Before the synchronous checks run: on a PostgreSQL store, reads the request's session row
+ * (awaited) into the session cache so authenticateRequest finds it. No-op on SQLite.
+ */
+export async function prepareRequestAuth(deps: AuthDeps, request: Request): Promise<void> {
+  if (memo.has(request)) return;
+  const bearer = bearerOf(request);
+  const token = bearer !== undefined ? bearer : readSessionCookie(request);
+  if (!token) return;
+  const claims = decodeSessionToken(deps.secretBox, token, authRuntime(deps.db).now());
+  if (claims) await preloadSession(deps.db, claims);
 }

@@ -26,7 +26,7 @@ export async function login(deps: AuthDeps, username: string, password: string, 
   const addrKey = `a:${address}`;
   const wait = Math.max(rt.throttle.retryAfterMs(userKey, rt.perUser), rt.throttle.retryAfterMs(addrKey, rt.perAddress));
   if (wait > 0) throw tooMany(wait);
-  const row = deps.db.select().from(users).where(eq(users.username, username)).get();
+  const [row] = await deps.db.select().from(users).where(eq(users.username, username));
   const ok = await verifyPassword(password, row?.passwordHash ?? null);
   if (!row || !ok) {
     rt.throttle.fail(userKey, rt.perUser);
@@ -35,12 +35,12 @@ export async function login(deps: AuthDeps, username: string, password: string, 
   }
   // Only the user's counter resets: a success of one account must not buy an address more guesses.
   rt.throttle.clear(userKey);
-  const issued = createSession(deps.db, deps.secretBox, row);
+  const issued = await createSession(deps.db, deps.secretBox, row);
   return { ...issued, user: { id: row.id, username: row.username, role: row.role, mustChangePassword: row.mustChangePassword } };
 }
 
-export function logout(db: Db, sessionId: string): void {
-  deleteSession(db, sessionId);
+export async function logout(db: Db, sessionId: string): Promise<void> {
+  await deleteSession(db, sessionId);
 }
 
 /**
@@ -48,20 +48,19 @@ export function logout(db: Db, sessionId: string): void {
  * the token version bump, and a fresh session is returned so the caller stays signed in.
  */
 export async function changePassword(deps: AuthDeps, userId: number, current: string, next: string): Promise<LoginResult> {
-  const row = deps.db.select().from(users).where(eq(users.id, userId)).get();
+  const [row] = await deps.db.select().from(users).where(eq(users.id, userId));
   if (!row) throw new ApiError(401, 'The session user no longer exists.', 'authentication_error', 'invalid_session');
   if (!(await verifyPassword(current, row.passwordHash)))
     throw badRequest('The current password is wrong.', 'current_password', 'invalid_password');
   checkPasswordPolicy(next, 'new_password');
   if (next === current) throw badRequest('The new password must differ from the current one.', 'new_password', 'weak_password');
   const tokenVersion = row.tokenVersion + 1;
-  deps.db
+  await deps.db
     .update(users)
     .set({ passwordHash: await hashPassword(next), mustChangePassword: false, tokenVersion })
-    .where(eq(users.id, userId))
-    .run();
-  deleteUserSessions(deps.db, userId);
+    .where(eq(users.id, userId));
+  await deleteUserSessions(deps.db, userId);
   invalidateSessionCache(deps.db);
-  const issued = createSession(deps.db, deps.secretBox, { id: userId, tokenVersion });
+  const issued = await createSession(deps.db, deps.secretBox, { id: userId, tokenVersion });
   return { ...issued, user: { id: row.id, username: row.username, role: row.role, mustChangePassword: false } };
 }

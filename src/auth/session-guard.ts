@@ -1,6 +1,8 @@
 import { Elysia } from 'elysia';
 import { apiAccessRule, enforceAccess, isApiPath } from './access-policy';
-import { authenticateRequest, type AuthDeps, type Role } from './authenticate';
+import { authenticateRequest, prepareRequestAuth, type AuthDeps, type Role } from './authenticate';
+import { isPgDb } from '../db/pg-translate';
+import { storeUnavailable } from './store-unavailable';
 
 let nextSeed = 0;
 const seeds = new WeakMap<object, number>();
@@ -26,12 +28,23 @@ export function pathOf(url: string): string {
  * onRequest hooks are global in Elysia, so using this plugin anywhere guards the whole app.
  */
 export function apiGuard(deps: AuthDeps) {
-  return new Elysia({ name: 'api-guard', seed: seedOf(deps) }).onRequest(({ request }) => {
+  const check = (request: Request) => {
     const pathname = pathOf(request.url);
     if (!isApiPath(pathname)) return;
+    // PostgreSQL unreachable: every /api answer would fail halfway; say so up front.
+    if (deps.store && !deps.store.reachable()) throw storeUnavailable();
     const rule = apiAccessRule(request.method, pathname);
     if (rule.public) return;
     enforceAccess(deps, request, rule);
+  };
+  // SQLite stays synchronous; a PostgreSQL store first reads the session row (awaited).
+  if (!isPgDb(deps.db)) return new Elysia({ name: 'api-guard', seed: seedOf(deps) }).onRequest(({ request }) => check(request));
+  return new Elysia({ name: 'api-guard', seed: seedOf(deps) }).onRequest(async ({ request }) => {
+    // Pages read the session synchronously too, so preload for every path but the /v1 API
+    // (which never waits for the store and authenticates with client keys).
+    const path = pathOf(request.url);
+    if (!path.startsWith('/v1/') && deps.store?.reachable() !== false) await prepareRequestAuth(deps, request).catch(() => {});
+    check(request);
   });
 }
 
@@ -42,7 +55,10 @@ export function apiGuard(deps: AuthDeps) {
  */
 export function sessionGuard(deps: AuthDeps) {
   return new Elysia({ name: 'session-guard', seed: seedOf(deps) })
-    .derive({ as: 'scoped' }, ({ request }) => ({ auth: authenticateRequest(deps, request) }))
+    .derive({ as: 'scoped' }, async ({ request }) => {
+      if (isPgDb(deps.db)) await prepareRequestAuth(deps, request).catch(() => {});
+      return { auth: authenticateRequest(deps, request) };
+    })
     .macro({
       role: (role: Role) => ({
         beforeHandle({ request }: { request: Request }) {

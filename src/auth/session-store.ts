@@ -1,6 +1,7 @@
 import { eq, lt } from 'drizzle-orm';
 import type { SecretBox } from '../crypto/secret-box';
 import type { Db } from '../db/client';
+import { isPgDb } from '../db/pg-translate';
 import { sessions, users } from '../db/schema';
 import { authRuntime, invalidateSessionCache, type CachedSession } from './auth-runtime';
 import { encodeSessionToken, newSessionId, type SessionClaims } from './session-token';
@@ -13,28 +14,34 @@ export interface IssuedSession {
 }
 
 /** Stores a new session row and returns its signed token. Expired rows are swept on the way. */
-export function createSession(db: Db, box: SecretBox, user: { id: number; tokenVersion: number }): IssuedSession {
+export async function createSession(db: Db, box: SecretBox, user: { id: number; tokenVersion: number }): Promise<IssuedSession> {
   const rt = authRuntime(db);
   const now = rt.now();
   const sessionId = newSessionId();
   const csrfToken = Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString('base64url');
   const expiresAt = now + rt.sessionTtlMs;
-  db.delete(sessions).where(lt(sessions.expiresAt, now)).run();
-  db.insert(sessions).values({ id: sessionId, userId: user.id, csrfToken, createdAt: now, expiresAt }).run();
+  await db.delete(sessions).where(lt(sessions.expiresAt, now));
+  await db.insert(sessions).values({ id: sessionId, userId: user.id, csrfToken, createdAt: now, expiresAt });
   const token = encodeSessionToken(box, { sessionId, userId: user.id, tokenVersion: user.tokenVersion, expiresAt });
   return { token, csrfToken, sessionId, expiresAt };
 }
 
-function readSession(db: Db, sessionId: string, now: number): CachedSession | null {
-  const row = db
+function sessionQuery(db: Db, sessionId: string) {
+  return db
     .select({
       sessionId: sessions.id, csrfToken: sessions.csrfToken, expiresAt: sessions.expiresAt,
       id: users.id, username: users.username, role: users.role, mustChangePassword: users.mustChangePassword, tokenVersion: users.tokenVersion,
     })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(eq(sessions.id, sessionId))
-    .get();
+    .where(eq(sessions.id, sessionId));
+}
+
+function readSession(db: Db, sessionId: string, now: number): CachedSession | null {
+  return sessionOf(sessionQuery(db, sessionId).get(), now);
+}
+
+function sessionOf(row: Awaited<ReturnType<typeof sessionQuery>>[number] | undefined, now: number): CachedSession | null {
   if (!row) return null;
   const { id, username, role, mustChangePassword, tokenVersion } = row;
   return {
@@ -53,7 +60,8 @@ export function lookupSession(db: Db, claims: SessionClaims): CachedSession | nu
   let s = rt.cache.get(claims.sessionId);
   if (!s || now - s.cachedAt > rt.cacheTtlMs || now < s.cachedAt) {
     rt.cache.delete(claims.sessionId);
-    s = readSession(db, claims.sessionId, now) ?? undefined;
+    // On PostgreSQL reads are awaited: preloadSession (run by the guards before any handler) filled the cache.
+    s = (isPgDb(db) ? null : readSession(db, claims.sessionId, now)) ?? undefined;
     if (s) {
       if (rt.cache.size > 5_000) rt.cache.clear();
       rt.cache.set(claims.sessionId, s);
@@ -65,13 +73,29 @@ export function lookupSession(db: Db, claims: SessionClaims): CachedSession | nu
   return s;
 }
 
-export function deleteSession(db: Db, sessionId: string): void {
-  db.delete(sessions).where(eq(sessions.id, sessionId)).run();
+/**
+ * Makes lookupSession's answer available without waiting on a PostgreSQL store: reads the
+ * session row (awaited) into the cache when it is missing or stale. No-op on SQLite.
+ */
+export async function preloadSession(db: Db, claims: SessionClaims): Promise<void> {
+  if (!isPgDb(db)) return;
+  const rt = authRuntime(db);
+  const now = rt.now();
+  const s = rt.cache.get(claims.sessionId);
+  if (s && now - s.cachedAt <= rt.cacheTtlMs && now >= s.cachedAt) return;
+  const fresh = sessionOf((await sessionQuery(db, claims.sessionId))[0], now);
+  if (!fresh) return void rt.cache.delete(claims.sessionId);
+  if (rt.cache.size > 5_000) rt.cache.clear();
+  rt.cache.set(claims.sessionId, fresh);
+}
+
+export async function deleteSession(db: Db, sessionId: string): Promise<void> {
+  await db.delete(sessions).where(eq(sessions.id, sessionId));
   invalidateSessionCache(db);
 }
 
 /** Signs a user out everywhere (password change, reset, deletion). */
-export function deleteUserSessions(db: Db, userId: number): void {
-  db.delete(sessions).where(eq(sessions.userId, userId)).run();
+export async function deleteUserSessions(db: Db, userId: number): Promise<void> {
+  await db.delete(sessions).where(eq(sessions.userId, userId));
   invalidateSessionCache(db);
 }

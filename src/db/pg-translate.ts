@@ -11,7 +11,7 @@ import { pgTwin } from './pg-schema';
  *
  * Only what both dialects share works through it: awaiting a builder (rows), `.returning()`,
  * `onConflictDoNothing/DoUpdate`. SQLite's synchronous `.get()/.all()/.run()` do not exist on
- * PostgreSQL; shared code awaits the builder instead (see src/db/rows.ts).
+ * PostgreSQL; shared code awaits the builder instead .
  */
 export function translate(x: unknown): unknown {
   if (x === null || typeof x !== 'object') return x;
@@ -57,4 +57,13 @@ export function translatingDb<T extends object>(target: T): T {
 }
 
 /** The translating PostgreSQL database, typed as the SQLite one the services are written against. */
-export const asSharedDb = (pgDb: object): Db => translatingDb(pgDb) as unknown as Db;
+export const asSharedDb = (pgDb: object): Db => markPgDb(translatingDb(pgDb) as unknown as Db);
+
+const pgDbs = new WeakSet<object>();
+/** Marks a shared db as PostgreSQL-backed (see isPgDb). */
+export function markPgDb(db: Db): Db {
+  pgDbs.add(db);
+  return db;
+}
+/** True for a db whose queries must be awaited (PostgreSQL); SQLite's may also run synchronously. */
+export const isPgDb = (db: object): boolean => pgDbs.has(db);

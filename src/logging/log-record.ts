@@ -31,6 +31,8 @@ export interface LogRecord {
   body?: string | null;
   /** Which key of the provider's pool the last try used (a provider_keys id, `main` or `env`); never the key. */
   providerKeyId?: string | null;
+  /** The gateway instance that served the request (LLM_PROXY__INSTANCE_ID); stamped by the context. */
+  instance?: string | null;
 }
 
 /** Where the request path hands records; never blocks, never throws. */

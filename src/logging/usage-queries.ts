@@ -1,4 +1,5 @@
-import type { Database, SQLQueryBindings } from 'bun:sqlite';
+import type { SQLQueryBindings } from 'bun:sqlite';
+import { num, numOrNull, type Store } from '../db/store';
 import { rollupSource, type RollupFilter } from './rollup-plan';
 import { DAY_MS, HOUR_MS, MEASURES, type RollupDim } from './rollup-tables';
 
@@ -76,7 +77,19 @@ const source = (f: UsageFilter, groupDims: readonly RollupDim[], grain: 'hour' |
 
 const round = (usd: number) => Math.round(usd * 1e9) / 1e9;
 
-function totals(row: Record<string, number>): UsageTotals & { avg_latency_ms: number; avg_overhead_ms: number } {
+/** A raw rollup row with every measure a number (PostgreSQL returns sums of bigint as text). */
+function measures(row: Record<string, unknown>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of MEASURES) out[m] = num(row[m]);
+  if (row.t !== undefined) out.t = num(row.t);
+  return out;
+}
+
+/** Raw SQL of these queries reads from either store. */
+type Reader = Pick<Store, 'all'>;
+
+function totals(raw: Record<string, unknown>): UsageTotals & { avg_latency_ms: number; avg_overhead_ms: number } {
+  const row = measures(raw);
   const requests = row.requests ?? 0;
   return {
     requests,
@@ -92,9 +105,9 @@ function totals(row: Record<string, number>): UsageTotals & { avg_latency_ms: nu
 }
 
 /** Totals over a time range; `requests` counts every client request, failed ones included. */
-export function usageSummary(sqlite: Database, f: UsageFilter = {}) {
+export async function usageSummary(store: Reader, f: UsageFilter = {}) {
   const src = source(f, [], 'day');
-  return totals(sqlite.query(`SELECT ${TOTALS} FROM ${src.sql}`).get(...src.args) as Record<string, number>);
+  return totals((await store.all(`SELECT ${TOTALS} FROM ${src.sql} AS src`, src.args))[0] ?? {});
 }
 
 export type Bucket = 'hour' | 'day';
@@ -103,12 +116,12 @@ const BUCKET_MS: Record<Bucket, number> = { hour: HOUR_MS, day: DAY_MS };
 const MAX_FILLED_BUCKETS = 10_000;
 
 /** Totals per UTC hour or day, oldest first; empty buckets inside [from, to) come back as zeros. */
-export function usageTimeseries(sqlite: Database, bucket: Bucket, f: UsageFilter & { from: number; to: number }) {
+export async function usageTimeseries(store: Reader, bucket: Bucket, f: UsageFilter & { from: number; to: number }) {
   const size = BUCKET_MS[bucket];
   // Daily buckets read whole days from the daily rollups; the hours of partial edge days fold
   // into their day here.
   const src = source(f, [], bucket);
-  const rows = sqlite.query(`SELECT t, ${TOTALS} FROM ${src.sql} GROUP BY t`).all(...src.args) as Record<string, number>[];
+  const rows = (await store.all(`SELECT t, ${TOTALS} FROM ${src.sql} AS src GROUP BY t`, src.args)).map(measures);
   const byT = new Map<number, Record<string, number>>();
   for (const h of rows) {
     const t = Math.floor(h.t! / size) * size;
@@ -126,23 +139,25 @@ export function usageTimeseries(sqlite: Database, bucket: Bucket, f: UsageFilter
 export type BreakdownBy = 'provider' | 'model' | 'client';
 
 /** Totals per provider, model or client over a range, most expensive first. */
-export function usageBreakdown(sqlite: Database, by: BreakdownBy, f: UsageFilter = {}, limit = 100) {
+export async function usageBreakdown(store: Reader, by: BreakdownBy, f: UsageFilter = {}, limit = 100) {
   const dim: RollupDim = by === 'client' ? 'client_id' : by;
   const src = source(f, [dim], 'day');
   if (by === 'client') {
     // Aggregate first, then name the (few) groups: joining before grouping would look up every row.
-    const rows = sqlite
-      .query(
-        `SELECT a.*, c.name AS label FROM (SELECT client_id AS key, ${TOTALS} FROM ${src.sql} GROUP BY client_id) a
+    const rows = (
+      await store.all<Record<string, any>>(
+        `SELECT a.*, c.name AS label FROM (SELECT client_id AS key, ${TOTALS} FROM ${src.sql} AS src GROUP BY client_id) a
          LEFT JOIN clients c ON c.id = a.key ORDER BY a.cost_usd DESC, a.requests DESC LIMIT ?`,
+        [...src.args, limit],
       )
-      .all(...src.args, limit) as Record<string, any>[];
+    ).map((r): Record<string, any> => ({ ...r, key: num(r.key) }));
     // client 0 is "no client": requests refused before a key was recognised
     return rows.map((r) => ({ key: r.key === 0 ? null : r.key, label: r.label ?? (r.key === 0 ? '(none)' : `#${r.key}`), ...totals(r) }));
   }
-  const rows = sqlite
-    .query(`SELECT ${dim} AS key, ${TOTALS} FROM ${src.sql} GROUP BY ${dim} ORDER BY cost_usd DESC, requests DESC LIMIT ?`)
-    .all(...src.args, limit) as Record<string, any>[];
+  const rows = await store.all<Record<string, any>>(
+    `SELECT ${dim} AS key, ${TOTALS} FROM ${src.sql} AS src GROUP BY ${dim} ORDER BY cost_usd DESC, requests DESC LIMIT ?`,
+    [...src.args, limit],
+  );
   return rows.map((r) => ({ key: r.key === '' ? null : r.key, label: r.key === '' ? '(none)' : r.key, ...totals(r) }));
 }
 
@@ -150,12 +165,17 @@ const LOG_COLUMNS = `id, created_at, request_id, client_id, endpoint, model_requ
   stream, status, error_type, error, prompt_tokens, completion_tokens, reasoning_tokens, cached_tokens,
   images, estimated, cost_usd, latency_ms, ttfb_ms, overhead_ms`;
 
+const NUMERIC_LOG_COLUMNS = [
+  'id', 'created_at', 'status', 'prompt_tokens', 'completion_tokens', 'reasoning_tokens', 'cached_tokens', 'images', 'cost_usd',
+  'latency_ms', 'overhead_ms',
+] as const;
+
 /**
  * One page of raw request rows, newest first. Ordered by (created_at, id) so every filter's
  * (column, created_at) index — whose implicit last column is the rowid — serves the order without
  * a sort; `beforeId` continues after a row of the previous page.
  */
-export function listLogs(sqlite: Database, f: LogFilter): LogRow[] {
+export async function listLogs(store: Reader, f: LogFilter): Promise<LogRow[]> {
   const parts: string[] = [];
   const args: SQLQueryBindings[] = [];
   if (f.from !== undefined) parts.push('created_at >= ?'), args.push(f.from);
@@ -167,14 +187,24 @@ export function listLogs(sqlite: Database, f: LogFilter): LogRow[] {
   else if (f.status === 'ok') parts.push('(status < 400 AND error_type IS NULL)');
   else if (f.status !== undefined) parts.push('status = ?'), args.push(f.status);
   if (f.beforeId !== undefined) {
-    const anchor = sqlite.query('SELECT created_at FROM request_logs WHERE id = ?').get(f.beforeId) as { created_at: number } | null;
+    const [anchor] = await store.all<{ created_at: unknown }>('SELECT created_at FROM request_logs WHERE id = ?', [f.beforeId]);
     // The anchor row may have been purged by retention since the last page; ids still order rows.
-    if (anchor) parts.push('(created_at, id) < (?, ?)'), args.push(anchor.created_at, f.beforeId);
+    if (anchor) parts.push('(created_at, id) < (?, ?)'), args.push(num(anchor.created_at), f.beforeId);
     else parts.push('id < ?'), args.push(f.beforeId);
   }
   const where = parts.length ? `WHERE ${parts.join(' AND ')}` : '';
-  const rows = sqlite
-    .query(`SELECT ${LOG_COLUMNS} FROM request_logs ${where} ORDER BY created_at DESC, id DESC LIMIT ?`)
-    .all(...args, f.limit) as (Omit<LogRow, 'stream' | 'estimated'> & { stream: number; estimated: number })[];
-  return rows.map((r) => ({ ...r, stream: r.stream === 1, estimated: r.estimated === 1 }));
+  const rows = await store.all<Record<string, any>>(`SELECT ${LOG_COLUMNS} FROM request_logs ${where} ORDER BY created_at DESC, id DESC LIMIT ?`, [
+    ...args,
+    f.limit,
+  ]);
+  // SQLite gives booleans as 0/1; PostgreSQL gives bigints as text: one shape for both.
+  return rows.map((r) => {
+    const out = { ...r } as LogRow;
+    for (const k of NUMERIC_LOG_COLUMNS) (out as any)[k] = num(r[k]);
+    out.client_id = numOrNull(r.client_id);
+    out.ttfb_ms = numOrNull(r.ttfb_ms);
+    out.stream = r.stream === 1 || r.stream === true;
+    out.estimated = r.estimated === 1 || r.estimated === true;
+    return out;
+  });
 }

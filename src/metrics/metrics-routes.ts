@@ -5,6 +5,7 @@ import { PROVIDER_IDS } from '../providers/types';
 import { VERSION } from '../version';
 import { metricsOf } from './metered-log-sink';
 import { keyPoolGauges } from './key-pool-gauges';
+import { withInstanceLabel } from './instance-label';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type GaugeFamily } from './prometheus-text';
 
 const CIRCUIT_STATES: CircuitState[] = ['closed', 'open', 'half_open'];
@@ -56,7 +57,7 @@ export function metricsRoutes(ctx: AppContext) {
     ({ request }) => {
       if (!enabled) return notFound();
       if (token && !tokenMatches(request.headers.get('authorization'), token)) return unauthorized();
-      const text = renderPrometheus(metrics ? metrics.all() : [], scrapeGauges(ctx));
+      const text = withInstanceLabel(renderPrometheus(metrics ? metrics.all() : [], scrapeGauges(ctx)), ctx.config.instanceId);
       return new Response(text, { headers: { 'content-type': PROMETHEUS_CONTENT_TYPE } });
     },
     { detail: { tags: ['System'], summary: 'Prometheus metrics (text exposition format)' } },

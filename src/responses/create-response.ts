@@ -41,6 +41,8 @@ export async function createResponse(ctx: AppContext, body: unknown, opts: Creat
   const decision = await routeChat(ctx, req as unknown as ChatRequest, callModel, opts.signal);
   const run = { ctx, req, decision, requestId, ...opts };
   const prev = req.previous_response_id;
+  // On PostgreSQL the stored conversation is read here (awaited), so the checks below find it in memory.
+  if (typeof prev === 'string') await opts.store.load(prev);
   const ours = typeof prev === 'string' && opts.store.get(prev, opts.clientId) !== null;
   if (decision.targets[0]?.provider === 'openai' && !ours) return passthroughResponse(run);
   return bridgedResponse(run);

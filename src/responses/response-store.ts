@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'bun:sqlite';
+import { num, numOrNull, type Store } from '../db/store';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 
 /** What a bridged response leaves behind for a `previous_response_id` follow-up. */
@@ -36,10 +37,13 @@ export class ResponseStore {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private lastPrune = 0;
   private readonly opts: Required<ResponseStoreOptions>;
-  private readonly insert: Statement;
-  private readonly select: Statement;
+  private readonly insert!: Statement;
+  private readonly select!: Statement;
+  private readonly sqlite!: Database;
+  /** Set on PostgreSQL: reads and writes are awaited (load() fills the cache before get()). */
+  private readonly shared?: Store;
 
-  constructor(private readonly sqlite: Database, options: ResponseStoreOptions = {}) {
+  constructor(db: Database | Store, options: ResponseStoreOptions = {}) {
     this.opts = {
       retentionDays: options.retentionDays ?? 30,
       maxRows: options.maxRows ?? 50_000,
@@ -47,6 +51,11 @@ export class ResponseStore {
       flushDelayMs: options.flushDelayMs ?? 20,
       now: options.now ?? Date.now,
     };
+    if ('kind' in db && db.kind === 'postgres') {
+      this.shared = db;
+      return;
+    }
+    const sqlite = (this.sqlite = 'kind' in db ? db.sqlite! : db);
     this.insert = sqlite.prepare(
       'INSERT OR REPLACE INTO stored_responses (id, client_id, model, messages, created_at) VALUES (?, ?, ?, ?, ?)',
     );
@@ -66,7 +75,7 @@ export class ResponseStore {
   /** The stored conversation, or null when unknown, expired or stored by another client. */
   get(id: string, clientId: number | null): StoredConversation | null {
     let entry = this.cache.get(id) ?? null;
-    if (!entry) {
+    if (!entry && !this.shared) {
       const row = this.select.get(id) as { client_id: number | null; model: string; messages: string; created_at: number } | null;
       if (row) {
         entry = { clientId: row.client_id, model: row.model, messages: JSON.parse(row.messages), createdAt: row.created_at };
@@ -79,6 +88,18 @@ export class ResponseStore {
     return entry;
   }
 
+  /**
+   * Makes get() answer from memory: reads the row into the cache when it is not there. Needed
+   * before get() on PostgreSQL (get() cannot wait); harmless on SQLite.
+   */
+  async load(id: string): Promise<void> {
+    if (!this.shared || this.cache.has(id)) return;
+    const [row] = await this.shared.all<Record<string, unknown>>('SELECT client_id, model, messages, created_at FROM stored_responses WHERE id = ?', [id]);
+    if (row) {
+      this.remember(id, { clientId: numOrNull(row.client_id), model: String(row.model), messages: JSON.parse(String(row.messages)), createdAt: num(row.created_at) });
+    }
+  }
+
   /** Writes queued rows now (also called on shutdown) and prunes when due. */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
@@ -86,6 +107,7 @@ export class ResponseStore {
     const rows = [...this.pending];
     this.pending.clear();
     const now = this.opts.now();
+    if (this.shared) return void this.flushShared(this.shared, rows, now);
     this.sqlite.transaction(() => {
       for (const [id, c] of rows) this.insert.run(id, c.clientId, c.model, JSON.stringify(c.messages), c.createdAt);
       if (now - this.lastPrune >= PRUNE_EVERY_MS) {
@@ -97,6 +119,29 @@ export class ResponseStore {
         );
       }
     })();
+  }
+
+  /** flush() on PostgreSQL: one upsert per row, pruning when due; a failed write is retried with the next flush. */
+  private async flushShared(store: Store, rows: [string, StoredConversation][], now: number): Promise<void> {
+    try {
+      for (const [id, c] of rows) {
+        await store.run(
+          'INSERT INTO stored_responses (id, client_id, model, messages, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET client_id = excluded.client_id, model = excluded.model, messages = excluded.messages, created_at = excluded.created_at',
+          [id, c.clientId, c.model, JSON.stringify(c.messages), c.createdAt],
+        );
+      }
+      if (now - this.lastPrune >= PRUNE_EVERY_MS) {
+        this.lastPrune = now;
+        await store.run('DELETE FROM stored_responses WHERE created_at < ?', [now - this.opts.retentionDays * DAY_MS]);
+        await store.run('DELETE FROM stored_responses WHERE id IN (SELECT id FROM stored_responses ORDER BY created_at DESC OFFSET ?)', [this.opts.maxRows]);
+      }
+    } catch {
+      for (const [id, c] of rows) if (!this.pending.has(id)) this.pending.set(id, c);
+      if (!this.timer) {
+        this.timer = setTimeout(() => this.flush(), 1000);
+        (this.timer as any).unref?.();
+      }
+    }
   }
 
   private remember(id: string, entry: StoredConversation): void {

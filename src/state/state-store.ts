@@ -3,7 +3,8 @@ import type { Config } from '../config/config';
 import type { SecretBox } from '../crypto/secret-box';
 import type { Db } from '../db/client';
 import { clients, modelGroups, models, providerKeys, providers } from '../db/schema';
-import { buildSnapshot } from './build-snapshot';
+import type { Store } from '../db/store';
+import { buildSnapshot, type SnapshotRows } from './build-snapshot';
 import type { RuntimeSnapshot } from './snapshot-types';
 
 /**
@@ -22,8 +23,29 @@ export class StateStore {
     private readonly sqlite: Database,
     private readonly config: Config,
     private readonly box: SecretBox,
+    /** A store read by awaiting (PostgreSQL), with the rows it already read; SQLite reads synchronously. */
+    private readonly shared?: { store: Store; rows: SnapshotRows },
   ) {
-    this.snapshot = this.load();
+    this.snapshot = shared ? buildSnapshot(shared.rows, config, box, ++this.version) : this.load();
+  }
+
+  /** Opens the state store of either store kind (PostgreSQL reads are awaited). */
+  static async open(store: Store, config: Config, box: SecretBox): Promise<StateStore> {
+    if (store.kind === 'sqlite') return new StateStore(store.db, store.sqlite!, config, box);
+    return new StateStore(store.db, undefined as unknown as Database, config, box, { store, rows: await readRows(store.db) });
+  }
+
+  /**
+   * reload() for either store: admin services await this after a change so the next request
+   * sees it. SQLite reloads synchronously; PostgreSQL re-reads the tables (awaited).
+   */
+  async refresh(): Promise<RuntimeSnapshot> {
+    if (!this.shared) return this.reload();
+    const rows = await readRows(this.db);
+    this.snapshot = buildSnapshot(rows, this.config, this.box, ++this.version);
+    this.lastFingerprint = await this.fingerprint().catch(() => '');
+    for (const l of this.listeners) l(this.snapshot);
+    return this.snapshot;
   }
 
   getSnapshot(): RuntimeSnapshot {
@@ -32,6 +54,10 @@ export class StateStore {
 
   /** Re-reads every table the request path needs and swaps the snapshot in one step. */
   reload(): RuntimeSnapshot {
+    if (this.shared) {
+      void this.refresh().catch(() => {});
+      return this.snapshot;
+    }
     this.snapshot = this.load();
     for (const l of this.listeners) l(this.snapshot);
     return this.snapshot;
@@ -45,6 +71,21 @@ export class StateStore {
   /** Polls PRAGMA data_version (cheap, no table read) so outside writes show up within a second. */
   watch(intervalMs = 1000): void {
     if (this.timer) return;
+    if (this.shared) {
+      // PostgreSQL: another instance's change shows up within a second (Redis change notices, when
+      // configured, make that immediate). The fingerprint is one small query over five small tables.
+      let busy = false;
+      this.timer = setInterval(() => {
+        if (busy) return;
+        busy = true;
+        this.fingerprint()
+          .then((fp) => (fp !== this.lastFingerprint ? this.refresh() : undefined))
+          .catch(() => {}) // store down: keep serving the snapshot we have
+          .finally(() => (busy = false));
+      }, intervalMs);
+      (this.timer as any).unref?.();
+      return;
+    }
     this.timer = setInterval(() => {
       const dv = this.dataVersion();
       if (dv !== this.lastDataVersion) this.reload();
@@ -55,6 +96,18 @@ export class StateStore {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+  }
+
+  private lastFingerprint = '';
+
+  /** A digest of every row the snapshot is built from (PostgreSQL). */
+  private async fingerprint(): Promise<string> {
+    const part = (t: string, order: string) => `(SELECT md5(coalesce(string_agg(md5(x::text), '' ORDER BY ${order}), '')) FROM ${t} x)`;
+    const sql = `SELECT ${[
+      part('providers', 'x.id'), part('models', 'x.id'), part('model_groups', 'x.name'), part('clients', 'x.id'), part('provider_keys', 'x.id'),
+    ].join(' || ')} AS fp`;
+    const [row] = await this.shared!.store.all<{ fp: string }>(sql);
+    return row?.fp ?? '';
   }
 
   private dataVersion(): number {
@@ -72,4 +125,16 @@ export class StateStore {
     };
     return buildSnapshot(rows, this.config, this.box, ++this.version);
   }
+}
+
+/** The rows a snapshot is built from, awaited (works on either store). */
+async function readRows(db: Db): Promise<SnapshotRows> {
+  const [p, m, g, c, k] = await Promise.all([
+    db.select().from(providers),
+    db.select().from(models),
+    db.select().from(modelGroups),
+    db.select({ id: clients.id, name: clients.name, keyHash: clients.keyHash, revoked: clients.revoked }).from(clients),
+    db.select().from(providerKeys).orderBy(providerKeys.id),
+  ]);
+  return { providers: p, models: m, groups: g, clients: c, providerKeys: k };
 }

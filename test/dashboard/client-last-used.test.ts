@@ -91,21 +91,21 @@ describe('client last used', () => {
     expect(list.find((c) => c.id === gw.clientId)!.last_used_at).toBe(now - 30_000);
   });
 
-  test('once its rows expire, a client falls back to its rollup hour', () => {
+  test('once its rows expire, a client falls back to its rollup hour', async () => {
     const id = client('rolled', 60 * DAY);
     const t = Date.now() - 45 * DAY;
     rollupRow(id, Math.floor(t / HOUR) * HOUR);
     rawRow(id, t);
     const createdAt = Date.now() - 60 * DAY;
-    expect(clientsLastUsed(gw.ctx.sqlite, [{ id, created_at: createdAt }]).get(id)).toBe(t);
+    expect((await clientsLastUsed(gw.ctx.store, [{ id, created_at: createdAt }])).get(id)).toBe(t);
     gw.ctx.sqlite.query('DELETE FROM request_logs WHERE client_id = ?').run(id);
-    expect(clientsLastUsed(gw.ctx.sqlite, [{ id, created_at: createdAt }]).get(id)).toBe(Math.floor(t / HOUR) * HOUR);
+    expect((await clientsLastUsed(gw.ctx.store, [{ id, created_at: createdAt }])).get(id)).toBe(Math.floor(t / HOUR) * HOUR);
   });
 
-  test('the rollup walk is bounded: rows before a client existed are not its use', () => {
+  test('the rollup walk is bounded: rows before a client existed are not its use', async () => {
     // (Such rows cannot exist with AUTOINCREMENT ids; the bound is what keeps the walk short.)
     const id = client('late', 10 * DAY);
     rollupRow(id, Math.floor((Date.now() - 30 * DAY) / HOUR) * HOUR);
-    expect(clientsLastUsed(gw.ctx.sqlite, [{ id, created_at: Date.now() - 10 * DAY }]).get(id)).toBeNull();
+    expect((await clientsLastUsed(gw.ctx.store, [{ id, created_at: Date.now() - 10 * DAY }])).get(id)).toBeNull();
   });
 });

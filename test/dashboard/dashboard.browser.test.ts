@@ -129,7 +129,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard in Chromium'
     await screenshot(page, '05-monitoring');
 
     // A client created after this page loaded is named too (the event carries its name).
-    const late = createClient(env.gw.ctx, 'late-client');
+    const late = await createClient(env.gw.ctx, 'late-client');
     await new OpenAI({ apiKey: late.key, baseURL: `${url}/v1`, maxRetries: 0 }).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
     await page.waitForFunction(() => document.querySelectorAll('#monitor-table tbody tr.monitor-row').length === 2);
     expect(await page.locator('#monitor-table tbody tr.monitor-row').first().textContent()).toContain('late-client');

@@ -72,7 +72,7 @@ describe('model groups page', () => {
     const html = await r.text();
     expect(html).toContain('id="group-fast-flow"');
     expect(await textOf(html, '.delete-errors li')).toBe("fast-flow is still a target of dispatcher. Remove it from that group's targets first.");
-    expect(getGroup(gw.ctx, 'fast-flow').name).toBe('fast-flow');
+    expect((await getGroup(gw.ctx, 'fast-flow')).name).toBe('fast-flow');
     expect(gw.ctx.state.getSnapshot().groups.has('fast-flow')).toBe(true);
   });
 
@@ -91,7 +91,7 @@ describe('model groups page', () => {
     const r = await post('/groups/dispatcher', CLASSIFIER_FORM);
     expect(r.status).toBe(200);
     const html = await r.text();
-    expect(getGroup(gw.ctx, 'dispatcher').settings).toEqual({
+    expect((await getGroup(gw.ctx, 'dispatcher')).settings).toEqual({
       classifier_model: 'openai/gpt-4o-mini', scale_min: 0, scale_max: 4, threshold: 3.5, timeout_ms: 1500,
     });
     for (const [name, value] of [['classifier_model', 'openai/gpt-4o-mini'], ['scale_min', '0'], ['scale_max', '4'], ['threshold', '3.5'], ['timeout_ms', '1500']])
@@ -101,7 +101,7 @@ describe('model groups page', () => {
   });
 
   test('classifier settings routing could not use are refused inline, and nothing is saved', async () => {
-    const before = getGroup(gw.ctx, 'dispatcher').settings;
+    const before = (await getGroup(gw.ctx, 'dispatcher')).settings;
     const cases: [Record<string, string>, RegExp][] = [
       [{ classifier_model: '' }, /needs a classifier model/],
       [{ scale_min: '5', scale_max: '5' }, /greater than scale min/],
@@ -114,13 +114,13 @@ describe('model groups page', () => {
       expect({ change, status: r.status }).toEqual({ change, status: 422 });
       expect(await textOf(await r.text(), '#group-dispatcher .form-errors li')).toMatch(message);
     }
-    expect(getGroup(gw.ctx, 'dispatcher').settings).toEqual(before);
+    expect((await getGroup(gw.ctx, 'dispatcher')).settings).toEqual(before);
   });
 
   test('switching to heuristic drops the classifier keys and keeps the rest', async () => {
     const r = await post('/groups/dispatcher', { ...CLASSIFIER_FORM, strategy: 'heuristic', rules: '[{"name":"code","kind":"keywords","words":["debug*"],"weight":1}]' });
     expect(r.status).toBe(200);
-    const g = getGroup(gw.ctx, 'dispatcher');
+    const g = await getGroup(gw.ctx, 'dispatcher');
     expect(g.strategy).toBe('heuristic');
     expect(Object.keys(g.settings)).toEqual(['rules']);
   });

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { createApp } from '../../src/app';
-import { createAppContext, type ContextOverrides } from '../../src/app-context';
+import { createAppContext, openAppContext, type ContextOverrides } from '../../src/app-context';
+import { createClient } from '../../src/admin/clients-service';
 import { hashClientKey } from '../../src/auth/client-auth';
 import { loadConfig } from '../../src/config/config';
 import type { AppContext } from '../../src/context';
@@ -19,6 +20,8 @@ import type { LogRecord, LogSink } from '../../src/logging/log-record';
 export interface GatewayOptions extends Omit<ContextOverrides, 'warn'> {
   /** LLM_PROXY__* (and <P>_API_KEY) variables; nothing is read from the real environment. */
   env?: Record<string, string>;
+  /** Use the context's real log writer (SQLite worker or PostgreSQL) instead of in-memory rows. */
+  storeLogs?: boolean;
 }
 
 export interface TestGateway {
@@ -66,16 +69,20 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<TestGatew
   });
   const logs: LogRecord[] = [];
   let waiters: (() => void)[] = [];
-  const { env: _env, ...overrides } = opts;
-  const ctx = createAppContext(config, {
+  const { env: _env, storeLogs, ...overrides } = opts;
+  const ctxOverrides: ContextOverrides = {
     ...overrides,
-    logSink: opts.logSink ?? memorySink(logs, () => waiters.splice(0).forEach((w) => w())),
+    logSink: opts.logSink ?? (storeLogs ? undefined : memorySink(logs, () => waiters.splice(0).forEach((w) => w()))),
     warn: () => {},
-  });
+  };
+  // LLM_PROXY__DATABASE__URL in env: the gateway runs on that PostgreSQL database (see pg-database.ts).
+  const pg = !!config.database.url;
+  const ctx = pg ? await openAppContext(config, ctxOverrides) : createAppContext(config, ctxOverrides);
   const app = createApp(ctx).listen({ hostname: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${app.server!.port}`;
 
   const addClient = (name: string) => {
+    if (pg) throw new Error('addClient is synchronous (SQLite only); on PostgreSQL create clients through the admin API');
     const key = `gg-test-${crypto.randomUUID().replaceAll('-', '')}`;
     const row = ctx.db
       .insert(clients)
@@ -85,7 +92,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<TestGatew
     ctx.state.reload();
     return { key, id: row.id };
   };
-  const first = addClient('test client');
+  const first = pg ? await createClient(ctx, 'test client') : addClient('test client');
   /** Waits (woken by each write) until `count()` reaches `n`. */
   const until = async (count: () => number, n: number, ms: number, what: string) => {
     const deadline = Date.now() + ms;
@@ -125,7 +132,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<TestGatew
       await app.stop(true);
       ctx.state.stop();
       await ctx.logSink.close();
-      ctx.sqlite.close();
+      await ctx.store.close();
       waiters = [];
       rmSync(dir, { recursive: true, force: true });
     },

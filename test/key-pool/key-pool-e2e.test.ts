@@ -37,7 +37,7 @@ beforeAll(async () => {
   openai = startFakeUpstream(answerOrRefuse);
   deepseek = startFakeUpstream(replayJson('deepseek', 'chat.json'));
   gw = await startGateway({ env: { ...providerEnv('openai', `${openai.url}/v1`), ...providerEnv('deepseek', `${deepseek.url}/v1`) } });
-  poolKeyId = addProviderKey(gw.ctx, 'openai', { key: POOL_KEY, weight: 3, label: 'second' }).id;
+  poolKeyId = (await addProviderKey(gw.ctx, 'openai', { key: POOL_KEY, weight: 3, label: 'second' })).id;
   gw.ctx.db.insert(modelGroups).values({ name: 'pair', strategy: 'heuristic', targets: ['openai/gpt-4o-mini', 'deepseek/deepseek-chat'], updatedAt: Date.now() }).run();
   gw.ctx.state.reload();
 });
@@ -163,7 +163,7 @@ test('a stream also moves to the next key when the weighted pick answers 429', a
 
 test('an upstream quoting a refused pool key (of any shape) never gets it into a row or an answer', async () => {
   const odd = 'plainsecretvalueNOPREFIX77';
-  const { id } = addProviderKey(gw.ctx, 'openai', { key: odd, weight: 100, label: 'odd' });
+  const { id } = await addProviderKey(gw.ctx, 'openai', { key: odd, weight: 100, label: 'odd' });
   try {
     refuse.set(bearer(odd), { status: 401 });
     refuse.set(bearer(POOL_KEY), { status: 401 });

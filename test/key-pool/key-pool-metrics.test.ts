@@ -27,7 +27,7 @@ const states = async () => {
 };
 
 test('gophergate_provider_key_state: 1 for each key\'s current state, and it follows cooldowns', async () => {
-  const { id } = addProviderKey(gw.ctx, 'openai', { key: POOL_KEY, label: 'spare' });
+  const { id } = await addProviderKey(gw.ctx, 'openai', { key: POOL_KEY, label: 'spare' });
   expect(await states()).toEqual(['openai/env/env=active', `openai/spare/${id}=active`]);
   gw.ctx.keyPool.states.coolUntil('openai', id, clock.now + 10_000);
   gw.ctx.keyPool.states.setAside('openai', 'env', clock.now);

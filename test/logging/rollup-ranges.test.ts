@@ -1,3 +1,4 @@
+import { sqliteStore, type Store } from '../../src/db/store';
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
 import { createLogWriter } from '../../src/logging/log-writer';
@@ -9,9 +10,11 @@ import { mixedRecords, RAW_KEY, RAW_SUMS, tempDb } from './log-test-helpers';
 const START = Date.UTC(2026, 10, 20, 21, 17, 5);
 const SPAN = 12 * DAY_MS;
 let t: ReturnType<typeof tempDb>;
+let store: Store;
 
 beforeAll(() => {
   t = tempDb();
+  store = sqliteStore(t.sqlite, null as never);
   const writer = createLogWriter(t.sqlite);
   const records = mixedRecords(2400, START); // one every 7 min 13 s, ~12 days
   for (let i = 0; i < records.length; i += 97) writer.writeBatch(records.slice(i, i + 97));
@@ -53,18 +56,18 @@ const rangeArb = fc
 const RUNS = { numRuns: 150, seed: 20261125 };
 
 describe('rollup queries equal a raw-row scan for ranges that cut hours and days', () => {
-  test('summary', () => {
-    fc.assert(fc.property(rangeArb, filterArb, (range, filter) => {
+  test('summary', async () => {
+    await fc.assert(fc.asyncProperty(rangeArb, filterArb, async (range, filter) => {
       const f = { ...range, ...filter };
-      expect(pick(usageSummary(t.sqlite, f))).toEqual(pick(raw(f)[0]!));
+      expect(pick(await usageSummary(store, f))).toEqual(pick(raw(f)[0]!));
     }), RUNS);
   });
 
-  test('breakdown by provider, model and client', () => {
+  test('breakdown by provider, model and client', async () => {
     const cols = { provider: RAW_KEY.provider, model: RAW_KEY.model, client: RAW_KEY.client_id } as const;
-    fc.assert(fc.property(rangeArb, filterArb, fc.constantFrom('provider', 'model', 'client') as fc.Arbitrary<keyof typeof cols>, (range, filter, by) => {
+    await fc.assert(fc.asyncProperty(rangeArb, filterArb, fc.constantFrom('provider', 'model', 'client') as fc.Arbitrary<keyof typeof cols>, async (range, filter, by) => {
       const f = { ...range, ...filter };
-      const got = usageBreakdown(t.sqlite, by, f, 1000)
+      const got = (await usageBreakdown(store, by, f, 1000))
         .map((r) => ({ key: r.key ?? (by === 'client' ? 0 : ''), ...pick(r) }))
         .sort((a, b) => String(a.key).localeCompare(String(b.key)));
       const want = raw(f, cols[by])
@@ -74,21 +77,21 @@ describe('rollup queries equal a raw-row scan for ranges that cut hours and days
     }), RUNS);
   });
 
-  test('daily and hourly time series, bucket by bucket', () => {
-    fc.assert(fc.property(rangeArb, filterArb, fc.constantFrom('hour', 'day') as fc.Arbitrary<'hour' | 'day'>, (range, filter, bucket) => {
+  test('daily and hourly time series, bucket by bucket', async () => {
+    await fc.assert(fc.asyncProperty(rangeArb, filterArb, fc.constantFrom('hour', 'day') as fc.Arbitrary<'hour' | 'day'>, async (range, filter, bucket) => {
       const f = { ...range, ...filter };
       const size = bucket === 'hour' ? HOUR_MS : DAY_MS;
-      const got = usageTimeseries(t.sqlite, bucket, f).filter((p) => p.requests || p.prompt_tokens).map((p) => ({ key: p.t, ...pick(p) }));
+      const got = (await usageTimeseries(store, bucket, f)).filter((p) => p.requests || p.prompt_tokens).map((p) => ({ key: p.t, ...pick(p) }));
       const want = raw(f, `(created_at / ${size}) * ${size}`).map((r) => ({ key: r.key, ...pick(r) }));
       expect(got).toEqual(want as typeof got);
     }), { ...RUNS, numRuns: 80 });
   });
 
-  test('open ranges (all time, only from, only to)', () => {
+  test('open ranges (all time, only from, only to)', async () => {
     for (const f of [{}, { from: START + 3 * DAY_MS + 5 }, { to: START + 4 * DAY_MS - 7 }, { from: START + 2 * DAY_MS, clientId: 2 }]) {
-      expect(pick(usageSummary(t.sqlite, f))).toEqual(pick(raw(f)[0]!));
+      expect(pick(await usageSummary(store, f))).toEqual(pick(raw(f)[0]!));
     }
-    expect(usageSummary(t.sqlite).requests).toBeGreaterThan(2000);
+    expect((await usageSummary(store)).requests).toBeGreaterThan(2000);
   });
 });
 

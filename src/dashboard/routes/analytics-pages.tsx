@@ -21,7 +21,7 @@ import { logFilterFrom, logFiltersOf } from '../log-filters';
 const hidden = { detail: { hide: true } };
 const PAGE_SIZE = 50;
 
-type Totals = ReturnType<typeof usageBreakdown>[number];
+type Totals = Awaited<ReturnType<typeof usageBreakdown>>[number];
 const breakdownRow = (r: Totals): BreakdownRow => ({
   label: r.label, requests: r.requests, errors: r.errors, tokens: r.prompt_tokens + r.completion_tokens, costUsd: r.cost_usd,
 });
@@ -38,7 +38,7 @@ function logRow(r: QueryLogRow, names: Map<number, string>): LogRow {
 /** Usage, Monitoring and Logs: read-only, open to viewers. All numbers come from usage-queries. */
 export function analyticsPages(ctx: AppContext) {
   return new Elysia({ name: 'dashboard-analytics-pages' })
-    .get('/', ({ request, query }) => {
+    .get('/', async ({ request, query }) => {
       const user = pageUser(ctx, request);
       // The front door answers 200 with the sign-in form (a bookmark, a health probe or curl of
       // `/` sees the dashboard, not a bare redirect); HTMX swaps still get HX-Location.
@@ -48,7 +48,13 @@ export function analyticsPages(ctx: AppContext) {
       const range = parseRange(query.range);
       const { from, to } = rangeBounds(range);
       const f = { from, to };
-      const s = usageSummary(ctx.sqlite, f);
+      const [s, series, byProvider, byModel, byClient] = await Promise.all([
+        usageSummary(ctx.store, f),
+        usageTimeseries(ctx.store, range.bucket, f),
+        usageBreakdown(ctx.store, 'provider', f, 20),
+        usageBreakdown(ctx.store, 'model', f, 20),
+        usageBreakdown(ctx.store, 'client', f, 20),
+      ]);
       const vm = {
         range,
         totals: {
@@ -56,21 +62,21 @@ export function analyticsPages(ctx: AppContext) {
           completionTokens: s.completion_tokens, reasoningTokens: s.reasoning_tokens, costUsd: s.cost_usd,
           meanOverheadMs: s.requests ? s.avg_overhead_ms : null, meanLatencyMs: s.requests ? s.avg_latency_ms : null,
         },
-        series: usageTimeseries(ctx.sqlite, range.bucket, f).map((p) => ({
+        series: series.map((p) => ({
           t: p.t, requests: p.requests, errors: p.errors, promptTokens: p.prompt_tokens, completionTokens: p.completion_tokens, costUsd: p.cost_usd,
         })),
-        byProvider: usageBreakdown(ctx.sqlite, 'provider', f, 20).map(breakdownRow),
-        byModel: usageBreakdown(ctx.sqlite, 'model', f, 20).map(breakdownRow),
-        byClient: usageBreakdown(ctx.sqlite, 'client', f, 20).map(breakdownRow),
+        byProvider: byProvider.map(breakdownRow),
+        byModel: byModel.map(breakdownRow),
+        byClient: byClient.map(breakdownRow),
         logQueue: ctx.logSink.stats(),
       };
       return pageResponse(request, user, 'usage', 'Usage', <UsageView vm={vm} />);
     }, hidden)
-    .get('/monitor', ({ request }) => {
+    .get('/monitor', async ({ request }) => {
       const user = pageUser(ctx, request);
       if (user instanceof Response) return user;
-      const names = clientNames(ctx);
-      const initial: MonitorRow[] = listLogs(ctx.sqlite, { limit: 50 }).map((r) => ({
+      const names = await clientNames(ctx);
+      const initial: MonitorRow[] = (await listLogs(ctx.store, { limit: 50 })).map((r) => ({
         id: `log-${r.id}`, t: r.created_at, status: r.status, model: r.model ?? r.model_requested, provider: r.provider ?? '',
         route: r.route ?? '', client: r.client_id == null ? '—' : names.get(r.client_id) ?? `#${r.client_id}`,
         promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens, costUsd: r.cost_usd, latencyMs: r.latency_ms, error: r.error ?? '',
@@ -78,13 +84,13 @@ export function analyticsPages(ctx: AppContext) {
       const nameMap = Object.fromEntries([...names].map(([id, n]) => [String(id), n]));
       return pageResponse(request, user, 'monitor', 'Monitoring', <MonitorView initial={initial} clientNames={nameMap} />);
     }, hidden)
-    .get('/logs', ({ request, query }) => {
+    .get('/logs', async ({ request, query }) => {
       const user = pageUser(ctx, request);
       if (user instanceof Response) return user;
       const filters: LogFilters = logFiltersOf(query);
       const filter = logFilterFrom(filters, query.before_id, PAGE_SIZE + 1);
-      const names = clientNames(ctx);
-      const rows = filter.ok ? listLogs(ctx.sqlite, filter.value) : [];
+      const names = await clientNames(ctx);
+      const rows = filter.ok ? await listLogs(ctx.store, filter.value) : [];
       const page = rows.slice(0, PAGE_SIZE);
       const vm = {
         rows: page.map((r) => logRow(r, names)),
@@ -97,13 +103,13 @@ export function analyticsPages(ctx: AppContext) {
       };
       return pageResponse(request, user, 'logs', 'Logs', <LogsView vm={vm} />);
     }, hidden)
-    .get('/logs/:id', ({ request, params }) => {
+    .get('/logs/:id', async ({ request, params }) => {
       const user = pageUser(ctx, request);
       if (user instanceof Response) return user;
       const id = Number(params.id);
-      const row = Number.isSafeInteger(id) ? ctx.db.select().from(requestLogs).where(eq(requestLogs.id, id)).get() : undefined;
+      const row = Number.isSafeInteger(id) ? (await ctx.db.select().from(requestLogs).where(eq(requestLogs.id, id)))[0] : undefined;
       if (!row) return htmlResponse(<p class="muted">That request is no longer in the log (retention may have removed it).</p>, { status: 404 });
-      const clientName = row.clientId == null ? null : clientNames(ctx).get(row.clientId) ?? null;
+      const clientName = row.clientId == null ? null : (await clientNames(ctx)).get(row.clientId) ?? null;
       const poolKey = ctx.state.getSnapshot().providers.get(row.provider as ProviderId)?.keys?.find((k) => k.id === row.providerKeyId);
       const providerKey = poolKey ? `${poolKey.label} ••••${poolKey.last4}` : row.providerKeyId;
       return htmlResponse(

@@ -42,9 +42,9 @@ export function authPages(deps: AuthDeps) {
         return htmlResponse(<LoginPage username={username} errors={[err.message]} />, { status: err.status, headers: err.headers });
       }
     }, hidden)
-    .post('/logout', ({ request }) => {
+    .post('/logout', async ({ request }) => {
       const auth = requireAuth(deps, request, 'viewer', true);
-      logout(deps.db, auth.session.id);
+      await logout(deps.db, auth.session.id);
       return withCookie(redirect(request, '/login'), clearSessionCookie(request));
     }, hidden)
     .get('/change-password', ({ request }) => {

@@ -12,9 +12,9 @@ const hidden = { detail: { hide: true } };
 const THIRTY_DAYS = 30 * 86_400_000;
 
 /** Clients joined with their last-30-days usage from the rollups. */
-function clientRows(ctx: AppContext): ClientRow[] {
-  const usage = new Map(usageBreakdown(ctx.sqlite, 'client', { from: Date.now() - THIRTY_DAYS }, 1000).map((u) => [u.key, u]));
-  return listClients(ctx).map((c) => {
+async function clientRows(ctx: AppContext): Promise<ClientRow[]> {
+  const usage = new Map((await usageBreakdown(ctx.store, 'client', { from: Date.now() - THIRTY_DAYS }, 1000)).map((u) => [u.key, u]));
+  return (await listClients(ctx)).map((c) => {
     const u = usage.get(c.id);
     return {
       id: c.id, name: c.name, keyPrefix: c.key_prefix, revoked: c.revoked, createdAt: c.created_at, lastUsedAt: c.last_used_at,
@@ -26,14 +26,14 @@ function clientRows(ctx: AppContext): ClientRow[] {
 const idOf = (p: { id: string }) => (/^\d{1,15}$/.test(p.id) ? Number(p.id) : -1);
 
 export function clientsPages(ctx: AppContext) {
-  const section = (extra: { created?: { name: string; key: string }; errors?: string[] } = {}) =>
-    fragment(<ClientsSection clients={clientRows(ctx)} admin {...extra} />, extra.errors);
+  const section = async (extra: { created?: { name: string; key: string }; errors?: string[] } = {}) =>
+    fragment(<ClientsSection clients={await clientRows(ctx)} admin {...extra} />, extra.errors);
 
   return new Elysia({ name: 'dashboard-clients-pages' })
-    .get('/clients', ({ request }) => {
+    .get('/clients', async ({ request }) => {
       const user = pageUser(ctx, request);
       if (user instanceof Response) return user;
-      return pageResponse(request, user, 'clients', 'Clients', <ClientsView clients={clientRows(ctx)} admin={isAdmin(user)} />);
+      return pageResponse(request, user, 'clients', 'Clients', <ClientsView clients={await clientRows(ctx)} admin={isAdmin(user)} />);
     }, hidden)
     .post('/clients', async ({ request, body }) => {
       adminAction(ctx, request);

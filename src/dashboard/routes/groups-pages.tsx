@@ -21,11 +21,11 @@ function deleteRefusal(ctx: AppContext, name: string, problems: string[]): strin
 
 export function groupsPages(ctx: AppContext) {
   return new Elysia({ name: 'dashboard-groups-pages' })
-    .get('/groups', ({ request }) => {
+    .get('/groups', async ({ request }) => {
       const user = pageUser(ctx, request);
       if (user instanceof Response) return user;
       return pageResponse(request, user, 'groups', 'Model groups',
-        <GroupsView groups={listGroups(ctx).map(cardOf)} admin={isAdmin(user)} blank={BLANK_GROUP} />);
+        <GroupsView groups={(await listGroups(ctx)).map(cardOf)} admin={isAdmin(user)} blank={BLANK_GROUP} />);
     }, hidden)
     // A GET: a dry run changes nothing, so viewers may use it too.
     .get('/groups/try', ({ request, query }) => {
@@ -55,7 +55,7 @@ export function groupsPages(ctx: AppContext) {
       adminAction(ctx, request);
       const name = pathParam(params.name);
       const v = { ...readGroupForm((n) => field(body, n)), name };
-      const r = await attempt(() => updateGroup(ctx, name, groupInputOf(v, getGroup(ctx, name).settings)));
+      const r = await attempt(async () => updateGroup(ctx, name, groupInputOf(v, (await getGroup(ctx, name)).settings)));
       if (r.ok) return fragment(<GroupCardView g={cardOf(r.value)} admin saved />);
       const current = await attempt(() => getGroup(ctx, name));
       if (!current.ok) return fragment(<p class="form-error" safe>{current.errors.join(' ')}</p>, current.errors);

@@ -47,11 +47,11 @@ function patchOf(body: unknown): ModelPatch {
 
 export function modelsPages(ctx: AppContext) {
   return new Elysia({ name: 'dashboard-models-pages' })
-    .get('/models', ({ request, query }) => {
+    .get('/models', async ({ request, query }) => {
       const user = pageUser(ctx, request);
       if (user instanceof Response) return user;
       const provider = (PROVIDER_IDS as readonly string[]).includes(query.provider ?? '') ? query.provider! : null;
-      const models = listModels(ctx, provider ?? undefined).map(row);
+      const models = (await listModels(ctx, provider ?? undefined)).map(row);
       return pageResponse(request, user, 'models', 'Models',
         <ModelsView models={models} providers={[...PROVIDER_IDS]} provider={provider} admin={isAdmin(user)} />);
     }, hidden)

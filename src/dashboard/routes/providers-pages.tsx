@@ -34,18 +34,19 @@ function patchOf(body: unknown): ProviderPatch {
 
 export function providersPages(ctx: AppContext) {
   return new Elysia({ name: 'dashboard-providers-pages' })
-    .get('/providers', ({ request }) => {
+    .get('/providers', async ({ request }) => {
       const user = pageUser(ctx, request);
       if (user instanceof Response) return user;
-      return pageResponse(request, user, 'providers', 'Providers', <ProvidersView providers={listProviders(ctx).map((p) => card(p, listProviderKeys(ctx, p.id)))} admin={isAdmin(user)} />);
+      const cards = await Promise.all((await listProviders(ctx)).map(async (p) => card(p, await listProviderKeys(ctx, p.id))));
+      return pageResponse(request, user, 'providers', 'Providers', <ProvidersView providers={cards} admin={isAdmin(user)} />);
     }, hidden)
     .post('/providers/:id', async ({ request, body, params }) => {
       adminAction(ctx, request);
       const r = await attempt(() => setProviderSettings(ctx, params.id, patchOf(body)));
-      if (r.ok) return fragment(<ProviderCardView p={card(r.value, listProviderKeys(ctx, r.value.id))} admin saved />);
+      if (r.ok) return fragment(<ProviderCardView p={card(r.value, await listProviderKeys(ctx, r.value.id))} admin saved />);
       const current = await attempt(() => getProvider(ctx, params.id));
       if (!current.ok) return fragment(<p class="form-error" safe>{current.errors.join(' ')}</p>, current.errors);
-      return fragment(<ProviderCardView p={card(current.value, listProviderKeys(ctx, current.value.id))} admin errors={r.errors} />, r.errors);
+      return fragment(<ProviderCardView p={card(current.value, await listProviderKeys(ctx, current.value.id))} admin errors={r.errors} />, r.errors);
     }, hidden)
     .post('/providers/:id/test', async ({ request, params }) => {
       adminAction(ctx, request);

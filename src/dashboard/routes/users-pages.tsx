@@ -15,15 +15,15 @@ const roleOf = (body: unknown) => (field(body, 'role') === 'admin' ? 'admin' : '
 
 /** Users: admins only, to read as well as to change (viewers get a 403 page). */
 export function usersPages(ctx: AppContext) {
-  const section = (selfId: number, extra: { errors?: string[]; notice?: string } = {}) =>
-    fragment(<UsersSection users={listUsers(ctx.db).map(row)} selfId={selfId} {...extra} />, extra.errors);
+  const section = async (selfId: number, extra: { errors?: string[]; notice?: string } = {}) =>
+    fragment(<UsersSection users={(await listUsers(ctx.db)).map(row)} selfId={selfId} {...extra} />, extra.errors);
 
   return new Elysia({ name: 'dashboard-users-pages' })
-    .get('/users', ({ request }) => {
+    .get('/users', async ({ request }) => {
       const user = pageUser(ctx, request);
       if (user instanceof Response) return user;
       if (user.role !== 'admin') return pageResponse(request, user, 'users', 'Users', <ForbiddenPage />, 403);
-      return pageResponse(request, user, 'users', 'Users', <UsersView users={listUsers(ctx.db).map(row)} selfId={user.id} />);
+      return pageResponse(request, user, 'users', 'Users', <UsersView users={(await listUsers(ctx.db)).map(row)} selfId={user.id} />);
     }, hidden)
     .post('/users', async ({ request, body }) => {
       const me = adminAction(ctx, request);

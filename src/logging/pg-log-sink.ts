@@ -1,0 +1,219 @@
+import type { SQL } from 'bun';
+import type { LogRecord } from './log-record';
+import type { WorkerLogSink } from './log-sink';
+import { LOG_INSERT_COLUMNS, logRowValues, type LogRowValues } from './log-row-sql';
+import { rollupDeltas } from './rollup-batch';
+import { MEASURES, ROLLUP_TABLES, type RollupTable } from './rollup-tables';
+
+export interface PgLogSinkOptions {
+  /** Rows per transaction (one multi-row insert plus one multi-row upsert per rollup table). */
+  batchSize?: number;
+  /** Longest a row waits before its (partial) batch is written. */
+  flushMs?: number;
+  /** Rows accepted but not yet committed; beyond this, write() drops and counts (PostgreSQL down). */
+  maxQueue?: number;
+  /** Pause before retrying a batch that failed (PostgreSQL unreachable). */
+  retryMs?: number;
+  /** Raw rows older than this are deleted (hourly, and at start); 0 keeps all. */
+  retentionDays?: number;
+  retentionBatch?: number;
+  retentionIntervalMs?: number;
+  warnEveryMs?: number;
+  warn?: (message: string) => void;
+}
+
+const BOOLEAN_COLUMNS = new Set(['stream', 'estimated']);
+const BOOL_AT = LOG_INSERT_COLUMNS.map((c) => BOOLEAN_COLUMNS.has(c));
+
+/** `($1,$2,…),($n,…)` for `rows` rows of `width` values. */
+function valuesList(rows: number, width: number): string {
+  const out: string[] = [];
+  let p = 0;
+  for (let r = 0; r < rows; r++) {
+    const row: string[] = [];
+    for (let c = 0; c < width; c++) row.push(`$${++p}`);
+    out.push(`(${row.join(',')})`);
+  }
+  return out.join(',');
+}
+
+/** One multi-row insert of the batch's request_logs rows. */
+export function insertLogsStatement(records: readonly LogRecord[]): { sql: string; args: unknown[] } {
+  const args: unknown[] = [];
+  for (const r of records) {
+    const v = logRowValues(r);
+    for (let i = 0; i < v.length; i++) args.push(BOOL_AT[i] ? v[i] === 1 : v[i]);
+  }
+  return {
+    sql: `INSERT INTO request_logs (${LOG_INSERT_COLUMNS.join(', ')}) VALUES ${valuesList(records.length, LOG_INSERT_COLUMNS.length)}`,
+    args,
+  };
+}
+
+/**
+ * One multi-row upsert adding the deltas to a rollup table. Safe with other instances writing the
+ * same rows: each sum is added to what is stored (`x = t.x + excluded.x`), and rows are sorted by
+ * key so concurrent writers lock them in one order and cannot deadlock.
+ */
+export function upsertRollupStatement(t: RollupTable, deltas: readonly LogRowValues[]): { sql: string; args: unknown[] } {
+  const key = [t.time, ...t.dims];
+  const cols = [...key, ...MEASURES];
+  const sorted = [...deltas].sort((a, b) => {
+    for (let i = 0; i < key.length; i++) {
+      const x = a[i]!, y = b[i]!;
+      if (x < y) return -1;
+      if (x > y) return 1;
+    }
+    return 0;
+  });
+  return {
+    sql: `INSERT INTO ${t.name} AS t (${cols.join(', ')}) VALUES ${valuesList(sorted.length, cols.length)}
+ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${MEASURES.map((m) => `${m} = t.${m} + excluded.${m}`).join(', ')}`,
+    args: sorted.flat(),
+  };
+}
+
+/**
+ * The log sink on PostgreSQL. write() only pushes onto an array (the request path never waits);
+ * batches are written one at a time, each in one transaction with every rollup's upsert. While
+ * PostgreSQL is unreachable the batch is retried and new rows wait in the same bounded buffer;
+ * what does not fit is counted as dropped (/health and /metrics log_queue), never silently lost.
+ */
+export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): WorkerLogSink {
+  const batchSize = opts.batchSize ?? 500;
+  const flushMs = opts.flushMs ?? 100;
+  const maxQueue = opts.maxQueue ?? 100_000;
+  const retryMs = opts.retryMs ?? 1000;
+  const warnEveryMs = opts.warnEveryMs ?? 10_000;
+  const warn = opts.warn ?? ((m: string) => console.warn(m));
+  const retentionDays = opts.retentionDays ?? 30;
+
+  let queue: LogRecord[] = [];
+  let inflight = 0;
+  let written = 0;
+  let dropped = 0;
+  let lastWarn = -Infinity;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let writing: Promise<void> | null = null;
+  let closed = false;
+  const listeners = new Set<(records: readonly LogRecord[]) => void>();
+
+  function drop(count: number, why: string): void {
+    dropped += count;
+    const now = Date.now();
+    if (now - lastWarn >= warnEveryMs) {
+      lastWarn = now;
+      warn(`gophergate: ${why}; ${dropped} log record(s) dropped so far`);
+    }
+  }
+
+  async function commit(batch: readonly LogRecord[]): Promise<void> {
+    const deltas = rollupDeltas(batch);
+    await client.begin(async (tx) => {
+      const ins = insertLogsStatement(batch);
+      await tx.unsafe(ins.sql, ins.args as any[]);
+      for (let i = 0; i < ROLLUP_TABLES.length; i++) {
+        if (!deltas[i]!.length) continue;
+        const up = upsertRollupStatement(ROLLUP_TABLES[i]!, deltas[i]!);
+        await tx.unsafe(up.sql, up.args as any[]);
+      }
+    });
+  }
+
+  /** Writes batches until the queue is empty; a failed batch goes back to the front and is retried. */
+  async function drain(): Promise<void> {
+    while (queue.length) {
+      const batch = queue.slice(0, batchSize);
+      queue = queue.slice(batch.length);
+      inflight = batch.length;
+      try {
+        await commit(batch);
+        inflight = 0;
+        written += batch.length;
+        for (const cb of listeners) {
+          try {
+            cb(batch);
+          } catch (err) {
+            console.error(`gophergate: log listener failed: ${(err as Error).message}`);
+          }
+        }
+      } catch (err) {
+        inflight = 0;
+        queue = batch.concat(queue);
+        const now = Date.now();
+        if (now - lastWarn >= warnEveryMs) {
+          lastWarn = now;
+          warn(`gophergate: log writer cannot reach PostgreSQL (${(err as Error).message}); ${queue.length} row(s) waiting`);
+        }
+        if (closed && closeGiveUp) return;
+        await Bun.sleep(retryMs);
+      }
+    }
+  }
+
+  function kick(): void {
+    if (timer) {
+      clearTimeout(timer);
+      timer = null;
+    }
+    writing ??= drain().finally(() => {
+      writing = null;
+      if (queue.length && !(closed && closeGiveUp)) kick();
+    });
+  }
+
+  let closeGiveUp = false;
+
+  // Retention: one short delete step at a time, through the created_at index.
+  let retentionTimer: ReturnType<typeof setInterval> | null = null;
+  async function runRetention(): Promise<number> {
+    if (retentionDays <= 0) return 0;
+    const cutoff = Date.now() - retentionDays * 86_400_000;
+    const step = opts.retentionBatch ?? 5000;
+    let total = 0;
+    for (;;) {
+      const r = await client.unsafe(
+        'DELETE FROM request_logs WHERE id IN (SELECT id FROM request_logs WHERE created_at < $1 ORDER BY created_at LIMIT $2)',
+        [cutoff, step],
+      );
+      const n = (r as any).count ?? 0;
+      total += n;
+      if (n < step) return total;
+    }
+  }
+  if (retentionDays > 0) {
+    void runRetention().catch(() => {});
+    retentionTimer = setInterval(() => void runRetention().catch(() => {}), opts.retentionIntervalMs ?? 3_600_000);
+    (retentionTimer as any).unref?.();
+  }
+
+  return {
+    write(record) {
+      if (closed) return drop(1, 'log record written after shutdown began');
+      if (queue.length + inflight >= maxQueue) return drop(1, `log queue full (${maxQueue} records waiting for PostgreSQL)`);
+      queue.push(record);
+      if (writing) return;
+      if (queue.length >= batchSize) kick();
+      else timer ??= setTimeout(kick, flushMs);
+    },
+    stats: () => ({ depth: queue.length + inflight, dropped, written }),
+    onWritten(cb) {
+      listeners.add(cb);
+      return () => listeners.delete(cb);
+    },
+    runRetention,
+    async close() {
+      closed = true;
+      if (retentionTimer) clearInterval(retentionTimer);
+      kick();
+      // Give a down PostgreSQL 10 s to come back; then what is left is counted as dropped.
+      const done = await Promise.race([(async () => { while (writing) await writing; })().then(() => true), Bun.sleep(10_000).then(() => false)]);
+      if (!done) {
+        closeGiveUp = true;
+        const lost = queue.length + inflight;
+        queue = [];
+        if (lost) drop(lost, 'PostgreSQL still unreachable at shutdown');
+      }
+    },
+  };
+}

@@ -1,0 +1,151 @@
+/**
+ * The gateway on PostgreSQL (LLM_PROXY__DATABASE__URL): concurrent starts, the admin API, /v1
+ * through the official openai client, log rows in Postgres with their instance, and the usage
+ * API reading them back.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { SQL } from 'bun';
+import { openAppContext } from '../../src/app-context';
+import { loadConfig } from '../../src/config/config';
+import { api, json, login, ADMIN_PASSWORD } from '../helpers/admin-harness';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
+import { startGateway, type TestGateway } from '../helpers/start-gateway';
+
+const TEST_KEY = '0f'.repeat(32);
+
+describe('two instances starting at once on one empty database', () => {
+  let db: TestDatabase;
+  beforeAll(async () => (db = await createTestDatabase()));
+  afterAll(async () => db?.drop());
+
+  test('both migrate and seed under the advisory lock: one admin, one set of seed rows', async () => {
+    const config = (id: string) =>
+      loadConfig({ LLM_PROXY__DATABASE__URL: db.url, LLM_PROXY__ENCRYPTION_KEY: TEST_KEY, LLM_PROXY__INSTANCE_ID: id, LLM_PROXY__ADMIN__PASSWORD: ADMIN_PASSWORD });
+    const [a, b] = await Promise.all([openAppContext(config('a'), { warn: () => {} }), openAppContext(config('b'), { warn: () => {} })]);
+    try {
+      expect(a.store.kind).toBe('postgres');
+      expect(a.state.getSnapshot().models.size).toBeGreaterThan(0);
+      expect(b.state.getSnapshot().models.size).toBe(a.state.getSnapshot().models.size);
+      const sql = new SQL(db.url);
+      const [{ n }] = await sql`SELECT count(*)::int AS n FROM users`;
+      const [{ m }] = await sql`SELECT count(*)::int AS m FROM drizzle.__drizzle_migrations`;
+      await sql.close();
+      expect(n).toBe(1);
+      expect(m).toBeGreaterThan(0);
+    } finally {
+      for (const c of [a, b]) {
+        c.state.stop();
+        await c.logSink.close();
+        await c.store.close();
+      }
+    }
+  }, 60_000);
+});
+
+describe('a gateway on PostgreSQL', () => {
+  let db: TestDatabase;
+  let gw: TestGateway;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    gw = await startGateway({
+      storeLogs: true,
+      env: { LLM_PROXY__DATABASE__URL: db.url, LLM_PROXY__INSTANCE_ID: 'pg-test-1', LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' },
+    });
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await db?.drop();
+  });
+
+  test('/health names the instance and the store', async () => {
+    const h = (await (await fetch(`${gw.url}/health`)).json()) as any;
+    expect(h).toMatchObject({ status: 'ok', instance: 'pg-test-1', store: 'postgres', redis: 'off' });
+  });
+
+  test('a client made through the admin API chats at once; its row lands in PostgreSQL with the instance', async () => {
+    const admin = await login(gw, 'admin', ADMIN_PASSWORD);
+    const created = await api(gw, 'POST', '/api/clients', { as: admin, body: { name: 'pg client' } });
+    expect(created.status).toBe(201);
+    const { id, key } = await json(created);
+
+    const { data, response } = await gw
+      .openai(key)
+      .chat.completions.create({ model: 'mock/echo-1', messages: [{ role: 'user', content: 'hello postgres' }] })
+      .withResponse();
+    expect(data.choices[0]!.message.content).toBeTruthy();
+    const requestId = response.headers.get('x-request-id')!;
+    expect(requestId).toBeTruthy();
+
+    const sql = new SQL(db.url);
+    try {
+      let rows: any[] = [];
+      for (let i = 0; i < 100 && rows.length === 0; i++) {
+        rows = await sql`SELECT request_id, client_id, instance, status, stream FROM request_logs WHERE request_id = ${requestId}`;
+        if (!rows.length) await Bun.sleep(50);
+      }
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ request_id: requestId, instance: 'pg-test-1', stream: false });
+      expect(Number(rows[0].status)).toBe(200);
+      expect(Number(rows[0].client_id)).toBe(id);
+      const [hourly] = await sql`SELECT sum(requests)::int AS n FROM usage_hourly WHERE client_id = ${id}`;
+      expect(hourly.n).toBe(1);
+    } finally {
+      await sql.close();
+    }
+
+    // The admin API reads the same rows back from PostgreSQL.
+    const logs = await json(await api(gw, 'GET', `/api/logs?client_id=${id}`, { as: admin }));
+    expect(logs.data).toHaveLength(1);
+    expect(logs.data[0]).toMatchObject({ request_id: requestId, client_id: id, status: 200, stream: false, estimated: false });
+    expect(typeof logs.data[0].created_at).toBe('number');
+    const summary = await json(await api(gw, 'GET', `/api/usage/summary?client_id=${id}`, { as: admin }));
+    expect(summary.requests).toBe(1);
+    expect(summary.prompt_tokens).toBeGreaterThan(0);
+    const byClient = await json(await api(gw, 'GET', '/api/usage/breakdown?by=client', { as: admin }));
+    expect(byClient.data.find((r: any) => r.key === id)).toMatchObject({ label: 'pg client', requests: 1 });
+    const clients = await json(await api(gw, 'GET', '/api/clients', { as: admin }));
+    expect(clients.data.find((c: any) => c.id === id)).toMatchObject({ name: 'pg client', revoked: false });
+    expect(clients.data.find((c: any) => c.id === id).last_used_at).toBeGreaterThan(0);
+  }, 30_000);
+
+  test('a revoked key is refused at once; users, groups, models and providers work on PostgreSQL', async () => {
+    const admin = await login(gw, 'admin', ADMIN_PASSWORD);
+    const { id, key } = await json(await api(gw, 'POST', '/api/clients', { as: admin, body: { name: 'to revoke' } }));
+    expect((await api(gw, 'DELETE', `/api/clients/${id}`, { as: admin })).status).toBe(200);
+    const refused = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'mock/echo-1', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(refused.status).toBe(401);
+
+    const u = await api(gw, 'POST', '/api/users', { as: admin, body: { username: 'viewer1', password: 'a-long-password', role: 'viewer' } });
+    expect(u.status).toBe(201);
+    const users = await json(await api(gw, 'GET', '/api/users', { as: admin }));
+    expect(users.data.map((x: any) => x.username)).toEqual(['admin', 'viewer1']);
+    const viewer = await login(gw, 'viewer1', 'a-long-password');
+    expect((await api(gw, 'GET', '/api/users', { as: viewer })).status).toBe(403);
+    expect((await api(gw, 'GET', '/api/groups', { as: viewer })).status).toBe(200);
+
+    const models = await json(await api(gw, 'GET', '/api/models?provider=openai', { as: admin }));
+    const m = models.data[0];
+    const patched = await json(await api(gw, 'PATCH', `/api/models/${encodeURIComponent(m.id)}`, { as: admin, body: { input_price: 1.25, enabled: false } }));
+    expect(patched).toMatchObject({ id: m.id, input_price: 1.25, enabled: false });
+    expect(gw.ctx.state.getSnapshot().models.get(m.id)?.enabled).toBe(false);
+
+    const providers = await json(await api(gw, 'GET', '/api/providers', { as: admin }));
+    expect(providers.data.find((p: any) => p.id === 'mock')).toMatchObject({ enabled: true });
+    const groups = await json(await api(gw, 'GET', '/api/groups', { as: admin }));
+    expect(groups.data.length).toBeGreaterThan(0);
+    expect(Array.isArray(groups.data[0].targets)).toBe(true);
+
+    // Logging out ends the session on PostgreSQL too.
+    expect((await api(gw, 'POST', '/api/auth/logout', { as: viewer })).status).toBe(200);
+    expect((await api(gw, 'GET', '/api/groups', { as: viewer })).status).toBe(401);
+  }, 60_000);
+
+  test('/metrics carries the instance label', async () => {
+    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(text).toContain('gophergate_log_queue_depth{instance="pg-test-1"}');
+  });
+});
