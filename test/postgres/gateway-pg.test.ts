@@ -6,12 +6,22 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { SQL } from 'bun';
 import { openAppContext } from '../../src/app-context';
+import { createClient, revokeClient } from '../../src/admin/clients-service';
+import { hashClientKey } from '../../src/auth/client-auth';
 import { loadConfig } from '../../src/config/config';
 import { api, json, login, ADMIN_PASSWORD } from '../helpers/admin-harness';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
 
 const TEST_KEY = '0f'.repeat(32);
+
+async function until(ok: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await Bun.sleep(50);
+  }
+}
 
 describe('two instances starting at once on one empty database', () => {
   let db: TestDatabase;
@@ -32,6 +42,14 @@ describe('two instances starting at once on one empty database', () => {
       await sql.close();
       expect(n).toBe(1);
       expect(m).toBeGreaterThan(0);
+
+      // A client made and then revoked on A reaches B's snapshot through B's 1-second check.
+      b.state.watch(100);
+      const made = await createClient(a, 'made on a');
+      const hash = hashClientKey(made.key);
+      await until(() => b.state.getSnapshot().clientsByKeyHash.get(hash)?.revoked === false);
+      await revokeClient(a, made.id);
+      await until(() => b.state.getSnapshot().clientsByKeyHash.get(hash)?.revoked === true);
     } finally {
       for (const c of [a, b]) {
         c.state.stop();
