@@ -15,6 +15,7 @@ const server = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/po
 const name = `gg_bench_${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}`;
 const admin = new SQL({ url: server, max: 1 });
 await admin.unsafe(`CREATE DATABASE "${name}"`);
+await admin.close();
 const u = new URL(server);
 u.pathname = `/${name}`;
 const url = u.toString();
@@ -37,6 +38,8 @@ try {
   console.log(`${writers} writer(s), ${rows * writers} rows of ~1 KB: ${s.toFixed(2)} s, ${Math.round((rows * writers) / s)} rows/s, dropped ${dropped}`);
   await Promise.all(clients.map((c) => c.close()));
 } finally {
-  await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.close();
+  const dropper = new SQL({ url: server, max: 1 });
+  await dropper.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await dropper.close();
 }
+process.exit(0);
