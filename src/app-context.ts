@@ -61,6 +61,12 @@ export async function openAppContext(config: Config, overrides: ContextOverrides
   await migratePg(url, { adminPassword: config.admin.password });
   const store = openPgStore(url);
   // The key file fallback sits beside a SQLite file; several instances need LLM_PROXY__ENCRYPTION_KEY.
+  if (!config.encryptionKey) {
+    (overrides.warn ?? console.warn)(
+      '[gophergate] LLM_PROXY__DATABASE__URL is set but LLM_PROXY__ENCRYPTION_KEY is not: this instance uses a key file of its own, so ' +
+        'sessions and stored provider keys will not work across instances. Set the same LLM_PROXY__ENCRYPTION_KEY on every instance.',
+    );
+  }
   const secretBox = new SecretBox(resolveEncryptionKey(config.encryptionKey, config.database.path, overrides.warn));
   const state = await StateStore.open(store, config, secretBox);
   const sqliteGone = new Proxy({}, {

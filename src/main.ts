@@ -7,7 +7,8 @@ import { environmentWithDotenv } from './config/dotenv';
 import { openDatabase } from './db/client';
 import { runMigrations } from './db/migrate';
 import { logWritesSettled } from './proxy/pending-log-writes';
-import { resetAdmin, seedDatabase } from './db/seed/seed';
+import { resetAdmin, resetAdminAsync, seedDatabase } from './db/seed/seed';
+import { migratePg, openPgStore } from './db/pg-store';
 import { VERSION } from './version';
 
 function readConfig(): Config {
@@ -22,7 +23,19 @@ function readConfig(): Config {
   }
 }
 
-function runResetAdmin(config: Config): void {
+async function runResetAdmin(config: Config): Promise<void> {
+  if (config.database.url) {
+    // PostgreSQL: the same reset, on the shared database (every instance sees it).
+    await migratePg(config.database.url, { adminPassword: config.admin.password });
+    const store = openPgStore(config.database.url);
+    const what = await resetAdminAsync(store.db);
+    await store.close();
+    console.log(
+      `gophergate: ${what === 'reset' ? 'reset' : 'created'} user 'admin' in PostgreSQL with password 'admin123'; ` +
+        'a new password must be chosen at the next login. Existing admin sessions were signed out.',
+    );
+    return;
+  }
   const { sqlite, db } = openDatabase(config.database.path);
   runMigrations(db);
   seedDatabase(db, { adminPassword: config.admin.password });
@@ -76,7 +89,7 @@ switch (command.kind) {
     console.error(`gophergate: ${command.message}\n\n${HELP}`);
     process.exit(2);
   case 'reset-admin':
-    runResetAdmin(readConfig());
+    await runResetAdmin(readConfig());
     break;
   case 'healthcheck': {
     // No curl in a distroless image: the binary probes its own /health on loopback.

@@ -85,3 +85,18 @@ export async function seedDatabaseAsync(db: Db, opts: { adminPassword?: string; 
   if (groupRows.length) await db.insert(modelGroups).values(groupRows).onConflictDoNothing();
   return { adminCreated };
 }
+
+/** resetAdmin for a store that is awaited (PostgreSQL). */
+export async function resetAdminAsync(db: Db, now = Date.now()): Promise<'reset' | 'created'> {
+  const hash = await Bun.password.hash(DEFAULT_ADMIN_PASSWORD, 'argon2id');
+  const [existing] = await db.select({ id: users.id, tokenVersion: users.tokenVersion }).from(users).where(eq(users.username, 'admin'));
+  if (existing) {
+    await db
+      .update(users)
+      .set({ passwordHash: hash, role: 'admin', mustChangePassword: true, tokenVersion: existing.tokenVersion + 1 })
+      .where(eq(users.id, existing.id));
+    return 'reset';
+  }
+  await db.insert(users).values({ username: 'admin', passwordHash: hash, role: 'admin', mustChangePassword: true, createdAt: now });
+  return 'created';
+}
