@@ -162,6 +162,22 @@ describe('a gateway on PostgreSQL', () => {
     expect((await api(gw, 'GET', '/api/groups', { as: viewer })).status).toBe(401);
   }, 60_000);
 
+  test('dashboard pages render from PostgreSQL with a cookie session', async () => {
+    const admin = await login(gw, 'admin', ADMIN_PASSWORD);
+    for (const path of ['/', '/logs', '/monitor', '/clients', '/providers', '/models', '/groups', '/users']) {
+      const r = await fetch(`${gw.url}${path}`, { headers: { cookie: admin.cookie } });
+      expect({ path, status: r.status }).toEqual({ path, status: 200 });
+      expect(await r.text()).not.toContain('Sign in');
+    }
+    const logs = await (await fetch(`${gw.url}/logs`, { headers: { cookie: admin.cookie } })).text();
+    expect(logs).toContain('mock');
+    const id = (await json(await api(gw, 'GET', '/api/logs?limit=1', { as: admin }))).data[0].id;
+    const detail = await fetch(`${gw.url}/logs/${id}`, { headers: { cookie: admin.cookie } });
+    expect(detail.status).toBe(200);
+    // Without a session the pages ask for one.
+    expect((await fetch(`${gw.url}/logs`, { redirect: 'manual' })).status).not.toBe(200);
+  }, 30_000);
+
   test('/metrics carries the instance label', async () => {
     const text = await (await fetch(`${gw.url}/metrics`)).text();
     expect(text).toContain('gophergate_log_queue_depth{instance="pg-test-1"}');
