@@ -17,7 +17,7 @@ export interface MonitorSocket {
  */
 export class BunMonitorHub implements MonitorHub {
   private server: Server<unknown> | null = null;
-  private readonly sockets = new Map<MonitorSocket, () => boolean>();
+  private readonly sockets = new Map<MonitorSocket, () => boolean | Promise<boolean>>();
   private timer: ReturnType<typeof setInterval> | null = null;
 
   /**
@@ -56,7 +56,7 @@ export class BunMonitorHub implements MonitorHub {
   }
 
   /** Registers a subscriber with a check that says whether its session is still valid. */
-  track(ws: MonitorSocket, stillValid: () => boolean): void {
+  track(ws: MonitorSocket, stillValid: () => boolean | Promise<boolean>): void {
     this.sockets.set(ws, stillValid);
   }
 
@@ -68,22 +68,31 @@ export class BunMonitorHub implements MonitorHub {
   revalidate(): number {
     let closed = 0;
     for (const [ws, valid] of this.sockets) {
-      let ok = false;
+      let ok: boolean | Promise<boolean> = false;
       try {
         ok = valid();
       } catch {
         ok = false;
       }
+      // A check that reads the store (PostgreSQL) answers later; the socket closes then.
+      if (ok instanceof Promise) {
+        ok.then((v) => v || this.end(ws), () => this.end(ws));
+        continue;
+      }
       if (!ok) {
-        this.sockets.delete(ws);
+        this.end(ws);
         closed++;
-        try {
-          ws.close(4401, 'session ended');
-        } catch {
-          // already gone
-        }
       }
     }
     return closed;
+  }
+
+  private end(ws: MonitorSocket): void {
+    if (!this.sockets.delete(ws)) return;
+    try {
+      ws.close(4401, 'session ended');
+    } catch {
+      // already gone
+    }
   }
 }

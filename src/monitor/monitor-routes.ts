@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia';
 import { enforceAccess } from '../auth/access-policy';
-import { authenticateRequest, forgetRequestAuth, type AuthDeps } from '../auth/authenticate';
+import { authenticateRequest, forgetRequestAuth, prepareRequestAuth, type AuthDeps } from '../auth/authenticate';
+import { isPgDb } from '../db/pg-translate';
 import { forbidden } from '../errors/api-error';
 import { BunMonitorHub, MONITOR_TOPIC } from './monitor-hub';
 
@@ -42,7 +43,9 @@ export function monitorRoutes(deps: AuthDeps & { monitor: unknown }) {
         const request = ws.data.request;
         hub?.track(ws.raw, () => {
           forgetRequestAuth(request);
-          return authenticateRequest(deps, request) !== null;
+          if (!isPgDb(deps.db)) return authenticateRequest(deps, request) !== null;
+          // PostgreSQL: read the session row (awaited) before the synchronous check.
+          return prepareRequestAuth(deps, request).then(() => authenticateRequest(deps, request) !== null);
         });
         ws.send(JSON.stringify({ type: 'hello', data: { topic: MONITOR_TOPIC } }));
       },

@@ -8,6 +8,7 @@ import { SQL } from 'bun';
 import { openAppContext } from '../../src/app-context';
 import { createClient, revokeClient } from '../../src/admin/clients-service';
 import { hashClientKey } from '../../src/auth/client-auth';
+import type { BunMonitorHub } from '../../src/monitor/monitor-hub';
 import { loadConfig } from '../../src/config/config';
 import { api, json, login, ADMIN_PASSWORD } from '../helpers/admin-harness';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
@@ -176,6 +177,34 @@ describe('a gateway on PostgreSQL', () => {
     expect(detail.status).toBe(200);
     // Without a session the pages ask for one.
     expect((await fetch(`${gw.url}/logs`, { redirect: 'manual' })).status).not.toBe(200);
+  }, 30_000);
+
+  test('the live monitor on PostgreSQL: a viewer socket gets the request; logout ends it at the next check', async () => {
+    const admin = await login(gw, 'admin', ADMIN_PASSWORD);
+    await api(gw, 'POST', '/api/users', { as: admin, body: { username: 'watcher', password: 'watcher-password-1', role: 'viewer' } });
+    const viewer = await login(gw, 'watcher', 'watcher-password-1');
+    const ws = new WebSocket(`${gw.url.replace('http', 'ws')}/api/monitor/ws`, { headers: { authorization: `Bearer ${viewer.token}` } } as any);
+    const messages: any[] = [];
+    let closeCode = 0;
+    ws.onmessage = (e) => messages.push(JSON.parse(String(e.data)));
+    ws.onclose = (e) => (closeCode = e.code);
+    await until(() => messages.some((m) => m.type === 'hello'));
+    const { response } = await gw
+      .openai()
+      .chat.completions.create({ model: 'mock/echo-1', messages: [{ role: 'user', content: 'watch me' }] })
+      .withResponse();
+    const requestId = response.headers.get('x-request-id');
+    await until(() => messages.some((m) => m.type === 'request'));
+    expect(messages.find((m) => m.type === 'request').data).toMatchObject({ provider: 'mock' });
+    expect(requestId).toBeTruthy();
+
+    const hub = gw.ctx.monitor as BunMonitorHub;
+    hub.revalidate(); // session still live: the socket stays
+    await Bun.sleep(300);
+    expect(closeCode).toBe(0);
+    expect((await api(gw, 'POST', '/api/auth/logout', { as: viewer })).status).toBe(200);
+    hub.revalidate();
+    await until(() => closeCode === 4401);
   }, 30_000);
 
   test('/metrics carries the instance label', async () => {
