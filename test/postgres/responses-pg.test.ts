@@ -1,0 +1,44 @@
+/**
+ * Bridged Responses on PostgreSQL: a conversation stored by one instance is continued through
+ * another with `previous_response_id` (read from the shared table), for the same client only.
+ */
+import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
+import { startGateway, type TestGateway } from '../helpers/start-gateway';
+
+let db: TestDatabase;
+let a: TestGateway;
+let b: TestGateway;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  const env = (id: string) => ({ LLM_PROXY__DATABASE__URL: db.url, LLM_PROXY__INSTANCE_ID: id, LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' });
+  a = await startGateway({ env: env('resp-a') });
+  b = await startGateway({ env: env('resp-b') });
+}, 60_000);
+afterAll(async () => {
+  await a?.close();
+  await b?.close();
+  await db?.drop();
+});
+
+test('previous_response_id stored on A continues on B; another client gets 404', async () => {
+  const first = await a.openai().responses.create({ model: 'mock/echo-1', input: 'remember the word heron' });
+  expect(first.id).toMatch(/^resp_/);
+  // A writes its stored conversations a moment after answering.
+  let second;
+  for (let i = 0; i < 50 && !second; i++) {
+    second = await b
+      .openai(a.clientKey)
+      .responses.create({ model: 'mock/echo-1', previous_response_id: first.id, input: 'which word?' })
+      .catch((e) => (e.status === 404 ? undefined : Promise.reject(e)));
+    if (!second) await Bun.sleep(100);
+  }
+  expect(second).toBeDefined();
+  expect(second!.previous_response_id).toBe(first.id);
+
+  const other = await b
+    .openai()
+    .responses.create({ model: 'mock/echo-1', previous_response_id: first.id, input: 'not yours' })
+    .then(() => 200, (e) => e.status);
+  expect(other).toBe(404);
+}, 30_000);
