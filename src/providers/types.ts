@@ -28,7 +28,7 @@ export interface ProviderSettings {
 /** One HTTP call to an upstream, fully built (the proxy adds the abort signal and timeouts). */
 export interface UpstreamCall {
   url: string;
-  method: 'POST' | 'GET';
+  method: 'POST' | 'GET' | 'DELETE';
   headers: Record<string, string>;
   body?: string;
 }
