@@ -74,9 +74,11 @@ export async function createEmbeddings(
   };
   try {
     const { req, inputs } = validateEmbeddingRequest(body);
-    const text = inputs.kind === 'text' ? inputs.texts.join('\n') : '';
+    const snap = ctx.state.getSnapshot();
+    // Only a group's rules read the text (a classifier group scores it); concrete names skip the join.
+    const text = snap.groups.has(req.model) && inputs.kind === 'text' ? inputs.texts.join('\n') : '';
     const { decision } = await routeRequest(req.model, { input: text }, {
-      snap: ctx.state.getSnapshot(), health: healthOf(ctx), callModel: classifierCallModel(ctx, requestId, opts.clientId), signal: opts.signal,
+      snap, health: healthOf(ctx), callModel: classifierCallModel(ctx, requestId, opts.clientId), signal: opts.signal,
     });
     o.decision = decision;
     const callOpts = { signal: opts.signal, clock };
