@@ -31,7 +31,9 @@ export interface ResponseStoreOptions {
 }
 
 const DAY_MS = 86_400_000;
+const PRUNE_EVERY_MS = 10 * 60_000;
 
+/** A stored_responses row as SQLite returns it. */
 interface StoredRow {
   client_id: number | null;
   model: string;
@@ -42,7 +44,6 @@ interface StoredRow {
   response: string | null;
   input_items: string | null;
 }
-const PRUNE_EVERY_MS = 10 * 60_000;
 
 /**
  * Stored bridged responses (table `stored_responses`). Writes are queued and flushed in one
