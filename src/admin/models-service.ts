@@ -7,7 +7,7 @@ export interface ModelView {
   id: string;
   provider: string;
   upstream_id: string;
-  kind: 'chat' | 'image';
+  kind: 'chat' | 'image' | 'embedding';
   enabled: boolean;
   /** USD per 1M tokens; `image_price` per image. Null cached/reasoning: billed as input/output. */
   input_price: number;

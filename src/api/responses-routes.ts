@@ -3,6 +3,7 @@ import type { AppContext } from '../context';
 import { createResponse } from '../responses/create-response';
 import { ResponseStore } from '../responses/response-store';
 import { openaiPost, SSE_HEADERS } from './openai-request';
+import { responsesRetrievalRoutes } from './responses-retrieval-routes';
 
 const stores = new WeakMap<AppContext, ResponseStore>();
 
@@ -18,6 +19,7 @@ export function responsesRoutes(ctx: AppContext) {
   const store = storeFor(ctx);
   return new Elysia({ name: 'responses' })
     .onStop(() => store.flush())
+    .use(responsesRetrievalRoutes(ctx, store))
     .post(
       '/v1/responses',
       openaiPost(ctx, async ({ request, client, clock, body }) => {

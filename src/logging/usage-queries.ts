@@ -21,6 +21,8 @@ export interface UsageFilter {
 export interface LogFilter extends UsageFilter {
   /** An HTTP status, or every failed request ('error') / every successful one ('ok'). */
   status?: number | 'error' | 'ok';
+  /** One endpoint's rows (`chat`, `embeddings`, ...). */
+  endpoint?: string;
   /** Paging: rows strictly older (in the list's order) than this row. */
   beforeId?: number;
   limit: number;
@@ -163,6 +165,7 @@ export function listLogs(sqlite: Database, f: LogFilter): LogRow[] {
   if (f.clientId !== undefined) parts.push('client_id = ?'), args.push(f.clientId);
   if (f.provider !== undefined) parts.push('provider = ?'), args.push(f.provider);
   if (f.model !== undefined) parts.push('model = ?'), args.push(f.model);
+  if (f.endpoint !== undefined) parts.push('endpoint = ?'), args.push(f.endpoint);
   if (f.status === 'error') parts.push('(status >= 400 OR error_type IS NOT NULL)');
   else if (f.status === 'ok') parts.push('(status < 400 AND error_type IS NULL)');
   else if (f.status !== undefined) parts.push('status = ?'), args.push(f.status);

@@ -44,7 +44,7 @@ export interface PoolKey {
 /** One HTTP call to an upstream, fully built (the proxy adds the abort signal and timeouts). */
 export interface UpstreamCall {
   url: string;
-  method: 'POST' | 'GET';
+  method: 'POST' | 'GET' | 'DELETE';
   headers: Record<string, string>;
   body?: string;
 }

@@ -8,6 +8,14 @@ export interface StoredConversation {
   /** The conversation so far (no instructions), the response's own output included. */
   messages: ChatCompletionMessageParam[];
   createdAt: number;
+  /** The provider that answered; unset on rows from before it was kept. */
+  provider?: string | null;
+  /** OpenAI holds this response (a pass-through): only the owner is kept here, and reads are forwarded. */
+  forwarded?: boolean;
+  /** The response object as the client got it (bridged responses). */
+  response?: unknown;
+  /** The request's input as OpenAI's input item resources, each with its id. */
+  inputItems?: unknown[] | null;
 }
 
 export interface ResponseStoreOptions {
@@ -25,6 +33,18 @@ export interface ResponseStoreOptions {
 const DAY_MS = 86_400_000;
 const PRUNE_EVERY_MS = 10 * 60_000;
 
+/** A stored_responses row as SQLite returns it. */
+interface StoredRow {
+  client_id: number | null;
+  model: string;
+  messages: string;
+  created_at: number;
+  provider: string | null;
+  forwarded: number;
+  response: string | null;
+  input_items: string | null;
+}
+
 /**
  * Stored bridged responses (table `stored_responses`). Writes are queued and flushed in one
  * transaction a moment later; reads look in the in-memory cache first and fall back to a
@@ -38,6 +58,7 @@ export class ResponseStore {
   private readonly opts: Required<ResponseStoreOptions>;
   private readonly insert: Statement;
   private readonly select: Statement;
+  private readonly remove: Statement;
 
   constructor(private readonly sqlite: Database, options: ResponseStoreOptions = {}) {
     this.opts = {
@@ -48,9 +69,13 @@ export class ResponseStore {
       now: options.now ?? Date.now,
     };
     this.insert = sqlite.prepare(
-      'INSERT OR REPLACE INTO stored_responses (id, client_id, model, messages, created_at) VALUES (?, ?, ?, ?, ?)',
+      'INSERT OR REPLACE INTO stored_responses (id, client_id, model, messages, created_at, provider, forwarded, response, input_items) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    this.select = sqlite.prepare('SELECT client_id, model, messages, created_at FROM stored_responses WHERE id = ?');
+    this.select = sqlite.prepare(
+      'SELECT client_id, model, messages, created_at, provider, forwarded, response, input_items FROM stored_responses WHERE id = ?',
+    );
+    this.remove = sqlite.prepare('DELETE FROM stored_responses WHERE id = ?');
   }
 
   save(id: string, conv: Omit<StoredConversation, 'createdAt'>): void {
@@ -63,13 +88,24 @@ export class ResponseStore {
     }
   }
 
-  /** The stored conversation, or null when unknown, expired or stored by another client. */
+  /** The stored conversation, or null when unknown, expired, stored by another client or held by OpenAI. */
   get(id: string, clientId: number | null): StoredConversation | null {
+    const entry = this.find(id, clientId);
+    return entry && !entry.forwarded ? entry : null;
+  }
+
+  /** Any response made through the gateway (bridged or forwarded), or null when unknown, expired or another client's. */
+  find(id: string, clientId: number | null): StoredConversation | null {
     let entry = this.cache.get(id) ?? null;
     if (!entry) {
-      const row = this.select.get(id) as { client_id: number | null; model: string; messages: string; created_at: number } | null;
+      const row = this.select.get(id) as StoredRow | null;
       if (row) {
-        entry = { clientId: row.client_id, model: row.model, messages: JSON.parse(row.messages), createdAt: row.created_at };
+        entry = {
+          clientId: row.client_id, model: row.model, messages: JSON.parse(row.messages), createdAt: row.created_at,
+          provider: row.provider, forwarded: Boolean(row.forwarded),
+          response: row.response === null ? undefined : JSON.parse(row.response),
+          inputItems: row.input_items === null ? null : JSON.parse(row.input_items),
+        };
         this.remember(id, entry);
       }
     }
@@ -77,6 +113,13 @@ export class ResponseStore {
     if (entry.createdAt < this.opts.now() - this.opts.retentionDays * DAY_MS) return null;
     if (entry.clientId !== null && entry.clientId !== clientId) return null;
     return entry;
+  }
+
+  /** Forgets a response (DELETE /v1/responses/{id}): gone from memory, the write queue and the table. */
+  delete(id: string): void {
+    this.cache.delete(id);
+    this.pending.delete(id);
+    this.remove.run(id);
   }
 
   /** Writes queued rows now (also called on shutdown) and prunes when due. */
@@ -87,7 +130,12 @@ export class ResponseStore {
     this.pending.clear();
     const now = this.opts.now();
     this.sqlite.transaction(() => {
-      for (const [id, c] of rows) this.insert.run(id, c.clientId, c.model, JSON.stringify(c.messages), c.createdAt);
+      for (const [id, c] of rows) {
+        this.insert.run(
+          id, c.clientId, c.model, JSON.stringify(c.messages), c.createdAt, c.provider ?? null, c.forwarded ? 1 : 0,
+          c.response === undefined ? null : JSON.stringify(c.response), c.inputItems ? JSON.stringify(c.inputItems) : null,
+        );
+      }
       if (now - this.lastPrune >= PRUNE_EVERY_MS) {
         this.lastPrune = now;
         this.sqlite.run('DELETE FROM stored_responses WHERE created_at < ?', [now - this.opts.retentionDays * DAY_MS]);

@@ -8,7 +8,7 @@ import type { ClientEntry, GroupEntry, ModelEntry, RuntimeSnapshot } from './sna
 export interface SnapshotRows {
   providers: { id: string; enabled: boolean | null; baseUrl: string | null; apiKeyEncrypted: string | null }[];
   models: {
-    id: string; provider: string; upstreamId: string; kind: 'chat' | 'image'; enabled: boolean;
+    id: string; provider: string; upstreamId: string; kind: 'chat' | 'image' | 'embedding'; enabled: boolean;
     inputPrice: number; cachedInputPrice: number | null; outputPrice: number; reasoningPrice: number | null; imagePrice: number | null;
   }[];
   groups: { name: string; strategy: 'heuristic' | 'classifier'; targets: string[]; logicLevel: number | null; primaryUse: string; settings: Record<string, unknown> }[];

@@ -17,7 +17,7 @@ export interface ModelEntry {
   provider: ProviderId;
   /** Id sent upstream. */
   upstreamId: string;
-  kind: 'chat' | 'image';
+  kind: 'chat' | 'image' | 'embedding';
   enabled: boolean;
   prices: ModelPrices;
 }

@@ -102,3 +102,8 @@ export const EVENT_SCHEMAS: Record<string, string> = {
   'response.reasoning_text.delta': 'ResponseReasoningTextDeltaEvent',
   'response.reasoning_text.done': 'ResponseReasoningTextDoneEvent',
 };
+
+// Embeddings and stored-response retrieval schemas, vendored untrimmed; names the subset above
+// already holds keep the subset's copy.
+import retrievalDoc from '../fixtures/openai-schema/embeddings-and-retrieval.json';
+for (const [name, s] of Object.entries((retrievalDoc as any).components.schemas as Record<string, Schema>)) schemas[name] ??= s;

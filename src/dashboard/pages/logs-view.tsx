@@ -2,6 +2,7 @@
 import { Card, StatusBadge } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import { compactNumber, dateTime, duration, usd } from '../format';
+import { LOG_ENDPOINTS } from '../../logging/usage-query-params';
 
 export interface LogRow {
   id: number;
@@ -46,6 +47,8 @@ export interface LogFilters {
   provider: string;
   model: string;
   status: string;
+  /** One endpoint (`embeddings`, ...); blank or unset = any. */
+  endpoint?: string;
 }
 
 export interface LogsViewModel {
@@ -88,6 +91,12 @@ function Filters(props: { vm: LogsViewModel }) {
         </select>
       </label>
       <label>Model<input name="model" value={f.model} placeholder="any" /></label>
+      <label>Endpoint
+        <select name="endpoint">
+          <option value="">any</option>
+          {LOG_ENDPOINTS.map((e) => <option value={e} selected={e === f.endpoint}>{e}</option>)}
+        </select>
+      </label>
       <label>Status
         <select name="status">
           {[['', 'any'], ['ok', 'success'], ['error', 'failed'], ...['400', '401', '404', '429', '500', '502', '503', '504'].map((c) => [c, c])].map(([v, l]) => (
@@ -126,7 +135,8 @@ export function LogsView(props: { vm: LogsViewModel }) {
                       <td class="nowrap" title={dateTime(r.createdAt)}>{dateTime(r.createdAt).slice(5)}</td>
                       <td><StatusBadge status={r.status} /></td>
                       <td safe>{r.clientName ?? (r.clientId == null ? '—' : `#${r.clientId}`)}</td>
-                      <td><code safe>{r.model ?? r.modelRequested}</code> <span class="muted small" safe>{r.provider ?? ''}</span></td>
+                      <td><code safe>{r.model ?? r.modelRequested}</code> <span class="muted small" safe>{r.provider ?? ''}</span>
+                        {r.endpoint === 'chat' ? '' : <span class="muted small endpoint" safe>{` · ${r.endpoint}`}</span>}</td>
                       <td class="num">{`${compactNumber(r.promptTokens)} / ${compactNumber(r.completionTokens)}`}</td>
                       <td class="num">{usd(r.costUsd)}</td>
                       <td class="num">{duration(r.latencyMs)}</td>

@@ -6,7 +6,7 @@ export interface ModelRow {
   id: string;
   provider: string;
   upstreamId: string;
-  kind: 'chat' | 'image';
+  kind: 'chat' | 'image' | 'embedding';
   enabled: boolean;
   inputPrice: number;
   cachedInputPrice: number | null;

@@ -29,6 +29,8 @@ export interface UsagePoint {
 
 export interface BreakdownRow {
   label: string;
+  /** What the row is beside its name, e.g. `embeddings` for an embedding model. */
+  tag?: string;
   requests: number;
   errors: number;
   tokens: number;
@@ -76,7 +78,7 @@ function Breakdown(props: { title: string; rows: BreakdownRow[]; id: string }) {
           <tbody>
             {props.rows.map((r) => (
               <tr>
-                <td safe>{r.label}</td>
+                <td><span safe>{r.label}</span>{r.tag ? <span class="muted small tag" safe>{` ${r.tag}`}</span> : ''}</td>
                 <td class="num">{compactNumber(r.requests)}{r.errors ? <span class="muted"> ({compactNumber(r.errors)} err)</span> : ''}</td>
                 <td class="num">{compactNumber(r.tokens)}</td>
                 <td class="num">{usd(r.costUsd)}</td>

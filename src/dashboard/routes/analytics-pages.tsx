@@ -35,6 +35,13 @@ function logRow(r: QueryLogRow, names: Map<number, string>): LogRow {
   };
 }
 
+/** Embedding and image models are named as such in the usage breakdown (rollups have no endpoint column). */
+const KIND_TAG: Record<string, string> = { embedding: 'embeddings', image: 'images' };
+function modelTag(ctx: AppContext, model: string | null): string | undefined {
+  const kind = model ? ctx.state.getSnapshot().models.get(model)?.kind : undefined;
+  return kind ? KIND_TAG[kind] : undefined;
+}
+
 /** Usage, Monitoring and Logs: read-only, open to viewers. All numbers come from usage-queries. */
 export function analyticsPages(ctx: AppContext) {
   return new Elysia({ name: 'dashboard-analytics-pages' })
@@ -60,7 +67,7 @@ export function analyticsPages(ctx: AppContext) {
           t: p.t, requests: p.requests, errors: p.errors, promptTokens: p.prompt_tokens, completionTokens: p.completion_tokens, costUsd: p.cost_usd,
         })),
         byProvider: usageBreakdown(ctx.sqlite, 'provider', f, 20).map(breakdownRow),
-        byModel: usageBreakdown(ctx.sqlite, 'model', f, 20).map(breakdownRow),
+        byModel: usageBreakdown(ctx.sqlite, 'model', f, 20).map((r) => ({ ...breakdownRow(r), tag: modelTag(ctx, r.key) })),
         byClient: usageBreakdown(ctx.sqlite, 'client', f, 20).map(breakdownRow),
         logQueue: ctx.logSink.stats(),
       };

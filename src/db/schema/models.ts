@@ -9,7 +9,7 @@ export const models = sqliteTable(
     provider: text('provider').notNull(),
     /** The id sent upstream (usually the same as `id`). */
     upstreamId: text('upstream_id').notNull(),
-    kind: text('kind', { enum: ['chat', 'image'] }).notNull().default('chat'),
+    kind: text('kind', { enum: ['chat', 'image', 'embedding'] }).notNull().default('chat'),
     enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
     inputPrice: real('input_price').notNull().default(0),
     cachedInputPrice: real('cached_input_price'),

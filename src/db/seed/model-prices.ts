@@ -13,7 +13,7 @@ type ModelRow = typeof models.$inferInsert;
 interface SeedModel {
   id: string;
   provider: ProviderId;
-  kind: 'chat' | 'image';
+  kind: 'chat' | 'image' | 'embedding';
   upstreamId?: string;
 }
 
@@ -44,6 +44,9 @@ const SEED_MODELS: SeedModel[] = [
   { id: 'grok-4.3', provider: 'grok', kind: 'chat' },
   { id: 'grok-3-mini', provider: 'grok', kind: 'chat' },
   { id: 'llama3', provider: 'ollama', kind: 'chat' },
+  { id: 'text-embedding-3-small', provider: 'openai', kind: 'embedding' },
+  { id: 'text-embedding-3-large', provider: 'openai', kind: 'embedding' },
+  { id: 'gemini-embedding-001', provider: 'gemini', kind: 'embedding' },
 ];
 
 /** Per-image list prices at 1024x1024, standard/medium quality (the APIs' defaults). */
@@ -118,7 +121,8 @@ function sourcePrice(m: SeedModel, now: number): { price: HandPrice; contextWind
   if (!found) return null;
   const p = resolveSourcePrice(found.model, now);
   const input = flat(p.input_mtok);
-  const output = flat(p.output_mtok);
+  // Embedding models have no output tokens, and genai-prices lists no output price for them.
+  const output = flat(p.output_mtok) ?? (m.kind === 'embedding' ? 0 : undefined);
   if (input === undefined || output === undefined) return null;
   return { price: { input, cachedInput: flat(p.cache_read_mtok), output }, contextWindow: found.model.context_window };
 }
