@@ -70,6 +70,7 @@ const FALLBACK: Record<string, HandPrice> = {
 /** genai-prices names some providers differently. */
 const SOURCE_PROVIDER: Record<ProviderId, string> = {
   openai: 'openai', gemini: 'google', deepseek: 'deepseek', moonshot: 'moonshotai', grok: 'x-ai', ollama: 'ollama', mock: 'mock',
+  anthropic: 'anthropic',
 };
 
 /** A tiered price (e.g. Gemini 2.5 Pro above 200k prompt tokens) seeds at its base tier. */
