@@ -29,6 +29,8 @@ export interface LogRecord {
   ttfbMs: number | null;
   overheadMs: number;
   body?: string | null;
+  /** Prompt tokens written to the provider's prompt cache (part of promptTokens); unset: 0. */
+  cacheWriteTokens?: number;
 }
 
 /** Where the request path hands records; never blocks, never throws. */

@@ -12,6 +12,7 @@ const REQUIRED = [
   'dall-e-2', 'dall-e-3', 'gpt-image-1', 'gemini-2.0-flash', 'gemini-2.5-flash', 'gemini-2.5-pro', 'gemini-3-flash-preview',
   'imagen-3.0-generate-002', 'imagen-4.0-generate-001', 'gemini-2.5-flash-image', 'deepseek-chat', 'deepseek-reasoner',
   'deepseek-v4-flash', 'deepseek-v4-pro', 'kimi-k2.6', 'moonshot-v1-8k', 'grok-4.3', 'grok-3-mini', 'llama3',
+  'claude-opus-4-7', 'claude-opus-4-6', 'claude-opus-4-5', 'claude-sonnet-4-6', 'claude-sonnet-4-5', 'claude-haiku-4-5',
 ];
 
 test('every required model is seeded and priced; only Ollama is free', () => {
@@ -31,6 +32,10 @@ test('every required model is seeded and priced; only Ollama is free', () => {
   }
   expect(byId.get('gpt-4o')).toMatchObject({ inputPrice: 2.5, cachedInputPrice: 1.25, outputPrice: 10, kind: 'chat' });
   expect(byId.get('llama3')).toMatchObject({ provider: 'ollama', kind: 'chat' });
+  // Claude models carry the 5-minute cache-write rate (1.25x input) beside the cache-read rate.
+  expect(byId.get('claude-sonnet-4-5')).toMatchObject({ provider: 'anthropic', inputPrice: 3, cachedInputPrice: 0.3, cacheWritePrice: 3.75, outputPrice: 15 });
+  expect(byId.get('claude-haiku-4-5')).toMatchObject({ inputPrice: 1, cachedInputPrice: 0.1, cacheWritePrice: 1.25, outputPrice: 5 });
+  expect(byId.get('gpt-4o')!.cacheWritePrice).toBeNull();
 });
 
 test('rows insert into a freshly migrated models table', () => {

@@ -23,6 +23,8 @@ export interface LogRow {
   latencyMs: number;
   overheadMs: number;
   error: string | null;
+  /** Prompt tokens written to the provider's prompt cache (part of promptTokens). */
+  cacheWriteTokens?: number;
 }
 
 export interface LogDetail extends LogRow {
@@ -115,7 +117,7 @@ export function LogsView(props: { vm: LogsViewModel }) {
             <div class="table-wrap">
               <table class="table compact clickable" id="logs-table">
                 <thead>
-                  <tr><th>Time (UTC)</th><th>Status</th><th>Client</th><th>Model</th><th class="num">Tokens in/out</th><th class="num">Cost</th><th class="num">Latency</th></tr>
+                  <tr><th>Time (UTC)</th><th>Status</th><th>Client</th><th>Model</th><th class="num">Tokens in/out</th><th class="num" title="Prompt tokens written to the provider's prompt cache">Cache write</th><th class="num">Cost</th><th class="num">Latency</th></tr>
                 </thead>
                 <tbody>
                   {vm.rows.map((r) => (
@@ -126,6 +128,7 @@ export function LogsView(props: { vm: LogsViewModel }) {
                       <td safe>{r.clientName ?? (r.clientId == null ? '—' : `#${r.clientId}`)}</td>
                       <td><code safe>{r.model ?? r.modelRequested}</code> <span class="muted small" safe>{r.provider ?? ''}</span></td>
                       <td class="num">{`${compactNumber(r.promptTokens)} / ${compactNumber(r.completionTokens)}`}</td>
+                      <td class="num">{r.cacheWriteTokens ? compactNumber(r.cacheWriteTokens) : '—'}</td>
                       <td class="num">{usd(r.costUsd)}</td>
                       <td class="num">{duration(r.latencyMs)}</td>
                     </tr>
@@ -170,7 +173,7 @@ export function LogDetailView(props: { d: LogDetail }) {
         <Field k="Model requested"><code safe>{d.modelRequested}</code></Field>
         <Field k="Model / provider"><code safe>{`${d.model ?? '—'} @ ${d.provider ?? '—'}`}</code></Field>
         <Field k="Route"><code safe>{d.route ?? '—'}</code></Field>
-        <Field k="Tokens">{`${compactNumber(d.promptTokens)} in (${compactNumber(d.cachedTokens)} cached), ${compactNumber(d.completionTokens)} out (${compactNumber(d.reasoningTokens)} reasoning)${d.estimated ? ', estimated' : ''}`}</Field>
+        <Field k="Tokens">{`${compactNumber(d.promptTokens)} in (${compactNumber(d.cachedTokens)} cached${d.cacheWriteTokens ? `, ${compactNumber(d.cacheWriteTokens)} cache write` : ''}), ${compactNumber(d.completionTokens)} out (${compactNumber(d.reasoningTokens)} reasoning)${d.estimated ? ', estimated' : ''}`}</Field>
         {d.images ? <Field k="Images">{String(d.images)}</Field> : ''}
         <Field k="Cost">{usd(d.costUsd)}</Field>
         <Field k="Latency">{`${duration(d.latencyMs)} total, ${d.ttfbMs == null ? '—' : duration(d.ttfbMs)} to first byte, ${duration(d.overheadMs)} gateway overhead`}</Field>

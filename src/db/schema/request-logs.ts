@@ -35,6 +35,8 @@ export const requestLogs = sqliteTable(
     overheadMs: real('overhead_ms').notNull().default(0),
     /** Prompt/completion text, only when the operator turns that on. */
     body: text('body'),
+    /** Prompt tokens written to the provider's prompt cache (part of prompt_tokens, like cached_tokens). */
+    cacheWriteTokens: integer('cache_write_tokens').notNull().default(0),
   },
   (t) => [
     index('request_logs_created_idx').on(t.createdAt),

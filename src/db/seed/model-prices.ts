@@ -21,6 +21,8 @@ interface SeedModel {
 interface HandPrice {
   input: number;
   cachedInput?: number;
+  /** Prompt-cache writes, 5-minute rate (Anthropic). */
+  cacheWrite?: number;
   output: number;
   image?: number;
   contextWindow?: number;
@@ -44,6 +46,9 @@ const SEED_MODELS: SeedModel[] = [
   { id: 'grok-4.3', provider: 'grok', kind: 'chat' },
   { id: 'grok-3-mini', provider: 'grok', kind: 'chat' },
   { id: 'llama3', provider: 'ollama', kind: 'chat' },
+  // Anthropic's current 4.x models, by their alias ids (the dated ids work as `anthropic/<id>`).
+  ...['claude-opus-4-7', 'claude-opus-4-6', 'claude-opus-4-5', 'claude-sonnet-4-6', 'claude-sonnet-4-5', 'claude-haiku-4-5']
+    .map((id) => ({ id, provider: 'anthropic' as const, kind: 'chat' as const })),
 ];
 
 /** Per-image list prices at 1024x1024, standard/medium quality (the APIs' defaults). */
@@ -121,7 +126,7 @@ function sourcePrice(m: SeedModel, now: number): { price: HandPrice; contextWind
   const input = flat(p.input_mtok);
   const output = flat(p.output_mtok);
   if (input === undefined || output === undefined) return null;
-  return { price: { input, cachedInput: flat(p.cache_read_mtok), output }, contextWindow: found.model.context_window };
+  return { price: { input, cachedInput: flat(p.cache_read_mtok), cacheWrite: flat(p.cache_write_mtok), output }, contextWindow: found.model.context_window };
 }
 
 /** The seeded models' ids, for tests and docs. */
@@ -149,6 +154,7 @@ export function seedModelRows(now: number): ModelRow[] {
       imagePrice: image ? (IMAGE_PRICE[m.id] ?? null) : null,
       contextWindow: source?.contextWindow ?? price.contextWindow ?? null,
       updatedAt: now,
+      cacheWritePrice: price.cacheWrite ?? null,
     };
   });
 }
