@@ -41,5 +41,7 @@ export function planTokens(model: string, clientMax: number | undefined, budget:
   if (!budget) return { maxTokens: answer, budget: null };
   if (clientMax !== undefined && clientMax > budget) return { maxTokens: clientMax, budget };
   const maxTokens = Math.min(budget + answer, Math.max(limit, answer));
-  return { maxTokens, budget: Math.max(1024, Math.min(budget, maxTokens - 1024)) };
+  if (maxTokens >= budget + answer) return { maxTokens, budget };
+  // Capped at the model's limit: the budget gives way, keeping some room for the answer.
+  return { maxTokens, budget: Math.max(1024, Math.min(budget, maxTokens - Math.min(answer, 1024))) };
 }
