@@ -29,8 +29,15 @@ export async function convertMessages(input: unknown, opts: ContentOptions): Pro
   const push = (role: 'user' | 'assistant', blocks: AnthropicBlock[]) => {
     if (blocks.length === 0) return;
     const last = messages[messages.length - 1];
-    if (last && last.role === role) last.content.push(...blocks);
-    else messages.push({ role, content: blocks });
+    if (!last || last.role !== role) return void messages.push({ role, content: blocks });
+    // Two assistant messages in a row become one turn; Anthropic wants its thinking in front.
+    const isThinking = (b: AnthropicBlock) => b.type === 'thinking' || b.type === 'redacted_thinking';
+    const thinking = blocks.filter(isThinking);
+    if (thinking.length) {
+      const at = last.content.findIndex((b) => !isThinking(b));
+      last.content.splice(at < 0 ? last.content.length : at, 0, ...thinking);
+    }
+    last.content.push(...(thinking.length ? blocks.filter((b) => !isThinking(b)) : blocks));
   };
 
   for (let i = 0; i < input.length; i++) {
