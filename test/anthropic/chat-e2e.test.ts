@@ -191,4 +191,11 @@ describe('anthropic through /v1/chat/completions', () => {
     expect((lp.error as any).param).toBe('logprobs');
     expect(fake.requests.length).toBe(before);
   });
+
+  test('/health lists the provider, enabled by ANTHROPIC_API_KEY; /v1/models lists the seeded Claude models', async () => {
+    const health = (await (await fetch(`${gw.url}/health`)).json()) as any;
+    expect(health.providers.anthropic).toMatchObject({ enabled: true, circuit: 'closed' });
+    const ids = (await client.models.list()).data.map((m) => m.id);
+    for (const id of ['claude-sonnet-4-5', 'claude-haiku-4-5', 'claude-opus-4-7']) expect(ids).toContain(id);
+  });
 });
