@@ -7,6 +7,7 @@ import { openDatabase } from '../../src/db/client';
 import { runMigrations } from '../../src/db/migrate';
 import { createLogSink } from '../../src/logging/log-sink';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { parsePrometheus, valueOf } from '../metrics/parse-prometheus';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
 import { json, queue, sse } from './fake-anthropic';
 
@@ -94,6 +95,11 @@ describe('cache reads and writes: usage and cost exact in the log row', () => {
     const summary = (await (await admin('/api/usage/summary')).json()) as any;
     expect(summary.cache_write_tokens).toBe(2048 + 300);
     expect(summary.cached_tokens).toBe(2048);
+    // /metrics counts them too, as a token kind of their own.
+    const { samples } = parsePrometheus(await (await fetch(`${gw.url}/metrics`)).text());
+    const m = { provider: 'anthropic', model: 'claude-sonnet-4-5' };
+    expect(valueOf(samples, 'gophergate_tokens_total', { ...m, kind: 'cache_write' })).toBe(2048 + 300);
+    expect(valueOf(samples, 'gophergate_tokens_total', { ...m, kind: 'input' })).toBe(2060 + 2362);
   });
 
   test('the Logs and Usage pages show cache writes', async () => {
