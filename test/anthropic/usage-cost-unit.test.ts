@@ -36,3 +36,16 @@ describe('cost with cache writes', () => {
     expect(computeCost(u, sonnet)).toBeCloseTo((600 * 3 + 400 * 0.3 + 100 * 15) / 1e6, 12);
   });
 });
+
+describe('the live monitor', () => {
+  test('broadcasts cache_write_tokens with the other token counts', () => {
+    const { toMonitorEvent } = require('../../src/monitor/redact-record') as typeof import('../../src/monitor/redact-record');
+    const base = {
+      createdAt: 1, requestId: 'r', clientId: 1, endpoint: 'chat' as const, modelRequested: 'claude-sonnet-4-5', model: 'claude-sonnet-4-5',
+      provider: 'anthropic', route: null, stream: false, status: 200, errorType: null, error: null, promptTokens: 2060, cachedTokens: 0,
+      completionTokens: 11, reasoningTokens: 0, estimated: false, costUsd: 0.0079, latencyMs: 10, ttfbMs: null, overheadMs: 0.2,
+    };
+    expect(toMonitorEvent({ ...base, cacheWriteTokens: 2048 }).data).toMatchObject({ prompt_tokens: 2060, cache_write_tokens: 2048 });
+    expect(toMonitorEvent(base).data.cache_write_tokens).toBe(0);
+  });
+});
