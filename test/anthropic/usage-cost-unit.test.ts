@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test';
+import { toMonitorEvent } from '../../src/monitor/redact-record';
 import { computeCost } from '../../src/usage/cost';
 import { normalizeAnthropicUsage } from '../../src/usage/anthropic-usage';
 import { normalizeUsage } from '../../src/usage/normalize-usage';
@@ -39,7 +40,6 @@ describe('cost with cache writes', () => {
 
 describe('the live monitor', () => {
   test('broadcasts cache_write_tokens with the other token counts', () => {
-    const { toMonitorEvent } = require('../../src/monitor/redact-record') as typeof import('../../src/monitor/redact-record');
     const base = {
       createdAt: 1, requestId: 'r', clientId: 1, endpoint: 'chat' as const, modelRequested: 'claude-sonnet-4-5', model: 'claude-sonnet-4-5',
       provider: 'anthropic', route: null, stream: false, status: 200, errorType: null, error: null, promptTokens: 2060, cachedTokens: 0,
