@@ -117,4 +117,15 @@ describe('cache reads and writes: usage and cost exact in the log row', () => {
     expect(usage).toContain('2.3k cache write');
     expect(usage).toMatch(/<th class="num"[^>]*>Cache write<\/th>/);
   });
+
+  test('the Providers page\'s connection test lists Anthropic\'s models with its own headers', async () => {
+    fake.handler = () => Response.json({ data: [{ type: 'model', id: 'claude-sonnet-4-5-20250929' }, { type: 'model', id: 'claude-haiku-4-5-20251001' }], has_more: false });
+    const res = (await (await admin('/api/providers/anthropic/test', { method: 'POST' })).json()) as any;
+    expect(res).toMatchObject({ ok: true, status: 200, models: 2, error: null });
+    const sent = fake.last();
+    expect(sent.method).toBe('GET');
+    expect(sent.path).toBe('/v1/models');
+    expect(sent.headers['x-api-key']).toBe('sk-ant-test-0123456789');
+    expect(sent.headers['anthropic-version']).toBe('2023-06-01');
+  });
 });
