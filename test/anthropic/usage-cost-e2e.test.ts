@@ -106,16 +106,17 @@ describe('cache reads and writes: usage and cost exact in the log row', () => {
     const signIn = await fetch(`${gw.url}/login`, { method: 'POST', body: new URLSearchParams({ username: 'admin', password: 'test-admin-password' }), redirect: 'manual' });
     const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
     const logs = await (await fetch(`${gw.url}/logs?provider=anthropic`, { headers: { cookie } })).text();
-    expect(logs).toContain('>Cache write</th>');
-    const cells = [...logs.matchAll(/<td class="num">([^<]*)<\/td>/g)].map((m) => m[1]);
-    expect(cells).toContain('2k');
-    expect(cells).toContain('300');
+    const writes = [...logs.matchAll(/<div class="muted small cache-write"[^>]*>([^<]*)<\/div>/g)].map((m) => m[1]);
+    expect(writes.sort()).toEqual(['2k cache write', '300 cache write']);
     const rows = ((await (await admin('/api/logs?provider=anthropic')).json()) as { data: any[] }).data;
     const detail = await (await fetch(`${gw.url}/logs/${rows.find((r) => r.cache_write_tokens === 300).id}`, { headers: { cookie } })).text();
     expect(detail).toContain('2k cached, 300 cache write');
     const usage = await (await fetch(`${gw.url}/`, { headers: { cookie } })).text();
-    expect(usage).toContain('2.3k cache write');
-    expect(usage).toMatch(/<th class="num"[^>]*>Cache write<\/th>/);
+    expect(usage).toContain('(2k cached, 2.3k cache write)');
+    // Each breakdown (provider, model, client) shows them under the token count.
+    expect(usage.match(/<div class="muted small cache-write"[^>]*>2.3k cache write<\/div>/g)).toHaveLength(3);
+    const models = await (await fetch(`${gw.url}/models?provider=anthropic`, { headers: { cookie } })).text();
+    expect(models).toContain('name="cache_write_price" value="3.75"');
   });
 
   test('the Providers page\'s connection test lists Anthropic\'s models with its own headers', async () => {

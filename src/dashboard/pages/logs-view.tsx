@@ -117,7 +117,7 @@ export function LogsView(props: { vm: LogsViewModel }) {
             <div class="table-wrap">
               <table class="table compact clickable" id="logs-table">
                 <thead>
-                  <tr><th>Time (UTC)</th><th>Status</th><th>Client</th><th>Model</th><th class="num">Tokens in/out</th><th class="num" title="Prompt tokens written to the provider's prompt cache">Cache write</th><th class="num">Cost</th><th class="num">Latency</th></tr>
+                  <tr><th>Time (UTC)</th><th>Status</th><th>Client</th><th>Model</th><th class="num">Tokens in/out</th><th class="num">Cost</th><th class="num">Latency</th></tr>
                 </thead>
                 <tbody>
                   {vm.rows.map((r) => (
@@ -127,8 +127,11 @@ export function LogsView(props: { vm: LogsViewModel }) {
                       <td><StatusBadge status={r.status} /></td>
                       <td safe>{r.clientName ?? (r.clientId == null ? '—' : `#${r.clientId}`)}</td>
                       <td><code safe>{r.model ?? r.modelRequested}</code> <span class="muted small" safe>{r.provider ?? ''}</span></td>
-                      <td class="num">{`${compactNumber(r.promptTokens)} / ${compactNumber(r.completionTokens)}`}</td>
-                      <td class="num">{r.cacheWriteTokens ? compactNumber(r.cacheWriteTokens) : '—'}</td>
+                      <td class="num">
+                        {`${compactNumber(r.promptTokens)} / ${compactNumber(r.completionTokens)}`}
+                        {/* A second line, not a column: the table must fit beside the detail panel. */}
+                        {r.cacheWriteTokens ? <div class="muted small cache-write" title="Prompt tokens written to the provider's prompt cache (part of tokens in)">{`${compactNumber(r.cacheWriteTokens)} cache write`}</div> : ''}
+                      </td>
                       <td class="num">{usd(r.costUsd)}</td>
                       <td class="num">{duration(r.latencyMs)}</td>
                     </tr>

@@ -74,15 +74,17 @@ function Breakdown(props: { title: string; rows: BreakdownRow[]; id: string }) {
       ) : (
         <div class="table-wrap"><table class="table compact">
           <thead>
-            <tr><th>Name</th><th class="num">Requests</th><th class="num">Tokens</th><th class="num" title="Prompt tokens written to the provider's prompt cache">Cache write</th><th class="num">Cost</th><th>Share</th></tr>
+            <tr><th>Name</th><th class="num">Requests</th><th class="num">Tokens</th><th class="num">Cost</th><th>Share</th></tr>
           </thead>
           <tbody>
             {props.rows.map((r) => (
               <tr>
                 <td safe>{r.label}</td>
                 <td class="num">{compactNumber(r.requests)}{r.errors ? <span class="muted"> ({compactNumber(r.errors)} err)</span> : ''}</td>
-                <td class="num">{compactNumber(r.tokens)}</td>
-                <td class="num">{r.cacheWriteTokens ? compactNumber(r.cacheWriteTokens) : '—'}</td>
+                <td class="num">
+                  {compactNumber(r.tokens)}
+                  {r.cacheWriteTokens ? <div class="muted small cache-write" title="Prompt tokens written to the provider's prompt cache">{`${compactNumber(r.cacheWriteTokens)} cache write`}</div> : ''}
+                </td>
                 <td class="num">{usd(r.costUsd)}</td>
                 <td><ShareBar ratio={total > 0 ? r.costUsd / total : totalReq > 0 ? r.requests / totalReq : 0} /></td>
               </tr>
