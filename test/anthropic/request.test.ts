@@ -132,7 +132,7 @@ describe('parameters', () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ n: 3 }, 'n'], [{ logprobs: true }, 'logprobs'], [{ top_logprobs: 2 }, 'top_logprobs'], [{ logit_bias: { '1': 5 } }, 'logit_bias'],
       [{ presence_penalty: 0.5 }, 'presence_penalty'], [{ frequency_penalty: -1 }, 'frequency_penalty'], [{ modalities: ['text', 'audio'] }, 'modalities'],
-      [{ response_format: { type: 'json_object' } }, 'response_format'], [{ temperature: 1.5 }, 'temperature'],
+      [{ temperature: 1.5 }, 'temperature'],
       [{ prediction: { type: 'content', content: 'x' } }, 'prediction'],
     ];
     for (const [extra, param] of cases) {
@@ -163,6 +163,20 @@ describe('parameters', () => {
     expect((await build({ messages: lost, reasoning_effort: 'high' })).thinking).toBeUndefined();
     const kept = [lost[0], { ...lost[1], thinking_blocks: [{ type: 'thinking', thinking: 't', signature: 's' }] }, lost[2]];
     expect((await build({ messages: kept, reasoning_effort: 'high' })).thinking).toEqual({ type: 'enabled', budget_tokens: 24576 });
+  });
+
+  test('response_format JSON becomes one forced tool holding the schema; with tools or thinking it is a 400', async () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
+    const body = await build({ messages: [user('q')], response_format: { type: 'json_schema', json_schema: { name: 'place', schema, strict: true } } });
+    expect(body.tools).toEqual([{ name: 'gophergate_json_output', description: expect.any(String), input_schema: schema }]);
+    expect(body.tool_choice).toEqual({ type: 'tool', name: 'gophergate_json_output' });
+    const any = await build({ messages: [user('q')], response_format: { type: 'json_object' } });
+    expect(any.tools![0]!.input_schema).toEqual({ type: 'object' });
+    const tools = [{ type: 'function', function: { name: 'f' } }];
+    expect((await refused({ messages: [user('q')], tools, response_format: { type: 'json_object' } })).param).toBe('response_format');
+    expect((await refused({ messages: [user('q')], reasoning_effort: 'low', response_format: { type: 'json_object' } })).param).toBe('response_format');
+    const arraySchema = { type: 'json_schema', json_schema: { name: 'a', schema: { type: 'array' } } };
+    expect((await refused({ messages: [user('q')], response_format: arraySchema })).param).toBe('response_format.json_schema.schema');
   });
 
   test('planTokens stays within the model output limit', () => {

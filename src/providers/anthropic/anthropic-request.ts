@@ -3,13 +3,14 @@ import type { AdapterDeps, ChatCallContext, ChatRequest } from '../types';
 import { planTokens, thinkingBudget } from './anthropic-limits';
 import { convertMessages } from './anthropic-messages';
 import { convertTools } from './anthropic-tools';
+import { applyJsonOutput } from './json-output';
 import type { AnthropicRequest } from './anthropic-wire';
 
 /**
  * OpenAI chat parameters Anthropic has no way to honour: refused with a 400 naming them rather
  * than silently dropped, since the client would get something other than what it asked for.
  * (seed, service_tier, store, metadata, stream_options and the like change nothing the client
- * sees in the answer and are dropped.)
+ * sees in the answer and are dropped; response_format is json-output.ts.)
  */
 function refuseUnsupported(r: Record<string, any>): void {
   const refuse = (param: string, what: string) => {
@@ -25,8 +26,6 @@ function refuseUnsupported(r: Record<string, any>): void {
   if (r.prediction != null) refuse('prediction', 'predicted outputs');
   if (r.web_search_options != null) refuse('web_search_options', 'web_search_options');
   if (Array.isArray(r.functions) || r.function_call != null) refuse('functions', 'the deprecated functions/function_call (use tools)');
-  const rf = r.response_format;
-  if (rf != null && rf.type !== 'text') refuse('response_format', `response_format '${String(rf.type)}'`);
   if (typeof r.temperature === 'number' && r.temperature > 1) {
     throw badRequest('Anthropic models take a temperature between 0 and 1.', 'temperature', 'unsupported_parameter');
   }
@@ -70,6 +69,7 @@ export async function buildAnthropicRequest(
   Object.assign(body, convertTools(r.tools, r.tool_choice, r.parallel_tool_calls));
   if (explicitThinking && !lastToolTurnLacksThinking) body.thinking = explicitThinking;
   else if (plan.budget) body.thinking = { type: 'enabled', budget_tokens: plan.budget };
+  applyJsonOutput(body, r.response_format);
   const user = typeof r.user === 'string' && r.user ? r.user : typeof r.safety_identifier === 'string' ? r.safety_identifier : '';
   if (user) body.metadata = { user_id: user };
   if (ctx.stream) body.stream = true;

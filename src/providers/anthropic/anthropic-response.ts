@@ -3,6 +3,7 @@ import { normalizeAnthropicUsage } from '../../usage/anthropic-usage';
 import { toOpenAIUsage, type Usage } from '../../usage/types';
 import type { ChatCallContext } from '../types';
 import type { AnthropicResponse, AnthropicResponseBlock } from './anthropic-wire';
+import { JSON_TOOL } from './json-output';
 import { mapStopReason } from './map-stop-reason';
 import type { ThinkingBlock } from './thinking-blocks';
 
@@ -34,6 +35,10 @@ export function parseAnthropicResponse(body: unknown, ctx: ChatCallContext): { c
       thinking.push({ type: 'thinking', thinking: b.thinking, signature: typeof b.signature === 'string' ? b.signature : '' });
     } else if (b.type === 'redacted_thinking' && typeof b.data === 'string') {
       thinking.push({ type: 'redacted_thinking', data: b.data });
+    } else if (b.type === 'tool_use' && b.name === JSON_TOOL) {
+      // response_format JSON: the forced tool's input is the answer.
+      text += JSON.stringify(b.input ?? {});
+      sawText = true;
     } else if (b.type === 'tool_use' && typeof b.name === 'string') {
       toolCalls.push({
         id: typeof b.id === 'string' ? b.id : `toolu_${crypto.randomUUID().replace(/-/g, '')}`,

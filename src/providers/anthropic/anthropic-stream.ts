@@ -7,6 +7,7 @@ import { tallyText } from '../shared/tally-text';
 import type { ChatCallContext, StreamTally } from '../types';
 import { streamError } from './anthropic-error';
 import { completionId } from './anthropic-response';
+import { JSON_TOOL } from './json-output';
 import { mapStopReason } from './map-stop-reason';
 import type { ThinkingBlock } from './thinking-blocks';
 
@@ -18,6 +19,8 @@ type OpenBlock =
   | { kind: 'text' }
   | { kind: 'thinking'; text: string; signature: string }
   | { kind: 'tool'; call: number }
+  /** The forced JSON-output tool (json-output.ts): its input streams as content. */
+  | { kind: 'json'; sent: boolean; start: unknown }
   | { kind: 'other' };
 
 /**
@@ -79,6 +82,8 @@ export function anthropicStreamTransformer(ctx: ChatCallContext, tally: StreamTa
       case 'content_block_stop': {
         const b = blocks.get(e.index);
         if (b?.kind === 'thinking') emit({ thinking_blocks: [{ type: 'thinking', thinking: b.text, signature: b.signature }] });
+        // A JSON answer whose input came whole in content_block_start (no deltas) still goes out.
+        if (b?.kind === 'json' && !b.sent) onText(JSON.stringify(b.start ?? {}));
         blocks.delete(e.index);
         break;
       }
@@ -109,6 +114,8 @@ export function anthropicStreamTransformer(ctx: ChatCallContext, tally: StreamTa
     } else if (cb?.type === 'redacted_thinking' && typeof cb.data === 'string') {
       blocks.set(index, { kind: 'other' });
       emit({ thinking_blocks: [{ type: 'redacted_thinking', data: cb.data }] });
+    } else if (cb?.type === 'tool_use' && cb.name === JSON_TOOL) {
+      blocks.set(index, { kind: 'json', sent: false, start: cb.input });
     } else if (cb?.type === 'tool_use' && typeof cb.name === 'string') {
       const call = toolCalls++;
       blocks.set(index, { kind: 'tool', call });
@@ -135,6 +142,9 @@ export function anthropicStreamTransformer(ctx: ChatCallContext, tally: StreamTa
       emit({ reasoning_content: d.thinking });
     } else if (d.type === 'signature_delta' && b.kind === 'thinking' && typeof d.signature === 'string') {
       b.signature += d.signature;
+    } else if (d.type === 'input_json_delta' && b.kind === 'json' && typeof d.partial_json === 'string' && d.partial_json) {
+      b.sent = true;
+      onText(d.partial_json);
     } else if (d.type === 'input_json_delta' && b.kind === 'tool' && typeof d.partial_json === 'string' && d.partial_json) {
       tallyText(tally, d.partial_json);
       emit({ tool_calls: [{ index: b.call, function: { arguments: d.partial_json } }] });

@@ -13,7 +13,8 @@ export function mapStopReason(reason: unknown, calledTools: boolean): FinishReas
     case 'model_context_window_exceeded':
       return 'length';
     case 'tool_use':
-      return 'tool_calls';
+      // The forced JSON-output tool (json-output.ts) is the answer, not a call for the client.
+      return calledTools ? 'tool_calls' : 'stop';
     case 'refusal':
       return 'content_filter';
     default:
