@@ -124,6 +124,8 @@ describe('parameters', () => {
     expect(await choice(undefined, { parallel_tool_calls: false })).toEqual({ type: 'auto', disable_parallel_tool_use: true });
     expect(await choice('required', { parallel_tool_calls: false })).toEqual({ type: 'any', disable_parallel_tool_use: true });
     expect((await build({ messages: [user('q')], tool_choice: 'auto' })).tool_choice).toBeUndefined();
+    const untyped = await build({ messages: [user('q')], tools: [{ type: 'function', function: { name: 'g', parameters: { properties: {} } } }] });
+    expect(untyped.tools![0]!.input_schema).toEqual({ type: 'object', properties: {} });
     expect((await refused({ messages: [user('q')], tools: [{ type: 'custom', custom: { name: 'x' } }] })).param).toBe('tools[0].type');
     expect((await refused({ messages: [user('q')], tools, tool_choice: { type: 'allowed_tools' } })).param).toBe('tool_choice');
   });

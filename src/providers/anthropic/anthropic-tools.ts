@@ -41,8 +41,9 @@ function convertTool(t: any, i: number): AnthropicTool {
   if (params !== undefined && (!params || typeof params !== 'object' || Array.isArray(params))) {
     throw badRequest('function.parameters must be a JSON Schema object.', `${path}.function.parameters`);
   }
-  // input_schema must be an object schema; a function without parameters takes none.
-  const tool: AnthropicTool = { name: f.name, input_schema: params ?? { type: 'object', properties: {} } };
+  // input_schema must be an object schema (OpenAI tolerates one without `type`); a function
+  // without parameters takes none.
+  const tool: AnthropicTool = { name: f.name, input_schema: params ? { type: 'object', ...params } : { type: 'object', properties: {} } };
   if (typeof f.description === 'string' && f.description) tool.description = f.description;
   const cc = cacheControlOf(t);
   if (cc) tool.cache_control = cc;
