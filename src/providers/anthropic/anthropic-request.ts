@@ -55,7 +55,8 @@ export async function buildAnthropicRequest(
     throw badRequest('max_tokens must be a positive integer.', r.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens');
   }
   const explicitThinking = r.thinking && typeof r.thinking === 'object' ? (r.thinking as Record<string, unknown>) : null;
-  const budget = explicitThinking || lastToolTurnLacksThinking ? null : thinkingBudget(r.reasoning_effort);
+  const effortBudget = thinkingBudget(r.reasoning_effort);
+  const budget = explicitThinking || lastToolTurnLacksThinking ? null : effortBudget;
   const plan = planTokens(ctx.model, clientMax ?? undefined, budget);
 
   const body: AnthropicRequest = { model: ctx.model, max_tokens: plan.maxTokens, messages };
