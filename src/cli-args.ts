@@ -34,5 +34,6 @@ Usage:
 Configuration comes from the environment or a .env file in the working directory, e.g.
   LLM_PROXY__SERVER__PORT=8080  LLM_PROXY__DATABASE__PATH=./data/gophergate.db
   OPENAI_API_KEY=...  GEMINI_API_KEY=...  DEEPSEEK_API_KEY=...  MOONSHOT_API_KEY=...  GROK_API_KEY=...
+  ANTHROPIC_API_KEY=...
 See the README for every setting.
 `;

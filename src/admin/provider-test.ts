@@ -16,6 +16,11 @@ function listModelsCall(s: ProviderSettings): { url: string; headers: Record<str
   if (s.id === 'gemini') {
     return { url: `${s.baseUrl.replace(/\/+$/, '')}/v1beta/models`, headers: s.apiKey ? { 'x-goog-api-key': s.apiKey } : {} };
   }
+  if (s.id === 'anthropic') {
+    const headers: Record<string, string> = { 'anthropic-version': '2023-06-01' };
+    if (s.apiKey) headers['x-api-key'] = s.apiKey;
+    return { url: `${s.baseUrl.replace(/\/+$/, '')}/v1/models`, headers };
+  }
   return { url: `${s.baseUrl.replace(/\/+$/, '')}/models`, headers: s.apiKey ? { authorization: `Bearer ${s.apiKey}` } : {} };
 }
 

@@ -4,6 +4,7 @@ import { createResponse } from '../responses/create-response';
 import { ResponseStore } from '../responses/response-store';
 import { openaiPost, SSE_HEADERS } from './openai-request';
 import { responsesRetrievalRoutes } from './responses-retrieval-routes';
+import { forwardableHeaders } from '../proxy/forward-headers';
 
 const stores = new WeakMap<AppContext, ResponseStore>();
 
@@ -23,7 +24,7 @@ export function responsesRoutes(ctx: AppContext) {
     .post(
       '/v1/responses',
       openaiPost(ctx, async ({ request, client, clock, body }) => {
-        const r = await createResponse(ctx, body, { clientId: client.id, signal: request.signal, clock, store });
+        const r = await createResponse(ctx, body, { clientId: client.id, signal: request.signal, clock, store, clientHeaders: forwardableHeaders(request.headers) });
         if (r.kind === 'json') return new Response(r.body, { headers: { ...r.headers, 'content-type': 'application/json' } });
         return new Response(r.body, { headers: { ...r.headers, ...SSE_HEADERS } });
       }),

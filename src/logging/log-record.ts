@@ -31,6 +31,8 @@ export interface LogRecord {
   body?: string | null;
   /** Which key of the provider's pool the last try used (a provider_keys id, `main` or `env`); never the key. */
   providerKeyId?: string | null;
+  /** Prompt tokens written to the provider's prompt cache (part of promptTokens); unset: 0. */
+  cacheWriteTokens?: number;
 }
 
 /** Where the request path hands records; never blocks, never throws. */

@@ -8,12 +8,12 @@ const OVERHEAD_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005
 
 const NONE = 'none';
 const SEP = '\u0001';
-const TOKEN_KINDS = ['input', 'cached_input', 'output', 'reasoning'] as const;
+const TOKEN_KINDS = ['input', 'cached_input', 'output', 'reasoning', 'cache_write'] as const;
 
 interface SeriesBundle {
   labels2: string[];
   requests: Map<number, { n: number }>;
-  /** input, cached_input, output, reasoning */
+  /** input, cached_input, output, reasoning, cache_write */
   tokens: Array<{ n: number } | null>;
   cost: { n: number } | null;
   estimated: { n: number } | null;
@@ -29,7 +29,7 @@ interface SeriesBundle {
 export class GatewayMetrics {
   readonly requests = new Counter('gophergate_requests_total', 'Requests handled, by endpoint, provider, model and HTTP status.', ['endpoint', 'provider', 'model', 'status']);
   readonly errors = new Counter('gophergate_request_errors_total', 'Requests that ended with an error status, by error type.', ['endpoint', 'provider', 'model', 'error_type']);
-  readonly tokens = new Counter('gophergate_tokens_total', 'Tokens by kind (input includes cached_input, output includes reasoning), OpenAI convention.', ['provider', 'model', 'kind']);
+  readonly tokens = new Counter('gophergate_tokens_total', 'Tokens by kind (input includes cached_input and cache_write, output includes reasoning), OpenAI convention.', ['provider', 'model', 'kind']);
   readonly costUsd = new Counter('gophergate_cost_usd_total', 'Cost in US dollars from the price table.', ['provider', 'model']);
   readonly estimated = new Counter('gophergate_usage_estimated_total', 'Requests whose usage was estimated by the tokenizer (upstream gave none).', ['provider', 'model']);
   readonly latency = new Histogram('gophergate_request_duration_seconds', 'Whole request time, arrival to last byte.', ['endpoint', 'provider', 'model'], LATENCY_BUCKETS);
@@ -46,7 +46,7 @@ export class GatewayMetrics {
       b = {
         labels2: [provider, model],
         requests: new Map(),
-        tokens: [null, null, null, null],
+        tokens: [null, null, null, null, null],
         cost: null,
         estimated: null,
         latency: this.latency.seriesFor([endpoint, provider, model]),
@@ -80,6 +80,7 @@ export class GatewayMetrics {
     if (r.cachedTokens) this.addTokens(b, 1, r.cachedTokens);
     if (r.completionTokens) this.addTokens(b, 2, r.completionTokens);
     if (r.reasoningTokens) this.addTokens(b, 3, r.reasoningTokens);
+    if (r.cacheWriteTokens) this.addTokens(b, 4, r.cacheWriteTokens);
     if (r.costUsd) (b.cost ??= this.costUsd.seriesFor(b.labels2)).n += r.costUsd;
     if (r.estimated) (b.estimated ??= this.estimated.seriesFor(b.labels2)).n++;
     this.latency.observeInto(b.latency, r.latencyMs / 1000);

@@ -34,6 +34,7 @@ export interface MonitorEvent {
     latency_ms: number;
     ttfb_ms: number | null;
     overhead_ms: number;
+    cache_write_tokens: number;
   };
 }
 
@@ -91,6 +92,7 @@ export function toMonitorEvent(
       latency_ms: r.latencyMs,
       ttfb_ms: r.ttfbMs,
       overhead_ms: r.overheadMs,
+      cache_write_tokens: r.cacheWriteTokens ?? 0,
     },
   };
 }

@@ -93,5 +93,6 @@ export function buildChatLogRecord(meta: ChatLogMeta, o: ChatOutcome, estimate: 
     ttfbMs: meta.clock.ttfbMs === null ? null : roundMs(meta.clock.ttfbMs),
     overheadMs: roundMs(o.overheadMs),
     body: meta.storeBodies ? JSON.stringify({ request: o.req, response: o.deliveredText }) : null,
+    cacheWriteTokens: usage?.cacheWrite ?? 0,
   };
 }

@@ -25,6 +25,8 @@ export interface ChatRunOptions {
   decision?: RouteDecision;
   /** Ask for the usage chunk on streams even when the body did not (programmatic callers). */
   forceStreamUsage?: boolean;
+  /** Client headers a provider may forward (see ChatCallContext.clientHeaders). */
+  clientHeaders?: Readonly<Record<string, string>>;
 }
 
 interface Started {
@@ -100,7 +102,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
     const clientWantsUsage = stream && ((req.stream_options as any)?.include_usage === true || opts.forceStreamUsage === true);
     const { opened, target } = await executeRoute(
       decision,
-      { ctx, req, stream, clientWantsUsage, signal: opts.signal, deps: adapterDepsOf(ctx), clock },
+      { ctx, req, stream, clientWantsUsage, signal: opts.signal, deps: adapterDepsOf(ctx), clock, clientHeaders: opts.clientHeaders },
       outcome.attempts,
     );
     outcome.target = target;

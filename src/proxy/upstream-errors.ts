@@ -38,6 +38,8 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
     const err = Array.isArray(json) ? json[0]?.error : json?.error;
     message = typeof err === 'string' ? err : (err?.message ?? json?.message ?? text);
     if (typeof err?.code === 'string') code = err.code;
+    // Anthropic: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}.
+    else if (json?.type === 'error' && typeof err?.type === 'string') code = err.type;
   } catch {
     // not JSON: keep the text
   }

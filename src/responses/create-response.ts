@@ -15,6 +15,8 @@ export interface CreateResponseOptions {
   signal?: AbortSignal;
   clock: RequestClock;
   store: ResponseStore;
+  /** Client headers a provider may forward (see ChatCallContext.clientHeaders). */
+  clientHeaders?: Readonly<Record<string, string>>;
 }
 
 function validate(body: unknown): ResponsesRequest {

@@ -9,7 +9,7 @@ export interface SnapshotRows {
   providers: { id: string; enabled: boolean | null; baseUrl: string | null; apiKeyEncrypted: string | null }[];
   models: {
     id: string; provider: string; upstreamId: string; kind: 'chat' | 'image' | 'embedding'; enabled: boolean;
-    inputPrice: number; cachedInputPrice: number | null; outputPrice: number; reasoningPrice: number | null; imagePrice: number | null;
+    inputPrice: number; cachedInputPrice: number | null; outputPrice: number; reasoningPrice: number | null; imagePrice: number | null; cacheWritePrice?: number | null;
   }[];
   groups: { name: string; strategy: 'heuristic' | 'classifier'; targets: string[]; logicLevel: number | null; primaryUse: string; settings: Record<string, unknown> }[];
   clients: { id: number; name: string; keyHash: string; revoked: boolean }[];
@@ -72,7 +72,7 @@ export function buildSnapshot(rows: SnapshotRows, config: Config, box: SecretBox
       upstreamId: m.upstreamId,
       kind: m.kind,
       enabled: m.enabled,
-      prices: { input: m.inputPrice, cachedInput: m.cachedInputPrice, output: m.outputPrice, reasoning: m.reasoningPrice, image: m.imagePrice },
+      prices: { input: m.inputPrice, cachedInput: m.cachedInputPrice, output: m.outputPrice, reasoning: m.reasoningPrice, image: m.imagePrice, cacheWrite: m.cacheWritePrice ?? null },
     });
   }
   // Models listed in LLM_PROXY__PROVIDERS__<P>__MODELS join the table (unpriced) unless already known.

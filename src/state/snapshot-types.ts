@@ -9,6 +9,8 @@ export interface ModelPrices {
   /** Unset: reasoning is billed at the output price. */
   reasoning: number | null;
   image: number | null;
+  /** Unset: prompt-cache writes are billed at the input price. */
+  cacheWrite?: number | null;
 }
 
 export interface ModelEntry {

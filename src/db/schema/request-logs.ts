@@ -37,6 +37,8 @@ export const requestLogs = sqliteTable(
     body: text('body'),
     /** Which key of the provider's pool the last try used: a provider_keys id, `main` or `env`. */
     providerKeyId: text('provider_key_id'),
+    /** Prompt tokens written to the provider's prompt cache (part of prompt_tokens, like cached_tokens). */
+    cacheWriteTokens: integer('cache_write_tokens').notNull().default(0),
   },
   (t) => [
     index('request_logs_created_idx').on(t.createdAt),
