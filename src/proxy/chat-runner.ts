@@ -1,3 +1,4 @@
+import { modelForLog } from '../api/model-name';
 import type { AppContext } from '../context';
 import { ApiError, UpstreamError } from '../errors/api-error';
 import type { LogRecord } from '../logging/log-record';
@@ -44,7 +45,7 @@ export type ChatStarted =
  */
 export function logRejectedChat(ctx: AppContext, err: unknown, body: unknown, opts: ChatRunOptions = {}): void {
   const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-  const req = { model: typeof b.model === 'string' ? b.model : '', messages: [], stream: b.stream === true } as unknown as ChatRequest;
+  const req = { model: modelForLog(b.model), messages: [], stream: b.stream === true } as unknown as ChatRequest;
   const meta = logMeta(opts, false);
   const error = asApiError(err);
   const outcome: ChatOutcome = { req, decision: null, target: null, attempts: [], usage: null, deliveredText: '', error, overheadMs: meta.clock.overhead() };
