@@ -7,6 +7,10 @@ import type { AuthDeps, AuthUser } from './authenticate';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords';
 import { createSession, deleteSession, deleteUserSessions, type IssuedSession } from './session-store';
 
+/** Longest username and password a sign-in may send (POST /api/auth/login and the /login form). */
+export const MAX_USERNAME_CHARS = 200;
+export const MAX_PASSWORD_CHARS = 1024;
+
 export interface LoginResult extends IssuedSession {
   user: AuthUser;
 }
@@ -21,6 +25,9 @@ const tooMany = (ms: number) => {
  * per client address; the throttle is consulted before the password is even verified.
  */
 export async function login(deps: AuthDeps, username: string, password: string, address: string): Promise<LoginResult> {
+  // The same bounds for the API and the dashboard form, checked before anything is remembered.
+  if (username.length > MAX_USERNAME_CHARS || password.length > MAX_PASSWORD_CHARS)
+    throw badRequest(`The username may have at most ${MAX_USERNAME_CHARS} characters and the password at most ${MAX_PASSWORD_CHARS}.`, username.length > MAX_USERNAME_CHARS ? 'username' : 'password');
   const rt = authRuntime(deps.db);
   const userKey = `u:${username.toLowerCase()}`;
   const addrKey = `a:${address}`;

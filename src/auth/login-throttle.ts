@@ -4,6 +4,13 @@ export interface ThrottleLimit {
   windowMs: number;
 }
 
+/** Keys are kept short whatever a caller passes: a long one is replaced by its SHA-256. */
+export const MAX_KEY_CHARS = 256;
+function boundedKey(key: string): string {
+  if (key.length <= MAX_KEY_CHARS) return key;
+  return `#${new Bun.CryptoHasher('sha256').update(key).digest('hex')}`;
+}
+
 /**
  * Failed-login counter kept in memory (a restart forgets it, which is acceptable: an attacker
  * cannot restart the gateway). Counts failures in a fixed window that starts at the first one.
@@ -15,6 +22,7 @@ export class LoginThrottle {
 
   /** Milliseconds until `key` may try again, or 0 when it may try now. */
   retryAfterMs(key: string, limit: ThrottleLimit): number {
+    key = boundedKey(key);
     const f = this.failures.get(key);
     if (!f) return 0;
     const end = f.since + limit.windowMs;
@@ -26,6 +34,7 @@ export class LoginThrottle {
   }
 
   fail(key: string, limit: ThrottleLimit): void {
+    key = boundedKey(key);
     const f = this.failures.get(key);
     if (!f || this.now() >= f.since + limit.windowMs) this.failures.set(key, { count: 1, since: this.now() });
     else f.count++;
@@ -37,6 +46,11 @@ export class LoginThrottle {
   }
 
   clear(key: string): void {
-    this.failures.delete(key);
+    this.failures.delete(boundedKey(key));
+  }
+
+  /** The keys held now (for tests and diagnostics). */
+  keys(): string[] {
+    return [...this.failures.keys()];
   }
 }
