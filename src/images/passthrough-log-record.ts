@@ -1,4 +1,5 @@
 import type { ApiError } from '../errors/api-error';
+import { logMessageOf } from '../proxy/upstream-redirect';
 import type { LogRecord } from '../logging/log-record';
 import type { AttemptRecord } from '../proxy/execute-route';
 import { roundMs, type RequestClock } from '../proxy/request-clock';
@@ -41,7 +42,7 @@ export function buildPassthroughLogRecord(o: PassthroughOutcome): LogRecord {
     stream: o.stream,
     status: o.error ? o.error.status : 200,
     errorType: o.error ? (o.error.code ?? o.error.type) : null,
-    error: o.error ? o.error.message : null,
+    error: o.error ? logMessageOf(o.error) : null,
     promptTokens: o.usage?.input ?? 0,
     cachedTokens: o.usage?.cachedInput ?? 0,
     completionTokens: o.usage?.output ?? 0,

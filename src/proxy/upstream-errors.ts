@@ -1,6 +1,7 @@
 import { ApiError, UpstreamError, isRetryableStatus } from '../errors/api-error';
 import { PROVIDER_CATALOG } from '../providers/provider-catalog';
 import type { ProviderId } from '../providers/types';
+import { UpstreamRedirectError } from './upstream-redirect';
 
 /** Why the gateway aborted an upstream call (the abort reason tells errors apart). */
 export class GatewayAbort extends Error {
@@ -29,6 +30,12 @@ async function readCapped(res: Response, max: number): Promise<string> {
 
 /** Upstream answered with an error status: 4xx is passed through (401/403 become 502), 5xx becomes 502. */
 export async function errorFromUpstreamResponse(provider: ProviderId, res: Response, apiKey?: string): Promise<UpstreamError> {
+  if (res.status >= 300 && res.status < 400) {
+    // Calls go out with redirect: 'manual'; a 3xx is an upstream error (see upstream-redirect.ts).
+    await res.body?.cancel().catch(() => {});
+    const location = redactSecrets((res.headers.get('location') ?? '(none)').slice(0, 500), apiKey);
+    return new UpstreamRedirectError(provider, res.status, location);
+  }
   const text = await readCapped(res, 16_384).catch(() => '');
   let message: unknown = text;
   let code: string | undefined;
