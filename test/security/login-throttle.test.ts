@@ -3,7 +3,8 @@ import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { authRuntime } from '../../src/auth/auth-runtime';
 import { login as loginService } from '../../src/auth/login-service';
 import { LoginThrottle, MAX_KEY_CHARS } from '../../src/auth/login-throttle';
-import { useAdminGateway } from '../helpers/admin-harness';
+import { resetAdmin } from '../../src/db/seed/seed';
+import { ADMIN_PASSWORD, api, useAdminGateway } from '../helpers/admin-harness';
 import type { TestGateway } from '../helpers/start-gateway';
 
 setDefaultTimeout(30_000);
@@ -46,5 +47,33 @@ describe('unbounded usernames', () => {
     expect(t.keys().every((k) => k.length <= MAX_KEY_CHARS)).toBe(true);
     expect(t.retryAfterMs(long, limit)).toBeGreaterThan(0);
     expect(t.retryAfterMs(`${long}x`, limit)).toBe(0);
+  });
+});
+
+describe('lock-out of other people', () => {
+  const fail = (username: string, address: string) => loginService(gw.ctx, username, 'a-wrong-guess', address).catch((e) => e.status as number);
+
+  test("five wrong passwords from one address lock that address out of the account, not the admin's own", async () => {
+    for (let i = 0; i < 5; i++) expect(await fail('admin', '198.51.100.7')).toBe(401);
+    expect(await fail('admin', '198.51.100.7')).toBe(429);
+    // the rightful admin, from another address, still signs in
+    const res = await api(gw, 'POST', '/api/auth/login', { body: { username: 'admin', password: ADMIN_PASSWORD } });
+    expect(res.status).toBe(200);
+  });
+
+  test('IPv6 sources are counted per /64; IPv4-mapped addresses as IPv4', async () => {
+    for (let i = 1; i <= 5; i++) expect(await fail('admin', `2001:db8:0:7::${i}`)).toBe(401);
+    expect(await fail('admin', '2001:db8:0:7::99')).toBe(429);
+    expect(await fail('admin', '2001:db8:0:8::1')).toBe(401);
+    expect(await fail('admin', '::ffff:198.51.100.7')).toBe(429);
+  });
+
+  test('--reset-admin against the running server always reopens sign-in for the new password', async () => {
+    for (let i = 0; i < 5; i++) await fail('admin', '127.0.0.1');
+    expect((await api(gw, 'POST', '/api/auth/login', { body: { username: 'admin', password: ADMIN_PASSWORD } })).status).toBe(429);
+    expect(resetAdmin(gw.ctx.db)).toBe('reset');
+    const res = await api(gw, 'POST', '/api/auth/login', { body: { username: 'admin', password: 'admin123' } });
+    expect(res.status).toBe(200);
+    expect((await res.json()).must_change_password).toBe(true);
   });
 });
