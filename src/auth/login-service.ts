@@ -41,7 +41,7 @@ export async function login(deps: AuthDeps, username: string, password: string, 
   if (wait > 0) throw tooMany(wait);
   const ok = await verifyPassword(password, row?.passwordHash ?? null);
   if (!row || !ok) {
-    rt.throttle.fail(userKey, rt.perUser);
+    rt.throttle.fail(userKey, rt.perUser, source);
     rt.throttle.fail(addrKey, rt.perAddress);
     throw new ApiError(401, 'Wrong username or password.', 'authentication_error', 'invalid_credentials');
   }

@@ -77,3 +77,31 @@ describe('lock-out of other people', () => {
     expect((await res.json()).must_change_password).toBe(true);
   });
 });
+
+describe('the failure map cannot be flushed', () => {
+  const limit = { maxFailures: 5, windowMs: 15 * 60_000 };
+  const perAddress = { maxFailures: 20, windowMs: 15 * 60_000 };
+
+  test("junk from many other sources does not evict a source's count of the admin", () => {
+    const t = new LoginThrottle(() => 1_000);
+    for (let i = 0; i < 5; i++) t.fail('u:admin|198.51.100.7', limit, '198.51.100.7');
+    expect(t.retryAfterMs('u:admin|198.51.100.7', limit)).toBeGreaterThan(0);
+    // 20,000 junk usernames from 1,000 sources (20 each, as many as the per-address cap lets through)
+    for (let s = 0; s < 1_000; s++) for (let i = 0; i < 20; i++) t.fail(`u:junk${i}|10.0.${s >> 8}.${s & 255}`, limit, `10.0.${s >> 8}.${s & 255}`);
+    expect(t.keys().length).toBeLessThanOrEqual(10_000);
+    expect(t.retryAfterMs('u:admin|198.51.100.7', limit)).toBeGreaterThan(0);
+  });
+
+  test("one source spraying usernames only pushes out its own entries, never its address counter or others'", () => {
+    const t = new LoginThrottle(() => 1_000, { maxEntries: 500, maxPerOwner: 50 });
+    for (let i = 0; i < 5; i++) t.fail('u:admin|192.0.2.1', limit, '192.0.2.1');
+    for (let i = 0; i < 5_000; i++) {
+      t.fail(`u:junk${i}|203.0.113.5`, limit, '203.0.113.5');
+      t.fail('a:203.0.113.5', perAddress);
+    }
+    expect(t.keys().length).toBeLessThanOrEqual(500);
+    expect(t.keys().filter((k) => k.endsWith('|203.0.113.5')).length).toBeLessThanOrEqual(50);
+    expect(t.retryAfterMs('a:203.0.113.5', perAddress)).toBeGreaterThan(0);
+    expect(t.retryAfterMs('u:admin|192.0.2.1', limit)).toBeGreaterThan(0);
+  });
+});
