@@ -1,4 +1,5 @@
 import type { ApiError } from '../errors/api-error';
+import { headerValue } from '../http/header-value';
 import { logMessageOf } from '../proxy/upstream-redirect';
 import type { LogRecord } from '../logging/log-record';
 import type { AttemptRecord } from '../proxy/execute-route';
@@ -61,9 +62,9 @@ export function buildPassthroughLogRecord(o: PassthroughOutcome): LogRecord {
 export function gatewayHeaders(o: { overheadMs: number; target: RouteTarget; decision: RouteDecision; requestId: string }) {
   return {
     'x-gophergate-overhead-ms': String(roundMs(o.overheadMs)),
-    'x-gophergate-model': o.target.modelId,
+    'x-gophergate-model': headerValue(o.target.modelId),
     'x-gophergate-provider': o.target.provider,
-    'x-gophergate-route': routeOf(o.decision, o.target),
+    'x-gophergate-route': headerValue(routeOf(o.decision, o.target)),
     'x-request-id': o.requestId,
   };
 }

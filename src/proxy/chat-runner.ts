@@ -1,4 +1,5 @@
 import { modelForLog } from '../api/model-name';
+import { headerValue } from '../http/header-value';
 import type { AppContext } from '../context';
 import { ApiError, UpstreamError } from '../errors/api-error';
 import type { LogRecord } from '../logging/log-record';
@@ -108,9 +109,9 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
     outcome.overheadMs = clock.overhead();
     const headers = {
       'x-gophergate-overhead-ms': String(roundMs(outcome.overheadMs)),
-      'x-gophergate-model': target.modelId,
+      'x-gophergate-model': headerValue(target.modelId),
       'x-gophergate-provider': target.provider,
-      'x-gophergate-route': routeOf(decision, target),
+      'x-gophergate-route': headerValue(routeOf(decision, target)),
       'x-request-id': requestId,
     };
     const started = { target, decision, requestId, headers };

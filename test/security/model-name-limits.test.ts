@@ -77,3 +77,53 @@ describe('metric series', () => {
     for (const metric of m.all()) expect([...metric.entries()].length).toBeLessThanOrEqual(MAX_SERIES_PER_METRIC + 1);
   });
 });
+
+describe('unusual characters in model names', () => {
+  const waitRows = async (clientId: number) => {
+    const deadline = Date.now() + 5000;
+    while (!gw.logs.some((r) => r.clientId === clientId) && Date.now() < deadline) await Bun.sleep(20);
+    await Bun.sleep(50); // a second row, if any, would land now
+    return gw.logs.filter((r) => r.clientId === clientId);
+  };
+
+  for (const [label, model] of [
+    ['CRLF', 'mock/a\r\nx-injected: 1'],
+    ['LF', 'mock/a\nb'],
+    ['NUL', 'mock/a\u0000b'],
+    ['U+2028', 'mock/a\u2028b'],
+    ['a bidi override', 'mock/a\u202eb'],
+    ['a C1 control', 'mock/a\u0085b'],
+    ['a lone surrogate', 'mock/a\ud800b'],
+  ] as const) {
+    for (const stream of [false, true]) {
+      test(`${label} (${stream ? 'stream' : 'non-stream'}): 400 before any upstream call, one row`, async () => {
+        const c = gw.addClient(`${label} ${stream}`);
+        const res = await post(c.key, '/v1/chat/completions', { model, stream, messages: [{ role: 'user', content: 'hi' }] });
+        expect(res.status).toBe(400);
+        expect(((await res.json()) as any).error).toMatchObject({ param: 'model', code: 'invalid_model' });
+        const rows = await waitRows(c.id);
+        expect(rows.length).toBe(1);
+        expect(rows[0]!.status).toBe(400);
+      });
+    }
+  }
+
+  for (const [label, model] of [
+    ['CJK', 'mock/模型'],
+    ['emoji', 'mock/🤖-bot'],
+    ['a percent sign', 'mock/50%'],
+  ] as const) {
+    for (const stream of [false, true]) {
+      test(`${label} (${stream ? 'stream' : 'non-stream'}): answered, header value encoded, one row with the real status`, async () => {
+        const c = gw.addClient(`${label} ${stream}`);
+        const res = await post(c.key, '/v1/chat/completions', { model, stream, messages: [{ role: 'user', content: 'hi' }] });
+        const text = await res.text();
+        expect({ status: res.status, text: text.slice(0, 200) }).toMatchObject({ status: 200 });
+        expect(decodeURIComponent(res.headers.get('x-gophergate-model')!)).toBe(model);
+        const rows = await waitRows(c.id);
+        expect(rows.length).toBe(1);
+        expect(rows[0]!.status).toBe(200);
+      });
+    }
+  }
+});
