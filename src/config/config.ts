@@ -35,6 +35,8 @@ export const ConfigSchema = Type.Object({
     /** Keep prompt and completion text in log rows (off: accounting only). */
     storeBodies: Type.Boolean(),
   }),
+  /** Conversations of bridged /v1/responses kept for `previous_response_id` (table stored_responses). */
+  responses: Type.Object({ store: Type.Boolean(), retentionDays: Type.Number({ exclusiveMinimum: 0 }) }),
   metrics: Type.Object({
     /** `GET /metrics` on/off. */
     enabled: Type.Boolean(),
@@ -85,6 +87,10 @@ export function loadConfig(env: Env): Config {
     logging: {
       retentionDays: readNumber(env, 'LLM_PROXY__LOGGING__RETENTION_DAYS', 30, 0.001),
       storeBodies: readBool(env, 'LLM_PROXY__LOGGING__STORE_BODIES') ?? false,
+    },
+    responses: {
+      store: readBool(env, 'LLM_PROXY__RESPONSES__STORE') ?? true,
+      retentionDays: readNumber(env, 'LLM_PROXY__RESPONSES__RETENTION_DAYS', 30, 0.001),
     },
     metrics: {
       enabled: readBool(env, 'LLM_PROXY__METRICS__ENABLED') ?? true,
