@@ -64,7 +64,7 @@ export async function changePassword(deps: AuthDeps, userId: number, current: st
   if (!row) throw new ApiError(401, 'The session user no longer exists.', 'authentication_error', 'invalid_session');
   if (!(await verifyPassword(current, row.passwordHash)))
     throw badRequest('The current password is wrong.', 'current_password', 'invalid_password');
-  checkPasswordPolicy(next, 'new_password');
+  checkPasswordPolicy(next, 'new_password', row.username);
   if (next === current) throw badRequest('The new password must differ from the current one.', 'new_password', 'weak_password');
   const tokenVersion = row.tokenVersion + 1;
   deps.db
