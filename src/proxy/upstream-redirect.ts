@@ -18,5 +18,11 @@ export class UpstreamRedirectError extends UpstreamError {
   }
 }
 
-/** What a log row keeps as the error text: the redirect target is for operators only. */
-export const logMessageOf = (err: ApiError): string => (err instanceof UpstreamRedirectError ? err.logMessage : err.message);
+/**
+ * What a log row keeps as the error text: errors may carry a `logMessage` with details for
+ * operators only (a redirect target, why an image URL was refused).
+ */
+export const logMessageOf = (err: ApiError): string => {
+  const detail = (err as { logMessage?: unknown }).logMessage;
+  return typeof detail === 'string' ? detail : err.message;
+};
