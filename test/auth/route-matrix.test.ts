@@ -2,12 +2,15 @@
  * The auth matrix, generated from the app's own route table: a route added later is covered
  * without editing this file.
  */
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { connect } from 'node:net';
 import { authRuntime } from '../../src/auth/auth-runtime';
 import { encodeSessionToken } from '../../src/auth/session-token';
 import type { TestGateway } from '../helpers/start-gateway';
 import { ADMIN_PASSWORD, api, appRoutes, concretePath, json, login, makeUser, SAMPLE_BODY, useAdminGateway, type Session } from '../helpers/admin-harness';
+
+// Gateways, password hashes and raw sockets: seconds on a loaded machine. A limit only bounds a hang.
+setDefaultTimeout(60_000);
 
 let gw: TestGateway;
 let admin: Session;

@@ -1,10 +1,13 @@
 /** What the gateway leaves on disk: who may read it, and which conversations it keeps. */
-import { afterAll, describe, expect, test } from 'bun:test';
+import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/db/client';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
+
+// Gateways, password hashes and raw sockets: seconds on a loaded machine. A limit only bounds a hang.
+setDefaultTimeout(60_000);
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

@@ -2,13 +2,16 @@
  * `model` is bounded before it goes anywhere (routing, upstream, log row, metric label), and the
  * metric series bound their label values and their number whatever reaches them.
  */
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { MAX_MODEL_CHARS } from '../../src/api/model-name';
 import { GatewayMetrics } from '../../src/metrics/gateway-metrics';
 import { MAX_LABEL_CHARS, MAX_SERIES_PER_METRIC } from '../../src/metrics/metric-series';
 import { renderPrometheus } from '../../src/metrics/prometheus-text';
 import type { LogRecord } from '../../src/logging/log-record';
 import { useGateway, type TestGateway } from '../helpers/start-gateway';
+
+// Gateways, password hashes and raw sockets: seconds on a loaded machine. A limit only bounds a hang.
+setDefaultTimeout(60_000);
 
 let gw: TestGateway;
 useGateway((g) => void (gw = g), { env: { LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' } });

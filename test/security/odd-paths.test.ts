@@ -1,6 +1,9 @@
 /** Paths that used to reach an unexpected error: a clean 404 or 400, never a 500. */
-import { expect, test } from 'bun:test';
+import { expect, setDefaultTimeout, test } from 'bun:test';
 import { useGateway, type TestGateway } from '../helpers/start-gateway';
+
+// Gateways, password hashes and raw sockets: seconds on a loaded machine. A limit only bounds a hang.
+setDefaultTimeout(60_000);
 
 let gw: TestGateway;
 useGateway((g) => void (gw = g));
