@@ -13,14 +13,19 @@ import { modelsRoutes } from './api/models-routes';
 import { nativeRoutes } from './api/native-routes';
 import { swaggerRoutes } from './api/swagger-routes';
 import { metricsRoutes } from './metrics/metrics-routes';
+import { hostGuard } from './http/host-header';
 
 /**
  * The whole HTTP surface. Each feature is its own Elysia plugin built from the shared context;
  * this file only composes them.
  */
 export function createApp(ctx: AppContext) {
-  const app = new Elysia({ name: 'gophergate' })
+  // standardHostname: false makes Elysia's router read the path right after `http://<host>`
+  // (its default skips 11 characters, so a 1-3 character Host made it match a shorter path than
+  // the one the /api guard checked). Hosts are validated first (hostGuard).
+  const app = new Elysia({ name: 'gophergate', handler: { standardHostname: false } })
     .use(errorHandler)
+    .use(hostGuard)
     .use(swaggerRoutes())
     .use(healthRoutes(ctx))
     .use(corsRoutes())

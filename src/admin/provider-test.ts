@@ -1,3 +1,4 @@
+import { redactKeyForms } from '../security/redact-key';
 import type { ProviderSettings } from '../providers/types';
 import { requireProviderId, type ProviderDeps } from './providers-service';
 
@@ -26,8 +27,7 @@ function listModelsCall(s: ProviderSettings): { url: string; headers: Record<str
 
 /** Error text with any trace of the key removed (some upstreams echo it back). */
 function scrub(text: string, key: string | undefined): string {
-  const t = text.slice(0, 300);
-  return key ? t.split(key).join('[redacted]') : t;
+  return redactKeyForms(text.slice(0, 2000), key).slice(0, 300);
 }
 
 /**

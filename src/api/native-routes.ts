@@ -1,4 +1,5 @@
 import type { AnyElysia } from 'elysia';
+import { hostIsValid, invalidHost } from '../http/host-header';
 
 const NATIVE = Symbol('gophergate.native-route');
 
@@ -57,7 +58,9 @@ export function nativeRoutes(app: AnyElysia): Record<string, Record<string, BunR
   for (const route of app.routes) {
     const handler = route.handler as any;
     if (typeof handler !== 'function' || !handler[NATIVE] || /[:*]/.test(route.path)) continue;
-    (routes[route.path] ??= {})[route.method] = (request, server) => handler({ request, server });
+    // Bun calls these without Elysia's onRequest, so the Host check (http/host-header.ts) is done here.
+    (routes[route.path] ??= {})[route.method] = (request, server) =>
+      hostIsValid(request) ? handler({ request, server }) : withCors(Response.json(invalidHost().toBody(), { status: 400 }));
   }
   return routes;
 }

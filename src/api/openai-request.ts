@@ -1,10 +1,29 @@
 import { authenticateClient } from '../auth/client-auth';
 import type { AppContext } from '../context';
-import { toErrorResponse } from '../errors/api-error';
+import { ApiError, toErrorResponse } from '../errors/api-error';
 import { RequestClock } from '../proxy/request-clock';
 import type { ClientEntry } from '../state/snapshot-types';
 import { nativeCapable, type NativeContext } from './native-routes';
 import { readJsonBody } from './request-validation-body';
+
+const CLOSE = { connection: 'close' };
+
+const bodyTimeout = (s: number) =>
+  new ApiError(408, `The request body did not arrive within ${s} s (LLM_PROXY__SERVER__BODY_TIMEOUT_S).`, 'invalid_request_error', 'request_timeout');
+
+/** `p`, or the error of `onTimeout` once `ms` passed (the timer never outlives `p`). */
+async function withDeadline<V>(p: Promise<V>, ms: number, onTimeout: () => Error): Promise<V> {
+  let timer: Timer | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+  });
+  try {
+    return await Promise.race([p, deadline]);
+  } finally {
+    clearTimeout(timer);
+    p.catch(() => {}); // a body read that fails after the deadline is nobody's business
+  }
+}
 
 /** OpenAI's error shape as a Response (routes answer errors themselves, without Elysia's parse). */
 export function errorResponse(err: unknown, extra: Record<string, string> = {}): Response {
@@ -40,9 +59,10 @@ export interface OpenAIPostOptions<T> {
 }
 
 /**
- * The prelude every POST /v1/* endpoint shares: lift Bun's socket idle limit, start the clock,
- * authenticate the client key, read the body under the size cap as JSON (413/400 as OpenAI
- * answers them), then run the endpoint. Anything thrown becomes OpenAI's error shape.
+ * The prelude every POST /v1/* endpoint shares: start the clock, authenticate the client key,
+ * read the body under the size cap and the body deadline as JSON (413/408/400 as OpenAI answers
+ * them), lift Bun's socket idle limit, then run the endpoint. Anything thrown becomes OpenAI's
+ * error shape.
  */
 export function openaiPost<T = unknown>(
   ctx: AppContext,
@@ -50,24 +70,31 @@ export function openaiPost<T = unknown>(
   opts: OpenAIPostOptions<T> = {},
 ) {
   const maxBytes = ctx.config.server.maxBodyMb * 1024 * 1024;
+  const bodyTimeoutMs = ctx.config.server.bodyTimeoutS * 1000;
   return nativeCapable(async ({ request, server }: NativeContext) => {
-    // LLM answers and image models take minutes; the upstream timeouts govern, not Bun's 10 s socket idle limit.
-    server?.timeout(request, 0);
     const clock = new RequestClock();
     try {
+      // The key first: until it is known good, Bun's socket idle limit stays on, so a request
+      // that never sends its body cannot hold the connection.
       const client = authenticateClient(ctx.state.getSnapshot(), request.headers.get('authorization'));
       let raw: unknown = null;
       let body: T;
       try {
-        raw = await readJsonBody(request, maxBytes);
+        // Bun's idle limit catches a silent sender; this deadline catches a trickling one.
+        raw = await withDeadline(readJsonBody(request, maxBytes), bodyTimeoutMs, () => bodyTimeout(ctx.config.server.bodyTimeoutS));
         body = opts.validate ? opts.validate(raw) : (raw as T);
       } catch (err) {
         opts.onRejected?.(err, raw, { client, clock });
         throw err;
       }
+      // LLM answers and image models take minutes; the upstream timeouts govern, not Bun's 10 s socket idle limit.
+      server?.timeout(request, 0);
       return await run({ request, client, clock, body });
     } catch (err) {
-      return errorResponse(err);
+      // A refusal before the body was (fully) read (bad key, too large, too slow): close the connection
+      // instead of waiting for the rest of a body nobody will read.
+      const unread = (request.body && !request.bodyUsed) || (err instanceof ApiError && (err.status === 408 || err.status === 413));
+      return errorResponse(err, unread ? CLOSE : undefined);
     }
   });
 }

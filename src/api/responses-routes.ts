@@ -11,7 +11,7 @@ const stores = new WeakMap<AppContext, ResponseStore>();
 /** One store per app context, however many times the plugin is built. */
 function storeFor(ctx: AppContext): ResponseStore {
   let s = stores.get(ctx);
-  if (!s) stores.set(ctx, (s = new ResponseStore(ctx.sqlite)));
+  if (!s) stores.set(ctx, (s = new ResponseStore(ctx.sqlite, { enabled: ctx.config.responses.store, retentionDays: ctx.config.responses.retentionDays })));
   return s;
 }
 

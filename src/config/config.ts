@@ -17,6 +17,8 @@ export const ConfigSchema = Type.Object({
     host: Type.String({ minLength: 1 }),
     port: Type.Integer({ minimum: 0, maximum: 65535 }),
     maxBodyMb: Type.Number({ exclusiveMinimum: 0 }),
+    /** A /v1 request body must have arrived this many seconds after the request did (408 otherwise). */
+    bodyTimeoutS: Type.Number({ exclusiveMinimum: 0 }),
   }),
   database: Type.Object({ path: Type.String({ minLength: 1 }) }),
   /** Raw LLM_PROXY__ENCRYPTION_KEY; resolved to bytes by resolveEncryptionKey. */
@@ -33,6 +35,8 @@ export const ConfigSchema = Type.Object({
     /** Keep prompt and completion text in log rows (off: accounting only). */
     storeBodies: Type.Boolean(),
   }),
+  /** Conversations of bridged /v1/responses kept for `previous_response_id` (table stored_responses). */
+  responses: Type.Object({ store: Type.Boolean(), retentionDays: Type.Number({ exclusiveMinimum: 0 }) }),
   metrics: Type.Object({
     /** `GET /metrics` on/off. */
     enabled: Type.Boolean(),
@@ -69,6 +73,7 @@ export function loadConfig(env: Env): Config {
       host: env.LLM_PROXY__SERVER__HOST || '0.0.0.0',
       port: readInt(env, 'LLM_PROXY__SERVER__PORT', 8080, 0, 65535),
       maxBodyMb: readNumber(env, 'LLM_PROXY__SERVER__MAX_BODY_MB', 32, 0.001),
+      bodyTimeoutS: readNumber(env, 'LLM_PROXY__SERVER__BODY_TIMEOUT_S', 60, 0.001),
     },
     database: { path: env.LLM_PROXY__DATABASE__PATH || './data/gophergate.db' },
     encryptionKey: env.LLM_PROXY__ENCRYPTION_KEY || undefined,
@@ -82,6 +87,10 @@ export function loadConfig(env: Env): Config {
     logging: {
       retentionDays: readNumber(env, 'LLM_PROXY__LOGGING__RETENTION_DAYS', 30, 0.001),
       storeBodies: readBool(env, 'LLM_PROXY__LOGGING__STORE_BODIES') ?? false,
+    },
+    responses: {
+      store: readBool(env, 'LLM_PROXY__RESPONSES__STORE') ?? true,
+      retentionDays: readNumber(env, 'LLM_PROXY__RESPONSES__RETENTION_DAYS', 30, 0.001),
     },
     metrics: {
       enabled: readBool(env, 'LLM_PROXY__METRICS__ENABLED') ?? true,

@@ -31,7 +31,8 @@ export function assetsRoutes() {
   return new Elysia({ name: 'dashboard-assets' }).get(
     '/assets/:name',
     ({ params }) => {
-      const asset = ASSETS[params.name];
+      // Own keys only: `constructor` or `__proto__` must not find Object.prototype's members.
+      const asset = Object.hasOwn(ASSETS, params.name) ? ASSETS[params.name] : undefined;
       if (!asset) return new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain' } });
       return new Response(Bun.file(asset[0]), {
         headers: {

@@ -1,3 +1,4 @@
+import { checkModelName, modelForLog } from '../api/model-name';
 import type { AppContext } from '../context';
 import { ApiError, badRequest } from '../errors/api-error';
 import { RequestClock } from '../proxy/request-clock';
@@ -37,11 +38,12 @@ export async function generateImages(
   const requestId = crypto.randomUUID();
   const req = (body && typeof body === 'object' ? body : {}) as ImageRequest;
   const o: PassthroughOutcome = {
-    endpoint: 'images', requestId, clientId: opts.clientId, modelRequested: typeof req.model === 'string' ? req.model : '',
+    endpoint: 'images', requestId, clientId: opts.clientId, modelRequested: modelForLog(req.model),
     stream: false, clock, decision: null, target: null, attempts: [] as AttemptRecord[], usage: null, images: 0, error: null, overheadMs: 0,
   };
   try {
     if (typeof req.model !== 'string' || !req.model) throw badRequest("'model' is required.", 'model');
+    checkModelName(req.model);
     if (req.stream) throw badRequest('Streaming image generation is not supported by the gateway.', 'stream', 'unsupported_parameter');
     const callModel = classifierCallModel(ctx, requestId, opts.clientId);
     const snap = ctx.state.getSnapshot();

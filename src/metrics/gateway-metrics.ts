@@ -1,5 +1,5 @@
 import type { LogRecord } from '../logging/log-record';
-import { Counter, Histogram, MAX_SERIES_PER_METRIC, type HistogramValue } from './metric-series';
+import { boundLabel, Counter, Histogram, MAX_SERIES_PER_METRIC, type HistogramValue } from './metric-series';
 
 // Seconds. Latency spans a cached one-token answer to a long reasoning stream.
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -69,13 +69,14 @@ export class GatewayMetrics {
    */
   observe(r: LogRecord): void {
     const provider = r.provider ?? NONE;
-    const model = r.model ?? NONE;
+    // Bounded here too, so the bundle key below is never a huge string (the series bound it again).
+    const model = boundLabel(r.model ?? NONE);
     const endpoint = r.endpoint;
     const b = this.bundleOf(endpoint, provider, model);
     let req = b.requests.get(r.status);
     if (!req) b.requests.set(r.status, (req = this.requests.seriesFor([endpoint, provider, model, statusLabel(r.status)])));
     req.n++;
-    if (r.status >= 400 || r.errorType) this.errors.inc([endpoint, provider, model, r.errorType ?? 'error']);
+    if (r.status >= 400 || r.errorType) this.errors.inc([endpoint, provider, model, boundLabel(r.errorType ?? 'error')]);
     if (r.promptTokens) this.addTokens(b, 0, r.promptTokens);
     if (r.cachedTokens) this.addTokens(b, 1, r.cachedTokens);
     if (r.completionTokens) this.addTokens(b, 2, r.completionTokens);

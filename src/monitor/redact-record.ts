@@ -1,4 +1,5 @@
 import type { LogRecord } from '../logging/log-record';
+import { redactKeyForms } from '../security/redact-key';
 
 /**
  * What a monitor subscriber receives for one request: accounting only, never bodies or keys.
@@ -51,7 +52,7 @@ const QUERY_KEY = /([?&](?:key|api_key|access_token)=)[^&\s"']+/gi;
 /** Removes known secrets (exact) and anything shaped like a credential from free text. */
 export function scrubSecrets(text: string, secrets: Iterable<string> = []): string {
   let out = text;
-  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
+  for (const s of secrets) out = redactKeyForms(out, s);
   for (const re of KEY_PATTERNS) out = out.replace(re, '[redacted]');
   return out.replace(QUERY_KEY, '$1[redacted]');
 }

@@ -1,3 +1,5 @@
+import { modelForLog } from '../api/model-name';
+import { headerValue } from '../http/header-value';
 import type { AppContext } from '../context';
 import { ApiError, UpstreamError } from '../errors/api-error';
 import type { LogRecord } from '../logging/log-record';
@@ -46,7 +48,7 @@ export type ChatStarted =
  */
 export function logRejectedChat(ctx: AppContext, err: unknown, body: unknown, opts: ChatRunOptions = {}): void {
   const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-  const req = { model: typeof b.model === 'string' ? b.model : '', messages: [], stream: b.stream === true } as unknown as ChatRequest;
+  const req = { model: modelForLog(b.model), messages: [], stream: b.stream === true } as unknown as ChatRequest;
   const meta = logMeta(opts, false);
   const error = asApiError(err);
   const outcome: ChatOutcome = { req, decision: null, target: null, attempts: [], usage: null, deliveredText: '', error, overheadMs: meta.clock.overhead() };
@@ -109,9 +111,9 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
     outcome.overheadMs = clock.overhead();
     const headers = {
       'x-gophergate-overhead-ms': String(roundMs(outcome.overheadMs)),
-      'x-gophergate-model': target.modelId,
+      'x-gophergate-model': headerValue(target.modelId),
       'x-gophergate-provider': target.provider,
-      'x-gophergate-route': routeOf(decision, target),
+      'x-gophergate-route': headerValue(routeOf(decision, target)),
       'x-request-id': requestId,
     };
     const started = { target, decision, requestId, headers };

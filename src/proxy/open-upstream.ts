@@ -61,7 +61,7 @@ export async function openUpstream(
     const transport = adapterFor(target.provider).transport;
     const res = transport
       ? await transport(call, controller.signal)
-      : await fetch(call.url, { method: call.method, headers: call.headers, body: call.body, signal: controller.signal });
+      : await fetch(call.url, { method: call.method, headers: call.headers, body: call.body, signal: controller.signal, redirect: 'manual' });
     opts.clock.ttfbMs = performance.now() - sentAt;
     if (!res.ok) throw await errorFromUpstreamResponse(target.provider, res, apiKey);
     if (opts.bodyTimeout !== 'header') {

@@ -1,3 +1,4 @@
+import { checkModelName } from '../api/model-name';
 import type { AppContext } from '../context';
 import { badRequest } from '../errors/api-error';
 import type { ChatRequest } from '../providers/types';
@@ -23,6 +24,7 @@ function validate(body: unknown): ResponsesRequest {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object.');
   const req = body as ResponsesRequest;
   if (typeof req.model !== 'string' || !req.model) throw badRequest("'model' is required.", 'model');
+  checkModelName(req.model);
   if (req.input !== undefined && typeof req.input !== 'string' && !Array.isArray(req.input)) {
     throw badRequest("'input' must be a string or an array of input items.", 'input');
   }

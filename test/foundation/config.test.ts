@@ -8,7 +8,7 @@ import { join } from 'node:path';
 describe('loadConfig', () => {
   test('defaults match INTERFACE.md', () => {
     const c = loadConfig({});
-    expect(c.server).toEqual({ host: '0.0.0.0', port: 8080, maxBodyMb: 32 });
+    expect(c.server).toEqual({ host: '0.0.0.0', port: 8080, maxBodyMb: 32, bodyTimeoutS: 60 });
     expect(c.database.path).toBe('./data/gophergate.db');
     expect(c.upstream).toEqual({ timeoutS: 600, idleTimeoutS: 120 });
     expect(c.logging.retentionDays).toBe(30);
