@@ -28,6 +28,7 @@ describe('model name length', () => {
       ['/v1/chat/completions', { messages: [{ role: 'user', content: 'hi' }], stream: true }],
       ['/v1/responses', { input: 'hi' }],
       ['/v1/images/generations', { prompt: 'a cat' }],
+      ['/v1/embeddings', { input: 'hi' }],
     ];
     for (const [path, rest] of cases) {
       for (const model of [longModel, `openai/${'y'.repeat(1024 * 1024)}`]) {
