@@ -7,6 +7,7 @@ import { dashboardRoutes } from './dashboard/dashboard-routes';
 import { errorHandler } from './api/error-handler';
 import { healthRoutes } from './api/health-routes';
 import { imagesRoutes } from './api/images-routes';
+import { messagesRoutes } from './api/messages-routes';
 import { responsesRoutes } from './api/responses-routes';
 import { modelsRoutes } from './api/models-routes';
 import { nativeRoutes } from './api/native-routes';
@@ -28,6 +29,7 @@ export function createApp(ctx: AppContext) {
     .use(modelsRoutes(ctx))
     .use(responsesRoutes(ctx))
     .use(imagesRoutes(ctx))
+    .use(messagesRoutes(ctx))
     .use(adminApi(ctx))
     .use(dashboardRoutes(ctx));
   // The hot /v1 endpoints go to Bun's router directly (see native-routes.ts); app.listen merges these.

@@ -1,6 +1,7 @@
 import { authenticateClient } from '../auth/client-auth';
 import type { AppContext } from '../context';
 import { toErrorResponse } from '../errors/api-error';
+import { toAnthropicError } from '../messages/anthropic-errors';
 import { RequestClock } from '../proxy/request-clock';
 import type { ClientEntry } from '../state/snapshot-types';
 import { nativeCapable, type NativeContext } from './native-routes';
@@ -10,6 +11,16 @@ import { readJsonBody } from './request-validation-body';
 export function errorResponse(err: unknown, extra: Record<string, string> = {}): Response {
   const r = toErrorResponse(err);
   if (r.status === 500 && !(err as any)?.status) console.error('[gophergate] chat error:', (err as any)?.message ?? err);
+  return new Response(JSON.stringify(r.body), {
+    status: r.status,
+    headers: { 'content-type': 'application/json', ...r.headers, ...extra },
+  });
+}
+
+/** Anthropic's error shape as a Response (POST /v1/messages and count_tokens). */
+export function anthropicErrorResponse(err: unknown, extra: Record<string, string> = {}): Response {
+  const r = toAnthropicError(err);
+  if (r.status === 500 && !(err as any)?.status) console.error('[gophergate] messages error:', (err as any)?.message ?? err);
   return new Response(JSON.stringify(r.body), {
     status: r.status,
     headers: { 'content-type': 'application/json', ...r.headers, ...extra },
@@ -37,6 +48,19 @@ export interface OpenAIPostOptions<T> {
   validate?: (body: unknown) => T;
   /** Called when an authenticated client's body is unreadable or invalid (e.g. to log the refusal). */
   onRejected?: (err: unknown, body: unknown, r: { client: ClientEntry; clock: RequestClock }) => void;
+  /**
+   * Which API's conventions the endpoint speaks: 'anthropic' answers errors in Anthropic's shape
+   * and also takes the client key as `x-api-key` (Anthropic SDKs and Claude Code send it there).
+   */
+  dialect?: 'openai' | 'anthropic';
+}
+
+/** The client key header as `Authorization: Bearer …`; Anthropic clients may send `x-api-key` instead. */
+function authorizationOf(request: Request, dialect: OpenAIPostOptions<unknown>['dialect']): string | null {
+  const authorization = request.headers.get('authorization');
+  if (dialect !== 'anthropic' || authorization) return authorization;
+  const key = request.headers.get('x-api-key');
+  return key ? `Bearer ${key.trim()}` : null;
 }
 
 /**
@@ -55,7 +79,7 @@ export function openaiPost<T = unknown>(
     server?.timeout(request, 0);
     const clock = new RequestClock();
     try {
-      const client = authenticateClient(ctx.state.getSnapshot(), request.headers.get('authorization'));
+      const client = authenticateClient(ctx.state.getSnapshot(), authorizationOf(request, opts.dialect));
       let raw: unknown = null;
       let body: T;
       try {
@@ -67,7 +91,7 @@ export function openaiPost<T = unknown>(
       }
       return await run({ request, client, clock, body });
     } catch (err) {
-      return errorResponse(err);
+      return opts.dialect === 'anthropic' ? anthropicErrorResponse(err) : errorResponse(err);
     }
   });
 }

@@ -1,0 +1,93 @@
+import type { AppContext } from '../context';
+import { gatewayHeaders } from '../images/passthrough-log-record';
+import type { ChatCompletionChunk, ChatRequest } from '../providers/types';
+import { logRejectedChat, type ChatRunOptions } from '../proxy/chat-runner';
+import type { RequestClock } from '../proxy/request-clock';
+import { routeChat } from '../proxy/route-chat';
+import { runChatCompletion, streamChatCompletion } from '../proxy/run-chat-completion';
+import { classifierCallModel } from '../responses/classifier-call-model';
+import type { RouteDecision } from '../routing';
+import { estimateUsage } from '../usage/estimate-usage';
+import type { MessagesRequest } from './anthropic-types';
+import { chatToMessage, newMessageId, toAnthropicUsage } from './chat-to-message';
+import { messageEventStream } from './message-event-stream';
+import { MessageStreamBridge } from './message-stream-bridge';
+import { messagesToChat } from './messages-to-chat';
+
+export type MessagesAnswer =
+  | { kind: 'json'; body: string; headers: Record<string, string> }
+  | { kind: 'stream'; body: ReadableStream<Uint8Array>; headers: Record<string, string> };
+
+export interface CreateMessageOptions {
+  clientId: number | null;
+  signal?: AbortSignal;
+  clock: RequestClock;
+  /** Silence before a `ping` on streams (default 10 s). */
+  pingMs?: number;
+}
+
+/**
+ * Where a provider that speaks the Messages API natively would take the request as it came
+ * (body, cache_control and anthropic-beta untouched). No such provider is registered on this
+ * branch, so every target goes through the chat translation.
+ */
+export type NativeMessages = (decision: RouteDecision, req: MessagesRequest, opts: CreateMessageOptions & { requestId: string }) => Promise<MessagesAnswer> | null;
+
+/**
+ * POST /v1/messages over the chat pipeline: route the model as chat does (groups, fallback,
+ * breakers), translate the request for the first target's provider, run it as a chat completion
+ * (one log row, endpoint `messages`) and answer in Anthropic's format, JSON or SSE. A request
+ * refused before the chat call (routing, translation) is logged here. Throws ApiError, with
+ * `requestId` for the x-request-id header.
+ */
+export async function createMessage(ctx: AppContext, req: MessagesRequest, opts: CreateMessageOptions, native?: NativeMessages): Promise<MessagesAnswer> {
+  const requestId = crypto.randomUUID();
+  let chat: ChatRequest;
+  let decision: RouteDecision;
+  try {
+    // Routing reads message text loosely, so the Anthropic body serves as it is.
+    decision = await routeChat(ctx, req as unknown as ChatRequest, classifierCallModel(ctx, requestId, opts.clientId), opts.signal);
+    const nativeAnswer = native?.(decision, req, { ...opts, requestId });
+    if (nativeAnswer) return await nativeAnswer;
+    const first = decision.targets[0];
+    chat = messagesToChat(req, { model: req.model, provider: first?.provider ?? 'unknown', upstreamModel: first?.upstreamModel ?? req.model });
+  } catch (err) {
+    logRejectedChat(ctx, err, req, { clientId: opts.clientId, clock: opts.clock, endpoint: 'messages', requestId });
+    throw Object.assign(err as object, { requestId });
+  }
+  const run: ChatRunOptions = { clientId: opts.clientId, signal: opts.signal, endpoint: 'messages', requestId, clock: opts.clock, decision };
+  const id = newMessageId();
+  const stops = req.stop_sequences ?? undefined;
+
+  if (!req.stream) {
+    const r = await runChatCompletion(ctx, chat, run).catch((err) => Promise.reject(Object.assign(err, { requestId })));
+    const message = chatToMessage(r.completion, { id, model: r.completion.model || r.target.upstreamModel, usage: r.usage, stopSequences: stops });
+    const headers = gatewayHeaders({ overheadMs: opts.clock.overhead(), target: r.target, decision, requestId });
+    return { kind: 'json', body: JSON.stringify(message), headers };
+  }
+
+  const s = await streamChatCompletion(ctx, chat, run).catch((err) => Promise.reject(Object.assign(err, { requestId })));
+  const headers = gatewayHeaders({ overheadMs: opts.clock.overhead(), target: s.target, decision, requestId });
+  // The first chunk is already here: it names the model the way the non-stream answer does.
+  let head: IteratorResult<ChatCompletionChunk> | undefined;
+  let headError: unknown;
+  try {
+    head = await s.chunks.next();
+  } catch (err) {
+    headError = err;
+  }
+  const model = (head && !head.done && head.value.model) || s.target.upstreamModel;
+  async function* all(): AsyncGenerator<ChatCompletionChunk> {
+    if (headError !== undefined) throw headError;
+    if (!head || head.done) return;
+    yield head.value;
+    yield* s.chunks;
+  }
+  const bridge = new MessageStreamBridge(
+    { id, type: 'message', role: 'assistant', model, stop_reason: null, stop_sequence: null, stop_details: null, usage: toAnthropicUsage(null) },
+    stops,
+  );
+  const messages = chat.messages as any[];
+  const body = messageEventStream(all(), bridge, { pingMs: opts.pingMs, estimate: (text) => estimateUsage(messages, text) });
+  return { kind: 'stream', body, headers };
+}
