@@ -80,9 +80,9 @@ export function chatToMessage(
   if (typeof m.reasoning_content === 'string' && m.reasoning_content) {
     content.push({ type: 'thinking', thinking: m.reasoning_content, signature: '' });
   }
-  if (typeof m.content === 'string' && m.content) content.push({ type: 'text', text: m.content });
+  if (typeof m.content === 'string' && m.content) content.push({ type: 'text', text: m.content, citations: null });
   const refused = typeof m.refusal === 'string' && m.refusal !== '';
-  if (refused) content.push({ type: 'text', text: m.refusal as string });
+  if (refused) content.push({ type: 'text', text: m.refusal as string, citations: null });
   for (const call of Array.isArray(m.tool_calls) ? m.tool_calls : []) {
     const fn = (call as any)?.function;
     content.push({ type: 'tool_use', id: toToolUseId(call?.id), name: String(fn?.name ?? ''), input: toolInput(fn?.arguments) });

@@ -102,7 +102,7 @@ export class MessageStreamBridge {
     this.delivered += text;
     if (this.open?.kind !== kind) {
       this.close(events);
-      const block = kind === 'text' ? { type: 'text', text: '' } : { type: 'thinking', thinking: '', signature: '' };
+      const block = kind === 'text' ? { type: 'text', text: '', citations: null } : { type: 'thinking', thinking: '', signature: '' };
       this.open = { kind, index: this.begin(block, events) };
     }
     const d = kind === 'text' ? { type: 'text_delta', text } : { type: 'thinking_delta', thinking: text };

@@ -1,0 +1,203 @@
+/**
+ * /v1/messages errors in Anthropic's shape: upstream 429/500/529, a stream cut after it started,
+ * bad input, auth by x-api-key or bearer; plus the mock provider and a group end to end.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
+import Anthropic from '@anthropic-ai/sdk';
+import { modelGroups } from '../../src/db/schema';
+import { jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { anthropicClient, comparable, expectAnthropicOrder, foldChatChunks, parseSse } from './messages-helpers';
+
+let openai: FakeUpstream;
+let gw: TestGateway;
+let client: Anthropic;
+
+beforeAll(async () => {
+  openai = startFakeUpstream();
+  gw = await startGateway({ env: { ...providerEnv('openai', `${openai.url}/v1`), LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' } });
+  gw.ctx.db
+    .insert(modelGroups)
+    .values({ name: 'claude-sonnet-4-5', strategy: 'heuristic', targets: ['openai/gpt-4o-mini', 'mock/echo'], updatedAt: Date.now() })
+    .run();
+  gw.ctx.state.reload();
+  client = anthropicClient(gw);
+});
+afterAll(async () => {
+  await gw.close();
+  openai.close();
+});
+
+/** Closes the circuit the failure tests open (5 failures in a row would answer 503 circuit_open). */
+const healthy = () => gw.ctx.breakers.onSuccess('openai', 'gpt-4o-mini');
+beforeEach(healthy);
+
+const hello = { model: 'openai/gpt-4o-mini', max_tokens: 50, messages: [{ role: 'user' as const, content: 'Hello' }] };
+
+async function anthropicError(p: Promise<unknown>) {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(Anthropic.APIError);
+    return err as InstanceType<typeof Anthropic.APIError>;
+  }
+  throw new Error('expected an API error');
+}
+
+const rowOf = async (requestId: string | null | undefined) => {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const row = gw.logs.find((l) => l.requestId === requestId);
+    if (row) return row;
+    if (Date.now() > deadline) throw new Error(`no log row for ${requestId}`);
+    await Bun.sleep(20);
+  }
+};
+
+describe('upstream errors -> Anthropic error types', () => {
+  const cases = [
+    { upstream: 429, status: 429, type: 'rate_limit_error' },
+    { upstream: 500, status: 502, type: 'api_error' },
+    { upstream: 529, status: 529, type: 'overloaded_error' },
+  ];
+  for (const c of cases) {
+    test(`upstream ${c.upstream} -> ${c.status} ${c.type}`, async () => {
+      openai.handler = () => jsonResponse({ error: { message: `upstream says ${c.upstream}`, type: 'x' } }, c.upstream, { 'retry-after': '7' });
+      for (const stream of [false, true]) {
+        const res = await gw.fetch('/v1/messages', { method: 'POST', body: JSON.stringify({ ...hello, stream }) });
+        expect(res.status).toBe(c.status);
+        const body = (await res.json()) as any;
+        expect(body.type).toBe('error');
+        expect(body.error.type).toBe(c.type);
+        expect(typeof body.error.message).toBe('string');
+        const row = await rowOf(res.headers.get('x-request-id'));
+        // The row keeps the chat pipeline's status (an upstream 529 is its generic 502 there).
+        expect(row).toMatchObject({ endpoint: 'messages', status: c.upstream === 529 ? 502 : c.status, stream });
+      }
+      const err = await anthropicError(client.messages.create(hello));
+      expect(err.status).toBe(c.status);
+      expect((err.error as any).error.type).toBe(c.type);
+    });
+  }
+
+  test('a stream cut after it started ends with event: error', async () => {
+    // The cut waits until the client has the 200: it must happen after the stream started.
+    let release = () => {};
+    const cutting = () => {
+      const headersSeen = new Promise<void>((r) => (release = r));
+      openai.handler = () => sseResponse(readChunks('openai', 'text.chunks.txt'), { cutAfter: 3, holdAt: { at: 3, until: headersSeen } });
+    };
+    cutting();
+    const res = await gw.fetch('/v1/messages', { method: 'POST', body: JSON.stringify({ ...hello, stream: true }) });
+    release();
+    expect(res.status).toBe(200);
+    const events = parseSse(await res.text());
+    expect(events.map((e) => e.type)).toEqual([
+      'message_start', 'content_block_start', 'ping', 'content_block_delta', 'content_block_delta', 'error',
+    ]);
+    expect(events.at(-1)).toEqual({ type: 'error', error: { type: 'api_error', message: expect.any(String) } });
+    const row = await rowOf(res.headers.get('x-request-id'));
+    expect(row.status).toBeGreaterThanOrEqual(500);
+
+    // The SDK raises it as an API error.
+    healthy();
+    cutting();
+    const stream = await client.messages.create({ ...hello, stream: true });
+    release();
+    const err = await (async () => {
+      for await (const _ of stream);
+    })().then(() => null, (e) => e);
+    expect(err).toBeInstanceOf(Anthropic.APIError);
+  });
+});
+
+describe('bad input and auth', () => {
+  const bad: [string, unknown, string][] = [
+    ['malformed JSON', '{"model":', ''],
+    ['no max_tokens', { model: 'mock/echo', messages: [{ role: 'user', content: 'x' }] }, 'max_tokens'],
+    ['no messages', { model: 'mock/echo', max_tokens: 5, messages: [] }, 'messages'],
+    ['bad role', { model: 'mock/echo', max_tokens: 5, messages: [{ role: 'tool', content: 'x' }] }, 'messages.0.role'],
+    ['unknown block', { model: 'mock/echo', max_tokens: 5, messages: [{ role: 'user', content: [{ type: 'video' }] }] }, 'messages.0.content.0.type'],
+    ['server tool', { model: 'openai/gpt-4o-mini', max_tokens: 5, messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'web_search_20250305', name: 'web_search' }] }, 'tools.0.type'],
+    ['top_k on OpenAI', { model: 'openai/gpt-4o-mini', max_tokens: 5, top_k: 5, messages: [{ role: 'user', content: 'x' }] }, 'top_k'],
+    ['container', { model: 'openai/gpt-4o-mini', max_tokens: 5, container: 'c1', messages: [{ role: 'user', content: 'x' }] }, 'container'],
+  ];
+  for (const [name, body, needle] of bad) {
+    test(`${name} -> 400 invalid_request_error`, async () => {
+      const before = openai.requests.length;
+      const res = await gw.fetch('/v1/messages', { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
+      expect(res.status).toBe(400);
+      const b = (await res.json()) as any;
+      expect(b).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.any(String) } });
+      expect(b.error.message).toContain(needle);
+      expect(openai.requests.length).toBe(before);
+    });
+  }
+
+  test('unknown model -> 404 not_found_error; no key -> 401 authentication_error', async () => {
+    const res = await gw.fetch('/v1/messages', { method: 'POST', body: JSON.stringify({ ...hello, model: 'nope/nothing' }) });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as any).error.type).toBe('not_found_error');
+    const row = await rowOf(res.headers.get('x-request-id'));
+    expect(row).toMatchObject({ endpoint: 'messages', status: 404 });
+
+    const anon = await fetch(`${gw.url}/v1/messages`, { method: 'POST', body: JSON.stringify(hello), headers: { 'content-type': 'application/json' } });
+    expect(anon.status).toBe(401);
+    expect(await anon.json()).toEqual({ type: 'error', error: { type: 'authentication_error', message: expect.any(String) } });
+    const wrong = await anthropicError(anthropicClient(gw, 'gg-wrong').messages.create(hello));
+    expect(wrong.status).toBe(401);
+  });
+
+  test("Claude Code's dialect: x-api-key, anthropic-version/-beta headers, ?beta=true, system-role messages", async () => {
+    const res = await fetch(`${gw.url}/v1/messages?beta=true`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': gw.clientKey,
+        'anthropic-version': '2023-06-01',
+        'anthropic-beta': 'claude-code-20250219,interleaved-thinking-2025-05-14',
+      },
+      body: JSON.stringify({
+        model: 'mock/echo',
+        max_tokens: 50,
+        messages: [
+          { role: 'system', content: 'You are Claude Code.' },
+          { role: 'user', content: 'ping' },
+        ],
+      }),
+    });
+    expect(res.status).toBe(200);
+    const m = (await res.json()) as any;
+    expect(m.content).toEqual([{ type: 'text', text: 'echo: ping', citations: null }]);
+  });
+});
+
+describe('mock provider and a group', () => {
+  test('mock: non-stream and stream agree; stop_sequences accepted', async () => {
+    const params = { model: 'mock/echo', max_tokens: 50, system: 'sys', stop_sequences: ['\n\n'], messages: [{ role: 'user' as const, content: 'hello world' }] };
+    const whole = await client.messages.create(params);
+    expect(whole.content).toEqual([{ type: 'text', text: 'echo: hello world', citations: null }]);
+    const raw = await gw.fetch('/v1/messages', { method: 'POST', body: JSON.stringify({ ...params, stream: true }) });
+    const events = parseSse(await raw.text());
+    expectAnthropicOrder(events);
+    const final = await client.messages.stream(params).finalMessage();
+    expect(comparable(final).content).toEqual(comparable(whole).content);
+    expect(final.stop_reason).toBe('end_turn');
+  });
+
+  test("a group named after Claude Code's model serves it; fallback to the next target when the first fails", async () => {
+    openai.handler = (_r, rec) =>
+      rec.body.stream ? sseResponse(readChunks('openai', 'text.chunks.txt')) : jsonResponse(foldChatChunks(readChunks('openai', 'text.chunks.txt')));
+    const params = { model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user' as const, content: 'Hello' }] };
+    const res = await client.messages.create(params).withResponse();
+    expect(res.response.headers.get('x-gophergate-route')).toBe('claude-sonnet-4-5>gpt-4o-mini');
+    expect((res.data.content[0] as any).text).toBe('Hello! How can I help you today?');
+    const final = await client.messages.stream(params).finalMessage();
+    expect(comparable(final)).toEqual(comparable(res.data));
+
+    openai.handler = () => jsonResponse({ error: { message: 'down' } }, 503);
+    const fell = await client.messages.create(params).withResponse();
+    expect(fell.response.headers.get('x-gophergate-provider')).toBe('mock');
+    expect(fell.data.content).toEqual([{ type: 'text', text: 'echo: Hello', citations: null }]);
+  });
+});
