@@ -12,6 +12,7 @@ import { promptPieces } from '../usage/estimate-usage';
 import { tokenCounter } from '../usage/token-counter';
 import { ZERO_USAGE } from '../usage/types';
 import type { MessagesRequest } from './anthropic-types';
+import { claudeModelAlias } from './claude-model-alias';
 import { messagesToChat, validateMessagesRequest } from './messages-to-chat';
 
 /**
@@ -42,7 +43,8 @@ export async function countMessageTokens(
   const meta = { requestId, clientId: opts.clientId, endpoint: 'count_tokens' as const, clock: opts.clock, storeBodies: false };
   try {
     const req = validateCountRequest(body);
-    const decision = await routeChat(ctx, req as unknown as ChatRequest, classifierCallModel(ctx, requestId, opts.clientId), opts.signal);
+    const routed = claudeModelAlias(req.model, ctx.state.getSnapshot()) ?? req.model;
+    const decision = await routeChat(ctx, { ...req, model: routed } as unknown as ChatRequest, classifierCallModel(ctx, requestId, opts.clientId), opts.signal);
     const target = decision.targets[0]!;
     const chat = messagesToChat(req, { model: req.model, provider: target.provider, upstreamModel: target.upstreamModel });
     const inputTokens = (await native?.(decision, req, opts.signal)) ?? (await estimatePrompt(chat));

@@ -9,6 +9,7 @@ import { classifierCallModel } from '../responses/classifier-call-model';
 import type { RouteDecision } from '../routing';
 import { estimateUsage } from '../usage/estimate-usage';
 import type { MessagesRequest } from './anthropic-types';
+import { claudeModelAlias } from './claude-model-alias';
 import { chatToMessage, newMessageId, toAnthropicUsage } from './chat-to-message';
 import { messageEventStream } from './message-event-stream';
 import { MessageStreamBridge } from './message-stream-bridge';
@@ -46,7 +47,8 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
   let decision: RouteDecision;
   try {
     // Routing reads message text loosely, so the Anthropic body serves as it is.
-    decision = await routeChat(ctx, req as unknown as ChatRequest, classifierCallModel(ctx, requestId, opts.clientId), opts.signal);
+    const routed = claudeModelAlias(req.model, ctx.state.getSnapshot()) ?? req.model;
+    decision = await routeChat(ctx, { ...req, model: routed } as unknown as ChatRequest, classifierCallModel(ctx, requestId, opts.clientId), opts.signal);
     const nativeAnswer = native?.(decision, req, { ...opts, requestId });
     if (nativeAnswer) return await nativeAnswer;
     const first = decision.targets[0];
