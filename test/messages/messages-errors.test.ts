@@ -18,7 +18,7 @@ beforeAll(async () => {
   gw = await startGateway({ env: { ...providerEnv('openai', `${openai.url}/v1`), LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' } });
   gw.ctx.db
     .insert(modelGroups)
-    .values({ name: 'claude-sonnet-4-5', strategy: 'heuristic', targets: ['openai/gpt-4o-mini', 'mock/echo'], updatedAt: Date.now() })
+    .values({ name: 'claude-sonnet', strategy: 'heuristic', targets: ['openai/gpt-4o-mini', 'mock/echo'], updatedAt: Date.now() })
     .run();
   gw.ctx.state.reload();
   client = anthropicClient(gw);
@@ -185,12 +185,14 @@ describe('mock provider and a group', () => {
     expect(final.stop_reason).toBe('end_turn');
   });
 
-  test("a group named after Claude Code's model serves it; fallback to the next target when the first fails", async () => {
+  test("Claude Code's dated model id goes to the claude-sonnet group; fallback to the next target when the first fails", async () => {
     openai.handler = (_r, rec) =>
       rec.body.stream ? sseResponse(readChunks('openai', 'text.chunks.txt')) : jsonResponse(foldChatChunks(readChunks('openai', 'text.chunks.txt')));
-    const params = { model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user' as const, content: 'Hello' }] };
+    const params = { model: 'claude-sonnet-4-5-20250929', max_tokens: 50, messages: [{ role: 'user' as const, content: 'Hello' }] };
     const res = await client.messages.create(params).withResponse();
-    expect(res.response.headers.get('x-gophergate-route')).toBe('claude-sonnet-4-5>gpt-4o-mini');
+    expect(res.response.headers.get('x-gophergate-route')).toBe('claude-sonnet>gpt-4o-mini');
+    const row = await rowOf(res.response.headers.get('x-request-id'));
+    expect(row).toMatchObject({ modelRequested: 'claude-sonnet-4-5-20250929', model: 'gpt-4o-mini', endpoint: 'messages' });
     expect((res.data.content[0] as any).text).toBe('Hello! How can I help you today?');
     const final = await client.messages.stream(params).finalMessage();
     expect(comparable(final)).toEqual(comparable(res.data));
