@@ -203,3 +203,11 @@ describe('mock provider and a group', () => {
     expect(fell.data.content).toEqual([{ type: 'text', text: 'echo: Hello', citations: null }]);
   });
 });
+
+test('Swagger documents both routes', async () => {
+  const doc = (await (await fetch(`${gw.url}/swagger/json`)).json()) as any;
+  for (const path of ['/v1/messages', '/v1/messages/count_tokens']) {
+    expect(doc.paths[path].post.tags).toEqual(['Anthropic API']);
+    expect(doc.paths[path].post.summary).toBeTruthy();
+  }
+});
