@@ -11,7 +11,7 @@ import { estimateUsage } from '../usage/estimate-usage';
 import type { MessagesRequest } from './anthropic-types';
 import { claudeModelAlias } from './claude-model-alias';
 import { chatToMessage, newMessageId, toAnthropicUsage } from './chat-to-message';
-import { messageEventStream } from './message-event-stream';
+import { DEFAULT_PING_MS, messageEventStream } from './message-event-stream';
 import { MessageStreamBridge } from './message-stream-bridge';
 import { messagesToChat } from './messages-to-chat';
 
@@ -68,28 +68,50 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
     return { kind: 'json', body: JSON.stringify(message), headers };
   }
 
-  const s = await streamChatCompletion(ctx, chat, run).catch((err) => Promise.reject(Object.assign(err, { requestId })));
-  const headers = gatewayHeaders({ overheadMs: opts.clock.overhead(), target: s.target, decision, requestId });
+  const messages = chat.messages as any[];
+  const streamOpts = { pingMs: opts.pingMs, estimate: (text: string) => estimateUsage(messages, text) };
+  const skeleton = (model: string) => ({
+    id, type: 'message' as const, role: 'assistant' as const, model,
+    stop_reason: null, stop_sequence: null, stop_details: null, usage: toAnthropicUsage(null),
+  });
+  const starting = streamChatCompletion(ctx, chat, run);
+  // Most upstreams answer (or fail) within moments: then the client gets their status as a plain
+  // HTTP error, as Anthropic answers. A model that thinks long before its first token would
+  // leave the connection silent (proxies in front drop idle ones), so past one ping interval the
+  // stream is opened with message_start and kept alive with pings; a failure after that arrives
+  // as `event: error`.
+  let timer: Timer | undefined;
+  const waited = new Promise<null>((r) => (timer = setTimeout(() => r(null), opts.pingMs ?? DEFAULT_PING_MS)));
+  const s = await Promise.race([starting, waited])
+    .catch((err) => Promise.reject(Object.assign(err, { requestId })))
+    .finally(() => clearTimeout(timer));
+  if (s === null) {
+    starting.catch(() => {}); // read by the stream below; never an unhandled rejection meanwhile
+    const target = decision.targets[0]!;
+    async function* later(): AsyncGenerator<ChatCompletionChunk> {
+      yield* (await starting).chunks;
+    }
+    const headers = gatewayHeaders({ overheadMs: opts.clock.overhead(), target, decision, requestId });
+    return { kind: 'stream', body: messageEventStream(later(), new MessageStreamBridge(skeleton(target.upstreamModel), stops), streamOpts), headers };
+  }
+
+  const started = s;
+  const headers = gatewayHeaders({ overheadMs: opts.clock.overhead(), target: started.target, decision, requestId });
   // The first chunk is already here: it names the model the way the non-stream answer does.
   let head: IteratorResult<ChatCompletionChunk> | undefined;
   let headError: unknown;
   try {
-    head = await s.chunks.next();
+    head = await started.chunks.next();
   } catch (err) {
     headError = err;
   }
-  const model = (head && !head.done && head.value.model) || s.target.upstreamModel;
+  const model = (head && !head.done && head.value.model) || started.target.upstreamModel;
   async function* all(): AsyncGenerator<ChatCompletionChunk> {
     if (headError !== undefined) throw headError;
     if (!head || head.done) return;
     yield head.value;
-    yield* s.chunks;
+    yield* started.chunks;
   }
-  const bridge = new MessageStreamBridge(
-    { id, type: 'message', role: 'assistant', model, stop_reason: null, stop_sequence: null, stop_details: null, usage: toAnthropicUsage(null) },
-    stops,
-  );
-  const messages = chat.messages as any[];
-  const body = messageEventStream(all(), bridge, { pingMs: opts.pingMs, estimate: (text) => estimateUsage(messages, text) });
+  const body = messageEventStream(all(), new MessageStreamBridge(skeleton(model), stops), streamOpts);
   return { kind: 'stream', body, headers };
 }

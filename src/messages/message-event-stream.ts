@@ -10,6 +10,9 @@ const encoder = new TextEncoder();
 /** One SSE frame as Anthropic sends it: the event name, then its JSON. */
 export const sseFrame = (e: MessagesEvent) => encoder.encode(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
 
+/** Anthropic keeps idle streams alive with pings; 10 s stays under common proxy idle limits (nginx: 60 s). */
+export const DEFAULT_PING_MS = 10_000;
+
 export interface MessageEventStreamOptions {
   /** A `ping` is sent after this much silence from the upstream (Anthropic keeps idle streams alive the same way). */
   pingMs?: number;
@@ -29,7 +32,7 @@ export function messageEventStream(
   bridge: MessageStreamBridge,
   opts: MessageEventStreamOptions,
 ): ReadableStream<Uint8Array> {
-  const pingMs = opts.pingMs ?? 10_000;
+  const pingMs = opts.pingMs ?? DEFAULT_PING_MS;
   let started = false;
   let done = false;
   let pending: Promise<IteratorResult<ChatCompletionChunk>> | null = null;
