@@ -125,8 +125,12 @@ describe('bad input and auth', () => {
   for (const [name, body, needle] of bad) {
     test(`${name} -> 400 invalid_request_error`, async () => {
       const before = openai.requests.length;
+      const rows = () => gw.logs.filter((l) => l.endpoint === 'messages' && l.status === 400).length;
+      const rowsBefore = rows();
       const res = await gw.fetch('/v1/messages', { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
       expect(res.status).toBe(400);
+      // Refusals are logged too: exactly one row (written before the answer went out).
+      expect(rows()).toBe(rowsBefore + 1);
       const b = (await res.json()) as any;
       expect(b).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.any(String) } });
       expect(b.error.message).toContain(needle);
