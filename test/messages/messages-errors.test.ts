@@ -185,8 +185,21 @@ describe('mock provider and a group', () => {
     const events = parseSse(await raw.text());
     expectAnthropicOrder(events);
     const final = await client.messages.stream(params).finalMessage();
-    expect(comparable(final).content).toEqual(comparable(whole).content);
+    expect(comparable(final)).toEqual(comparable(whole));
     expect(final.stop_reason).toBe('end_turn');
+  });
+
+  test('mock: an image is taken, count_tokens answers', async () => {
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+    const content = [
+      { type: 'text' as const, text: 'what is this' },
+      { type: 'image' as const, source: { type: 'base64' as const, media_type: 'image/png' as const, data: png } },
+    ];
+    const m = await client.messages.create({ model: 'mock/echo', max_tokens: 20, messages: [{ role: 'user', content }] });
+    expect(m.content).toEqual([{ type: 'text', text: 'echo: what is this', citations: null }]);
+    const n = await client.messages.countTokens({ model: 'mock/echo', messages: [{ role: 'user', content }] });
+    // The text plus the fixed cost the estimate gives an image (85).
+    expect(n.input_tokens).toBeGreaterThan(85);
   });
 
   test("Claude Code's dated model id goes to the claude-sonnet group; fallback to the next target when the first fails", async () => {
