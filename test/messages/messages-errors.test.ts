@@ -228,3 +228,18 @@ test('Swagger documents both routes', async () => {
     expect(doc.paths[path].post.summary).toBeTruthy();
   }
 });
+
+test('a client that leaves mid-stream ends the upstream call; the row says 499', async () => {
+  healthy();
+  openai.handler = (_r, _rec, fake) => sseResponse(readChunks('openai', 'text.chunks.txt'), { hangAfter: 3, onAbort: () => fake.noteAbort() });
+  const aborts = openai.aborts;
+  const controller = new AbortController();
+  const res = await gw.fetch('/v1/messages', { method: 'POST', body: JSON.stringify({ ...hello, stream: true }), signal: controller.signal });
+  const reader = res.body!.getReader();
+  let seen = '';
+  while (!seen.includes('text_delta')) seen += new TextDecoder().decode((await reader.read()).value);
+  controller.abort();
+  await openai.waitForAbort(aborts + 1);
+  const row = await rowOf(res.headers.get('x-request-id'));
+  expect(row).toMatchObject({ endpoint: 'messages', status: 499, stream: true });
+});
