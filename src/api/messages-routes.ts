@@ -77,7 +77,7 @@ export function messagesRoutes(ctx: AppContext) {
           summary: 'Count the input tokens of a Messages request (Anthropic wire format)',
           description:
             "Body: a Messages request without `max_tokens`. Answers `{\"input_tokens\": N}`. For models not served by " +
-            "Anthropic it is the gateway's o200k tokenizer estimate of the translated prompt (messages, system, tools). " +
+            "Anthropic it is the gateway's own tokenizer estimate of the translated prompt (messages, system, tools). " +
             'Logged with endpoint `count_tokens` and no cost.',
         },
       },
