@@ -116,6 +116,8 @@ export function messagesToChat(req: MessagesRequest, target: TranslateTarget): C
     if (format.type !== 'json_schema' || !format.schema || typeof format.schema !== 'object') {
       throw badRequest("output_config.format: only {type: 'json_schema', schema} is supported.", 'output_config.format');
     }
+    // DeepSeek's JSON mode has no schemas (json_object only): refused rather than silently loosened.
+    if (provider === 'deepseek') throw unsupported('Structured output with a JSON schema', 'output_config.format', provider);
     chat.response_format = { type: 'json_schema', json_schema: { name: 'output', schema: format.schema, strict: true } };
   }
   applyThinking(chat, req, provider, target.upstreamModel);

@@ -125,6 +125,8 @@ describe('Anthropic request -> chat request', () => {
     expect(badRequestOf(() => messagesToChat(req({ top_k: 5 }), target('openai'))).param).toBe('top_k');
     expect(badRequestOf(() => messagesToChat(req({ tools: [{ type: 'bash_20250124', name: 'bash' }] }), target('deepseek'))).param).toBe('tools.0.type');
     expect(badRequestOf(() => messagesToChat(req({ mcp_servers: [{}] }), target('grok'))).param).toBe('mcp_servers');
+    const format = { output_config: { format: { type: 'json_schema', schema: { type: 'object' } } } };
+    expect(badRequestOf(() => messagesToChat(req(format), target('deepseek'))).param).toBe('output_config.format');
     const fileImage = [{ role: 'user', content: [{ type: 'image', source: { type: 'file', file_id: 'f1' } }] }];
     expect(badRequestOf(() => messagesToChat(req({ messages: fileImage }), target('openai'))).param).toBe('messages.0.content.0.source.type');
   });
