@@ -1,4 +1,5 @@
 import type { AppContext } from '../context';
+import { ApiError } from '../errors/api-error';
 import { gatewayHeaders } from '../images/passthrough-log-record';
 import type { ChatCompletionChunk, ChatRequest } from '../providers/types';
 import { logRejectedChat, type ChatRunOptions } from '../proxy/chat-runner';
@@ -14,6 +15,11 @@ import { chatToMessage, newMessageId, toAnthropicUsage } from './chat-to-message
 import { DEFAULT_PING_MS, messageEventStream } from './message-event-stream';
 import { MessageStreamBridge } from './message-stream-bridge';
 import { messagesToChat } from './messages-to-chat';
+
+/** The error with the request id the answer's x-request-id header names (ApiErrors only; others stay as they are). */
+function tagged(err: unknown, requestId: string): unknown {
+  return err instanceof ApiError ? Object.assign(err, { requestId }) : err;
+}
 
 export type MessagesAnswer =
   | { kind: 'json'; body: string; headers: Record<string, string> }
@@ -49,20 +55,26 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
     // Routing reads message text loosely, so the Anthropic body serves as it is.
     const routed = claudeModelAlias(req.model, ctx.state.getSnapshot()) ?? req.model;
     decision = await routeChat(ctx, { ...req, model: routed } as unknown as ChatRequest, classifierCallModel(ctx, requestId, opts.clientId), opts.signal);
-    const nativeAnswer = native?.(decision, req, { ...opts, requestId });
-    if (nativeAnswer) return await nativeAnswer;
+  } catch (err) {
+    logRejectedChat(ctx, err, req, { clientId: opts.clientId, clock: opts.clock, endpoint: 'messages', requestId });
+    throw tagged(err, requestId);
+  }
+  // A native provider logs its own row.
+  const nativeAnswer = native?.(decision, req, { ...opts, requestId });
+  if (nativeAnswer) return nativeAnswer;
+  try {
     const first = decision.targets[0];
     chat = messagesToChat(req, { model: req.model, provider: first?.provider ?? 'unknown', upstreamModel: first?.upstreamModel ?? req.model });
   } catch (err) {
     logRejectedChat(ctx, err, req, { clientId: opts.clientId, clock: opts.clock, endpoint: 'messages', requestId });
-    throw Object.assign(err as object, { requestId });
+    throw tagged(err, requestId);
   }
   const run: ChatRunOptions = { clientId: opts.clientId, signal: opts.signal, endpoint: 'messages', requestId, clock: opts.clock, decision };
   const id = newMessageId();
   const stops = req.stop_sequences ?? undefined;
 
   if (!req.stream) {
-    const r = await runChatCompletion(ctx, chat, run).catch((err) => Promise.reject(Object.assign(err, { requestId })));
+    const r = await runChatCompletion(ctx, chat, run).catch((err) => Promise.reject(tagged(err, requestId)));
     const message = chatToMessage(r.completion, { id, model: r.completion.model || r.target.upstreamModel, usage: r.usage, stopSequences: stops });
     const headers = gatewayHeaders({ overheadMs: opts.clock.overhead(), target: r.target, decision, requestId });
     return { kind: 'json', body: JSON.stringify(message), headers };
@@ -83,7 +95,7 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
   let timer: Timer | undefined;
   const waited = new Promise<null>((r) => (timer = setTimeout(() => r(null), opts.pingMs ?? DEFAULT_PING_MS)));
   const s = await Promise.race([starting, waited])
-    .catch((err) => Promise.reject(Object.assign(err, { requestId })))
+    .catch((err) => Promise.reject(tagged(err, requestId)))
     .finally(() => clearTimeout(timer));
   if (s === null) {
     starting.catch(() => {}); // read by the stream below; never an unhandled rejection meanwhile
