@@ -11,6 +11,16 @@ const withRequestId = (err: unknown): Record<string, string> => {
   return typeof id === 'string' ? { 'x-request-id': id } : {};
 };
 
+/** The Anthropic headers a client sent, kept for a native Anthropic upstream (others ignore them). */
+function anthropicHeaders(request: Request): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ['anthropic-version', 'anthropic-beta']) {
+    const v = request.headers.get(name);
+    if (v) out[name] = v;
+  }
+  return out;
+}
+
 /**
  * POST /v1/messages and /v1/messages/count_tokens: Anthropic's Messages API over every provider
  * (translated through chat). The key may come as `x-api-key` or a bearer token; errors are in
@@ -26,7 +36,7 @@ export function messagesRoutes(ctx: AppContext) {
         ctx,
         async ({ request, client, clock, body }) => {
           try {
-            const r = await createMessage(ctx, body, { clientId: client.id, signal: request.signal, clock });
+            const r = await createMessage(ctx, body, { clientId: client.id, signal: request.signal, clock, anthropicHeaders: anthropicHeaders(request) });
             if (r.kind === 'json') return new Response(r.body, { headers: { ...r.headers, 'content-type': 'application/json' } });
             return new Response(r.body, { headers: { ...r.headers, ...SSE_HEADERS } });
           } catch (err) {

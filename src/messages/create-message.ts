@@ -31,6 +31,8 @@ export interface CreateMessageOptions {
   clock: RequestClock;
   /** Silence before a `ping` on streams (default 10 s). */
   pingMs?: number;
+  /** The client's `anthropic-version` / `anthropic-beta` headers: for a native Anthropic upstream only. */
+  anthropicHeaders?: Record<string, string>;
 }
 
 /**
