@@ -243,3 +243,32 @@ test('a client that leaves mid-stream ends the upstream call; the row says 499',
   const row = await rowOf(res.headers.get('x-request-id'));
   expect(row).toMatchObject({ endpoint: 'messages', status: 499, stream: true });
 });
+
+test('a group: tool round trip and count_tokens through claude-haiku', async () => {
+  healthy();
+  // Its own group: the tools would move claude-sonnet's heuristic to its stronger target (mock).
+  gw.ctx.db.insert(modelGroups).values({ name: 'claude-haiku', strategy: 'heuristic', targets: ['openai/gpt-4o-mini'], updatedAt: Date.now() }).run();
+  gw.ctx.state.reload();
+  const tools = readChunks('openai', 'tools.chunks.txt');
+  const text = readChunks('openai', 'text.chunks.txt');
+  let next = tools;
+  openai.handler = (_r, rec) => (rec.body.stream ? sseResponse(next) : jsonResponse(foldChatChunks(next)));
+  const weather = { name: 'get_weather', description: 'Current weather', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } } } };
+  const ask = { role: 'user' as const, content: 'Weather in Paris?' };
+  const first = await client.messages.stream({ model: 'claude-haiku-4-5-20251001', max_tokens: 200, tools: [weather], messages: [ask] }).finalMessage();
+  expect(first.stop_reason).toBe('tool_use');
+  const uses = first.content.filter((b) => b.type === 'tool_use');
+  expect(uses.length).toBeGreaterThan(0);
+  next = text;
+  const second = await client.messages.create({
+    model: 'claude-haiku-4-5-20251001',
+    max_tokens: 200,
+    tools: [weather],
+    messages: [ask, { role: 'assistant', content: first.content as any }, { role: 'user', content: uses.map((u: any) => ({ type: 'tool_result' as const, tool_use_id: u.id, content: 'sunny' })) }],
+  });
+  expect(second.stop_reason).toBe('end_turn');
+  const sent = openai.last().body;
+  expect(sent.messages.filter((m: any) => m.role === 'tool').map((m: any) => m.tool_call_id)).toEqual(uses.map((u: any) => u.id));
+  const n = await client.messages.countTokens({ model: 'claude-haiku-4-5-20251001', tools: [weather], messages: [ask] });
+  expect(n.input_tokens).toBeGreaterThan(10);
+});
