@@ -46,8 +46,9 @@ export async function countMessageTokens(
     const routed = claudeModelAlias(req.model, ctx.state.getSnapshot()) ?? req.model;
     const decision = await routeChat(ctx, { ...req, model: routed } as unknown as ChatRequest, classifierCallModel(ctx, requestId, opts.clientId), opts.signal);
     const target = decision.targets[0]!;
-    const chat = messagesToChat(req, { model: req.model, provider: target.provider, upstreamModel: target.upstreamModel });
-    const inputTokens = (await native?.(decision, req, opts.signal)) ?? (await estimatePrompt(chat));
+    const { countable, serverTools } = countableRequest(req);
+    const chat = messagesToChat(countable, { model: req.model, provider: target.provider, upstreamModel: target.upstreamModel });
+    const inputTokens = (await native?.(decision, req, opts.signal)) ?? (await estimatePrompt(chat, serverTools));
     const outcome = { req: chat, decision, target, attempts: [], usage: ZERO_USAGE, deliveredText: '', error: null, overheadMs: opts.clock.overhead() };
     ctx.logSink.write(buildChatLogRecord(meta, outcome));
     return { inputTokens, headers: gatewayHeaders({ overheadMs: outcome.overheadMs, target, decision, requestId }) };
@@ -57,10 +58,23 @@ export async function countMessageTokens(
   }
 }
 
+/**
+ * Counting needs no provider to honour anything: what /v1/messages would refuse for this
+ * provider (server tools, top_k, containers, a schema format) is left out of the translation,
+ * and server tool definitions are counted as their JSON. Claude Code counts its whole request.
+ */
+function countableRequest(req: MessagesRequest): { countable: MessagesRequest; serverTools: unknown[] } {
+  const tools = Array.isArray(req.tools) ? req.tools : [];
+  const client = (t: any) => t && typeof t === 'object' && (t.type === undefined || t.type === null || t.type === 'custom');
+  const countable = { ...req, tools: tools.filter(client), top_k: undefined, container: undefined, mcp_servers: undefined, output_config: undefined };
+  return { countable, serverTools: tools.filter((t) => !client(t)) };
+}
+
 /** Prompt tokens of a chat request: messages as the usage estimate counts them, plus tool definitions. */
-async function estimatePrompt(chat: ChatRequest): Promise<number> {
+async function estimatePrompt(chat: ChatRequest, serverTools: unknown[]): Promise<number> {
   const p = promptPieces(chat.messages as any[]);
-  const tools = Array.isArray(chat.tools) && chat.tools.length ? [JSON.stringify(chat.tools)] : [];
+  const defs = [...(Array.isArray(chat.tools) ? chat.tools : []), ...serverTools];
+  const tools = defs.length ? [JSON.stringify(defs)] : [];
   const counts = await tokenCounter.count([...p.texts, ...tools]);
   return counts.reduce((a, n) => a + n, p.fixed);
 }

@@ -272,3 +272,20 @@ test('a group: tool round trip and count_tokens through claude-haiku', async () 
   const n = await client.messages.countTokens({ model: 'claude-haiku-4-5-20251001', tools: [weather], messages: [ask] });
   expect(n.input_tokens).toBeGreaterThan(10);
 });
+
+test('count_tokens counts what /v1/messages would refuse for the provider (server tools, top_k)', async () => {
+  const body = {
+    model: 'openai/gpt-4o-mini',
+    top_k: 3,
+    tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 5 }],
+    messages: [{ role: 'user', content: 'Search the news' }],
+  };
+  const res = await gw.fetch('/v1/messages/count_tokens', { method: 'POST', body: JSON.stringify(body) });
+  expect(res.status).toBe(200);
+  const withTool = ((await res.json()) as any).input_tokens;
+  const plain = await client.messages.countTokens({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Search the news' }] });
+  expect(withTool).toBeGreaterThan(plain.input_tokens);
+  // /v1/messages itself still refuses them.
+  const refused = await gw.fetch('/v1/messages', { method: 'POST', body: JSON.stringify({ ...body, max_tokens: 10 }) });
+  expect(refused.status).toBe(400);
+});
