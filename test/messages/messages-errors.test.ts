@@ -289,3 +289,18 @@ test('count_tokens counts what /v1/messages would refuse for the provider (serve
   const refused = await gw.fetch('/v1/messages', { method: 'POST', body: JSON.stringify({ ...body, max_tokens: 10 }) });
   expect(refused.status).toBe(400);
 });
+
+test('a classifier group routes /v1/messages as chat does: its classifier call is its own row under the request', async () => {
+  gw.ctx.db
+    .insert(modelGroups)
+    .values({ name: 'pick', strategy: 'classifier', targets: ['mock/echo', 'mock/echo-strong'], settings: { classifier_model: 'mock/echo', timeout_ms: 3000 }, updatedAt: Date.now() })
+    .run();
+  gw.ctx.state.reload();
+  const res = await client.messages.create({ model: 'pick', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+  expect(res.response.headers.get('x-gophergate-route')).toStartWith('pick>');
+  const id = res.response.headers.get('x-request-id');
+  const row = await rowOf(id);
+  expect(row).toMatchObject({ endpoint: 'messages', modelRequested: 'pick', provider: 'mock' });
+  const classifier = gw.logs.find((l) => l.endpoint === 'classifier' && l.parentRequestId === id);
+  expect(classifier).toMatchObject({ model: 'mock/echo', provider: 'mock' });
+});
