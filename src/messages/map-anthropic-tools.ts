@@ -21,12 +21,23 @@ export function mapTools(tools: unknown, provider: string): ChatCompletionFuncti
       );
     }
     if (typeof t.name !== 'string' || !t.name) throw badRequest(`${path}.name: Field required`, `${path}.name`);
-    const schema = t.input_schema && typeof t.input_schema === 'object' ? t.input_schema : { type: 'object', properties: {} };
+    const schema = inputSchema(t.input_schema);
     const fn: ChatCompletionFunctionTool['function'] = { name: t.name, parameters: schema };
     if (typeof t.description === 'string') fn.description = t.description;
     if (t.strict === true) fn.strict = true;
     return { type: 'function', function: fn };
   });
+}
+
+/**
+ * The tool's JSON Schema as chat upstreams take it. Claude Code's schemas name their dialect
+ * (`$schema`: draft-07), which says nothing to the model and which some function-calling APIs
+ * refuse as an unknown keyword, so it is left out.
+ */
+function inputSchema(schema: unknown): Record<string, unknown> {
+  if (!schema || typeof schema !== 'object' || Array.isArray(schema)) return { type: 'object', properties: {} };
+  const { $schema: _dialect, ...rest } = schema as Record<string, unknown>;
+  return rest;
 }
 
 /** tool_choice: auto -> auto, any -> required, tool -> that function, none -> none. */

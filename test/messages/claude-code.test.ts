@@ -64,7 +64,10 @@ test('JSON: the whole request translates; the answer carries thinking, text and 
   expect(sent.model).toBe('deepseek-reasoner');
   expect(sent.tools).toHaveLength(17);
   expect(sent.tools.map((t: any) => t.function.name)).toEqual(REQUEST.tools.map((t: any) => t.name));
-  expect(sent.tools[1].function.parameters).toEqual(REQUEST.tools[1].input_schema);
+  const { $schema, ...schema } = REQUEST.tools[1].input_schema;
+  expect($schema).toBe('http://json-schema.org/draft-07/schema#');
+  // The dialect marker is left out; the schema itself goes up unchanged.
+  expect(sent.tools[1].function.parameters).toEqual(schema);
   expect(sent.messages[0].role).toBe('system');
   expect(sent.messages[0].content).toStartWith("You are Claude Code, Anthropic's official CLI for Claude.\n\nYou are an interactive CLI tool");
   expect(sent.messages[1].content.map((p: any) => p.text)).toEqual(REQUEST.messages[0].content.map((b: any) => b.text));
@@ -104,7 +107,8 @@ test('the same request to Gemini 3: tools as parametersJsonSchema, thinking as a
   expectAnthropicOrder(events);
   const sent = gemini.last().body;
   expect(sent.tools[0].functionDeclarations).toHaveLength(17);
-  expect(sent.tools[0].functionDeclarations[5]).toEqual({ name: 'Read', description: REQUEST.tools[5].description, parametersJsonSchema: REQUEST.tools[5].input_schema });
+  const { $schema: _d, ...readSchema } = REQUEST.tools[5].input_schema;
+  expect(sent.tools[0].functionDeclarations[5]).toEqual({ name: 'Read', description: REQUEST.tools[5].description, parametersJsonSchema: readSchema });
   expect(sent.generationConfig).toMatchObject({ maxOutputTokens: 32000, thinkingConfig: { thinkingLevel: 'high', includeThoughts: true } });
   expect(events.filter((e) => e.type === 'content_block_start').map((e) => e.content_block.type)).toEqual(['thinking', 'tool_use', 'tool_use']);
 });
