@@ -40,7 +40,7 @@ export function systemText(content: unknown, path: string): string {
 export function userMessages(content: unknown, path: string): ChatCompletionMessageParam[] {
   const out: ChatCompletionMessageParam[] = [];
   const parts: ChatCompletionContentPart[] = [];
-  blocksOf(content, path).forEach((b, j) => {
+  blocksOf(content, `${path}.content`).forEach((b, j) => {
     const p = `${path}.content.${j}`;
     if (b.type === 'tool_result') {
       if (typeof b.tool_use_id !== 'string' || !b.tool_use_id) throw badRequest(`${p}.tool_use_id: Field required`, `${p}.tool_use_id`);
@@ -142,7 +142,7 @@ export function assistantMessage(content: unknown, path: string, reasoningBack: 
   let text = '';
   let thinking = '';
   const calls: ChatCompletionMessageToolCall[] = [];
-  blocksOf(content, path).forEach((b, j) => {
+  blocksOf(content, `${path}.content`).forEach((b, j) => {
     const p = `${path}.content.${j}`;
     switch (b.type) {
       case 'text':

@@ -127,6 +127,8 @@ describe('Anthropic request -> chat request', () => {
     expect(badRequestOf(() => messagesToChat(req({ mcp_servers: [{}] }), target('grok'))).param).toBe('mcp_servers');
     const format = { output_config: { format: { type: 'json_schema', schema: { type: 'object' } } } };
     expect(badRequestOf(() => messagesToChat(req(format), target('deepseek'))).param).toBe('output_config.format');
+    const untyped = [{ role: 'user', content: [{ type: 'text', text: 'a' }, { text: 'no type' }] }];
+    expect(badRequestOf(() => messagesToChat(req({ messages: untyped }), target('openai'))).param).toBe('messages.0.content.1');
     const fileImage = [{ role: 'user', content: [{ type: 'image', source: { type: 'file', file_id: 'f1' } }] }];
     expect(badRequestOf(() => messagesToChat(req({ messages: fileImage }), target('openai'))).param).toBe('messages.0.content.0.source.type');
   });
