@@ -8,6 +8,7 @@ import { errorHandler } from './api/error-handler';
 import { healthRoutes } from './api/health-routes';
 import { imagesRoutes } from './api/images-routes';
 import { embeddingsRoutes } from './api/embeddings-routes';
+import { messagesRoutes } from './api/messages-routes';
 import { responsesRoutes } from './api/responses-routes';
 import { modelsRoutes } from './api/models-routes';
 import { nativeRoutes } from './api/native-routes';
@@ -35,6 +36,7 @@ export function createApp(ctx: AppContext) {
     .use(responsesRoutes(ctx))
     .use(imagesRoutes(ctx))
     .use(embeddingsRoutes(ctx))
+    .use(messagesRoutes(ctx))
     .use(adminApi(ctx))
     .use(dashboardRoutes(ctx));
   // The hot /v1 endpoints go to Bun's router directly (see native-routes.ts); app.listen merges these.

@@ -1,6 +1,7 @@
 import { authenticateClient } from '../auth/client-auth';
 import type { AppContext } from '../context';
 import { ApiError, toErrorResponse } from '../errors/api-error';
+import { toAnthropicError } from '../messages/anthropic-errors';
 import { RequestClock } from '../proxy/request-clock';
 import type { ClientEntry } from '../state/snapshot-types';
 import { nativeCapable, type NativeContext } from './native-routes';
@@ -35,6 +36,16 @@ export function errorResponse(err: unknown, extra: Record<string, string> = {}):
   });
 }
 
+/** Anthropic's error shape as a Response (POST /v1/messages and count_tokens). */
+export function anthropicErrorResponse(err: unknown, extra: Record<string, string> = {}): Response {
+  const r = toAnthropicError(err);
+  if (r.status === 500 && !(err as any)?.status) console.error('[gophergate] messages error:', (err as any)?.message ?? err);
+  return new Response(JSON.stringify(r.body), {
+    status: r.status,
+    headers: { 'content-type': 'application/json', ...r.headers, ...extra },
+  });
+}
+
 export const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache',
@@ -56,6 +67,19 @@ export interface OpenAIPostOptions<T> {
   validate?: (body: unknown) => T;
   /** Called when an authenticated client's body is unreadable or invalid (e.g. to log the refusal). */
   onRejected?: (err: unknown, body: unknown, r: { client: ClientEntry; clock: RequestClock }) => void;
+  /**
+   * Which API's conventions the endpoint speaks: 'anthropic' answers errors in Anthropic's shape
+   * and also takes the client key as `x-api-key` (Anthropic SDKs and Claude Code send it there).
+   */
+  dialect?: 'openai' | 'anthropic';
+}
+
+/** The client key header as `Authorization: Bearer …`; Anthropic clients may send `x-api-key` instead. */
+function authorizationOf(request: Request, dialect: OpenAIPostOptions<unknown>['dialect']): string | null {
+  const authorization = request.headers.get('authorization');
+  if (dialect !== 'anthropic' || authorization) return authorization;
+  const key = request.headers.get('x-api-key');
+  return key ? `Bearer ${key.trim()}` : null;
 }
 
 /**
@@ -76,7 +100,7 @@ export function openaiPost<T = unknown>(
     try {
       // The key first: until it is known good, Bun's socket idle limit stays on, so a request
       // that never sends its body cannot hold the connection.
-      const client = authenticateClient(ctx.state.getSnapshot(), request.headers.get('authorization'));
+      const client = authenticateClient(ctx.state.getSnapshot(), authorizationOf(request, opts.dialect));
       let raw: unknown = null;
       let body: T;
       try {
@@ -94,7 +118,7 @@ export function openaiPost<T = unknown>(
       // A refusal before the body was (fully) read (bad key, too large, too slow): close the connection
       // instead of waiting for the rest of a body nobody will read.
       const unread = (request.body && !request.bodyUsed) || (err instanceof ApiError && (err.status === 408 || err.status === 413));
-      return errorResponse(err, unread ? CLOSE : undefined);
+      return (opts.dialect === 'anthropic' ? anthropicErrorResponse : errorResponse)(err, unread ? CLOSE : undefined);
     }
   });
 }

@@ -6,7 +6,7 @@ export interface LogRecord {
   /** Set on a classifier call's row: the request it routed. */
   parentRequestId?: string | null;
   clientId: number | null;
-  endpoint: 'chat' | 'responses' | 'images' | 'classifier' | 'embeddings';
+  endpoint: 'chat' | 'responses' | 'images' | 'classifier' | 'embeddings' | 'messages' | 'count_tokens';
   modelRequested: string;
   model: string | null;
   provider: string | null;

@@ -35,6 +35,12 @@ const call = (r: { method: string; path: string }, as: Session | null, extra: Pa
     ...extra,
   });
 
+async function expectAnthropicError(res: Response, status: number, label: string) {
+  expect({ label, status: res.status }).toEqual({ label, status });
+  const body = await json(res);
+  expect(body).toEqual({ type: 'error', error: { type: 'authentication_error', message: expect.any(String) } });
+}
+
 async function expectError(res: Response, status: number, label: string) {
   expect({ label, status: res.status }).toEqual({ label, status });
   const body = await json(res);
@@ -164,7 +170,9 @@ describe('auth matrix over every /api route', () => {
           headers,
           body: r.method === 'GET' ? undefined : JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], input: 'hi', prompt: 'a cat' }),
         });
-        await expectError(res, 401, `${label}: ${r.method} ${r.path}`);
+        // Anthropic's Messages API answers in Anthropic's error shape (INTERFACE.md).
+        if (r.path.startsWith('/v1/messages')) await expectAnthropicError(res, 401, `${label}: ${r.method} ${r.path}`);
+        else await expectError(res, 401, `${label}: ${r.method} ${r.path}`);
       }
     }
     // and the valid key passes the same routes' auth
