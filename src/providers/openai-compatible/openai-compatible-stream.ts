@@ -3,7 +3,8 @@ import type { Usage } from '../../usage/types';
 import { DeliveredSample } from '../shared/delivered-sample';
 import { SSE_DONE, SseParser } from '../shared/sse-parser';
 import type { ChatCallContext, StreamTally } from '../types';
-import { NeedleScanner, notNull, type Needle } from './chunk-needles';
+import { KeyScanner, NeedleScanner, notNull, type Needle } from './chunk-needles';
+import { fillChunkShape } from './openai-shape';
 import { SseOutput } from './sse-output';
 import { isOpenAIUsage, withOpenAIUsage } from './with-openai-usage';
 import type { OpenAICompatibleOptions } from './openai-compatible-options';
@@ -73,13 +74,20 @@ export function openAICompatibleTransformer(
   const needles = needlesOf(opts);
   const chunkScan = new NeedleScanner(needles);
   const dataScan = new NeedleScanner(needles);
+  const chunkFinish = new KeyScanner('"finish_reason"');
+  const dataFinish = new KeyScanner('"finish_reason"');
   /**
    * Whether the event in text[start, end) must be parsed: it may carry usage, an error, a finish
-   * reason or a quirk, or it does not look like a JSON object (junk is dropped after a failed
-   * parse). Everything else (content deltas, almost every chunk) is relayed as the upstream's text.
+   * reason or a quirk, it lacks the `finish_reason` key every choice of a chunk must have (xAI
+   * leaves it out), or it does not look like a JSON object (junk is dropped after a failed parse).
+   * Everything else (content deltas, almost every chunk) is relayed as the upstream's text.
    */
-  const mustParse = (text: string, start: number, end: number, scan: NeedleScanner) =>
-    text.charCodeAt(start) !== 123 /* { */ || text.charCodeAt(end - 1) !== 125 /* } */ || parseAll || scan.any(start, end);
+  const mustParse = (text: string, start: number, end: number, scan: NeedleScanner, finish: KeyScanner) =>
+    text.charCodeAt(start) !== 123 /* { */ ||
+    text.charCodeAt(end - 1) !== 125 /* } */ ||
+    parseAll ||
+    scan.any(start, end) ||
+    !finish.has(start, end);
   /** What the current input chunk sends on. */
   const out = new SseOutput();
   let sawDone = false;
@@ -90,7 +98,8 @@ export function openAICompatibleTransformer(
   let crlf = false;
   const parser = new SseParser((e) => {
     dataScan.reset(e.data);
-    const sent = onData(e.data, mustParse(e.data, 0, e.data.length, dataScan));
+    dataFinish.reset(e.data);
+    const sent = onData(e.data, mustParse(e.data, 0, e.data.length, dataScan, dataFinish));
     if (sent !== null) out.data(sent);
   });
   /** Where the current chunk's text starts in its bytes, or -1 when positions do not map to bytes. */
@@ -119,6 +128,7 @@ export function openAICompatibleTransformer(
       throw new UpstreamError(opts.id, null, `${opts.id} stream failed: ${msg}`, true);
     }
     let changed = transformChunk?.(chunk) ?? false;
+    if (fillChunkShape(chunk)) changed = true;
     if (chunk.usage) {
       const usage = convertUsage(chunk.usage);
       if (usage) tally.usage = usage;
@@ -145,7 +155,7 @@ export function openAICompatibleTransformer(
       const spaced = text.charCodeAt(pos + 5) === 32;
       const start = pos + (spaced ? 6 : 5);
       const data = text.slice(start, end);
-      const sent = onData(data, mustParse(text, start, end, chunkScan));
+      const sent = onData(data, mustParse(text, start, end, chunkScan, chunkFinish));
       if (sent === null) return false;
       const same = sent === data && spaced;
       if (same && byteBase >= 0 && pos >= byteBase) out.verbatim(pos - byteBase, end + 2 - byteBase);
@@ -180,6 +190,7 @@ export function openAICompatibleTransformer(
         let same = carry.length === 0;
         let pos = 0;
         chunkScan.reset(text);
+        chunkFinish.reset(text);
         for (let end = text.indexOf('\n\n'); end !== -1; end = text.indexOf('\n\n', pos)) {
           if (!block(text, pos, end)) same = false;
           pos = end + 2;
