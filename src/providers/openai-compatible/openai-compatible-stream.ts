@@ -101,9 +101,19 @@ export function openAICompatibleTransformer(
     dataFinish.reset(e.data);
     const sent = onData(e.data, mustParse(e.data, 0, e.data.length, dataScan, dataFinish));
     if (sent !== null) out.data(sent);
+    sendUsageChunk();
   });
+  function sendUsageChunk(): boolean {
+    if (usageChunk === null) return false;
+    out.data(usageChunk);
+    usageChunk = null;
+    return true;
+  }
   /** Where the current chunk's text starts in its bytes, or -1 when positions do not map to bytes. */
   let byteBase = -1;
+
+  /** A usage-only chunk split off the event onData just handled, to send right after it. */
+  let usageChunk: string | null = null;
 
   /** One event's data -> what is sent for it (the same string when unchanged), null when dropped. */
   function onData(data: string, parse: boolean): string | null {
@@ -132,13 +142,23 @@ export function openAICompatibleTransformer(
     if (chunk.usage) {
       const usage = convertUsage(chunk.usage);
       if (usage) tally.usage = usage;
+      const usageOnly = chunk.choices.length === 0;
       if (!ctx.clientWantsUsage) {
-        if (!Array.isArray(chunk.choices) || chunk.choices.length === 0) return null; // usage-only
+        if (usageOnly) return null;
         delete chunk.usage;
         changed = true;
-      } else if (usage && !isOpenAIUsage(chunk.usage, usage)) {
-        chunk.usage = withOpenAIUsage(chunk.usage, usage);
-        changed = true;
+      } else {
+        if (usage && !isOpenAIUsage(chunk.usage, usage)) {
+          chunk.usage = withOpenAIUsage(chunk.usage, usage);
+          changed = true;
+        }
+        if (!usageOnly) {
+          // Usage on a chunk that also carries choices (Moonshot's last chunk, DeepSeek's):
+          // OpenAI sends it as a chunk of its own with `choices: []`, which is what SDKs read.
+          usageChunk = JSON.stringify(usageOnlyChunk(chunk));
+          delete chunk.usage;
+          changed = true;
+        }
       }
     }
     if (Array.isArray(chunk.choices)) {
@@ -160,7 +180,7 @@ export function openAICompatibleTransformer(
       const same = sent === data && spaced;
       if (same && byteBase >= 0 && pos >= byteBase) out.verbatim(pos - byteBase, end + 2 - byteBase);
       else out.data(sent);
-      return same;
+      return !sendUsageChunk() && same;
     }
     parser.push(text.slice(pos, end + 2));
     return false;
@@ -216,6 +236,15 @@ export function openAICompatibleTransformer(
       controller.enqueue(SSE_DONE);
     },
   };
+}
+
+/** OpenAI's last stream chunk: the chunk's id, created, model (and fingerprint), no choices, the usage. */
+function usageOnlyChunk(chunk: any): Record<string, unknown> {
+  const out: Record<string, unknown> = { id: chunk.id, object: 'chat.completion.chunk', created: chunk.created, model: chunk.model };
+  if (chunk.system_fingerprint !== undefined) out.system_fingerprint = chunk.system_fingerprint;
+  out.choices = [];
+  out.usage = chunk.usage;
+  return out;
 }
 
 /** The transformer as a TransformStream (the ProviderAdapter contract). */
