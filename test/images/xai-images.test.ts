@@ -17,18 +17,6 @@ useGateway(
 );
 afterAll(() => xai.close());
 
-/** The log row of the request that answered with these headers. */
-async function rowOf(res: Response) {
-  const id = res.headers.get('x-request-id')!;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const row = gw.logs.find((l) => l.requestId === id);
-    if (row) return row;
-    if (Date.now() > deadline) throw new Error(`no log row for ${id}`);
-    await Bun.sleep(20);
-  }
-}
-
 test('grok-2-image-1212: OpenAI body goes to xAI, the answer gains `created`, cost is per image', async () => {
   const raw = fixtureText('images', 'xai-grok-2-image-url.json');
   xai.handler = () => rawJsonResponse(raw);
@@ -41,7 +29,7 @@ test('grok-2-image-1212: OpenAI body goes to xAI, the answer gains `created`, co
   expect(sent.path).toBe('/v1/images/generations');
   expect(sent.headers.authorization).toBe('Bearer sk-test-grok-key-0123456789');
   expect(sent.body).toEqual({ model: 'grok-2-image-1212', prompt: 'a red fox', n: 2 });
-  const row = await rowOf(response);
+  const row = await gw.waitForRow(response);
   expect(row).toMatchObject({ endpoint: 'images', provider: 'grok', model: 'grok-2-image-1212', status: 200, images: 2 });
   expect(row.costUsd).toBeCloseTo(0.14, 6);
 });
