@@ -64,6 +64,8 @@ export interface TestGateway {
   waitForRow(ref: RequestRef, ms?: number): Promise<LogRecord>;
   /** The rows written on behalf of one request (its classifier call), once `n` of them were. */
   waitForChildRows(ref: RequestRef, n: number, ms?: number): Promise<LogRecord[]>;
+  /** The rows of one client (for a request that got no answer to take an id from), once `n` were written. */
+  waitForClientRows(clientId: number, n: number, ms?: number): Promise<LogRecord[]>;
   /** Official OpenAI client pointed at the gateway (retries off so errors show as they are). */
   openai(key?: string): OpenAI;
   /** Raw fetch to a gateway path with the client key (override headers as needed). */
@@ -151,6 +153,11 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<TestGatew
       const found = rows();
       if (found.length > 1) throw new Error(`request ${id} left ${found.length} log rows`);
       return found[0]!;
+    },
+    async waitForClientRows(clientId, n, ms = 10_000) {
+      const rows = () => logs.filter((l) => l.clientId === clientId);
+      await until(() => rows().length, n, ms, `log rows of client ${clientId}`);
+      return rows();
     },
     async waitForChildRows(ref, n, ms = 10_000) {
       const id = requestIdOf(ref);
