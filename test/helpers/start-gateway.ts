@@ -53,9 +53,15 @@ export interface TestGateway {
   clientId: number;
   /** Log rows written so far (empty when a custom logSink was given). */
   logs: LogRecord[];
-  /** Resolves once `n` log rows were written (rows of a stream land after it ends). */
+  /**
+   * Resolves once `n` log rows were written (rows of a stream land after it ends).
+   * @deprecated counts rows, so a late row of another test can be read instead: use waitForRow.
+   */
   waitForLogs(n: number, ms?: number): Promise<LogRecord[]>;
-  /** Resolves with the rows of one endpoint once `n` of them were written. */
+  /**
+   * Resolves with the rows of one endpoint once `n` of them were written.
+   * @deprecated counts rows: use waitForRow (or waitForChildRows for classifier calls).
+   */
   waitForEndpointLogs(endpoint: LogRecord['endpoint'], n: number, ms?: number): Promise<LogRecord[]>;
   /**
    * Resolves with the log row of one request, picked by the `x-request-id` of its answer (so a
