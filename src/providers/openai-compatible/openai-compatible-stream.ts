@@ -138,8 +138,12 @@ export function openAICompatibleTransformer(
       throw new UpstreamError(opts.id, null, `${opts.id} stream failed: ${msg}`, true);
     }
     let changed = transformChunk?.(chunk) ?? false;
+    // xAI's content chunks lack only `finish_reason`: then the key is written into the upstream's
+    // text instead of re-encoding the chunk (see finishReasonAt).
+    let insertAt = changed ? -1 : finishReasonAt(chunk, data);
     if (fillChunkShape(chunk)) changed = true;
     if (chunk.usage) {
+      insertAt = -1;
       const usage = convertUsage(chunk.usage);
       if (usage) tally.usage = usage;
       const usageOnly = chunk.choices.length === 0;
@@ -164,7 +168,7 @@ export function openAICompatibleTransformer(
     if (Array.isArray(chunk.choices)) {
       for (const choice of chunk.choices) if (choice?.finish_reason) tally.finishReason = choice.finish_reason;
     }
-    const sent = changed ? JSON.stringify(chunk) : data;
+    const sent = !changed ? data : insertAt >= 0 ? `${data.slice(0, insertAt)}"finish_reason":null,${data.slice(insertAt)}` : JSON.stringify(chunk);
     sample.add(sent);
     return sent;
   }
@@ -236,6 +240,23 @@ export function openAICompatibleTransformer(
       controller.enqueue(SSE_DONE);
     },
   };
+}
+
+const CHOICES_OPEN = '"choices":[{';
+
+/**
+ * Where `"finish_reason":null,` can be written into the chunk's own text when that key is all it
+ * lacks (one choice, every other required field there): just inside `"choices":[{`, if that
+ * occurs once (inside a string its quotes would be escaped, so it is the chunk's own key); -1
+ * otherwise (the chunk is re-encoded).
+ */
+function finishReasonAt(chunk: any, data: string): number {
+  const choice = Array.isArray(chunk?.choices) && chunk.choices.length === 1 ? chunk.choices[0] : null;
+  if (!choice || typeof choice !== 'object' || choice.finish_reason !== undefined) return -1;
+  if (choice.index === undefined || !choice.delta || typeof choice.delta !== 'object') return -1;
+  if (chunk.object !== 'chat.completion.chunk' || typeof chunk.id !== 'string' || typeof chunk.created !== 'number') return -1;
+  const i = data.indexOf(CHOICES_OPEN);
+  return i !== -1 && data.indexOf(CHOICES_OPEN, i + 1) === -1 ? i + CHOICES_OPEN.length : -1;
 }
 
 /** OpenAI's last stream chunk: the chunk's id, created, model (and fingerprint), no choices, the usage. */
