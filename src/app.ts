@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia';
 import type { AppContext } from './context';
 import { adminApi } from './api/admin-api';
+import { BUN_MAX_REQUEST_BODY_SIZE, bodyLimit } from './api/body-limit';
 import { chatRoutes } from './api/chat-routes';
 import { corsRoutes } from './api/cors-routes';
 import { dashboardRoutes } from './dashboard/dashboard-routes';
@@ -27,6 +28,7 @@ export function createApp(ctx: AppContext) {
   const app = new Elysia({ name: 'gophergate', handler: { standardHostname: false } })
     .use(errorHandler)
     .use(hostGuard)
+    .use(bodyLimit(ctx))
     .use(swaggerRoutes())
     .use(healthRoutes(ctx))
     .use(corsRoutes())
@@ -41,6 +43,8 @@ export function createApp(ctx: AppContext) {
     .use(dashboardRoutes(ctx));
   // The hot /v1 endpoints go to Bun's router directly (see native-routes.ts); app.listen merges these.
   app.config.serve = { ...app.config.serve, routes: nativeRoutes(app) as any };
+  // Oversized bodies are refused by the app in OpenAI's shape, not by Bun (see body-limit.ts).
+  app.config.serve.maxRequestBodySize = BUN_MAX_REQUEST_BODY_SIZE;
   return app;
 }
 

@@ -38,9 +38,8 @@ async function serve(config: Config): Promise<void> {
   const ctx = createAppContext(config);
   ctx.state.watch();
   const app = createApp(ctx);
-  // Bun's own cap sits above the configured one so the route answers 413 in OpenAI's shape.
-  const maxBody = Math.ceil((config.server.maxBodyMb + 1) * 1024 * 1024);
-  app.listen({ hostname: config.server.host, port: config.server.port, maxRequestBodySize: maxBody });
+  // Bun's own body cap comes from createApp (above any Content-Length; the app answers 413 in OpenAI's shape).
+  app.listen({ hostname: config.server.host, port: config.server.port });
   const server = app.server!;
   console.log(`gophergate ${VERSION} listening on http://${config.server.host}:${server.port} (database ${config.database.path})`);
 

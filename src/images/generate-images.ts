@@ -1,6 +1,7 @@
 import { checkModelName, modelForLog } from '../api/model-name';
 import type { AppContext } from '../context';
 import { ApiError, badRequest } from '../errors/api-error';
+import { withRequestId } from '../errors/request-id';
 import { RequestClock } from '../proxy/request-clock';
 import { routeRequest } from '../routing';
 import { walkTargets, type AttemptRecord } from '../proxy/execute-route';
@@ -70,7 +71,7 @@ export async function generateImages(
     o.overheadMs = clock.overhead();
     return { result, headers: gatewayHeaders({ overheadMs: o.overheadMs, target, decision, requestId }) };
   } catch (err) {
-    o.error = asApiError(err);
+    o.error = withRequestId(asApiError(err), requestId);
     o.overheadMs = clock.overhead();
     throw o.error;
   } finally {

@@ -20,7 +20,7 @@ export type { ChatCompletion, ChatCompletionChunk };
 export interface ProviderSettings {
   id: ProviderId;
   enabled: boolean;
-  /** Base URL as in INTERFACE.md: OpenAI-compatible ones end where /chat/completions is appended. */
+  /** Base URL as in the README's configuration table: OpenAI-compatible ones end where /chat/completions is appended (Gemini's is the host root). */
   baseUrl: string;
   apiKey?: string;
   /**

@@ -2,6 +2,7 @@ import { modelForLog } from '../api/model-name';
 import { headerValue } from '../http/header-value';
 import type { AppContext } from '../context';
 import { ApiError, UpstreamError } from '../errors/api-error';
+import { withRequestId } from '../errors/request-id';
 import type { LogRecord } from '../logging/log-record';
 import type { ChatCompletion, ChatRequest } from '../providers/types';
 import { routeOf, type CallModel, type RouteDecision, type RouteTarget } from '../routing';
@@ -51,6 +52,8 @@ export function logRejectedChat(ctx: AppContext, err: unknown, body: unknown, op
   const req = { model: modelForLog(b.model), messages: [], stream: b.stream === true } as unknown as ChatRequest;
   const meta = logMeta(opts, false);
   const error = asApiError(err);
+  // The refused request's answer names its row (when the error is the one answered with).
+  if (error === err) withRequestId(error, meta.requestId);
   const outcome: ChatOutcome = { req, decision: null, target: null, attempts: [], usage: null, deliveredText: '', error, overheadMs: meta.clock.overhead() };
   ctx.logSink.write(buildChatLogRecord(meta, outcome));
 }
@@ -144,7 +147,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
     });
     return { ...started, kind: 'stream', body, ended };
   } catch (err) {
-    outcome.error = asApiError(err);
+    outcome.error = withRequestId(asApiError(err), requestId);
     // The row names the last target tried, so a failing provider shows in the logs.
     const last = outcome.attempts.at(-1);
     outcome.target ??= outcome.decision?.targets.find((t) => t.provider === last?.provider && t.upstreamModel === last?.model) ?? null;

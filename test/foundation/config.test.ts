@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 describe('loadConfig', () => {
-  test('defaults match INTERFACE.md', () => {
+  test("defaults match the README's configuration table", () => {
     const c = loadConfig({});
     expect(c.server).toEqual({ host: '0.0.0.0', port: 8080, maxBodyMb: 32, bodyTimeoutS: 60 });
     expect(c.database.path).toBe('./data/gophergate.db');

@@ -26,7 +26,8 @@ export function Document(props: { title: string; children: Children }) {
         <link rel="icon" href={assetUrl('favicon.svg')} type="image/svg+xml" />
         <link rel="stylesheet" href={assetUrl('app.css')} />
         {/* app.js first and not deferred: it applies the saved theme before paint and registers
-            Alpine components before Alpine starts. */}
+            Alpine components before Alpine starts. format.js (format.ts for the browser) before it. */}
+        <script src={assetUrl('format.js')}></script>
         <script src={assetUrl('app.js')}></script>
         <script src={assetUrl('htmx.min.js')} defer></script>
         <script src={assetUrl('chart.umd.min.js')} defer></script>

@@ -45,6 +45,7 @@ const SEED_MODELS: SeedModel[] = [
   { id: 'moonshot-v1-8k', provider: 'moonshot', kind: 'chat' },
   { id: 'grok-4.3', provider: 'grok', kind: 'chat' },
   { id: 'grok-3-mini', provider: 'grok', kind: 'chat' },
+  { id: 'grok-2-image-1212', provider: 'grok', kind: 'image' },
   { id: 'llama3', provider: 'ollama', kind: 'chat' },
   { id: 'text-embedding-3-small', provider: 'openai', kind: 'embedding' },
   { id: 'text-embedding-3-large', provider: 'openai', kind: 'embedding' },
@@ -64,6 +65,8 @@ const IMAGE_PRICE: Record<string, number> = {
   'imagen-4.0-generate-001': 0.04,
   // 1290 output tokens per 1024x1024 image at $30/1M (Google's pricing page).
   'gemini-2.5-flash-image': 0.039,
+  // xAI's price per generated image (docs.x.ai, models and pricing).
+  'grok-2-image-1212': 0.07,
 };
 
 /** Models genai-prices has no entry for (per-image models, and local Ollama which is free). */
@@ -72,6 +75,7 @@ const FALLBACK: Record<string, HandPrice> = {
   'dall-e-3': { input: 0, output: 0 },
   'imagen-3.0-generate-002': { input: 0, output: 0 },
   'imagen-4.0-generate-001': { input: 0, output: 0 },
+  'grok-2-image-1212': { input: 0, output: 0 },
   llama3: { input: 0, cachedInput: 0, output: 0, contextWindow: 8192 },
 };
 
