@@ -5,6 +5,13 @@ import { ConfigError, readBool, readInt, readList, readNumber, readUrl } from '.
 
 export { ConfigError };
 
+/** Upstream requests in flight by default: thousands of long streams on one instance. */
+export const DEFAULT_MAX_CONNECTIONS = 16_384;
+/** Bun's own fetch cap sits this far above the setting: room for fetches outside the gateway's queue (image downloads). */
+export const FETCH_CAP_HEADROOM = 256;
+/** Bun's fetch cap (BUN_CONFIG_MAX_HTTP_REQUESTS) is at most 65535. */
+export const MAX_CONNECTIONS_LIMIT = 65_535 - FETCH_CAP_HEADROOM;
+
 const ProviderEnv = Type.Object({
   baseUrl: Type.Optional(Type.String({ minLength: 1 })),
   apiKey: Type.Optional(Type.String({ minLength: 1 })),
@@ -26,6 +33,10 @@ export const ConfigSchema = Type.Object({
   upstream: Type.Object({
     timeoutS: Type.Number({ exclusiveMinimum: 0 }),
     idleTimeoutS: Type.Number({ exclusiveMinimum: 0 }),
+    /** Upstream requests in flight at once (the gateway's queue and Bun's fetch cap, see src/runtime/fetch-cap.ts). */
+    maxConnections: Type.Integer({ minimum: 1 }),
+    /** How long a request waits for a free upstream slot before a 503 `overloaded`. */
+    queueTimeoutS: Type.Number({ exclusiveMinimum: 0 }),
   }),
   security: Type.Object({ imageUrlAllowHosts: Type.Array(Type.String()) }),
   logging: Type.Object({
@@ -77,6 +88,8 @@ export function loadConfig(env: Env): Config {
     upstream: {
       timeoutS: readNumber(env, 'LLM_PROXY__UPSTREAM__TIMEOUT_S', 600, 0.001),
       idleTimeoutS: readNumber(env, 'LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S', 120, 0.001),
+      maxConnections: readInt(env, 'LLM_PROXY__UPSTREAM__MAX_CONNECTIONS', DEFAULT_MAX_CONNECTIONS, 1, MAX_CONNECTIONS_LIMIT),
+      queueTimeoutS: readNumber(env, 'LLM_PROXY__UPSTREAM__QUEUE_TIMEOUT_S', 10, 0.001),
     },
     security: { imageUrlAllowHosts: readList(env, 'LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS') },
     logging: {
