@@ -13,6 +13,7 @@ import { connectMonitor } from './monitor/connect-monitor';
 import { clientNameIn } from './monitor/client-name-index';
 import { BunMonitorHub } from './monitor/monitor-hub';
 import { StateStore } from './state/state-store';
+import { UpstreamSlots } from './proxy/upstream-slots';
 
 export interface ContextOverrides {
   logSink?: LogSink;
@@ -55,5 +56,6 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     breakers: overrides.breakers ?? createBreakerRegistry(),
     monitor,
     startedAt: Date.now(),
+    upstreamSlots: new UpstreamSlots(config.upstream.maxConnections, config.upstream.queueTimeoutS * 1000),
   };
 }

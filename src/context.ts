@@ -5,6 +5,7 @@ import type { LogSink, LogRecord } from './logging/log-record';
 import type { StateStore } from './state/state-store';
 import type { SecretBox } from './crypto/secret-box';
 import type { ProviderId } from './providers/types';
+import type { UpstreamSlots } from './proxy/upstream-slots';
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
@@ -36,4 +37,6 @@ export interface AppContext {
   breakers: BreakerRegistry;
   monitor: MonitorHub;
   startedAt: number;
+  /** Upstream requests in flight and waiting (LLM_PROXY__UPSTREAM__MAX_CONNECTIONS, src/proxy/upstream-slots.ts). */
+  upstreamSlots: UpstreamSlots;
 }
