@@ -1,4 +1,6 @@
 #!/usr/bin/env bun
+// First: may re-execute the process with Bun's fetch cap before the app loads (see the file).
+import './runtime/early-fetch-cap';
 import { createApp } from './app';
 import { createAppContext } from './app-context';
 import { HELP, parseArgs } from './cli-args';

@@ -5,12 +5,8 @@ import { ConfigError, readBool, readInt, readList, readNumber, readUrl } from '.
 
 export { ConfigError };
 
-/** Upstream requests in flight by default: thousands of long streams on one instance. */
-export const DEFAULT_MAX_CONNECTIONS = 16_384;
-/** Bun's own fetch cap sits this far above the setting: room for fetches outside the gateway's queue (image downloads). */
-export const FETCH_CAP_HEADROOM = 256;
-/** Bun's fetch cap (BUN_CONFIG_MAX_HTTP_REQUESTS) is at most 65535. */
-export const MAX_CONNECTIONS_LIMIT = 65_535 - FETCH_CAP_HEADROOM;
+// In a file of their own: src/runtime/early-fetch-cap.ts reads them before anything heavy loads.
+import { DEFAULT_MAX_CONNECTIONS, MAX_CONNECTIONS_LIMIT, MAX_CONNECTIONS_VAR } from './upstream-limits';
 
 const ProviderEnv = Type.Object({
   baseUrl: Type.Optional(Type.String({ minLength: 1 })),
@@ -88,7 +84,7 @@ export function loadConfig(env: Env): Config {
     upstream: {
       timeoutS: readNumber(env, 'LLM_PROXY__UPSTREAM__TIMEOUT_S', 600, 0.001),
       idleTimeoutS: readNumber(env, 'LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S', 120, 0.001),
-      maxConnections: readInt(env, 'LLM_PROXY__UPSTREAM__MAX_CONNECTIONS', DEFAULT_MAX_CONNECTIONS, 1, MAX_CONNECTIONS_LIMIT),
+      maxConnections: readInt(env, MAX_CONNECTIONS_VAR, DEFAULT_MAX_CONNECTIONS, 1, MAX_CONNECTIONS_LIMIT),
       queueTimeoutS: readNumber(env, 'LLM_PROXY__UPSTREAM__QUEUE_TIMEOUT_S', 10, 0.001),
     },
     security: { imageUrlAllowHosts: readList(env, 'LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS') },

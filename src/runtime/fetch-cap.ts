@@ -1,4 +1,4 @@
-import { FETCH_CAP_HEADROOM } from '../config/config';
+import { FETCH_CAP_HEADROOM } from '../config/upstream-limits';
 
 /**
  * Bun's cap on fetch requests in flight (`BUN_CONFIG_MAX_HTTP_REQUESTS`, default 256). Bun reads
