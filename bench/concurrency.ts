@@ -25,7 +25,7 @@ import { flag } from './bench-args';
 import { BINARY, ensureBinary } from './lib/binary';
 import { countLogRows, gatewayEnv, pickModel, startWithClientKey } from './lib/gateway';
 import { hasWrk, runLoad, type LoadResult } from './lib/load';
-import { sleep, spawnHelper, stop } from './lib/processes';
+import { cpuTimeMs, sleep, spawnHelper, stop } from './lib/processes';
 import { body } from './lib/scenarios';
 
 const argv = process.argv.slice(2);
@@ -128,7 +128,7 @@ async function main() {
 async function runMatrix(targets: Record<string, Target>, dbPath: string, idleMiB: number) {
   const lines: string[] = [];
   const out = (l: string) => (console.log(l), lines.push(l));
-  out(`connections  target       RPS   p50 ms   p99 ms  errors  peak RSS MiB  answered  rows 200/all`);
+  out(`connections  target       RPS   p50 ms   p99 ms  errors  peak RSS MiB  answered  CPU µs/req  rows 200/all`);
   for (const c of connections) {
     const rps: Record<string, number> = {};
     let gwPeak = 0;
@@ -138,9 +138,12 @@ async function runMatrix(targets: Record<string, Target>, dbPath: string, idleMi
       progress(`${c} connections -> ${name} for ${durationS} s`);
       const before = name === 'gateway' ? countLogRows(dbPath) : null;
       const peakOf = sampleRss(t.pid);
+      const cpu0 = cpuTimeMs(t.pid) ?? 0;
       const r = await load(t, c, durationS);
       const peak = peakOf();
       await drained(t);
+      // Over everything the target did, streams cut at the end included, per answer counted.
+      const cpuUs = r.completed ? (((cpuTimeMs(t.pid) ?? 0) - cpu0) * 1000) / r.completed : 0;
       rps[name] = r.rps;
       let rows = '';
       if (before) {
@@ -149,7 +152,7 @@ async function runMatrix(targets: Record<string, Target>, dbPath: string, idleMi
         const ok = (after.byStatus['200'] ?? 0) - (before.byStatus['200'] ?? 0);
         rows = `${ok}/${after.rows - before.rows}`;
       }
-      out(`${fmt(c, 11)}  ${name.padEnd(9)} ${fmt(r.rps, 7)} ${fmt(r.p50Ms, 8)} ${fmt(r.p99Ms, 8)} ${fmt(errorsOf(r), 7)} ${fmt(peak, 13)} ${fmt(r.completed, 9)}  ${rows}`);
+      out(`${fmt(c, 11)}  ${name.padEnd(9)} ${fmt(r.rps, 7)} ${fmt(r.p50Ms, 8)} ${fmt(r.p99Ms, 8)} ${fmt(errorsOf(r), 7)} ${fmt(peak, 13)} ${fmt(r.completed, 9)} ${fmt(cpuUs, 11)}  ${rows}`);
     }
     if (rps.gateway && rps.forwarder)
       out(`${fmt(c, 11)}  gateway/forwarder RPS ${(rps.gateway / rps.forwarder).toFixed(2)}; gateway memory per stream in flight ~${(((gwPeak - idleMiB) * 1024) / c).toFixed(0)} KiB (peak ${gwPeak.toFixed(0)} MiB over ${idleMiB.toFixed(0)} MiB idle)`);
