@@ -190,6 +190,11 @@ async function runSoak(t: Target, dbPath: string, idleMiB: number) {
   if (warm && later.length) {
     const max = Math.max(...later.map((x) => x.rss));
     console.log(`RSS after warm-up (${warm.s} s) ${warm.rss.toFixed(0)} MiB, highest after it ${max.toFixed(0)} MiB: growth ${(((max - warm.rss) / warm.rss) * 100).toFixed(1)} %`);
+    // RSS swings with each collection; a leak shows as a trend: the last third against the first.
+    const third = Math.max(1, Math.floor(later.length / 3));
+    const avg = (xs: typeof later) => xs.reduce((a, x) => a + x.rss, 0) / xs.length;
+    const [first, last] = [avg(later.slice(0, third)), avg(later.slice(-third))];
+    console.log(`trend after warm-up: mean RSS of the first third ${first.toFixed(0)} MiB, of the last third ${last.toFixed(0)} MiB (${(((last - first) / first) * 100).toFixed(1)} %)`);
   }
 }
 
