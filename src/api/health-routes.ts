@@ -3,7 +3,7 @@ import type { AppContext } from '../context';
 import { VERSION } from '../version';
 import { saturationHealth, saturationOf } from '../metrics/saturation';
 
-/** GET /health: liveness plus what an operator checks first (providers, breakers, log queue). */
+/** GET /health: liveness plus what an operator checks first (providers, breakers, log queue, saturation). */
 export function healthRoutes(ctx: AppContext) {
   return new Elysia({ name: 'health' }).get(
     '/health',
