@@ -1,6 +1,6 @@
 import type { Server } from 'bun';
 import type { AppContext } from '../context';
-import { startupFdLimit } from '../runtime/prepare-runtime';
+import { readOpenFileLimit } from '../runtime/fd-limit';
 import { runtimeFetchCap } from '../runtime/fetch-cap';
 import type { GaugeFamily } from './prometheus-text';
 
@@ -18,7 +18,7 @@ export interface Saturation {
   queueTimeoutS: number;
   /** Bun's fetch cap this process started with (BUN_CONFIG_MAX_HTTP_REQUESTS, default 256). */
   runtimeFetchCap: number;
-  /** The open-file soft limit found at start; null where it could not be read (or not started by main.ts). */
+  /** The open-file soft limit in force; null where it cannot be read. */
   openFilesLimit: number | null;
 }
 
@@ -32,7 +32,7 @@ export function saturationOf(ctx: AppContext, server: Server<unknown> | null | u
     maxConnections: s.max,
     queueTimeoutS: s.queueTimeoutMs / 1000,
     runtimeFetchCap: runtimeFetchCap(),
-    openFilesLimit: startupFdLimit?.soft ?? null,
+    openFilesLimit: readOpenFileLimit()?.soft ?? null,
   };
 }
 
@@ -67,6 +67,6 @@ export function saturationGauges(s: Saturation): GaugeFamily[] {
     { name: 'gophergate_runtime_fetch_cap', help: "Bun's own cap on fetches in flight, as the process started (BUN_CONFIG_MAX_HTTP_REQUESTS).", type: 'gauge', samples: one(s.runtimeFetchCap) },
   );
   if (s.openFilesLimit !== null)
-    out.push({ name: 'gophergate_open_files_limit', help: 'Open-file soft limit at start (each request in flight holds about two).', type: 'gauge', samples: one(s.openFilesLimit) });
+    out.push({ name: 'gophergate_open_files_limit', help: 'Open-file soft limit (each request in flight holds about two).', type: 'gauge', samples: one(s.openFilesLimit) });
   return out;
 }

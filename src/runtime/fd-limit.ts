@@ -21,6 +21,10 @@ const LIBC_NAMES: Record<string, string[]> = {
 
 type Rlimit = { get(buf: BigUint64Array): boolean; set(buf: BigUint64Array): boolean };
 
+// The FFI binding, made once (a handle to libc, not state: the limit itself is always read fresh).
+let libcBinding: Rlimit | null | undefined;
+const libc = () => (libcBinding === undefined ? (libcBinding = openLibc()) : libcBinding);
+
 function openLibc(): Rlimit | null {
   for (const name of LIBC_NAMES[process.platform] ?? []) {
     try {
@@ -48,18 +52,25 @@ const toNumber = (v: bigint) => (v >= 0x7fff_ffff_ffff_ffffn ? Infinity : Number
  * the limit in force. Null where it cannot be read (no libc through FFI, e.g. Windows).
  */
 export function raiseOpenFileLimit(): FdLimit | null {
-  const libc = openLibc();
-  if (!libc) return null;
+  const lib = libc();
+  if (!lib) return null;
   const buf = new BigUint64Array(2);
-  if (!libc.get(buf)) return null;
+  if (!lib.get(buf)) return null;
   const [soft, hard] = [buf[0]!, buf[1]!];
   let want = hard;
   if (process.platform === 'darwin' && want > DARWIN_OPEN_MAX) want = DARWIN_OPEN_MAX;
   if (soft < want) {
     buf[0] = want;
-    if (!libc.set(buf)) buf[0] = soft;
+    if (!lib.set(buf)) buf[0] = soft;
   }
   return { soft: toNumber(buf[0]!), hard: toNumber(hard) };
+}
+
+/** The open-file limit in force now; null where it cannot be read. */
+export function readOpenFileLimit(): FdLimit | null {
+  const lib = libc();
+  const buf = new BigUint64Array(2);
+  return lib && lib.get(buf) ? { soft: toNumber(buf[0]!), hard: toNumber(buf[1]!) } : null;
 }
 
 /** Requests in flight the descriptor limit leaves room for. */

@@ -1,9 +1,6 @@
 import type { Config } from '../config/config';
-import { fdLimitWarning, raiseOpenFileLimit, type FdLimit } from './fd-limit';
+import { fdLimitWarning, raiseOpenFileLimit } from './fd-limit';
 import { ensureFetchCap } from './fetch-cap';
-
-/** The descriptor limit found at start (null where it cannot be read); /health reports it. */
-export let startupFdLimit: FdLimit | null = null;
 
 /**
  * Before the server starts: the runtime's fetch cap from the configuration (may re-execute the
@@ -12,7 +9,6 @@ export let startupFdLimit: FdLimit | null = null;
  */
 export function prepareRuntime(config: Config, warn: (msg: string) => void = console.error): void {
   ensureFetchCap(config.upstream.maxConnections, warn);
-  startupFdLimit = raiseOpenFileLimit();
-  const message = fdLimitWarning(startupFdLimit, config.upstream.maxConnections);
+  const message = fdLimitWarning(raiseOpenFileLimit(), config.upstream.maxConnections);
   if (message) warn(message);
 }
