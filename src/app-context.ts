@@ -14,6 +14,7 @@ import { clientNameIn } from './monitor/client-name-index';
 import { BunMonitorHub } from './monitor/monitor-hub';
 import { StateStore } from './state/state-store';
 import { ProviderKeyPool } from './key-pool/key-pool';
+import { UpstreamSlots } from './proxy/upstream-slots';
 
 export interface ContextOverrides {
   logSink?: LogSink;
@@ -59,5 +60,6 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     monitor,
     startedAt: Date.now(),
     keyPool: overrides.keyPool ?? new ProviderKeyPool(),
+    upstreamSlots: new UpstreamSlots(config.upstream.maxConnections, config.upstream.queueTimeoutS * 1000),
   };
 }

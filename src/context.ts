@@ -6,6 +6,7 @@ import type { StateStore } from './state/state-store';
 import type { SecretBox } from './crypto/secret-box';
 import type { ProviderId } from './providers/types';
 import type { ProviderKeyPool } from './key-pool/key-pool';
+import type { UpstreamSlots } from './proxy/upstream-slots';
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
@@ -39,4 +40,6 @@ export interface AppContext {
   startedAt: number;
   /** Provider key pools: weighted choice of a provider's key, cooldowns and set-aside keys (src/key-pool/). */
   keyPool: ProviderKeyPool;
+  /** Upstream requests in flight and waiting (LLM_PROXY__UPSTREAM__MAX_CONNECTIONS, src/proxy/upstream-slots.ts). */
+  upstreamSlots: UpstreamSlots;
 }

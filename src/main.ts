@@ -1,4 +1,6 @@
 #!/usr/bin/env bun
+// First: may re-execute the process with Bun's fetch cap before the app loads (see the file).
+import './runtime/early-fetch-cap';
 import { createApp } from './app';
 import { createAppContext } from './app-context';
 import { HELP, parseArgs } from './cli-args';
@@ -8,6 +10,7 @@ import { openDatabase } from './db/client';
 import { runMigrations } from './db/migrate';
 import { logWritesSettled } from './proxy/pending-log-writes';
 import { resetAdmin, seedDatabase } from './db/seed/seed';
+import { prepareRuntime } from './runtime/prepare-runtime';
 import { VERSION } from './version';
 
 function readConfig(): Config {
@@ -35,6 +38,8 @@ function runResetAdmin(config: Config): void {
 }
 
 async function serve(config: Config): Promise<void> {
+  // Bun's fetch cap from the configuration (may re-execute this process) and the fd limit raised.
+  prepareRuntime(config);
   const ctx = createAppContext(config);
   ctx.state.watch();
   const app = createApp(ctx);

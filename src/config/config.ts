@@ -5,6 +5,9 @@ import { ConfigError, readBool, readInt, readList, readNumber, readUrl } from '.
 
 export { ConfigError };
 
+// In a file of their own: src/runtime/early-fetch-cap.ts reads them before anything heavy loads.
+import { DEFAULT_MAX_CONNECTIONS, MAX_CONNECTIONS_LIMIT, MAX_CONNECTIONS_VAR } from './upstream-limits';
+
 const ProviderEnv = Type.Object({
   baseUrl: Type.Optional(Type.String({ minLength: 1 })),
   apiKey: Type.Optional(Type.String({ minLength: 1 })),
@@ -28,6 +31,10 @@ export const ConfigSchema = Type.Object({
   upstream: Type.Object({
     timeoutS: Type.Number({ exclusiveMinimum: 0 }),
     idleTimeoutS: Type.Number({ exclusiveMinimum: 0 }),
+    /** Upstream requests in flight at once (the gateway's queue and Bun's fetch cap, see src/runtime/fetch-cap.ts). */
+    maxConnections: Type.Integer({ minimum: 1 }),
+    /** How long a request waits for a free upstream slot before a 503 `overloaded`. */
+    queueTimeoutS: Type.Number({ exclusiveMinimum: 0 }),
   }),
   security: Type.Object({ imageUrlAllowHosts: Type.Array(Type.String()) }),
   logging: Type.Object({
@@ -82,6 +89,8 @@ export function loadConfig(env: Env): Config {
     upstream: {
       timeoutS: readNumber(env, 'LLM_PROXY__UPSTREAM__TIMEOUT_S', 600, 0.001),
       idleTimeoutS: readNumber(env, 'LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S', 120, 0.001),
+      maxConnections: readInt(env, MAX_CONNECTIONS_VAR, DEFAULT_MAX_CONNECTIONS, 1, MAX_CONNECTIONS_LIMIT),
+      queueTimeoutS: readNumber(env, 'LLM_PROXY__UPSTREAM__QUEUE_TIMEOUT_S', 10, 0.001),
     },
     security: { imageUrlAllowHosts: readList(env, 'LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS') },
     logging: {

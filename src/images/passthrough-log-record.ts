@@ -55,6 +55,7 @@ export function buildPassthroughLogRecord(o: PassthroughOutcome): LogRecord {
     latencyMs: roundMs(o.clock.elapsed()),
     ttfbMs: o.clock.ttfbMs === null ? null : roundMs(o.clock.ttfbMs),
     overheadMs: roundMs(o.overheadMs),
+    queueMs: roundMs(o.clock.queueMs),
     body: null,
   };
 }

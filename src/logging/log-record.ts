@@ -28,6 +28,8 @@ export interface LogRecord {
   latencyMs: number;
   ttfbMs: number | null;
   overheadMs: number;
+  /** Milliseconds waiting for an upstream slot (accept -> upstream dispatch beyond the gateway's own work). */
+  queueMs?: number | null;
   body?: string | null;
   /** Which key of the provider's pool the last try used (a provider_keys id, `main` or `env`); never the key. */
   providerKeyId?: string | null;

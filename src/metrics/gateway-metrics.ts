@@ -5,6 +5,8 @@ import { boundLabel, Counter, Histogram, MAX_SERIES_PER_METRIC, type HistogramVa
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 // The gateway's own time per request is meant to stay well under a millisecond.
 const OVERHEAD_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
+// Waiting for an upstream slot: zero on an instance with room, up to the queue timeout on a full one.
+const QUEUE_WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 const NONE = 'none';
 const SEP = '\u0001';
@@ -20,6 +22,7 @@ interface SeriesBundle {
   latency: HistogramValue;
   ttfb: HistogramValue | null;
   overhead: HistogramValue;
+  queueWait: HistogramValue | null;
 }
 
 /**
@@ -35,6 +38,7 @@ export class GatewayMetrics {
   readonly latency = new Histogram('gophergate_request_duration_seconds', 'Whole request time, arrival to last byte.', ['endpoint', 'provider', 'model'], LATENCY_BUCKETS);
   readonly ttfb = new Histogram('gophergate_stream_ttfb_seconds', 'Streams: arrival to the first byte sent to the client.', ['provider', 'model'], LATENCY_BUCKETS);
   readonly overhead = new Histogram('gophergate_overhead_seconds', "The gateway's own time per request (everything outside the upstream call).", ['endpoint', 'provider'], OVERHEAD_BUCKETS);
+  readonly queueWait = new Histogram('gophergate_upstream_queue_wait_seconds', 'Time a request waited for a free upstream slot (the instance was at LLM_PROXY__UPSTREAM__MAX_CONNECTIONS); not part of the overhead.', ['endpoint'], QUEUE_WAIT_BUCKETS);
 
   /** Series of one (endpoint, provider, model), resolved once: most traffic is a few of these. */
   private readonly bundles = new Map<string, SeriesBundle>();
@@ -52,6 +56,7 @@ export class GatewayMetrics {
         latency: this.latency.seriesFor([endpoint, provider, model]),
         ttfb: null,
         overhead: this.overhead.seriesFor([endpoint, provider]),
+        queueWait: null,
       };
       // Bounded like the series themselves: past the cap a combination is looked up each time.
       if (this.bundles.size < MAX_SERIES_PER_METRIC) this.bundles.set(key, b);
@@ -87,10 +92,12 @@ export class GatewayMetrics {
     this.latency.observeInto(b.latency, r.latencyMs / 1000);
     if (r.stream && r.ttfbMs != null) this.ttfb.observeInto((b.ttfb ??= this.ttfb.seriesFor(b.labels2)), r.ttfbMs / 1000);
     this.overhead.observeInto(b.overhead, r.overheadMs / 1000);
+    // Requests that got as far as choosing an upstream (the others never queued).
+    if (r.queueMs != null && r.provider) this.queueWait.observeInto((b.queueWait ??= this.queueWait.seriesFor([endpoint])), r.queueMs / 1000);
   }
 
   all(): Array<Counter | Histogram> {
-    return [this.requests, this.errors, this.tokens, this.costUsd, this.estimated, this.latency, this.ttfb, this.overhead];
+    return [this.requests, this.errors, this.tokens, this.costUsd, this.estimated, this.latency, this.ttfb, this.overhead, this.queueWait];
   }
 }
 

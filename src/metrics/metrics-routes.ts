@@ -6,6 +6,7 @@ import { VERSION } from '../version';
 import { metricsOf } from './metered-log-sink';
 import { keyPoolGauges } from './key-pool-gauges';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type GaugeFamily } from './prometheus-text';
+import { saturationGauges, saturationOf } from './saturation';
 
 const CIRCUIT_STATES: CircuitState[] = ['closed', 'open', 'half_open'];
 
@@ -53,10 +54,11 @@ export function metricsRoutes(ctx: AppContext) {
   const metrics = metricsOf(ctx.logSink);
   return new Elysia({ name: 'metrics' }).get(
     '/metrics',
-    ({ request }) => {
+    ({ request, server }) => {
       if (!enabled) return notFound();
       if (token && !tokenMatches(request.headers.get('authorization'), token)) return unauthorized();
-      const text = renderPrometheus(metrics ? metrics.all() : [], scrapeGauges(ctx));
+      const gauges = [...scrapeGauges(ctx), ...saturationGauges(saturationOf(ctx, server))];
+      const text = renderPrometheus(metrics ? metrics.all() : [], gauges);
       return new Response(text, { headers: { 'content-type': PROMETHEUS_CONTENT_TYPE } });
     },
     { detail: { tags: ['System'], summary: 'Prometheus metrics (text exposition format)' } },

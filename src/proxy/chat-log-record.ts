@@ -93,6 +93,7 @@ export function buildChatLogRecord(meta: ChatLogMeta, o: ChatOutcome, estimate: 
     latencyMs: roundMs(latencyMs),
     ttfbMs: meta.clock.ttfbMs === null ? null : roundMs(meta.clock.ttfbMs),
     overheadMs: roundMs(o.overheadMs),
+    queueMs: roundMs(meta.clock.queueMs),
     body: meta.storeBodies ? JSON.stringify({ request: o.req, response: o.deliveredText }) : null,
     cacheWriteTokens: usage?.cacheWrite ?? 0,
   };
