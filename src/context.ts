@@ -5,6 +5,7 @@ import type { LogSink, LogRecord } from './logging/log-record';
 import type { StateStore } from './state/state-store';
 import type { SecretBox } from './crypto/secret-box';
 import type { ProviderId } from './providers/types';
+import type { LimitsService } from './limits/limits-service';
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
@@ -36,4 +37,6 @@ export interface AppContext {
   breakers: BreakerRegistry;
   monitor: MonitorHub;
   startedAt: number;
+  /** Key and team limits: counters, their clock, refusal and team-spend tallies (src/limits/). */
+  limits: LimitsService;
 }

@@ -11,8 +11,8 @@ export function chatRoutes(ctx: AppContext) {
     '/v1/chat/completions',
     openaiPost<ChatRequest>(
       ctx,
-      async ({ request, client, clock, body: req }) => {
-        const r = await startChat(ctx, req, { clientId: client.id, signal: request.signal, clock });
+      async ({ request, client, clock, body: req, requestId }) => {
+        const r = await startChat(ctx, req, { clientId: client.id, signal: request.signal, clock, requestId });
         if (r.kind === 'json') {
           // The upstream's own bytes when nothing in them had to change (no re-serialising).
           return new Response(r.raw ?? JSON.stringify(r.completion), { headers: { ...r.headers, 'content-type': 'application/json' } });

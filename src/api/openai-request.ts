@@ -1,5 +1,6 @@
 import { authenticateClient } from '../auth/client-auth';
 import type { AppContext } from '../context';
+import { admitRequest, withLimitHeaders } from '../limits/admit-request';
 import { toErrorResponse } from '../errors/api-error';
 import { RequestClock } from '../proxy/request-clock';
 import type { ClientEntry } from '../state/snapshot-types';
@@ -30,6 +31,8 @@ export interface OpenAIRequest<T> {
   /** Started when the request arrived, so auth and body parsing count as gateway overhead. */
   clock: RequestClock;
   body: T;
+  /** The id of this request's log row: a limited key's reservation is settled by it. */
+  requestId: string;
 }
 
 export interface OpenAIPostOptions<T> {
@@ -54,6 +57,8 @@ export function openaiPost<T = unknown>(
     // LLM answers and image models take minutes; the upstream timeouts govern, not Bun's 10 s socket idle limit.
     server?.timeout(request, 0);
     const clock = new RequestClock();
+    let limitHeaders: Record<string, string> | undefined;
+    let requestId = '';
     try {
       const client = authenticateClient(ctx.state.getSnapshot(), request.headers.get('authorization'));
       let raw: unknown = null;
@@ -65,9 +70,15 @@ export function openaiPost<T = unknown>(
         opts.onRejected?.(err, raw, { client, clock });
         throw err;
       }
-      return await run({ request, client, clock, body });
+      requestId = crypto.randomUUID();
+      // Key and team limits (src/limits/): throws the refusal, or reserves until the row settles.
+      if (client.limits) limitHeaders = (await admitRequest(ctx, client, { request, body: raw, requestId, clock }))?.headers;
+      const res = await run({ request, client, clock, body, requestId });
+      return limitHeaders ? withLimitHeaders(res, limitHeaders) : res;
     } catch (err) {
-      return errorResponse(err);
+      if (limitHeaders) ctx.limits.release(requestId);
+      // The error's row carries this id too (the endpoints log with the prelude's id).
+      return errorResponse(err, requestId ? { ...limitHeaders, 'x-request-id': requestId } : limitHeaders);
     }
   });
 }

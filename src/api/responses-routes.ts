@@ -20,8 +20,8 @@ export function responsesRoutes(ctx: AppContext) {
     .onStop(() => store.flush())
     .post(
       '/v1/responses',
-      openaiPost(ctx, async ({ request, client, clock, body }) => {
-        const r = await createResponse(ctx, body, { clientId: client.id, signal: request.signal, clock, store });
+      openaiPost(ctx, async ({ request, client, clock, body, requestId }) => {
+        const r = await createResponse(ctx, body, { clientId: client.id, signal: request.signal, clock, store, requestId });
         if (r.kind === 'json') return new Response(r.body, { headers: { ...r.headers, 'content-type': 'application/json' } });
         return new Response(r.body, { headers: { ...r.headers, ...SSE_HEADERS } });
       }),

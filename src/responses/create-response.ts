@@ -15,6 +15,8 @@ export interface CreateResponseOptions {
   signal?: AbortSignal;
   clock: RequestClock;
   store: ResponseStore;
+  /** The log row's id (the /v1 prelude's, which a limited key's reservation waits on). */
+  requestId?: string;
 }
 
 function validate(body: unknown): ResponsesRequest {
@@ -36,7 +38,7 @@ function validate(body: unknown): ResponsesRequest {
  */
 export async function createResponse(ctx: AppContext, body: unknown, opts: CreateResponseOptions): Promise<ResponsesAnswer> {
   const req = validate(body);
-  const requestId = crypto.randomUUID();
+  const requestId = opts.requestId ?? crypto.randomUUID();
   const callModel = classifierCallModel(ctx, requestId, opts.clientId);
   const decision = await routeChat(ctx, req as unknown as ChatRequest, callModel, opts.signal);
   const run = { ctx, req, decision, requestId, ...opts };

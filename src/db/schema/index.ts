@@ -9,3 +9,4 @@ export * from './usage-hourly';
 export * from './usage-daily';
 export * from './usage-per-dimension';
 export * from './stored-responses';
+export * from './teams';
