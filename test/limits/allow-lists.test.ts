@@ -60,7 +60,7 @@ test("a team's limit stops a key its own limit would allow, and the team's allow
   expect(err).toBeInstanceOf(OpenAI.RateLimitError);
   expect(err.message).toContain("team 'research'");
   // The key's own window says 99 left; the team's says 0, and the tighter one is reported.
-  expect(err.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+  expect(err.headers!.get('x-ratelimit-remaining-requests')).toBe('0');
   const denied = await notAllowed(client.chat.completions.create(chatBody('lim-group')));
   expect(denied.message).toContain("team 'research'");
 });

@@ -29,7 +29,7 @@ test('50 parallel requests against a budget that fits about 10: spend never pass
     expect(err.status).toBe(429);
     expect(err.code).toBe('budget_exceeded');
     expect(err.type).toBe('insufficient_quota');
-    expect(err.headers.get('x-should-retry')).toBe('false');
+    expect(err.headers!.get('x-should-retry')).toBe('false');
   }
   await rig.gw.waitForLogs(rig.gw.logs.length); // rows of the answered land with them
   const rows = rowsOf(c.id);

@@ -31,11 +31,11 @@ test('RPM is exact: N answered with x-ratelimit-* headers, N+1 refused with the 
   expect(err).toBeInstanceOf(OpenAI.RateLimitError);
   expect([err.status, err.code, err.type]).toEqual([429, 'rate_limit_exceeded', 'requests']);
   // The first request (T0) leaves the one-minute window at T0 + 60 s: 30 s from now.
-  expect(err.headers.get('retry-after')).toBe('30');
-  expect(err.headers.get('retry-after-ms')).toBe('30000');
-  expect(headerTrio(err.headers, 'requests')).toEqual(['3', '0', '50s']);
+  expect(err.headers!.get('retry-after')).toBe('30');
+  expect(err.headers!.get('retry-after-ms')).toBe('30000');
+  expect(headerTrio(err.headers!, 'requests')).toEqual(['3', '0', '50s']);
 
-  rig.clock.now += Number(err.headers.get('retry-after-ms'));
+  rig.clock.now += Number(err.headers!.get('retry-after-ms'));
   const { response } = await client.chat.completions.create(chatBody()).withResponse();
   expect(headerTrio(response.headers, 'requests')).toEqual(['3', '0', '1m0s']);
   const refusal = rig.gw.logs.find((r) => r.clientId === c.id && r.status === 429)!;
@@ -63,7 +63,7 @@ test('TPM counts prompt and completion tokens: each answer settles to its 19 + 9
   for (let i = 1; i < remaining.length; i++) expect(remaining[i - 1]! - remaining[i]!).toBe(19 + 9);
   expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
   expect([refused!.code, refused!.type]).toEqual(['rate_limit_exceeded', 'tokens']);
-  expect(refused!.headers.get('retry-after')).toBe('60');
+  expect(refused!.headers!.get('retry-after')).toBe('60');
   rig.clock.now += 60_000;
   await client.chat.completions.create(chatBody());
 });
@@ -85,7 +85,7 @@ test('max_parallel refuses a request beyond the limit while the others are in fl
   const err = await apiError(client.chat.completions.create(chatBody()));
   expect(err).toBeInstanceOf(OpenAI.RateLimitError);
   expect(err.code).toBe('concurrency_limit_exceeded');
-  expect(err.headers.get('retry-after')).toBe('1');
+  expect(err.headers!.get('retry-after')).toBe('1');
   release();
   await Promise.all(held);
   await rig.gw.waitForLogs(rig.gw.logs.length);
