@@ -8,6 +8,7 @@ import { groupsPages } from './routes/groups-pages';
 import { modelsPages } from './routes/models-pages';
 import { providersPages } from './routes/providers-pages';
 import { usersPages } from './routes/users-pages';
+import { teamsPages } from './routes/teams-pages';
 
 /**
  * The dashboard at `/`: server-rendered pages and HTMX partials plus its embedded assets.
@@ -20,6 +21,7 @@ export function dashboardRoutes(ctx: AppContext) {
     .use(authPages(ctx))
     .use(analyticsPages(ctx))
     .use(clientsPages(ctx))
+    .use(teamsPages(ctx))
     .use(providersPages(ctx))
     .use(modelsPages(ctx))
     .use(groupsPages(ctx))
