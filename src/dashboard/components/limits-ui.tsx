@@ -22,7 +22,7 @@ const periodLabel = (p: BudgetPeriod) => (p === 'total' ? 'in total' : p === 'da
 /** Spend of the current period against the budget, as a bar (or the spend alone without a budget). */
 export function BudgetBar(props: { spendUsd: number; budgetUsd: number | null; period: BudgetPeriod }) {
   const { spendUsd, budgetUsd, period } = props;
-  if (budgetUsd === null) return <span class="muted small" data-spend={spendUsd.toFixed(6)}>{usd(spendUsd)} {periodLabel(period)}, no budget</span>;
+  if (budgetUsd === null) return <span class="muted small" data-spend={spendUsd.toFixed(6)}>{usd(spendUsd)} {periodLabel(period)}</span>;
   const ratio = budgetUsd > 0 ? spendUsd / budgetUsd : 1;
   const pct = Math.max(0, Math.min(100, ratio * 100));
   const kind = ratio >= 1 ? 'err' : ratio >= 0.8 ? 'warn' : 'ok';

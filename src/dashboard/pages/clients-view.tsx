@@ -70,7 +70,13 @@ function ClientRowView(props: { c: ClientRow; admin: boolean; teams: { id: numbe
       <td class="num">{compactNumber(c.tokens)}</td>
       <td class="num">{usd(c.costUsd)}</td>
       <td class="client-limits">
-        <LimitSummary v={limits} teamName={teamName} />
+        {limits.budgetUsd !== null ? <BudgetBar spendUsd={limits.spendUsd} budgetUsd={limits.budgetUsd} period={limits.budgetPeriod} /> : ''}
+        {admin && !c.revoked ? (
+          // The summary is the editor's toggle: a separate button would widen the table past a laptop's width.
+          <button type="button" class="link-button" title="Edit limits" aria-label="Edit limits" x-on:click="limits = !limits">
+            <LimitSummary v={limits} teamName={teamName} />
+          </button>
+        ) : <LimitSummary v={limits} teamName={teamName} />}
         {admin && !c.revoked ? (
           <form x-show="limits" x-cloak class="limits-form" hx-post={`/clients/${c.id}/limits`} hx-target="#clients-section" hx-swap="outerHTML">
             <LimitInputs v={limits} idPrefix={`client-${c.id}`} teams={teams} />
@@ -79,7 +85,6 @@ function ClientRowView(props: { c: ClientRow; admin: boolean; teams: { id: numbe
           </form>
         ) : ''}
       </td>
-      <td class="client-budget"><BudgetBar spendUsd={limits.spendUsd} budgetUsd={limits.budgetUsd} period={limits.budgetPeriod} /></td>
       <td class="last-used nowrap" title={dateTime(c.lastUsedAt)}>{ago(c.lastUsedAt)}</td>
       <td class="nowrap" title={dateTime(c.createdAt)}>{ago(c.createdAt)}</td>
       {admin ? (
@@ -87,7 +92,6 @@ function ClientRowView(props: { c: ClientRow; admin: boolean; teams: { id: numbe
           {c.revoked ? '' : (
             <>
               <button type="button" class="btn small ghost" x-show="!editing" x-on:click="editing = true">Rename</button>
-              <button type="button" class="btn small ghost" x-show="!limits" x-on:click="limits = true">Limits</button>
               <button type="button" class="btn small danger" hx-post={`/clients/${c.id}/revoke`} hx-target="#clients-section" hx-swap="outerHTML"
                 hx-confirm="Revoke this key? Requests using it will fail immediately.">Revoke</button>
             </>
@@ -116,7 +120,7 @@ export function ClientsSection(props: { clients: ClientRow[]; admin: boolean; te
             <table class="table" id="clients-table">
               <thead>
                 <tr>
-                  <th>Name</th><th>Key</th><th>Status</th><th class="num">Requests (30 d)</th><th class="num">Tokens</th><th class="num">Cost</th><th>Limits</th><th>Spend / budget</th><th>Last used</th><th>Created</th>
+                  <th>Name</th><th>Key</th><th>Status</th><th class="num">Requests (30 d)</th><th class="num">Tokens</th><th class="num">Cost</th><th>Limits</th><th>Last used</th><th>Created</th>
                   {admin ? <th></th> : ''}
                 </tr>
               </thead>
