@@ -6,7 +6,7 @@ export interface WorstPrices {
   input: number;
   output: number;
   image: number;
-  /** Largest context window among the targets, null when one of them is unknown. */
+  /** Largest context window among the targets (unknown ones count as DEFAULT_OUTPUT_TOKENS); null for a model of unknown window. */
   contextWindow: number | null;
 }
 
@@ -43,7 +43,8 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
     w.input = Math.max(w.input, p.input);
     w.output = Math.max(w.output, p.output);
     w.image = Math.max(w.image, p.image);
-    w.contextWindow = w.contextWindow === null || p.contextWindow === null ? null : Math.max(w.contextWindow, p.contextWindow);
+    // A target of unknown window counts as the default allowance, so a known large window still wins.
+    w.contextWindow = Math.max(w.contextWindow!, p.contextWindow ?? DEFAULT_OUTPUT_TOKENS);
   }
   return w;
 }
@@ -88,5 +89,11 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
   // TPM reserves the default allowance at most when no cap was asked: a 1M-token window would
   // otherwise shut out every key whose TPM is below it. The budget reserves the real ceiling.
   const tpmOutput = asked ?? Math.min(output, DEFAULT_OUTPUT_TOKENS);
-  return { costUsd: (prompt * prices.input + output * prices.output) / 1e6, tokens: prompt + tpmOutput };
+  let costUsd = (prompt * prices.input + output * prices.output) / 1e6;
+  // A Responses follow-up carries the stored conversation the body does not show: the model's
+  // whole window, at the dearer price, is then the only honest ceiling.
+  if (endpoint === 'responses' && typeof body.previous_response_id === 'string' && prices.contextWindow) {
+    costUsd = Math.max(costUsd, (prices.contextWindow * Math.max(prices.input, prices.output)) / 1e6);
+  }
+  return { costUsd, tokens: prompt + tpmOutput };
 }
