@@ -33,7 +33,8 @@ const ENDPOINTS: [string, LimitedEndpoint][] = [
 ];
 
 function endpointOf(url: string): LimitedEndpoint {
-  const path = new URL(url).pathname;
+  // The path starts at the first '/' after the scheme's '//' (a URL object costs ~1 µs more).
+  const path = url.slice(url.indexOf('/', url.indexOf('//') + 2));
   for (const [p, e] of ENDPOINTS) if (path.startsWith(p)) return e;
   return 'chat';
 }
@@ -74,19 +75,13 @@ export async function admitRequest(ctx: AppContext, client: ClientEntry, args: A
   const endpoint = endpointOf(args.request.url);
   const body = (args.body && typeof args.body === 'object' ? args.body : {}) as Record<string, unknown>;
   const model = typeof body.model === 'string' ? body.model : '';
-  const refuse = (code: RefusalCode, err: ApiError): never => {
-    svc.countRefusal(code);
-    ctx.logSink.write(refusalRecord(args, client.id, endpoint, model, err));
-    throw err;
-  };
-
   if (limits.expiresAt !== null && now >= limits.expiresAt) {
-    refuse('key_expired', new ApiError(401, `This API key expired at ${new Date(limits.expiresAt).toISOString()}.`, 'authentication_error', 'key_expired'));
+    refuse(ctx, args, client.id, endpoint, model, 'key_expired', new ApiError(401, `This API key expired at ${new Date(limits.expiresAt).toISOString()}.`, 'authentication_error', 'key_expired'));
   }
   const snap = ctx.state.getSnapshot();
   for (const scope of limits.scopes) {
     if (!isModelAllowed(scope.allow, model, snap.models)) {
-      refuse('model_not_allowed', new ApiError(403, `The model '${model}' is not allowed for ${scope.label}.`, 'permission_error', 'model_not_allowed', 'model'));
+      refuse(ctx, args, client.id, endpoint, model, 'model_not_allowed', new ApiError(403, `The model '${model}' is not allowed for ${scope.label}.`, 'permission_error', 'model_not_allowed', 'model'));
     }
   }
   const bytes = Number(args.request.headers.get('content-length')) || JSON.stringify(body).length;
@@ -95,9 +90,16 @@ export async function admitRequest(ctx: AppContext, client: ClientEntry, args: A
   const headers = rateHeaders(a.rate);
   if (!a.ok) {
     const { code, err } = refusalOf(a, headers);
-    refuse(code, err);
+    refuse(ctx, args, client.id, endpoint, model, code, err);
   }
   return { headers };
+}
+
+/** Counts and logs a refusal (its own row, zero cost), then throws it as the API's error. */
+function refuse(ctx: AppContext, args: AdmitArgs, clientId: number, endpoint: LimitedEndpoint, model: string, code: RefusalCode, err: ApiError): never {
+  ctx.limits.countRefusal(code);
+  ctx.logSink.write(refusalRecord(args, clientId, endpoint, model, err));
+  throw err;
 }
 
 /** The one row of a refused request: its status and code, zero tokens and cost. */

@@ -17,3 +17,13 @@ export function periodStart(period: BudgetPeriod, now: number): number {
 export function periodKey(period: BudgetPeriod, now: number): string {
   return `${period}:${periodStart(period, now)}`;
 }
+
+/** Epoch ms when the period after the one holding `now` begins (Infinity for `total`). */
+export function periodEnd(period: BudgetPeriod, now: number): number {
+  if (period === 'total') return Infinity;
+  const start = periodStart(period, now);
+  if (period === 'day') return start + DAY_MS;
+  if (period === 'week') return start + 7 * DAY_MS;
+  const d = new Date(start);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+}

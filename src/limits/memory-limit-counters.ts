@@ -1,4 +1,4 @@
-import { periodKey } from './budget-period';
+import { periodEnd, periodKey, periodStart } from './budget-period';
 import type { Actual, AdmitInput, Admission, LimitCounters } from './limit-counters';
 import type { ScopeLimits } from './limit-types';
 import type { RateInfo } from './rate-headers';
@@ -20,6 +20,9 @@ interface TokenEntry {
 class ScopeState {
   /** Period the spend belongs to; null until seeded or first used. */
   periodKey: string | null = null;
+  /** Bounds of that period, so most requests skip building its key. */
+  private periodFrom = 0;
+  private periodUntil = -1;
   spend = 0;
   reservedUsd = 0;
   inFlight = 0;
@@ -54,18 +57,24 @@ class ScopeState {
 
   /** Spend of the period holding `now`: a new period starts from zero. */
   rollover(limits: ScopeLimits, now: number): string {
+    if (now >= this.periodFrom && now < this.periodUntil && this.periodKey!.startsWith(limits.period)) return this.periodKey!;
     const key = periodKey(limits.period, now);
-    if (this.periodKey !== key) {
-      this.periodKey = key;
-      this.spend = 0;
-    }
+    if (this.periodKey !== key) this.setPeriod(key, 0);
+    this.periodFrom = periodStart(limits.period, now);
+    this.periodUntil = periodEnd(limits.period, now);
     return key;
+  }
+
+  setPeriod(key: string, spend: number): void {
+    this.periodKey = key;
+    this.spend = spend;
+    this.periodUntil = -1;
   }
 }
 
 interface Reservation {
   states: ScopeState[];
-  periodKeys: string[];
+  periodKeys: (string | null)[];
   tokenEntries: (TokenEntry | null)[];
   worstCostUsd: number;
   at: number;
@@ -101,7 +110,7 @@ export class MemoryLimitCounters implements LimitCounters {
       const s = states[i]!;
       s.inFlight++;
       s.reservedUsd += input.worstCostUsd;
-      res.periodKeys.push(s.periodKey!);
+      res.periodKeys.push(s.periodKey);
       if (l.rpm !== null) s.reqTimes.push(now);
       let entry: TokenEntry | null = null;
       if (l.tpm !== null) {
@@ -117,8 +126,9 @@ export class MemoryLimitCounters implements LimitCounters {
 
   private check(l: ScopeLimits, s: ScopeState, input: AdmitInput): Omit<Extract<Admission, { ok: false }>, 'rate'> | null {
     const { now } = input;
-    s.prune(now);
-    s.rollover(l, now);
+    if (l.rpm !== null || l.tpm !== null) s.prune(now);
+    // Spend is kept per period only where a budget needs it (the admin API reads the logs otherwise).
+    if (l.budgetUsd !== null) s.rollover(l, now);
     if (l.maxParallel !== null && s.inFlight >= l.maxParallel) {
       return { ok: false, reason: 'parallel', scope: l, retryAfterMs: null,
         message: `Too many requests in flight for ${l.label}: at most ${l.maxParallel} at a time.` };
@@ -228,8 +238,7 @@ export class MemoryLimitCounters implements LimitCounters {
     const s = this.state(scope.key);
     const key = periodKey(scope.period, now);
     if (s.periodKey === key) return;
-    s.periodKey = key;
-    s.spend = amount;
+    s.setPeriod(key, amount);
   }
 
   /** Frees reservations whose log row never came, so a lost row cannot hold a slot for ever. */
