@@ -72,7 +72,10 @@ export function openaiPost<T = unknown>(
       }
       requestId = crypto.randomUUID();
       // Key and team limits (src/limits/): throws the refusal, or reserves until the row settles.
-      if (client.limits) limitHeaders = (await admitRequest(ctx, client, { request, body: raw, requestId, clock }))?.headers;
+      if (client.limits) {
+        const grant = admitRequest(ctx, client, { request, body: raw, requestId, clock });
+        limitHeaders = (grant instanceof Promise ? await grant : grant)?.headers;
+      }
       const res = await run({ request, client, clock, body, requestId });
       return limitHeaders ? withLimitHeaders(res, limitHeaders) : res;
     } catch (err) {

@@ -65,9 +65,11 @@ function refusalOf(a: Extract<Admission, { ok: false }>, headers: Record<string,
  * allow-lists (403), then one atomic admit of max_parallel, RPM, TPM and budget (429). An admitted
  * request holds a reservation until its log row settles it (src/limits/limits-log-sink.ts). A
  * refusal is counted, logged as its own row with zero cost, and thrown as the API's error.
- * Returns null for a key without limits (nothing else runs for it).
+ * Returns null for a key without limits (nothing else runs for it). Synchronous when the counters
+ * are (in memory): an await per request is measurable at this size; a shared store's promise is
+ * returned as it is.
  */
-export async function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitArgs): Promise<LimitGrant | null> {
+export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitArgs): LimitGrant | null | Promise<LimitGrant> {
   const limits = client.limits;
   if (!limits) return null;
   const svc = ctx.limits;
@@ -86,13 +88,16 @@ export async function admitRequest(ctx: AppContext, client: ClientEntry, args: A
   }
   const bytes = Number(args.request.headers.get('content-length')) || JSON.stringify(body).length;
   const worst = worstCaseOf(endpoint, body, bytes, svc.prices(model, snap));
-  const a = await svc.counters.admit({ requestId: args.requestId, scopes: limits.scopes, worstCostUsd: worst.costUsd, tokens: worst.tokens, now });
-  const headers = rateHeaders(a.rate);
-  if (!a.ok) {
-    const { code, err } = refusalOf(a, headers);
-    refuse(ctx, args, client.id, endpoint, model, code, err);
-  }
-  return { headers };
+  const a = svc.counters.admit({ requestId: args.requestId, scopes: limits.scopes, worstCostUsd: worst.costUsd, tokens: worst.tokens, now });
+  const grant = (a: Admission): LimitGrant => {
+    const headers = rateHeaders(a.rate);
+    if (!a.ok) {
+      const { code, err } = refusalOf(a, headers);
+      refuse(ctx, args, client.id, endpoint, model, code, err);
+    }
+    return { headers };
+  };
+  return a instanceof Promise ? a.then(grant) : grant(a);
 }
 
 /** Counts and logs a refusal (its own row, zero cost), then throws it as the API's error. */
