@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import OpenAI from 'openai';
 import { eq } from 'drizzle-orm';
-import { clients, requestLogs } from '../../src/db/schema';
+import { clients } from '../../src/db/schema';
 import { fixtureJson, jsonResponse, readChunks, sseResponse } from '../helpers/fake-upstream';
 import { apiError } from '../helpers/start-gateway';
 import { chatBody, FIXTURE_COST, limitedClient, startLimitsRig, type LimitsRig } from './limits-helpers';
@@ -45,15 +45,14 @@ test('50 parallel requests against a budget that fits about 10: spend never pass
   rig.fake.handler = () => jsonResponse(fixtureJson('openai', 'chat.json'));
 });
 
-test('period spend starts from the logs, and a new day starts from zero (injectable clock)', async () => {
+test('period spend starts from the logged spend (daily rollup), and a new day starts from zero (injectable clock)', async () => {
   const c = rig.gw.addClient('daily');
-  // Spent earlier today (before this process knew the key's budget), and yesterday.
-  const today = rig.clock.now - 3_600_000;
-  const row = { requestId: 'x', endpoint: 'chat', modelRequested: 'lim-model', status: 200, clientId: c.id };
-  rig.gw.ctx.db.insert(requestLogs).values([
-    { ...row, createdAt: today, costUsd: 0.04 },
-    { ...row, createdAt: today - 86_400_000, costUsd: 5 },
-  ]).run();
+  // Spent earlier today (before this process knew the key's budget), and yesterday, as the log
+  // writer's per-client daily rollup holds it.
+  const today = Date.parse('2026-03-10T00:00:00Z');
+  const day = rig.gw.ctx.sqlite.query('INSERT INTO usage_client_daily (day, client_id, requests, cost_usd) VALUES (?, ?, 1, ?)');
+  day.run(today, c.id, 0.04);
+  day.run(today - 86_400_000, c.id, 5);
   rig.gw.ctx.db.update(clients).set({ budgetUsd: 0.1, budgetPeriod: 'day' }).where(eq(clients.id, c.id)).run();
   await rig.gw.ctx.limits.seed(rig.gw.ctx.state.reload());
   expect(rig.gw.ctx.limits.counters.spend(scopeOf(c.id), rig.clock.now)).toBeCloseTo(0.04, 10);
