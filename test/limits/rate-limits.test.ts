@@ -92,3 +92,18 @@ test('max_parallel refuses a request beyond the limit while the others are in fl
   rig.fake.handler = () => jsonResponse(fixtureJson('openai', 'chat.json'));
   expect((await client.chat.completions.create(chatBody())).choices.length).toBe(1);
 });
+
+test('a request that fails before its endpoint logs a row (an invalid Responses body) frees its slot at once', async () => {
+  rig.clock.now = T0 + 10_800_000;
+  const c = await limitedClient(rig.gw, 'release', { maxParallel: 1, rpm: 100 });
+  const client = rig.gw.openai(c.key);
+  for (let i = 0; i < 3; i++) {
+    const err = await apiError(client.responses.create({ model: 'lim-model', input: 5 as any }));
+    expect(err.status).toBe(400);
+    // The rate headers come with the error too.
+    expect(err.headers!.get('x-ratelimit-limit-requests')).toBe('100');
+  }
+  const scope = rig.gw.ctx.state.getSnapshot().clientsById!.get(c.id)!.limits!.scopes[0]!;
+  expect(rig.gw.ctx.limits.counters.outstanding(scope)).toEqual({ reservedUsd: 0, inFlight: 0 });
+  expect((await client.chat.completions.create(chatBody())).choices.length).toBe(1);
+});
