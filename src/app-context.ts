@@ -46,14 +46,14 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   seedDatabase(db, { adminPassword: config.admin.password });
   const secretBox = new SecretBox(resolveEncryptionKey(config.encryptionKey, config.database.path, overrides.warn));
   const state = new StateStore(db, sqlite, config, secretBox);
-  // Provider keys in use are scrubbed verbatim from anything the monitor broadcasts; client
-  // names come from the snapshot so a client created after a monitor page opened shows by name.
   const limits = new LimitsService(sqlite, { counters: overrides.limitCounters, now: overrides.limitsClock });
   // Budgeted keys and teams start from their period's spend in the logs, now and after each change.
   const seed = (snap: ReturnType<StateStore['getSnapshot']>) =>
     limits.seed(snap).catch((err) => console.error('[gophergate] reading budget spend:', err?.message ?? err));
   void seed(state.getSnapshot());
   state.onChange((snap) => void seed(snap));
+  // Provider keys in use are scrubbed verbatim from anything the monitor broadcasts; client
+  // names come from the snapshot so a client created after a monitor page opened shows by name.
   const monitor = overrides.monitor ?? new BunMonitorHub(() => providerKeys(state), (id) => clientNameIn(state.getSnapshot(), id));
   return {
     config,
