@@ -146,3 +146,11 @@ export function withLimitHeaders(res: Response, headers: Record<string, string>)
     return out;
   }
 }
+
+/** For the reads under /v1 (model lists): an expired key gets the same 401 as on the POST endpoints, without a row. */
+export function assertKeyNotExpired(ctx: AppContext, client: ClientEntry): void {
+  const at = client.limits?.expiresAt;
+  if (at != null && ctx.limits.now() >= at) {
+    throw new ApiError(401, `This API key expired at ${new Date(at).toISOString()}.`, 'authentication_error', 'key_expired');
+  }
+}

@@ -71,6 +71,9 @@ test('an expired key gets 401 (AuthenticationError) and a row; a key expiring la
   expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
   expect([err.status, err.code]).toEqual([401, 'key_expired']);
   expect(rig.gw.logs.find((r) => r.clientId === past.id)?.status).toBe(401);
+  const models = await fetch(`${rig.gw.url}/v1/models`, { headers: { authorization: `Bearer ${past.key}` } });
+  expect(models.status).toBe(401);
+  expect((await models.json()).error.code).toBe('key_expired');
   const future = await limitedClient(rig.gw, 'valid', { expiresAt: rig.clock.now + 60_000 });
   await rig.gw.openai(future.key).chat.completions.create(chatBody());
   rig.clock.now += 60_000;
