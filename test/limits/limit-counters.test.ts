@@ -109,3 +109,12 @@ test('allow-lists: exact ids, provider/* (also bare ids of that provider), group
   expect(compileAllowList(null)).toBe(null);
   expect(isModelAllowed(compileAllowList(['gpt-4o']), 'gpt-4o', models)).toBe(true);
 });
+
+test('a reservation whose log row never comes is freed after an hour, so it cannot hold a slot for ever', () => {
+  const c = new MemoryLimitCounters();
+  const s = scope({ key: 'c:9', maxParallel: 1, budgetUsd: 1 });
+  expect(c.admit({ requestId: 'lost', scopes: [s], worstCostUsd: 0.5, tokens: 0, now: T0 }).ok).toBe(true);
+  expect(admit(c, [s], T0 + 30 * 60_000).ok).toBe(false);
+  expect(admit(c, [s], T0 + 61 * 60_000).ok).toBe(true);
+  expect(c.settle('lost', { costUsd: 0.5, tokens: 0, at: T0 }, T0 + 62 * 60_000)).toBe(false);
+});
