@@ -1,11 +1,14 @@
 /** The admin API of teams and key limits: create, read with spend, change (in force at once), validation, roles. */
-import { afterAll, expect, test } from 'bun:test';
+import { afterAll, expect, test, setDefaultTimeout } from 'bun:test';
 import { eq } from 'drizzle-orm';
 import OpenAI from 'openai';
 import { clients, models } from '../../src/db/schema';
 import { fixtureJson, jsonResponse, startFakeUpstream } from '../helpers/fake-upstream';
 import { api, json, makeUser, useAdminGateway, type Session } from '../helpers/admin-harness';
 import { apiError, providerEnv, type TestGateway } from '../helpers/start-gateway';
+
+// A loaded CI machine starts a gateway slowly; a limit only bounds a hang.
+setDefaultTimeout(30_000);
 
 const fake = startFakeUpstream(() => jsonResponse(fixtureJson('openai', 'chat.json')));
 afterAll(() => fake.close());

@@ -1,11 +1,14 @@
 /** Allow-lists on every endpoint, team limits over a key's own, expired keys: through the official openai client. */
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from 'bun:test';
 import OpenAI from 'openai';
 import { apiError } from '../helpers/start-gateway';
 import { chatBody, limitedClient, makeTeam, startLimitsRig, type LimitsRig } from './limits-helpers';
 
+// A loaded CI machine starts a gateway slowly; a limit only bounds a hang.
+setDefaultTimeout(30_000);
+
 let rig: LimitsRig;
-beforeAll(async () => (rig = await startLimitsRig()));
+beforeAll(async () => (rig = await startLimitsRig()), 30_000);
 afterAll(() => rig.close());
 
 async function notAllowed(p: Promise<unknown>) {

@@ -1,5 +1,5 @@
 /** Budgets end to end: reserve-then-settle under load, period rollover, settling on failures. */
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from 'bun:test';
 import OpenAI from 'openai';
 import { eq } from 'drizzle-orm';
 import { clients } from '../../src/db/schema';
@@ -7,8 +7,11 @@ import { fixtureJson, jsonResponse, readChunks, sseResponse } from '../helpers/f
 import { apiError } from '../helpers/start-gateway';
 import { chatBody, FIXTURE_COST, limitedClient, startLimitsRig, type LimitsRig } from './limits-helpers';
 
+// A loaded CI machine starts a gateway slowly; a limit only bounds a hang.
+setDefaultTimeout(30_000);
+
 let rig: LimitsRig;
-beforeAll(async () => (rig = await startLimitsRig()));
+beforeAll(async () => (rig = await startLimitsRig()), 30_000);
 afterAll(() => rig.close());
 
 const scopeOf = (id: number) => rig.gw.ctx.state.getSnapshot().clientsById!.get(id)!.limits!.scopes[0]!;

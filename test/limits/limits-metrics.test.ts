@@ -1,11 +1,14 @@
 /** /metrics reports limit refusals by reason and spend by team. */
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from 'bun:test';
 import { parsePrometheus, valueOf } from '../metrics/parse-prometheus';
 import { apiError } from '../helpers/start-gateway';
 import { chatBody, FIXTURE_COST, limitedClient, makeTeam, startLimitsRig, type LimitsRig } from './limits-helpers';
 
+// A loaded CI machine starts a gateway slowly; a limit only bounds a hang.
+setDefaultTimeout(30_000);
+
 let rig: LimitsRig;
-beforeAll(async () => (rig = await startLimitsRig()));
+beforeAll(async () => (rig = await startLimitsRig()), 30_000);
 afterAll(() => rig.close());
 
 test('refusals are counted by reason and each team’s spend is exported', async () => {

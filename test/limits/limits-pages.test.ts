@@ -1,9 +1,12 @@
 /** The Teams page and the limits on the Clients page over real HTTP, as the dashboard's forms send them. */
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from 'bun:test';
 import { eq } from 'drizzle-orm';
 import { clients, teams } from '../../src/db/schema';
 import { ADMIN_PASSWORD, login, makeUser } from '../helpers/admin-harness';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
+
+// A loaded CI machine starts a gateway slowly; a limit only bounds a hang.
+setDefaultTimeout(30_000);
 
 let gw: TestGateway;
 let admin: { cookie: string; csrf: string };
@@ -24,7 +27,7 @@ const LIMITS = { models: '', budget_usd: '', budget_period: 'month', rpm: '', tp
 beforeAll(async () => {
   gw = await startGateway();
   admin = await signIn('admin', 'test-admin-password');
-});
+}, 30_000);
 afterAll(() => gw.close());
 
 test('an admin creates and edits a team; the Clients page puts a key in it with limits and shows spend against budget', async () => {

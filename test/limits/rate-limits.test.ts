@@ -1,12 +1,15 @@
 /** RPM, TPM and max_parallel end to end, through the official openai client (a hand-moved clock, no sleeping). */
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from 'bun:test';
 import OpenAI from 'openai';
 import { fixtureJson, jsonResponse } from '../helpers/fake-upstream';
 import { apiError } from '../helpers/start-gateway';
 import { chatBody, limitedClient, startLimitsRig, type LimitsRig } from './limits-helpers';
 
+// A loaded CI machine starts a gateway slowly; a limit only bounds a hang.
+setDefaultTimeout(30_000);
+
 let rig: LimitsRig;
-beforeAll(async () => (rig = await startLimitsRig()));
+beforeAll(async () => (rig = await startLimitsRig()), 30_000);
 afterAll(() => rig.close());
 
 const T0 = Date.parse('2026-03-10T12:00:00Z');
