@@ -8,6 +8,7 @@ import { adminGroupsRoutes } from './admin-groups-routes';
 import { adminModelsRoutes } from './admin-models-routes';
 import { adminProvidersRoutes } from './admin-providers-routes';
 import { adminUsersRoutes } from './admin-users-routes';
+import { adminTeamsRoutes } from './admin-teams-routes';
 import { usageRoutes } from './usage-routes';
 
 /**
@@ -21,6 +22,7 @@ export function adminApi(ctx: AppContext) {
     .onBeforeHandle(matchedRouteGuard(ctx))
     .use(adminAuthRoutes(ctx))
     .use(adminClientsRoutes(ctx))
+    .use(adminTeamsRoutes(ctx))
     .use(adminUsersRoutes(ctx))
     .use(adminProvidersRoutes(ctx))
     .use(adminModelsRoutes(ctx))

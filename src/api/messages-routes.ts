@@ -34,9 +34,9 @@ export function messagesRoutes(ctx: AppContext) {
       '/v1/messages',
       openaiPost(
         ctx,
-        async ({ request, client, clock, body }) => {
+        async ({ request, client, clock, body, requestId }) => {
           try {
-            const r = await createMessage(ctx, body, { clientId: client.id, signal: request.signal, clock, anthropicHeaders: anthropicHeaders(request) });
+            const r = await createMessage(ctx, body, { clientId: client.id, signal: request.signal, clock, requestId, anthropicHeaders: anthropicHeaders(request) });
             if (r.kind === 'json') return new Response(r.body, { headers: { ...r.headers, 'content-type': 'application/json' } });
             return new Response(r.body, { headers: { ...r.headers, ...SSE_HEADERS } });
           } catch (err) {
@@ -69,8 +69,8 @@ export function messagesRoutes(ctx: AppContext) {
       '/v1/messages/count_tokens',
       openaiPost(
         ctx,
-        async ({ client, clock, body }) => {
-          const r = await countMessageTokens(ctx, body, { clientId: client.id, clock });
+        async ({ client, clock, body, requestId }) => {
+          const r = await countMessageTokens(ctx, body, { clientId: client.id, clock, requestId });
           return new Response(JSON.stringify({ input_tokens: r.inputTokens }), {
             headers: { 'content-type': 'application/json', ...r.headers },
           });

@@ -5,6 +5,7 @@ import { badRequest, modelNotFound } from '../errors/api-error';
 import { groupsAsModels, type GroupModelObject } from '../routing';
 import type { RuntimeSnapshot } from '../state/snapshot-types';
 import { nativeCapable } from './native-routes';
+import { assertKeyNotExpired } from '../limits/admit-request';
 import { errorResponse } from './openai-request';
 
 interface ModelObject {
@@ -37,7 +38,7 @@ export function modelsRoutes(ctx: AppContext) {
       nativeCapable(({ request }) => {
         try {
           const snap = ctx.state.getSnapshot();
-          authenticateClient(snap, request.headers.get('authorization'));
+          assertKeyNotExpired(ctx, authenticateClient(snap, request.headers.get('authorization')));
           return Response.json({ object: 'list', data: listModels(snap, created) });
         } catch (err) {
           return errorResponse(err);
@@ -51,7 +52,7 @@ export function modelsRoutes(ctx: AppContext) {
       nativeCapable(({ request }) => {
         try {
           const snap = ctx.state.getSnapshot();
-          authenticateClient(snap, request.headers.get('authorization'));
+          assertKeyNotExpired(ctx, authenticateClient(snap, request.headers.get('authorization')));
           const path = new URL(request.url).pathname;
           let id: string;
           try {

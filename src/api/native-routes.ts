@@ -29,7 +29,9 @@ export function nativeCapable<H extends (c: NativeContext) => unknown>(handler: 
 export const CORS_HEADERS: Record<string, string> = {
   'access-control-allow-origin': '*',
   'access-control-expose-headers':
-    'x-gophergate-overhead-ms, x-gophergate-model, x-gophergate-provider, x-gophergate-route, x-request-id, retry-after',
+    'x-gophergate-overhead-ms, x-gophergate-model, x-gophergate-provider, x-gophergate-route, x-request-id, retry-after' +
+    ', retry-after-ms, x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-reset-requests' +
+    ', x-ratelimit-limit-tokens, x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens',
 };
 
 function withCors(res: unknown): unknown {

@@ -1,6 +1,7 @@
 import { authenticateClient } from '../auth/client-auth';
 import type { AppContext } from '../context';
 import { ApiError, toErrorResponse } from '../errors/api-error';
+import { admitRequest, withLimitHeaders } from '../limits/admit-request';
 import { toAnthropicError } from '../messages/anthropic-errors';
 import { RequestClock } from '../proxy/request-clock';
 import type { ClientEntry } from '../state/snapshot-types';
@@ -60,6 +61,8 @@ export interface OpenAIRequest<T> {
   /** Started when the request arrived, so auth and body parsing count as gateway overhead. */
   clock: RequestClock;
   body: T;
+  /** The id of this request's log row: a limited key's reservation is settled by it. */
+  requestId: string;
 }
 
 export interface OpenAIPostOptions<T> {
@@ -97,6 +100,8 @@ export function openaiPost<T = unknown>(
   const bodyTimeoutMs = ctx.config.server.bodyTimeoutS * 1000;
   return nativeCapable(async ({ request, server }: NativeContext) => {
     const clock = new RequestClock();
+    let limitHeaders: Record<string, string> | undefined;
+    let requestId = '';
     try {
       // The key first: until it is known good, Bun's socket idle limit stays on, so a request
       // that never sends its body cannot hold the connection.
@@ -111,14 +116,24 @@ export function openaiPost<T = unknown>(
         opts.onRejected?.(err, raw, { client, clock });
         throw err;
       }
+      requestId = crypto.randomUUID();
+      // Key and team limits (src/limits/): throws the refusal, or reserves until the row settles.
+      if (client.limits) {
+        const grant = admitRequest(ctx, client, { request, body: raw, requestId, clock });
+        limitHeaders = (grant instanceof Promise ? await grant : grant)?.headers;
+      }
       // LLM answers and image models take minutes; the upstream timeouts govern, not Bun's 10 s socket idle limit.
       server?.timeout(request, 0);
-      return await run({ request, client, clock, body });
+      const res = await run({ request, client, clock, body, requestId });
+      return limitHeaders ? withLimitHeaders(res, limitHeaders) : res;
     } catch (err) {
+      if (limitHeaders) ctx.limits.release(requestId);
       // A refusal before the body was (fully) read (bad key, too large, too slow): close the connection
       // instead of waiting for the rest of a body nobody will read.
       const unread = (request.body && !request.bodyUsed) || (err instanceof ApiError && (err.status === 408 || err.status === 413));
-      return (opts.dialect === 'anthropic' ? anthropicErrorResponse : errorResponse)(err, unread ? CLOSE : undefined);
+      // The error's row carries this id too (the endpoints log with the prelude's id).
+      const extra = { ...(unread ? CLOSE : {}), ...limitHeaders, ...(requestId ? { 'x-request-id': requestId } : {}) };
+      return (opts.dialect === 'anthropic' ? anthropicErrorResponse : errorResponse)(err, extra);
     }
   });
 }

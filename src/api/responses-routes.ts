@@ -23,8 +23,8 @@ export function responsesRoutes(ctx: AppContext) {
     .use(responsesRetrievalRoutes(ctx, store))
     .post(
       '/v1/responses',
-      openaiPost(ctx, async ({ request, client, clock, body }) => {
-        const r = await createResponse(ctx, body, { clientId: client.id, signal: request.signal, clock, store, clientHeaders: forwardableHeaders(request.headers) });
+      openaiPost(ctx, async ({ request, client, clock, body, requestId }) => {
+        const r = await createResponse(ctx, body, { clientId: client.id, signal: request.signal, clock, store, requestId, clientHeaders: forwardableHeaders(request.headers) });
         if (r.kind === 'json') return new Response(r.body, { headers: { ...r.headers, 'content-type': 'application/json' } });
         return new Response(r.body, { headers: { ...r.headers, ...SSE_HEADERS } });
       }),

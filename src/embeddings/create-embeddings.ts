@@ -25,6 +25,8 @@ export interface EmbeddingsOptions {
   /** The prelude's clock, started when the request arrived. */
   clock: RequestClock;
   counter?: TokenCounter;
+  /** The log row's id (the /v1 prelude's, which a limited key's reservation waits on). */
+  requestId?: string;
 }
 
 const asApiError = (err: unknown) =>
@@ -69,7 +71,7 @@ export async function createEmbeddings(
   opts: EmbeddingsOptions,
 ): Promise<{ body: string; headers: Record<string, string> }> {
   const clock = opts.clock;
-  const requestId = crypto.randomUUID();
+  const requestId = opts.requestId ?? crypto.randomUUID();
   const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
   const o: PassthroughOutcome = {
     endpoint: 'embeddings', requestId, clientId: opts.clientId, modelRequested: modelForLog(b.model),

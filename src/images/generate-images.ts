@@ -15,6 +15,8 @@ import { planImageCall } from './plan-image-call';
 export interface ImagesOptions {
   clientId: number | null;
   signal?: AbortSignal;
+  /** The log row's id (the /v1 prelude's, which a limited key's reservation waits on). */
+  requestId?: string;
 }
 
 const asApiError = (err: unknown) =>
@@ -36,7 +38,7 @@ export async function generateImages(
   opts: ImagesOptions,
 ): Promise<{ result: ImageResult; headers: Record<string, string> }> {
   const clock = new RequestClock();
-  const requestId = crypto.randomUUID();
+  const requestId = opts.requestId ?? crypto.randomUUID();
   const req = (body && typeof body === 'object' ? body : {}) as ImageRequest;
   const o: PassthroughOutcome = {
     endpoint: 'images', requestId, clientId: opts.clientId, modelRequested: modelForLog(req.model),

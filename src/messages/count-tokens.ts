@@ -36,10 +36,10 @@ function validateCountRequest(body: unknown): MessagesRequest {
 export async function countMessageTokens(
   ctx: AppContext,
   body: unknown,
-  opts: { clientId: number | null; clock: RequestClock; signal?: AbortSignal },
+  opts: { clientId: number | null; clock: RequestClock; signal?: AbortSignal; requestId?: string },
   native?: NativeCount,
 ): Promise<{ inputTokens: number; headers: Record<string, string> }> {
-  const requestId = crypto.randomUUID();
+  const requestId = opts.requestId ?? crypto.randomUUID();
   const meta = { requestId, clientId: opts.clientId, endpoint: 'count_tokens' as const, clock: opts.clock, storeBodies: false };
   try {
     const req = validateCountRequest(body);

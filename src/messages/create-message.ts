@@ -33,6 +33,8 @@ export interface CreateMessageOptions {
   pingMs?: number;
   /** The client's `anthropic-version` / `anthropic-beta` headers: for a native Anthropic upstream only. */
   anthropicHeaders?: Record<string, string>;
+  /** The log row's id (the /v1 prelude's, which a limited key's reservation waits on). */
+  requestId?: string;
 }
 
 /**
@@ -50,7 +52,7 @@ export type NativeMessages = (decision: RouteDecision, req: MessagesRequest, opt
  * `requestId` for the x-request-id header.
  */
 export async function createMessage(ctx: AppContext, req: MessagesRequest, opts: CreateMessageOptions, native?: NativeMessages): Promise<MessagesAnswer> {
-  const requestId = crypto.randomUUID();
+  const requestId = opts.requestId ?? crypto.randomUUID();
   let chat: ChatRequest;
   let decision: RouteDecision;
   try {

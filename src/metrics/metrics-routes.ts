@@ -40,6 +40,14 @@ function scrapeGauges(ctx: AppContext): GaugeFamily[] {
     { name: 'gophergate_log_written_total', help: 'Log records written to SQLite.', type: 'counter', samples: [{ value: q.written }] },
     { name: 'gophergate_circuit_state', help: 'Circuit breaker state per provider (1 for the current state).', type: 'gauge', samples: breakerSamples },
     { name: 'gophergate_uptime_seconds', help: 'Seconds since the process started.', type: 'gauge', samples: [{ value: Math.round((Date.now() - ctx.startedAt) / 1000) }] },
+    {
+      name: 'gophergate_limit_refusals_total', help: 'Requests refused by key or team limits, by reason (the error code).', type: 'counter',
+      samples: [...ctx.limits.refusals].map(([reason, value]) => ({ labels: { reason }, value })),
+    },
+    {
+      name: 'gophergate_team_spend_usd_total', help: "USD billed to each team's keys since the process started.", type: 'counter',
+      samples: [...ctx.limits.teamSpendUsd].map(([team, value]) => ({ labels: { team }, value })),
+    },
     { name: 'gophergate_build_info', help: 'Always 1; the version is in the label.', type: 'gauge', samples: [{ labels: { version: VERSION }, value: 1 }] },
     ...keyPoolGauges(ctx),
   ];

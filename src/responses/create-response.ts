@@ -18,6 +18,8 @@ export interface CreateResponseOptions {
   store: ResponseStore;
   /** Client headers a provider may forward (see ChatCallContext.clientHeaders). */
   clientHeaders?: Readonly<Record<string, string>>;
+  /** The log row's id (the /v1 prelude's, which a limited key's reservation waits on). */
+  requestId?: string;
 }
 
 function validate(body: unknown): ResponsesRequest {
@@ -40,7 +42,7 @@ function validate(body: unknown): ResponsesRequest {
  */
 export async function createResponse(ctx: AppContext, body: unknown, opts: CreateResponseOptions): Promise<ResponsesAnswer> {
   const req = validate(body);
-  const requestId = crypto.randomUUID();
+  const requestId = opts.requestId ?? crypto.randomUUID();
   const callModel = classifierCallModel(ctx, requestId, opts.clientId);
   const decision = await routeChat(ctx, req as unknown as ChatRequest, callModel, opts.signal);
   const run = { ctx, req, decision, requestId, ...opts };

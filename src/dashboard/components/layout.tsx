@@ -8,6 +8,7 @@ const NAV: { key: NavKey; href: string; label: string; adminOnly?: boolean }[] =
   { key: 'monitor', href: '/monitor', label: 'Monitoring' },
   { key: 'logs', href: '/logs', label: 'Logs' },
   { key: 'clients', href: '/clients', label: 'Clients' },
+  { key: 'teams', href: '/teams', label: 'Teams' },
   { key: 'providers', href: '/providers', label: 'Providers' },
   { key: 'models', href: '/models', label: 'Models' },
   { key: 'groups', href: '/groups', label: 'Model groups' },
