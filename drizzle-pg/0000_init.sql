@@ -6,6 +6,14 @@ CREATE TABLE "clients" (
 	"revoked" boolean DEFAULT false NOT NULL,
 	"created_at" bigint NOT NULL,
 	"last_used_at" bigint,
+	"team_id" bigint,
+	"models" text,
+	"budget_usd" double precision,
+	"budget_period" text DEFAULT 'month' NOT NULL,
+	"rpm" bigint,
+	"tpm" bigint,
+	"max_parallel" bigint,
+	"expires_at" bigint,
 	CONSTRAINT "clients_key_hash_unique" UNIQUE("key_hash")
 );
 --> statement-breakpoint
@@ -31,7 +39,8 @@ CREATE TABLE "models" (
 	"reasoning_price" double precision,
 	"image_price" double precision,
 	"context_window" bigint,
-	"updated_at" bigint NOT NULL
+	"updated_at" bigint NOT NULL,
+	"cache_write_price" double precision
 );
 --> statement-breakpoint
 CREATE TABLE "provider_keys" (
@@ -79,8 +88,10 @@ CREATE TABLE "request_logs" (
 	"latency_ms" double precision DEFAULT 0 NOT NULL,
 	"ttfb_ms" double precision,
 	"overhead_ms" double precision DEFAULT 0 NOT NULL,
+	"queue_ms" double precision,
 	"body" text,
 	"provider_key_id" text,
+	"cache_write_tokens" bigint DEFAULT 0 NOT NULL,
 	"instance" text
 );
 --> statement-breakpoint
@@ -97,7 +108,24 @@ CREATE TABLE "stored_responses" (
 	"client_id" bigint,
 	"model" text NOT NULL,
 	"messages" text NOT NULL,
-	"created_at" bigint NOT NULL
+	"created_at" bigint NOT NULL,
+	"provider" text,
+	"forwarded" boolean DEFAULT false NOT NULL,
+	"response" text,
+	"input_items" text
+);
+--> statement-breakpoint
+CREATE TABLE "teams" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"name" text NOT NULL,
+	"models" text,
+	"budget_usd" double precision,
+	"budget_period" text DEFAULT 'month' NOT NULL,
+	"rpm" bigint,
+	"tpm" bigint,
+	"created_at" bigint NOT NULL,
+	"updated_at" bigint NOT NULL,
+	CONSTRAINT "teams_name_unique" UNIQUE("name")
 );
 --> statement-breakpoint
 CREATE TABLE "usage_client_daily" (
@@ -112,6 +140,7 @@ CREATE TABLE "usage_client_daily" (
 	"cost_usd" double precision DEFAULT 0 NOT NULL,
 	"latency_ms_sum" double precision DEFAULT 0 NOT NULL,
 	"overhead_ms_sum" double precision DEFAULT 0 NOT NULL,
+	"cache_write_tokens" bigint DEFAULT 0 NOT NULL,
 	CONSTRAINT "usage_client_daily_day_client_id_pk" PRIMARY KEY("day","client_id")
 );
 --> statement-breakpoint
@@ -127,6 +156,7 @@ CREATE TABLE "usage_client_hourly" (
 	"cost_usd" double precision DEFAULT 0 NOT NULL,
 	"latency_ms_sum" double precision DEFAULT 0 NOT NULL,
 	"overhead_ms_sum" double precision DEFAULT 0 NOT NULL,
+	"cache_write_tokens" bigint DEFAULT 0 NOT NULL,
 	CONSTRAINT "usage_client_hourly_hour_client_id_pk" PRIMARY KEY("hour","client_id")
 );
 --> statement-breakpoint
@@ -144,6 +174,7 @@ CREATE TABLE "usage_daily" (
 	"cost_usd" double precision DEFAULT 0 NOT NULL,
 	"latency_ms_sum" double precision DEFAULT 0 NOT NULL,
 	"overhead_ms_sum" double precision DEFAULT 0 NOT NULL,
+	"cache_write_tokens" bigint DEFAULT 0 NOT NULL,
 	CONSTRAINT "usage_daily_day_provider_model_client_id_pk" PRIMARY KEY("day","provider","model","client_id")
 );
 --> statement-breakpoint
@@ -161,6 +192,7 @@ CREATE TABLE "usage_hourly" (
 	"cost_usd" double precision DEFAULT 0 NOT NULL,
 	"latency_ms_sum" double precision DEFAULT 0 NOT NULL,
 	"overhead_ms_sum" double precision DEFAULT 0 NOT NULL,
+	"cache_write_tokens" bigint DEFAULT 0 NOT NULL,
 	CONSTRAINT "usage_hourly_hour_provider_model_client_id_pk" PRIMARY KEY("hour","provider","model","client_id")
 );
 --> statement-breakpoint
@@ -177,6 +209,7 @@ CREATE TABLE "usage_model_daily" (
 	"cost_usd" double precision DEFAULT 0 NOT NULL,
 	"latency_ms_sum" double precision DEFAULT 0 NOT NULL,
 	"overhead_ms_sum" double precision DEFAULT 0 NOT NULL,
+	"cache_write_tokens" bigint DEFAULT 0 NOT NULL,
 	CONSTRAINT "usage_model_daily_day_provider_model_pk" PRIMARY KEY("day","provider","model")
 );
 --> statement-breakpoint
@@ -193,6 +226,7 @@ CREATE TABLE "usage_model_hourly" (
 	"cost_usd" double precision DEFAULT 0 NOT NULL,
 	"latency_ms_sum" double precision DEFAULT 0 NOT NULL,
 	"overhead_ms_sum" double precision DEFAULT 0 NOT NULL,
+	"cache_write_tokens" bigint DEFAULT 0 NOT NULL,
 	CONSTRAINT "usage_model_hourly_hour_provider_model_pk" PRIMARY KEY("hour","provider","model")
 );
 --> statement-breakpoint

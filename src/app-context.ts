@@ -19,6 +19,10 @@ import { sqliteStore, type Store } from './db/store';
 import { migratePg, openPgStore } from './db/pg-store';
 import { createPgLogSink } from './logging/pg-log-sink';
 import { stampInstance } from './logging/stamp-instance';
+import { UpstreamSlots } from './proxy/upstream-slots';
+import type { LimitCounters } from './limits/limit-counters';
+import { LimitsLogSink } from './limits/limits-log-sink';
+import { LimitsService } from './limits/limits-service';
 
 export interface ContextOverrides {
   logSink?: LogSink;
@@ -27,6 +31,10 @@ export interface ContextOverrides {
   /** Provider key pools (tests pass one with their own clock). */
   keyPool?: ProviderKeyPool;
   warn?: (msg: string) => void;
+  /** Limit counters (default: in memory). */
+  limitCounters?: LimitCounters;
+  /** Clock of the limit counters, epoch ms (tests move it by hand). */
+  limitsClock?: () => number;
 }
 
 
@@ -88,6 +96,12 @@ function assembleContext(
 ): AppContext {
   const { db } = store;
   const sqlite = store.sqlite!;
+  const limits = new LimitsService(store, { counters: overrides.limitCounters, now: overrides.limitsClock });
+  // Budgeted keys and teams start from their period's spend in the logs, now and after each change.
+  const seed = (snap: ReturnType<StateStore['getSnapshot']>) =>
+    limits.seed(snap).catch((err) => console.error('[gophergate] reading budget spend:', err?.message ?? err));
+  void seed(state.getSnapshot());
+  state.onChange((snap) => void seed(snap));
   // Provider keys in use are scrubbed verbatim from anything the monitor broadcasts; client
   // names come from the snapshot so a client created after a monitor page opened shows by name.
   const monitor = overrides.monitor ?? new BunMonitorHub(() => providerKeys(state), (id) => clientNameIn(state.getSnapshot(), id));
@@ -99,12 +113,17 @@ function assembleContext(
     secretBox,
     // Metrics observe every record on its way to the writer (src/metrics/metered-log-sink.ts).
     // The monitor hears of each record from the sink (after commit, for the worker sink).
-    logSink: new MeteredLogSink(stampInstance(connectMonitor(overrides.logSink ?? defaultSink(), monitor), config.instanceId)),
+    // Limits settle each request's reservation from its row (src/limits/limits-log-sink.ts).
+    logSink: new MeteredLogSink(
+      new LimitsLogSink(stampInstance(connectMonitor(overrides.logSink ?? defaultSink(), monitor), config.instanceId), limits, state),
+    ),
     store,
     // Defaults: 5 consecutive retryable failures open a circuit for 30 s (src/routing/circuit-breaker.ts).
     breakers: overrides.breakers ?? createBreakerRegistry(),
     monitor,
     startedAt: Date.now(),
     keyPool: overrides.keyPool ?? new ProviderKeyPool(),
+    upstreamSlots: new UpstreamSlots(config.upstream.maxConnections, config.upstream.queueTimeoutS * 1000),
+    limits,
   };
 }

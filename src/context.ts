@@ -7,6 +7,8 @@ import type { StateStore } from './state/state-store';
 import type { SecretBox } from './crypto/secret-box';
 import type { ProviderId } from './providers/types';
 import type { ProviderKeyPool } from './key-pool/key-pool';
+import type { UpstreamSlots } from './proxy/upstream-slots';
+import type { LimitsService } from './limits/limits-service';
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
@@ -42,4 +44,8 @@ export interface AppContext {
   startedAt: number;
   /** Provider key pools: weighted choice of a provider's key, cooldowns and set-aside keys (src/key-pool/). */
   keyPool: ProviderKeyPool;
+  /** Upstream requests in flight and waiting (LLM_PROXY__UPSTREAM__MAX_CONNECTIONS, src/proxy/upstream-slots.ts). */
+  upstreamSlots: UpstreamSlots;
+  /** Key and team limits: counters, their clock, refusal and team-spend tallies (src/limits/). */
+  limits: LimitsService;
 }

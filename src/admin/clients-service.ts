@@ -4,6 +4,10 @@ import { clients } from '../db/schema';
 import { badRequest, notFound } from '../errors/api-error';
 import type { AdminDeps } from './admin-deps';
 import { clientsLastUsed } from './client-last-used';
+import { scopeOf } from '../limits/build-key-limits';
+import type { BudgetPeriod } from '../limits/limit-types';
+import type { LimitsService } from '../limits/limits-service';
+import { limitColumns, periodSpend, type LimitFieldsInput } from './limit-fields';
 
 export interface ClientView {
   id: number;
@@ -13,19 +17,37 @@ export interface ClientView {
   created_at: number;
   /** Newest request of this client (from the logs, or the hourly rollup once they expired); null if never used. */
   last_used_at: number | null;
+  /** Limits (src/limits/): null means none. A team's limits apply on top. */
+  team_id: number | null;
+  models: string[] | null;
+  budget_usd: number | null;
+  budget_period: BudgetPeriod;
+  rpm: number | null;
+  tpm: number | null;
+  max_parallel: number | null;
+  /** ISO 8601 UTC, or null. */
+  expires_at: string | null;
+  /** Spend in the current budget period (USD). */
+  spend_usd: number;
 }
 
+type Deps = AdminDeps & { limits?: LimitsService };
+
 type Row = typeof clients.$inferSelect;
-const view = (r: Row, lastUsed: number | null = null): ClientView => ({
+const view = (r: Row, lastUsed: number | null, spendUsd: number): ClientView => ({
   id: r.id, name: r.name, key_prefix: r.keyPrefix, revoked: r.revoked, created_at: r.createdAt,
   // Nothing on the request path writes clients.last_used_at; the logs are the record.
   last_used_at: Math.max(r.lastUsedAt ?? 0, lastUsed ?? 0) || null,
+  team_id: r.teamId, models: r.models, budget_usd: r.budgetUsd, budget_period: r.budgetPeriod, rpm: r.rpm, tpm: r.tpm,
+  max_parallel: r.maxParallel, expires_at: r.expiresAt === null ? null : new Date(r.expiresAt).toISOString(),
+  spend_usd: spendUsd,
 });
 
 /** Rows as views with their last use read from the logs (one indexed lookup per client). */
-async function views(deps: AdminDeps, rows: Row[]): Promise<ClientView[]> {
+async function views(deps: Deps, rows: Row[]): Promise<ClientView[]> {
   const last = await clientsLastUsed(deps.store, rows.map((r) => ({ id: r.id, created_at: r.createdAt })));
-  return rows.map((r) => view(r, last.get(r.id) ?? null));
+  const spend = await Promise.all(rows.map((r) => periodSpend(deps, scopeOf(`c:${r.id}`, r.name, r), [r.id])));
+  return rows.map((r, i) => view(r, last.get(r.id) ?? null, spend[i]!));
 }
 
 function cleanName(name: string): string {
@@ -36,11 +58,12 @@ function cleanName(name: string): string {
 }
 
 /** Creates a client; the returned key is the only time it exists outside the caller's hands. */
-export async function createClient(deps: AdminDeps, name: string): Promise<{ id: number; name: string; key: string }> {
+export async function createClient(deps: AdminDeps, name: string, limits: LimitFieldsInput = {}): Promise<{ id: number; name: string; key: string }> {
   const key = generateClientKey();
+  const cols = await limitColumns(deps, limits, 'client');
   const [row] = await deps.db
     .insert(clients)
-    .values({ name: cleanName(name), keyHash: hashClientKey(key), keyPrefix: key.slice(0, CLIENT_KEY_PREFIX_LENGTH), createdAt: Date.now() })
+    .values({ ...cols, name: cleanName(name), keyHash: hashClientKey(key), keyPrefix: key.slice(0, CLIENT_KEY_PREFIX_LENGTH), createdAt: Date.now() })
     .returning();
   await deps.state.refresh();
   return { id: row!.id, name: row!.name, key };
@@ -69,6 +92,17 @@ export async function renameClient(deps: AdminDeps, id: number, name: string): P
 }
 
 /** Revokes at once (the snapshot reloads); the row stays so logs keep their client name. */
+/** PATCH: renames and/or changes limits (only the fields present); in force at once. */
+export async function updateClient(deps: Deps, id: number, input: LimitFieldsInput & { name?: string }): Promise<ClientView> {
+  const cols = await limitColumns(deps, input, 'client');
+  const name = input.name === undefined ? {} : { name: cleanName(input.name) };
+  if (Object.keys(cols).length === 0 && !('name' in name)) return getClient(deps, id);
+  const [row] = await deps.db.update(clients).set({ ...cols, ...name }).where(eq(clients.id, id)).returning();
+  if (!row) throw notFound(`No client with id ${id}.`, 'client_not_found', 'id');
+  await deps.state.refresh();
+  return (await views(deps, [row]))[0]!;
+}
+
 export async function revokeClient(deps: AdminDeps, id: number): Promise<ClientView> {
   const [row] = await deps.db.update(clients).set({ revoked: true }).where(eq(clients.id, id)).returning();
   if (!row) throw notFound(`No client with id ${id}.`, 'client_not_found', 'id');

@@ -10,7 +10,7 @@ export function corsRoutes() {
         status: 204,
         headers: {
           ...CORS_HEADERS,
-          'access-control-allow-methods': 'GET, POST, OPTIONS',
+          'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
           // The SDK sends authorization, content-type and its own x-stainless-* / openai-* headers.
           'access-control-allow-headers': request.headers.get('access-control-request-headers') ?? 'authorization, content-type',
           'access-control-max-age': '86400',

@@ -7,7 +7,7 @@ type Query = Record<string, string | undefined>;
 /** The filter form's values, echoed back into the form. */
 export function logFiltersOf(q: Query): LogFilters {
   const s = (k: string) => (typeof q[k] === 'string' ? q[k]!.trim().slice(0, 200) : '');
-  return { from: s('from'), to: s('to'), client: s('client'), provider: s('provider'), model: s('model'), status: s('status') };
+  return { from: s('from'), to: s('to'), client: s('client'), provider: s('provider'), model: s('model'), status: s('status'), endpoint: s('endpoint') };
 }
 
 /** `datetime-local` values carry no zone; the page says times are UTC, so read them as UTC. */
@@ -20,7 +20,7 @@ export function logFilterFrom(f: LogFilters, beforeId: string | undefined, limit
       ok: true,
       value: parseLogFilter({
         from: asUtc(f.from), to: asUtc(f.to), client_id: f.client, provider: f.provider, model: f.model,
-        status: f.status, before_id: beforeId, limit: String(limit),
+        status: f.status, endpoint: f.endpoint, before_id: beforeId, limit: String(limit),
       }),
     };
   } catch (err) {

@@ -11,6 +11,7 @@ export const providers = pg.providers!;
 export const requestLogs = pg.requestLogs!;
 export const sessions = pg.sessions!;
 export const storedResponses = pg.storedResponses!;
+export const teams = pg.teams!;
 export const usageClientDaily = pg.usageClientDaily!;
 export const usageClientHourly = pg.usageClientHourly!;
 export const usageDaily = pg.usageDaily!;

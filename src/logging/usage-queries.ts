@@ -22,6 +22,8 @@ export interface UsageFilter {
 export interface LogFilter extends UsageFilter {
   /** An HTTP status, or every failed request ('error') / every successful one ('ok'). */
   status?: number | 'error' | 'ok';
+  /** One endpoint's rows (`chat`, `embeddings`, ...). */
+  endpoint?: string;
   /** Paging: rows strictly older (in the list's order) than this row. */
   beforeId?: number;
   limit: number;
@@ -51,6 +53,7 @@ export interface LogRow {
   latency_ms: number;
   ttfb_ms: number | null;
   overhead_ms: number;
+  cache_write_tokens: number;
 }
 
 export interface UsageTotals {
@@ -61,13 +64,15 @@ export interface UsageTotals {
   reasoning_tokens: number;
   cached_tokens: number;
   cost_usd: number;
+  cache_write_tokens: number;
 }
 
 const TOTALS = `coalesce(sum(requests), 0) AS requests, coalesce(sum(errors), 0) AS errors,
   coalesce(sum(prompt_tokens), 0) AS prompt_tokens, coalesce(sum(completion_tokens), 0) AS completion_tokens,
   coalesce(sum(reasoning_tokens), 0) AS reasoning_tokens, coalesce(sum(cached_tokens), 0) AS cached_tokens,
   coalesce(sum(cost_usd), 0) AS cost_usd, coalesce(sum(latency_ms_sum), 0) AS latency_ms_sum,
-  coalesce(sum(overhead_ms_sum), 0) AS overhead_ms_sum`;
+  coalesce(sum(overhead_ms_sum), 0) AS overhead_ms_sum,
+  coalesce(sum(cache_write_tokens), 0) AS cache_write_tokens`;
 
 const filterOf = (f: UsageFilter): RollupFilter => ({ client_id: f.clientId, provider: f.provider, model: f.model });
 
@@ -99,6 +104,7 @@ function totals(raw: Record<string, unknown>): UsageTotals & { avg_latency_ms: n
     reasoning_tokens: row.reasoning_tokens ?? 0,
     cached_tokens: row.cached_tokens ?? 0,
     cost_usd: round(row.cost_usd ?? 0),
+    cache_write_tokens: row.cache_write_tokens ?? 0,
     avg_latency_ms: requests ? Math.round(((row.latency_ms_sum ?? 0) / requests) * 10) / 10 : 0,
     avg_overhead_ms: requests ? Math.round(((row.overhead_ms_sum ?? 0) / requests) * 100) / 100 : 0,
   };
@@ -163,7 +169,7 @@ export async function usageBreakdown(store: Reader, by: BreakdownBy, f: UsageFil
 
 const LOG_COLUMNS = `id, created_at, request_id, client_id, endpoint, model_requested, model, provider, route,
   stream, status, error_type, error, prompt_tokens, completion_tokens, reasoning_tokens, cached_tokens,
-  images, estimated, cost_usd, latency_ms, ttfb_ms, overhead_ms`;
+  images, estimated, cost_usd, latency_ms, ttfb_ms, overhead_ms, cache_write_tokens`;
 
 const NUMERIC_LOG_COLUMNS = [
   'id', 'created_at', 'status', 'prompt_tokens', 'completion_tokens', 'reasoning_tokens', 'cached_tokens', 'images', 'cost_usd',
@@ -183,6 +189,7 @@ export async function listLogs(store: Reader, f: LogFilter): Promise<LogRow[]> {
   if (f.clientId !== undefined) parts.push('client_id = ?'), args.push(f.clientId);
   if (f.provider !== undefined) parts.push('provider = ?'), args.push(f.provider);
   if (f.model !== undefined) parts.push('model = ?'), args.push(f.model);
+  if (f.endpoint !== undefined) parts.push('endpoint = ?'), args.push(f.endpoint);
   if (f.status === 'error') parts.push('(status >= 400 OR error_type IS NOT NULL)');
   else if (f.status === 'ok') parts.push('(status < 400 AND error_type IS NULL)');
   else if (f.status !== undefined) parts.push('status = ?'), args.push(f.status);

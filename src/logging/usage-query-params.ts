@@ -47,6 +47,9 @@ export function parseUsageFilter(q: RawQuery): UsageFilter {
   return f;
 }
 
+/** The `endpoint` values log rows carry (README, "Logs"). */
+export const LOG_ENDPOINTS = ['chat', 'responses', 'images', 'embeddings', 'messages', 'count_tokens', 'classifier'] as const;
+
 export function parseLogFilter(q: RawQuery): LogFilter {
   const statusRaw = present(q, 'status');
   let status: LogFilter['status'];
@@ -57,6 +60,7 @@ export function parseLogFilter(q: RawQuery): LogFilter {
   return {
     ...parseUsageFilter(q),
     status,
+    endpoint: present(q, 'endpoint') === undefined ? undefined : parseEnum(q, 'endpoint', LOG_ENDPOINTS, 'chat'),
     beforeId: parseInt(q, 'before_id', 1, Number.MAX_SAFE_INTEGER),
     limit: parseInt(q, 'limit', 1, 1000) ?? 50,
   };

@@ -5,7 +5,7 @@ import { routeRequest, type CallModel, type HealthCheck, type RouteDecision } fr
 import type { CircuitBreakers } from '../routing';
 
 /** Routing's health view: the breakers' side-effect-free check when the registry has one. */
-function healthOf(ctx: AppContext): HealthCheck {
+export function healthOf(ctx: AppContext): HealthCheck {
   const b = ctx.breakers as Partial<CircuitBreakers>;
   return typeof b.available === 'function' ? (p, m) => b.available!(p, m) : () => true;
 }
@@ -24,6 +24,9 @@ export async function routeChat(ctx: AppContext, req: ChatRequest, callModel: Ca
   const first = decision.targets[0];
   if (first?.entry?.kind === 'image') {
     throw badRequest(`The model '${req.model}' is an image model; use /v1/images/generations.`, 'model', 'model_not_supported');
+  }
+  if (first?.entry?.kind === 'embedding') {
+    throw badRequest(`The model '${req.model}' is an embedding model; use /v1/embeddings.`, 'model', 'model_not_supported');
   }
   return decision;
 }

@@ -5,6 +5,7 @@ import { runChatCompletion, streamChatCompletion } from '../proxy/run-chat-compl
 import type { ChatRunOptions } from '../proxy/chat-runner';
 import type { Usage } from '../usage/types';
 import { chatToResponse } from './chat-to-response';
+import { inputItemsOf } from './input-items';
 import { inputToMessages } from './input-to-messages';
 import { responsesToChat } from './request-to-chat';
 import { newId } from './response-ids';
@@ -46,10 +47,14 @@ export async function bridgedResponse(run: ResponsesRun): Promise<ResponsesAnswe
   const createdAt = Math.floor(Date.now() / 1000);
   const opts: ChatRunOptions = {
     clientId: run.clientId, signal: run.signal, endpoint: 'responses', requestId: run.requestId, clock, decision,
+    clientHeaders: run.clientHeaders,
   };
   const remember = (res: ResponseObject, model: string) => {
     if (req.store === false || res.status === 'failed') return;
-    run.store.save(id, { clientId: run.clientId, model, messages: [...conversation, ...inputToMessages(res.output as any)] });
+    run.store.save(id, {
+      clientId: run.clientId, model, messages: [...conversation, ...inputToMessages(res.output as any)],
+      provider: decision.targets.find((t) => t.modelId === model)?.provider ?? provider, response: res, inputItems: inputItemsOf(req.input),
+    });
   };
 
   if (!req.stream) {

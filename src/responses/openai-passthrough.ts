@@ -26,18 +26,21 @@ const encoder = new TextEncoder();
  */
 export function relayResponsesStream(
   up: OpenedUpstream,
-  onEnd: (end: { usage: Usage | null; error: ApiError | null }) => void,
+  onEnd: (end: { usage: Usage | null; error: ApiError | null; responseId?: string | null }) => void,
 ): ReadableStream<Uint8Array> {
   const reader = up.res.body!.getReader();
   const decoder = new TextDecoder();
   let usage: Usage | null = null;
+  let responseId: string | null = null;
   let events = 0;
   let ended = false;
   const parser = new SseParser((e) => {
     events++;
-    if (e.event !== null && !TERMINAL.has(e.event)) return;
+    if (e.event !== null && !TERMINAL.has(e.event) && e.event !== 'response.created') return;
     try {
       const data = JSON.parse(e.data);
+      // The id is kept so the client's later GET/DELETE of this response can be checked and forwarded.
+      if (typeof data?.response?.id === 'string') responseId = data.response.id;
       if (TERMINAL.has(data?.type)) usage = usageFromResponse(data.response?.usage) ?? usage;
     } catch {
       // not JSON: nothing to account
@@ -47,7 +50,7 @@ export function relayResponsesStream(
     if (ended) return;
     ended = true;
     up.dispose();
-    onEnd({ usage, error });
+    onEnd({ usage, error, responseId });
   };
   return new ReadableStream<Uint8Array>(
     {

@@ -1,4 +1,5 @@
 import { ApiError, UpstreamError } from '../errors/api-error';
+import { withRequestId } from '../errors/request-id';
 import { openUpstream, readBody, type OpenedUpstream } from '../proxy/open-upstream';
 import { buildPassthroughLogRecord, gatewayHeaders, type PassthroughOutcome } from '../images/passthrough-log-record';
 import { walkTargets } from '../proxy/execute-route';
@@ -23,6 +24,11 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
     decision, target: null, attempts: [], usage: null, images: 0, error: null, overheadMs: 0,
   };
   const log = () => ctx.logSink.write(buildPassthroughLogRecord(o));
+  // OpenAI keeps the response (unless store: false); the gateway keeps who made it, for retrieval.
+  const recordOwner = (id: unknown) => {
+    if (typeof id !== 'string' || !id || req.store === false) return;
+    run.store.save(id, { clientId: run.clientId, model: o.target?.modelId ?? req.model, messages: [], provider: 'openai', forwarded: true });
+  };
   let up: OpenedUpstream;
   try {
     const r = await walkTargets(ctx, { ...decision, targets }, o.attempts, (t, settings) => {
@@ -32,7 +38,7 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
     up = r.value;
     o.target = r.target;
   } catch (err) {
-    o.error = asApiError(err);
+    o.error = withRequestId(asApiError(err), run.requestId);
     o.overheadMs = clock.overhead();
     log();
     throw o.error;
@@ -47,7 +53,8 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
   if (stream) {
     o.overheadMs = clock.overhead();
     const headers = gatewayHeaders({ overheadMs: o.overheadMs, target, decision, requestId: run.requestId });
-    const body = relayResponsesStream(up, ({ usage, error }) => {
+    const body = relayResponsesStream(up, ({ usage, error, responseId }) => {
+      recordOwner(responseId);
       o.usage = usage;
       o.error = error;
       settle(error);
@@ -58,14 +65,16 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
   try {
     const text = await readBody(up, clock);
     try {
-      o.usage = usageFromResponse(JSON.parse(text)?.usage);
+      const json = JSON.parse(text);
+      o.usage = usageFromResponse(json?.usage);
+      recordOwner(json?.id);
     } catch {
       // Not JSON: still relayed as OpenAI sent it; nothing to account.
     }
     o.overheadMs = clock.overhead();
     return { kind: 'json', body: text, headers: gatewayHeaders({ overheadMs: o.overheadMs, target, decision, requestId: run.requestId }) };
   } catch (err) {
-    o.error = asApiError(err);
+    o.error = withRequestId(asApiError(err), run.requestId);
     throw o.error;
   } finally {
     settle(o.error);

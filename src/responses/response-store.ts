@@ -9,9 +9,19 @@ export interface StoredConversation {
   /** The conversation so far (no instructions), the response's own output included. */
   messages: ChatCompletionMessageParam[];
   createdAt: number;
+  /** The provider that answered; unset on rows from before it was kept. */
+  provider?: string | null;
+  /** OpenAI holds this response (a pass-through): only the owner is kept here, and reads are forwarded. */
+  forwarded?: boolean;
+  /** The response object as the client got it (bridged responses). */
+  response?: unknown;
+  /** The request's input as OpenAI's input item resources, each with its id. */
+  inputItems?: unknown[] | null;
 }
 
 export interface ResponseStoreOptions {
+  /** false: nothing is stored (`previous_response_id` then finds nothing). */
+  enabled?: boolean;
   /** Rows older than this are deleted. */
   retentionDays?: number;
   /** At most this many rows are kept (oldest go first). */
@@ -26,6 +36,27 @@ export interface ResponseStoreOptions {
 const DAY_MS = 86_400_000;
 const PRUNE_EVERY_MS = 10 * 60_000;
 
+/** A stored_responses row as SQLite returns it (PostgreSQL: bigints as text, forwarded a boolean). */
+interface StoredRow {
+  client_id: number | string | null;
+  model: string;
+  messages: string;
+  created_at: number | string;
+  provider: string | null;
+  forwarded: number | boolean;
+  response: string | null;
+  input_items: string | null;
+}
+
+const SELECT_SQL = 'SELECT client_id, model, messages, created_at, provider, forwarded, response, input_items FROM stored_responses WHERE id = ?';
+
+const entryOf = (row: StoredRow): StoredConversation => ({
+  clientId: numOrNull(row.client_id), model: row.model, messages: JSON.parse(row.messages), createdAt: num(row.created_at),
+  provider: row.provider, forwarded: Boolean(row.forwarded),
+  response: row.response === null ? undefined : JSON.parse(row.response),
+  inputItems: row.input_items === null ? null : JSON.parse(row.input_items),
+});
+
 /**
  * Stored bridged responses (table `stored_responses`). Writes are queued and flushed in one
  * transaction a moment later; reads look in the in-memory cache first and fall back to a
@@ -39,12 +70,14 @@ export class ResponseStore {
   private readonly opts: Required<ResponseStoreOptions>;
   private readonly insert!: Statement;
   private readonly select!: Statement;
+  private readonly remove!: Statement;
   private readonly sqlite!: Database;
-  /** Set on PostgreSQL: reads and writes are awaited (load() fills the cache before get()). */
+  /** Set on PostgreSQL: reads and writes are awaited (load() fills the cache before get()/find()). */
   private readonly shared?: Store;
 
   constructor(db: Database | Store, options: ResponseStoreOptions = {}) {
     this.opts = {
+      enabled: options.enabled ?? true,
       retentionDays: options.retentionDays ?? 30,
       maxRows: options.maxRows ?? 50_000,
       cacheSize: options.cacheSize ?? 500,
@@ -57,12 +90,15 @@ export class ResponseStore {
     }
     const sqlite = (this.sqlite = 'kind' in db ? db.sqlite! : db);
     this.insert = sqlite.prepare(
-      'INSERT OR REPLACE INTO stored_responses (id, client_id, model, messages, created_at) VALUES (?, ?, ?, ?, ?)',
+      'INSERT OR REPLACE INTO stored_responses (id, client_id, model, messages, created_at, provider, forwarded, response, input_items) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    this.select = sqlite.prepare('SELECT client_id, model, messages, created_at FROM stored_responses WHERE id = ?');
+    this.select = sqlite.prepare(SELECT_SQL);
+    this.remove = sqlite.prepare('DELETE FROM stored_responses WHERE id = ?');
   }
 
   save(id: string, conv: Omit<StoredConversation, 'createdAt'>): void {
+    if (!this.opts.enabled) return;
     const entry = { ...conv, createdAt: this.opts.now() };
     this.remember(id, entry);
     this.pending.set(id, entry);
@@ -72,13 +108,19 @@ export class ResponseStore {
     }
   }
 
-  /** The stored conversation, or null when unknown, expired or stored by another client. */
+  /** The stored conversation, or null when unknown, expired, stored by another client or held by OpenAI. */
   get(id: string, clientId: number | null): StoredConversation | null {
+    const entry = this.find(id, clientId);
+    return entry && !entry.forwarded ? entry : null;
+  }
+
+  /** Any response made through the gateway (bridged or forwarded), or null when unknown, expired or another client's. */
+  find(id: string, clientId: number | null): StoredConversation | null {
     let entry = this.cache.get(id) ?? null;
     if (!entry && !this.shared) {
-      const row = this.select.get(id) as { client_id: number | null; model: string; messages: string; created_at: number } | null;
+      const row = this.select.get(id) as StoredRow | null;
       if (row) {
-        entry = { clientId: row.client_id, model: row.model, messages: JSON.parse(row.messages), createdAt: row.created_at };
+        entry = entryOf(row);
         this.remember(id, entry);
       }
     }
@@ -89,15 +131,23 @@ export class ResponseStore {
   }
 
   /**
-   * Makes get() answer from memory: reads the row into the cache when it is not there. Needed
-   * before get() on PostgreSQL (get() cannot wait); harmless on SQLite.
+   * Makes get()/find() answer from memory: reads the row into the cache. Needed before them on
+   * PostgreSQL (they cannot wait); a no-op on SQLite. `fresh` re-reads a cached row (another
+   * instance may have deleted it); otherwise a cached one is kept.
    */
-  async load(id: string): Promise<void> {
-    if (!this.shared || this.cache.has(id)) return;
-    const [row] = await this.shared.all<Record<string, unknown>>('SELECT client_id, model, messages, created_at FROM stored_responses WHERE id = ?', [id]);
-    if (row) {
-      this.remember(id, { clientId: numOrNull(row.client_id), model: String(row.model), messages: JSON.parse(String(row.messages)), createdAt: num(row.created_at) });
-    }
+  async load(id: string, fresh = false): Promise<void> {
+    if (!this.shared || (!fresh && this.cache.has(id)) || this.pending.has(id)) return;
+    const [row] = await this.shared.all<StoredRow>(SELECT_SQL, [id]);
+    if (row) this.remember(id, entryOf(row));
+    else this.cache.delete(id);
+  }
+
+  /** Forgets a response (DELETE /v1/responses/{id}): gone from memory, the write queue and the table. */
+  async delete(id: string): Promise<void> {
+    this.cache.delete(id);
+    this.pending.delete(id);
+    if (this.shared) await this.shared.run('DELETE FROM stored_responses WHERE id = ?', [id]);
+    else this.remove.run(id);
   }
 
   /** Writes queued rows now (also called on shutdown) and prunes when due. */
@@ -109,7 +159,12 @@ export class ResponseStore {
     const now = this.opts.now();
     if (this.shared) return void this.flushShared(this.shared, rows, now);
     this.sqlite.transaction(() => {
-      for (const [id, c] of rows) this.insert.run(id, c.clientId, c.model, JSON.stringify(c.messages), c.createdAt);
+      for (const [id, c] of rows) {
+        this.insert.run(
+          id, c.clientId, c.model, JSON.stringify(c.messages), c.createdAt, c.provider ?? null, c.forwarded ? 1 : 0,
+          c.response === undefined ? null : JSON.stringify(c.response), c.inputItems ? JSON.stringify(c.inputItems) : null,
+        );
+      }
       if (now - this.lastPrune >= PRUNE_EVERY_MS) {
         this.lastPrune = now;
         this.sqlite.run('DELETE FROM stored_responses WHERE created_at < ?', [now - this.opts.retentionDays * DAY_MS]);
@@ -126,8 +181,14 @@ export class ResponseStore {
     try {
       for (const [id, c] of rows) {
         await store.run(
-          'INSERT INTO stored_responses (id, client_id, model, messages, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET client_id = excluded.client_id, model = excluded.model, messages = excluded.messages, created_at = excluded.created_at',
-          [id, c.clientId, c.model, JSON.stringify(c.messages), c.createdAt],
+          'INSERT INTO stored_responses (id, client_id, model, messages, created_at, provider, forwarded, response, input_items) ' +
+            'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET client_id = excluded.client_id, model = excluded.model, ' +
+            'messages = excluded.messages, created_at = excluded.created_at, provider = excluded.provider, forwarded = excluded.forwarded, ' +
+            'response = excluded.response, input_items = excluded.input_items',
+          [
+            id, c.clientId, c.model, JSON.stringify(c.messages), c.createdAt, c.provider ?? null, Boolean(c.forwarded),
+            c.response === undefined ? null : JSON.stringify(c.response), c.inputItems ? JSON.stringify(c.inputItems) : null,
+          ],
         );
       }
       if (now - this.lastPrune >= PRUNE_EVERY_MS) {

@@ -2,7 +2,7 @@ import type { Database } from 'bun:sqlite';
 import type { Config } from '../config/config';
 import type { SecretBox } from '../crypto/secret-box';
 import type { Db } from '../db/client';
-import { clients, modelGroups, models, providerKeys, providers } from '../db/schema';
+import { clients, modelGroups, models, providerKeys, providers, teams } from '../db/schema';
 import type { Store } from '../db/store';
 import { buildSnapshot, type SnapshotRows } from './build-snapshot';
 import type { RuntimeSnapshot } from './snapshot-types';
@@ -104,7 +104,7 @@ export class StateStore {
   private async fingerprint(): Promise<string> {
     const part = (t: string, order: string) => `(SELECT md5(coalesce(string_agg(md5(x::text), '' ORDER BY ${order}), '')) FROM ${t} x)`;
     const sql = `SELECT ${[
-      part('providers', 'x.id'), part('models', 'x.id'), part('model_groups', 'x.name'), part('clients', 'x.id'), part('provider_keys', 'x.id'),
+      part('providers', 'x.id'), part('models', 'x.id'), part('model_groups', 'x.name'), part('clients', 'x.id'), part('teams', 'x.id'), part('provider_keys', 'x.id'),
     ].join(' || ')} AS fp`;
     const [row] = await this.shared!.store.all<{ fp: string }>(sql);
     return row?.fp ?? '';
@@ -120,7 +120,8 @@ export class StateStore {
       providers: this.db.select().from(providers).all(),
       models: this.db.select().from(models).all(),
       groups: this.db.select().from(modelGroups).all(),
-      clients: this.db.select({ id: clients.id, name: clients.name, keyHash: clients.keyHash, revoked: clients.revoked }).from(clients).all(),
+      clients: this.db.select().from(clients).all(),
+      teams: this.db.select().from(teams).all(),
       providerKeys: this.db.select().from(providerKeys).orderBy(providerKeys.id).all(),
     };
     return buildSnapshot(rows, this.config, this.box, ++this.version);
@@ -129,12 +130,13 @@ export class StateStore {
 
 /** The rows a snapshot is built from, awaited (works on either store). */
 async function readRows(db: Db): Promise<SnapshotRows> {
-  const [p, m, g, c, k] = await Promise.all([
+  const [p, m, g, c, t, k] = await Promise.all([
     db.select().from(providers),
     db.select().from(models),
     db.select().from(modelGroups),
-    db.select({ id: clients.id, name: clients.name, keyHash: clients.keyHash, revoked: clients.revoked }).from(clients),
+    db.select().from(clients),
+    db.select().from(teams),
     db.select().from(providerKeys).orderBy(providerKeys.id),
   ]);
-  return { providers: p, models: m, groups: g, clients: c, providerKeys: k };
+  return { providers: p, models: m, groups: g, clients: c, teams: t, providerKeys: k };
 }

@@ -49,3 +49,37 @@ describe('ResponseStore', () => {
     expect(ids).toEqual(['resp_2', 'resp_3']);
   });
 });
+
+describe('ResponseStore: retrieval records', () => {
+  test('the response, its input items, provider and owner survive a restart; forwarded rows never continue a conversation', () => {
+    const sqlite = fresh();
+    const store = new ResponseStore(sqlite);
+    const response = { id: 'resp_b', object: 'response', output: [] };
+    const items = [{ id: 'msg_1', type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_text', text: 'hi' }] }];
+    store.save('resp_b', { clientId: 3, model: 'deepseek-chat', messages: msgs, provider: 'deepseek', response, inputItems: items });
+    store.save('resp_openai', { clientId: 3, model: 'gpt-5-mini', messages: [], provider: 'openai', forwarded: true });
+    store.flush();
+    const reopened = new ResponseStore(sqlite);
+    expect(reopened.find('resp_b', 3)).toMatchObject({ provider: 'deepseek', forwarded: false, response, inputItems: items });
+    expect(reopened.find('resp_openai', 3)).toMatchObject({ provider: 'openai', forwarded: true, model: 'gpt-5-mini' });
+    expect(reopened.get('resp_openai', 3)).toBeNull();
+    expect(reopened.find('resp_openai', 4)).toBeNull();
+  });
+
+  test('delete forgets a row everywhere (cache, queue, table); retention applies to find as to get', () => {
+    const sqlite = fresh();
+    let now = 1_000 * 86_400_000;
+    const store = new ResponseStore(sqlite, { retentionDays: 30, now: () => now });
+    store.save('resp_queued', { clientId: 1, model: 'm', messages: msgs });
+    store.delete('resp_queued');
+    store.flush();
+    expect(store.find('resp_queued', 1)).toBeNull();
+    store.save('resp_written', { clientId: 1, model: 'm', messages: msgs, provider: 'openai', forwarded: true });
+    store.flush();
+    store.delete('resp_written');
+    expect(new ResponseStore(sqlite).find('resp_written', 1)).toBeNull();
+    store.save('resp_aging', { clientId: 1, model: 'm', messages: msgs, provider: 'openai', forwarded: true });
+    now += 31 * 86_400_000;
+    expect(store.find('resp_aging', 1)).toBeNull();
+  });
+});

@@ -2,6 +2,7 @@
 import { Card, StatusBadge } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import { compactNumber, dateTime, duration, usd } from '../format';
+import { LOG_ENDPOINTS } from '../../logging/usage-query-params';
 
 export interface LogRow {
   id: number;
@@ -23,6 +24,8 @@ export interface LogRow {
   latencyMs: number;
   overheadMs: number;
   error: string | null;
+  /** Prompt tokens written to the provider's prompt cache (part of promptTokens). */
+  cacheWriteTokens?: number;
 }
 
 export interface LogDetail extends LogRow {
@@ -46,6 +49,8 @@ export interface LogFilters {
   provider: string;
   model: string;
   status: string;
+  /** One endpoint (`embeddings`, ...); blank or unset = any. */
+  endpoint?: string;
 }
 
 export interface LogsViewModel {
@@ -88,6 +93,12 @@ function Filters(props: { vm: LogsViewModel }) {
         </select>
       </label>
       <label>Model<input name="model" value={f.model} placeholder="any" /></label>
+      <label>Endpoint
+        <select name="endpoint">
+          <option value="">any</option>
+          {LOG_ENDPOINTS.map((e) => <option value={e} selected={e === f.endpoint}>{e}</option>)}
+        </select>
+      </label>
       <label>Status
         <select name="status">
           {[['', 'any'], ['ok', 'success'], ['error', 'failed'], ...['400', '401', '404', '429', '500', '502', '503', '504'].map((c) => [c, c])].map(([v, l]) => (
@@ -126,8 +137,13 @@ export function LogsView(props: { vm: LogsViewModel }) {
                       <td class="nowrap" title={dateTime(r.createdAt)}>{dateTime(r.createdAt).slice(5)}</td>
                       <td><StatusBadge status={r.status} /></td>
                       <td safe>{r.clientName ?? (r.clientId == null ? '—' : `#${r.clientId}`)}</td>
-                      <td><code safe>{r.model ?? r.modelRequested}</code> <span class="muted small" safe>{r.provider ?? ''}</span></td>
-                      <td class="num">{`${compactNumber(r.promptTokens)} / ${compactNumber(r.completionTokens)}`}</td>
+                      <td><code safe>{r.model ?? r.modelRequested}</code> <span class="muted small" safe>{r.provider ?? ''}</span>
+                        {r.endpoint === 'chat' ? '' : <span class="muted small endpoint" safe>{` · ${r.endpoint}`}</span>}</td>
+                      <td class="num">
+                        {`${compactNumber(r.promptTokens)} / ${compactNumber(r.completionTokens)}`}
+                        {/* A second line, not a column: the table must fit beside the detail panel. */}
+                        {r.cacheWriteTokens ? <div class="muted small cache-write" title="Prompt tokens written to the provider's prompt cache (part of tokens in)">{`${compactNumber(r.cacheWriteTokens)} cache write`}</div> : ''}
+                      </td>
                       <td class="num">{usd(r.costUsd)}</td>
                       <td class="num">{duration(r.latencyMs)}</td>
                     </tr>
@@ -173,7 +189,7 @@ export function LogDetailView(props: { d: LogDetail }) {
         <Field k="Model / provider"><code safe>{`${d.model ?? '—'} @ ${d.provider ?? '—'}`}</code></Field>
         <Field k="Route"><code safe>{d.route ?? '—'}</code></Field>
         {d.providerKey ? <Field k="Provider key"><code safe>{d.providerKey}</code></Field> : ''}
-        <Field k="Tokens">{`${compactNumber(d.promptTokens)} in (${compactNumber(d.cachedTokens)} cached), ${compactNumber(d.completionTokens)} out (${compactNumber(d.reasoningTokens)} reasoning)${d.estimated ? ', estimated' : ''}`}</Field>
+        <Field k="Tokens">{`${compactNumber(d.promptTokens)} in (${compactNumber(d.cachedTokens)} cached${d.cacheWriteTokens ? `, ${compactNumber(d.cacheWriteTokens)} cache write` : ''}), ${compactNumber(d.completionTokens)} out (${compactNumber(d.reasoningTokens)} reasoning)${d.estimated ? ', estimated' : ''}`}</Field>
         {d.images ? <Field k="Images">{String(d.images)}</Field> : ''}
         <Field k="Cost">{usd(d.costUsd)}</Field>
         <Field k="Latency">{`${duration(d.latencyMs)} total, ${d.ttfbMs == null ? '—' : duration(d.ttfbMs)} to first byte, ${duration(d.overheadMs)} gateway overhead`}</Field>

@@ -9,7 +9,7 @@ export const models = sqliteTable(
     provider: text('provider').notNull(),
     /** The id sent upstream (usually the same as `id`). */
     upstreamId: text('upstream_id').notNull(),
-    kind: text('kind', { enum: ['chat', 'image'] }).notNull().default('chat'),
+    kind: text('kind', { enum: ['chat', 'image', 'embedding'] }).notNull().default('chat'),
     enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
     inputPrice: real('input_price').notNull().default(0),
     cachedInputPrice: real('cached_input_price'),
@@ -19,6 +19,8 @@ export const models = sqliteTable(
     imagePrice: real('image_price'),
     contextWindow: integer('context_window'),
     updatedAt: integer('updated_at').notNull(),
+    /** Prompt-cache writes (Anthropic's 5-minute rate); unset: billed at the input price. */
+    cacheWritePrice: real('cache_write_price'),
   },
   (t) => [index('models_provider_idx').on(t.provider)],
 );

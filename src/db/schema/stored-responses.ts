@@ -1,6 +1,9 @@
 import { sqliteTable, text, integer, index } from 'drizzle-orm/sqlite-core';
 
-/** Bridged Responses API results kept so `previous_response_id` can continue a conversation. */
+/**
+ * Responses made through the gateway: bridged ones whole (so `previous_response_id` can continue a
+ * conversation and GET/DELETE/input_items can answer), OpenAI's own as a reference (owner, provider).
+ */
 export const storedResponses = sqliteTable(
   'stored_responses',
   {
@@ -10,6 +13,14 @@ export const storedResponses = sqliteTable(
     /** JSON: the chat messages that made up the conversation so far, output included. */
     messages: text('messages').notNull(),
     createdAt: integer('created_at').notNull(),
+    /** The provider that answered (`openai` for a forwarded one); null on rows from before it was kept. */
+    provider: text('provider'),
+    /** 1: OpenAI holds the response (a pass-through); retrieval and delete are forwarded to it. */
+    forwarded: integer('forwarded', { mode: 'boolean' }).notNull().default(false),
+    /** JSON: the response object as the client got it (bridged responses), for GET /v1/responses/{id}. */
+    response: text('response'),
+    /** JSON: the request's input as OpenAI's input item resources (with ids), for /input_items. */
+    inputItems: text('input_items'),
   },
   (t) => [index('stored_responses_created_idx').on(t.createdAt)],
 );

@@ -1,0 +1,112 @@
+import type { AppContext } from '../context';
+import { ApiError, badRequest } from '../errors/api-error';
+import { buildPassthroughLogRecord, gatewayHeaders, type PassthroughOutcome } from '../images/passthrough-log-record';
+import { walkTargets } from '../proxy/execute-route';
+import type { RequestClock } from '../proxy/request-clock';
+import { healthOf } from '../proxy/route-chat';
+import { classifierCallModel } from '../responses/classifier-call-model';
+import { routeRequest } from '../routing';
+import type { ProviderSettings } from '../providers/types';
+import { modelForLog } from '../api/model-name';
+import type { RouteTarget } from '../routing/types';
+import { tokenCounter, type TokenCounter } from '../usage/token-counter';
+import type { Usage } from '../usage/types';
+import { embeddingResponseBody } from './embedding-body';
+import type { EmbeddingInputs, EmbeddingRequest, EmbeddingResult } from './embeddings-types';
+import { geminiEmbeddings } from './gemini-embeddings';
+import { mockEmbeddings } from './mock-embeddings';
+import { ollamaEmbeddings, openaiEmbeddings } from './openai-embeddings';
+import type { CallOptions } from './upstream-json';
+import { validateEmbeddingRequest } from './validate-embeddings';
+
+export interface EmbeddingsOptions {
+  clientId: number | null;
+  signal?: AbortSignal;
+  /** The prelude's clock, started when the request arrived. */
+  clock: RequestClock;
+  counter?: TokenCounter;
+  /** The log row's id (the /v1 prelude's, which a limited key's reservation waits on). */
+  requestId?: string;
+}
+
+const asApiError = (err: unknown) =>
+  err instanceof ApiError ? err : new ApiError(500, 'Internal gateway error.', 'api_error', 'internal_error');
+
+/** ~4 characters per token: the mock's own plausible, deterministic count (as its chat answers). */
+const mockTokens = (i: EmbeddingInputs) =>
+  i.kind === 'text' ? i.texts.reduce((a, t) => a + Math.max(1, Math.ceil(t.length / 4)), 0) : i.tokens.reduce((a, t) => a + t.length, 0);
+
+/** One try on one concrete target: the provider's embeddings API, or a 400 naming the provider. */
+function embedOn(
+  ctx: AppContext, t: RouteTarget, settings: ProviderSettings, req: EmbeddingRequest, inputs: EmbeddingInputs, opts: CallOptions,
+): Promise<EmbeddingResult> {
+  if (t.entry?.kind === 'image') {
+    throw badRequest(`'${t.modelId}' is an image model, not an embedding model.`, 'model', 'model_not_supported');
+  }
+  switch (t.provider) {
+    case 'openai': return openaiEmbeddings(ctx, t, req, settings, opts);
+    case 'ollama': return ollamaEmbeddings(ctx, t, inputs, settings, opts);
+    case 'gemini': return geminiEmbeddings(ctx, t, inputs, settings, opts);
+    case 'mock': return Promise.resolve({ vectors: mockEmbeddings(inputs), model: t.upstreamModel, promptTokens: mockTokens(inputs) });
+    default:
+      throw badRequest(`Provider '${t.provider}' has no embeddings API; use an openai, gemini, ollama or mock model.`, 'model', 'embeddings_not_supported');
+  }
+}
+
+/** Prompt tokens where the upstream gave none: the texts counted by the tokenizer, token arrays by length. */
+async function estimatePromptTokens(inputs: EmbeddingInputs, counter: TokenCounter): Promise<number> {
+  if (inputs.kind === 'tokens') return inputs.tokens.reduce((a, t) => a + t.length, 0);
+  const counts = await counter.count(inputs.texts);
+  return counts.reduce((a, n) => a + n, 0);
+}
+
+/**
+ * POST /v1/embeddings: validate, route the model (groups and fallback as for chat), call the
+ * provider's embeddings API, answer in OpenAI's shape (base64 encoded by the gateway for the
+ * translated providers) and log one row: prompt tokens, no completion, cost at the input price.
+ */
+export async function createEmbeddings(
+  ctx: AppContext,
+  body: unknown,
+  opts: EmbeddingsOptions,
+): Promise<{ body: string; headers: Record<string, string> }> {
+  const clock = opts.clock;
+  const requestId = opts.requestId ?? crypto.randomUUID();
+  const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+  const o: PassthroughOutcome = {
+    endpoint: 'embeddings', requestId, clientId: opts.clientId, modelRequested: modelForLog(b.model),
+    stream: false, clock, decision: null, target: null, attempts: [], usage: null, images: 0, error: null, overheadMs: 0,
+  };
+  try {
+    const { req, inputs } = validateEmbeddingRequest(body);
+    const snap = ctx.state.getSnapshot();
+    // Only a group's rules read the text (a classifier group scores it); concrete names skip the join.
+    const text = snap.groups.has(req.model) && inputs.kind === 'text' ? inputs.texts.join('\n') : '';
+    const { decision } = await routeRequest(req.model, { input: text }, {
+      snap, health: healthOf(ctx), callModel: classifierCallModel(ctx, requestId, opts.clientId), signal: opts.signal,
+    });
+    o.decision = decision;
+    const { value: result, target } = await walkTargets(ctx, decision, o.attempts, (t, settings) => {
+      o.target = t;
+      return embedOn(ctx, t, settings, req, inputs, { signal: opts.signal, clock, apiKey: settings.apiKey });
+    }, { signal: opts.signal });
+    o.target = target;
+    const reported = result.promptTokens;
+    const promptTokens = reported ?? (await estimatePromptTokens(inputs, opts.counter ?? tokenCounter));
+    o.usage = { input: promptTokens, cachedInput: 0, output: 0, reasoning: 0, estimated: reported === null } satisfies Usage;
+    const out = result.raw ?? JSON.stringify(embeddingResponseBody(result.vectors ?? [], result.model, promptTokens, inputs));
+    o.overheadMs = clock.overhead();
+    return { body: out, headers: gatewayHeaders({ overheadMs: o.overheadMs, target, decision, requestId }) };
+  } catch (err) {
+    o.error = asApiError(err);
+    o.overheadMs = clock.overhead();
+    throw withRequestId(o.error, requestId);
+  } finally {
+    ctx.logSink.write({ ...buildPassthroughLogRecord(o), estimated: o.usage?.estimated === true });
+  }
+}
+
+/** Errors carry the row's id too, so a client (or test) can find the refusal's log row. */
+function withRequestId(e: ApiError, requestId: string): ApiError {
+  return new ApiError(e.status, e.message, e.type, e.code, e.param, { ...e.headers, 'x-request-id': requestId });
+}

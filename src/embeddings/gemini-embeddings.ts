@@ -1,0 +1,46 @@
+import type { AppContext } from '../context';
+import { badRequest } from '../errors/api-error';
+import { joinUrl } from '../providers/openai-compatible/create-openai-compatible-adapter';
+import type { ProviderSettings } from '../providers/types';
+import type { RouteTarget } from '../routing/types';
+import type { EmbeddingInputs, EmbeddingResult } from './embeddings-types';
+import { callJson, malformed, type CallOptions } from './upstream-json';
+
+/** Gemini's batchEmbedContents takes at most 100 requests per call. */
+const GEMINI_BATCH = 100;
+
+/**
+ * Gemini's `:batchEmbedContents`, one request per input, `dimensions` as
+ * `outputDimensionality`. Larger inputs lists are sent as several batches, in order. Vectors
+ * are returned as Google sends them (a shortened vector is not renormalised). Gemini reports no
+ * token usage for embeddings, so the caller estimates it.
+ */
+export async function geminiEmbeddings(
+  ctx: AppContext, target: RouteTarget, inputs: EmbeddingInputs, settings: ProviderSettings, opts: CallOptions,
+): Promise<EmbeddingResult> {
+  if (inputs.kind === 'tokens') {
+    throw badRequest(`Provider 'gemini' takes text inputs only, not token arrays.`, 'input', 'invalid_input');
+  }
+  const model = target.upstreamModel;
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (settings.apiKey) headers['x-goog-api-key'] = settings.apiKey;
+  const url = joinUrl(settings.baseUrl, `/v1beta/models/${encodeURIComponent(model)}:batchEmbedContents`);
+  const vectors: number[][] = [];
+  let promptTokens: number | null = null;
+  for (let i = 0; i < inputs.texts.length; i += GEMINI_BATCH) {
+    const batch = inputs.texts.slice(i, i + GEMINI_BATCH);
+    const requests = batch.map((text) => ({
+      model: `models/${model}`,
+      content: { parts: [{ text }] },
+      ...(inputs.dimensions !== null ? { outputDimensionality: inputs.dimensions } : {}),
+    }));
+    const { json } = await callJson(ctx, target, { url, method: 'POST', headers, body: JSON.stringify({ requests }) }, opts);
+    const got: any[] = Array.isArray(json?.embeddings) ? json.embeddings : [];
+    if (got.length !== batch.length || !got.every((e) => Array.isArray(e?.values))) throw malformed(target.provider, 'one vector per input');
+    for (const e of got) vectors.push(e.values);
+    // Not sent by the API today; read in case Google starts to.
+    const n = json?.usageMetadata?.promptTokenCount;
+    if (typeof n === 'number') promptTokens = (promptTokens ?? 0) + n;
+  }
+  return { vectors, model, promptTokens };
+}

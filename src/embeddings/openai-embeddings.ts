@@ -1,0 +1,49 @@
+import type { AppContext } from '../context';
+import { badRequest } from '../errors/api-error';
+import { joinUrl } from '../providers/openai-compatible/create-openai-compatible-adapter';
+import type { ProviderSettings, UpstreamCall } from '../providers/types';
+import type { RouteTarget } from '../routing/types';
+import type { EmbeddingInputs, EmbeddingRequest, EmbeddingResult } from './embeddings-types';
+import { callJson, malformed, type CallOptions } from './upstream-json';
+
+function postEmbeddings(settings: ProviderSettings, body: unknown): UpstreamCall {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (settings.apiKey) headers.authorization = `Bearer ${settings.apiKey}`;
+  return { url: joinUrl(settings.baseUrl, '/embeddings'), method: 'POST', headers, body: JSON.stringify(body) };
+}
+
+const reportedTokens = (json: any): number | null => {
+  const n = json?.usage?.prompt_tokens;
+  return typeof n === 'number' && Number.isFinite(n) ? n : null;
+};
+
+/** OpenAI: the client's body as sent (concrete model id), the answer byte for byte. */
+export async function openaiEmbeddings(
+  ctx: AppContext, target: RouteTarget, req: EmbeddingRequest, settings: ProviderSettings, opts: CallOptions,
+): Promise<EmbeddingResult> {
+  const call = postEmbeddings(settings, { ...req, model: target.upstreamModel });
+  const { text, json } = await callJson(ctx, target, call, opts);
+  if (!Array.isArray(json?.data)) throw malformed(target.provider, 'a data list');
+  return { raw: text, model: typeof json.model === 'string' ? json.model : target.upstreamModel, promptTokens: reportedTokens(json) };
+}
+
+/**
+ * Ollama's OpenAI-compatible /v1/embeddings. Floats are always asked for (base64 is encoded by
+ * the gateway, the same for every provider); Ollama takes text only, so token arrays get a 400.
+ */
+export async function ollamaEmbeddings(
+  ctx: AppContext, target: RouteTarget, inputs: EmbeddingInputs, settings: ProviderSettings, opts: CallOptions,
+): Promise<EmbeddingResult> {
+  if (inputs.kind === 'tokens') {
+    throw badRequest(`Provider 'ollama' takes text inputs only, not token arrays.`, 'input', 'invalid_input');
+  }
+  const body: Record<string, unknown> = { model: target.upstreamModel, input: inputs.texts, encoding_format: 'float' };
+  if (inputs.dimensions !== null) body.dimensions = inputs.dimensions;
+  const { json } = await callJson(ctx, target, postEmbeddings(settings, body), opts);
+  const data: any[] = Array.isArray(json?.data) ? [...json.data] : [];
+  if (data.length !== inputs.texts.length || !data.every((d) => Array.isArray(d?.embedding))) {
+    throw malformed(target.provider, 'one vector per input');
+  }
+  data.sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
+  return { vectors: data.map((d) => d.embedding), model: target.upstreamModel, promptTokens: reportedTokens(json) };
+}

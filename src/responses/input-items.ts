@@ -1,0 +1,50 @@
+import { newId } from './response-ids';
+import type { ResponsesInputItem } from './responses-types';
+
+/** An input item as GET /v1/responses/{id}/input_items lists it (OpenAI's `ItemResource`). */
+export type InputItemResource = Record<string, unknown> & { id: string; type: string };
+
+function inputContent(content: unknown): unknown[] {
+  if (typeof content === 'string') return [{ type: 'input_text', text: content }];
+  return Array.isArray(content) ? content : [];
+}
+
+/** Assistant turns sent back as input are listed as output messages, as OpenAI lists them. */
+function outputContent(content: unknown): unknown[] {
+  if (typeof content === 'string') return [{ type: 'output_text', text: content, annotations: [], logprobs: [] }];
+  if (!Array.isArray(content)) return [];
+  return content.map((p: any) =>
+    p?.type === 'output_text' || p?.type === 'input_text'
+      ? { type: 'output_text', text: String(p.text ?? ''), annotations: p.annotations ?? [], logprobs: p.logprobs ?? [] }
+      : p,
+  );
+}
+
+function itemResource(item: ResponsesInputItem): InputItemResource {
+  const type = item?.type ?? (item?.role ? 'message' : 'message');
+  const id = typeof item.id === 'string' && item.id ? item.id : null;
+  switch (type) {
+    case 'message':
+      if (item.role === 'assistant') {
+        return { id: id ?? newId('msg'), type: 'message', role: 'assistant', status: 'completed', content: outputContent(item.content) };
+      }
+      return { id: id ?? newId('msg'), type: 'message', role: item.role ?? 'user', status: 'completed', content: inputContent(item.content) };
+    case 'function_call':
+      return { ...item, id: id ?? newId('fc'), type, status: (item.status as string) ?? 'completed' };
+    case 'function_call_output':
+      return { ...item, id: id ?? `fco_${newId('fc').slice(3)}`, type, status: (item.status as string) ?? 'completed' };
+    default:
+      return { ...item, id: id ?? newId('msg'), type };
+  }
+}
+
+/**
+ * A Responses request's `input` as the item resources OpenAI lists for it: each with an id
+ * (the client's, else a new one) and a status; a plain string is one user message.
+ * `instructions` are not items.
+ */
+export function inputItemsOf(input: string | ResponsesInputItem[] | undefined | null): InputItemResource[] {
+  if (input === undefined || input === null) return [];
+  if (typeof input === 'string') return [itemResource({ role: 'user', content: input })];
+  return Array.isArray(input) ? input.map(itemResource) : [];
+}

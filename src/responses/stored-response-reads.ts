@@ -1,0 +1,123 @@
+import type { AppContext } from '../context';
+import { ApiError, badRequest, notFound } from '../errors/api-error';
+import { joinUrl } from '../providers/openai-compatible/create-openai-compatible-adapter';
+import { openUpstream, readBody } from '../proxy/open-upstream';
+import { RequestClock } from '../proxy/request-clock';
+import type { RouteTarget } from '../routing/types';
+import type { InputItemResource } from './input-items';
+import { relayResponsesStream } from './openai-passthrough';
+import type { ResponseStore, StoredConversation } from './response-store';
+
+/** What a read answers: a JSON body (or an SSE stream, forwarded as OpenAI sent it) and its status. */
+export interface ReadAnswer {
+  status: number;
+  body: string | ReadableStream<Uint8Array>;
+  contentType: string;
+}
+
+export interface ReadOptions {
+  clientId: number;
+  /** The query string as the client sent it (`?limit=…`), forwarded to OpenAI as is. */
+  search: string;
+  signal?: AbortSignal;
+}
+
+const json = (body: unknown, status = 200): ReadAnswer => ({ status, body: JSON.stringify(body), contentType: 'application/json' });
+const missing = (id: string) => notFound(`Response with id '${id}' not found.`);
+
+/** The response, or OpenAI's 404 when it is unknown, expired, deleted or another key's. */
+async function owned(store: ResponseStore, id: string, clientId: number): Promise<StoredConversation> {
+  // On PostgreSQL the row is read afresh (awaited): another instance may have stored or deleted it.
+  await store.load(id, true);
+  const entry = store.find(id, clientId);
+  if (!entry) throw missing(id);
+  return entry;
+}
+
+/**
+ * A read of a response OpenAI holds, sent to OpenAI with the gateway's key. Not a routed
+ * request: no fallback (only OpenAI has the response), no breaker, no log row.
+ */
+async function forward(ctx: AppContext, entry: StoredConversation, method: 'GET' | 'DELETE', path: string, o: ReadOptions): Promise<ReadAnswer> {
+  const settings = ctx.state.getSnapshot().providers.get('openai');
+  if (!settings?.enabled) throw new ApiError(503, 'The openai provider is disabled; its responses cannot be read.', 'api_error', 'provider_disabled');
+  const target: RouteTarget = { provider: 'openai', upstreamModel: entry.model, modelId: entry.model, entry: null };
+  const headers: Record<string, string> = {};
+  if (settings.apiKey) headers.authorization = `Bearer ${settings.apiKey}`;
+  const clock = new RequestClock();
+  const up = await openUpstream(ctx, target, { url: joinUrl(settings.baseUrl, path + o.search), method, headers }, { signal: o.signal, clock });
+  const type = up.res.headers.get('content-type') ?? 'application/json';
+  if (type.includes('text/event-stream')) return { status: up.res.status, body: relayResponsesStream(up, () => {}), contentType: type };
+  return { status: up.res.status, body: await readBody(up, clock), contentType: type };
+}
+
+/** GET /v1/responses/{id}. */
+export async function retrieveResponse(ctx: AppContext, store: ResponseStore, id: string, o: ReadOptions): Promise<ReadAnswer> {
+  const entry = await owned(store, id, o.clientId);
+  if (entry.forwarded) return forward(ctx, entry, 'GET', `/responses/${encodeURIComponent(id)}`, o);
+  // Rows stored before responses were kept whole can continue a conversation but not be shown.
+  if (entry.response === undefined || entry.response === null) throw missing(id);
+  return json(entry.response);
+}
+
+/** DELETE /v1/responses/{id}: forgotten here, and at OpenAI for its own. */
+export async function deleteResponse(ctx: AppContext, store: ResponseStore, id: string, o: ReadOptions): Promise<ReadAnswer> {
+  const entry = await owned(store, id, o.clientId);
+  if (!entry.forwarded) {
+    await store.delete(id);
+    return json({ id, object: 'response', deleted: true });
+  }
+  try {
+    const answer = await forward(ctx, entry, 'DELETE', `/responses/${encodeURIComponent(id)}`, { ...o, search: '' });
+    await store.delete(id);
+    return answer;
+  } catch (err) {
+    // OpenAI no longer has it (expired or deleted there): nothing left to point to.
+    if ((err as { status?: number })?.status === 404) await store.delete(id);
+    throw err;
+  }
+}
+
+export interface ListParams {
+  limit: number;
+  order: 'asc' | 'desc';
+  after: string | null;
+}
+
+/** `limit` (1–100, default 20), `order` (`asc`|`desc`, default `desc`) and `after`, as OpenAI reads them. */
+export function listParams(search: URLSearchParams): ListParams {
+  const rawLimit = search.get('limit');
+  const limit = rawLimit === null ? 20 : Number(rawLimit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw badRequest("'limit' must be an integer from 1 to 100.", 'limit');
+  const order = search.get('order') ?? 'desc';
+  if (order !== 'asc' && order !== 'desc') throw badRequest("'order' must be 'asc' or 'desc'.", 'order');
+  return { limit, order, after: search.get('after') || null };
+}
+
+/** One page of OpenAI's `ResponseItemList`. */
+export function pageOf(items: readonly InputItemResource[], p: ListParams) {
+  const ordered = p.order === 'asc' ? [...items] : [...items].reverse();
+  let start = 0;
+  if (p.after !== null) {
+    const at = ordered.findIndex((i) => i.id === p.after);
+    if (at < 0) throw badRequest(`No input item with id '${p.after}' in this response.`, 'after');
+    start = at + 1;
+  }
+  const data = ordered.slice(start, start + p.limit);
+  return {
+    object: 'list' as const,
+    data,
+    first_id: data[0]?.id ?? null,
+    last_id: data.at(-1)?.id ?? null,
+    has_more: start + p.limit < ordered.length,
+  };
+}
+
+/** GET /v1/responses/{id}/input_items. */
+export async function listInputItems(ctx: AppContext, store: ResponseStore, id: string, o: ReadOptions): Promise<ReadAnswer> {
+  const params = listParams(new URLSearchParams(o.search));
+  const entry = await owned(store, id, o.clientId);
+  if (entry.forwarded) return forward(ctx, entry, 'GET', `/responses/${encodeURIComponent(id)}/input_items`, o);
+  if (!entry.inputItems) throw missing(id);
+  return json(pageOf(entry.inputItems as InputItemResource[], params));
+}

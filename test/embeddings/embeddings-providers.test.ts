@@ -1,0 +1,146 @@
+import { afterAll, describe, expect, test } from 'bun:test';
+import type OpenAI from 'openai';
+import { modelGroups } from '../../src/db/schema';
+import { jsonResponse, startFakeUpstream } from '../helpers/fake-upstream';
+import { apiError, providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
+import { schemaErrors } from '../responses/openai-schema';
+import { geminiBatchAnswer, ollamaEmbeddingAnswer, openaiEmbeddingAnswer, vectorFor } from './fake-embeddings';
+
+let openaiDown = false;
+const openai = startFakeUpstream((_req, rec) =>
+  openaiDown ? jsonResponse({ error: { message: 'The server is overloaded', type: 'server_error' } }, 503) : openaiEmbeddingAnswer(rec.body, 7),
+);
+const gemini = startFakeUpstream((_req, rec) =>
+  rec.path.endsWith(':batchEmbedContents') ? geminiBatchAnswer(rec) : jsonResponse({ error: { code: 404, message: 'not found', status: 'NOT_FOUND' } }, 404),
+);
+const ollama = startFakeUpstream((_req, rec) =>
+  rec.path === '/v1/embeddings' ? ollamaEmbeddingAnswer(rec.body) : jsonResponse({ error: 'not found' }, 404),
+);
+let gw: TestGateway;
+let client: OpenAI;
+
+useGateway(
+  (g) => {
+    gw = g;
+    client = g.openai();
+    g.ctx.db.insert(modelGroups).values({
+      name: 'embed-pool', strategy: 'heuristic', targets: ['text-embedding-3-small', 'gemini-embedding-001'], updatedAt: Date.now(),
+    }).run();
+    g.ctx.state.reload();
+  },
+  {
+    env: {
+      ...providerEnv('openai', `${openai.url}/v1`),
+      ...providerEnv('gemini', gemini.url),
+      ...providerEnv('ollama', `${ollama.url}/v1`),
+    },
+  },
+);
+afterAll(() => {
+  openai.close();
+  gemini.close();
+  ollama.close();
+});
+
+async function rowOf(requestId: string | null) {
+  expect(requestId).toBeTruthy();
+  for (let i = 0; i < 200; i++) {
+    const row = gw.logs.find((l) => l.requestId === requestId);
+    if (row) return row;
+    await Bun.sleep(10);
+  }
+  throw new Error(`no log row for ${requestId}`);
+}
+
+describe('POST /v1/embeddings: Gemini', () => {
+  test('batchEmbedContents, one request per input, dimensions as outputDimensionality; usage estimated and priced', async () => {
+    const inputs = ['The quick brown fox', 'jumps over the lazy dog'];
+    const { data, response } = await client.embeddings
+      .create({ model: 'gemini-embedding-001', input: inputs, dimensions: 5, encoding_format: 'float' })
+      .withResponse();
+    expect(schemaErrors('CreateEmbeddingResponse', data)).toEqual([]);
+    const sent = gemini.requests.at(-1)!;
+    expect(sent.path).toBe('/v1beta/models/gemini-embedding-001:batchEmbedContents');
+    expect(sent.headers['x-goog-api-key']).toBe('sk-test-gemini-key-0123456789');
+    expect(sent.body).toEqual({
+      requests: inputs.map((text) => ({ model: 'models/gemini-embedding-001', content: { parts: [{ text }] }, outputDimensionality: 5 })),
+    });
+    // Google's values as sent: a shortened vector is not renormalised.
+    expect(data.data.map((d) => d.embedding)).toEqual(inputs.map((t) => vectorFor(t, 5)));
+    expect(data.usage.prompt_tokens).toBeGreaterThan(0);
+    expect(data.usage.total_tokens).toBe(data.usage.prompt_tokens);
+    const row = await rowOf(response.headers.get('x-request-id'));
+    expect(row).toMatchObject({ endpoint: 'embeddings', provider: 'gemini', promptTokens: data.usage.prompt_tokens, completionTokens: 0, estimated: true });
+    expect(row.costUsd).toBeCloseTo((data.usage.prompt_tokens * 0.15) / 1e6, 12);
+  });
+
+  test('a single string; base64 (the SDK default) decodes to the same floats', async () => {
+    const floats = await client.embeddings.create({ model: 'gemini-embedding-001', input: 'hello', encoding_format: 'float' });
+    expect(gemini.requests.at(-1)!.body.requests).toHaveLength(1);
+    expect(gemini.requests.at(-1)!.body.requests[0].outputDimensionality).toBeUndefined();
+    const decoded = await client.embeddings.create({ model: 'gemini/gemini-embedding-001', input: 'hello' });
+    expect(decoded.data[0]!.embedding).toEqual(floats.data[0]!.embedding);
+  });
+
+  test('more than 100 inputs go as several batches, in order', async () => {
+    const inputs = Array.from({ length: 150 }, (_, i) => `text ${i}`);
+    const before = gemini.requests.length;
+    const res = await client.embeddings.create({ model: 'gemini-embedding-001', input: inputs, encoding_format: 'float' });
+    expect(gemini.requests.slice(before).map((r) => r.body.requests.length)).toEqual([100, 50]);
+    expect(res.data[149]!.embedding).toEqual(vectorFor('text 149', 8));
+    expect(res.data.map((d) => d.index)).toEqual(inputs.map((_, i) => i));
+  });
+
+  test('token arrays -> 400 invalid_input on input', async () => {
+    const err = await apiError(client.embeddings.create({ model: 'gemini-embedding-001', input: [[1, 2, 3]] }));
+    expect(err.status).toBe(400);
+    expect(err.error).toMatchObject({ param: 'input', code: 'invalid_input' });
+  });
+});
+
+describe('POST /v1/embeddings: Ollama', () => {
+  test("its OpenAI-compatible /v1/embeddings, floats asked for, base64 encoded by the gateway, Ollama's usage", async () => {
+    const { data, response } = await client.embeddings
+      .create({ model: 'ollama/nomic-embed-text', input: ['one', 'two'], dimensions: 4 })
+      .withResponse();
+    const sent = ollama.requests.at(-1)!;
+    expect(sent.path).toBe('/v1/embeddings');
+    expect(sent.body).toEqual({ model: 'nomic-embed-text', input: ['one', 'two'], encoding_format: 'float', dimensions: 4 });
+    expect(data.data.map((d) => d.embedding)).toEqual([vectorFor('one', 4), vectorFor('two', 4)]);
+    expect(data.usage).toEqual({ prompt_tokens: 6, total_tokens: 6 });
+    const row = await rowOf(response.headers.get('x-request-id'));
+    expect(row).toMatchObject({ provider: 'ollama', model: 'ollama/nomic-embed-text', promptTokens: 6, estimated: false, costUsd: 0 });
+    const single = await client.embeddings.create({ model: 'ollama/nomic-embed-text', input: 'one', dimensions: 4, encoding_format: 'float' });
+    expect(schemaErrors('CreateEmbeddingResponse', single)).toEqual([]);
+    expect(single.data[0]!.embedding).toEqual(data.data[0]!.embedding);
+  });
+
+  test('token arrays -> 400 invalid_input on input', async () => {
+    const err = await apiError(client.embeddings.create({ model: 'ollama/nomic-embed-text', input: [1, 2] }));
+    expect(err.error).toMatchObject({ param: 'input', code: 'invalid_input' });
+  });
+});
+
+describe('POST /v1/embeddings: groups', () => {
+  test('a group of embedding models falls back to its next target when the first fails', async () => {
+    openaiDown = true;
+    try {
+      const { data, response } = await client.embeddings.create({ model: 'embed-pool', input: 'fallback please', encoding_format: 'float' }).withResponse();
+      expect(response.headers.get('x-gophergate-provider')).toBe('gemini');
+      expect(response.headers.get('x-gophergate-route')).toBe('embed-pool>gemini-embedding-001');
+      expect(data.data[0]!.embedding).toEqual(vectorFor('fallback please', 8));
+      const row = await rowOf(response.headers.get('x-request-id'));
+      expect(row).toMatchObject({ provider: 'gemini', model: 'gemini-embedding-001', modelRequested: 'embed-pool', status: 200 });
+      expect(JSON.parse(row.attempts!).map((a: any) => [a.provider, a.status])).toEqual([['openai', 502], ['gemini', 200]]);
+    } finally {
+      openaiDown = false;
+    }
+  });
+
+  test('the group takes its first target while it answers', async () => {
+    const { response } = await client.embeddings.create({ model: 'embed-pool', input: 'x' }).withResponse();
+    expect(response.headers.get('x-gophergate-provider')).toBe('openai');
+    const row = await rowOf(response.headers.get('x-request-id'));
+    expect(row).toMatchObject({ promptTokens: 7, model: 'text-embedding-3-small' });
+  });
+});

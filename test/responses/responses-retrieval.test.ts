@@ -1,0 +1,187 @@
+import { afterAll, describe, expect, test } from 'bun:test';
+import type OpenAI from 'openai';
+import { fixtureText, jsonResponse, rawJsonResponse, sseEventsResponse, startFakeUpstream } from '../helpers/fake-upstream';
+import { apiError, providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
+import { schemaErrors } from './openai-schema';
+
+const OPENAI_RAW = fixtureText('responses', 'openai-response.json');
+const OPENAI_ID = JSON.parse(OPENAI_RAW).id as string;
+const STREAM_LINES = fixtureText('responses', 'openai-response-stream.chunks.txt').trim().split('\n');
+const STREAM_ID = JSON.parse(STREAM_LINES[0]!).response.id as string;
+/** OpenAI's own input item list for its response, as GET /v1/responses/{id}/input_items answers. */
+const OPENAI_ITEMS = {
+  object: 'list',
+  data: [{ id: 'msg_68a1c0f2e4d88190aa', type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_text', text: 'Hi' }] }],
+  first_id: 'msg_68a1c0f2e4d88190aa',
+  last_id: 'msg_68a1c0f2e4d88190aa',
+  has_more: false,
+};
+
+const openai = startFakeUpstream((req, rec) => {
+  if (rec.method === 'POST' && rec.path === '/v1/responses') {
+    return rec.body.stream ? sseEventsResponse(STREAM_LINES.map((data) => ({ event: JSON.parse(data).type, data }))) : rawJsonResponse(OPENAI_RAW);
+  }
+  const m = /^\/v1\/responses\/([^/]+)(\/input_items)?$/.exec(rec.path);
+  if (m && m[1] === OPENAI_ID) {
+    if (rec.method === 'GET' && m[2]) return jsonResponse(OPENAI_ITEMS);
+    if (rec.method === 'GET') return rawJsonResponse(OPENAI_RAW);
+    if (rec.method === 'DELETE') return jsonResponse({ id: OPENAI_ID, object: 'response', deleted: true });
+  }
+  return jsonResponse({ error: { message: `No response found with id '${m?.[1]}'.`, type: 'invalid_request_error', param: null, code: null } }, 404);
+});
+let gw: TestGateway;
+let client: OpenAI;
+let other: OpenAI;
+
+useGateway(
+  (g) => {
+    gw = g;
+    client = g.openai();
+    other = g.openai(g.addClient('someone else').key);
+  },
+  { env: { ...providerEnv('openai', `${openai.url}/v1`), LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' } },
+);
+afterAll(() => openai.close());
+
+const INPUT = [
+  { role: 'user' as const, content: 'first question' },
+  { role: 'assistant' as const, content: 'first answer' },
+  { role: 'user' as const, content: [{ type: 'input_text' as const, text: 'second question' }] },
+  { type: 'message' as const, role: 'developer' as const, content: 'be terse' },
+  { role: 'user' as const, content: 'third question' },
+];
+
+async function listAll(id: string, query: string) {
+  const res = await gw.fetch(`/v1/responses/${id}/input_items${query}`);
+  expect(res.status).toBe(200);
+  const body = await res.json();
+  expect(schemaErrors('ResponseItemList', body)).toEqual([]);
+  return body;
+}
+
+describe('stored responses, bridged (mock provider)', () => {
+  test('retrieve answers the response as created; input_items lists the input (not the instructions), paginated', async () => {
+    const created = await client.responses.create({ model: 'mock/echo', instructions: 'You are terse.', input: INPUT });
+    const got = await client.responses.retrieve(created.id);
+    expect(schemaErrors('Response', got)).toEqual([]);
+    expect(got).toEqual(created);
+
+    const all: any[] = [];
+    for await (const item of client.responses.inputItems.list(created.id, { limit: 2, order: 'asc' })) all.push(item);
+    expect(all.map((i) => [i.type, i.role])).toEqual([['message', 'user'], ['message', 'assistant'], ['message', 'user'], ['message', 'developer'], ['message', 'user']]);
+    expect(new Set(all.map((i) => i.id)).size).toBe(5);
+    expect(all[0].content).toEqual([{ type: 'input_text', text: 'first question' }]);
+    expect(all[1].content[0]).toMatchObject({ type: 'output_text', text: 'first answer' });
+    expect(JSON.stringify(all)).not.toContain('You are terse.');
+
+    const page1 = await listAll(created.id, '?limit=2');
+    expect(page1.data.map((i: any) => i.id)).toEqual([all[4].id, all[3].id]); // desc by default
+    expect(page1).toMatchObject({ object: 'list', first_id: all[4].id, last_id: all[3].id, has_more: true });
+    const page3 = await listAll(created.id, `?limit=2&after=${all[1].id}`);
+    expect(page3.data.map((i: any) => i.id)).toEqual([all[0].id]);
+    expect(page3.has_more).toBe(false);
+    const asc = await listAll(created.id, `?order=asc&after=${all[2].id}`);
+    expect(asc.data.map((i: any) => i.id)).toEqual([all[3].id, all[4].id]);
+  });
+
+  test('a string input is one user message; a streamed response is retrievable once it ended', async () => {
+    const stream = await client.responses.create({ model: 'mock/echo', input: 'hello there', stream: true });
+    let completed: any;
+    for await (const e of stream) if (e.type === 'response.completed') completed = e.response;
+    // The SDK adds output_text and _request_id to what it returns; the stream event is the raw object.
+    const { output_text: _t, _request_id: _r, ...got } = (await client.responses.retrieve(completed.id)) as any;
+    expect(schemaErrors('Response', got)).toEqual([]);
+    expect(got).toEqual(completed);
+    const items = await listAll(completed.id, '');
+    expect(items.data).toHaveLength(1);
+    expect(items.data[0]).toMatchObject({ type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_text', text: 'hello there' }] });
+  });
+
+  test("another client's id is 404 on every read; the owner still sees it", async () => {
+    const created = await client.responses.create({ model: 'mock/echo', input: 'mine' });
+    for (const call of [
+      () => other.responses.retrieve(created.id),
+      () => other.responses.delete(created.id),
+      () => other.responses.inputItems.list(created.id),
+    ]) {
+      const err = await apiError(call());
+      expect(err.status).toBe(404);
+      expect(schemaErrors('ErrorResponse', err.error ? { error: err.error } : {})).toEqual([]);
+    }
+    expect((await client.responses.retrieve(created.id)).id).toBe(created.id);
+  });
+
+  test('delete answers {id, object, deleted}; afterwards every read (and previous_response_id) is 404', async () => {
+    const created = await client.responses.create({ model: 'mock/echo', input: 'forget me' });
+    const res = await gw.fetch(`/v1/responses/${created.id}`, { method: 'DELETE' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ id: created.id, object: 'response', deleted: true });
+    expect((await apiError(client.responses.retrieve(created.id))).status).toBe(404);
+    expect((await apiError(client.responses.inputItems.list(created.id))).status).toBe(404);
+    expect((await apiError(client.responses.delete(created.id))).status).toBe(404);
+    const follow = await apiError(client.responses.create({ model: 'mock/echo', input: 'again', previous_response_id: created.id }));
+    expect(follow.status).toBe(404);
+  });
+
+  test('store: false leaves nothing to retrieve; unknown ids and bad list parameters are refused', async () => {
+    const created = await client.responses.create({ model: 'mock/echo', input: 'ephemeral', store: false });
+    expect((await apiError(client.responses.retrieve(created.id))).status).toBe(404);
+    expect((await apiError(client.responses.retrieve('resp_nope'))).status).toBe(404);
+    const kept = await client.responses.create({ model: 'mock/echo', input: 'kept' });
+    for (const q of ['?limit=0', '?limit=101', '?order=sideways', '?after=msg_unknown']) {
+      const res = await gw.fetch(`/v1/responses/${kept.id}/input_items${q}`);
+      expect(res.status).toBe(400);
+      expect(schemaErrors('ErrorResponse', await res.json())).toEqual([]);
+    }
+    expect((await gw.fetch(`/v1/responses/${kept.id}`, { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
+  });
+
+  test('reads are free and leave no log row', async () => {
+    const created = await client.responses.create({ model: 'mock/echo', input: 'count me once' });
+    await gw.waitForEndpointLogs('responses', 1);
+    const before = gw.logs.length;
+    await client.responses.retrieve(created.id);
+    await client.responses.inputItems.list(created.id);
+    await apiError(other.responses.retrieve(created.id));
+    await client.responses.delete(created.id);
+    await Bun.sleep(50);
+    expect(gw.logs.length).toBe(before);
+  });
+});
+
+describe("stored responses, OpenAI's own (forwarded)", () => {
+  test('retrieve, input_items and delete go to OpenAI with the gateway key; then 404 without asking OpenAI', async () => {
+    const created = await client.responses.create({ model: 'gpt-5-mini', input: 'Hi' });
+    expect(created.id).toBe(OPENAI_ID);
+
+    const got = await gw.fetch(`/v1/responses/${OPENAI_ID}?include[]=reasoning.encrypted_content`);
+    expect(await got.text()).toBe(OPENAI_RAW);
+    const sent = openai.requests.at(-1)!;
+    expect([sent.method, sent.path, sent.search]).toEqual(['GET', `/v1/responses/${OPENAI_ID}`, '?include[]=reasoning.encrypted_content']);
+    expect(sent.headers.authorization).toBe('Bearer sk-test-openai-key-0123456789');
+
+    const items = await listAll(OPENAI_ID, '?limit=2&order=asc');
+    expect(items).toEqual(OPENAI_ITEMS);
+    expect(openai.requests.at(-1)!.search).toBe('?limit=2&order=asc');
+
+    const n = openai.requests.length;
+    expect((await apiError(other.responses.retrieve(OPENAI_ID))).status).toBe(404);
+    expect(openai.requests.length).toBe(n);
+
+    const del = await client.responses.delete(OPENAI_ID).asResponse();
+    expect(await del.json()).toEqual({ id: OPENAI_ID, object: 'response', deleted: true });
+    expect(openai.requests.at(-1)!.method).toBe('DELETE');
+    expect((await apiError(client.responses.retrieve(OPENAI_ID))).status).toBe(404);
+    expect(openai.requests.length).toBe(n + 1);
+  });
+
+  test("a streamed pass-through's id is recorded from its events", async () => {
+    const stream = await client.responses.create({ model: 'gpt-4o-mini', input: 'Hello', stream: true });
+    for await (const _ of stream) void _;
+    const res = await gw.fetch(`/v1/responses/${STREAM_ID}`);
+    expect(res.status).toBe(404); // the fake knows only OPENAI_ID: the gateway forwarded, OpenAI answered 404
+    expect(openai.requests.at(-1)!.path).toBe(`/v1/responses/${STREAM_ID}`);
+    expect((await apiError(other.responses.retrieve(STREAM_ID))).status).toBe(404);
+    expect(openai.requests.at(-1)!.path).toBe(`/v1/responses/${STREAM_ID}`);
+  });
+});
