@@ -57,9 +57,11 @@ const watchers = new WeakMap<Db, { query: () => number; seen: number }>();
  * Empties the session cache when another connection committed since the last look (SQLite's
  * data_version; no table is read). That is how `--reset-admin`, run as a separate process
  * against the live server, ends the cached sessions at once instead of within the cache's 5 s.
- * This connection's own writes go through invalidateSessionCache instead.
+ * This connection's own writes go through invalidateSessionCache instead. Not on PostgreSQL
+ * (no data_version; other instances' writes reach this cache within its 5 s).
  */
 function dropCacheOnOutsideWrites(db: Db): void {
+  if (isPgDb(db)) return;
   let w = watchers.get(db);
   if (!w) {
     const stmt = (db as unknown as { $client: Database }).$client.prepare('PRAGMA data_version');
