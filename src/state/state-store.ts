@@ -73,7 +73,7 @@ export class StateStore {
     if (this.timer) return;
     if (this.shared) {
       // PostgreSQL: another instance's change shows up within a second (Redis change notices, when
-      // configured, make that immediate). The fingerprint is one small query over five small tables.
+      // configured, make that immediate). The fingerprint is one small query over six small tables.
       let busy = false;
       this.timer = setInterval(() => {
         if (busy) return;
