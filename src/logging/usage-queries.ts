@@ -173,7 +173,7 @@ const LOG_COLUMNS = `id, created_at, request_id, client_id, endpoint, model_requ
 
 const NUMERIC_LOG_COLUMNS = [
   'id', 'created_at', 'status', 'prompt_tokens', 'completion_tokens', 'reasoning_tokens', 'cached_tokens', 'images', 'cost_usd',
-  'latency_ms', 'overhead_ms',
+  'latency_ms', 'overhead_ms', 'cache_write_tokens',
 ] as const;
 
 /**
