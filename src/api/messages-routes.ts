@@ -2,6 +2,7 @@ import { Elysia } from 'elysia';
 import type { AppContext } from '../context';
 import { countMessageTokens } from '../messages/count-tokens';
 import { createMessage } from '../messages/create-message';
+import { anthropicCount } from '../messages/native-count-tokens';
 import { validateMessagesRequest } from '../messages/messages-to-chat';
 import { logRejectedChat } from '../proxy/chat-runner';
 import { anthropicErrorResponse, openaiPost, SSE_HEADERS } from './openai-request';
@@ -69,8 +70,9 @@ export function messagesRoutes(ctx: AppContext) {
       '/v1/messages/count_tokens',
       openaiPost(
         ctx,
-        async ({ client, clock, body }) => {
-          const r = await countMessageTokens(ctx, body, { clientId: client.id, clock });
+        async ({ request, client, clock, body }) => {
+          const native = anthropicCount(ctx, clock, anthropicHeaders(request));
+          const r = await countMessageTokens(ctx, body, { clientId: client.id, clock, signal: request.signal }, native);
           return new Response(JSON.stringify({ input_tokens: r.inputTokens }), {
             headers: { 'content-type': 'application/json', ...r.headers },
           });

@@ -60,6 +60,12 @@ export interface ChatCallContext {
    * collected today, and only the anthropic adapter reads it). Unset: none.
    */
   clientHeaders?: Readonly<Record<string, string>>;
+  /**
+   * The client's Anthropic Messages body (POST /v1/messages), for a provider that takes it as it
+   * came (only `anthropic`): sent unchanged but for `model`, answered in Anthropic's own bytes
+   * (JSON verbatim, SSE relayed). Other providers ignore it and run the translated request.
+   */
+  nativeMessages?: unknown;
 }
 
 /** Side services an adapter may need while building a call (kept out so adapters stay pure). */
