@@ -6,7 +6,9 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
+import { addProviderKey, deleteProviderKey } from '../../src/admin/provider-keys-service';
 import { modelGroups } from '../../src/db/schema';
+import { ProviderKeyPool } from '../../src/key-pool/key-pool';
 import { fixtureJson, fixtureText, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { anthropicJson, anthropicSse, json, queue, sse } from '../anthropic/fake-anthropic';
@@ -325,5 +327,36 @@ describe('groups mixing anthropic and another provider', () => {
     const res = await client.messages.create(body as any);
     expect(res as any).toEqual(anthropicJson('text.json'));
     expect(fake.last().body.tools).toEqual(body.tools);
+  });
+});
+
+describe('provider key pool', () => {
+  const POOL_KEY = 'sk-ant-pool-key-abcdefghij';
+  test('a key Anthropic rate-limits is set aside for the next key (JSON, stream, count_tokens); the row names the key that answered', async () => {
+    const added = addProviderKey(gw.ctx, 'anthropic', { key: POOL_KEY, weight: 1000, label: 'pool' });
+    gw.ctx.keyPool = new ProviderKeyPool();
+    try {
+      const seen: string[] = [];
+      fake.handler = (_r, rec) => {
+        seen.push(rec.headers['x-api-key']!);
+        if (rec.headers['x-api-key'] === POOL_KEY) return jsonResponse(anthropicJson('error-429.json'), 429, { 'retry-after': '60' });
+        if (rec.path.endsWith('/count_tokens')) return Response.json({ input_tokens: 7 });
+        return rec.body?.stream ? anthropicSse('text.sse') : jsonResponse(anthropicJson('text.json'));
+      };
+      const { data, response } = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] }).withResponse();
+      expect(data as any).toEqual(anthropicJson('text.json'));
+      expect(seen).toEqual([POOL_KEY, KEY]);
+      const row = await gw.waitForRow(idOf(response));
+      expect(row.providerKeyId).toBe('env');
+      expect(JSON.parse(row.attempts!).map((a: any) => [a.status, a.keyId])).toEqual([[429, added.id], [200, 'env']]);
+      // The refused key cools down: later calls go straight to the one that answers.
+      const final = await client.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] }).finalMessage();
+      expect(plain(final)).toEqual(foldSse('text.sse'));
+      expect((await client.messages.countTokens({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }] })).input_tokens).toBe(7);
+      expect(seen).toEqual([POOL_KEY, KEY, KEY, KEY]);
+    } finally {
+      deleteProviderKey(gw.ctx, 'anthropic', added.id);
+      gw.ctx.keyPool = new ProviderKeyPool();
+    }
   });
 });
