@@ -78,3 +78,9 @@ describe('messages and count_tokens in the dashboard and /api/logs', () => {
     expect(filtered).not.toContain('mock/echo');
   });
 });
+
+test('Swagger describes the native Anthropic pass-through on both routes', async () => {
+  const doc = (await (await fetch(`${gw.url}/swagger/json`)).json()) as any;
+  expect(doc.paths['/v1/messages'].post.description).toContain("Anthropic's own JSON / event stream");
+  expect(doc.paths['/v1/messages/count_tokens'].post.description).toContain("Anthropic's own count");
+});
