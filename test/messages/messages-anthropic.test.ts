@@ -19,13 +19,18 @@ let fake: FakeUpstream;
 let openai: FakeUpstream;
 let gw: TestGateway;
 let client: Anthropic;
+let images: ReturnType<typeof Bun.serve>;
 
 beforeAll(async () => {
   fake = startFakeUpstream();
+  images = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response(Buffer.from(PNG_BASE64, 'base64'), { headers: { 'content-type': 'image/png' } }) });
   const chunks = readChunks('openai', 'text.chunks.txt');
   openai = startFakeUpstream((_r, rec) => (rec.body?.stream ? sseResponse(chunks) : jsonResponse(foldChatChunks(chunks))));
   gw = await startGateway({
-    env: { ANTHROPIC_API_KEY: KEY, LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: fake.url, ...providerEnv('openai', `${openai.url}/v1`) },
+    env: {
+      ANTHROPIC_API_KEY: KEY, LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: fake.url, ...providerEnv('openai', `${openai.url}/v1`),
+      LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS: '127.0.0.1',
+    },
   });
   const now = Date.now();
   gw.ctx.db.insert(modelGroups).values({ name: 'claude-then-gpt', strategy: 'heuristic', targets: ['claude-sonnet-4-5', 'openai/gpt-4o-mini'], updatedAt: now }).run();
@@ -37,6 +42,7 @@ afterAll(async () => {
   await gw.close();
   fake.close();
   openai.close();
+  images.stop(true);
 });
 // The error tests fail the anthropic target on purpose: each test starts with closed circuits.
 afterEach(() => (gw.ctx.breakers as unknown as { reset(): void }).reset());
@@ -157,6 +163,25 @@ describe('native pass-through to anthropic', () => {
     const res = await client.messages.create(req as any);
     expect(res.stop_reason).toBe('end_turn');
     expect(fake.last().body).toEqual(bodyOf(req));
+  });
+
+  test('a URL image is fetched under the image-URL guard and sent inline (Anthropic fetches nothing); a refused URL is a 400, nothing sent', async () => {
+    fake.handler = queue(json('text.json'));
+    const url = `http://127.0.0.1:${images.port}/cat.png`;
+    const text = { type: 'text', text: 'What is this?', cache_control: { type: 'ephemeral' } };
+    await client.messages.create({
+      model: 'claude-sonnet-4-5', max_tokens: 20,
+      messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url } }, text] as any }],
+    });
+    expect(fake.last().body.messages[0].content).toEqual([{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG_BASE64 } }, text]);
+
+    const before = fake.requests.length;
+    const err = (await client.messages
+      .create({ model: 'claude-sonnet-4-5', max_tokens: 20, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'http://169.254.169.254/latest/x.png' } }] }] })
+      .catch((e) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect(err.status).toBe(400);
+    expect((err.error as any).error.type).toBe('invalid_request_error');
+    expect(fake.requests.length).toBe(before);
   });
 
   test('count_tokens: Anthropic counts (no max_tokens added, beta header forwarded); logged as count_tokens', async () => {

@@ -3,7 +3,7 @@ import type { ProviderAdapter } from '../types';
 import { buildAnthropicRequest } from './anthropic-request';
 import { parseAnthropicResponse } from './anthropic-response';
 import { anthropicStreamTransformer } from './anthropic-stream';
-import { nativeMessagesCall, nativeMessagesTransformer } from './native-messages';
+import { inlineRemoteImages, nativeMessagesCall, nativeMessagesTransformer } from './native-messages';
 
 const DEFAULT_BASE_URL = PROVIDER_CATALOG.anthropic.defaultBaseUrl;
 
@@ -20,7 +20,7 @@ export const anthropicAdapter: ProviderAdapter = {
   defaultBaseUrl: DEFAULT_BASE_URL,
 
   async buildChatCall(req, ctx, settings, deps) {
-    if (ctx.nativeMessages) return nativeMessagesCall(ctx.nativeMessages, ctx.model, settings, DEFAULT_BASE_URL, ctx.clientHeaders);
+    if (ctx.nativeMessages) return nativeMessagesCall(await inlineRemoteImages(ctx.nativeMessages, deps), ctx.model, settings, DEFAULT_BASE_URL, ctx.clientHeaders);
     const body = await buildAnthropicRequest(req, ctx, deps);
     const base = (settings.baseUrl || DEFAULT_BASE_URL).replace(/\/+$/, '');
     const headers: Record<string, string> = { 'content-type': 'application/json', 'anthropic-version': ANTHROPIC_VERSION };

@@ -1,8 +1,8 @@
-import { UpstreamError } from '../../errors/api-error';
+import { badRequest, UpstreamError } from '../../errors/api-error';
 import { normalizeAnthropicUsage } from '../../usage/anthropic-usage';
 import { SseParser } from '../shared/sse-parser';
 import { tallyText } from '../shared/tally-text';
-import type { ChatCallContext, ProviderSettings, StreamTally, UpstreamCall } from '../types';
+import type { AdapterDeps, ChatCallContext, ProviderSettings, StreamTally, UpstreamCall } from '../types';
 import { streamError } from './anthropic-error';
 
 /** The API version sent when the client named none (Anthropic's only stable one). */
@@ -17,9 +17,10 @@ export const alreadyRelayed = (err: unknown): boolean => typeof err === 'object'
 
 /**
  * A Messages request passed through to Anthropic as the client sent it (POST /v1/messages or
- * /v1/messages/count_tokens): the body unchanged but for `model` (the route's upstream id), so
- * `cache_control`, thinking, server tools and betas reach Anthropic untouched. The client's
- * `anthropic-version` and `anthropic-beta` headers go along; the key is the pool's.
+ * /v1/messages/count_tokens): the body unchanged but for `model` (the route's upstream id) and
+ * remote images (inlineRemoteImages), so `cache_control`, thinking, server tools and betas reach
+ * Anthropic untouched. The client's `anthropic-version` and `anthropic-beta` headers go along;
+ * the key is the pool's.
  */
 export function nativeMessagesCall(body: unknown, model: string, settings: ProviderSettings, defaultBase: string, clientHeaders: Readonly<Record<string, string>> = {}, path = '/v1/messages'): UpstreamCall {
   const base = (settings.baseUrl || defaultBase).replace(/\/+$/, '');
@@ -92,4 +93,38 @@ export function nativeMessagesTransformer(_ctx: ChatCallContext, tally: StreamTa
       if (!stopped) throw new UpstreamError('anthropic', null, 'Anthropic (anthropic) stream ended before the message was complete.', true);
     },
   };
+}
+
+/** Image types Anthropic accepts (as anthropic-content.ts). */
+const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
+
+/**
+ * The one change a native body may get: image blocks with a URL source (in messages and inside
+ * tool results) are downloaded by the gateway under its image-URL guard and sent inline, as on
+ * the translated path, so Anthropic never fetches a URL on a client's behalf and the guard applies
+ * to every provider alike. A body without such blocks is returned as it is (same object).
+ */
+export async function inlineRemoteImages(body: unknown, deps: AdapterDeps): Promise<unknown> {
+  const messages = (body as { messages?: unknown } | null)?.messages;
+  if (!Array.isArray(messages)) return body;
+  const remote = (b: any) => b?.type === 'image' && b.source?.type === 'url' && typeof b.source.url === 'string';
+  const hasRemote = (content: unknown): boolean =>
+    Array.isArray(content) && content.some((b: any) => remote(b) || (b?.type === 'tool_result' && hasRemote(b.content)));
+  if (!messages.some((m: any) => hasRemote(m?.content))) return body;
+  const inline = async (content: any[], path: string): Promise<any[]> =>
+    Promise.all(
+      content.map(async (b: any, j) => {
+        if (b?.type === 'tool_result' && hasRemote(b.content)) return { ...b, content: await inline(b.content, `${path}.${j}.content`) };
+        if (!remote(b)) return b;
+        const img = await deps.fetchImage(b.source.url);
+        if (!IMAGE_TYPES.has(img.mimeType)) {
+          throw badRequest(`Anthropic accepts JPEG, PNG, GIF and WebP images, not '${img.mimeType}'.`, `${path}.${j}.source.url`, 'invalid_image_format');
+        }
+        return { ...b, source: { type: 'base64', media_type: img.mimeType, data: img.base64 } };
+      }),
+    );
+  const out = await Promise.all(
+    messages.map(async (m: any, i) => (hasRemote(m?.content) ? { ...m, content: await inline(m.content, `messages.${i}.content`) } : m)),
+  );
+  return { ...(body as object), messages: out };
 }
