@@ -285,6 +285,18 @@ describe('upstream errors in Anthropic shape', () => {
     }
   }
 
+  test('repeated upstream failures open the circuit: then a 503 overloaded_error without calling Anthropic', async () => {
+    fake.handler = json('error-500.json', 500);
+    for (let i = 0; i < 5; i++) expect((await client.messages.create(req).catch((e) => e)).status).toBe(502);
+    const before = fake.requests.length;
+    const res = await fetch(`${gw.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': gw.clientKey }, body: JSON.stringify(req) });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBeTruthy();
+    expect(((await res.json()) as any).error.type).toBe('overloaded_error');
+    expect(fake.requests.length).toBe(before);
+    expect((await gw.waitForRow(idOf(res))).status).toBe(503);
+  });
+
   test('an error event midway is relayed as Anthropic sent it, once; the SDK throws overloaded', async () => {
     fake.handler = queue(sse('error-midstream.sse'));
     const res = await fetch(`${gw.url}/v1/messages`, {
