@@ -134,12 +134,13 @@ const isNative = (t: RouteTarget) => t.provider === 'anthropic';
  * The chat request for the decision's non-Anthropic targets (translated for the first of them),
  * and the targets to try. When the translation refuses something (server tools, containers, …)
  * that only Anthropic honours and the decision has Anthropic targets, those are the ones tried;
- * with none, the refusal is the answer. Anthropic targets need no translation: the row logs a
- * request with the client's model, its stream flag and no messages for them.
+ * with none, the refusal is the answer. Anthropic targets need no translation: the pipeline then
+ * carries the client's own body (its model, stream flag and messages are what the row, a stored
+ * body and any prompt estimate read; the adapter sends ChatCallContext.nativeMessages).
  */
 function translateForTargets(req: MessagesRequest, decision: RouteDecision): { chat: ChatRequest; decision: RouteDecision } {
   const other = decision.targets.find((t) => !isNative(t));
-  const bare = { model: req.model, messages: [], stream: req.stream === true } as unknown as ChatRequest;
+  const bare = req as unknown as ChatRequest;
   if (!other) return { chat: bare, decision };
   try {
     return { chat: messagesToChat(req, { model: req.model, provider: other.provider, upstreamModel: other.upstreamModel }), decision };
