@@ -312,6 +312,32 @@ describe('upstream errors in Anthropic shape', () => {
     expect(String(err.message)).toContain('overloaded_error');
   });
 
+  test('a client that goes away mid-stream aborts the Anthropic call; the row says 499', async () => {
+    const first = fixtureText('anthropic', 'text.sse').split('\n\n')[0] + '\n\n';
+    fake.handler = () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(c) {
+            c.enqueue(new TextEncoder().encode(first));
+          },
+          cancel() {
+            fake.noteAbort();
+          },
+        }),
+        { headers: { 'content-type': 'text/event-stream' } },
+      );
+    const aborts = fake.aborts;
+    const ac = new AbortController();
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': gw.clientKey }, body: JSON.stringify({ ...req, stream: true }), signal: ac.signal,
+    });
+    const reader = res.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe(first);
+    ac.abort();
+    await fake.waitForAbort(aborts + 1);
+    expect((await gw.waitForRow(idOf(res))).status).toBe(499);
+  });
+
   test('a cut stream ends with event: error after what arrived', async () => {
     fake.handler = queue(sse('text.sse', { cutAfter: 4 }));
     const res = await fetch(`${gw.url}/v1/messages`, {
