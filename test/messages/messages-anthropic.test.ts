@@ -368,6 +368,33 @@ describe('groups mixing anthropic and another provider', () => {
     expect(plain({ ...streamed, id: 'x' })).toEqual(plain({ ...data, id: 'x' }));
   });
 
+  test('a translated fallback cut midway ends with Anthropic\'s event: error (not an OpenAI error chunk)', async () => {
+    fake.handler = json('error-529.json', 529);
+    const before = openai.handler;
+    // The cut waits until the answer's headers are out (the gateway had the first chunk): a cut in
+    // the same network read as the first chunks would be a plain HTTP error instead.
+    const opened = Promise.withResolvers<void>();
+    openai.handler = () => sseResponse(readChunks('openai', 'text.chunks.txt'), { cutAfter: 3, holdAt: { at: 3, until: opened.promise } });
+    try {
+      const res = await fetch(`${gw.url}/v1/messages`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': gw.clientKey }, body: JSON.stringify({ ...req('claude-then-gpt'), stream: true }),
+      });
+      opened.resolve();
+      const text = await res.text();
+      expect({ status: res.status, text: text.slice(0, 300) }).toMatchObject({ status: 200 });
+      expect(res.headers.get('x-gophergate-provider')).toBe('openai');
+      const events = parseSse(text);
+      expect(events[0].type).toBe('message_start');
+      expect(events.at(-1).type).toBe('error');
+      expect(events.filter((e) => e.type === 'error')).toHaveLength(1);
+      const row = await gw.waitForRow(idOf(res));
+      expect(row.provider).toBe('openai');
+      expect(row.status).toBeGreaterThanOrEqual(500);
+    } finally {
+      openai.handler = before;
+    }
+  });
+
   test('anthropic first and answering: native (Anthropic bytes); OpenAI first failing: anthropic native after it', async () => {
     fake.handler = queue(json('text.json'));
     expect((await client.messages.create(req('claude-then-gpt'))) as any).toEqual(anthropicJson('text.json'));
