@@ -56,8 +56,9 @@ export interface ChatCallContext {
   /** The client asked for `stream_options.include_usage`; the gateway always asks upstream for it. */
   clientWantsUsage: boolean;
   /**
-   * Client request headers an adapter may forward (lower-case names; only `anthropic-beta` is
-   * collected today, and only the anthropic adapter reads it). Unset: none.
+   * Client request headers an adapter may forward (lower-case names; only `anthropic-beta`, and on
+   * /v1/messages `anthropic-version`, are collected today, and only the anthropic adapter reads
+   * them). Unset: none.
    */
   clientHeaders?: Readonly<Record<string, string>>;
   /**
