@@ -4,8 +4,8 @@ import type { ChatCompletionChunk } from '../providers/types';
 import type { StreamEnd } from './stream-relay';
 
 /**
- * A relayed chat stream (startChat's body) read back as parsed chunks, as streamChatCompletion
- * reads its own: a failure mid-stream (an error chunk, whatever its dialect) is thrown as the
+ * A relayed chat stream (startChat's body) read back as parsed chunks (streamChatCompletion and
+ * the native /v1/messages path): a failure mid-stream (an error chunk, whatever its dialect) is thrown as the
  * relay's end error; leaving the loop early cancels the relay (and so the upstream).
  */
 export async function* chatChunks(stream: ReadableStream<Uint8Array>, ended: Promise<StreamEnd>): AsyncGenerator<ChatCompletionChunk> {
