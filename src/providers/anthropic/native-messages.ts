@@ -1,5 +1,5 @@
 import { badRequest, UpstreamError } from '../../errors/api-error';
-import { normalizeAnthropicUsage } from '../../usage/anthropic-usage';
+import { anthropicUsageMerger } from '../../usage/anthropic-usage';
 import { SseParser } from '../shared/sse-parser';
 import { tallyText } from '../shared/tally-text';
 import type { AdapterDeps, ChatCallContext, ProviderSettings, StreamTally, UpstreamCall } from '../types';
@@ -38,14 +38,11 @@ export function nativeMessagesCall(body: unknown, model: string, settings: Provi
  */
 export function nativeMessagesTransformer(_ctx: ChatCallContext, tally: StreamTally): Transformer<Uint8Array, Uint8Array> {
   const decoder = new TextDecoder();
-  let rawUsage: Record<string, unknown> | null = null;
+  const mergedUsage = anthropicUsageMerger();
   let stopped = false;
   let failure: UpstreamError | null = null;
   const mergeUsage = (u: unknown) => {
-    if (!u || typeof u !== 'object') return;
-    rawUsage ??= {};
-    for (const [k, v] of Object.entries(u)) if (v !== null && v !== undefined) rawUsage[k] = v;
-    tally.usage = normalizeAnthropicUsage(rawUsage);
+    if (u && typeof u === 'object') tally.usage = mergedUsage(u);
   };
   const onEvent = (data: string) => {
     if (failure || data.trim() === '') return;
