@@ -2,6 +2,7 @@ import { Elysia } from 'elysia';
 import type { AppContext } from '../context';
 import { countMessageTokens } from '../messages/count-tokens';
 import { createMessage } from '../messages/create-message';
+import { anthropicCount } from '../messages/native-count-tokens';
 import { validateMessagesRequest } from '../messages/messages-to-chat';
 import { logRejectedChat } from '../proxy/chat-runner';
 import { anthropicErrorResponse, openaiPost, SSE_HEADERS } from './openai-request';
@@ -23,10 +24,10 @@ function anthropicHeaders(request: Request): Record<string, string> {
 
 /**
  * POST /v1/messages and /v1/messages/count_tokens: Anthropic's Messages API over every provider
- * (translated through chat). The key may come as `x-api-key` or a bearer token; errors are in
- * Anthropic's shape. `anthropic-version` and `anthropic-beta` are accepted and, for providers
- * that are not Anthropic, have nothing to change. Claude Code adds `?beta=true`, which the path
- * match ignores.
+ * (natively to `anthropic`, translated through chat for the others). The key may come as
+ * `x-api-key` or a bearer token; errors are in Anthropic's shape. `anthropic-version` and
+ * `anthropic-beta` go to Anthropic and, for other providers, have nothing to change. Claude Code
+ * adds `?beta=true`, which the path match ignores.
  */
 export function messagesRoutes(ctx: AppContext) {
   return new Elysia({ name: 'messages-routes' })
@@ -58,7 +59,8 @@ export function messagesRoutes(ctx: AppContext) {
             "Body: Anthropic's Messages request (`model`, `max_tokens`, `messages`, `system`, `tools`, `tool_choice`, " +
             '`thinking`, `stop_sequences`, `stream`, …). `model` is any name /v1/chat/completions takes: an id, ' +
             '`provider/model` or a group. The client key goes in `x-api-key` or `Authorization: Bearer`; ' +
-            '`anthropic-version` / `anthropic-beta` are accepted. Non-Anthropic providers are served through ' +
+            '`anthropic-version` / `anthropic-beta` are accepted. Models on the `anthropic` provider get the body and ' +
+            "those headers as they came, and answer in Anthropic's own JSON / event stream. Other providers are served through " +
             "the chat adapters; what a provider cannot honour (server tools, `top_k`, …) is a 400 naming it. Errors: " +
             '`{"type":"error","error":{"type","message"}}`. Streams send message_start, content_block_start/delta/stop, ' +
             'message_delta, message_stop, ping while the upstream is silent, and `event: error` if it fails midway.',
@@ -69,8 +71,9 @@ export function messagesRoutes(ctx: AppContext) {
       '/v1/messages/count_tokens',
       openaiPost(
         ctx,
-        async ({ client, clock, body, requestId }) => {
-          const r = await countMessageTokens(ctx, body, { clientId: client.id, clock, requestId });
+        async ({ request, client, clock, body, requestId }) => {
+          const native = anthropicCount(ctx, clock, anthropicHeaders(request));
+          const r = await countMessageTokens(ctx, body, { clientId: client.id, clock, signal: request.signal, requestId }, native);
           return new Response(JSON.stringify({ input_tokens: r.inputTokens }), {
             headers: { 'content-type': 'application/json', ...r.headers },
           });
@@ -86,7 +89,8 @@ export function messagesRoutes(ctx: AppContext) {
           tags: ['Anthropic API'],
           summary: 'Count the input tokens of a Messages request (Anthropic wire format)',
           description:
-            "Body: a Messages request without `max_tokens`. Answers `{\"input_tokens\": N}`. For models not served by " +
+            "Body: a Messages request without `max_tokens`. Answers `{\"input_tokens\": N}`: Anthropic's own count for " +
+            'models on the `anthropic` provider. For models not served by ' +
             "Anthropic it is the gateway's own tokenizer estimate of the translated prompt (messages, system, tools). " +
             'Logged with endpoint `count_tokens` and no cost.',
         },

@@ -40,6 +40,11 @@ export function toAnthropicError(err: unknown): { status: number; body: Anthropi
   if (!(err instanceof ApiError)) {
     return { status: 500, body: { type: 'error', error: { type: 'api_error', message: 'Internal gateway error.' } }, headers: {} };
   }
-  const status = err instanceof UpstreamError && err.upstreamStatus === 529 ? 529 : err.status;
+  const status = anthropicStatus(err);
   return { status, body: { type: 'error', error: { type: anthropicErrorType(status), message: err.message } }, headers: err.headers };
+}
+
+/** The status an Anthropic-dialect client gets for an ApiError (an upstream 529 stays 529); the log row records it. */
+export function anthropicStatus(err: ApiError): number {
+  return err instanceof UpstreamError && err.upstreamStatus === 529 ? 529 : err.status;
 }

@@ -7,14 +7,15 @@ import { toToolUseId } from './tool-use-id';
 export const newMessageId = () => `msg_${crypto.randomUUID().replace(/-/g, '').slice(0, 24)}`;
 
 /**
- * Canonical usage -> Anthropic's: its `input_tokens` leaves out cache reads, which are
- * `cache_read_input_tokens`. Chat upstreams report no cache writes.
+ * Canonical usage -> Anthropic's: its `input_tokens` leaves out cache reads and cache writes,
+ * which are `cache_read_input_tokens` and `cache_creation_input_tokens`.
  */
 export function toAnthropicUsage(u: Usage | null): AnthropicUsage {
   const cached = u?.cachedInput ?? 0;
+  const written = u?.cacheWrite ?? 0;
   return {
-    input_tokens: Math.max(0, (u?.input ?? 0) - cached),
-    cache_creation_input_tokens: 0,
+    input_tokens: Math.max(0, (u?.input ?? 0) - cached - written),
+    cache_creation_input_tokens: written,
     cache_read_input_tokens: cached,
     output_tokens: u?.output ?? 0,
   };

@@ -4,6 +4,7 @@ import { gatewayHeaders } from '../images/passthrough-log-record';
 import type { ChatRequest } from '../providers/types';
 import { buildChatLogRecord } from '../proxy/chat-log-record';
 import { logRejectedChat } from '../proxy/chat-runner';
+import type { AttemptRecord } from '../proxy/execute-route';
 import type { RequestClock } from '../proxy/request-clock';
 import { routeChat } from '../proxy/route-chat';
 import { classifierCallModel } from '../responses/classifier-call-model';
@@ -17,9 +18,10 @@ import { messagesToChat, validateMessagesRequest } from './messages-to-chat';
 
 /**
  * Where a provider with its own token count (Anthropic's /v1/messages/count_tokens) answers
- * instead of the estimate; null: estimate. No such provider is registered on this branch.
+ * instead of the estimate; null: estimate. It gets the client's body as it came (no max_tokens
+ * added) and records its tries in `attempts`. See native-count-tokens.ts.
  */
-export type NativeCount = (decision: RouteDecision, req: MessagesRequest, signal?: AbortSignal) => Promise<number> | null;
+export type NativeCount = (decision: RouteDecision, body: unknown, attempts: AttemptRecord[], signal?: AbortSignal) => Promise<number> | null;
 
 /** The Messages request as count_tokens takes it: like /v1/messages, without `max_tokens`. */
 function validateCountRequest(body: unknown): MessagesRequest {
@@ -48,8 +50,10 @@ export async function countMessageTokens(
     const target = decision.targets[0]!;
     const { countable, serverTools } = countableRequest(req);
     const chat = messagesToChat(countable, { model: req.model, provider: target.provider, upstreamModel: target.upstreamModel });
-    const inputTokens = (await native?.(decision, req, opts.signal)) ?? (await estimatePrompt(chat, serverTools));
-    const outcome = { req: chat, decision, target, attempts: [], usage: ZERO_USAGE, deliveredText: '', error: null, overheadMs: opts.clock.overhead() };
+    const attempts: AttemptRecord[] = [];
+    const counted = native?.(decision, body, attempts, opts.signal);
+    const inputTokens = counted ? await counted : await estimatePrompt(chat, serverTools);
+    const outcome = { req: chat, decision, target, attempts, usage: ZERO_USAGE, deliveredText: '', error: null, overheadMs: opts.clock.overhead() };
     ctx.logSink.write(buildChatLogRecord(meta, outcome));
     return { inputTokens, headers: gatewayHeaders({ overheadMs: outcome.overheadMs, target, decision, requestId }) };
   } catch (err) {

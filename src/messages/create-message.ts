@@ -2,12 +2,17 @@ import type { AppContext } from '../context';
 import { ApiError } from '../errors/api-error';
 import { gatewayHeaders } from '../images/passthrough-log-record';
 import type { ChatCompletionChunk, ChatRequest } from '../providers/types';
-import { logRejectedChat, type ChatRunOptions } from '../proxy/chat-runner';
+import { logRejectedChat, startChat, type ChatRunOptions } from '../proxy/chat-runner';
 import type { RequestClock } from '../proxy/request-clock';
 import { routeChat } from '../proxy/route-chat';
+import { chatChunks } from '../proxy/chat-chunks';
 import { runChatCompletion, streamChatCompletion } from '../proxy/run-chat-completion';
+import { completionText } from '../proxy/chat-log-record';
+import { alreadyRelayed } from '../providers/anthropic/native-messages';
+import { usageOrEstimate } from '../usage/estimate-usage';
+import { toAnthropicError } from './anthropic-errors';
 import { classifierCallModel } from '../responses/classifier-call-model';
-import type { RouteDecision } from '../routing';
+import type { RouteDecision, RouteTarget } from '../routing';
 import { estimateUsage } from '../usage/estimate-usage';
 import type { MessagesRequest } from './anthropic-types';
 import { claudeModelAlias } from './claude-model-alias';
@@ -17,6 +22,8 @@ import { MessageStreamBridge } from './message-stream-bridge';
 import { messagesToChat } from './messages-to-chat';
 
 /** The error with the request id the answer's x-request-id header names (ApiErrors only; others stay as they are). */
+const utf8 = new TextDecoder();
+
 function tagged(err: unknown, requestId: string): unknown {
   return err instanceof ApiError ? Object.assign(err, { requestId }) : err;
 }
@@ -38,20 +45,15 @@ export interface CreateMessageOptions {
 }
 
 /**
- * Where a provider that speaks the Messages API natively would take the request as it came
- * (body, cache_control and anthropic-beta untouched). No such provider is registered on this
- * branch, so every target goes through the chat translation.
- */
-export type NativeMessages = (decision: RouteDecision, req: MessagesRequest, opts: CreateMessageOptions & { requestId: string }) => Promise<MessagesAnswer> | null;
-
-/**
  * POST /v1/messages over the chat pipeline: route the model as chat does (groups, fallback,
- * breakers), translate the request for the first target's provider, run it as a chat completion
- * (one log row, endpoint `messages`) and answer in Anthropic's format, JSON or SSE. A request
- * refused before the chat call (routing, translation) is logged here. Throws ApiError, with
- * `requestId` for the x-request-id header.
+ * breakers, key pools), translate the request for the first non-Anthropic target's provider, run
+ * it as a chat completion (one log row, endpoint `messages`) and answer in Anthropic's format,
+ * JSON or SSE. Targets on the `anthropic` provider take the client's body natively (see
+ * native-messages.ts): their answer is Anthropic's own bytes, with usage read from them. A
+ * request refused before the chat call (routing, translation) is logged here. Throws ApiError,
+ * with `requestId` for the x-request-id header.
  */
-export async function createMessage(ctx: AppContext, req: MessagesRequest, opts: CreateMessageOptions, native?: NativeMessages): Promise<MessagesAnswer> {
+export async function createMessage(ctx: AppContext, req: MessagesRequest, opts: CreateMessageOptions): Promise<MessagesAnswer> {
   const requestId = opts.requestId ?? crypto.randomUUID();
   let chat: ChatRequest;
   let decision: RouteDecision;
@@ -63,19 +65,16 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
     logRejectedChat(ctx, err, req, { clientId: opts.clientId, clock: opts.clock, endpoint: 'messages', requestId });
     throw tagged(err, requestId);
   }
-  // A native provider logs its own row.
-  const nativeAnswer = native?.(decision, req, { ...opts, requestId });
-  if (nativeAnswer) return nativeAnswer;
   try {
-    const first = decision.targets[0];
-    chat = messagesToChat(req, { model: req.model, provider: first?.provider ?? 'unknown', upstreamModel: first?.upstreamModel ?? req.model });
+    ({ chat, decision } = translateForTargets(req, decision));
   } catch (err) {
     logRejectedChat(ctx, err, req, { clientId: opts.clientId, clock: opts.clock, endpoint: 'messages', requestId });
     throw tagged(err, requestId);
   }
-  const run: ChatRunOptions = { clientId: opts.clientId, signal: opts.signal, endpoint: 'messages', requestId, clock: opts.clock, decision };
+  const run: ChatRunOptions & { requestId: string } = { clientId: opts.clientId, signal: opts.signal, endpoint: 'messages', requestId, clock: opts.clock, decision };
   const id = newMessageId();
   const stops = req.stop_sequences ?? undefined;
+  if (decision.targets.some(isNative)) return nativeOrTranslated(ctx, req, chat, { ...run, clientHeaders: opts.anthropicHeaders, nativeMessages: req }, { id, stops, pingMs: opts.pingMs, clock: opts.clock });
 
   if (!req.stream) {
     const r = await runChatCompletion(ctx, chat, run).catch((err) => Promise.reject(tagged(err, requestId)));
@@ -130,4 +129,81 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
   }
   const body = messageEventStream(all(), new MessageStreamBridge(skeleton(model), stops), streamOpts);
   return { kind: 'stream', body, headers };
+}
+
+const isNative = (t: RouteTarget) => t.provider === 'anthropic';
+
+/**
+ * The chat request for the decision's non-Anthropic targets (translated for the first of them),
+ * and the targets to try. When the translation refuses something (server tools, containers, …)
+ * that only Anthropic honours and the decision has Anthropic targets, those are the ones tried;
+ * with none, the refusal is the answer. Anthropic targets need no translation: the pipeline then
+ * carries the client's own body (its model, stream flag and messages are what the row, a stored
+ * body and any prompt estimate read; the adapter sends ChatCallContext.nativeMessages).
+ */
+function translateForTargets(req: MessagesRequest, decision: RouteDecision): { chat: ChatRequest; decision: RouteDecision } {
+  const other = decision.targets.find((t) => !isNative(t));
+  const bare = req as unknown as ChatRequest;
+  if (!other) return { chat: bare, decision };
+  try {
+    return { chat: messagesToChat(req, { model: req.model, provider: other.provider, upstreamModel: other.upstreamModel }), decision };
+  } catch (err) {
+    if (!decision.targets.some(isNative)) throw err;
+    return { chat: bare, decision: { ...decision, targets: decision.targets.filter(isNative) } };
+  }
+}
+
+const sseEncoder = new TextEncoder();
+
+/** A stream failing midway ends with Anthropic's `event: error` (unless Anthropic's own already went out). */
+function anthropicStreamError(e: ApiError): Uint8Array[] {
+  if (alreadyRelayed(e)) return [];
+  const body = toAnthropicError(e).body;
+  return [sseEncoder.encode(`event: error\ndata: ${JSON.stringify(body)}\n\n`)];
+}
+
+/**
+ * A decision with Anthropic targets: one walk over all of them (fallback, breakers and key pools
+ * as on chat, one log row). An Anthropic target answers in its own bytes, relayed unchanged; any
+ * other answers in chat form, translated here as on the plain path. The stream is opened once the
+ * first upstream byte arrived (Anthropic sends message_start at once; no early skeleton, which
+ * would clash with Anthropic's own).
+ */
+async function nativeOrTranslated(
+  ctx: AppContext,
+  req: MessagesRequest,
+  chat: ChatRequest,
+  run: ChatRunOptions & { requestId: string },
+  o: { id: string; stops: string[] | undefined; pingMs?: number; clock: RequestClock },
+): Promise<MessagesAnswer> {
+  const stream = req.stream === true;
+  const r = await startChat(ctx, { ...chat, stream }, { ...run, forceStreamUsage: true, streamErrorBytes: anthropicStreamError }).catch((err) =>
+    Promise.reject(tagged(err, run.requestId)),
+  );
+  const headers = r.headers;
+  if (r.kind === 'json') {
+    if (isNative(r.target) && r.raw) return { kind: 'json', body: utf8.decode(r.raw), headers };
+    const messages = chat.messages as any[];
+    const usage = await usageOrEstimate(r.usage, messages, completionText(r.completion));
+    const message = chatToMessage(r.completion, { id: o.id, model: r.completion.model || r.target.upstreamModel, usage, stopSequences: o.stops });
+    return { kind: 'json', body: JSON.stringify(message), headers };
+  }
+  if (isNative(r.target)) return { kind: 'stream', body: r.body, headers };
+  // A translated fallback: chat chunks -> Anthropic events, as on the plain path.
+  const chunks = chatChunks(r.body, r.ended);
+  const head = await chunks.next().catch((err) => ({ err }));
+  const model = ('value' in head && !head.done && head.value.model) || r.target.upstreamModel;
+  async function* all(): AsyncGenerator<ChatCompletionChunk> {
+    if ('err' in head) throw head.err;
+    if (head.done) return;
+    yield head.value;
+    yield* chunks;
+  }
+  const skeleton = {
+    id: o.id, type: 'message' as const, role: 'assistant' as const, model,
+    stop_reason: null, stop_sequence: null, stop_details: null, usage: toAnthropicUsage(null),
+  };
+  const messages = chat.messages as any[];
+  const streamOpts = { pingMs: o.pingMs, estimate: (text: string) => estimateUsage(messages, text) };
+  return { kind: 'stream', body: messageEventStream(all(), new MessageStreamBridge(skeleton, o.stops), streamOpts), headers };
 }

@@ -1,5 +1,6 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { badRequest } from '../errors/api-error';
+import { checkModelName } from '../api/model-name';
 import type { ChatRequest } from '../providers/types';
 import { assistantMessage, systemText, userMessages } from './anthropic-blocks-to-chat';
 import type { MessagesRequest } from './anthropic-types';
@@ -33,6 +34,8 @@ export function validateMessagesRequest(body: unknown): MessagesRequest {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object.');
   const req = body as MessagesRequest;
   if (typeof req.model !== 'string' || !req.model) throw badRequest('model: Field required', 'model');
+  // Bounded and free of control characters before routing, upstream headers and log rows see it.
+  checkModelName(req.model);
   if (typeof req.max_tokens !== 'number' || !Number.isInteger(req.max_tokens) || req.max_tokens < 1) {
     throw badRequest('max_tokens: Field required (a positive integer)', 'max_tokens');
   }

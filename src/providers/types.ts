@@ -56,10 +56,17 @@ export interface ChatCallContext {
   /** The client asked for `stream_options.include_usage`; the gateway always asks upstream for it. */
   clientWantsUsage: boolean;
   /**
-   * Client request headers an adapter may forward (lower-case names; only `anthropic-beta` is
-   * collected today, and only the anthropic adapter reads it). Unset: none.
+   * Client request headers an adapter may forward (lower-case names; only `anthropic-beta`, and on
+   * /v1/messages `anthropic-version`, are collected today, and only the anthropic adapter reads
+   * them). Unset: none.
    */
   clientHeaders?: Readonly<Record<string, string>>;
+  /**
+   * The client's Anthropic Messages body (POST /v1/messages), for a provider that takes it as it
+   * came (only `anthropic`): sent unchanged but for `model`, answered in Anthropic's own bytes
+   * (JSON verbatim, SSE relayed). Other providers ignore it and run the translated request.
+   */
+  nativeMessages?: unknown;
 }
 
 /** Side services an adapter may need while building a call (kept out so adapters stay pure). */

@@ -1,4 +1,5 @@
 import type { ApiError } from '../errors/api-error';
+import { anthropicStatus } from '../messages/anthropic-errors';
 import { logMessageOf } from './upstream-redirect';
 import type { LogRecord } from '../logging/log-record';
 import type { ChatCompletion, ChatRequest } from '../providers/types';
@@ -81,7 +82,8 @@ export function buildChatLogRecord(meta: ChatLogMeta, o: ChatOutcome, estimate: 
     attempts: o.attempts.length > 1 ? JSON.stringify(o.attempts) : null,
     providerKeyId: o.attempts.at(-1)?.keyId ?? null,
     stream: o.req.stream === true,
-    status: o.error ? o.error.status : 200,
+    // Anthropic-dialect clients get an upstream 529 as 529 (anthropic-errors.ts): the row says so.
+    status: o.error ? (meta.endpoint === 'messages' || meta.endpoint === 'count_tokens' ? anthropicStatus(o.error) : o.error.status) : 200,
     errorType: o.error ? (o.error.code ?? o.error.type) : null,
     error: o.error ? logMessageOf(o.error) : null,
     promptTokens: usage?.input ?? 0,

@@ -30,6 +30,10 @@ export interface ChatRunOptions {
   forceStreamUsage?: boolean;
   /** Client headers a provider may forward (see ChatCallContext.clientHeaders). */
   clientHeaders?: Readonly<Record<string, string>>;
+  /** The client's Anthropic Messages body, for a provider that takes it natively (ChatCallContext.nativeMessages). */
+  nativeMessages?: unknown;
+  /** The bytes that end a stream failing after its first byte; default OpenAI's error chunk + [DONE]. */
+  streamErrorBytes?: (e: ApiError) => Uint8Array[];
 }
 
 interface Started {
@@ -107,7 +111,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
     const clientWantsUsage = stream && ((req.stream_options as any)?.include_usage === true || opts.forceStreamUsage === true);
     const { opened, target } = await executeRoute(
       decision,
-      { ctx, req, stream, clientWantsUsage, signal: opts.signal, deps: adapterDepsOf(ctx), clock, clientHeaders: opts.clientHeaders },
+      { ctx, req, stream, clientWantsUsage, signal: opts.signal, deps: adapterDepsOf(ctx), clock, clientHeaders: opts.clientHeaders, nativeMessages: opts.nativeMessages },
       outcome.attempts,
     );
     outcome.target = target;
@@ -144,7 +148,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
       else ctx.breakers.onSuccess(target.provider, target.upstreamModel);
       log();
       resolveEnded(end);
-    });
+    }, opts.streamErrorBytes);
     return { ...started, kind: 'stream', body, ended };
   } catch (err) {
     outcome.error = withRequestId(asApiError(err), requestId);

@@ -1,10 +1,9 @@
 import type { AppContext } from '../context';
-import { ApiError } from '../errors/api-error';
-import { SseParser } from '../providers/shared/sse-parser';
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from '../providers/types';
 import type { RouteDecision, RouteTarget } from '../routing';
 import { usageOrEstimate } from '../usage/estimate-usage';
 import type { Usage } from '../usage/types';
+import { chatChunks } from './chat-chunks';
 import { completionText } from './chat-log-record';
 import { startChat, type ChatRunOptions } from './chat-runner';
 
@@ -38,40 +37,5 @@ export async function streamChatCompletion(
 ): Promise<{ target: RouteTarget; decision: RouteDecision; chunks: AsyncGenerator<ChatCompletionChunk> }> {
   const r = await startChat(ctx, { ...body, stream: true }, { ...opts, forceStreamUsage: true });
   if (r.kind !== 'stream') throw new Error('unreachable: stream request answered whole');
-  const { body: stream, ended } = r;
-  async function* chunks(): AsyncGenerator<ChatCompletionChunk> {
-    const reader = stream.getReader();
-    const decoder = new TextDecoder();
-    const queue: string[] = [];
-    const parser = new SseParser((e) => queue.push(e.data));
-    let finished = false;
-    let sawDone = false;
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) {
-          finished = true;
-          return;
-        }
-        parser.push(decoder.decode(value, { stream: true }));
-        for (const data of queue.splice(0)) {
-          // Read on to the end of the relay after [DONE]: cancelling it here would log the
-          // request as closed by the client (499) although it finished normally.
-          if (sawDone || data === '[DONE]') {
-            sawDone = true;
-            continue;
-          }
-          const chunk = JSON.parse(data);
-          if (chunk?.error) {
-            const end = await ended;
-            throw end.error ?? new ApiError(502, String(chunk.error.message), 'api_error', 'upstream_error');
-          }
-          yield chunk as ChatCompletionChunk;
-        }
-      }
-    } finally {
-      if (!finished) reader.cancel().catch(() => {});
-    }
-  }
-  return { target: r.target, decision: r.decision, chunks: chunks() };
+  return { target: r.target, decision: r.decision, chunks: chatChunks(r.body, r.ended) };
 }

@@ -16,10 +16,11 @@ export type StreamEnd = { error: ApiError | null };
 /**
  * The client-facing stream: the pre-read first chunk, then the adapter's output as it comes
  * (pull-based, so a slow client slows the upstream read instead of filling memory). A failure
- * after the first byte becomes `data: {"error":...}` + `data: [DONE]`, never a dropped socket;
+ * after the first byte becomes `data: {"error":...}` + `data: [DONE]` (or the bytes `errorBytes`
+ * gives, e.g. Anthropic's `event: error` on /v1/messages), never a dropped socket;
  * a client that goes away aborts the upstream at once. `onEnd` runs exactly once.
  */
-export function relayStream(s: StreamAttempt, onEnd: (end: StreamEnd) => void): ReadableStream<Uint8Array> {
+export function relayStream(s: StreamAttempt, onEnd: (end: StreamEnd) => void, errorBytes?: (e: ApiError) => Uint8Array[]): ReadableStream<Uint8Array> {
   let pending: Uint8Array | null = s.first;
   let ended = false;
   const end = (error: ApiError | null) => {
@@ -54,8 +55,7 @@ export function relayStream(s: StreamAttempt, onEnd: (end: StreamEnd) => void): 
         } catch (err) {
           const e = s.failure(err);
           if (ended) return; // cancelled meanwhile
-          controller.enqueue(sseBytes(JSON.stringify(e.toBody())));
-          controller.enqueue(SSE_DONE);
+          for (const bytes of errorBytes ? errorBytes(e) : [sseBytes(JSON.stringify(e.toBody())), SSE_DONE]) controller.enqueue(bytes);
           controller.close();
           end(e);
         }

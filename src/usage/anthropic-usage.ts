@@ -30,3 +30,19 @@ export function normalizeAnthropicUsage(raw: unknown): Usage | null {
     cacheWrite,
   };
 }
+
+/**
+ * Usage of an Anthropic event stream: `message_start` carries the prompt's counts, `message_delta`
+ * the output's (and, in newer versions, the prompt's again). Each call merges one event's usage
+ * (later non-null values win) and returns the normalised total so far.
+ */
+export function anthropicUsageMerger(): (u: unknown) => Usage | null {
+  let raw: Record<string, unknown> | null = null;
+  return (u) => {
+    if (u && typeof u === 'object') {
+      raw ??= {};
+      for (const [k, v] of Object.entries(u)) if (v !== null && v !== undefined) raw[k] = v;
+    }
+    return raw ? normalizeAnthropicUsage(raw) : null;
+  };
+}

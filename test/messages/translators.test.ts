@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { ApiError } from '../../src/errors/api-error';
 import { claudeModelAlias } from '../../src/messages/claude-model-alias';
-import { chatToMessage, mapStopReason } from '../../src/messages/chat-to-message';
+import { chatToMessage, mapStopReason, toAnthropicUsage } from '../../src/messages/chat-to-message';
 import { messagesToChat, validateMessagesRequest } from '../../src/messages/messages-to-chat';
 import { toAnthropicError } from '../../src/messages/anthropic-errors';
 import { fromToolUseId, toToolUseId } from '../../src/messages/tool-use-id';
@@ -187,6 +187,18 @@ describe('chat completion -> Anthropic message', () => {
   test('unparsable tool arguments become an empty input, never a throw', () => {
     const m = chatToMessage(completion({ role: 'assistant', content: null, tool_calls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: '{oops' } }] }, 'tool_calls'), { id: 'x', model: 'm', usage: null });
     expect(m.content).toEqual([{ type: 'tool_use', id: 'a', name: 'f', input: {} }]);
+  });
+});
+
+describe('usage in Anthropic convention', () => {
+  test('cache writes fill cache_creation_input_tokens; input_tokens leaves out cache reads and writes', () => {
+    expect(toAnthropicUsage({ input: 2362, cachedInput: 2048, cacheWrite: 300, output: 7, reasoning: 0 })).toEqual({
+      input_tokens: 14, cache_creation_input_tokens: 300, cache_read_input_tokens: 2048, output_tokens: 7,
+    });
+    expect(toAnthropicUsage({ input: 50, cachedInput: 10, output: 3, reasoning: 0 })).toEqual({
+      input_tokens: 40, cache_creation_input_tokens: 0, cache_read_input_tokens: 10, output_tokens: 3,
+    });
+    expect(toAnthropicUsage(null)).toEqual({ input_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 0 });
   });
 });
 

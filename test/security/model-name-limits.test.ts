@@ -131,3 +131,42 @@ describe('unusual characters in model names', () => {
     }
   }
 });
+
+describe('model names on the Anthropic Messages API', () => {
+  const anthropicPost = (key: string, path: string, body: unknown) =>
+    fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'x-api-key': key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const msg = { max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] };
+
+  for (const [label, model] of [
+    ['too long', longModel],
+    ['1 MiB', `openai/${'y'.repeat(1024 * 1024)}`],
+    ['CRLF', 'mock/a\r\nx-injected: 1'],
+    ['NUL', 'mock/a\u0000b'],
+    ['a bidi override', 'mock/a\u202eb'],
+  ] as const) {
+    for (const [path, stream] of [['/v1/messages', false], ['/v1/messages', true], ['/v1/messages/count_tokens', false]] as const) {
+      test(`${label} on ${path}${stream ? ' (stream)' : ''}: 400 invalid_request_error in Anthropic's shape, one row`, async () => {
+        const c = gw.addClient(`anthropic ${label} ${path} ${stream}`);
+        const res = await anthropicPost(c.key, path, { model, stream, ...msg });
+        expect(res.status).toBe(400);
+        const body = (await res.json()) as any;
+        expect(body.type).toBe('error');
+        expect(body.error.type).toBe('invalid_request_error');
+        expect(body.error.message).toContain("'model'");
+        const deadline = Date.now() + 5000;
+        while (!gw.logs.some((r) => r.clientId === c.id) && Date.now() < deadline) await Bun.sleep(20);
+        await Bun.sleep(50);
+        const rows = gw.logs.filter((r) => r.clientId === c.id);
+        expect(rows.length).toBe(1);
+        expect(rows[0]!.status).toBe(400);
+        expect(rows[0]!.modelRequested.length).toBeLessThanOrEqual(MAX_MODEL_CHARS);
+      });
+    }
+  }
+
+  test('a model of exactly the limit passes validation on /v1/messages', async () => {
+    const res = await anthropicPost(gw.clientKey, '/v1/messages', { model: longModel.slice(0, MAX_MODEL_CHARS), ...msg });
+    const body = (await res.json()) as any;
+    expect(body.error?.message ?? '').not.toContain("Invalid value for 'model'");
+  });
+});

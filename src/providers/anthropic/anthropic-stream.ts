@@ -1,6 +1,6 @@
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { UpstreamError } from '../../errors/api-error';
-import { normalizeAnthropicUsage } from '../../usage/anthropic-usage';
+import { anthropicUsageMerger } from '../../usage/anthropic-usage';
 import { toOpenAIUsage } from '../../usage/types';
 import { SSE_DONE, SseParser, sseBytes } from '../shared/sse-parser';
 import { tallyText } from '../shared/tally-text';
@@ -39,7 +39,7 @@ export function anthropicStreamTransformer(ctx: ChatCallContext, tally: StreamTa
   const created = Math.floor(Date.now() / 1000);
   const blocks = new Map<number, OpenBlock>();
   let id = completionId(null);
-  let rawUsage: Record<string, unknown> | null = null;
+  const mergedUsage = anthropicUsageMerger();
   let toolCalls = 0;
   let stopReason: unknown = null;
   let finished = false;
@@ -52,10 +52,7 @@ export function anthropicStreamTransformer(ctx: ChatCallContext, tally: StreamTa
     tally.firstByteAt ??= performance.now();
   };
   const mergeUsage = (u: unknown) => {
-    if (!u || typeof u !== 'object') return;
-    rawUsage ??= {};
-    for (const [k, v] of Object.entries(u)) if (v !== null && v !== undefined) rawUsage[k] = v;
-    tally.usage = normalizeAnthropicUsage(rawUsage);
+    if (u && typeof u === 'object') tally.usage = mergedUsage(u);
   };
 
   const onEvent = (data: string) => {

@@ -2,7 +2,8 @@ import { PROVIDER_CATALOG } from '../provider-catalog';
 import type { ProviderAdapter } from '../types';
 import { buildAnthropicRequest } from './anthropic-request';
 import { parseAnthropicResponse } from './anthropic-response';
-import { anthropicChatStream, anthropicStreamTransformer } from './anthropic-stream';
+import { anthropicStreamTransformer } from './anthropic-stream';
+import { inlineRemoteImages, nativeMessagesCall, nativeMessagesTransformer } from './native-messages';
 
 const DEFAULT_BASE_URL = PROVIDER_CATALOG.anthropic.defaultBaseUrl;
 
@@ -19,6 +20,7 @@ export const anthropicAdapter: ProviderAdapter = {
   defaultBaseUrl: DEFAULT_BASE_URL,
 
   async buildChatCall(req, ctx, settings, deps) {
+    if (ctx.nativeMessages) return nativeMessagesCall(await inlineRemoteImages(ctx.nativeMessages, deps), ctx.model, settings, DEFAULT_BASE_URL, ctx.clientHeaders);
     const body = await buildAnthropicRequest(req, ctx, deps);
     const base = (settings.baseUrl || DEFAULT_BASE_URL).replace(/\/+$/, '');
     const headers: Record<string, string> = { 'content-type': 'application/json', 'anthropic-version': ANTHROPIC_VERSION };
@@ -28,7 +30,9 @@ export const anthropicAdapter: ProviderAdapter = {
     return { url: `${base}/v1/messages`, method: 'POST', headers, body: JSON.stringify(body) };
   },
 
-  parseChatResponse: parseAnthropicResponse,
-  chatStream: anthropicChatStream,
-  chatStreamTransformer: anthropicStreamTransformer,
+  // A native /v1/messages answer is sent to the client in Anthropic's own bytes (verbatim); the
+  // parse still reads its usage for the log row.
+  parseChatResponse: (body, ctx) => (ctx.nativeMessages ? { ...parseAnthropicResponse(body, ctx), verbatim: true } : parseAnthropicResponse(body, ctx)),
+  chatStream: (ctx, tally) => new TransformStream(ctx.nativeMessages ? nativeMessagesTransformer(ctx, tally) : anthropicStreamTransformer(ctx, tally)),
+  chatStreamTransformer: (ctx, tally) => (ctx.nativeMessages ? nativeMessagesTransformer(ctx, tally) : anthropicStreamTransformer(ctx, tally)),
 };

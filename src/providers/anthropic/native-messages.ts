@@ -1,0 +1,127 @@
+import { badRequest, UpstreamError } from '../../errors/api-error';
+import { anthropicUsageMerger } from '../../usage/anthropic-usage';
+import { SseParser } from '../shared/sse-parser';
+import { tallyText } from '../shared/tally-text';
+import type { AdapterDeps, ChatCallContext, ProviderSettings, StreamTally, UpstreamCall } from '../types';
+import { streamError } from './anthropic-error';
+
+/** The API version sent when the client named none (Anthropic's only stable one). */
+const DEFAULT_VERSION = '2023-06-01';
+
+/**
+ * Errors whose `event: error` already reached the client as Anthropic wrote it: the relay ends
+ * the stream without adding its own error event (see ChatRunOptions.streamErrorBytes).
+ */
+const relayed = new WeakSet<object>();
+export const alreadyRelayed = (err: unknown): boolean => typeof err === 'object' && err !== null && relayed.has(err);
+
+/**
+ * A Messages request passed through to Anthropic as the client sent it (POST /v1/messages or
+ * /v1/messages/count_tokens): the body unchanged but for `model` (the route's upstream id) and
+ * remote images (inlineRemoteImages), so `cache_control`, thinking, server tools and betas reach
+ * Anthropic untouched. The client's `anthropic-version` and `anthropic-beta` headers go along;
+ * the key is the pool's.
+ */
+export function nativeMessagesCall(body: unknown, model: string, settings: ProviderSettings, defaultBase: string, clientHeaders: Readonly<Record<string, string>> = {}, path = '/v1/messages'): UpstreamCall {
+  const base = (settings.baseUrl || defaultBase).replace(/\/+$/, '');
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'anthropic-version': clientHeaders['anthropic-version'] || DEFAULT_VERSION };
+  if (settings.apiKey) headers['x-api-key'] = settings.apiKey;
+  if (clientHeaders['anthropic-beta']) headers['anthropic-beta'] = clientHeaders['anthropic-beta'];
+  return { url: `${base}${path}`, method: 'POST', headers, body: JSON.stringify({ ...(body as object), model }) };
+}
+
+/**
+ * Anthropic's SSE passed through byte for byte (the client gets Anthropic's exact event stream,
+ * pings included) while usage is read from message_start and message_delta (merged, later
+ * values winning) and the delivered text kept for the log. An `error` event goes out as it came,
+ * then throws the UpstreamError that ends the relay, counts against the breaker and is logged.
+ */
+export function nativeMessagesTransformer(_ctx: ChatCallContext, tally: StreamTally): Transformer<Uint8Array, Uint8Array> {
+  const decoder = new TextDecoder();
+  const mergedUsage = anthropicUsageMerger();
+  let stopped = false;
+  let failure: UpstreamError | null = null;
+  const mergeUsage = (u: unknown) => {
+    if (u && typeof u === 'object') tally.usage = mergedUsage(u);
+  };
+  const onEvent = (data: string) => {
+    if (failure || data.trim() === '') return;
+    let e: any;
+    try {
+      e = JSON.parse(data);
+    } catch {
+      return; // passed on as it came; the client's SDK judges it
+    }
+    switch (e?.type) {
+      case 'message_start':
+        mergeUsage(e.message?.usage);
+        break;
+      case 'content_block_delta': {
+        const d = e.delta;
+        const text = d?.text ?? d?.thinking ?? d?.partial_json;
+        if (typeof text === 'string') tallyText(tally, text);
+        break;
+      }
+      case 'message_delta':
+        if (typeof e.delta?.stop_reason === 'string') tally.finishReason = e.delta.stop_reason;
+        mergeUsage(e.usage);
+        break;
+      case 'message_stop':
+        stopped = true;
+        break;
+      case 'error':
+        failure = streamError(e);
+        relayed.add(failure);
+        break;
+    }
+  };
+  const parser = new SseParser((e) => onEvent(e.data));
+  return {
+    transform(chunk, controller) {
+      controller.enqueue(chunk);
+      tally.firstByteAt ??= performance.now();
+      parser.push(decoder.decode(chunk, { stream: true }));
+      if (failure) throw failure;
+    },
+    flush() {
+      parser.push(decoder.decode());
+      parser.end();
+      if (failure) throw failure;
+      if (!stopped) throw new UpstreamError('anthropic', null, 'Anthropic (anthropic) stream ended before the message was complete.', true);
+    },
+  };
+}
+
+/** Image types Anthropic accepts (as anthropic-content.ts). */
+const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
+
+/**
+ * The one change a native body may get: image blocks with a URL source (in messages and inside
+ * tool results) are downloaded by the gateway under its image-URL guard and sent inline, as on
+ * the translated path, so Anthropic never fetches a URL on a client's behalf and the guard applies
+ * to every provider alike. A body without such blocks is returned as it is (same object).
+ */
+export async function inlineRemoteImages(body: unknown, deps: AdapterDeps): Promise<unknown> {
+  const messages = (body as { messages?: unknown } | null)?.messages;
+  if (!Array.isArray(messages)) return body;
+  const remote = (b: any) => b?.type === 'image' && b.source?.type === 'url' && typeof b.source.url === 'string';
+  const hasRemote = (content: unknown): boolean =>
+    Array.isArray(content) && content.some((b: any) => remote(b) || (b?.type === 'tool_result' && hasRemote(b.content)));
+  if (!messages.some((m: any) => hasRemote(m?.content))) return body;
+  const inline = async (content: any[], path: string): Promise<any[]> =>
+    Promise.all(
+      content.map(async (b: any, j) => {
+        if (b?.type === 'tool_result' && hasRemote(b.content)) return { ...b, content: await inline(b.content, `${path}.${j}.content`) };
+        if (!remote(b)) return b;
+        const img = await deps.fetchImage(b.source.url);
+        if (!IMAGE_TYPES.has(img.mimeType)) {
+          throw badRequest(`Anthropic accepts JPEG, PNG, GIF and WebP images, not '${img.mimeType}'.`, `${path}.${j}.source.url`, 'invalid_image_format');
+        }
+        return { ...b, source: { type: 'base64', media_type: img.mimeType, data: img.base64 } };
+      }),
+    );
+  const out = await Promise.all(
+    messages.map(async (m: any, i) => (hasRemote(m?.content) ? { ...m, content: await inline(m.content, `messages.${i}.content`) } : m)),
+  );
+  return { ...(body as object), messages: out };
+}

@@ -1,0 +1,44 @@
+import { ApiError } from '../errors/api-error';
+import { SseParser } from '../providers/shared/sse-parser';
+import type { ChatCompletionChunk } from '../providers/types';
+import type { StreamEnd } from './stream-relay';
+
+/**
+ * A relayed chat stream (startChat's body) read back as parsed chunks (streamChatCompletion and
+ * the native /v1/messages path): a failure mid-stream (an error chunk, whatever its dialect) is thrown as the
+ * relay's end error; leaving the loop early cancels the relay (and so the upstream).
+ */
+export async function* chatChunks(stream: ReadableStream<Uint8Array>, ended: Promise<StreamEnd>): AsyncGenerator<ChatCompletionChunk> {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  const queue: string[] = [];
+  const parser = new SseParser((e) => queue.push(e.data));
+  let finished = false;
+  let sawDone = false;
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) {
+        finished = true;
+        return;
+      }
+      parser.push(decoder.decode(value, { stream: true }));
+      for (const data of queue.splice(0)) {
+        // Read on to the end of the relay after [DONE]: cancelling it here would log the
+        // request as closed by the client (499) although it finished normally.
+        if (sawDone || data === '[DONE]') {
+          sawDone = true;
+          continue;
+        }
+        const chunk = JSON.parse(data);
+        if (chunk?.error) {
+          const end = await ended;
+          throw end.error ?? new ApiError(502, String(chunk.error.message), 'api_error', 'upstream_error');
+        }
+        yield chunk as ChatCompletionChunk;
+      }
+    }
+  } finally {
+    if (!finished) reader.cancel().catch(() => {});
+  }
+}

@@ -1,0 +1,452 @@
+/**
+ * POST /v1/messages and /v1/messages/count_tokens to the `anthropic` provider: passed through
+ * natively (body, cache_control, anthropic-version / anthropic-beta untouched; Anthropic's own
+ * JSON and event stream relayed) with usage read from Anthropic's answer, driven by the official
+ * @anthropic-ai/sdk against the fake Anthropic upstream replaying recorded wire shapes.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
+import Anthropic from '@anthropic-ai/sdk';
+import { addProviderKey, deleteProviderKey } from '../../src/admin/provider-keys-service';
+import { modelGroups } from '../../src/db/schema';
+import { ProviderKeyPool } from '../../src/key-pool/key-pool';
+import { fixtureJson, fixtureText, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { anthropicJson, anthropicSse, json, queue, sse } from '../anthropic/fake-anthropic';
+import { anthropicClient, expectAnthropicOrder, foldChatChunks, parseSse, PNG_BASE64, weatherTool } from './messages-helpers';
+
+const KEY = 'sk-ant-test-0123456789';
+let fake: FakeUpstream;
+let openai: FakeUpstream;
+let gw: TestGateway;
+let client: Anthropic;
+let images: ReturnType<typeof Bun.serve>;
+
+beforeAll(async () => {
+  fake = startFakeUpstream();
+  images = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response(Buffer.from(PNG_BASE64, 'base64'), { headers: { 'content-type': 'image/png' } }) });
+  const chunks = readChunks('openai', 'text.chunks.txt');
+  openai = startFakeUpstream((_r, rec) => (rec.body?.stream ? sseResponse(chunks) : jsonResponse(foldChatChunks(chunks))));
+  gw = await startGateway({
+    env: {
+      ANTHROPIC_API_KEY: KEY, LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: fake.url, ...providerEnv('openai', `${openai.url}/v1`),
+      LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS: '127.0.0.1',
+    },
+  });
+  const now = Date.now();
+  gw.ctx.db.insert(modelGroups).values({ name: 'claude-then-gpt', strategy: 'heuristic', targets: ['claude-sonnet-4-5', 'openai/gpt-4o-mini'], updatedAt: now }).run();
+  gw.ctx.db.insert(modelGroups).values({ name: 'gpt-then-claude', strategy: 'heuristic', targets: ['openai/gpt-4o-mini', 'claude-sonnet-4-5'], updatedAt: now }).run();
+  gw.ctx.state.reload();
+  client = anthropicClient(gw);
+});
+afterAll(async () => {
+  await gw.close();
+  fake.close();
+  openai.close();
+  images.stop(true);
+});
+// The error tests fail the anthropic target on purpose: each test starts with closed circuits.
+afterEach(() => (gw.ctx.breakers as unknown as { reset(): void }).reset());
+
+/** Anthropic's SSE folded into the message the same upstream answers without streaming. */
+function foldSse(name: string): any {
+  const events = parseSse(fixtureText('anthropic', name));
+  const message = structuredClone(events[0].message);
+  const partial: string[] = [];
+  for (const e of events) {
+    if (e.type === 'content_block_start') {
+      message.content[e.index] = structuredClone(e.content_block);
+      partial[e.index] = '';
+    } else if (e.type === 'content_block_delta') {
+      const b = message.content[e.index];
+      const d = e.delta;
+      if (d.type === 'text_delta') b.text += d.text;
+      else if (d.type === 'thinking_delta') b.thinking += d.thinking;
+      else if (d.type === 'signature_delta') b.signature += d.signature;
+      else if (d.type === 'input_json_delta') partial[e.index] += d.partial_json;
+    } else if (e.type === 'content_block_stop') {
+      const b = message.content[e.index];
+      if (b.type === 'tool_use' && partial[e.index]) b.input = JSON.parse(partial[e.index]!);
+    } else if (e.type === 'message_delta') {
+      Object.assign(message, e.delta);
+      message.usage = { ...message.usage, ...e.usage };
+    }
+  }
+  return message;
+}
+
+/** The fake answers a stream request with `name`.sse and a JSON one with its fold. */
+const pair = (name: string) => () => {
+  fake.handler = (_r, rec) => (rec.body?.stream ? anthropicSse(`${name}.sse`) : jsonResponse(foldSse(`${name}.sse`)));
+};
+
+/** An SDK message as plain JSON, without the SDK's own slots (request ids, parse and JSON buffers). */
+const SDK_SLOTS = new Set(['_request_id', '_workspace_id', 'parsed_output', '__json_buf']);
+const plain = (m: unknown): any => JSON.parse(JSON.stringify(m, (k, v) => (SDK_SLOTS.has(k) ? undefined : v)));
+
+const bodyOf = (r: { model: string }) => ({ ...r, model: 'claude-sonnet-4-5' });
+const idOf = (res: Response) => res.headers.get('x-request-id')!;
+
+describe('native pass-through to anthropic', () => {
+  test('non-stream: Anthropic answer verbatim, the body and headers sent untouched, one row', async () => {
+    fake.handler = queue(json('text.json'));
+    const req = { model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user' as const, content: 'What is 2 + 2?' }], temperature: 0.2 };
+    const { data, response } = await client.messages.create(req).withResponse();
+    expect(data as any).toEqual(anthropicJson('text.json'));
+    expect(response.headers.get('x-gophergate-provider')).toBe('anthropic');
+    const up = fake.last();
+    expect(up.path).toBe('/v1/messages');
+    expect(up.body).toEqual(bodyOf(req));
+    expect(up.headers['x-api-key']).toBe(KEY);
+    // The SDK's own anthropic-version goes on as it sent it.
+    expect(up.headers['anthropic-version']).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    const row = await gw.waitForRow(idOf(response));
+    expect(row).toMatchObject({ endpoint: 'messages', provider: 'anthropic', status: 200, promptTokens: 21, completionTokens: 12, cacheWriteTokens: 0 });
+  });
+
+  test('stream: the exact event sequence relayed; finalMessage() equals the non-stream answer', async () => {
+    pair('text')();
+    const req = { model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user' as const, content: 'Tell a story.' }] };
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': gw.clientKey }, body: JSON.stringify({ ...req, stream: true }),
+    });
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const text = await res.text();
+    expect(text).toBe(fixtureText('anthropic', 'text.sse'));
+    expectAnthropicOrder(parseSse(text));
+
+    const whole = await client.messages.create(req);
+    const final = await client.messages.stream(req).finalMessage();
+    expect(plain(final)).toEqual(plain(whole));
+    expect(whole.content).toEqual([{ type: 'text', text: 'Once upon a time.' } as any]);
+    const row = await gw.waitForRow(idOf(res));
+    expect(row).toMatchObject({ endpoint: 'messages', stream: true, status: 200, promptTokens: 21, completionTokens: 9 });
+  });
+
+  test('thinking with tools over two turns: the signature goes back untouched (stream, then JSON)', async () => {
+    pair('thinking-tool')();
+    const first = { model: 'claude-sonnet-4-5', max_tokens: 4096, thinking: { type: 'enabled' as const, budget_tokens: 2048 }, tools: [weatherTool], messages: [{ role: 'user' as const, content: 'Weather in Paris?' }] };
+    const streamed = await client.messages.stream(first).finalMessage();
+    const whole = await client.messages.create(first);
+    expect(plain(streamed)).toEqual(plain(whole));
+    expect(whole.content.map((b) => b.type)).toEqual(['thinking', 'text', 'tool_use']);
+    const thinking = whole.content[0] as Anthropic.ThinkingBlock;
+    expect(thinking.signature.length).toBeGreaterThan(10);
+    const call = whole.content[2] as Anthropic.ToolUseBlock;
+
+    fake.handler = queue(json('after-tool.json'));
+    const second = {
+      ...first,
+      messages: [
+        ...first.messages,
+        { role: 'assistant' as const, content: whole.content },
+        { role: 'user' as const, content: [{ type: 'tool_result' as const, tool_use_id: call.id, content: '18°C, sunny' }] },
+      ],
+    };
+    const answer = await client.messages.create(second as any);
+    expect(answer as any).toEqual(anthropicJson('after-tool.json'));
+    const sent = fake.last().body;
+    expect(sent).toEqual(JSON.parse(JSON.stringify(bodyOf(second))));
+    expect(sent.messages[1].content[0]).toEqual({ type: 'thinking', thinking: thinking.thinking, signature: thinking.signature });
+  });
+
+  test('an image, system blocks with cache_control, stop_sequences, top_k and a server tool arrive as sent', async () => {
+    fake.handler = queue(json('text.json'));
+    const req = {
+      model: 'claude-sonnet-4-5',
+      max_tokens: 50,
+      system: [{ type: 'text', text: 'You are terse.' }, { type: 'text', text: 'Long cached context…', cache_control: { type: 'ephemeral', ttl: '1h' } }],
+      stop_sequences: ['\n\nHuman:', 'END'],
+      top_k: 5,
+      tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 2 }, weatherTool],
+      messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG_BASE64 } }, { type: 'text', text: 'What is this?', cache_control: { type: 'ephemeral' } }] }],
+    };
+    const res = await client.messages.create(req as any);
+    expect(res.stop_reason).toBe('end_turn');
+    expect(fake.last().body).toEqual(bodyOf(req));
+  });
+
+  test('a URL image is fetched under the image-URL guard and sent inline (Anthropic fetches nothing); a refused URL is a 400, nothing sent', async () => {
+    fake.handler = queue(json('text.json'));
+    const url = `http://127.0.0.1:${images.port}/cat.png`;
+    const text = { type: 'text', text: 'What is this?', cache_control: { type: 'ephemeral' } };
+    await client.messages.create({
+      model: 'claude-sonnet-4-5', max_tokens: 20,
+      messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url } }, text] as any }],
+    });
+    expect(fake.last().body.messages[0].content).toEqual([{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG_BASE64 } }, text]);
+
+    const before = fake.requests.length;
+    const err = (await client.messages
+      .create({ model: 'claude-sonnet-4-5', max_tokens: 20, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'http://169.254.169.254/latest/x.png' } }] }] })
+      .catch((e) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect(err.status).toBe(400);
+    expect((err.error as any).error.type).toBe('invalid_request_error');
+    expect(fake.requests.length).toBe(before);
+  });
+
+  test('count_tokens: Anthropic counts (no max_tokens added, beta header forwarded); logged as count_tokens', async () => {
+    fake.handler = () => Response.json({ input_tokens: 1234 });
+    const req = { model: 'claude-sonnet-4-5', system: 'Be brief.', tools: [weatherTool], messages: [{ role: 'user' as const, content: 'Hello' }] };
+    const { data, response } = await client.messages.countTokens(req, { headers: { 'anthropic-beta': 'token-counting-2024-11-01' } }).withResponse();
+    expect(data.input_tokens).toBe(1234);
+    const up = fake.last();
+    expect(up.path).toBe('/v1/messages/count_tokens');
+    expect(up.body).toEqual(bodyOf(req));
+    expect(up.headers['anthropic-beta']).toBe('token-counting-2024-11-01');
+    expect(up.headers['x-api-key']).toBe(KEY);
+    const row = await gw.waitForRow(idOf(response));
+    expect(row).toMatchObject({ endpoint: 'count_tokens', provider: 'anthropic', status: 200, costUsd: 0 });
+  });
+
+  test('count_tokens: an upstream failure is an Anthropic error, not an estimate', async () => {
+    fake.handler = json('error-529.json', 529);
+    const err = (await client.messages.countTokens({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }] }).catch((e) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect(err.status).toBe(529);
+    expect((err.error as any).error.type).toBe('overloaded_error');
+  });
+});
+
+describe('Claude Code request replayed against anthropic', () => {
+  const REQUEST = fixtureJson('messages', 'claude-code-request.json');
+  const BETA = 'claude-code-20250219,interleaved-thinking-2025-05-14,context-management-2025-06-27';
+  const claudeCode = (body: unknown) =>
+    fetch(`${gw.url}/v1/messages?beta=true`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': gw.clientKey, 'anthropic-version': '2023-06-01', 'anthropic-beta': BETA },
+      body: JSON.stringify(body),
+    });
+
+  for (const stream of [false, true]) {
+    test(`${stream ? 'stream' : 'JSON'}: body with cache_control and anthropic-beta reach Anthropic untouched`, async () => {
+      pair('thinking-tool')();
+      const body = { ...REQUEST, model: 'claude-sonnet-4-5', stream };
+      const res = await claudeCode(body);
+      expect(res.status).toBe(200);
+      const up = fake.last();
+      expect(up.body).toEqual(body);
+      expect(JSON.stringify(up.body)).toContain('"cache_control"');
+      expect(up.headers['anthropic-beta']).toBe(BETA);
+      expect(up.headers['anthropic-version']).toBe('2023-06-01');
+      if (stream) expect(await res.text()).toBe(fixtureText('anthropic', 'thinking-tool.sse'));
+      else expect(await res.json()).toEqual(foldSse('thinking-tool.sse'));
+    });
+  }
+});
+
+describe('usage and cost with cache reads and writes', () => {
+  // claude-sonnet-4-5: input 3, cached input 0.3, cache write 3.75, output 15 USD per million.
+  test('non-stream cache write: the row and the cost exact', async () => {
+    fake.handler = queue(json('cache-write.json'));
+    const { data, response } = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'Term?' }] }).withResponse();
+    expect(data.usage as any).toEqual(anthropicJson('cache-write.json').usage);
+    const row = await gw.waitForRow(idOf(response));
+    expect(row).toMatchObject({ endpoint: 'messages', promptTokens: 2060, cachedTokens: 0, cacheWriteTokens: 2048, completionTokens: 11 });
+    expect(row.costUsd).toBeCloseTo((12 * 3 + 2048 * 3.75 + 11 * 15) / 1e6, 12);
+  });
+
+  test('stream cache read + write: message_start and message_delta merged, cost exact', async () => {
+    fake.handler = queue(sse('cache-read.sse'));
+    const events = parseSse(fixtureText('anthropic', 'cache-read.sse'));
+    const start = events[0].message.usage;
+    const out = events.find((e) => e.type === 'message_delta').usage.output_tokens;
+    const stream = client.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'Again?' }] });
+    const final = await stream.finalMessage();
+    expect(final.usage.cache_read_input_tokens).toBe(start.cache_read_input_tokens);
+    const id = (await stream.withResponse()).response.headers.get('x-request-id')!;
+    const row = await gw.waitForRow(id);
+    const prompt = start.input_tokens + start.cache_read_input_tokens + start.cache_creation_input_tokens;
+    expect(row).toMatchObject({ promptTokens: prompt, cachedTokens: start.cache_read_input_tokens, cacheWriteTokens: start.cache_creation_input_tokens, completionTokens: out });
+    const cost = (start.input_tokens * 3 + start.cache_read_input_tokens * 0.3 + start.cache_creation_input_tokens * 3.75 + out * 15) / 1e6;
+    expect(row.costUsd).toBeCloseTo(cost, 12);
+  });
+});
+
+describe('upstream errors in Anthropic shape', () => {
+  const req = { model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user' as const, content: 'Hi' }] };
+  const cases = [
+    { file: 'error-429.json', status: 429, client: 429, type: 'rate_limit_error' },
+    { file: 'error-500.json', status: 500, client: 502, type: 'api_error' },
+    { file: 'error-529.json', status: 529, client: 529, type: 'overloaded_error' },
+  ];
+  for (const c of cases) {
+    for (const stream of [false, true]) {
+      test(`upstream ${c.status} (${stream ? 'stream' : 'JSON'}) -> ${c.client} ${c.type}; the row records ${c.client}`, async () => {
+        fake.handler = json(c.file, c.status);
+        const res = await fetch(`${gw.url}/v1/messages`, {
+          method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': gw.clientKey }, body: JSON.stringify({ ...req, stream }),
+        });
+        expect(res.status).toBe(c.client);
+        const body = (await res.json()) as any;
+        expect(body.type).toBe('error');
+        expect(body.error.type).toBe(c.type);
+        const row = await gw.waitForRow(idOf(res));
+        expect(row).toMatchObject({ endpoint: 'messages', provider: 'anthropic', status: c.client });
+      });
+    }
+  }
+
+  test('repeated upstream failures open the circuit: then a 503 overloaded_error without calling Anthropic', async () => {
+    fake.handler = json('error-500.json', 500);
+    for (let i = 0; i < 5; i++) expect((await client.messages.create(req).catch((e) => e)).status).toBe(502);
+    const before = fake.requests.length;
+    const res = await fetch(`${gw.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': gw.clientKey }, body: JSON.stringify(req) });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBeTruthy();
+    expect(((await res.json()) as any).error.type).toBe('overloaded_error');
+    expect(fake.requests.length).toBe(before);
+    expect((await gw.waitForRow(idOf(res))).status).toBe(503);
+  });
+
+  test('an error event midway is relayed as Anthropic sent it, once; the SDK throws overloaded', async () => {
+    fake.handler = queue(sse('error-midstream.sse'));
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': gw.clientKey }, body: JSON.stringify({ ...req, stream: true }),
+    });
+    expect(await res.text()).toBe(fixtureText('anthropic', 'error-midstream.sse'));
+    const row = await gw.waitForRow(idOf(res));
+    expect(row.status).toBe(529);
+
+    fake.handler = queue(sse('error-midstream.sse'));
+    const err = await client.messages.stream(req).finalMessage().catch((e) => e);
+    expect(err).toBeInstanceOf(Anthropic.APIError);
+    expect(String(err.message)).toContain('overloaded_error');
+  });
+
+  test('a client that goes away mid-stream aborts the Anthropic call; the row says 499', async () => {
+    const first = fixtureText('anthropic', 'text.sse').split('\n\n')[0] + '\n\n';
+    fake.handler = () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(c) {
+            c.enqueue(new TextEncoder().encode(first));
+          },
+          cancel() {
+            fake.noteAbort();
+          },
+        }),
+        { headers: { 'content-type': 'text/event-stream' } },
+      );
+    const aborts = fake.aborts;
+    const ac = new AbortController();
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': gw.clientKey }, body: JSON.stringify({ ...req, stream: true }), signal: ac.signal,
+    });
+    const reader = res.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe(first);
+    ac.abort();
+    await fake.waitForAbort(aborts + 1);
+    expect((await gw.waitForRow(idOf(res))).status).toBe(499);
+  });
+
+  test('a cut stream ends with event: error after what arrived', async () => {
+    fake.handler = queue(sse('text.sse', { cutAfter: 4 }));
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': gw.clientKey }, body: JSON.stringify({ ...req, stream: true }),
+    });
+    const events = parseSse(await res.text());
+    expect(events.map((e) => e.type)).toEqual(['message_start', 'content_block_start', 'ping', 'content_block_delta', 'error']);
+    expect(events.at(-1).error.type).toBe('api_error');
+    const row = await gw.waitForRow(idOf(res));
+    expect(row.status).toBeGreaterThanOrEqual(500);
+  });
+});
+
+describe('groups mixing anthropic and another provider', () => {
+  const req = (model: string) => ({ model, max_tokens: 50, messages: [{ role: 'user' as const, content: 'Hello' }] });
+
+  test('anthropic first, overloaded: falls back to OpenAI, translated (JSON and stream); one row with both tries', async () => {
+    fake.handler = json('error-529.json', 529);
+    const { data, response } = await client.messages.create(req('claude-then-gpt')).withResponse();
+    expect(response.headers.get('x-gophergate-provider')).toBe('openai');
+    expect(data.content).toEqual([{ type: 'text', text: 'Hello! How can I help you today?', citations: null } as any]);
+    const row = await gw.waitForRow(idOf(response));
+    expect(row.provider).toBe('openai');
+    expect(JSON.parse(row.attempts!).map((a: any) => [a.provider, a.status])).toEqual([['anthropic', 502], ['openai', 200]]);
+    expect(openai.last().body.messages).toEqual([{ role: 'user', content: 'Hello' }]);
+
+    const streamed = await client.messages.stream(req('claude-then-gpt')).finalMessage();
+    expect(plain({ ...streamed, id: 'x' })).toEqual(plain({ ...data, id: 'x' }));
+  });
+
+  test('a translated fallback cut midway ends with Anthropic\'s event: error (not an OpenAI error chunk)', async () => {
+    fake.handler = json('error-529.json', 529);
+    const before = openai.handler;
+    // The cut waits until the answer's headers are out (the gateway had the first chunk): a cut in
+    // the same network read as the first chunks would be a plain HTTP error instead.
+    const opened = Promise.withResolvers<void>();
+    openai.handler = () => sseResponse(readChunks('openai', 'text.chunks.txt'), { cutAfter: 3, holdAt: { at: 3, until: opened.promise } });
+    try {
+      const res = await fetch(`${gw.url}/v1/messages`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': gw.clientKey }, body: JSON.stringify({ ...req('claude-then-gpt'), stream: true }),
+      });
+      opened.resolve();
+      const text = await res.text();
+      expect({ status: res.status, text: text.slice(0, 300) }).toMatchObject({ status: 200 });
+      expect(res.headers.get('x-gophergate-provider')).toBe('openai');
+      const events = parseSse(text);
+      expect(events[0].type).toBe('message_start');
+      expect(events.at(-1).type).toBe('error');
+      expect(events.filter((e) => e.type === 'error')).toHaveLength(1);
+      const row = await gw.waitForRow(idOf(res));
+      expect(row.provider).toBe('openai');
+      expect(row.status).toBeGreaterThanOrEqual(500);
+    } finally {
+      openai.handler = before;
+    }
+  });
+
+  test('anthropic first and answering: native (Anthropic bytes); OpenAI first failing: anthropic native after it', async () => {
+    fake.handler = queue(json('text.json'));
+    expect((await client.messages.create(req('claude-then-gpt'))) as any).toEqual(anthropicJson('text.json'));
+
+    const before = openai.handler;
+    openai.handler = () => Response.json({ error: { message: 'down', type: 'server_error' } }, { status: 503 });
+    try {
+      pair('text')();
+      const final = await client.messages.stream(req('gpt-then-claude')).finalMessage();
+      expect(plain(final)).toEqual(foldSse('text.sse'));
+      expect(fake.last().body).toEqual({ ...req('claude-sonnet-4-5'), stream: true });
+    } finally {
+      openai.handler = before;
+    }
+  });
+
+  test('a request only Anthropic can take (a server tool) goes to the group\'s anthropic targets alone', async () => {
+    fake.handler = queue(json('text.json'));
+    const body = { ...req('claude-then-gpt'), tools: [{ type: 'web_search_20250305', name: 'web_search' }] };
+    const res = await client.messages.create(body as any);
+    expect(res as any).toEqual(anthropicJson('text.json'));
+    expect(fake.last().body.tools).toEqual(body.tools);
+  });
+});
+
+describe('provider key pool', () => {
+  const POOL_KEY = 'sk-ant-pool-key-abcdefghij';
+  test('a key Anthropic rate-limits is set aside for the next key (JSON, stream, count_tokens); the row names the key that answered', async () => {
+    const added = addProviderKey(gw.ctx, 'anthropic', { key: POOL_KEY, weight: 1000, label: 'pool' });
+    gw.ctx.keyPool = new ProviderKeyPool();
+    try {
+      const seen: string[] = [];
+      fake.handler = (_r, rec) => {
+        seen.push(rec.headers['x-api-key']!);
+        if (rec.headers['x-api-key'] === POOL_KEY) return jsonResponse(anthropicJson('error-429.json'), 429, { 'retry-after': '60' });
+        if (rec.path.endsWith('/count_tokens')) return Response.json({ input_tokens: 7 });
+        return rec.body?.stream ? anthropicSse('text.sse') : jsonResponse(anthropicJson('text.json'));
+      };
+      const { data, response } = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] }).withResponse();
+      expect(data as any).toEqual(anthropicJson('text.json'));
+      expect(seen).toEqual([POOL_KEY, KEY]);
+      const row = await gw.waitForRow(idOf(response));
+      expect(row.providerKeyId).toBe('env');
+      expect(JSON.parse(row.attempts!).map((a: any) => [a.status, a.keyId])).toEqual([[429, added.id], [200, 'env']]);
+      // The refused key cools down: later calls go straight to the one that answers.
+      const final = await client.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] }).finalMessage();
+      expect(plain(final)).toEqual(foldSse('text.sse'));
+      expect((await client.messages.countTokens({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }] })).input_tokens).toBe(7);
+      expect(seen).toEqual([POOL_KEY, KEY, KEY, KEY]);
+    } finally {
+      deleteProviderKey(gw.ctx, 'anthropic', added.id);
+      gw.ctx.keyPool = new ProviderKeyPool();
+    }
+  });
+});
