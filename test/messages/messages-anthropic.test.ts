@@ -423,7 +423,7 @@ describe('groups mixing anthropic and another provider', () => {
 describe('provider key pool', () => {
   const POOL_KEY = 'sk-ant-pool-key-abcdefghij';
   test('a key Anthropic rate-limits is set aside for the next key (JSON, stream, count_tokens); the row names the key that answered', async () => {
-    const added = addProviderKey(gw.ctx, 'anthropic', { key: POOL_KEY, weight: 1000, label: 'pool' });
+    const added = await addProviderKey(gw.ctx, 'anthropic', { key: POOL_KEY, weight: 1000, label: 'pool' });
     gw.ctx.keyPool = new ProviderKeyPool();
     try {
       const seen: string[] = [];
@@ -445,7 +445,7 @@ describe('provider key pool', () => {
       expect((await client.messages.countTokens({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }] })).input_tokens).toBe(7);
       expect(seen).toEqual([POOL_KEY, KEY, KEY, KEY]);
     } finally {
-      deleteProviderKey(gw.ctx, 'anthropic', added.id);
+      await deleteProviderKey(gw.ctx, 'anthropic', added.id);
       gw.ctx.keyPool = new ProviderKeyPool();
     }
   });
