@@ -14,6 +14,10 @@ import { clientNameIn } from './monitor/client-name-index';
 import { BunMonitorHub } from './monitor/monitor-hub';
 import { StateStore } from './state/state-store';
 import { ProviderKeyPool } from './key-pool/key-pool';
+import { GatewayMetrics } from './metrics/gateway-metrics';
+import { ScoreCache } from './routing/score-cache';
+import { createImageFetcher } from './providers/shared/fetch-image';
+import { ResponseStore } from './responses/response-store';
 
 export interface ContextOverrides {
   logSink?: LogSink;
@@ -44,6 +48,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   const state = new StateStore(db, sqlite, config, secretBox);
   // Provider keys in use are scrubbed verbatim from anything the monitor broadcasts; client
   // names come from the snapshot so a client created after a monitor page opened shows by name.
+  const metrics = new GatewayMetrics();
   const monitor = overrides.monitor ?? new BunMonitorHub(() => providerKeys(state), (id) => clientNameIn(state.getSnapshot(), id));
   return {
     config,
@@ -53,11 +58,15 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     secretBox,
     // Metrics observe every record on its way to the writer (src/metrics/metered-log-sink.ts).
     // The monitor hears of each record from the sink (after commit, for the worker sink).
-    logSink: new MeteredLogSink(connectMonitor(overrides.logSink ?? workerSink(config, overrides.warn), monitor)),
+    logSink: new MeteredLogSink(connectMonitor(overrides.logSink ?? workerSink(config, overrides.warn), monitor), metrics),
     // Defaults: 5 consecutive retryable failures open a circuit for 30 s (src/routing/circuit-breaker.ts).
     breakers: overrides.breakers ?? createBreakerRegistry(),
     monitor,
     startedAt: Date.now(),
     keyPool: overrides.keyPool ?? new ProviderKeyPool(),
+    metrics,
+    scoreCache: new ScoreCache(),
+    adapterDeps: { fetchImage: createImageFetcher({ allowHosts: config.security.imageUrlAllowHosts }), mock: config.mock },
+    responseStore: new ResponseStore(sqlite, { enabled: config.responses.store, retentionDays: config.responses.retentionDays }),
   };
 }

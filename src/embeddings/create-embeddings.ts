@@ -3,8 +3,8 @@ import { ApiError, badRequest } from '../errors/api-error';
 import { buildPassthroughLogRecord, gatewayHeaders, type PassthroughOutcome } from '../images/passthrough-log-record';
 import { walkTargets } from '../proxy/execute-route';
 import type { RequestClock } from '../proxy/request-clock';
-import { healthOf } from '../proxy/route-chat';
-import { classifierCallModel } from '../responses/classifier-call-model';
+import { routeDeps } from '../proxy/route-chat';
+import { classifierCallModel } from '../proxy/chat-runner';
 import { routeRequest } from '../routing';
 import type { ProviderSettings } from '../providers/types';
 import { modelForLog } from '../api/model-name';
@@ -80,9 +80,7 @@ export async function createEmbeddings(
     const snap = ctx.state.getSnapshot();
     // Only a group's rules read the text (a classifier group scores it); concrete names skip the join.
     const text = snap.groups.has(req.model) && inputs.kind === 'text' ? inputs.texts.join('\n') : '';
-    const { decision } = await routeRequest(req.model, { input: text }, {
-      snap, health: healthOf(ctx), callModel: classifierCallModel(ctx, requestId, opts.clientId), signal: opts.signal,
-    });
+    const { decision } = await routeRequest(req.model, { input: text }, routeDeps(ctx, classifierCallModel(ctx, requestId, opts.clientId), opts.signal));
     o.decision = decision;
     const { value: result, target } = await walkTargets(ctx, decision, o.attempts, (t, settings) => {
       o.target = t;

@@ -6,8 +6,8 @@ import { RequestClock } from '../proxy/request-clock';
 import { routeRequest } from '../routing';
 import { walkTargets, type AttemptRecord } from '../proxy/execute-route';
 import { openUpstream, readBody } from '../proxy/open-upstream';
-import { classifierCallModel } from '../responses/classifier-call-model';
-import type { HealthCheck } from '../routing/types';
+import { classifierCallModel } from '../proxy/chat-runner';
+import { routeDeps } from '../proxy/route-chat';
 import type { ImageRequest, ImageResult } from './images-types';
 import { buildPassthroughLogRecord, gatewayHeaders, type PassthroughOutcome } from './passthrough-log-record';
 import { planImageCall } from './plan-image-call';
@@ -19,11 +19,6 @@ export interface ImagesOptions {
 
 const asApiError = (err: unknown) =>
   err instanceof ApiError ? err : new ApiError(500, 'Internal gateway error.', 'api_error', 'internal_error');
-
-function healthOf(ctx: AppContext): HealthCheck {
-  const b = ctx.breakers as { available?: HealthCheck };
-  return typeof b.available === 'function' ? (p, m) => b.available!(p, m) : () => true;
-}
 
 /**
  * POST /v1/images/generations: route the model (groups work), call the provider's image API
@@ -47,10 +42,7 @@ export async function generateImages(
     checkModelName(req.model);
     if (req.stream) throw badRequest('Streaming image generation is not supported by the gateway.', 'stream', 'unsupported_parameter');
     const callModel = classifierCallModel(ctx, requestId, opts.clientId);
-    const snap = ctx.state.getSnapshot();
-    const { decision } = await routeRequest(req.model, { input: req.prompt }, {
-      snap, health: healthOf(ctx), callModel, signal: opts.signal,
-    });
+    const { decision } = await routeRequest(req.model, { input: req.prompt }, routeDeps(ctx, callModel, opts.signal));
     o.decision = decision;
     const { value: result, target } = await walkTargets(ctx, decision, o.attempts, async (t, settings) => {
       o.target = t;

@@ -6,7 +6,7 @@ import { buildChatLogRecord } from '../proxy/chat-log-record';
 import { logRejectedChat } from '../proxy/chat-runner';
 import type { RequestClock } from '../proxy/request-clock';
 import { routeChat } from '../proxy/route-chat';
-import { classifierCallModel } from '../responses/classifier-call-model';
+import { classifierCallModel } from '../proxy/chat-runner';
 import type { RouteDecision } from '../routing';
 import { promptPieces } from '../usage/estimate-usage';
 import { tokenCounter } from '../usage/token-counter';

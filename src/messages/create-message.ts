@@ -6,7 +6,7 @@ import { logRejectedChat, type ChatRunOptions } from '../proxy/chat-runner';
 import type { RequestClock } from '../proxy/request-clock';
 import { routeChat } from '../proxy/route-chat';
 import { runChatCompletion, streamChatCompletion } from '../proxy/run-chat-completion';
-import { classifierCallModel } from '../responses/classifier-call-model';
+import { classifierCallModel } from '../proxy/chat-runner';
 import type { RouteDecision } from '../routing';
 import { estimateUsage } from '../usage/estimate-usage';
 import type { MessagesRequest } from './anthropic-types';

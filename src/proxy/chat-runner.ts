@@ -7,7 +7,6 @@ import type { LogRecord } from '../logging/log-record';
 import type { ChatCompletion, ChatRequest } from '../providers/types';
 import { routeOf, type CallModel, type RouteDecision, type RouteTarget } from '../routing';
 import type { Usage } from '../usage/types';
-import { adapterDepsOf } from './adapter-deps';
 import { buildChatLogRecord, completionText, estimateOutcome, needsEstimate, type ChatLogMeta, type ChatOutcome } from './chat-log-record';
 import { executeRoute, type AttemptRecord } from './execute-route';
 import { trackLogWrite } from './pending-log-writes';
@@ -73,6 +72,22 @@ const asApiError = (err: unknown) =>
   err instanceof ApiError ? err : new ApiError(500, 'Internal gateway error.', 'api_error', 'internal_error');
 
 /**
+ * The routing classifier's call, the one CallModel of the app: a non-stream chat completion to
+ * the classifier's fixed model, logged as its own 'classifier' row under the routed request's id.
+ */
+export function classifierCallModel(ctx: AppContext, parentRequestId: string, clientId: number | null): CallModel {
+  return async (target, messages, signal) => {
+    const decision = { requested: target.modelId, targets: [target], path: [target.modelId], reason: 'classifier' };
+    const r = await startChat(ctx, { model: target.modelId, messages, stream: false }, {
+      decision, signal, endpoint: 'classifier', parentRequestId, clientId,
+    });
+    if (r.kind !== 'json') throw new Error('unreachable: non-stream request streamed');
+    const content = r.completion.choices?.[0]?.message?.content;
+    return { text: typeof content === 'string' ? content : '', usage: r.usage };
+  };
+}
+
+/**
  * Runs one chat completion through routing, fallback and the provider layer, and logs exactly
  * one row for it. Non-stream: the parsed completion. Stream: a body ready to send (the first
  * chunk already arrived, so every failure before that was a clean error or a fallback).
@@ -93,21 +108,12 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
   };
 
   try {
-    const callModel: CallModel = async (target, messages, signal) => {
-      const decision = { requested: target.modelId, targets: [target], path: [target.modelId], reason: 'classifier' };
-      const r = await startChat(ctx, { model: target.modelId, messages, stream: false }, {
-        decision, signal, endpoint: 'classifier', parentRequestId: requestId, clientId: meta.clientId,
-      });
-      if (r.kind !== 'json') throw new Error('unreachable');
-      const content = r.completion.choices?.[0]?.message?.content;
-      return { text: typeof content === 'string' ? content : '', usage: r.usage };
-    };
-    const decision = opts.decision ?? (await routeChat(ctx, req, callModel, opts.signal));
+    const decision = opts.decision ?? (await routeChat(ctx, req, classifierCallModel(ctx, requestId, meta.clientId), opts.signal));
     outcome.decision = decision;
     const clientWantsUsage = stream && ((req.stream_options as any)?.include_usage === true || opts.forceStreamUsage === true);
     const { opened, target } = await executeRoute(
       decision,
-      { ctx, req, stream, clientWantsUsage, signal: opts.signal, deps: adapterDepsOf(ctx), clock, clientHeaders: opts.clientHeaders },
+      { ctx, req, stream, clientWantsUsage, signal: opts.signal, deps: ctx.adapterDeps, clock, clientHeaders: opts.clientHeaders },
       outcome.attempts,
     );
     outcome.target = target;

@@ -2,7 +2,7 @@ import type { RuntimeSnapshot } from '../state/snapshot-types';
 import { runClassifier, type CallModel, type ClassifierCall } from './classifier-strategy';
 import { nextUnscoredClassifier, resolveRoute, type ClassifierOutcome, type HeuristicMemo } from './resolve-route';
 import { routingTextOf } from './routing-text';
-import { ScoreCache } from './score-cache';
+import type { ScoreCache } from './score-cache';
 import type { HealthCheck, RouteDecision } from './types';
 
 export interface RouteDeps {
@@ -11,8 +11,8 @@ export interface RouteDeps {
   health: HealthCheck;
   /** Non-stream completion through the provider layer, for classifier groups. */
   callModel: CallModel;
-  /** Defaults to one process-wide cache. */
-  cache?: ScoreCache;
+  /** Classifier scores already asked for (the app's is AppContext.scoreCache). */
+  cache: ScoreCache;
   signal?: AbortSignal;
   now?: () => number;
 }
@@ -26,7 +26,6 @@ export interface RouteResult {
   classifierCalls: ClassifierCall[];
 }
 
-const sharedCache = new ScoreCache();
 const NO_TEXT = { lastUser: '', totalChars: 0, hasTools: false, messageCount: 0 };
 
 /**
@@ -41,10 +40,9 @@ export async function routeRequest(requested: string, body: unknown, deps: Route
   const scores = new Map<string, ClassifierOutcome>();
   const classifierCalls: ClassifierCall[] = [];
   const memo: HeuristicMemo = new Map();
-  const cache = deps.cache ?? sharedCache;
   const unscored = () => (isGroup ? nextUnscoredClassifier(requested, text, deps.snap, scores, memo) : null);
   for (let g = unscored(); g; g = unscored()) {
-    const { outcome, call } = await runClassifier(g, text, { ...deps, cache });
+    const { outcome, call } = await runClassifier(g, text, deps);
     scores.set(g.name, outcome);
     if (call) classifierCalls.push(call);
   }
