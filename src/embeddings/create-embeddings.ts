@@ -1,13 +1,13 @@
 import type { AppContext } from '../context';
 import { ApiError, badRequest } from '../errors/api-error';
-import { buildPassthroughLogRecord, gatewayHeaders, type PassthroughOutcome } from '../images/passthrough-log-record';
+import { buildPassthroughLogRecord, gatewayHeaders, type PassthroughOutcome } from '../proxy/passthrough-log-record';
 import { walkTargets } from '../proxy/execute-route';
 import type { RequestClock } from '../proxy/request-clock';
 import { routeDeps } from '../proxy/route-chat';
 import { classifierCallModel } from '../proxy/chat-runner';
 import { routeRequest } from '../routing';
 import type { ProviderSettings } from '../providers/types';
-import { modelForLog } from '../api/model-name';
+import { modelForLog } from '../routing/model-name';
 import type { RouteTarget } from '../routing/types';
 import { tokenCounter, type TokenCounter } from '../usage/token-counter';
 import type { Usage } from '../usage/types';

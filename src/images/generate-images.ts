@@ -1,4 +1,4 @@
-import { checkModelName, modelForLog } from '../api/model-name';
+import { checkModelName, modelForLog } from '../routing/model-name';
 import type { AppContext } from '../context';
 import { ApiError, badRequest } from '../errors/api-error';
 import { withRequestId } from '../errors/request-id';
@@ -9,7 +9,7 @@ import { openUpstream, readBody } from '../proxy/open-upstream';
 import { classifierCallModel } from '../proxy/chat-runner';
 import { routeDeps } from '../proxy/route-chat';
 import type { ImageRequest, ImageResult } from './images-types';
-import { buildPassthroughLogRecord, gatewayHeaders, type PassthroughOutcome } from './passthrough-log-record';
+import { buildPassthroughLogRecord, gatewayHeaders, type PassthroughOutcome } from '../proxy/passthrough-log-record';
 import { planImageCall } from './plan-image-call';
 
 export interface ImagesOptions {

@@ -1,6 +1,6 @@
 import type { AppContext } from '../context';
 import { ApiError } from '../errors/api-error';
-import { gatewayHeaders } from '../images/passthrough-log-record';
+import { gatewayHeaders } from '../proxy/passthrough-log-record';
 import type { ChatRequest } from '../providers/types';
 import { buildChatLogRecord } from '../proxy/chat-log-record';
 import { logRejectedChat } from '../proxy/chat-runner';

@@ -1,6 +1,6 @@
 import type { AppContext } from '../context';
 import { ApiError } from '../errors/api-error';
-import { gatewayHeaders } from '../images/passthrough-log-record';
+import { gatewayHeaders } from '../proxy/passthrough-log-record';
 import type { ChatCompletionChunk, ChatRequest } from '../providers/types';
 import { logRejectedChat, type ChatRunOptions } from '../proxy/chat-runner';
 import type { RequestClock } from '../proxy/request-clock';

@@ -1,4 +1,4 @@
-import { modelForLog } from '../api/model-name';
+import { modelForLog } from '../routing/model-name';
 import { headerValue } from '../http/header-value';
 import type { AppContext } from '../context';
 import { ApiError, UpstreamError } from '../errors/api-error';

@@ -1,4 +1,4 @@
-import { checkModelName } from '../api/model-name';
+import { checkModelName } from '../routing/model-name';
 import type { AppContext } from '../context';
 import { badRequest } from '../errors/api-error';
 import type { ChatRequest } from '../providers/types';

@@ -1,7 +1,7 @@
 import { ApiError, UpstreamError } from '../errors/api-error';
 import { withRequestId } from '../errors/request-id';
 import { openUpstream, readBody, type OpenedUpstream } from '../proxy/open-upstream';
-import { buildPassthroughLogRecord, gatewayHeaders, type PassthroughOutcome } from '../images/passthrough-log-record';
+import { buildPassthroughLogRecord, gatewayHeaders, type PassthroughOutcome } from '../proxy/passthrough-log-record';
 import { walkTargets } from '../proxy/execute-route';
 import { buildOpenAIResponsesCall, relayResponsesStream } from './openai-passthrough';
 import { usageFromResponse } from './response-usage';
