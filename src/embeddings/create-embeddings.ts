@@ -27,9 +27,6 @@ export interface EmbeddingsOptions {
   counter?: TokenCounter;
 }
 
-const asApiError = (err: unknown) =>
-  err instanceof ApiError ? err : new ApiError(500, 'Internal gateway error.', 'api_error', 'internal_error');
-
 /** ~4 characters per token: the mock's own plausible, deterministic count (as its chat answers). */
 const mockTokens = (i: EmbeddingInputs) =>
   i.kind === 'text' ? i.texts.reduce((a, t) => a + Math.max(1, Math.ceil(t.length / 4)), 0) : i.tokens.reduce((a, t) => a + t.length, 0);
@@ -94,7 +91,7 @@ export async function createEmbeddings(
     o.overheadMs = clock.overhead();
     return { body: out, headers: gatewayHeaders({ overheadMs: o.overheadMs, target, decision, requestId }) };
   } catch (err) {
-    o.error = asApiError(err);
+    o.error = ApiError.from(err);
     o.overheadMs = clock.overhead();
     throw withRequestId(o.error, requestId);
   } finally {
@@ -104,5 +101,12 @@ export async function createEmbeddings(
 
 /** Errors carry the row's id too, so a client (or test) can find the refusal's log row. */
 function withRequestId(e: ApiError, requestId: string): ApiError {
-  return new ApiError(e.status, e.message, e.type, e.code, e.param, { ...e.headers, 'x-request-id': requestId });
+  return new ApiError({
+    status: e.status,
+    message: e.message,
+    type: e.type,
+    code: e.code,
+    param: e.param,
+    headers: { ...e.headers, 'x-request-id': requestId },
+  });
 }

@@ -17,9 +17,6 @@ export interface ImagesOptions {
   signal?: AbortSignal;
 }
 
-const asApiError = (err: unknown) =>
-  err instanceof ApiError ? err : new ApiError(500, 'Internal gateway error.', 'api_error', 'internal_error');
-
 /**
  * POST /v1/images/generations: route the model (groups work), call the provider's image API
  * (falling back on retryable failures), answer in OpenAI's shape and log one row with the
@@ -53,7 +50,12 @@ export async function generateImages(
       try {
         json = JSON.parse(text);
       } catch {
-        throw new ApiError(502, `Upstream ${t.provider} answered with something that is not JSON.`, 'api_error', 'upstream_error');
+        throw new ApiError({
+          status: 502,
+          message: `Upstream ${t.provider} answered with something that is not JSON.`,
+          type: 'api_error',
+          code: 'upstream_error',
+        });
       }
       return plan.parse(json, text);
     }, { signal: opts.signal });
@@ -63,7 +65,7 @@ export async function generateImages(
     o.overheadMs = clock.overhead();
     return { result, headers: gatewayHeaders({ overheadMs: o.overheadMs, target, decision, requestId }) };
   } catch (err) {
-    o.error = withRequestId(asApiError(err), requestId);
+    o.error = withRequestId(ApiError.from(err), requestId);
     o.overheadMs = clock.overhead();
     throw o.error;
   } finally {

@@ -50,7 +50,7 @@ export function logRejectedChat(ctx: AppContext, err: unknown, body: unknown, op
   const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
   const req = { model: modelForLog(b.model), messages: [], stream: b.stream === true } as unknown as ChatRequest;
   const meta = logMeta(opts, false);
-  const error = asApiError(err);
+  const error = ApiError.from(err);
   // The refused request's answer names its row (when the error is the one answered with).
   if (error === err) withRequestId(error, meta.requestId);
   const outcome: ChatOutcome = { req, decision: null, target: null, attempts: [], usage: null, deliveredText: '', error, overheadMs: meta.clock.overhead() };
@@ -67,9 +67,6 @@ function logMeta(opts: ChatRunOptions, storeBodies: boolean): ChatLogMeta {
     storeBodies,
   };
 }
-
-const asApiError = (err: unknown) =>
-  err instanceof ApiError ? err : new ApiError(500, 'Internal gateway error.', 'api_error', 'internal_error');
 
 /**
  * The routing classifier's call, the one CallModel of the app: a non-stream chat completion to
@@ -153,7 +150,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
     });
     return { ...started, kind: 'stream', body, ended };
   } catch (err) {
-    outcome.error = withRequestId(asApiError(err), requestId);
+    outcome.error = withRequestId(ApiError.from(err), requestId);
     // The row names the last target tried, so a failing provider shows in the logs.
     const last = outcome.attempts.at(-1);
     outcome.target ??= outcome.decision?.targets.find((t) => t.provider === last?.provider && t.upstreamModel === last?.model) ?? null;

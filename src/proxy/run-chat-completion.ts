@@ -64,7 +64,7 @@ export async function streamChatCompletion(
           const chunk = JSON.parse(data);
           if (chunk?.error) {
             const end = await ended;
-            throw end.error ?? new ApiError(502, String(chunk.error.message), 'api_error', 'upstream_error');
+            throw end.error ?? new ApiError({ status: 502, message: String(chunk.error.message), type: 'api_error', code: 'upstream_error' });
           }
           yield chunk as ChatCompletionChunk;
         }

@@ -21,7 +21,12 @@ export interface ResolveOptions {
 }
 
 export const groupCycleError = (cycle: string[]) =>
-  new ApiError(500, `Model group cycle: ${cycle.join(' > ')}. Fix the group's targets in the dashboard.`, 'api_error', 'group_cycle');
+  new ApiError({
+    status: 500,
+    message: `Model group cycle: ${cycle.join(' > ')}. Fix the group's targets in the dashboard.`,
+    type: 'api_error',
+    code: 'group_cycle',
+  });
 
 interface Candidate {
   target: RouteTarget;
@@ -71,12 +76,12 @@ function enterGroup(requested: string, name: string, stack: string[], snap: Runt
   if (!g) return null; // unknown target: validateGroups refuses it at save time
   if (stack.includes(name)) throw groupCycleError([...stack.slice(stack.indexOf(name)), name]);
   if (stack.length >= MAX_GROUP_DEPTH)
-    throw new ApiError(
-      500,
-      `Model group '${requested}' nests more than ${MAX_GROUP_DEPTH} groups deep (${[...stack, name].join(' > ')}).`,
-      'api_error',
-      'group_depth_exceeded',
-    );
+    throw new ApiError({
+      status: 500,
+      message: `Model group '${requested}' nests more than ${MAX_GROUP_DEPTH} groups deep (${[...stack, name].join(' > ')}).`,
+      type: 'api_error',
+      code: 'group_depth_exceeded',
+    });
   return g;
 }
 
@@ -189,7 +194,7 @@ export function resolveRoute(
   const exp = expandGroup(requested, text, snap, opts, memo);
   const out = exp.out;
   if (out.length === 0)
-    throw new ApiError(503, `Model group '${requested}' has no enabled target.`, 'api_error', 'no_available_target');
+    throw new ApiError({ status: 503, message: `Model group '${requested}' has no enabled target.`, type: 'api_error', code: 'no_available_target' });
   let allHealthy = true;
   for (const c of out) {
     if (!health(c.target.provider, c.target.upstreamModel)) {
