@@ -6,7 +6,7 @@ export interface AnthropicErrorBody {
   error: { type: string; message: string };
 }
 
-/** Anthropic's error type for an HTTP status (INTERFACE.md's map; other 4xx/5xx by class). */
+/** Anthropic's error type for an HTTP status (the team's agreed map; other 4xx/5xx by class). */
 export function anthropicErrorType(status: number): string {
   switch (status) {
     case 400:
