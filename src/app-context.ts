@@ -18,6 +18,10 @@ import { UpstreamSlots } from './proxy/upstream-slots';
 import type { LimitCounters } from './limits/limit-counters';
 import { LimitsLogSink } from './limits/limits-log-sink';
 import { LimitsService } from './limits/limits-service';
+import { GatewayMetrics } from './metrics/gateway-metrics';
+import { ScoreCache } from './routing/score-cache';
+import { createImageFetcher } from './providers/shared/fetch-image';
+import { ResponseStore } from './responses/response-store';
 
 export interface ContextOverrides {
   logSink?: LogSink;
@@ -58,6 +62,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   state.onChange((snap) => void seed(snap));
   // Provider keys in use are scrubbed verbatim from anything the monitor broadcasts; client
   // names come from the snapshot so a client created after a monitor page opened shows by name.
+  const metrics = new GatewayMetrics();
   const monitor = overrides.monitor ?? new BunMonitorHub(() => providerKeys(state), (id) => clientNameIn(state.getSnapshot(), id));
   return {
     config,
@@ -68,7 +73,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     // Metrics observe every record on its way to the writer (src/metrics/metered-log-sink.ts).
     // The monitor hears of each record from the sink (after commit, for the worker sink).
     // Limits settle each request's reservation from its row (src/limits/limits-log-sink.ts).
-    logSink: new MeteredLogSink(new LimitsLogSink(connectMonitor(overrides.logSink ?? workerSink(config, overrides.warn), monitor), limits, state)),
+    logSink: new MeteredLogSink(new LimitsLogSink(connectMonitor(overrides.logSink ?? workerSink(config, overrides.warn), monitor), limits, state), metrics),
     // Defaults: 5 consecutive retryable failures open a circuit for 30 s (src/routing/circuit-breaker.ts).
     breakers: overrides.breakers ?? createBreakerRegistry(),
     monitor,
@@ -76,5 +81,9 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     keyPool: overrides.keyPool ?? new ProviderKeyPool(),
     upstreamSlots: new UpstreamSlots(config.upstream.maxConnections, config.upstream.queueTimeoutS * 1000),
     limits,
+    metrics,
+    scoreCache: new ScoreCache(),
+    adapterDeps: { fetchImage: createImageFetcher({ allowHosts: config.security.imageUrlAllowHosts }), mock: config.mock },
+    responseStore: new ResponseStore(sqlite, { enabled: config.responses.store, retentionDays: config.responses.retentionDays }),
   };
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 // First: may re-execute the process with Bun's fetch cap before the app loads (see the file).
-import './runtime/early-fetch-cap';
+import './startup/early-fetch-cap';
 import { createApp } from './app';
 import { createAppContext } from './app-context';
 import { HELP, parseArgs } from './cli-args';
@@ -10,7 +10,7 @@ import { openDatabase } from './db/client';
 import { runMigrations } from './db/migrate';
 import { logWritesSettled } from './proxy/pending-log-writes';
 import { resetAdmin, seedDatabase } from './db/seed/seed';
-import { prepareRuntime } from './runtime/prepare-runtime';
+import { prepareRuntime } from './startup/prepare-runtime';
 import { VERSION } from './version';
 
 function readConfig(): Config {
