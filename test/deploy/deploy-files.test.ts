@@ -108,6 +108,9 @@ describe('deploy/compose.yml', () => {
     expect(upstreams.sort()).toEqual(gateways.map(([name]) => `${name}:${port}`).sort());
     expect(conf).toMatch(/proxy_buffering\s+off;/);
     expect(conf).toMatch(/proxy_request_buffering\s+off;/);
+    // nginx refuses oversized bodies itself (at the gateway's limit): the gateway's early 413 would cut its upload.
+    expect(conf).toContain(`client_max_body_size ${loadConfig({}).server.maxBodyMb}m;`);
+    expect(conf).toMatch(/error_page 413 @request_too_large;[\s\S]*location @request_too_large \{\s*default_type application\/json;/);
     // Longer than the gateway's own wait for an upstream's first byte (600 s by default).
     const readTimeouts = [...conf.matchAll(/proxy_read_timeout\s+(\d+)s;/g)].map((m) => Number(m[1]));
     expect(Math.min(...readTimeouts)).toBeGreaterThan(loadConfig({}).upstream.timeoutS);
