@@ -20,7 +20,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Subprocess } from 'bun';
 import { MAX_CONNECTIONS_LIMIT } from '../src/config/upstream-limits';
-import { ensureFetchCap, wantedFetchCap } from '../src/runtime/fetch-cap';
+import { ensureFetchCap, wantedFetchCap } from '../src/startup/fetch-cap';
 import { flag } from './bench-args';
 import { BINARY, ensureBinary } from './lib/binary';
 import { countLogRows, gatewayEnv, pickModel, startWithClientKey } from './lib/gateway';

@@ -21,7 +21,7 @@ import { createApp } from '../src/app';
 import { createAppContext } from '../src/app-context';
 import { loadConfig } from '../src/config/config';
 import { MAX_CONNECTIONS_LIMIT } from '../src/config/upstream-limits';
-import { ensureFetchCap } from '../src/runtime/fetch-cap';
+import { ensureFetchCap } from '../src/startup/fetch-cap';
 import { flag } from './bench-args';
 import { startForwarder } from './forwarder';
 import { createClientKey } from './lib/gateway';

@@ -23,6 +23,10 @@ import { UpstreamSlots } from './proxy/upstream-slots';
 import type { LimitCounters } from './limits/limit-counters';
 import { LimitsLogSink } from './limits/limits-log-sink';
 import { LimitsService } from './limits/limits-service';
+import { GatewayMetrics } from './metrics/gateway-metrics';
+import { ScoreCache } from './routing/score-cache';
+import { createImageFetcher } from './providers/shared/fetch-image';
+import { ResponseStore } from './responses/response-store';
 
 export interface ContextOverrides {
   logSink?: LogSink;
@@ -104,6 +108,7 @@ function assembleContext(
   state.onChange((snap) => void seed(snap));
   // Provider keys in use are scrubbed verbatim from anything the monitor broadcasts; client
   // names come from the snapshot so a client created after a monitor page opened shows by name.
+  const metrics = new GatewayMetrics();
   const monitor = overrides.monitor ?? new BunMonitorHub(() => providerKeys(state), (id) => clientNameIn(state.getSnapshot(), id));
   return {
     config,
@@ -116,6 +121,7 @@ function assembleContext(
     // Limits settle each request's reservation from its row (src/limits/limits-log-sink.ts).
     logSink: new MeteredLogSink(
       new LimitsLogSink(stampInstance(connectMonitor(overrides.logSink ?? defaultSink(), monitor), config.instanceId), limits, state),
+      metrics,
     ),
     store,
     // Defaults: 5 consecutive retryable failures open a circuit for 30 s (src/routing/circuit-breaker.ts).
@@ -125,5 +131,10 @@ function assembleContext(
     keyPool: overrides.keyPool ?? new ProviderKeyPool(),
     upstreamSlots: new UpstreamSlots(config.upstream.maxConnections, config.upstream.queueTimeoutS * 1000),
     limits,
+    metrics,
+    scoreCache: new ScoreCache(),
+    adapterDeps: { fetchImage: createImageFetcher({ allowHosts: config.security.imageUrlAllowHosts }), mock: config.mock },
+    // Either store (PostgreSQL: awaited reads and writes, see src/responses/response-store.ts).
+    responseStore: new ResponseStore(store, { enabled: config.responses.store, retentionDays: config.responses.retentionDays }),
   };
 }

@@ -9,6 +9,10 @@ import type { ProviderId } from './providers/types';
 import type { ProviderKeyPool } from './key-pool/key-pool';
 import type { UpstreamSlots } from './proxy/upstream-slots';
 import type { LimitsService } from './limits/limits-service';
+import type { GatewayMetrics } from './metrics/gateway-metrics';
+import type { ScoreCache } from './routing/score-cache';
+import type { AdapterDeps } from './providers/types';
+import type { ResponseStore } from './responses/response-store';
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
@@ -16,6 +20,8 @@ export type CircuitState = 'closed' | 'open' | 'half_open';
 export interface BreakerRegistry {
   /** May a request go to this target now? (Half-open lets one probe through.) */
   allow(provider: ProviderId, model?: string): boolean;
+  /** Routing's health view: may a request go there, without taking the half-open probe. No side effect. */
+  available(provider: ProviderId, model?: string): boolean;
   onSuccess(provider: ProviderId, model?: string): void;
   /** Only retryable failures (408/429/5xx/connect/timeout) should be reported. */
   onFailure(provider: ProviderId, model?: string): void;
@@ -48,4 +54,12 @@ export interface AppContext {
   upstreamSlots: UpstreamSlots;
   /** Key and team limits: counters, their clock, refusal and team-spend tallies (src/limits/). */
   limits: LimitsService;
+  /** Request counters and latency series, fed by the log sink (src/metrics/). */
+  metrics: GatewayMetrics;
+  /** Classifier scores of routing groups, LRU with TTL, no prompt text (src/routing/score-cache.ts). */
+  scoreCache: ScoreCache;
+  /** Side services for provider adapters (the image fetcher holds the allow-list). */
+  adapterDeps: AdapterDeps;
+  /** Stored Responses API answers (src/responses/response-store.ts). */
+  responseStore: ResponseStore;
 }

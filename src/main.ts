@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 // First: may re-execute the process with Bun's fetch cap before the app loads (see the file).
-import './runtime/early-fetch-cap';
+import './startup/early-fetch-cap';
 import { createApp } from './app';
 import { openAppContext } from './app-context';
 import { HELP, parseArgs } from './cli-args';
@@ -11,7 +11,7 @@ import { runMigrations } from './db/migrate';
 import { logWritesSettled } from './proxy/pending-log-writes';
 import { resetAdmin, resetAdminAsync, seedDatabase } from './db/seed/seed';
 import { migratePg, openPgStore } from './db/pg-store';
-import { prepareRuntime } from './runtime/prepare-runtime';
+import { prepareRuntime } from './startup/prepare-runtime';
 import { VERSION } from './version';
 
 function readConfig(): Config {

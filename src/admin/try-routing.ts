@@ -19,10 +19,8 @@ export interface TryRoutingResult {
  */
 export function tryRouting(deps: { state: StateStore; breakers: BreakerRegistry }, name: string, prompt: string): TryRoutingResult {
   const text = routingTextOf({ messages: [{ role: 'user', content: prompt }] });
-  // `allow` may hand out the half-open probe; a dry run must not, so prefer the side-effect-free view.
-  const b = deps.breakers as BreakerRegistry & { available?: (p: ProviderId, m?: string) => boolean };
-  const health = b.available ? (p: ProviderId, m: string) => b.available!(p, m) : (p: ProviderId) => b.state(p) !== 'open';
-  const d = resolveRoute(name, text, deps.state.getSnapshot(), health);
+  // `allow` may hand out the half-open probe; a dry run must not, so the side-effect-free view.
+  const d = resolveRoute(name, text, deps.state.getSnapshot(), (p, m) => deps.breakers.available(p, m));
   return {
     requested: d.requested,
     path: d.path,

@@ -14,7 +14,8 @@ import { usageRoutes } from './usage-routes';
 /**
  * The admin JSON API under /api. `apiGuard` checks every /api request (these routes, the usage
  * routes, and any added later) before its body is read; `matchedRouteGuard` checks every route
- * below again from the route pattern the router matched; each handler checks again for itself.
+ * below again from the route pattern the router matched; each route declares its role too
+ * (`{ role: 'admin' }`, the macro of sessionGuard), which hands the handler `auth`.
  */
 export function adminApi(ctx: AppContext) {
   return new Elysia({ name: 'admin-api' })

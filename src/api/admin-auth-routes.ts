@@ -3,7 +3,7 @@ import { authRuntime } from '../auth/auth-runtime';
 import type { AuthDeps } from '../auth/authenticate';
 import { changePassword, login, logout, type LoginResult } from '../auth/login-service';
 import { clearSessionCookie, sessionCookie } from '../auth/session-cookie';
-import { requireAuth } from '../auth/session-guard';
+import { sessionGuard } from '../auth/session-guard';
 import { checkSameOrigin } from '../http/same-origin';
 
 const tags = ['Admin'];
@@ -23,7 +23,10 @@ function sessionBody(r: LoginResult) {
 export function adminAuthRoutes(deps: AuthDeps) {
   const cookieFor = (r: LoginResult, request: Request) =>
     sessionCookie(r.token, (r.expiresAt - authRuntime(deps.db).now()) / 1000, request);
+  // Sign-out, who-am-I and the change itself stay open to a user who must change the password first.
+  const signedIn = { role: 'viewer', duringPasswordChange: true } as const;
   return new Elysia({ name: 'admin-auth-routes' })
+    .use(sessionGuard(deps))
     .post(
       '/api/auth/login',
       async ({ body, request, server, set }) => {
@@ -46,34 +49,32 @@ export function adminAuthRoutes(deps: AuthDeps) {
     )
     .post(
       '/api/auth/logout',
-      async ({ request, set }) => {
-        const auth = requireAuth(deps, request, 'viewer', true);
+      async ({ auth, request, set }) => {
         await logout(deps.db, auth.session.id);
         set.headers['set-cookie'] = clearSessionCookie(request);
         return { ok: true };
       },
-      { detail: { tags, security, summary: 'Sign out (the token stops working at once)' } },
+      { role: signedIn, detail: { tags, security, summary: 'Sign out (the token stops working at once)' } },
     )
     .get(
       '/api/auth/me',
-      ({ request, set }) => {
-        const auth = requireAuth(deps, request, 'viewer', true);
+      ({ auth, set }) => {
         set.headers['cache-control'] = 'no-store';
         const { id, username, role, mustChangePassword } = auth.user;
         return { user: { id, username, role, must_change_password: mustChangePassword }, csrf_token: auth.session.csrfToken, expires_at: auth.session.expiresAt };
       },
-      { detail: { tags, security, summary: 'The signed-in user, role and CSRF token' } },
+      { role: signedIn, detail: { tags, security, summary: 'The signed-in user, role and CSRF token' } },
     )
     .post(
       '/api/auth/change-password',
-      async ({ body, request, set }) => {
-        const auth = requireAuth(deps, request, 'viewer', true);
+      async ({ auth, body, request, set }) => {
         const r = await changePassword(deps, auth.user.id, body.current_password, body.new_password);
         set.headers['set-cookie'] = cookieFor(r, request);
         set.headers['cache-control'] = 'no-store';
         return sessionBody(r);
       },
       {
+        role: signedIn,
         body: t.Object({ current_password: t.String({ maxLength: 1024 }), new_password: t.String({ maxLength: 1024 }) }),
         detail: {
           tags,

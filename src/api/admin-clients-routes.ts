@@ -1,5 +1,5 @@
 import { Elysia, t } from 'elysia';
-import { requireAuth } from '../auth/session-guard';
+import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
 import { createClient, getClient, listClients, revokeClient, updateClient } from '../admin/clients-service';
 import { clientLimitFields } from './limit-fields-schema';
@@ -14,30 +14,27 @@ const patchBody = t.Object({ name: t.Optional(name), ...clientLimitFields });
 /** API clients: create (the key is shown once), list, rename, revoke. */
 export function adminClientsRoutes(ctx: AppContext) {
   return new Elysia({ name: 'admin-clients-routes' })
-    .get('/api/clients', async ({ request }) => {
-      requireAuth(ctx, request, 'viewer');
+    .use(sessionGuard(ctx))
+    .get('/api/clients', async () => {
       return { data: await listClients(ctx) };
-    }, { detail: { tags, security, summary: 'List clients (key prefix only)' } })
-    .post('/api/clients', ({ body, request, set }) => {
-      requireAuth(ctx, request, 'admin');
+    }, { role: 'viewer', detail: { tags, security, summary: 'List clients (key prefix only)' } })
+    .post('/api/clients', ({ body, set }) => {
       set.status = 201;
       set.headers['cache-control'] = 'no-store';
       const { name: clientName, ...limits } = body;
       return createClient(ctx, clientName, limits);
     }, {
+      role: 'admin',
       body: createBody,
       detail: { tags, security, summary: 'Create a client', description: 'Returns `{id, name, key}`. The key is shown only in this response; only its SHA-256 is stored. Limits (`team_id, models, budget_usd, budget_period, rpm, tpm, max_parallel, expires_at`) are optional.' },
     })
-    .get('/api/clients/:id', ({ params, request }) => {
-      requireAuth(ctx, request, 'viewer');
+    .get('/api/clients/:id', ({ params }) => {
       return getClient(ctx, params.id);
-    }, { params: idParams, detail: { tags, security, summary: 'One client, with its limits and `spend_usd` (spend in the current budget period)' } })
-    .patch('/api/clients/:id', ({ params, body, request }) => {
-      requireAuth(ctx, request, 'admin');
+    }, { role: 'viewer', params: idParams, detail: { tags, security, summary: 'One client, with its limits and `spend_usd` (spend in the current budget period)' } })
+    .patch('/api/clients/:id', ({ params, body }) => {
       return updateClient(ctx, params.id, body);
-    }, { params: idParams, body: patchBody, detail: { tags, security, summary: 'Rename a client and/or change its limits (only the fields sent change; in force at once)' } })
-    .delete('/api/clients/:id', ({ params, request }) => {
-      requireAuth(ctx, request, 'admin');
+    }, { role: 'admin', params: idParams, body: patchBody, detail: { tags, security, summary: 'Rename a client and/or change its limits (only the fields sent change; in force at once)' } })
+    .delete('/api/clients/:id', ({ params }) => {
       return revokeClient(ctx, params.id);
-    }, { params: idParams, detail: { tags, security, summary: 'Revoke a client key (takes effect at once; the row stays for the logs)' } });
+    }, { role: 'admin', params: idParams, detail: { tags, security, summary: 'Revoke a client key (takes effect at once; the row stays for the logs)' } });
 }

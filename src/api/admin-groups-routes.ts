@@ -1,5 +1,5 @@
 import { Elysia, t } from 'elysia';
-import { requireAuth } from '../auth/session-guard';
+import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
 import { createGroup, deleteGroup, getGroup, listGroups, updateGroup } from '../admin/groups-service';
 import { tryRouting } from '../admin/try-routing';
@@ -18,35 +18,31 @@ const groupFields = {
 /** Model groups (validated across the whole set: unknown targets, cycles, depth) and a routing dry run. */
 export function adminGroupsRoutes(ctx: AppContext) {
   return new Elysia({ name: 'admin-groups-routes' })
-    .get('/api/groups', async ({ request }) => {
-      requireAuth(ctx, request, 'viewer');
+    .use(sessionGuard(ctx))
+    .get('/api/groups', async () => {
       return { data: await listGroups(ctx) };
-    }, { detail: { tags, security, summary: 'List model groups' } })
-    .post('/api/groups/try', ({ body, request }) => {
+    }, { role: 'viewer', detail: { tags, security, summary: 'List model groups' } })
+    .post('/api/groups/try', ({ body }) => {
       // A dry run changes nothing, but it is a POST like every other action: admin only.
-      requireAuth(ctx, request, 'admin');
       return tryRouting(ctx, body.model, body.prompt);
     }, {
+      role: 'admin',
       body: t.Object({ model: t.String({ minLength: 1, maxLength: 200 }), prompt: t.String({ maxLength: 100_000 }) }),
       detail: { tags, security, summary: 'Show the routing decision for a sample prompt (classifier groups use their heuristic here)' },
     })
-    .post('/api/groups', ({ body, request, set }) => {
-      requireAuth(ctx, request, 'admin');
+    .post('/api/groups', ({ body, set }) => {
       const { name, ...rest } = body;
       set.status = 201;
       return createGroup(ctx, name, rest);
-    }, { body: t.Object({ name: groupName, ...groupFields }), detail: { tags, security, summary: 'Create a model group' } })
-    .get('/api/groups/:name', ({ params, request }) => {
-      requireAuth(ctx, request, 'viewer');
+    }, { role: 'admin', body: t.Object({ name: groupName, ...groupFields }), detail: { tags, security, summary: 'Create a model group' } })
+    .get('/api/groups/:name', ({ params }) => {
       return getGroup(ctx, params.name);
-    }, { detail: { tags, security, summary: 'One model group' } })
-    .put('/api/groups/:name', ({ params, body, request }) => {
-      requireAuth(ctx, request, 'admin');
+    }, { role: 'viewer', detail: { tags, security, summary: 'One model group' } })
+    .put('/api/groups/:name', ({ params, body }) => {
       return updateGroup(ctx, params.name, body);
-    }, { body: t.Object(groupFields), detail: { tags, security, summary: 'Replace a model group' } })
-    .delete('/api/groups/:name', async ({ params, request }) => {
-      requireAuth(ctx, request, 'admin');
+    }, { role: 'admin', body: t.Object(groupFields), detail: { tags, security, summary: 'Replace a model group' } })
+    .delete('/api/groups/:name', async ({ params }) => {
       await deleteGroup(ctx, params.name);
       return { name: params.name, deleted: true };
-    }, { detail: { tags, security, summary: 'Delete a model group (refused while another group targets it)' } });
+    }, { role: 'admin', detail: { tags, security, summary: 'Delete a model group (refused while another group targets it)' } });
 }

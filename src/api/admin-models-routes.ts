@@ -1,5 +1,5 @@
 import { Elysia, t } from 'elysia';
-import { requireAuth } from '../auth/session-guard';
+import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
 import { getModel, listModels, updateModel } from '../admin/models-service';
 
@@ -10,21 +10,21 @@ const price = t.Number({ minimum: 0, maximum: 1_000_000 });
 /** The models table: enable/disable and prices (USD per 1M tokens, per image for image models). */
 export function adminModelsRoutes(ctx: AppContext) {
   return new Elysia({ name: 'admin-models-routes' })
-    .get('/api/models', async ({ query, request }) => {
-      requireAuth(ctx, request, 'viewer');
+    .use(sessionGuard(ctx))
+    .get('/api/models', async ({ query }) => {
       return { data: await listModels(ctx, query.provider) };
     }, {
+      role: 'viewer',
       query: t.Object({ provider: t.Optional(t.String({ maxLength: 40 })) }),
       detail: { tags, security, summary: 'List models and prices, optionally for one provider' },
     })
-    .get('/api/models/:id', ({ params, request }) => {
-      requireAuth(ctx, request, 'viewer');
+    .get('/api/models/:id', ({ params }) => {
       return getModel(ctx, params.id);
-    }, { params: t.Object({ id: t.String({ minLength: 1, maxLength: 200 }) }), detail: { tags, security, summary: 'One model (ids containing `/` are URL-encoded)' } })
-    .patch('/api/models/:id', ({ params, body, request }) => {
-      requireAuth(ctx, request, 'admin');
+    }, { role: 'viewer', params: t.Object({ id: t.String({ minLength: 1, maxLength: 200 }) }), detail: { tags, security, summary: 'One model (ids containing `/` are URL-encoded)' } })
+    .patch('/api/models/:id', ({ params, body }) => {
       return updateModel(ctx, params.id, body);
     }, {
+      role: 'admin',
       params: t.Object({ id: t.String({ minLength: 1, maxLength: 200 }) }),
       body: t.Object({
         enabled: t.Optional(t.Boolean()),

@@ -1,5 +1,5 @@
 import { Elysia, t } from 'elysia';
-import { requireAuth } from '../auth/session-guard';
+import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
 import { getProvider, listProviders, setProviderSettings } from '../admin/providers-service';
 import { testProviderConnection } from '../admin/provider-test';
@@ -12,14 +12,14 @@ const idParams = t.Object({ id: t.String({ minLength: 1, maxLength: 40 }) });
 /** Provider settings: enable, base URL, API key (write-only), breaker state, connection test. */
 export function adminProvidersRoutes(ctx: AppContext) {
   return new Elysia({ name: 'admin-providers-routes' })
-    .get('/api/providers', async ({ request }) => {
-      requireAuth(ctx, request, 'viewer');
+    .use(sessionGuard(ctx))
+    .get('/api/providers', async () => {
       return { data: await Promise.all((await listProviders(ctx)).map(async (p) => ({ ...p, keys: await listProviderKeys(ctx, p.id) }))) };
-    }, { detail: { tags, security, summary: 'Providers with circuit state, recent error rate and key pool (keys never shown, only their last 4)' } })
-    .get('/api/providers/:id', async ({ params, request }) => {
-      requireAuth(ctx, request, 'viewer');
+    }, { role: 'viewer', detail: { tags, security, summary: 'Providers with circuit state, recent error rate and key pool (keys never shown, only their last 4)' } })
+    .get('/api/providers/:id', async ({ params }) => {
       return { ...(await getProvider(ctx, params.id)), keys: await listProviderKeys(ctx, params.id) };
     }, {
+      role: 'viewer',
       params: idParams,
       detail: {
         tags,
@@ -31,11 +31,11 @@ export function adminProvidersRoutes(ctx: AppContext) {
           'changed or re-added, or the gateway restarts) and `usage_24h` (requests whose last try used the key).',
       },
     })
-    .post('/api/providers/:id/keys', ({ params, body, request, set }) => {
-      requireAuth(ctx, request, 'admin');
+    .post('/api/providers/:id/keys', ({ params, body, set }) => {
       set.status = 201;
       return addProviderKey(ctx, params.id, body);
     }, {
+      role: 'admin',
       params: idParams,
       body: t.Object({
         key: t.String({ minLength: 1, maxLength: 4000 }),
@@ -52,10 +52,10 @@ export function adminProvidersRoutes(ctx: AppContext) {
           'request is tried on the next key before the group\'s next target. A key already in the pool is refused (409 `duplicate_provider_key`).',
       },
     })
-    .delete('/api/providers/:id/keys/:key_id', ({ params, request }) => {
-      requireAuth(ctx, request, 'admin');
+    .delete('/api/providers/:id/keys/:key_id', ({ params }) => {
       return deleteProviderKey(ctx, params.id, params.key_id);
     }, {
+      role: 'admin',
       params: t.Object({ id: t.String({ minLength: 1, maxLength: 40 }), key_id: t.String({ minLength: 1, maxLength: 40 }) }),
       detail: {
         tags,
@@ -64,10 +64,10 @@ export function adminProvidersRoutes(ctx: AppContext) {
         description: '`main` clears the provider\'s own stored key (as PATCH `api_key: null`); `env` is refused (409): it comes from the environment.',
       },
     })
-    .patch('/api/providers/:id', ({ params, body, request }) => {
-      requireAuth(ctx, request, 'admin');
+    .patch('/api/providers/:id', ({ params, body }) => {
       return setProviderSettings(ctx, params.id, body);
     }, {
+      role: 'admin',
       params: idParams,
       body: t.Object({
         enabled: t.Optional(t.Nullable(t.Boolean())),
@@ -81,8 +81,7 @@ export function adminProvidersRoutes(ctx: AppContext) {
         description: '`null` clears a value so the environment applies again. `api_key` is stored AES-256-GCM encrypted and never returned.',
       },
     })
-    .post('/api/providers/:id/test', ({ params, request }) => {
-      requireAuth(ctx, request, 'admin');
+    .post('/api/providers/:id/test', ({ params }) => {
       return testProviderConnection(ctx, params.id);
-    }, { params: idParams, detail: { tags, security, summary: 'Test the connection (lists the upstream\'s models with the stored key)' } });
+    }, { role: 'admin', params: idParams, detail: { tags, security, summary: 'Test the connection (lists the upstream\'s models with the stored key)' } });
 }

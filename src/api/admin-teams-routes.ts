@@ -1,6 +1,6 @@
 import { Elysia, t } from 'elysia';
 import { createTeam, deleteTeam, getTeam, listTeams, updateTeam } from '../admin/teams-service';
-import { requireAuth } from '../auth/session-guard';
+import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
 import { sharedLimitFields } from './limit-fields-schema';
 
@@ -12,28 +12,25 @@ const name = t.String({ minLength: 1, maxLength: 100 });
 /** Teams of client keys: their limits apply on top of each key's own. Viewers read, admins change. */
 export function adminTeamsRoutes(ctx: AppContext) {
   return new Elysia({ name: 'admin-teams-routes' })
-    .get('/api/teams', async ({ request }) => {
-      requireAuth(ctx, request, 'viewer');
+    .use(sessionGuard(ctx))
+    .get('/api/teams', async () => {
       return { data: await listTeams(ctx) };
-    }, { detail: { tags, security, summary: 'List teams, with their spend in the current budget period' } })
-    .post('/api/teams', ({ body, request, set }) => {
-      requireAuth(ctx, request, 'admin');
+    }, { role: 'viewer', detail: { tags, security, summary: 'List teams, with their spend in the current budget period' } })
+    .post('/api/teams', ({ body, set }) => {
       set.status = 201;
       return createTeam(ctx, body);
     }, {
+      role: 'admin',
       body: t.Object({ name, ...sharedLimitFields }),
       detail: { tags, security, summary: 'Create a team', description: '`{name, models?, budget_usd?, budget_period?, rpm?, tpm?}` -> 201 with the team. Put keys in it with `team_id` on `/api/clients`.' },
     })
-    .get('/api/teams/:id', ({ params, request }) => {
-      requireAuth(ctx, request, 'viewer');
+    .get('/api/teams/:id', ({ params }) => {
       return getTeam(ctx, params.id);
-    }, { params: idParams, detail: { tags, security, summary: 'One team, with `spend_usd` and its `client_ids`' } })
-    .patch('/api/teams/:id', ({ params, body, request }) => {
-      requireAuth(ctx, request, 'admin');
+    }, { role: 'viewer', params: idParams, detail: { tags, security, summary: 'One team, with `spend_usd` and its `client_ids`' } })
+    .patch('/api/teams/:id', ({ params, body }) => {
       return updateTeam(ctx, params.id, body);
-    }, { params: idParams, body: t.Object({ name: t.Optional(name), ...sharedLimitFields }), detail: { tags, security, summary: 'Change a team (only the fields sent change; in force at once)' } })
-    .delete('/api/teams/:id', ({ params, request }) => {
-      requireAuth(ctx, request, 'admin');
+    }, { role: 'admin', params: idParams, body: t.Object({ name: t.Optional(name), ...sharedLimitFields }), detail: { tags, security, summary: 'Change a team (only the fields sent change; in force at once)' } })
+    .delete('/api/teams/:id', ({ params }) => {
       return deleteTeam(ctx, params.id);
-    }, { params: idParams, detail: { tags, security, summary: 'Delete a team (its keys stay, without a team)' } });
+    }, { role: 'admin', params: idParams, detail: { tags, security, summary: 'Delete a team (its keys stay, without a team)' } });
 }

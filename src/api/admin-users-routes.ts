@@ -1,5 +1,5 @@
 import { Elysia, t } from 'elysia';
-import { requireAuth } from '../auth/session-guard';
+import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
 import { createUser, deleteUser, getUser, listUsers, resetPassword, setRole } from '../admin/users-service';
 
@@ -12,16 +12,16 @@ const role = t.Union([t.Literal('admin'), t.Literal('viewer')]);
 export function adminUsersRoutes(ctx: AppContext) {
   const db = ctx.db;
   return new Elysia({ name: 'admin-users-routes' })
-    .get('/api/users', async ({ request }) => {
-      requireAuth(ctx, request, 'admin');
+    .use(sessionGuard(ctx))
+    .get('/api/users', async () => {
       return { data: await listUsers(db) };
-    }, { detail: { tags, security, summary: 'List users (admin only)' } })
-    .post('/api/users', async ({ body, request, set }) => {
-      requireAuth(ctx, request, 'admin');
+    }, { role: 'admin', detail: { tags, security, summary: 'List users (admin only)' } })
+    .post('/api/users', async ({ body, set }) => {
       const u = await createUser(db, body.username, body.password, body.role, body.must_change_password ?? false);
       set.status = 201;
       return { id: u.id, username: u.username, role: u.role, must_change_password: u.must_change_password };
     }, {
+      role: 'admin',
       body: t.Object({
         username: t.String({ minLength: 1, maxLength: 64 }),
         password: t.String({ maxLength: 1024 }),
@@ -30,16 +30,15 @@ export function adminUsersRoutes(ctx: AppContext) {
       }),
       detail: { tags, security, summary: 'Create a user', description: 'Role `admin` or `viewer`; passwords need 8+ characters.' },
     })
-    .get('/api/users/:id', ({ params, request }) => {
-      requireAuth(ctx, request, 'admin');
+    .get('/api/users/:id', ({ params }) => {
       return getUser(db, params.id);
-    }, { params: idParams, detail: { tags, security, summary: 'One user (admin only)' } })
-    .patch('/api/users/:id', async ({ params, body, request }) => {
-      requireAuth(ctx, request, 'admin');
+    }, { role: 'admin', params: idParams, detail: { tags, security, summary: 'One user (admin only)' } })
+    .patch('/api/users/:id', async ({ params, body }) => {
       if (body.role !== undefined) await setRole(db, params.id, body.role);
       if (body.password !== undefined) await resetPassword(db, params.id, body.password, body.must_change_password ?? true);
       return getUser(db, params.id);
     }, {
+      role: 'admin',
       params: idParams,
       body: t.Object({
         role: t.Optional(role),
@@ -53,9 +52,8 @@ export function adminUsersRoutes(ctx: AppContext) {
         description: 'A reset ends the user\'s sessions and (unless `must_change_password: false`) makes them choose a new password at next sign-in. The last admin cannot be demoted.',
       },
     })
-    .delete('/api/users/:id', async ({ params, request }) => {
-      requireAuth(ctx, request, 'admin');
+    .delete('/api/users/:id', async ({ params }) => {
       await deleteUser(db, params.id);
       return { id: params.id, deleted: true };
-    }, { params: idParams, detail: { tags, security, summary: 'Delete a user (never the last admin)' } });
+    }, { role: 'admin', params: idParams, detail: { tags, security, summary: 'Delete a user (never the last admin)' } });
 }

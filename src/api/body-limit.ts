@@ -25,7 +25,13 @@ export function bodyLimit(ctx: AppContext) {
     if (length !== null) {
       if (Number(length) > maxBytes) return errorResponse(payloadTooLarge(maxBytes));
     } else if (request.headers.has('transfer-encoding')) {
-      const err = new ApiError(411, 'A request body must be sent with a Content-Length header.', 'invalid_request_error', 'length_required', null, { connection: 'close' });
+      const err = new ApiError({
+        status: 411,
+        message: 'A request body must be sent with a Content-Length header.',
+        type: 'invalid_request_error',
+        code: 'length_required',
+        headers: { connection: 'close' },
+      });
       return errorResponse(err);
     }
   });

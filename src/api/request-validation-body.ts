@@ -2,14 +2,13 @@ import { ApiError, badRequest } from '../errors/api-error';
 
 /** The rest of the body is left unread, so the connection cannot carry another request: it is closed. */
 export const payloadTooLarge = (maxBytes: number) =>
-  new ApiError(
-    413,
-    `Request body is larger than the ${maxBytes / 1024 / 1024} MB limit (LLM_PROXY__SERVER__MAX_BODY_MB).`,
-    'invalid_request_error',
-    'request_too_large',
-    null,
-    { connection: 'close' },
-  );
+  new ApiError({
+    status: 413,
+    message: `Request body is larger than the ${maxBytes / 1024 / 1024} MB limit (LLM_PROXY__SERVER__MAX_BODY_MB).`,
+    type: 'invalid_request_error',
+    code: 'request_too_large',
+    headers: { connection: 'close' },
+  });
 
 // fatal: invalid UTF-8 is refused instead of being silently turned into U+FFFD and forwarded.
 // Without { stream } a decoder keeps no state between calls, so one serves every request.

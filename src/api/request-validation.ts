@@ -1,6 +1,6 @@
 import { badRequest } from '../errors/api-error';
 import type { ChatRequest } from '../providers/types';
-import { checkModelName } from './model-name';
+import { checkModelName } from '../routing/model-name';
 import { validateMessages } from './request-validation-messages';
 import { bool, int, isObject, nonEmptyString, num, object, oneOf, stop, string, type Check } from './request-validation-rules';
 

@@ -1,26 +1,13 @@
 import { Elysia } from 'elysia';
 import type { AppContext } from '../context';
 import { createResponse } from '../responses/create-response';
-import { ResponseStore } from '../responses/response-store';
 import { openaiPost, SSE_HEADERS } from './openai-request';
 import { responsesRetrievalRoutes } from './responses-retrieval-routes';
 import { forwardableHeaders } from '../proxy/forward-headers';
 
-const stores = new WeakMap<AppContext, ResponseStore>();
-
-/** One store per app context, however many times the plugin is built. */
-function storeFor(ctx: AppContext): ResponseStore {
-  let s = stores.get(ctx);
-  if (!s) {
-    const db = ctx.store.kind === 'postgres' ? ctx.store : ctx.sqlite;
-    stores.set(ctx, (s = new ResponseStore(db, { enabled: ctx.config.responses.store, retentionDays: ctx.config.responses.retentionDays })));
-  }
-  return s;
-}
-
 /** POST /v1/responses: OpenAI's Responses API for every provider (OpenAI passed through, others bridged). */
 export function responsesRoutes(ctx: AppContext) {
-  const store = storeFor(ctx);
+  const store = ctx.responseStore;
   return new Elysia({ name: 'responses' })
     .onStop(() => store.flush())
     .use(responsesRetrievalRoutes(ctx, store))

@@ -52,7 +52,12 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 export const sessionRequired = () =>
-  new ApiError(401, 'Sign in first: send the session cookie or `Authorization: Bearer <token>` from POST /api/auth/login.', 'authentication_error', 'invalid_session');
+  new ApiError({
+    status: 401,
+    message: 'Sign in first: send the session cookie or `Authorization: Bearer <token>` from POST /api/auth/login.',
+    type: 'authentication_error',
+    code: 'invalid_session',
+  });
 
 /**
  * Checks a request against a rule and returns who it is; throws OpenAI-shaped 401/403 errors.
@@ -64,10 +69,15 @@ export function enforceAccess(deps: AuthDeps, request: Request, rule: Exclude<Ac
   if (auth.via === 'cookie' && !isSafeMethod(request.method)) {
     const given = request.headers.get(CSRF_HEADER);
     if (!given || !sameSecret(given, auth.session.csrfToken))
-      throw new ApiError(403, `Missing or wrong ${CSRF_HEADER} header for this session.`, 'permission_error', 'csrf_failed');
+      throw new ApiError({ status: 403, message: `Missing or wrong ${CSRF_HEADER} header for this session.`, type: 'permission_error', code: 'csrf_failed' });
   }
   if (auth.user.mustChangePassword && !rule.duringPasswordChange)
-    throw new ApiError(403, 'Change your password first: POST /api/auth/change-password.', 'permission_error', 'password_change_required');
+    throw new ApiError({
+      status: 403,
+      message: 'Change your password first: POST /api/auth/change-password.',
+      type: 'permission_error',
+      code: 'password_change_required',
+    });
   if (rule.role === 'admin' && auth.user.role !== 'admin') throw forbidden('This action needs the admin role.');
   return auth;
 }

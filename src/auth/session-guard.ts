@@ -1,16 +1,17 @@
 import { Elysia } from 'elysia';
 import { apiAccessRule, enforceAccess, isApiPath } from './access-policy';
 import { authenticateRequest, prepareRequestAuth, type AuthDeps, type Role } from './authenticate';
+import type { AccessRule } from './access-policy';
 import { isPgDb } from '../db/pg-translate';
 import { storeUnavailable } from './store-unavailable';
 
-let nextSeed = 0;
-const seeds = new WeakMap<object, number>();
-// Elysia dedupes plugins by name + seed: one guard per app context, however often it is used.
-const seedOf = (deps: AuthDeps) => {
-  if (!seeds.has(deps.db)) seeds.set(deps.db, ++nextSeed);
-  return seeds.get(deps.db)!;
-};
+/**
+ * What a route declares with the `role` macro: a role, or a role that a user whose password
+ * must be changed first keeps (sign-out, who-am-I, the change itself).
+ */
+export type RoleNeed = Role | { role: Role; duringPasswordChange: true };
+
+export const ruleOf = (need: RoleNeed): Exclude<AccessRule, { public: true }> => (typeof need === 'string' ? { role: need } : need);
 
 /**
  * The path Elysia's router matches for a request URL, computed the way the router does it
@@ -28,7 +29,8 @@ export function pathOf(url: string): string {
 /**
  * Guards every request whose path is under /api before anything is parsed: the rule comes from
  * the method and path (see apiAccessRule), so a route added later is covered without edits.
- * onRequest hooks are global in Elysia, so using this plugin anywhere guards the whole app.
+ * onRequest hooks are global in Elysia, so using this plugin anywhere guards the whole app
+ * (admin-api.ts uses it once; it has no name, so Elysia never drops it as a duplicate).
  */
 export function apiGuard(deps: AuthDeps) {
   const check = (request: Request) => {
@@ -41,8 +43,8 @@ export function apiGuard(deps: AuthDeps) {
     enforceAccess(deps, request, rule);
   };
   // SQLite stays synchronous; a PostgreSQL store first reads the session row (awaited).
-  if (!isPgDb(deps.db)) return new Elysia({ name: 'api-guard', seed: seedOf(deps) }).onRequest(({ request }) => check(request));
-  return new Elysia({ name: 'api-guard', seed: seedOf(deps) }).onRequest(async ({ request }) => {
+  if (!isPgDb(deps.db)) return new Elysia().onRequest(({ request }) => check(request));
+  return new Elysia().onRequest(async ({ request }) => {
     // Pages read the session synchronously too, so preload for every path but the /v1 API
     // (which never waits for the store and authenticates with client keys).
     const path = pathOf(request.url);
@@ -66,26 +68,20 @@ export function matchedRouteGuard(deps: AuthDeps) {
 }
 
 /**
- * For pages and partials outside /api: derives `auth` (the session or null) and offers
- * `{ role: 'admin' | 'viewer' }` on a route, which enforces session, CSRF, forced password
- * change and role with OpenAI-shaped 401/403 errors.
+ * Derives `auth` (the session or null) for the routes of the instance that uses it, and offers
+ * the `role` macro: `{ role: 'admin' }` on a route enforces session, CSRF, forced password
+ * change and role (OpenAI-shaped 401/403 otherwise) and hands the handler `auth`, never null.
+ * Unnamed on purpose: each plugin that uses it gets its own copy (no dedupe, so no per-app seed).
  */
 export function sessionGuard(deps: AuthDeps) {
-  return new Elysia({ name: 'session-guard', seed: seedOf(deps) })
+  return new Elysia()
     .derive({ as: 'scoped' }, async ({ request }) => {
       if (isPgDb(deps.db)) await prepareRequestAuth(deps, request).catch(() => {});
       return { auth: authenticateRequest(deps, request) };
     })
     .macro({
-      role: (role: Role) => ({
-        beforeHandle({ request }: { request: Request }) {
-          enforceAccess(deps, request, { role });
-        },
+      role: (need: RoleNeed) => ({
+        resolve: ({ request }: { request: Request }) => ({ auth: enforceAccess(deps, request, ruleOf(need)) }),
       }),
     });
-}
-
-/** For handlers that need the caller: the session already checked by the guard. */
-export function requireAuth(deps: AuthDeps, request: Request, role: Role = 'viewer', duringPasswordChange = false) {
-  return enforceAccess(deps, request, { role, duringPasswordChange });
 }

@@ -6,7 +6,7 @@ import { ConfigError, readBool, readInt, readList, readNumber, readUrl } from '.
 
 export { ConfigError };
 
-// In a file of their own: src/runtime/early-fetch-cap.ts reads them before anything heavy loads.
+// In a file of their own: src/startup/early-fetch-cap.ts reads them before anything heavy loads.
 import { DEFAULT_MAX_CONNECTIONS, MAX_CONNECTIONS_LIMIT, MAX_CONNECTIONS_VAR } from './upstream-limits';
 
 const ProviderEnv = Type.Object({
@@ -38,7 +38,7 @@ export const ConfigSchema = Type.Object({
   upstream: Type.Object({
     timeoutS: Type.Number({ exclusiveMinimum: 0 }),
     idleTimeoutS: Type.Number({ exclusiveMinimum: 0 }),
-    /** Upstream requests in flight at once (the gateway's queue and Bun's fetch cap, see src/runtime/fetch-cap.ts). */
+    /** Upstream requests in flight at once (the gateway's queue and Bun's fetch cap, see src/startup/fetch-cap.ts). */
     maxConnections: Type.Integer({ minimum: 1 }),
     /** How long a request waits for a free upstream slot before a 503 `overloaded`. */
     queueTimeoutS: Type.Number({ exclusiveMinimum: 0 }),

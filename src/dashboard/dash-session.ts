@@ -1,4 +1,6 @@
-import { requireAuth } from '../auth/session-guard';
+import { Elysia } from 'elysia';
+import { enforceAccess } from '../auth/access-policy';
+import { ruleOf, type RoleNeed } from '../auth/session-guard';
 import { authenticateRequest, type AuthDeps, type AuthResult } from '../auth/authenticate';
 import { ApiError } from '../errors/api-error';
 import type { DashUser } from './dash-types';
@@ -23,13 +25,38 @@ export function pageUser(deps: AuthDeps, request: Request): DashUser | Response 
 }
 
 /**
- * A state change from the dashboard: session, CSRF header, forced password change and the
- * admin role are all checked by the auth module (401/403 in OpenAI's shape otherwise), so a
- * viewer's forged POST fails here even though the viewer never saw the control.
+ * The dashboard's guard, declared per route:
+ * - `{ page: true }`: the handler gets `user` (DashUser), or the redirect of pageUser is sent instead.
+ * - `{ role: 'admin' }` (or a RoleNeed): a state change. Session, CSRF header, forced password
+ *   change and role are checked by the auth module (401/403 in OpenAI's shape otherwise), so a
+ *   viewer's forged POST fails here even though the viewer never saw the control. The handler
+ *   gets `auth` and `user`.
  */
-export function adminAction(deps: AuthDeps, request: Request): DashUser {
-  return toDashUser(requireAuth(deps, request, 'admin'));
+export function pageGuard(deps: AuthDeps) {
+  return new Elysia().macro({
+    page: (_on: true) => ({
+      beforeHandle: ({ request }: { request: Request }) => {
+        const user = pageUser(deps, request);
+        if (user instanceof Response) return user;
+      },
+      // Runs only when beforeHandle let the request through, so this is a DashUser.
+      resolve: ({ request }: { request: Request }) => ({ user: pageUser(deps, request) as DashUser }),
+    }),
+    role: (need: RoleNeed) => ({
+      resolve: ({ request }: { request: Request }) => {
+        const auth = enforceAccess(deps, request, ruleOf(need));
+        return { auth, user: toDashUser(auth) };
+      },
+    }),
+  });
 }
+
+// Route options are built afresh for every route: Elysia writes the macro's hooks into the
+// options object it is given, so one shared object would carry the first app's guard into the next.
+/** Route options of a dashboard page (hidden from the API docs). */
+export const pageRoute = () => ({ detail: { hide: true }, page: true }) as const;
+/** Route options of a dashboard state change: admins only. */
+export const adminRoute = () => ({ detail: { hide: true }, role: 'admin' }) as const;
 
 /**
  * Runs a service call and turns its user-facing failures (ApiError 4xx: validation, conflicts,

@@ -1,13 +1,13 @@
 import type { AppContext } from '../context';
 import { ApiError, badRequest } from '../errors/api-error';
-import { buildPassthroughLogRecord, gatewayHeaders, type PassthroughOutcome } from '../images/passthrough-log-record';
+import { buildPassthroughLogRecord, gatewayHeaders, type PassthroughOutcome } from '../proxy/passthrough-log-record';
 import { walkTargets } from '../proxy/execute-route';
 import type { RequestClock } from '../proxy/request-clock';
-import { healthOf } from '../proxy/route-chat';
-import { classifierCallModel } from '../responses/classifier-call-model';
+import { routeDeps } from '../proxy/route-chat';
+import { classifierCallModel } from '../proxy/chat-runner';
 import { routeRequest } from '../routing';
 import type { ProviderSettings } from '../providers/types';
-import { modelForLog } from '../api/model-name';
+import { modelForLog } from '../routing/model-name';
 import type { RouteTarget } from '../routing/types';
 import { tokenCounter, type TokenCounter } from '../usage/token-counter';
 import type { Usage } from '../usage/types';
@@ -28,9 +28,6 @@ export interface EmbeddingsOptions {
   /** The log row's id (the /v1 prelude's, which a limited key's reservation waits on). */
   requestId?: string;
 }
-
-const asApiError = (err: unknown) =>
-  err instanceof ApiError ? err : new ApiError(500, 'Internal gateway error.', 'api_error', 'internal_error');
 
 /** ~4 characters per token: the mock's own plausible, deterministic count (as its chat answers). */
 const mockTokens = (i: EmbeddingInputs) =>
@@ -82,9 +79,7 @@ export async function createEmbeddings(
     const snap = ctx.state.getSnapshot();
     // Only a group's rules read the text (a classifier group scores it); concrete names skip the join.
     const text = snap.groups.has(req.model) && inputs.kind === 'text' ? inputs.texts.join('\n') : '';
-    const { decision } = await routeRequest(req.model, { input: text }, {
-      snap, health: healthOf(ctx), callModel: classifierCallModel(ctx, requestId, opts.clientId), signal: opts.signal,
-    });
+    const { decision } = await routeRequest(req.model, { input: text }, routeDeps(ctx, classifierCallModel(ctx, requestId, opts.clientId), opts.signal));
     o.decision = decision;
     const { value: result, target } = await walkTargets(ctx, decision, o.attempts, (t, settings) => {
       o.target = t;
@@ -98,7 +93,7 @@ export async function createEmbeddings(
     o.overheadMs = clock.overhead();
     return { body: out, headers: gatewayHeaders({ overheadMs: o.overheadMs, target, decision, requestId }) };
   } catch (err) {
-    o.error = asApiError(err);
+    o.error = ApiError.from(err);
     o.overheadMs = clock.overhead();
     throw withRequestId(o.error, requestId);
   } finally {
@@ -108,5 +103,12 @@ export async function createEmbeddings(
 
 /** Errors carry the row's id too, so a client (or test) can find the refusal's log row. */
 function withRequestId(e: ApiError, requestId: string): ApiError {
-  return new ApiError(e.status, e.message, e.type, e.code, e.param, { ...e.headers, 'x-request-id': requestId });
+  return new ApiError({
+    status: e.status,
+    message: e.message,
+    type: e.type,
+    code: e.code,
+    param: e.param,
+    headers: { ...e.headers, 'x-request-id': requestId },
+  });
 }

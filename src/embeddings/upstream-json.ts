@@ -19,10 +19,15 @@ export async function callJson(ctx: AppContext, target: RouteTarget, call: Upstr
   try {
     return { text, json: JSON.parse(text) };
   } catch {
-    throw new ApiError(502, `Upstream ${target.provider} answered with something that is not JSON.`, 'api_error', 'upstream_error');
+    throw new ApiError({
+      status: 502,
+      message: `Upstream ${target.provider} answered with something that is not JSON.`,
+      type: 'api_error',
+      code: 'upstream_error',
+    });
   }
 }
 
 /** An answer without the vectors it should hold is the upstream's fault: 502. */
 export const malformed = (provider: string, what: string) =>
-  new ApiError(502, `Upstream ${provider} answered without ${what}.`, 'api_error', 'upstream_error');
+  new ApiError({ status: 502, message: `Upstream ${provider} answered without ${what}.`, type: 'api_error', code: 'upstream_error' });

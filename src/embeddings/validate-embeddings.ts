@@ -1,4 +1,4 @@
-import { checkModelName } from '../api/model-name';
+import { checkModelName } from '../routing/model-name';
 import { badRequest } from '../errors/api-error';
 import type { EmbeddingInputs, EmbeddingRequest } from './embeddings-types';
 

@@ -3,18 +3,53 @@ export interface OpenAIErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
 }
 
+/** What an ApiError carries: OpenAI's error fields, the HTTP status and extra response headers. */
+export interface ApiErrorOptions {
+  status: number;
+  message: string;
+  /** OpenAI's error type; `invalid_request_error` when left out. */
+  type?: string;
+  code?: string | null;
+  param?: string | null;
+  /** Extra response headers, e.g. retry-after. */
+  headers?: Record<string, string>;
+}
+
 /** An error with an HTTP status that maps straight onto OpenAI's error shape. */
 export class ApiError extends Error {
+  readonly status: number;
+  readonly type: string;
+  readonly code: string | null;
+  readonly param: string | null;
+  /** Extra response headers, e.g. retry-after. */
+  readonly headers: Record<string, string>;
+
+  constructor(options: ApiErrorOptions);
+  /**
+   * @deprecated Pass the options object: `new ApiError({ status, message, type, code, param, headers })`.
+   * Kept only so branches written against the positional form still build once merged.
+   */
+  constructor(status: number, message: string, type?: string, code?: string | null, param?: string | null, headers?: Record<string, string>);
   constructor(
-    readonly status: number,
-    message: string,
-    readonly type: string = 'invalid_request_error',
-    readonly code: string | null = null,
-    readonly param: string | null = null,
-    /** Extra response headers, e.g. retry-after. */
-    readonly headers: Record<string, string> = {},
+    first: ApiErrorOptions | number,
+    message?: string,
+    type?: string,
+    code?: string | null,
+    param?: string | null,
+    headers?: Record<string, string>,
   ) {
-    super(message);
+    const o: ApiErrorOptions = typeof first === 'number' ? { status: first, message: message ?? '', type, code, param, headers } : first;
+    super(o.message);
+    this.status = o.status;
+    this.type = o.type ?? 'invalid_request_error';
+    this.code = o.code ?? null;
+    this.param = o.param ?? null;
+    this.headers = o.headers ?? {};
+  }
+
+  /** Anything thrown, as an ApiError: itself, or a 500 that says nothing of its cause (no stack trace leaks). */
+  static from(err: unknown): ApiError {
+    return err instanceof ApiError ? err : new ApiError({ status: 500, message: 'Internal gateway error.', type: 'api_error', code: 'internal_error' });
   }
 
   toBody(): OpenAIErrorBody {
@@ -23,15 +58,21 @@ export class ApiError extends Error {
 }
 
 export const badRequest = (message: string, param: string | null = null, code: string | null = 'invalid_request') =>
-  new ApiError(400, message, 'invalid_request_error', code, param);
+  new ApiError({ status: 400, message, type: 'invalid_request_error', code, param });
 export const unauthorized = (message = 'Missing or invalid API key.') =>
-  new ApiError(401, message, 'authentication_error', 'invalid_api_key');
+  new ApiError({ status: 401, message, type: 'authentication_error', code: 'invalid_api_key' });
 export const forbidden = (message = 'Your role does not allow this action.') =>
-  new ApiError(403, message, 'permission_error', 'forbidden');
+  new ApiError({ status: 403, message, type: 'permission_error', code: 'forbidden' });
 export const notFound = (message: string, code: string = 'not_found', param: string | null = null) =>
-  new ApiError(404, message, 'invalid_request_error', code, param);
+  new ApiError({ status: 404, message, type: 'invalid_request_error', code, param });
 export const modelNotFound = (model: string) =>
-  new ApiError(404, `The model '${model}' does not exist or is not enabled.`, 'invalid_request_error', 'model_not_found', 'model');
+  new ApiError({
+    status: 404,
+    message: `The model '${model}' does not exist or is not enabled.`,
+    type: 'invalid_request_error',
+    code: 'model_not_found',
+    param: 'model',
+  });
 
 /**
  * A failed upstream call. `isRetryable` (408/409/429/5xx, connect errors, timeouts) drives
@@ -47,7 +88,7 @@ export class UpstreamError extends ApiError {
     code: string = 'upstream_error',
     headers: Record<string, string> = {},
   ) {
-    super(status, message, status >= 500 ? 'api_error' : 'invalid_request_error', code, null, headers);
+    super({ status, message, type: status >= 500 ? 'api_error' : 'invalid_request_error', code, headers });
   }
 }
 
@@ -57,10 +98,11 @@ export function isRetryableStatus(status: number): boolean {
 
 /** Turns anything thrown into a status and OpenAI-shaped body, never leaking a stack trace. */
 export function toErrorResponse(err: unknown): { status: number; body: OpenAIErrorBody; headers: Record<string, string> } {
-  if (err instanceof ApiError) return { status: err.status, body: err.toBody(), headers: err.headers };
-  return {
-    status: 500,
-    body: { error: { message: 'Internal gateway error.', type: 'api_error', param: null, code: 'internal_error' } },
-    headers: {},
-  };
+  const e = ApiError.from(err);
+  return { status: e.status, body: e.toBody(), headers: e.headers };
+}
+
+/** The status an Anthropic-dialect client gets for an ApiError (an upstream 529 stays 529); the log row records it. */
+export function anthropicStatus(err: ApiError): number {
+  return err instanceof UpstreamError && err.upstreamStatus === 529 ? 529 : err.status;
 }

@@ -12,7 +12,7 @@ export function isValidHost(host: string): boolean {
 }
 
 export const invalidHost = () =>
-  new ApiError(400, 'The Host header must be a valid host[:port].', 'invalid_request_error', 'invalid_host', null);
+  new ApiError({ status: 400, message: 'The Host header must be a valid host[:port].', type: 'invalid_request_error', code: 'invalid_host' });
 
 /**
  * Why this exists: Bun builds `request.url` from the Host header. A Host holding '/' (or an

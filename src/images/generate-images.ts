@@ -1,4 +1,4 @@
-import { checkModelName, modelForLog } from '../api/model-name';
+import { checkModelName, modelForLog } from '../routing/model-name';
 import type { AppContext } from '../context';
 import { ApiError, badRequest } from '../errors/api-error';
 import { withRequestId } from '../errors/request-id';
@@ -6,10 +6,10 @@ import { RequestClock } from '../proxy/request-clock';
 import { routeRequest } from '../routing';
 import { walkTargets, type AttemptRecord } from '../proxy/execute-route';
 import { openUpstream, readBody } from '../proxy/open-upstream';
-import { classifierCallModel } from '../responses/classifier-call-model';
-import type { HealthCheck } from '../routing/types';
+import { classifierCallModel } from '../proxy/chat-runner';
+import { routeDeps } from '../proxy/route-chat';
 import type { ImageRequest, ImageResult } from './images-types';
-import { buildPassthroughLogRecord, gatewayHeaders, type PassthroughOutcome } from './passthrough-log-record';
+import { buildPassthroughLogRecord, gatewayHeaders, type PassthroughOutcome } from '../proxy/passthrough-log-record';
 import { planImageCall } from './plan-image-call';
 
 export interface ImagesOptions {
@@ -17,14 +17,6 @@ export interface ImagesOptions {
   signal?: AbortSignal;
   /** The log row's id (the /v1 prelude's, which a limited key's reservation waits on). */
   requestId?: string;
-}
-
-const asApiError = (err: unknown) =>
-  err instanceof ApiError ? err : new ApiError(500, 'Internal gateway error.', 'api_error', 'internal_error');
-
-function healthOf(ctx: AppContext): HealthCheck {
-  const b = ctx.breakers as { available?: HealthCheck };
-  return typeof b.available === 'function' ? (p, m) => b.available!(p, m) : () => true;
 }
 
 /**
@@ -49,10 +41,7 @@ export async function generateImages(
     checkModelName(req.model);
     if (req.stream) throw badRequest('Streaming image generation is not supported by the gateway.', 'stream', 'unsupported_parameter');
     const callModel = classifierCallModel(ctx, requestId, opts.clientId);
-    const snap = ctx.state.getSnapshot();
-    const { decision } = await routeRequest(req.model, { input: req.prompt }, {
-      snap, health: healthOf(ctx), callModel, signal: opts.signal,
-    });
+    const { decision } = await routeRequest(req.model, { input: req.prompt }, routeDeps(ctx, callModel, opts.signal));
     o.decision = decision;
     const { value: result, target } = await walkTargets(ctx, decision, o.attempts, async (t, settings) => {
       o.target = t;
@@ -63,7 +52,12 @@ export async function generateImages(
       try {
         json = JSON.parse(text);
       } catch {
-        throw new ApiError(502, `Upstream ${t.provider} answered with something that is not JSON.`, 'api_error', 'upstream_error');
+        throw new ApiError({
+          status: 502,
+          message: `Upstream ${t.provider} answered with something that is not JSON.`,
+          type: 'api_error',
+          code: 'upstream_error',
+        });
       }
       return plan.parse(json, text);
     }, { signal: opts.signal });
@@ -73,7 +67,7 @@ export async function generateImages(
     o.overheadMs = clock.overhead();
     return { result, headers: gatewayHeaders({ overheadMs: o.overheadMs, target, decision, requestId }) };
   } catch (err) {
-    o.error = withRequestId(asApiError(err), requestId);
+    o.error = withRequestId(ApiError.from(err), requestId);
     o.overheadMs = clock.overhead();
     throw o.error;
   } finally {

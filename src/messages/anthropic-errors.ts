@@ -1,4 +1,6 @@
-import { ApiError, UpstreamError } from '../errors/api-error';
+import { anthropicStatus, ApiError, UpstreamError } from '../errors/api-error';
+
+export { anthropicStatus };
 
 /** Anthropic's error envelope: `{"type":"error","error":{"type","message"}}`. */
 export interface AnthropicErrorBody {
@@ -44,7 +46,3 @@ export function toAnthropicError(err: unknown): { status: number; body: Anthropi
   return { status, body: { type: 'error', error: { type: anthropicErrorType(status), message: err.message } }, headers: err.headers };
 }
 
-/** The status an Anthropic-dialect client gets for an ApiError (an upstream 529 stays 529); the log row records it. */
-export function anthropicStatus(err: ApiError): number {
-  return err instanceof UpstreamError && err.upstreamStatus === 529 ? 529 : err.status;
-}

@@ -1,13 +1,13 @@
 import type { AppContext } from '../context';
 import { ApiError } from '../errors/api-error';
-import { gatewayHeaders } from '../images/passthrough-log-record';
+import { gatewayHeaders } from '../proxy/passthrough-log-record';
 import type { ChatRequest } from '../providers/types';
 import { buildChatLogRecord } from '../proxy/chat-log-record';
 import { logRejectedChat } from '../proxy/chat-runner';
 import type { AttemptRecord } from '../proxy/execute-route';
 import type { RequestClock } from '../proxy/request-clock';
 import { routeChat } from '../proxy/route-chat';
-import { classifierCallModel } from '../responses/classifier-call-model';
+import { classifierCallModel } from '../proxy/chat-runner';
 import type { RouteDecision } from '../routing';
 import { promptPieces } from '../usage/estimate-usage';
 import { tokenCounter } from '../usage/token-counter';

@@ -1,6 +1,6 @@
 import type { AppContext } from '../context';
 import { ApiError } from '../errors/api-error';
-import { gatewayHeaders } from '../images/passthrough-log-record';
+import { gatewayHeaders } from '../proxy/passthrough-log-record';
 import type { ChatCompletionChunk, ChatRequest } from '../providers/types';
 import { logRejectedChat, startChat, type ChatRunOptions } from '../proxy/chat-runner';
 import type { RequestClock } from '../proxy/request-clock';
@@ -11,7 +11,7 @@ import { completionText } from '../proxy/chat-log-record';
 import { alreadyRelayed } from '../providers/anthropic/native-messages';
 import { usageOrEstimate } from '../usage/estimate-usage';
 import { toAnthropicError } from './anthropic-errors';
-import { classifierCallModel } from '../responses/classifier-call-model';
+import { classifierCallModel } from '../proxy/chat-runner';
 import type { RouteDecision, RouteTarget } from '../routing';
 import { estimateUsage } from '../usage/estimate-usage';
 import type { MessagesRequest } from './anthropic-types';

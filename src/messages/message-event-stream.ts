@@ -62,7 +62,7 @@ export function messageEventStream(
             if (events.length) return send(events);
           }
         } catch (err) {
-          const e = err instanceof ApiError ? err : new ApiError(502, 'The upstream stream failed.', 'api_error', 'upstream_error');
+          const e = err instanceof ApiError ? err : new ApiError({ status: 502, message: 'The upstream stream failed.', type: 'api_error', code: 'upstream_error' });
           send(bridge.fail(toAnthropicError(e).body.error));
           done = true;
           controller.close();

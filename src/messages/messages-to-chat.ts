@@ -1,6 +1,6 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { badRequest } from '../errors/api-error';
-import { checkModelName } from '../api/model-name';
+import { checkModelName } from '../routing/model-name';
 import type { ChatRequest } from '../providers/types';
 import { assistantMessage, systemText, userMessages } from './anthropic-blocks-to-chat';
 import type { MessagesRequest } from './anthropic-types';

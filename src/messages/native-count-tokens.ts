@@ -2,7 +2,6 @@ import type { AppContext } from '../context';
 import { UpstreamError } from '../errors/api-error';
 import { PROVIDER_CATALOG } from '../providers/provider-catalog';
 import { inlineRemoteImages, nativeMessagesCall } from '../providers/anthropic/native-messages';
-import { adapterDepsOf } from '../proxy/adapter-deps';
 import { walkTargets, type AttemptRecord } from '../proxy/execute-route';
 import { openUpstream, readBody } from '../proxy/open-upstream';
 import type { RequestClock } from '../proxy/request-clock';
@@ -19,7 +18,7 @@ import type { NativeCount } from './count-tokens';
 export function anthropicCount(ctx: AppContext, clock: RequestClock, clientHeaders: Record<string, string>): NativeCount {
   return (decision: RouteDecision, body: unknown, attempts: AttemptRecord[], signal?: AbortSignal) => {
     if (decision.targets[0]?.provider !== 'anthropic') return null;
-    const deps = adapterDepsOf(ctx);
+    const deps = ctx.adapterDeps;
     const only = { ...decision, targets: decision.targets.filter((t) => t.provider === 'anthropic') };
     return walkTargets(ctx, only, attempts, async (target, settings) => {
       const call = nativeMessagesCall(await inlineRemoteImages(body, deps), target.upstreamModel, settings, PROVIDER_CATALOG.anthropic.defaultBaseUrl, clientHeaders, '/v1/messages/count_tokens');

@@ -29,8 +29,3 @@ export class MeteredLogSink implements LogSink {
     return this.inner.close();
   }
 }
-
-/** The metrics behind a context's sink, or null when it was built without the decorator. */
-export function metricsOf(sink: LogSink): GatewayMetrics | null {
-  return sink instanceof MeteredLogSink ? sink.metrics : null;
-}

@@ -3,7 +3,6 @@ import { timingSafeEqual } from 'node:crypto';
 import type { AppContext, CircuitState } from '../context';
 import { PROVIDER_IDS } from '../providers/types';
 import { VERSION } from '../version';
-import { metricsOf } from './metered-log-sink';
 import { keyPoolGauges } from './key-pool-gauges';
 import { withInstanceLabel } from './instance-label';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type GaugeFamily } from './prometheus-text';
@@ -60,14 +59,13 @@ function scrapeGauges(ctx: AppContext): GaugeFamily[] {
  */
 export function metricsRoutes(ctx: AppContext) {
   const { enabled, token } = ctx.config.metrics;
-  const metrics = metricsOf(ctx.logSink);
   return new Elysia({ name: 'metrics' }).get(
     '/metrics',
     ({ request, server }) => {
       if (!enabled) return notFound();
       if (token && !tokenMatches(request.headers.get('authorization'), token)) return unauthorized();
       const gauges = [...scrapeGauges(ctx), ...saturationGauges(saturationOf(ctx, server))];
-      const text = withInstanceLabel(renderPrometheus(metrics ? metrics.all() : [], gauges), ctx.config.instanceId);
+      const text = withInstanceLabel(renderPrometheus(ctx.metrics.all(), gauges), ctx.config.instanceId);
       return new Response(text, { headers: { 'content-type': PROMETHEUS_CONTENT_TYPE } });
     },
     { detail: { tags: ['System'], summary: 'Prometheus metrics (text exposition format)' } },

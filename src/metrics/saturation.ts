@@ -1,7 +1,7 @@
 import type { Server } from 'bun';
 import type { AppContext } from '../context';
-import { readOpenFileLimit } from '../runtime/fd-limit';
-import { runtimeFetchCap } from '../runtime/fetch-cap';
+import { readOpenFileLimit } from '../startup/fd-limit';
+import { runtimeFetchCap } from '../startup/fetch-cap';
 import type { GaugeFamily } from './prometheus-text';
 
 /** How full the instance is: what /health and /metrics report, from the same numbers. */

@@ -1,5 +1,4 @@
-import type { ApiError } from '../errors/api-error';
-import { anthropicStatus } from '../messages/anthropic-errors';
+import { anthropicStatus, type ApiError } from '../errors/api-error';
 import { logMessageOf } from './upstream-redirect';
 import type { LogRecord } from '../logging/log-record';
 import type { ChatCompletion, ChatRequest } from '../providers/types';

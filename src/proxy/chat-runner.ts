@@ -1,4 +1,4 @@
-import { modelForLog } from '../api/model-name';
+import { modelForLog } from '../routing/model-name';
 import { headerValue } from '../http/header-value';
 import type { AppContext } from '../context';
 import { ApiError, UpstreamError } from '../errors/api-error';
@@ -7,7 +7,6 @@ import type { LogRecord } from '../logging/log-record';
 import type { ChatCompletion, ChatRequest } from '../providers/types';
 import { routeOf, type CallModel, type RouteDecision, type RouteTarget } from '../routing';
 import type { Usage } from '../usage/types';
-import { adapterDepsOf } from './adapter-deps';
 import { buildChatLogRecord, completionText, estimateOutcome, needsEstimate, type ChatLogMeta, type ChatOutcome } from './chat-log-record';
 import { executeRoute, type AttemptRecord } from './execute-route';
 import { trackLogWrite } from './pending-log-writes';
@@ -55,7 +54,7 @@ export function logRejectedChat(ctx: AppContext, err: unknown, body: unknown, op
   const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
   const req = { model: modelForLog(b.model), messages: [], stream: b.stream === true } as unknown as ChatRequest;
   const meta = logMeta(opts, false);
-  const error = asApiError(err);
+  const error = ApiError.from(err);
   // The refused request's answer names its row (when the error is the one answered with).
   if (error === err) withRequestId(error, meta.requestId);
   const outcome: ChatOutcome = { req, decision: null, target: null, attempts: [], usage: null, deliveredText: '', error, overheadMs: meta.clock.overhead() };
@@ -73,8 +72,21 @@ function logMeta(opts: ChatRunOptions, storeBodies: boolean): ChatLogMeta {
   };
 }
 
-const asApiError = (err: unknown) =>
-  err instanceof ApiError ? err : new ApiError(500, 'Internal gateway error.', 'api_error', 'internal_error');
+/**
+ * The routing classifier's call, the one CallModel of the app: a non-stream chat completion to
+ * the classifier's fixed model, logged as its own 'classifier' row under the routed request's id.
+ */
+export function classifierCallModel(ctx: AppContext, parentRequestId: string, clientId: number | null): CallModel {
+  return async (target, messages, signal) => {
+    const decision = { requested: target.modelId, targets: [target], path: [target.modelId], reason: 'classifier' };
+    const r = await startChat(ctx, { model: target.modelId, messages, stream: false }, {
+      decision, signal, endpoint: 'classifier', parentRequestId, clientId,
+    });
+    if (r.kind !== 'json') throw new Error('unreachable: non-stream request streamed');
+    const content = r.completion.choices?.[0]?.message?.content;
+    return { text: typeof content === 'string' ? content : '', usage: r.usage };
+  };
+}
 
 /**
  * Runs one chat completion through routing, fallback and the provider layer, and logs exactly
@@ -97,21 +109,12 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
   };
 
   try {
-    const callModel: CallModel = async (target, messages, signal) => {
-      const decision = { requested: target.modelId, targets: [target], path: [target.modelId], reason: 'classifier' };
-      const r = await startChat(ctx, { model: target.modelId, messages, stream: false }, {
-        decision, signal, endpoint: 'classifier', parentRequestId: requestId, clientId: meta.clientId,
-      });
-      if (r.kind !== 'json') throw new Error('unreachable');
-      const content = r.completion.choices?.[0]?.message?.content;
-      return { text: typeof content === 'string' ? content : '', usage: r.usage };
-    };
-    const decision = opts.decision ?? (await routeChat(ctx, req, callModel, opts.signal));
+    const decision = opts.decision ?? (await routeChat(ctx, req, classifierCallModel(ctx, requestId, meta.clientId), opts.signal));
     outcome.decision = decision;
     const clientWantsUsage = stream && ((req.stream_options as any)?.include_usage === true || opts.forceStreamUsage === true);
     const { opened, target } = await executeRoute(
       decision,
-      { ctx, req, stream, clientWantsUsage, signal: opts.signal, deps: adapterDepsOf(ctx), clock, clientHeaders: opts.clientHeaders, nativeMessages: opts.nativeMessages },
+      { ctx, req, stream, clientWantsUsage, signal: opts.signal, deps: ctx.adapterDeps, clock, clientHeaders: opts.clientHeaders, nativeMessages: opts.nativeMessages },
       outcome.attempts,
     );
     outcome.target = target;
@@ -151,7 +154,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
     }, opts.streamErrorBytes);
     return { ...started, kind: 'stream', body, ended };
   } catch (err) {
-    outcome.error = withRequestId(asApiError(err), requestId);
+    outcome.error = withRequestId(ApiError.from(err), requestId);
     // The row names the last target tried, so a failing provider shows in the logs.
     const last = outcome.attempts.at(-1);
     outcome.target ??= outcome.decision?.targets.find((t) => t.provider === last?.provider && t.upstreamModel === last?.model) ?? null;

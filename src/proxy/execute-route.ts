@@ -34,14 +34,13 @@ export interface WalkOptions<T> {
 const MAX_TRIES = 4;
 
 const circuitOpen = (d: RouteDecision, retryAfterMs: number) =>
-  new ApiError(
-    503,
-    `Every upstream for '${d.requested}' is failing right now (circuit open); retry later.`,
-    'api_error',
-    'circuit_open',
-    null,
-    { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
-  );
+  new ApiError({
+    status: 503,
+    message: `Every upstream for '${d.requested}' is failing right now (circuit open); retry later.`,
+    type: 'api_error',
+    code: 'circuit_open',
+    headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
+  });
 
 /** What the walk reads: breakers, key pools and the snapshot's provider settings. */
 export type WalkContext = Pick<AppContext, 'breakers' | 'keyPool' | 'state'>;
@@ -93,7 +92,7 @@ export async function walkTargets<T>(
         record(200, null, performance.now() - start, key);
         return { value, target, key };
       } catch (err) {
-        const e = err instanceof ApiError ? err : new ApiError(500, 'Internal gateway error.', 'api_error', 'internal_error');
+        const e = ApiError.from(err);
         record(e.status, e.message, performance.now() - start, key);
         if (!(e instanceof UpstreamError)) throw e;
         failure = e;

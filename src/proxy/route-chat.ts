@@ -1,13 +1,11 @@
 import type { AppContext } from '../context';
 import { badRequest } from '../errors/api-error';
 import type { ChatRequest } from '../providers/types';
-import { routeRequest, type CallModel, type HealthCheck, type RouteDecision } from '../routing';
-import type { CircuitBreakers } from '../routing';
+import { routeRequest, type CallModel, type RouteDecision, type RouteDeps } from '../routing';
 
-/** Routing's health view: the breakers' side-effect-free check when the registry has one. */
-export function healthOf(ctx: AppContext): HealthCheck {
-  const b = ctx.breakers as Partial<CircuitBreakers>;
-  return typeof b.available === 'function' ? (p, m) => b.available!(p, m) : () => true;
+/** What routing reads from the app: today's snapshot, the breakers' side-effect-free health view, the score cache. */
+export function routeDeps(ctx: AppContext, callModel: CallModel, signal?: AbortSignal): RouteDeps {
+  return { snap: ctx.state.getSnapshot(), health: (p, m) => ctx.breakers.available(p, m), callModel, cache: ctx.scoreCache, signal };
 }
 
 /**
@@ -15,12 +13,7 @@ export function healthOf(ctx: AppContext): HealthCheck {
  * classifier's own completion through the proxy; so `classifierCalls` need no second row here.
  */
 export async function routeChat(ctx: AppContext, req: ChatRequest, callModel: CallModel, signal?: AbortSignal): Promise<RouteDecision> {
-  const { decision } = await routeRequest(req.model, req, {
-    snap: ctx.state.getSnapshot(),
-    health: healthOf(ctx),
-    callModel,
-    signal,
-  });
+  const { decision } = await routeRequest(req.model, req, routeDeps(ctx, callModel, signal));
   const first = decision.targets[0];
   if (first?.entry?.kind === 'image') {
     throw badRequest(`The model '${req.model}' is an image model; use /v1/images/generations.`, 'model', 'model_not_supported');

@@ -13,7 +13,7 @@ export class GatewayAbort extends Error {
 
 /** The client went away; nobody reads this answer, but the log row says what happened. */
 export const clientClosed = () =>
-  new ApiError(499, 'The client closed the request.', 'invalid_request_error', 'client_closed_request');
+  new ApiError({ status: 499, message: 'The client closed the request.', type: 'invalid_request_error', code: 'client_closed_request' });
 
 const providerName = (id: ProviderId) => `${PROVIDER_CATALOG[id].name} (${id})`;
 

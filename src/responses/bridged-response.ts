@@ -1,6 +1,6 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { notFound } from '../errors/api-error';
-import { gatewayHeaders } from '../images/passthrough-log-record';
+import { gatewayHeaders } from '../proxy/passthrough-log-record';
 import { runChatCompletion, streamChatCompletion } from '../proxy/run-chat-completion';
 import type { ChatRunOptions } from '../proxy/chat-runner';
 import type { Usage } from '../usage/types';

@@ -1,11 +1,11 @@
-import { checkModelName } from '../api/model-name';
+import { checkModelName } from '../routing/model-name';
 import type { AppContext } from '../context';
 import { badRequest } from '../errors/api-error';
 import type { ChatRequest } from '../providers/types';
 import type { RequestClock } from '../proxy/request-clock';
 import { routeChat } from '../proxy/route-chat';
 import { bridgedResponse } from './bridged-response';
-import { classifierCallModel } from './classifier-call-model';
+import { classifierCallModel } from '../proxy/chat-runner';
 import { passthroughResponse } from './passthrough-response';
 import type { ResponsesAnswer } from './responses-answer';
 import type { ResponseStore } from './response-store';

@@ -1,14 +1,11 @@
 import { ApiError, UpstreamError } from '../errors/api-error';
 import { withRequestId } from '../errors/request-id';
 import { openUpstream, readBody, type OpenedUpstream } from '../proxy/open-upstream';
-import { buildPassthroughLogRecord, gatewayHeaders, type PassthroughOutcome } from '../images/passthrough-log-record';
+import { buildPassthroughLogRecord, gatewayHeaders, type PassthroughOutcome } from '../proxy/passthrough-log-record';
 import { walkTargets } from '../proxy/execute-route';
 import { buildOpenAIResponsesCall, relayResponsesStream } from './openai-passthrough';
 import { usageFromResponse } from './response-usage';
 import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
-
-const asApiError = (err: unknown) =>
-  err instanceof ApiError ? err : new ApiError(500, 'Internal gateway error.', 'api_error', 'internal_error');
 
 /**
  * OpenAI models: the Responses request goes to OpenAI's own /responses unchanged (built-in
@@ -38,7 +35,7 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
     up = r.value;
     o.target = r.target;
   } catch (err) {
-    o.error = withRequestId(asApiError(err), run.requestId);
+    o.error = withRequestId(ApiError.from(err), run.requestId);
     o.overheadMs = clock.overhead();
     log();
     throw o.error;
@@ -74,7 +71,7 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
     o.overheadMs = clock.overhead();
     return { kind: 'json', body: text, headers: gatewayHeaders({ overheadMs: o.overheadMs, target, decision, requestId: run.requestId }) };
   } catch (err) {
-    o.error = withRequestId(asApiError(err), run.requestId);
+    o.error = withRequestId(ApiError.from(err), run.requestId);
     throw o.error;
   } finally {
     settle(o.error);

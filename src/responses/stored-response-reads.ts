@@ -40,7 +40,12 @@ async function owned(store: ResponseStore, id: string, clientId: number): Promis
  */
 async function forward(ctx: AppContext, entry: StoredConversation, method: 'GET' | 'DELETE', path: string, o: ReadOptions): Promise<ReadAnswer> {
   const settings = ctx.state.getSnapshot().providers.get('openai');
-  if (!settings?.enabled) throw new ApiError(503, 'The openai provider is disabled; its responses cannot be read.', 'api_error', 'provider_disabled');
+  if (!settings?.enabled) throw new ApiError({
+    status: 503,
+    message: 'The openai provider is disabled; its responses cannot be read.',
+    type: 'api_error',
+    code: 'provider_disabled',
+  });
   const target: RouteTarget = { provider: 'openai', upstreamModel: entry.model, modelId: entry.model, entry: null };
   const headers: Record<string, string> = {};
   if (settings.apiKey) headers.authorization = `Bearer ${settings.apiKey}`;

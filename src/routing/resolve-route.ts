@@ -18,17 +18,15 @@ export type ClassifierOutcome = { score: number; cached: boolean } | { error: st
 export interface ResolveOptions {
   /** Classifier outcomes by group name; a classifier group without one uses its heuristic. */
   scores?: ReadonlyMap<string, ClassifierOutcome>;
-  /** Throw NeedsClassifier at the first chosen-path classifier group that has no outcome yet. */
-  stopAtUnscored?: boolean;
-}
-
-/** Thrown (internally, to routeRequest) when a classifier group must be scored first. */
-export class NeedsClassifier {
-  constructor(readonly group: GroupEntry) {}
 }
 
 export const groupCycleError = (cycle: string[]) =>
-  new ApiError(500, `Model group cycle: ${cycle.join(' > ')}. Fix the group's targets in the dashboard.`, 'api_error', 'group_cycle');
+  new ApiError({
+    status: 500,
+    message: `Model group cycle: ${cycle.join(' > ')}. Fix the group's targets in the dashboard.`,
+    type: 'api_error',
+    code: 'group_cycle',
+  });
 
 interface Candidate {
   target: RouteTarget;
@@ -43,42 +41,91 @@ export function fallbackOrder(chosen: number, n: number): number[] {
   return out;
 }
 
-type HeuristicMemo = Map<readonly HeuristicRule[], HeuristicChoice>;
-
-/** What one expansion met besides its candidates: a classifier group makes it uncacheable. */
-interface WalkFlags {
-  classifier: boolean;
-}
+/** Heuristic choices by rule list: groups sharing a rule list (the defaults, usually) score the text once per request. */
+export type HeuristicMemo = Map<readonly HeuristicRule[], HeuristicChoice>;
 
 function chooseIndex(
   g: GroupEntry,
   text: RoutingText,
-  opts: ResolveOptions,
-  primary: boolean,
+  scores: ReadonlyMap<string, ClassifierOutcome> | undefined,
   memo: HeuristicMemo,
-  flags: WalkFlags,
 ): { index: number; reason: string } {
   const n = g.targets.length;
   let prefix = '';
   if (g.strategy === 'classifier') {
-    flags.classifier = true;
-    const outcome = opts.scores?.get(g.name);
+    const outcome = scores?.get(g.name);
     const cs = classifierSettingsOf(g.settings);
     if (outcome && 'score' in outcome) {
       const index = bucketOf(outcome.score, n, cs);
       const thr = cs.threshold !== null && outcome.score >= cs.threshold ? `, >= threshold ${cs.threshold}` : '';
       return { index, reason: `classifier score ${outcome.score} on ${cs.min}-${cs.max}${outcome.cached ? ' (cached)' : ''}${thr}` };
     }
-    if (primary && !outcome && opts.stopAtUnscored) throw new NeedsClassifier(g);
     prefix = outcome ? `classifier failed (${outcome.error}), ` : 'classifier not run, ';
   }
-  // Groups sharing a rule list (the defaults, usually) score the text once per request.
   const rules = rulesOf(g.settings);
   let scored = memo.get(rules);
   if (!scored) memo.set(rules, (scored = chooseHeuristic(rules, text, Number.MAX_SAFE_INTEGER)));
   const index = Math.min(scored.index, n - 1);
   const why = scored.matched.length ? `${scored.matched.join(', ')} = ${scored.points} pt` : 'no rule matched';
   return { index, reason: `${prefix}heuristic: ${why}` };
+}
+
+/** The group named `name` when the walk may enter it; throws on a cycle or too deep a nesting. */
+function enterGroup(requested: string, name: string, stack: string[], snap: RuntimeSnapshot): GroupEntry | null {
+  const g = snap.groups.get(name);
+  if (!g) return null; // unknown target: validateGroups refuses it at save time
+  if (stack.includes(name)) throw groupCycleError([...stack.slice(stack.indexOf(name)), name]);
+  if (stack.length >= MAX_GROUP_DEPTH)
+    throw new ApiError({
+      status: 500,
+      message: `Model group '${requested}' nests more than ${MAX_GROUP_DEPTH} groups deep (${[...stack, name].join(' > ')}).`,
+      type: 'api_error',
+      code: 'group_depth_exceeded',
+    });
+  return g;
+}
+
+/** A concrete target for `name`, or null (a group, an unknown name, or a disabled model or provider). */
+function concreteOrNull(name: string, snap: RuntimeSnapshot): RouteTarget | null {
+  try {
+    return resolveConcrete(name, snap);
+  } catch {
+    return null; // a disabled model or provider: not a candidate
+  }
+}
+
+/**
+ * The first classifier group on the chosen path that has no outcome in `scores` yet, or null
+ * when every group the walk will choose in is decided. The chosen path is what resolveRoute
+ * walks before it collects its first candidate: the chosen target of each group, and the
+ * next ones in fallback order while a branch leads to no enabled model. Pure; routeRequest
+ * scores the group it returns and asks again, so scores are all known before the one walk.
+ */
+export function nextUnscoredClassifier(
+  requested: string,
+  text: RoutingText,
+  snap: RuntimeSnapshot,
+  scores: ReadonlyMap<string, ClassifierOutcome>,
+  memo: HeuristicMemo = new Map(),
+): GroupEntry | null {
+  let expansions = 0;
+  // true: a candidate was reached (the chosen path ends there); a group: it needs a score.
+  const visit = (name: string, stack: string[]): GroupEntry | boolean => {
+    if (++expansions > MAX_EXPANSIONS) return true;
+    if (concreteOrNull(name, snap)) return true;
+    const g = enterGroup(requested, name, stack, snap);
+    if (!g || g.targets.length === 0) return false;
+    if (g.strategy === 'classifier' && !scores.has(g.name)) return g;
+    const { index } = chooseIndex(g, text, scores, memo);
+    const inner = [...stack, name];
+    for (const i of fallbackOrder(index, g.targets.length)) {
+      const r = visit(g.targets[i]!, inner);
+      if (r !== false) return r;
+    }
+    return false;
+  };
+  const r = visit(requested, []);
+  return r === true || r === false ? null : r;
 }
 
 /** A group's candidates in fallback order and the reasons of its chosen path, before health. */
@@ -89,8 +136,8 @@ interface Expansion {
   targetPaths: string[][];
 }
 
-/** Walks the group hierarchy from `requested`, collecting concrete candidates in fallback order. */
-function expandGroup(requested: string, text: RoutingText, snap: RuntimeSnapshot, opts: ResolveOptions, memo: HeuristicMemo, flags: WalkFlags): Expansion {
+/** Walks the group hierarchy from `requested` once, collecting concrete candidates in fallback order. */
+function expandGroup(requested: string, text: RoutingText, snap: RuntimeSnapshot, opts: ResolveOptions, memo: HeuristicMemo): Expansion {
   const out: Candidate[] = [];
   const seen = new Set<string>();
   const reasons: string[] = [];
@@ -98,12 +145,7 @@ function expandGroup(requested: string, text: RoutingText, snap: RuntimeSnapshot
 
   const expand = (name: string, stack: string[]): void => {
     if (out.length >= MAX_CANDIDATES || ++expansions > MAX_EXPANSIONS) return;
-    let target: RouteTarget | null = null;
-    try {
-      target = resolveConcrete(name, snap);
-    } catch {
-      return; // a disabled model or provider: not a candidate
-    }
+    const target = concreteOrNull(name, snap);
     if (target) {
       const key = `${target.provider}\u0000${target.upstreamModel}`;
       if (!seen.has(key)) {
@@ -112,20 +154,11 @@ function expandGroup(requested: string, text: RoutingText, snap: RuntimeSnapshot
       }
       return;
     }
-    const g = snap.groups.get(name);
-    if (!g) return; // unknown target: validateGroups refuses it at save time
-    if (stack.includes(name)) throw groupCycleError([...stack.slice(stack.indexOf(name)), name]);
-    if (stack.length >= MAX_GROUP_DEPTH)
-      throw new ApiError(
-        500,
-        `Model group '${requested}' nests more than ${MAX_GROUP_DEPTH} groups deep (${[...stack, name].join(' > ')}).`,
-        'api_error',
-        'group_depth_exceeded',
-      );
-    if (g.targets.length === 0) return;
+    const g = enterGroup(requested, name, stack, snap);
+    if (!g || g.targets.length === 0) return;
     // The group is on the chosen path exactly when nothing has been collected yet.
     const primary = out.length === 0;
-    const { index, reason } = chooseIndex(g, text, opts, primary, memo, flags);
+    const { index, reason } = chooseIndex(g, text, opts.scores, memo);
     if (primary) reasons.push(`${g.name}: ${reason} -> ${g.targets[index]}`);
     const inner = [...stack, name];
     for (const i of fallbackOrder(index, g.targets.length)) expand(g.targets[i]!, inner);
@@ -135,61 +168,8 @@ function expandGroup(requested: string, text: RoutingText, snap: RuntimeSnapshot
 }
 
 /**
- * Expansions of heuristic groups, per snapshot (a snapshot never changes; a reload is a new
- * one). An expansion depends only on the snapshot, the group and what each rule list the walk
- * meets scored on the text, so that score signature keys it: a request scores the rule lists
- * (needed anyway) and reuses the walk. Groups that reach a classifier are never cached.
- */
-interface GroupPlan {
-  /** Rule lists the group's walk has met, in the order the signature lists them. */
-  rules: (readonly HeuristicRule[])[];
-  variants: Map<string, Expansion>;
-}
-const plansBySnapshot = new WeakMap<RuntimeSnapshot, Map<string, GroupPlan | null>>();
-// Distinct rule matches are few (subsets of a group's rules); past this the walk is not kept.
-const MAX_VARIANTS = 64;
-
-function signature(rules: readonly (readonly HeuristicRule[])[], memo: HeuristicMemo): string {
-  let key = '';
-  for (const r of rules) {
-    const c = memo.get(r)!;
-    key += `${c.points}:${c.matched.join(',')};`;
-  }
-  return key;
-}
-
-function cachedExpansion(requested: string, text: RoutingText, snap: RuntimeSnapshot, opts: ResolveOptions): Expansion {
-  let plans = plansBySnapshot.get(snap);
-  if (!plans) plansBySnapshot.set(snap, (plans = new Map()));
-  const plan = plans.get(requested);
-  const memo: HeuristicMemo = new Map();
-  const flags: WalkFlags = { classifier: false };
-  if (plan === null) return expandGroup(requested, text, snap, opts, memo, flags);
-  let key = '';
-  if (plan) {
-    for (const r of plan.rules) memo.set(r, chooseHeuristic(r, text, Number.MAX_SAFE_INTEGER));
-    key = signature(plan.rules, memo);
-    const hit = plan.variants.get(key);
-    if (hit) return hit;
-  }
-  const known = memo.size;
-  const exp = expandGroup(requested, text, snap, opts, memo, flags);
-  if (flags.classifier) {
-    plans.set(requested, null);
-  } else if (!plan || memo.size > known) {
-    // First walk, or the walk met a rule list it had not (a truncated hierarchy can): start over.
-    const rules = [...memo.keys()];
-    plans.set(requested, { rules, variants: new Map([[signature(rules, memo), exp]]) });
-  } else if (plan.variants.size < MAX_VARIANTS) {
-    plan.variants.set(key, exp);
-  }
-  return exp;
-}
-
-/**
  * Turns a requested model name into an ordered list of concrete targets. Pure: reads only the
- * snapshot, the request's text view and the health check (walks of heuristic groups are reused
- * per snapshot, see cachedExpansion; decisions share their arrays, which nobody mutates).
+ * snapshot, the request's text view, the classifier scores already resolved and the health check.
  *
  * A concrete name (`gpt-4o`, `ollama/llama3`) gives one target, healthy or not (the proxy
  * answers 503 for an open breaker). A group walks its strategy's choice down to a concrete
@@ -202,6 +182,7 @@ export function resolveRoute(
   snap: RuntimeSnapshot,
   health: HealthCheck,
   opts: ResolveOptions = {},
+  memo: HeuristicMemo = new Map(),
 ): RouteDecision {
   const concrete = resolveConcrete(requested, snap);
   if (concrete) {
@@ -210,10 +191,10 @@ export function resolveRoute(
   }
   if (!snap.groups.has(requested)) throw modelNotFound(requested);
 
-  const exp = cachedExpansion(requested, text, snap, opts);
+  const exp = expandGroup(requested, text, snap, opts, memo);
   const out = exp.out;
   if (out.length === 0)
-    throw new ApiError(503, `Model group '${requested}' has no enabled target.`, 'api_error', 'no_available_target');
+    throw new ApiError({ status: 503, message: `Model group '${requested}' has no enabled target.`, type: 'api_error', code: 'no_available_target' });
   let allHealthy = true;
   for (const c of out) {
     if (!health(c.target.provider, c.target.upstreamModel)) {

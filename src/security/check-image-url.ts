@@ -67,7 +67,7 @@ export const IMAGE_URL_REFUSED =
 export class ImageUrlRefused extends ApiError {
   readonly logMessage: string;
   constructor(reason: string) {
-    super(400, IMAGE_URL_REFUSED, 'invalid_request_error', 'invalid_image_url', 'image_url');
+    super({ status: 400, message: IMAGE_URL_REFUSED, type: 'invalid_request_error', code: 'invalid_image_url', param: 'image_url' });
     this.logMessage = `${IMAGE_URL_REFUSED} (${reason})`;
   }
 }

@@ -22,6 +22,7 @@ const successes: string[] = [];
 // Records what the breaker is told, never opens (these tests fail the same upstream on purpose).
 const breakers: BreakerRegistry = {
   allow: () => true,
+  available: () => true,
   onSuccess: (p, m) => void successes.push(`${p}:${m}`),
   onFailure: (p, m) => void failures.push(`${p}:${m}`),
   state: () => 'closed',

@@ -140,6 +140,7 @@ test('an open breaker for the model answers 503 at once with retry-after', async
   const calls: string[] = [];
   const breakers: BreakerRegistry = {
     allow: (p, m) => (calls.push(`${p}:${m}`), false),
+    available: () => true,
     onSuccess() {},
     onFailure() {},
     state: () => 'open',

@@ -1,6 +1,6 @@
 import { expect, test } from 'bun:test';
-import { fdLimitWarning, raiseOpenFileLimit, requestsFdsAllow } from '../../src/runtime/fd-limit';
-import { runtimeFetchCap, wantedFetchCap } from '../../src/runtime/fetch-cap';
+import { fdLimitWarning, raiseOpenFileLimit, requestsFdsAllow } from '../../src/startup/fd-limit';
+import { runtimeFetchCap, wantedFetchCap } from '../../src/startup/fetch-cap';
 
 test('the warning names the limit, what fits (two descriptors per request) and the setting; none when it fits', () => {
   expect(requestsFdsAllow({ soft: 20_000, hard: 20_000 })).toBe(9968);

@@ -155,7 +155,7 @@ describe('messages', () => {
   test('image errors point at the image in the request', async () => {
     const deps: AdapterDeps = {
       fetchImage: async () => {
-        throw new ApiError(400, 'refused', 'invalid_request_error', 'invalid_image_url', 'image_url');
+        throw new ApiError({ status: 400, message: 'refused', type: 'invalid_request_error', code: 'invalid_image_url', param: 'image_url' });
       },
     };
     const img = (url: string) => ({ messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }, { type: 'image_url', image_url: { url } }] }] });

@@ -213,7 +213,7 @@ describe('Gemini (the key goes in x-goog-api-key)', () => {
       env: { LLM_PROXY__PROVIDERS__GEMINI__BASE_URL: gemini.url, GEMINI_API_KEY: G1 },
       keyPool: new ProviderKeyPool(undefined, () => clock.now),
     });
-    addProviderKey(g.ctx, 'gemini', { key: G2, label: 'two' });
+    await addProviderKey(g.ctx, 'gemini', { key: G2, label: 'two' });
   });
   afterAll(async () => {
     await g.close();

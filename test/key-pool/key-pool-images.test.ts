@@ -13,9 +13,9 @@ const fake = startFakeUpstream((req) =>
     : rawJsonResponse(fixtureText('images', 'openai-dalle3-url.json')),
 );
 let gw: TestGateway;
-useGateway((g) => {
+useGateway(async (g) => {
   gw = g;
-  addProviderKey(g.ctx, 'openai', { key: POOL_KEY, weight: 5 });
+  await addProviderKey(g.ctx, 'openai', { key: POOL_KEY, weight: 5 });
 }, { env: providerEnv('openai', `${fake.url}/v1`) });
 afterAll(() => fake.close());
 

@@ -90,7 +90,7 @@ describe('messageEventStream', () => {
   });
 
   test('a failure mid-stream ends with event: error in Anthropic shape', async () => {
-    const err = new ApiError(429, 'slow down', 'rate_limit_error');
+    const err = new ApiError({ status: 429, message: 'slow down', type: 'rate_limit_error' });
     const body = messageEventStream(slow([chunk({ content: 'a' })], 0, err), new MessageStreamBridge(skeleton()), {
       estimate: async () => ({ input: 0, cachedInput: 0, output: 0, reasoning: 0 }),
     });

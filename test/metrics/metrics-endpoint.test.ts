@@ -84,7 +84,7 @@ describe('GET /metrics', () => {
 
   test('reports each provider breaker state', async () => {
     const breakers: BreakerRegistry = {
-      allow: () => true, onSuccess() {}, onFailure() {}, retryAfterMs: () => 0,
+      allow: () => true, available: () => true, onSuccess() {}, onFailure() {}, retryAfterMs: () => 0,
       state: (p) => (p === 'deepseek' ? 'open' : p === 'grok' ? 'half_open' : 'closed'),
     };
     const { samples } = parsePrometheus(await (await setup({}, breakers).scrape()).text());

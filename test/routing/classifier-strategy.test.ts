@@ -144,7 +144,7 @@ describe('routeRequest with the seeded dispatcher', () => {
 
   test('a concrete model never calls the classifier', async () => {
     const fake = fakeModel(() => '9');
-    const r = await routeRequest('gpt-4o', body('prove it'), { snap, health: allHealthy, callModel: fake.callModel });
+    const r = await routeRequest('gpt-4o', body('prove it'), { snap, health: allHealthy, callModel: fake.callModel, cache: new ScoreCache() });
     expect(r.decision.path).toEqual(['gpt-4o']);
     expect(fake.calls).toHaveLength(0);
   });

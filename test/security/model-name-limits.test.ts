@@ -3,7 +3,7 @@
  * metric series bound their label values and their number whatever reaches them.
  */
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { MAX_MODEL_CHARS } from '../../src/api/model-name';
+import { MAX_MODEL_CHARS } from '../../src/routing/model-name';
 import { GatewayMetrics } from '../../src/metrics/gateway-metrics';
 import { MAX_LABEL_CHARS, MAX_SERIES_PER_METRIC } from '../../src/metrics/metric-series';
 import { renderPrometheus } from '../../src/metrics/prometheus-text';

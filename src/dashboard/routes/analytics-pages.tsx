@@ -8,7 +8,7 @@ import { listLogs, usageBreakdown, usageSummary, usageTimeseries, type LogRow as
 import { PROVIDER_IDS } from '../../providers/types';
 import type { ProviderId } from '../../providers/types';
 import { authenticateRequest } from '../../auth/authenticate';
-import { pageUser } from '../dash-session';
+import { pageRoute, pageGuard, pageUser } from '../dash-session';
 import { LoginPage } from '../pages/auth-views';
 import { pageResponse } from '../page-response';
 import { LogDetailView, LogsView, type LogFilters, type LogRow } from '../pages/logs-view';
@@ -47,6 +47,7 @@ function modelTag(ctx: AppContext, model: string | null): string | undefined {
 /** Usage, Monitoring and Logs: read-only, open to viewers. All numbers come from usage-queries. */
 export function analyticsPages(ctx: AppContext) {
   return new Elysia({ name: 'dashboard-analytics-pages' })
+    .use(pageGuard(ctx))
     .get('/', async ({ request, query }) => {
       const user = pageUser(ctx, request);
       // The front door answers 200 with the sign-in form (a bookmark, a health probe or curl of
@@ -82,9 +83,7 @@ export function analyticsPages(ctx: AppContext) {
       };
       return pageResponse(request, user, 'usage', 'Usage', <UsageView vm={vm} />);
     }, hidden)
-    .get('/monitor', async ({ request }) => {
-      const user = pageUser(ctx, request);
-      if (user instanceof Response) return user;
+    .get('/monitor', async ({ user, request }) => {
       const names = await clientNames(ctx);
       const initial: MonitorRow[] = (await listLogs(ctx.store, { limit: 50 })).map((r) => ({
         id: `log-${r.id}`, t: r.created_at, status: r.status, model: r.model ?? r.model_requested, provider: r.provider ?? '',
@@ -93,10 +92,8 @@ export function analyticsPages(ctx: AppContext) {
       }));
       const nameMap = Object.fromEntries([...names].map(([id, n]) => [String(id), n]));
       return pageResponse(request, user, 'monitor', 'Monitoring', <MonitorView initial={initial} clientNames={nameMap} />);
-    }, hidden)
-    .get('/logs', async ({ request, query }) => {
-      const user = pageUser(ctx, request);
-      if (user instanceof Response) return user;
+    }, pageRoute())
+    .get('/logs', async ({ user, request, query }) => {
       const filters: LogFilters = logFiltersOf(query);
       const filter = logFilterFrom(filters, query.before_id, PAGE_SIZE + 1);
       const names = await clientNames(ctx);
@@ -112,10 +109,8 @@ export function analyticsPages(ctx: AppContext) {
         error: filter.ok ? undefined : filter.error,
       };
       return pageResponse(request, user, 'logs', 'Logs', <LogsView vm={vm} />);
-    }, hidden)
-    .get('/logs/:id', async ({ request, params }) => {
-      const user = pageUser(ctx, request);
-      if (user instanceof Response) return user;
+    }, pageRoute())
+    .get('/logs/:id', async ({ user, request, params }) => {
       const id = Number(params.id);
       const row = Number.isSafeInteger(id) ? (await ctx.db.select().from(requestLogs).where(eq(requestLogs.id, id)))[0] : undefined;
       if (!row) return htmlResponse(<p class="muted">That request is no longer in the log (retention may have removed it).</p>, { status: 404 });
@@ -125,5 +120,5 @@ export function analyticsPages(ctx: AppContext) {
       return htmlResponse(
         <LogDetailView d={{ ...row, clientName, providerKey, attempts: row.attempts, body: row.body, images: row.images, errorType: row.errorType, ttfbMs: row.ttfbMs, parentRequestId: row.parentRequestId }} />,
       );
-    }, hidden);
+    }, pageRoute());
 }

@@ -4,14 +4,15 @@ import { authRuntime } from '../../auth/auth-runtime';
 import { authenticateRequest, type AuthDeps } from '../../auth/authenticate';
 import { changePassword, login, logout, type LoginResult } from '../../auth/login-service';
 import { clearSessionCookie, sessionCookie } from '../../auth/session-cookie';
-import { requireAuth } from '../../auth/session-guard';
 import { ApiError } from '../../errors/api-error';
 import { checkSameOrigin } from '../../http/same-origin';
-import { field, rawField } from '../dash-session';
+import { field, pageGuard, rawField } from '../dash-session';
 import { ChangePasswordPage, LoginPage } from '../pages/auth-views';
 import { htmlResponse, redirect } from '../respond';
 
 const hidden = { detail: { hide: true } };
+// Sign-out and the password change stay open to a user who must change the password first.
+const signedIn = () => ({ ...hidden, role: { role: 'viewer', duringPasswordChange: true } }) as const;
 
 /** Adds a Set-Cookie header to a redirect built by `redirect()`. */
 function withCookie(res: Response, cookie: string): Response {
@@ -26,6 +27,7 @@ export function authPages(deps: AuthDeps) {
     sessionCookie(r.token, (r.expiresAt - authRuntime(deps.db).now()) / 1000, request);
 
   return new Elysia({ name: 'dashboard-auth-pages' })
+    .use(pageGuard(deps))
     .get('/login', ({ request }) => {
       const auth = authenticateRequest(deps, request);
       if (auth) return redirect(request, auth.user.mustChangePassword ? '/change-password' : '/');
@@ -45,18 +47,16 @@ export function authPages(deps: AuthDeps) {
         return htmlResponse(<LoginPage username={username} errors={[err.message]} />, { status: err.status, headers: err.headers });
       }
     }, hidden)
-    .post('/logout', async ({ request }) => {
-      const auth = requireAuth(deps, request, 'viewer', true);
+    .post('/logout', async ({ auth, request }) => {
       await logout(deps.db, auth.session.id);
       return withCookie(redirect(request, '/login'), clearSessionCookie(request));
-    }, hidden)
+    }, signedIn())
     .get('/change-password', ({ request }) => {
       const auth = authenticateRequest(deps, request);
       if (!auth) return redirect(request, '/login');
       return htmlResponse(<ChangePasswordPage csrfToken={auth.session.csrfToken} forced={auth.user.mustChangePassword} />);
     }, hidden)
-    .post('/change-password', async ({ body, request }) => {
-      const auth = requireAuth(deps, request, 'viewer', true);
+    .post('/change-password', async ({ auth, body, request }) => {
       const next = rawField(body, 'new_password');
       const page = (errors: string[], status: number) =>
         htmlResponse(<ChangePasswordPage csrfToken={auth.session.csrfToken} forced={auth.user.mustChangePassword} errors={errors} />, { status });
@@ -68,5 +68,5 @@ export function authPages(deps: AuthDeps) {
         if (!(err instanceof ApiError) || err.status >= 500) throw err;
         return page([err.message], 422);
       }
-    }, hidden);
+    }, signedIn());
 }

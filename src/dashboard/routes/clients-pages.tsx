@@ -5,12 +5,11 @@ import { teams } from '../../db/schema';
 import { limitInputFromForm } from '../limit-form';
 import type { AppContext } from '../../context';
 import { usageBreakdown } from '../../logging/usage-queries';
-import { adminAction, attempt, field, pageUser } from '../dash-session';
+import { adminRoute, attempt, field, pageRoute, pageGuard } from '../dash-session';
 import { isAdmin } from '../dash-types';
 import { fragment, pageResponse } from '../page-response';
 import { ClientsSection, ClientsView, type ClientRow } from '../pages/clients-view';
 
-const hidden = { detail: { hide: true } };
 const THIRTY_DAYS = 30 * 86_400_000;
 
 /** Clients joined with their last-30-days usage from the rollups. */
@@ -38,29 +37,24 @@ export function clientsPages(ctx: AppContext) {
     fragment(<ClientsSection clients={await clientRows(ctx)} teams={await teamChoices(ctx)} admin {...extra} />, extra.errors);
 
   return new Elysia({ name: 'dashboard-clients-pages' })
-    .get('/clients', async ({ request }) => {
-      const user = pageUser(ctx, request);
-      if (user instanceof Response) return user;
+    .use(pageGuard(ctx))
+    .get('/clients', async ({ user, request }) => {
       return pageResponse(request, user, 'clients', 'Clients', <ClientsView clients={await clientRows(ctx)} teams={await teamChoices(ctx)} admin={isAdmin(user)} />);
-    }, hidden)
-    .post('/clients', async ({ request, body }) => {
-      adminAction(ctx, request);
+    }, pageRoute())
+    .post('/clients', async ({ body }) => {
       const r = await attempt(() => createClient(ctx, field(body, 'name')));
       return r.ok ? section({ created: { name: r.value.name, key: r.value.key } }) : section({ errors: r.errors });
-    }, hidden)
-    .post('/clients/:id/rename', async ({ request, body, params }) => {
-      adminAction(ctx, request);
+    }, adminRoute())
+    .post('/clients/:id/rename', async ({ body, params }) => {
       const r = await attempt(() => renameClient(ctx, idOf(params), field(body, 'name')));
       return section(r.ok ? {} : { errors: r.errors });
-    }, hidden)
-    .post('/clients/:id/limits', async ({ request, body, params }) => {
-      adminAction(ctx, request);
+    }, adminRoute())
+    .post('/clients/:id/limits', async ({ body, params }) => {
       const r = await attempt(() => updateClient(ctx, idOf(params), limitInputFromForm(body, 'client')));
       return section(r.ok ? {} : { errors: r.errors });
-    }, hidden)
-    .post('/clients/:id/revoke', async ({ request, params }) => {
-      adminAction(ctx, request);
+    }, adminRoute())
+    .post('/clients/:id/revoke', async ({ params }) => {
       const r = await attempt(() => revokeClient(ctx, idOf(params)));
       return section(r.ok ? {} : { errors: r.errors });
-    }, hidden);
+    }, adminRoute());
 }

@@ -3,14 +3,12 @@ import { Elysia } from 'elysia';
 import { createGroup, deleteGroup, getGroup, listGroups, updateGroup } from '../../admin/groups-service';
 import { tryRouting } from '../../admin/try-routing';
 import type { AppContext } from '../../context';
-import { adminAction, attempt, field, pageUser, pathParam } from '../dash-session';
+import { adminRoute, attempt, field, pageRoute, pageGuard, pathParam } from '../dash-session';
 import { isAdmin } from '../dash-types';
 import { BLANK_GROUP, cardOf, groupInputOf, readGroupForm } from '../group-form';
 import { fragment, pageResponse } from '../page-response';
 import { GroupCardView, GroupDeletedNote, GroupsView, NewGroupBox, RouteTryResult } from '../pages/groups-view';
 import { htmlResponse } from '../respond';
-
-const hidden = { detail: { hide: true } };
 
 /** Why a delete was refused, in the admin's terms: which groups still route to this one. */
 function deleteRefusal(ctx: AppContext, name: string, problems: string[]): string[] {
@@ -21,16 +19,13 @@ function deleteRefusal(ctx: AppContext, name: string, problems: string[]): strin
 
 export function groupsPages(ctx: AppContext) {
   return new Elysia({ name: 'dashboard-groups-pages' })
-    .get('/groups', async ({ request }) => {
-      const user = pageUser(ctx, request);
-      if (user instanceof Response) return user;
+    .use(pageGuard(ctx))
+    .get('/groups', async ({ user, request }) => {
       return pageResponse(request, user, 'groups', 'Model groups',
         <GroupsView groups={(await listGroups(ctx)).map(cardOf)} admin={isAdmin(user)} blank={BLANK_GROUP} />);
-    }, hidden)
+    }, pageRoute())
     // A GET: a dry run changes nothing, so viewers may use it too.
-    .get('/groups/try', ({ request, query }) => {
-      const user = pageUser(ctx, request);
-      if (user instanceof Response) return user;
+    .get('/groups/try', ({ user, request, query }) => {
       const model = (query.model ?? '').trim();
       const prompt = (query.prompt ?? '').slice(0, 20_000);
       if (!model) return htmlResponse(<RouteTryResult r={{ ok: false, error: 'Name a model or group.' }} />);
@@ -43,16 +38,14 @@ export function groupsPages(ctx: AppContext) {
       } catch (err) {
         return htmlResponse(<RouteTryResult r={{ ok: false, error: (err as Error).message }} />);
       }
-    }, hidden)
-    .post('/groups', async ({ request, body }) => {
-      adminAction(ctx, request);
+    }, pageRoute())
+    .post('/groups', async ({ body }) => {
       const v = readGroupForm((n) => field(body, n));
       const r = await attempt(() => createGroup(ctx, v.name, groupInputOf(v)));
       if (!r.ok) return fragment(<NewGroupBox v={v} errors={r.errors} />, r.errors);
       return fragment(<NewGroupBox v={BLANK_GROUP} created={r.value.name} />);
-    }, hidden)
-    .post('/groups/:name', async ({ request, body, params }) => {
-      adminAction(ctx, request);
+    }, adminRoute())
+    .post('/groups/:name', async ({ body, params }) => {
       const name = pathParam(params.name);
       const v = { ...readGroupForm((n) => field(body, n)), name };
       const r = await attempt(async () => updateGroup(ctx, name, groupInputOf(v, (await getGroup(ctx, name)).settings)));
@@ -61,10 +54,9 @@ export function groupsPages(ctx: AppContext) {
       if (!current.ok) return fragment(<p class="form-error" safe>{current.errors.join(' ')}</p>, current.errors);
       // Keep what the admin typed so they can fix it, with the problems listed above the form.
       return fragment(<GroupCardView g={{ ...cardOf(current.value), form: v }} admin errors={r.errors} />, r.errors);
-    }, hidden)
+    }, adminRoute())
     // Refused (inline, on the card) while another group still targets this one.
-    .post('/groups/:name/delete', async ({ request, params }) => {
-      adminAction(ctx, request);
+    .post('/groups/:name/delete', async ({ params }) => {
       const name = pathParam(params.name);
       const r = await attempt(() => deleteGroup(ctx, name));
       if (r.ok) return fragment(<GroupDeletedNote name={name} />);
@@ -72,5 +64,5 @@ export function groupsPages(ctx: AppContext) {
       if (!current.ok) return fragment(<p class="form-error" safe>{current.errors.join(' ')}</p>, current.errors);
       const errors = deleteRefusal(ctx, name, r.errors);
       return fragment(<GroupCardView g={cardOf(current.value)} admin deleteErrors={errors} />, errors);
-    }, hidden);
+    }, adminRoute());
 }

@@ -4,12 +4,10 @@ import { getModel, listModels, updateModel, type ModelPatch, type ModelView } fr
 import type { AppContext } from '../../context';
 import { badRequest } from '../../errors/api-error';
 import { PROVIDER_IDS } from '../../providers/types';
-import { adminAction, attempt, field, pageUser, pathParam } from '../dash-session';
+import { adminRoute, attempt, field, pageRoute, pageGuard, pathParam } from '../dash-session';
 import { isAdmin } from '../dash-types';
 import { fragment, pageResponse } from '../page-response';
 import { ModelRowView, ModelsView, type ModelRow } from '../pages/models-view';
-
-const hidden = { detail: { hide: true } };
 
 const row = (m: ModelView): ModelRow => ({
   id: m.id, provider: m.provider, upstreamId: m.upstream_id, kind: m.kind, enabled: m.enabled, inputPrice: m.input_price,
@@ -49,21 +47,19 @@ function patchOf(body: unknown): ModelPatch {
 
 export function modelsPages(ctx: AppContext) {
   return new Elysia({ name: 'dashboard-models-pages' })
-    .get('/models', async ({ request, query }) => {
-      const user = pageUser(ctx, request);
-      if (user instanceof Response) return user;
+    .use(pageGuard(ctx))
+    .get('/models', async ({ user, request, query }) => {
       const provider = (PROVIDER_IDS as readonly string[]).includes(query.provider ?? '') ? query.provider! : null;
       const models = (await listModels(ctx, provider ?? undefined)).map(row);
       return pageResponse(request, user, 'models', 'Models',
         <ModelsView models={models} providers={[...PROVIDER_IDS]} provider={provider} admin={isAdmin(user)} />);
-    }, hidden)
-    .post('/models/:id', async ({ request, body, params }) => {
-      adminAction(ctx, request);
+    }, pageRoute())
+    .post('/models/:id', async ({ body, params }) => {
       const id = pathParam(params.id);
       const r = await attempt(() => updateModel(ctx, id, patchOf(body)));
       if (r.ok) return fragment(<ModelRowView m={row(r.value)} admin saved />);
       const current = await attempt(() => getModel(ctx, id));
       if (!current.ok) return fragment(<tr><td colspan="10" class="form-error" safe>{current.errors.join(' ')}</td></tr>, current.errors);
       return fragment(<ModelRowView m={row(current.value)} admin error={r.errors.join(' ')} />, r.errors);
-    }, hidden);
+    }, adminRoute());
 }

@@ -2,11 +2,9 @@
 import { Elysia } from 'elysia';
 import { addProviderKey, deleteProviderKey, listProviderKeys } from '../../admin/provider-keys-service';
 import type { AppContext } from '../../context';
-import { adminAction, attempt, field, pathParam, rawField } from '../dash-session';
+import { adminRoute, attempt, field, pageGuard, pathParam, rawField } from '../dash-session';
 import { fragment } from '../page-response';
 import { KeyPoolView } from '../pages/provider-keys-view';
-
-const hidden = { detail: { hide: true } };
 
 /** The key pool section of a provider card: add and remove keys (admins), answered as the section. */
 export function providerKeysPages(ctx: AppContext) {
@@ -16,17 +14,16 @@ export function providerKeysPages(ctx: AppContext) {
     return fragment(<KeyPoolView provider={id} keys={keys.value} admin errors={errors} />, errors);
   };
   return new Elysia({ name: 'dashboard-provider-keys-pages' })
-    .post('/providers/:id/keys', async ({ request, body, params }) => {
-      adminAction(ctx, request);
+    .use(pageGuard(ctx))
+    .post('/providers/:id/keys', async ({ body, params }) => {
       const weight = field(body, 'weight');
       const r = await attempt(() =>
         addProviderKey(ctx, params.id, { key: rawField(body, 'key'), label: field(body, 'label') || undefined, weight: weight ? Number(weight) : undefined }),
       );
       return section(params.id, r.ok ? undefined : r.errors);
-    }, hidden)
-    .post('/providers/:id/keys/:key_id/delete', async ({ request, params }) => {
-      adminAction(ctx, request);
+    }, adminRoute())
+    .post('/providers/:id/keys/:key_id/delete', async ({ params }) => {
       const r = await attempt(() => deleteProviderKey(ctx, params.id, pathParam(params.key_id)));
       return section(params.id, r.ok ? undefined : r.errors);
-    }, hidden);
+    }, adminRoute());
 }

@@ -5,12 +5,10 @@ import { listProviderKeys } from '../../admin/provider-keys-service';
 import { getProvider, listProviders, setProviderSettings, type ProviderPatch, type ProviderView } from '../../admin/providers-service';
 import type { AppContext } from '../../context';
 import { PROVIDER_CATALOG } from '../../providers/provider-catalog';
-import { adminAction, attempt, field, pageUser, rawField } from '../dash-session';
+import { adminRoute, attempt, field, pageRoute, pageGuard, rawField } from '../dash-session';
 import { isAdmin } from '../dash-types';
 import { fragment, pageResponse } from '../page-response';
 import { ProviderCardView, ProvidersView, TestResultView, type ProviderCard } from '../pages/providers-view';
-
-const hidden = { detail: { hide: true } };
 
 function card(p: ProviderView, keys?: ProviderCard['keys']): ProviderCard {
   const cat = PROVIDER_CATALOG[p.id];
@@ -34,26 +32,23 @@ function patchOf(body: unknown): ProviderPatch {
 
 export function providersPages(ctx: AppContext) {
   return new Elysia({ name: 'dashboard-providers-pages' })
-    .get('/providers', async ({ request }) => {
-      const user = pageUser(ctx, request);
-      if (user instanceof Response) return user;
+    .use(pageGuard(ctx))
+    .get('/providers', async ({ user, request }) => {
       const cards = await Promise.all((await listProviders(ctx)).map(async (p) => card(p, await listProviderKeys(ctx, p.id))));
       return pageResponse(request, user, 'providers', 'Providers', <ProvidersView providers={cards} admin={isAdmin(user)} />);
-    }, hidden)
-    .post('/providers/:id', async ({ request, body, params }) => {
-      adminAction(ctx, request);
+    }, pageRoute())
+    .post('/providers/:id', async ({ body, params }) => {
       const r = await attempt(() => setProviderSettings(ctx, params.id, patchOf(body)));
       if (r.ok) return fragment(<ProviderCardView p={card(r.value, await listProviderKeys(ctx, r.value.id))} admin saved />);
       const current = await attempt(() => getProvider(ctx, params.id));
       if (!current.ok) return fragment(<p class="form-error" safe>{current.errors.join(' ')}</p>, current.errors);
       return fragment(<ProviderCardView p={card(current.value, await listProviderKeys(ctx, current.value.id))} admin errors={r.errors} />, r.errors);
-    }, hidden)
-    .post('/providers/:id/test', async ({ request, params }) => {
-      adminAction(ctx, request);
+    }, adminRoute())
+    .post('/providers/:id/test', async ({ params }) => {
       const r = await attempt(() => testProviderConnection(ctx, params.id));
       if (!r.ok) return fragment(<TestResultView r={{ ok: false, message: r.errors.join(' ') }} />);
       const t = r.value;
       const message = t.ok ? 'OK' : t.error ?? `HTTP ${t.status}`;
       return fragment(<TestResultView r={{ ok: t.ok, message, latencyMs: t.latency_ms }} />);
-    }, hidden);
+    }, adminRoute());
 }

@@ -2,12 +2,10 @@
 import { Elysia } from 'elysia';
 import { createUser, deleteUser, listUsers, resetPassword, setRole, type UserView } from '../../admin/users-service';
 import type { AppContext } from '../../context';
-import { adminAction, attempt, field, pageUser, rawField } from '../dash-session';
+import { adminRoute, attempt, field, pageRoute, pageGuard, rawField } from '../dash-session';
 import { fragment, pageResponse } from '../page-response';
 import { ForbiddenPage } from '../pages/auth-views';
 import { UsersSection, UsersView, type UserRow } from '../pages/users-view';
-
-const hidden = { detail: { hide: true } };
 
 const row = (u: UserView): UserRow => ({ id: u.id, username: u.username, role: u.role, mustChangePassword: u.must_change_password, createdAt: u.created_at });
 const idOf = (p: { id: string }) => (/^\d{1,15}$/.test(p.id) ? Number(p.id) : -1);
@@ -19,31 +17,26 @@ export function usersPages(ctx: AppContext) {
     fragment(<UsersSection users={(await listUsers(ctx.db)).map(row)} selfId={selfId} {...extra} />, extra.errors);
 
   return new Elysia({ name: 'dashboard-users-pages' })
-    .get('/users', async ({ request }) => {
-      const user = pageUser(ctx, request);
-      if (user instanceof Response) return user;
+    .use(pageGuard(ctx))
+    .get('/users', async ({ user, request }) => {
       if (user.role !== 'admin') return pageResponse(request, user, 'users', 'Users', <ForbiddenPage />, 403);
       return pageResponse(request, user, 'users', 'Users', <UsersView users={(await listUsers(ctx.db)).map(row)} selfId={user.id} />);
-    }, hidden)
-    .post('/users', async ({ request, body }) => {
-      const me = adminAction(ctx, request);
+    }, pageRoute())
+    .post('/users', async ({ user: me, body }) => {
       // Created by an admin who chose the password: the user picks their own at first sign-in.
       const r = await attempt(() => createUser(ctx.db, field(body, 'username'), rawField(body, 'password'), roleOf(body), true));
       return section(me.id, r.ok ? { notice: `Created ${r.value.username} (${r.value.role}).` } : { errors: r.errors });
-    }, hidden)
-    .post('/users/:id/role', async ({ request, body, params }) => {
-      const me = adminAction(ctx, request);
+    }, adminRoute())
+    .post('/users/:id/role', async ({ user: me, body, params }) => {
       const r = await attempt(() => setRole(ctx.db, idOf(params), roleOf(body)));
       return section(me.id, r.ok ? { notice: `${r.value.username} is now ${r.value.role}.` } : { errors: r.errors });
-    }, hidden)
-    .post('/users/:id/password', async ({ request, body, params }) => {
-      const me = adminAction(ctx, request);
+    }, adminRoute())
+    .post('/users/:id/password', async ({ user: me, body, params }) => {
       const r = await attempt(() => resetPassword(ctx.db, idOf(params), rawField(body, 'password')));
       return section(me.id, r.ok ? { notice: `Password reset for ${r.value.username}; they choose a new one at next sign-in.` } : { errors: r.errors });
-    }, hidden)
-    .delete('/users/:id', async ({ request, params }) => {
-      const me = adminAction(ctx, request);
+    }, adminRoute())
+    .delete('/users/:id', async ({ user: me, params }) => {
       const r = await attempt(() => deleteUser(ctx.db, idOf(params)));
       return section(me.id, r.ok ? { notice: 'User deleted.' } : { errors: r.errors });
-    }, hidden);
+    }, adminRoute());
 }

@@ -61,7 +61,7 @@ async function imagePart(url: unknown, path: string, deps: AdapterDeps, signal?:
     // The fetcher cannot know where in the request the image was; point the error at it.
     if (err instanceof ApiError && err.param === 'image_url') {
       // (the operator-only detail of a refusal goes along for the log row)
-      throw Object.assign(new ApiError(err.status, err.message, err.type, err.code, path, err.headers), { logMessage: (err as { logMessage?: string }).logMessage });
+      throw Object.assign(new ApiError({ status: err.status, message: err.message, type: err.type, code: err.code, param: path, headers: err.headers }), { logMessage: (err as { logMessage?: string }).logMessage });
     }
     throw err;
   }

@@ -1,9 +1,9 @@
 import type { ApiError } from '../errors/api-error';
 import { headerValue } from '../http/header-value';
-import { logMessageOf } from '../proxy/upstream-redirect';
+import { logMessageOf } from './upstream-redirect';
 import type { LogRecord } from '../logging/log-record';
-import type { AttemptRecord } from '../proxy/execute-route';
-import { roundMs, type RequestClock } from '../proxy/request-clock';
+import type { AttemptRecord } from './execute-route';
+import { roundMs, type RequestClock } from './request-clock';
 import { routeOf } from '../routing/route-of';
 import type { RouteDecision, RouteTarget } from '../routing/types';
 import { computeCost } from '../usage/cost';
