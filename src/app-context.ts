@@ -14,6 +14,7 @@ import { clientNameIn } from './monitor/client-name-index';
 import { BunMonitorHub } from './monitor/monitor-hub';
 import { StateStore } from './state/state-store';
 import { ProviderKeyPool } from './key-pool/key-pool';
+import { RedisLink } from './redis/redis-link';
 
 export interface ContextOverrides {
   logSink?: LogSink;
@@ -42,6 +43,8 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   seedDatabase(db, { adminPassword: config.admin.password });
   const secretBox = new SecretBox(resolveEncryptionKey(config.encryptionKey, config.database.path, overrides.warn));
   const state = new StateStore(db, sqlite, config, secretBox);
+  // Several instances: Redis connects in the background and reconnects by itself (src/redis/redis-link.ts).
+  const redis = config.redis.url ? new RedisLink(config.redis.url, config.redis.prefix, { warn: overrides.warn ?? ((m) => console.error(`[gophergate] ${m}`)) }).start() : null;
   // Provider keys in use are scrubbed verbatim from anything the monitor broadcasts; client
   // names come from the snapshot so a client created after a monitor page opened shows by name.
   const monitor = overrides.monitor ?? new BunMonitorHub(() => providerKeys(state), (id) => clientNameIn(state.getSnapshot(), id));
@@ -59,5 +62,6 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     monitor,
     startedAt: Date.now(),
     keyPool: overrides.keyPool ?? new ProviderKeyPool(),
+    redis,
   };
 }

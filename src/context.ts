@@ -6,6 +6,7 @@ import type { StateStore } from './state/state-store';
 import type { SecretBox } from './crypto/secret-box';
 import type { ProviderId } from './providers/types';
 import type { ProviderKeyPool } from './key-pool/key-pool';
+import type { RedisLink } from './redis/redis-link';
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
@@ -39,4 +40,6 @@ export interface AppContext {
   startedAt: number;
   /** Provider key pools: weighted choice of a provider's key, cooldowns and set-aside keys (src/key-pool/). */
   keyPool: ProviderKeyPool;
+  /** Redis, when LLM_PROXY__REDIS__URL is set: the one connection owner for shared state (src/redis/). */
+  redis: RedisLink | null;
 }

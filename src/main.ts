@@ -37,6 +37,8 @@ function runResetAdmin(config: Config): void {
 async function serve(config: Config): Promise<void> {
   const ctx = createAppContext(config);
   ctx.state.watch();
+  // Serving starts without Redis too (limits then follow LLM_PROXY__LIMITS__FAIL_MODE); /health says `redis: down`.
+  if (ctx.redis && !(await ctx.redis.whenUp(3_000))) console.error('gophergate: Redis is unreachable; serving on, reconnecting in the background');
   const app = createApp(ctx);
   // Bun's own cap sits above the configured one so the route answers 413 in OpenAI's shape.
   const maxBody = Math.ceil((config.server.maxBodyMb + 1) * 1024 * 1024);
@@ -56,6 +58,7 @@ async function serve(config: Config): Promise<void> {
     if (!settled) console.error('gophergate: gave up waiting for token estimates after 10 s; their log rows are lost');
     await ctx.logSink.close();
     ctx.state.stop();
+    ctx.redis?.close();
     ctx.sqlite.close();
     console.log('gophergate: stopped cleanly');
     process.exit(0);

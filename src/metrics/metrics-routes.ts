@@ -5,6 +5,7 @@ import { PROVIDER_IDS } from '../providers/types';
 import { VERSION } from '../version';
 import { metricsOf } from './metered-log-sink';
 import { keyPoolGauges } from './key-pool-gauges';
+import { redisGauges } from './redis-gauges';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type GaugeFamily } from './prometheus-text';
 
 const CIRCUIT_STATES: CircuitState[] = ['closed', 'open', 'half_open'];
@@ -41,6 +42,7 @@ function scrapeGauges(ctx: AppContext): GaugeFamily[] {
     { name: 'gophergate_uptime_seconds', help: 'Seconds since the process started.', type: 'gauge', samples: [{ value: Math.round((Date.now() - ctx.startedAt) / 1000) }] },
     { name: 'gophergate_build_info', help: 'Always 1; the version is in the label.', type: 'gauge', samples: [{ labels: { version: VERSION }, value: 1 }] },
     ...keyPoolGauges(ctx),
+    ...redisGauges(ctx),
   ];
 }
 
