@@ -15,6 +15,7 @@ import { BunMonitorHub } from './monitor/monitor-hub';
 import { StateStore } from './state/state-store';
 import { ProviderKeyPool } from './key-pool/key-pool';
 import { RedisLink } from './redis/redis-link';
+import { connectChangeNotices } from './redis/change-notices';
 
 export interface ContextOverrides {
   logSink?: LogSink;
@@ -45,6 +46,8 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   const state = new StateStore(db, sqlite, config, secretBox);
   // Several instances: Redis connects in the background and reconnects by itself (src/redis/redis-link.ts).
   const redis = config.redis.url ? new RedisLink(config.redis.url, config.redis.prefix, { warn: overrides.warn ?? ((m) => console.error(`[gophergate] ${m}`)) }).start() : null;
+  // Admin changes made here reach the other instances' snapshots and session caches, and theirs reach this one.
+  if (redis) connectChangeNotices(redis, state, db);
   // Provider keys in use are scrubbed verbatim from anything the monitor broadcasts; client
   // names come from the snapshot so a client created after a monitor page opened shows by name.
   const monitor = overrides.monitor ?? new BunMonitorHub(() => providerKeys(state), (id) => clientNameIn(state.getSnapshot(), id));
