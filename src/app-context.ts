@@ -16,6 +16,8 @@ import { StateStore } from './state/state-store';
 import { ProviderKeyPool } from './key-pool/key-pool';
 import { RedisLink } from './redis/redis-link';
 import { connectChangeNotices } from './redis/change-notices';
+import { shareBreakers } from './redis/shared-breakers';
+import type { CircuitBreakers } from './routing/circuit-breaker';
 
 export interface ContextOverrides {
   logSink?: LogSink;
@@ -48,6 +50,9 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   const redis = config.redis.url ? new RedisLink(config.redis.url, config.redis.prefix, { warn: overrides.warn ?? ((m) => console.error(`[gophergate] ${m}`)) }).start() : null;
   // Admin changes made here reach the other instances' snapshots and session caches, and theirs reach this one.
   if (redis) connectChangeNotices(redis, state, db);
+  const localBreakers = overrides.breakers ?? createBreakerRegistry();
+  // Several instances: failures add up in Redis and open the circuit everywhere (src/redis/shared-breakers.ts).
+  const breakers = redis && 'keysOf' in localBreakers ? shareBreakers(localBreakers as CircuitBreakers, redis, overrides.warn) : localBreakers;
   // Provider keys in use are scrubbed verbatim from anything the monitor broadcasts; client
   // names come from the snapshot so a client created after a monitor page opened shows by name.
   const monitor = overrides.monitor ?? new BunMonitorHub(() => providerKeys(state), (id) => clientNameIn(state.getSnapshot(), id));
@@ -61,7 +66,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     // The monitor hears of each record from the sink (after commit, for the worker sink).
     logSink: new MeteredLogSink(connectMonitor(overrides.logSink ?? workerSink(config, overrides.warn), monitor)),
     // Defaults: 5 consecutive retryable failures open a circuit for 30 s (src/routing/circuit-breaker.ts).
-    breakers: overrides.breakers ?? createBreakerRegistry(),
+    breakers,
     monitor,
     startedAt: Date.now(),
     keyPool: overrides.keyPool ?? new ProviderKeyPool(),
