@@ -17,6 +17,7 @@ import { ProviderKeyPool } from './key-pool/key-pool';
 import { RedisLink } from './redis/redis-link';
 import { connectChangeNotices } from './redis/change-notices';
 import { shareBreakers } from './redis/shared-breakers';
+import { RedisKeyStateStore } from './redis/redis-key-state-store';
 import type { CircuitBreakers } from './routing/circuit-breaker';
 
 export interface ContextOverrides {
@@ -69,7 +70,8 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     breakers,
     monitor,
     startedAt: Date.now(),
-    keyPool: overrides.keyPool ?? new ProviderKeyPool(),
+    // Several instances: cooldowns and set-aside keys are shared (src/redis/redis-key-state-store.ts).
+    keyPool: overrides.keyPool ?? new ProviderKeyPool(redis ? new RedisKeyStateStore(redis, overrides.warn) : undefined),
     redis,
   };
 }
