@@ -18,6 +18,7 @@ import { RedisLink } from './redis/redis-link';
 import { connectChangeNotices } from './redis/change-notices';
 import { shareBreakers } from './redis/shared-breakers';
 import { RedisKeyStateStore } from './redis/redis-key-state-store';
+import { relayMonitor } from './redis/monitor-relay';
 import type { CircuitBreakers } from './routing/circuit-breaker';
 
 export interface ContextOverrides {
@@ -57,6 +58,8 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   // Provider keys in use are scrubbed verbatim from anything the monitor broadcasts; client
   // names come from the snapshot so a client created after a monitor page opened shows by name.
   const monitor = overrides.monitor ?? new BunMonitorHub(() => providerKeys(state), (id) => clientNameIn(state.getSnapshot(), id));
+  // Several instances: every instance's requests reach every monitor (src/redis/monitor-relay.ts).
+  if (redis && monitor instanceof BunMonitorHub) relayMonitor(monitor, redis);
   return {
     config,
     sqlite,
