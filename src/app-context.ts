@@ -19,6 +19,8 @@ import { connectChangeNotices } from './redis/change-notices';
 import { shareBreakers } from './redis/shared-breakers';
 import { RedisKeyStateStore } from './redis/redis-key-state-store';
 import { relayMonitor } from './redis/monitor-relay';
+import { RedisReasoningStore } from './redis/redis-reasoning-store';
+import { ReasoningMemory } from './providers/deepseek/reasoning-memory';
 import type { CircuitBreakers } from './routing/circuit-breaker';
 
 export interface ContextOverrides {
@@ -76,5 +78,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     // Several instances: cooldowns and set-aside keys are shared (src/redis/redis-key-state-store.ts).
     keyPool: overrides.keyPool ?? new ProviderKeyPool(redis ? new RedisKeyStateStore(redis, overrides.warn) : undefined),
     redis,
+    // Bounded (10k call ids, 1 h); several instances: also in Redis (src/redis/redis-reasoning-store.ts).
+    reasoning: redis ? new RedisReasoningStore(redis) : new ReasoningMemory(),
   };
 }

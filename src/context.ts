@@ -7,6 +7,7 @@ import type { SecretBox } from './crypto/secret-box';
 import type { ProviderId } from './providers/types';
 import type { ProviderKeyPool } from './key-pool/key-pool';
 import type { RedisLink } from './redis/redis-link';
+import type { ReasoningStore } from './providers/deepseek/reasoning-memory';
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
@@ -42,4 +43,6 @@ export interface AppContext {
   keyPool: ProviderKeyPool;
   /** Redis, when LLM_PROXY__REDIS__URL is set: the one connection owner for shared state (src/redis/). */
   redis: RedisLink | null;
+  /** DeepSeek reasoning of tool-call turns, by call id (src/providers/deepseek/; shared with Redis). */
+  reasoning: ReasoningStore;
 }

@@ -11,6 +11,7 @@ export function adapterDepsOf(ctx: AppContext): AdapterDeps {
     deps = {
       fetchImage: createImageFetcher({ allowHosts: ctx.config.security.imageUrlAllowHosts }),
       mock: ctx.config.mock,
+      reasoning: ctx.reasoning,
     };
     cache.set(ctx, deps);
   }

@@ -57,7 +57,7 @@ export async function openAttempt(a: AttemptInput): Promise<JsonAttempt | Stream
   const { ctx, target, clock } = a;
   const adapter = adapterFor(target.provider);
   const settings = a.settings ?? ctx.state.getSnapshot().providers.get(target.provider)!;
-  const callCtx: ChatCallContext = { model: target.upstreamModel, stream: a.stream, clientWantsUsage: a.clientWantsUsage };
+  const callCtx: ChatCallContext = { model: target.upstreamModel, stream: a.stream, clientWantsUsage: a.clientWantsUsage, reasoning: a.deps.reasoning };
   // Image downloads made while building the call stop when the client goes away.
   const signal = a.signal;
   const deps: AdapterDeps = signal ? { ...a.deps, fetchImage: (url, s) => a.deps.fetchImage(url, s ?? signal) } : a.deps;

@@ -44,8 +44,8 @@ export function createOpenAICompatibleAdapter(opts: OpenAICompatibleOptions): Pr
       };
     },
 
-    parseChatResponse(body: any) {
-      const touched = opts.transformResponse?.(body);
+    parseChatResponse(body: any, ctx) {
+      const touched = opts.transformResponse?.(body, ctx);
       let verbatim = !opts.transformResponse || touched === false;
       const usage = convertUsage(body?.usage);
       if (usage && !isOpenAIUsage(body.usage, usage)) {
