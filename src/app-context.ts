@@ -21,6 +21,8 @@ import { RedisKeyStateStore } from './redis/redis-key-state-store';
 import { relayMonitor } from './redis/monitor-relay';
 import { RedisReasoningStore } from './redis/redis-reasoning-store';
 import { ReasoningMemory } from './providers/deepseek/reasoning-memory';
+import { SharedLoginThrottle } from './redis/shared-login-throttle';
+import { authRuntime } from './auth/auth-runtime';
 import type { CircuitBreakers } from './routing/circuit-breaker';
 
 export interface ContextOverrides {
@@ -54,6 +56,11 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   const redis = config.redis.url ? new RedisLink(config.redis.url, config.redis.prefix, { warn: overrides.warn ?? ((m) => console.error(`[gophergate] ${m}`)) }).start() : null;
   // Admin changes made here reach the other instances' snapshots and session caches, and theirs reach this one.
   if (redis) connectChangeNotices(redis, state, db);
+  // Several instances: failed sign-ins add up over all of them (src/redis/shared-login-throttle.ts).
+  if (redis) {
+    const rt = authRuntime(db);
+    rt.throttle = new SharedLoginThrottle(() => rt.now(), redis);
+  }
   const localBreakers = overrides.breakers ?? createBreakerRegistry();
   // Several instances: failures add up in Redis and open the circuit everywhere (src/redis/shared-breakers.ts).
   const breakers = redis && 'keysOf' in localBreakers ? shareBreakers(localBreakers as CircuitBreakers, redis, overrides.warn) : localBreakers;
