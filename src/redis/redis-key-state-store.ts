@@ -44,6 +44,8 @@ return 1
  */
 export class RedisKeyStateStore implements KeyStateStore {
   private readonly mirror = new MemoryKeyStateStore();
+  /** Keys the mirror holds a state for (`provider:keyId`), so a resync can clear the ones gone from Redis. */
+  private readonly held = new Map<string, [ProviderId, string]>();
   private readonly start: string;
 
   constructor(
@@ -69,16 +71,19 @@ export class RedisKeyStateStore implements KeyStateStore {
   }
 
   coolUntil(provider: ProviderId, keyId: string, until: number): void {
+    this.hold(provider, keyId);
     this.mirror.coolUntil(provider, keyId, until);
     this.run(COOL, provider, keyId, [until, Date.now(), this.channel, this.link.origin, provider, keyId]);
   }
 
   setAside(provider: ProviderId, keyId: string, now: number): void {
+    this.hold(provider, keyId);
     this.mirror.setAside(provider, keyId, now);
     this.run(SET_ASIDE, provider, keyId, [now, this.channel, this.link.origin, provider, keyId]);
   }
 
   clear(provider: ProviderId, keyId: string): void {
+    this.held.delete(`${provider}:${keyId}`);
     this.mirror.clear(provider, keyId);
     this.run(CLEAR, provider, keyId, [this.channel, this.link.origin, provider, keyId]);
   }
@@ -96,9 +101,18 @@ export class RedisKeyStateStore implements KeyStateStore {
     script.run(this.link, [this.hashKey(provider, keyId)], args).catch((err) => this.warn?.(`redis: key state update failed: ${(err as Error).message}`));
   }
 
+  private hold(provider: ProviderId, keyId: string): void {
+    if (this.held.size < 100_000) this.held.set(`${provider}:${keyId}`, [provider, keyId]);
+  }
+
   private apply(provider: ProviderId, keyId: string, s: Notice['s'], t: number): void {
-    if (s === 'active') this.mirror.clear(provider, keyId);
-    else if (s === 'cooling') this.mirror.coolUntil(provider, keyId, t);
+    if (s === 'active') {
+      this.held.delete(`${provider}:${keyId}`);
+      this.mirror.clear(provider, keyId);
+      return;
+    }
+    this.hold(provider, keyId);
+    if (s === 'cooling') this.mirror.coolUntil(provider, keyId, t);
     else this.mirror.setAside(provider, keyId, t);
   }
 
@@ -108,6 +122,7 @@ export class RedisKeyStateStore implements KeyStateStore {
 
   /** Reads every shared key state into the mirror. */
   private async sync(): Promise<void> {
+    const seen = new Set<string>();
     let cursor = '0';
     do {
       const [next, keys] = (await this.link.send('SCAN', [cursor, 'MATCH', `${this.start}*`, 'COUNT', '200'])) as [string, string[]];
@@ -117,8 +132,16 @@ export class RedisKeyStateStore implements KeyStateStore {
         const rest = full.slice(this.start.length);
         const at = rest.indexOf(':');
         if (at < 0 || (s !== 'cooling' && s !== 'set_aside')) continue;
+        seen.add(rest);
         this.apply(rest.slice(0, at) as ProviderId, rest.slice(at + 1), s, Number(t ?? 0));
       }
     } while (cursor !== '0');
+    // Cleared (or expired) elsewhere while this instance was cut off.
+    for (const [k, [provider, keyId]] of [...this.held]) {
+      if (!seen.has(k)) {
+        this.held.delete(k);
+        this.mirror.clear(provider, keyId);
+      }
+    }
   }
 }
