@@ -17,6 +17,8 @@ trap 'kill $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
 fail() { echo "smoke: $1"; cat server.log; exit 1; }
 curl -sf "http://127.0.0.1:$port/health" | grep -q '"status":"ok"' || fail "/health"
+# Started with no environment, the binary runs with Bun's fetch cap raised for 16,384 upstream requests.
+curl -sf "http://127.0.0.1:$port/health" | grep -q '"runtime_fetch_cap":16640' || fail "runtime fetch cap not raised"
 for path in /swagger /swagger/json /; do
   code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$path")
   [ "$code" = 200 ] || fail "$path answered $code"

@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   progress(`cold start x${opts.coldStarts} (temp dir ${g.dir})`);
   const coldStart = await measureColdStart(BINARY, g, opts.coldStarts, opts.quick ? 1 : 3);
 
-  const key = createClientKey(g.dbPath);
+  const key = createClientKey(g.dbPath, opts.limits);
   const gw = await startGateway(BINARY, g);
   children.push(gw.proc);
   const model = await pickModel(gw.port, key, ['openai-auto', 'openai/gpt-4o-mini']);
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   const report: BenchReport = {
     meta: {
       date: new Date().toISOString(), bun: Bun.version, cores: navigator.hardwareConcurrency, load: useWrk ? 'wrk -t1' : 'bun-client',
-      duration_s: opts.durationS, rounds: opts.rounds, upstream_latency_ms: opts.latencyMs, chunks: opts.chunks, model, quick: opts.quick,
+      duration_s: opts.durationS, rounds: opts.rounds, upstream_latency_ms: opts.latencyMs, chunks: opts.chunks, model, quick: opts.quick, limits: opts.limits,
     },
     scenarios, ttfb, coldStart, logs, subBenches,
   };

@@ -24,6 +24,11 @@ import { ReasoningMemory } from './providers/deepseek/reasoning-memory';
 import { SharedLoginThrottle } from './redis/shared-login-throttle';
 import { authRuntime } from './auth/auth-runtime';
 import type { CircuitBreakers } from './routing/circuit-breaker';
+import { UpstreamSlots } from './proxy/upstream-slots';
+import type { LimitCounters } from './limits/limit-counters';
+import { LimitsLogSink } from './limits/limits-log-sink';
+import { LimitsService } from './limits/limits-service';
+import { RedisLimitCounters } from './limits/redis-limit-counters';
 
 export interface ContextOverrides {
   logSink?: LogSink;
@@ -32,6 +37,10 @@ export interface ContextOverrides {
   /** Provider key pools (tests pass one with their own clock). */
   keyPool?: ProviderKeyPool;
   warn?: (msg: string) => void;
+  /** Limit counters (default: in memory). */
+  limitCounters?: LimitCounters;
+  /** Clock of the limit counters, epoch ms (tests move it by hand). */
+  limitsClock?: () => number;
 }
 
 
@@ -64,6 +73,16 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   const localBreakers = overrides.breakers ?? createBreakerRegistry();
   // Several instances: failures add up in Redis and open the circuit everywhere (src/redis/shared-breakers.ts).
   const breakers = redis && 'keysOf' in localBreakers ? shareBreakers(localBreakers as CircuitBreakers, redis, overrides.warn) : localBreakers;
+  const limits = new LimitsService(sqlite, {
+    // Several instances: counted in Redis, one script per admit and per settle (src/limits/redis-limit-counters.ts).
+    counters: overrides.limitCounters ?? (redis ? new RedisLimitCounters(redis, config.limits.failMode, overrides.warn) : undefined),
+    now: overrides.limitsClock,
+  });
+  // Budgeted keys and teams start from their period's spend in the logs, now and after each change.
+  const seed = (snap: ReturnType<StateStore['getSnapshot']>) =>
+    limits.seed(snap).catch((err) => console.error('[gophergate] reading budget spend:', err?.message ?? err));
+  void seed(state.getSnapshot());
+  state.onChange((snap) => void seed(snap));
   // Provider keys in use are scrubbed verbatim from anything the monitor broadcasts; client
   // names come from the snapshot so a client created after a monitor page opened shows by name.
   const monitor = overrides.monitor ?? new BunMonitorHub(() => providerKeys(state), (id) => clientNameIn(state.getSnapshot(), id));
@@ -77,13 +96,16 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     secretBox,
     // Metrics observe every record on its way to the writer (src/metrics/metered-log-sink.ts).
     // The monitor hears of each record from the sink (after commit, for the worker sink).
-    logSink: new MeteredLogSink(connectMonitor(overrides.logSink ?? workerSink(config, overrides.warn), monitor)),
+    // Limits settle each request's reservation from its row (src/limits/limits-log-sink.ts).
+    logSink: new MeteredLogSink(new LimitsLogSink(connectMonitor(overrides.logSink ?? workerSink(config, overrides.warn), monitor), limits, state)),
     // Defaults: 5 consecutive retryable failures open a circuit for 30 s (src/routing/circuit-breaker.ts).
     breakers,
     monitor,
     startedAt: Date.now(),
     // Several instances: cooldowns and set-aside keys are shared (src/redis/redis-key-state-store.ts).
     keyPool: overrides.keyPool ?? new ProviderKeyPool(redis ? new RedisKeyStateStore(redis, overrides.warn) : undefined),
+    upstreamSlots: new UpstreamSlots(config.upstream.maxConnections, config.upstream.queueTimeoutS * 1000),
+    limits,
     redis,
     // Bounded (10k call ids, 1 h); several instances: also in Redis (src/redis/redis-reasoning-store.ts).
     reasoning: redis ? new RedisReasoningStore(redis) : new ReasoningMemory(),

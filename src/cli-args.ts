@@ -6,7 +6,9 @@ export function parseArgs(argv: string[]): Command {
   const flags = argv.filter((a) => a.length > 0);
   if (flags.length === 0) return { kind: 'serve' };
   if (flags.length > 1) return { kind: 'error', message: `expected at most one option, got: ${flags.join(' ')}` };
-  switch (flags[0]) {
+  // Go's flag package (the Go GopherGate's) takes `-reset-admin` as well as `--reset-admin`.
+  const flag = /^-[a-z][a-z-]+$/.test(flags[0]!) ? `-${flags[0]}` : flags[0];
+  switch (flag) {
     case '--version':
     case '-v':
       return { kind: 'version' };
@@ -34,5 +36,7 @@ Usage:
 Configuration comes from the environment or a .env file in the working directory, e.g.
   LLM_PROXY__SERVER__PORT=8080  LLM_PROXY__DATABASE__PATH=./data/gophergate.db
   OPENAI_API_KEY=...  GEMINI_API_KEY=...  DEEPSEEK_API_KEY=...  MOONSHOT_API_KEY=...  GROK_API_KEY=...
+  ANTHROPIC_API_KEY=...
+The single-dash spellings of the Go GopherGate (-reset-admin, -version, -help, -healthcheck) work too.
 See the README for every setting.
 `;

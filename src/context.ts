@@ -8,6 +8,8 @@ import type { ProviderId } from './providers/types';
 import type { ProviderKeyPool } from './key-pool/key-pool';
 import type { RedisLink } from './redis/redis-link';
 import type { ReasoningStore } from './providers/deepseek/reasoning-memory';
+import type { UpstreamSlots } from './proxy/upstream-slots';
+import type { LimitsService } from './limits/limits-service';
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
@@ -45,4 +47,8 @@ export interface AppContext {
   redis: RedisLink | null;
   /** DeepSeek reasoning of tool-call turns, by call id (src/providers/deepseek/; shared with Redis). */
   reasoning: ReasoningStore;
+  /** Upstream requests in flight and waiting (LLM_PROXY__UPSTREAM__MAX_CONNECTIONS, src/proxy/upstream-slots.ts). */
+  upstreamSlots: UpstreamSlots;
+  /** Key and team limits: counters, their clock, refusal and team-spend tallies (src/limits/). */
+  limits: LimitsService;
 }

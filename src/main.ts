@@ -1,4 +1,6 @@
 #!/usr/bin/env bun
+// First: may re-execute the process with Bun's fetch cap before the app loads (see the file).
+import './runtime/early-fetch-cap';
 import { createApp } from './app';
 import { createAppContext } from './app-context';
 import { HELP, parseArgs } from './cli-args';
@@ -8,6 +10,7 @@ import { openDatabase } from './db/client';
 import { runMigrations } from './db/migrate';
 import { logWritesSettled } from './proxy/pending-log-writes';
 import { resetAdmin, seedDatabase } from './db/seed/seed';
+import { prepareRuntime } from './runtime/prepare-runtime';
 import { VERSION } from './version';
 
 function readConfig(): Config {
@@ -35,14 +38,15 @@ function runResetAdmin(config: Config): void {
 }
 
 async function serve(config: Config): Promise<void> {
+  // Bun's fetch cap from the configuration (may re-execute this process) and the fd limit raised.
+  prepareRuntime(config);
   const ctx = createAppContext(config);
   ctx.state.watch();
   // Serving starts without Redis too (limits then follow LLM_PROXY__LIMITS__FAIL_MODE); /health says `redis: down`.
   if (ctx.redis && !(await ctx.redis.whenUp(3_000))) console.error('gophergate: Redis is unreachable; serving on, reconnecting in the background');
   const app = createApp(ctx);
-  // Bun's own cap sits above the configured one so the route answers 413 in OpenAI's shape.
-  const maxBody = Math.ceil((config.server.maxBodyMb + 1) * 1024 * 1024);
-  app.listen({ hostname: config.server.host, port: config.server.port, maxRequestBodySize: maxBody });
+  // Bun's own body cap comes from createApp (above any Content-Length; the app answers 413 in OpenAI's shape).
+  app.listen({ hostname: config.server.host, port: config.server.port });
   const server = app.server!;
   console.log(`gophergate ${VERSION} listening on http://${config.server.host}:${server.port} (database ${config.database.path})`);
 

@@ -61,34 +61,12 @@
     sel.addRange(range);
   }
 
-  // ---- formatting shared by charts and the monitor (mirrors src/dashboard/format.ts) -------
-  function compact(n) {
-    n = Number(n) || 0;
-    var a = Math.abs(n);
-    var units = [[1e9, 'B'], [1e6, 'M'], [1e3, 'k']];
-    for (var i = 0; i < units.length; i++) {
-      if (a >= units[i][0]) {
-        var v = n / units[i][0];
-        return (Math.abs(v) < 100 ? v.toFixed(1).replace(/\.0$/, '') : String(Math.round(v))) + units[i][1];
-      }
-    }
-    return Number.isInteger(n) ? String(n) : n.toFixed(1);
-  }
-  function usd(n) {
-    n = Number(n) || 0;
-    if (n === 0) return '$0';
-    var a = Math.abs(n);
-    if (a >= 1000) return '$' + Math.round(a).toLocaleString('en-US');
-    if (a >= 1) return '$' + a.toFixed(2);
-    if (a >= 0.01) return '$' + a.toFixed(3).replace(/0$/, '');
-    return '$' + a.toPrecision(2).replace(/0+$/, '').replace(/\.$/, '');
-  }
-  function ms(n) {
-    n = Number(n) || 0;
-    if (n < 1000) return Math.round(n) + ' ms';
-    if (n < 60000) return (n / 1000).toFixed(1).replace(/\.0$/, '') + ' s';
-    return (n / 60000).toFixed(1).replace(/\.0$/, '') + ' min';
-  }
+  // ---- formatting shared by charts and the monitor: src/dashboard/format.ts itself, served as
+  // /assets/format.js (src/dashboard/format-script.ts) and loaded before this file -------------
+  var format = window.GopherGateFormat;
+  function compact(n) { return format.compactNumber(Number(n) || 0); }
+  function usd(n) { return format.usd(Number(n) || 0); }
+  function ms(n) { return format.duration(Number(n) || 0); }
   function utc(t) {
     return new Date(t).toISOString().slice(11, 19);
   }

@@ -66,12 +66,18 @@ export async function startWithClientKey(binary: string, g: GatewayEnv): Promise
 }
 
 /** Inserts a client the way the admin API would (only the SHA-256 hex of the key is stored). */
-export function createClientKey(dbPath: string): string {
+export function createClientKey(dbPath: string, limited = false): string {
   const key = `gg-bench-${crypto.randomUUID()}`;
   const hash = new Bun.CryptoHasher('sha256').update(key).digest('hex');
   const db = new Database(dbPath);
   db.exec('PRAGMA busy_timeout = 5000');
   db.query('INSERT INTO clients (name, key_hash, key_prefix, revoked, created_at) VALUES (?, ?, ?, 0, ?)').run('bench', hash, key.slice(0, 12), Date.now());
+  // Limits every request is checked against and none reaches: their cost, not their refusals.
+  if (limited) {
+    db.query(
+      `UPDATE clients SET models = '["openai-auto","openai/*"]', budget_usd = 1000000, budget_period = 'month', rpm = 100000000, tpm = 1000000000, max_parallel = 100000 WHERE key_hash = ?`,
+    ).run(hash);
+  }
   db.close();
   return key;
 }

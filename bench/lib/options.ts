@@ -17,6 +17,8 @@ export interface BenchOptions {
   subBenches: boolean;
   /** Requests of the exact log-row check. */
   accountingRequests: number;
+  /** The bench key carries limits none of the load reaches (allow-list, budget, RPM, TPM, max_parallel). */
+  limits: boolean;
 }
 
 export const USAGE = `bun run bench [--duration S] [--rounds N] [--quick] [--json] [--latency-ms MS] [--chunks N] [--no-wrk] [--no-sub]
@@ -27,7 +29,9 @@ export const USAGE = `bun run bench [--duration S] [--rounds N] [--quick] [--jso
   --latency-ms MS  fake upstream delay before headers (default 0: pure proxy cost)
   --chunks N       content chunks per stream (default 20)
   --no-wrk         use the built-in Bun client even when wrk is installed
-  --no-sub         skip the log-writer, dashboard-query and routing-decision benches`;
+  --no-sub         skip the log-writer, dashboard-query and routing-decision benches
+  --limits         give the bench key limits the load never reaches (models, budget, rpm, tpm,
+                   max_parallel), to measure what enforcing them costs`;
 
 export function readOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -35,7 +39,7 @@ export function readOptions(argv: string[]): BenchOptions {
     options: {
       duration: { type: 'string' }, rounds: { type: 'string' }, quick: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false }, 'latency-ms': { type: 'string', default: '0' }, chunks: { type: 'string', default: '20' },
-      'no-wrk': { type: 'boolean', default: false }, 'no-sub': { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
+      'no-wrk': { type: 'boolean', default: false }, 'no-sub': { type: 'boolean', default: false }, limits: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
@@ -61,5 +65,6 @@ export function readOptions(argv: string[]): BenchOptions {
     coldStarts: quick ? 3 : 10,
     subBenches: !values['no-sub'],
     accountingRequests: quick ? 400 : 4000,
+    limits: values.limits!,
   };
 }

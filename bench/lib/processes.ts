@@ -12,9 +12,9 @@ export function freePort(): number {
   return port;
 }
 
-/** Starts a bench helper that prints `{"port":N}` as its first stdout line. */
-export async function spawnHelper(args: string[]): Promise<{ proc: Subprocess<'ignore', 'pipe', 'inherit'>; port: number }> {
-  const proc = Bun.spawn(['bun', ...args], { stdin: 'ignore', stdout: 'pipe', stderr: 'inherit' });
+/** Starts a bench helper that prints `{"port":N}` as its first stdout line (`env` adds to this process's). */
+export async function spawnHelper(args: string[], env?: Record<string, string>): Promise<{ proc: Subprocess<'ignore', 'pipe', 'inherit'>; port: number }> {
+  const proc = Bun.spawn(['bun', ...args], { stdin: 'ignore', stdout: 'pipe', stderr: 'inherit', env: env ? { ...process.env, ...env } : undefined });
   const reader = proc.stdout.getReader();
   let out = '';
   const deadline = Date.now() + 10_000;

@@ -17,6 +17,8 @@ export interface ModelView {
   image_price: number | null;
   context_window: number | null;
   updated_at: number;
+  /** USD per 1M prompt tokens written to the provider's cache (5-minute rate); null: billed as input. */
+  cache_write_price: number | null;
 }
 
 export interface ModelPatch {
@@ -26,6 +28,7 @@ export interface ModelPatch {
   output_price?: number;
   reasoning_price?: number | null;
   image_price?: number | null;
+  cache_write_price?: number | null;
 }
 
 type Row = typeof models.$inferSelect;
@@ -33,6 +36,7 @@ const view = (r: Row): ModelView => ({
   id: r.id, provider: r.provider, upstream_id: r.upstreamId, kind: r.kind, enabled: r.enabled,
   input_price: r.inputPrice, cached_input_price: r.cachedInputPrice, output_price: r.outputPrice,
   reasoning_price: r.reasoningPrice, image_price: r.imagePrice, context_window: r.contextWindow, updated_at: r.updatedAt,
+  cache_write_price: r.cacheWritePrice,
 });
 
 export function listModels(deps: AdminDeps, provider?: string): ModelView[] {
@@ -56,6 +60,7 @@ export function updateModel(deps: AdminDeps, id: string, patch: ModelPatch): Mod
   if (patch.output_price !== undefined) set.outputPrice = patch.output_price;
   if (patch.reasoning_price !== undefined) set.reasoningPrice = patch.reasoning_price;
   if (patch.image_price !== undefined) set.imagePrice = patch.image_price;
+  if (patch.cache_write_price !== undefined) set.cacheWritePrice = patch.cache_write_price;
   const row = deps.db.update(models).set(set).where(eq(models.id, id)).returning().get();
   if (!row) throw notFound(`No model '${id}' in the models table.`, 'model_not_found', 'id');
   deps.state.reload();

@@ -1,3 +1,4 @@
+import { redactKeyForms } from '../security/redact-key';
 import type { ProviderSettings } from '../providers/types';
 import { requireProviderId, type ProviderDeps } from './providers-service';
 
@@ -16,13 +17,17 @@ function listModelsCall(s: ProviderSettings): { url: string; headers: Record<str
   if (s.id === 'gemini') {
     return { url: `${s.baseUrl.replace(/\/+$/, '')}/v1beta/models`, headers: s.apiKey ? { 'x-goog-api-key': s.apiKey } : {} };
   }
+  if (s.id === 'anthropic') {
+    const headers: Record<string, string> = { 'anthropic-version': '2023-06-01' };
+    if (s.apiKey) headers['x-api-key'] = s.apiKey;
+    return { url: `${s.baseUrl.replace(/\/+$/, '')}/v1/models`, headers };
+  }
   return { url: `${s.baseUrl.replace(/\/+$/, '')}/models`, headers: s.apiKey ? { authorization: `Bearer ${s.apiKey}` } : {} };
 }
 
 /** Error text with any trace of the key removed (some upstreams echo it back). */
 function scrub(text: string, key: string | undefined): string {
-  const t = text.slice(0, 300);
-  return key ? t.split(key).join('[redacted]') : t;
+  return redactKeyForms(text.slice(0, 2000), key).slice(0, 300);
 }
 
 /**

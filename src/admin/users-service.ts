@@ -47,7 +47,7 @@ export function getUser(db: Db, id: number): UserView {
 export async function createUser(db: Db, username: string, password: string, role: Role, mustChangePassword = false): Promise<UserView> {
   if (!USERNAME_RE.test(username))
     throw badRequest('Usernames are 1-64 letters, digits, dot, underscore, @ or hyphen, starting with a letter or digit.', 'username');
-  checkPasswordPolicy(password, 'password');
+  checkPasswordPolicy(password, 'password', username);
   if (db.select({ id: users.id }).from(users).where(eq(users.username, username)).get())
     throw new ApiError(409, `The username '${username}' is taken.`, 'invalid_request_error', 'username_taken', 'username');
   const row = db
@@ -72,7 +72,7 @@ export function setRole(db: Db, id: number, role: Role): UserView {
  */
 export async function resetPassword(db: Db, id: number, password: string, mustChangePassword = true): Promise<UserView> {
   const row = getRow(db, id);
-  checkPasswordPolicy(password, 'password');
+  checkPasswordPolicy(password, 'password', row.username);
   const updated = db
     .update(users)
     .set({ passwordHash: await hashPassword(password), mustChangePassword, tokenVersion: row.tokenVersion + 1 })

@@ -1,5 +1,5 @@
 import { Elysia } from 'elysia';
-import { apiGuard } from '../auth/session-guard';
+import { apiGuard, matchedRouteGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
 import { monitorRoutes } from '../monitor/monitor-routes';
 import { adminAuthRoutes } from './admin-auth-routes';
@@ -8,17 +8,21 @@ import { adminGroupsRoutes } from './admin-groups-routes';
 import { adminModelsRoutes } from './admin-models-routes';
 import { adminProvidersRoutes } from './admin-providers-routes';
 import { adminUsersRoutes } from './admin-users-routes';
+import { adminTeamsRoutes } from './admin-teams-routes';
 import { usageRoutes } from './usage-routes';
 
 /**
  * The admin JSON API under /api. `apiGuard` checks every /api request (these routes, the usage
- * routes, and any added later) before its body is read; each handler checks again for itself.
+ * routes, and any added later) before its body is read; `matchedRouteGuard` checks every route
+ * below again from the route pattern the router matched; each handler checks again for itself.
  */
 export function adminApi(ctx: AppContext) {
   return new Elysia({ name: 'admin-api' })
     .use(apiGuard(ctx))
+    .onBeforeHandle(matchedRouteGuard(ctx))
     .use(adminAuthRoutes(ctx))
     .use(adminClientsRoutes(ctx))
+    .use(adminTeamsRoutes(ctx))
     .use(adminUsersRoutes(ctx))
     .use(adminProvidersRoutes(ctx))
     .use(adminModelsRoutes(ctx))

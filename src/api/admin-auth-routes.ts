@@ -4,6 +4,7 @@ import type { AuthDeps } from '../auth/authenticate';
 import { changePassword, login, logout, type LoginResult } from '../auth/login-service';
 import { clearSessionCookie, sessionCookie } from '../auth/session-cookie';
 import { requireAuth } from '../auth/session-guard';
+import { checkSameOrigin } from '../http/same-origin';
 
 const tags = ['Admin'];
 const security = [{ session: [] }];
@@ -26,6 +27,7 @@ export function adminAuthRoutes(deps: AuthDeps) {
     .post(
       '/api/auth/login',
       async ({ body, request, server, set }) => {
+        checkSameOrigin(request); // login CSRF (the cookie set here would sign the browser in)
         const address = server?.requestIP(request)?.address ?? 'unknown';
         const r = await login(deps, body.username, body.password, address);
         set.headers['set-cookie'] = cookieFor(r, request);

@@ -1,12 +1,15 @@
 import { Elysia, t } from 'elysia';
 import { requireAuth } from '../auth/session-guard';
 import type { AppContext } from '../context';
-import { createClient, getClient, listClients, renameClient, revokeClient } from '../admin/clients-service';
+import { createClient, getClient, listClients, revokeClient, updateClient } from '../admin/clients-service';
+import { clientLimitFields } from './limit-fields-schema';
 
 const tags = ['Admin'];
 const security = [{ session: [] }];
 const idParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
-const nameBody = t.Object({ name: t.String({ minLength: 1, maxLength: 100 }) });
+const name = t.String({ minLength: 1, maxLength: 100 });
+const createBody = t.Object({ name, ...clientLimitFields });
+const patchBody = t.Object({ name: t.Optional(name), ...clientLimitFields });
 
 /** API clients: create (the key is shown once), list, rename, revoke. */
 export function adminClientsRoutes(ctx: AppContext) {
@@ -19,19 +22,20 @@ export function adminClientsRoutes(ctx: AppContext) {
       requireAuth(ctx, request, 'admin');
       set.status = 201;
       set.headers['cache-control'] = 'no-store';
-      return createClient(ctx, body.name);
+      const { name: clientName, ...limits } = body;
+      return createClient(ctx, clientName, limits);
     }, {
-      body: nameBody,
-      detail: { tags, security, summary: 'Create a client', description: 'Returns `{id, name, key}`. The key is shown only in this response; only its SHA-256 is stored.' },
+      body: createBody,
+      detail: { tags, security, summary: 'Create a client', description: 'Returns `{id, name, key}`. The key is shown only in this response; only its SHA-256 is stored. Limits (`team_id, models, budget_usd, budget_period, rpm, tpm, max_parallel, expires_at`) are optional.' },
     })
     .get('/api/clients/:id', ({ params, request }) => {
       requireAuth(ctx, request, 'viewer');
       return getClient(ctx, params.id);
-    }, { params: idParams, detail: { tags, security, summary: 'One client' } })
+    }, { params: idParams, detail: { tags, security, summary: 'One client, with its limits and `spend_usd` (spend in the current budget period)' } })
     .patch('/api/clients/:id', ({ params, body, request }) => {
       requireAuth(ctx, request, 'admin');
-      return renameClient(ctx, params.id, body.name);
-    }, { params: idParams, body: nameBody, detail: { tags, security, summary: 'Rename a client' } })
+      return updateClient(ctx, params.id, body);
+    }, { params: idParams, body: patchBody, detail: { tags, security, summary: 'Rename a client and/or change its limits (only the fields sent change; in force at once)' } })
     .delete('/api/clients/:id', ({ params, request }) => {
       requireAuth(ctx, request, 'admin');
       return revokeClient(ctx, params.id);

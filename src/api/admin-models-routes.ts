@@ -33,6 +33,7 @@ export function adminModelsRoutes(ctx: AppContext) {
         output_price: t.Optional(price),
         reasoning_price: t.Optional(t.Nullable(price)),
         image_price: t.Optional(t.Nullable(price)),
+        cache_write_price: t.Optional(t.Nullable(price)),
       }),
       detail: { tags, security, summary: 'Enable/disable a model or change its prices' },
     });

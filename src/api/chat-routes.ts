@@ -2,6 +2,7 @@ import { Elysia } from 'elysia';
 import type { AppContext } from '../context';
 import type { ChatRequest } from '../providers/types';
 import { logRejectedChat, startChat } from '../proxy/chat-runner';
+import { forwardableHeaders } from '../proxy/forward-headers';
 import { openaiPost, SSE_HEADERS } from './openai-request';
 import { validateChatRequest } from './request-validation';
 
@@ -11,8 +12,8 @@ export function chatRoutes(ctx: AppContext) {
     '/v1/chat/completions',
     openaiPost<ChatRequest>(
       ctx,
-      async ({ request, client, clock, body: req }) => {
-        const r = await startChat(ctx, req, { clientId: client.id, signal: request.signal, clock });
+      async ({ request, client, clock, body: req, requestId }) => {
+        const r = await startChat(ctx, req, { clientId: client.id, signal: request.signal, clock, requestId, clientHeaders: forwardableHeaders(request.headers) });
         if (r.kind === 'json') {
           // The upstream's own bytes when nothing in them had to change (no re-serialising).
           return new Response(r.raw ?? JSON.stringify(r.completion), { headers: { ...r.headers, 'content-type': 'application/json' } });

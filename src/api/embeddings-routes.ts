@@ -7,8 +7,8 @@ import { openaiPost } from './openai-request';
 export function embeddingsRoutes(ctx: AppContext) {
   return new Elysia({ name: 'embeddings' }).post(
     '/v1/embeddings',
-    openaiPost(ctx, async ({ request, client, clock, body }) => {
-      const r = await createEmbeddings(ctx, body, { clientId: client.id, signal: request.signal, clock });
+    openaiPost(ctx, async ({ request, client, clock, body, requestId }) => {
+      const r = await createEmbeddings(ctx, body, { clientId: client.id, signal: request.signal, clock, requestId });
       return new Response(r.body, { headers: { ...r.headers, 'content-type': 'application/json' } });
     }),
     {

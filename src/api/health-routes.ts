@@ -1,12 +1,13 @@
 import { Elysia } from 'elysia';
 import type { AppContext } from '../context';
 import { VERSION } from '../version';
+import { saturationHealth, saturationOf } from '../metrics/saturation';
 
-/** GET /health: liveness plus what an operator checks first (providers, breakers, log queue). */
+/** GET /health: liveness plus what an operator checks first (providers, breakers, log queue, saturation). */
 export function healthRoutes(ctx: AppContext) {
   return new Elysia({ name: 'health' }).get(
     '/health',
-    () => {
+    ({ server }) => {
       const providers: Record<string, { enabled: boolean; circuit: string }> = {};
       for (const [id, p] of ctx.state.getSnapshot().providers) {
         providers[id] = { enabled: p.enabled, circuit: ctx.breakers.state(id) };
@@ -20,6 +21,8 @@ export function healthRoutes(ctx: AppContext) {
         uptime_s: Math.round((Date.now() - ctx.startedAt) / 1000),
         providers,
         log_queue: { depth: q.depth, dropped: q.dropped },
+        // requests_in_flight and upstream {in_use, waiting, refused, max_connections, ...}
+        ...saturationHealth(saturationOf(ctx, server)),
       };
     },
     { detail: { tags: ['System'], summary: 'Health, provider circuits and log queue' } },

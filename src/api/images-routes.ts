@@ -7,8 +7,8 @@ import { openaiPost } from './openai-request';
 export function imagesRoutes(ctx: AppContext) {
   return new Elysia({ name: 'images' }).post(
     '/v1/images/generations',
-    openaiPost(ctx, async ({ request, client, body }) => {
-      const { result, headers } = await generateImages(ctx, body, { clientId: client.id, signal: request.signal });
+    openaiPost(ctx, async ({ request, client, body, requestId }) => {
+      const { result, headers } = await generateImages(ctx, body, { clientId: client.id, signal: request.signal, requestId });
       return new Response(result.raw ?? JSON.stringify(result.body), {
         headers: { ...headers, 'content-type': 'application/json' },
       });

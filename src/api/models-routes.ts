@@ -1,10 +1,11 @@
 import { Elysia } from 'elysia';
 import { authenticateClient } from '../auth/client-auth';
 import type { AppContext } from '../context';
-import { modelNotFound } from '../errors/api-error';
+import { badRequest, modelNotFound } from '../errors/api-error';
 import { groupsAsModels, type GroupModelObject } from '../routing';
 import type { RuntimeSnapshot } from '../state/snapshot-types';
 import { nativeCapable } from './native-routes';
+import { assertKeyNotExpired } from '../limits/admit-request';
 import { errorResponse } from './openai-request';
 
 interface ModelObject {
@@ -37,7 +38,7 @@ export function modelsRoutes(ctx: AppContext) {
       nativeCapable(({ request }) => {
         try {
           const snap = ctx.state.getSnapshot();
-          authenticateClient(snap, request.headers.get('authorization'));
+          assertKeyNotExpired(ctx, authenticateClient(snap, request.headers.get('authorization')));
           return Response.json({ object: 'list', data: listModels(snap, created) });
         } catch (err) {
           return errorResponse(err);
@@ -51,9 +52,14 @@ export function modelsRoutes(ctx: AppContext) {
       nativeCapable(({ request }) => {
         try {
           const snap = ctx.state.getSnapshot();
-          authenticateClient(snap, request.headers.get('authorization'));
+          assertKeyNotExpired(ctx, authenticateClient(snap, request.headers.get('authorization')));
           const path = new URL(request.url).pathname;
-          const id = decodeURIComponent(path.slice(path.indexOf('/v1/models/') + '/v1/models/'.length));
+          let id: string;
+          try {
+            id = decodeURIComponent(path.slice(path.indexOf('/v1/models/') + '/v1/models/'.length));
+          } catch {
+            throw badRequest('The model id in the path is not valid percent-encoded UTF-8.', 'model', 'invalid_model');
+          }
           const found = listModels(snap, created).find((m) => m.id === id);
           if (!found) throw modelNotFound(id);
           return Response.json(found);

@@ -1,4 +1,5 @@
 import type { AnyElysia } from 'elysia';
+import { hostIsValid, invalidHost } from '../http/host-header';
 
 const NATIVE = Symbol('gophergate.native-route');
 
@@ -28,7 +29,9 @@ export function nativeCapable<H extends (c: NativeContext) => unknown>(handler: 
 export const CORS_HEADERS: Record<string, string> = {
   'access-control-allow-origin': '*',
   'access-control-expose-headers':
-    'x-gophergate-overhead-ms, x-gophergate-model, x-gophergate-provider, x-gophergate-route, x-request-id, retry-after',
+    'x-gophergate-overhead-ms, x-gophergate-model, x-gophergate-provider, x-gophergate-route, x-request-id, retry-after' +
+    ', retry-after-ms, x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-reset-requests' +
+    ', x-ratelimit-limit-tokens, x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens',
 };
 
 function withCors(res: unknown): unknown {
@@ -57,7 +60,9 @@ export function nativeRoutes(app: AnyElysia): Record<string, Record<string, BunR
   for (const route of app.routes) {
     const handler = route.handler as any;
     if (typeof handler !== 'function' || !handler[NATIVE] || /[:*]/.test(route.path)) continue;
-    (routes[route.path] ??= {})[route.method] = (request, server) => handler({ request, server });
+    // Bun calls these without Elysia's onRequest, so the Host check (http/host-header.ts) is done here.
+    (routes[route.path] ??= {})[route.method] = (request, server) =>
+      hostIsValid(request) ? handler({ request, server }) : withCors(Response.json(invalidHost().toBody(), { status: 400 }));
   }
   return routes;
 }

@@ -1,15 +1,46 @@
 import { authenticateClient } from '../auth/client-auth';
 import type { AppContext } from '../context';
-import { toErrorResponse } from '../errors/api-error';
+import { ApiError, toErrorResponse } from '../errors/api-error';
+import { admitRequest, withLimitHeaders } from '../limits/admit-request';
+import { toAnthropicError } from '../messages/anthropic-errors';
 import { RequestClock } from '../proxy/request-clock';
 import type { ClientEntry } from '../state/snapshot-types';
 import { nativeCapable, type NativeContext } from './native-routes';
 import { readJsonBody } from './request-validation-body';
 
+const CLOSE = { connection: 'close' };
+
+const bodyTimeout = (s: number) =>
+  new ApiError(408, `The request body did not arrive within ${s} s (LLM_PROXY__SERVER__BODY_TIMEOUT_S).`, 'invalid_request_error', 'request_timeout');
+
+/** `p`, or the error of `onTimeout` once `ms` passed (the timer never outlives `p`). */
+async function withDeadline<V>(p: Promise<V>, ms: number, onTimeout: () => Error): Promise<V> {
+  let timer: Timer | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+  });
+  try {
+    return await Promise.race([p, deadline]);
+  } finally {
+    clearTimeout(timer);
+    p.catch(() => {}); // a body read that fails after the deadline is nobody's business
+  }
+}
+
 /** OpenAI's error shape as a Response (routes answer errors themselves, without Elysia's parse). */
 export function errorResponse(err: unknown, extra: Record<string, string> = {}): Response {
   const r = toErrorResponse(err);
   if (r.status === 500 && !(err as any)?.status) console.error('[gophergate] chat error:', (err as any)?.message ?? err);
+  return new Response(JSON.stringify(r.body), {
+    status: r.status,
+    headers: { 'content-type': 'application/json', ...r.headers, ...extra },
+  });
+}
+
+/** Anthropic's error shape as a Response (POST /v1/messages and count_tokens). */
+export function anthropicErrorResponse(err: unknown, extra: Record<string, string> = {}): Response {
+  const r = toAnthropicError(err);
+  if (r.status === 500 && !(err as any)?.status) console.error('[gophergate] messages error:', (err as any)?.message ?? err);
   return new Response(JSON.stringify(r.body), {
     status: r.status,
     headers: { 'content-type': 'application/json', ...r.headers, ...extra },
@@ -30,6 +61,8 @@ export interface OpenAIRequest<T> {
   /** Started when the request arrived, so auth and body parsing count as gateway overhead. */
   clock: RequestClock;
   body: T;
+  /** The id of this request's log row: a limited key's reservation is settled by it. */
+  requestId: string;
 }
 
 export interface OpenAIPostOptions<T> {
@@ -37,12 +70,26 @@ export interface OpenAIPostOptions<T> {
   validate?: (body: unknown) => T;
   /** Called when an authenticated client's body is unreadable or invalid (e.g. to log the refusal). */
   onRejected?: (err: unknown, body: unknown, r: { client: ClientEntry; clock: RequestClock }) => void;
+  /**
+   * Which API's conventions the endpoint speaks: 'anthropic' answers errors in Anthropic's shape
+   * and also takes the client key as `x-api-key` (Anthropic SDKs and Claude Code send it there).
+   */
+  dialect?: 'openai' | 'anthropic';
+}
+
+/** The client key header as `Authorization: Bearer …`; Anthropic clients may send `x-api-key` instead. */
+function authorizationOf(request: Request, dialect: OpenAIPostOptions<unknown>['dialect']): string | null {
+  const authorization = request.headers.get('authorization');
+  if (dialect !== 'anthropic' || authorization) return authorization;
+  const key = request.headers.get('x-api-key');
+  return key ? `Bearer ${key.trim()}` : null;
 }
 
 /**
- * The prelude every POST /v1/* endpoint shares: lift Bun's socket idle limit, start the clock,
- * authenticate the client key, read the body under the size cap as JSON (413/400 as OpenAI
- * answers them), then run the endpoint. Anything thrown becomes OpenAI's error shape.
+ * The prelude every POST /v1/* endpoint shares: start the clock, authenticate the client key,
+ * read the body under the size cap and the body deadline as JSON (413/408/400 as OpenAI answers
+ * them), lift Bun's socket idle limit, then run the endpoint. Anything thrown becomes OpenAI's
+ * error shape.
  */
 export function openaiPost<T = unknown>(
   ctx: AppContext,
@@ -50,24 +97,43 @@ export function openaiPost<T = unknown>(
   opts: OpenAIPostOptions<T> = {},
 ) {
   const maxBytes = ctx.config.server.maxBodyMb * 1024 * 1024;
+  const bodyTimeoutMs = ctx.config.server.bodyTimeoutS * 1000;
   return nativeCapable(async ({ request, server }: NativeContext) => {
-    // LLM answers and image models take minutes; the upstream timeouts govern, not Bun's 10 s socket idle limit.
-    server?.timeout(request, 0);
     const clock = new RequestClock();
+    let limitHeaders: Record<string, string> | undefined;
+    let requestId = '';
     try {
-      const client = authenticateClient(ctx.state.getSnapshot(), request.headers.get('authorization'));
+      // The key first: until it is known good, Bun's socket idle limit stays on, so a request
+      // that never sends its body cannot hold the connection.
+      const client = authenticateClient(ctx.state.getSnapshot(), authorizationOf(request, opts.dialect));
       let raw: unknown = null;
       let body: T;
       try {
-        raw = await readJsonBody(request, maxBytes);
+        // Bun's idle limit catches a silent sender; this deadline catches a trickling one.
+        raw = await withDeadline(readJsonBody(request, maxBytes), bodyTimeoutMs, () => bodyTimeout(ctx.config.server.bodyTimeoutS));
         body = opts.validate ? opts.validate(raw) : (raw as T);
       } catch (err) {
         opts.onRejected?.(err, raw, { client, clock });
         throw err;
       }
-      return await run({ request, client, clock, body });
+      requestId = crypto.randomUUID();
+      // Key and team limits (src/limits/): throws the refusal, or reserves until the row settles.
+      if (client.limits) {
+        const grant = admitRequest(ctx, client, { request, body: raw, requestId, clock });
+        limitHeaders = (grant instanceof Promise ? await grant : grant)?.headers;
+      }
+      // LLM answers and image models take minutes; the upstream timeouts govern, not Bun's 10 s socket idle limit.
+      server?.timeout(request, 0);
+      const res = await run({ request, client, clock, body, requestId });
+      return limitHeaders ? withLimitHeaders(res, limitHeaders) : res;
     } catch (err) {
-      return errorResponse(err);
+      if (limitHeaders) ctx.limits.release(requestId);
+      // A refusal before the body was (fully) read (bad key, too large, too slow): close the connection
+      // instead of waiting for the rest of a body nobody will read.
+      const unread = (request.body && !request.bodyUsed) || (err instanceof ApiError && (err.status === 408 || err.status === 413));
+      // The error's row carries this id too (the endpoints log with the prelude's id).
+      const extra = { ...(unread ? CLOSE : {}), ...limitHeaders, ...(requestId ? { 'x-request-id': requestId } : {}) };
+      return (opts.dialect === 'anthropic' ? anthropicErrorResponse : errorResponse)(err, extra);
     }
   });
 }

@@ -1,11 +1,14 @@
 import { ApiError, badRequest } from '../errors/api-error';
 
+/** The rest of the body is left unread, so the connection cannot carry another request: it is closed. */
 export const payloadTooLarge = (maxBytes: number) =>
   new ApiError(
     413,
     `Request body is larger than the ${maxBytes / 1024 / 1024} MB limit (LLM_PROXY__SERVER__MAX_BODY_MB).`,
     'invalid_request_error',
     'request_too_large',
+    null,
+    { connection: 'close' },
   );
 
 // fatal: invalid UTF-8 is refused instead of being silently turned into U+FFFD and forwarded.

@@ -1,5 +1,6 @@
 import { badRequest } from '../errors/api-error';
 import type { ChatRequest } from '../providers/types';
+import { checkModelName } from './model-name';
 import { validateMessages } from './request-validation-messages';
 import { bool, int, isObject, nonEmptyString, num, object, oneOf, stop, string, type Check } from './request-validation-rules';
 
@@ -72,6 +73,7 @@ export function validateChatRequest(body: unknown): ChatRequest {
   if (!isObject(body)) throw badRequest('The request body must be a JSON object.', null);
   const modelProblem = nonEmptyString(body.model);
   if (modelProblem) throw fail('model', modelProblem);
+  checkModelName(body.model as string);
   validateMessages(body.messages);
   for (const [field, check] of FIELD_CHECKS) {
     const v = body[field];

@@ -4,13 +4,14 @@ import { createResponse } from '../responses/create-response';
 import { ResponseStore } from '../responses/response-store';
 import { openaiPost, SSE_HEADERS } from './openai-request';
 import { responsesRetrievalRoutes } from './responses-retrieval-routes';
+import { forwardableHeaders } from '../proxy/forward-headers';
 
 const stores = new WeakMap<AppContext, ResponseStore>();
 
 /** One store per app context, however many times the plugin is built. */
 function storeFor(ctx: AppContext): ResponseStore {
   let s = stores.get(ctx);
-  if (!s) stores.set(ctx, (s = new ResponseStore(ctx.sqlite)));
+  if (!s) stores.set(ctx, (s = new ResponseStore(ctx.sqlite, { enabled: ctx.config.responses.store, retentionDays: ctx.config.responses.retentionDays })));
   return s;
 }
 
@@ -22,8 +23,8 @@ export function responsesRoutes(ctx: AppContext) {
     .use(responsesRetrievalRoutes(ctx, store))
     .post(
       '/v1/responses',
-      openaiPost(ctx, async ({ request, client, clock, body }) => {
-        const r = await createResponse(ctx, body, { clientId: client.id, signal: request.signal, clock, store });
+      openaiPost(ctx, async ({ request, client, clock, body, requestId }) => {
+        const r = await createResponse(ctx, body, { clientId: client.id, signal: request.signal, clock, store, requestId, clientHeaders: forwardableHeaders(request.headers) });
         if (r.kind === 'json') return new Response(r.body, { headers: { ...r.headers, 'content-type': 'application/json' } });
         return new Response(r.body, { headers: { ...r.headers, ...SSE_HEADERS } });
       }),

@@ -4,12 +4,20 @@ import { openapi } from '@elysiajs/openapi';
 import swaggerBundle from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' };
 import swaggerCss from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' };
 import { VERSION } from '../version';
+import { withSwaggerHeaders } from './swagger-headers';
 
 const ASSETS = '/swagger/assets';
 
 /** Swagger UI at /swagger and the OpenAPI document at /swagger/json. */
 export function swaggerRoutes() {
   return new Elysia({ name: 'swagger' })
+    // CSP (inline script by hash), X-Frame-Options and nosniff on the page, the document and the assets.
+    .onAfterHandle(async ({ responseValue, path }) => {
+      if (!path.startsWith('/swagger')) return;
+      if (responseValue instanceof Response) return withSwaggerHeaders(responseValue);
+      if (typeof responseValue === 'string' || (responseValue && typeof responseValue === 'object'))
+        return withSwaggerHeaders(typeof responseValue === 'string' ? new Response(responseValue, { headers: { 'content-type': 'text/html; charset=utf8' } }) : Response.json(responseValue));
+    })
     .get(`${ASSETS}/swagger-ui-bundle.js`, () => new Response(Bun.file(swaggerBundle), {
       headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=86400' },
     }), { detail: { hide: true } })
@@ -21,6 +29,9 @@ export function swaggerRoutes() {
         path: '/swagger',
         specPath: '/swagger/json',
         provider: 'swagger-ui',
+        // Renders the page per request instead of a static Response (which Bun would serve past
+        // every hook): the header hook above must see it. Swagger UI itself still loads /swagger/json.
+        embedSpec: true,
         swagger: { cdn: `${ASSETS}/swagger-ui-bundle.js`, theme: `${ASSETS}/swagger-ui.css`, autoDarkMode: true },
         exclude: { paths: [/^\/swagger/, /^\/assets\//] },
         documentation: {
@@ -32,6 +43,7 @@ export function swaggerRoutes() {
           },
           tags: [
             { name: 'OpenAI API', description: 'OpenAI-compatible endpoints' },
+            { name: 'Anthropic API', description: "Anthropic's Messages API (client key as x-api-key or bearer), every provider" },
             { name: 'Admin', description: 'Dashboard JSON API' },
             { name: 'System', description: 'Health and metrics' },
           ],

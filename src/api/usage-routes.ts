@@ -1,4 +1,5 @@
 import { Elysia, t } from 'elysia';
+import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
 import { listLogs, usageBreakdown, usageSummary, usageTimeseries } from '../logging/usage-queries';
 import { parseBreakdown, parseLogFilter, parseTimeseries, parseUsageFilter, type RawQuery } from '../logging/usage-query-params';
@@ -16,11 +17,12 @@ const range = {
 };
 
 /**
- * Request logs and usage for the dashboard and scripts. Has no auth of its own: it must be
- * mounted behind the `/api` session guard (viewer or admin may read).
+ * Request logs and usage for the dashboard and scripts: any signed-in user (viewer or admin)
+ * may read. Each route carries its own `role` check, besides the /api guards in admin-api.ts.
  */
 export function usageRoutes(ctx: AppContext) {
   return new Elysia({ name: 'usage-routes' })
+    .use(sessionGuard(ctx))
     .get('/api/logs', ({ query }) => ({ data: listLogs(ctx.sqlite, parseLogFilter(query as RawQuery)) }), {
       query: t.Object({
         ...range,
@@ -30,10 +32,12 @@ export function usageRoutes(ctx: AppContext) {
         before_id: str('Paging: rows after this id in the list (pass the last id of the previous page)'),
       }, { additionalProperties: true }),
       detail: { tags, summary: 'Request log rows, newest first' },
+      role: 'viewer',
     })
     .get('/api/usage/summary', ({ query }) => usageSummary(ctx.sqlite, parseUsageFilter(query as RawQuery)), {
       query: t.Object(range, { additionalProperties: true }),
       detail: { tags, summary: 'Totals (requests, errors, tokens, cost) from the hourly rollups' },
+      role: 'viewer',
     })
     .get('/api/usage/timeseries', ({ query }) => {
       const { bucket, filter } = parseTimeseries(query as RawQuery);
@@ -41,6 +45,7 @@ export function usageRoutes(ctx: AppContext) {
     }, {
       query: t.Object({ ...range, bucket: str("'hour' (default, last 24 h) or 'day' (last 30 days)") }, { additionalProperties: true }),
       detail: { tags, summary: 'Totals per UTC hour or day, gaps filled with zeros' },
+      role: 'viewer',
     })
     .get('/api/usage/breakdown', ({ query }) => {
       const { by, filter, limit } = parseBreakdown(query as RawQuery);
@@ -48,5 +53,6 @@ export function usageRoutes(ctx: AppContext) {
     }, {
       query: t.Object({ ...range, by: str("'provider' (default), 'model' or 'client'"), limit: str('Rows, 1-1000 (default 100)') }, { additionalProperties: true }),
       detail: { tags, summary: 'Totals per provider, model or client, most expensive first' },
+      role: 'viewer',
     });
 }

@@ -5,7 +5,12 @@ import { ApiError, badRequest } from '../errors/api-error';
 import { authRuntime, invalidateSessionCache } from './auth-runtime';
 import type { AuthDeps, AuthUser } from './authenticate';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords';
+import { passwordEpoch, sourceOf } from './throttle-keys';
 import { createSession, deleteSession, deleteUserSessions, type IssuedSession } from './session-store';
+
+/** Longest username and password a sign-in may send (POST /api/auth/login and the /login form). */
+export const MAX_USERNAME_CHARS = 200;
+export const MAX_PASSWORD_CHARS = 1024;
 
 export interface LoginResult extends IssuedSession {
   user: AuthUser;
@@ -17,19 +22,26 @@ const tooMany = (ms: number) => {
 };
 
 /**
- * Checks a username and password and opens a session. Failures are throttled per username and
- * per client address; the throttle is consulted before the password is even verified.
+ * Checks a username and password and opens a session. Failures are throttled per (username,
+ * client address) and per client address; the throttle is consulted before the password is even
+ * verified.
  */
 export async function login(deps: AuthDeps, username: string, password: string, address: string): Promise<LoginResult> {
+  // The same bounds for the API and the dashboard form, checked before anything is remembered.
+  if (username.length > MAX_USERNAME_CHARS || password.length > MAX_PASSWORD_CHARS)
+    throw badRequest(`The username may have at most ${MAX_USERNAME_CHARS} characters and the password at most ${MAX_PASSWORD_CHARS}.`, username.length > MAX_USERNAME_CHARS ? 'username' : 'password');
   const rt = authRuntime(deps.db);
-  const userKey = `u:${username.toLowerCase()}`;
-  const addrKey = `a:${address}`;
+  const row = deps.db.select().from(users).where(eq(users.username, username)).get();
+  // Counted per (username, source) and per source: failures from one address cannot lock a user
+  // out everywhere. The password epoch gives a new password (e.g. after --reset-admin) a fresh count.
+  const source = sourceOf(address);
+  const userKey = `u:${username.toLowerCase()}|${source}|${passwordEpoch(row?.passwordHash)}`;
+  const addrKey = `a:${source}`;
   const wait = Math.max(rt.throttle.retryAfterMs(userKey, rt.perUser), rt.throttle.retryAfterMs(addrKey, rt.perAddress));
   if (wait > 0) throw tooMany(wait);
-  const row = deps.db.select().from(users).where(eq(users.username, username)).get();
   const ok = await verifyPassword(password, row?.passwordHash ?? null);
   if (!row || !ok) {
-    rt.throttle.fail(userKey, rt.perUser);
+    rt.throttle.fail(userKey, rt.perUser, source);
     rt.throttle.fail(addrKey, rt.perAddress);
     throw new ApiError(401, 'Wrong username or password.', 'authentication_error', 'invalid_credentials');
   }
@@ -52,7 +64,7 @@ export async function changePassword(deps: AuthDeps, userId: number, current: st
   if (!row) throw new ApiError(401, 'The session user no longer exists.', 'authentication_error', 'invalid_session');
   if (!(await verifyPassword(current, row.passwordHash)))
     throw badRequest('The current password is wrong.', 'current_password', 'invalid_password');
-  checkPasswordPolicy(next, 'new_password');
+  checkPasswordPolicy(next, 'new_password', row.username);
   if (next === current) throw badRequest('The new password must differ from the current one.', 'new_password', 'weak_password');
   const tokenVersion = row.tokenVersion + 1;
   deps.db

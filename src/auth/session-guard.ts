@@ -10,14 +10,17 @@ const seedOf = (deps: AuthDeps) => {
   return seeds.get(deps.db)!;
 };
 
-/** The path part of a request URL without building a URL object (this runs on every request). */
+/**
+ * The path Elysia's router matches for a request URL, computed the way the router does it
+ * (first '/' after `http://`, up to '?'; the app sets `handler.standardHostname: false`), so the
+ * guard and the router can never disagree. hostGuard has already refused a URL that is not
+ * `http(s)://<valid host>/...`. Runs on every request: no URL object.
+ */
 export function pathOf(url: string): string {
-  const start = url.indexOf('/', url.indexOf('//') + 2);
+  const start = url.indexOf('/', 7);
   if (start < 0) return '/';
-  const q = url.indexOf('?', start);
-  const h = url.indexOf('#', start);
-  const end = q >= 0 ? q : h >= 0 ? h : url.length;
-  return url.slice(start, end);
+  const q = url.indexOf('?', start + 1);
+  return q < 0 ? url.slice(start) : url.slice(start, q);
 }
 
 /**
@@ -33,6 +36,20 @@ export function apiGuard(deps: AuthDeps) {
     if (rule.public) return;
     enforceAccess(deps, request, rule);
   });
+}
+
+/**
+ * The same rule again, decided from the route the router actually matched (`route` is its
+ * declared pattern, e.g. `/api/clients/:id`), for every route of the instance it is added to.
+ * The onRequest guard above runs before any body is parsed; this one cannot be dodged by a path
+ * spelling, whichever router (Bun's or Elysia's) dispatched the request.
+ */
+export function matchedRouteGuard(deps: AuthDeps) {
+  return ({ route, request }: { route: string; request: Request }) => {
+    const rule = apiAccessRule(request.method, route);
+    if (rule.public) return;
+    enforceAccess(deps, request, rule);
+  };
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Database } from 'bun:sqlite';
 import { eq, lt } from 'drizzle-orm';
 import type { SecretBox } from '../crypto/secret-box';
 import type { Db } from '../db/client';
@@ -43,12 +44,36 @@ function readSession(db: Db, sessionId: string, now: number): CachedSession | nu
   };
 }
 
+const watchers = new WeakMap<Db, { query: () => number; seen: number }>();
+
+/**
+ * Empties the session cache when another connection committed since the last look (SQLite's
+ * data_version; no table is read). That is how `--reset-admin`, run as a separate process
+ * against the live server, ends the cached sessions at once instead of within the cache's 5 s.
+ * This connection's own writes go through invalidateSessionCache instead.
+ */
+function dropCacheOnOutsideWrites(db: Db): void {
+  let w = watchers.get(db);
+  if (!w) {
+    const stmt = (db as unknown as { $client: Database }).$client.prepare('PRAGMA data_version');
+    const query = () => (stmt.get() as { data_version: number }).data_version;
+    watchers.set(db, (w = { query, seen: query() }));
+    return;
+  }
+  const v = w.query();
+  if (v !== w.seen) {
+    w.seen = v;
+    authRuntime(db).cache.clear();
+  }
+}
+
 /**
  * The live session behind verified claims, or null when it was logged out, expired, or its
  * user's password changed since (tokenVersion mismatch) or the user was deleted.
  */
 export function lookupSession(db: Db, claims: SessionClaims): CachedSession | null {
   const rt = authRuntime(db);
+  dropCacheOnOutsideWrites(db);
   const now = rt.now();
   let s = rt.cache.get(claims.sessionId);
   if (!s || now - s.cachedAt > rt.cacheTtlMs || now < s.cachedAt) {

@@ -6,6 +6,9 @@ import { LimitsConfigSchema, RedisConfigSchema, readLimitsConfig, readRedisConfi
 
 export { ConfigError };
 
+// In a file of their own: src/runtime/early-fetch-cap.ts reads them before anything heavy loads.
+import { DEFAULT_MAX_CONNECTIONS, MAX_CONNECTIONS_LIMIT, MAX_CONNECTIONS_VAR } from './upstream-limits';
+
 const ProviderEnv = Type.Object({
   baseUrl: Type.Optional(Type.String({ minLength: 1 })),
   apiKey: Type.Optional(Type.String({ minLength: 1 })),
@@ -18,6 +21,8 @@ export const ConfigSchema = Type.Object({
     host: Type.String({ minLength: 1 }),
     port: Type.Integer({ minimum: 0, maximum: 65535 }),
     maxBodyMb: Type.Number({ exclusiveMinimum: 0 }),
+    /** A /v1 request body must have arrived this many seconds after the request did (408 otherwise). */
+    bodyTimeoutS: Type.Number({ exclusiveMinimum: 0 }),
   }),
   database: Type.Object({ path: Type.String({ minLength: 1 }) }),
   /** Raw LLM_PROXY__ENCRYPTION_KEY; resolved to bytes by resolveEncryptionKey. */
@@ -27,6 +32,10 @@ export const ConfigSchema = Type.Object({
   upstream: Type.Object({
     timeoutS: Type.Number({ exclusiveMinimum: 0 }),
     idleTimeoutS: Type.Number({ exclusiveMinimum: 0 }),
+    /** Upstream requests in flight at once (the gateway's queue and Bun's fetch cap, see src/runtime/fetch-cap.ts). */
+    maxConnections: Type.Integer({ minimum: 1 }),
+    /** How long a request waits for a free upstream slot before a 503 `overloaded`. */
+    queueTimeoutS: Type.Number({ exclusiveMinimum: 0 }),
   }),
   security: Type.Object({ imageUrlAllowHosts: Type.Array(Type.String()) }),
   logging: Type.Object({
@@ -34,6 +43,8 @@ export const ConfigSchema = Type.Object({
     /** Keep prompt and completion text in log rows (off: accounting only). */
     storeBodies: Type.Boolean(),
   }),
+  /** Conversations of bridged /v1/responses kept for `previous_response_id` (table stored_responses). */
+  responses: Type.Object({ store: Type.Boolean(), retentionDays: Type.Number({ exclusiveMinimum: 0 }) }),
   metrics: Type.Object({
     /** `GET /metrics` on/off. */
     enabled: Type.Boolean(),
@@ -73,6 +84,7 @@ export function loadConfig(env: Env): Config {
       host: env.LLM_PROXY__SERVER__HOST || '0.0.0.0',
       port: readInt(env, 'LLM_PROXY__SERVER__PORT', 8080, 0, 65535),
       maxBodyMb: readNumber(env, 'LLM_PROXY__SERVER__MAX_BODY_MB', 32, 0.001),
+      bodyTimeoutS: readNumber(env, 'LLM_PROXY__SERVER__BODY_TIMEOUT_S', 60, 0.001),
     },
     database: { path: env.LLM_PROXY__DATABASE__PATH || './data/gophergate.db' },
     encryptionKey: env.LLM_PROXY__ENCRYPTION_KEY || undefined,
@@ -81,11 +93,17 @@ export function loadConfig(env: Env): Config {
     upstream: {
       timeoutS: readNumber(env, 'LLM_PROXY__UPSTREAM__TIMEOUT_S', 600, 0.001),
       idleTimeoutS: readNumber(env, 'LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S', 120, 0.001),
+      maxConnections: readInt(env, MAX_CONNECTIONS_VAR, DEFAULT_MAX_CONNECTIONS, 1, MAX_CONNECTIONS_LIMIT),
+      queueTimeoutS: readNumber(env, 'LLM_PROXY__UPSTREAM__QUEUE_TIMEOUT_S', 10, 0.001),
     },
     security: { imageUrlAllowHosts: readList(env, 'LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS') },
     logging: {
       retentionDays: readNumber(env, 'LLM_PROXY__LOGGING__RETENTION_DAYS', 30, 0.001),
       storeBodies: readBool(env, 'LLM_PROXY__LOGGING__STORE_BODIES') ?? false,
+    },
+    responses: {
+      store: readBool(env, 'LLM_PROXY__RESPONSES__STORE') ?? true,
+      retentionDays: readNumber(env, 'LLM_PROXY__RESPONSES__RETENTION_DAYS', 30, 0.001),
     },
     metrics: {
       enabled: readBool(env, 'LLM_PROXY__METRICS__ENABLED') ?? true,

@@ -28,7 +28,7 @@ export function resolveEncryptionKey(
   if (configured) return decodeKey(configured);
   const file = join(dbPath === ':memory:' ? '.' : dirname(dbPath), 'encryption.key');
   if (existsSync(file)) return decodeKey(readFileSync(file, 'utf8'), file);
-  mkdirSync(dirname(file), { recursive: true });
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   writeFileSync(file, randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
   chmodSync(file, 0o600);
   warn(

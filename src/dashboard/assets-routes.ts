@@ -8,6 +8,7 @@ import appJs from '../../web/app.js' with { type: 'file' };
 import appCss from '../../web/app.css' with { type: 'file' };
 import faviconSvg from '../../web/favicon.svg' with { type: 'file' };
 import { VERSION } from '../version';
+import { formatScript } from './format-script';
 
 const JS = 'text/javascript; charset=utf-8';
 
@@ -21,8 +22,13 @@ const ASSETS: Record<string, [string, string]> = {
   'favicon.svg': [faviconSvg, 'image/svg+xml'],
 };
 
+/** Assets made from source at start rather than embedded as files. */
+const GENERATED: Record<string, [() => string, string]> = {
+  'format.js': [formatScript, JS],
+};
+
 /** URL of an asset, busted per release so the long cache below is safe. */
-export function assetUrl(name: keyof typeof ASSETS & string): string {
+export function assetUrl(name: (keyof typeof ASSETS & string) | 'format.js'): string {
   return `/assets/${name}?v=${VERSION}`;
 }
 
@@ -31,11 +37,13 @@ export function assetsRoutes() {
   return new Elysia({ name: 'dashboard-assets' }).get(
     '/assets/:name',
     ({ params }) => {
-      const asset = ASSETS[params.name];
-      if (!asset) return new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain' } });
-      return new Response(Bun.file(asset[0]), {
+      // Own keys only: `constructor` or `__proto__` must not find Object.prototype's members.
+      const asset = Object.hasOwn(ASSETS, params.name) ? ASSETS[params.name] : undefined;
+      const generated = Object.hasOwn(GENERATED, params.name) ? GENERATED[params.name] : undefined;
+      if (!asset && !generated) return new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain' } });
+      return new Response(generated ? generated[0]() : Bun.file(asset![0]), {
         headers: {
-          'content-type': asset[1],
+          'content-type': generated ? generated[1] : asset![1],
           'cache-control': 'public, max-age=31536000, immutable',
           'x-content-type-options': 'nosniff',
         },

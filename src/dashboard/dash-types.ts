@@ -7,6 +7,6 @@ export interface DashUser {
   csrfToken: string;
 }
 
-export type NavKey = 'usage' | 'monitor' | 'logs' | 'clients' | 'providers' | 'models' | 'groups' | 'users';
+export type NavKey = 'usage' | 'monitor' | 'logs' | 'clients' | 'teams' | 'providers' | 'models' | 'groups' | 'users';
 
 export const isAdmin = (u: DashUser | null | undefined): boolean => u?.role === 'admin';

@@ -9,6 +9,7 @@ import { modelsPages } from './routes/models-pages';
 import { providersPages } from './routes/providers-pages';
 import { providerKeysPages } from './routes/provider-keys-pages';
 import { usersPages } from './routes/users-pages';
+import { teamsPages } from './routes/teams-pages';
 
 /**
  * The dashboard at `/`: server-rendered pages and HTMX partials plus its embedded assets.
@@ -21,6 +22,7 @@ export function dashboardRoutes(ctx: AppContext) {
     .use(authPages(ctx))
     .use(analyticsPages(ctx))
     .use(clientsPages(ctx))
+    .use(teamsPages(ctx))
     .use(providersPages(ctx))
     .use(providerKeysPages(ctx))
     .use(modelsPages(ctx))

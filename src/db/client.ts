@@ -1,6 +1,6 @@
 import { Database } from 'bun:sqlite';
 import { drizzle, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as schema from './schema';
 
@@ -14,9 +14,17 @@ export function applyPragmas(sqlite: Database): void {
   sqlite.exec('PRAGMA foreign_keys = ON');
 }
 
-/** Opens (creating the folder and file when missing) the SQLite database. */
+/**
+ * Opens (creating the folder and file when missing) the SQLite database. A folder it creates is
+ * 0700 and the database file 0600 (SQLite gives its -wal and -shm files the database file's
+ * mode); existing files are tightened to 0600 too. Prompts, logs and users live in there.
+ */
 export function openDatabase(path: string): { sqlite: Database; db: Db } {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    closeSync(openSync(path, 'a', 0o600));
+    for (const f of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+  }
   const sqlite = new Database(path, { create: true });
   applyPragmas(sqlite);
   return { sqlite, db: drizzle(sqlite, { schema }) };

@@ -3,10 +3,16 @@ import m0 from '../../drizzle/0000_motionless_avengers.sql' with { type: 'text' 
 import m1 from '../../drizzle/0001_usage_daily_rollups.sql' with { type: 'text' };
 import m2 from '../../drizzle/0002_broad_silver_surfer.sql' with { type: 'text' };
 import m3 from '../../drizzle/0003_stored_responses_retrieval.sql' with { type: 'text' };
+import m4 from '../../drizzle/0004_cache_write_tokens.sql' with { type: 'text' };
+import m5 from '../../drizzle/0005_queue_ms.sql' with { type: 'text' };
+import m6 from '../../drizzle/0006_teams_and_key_limits.sql' with { type: 'text' };
 
 export const embeddedMigrations: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: "0000_motionless_avengers", when: 1795645372281, breakpoints: true, sql: m0 },
   { tag: "0001_usage_daily_rollups", when: 1795646843076, breakpoints: true, sql: m1 },
   { tag: "0002_broad_silver_surfer", when: 1796185180010, breakpoints: true, sql: m2 },
   { tag: "0003_stored_responses_retrieval", when: 1796186379353, breakpoints: true, sql: m3 },
+  { tag: "0004_cache_write_tokens", when: 1796188001284, breakpoints: true, sql: m4 },
+  { tag: "0005_queue_ms", when: 1796189204740, breakpoints: true, sql: m5 },
+  { tag: "0006_teams_and_key_limits", when: 1796189292619, breakpoints: true, sql: m6 },
 ];

@@ -7,6 +7,7 @@ import { healthOf } from '../proxy/route-chat';
 import { classifierCallModel } from '../responses/classifier-call-model';
 import { routeRequest } from '../routing';
 import type { ProviderSettings } from '../providers/types';
+import { modelForLog } from '../api/model-name';
 import type { RouteTarget } from '../routing/types';
 import { tokenCounter, type TokenCounter } from '../usage/token-counter';
 import type { Usage } from '../usage/types';
@@ -24,6 +25,8 @@ export interface EmbeddingsOptions {
   /** The prelude's clock, started when the request arrived. */
   clock: RequestClock;
   counter?: TokenCounter;
+  /** The log row's id (the /v1 prelude's, which a limited key's reservation waits on). */
+  requestId?: string;
 }
 
 const asApiError = (err: unknown) =>
@@ -68,10 +71,10 @@ export async function createEmbeddings(
   opts: EmbeddingsOptions,
 ): Promise<{ body: string; headers: Record<string, string> }> {
   const clock = opts.clock;
-  const requestId = crypto.randomUUID();
+  const requestId = opts.requestId ?? crypto.randomUUID();
   const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
   const o: PassthroughOutcome = {
-    endpoint: 'embeddings', requestId, clientId: opts.clientId, modelRequested: typeof b.model === 'string' ? b.model : '',
+    endpoint: 'embeddings', requestId, clientId: opts.clientId, modelRequested: modelForLog(b.model),
     stream: false, clock, decision: null, target: null, attempts: [], usage: null, images: 0, error: null, overheadMs: 0,
   };
   try {

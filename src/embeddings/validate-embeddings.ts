@@ -1,3 +1,4 @@
+import { checkModelName } from '../api/model-name';
 import { badRequest } from '../errors/api-error';
 import type { EmbeddingInputs, EmbeddingRequest } from './embeddings-types';
 
@@ -22,6 +23,7 @@ export function validateEmbeddingRequest(body: unknown): { req: EmbeddingRequest
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object.');
   const req = body as EmbeddingRequest;
   if (typeof req.model !== 'string' || !req.model) throw badRequest("'model' is required.", 'model');
+  checkModelName(req.model);
   const input: unknown = req.input;
   if (input === undefined || input === null) throw badRequest("'input' is required.", 'input');
   const inputs: EmbeddingInputs = { kind: 'text', texts: [], tokens: [], encodingFormat: 'float', dimensions: null };

@@ -1,5 +1,7 @@
+import { checkModelName, modelForLog } from '../api/model-name';
 import type { AppContext } from '../context';
 import { ApiError, badRequest } from '../errors/api-error';
+import { withRequestId } from '../errors/request-id';
 import { RequestClock } from '../proxy/request-clock';
 import { routeRequest } from '../routing';
 import { walkTargets, type AttemptRecord } from '../proxy/execute-route';
@@ -13,6 +15,8 @@ import { planImageCall } from './plan-image-call';
 export interface ImagesOptions {
   clientId: number | null;
   signal?: AbortSignal;
+  /** The log row's id (the /v1 prelude's, which a limited key's reservation waits on). */
+  requestId?: string;
 }
 
 const asApiError = (err: unknown) =>
@@ -34,14 +38,15 @@ export async function generateImages(
   opts: ImagesOptions,
 ): Promise<{ result: ImageResult; headers: Record<string, string> }> {
   const clock = new RequestClock();
-  const requestId = crypto.randomUUID();
+  const requestId = opts.requestId ?? crypto.randomUUID();
   const req = (body && typeof body === 'object' ? body : {}) as ImageRequest;
   const o: PassthroughOutcome = {
-    endpoint: 'images', requestId, clientId: opts.clientId, modelRequested: typeof req.model === 'string' ? req.model : '',
+    endpoint: 'images', requestId, clientId: opts.clientId, modelRequested: modelForLog(req.model),
     stream: false, clock, decision: null, target: null, attempts: [] as AttemptRecord[], usage: null, images: 0, error: null, overheadMs: 0,
   };
   try {
     if (typeof req.model !== 'string' || !req.model) throw badRequest("'model' is required.", 'model');
+    checkModelName(req.model);
     if (req.stream) throw badRequest('Streaming image generation is not supported by the gateway.', 'stream', 'unsupported_parameter');
     const callModel = classifierCallModel(ctx, requestId, opts.clientId);
     const snap = ctx.state.getSnapshot();
@@ -68,7 +73,7 @@ export async function generateImages(
     o.overheadMs = clock.overhead();
     return { result, headers: gatewayHeaders({ overheadMs: o.overheadMs, target, decision, requestId }) };
   } catch (err) {
-    o.error = asApiError(err);
+    o.error = withRequestId(asApiError(err), requestId);
     o.overheadMs = clock.overhead();
     throw o.error;
   } finally {

@@ -1,4 +1,6 @@
 import type { ApiError } from '../errors/api-error';
+import { headerValue } from '../http/header-value';
+import { logMessageOf } from '../proxy/upstream-redirect';
 import type { LogRecord } from '../logging/log-record';
 import type { AttemptRecord } from '../proxy/execute-route';
 import { roundMs, type RequestClock } from '../proxy/request-clock';
@@ -42,7 +44,7 @@ export function buildPassthroughLogRecord(o: PassthroughOutcome): LogRecord {
     stream: o.stream,
     status: o.error ? o.error.status : 200,
     errorType: o.error ? (o.error.code ?? o.error.type) : null,
-    error: o.error ? o.error.message : null,
+    error: o.error ? logMessageOf(o.error) : null,
     promptTokens: o.usage?.input ?? 0,
     cachedTokens: o.usage?.cachedInput ?? 0,
     completionTokens: o.usage?.output ?? 0,
@@ -53,6 +55,7 @@ export function buildPassthroughLogRecord(o: PassthroughOutcome): LogRecord {
     latencyMs: roundMs(o.clock.elapsed()),
     ttfbMs: o.clock.ttfbMs === null ? null : roundMs(o.clock.ttfbMs),
     overheadMs: roundMs(o.overheadMs),
+    queueMs: roundMs(o.clock.queueMs),
     body: null,
   };
 }
@@ -61,9 +64,9 @@ export function buildPassthroughLogRecord(o: PassthroughOutcome): LogRecord {
 export function gatewayHeaders(o: { overheadMs: number; target: RouteTarget; decision: RouteDecision; requestId: string }) {
   return {
     'x-gophergate-overhead-ms': String(roundMs(o.overheadMs)),
-    'x-gophergate-model': o.target.modelId,
+    'x-gophergate-model': headerValue(o.target.modelId),
     'x-gophergate-provider': o.target.provider,
-    'x-gophergate-route': routeOf(o.decision, o.target),
+    'x-gophergate-route': headerValue(routeOf(o.decision, o.target)),
     'x-request-id': o.requestId,
   };
 }

@@ -5,6 +5,7 @@ import { planGeminiImage } from './gemini-image-images';
 import { planImagenImages } from './imagen-images';
 import type { ImagePlan, ImageRequest } from './images-types';
 import { planOpenAIImages } from './openai-images';
+import { isXaiImageModel, planXaiImages } from './xai-images';
 
 /** Picks the image API for a concrete target; providers without image models get a 400. */
 export function planImageCall(req: ImageRequest, target: RouteTarget, settings: ProviderSettings): ImagePlan {
@@ -17,6 +18,10 @@ export function planImageCall(req: ImageRequest, target: RouteTarget, settings: 
     if (/^imagen-/i.test(model)) return planImagenImages(req, model, settings);
     if (/^gemini-.*image/i.test(model)) return planGeminiImage(req, model, settings);
     throw badRequest(`'${target.modelId}' is not an image generation model (use imagen-* or gemini-*-image).`, 'model', 'model_not_image');
+  }
+  if (target.provider === 'grok') {
+    if (isXaiImageModel(model)) return planXaiImages(req, model, settings);
+    throw badRequest(`'${target.modelId}' is not an image generation model (use grok-2-image-1212 or another grok-*-image model).`, 'model', 'model_not_image');
   }
   throw badRequest(`Provider '${target.provider}' has no image generation models.`, 'model', 'images_not_supported');
 }

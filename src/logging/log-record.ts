@@ -6,7 +6,7 @@ export interface LogRecord {
   /** Set on a classifier call's row: the request it routed. */
   parentRequestId?: string | null;
   clientId: number | null;
-  endpoint: 'chat' | 'responses' | 'images' | 'classifier' | 'embeddings';
+  endpoint: 'chat' | 'responses' | 'images' | 'classifier' | 'embeddings' | 'messages' | 'count_tokens';
   modelRequested: string;
   model: string | null;
   provider: string | null;
@@ -28,9 +28,13 @@ export interface LogRecord {
   latencyMs: number;
   ttfbMs: number | null;
   overheadMs: number;
+  /** Milliseconds waiting for an upstream slot (accept -> upstream dispatch beyond the gateway's own work). */
+  queueMs?: number | null;
   body?: string | null;
   /** Which key of the provider's pool the last try used (a provider_keys id, `main` or `env`); never the key. */
   providerKeyId?: string | null;
+  /** Prompt tokens written to the provider's prompt cache (part of promptTokens); unset: 0. */
+  cacheWriteTokens?: number;
 }
 
 /** Where the request path hands records; never blocks, never throws. */

@@ -8,8 +8,9 @@ import { DAY_MS, HOUR_MS, MEASURES, ROLLUP_TABLES, type RollupTable } from './ro
 export const INSERT_LOG_SQL = `INSERT INTO request_logs (
   created_at, request_id, parent_request_id, client_id, endpoint, model_requested, model, provider,
   route, attempts, stream, status, error_type, error, prompt_tokens, cached_tokens, completion_tokens,
-  reasoning_tokens, images, estimated, cost_usd, latency_ms, ttfb_ms, overhead_ms, body, provider_key_id
-) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`;
+  reasoning_tokens, images, estimated, cost_usd, latency_ms, ttfb_ms, overhead_ms, body, provider_key_id,
+  cache_write_tokens, queue_ms
+) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`;
 
 export type LogRowValues = (string | number | null)[];
 
@@ -23,6 +24,7 @@ export function logRowValues(r: LogRecord): LogRowValues {
     r.errorType ?? null, r.error ?? null, n(r.promptTokens), n(r.cachedTokens), n(r.completionTokens),
     n(r.reasoningTokens), n(r.images), r.estimated ? 1 : 0, n(r.costUsd), n(r.latencyMs),
     r.ttfbMs ?? null, n(r.overheadMs), r.body ?? null, r.providerKeyId ?? null,
+    n(r.cacheWriteTokens), r.queueMs ?? null,
   ];
 }
 

@@ -19,7 +19,7 @@ export function rollupBatch(records: readonly LogRecord[]): LogRowValues[] {
     const key = `${hour}\u0000${provider}\u0000${model}\u0000${client}`;
     let row = acc.get(key);
     if (!row) {
-      row = [hour, provider, model, client, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+      row = [hour, provider, model, client, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
       acc.set(key, row);
     }
     const counted = r.endpoint !== 'classifier';
@@ -35,11 +35,12 @@ export function rollupBatch(records: readonly LogRecord[]): LogRowValues[] {
     v[8]! += r.completionTokens || 0;
     v[9]! += r.reasoningTokens || 0;
     v[10]! += r.costUsd || 0;
+    v[13]! += r.cacheWriteTokens || 0;
   }
   return [...acc.values()];
 }
 
-const MEASURE_COUNT = 9;
+const MEASURE_COUNT = 10;
 
 /** Folds one table's delta rows into a coarser table's (fewer dims and/or day instead of hour). */
 function fold(rows: readonly LogRowValues[], from: RollupTable, to: RollupTable): LogRowValues[] {

@@ -21,6 +21,7 @@ export const DAY_MS = 86_400_000;
 export const MEASURES = [
   'requests', 'errors', 'prompt_tokens', 'cached_tokens', 'completion_tokens', 'reasoning_tokens',
   'cost_usd', 'latency_ms_sum', 'overhead_ms_sum',
+  'cache_write_tokens',
 ] as const;
 
 const FULL: readonly RollupDim[] = ['provider', 'model', 'client_id'];

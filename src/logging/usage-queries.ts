@@ -52,6 +52,7 @@ export interface LogRow {
   latency_ms: number;
   ttfb_ms: number | null;
   overhead_ms: number;
+  cache_write_tokens: number;
 }
 
 export interface UsageTotals {
@@ -62,13 +63,15 @@ export interface UsageTotals {
   reasoning_tokens: number;
   cached_tokens: number;
   cost_usd: number;
+  cache_write_tokens: number;
 }
 
 const TOTALS = `coalesce(sum(requests), 0) AS requests, coalesce(sum(errors), 0) AS errors,
   coalesce(sum(prompt_tokens), 0) AS prompt_tokens, coalesce(sum(completion_tokens), 0) AS completion_tokens,
   coalesce(sum(reasoning_tokens), 0) AS reasoning_tokens, coalesce(sum(cached_tokens), 0) AS cached_tokens,
   coalesce(sum(cost_usd), 0) AS cost_usd, coalesce(sum(latency_ms_sum), 0) AS latency_ms_sum,
-  coalesce(sum(overhead_ms_sum), 0) AS overhead_ms_sum`;
+  coalesce(sum(overhead_ms_sum), 0) AS overhead_ms_sum,
+  coalesce(sum(cache_write_tokens), 0) AS cache_write_tokens`;
 
 const filterOf = (f: UsageFilter): RollupFilter => ({ client_id: f.clientId, provider: f.provider, model: f.model });
 
@@ -88,6 +91,7 @@ function totals(row: Record<string, number>): UsageTotals & { avg_latency_ms: nu
     reasoning_tokens: row.reasoning_tokens ?? 0,
     cached_tokens: row.cached_tokens ?? 0,
     cost_usd: round(row.cost_usd ?? 0),
+    cache_write_tokens: row.cache_write_tokens ?? 0,
     avg_latency_ms: requests ? Math.round(((row.latency_ms_sum ?? 0) / requests) * 10) / 10 : 0,
     avg_overhead_ms: requests ? Math.round(((row.overhead_ms_sum ?? 0) / requests) * 100) / 100 : 0,
   };
@@ -150,7 +154,7 @@ export function usageBreakdown(sqlite: Database, by: BreakdownBy, f: UsageFilter
 
 const LOG_COLUMNS = `id, created_at, request_id, client_id, endpoint, model_requested, model, provider, route,
   stream, status, error_type, error, prompt_tokens, completion_tokens, reasoning_tokens, cached_tokens,
-  images, estimated, cost_usd, latency_ms, ttfb_ms, overhead_ms`;
+  images, estimated, cost_usd, latency_ms, ttfb_ms, overhead_ms, cache_write_tokens`;
 
 /**
  * One page of raw request rows, newest first. Ordered by (created_at, id) so every filter's

@@ -47,7 +47,7 @@ export function parseUsageFilter(q: RawQuery): UsageFilter {
   return f;
 }
 
-/** The `endpoint` values log rows carry (INTERFACE.md). */
+/** The `endpoint` values log rows carry (README, "Logs"). */
 export const LOG_ENDPOINTS = ['chat', 'responses', 'images', 'embeddings', 'messages', 'count_tokens', 'classifier'] as const;
 
 export function parseLogFilter(q: RawQuery): LogFilter {

@@ -1,25 +1,28 @@
 import type { LogRecord } from '../logging/log-record';
-import { Counter, Histogram, MAX_SERIES_PER_METRIC, type HistogramValue } from './metric-series';
+import { boundLabel, Counter, Histogram, MAX_SERIES_PER_METRIC, type HistogramValue } from './metric-series';
 
 // Seconds. Latency spans a cached one-token answer to a long reasoning stream.
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 // The gateway's own time per request is meant to stay well under a millisecond.
 const OVERHEAD_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
+// Waiting for an upstream slot: zero on an instance with room, up to the queue timeout on a full one.
+const QUEUE_WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 const NONE = 'none';
 const SEP = '\u0001';
-const TOKEN_KINDS = ['input', 'cached_input', 'output', 'reasoning'] as const;
+const TOKEN_KINDS = ['input', 'cached_input', 'output', 'reasoning', 'cache_write'] as const;
 
 interface SeriesBundle {
   labels2: string[];
   requests: Map<number, { n: number }>;
-  /** input, cached_input, output, reasoning */
+  /** input, cached_input, output, reasoning, cache_write */
   tokens: Array<{ n: number } | null>;
   cost: { n: number } | null;
   estimated: { n: number } | null;
   latency: HistogramValue;
   ttfb: HistogramValue | null;
   overhead: HistogramValue;
+  queueWait: HistogramValue | null;
 }
 
 /**
@@ -29,12 +32,13 @@ interface SeriesBundle {
 export class GatewayMetrics {
   readonly requests = new Counter('gophergate_requests_total', 'Requests handled, by endpoint, provider, model and HTTP status.', ['endpoint', 'provider', 'model', 'status']);
   readonly errors = new Counter('gophergate_request_errors_total', 'Requests that ended with an error status, by error type.', ['endpoint', 'provider', 'model', 'error_type']);
-  readonly tokens = new Counter('gophergate_tokens_total', 'Tokens by kind (input includes cached_input, output includes reasoning), OpenAI convention.', ['provider', 'model', 'kind']);
+  readonly tokens = new Counter('gophergate_tokens_total', 'Tokens by kind (input includes cached_input and cache_write, output includes reasoning), OpenAI convention.', ['provider', 'model', 'kind']);
   readonly costUsd = new Counter('gophergate_cost_usd_total', 'Cost in US dollars from the price table.', ['provider', 'model']);
   readonly estimated = new Counter('gophergate_usage_estimated_total', 'Requests whose usage was estimated by the tokenizer (upstream gave none).', ['provider', 'model']);
   readonly latency = new Histogram('gophergate_request_duration_seconds', 'Whole request time, arrival to last byte.', ['endpoint', 'provider', 'model'], LATENCY_BUCKETS);
   readonly ttfb = new Histogram('gophergate_stream_ttfb_seconds', 'Streams: arrival to the first byte sent to the client.', ['provider', 'model'], LATENCY_BUCKETS);
   readonly overhead = new Histogram('gophergate_overhead_seconds', "The gateway's own time per request (everything outside the upstream call).", ['endpoint', 'provider'], OVERHEAD_BUCKETS);
+  readonly queueWait = new Histogram('gophergate_upstream_queue_wait_seconds', 'Time a request waited for a free upstream slot (the instance was at LLM_PROXY__UPSTREAM__MAX_CONNECTIONS); not part of the overhead.', ['endpoint'], QUEUE_WAIT_BUCKETS);
 
   /** Series of one (endpoint, provider, model), resolved once: most traffic is a few of these. */
   private readonly bundles = new Map<string, SeriesBundle>();
@@ -46,12 +50,13 @@ export class GatewayMetrics {
       b = {
         labels2: [provider, model],
         requests: new Map(),
-        tokens: [null, null, null, null],
+        tokens: [null, null, null, null, null],
         cost: null,
         estimated: null,
         latency: this.latency.seriesFor([endpoint, provider, model]),
         ttfb: null,
         overhead: this.overhead.seriesFor([endpoint, provider]),
+        queueWait: null,
       };
       // Bounded like the series themselves: past the cap a combination is looked up each time.
       if (this.bundles.size < MAX_SERIES_PER_METRIC) this.bundles.set(key, b);
@@ -69,26 +74,30 @@ export class GatewayMetrics {
    */
   observe(r: LogRecord): void {
     const provider = r.provider ?? NONE;
-    const model = r.model ?? NONE;
+    // Bounded here too, so the bundle key below is never a huge string (the series bound it again).
+    const model = boundLabel(r.model ?? NONE);
     const endpoint = r.endpoint;
     const b = this.bundleOf(endpoint, provider, model);
     let req = b.requests.get(r.status);
     if (!req) b.requests.set(r.status, (req = this.requests.seriesFor([endpoint, provider, model, statusLabel(r.status)])));
     req.n++;
-    if (r.status >= 400 || r.errorType) this.errors.inc([endpoint, provider, model, r.errorType ?? 'error']);
+    if (r.status >= 400 || r.errorType) this.errors.inc([endpoint, provider, model, boundLabel(r.errorType ?? 'error')]);
     if (r.promptTokens) this.addTokens(b, 0, r.promptTokens);
     if (r.cachedTokens) this.addTokens(b, 1, r.cachedTokens);
     if (r.completionTokens) this.addTokens(b, 2, r.completionTokens);
     if (r.reasoningTokens) this.addTokens(b, 3, r.reasoningTokens);
+    if (r.cacheWriteTokens) this.addTokens(b, 4, r.cacheWriteTokens);
     if (r.costUsd) (b.cost ??= this.costUsd.seriesFor(b.labels2)).n += r.costUsd;
     if (r.estimated) (b.estimated ??= this.estimated.seriesFor(b.labels2)).n++;
     this.latency.observeInto(b.latency, r.latencyMs / 1000);
     if (r.stream && r.ttfbMs != null) this.ttfb.observeInto((b.ttfb ??= this.ttfb.seriesFor(b.labels2)), r.ttfbMs / 1000);
     this.overhead.observeInto(b.overhead, r.overheadMs / 1000);
+    // Requests that got as far as choosing an upstream (the others never queued).
+    if (r.queueMs != null && r.provider) this.queueWait.observeInto((b.queueWait ??= this.queueWait.seriesFor([endpoint])), r.queueMs / 1000);
   }
 
   all(): Array<Counter | Histogram> {
-    return [this.requests, this.errors, this.tokens, this.costUsd, this.estimated, this.latency, this.ttfb, this.overhead];
+    return [this.requests, this.errors, this.tokens, this.costUsd, this.estimated, this.latency, this.ttfb, this.overhead, this.queueWait];
   }
 }
 

@@ -7,6 +7,16 @@
  * client inventing model names (`openai/<anything>` is forwarded) cannot grow memory forever. */
 export const MAX_SERIES_PER_METRIC = 2000;
 export const OVERFLOW_LABEL = 'other';
+/** Longest label value kept; longer ones are cut (with '…') so a scrape stays small and fast. */
+export const MAX_LABEL_CHARS = 128;
+
+/** A label value of bounded length (the common short value is returned as it is). */
+export const boundLabel = (v: string): string => (v.length > MAX_LABEL_CHARS ? `${v.slice(0, MAX_LABEL_CHARS - 1)}…` : v);
+
+const anyTooLong = (labels: readonly string[]) => {
+  for (const l of labels) if (l.length > MAX_LABEL_CHARS) return true;
+  return false;
+};
 
 // A separator that cannot appear in a sane label value keeps the series key one string.
 const SEP = '\u0001';
@@ -32,6 +42,7 @@ abstract class LabelledMetric<V> {
    * shared `other` series). Callers may keep it and update it directly: series are never removed.
    */
   seriesFor(labels: readonly string[]): V {
+    if (anyTooLong(labels)) labels = labels.map(boundLabel);
     const key = labels.length === 1 ? labels[0] : labels.join(SEP);
     let s = this.series.get(key);
     if (s) return s.value;

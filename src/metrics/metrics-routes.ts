@@ -7,6 +7,7 @@ import { metricsOf } from './metered-log-sink';
 import { keyPoolGauges } from './key-pool-gauges';
 import { redisGauges } from './redis-gauges';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type GaugeFamily } from './prometheus-text';
+import { saturationGauges, saturationOf } from './saturation';
 
 const CIRCUIT_STATES: CircuitState[] = ['closed', 'open', 'half_open'];
 
@@ -40,6 +41,14 @@ function scrapeGauges(ctx: AppContext): GaugeFamily[] {
     { name: 'gophergate_log_written_total', help: 'Log records written to SQLite.', type: 'counter', samples: [{ value: q.written }] },
     { name: 'gophergate_circuit_state', help: 'Circuit breaker state per provider (1 for the current state).', type: 'gauge', samples: breakerSamples },
     { name: 'gophergate_uptime_seconds', help: 'Seconds since the process started.', type: 'gauge', samples: [{ value: Math.round((Date.now() - ctx.startedAt) / 1000) }] },
+    {
+      name: 'gophergate_limit_refusals_total', help: 'Requests refused by key or team limits, by reason (the error code).', type: 'counter',
+      samples: [...ctx.limits.refusals].map(([reason, value]) => ({ labels: { reason }, value })),
+    },
+    {
+      name: 'gophergate_team_spend_usd_total', help: "USD billed to each team's keys since the process started.", type: 'counter',
+      samples: [...ctx.limits.teamSpendUsd].map(([team, value]) => ({ labels: { team }, value })),
+    },
     { name: 'gophergate_build_info', help: 'Always 1; the version is in the label.', type: 'gauge', samples: [{ labels: { version: VERSION }, value: 1 }] },
     ...keyPoolGauges(ctx),
     ...redisGauges(ctx),
@@ -55,10 +64,11 @@ export function metricsRoutes(ctx: AppContext) {
   const metrics = metricsOf(ctx.logSink);
   return new Elysia({ name: 'metrics' }).get(
     '/metrics',
-    ({ request }) => {
+    ({ request, server }) => {
       if (!enabled) return notFound();
       if (token && !tokenMatches(request.headers.get('authorization'), token)) return unauthorized();
-      const text = renderPrometheus(metrics ? metrics.all() : [], scrapeGauges(ctx));
+      const gauges = [...scrapeGauges(ctx), ...saturationGauges(saturationOf(ctx, server))];
+      const text = renderPrometheus(metrics ? metrics.all() : [], gauges);
       return new Response(text, { headers: { 'content-type': PROMETHEUS_CONTENT_TYPE } });
     },
     { detail: { tags: ['System'], summary: 'Prometheus metrics (text exposition format)' } },

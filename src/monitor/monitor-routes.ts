@@ -3,6 +3,7 @@ import { enforceAccess } from '../auth/access-policy';
 import { authenticateRequest, forgetRequestAuth, type AuthDeps } from '../auth/authenticate';
 import { forbidden } from '../errors/api-error';
 import { BunMonitorHub, MONITOR_TOPIC } from './monitor-hub';
+import { SessionSocketCount, tooManySockets } from './session-socket-count';
 
 /** Host the browser thinks it is talking to (a reverse proxy may say so in x-forwarded-host). */
 function requestHost(request: Request): string {
@@ -31,15 +32,23 @@ function checkOrigin(request: Request): void {
  */
 export function monitorRoutes(deps: AuthDeps & { monitor: unknown }) {
   const hub = deps.monitor instanceof BunMonitorHub ? deps.monitor : null;
+  const perSession = new SessionSocketCount();
   return new Elysia({ name: 'monitor-routes' })
     .ws('/api/monitor/ws', {
       beforeHandle({ request }) {
         checkOrigin(request);
-        enforceAccess(deps, request, { role: 'viewer' });
+        const auth = enforceAccess(deps, request, { role: 'viewer' });
+        if (perSession.full(auth.session.id)) throw tooManySockets();
       },
       open(ws) {
-        ws.subscribe(MONITOR_TOPIC);
         const request = ws.data.request;
+        // Checked again here: upgrades that passed beforeHandle together may overshoot.
+        const sessionId = authenticateRequest(deps, request)?.session.id;
+        if (!sessionId || !perSession.add(ws.raw, sessionId)) {
+          ws.close(4429, 'Too many monitor connections for this session.');
+          return;
+        }
+        ws.subscribe(MONITOR_TOPIC);
         hub?.track(ws.raw, () => {
           forgetRequestAuth(request);
           return authenticateRequest(deps, request) !== null;
@@ -47,6 +56,7 @@ export function monitorRoutes(deps: AuthDeps & { monitor: unknown }) {
         ws.send(JSON.stringify({ type: 'hello', data: { topic: MONITOR_TOPIC } }));
       },
       close(ws) {
+        perSession.remove(ws.raw);
         hub?.untrack(ws.raw);
       },
       // OpenAPI has no WebSocket operations (a 'ws' method would make the document invalid).

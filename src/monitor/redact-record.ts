@@ -1,4 +1,5 @@
 import type { LogRecord } from '../logging/log-record';
+import { redactKeyForms } from '../security/redact-key';
 
 /**
  * What a monitor subscriber receives for one request: accounting only, never bodies or keys.
@@ -34,6 +35,7 @@ export interface MonitorEvent {
     latency_ms: number;
     ttfb_ms: number | null;
     overhead_ms: number;
+    cache_write_tokens: number;
   };
 }
 
@@ -50,7 +52,7 @@ const QUERY_KEY = /([?&](?:key|api_key|access_token)=)[^&\s"']+/gi;
 /** Removes known secrets (exact) and anything shaped like a credential from free text. */
 export function scrubSecrets(text: string, secrets: Iterable<string> = []): string {
   let out = text;
-  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
+  for (const s of secrets) out = redactKeyForms(out, s);
   for (const re of KEY_PATTERNS) out = out.replace(re, '[redacted]');
   return out.replace(QUERY_KEY, '$1[redacted]');
 }
@@ -91,6 +93,7 @@ export function toMonitorEvent(
       latency_ms: r.latencyMs,
       ttfb_ms: r.ttfbMs,
       overhead_ms: r.overheadMs,
+      cache_write_tokens: r.cacheWriteTokens ?? 0,
     },
   };
 }

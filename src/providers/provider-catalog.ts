@@ -10,4 +10,6 @@ export const PROVIDER_CATALOG = {
   ollama: { name: 'Ollama', defaultBaseUrl: 'http://localhost:11434/v1', needsKey: false },
   // Answers locally; off unless LLM_PROXY__PROVIDERS__MOCK__ENABLED=true.
   mock: { name: 'Mock (local echo)', defaultBaseUrl: 'mock://local', needsKey: false },
+  // The host root: the gateway appends /v1/messages.
+  anthropic: { name: 'Anthropic', defaultBaseUrl: 'https://api.anthropic.com', needsKey: true },
 } as const satisfies Record<ProviderId, { name: string; defaultBaseUrl: string; needsKey: boolean }>;

@@ -1,3 +1,4 @@
+import { anthropicAdapter } from './anthropic';
 import { deepseekAdapter } from './deepseek/deepseek-adapter';
 import { geminiAdapter } from './gemini';
 import { grokAdapter } from './grok/grok-adapter';
@@ -16,6 +17,7 @@ export const providerRegistry = {
   grok: grokAdapter,
   ollama: ollamaAdapter,
   mock: mockAdapter,
+  anthropic: anthropicAdapter,
 } satisfies Record<ProviderId, ProviderAdapter>;
 
 export function adapterFor(id: ProviderId): ProviderAdapter {

@@ -6,7 +6,7 @@ import type {
 } from 'openai/resources/chat/completions';
 import type { Usage } from '../usage/types';
 
-export const PROVIDER_IDS = ['openai', 'gemini', 'deepseek', 'moonshot', 'grok', 'ollama', 'mock'] as const;
+export const PROVIDER_IDS = ['openai', 'gemini', 'deepseek', 'moonshot', 'grok', 'ollama', 'anthropic', 'mock'] as const;
 export type ProviderId = (typeof PROVIDER_IDS)[number];
 
 export function isProviderId(value: string): value is ProviderId {
@@ -21,7 +21,7 @@ export type { ChatCompletion, ChatCompletionChunk };
 export interface ProviderSettings {
   id: ProviderId;
   enabled: boolean;
-  /** Base URL as in INTERFACE.md: OpenAI-compatible ones end where /chat/completions is appended. */
+  /** Base URL as in the README's configuration table: OpenAI-compatible ones end where /chat/completions is appended (Gemini's is the host root). */
   baseUrl: string;
   apiKey?: string;
   /**
@@ -58,6 +58,11 @@ export interface ChatCallContext {
   clientWantsUsage: boolean;
   /** Where DeepSeek's reasoning of tool-call turns is remembered (the app's; shared with Redis). */
   reasoning?: ReasoningStore;
+  /**
+   * Client request headers an adapter may forward (lower-case names; only `anthropic-beta` is
+   * collected today, and only the anthropic adapter reads it). Unset: none.
+   */
+  clientHeaders?: Readonly<Record<string, string>>;
 }
 
 /** Side services an adapter may need while building a call (kept out so adapters stay pure). */

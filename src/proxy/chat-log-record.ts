@@ -1,4 +1,5 @@
 import type { ApiError } from '../errors/api-error';
+import { logMessageOf } from './upstream-redirect';
 import type { LogRecord } from '../logging/log-record';
 import type { ChatCompletion, ChatRequest } from '../providers/types';
 import { routeOf } from '../routing/route-of';
@@ -82,7 +83,7 @@ export function buildChatLogRecord(meta: ChatLogMeta, o: ChatOutcome, estimate: 
     stream: o.req.stream === true,
     status: o.error ? o.error.status : 200,
     errorType: o.error ? (o.error.code ?? o.error.type) : null,
-    error: o.error ? o.error.message : null,
+    error: o.error ? logMessageOf(o.error) : null,
     promptTokens: usage?.input ?? 0,
     cachedTokens: usage?.cachedInput ?? 0,
     completionTokens: usage?.output ?? 0,
@@ -92,6 +93,8 @@ export function buildChatLogRecord(meta: ChatLogMeta, o: ChatOutcome, estimate: 
     latencyMs: roundMs(latencyMs),
     ttfbMs: meta.clock.ttfbMs === null ? null : roundMs(meta.clock.ttfbMs),
     overheadMs: roundMs(o.overheadMs),
+    queueMs: roundMs(meta.clock.queueMs),
     body: meta.storeBodies ? JSON.stringify({ request: o.req, response: o.deliveredText }) : null,
+    cacheWriteTokens: usage?.cacheWrite ?? 0,
   };
 }

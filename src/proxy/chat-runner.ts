@@ -1,5 +1,8 @@
+import { modelForLog } from '../api/model-name';
+import { headerValue } from '../http/header-value';
 import type { AppContext } from '../context';
 import { ApiError, UpstreamError } from '../errors/api-error';
+import { withRequestId } from '../errors/request-id';
 import type { LogRecord } from '../logging/log-record';
 import type { ChatCompletion, ChatRequest } from '../providers/types';
 import { routeOf, type CallModel, type RouteDecision, type RouteTarget } from '../routing';
@@ -25,6 +28,8 @@ export interface ChatRunOptions {
   decision?: RouteDecision;
   /** Ask for the usage chunk on streams even when the body did not (programmatic callers). */
   forceStreamUsage?: boolean;
+  /** Client headers a provider may forward (see ChatCallContext.clientHeaders). */
+  clientHeaders?: Readonly<Record<string, string>>;
 }
 
 interface Started {
@@ -44,9 +49,11 @@ export type ChatStarted =
  */
 export function logRejectedChat(ctx: AppContext, err: unknown, body: unknown, opts: ChatRunOptions = {}): void {
   const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-  const req = { model: typeof b.model === 'string' ? b.model : '', messages: [], stream: b.stream === true } as unknown as ChatRequest;
+  const req = { model: modelForLog(b.model), messages: [], stream: b.stream === true } as unknown as ChatRequest;
   const meta = logMeta(opts, false);
   const error = asApiError(err);
+  // The refused request's answer names its row (when the error is the one answered with).
+  if (error === err) withRequestId(error, meta.requestId);
   const outcome: ChatOutcome = { req, decision: null, target: null, attempts: [], usage: null, deliveredText: '', error, overheadMs: meta.clock.overhead() };
   ctx.logSink.write(buildChatLogRecord(meta, outcome));
 }
@@ -100,16 +107,16 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
     const clientWantsUsage = stream && ((req.stream_options as any)?.include_usage === true || opts.forceStreamUsage === true);
     const { opened, target } = await executeRoute(
       decision,
-      { ctx, req, stream, clientWantsUsage, signal: opts.signal, deps: adapterDepsOf(ctx), clock },
+      { ctx, req, stream, clientWantsUsage, signal: opts.signal, deps: adapterDepsOf(ctx), clock, clientHeaders: opts.clientHeaders },
       outcome.attempts,
     );
     outcome.target = target;
     outcome.overheadMs = clock.overhead();
     const headers = {
       'x-gophergate-overhead-ms': String(roundMs(outcome.overheadMs)),
-      'x-gophergate-model': target.modelId,
+      'x-gophergate-model': headerValue(target.modelId),
       'x-gophergate-provider': target.provider,
-      'x-gophergate-route': routeOf(decision, target),
+      'x-gophergate-route': headerValue(routeOf(decision, target)),
       'x-request-id': requestId,
     };
     const started = { target, decision, requestId, headers };
@@ -140,7 +147,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
     });
     return { ...started, kind: 'stream', body, ended };
   } catch (err) {
-    outcome.error = asApiError(err);
+    outcome.error = withRequestId(asApiError(err), requestId);
     // The row names the last target tried, so a failing provider shows in the logs.
     const last = outcome.attempts.at(-1);
     outcome.target ??= outcome.decision?.targets.find((t) => t.provider === last?.provider && t.upstreamModel === last?.model) ?? null;

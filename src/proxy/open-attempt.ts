@@ -20,6 +20,7 @@ export interface AttemptInput {
   clock: RequestClock;
   /** The provider's settings with the key this try uses (walkTargets); unset: the snapshot's. */
   settings?: ProviderSettings;
+  clientHeaders?: Readonly<Record<string, string>>;
 }
 
 export interface JsonAttempt {
@@ -57,7 +58,7 @@ export async function openAttempt(a: AttemptInput): Promise<JsonAttempt | Stream
   const { ctx, target, clock } = a;
   const adapter = adapterFor(target.provider);
   const settings = a.settings ?? ctx.state.getSnapshot().providers.get(target.provider)!;
-  const callCtx: ChatCallContext = { model: target.upstreamModel, stream: a.stream, clientWantsUsage: a.clientWantsUsage, reasoning: a.deps.reasoning };
+  const callCtx: ChatCallContext = { model: target.upstreamModel, stream: a.stream, clientWantsUsage: a.clientWantsUsage, clientHeaders: a.clientHeaders, reasoning: a.deps.reasoning };
   // Image downloads made while building the call stop when the client goes away.
   const signal = a.signal;
   const deps: AdapterDeps = signal ? { ...a.deps, fetchImage: (url, s) => a.deps.fetchImage(url, s ?? signal) } : a.deps;

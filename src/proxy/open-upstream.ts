@@ -5,6 +5,7 @@ import type { RouteTarget } from '../routing/types';
 import type { ApiError } from '../errors/api-error';
 import type { RequestClock } from './request-clock';
 import { GatewayAbort, errorFromUpstreamResponse, mapUpstreamFailure } from './upstream-errors';
+import { takeSlot } from './upstream-slots';
 
 /** An upstream answer with a 2xx status, its timers still running until `dispose`. */
 export interface OpenedUpstream {
@@ -43,6 +44,8 @@ export async function openUpstream(
   call: UpstreamCall,
   opts: OpenUpstreamOptions,
 ): Promise<OpenedUpstream> {
+  // One of the upstream requests in flight, held until dispose (waits in a bounded queue when full).
+  const releaseSlot = await takeSlot(ctx.upstreamSlots, opts.signal, opts.clock);
   const apiKey = opts.apiKey ?? ctx.state.getSnapshot().providers.get(target.provider)?.apiKey;
   const controller = new AbortController();
   const onClientAbort = () => controller.abort(new GatewayAbort('client'));
@@ -55,13 +58,14 @@ export async function openUpstream(
     if (timer) clearTimeout(timer);
     timer = null;
     opts.signal?.removeEventListener('abort', onClientAbort);
+    releaseSlot();
   };
   const sentAt = performance.now();
   try {
     const transport = adapterFor(target.provider).transport;
     const res = transport
       ? await transport(call, controller.signal)
-      : await fetch(call.url, { method: call.method, headers: call.headers, body: call.body, signal: controller.signal });
+      : await fetch(call.url, { method: call.method, headers: call.headers, body: call.body, signal: controller.signal, redirect: 'manual' });
     opts.clock.ttfbMs = performance.now() - sentAt;
     if (!res.ok) throw await errorFromUpstreamResponse(target.provider, res, apiKey);
     if (opts.bodyTimeout !== 'header') {

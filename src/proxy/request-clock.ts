@@ -1,6 +1,6 @@
 /**
- * Times one request: total latency, time spent waiting on upstreams (every attempt), and the
- * gateway's own overhead = total minus that waiting.
+ * Times one request: total latency, time spent waiting on upstreams (every attempt), time spent
+ * waiting for an upstream slot, and the gateway's own overhead = total minus both waits.
  */
 export class RequestClock {
   readonly createdAt = Date.now();
@@ -9,13 +9,15 @@ export class RequestClock {
   upstreamMs = 0;
   /** Upstream time to first byte of the attempt that answered. */
   ttfbMs: number | null = null;
+  /** Milliseconds spent waiting for a free upstream slot (the gateway was full), every attempt. */
+  queueMs = 0;
 
   elapsed(): number {
     return performance.now() - this.start;
   }
 
   overhead(): number {
-    return Math.max(0, this.elapsed() - this.upstreamMs);
+    return Math.max(0, this.elapsed() - this.upstreamMs - this.queueMs);
   }
 }
 

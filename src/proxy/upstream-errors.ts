@@ -1,6 +1,8 @@
 import { ApiError, UpstreamError, isRetryableStatus } from '../errors/api-error';
 import { PROVIDER_CATALOG } from '../providers/provider-catalog';
 import type { ProviderId } from '../providers/types';
+import { redactKeyForms } from '../security/redact-key';
+import { UpstreamRedirectError } from './upstream-redirect';
 
 /** Why the gateway aborted an upstream call (the abort reason tells errors apart). */
 export class GatewayAbort extends Error {
@@ -17,7 +19,8 @@ const providerName = (id: ProviderId) => `${PROVIDER_CATALOG[id].name} (${id})`;
 
 /** Removes anything that looks like a key before an upstream's words reach a client or a log. */
 export function redactSecrets(text: string, apiKey?: string): string {
-  let out = apiKey && apiKey.length >= 4 ? text.split(apiKey).join('[redacted]') : text;
+  // The key as it is and re-encoded (other case, spaced out, base64): see security/redact-key.ts.
+  let out = redactKeyForms(text, apiKey);
   out = out.replace(/\b(sk|xai|gsk|ms)-[A-Za-z0-9*_\-.]{6,}/g, '$1-[redacted]');
   return out.replace(/AIza[0-9A-Za-z_\-]{10,}/g, '[redacted]');
 }
@@ -29,6 +32,12 @@ async function readCapped(res: Response, max: number): Promise<string> {
 
 /** Upstream answered with an error status: 4xx is passed through (401/403 become 502), 5xx becomes 502. */
 export async function errorFromUpstreamResponse(provider: ProviderId, res: Response, apiKey?: string): Promise<UpstreamError> {
+  if (res.status >= 300 && res.status < 400) {
+    // Calls go out with redirect: 'manual'; a 3xx is an upstream error (see upstream-redirect.ts).
+    await res.body?.cancel().catch(() => {});
+    const location = redactSecrets((res.headers.get('location') ?? '(none)').slice(0, 500), apiKey);
+    return new UpstreamRedirectError(provider, res.status, location);
+  }
   const text = await readCapped(res, 16_384).catch(() => '');
   let message: unknown = text;
   let code: string | undefined;
@@ -38,6 +47,8 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
     const err = Array.isArray(json) ? json[0]?.error : json?.error;
     message = typeof err === 'string' ? err : (err?.message ?? json?.message ?? text);
     if (typeof err?.code === 'string') code = err.code;
+    // Anthropic: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}.
+    else if (json?.type === 'error' && typeof err?.type === 'string') code = err.type;
   } catch {
     // not JSON: keep the text
   }
@@ -87,7 +98,12 @@ export function mapUpstreamFailure(err: unknown, f: FailureContext): ApiError {
         : `Upstream ${providerName(f.provider)} sent nothing for ${f.idleTimeoutS} s; the stream was ended.`;
     return new UpstreamError(f.provider, null, message, true, 504, 'upstream_timeout');
   }
-  if (err instanceof ApiError) return err;
+  if (err instanceof ApiError) {
+    // Errors raised while reading (e.g. an error event inside a stream) quote the upstream too.
+    const clean = redactSecrets(err.message, f.apiKey);
+    if (clean !== err.message) err.message = clean;
+    return err;
+  }
   const detail = redactSecrets(String((err as any)?.code ?? (err as any)?.message ?? err), f.apiKey);
   return new UpstreamError(f.provider, null, `Could not reach upstream ${providerName(f.provider)}: ${detail}`, true, 502, 'upstream_unreachable');
 }

@@ -47,6 +47,7 @@ export async function bridgedResponse(run: ResponsesRun): Promise<ResponsesAnswe
   const createdAt = Math.floor(Date.now() / 1000);
   const opts: ChatRunOptions = {
     clientId: run.clientId, signal: run.signal, endpoint: 'responses', requestId: run.requestId, clock, decision,
+    clientHeaders: run.clientHeaders,
   };
   const remember = (res: ResponseObject, model: string) => {
     if (req.store === false || res.status === 'failed') return;

@@ -2,6 +2,7 @@ import type { ChatCompletion } from 'openai/resources/chat/completions';
 import { newId } from './response-ids';
 import { finalStatus, toResponseUsage } from './response-skeleton';
 import type { ItemStatus, MessageItem, OutputItem, ResponseObject } from './responses-types';
+import { encodeThinking } from './thinking-content';
 
 /**
  * A chat completion -> the finished `response` object: reasoning first, then the message, then
@@ -9,18 +10,20 @@ import type { ItemStatus, MessageItem, OutputItem, ResponseObject } from './resp
  */
 export function chatToResponse(completion: ChatCompletion, skeleton: ResponseObject, now = Date.now()): ResponseObject {
   const choice = completion.choices[0];
-  const msg = (choice?.message ?? {}) as ChatCompletion.Choice['message'] & { reasoning_content?: string | null };
+  const msg = (choice?.message ?? {}) as ChatCompletion.Choice['message'] & { reasoning_content?: string | null; thinking_blocks?: unknown };
+  const encrypted = encodeThinking(msg.thinking_blocks);
   const { status, incomplete_details } = finalStatus(choice?.finish_reason);
   const itemStatus: ItemStatus = status === 'completed' ? 'completed' : 'incomplete';
   const output: OutputItem[] = [];
 
-  if (msg.reasoning_content) {
+  if (msg.reasoning_content || encrypted) {
     output.push({
       type: 'reasoning',
       id: newId('rs'),
       summary: [],
-      content: [{ type: 'reasoning_text', text: msg.reasoning_content }],
+      content: msg.reasoning_content ? [{ type: 'reasoning_text', text: msg.reasoning_content }] : [],
       status: itemStatus,
+      ...(encrypted ? { encrypted_content: encrypted } : {}),
     });
   }
   const toolCalls = msg.tool_calls ?? [];

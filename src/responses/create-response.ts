@@ -1,3 +1,4 @@
+import { checkModelName } from '../api/model-name';
 import type { AppContext } from '../context';
 import { badRequest } from '../errors/api-error';
 import type { ChatRequest } from '../providers/types';
@@ -15,12 +16,17 @@ export interface CreateResponseOptions {
   signal?: AbortSignal;
   clock: RequestClock;
   store: ResponseStore;
+  /** Client headers a provider may forward (see ChatCallContext.clientHeaders). */
+  clientHeaders?: Readonly<Record<string, string>>;
+  /** The log row's id (the /v1 prelude's, which a limited key's reservation waits on). */
+  requestId?: string;
 }
 
 function validate(body: unknown): ResponsesRequest {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object.');
   const req = body as ResponsesRequest;
   if (typeof req.model !== 'string' || !req.model) throw badRequest("'model' is required.", 'model');
+  checkModelName(req.model);
   if (req.input !== undefined && typeof req.input !== 'string' && !Array.isArray(req.input)) {
     throw badRequest("'input' must be a string or an array of input items.", 'input');
   }
@@ -36,7 +42,7 @@ function validate(body: unknown): ResponsesRequest {
  */
 export async function createResponse(ctx: AppContext, body: unknown, opts: CreateResponseOptions): Promise<ResponsesAnswer> {
   const req = validate(body);
-  const requestId = crypto.randomUUID();
+  const requestId = opts.requestId ?? crypto.randomUUID();
   const callModel = classifierCallModel(ctx, requestId, opts.clientId);
   const decision = await routeChat(ctx, req as unknown as ChatRequest, callModel, opts.signal);
   const run = { ctx, req, decision, requestId, ...opts };

@@ -5,6 +5,7 @@ import type {
 } from 'openai/resources/chat/completions';
 import { badRequest } from '../errors/api-error';
 import type { ResponsesInputItem } from './responses-types';
+import { decodeThinking } from './thinking-content';
 
 /**
  * Responses `input` -> chat messages. Consecutive `function_call` items (and an assistant
@@ -20,26 +21,34 @@ export function inputToMessages(input: string | ResponsesInputItem[] | undefined
   if (!Array.isArray(input)) throw badRequest("'input' must be a string or an array of input items.", 'input');
   const out: ChatCompletionMessageParam[] = [];
   let reasoning: string | null = null;
+  // Anthropic thinking blocks from a reasoning item's encrypted_content (thinking-content.ts):
+  // they go where reasoning_content goes, as `thinking_blocks`.
+  let thinking: unknown[] | null = null;
   input.forEach((item, i) => {
     const type = item?.type ?? (item?.role ? 'message' : undefined);
     switch (type) {
       case 'message': {
         const m = messageItem(item, i);
         if (m.role === 'assistant' && reasoning) (m as any).reasoning_content = reasoning;
+        if (m.role === 'assistant' && thinking) (m as any).thinking_blocks = thinking;
         reasoning = null;
+        thinking = null;
         out.push(m);
         break;
       }
       case 'function_call':
-        appendToolCall(out, item, i, reasoning);
+        appendToolCall(out, item, i, reasoning, thinking);
         reasoning = null;
+        thinking = null;
         break;
       case 'function_call_output':
         reasoning = null;
+        thinking = null;
         out.push({ role: 'tool', tool_call_id: str(item.call_id, `input[${i}].call_id`), content: toolOutput(item.output, i) });
         break;
       case 'reasoning':
         reasoning = reasoningText(item) || null;
+        thinking = decodeThinking(item.encrypted_content);
         break;
       default:
         throw badRequest(
@@ -49,7 +58,7 @@ export function inputToMessages(input: string | ResponsesInputItem[] | undefined
         );
     }
   });
-  for (const m of out) if (m.role === 'assistant' && !m.tool_calls?.length) delete (m as any).reasoning_content;
+  for (const m of out) if (m.role === 'assistant' && !m.tool_calls?.length) delete (m as any).reasoning_content, delete (m as any).thinking_blocks;
   return out;
 }
 
@@ -116,7 +125,7 @@ function assistantText(content: unknown, i: number): string {
   return content.map((p: any) => (p?.type === 'refusal' ? String(p.refusal ?? '') : String(p?.text ?? ''))).join('');
 }
 
-function appendToolCall(out: ChatCompletionMessageParam[], item: ResponsesInputItem, i: number, reasoning: string | null): void {
+function appendToolCall(out: ChatCompletionMessageParam[], item: ResponsesInputItem, i: number, reasoning: string | null, thinking: unknown[] | null = null): void {
   const call = {
     id: str(item.call_id, `input[${i}].call_id`),
     type: 'function' as const,
@@ -130,6 +139,7 @@ function appendToolCall(out: ChatCompletionMessageParam[], item: ResponsesInputI
   }
   const m: ChatCompletionAssistantMessageParam = { role: 'assistant', content: null, tool_calls: [call] };
   if (reasoning) (m as any).reasoning_content = reasoning;
+  if (thinking) (m as any).thinking_blocks = thinking;
   out.push(m);
 }
 

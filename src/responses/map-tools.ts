@@ -44,8 +44,10 @@ export function mapToolChoice(
     const allowed = new Set(c.tools.filter((t) => t?.type === 'function' && t.name).map((t) => t.name!));
     return { toolChoice: c.mode === 'required' ? 'required' : 'auto', allowed };
   }
+  // Named only by a string it holds: String() of an arbitrary value can throw (`[{ toString: null }]`).
+  const named = typeof c?.type === 'string' ? c.type : typeof choice === 'string' ? choice : Array.isArray(choice) ? 'array' : typeof choice;
   throw badRequest(
-    `tool_choice '${String(c?.type ?? choice)}' is not supported by provider '${provider}'.`,
+    `tool_choice '${named}' is not supported by provider '${provider}'.`,
     'tool_choice',
     'unsupported_tool_choice',
   );

@@ -1,4 +1,5 @@
 import { ApiError, UpstreamError } from '../errors/api-error';
+import { withRequestId } from '../errors/request-id';
 import { openUpstream, readBody, type OpenedUpstream } from '../proxy/open-upstream';
 import { buildPassthroughLogRecord, gatewayHeaders, type PassthroughOutcome } from '../images/passthrough-log-record';
 import { walkTargets } from '../proxy/execute-route';
@@ -37,7 +38,7 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
     up = r.value;
     o.target = r.target;
   } catch (err) {
-    o.error = asApiError(err);
+    o.error = withRequestId(asApiError(err), run.requestId);
     o.overheadMs = clock.overhead();
     log();
     throw o.error;
@@ -73,7 +74,7 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
     o.overheadMs = clock.overhead();
     return { kind: 'json', body: text, headers: gatewayHeaders({ overheadMs: o.overheadMs, target, decision, requestId: run.requestId }) };
   } catch (err) {
-    o.error = asApiError(err);
+    o.error = withRequestId(asApiError(err), run.requestId);
     throw o.error;
   } finally {
     settle(o.error);

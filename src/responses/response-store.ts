@@ -19,6 +19,8 @@ export interface StoredConversation {
 }
 
 export interface ResponseStoreOptions {
+  /** false: nothing is stored (`previous_response_id` then finds nothing). */
+  enabled?: boolean;
   /** Rows older than this are deleted. */
   retentionDays?: number;
   /** At most this many rows are kept (oldest go first). */
@@ -62,6 +64,7 @@ export class ResponseStore {
 
   constructor(private readonly sqlite: Database, options: ResponseStoreOptions = {}) {
     this.opts = {
+      enabled: options.enabled ?? true,
       retentionDays: options.retentionDays ?? 30,
       maxRows: options.maxRows ?? 50_000,
       cacheSize: options.cacheSize ?? 500,
@@ -79,6 +82,7 @@ export class ResponseStore {
   }
 
   save(id: string, conv: Omit<StoredConversation, 'createdAt'>): void {
+    if (!this.opts.enabled) return;
     const entry = { ...conv, createdAt: this.opts.now() };
     this.remember(id, entry);
     this.pending.set(id, entry);

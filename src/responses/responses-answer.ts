@@ -19,4 +19,6 @@ export interface ResponsesRun {
   signal?: AbortSignal;
   clock: RequestClock;
   store: ResponseStore;
+  /** Client headers a provider may forward (see ChatCallContext.clientHeaders). */
+  clientHeaders?: Readonly<Record<string, string>>;
 }

@@ -83,6 +83,8 @@ export interface ReasoningItem {
   summary: { type: 'summary_text'; text: string }[];
   content: ReasoningText[];
   status: ItemStatus;
+  /** Opaque state to give back next turn (here: Anthropic thinking blocks, see thinking-content.ts). */
+  encrypted_content?: string;
 }
 export type OutputItem = MessageItem | FunctionCallItem | ReasoningItem;
 

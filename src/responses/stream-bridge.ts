@@ -10,12 +10,15 @@ import type {
   ResponseEvent,
   ResponseObject,
 } from './responses-types';
+import { encodeThinking } from './thinking-content';
 
 interface OpenText {
   kind: 'message' | 'reasoning';
   outputIndex: number;
   item: MessageItem | ReasoningItem;
   text: string;
+  /** Anthropic thinking blocks received for this reasoning item (kept as its encrypted_content). */
+  thinking?: unknown[];
 }
 
 /**
@@ -57,6 +60,8 @@ export class ResponsesStreamBridge {
     if (!choice) return events;
     const delta = (choice.delta ?? {}) as ChatCompletionChunk.Choice.Delta & { reasoning_content?: string | null };
     if (delta.reasoning_content) this.appendText('reasoning', delta.reasoning_content, events);
+    const blocks = (delta as { thinking_blocks?: unknown }).thinking_blocks;
+    if (Array.isArray(blocks) && blocks.length) this.addThinking(blocks, events);
     if (delta.content) this.appendText('message', delta.content, events);
     for (const tc of delta.tool_calls ?? []) {
       this.closeText(events, 'completed');
@@ -159,6 +164,14 @@ export class ResponsesStreamBridge {
         ? this.ev('response.output_text.delta', { ...base, logprobs: [] })
         : this.ev('response.reasoning_text.delta', base),
     );
+  }
+
+  /** A finished, signed thinking block: it joins the open reasoning item (opening one if needed). */
+  private addThinking(blocks: unknown[], events: ResponseEvent[]): void {
+    if (this.openText?.kind !== 'reasoning') this.appendText('reasoning', '', events);
+    const open = this.openText!;
+    open.thinking = [...(open.thinking ?? []), ...blocks];
+    (open.item as ReasoningItem).encrypted_content = encodeThinking(open.thinking)!;
   }
 
   private part(kind: OpenText['kind'], text: string) {

@@ -1,4 +1,4 @@
-import { badRequest } from '../errors/api-error';
+import { ApiError } from '../errors/api-error';
 import { classifyAddress, isIpLiteral } from './classify-address';
 import { systemResolver, type HostResolver } from './resolve-host';
 
@@ -26,13 +26,13 @@ export async function checkImageUrl(
   try {
     parsed = new URL(url);
   } catch {
-    throw refused('Image URL is not a valid URL.');
+    throw refused('not a valid URL');
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw refused(`Image URL scheme '${parsed.protocol.replace(/:$/, '')}' is not allowed; use http(s) or a data URI.`);
+    throw refused(`scheme '${parsed.protocol.replace(/:$/, '')}'`);
   }
   const host = normalizeHost(parsed.hostname);
-  if (host === '') throw refused('Image URL has no host.');
+  if (host === '') throw refused('no host');
   if (allowHosts.some((h) => normalizeHost(h) === host)) return parsed;
 
   let addresses: string[];
@@ -42,22 +42,36 @@ export async function checkImageUrl(
     try {
       addresses = await resolve(host);
     } catch {
-      throw refused(`Image URL host '${host}' could not be resolved.`);
+      throw refused(`host '${host}' could not be resolved`);
     }
   }
-  if (addresses.length === 0) throw refused(`Image URL host '${host}' could not be resolved.`);
+  if (addresses.length === 0) throw refused(`host '${host}' could not be resolved`);
   for (const address of addresses) {
     const cls = classifyAddress(address);
     if (cls !== 'public') {
-      throw refused(
-        `Image URL host '${host}' resolves to a ${cls.replace('_', '-')} address, which the gateway does not fetch from. ` +
-          'An operator can allow the host with LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS.',
-      );
+      throw refused(`host '${host}' resolves to a ${cls.replace('_', '-')} address (${address})`);
     }
   }
   return parsed;
 }
 
-function refused(message: string) {
-  return badRequest(message, 'image_url', 'invalid_image_url');
+/**
+ * Every refusal gives the client the same words, so a key holder cannot tell "does not resolve"
+ * from "resolves inside your network" and map internal host names. The reason is kept for the
+ * log row (`logMessage`, see proxy/upstream-redirect.ts logMessageOf).
+ */
+export const IMAGE_URL_REFUSED =
+  'Image URL refused: the gateway fetches images only from http(s) URLs whose host resolves to public addresses ' +
+  '(or a data URI). An operator can allow a host with LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS.';
+
+export class ImageUrlRefused extends ApiError {
+  readonly logMessage: string;
+  constructor(reason: string) {
+    super(400, IMAGE_URL_REFUSED, 'invalid_request_error', 'invalid_image_url', 'image_url');
+    this.logMessage = `${IMAGE_URL_REFUSED} (${reason})`;
+  }
+}
+
+function refused(reason: string) {
+  return new ImageUrlRefused(reason);
 }

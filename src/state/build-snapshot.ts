@@ -2,6 +2,7 @@ import type { Config } from '../config/config';
 import type { SecretBox } from '../crypto/secret-box';
 import { PROVIDER_CATALOG } from '../providers/provider-catalog';
 import { PROVIDER_IDS, type PoolKey, type ProviderId, type ProviderSettings } from '../providers/types';
+import { keyLimitsOf, teamEntries, type LimitColumns, type TeamRow } from '../limits/build-key-limits';
 import type { ClientEntry, GroupEntry, ModelEntry, RuntimeSnapshot } from './snapshot-types';
 
 /** Rows as read from SQLite (see src/db/schema); kept loose so this stays a pure function. */
@@ -9,10 +10,12 @@ export interface SnapshotRows {
   providers: { id: string; enabled: boolean | null; baseUrl: string | null; apiKeyEncrypted: string | null }[];
   models: {
     id: string; provider: string; upstreamId: string; kind: 'chat' | 'image' | 'embedding'; enabled: boolean;
-    inputPrice: number; cachedInputPrice: number | null; outputPrice: number; reasoningPrice: number | null; imagePrice: number | null;
+    inputPrice: number; cachedInputPrice: number | null; outputPrice: number; reasoningPrice: number | null; imagePrice: number | null; cacheWritePrice?: number | null;
+    contextWindow?: number | null;
   }[];
   groups: { name: string; strategy: 'heuristic' | 'classifier'; targets: string[]; logicLevel: number | null; primaryUse: string; settings: Record<string, unknown> }[];
-  clients: { id: number; name: string; keyHash: string; revoked: boolean }[];
+  clients: ({ id: number; name: string; keyHash: string; revoked: boolean; teamId?: number | null; expiresAt?: number | null } & LimitColumns)[];
+  teams?: TeamRow[];
   /** Extra keys of the providers' key pools (provider_keys), encrypted as stored. */
   providerKeys?: { id: number; provider: string; keyEncrypted: string; keyLast4: string; label: string; weight: number }[];
 }
@@ -72,7 +75,8 @@ export function buildSnapshot(rows: SnapshotRows, config: Config, box: SecretBox
       upstreamId: m.upstreamId,
       kind: m.kind,
       enabled: m.enabled,
-      prices: { input: m.inputPrice, cachedInput: m.cachedInputPrice, output: m.outputPrice, reasoning: m.reasoningPrice, image: m.imagePrice },
+      prices: { input: m.inputPrice, cachedInput: m.cachedInputPrice, output: m.outputPrice, reasoning: m.reasoningPrice, image: m.imagePrice, cacheWrite: m.cacheWritePrice ?? null },
+      contextWindow: m.contextWindow ?? null,
     });
   }
   // Models listed in LLM_PROXY__PROVIDERS__<P>__MODELS join the table (unpriced) unless already known.
@@ -88,6 +92,12 @@ export function buildSnapshot(rows: SnapshotRows, config: Config, box: SecretBox
 
   const groups = new Map<string, GroupEntry>(rows.groups.map((g) => [g.name, { ...g }]));
   const clientsByKeyHash = new Map<string, ClientEntry>();
-  for (const c of rows.clients) clientsByKeyHash.set(c.keyHash, { id: c.id, name: c.name, revoked: c.revoked });
-  return { version, providers, models, groups, clientsByKeyHash };
+  const clientsById = new Map<number, ClientEntry>();
+  const teams = teamEntries(rows.teams ?? []);
+  for (const c of rows.clients) {
+    const entry: ClientEntry = { id: c.id, name: c.name, revoked: c.revoked, limits: keyLimitsOf(c, teams) };
+    clientsByKeyHash.set(c.keyHash, entry);
+    clientsById.set(c.id, entry);
+  }
+  return { version, providers, models, groups, clientsByKeyHash, clientsById, teams };
 }

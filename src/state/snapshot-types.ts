@@ -1,3 +1,4 @@
+import type { KeyLimits, ScopeLimits } from '../limits/limit-types';
 import type { ProviderId, ProviderSettings } from '../providers/types';
 
 /** Prices in USD per 1M tokens (per image for `imagePrice`). */
@@ -9,6 +10,8 @@ export interface ModelPrices {
   /** Unset: reasoning is billed at the output price. */
   reasoning: number | null;
   image: number | null;
+  /** Unset: prompt-cache writes are billed at the input price. */
+  cacheWrite?: number | null;
 }
 
 export interface ModelEntry {
@@ -20,6 +23,8 @@ export interface ModelEntry {
   kind: 'chat' | 'image' | 'embedding';
   enabled: boolean;
   prices: ModelPrices;
+  /** Tokens of prompt plus output the model takes, when known (bounds a budget's worst case). */
+  contextWindow?: number | null;
 }
 
 export interface GroupEntry {
@@ -36,6 +41,15 @@ export interface ClientEntry {
   id: number;
   name: string;
   revoked: boolean;
+  /** Null when neither the key nor a team limits it: the request path then skips src/limits/. */
+  limits?: KeyLimits | null;
+}
+
+/** A team of client keys; its limits apply on top of each member key's own. */
+export interface TeamEntry {
+  id: number;
+  name: string;
+  scope: ScopeLimits;
 }
 
 /**
@@ -49,4 +63,6 @@ export interface RuntimeSnapshot {
   groups: ReadonlyMap<string, GroupEntry>;
   /** SHA-256 hex of the client key -> client. */
   clientsByKeyHash: ReadonlyMap<string, ClientEntry>;
+  clientsById?: ReadonlyMap<number, ClientEntry>;
+  teams?: ReadonlyMap<number, TeamEntry>;
 }

@@ -2,7 +2,7 @@ import type { Database } from 'bun:sqlite';
 import type { Config } from '../config/config';
 import type { SecretBox } from '../crypto/secret-box';
 import type { Db } from '../db/client';
-import { clients, modelGroups, models, providerKeys, providers } from '../db/schema';
+import { clients, modelGroups, models, providerKeys, providers, teams } from '../db/schema';
 import { buildSnapshot } from './build-snapshot';
 import type { RuntimeSnapshot } from './snapshot-types';
 
@@ -79,7 +79,8 @@ export class StateStore {
       providers: this.db.select().from(providers).all(),
       models: this.db.select().from(models).all(),
       groups: this.db.select().from(modelGroups).all(),
-      clients: this.db.select({ id: clients.id, name: clients.name, keyHash: clients.keyHash, revoked: clients.revoked }).from(clients).all(),
+      clients: this.db.select().from(clients).all(),
+      teams: this.db.select().from(teams).all(),
       providerKeys: this.db.select().from(providerKeys).orderBy(providerKeys.id).all(),
     };
     return buildSnapshot(rows, this.config, this.box, ++this.version);

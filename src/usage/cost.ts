@@ -8,15 +8,19 @@ const PER_TOKEN = 1 / 1_000_000;
  * once, at the rate of its kind: cached input at the cached price (input price when the model has
  * none), uncached input at the input price, reasoning at the reasoning price (output price when
  * unset) and the rest of the output at the output price; plus `images` at the per-image price.
+ * Prompt-cache writes (part of input, like cached input) are billed at the cache-write price
+ * (input price when the model has none).
  */
 export function computeCost(usage: Usage, prices: ModelPrices, images = 0): number {
   const cached = Math.min(Math.max(usage.cachedInput, 0), Math.max(usage.input, 0));
-  const uncached = Math.max(usage.input, 0) - cached;
+  const cacheWrite = Math.min(Math.max(usage.cacheWrite ?? 0, 0), Math.max(usage.input, 0) - cached);
+  const uncached = Math.max(usage.input, 0) - cached - cacheWrite;
   const reasoning = Math.min(Math.max(usage.reasoning, 0), Math.max(usage.output, 0));
   const visibleOutput = Math.max(usage.output, 0) - reasoning;
   const tokensUsd =
     (uncached * prices.input +
       cached * (prices.cachedInput ?? prices.input) +
+      cacheWrite * (prices.cacheWrite ?? prices.input) +
       visibleOutput * prices.output +
       reasoning * (prices.reasoning ?? prices.output)) *
     PER_TOKEN;

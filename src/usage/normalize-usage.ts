@@ -6,6 +6,7 @@ import { normalizeMoonshotUsage } from './moonshot-usage';
 import { normalizeGrokUsage } from './grok-usage';
 import { normalizeOllamaUsage } from './ollama-usage';
 import { normalizeGeminiUsage } from './gemini-usage';
+import { normalizeAnthropicUsage } from './anthropic-usage';
 
 /** The mock provider speaks OpenAI's wire format, usage included. */
 export const normalizeMockUsage = normalizeOpenAIUsage;
@@ -19,6 +20,8 @@ const normalizers: Record<ProviderId, (raw: unknown) => Usage | null> = {
   grok: normalizeGrokUsage,
   ollama: normalizeOllamaUsage,
   mock: normalizeMockUsage,
+  // message_start and message_delta usage merged: see normalizeAnthropicUsage.
+  anthropic: normalizeAnthropicUsage,
 };
 
 /**

@@ -7,6 +7,11 @@ export interface Usage {
   cachedInput: number;
   output: number;
   reasoning: number;
+  /**
+   * Prompt tokens written to the provider's prompt cache (Anthropic's cache_creation_input_tokens),
+   * billed at the model's cache-write rate; part of `input`, like `cachedInput`. Unset: none.
+   */
+  cacheWrite?: number;
   /** True when the gateway counted with a tokenizer because the upstream gave no numbers. */
   estimated?: boolean;
 }

@@ -10,7 +10,7 @@ export function has(value: unknown): boolean {
   return typeof value === 'number' && Number.isFinite(value);
 }
 
-/** Reads `obj.key` when obj is an object; upstream JSON is read loosely (STYLE.md #3). */
+/** Reads `obj.key` when obj is an object; upstream JSON is read loosely (a field of the wrong type is absent, never a crash). */
 export function field(obj: unknown, key: string): unknown {
   return obj !== null && typeof obj === 'object' ? (obj as Record<string, unknown>)[key] : undefined;
 }

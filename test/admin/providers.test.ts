@@ -58,7 +58,7 @@ describe('providers', () => {
       expect(text).not.toContain(SECRET);
     }
     const list = (await json(await api(gw, 'GET', '/api/providers', { as: admin }))).data as any[];
-    expect(list.map((p) => p.id).sort()).toEqual(['deepseek', 'gemini', 'grok', 'mock', 'moonshot', 'ollama', 'openai']);
+    expect(list.map((p) => p.id).sort()).toEqual(['anthropic', 'deepseek', 'gemini', 'grok', 'mock', 'moonshot', 'ollama', 'openai']);
     for (const p of list) {
       expect(['closed', 'open', 'half_open']).toContain(p.circuit);
       expect(typeof p.recent_error_rate).toBe('number');

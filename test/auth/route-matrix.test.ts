@@ -2,12 +2,15 @@
  * The auth matrix, generated from the app's own route table: a route added later is covered
  * without editing this file.
  */
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { connect } from 'node:net';
 import { authRuntime } from '../../src/auth/auth-runtime';
 import { encodeSessionToken } from '../../src/auth/session-token';
 import type { TestGateway } from '../helpers/start-gateway';
 import { ADMIN_PASSWORD, api, appRoutes, concretePath, json, login, makeUser, SAMPLE_BODY, useAdminGateway, type Session } from '../helpers/admin-harness';
+
+// Gateways, password hashes and raw sockets: seconds on a loaded machine. A limit only bounds a hang.
+setDefaultTimeout(60_000);
 
 let gw: TestGateway;
 let admin: Session;
@@ -31,6 +34,12 @@ const call = (r: { method: string; path: string }, as: Session | null, extra: Pa
     body: isRead(r.method) || r.method === 'WS' ? undefined : SAMPLE_BODY,
     ...extra,
   });
+
+async function expectAnthropicError(res: Response, status: number, label: string) {
+  expect({ label, status: res.status }).toEqual({ label, status });
+  const body = await json(res);
+  expect(body).toEqual({ type: 'error', error: { type: 'authentication_error', message: expect.any(String) } });
+}
 
 async function expectError(res: Response, status: number, label: string) {
   expect({ label, status: res.status }).toEqual({ label, status });
@@ -161,7 +170,9 @@ describe('auth matrix over every /api route', () => {
           headers,
           body: r.method === 'GET' ? undefined : JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], input: 'hi', prompt: 'a cat' }),
         });
-        await expectError(res, 401, `${label}: ${r.method} ${r.path}`);
+        // Anthropic's Messages API answers in Anthropic's error shape (INTERFACE.md).
+        if (r.path.startsWith('/v1/messages')) await expectAnthropicError(res, 401, `${label}: ${r.method} ${r.path}`);
+        else await expectError(res, 401, `${label}: ${r.method} ${r.path}`);
       }
     }
     // and the valid key passes the same routes' auth
@@ -183,6 +194,60 @@ describe('auth matrix over every /api route', () => {
       expect({ target, ok: status === 401 || status === 404 }).toEqual({ target, ok: true });
     }
     expect(await raw('/api/clients')).toBe(401);
+  });
+
+  test('hostile Host headers, prefixed paths and absolute-form targets never reach a route unauthenticated', async () => {
+    const port = Number(new URL(gw.url).port);
+    // Raw TCP: fetch would normalise the Host header and the request target.
+    const raw = (method: string, target: string, host: string, body?: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const head = [`${method} ${target} HTTP/1.1`, `Host: ${host}`, 'Connection: close'];
+        if (body !== undefined) head.push('Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`);
+        const s = connect(port, '127.0.0.1', () => s.write(`${head.join('\r\n')}\r\n\r\n${body ?? ''}`));
+        let buf = '';
+        s.on('data', (d) => (buf += d));
+        s.on('end', () => resolve({ status: Number(buf.split(' ')[1]), body: buf.slice(buf.indexOf('\r\n\r\n') + 4) }));
+        s.on('error', reject);
+      });
+    // Hosts that are not a valid host[:port]: refused before routing with 400 `invalid_host`.
+    const invalidHosts = ['a/b', 'evil.com/', '/', 'a:1/x', 'a b', '127.0.0.1:99999', 'a:', ''];
+    // Valid but unusual hosts: very short, with a port, bracketed IPv6.
+    const oddHosts = ['a', 'ab', 'a:1', 'evil.com', '127.0.0.1:1', '[::1]:8080', 'x.y.z:65535'];
+    let checked = 0;
+    for (const r of routes) {
+      if (PUBLIC.has(`${r.method} ${r.path}`)) continue;
+      const method = r.method === 'WS' ? 'GET' : r.method;
+      const path = concretePath(r.path);
+      const body = isRead(method) ? undefined : JSON.stringify(SAMPLE_BODY);
+      const key = `${r.method} ${r.path}`;
+      for (const host of invalidHosts) {
+        const res = await raw(method, path, host, body);
+        expect({ key, host, status: res.status }).toEqual({ key, host, status: 400 });
+        expect(JSON.parse(res.body).error.code).toBe('invalid_host');
+        checked++;
+      }
+      for (const host of oddHosts) {
+        // the plain path: exactly 401
+        const res = await raw(method, path, host, body);
+        expect({ key, host, status: res.status }).toEqual({ key, host, status: 401 });
+        // prefixed paths and absolute-form targets: refused (401) or no such route (404), never 2xx/3xx/400
+        for (const target of [`/xx${path}`, `/x${path}`, `/a${path}`, `http://127.0.0.1${path}`, `http://a/b${path}`, `http://evil.com:1${path}`, `http://a${path}`]) {
+          const { status } = await raw(method, target, host, body);
+          expect({ key, host, target, ok: status === 401 || status === 404 }).toEqual({ key, host, target, ok: true });
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(1000);
+    // auth is checked before the body is parsed or validated: 401, not 400
+    for (const host of ['127.0.0.1', 'a'])
+      for (const body of ['{}', 'not json', '{"name":'])
+        for (const target of ['/api/clients', 'http://127.0.0.1/api/clients'])
+          expect({ host, body, target, status: (await raw('POST', target, host, body)).status }).toEqual({ host, body, target, status: 401 });
+    // /v1 routes served by Bun's router refuse a bad Host too (before the key is even looked at)
+    const v1 = await raw('POST', '/v1/chat/completions', 'a/b', '{}');
+    expect(v1.status).toBe(400);
+    expect(JSON.parse(v1.body).error.code).toBe('invalid_host');
   });
 
   test('a session token is not a client key on /v1', async () => {

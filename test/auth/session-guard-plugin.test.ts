@@ -1,9 +1,12 @@
-import { expect, test } from 'bun:test';
+import { expect, setDefaultTimeout, test } from 'bun:test';
 import { Elysia } from 'elysia';
 import { errorHandler } from '../../src/api/error-handler';
 import { sessionGuard } from '../../src/auth/session-guard';
 import type { TestGateway } from '../helpers/start-gateway';
 import { makeUser, useAdminGateway, type Session } from '../helpers/admin-harness';
+
+// Starting a gateway and hashing passwords takes seconds on a loaded machine. A limit only bounds a hang.
+setDefaultTimeout(30_000);
 
 let gw: TestGateway;
 let admin: Session;

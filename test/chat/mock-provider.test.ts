@@ -19,7 +19,7 @@ describe('mock provider (local echo)', () => {
     expect(response.headers.get('x-gophergate-provider')).toBe('mock');
     expect(response.headers.get('x-gophergate-model')).toBe('mock/echo');
     expect(Number(response.headers.get('x-gophergate-overhead-ms'))).toBeGreaterThanOrEqual(0);
-    const [row] = await gw.waitForLogs(1);
+    const row = await gw.waitForRow(response);
     expect(row).toMatchObject({ provider: 'mock', status: 200, clientId: gw.clientId, endpoint: 'chat', stream: false });
   });
 

@@ -82,11 +82,10 @@ for (const p of PROVIDER_CASES) {
 
     test('stream with include_usage: text, reasoning and one usage chunk in OpenAI convention', async () => {
       fake.handler = replay(p.id, 'text.chunks.txt');
-      const r = await collect(
-        await client.chat.completions.create({
-          model: p.model, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Hello' }],
-        }),
-      );
+      const { data: stream, response } = await client.chat.completions
+        .create({ model: p.model, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Hello' }] })
+        .withResponse();
+      const r = await collect(stream);
       expect(r.text).toBe(p.text);
       expect(r.reasoning).toBe(p.reasoning ?? '');
       expect(r.finish).toBe('stop');
@@ -99,8 +98,7 @@ for (const p of PROVIDER_CASES) {
       expect(u.total_tokens).toBe(p.streamUsage.prompt + p.streamUsage.completion);
       expect(fake.last().body).toMatchObject({ model: p.upstreamModel, stream: true, stream_options: { include_usage: true } });
 
-      const rows = await gw.waitForLogs(gw.logs.length);
-      expect(rows.at(-1)).toMatchObject({
+      expect(await gw.waitForRow(response)).toMatchObject({
         provider: p.id, stream: true, status: 200, estimated: false,
         promptTokens: p.streamUsage.prompt, completionTokens: p.streamUsage.completion,
         cachedTokens: p.streamUsage.cached, reasoningTokens: p.streamUsage.reasoning,
@@ -109,16 +107,15 @@ for (const p of PROVIDER_CASES) {
 
     test('stream without include_usage: the gateway still asks upstream, but the client sees no usage', async () => {
       fake.handler = replay(p.id, 'text.chunks.txt');
-      const before = gw.logs.length;
-      const r = await collect(
-        await client.chat.completions.create({ model: p.model, stream: true, messages: [{ role: 'user', content: 'Hello' }] }),
-      );
+      const { data: stream, response } = await client.chat.completions
+        .create({ model: p.model, stream: true, messages: [{ role: 'user', content: 'Hello' }] })
+        .withResponse();
+      const r = await collect(stream);
       expect(r.text).toBe(p.text);
       expect(r.usageChunks).toBe(0);
       expect(fake.last().body.stream_options).toEqual({ include_usage: true });
       // ...and the log row still has the upstream's numbers.
-      const rows = await gw.waitForLogs(before + 1);
-      expect(rows.at(-1)!.promptTokens).toBe(p.streamUsage.prompt);
+      expect((await gw.waitForRow(response)).promptTokens).toBe(p.streamUsage.prompt);
     });
 
     test('tools round trip: parallel calls, then tool results sent back unchanged', async () => {

@@ -144,12 +144,12 @@ describe('xAI Grok', () => {
   test('completion_tokens excludes reasoning at xAI; clients get it included (OpenAI convention)', async () => {
     const raw = fixtureJson('grok', 'chat.json').usage;
     expect(raw.completion_tokens).toBe(9);
-    const r = await client.chat.completions.create({ model: 'grok/grok-3-mini', messages: hi });
+    const { data: r, response } = await client.chat.completions.create({ model: 'grok/grok-3-mini', messages: hi }).withResponse();
     expect(r.usage).toMatchObject({
       prompt_tokens: 32, completion_tokens: 103, total_tokens: 135,
       completion_tokens_details: { reasoning_tokens: 94 }, prompt_tokens_details: { cached_tokens: 6 },
     });
-    const row = (await gw.waitForLogs(1)).findLast((l) => l.provider === 'grok')!;
+    const row = await gw.waitForRow(response);
     expect(row).toMatchObject({ completionTokens: 103, reasoningTokens: 94 });
   });
 });

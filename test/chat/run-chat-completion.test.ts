@@ -20,20 +20,20 @@ const body = { model: 'deepseek/deepseek-reasoner', messages: [{ role: 'user' as
 
 test('runChatCompletion returns completion, canonical usage and target, and logs one row', async () => {
   fake.handler = replayJson('deepseek', 'chat.json');
-  const before = gw.logs.length;
-  const r = await runChatCompletion(gw.ctx, body, { endpoint: 'responses', clientId: gw.clientId });
+  const requestId = crypto.randomUUID();
+  const r = await runChatCompletion(gw.ctx, body, { endpoint: 'responses', clientId: gw.clientId, requestId });
   expect(r.completion.choices[0]!.message.content).toBe('Hello! How can I help?');
   expect(r.usage).toMatchObject({ input: 24, cachedInput: 16, output: 58, reasoning: 49 });
   expect(r.target).toMatchObject({ provider: 'deepseek', upstreamModel: 'deepseek-reasoner' });
   expect(fake.last().body.stream).not.toBe(true);
-  const row = (await gw.waitForLogs(before + 1)).at(-1)!;
+  const row = await gw.waitForRow(requestId);
   expect(row).toMatchObject({ endpoint: 'responses', clientId: gw.clientId, status: 200, promptTokens: 24 });
 });
 
 test('streamChatCompletion yields parsed chunks, usage last, and logs a finished stream as 200', async () => {
   fake.handler = replay('deepseek', 'text.chunks.txt');
-  const before = gw.logs.length;
-  const { target, chunks } = await streamChatCompletion(gw.ctx, body, { endpoint: 'responses' });
+  const requestId = crypto.randomUUID();
+  const { target, chunks } = await streamChatCompletion(gw.ctx, body, { endpoint: 'responses', requestId });
   expect(target.provider).toBe('deepseek');
   let text = '';
   let usage: any = null;
@@ -45,7 +45,7 @@ test('streamChatCompletion yields parsed chunks, usage last, and logs a finished
   expect(text).toBe('Hello! How can I help?');
   expect(usage).toMatchObject({ prompt_tokens: 24, completion_tokens: 58 });
   expect(fake.last().body.stream_options).toEqual({ include_usage: true });
-  const row = (await gw.waitForLogs(before + 1)).at(-1)!;
+  const row = await gw.waitForRow(requestId);
   expect(row).toMatchObject({ status: 200, stream: true, endpoint: 'responses' });
 });
 

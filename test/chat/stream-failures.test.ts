@@ -46,21 +46,20 @@ beforeEach(() => {
   };
 });
 
-/** Posts a streaming request and returns the SSE data payloads the client received. */
-async function events(g: TestGateway = gw): Promise<{ status: number; data: string[] }> {
+/** Posts a streaming request and returns the SSE data payloads the client received (and the answer). */
+async function events(g: TestGateway = gw): Promise<{ status: number; data: string[]; res: Response }> {
   const res = await g.fetch('/v1/chat/completions', { method: 'POST', body: streamBody });
   const data: string[] = [];
   const parser = new SseParser((e) => onEvent(data.push(e.data)));
   const decoder = new TextDecoder();
   for await (const bytes of res.body!) parser.push(decoder.decode(bytes, { stream: true }));
   parser.end();
-  return { status: res.status, data };
+  return { status: res.status, data, res };
 }
 
 test('an upstream cut mid-stream ends with an error event and [DONE]', async () => {
   fake.handler = replay('openai', 'text.chunks.txt', { cutAfter: 3, holdAt: { at: 3, until: received(3) } });
-  const before = gw.logs.length;
-  const { status, data } = await events();
+  const { status, data, res } = await events();
   expect(status).toBe(200);
   expect(data.at(-1)).toBe('[DONE]');
   const err = JSON.parse(data.at(-2)!);
@@ -71,7 +70,7 @@ test('an upstream cut mid-stream ends with an error event and [DONE]', async () 
   const text = data.slice(0, -2).map((d) => JSON.parse(d).choices[0]?.delta?.content ?? '').join('');
   expect(text).toBe('Hello! How');
   // The row is an error, billed by estimate for the prompt plus the text delivered.
-  const row = (await gw.waitForLogs(before + 1)).at(-1)!;
+  const row = await gw.waitForRow(res);
   expect(row.status).toBe(502);
   expect(row.estimated).toBe(true);
   expect(row.completionTokens).toBeGreaterThan(0);
@@ -116,13 +115,12 @@ for (const [name, split] of [['in the first read', false], ['after a first chunk
       });
       return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
     };
-    const before = gw.logs.length;
-    const { status, data } = await events();
+    const { status, data, res } = await events();
     expect(status).toBe(200);
     expect(data.at(-1)).toBe('[DONE]');
     expect(JSON.parse(data.at(-2)!).error.message).toContain('The server had an error');
     expect(data.slice(0, -2).map((d) => JSON.parse(d).choices[0]?.delta?.content ?? '').join('')).toBe('Hello! How');
-    const row = (await gw.waitForLogs(before + 1)).at(-1)!;
+    const row = await gw.waitForRow(res);
     expect(row).toMatchObject({ status: 502, errorType: 'upstream_error' });
   });
 }
@@ -158,7 +156,6 @@ test('the openai client raises the error event as an APIError', async () => {
 test('a client that disconnects mid-stream aborts the upstream request at once', async () => {
   fake.handler = replay('openai', 'text.chunks.txt', { hangAfter: 2 });
   const aborts = fake.aborts;
-  const before = gw.logs.length;
   const controller = new AbortController();
   const res = await gw.fetch('/v1/chat/completions', { method: 'POST', body: streamBody, signal: controller.signal });
   const reader = res.body!.getReader();
@@ -166,7 +163,7 @@ test('a client that disconnects mid-stream aborts the upstream request at once',
   expect(new TextDecoder().decode(first.value)).toContain('chat.completion.chunk');
   controller.abort();
   await fake.waitForAbort(aborts + 1);
-  const row = (await gw.waitForLogs(before + 1)).at(-1)!;
+  const row = await gw.waitForRow(res);
   expect(row.status).toBe(499);
   expect(row.errorType).toBe('client_closed_request');
 });

@@ -95,7 +95,7 @@ describe('status mapping', () => {
       const res = await timed.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify(body) });
       expect(res.status).toBe(504);
       expect(await errorOf(res)).toMatchObject({ type: 'api_error', code: 'upstream_timeout' });
-      expect((await timed.waitForLogs(1))[0]).toMatchObject({ status: 504, errorType: 'upstream_timeout', provider: 'openai' });
+      expect(await timed.waitForRow(res)).toMatchObject({ status: 504, errorType: 'upstream_timeout', provider: 'openai' });
     } finally {
       await timed.close();
       silent.close();
@@ -196,7 +196,7 @@ describe('fallback across a group', () => {
     expect(response.headers.get('x-gophergate-route')).toBe('pair>deepseek-chat');
     expect(openai.requests.length).toBe(1);
     expect(deepseek.requests.length).toBe(1);
-    const row = (await gw.waitForLogs(1)).at(-1)!;
+    const row = await gw.waitForRow(response);
     expect(row.status).toBe(200);
     expect(JSON.parse(row.attempts!).map((a: any) => [a.provider, a.status])).toEqual([
       ['openai', 502],

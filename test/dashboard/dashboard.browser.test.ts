@@ -275,7 +275,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard in Chromium'
     await page.setViewportSize({ width: 1360, height: 900 });
     expect(problems).toEqual([]);
     expect(watch.problems.filter((p) => !/Failed to load resource.*\b(401|422)\b/.test(p))).toEqual([]);
-  }, 40_000);
+  }, 120_000);
 
   test('viewer: no mutation controls, forged changes refused', async () => {
     await page.click('button:text-is("Log out")');

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database } from 'bun:sqlite';
 import pkg from '../../package.json';
+import { parseArgs } from '../../src/cli-args';
 
 // Each test spawns bun: seconds on a loaded CI machine. A limit only bounds a hang.
 setDefaultTimeout(30_000);
@@ -28,6 +29,23 @@ describe('command line', () => {
     expect(r.out).toContain('--reset-admin');
   });
 
+  test("the Go gateway's single-dash spellings are the same commands", () => {
+    expect(parseArgs(['-reset-admin'])).toEqual({ kind: 'reset-admin' });
+    expect(parseArgs(['-version'])).toEqual({ kind: 'version' });
+    expect(parseArgs(['-help'])).toEqual({ kind: 'help' });
+    expect(parseArgs(['-healthcheck'])).toEqual({ kind: 'healthcheck' });
+    // Short flags stay short; unknown single-dash words are still errors naming what was typed.
+    expect(parseArgs(['-v'])).toEqual({ kind: 'version' });
+    expect(parseArgs(['-frobnicate'])).toEqual({ kind: 'error', message: 'unknown option -frobnicate' });
+  });
+
+  test('-version and -help run as the binary would', () => {
+    expect(run(['-version']).out.trim()).toBe(`gophergate ${pkg.version}`);
+    const help = run(['-help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('-reset-admin');
+  });
+
   test('an unknown option exits 2 with help', () => {
     const r = run(['--frobnicate']);
     expect(r.code).toBe(2);
@@ -42,8 +60,8 @@ describe('command line', () => {
     expect(r.err + r.out).not.toContain('sk-secret-value');
   });
 
-  test('--reset-admin creates the database when missing, resets admin and exits 0', () => {
-    const r = run(['--reset-admin']);
+  test.each(['--reset-admin', '-reset-admin'])('%s creates the database when missing, resets admin and exits 0', (flag) => {
+    const r = run([flag]);
     expect(r.code).toBe(0);
     expect(r.out).toContain("'admin'");
     const db = new Database(join(r.cwd, 'data', 'gophergate.db'));

@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 describe('loadConfig', () => {
-  test('defaults match INTERFACE.md', () => {
+  test("defaults match the README's configuration table", () => {
     const c = loadConfig({});
-    expect(c.server).toEqual({ host: '0.0.0.0', port: 8080, maxBodyMb: 32 });
+    expect(c.server).toEqual({ host: '0.0.0.0', port: 8080, maxBodyMb: 32, bodyTimeoutS: 60 });
     expect(c.database.path).toBe('./data/gophergate.db');
-    expect(c.upstream).toEqual({ timeoutS: 600, idleTimeoutS: 120 });
+    expect(c.upstream).toEqual({ timeoutS: 600, idleTimeoutS: 120, maxConnections: 16_384, queueTimeoutS: 10 });
     expect(c.logging.retentionDays).toBe(30);
     expect(c.security.imageUrlAllowHosts).toEqual([]);
     expect(c.providers.openai!.apiKey).toBeUndefined();
@@ -43,6 +43,9 @@ describe('loadConfig', () => {
     ['LLM_PROXY__PROVIDERS__OPENAI__BASE_URL', 'not a url', /absolute http\(s\) URL/],
     ['LLM_PROXY__PROVIDERS__OPENAI__BASE_URL', 'ftp://x.example/v1', /must use http or https/],
     ['LLM_PROXY__LOGGING__RETENTION_DAYS', '0', /RETENTION_DAYS/],
+    ['LLM_PROXY__UPSTREAM__MAX_CONNECTIONS', '0', /LLM_PROXY__UPSTREAM__MAX_CONNECTIONS must be a whole number from 1 to 65279/],
+    ['LLM_PROXY__UPSTREAM__MAX_CONNECTIONS', '70000', /MAX_CONNECTIONS/],
+    ['LLM_PROXY__UPSTREAM__QUEUE_TIMEOUT_S', '0', /LLM_PROXY__UPSTREAM__QUEUE_TIMEOUT_S must be a number/],
   ])('%s=%s is refused with a message naming it', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);

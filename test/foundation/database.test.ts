@@ -61,7 +61,7 @@ describe('seed', () => {
     expect(admin.mustChangePassword).toBe(true);
     expect(Bun.password.verifySync('admin123', admin.passwordHash)).toBe(true);
     const before = tableCounts(db);
-    expect(before.providers).toBe(7);
+    expect(before.providers).toBe(8);
     expect(before.models).toBeGreaterThan(0);
     // An operator edit must survive a restart.
     db.update(models).set({ inputPrice: 42 }).run();

@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config/config';
 import type { AppContext } from '../../src/context';
 import { clients } from '../../src/db/schema';
 import { signatureFromToolCallId } from '../../src/providers/gemini/tool-call-id';
+import { IMAGE_URL_REFUSED } from '../../src/security/check-image-url';
 import { FakeGemini } from './fake-gemini';
 import { fixtureJson, fixtureLines } from './helpers';
 
@@ -224,7 +225,17 @@ describe('Gemini through the gateway, driven by the openai client', () => {
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect(err.status).toBe(400);
     expect(err.error.param).toBe('messages[0].content[1].image_url.url');
-    expect(err.error.message).toContain('loopback');
+    // one message for every refusal (no probing of internal names); the reason is in the log row
+    expect(err.error.message).toBe(IMAGE_URL_REFUSED);
+    const rowError = async () => {
+      for (let i = 0; i < 100; i++) {
+        const r = ctx.sqlite.query("SELECT error FROM request_logs WHERE error LIKE '%loopback%'").get() as { error: string } | null;
+        if (r) return r.error;
+        await Bun.sleep(50);
+      }
+      return null;
+    };
+    expect(await rowError()).toContain(IMAGE_URL_REFUSED);
     expect(fake.requests.length).toBe(before);
     expect(fake.imageHits.length).toBe(hits);
   });

@@ -16,6 +16,29 @@ import type { AppContext } from '../../src/context';
 import { clients } from '../../src/db/schema';
 import type { LogRecord, LogSink } from '../../src/logging/log-record';
 
+/**
+ * What names one request's log row: its id, or something carrying the `x-request-id` header
+ * of its answer (a fetch Response, the SDK's `.withResponse()` result, an SDK APIError).
+ */
+export type RequestRef =
+  | string
+  | Response
+  | { response: Response }
+  | { request_id: string | null }
+  | { requestID: string | null | undefined };
+
+/** The request id a RequestRef names (throws when its answer carried none). */
+export function requestIdOf(ref: RequestRef): string {
+  let id: string | null | undefined;
+  if (typeof ref === 'string') id = ref;
+  else if (ref instanceof Response) id = ref.headers.get('x-request-id');
+  else if ('response' in ref && ref.response instanceof Response) id = ref.response.headers.get('x-request-id');
+  else if ('request_id' in ref) id = ref.request_id;
+  else if ('requestID' in ref) id = ref.requestID;
+  if (!id) throw new Error('the answer carried no x-request-id');
+  return id;
+}
+
 export interface GatewayOptions extends Omit<ContextOverrides, 'warn'> {
   /** LLM_PROXY__* (and <P>_API_KEY) variables; nothing is read from the real environment. */
   env?: Record<string, string>;
@@ -30,10 +53,25 @@ export interface TestGateway {
   clientId: number;
   /** Log rows written so far (empty when a custom logSink was given). */
   logs: LogRecord[];
-  /** Resolves once `n` log rows were written (rows of a stream land after it ends). */
+  /**
+   * Resolves once `n` log rows were written (rows of a stream land after it ends).
+   * @deprecated counts rows, so a late row of another test can be read instead: use waitForRow.
+   */
   waitForLogs(n: number, ms?: number): Promise<LogRecord[]>;
-  /** Resolves with the rows of one endpoint once `n` of them were written. */
+  /**
+   * Resolves with the rows of one endpoint once `n` of them were written.
+   * @deprecated counts rows: use waitForRow (or waitForChildRows for classifier calls).
+   */
   waitForEndpointLogs(endpoint: LogRecord['endpoint'], n: number, ms?: number): Promise<LogRecord[]>;
+  /**
+   * Resolves with the log row of one request, picked by the `x-request-id` of its answer (so a
+   * late row of another test cannot be read instead); fails when that request left two rows.
+   */
+  waitForRow(ref: RequestRef, ms?: number): Promise<LogRecord>;
+  /** The rows written on behalf of one request (its classifier call), once `n` of them were. */
+  waitForChildRows(ref: RequestRef, n: number, ms?: number): Promise<LogRecord[]>;
+  /** The rows of one client (for a request that got no answer to take an id from), once `n` were written. */
+  waitForClientRows(clientId: number, n: number, ms?: number): Promise<LogRecord[]>;
   /** Official OpenAI client pointed at the gateway (retries off so errors show as they are). */
   openai(key?: string): OpenAI;
   /** Raw fetch to a gateway path with the client key (override headers as needed). */
@@ -114,6 +152,25 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<TestGatew
     async waitForEndpointLogs(endpoint, n, ms = 10_000) {
       const rows = () => logs.filter((l) => l.endpoint === endpoint);
       await until(() => rows().length, n, ms, `'${endpoint}' log rows`);
+      return rows();
+    },
+    async waitForRow(ref, ms = 10_000) {
+      const id = requestIdOf(ref);
+      const rows = () => logs.filter((l) => l.requestId === id);
+      await until(() => rows().length, 1, ms, `log row of request ${id}`);
+      const found = rows();
+      if (found.length > 1) throw new Error(`request ${id} left ${found.length} log rows`);
+      return found[0]!;
+    },
+    async waitForClientRows(clientId, n, ms = 10_000) {
+      const rows = () => logs.filter((l) => l.clientId === clientId);
+      await until(() => rows().length, n, ms, `log rows of client ${clientId}`);
+      return rows();
+    },
+    async waitForChildRows(ref, n, ms = 10_000) {
+      const id = requestIdOf(ref);
+      const rows = () => logs.filter((l) => l.parentRequestId === id);
+      await until(() => rows().length, n, ms, `log rows made for request ${id}`);
       return rows();
     },
     openai: (key = first.key) => new OpenAI({ apiKey: key, baseURL: `${url}/v1`, maxRetries: 0, timeout: 20_000 }),

@@ -46,9 +46,9 @@ describe('POST /v1/images/generations', () => {
     const sent = last(openai);
     expect(sent.headers.authorization).toBe('Bearer sk-test-openai');
     expect(sent.body).toEqual({ model: 'dall-e-3', prompt: 'a red fox', size: '1792x1024', quality: 'hd', style: 'natural' });
-    const [row] = (await gw.waitForEndpointLogs('images', 1)).slice(-1);
+    const row = await gw.waitForRow(res);
     expect(row).toMatchObject({ endpoint: 'images', provider: 'openai', model: 'dall-e-3', status: 200, images: 1, clientId: gw.clientId });
-    expect(row!.costUsd).toBeCloseTo(0.04, 6);
+    expect(row.costUsd).toBeCloseTo(0.04, 6);
   });
 
   test('OpenAI dall-e-2 with b64_json and n=2', async () => {
@@ -62,11 +62,10 @@ describe('POST /v1/images/generations', () => {
 
   test('gpt-image-1: tokens reported by OpenAI are logged beside the image', async () => {
     replies['openai /v1/images/generations'] = async () => rawJsonResponse(await fixture('openai-gpt-image-1.json'));
-    const n = gw.logs.filter((l) => l.endpoint === 'images').length;
-    const res = await client.images.generate({ model: 'gpt-image-1', prompt: 'a lighthouse', response_format: 'b64_json' });
+    const { data: res, response } = await client.images.generate({ model: 'gpt-image-1', prompt: 'a lighthouse', response_format: 'b64_json' }).withResponse();
     expect(res.usage).toMatchObject({ input_tokens: 14, output_tokens: 1056 });
     expect(last(openai).body).toEqual({ model: 'gpt-image-1', prompt: 'a lighthouse' });
-    const row = (await gw.waitForEndpointLogs('images', n + 1)).at(-1)!;
+    const row = await gw.waitForRow(response);
     expect(row).toMatchObject({ promptTokens: 14, completionTokens: 1056, images: 1 });
     expect(row.costUsd).toBeGreaterThan(0.042); // per-image price plus the input tokens
   });
@@ -74,14 +73,14 @@ describe('POST /v1/images/generations', () => {
   test('Gemini Imagen: :predict with sampleCount and aspectRatio, data: URI in url', async () => {
     const raw = JSON.parse(await fixture('gemini-imagen-predict.json'));
     replies['gemini /v1beta/models/imagen-4.0-generate-001:predict'] = () => jsonResponse(raw);
-    const res = await client.images.generate({ model: 'imagen-4.0-generate-001', prompt: 'a fox', n: 2, size: '1024x1792' });
+    const { data: res, response } = await client.images.generate({ model: 'imagen-4.0-generate-001', prompt: 'a fox', n: 2, size: '1024x1792' }).withResponse();
     expect(schemaErrors('ImagesResponse', res)).toEqual([]);
     expect(res.data!.map((d) => d.url)).toEqual(raw.predictions.map((p: any) => `data:image/png;base64,${p.bytesBase64Encoded}`));
     const sent = last(gemini);
     expect(sent.path).toBe('/v1beta/models/imagen-4.0-generate-001:predict');
     expect(sent.headers['x-goog-api-key']).toBe('gm-test-key');
     expect(sent.body).toEqual({ instances: [{ prompt: 'a fox' }], parameters: { sampleCount: 2, aspectRatio: '9:16' } });
-    const row = (await gw.waitForEndpointLogs('images', 1)).at(-1)!;
+    const row = await gw.waitForRow(response);
     expect(row).toMatchObject({ provider: 'gemini', model: 'imagen-4.0-generate-001', images: 2 });
     expect(row.costUsd).toBeCloseTo(0.08, 6);
 
@@ -92,7 +91,9 @@ describe('POST /v1/images/generations', () => {
   test('gemini-2.5-flash-image: generateContent with responseModalities IMAGE', async () => {
     const raw = JSON.parse(await fixture('gemini-flash-image-generate-content.json'));
     replies['gemini /v1beta/models/gemini-2.5-flash-image:generateContent'] = () => jsonResponse(raw);
-    const res = await client.images.generate({ model: 'gemini-2.5-flash-image', prompt: 'a fox', response_format: 'b64_json', size: '1536x1024' });
+    const { data: res, response } = await client.images
+      .generate({ model: 'gemini-2.5-flash-image', prompt: 'a fox', response_format: 'b64_json', size: '1536x1024' })
+      .withResponse();
     expect(schemaErrors('ImagesResponse', res)).toEqual([]);
     expect(res.data![0]!.b64_json).toBe(raw.candidates[0].content.parts[0].inlineData.data);
     expect(res.usage).toMatchObject({ input_tokens: 9, output_tokens: 1290, total_tokens: 1299 });
@@ -100,7 +101,7 @@ describe('POST /v1/images/generations', () => {
       contents: [{ role: 'user', parts: [{ text: 'a fox' }] }],
       generationConfig: { responseModalities: ['IMAGE'], imageConfig: { aspectRatio: '3:2' } },
     });
-    const row = (await gw.waitForEndpointLogs('images', 1)).at(-1)!;
+    const row = await gw.waitForRow(response);
     expect(row).toMatchObject({ model: 'gemini-2.5-flash-image', promptTokens: 9, completionTokens: 1290, images: 1 });
   });
 
@@ -128,7 +129,7 @@ describe('POST /v1/images/generations', () => {
     const err = await apiError(client.images.generate({ model: 'dall-e-3', prompt: 'x' }));
     expect(err.status).toBe(400);
     expect(err.message).toContain('safety system');
-    const row = (await gw.waitForEndpointLogs('images', 1)).at(-1)!;
+    const row = await gw.waitForRow(err);
     expect(row).toMatchObject({ status: 400, images: 0, provider: 'openai' });
   });
 

@@ -53,6 +53,7 @@ test('a written row keeps every field of its record', async () => {
   const rec: LogRecord = {
     ...makeRecord(3, 1_764_000_000_123), parentRequestId: 'parent-1', attempts: '[{"provider":"openai","status":502}]',
     images: 2, body: null, route: 'a>b>c',
+    queueMs: 12.5,
   };
   sink.write(rec);
   await sink.close();
@@ -63,6 +64,7 @@ test('a written row keeps every field of its record', async () => {
     stream: 0, status: rec.status, prompt_tokens: rec.promptTokens, cached_tokens: rec.cachedTokens,
     completion_tokens: rec.completionTokens, reasoning_tokens: rec.reasoningTokens, images: 2,
     estimated: 0, cost_usd: rec.costUsd, latency_ms: rec.latencyMs, ttfb_ms: 20, overhead_ms: 1.5, body: null,
+    queue_ms: 12.5,
   });
 });
 

@@ -2,9 +2,8 @@ import { afterEach, expect, test } from 'bun:test';
 import { runMigrations } from '../../src/db/migrate';
 import { embeddedMigrations } from '../../src/db/migrations.gen';
 import { createLogWriter } from '../../src/logging/log-writer';
-import { UPSERT_ROLLUP_SQL } from '../../src/logging/log-row-sql';
 import { rollupBatch } from '../../src/logging/rollup-batch';
-import { ROLLUP_TABLES, type RollupTable } from '../../src/logging/rollup-tables';
+import { MEASURES, ROLLUP_TABLES, type RollupTable } from '../../src/logging/rollup-tables';
 import { DAY_MS, runRetention } from '../../src/logging/retention-runner';
 import { mixedRecords, RAW_KEY, RAW_SUMS, tempDb } from './log-test-helpers';
 import type { Database } from 'bun:sqlite';
@@ -84,11 +83,13 @@ test('the migration backfills the new rollups from usage_hourly history (raw row
     (drizzleDb as any).session, {},
   );
   expect(sqlite.query("SELECT count(*) AS n FROM sqlite_master WHERE name = 'usage_daily'").get()).toEqual({ n: 0 });
-  // An old writer: raw rows plus usage_hourly only.
-  const upsert = sqlite.prepare(UPSERT_ROLLUP_SQL);
+  // An old writer: raw rows plus usage_hourly only, without the columns later migrations added
+  // (cache_write_tokens, the last delta value).
+  const oldCols = ['hour', 'provider', 'model', 'client_id', ...MEASURES.slice(0, -1)];
+  const upsert = sqlite.prepare(`INSERT INTO usage_hourly (${oldCols.join(', ')}) VALUES (${oldCols.map(() => '?').join(',')})`);
   const records = mixedRecords(1500, START);
   sqlite.transaction(() => {
-    for (const d of rollupBatch(records)) upsert.run(...(d as [number]));
+    for (const d of rollupBatch(records)) upsert.run(...(d.slice(0, -1) as [number]));
   })();
   runMigrations(drizzleDb);
   const hourlyKey = { hour: 'hour', provider: 'provider', model: 'model', client_id: 'client_id' } as const;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { errorHandler } from '../../src/api/error-handler';
 import { usageRoutes } from '../../src/api/usage-routes';
 import { createAppContext } from '../../src/app-context';
+import { login } from '../../src/auth/login-service';
 import { loadConfig } from '../../src/config/config';
 import type { AppContext } from '../../src/context';
 import { clients } from '../../src/db/schema';
@@ -19,8 +20,10 @@ let dir: string;
 let ctx: AppContext;
 let app: { handle(r: Request): Promise<Response> };
 
+let token: string;
+
 const get = async (path: string) => {
-  const res = await app.handle(new Request(`http://localhost${path}`));
+  const res = await app.handle(new Request(`http://localhost${path}`, { headers: { authorization: `Bearer ${token}` } }));
   return { status: res.status, body: (await res.json()) as any };
 };
 
@@ -35,6 +38,15 @@ beforeAll(async () => {
   for (let i = 0; i < N; i++) sink.write(makeRecord(i, BASE + i * 600_000));
   await sink.close();
   app = new Elysia().use(errorHandler).use(usageRoutes(ctx));
+  // The routes check the session themselves (not only the /api guard in front of them).
+  token = (await login(ctx, 'admin', 'pw-for-tests', '127.0.0.1')).token;
+});
+
+test('the usage routes refuse a request without a session on their own (no /api guard mounted here)', async () => {
+  for (const path of ['/api/logs', '/api/usage/summary', '/api/usage/timeseries', '/api/usage/breakdown']) {
+    const res = await app.handle(new Request(`http://localhost${path}`));
+    expect({ path, status: res.status }).toEqual({ path, status: 401 });
+  }
 });
 
 afterAll(() => {

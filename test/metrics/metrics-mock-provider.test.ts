@@ -11,10 +11,12 @@ afterAll(() => gw.close());
 test('requests through the mock provider show up in /metrics with the numbers of their log rows', async () => {
   const client = gw.openai();
   const messages = [{ role: 'user' as const, content: 'count these words for the metrics test please' }];
-  await client.chat.completions.create({ model: 'mock/echo-1', messages });
-  const stream = await client.chat.completions.create({ model: 'mock/echo-1', messages, stream: true, stream_options: { include_usage: true } });
+  const whole = await client.chat.completions.create({ model: 'mock/echo-1', messages }).withResponse();
+  const { data: stream, response } = await client.chat.completions
+    .create({ model: 'mock/echo-1', messages, stream: true, stream_options: { include_usage: true } })
+    .withResponse();
   for await (const _ of stream);
-  const rows = await gw.waitForLogs(2);
+  const rows = [await gw.waitForRow(whole), await gw.waitForRow(response)];
   const refused = await gw.fetch('/v1/chat/completions', { method: 'POST', body: '{}' });
   expect(refused.status).toBe(400);
 

@@ -83,7 +83,6 @@ const post = (g: TestGateway, body: Record<string, unknown>) => {
   clientHasRead = Promise.withResolvers<void>();
   return g.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify(body) });
 };
-const lastRow = async (g: TestGateway) => (await g.waitForLogs(1)).at(-1)!;
 
 interface PreFault {
   name: string;
@@ -140,10 +139,11 @@ describe('faults before the first byte', () => {
 
     test(`${f.name}: ${f.status} ${f.code}, logged`, async () => {
       fake.handler = f.handler;
-      const err = await expectApiError(await post(via(), { model: MODEL, messages: msgs, stream: f.stream }), f.status);
+      const res = await post(via(), { model: MODEL, messages: msgs, stream: f.stream });
+      const err = await expectApiError(res, f.status);
       expect(err.code).toBe(f.code);
       expect(err.message).toMatch(/openai/i);
-      const row = await lastRow(via());
+      const row = await via().waitForRow(res);
       expect(row).toMatchObject({ status: f.status, errorType: f.code, provider: 'openai', stream: f.stream, completionTokens: 0 });
       expect(row.error).toBe(err.message);
     });
@@ -154,7 +154,7 @@ describe('faults before the first byte', () => {
       if (f.retryable) {
         expect(res.status).toBe(200);
         expect(res.headers.get('x-gophergate-provider')).toBe('deepseek');
-        const row = await lastRow(via());
+        const row = await via().waitForRow(res);
         expect(row.status).toBe(200);
         expect(JSON.parse(row.attempts!).map((a: any) => [a.provider, a.status])).toEqual([['openai', f.status], ['deepseek', 200]]);
       } else {
@@ -179,7 +179,7 @@ describe('faults before the first byte', () => {
         expect(err.code).toBe('circuit_open');
         expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
         expect(fake.requests.length).toBe(before);
-        const row = await lastRow(g);
+        const row = await g.waitForRow(res);
         expect(row).toMatchObject({ status: 503, errorType: 'circuit_open' });
       } else {
         await expectApiError(res, f.status);
@@ -195,9 +195,10 @@ describe('faults before the first byte', () => {
     const g = await startGateway({ env: providerEnv('openai', `http://127.0.0.1:${port}/v1`) });
     try {
       const post1 = () => g.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: MODEL, messages: msgs }) });
-      const err = await expectApiError(await post1(), 502);
+      const first = await post1();
+      const err = await expectApiError(first, 502);
       expect(err.code).toBe('upstream_unreachable');
-      expect((await g.waitForLogs(1))[0]).toMatchObject({ status: 502, errorType: 'upstream_unreachable', provider: 'openai' });
+      expect(await g.waitForRow(first)).toMatchObject({ status: 502, errorType: 'upstream_unreachable', provider: 'openai' });
       for (let i = 0; i < 4; i++) await (await post1()).text();
       const health = (await (await fetch(`${g.url}/health`)).json()) as any;
       expect(health.providers.openai.circuit).toBe('open');
@@ -285,7 +286,7 @@ describe('faults after the first byte', () => {
       expect(Object.keys(errorEvent.error).sort()).toEqual(['code', 'message', 'param', 'type']);
       expect(errorEvent.error.code).toBe(f.code);
       expect(deliveredText(data.slice(0, -2))).toBe('Hello! How');
-      const row = await lastRow(via());
+      const row = await via().waitForRow(res);
       expect(row).toMatchObject({ status: f.status, errorType: f.code, stream: true, estimated: true });
       expect(row.completionTokens).toBeGreaterThan(0);
       expect(row.completionTokens).toBeLessThan(10);

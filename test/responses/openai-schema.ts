@@ -1,12 +1,15 @@
 /**
  * A small JSON Schema checker (the subset OpenAI's document uses: $ref, type, properties,
  * required, enum, const, anyOf/oneOf/allOf, items, additionalProperties, minimum/maximum,
- * maxLength) over a trimmed copy of OpenAI's own response schemas kept in the repo.
+ * maxLength) over copies of OpenAI's own response schemas kept in the repo: a trimmed one for
+ * the Responses API, and the chat completion objects untrimmed (chatSchemaErrors).
  */
 import schemaDoc from '../fixtures/responses/openai-schema-subset.json';
+import chatSchemaDoc from '../fixtures/openai-schema/chat-completions.json';
 
 type Schema = Record<string, any>;
-const schemas = (schemaDoc as any).components.schemas as Record<string, Schema>;
+/** The schema set the check in progress resolves $refs in. */
+let schemas = (schemaDoc as any).components.schemas as Record<string, Schema>;
 
 function resolve(s: Schema): Schema {
   let cur = s;
@@ -78,11 +81,29 @@ function validate(value: unknown, s: Schema): string[] {
   return errs;
 }
 
-/** Errors of `value` against OpenAI's schema `name` (empty when valid). */
-export function schemaErrors(name: string, value: unknown): string[] {
-  if (!schemas[name]) throw new Error(`unknown schema ${name}`);
-  return validate(value, { $ref: `#/components/schemas/${name}` });
+/** A checker over one document's `components.schemas`. */
+function schemaChecker(doc: unknown): (name: string, value: unknown) => string[] {
+  const set = (doc as any).components.schemas as Record<string, Schema>;
+  return (name, value) => {
+    if (!set[name]) throw new Error(`unknown schema ${name}`);
+    const saved = schemas;
+    schemas = set;
+    try {
+      return validate(value, { $ref: `#/components/schemas/${name}` });
+    } finally {
+      schemas = saved;
+    }
+  };
 }
+
+/** Errors of `value` against OpenAI's (Responses API, trimmed) schema `name` (empty when valid). */
+export const schemaErrors = schemaChecker(schemaDoc);
+
+/**
+ * Errors of `value` against OpenAI's untrimmed chat schema `name`: CreateChatCompletionResponse,
+ * CreateChatCompletionStreamResponse, ErrorResponse, ImagesResponse and what they reference.
+ */
+export const chatSchemaErrors = schemaChecker(chatSchemaDoc);
 
 /** The event schema for a Responses stream event type. */
 export const EVENT_SCHEMAS: Record<string, string> = {

@@ -162,6 +162,19 @@ describe('responsesToChat', () => {
     expect(responsesToChat({ model: 'x', input: 'go', text: { format: { type: 'json_object' } } }, opts).chat.response_format).toEqual({ type: 'json_object' });
   });
 
+  test('an odd tool_choice is a 400 naming tool_choice, even one whose toString throws (a fuzz find)', () => {
+    for (const tool_choice of [[{ toString: null }], { type: 'web' }, 42, 'sometimes']) {
+      let err: any;
+      try {
+        responsesToChat({ model: 'x', input: 'go', tool_choice } as any, opts);
+      } catch (e) {
+        err = e;
+      }
+      expect(err?.status).toBe(400);
+      expect(err?.param).toBe('tool_choice');
+    }
+  });
+
   test('history from previous_response_id comes before the new input, after the instructions', () => {
     const { chat, conversation } = responsesToChat(
       { model: 'x', instructions: 'New rules.', input: 'And tomorrow?' },

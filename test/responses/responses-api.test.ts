@@ -61,22 +61,21 @@ describe('POST /v1/responses, OpenAI pass-through', () => {
     expect(openai.requests.at(-1)!.body).toEqual(body);
     expect(openai.requests.at(-1)!.headers.authorization).toBe('Bearer sk-test-openai');
 
-    const viaSdk = await client.responses.create({ model: 'gpt-5-mini', input: 'Hi' });
+    const { data: viaSdk, response } = await client.responses.create({ model: 'gpt-5-mini', input: 'Hi' }).withResponse();
     expect(viaSdk.output_text).toBe('Hi! How can I help?');
-    const row = (await gw.waitForEndpointLogs('responses', 2)).at(-1)!;
+    const row = await gw.waitForRow(response);
     expect(row).toMatchObject({ provider: 'openai', model: 'gpt-5-mini', status: 200, promptTokens: 21, completionTokens: 78, reasoningTokens: 64 });
   });
 
   test('stream: every event relayed as sent, usage from response.completed', async () => {
     const events = (await lines('openai-response-stream.chunks.txt')).map((data) => ({ event: JSON.parse(data).type, data }));
     replies['openai /v1/responses'] = () => sse(events);
-    const stream = await client.responses.create({ model: 'gpt-4o-mini', input: 'Hello', stream: true });
+    const { data: stream, response } = await client.responses.create({ model: 'gpt-4o-mini', input: 'Hello', stream: true }).withResponse();
     const got: any[] = [];
     for await (const e of stream) got.push(e);
     expect(got).toEqual(events.map((e) => JSON.parse(e.data)));
     expect(openai.requests.at(-1)!.body).toEqual({ model: 'gpt-4o-mini', input: 'Hello', stream: true });
-    const n = gw.logs.filter((l) => l.endpoint === 'responses').length;
-    const row = (await gw.waitForEndpointLogs('responses', n)).at(-1)!;
+    const row = await gw.waitForRow(response);
     expect(row).toMatchObject({ stream: true, status: 200, promptTokens: 9, completionTokens: 7, error: null });
   });
 });
@@ -131,12 +130,14 @@ describe('POST /v1/responses, bridged through chat', () => {
         choices: [{ index: 0, message: { role: 'assistant', content: 'Sunny, 21 °C.' }, finish_reason: 'stop', logprobs: null }],
         usage: { prompt_tokens: 130, completion_tokens: 9, total_tokens: 139, prompt_tokens_details: { cached_tokens: 0 }, prompt_cache_hit_tokens: 0, prompt_cache_miss_tokens: 130 },
       });
-    const second = await client.responses.create({
-      model: 'deepseek-reasoner',
-      previous_response_id: first.id,
-      input: [{ type: 'function_call_output', call_id: call.call_id, output: '{"temp":21,"sky":"sunny"}' }],
-      tools: [weatherTool],
-    });
+    const { data: second, response: secondResponse } = await client.responses
+      .create({
+        model: 'deepseek-reasoner',
+        previous_response_id: first.id,
+        input: [{ type: 'function_call_output', call_id: call.call_id, output: '{"temp":21,"sky":"sunny"}' }],
+        tools: [weatherTool],
+      })
+      .withResponse();
     // the stored conversation, then the tool result; instructions are not carried over (the
     // DeepSeek adapter adds its own default system prompt), reasoning goes back with the tool turn
     expect(deepseek.requests.at(-1)!.body.messages).toEqual([
@@ -153,13 +154,12 @@ describe('POST /v1/responses, bridged through chat', () => {
     expect(second.output_text).toBe('Sunny, 21 °C.');
     expect(second.previous_response_id).toBe(first.id);
     expect(schemaErrors('Response', second)).toEqual([]);
-    const rows = await gw.waitForEndpointLogs('responses', 1);
-    expect(rows.at(-1)).toMatchObject({ provider: 'deepseek', model: 'deepseek-reasoner', promptTokens: 130, completionTokens: 9, status: 200 });
+    expect(await gw.waitForRow(secondResponse)).toMatchObject({ provider: 'deepseek', model: 'deepseek-reasoner', promptTokens: 130, completionTokens: 9, status: 200 });
   });
 
   test('DeepSeek stream: reasoning and text bridged into the Responses event sequence', async () => {
     replies['deepseek /chat/completions'] = () => chatSse('deepseek-reasoner-text.chunks.txt');
-    const stream = await client.responses.create({ model: 'deepseek-reasoner', input: 'Hello', stream: true });
+    const { data: stream, response } = await client.responses.create({ model: 'deepseek-reasoner', input: 'Hello', stream: true }).withResponse();
     const events: any[] = [];
     for await (const e of stream) events.push(e);
     expectValidEvents(events);
@@ -178,14 +178,8 @@ describe('POST /v1/responses, bridged through chat', () => {
     expect(done.usage).toEqual({
       input_tokens: 12, input_tokens_details: { cached_tokens: 8 }, output_tokens: 30, output_tokens_details: { reasoning_tokens: 22 }, total_tokens: 42,
     });
-    const row = await (async () => {
-      for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
-        const r = gw.logs.filter((l) => l.endpoint === 'responses' && l.stream).at(-1);
-        if (r) return r;
-        await Bun.sleep(5);
-      }
-    })();
-    expect(row).toMatchObject({ provider: 'deepseek', status: 200, error: null, promptTokens: 12, completionTokens: 30, reasoningTokens: 22 });
+    const row = await gw.waitForRow(response);
+    expect(row).toMatchObject({ provider: 'deepseek', stream: true, status: 200, error: null, promptTokens: 12, completionTokens: 30, reasoningTokens: 22 });
 
     // the streamed response is stored too: a follow-up continues it
     replies['deepseek /chat/completions'] = async () => rawJsonResponse(await fixture('deepseek-reasoner-tools.completion.json'));
@@ -280,8 +274,8 @@ describe('POST /v1/responses, groups and errors', () => {
     expect(res.response.headers.get('x-gophergate-provider')).toBe('deepseek');
     expect(deepseek.requests.at(-1)!.body.messages.at(-1)).toEqual({ role: 'user', content: 'Say hi.' });
     expect(res.data.output_text).toBe('Let me check the weather.');
-    const classifier = (await gw.waitForEndpointLogs('classifier', 1)).at(-1)!;
-    expect(classifier.parentRequestId).toBe(res.response.headers.get('x-request-id'));
+    const [classifier] = await gw.waitForChildRows(res, 1);
+    expect(classifier).toMatchObject({ endpoint: 'classifier', parentRequestId: res.response.headers.get('x-request-id') });
   });
 
   test('a bridged stream cut mid-way ends with response.failed', async () => {

@@ -68,9 +68,10 @@ describe('dispatcher through HTTP', () => {
     expect(asked.body.messages[0].content).toContain('scale from 1 to 10');
     expect(asked.body.messages[1].content).toContain('Prove step by step');
 
-    const rows = await gw.waitForLogs(2);
-    const main = rows.find((r) => r.endpoint === 'chat')!;
-    const cls = rows.find((r) => r.endpoint === 'classifier')!;
+    const main = await gw.waitForRow(response);
+    const [cls] = await gw.waitForChildRows(response, 1);
+    expect(main.endpoint).toBe('chat');
+    expect(cls!.endpoint).toBe('classifier');
     expect(main).toMatchObject({ modelRequested: 'dispatcher', provider: 'deepseek', route: 'dispatcher>heavy-logic>deepseek-v4-pro', status: 200 });
     expect(cls).toMatchObject({ provider: 'openai', status: 200, parentRequestId: main.requestId, promptTokens: 19, completionTokens: 10 });
   });
@@ -120,7 +121,7 @@ describe('fallback through HTTP', () => {
     expect(response.headers.get('x-gophergate-model')).toBe('kimi-k2.6');
     expect(response.headers.get('x-gophergate-route')).toBe('heavy-logic>kimi-k2.6');
 
-    const [row] = await gw.waitForLogs(1);
+    const row = await gw.waitForRow(response);
     expect(row).toMatchObject({ status: 200, provider: 'moonshot', model: 'kimi-k2.6', route: 'heavy-logic>kimi-k2.6' });
     // The gateway records an upstream 5xx as its own 502 (bad gateway).
     expect(JSON.parse(row!.attempts!).map((a: any) => [a.model, a.status])).toEqual([
@@ -141,7 +142,7 @@ describe('fallback through HTTP', () => {
     expect(text).toBe('Hello');
     expect(response.headers.get('x-gophergate-route')).toBe('heavy-logic>kimi-k2.6');
     expect(fakes.grok.requests).toHaveLength(1);
-    const [row] = await gw.waitForLogs(1);
+    const row = await gw.waitForRow(response);
     expect(row).toMatchObject({ status: 200, stream: true, provider: 'moonshot', route: 'heavy-logic>kimi-k2.6' });
   });
 

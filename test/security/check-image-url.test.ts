@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { ApiError } from '../../src/errors/api-error';
-import { checkImageUrl } from '../../src/security/check-image-url';
+import { checkImageUrl, IMAGE_URL_REFUSED } from '../../src/security/check-image-url';
 
 // The resolver step, with a fake resolver: no DNS query and no traffic leaves the test.
 const fakeDns = (table: Record<string, string[]>) => async (host: string) => {
@@ -9,7 +9,7 @@ const fakeDns = (table: Record<string, string[]>) => async (host: string) => {
   return found;
 };
 
-async function refusal(p: Promise<unknown>): Promise<ApiError> {
+async function refusal(p: Promise<unknown>): Promise<ApiError & { logMessage?: string }> {
   try {
     await p;
   } catch (err) {
@@ -41,7 +41,7 @@ describe('checkImageUrl', () => {
       const err = await refusal(checkImageUrl(bad, ['images.example'], dns));
       expect(err.status).toBe(400);
       expect(err.param).toBe('image_url');
-      expect(err.message).toContain('scheme');
+      expect(err.logMessage).toContain('scheme');
     });
   }
 
@@ -58,14 +58,14 @@ describe('checkImageUrl', () => {
   ] as const) {
     test(`refuses ${host}, which resolves to a ${kind} address`, async () => {
       const err = await refusal(checkImageUrl(`http://${host}/x.png`, [], dns));
-      expect(err.message).toContain(kind);
-      expect(err.message).toContain('IMAGE_URL_ALLOW_HOSTS');
+      expect(err.logMessage).toContain(kind);
+      expect(err.logMessage).toContain('IMAGE_URL_ALLOW_HOSTS');
     });
   }
 
   test('refuses when any one of several addresses is private', async () => {
     const err = await refusal(checkImageUrl('http://dual.example/x.png', [], dns));
-    expect(err.message).toContain('private');
+    expect(err.logMessage).toContain('private');
   });
 
   test('refuses IP literals without asking the resolver', async () => {
@@ -81,7 +81,7 @@ describe('checkImageUrl', () => {
       'http://10.0.0.1/',
     ]) {
       const err = await refusal(checkImageUrl(url, [], never));
-      expect(err.message).not.toContain('could not be resolved');
+      expect(err.logMessage).not.toContain('could not be resolved');
     }
   });
 
@@ -92,7 +92,27 @@ describe('checkImageUrl', () => {
   });
 
   test('unresolvable and empty answers are refused', async () => {
-    expect((await refusal(checkImageUrl('http://nowhere.example/', [], dns))).message).toContain('could not be resolved');
-    expect((await refusal(checkImageUrl('http://empty/', [], dns))).message).toContain('could not be resolved');
+    expect((await refusal(checkImageUrl('http://nowhere.example/', [], dns))).logMessage).toContain('could not be resolved');
+    expect((await refusal(checkImageUrl('http://empty/', [], dns))).logMessage).toContain('could not be resolved');
   });
+});
+
+test('every refusal gives the client the same words (no probing of internal host names); the reason is for the log', async () => {
+  const urls = [
+    'http://nowhere.example/x.png', // does not resolve
+    'http://empty/x.png', // resolves to nothing
+    'http://internal.corp/x.png', // private
+    'http://metadata.example/x.png', // link-local
+    'http://127.0.0.1/x.png', // loopback literal
+    'http://dual.example/x.png', // one public, one private
+    'file:///etc/passwd',
+    'not a url',
+  ];
+  const reasons = new Set<string>();
+  for (const url of urls) {
+    const err = await refusal(checkImageUrl(url, [], dns));
+    expect({ url, message: err.message, code: err.code, param: err.param }).toEqual({ url, message: IMAGE_URL_REFUSED, code: 'invalid_image_url', param: 'image_url' });
+    reasons.add(err.logMessage!);
+  }
+  expect(reasons.size).toBe(urls.length);
 });

@@ -11,8 +11,9 @@ const REQUIRED = [
   'gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-5', 'gpt-5-mini', 'gpt-5.4-mini', 'gpt-5.4-nano', 'o3', 'o4-mini',
   'dall-e-2', 'dall-e-3', 'gpt-image-1', 'gemini-2.0-flash', 'gemini-2.5-flash', 'gemini-2.5-pro', 'gemini-3-flash-preview',
   'imagen-3.0-generate-002', 'imagen-4.0-generate-001', 'gemini-2.5-flash-image', 'deepseek-chat', 'deepseek-reasoner',
-  'deepseek-v4-flash', 'deepseek-v4-pro', 'kimi-k2.6', 'moonshot-v1-8k', 'grok-4.3', 'grok-3-mini', 'llama3',
+  'deepseek-v4-flash', 'deepseek-v4-pro', 'kimi-k2.6', 'moonshot-v1-8k', 'grok-4.3', 'grok-3-mini', 'grok-2-image-1212', 'llama3',
   'text-embedding-3-small', 'text-embedding-3-large', 'gemini-embedding-001',
+  'claude-opus-4-7', 'claude-opus-4-6', 'claude-opus-4-5', 'claude-sonnet-4-6', 'claude-sonnet-4-5', 'claude-haiku-4-5',
 ];
 
 test('every required model is seeded and priced; only Ollama is free', () => {
@@ -38,6 +39,11 @@ test('every required model is seeded and priced; only Ollama is free', () => {
   expect(byId.get('text-embedding-3-small')).toMatchObject({ provider: 'openai', kind: 'embedding', inputPrice: 0.02, outputPrice: 0 });
   expect(byId.get('text-embedding-3-large')).toMatchObject({ provider: 'openai', kind: 'embedding', inputPrice: 0.13, outputPrice: 0 });
   expect(byId.get('gemini-embedding-001')).toMatchObject({ provider: 'gemini', kind: 'embedding', inputPrice: 0.15, outputPrice: 0 });
+  // Claude models carry the 5-minute cache-write rate (1.25x input) beside the cache-read rate.
+  expect(byId.get('claude-sonnet-4-5')).toMatchObject({ provider: 'anthropic', inputPrice: 3, cachedInputPrice: 0.3, cacheWritePrice: 3.75, outputPrice: 15 });
+  expect(byId.get('claude-haiku-4-5')).toMatchObject({ inputPrice: 1, cachedInputPrice: 0.1, cacheWritePrice: 1.25, outputPrice: 5 });
+  expect(byId.get('gpt-4o')!.cacheWritePrice).toBeNull();
+  expect(byId.get('grok-2-image-1212')).toMatchObject({ provider: 'grok', kind: 'image', imagePrice: 0.07, outputPrice: 0 });
 });
 
 test('rows insert into a freshly migrated models table', () => {

@@ -8,6 +8,7 @@ const NAV: { key: NavKey; href: string; label: string; adminOnly?: boolean }[] =
   { key: 'monitor', href: '/monitor', label: 'Monitoring' },
   { key: 'logs', href: '/logs', label: 'Logs' },
   { key: 'clients', href: '/clients', label: 'Clients' },
+  { key: 'teams', href: '/teams', label: 'Teams' },
   { key: 'providers', href: '/providers', label: 'Providers' },
   { key: 'models', href: '/models', label: 'Models' },
   { key: 'groups', href: '/groups', label: 'Model groups' },
@@ -26,7 +27,8 @@ export function Document(props: { title: string; children: Children }) {
         <link rel="icon" href={assetUrl('favicon.svg')} type="image/svg+xml" />
         <link rel="stylesheet" href={assetUrl('app.css')} />
         {/* app.js first and not deferred: it applies the saved theme before paint and registers
-            Alpine components before Alpine starts. */}
+            Alpine components before Alpine starts. format.js (format.ts for the browser) before it. */}
+        <script src={assetUrl('format.js')}></script>
         <script src={assetUrl('app.js')}></script>
         <script src={assetUrl('htmx.min.js')} defer></script>
         <script src={assetUrl('chart.umd.min.js')} defer></script>

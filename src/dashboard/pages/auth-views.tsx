@@ -41,8 +41,8 @@ export function ChangePasswordPage(props: { csrfToken: string; forced: boolean; 
           hx-headers={JSON.stringify({ 'x-csrf-token': props.csrfToken })}>
           <FormErrors errors={props.errors} />
           <label>Current password<input name="current_password" type="password" required autocomplete="current-password" /></label>
-          <label>New password (8+ characters)<input name="new_password" type="password" required minlength="8" autocomplete="new-password" /></label>
-          <label>Repeat new password<input name="confirm_password" type="password" required minlength="8" autocomplete="new-password" /></label>
+          <label>New password (12+ characters)<input name="new_password" type="password" required minlength="12" autocomplete="new-password" /></label>
+          <label>Repeat new password<input name="confirm_password" type="password" required minlength="12" autocomplete="new-password" /></label>
           <button type="submit" class="btn primary">Change password</button>
         </form>
       </AuthCard>

@@ -2,6 +2,7 @@
 import { Card, FormErrors } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import { ago, compactNumber, dateTime, usd } from '../format';
+import { BudgetBar, LimitInputs, LimitSummary, type LimitValues } from '../components/limits-ui';
 
 export interface ClientRow {
   id: number;
@@ -14,6 +15,8 @@ export interface ClientRow {
   requests: number;
   tokens: number;
   costUsd: number;
+  /** Limits and the current period's spend (none when absent). */
+  limits?: LimitValues;
 }
 
 /** Shown once after creation: the full key, with a copy button. Never rendered again. */
@@ -43,10 +46,14 @@ function CreateForm(props: { errors?: string[] }) {
   );
 }
 
-function ClientRowView(props: { c: ClientRow; admin: boolean }) {
-  const { c, admin } = props;
+const NO_LIMITS: LimitValues = { models: null, budgetUsd: null, budgetPeriod: 'month', rpm: null, tpm: null, spendUsd: 0 };
+
+function ClientRowView(props: { c: ClientRow; admin: boolean; teams: { id: number; name: string }[] }) {
+  const { c, admin, teams } = props;
+  const limits = c.limits ?? NO_LIMITS;
+  const teamName = teams.find((t) => t.id === limits.teamId)?.name ?? null;
   return (
-    <tr id={`client-${c.id}`} class={c.revoked ? 'dim' : undefined} x-data="{ editing: false }">
+    <tr id={`client-${c.id}`} class={c.revoked ? 'dim' : undefined} x-data="{ editing: false, limits: false }">
       <td>
         <span class="client-name" x-show="!editing" safe>{c.name}</span>
         {admin && !c.revoked ? (
@@ -62,6 +69,22 @@ function ClientRowView(props: { c: ClientRow; admin: boolean }) {
       <td class="num">{compactNumber(c.requests)}</td>
       <td class="num">{compactNumber(c.tokens)}</td>
       <td class="num">{usd(c.costUsd)}</td>
+      <td class="client-limits">
+        {limits.budgetUsd !== null ? <BudgetBar spendUsd={limits.spendUsd} budgetUsd={limits.budgetUsd} period={limits.budgetPeriod} /> : ''}
+        {admin && !c.revoked ? (
+          // The summary is the editor's toggle: a separate button would widen the table past a laptop's width.
+          <button type="button" class="link-button" title="Edit limits" aria-label="Edit limits" x-on:click="limits = !limits">
+            <LimitSummary v={limits} teamName={teamName} />
+          </button>
+        ) : <LimitSummary v={limits} teamName={teamName} />}
+        {admin && !c.revoked ? (
+          <form x-show="limits" x-cloak class="limits-form" hx-post={`/clients/${c.id}/limits`} hx-target="#clients-section" hx-swap="outerHTML">
+            <LimitInputs v={limits} idPrefix={`client-${c.id}`} teams={teams} />
+            <button type="submit" class="btn small primary">Save limits</button>
+            <button type="button" class="btn small ghost" x-on:click="limits = false">Cancel</button>
+          </form>
+        ) : ''}
+      </td>
       <td class="last-used nowrap" title={dateTime(c.lastUsedAt)}>{ago(c.lastUsedAt)}</td>
       <td class="nowrap" title={dateTime(c.createdAt)}>{ago(c.createdAt)}</td>
       {admin ? (
@@ -80,8 +103,9 @@ function ClientRowView(props: { c: ClientRow; admin: boolean }) {
 }
 
 /** Everything below the header; mutations swap this whole section. */
-export function ClientsSection(props: { clients: ClientRow[]; admin: boolean; created?: { name: string; key: string }; errors?: string[] }) {
+export function ClientsSection(props: { clients: ClientRow[]; admin: boolean; teams?: { id: number; name: string }[]; created?: { name: string; key: string }; errors?: string[] }) {
   const { clients, admin } = props;
+  const teams = props.teams ?? [];
   return (
     <div id="clients-section">
       {props.created ? <NewKeyPanel name={props.created.name} keyValue={props.created.key} /> : ''}
@@ -96,12 +120,12 @@ export function ClientsSection(props: { clients: ClientRow[]; admin: boolean; cr
             <table class="table" id="clients-table">
               <thead>
                 <tr>
-                  <th>Name</th><th>Key</th><th>Status</th><th class="num">Requests (30 d)</th><th class="num">Tokens</th><th class="num">Cost</th><th>Last used</th><th>Created</th>
+                  <th>Name</th><th>Key</th><th>Status</th><th class="num">Requests (30 d)</th><th class="num">Tokens</th><th class="num">Cost</th><th>Limits</th><th>Last used</th><th>Created</th>
                   {admin ? <th></th> : ''}
                 </tr>
               </thead>
               <tbody>
-                {clients.map((c) => <ClientRowView c={c} admin={admin} />)}
+                {clients.map((c) => <ClientRowView c={c} admin={admin} teams={teams} />)}
               </tbody>
             </table>
           </div>
@@ -111,11 +135,11 @@ export function ClientsSection(props: { clients: ClientRow[]; admin: boolean; cr
   );
 }
 
-export function ClientsView(props: { clients: ClientRow[]; admin: boolean }) {
+export function ClientsView(props: { clients: ClientRow[]; admin: boolean; teams?: { id: number; name: string }[] }) {
   return (
     <div class="page" data-page="clients">
       <PageHeader title="Clients" subtitle="API keys that may call the gateway, and what each has used." />
-      <ClientsSection clients={props.clients} admin={props.admin} />
+      <ClientsSection clients={props.clients} admin={props.admin} teams={props.teams} />
     </div>
   );
 }

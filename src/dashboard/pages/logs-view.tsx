@@ -24,6 +24,8 @@ export interface LogRow {
   latencyMs: number;
   overheadMs: number;
   error: string | null;
+  /** Prompt tokens written to the provider's prompt cache (part of promptTokens). */
+  cacheWriteTokens?: number;
 }
 
 export interface LogDetail extends LogRow {
@@ -137,7 +139,11 @@ export function LogsView(props: { vm: LogsViewModel }) {
                       <td safe>{r.clientName ?? (r.clientId == null ? '—' : `#${r.clientId}`)}</td>
                       <td><code safe>{r.model ?? r.modelRequested}</code> <span class="muted small" safe>{r.provider ?? ''}</span>
                         {r.endpoint === 'chat' ? '' : <span class="muted small endpoint" safe>{` · ${r.endpoint}`}</span>}</td>
-                      <td class="num">{`${compactNumber(r.promptTokens)} / ${compactNumber(r.completionTokens)}`}</td>
+                      <td class="num">
+                        {`${compactNumber(r.promptTokens)} / ${compactNumber(r.completionTokens)}`}
+                        {/* A second line, not a column: the table must fit beside the detail panel. */}
+                        {r.cacheWriteTokens ? <div class="muted small cache-write" title="Prompt tokens written to the provider's prompt cache (part of tokens in)">{`${compactNumber(r.cacheWriteTokens)} cache write`}</div> : ''}
+                      </td>
                       <td class="num">{usd(r.costUsd)}</td>
                       <td class="num">{duration(r.latencyMs)}</td>
                     </tr>
@@ -183,7 +189,7 @@ export function LogDetailView(props: { d: LogDetail }) {
         <Field k="Model / provider"><code safe>{`${d.model ?? '—'} @ ${d.provider ?? '—'}`}</code></Field>
         <Field k="Route"><code safe>{d.route ?? '—'}</code></Field>
         {d.providerKey ? <Field k="Provider key"><code safe>{d.providerKey}</code></Field> : ''}
-        <Field k="Tokens">{`${compactNumber(d.promptTokens)} in (${compactNumber(d.cachedTokens)} cached), ${compactNumber(d.completionTokens)} out (${compactNumber(d.reasoningTokens)} reasoning)${d.estimated ? ', estimated' : ''}`}</Field>
+        <Field k="Tokens">{`${compactNumber(d.promptTokens)} in (${compactNumber(d.cachedTokens)} cached${d.cacheWriteTokens ? `, ${compactNumber(d.cacheWriteTokens)} cache write` : ''}), ${compactNumber(d.completionTokens)} out (${compactNumber(d.reasoningTokens)} reasoning)${d.estimated ? ', estimated' : ''}`}</Field>
         {d.images ? <Field k="Images">{String(d.images)}</Field> : ''}
         <Field k="Cost">{usd(d.costUsd)}</Field>
         <Field k="Latency">{`${duration(d.latencyMs)} total, ${d.ttfbMs == null ? '—' : duration(d.ttfbMs)} to first byte, ${duration(d.overheadMs)} gateway overhead`}</Field>

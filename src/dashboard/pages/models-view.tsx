@@ -13,6 +13,8 @@ export interface ModelRow {
   outputPrice: number;
   reasoningPrice: number | null;
   imagePrice: number | null;
+  /** Prompt-cache writes, USD per 1M tokens (blank: input price). */
+  cacheWritePrice?: number | null;
 }
 
 const price = (v: number | null) => (v == null ? '' : String(v));
@@ -33,7 +35,7 @@ export function ModelRowView(props: { m: ModelRow; admin: boolean; error?: strin
         <td safe>{m.kind}</td>
         <td>{m.enabled ? <span class="badge ok">on</span> : <span class="badge muted">off</span>}</td>
         <td class="num">{price(m.inputPrice)}</td>
-        <td class="num">{price(m.cachedInputPrice) || '—'}</td>
+        <td class="num">{`${price(m.cachedInputPrice) || '—'} / ${price(m.cacheWritePrice ?? null) || '—'}`}</td>
         <td class="num">{price(m.outputPrice)}</td>
         <td class="num">{price(m.reasoningPrice) || '—'}</td>
         <td class="num">{price(m.imagePrice) || '—'}</td>
@@ -52,7 +54,11 @@ export function ModelRowView(props: { m: ModelRow; admin: boolean; error?: strin
           title={m.enabled ? 'Click to disable' : 'Click to enable'}>{m.enabled ? 'on' : 'off'}</button>
       </td>
       <td><PriceInput name="input_price" value={m.inputPrice} label="Input $/1M tokens" /></td>
-      <td><PriceInput name="cached_input_price" value={m.cachedInputPrice} label="Cached input $/1M tokens (blank: input price)" placeholder="= input" /></td>
+      {/* Cache read and cache write share a cell, one above the other: the row must fit the page. */}
+      <td class="stacked">
+        <PriceInput name="cached_input_price" value={m.cachedInputPrice} label="Cached input (cache read) $/1M tokens (blank: input price)" placeholder="= input" />
+        <PriceInput name="cache_write_price" value={m.cacheWritePrice ?? null} label="Cache write $/1M tokens (blank: input price)" placeholder="write = input" />
+      </td>
       <td><PriceInput name="output_price" value={m.outputPrice} label="Output $/1M tokens" /></td>
       <td><PriceInput name="reasoning_price" value={m.reasoningPrice} label="Reasoning $/1M tokens (blank: output price)" placeholder="= output" /></td>
       <td><PriceInput name="image_price" value={m.imagePrice} label="$ per image" placeholder="—" /></td>
@@ -87,7 +93,7 @@ export function ModelsView(props: { models: ModelRow[]; providers: string[]; pro
           <div class="table-wrap">
             <table class="table" id="models-table">
               <thead>
-                <tr><th>Model</th><th>Provider</th><th>Kind</th><th>Enabled</th><th>Input</th><th>Cached</th><th>Output</th><th>Reasoning</th><th>Image</th>{props.admin ? <th></th> : ''}</tr>
+                <tr><th>Model</th><th>Provider</th><th>Kind</th><th>Enabled</th><th>Input</th><th>Cached<div class="muted small">read / write</div></th><th>Output</th><th>Reasoning</th><th>Image</th>{props.admin ? <th></th> : ''}</tr>
               </thead>
               <tbody>{props.models.map((m) => <ModelRowView m={m} admin={props.admin} />)}</tbody>
             </table>

@@ -29,7 +29,7 @@ export function KeyPoolView(props: { provider: string; keys: ProviderKeyView[]; 
       <h3 class="small muted">Key pool</h3>
       {keys.length === 0 ? <p class="muted small">No keys.</p> : (
         <div class="table-wrap"><table class="table compact">
-          <thead><tr><th>Label</th><th>Key</th><th class="num">Weight</th><th>State</th><th class="num" title="Requests in the last 24 h whose last try used this key">Req 24 h</th><th class="num">Errors</th><th class="num">Cost</th>{admin ? <th></th> : ''}</tr></thead>
+          <thead><tr><th>Label</th><th>Key</th><th class="num">Weight</th><th>State</th><th class="num" title="Requests in the last 24 h whose last try used this key: count, errors and cost">Last 24 h</th>{admin ? <th></th> : ''}</tr></thead>
           <tbody>
             {keys.map((k) => (
               <tr data-key-id={k.id} data-state={k.state}>
@@ -37,9 +37,11 @@ export function KeyPoolView(props: { provider: string; keys: ProviderKeyView[]; 
                 <td><code safe>{`••••${k.last4}`}</code></td>
                 <td class="num">{String(k.weight)}</td>
                 <td><StateBadge k={k} /></td>
-                <td class="num">{compactNumber(k.usage_24h.requests)}</td>
-                <td class="num">{compactNumber(k.usage_24h.errors)}</td>
-                <td class="num">{usd(k.usage_24h.cost_usd)}</td>
+                {/* One cell, three lines: the pool table must fit a provider card on a laptop-wide window. */}
+                <td class="num">
+                  {`${compactNumber(k.usage_24h.requests)} req`}
+                  <div class="muted small">{`${compactNumber(k.usage_24h.errors)} err · ${usd(k.usage_24h.cost_usd)}`}</div>
+                </td>
                 {admin ? (
                   <td class="actions">
                     {k.id === 'env' ? <span class="muted small" title="Set in the environment">env</span> : (

@@ -15,6 +15,8 @@ export interface UsageTotals {
   /** Mean gateway overhead per request, ms (null when there were no requests). */
   meanOverheadMs: number | null;
   meanLatencyMs: number | null;
+  /** Prompt tokens written to providers' prompt caches (part of promptTokens). */
+  cacheWriteTokens?: number;
 }
 
 export interface UsagePoint {
@@ -35,6 +37,7 @@ export interface BreakdownRow {
   errors: number;
   tokens: number;
   costUsd: number;
+  cacheWriteTokens?: number;
 }
 
 export interface UsageViewModel {
@@ -80,7 +83,10 @@ function Breakdown(props: { title: string; rows: BreakdownRow[]; id: string }) {
               <tr>
                 <td><span safe>{r.label}</span>{r.tag ? <span class="muted small tag" safe>{` ${r.tag}`}</span> : ''}</td>
                 <td class="num">{compactNumber(r.requests)}{r.errors ? <span class="muted"> ({compactNumber(r.errors)} err)</span> : ''}</td>
-                <td class="num">{compactNumber(r.tokens)}</td>
+                <td class="num">
+                  {compactNumber(r.tokens)}
+                  {r.cacheWriteTokens ? <div class="muted small cache-write" title="Prompt tokens written to the provider's prompt cache">{`${compactNumber(r.cacheWriteTokens)} cache write`}</div> : ''}
+                </td>
                 <td class="num">{usd(r.costUsd)}</td>
                 <td><ShareBar ratio={total > 0 ? r.costUsd / total : totalReq > 0 ? r.requests / totalReq : 0} /></td>
               </tr>
@@ -113,7 +119,7 @@ export function UsageView(props: { vm: UsageViewModel }) {
       <div class="stats" id="usage-stats">
         <Stat id="stat-requests" label="Requests" value={compactNumber(t.requests)} note={count(t.errors, 'error')} />
         <Stat id="stat-tokens" label="Tokens" value={compactNumber(t.promptTokens + t.completionTokens)}
-          note={`${compactNumber(t.promptTokens)} in (${compactNumber(t.cachedTokens)} cached) · ${compactNumber(t.completionTokens)} out (${compactNumber(t.reasoningTokens)} reasoning)`} />
+          note={`${compactNumber(t.promptTokens)} in (${compactNumber(t.cachedTokens)} cached${t.cacheWriteTokens ? `, ${compactNumber(t.cacheWriteTokens)} cache write` : ''}) · ${compactNumber(t.completionTokens)} out (${compactNumber(t.reasoningTokens)} reasoning)`} />
         <Stat id="stat-cost" label="Cost" value={usd(t.costUsd)} note={t.requests ? `${usd(t.costUsd / t.requests)} per request` : undefined} />
         <Stat id="stat-error-rate" label="Error rate" value={percent(errorRate)} />
         <Stat id="stat-overhead" label="Mean overhead" value={t.meanOverheadMs == null ? '—' : duration(t.meanOverheadMs)}

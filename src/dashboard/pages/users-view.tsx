@@ -33,7 +33,7 @@ function UserRowView(props: { u: UserRow; selfId: number }) {
       <td class="actions" x-data="{ resetting: false }">
         <button type="button" class="btn small ghost" x-show="!resetting" x-on:click="resetting = true">Reset password</button>
         <form x-show="resetting" x-cloak class="inline-form tight" hx-post={`/users/${u.id}/password`} hx-target="#users-section" hx-swap="outerHTML">
-          <input name="password" type="password" minlength="8" required autocomplete="new-password" placeholder="New password" aria-label="New password" />
+          <input name="password" type="password" minlength="12" required autocomplete="new-password" placeholder="New password" aria-label="New password" />
           <button type="submit" class="btn small primary">Set</button>
           <button type="button" class="btn small ghost" x-on:click="resetting = false">Cancel</button>
         </form>
@@ -52,7 +52,7 @@ export function UsersSection(props: { users: UserRow[]; selfId: number; errors?:
       <Card title="Add a user">
         <form class="inline-form" hx-post="/users" hx-target="#users-section" hx-swap="outerHTML">
           <input name="username" required maxlength="64" placeholder="username" aria-label="Username" autocomplete="off" />
-          <input name="password" type="password" required minlength="8" placeholder="password (8+ characters)" aria-label="Password" autocomplete="new-password" />
+          <input name="password" type="password" required minlength="12" placeholder="password (12+ characters)" aria-label="Password" autocomplete="new-password" />
           <select name="role" aria-label="Role">
             <option value="viewer">viewer (read-only)</option>
             <option value="admin">admin</option>

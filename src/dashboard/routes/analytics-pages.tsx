@@ -24,6 +24,7 @@ const PAGE_SIZE = 50;
 type Totals = ReturnType<typeof usageBreakdown>[number];
 const breakdownRow = (r: Totals): BreakdownRow => ({
   label: r.label, requests: r.requests, errors: r.errors, tokens: r.prompt_tokens + r.completion_tokens, costUsd: r.cost_usd,
+  cacheWriteTokens: r.cache_write_tokens,
 });
 
 function logRow(r: QueryLogRow, names: Map<number, string>): LogRow {
@@ -32,6 +33,7 @@ function logRow(r: QueryLogRow, names: Map<number, string>): LogRow {
     endpoint: r.endpoint, modelRequested: r.model_requested, model: r.model, provider: r.provider, route: r.route, stream: r.stream,
     status: r.status, promptTokens: r.prompt_tokens, cachedTokens: r.cached_tokens, completionTokens: r.completion_tokens,
     reasoningTokens: r.reasoning_tokens, costUsd: r.cost_usd, latencyMs: r.latency_ms, overheadMs: r.overhead_ms, error: r.error,
+    cacheWriteTokens: r.cache_write_tokens,
   };
 }
 
@@ -62,6 +64,7 @@ export function analyticsPages(ctx: AppContext) {
           requests: s.requests, errors: s.errors, promptTokens: s.prompt_tokens, cachedTokens: s.cached_tokens,
           completionTokens: s.completion_tokens, reasoningTokens: s.reasoning_tokens, costUsd: s.cost_usd,
           meanOverheadMs: s.requests ? s.avg_overhead_ms : null, meanLatencyMs: s.requests ? s.avg_latency_ms : null,
+          cacheWriteTokens: s.cache_write_tokens,
         },
         series: usageTimeseries(ctx.sqlite, range.bucket, f).map((p) => ({
           t: p.t, requests: p.requests, errors: p.errors, promptTokens: p.prompt_tokens, completionTokens: p.completion_tokens, costUsd: p.cost_usd,

@@ -6,6 +6,7 @@ import { changePassword, login, logout, type LoginResult } from '../../auth/logi
 import { clearSessionCookie, sessionCookie } from '../../auth/session-cookie';
 import { requireAuth } from '../../auth/session-guard';
 import { ApiError } from '../../errors/api-error';
+import { checkSameOrigin } from '../../http/same-origin';
 import { field, rawField } from '../dash-session';
 import { ChangePasswordPage, LoginPage } from '../pages/auth-views';
 import { htmlResponse, redirect } from '../respond';
@@ -31,6 +32,8 @@ export function authPages(deps: AuthDeps) {
       return htmlResponse(<LoginPage />);
     }, hidden)
     .post('/login', async ({ body, request, server }) => {
+      // Login CSRF: a page elsewhere must not sign this browser into the attacker's account.
+      checkSameOrigin(request);
       const username = field(body, 'username');
       const address = server?.requestIP(request)?.address ?? 'unknown';
       try {

@@ -1,6 +1,8 @@
 /** @jsxImportSource @kitajs/html */
 import { Elysia } from 'elysia';
-import { createClient, listClients, renameClient, revokeClient } from '../../admin/clients-service';
+import { createClient, listClients, renameClient, revokeClient, updateClient } from '../../admin/clients-service';
+import { teams } from '../../db/schema';
+import { limitInputFromForm } from '../limit-form';
 import type { AppContext } from '../../context';
 import { usageBreakdown } from '../../logging/usage-queries';
 import { adminAction, attempt, field, pageUser } from '../dash-session';
@@ -19,21 +21,27 @@ function clientRows(ctx: AppContext): ClientRow[] {
     return {
       id: c.id, name: c.name, keyPrefix: c.key_prefix, revoked: c.revoked, createdAt: c.created_at, lastUsedAt: c.last_used_at,
       requests: u?.requests ?? 0, tokens: (u?.prompt_tokens ?? 0) + (u?.completion_tokens ?? 0), costUsd: u?.cost_usd ?? 0,
+      limits: {
+        models: c.models, budgetUsd: c.budget_usd, budgetPeriod: c.budget_period, rpm: c.rpm, tpm: c.tpm, spendUsd: c.spend_usd,
+        maxParallel: c.max_parallel, expiresAt: c.expires_at, teamId: c.team_id,
+      },
     };
   });
 }
+
+const teamChoices = (ctx: AppContext) => ctx.db.select({ id: teams.id, name: teams.name }).from(teams).orderBy(teams.name).all();
 
 const idOf = (p: { id: string }) => (/^\d{1,15}$/.test(p.id) ? Number(p.id) : -1);
 
 export function clientsPages(ctx: AppContext) {
   const section = (extra: { created?: { name: string; key: string }; errors?: string[] } = {}) =>
-    fragment(<ClientsSection clients={clientRows(ctx)} admin {...extra} />, extra.errors);
+    fragment(<ClientsSection clients={clientRows(ctx)} teams={teamChoices(ctx)} admin {...extra} />, extra.errors);
 
   return new Elysia({ name: 'dashboard-clients-pages' })
     .get('/clients', ({ request }) => {
       const user = pageUser(ctx, request);
       if (user instanceof Response) return user;
-      return pageResponse(request, user, 'clients', 'Clients', <ClientsView clients={clientRows(ctx)} admin={isAdmin(user)} />);
+      return pageResponse(request, user, 'clients', 'Clients', <ClientsView clients={clientRows(ctx)} teams={teamChoices(ctx)} admin={isAdmin(user)} />);
     }, hidden)
     .post('/clients', async ({ request, body }) => {
       adminAction(ctx, request);
@@ -43,6 +51,11 @@ export function clientsPages(ctx: AppContext) {
     .post('/clients/:id/rename', async ({ request, body, params }) => {
       adminAction(ctx, request);
       const r = await attempt(() => renameClient(ctx, idOf(params), field(body, 'name')));
+      return section(r.ok ? {} : { errors: r.errors });
+    }, hidden)
+    .post('/clients/:id/limits', async ({ request, body, params }) => {
+      adminAction(ctx, request);
+      const r = await attempt(() => updateClient(ctx, idOf(params), limitInputFromForm(body, 'client')));
       return section(r.ok ? {} : { errors: r.errors });
     }, hidden)
     .post('/clients/:id/revoke', async ({ request, params }) => {

@@ -14,6 +14,7 @@ const hidden = { detail: { hide: true } };
 const row = (m: ModelView): ModelRow => ({
   id: m.id, provider: m.provider, upstreamId: m.upstream_id, kind: m.kind, enabled: m.enabled, inputPrice: m.input_price,
   cachedInputPrice: m.cached_input_price, outputPrice: m.output_price, reasoningPrice: m.reasoning_price, imagePrice: m.image_price,
+  cacheWritePrice: m.cache_write_price,
 });
 
 /** A price field: blank -> null (where allowed), else a finite number >= 0. */
@@ -42,6 +43,7 @@ function patchOf(body: unknown): ModelPatch {
   set('output_price', price(body, 'output_price', false) as number | undefined);
   set('reasoning_price', price(body, 'reasoning_price', true));
   set('image_price', price(body, 'image_price', true));
+  set('cache_write_price', price(body, 'cache_write_price', true));
   return patch;
 }
 

@@ -1,4 +1,4 @@
-import { sqliteTable, text, integer } from 'drizzle-orm/sqlite-core';
+import { sqliteTable, text, integer, real } from 'drizzle-orm/sqlite-core';
 
 /** API clients of the gateway. The key itself is never stored: only its SHA-256 and a prefix. */
 export const clients = sqliteTable('clients', {
@@ -10,4 +10,16 @@ export const clients = sqliteTable('clients', {
   revoked: integer('revoked', { mode: 'boolean' }).notNull().default(false),
   createdAt: integer('created_at').notNull(),
   lastUsedAt: integer('last_used_at'),
+  /** Limits (src/limits/); null means none. A team's limits apply on top of these. */
+  teamId: integer('team_id'),
+  /** JSON array of allowed model names (exact id, `provider/*`, group name, `*`); null: every model. */
+  models: text('models', { mode: 'json' }).$type<string[]>(),
+  budgetUsd: real('budget_usd'),
+  /** `day`, `week`, `month` (UTC calendar periods) or `total`. */
+  budgetPeriod: text('budget_period', { enum: ['day', 'week', 'month', 'total'] }).notNull().default('month'),
+  rpm: integer('rpm'),
+  tpm: integer('tpm'),
+  maxParallel: integer('max_parallel'),
+  /** Epoch ms after which the key answers 401; null: never. */
+  expiresAt: integer('expires_at'),
 });

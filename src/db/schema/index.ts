@@ -10,3 +10,4 @@ export * from './usage-daily';
 export * from './usage-per-dimension';
 export * from './stored-responses';
 export * from './provider-keys';
+export * from './teams';

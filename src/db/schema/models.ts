@@ -19,6 +19,8 @@ export const models = sqliteTable(
     imagePrice: real('image_price'),
     contextWindow: integer('context_window'),
     updatedAt: integer('updated_at').notNull(),
+    /** Prompt-cache writes (Anthropic's 5-minute rate); unset: billed at the input price. */
+    cacheWritePrice: real('cache_write_price'),
   },
   (t) => [index('models_provider_idx').on(t.provider)],
 );

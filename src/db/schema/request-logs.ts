@@ -33,10 +33,14 @@ export const requestLogs = sqliteTable(
     latencyMs: real('latency_ms').notNull().default(0),
     ttfbMs: real('ttfb_ms'),
     overheadMs: real('overhead_ms').notNull().default(0),
+    /** Time waiting for a free upstream slot (the gateway was full); outside overhead_ms. Null on rows from before it was measured. */
+    queueMs: real('queue_ms'),
     /** Prompt/completion text, only when the operator turns that on. */
     body: text('body'),
     /** Which key of the provider's pool the last try used: a provider_keys id, `main` or `env`. */
     providerKeyId: text('provider_key_id'),
+    /** Prompt tokens written to the provider's prompt cache (part of prompt_tokens, like cached_tokens). */
+    cacheWriteTokens: integer('cache_write_tokens').notNull().default(0),
   },
   (t) => [
     index('request_logs_created_idx').on(t.createdAt),

@@ -15,5 +15,6 @@ export function rollupMeasures() {
     costUsd: real('cost_usd').notNull().default(0),
     latencyMsSum: real('latency_ms_sum').notNull().default(0),
     overheadMsSum: real('overhead_ms_sum').notNull().default(0),
+    cacheWriteTokens: integer('cache_write_tokens').notNull().default(0),
   };
 }

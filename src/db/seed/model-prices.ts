@@ -21,6 +21,8 @@ interface SeedModel {
 interface HandPrice {
   input: number;
   cachedInput?: number;
+  /** Prompt-cache writes, 5-minute rate (Anthropic). */
+  cacheWrite?: number;
   output: number;
   image?: number;
   contextWindow?: number;
@@ -43,10 +45,14 @@ const SEED_MODELS: SeedModel[] = [
   { id: 'moonshot-v1-8k', provider: 'moonshot', kind: 'chat' },
   { id: 'grok-4.3', provider: 'grok', kind: 'chat' },
   { id: 'grok-3-mini', provider: 'grok', kind: 'chat' },
+  { id: 'grok-2-image-1212', provider: 'grok', kind: 'image' },
   { id: 'llama3', provider: 'ollama', kind: 'chat' },
   { id: 'text-embedding-3-small', provider: 'openai', kind: 'embedding' },
   { id: 'text-embedding-3-large', provider: 'openai', kind: 'embedding' },
   { id: 'gemini-embedding-001', provider: 'gemini', kind: 'embedding' },
+  // Anthropic's current 4.x models, by their alias ids (the dated ids work as `anthropic/<id>`).
+  ...['claude-opus-4-7', 'claude-opus-4-6', 'claude-opus-4-5', 'claude-sonnet-4-6', 'claude-sonnet-4-5', 'claude-haiku-4-5']
+    .map((id) => ({ id, provider: 'anthropic' as const, kind: 'chat' as const })),
 ];
 
 /** Per-image list prices at 1024x1024, standard/medium quality (the APIs' defaults). */
@@ -59,6 +65,8 @@ const IMAGE_PRICE: Record<string, number> = {
   'imagen-4.0-generate-001': 0.04,
   // 1290 output tokens per 1024x1024 image at $30/1M (Google's pricing page).
   'gemini-2.5-flash-image': 0.039,
+  // xAI's price per generated image (docs.x.ai, models and pricing).
+  'grok-2-image-1212': 0.07,
 };
 
 /** Models genai-prices has no entry for (per-image models, and local Ollama which is free). */
@@ -67,12 +75,14 @@ const FALLBACK: Record<string, HandPrice> = {
   'dall-e-3': { input: 0, output: 0 },
   'imagen-3.0-generate-002': { input: 0, output: 0 },
   'imagen-4.0-generate-001': { input: 0, output: 0 },
+  'grok-2-image-1212': { input: 0, output: 0 },
   llama3: { input: 0, cachedInput: 0, output: 0, contextWindow: 8192 },
 };
 
 /** genai-prices names some providers differently. */
 const SOURCE_PROVIDER: Record<ProviderId, string> = {
   openai: 'openai', gemini: 'google', deepseek: 'deepseek', moonshot: 'moonshotai', grok: 'x-ai', ollama: 'ollama', mock: 'mock',
+  anthropic: 'anthropic',
 };
 
 /** A tiered price (e.g. Gemini 2.5 Pro above 200k prompt tokens) seeds at its base tier. */
@@ -124,7 +134,7 @@ function sourcePrice(m: SeedModel, now: number): { price: HandPrice; contextWind
   // Embedding models have no output tokens, and genai-prices lists no output price for them.
   const output = flat(p.output_mtok) ?? (m.kind === 'embedding' ? 0 : undefined);
   if (input === undefined || output === undefined) return null;
-  return { price: { input, cachedInput: flat(p.cache_read_mtok), output }, contextWindow: found.model.context_window };
+  return { price: { input, cachedInput: flat(p.cache_read_mtok), cacheWrite: flat(p.cache_write_mtok), output }, contextWindow: found.model.context_window };
 }
 
 /** The seeded models' ids, for tests and docs. */
@@ -152,6 +162,7 @@ export function seedModelRows(now: number): ModelRow[] {
       imagePrice: image ? (IMAGE_PRICE[m.id] ?? null) : null,
       contextWindow: source?.contextWindow ?? price.contextWindow ?? null,
       updatedAt: now,
+      cacheWritePrice: price.cacheWrite ?? null,
     };
   });
 }

@@ -60,7 +60,8 @@ async function imagePart(url: unknown, path: string, deps: AdapterDeps, signal?:
   } catch (err) {
     // The fetcher cannot know where in the request the image was; point the error at it.
     if (err instanceof ApiError && err.param === 'image_url') {
-      throw new ApiError(err.status, err.message, err.type, err.code, path, err.headers);
+      // (the operator-only detail of a refusal goes along for the log row)
+      throw Object.assign(new ApiError(err.status, err.message, err.type, err.code, path, err.headers), { logMessage: (err as { logMessage?: string }).logMessage });
     }
     throw err;
   }

@@ -63,3 +63,28 @@ export class NeedleScanner {
     return false;
   }
 }
+
+/**
+ * Says, for consecutive spans of one text, whether a key occurs in the span: the NeedleScanner
+ * question turned around, for a key every conformant chunk holds (`"finish_reason"`), so a chunk
+ * without it is parsed and completed. Its next hit is remembered, so a text is scanned once.
+ */
+export class KeyScanner {
+  private text = '';
+  private next = -1;
+
+  constructor(private readonly key: string) {}
+
+  reset(text: string): void {
+    this.text = text;
+    this.next = -1;
+  }
+
+  has(start: number, end: number): boolean {
+    if (this.next < start) {
+      const i = this.text.indexOf(this.key, start);
+      this.next = i === -1 ? NONE : i;
+    }
+    return this.next < end;
+  }
+}

@@ -2,6 +2,7 @@ import type { ChatCompletion } from 'openai/resources/chat/completions';
 import type { ProviderAdapter } from '../types';
 import { normalizeUsage } from '../../usage/normalize-usage';
 import { isOpenAIUsage, withOpenAIUsage } from './with-openai-usage';
+import { fillCompletionShape } from './openai-shape';
 import type { OpenAICompatibleOptions, UpstreamBody } from './openai-compatible-options';
 import { createOpenAICompatibleStream, openAICompatibleTransformer } from './openai-compatible-stream';
 
@@ -47,6 +48,8 @@ export function createOpenAICompatibleAdapter(opts: OpenAICompatibleOptions): Pr
     parseChatResponse(body: any, ctx) {
       const touched = opts.transformResponse?.(body, ctx);
       let verbatim = !opts.transformResponse || touched === false;
+      // Required fields an upstream left out (refusal, logprobs...): the bytes are then re-encoded.
+      if (fillCompletionShape(body)) verbatim = false;
       const usage = convertUsage(body?.usage);
       if (usage && !isOpenAIUsage(body.usage, usage)) {
         body.usage = withOpenAIUsage(body.usage, usage);

@@ -3,7 +3,8 @@ import type { Usage } from '../../usage/types';
 import { DeliveredSample } from '../shared/delivered-sample';
 import { SSE_DONE, SseParser } from '../shared/sse-parser';
 import type { ChatCallContext, StreamTally } from '../types';
-import { NeedleScanner, notNull, type Needle } from './chunk-needles';
+import { KeyScanner, NeedleScanner, notNull, type Needle } from './chunk-needles';
+import { fillChunkShape } from './openai-shape';
 import { SseOutput } from './sse-output';
 import { isOpenAIUsage, withOpenAIUsage } from './with-openai-usage';
 import type { OpenAICompatibleOptions } from './openai-compatible-options';
@@ -73,13 +74,20 @@ export function openAICompatibleTransformer(
   const needles = needlesOf(opts);
   const chunkScan = new NeedleScanner(needles);
   const dataScan = new NeedleScanner(needles);
+  const chunkFinish = new KeyScanner('"finish_reason"');
+  const dataFinish = new KeyScanner('"finish_reason"');
   /**
    * Whether the event in text[start, end) must be parsed: it may carry usage, an error, a finish
-   * reason or a quirk, or it does not look like a JSON object (junk is dropped after a failed
-   * parse). Everything else (content deltas, almost every chunk) is relayed as the upstream's text.
+   * reason or a quirk, it lacks the `finish_reason` key every choice of a chunk must have (xAI
+   * leaves it out), or it does not look like a JSON object (junk is dropped after a failed parse).
+   * Everything else (content deltas, almost every chunk) is relayed as the upstream's text.
    */
-  const mustParse = (text: string, start: number, end: number, scan: NeedleScanner) =>
-    text.charCodeAt(start) !== 123 /* { */ || text.charCodeAt(end - 1) !== 125 /* } */ || parseAll || scan.any(start, end);
+  const mustParse = (text: string, start: number, end: number, scan: NeedleScanner, finish: KeyScanner) =>
+    text.charCodeAt(start) !== 123 /* { */ ||
+    text.charCodeAt(end - 1) !== 125 /* } */ ||
+    parseAll ||
+    scan.any(start, end) ||
+    !finish.has(start, end);
   /** What the current input chunk sends on. */
   const out = new SseOutput();
   let sawDone = false;
@@ -90,11 +98,22 @@ export function openAICompatibleTransformer(
   let crlf = false;
   const parser = new SseParser((e) => {
     dataScan.reset(e.data);
-    const sent = onData(e.data, mustParse(e.data, 0, e.data.length, dataScan));
+    dataFinish.reset(e.data);
+    const sent = onData(e.data, mustParse(e.data, 0, e.data.length, dataScan, dataFinish));
     if (sent !== null) out.data(sent);
+    sendUsageChunk();
   });
+  function sendUsageChunk(): boolean {
+    if (usageChunk === null) return false;
+    out.data(usageChunk);
+    usageChunk = null;
+    return true;
+  }
   /** Where the current chunk's text starts in its bytes, or -1 when positions do not map to bytes. */
   let byteBase = -1;
+
+  /** A usage-only chunk split off the event onData just handled, to send right after it. */
+  let usageChunk: string | null = null;
 
   /** One event's data -> what is sent for it (the same string when unchanged), null when dropped. */
   function onData(data: string, parse: boolean): string | null {
@@ -119,22 +138,37 @@ export function openAICompatibleTransformer(
       throw new UpstreamError(opts.id, null, `${opts.id} stream failed: ${msg}`, true);
     }
     let changed = transformChunk?.(chunk) ?? false;
+    // xAI's content chunks lack only `finish_reason`: then the key is written into the upstream's
+    // text instead of re-encoding the chunk (see finishReasonAt).
+    let insertAt = changed ? -1 : finishReasonAt(chunk, data);
+    if (fillChunkShape(chunk)) changed = true;
     if (chunk.usage) {
+      insertAt = -1;
       const usage = convertUsage(chunk.usage);
       if (usage) tally.usage = usage;
+      const usageOnly = chunk.choices.length === 0;
       if (!ctx.clientWantsUsage) {
-        if (!Array.isArray(chunk.choices) || chunk.choices.length === 0) return null; // usage-only
+        if (usageOnly) return null;
         delete chunk.usage;
         changed = true;
-      } else if (usage && !isOpenAIUsage(chunk.usage, usage)) {
-        chunk.usage = withOpenAIUsage(chunk.usage, usage);
-        changed = true;
+      } else {
+        if (usage && !isOpenAIUsage(chunk.usage, usage)) {
+          chunk.usage = withOpenAIUsage(chunk.usage, usage);
+          changed = true;
+        }
+        if (!usageOnly) {
+          // Usage on a chunk that also carries choices (Moonshot's last chunk, DeepSeek's):
+          // OpenAI sends it as a chunk of its own with `choices: []`, which is what SDKs read.
+          usageChunk = JSON.stringify(usageOnlyChunk(chunk));
+          delete chunk.usage;
+          changed = true;
+        }
       }
     }
     if (Array.isArray(chunk.choices)) {
       for (const choice of chunk.choices) if (choice?.finish_reason) tally.finishReason = choice.finish_reason;
     }
-    const sent = changed ? JSON.stringify(chunk) : data;
+    const sent = !changed ? data : insertAt >= 0 ? `${data.slice(0, insertAt)}"finish_reason":null,${data.slice(insertAt)}` : JSON.stringify(chunk);
     sample.add(sent);
     return sent;
   }
@@ -145,12 +179,12 @@ export function openAICompatibleTransformer(
       const spaced = text.charCodeAt(pos + 5) === 32;
       const start = pos + (spaced ? 6 : 5);
       const data = text.slice(start, end);
-      const sent = onData(data, mustParse(text, start, end, chunkScan));
+      const sent = onData(data, mustParse(text, start, end, chunkScan, chunkFinish));
       if (sent === null) return false;
       const same = sent === data && spaced;
       if (same && byteBase >= 0 && pos >= byteBase) out.verbatim(pos - byteBase, end + 2 - byteBase);
       else out.data(sent);
-      return same;
+      return !sendUsageChunk() && same;
     }
     parser.push(text.slice(pos, end + 2));
     return false;
@@ -180,6 +214,7 @@ export function openAICompatibleTransformer(
         let same = carry.length === 0;
         let pos = 0;
         chunkScan.reset(text);
+        chunkFinish.reset(text);
         for (let end = text.indexOf('\n\n'); end !== -1; end = text.indexOf('\n\n', pos)) {
           if (!block(text, pos, end)) same = false;
           pos = end + 2;
@@ -205,6 +240,32 @@ export function openAICompatibleTransformer(
       controller.enqueue(SSE_DONE);
     },
   };
+}
+
+const CHOICES_OPEN = '"choices":[{';
+
+/**
+ * Where `"finish_reason":null,` can be written into the chunk's own text when that key is all it
+ * lacks (one choice, every other required field there): just inside `"choices":[{`, if that
+ * occurs once (inside a string its quotes would be escaped, so it is the chunk's own key); -1
+ * otherwise (the chunk is re-encoded).
+ */
+function finishReasonAt(chunk: any, data: string): number {
+  const choice = Array.isArray(chunk?.choices) && chunk.choices.length === 1 ? chunk.choices[0] : null;
+  if (!choice || typeof choice !== 'object' || choice.finish_reason !== undefined) return -1;
+  if (choice.index === undefined || !choice.delta || typeof choice.delta !== 'object') return -1;
+  if (chunk.object !== 'chat.completion.chunk' || typeof chunk.id !== 'string' || typeof chunk.created !== 'number') return -1;
+  const i = data.indexOf(CHOICES_OPEN);
+  return i !== -1 && data.indexOf(CHOICES_OPEN, i + 1) === -1 ? i + CHOICES_OPEN.length : -1;
+}
+
+/** OpenAI's last stream chunk: the chunk's id, created, model (and fingerprint), no choices, the usage. */
+function usageOnlyChunk(chunk: any): Record<string, unknown> {
+  const out: Record<string, unknown> = { id: chunk.id, object: 'chat.completion.chunk', created: chunk.created, model: chunk.model };
+  if (chunk.system_fingerprint !== undefined) out.system_fingerprint = chunk.system_fingerprint;
+  out.choices = [];
+  out.usage = chunk.usage;
+  return out;
 }
 
 /** The transformer as a TransformStream (the ProviderAdapter contract). */

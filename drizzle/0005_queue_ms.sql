@@ -1,0 +1,1 @@
+ALTER TABLE `request_logs` ADD `queue_ms` real;

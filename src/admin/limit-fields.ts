@@ -1,0 +1,103 @@
+import { eq } from 'drizzle-orm';
+import { teams } from '../db/schema';
+import { badRequest } from '../errors/api-error';
+import { periodStart } from '../limits/budget-period';
+import type { BudgetPeriod, ScopeLimits } from '../limits/limit-types';
+import type { LimitsService } from '../limits/limits-service';
+import { spendSince } from '../limits/spend-queries';
+import { isProviderId } from '../providers/types';
+import type { AdminDeps } from './admin-deps';
+
+/** Limit fields as the admin API and the dashboard send them (every one optional on PATCH). */
+export interface LimitFieldsInput {
+  models?: string[] | null;
+  budget_usd?: number | null;
+  budget_period?: BudgetPeriod;
+  rpm?: number | null;
+  tpm?: number | null;
+  max_parallel?: number | null;
+  /** ISO 8601 with a zone (`2026-12-31T23:59:59Z`) or null. */
+  expires_at?: string | null;
+  team_id?: number | null;
+}
+
+/** The same fields as stored (src/db/schema/clients.ts, teams.ts). */
+export interface LimitColumnsOut {
+  models?: string[] | null;
+  budgetUsd?: number | null;
+  budgetPeriod?: BudgetPeriod;
+  rpm?: number | null;
+  tpm?: number | null;
+  maxParallel?: number | null;
+  expiresAt?: number | null;
+  teamId?: number | null;
+}
+
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+function positiveInt(v: unknown, param: string): number | null {
+  if (v === null) return null;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 1e9) throw badRequest(`'${param}' must be a whole number of at least 1, or null for no limit.`, param);
+  return v;
+}
+
+function modelList(v: unknown): string[] | null {
+  if (v === null) return null;
+  if (!Array.isArray(v) || v.length > 500) throw badRequest("'models' must be an array of model names (at most 500), or null for every model.", 'models');
+  const out: string[] = [];
+  for (const m of v) {
+    const name = typeof m === 'string' ? m.trim() : '';
+    if (!name || name.length > 200) throw badRequest("Each entry of 'models' must be a model id, `provider/*`, a group name or `*` (1-200 characters).", 'models');
+    if (name.endsWith('/*') && !isProviderId(name.slice(0, -2))) throw badRequest(`'${name}': unknown provider in 'models'.`, 'models');
+    if (!out.includes(name)) out.push(name);
+  }
+  return out.length === 0 || out.includes('*') ? (out.length === 0 ? null : ['*']) : out;
+}
+
+/**
+ * Checks the limit fields present in `body` and returns them as columns (absent fields stay
+ * absent, so PATCH changes only what it names). Throws a 400 naming the bad field.
+ */
+export function limitColumns(deps: AdminDeps, body: LimitFieldsInput, which: 'client' | 'team'): LimitColumnsOut {
+  const out: LimitColumnsOut = {};
+  const has = (k: keyof LimitFieldsInput) => Object.hasOwn(body, k) && body[k] !== undefined;
+  if (has('models')) out.models = modelList(body.models);
+  if (has('budget_usd')) {
+    const b = body.budget_usd;
+    if (b !== null && (typeof b !== 'number' || !Number.isFinite(b) || b < 0)) throw badRequest("'budget_usd' must be a number of US dollars (0 or more), or null for no budget.", 'budget_usd');
+    out.budgetUsd = b ?? null;
+  }
+  if (has('budget_period')) {
+    if (!['day', 'week', 'month', 'total'].includes(body.budget_period as string)) throw badRequest("'budget_period' must be one of day, week, month, total.", 'budget_period');
+    out.budgetPeriod = body.budget_period;
+  }
+  if (has('rpm')) out.rpm = positiveInt(body.rpm, 'rpm');
+  if (has('tpm')) out.tpm = positiveInt(body.tpm, 'tpm');
+  if (which === 'team') {
+    for (const k of ['max_parallel', 'expires_at', 'team_id'] as const) if (has(k)) throw badRequest(`'${k}' is set on client keys, not on teams.`, k);
+    return out;
+  }
+  if (has('max_parallel')) out.maxParallel = positiveInt(body.max_parallel, 'max_parallel');
+  if (has('expires_at')) {
+    const e = body.expires_at;
+    const ms = typeof e === 'string' && ISO_UTC.test(e) ? Date.parse(e) : NaN;
+    if (e !== null && !Number.isFinite(ms)) throw badRequest("'expires_at' must be an ISO 8601 timestamp with a zone, e.g. 2026-12-31T23:59:59Z, or null.", 'expires_at');
+    out.expiresAt = e === null ? null : ms;
+  }
+  if (has('team_id')) {
+    const id = body.team_id;
+    if (id !== null && (typeof id !== 'number' || !Number.isInteger(id) || !deps.db.select({ id: teams.id }).from(teams).where(eq(teams.id, id)).get())) {
+      throw badRequest(`No team with id ${id}.`, 'team_id', 'team_not_found');
+    }
+    out.teamId = id ?? null;
+  }
+  return out;
+}
+
+/** Spend of a scope in its current budget period: the live counters when they track it, else the logs. */
+export function periodSpend(deps: AdminDeps & { limits?: LimitsService }, scope: ScopeLimits, clientIds: readonly number[]): number {
+  const now = deps.limits?.now() ?? Date.now();
+  const tracked = deps.limits?.counters.spend(scope, now);
+  if (typeof tracked === 'number') return tracked;
+  return spendSince(deps.sqlite, clientIds, periodStart(scope.period, now));
+}

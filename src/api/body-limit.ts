@@ -1,0 +1,32 @@
+import { Elysia } from 'elysia';
+import type { AppContext } from '../context';
+import { ApiError } from '../errors/api-error';
+import { errorResponse } from './openai-request';
+import { payloadTooLarge } from './request-validation-body';
+
+/**
+ * Bun.serve's own body cap, set above any Content-Length: Bun answers a body over its cap with
+ * a bare 413 and an empty body before the app sees the request, so the configured cap
+ * (LLM_PROXY__SERVER__MAX_BODY_MB) is enforced by the app instead, in OpenAI's error shape:
+ * by the /v1 routes themselves (readJsonBody: Content-Length, or counted while reading a chunked
+ * body) and for every other route by bodyLimit below.
+ */
+export const BUN_MAX_REQUEST_BODY_SIZE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The cap for the routes Elysia runs (the /v1 POST endpoints answer before this hook, on Bun's
+ * router): a declared Content-Length over it is refused with 413 before the body is read; a
+ * body without one (chunked) is refused with 411, since Elysia would read it whole.
+ */
+export function bodyLimit(ctx: AppContext) {
+  const maxBytes = ctx.config.server.maxBodyMb * 1024 * 1024;
+  return new Elysia({ name: 'body-limit' }).onRequest(({ request }) => {
+    const length = request.headers.get('content-length');
+    if (length !== null) {
+      if (Number(length) > maxBytes) return errorResponse(payloadTooLarge(maxBytes));
+    } else if (request.headers.has('transfer-encoding')) {
+      const err = new ApiError(411, 'A request body must be sent with a Content-Length header.', 'invalid_request_error', 'length_required', null, { connection: 'close' });
+      return errorResponse(err);
+    }
+  });
+}

@@ -1,0 +1,26 @@
+import { t } from 'elysia';
+
+const nullableInt = (description: string) => t.Optional(t.Nullable(t.Integer({ minimum: 1, description })));
+const period = t.Union([t.Literal('day'), t.Literal('week'), t.Literal('month'), t.Literal('total')], {
+  description: 'UTC calendar periods (weeks start on Monday), or `total` for the lifetime of the key. Default `month`.',
+});
+
+/** Limit fields shared by teams and client keys (OpenAPI document and body checks). */
+export const sharedLimitFields = {
+  models: t.Optional(t.Nullable(t.Array(t.String({ minLength: 1, maxLength: 200 }), {
+    maxItems: 500,
+    description: 'Allowed model names: an exact id, `provider/*` (also a bare id of that provider), a group name (which may then route anywhere), or `*`. null: every model.',
+  }))),
+  budget_usd: t.Optional(t.Nullable(t.Number({ minimum: 0, description: 'Spend limit in USD per budget_period; null: none.' }))),
+  budget_period: t.Optional(period),
+  rpm: nullableInt('Requests per minute (sliding window); null: none.'),
+  tpm: nullableInt('Prompt plus completion tokens per minute (sliding window); null: none.'),
+};
+
+/** Fields only client keys have. */
+export const clientLimitFields = {
+  ...sharedLimitFields,
+  max_parallel: nullableInt('Requests in flight at once; null: none.'),
+  expires_at: t.Optional(t.Nullable(t.String({ description: 'ISO 8601 UTC, e.g. `2026-12-31T23:59:59Z`; the key answers 401 from then on. null: never.' }))),
+  team_id: t.Optional(t.Nullable(t.Integer({ minimum: 1, description: "The key's team (its limits apply on top of the key's own); null: none." }))),
+};

@@ -1,0 +1,95 @@
+import { Elysia } from 'elysia';
+import type { AppContext } from '../context';
+import { countMessageTokens } from '../messages/count-tokens';
+import { createMessage } from '../messages/create-message';
+import { validateMessagesRequest } from '../messages/messages-to-chat';
+import { logRejectedChat } from '../proxy/chat-runner';
+import { anthropicErrorResponse, openaiPost, SSE_HEADERS } from './openai-request';
+
+const withRequestId = (err: unknown): Record<string, string> => {
+  const id = (err as { requestId?: unknown })?.requestId;
+  return typeof id === 'string' ? { 'x-request-id': id } : {};
+};
+
+/** The Anthropic headers a client sent, kept for a native Anthropic upstream (others ignore them). */
+function anthropicHeaders(request: Request): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ['anthropic-version', 'anthropic-beta']) {
+    const v = request.headers.get(name);
+    if (v) out[name] = v;
+  }
+  return out;
+}
+
+/**
+ * POST /v1/messages and /v1/messages/count_tokens: Anthropic's Messages API over every provider
+ * (translated through chat). The key may come as `x-api-key` or a bearer token; errors are in
+ * Anthropic's shape. `anthropic-version` and `anthropic-beta` are accepted and, for providers
+ * that are not Anthropic, have nothing to change. Claude Code adds `?beta=true`, which the path
+ * match ignores.
+ */
+export function messagesRoutes(ctx: AppContext) {
+  return new Elysia({ name: 'messages-routes' })
+    .post(
+      '/v1/messages',
+      openaiPost(
+        ctx,
+        async ({ request, client, clock, body, requestId }) => {
+          try {
+            const r = await createMessage(ctx, body, { clientId: client.id, signal: request.signal, clock, requestId, anthropicHeaders: anthropicHeaders(request) });
+            if (r.kind === 'json') return new Response(r.body, { headers: { ...r.headers, 'content-type': 'application/json' } });
+            return new Response(r.body, { headers: { ...r.headers, ...SSE_HEADERS } });
+          } catch (err) {
+            return anthropicErrorResponse(err, withRequestId(err));
+          }
+        },
+        {
+          dialect: 'anthropic',
+          validate: validateMessagesRequest,
+          onRejected: (err, body, { client, clock }) => logRejectedChat(ctx, err, body, { clientId: client.id, clock, endpoint: 'messages' }),
+        },
+      ),
+      {
+        parse: 'none',
+        detail: {
+          tags: ['Anthropic API'],
+          summary: 'Create a message (Anthropic Messages API, every provider, streaming or not)',
+          description:
+            "Body: Anthropic's Messages request (`model`, `max_tokens`, `messages`, `system`, `tools`, `tool_choice`, " +
+            '`thinking`, `stop_sequences`, `stream`, …). `model` is any name /v1/chat/completions takes: an id, ' +
+            '`provider/model` or a group. The client key goes in `x-api-key` or `Authorization: Bearer`; ' +
+            '`anthropic-version` / `anthropic-beta` are accepted. Non-Anthropic providers are served through ' +
+            "the chat adapters; what a provider cannot honour (server tools, `top_k`, …) is a 400 naming it. Errors: " +
+            '`{"type":"error","error":{"type","message"}}`. Streams send message_start, content_block_start/delta/stop, ' +
+            'message_delta, message_stop, ping while the upstream is silent, and `event: error` if it fails midway.',
+        },
+      },
+    )
+    .post(
+      '/v1/messages/count_tokens',
+      openaiPost(
+        ctx,
+        async ({ client, clock, body, requestId }) => {
+          const r = await countMessageTokens(ctx, body, { clientId: client.id, clock, requestId });
+          return new Response(JSON.stringify({ input_tokens: r.inputTokens }), {
+            headers: { 'content-type': 'application/json', ...r.headers },
+          });
+        },
+        {
+          dialect: 'anthropic',
+          onRejected: (err, body, { client, clock }) => logRejectedChat(ctx, err, body, { clientId: client.id, clock, endpoint: 'count_tokens' }),
+        },
+      ),
+      {
+        parse: 'none',
+        detail: {
+          tags: ['Anthropic API'],
+          summary: 'Count the input tokens of a Messages request (Anthropic wire format)',
+          description:
+            "Body: a Messages request without `max_tokens`. Answers `{\"input_tokens\": N}`. For models not served by " +
+            "Anthropic it is the gateway's own tokenizer estimate of the translated prompt (messages, system, tools). " +
+            'Logged with endpoint `count_tokens` and no cost.',
+        },
+      },
+    );
+}

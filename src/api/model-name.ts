@@ -1,0 +1,23 @@
+import { badRequest } from '../errors/api-error';
+
+/** Longest `model` a /v1 request may name (OpenAI's own ids are far shorter; groups and `provider/model` too). */
+export const MAX_MODEL_CHARS = 256;
+
+// C0 controls (CR, LF, NUL, TAB...), DEL, C1 controls, line/paragraph separators, bidi
+// overrides and isolates, the BOM. Other Unicode (CJK, emoji) is a valid name.
+const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
+
+/**
+ * Refuses a `model` the gateway should not carry any further (into routing, upstream URLs and
+ * headers, log rows and metric labels): 400 in OpenAI's shape with `param: 'model'`.
+ * Call it after the "is a non-empty string" check of the endpoint.
+ */
+export function checkModelName(model: string): void {
+  if (model.length > MAX_MODEL_CHARS)
+    throw badRequest(`Invalid value for 'model': must be at most ${MAX_MODEL_CHARS} characters.`, 'model', 'invalid_model');
+  if (FORBIDDEN.test(model) || !model.isWellFormed())
+    throw badRequest("Invalid value for 'model': must not contain control, line-break, bidirectional-override or unpaired surrogate characters.", 'model', 'invalid_model');
+}
+
+/** A requested model as it may be kept in a log row of a refused request (never unbounded). */
+export const modelForLog = (model: unknown): string => (typeof model === 'string' ? model.slice(0, MAX_MODEL_CHARS) : '');

@@ -1,0 +1,95 @@
+/** @jsxImportSource @kitajs/html */
+import type { BudgetPeriod } from '../../limits/limit-types';
+import { compactNumber, usd } from '../format';
+
+/** What the limits form and summaries show for a key or a team. */
+export interface LimitValues {
+  models: string[] | null;
+  budgetUsd: number | null;
+  budgetPeriod: BudgetPeriod;
+  rpm: number | null;
+  tpm: number | null;
+  spendUsd: number;
+  /** Keys only. */
+  maxParallel?: number | null;
+  expiresAt?: string | null;
+  teamId?: number | null;
+}
+
+const PERIODS: BudgetPeriod[] = ['day', 'week', 'month', 'total'];
+const periodLabel = (p: BudgetPeriod) => (p === 'total' ? 'in total' : p === 'day' ? 'today' : `this ${p}`);
+
+/** Spend of the current period against the budget, as a bar (or the spend alone without a budget). */
+export function BudgetBar(props: { spendUsd: number; budgetUsd: number | null; period: BudgetPeriod }) {
+  const { spendUsd, budgetUsd, period } = props;
+  if (budgetUsd === null) return <span class="muted small" data-spend={spendUsd.toFixed(6)}>{usd(spendUsd)} {periodLabel(period)}</span>;
+  const ratio = budgetUsd > 0 ? spendUsd / budgetUsd : 1;
+  const pct = Math.max(0, Math.min(100, ratio * 100));
+  const kind = ratio >= 1 ? 'err' : ratio >= 0.8 ? 'warn' : 'ok';
+  return (
+    <div class="budget" data-spend={spendUsd.toFixed(6)} data-budget={String(budgetUsd)}>
+      <div class={`budget-bar ${kind}`} role="meter" aria-valuemin="0" aria-valuemax={String(budgetUsd)} aria-valuenow={spendUsd.toFixed(4)}
+        aria-label={`Spend ${periodLabel(period)}`} title={`${pct.toFixed(1)}%`}>
+        <span style={`width:${pct.toFixed(1)}%`}></span>
+      </div>
+      <span class="small">{usd(spendUsd)} of {usd(budgetUsd)} {periodLabel(period)}</span>
+    </div>
+  );
+}
+
+/** The limits in a few words: `60 rpm · 10k tpm · 4 parallel · 2 models · expires …`. */
+export function LimitSummary(props: { v: LimitValues; teamName?: string | null }) {
+  const { v } = props;
+  const parts: string[] = [];
+  if (v.rpm !== null) parts.push(`${compactNumber(v.rpm)} rpm`);
+  if (v.tpm !== null) parts.push(`${compactNumber(v.tpm)} tpm`);
+  if (v.maxParallel != null) parts.push(`${v.maxParallel} parallel`);
+  if (v.models !== null) parts.push(`models: ${v.models.join(', ')}`);
+  if (v.expiresAt) parts.push(`expires ${v.expiresAt.replace('T', ' ').replace(/\.000Z$|Z$/, ' UTC')}`);
+  if (props.teamName) parts.push(`team ${props.teamName}`);
+  return <span class="limits-summary small" safe>{parts.length ? parts.join(' · ') : 'no limits'}</span>;
+}
+
+/** The limit inputs of a key or a team form (blank = no limit). */
+export function LimitInputs(props: { v: LimitValues; idPrefix: string; teams?: { id: number; name: string }[] }) {
+  const { v, idPrefix } = props;
+  const num = (n: number | null | undefined) => (n == null ? '' : String(n));
+  return (
+    <div class="form-grid limits-grid">
+      <label for={`${idPrefix}-models`}>Allowed models
+        <input id={`${idPrefix}-models`} name="models" value={(v.models ?? []).join(', ')} placeholder="every model" maxlength="5000"
+          title="Exact ids, provider/*, group names or *, comma-separated; blank allows every model" />
+      </label>
+      <label for={`${idPrefix}-budget`}>Budget (USD)
+        <input id={`${idPrefix}-budget`} name="budget_usd" type="number" min="0" step="any" value={num(v.budgetUsd)} placeholder="none" />
+      </label>
+      <label for={`${idPrefix}-period`}>Per
+        <select id={`${idPrefix}-period`} name="budget_period">
+          {PERIODS.map((p) => <option value={p} selected={p === v.budgetPeriod}>{p}</option>)}
+        </select>
+      </label>
+      <label for={`${idPrefix}-rpm`}>Requests / min
+        <input id={`${idPrefix}-rpm`} name="rpm" type="number" min="1" step="1" value={num(v.rpm)} placeholder="none" />
+      </label>
+      <label for={`${idPrefix}-tpm`}>Tokens / min
+        <input id={`${idPrefix}-tpm`} name="tpm" type="number" min="1" step="1" value={num(v.tpm)} placeholder="none" />
+      </label>
+      {props.teams ? (
+        <>
+          <label for={`${idPrefix}-parallel`}>In flight at once
+            <input id={`${idPrefix}-parallel`} name="max_parallel" type="number" min="1" step="1" value={num(v.maxParallel)} placeholder="none" />
+          </label>
+          <label for={`${idPrefix}-expires`}>Expires (UTC)
+            <input id={`${idPrefix}-expires`} name="expires_at" value={v.expiresAt ?? ''} placeholder="never, or 2026-12-31T23:59:59Z" maxlength="40" />
+          </label>
+          <label for={`${idPrefix}-team`}>Team
+            <select id={`${idPrefix}-team`} name="team_id">
+              <option value="" selected={v.teamId == null}>none</option>
+              {props.teams.map((t) => <option value={String(t.id)} selected={t.id === v.teamId} safe>{t.name}</option>)}
+            </select>
+          </label>
+        </>
+      ) : ''}
+    </div>
+  );
+}

@@ -1,0 +1,91 @@
+/** @jsxImportSource @kitajs/html */
+import type { TeamView } from '../../admin/teams-service';
+import { Card, FormErrors } from '../components/ui';
+import { EmptyState, PageHeader } from '../components/layout';
+import { BudgetBar, LimitInputs, LimitSummary, type LimitValues } from '../components/limits-ui';
+
+const valuesOf = (t: TeamView): LimitValues => ({
+  models: t.models, budgetUsd: t.budget_usd, budgetPeriod: t.budget_period, rpm: t.rpm, tpm: t.tpm, spendUsd: t.spend_usd,
+});
+const EMPTY: LimitValues = { models: null, budgetUsd: null, budgetPeriod: 'month', rpm: null, tpm: null, spendUsd: 0 };
+
+function CreateForm(props: { errors?: string[] }) {
+  return (
+    <form id="team-create" hx-post="/teams" hx-target="#teams-section" hx-swap="outerHTML">
+      <div class="inline-form">
+        <label for="team-name">New team</label>
+        <input id="team-name" name="name" required maxlength="100" placeholder="e.g. research" autocomplete="off" />
+      </div>
+      <LimitInputs v={EMPTY} idPrefix="team-new" />
+      <button type="submit" class="btn primary">Create team</button>
+      <FormErrors errors={props.errors} />
+    </form>
+  );
+}
+
+function TeamRow(props: { t: TeamView; admin: boolean; clientNames: Map<number, string> }) {
+  const { t, admin } = props;
+  const members = t.client_ids.map((id) => props.clientNames.get(id) ?? `#${id}`);
+  return (
+    <tr id={`team-${t.id}`} x-data="{ editing: false }">
+      <td><strong class="team-name" safe>{t.name}</strong></td>
+      <td>
+        <LimitSummary v={valuesOf(t)} />
+        {admin ? (
+          <form x-show="editing" x-cloak class="limits-form" hx-post={`/teams/${t.id}`} hx-target="#teams-section" hx-swap="outerHTML">
+            <label for={`team-${t.id}-name`}>Name <input id={`team-${t.id}-name`} name="name" value={t.name} required maxlength="100" /></label>
+            <LimitInputs v={valuesOf(t)} idPrefix={`team-${t.id}`} />
+            <button type="submit" class="btn small primary">Save</button>
+            <button type="button" class="btn small ghost" x-on:click="editing = false">Cancel</button>
+          </form>
+        ) : ''}
+      </td>
+      <td class="team-budget"><BudgetBar spendUsd={t.spend_usd} budgetUsd={t.budget_usd} period={t.budget_period} /></td>
+      <td class="small" safe>{members.length ? members.join(', ') : '—'}</td>
+      {admin ? (
+        <td class="actions">
+          <button type="button" class="btn small ghost" x-show="!editing" x-on:click="editing = true">Edit</button>
+          <button type="button" class="btn small danger" hx-post={`/teams/${t.id}/delete`} hx-target="#teams-section" hx-swap="outerHTML"
+            hx-confirm="Delete this team? Its keys stay, without a team.">Delete</button>
+        </td>
+      ) : ''}
+    </tr>
+  );
+}
+
+/** Everything below the header; changes swap this whole section. */
+export function TeamsSection(props: { teams: TeamView[]; admin: boolean; clientNames: Map<number, string>; errors?: string[] }) {
+  const { teams, admin } = props;
+  return (
+    <div id="teams-section">
+      {admin ? <Card><CreateForm errors={props.errors} /></Card> : ''}
+      {teams.length === 0 ? (
+        <EmptyState title="No teams yet">
+          {admin ? "Create one above, then put client keys in it from the Clients page: the team's limits apply on top of each key's own." : 'An admin can create teams here.'}
+        </EmptyState>
+      ) : (
+        <Card>
+          <div class="table-wrap">
+            <table class="table" id="teams-table">
+              <thead>
+                <tr><th>Team</th><th>Limits</th><th>Spend / budget</th><th>Keys</th>{admin ? <th></th> : ''}</tr>
+              </thead>
+              <tbody>
+                {teams.map((t) => <TeamRow t={t} admin={admin} clientNames={props.clientNames} />)}
+              </tbody>
+            </table>
+          </div>
+        </Card>
+      )}
+    </div>
+  );
+}
+
+export function TeamsView(props: { teams: TeamView[]; admin: boolean; clientNames: Map<number, string> }) {
+  return (
+    <div class="page" data-page="teams">
+      <PageHeader title="Teams" subtitle="Groups of client keys with shared limits: allowed models, a budget, requests and tokens per minute." />
+      <TeamsSection {...props} />
+    </div>
+  );
+}

@@ -1,0 +1,31 @@
+import { joinUrl } from '../providers/openai-compatible/create-openai-compatible-adapter';
+import type { ProviderSettings } from '../providers/types';
+import { checkCommonParams, refuseParams } from './image-params';
+import type { ImagePlan, ImageRequest, ImageResult } from './images-types';
+
+/** xAI image models: grok-2-image-1212 (alias grok-2-image) and its successors (grok-imagine-image...). */
+export const isXaiImageModel = (model: string) => /^grok-.*image/i.test(model);
+
+/**
+ * xAI image generation: OpenAI's POST /images/generations (model, prompt, n up to 10,
+ * response_format url | b64_json); xAI takes no size, quality or style, so those are a 400 naming
+ * the parameter instead of being dropped. xAI answers without OpenAI's required `created`: it
+ * is added; an answer that has it goes to the client byte for byte. No usage: billed per image.
+ */
+export function planXaiImages(req: ImageRequest, model: string, settings: ProviderSettings): ImagePlan {
+  checkCommonParams(req);
+  refuseParams(req, model, ['size', 'quality', 'style'], { size: ['auto'], quality: ['auto'] });
+  const body: Record<string, unknown> = { ...req, model };
+  delete body.size;
+  delete body.quality;
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (settings.apiKey) headers.authorization = `Bearer ${settings.apiKey}`;
+  return {
+    call: { url: joinUrl(settings.baseUrl, '/images/generations'), method: 'POST', headers, body: JSON.stringify(body) },
+    parse(json: any, rawText: string): ImageResult {
+      const data = Array.isArray(json?.data) ? json.data : [];
+      if (typeof json?.created === 'number') return { raw: rawText, body: json, images: data.length, usage: null };
+      return { body: { created: Math.floor(Date.now() / 1000), ...json, data }, images: data.length, usage: null };
+    },
+  };
+}

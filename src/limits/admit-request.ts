@@ -1,0 +1,167 @@
+import type { AppContext } from '../context';
+import { ApiError } from '../errors/api-error';
+import type { LogRecord } from '../logging/log-record';
+import { roundMs, type RequestClock } from '../proxy/request-clock';
+import type { ClientEntry } from '../state/snapshot-types';
+import { isModelAllowed } from './allow-list';
+import type { Admission } from './limit-counters';
+import type { RefusalCode } from './limits-service';
+import { rateHeaders } from './rate-headers';
+import { worstCaseOf, type LimitedEndpoint } from './worst-case';
+import { LimitsUnavailableError } from './redis-limit-counters';
+
+/** What an admitted request of a limited key carries to its answer. */
+export interface LimitGrant {
+  /** `x-ratelimit-*` headers (empty when no RPM or TPM limit applies). */
+  headers: Record<string, string>;
+}
+
+export interface AdmitArgs {
+  request: Request;
+  /** The request body as parsed (before endpoint validation narrowed it). */
+  body: unknown;
+  requestId: string;
+  clock: RequestClock;
+}
+
+const ENDPOINTS: [string, LimitedEndpoint][] = [
+  ['/v1/chat/completions', 'chat'],
+  ['/v1/responses', 'responses'],
+  ['/v1/images/generations', 'images'],
+  ['/v1/messages/count_tokens', 'count_tokens'],
+  ['/v1/messages', 'messages'],
+  ['/v1/embeddings', 'embeddings'],
+];
+
+function endpointOf(url: string): LimitedEndpoint {
+  // The path starts at the first '/' after the scheme's '//' (a URL object costs ~1 µs more).
+  const path = url.slice(url.indexOf('/', url.indexOf('//') + 2));
+  for (const [p, e] of ENDPOINTS) if (path.startsWith(p)) return e;
+  return 'chat';
+}
+
+/** Seconds for `retry-after` (whole, rounded up, at least 1). */
+const retrySeconds = (ms: number) => String(Math.max(1, Math.ceil(ms / 1000)));
+
+function refusalOf(a: Extract<Admission, { ok: false }>, headers: Record<string, string>): { err: ApiError; code: RefusalCode } {
+  switch (a.reason) {
+    case 'budget':
+      // Waiting does not help until the period ends or the budget is raised: the SDK must not retry.
+      return { code: 'budget_exceeded', err: new ApiError(429, a.message, 'insufficient_quota', 'budget_exceeded', null, { ...headers, 'x-should-retry': 'false' }) };
+    case 'parallel':
+      return { code: 'concurrency_limit_exceeded', err: new ApiError(429, a.message, 'requests', 'concurrency_limit_exceeded', null, { ...headers, 'retry-after': '1' }) };
+    default: {
+      const h = { ...headers };
+      if (a.retryAfterMs !== null) {
+        h['retry-after'] = retrySeconds(a.retryAfterMs);
+        h['retry-after-ms'] = String(Math.max(0, Math.ceil(a.retryAfterMs)));
+      } else h['x-should-retry'] = 'false';
+      return { code: 'rate_limit_exceeded', err: new ApiError(429, a.message, a.reason === 'tpm' ? 'tokens' : 'requests', 'rate_limit_exceeded', null, h) };
+    }
+  }
+}
+
+/**
+ * The limits of a key and its team, checked before routing from memory only: expiry (401),
+ * allow-lists (403), then one atomic admit of max_parallel, RPM, TPM and budget (429). An admitted
+ * request holds a reservation until its log row settles it (src/limits/limits-log-sink.ts). A
+ * refusal is counted, logged as its own row with zero cost, and thrown as the API's error.
+ * Returns null for a key without limits (nothing else runs for it). Synchronous when the counters
+ * are (in memory): an await per request is measurable at this size; a shared store's promise is
+ * returned as it is.
+ */
+export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitArgs): LimitGrant | null | Promise<LimitGrant> {
+  const limits = client.limits;
+  if (!limits) return null;
+  const svc = ctx.limits;
+  const now = svc.now();
+  const endpoint = endpointOf(args.request.url);
+  const body = (args.body && typeof args.body === 'object' ? args.body : {}) as Record<string, unknown>;
+  const model = typeof body.model === 'string' ? body.model : '';
+  if (limits.expiresAt !== null && now >= limits.expiresAt) {
+    refuse(ctx, args, client.id, endpoint, model, 'key_expired', new ApiError(401, `This API key expired at ${new Date(limits.expiresAt).toISOString()}.`, 'authentication_error', 'key_expired'));
+  }
+  const snap = ctx.state.getSnapshot();
+  for (const scope of limits.scopes) {
+    if (!isModelAllowed(scope.allow, model, snap.models)) {
+      refuse(ctx, args, client.id, endpoint, model, 'model_not_allowed', new ApiError(403, `The model '${model}' is not allowed for ${scope.label}.`, 'permission_error', 'model_not_allowed', 'model'));
+    }
+  }
+  const bytes = Number(args.request.headers.get('content-length')) || JSON.stringify(body).length;
+  const worst = worstCaseOf(endpoint, body, bytes, svc.prices(model, snap));
+  // Fail mode `closed` with the shared counters unreachable: a 503, logged like any refusal.
+  const unavailable = (err: unknown): never => {
+    if (err instanceof LimitsUnavailableError) refuse(ctx, args, client.id, endpoint, model, 'limits_unavailable', err);
+    throw err;
+  };
+  let a: Admission | Promise<Admission>;
+  try {
+    a = svc.counters.admit({ requestId: args.requestId, scopes: limits.scopes, worstCostUsd: worst.costUsd, tokens: worst.tokens, now });
+  } catch (err) {
+    return unavailable(err);
+  }
+  const grant = (a: Admission): LimitGrant => {
+    const headers = rateHeaders(a.rate);
+    if (!a.ok) {
+      const { code, err } = refusalOf(a, headers);
+      refuse(ctx, args, client.id, endpoint, model, code, err);
+    }
+    return { headers };
+  };
+  return a instanceof Promise ? a.then(grant, unavailable) : grant(a);
+}
+
+/** Counts and logs a refusal (its own row, zero cost), then throws it as the API's error. */
+function refuse(ctx: AppContext, args: AdmitArgs, clientId: number, endpoint: LimitedEndpoint, model: string, code: RefusalCode, err: ApiError): never {
+  ctx.limits.countRefusal(code);
+  ctx.logSink.write(refusalRecord(args, clientId, endpoint, model, err));
+  throw err;
+}
+
+/** The one row of a refused request: its status and code, zero tokens and cost. */
+function refusalRecord(args: AdmitArgs, clientId: number, endpoint: LimitedEndpoint, model: string, err: ApiError): LogRecord {
+  const latency = args.clock.elapsed();
+  return {
+    createdAt: args.clock.createdAt,
+    requestId: args.requestId,
+    clientId,
+    endpoint: endpoint as LogRecord['endpoint'],
+    modelRequested: model,
+    model: null,
+    provider: null,
+    route: null,
+    stream: (args.body as { stream?: unknown } | null)?.stream === true,
+    status: err.status,
+    errorType: err.code ?? err.type,
+    error: err.message,
+    promptTokens: 0,
+    cachedTokens: 0,
+    completionTokens: 0,
+    reasoningTokens: 0,
+    estimated: false,
+    costUsd: 0,
+    latencyMs: roundMs(latency),
+    ttfbMs: null,
+    overheadMs: roundMs(latency),
+  };
+}
+
+/** Adds the `x-ratelimit-*` headers to an answer (copying it when its headers are immutable). */
+export function withLimitHeaders(res: Response, headers: Record<string, string>): Response {
+  try {
+    for (const k in headers) res.headers.set(k, headers[k]!);
+    return res;
+  } catch {
+    const out = new Response(res.body, res);
+    for (const k in headers) out.headers.set(k, headers[k]!);
+    return out;
+  }
+}
+
+/** For the reads under /v1 (model lists): an expired key gets the same 401 as on the POST endpoints, without a row. */
+export function assertKeyNotExpired(ctx: AppContext, client: ClientEntry): void {
+  const at = client.limits?.expiresAt;
+  if (at != null && ctx.limits.now() >= at) {
+    throw new ApiError(401, `This API key expired at ${new Date(at).toISOString()}.`, 'authentication_error', 'key_expired');
+  }
+}

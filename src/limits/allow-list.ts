@@ -1,0 +1,31 @@
+import type { ModelEntry } from '../state/snapshot-types';
+import type { AllowList } from './limit-types';
+
+/** Compiles `models` as stored (null or empty: every model) into sets read per request. */
+export function compileAllowList(names: readonly string[] | null | undefined): AllowList | null {
+  if (!names || names.length === 0) return null;
+  const exact = new Set<string>();
+  const providers = new Set<string>();
+  let any = false;
+  for (const n of names) {
+    if (n === '*') any = true;
+    else if (n.endsWith('/*')) providers.add(n.slice(0, -2));
+    else exact.add(n);
+  }
+  return any ? null : { any, exact, providers };
+}
+
+/**
+ * Whether `name`, as the client sent it, is allowed: listed exactly (an id, `provider/model` or
+ * a group name), or named as `provider/...` of a listed `provider/*`, or a bare id whose models-table
+ * entry belongs to a listed provider. A group is judged by its name only, so an allowed group may
+ * route to targets the list does not name.
+ */
+export function isModelAllowed(list: AllowList | null, name: string, models: ReadonlyMap<string, ModelEntry>): boolean {
+  if (list === null || list.any || list.exact.has(name)) return true;
+  if (list.providers.size === 0) return false;
+  const slash = name.indexOf('/');
+  if (slash > 0 && list.providers.has(name.slice(0, slash))) return true;
+  const entry = models.get(name);
+  return entry !== undefined && list.providers.has(entry.provider);
+}

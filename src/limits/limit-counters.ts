@@ -1,0 +1,60 @@
+import type { ScopeLimits } from './limit-types';
+import type { RateInfo } from './rate-headers';
+
+/** Counters may live in this process or in Redis (one atomic round trip): callers await either. */
+export type MaybePromise<T> = T | Promise<T>;
+
+export type RefusalReason = 'budget' | 'rpm' | 'tpm' | 'parallel';
+
+/** One request asking to start, with its worst case (src/limits/worst-case.ts). */
+export interface AdmitInput {
+  /** The request's id; its log row settles the reservation. */
+  requestId: string;
+  /** Key scope first, then its team's; all must admit, and all reserve, or none does. */
+  scopes: readonly ScopeLimits[];
+  /** Most the request can cost (USD): reserved against budgets until it settles. */
+  worstCostUsd: number;
+  /** Prompt estimate plus the output allowance: reserved against TPM until it settles. */
+  tokens: number;
+  now: number;
+}
+
+export type Admission =
+  | { ok: true; rate: RateInfo }
+  | {
+      ok: false;
+      reason: RefusalReason;
+      /** The scope that refused (its `label` is for the message). */
+      scope: ScopeLimits;
+      /** When trying again can succeed (rate limits), else null. */
+      retryAfterMs: number | null;
+      rate: RateInfo;
+      message: string;
+    };
+
+/** What a request actually used, from its log row. */
+export interface Actual {
+  costUsd: number;
+  tokens: number;
+  /** When the request arrived (its row's created_at): the budget period it is billed to. */
+  at: number;
+}
+
+/**
+ * Budget, RPM, TPM and in-flight counters for keys and teams. `admit` checks and reserves in one
+ * atomic step; `settle` turns a reservation into the actual cost and tokens and frees its slot.
+ * An in-memory implementation serves one instance; a shared one (Redis) goes behind the same calls.
+ */
+export interface LimitCounters {
+  admit(input: AdmitInput): MaybePromise<Admission>;
+  /** Settles the reservation of `requestId`; false when there is none (then nothing changes). */
+  settle(requestId: string, actual: Actual, now: number): MaybePromise<boolean>;
+  /** Adds usage that had no reservation (a classifier call billed to the key) to these scopes. */
+  charge(scopes: readonly ScopeLimits[], actual: Actual, now: number): MaybePromise<void>;
+  /** Settled spend of a scope in the period holding `now`, or null when not tracked yet. */
+  spend(scope: ScopeLimits, now: number): MaybePromise<number | null>;
+  /** Reserved (not yet settled) USD and requests in flight of a scope. */
+  outstanding(scope: ScopeLimits): MaybePromise<{ reservedUsd: number; inFlight: number }>;
+  /** Starts a scope's period spend at `amount` (read from the logs) unless that period is tracked already. */
+  seedSpend(scope: ScopeLimits, amount: number, now: number): MaybePromise<void>;
+}

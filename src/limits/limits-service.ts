@@ -1,0 +1,112 @@
+import type { Database } from 'bun:sqlite';
+import type { LogRecord } from '../logging/log-record';
+import type { RuntimeSnapshot } from '../state/snapshot-types';
+import { periodStart } from './budget-period';
+import type { LimitCounters } from './limit-counters';
+import type { ScopeLimits } from './limit-types';
+import { MemoryLimitCounters } from './memory-limit-counters';
+import { spendSince } from './spend-queries';
+import { worstPricesOf, type WorstPrices } from './worst-case';
+
+/** Refusal codes as counted in `gophergate_limit_refusals_total`. */
+export type RefusalCode = 'model_not_allowed' | 'budget_exceeded' | 'rate_limit_exceeded' | 'concurrency_limit_exceeded' | 'key_expired' | 'limits_unavailable';
+
+export interface LimitsOptions {
+  counters?: LimitCounters;
+  /** Epoch ms; tests pass a hand-moved clock to roll periods and windows over without sleeping. */
+  now?: () => number;
+}
+
+const ignore = (p: unknown) => {
+  if (p instanceof Promise) p.catch((err) => console.error('[gophergate] limit counters:', err?.message ?? err));
+};
+
+/**
+ * The limits of keys and teams for one app: the counters (in memory now, shared later), the clock
+ * they read, where period spend starts from (the logs), and what /metrics reports about them.
+ */
+export class LimitsService {
+  readonly counters: LimitCounters;
+  readonly now: () => number;
+  /** Refusals since start, by code. */
+  readonly refusals = new Map<RefusalCode, number>();
+  /** USD billed since start to each team's keys, by team name. */
+  readonly teamSpendUsd = new Map<string, number>();
+  private pricesVersion = -1;
+  private readonly pricesByName = new Map<string, WorstPrices>();
+
+  constructor(private readonly sqlite: Database, opts: LimitsOptions = {}) {
+    this.counters = opts.counters ?? new MemoryLimitCounters();
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Worst prices of a model name, computed once per snapshot (groups walk their targets). */
+  prices(name: string, snap: RuntimeSnapshot): WorstPrices {
+    if (snap.version !== this.pricesVersion) {
+      this.pricesVersion = snap.version;
+      this.pricesByName.clear();
+    }
+    let p = this.pricesByName.get(name);
+    if (!p) {
+      p = worstPricesOf(name, snap);
+      if (this.pricesByName.size < 10_000) this.pricesByName.set(name, p);
+    }
+    return p;
+  }
+
+  /**
+   * Starts the period spend of each budgeted key and team not yet tracked from the logs (at start,
+   * and when an admin sets a budget or changes its period). Runs off the request path.
+   */
+  async seed(snap: RuntimeSnapshot): Promise<void> {
+    const now = this.now();
+    const membersOf = new Map<number, number[]>();
+    for (const c of snap.clientsById?.values() ?? []) {
+      const teamId = c.limits?.teamId;
+      if (teamId != null) (membersOf.get(teamId) ?? membersOf.set(teamId, []).get(teamId)!).push(c.id);
+    }
+    const want: [ScopeLimits, number[]][] = [];
+    for (const c of snap.clientsById?.values() ?? []) {
+      const own = c.limits?.scopes[0];
+      if (own && own.budgetUsd !== null) want.push([own, [c.id]]);
+    }
+    for (const t of snap.teams?.values() ?? []) if (t.scope.budgetUsd !== null) want.push([t.scope, membersOf.get(t.id) ?? []]);
+    for (const [scope, ids] of want) {
+      if ((await this.counters.spend(scope, now)) !== null) continue;
+      await this.counters.seedSpend(scope, spendSince(this.sqlite, ids, periodStart(scope.period, now)), now);
+    }
+  }
+
+  /** Every log row passes here: it settles its request's reservation, or is charged to its key's scopes. */
+  onRecord(r: LogRecord, snap: RuntimeSnapshot): void {
+    if (r.clientId === null) return;
+    const now = this.now();
+    const actual = { costUsd: r.costUsd, tokens: r.promptTokens + r.completionTokens, at: r.createdAt };
+    const client = snap.clientsById?.get(r.clientId);
+    const limits = client?.limits;
+    if (limits && r.costUsd > 0 && limits.teamId !== null) {
+      const team = snap.teams?.get(limits.teamId);
+      if (team) this.teamSpendUsd.set(team.name, (this.teamSpendUsd.get(team.name) ?? 0) + r.costUsd);
+    }
+    const settled = this.counters.settle(r.requestId, actual, now);
+    if (settled === true) return;
+    if (settled instanceof Promise) {
+      ignore(settled.then((ok) => (ok || !limits ? undefined : this.counters.charge(limits.scopes, actual, now))));
+      return;
+    }
+    if (limits) ignore(this.counters.charge(limits.scopes, actual, now));
+  }
+
+  /**
+   * Frees a reservation whose request failed before its endpoint wrote a row (a row that still
+   * comes later is charged as usage without a reservation).
+   */
+  release(requestId: string): void {
+    const now = this.now();
+    ignore(this.counters.settle(requestId, { costUsd: 0, tokens: 0, at: now }, now));
+  }
+
+  countRefusal(code: RefusalCode): void {
+    this.refusals.set(code, (this.refusals.get(code) ?? 0) + 1);
+  }
+}

@@ -1,0 +1,251 @@
+import { periodEnd, periodKey, periodStart } from './budget-period';
+import type { Actual, AdmitInput, Admission, LimitCounters } from './limit-counters';
+import type { ScopeLimits } from './limit-types';
+import type { RateInfo } from './rate-headers';
+
+const WINDOW_MS = 60_000;
+/** Floating-point slack when comparing summed USD amounts with a budget. */
+const EPS = 1e-9;
+/** A reservation whose log row never came (a bug elsewhere) is freed after this long. */
+const STALE_MS = 60 * 60_000;
+
+interface TokenEntry {
+  t: number;
+  n: number;
+  /** Still counted in the window sum. */
+  live: boolean;
+}
+
+/** Counters of one scope (a key or a team). */
+class ScopeState {
+  /** Period the spend belongs to; null until seeded or first used. */
+  periodKey: string | null = null;
+  /** Bounds of that period, so most requests skip building its key. */
+  private periodFrom = 0;
+  private periodUntil = -1;
+  spend = 0;
+  reservedUsd = 0;
+  inFlight = 0;
+  /** Admission times in the last minute, oldest first, from `reqStart` on. */
+  reqTimes: number[] = [];
+  reqStart = 0;
+  tokens: TokenEntry[] = [];
+  tokStart = 0;
+  tokSum = 0;
+
+  prune(now: number): void {
+    const edge = now - WINDOW_MS;
+    while (this.reqStart < this.reqTimes.length && this.reqTimes[this.reqStart]! <= edge) this.reqStart++;
+    if (this.reqStart > 1024 && this.reqStart * 2 > this.reqTimes.length) {
+      this.reqTimes = this.reqTimes.slice(this.reqStart);
+      this.reqStart = 0;
+    }
+    while (this.tokStart < this.tokens.length && this.tokens[this.tokStart]!.t <= edge) {
+      const e = this.tokens[this.tokStart++]!;
+      e.live = false;
+      this.tokSum -= e.n;
+    }
+    if (this.tokStart > 1024 && this.tokStart * 2 > this.tokens.length) {
+      this.tokens = this.tokens.slice(this.tokStart);
+      this.tokStart = 0;
+    }
+  }
+
+  requestCount(): number {
+    return this.reqTimes.length - this.reqStart;
+  }
+
+  /** Spend of the period holding `now`: a new period starts from zero. */
+  rollover(limits: ScopeLimits, now: number): string {
+    if (now >= this.periodFrom && now < this.periodUntil && this.periodKey!.startsWith(limits.period)) return this.periodKey!;
+    const key = periodKey(limits.period, now);
+    if (this.periodKey !== key) this.setPeriod(key, 0);
+    this.periodFrom = periodStart(limits.period, now);
+    this.periodUntil = periodEnd(limits.period, now);
+    return key;
+  }
+
+  setPeriod(key: string, spend: number): void {
+    this.periodKey = key;
+    this.spend = spend;
+    this.periodUntil = -1;
+  }
+}
+
+interface Reservation {
+  states: ScopeState[];
+  periodKeys: (string | null)[];
+  tokenEntries: (TokenEntry | null)[];
+  worstCostUsd: number;
+  at: number;
+}
+
+const usd = (n: number) => `$${n.toFixed(n < 1 ? 4 : 2)}`;
+const secs = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+/** The single-instance counters: plain maps in this process. */
+export class MemoryLimitCounters implements LimitCounters {
+  private readonly states = new Map<string, ScopeState>();
+  private readonly reservations = new Map<string, Reservation>();
+  private nextSweep = 0;
+
+  private state(key: string): ScopeState {
+    let s = this.states.get(key);
+    if (!s) this.states.set(key, (s = new ScopeState()));
+    return s;
+  }
+
+  admit(input: AdmitInput): Admission {
+    const { scopes, now } = input;
+    if (now >= this.nextSweep) this.sweep(now);
+    const states = scopes.map((l) => this.state(l.key));
+    // Check every scope before reserving in any: a refusal leaves no trace.
+    for (let i = 0; i < scopes.length; i++) {
+      const refusal = this.check(scopes[i]!, states[i]!, input);
+      if (refusal) return { ...refusal, rate: this.rateInfo(scopes, states, now) };
+    }
+    const res: Reservation = { states, periodKeys: [], tokenEntries: [], worstCostUsd: input.worstCostUsd, at: now };
+    for (let i = 0; i < scopes.length; i++) {
+      const l = scopes[i]!;
+      const s = states[i]!;
+      s.inFlight++;
+      s.reservedUsd += input.worstCostUsd;
+      res.periodKeys.push(s.periodKey);
+      if (l.rpm !== null) s.reqTimes.push(now);
+      let entry: TokenEntry | null = null;
+      if (l.tpm !== null) {
+        entry = { t: now, n: input.tokens, live: true };
+        s.tokens.push(entry);
+        s.tokSum += input.tokens;
+      }
+      res.tokenEntries.push(entry);
+    }
+    this.reservations.set(input.requestId, res);
+    return { ok: true, rate: this.rateInfo(scopes, states, now) };
+  }
+
+  private check(l: ScopeLimits, s: ScopeState, input: AdmitInput): Omit<Extract<Admission, { ok: false }>, 'rate'> | null {
+    const { now } = input;
+    if (l.rpm !== null || l.tpm !== null) s.prune(now);
+    // Spend is kept per period only where a budget needs it (the admin API reads the logs otherwise).
+    if (l.budgetUsd !== null) s.rollover(l, now);
+    if (l.maxParallel !== null && s.inFlight >= l.maxParallel) {
+      return { ok: false, reason: 'parallel', scope: l, retryAfterMs: null,
+        message: `Too many requests in flight for ${l.label}: at most ${l.maxParallel} at a time.` };
+    }
+    if (l.rpm !== null && s.requestCount() >= l.rpm) {
+      const wait = s.reqTimes[s.reqStart]! + WINDOW_MS - now;
+      return { ok: false, reason: 'rpm', scope: l, retryAfterMs: wait,
+        message: `Rate limit reached for ${l.label}: ${l.rpm} requests per minute. Try again in ${secs(wait)}s.` };
+    }
+    if (l.tpm !== null && s.tokSum + input.tokens > l.tpm) {
+      if (input.tokens > l.tpm) {
+        return { ok: false, reason: 'tpm', scope: l, retryAfterMs: null,
+          message: `Request too large for ${l.label}: it may use ${input.tokens} tokens (prompt estimate plus max_tokens), the limit is ${l.tpm} tokens per minute. Lower max_tokens.` };
+      }
+      // Wait until enough of the window's oldest entries have left.
+      let freed = 0;
+      let wait = WINDOW_MS;
+      for (let i = s.tokStart; i < s.tokens.length; i++) {
+        freed += s.tokens[i]!.n;
+        if (s.tokSum - freed + input.tokens <= l.tpm) {
+          wait = s.tokens[i]!.t + WINDOW_MS - now;
+          break;
+        }
+      }
+      return { ok: false, reason: 'tpm', scope: l, retryAfterMs: wait,
+        message: `Rate limit reached for ${l.label}: ${l.tpm} tokens per minute (in use ${s.tokSum}, requested ${input.tokens}). Try again in ${secs(wait)}s.` };
+    }
+    if (l.budgetUsd !== null) {
+      const committed = s.spend + s.reservedUsd;
+      if (s.spend >= l.budgetUsd - EPS || committed + input.worstCostUsd > l.budgetUsd + EPS) {
+        return { ok: false, reason: 'budget', scope: l, retryAfterMs: null,
+          message: `Budget exceeded for ${l.label}: ${usd(l.budgetUsd)} per ${l.period === 'total' ? 'lifetime' : l.period}; ` +
+            `spent ${usd(s.spend)}, ${usd(s.reservedUsd)} reserved by requests in flight, this request may cost up to ${usd(input.worstCostUsd)}.` };
+      }
+    }
+    return null;
+  }
+
+  /** The tightest scope's request and token state (remaining counts this request when admitted). */
+  private rateInfo(scopes: readonly ScopeLimits[], states: ScopeState[], now: number): RateInfo {
+    const info: RateInfo = { requests: null, tokens: null };
+    for (let i = 0; i < scopes.length; i++) {
+      const l = scopes[i]!;
+      const s = states[i]!;
+      if (l.rpm !== null) {
+        const n = s.requestCount();
+        const remaining = l.rpm - n;
+        // OpenAI's meaning: until the limit is back at its initial state (the newest counted request leaves).
+        const resetMs = n > 0 ? s.reqTimes[s.reqTimes.length - 1]! + WINDOW_MS - now : 0;
+        if (!info.requests || remaining < info.requests.remaining) info.requests = { limit: l.rpm, remaining, resetMs };
+      }
+      if (l.tpm !== null) {
+        const remaining = l.tpm - s.tokSum;
+        const last = s.tokens.length > s.tokStart ? s.tokens[s.tokens.length - 1]! : null;
+        const resetMs = last ? last.t + WINDOW_MS - now : 0;
+        if (!info.tokens || remaining < info.tokens.remaining) info.tokens = { limit: l.tpm, remaining, resetMs };
+      }
+    }
+    return info;
+  }
+
+  settle(requestId: string, actual: Actual, _now: number): boolean {
+    const res = this.reservations.get(requestId);
+    if (!res) return false;
+    this.reservations.delete(requestId);
+    for (let i = 0; i < res.states.length; i++) {
+      const s = res.states[i]!;
+      s.inFlight = Math.max(0, s.inFlight - 1);
+      s.reservedUsd = Math.max(0, s.reservedUsd - res.worstCostUsd);
+      // A request is billed to the period it arrived in; after a rollover it no longer counts.
+      if (s.periodKey === res.periodKeys[i]) s.spend += actual.costUsd;
+      const e = res.tokenEntries[i];
+      if (e) {
+        if (e.live) s.tokSum += actual.tokens - e.n;
+        e.n = actual.tokens;
+      }
+    }
+    return true;
+  }
+
+  charge(scopes: readonly ScopeLimits[], actual: Actual, now: number): void {
+    if (actual.costUsd === 0 && actual.tokens === 0) return;
+    for (const l of scopes) {
+      const s = this.state(l.key);
+      s.prune(now);
+      if (s.rollover(l, now) === periodKey(l.period, actual.at)) s.spend += actual.costUsd;
+      if (l.tpm !== null && actual.tokens > 0) {
+        s.tokens.push({ t: now, n: actual.tokens, live: true });
+        s.tokSum += actual.tokens;
+      }
+    }
+  }
+
+  spend(scope: ScopeLimits, now: number): number | null {
+    const s = this.states.get(scope.key);
+    if (!s || s.periodKey === null) return null;
+    if (s.periodKey !== periodKey(scope.period, now)) return s.periodKey.startsWith(`${scope.period}:`) ? 0 : null;
+    return s.spend;
+  }
+
+  outstanding(scope: ScopeLimits): { reservedUsd: number; inFlight: number } {
+    const s = this.states.get(scope.key);
+    return { reservedUsd: s?.reservedUsd ?? 0, inFlight: s?.inFlight ?? 0 };
+  }
+
+  seedSpend(scope: ScopeLimits, amount: number, now: number): void {
+    const s = this.state(scope.key);
+    const key = periodKey(scope.period, now);
+    if (s.periodKey === key) return;
+    s.setPeriod(key, amount);
+  }
+
+  /** Frees reservations whose log row never came, so a lost row cannot hold a slot for ever. */
+  private sweep(now: number): void {
+    this.nextSweep = now + WINDOW_MS;
+    for (const [id, r] of this.reservations) {
+      if (now - r.at > STALE_MS) this.settle(id, { costUsd: 0, tokens: 0, at: r.at }, now);
+    }
+  }
+}

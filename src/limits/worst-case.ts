@@ -1,0 +1,99 @@
+import { isProviderId } from '../providers/types';
+import type { RuntimeSnapshot } from '../state/snapshot-types';
+
+/** Highest prices among what a model name can reach (USD per 1M tokens; per image). */
+export interface WorstPrices {
+  input: number;
+  output: number;
+  image: number;
+  /** Largest context window among the targets (unknown ones count as DEFAULT_OUTPUT_TOKENS); null for a model of unknown window. */
+  contextWindow: number | null;
+}
+
+const FREE: WorstPrices = { input: 0, output: 0, image: 0, contextWindow: null };
+
+/**
+ * Prices a name may be billed at: its model entry's, or for a group the highest of each price
+ * among every target it may reach (a classifier or heuristic may pick any, fallbacks may run).
+ * An unknown or unpriced name bills nothing (the log row prices it the same way).
+ */
+export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<string> = new Set()): WorstPrices {
+  const entry = snap.models.get(name);
+  if (entry) {
+    const p = entry.prices;
+    return {
+      input: Math.max(p.input, p.cachedInput ?? 0),
+      output: Math.max(p.output, p.reasoning ?? 0),
+      image: p.image ?? 0,
+      contextWindow: entry.contextWindow ?? null,
+    };
+  }
+  const slash = name.indexOf('/');
+  if (slash > 0 && isProviderId(name.slice(0, slash))) {
+    const known = snap.models.get(name.slice(slash + 1));
+    return known && known.provider === name.slice(0, slash) ? worstPricesOf(known.id, snap, seen) : FREE;
+  }
+  const group = snap.groups.get(name);
+  if (!group || seen.has(name)) return FREE;
+  seen.add(name);
+  const w: WorstPrices = { input: 0, output: 0, image: 0, contextWindow: 0 };
+  // A classifier group's scoring call is billed as its own row (charged to the key when it lands).
+  for (const t of group.targets) {
+    const p = worstPricesOf(t, snap, seen);
+    w.input = Math.max(w.input, p.input);
+    w.output = Math.max(w.output, p.output);
+    w.image = Math.max(w.image, p.image);
+    // A target of unknown window counts as the default allowance, so a known large window still wins.
+    w.contextWindow = Math.max(w.contextWindow!, p.contextWindow ?? DEFAULT_OUTPUT_TOKENS);
+  }
+  return w;
+}
+
+/** Output tokens allowed when the request names no limit and the model's window is unknown. */
+export const DEFAULT_OUTPUT_TOKENS = 16_384;
+/** Tokens a gpt-image image may bill as output (its high-quality large size is ~6,200). */
+const IMAGE_OUTPUT_TOKENS = 8_192;
+/**
+ * Bytes of request body per prompt token for the estimate. English runs ~4 characters a token;
+ * 3 bytes keeps CJK text (3 UTF-8 bytes, about a token each) from being under-reserved.
+ */
+const BYTES_PER_TOKEN = 3;
+
+export type LimitedEndpoint = 'chat' | 'responses' | 'images' | 'messages' | 'count_tokens' | 'embeddings';
+
+export interface WorstCase {
+  costUsd: number;
+  /** Prompt estimate plus output allowance, for TPM. */
+  tokens: number;
+}
+
+const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null);
+
+/**
+ * The most a request may cost and the tokens it may use: the prompt estimated from the body's
+ * size, plus the output it asked to be capped at (`max_tokens`, `max_completion_tokens`,
+ * `max_output_tokens`), else the model's context window less the prompt (the true ceiling),
+ * else DEFAULT_OUTPUT_TOKENS. Images: `n` images at the image price plus output tokens each.
+ */
+export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unknown>, bodyBytes: number, prices: WorstPrices): WorstCase {
+  const prompt = Math.ceil(bodyBytes / BYTES_PER_TOKEN);
+  if (endpoint === 'embeddings' || endpoint === 'count_tokens') {
+    return { costUsd: (prompt * prices.input) / 1e6, tokens: endpoint === 'embeddings' ? prompt : 0 };
+  }
+  if (endpoint === 'images') {
+    const n = num(body.n) ?? 1;
+    return { costUsd: (prompt * prices.input + n * IMAGE_OUTPUT_TOKENS * prices.output) / 1e6 + n * prices.image, tokens: prompt };
+  }
+  const asked = num(body.max_completion_tokens) ?? num(body.max_tokens) ?? num(body.max_output_tokens);
+  const output = asked ?? (prices.contextWindow ? Math.max(prices.contextWindow - prompt, 1) : DEFAULT_OUTPUT_TOKENS);
+  // TPM reserves the default allowance at most when no cap was asked: a 1M-token window would
+  // otherwise shut out every key whose TPM is below it. The budget reserves the real ceiling.
+  const tpmOutput = asked ?? Math.min(output, DEFAULT_OUTPUT_TOKENS);
+  let costUsd = (prompt * prices.input + output * prices.output) / 1e6;
+  // A Responses follow-up carries the stored conversation the body does not show: the model's
+  // whole window, at the dearer price, is then the only honest ceiling.
+  if (endpoint === 'responses' && typeof body.previous_response_id === 'string' && prices.contextWindow) {
+    costUsd = Math.max(costUsd, (prices.contextWindow * Math.max(prices.input, prices.output)) / 1e6);
+  }
+  return { costUsd, tokens: prompt + tpmOutput };
+}

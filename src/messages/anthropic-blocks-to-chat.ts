@@ -1,0 +1,173 @@
+import type { ChatCompletionContentPart, ChatCompletionMessageParam, ChatCompletionMessageToolCall } from 'openai/resources/chat/completions';
+import { badRequest } from '../errors/api-error';
+import type { AnthropicBlock } from './anthropic-types';
+import { fromToolUseId } from './tool-use-id';
+
+/** Anthropic content blocks -> chat messages and content parts (one turn at a time). */
+
+export function blocksOf(content: unknown, path: string): AnthropicBlock[] {
+  if (typeof content === 'string') return [{ type: 'text', text: content }];
+  if (!Array.isArray(content)) throw badRequest(`${path}: must be a string or a list of content blocks`, path);
+  content.forEach((b, j) => {
+    if (!b || typeof b !== 'object' || typeof b.type !== 'string') throw badRequest(`${path}.${j}: a content block needs a type`, `${path}.${j}`);
+  });
+  return content as AnthropicBlock[];
+}
+
+const textOf = (b: AnthropicBlock, path: string): string => {
+  if (typeof b.text !== 'string') throw badRequest(`${path}.text: Field required`, `${path}.text`);
+  return b.text;
+};
+
+/** System prompt (a string or text blocks; cache_control is Anthropic's alone and dropped). */
+export function systemText(content: unknown, path: string): string {
+  if (content === undefined || content === null) return '';
+  return blocksOf(content, path)
+    .map((b, j) => {
+      if (b.type !== 'text') throw badRequest(`${path}.${j}: system blocks must be text`, `${path}.${j}.type`);
+      return textOf(b, `${path}.${j}`);
+    })
+    .filter((t) => t !== '')
+    .join('\n\n');
+}
+
+/**
+ * One user turn -> chat messages: its tool_result blocks become tool messages first (chat
+ * wants them right after the assistant turn that made the calls), then the rest is one user
+ * message. Images inside tool results go into that user message, since chat tool messages
+ * carry only text.
+ */
+export function userMessages(content: unknown, path: string): ChatCompletionMessageParam[] {
+  const out: ChatCompletionMessageParam[] = [];
+  const parts: ChatCompletionContentPart[] = [];
+  blocksOf(content, `${path}.content`).forEach((b, j) => {
+    const p = `${path}.content.${j}`;
+    if (b.type === 'tool_result') {
+      if (typeof b.tool_use_id !== 'string' || !b.tool_use_id) throw badRequest(`${p}.tool_use_id: Field required`, `${p}.tool_use_id`);
+      const { text, images } = toolResultContent(b.content, `${p}.content`);
+      out.push({ role: 'tool', tool_call_id: fromToolUseId(b.tool_use_id), content: text });
+      parts.push(...images);
+      return;
+    }
+    const part = userPart(b, p);
+    if (part) parts.push(part);
+  });
+  if (parts.length) {
+    const only = parts.length === 1 && parts[0]!.type === 'text' ? parts[0]!.text : null;
+    out.push({ role: 'user', content: only ?? parts });
+  } else if (out.length === 0) {
+    out.push({ role: 'user', content: '' });
+  }
+  return out;
+}
+
+function userPart(b: AnthropicBlock, path: string): ChatCompletionContentPart | null {
+  switch (b.type) {
+    case 'text':
+      return { type: 'text', text: textOf(b, path) };
+    case 'image':
+      return imagePart(b, path);
+    case 'document':
+      return documentPart(b, path);
+    case 'search_result':
+      return { type: 'text', text: searchResultText(b) };
+    // Thinking belongs to assistant turns; a client echoing it in a user turn gets it ignored.
+    case 'thinking':
+    case 'redacted_thinking':
+      return null;
+    default:
+      throw badRequest(`${path}.type: content block type '${b.type}' is not supported here`, `${path}.type`);
+  }
+}
+
+/** base64 -> a data URI; url -> an image_url the adapters fetch (or inline) under the image-URL guard. */
+function imagePart(b: AnthropicBlock, path: string): ChatCompletionContentPart {
+  const s = b.source;
+  if (s?.type === 'base64') {
+    if (typeof s.data !== 'string' || typeof s.media_type !== 'string') throw badRequest(`${path}.source: media_type and data are required`, `${path}.source`);
+    return { type: 'image_url', image_url: { url: `data:${s.media_type};base64,${s.data}` } };
+  }
+  if (s?.type === 'url') {
+    if (typeof s.url !== 'string' || !/^https?:\/\//i.test(s.url)) throw badRequest(`${path}.source.url: must be an http(s) URL`, `${path}.source.url`);
+    return { type: 'image_url', image_url: { url: s.url } };
+  }
+  throw badRequest(`${path}.source.type: image source '${String(s?.type)}' is not supported (use base64 or url)`, `${path}.source.type`);
+}
+
+function documentPart(b: AnthropicBlock, path: string): ChatCompletionContentPart {
+  const s = b.source;
+  if (s?.type === 'text' && typeof s.data === 'string') return { type: 'text', text: s.data };
+  if (s?.type === 'content') {
+    const blocks = typeof s.content === 'string' ? [{ type: 'text', text: s.content }] : Array.isArray(s.content) ? s.content : [];
+    return { type: 'text', text: blocks.map((x: any) => (typeof x?.text === 'string' ? x.text : '')).join('\n') };
+  }
+  if (s?.type === 'base64' && typeof s.data === 'string') {
+    const mime = typeof s.media_type === 'string' ? s.media_type : 'application/pdf';
+    const filename = typeof b.title === 'string' && b.title ? b.title : 'document.pdf';
+    return { type: 'file', file: { file_data: `data:${mime};base64,${s.data}`, filename } };
+  }
+  throw badRequest(`${path}.source.type: document source '${String(s?.type)}' is not supported (use base64, text or content)`, `${path}.source.type`);
+}
+
+function searchResultText(b: AnthropicBlock): string {
+  const body = Array.isArray(b.content) ? b.content.map((x: any) => (typeof x?.text === 'string' ? x.text : '')).join('\n') : '';
+  return [b.title, b.source, body].filter((x) => typeof x === 'string' && x).join('\n');
+}
+
+function toolResultContent(content: unknown, path: string): { text: string; images: ChatCompletionContentPart[] } {
+  if (content === undefined || content === null) return { text: '', images: [] };
+  if (typeof content === 'string') return { text: content, images: [] };
+  const texts: string[] = [];
+  const images: ChatCompletionContentPart[] = [];
+  blocksOf(content, path).forEach((b, j) => {
+    if (b.type === 'image') images.push(imagePart(b, `${path}.${j}`));
+    else if (b.type === 'text') texts.push(textOf(b, `${path}.${j}`));
+    else if (b.type === 'search_result') texts.push(searchResultText(b));
+    else if (b.type === 'document') {
+      const part = documentPart(b, `${path}.${j}`);
+      if (part.type === 'text') texts.push(part.text);
+      else images.push(part);
+    }
+    // Other block kinds (tool references, browser state) have no chat equivalent: left out.
+  });
+  return { text: texts.join('\n'), images };
+}
+
+/**
+ * One assistant turn -> one assistant chat message: text joined, tool_use blocks as tool_calls,
+ * thinking text as `reasoning_content` where the provider needs it back (tool-calling turns of
+ * DeepSeek and Kimi thinking models). Signatures and redacted thinking are Anthropic's alone.
+ */
+export function assistantMessage(content: unknown, path: string, reasoningBack: boolean): ChatCompletionMessageParam {
+  let text = '';
+  let thinking = '';
+  const calls: ChatCompletionMessageToolCall[] = [];
+  blocksOf(content, `${path}.content`).forEach((b, j) => {
+    const p = `${path}.content.${j}`;
+    switch (b.type) {
+      case 'text':
+        text += textOf(b, p);
+        return;
+      case 'thinking':
+        if (typeof b.thinking === 'string') thinking += b.thinking;
+        return;
+      case 'redacted_thinking':
+        return;
+      case 'tool_use': {
+        if (typeof b.id !== 'string' || !b.id) throw badRequest(`${p}.id: Field required`, `${p}.id`);
+        if (typeof b.name !== 'string' || !b.name) throw badRequest(`${p}.name: Field required`, `${p}.name`);
+        const input = b.input === undefined || b.input === null ? {} : b.input;
+        calls.push({ id: fromToolUseId(b.id), type: 'function', function: { name: b.name, arguments: JSON.stringify(input) } });
+        return;
+      }
+      default:
+        throw badRequest(`${p}.type: content block type '${b.type}' is not supported in assistant turns`, `${p}.type`);
+    }
+  });
+  const m: ChatCompletionMessageParam & { reasoning_content?: string } = { role: 'assistant', content: calls.length && !text ? null : text };
+  if (calls.length) {
+    m.tool_calls = calls;
+    if (reasoningBack && thinking) m.reasoning_content = thinking;
+  }
+  return m;
+}

@@ -1,0 +1,45 @@
+import { ApiError, UpstreamError } from '../errors/api-error';
+
+/** Anthropic's error envelope: `{"type":"error","error":{"type","message"}}`. */
+export interface AnthropicErrorBody {
+  type: 'error';
+  error: { type: string; message: string };
+}
+
+/** Anthropic's error type for an HTTP status (Anthropic's documented map; other 4xx/5xx by class). */
+export function anthropicErrorType(status: number): string {
+  switch (status) {
+    case 400:
+      return 'invalid_request_error';
+    case 401:
+      return 'authentication_error';
+    case 403:
+      return 'permission_error';
+    case 404:
+      return 'not_found_error';
+    case 413:
+      return 'request_too_large';
+    case 429:
+      return 'rate_limit_error';
+    // Anthropic answers 529 when overloaded; an upstream or the gateway's own 503 (open circuit)
+    // means the same to a client, which retries either.
+    case 503:
+    case 529:
+      return 'overloaded_error';
+    default:
+      return status >= 500 ? 'api_error' : 'invalid_request_error';
+  }
+}
+
+/**
+ * Anything thrown -> Anthropic's status, body and headers. An upstream's own 529 (an Anthropic-
+ * style upstream overloaded) stays 529 rather than becoming the gateway's generic 502, so
+ * clients such as Claude Code back off as they would against Anthropic.
+ */
+export function toAnthropicError(err: unknown): { status: number; body: AnthropicErrorBody; headers: Record<string, string> } {
+  if (!(err instanceof ApiError)) {
+    return { status: 500, body: { type: 'error', error: { type: 'api_error', message: 'Internal gateway error.' } }, headers: {} };
+  }
+  const status = err instanceof UpstreamError && err.upstreamStatus === 529 ? 529 : err.status;
+  return { status, body: { type: 'error', error: { type: anthropicErrorType(status), message: err.message } }, headers: err.headers };
+}

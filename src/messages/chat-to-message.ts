@@ -1,0 +1,102 @@
+import type { ChatCompletion } from '../providers/types';
+import type { Usage } from '../usage/types';
+import type { AnthropicContentBlock, AnthropicMessage, AnthropicUsage, StopReason } from './anthropic-types';
+import { toToolUseId } from './tool-use-id';
+
+/** A fresh Anthropic-style message id. */
+export const newMessageId = () => `msg_${crypto.randomUUID().replace(/-/g, '').slice(0, 24)}`;
+
+/**
+ * Canonical usage -> Anthropic's: its `input_tokens` leaves out cache reads, which are
+ * `cache_read_input_tokens`. Chat upstreams report no cache writes.
+ */
+export function toAnthropicUsage(u: Usage | null): AnthropicUsage {
+  const cached = u?.cachedInput ?? 0;
+  return {
+    input_tokens: Math.max(0, (u?.input ?? 0) - cached),
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: cached,
+    output_tokens: u?.output ?? 0,
+  };
+}
+
+/**
+ * finish_reason -> stop_reason. OpenAI-style APIs say `stop` both for a natural end and for a
+ * stop sequence; only upstreams that name the matched sequence (vLLM's `stop_reason`, SGLang's
+ * `matched_stop`, as a string) can be told apart, and then the answer is `stop_sequence`.
+ */
+export function mapStopReason(
+  finish: string | null | undefined,
+  matched?: unknown,
+  stopSequences?: readonly string[],
+): { stop_reason: StopReason; stop_sequence: string | null } {
+  switch (finish) {
+    case 'length':
+      return { stop_reason: 'max_tokens', stop_sequence: null };
+    case 'tool_calls':
+    case 'function_call':
+      return { stop_reason: 'tool_use', stop_sequence: null };
+    case 'content_filter':
+      return { stop_reason: 'refusal', stop_sequence: null };
+    default:
+      if (typeof matched === 'string' && matched && (!stopSequences || stopSequences.includes(matched))) {
+        return { stop_reason: 'stop_sequence', stop_sequence: matched };
+      }
+      return { stop_reason: 'end_turn', stop_sequence: null };
+  }
+}
+
+/** As mapStopReason, but a turn that made tool calls ends in `tool_use` unless it was cut short. */
+export function finalStop(finish: string | null | undefined, matched: unknown, hasCalls: boolean, stopSequences?: readonly string[]) {
+  const stop = mapStopReason(finish, matched, stopSequences);
+  return hasCalls && stop.stop_reason === 'end_turn' ? { stop_reason: 'tool_use' as const, stop_sequence: null } : stop;
+}
+
+/** The sequence an upstream says it stopped at (vLLM `stop_reason`, SGLang `matched_stop`), if any. */
+export const matchedStopOf = (choice: any): unknown => choice?.stop_reason ?? choice?.matched_stop;
+
+/** Tool arguments (a JSON string) -> tool_use input; Anthropic's input is always an object. */
+export function toolInput(args: unknown): Record<string, unknown> {
+  if (typeof args !== 'string' || args.trim() === '') return {};
+  try {
+    const v = JSON.parse(args);
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * A chat completion -> an Anthropic message: thinking (from `reasoning_content`), text, then
+ * tool_use blocks, in the order the model produced them.
+ */
+export function chatToMessage(
+  completion: ChatCompletion,
+  o: { id: string; model: string; usage: Usage | null; stopSequences?: readonly string[] },
+): AnthropicMessage {
+  const choice = completion.choices?.[0] as (ChatCompletion.Choice & Record<string, unknown>) | undefined;
+  const m = (choice?.message ?? {}) as ChatCompletion.Choice['message'] & { reasoning_content?: unknown; refusal?: unknown };
+  const content: AnthropicContentBlock[] = [];
+  if (typeof m.reasoning_content === 'string' && m.reasoning_content) {
+    content.push({ type: 'thinking', thinking: m.reasoning_content, signature: '' });
+  }
+  if (typeof m.content === 'string' && m.content) content.push({ type: 'text', text: m.content, citations: null });
+  const refused = typeof m.refusal === 'string' && m.refusal !== '';
+  if (refused) content.push({ type: 'text', text: m.refusal as string, citations: null });
+  for (const call of Array.isArray(m.tool_calls) ? m.tool_calls : []) {
+    const fn = (call as any)?.function;
+    content.push({ type: 'tool_use', id: toToolUseId(call?.id), name: String(fn?.name ?? ''), input: toolInput(fn?.arguments) });
+  }
+  const hasCalls = content.some((b) => b.type === 'tool_use');
+  const stop = refused ? { stop_reason: 'refusal' as const, stop_sequence: null } : finalStop(choice?.finish_reason, matchedStopOf(choice), hasCalls, o.stopSequences);
+  return {
+    id: o.id,
+    type: 'message',
+    role: 'assistant',
+    model: o.model,
+    content,
+    ...stop,
+    stop_details: null,
+    usage: toAnthropicUsage(o.usage),
+  };
+}

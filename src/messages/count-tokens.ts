@@ -1,0 +1,80 @@
+import type { AppContext } from '../context';
+import { ApiError } from '../errors/api-error';
+import { gatewayHeaders } from '../images/passthrough-log-record';
+import type { ChatRequest } from '../providers/types';
+import { buildChatLogRecord } from '../proxy/chat-log-record';
+import { logRejectedChat } from '../proxy/chat-runner';
+import type { RequestClock } from '../proxy/request-clock';
+import { routeChat } from '../proxy/route-chat';
+import { classifierCallModel } from '../responses/classifier-call-model';
+import type { RouteDecision } from '../routing';
+import { promptPieces } from '../usage/estimate-usage';
+import { tokenCounter } from '../usage/token-counter';
+import { ZERO_USAGE } from '../usage/types';
+import type { MessagesRequest } from './anthropic-types';
+import { claudeModelAlias } from './claude-model-alias';
+import { messagesToChat, validateMessagesRequest } from './messages-to-chat';
+
+/**
+ * Where a provider with its own token count (Anthropic's /v1/messages/count_tokens) answers
+ * instead of the estimate; null: estimate. No such provider is registered on this branch.
+ */
+export type NativeCount = (decision: RouteDecision, req: MessagesRequest, signal?: AbortSignal) => Promise<number> | null;
+
+/** The Messages request as count_tokens takes it: like /v1/messages, without `max_tokens`. */
+function validateCountRequest(body: unknown): MessagesRequest {
+  const b = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
+  return validateMessagesRequest(b && b.max_tokens === undefined ? { ...b, max_tokens: 1 } : body);
+}
+
+/**
+ * POST /v1/messages/count_tokens: the model is routed as on /v1/messages (so a name that would
+ * fail there fails here), the request translated for its provider, and the prompt (messages,
+ * system, tool definitions) counted with the o200k tokenizer off the main thread. Logged with
+ * endpoint `count_tokens`, zero tokens and zero cost: counting uses no model.
+ */
+export async function countMessageTokens(
+  ctx: AppContext,
+  body: unknown,
+  opts: { clientId: number | null; clock: RequestClock; signal?: AbortSignal; requestId?: string },
+  native?: NativeCount,
+): Promise<{ inputTokens: number; headers: Record<string, string> }> {
+  const requestId = opts.requestId ?? crypto.randomUUID();
+  const meta = { requestId, clientId: opts.clientId, endpoint: 'count_tokens' as const, clock: opts.clock, storeBodies: false };
+  try {
+    const req = validateCountRequest(body);
+    const routed = claudeModelAlias(req.model, ctx.state.getSnapshot()) ?? req.model;
+    const decision = await routeChat(ctx, { ...req, model: routed } as unknown as ChatRequest, classifierCallModel(ctx, requestId, opts.clientId), opts.signal);
+    const target = decision.targets[0]!;
+    const { countable, serverTools } = countableRequest(req);
+    const chat = messagesToChat(countable, { model: req.model, provider: target.provider, upstreamModel: target.upstreamModel });
+    const inputTokens = (await native?.(decision, req, opts.signal)) ?? (await estimatePrompt(chat, serverTools));
+    const outcome = { req: chat, decision, target, attempts: [], usage: ZERO_USAGE, deliveredText: '', error: null, overheadMs: opts.clock.overhead() };
+    ctx.logSink.write(buildChatLogRecord(meta, outcome));
+    return { inputTokens, headers: gatewayHeaders({ overheadMs: outcome.overheadMs, target, decision, requestId }) };
+  } catch (err) {
+    logRejectedChat(ctx, err, body, { clientId: opts.clientId, clock: opts.clock, endpoint: 'count_tokens', requestId });
+    throw err instanceof ApiError ? Object.assign(err, { requestId }) : err;
+  }
+}
+
+/**
+ * Counting needs no provider to honour anything: what /v1/messages would refuse for this
+ * provider (server tools, top_k, containers, a schema format) is left out of the translation,
+ * and server tool definitions are counted as their JSON. Claude Code counts its whole request.
+ */
+function countableRequest(req: MessagesRequest): { countable: MessagesRequest; serverTools: unknown[] } {
+  const tools = Array.isArray(req.tools) ? req.tools : [];
+  const client = (t: any) => t && typeof t === 'object' && (t.type === undefined || t.type === null || t.type === 'custom');
+  const countable = { ...req, tools: tools.filter(client), top_k: undefined, container: undefined, mcp_servers: undefined, output_config: undefined };
+  return { countable, serverTools: tools.filter((t) => !client(t)) };
+}
+
+/** Prompt tokens of a chat request: messages as the usage estimate counts them, plus tool definitions. */
+async function estimatePrompt(chat: ChatRequest, serverTools: unknown[]): Promise<number> {
+  const p = promptPieces(chat.messages as any[]);
+  const defs = [...(Array.isArray(chat.tools) ? chat.tools : []), ...serverTools];
+  const tools = defs.length ? [JSON.stringify(defs)] : [];
+  const counts = await tokenCounter.count([...p.texts, ...tools]);
+  return counts.reduce((a, n) => a + n, p.fixed);
+}

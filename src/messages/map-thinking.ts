@@ -1,0 +1,60 @@
+import type { ChatRequest } from '../providers/types';
+import type { MessagesRequest } from './anthropic-types';
+
+type Effort = 'low' | 'medium' | 'high';
+
+/**
+ * The effort a request asks for: `output_config.effort` when given, else the thinking budget
+ * (Anthropic's budgets start at 1024; Gemini's own OpenAI endpoint maps low/medium/high to
+ * 1K/8K/24K, so the boundaries sit between those). Adaptive thinking leaves the amount to the
+ * model: medium. `null`: thinking off or not asked for.
+ */
+export function requestedEffort(req: MessagesRequest): Effort | 'none' | null {
+  const t = req.thinking;
+  const e = req.output_config?.effort;
+  if (t?.type === 'disabled') return 'none';
+  if (typeof e === 'string' && e) return e === 'low' ? 'low' : e === 'medium' ? 'medium' : 'high';
+  if (t?.type === 'enabled') {
+    const b = typeof t.budget_tokens === 'number' ? t.budget_tokens : 0;
+    return b <= 4096 ? 'low' : b <= 16384 ? 'medium' : 'high';
+  }
+  if (t?.type === 'adaptive' || t?.type === 'between_tools') return 'medium';
+  return null;
+}
+
+/** OpenAI models that take reasoning_effort (others answer 400 to it). */
+const OPENAI_REASONING = /^(o\d|gpt-5|codex)/i;
+
+/**
+ * Anthropic `thinking` -> the provider's reasoning setting, on the chat request in place.
+ * Thinking is a wish, not a contract (Claude Code sends it on every turn), so a model that
+ * cannot reason simply answers without thinking blocks instead of failing:
+ * - OpenAI: `reasoning_effort` on reasoning models (o-series, gpt-5) only;
+ * - Gemini: `reasoning_effort` (the adapter makes it a thinking budget or level, with thought
+ *   summaries returned as thinking); `disabled` switches thinking off;
+ * - xAI: only grok-3-mini takes `reasoning_effort`, and only low or high; grok-4 always reasons;
+ * - DeepSeek and Kimi: the model decides (deepseek-reasoner, kimi-k2-thinking reason; their
+ *   `reasoning_content` comes back as thinking blocks either way);
+ * - Ollama: `reasoning_effort`, which thinking models read and others ignore.
+ */
+export function applyThinking(chat: ChatRequest, req: MessagesRequest, provider: string, model: string): void {
+  const effort = requestedEffort(req);
+  if (effort === null) return;
+  switch (provider) {
+    case 'openai':
+      if (effort !== 'none' && OPENAI_REASONING.test(model)) chat.reasoning_effort = effort;
+      return;
+    case 'gemini':
+      chat.reasoning_effort = effort as ChatRequest['reasoning_effort'];
+      return;
+    case 'grok':
+      if (effort !== 'none' && /grok-3-mini/i.test(model)) chat.reasoning_effort = effort === 'low' ? 'low' : 'high';
+      return;
+    case 'ollama':
+    case 'mock':
+      if (effort !== 'none') chat.reasoning_effort = effort;
+      return;
+    default:
+      return;
+  }
+}

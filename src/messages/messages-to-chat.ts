@@ -1,0 +1,137 @@
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import { badRequest } from '../errors/api-error';
+import type { ChatRequest } from '../providers/types';
+import { assistantMessage, systemText, userMessages } from './anthropic-blocks-to-chat';
+import type { MessagesRequest } from './anthropic-types';
+import { applyThinking } from './map-thinking';
+import { mapToolChoice, mapTools } from './map-anthropic-tools';
+
+export interface TranslateTarget {
+  /** The name the chat pipeline routes (the client's `model`). */
+  model: string;
+  /** Provider and upstream model of the first route target: what the request must suit. */
+  provider: string;
+  upstreamModel: string;
+}
+
+const unsupported = (what: string, param: string, provider: string) =>
+  badRequest(`${what} ('${param}') is not supported by provider '${provider}'.`, param, 'unsupported_parameter');
+
+/** Top-level fields only Anthropic's own API can honour. */
+const REFUSED_FIELDS: Record<string, string> = {
+  container: 'containers',
+  mcp_servers: 'MCP servers',
+};
+
+/** Providers whose chat API takes `top_k` (Gemini as topK; the mock ignores everything). */
+const TOP_K_PROVIDERS = new Set(['gemini', 'mock']);
+/** Providers that need an assistant turn's reasoning back inside a tool loop (see reasoning-quirk.ts). */
+const REASONING_BACK = new Set(['deepseek', 'moonshot']);
+
+/** Checks the shape Anthropic requires; throws a 400 naming the field. */
+export function validateMessagesRequest(body: unknown): MessagesRequest {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object.');
+  const req = body as MessagesRequest;
+  if (typeof req.model !== 'string' || !req.model) throw badRequest('model: Field required', 'model');
+  if (typeof req.max_tokens !== 'number' || !Number.isInteger(req.max_tokens) || req.max_tokens < 1) {
+    throw badRequest('max_tokens: Field required (a positive integer)', 'max_tokens');
+  }
+  if (!Array.isArray(req.messages) || req.messages.length === 0) throw badRequest('messages: at least one message is required', 'messages');
+  req.messages.forEach((m, i) => {
+    if (!m || typeof m !== 'object') throw badRequest(`messages.${i}: must be an object`, `messages.${i}`);
+    if (m.role !== 'user' && m.role !== 'assistant' && m.role !== 'system') {
+      throw badRequest(`messages.${i}.role: Input should be 'user' or 'assistant'`, `messages.${i}.role`);
+    }
+    if (typeof m.content !== 'string' && !Array.isArray(m.content)) {
+      throw badRequest(`messages.${i}.content: must be a string or a list of content blocks`, `messages.${i}.content`);
+    }
+  });
+  if (req.system !== undefined && req.system !== null && typeof req.system !== 'string' && !Array.isArray(req.system)) {
+    throw badRequest('system: must be a string or a list of text blocks', 'system');
+  }
+  if (req.stop_sequences !== undefined && req.stop_sequences !== null) {
+    if (!Array.isArray(req.stop_sequences) || req.stop_sequences.some((s) => typeof s !== 'string')) {
+      throw badRequest('stop_sequences: must be a list of strings', 'stop_sequences');
+    }
+  }
+  for (const f of ['temperature', 'top_p', 'top_k'] as const) {
+    if (req[f] !== undefined && req[f] !== null && typeof req[f] !== 'number') throw badRequest(`${f}: must be a number`, f);
+  }
+  if (req.stream !== undefined && req.stream !== null && typeof req.stream !== 'boolean') throw badRequest('stream: must be a boolean', 'stream');
+  return req;
+}
+
+/**
+ * An Anthropic Messages request -> the chat completion request the chat pipeline runs for
+ * every provider. Pure: throws only a 400 ApiError (a malformed block, or something the
+ * target provider cannot honour), never on a valid request.
+ */
+export function messagesToChat(req: MessagesRequest, target: TranslateTarget): ChatRequest {
+  const { provider } = target;
+  for (const [field, what] of Object.entries(REFUSED_FIELDS)) {
+    const v = req[field];
+    if (v !== undefined && v !== null) throw unsupported(what, field, provider);
+  }
+  const messages: ChatCompletionMessageParam[] = [];
+  const system = systemText(req.system, 'system');
+  if (system) messages.push({ role: 'system', content: system });
+  req.messages.forEach((m, i) => {
+    const path = `messages.${i}`;
+    if (m.role === 'system') {
+      // Claude Code sends `system`-role messages inside the conversation.
+      const text = systemText(m.content, `${path}.content`);
+      if (text) messages.push({ role: 'system', content: text });
+    } else if (m.role === 'assistant') {
+      messages.push(assistantMessage(m.content, path, REASONING_BACK.has(provider)));
+    } else {
+      messages.push(...userMessages(m.content, path));
+    }
+  });
+
+  const chat = { model: target.model, messages } as ChatRequest & Record<string, any>;
+  // OpenAI's reasoning models refuse `max_tokens`; every OpenAI model takes the newer name.
+  if (provider === 'openai') chat.max_completion_tokens = req.max_tokens;
+  else chat.max_tokens = req.max_tokens;
+  if (typeof req.temperature === 'number') chat.temperature = req.temperature;
+  if (typeof req.top_p === 'number') chat.top_p = req.top_p;
+  if (typeof req.top_k === 'number') {
+    if (!TOP_K_PROVIDERS.has(provider)) throw unsupported('top_k sampling', 'top_k', provider);
+    chat.top_k = req.top_k;
+  }
+  if (req.stop_sequences?.length) chat.stop = req.stop_sequences;
+  const user = req.metadata?.user_id;
+  if (typeof user === 'string' && user) chat.user = userId(user);
+
+  const tools = mapTools(req.tools, provider);
+  if (tools?.length) {
+    chat.tools = tools;
+    const choice = mapToolChoice(req.tool_choice);
+    if (choice.toolChoice) chat.tool_choice = choice.toolChoice;
+    if (choice.parallel === false) chat.parallel_tool_calls = false;
+  } else if (req.tool_choice?.type === 'any' || req.tool_choice?.type === 'tool') {
+    throw badRequest(`tool_choice.type '${req.tool_choice.type}' needs tools.`, 'tool_choice');
+  }
+  const format = req.output_config?.format;
+  if (format && typeof format === 'object') {
+    if (format.type !== 'json_schema' || !format.schema || typeof format.schema !== 'object') {
+      throw badRequest("output_config.format: only {type: 'json_schema', schema} is supported.", 'output_config.format');
+    }
+    // DeepSeek's JSON mode has no schemas (json_object only): refused rather than silently loosened.
+    if (provider === 'deepseek') throw unsupported('Structured output with a JSON schema', 'output_config.format', provider);
+    chat.response_format = { type: 'json_schema', json_schema: { name: 'output', schema: format.schema, strict: true } };
+  }
+  applyThinking(chat, req, provider, target.upstreamModel);
+  if (req.stream) {
+    chat.stream = true;
+    chat.stream_options = { include_usage: true };
+  }
+  return chat;
+}
+
+/**
+ * Claude Code's metadata.user_id runs past 64 characters, longer than OpenAI's `user` takes; a
+ * long one is sent as its SHA-256 (still one stable id per user, which is all `user` is for).
+ */
+function userId(id: string): string {
+  return id.length <= 64 ? id : new Bun.CryptoHasher('sha256').update(id).digest('hex');
+}

@@ -1,0 +1,87 @@
+import { badRequest } from '../../errors/api-error';
+import type { AdapterDeps } from '../types';
+import type { AnthropicBlock, CacheControl } from './anthropic-wire';
+
+/** Image types Anthropic accepts; anything else is refused here rather than as an upstream 400. */
+const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
+
+export interface ContentOptions {
+  deps: AdapterDeps;
+  signal?: AbortSignal;
+}
+
+/**
+ * `cache_control` is not an OpenAI field, but clients that know Anthropic put it on content
+ * parts (LiteLLM's convention); it is carried over to the block untouched.
+ */
+export function cacheControlOf(part: unknown): CacheControl | undefined {
+  const cc = (part as { cache_control?: unknown } | null)?.cache_control;
+  return cc && typeof cc === 'object' ? (cc as CacheControl) : undefined;
+}
+
+function withCache<T extends AnthropicBlock>(block: T, part: unknown): T {
+  const cc = cacheControlOf(part);
+  return cc ? { ...block, cache_control: cc } : block;
+}
+
+/** Text of a system, tool or assistant message: a string or text parts (refusals count as text). */
+export function textBlocks(content: unknown, path: string): AnthropicBlock[] {
+  if (content === null || content === undefined) return [];
+  if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
+  if (!Array.isArray(content)) throw badRequest('Message content must be a string or an array of parts.', path);
+  const out: AnthropicBlock[] = [];
+  content.forEach((p: any, j) => {
+    const text = p?.type === 'text' ? p.text : p?.type === 'refusal' ? p.refusal : undefined;
+    if (typeof text !== 'string') throw badRequest(`Only text parts are accepted here, not '${String(p?.type)}'.`, `${path}[${j}]`);
+    // Anthropic refuses empty text blocks.
+    if (text !== '') out.push(withCache({ type: 'text', text }, p));
+  });
+  return out;
+}
+
+/** A user message's content -> blocks: text, images (inline or fetched under the guard), PDFs. */
+export async function userBlocks(content: unknown, path: string, opts: ContentOptions): Promise<AnthropicBlock[]> {
+  if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
+  if (!Array.isArray(content)) throw badRequest('Message content must be a string or an array of parts.', path);
+  const out: AnthropicBlock[] = [];
+  for (let j = 0; j < content.length; j++) {
+    const p = content[j] as any;
+    const ppath = `${path}[${j}]`;
+    if (p?.type === 'text') {
+      if (typeof p.text === 'string' && p.text !== '') out.push(withCache({ type: 'text', text: p.text }, p));
+    } else if (p?.type === 'image_url') {
+      out.push(withCache(await imageBlock(p.image_url?.url, `${ppath}.image_url.url`, opts), p));
+    } else if (p?.type === 'file') {
+      out.push(withCache(fileBlock(p.file, `${ppath}.file`), p));
+    } else {
+      throw badRequest(`Anthropic models do not accept '${String(p?.type)}' content parts.`, `${ppath}.type`, 'unsupported_content');
+    }
+  }
+  return out;
+}
+
+async function imageBlock(url: unknown, path: string, opts: ContentOptions): Promise<AnthropicBlock> {
+  if (typeof url !== 'string') throw badRequest('image_url.url must be a string.', path);
+  const m = /^data:([^;,]+);base64,(.*)$/is.exec(url);
+  let mimeType: string;
+  let data: string;
+  if (m) {
+    mimeType = m[1]!.toLowerCase();
+    data = m[2]!.replace(/\s+/g, '');
+  } else {
+    // Remote images are downloaded by the gateway under its SSRF guard and sent inline, so
+    // Anthropic never fetches a URL on a client's behalf and the guard applies to every provider alike.
+    ({ mimeType, base64: data } = await opts.deps.fetchImage(url, opts.signal));
+  }
+  if (!IMAGE_TYPES.has(mimeType)) {
+    throw badRequest(`Anthropic accepts JPEG, PNG, GIF and WebP images, not '${mimeType}'.`, path, 'invalid_image_format');
+  }
+  return { type: 'image', source: { type: 'base64', media_type: mimeType, data } };
+}
+
+/** OpenAI `file` parts: inline PDFs become document blocks; file ids mean nothing to Anthropic. */
+function fileBlock(file: any, path: string): AnthropicBlock {
+  const m = typeof file?.file_data === 'string' ? /^data:application\/pdf;base64,(.*)$/is.exec(file.file_data) : null;
+  if (!m) throw badRequest('Anthropic models take file parts only as inline PDFs (file_data: data:application/pdf;base64,...).', path, 'unsupported_content');
+  return { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: m[1]!.replace(/\s+/g, '') } };
+}

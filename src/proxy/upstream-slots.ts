@@ -1,0 +1,135 @@
+import { ApiError } from '../errors/api-error';
+import { clientClosed } from './upstream-errors';
+
+/** Suggested wait before retrying a request refused for lack of a slot (seconds). */
+const OVERLOADED_RETRY_AFTER_S = 1;
+
+/** The answer to a request that waited its whole queue timeout without getting a slot. */
+export const overloaded = (maxConnections: number, waitedS: number) =>
+  new ApiError(
+    503,
+    `The gateway is at its limit of ${maxConnections} upstream requests in flight and this request waited ${waitedS} s for a slot; retry later.`,
+    'server_error',
+    'overloaded',
+    null,
+    { 'retry-after': String(OVERLOADED_RETRY_AFTER_S) },
+  );
+
+interface Waiter {
+  grant(): void;
+  /** False once granted, timed out or abandoned. */
+  live: boolean;
+}
+
+/**
+ * Upstream requests in flight, counted by the gateway itself: at most `max` at once (the same
+ * limit as Bun's fetch cap, so nothing waits unseen inside the runtime). Past it, a request waits
+ * in a FIFO queue bounded in time: after `queueTimeoutMs` it is refused with 503 `overloaded`.
+ * A slot is held from the upstream call until its answer is read to the end (or abandoned).
+ */
+export class UpstreamSlots {
+  inUse = 0;
+  /** Requests waiting for a slot now. */
+  waiting = 0;
+  /** Requests refused after waiting the whole queue timeout, since start. */
+  refused = 0;
+  private queue: Waiter[] = [];
+  private head = 0;
+
+  constructor(
+    readonly max: number,
+    readonly queueTimeoutMs: number,
+  ) {}
+
+  /** Takes a slot without waiting, if one is free and nobody waits before. */
+  tryAcquire(): boolean {
+    if (this.inUse >= this.max || this.waiting > 0) return false;
+    this.inUse++;
+    return true;
+  }
+
+  /**
+   * Waits for a slot. Rejects with `overloaded` after the queue timeout, or with the signal's
+   * reason when it fires first; either way no slot is held.
+   */
+  wait(signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let timer: Timer | null = null;
+      const leave = () => {
+        w.live = false;
+        this.waiting--;
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        // Waiters that left stay in the array until a release passes them; drop them in bulk.
+        if (this.queue.length - this.head > 2 * this.waiting + 1024) this.dropLeft();
+      };
+      const onAbort = () => {
+        leave();
+        reject(signal!.reason);
+      };
+      const w: Waiter = {
+        live: true,
+        grant: () => {
+          leave();
+          resolve();
+        },
+      };
+      if (signal?.aborted) return reject(signal.reason);
+      this.waiting++;
+      this.queue.push(w);
+      timer = setTimeout(() => {
+        leave();
+        this.refused++;
+        reject(overloaded(this.max, roundS(this.queueTimeoutMs)));
+      }, this.queueTimeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Gives a slot back: straight to the longest-waiting request, if any. */
+  release(): void {
+    while (this.head < this.queue.length) {
+      const w = this.queue[this.head]!;
+      this.queue[this.head++] = undefined!;
+      if (this.head > 1024 && this.head * 2 > this.queue.length) this.compact();
+      if (w.live) return w.grant();
+    }
+    this.inUse--;
+  }
+
+  private dropLeft(): void {
+    this.queue = this.queue.slice(this.head).filter((w) => w.live);
+    this.head = 0;
+  }
+
+  private compact(): void {
+    this.queue = this.queue.slice(this.head);
+    this.head = 0;
+  }
+}
+
+const roundS = (ms: number) => Math.round(ms / 100) / 10;
+
+/**
+ * Takes a slot for one upstream call, waiting when the gateway is full (the wait goes to
+ * `clock.queueMs`, outside the gateway's overhead). Returns the release, safe to call more than
+ * once. Throws `overloaded` after the queue timeout, or clientClosed when the client goes first.
+ */
+export async function takeSlot(slots: UpstreamSlots, signal: AbortSignal | undefined, clock: { queueMs: number }): Promise<() => void> {
+  if (!slots.tryAcquire()) {
+    const queuedAt = performance.now();
+    try {
+      await slots.wait(signal);
+    } catch (err) {
+      throw err instanceof ApiError ? err : clientClosed();
+    } finally {
+      clock.queueMs += performance.now() - queuedAt;
+    }
+  }
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    slots.release();
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * Imported first by main.ts, so it runs before the rest of the program is evaluated: a server
+ * start whose runtime lacks the configured fetch cap re-executes itself here, before loading
+ * the app (measured: the re-exec then costs the runtime's own start, not the app's twice).
+ * Reads only what it needs; a bad value is left for the full configuration to report.
+ */
+import { parseArgs } from '../cli-args';
+import { environmentWithDotenv } from '../config/dotenv';
+import { readInt } from '../config/env-readers';
+import { DEFAULT_MAX_CONNECTIONS, MAX_CONNECTIONS_LIMIT, MAX_CONNECTIONS_VAR } from '../config/upstream-limits';
+import { ensureFetchCap } from './fetch-cap';
+
+if (parseArgs(process.argv.slice(2)).kind === 'serve') {
+  let max: number | null = null;
+  try {
+    max = readInt(environmentWithDotenv(process.env), MAX_CONNECTIONS_VAR, DEFAULT_MAX_CONNECTIONS, 1, MAX_CONNECTIONS_LIMIT);
+  } catch {
+    // main.ts reads the configuration again and says what is wrong
+  }
+  if (max !== null) ensureFetchCap(max);
+}

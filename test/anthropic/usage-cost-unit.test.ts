@@ -1,0 +1,51 @@
+import { describe, expect, test } from 'bun:test';
+import { toMonitorEvent } from '../../src/monitor/redact-record';
+import { computeCost } from '../../src/usage/cost';
+import { normalizeAnthropicUsage } from '../../src/usage/anthropic-usage';
+import { normalizeUsage } from '../../src/usage/normalize-usage';
+import { anthropicJson } from './fake-anthropic';
+
+const sonnet = { input: 3, cachedInput: 0.3, output: 15, reasoning: null, image: null, cacheWrite: 3.75 };
+
+describe('Anthropic usage in OpenAI convention', () => {
+  test('input_tokens excludes cache reads and writes: prompt = input + read + write, cached = read', () => {
+    const u = normalizeAnthropicUsage({ input_tokens: 14, cache_read_input_tokens: 2048, cache_creation_input_tokens: 300, output_tokens: 8 });
+    expect(u).toEqual({ input: 2362, cachedInput: 2048, cacheWrite: 300, output: 8, reasoning: 0 });
+    expect(normalizeUsage('anthropic', anthropicJson('cache-write.json').usage)).toEqual({ input: 2060, cachedInput: 0, cacheWrite: 2048, output: 11, reasoning: 0 });
+  });
+
+  test('no counts at all is null (the gateway then estimates), nulls count as 0', () => {
+    expect(normalizeAnthropicUsage(undefined)).toBeNull();
+    expect(normalizeAnthropicUsage({ service_tier: 'standard' })).toBeNull();
+    expect(normalizeAnthropicUsage({ input_tokens: 5, output_tokens: 2, cache_read_input_tokens: null })).toEqual({ input: 5, cachedInput: 0, cacheWrite: 0, output: 2, reasoning: 0 });
+  });
+});
+
+describe('cost with cache writes', () => {
+  test('each prompt token billed once: uncached at input, reads at the cached rate, writes at the cache-write rate', () => {
+    const u = { input: 2362, cachedInput: 2048, cacheWrite: 300, output: 8, reasoning: 0 };
+    expect(computeCost(u, sonnet)).toBeCloseTo((14 * 3 + 2048 * 0.3 + 300 * 3.75 + 8 * 15) / 1e6, 12);
+  });
+
+  test('a model without a cache-write price bills writes at the input price', () => {
+    const u = { input: 1000, cachedInput: 0, cacheWrite: 600, output: 0, reasoning: 0 };
+    expect(computeCost(u, { ...sonnet, cacheWrite: null })).toBeCloseTo((1000 * 3) / 1e6, 12);
+  });
+
+  test('usage without cacheWrite (every other provider) costs what it did', () => {
+    const u = { input: 1000, cachedInput: 400, output: 100, reasoning: 0 };
+    expect(computeCost(u, sonnet)).toBeCloseTo((600 * 3 + 400 * 0.3 + 100 * 15) / 1e6, 12);
+  });
+});
+
+describe('the live monitor', () => {
+  test('broadcasts cache_write_tokens with the other token counts', () => {
+    const base = {
+      createdAt: 1, requestId: 'r', clientId: 1, endpoint: 'chat' as const, modelRequested: 'claude-sonnet-4-5', model: 'claude-sonnet-4-5',
+      provider: 'anthropic', route: null, stream: false, status: 200, errorType: null, error: null, promptTokens: 2060, cachedTokens: 0,
+      completionTokens: 11, reasoningTokens: 0, estimated: false, costUsd: 0.0079, latencyMs: 10, ttfbMs: null, overheadMs: 0.2,
+    };
+    expect(toMonitorEvent({ ...base, cacheWriteTokens: 2048 }).data).toMatchObject({ prompt_tokens: 2060, cache_write_tokens: 2048 });
+    expect(toMonitorEvent(base).data.cache_write_tokens).toBe(0);
+  });
+});

@@ -1,0 +1,32 @@
+/** The repository's own documents point at files that exist, and the code points at no missing document. */
+import { expect, test } from 'bun:test';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dir, '..', '..');
+const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');
+
+test('README links the project ARCHITECTURE.md, and it exists', () => {
+  expect(read('README.md')).toContain('](ARCHITECTURE.md)');
+  expect(existsSync(join(ROOT, 'ARCHITECTURE.md'))).toBe(true);
+});
+
+test('every file ARCHITECTURE.md names exists (paths from the repository root or src/)', () => {
+  const doc = read('ARCHITECTURE.md');
+  const named = [...doc.matchAll(/[\w.-]+(?:\/[\w.-]+)+\.(?:tsx?|md|json)\b/g)].map((m) => m[0]);
+  expect(named.length).toBeGreaterThan(20);
+  const missing = named.filter((p) => !existsSync(join(ROOT, p)) && !existsSync(join(ROOT, 'src', p)));
+  expect(missing).toEqual([]);
+});
+
+test('no source file refers to a markdown document the repository does not have', () => {
+  const missing: string[] = [];
+  for (const e of readdirSync(join(ROOT, 'src'), { recursive: true, withFileTypes: true })) {
+    if (!e.isFile() || !/\.tsx?$/.test(e.name)) continue;
+    const text = readFileSync(join(e.parentPath, e.name), 'utf8');
+    for (const m of text.matchAll(/\b([A-Z][A-Z_]+\.md)\b/g)) {
+      if (!existsSync(join(ROOT, m[1]!))) missing.push(`${e.name}: ${m[1]}`);
+    }
+  }
+  expect(missing).toEqual([]);
+});

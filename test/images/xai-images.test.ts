@@ -1,0 +1,73 @@
+/** xAI image generation (grok-2-image-1212 and successors) through POST /v1/images/generations. */
+import { afterAll, expect, test } from 'bun:test';
+import OpenAI from 'openai';
+import { fixtureText, jsonResponse, rawJsonResponse, startFakeUpstream } from '../helpers/fake-upstream';
+import { apiError, providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
+import { chatSchemaErrors } from '../responses/openai-schema';
+
+const xai = startFakeUpstream();
+let gw: TestGateway;
+let client: OpenAI;
+useGateway(
+  (g) => {
+    gw = g;
+    client = g.openai();
+  },
+  { env: providerEnv('grok', `${xai.url}/v1`) },
+);
+afterAll(() => xai.close());
+
+test('grok-2-image-1212: OpenAI body goes to xAI, the answer gains `created`, cost is per image', async () => {
+  const raw = fixtureText('images', 'xai-grok-2-image-url.json');
+  xai.handler = () => rawJsonResponse(raw);
+  const { data, response } = await client.images.generate({ model: 'grok-2-image-1212', prompt: 'a red fox', n: 2 }).withResponse();
+  expect(chatSchemaErrors('ImagesResponse', data)).toEqual([]);
+  expect(data.data).toEqual(JSON.parse(raw).data);
+  expect(typeof data.created).toBe('number');
+  expect(response.headers.get('x-gophergate-provider')).toBe('grok');
+  const sent = xai.last();
+  expect(sent.path).toBe('/v1/images/generations');
+  expect(sent.headers.authorization).toBe('Bearer sk-test-grok-key-0123456789');
+  expect(sent.body).toEqual({ model: 'grok-2-image-1212', prompt: 'a red fox', n: 2 });
+  const row = await gw.waitForRow(response);
+  expect(row).toMatchObject({ endpoint: 'images', provider: 'grok', model: 'grok-2-image-1212', status: 200, images: 2 });
+  expect(row.costUsd).toBeCloseTo(0.14, 6);
+});
+
+test('b64_json is forwarded; an answer that already has `created` goes out byte for byte', async () => {
+  const raw = JSON.stringify({ created: 1757925000, data: [{ b64_json: 'iVBORw0KGgo=', revised_prompt: 'a fox' }] });
+  xai.handler = () => rawJsonResponse(raw);
+  const res = await gw.fetch('/v1/images/generations', {
+    method: 'POST',
+    body: JSON.stringify({ model: 'grok-2-image-1212', prompt: 'a fox', response_format: 'b64_json' }),
+  });
+  expect(await res.text()).toBe(raw);
+  expect(xai.last().body.response_format).toBe('b64_json');
+});
+
+test('a successor not in the models table works as grok/<model>', async () => {
+  xai.handler = () => rawJsonResponse(fixtureText('images', 'xai-grok-2-image-url.json'));
+  const r = await client.images.generate({ model: 'grok/grok-imagine-image', prompt: 'a fox' });
+  expect(r.data).toHaveLength(2);
+  expect(xai.last().body.model).toBe('grok-imagine-image');
+});
+
+test('what xAI does not take is a 400 naming the parameter; chat models are refused; nothing goes upstream', async () => {
+  const before = xai.requests.length;
+  for (const [param, extra] of [['size', { size: '1024x1024' }], ['quality', { quality: 'hd' }], ['style', { style: 'vivid' }]] as const) {
+    const err = await apiError(client.images.generate({ model: 'grok-2-image-1212', prompt: 'x', ...extra } as any));
+    expect(err.status).toBe(400);
+    expect((err.error as any).param).toBe(param);
+  }
+  const chat = await apiError(client.images.generate({ model: 'grok-3-mini', prompt: 'x' }));
+  expect(chat.status).toBe(400);
+  expect((chat.error as any).param).toBe('model');
+  expect(xai.requests.length).toBe(before);
+});
+
+test("xAI's error comes back in OpenAI's shape", async () => {
+  xai.handler = () => jsonResponse({ code: 'Client specified an invalid argument', error: 'Generated image rejected by content moderation.' }, 400);
+  const err = await apiError(client.images.generate({ model: 'grok-2-image-1212', prompt: 'x' }));
+  expect(err.status).toBe(400);
+  expect(err.message).toContain('content moderation');
+});

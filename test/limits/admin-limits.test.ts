@@ -1,0 +1,98 @@
+/** The admin API of teams and key limits: create, read with spend, change (in force at once), validation, roles. */
+import { afterAll, expect, test, setDefaultTimeout } from 'bun:test';
+import { eq } from 'drizzle-orm';
+import OpenAI from 'openai';
+import { clients, models } from '../../src/db/schema';
+import { fixtureJson, jsonResponse, startFakeUpstream } from '../helpers/fake-upstream';
+import { api, json, makeUser, useAdminGateway, type Session } from '../helpers/admin-harness';
+import { apiError, providerEnv, type TestGateway } from '../helpers/start-gateway';
+
+// A loaded CI machine starts a gateway slowly; a limit only bounds a hang.
+setDefaultTimeout(30_000);
+
+const fake = startFakeUpstream(() => jsonResponse(fixtureJson('openai', 'chat.json')));
+afterAll(() => fake.close());
+let gw: TestGateway;
+let admin: Session;
+useAdminGateway(async (s) => {
+  ({ gw, admin } = s);
+  gw.ctx.db.insert(models).values({ id: 'lim-model', provider: 'openai', upstreamId: 'gpt-4o-mini', inputPrice: 1000, outputPrice: 1000, updatedAt: Date.now() }).run();
+  gw.ctx.state.reload();
+}, { env: providerEnv('openai', `${fake.url}/v1`) });
+
+const chat = (key: string, model = 'lim-model') =>
+  new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 }).chat.completions.create({ model, max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] });
+
+test('a team and a limited key made through the API are in force at once; GET shows limits and period spend', async () => {
+  const tr = await api(gw, 'POST', '/api/teams', { as: admin, body: { name: 'research', budget_usd: 5, budget_period: 'week', rpm: 100, models: ['openai/*'] } });
+  expect(tr.status).toBe(201);
+  const team = await json(tr);
+  expect(team).toMatchObject({ name: 'research', budget_usd: 5, budget_period: 'week', rpm: 100, tpm: null, models: ['openai/*'], spend_usd: 0, client_ids: [] });
+
+  const cr = await api(gw, 'POST', '/api/clients', {
+    as: admin, body: { name: 'limited', team_id: team.id, rpm: 2, budget_usd: 1, budget_period: 'day', expires_at: '2099-12-31T23:59:59Z' },
+  });
+  expect(cr.status).toBe(201);
+  const c = await json(cr);
+  await chat(c.key);
+  const view = await json(await api(gw, 'GET', `/api/clients/${c.id}`, { as: admin }));
+  expect(view).toMatchObject({
+    team_id: team.id, models: null, budget_usd: 1, budget_period: 'day', rpm: 2, tpm: null, max_parallel: null, expires_at: '2099-12-31T23:59:59.000Z',
+  });
+  expect(view.spend_usd).toBeCloseTo(0.028, 10);
+  expect((await json(await api(gw, 'GET', `/api/teams/${team.id}`, { as: admin }))).spend_usd).toBeCloseTo(0.028, 10);
+
+  // PATCH is in force for the next request: a list without this model refuses it.
+  const p = await api(gw, 'PATCH', `/api/clients/${c.id}`, { as: admin, body: { models: ['gpt-4o'] } });
+  expect(p.status).toBe(200);
+  expect((await json(p)).models).toEqual(['gpt-4o']);
+  expect((await apiError(chat(c.key))).status).toBe(403);
+  await api(gw, 'PATCH', `/api/clients/${c.id}`, { as: admin, body: { models: null, expires_at: '2020-01-01T00:00:00Z' } });
+  expect((await apiError(chat(c.key))).status).toBe(401);
+
+  const del = await api(gw, 'DELETE', `/api/teams/${team.id}`, { as: admin });
+  expect(await json(del)).toEqual({ id: team.id, deleted: true });
+  expect(gw.ctx.db.select().from(clients).where(eq(clients.id, c.id)).get()!.teamId).toBe(null);
+  expect((await api(gw, 'GET', `/api/teams/${team.id}`, { as: admin })).status).toBe(404);
+});
+
+test('bad limit fields get a 400 in OpenAI shape naming the field', async () => {
+  const cases: [string, string, object, string][] = [
+    ['POST', '/api/clients', { name: 'x', expires_at: 'next tuesday' }, 'expires_at'],
+    ['POST', '/api/clients', { name: 'x', team_id: 999 }, 'team_id'],
+    ['POST', '/api/clients', { name: 'x', models: ['nosuch/*'] }, 'models'],
+    ['POST', '/api/teams', { name: '  ' }, 'name'],
+  ];
+  for (const [method, path, body, param] of cases) {
+    const r = await api(gw, method, path, { as: admin, body });
+    expect(r.status).toBe(400);
+    const e = (await json(r)).error;
+    expect(e.type).toBe('invalid_request_error');
+    expect(e.param ?? e.message).toContain(param);
+  }
+  for (const body of [{ name: 'x', rpm: 0 }, { name: 'x', budget_period: 'year' }, { name: 'x', budget_usd: -1 }]) {
+    const r = await api(gw, 'POST', '/api/clients', { as: admin, body });
+    expect(r.status).toBe(400);
+    expect((await json(r)).error.type).toBe('invalid_request_error');
+  }
+  await api(gw, 'POST', '/api/teams', { as: admin, body: { name: 'dup' } });
+  expect((await api(gw, 'POST', '/api/teams', { as: admin, body: { name: 'dup' } })).status).toBe(409);
+});
+
+test('a viewer reads teams and spend but changes nothing', async () => {
+  const viewer = await makeUser(gw, admin, 'watcher', 'viewer');
+  const team = await json(await api(gw, 'POST', '/api/teams', { as: admin, body: { name: 'ops' } }));
+  expect((await api(gw, 'GET', '/api/teams', { as: viewer })).status).toBe(200);
+  expect((await api(gw, 'GET', `/api/teams/${team.id}`, { as: viewer })).status).toBe(200);
+  expect((await api(gw, 'POST', '/api/teams', { as: viewer, body: { name: 'no' } })).status).toBe(403);
+  expect((await api(gw, 'PATCH', `/api/teams/${team.id}`, { as: viewer, body: { rpm: 1 } })).status).toBe(403);
+  expect((await api(gw, 'DELETE', `/api/teams/${team.id}`, { as: viewer })).status).toBe(403);
+  expect((await api(gw, 'PATCH', '/api/clients/1', { as: viewer, body: { rpm: 1 } })).status).toBe(403);
+});
+
+test('the OpenAPI document describes the teams routes and the new client fields', async () => {
+  const doc = await (await fetch(`${gw.url}/swagger/json`)).json();
+  for (const p of ['/api/teams', '/api/teams/{id}']) expect(doc.paths[p]).toBeDefined();
+  expect(JSON.stringify(doc.paths['/api/clients'].post)).toContain('max_parallel');
+  expect(JSON.stringify(doc.paths['/api/clients/{id}'].patch)).toContain('expires_at');
+});

@@ -1,0 +1,119 @@
+/** Budgets end to end: reserve-then-settle under load, period rollover, settling on failures. */
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from 'bun:test';
+import OpenAI from 'openai';
+import { eq } from 'drizzle-orm';
+import { clients } from '../../src/db/schema';
+import { fixtureJson, jsonResponse, readChunks, sseResponse } from '../helpers/fake-upstream';
+import { apiError } from '../helpers/start-gateway';
+import { chatBody, FIXTURE_COST, limitedClient, startLimitsRig, type LimitsRig } from './limits-helpers';
+
+// A loaded CI machine starts a gateway slowly; a limit only bounds a hang.
+setDefaultTimeout(30_000);
+
+let rig: LimitsRig;
+beforeAll(async () => (rig = await startLimitsRig()), 30_000);
+afterAll(() => rig.close());
+
+const scopeOf = (id: number) => rig.gw.ctx.state.getSnapshot().clientsById!.get(id)!.limits!.scopes[0]!;
+const rowsOf = (id: number) => rig.gw.logs.filter((r) => r.clientId === id);
+
+test('50 parallel requests against a budget that fits about 10: spend never passes it, the rest get budget_exceeded', async () => {
+  rig.fake.handler = async () => (await Bun.sleep(20), jsonResponse(fixtureJson('openai', 'chat.json')));
+  const budget = 0.4;
+  const c = await limitedClient(rig.gw, 'parallel-budget', { budgetUsd: budget, budgetPeriod: 'month' });
+  const client = rig.gw.openai(c.key);
+  const results = await Promise.allSettled(Array.from({ length: 50 }, () => client.chat.completions.create(chatBody())));
+  const ok = results.filter((r) => r.status === 'fulfilled').length;
+  const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+  expect(ok).toBeGreaterThanOrEqual(5);
+  expect(refused.length).toBeGreaterThan(0);
+  for (const err of refused) {
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(err.status).toBe(429);
+    expect(err.code).toBe('budget_exceeded');
+    expect(err.type).toBe('insufficient_quota');
+    expect(err.headers!.get('x-should-retry')).toBe('false');
+  }
+  await rig.gw.waitForLogs(rig.gw.logs.length); // rows of the answered land with them
+  const rows = rowsOf(c.id);
+  expect(rows.length).toBe(50);
+  const spent = rows.reduce((s, r) => s + r.costUsd, 0);
+  expect(spent).toBeLessThanOrEqual(budget);
+  expect(spent).toBeCloseTo(ok * FIXTURE_COST, 10);
+  const refusals = rows.filter((r) => r.status === 429);
+  expect(refusals.length).toBe(refused.length);
+  expect(refusals.every((r) => r.costUsd === 0 && r.errorType === 'budget_exceeded')).toBe(true);
+  expect(rig.gw.ctx.limits.counters.spend(scopeOf(c.id), rig.clock.now)).toBeCloseTo(spent, 10);
+  expect(rig.gw.ctx.limits.counters.outstanding(scopeOf(c.id))).toEqual({ reservedUsd: 0, inFlight: 0 });
+  rig.fake.handler = () => jsonResponse(fixtureJson('openai', 'chat.json'));
+});
+
+test('period spend starts from the logged spend (daily rollup), and a new day starts from zero (injectable clock)', async () => {
+  const c = rig.gw.addClient('daily');
+  // Spent earlier today (before this process knew the key's budget), and yesterday, as the log
+  // writer's per-client daily rollup holds it.
+  const today = Date.parse('2026-03-10T00:00:00Z');
+  const day = rig.gw.ctx.sqlite.query('INSERT INTO usage_client_daily (day, client_id, requests, cost_usd) VALUES (?, ?, 1, ?)');
+  day.run(today, c.id, 0.04);
+  day.run(today - 86_400_000, c.id, 5);
+  rig.gw.ctx.db.update(clients).set({ budgetUsd: 0.1, budgetPeriod: 'day' }).where(eq(clients.id, c.id)).run();
+  await rig.gw.ctx.limits.seed(rig.gw.ctx.state.reload());
+  expect(rig.gw.ctx.limits.counters.spend(scopeOf(c.id), rig.clock.now)).toBeCloseTo(0.04, 10);
+
+  const client = rig.gw.openai(c.key);
+  await client.chat.completions.create(chatBody()); // 0.04 + 0.028 spent; a next worst case (~0.039) does not fit
+  const err = await apiError(client.chat.completions.create(chatBody()));
+  expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+  expect(err.code).toBe('budget_exceeded');
+
+  rig.clock.now = Date.parse('2026-03-11T00:00:01Z');
+  const next = await client.chat.completions.create(chatBody());
+  expect(next.choices[0]!.message.content).toContain('Hello');
+  expect(rig.gw.ctx.limits.counters.spend(scopeOf(c.id), rig.clock.now)).toBeCloseTo(FIXTURE_COST, 10);
+  rig.clock.now = Date.parse('2026-03-10T12:00:00Z');
+});
+
+test('a cut stream settles to its estimated cost, and an upstream error to zero: nothing stays reserved', async () => {
+  const c = await limitedClient(rig.gw, 'settle', { budgetUsd: 10, maxParallel: 1 });
+  const post = (body: object) =>
+    fetch(`${rig.gw.url}/v1/chat/completions`, {
+      method: 'POST', headers: { authorization: `Bearer ${c.key}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+    });
+  // The cut waits until the client has read the first chunk, so it lands mid-stream.
+  let readFirst!: () => void;
+  const first = new Promise<void>((r) => (readFirst = r));
+  rig.fake.handler = () => sseResponse(readChunks('openai', 'text.chunks.txt'), { cutAfter: 3, holdAt: { at: 3, until: first } });
+  const cut = await post(chatBody('lim-model', { stream: true }));
+  expect(cut.status).toBe(200);
+  const id1 = cut.headers.get('x-request-id')!;
+  let text = '';
+  const decoder = new TextDecoder();
+  for await (const bytes of cut.body!) {
+    text += decoder.decode(bytes, { stream: true });
+    readFirst();
+  }
+  expect(text).toContain('"error"');
+  const row1 = (await waitRow(id1));
+  expect(row1.costUsd).toBeGreaterThan(0);
+  expect(rig.gw.ctx.limits.counters.outstanding(scopeOf(c.id))).toEqual({ reservedUsd: 0, inFlight: 0 });
+  expect(rig.gw.ctx.limits.counters.spend(scopeOf(c.id), rig.clock.now)).toBeCloseTo(row1.costUsd, 10);
+
+  rig.fake.handler = () => jsonResponse({ error: { message: 'boom', type: 'server_error' } }, 500);
+  const failed = await post(chatBody());
+  expect(failed.status).toBeGreaterThanOrEqual(500);
+  const row2 = await waitRow(failed.headers.get('x-request-id')!);
+  expect(row2.costUsd).toBe(0);
+  expect(rig.gw.ctx.limits.counters.outstanding(scopeOf(c.id))).toEqual({ reservedUsd: 0, inFlight: 0 });
+  expect(rig.gw.ctx.limits.counters.spend(scopeOf(c.id), rig.clock.now)).toBeCloseTo(row1.costUsd, 10);
+  rig.fake.handler = () => jsonResponse(fixtureJson('openai', 'chat.json'));
+}, 30_000);
+
+/** The row of a request, by the answer's x-request-id (a cut stream's row waits for its token estimate). */
+async function waitRow(requestId: string) {
+  for (let i = 0; i < 600; i++) {
+    const row = rig.gw.logs.find((r) => r.requestId === requestId);
+    if (row) return row;
+    await Bun.sleep(25);
+  }
+  throw new Error(`no log row for ${requestId}`);
+}

@@ -1,0 +1,120 @@
+/** The in-memory counters on their own: windows, budgets, periods, settling (a hand-moved clock). */
+import { expect, test } from 'bun:test';
+import { compileAllowList, isModelAllowed } from '../../src/limits/allow-list';
+import { periodKey, periodStart } from '../../src/limits/budget-period';
+import type { ScopeLimits } from '../../src/limits/limit-types';
+import { MemoryLimitCounters } from '../../src/limits/memory-limit-counters';
+import { formatDuration } from '../../src/limits/rate-headers';
+import type { ModelEntry } from '../../src/state/snapshot-types';
+
+const T0 = Date.parse('2026-03-10T12:00:00Z');
+const scope = (over: Partial<ScopeLimits> = {}): ScopeLimits => ({
+  key: 'c:1', label: "key 'k'", allow: null, budgetUsd: null, period: 'month', rpm: null, tpm: null, maxParallel: null, ...over,
+});
+let n = 0;
+const admit = (c: MemoryLimitCounters, scopes: ScopeLimits[], now: number, worstCostUsd = 0, tokens = 0) =>
+  c.admit({ requestId: `r${++n}`, scopes, worstCostUsd, tokens, now });
+
+test('RPM is a sliding window: N admitted, N+1 refused with the wait until the oldest leaves', () => {
+  const c = new MemoryLimitCounters();
+  const s = scope({ rpm: 3 });
+  expect(admit(c, [s], T0).ok).toBe(true);
+  expect(admit(c, [s], T0 + 10_000).ok).toBe(true);
+  const third = admit(c, [s], T0 + 20_000);
+  expect(third.ok && third.rate.requests).toEqual({ limit: 3, remaining: 0, resetMs: 60_000 });
+  const refused = admit(c, [s], T0 + 30_000);
+  expect(refused.ok).toBe(false);
+  if (!refused.ok) expect([refused.reason, refused.retryAfterMs]).toEqual(['rpm', 30_000]);
+  expect(admit(c, [s], T0 + 59_999).ok).toBe(false);
+  expect(admit(c, [s], T0 + 60_000).ok).toBe(true);
+});
+
+test('TPM reserves the estimate and settles to the actual tokens', () => {
+  const c = new MemoryLimitCounters();
+  const s = scope({ tpm: 1000 });
+  const a = c.admit({ requestId: 'big', scopes: [s], worstCostUsd: 0, tokens: 900, now: T0 });
+  expect(a.ok && a.rate.tokens?.remaining).toBe(100);
+  expect(admit(c, [s], T0 + 1, 0, 200).ok).toBe(false);
+  c.settle('big', { costUsd: 0, tokens: 300, at: T0 }, T0 + 2);
+  expect(admit(c, [s], T0 + 3, 0, 200).ok).toBe(true);
+  const tooBig = admit(c, [s], T0 + 4, 0, 5000);
+  expect(!tooBig.ok && tooBig.retryAfterMs).toBe(null);
+});
+
+test('budgets count spend plus outstanding reservations; settling frees the difference', () => {
+  const c = new MemoryLimitCounters();
+  const s = scope({ budgetUsd: 1 });
+  c.seedSpend(s, 0.5, T0);
+  expect(c.admit({ requestId: 'a', scopes: [s], worstCostUsd: 0.3, tokens: 0, now: T0 }).ok).toBe(true);
+  const refused = admit(c, [s], T0, 0.3);
+  expect(!refused.ok && refused.reason).toBe('budget');
+  c.settle('a', { costUsd: 0.1, tokens: 0, at: T0 }, T0);
+  expect(c.spend(s, T0)).toBeCloseTo(0.6);
+  expect(admit(c, [s], T0, 0.3).ok).toBe(true);
+});
+
+test('a budget period rolls over to zero spend; a request of the old period settles outside the new one', () => {
+  const c = new MemoryLimitCounters();
+  const s = scope({ budgetUsd: 1, period: 'day' });
+  c.seedSpend(s, 0.95, T0);
+  expect(c.admit({ requestId: 'late', scopes: [s], worstCostUsd: 0.05, tokens: 0, now: T0 }).ok).toBe(true);
+  expect(admit(c, [s], T0, 0.05).ok).toBe(false);
+  const tomorrow = Date.parse('2026-03-11T00:00:00Z');
+  expect(admit(c, [s], tomorrow, 0.5).ok).toBe(true);
+  c.settle('late', { costUsd: 0.05, tokens: 0, at: T0 }, tomorrow);
+  expect(c.spend(s, tomorrow)).toBe(0);
+});
+
+test('max_parallel counts requests in flight; a team scope refuses what the key would allow, without reserving in the key', () => {
+  const c = new MemoryLimitCounters();
+  const key = scope({ maxParallel: 5 });
+  const team = scope({ key: 't:1', label: "team 't'", rpm: 1 });
+  expect(c.admit({ requestId: 'p1', scopes: [key, team], worstCostUsd: 0, tokens: 0, now: T0 }).ok).toBe(true);
+  const r = admit(c, [key, team], T0);
+  expect(!r.ok && [r.reason, r.scope.key]).toEqual(['rpm', 't:1']);
+  expect(c.outstanding(key).inFlight).toBe(1);
+  const solo = scope({ key: 'c:2', maxParallel: 1 });
+  expect(c.admit({ requestId: 'q1', scopes: [solo], worstCostUsd: 0, tokens: 0, now: T0 }).ok).toBe(true);
+  expect(admit(c, [solo], T0).ok).toBe(false);
+  c.settle('q1', { costUsd: 0, tokens: 0, at: T0 }, T0);
+  expect(admit(c, [solo], T0).ok).toBe(true);
+});
+
+test('UTC periods and OpenAI-style durations', () => {
+  const wed = Date.parse('2026-03-11T15:30:00Z');
+  expect(new Date(periodStart('day', wed)).toISOString()).toBe('2026-03-11T00:00:00.000Z');
+  expect(new Date(periodStart('week', wed)).toISOString()).toBe('2026-03-09T00:00:00.000Z');
+  expect(new Date(periodStart('week', Date.parse('2026-03-15T23:00:00Z'))).toISOString()).toBe('2026-03-09T00:00:00.000Z');
+  expect(new Date(periodStart('month', wed)).toISOString()).toBe('2026-03-01T00:00:00.000Z');
+  expect(periodStart('total', wed)).toBe(0);
+  expect(periodKey('day', wed)).not.toBe(periodKey('day', wed + 86_400_000));
+  expect([formatDuration(20), formatDuration(1000), formatDuration(1500), formatDuration(360_000), formatDuration(61_000)])
+    .toEqual(['20ms', '1s', '1.5s', '6m0s', '1m1s']);
+});
+
+test('allow-lists: exact ids, provider/* (also bare ids of that provider), group names, *', () => {
+  const models = new Map<string, ModelEntry>([
+    ['gpt-4o', { id: 'gpt-4o', provider: 'openai' } as ModelEntry],
+    ['gemini-2.5-flash', { id: 'gemini-2.5-flash', provider: 'gemini' } as ModelEntry],
+  ]);
+  const list = compileAllowList(['gemini/*', 'fast-flow', 'ollama/llama3']);
+  expect(isModelAllowed(list, 'gemini-2.5-flash', models)).toBe(true);
+  expect(isModelAllowed(list, 'gemini/anything', models)).toBe(true);
+  expect(isModelAllowed(list, 'fast-flow', models)).toBe(true);
+  expect(isModelAllowed(list, 'ollama/llama3', models)).toBe(true);
+  expect(isModelAllowed(list, 'ollama/mistral', models)).toBe(false);
+  expect(isModelAllowed(list, 'gpt-4o', models)).toBe(false);
+  expect(isModelAllowed(list, 'openai/gpt-4o', models)).toBe(false);
+  expect(compileAllowList(['*'])).toBe(null);
+  expect(compileAllowList(null)).toBe(null);
+  expect(isModelAllowed(compileAllowList(['gpt-4o']), 'gpt-4o', models)).toBe(true);
+});
+
+test('a reservation whose log row never comes is freed after an hour, so it cannot hold a slot for ever', () => {
+  const c = new MemoryLimitCounters();
+  const s = scope({ key: 'c:9', maxParallel: 1, budgetUsd: 1 });
+  expect(c.admit({ requestId: 'lost', scopes: [s], worstCostUsd: 0.5, tokens: 0, now: T0 }).ok).toBe(true);
+  expect(admit(c, [s], T0 + 30 * 60_000).ok).toBe(false);
+  expect(admit(c, [s], T0 + 61 * 60_000).ok).toBe(true);
+  expect(c.settle('lost', { costUsd: 0.5, tokens: 0, at: T0 }, T0 + 62 * 60_000)).toBe(false);
+});

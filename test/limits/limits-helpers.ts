@@ -1,0 +1,53 @@
+/** Shared setup of the limits tests: a fake OpenAI, a priced test model and group, a hand-moved clock. */
+import { eq } from 'drizzle-orm';
+import { clients, modelGroups, models, teams } from '../../src/db/schema';
+import { fixtureJson, jsonResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+
+/** USD per 1M tokens: $0.001 a token each way, so costs are easy to read. */
+export const PRICE = 1000;
+/** The chat fixture's usage: 19 prompt + 9 completion tokens = $0.028 at PRICE. */
+export const FIXTURE_COST = (19 + 9) * (PRICE / 1e6);
+
+export interface LimitsRig {
+  gw: TestGateway;
+  fake: FakeUpstream;
+  clock: { now: number };
+  close(): Promise<void>;
+}
+
+export async function startLimitsRig(): Promise<LimitsRig> {
+  const fake = startFakeUpstream(() => jsonResponse(fixtureJson('openai', 'chat.json')));
+  const clock = { now: Date.parse('2026-03-10T12:00:00Z') };
+  const gw = await startGateway({ env: providerEnv('openai', `${fake.url}/v1`), limitsClock: () => clock.now });
+  const now = Date.now();
+  gw.ctx.db.insert(models).values([
+    { id: 'lim-model', provider: 'openai', upstreamId: 'gpt-4o-mini', inputPrice: PRICE, outputPrice: PRICE, contextWindow: 128_000, updatedAt: now },
+    { id: 'lim-other', provider: 'openai', upstreamId: 'gpt-4o-mini', inputPrice: PRICE, outputPrice: PRICE, updatedAt: now },
+    { id: 'lim-image', provider: 'openai', upstreamId: 'gpt-image-1', kind: 'image', inputPrice: PRICE, outputPrice: PRICE, imagePrice: 0.04, updatedAt: now },
+  ]).run();
+  gw.ctx.db.insert(modelGroups).values({ name: 'lim-group', strategy: 'heuristic', targets: ['lim-model'], updatedAt: now }).run();
+  gw.ctx.state.reload();
+  return { gw, fake, clock, close: async () => (await gw.close(), fake.close()) };
+}
+
+type ClientLimits = Partial<Pick<typeof clients.$inferInsert, 'teamId' | 'models' | 'budgetUsd' | 'budgetPeriod' | 'rpm' | 'tpm' | 'maxParallel' | 'expiresAt'>>;
+
+/** A new key with these limits, in force (snapshot reloaded, period spend read). */
+export async function limitedClient(gw: TestGateway, name: string, limits: ClientLimits): Promise<{ key: string; id: number }> {
+  const c = gw.addClient(name);
+  gw.ctx.db.update(clients).set(limits).where(eq(clients.id, c.id)).run();
+  await gw.ctx.limits.seed(gw.ctx.state.reload());
+  return c;
+}
+
+export async function makeTeam(gw: TestGateway, values: Omit<typeof teams.$inferInsert, 'createdAt' | 'updatedAt'>): Promise<number> {
+  const now = Date.now();
+  const row = gw.ctx.db.insert(teams).values({ ...values, createdAt: now, updatedAt: now }).returning().get();
+  await gw.ctx.limits.seed(gw.ctx.state.reload());
+  return row.id;
+}
+
+export const chatBody = (model = 'lim-model', extra: Record<string, unknown> = {}) => ({
+  model, max_tokens: 10, messages: [{ role: 'user' as const, content: 'Hello' }], ...extra,
+});

@@ -1,0 +1,41 @@
+/** The worst case a request reserves: prompt from the body's size, output from its cap or the model's window. */
+import { expect, test } from 'bun:test';
+import { worstCaseOf, worstPricesOf, DEFAULT_OUTPUT_TOKENS } from '../../src/limits/worst-case';
+import { group, makeSnapshot, model } from '../routing/snapshot-fixture';
+
+const prices = { input: 1000, output: 2000, image: 0.04, contextWindow: 10_000 };
+
+test('chat: prompt by bytes / 3 plus max_tokens (or max_completion_tokens) at the output price', () => {
+  expect(worstCaseOf('chat', { max_tokens: 100 }, 300, prices)).toEqual({ costUsd: (100 * 1000 + 100 * 2000) / 1e6, tokens: 200 });
+  expect(worstCaseOf('chat', { max_completion_tokens: 50, max_tokens: 100 }, 300, prices).tokens).toBe(150);
+  expect(worstCaseOf('responses', { max_output_tokens: 10 }, 30, prices).tokens).toBe(20);
+});
+
+test('without a cap the budget reserves the rest of the context window, TPM at most the default allowance', () => {
+  const w = worstCaseOf('chat', {}, 300, prices);
+  expect(w.costUsd).toBeCloseTo((100 * 1000 + 9_900 * 2000) / 1e6, 12);
+  expect(w.tokens).toBe(100 + 9_900);
+  const unknown = worstCaseOf('chat', {}, 300, { ...prices, contextWindow: null });
+  expect(unknown.tokens).toBe(100 + DEFAULT_OUTPUT_TOKENS);
+});
+
+test('a Responses follow-up reserves the whole window; images reserve n images; embeddings only input', () => {
+  const follow = worstCaseOf('responses', { previous_response_id: 'resp_1', max_output_tokens: 10 }, 30, prices);
+  expect(follow.costUsd).toBeCloseTo((10_000 * 2000) / 1e6, 12);
+  expect(worstCaseOf('images', { n: 2 }, 30, prices).costUsd).toBeCloseTo((10 * 1000 + 2 * 8192 * 2000) / 1e6 + 0.08, 12);
+  expect(worstCaseOf('embeddings', {}, 300, prices)).toEqual({ costUsd: 0.1, tokens: 100 });
+});
+
+test('a group is priced at the dearest of every target it can reach, through nested groups and cycles', () => {
+  const cheap = model('cheap', 'openai');
+  const dear = { ...model('dear', 'gemini'), prices: { input: 5, cachedInput: null, output: 3, reasoning: 40, image: null }, contextWindow: 1000 };
+  const snap = makeSnapshot({
+    models: [cheap, { ...cheap, id: 'mid', contextWindow: 5000 }, dear],
+    groups: [group('outer', ['cheap', 'inner']), group('inner', ['dear', 'outer'])],
+  });
+  expect(worstPricesOf('outer', snap)).toEqual({ input: 5, output: 40, image: 0, contextWindow: DEFAULT_OUTPUT_TOKENS });
+  expect(worstPricesOf('inner', snap).contextWindow).toBe(DEFAULT_OUTPUT_TOKENS);
+  expect(worstPricesOf('gemini/dear', snap)).toMatchObject({ input: 5, output: 40, contextWindow: 1000 });
+  expect(worstPricesOf('openai/dear', snap)).toMatchObject({ input: 0, output: 0 });
+  expect(worstPricesOf('no-such-model', snap)).toMatchObject({ input: 0, output: 0 });
+});

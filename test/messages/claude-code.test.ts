@@ -1,0 +1,114 @@
+/**
+ * A recorded Claude Code request (large system blocks with cache_control, 17 tools with JSON
+ * Schema draft-07, thinking, metadata.user_id, context_management, streaming) replayed through
+ * the gateway as JSON and as a stream, sent the way Claude Code sends it (x-api-key,
+ * anthropic-version 2023-06-01, anthropic-beta, ?beta=true), to DeepSeek through a group named
+ * after the Claude family and to Gemini by name.
+ */
+import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { modelGroups } from '../../src/db/schema';
+import { fixtureJson, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { anthropicClient, comparable, expectAnthropicOrder, foldChatChunks, foldGeminiChunks, parseSse } from './messages-helpers';
+
+const REQUEST = fixtureJson('messages', 'claude-code-request.json');
+const DEEPSEEK = readChunks('messages', 'deepseek-claude-code.chunks.txt');
+const GEMINI = readChunks('gemini', 'tool-call-gemini3.chunks.txt');
+
+let deepseek: FakeUpstream;
+let gemini: FakeUpstream;
+let gw: TestGateway;
+
+beforeAll(async () => {
+  deepseek = startFakeUpstream((_r, rec) => (rec.body.stream ? sseResponse(DEEPSEEK) : jsonResponse(foldChatChunks(DEEPSEEK))));
+  gemini = startFakeUpstream((_r, rec) => (rec.path.includes(':stream') ? sseResponse(GEMINI) : jsonResponse(foldGeminiChunks(GEMINI))));
+  gw = await startGateway({ env: { ...providerEnv('deepseek', `${deepseek.url}/v1`), ...providerEnv('gemini', gemini.url) } });
+  gw.ctx.db.insert(modelGroups).values({ name: 'claude-sonnet', strategy: 'heuristic', targets: ['deepseek/deepseek-reasoner'], updatedAt: Date.now() }).run();
+  gw.ctx.state.reload();
+});
+afterAll(async () => {
+  await gw.close();
+  deepseek.close();
+  gemini.close();
+});
+
+const claudeCode = (body: unknown) =>
+  fetch(`${gw.url}/v1/messages?beta=true`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-api-key': gw.clientKey,
+      'anthropic-version': '2023-06-01',
+      'anthropic-beta': 'claude-code-20250219,interleaved-thinking-2025-05-14,context-management-2025-06-27',
+      'user-agent': 'claude-cli/2.0.14 (external, cli)',
+    },
+    body: JSON.stringify(body),
+  });
+
+test('JSON: the whole request translates; the answer carries thinking, text and the Bash tool call', async () => {
+  const res = await claudeCode({ ...REQUEST, stream: false });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('x-gophergate-route')).toBe('claude-sonnet>deepseek-reasoner');
+  const m = (await res.json()) as any;
+  expect(m.content.map((b: any) => b.type)).toEqual(['thinking', 'text', 'tool_use']);
+  expect(m.content[2]).toEqual({
+    type: 'tool_use',
+    id: 'call_0_3c8e1f2a-7b6d-4e5f-a1b2-c3d4e5f6a7b8',
+    name: 'Bash',
+    input: { command: 'bun test test/math.test.ts', description: 'Run the failing test' },
+  });
+  expect(m.stop_reason).toBe('tool_use');
+  expect(m.usage).toEqual({ input_tokens: 262, cache_creation_input_tokens: 0, cache_read_input_tokens: 5888, output_tokens: 71 });
+
+  const sent = deepseek.last().body;
+  expect(sent.model).toBe('deepseek-reasoner');
+  expect(sent.tools).toHaveLength(17);
+  expect(sent.tools.map((t: any) => t.function.name)).toEqual(REQUEST.tools.map((t: any) => t.name));
+  const { $schema, ...schema } = REQUEST.tools[1].input_schema;
+  expect($schema).toBe('http://json-schema.org/draft-07/schema#');
+  // The dialect marker is left out; the schema itself goes up unchanged.
+  expect(sent.tools[1].function.parameters).toEqual(schema);
+  expect(sent.messages[0].role).toBe('system');
+  expect(sent.messages[0].content).toStartWith("You are Claude Code, Anthropic's official CLI for Claude.\n\nYou are an interactive CLI tool");
+  expect(sent.messages[1].content.map((p: any) => p.text)).toEqual(REQUEST.messages[0].content.map((b: any) => b.text));
+  expect(sent.max_tokens).toBe(32000);
+  expect(sent.temperature).toBe(1);
+  expect(sent.user).toMatch(/^[0-9a-f]{64}$/);
+  // Anthropic-only fields never reach another provider.
+  expect(JSON.stringify(sent)).not.toContain('cache_control');
+  for (const k of ['context_management', 'thinking', 'metadata', 'system']) expect(sent[k]).toBeUndefined();
+  const row = gw.logs.find((l) => l.requestId === res.headers.get('x-request-id'));
+  expect(row).toMatchObject({ endpoint: 'messages', modelRequested: 'claude-sonnet-4-5-20250929', provider: 'deepseek', promptTokens: 6150, cachedTokens: 5888 });
+});
+
+test('stream: exact event order, and the SDK assembles the same message as the JSON answer', async () => {
+  const whole = (await (await claudeCode({ ...REQUEST, stream: false })).json()) as any;
+  const res = await claudeCode(REQUEST);
+  expect(res.status).toBe(200);
+  const events = parseSse(await res.text());
+  expectAnthropicOrder(events);
+  expect(events.map((e) => (e.type === 'content_block_delta' ? e.delta.type : e.type === 'content_block_start' ? `start:${e.content_block.type}` : e.type))).toEqual([
+    'message_start',
+    'start:thinking', 'ping', 'thinking_delta', 'thinking_delta', 'content_block_stop',
+    'start:text', 'text_delta', 'text_delta', 'content_block_stop',
+    'start:tool_use', 'input_json_delta', 'input_json_delta', 'content_block_stop',
+    'message_delta', 'message_stop',
+  ]);
+
+  const { stream: _s, ...params } = REQUEST;
+  const final = await anthropicClient(gw).messages.stream(params).finalMessage();
+  expect(comparable(final)).toEqual(comparable(whole));
+});
+
+test('the same request to Gemini 3: tools as parametersJsonSchema, thinking as a thinking level', async () => {
+  const res = await claudeCode({ ...REQUEST, model: 'gemini/gemini-3-pro-preview' });
+  expect(res.status).toBe(200);
+  const events = parseSse(await res.text());
+  expectAnthropicOrder(events);
+  const sent = gemini.last().body;
+  expect(sent.tools[0].functionDeclarations).toHaveLength(17);
+  const { $schema: _d, ...readSchema } = REQUEST.tools[5].input_schema;
+  expect(sent.tools[0].functionDeclarations[5]).toEqual({ name: 'Read', description: REQUEST.tools[5].description, parametersJsonSchema: readSchema });
+  expect(sent.generationConfig).toMatchObject({ maxOutputTokens: 32000, thinkingConfig: { thinkingLevel: 'high', includeThoughts: true } });
+  expect(events.filter((e) => e.type === 'content_block_start').map((e) => e.content_block.type)).toEqual(['thinking', 'tool_use', 'tool_use']);
+});

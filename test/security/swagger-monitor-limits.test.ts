@@ -1,0 +1,85 @@
+/** /swagger carries a CSP and X-Frame-Options; monitor sockets are capped per session. */
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { createHash } from 'node:crypto';
+import { MAX_MONITOR_SOCKETS_PER_SESSION } from '../../src/monitor/session-socket-count';
+import type { TestGateway } from '../helpers/start-gateway';
+import { ADMIN_PASSWORD, login, useAdminGateway, type Session } from '../helpers/admin-harness';
+
+setDefaultTimeout(30_000);
+
+let gw: TestGateway;
+let admin: Session;
+useAdminGateway((s) => void ({ gw, admin } = s));
+
+describe('/swagger', () => {
+  test('the page has a CSP allowing only its own inline script (by hash) and may not be framed', async () => {
+    const res = await fetch(`${gw.url}/swagger`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    const csp = res.headers.get('content-security-policy')!;
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("object-src 'none'");
+    const inline = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/gi)].map((m) => m[1]!);
+    expect(inline.length).toBeGreaterThan(0);
+    const scriptSrc = csp.split(';').find((d) => d.trim().startsWith('script-src'))!;
+    expect(scriptSrc).not.toContain('unsafe-inline');
+    for (const s of inline) expect(scriptSrc).toContain(`'sha256-${createHash('sha256').update(s).digest('base64')}'`);
+  });
+
+  test('the OpenAPI document and the assets may not be framed either', async () => {
+    for (const p of ['/swagger/json', '/swagger/assets/swagger-ui.css']) {
+      const res = await fetch(`${gw.url}${p}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+    }
+  });
+});
+
+describe('monitor sockets per session', () => {
+  const open = (s: Session) =>
+    new Promise<{ ws: WebSocket } | { refused: number }>((resolve) => {
+      const ws = new WebSocket(`${gw.url.replace('http', 'ws')}/api/monitor/ws`, { headers: { authorization: `Bearer ${s.token}` } } as any);
+      let opened = false;
+      ws.onmessage = () => {
+        // the hello message: the socket was accepted
+        if (!opened) {
+          opened = true;
+          resolve({ ws });
+        }
+      };
+      ws.onclose = (e) => {
+        if (!opened) resolve({ refused: e.code });
+      };
+    });
+
+  test(`at most ${MAX_MONITOR_SOCKETS_PER_SESSION} per session; other sessions are not affected; closing one frees a place`, async () => {
+    const sockets: WebSocket[] = [];
+    try {
+      for (let i = 0; i < MAX_MONITOR_SOCKETS_PER_SESSION; i++) {
+        const r = await open(admin);
+        expect('ws' in r).toBe(true);
+        if ('ws' in r) sockets.push(r.ws);
+      }
+      for (let i = 0; i < 3; i++) expect('refused' in (await open(admin))).toBe(true);
+      const other = await login(gw, 'admin', ADMIN_PASSWORD);
+      const r = await open(other);
+      expect('ws' in r).toBe(true);
+      if ('ws' in r) sockets.push(r.ws);
+      const first = sockets.shift()!;
+      const closed = new Promise((res) => (first.onclose = res));
+      first.close();
+      await closed;
+      let again: Awaited<ReturnType<typeof open>> = { refused: 0 };
+      for (let i = 0; i < 50 && !('ws' in again); i++) {
+        again = await open(admin);
+        if (!('ws' in again)) await Bun.sleep(20);
+      }
+      expect('ws' in again).toBe(true);
+      if ('ws' in again) sockets.push(again.ws);
+    } finally {
+      for (const ws of sockets) ws.close();
+    }
+  });
+});
