@@ -6,6 +6,8 @@ export interface RedisLinkStats {
   up: boolean;
   /** Connections made after the first (each one after Redis was lost). */
   reconnects: number;
+  /** Commands sent (publishes are counted apart). */
+  commands: number;
   /** Commands that failed (Redis down or an error reply). */
   errors: number;
   published: number;
@@ -45,7 +47,7 @@ export class RedisLink {
   private readonly upListeners = new Set<() => void>();
   private readonly downListeners = new Set<() => void>();
   private readonly upWaiters = new Set<() => void>();
-  private readonly counts = { reconnects: 0, errors: 0, published: 0, received: 0 };
+  private readonly counts = { reconnects: 0, commands: 0, errors: 0, published: 0, received: 0 };
   private readonly retryMs: number;
   private readonly pingMs: number;
 
@@ -98,6 +100,7 @@ export class RedisLink {
 
   /** One command on the command connection; rejects at once while Redis is down. */
   async send(command: string, args: string[]): Promise<any> {
+    this.counts.commands++;
     const c = this.cmd;
     if (!c || !this.up) {
       this.counts.errors++;

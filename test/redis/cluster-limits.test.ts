@@ -59,6 +59,19 @@ describe('limits across three instances', () => {
     for (const r of results) if (r.status === 'rejected') expect([r.reason.status, r.reason.code]).toEqual([429, 'rate_limit_exceeded']);
   });
 
+  test('a limited request costs one Redis command to admit and one to settle', async () => {
+    const k = await limitedKey(c, 'round-trips', { rpm: 1000, tpm: 1_000_000, budgetUsd: 100, maxParallel: 10 });
+    const B = c.nodes[1]!;
+    await B.openai(k.key).chat.completions.create(body); // scripts loaded
+    await eventually(() => rowsOf(c, k.id).length === 1);
+    const before = B.ctx.redis!.stats().commands;
+    await B.openai(k.key).chat.completions.create(body);
+    expect(await eventually(() => rowsOf(c, k.id).length === 2)).toBe(true);
+    expect(await eventually(() => B.ctx.redis!.stats().commands - before === 2, 1_000)).toBe(true);
+    await Bun.sleep(50);
+    expect(B.ctx.redis!.stats().commands - before).toBe(2);
+  });
+
   test('a budget under parallel load through all three is never overspent; the rows of all three add up to the spend', async () => {
     const budget = 0.4;
     const k = await limitedKey(c, 'budget-cluster', { budgetUsd: budget, budgetPeriod: 'month' });

@@ -78,7 +78,8 @@ describe('shared circuits', () => {
     const res = await chat(B);
     expect(res.status).toBe(200);
     const after = B.ctx.redis!.stats();
-    // Nothing published for the circuit and no command failed; the healthy path stays local.
-    expect(after.published).toBe(before.published);
+    // No command for the circuit (only the monitor event is published): the healthy path stays local.
+    expect(after.commands).toBe(before.commands);
+    expect(after.published - before.published).toBeLessThanOrEqual(1);
   });
 });
