@@ -83,6 +83,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     limits.seed(snap).catch((err) => console.error('[gophergate] reading budget spend:', err?.message ?? err));
   void seed(state.getSnapshot());
   state.onChange((snap) => void seed(snap));
+  // Shared counters: each Redis connection reloads the snapshot (change notices), which seeds budgets into Redis too.
   // Provider keys in use are scrubbed verbatim from anything the monitor broadcasts; client
   // names come from the snapshot so a client created after a monitor page opened shows by name.
   const monitor = overrides.monitor ?? new BunMonitorHub(() => providerKeys(state), (id) => clientNameIn(state.getSnapshot(), id));

@@ -13,7 +13,8 @@ type Notice = { o: string; k: 'state' | 'sessions' };
  * or drops its cached sessions (logout, password change or reset, user deleted), publishes a
  * notice on `<prefix>changes`; every other instance re-reads its snapshot (or drops its cached
  * sessions) on it, so a revoked key or a new price is in force everywhere within milliseconds.
- * After Redis was lost and comes back both are refreshed, since notices may have been missed.
+ * On each connection (the first too, and after Redis was lost) both are refreshed, since
+ * notices may have been missed.
  */
 export function connectChangeNotices(link: RedisLink, state: StateStore, db: Db): void {
   const rt = authRuntime(db);

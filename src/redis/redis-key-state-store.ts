@@ -62,7 +62,6 @@ export class RedisKeyStateStore implements KeyStateStore {
       }
       if (n.o !== link.origin) this.apply(n.p as ProviderId, n.k, n.s, n.t);
     });
-    void link.whenUp(5_000).then((up) => up && this.syncQuietly());
     link.onUp(() => this.syncQuietly());
   }
 

@@ -133,7 +133,7 @@ export class RedisLink {
     return () => set!.delete(handler);
   }
 
-  /** Called after each reconnection (not the first connection): state may have been missed. */
+  /** Called on each connection, the first included: state may have been missed (or never read). */
   onUp(cb: () => void): () => void {
     this.upListeners.add(cb);
     return () => this.upListeners.delete(cb);
@@ -190,12 +190,17 @@ export class RedisLink {
       cmd.onclose = () => this.lost(cmd);
       sub.onclose = () => this.lost(sub);
       this.up = true;
-      const again = this.everUp;
-      this.everUp = true;
-      if (again) {
+      if (this.everUp) {
         this.counts.reconnects++;
         this.opts.warn?.('redis: connection restored');
-        for (const l of this.upListeners) l();
+      }
+      this.everUp = true;
+      for (const l of this.upListeners) {
+        try {
+          l();
+        } catch (err) {
+          this.opts.warn?.(`redis: a listener failed on connection: ${(err as Error).message}`);
+        }
       }
       for (const w of [...this.upWaiters]) w();
     })().finally(() => {

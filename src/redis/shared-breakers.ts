@@ -87,7 +87,6 @@ export function shareBreakers(local: CircuitBreakers, link: RedisLink, warn?: (m
     for (const k of local.heldKeys()) if (!seen.has(k)) local.restore(k, 0, null);
   };
   const syncQuietly = () => void sync().catch(failed);
-  void link.whenUp(5_000).then((up) => up && syncQuietly());
   link.onUp(syncQuietly);
 
   return {
