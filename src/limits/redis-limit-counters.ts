@@ -169,7 +169,10 @@ end
 redis.call('PEXPIRE', R, STALE * 2)
 redis.call('ZADD', P..'lim:resv', now, id)
 local rl, rr, rt, tl, tr, tt = rate()
-return {1, '', 0, -1, 0, '0', '0', rl, rr, rt, tl, tr, tt}
+local out = {1, '', 0, -1, 0, '0', '0', rl, rr, rt, tl, tr, tt}
+-- Each scope's spend, so an instance can start its own budgets from it if Redis goes away.
+for i = 1, n do out[13 + i] = tostring(num(redis.call('HGET', sc[i].S..':st', 'spend'))) end
+return out
 `);
 
 // ARGV: P, request id, cost, tokens.
@@ -344,7 +347,13 @@ export class RedisLimitCounters implements LimitCounters {
       requests: rl >= 0 ? { limit: rl, remaining: rr, resetMs: rt } : null,
       tokens: tl >= 0 ? { limit: tl, remaining: tr, resetMs: tt } : null,
     };
-    if (ok === 1) return { ok: true, rate };
+    if (ok === 1) {
+      for (let i = 0; i < input.scopes.length; i++) {
+        const s = input.scopes[i]!;
+        if (s.budgetUsd !== null && r[13 + i] != null) this.lastSpend.set(s.key, { pk: periodKey(s.period, input.now), spend: Number(r[13 + i]) });
+      }
+      return { ok: true, rate };
+    }
     const scope = input.scopes[index - 1]!;
     const spend = Number(spendS);
     const reserved = Number(reservedS);

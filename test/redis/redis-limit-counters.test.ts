@@ -145,11 +145,16 @@ describe('Redis cut and restored', () => {
     const s = scope({ rpm: 4, budgetUsd: 10 });
     await a.seedSpend(s, 0, T0);
     expect((await admit(a, [s], T0)).ok).toBe(true);
+    // A budget nearly spent in Redis stays nearly spent on an instance cut off from it.
+    const tight = scope({ budgetUsd: 1 });
+    await b.seedSpend(tight, 0.9, T0);
+    expect((await admit(b, [tight], T0, 0.05)).ok).toBe(true);
     proxy.cut();
     await eventually(() => !(a as any).link.isUp() && !(b as any).link.isUp());
     // Each instance alone: up to 4 each in its own window.
     const local = await Promise.all([a, a, a, a, a, b, b, b, b, b].map((c, i) => admit(c, [s], T0 + 1 + i)));
     expect(local.filter((r) => r.ok).length).toBe(8);
+    expect((await admit(b, [tight], T0, 0.2)).ok).toBe(false);
     const id = `cut-${prefix}`;
     expect((await a.admit({ requestId: id, scopes: [scope()], worstCostUsd: 0, tokens: 0, now: T0 })).ok).toBe(true);
     // A request admitted locally while cut settles locally and is charged to Redis once it is back.
