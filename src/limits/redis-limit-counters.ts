@@ -64,12 +64,13 @@ local function settle(id, cost, tokens)
   end
   redis.call('DEL', R)
   redis.call('ZREM', P..'lim:resv', id)
+  if r.o then redis.call('SREM', P..'lim:held:'..r.o, id) end
   return 1
 end
 `;
 
 // ARGV: P, now, request id, worst USD, tokens, n, then per scope: key, rpm, tpm, max_parallel,
-// budget (-1: none), period key. Returns {ok, reason, scope index, retry ms (-1: none), tsum,
+// budget (-1: none), period key; last the instance's origin. Returns {ok, reason, scope index, retry ms (-1: none), tsum,
 // spend, reserved, req limit, req remaining, req reset, tok limit, tok remaining, tok reset}.
 const ADMIT = new LuaScript(`${COMMON}
 local now = tonumber(ARGV[2])
@@ -145,7 +146,9 @@ for i = 1, n do
   end
 end
 local R = P..'lim:res:'..id
-redis.call('HSET', R, 'n', n, 'worst', tostring(worst), 'at', now)
+local origin = ARGV[#ARGV]
+redis.call('HSET', R, 'n', n, 'worst', tostring(worst), 'at', now, 'o', origin)
+redis.call('SADD', P..'lim:held:'..origin, id)
 for i = 1, n do
   local s = sc[i]
   local st = s.S..':st'
@@ -173,6 +176,23 @@ local out = {1, '', 0, -1, 0, '0', '0', rl, rr, rt, tl, tr, tt}
 -- Each scope's spend, so an instance can start its own budgets from it if Redis goes away.
 for i = 1, n do out[13 + i] = tostring(num(redis.call('HGET', sc[i].S..':st', 'spend'))) end
 return out
+`);
+
+// An instance that stopped beating (killed, or cut off for good): its reservations are freed
+// (settled at zero) so its slots and reserved USD do not wait for the one-hour sweep.
+// ARGV: P, this instance's origin, its heartbeat TTL ms.
+const HEARTBEAT = new LuaScript(`${COMMON}
+redis.call('SET', P..'lim:alive:'..ARGV[2], '1', 'PX', ARGV[3])
+redis.call('SADD', P..'lim:instances', ARGV[2])
+local freed = 0
+for _, o in ipairs(redis.call('SMEMBERS', P..'lim:instances')) do
+  if redis.call('EXISTS', P..'lim:alive:'..o) == 0 then
+    for _, id in ipairs(redis.call('SMEMBERS', P..'lim:held:'..o)) do freed = freed + settle(id, 0, 0) end
+    redis.call('DEL', P..'lim:held:'..o)
+    redis.call('SREM', P..'lim:instances', o)
+  end
+end
+return freed
 `);
 
 // ARGV: P, request id, cost, tokens.
@@ -241,14 +261,23 @@ export class RedisLimitCounters implements LimitCounters {
     private readonly link: RedisLink,
     readonly failMode: 'open' | 'closed',
     private readonly warn?: (msg: string) => void,
+    /** Heartbeat period; an instance silent for `deadAfterMs` has its reservations freed by the others. */
+    private readonly beat = { everyMs: 2_000, deadAfterMs: 10_000 },
   ) {
     link.onUp(() => void this.flush());
+    const timer = setInterval(() => {
+      if (link.isClosed()) return clearInterval(timer);
+      if (!link.isUp()) return;
+      HEARTBEAT.run(link, [], [link.prefix, link.origin, beat.deadAfterMs]).catch(() => {});
+    }, beat.everyMs);
+    (timer as { unref?: () => void }).unref?.();
   }
 
   admit(input: AdmitInput): Admission | Promise<Admission> {
     if (!this.link.isUp()) return this.admitLocally(input);
     const args: (string | number)[] = [this.link.prefix, input.now, input.requestId, input.worstCostUsd, input.tokens, input.scopes.length];
     for (const s of input.scopes) args.push(s.key, opt(s.rpm), opt(s.tpm), opt(s.maxParallel), opt(s.budgetUsd), periodKey(s.period, input.now));
+    args.push(this.link.origin);
     return ADMIT.run(this.link, [], args).then(
       (r: unknown[]) => {
         const a = this.admission(input, r);

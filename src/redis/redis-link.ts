@@ -80,6 +80,10 @@ export class RedisLink {
     return this.up;
   }
 
+  isClosed(): boolean {
+    return this.closed;
+  }
+
   stats(): RedisLinkStats {
     return { up: this.up, ...this.counts };
   }

@@ -139,6 +139,27 @@ describe('exact across instances', () => {
   });
 });
 
+describe('an instance killed (kill -9: no settle, no more heartbeats)', () => {
+  test('its reservations are freed by the others, so its slots come back', async () => {
+    const mk = async () => {
+      const link = new RedisLink(REDIS_URL, prefix, { retryMs: 50, pingMs: 200 }).start();
+      links.push(link);
+      expect(await link.whenUp(5_000)).toBe(true);
+      return { link, c: new RedisLimitCounters(link, 'open', undefined, { everyMs: 100, deadAfterMs: 500 }) };
+    };
+    const [dying, alive] = [await mk(), await mk()];
+    const s = scope({ maxParallel: 1, budgetUsd: 1 });
+    await Bun.sleep(150); // both have beaten once
+    expect((await admit(dying.c, [s], T0, 0.5)).ok).toBe(true);
+    dying.link.close(); // gone without settling
+    const refused = await admit(alive.c, [s], T0, 0.5);
+    expect(!refused.ok && refused.reason).toBe('parallel');
+    expect(await eventually(async () => (await alive.c.outstanding(s)).inFlight === 0, 5_000)).toBe(true);
+    expect(await alive.c.outstanding(s)).toEqual({ reservedUsd: 0, inFlight: 0 });
+    expect((await admit(alive.c, [s], T0, 0.5)).ok).toBe(true);
+  });
+});
+
 describe('Redis cut and restored', () => {
   test('open: each instance enforces from its own counters while cut; spend made then reaches Redis; exact again after', async () => {
     const [a, b] = [await instance('open', proxy.url), await instance('open', proxy.url)];
