@@ -42,6 +42,8 @@ async function serve(config: Config): Promise<void> {
   prepareRuntime(config);
   const ctx = createAppContext(config);
   ctx.state.watch();
+  // Serving starts without Redis too (limits then follow LLM_PROXY__LIMITS__FAIL_MODE); /health says `redis: down`.
+  if (ctx.redis && !(await ctx.redis.whenUp(3_000))) console.error('gophergate: Redis is unreachable; serving on, reconnecting in the background');
   const app = createApp(ctx);
   // Bun's own body cap comes from createApp (above any Content-Length; the app answers 413 in OpenAI's shape).
   app.listen({ hostname: config.server.host, port: config.server.port });
@@ -60,6 +62,7 @@ async function serve(config: Config): Promise<void> {
     if (!settled) console.error('gophergate: gave up waiting for token estimates after 10 s; their log rows are lost');
     await ctx.logSink.close();
     ctx.state.stop();
+    ctx.redis?.close();
     ctx.sqlite.close();
     console.log('gophergate: stopped cleanly');
     process.exit(0);

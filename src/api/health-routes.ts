@@ -13,8 +13,10 @@ export function healthRoutes(ctx: AppContext) {
         providers[id] = { enabled: p.enabled, circuit: ctx.breakers.state(id) };
       }
       const q = ctx.logSink.stats();
+      const redis = ctx.redis ? ctx.redis.status() : 'off';
       return {
-        status: 'ok',
+        status: redis === 'down' ? 'degraded' : 'ok',
+        redis,
         version: VERSION,
         uptime_s: Math.round((Date.now() - ctx.startedAt) / 1000),
         providers,

@@ -16,6 +16,7 @@ export class StateStore {
   private lastDataVersion = -1;
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly listeners = new Set<(s: RuntimeSnapshot) => void>();
+  private readonly localListeners = new Set<() => void>();
 
   constructor(
     private readonly db: Db,
@@ -30,11 +31,22 @@ export class StateStore {
     return this.snapshot;
   }
 
-  /** Re-reads every table the request path needs and swaps the snapshot in one step. */
-  reload(): RuntimeSnapshot {
+  /**
+   * Re-reads every table the request path needs and swaps the snapshot in one step. `local`
+   * (the default: an admin change made here) is also told to `onLocalChange` listeners, which
+   * send other instances a change notice; a reload on a notice or an outside write is `outside`.
+   */
+  reload(origin: 'local' | 'outside' = 'local'): RuntimeSnapshot {
     this.snapshot = this.load();
     for (const l of this.listeners) l(this.snapshot);
+    if (origin === 'local') for (const l of this.localListeners) l();
     return this.snapshot;
+  }
+
+  /** Called after each reload made by this instance's own admin changes (src/redis/change-notices.ts). */
+  onLocalChange(listener: () => void): () => void {
+    this.localListeners.add(listener);
+    return () => this.localListeners.delete(listener);
   }
 
   onChange(listener: (s: RuntimeSnapshot) => void): () => void {
@@ -47,7 +59,7 @@ export class StateStore {
     if (this.timer) return;
     this.timer = setInterval(() => {
       const dv = this.dataVersion();
-      if (dv !== this.lastDataVersion) this.reload();
+      if (dv !== this.lastDataVersion) this.reload('outside');
     }, intervalMs);
     (this.timer as any).unref?.();
   }

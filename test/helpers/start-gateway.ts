@@ -110,6 +110,8 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<TestGatew
     logSink: opts.logSink ?? memorySink(logs, () => waiters.splice(0).forEach((w) => w())),
     warn: () => {},
   });
+  // With LLM_PROXY__REDIS__URL set, tests start once the shared state is reachable.
+  if (ctx.redis) await ctx.redis.whenUp(5_000);
   const app = createApp(ctx).listen({ hostname: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${app.server!.port}`;
 
@@ -181,6 +183,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<TestGatew
     async close() {
       await app.stop(true);
       ctx.state.stop();
+      ctx.redis?.close();
       await ctx.logSink.close();
       ctx.sqlite.close();
       waiters = [];
