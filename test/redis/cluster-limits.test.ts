@@ -39,7 +39,7 @@ async function limitedKey(c: Cluster, name: string, limits: Partial<typeof clien
   const k = A.addClient(name);
   A.ctx.db.update(clients).set(limits).where(eq(clients.id, k.id)).run();
   await A.ctx.limits.seed(A.ctx.state.reload());
-  for (const gw of c.nodes) expect(await eventually(() => gw.ctx.state.getSnapshot().clientsById?.get(k.id)?.limits != null, 1_000)).toBe(true);
+  for (const gw of c.nodes) expect(await eventually(() => gw.ctx.state.getSnapshot().clientsById?.get(k.id)?.limits != null, 3_000)).toBe(true);
   return k;
 }
 
@@ -67,7 +67,7 @@ describe('limits across three instances', () => {
     const before = B.ctx.redis!.stats().commands;
     await B.openai(k.key).chat.completions.create(body);
     expect(await eventually(() => rowsOf(c, k.id).length === 2)).toBe(true);
-    expect(await eventually(() => B.ctx.redis!.stats().commands - before === 2, 1_000)).toBe(true);
+    expect(await eventually(() => B.ctx.redis!.stats().commands - before === 2, 3_000)).toBe(true);
     await Bun.sleep(50);
     expect(B.ctx.redis!.stats().commands - before).toBe(2);
   });

@@ -28,7 +28,7 @@ beforeAll(async () => {
   [A, B] = cluster.nodes as [TestGateway, TestGateway];
   // Weight 5 against the env key's 1: without a shared cooldown B would pick it first.
   poolKeyId = addProviderKey(A.ctx, 'openai', { key: POOL_KEY, weight: 5, label: 'second' }).id;
-  expect(await eventually(() => (B.ctx.state.getSnapshot().providers.get('openai')?.keys ?? []).length === 2, 1_000)).toBe(true);
+  expect(await eventually(() => (B.ctx.state.getSnapshot().providers.get('openai')?.keys ?? []).length === 2, 3_000)).toBe(true);
 });
 afterAll(async () => {
   await cluster?.close();
@@ -42,7 +42,7 @@ describe('shared provider key states', () => {
   test('a key cooled down by a 429 on A is skipped by B', async () => {
     expect((await chat(A)).status).toBe(200);
     expect(A.ctx.keyPool.stateOf('openai', poolKeyId).state).toBe('cooling');
-    expect(await eventually(() => B.ctx.keyPool.stateOf('openai', poolKeyId).state === 'cooling', 1_000)).toBe(true);
+    expect(await eventually(() => B.ctx.keyPool.stateOf('openai', poolKeyId).state === 'cooling', 3_000)).toBe(true);
     const seen = upstream.requests.length;
     for (let i = 0; i < 4; i++) expect((await chat(B)).status).toBe(200);
     const fromB = upstream.requests.slice(seen).map((r) => r.headers.authorization);
@@ -52,9 +52,9 @@ describe('shared provider key states', () => {
 
   test('set aside on B shows on A; cleared on A is active on B; a new instance reads the states at start', async () => {
     B.ctx.keyPool.reportFailure('openai', { id: 'env', apiKey: 'x', weight: 1, label: 'env' } as any, new UpstreamError('openai', 401, 'bad key', false));
-    expect(await eventually(() => A.ctx.keyPool.stateOf('openai', 'env').state === 'set_aside', 1_000)).toBe(true);
+    expect(await eventually(() => A.ctx.keyPool.stateOf('openai', 'env').state === 'set_aside', 3_000)).toBe(true);
     A.ctx.keyPool.reset('openai', 'env');
-    expect(await eventually(() => B.ctx.keyPool.stateOf('openai', 'env').state === 'active', 1_000)).toBe(true);
+    expect(await eventually(() => B.ctx.keyPool.stateOf('openai', 'env').state === 'active', 3_000)).toBe(true);
 
     const { startGateway } = await import('../helpers/start-gateway');
     const { redisEnv } = await import('../helpers/redis-env');

@@ -21,7 +21,7 @@ test('failures spread over A and B lock the account on both; the right password 
   const max = authRuntime(A.ctx.db).perUser.maxFailures;
   // Alternate instances: neither sees enough failures on its own.
   for (let i = 0; i < max; i++) expect((await signIn(i % 2 ? B : A, 'wrong-password')).status).toBe(401);
-  expect(await eventually(async () => (await signIn(A, 'test-admin-password')).status === 429, 1_000)).toBe(true);
+  expect(await eventually(async () => (await signIn(A, 'test-admin-password')).status === 429, 3_000)).toBe(true);
   const onB = await signIn(B, 'test-admin-password');
   expect(onB.status).toBe(429);
   expect(Number(onB.headers.get('retry-after'))).toBeGreaterThan(0);
