@@ -19,6 +19,16 @@ import { sqliteStore, type Store } from './db/store';
 import { migratePg, openPgStore } from './db/pg-store';
 import { createPgLogSink } from './logging/pg-log-sink';
 import { stampInstance } from './logging/stamp-instance';
+import { RedisLink } from './redis/redis-link';
+import { connectChangeNotices } from './redis/change-notices';
+import { shareBreakers } from './redis/shared-breakers';
+import { RedisKeyStateStore } from './redis/redis-key-state-store';
+import { relayMonitor } from './redis/monitor-relay';
+import { RedisReasoningStore } from './redis/redis-reasoning-store';
+import { ReasoningMemory } from './providers/deepseek/reasoning-memory';
+import { SharedLoginThrottle } from './redis/shared-login-throttle';
+import { authRuntime } from './auth/auth-runtime';
+import type { CircuitBreakers } from './routing/circuit-breaker';
 import { UpstreamSlots } from './proxy/upstream-slots';
 import type { LimitCounters } from './limits/limit-counters';
 import { LimitsLogSink } from './limits/limits-log-sink';
@@ -27,6 +37,7 @@ import { GatewayMetrics } from './metrics/gateway-metrics';
 import { ScoreCache } from './routing/score-cache';
 import { createImageFetcher } from './providers/shared/fetch-image';
 import { ResponseStore } from './responses/response-store';
+import { RedisLimitCounters } from './limits/redis-limit-counters';
 
 export interface ContextOverrides {
   logSink?: LogSink;
@@ -100,16 +111,37 @@ function assembleContext(
 ): AppContext {
   const { db } = store;
   const sqlite = store.sqlite!;
-  const limits = new LimitsService(store, { counters: overrides.limitCounters, now: overrides.limitsClock });
+  // Several instances: Redis connects in the background and reconnects by itself (src/redis/redis-link.ts).
+  const redis = config.redis.url ? new RedisLink(config.redis.url, config.redis.prefix, { warn: overrides.warn ?? ((m) => console.error(`[gophergate] ${m}`)) }).start() : null;
+  // Admin changes made here reach the other instances' snapshots and session caches, and theirs reach this one.
+  if (redis) connectChangeNotices(redis, state, db);
+  // Several instances: failed sign-ins add up over all of them (src/redis/shared-login-throttle.ts).
+  if (redis) {
+    const rt = authRuntime(db);
+    rt.throttle = new SharedLoginThrottle(() => rt.now(), redis);
+  }
+  const localBreakers = overrides.breakers ?? createBreakerRegistry();
+  // Several instances: failures add up in Redis and open the circuit everywhere (src/redis/shared-breakers.ts).
+  const breakers = redis && 'keysOf' in localBreakers ? shareBreakers(localBreakers as CircuitBreakers, redis, overrides.warn) : localBreakers;
+  const limits = new LimitsService(store, {
+    // Several instances: counted in Redis, one script per admit and per settle (src/limits/redis-limit-counters.ts).
+    counters: overrides.limitCounters ?? (redis ? new RedisLimitCounters(redis, config.limits.failMode, overrides.warn) : undefined),
+    now: overrides.limitsClock,
+  });
   // Budgeted keys and teams start from their period's spend in the logs, now and after each change.
   const seed = (snap: ReturnType<StateStore['getSnapshot']>) =>
     limits.seed(snap).catch((err) => console.error('[gophergate] reading budget spend:', err?.message ?? err));
   void seed(state.getSnapshot());
   state.onChange((snap) => void seed(snap));
+  // Shared counters: each Redis connection reloads the snapshot (change notices), which seeds budgets into Redis too.
   // Provider keys in use are scrubbed verbatim from anything the monitor broadcasts; client
   // names come from the snapshot so a client created after a monitor page opened shows by name.
   const metrics = new GatewayMetrics();
   const monitor = overrides.monitor ?? new BunMonitorHub(() => providerKeys(state), (id) => clientNameIn(state.getSnapshot(), id));
+  // Several instances: every instance's requests reach every monitor (src/redis/monitor-relay.ts).
+  if (redis && monitor instanceof BunMonitorHub) relayMonitor(monitor, redis);
+  // DeepSeek's reasoning_content by tool call id, bounded (10k ids, 1 h); several instances: also in Redis.
+  const reasoning = redis ? new RedisReasoningStore(redis) : new ReasoningMemory();
   return {
     config,
     sqlite,
@@ -125,16 +157,19 @@ function assembleContext(
     ),
     store,
     // Defaults: 5 consecutive retryable failures open a circuit for 30 s (src/routing/circuit-breaker.ts).
-    breakers: overrides.breakers ?? createBreakerRegistry(),
+    breakers,
     monitor,
     startedAt: Date.now(),
-    keyPool: overrides.keyPool ?? new ProviderKeyPool(),
+    // Several instances: cooldowns and set-aside keys are shared (src/redis/redis-key-state-store.ts).
+    keyPool: overrides.keyPool ?? new ProviderKeyPool(redis ? new RedisKeyStateStore(redis, overrides.warn) : undefined),
     upstreamSlots: new UpstreamSlots(config.upstream.maxConnections, config.upstream.queueTimeoutS * 1000),
     limits,
     metrics,
     scoreCache: new ScoreCache(),
-    adapterDeps: { fetchImage: createImageFetcher({ allowHosts: config.security.imageUrlAllowHosts }), mock: config.mock },
+    adapterDeps: { fetchImage: createImageFetcher({ allowHosts: config.security.imageUrlAllowHosts }), mock: config.mock, reasoning },
     // Either store (PostgreSQL: awaited reads and writes, see src/responses/response-store.ts).
     responseStore: new ResponseStore(store, { enabled: config.responses.store, retentionDays: config.responses.retentionDays }),
+    redis,
+    reasoning,
   };
 }

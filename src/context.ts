@@ -7,6 +7,8 @@ import type { StateStore } from './state/state-store';
 import type { SecretBox } from './crypto/secret-box';
 import type { ProviderId } from './providers/types';
 import type { ProviderKeyPool } from './key-pool/key-pool';
+import type { RedisLink } from './redis/redis-link';
+import type { ReasoningStore } from './providers/deepseek/reasoning-memory';
 import type { UpstreamSlots } from './proxy/upstream-slots';
 import type { LimitsService } from './limits/limits-service';
 import type { GatewayMetrics } from './metrics/gateway-metrics';
@@ -50,6 +52,10 @@ export interface AppContext {
   startedAt: number;
   /** Provider key pools: weighted choice of a provider's key, cooldowns and set-aside keys (src/key-pool/). */
   keyPool: ProviderKeyPool;
+  /** Redis, when LLM_PROXY__REDIS__URL is set: the one connection owner for shared state (src/redis/). */
+  redis: RedisLink | null;
+  /** DeepSeek reasoning of tool-call turns, by call id (src/providers/deepseek/; shared with Redis). */
+  reasoning: ReasoningStore;
   /** Upstream requests in flight and waiting (LLM_PROXY__UPSTREAM__MAX_CONNECTIONS, src/proxy/upstream-slots.ts). */
   upstreamSlots: UpstreamSlots;
   /** Key and team limits: counters, their clock, refusal and team-spend tallies (src/limits/). */

@@ -55,6 +55,8 @@ async function serve(config: Config): Promise<void> {
   prepareRuntime(config);
   const ctx = await openAppContext(config);
   ctx.state.watch();
+  // Serving starts without Redis too (limits then follow LLM_PROXY__LIMITS__FAIL_MODE); /health says `redis: down`.
+  if (ctx.redis && !(await ctx.redis.whenUp(3_000))) console.error('gophergate: Redis is unreachable; serving on, reconnecting in the background');
   const app = createApp(ctx);
   // Bun's own body cap comes from createApp (above any Content-Length; the app answers 413 in OpenAI's shape).
   app.listen({ hostname: config.server.host, port: config.server.port });
@@ -73,6 +75,7 @@ async function serve(config: Config): Promise<void> {
     if (!settled) console.error('gophergate: gave up waiting for token estimates after 10 s; their log rows are lost');
     await ctx.logSink.close();
     ctx.state.stop();
+    ctx.redis?.close();
     await ctx.store.close();
     console.log('gophergate: stopped cleanly');
     process.exit(0);

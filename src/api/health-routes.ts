@@ -15,13 +15,13 @@ export function healthRoutes(ctx: AppContext) {
       const q = ctx.logSink.stats();
       // A configured store (PostgreSQL) that cannot be reached: /v1 serves on, /api answers 503.
       const storeUp = ctx.store?.reachable() ?? true;
+      const redis = ctx.redis ? ctx.redis.status() : 'off';
       return {
-        status: storeUp ? 'ok' : 'degraded',
+        status: storeUp && redis !== 'down' ? 'ok' : 'degraded',
         instance: ctx.config.instanceId,
         store: ctx.store?.kind ?? 'sqlite',
         ...(ctx.store?.kind === 'postgres' ? { store_reachable: storeUp } : {}),
-        // Filled by the Redis integration (LLM_PROXY__REDIS__URL); 'off' until configured.
-        redis: 'off',
+        redis,
         version: VERSION,
         uptime_s: Math.round((Date.now() - ctx.startedAt) / 1000),
         providers,

@@ -21,6 +21,8 @@ export interface AuthRuntime {
   throttle: LoginThrottle;
   perUser: ThrottleLimit;
   perAddress: ThrottleLimit;
+  /** Told after this instance drops its cached sessions (change notices tell other instances). */
+  onInvalidate?: () => void;
 }
 
 const runtimes = new WeakMap<Db, AuthRuntime>();
@@ -56,5 +58,7 @@ export function authRuntime(db: Db): AuthRuntime {
 
 /** Drops every cached session: called after any change to users or sessions. */
 export function invalidateSessionCache(db: Db): void {
-  authRuntime(db).cache.clear();
+  const rt = authRuntime(db);
+  rt.cache.clear();
+  rt.onInvalidate?.();
 }

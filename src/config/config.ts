@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { Value } from '@sinclair/typebox/value';
 import { PROVIDER_IDS, type ProviderId } from '../providers/types';
 import { ConfigError, readBool, readInt, readList, readNumber, readUrl } from './env-readers';
+import { LimitsConfigSchema, RedisConfigSchema, readLimitsConfig, readRedisConfig } from './redis-config';
 
 export { ConfigError };
 
@@ -58,6 +59,9 @@ export const ConfigSchema = Type.Object({
     token: Type.Optional(Type.String({ minLength: 1 })),
   }),
   mock: Type.Object({ latencyMs: Type.Number({ minimum: 0 }), chunks: Type.Integer({ minimum: 1 }) }),
+  /** Shared state for several instances (src/redis/); off without a URL. */
+  redis: RedisConfigSchema,
+  limits: LimitsConfigSchema,
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -132,6 +136,8 @@ export function loadConfig(env: Env): Config {
       latencyMs: readNumber(env, 'LLM_PROXY__PROVIDERS__MOCK__LATENCY_MS', 0, 0),
       chunks: readInt(env, 'LLM_PROXY__PROVIDERS__MOCK__CHUNKS', 5, 1, 10_000),
     },
+    redis: readRedisConfig(env),
+    limits: readLimitsConfig(env),
   };
   // The readers above already refuse bad values with a message; this guards the shape itself.
   const first = Value.Errors(ConfigSchema, config).First();

@@ -8,6 +8,7 @@ import type { Admission } from './limit-counters';
 import type { RefusalCode } from './limits-service';
 import { rateHeaders } from './rate-headers';
 import { worstCaseOf, type LimitedEndpoint } from './worst-case';
+import { LimitsUnavailableError } from './redis-limit-counters';
 
 /** What an admitted request of a limited key carries to its answer. */
 export interface LimitGrant {
@@ -88,7 +89,17 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
   }
   const bytes = Number(args.request.headers.get('content-length')) || JSON.stringify(body).length;
   const worst = worstCaseOf(endpoint, body, bytes, svc.prices(model, snap));
-  const a = svc.counters.admit({ requestId: args.requestId, scopes: limits.scopes, worstCostUsd: worst.costUsd, tokens: worst.tokens, now });
+  // Fail mode `closed` with the shared counters unreachable: a 503, logged like any refusal.
+  const unavailable = (err: unknown): never => {
+    if (err instanceof LimitsUnavailableError) refuse(ctx, args, client.id, endpoint, model, 'limits_unavailable', err);
+    throw err;
+  };
+  let a: Admission | Promise<Admission>;
+  try {
+    a = svc.counters.admit({ requestId: args.requestId, scopes: limits.scopes, worstCostUsd: worst.costUsd, tokens: worst.tokens, now });
+  } catch (err) {
+    return unavailable(err);
+  }
   const grant = (a: Admission): LimitGrant => {
     const headers = rateHeaders(a.rate);
     if (!a.ok) {
@@ -97,7 +108,7 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
     }
     return { headers };
   };
-  return a instanceof Promise ? a.then(grant) : grant(a);
+  return a instanceof Promise ? a.then(grant, unavailable) : grant(a);
 }
 
 /** Counts and logs a refusal (its own row, zero cost), then throws it as the API's error. */

@@ -5,6 +5,7 @@ import { PROVIDER_IDS } from '../providers/types';
 import { VERSION } from '../version';
 import { keyPoolGauges } from './key-pool-gauges';
 import { withInstanceLabel } from './instance-label';
+import { redisGauges } from './redis-gauges';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type GaugeFamily } from './prometheus-text';
 import { saturationGauges, saturationOf } from './saturation';
 
@@ -50,6 +51,7 @@ function scrapeGauges(ctx: AppContext): GaugeFamily[] {
     },
     { name: 'gophergate_build_info', help: 'Always 1; the version is in the label.', type: 'gauge', samples: [{ labels: { version: VERSION }, value: 1 }] },
     ...keyPoolGauges(ctx),
+    ...redisGauges(ctx),
   ];
 }
 

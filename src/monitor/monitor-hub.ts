@@ -19,6 +19,8 @@ export class BunMonitorHub implements MonitorHub {
   private server: Server<unknown> | null = null;
   private readonly sockets = new Map<MonitorSocket, () => boolean | Promise<boolean>>();
   private timer: ReturnType<typeof setInterval> | null = null;
+  /** Several instances: every event also goes out here, redacted (src/redis/monitor-relay.ts); others' come in through `deliver`. */
+  relay: ((json: string) => void) | null = null;
 
   /**
    * `secrets` lists the provider keys in use, removed verbatim from anything broadcast;
@@ -46,12 +48,25 @@ export class BunMonitorHub implements MonitorHub {
   /** Never throws and never blocks: it runs after a request's accounting is done. */
   publish(record: LogRecord): void {
     const server = this.server;
-    if (!server) return;
+    if (!server && !this.relay) return;
     try {
-      if (server.subscriberCount(MONITOR_TOPIC) === 0) return;
-      server.publish(MONITOR_TOPIC, JSON.stringify(toMonitorEvent(record, this.secrets(), this.clientName)));
+      const here = server !== null && server.subscriberCount(MONITOR_TOPIC) > 0;
+      if (!here && !this.relay) return;
+      const json = JSON.stringify(toMonitorEvent(record, this.secrets(), this.clientName));
+      if (here) server.publish(MONITOR_TOPIC, json);
+      this.relay?.(json);
     } catch {
       // a closed server or a serialisation problem must not reach the request path
+    }
+  }
+
+  /** An event another instance published (already redacted there): to this instance's subscribers. */
+  deliver(json: string): void {
+    const server = this.server;
+    try {
+      if (server && server.subscriberCount(MONITOR_TOPIC) > 0) server.publish(MONITOR_TOPIC, json);
+    } catch {
+      // as publish
     }
   }
 

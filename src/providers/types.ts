@@ -1,3 +1,4 @@
+import type { ReasoningStore } from './deepseek/reasoning-memory';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -55,6 +56,8 @@ export interface ChatCallContext {
   stream: boolean;
   /** The client asked for `stream_options.include_usage`; the gateway always asks upstream for it. */
   clientWantsUsage: boolean;
+  /** Where DeepSeek's reasoning of tool-call turns is remembered (the app's; shared with Redis). */
+  reasoning?: ReasoningStore;
   /**
    * Client request headers an adapter may forward (lower-case names; only `anthropic-beta`, and on
    * /v1/messages `anthropic-version`, are collected today, and only the anthropic adapter reads
@@ -75,6 +78,8 @@ export interface AdapterDeps {
   fetchImage(url: string, signal?: AbortSignal): Promise<{ mimeType: string; base64: string }>;
   /** The mock provider's defaults (config LLM_PROXY__PROVIDERS__MOCK__LATENCY_MS / __CHUNKS). */
   mock?: { latencyMs: number; chunks: number };
+  /** The app's DeepSeek reasoning memory (AppContext.reasoning). */
+  reasoning?: ReasoningStore;
 }
 
 /** What a stream transform learned while the bytes went by. */

@@ -60,7 +60,10 @@ export async function openAttempt(a: AttemptInput): Promise<JsonAttempt | Stream
   const { ctx, target, clock } = a;
   const adapter = adapterFor(target.provider);
   const settings = a.settings ?? ctx.state.getSnapshot().providers.get(target.provider)!;
-  const callCtx: ChatCallContext = { model: target.upstreamModel, stream: a.stream, clientWantsUsage: a.clientWantsUsage, clientHeaders: a.clientHeaders, nativeMessages: a.nativeMessages };
+  const callCtx: ChatCallContext = {
+    model: target.upstreamModel, stream: a.stream, clientWantsUsage: a.clientWantsUsage,
+    clientHeaders: a.clientHeaders, nativeMessages: a.nativeMessages, reasoning: a.deps.reasoning,
+  };
   // Image downloads made while building the call stop when the client goes away.
   const signal = a.signal;
   const deps: AdapterDeps = signal ? { ...a.deps, fetchImage: (url, s) => a.deps.fetchImage(url, s ?? signal) } : a.deps;

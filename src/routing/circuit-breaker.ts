@@ -33,6 +33,17 @@ export interface CircuitBreakers extends BreakerRegistry {
   list(): BreakerView[];
   /** Closes circuits by hand (the dashboard's reset button): one provider and its models, or all. */
   reset(provider?: ProviderId): void;
+  /** Shared circuits (src/redis/shared-breakers.ts) read and set one circuit by key. */
+  readonly threshold: number;
+  readonly cooldownMs: number;
+  /** The circuit keys a request to this target passes: the provider's, then provider/model's. */
+  keysOf(provider: ProviderId, model?: string): string[];
+  /** One circuit's counters, or null when it is closed without failures. */
+  peek(key: string): { failures: number; openedAt: number | null } | null;
+  /** Sets one circuit from the shared state (failures 0 and not open: closed, dropped). */
+  restore(key: string, failures: number, openedAt: number | null): void;
+  /** Every circuit key held here (for a reset across instances). */
+  heldKeys(): string[];
 }
 
 /**
@@ -127,5 +138,21 @@ export function createBreakerRegistry(opts: BreakerOptions = {}): CircuitBreaker
       if (!provider) return breakers.clear();
       for (const k of [...breakers.keys()]) if (k === provider || k.startsWith(`${provider}/`)) breakers.delete(k);
     },
+    threshold,
+    cooldownMs: cooldown,
+    keysOf: keys,
+    peek(key) {
+      const b = breakers.get(key);
+      return b ? { failures: b.failures, openedAt: b.openedAt } : null;
+    },
+    restore(key, failures, openedAt) {
+      if (failures <= 0 && openedAt === null) return void breakers.delete(key);
+      const b = get(key);
+      // A new opening clears the probe slot; the same one keeps a probe this instance let through.
+      if (b.openedAt !== openedAt) b.probeAt = null;
+      b.failures = failures;
+      b.openedAt = openedAt;
+    },
+    heldKeys: () => [...breakers.keys()],
   };
 }

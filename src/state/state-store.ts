@@ -17,6 +17,7 @@ export class StateStore {
   private lastDataVersion = -1;
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly listeners = new Set<(s: RuntimeSnapshot) => void>();
+  private readonly localListeners = new Set<() => void>();
 
   constructor(
     private readonly db: Db,
@@ -39,12 +40,13 @@ export class StateStore {
    * reload() for either store: admin services await this after a change so the next request
    * sees it. SQLite reloads synchronously; PostgreSQL re-reads the tables (awaited).
    */
-  async refresh(): Promise<RuntimeSnapshot> {
-    if (!this.shared) return this.reload();
+  async refresh(origin: 'local' | 'outside' = 'local'): Promise<RuntimeSnapshot> {
+    if (!this.shared) return this.reload(origin);
     const rows = await readRows(this.db);
     this.snapshot = buildSnapshot(rows, this.config, this.box, ++this.version);
     this.lastFingerprint = await this.fingerprint().catch(() => '');
     for (const l of this.listeners) l(this.snapshot);
+    if (origin === 'local') for (const l of this.localListeners) l();
     return this.snapshot;
   }
 
@@ -52,15 +54,27 @@ export class StateStore {
     return this.snapshot;
   }
 
-  /** Re-reads every table the request path needs and swaps the snapshot in one step. */
-  reload(): RuntimeSnapshot {
+  /**
+   * Re-reads every table the request path needs and swaps the snapshot in one step. `local`
+   * (the default: an admin change made here) is also told to `onLocalChange` listeners, which
+   * send other instances a change notice; a reload on a notice or an outside write is `outside`.
+   * On PostgreSQL the re-read is awaited in the background (refresh()).
+   */
+  reload(origin: 'local' | 'outside' = 'local'): RuntimeSnapshot {
     if (this.shared) {
-      void this.refresh().catch(() => {});
+      void this.refresh(origin).catch(() => {});
       return this.snapshot;
     }
     this.snapshot = this.load();
     for (const l of this.listeners) l(this.snapshot);
+    if (origin === 'local') for (const l of this.localListeners) l();
     return this.snapshot;
+  }
+
+  /** Called after each reload made by this instance's own admin changes (src/redis/change-notices.ts). */
+  onLocalChange(listener: () => void): () => void {
+    this.localListeners.add(listener);
+    return () => this.localListeners.delete(listener);
   }
 
   onChange(listener: (s: RuntimeSnapshot) => void): () => void {
@@ -79,7 +93,7 @@ export class StateStore {
         if (busy) return;
         busy = true;
         this.fingerprint()
-          .then((fp) => (fp !== this.lastFingerprint ? this.refresh() : undefined))
+          .then((fp) => (fp !== this.lastFingerprint ? this.refresh('outside') : undefined))
           .catch(() => {}) // store down: keep serving the snapshot we have
           .finally(() => (busy = false));
       }, intervalMs);
@@ -88,7 +102,7 @@ export class StateStore {
     }
     this.timer = setInterval(() => {
       const dv = this.dataVersion();
-      if (dv !== this.lastDataVersion) this.reload();
+      if (dv !== this.lastDataVersion) this.reload('outside');
     }, intervalMs);
     (this.timer as any).unref?.();
   }

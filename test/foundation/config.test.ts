@@ -71,3 +71,18 @@ describe('.env', () => {
     expect(c.server.host).toBe('127.0.0.1');
   });
 });
+
+describe('Redis and limits settings', () => {
+  test('off by default, prefix gophergate:, fail mode open', () => {
+    const c = loadConfig({});
+    expect(c.redis).toEqual({ url: undefined, prefix: 'gophergate:' });
+    expect(c.limits.failMode).toBe('open');
+  });
+  test('reads the URL, prefix and fail mode; refuses bad values with the variable named', () => {
+    const c = loadConfig({ LLM_PROXY__REDIS__URL: 'redis://127.0.0.1:6379', LLM_PROXY__REDIS__PREFIX: 'x:', LLM_PROXY__LIMITS__FAIL_MODE: 'closed' });
+    expect(c.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'x:' });
+    expect(c.limits.failMode).toBe('closed');
+    expect(() => loadConfig({ LLM_PROXY__REDIS__URL: 'http://x' })).toThrow(/LLM_PROXY__REDIS__URL/);
+    expect(() => loadConfig({ LLM_PROXY__LIMITS__FAIL_MODE: 'maybe' })).toThrow(/LLM_PROXY__LIMITS__FAIL_MODE/);
+  });
+});

@@ -116,6 +116,8 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<TestGatew
   // LLM_PROXY__DATABASE__URL in env: the gateway runs on that PostgreSQL database (see pg-database.ts).
   const pg = !!config.database.url;
   const ctx = pg ? await openAppContext(config, ctxOverrides) : createAppContext(config, ctxOverrides);
+  // With LLM_PROXY__REDIS__URL set, tests start once the shared state is reachable.
+  if (ctx.redis) await ctx.redis.whenUp(5_000);
   const app = createApp(ctx).listen({ hostname: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${app.server!.port}`;
 
@@ -188,6 +190,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<TestGatew
     async close() {
       await app.stop(true);
       ctx.state.stop();
+      ctx.redis?.close();
       await ctx.logSink.close();
       await ctx.store.close();
       waiters = [];

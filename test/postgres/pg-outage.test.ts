@@ -11,7 +11,7 @@ import { migratePg } from '../../src/db/pg-store';
 import { api, login, ADMIN_PASSWORD } from '../helpers/admin-harness';
 import { createTestDatabase, databaseUrl, type TestDatabase } from '../helpers/pg-database';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+import { startTcpProxy, type TcpProxy } from '../helpers/pg-tcp-proxy';
 
 const MAX_QUEUE = 20;
 let db: TestDatabase;

@@ -12,6 +12,7 @@ import {
   reasoningStreamHook,
   rememberResponseReasoning,
 } from './reasoning-quirk';
+import type { ReasoningStore } from './reasoning-memory';
 
 export const DEEPSEEK_DEFAULT_SYSTEM = 'Always respond in English.';
 
@@ -24,23 +25,26 @@ export const DEEPSEEK_DEFAULT_SYSTEM = 'Always respond in English.';
  *   messages from typed fields) gets the one the gateway remembered by tool call id;
  * - only `max_tokens` is read.
  */
-export function deepseekRequest(body: UpstreamBody): UpstreamBody {
+export function deepseekRequest(body: UpstreamBody, memory?: ReasoningStore): UpstreamBody | Promise<UpstreamBody> {
   developerToSystem(body);
   completionTokensToMaxTokens(body);
-  fillReasoningContent(body);
-  if (Array.isArray(body.messages) && !hasSystemMessage(body)) {
-    body.messages = [{ role: 'system', content: DEEPSEEK_DEFAULT_SYSTEM }, ...body.messages];
-  }
-  return body;
+  const filling = fillReasoningContent(body, memory);
+  const finish = () => {
+    if (Array.isArray(body.messages) && !hasSystemMessage(body)) {
+      body.messages = [{ role: 'system', content: DEEPSEEK_DEFAULT_SYSTEM }, ...body.messages];
+    }
+    return body;
+  };
+  return filling ? filling.then(finish) : finish();
 }
 
 /** Usage: prompt_tokens includes prompt_cache_hit_tokens (see src/usage/deepseek-usage.ts). */
 export const deepseekAdapter = createOpenAICompatibleAdapter({
   id: 'deepseek',
   defaultBaseUrl: PROVIDER_CATALOG.deepseek.defaultBaseUrl,
-  transformRequestBody: deepseekRequest,
-  // Reasoning of tool-calling turns is remembered on the way down (see reasoning-quirk.ts).
-  transformResponse: rememberResponseReasoning,
-  streamChunkHook: () => reasoningStreamHook(),
+  transformRequestBody: (body, info) => deepseekRequest(body, info.ctx.reasoning ?? info.deps.reasoning),
+  // Reasoning of tool-calling turns is remembered on the way down (see reasoning-quirk.ts), in the app's memory.
+  transformResponse: (body, ctx) => rememberResponseReasoning(body, ctx?.reasoning),
+  streamChunkHook: (ctx) => reasoningStreamHook(ctx.reasoning),
   transformChunkWhen: REASONING_CHUNK_NEEDLES,
 });

@@ -1,11 +1,22 @@
 /**
+ * Where reasoning is remembered: `recall` reads this process's copy (no wait); a shared store
+ * also has `recallShared`, one round trip for ids this process has not seen (another instance
+ * answered the turn that made the calls).
+ */
+export interface ReasoningStore {
+  remember(callIds: readonly string[], reasoning: string): void;
+  recall(callId: string): string | undefined;
+  recallShared?(callIds: readonly string[]): Promise<string | undefined>;
+}
+
+/**
  * DeepSeek's thinking models (deepseek-reasoner, deepseek-v4-*) reject the next request of a
  * tool-calling turn unless the assistant message that made the calls carries its
  * `reasoning_content` back. Many OpenAI-SDK clients rebuild assistant messages from typed fields
  * and drop it, so the gateway remembers it by tool call id and fills it in. Bounded and
  * in-memory only: a Map (insertion order = age) holding at most `max` ids for `ttlMs`.
  */
-export class ReasoningMemory {
+export class ReasoningMemory implements ReasoningStore {
   private readonly byCallId = new Map<string, { reasoning: string; at: number }>();
 
   constructor(

@@ -1,8 +1,8 @@
 import { notNull, type Needle } from '../openai-compatible/chunk-needles';
 import type { UpstreamBody } from '../openai-compatible/openai-compatible-options';
-import { ReasoningMemory } from './reasoning-memory';
+import { ReasoningMemory, type ReasoningStore } from './reasoning-memory';
 
-/** One process-wide memory for the DeepSeek adapter (10k tool call ids, 1 h). */
+/** Fallback memory for callers that pass none (unit tests); the gateway passes the app's (AppContext.reasoning). */
 export const deepseekReasoning = new ReasoningMemory();
 
 const callIds = (calls: unknown): string[] =>
@@ -12,7 +12,7 @@ const callIds = (calls: unknown): string[] =>
  * Non-stream response: an assistant message with tool calls and reasoning is remembered by its
  * call ids. Never changes the body (returns false, so its bytes go on verbatim).
  */
-export function rememberResponseReasoning(body: any, memory = deepseekReasoning): false {
+export function rememberResponseReasoning(body: any, memory: ReasoningStore = deepseekReasoning): false {
   const choices = body?.choices;
   if (!Array.isArray(choices)) return false;
   for (const choice of choices) {
@@ -34,7 +34,7 @@ export const REASONING_CHUNK_NEEDLES: readonly Needle[] = [{ key: '"reasoning_co
  * Per stream: gathers each choice's reasoning deltas and tool call ids; when the choice finishes
  * with both, remembers them. Never changes a chunk.
  */
-export function reasoningStreamHook(memory = deepseekReasoning): (chunk: any) => boolean {
+export function reasoningStreamHook(memory: ReasoningStore = deepseekReasoning): (chunk: any) => boolean {
   const reasoning = new Map<number, string>();
   const ids = new Map<number, string[]>();
   return (chunk) => {
@@ -64,16 +64,25 @@ export function reasoningStreamHook(memory = deepseekReasoning): (chunk: any) =>
  * Request: an assistant message with tool calls but no reasoning_content gets the reasoning
  * remembered for one of its call ids. A client's own reasoning_content is left as it was.
  */
-export function fillReasoningContent(body: UpstreamBody, memory = deepseekReasoning): void {
+export function fillReasoningContent(body: UpstreamBody, memory: ReasoningStore = deepseekReasoning): void | Promise<void> {
   if (!Array.isArray(body.messages)) return;
   let copied = false;
-  body.messages.forEach((m: any, i: number) => {
-    if (m?.role !== 'assistant' || m.reasoning_content != null || !Array.isArray(m.tool_calls)) return;
-    let reasoning: string | undefined;
-    for (const id of callIds(m.tool_calls)) if ((reasoning = memory.recall(id)) !== undefined) break;
+  const fill = (i: number, m: any, reasoning: string | undefined) => {
     if (reasoning === undefined) return;
     if (!copied) body.messages = [...body.messages];
     copied = true;
     body.messages[i] = { ...m, reasoning_content: reasoning };
+  };
+  const misses: Promise<void>[] = [];
+  body.messages.forEach((m: any, i: number) => {
+    if (m?.role !== 'assistant' || m.reasoning_content != null || !Array.isArray(m.tool_calls)) return;
+    let reasoning: string | undefined;
+    const ids = callIds(m.tool_calls);
+    for (const id of ids) if ((reasoning = memory.recall(id)) !== undefined) break;
+    // Not seen here: another instance may have answered that turn (one round trip, shared store only).
+    if (reasoning === undefined && memory.recallShared && ids.length) {
+      misses.push(memory.recallShared(ids).then((r) => fill(i, m, r), () => {}));
+    } else fill(i, m, reasoning);
   });
+  if (misses.length) return Promise.all(misses).then(() => {});
 }

@@ -45,8 +45,8 @@ export function createOpenAICompatibleAdapter(opts: OpenAICompatibleOptions): Pr
       };
     },
 
-    parseChatResponse(body: any) {
-      const touched = opts.transformResponse?.(body);
+    parseChatResponse(body: any, ctx) {
+      const touched = opts.transformResponse?.(body, ctx);
       let verbatim = !opts.transformResponse || touched === false;
       // Required fields an upstream left out (refusal, logprobs...): the bytes are then re-encoded.
       if (fillCompletionShape(body)) verbatim = false;

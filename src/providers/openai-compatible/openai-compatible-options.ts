@@ -27,7 +27,7 @@ export interface OpenAICompatibleOptions {
    * Edits a parsed non-stream response in place before the gateway reads it. Returning `false`
    * says nothing was changed, so the upstream's bytes may go on as they are.
    */
-  transformResponse?: (body: any) => void | boolean;
+  transformResponse?: (body: any, ctx?: ChatCallContext) => void | boolean;
   /** Edits one parsed stream chunk in place; returns true when it changed it (so it is re-serialised). */
   transformChunk?: (chunk: any) => boolean;
   /**

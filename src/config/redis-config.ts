@@ -1,0 +1,42 @@
+import { Type } from '@sinclair/typebox';
+import { ConfigError } from './env-readers';
+
+type Env = Record<string, string | undefined>;
+
+/** LLM_PROXY__REDIS__*: shared state for several instances (off when no URL is set). */
+export const RedisConfigSchema = Type.Object({
+  url: Type.Optional(Type.String({ minLength: 1 })),
+  prefix: Type.String({ minLength: 1 }),
+});
+
+/** LLM_PROXY__LIMITS__*: what limited keys get while the shared counters are unreachable. */
+export const LimitsConfigSchema = Type.Object({
+  failMode: Type.Union([Type.Literal('open'), Type.Literal('closed')]),
+});
+
+export function readRedisConfig(env: Env): { url?: string; prefix: string } {
+  const raw = env.LLM_PROXY__REDIS__URL?.trim();
+  let url: string | undefined;
+  if (raw) {
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new ConfigError(`LLM_PROXY__REDIS__URL must be a URL such as redis://127.0.0.1:6379 (got "${raw}").`);
+    }
+    if (!['redis:', 'rediss:', 'valkey:', 'valkeys:', 'redis+unix:'].includes(parsed.protocol))
+      throw new ConfigError(`LLM_PROXY__REDIS__URL must use redis:// or rediss:// (got "${raw}").`);
+    url = raw;
+  }
+  const prefix = env.LLM_PROXY__REDIS__PREFIX ?? 'gophergate:';
+  if (prefix === '') throw new ConfigError('LLM_PROXY__REDIS__PREFIX must not be empty (default "gophergate:").');
+  return { url, prefix };
+}
+
+export function readLimitsConfig(env: Env): { failMode: 'open' | 'closed' } {
+  const raw = env.LLM_PROXY__LIMITS__FAIL_MODE?.trim().toLowerCase();
+  if (!raw) return { failMode: 'open' };
+  if (raw !== 'open' && raw !== 'closed')
+    throw new ConfigError(`LLM_PROXY__LIMITS__FAIL_MODE must be open or closed (got "${env.LLM_PROXY__LIMITS__FAIL_MODE}").`);
+  return { failMode: raw };
+}

@@ -1,0 +1,39 @@
+import type { Db } from '../db/client';
+import { authRuntime } from '../auth/auth-runtime';
+import type { StateStore } from '../state/state-store';
+import type { RedisLink } from './redis-link';
+
+export const CHANGES_CHANNEL = 'changes';
+
+/** What changed: the config snapshot (keys, models, prices, groups, providers, provider keys) or sessions/users. */
+type Notice = { o: string; k: 'state' | 'sessions' };
+
+/**
+ * Change notices between instances. Each admin change that reloads this instance's snapshot,
+ * or drops its cached sessions (logout, password change or reset, user deleted), publishes a
+ * notice on `<prefix>changes`; every other instance re-reads its snapshot (or drops its cached
+ * sessions) on it, so a revoked key or a new price is in force everywhere within milliseconds.
+ * On each connection (the first too, and after Redis was lost) both are refreshed, since
+ * notices may have been missed.
+ */
+export function connectChangeNotices(link: RedisLink, state: StateStore, db: Db): void {
+  const rt = authRuntime(db);
+  const send = (k: Notice['k']) => link.publish(CHANGES_CHANNEL, JSON.stringify({ o: link.origin, k } satisfies Notice));
+  state.onLocalChange(() => send('state'));
+  rt.onInvalidate = () => send('sessions');
+  link.subscribe(CHANGES_CHANNEL, (message) => {
+    let n: Notice;
+    try {
+      n = JSON.parse(message) as Notice;
+    } catch {
+      return;
+    }
+    if (n.o === link.origin) return;
+    if (n.k === 'state') state.reload('outside');
+    else if (n.k === 'sessions') rt.cache.clear();
+  });
+  link.onUp(() => {
+    state.reload('outside');
+    rt.cache.clear();
+  });
+}

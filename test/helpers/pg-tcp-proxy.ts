@@ -1,0 +1,111 @@
+/**
+ * A loopback TCP proxy a test controls (PostgreSQL tests; writes that Bun takes only in part wait
+ * for drain, so large result sets pass whole): put it between the gateway and PostgreSQL,
+ * then cut() to make the server unreachable (open connections reset, new ones closed at once)
+ * and restore() to bring it back.
+ */
+import type { Socket, TCPSocketListener } from 'bun';
+
+export interface TcpProxy {
+  port: number;
+  cut(): void;
+  restore(): void;
+  close(): void;
+}
+
+interface Pair {
+  client: Socket<Pair>;
+  upstream: Socket<unknown> | null;
+  /** Bytes from the client before the upstream connection opened. */
+  pending: Uint8Array[];
+  closed: boolean;
+}
+
+/** Bun's socket.write may take only part of the bytes; the rest waits for `drain`. */
+const backlog = new WeakMap<object, Uint8Array[]>();
+function send(sock: Socket<any>, data: Uint8Array): void {
+  const q = backlog.get(sock);
+  if (q?.length) return void q.push(data);
+  const n = sock.write(data);
+  if (n < data.byteLength) backlog.set(sock, [data.subarray(Math.max(n, 0))]);
+}
+function drain(sock: Socket<any>): void {
+  const q = backlog.get(sock);
+  while (q?.length) {
+    const head = q[0]!;
+    const n = sock.write(head);
+    if (n < head.byteLength) {
+      q[0] = head.subarray(Math.max(n, 0));
+      return;
+    }
+    q.shift();
+  }
+}
+
+export function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): TcpProxy {
+  let down = false;
+  const pairs = new Set<Pair>();
+  const end = (p: Pair) => {
+    if (p.closed) return;
+    p.closed = true;
+    pairs.delete(p);
+    p.client.end();
+    p.upstream?.end();
+  };
+  const listener: TCPSocketListener<Pair> = Bun.listen<Pair>({
+    hostname: '127.0.0.1',
+    port: 0,
+    socket: {
+      open(client) {
+        const pair: Pair = { client, upstream: null, pending: [], closed: false };
+        client.data = pair;
+        if (down) return end(pair);
+        pairs.add(pair);
+        Bun.connect({
+          hostname: targetHost,
+          port: targetPort,
+          socket: {
+            open(up) {
+              if (pair.closed) return void up.end();
+              pair.upstream = up;
+              for (const chunk of pair.pending) send(up, chunk);
+              pair.pending = [];
+            },
+            data(_up, data) {
+              if (!pair.closed) send(pair.client, new Uint8Array(data));
+            },
+            drain(up) {
+              drain(up);
+            },
+            close: () => end(pair),
+            error: () => end(pair),
+          },
+        }).catch(() => end(pair));
+      },
+      data(client, data) {
+        const pair = client.data;
+        if (pair.closed) return;
+        if (pair.upstream) send(pair.upstream, new Uint8Array(data));
+        else pair.pending.push(new Uint8Array(data));
+      },
+      drain: (client) => drain(client),
+      close: (client) => client.data && end(client.data),
+      error: (client) => client.data && end(client.data),
+    },
+  });
+  return {
+    port: listener.port,
+    cut() {
+      down = true;
+      for (const p of [...pairs]) end(p);
+    },
+    restore() {
+      down = false;
+    },
+    close() {
+      down = true;
+      for (const p of [...pairs]) end(p);
+      listener.stop(true);
+    },
+  };
+}

@@ -1,0 +1,214 @@
+/**
+ * The Redis limit counters on their own (real Redis, a hand-moved clock): the same answers as the
+ * in-memory counters, exact across several instances (several counters on one prefix), and the
+ * fail modes while Redis is cut (a loopback TCP proxy) and after it is back.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
+import type { Admission, LimitCounters } from '../../src/limits/limit-counters';
+import type { ScopeLimits } from '../../src/limits/limit-types';
+import { LimitsUnavailableError, RedisLimitCounters } from '../../src/limits/redis-limit-counters';
+import { RedisLink } from '../../src/redis/redis-link';
+import { deleteKeys, eventually, randomPrefix, REDIS_URL } from '../helpers/redis-env';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+
+const T0 = Date.parse('2026-03-10T12:00:00Z');
+const prefix = randomPrefix();
+const links: RedisLink[] = [];
+let proxy: TcpProxy;
+
+beforeAll(async () => {
+  proxy = await startTcpProxy('127.0.0.1', 6379);
+});
+afterEach(() => proxy.restore());
+afterAll(async () => {
+  for (const l of links) l.close();
+  proxy.close();
+  await deleteKeys(prefix);
+});
+
+let scopeN = 0;
+/** A scope with a key of its own, so cases never share counters. */
+const scope = (over: Partial<ScopeLimits> = {}): ScopeLimits => ({
+  key: `c:${++scopeN}`, label: "key 'k'", allow: null, budgetUsd: null, period: 'month', rpm: null, tpm: null, maxParallel: null, ...over,
+});
+
+async function instance(failMode: 'open' | 'closed' = 'open', url = REDIS_URL): Promise<RedisLimitCounters> {
+  const link = new RedisLink(url, prefix, { retryMs: 50, pingMs: 200 }).start();
+  links.push(link);
+  expect(await link.whenUp(5_000)).toBe(true);
+  return new RedisLimitCounters(link, failMode);
+}
+
+let n = 0;
+const admit = async (c: LimitCounters, scopes: ScopeLimits[], now: number, worstCostUsd = 0, tokens = 0): Promise<Admission> =>
+  c.admit({ requestId: `r${++n}-${prefix}`, scopes, worstCostUsd, tokens, now });
+
+describe('same answers as the in-memory counters', () => {
+  test('RPM is a sliding window: N admitted, N+1 refused with the wait until the oldest leaves', async () => {
+    const c = await instance();
+    const s = scope({ rpm: 3 });
+    expect((await admit(c, [s], T0)).ok).toBe(true);
+    expect((await admit(c, [s], T0 + 10_000)).ok).toBe(true);
+    const third = await admit(c, [s], T0 + 20_000);
+    expect(third.ok && third.rate.requests).toEqual({ limit: 3, remaining: 0, resetMs: 60_000 });
+    const refused = await admit(c, [s], T0 + 30_000);
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) {
+      expect([refused.reason, refused.retryAfterMs]).toEqual(['rpm', 30_000]);
+      expect(refused.message).toBe("Rate limit reached for key 'k': 3 requests per minute. Try again in 30s.");
+    }
+    expect((await admit(c, [s], T0 + 59_999)).ok).toBe(false);
+    expect((await admit(c, [s], T0 + 60_000)).ok).toBe(true);
+  });
+
+  test('TPM reserves the estimate and settles to the actual tokens', async () => {
+    const c = await instance();
+    const s = scope({ tpm: 1000 });
+    const a = await c.admit({ requestId: `big-${prefix}`, scopes: [s], worstCostUsd: 0, tokens: 900, now: T0 });
+    expect(a.ok && a.rate.tokens?.remaining).toBe(100);
+    expect((await admit(c, [s], T0 + 1, 0, 200)).ok).toBe(false);
+    expect(await c.settle(`big-${prefix}`, { costUsd: 0, tokens: 300, at: T0 }, T0 + 2)).toBe(true);
+    expect((await admit(c, [s], T0 + 3, 0, 200)).ok).toBe(true);
+    const tooBig = await admit(c, [s], T0 + 4, 0, 5000);
+    expect(!tooBig.ok && tooBig.retryAfterMs).toBe(null);
+  });
+
+  test('budgets count spend plus outstanding reservations; settling frees the difference; periods roll over', async () => {
+    const c = await instance();
+    const s = scope({ budgetUsd: 1 });
+    await c.seedSpend(s, 0.5, T0);
+    expect(await c.spend(s, T0)).toBeCloseTo(0.5);
+    expect((await c.admit({ requestId: `a-${prefix}`, scopes: [s], worstCostUsd: 0.3, tokens: 0, now: T0 })).ok).toBe(true);
+    expect(await c.outstanding(s)).toEqual({ reservedUsd: 0.3, inFlight: 1 });
+    const refused = await admit(c, [s], T0, 0.3);
+    expect(!refused.ok && refused.reason).toBe('budget');
+    await c.settle(`a-${prefix}`, { costUsd: 0.1, tokens: 0, at: T0 }, T0);
+    expect(await c.spend(s, T0)).toBeCloseTo(0.6);
+    expect((await c.outstanding(s)).inFlight).toBe(0);
+    expect((await admit(c, [s], T0, 0.3)).ok).toBe(true);
+    // Next month: spend starts from zero.
+    const next = Date.parse('2026-04-01T00:00:00Z');
+    expect(await c.spend(s, next)).toBe(0);
+    expect((await admit(c, [s], next, 0.9)).ok).toBe(true);
+  });
+
+  test('max_parallel counts requests in flight until they settle; a key and its team reserve together or not at all', async () => {
+    const c = await instance();
+    const key = scope({ maxParallel: 5 });
+    const team = scope({ maxParallel: 1 });
+    const first = `p1-${prefix}`;
+    expect((await c.admit({ requestId: first, scopes: [key, team], worstCostUsd: 0, tokens: 0, now: T0 })).ok).toBe(true);
+    const refused = await admit(c, [key, team], T0);
+    expect(!refused.ok && [refused.reason, refused.scope.key]).toEqual(['parallel', team.key]);
+    expect((await c.outstanding(key)).inFlight).toBe(1); // the refusal reserved nothing in the key
+    await c.settle(first, { costUsd: 0, tokens: 0, at: T0 }, T0);
+    expect((await admit(c, [key, team], T0)).ok).toBe(true);
+  });
+});
+
+describe('exact across instances', () => {
+  test('RPM: N admitted in total over three instances, not N each', async () => {
+    const nodes = [await instance(), await instance(), await instance()];
+    const s = scope({ rpm: 10 });
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => admit(nodes[i % 3]!, [s], T0 + i)));
+    expect(results.filter((r) => r.ok).length).toBe(10);
+  });
+
+  test('a budget under parallel load through three instances is never overspent', async () => {
+    const nodes = [await instance(), await instance(), await instance()];
+    const s = scope({ budgetUsd: 1 });
+    await nodes[0]!.seedSpend(s, 0, T0);
+    let spent = 0;
+    // 60 requests of worst case $0.10, each costing $0.07 in the end, in waves of 15 at once.
+    for (let wave = 0; wave < 4; wave++) {
+      await Promise.all(
+        Array.from({ length: 15 }, async (_, i) => {
+          const node = nodes[i % 3]!;
+          const id = `b${wave}-${i}-${prefix}`;
+          const a = await node.admit({ requestId: id, scopes: [s], worstCostUsd: 0.1, tokens: 0, now: T0 });
+          if (!a.ok) return;
+          await Bun.sleep(1);
+          spent += 0.07;
+          await node.settle(id, { costUsd: 0.07, tokens: 0, at: T0 }, T0);
+        }),
+      );
+    }
+    expect(spent).toBeLessThanOrEqual(1 + 1e-9);
+    expect(spent).toBeGreaterThan(0.9 - 1e-9); // ~all of it used: 13 x 0.07 = 0.91
+    expect(await nodes[1]!.spend(s, T0)).toBeCloseTo(spent, 9);
+  });
+});
+
+describe('an instance killed (kill -9: no settle, no more heartbeats)', () => {
+  test('its reservations are freed by the others, so its slots come back', async () => {
+    const mk = async () => {
+      const link = new RedisLink(REDIS_URL, prefix, { retryMs: 50, pingMs: 200 }).start();
+      links.push(link);
+      expect(await link.whenUp(5_000)).toBe(true);
+      return { link, c: new RedisLimitCounters(link, 'open', undefined, { everyMs: 100, deadAfterMs: 500 }) };
+    };
+    const [dying, alive] = [await mk(), await mk()];
+    const s = scope({ maxParallel: 1, budgetUsd: 1 });
+    await Bun.sleep(150); // both have beaten once
+    expect((await admit(dying.c, [s], T0, 0.5)).ok).toBe(true);
+    dying.link.close(); // gone without settling
+    const refused = await admit(alive.c, [s], T0, 0.5);
+    expect(!refused.ok && refused.reason).toBe('parallel');
+    expect(await eventually(async () => (await alive.c.outstanding(s)).inFlight === 0, 5_000)).toBe(true);
+    expect(await alive.c.outstanding(s)).toEqual({ reservedUsd: 0, inFlight: 0 });
+    expect((await admit(alive.c, [s], T0, 0.5)).ok).toBe(true);
+  });
+});
+
+describe('Redis cut and restored', () => {
+  test('open: each instance enforces from its own counters while cut; spend made then reaches Redis; exact again after', async () => {
+    const [a, b] = [await instance('open', proxy.url), await instance('open', proxy.url)];
+    const s = scope({ rpm: 4, budgetUsd: 10 });
+    await a.seedSpend(s, 0, T0);
+    expect((await admit(a, [s], T0)).ok).toBe(true);
+    // A budget nearly spent in Redis stays nearly spent on an instance cut off from it.
+    const tight = scope({ budgetUsd: 1 });
+    await b.seedSpend(tight, 0.9, T0);
+    expect((await admit(b, [tight], T0, 0.05)).ok).toBe(true);
+    proxy.cut();
+    await eventually(() => !(a as any).link.isUp() && !(b as any).link.isUp());
+    // Each instance alone: up to 4 each in its own window.
+    const local = await Promise.all([a, a, a, a, a, b, b, b, b, b].map((c, i) => admit(c, [s], T0 + 1 + i)));
+    expect(local.filter((r) => r.ok).length).toBe(8);
+    expect((await admit(b, [tight], T0, 0.2)).ok).toBe(false);
+    const id = `cut-${prefix}`;
+    expect((await a.admit({ requestId: id, scopes: [scope()], worstCostUsd: 0, tokens: 0, now: T0 })).ok).toBe(true);
+    // A request admitted locally while cut settles locally and is charged to Redis once it is back.
+    const cutAdmit = `spend-${prefix}`;
+    const s2 = scope({ budgetUsd: 10 });
+    expect((await b.admit({ requestId: cutAdmit, scopes: [s2], worstCostUsd: 1, tokens: 0, now: T0 })).ok).toBe(true);
+    await b.settle(cutAdmit, { costUsd: 0.5, tokens: 0, at: T0 }, T0);
+
+    proxy.restore();
+    expect(await eventually(() => (a as any).link.isUp() && (b as any).link.isUp(), 5_000)).toBe(true);
+    expect(await eventually(async () => ((await b.spend(s2, T0)) ?? 0) > 0.49, 2_000)).toBe(true);
+    // Exact again: a new minute, 4 in total across both.
+    const after = await Promise.all(Array.from({ length: 8 }, (_, i) => admit(i % 2 ? a : b, [s], T0 + 120_000 + i)));
+    expect(after.filter((r) => r.ok).length).toBe(4);
+  });
+
+  test('closed: limited keys are refused with 503 while cut; exact again after', async () => {
+    const [a, b] = [await instance('closed', proxy.url), await instance('closed', proxy.url)];
+    const s = scope({ rpm: 3 });
+    expect((await admit(a, [s], T0)).ok).toBe(true);
+    proxy.cut();
+    await eventually(() => !(a as any).link.isUp());
+    let thrown: unknown = null;
+    try {
+      await admit(a, [s], T0 + 1);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(LimitsUnavailableError);
+    expect((thrown as LimitsUnavailableError).status).toBe(503);
+    proxy.restore();
+    expect(await eventually(() => (a as any).link.isUp() && (b as any).link.isUp(), 5_000)).toBe(true);
+    const after = await Promise.all(Array.from({ length: 6 }, (_, i) => admit(i % 2 ? a : b, [s], T0 + 2 + i)));
+    expect(after.filter((r) => r.ok).length).toBe(2);
+  });
+});
