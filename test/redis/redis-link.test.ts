@@ -33,15 +33,15 @@ describe('Redis connection owner', () => {
     // Commands fail fast instead of queueing while down.
     await expect(gw.ctx.redis!.send('PING', [])).rejects.toThrow();
     let text = await (await fetch(`${gw.url}/metrics`)).text();
-    expect(text).toContain('gophergate_redis_up 0');
+    expect(text).toMatch(/gophergate_redis_up\{instance="[^"]+"\} 0\n/); // every sample names its instance
 
     proxy.restore();
     expect(await eventually(async () => (await health()).redis === 'ok')).toBe(true);
     expect((await health()).status).toBe('ok');
     expect(await gw.ctx.redis!.send('PING', [])).toBe('PONG');
     text = await (await fetch(`${gw.url}/metrics`)).text();
-    expect(text).toContain('gophergate_redis_up 1');
-    expect(text).toMatch(/gophergate_redis_reconnects_total [1-9]/);
+    expect(text).toMatch(/gophergate_redis_up\{instance="[^"]+"\} 1\n/);
+    expect(text).toMatch(/gophergate_redis_reconnects_total\{instance="[^"]+"\} [1-9]/);
   });
 
   test('without a Redis URL the field says off', async () => {
