@@ -21,14 +21,7 @@ export function connectChangeNotices(link: RedisLink, state: StateStore, db: Db)
   const send = (k: Notice['k']) => link.publish(CHANGES_CHANNEL, JSON.stringify({ o: link.origin, k } satisfies Notice));
   state.onLocalChange(() => send('state'));
   rt.onInvalidate = () => send('sessions');
-  link.subscribe(CHANGES_CHANNEL, (message) => {
-    let n: Notice;
-    try {
-      n = JSON.parse(message) as Notice;
-    } catch {
-      return;
-    }
-    if (n.o === link.origin) return;
+  link.onNotice<Notice>(CHANGES_CHANNEL, (n) => {
     if (n.k === 'state') state.reload('outside');
     else if (n.k === 'sessions') rt.cache.clear();
   });

@@ -53,14 +53,8 @@ export class RedisKeyStateStore implements KeyStateStore {
     private readonly warn?: (msg: string) => void,
   ) {
     this.start = link.key('key-state:');
-    link.subscribe(KEY_STATES_CHANNEL, (message) => {
-      let n: Notice;
-      try {
-        n = JSON.parse(message) as Notice;
-      } catch {
-        return;
-      }
-      if (n.o !== link.origin) this.apply(n.p as ProviderId, n.k, n.s, n.t);
+    link.onNotice<Notice>(KEY_STATES_CHANNEL, (n) => {
+      this.apply(n.p as ProviderId, n.k, n.s, n.t);
     });
     link.onUp(() => this.syncQuietly());
   }

@@ -137,6 +137,22 @@ export class RedisLink {
     return () => set!.delete(handler);
   }
 
+  /**
+   * Subscribes to JSON notices `{ o: <origin>, ... }` that other instances publish: unreadable
+   * messages and this instance's own are dropped.
+   */
+  onNotice<N extends { o: string }>(channel: string, handler: (notice: N) => void): () => void {
+    return this.subscribe(channel, (message) => {
+      let n: N;
+      try {
+        n = JSON.parse(message) as N;
+      } catch {
+        return;
+      }
+      if (n?.o !== this.origin) handler(n);
+    });
+  }
+
   /** Called on each connection, the first included: state may have been missed (or never read). */
   onUp(cb: () => void): () => void {
     this.upListeners.add(cb);

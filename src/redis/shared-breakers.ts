@@ -48,14 +48,7 @@ export function shareBreakers(local: CircuitBreakers, link: RedisLink, warn?: (m
   const channel = link.key(CIRCUITS_CHANNEL);
   const failed = (err: unknown) => warn?.(`redis: circuit update failed: ${(err as Error).message}`);
 
-  link.subscribe(CIRCUITS_CHANNEL, (message) => {
-    let n: Notice;
-    try {
-      n = JSON.parse(message) as Notice;
-    } catch {
-      return;
-    }
-    if (n.o === link.origin) return;
+  link.onNotice<Notice>(CIRCUITS_CHANNEL, (n) => {
     if ('r' in n) local.reset((n.r ?? undefined) as ProviderId | undefined);
     else local.restore(n.k, n.f, n.at ?? null);
   });

@@ -21,14 +21,7 @@ export class SharedLoginThrottle extends LoginThrottle {
     private readonly link: RedisLink,
   ) {
     super(now);
-    link.subscribe(LOGIN_THROTTLE_CHANNEL, (message) => {
-      let n: Notice;
-      try {
-        n = JSON.parse(message) as Notice;
-      } catch {
-        return;
-      }
-      if (n.o === link.origin) return;
+    link.onNotice<Notice>(LOGIN_THROTTLE_CHANNEL, (n) => {
       if ('fail' in n && Array.isArray(n.fail)) super.fail(...n.fail);
       else if ('clear' in n && typeof n.clear === 'string') super.clear(n.clear);
     });
