@@ -1,11 +1,14 @@
 /**
- * A loopback TCP proxy a test controls: `cut()` closes every connection through it and refuses
- * new ones (the far side looks down); `restore()` lets connections through again.
+ * A loopback TCP proxy a test controls, between the gateways and Redis or PostgreSQL: `cut()`
+ * closes every connection through it and refuses new ones (the far side looks down);
+ * `restore()` lets connections through again. Writes that Bun takes only in part wait for
+ * `drain`, so large result sets pass whole.
  */
 import type { Socket, TCPSocketListener } from 'bun';
 
 export interface TcpProxy {
   port: number;
+  /** `<scheme>://127.0.0.1:<port>` */
   url: string;
   cut(): void;
   restore(): void;
@@ -15,74 +18,97 @@ export interface TcpProxy {
 interface Pair {
   client: Socket<Pair>;
   upstream: Socket<unknown> | null;
+  /** Bytes from the client before the upstream connection opened. */
   pending: Uint8Array[];
+  closed: boolean;
+}
+
+/** Bun's socket.write may take only part of the bytes; the rest waits for `drain`. */
+const backlog = new WeakMap<object, Uint8Array[]>();
+function send(sock: Socket<any>, data: Uint8Array): void {
+  const q = backlog.get(sock);
+  if (q?.length) return void q.push(data);
+  const n = sock.write(data);
+  if (n < data.byteLength) backlog.set(sock, [data.subarray(Math.max(n, 0))]);
+}
+function drain(sock: Socket<any>): void {
+  const q = backlog.get(sock);
+  while (q?.length) {
+    const head = q[0]!;
+    const n = sock.write(head);
+    if (n < head.byteLength) {
+      q[0] = head.subarray(Math.max(n, 0));
+      return;
+    }
+    q.shift();
+  }
 }
 
 export async function startTcpProxy(targetHost: string, targetPort: number, scheme = 'redis'): Promise<TcpProxy> {
-  let open = true;
+  let down = false;
   const pairs = new Set<Pair>();
-  const server: TCPSocketListener<Pair> = Bun.listen<Pair>({
+  const end = (p: Pair) => {
+    if (p.closed) return;
+    p.closed = true;
+    pairs.delete(p);
+    p.client.end();
+    p.upstream?.end();
+  };
+  const listener: TCPSocketListener<Pair> = Bun.listen<Pair>({
     hostname: '127.0.0.1',
     port: 0,
     socket: {
-      async open(client) {
-        const pair: Pair = { client, upstream: null, pending: [] };
+      open(client) {
+        const pair: Pair = { client, upstream: null, pending: [], closed: false };
         client.data = pair;
-        if (!open) {
-          client.end();
-          return;
-        }
+        if (down) return end(pair);
         pairs.add(pair);
-        try {
-          pair.upstream = await Bun.connect({
-            hostname: targetHost,
-            port: targetPort,
-            socket: {
-              data: (_s, chunk) => void client.write(chunk),
-              close: () => void client.end(),
-              error: () => void client.end(),
+        Bun.connect({
+          hostname: targetHost,
+          port: targetPort,
+          socket: {
+            open(up) {
+              if (pair.closed) return void up.end();
+              pair.upstream = up;
+              for (const chunk of pair.pending) send(up, chunk);
+              pair.pending = [];
             },
-          });
-          for (const c of pair.pending) pair.upstream.write(c);
-          pair.pending = [];
-        } catch {
-          client.end();
-        }
+            data(_up, data) {
+              if (!pair.closed) send(pair.client, new Uint8Array(data));
+            },
+            drain(up) {
+              drain(up);
+            },
+            close: () => end(pair),
+            error: () => end(pair),
+          },
+        }).catch(() => end(pair));
       },
-      data(client, chunk) {
-        const p = client.data;
-        if (p.upstream) p.upstream.write(chunk);
-        else p.pending.push(new Uint8Array(chunk));
+      data(client, data) {
+        const pair = client.data;
+        if (pair.closed) return;
+        if (pair.upstream) send(pair.upstream, new Uint8Array(data));
+        else pair.pending.push(new Uint8Array(data));
       },
-      close(client) {
-        client.data?.upstream?.end();
-        if (client.data) pairs.delete(client.data);
-      },
-      error(client) {
-        client.data?.upstream?.end();
-      },
+      drain: (client) => drain(client),
+      close: (client) => client.data && end(client.data),
+      error: (client) => client.data && end(client.data),
     },
   });
-  const dropAll = () => {
-    for (const p of pairs) {
-      p.upstream?.end();
-      p.client.end();
-    }
-    pairs.clear();
-  };
   return {
-    port: server.port,
-    url: `${scheme}://127.0.0.1:${server.port}`,
+    port: listener.port,
+    url: `${scheme}://127.0.0.1:${listener.port}`,
     cut() {
-      open = false;
-      dropAll();
+      down = true;
+      for (const p of [...pairs]) end(p);
     },
     restore() {
-      open = true;
+      down = false;
     },
     close() {
-      dropAll();
-      server.stop(true);
+      down = true;
+      for (const p of [...pairs]) end(p);
+      listener.stop(true);
     },
   };
 }

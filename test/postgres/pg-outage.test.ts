@@ -11,7 +11,7 @@ import { migratePg } from '../../src/db/pg-store';
 import { api, login, ADMIN_PASSWORD } from '../helpers/admin-harness';
 import { createTestDatabase, databaseUrl, type TestDatabase } from '../helpers/pg-database';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
-import { startTcpProxy, type TcpProxy } from '../helpers/pg-tcp-proxy';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 
 const MAX_QUEUE = 20;
 let db: TestDatabase;
@@ -22,7 +22,7 @@ let writerClient: SQL;
 beforeAll(async () => {
   db = await createTestDatabase();
   await migratePg(db.url, { adminPassword: ADMIN_PASSWORD });
-  proxy = startTcpProxy(5432);
+  proxy = await startTcpProxy('127.0.0.1', 5432, 'postgres');
   const viaProxy = databaseUrl(db.name, `postgres://postgres@127.0.0.1:${proxy.port}/postgres`);
   writerClient = new SQL({ url: viaProxy, max: 2, connectionTimeout: 2 });
   gw = await startGateway({
