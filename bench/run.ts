@@ -16,6 +16,7 @@ import { measureColdStart } from './lib/cold-start';
 import { countLogRows, createClientKey, gatewayEnv, pickModel, startGateway } from './lib/gateway';
 import { hasWrk, runFixedCount } from './lib/load';
 import { readOptions } from './lib/options';
+import { createClusterStore, storeServersCpuMs, type ClusterStore } from './lib/cluster-store';
 import { spawnHelper, stop, sleep, waitFor200 } from './lib/processes';
 import { renderText, verdicts, type BenchReport } from './lib/report';
 import { body, runMatrix, warmUp, type Target } from './lib/scenarios';
@@ -24,12 +25,15 @@ import { measureTtfb } from './lib/ttfb';
 
 const opts = readOptions(process.argv.slice(2));
 const progress = (m: string) => process.stderr.write(`[bench] ${m}\n`);
+/** --cluster: PostgreSQL + Redis instead of SQLite; set in main() before any count. */
+let store: ClusterStore | undefined;
+const countRows = async (dbPath: string) => (store ? store.countLogRows() : countLogRows(dbPath));
 
 async function stopAndCount(proc: Subprocess<any, any, any>, dbPath: string) {
   const t0 = performance.now();
   const exitCode = await stop(proc, 60_000);
   const drainMs = performance.now() - t0;
-  const { rows, byStatus } = countLogRows(dbPath);
+  const { rows, byStatus } = await countRows(dbPath);
   return { rows, byStatus, drainMs, exitCode };
 }
 
@@ -38,7 +42,7 @@ async function settledRows(port: number, dbPath: string): Promise<number> {
   let last = -1;
   for (let i = 0; i < 100; i++) {
     const h = (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json())) as { log_queue?: { depth: number } };
-    const rows = countLogRows(dbPath).rows;
+    const rows = (await countRows(dbPath)).rows;
     if ((h.log_queue?.depth ?? 0) === 0 && rows === last) return rows;
     last = rows;
     await sleep(100);
@@ -61,10 +65,16 @@ async function main(): Promise<void> {
   children.push(forwarder.proc);
 
   const g = gatewayEnv(upstream.port);
+  if (opts.cluster) {
+    store = await createClusterStore();
+    Object.assign(g.env, store.env);
+    progress(`cluster mode: PostgreSQL ${store.env.LLM_PROXY__DATABASE__URL} + Redis prefix ${store.env.LLM_PROXY__REDIS__PREFIX}`);
+  }
   progress(`cold start x${opts.coldStarts} (temp dir ${g.dir})`);
-  const coldStart = await measureColdStart(BINARY, g, opts.coldStarts, opts.quick ? 1 : 3);
+  // Cluster mode: one database, so only the first start is a fresh one.
+  const coldStart = await measureColdStart(BINARY, g, opts.coldStarts, opts.quick || store ? 1 : 3);
 
-  const key = createClientKey(g.dbPath, opts.limits);
+  const key = store ? await store.createClientKey(opts.limits) : createClientKey(g.dbPath, opts.limits);
   const gw = await startGateway(BINARY, g);
   children.push(gw.proc);
   const model = await pickModel(gw.port, key, ['openai-auto', 'openai/gpt-4o-mini']);
@@ -82,7 +92,12 @@ async function main(): Promise<void> {
   const hooks = { useWrk, durationS: opts.durationS, rounds: opts.rounds, gatewayPid: gw.proc.pid, onGatewayLoad: (r: { sent: number; completed: number }) => ((sent += r.sent), (completed += r.completed)), progress };
   progress('warm-up');
   await warmUp(targets, hooks);
+  const storeCpu0 = store ? storeServersCpuMs() : 0;
+  const sentBefore = sent;
   const scenarios = await runMatrix(targets, opts.connections, hooks);
+  // PostgreSQL + Redis server CPU during the load matrix, per gateway request sent (cluster mode).
+  const storeServers = store ? { cpu_ms: storeServersCpuMs() - storeCpu0, gateway_requests: sent - sentBefore, cpu_us_per_request: 0 } : undefined;
+  if (storeServers) storeServers.cpu_us_per_request = Math.round((storeServers.cpu_ms * 1000) / Math.max(1, storeServers.gateway_requests));
 
   progress(`stream TTFB x${opts.ttfbRounds}`);
   const ttfbTargets = targets.map((t) => ({ name: t.name, url: t.url, headers: t.headers, body: body(t.model, true) }));
@@ -103,7 +118,7 @@ async function main(): Promise<void> {
   const gw2 = await startGateway(BINARY, g);
   children.push(gw2.proc);
   await waitFor200(`http://127.0.0.1:${gw2.port}/v1/models`, 10_000, { headers: { authorization: `Bearer ${key}` } });
-  const before = countLogRows(g.dbPath).rows;
+  const before = (await countRows(g.dbPath)).rows;
   const fixed = await runFixedCount({
     url: `http://127.0.0.1:${gw2.port}${path}`, headers: { authorization: `Bearer ${key}` },
     bodies: [body(model, false), body(model, true)], total: opts.accountingRequests, connections: 16,
@@ -116,20 +131,26 @@ async function main(): Promise<void> {
 
   await stop(forwarder.proc);
   await stop(upstream.proc);
+  await store?.close();
   const subBenches = opts.subBenches ? await runSubBenches(ROOT, opts.quick, progress) : [];
 
   const report: BenchReport = {
     meta: {
       date: new Date().toISOString(), bun: Bun.version, cores: navigator.hardwareConcurrency, load: useWrk ? 'wrk -t1' : 'bun-client',
-      duration_s: opts.durationS, rounds: opts.rounds, upstream_latency_ms: opts.latencyMs, chunks: opts.chunks, model, quick: opts.quick, limits: opts.limits,
+      duration_s: opts.durationS, rounds: opts.rounds, upstream_latency_ms: opts.latencyMs, chunks: opts.chunks, model, quick: opts.quick, limits: opts.limits, store: store ? 'postgres+redis' : 'sqlite',
     },
-    scenarios, ttfb, coldStart, logs, subBenches,
+    scenarios, ttfb, coldStart, logs, subBenches, ...(storeServers ? { storeServers } : {}),
   };
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   const file = join(ROOT, 'bench', 'results', `bench-${Date.now()}.json`);
   writeFileSync(file, JSON.stringify({ ...report, verdicts: verdicts(report) }, null, 2));
   if (opts.json) console.log(JSON.stringify({ ...report, verdicts: verdicts(report) }));
-  else console.log(renderText(report) + `\n\n(raw figures: ${file})`);
+  else {
+    const extra = storeServers
+      ? `\n\n== PostgreSQL + Redis server processes during the load matrix ==\ncpu ${storeServers.cpu_ms} ms over ${storeServers.gateway_requests} gateway requests: ${storeServers.cpu_us_per_request} µs/request on top of the gateway's CPU µs/req`
+      : '';
+    console.log(renderText(report) + extra + `\n\n(raw figures: ${file})`);
+  }
 }
 
 try {
@@ -137,5 +158,6 @@ try {
   process.exit(0);
 } catch (err) {
   console.error(`[bench] failed: ${(err as Error).stack ?? err}`);
+  await store?.close().catch(() => {});
   process.exit(1);
 }

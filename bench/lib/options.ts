@@ -19,6 +19,8 @@ export interface BenchOptions {
   accountingRequests: number;
   /** The bench key carries limits none of the load reaches (allow-list, budget, RPM, TPM, max_parallel). */
   limits: boolean;
+  /** The gateway on PostgreSQL + Redis (one instance) instead of SQLite. */
+  cluster: boolean;
 }
 
 export const USAGE = `bun run bench [--duration S] [--rounds N] [--quick] [--json] [--latency-ms MS] [--chunks N] [--no-wrk] [--no-sub]
@@ -31,7 +33,9 @@ export const USAGE = `bun run bench [--duration S] [--rounds N] [--quick] [--jso
   --no-wrk         use the built-in Bun client even when wrk is installed
   --no-sub         skip the log-writer, dashboard-query and routing-decision benches
   --limits         give the bench key limits the load never reaches (models, budget, rpm, tpm,
-                   max_parallel), to measure what enforcing them costs`;
+                   max_parallel), to measure what enforcing them costs
+  --cluster        run the gateway on PostgreSQL (127.0.0.1:5432, a throwaway database) + Redis
+                   (127.0.0.1:6379, a random prefix) instead of SQLite, one instance`;
 
 export function readOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -39,7 +43,7 @@ export function readOptions(argv: string[]): BenchOptions {
     options: {
       duration: { type: 'string' }, rounds: { type: 'string' }, quick: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false }, 'latency-ms': { type: 'string', default: '0' }, chunks: { type: 'string', default: '20' },
-      'no-wrk': { type: 'boolean', default: false }, 'no-sub': { type: 'boolean', default: false }, limits: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
+      'no-wrk': { type: 'boolean', default: false }, 'no-sub': { type: 'boolean', default: false }, limits: { type: 'boolean', default: false }, cluster: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
@@ -66,5 +70,6 @@ export function readOptions(argv: string[]): BenchOptions {
     subBenches: !values['no-sub'],
     accountingRequests: quick ? 400 : 4000,
     limits: values.limits!,
+    cluster: values.cluster!,
   };
 }
