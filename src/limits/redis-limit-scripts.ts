@@ -1,0 +1,219 @@
+import { LuaScript } from '../redis/lua-script';
+
+/**
+ * The Lua scripts behind RedisLimitCounters (redis-limit-counters.ts): one round trip each, so a
+ * check over every scope and its reservation happen atomically on the Redis server.
+ */
+
+// Shared by the scripts. Keys: <P>lim:<scope>:st (hash: inflight, reserved, tsum, period, spend),
+// <P>lim:<scope>:req (zset of admissions in the last minute), <P>lim:<scope>:tok (zset of token
+// entries) with <P>lim:<scope>:tokn (their counts), <P>lim:res:<request id> (a reservation),
+// <P>lim:resv (zset of reservations by time, for the stale sweep).
+const COMMON = `
+local WINDOW = 60000
+local STALE = 3600000
+local P = ARGV[1]
+local function num(v) return tonumber(v) or 0 end
+local function prune(S, edge)
+  redis.call('ZREMRANGEBYSCORE', S..':req', '-inf', edge)
+  local old = redis.call('ZRANGEBYSCORE', S..':tok', '-inf', edge, 'LIMIT', 0, 1000)
+  while #old > 0 do
+    local ns = redis.call('HMGET', S..':tokn', unpack(old))
+    local sub = 0
+    for _, v in ipairs(ns) do sub = sub + num(v) end
+    redis.call('HDEL', S..':tokn', unpack(old))
+    redis.call('ZREM', S..':tok', unpack(old))
+    redis.call('HINCRBY', S..':st', 'tsum', -sub)
+    old = redis.call('ZRANGEBYSCORE', S..':tok', '-inf', edge, 'LIMIT', 0, 1000)
+  end
+end
+local function settle(id, cost, tokens)
+  local R = P..'lim:res:'..id
+  local h = redis.call('HGETALL', R)
+  if #h == 0 then return 0 end
+  local r = {}
+  for i = 1, #h, 2 do r[h[i]] = h[i + 1] end
+  local worst = num(r.worst)
+  for i = 1, num(r.n) do
+    local S = r['s'..i]
+    local st = S..':st'
+    if redis.call('HINCRBY', st, 'inflight', -1) < 0 then redis.call('HSET', st, 'inflight', 0) end
+    if tonumber(redis.call('HINCRBYFLOAT', st, 'reserved', -worst)) < 0 then redis.call('HSET', st, 'reserved', 0) end
+    if redis.call('HGET', st, 'period') == r['p'..i] then redis.call('HINCRBYFLOAT', st, 'spend', cost) end
+    if r['t'..i] == '1' then
+      local est = tonumber(redis.call('HGET', S..':tokn', id))
+      if est then
+        redis.call('HSET', S..':tokn', id, tokens)
+        redis.call('HINCRBY', st, 'tsum', tokens - est)
+      end
+    end
+  end
+  redis.call('DEL', R)
+  redis.call('ZREM', P..'lim:resv', id)
+  if r.o then redis.call('SREM', P..'lim:held:'..r.o, id) end
+  return 1
+end
+`;
+
+// ARGV: P, now, request id, worst USD, tokens, n, then per scope: key, rpm, tpm, max_parallel,
+// budget (-1: none), period key; last the instance's origin. Returns {ok, reason, scope index, retry ms (-1: none), tsum,
+// spend, reserved, req limit, req remaining, req reset, tok limit, tok remaining, tok reset}.
+export const ADMIT = new LuaScript(`${COMMON}
+local now = tonumber(ARGV[2])
+local id = ARGV[3]
+local worst = tonumber(ARGV[4])
+local tokens = tonumber(ARGV[5])
+local n = tonumber(ARGV[6])
+local EPS = 1e-9
+local stale = redis.call('ZRANGEBYSCORE', P..'lim:resv', '-inf', now - STALE, 'LIMIT', 0, 20)
+for _, rid in ipairs(stale) do settle(rid, 0, 0) end
+local sc = {}
+for i = 1, n do
+  local b = 6 + (i - 1) * 6
+  sc[i] = { S = P..'lim:'..ARGV[b + 1], rpm = tonumber(ARGV[b + 2]), tpm = tonumber(ARGV[b + 3]), mp = tonumber(ARGV[b + 4]), budget = tonumber(ARGV[b + 5]), pk = ARGV[b + 6] }
+end
+local function rate()
+  local rl, rr, rt, tl, tr, tt = -1, 0, 0, -1, 0, 0
+  for i = 1, n do
+    local s = sc[i]
+    if s.rpm >= 0 then
+      local c = redis.call('ZCARD', s.S..':req')
+      local rem = s.rpm - c
+      local reset = 0
+      if c > 0 then reset = tonumber(redis.call('ZRANGE', s.S..':req', -1, -1, 'WITHSCORES')[2]) + WINDOW - now end
+      if rl < 0 or rem < rr then rl, rr, rt = s.rpm, rem, reset end
+    end
+    if s.tpm >= 0 then
+      local rem = s.tpm - num(redis.call('HGET', s.S..':st', 'tsum'))
+      local last = redis.call('ZRANGE', s.S..':tok', -1, -1, 'WITHSCORES')
+      local reset = 0
+      if #last > 0 then reset = tonumber(last[2]) + WINDOW - now end
+      if tl < 0 or rem < tr then tl, tr, tt = s.tpm, rem, reset end
+    end
+  end
+  return rl, rr, rt, tl, tr, tt
+end
+local function refuse(i, reason, wait, tsum, spend, reserved)
+  local rl, rr, rt, tl, tr, tt = rate()
+  return {0, reason, i, wait, tsum, tostring(spend), tostring(reserved), rl, rr, rt, tl, tr, tt}
+end
+for i = 1, n do
+  local s = sc[i]
+  local st = s.S..':st'
+  prune(s.S, now - WINDOW)
+  if redis.call('HGET', st, 'period') ~= s.pk then redis.call('HSET', st, 'period', s.pk, 'spend', 0) end
+  local v = redis.call('HMGET', st, 'inflight', 'tsum', 'spend', 'reserved')
+  local inflight, tsum, spend, reserved = num(v[1]), num(v[2]), num(v[3]), num(v[4])
+  if s.mp >= 0 and inflight >= s.mp then return refuse(i, 'parallel', -1, tsum, spend, reserved) end
+  if s.rpm >= 0 then
+    local c = redis.call('ZCARD', s.S..':req')
+    if c >= s.rpm then
+      local wait = WINDOW
+      local oldest = redis.call('ZRANGE', s.S..':req', 0, 0, 'WITHSCORES')
+      if #oldest > 0 then wait = tonumber(oldest[2]) + WINDOW - now end
+      return refuse(i, 'rpm', wait, tsum, spend, reserved)
+    end
+  end
+  if s.tpm >= 0 and tsum + tokens > s.tpm then
+    if tokens > s.tpm then return refuse(i, 'tpm', -1, tsum, spend, reserved) end
+    local entries = redis.call('ZRANGE', s.S..':tok', 0, -1, 'WITHSCORES')
+    local freed, wait = 0, WINDOW
+    for j = 1, #entries, 2 do
+      freed = freed + num(redis.call('HGET', s.S..':tokn', entries[j]))
+      if tsum - freed + tokens <= s.tpm then
+        wait = tonumber(entries[j + 1]) + WINDOW - now
+        break
+      end
+    end
+    return refuse(i, 'tpm', wait, tsum, spend, reserved)
+  end
+  if s.budget >= 0 and (spend >= s.budget - EPS or spend + reserved + worst > s.budget + EPS) then
+    return refuse(i, 'budget', -1, tsum, spend, reserved)
+  end
+end
+local R = P..'lim:res:'..id
+local origin = ARGV[#ARGV]
+redis.call('HSET', R, 'n', n, 'worst', tostring(worst), 'at', now, 'o', origin)
+redis.call('SADD', P..'lim:held:'..origin, id)
+for i = 1, n do
+  local s = sc[i]
+  local st = s.S..':st'
+  redis.call('HINCRBY', st, 'inflight', 1)
+  redis.call('HINCRBYFLOAT', st, 'reserved', worst)
+  local t = 0
+  if s.rpm >= 0 then
+    redis.call('ZADD', s.S..':req', now, id)
+    redis.call('PEXPIRE', s.S..':req', WINDOW * 2)
+  end
+  if s.tpm >= 0 then
+    redis.call('ZADD', s.S..':tok', now, id)
+    redis.call('HSET', s.S..':tokn', id, tokens)
+    redis.call('HINCRBY', st, 'tsum', tokens)
+    redis.call('PEXPIRE', s.S..':tok', WINDOW * 2)
+    redis.call('PEXPIRE', s.S..':tokn', WINDOW * 2)
+    t = 1
+  end
+  redis.call('HSET', R, 's'..i, s.S, 'p'..i, s.pk, 't'..i, t)
+end
+redis.call('PEXPIRE', R, STALE * 2)
+redis.call('ZADD', P..'lim:resv', now, id)
+local rl, rr, rt, tl, tr, tt = rate()
+local out = {1, '', 0, -1, 0, '0', '0', rl, rr, rt, tl, tr, tt}
+-- Each scope's spend, so an instance can start its own budgets from it if Redis goes away.
+for i = 1, n do out[13 + i] = tostring(num(redis.call('HGET', sc[i].S..':st', 'spend'))) end
+return out
+`);
+
+// An instance that stopped beating (killed, or cut off for good): its reservations are freed
+// (settled at zero) so its slots and reserved USD do not wait for the one-hour sweep.
+// ARGV: P, this instance's origin, its heartbeat TTL ms.
+export const HEARTBEAT = new LuaScript(`${COMMON}
+redis.call('SET', P..'lim:alive:'..ARGV[2], '1', 'PX', ARGV[3])
+redis.call('SADD', P..'lim:instances', ARGV[2])
+local freed = 0
+for _, o in ipairs(redis.call('SMEMBERS', P..'lim:instances')) do
+  if redis.call('EXISTS', P..'lim:alive:'..o) == 0 then
+    for _, id in ipairs(redis.call('SMEMBERS', P..'lim:held:'..o)) do freed = freed + settle(id, 0, 0) end
+    redis.call('DEL', P..'lim:held:'..o)
+    redis.call('SREM', P..'lim:instances', o)
+  end
+end
+return freed
+`);
+
+// ARGV: P, request id, cost, tokens.
+export const SETTLE = new LuaScript(`${COMMON}
+return settle(ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]))
+`);
+
+// ARGV: P, now, cost, tokens, entry id, n, then per scope: key, tpm (-1: none), current period key, the period key of actual.at.
+export const CHARGE = new LuaScript(`${COMMON}
+local now = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
+local tokens = tonumber(ARGV[4])
+local id = ARGV[5]
+for i = 1, tonumber(ARGV[6]) do
+  local b = 6 + (i - 1) * 4
+  local S = P..'lim:'..ARGV[b + 1]
+  local st = S..':st'
+  prune(S, now - WINDOW)
+  if redis.call('HGET', st, 'period') ~= ARGV[b + 3] then redis.call('HSET', st, 'period', ARGV[b + 3], 'spend', 0) end
+  if ARGV[b + 3] == ARGV[b + 4] then redis.call('HINCRBYFLOAT', st, 'spend', cost) end
+  if tonumber(ARGV[b + 2]) >= 0 and tokens > 0 then
+    redis.call('ZADD', S..':tok', now, id)
+    redis.call('HSET', S..':tokn', id, tokens)
+    redis.call('HINCRBY', st, 'tsum', tokens)
+    redis.call('PEXPIRE', S..':tok', WINDOW * 2)
+    redis.call('PEXPIRE', S..':tokn', WINDOW * 2)
+  end
+end
+return 1
+`);
+
+// ARGV: P, scope key, period key, amount.
+export const SEED = new LuaScript(`${COMMON}
+local st = P..'lim:'..ARGV[2]..':st'
+if redis.call('HGET', st, 'period') == ARGV[3] then return 0 end
+redis.call('HSET', st, 'period', ARGV[3], 'spend', ARGV[4])
+return 1
+`);
