@@ -1,3 +1,4 @@
+import { parseToolArguments } from '../shared/tool-arguments';
 import { badRequest } from '../../errors/api-error';
 import { type ContentOptions, textBlocks, userBlocks } from './anthropic-content';
 import type { AnthropicBlock, AnthropicMessage, AnthropicRequest } from './anthropic-wire';
@@ -82,18 +83,7 @@ function toolUseBlocks(m: AnyMessage, path: string): AnthropicBlock[] {
     const name = c?.function?.name;
     if (typeof name !== 'string' || name === '') throw badRequest('A tool call needs a function name.', `${cpath}.function.name`);
     if (typeof c.id !== 'string' || !c.id) throw badRequest('A tool call needs an id.', `${cpath}.id`);
-    return { type: 'tool_use', id: toolUseId(c.id), name, input: parseArgs(c.function.arguments, `${cpath}.function.arguments`) };
+    return { type: 'tool_use', id: toolUseId(c.id), name, input: parseToolArguments(c.function.arguments, `${cpath}.function.arguments`) };
   });
 }
 
-function parseArgs(raw: unknown, path: string): Record<string, unknown> {
-  if (raw === undefined || raw === null || raw === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(String(raw));
-  } catch {
-    throw badRequest('Tool call arguments must be a JSON object.', path);
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw badRequest('Tool call arguments must be a JSON object.', path);
-  return parsed as Record<string, unknown>;
-}

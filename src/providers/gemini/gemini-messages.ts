@@ -1,3 +1,4 @@
+import { parseToolArguments } from '../shared/tool-arguments';
 import { badRequest } from '../../errors/api-error';
 import type { AdapterDeps } from '../types';
 import { userParts } from './gemini-parts';
@@ -119,17 +120,10 @@ function ensureSignature(parts: GeminiPart[]): void {
   if (calls.length && !calls.some((p) => p.thoughtSignature)) calls[0]!.thoughtSignature = SKIP_SIGNATURE;
 }
 
+/** Gemini also takes arguments a client already sent as an object. */
 function parseArgs(raw: unknown, path: string): Record<string, unknown> {
-  if (raw === undefined || raw === null || raw === '') return {};
-  if (typeof raw === 'object' && !Array.isArray(raw)) return raw as Record<string, unknown>;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(String(raw));
-  } catch {
-    throw badRequest('Tool call arguments must be a JSON object.', path);
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw badRequest('Tool call arguments must be a JSON object.', path);
-  return parsed as Record<string, unknown>;
+  if (raw && typeof raw === 'object' && !Array.isArray(raw)) return raw as Record<string, unknown>;
+  return parseToolArguments(raw, path);
 }
 
 /**
