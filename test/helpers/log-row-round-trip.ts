@@ -5,6 +5,7 @@
  */
 import { expect } from 'bun:test';
 import { ADMIN_PASSWORD, api, json, login } from './admin-harness';
+import { openMonitor } from './monitor-socket';
 import type { TestGateway } from './start-gateway';
 
 /** The fields GET /api/logs rows and monitor events carry (INTERFACE.md), `id` only on the API's. */
@@ -19,16 +20,7 @@ const plain = (v: unknown) => (typeof v === 'boolean' ? Number(v) : typeof v ===
 
 export async function checkLogRowRoundTrip(gw: TestGateway): Promise<Record<string, any>> {
   const admin = await login(gw, 'admin', ADMIN_PASSWORD);
-  const ws = new WebSocket(`${gw.url.replace('http', 'ws')}/api/monitor/ws`, { headers: { cookie: admin.cookie, origin: gw.url } } as any);
-  const events: any[] = [];
-  ws.onmessage = (e) => {
-    const m = JSON.parse(String(e.data));
-    if (m.type === 'request') events.push(m.data);
-  };
-  await new Promise<void>((resolve, reject) => {
-    ws.onopen = () => resolve();
-    ws.onclose = (e) => reject(new Error(`monitor socket closed ${e.code}`));
-  });
+  const { events, close } = await openMonitor(gw, admin);
   try {
     const { response } = await gw
       .openai()
@@ -63,6 +55,6 @@ export async function checkLogRowRoundTrip(gw: TestGateway): Promise<Record<stri
     expect(monitorPage).toContain('cache_write_tokens');
     return row;
   } finally {
-    ws.close();
+    close();
   }
 }
