@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { Database } from 'bun:sqlite';
 import { openDatabase } from '../src/db/client';
 import { runMigrations } from '../src/db/migrate';
-import { INSERT_LOG_SQL, rollupFromHourlySql } from '../src/logging/log-row-sql';
+import { INSERT_LOG_SQL, logRowValues, rollupFromHourlySql } from '../src/logging/log-row-sql';
 import { ROLLUP_TABLES } from '../src/logging/rollup-tables';
 import { listLogs, usageBreakdown, usageSummary, usageTimeseries } from '../src/logging/usage-queries';
 import { count, flag } from './bench-args';
@@ -56,12 +56,14 @@ function fill(db: Database): void {
         // each client spreads over its own PER_CLIENT models
         const m = MODELS[(client + ((i >> 3) % PER_CLIENT) * Math.floor(MODEL_COUNT / PER_CLIENT)) % MODEL_COUNT]!;
         const failed = i % 97 === 0;
-        insert.run(
-          Math.floor(START + i * step), `r${i}`, null, client + 1, 'chat', m.model, m.model, m.provider,
-          null, null, i & 1, failed ? 502 : 200, failed ? 'upstream_error' : null, failed ? 'upstream returned 502' : null,
-          200 + (i % 900), i % 3 === 0 ? 128 : 0, 50 + (i % 400), i % 4 === 0 ? 32 : 0, 0, 0,
-          0.0004 + (i % 10) * 0.0001, 300 + (i % 700), 120, 0.8, null, null, null,
-        );
+        insert.run(...logRowValues({
+          createdAt: Math.floor(START + i * step), requestId: `r${i}`, clientId: client + 1, endpoint: 'chat', modelRequested: m.model,
+          model: m.model, provider: m.provider, route: null, stream: (i & 1) === 1, status: failed ? 502 : 200,
+          errorType: failed ? 'upstream_error' : null, error: failed ? 'upstream returned 502' : null,
+          promptTokens: 200 + (i % 900), cachedTokens: i % 3 === 0 ? 128 : 0, completionTokens: 50 + (i % 400),
+          reasoningTokens: i % 4 === 0 ? 32 : 0, estimated: false, costUsd: 0.0004 + (i % 10) * 0.0001,
+          latencyMs: 300 + (i % 700), ttfbMs: 120, overheadMs: 0.8,
+        }));
       }
     })();
     if ((base / chunk) % 10 === 9) console.log(`  ${(base + chunk).toLocaleString('en')} rows, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -101,7 +103,7 @@ const now = END;
 const dash30 = { from: Math.floor((now - 30 * DAY) / DAY) * DAY + DAY, to: now + 1 };
 // An API range that cuts both edge days mid-day.
 const cut30 = { from: now - 30 * DAY + 7 * 3_600_000 + 123, to: now - 5 * 3_600_000 - 456 };
-const store = sqliteStore(sqlite, null as never);
+const store = sqliteStore(sqlite, db);
 const lastPage = await listLogs(store, { limit: 50 });
 const deepAnchor = (await listLogs(store, { limit: 1, to: now - 20 * DAY }))[0]?.id;
 const cases: [string, () => unknown][] = [

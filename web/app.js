@@ -208,8 +208,9 @@
           var self = this;
           try { this.names = JSON.parse(this.$el.getAttribute('data-clients') || '{}'); } catch (e) { this.names = {}; }
           try {
+            // Recent rows from the log, in the shape of the socket's events.
             var initial = JSON.parse(this.$el.getAttribute('data-initial') || '[]');
-            this.rows = initial.map(function (r) { return Object.assign({ fresh: false }, r); });
+            this.rows = initial.map(function (r) { return toRow(r, ++self.seq, self.names); });
           } catch (e) { this.rows = []; }
           this.connect();
           // HTMX swaps the page out on navigation: close the socket with it.
@@ -269,7 +270,7 @@
       return Object.prototype.hasOwnProperty.call(names, String(id)) ? String(names[String(id)]) : '#' + id;
     }
 
-    // A WebSocket record (snake_case or camelCase) -> the row the table shows.
+    // A monitor event's data (the server's logJson; camelCase from older servers) -> the row the table shows.
     function toRow(r, seq, names) {
       var pick = function (a, b) { return r[a] !== undefined ? r[a] : r[b]; };
       return {

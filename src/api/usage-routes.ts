@@ -1,6 +1,7 @@
 import { Elysia, t } from 'elysia';
 import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
+import { logJson } from '../logging/log-row';
 import { listLogs, usageBreakdown, usageSummary, usageTimeseries } from '../logging/usage-queries';
 import { parseBreakdown, parseLogFilter, parseTimeseries, parseUsageFilter, type RawQuery } from '../logging/usage-query-params';
 
@@ -23,7 +24,7 @@ const range = {
 export function usageRoutes(ctx: AppContext) {
   return new Elysia({ name: 'usage-routes' })
     .use(sessionGuard(ctx))
-    .get('/api/logs', async ({ query }) => ({ data: await listLogs(ctx.store, parseLogFilter(query as RawQuery)) }), {
+    .get('/api/logs', async ({ query }) => ({ data: (await listLogs(ctx.store, parseLogFilter(query as RawQuery))).map(logJson) }), {
       query: t.Object({
         ...range,
         limit: str('Rows per page, 1-1000 (default 50)'),

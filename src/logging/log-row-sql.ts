@@ -1,36 +1,28 @@
-import type { LogRecord } from './log-record';
+import { LOG_COLUMNS, type LogRow } from './log-row';
 import { DAY_MS, HOUR_MS, MEASURES, ROLLUP_TABLES, type RollupTable } from './rollup-tables';
+
+/** The columns a log row is inserted with (every column but `id`), in table order. */
+export const LOG_INSERT_COLUMNS: readonly string[] = LOG_COLUMNS.map((c) => c.name);
 
 /**
  * Raw SQL for the writer's hot path. One prepared statement bound with positional values is
  * several times faster than drizzle's multi-row insert builder, and this runs for every request.
  */
-export const INSERT_LOG_SQL = `INSERT INTO request_logs (
-  created_at, request_id, parent_request_id, client_id, endpoint, model_requested, model, provider,
-  route, attempts, stream, status, error_type, error, prompt_tokens, cached_tokens, completion_tokens,
-  reasoning_tokens, images, estimated, cost_usd, latency_ms, ttfb_ms, overhead_ms, body, provider_key_id,
-  cache_write_tokens, queue_ms, instance
-) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`;
-
-/** The columns INSERT_LOG_SQL names, in order (the PostgreSQL writer builds its multi-row insert from them). */
-export const LOG_INSERT_COLUMNS: readonly string[] = INSERT_LOG_SQL.slice(INSERT_LOG_SQL.indexOf('(') + 1, INSERT_LOG_SQL.indexOf(')'))
-  .split(',')
-  .map((c) => c.trim());
+export const INSERT_LOG_SQL = `INSERT INTO request_logs (${LOG_INSERT_COLUMNS.join(', ')}) VALUES (${LOG_INSERT_COLUMNS.map(() => '?').join(',')})`;
 
 export type LogRowValues = (string | number | null)[];
 
-const n = (v: number | undefined | null): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-
-/** Values for INSERT_LOG_SQL, in column order. */
-export function logRowValues(r: LogRecord): LogRowValues {
-  return [
-    r.createdAt, r.requestId, r.parentRequestId ?? null, r.clientId ?? null, r.endpoint, r.modelRequested,
-    r.model ?? null, r.provider ?? null, r.route ?? null, r.attempts ?? null, r.stream ? 1 : 0, r.status,
-    r.errorType ?? null, r.error ?? null, n(r.promptTokens), n(r.cachedTokens), n(r.completionTokens),
-    n(r.reasoningTokens), n(r.images), r.estimated ? 1 : 0, n(r.costUsd), n(r.latencyMs),
-    r.ttfbMs ?? null, n(r.overheadMs), r.body ?? null, r.providerKeyId ?? null,
-    n(r.cacheWriteTokens), r.queueMs ?? null, r.instance ?? null,
-  ];
+/** Values for INSERT_LOG_SQL, in column order: booleans as 0/1, a missing or non-finite count as the column's default. */
+export function logRowValues(r: LogRow): LogRowValues {
+  const out: LogRowValues = new Array(LOG_COLUMNS.length);
+  for (let i = 0; i < LOG_COLUMNS.length; i++) {
+    const c = LOG_COLUMNS[i]!;
+    const v = r[c.key];
+    if (c.boolean) out[i] = v ? 1 : 0;
+    else if (c.numeric) out[i] = typeof v === 'number' && Number.isFinite(v) ? v : (c.fallback as number | null);
+    else out[i] = (v ?? c.fallback) as string | null;
+  }
+  return out;
 }
 
 /**
@@ -51,7 +43,7 @@ export const UPSERT_ROLLUP_SQL = upsertRollupSql(ROLLUP_TABLES[0]!);
 export { HOUR_MS };
 
 /** A record counts as an error when the client got an error status or a stream ended in one. */
-export function isErrorRecord(r: Pick<LogRecord, 'status' | 'errorType'>): boolean {
+export function isErrorRecord(r: Pick<LogRow, 'status' | 'errorType'>): boolean {
   return r.status >= 400 || r.errorType != null;
 }
 

@@ -1,5 +1,6 @@
 import { bundledWorkerUrl } from '../runtime/bundled-worker-url';
-import type { LogRecord, LogSink } from './log-record';
+import type { LogSink } from './log-record';
+import type { LogRow } from './log-row';
 import type { FromWriter, ToWriter } from './log-writer-protocol';
 
 export interface LogSinkOptions {
@@ -23,7 +24,7 @@ export interface LogSinkOptions {
 /** The LogSink backed by the log-writer worker. */
 export interface WorkerLogSink extends LogSink {
   /** Called on the main thread with each batch once it is committed (for the monitor feed). */
-  onWritten(cb: (records: readonly LogRecord[]) => void): () => void;
+  onWritten(cb: (records: readonly LogRow[]) => void): () => void;
   /** Runs a retention pass now; resolves with the number of raw rows deleted. */
   runRetention(): Promise<number>;
 }
@@ -43,8 +44,8 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
   const warnEveryMs = opts.warnEveryMs ?? 10_000;
   const warn = opts.warn ?? ((m: string) => console.warn(m));
 
-  let pending: LogRecord[] = [];
-  const inflight = new Map<number, LogRecord[]>();
+  let pending: LogRow[] = [];
+  const inflight = new Map<number, LogRow[]>();
   let inflightCount = 0;
   let seq = 0;
   let written = 0;
@@ -54,7 +55,7 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
   let closed = false;
   let closing: Promise<void> | null = null;
   let resolveClosed: (() => void) | null = null;
-  const listeners = new Set<(records: readonly LogRecord[]) => void>();
+  const listeners = new Set<(records: readonly LogRow[]) => void>();
   const retentionWaiters = new Map<number, (deleted: number) => void>();
 
   const url = workerUrl();
@@ -91,7 +92,7 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
     post({ type: 'batch', seq: id, json: JSON.stringify(records) });
   }
 
-  function settle(id: number): LogRecord[] {
+  function settle(id: number): LogRow[] {
     const records = inflight.get(id) ?? [];
     inflight.delete(id);
     inflightCount -= records.length;

@@ -1,12 +1,12 @@
 import type { Database } from 'bun:sqlite';
-import type { LogRecord } from './log-record';
+import type { LogRow } from './log-row';
 import { INSERT_LOG_SQL, logRowValues, upsertRollupSql } from './log-row-sql';
 import { rollupDeltas } from './rollup-batch';
 import { ROLLUP_TABLES } from './rollup-tables';
 
 export interface LogWriter {
   /** Inserts the rows and every rollup table's deltas in one transaction (all or nothing). */
-  writeBatch(records: readonly LogRecord[]): void;
+  writeBatch(records: readonly LogRow[]): void;
   /** Deletes up to `limit` raw rows created before `cutoff`; returns how many went. Rollups stay. */
   deleteOlderThan(cutoff: number, limit: number): number;
 }
@@ -19,7 +19,7 @@ export function createLogWriter(sqlite: Database): LogWriter {
   const prune = sqlite.prepare(
     'DELETE FROM request_logs WHERE id IN (SELECT id FROM request_logs WHERE created_at < ? ORDER BY created_at LIMIT ?)',
   );
-  const tx = sqlite.transaction((records: readonly LogRecord[]) => {
+  const tx = sqlite.transaction((records: readonly LogRow[]) => {
     for (const r of records) insert.run(...(logRowValues(r) as [number]));
     // Every rollup (hourly and daily, full and per dimension) moves in the same commit as the rows.
     const deltas = rollupDeltas(records);

@@ -7,7 +7,7 @@
 import { Database } from 'bun:sqlite';
 import { applyPragmas } from '../db/client';
 import { createLogWriter, type LogWriter } from './log-writer';
-import type { LogRecord } from './log-record';
+import type { LogRow } from './log-row';
 import type { FromWriter, ToWriter, WriterInit } from './log-writer-protocol';
 import { runRetention } from './retention-runner';
 
@@ -39,7 +39,7 @@ function retention(): Promise<number> {
 }
 
 function writeWithRetry(msg: ToWriter & { type: 'batch' }): void {
-  let records: LogRecord[];
+  let records: LogRow[];
   try {
     records = JSON.parse(msg.json);
   } catch (err) {

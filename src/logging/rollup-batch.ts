@@ -1,4 +1,4 @@
-import type { LogRecord } from './log-record';
+import type { LogRow } from './log-row';
 import { HOUR_MS, isErrorRecord, type LogRowValues } from './log-row-sql';
 import { bucketStart, ROLLUP_TABLES, type RollupTable } from './rollup-tables';
 
@@ -9,7 +9,7 @@ import { bucketStart, ROLLUP_TABLES, type RollupTable } from './rollup-tables';
  * - A classifier call is not a client request: its tokens and cost count, its request, error and
  *   latency do not (its time is already inside the routed request's latency).
  */
-export function rollupBatch(records: readonly LogRecord[]): LogRowValues[] {
+export function rollupBatch(records: readonly LogRow[]): LogRowValues[] {
   const acc = new Map<string, LogRowValues>();
   for (const r of records) {
     const hour = Math.floor(r.createdAt / HOUR_MS) * HOUR_MS;
@@ -76,7 +76,7 @@ const SOURCE = ROLLUP_TABLES.map((t) =>
  * and each fold runs over a few hundred deltas, not the batch. Plain loops and string keys: this
  * runs for every batch.
  */
-export function rollupDeltas(records: readonly LogRecord[]): LogRowValues[][] {
+export function rollupDeltas(records: readonly LogRow[]): LogRowValues[][] {
   const done: LogRowValues[][] = [rollupBatch(records)];
   for (let i = 1; i < ROLLUP_TABLES.length; i++) done.push(fold(done[SOURCE[i]!]!, ROLLUP_TABLES[SOURCE[i]!]!, ROLLUP_TABLES[i]!));
   return done;

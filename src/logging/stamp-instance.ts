@@ -1,4 +1,5 @@
-import type { LogRecord, LogSink } from './log-record';
+import type { LogSink } from './log-record';
+import type { LogRow } from './log-row';
 
 /**
  * Names the serving instance on every record (request_logs.instance, and the monitor feed) on its
@@ -8,7 +9,7 @@ export function stampInstance<S extends LogSink>(sink: S, instance: string): S {
   return new Proxy(sink, {
     get(target, prop, receiver) {
       if (prop === 'write') {
-        return (record: LogRecord) => {
+        return (record: LogRow) => {
           record.instance ??= instance;
           target.write(record);
         };

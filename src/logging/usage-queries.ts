@@ -1,5 +1,7 @@
-import type { SQLQueryBindings } from 'bun:sqlite';
-import { num, numOrNull, type Store } from '../db/store';
+import { and, desc, eq, gte, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { requestLogs, type LOG_ENDPOINTS } from '../db/schema/request-logs';
+import { num, type Store } from '../db/store';
+import { PUBLIC_LOG_FIELDS, type ListedLogRow } from './log-row';
 import { rollupSource, type RollupFilter } from './rollup-plan';
 import { DAY_MS, HOUR_MS, MEASURES, type RollupDim } from './rollup-tables';
 
@@ -23,37 +25,10 @@ export interface LogFilter extends UsageFilter {
   /** An HTTP status, or every failed request ('error') / every successful one ('ok'). */
   status?: number | 'error' | 'ok';
   /** One endpoint's rows (`chat`, `embeddings`, ...). */
-  endpoint?: string;
+  endpoint?: (typeof LOG_ENDPOINTS)[number];
   /** Paging: rows strictly older (in the list's order) than this row. */
   beforeId?: number;
   limit: number;
-}
-
-export interface LogRow {
-  id: number;
-  created_at: number;
-  request_id: string;
-  client_id: number | null;
-  endpoint: string;
-  model_requested: string;
-  model: string | null;
-  provider: string | null;
-  route: string | null;
-  stream: boolean;
-  status: number;
-  error_type: string | null;
-  error: string | null;
-  prompt_tokens: number;
-  completion_tokens: number;
-  reasoning_tokens: number;
-  cached_tokens: number;
-  images: number;
-  estimated: boolean;
-  cost_usd: number;
-  latency_ms: number;
-  ttfb_ms: number | null;
-  overhead_ms: number;
-  cache_write_tokens: number;
 }
 
 export interface UsageTotals {
@@ -167,51 +142,32 @@ export async function usageBreakdown(store: Reader, by: BreakdownBy, f: UsageFil
   return rows.map((r) => ({ key: r.key === '' ? null : r.key, label: r.key === '' ? '(none)' : r.key, ...totals(r) }));
 }
 
-const LOG_COLUMNS = `id, created_at, request_id, client_id, endpoint, model_requested, model, provider, route,
-  stream, status, error_type, error, prompt_tokens, completion_tokens, reasoning_tokens, cached_tokens,
-  images, estimated, cost_usd, latency_ms, ttfb_ms, overhead_ms, cache_write_tokens`;
-
-const NUMERIC_LOG_COLUMNS = [
-  'id', 'created_at', 'status', 'prompt_tokens', 'completion_tokens', 'reasoning_tokens', 'cached_tokens', 'images', 'cost_usd',
-  'latency_ms', 'overhead_ms', 'cache_write_tokens',
-] as const;
+/** The columns the logs list reads: the public ones and the id. */
+const LISTED = Object.fromEntries(['id', ...PUBLIC_LOG_FIELDS].map((k) => [k, requestLogs[k as keyof typeof requestLogs]])) as {
+  [K in keyof ListedLogRow]: (typeof requestLogs)[K];
+};
 
 /**
  * One page of raw request rows, newest first. Ordered by (created_at, id) so every filter's
  * (column, created_at) index — whose implicit last column is the rowid — serves the order without
  * a sort; `beforeId` continues after a row of the previous page.
  */
-export async function listLogs(store: Reader, f: LogFilter): Promise<LogRow[]> {
-  const parts: string[] = [];
-  const args: SQLQueryBindings[] = [];
-  if (f.from !== undefined) parts.push('created_at >= ?'), args.push(f.from);
-  if (f.to !== undefined) parts.push('created_at < ?'), args.push(f.to);
-  if (f.clientId !== undefined) parts.push('client_id = ?'), args.push(f.clientId);
-  if (f.provider !== undefined) parts.push('provider = ?'), args.push(f.provider);
-  if (f.model !== undefined) parts.push('model = ?'), args.push(f.model);
-  if (f.endpoint !== undefined) parts.push('endpoint = ?'), args.push(f.endpoint);
-  if (f.status === 'error') parts.push('(status >= 400 OR error_type IS NOT NULL)');
-  else if (f.status === 'ok') parts.push('(status < 400 AND error_type IS NULL)');
-  else if (f.status !== undefined) parts.push('status = ?'), args.push(f.status);
+export async function listLogs(store: Pick<Store, 'db'>, f: LogFilter): Promise<ListedLogRow[]> {
+  const t = requestLogs;
+  const where: SQL[] = [];
+  if (f.from !== undefined) where.push(gte(t.createdAt, f.from));
+  if (f.to !== undefined) where.push(lt(t.createdAt, f.to));
+  if (f.clientId !== undefined) where.push(eq(t.clientId, f.clientId));
+  if (f.provider !== undefined) where.push(eq(t.provider, f.provider));
+  if (f.model !== undefined) where.push(eq(t.model, f.model));
+  if (f.endpoint !== undefined) where.push(eq(t.endpoint, f.endpoint));
+  if (f.status === 'error') where.push(or(gte(t.status, 400), isNotNull(t.errorType))!);
+  else if (f.status === 'ok') where.push(and(lt(t.status, 400), isNull(t.errorType))!);
+  else if (f.status !== undefined) where.push(eq(t.status, f.status));
   if (f.beforeId !== undefined) {
-    const [anchor] = await store.all<{ created_at: unknown }>('SELECT created_at FROM request_logs WHERE id = ?', [f.beforeId]);
+    const [anchor] = await store.db.select({ createdAt: t.createdAt }).from(t).where(eq(t.id, f.beforeId));
     // The anchor row may have been purged by retention since the last page; ids still order rows.
-    if (anchor) parts.push('(created_at, id) < (?, ?)'), args.push(num(anchor.created_at), f.beforeId);
-    else parts.push('id < ?'), args.push(f.beforeId);
+    where.push(anchor ? sql`(${t.createdAt}, ${t.id}) < (${anchor.createdAt}, ${f.beforeId})` : lt(t.id, f.beforeId));
   }
-  const where = parts.length ? `WHERE ${parts.join(' AND ')}` : '';
-  const rows = await store.all<Record<string, any>>(`SELECT ${LOG_COLUMNS} FROM request_logs ${where} ORDER BY created_at DESC, id DESC LIMIT ?`, [
-    ...args,
-    f.limit,
-  ]);
-  // SQLite gives booleans as 0/1; PostgreSQL gives bigints as text: one shape for both.
-  return rows.map((r) => {
-    const out = { ...r } as LogRow;
-    for (const k of NUMERIC_LOG_COLUMNS) (out as any)[k] = num(r[k]);
-    out.client_id = numOrNull(r.client_id);
-    out.ttfb_ms = numOrNull(r.ttfb_ms);
-    out.stream = r.stream === 1 || r.stream === true;
-    out.estimated = r.estimated === 1 || r.estimated === true;
-    return out;
-  });
+  return store.db.select(LISTED).from(t).where(and(...where)).orderBy(desc(t.createdAt), desc(t.id)).limit(f.limit);
 }

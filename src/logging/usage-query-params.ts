@@ -1,3 +1,4 @@
+import { LOG_ENDPOINTS } from '../db/schema/request-logs';
 import { badRequest } from '../errors/api-error';
 import type { BreakdownBy, Bucket, LogFilter, UsageFilter } from './usage-queries';
 
@@ -47,8 +48,6 @@ export function parseUsageFilter(q: RawQuery): UsageFilter {
   return f;
 }
 
-/** The `endpoint` values log rows carry (README, "Logs"). */
-export const LOG_ENDPOINTS = ['chat', 'responses', 'images', 'embeddings', 'messages', 'count_tokens', 'classifier'] as const;
 
 export function parseLogFilter(q: RawQuery): LogFilter {
   const statusRaw = present(q, 'status');

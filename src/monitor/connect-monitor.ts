@@ -1,7 +1,8 @@
 import type { MonitorHub } from '../context';
-import type { LogRecord, LogSink } from '../logging/log-record';
+import type { LogSink } from '../logging/log-record';
+import type { LogRow } from '../logging/log-row';
 
-type WithWritten = LogSink & { onWritten(cb: (records: readonly LogRecord[]) => void): () => void };
+type WithWritten = LogSink & { onWritten(cb: (records: readonly LogRow[]) => void): () => void };
 
 /**
  * Feeds the monitor from a log sink. The worker sink reports batches once they are committed

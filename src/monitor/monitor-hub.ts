@@ -1,6 +1,6 @@
 import type { Server } from 'bun';
 import type { MonitorHub } from '../context';
-import type { LogRecord } from '../logging/log-record';
+import type { LogRow } from '../logging/log-row';
 import { toMonitorEvent } from './redact-record';
 
 export const MONITOR_TOPIC = 'monitor';
@@ -46,7 +46,7 @@ export class BunMonitorHub implements MonitorHub {
   }
 
   /** Never throws and never blocks: it runs after a request's accounting is done. */
-  publish(record: LogRecord): void {
+  publish(record: LogRow): void {
     const server = this.server;
     if (!server && !this.relay) return;
     try {

@@ -1,42 +1,14 @@
-import type { LogRecord } from '../logging/log-record';
+import { logJson, type LogJson, type LogRow } from '../logging/log-row';
 import { redactKeyForms } from '../security/redact-key';
 
 /**
- * What a monitor subscriber receives for one request: accounting only, never bodies or keys.
- * Spelled out rather than derived from the logs API's LogRow (logging/usage-queries.ts), which
- * lists much the same fields: what admins may read from the database can grow, what is
- * broadcast must not grow with it.
+ * What a monitor subscriber receives for one request: the row's public fields under their column
+ * names (logJson, logging/log-row.ts: the same allow-list as GET /api/logs, never bodies or keys)
+ * and the client's current name (from the in-memory snapshot, so a new client shows by name).
  */
 export interface MonitorEvent {
   type: 'request';
-  data: {
-    created_at: number;
-    request_id: string;
-    parent_request_id: string | null;
-    client_id: number | null;
-    /** The client's current name (from the in-memory snapshot), so a new client shows by name. */
-    client_name: string | null;
-    endpoint: LogRecord['endpoint'];
-    model_requested: string;
-    model: string | null;
-    provider: string | null;
-    route: string | null;
-    stream: boolean;
-    status: number;
-    error_type: string | null;
-    error: string | null;
-    prompt_tokens: number;
-    cached_tokens: number;
-    completion_tokens: number;
-    reasoning_tokens: number;
-    images: number;
-    estimated: boolean;
-    cost_usd: number;
-    latency_ms: number;
-    ttfb_ms: number | null;
-    overhead_ms: number;
-    cache_write_tokens: number;
-  };
+  data: LogJson & { client_name: string | null };
 }
 
 // Shapes of credentials that upstream error texts are known to echo back.
@@ -57,43 +29,17 @@ export function scrubSecrets(text: string, secrets: Iterable<string> = []): stri
   return out.replace(QUERY_KEY, '$1[redacted]');
 }
 
-/**
- * The broadcast form of a log record: an allow-list of fields (so a field added to LogRecord
- * later is not broadcast by accident), bodies and attempt details left out, error text scrubbed.
- */
+/** The broadcast form of a log row: public fields only, the free text scrubbed and the error cut to 500 characters. */
 export function toMonitorEvent(
-  r: LogRecord,
+  r: LogRow,
   secrets: Iterable<string> = [],
   clientName: (id: number | null) => string | null = () => null,
 ): MonitorEvent {
-  return {
-    type: 'request',
-    data: {
-      created_at: r.createdAt,
-      request_id: r.requestId,
-      parent_request_id: r.parentRequestId ?? null,
-      client_id: r.clientId,
-      client_name: clientName(r.clientId),
-      endpoint: r.endpoint,
-      model_requested: scrubSecrets(r.modelRequested, secrets),
-      model: r.model,
-      provider: r.provider,
-      route: r.route,
-      stream: r.stream,
-      status: r.status,
-      error_type: r.errorType,
-      error: r.error === null ? null : scrubSecrets(r.error.slice(0, 500), secrets),
-      prompt_tokens: r.promptTokens,
-      cached_tokens: r.cachedTokens,
-      completion_tokens: r.completionTokens,
-      reasoning_tokens: r.reasoningTokens,
-      images: r.images ?? 0,
-      estimated: r.estimated,
-      cost_usd: r.costUsd,
-      latency_ms: r.latencyMs,
-      ttfb_ms: r.ttfbMs,
-      overhead_ms: r.overheadMs,
-      cache_write_tokens: r.cacheWriteTokens ?? 0,
-    },
+  const list = [...secrets];
+  const redacted = {
+    ...r,
+    modelRequested: scrubSecrets(r.modelRequested, list),
+    error: r.error === null ? null : scrubSecrets(r.error.slice(0, 500), list),
   };
+  return { type: 'request', data: { ...logJson(redacted), client_name: clientName(r.clientId) } };
 }

@@ -1,6 +1,6 @@
 import { anthropicStatus, type ApiError } from '../errors/api-error';
 import { logMessageOf } from './upstream-redirect';
-import type { LogRecord } from '../logging/log-record';
+import type { LogRow } from '../logging/log-row';
 import type { ChatCompletion, ChatRequest } from '../providers/types';
 import { routeOf } from '../routing/route-of';
 import type { RouteDecision, RouteTarget } from '../routing/types';
@@ -14,7 +14,7 @@ import { roundMs, type RequestClock } from './request-clock';
 export interface ChatLogMeta {
   requestId: string;
   clientId: number | null;
-  endpoint: LogRecord['endpoint'];
+  endpoint: LogRow['endpoint'];
   parentRequestId?: string | null;
   clock: RequestClock;
   storeBodies: boolean;
@@ -65,7 +65,7 @@ export async function estimateOutcome(o: ChatOutcome): Promise<Usage> {
  * The one accounting row of a chat request, whatever its outcome. `estimate` is the usage to bill
  * when needsEstimate(o); `latencyMs` is taken when the request ended (an estimate comes later).
  */
-export function buildChatLogRecord(meta: ChatLogMeta, o: ChatOutcome, estimate: Usage | null = null, latencyMs = meta.clock.elapsed()): LogRecord {
+export function buildChatLogRecord(meta: ChatLogMeta, o: ChatOutcome, estimate: Usage | null = null, latencyMs = meta.clock.elapsed()): LogRow {
   const usage: Usage | null = o.target === null ? null : (o.usage ?? estimate);
   const prices = o.target?.entry?.prices;
   return {

@@ -1,7 +1,7 @@
 import type { ApiError } from '../errors/api-error';
 import { headerValue } from '../http/header-value';
 import { logMessageOf } from './upstream-redirect';
-import type { LogRecord } from '../logging/log-record';
+import type { LogRow } from '../logging/log-row';
 import type { AttemptRecord } from './execute-route';
 import { roundMs, type RequestClock } from './request-clock';
 import { routeOf } from '../routing/route-of';
@@ -11,7 +11,7 @@ import { ZERO_USAGE, type Usage } from '../usage/types';
 
 /** What a non-chat request (images, OpenAI Responses pass-through) did, for its one log row. */
 export interface PassthroughOutcome {
-  endpoint: LogRecord['endpoint'];
+  endpoint: LogRow['endpoint'];
   requestId: string;
   clientId: number | null;
   modelRequested: string;
@@ -27,7 +27,7 @@ export interface PassthroughOutcome {
 }
 
 /** The accounting row: tokens where the upstream reported them, plus images at the per-image price. */
-export function buildPassthroughLogRecord(o: PassthroughOutcome): LogRecord {
+export function buildPassthroughLogRecord(o: PassthroughOutcome): LogRow {
   const prices = o.target?.entry?.prices;
   return {
     createdAt: o.clock.createdAt,

@@ -142,6 +142,13 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard in Chromium'
     await page.click('#monitor-pause');
     await page.waitForFunction(() => document.querySelectorAll('#monitor-table tbody tr.monitor-row').length === 3);
 
+    // Reloaded, the page seeds the table from the log (rows in the shape of the socket's events).
+    await page.reload();
+    await page.waitForFunction(() => document.querySelectorAll('#monitor-table tbody tr.monitor-row').length === 3);
+    const oldest = (await page.locator('#monitor-table tbody tr.monitor-row').last().textContent())!;
+    expect(oldest).toContain('browser-test');
+    expect(oldest).toContain('19 / 9');
+
     // Usage: numbers and chart from the rollups.
     await nav('Usage', 'usage');
     expect((await page.textContent('#stat-requests .stat-value'))!.trim()).toBe('3');

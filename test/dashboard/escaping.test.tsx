@@ -7,6 +7,7 @@ import { describe, expect, test } from 'bun:test';
 import { ClientsView, NewKeyPanel } from '../../src/dashboard/pages/clients-view';
 import { GroupsView, RouteTryResult } from '../../src/dashboard/pages/groups-view';
 import { LogDetailView, LogsView } from '../../src/dashboard/pages/logs-view';
+import { logJson, type StoredLogRow } from '../../src/logging/log-row';
 import { ModelsView } from '../../src/dashboard/pages/models-view';
 import { MonitorView } from '../../src/dashboard/pages/monitor-view';
 import { ProvidersView } from '../../src/dashboard/pages/providers-view';
@@ -18,6 +19,14 @@ import { parseRange } from '../../src/dashboard/usage-range';
 
 const X = '<img src=x onerror=alert(1)>';
 const Q = `"><script>alert(2)</script>`;
+
+/** A stored log row with markup in every text column. */
+const hostileRow: StoredLogRow = {
+  id: 1, createdAt: 0, requestId: X, parentRequestId: Q, clientId: 1, endpoint: 'chat', modelRequested: X, model: Q, provider: X, route: Q,
+  attempts: X, stream: false, status: 500, errorType: X, error: X, promptTokens: 0, cachedTokens: 0, completionTokens: 0, reasoningTokens: 0,
+  images: 0, estimated: false, costUsd: 0, latencyMs: 0, ttfbMs: 1, overheadMs: 0, queueMs: null, body: X + Q, providerKeyId: Q,
+  cacheWriteTokens: 0, instance: X,
+};
 
 /**
  * Parses the markup as a browser would (Bun's HTMLRewriter, lol-html) and lists anything the
@@ -72,13 +81,9 @@ describe('every dashboard view escapes user-controlled text', () => {
   });
 
   test('logs list, filters and detail', async () => {
-    const r = {
-      id: 1, createdAt: 0, clientId: 1, clientName: X, endpoint: 'chat', modelRequested: X, model: Q, provider: X, route: Q, stream: false,
-      status: 500, promptTokens: 0, cachedTokens: 0, completionTokens: 0, reasoningTokens: 0, costUsd: 0, latencyMs: 0, overheadMs: 0, error: X,
-    };
     const filters = { from: Q, to: Q, client: Q, provider: Q, model: Q + X, status: Q };
-    await expectInert(await html(<LogsView vm={{ rows: [r], filters, beforeId: null, nextBeforeId: 5, clients: [{ id: 1, name: X }], providers: ['openai'], error: X }} />));
-    await expectInert(await html(<LogDetailView d={{ ...r, requestId: X, parentRequestId: Q, errorType: X, attempts: X, ttfbMs: 1, estimated: false, images: 0, body: X + Q }} />));
+    await expectInert(await html(<LogsView vm={{ rows: [{ ...hostileRow, clientName: X }], filters, beforeId: null, nextBeforeId: 5, clients: [{ id: 1, name: X }], providers: ['openai'], error: X }} />));
+    await expectInert(await html(<LogDetailView d={{ ...hostileRow, clientName: X, providerKey: Q }} />));
   });
 
   test('models, providers, groups, try-routing, users', async () => {
@@ -100,8 +105,7 @@ describe('every dashboard view escapes user-controlled text', () => {
   });
 
   test('monitor seed data, the shell and the auth pages', async () => {
-    const row = { id: X, t: 0, status: 200, model: X, provider: Q, route: X, client: Q, promptTokens: 0, completionTokens: 0, costUsd: 0, latencyMs: 0, error: X };
-    await expectInert(await html(<MonitorView initial={[row]} clientNames={{ '1': X + Q }} />));
+    await expectInert(await html(<MonitorView initial={[logJson(hostileRow)]} clientNames={{ '1': X + Q }} />));
     const shell = await html(<Shell user={{ id: 1, username: X + Q, role: 'admin', csrfToken: Q }} active="usage" title={X}><p>hi</p></Shell>);
     await expectInert(shell);
     await expectInert(await html(<LoginPage username={Q + X} errors={[X]} />));

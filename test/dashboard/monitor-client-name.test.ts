@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import OpenAI from 'openai';
 import type { TestGateway } from '../helpers/start-gateway';
 import { ADMIN_PASSWORD, api, json, login, startAdminGateway } from '../helpers/admin-harness';
+import { openMonitor } from '../helpers/monitor-socket';
 
 // Starts a gateway, signs in and waits for monitor messages: seconds on a loaded CI machine. A
 // limit only bounds a hang.
@@ -19,16 +20,7 @@ afterAll(() => gw.close());
 
 test('events carry the current client name, never its key', async () => {
   const admin = await login(gw, 'admin', ADMIN_PASSWORD);
-  const ws = new WebSocket(`${gw.url.replace('http', 'ws')}/api/monitor/ws`, { headers: { cookie: admin.cookie, origin: gw.url } } as any);
-  const events: any[] = [];
-  ws.onmessage = (e) => {
-    const m = JSON.parse(String(e.data));
-    if (m.type === 'request') events.push(m.data);
-  };
-  await new Promise<void>((resolve, reject) => {
-    ws.onopen = () => resolve();
-    ws.onclose = (e) => reject(new Error(`closed ${e.code}`));
-  });
+  const { events, close } = await openMonitor(gw, admin);
   const waitFor = async (n: number) => {
     const deadline = Date.now() + 15_000;
     while (events.length < n && Date.now() < deadline) await Bun.sleep(10);
@@ -48,5 +40,5 @@ test('events carry the current client name, never its key', async () => {
 
   expect(JSON.stringify(events)).not.toContain(c.key);
   expect(JSON.stringify(events)).not.toContain('key_hash');
-  ws.close();
+  close();
 });

@@ -2,44 +2,18 @@
 import { Card, StatusBadge } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import { compactNumber, dateTime, duration, usd } from '../format';
-import { LOG_ENDPOINTS } from '../../logging/usage-query-params';
+import { LOG_ENDPOINTS } from '../../db/schema/request-logs';
+import type { ListedLogRow, StoredLogRow } from '../../logging/log-row';
 
-export interface LogRow {
-  id: number;
-  createdAt: number;
-  clientId: number | null;
+/** One row of the logs table: the row as listed (logging/log-row.ts), with its client's current name. */
+export type LogListItem = ListedLogRow & { clientName: string | null };
+
+/** The detail panel: every stored column, the client's name and the provider key it used. */
+export type LogDetail = StoredLogRow & {
   clientName: string | null;
-  endpoint: string;
-  modelRequested: string;
-  model: string | null;
-  provider: string | null;
-  route: string | null;
-  stream: boolean;
-  status: number;
-  promptTokens: number;
-  cachedTokens: number;
-  completionTokens: number;
-  reasoningTokens: number;
-  costUsd: number;
-  latencyMs: number;
-  overheadMs: number;
-  error: string | null;
-  /** Prompt tokens written to the provider's prompt cache (part of promptTokens). */
-  cacheWriteTokens?: number;
-}
-
-export interface LogDetail extends LogRow {
-  requestId: string;
-  parentRequestId: string | null;
-  errorType: string | null;
-  attempts: string | null;
-  ttfbMs: number | null;
-  estimated: boolean;
-  images: number;
-  body: string | null;
   /** The provider key the last try used, as `label ••••last4` (or its pool id once removed). */
   providerKey?: string | null;
-}
+};
 
 /** Filter values exactly as in the query string (strings, blank = any). */
 export interface LogFilters {
@@ -54,7 +28,7 @@ export interface LogFilters {
 }
 
 export interface LogsViewModel {
-  rows: LogRow[];
+  rows: LogListItem[];
   filters: LogFilters;
   /** Paging is by row id (keyset): set when this page continues an older one. */
   beforeId: number | null;

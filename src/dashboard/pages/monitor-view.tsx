@@ -1,29 +1,15 @@
 /** @jsxImportSource @kitajs/html */
 import { Card } from '../components/ui';
 import { PageHeader } from '../components/layout';
-
-/** One row as the monitor table shows it; the same shape the WebSocket messages are read into. */
-export interface MonitorRow {
-  id: string;
-  t: number;
-  status: number;
-  model: string;
-  provider: string;
-  route: string;
-  client: string;
-  promptTokens: number;
-  completionTokens: number;
-  costUsd: number;
-  latencyMs: number;
-  error: string;
-}
+import type { LogJson } from '../../logging/log-row';
 
 /**
  * The live stream. Rows are drawn by the `monitor` Alpine component in web/app.js with x-text
  * (textContent), so nothing from the socket is ever parsed as HTML. Recent rows from the log
- * table seed the view in data-initial (a JSON attribute, escaped by Kita).
+ * table seed the view in data-initial (a JSON attribute, escaped by Kita), in the same shape as
+ * the socket's events, so one function in app.js reads both.
  */
-export function MonitorView(props: { initial: MonitorRow[]; clientNames: Record<string, string> }) {
+export function MonitorView(props: { initial: LogJson[]; clientNames: Record<string, string> }) {
   return (
     <div class="page" data-page="monitor" x-data="monitor" data-ws="/api/monitor/ws"
       data-initial={JSON.stringify(props.initial)} data-clients={JSON.stringify(props.clientNames)}>

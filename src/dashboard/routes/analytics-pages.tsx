@@ -4,15 +4,16 @@ import { eq } from 'drizzle-orm';
 import { clientNames } from '../../admin/clients-service';
 import type { AppContext } from '../../context';
 import { requestLogs } from '../../db/schema';
-import { listLogs, usageBreakdown, usageSummary, usageTimeseries, type LogRow as QueryLogRow } from '../../logging/usage-queries';
+import { logJson } from '../../logging/log-row';
+import { listLogs, usageBreakdown, usageSummary, usageTimeseries } from '../../logging/usage-queries';
 import { PROVIDER_IDS } from '../../providers/types';
 import type { ProviderId } from '../../providers/types';
 import { authenticateRequest } from '../../auth/authenticate';
 import { pageRoute, pageGuard, pageUser } from '../dash-session';
 import { LoginPage } from '../pages/auth-views';
 import { pageResponse } from '../page-response';
-import { LogDetailView, LogsView, type LogFilters, type LogRow } from '../pages/logs-view';
-import { MonitorView, type MonitorRow } from '../pages/monitor-view';
+import { LogDetailView, LogsView, type LogFilters } from '../pages/logs-view';
+import { MonitorView } from '../pages/monitor-view';
 import { UsageView, type BreakdownRow } from '../pages/usage-view';
 import { htmlResponse } from '../respond';
 import { parseRange, rangeBounds } from '../usage-range';
@@ -26,16 +27,6 @@ const breakdownRow = (r: Totals): BreakdownRow => ({
   label: r.label, requests: r.requests, errors: r.errors, tokens: r.prompt_tokens + r.completion_tokens, costUsd: r.cost_usd,
   cacheWriteTokens: r.cache_write_tokens,
 });
-
-function logRow(r: QueryLogRow, names: Map<number, string>): LogRow {
-  return {
-    id: r.id, createdAt: r.created_at, clientId: r.client_id, clientName: r.client_id == null ? null : names.get(r.client_id) ?? null,
-    endpoint: r.endpoint, modelRequested: r.model_requested, model: r.model, provider: r.provider, route: r.route, stream: r.stream,
-    status: r.status, promptTokens: r.prompt_tokens, cachedTokens: r.cached_tokens, completionTokens: r.completion_tokens,
-    reasoningTokens: r.reasoning_tokens, costUsd: r.cost_usd, latencyMs: r.latency_ms, overheadMs: r.overhead_ms, error: r.error,
-    cacheWriteTokens: r.cache_write_tokens,
-  };
-}
 
 /** Embedding and image models are named as such in the usage breakdown (rollups have no endpoint column). */
 const KIND_TAG: Record<string, string> = { embedding: 'embeddings', image: 'images' };
@@ -85,11 +76,7 @@ export function analyticsPages(ctx: AppContext) {
     }, hidden)
     .get('/monitor', async ({ user, request }) => {
       const names = await clientNames(ctx);
-      const initial: MonitorRow[] = (await listLogs(ctx.store, { limit: 50 })).map((r) => ({
-        id: `log-${r.id}`, t: r.created_at, status: r.status, model: r.model ?? r.model_requested, provider: r.provider ?? '',
-        route: r.route ?? '', client: r.client_id == null ? '—' : names.get(r.client_id) ?? `#${r.client_id}`,
-        promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens, costUsd: r.cost_usd, latencyMs: r.latency_ms, error: r.error ?? '',
-      }));
+      const initial = (await listLogs(ctx.store, { limit: 50 })).map(logJson);
       const nameMap = Object.fromEntries([...names].map(([id, n]) => [String(id), n]));
       return pageResponse(request, user, 'monitor', 'Monitoring', <MonitorView initial={initial} clientNames={nameMap} />);
     }, pageRoute())
@@ -100,7 +87,7 @@ export function analyticsPages(ctx: AppContext) {
       const rows = filter.ok ? await listLogs(ctx.store, filter.value) : [];
       const page = rows.slice(0, PAGE_SIZE);
       const vm = {
-        rows: page.map((r) => logRow(r, names)),
+        rows: page.map((r) => ({ ...r, clientName: r.clientId == null ? null : names.get(r.clientId) ?? null })),
         filters,
         beforeId: filter.ok ? filter.value.beforeId ?? null : null,
         nextBeforeId: rows.length > PAGE_SIZE ? page.at(-1)!.id : null,
@@ -118,7 +105,7 @@ export function analyticsPages(ctx: AppContext) {
       const poolKey = ctx.state.getSnapshot().providers.get(row.provider as ProviderId)?.keys?.find((k) => k.id === row.providerKeyId);
       const providerKey = poolKey ? `${poolKey.label} ••••${poolKey.last4}` : row.providerKeyId;
       return htmlResponse(
-        <LogDetailView d={{ ...row, clientName, providerKey, attempts: row.attempts, body: row.body, images: row.images, errorType: row.errorType, ttfbMs: row.ttfbMs, parentRequestId: row.parentRequestId }} />,
+        <LogDetailView d={{ ...row, clientName, providerKey }} />,
       );
     }, pageRoute());
 }

@@ -1,5 +1,8 @@
 import { sqliteTable, text, integer, real, index } from 'drizzle-orm/sqlite-core';
 
+/** The `endpoint` values log rows carry (README, "Logs"); a type only, the column stays plain text. */
+export const LOG_ENDPOINTS = ['chat', 'responses', 'images', 'embeddings', 'messages', 'count_tokens', 'classifier'] as const;
+
 /** One row per request (and per classifier call), written by the log-writer worker. */
 export const requestLogs = sqliteTable(
   'request_logs',
@@ -11,7 +14,7 @@ export const requestLogs = sqliteTable(
     /** Set on a classifier row: the request it routed. */
     parentRequestId: text('parent_request_id'),
     clientId: integer('client_id'),
-    endpoint: text('endpoint').notNull(),
+    endpoint: text('endpoint', { enum: LOG_ENDPOINTS }).notNull(),
     modelRequested: text('model_requested').notNull(),
     model: text('model'),
     provider: text('provider'),
