@@ -15,6 +15,9 @@ import type { GatewayMetrics } from './metrics/gateway-metrics';
 import type { ScoreCache } from './routing/score-cache';
 import type { AdapterDeps } from './providers/types';
 import type { ResponseStore } from './responses/response-store';
+import type { AuthRuntime } from './auth/auth-runtime';
+import type { CircuitBreakers } from './routing/circuit-breaker';
+import type { BunMonitorHub } from './monitor/monitor-hub';
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
@@ -47,9 +50,13 @@ export interface AppContext {
   state: StateStore;
   secretBox: SecretBox;
   logSink: LogSink;
-  breakers: BreakerRegistry;
-  monitor: MonitorHub;
+  /** Circuit breakers with their views (src/routing/circuit-breaker.ts; shared through Redis when set). */
+  breakers: CircuitBreakers;
+  /** The live monitor's WebSocket subscribers (src/monitor/monitor-hub.ts; relayed through Redis when set). */
+  monitor: BunMonitorHub;
   startedAt: number;
+  /** Dashboard sessions and sign-ins: the clock, the session cache, the login throttle (src/auth/auth-runtime.ts). */
+  auth: AuthRuntime;
   /** Provider key pools: weighted choice of a provider's key, cooldowns and set-aside keys (src/key-pool/). */
   keyPool: ProviderKeyPool;
   /** Redis, when LLM_PROXY__REDIS__URL is set: the one connection owner for shared state (src/redis/). */

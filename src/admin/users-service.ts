@@ -1,7 +1,6 @@
 import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import { checkPasswordPolicy, hashPassword } from '../auth/passwords';
-import { invalidateSessionCache } from '../auth/auth-runtime';
-import { deleteUserSessions } from '../auth/session-store';
+import { deleteUserSessions, type SessionDeps } from '../auth/session-store';
 import type { Db } from '../db/client';
 import { users } from '../db/schema';
 import { ApiError, badRequest, notFound } from '../errors/api-error';
@@ -58,11 +57,12 @@ export async function createUser(db: Db, username: string, password: string, rol
   return view(row!);
 }
 
-export async function setRole(db: Db, id: number, role: Role): Promise<UserView> {
+export async function setRole(deps: SessionDeps, id: number, role: Role): Promise<UserView> {
+  const { db } = deps;
   const row = await getRow(db, id);
   if (row.role === 'admin' && role !== 'admin' && (await otherAdmins(db, id)) === 0) throw lastAdmin();
   const [updated] = await db.update(users).set({ role }).where(eq(users.id, id)).returning();
-  invalidateSessionCache(db); // the new role applies to live sessions at once
+  deps.auth.invalidate(); // the new role applies to live sessions at once
   return view(updated!);
 }
 
@@ -70,7 +70,8 @@ export async function setRole(db: Db, id: number, role: Role): Promise<UserView>
  * An admin sets a new password for someone: their sessions end, and by default they must pick
  * their own password at the next sign-in.
  */
-export async function resetPassword(db: Db, id: number, password: string, mustChangePassword = true): Promise<UserView> {
+export async function resetPassword(deps: SessionDeps, id: number, password: string, mustChangePassword = true): Promise<UserView> {
+  const { db } = deps;
   const row = await getRow(db, id);
   checkPasswordPolicy(password, 'password', row.username);
   const [updated] = await db
@@ -78,14 +79,15 @@ export async function resetPassword(db: Db, id: number, password: string, mustCh
     .set({ passwordHash: await hashPassword(password), mustChangePassword, tokenVersion: row.tokenVersion + 1 })
     .where(eq(users.id, id))
     .returning();
-  await deleteUserSessions(db, id);
+  await deleteUserSessions(deps, id);
   return view(updated!);
 }
 
-export async function deleteUser(db: Db, id: number): Promise<void> {
+export async function deleteUser(deps: SessionDeps, id: number): Promise<void> {
+  const { db } = deps;
   const row = await getRow(db, id);
   if (row.role === 'admin' && (await otherAdmins(db, id)) === 0) throw lastAdmin();
-  await deleteUserSessions(db, id);
+  await deleteUserSessions(deps, id);
   await db.delete(users).where(eq(users.id, id));
-  invalidateSessionCache(db);
+  deps.auth.invalidate();
 }

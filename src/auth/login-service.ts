@@ -1,12 +1,10 @@
 import { eq } from 'drizzle-orm';
-import type { Db } from '../db/client';
 import { users } from '../db/schema';
 import { ApiError, badRequest } from '../errors/api-error';
-import { authRuntime, invalidateSessionCache } from './auth-runtime';
 import type { AuthDeps, AuthUser } from './authenticate';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords';
 import { passwordEpoch, sourceOf } from './throttle-keys';
-import { createSession, deleteSession, deleteUserSessions, type IssuedSession } from './session-store';
+import { createSession, deleteSession, deleteUserSessions, type IssuedSession, type SessionDeps } from './session-store';
 
 /** Longest username and password a sign-in may send (POST /api/auth/login and the /login form). */
 export const MAX_USERNAME_CHARS = 200;
@@ -30,7 +28,7 @@ export async function login(deps: AuthDeps, username: string, password: string, 
   // The same bounds for the API and the dashboard form, checked before anything is remembered.
   if (username.length > MAX_USERNAME_CHARS || password.length > MAX_PASSWORD_CHARS)
     throw badRequest(`The username may have at most ${MAX_USERNAME_CHARS} characters and the password at most ${MAX_PASSWORD_CHARS}.`, username.length > MAX_USERNAME_CHARS ? 'username' : 'password');
-  const rt = authRuntime(deps.db);
+  const rt = deps.auth;
   const [row] = await deps.db.select().from(users).where(eq(users.username, username));
   // Counted per (username, source) and per source: failures from one address cannot lock a user
   // out everywhere. The password epoch gives a new password (e.g. after --reset-admin) a fresh count.
@@ -47,12 +45,12 @@ export async function login(deps: AuthDeps, username: string, password: string, 
   }
   // Only the user's counter resets: a success of one account must not buy an address more guesses.
   rt.throttle.clear(userKey);
-  const issued = await createSession(deps.db, deps.secretBox, row);
+  const issued = await createSession(deps, deps.secretBox, row);
   return { ...issued, user: { id: row.id, username: row.username, role: row.role, mustChangePassword: row.mustChangePassword } };
 }
 
-export async function logout(db: Db, sessionId: string): Promise<void> {
-  await deleteSession(db, sessionId);
+export async function logout(deps: SessionDeps, sessionId: string): Promise<void> {
+  await deleteSession(deps, sessionId);
 }
 
 /**
@@ -71,8 +69,7 @@ export async function changePassword(deps: AuthDeps, userId: number, current: st
     .update(users)
     .set({ passwordHash: await hashPassword(next), mustChangePassword: false, tokenVersion })
     .where(eq(users.id, userId));
-  await deleteUserSessions(deps.db, userId);
-  invalidateSessionCache(deps.db);
-  const issued = await createSession(deps.db, deps.secretBox, { id: userId, tokenVersion });
+  await deleteUserSessions(deps, userId);
+  const issued = await createSession(deps, deps.secretBox, { id: userId, tokenVersion });
   return { ...issued, user: { id: row.id, username: row.username, role: row.role, mustChangePassword: false } };
 }
