@@ -33,7 +33,7 @@ async function otherAdmins(db: Db, id: number): Promise<number> {
   return row!.n;
 }
 
-const lastAdmin = () => new ApiError(409, 'This is the last admin; make another user admin first.', 'invalid_request_error', 'last_admin');
+const lastAdmin = () => new ApiError({ status: 409, message: 'This is the last admin; make another user admin first.', code: 'last_admin' });
 
 export async function listUsers(db: Db): Promise<UserView[]> {
   return (await db.select().from(users).orderBy(asc(users.id))).map(view);
@@ -49,7 +49,7 @@ export async function createUser(db: Db, username: string, password: string, rol
     throw badRequest('Usernames are 1-64 letters, digits, dot, underscore, @ or hyphen, starting with a letter or digit.', 'username');
   checkPasswordPolicy(password, 'password', username);
   if ((await db.select({ id: users.id }).from(users).where(eq(users.username, username))).length)
-    throw new ApiError(409, `The username '${username}' is taken.`, 'invalid_request_error', 'username_taken', 'username');
+    throw new ApiError({ status: 409, message: `The username '${username}' is taken.`, code: 'username_taken', param: 'username' });
   const [row] = await db
     .insert(users)
     .values({ username, passwordHash: await hashPassword(password), role, mustChangePassword, createdAt: Date.now() })

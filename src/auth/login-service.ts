@@ -16,7 +16,7 @@ export interface LoginResult extends IssuedSession {
 
 const tooMany = (ms: number) => {
   const s = Math.max(1, Math.ceil(ms / 1000));
-  return new ApiError(429, `Too many failed sign-ins. Try again in ${s} seconds.`, 'rate_limit_error', 'login_throttled', null, { 'retry-after': String(s) });
+  return new ApiError({ status: 429, message: `Too many failed sign-ins. Try again in ${s} seconds.`, type: 'rate_limit_error', code: 'login_throttled', headers: { 'retry-after': String(s) } });
 };
 
 /**
@@ -41,7 +41,7 @@ export async function login(deps: AuthDeps, username: string, password: string, 
   if (!row || !ok) {
     rt.throttle.fail(userKey, rt.perUser, source);
     rt.throttle.fail(addrKey, rt.perAddress);
-    throw new ApiError(401, 'Wrong username or password.', 'authentication_error', 'invalid_credentials');
+    throw new ApiError({ status: 401, message: 'Wrong username or password.', type: 'authentication_error', code: 'invalid_credentials' });
   }
   // Only the user's counter resets: a success of one account must not buy an address more guesses.
   rt.throttle.clear(userKey);
@@ -59,7 +59,7 @@ export async function logout(deps: SessionDeps, sessionId: string): Promise<void
  */
 export async function changePassword(deps: AuthDeps, userId: number, current: string, next: string): Promise<LoginResult> {
   const [row] = await deps.db.select().from(users).where(eq(users.id, userId));
-  if (!row) throw new ApiError(401, 'The session user no longer exists.', 'authentication_error', 'invalid_session');
+  if (!row) throw new ApiError({ status: 401, message: 'The session user no longer exists.', type: 'authentication_error', code: 'invalid_session' });
   if (!(await verifyPassword(current, row.passwordHash)))
     throw badRequest('The current password is wrong.', 'current_password', 'invalid_password');
   checkPasswordPolicy(next, 'new_password', row.username);
