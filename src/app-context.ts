@@ -29,6 +29,7 @@ import { ReasoningMemory } from './providers/deepseek/reasoning-memory';
 import { SharedLoginThrottle } from './redis/shared-login-throttle';
 import { AuthRuntime } from './auth/auth-runtime';
 import { UpstreamSlots } from './proxy/upstream-slots';
+import { PendingLogWrites } from './proxy/pending-log-writes';
 import type { LimitCounters } from './limits/limit-counters';
 import { LimitsLogSink } from './limits/limits-log-sink';
 import { LimitsService } from './limits/limits-service';
@@ -167,6 +168,7 @@ function assembleContext(
     // Several instances: cooldowns and set-aside keys are shared (src/redis/redis-key-state-store.ts).
     keyPool: overrides.keyPool ?? new ProviderKeyPool(redis ? new RedisKeyStateStore(redis, overrides.warn) : undefined),
     upstreamSlots: new UpstreamSlots(config.upstream.maxConnections, config.upstream.queueTimeoutS * 1000),
+    pendingLogWrites: new PendingLogWrites(),
     limits,
     metrics,
     scoreCache: new ScoreCache(),

@@ -10,6 +10,7 @@ import type { ProviderKeyPool } from './key-pool/key-pool';
 import type { RedisLink } from './redis/redis-link';
 import type { ReasoningStore } from './providers/deepseek/reasoning-memory';
 import type { UpstreamSlots } from './proxy/upstream-slots';
+import type { PendingLogWrites } from './proxy/pending-log-writes';
 import type { LimitsService } from './limits/limits-service';
 import type { GatewayMetrics } from './metrics/gateway-metrics';
 import type { ScoreCache } from './routing/score-cache';
@@ -65,6 +66,8 @@ export interface AppContext {
   reasoning: ReasoningStore;
   /** Upstream requests in flight and waiting (LLM_PROXY__UPSTREAM__MAX_CONNECTIONS, src/proxy/upstream-slots.ts). */
   upstreamSlots: UpstreamSlots;
+  /** Log rows waiting for a token estimate; shutdown waits for them (src/proxy/pending-log-writes.ts). */
+  pendingLogWrites: PendingLogWrites;
   /** Key and team limits: counters, their clock, refusal and team-spend tallies (src/limits/). */
   limits: LimitsService;
   /** Request counters and latency series, fed by the log sink (src/metrics/). */

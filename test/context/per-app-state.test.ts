@@ -71,6 +71,7 @@ describe('typed parts of the context', () => {
     expect(a.ctx.breakers.available('openai', 'gpt-4o-mini')).toBe(true);
     expect(a.ctx.adapterDeps).not.toBe(b.ctx.adapterDeps);
     expect(a.ctx.responseStore).not.toBe(b.ctx.responseStore);
+    expect(a.ctx.pendingLogWrites).not.toBe(b.ctx.pendingLogWrites);
   });
 });
 
