@@ -8,7 +8,6 @@ import { SQL } from 'bun';
 import { openAppContext } from '../../src/app-context';
 import { createClient, revokeClient } from '../../src/admin/clients-service';
 import { hashClientKey } from '../../src/auth/client-auth';
-import type { BunMonitorHub } from '../../src/monitor/monitor-hub';
 import { loadConfig } from '../../src/config/config';
 import { api, json, login, ADMIN_PASSWORD } from '../helpers/admin-harness';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
@@ -198,7 +197,7 @@ describe('a gateway on PostgreSQL', () => {
     expect(messages.find((m) => m.type === 'request').data).toMatchObject({ provider: 'mock' });
     expect(requestId).toBeTruthy();
 
-    const hub = gw.ctx.monitor as BunMonitorHub;
+    const hub = gw.ctx.monitor;
     hub.revalidate(); // session still live: the socket stays
     await Bun.sleep(300);
     expect(closeCode).toBe(0);
