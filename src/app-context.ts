@@ -116,13 +116,15 @@ function assembleContext(
   const sqlite = store.sqlite!;
   // Several instances: Redis connects in the background and reconnects by itself (src/redis/redis-link.ts).
   const redis = config.redis.url ? new RedisLink(config.redis.url, config.redis.prefix, { warn: overrides.warn ?? ((m) => console.error(`[gophergate] ${m}`)) }).start() : null;
-  // Admin changes made here reach the other instances' snapshots and session caches, and theirs reach this one.
+  // Sessions and sign-ins: 12 h sessions, cached 5 s; 5 failures lock a user, 20 an address (src/auth/auth-runtime.ts).
   const auth = new AuthRuntime({
     now: overrides.authClock,
     // Several instances: failed sign-ins add up over all of them (src/redis/shared-login-throttle.ts).
     throttle: redis ? (now) => new SharedLoginThrottle(now, redis) : undefined,
+    // SQLite: a commit by another process (`--reset-admin`) empties the session cache at once.
     sqlite: store.sqlite,
   });
+  // Admin changes made here reach the other instances' snapshots and session caches, and theirs reach this one.
   if (redis) connectChangeNotices(redis, state, auth);
   const localBreakers = overrides.breakers ?? createBreakerRegistry();
   // Several instances: failures add up in Redis and open the circuit everywhere (src/redis/shared-breakers.ts).
