@@ -1,7 +1,7 @@
 import type { Database } from 'bun:sqlite';
 import type { Config } from './config/config';
-import type { AppContext, BreakerRegistry, MonitorHub } from './context';
-import { createBreakerRegistry } from './routing/circuit-breaker';
+import type { AppContext } from './context';
+import { createBreakerRegistry, type CircuitBreakers } from './routing/circuit-breaker';
 import { resolveEncryptionKey } from './crypto/encryption-key';
 import { SecretBox } from './crypto/secret-box';
 import { openDatabase } from './db/client';
@@ -27,9 +27,9 @@ import { relayMonitor } from './redis/monitor-relay';
 import { RedisReasoningStore } from './redis/redis-reasoning-store';
 import { ReasoningMemory } from './providers/deepseek/reasoning-memory';
 import { SharedLoginThrottle } from './redis/shared-login-throttle';
-import { authRuntime } from './auth/auth-runtime';
-import type { CircuitBreakers } from './routing/circuit-breaker';
+import { AuthRuntime } from './auth/auth-runtime';
 import { UpstreamSlots } from './proxy/upstream-slots';
+import { PendingLogWrites } from './proxy/pending-log-writes';
 import type { LimitCounters } from './limits/limit-counters';
 import { LimitsLogSink } from './limits/limits-log-sink';
 import { LimitsService } from './limits/limits-service';
@@ -41,8 +41,9 @@ import { RedisLimitCounters } from './limits/redis-limit-counters';
 
 export interface ContextOverrides {
   logSink?: LogSink;
-  breakers?: BreakerRegistry;
-  monitor?: MonitorHub;
+  /** Circuit breakers (tests pass a registry with their own threshold or clock; with Redis they are shared). */
+  breakers?: CircuitBreakers;
+  monitor?: BunMonitorHub;
   /** Provider key pools (tests pass one with their own clock). */
   keyPool?: ProviderKeyPool;
   warn?: (msg: string) => void;
@@ -50,6 +51,8 @@ export interface ContextOverrides {
   limitCounters?: LimitCounters;
   /** Clock of the limit counters, epoch ms (tests move it by hand). */
   limitsClock?: () => number;
+  /** Clock of sessions and the login throttle, epoch ms (tests move it by hand). */
+  authClock?: () => number;
 }
 
 
@@ -113,16 +116,19 @@ function assembleContext(
   const sqlite = store.sqlite!;
   // Several instances: Redis connects in the background and reconnects by itself (src/redis/redis-link.ts).
   const redis = config.redis.url ? new RedisLink(config.redis.url, config.redis.prefix, { warn: overrides.warn ?? ((m) => console.error(`[gophergate] ${m}`)) }).start() : null;
+  // Sessions and sign-ins: 12 h sessions, cached 5 s; 5 failures lock a user, 20 an address (src/auth/auth-runtime.ts).
+  const auth = new AuthRuntime({
+    now: overrides.authClock,
+    // Several instances: failed sign-ins add up over all of them (src/redis/shared-login-throttle.ts).
+    throttle: redis ? (now) => new SharedLoginThrottle(now, redis) : undefined,
+    // SQLite: a commit by another process (`--reset-admin`) empties the session cache at once.
+    sqlite: store.sqlite,
+  });
   // Admin changes made here reach the other instances' snapshots and session caches, and theirs reach this one.
-  if (redis) connectChangeNotices(redis, state, db);
-  // Several instances: failed sign-ins add up over all of them (src/redis/shared-login-throttle.ts).
-  if (redis) {
-    const rt = authRuntime(db);
-    rt.throttle = new SharedLoginThrottle(() => rt.now(), redis);
-  }
+  if (redis) connectChangeNotices(redis, state, auth);
   const localBreakers = overrides.breakers ?? createBreakerRegistry();
   // Several instances: failures add up in Redis and open the circuit everywhere (src/redis/shared-breakers.ts).
-  const breakers = redis && 'keysOf' in localBreakers ? shareBreakers(localBreakers as CircuitBreakers, redis, overrides.warn) : localBreakers;
+  const breakers = redis ? shareBreakers(localBreakers, redis, overrides.warn) : localBreakers;
   const limits = new LimitsService(store, {
     // Several instances: counted in Redis, one script per admit and per settle (src/limits/redis-limit-counters.ts).
     counters: overrides.limitCounters ?? (redis ? new RedisLimitCounters(redis, config.limits.failMode, overrides.warn) : undefined),
@@ -139,7 +145,7 @@ function assembleContext(
   const metrics = new GatewayMetrics();
   const monitor = overrides.monitor ?? new BunMonitorHub(() => providerKeys(state), (id) => clientNameIn(state.getSnapshot(), id));
   // Several instances: every instance's requests reach every monitor (src/redis/monitor-relay.ts).
-  if (redis && monitor instanceof BunMonitorHub) relayMonitor(monitor, redis);
+  if (redis) relayMonitor(monitor, redis);
   // DeepSeek's reasoning_content by tool call id, bounded (10k ids, 1 h); several instances: also in Redis.
   const reasoning = redis ? new RedisReasoningStore(redis) : new ReasoningMemory();
   return {
@@ -160,9 +166,11 @@ function assembleContext(
     breakers,
     monitor,
     startedAt: Date.now(),
+    auth,
     // Several instances: cooldowns and set-aside keys are shared (src/redis/redis-key-state-store.ts).
     keyPool: overrides.keyPool ?? new ProviderKeyPool(redis ? new RedisKeyStateStore(redis, overrides.warn) : undefined),
     upstreamSlots: new UpstreamSlots(config.upstream.maxConnections, config.upstream.queueTimeoutS * 1000),
+    pendingLogWrites: new PendingLogWrites(),
     limits,
     metrics,
     scoreCache: new ScoreCache(),

@@ -10,11 +10,15 @@ import type { ProviderKeyPool } from './key-pool/key-pool';
 import type { RedisLink } from './redis/redis-link';
 import type { ReasoningStore } from './providers/deepseek/reasoning-memory';
 import type { UpstreamSlots } from './proxy/upstream-slots';
+import type { PendingLogWrites } from './proxy/pending-log-writes';
 import type { LimitsService } from './limits/limits-service';
 import type { GatewayMetrics } from './metrics/gateway-metrics';
 import type { ScoreCache } from './routing/score-cache';
 import type { AdapterDeps } from './providers/types';
 import type { ResponseStore } from './responses/response-store';
+import type { AuthRuntime } from './auth/auth-runtime';
+import type { CircuitBreakers } from './routing/circuit-breaker';
+import type { BunMonitorHub } from './monitor/monitor-hub';
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
@@ -47,9 +51,13 @@ export interface AppContext {
   state: StateStore;
   secretBox: SecretBox;
   logSink: LogSink;
-  breakers: BreakerRegistry;
-  monitor: MonitorHub;
+  /** Circuit breakers with their views (src/routing/circuit-breaker.ts; shared through Redis when set). */
+  breakers: CircuitBreakers;
+  /** The live monitor's WebSocket subscribers (src/monitor/monitor-hub.ts; relayed through Redis when set). */
+  monitor: BunMonitorHub;
   startedAt: number;
+  /** Dashboard sessions and sign-ins: the clock, the session cache, the login throttle (src/auth/auth-runtime.ts). */
+  auth: AuthRuntime;
   /** Provider key pools: weighted choice of a provider's key, cooldowns and set-aside keys (src/key-pool/). */
   keyPool: ProviderKeyPool;
   /** Redis, when LLM_PROXY__REDIS__URL is set: the one connection owner for shared state (src/redis/). */
@@ -58,6 +66,8 @@ export interface AppContext {
   reasoning: ReasoningStore;
   /** Upstream requests in flight and waiting (LLM_PROXY__UPSTREAM__MAX_CONNECTIONS, src/proxy/upstream-slots.ts). */
   upstreamSlots: UpstreamSlots;
+  /** Log rows waiting for a token estimate; shutdown waits for them (src/proxy/pending-log-writes.ts). */
+  pendingLogWrites: PendingLogWrites;
   /** Key and team limits: counters, their clock, refusal and team-spend tallies (src/limits/). */
   limits: LimitsService;
   /** Request counters and latency series, fed by the log sink (src/metrics/). */

@@ -8,7 +8,6 @@ import { ConfigError, loadConfig, type Config } from './config/config';
 import { environmentWithDotenv } from './config/dotenv';
 import { openDatabase } from './db/client';
 import { runMigrations } from './db/migrate';
-import { logWritesSettled } from './proxy/pending-log-writes';
 import { resetAdmin, resetAdminAsync, seedDatabase } from './db/seed/seed';
 import { migratePg, openPgStore } from './db/pg-store';
 import { prepareRuntime } from './startup/prepare-runtime';
@@ -71,7 +70,7 @@ async function serve(config: Config): Promise<void> {
     // Stop accepting; in-flight requests (streams included) run to the end.
     await server.stop(false);
     // Rows waiting for a token estimate; bounded, so a stuck counter cannot hold the shutdown.
-    const settled = await Promise.race([logWritesSettled().then(() => true), Bun.sleep(10_000).then(() => false)]);
+    const settled = await Promise.race([ctx.pendingLogWrites.settled().then(() => true), Bun.sleep(10_000).then(() => false)]);
     if (!settled) console.error('gophergate: gave up waiting for token estimates after 10 s; their log rows are lost');
     await ctx.logSink.close();
     ctx.state.stop();

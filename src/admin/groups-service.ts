@@ -35,7 +35,7 @@ const entry = (name: string, g: GroupInput): GroupEntry => ({
 /** 400 listing every problem; `param` names the first group at fault. */
 export class GroupValidationError extends ApiError {
   constructor(readonly problems: GroupProblem[]) {
-    super(400, problems.map((p) => `${p.group}: ${p.message}`).join('; '), 'invalid_request_error', 'invalid_group', 'targets');
+    super({ status: 400, message: problems.map((p) => `${p.group}: ${p.message}`).join('; '), code: 'invalid_group', param: 'targets' });
   }
 }
 
@@ -68,7 +68,7 @@ export async function getGroup(deps: AdminDeps, name: string): Promise<GroupView
 
 export async function createGroup(deps: AdminDeps, name: string, input: GroupInput): Promise<GroupView> {
   if ((await deps.db.select({ n: modelGroups.name }).from(modelGroups).where(eq(modelGroups.name, name))).length)
-    throw new ApiError(409, `A model group named '${name}' exists; use PUT /api/groups/${name} to change it.`, 'invalid_request_error', 'group_exists', 'name');
+    throw new ApiError({ status: 409, message: `A model group named '${name}' exists; use PUT /api/groups/${name} to change it.`, code: 'group_exists', param: 'name' });
   assertValid(deps, name, input);
   const e = entry(name, input);
   const [row] = await deps.db.insert(modelGroups).values({ ...e, updatedAt: Date.now() }).returning();

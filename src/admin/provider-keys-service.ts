@@ -83,7 +83,7 @@ export async function addProviderKey(deps: ProviderKeyDeps, id: string, body: Ne
   const label = body.label?.trim() || `key-${last4}`;
   const same = deps.state.getSnapshot().providers.get(pid)?.keys?.find((k) => k.apiKey === key);
   if (same) {
-    throw new ApiError(409, `This key is already in the ${pid} pool as '${same.label}'. To start it afresh, remove it and add it again.`, 'invalid_request_error', 'duplicate_provider_key', 'key');
+    throw new ApiError({ status: 409, message: `This key is already in the ${pid} pool as '${same.label}'. To start it afresh, remove it and add it again.`, code: 'duplicate_provider_key', param: 'key' });
   }
   const [row] = await deps.db
     .insert(providerKeys)
@@ -100,7 +100,7 @@ export async function addProviderKey(deps: ProviderKeyDeps, id: string, body: Ne
 export async function deleteProviderKey(deps: ProviderKeyDeps, id: string, keyId: string): Promise<{ id: string; deleted: true }> {
   const pid = requireProviderId(id);
   if (keyId === 'env') {
-    throw new ApiError(409, `This key comes from the environment (${pid.toUpperCase()}_API_KEY); unset it there and restart.`, 'invalid_request_error', 'env_provider_key', 'key_id');
+    throw new ApiError({ status: 409, message: `This key comes from the environment (${pid.toUpperCase()}_API_KEY); unset it there and restart.`, code: 'env_provider_key', param: 'key_id' });
   }
   if (keyId === 'main') {
     const [row] = await deps.db.select({ enc: providers.apiKeyEncrypted }).from(providers).where(eq(providers.id, pid));

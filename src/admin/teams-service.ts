@@ -44,7 +44,7 @@ async function cleanName(deps: Deps, name: unknown, except?: number): Promise<st
   if (!n) throw badRequest('The team name must not be empty.', 'name');
   if (n.length > 100) throw badRequest('The team name is too long (at most 100 characters).', 'name');
   const [clash] = await deps.db.select({ id: teams.id }).from(teams).where(eq(teams.name, n));
-  if (clash && clash.id !== except) throw new ApiError(409, `A team named '${n}' exists already.`, 'invalid_request_error', 'team_exists', 'name');
+  if (clash && clash.id !== except) throw new ApiError({ status: 409, message: `A team named '${n}' exists already.`, code: 'team_exists', param: 'name' });
   return n;
 }
 

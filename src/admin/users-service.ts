@@ -1,7 +1,6 @@
 import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import { checkPasswordPolicy, hashPassword } from '../auth/passwords';
-import { invalidateSessionCache } from '../auth/auth-runtime';
-import { deleteUserSessions } from '../auth/session-store';
+import { deleteUserSessions, type SessionDeps } from '../auth/session-store';
 import type { Db } from '../db/client';
 import { users } from '../db/schema';
 import { ApiError, badRequest, notFound } from '../errors/api-error';
@@ -34,7 +33,7 @@ async function otherAdmins(db: Db, id: number): Promise<number> {
   return row!.n;
 }
 
-const lastAdmin = () => new ApiError(409, 'This is the last admin; make another user admin first.', 'invalid_request_error', 'last_admin');
+const lastAdmin = () => new ApiError({ status: 409, message: 'This is the last admin; make another user admin first.', code: 'last_admin' });
 
 export async function listUsers(db: Db): Promise<UserView[]> {
   return (await db.select().from(users).orderBy(asc(users.id))).map(view);
@@ -50,7 +49,7 @@ export async function createUser(db: Db, username: string, password: string, rol
     throw badRequest('Usernames are 1-64 letters, digits, dot, underscore, @ or hyphen, starting with a letter or digit.', 'username');
   checkPasswordPolicy(password, 'password', username);
   if ((await db.select({ id: users.id }).from(users).where(eq(users.username, username))).length)
-    throw new ApiError(409, `The username '${username}' is taken.`, 'invalid_request_error', 'username_taken', 'username');
+    throw new ApiError({ status: 409, message: `The username '${username}' is taken.`, code: 'username_taken', param: 'username' });
   const [row] = await db
     .insert(users)
     .values({ username, passwordHash: await hashPassword(password), role, mustChangePassword, createdAt: Date.now() })
@@ -58,11 +57,12 @@ export async function createUser(db: Db, username: string, password: string, rol
   return view(row!);
 }
 
-export async function setRole(db: Db, id: number, role: Role): Promise<UserView> {
+export async function setRole(deps: SessionDeps, id: number, role: Role): Promise<UserView> {
+  const { db } = deps;
   const row = await getRow(db, id);
   if (row.role === 'admin' && role !== 'admin' && (await otherAdmins(db, id)) === 0) throw lastAdmin();
   const [updated] = await db.update(users).set({ role }).where(eq(users.id, id)).returning();
-  invalidateSessionCache(db); // the new role applies to live sessions at once
+  deps.auth.invalidate(); // the new role applies to live sessions at once
   return view(updated!);
 }
 
@@ -70,7 +70,8 @@ export async function setRole(db: Db, id: number, role: Role): Promise<UserView>
  * An admin sets a new password for someone: their sessions end, and by default they must pick
  * their own password at the next sign-in.
  */
-export async function resetPassword(db: Db, id: number, password: string, mustChangePassword = true): Promise<UserView> {
+export async function resetPassword(deps: SessionDeps, id: number, password: string, mustChangePassword = true): Promise<UserView> {
+  const { db } = deps;
   const row = await getRow(db, id);
   checkPasswordPolicy(password, 'password', row.username);
   const [updated] = await db
@@ -78,14 +79,15 @@ export async function resetPassword(db: Db, id: number, password: string, mustCh
     .set({ passwordHash: await hashPassword(password), mustChangePassword, tokenVersion: row.tokenVersion + 1 })
     .where(eq(users.id, id))
     .returning();
-  await deleteUserSessions(db, id);
+  await deleteUserSessions(deps, id);
   return view(updated!);
 }
 
-export async function deleteUser(db: Db, id: number): Promise<void> {
+export async function deleteUser(deps: SessionDeps, id: number): Promise<void> {
+  const { db } = deps;
   const row = await getRow(db, id);
   if (row.role === 'admin' && (await otherAdmins(db, id)) === 0) throw lastAdmin();
-  await deleteUserSessions(db, id);
+  await deleteUserSessions(deps, id);
   await db.delete(users).where(eq(users.id, id));
-  invalidateSessionCache(db);
+  deps.auth.invalidate();
 }

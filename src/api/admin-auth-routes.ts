@@ -1,5 +1,4 @@
 import { Elysia, t } from 'elysia';
-import { authRuntime } from '../auth/auth-runtime';
 import type { AuthDeps } from '../auth/authenticate';
 import { changePassword, login, logout, type LoginResult } from '../auth/login-service';
 import { clearSessionCookie, sessionCookie } from '../auth/session-cookie';
@@ -22,7 +21,7 @@ function sessionBody(r: LoginResult) {
 /** Sign-in, sign-out, who-am-I and password change under /api/auth. */
 export function adminAuthRoutes(deps: AuthDeps) {
   const cookieFor = (r: LoginResult, request: Request) =>
-    sessionCookie(r.token, (r.expiresAt - authRuntime(deps.db).now()) / 1000, request);
+    sessionCookie(r.token, (r.expiresAt - deps.auth.now()) / 1000, request);
   // Sign-out, who-am-I and the change itself stay open to a user who must change the password first.
   const signedIn = { role: 'viewer', duringPasswordChange: true } as const;
   return new Elysia({ name: 'admin-auth-routes' })
@@ -50,7 +49,7 @@ export function adminAuthRoutes(deps: AuthDeps) {
     .post(
       '/api/auth/logout',
       async ({ auth, request, set }) => {
-        await logout(deps.db, auth.session.id);
+        await logout(deps, auth.session.id);
         set.headers['set-cookie'] = clearSessionCookie(request);
         return { ok: true };
       },

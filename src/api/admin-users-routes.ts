@@ -34,8 +34,8 @@ export function adminUsersRoutes(ctx: AppContext) {
       return getUser(db, params.id);
     }, { role: 'admin', params: idParams, detail: { tags, security, summary: 'One user (admin only)' } })
     .patch('/api/users/:id', async ({ params, body }) => {
-      if (body.role !== undefined) await setRole(db, params.id, body.role);
-      if (body.password !== undefined) await resetPassword(db, params.id, body.password, body.must_change_password ?? true);
+      if (body.role !== undefined) await setRole(ctx, params.id, body.role);
+      if (body.password !== undefined) await resetPassword(ctx, params.id, body.password, body.must_change_password ?? true);
       return getUser(db, params.id);
     }, {
       role: 'admin',
@@ -53,7 +53,7 @@ export function adminUsersRoutes(ctx: AppContext) {
       },
     })
     .delete('/api/users/:id', async ({ params }) => {
-      await deleteUser(db, params.id);
+      await deleteUser(ctx, params.id);
       return { id: params.id, deleted: true };
     }, { role: 'admin', params: idParams, detail: { tags, security, summary: 'Delete a user (never the last admin)' } });
 }

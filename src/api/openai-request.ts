@@ -11,7 +11,7 @@ import { readJsonBody } from './request-validation-body';
 const CLOSE = { connection: 'close' };
 
 const bodyTimeout = (s: number) =>
-  new ApiError(408, `The request body did not arrive within ${s} s (LLM_PROXY__SERVER__BODY_TIMEOUT_S).`, 'invalid_request_error', 'request_timeout');
+  new ApiError({ status: 408, message: `The request body did not arrive within ${s} s (LLM_PROXY__SERVER__BODY_TIMEOUT_S).`, code: 'request_timeout' });
 
 /** `p`, or the error of `onTimeout` once `ms` passed (the timer never outlives `p`). */
 async function withDeadline<V>(p: Promise<V>, ms: number, onTimeout: () => Error): Promise<V> {

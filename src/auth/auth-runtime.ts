@@ -1,4 +1,4 @@
-import type { Db } from '../db/client';
+import type { Database } from 'bun:sqlite';
 import { LoginThrottle, type ThrottleLimit } from './login-throttle';
 
 /** A session as the guard sees it, joined with its user's current row. */
@@ -10,55 +10,63 @@ export interface CachedSession {
   cachedAt: number;
 }
 
-/** Per-database auth state: clock, session cache and login throttle. */
-export interface AuthRuntime {
-  /** Injectable clock (tests move it to expire sessions). */
-  now: () => number;
-  sessionTtlMs: number;
-  /** Session rows are cached this long so /api does not read SQLite on every call. */
-  cacheTtlMs: number;
-  cache: Map<string, CachedSession>;
-  throttle: LoginThrottle;
-  perUser: ThrottleLimit;
-  perAddress: ThrottleLimit;
-  /** Told after this instance drops its cached sessions (change notices tell other instances). */
-  onInvalidate?: () => void;
+export interface AuthRuntimeOptions {
+  /** The clock of sessions and the login throttle, epoch ms (tests pass one they move by hand). */
+  now?: () => number;
+  /** Counts failed sign-ins (default: in memory; several instances share it through Redis). */
+  throttle?: (now: () => number) => LoginThrottle;
+  /** The SQLite connection, to notice commits made by other connections (none on PostgreSQL). */
+  sqlite?: Database;
 }
-
-const runtimes = new WeakMap<Db, AuthRuntime>();
 
 /**
- * Keyed by the database handle, so services that only get `db` can still drop cached sessions
- * after a change (and two apps in one test process never share state).
+ * One app's auth state: its clock, the session cache and the login throttle. Built once by
+ * createAppContext (`ctx.auth`) and handed to whatever reads or ends sessions.
  */
-export function authRuntime(db: Db): AuthRuntime {
-  let rt = runtimes.get(db);
-  if (!rt) {
-    const clock = { now: () => Date.now() };
-    rt = {
-      get now() {
-        return clock.now;
-      },
-      set now(fn: () => number) {
-        clock.now = fn;
-      },
-      sessionTtlMs: 12 * 60 * 60 * 1000,
-      cacheTtlMs: 5_000,
-      cache: new Map(),
-      throttle: new LoginThrottle(() => clock.now()),
-      // A user is locked quickly; an address more loosely, since a reverse proxy may put many
-      // users behind one address.
-      perUser: { maxFailures: 5, windowMs: 15 * 60 * 1000 },
-      perAddress: { maxFailures: 20, windowMs: 15 * 60 * 1000 },
-    };
-    runtimes.set(db, rt);
+export class AuthRuntime {
+  readonly now: () => number;
+  readonly sessionTtlMs = 12 * 60 * 60 * 1000;
+  /** Session rows are cached this long so /api does not read SQLite on every call. */
+  readonly cacheTtlMs = 5_000;
+  readonly cache = new Map<string, CachedSession>();
+  readonly throttle: LoginThrottle;
+  // A user is locked quickly; an address more loosely, since a reverse proxy may put many
+  // users behind one address.
+  readonly perUser: ThrottleLimit = { maxFailures: 5, windowMs: 15 * 60 * 1000 };
+  readonly perAddress: ThrottleLimit = { maxFailures: 20, windowMs: 15 * 60 * 1000 };
+  /** Told after this instance drops its cached sessions (change notices tell other instances). */
+  onInvalidate?: () => void;
+  /** True once per commit made by another connection since the last call (null on PostgreSQL). */
+  readonly outsideWrites: (() => boolean) | null;
+
+  constructor(opts: AuthRuntimeOptions = {}) {
+    this.now = opts.now ?? (() => Date.now());
+    this.throttle = (opts.throttle ?? ((now) => new LoginThrottle(now)))(this.now);
+    this.outsideWrites = opts.sqlite ? dataVersionWatch(opts.sqlite) : null;
   }
-  return rt;
+
+  /** Drops every cached session: called after any change to users or sessions. */
+  invalidate(): void {
+    this.cache.clear();
+    this.onInvalidate?.();
+  }
 }
 
-/** Drops every cached session: called after any change to users or sessions. */
-export function invalidateSessionCache(db: Db): void {
-  const rt = authRuntime(db);
-  rt.cache.clear();
-  rt.onInvalidate?.();
+/**
+ * SQLite's data_version moves when another connection commits (no table is read). That is how
+ * `--reset-admin`, run as a separate process against the live server, ends the cached sessions
+ * at once instead of within the cache's 5 s. This connection's own writes go through
+ * AuthRuntime.invalidate instead. PostgreSQL has no data_version: other instances' writes reach
+ * the cache within its 5 s (or at once through Redis change notices).
+ */
+function dataVersionWatch(sqlite: Database): () => boolean {
+  const stmt = sqlite.prepare('PRAGMA data_version');
+  const query = () => (stmt.get() as { data_version: number }).data_version;
+  let seen = query();
+  return () => {
+    const v = query();
+    if (v === seen) return false;
+    seen = v;
+    return true;
+  };
 }

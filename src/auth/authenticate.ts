@@ -1,9 +1,7 @@
 import type { SecretBox } from '../crypto/secret-box';
-import type { Db } from '../db/client';
 import type { Store } from '../db/store';
-import { authRuntime } from './auth-runtime';
 import { readSessionCookie } from './session-cookie';
-import { lookupSession, preloadSession } from './session-store';
+import { lookupSession, preloadSession, type SessionDeps } from './session-store';
 import { decodeSessionToken } from './session-token';
 
 export type Role = 'admin' | 'viewer';
@@ -23,13 +21,13 @@ export interface AuthResult {
   via: 'cookie' | 'bearer';
 }
 
-export interface AuthDeps {
-  db: Db;
+export interface AuthDeps extends SessionDeps {
   secretBox: SecretBox;
   /** When given, /api answers 503 while it is unreachable (PostgreSQL down). */
   store?: Pick<Store, 'reachable'>;
 }
 
+// Per request, not per app: a Request belongs to one app, and its entry goes with it.
 const memo = new WeakMap<Request, AuthResult | null>();
 
 function bearerOf(request: Request): string | null | undefined {
@@ -41,9 +39,9 @@ function bearerOf(request: Request): string | null | undefined {
 
 /** Verifies a raw session token (signature, expiry, live row, token version). */
 export function authenticateToken(deps: AuthDeps, token: string): Omit<AuthResult, 'via'> | null {
-  const claims = decodeSessionToken(deps.secretBox, token, authRuntime(deps.db).now());
+  const claims = decodeSessionToken(deps.secretBox, token, deps.auth.now());
   if (!claims) return null;
-  const s = lookupSession(deps.db, claims);
+  const s = lookupSession(deps, claims);
   if (!s) return null;
   const { id, username, role, mustChangePassword } = s.user;
   return { user: { id, username, role, mustChangePassword }, session: { id: s.sessionId, csrfToken: s.csrfToken, expiresAt: s.expiresAt } };
@@ -84,6 +82,6 @@ export async function prepareRequestAuth(deps: AuthDeps, request: Request): Prom
   const bearer = bearerOf(request);
   const token = bearer !== undefined ? bearer : readSessionCookie(request);
   if (!token) return;
-  const claims = decodeSessionToken(deps.secretBox, token, authRuntime(deps.db).now());
-  if (claims) await preloadSession(deps.db, claims);
+  const claims = decodeSessionToken(deps.secretBox, token, deps.auth.now());
+  if (claims) await preloadSession(deps, claims);
 }

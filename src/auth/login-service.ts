@@ -1,12 +1,10 @@
 import { eq } from 'drizzle-orm';
-import type { Db } from '../db/client';
 import { users } from '../db/schema';
 import { ApiError, badRequest } from '../errors/api-error';
-import { authRuntime, invalidateSessionCache } from './auth-runtime';
 import type { AuthDeps, AuthUser } from './authenticate';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords';
 import { passwordEpoch, sourceOf } from './throttle-keys';
-import { createSession, deleteSession, deleteUserSessions, type IssuedSession } from './session-store';
+import { createSession, deleteSession, deleteUserSessions, type IssuedSession, type SessionDeps } from './session-store';
 
 /** Longest username and password a sign-in may send (POST /api/auth/login and the /login form). */
 export const MAX_USERNAME_CHARS = 200;
@@ -18,7 +16,7 @@ export interface LoginResult extends IssuedSession {
 
 const tooMany = (ms: number) => {
   const s = Math.max(1, Math.ceil(ms / 1000));
-  return new ApiError(429, `Too many failed sign-ins. Try again in ${s} seconds.`, 'rate_limit_error', 'login_throttled', null, { 'retry-after': String(s) });
+  return new ApiError({ status: 429, message: `Too many failed sign-ins. Try again in ${s} seconds.`, type: 'rate_limit_error', code: 'login_throttled', headers: { 'retry-after': String(s) } });
 };
 
 /**
@@ -30,7 +28,7 @@ export async function login(deps: AuthDeps, username: string, password: string, 
   // The same bounds for the API and the dashboard form, checked before anything is remembered.
   if (username.length > MAX_USERNAME_CHARS || password.length > MAX_PASSWORD_CHARS)
     throw badRequest(`The username may have at most ${MAX_USERNAME_CHARS} characters and the password at most ${MAX_PASSWORD_CHARS}.`, username.length > MAX_USERNAME_CHARS ? 'username' : 'password');
-  const rt = authRuntime(deps.db);
+  const rt = deps.auth;
   const [row] = await deps.db.select().from(users).where(eq(users.username, username));
   // Counted per (username, source) and per source: failures from one address cannot lock a user
   // out everywhere. The password epoch gives a new password (e.g. after --reset-admin) a fresh count.
@@ -43,16 +41,16 @@ export async function login(deps: AuthDeps, username: string, password: string, 
   if (!row || !ok) {
     rt.throttle.fail(userKey, rt.perUser, source);
     rt.throttle.fail(addrKey, rt.perAddress);
-    throw new ApiError(401, 'Wrong username or password.', 'authentication_error', 'invalid_credentials');
+    throw new ApiError({ status: 401, message: 'Wrong username or password.', type: 'authentication_error', code: 'invalid_credentials' });
   }
   // Only the user's counter resets: a success of one account must not buy an address more guesses.
   rt.throttle.clear(userKey);
-  const issued = await createSession(deps.db, deps.secretBox, row);
+  const issued = await createSession(deps, deps.secretBox, row);
   return { ...issued, user: { id: row.id, username: row.username, role: row.role, mustChangePassword: row.mustChangePassword } };
 }
 
-export async function logout(db: Db, sessionId: string): Promise<void> {
-  await deleteSession(db, sessionId);
+export async function logout(deps: SessionDeps, sessionId: string): Promise<void> {
+  await deleteSession(deps, sessionId);
 }
 
 /**
@@ -61,7 +59,7 @@ export async function logout(db: Db, sessionId: string): Promise<void> {
  */
 export async function changePassword(deps: AuthDeps, userId: number, current: string, next: string): Promise<LoginResult> {
   const [row] = await deps.db.select().from(users).where(eq(users.id, userId));
-  if (!row) throw new ApiError(401, 'The session user no longer exists.', 'authentication_error', 'invalid_session');
+  if (!row) throw new ApiError({ status: 401, message: 'The session user no longer exists.', type: 'authentication_error', code: 'invalid_session' });
   if (!(await verifyPassword(current, row.passwordHash)))
     throw badRequest('The current password is wrong.', 'current_password', 'invalid_password');
   checkPasswordPolicy(next, 'new_password', row.username);
@@ -71,8 +69,7 @@ export async function changePassword(deps: AuthDeps, userId: number, current: st
     .update(users)
     .set({ passwordHash: await hashPassword(next), mustChangePassword: false, tokenVersion })
     .where(eq(users.id, userId));
-  await deleteUserSessions(deps.db, userId);
-  invalidateSessionCache(deps.db);
-  const issued = await createSession(deps.db, deps.secretBox, { id: userId, tokenVersion });
+  await deleteUserSessions(deps, userId);
+  const issued = await createSession(deps, deps.secretBox, { id: userId, tokenVersion });
   return { ...issued, user: { id: row.id, username: row.username, role: row.role, mustChangePassword: false } };
 }

@@ -1,11 +1,16 @@
-import type { Database } from 'bun:sqlite';
 import { eq, lt } from 'drizzle-orm';
 import type { SecretBox } from '../crypto/secret-box';
 import type { Db } from '../db/client';
 import { isPgDb } from '../db/pg-translate';
 import { sessions, users } from '../db/schema';
-import { authRuntime, invalidateSessionCache, type CachedSession } from './auth-runtime';
+import type { AuthRuntime, CachedSession } from './auth-runtime';
 import { encodeSessionToken, newSessionId, type SessionClaims } from './session-token';
+
+/** What reads and ends sessions: the database and the app's auth runtime (`ctx` fits). */
+export interface SessionDeps {
+  db: Db;
+  auth: AuthRuntime;
+}
 
 export interface IssuedSession {
   token: string;
@@ -15,8 +20,7 @@ export interface IssuedSession {
 }
 
 /** Stores a new session row and returns its signed token. Expired rows are swept on the way. */
-export async function createSession(db: Db, box: SecretBox, user: { id: number; tokenVersion: number }): Promise<IssuedSession> {
-  const rt = authRuntime(db);
+export async function createSession({ db, auth: rt }: SessionDeps, box: SecretBox, user: { id: number; tokenVersion: number }): Promise<IssuedSession> {
   const now = rt.now();
   const sessionId = newSessionId();
   const csrfToken = Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString('base64url');
@@ -51,38 +55,13 @@ function sessionOf(row: Awaited<ReturnType<typeof sessionQuery>>[number] | undef
   };
 }
 
-const watchers = new WeakMap<Db, { query: () => number; seen: number }>();
-
-/**
- * Empties the session cache when another connection committed since the last look (SQLite's
- * data_version; no table is read). That is how `--reset-admin`, run as a separate process
- * against the live server, ends the cached sessions at once instead of within the cache's 5 s.
- * This connection's own writes go through invalidateSessionCache instead. Not on PostgreSQL
- * (no data_version; other instances' writes reach this cache within its 5 s).
- */
-function dropCacheOnOutsideWrites(db: Db): void {
-  if (isPgDb(db)) return;
-  let w = watchers.get(db);
-  if (!w) {
-    const stmt = (db as unknown as { $client: Database }).$client.prepare('PRAGMA data_version');
-    const query = () => (stmt.get() as { data_version: number }).data_version;
-    watchers.set(db, (w = { query, seen: query() }));
-    return;
-  }
-  const v = w.query();
-  if (v !== w.seen) {
-    w.seen = v;
-    authRuntime(db).cache.clear();
-  }
-}
-
 /**
  * The live session behind verified claims, or null when it was logged out, expired, or its
  * user's password changed since (tokenVersion mismatch) or the user was deleted.
  */
-export function lookupSession(db: Db, claims: SessionClaims): CachedSession | null {
-  const rt = authRuntime(db);
-  dropCacheOnOutsideWrites(db);
+export function lookupSession({ db, auth: rt }: SessionDeps, claims: SessionClaims): CachedSession | null {
+  // Another process (`--reset-admin`) may have changed users or sessions: see AuthRuntime.outsideWrites.
+  if (rt.outsideWrites?.()) rt.cache.clear();
   const now = rt.now();
   let s = rt.cache.get(claims.sessionId);
   if (!s || now - s.cachedAt > rt.cacheTtlMs || now < s.cachedAt) {
@@ -104,9 +83,8 @@ export function lookupSession(db: Db, claims: SessionClaims): CachedSession | nu
  * Makes lookupSession's answer available without waiting on a PostgreSQL store: reads the
  * session row (awaited) into the cache when it is missing or stale. No-op on SQLite.
  */
-export async function preloadSession(db: Db, claims: SessionClaims): Promise<void> {
+export async function preloadSession({ db, auth: rt }: SessionDeps, claims: SessionClaims): Promise<void> {
   if (!isPgDb(db)) return;
-  const rt = authRuntime(db);
   const now = rt.now();
   const s = rt.cache.get(claims.sessionId);
   if (s && now - s.cachedAt <= rt.cacheTtlMs && now >= s.cachedAt) return;
@@ -116,13 +94,13 @@ export async function preloadSession(db: Db, claims: SessionClaims): Promise<voi
   rt.cache.set(claims.sessionId, fresh);
 }
 
-export async function deleteSession(db: Db, sessionId: string): Promise<void> {
+export async function deleteSession({ db, auth }: SessionDeps, sessionId: string): Promise<void> {
   await db.delete(sessions).where(eq(sessions.id, sessionId));
-  invalidateSessionCache(db);
+  auth.invalidate();
 }
 
 /** Signs a user out everywhere (password change, reset, deletion). */
-export async function deleteUserSessions(db: Db, userId: number): Promise<void> {
+export async function deleteUserSessions({ db, auth }: SessionDeps, userId: number): Promise<void> {
   await db.delete(sessions).where(eq(sessions.userId, userId));
-  invalidateSessionCache(db);
+  auth.invalidate();
 }

@@ -24,21 +24,7 @@ export class ApiError extends Error {
   /** Extra response headers, e.g. retry-after. */
   readonly headers: Record<string, string>;
 
-  constructor(options: ApiErrorOptions);
-  /**
-   * @deprecated Pass the options object: `new ApiError({ status, message, type, code, param, headers })`.
-   * Kept only so branches written against the positional form still build once merged.
-   */
-  constructor(status: number, message: string, type?: string, code?: string | null, param?: string | null, headers?: Record<string, string>);
-  constructor(
-    first: ApiErrorOptions | number,
-    message?: string,
-    type?: string,
-    code?: string | null,
-    param?: string | null,
-    headers?: Record<string, string>,
-  ) {
-    const o: ApiErrorOptions = typeof first === 'number' ? { status: first, message: message ?? '', type, code, param, headers } : first;
+  constructor(o: ApiErrorOptions) {
     super(o.message);
     this.status = o.status;
     this.type = o.type ?? 'invalid_request_error';

@@ -43,20 +43,24 @@ function endpointOf(url: string): LimitedEndpoint {
 /** Seconds for `retry-after` (whole, rounded up, at least 1). */
 const retrySeconds = (ms: number) => String(Math.max(1, Math.ceil(ms / 1000)));
 
+/** The same 401 for every request of an expired key, whatever the endpoint. */
+const keyExpired = (at: number) =>
+  new ApiError({ status: 401, message: `This API key expired at ${new Date(at).toISOString()}.`, type: 'authentication_error', code: 'key_expired' });
+
 function refusalOf(a: Extract<Admission, { ok: false }>, headers: Record<string, string>): { err: ApiError; code: RefusalCode } {
   switch (a.reason) {
     case 'budget':
       // Waiting does not help until the period ends or the budget is raised: the SDK must not retry.
-      return { code: 'budget_exceeded', err: new ApiError(429, a.message, 'insufficient_quota', 'budget_exceeded', null, { ...headers, 'x-should-retry': 'false' }) };
+      return { code: 'budget_exceeded', err: new ApiError({ status: 429, message: a.message, type: 'insufficient_quota', code: 'budget_exceeded', headers: { ...headers, 'x-should-retry': 'false' } }) };
     case 'parallel':
-      return { code: 'concurrency_limit_exceeded', err: new ApiError(429, a.message, 'requests', 'concurrency_limit_exceeded', null, { ...headers, 'retry-after': '1' }) };
+      return { code: 'concurrency_limit_exceeded', err: new ApiError({ status: 429, message: a.message, type: 'requests', code: 'concurrency_limit_exceeded', headers: { ...headers, 'retry-after': '1' } }) };
     default: {
       const h = { ...headers };
       if (a.retryAfterMs !== null) {
         h['retry-after'] = retrySeconds(a.retryAfterMs);
         h['retry-after-ms'] = String(Math.max(0, Math.ceil(a.retryAfterMs)));
       } else h['x-should-retry'] = 'false';
-      return { code: 'rate_limit_exceeded', err: new ApiError(429, a.message, a.reason === 'tpm' ? 'tokens' : 'requests', 'rate_limit_exceeded', null, h) };
+      return { code: 'rate_limit_exceeded', err: new ApiError({ status: 429, message: a.message, type: a.reason === 'tpm' ? 'tokens' : 'requests', code: 'rate_limit_exceeded', headers: h }) };
     }
   }
 }
@@ -79,12 +83,12 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
   const body = (args.body && typeof args.body === 'object' ? args.body : {}) as Record<string, unknown>;
   const model = typeof body.model === 'string' ? body.model : '';
   if (limits.expiresAt !== null && now >= limits.expiresAt) {
-    refuse(ctx, args, client.id, endpoint, model, 'key_expired', new ApiError(401, `This API key expired at ${new Date(limits.expiresAt).toISOString()}.`, 'authentication_error', 'key_expired'));
+    refuse(ctx, args, client.id, endpoint, model, 'key_expired', keyExpired(limits.expiresAt));
   }
   const snap = ctx.state.getSnapshot();
   for (const scope of limits.scopes) {
     if (!isModelAllowed(scope.allow, model, snap.models)) {
-      refuse(ctx, args, client.id, endpoint, model, 'model_not_allowed', new ApiError(403, `The model '${model}' is not allowed for ${scope.label}.`, 'permission_error', 'model_not_allowed', 'model'));
+      refuse(ctx, args, client.id, endpoint, model, 'model_not_allowed', new ApiError({ status: 403, message: `The model '${model}' is not allowed for ${scope.label}.`, type: 'permission_error', code: 'model_not_allowed', param: 'model' }));
     }
   }
   const bytes = Number(args.request.headers.get('content-length')) || JSON.stringify(body).length;
@@ -162,6 +166,6 @@ export function withLimitHeaders(res: Response, headers: Record<string, string>)
 export function assertKeyNotExpired(ctx: AppContext, client: ClientEntry): void {
   const at = client.limits?.expiresAt;
   if (at != null && ctx.limits.now() >= at) {
-    throw new ApiError(401, `This API key expired at ${new Date(at).toISOString()}.`, 'authentication_error', 'key_expired');
+    throw keyExpired(at);
   }
 }

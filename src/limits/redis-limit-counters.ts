@@ -10,7 +10,13 @@ import { ADMIT, HEARTBEAT, SETTLE, CHARGE, SEED } from './redis-limit-scripts';
 /** Thrown by `admit` in fail mode `closed` while Redis is unreachable: the key's request gets 503. */
 export class LimitsUnavailableError extends ApiError {
   constructor() {
-    super(503, 'Limits cannot be checked right now: the shared counters (Redis) are unreachable. Try again shortly.', 'api_error', 'limits_unavailable', null, { 'retry-after': '1' });
+    super({
+      status: 503,
+      message: 'Limits cannot be checked right now: the shared counters (Redis) are unreachable. Try again shortly.',
+      type: 'api_error',
+      code: 'limits_unavailable',
+      headers: { 'retry-after': '1' },
+    });
   }
 }
 

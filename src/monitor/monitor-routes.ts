@@ -3,7 +3,7 @@ import { enforceAccess } from '../auth/access-policy';
 import { authenticateRequest, forgetRequestAuth, prepareRequestAuth, type AuthDeps } from '../auth/authenticate';
 import { isPgDb } from '../db/pg-translate';
 import { forbidden } from '../errors/api-error';
-import { BunMonitorHub, MONITOR_TOPIC } from './monitor-hub';
+import { MONITOR_TOPIC, type BunMonitorHub } from './monitor-hub';
 import { SessionSocketCount, tooManySockets } from './session-socket-count';
 
 /** Host the browser thinks it is talking to (a reverse proxy may say so in x-forwarded-host). */
@@ -31,8 +31,8 @@ function checkOrigin(request: Request): void {
  * GET /api/monitor/ws: live request stream for any signed-in user (viewer or admin). Messages
  * are JSON `{type:'request', data:{...}}` (see MonitorEvent), never bodies or keys.
  */
-export function monitorRoutes(deps: AuthDeps & { monitor: unknown }) {
-  const hub = deps.monitor instanceof BunMonitorHub ? deps.monitor : null;
+export function monitorRoutes(deps: AuthDeps & { monitor: BunMonitorHub }) {
+  const hub = deps.monitor;
   const perSession = new SessionSocketCount();
   return new Elysia({ name: 'monitor-routes' })
     .ws('/api/monitor/ws', {
@@ -50,7 +50,7 @@ export function monitorRoutes(deps: AuthDeps & { monitor: unknown }) {
           return;
         }
         ws.subscribe(MONITOR_TOPIC);
-        hub?.track(ws.raw, () => {
+        hub.track(ws.raw, () => {
           forgetRequestAuth(request);
           if (!isPgDb(deps.db)) return authenticateRequest(deps, request) !== null;
           // PostgreSQL: read the session row (awaited) before the synchronous check.
@@ -60,13 +60,13 @@ export function monitorRoutes(deps: AuthDeps & { monitor: unknown }) {
       },
       close(ws) {
         perSession.remove(ws.raw);
-        hub?.untrack(ws.raw);
+        hub.untrack(ws.raw);
       },
       // OpenAPI has no WebSocket operations (a 'ws' method would make the document invalid).
       detail: { hide: true },
     })
     .onStart(({ server }) => {
-      if (hub && server) hub.attach(server);
+      if (server) hub.attach(server);
     })
-    .onStop(() => hub?.detach());
+    .onStop(() => hub.detach());
 }

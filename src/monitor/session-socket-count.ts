@@ -4,12 +4,12 @@ import { ApiError } from '../errors/api-error';
 export const MAX_MONITOR_SOCKETS_PER_SESSION = 8;
 
 export const tooManySockets = () =>
-  new ApiError(
-    429,
-    `Too many monitor connections for this session (at most ${MAX_MONITOR_SOCKETS_PER_SESSION}); close another tab first.`,
-    'rate_limit_error',
-    'too_many_connections',
-  );
+  new ApiError({
+    status: 429,
+    message: `Too many monitor connections for this session (at most ${MAX_MONITOR_SOCKETS_PER_SESSION}); close another tab first.`,
+    type: 'rate_limit_error',
+    code: 'too_many_connections',
+  });
 
 /** Open monitor sockets per session id. */
 export class SessionSocketCount {

@@ -33,7 +33,7 @@ export async function* chatChunks(stream: ReadableStream<Uint8Array>, ended: Pro
         const chunk = JSON.parse(data);
         if (chunk?.error) {
           const end = await ended;
-          throw end.error ?? new ApiError(502, String(chunk.error.message), 'api_error', 'upstream_error');
+          throw end.error ?? new ApiError({ status: 502, message: String(chunk.error.message), type: 'api_error', code: 'upstream_error' });
         }
         yield chunk as ChatCompletionChunk;
       }

@@ -9,7 +9,6 @@ import { routeOf, type CallModel, type RouteDecision, type RouteTarget } from '.
 import type { Usage } from '../usage/types';
 import { buildChatLogRecord, completionText, estimateOutcome, needsEstimate, type ChatLogMeta, type ChatOutcome } from './chat-log-record';
 import { executeRoute, type AttemptRecord } from './execute-route';
-import { trackLogWrite } from './pending-log-writes';
 import { RequestClock, roundMs } from './request-clock';
 import { routeChat } from './route-chat';
 import { relayStream, type StreamEnd } from './stream-relay';
@@ -105,7 +104,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
     if (!needsEstimate(outcome)) return ctx.logSink.write(buildChatLogRecord(meta, outcome));
     // No upstream usage: the row waits for the token count (off the main thread); latency is now.
     const latencyMs = clock.elapsed();
-    trackLogWrite(estimateOutcome(outcome).then((u) => ctx.logSink.write(buildChatLogRecord(meta, outcome, u, latencyMs))));
+    ctx.pendingLogWrites.track(estimateOutcome(outcome).then((u) => ctx.logSink.write(buildChatLogRecord(meta, outcome, u, latencyMs))));
   };
 
   try {

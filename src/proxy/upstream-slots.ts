@@ -6,14 +6,13 @@ const OVERLOADED_RETRY_AFTER_S = 1;
 
 /** The answer to a request that waited its whole queue timeout without getting a slot. */
 export const overloaded = (maxConnections: number, waitedS: number) =>
-  new ApiError(
-    503,
-    `The gateway is at its limit of ${maxConnections} upstream requests in flight and this request waited ${waitedS} s for a slot; retry later.`,
-    'server_error',
-    'overloaded',
-    null,
-    { 'retry-after': String(OVERLOADED_RETRY_AFTER_S) },
-  );
+  new ApiError({
+    status: 503,
+    message: `The gateway is at its limit of ${maxConnections} upstream requests in flight and this request waited ${waitedS} s for a slot; retry later.`,
+    type: 'server_error',
+    code: 'overloaded',
+    headers: { 'retry-after': String(OVERLOADED_RETRY_AFTER_S) },
+  });
 
 interface Waiter {
   grant(): void;

@@ -1,5 +1,4 @@
-import type { Db } from '../db/client';
-import { authRuntime } from '../auth/auth-runtime';
+import type { AuthRuntime } from '../auth/auth-runtime';
 import type { StateStore } from '../state/state-store';
 import type { RedisLink } from './redis-link';
 
@@ -16,8 +15,7 @@ type Notice = { o: string; k: 'state' | 'sessions' };
  * On each connection (the first too, and after Redis was lost) both are refreshed, since
  * notices may have been missed.
  */
-export function connectChangeNotices(link: RedisLink, state: StateStore, db: Db): void {
-  const rt = authRuntime(db);
+export function connectChangeNotices(link: RedisLink, state: StateStore, rt: AuthRuntime): void {
   const send = (k: Notice['k']) => link.publish(CHANGES_CHANNEL, JSON.stringify({ o: link.origin, k } satisfies Notice));
   state.onLocalChange(() => send('state'));
   rt.onInvalidate = () => send('sessions');

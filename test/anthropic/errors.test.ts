@@ -1,7 +1,7 @@
 /** Anthropic's errors through /v1/chat/completions: status mapping, retryability (fallback, breaker), stream failures. */
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import OpenAI from 'openai';
-import type { BreakerRegistry } from '../../src/context';
+import { createBreakerRegistry, type CircuitBreakers } from '../../src/routing';
 import { modelGroups } from '../../src/db/schema';
 import { replayJson, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
@@ -20,7 +20,8 @@ let client: OpenAI;
 const failures: string[] = [];
 const successes: string[] = [];
 // Records what the breaker is told, never opens (these tests fail the same upstream on purpose).
-const breakers: BreakerRegistry = {
+const breakers: CircuitBreakers = {
+  ...createBreakerRegistry(),
   allow: () => true,
   available: () => true,
   onSuccess: (p, m) => void successes.push(`${p}:${m}`),

@@ -117,7 +117,7 @@ describe('live monitor WebSocket', () => {
     const c = await connect({ authorization: `Bearer ${s.token}` });
     if ('refused' in c) throw new Error(`refused ${c.refused}`);
     await until(() => c.messages.some((m) => m.type === 'hello'));
-    const hub = gw.ctx.monitor as BunMonitorHub;
+    const hub = gw.ctx.monitor;
     expect(hub.revalidate()).toBe(0);
     await api(gw, 'POST', '/api/auth/logout', { as: s });
     expect(hub.revalidate()).toBe(1);

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { authRuntime } from '../../src/auth/auth-runtime';
 import type { TestGateway } from '../helpers/start-gateway';
 import { api, appRoutes, concretePath, json, login, SAMPLE_BODY, startAdminGateway } from '../helpers/admin-harness';
 
@@ -83,10 +82,9 @@ describe('forced password change for the default admin', () => {
 
 describe('login throttling', () => {
   test('5 failures for one username -> 429 with retry-after, even with the right password; lifts after the window', async () => {
-    gw = await startAdminGateway();
-    const rt = authRuntime(gw.ctx.db);
     const base = Date.now();
-    rt.now = () => base;
+    let now = base;
+    gw = await startAdminGateway({ authClock: () => now });
     for (let i = 0; i < 5; i++) {
       expect((await api(gw, 'POST', '/api/auth/login', { body: { username: 'admin', password: `guess-${i}` } })).status).toBe(401);
     }
@@ -96,14 +94,13 @@ describe('login throttling', () => {
     expect((await json(r)).error).toMatchObject({ type: 'rate_limit_error', code: 'login_throttled' });
     // Other usernames from the same address are not locked by this user's count.
     expect((await api(gw, 'POST', '/api/auth/login', { body: { username: 'someone', password: 'x-guess' } })).status).toBe(401);
-    rt.now = () => base + 15 * 60 * 1000 + 1;
+    now = base + 15 * 60 * 1000 + 1;
     expect((await api(gw, 'POST', '/api/auth/login', { body: { username: 'admin', password: 'test-admin-password' } })).status).toBe(200);
   });
 
   test('many failures from one address -> 429 for every username from it', async () => {
     gw = await startAdminGateway();
-    const rt = authRuntime(gw.ctx.db);
-    for (let i = 0; i < rt.perAddress.maxFailures; i++) {
+    for (let i = 0; i < gw.ctx.auth.perAddress.maxFailures; i++) {
       // distinct usernames, so only the address counter can trip
       expect((await api(gw, 'POST', '/api/auth/login', { body: { username: `spray${i}`, password: 'x-guess' } })).status).toBe(401);
     }

@@ -4,7 +4,6 @@
  */
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { connect } from 'node:net';
-import { authRuntime } from '../../src/auth/auth-runtime';
 import { encodeSessionToken } from '../../src/auth/session-token';
 import type { TestGateway } from '../helpers/start-gateway';
 import { ADMIN_PASSWORD, api, appRoutes, concretePath, json, login, makeUser, SAMPLE_BODY, useAdminGateway, type Session } from '../helpers/admin-harness';
@@ -22,11 +21,14 @@ const PUBLIC = new Set(['POST /api/auth/login']);
 const SELF_SERVICE = new Set(['POST /api/auth/logout', 'POST /api/auth/change-password']);
 const isRead = (m: string) => m === 'GET' || m === 'HEAD';
 
+// The gateway's auth clock runs this far ahead of the real one (a test moves it to expire sessions).
+let ahead = 0;
+
 useAdminGateway(async (s) => {
   ({ gw, admin } = s);
   viewer = await makeUser(gw, admin, 'viewer1', 'viewer');
   routes = appRoutes(gw).filter((r) => r.path === '/api' || r.path.startsWith('/api/'));
-});
+}, { authClock: () => Date.now() + ahead });
 
 const call = (r: { method: string; path: string }, as: Session | null, extra: Parameters<typeof api>[3] = {}) =>
   api(gw, r.method === 'WS' ? 'GET' : r.method, concretePath(r.path), {
@@ -91,16 +93,14 @@ describe('auth matrix over every /api route', () => {
 
   test('an expired real session -> 401 (clock moved past its expiry)', async () => {
     const s = await login(gw, 'admin', ADMIN_PASSWORD);
-    const rt = authRuntime(gw.ctx.db);
-    const real = rt.now;
-    rt.now = () => Date.now() + rt.sessionTtlMs + 1;
+    ahead = gw.ctx.auth.sessionTtlMs + 1;
     try {
       for (const r of routes) {
         if (PUBLIC.has(`${r.method} ${r.path}`)) continue;
         await expectError(await call(r, s), 401, `expired: ${r.method} ${r.path}`);
       }
     } finally {
-      rt.now = real;
+      ahead = 0;
     }
   });
 

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, beforeEach, expect, test } from 'bun:test';
 import OpenAI from 'openai';
 import { SseParser } from '../../src/providers/shared/sse-parser';
 import { createBreakerRegistry } from '../../src/routing';
-import type { CircuitBreakers } from '../../src/routing/circuit-breaker';
 import { readChunks, replay, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 
@@ -20,7 +19,7 @@ beforeAll(async () => {
   });
 });
 // Mid-stream failures count against the breaker: five in this file would open the circuit.
-beforeEach(() => (gw.ctx.breakers as CircuitBreakers).reset());
+beforeEach(() => gw.ctx.breakers.reset());
 afterAll(async () => {
   await gw.close();
   fake.close();

@@ -1,9 +1,8 @@
 /** Upstream failures before the first byte: status mapping, redaction, timeouts, breakers, fallback. */
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import OpenAI from 'openai';
-import type { BreakerRegistry } from '../../src/context';
 import { modelGroups } from '../../src/db/schema';
-import { createBreakerRegistry } from '../../src/routing';
+import { createBreakerRegistry, type CircuitBreakers } from '../../src/routing';
 import { jsonResponse, replayJson, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 
@@ -138,7 +137,8 @@ test('connection refused is 502 upstream_unreachable', async () => {
 test('an open breaker for the model answers 503 at once with retry-after', async () => {
   const fake = startFakeUpstream(replayJson('openai', 'chat.json'));
   const calls: string[] = [];
-  const breakers: BreakerRegistry = {
+  const breakers: CircuitBreakers = {
+    ...createBreakerRegistry(),
     allow: (p, m) => (calls.push(`${p}:${m}`), false),
     available: () => true,
     onSuccess() {},

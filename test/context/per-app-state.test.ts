@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { fixtureJson, jsonResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { ADMIN_PASSWORD, api, json, login } from '../helpers/admin-harness';
 
 setDefaultTimeout(30_000);
 
@@ -16,12 +17,14 @@ function completion(model: string, content: string) {
 let fake: FakeUpstream;
 let a: TestGateway;
 let b: TestGateway;
+// a's auth clock runs this far ahead of the real one; b keeps the real one.
+let aheadOnA = 0;
 
 beforeAll(async () => {
   // One fake for every provider the dispatcher can reach: the classifier (gpt-5.4-nano) answers 9.
   fake = startFakeUpstream((_req, rec) => jsonResponse(completion(rec.body.model, rec.body.model === 'gpt-5.4-nano' ? '9' : 'ok')));
   const env = Object.assign({}, ...(['openai', 'deepseek', 'moonshot', 'grok'] as const).map((p) => providerEnv(p, `${fake.url}/v1`)));
-  a = await startGateway({ env });
+  a = await startGateway({ env, authClock: () => Date.now() + aheadOnA });
   b = await startGateway({ env });
 });
 afterAll(async () => {
@@ -68,5 +71,44 @@ describe('typed parts of the context', () => {
     expect(a.ctx.breakers.available('openai', 'gpt-4o-mini')).toBe(true);
     expect(a.ctx.adapterDeps).not.toBe(b.ctx.adapterDeps);
     expect(a.ctx.responseStore).not.toBe(b.ctx.responseStore);
+    expect(a.ctx.pendingLogWrites).not.toBe(b.ctx.pendingLogWrites);
+  });
+});
+
+describe('auth state is per app', () => {
+  const me = (gw: TestGateway, as: Awaited<ReturnType<typeof login>>) => api(gw, 'GET', '/api/auth/me', { as });
+
+  test('sessions: a session of a is unknown to b, though both sign tokens with the same key', async () => {
+    const onA = await login(a, 'admin', ADMIN_PASSWORD);
+    expect((await me(a, onA)).status).toBe(200);
+    expect(a.ctx.auth.cache.size).toBeGreaterThan(0);
+    // A cache shared by both apps would let b accept a's session (the token decodes on b).
+    const r = await me(b, onA);
+    expect(r.status).toBe(401);
+    expect((await json(r)).error).toMatchObject({ type: 'authentication_error', code: 'invalid_session' });
+    expect(b.ctx.auth.cache.size).toBe(0);
+  });
+
+  test('the clock: moving a\'s past the session lifetime ends a\'s sessions only', async () => {
+    const onA = await login(a, 'admin', ADMIN_PASSWORD);
+    const onB = await login(b, 'admin', ADMIN_PASSWORD);
+    try {
+      aheadOnA = a.ctx.auth.sessionTtlMs + 1_000;
+      expect(a.ctx.auth.now()).toBeGreaterThan(b.ctx.auth.now() + a.ctx.auth.sessionTtlMs);
+      expect((await me(a, onA)).status).toBe(401);
+      expect((await me(b, onB)).status).toBe(200);
+    } finally {
+      aheadOnA = 0;
+    }
+  });
+
+  test('the login throttle: failures on a lock admin on a, not on b', async () => {
+    const signIn = (gw: TestGateway, password: string) => api(gw, 'POST', '/api/auth/login', { body: { username: 'admin', password } });
+    for (let i = 0; i < a.ctx.auth.perUser.maxFailures; i++) expect((await signIn(a, `wrong-${i}`)).status).toBe(401);
+    const locked = await signIn(a, ADMIN_PASSWORD);
+    expect(locked.status).toBe(429);
+    expect((await json(locked)).error.code).toBe('login_throttled');
+    expect(b.ctx.auth.throttle.keys()).toEqual([]);
+    expect((await signIn(b, ADMIN_PASSWORD)).status).toBe(200);
   });
 });

@@ -10,12 +10,6 @@ describe('ApiError', () => {
     expect([d.type, d.code, d.param, d.headers]).toEqual(['invalid_request_error', null, null, {}]);
   });
 
-  test('the deprecated positional form builds the same error', () => {
-    const a = new ApiError(400, 'bad', 'invalid_request_error', 'invalid_x', 'x', { a: '1' });
-    const b = new ApiError({ status: 400, message: 'bad', code: 'invalid_x', param: 'x', headers: { a: '1' } });
-    expect({ ...a, message: a.message }).toEqual({ ...b, message: b.message });
-  });
-
   test('ApiError.from keeps an ApiError (subclasses too) and hides anything else behind a 500', () => {
     const up = new UpstreamError('openai', 503, 'down', true);
     expect(ApiError.from(up)).toBe(up);

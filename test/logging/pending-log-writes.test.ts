@@ -1,14 +1,15 @@
 import { expect, test } from 'bun:test';
-import { logWritesSettled, trackLogWrite } from '../../src/proxy/pending-log-writes';
+import { PendingLogWrites } from '../../src/proxy/pending-log-writes';
 
 test('settled waits for every tracked write, including ones tracked while it waits', async () => {
+  const writes = new PendingLogWrites();
   const done: string[] = [];
-  trackLogWrite(Bun.sleep(30).then(() => {
+  writes.track(Bun.sleep(30).then(() => {
     done.push('first');
     // A write that starts while shutdown is already waiting.
-    trackLogWrite(Bun.sleep(30).then(() => done.push('second')));
+    writes.track(Bun.sleep(30).then(() => done.push('second')));
   }));
-  await logWritesSettled();
+  await writes.settled();
   expect(done).toEqual(['first', 'second']);
 });
 
@@ -17,8 +18,9 @@ test('a failed write is reported, not an unhandled rejection, and does not block
   const orig = console.error;
   console.error = (...a: unknown[]) => void said.push(a.join(' '));
   try {
-    trackLogWrite(Promise.reject(new Error('disk on fire')));
-    await logWritesSettled();
+    const writes = new PendingLogWrites();
+    writes.track(Promise.reject(new Error('disk on fire')));
+    await writes.settled();
   } finally {
     console.error = orig;
   }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createApp } from '../../src/app';
 import { createAppContext } from '../../src/app-context';
 import { loadConfig } from '../../src/config/config';
-import type { BreakerRegistry } from '../../src/context';
+import { createBreakerRegistry, type CircuitBreakers } from '../../src/routing';
 import type { LogRecord, LogSink } from '../../src/logging/log-record';
 import { MAX_SERIES_PER_METRIC } from '../../src/metrics/metric-series';
 import { parsePrometheus, valueOf } from './parse-prometheus';
@@ -26,7 +26,7 @@ function record(over: Partial<LogRecord> = {}): LogRecord {
   };
 }
 
-function setup(env: Record<string, string> = {}, breakers?: BreakerRegistry) {
+function setup(env: Record<string, string> = {}, breakers?: CircuitBreakers) {
   const dir = mkdtempSync(join(tmpdir(), 'gg-metrics-'));
   dirs.push(dir);
   const config = loadConfig({ LLM_PROXY__DATABASE__PATH: join(dir, 'gg.db'), LLM_PROXY__ENCRYPTION_KEY: 'ab'.repeat(32), ...env });
@@ -83,7 +83,8 @@ describe('GET /metrics', () => {
   });
 
   test('reports each provider breaker state', async () => {
-    const breakers: BreakerRegistry = {
+    const breakers: CircuitBreakers = {
+      ...createBreakerRegistry(),
       allow: () => true, available: () => true, onSuccess() {}, onFailure() {}, retryAfterMs: () => 0,
       state: (p) => (p === 'deepseek' ? 'open' : p === 'grok' ? 'half_open' : 'closed'),
     };

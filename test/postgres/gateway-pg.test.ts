@@ -8,7 +8,6 @@ import { SQL } from 'bun';
 import { openAppContext } from '../../src/app-context';
 import { createClient, revokeClient } from '../../src/admin/clients-service';
 import { hashClientKey } from '../../src/auth/client-auth';
-import type { BunMonitorHub } from '../../src/monitor/monitor-hub';
 import { loadConfig } from '../../src/config/config';
 import { LOG_INSERT_COLUMNS } from '../../src/logging/log-row-sql';
 import { api, json, login, ADMIN_PASSWORD } from '../helpers/admin-harness';
@@ -200,7 +199,7 @@ describe('a gateway on PostgreSQL', () => {
     expect(messages.find((m) => m.type === 'request').data).toMatchObject({ provider: 'mock' });
     expect(requestId).toBeTruthy();
 
-    const hub = gw.ctx.monitor as BunMonitorHub;
+    const hub = gw.ctx.monitor;
     hub.revalidate(); // session still live: the socket stays
     await Bun.sleep(300);
     expect(closeCode).toBe(0);

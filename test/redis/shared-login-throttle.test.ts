@@ -1,6 +1,5 @@
 /** Login throttling across instances: failed sign-ins spread over A and B add up. */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
-import { authRuntime } from '../../src/auth/auth-runtime';
 import type { TestGateway } from '../helpers/start-gateway';
 import { eventually } from '../helpers/redis-env';
 import { startCluster, type Cluster } from './cluster';
@@ -18,13 +17,13 @@ const signIn = (gw: TestGateway, password: string) =>
 
 test('failures spread over A and B lock the account on both; the right password then waits too', async () => {
   const [A, B] = cluster.nodes as [TestGateway, TestGateway];
-  const max = authRuntime(A.ctx.db).perUser.maxFailures;
+  const max = A.ctx.auth.perUser.maxFailures;
   // Alternate instances: neither sees enough failures on its own.
   for (let i = 0; i < max; i++) expect((await signIn(i % 2 ? B : A, 'wrong-password')).status).toBe(401);
   // Each instance hears the other's failures a moment later (pub/sub). Wait for that before the
   // right password: a sign-in that got through first would clear the count it is meant to test.
   const locked = (gw: TestGateway) => {
-    const rt = authRuntime(gw.ctx.db);
+    const rt = gw.ctx.auth;
     return rt.throttle.keys().some((k) => rt.throttle.retryAfterMs(k, rt.perUser) > 0);
   };
   expect(await eventually(() => locked(A) && locked(B), 3_000)).toBe(true);

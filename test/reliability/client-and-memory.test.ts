@@ -8,7 +8,6 @@ import { afterAll, beforeAll, beforeEach, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CircuitBreakers } from '../../src/routing/circuit-breaker';
 import { readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { createClientKey, procStatusBytes, resetPeakRss, startGatewayProcess } from '../helpers/gateway-process';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
@@ -27,7 +26,7 @@ afterAll(async () => {
   fake.close();
 });
 beforeEach(() => {
-  (gw.ctx.breakers as CircuitBreakers).reset();
+  gw.ctx.breakers.reset();
   gw.logs.length = 0;
 });
 

@@ -8,7 +8,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { modelGroups } from '../../src/db/schema';
 import { SseParser } from '../../src/providers/shared/sse-parser';
-import type { CircuitBreakers } from '../../src/routing/circuit-breaker';
 import { jsonResponse, readChunks, replayJson, sseResponse, startFakeUpstream, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { expectApiError } from './reliability-helpers';
@@ -31,7 +30,7 @@ let backup: FakeUpstream;
  */
 let gw: TestGateway;
 let timed: TestGateway;
-const breakers = (g: TestGateway) => g.ctx.breakers as CircuitBreakers;
+const breakers = (g: TestGateway) => g.ctx.breakers;
 
 async function gatewayWithPair(timeoutS: string): Promise<TestGateway> {
   const g = await startGateway({

@@ -4,7 +4,6 @@
  * like any other failing upstream, and a stream that completes counts as a success.
  */
 import { afterAll, beforeEach, expect, test } from 'bun:test';
-import type { CircuitBreakers } from '../../src/routing/circuit-breaker';
 import { fixtureText, startFakeUpstream, type FakeHandler } from '../helpers/fake-upstream';
 import { providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
 
@@ -13,7 +12,7 @@ const openai = startFakeUpstream();
 let gw: TestGateway;
 useGateway((g) => void (gw = g), { env: providerEnv('openai', `${openai.url}/v1`) });
 afterAll(() => openai.close());
-const breakers = () => gw.ctx.breakers as CircuitBreakers;
+const breakers = () => gw.ctx.breakers;
 beforeEach(() => {
   breakers().reset();
   openai.requests.length = 0;

@@ -1,6 +1,5 @@
 /** Sign-in bounds and the failed-login throttle: what an attacker can and cannot do to it. */
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { authRuntime } from '../../src/auth/auth-runtime';
 import { login as loginService } from '../../src/auth/login-service';
 import { LoginThrottle, MAX_KEY_CHARS } from '../../src/auth/login-throttle';
 import { resetAdmin } from '../../src/db/seed/seed';
@@ -22,7 +21,7 @@ const form = (fields: Record<string, string>) =>
 
 describe('unbounded usernames', () => {
   test('the /login form refuses a huge username before the throttle remembers it', async () => {
-    const throttle = authRuntime(gw.ctx.db).throttle;
+    const throttle = gw.ctx.auth.throttle;
     const before = throttle.keys().length;
     const res = await form({ username: 'u'.repeat(1_000_000), password: 'whatever-it-is' });
     expect(res.status).toBe(400);

@@ -1,6 +1,5 @@
 /** @jsxImportSource @kitajs/html */
 import { Elysia } from 'elysia';
-import { authRuntime } from '../../auth/auth-runtime';
 import { authenticateRequest, type AuthDeps } from '../../auth/authenticate';
 import { changePassword, login, logout, type LoginResult } from '../../auth/login-service';
 import { clearSessionCookie, sessionCookie } from '../../auth/session-cookie';
@@ -24,7 +23,7 @@ function withCookie(res: Response, cookie: string): Response {
 /** Sign-in, sign-out and the (possibly forced) password change, as HTML forms. */
 export function authPages(deps: AuthDeps) {
   const cookieFor = (r: LoginResult, request: Request) =>
-    sessionCookie(r.token, (r.expiresAt - authRuntime(deps.db).now()) / 1000, request);
+    sessionCookie(r.token, (r.expiresAt - deps.auth.now()) / 1000, request);
 
   return new Elysia({ name: 'dashboard-auth-pages' })
     .use(pageGuard(deps))
@@ -48,7 +47,7 @@ export function authPages(deps: AuthDeps) {
       }
     }, hidden)
     .post('/logout', async ({ auth, request }) => {
-      await logout(deps.db, auth.session.id);
+      await logout(deps, auth.session.id);
       return withCookie(redirect(request, '/login'), clearSessionCookie(request));
     }, signedIn())
     .get('/change-password', ({ request }) => {

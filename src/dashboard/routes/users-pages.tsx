@@ -28,15 +28,15 @@ export function usersPages(ctx: AppContext) {
       return section(me.id, r.ok ? { notice: `Created ${r.value.username} (${r.value.role}).` } : { errors: r.errors });
     }, adminRoute())
     .post('/users/:id/role', async ({ user: me, body, params }) => {
-      const r = await attempt(() => setRole(ctx.db, idOf(params), roleOf(body)));
+      const r = await attempt(() => setRole(ctx, idOf(params), roleOf(body)));
       return section(me.id, r.ok ? { notice: `${r.value.username} is now ${r.value.role}.` } : { errors: r.errors });
     }, adminRoute())
     .post('/users/:id/password', async ({ user: me, body, params }) => {
-      const r = await attempt(() => resetPassword(ctx.db, idOf(params), rawField(body, 'password')));
+      const r = await attempt(() => resetPassword(ctx, idOf(params), rawField(body, 'password')));
       return section(me.id, r.ok ? { notice: `Password reset for ${r.value.username}; they choose a new one at next sign-in.` } : { errors: r.errors });
     }, adminRoute())
     .delete('/users/:id', async ({ user: me, params }) => {
-      const r = await attempt(() => deleteUser(ctx.db, idOf(params)));
+      const r = await attempt(() => deleteUser(ctx, idOf(params)));
       return section(me.id, r.ok ? { notice: 'User deleted.' } : { errors: r.errors });
     }, adminRoute());
 }

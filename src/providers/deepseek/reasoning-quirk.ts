@@ -1,9 +1,9 @@
 import { notNull, type Needle } from '../openai-compatible/chunk-needles';
 import type { UpstreamBody } from '../openai-compatible/openai-compatible-options';
-import { ReasoningMemory, type ReasoningStore } from './reasoning-memory';
+import type { ReasoningStore } from './reasoning-memory';
 
-/** Fallback memory for callers that pass none (unit tests); the gateway passes the app's (AppContext.reasoning). */
-export const deepseekReasoning = new ReasoningMemory();
+// The memory is the app's (AppContext.reasoning, reaching adapters as AdapterDeps.reasoning);
+// a caller without one (a unit test of another quirk) remembers and fills in nothing.
 
 const callIds = (calls: unknown): string[] =>
   Array.isArray(calls) ? calls.map((c: any) => c?.id).filter((id): id is string => typeof id === 'string' && id !== '') : [];
@@ -12,9 +12,9 @@ const callIds = (calls: unknown): string[] =>
  * Non-stream response: an assistant message with tool calls and reasoning is remembered by its
  * call ids. Never changes the body (returns false, so its bytes go on verbatim).
  */
-export function rememberResponseReasoning(body: any, memory: ReasoningStore = deepseekReasoning): false {
+export function rememberResponseReasoning(body: any, memory: ReasoningStore | undefined): false {
   const choices = body?.choices;
-  if (!Array.isArray(choices)) return false;
+  if (!memory || !Array.isArray(choices)) return false;
   for (const choice of choices) {
     const m = choice?.message;
     const ids = callIds(m?.tool_calls);
@@ -34,7 +34,8 @@ export const REASONING_CHUNK_NEEDLES: readonly Needle[] = [{ key: '"reasoning_co
  * Per stream: gathers each choice's reasoning deltas and tool call ids; when the choice finishes
  * with both, remembers them. Never changes a chunk.
  */
-export function reasoningStreamHook(memory: ReasoningStore = deepseekReasoning): (chunk: any) => boolean {
+export function reasoningStreamHook(memory: ReasoningStore | undefined): (chunk: any) => boolean {
+  if (!memory) return () => false;
   const reasoning = new Map<number, string>();
   const ids = new Map<number, string[]>();
   return (chunk) => {
@@ -64,8 +65,8 @@ export function reasoningStreamHook(memory: ReasoningStore = deepseekReasoning):
  * Request: an assistant message with tool calls but no reasoning_content gets the reasoning
  * remembered for one of its call ids. A client's own reasoning_content is left as it was.
  */
-export function fillReasoningContent(body: UpstreamBody, memory: ReasoningStore = deepseekReasoning): void | Promise<void> {
-  if (!Array.isArray(body.messages)) return;
+export function fillReasoningContent(body: UpstreamBody, memory: ReasoningStore | undefined): void | Promise<void> {
+  if (!memory || !Array.isArray(body.messages)) return;
   let copied = false;
   const fill = (i: number, m: any, reasoning: string | undefined) => {
     if (reasoning === undefined) return;
