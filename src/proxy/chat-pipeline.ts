@@ -1,23 +1,22 @@
 import { modelForLog } from '../routing/model-name';
 import type { AppContext } from '../context';
-import { UpstreamError, type ApiError } from '../errors/api-error';
-import type { LogRecord } from '../logging/log-record';
+import type { ApiError } from '../errors/api-error';
 import type { ChatCompletion, ChatRequest, StreamTally } from '../providers/types';
 import type { CallModel, RouteDecision, RouteTarget } from '../routing';
 import type { Usage } from '../usage/types';
 import { openAttempt } from './open-attempt';
 import { RequestClock } from './request-clock';
-import { completionText, gatewayHeaders, recordFailure, recordRequest, type Delivered, type RequestMeta } from './request-outcome';
+import { completionText, gatewayHeaders, recordFailure, recordRequest, type Delivered, type Endpoint, type RequestMeta } from './request-outcome';
 import { routeChat } from './route-chat';
 import { relayStream, type StreamEnd } from './stream-relay';
-import { walkTargets } from './walk-targets';
+import { settleAnswer, walkTargets } from './walk-targets';
 
 export interface ChatRunOptions {
   clientId?: number | null;
   /** Aborts the upstream call when it fires (the client's request signal). */
   signal?: AbortSignal;
   /** Log row endpoint; default 'chat'. */
-  endpoint?: LogRecord['endpoint'];
+  endpoint?: Endpoint;
   parentRequestId?: string | null;
   requestId?: string;
   clock?: RequestClock;
@@ -129,10 +128,8 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
   let resolveEnded!: (e: StreamEnd) => void;
   const ended = new Promise<StreamEnd>((r) => (resolveEnded = r));
   const body = relayStream(opened, (end) => {
-    // A stream that breaks after its first byte is still the upstream failing (stall, cut,
-    // error event): count it, or a provider that always dies mid-stream never opens its circuit.
-    if (end.error instanceof UpstreamError && end.error.isRetryable) ctx.breakers.onFailure(target.provider, target.upstreamModel);
-    else ctx.breakers.onSuccess(target.provider, target.upstreamModel);
+    // A stream that breaks after its first byte (stall, cut, error event) is the upstream failing.
+    settleAnswer(ctx.breakers, target, end.error);
     recordRequest(ctx, meta, { decision, walk, delivered: streamDelivered(opened.tally, meta.storeBodies), error: end.error, overheadMs });
     resolveEnded(end);
   }, opts.streamErrorBytes);

@@ -14,11 +14,14 @@ import { roundMs, type RequestClock } from './request-clock';
 import { logMessageOf } from './upstream-redirect';
 import type { AttemptRecord } from './walk-targets';
 
+/** The log row's endpoint: which API the request came in by. */
+export type Endpoint = LogRecord['endpoint'];
+
 /** Who asked and when: known before the first step runs (the HTTP prelude or a programmatic caller). */
 export interface RequestMeta {
   requestId: string;
   clientId: number | null;
-  endpoint: LogRecord['endpoint'];
+  endpoint: Endpoint;
   /** Set on a classifier call: the request it routed. */
   parentRequestId?: string | null;
   clock: RequestClock;
@@ -129,6 +132,7 @@ function toLogRecord(o: RequestOutcome): LogRecord {
 export function recordRequest(ctx: Pick<AppContext, 'logSink'>, meta: RequestMeta, steps: StepResults): void {
   const latencyMs = meta.clock.elapsed();
   const d = steps.delivered;
+  // An upstream answered without usage: a chat row bills the estimate (a failed stream only what it delivered).
   const estimate = meta.chat && d && d.usage === null && steps.walk?.target && (!steps.error || (d.text ?? '').length > 0);
   if (!estimate) return ctx.logSink.write(toLogRecord(requestOutcome(meta, steps, null, latencyMs)));
   trackLogWrite(estimateDelivered(meta.chat!, d).then((u) => ctx.logSink.write(toLogRecord(requestOutcome(meta, steps, u, latencyMs)))));

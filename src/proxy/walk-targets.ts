@@ -41,6 +41,17 @@ const circuitOpen = (d: RouteDecision, retryAfterMs: number) =>
     headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
   });
 
+/**
+ * Tells the breaker how an answer that was still running when the walk returned (a stream, a
+ * body read later) ended: a retryable upstream failure counts against the target, anything else
+ * is the target answering. Headers alone do not make a success, or an upstream that always dies
+ * mid-stream never opens its circuit.
+ */
+export function settleAnswer(breakers: AppContext['breakers'], target: RouteTarget, error: ApiError | null): void {
+  if (error instanceof UpstreamError && error.isRetryable) breakers.onFailure(target.provider, target.upstreamModel);
+  else breakers.onSuccess(target.provider, target.upstreamModel);
+}
+
 /** What the walk reads: breakers, key pools and the snapshot's provider settings. */
 export type WalkContext = Pick<AppContext, 'breakers' | 'keyPool' | 'state'>;
 

@@ -1,9 +1,9 @@
-import { ApiError, UpstreamError } from '../errors/api-error';
+import { ApiError } from '../errors/api-error';
 import { withRequestId } from '../errors/request-id';
 import { openUpstream, readBody } from '../proxy/open-upstream';
 import { gatewayHeaders, recordFailure, recordRequest, type RequestMeta } from '../proxy/request-outcome';
 import type { Usage } from '../usage/types';
-import { walkTargets } from '../proxy/walk-targets';
+import { settleAnswer, walkTargets } from '../proxy/walk-targets';
 import { buildOpenAIResponsesCall, relayResponsesStream } from './openai-passthrough';
 import { usageFromResponse } from './response-usage';
 import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
@@ -28,11 +28,9 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
     if (typeof id !== 'string' || !id || req.store === false) return;
     run.store.save(id, { clientId: run.clientId, model: target.modelId, messages: [], provider: 'openai', forwarded: true });
   };
-  // Reported once the answer is over, as chat streams do: headers alone do not make a success,
-  // or an upstream that always dies mid-stream (or mid-body) never opens its circuit.
+  // The breaker hears once the answer is over, as for chat streams (the walk left it unsettled).
   const settle = (usage: Usage | null, error: ApiError | null, overheadMs: number) => {
-    if (error instanceof UpstreamError && error.isRetryable) ctx.breakers.onFailure(target.provider, target.upstreamModel);
-    else ctx.breakers.onSuccess(target.provider, target.upstreamModel);
+    settleAnswer(ctx.breakers, target, error);
     recordRequest(ctx, meta, { decision, walk, delivered: { usage }, error, overheadMs });
   };
   if (stream) {
