@@ -11,6 +11,8 @@ import { routeChat } from './route-chat';
 import { relayStream, type StreamEnd } from './stream-relay';
 import { settleAnswer, walkTargets } from './walk-targets';
 
+// One chat completion as one pipeline (startChat): route -> attempts with fallback -> relay -> record.
+
 export interface ChatRunOptions {
   clientId?: number | null;
   /** Aborts the upstream call when it fires (the client's request signal). */

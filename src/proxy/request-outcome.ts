@@ -14,6 +14,9 @@ import { roundMs, type RequestClock } from './request-clock';
 import { logMessageOf } from './upstream-redirect';
 import type { AttemptRecord } from './walk-targets';
 
+// The record step of every request (chat, messages, responses, images, embeddings, count_tokens):
+// the steps' results -> one RequestOutcome -> one log row.
+
 /** The log row's endpoint: which API the request came in by. */
 export type Endpoint = LogRecord['endpoint'];
 
