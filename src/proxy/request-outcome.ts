@@ -68,8 +68,8 @@ export interface RequestOutcome {
   readonly images: number;
   readonly deliveredText: string;
   readonly error: ApiError | null;
-  readonly latencyMs: number;
-  readonly overheadMs: number;
+  /** Milliseconds: in all, the gateway's own, upstream time to first byte, waiting for an upstream slot. */
+  readonly timings: { readonly latencyMs: number; readonly overheadMs: number; readonly ttfbMs: number | null; readonly queueMs: number };
 }
 
 /** The one place a request's outcome is assembled, from its steps' results. */
@@ -84,18 +84,16 @@ function requestOutcome(meta: RequestMeta, s: StepResults, estimate: Usage | nul
     images: s.delivered?.images ?? 0,
     deliveredText: s.delivered?.text ?? '',
     error: s.error ?? null,
-    latencyMs,
-    overheadMs: s.overheadMs,
+    timings: { latencyMs, overheadMs: s.overheadMs, ttfbMs: meta.clock.ttfbMs, queueMs: meta.clock.queueMs },
   };
 }
 
 /** The one accounting row of a request, whatever its endpoint and outcome. */
 function toLogRecord(o: RequestOutcome): LogRecord {
-  const { meta, usage, error } = o;
+  const { meta, usage, error, timings } = o;
   const prices = o.target?.entry?.prices;
-  const clock = meta.clock;
   return {
-    createdAt: clock.createdAt,
+    createdAt: meta.clock.createdAt,
     requestId: meta.requestId,
     parentRequestId: meta.parentRequestId ?? null,
     clientId: meta.clientId,
@@ -118,10 +116,10 @@ function toLogRecord(o: RequestOutcome): LogRecord {
     images: o.images,
     estimated: usage?.estimated === true,
     costUsd: prices && (usage || o.images) ? computeCost(usage ?? ZERO_USAGE, prices, o.images) : 0,
-    latencyMs: roundMs(o.latencyMs),
-    ttfbMs: clock.ttfbMs === null ? null : roundMs(clock.ttfbMs),
-    overheadMs: roundMs(o.overheadMs),
-    queueMs: roundMs(clock.queueMs),
+    latencyMs: roundMs(timings.latencyMs),
+    ttfbMs: timings.ttfbMs === null ? null : roundMs(timings.ttfbMs),
+    overheadMs: roundMs(timings.overheadMs),
+    queueMs: roundMs(timings.queueMs),
     body: meta.storeBodies ? JSON.stringify({ request: meta.chat, response: o.deliveredText }) : null,
     cacheWriteTokens: usage?.cacheWrite ?? 0,
   };
