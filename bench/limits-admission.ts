@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { keyLimitsOf, teamEntries } from '../src/limits/build-key-limits';
 import { admitRequest } from '../src/limits/admit-request';
 import { LimitsService } from '../src/limits/limits-service';
-import type { LogRecord } from '../src/logging/log-record';
+import type { LogRow } from '../src/logging/log-row';
 import { RequestClock } from '../src/proxy/request-clock';
 import type { ClientEntry } from '../src/state/snapshot-types';
 import { group, makeSnapshot, model } from '../test/routing/snapshot-fixture';
@@ -39,7 +39,7 @@ function once(i: number): void {
   const grant = admitRequest(ctx, client, { request, body, requestId, clock: new RequestClock() });
   if (grant instanceof Promise) throw new Error('the in-memory counters answer synchronously');
   if (!grant) throw new Error('refused');
-  const row = { requestId, clientId: 1, costUsd: 0.0001, promptTokens: 60, completionTokens: 20, createdAt: Date.now() } as LogRecord;
+  const row = { requestId, clientId: 1, costUsd: 0.0001, promptTokens: 60, completionTokens: 20, createdAt: Date.now() } as LogRow;
   svc.onRecord(row, snap);
 }
 

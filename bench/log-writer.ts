@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../src/db/client';
 import { runMigrations } from '../src/db/migrate';
-import type { LogRecord } from '../src/logging/log-record';
+import type { LogRow } from '../src/logging/log-row';
 import { createLogSink } from '../src/logging/log-sink';
 import { count } from './bench-args';
 
@@ -24,7 +24,7 @@ runMigrations(db);
 const providers = ['openai', 'gemini', 'deepseek', 'moonshot', 'grok', 'ollama'];
 const now = Date.now();
 // Built before timing: making a record is the request path's work, not the sink's.
-const records: LogRecord[] = Array.from({ length: rows }, (_, i) => ({
+const records: LogRow[] = Array.from({ length: rows }, (_, i) => ({
   createdAt: now - (rows - i),
   requestId: crypto.randomUUID(),
   clientId: (i % 20) + 1,

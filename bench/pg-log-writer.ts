@@ -5,7 +5,7 @@
  */
 import { SQL } from 'bun';
 import { migratePg } from '../src/db/pg-store';
-import type { LogRecord } from '../src/logging/log-record';
+import type { LogRow } from '../src/logging/log-row';
 import { createPgLogSink } from '../src/logging/pg-log-sink';
 import { count } from './bench-args';
 
@@ -22,7 +22,7 @@ const url = u.toString();
 try {
   await migratePg(url);
   const body = 'x'.repeat(600); // about 1 KB per row with the other columns
-  const rec = (i: number, w: number): LogRecord => ({
+  const rec = (i: number, w: number): LogRow => ({
     createdAt: Date.now() - (i % 3600) * 1000, requestId: `${w}-${i}-${crypto.randomUUID()}`, clientId: (i % 50) + 1, endpoint: 'chat',
     modelRequested: 'gpt-4o-mini', model: ['gpt-4o-mini', 'deepseek-chat', 'grok-4'][i % 3]!, provider: ['openai', 'deepseek', 'grok'][i % 3]!,
     route: null, stream: true, status: 200, errorType: null, error: null, promptTokens: 120, cachedTokens: 0, completionTokens: 80,

@@ -7,7 +7,7 @@ import { SecretBox } from './crypto/secret-box';
 import { openDatabase } from './db/client';
 import { runMigrations } from './db/migrate';
 import { seedDatabase } from './db/seed/seed';
-import type { LogSink } from './logging/log-record';
+import type { LogSink } from './logging/log-sink-interface';
 import { createLogSink } from './logging/log-sink';
 import { MeteredLogSink } from './metrics/metered-log-sink';
 import { connectMonitor } from './monitor/connect-monitor';

@@ -2,7 +2,8 @@ import type { Database } from 'bun:sqlite';
 import type { Config } from './config/config';
 import type { Db } from './db/client';
 import type { Store } from './db/store';
-import type { LogSink, LogRecord } from './logging/log-record';
+import type { LogSink } from './logging/log-sink-interface';
+import type { LogRow } from './logging/log-row';
 import type { StateStore } from './state/state-store';
 import type { SecretBox } from './crypto/secret-box';
 import type { ProviderId } from './providers/types';
@@ -38,7 +39,7 @@ export interface BreakerRegistry {
 
 /** Publishes written log records to dashboard WebSocket subscribers. */
 export interface MonitorHub {
-  publish(record: LogRecord): void;
+  publish(record: LogRow): void;
 }
 
 /** Shared resources, built once in main.ts (or a test) and handed to every feature plugin. */

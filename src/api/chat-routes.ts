@@ -1,7 +1,7 @@
 import { Elysia } from 'elysia';
 import type { AppContext } from '../context';
 import type { ChatRequest } from '../providers/types';
-import { logRejectedChat, startChat } from '../proxy/chat-runner';
+import { logRejectedChat, startChat } from '../proxy/chat-pipeline';
 import { forwardableHeaders } from '../proxy/forward-headers';
 import { openaiPost, SSE_HEADERS } from './openai-request';
 import { validateChatRequest } from './request-validation';

@@ -4,7 +4,7 @@ import { countMessageTokens } from '../messages/count-tokens';
 import { createMessage } from '../messages/create-message';
 import { anthropicCount } from '../messages/native-count-tokens';
 import { validateMessagesRequest } from '../messages/messages-to-chat';
-import { logRejectedChat } from '../proxy/chat-runner';
+import { logRejectedChat } from '../proxy/chat-pipeline';
 import { anthropicErrorResponse, openaiPost, SSE_HEADERS } from './openai-request';
 
 const withRequestId = (err: unknown): Record<string, string> => {

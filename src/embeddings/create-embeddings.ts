@@ -1,11 +1,11 @@
 import type { AppContext } from '../context';
-import { ApiError, badRequest } from '../errors/api-error';
-import { buildPassthroughLogRecord, gatewayHeaders, type PassthroughOutcome } from '../proxy/passthrough-log-record';
-import { walkTargets } from '../proxy/execute-route';
+import { badRequest } from '../errors/api-error';
+import { gatewayHeaders, recordFailure, recordRequest, type RequestMeta } from '../proxy/request-outcome';
+import { walkTargets, type Walk } from '../proxy/walk-targets';
 import type { RequestClock } from '../proxy/request-clock';
 import { routeDeps } from '../proxy/route-chat';
-import { classifierCallModel } from '../proxy/chat-runner';
-import { routeRequest } from '../routing';
+import { classifierCallModel } from '../proxy/chat-pipeline';
+import { routeRequest, type RouteDecision } from '../routing';
 import type { ProviderSettings } from '../providers/types';
 import { modelForLog } from '../routing/model-name';
 import type { RouteTarget } from '../routing/types';
@@ -70,45 +70,28 @@ export async function createEmbeddings(
   const clock = opts.clock;
   const requestId = opts.requestId ?? crypto.randomUUID();
   const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-  const o: PassthroughOutcome = {
-    endpoint: 'embeddings', requestId, clientId: opts.clientId, modelRequested: modelForLog(b.model),
-    stream: false, clock, decision: null, target: null, attempts: [], usage: null, images: 0, error: null, overheadMs: 0,
-  };
+  const meta: RequestMeta = { endpoint: 'embeddings', requestId, clientId: opts.clientId, modelRequested: modelForLog(b.model), stream: false, clock };
+  let decision: RouteDecision | null = null;
+  let walk: Walk<EmbeddingResult> | null = null;
   try {
     const { req, inputs } = validateEmbeddingRequest(body);
     const snap = ctx.state.getSnapshot();
     // Only a group's rules read the text (a classifier group scores it); concrete names skip the join.
     const text = snap.groups.has(req.model) && inputs.kind === 'text' ? inputs.texts.join('\n') : '';
-    const { decision } = await routeRequest(req.model, { input: text }, routeDeps(ctx, classifierCallModel(ctx, requestId, opts.clientId), opts.signal));
-    o.decision = decision;
-    const { value: result, target } = await walkTargets(ctx, decision, o.attempts, (t, settings) => {
-      o.target = t;
-      return embedOn(ctx, t, settings, req, inputs, { signal: opts.signal, clock, apiKey: settings.apiKey });
-    }, { signal: opts.signal });
-    o.target = target;
+    ({ decision } = await routeRequest(req.model, { input: text }, routeDeps(ctx, classifierCallModel(ctx, requestId, opts.clientId), opts.signal)));
+    walk = await walkTargets(ctx, decision, (t, settings) => embedOn(ctx, t, settings, req, inputs, { signal: opts.signal, clock, apiKey: settings.apiKey }), {
+      signal: opts.signal,
+    });
+    if (!walk.ok) throw walk.error;
+    const { value: result, target } = walk;
     const reported = result.promptTokens;
     const promptTokens = reported ?? (await estimatePromptTokens(inputs, opts.counter ?? tokenCounter));
-    o.usage = { input: promptTokens, cachedInput: 0, output: 0, reasoning: 0, estimated: reported === null } satisfies Usage;
+    const usage: Usage = { input: promptTokens, cachedInput: 0, output: 0, reasoning: 0, estimated: reported === null };
     const out = result.raw ?? JSON.stringify(embeddingResponseBody(result.vectors ?? [], result.model, promptTokens, inputs));
-    o.overheadMs = clock.overhead();
-    return { body: out, headers: gatewayHeaders({ overheadMs: o.overheadMs, target, decision, requestId }) };
+    const overheadMs = clock.overhead();
+    recordRequest(ctx, meta, { decision, walk, delivered: { usage }, overheadMs });
+    return { body: out, headers: gatewayHeaders({ overheadMs, target, decision, requestId }) };
   } catch (err) {
-    o.error = ApiError.from(err);
-    o.overheadMs = clock.overhead();
-    throw withRequestId(o.error, requestId);
-  } finally {
-    ctx.logSink.write({ ...buildPassthroughLogRecord(o), estimated: o.usage?.estimated === true });
+    throw recordFailure(ctx, meta, { decision, walk }, err);
   }
-}
-
-/** Errors carry the row's id too, so a client (or test) can find the refusal's log row. */
-function withRequestId(e: ApiError, requestId: string): ApiError {
-  return new ApiError({
-    status: e.status,
-    message: e.message,
-    type: e.type,
-    code: e.code,
-    param: e.param,
-    headers: { ...e.headers, 'x-request-id': requestId },
-  });
 }

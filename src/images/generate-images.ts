@@ -1,15 +1,14 @@
 import { checkModelName, modelForLog } from '../routing/model-name';
 import type { AppContext } from '../context';
 import { ApiError, badRequest } from '../errors/api-error';
-import { withRequestId } from '../errors/request-id';
 import { RequestClock } from '../proxy/request-clock';
-import { routeRequest } from '../routing';
-import { walkTargets, type AttemptRecord } from '../proxy/execute-route';
+import { routeRequest, type RouteDecision } from '../routing';
+import { walkTargets, type Walk } from '../proxy/walk-targets';
 import { openUpstream, readBody } from '../proxy/open-upstream';
-import { classifierCallModel } from '../proxy/chat-runner';
+import { classifierCallModel } from '../proxy/chat-pipeline';
 import { routeDeps } from '../proxy/route-chat';
 import type { ImageRequest, ImageResult } from './images-types';
-import { buildPassthroughLogRecord, gatewayHeaders, type PassthroughOutcome } from '../proxy/passthrough-log-record';
+import { gatewayHeaders, recordFailure, recordRequest, type RequestMeta } from '../proxy/request-outcome';
 import { planImageCall } from './plan-image-call';
 
 export interface ImagesOptions {
@@ -32,19 +31,16 @@ export async function generateImages(
   const clock = new RequestClock();
   const requestId = opts.requestId ?? crypto.randomUUID();
   const req = (body && typeof body === 'object' ? body : {}) as ImageRequest;
-  const o: PassthroughOutcome = {
-    endpoint: 'images', requestId, clientId: opts.clientId, modelRequested: modelForLog(req.model),
-    stream: false, clock, decision: null, target: null, attempts: [] as AttemptRecord[], usage: null, images: 0, error: null, overheadMs: 0,
-  };
+  const meta: RequestMeta = { endpoint: 'images', requestId, clientId: opts.clientId, modelRequested: modelForLog(req.model), stream: false, clock };
+  let decision: RouteDecision | null = null;
+  let walk: Walk<ImageResult> | null = null;
   try {
     if (typeof req.model !== 'string' || !req.model) throw badRequest("'model' is required.", 'model');
     checkModelName(req.model);
     if (req.stream) throw badRequest('Streaming image generation is not supported by the gateway.', 'stream', 'unsupported_parameter');
     const callModel = classifierCallModel(ctx, requestId, opts.clientId);
-    const { decision } = await routeRequest(req.model, { input: req.prompt }, routeDeps(ctx, callModel, opts.signal));
-    o.decision = decision;
-    const { value: result, target } = await walkTargets(ctx, decision, o.attempts, async (t, settings) => {
-      o.target = t;
+    ({ decision } = await routeRequest(req.model, { input: req.prompt }, routeDeps(ctx, callModel, opts.signal)));
+    walk = await walkTargets(ctx, decision, async (t, settings) => {
       const plan = planImageCall(req, t, settings);
       const up = await openUpstream(ctx, t, plan.call, { signal: opts.signal, clock, apiKey: settings.apiKey });
       const text = await readBody(up, clock);
@@ -61,16 +57,12 @@ export async function generateImages(
       }
       return plan.parse(json, text);
     }, { signal: opts.signal });
-    o.target = target;
-    o.usage = result.usage;
-    o.images = result.images;
-    o.overheadMs = clock.overhead();
-    return { result, headers: gatewayHeaders({ overheadMs: o.overheadMs, target, decision, requestId }) };
+    if (!walk.ok) throw walk.error;
+    const { value: result, target } = walk;
+    const overheadMs = clock.overhead();
+    recordRequest(ctx, meta, { decision, walk, delivered: { usage: result.usage, images: result.images }, overheadMs });
+    return { result, headers: gatewayHeaders({ overheadMs, target, decision, requestId }) };
   } catch (err) {
-    o.error = withRequestId(ApiError.from(err), requestId);
-    o.overheadMs = clock.overhead();
-    throw o.error;
-  } finally {
-    ctx.logSink.write(buildPassthroughLogRecord(o));
+    throw recordFailure(ctx, meta, { decision, walk }, err);
   }
 }

@@ -1,6 +1,6 @@
 import type { AppContext } from '../context';
 import { ApiError } from '../errors/api-error';
-import type { LogRecord } from '../logging/log-record';
+import type { LogRow } from '../logging/log-row';
 import { roundMs, type RequestClock } from '../proxy/request-clock';
 import type { ClientEntry } from '../state/snapshot-types';
 import { isModelAllowed } from './allow-list';
@@ -123,13 +123,13 @@ function refuse(ctx: AppContext, args: AdmitArgs, clientId: number, endpoint: Li
 }
 
 /** The one row of a refused request: its status and code, zero tokens and cost. */
-function refusalRecord(args: AdmitArgs, clientId: number, endpoint: LimitedEndpoint, model: string, err: ApiError): LogRecord {
+function refusalRecord(args: AdmitArgs, clientId: number, endpoint: LimitedEndpoint, model: string, err: ApiError): LogRow {
   const latency = args.clock.elapsed();
   return {
     createdAt: args.clock.createdAt,
     requestId: args.requestId,
     clientId,
-    endpoint: endpoint as LogRecord['endpoint'],
+    endpoint: endpoint as LogRow['endpoint'],
     modelRequested: model,
     model: null,
     provider: null,

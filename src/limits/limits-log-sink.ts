@@ -1,4 +1,5 @@
-import type { LogRecord, LogSink } from '../logging/log-record';
+import type { LogSink } from '../logging/log-sink-interface';
+import type { LogRow } from '../logging/log-row';
 import type { StateStore } from '../state/state-store';
 import type { LimitsService } from './limits-service';
 
@@ -14,7 +15,7 @@ export class LimitsLogSink implements LogSink {
     private readonly state: StateStore,
   ) {}
 
-  write(record: LogRecord): void {
+  write(record: LogRow): void {
     try {
       this.limits.onRecord(record, this.state.getSnapshot());
     } catch (err) {

@@ -1,5 +1,5 @@
 import type { Store } from '../db/store';
-import type { LogRecord } from '../logging/log-record';
+import type { LogRow } from '../logging/log-row';
 import type { RuntimeSnapshot } from '../state/snapshot-types';
 import { periodStart } from './budget-period';
 import type { LimitCounters } from './limit-counters';
@@ -78,7 +78,7 @@ export class LimitsService {
   }
 
   /** Every log row passes here: it settles its request's reservation, or is charged to its key's scopes. */
-  onRecord(r: LogRecord, snap: RuntimeSnapshot): void {
+  onRecord(r: LogRow, snap: RuntimeSnapshot): void {
     if (r.clientId === null) return;
     const now = this.now();
     const actual = { costUsd: r.costUsd, tokens: r.promptTokens + r.completionTokens, at: r.createdAt };

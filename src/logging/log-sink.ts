@@ -1,5 +1,5 @@
 import { bundledWorkerUrl } from '../runtime/bundled-worker-url';
-import type { LogSink } from './log-record';
+import type { LogSink } from './log-sink-interface';
 import type { LogRow } from './log-row';
 import type { FromWriter, ToWriter } from './log-writer-protocol';
 

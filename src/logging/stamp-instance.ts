@@ -1,4 +1,4 @@
-import type { LogSink } from './log-record';
+import type { LogSink } from './log-sink-interface';
 import type { LogRow } from './log-row';
 
 /**

@@ -1,13 +1,11 @@
 import type { AppContext } from '../context';
-import { ApiError } from '../errors/api-error';
-import { gatewayHeaders } from '../proxy/passthrough-log-record';
+import { gatewayHeaders, recordFailure, recordRequest, type RequestMeta } from '../proxy/request-outcome';
 import type { ChatRequest } from '../providers/types';
-import { buildChatLogRecord } from '../proxy/chat-log-record';
-import { logRejectedChat } from '../proxy/chat-runner';
-import type { AttemptRecord } from '../proxy/execute-route';
+import type { Walk } from '../proxy/walk-targets';
+import { modelForLog } from '../routing/model-name';
 import type { RequestClock } from '../proxy/request-clock';
 import { routeChat } from '../proxy/route-chat';
-import { classifierCallModel } from '../proxy/chat-runner';
+import { classifierCallModel } from '../proxy/chat-pipeline';
 import type { RouteDecision } from '../routing';
 import { promptPieces } from '../usage/estimate-usage';
 import { tokenCounter } from '../usage/token-counter';
@@ -19,9 +17,9 @@ import { messagesToChat, validateMessagesRequest } from './messages-to-chat';
 /**
  * Where a provider with its own token count (Anthropic's /v1/messages/count_tokens) answers
  * instead of the estimate; null: estimate. It gets the client's body as it came (no max_tokens
- * added) and records its tries in `attempts`. See native-count-tokens.ts.
+ * added) and its walk's tries go on the row. See native-count-tokens.ts.
  */
-export type NativeCount = (decision: RouteDecision, body: unknown, attempts: AttemptRecord[], signal?: AbortSignal) => Promise<number> | null;
+export type NativeCount = (decision: RouteDecision, body: unknown, signal?: AbortSignal) => Promise<Walk<number>> | null;
 
 /** The Messages request as count_tokens takes it: like /v1/messages, without `max_tokens`. */
 function validateCountRequest(body: unknown): MessagesRequest {
@@ -42,23 +40,26 @@ export async function countMessageTokens(
   native?: NativeCount,
 ): Promise<{ inputTokens: number; headers: Record<string, string> }> {
   const requestId = opts.requestId ?? crypto.randomUUID();
-  const meta = { requestId, clientId: opts.clientId, endpoint: 'count_tokens' as const, clock: opts.clock, storeBodies: false };
+  const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+  const meta: RequestMeta = { requestId, clientId: opts.clientId, endpoint: 'count_tokens', clock: opts.clock, modelRequested: modelForLog(b.model), stream: b.stream === true };
+  let decision: RouteDecision | null = null;
+  let walk: Walk<number> | null = null;
   try {
     const req = validateCountRequest(body);
     const routed = claudeModelAlias(req.model, ctx.state.getSnapshot()) ?? req.model;
-    const decision = await routeChat(ctx, { ...req, model: routed } as unknown as ChatRequest, classifierCallModel(ctx, requestId, opts.clientId), opts.signal);
+    decision = await routeChat(ctx, { ...req, model: routed } as unknown as ChatRequest, classifierCallModel(ctx, requestId, opts.clientId), opts.signal);
     const target = decision.targets[0]!;
     const { countable, serverTools } = countableRequest(req);
     const chat = messagesToChat(countable, { model: req.model, provider: target.provider, upstreamModel: target.upstreamModel });
-    const attempts: AttemptRecord[] = [];
-    const counted = native?.(decision, body, attempts, opts.signal);
-    const inputTokens = counted ? await counted : await estimatePrompt(chat, serverTools);
-    const outcome = { req: chat, decision, target, attempts, usage: ZERO_USAGE, deliveredText: '', error: null, overheadMs: opts.clock.overhead() };
-    ctx.logSink.write(buildChatLogRecord(meta, outcome));
-    return { inputTokens, headers: gatewayHeaders({ overheadMs: outcome.overheadMs, target, decision, requestId }) };
+    walk = (await native?.(decision, body, opts.signal)) ?? null;
+    if (walk && !walk.ok) throw walk.error;
+    const inputTokens = walk ? walk.value : await estimatePrompt(chat, serverTools);
+    const overheadMs = opts.clock.overhead();
+    // Counting uses no model: zero tokens, zero cost.
+    recordRequest(ctx, meta, { decision, walk: { target, attempts: walk?.attempts ?? [] }, delivered: { usage: ZERO_USAGE }, overheadMs });
+    return { inputTokens, headers: gatewayHeaders({ overheadMs, target, decision, requestId }) };
   } catch (err) {
-    logRejectedChat(ctx, err, body, { clientId: opts.clientId, clock: opts.clock, endpoint: 'count_tokens', requestId });
-    throw err instanceof ApiError ? Object.assign(err, { requestId }) : err;
+    throw recordFailure(ctx, meta, { decision, walk }, err);
   }
 }
 

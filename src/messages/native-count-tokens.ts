@@ -2,7 +2,7 @@ import type { AppContext } from '../context';
 import { UpstreamError } from '../errors/api-error';
 import { PROVIDER_CATALOG } from '../providers/provider-catalog';
 import { inlineRemoteImages, nativeMessagesCall } from '../providers/anthropic/native-messages';
-import { walkTargets, type AttemptRecord } from '../proxy/execute-route';
+import { walkTargets } from '../proxy/walk-targets';
 import { openUpstream, readBody } from '../proxy/open-upstream';
 import type { RequestClock } from '../proxy/request-clock';
 import type { RouteDecision } from '../routing';
@@ -16,11 +16,11 @@ import type { NativeCount } from './count-tokens';
  * null (the tokenizer estimate).
  */
 export function anthropicCount(ctx: AppContext, clock: RequestClock, clientHeaders: Record<string, string>): NativeCount {
-  return (decision: RouteDecision, body: unknown, attempts: AttemptRecord[], signal?: AbortSignal) => {
+  return (decision: RouteDecision, body: unknown, signal?: AbortSignal) => {
     if (decision.targets[0]?.provider !== 'anthropic') return null;
     const deps = ctx.adapterDeps;
     const only = { ...decision, targets: decision.targets.filter((t) => t.provider === 'anthropic') };
-    return walkTargets(ctx, only, attempts, async (target, settings) => {
+    return walkTargets(ctx, only, async (target, settings) => {
       const call = nativeMessagesCall(await inlineRemoteImages(body, deps), target.upstreamModel, settings, PROVIDER_CATALOG.anthropic.defaultBaseUrl, clientHeaders, '/v1/messages/count_tokens');
       const up = await openUpstream(ctx, target, call, { signal, clock, bodyTimeout: 'header', apiKey: settings.apiKey });
       const text = await readBody(up, clock);
@@ -30,6 +30,6 @@ export function anthropicCount(ctx: AppContext, clock: RequestClock, clientHeade
       } catch {}
       if (typeof n !== 'number' || !Number.isFinite(n)) throw new UpstreamError('anthropic', null, 'Anthropic (anthropic) count_tokens answered without input_tokens.', true);
       return n;
-    }, { signal }).then((r) => r.value);
+    }, { signal });
   };
 }

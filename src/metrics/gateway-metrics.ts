@@ -1,4 +1,4 @@
-import type { LogRecord } from '../logging/log-record';
+import type { LogRow } from '../logging/log-row';
 import { boundLabel, Counter, Histogram, MAX_SERIES_PER_METRIC, type HistogramValue } from './metric-series';
 
 // Seconds. Latency spans a cached one-token answer to a long reasoning stream.
@@ -26,7 +26,7 @@ interface SeriesBundle {
 }
 
 /**
- * The request-level metrics, fed from the same LogRecord the log writer stores, so /metrics and
+ * The request-level metrics, fed from the same LogRow the log writer stores, so /metrics and
  * the request_logs table can never disagree about what happened.
  */
 export class GatewayMetrics {
@@ -72,7 +72,7 @@ export class GatewayMetrics {
    * Counts one finished request. Called on the request path: one string key and one map lookup;
    * a series is only created when first needed, so /metrics shows the same series as before.
    */
-  observe(r: LogRecord): void {
+  observe(r: LogRow): void {
     const provider = r.provider ?? NONE;
     // Bounded here too, so the bundle key below is never a huge string (the series bound it again).
     const model = boundLabel(r.model ?? NONE);

@@ -1,4 +1,5 @@
-import type { LogRecord, LogSink } from '../logging/log-record';
+import type { LogSink } from '../logging/log-sink-interface';
+import type { LogRow } from '../logging/log-row';
 import { GatewayMetrics } from './gateway-metrics';
 
 /**
@@ -12,7 +13,7 @@ export class MeteredLogSink implements LogSink {
     readonly metrics: GatewayMetrics = new GatewayMetrics(),
   ) {}
 
-  write(record: LogRecord): void {
+  write(record: LogRow): void {
     try {
       this.metrics.observe(record);
     } catch {

@@ -1,5 +1,5 @@
 import type { MonitorHub } from '../context';
-import type { LogSink } from '../logging/log-record';
+import type { LogSink } from '../logging/log-sink-interface';
 import type { LogRow } from '../logging/log-row';
 
 type WithWritten = LogSink & { onWritten(cb: (records: readonly LogRow[]) => void): () => void };

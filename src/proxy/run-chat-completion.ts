@@ -4,8 +4,8 @@ import type { RouteDecision, RouteTarget } from '../routing';
 import { usageOrEstimate } from '../usage/estimate-usage';
 import type { Usage } from '../usage/types';
 import { chatChunks } from './chat-chunks';
-import { completionText } from './chat-log-record';
-import { startChat, type ChatRunOptions } from './chat-runner';
+import { completionText } from './request-outcome';
+import { startChat, type ChatRunOptions } from './chat-pipeline';
 
 /**
  * A non-stream chat completion run in-process (Responses API bridge, routing classifier):

@@ -1,8 +1,8 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { notFound } from '../errors/api-error';
-import { gatewayHeaders } from '../proxy/passthrough-log-record';
+import { gatewayHeaders } from '../proxy/request-outcome';
 import { runChatCompletion, streamChatCompletion } from '../proxy/run-chat-completion';
-import type { ChatRunOptions } from '../proxy/chat-runner';
+import type { ChatRunOptions } from '../proxy/chat-pipeline';
 import type { Usage } from '../usage/types';
 import { chatToResponse } from './chat-to-response';
 import { inputItemsOf } from './input-items';

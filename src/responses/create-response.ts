@@ -5,7 +5,7 @@ import type { ChatRequest } from '../providers/types';
 import type { RequestClock } from '../proxy/request-clock';
 import { routeChat } from '../proxy/route-chat';
 import { bridgedResponse } from './bridged-response';
-import { classifierCallModel } from '../proxy/chat-runner';
+import { classifierCallModel } from '../proxy/chat-pipeline';
 import { passthroughResponse } from './passthrough-response';
 import type { ResponsesAnswer } from './responses-answer';
 import type { ResponseStore } from './response-store';

@@ -1,8 +1,9 @@
-import { ApiError, UpstreamError } from '../errors/api-error';
+import { ApiError } from '../errors/api-error';
 import { withRequestId } from '../errors/request-id';
-import { openUpstream, readBody, type OpenedUpstream } from '../proxy/open-upstream';
-import { buildPassthroughLogRecord, gatewayHeaders, type PassthroughOutcome } from '../proxy/passthrough-log-record';
-import { walkTargets } from '../proxy/execute-route';
+import { openUpstream, readBody } from '../proxy/open-upstream';
+import { gatewayHeaders, recordFailure, recordRequest, type RequestMeta } from '../proxy/request-outcome';
+import type { Usage } from '../usage/types';
+import { settleAnswer, walkTargets } from '../proxy/walk-targets';
 import { buildOpenAIResponsesCall, relayResponsesStream } from './openai-passthrough';
 import { usageFromResponse } from './response-usage';
 import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
@@ -16,65 +17,48 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
   const { ctx, req, decision, clock } = run;
   const targets = decision.targets.slice(0, Math.max(1, decision.targets.findIndex((t) => t.provider !== 'openai')));
   const stream = req.stream === true;
-  const o: PassthroughOutcome = {
-    endpoint: 'responses', requestId: run.requestId, clientId: run.clientId, modelRequested: req.model, stream, clock,
-    decision, target: null, attempts: [], usage: null, images: 0, error: null, overheadMs: 0,
-  };
-  const log = () => ctx.logSink.write(buildPassthroughLogRecord(o));
+  const meta: RequestMeta = { endpoint: 'responses', requestId: run.requestId, clientId: run.clientId, modelRequested: req.model, stream, clock };
+  const walk = await walkTargets(ctx, { ...decision, targets }, (t, settings) =>
+    openUpstream(ctx, t, buildOpenAIResponsesCall(req, t.upstreamModel, settings), { signal: run.signal, clock, apiKey: settings.apiKey }),
+  { signal: run.signal, settledOnReturn: () => false });
+  if (!walk.ok) throw recordFailure(ctx, meta, { decision, walk }, walk.error);
+  const { value: up, target } = walk;
   // OpenAI keeps the response (unless store: false); the gateway keeps who made it, for retrieval.
   const recordOwner = (id: unknown) => {
     if (typeof id !== 'string' || !id || req.store === false) return;
-    run.store.save(id, { clientId: run.clientId, model: o.target?.modelId ?? req.model, messages: [], provider: 'openai', forwarded: true });
+    run.store.save(id, { clientId: run.clientId, model: target.modelId, messages: [], provider: 'openai', forwarded: true });
   };
-  let up: OpenedUpstream;
-  try {
-    const r = await walkTargets(ctx, { ...decision, targets }, o.attempts, (t, settings) => {
-      o.target = t;
-      return openUpstream(ctx, t, buildOpenAIResponsesCall(req, t.upstreamModel, settings), { signal: run.signal, clock, apiKey: settings.apiKey });
-    }, { signal: run.signal, settledOnReturn: () => false });
-    up = r.value;
-    o.target = r.target;
-  } catch (err) {
-    o.error = withRequestId(ApiError.from(err), run.requestId);
-    o.overheadMs = clock.overhead();
-    log();
-    throw o.error;
-  }
-  const target = o.target!;
-  // Reported once the answer is over, as chat streams do: headers alone do not make a success,
-  // or an upstream that always dies mid-stream (or mid-body) never opens its circuit.
-  const settle = (error: ApiError | null) => {
-    if (error instanceof UpstreamError && error.isRetryable) ctx.breakers.onFailure(target.provider, target.upstreamModel);
-    else ctx.breakers.onSuccess(target.provider, target.upstreamModel);
+  // The breaker hears once the answer is over, as for chat streams (the walk left it unsettled).
+  const settle = (usage: Usage | null, error: ApiError | null, overheadMs: number) => {
+    settleAnswer(ctx.breakers, target, error);
+    recordRequest(ctx, meta, { decision, walk, delivered: { usage }, error, overheadMs });
   };
   if (stream) {
-    o.overheadMs = clock.overhead();
-    const headers = gatewayHeaders({ overheadMs: o.overheadMs, target, decision, requestId: run.requestId });
+    const overheadMs = clock.overhead();
+    const headers = gatewayHeaders({ overheadMs, target, decision, requestId: run.requestId });
     const body = relayResponsesStream(up, ({ usage, error, responseId }) => {
       recordOwner(responseId);
-      o.usage = usage;
-      o.error = error;
-      settle(error);
-      log();
+      settle(usage, error, overheadMs);
     });
     return { kind: 'stream', body, headers };
   }
+  let text: string;
   try {
-    const text = await readBody(up, clock);
-    try {
-      const json = JSON.parse(text);
-      o.usage = usageFromResponse(json?.usage);
-      recordOwner(json?.id);
-    } catch {
-      // Not JSON: still relayed as OpenAI sent it; nothing to account.
-    }
-    o.overheadMs = clock.overhead();
-    return { kind: 'json', body: text, headers: gatewayHeaders({ overheadMs: o.overheadMs, target, decision, requestId: run.requestId }) };
+    text = await readBody(up, clock);
   } catch (err) {
-    o.error = withRequestId(ApiError.from(err), run.requestId);
-    throw o.error;
-  } finally {
-    settle(o.error);
-    log();
+    const error = withRequestId(ApiError.from(err), run.requestId);
+    settle(null, error, clock.overhead());
+    throw error;
   }
+  let usage: Usage | null = null;
+  try {
+    const json = JSON.parse(text);
+    usage = usageFromResponse(json?.usage);
+    recordOwner(json?.id);
+  } catch {
+    // Not JSON: still relayed as OpenAI sent it; nothing to account.
+  }
+  const overheadMs = clock.overhead();
+  settle(usage, null, overheadMs);
+  return { kind: 'json', body: text, headers: gatewayHeaders({ overheadMs, target, decision, requestId: run.requestId }) };
 }

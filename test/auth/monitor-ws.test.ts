@@ -1,5 +1,5 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
-import type { LogRecord } from '../../src/logging/log-record';
+import type { LogRow } from '../../src/logging/log-row';
 import { BunMonitorHub } from '../../src/monitor/monitor-hub';
 import type { TestGateway } from '../helpers/start-gateway';
 import { ADMIN_PASSWORD, api, login, makeUser, useAdminGateway, type Session } from '../helpers/admin-harness';
@@ -21,7 +21,7 @@ useAdminGateway(
   { env: { LLM_PROXY__PROVIDERS__OPENAI__API_KEY: PROVIDER_KEY } },
 );
 
-function record(over: Partial<LogRecord> = {}): LogRecord {
+function record(over: Partial<LogRow> = {}): LogRow {
   return {
     createdAt: Date.now(), requestId: crypto.randomUUID(), clientId: gw.clientId, endpoint: 'chat',
     modelRequested: 'gpt-4o', model: 'gpt-4o', provider: 'openai', route: 'gpt-4o', stream: false, status: 200,

@@ -3,7 +3,7 @@
  * next to the numbers they are missing from (as /health and /metrics do).
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import type { LogSink } from '../../src/logging/log-record';
+import type { LogSink } from '../../src/logging/log-sink-interface';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
 
 let gw: TestGateway;

@@ -15,7 +15,8 @@ import { hashClientKey } from '../../src/auth/client-auth';
 import { loadConfig } from '../../src/config/config';
 import type { AppContext } from '../../src/context';
 import { clients } from '../../src/db/schema';
-import type { LogRecord, LogSink } from '../../src/logging/log-record';
+import type { LogSink } from '../../src/logging/log-sink-interface';
+import type { LogRow } from '../../src/logging/log-row';
 
 /**
  * What names one request's log row: its id, or something carrying the `x-request-id` header
@@ -55,26 +56,26 @@ export interface TestGateway {
   clientKey: string;
   clientId: number;
   /** Log rows written so far (empty when a custom logSink was given). */
-  logs: LogRecord[];
+  logs: LogRow[];
   /**
    * Resolves once `n` log rows were written (rows of a stream land after it ends).
    * @deprecated counts rows, so a late row of another test can be read instead: use waitForRow.
    */
-  waitForLogs(n: number, ms?: number): Promise<LogRecord[]>;
+  waitForLogs(n: number, ms?: number): Promise<LogRow[]>;
   /**
    * Resolves with the rows of one endpoint once `n` of them were written.
    * @deprecated counts rows: use waitForRow (or waitForChildRows for classifier calls).
    */
-  waitForEndpointLogs(endpoint: LogRecord['endpoint'], n: number, ms?: number): Promise<LogRecord[]>;
+  waitForEndpointLogs(endpoint: LogRow['endpoint'], n: number, ms?: number): Promise<LogRow[]>;
   /**
    * Resolves with the log row of one request, picked by the `x-request-id` of its answer (so a
    * late row of another test cannot be read instead); fails when that request left two rows.
    */
-  waitForRow(ref: RequestRef, ms?: number): Promise<LogRecord>;
+  waitForRow(ref: RequestRef, ms?: number): Promise<LogRow>;
   /** The rows written on behalf of one request (its classifier call), once `n` of them were. */
-  waitForChildRows(ref: RequestRef, n: number, ms?: number): Promise<LogRecord[]>;
+  waitForChildRows(ref: RequestRef, n: number, ms?: number): Promise<LogRow[]>;
   /** The rows of one client (for a request that got no answer to take an id from), once `n` were written. */
-  waitForClientRows(clientId: number, n: number, ms?: number): Promise<LogRecord[]>;
+  waitForClientRows(clientId: number, n: number, ms?: number): Promise<LogRow[]>;
   /** Official OpenAI client pointed at the gateway (retries off so errors show as they are). */
   openai(key?: string): OpenAI;
   /** Raw fetch to a gateway path with the client key (override headers as needed). */
@@ -86,7 +87,7 @@ export interface TestGateway {
 /** A test encryption key (32 bytes hex); never used outside tests. */
 const TEST_KEY = '0f'.repeat(32);
 
-function memorySink(rows: LogRecord[], onWrite: () => void): LogSink {
+function memorySink(rows: LogRow[], onWrite: () => void): LogSink {
   return {
     write(r) {
       rows.push(r);
@@ -105,7 +106,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<TestGatew
     LLM_PROXY__ADMIN__PASSWORD: 'test-admin-password',
     ...opts.env,
   });
-  const logs: LogRecord[] = [];
+  const logs: LogRow[] = [];
   let waiters: (() => void)[] = [];
   const { env: _env, storeLogs, ...overrides } = opts;
   const ctxOverrides: ContextOverrides = {

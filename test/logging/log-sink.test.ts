@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from 'bun:test';
 import { createLogSink, type WorkerLogSink } from '../../src/logging/log-sink';
-import type { LogRecord } from '../../src/logging/log-record';
+import type { LogRow } from '../../src/logging/log-row';
 import { HOUR_MS } from '../../src/logging/log-row-sql';
 import { makeRecord, tempDb, waitFor } from './log-test-helpers';
 
@@ -19,7 +19,7 @@ function setup(opts: Partial<Parameters<typeof createLogSink>[0]> = {}) {
 test('10k records are all written, in rows and in the hourly rollups', async () => {
   const { sink, sqlite } = setup();
   const base = Date.UTC(2026, 10, 25, 10, 0, 0);
-  const published: LogRecord[] = [];
+  const published: LogRow[] = [];
   sink.onWritten((rs) => published.push(...rs));
   for (let i = 0; i < 10_000; i++) sink.write(makeRecord(i, base + (i % 7) * (HOUR_MS / 2)));
   await sink.close();
@@ -50,7 +50,7 @@ test('10k records are all written, in rows and in the hourly rollups', async () 
 
 test('a written row keeps every field of its record', async () => {
   const { sink, sqlite } = setup();
-  const rec: LogRecord = {
+  const rec: LogRow = {
     ...makeRecord(3, 1_764_000_000_123), parentRequestId: 'parent-1', attempts: '[{"provider":"openai","status":502}]',
     images: 2, body: null, route: 'a>b>c',
     queueMs: 12.5,
@@ -96,7 +96,7 @@ test('a full queue drops and counts, warns once, and never blocks', async () => 
 
 test('the flush timer posts a partial batch without close()', async () => {
   const { sink } = setup({ batchSize: 1000, flushMs: 10 });
-  const seen: LogRecord[] = [];
+  const seen: LogRow[] = [];
   sink.onWritten((rs) => seen.push(...rs));
   sink.write(makeRecord(1));
   sink.write(makeRecord(2));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/db/client';
 import { runMigrations } from '../../src/db/migrate';
-import type { LogRecord } from '../../src/logging/log-record';
+import type { LogRow } from '../../src/logging/log-row';
 
 /** A fresh SQLite file with the real migrations; `cleanup` removes its folder. */
 export function tempDb() {
@@ -20,7 +20,7 @@ const MODELS: Record<string, string[]> = {
 };
 
 /** A varied but deterministic record: i picks provider, model, client, status and tokens. */
-export function makeRecord(i: number, createdAt = Date.now()): LogRecord {
+export function makeRecord(i: number, createdAt = Date.now()): LogRow {
   const provider = PROVIDERS[i % PROVIDERS.length]!;
   const models = MODELS[provider]!;
   const failed = i % 17 === 0;
@@ -63,7 +63,7 @@ export async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
  * `start` (7 min 13 s apart, so hours and days are cut at odd places), plus records with no
  * client, no provider and no concrete model (refused before routing), all of them errors.
  */
-export function mixedRecords(n: number, start: number): LogRecord[] {
+export function mixedRecords(n: number, start: number): LogRow[] {
   return Array.from({ length: n }, (_, i) => {
     const r = makeRecord(i, start + i * 433_000);
     if (i % 23 !== 0) return r;

@@ -6,7 +6,8 @@ import { createApp } from '../../src/app';
 import { createAppContext } from '../../src/app-context';
 import { loadConfig } from '../../src/config/config';
 import { createBreakerRegistry, type CircuitBreakers } from '../../src/routing';
-import type { LogRecord, LogSink } from '../../src/logging/log-record';
+import type { LogSink } from '../../src/logging/log-sink-interface';
+import type { LogRow } from '../../src/logging/log-row';
 import { MAX_SERIES_PER_METRIC } from '../../src/metrics/metric-series';
 import { parsePrometheus, valueOf } from './parse-prometheus';
 
@@ -17,7 +18,7 @@ setDefaultTimeout(30_000);
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-function record(over: Partial<LogRecord> = {}): LogRecord {
+function record(over: Partial<LogRow> = {}): LogRow {
   return {
     createdAt: Date.now(), requestId: crypto.randomUUID(), clientId: 1, endpoint: 'chat',
     modelRequested: 'gpt-4o-mini', model: 'gpt-4o-mini', provider: 'openai', route: null, stream: false,
@@ -30,7 +31,7 @@ function setup(env: Record<string, string> = {}, breakers?: CircuitBreakers) {
   const dir = mkdtempSync(join(tmpdir(), 'gg-metrics-'));
   dirs.push(dir);
   const config = loadConfig({ LLM_PROXY__DATABASE__PATH: join(dir, 'gg.db'), LLM_PROXY__ENCRYPTION_KEY: 'ab'.repeat(32), ...env });
-  const written: LogRecord[] = [];
+  const written: LogRow[] = [];
   const inner: LogSink = { write: (r) => void written.push(r), stats: () => ({ depth: 3, dropped: 2, written: written.length }), close: async () => {} };
   const ctx = createAppContext(config, { logSink: inner, breakers });
   const app = createApp(ctx);

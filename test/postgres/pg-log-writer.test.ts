@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { SQL } from 'bun';
 import { migratePg } from '../../src/db/pg-store';
-import type { LogRecord } from '../../src/logging/log-record';
+import type { LogRow } from '../../src/logging/log-row';
 import { createPgLogSink } from '../../src/logging/pg-log-sink';
 import { ROLLUP_TABLES, DAY_MS, HOUR_MS } from '../../src/logging/rollup-tables';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
@@ -19,7 +19,7 @@ afterAll(async () => db?.drop());
 
 const START = Date.UTC(2026, 10, 1, 22, 0, 0);
 
-function record(i: number, instance: string): LogRecord {
+function record(i: number, instance: string): LogRow {
   const failed = i % 13 === 0;
   return {
     createdAt: START + ((i * 7_919) % (3 * HOUR_MS)), // three hours across a day boundary

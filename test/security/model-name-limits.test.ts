@@ -7,7 +7,7 @@ import { MAX_MODEL_CHARS } from '../../src/routing/model-name';
 import { GatewayMetrics } from '../../src/metrics/gateway-metrics';
 import { MAX_LABEL_CHARS, MAX_SERIES_PER_METRIC } from '../../src/metrics/metric-series';
 import { renderPrometheus } from '../../src/metrics/prometheus-text';
-import type { LogRecord } from '../../src/logging/log-record';
+import type { LogRow } from '../../src/logging/log-row';
 import { useGateway, type TestGateway } from '../helpers/start-gateway';
 
 // Gateways, password hashes and raw sockets: seconds on a loaded machine. A limit only bounds a hang.
@@ -61,7 +61,7 @@ describe('model name length', () => {
 });
 
 describe('metric series', () => {
-  const rec = (model: string, over: Partial<LogRecord> = {}): LogRecord => ({
+  const rec = (model: string, over: Partial<LogRow> = {}): LogRow => ({
     createdAt: Date.now(), requestId: crypto.randomUUID(), clientId: 1, endpoint: 'chat', modelRequested: model, model,
     provider: 'openai', route: null, stream: false, status: 502, errorType: 'upstream_error', error: null, promptTokens: 1,
     cachedTokens: 0, completionTokens: 1, reasoningTokens: 0, estimated: false, costUsd: 0.1, latencyMs: 1, ttfbMs: null, overheadMs: 0.1, ...over,

@@ -3,7 +3,6 @@ import { isKeyFailure, withKey } from '../key-pool/key-pool';
 import type { PoolKey, ProviderSettings } from '../providers/types';
 import { ApiError, UpstreamError } from '../errors/api-error';
 import type { RouteDecision, RouteTarget } from '../routing/types';
-import { openAttempt, type AttemptInput, type JsonAttempt, type StreamAttempt } from './open-attempt';
 import { roundMs } from './request-clock';
 
 /** One try, as recorded in the log row's `attempts` JSON. */
@@ -42,8 +41,24 @@ const circuitOpen = (d: RouteDecision, retryAfterMs: number) =>
     headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
   });
 
+/**
+ * Tells the breaker how an answer that was still running when the walk returned (a stream, a
+ * body read later) ended: a retryable upstream failure counts against the target, anything else
+ * is the target answering. Headers alone do not make a success, or an upstream that always dies
+ * mid-stream never opens its circuit.
+ */
+export function settleAnswer(breakers: AppContext['breakers'], target: RouteTarget, error: ApiError | null): void {
+  if (error instanceof UpstreamError && error.isRetryable) breakers.onFailure(target.provider, target.upstreamModel);
+  else breakers.onSuccess(target.provider, target.upstreamModel);
+}
+
 /** What the walk reads: breakers, key pools and the snapshot's provider settings. */
 export type WalkContext = Pick<AppContext, 'breakers' | 'keyPool' | 'state'>;
+
+/** What a walk did: every try in order, the target that answered or was tried last, and its value or the error that ended it. */
+export type Walk<T> =
+  | { ok: true; value: T; target: RouteTarget; attempts: AttemptRecord[] }
+  | { ok: false; error: ApiError; target: RouteTarget | null; attempts: AttemptRecord[] };
 
 /**
  * Tries `attempt` on the decision's targets in order, for every endpoint (chat, images, Responses
@@ -51,23 +66,26 @@ export type WalkContext = Pick<AppContext, 'breakers' | 'keyPool' | 'state'>;
  * tried in the pool's order while they fail for reasons of their own (429, 401, 403: the pool
  * cools them down or sets them aside); when they all did, the next target is tried. Any other
  * retryable upstream failure is reported to the breaker and the next target is tried; anything
- * else ends the walk. `attempts` is filled as it goes so the caller can log it whatever happens.
+ * else ends the walk. Never throws: the result carries the tries (for the log row) either way.
  * `attempt` gets the provider's settings with the chosen key as `apiKey`.
  */
 export async function walkTargets<T>(
   ctx: WalkContext,
   decision: RouteDecision,
-  attempts: AttemptRecord[],
   attempt: (target: RouteTarget, settings: ProviderSettings) => Promise<T>,
   opts: WalkOptions<T> = {},
-): Promise<{ value: T; target: RouteTarget; key: PoolKey | null }> {
+): Promise<Walk<T>> {
   const { breakers, keyPool } = ctx;
   const snap = ctx.state.getSnapshot();
+  const attempts: AttemptRecord[] = [];
+  let last: RouteTarget | null = null;
+  const failed = (error: ApiError): Walk<T> => ({ ok: false, error, target: last, attempts });
   let lastError: ApiError | null = null;
   let retryAfterMs = Number.POSITIVE_INFINITY;
   let tries = 0;
   for (const target of decision.targets) {
     if (tries >= MAX_TRIES) break;
+    last = target;
     const record = (status: number, error: string | null, ms: number, key: PoolKey | null = null) =>
       attempts.push({
         provider: target.provider, model: target.upstreamModel, status, error, ms: roundMs(ms),
@@ -90,11 +108,11 @@ export async function walkTargets<T>(
         const value = await attempt(target, withKey(settings, key));
         if (opts.settledOnReturn?.(value) ?? true) breakers.onSuccess(target.provider, target.upstreamModel);
         record(200, null, performance.now() - start, key);
-        return { value, target, key };
+        return { ok: true, value, target, attempts };
       } catch (err) {
         const e = ApiError.from(err);
         record(e.status, e.message, performance.now() - start, key);
-        if (!(e instanceof UpstreamError)) throw e;
+        if (!(e instanceof UpstreamError)) return failed(e);
         failure = e;
         if (!key || !isKeyFailure(e)) break;
         keyPool.reportFailure(target.provider, key, e);
@@ -105,7 +123,7 @@ export async function walkTargets<T>(
     const keysExhausted = keys.length > 0 && isKeyFailure(e);
     if (!e.isRetryable && !keysExhausted) {
       breakers.onSuccess(target.provider, target.upstreamModel); // it answered: alive
-      throw e;
+      return failed(e);
     }
     // Every key refused (401/403) is the operator's problem with this provider, not the client's:
     // the next target may still answer. The upstream itself answered, so its breaker hears a success.
@@ -114,19 +132,5 @@ export async function walkTargets<T>(
     lastError = e;
     if (opts.signal?.aborted) break;
   }
-  throw lastError ?? circuitOpen(decision, Number.isFinite(retryAfterMs) ? retryAfterMs : 1000);
-}
-
-/** The chat proxy's walk: each try is an openAttempt (whole JSON, or a stream's first chunk). */
-export async function executeRoute(
-  decision: RouteDecision,
-  input: Omit<AttemptInput, 'target'>,
-  attempts: AttemptRecord[],
-): Promise<{ opened: JsonAttempt | StreamAttempt; target: RouteTarget }> {
-  const { value: opened, target } = await walkTargets(input.ctx, decision, attempts, (t, settings) => openAttempt({ ...input, target: t, settings }), {
-    signal: input.signal,
-    // A stream reports to the breaker when it ends (chat-runner): one that dies mid-way is a failure.
-    settledOnReturn: (o) => o.kind === 'json',
-  });
-  return { opened, target };
+  return failed(lastError ?? circuitOpen(decision, Number.isFinite(retryAfterMs) ? retryAfterMs : 1000));
 }

@@ -1,0 +1,149 @@
+import { modelForLog } from '../routing/model-name';
+import type { AppContext } from '../context';
+import type { ApiError } from '../errors/api-error';
+import type { ChatCompletion, ChatRequest, StreamTally } from '../providers/types';
+import type { CallModel, RouteDecision, RouteTarget } from '../routing';
+import type { Usage } from '../usage/types';
+import { openAttempt } from './open-attempt';
+import { RequestClock } from './request-clock';
+import { completionText, gatewayHeaders, recordFailure, recordRequest, type Delivered, type Endpoint, type RequestMeta } from './request-outcome';
+import { routeChat } from './route-chat';
+import { relayStream, type StreamEnd } from './stream-relay';
+import { settleAnswer, walkTargets } from './walk-targets';
+
+// One chat completion as one pipeline (startChat): route -> attempts with fallback -> relay -> record.
+
+export interface ChatRunOptions {
+  clientId?: number | null;
+  /** Aborts the upstream call when it fires (the client's request signal). */
+  signal?: AbortSignal;
+  /** Log row endpoint; default 'chat'. */
+  endpoint?: Endpoint;
+  parentRequestId?: string | null;
+  requestId?: string;
+  clock?: RequestClock;
+  /** Skip routing and use this decision (e.g. the classifier's call to its fixed model). */
+  decision?: RouteDecision;
+  /** Ask for the usage chunk on streams even when the body did not (programmatic callers). */
+  forceStreamUsage?: boolean;
+  /** Client headers a provider may forward (see ChatCallContext.clientHeaders). */
+  clientHeaders?: Readonly<Record<string, string>>;
+  /** The client's Anthropic Messages body, for a provider that takes it natively (ChatCallContext.nativeMessages). */
+  nativeMessages?: unknown;
+  /** The bytes that end a stream failing after its first byte; default OpenAI's error chunk + [DONE]. */
+  streamErrorBytes?: (e: ApiError) => Uint8Array[];
+}
+
+interface Started {
+  target: RouteTarget;
+  decision: RouteDecision;
+  requestId: string;
+  /** x-gophergate-* response headers. */
+  headers: Record<string, string>;
+}
+export type ChatStarted =
+  | (Started & { kind: 'json'; completion: ChatCompletion; usage: Usage | null; raw: Uint8Array<ArrayBuffer> | null })
+  | (Started & { kind: 'stream'; body: ReadableStream<Uint8Array>; ended: Promise<StreamEnd> });
+
+/** Who asked, for the log row (the HTTP route and programmatic callers fill it differently). */
+function chatMeta(opts: ChatRunOptions, modelRequested: string, stream: boolean): RequestMeta {
+  return {
+    requestId: opts.requestId ?? crypto.randomUUID(),
+    clientId: opts.clientId ?? null,
+    endpoint: opts.endpoint ?? 'chat',
+    parentRequestId: opts.parentRequestId,
+    clock: opts.clock ?? new RequestClock(),
+    modelRequested,
+    stream,
+  };
+}
+
+/**
+ * Logs a request refused before routing (invalid body, too large) so usage counts every
+ * request of a known client, failed ones included.
+ */
+export function logRejectedChat(ctx: AppContext, err: unknown, body: unknown, opts: ChatRunOptions = {}): void {
+  const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+  recordFailure(ctx, chatMeta(opts, modelForLog(b.model), b.stream === true), {}, err);
+}
+
+/**
+ * The routing classifier's call, the one CallModel of the app: a non-stream chat completion to
+ * the classifier's fixed model, logged as its own 'classifier' row under the routed request's id.
+ */
+export function classifierCallModel(ctx: AppContext, parentRequestId: string, clientId: number | null): CallModel {
+  return async (target, messages, signal) => {
+    const decision = { requested: target.modelId, targets: [target], path: [target.modelId], reason: 'classifier' };
+    const r = await startChat(ctx, { model: target.modelId, messages, stream: false }, {
+      decision, signal, endpoint: 'classifier', parentRequestId, clientId,
+    });
+    if (r.kind !== 'json') throw new Error('unreachable: non-stream request streamed');
+    const content = r.completion.choices?.[0]?.message?.content;
+    return { text: typeof content === 'string' ? content : '', usage: r.usage };
+  };
+}
+
+/**
+ * One chat completion, after the /v1 prelude authenticated and admitted it (api/openai-request.ts):
+ * route -> attempts with fallback -> relay -> record, and exactly one log row whatever happens.
+ * Non-stream: the parsed completion. Stream: a body ready to send (the first chunk already
+ * arrived, so every failure before that was a clean error or a fallback); its row is written
+ * when it ends. Throws ApiError (with the request id) when nothing could be answered.
+ */
+export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRunOptions = {}): Promise<ChatStarted> {
+  const stream = req.stream === true;
+  const meta: RequestMeta = {
+    ...chatMeta(opts, typeof req.model === 'string' ? req.model : '', stream),
+    chat: req,
+    storeBodies: ctx.config.logging.storeBodies,
+  };
+  const { clock, requestId } = meta;
+
+  // Route: the model name -> the targets to try (a classifier group makes its own logged call).
+  let decision: RouteDecision;
+  try {
+    decision = opts.decision ?? (await routeChat(ctx, req, classifierCallModel(ctx, requestId, meta.clientId), opts.signal));
+  } catch (err) {
+    throw recordFailure(ctx, meta, {}, err);
+  }
+
+  // Attempts with fallback: the first target (and key) that answers, whole JSON or a stream's first chunk.
+  const clientWantsUsage = stream && ((req.stream_options as any)?.include_usage === true || opts.forceStreamUsage === true);
+  const input = { ctx, req, stream, clientWantsUsage, signal: opts.signal, deps: ctx.adapterDeps, clock, clientHeaders: opts.clientHeaders, nativeMessages: opts.nativeMessages };
+  const walk = await walkTargets(ctx, decision, (target, settings) => openAttempt({ ...input, target, settings }), {
+    signal: opts.signal,
+    // A stream reports to the breaker when it ends (below): one that dies mid-way is a failure.
+    settledOnReturn: (o) => o.kind === 'json',
+  });
+  if (!walk.ok) throw recordFailure(ctx, meta, { decision, walk }, walk.error);
+
+  // Relay, then record.
+  const { value: opened, target } = walk;
+  const overheadMs = clock.overhead();
+  const started = { target, decision, requestId, headers: gatewayHeaders({ overheadMs, target, decision, requestId }) };
+  if (opened.kind === 'json') {
+    // Text is only read for an estimate (no upstream usage) or a stored body.
+    const text = opened.usage === null || meta.storeBodies ? completionText(opened.completion) : '';
+    recordRequest(ctx, meta, { decision, walk, delivered: { usage: opened.usage, text }, overheadMs });
+    return { ...started, kind: 'json', completion: opened.completion, usage: opened.usage, raw: opened.raw };
+  }
+  let resolveEnded!: (e: StreamEnd) => void;
+  const ended = new Promise<StreamEnd>((r) => (resolveEnded = r));
+  const body = relayStream(opened, (end) => {
+    // A stream that breaks after its first byte (stall, cut, error event) is the upstream failing.
+    settleAnswer(ctx.breakers, target, end.error);
+    recordRequest(ctx, meta, { decision, walk, delivered: streamDelivered(opened.tally, meta.storeBodies), error: end.error, overheadMs });
+    resolveEnded(end);
+  }, opts.streamErrorBytes);
+  return { ...started, kind: 'stream', body, ended };
+}
+
+/**
+ * What a finished stream delivered, read off the adapter's tally. The text is only read for an
+ * estimate (no upstream usage) or a stored body: adapters may keep it as a raw sample that costs
+ * a parse to read.
+ */
+function streamDelivered(tally: StreamTally, storeBodies: boolean | undefined): Delivered {
+  if (tally.usage !== null && !storeBodies) return { usage: tally.usage };
+  return { usage: tally.usage, text: tally.deliveredText, chars: tally.deliveredChars };
+}

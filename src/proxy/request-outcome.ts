@@ -1,0 +1,178 @@
+import type { AppContext } from '../context';
+import { anthropicStatus, ApiError } from '../errors/api-error';
+import { withRequestId } from '../errors/request-id';
+import { headerValue } from '../http/header-value';
+import type { LogRow } from '../logging/log-row';
+import type { ChatCompletion, ChatRequest } from '../providers/types';
+import { routeOf } from '../routing/route-of';
+import type { RouteDecision, RouteTarget } from '../routing/types';
+import { computeCost } from '../usage/cost';
+import { estimateUsage } from '../usage/estimate-usage';
+import { ZERO_USAGE, type Usage } from '../usage/types';
+import { roundMs, type RequestClock } from './request-clock';
+import { logMessageOf } from './upstream-redirect';
+import type { AttemptRecord } from './walk-targets';
+
+// The record step of every request (chat, messages, responses, images, embeddings, count_tokens):
+// the steps' results -> one RequestOutcome -> one log row.
+
+/** The log row's endpoint: which API the request came in by. */
+export type Endpoint = LogRow['endpoint'];
+
+/** Who asked and when: known before the first step runs (the HTTP prelude or a programmatic caller). */
+export interface RequestMeta {
+  requestId: string;
+  clientId: number | null;
+  endpoint: Endpoint;
+  /** Set on a classifier call: the request it routed. */
+  parentRequestId?: string | null;
+  clock: RequestClock;
+  modelRequested: string;
+  stream: boolean;
+  /** The chat request: its prompt is estimated when the upstream reports no usage, and stored with storeBodies. */
+  chat?: ChatRequest;
+  storeBodies?: boolean;
+}
+
+/** What the answer delivered. */
+export interface Delivered {
+  /** The upstream's usage; null when it gave none (a chat answer's tokens are then estimated). */
+  usage: Usage | null;
+  /** The delivered text: read only for an estimate or a stored body. */
+  text?: string;
+  /** Characters delivered in all, when `text` is only a sample (see tallyText). */
+  chars?: number;
+  images?: number;
+}
+
+/** The steps' results, as far as the request got: what its outcome is made from. */
+export interface StepResults {
+  decision?: RouteDecision | null;
+  /** The attempts with fallback: every try, and the target that answered (or was tried last). */
+  walk?: { target: RouteTarget | null; attempts: readonly AttemptRecord[] } | null;
+  delivered?: Delivered | null;
+  error?: ApiError | null;
+  /** The gateway's own time when the answer's headers went out or the request failed (streams: the rest is the client's and upstream's pace). */
+  overheadMs: number;
+}
+
+/** What happened to one request; its log row is made from this alone. */
+export interface RequestOutcome {
+  readonly meta: RequestMeta;
+  readonly decision: RouteDecision | null;
+  readonly target: RouteTarget | null;
+  readonly attempts: readonly AttemptRecord[];
+  /** The upstream's usage, or the estimate where it gave none; null when no upstream was reached. */
+  readonly usage: Usage | null;
+  readonly images: number;
+  readonly deliveredText: string;
+  readonly error: ApiError | null;
+  /** Milliseconds: in all, the gateway's own, upstream time to first byte, waiting for an upstream slot. */
+  readonly timings: { readonly latencyMs: number; readonly overheadMs: number; readonly ttfbMs: number | null; readonly queueMs: number };
+}
+
+/** The one place a request's outcome is assembled, from its steps' results. */
+function requestOutcome(meta: RequestMeta, s: StepResults, estimate: Usage | null, latencyMs: number): RequestOutcome {
+  const target = s.walk?.target ?? null;
+  return {
+    meta,
+    decision: s.decision ?? null,
+    target,
+    attempts: s.walk?.attempts ?? [],
+    usage: target === null ? null : (s.delivered?.usage ?? estimate),
+    images: s.delivered?.images ?? 0,
+    deliveredText: s.delivered?.text ?? '',
+    error: s.error ?? null,
+    timings: { latencyMs, overheadMs: s.overheadMs, ttfbMs: meta.clock.ttfbMs, queueMs: meta.clock.queueMs },
+  };
+}
+
+/** The one accounting row of a request, whatever its endpoint and outcome. */
+function toLogRow(o: RequestOutcome): LogRow {
+  const { meta, usage, error, timings } = o;
+  const prices = o.target?.entry?.prices;
+  return {
+    createdAt: meta.clock.createdAt,
+    requestId: meta.requestId,
+    parentRequestId: meta.parentRequestId ?? null,
+    clientId: meta.clientId,
+    endpoint: meta.endpoint,
+    modelRequested: meta.modelRequested,
+    model: o.target?.modelId ?? null,
+    provider: o.target?.provider ?? null,
+    route: o.decision ? routeOf(o.decision, o.target) : null,
+    attempts: o.attempts.length > 1 ? JSON.stringify(o.attempts) : null,
+    providerKeyId: o.attempts.at(-1)?.keyId ?? null,
+    stream: meta.stream,
+    // Anthropic-dialect clients get an upstream 529 as 529 (anthropic-errors.ts): the row says so.
+    status: error ? (meta.endpoint === 'messages' || meta.endpoint === 'count_tokens' ? anthropicStatus(error) : error.status) : 200,
+    errorType: error ? (error.code ?? error.type) : null,
+    error: error ? logMessageOf(error) : null,
+    promptTokens: usage?.input ?? 0,
+    cachedTokens: usage?.cachedInput ?? 0,
+    completionTokens: usage?.output ?? 0,
+    reasoningTokens: usage?.reasoning ?? 0,
+    images: o.images,
+    estimated: usage?.estimated === true,
+    costUsd: prices && (usage || o.images) ? computeCost(usage ?? ZERO_USAGE, prices, o.images) : 0,
+    latencyMs: roundMs(timings.latencyMs),
+    ttfbMs: timings.ttfbMs === null ? null : roundMs(timings.ttfbMs),
+    overheadMs: roundMs(timings.overheadMs),
+    queueMs: roundMs(timings.queueMs),
+    body: meta.storeBodies ? JSON.stringify({ request: meta.chat, response: o.deliveredText }) : null,
+    cacheWriteTokens: usage?.cacheWrite ?? 0,
+  };
+}
+
+/**
+ * The last step of every request: its one log row. A chat answer whose upstream reported no
+ * usage waits for the tokenizer's estimate of prompt + delivered text (off the main thread); its
+ * latency is taken now, when the request ended.
+ */
+export function recordRequest(ctx: Pick<AppContext, 'logSink' | 'pendingLogWrites'>, meta: RequestMeta, steps: StepResults): void {
+  const latencyMs = meta.clock.elapsed();
+  const d = steps.delivered;
+  // An upstream answered without usage: a chat row bills the estimate (a failed stream only what it delivered).
+  const estimate = meta.chat && d && d.usage === null && steps.walk?.target && (!steps.error || (d.text ?? '').length > 0);
+  if (!estimate) return ctx.logSink.write(toLogRow(requestOutcome(meta, steps, null, latencyMs)));
+  ctx.pendingLogWrites.track(estimateDelivered(meta.chat!, d).then((u) => ctx.logSink.write(toLogRow(requestOutcome(meta, steps, u, latencyMs)))));
+}
+
+/** Records a request that failed at a step, and returns its error (named by the request id) to throw. */
+export function recordFailure(ctx: Pick<AppContext, 'logSink' | 'pendingLogWrites'>, meta: RequestMeta, steps: Omit<StepResults, 'error' | 'overheadMs'>, err: unknown): ApiError {
+  const error = withRequestId(ApiError.from(err), meta.requestId);
+  recordRequest(ctx, meta, { ...steps, error, overheadMs: meta.clock.overhead() });
+  return error;
+}
+
+/** Tokenizer estimate of prompt + delivered text; a sampled stream's output is scaled up to its full length. */
+async function estimateDelivered(chat: ChatRequest, d: Delivered): Promise<Usage> {
+  const text = d.text ?? '';
+  const u = await estimateUsage(Array.isArray(chat.messages) ? (chat.messages as any[]) : [], text);
+  const total = d.chars ?? text.length;
+  if (text.length > 0 && total > text.length) u.output = Math.round((u.output * total) / text.length);
+  return u;
+}
+
+/** Text a non-stream completion delivered, for estimating when the upstream gave no usage. */
+export function completionText(c: ChatCompletion): string {
+  let text = '';
+  for (const choice of c.choices ?? []) {
+    const m: any = choice?.message;
+    if (typeof m?.content === 'string') text += m.content;
+    if (typeof m?.reasoning_content === 'string') text += m.reasoning_content;
+    for (const call of m?.tool_calls ?? []) text += (call?.function?.name ?? '') + (call?.function?.arguments ?? '');
+  }
+  return text;
+}
+
+/** The x-gophergate-* headers every answer carries. */
+export function gatewayHeaders(o: { overheadMs: number; target: RouteTarget; decision: RouteDecision; requestId: string }) {
+  return {
+    'x-gophergate-overhead-ms': String(roundMs(o.overheadMs)),
+    'x-gophergate-model': headerValue(o.target.modelId),
+    'x-gophergate-provider': o.target.provider,
+    'x-gophergate-route': headerValue(routeOf(o.decision, o.target)),
+    'x-request-id': o.requestId,
+  };
+}
