@@ -24,7 +24,7 @@ async function run(adapter: ProviderAdapter, sse: string, cuts: number[], client
       c.close();
     },
   });
-  const out = await new Response(source.pipeThrough(adapter.chatStream({ model: 'm', stream: true, clientWantsUsage }, tally))).text();
+  const out = await new Response(source.pipeThrough(new TransformStream(adapter.chatStream({ model: 'm', stream: true, clientWantsUsage }, tally)))).text();
   return { out, tally };
 }
 

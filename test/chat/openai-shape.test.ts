@@ -18,7 +18,7 @@ async function streamOut(id: (typeof PROVIDER_CASES)[number]['id'], name: string
   const tally: StreamTally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };
   const sse = readChunks(id, name).map((l) => `data: ${l}\n\n`).join('');
   const source = new Response(enc.encode(sse)).body!;
-  const out = await new Response(source.pipeThrough(adapterFor(id).chatStream({ model: 'm', stream: true, clientWantsUsage }, tally))).text();
+  const out = await new Response(source.pipeThrough(new TransformStream(adapterFor(id).chatStream({ model: 'm', stream: true, clientWantsUsage }, tally)))).text();
   const payloads = out.split('\n\n').filter(Boolean).map((l) => l.replace(/^data: /, ''));
   expect(payloads.at(-1)).toBe('[DONE]');
   return payloads.slice(0, -1).map((p) => JSON.parse(p));
@@ -80,7 +80,7 @@ test('xAI chunks lacking only finish_reason get it as null, everything else as t
   const two = JSON.parse(upstream[0]!);
   two.choices.push({ ...two.choices[0], index: 1 });
   const tally: StreamTally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };
-  const t = adapterFor('grok').chatStreamTransformer!({ model: 'm', stream: true, clientWantsUsage: false }, tally);
+  const t = adapterFor('grok').chatStream({ model: 'm', stream: true, clientWantsUsage: false }, tally);
   const sent: Uint8Array[] = [];
   const controller = { enqueue: (b: Uint8Array) => sent.push(b) } as unknown as TransformStreamDefaultController<Uint8Array>;
   t.transform!(enc.encode(`data: ${JSON.stringify(two)}\n\n`), controller);

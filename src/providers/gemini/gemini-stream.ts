@@ -1,5 +1,5 @@
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
-import { SSE_DONE, SseParser, sseBytes } from '../shared/sse-parser';
+import { eventTransformer } from '../shared/sse-event-stream';
 import { tallyText } from '../shared/tally-text';
 import { normalizeGeminiUsage } from '../../usage/gemini-usage';
 import { toOpenAIUsage } from '../../usage/types';
@@ -18,124 +18,113 @@ interface CandidateState {
 }
 
 /**
- * Gemini `streamGenerateContent?alt=sse` bytes -> OpenAI `chat.completion.chunk` SSE bytes.
- * Each Gemini event is translated as it arrives (nothing is held back). Gemini sends function
- * calls whole, so each becomes one tool_calls delta with its full arguments. usageMetadata is a
- * running total: only the last one counts. Gemini ends its stream without a terminator; the
- * gateway writes its own `data: [DONE]`.
+ * Gemini `streamGenerateContent?alt=sse` bytes -> OpenAI `chat.completion.chunk` SSE bytes, over
+ * the parsed events (eventTransformer). Each Gemini event is translated as it arrives (nothing
+ * is held back). Gemini sends function calls whole, so each becomes one tool_calls delta with
+ * its full arguments. usageMetadata is a running total: only the last one counts. Gemini ends
+ * its stream without a terminator; the gateway writes its own `data: [DONE]`. An error event
+ * (or a cut stream) goes to the client as an OpenAI error chunk and ends the translation.
  */
-export function geminiChatStream(ctx: ChatCallContext, tally: StreamTally): TransformStream<Uint8Array, Uint8Array> {
-  const decoder = new TextDecoder();
-  const created = Math.floor(Date.now() / 1000);
-  const candidates = new Map<number, CandidateState>();
-  let id: string | null = null;
-  let lastUsage: unknown = null;
-  let stopped = false;
-  let out!: TransformStreamDefaultController<Uint8Array>;
+export function geminiChatStream(ctx: ChatCallContext, tally: StreamTally): Transformer<Uint8Array, Uint8Array> {
+  return eventTransformer(tally, (send) => {
+    const created = Math.floor(Date.now() / 1000);
+    const candidates = new Map<number, CandidateState>();
+    let id: string | null = null;
+    let lastUsage: unknown = null;
+    let stopped = false;
 
-  const emit = (index: number, delta: Delta, finish: ChatCompletionChunk.Choice['finish_reason'] = null) => {
-    const chunk: ChatCompletionChunk = {
-      id: id!,
-      object: 'chat.completion.chunk',
-      created,
-      model: ctx.model,
-      choices: [{ index, delta, logprobs: null, finish_reason: finish }],
+    const emit = (index: number, delta: Delta, finish: ChatCompletionChunk.Choice['finish_reason'] = null) => {
+      const chunk: ChatCompletionChunk = {
+        id: id!,
+        object: 'chat.completion.chunk',
+        created,
+        model: ctx.model,
+        choices: [{ index, delta, logprobs: null, finish_reason: finish }],
+      };
+      send(JSON.stringify(chunk));
     };
-    out.enqueue(sseBytes(JSON.stringify(chunk)));
-  };
-  const fail = (message: string) => {
-    stopped = true;
-    tally.finishReason = 'error';
-    const error = { message: `Gemini: ${message}`, type: 'api_error', param: null, code: 'upstream_error' };
-    out.enqueue(sseBytes(JSON.stringify({ error })));
-  };
-  const state = (index: number) => {
-    let s = candidates.get(index);
-    if (!s) candidates.set(index, (s = { started: false, toolCalls: 0, finished: false }));
-    return s;
-  };
-  // The first delta of each choice carries the role, as OpenAI's does.
-  const withRole = (s: CandidateState, delta: Delta): Delta => {
-    if (s.started) return delta;
-    s.started = true;
-    return { role: 'assistant', ...delta };
-  };
+    const fail = (message: string) => {
+      stopped = true;
+      tally.finishReason = 'error';
+      const error = { message: `Gemini: ${message}`, type: 'api_error', param: null, code: 'upstream_error' };
+      send(JSON.stringify({ error }));
+    };
+    const state = (index: number) => {
+      let s = candidates.get(index);
+      if (!s) candidates.set(index, (s = { started: false, toolCalls: 0, finished: false }));
+      return s;
+    };
+    // The first delta of each choice carries the role, as OpenAI's does.
+    const withRole = (s: CandidateState, delta: Delta): Delta => {
+      if (s.started) return delta;
+      s.started = true;
+      return { role: 'assistant', ...delta };
+    };
 
-  const onPart = (index: number, s: CandidateState, p: GeminiPart) => {
-    if (p.functionCall && typeof p.functionCall.name === 'string') {
-      const args = JSON.stringify(p.functionCall.args ?? {});
-      tallyText(tally, p.functionCall.name + args);
-      const call = { index: s.toolCalls++, id: makeToolCallId(p.thoughtSignature), type: 'function' as const, function: { name: p.functionCall.name, arguments: args } };
-      emit(index, withRole(s, { tool_calls: [call] }));
-    } else if (typeof p.text === 'string' && p.text !== '') {
-      tallyText(tally, p.text);
-      emit(index, withRole(s, p.thought ? { reasoning_content: p.text } : { content: p.text }));
-    }
-    // A text part with only a thoughtSignature (Gemini 3 ends some turns that way) carries nothing to show.
-  };
+    const onPart = (index: number, s: CandidateState, p: GeminiPart) => {
+      if (p.functionCall && typeof p.functionCall.name === 'string') {
+        const args = JSON.stringify(p.functionCall.args ?? {});
+        tallyText(tally, p.functionCall.name + args);
+        const call = { index: s.toolCalls++, id: makeToolCallId(p.thoughtSignature), type: 'function' as const, function: { name: p.functionCall.name, arguments: args } };
+        emit(index, withRole(s, { tool_calls: [call] }));
+      } else if (typeof p.text === 'string' && p.text !== '') {
+        tallyText(tally, p.text);
+        emit(index, withRole(s, p.thought ? { reasoning_content: p.text } : { content: p.text }));
+      }
+      // A text part with only a thoughtSignature (Gemini 3 ends some turns that way) carries nothing to show.
+    };
 
-  const onEvent = (data: string) => {
-    if (stopped || data.trim() === '' || data.trim() === '[DONE]') return;
-    let res: GeminiResponse;
-    try {
-      res = JSON.parse(data);
-    } catch {
-      return fail('the upstream sent an event that is not JSON.');
-    }
-    // The streaming endpoint may wrap an error in an array.
-    if (Array.isArray(res)) res = res[0];
-    if (!res || typeof res !== 'object') return fail('the upstream sent an event that is not a response object.');
-    if (res.error) return fail(geminiErrorMessage(res));
-    if (res.usageMetadata) {
-      lastUsage = res.usageMetadata;
-      tally.usage = normalizeGeminiUsage(lastUsage);
-    }
-    id ??= completionId(res.responseId);
-    const list = Array.isArray(res.candidates) ? res.candidates : [];
-    list.forEach((c, i) => {
-      if (!c || typeof c !== 'object') return;
-      const index = typeof c.index === 'number' ? c.index : i;
-      const s = state(index);
-      for (const p of partsOf(c)) onPart(index, s, p);
-      if (c.finishReason && !s.finished) {
-        s.finished = true;
-        const finish = mapFinishReason(c.finishReason, s.toolCalls > 0);
-        if (index === 0 || tally.finishReason === null) tally.finishReason = finish;
-        emit(index, withRole(s, {}), finish);
+    const onEvent = (data: string) => {
+      if (stopped || data.trim() === '' || data.trim() === '[DONE]') return;
+      let res: GeminiResponse;
+      try {
+        res = JSON.parse(data);
+      } catch {
+        return fail('the upstream sent an event that is not JSON.');
       }
-    });
-    if (list.length === 0 && res.promptFeedback?.blockReason && !state(0).finished) {
-      // The prompt was blocked: no candidate will come.
-      state(0).finished = true;
-      tally.finishReason = 'content_filter';
-      emit(0, withRole(state(0), {}), 'content_filter');
-    }
-  };
-  const parser = new SseParser((e) => onEvent(e.data));
-
-  return new TransformStream<Uint8Array, Uint8Array>({
-    start(controller) {
-      out = controller;
-    },
-    transform(chunk) {
-      if (!stopped) parser.push(decoder.decode(chunk, { stream: true }));
-    },
-    flush() {
-      if (!stopped) {
-        parser.push(decoder.decode());
-        parser.end();
+      // The streaming endpoint may wrap an error in an array.
+      if (Array.isArray(res)) res = res[0];
+      if (!res || typeof res !== 'object') return fail('the upstream sent an event that is not a response object.');
+      if (res.error) return fail(geminiErrorMessage(res));
+      if (res.usageMetadata) {
+        lastUsage = res.usageMetadata;
+        tally.usage = normalizeGeminiUsage(lastUsage);
       }
-      if (!stopped && ![...candidates.values()].some((s) => s.finished)) {
-        fail('the stream ended before the response was complete.');
-      }
-      if (!stopped && ctx.clientWantsUsage) {
-        const usage = normalizeGeminiUsage(lastUsage);
-        if (usage) {
-          const chunk: ChatCompletionChunk = { id: id!, object: 'chat.completion.chunk', created, model: ctx.model, choices: [], usage: toOpenAIUsage(usage) };
-          out.enqueue(sseBytes(JSON.stringify(chunk)));
+      id ??= completionId(res.responseId);
+      const list = Array.isArray(res.candidates) ? res.candidates : [];
+      list.forEach((c, i) => {
+        if (!c || typeof c !== 'object') return;
+        const index = typeof c.index === 'number' ? c.index : i;
+        const s = state(index);
+        for (const p of partsOf(c)) onPart(index, s, p);
+        if (c.finishReason && !s.finished) {
+          s.finished = true;
+          const finish = mapFinishReason(c.finishReason, s.toolCalls > 0);
+          if (index === 0 || tally.finishReason === null) tally.finishReason = finish;
+          emit(index, withRole(s, {}), finish);
         }
+      });
+      if (list.length === 0 && res.promptFeedback?.blockReason && !state(0).finished) {
+        // The prompt was blocked: no candidate will come.
+        state(0).finished = true;
+        tally.finishReason = 'content_filter';
+        emit(0, withRole(state(0), {}), 'content_filter');
       }
-      out.enqueue(SSE_DONE);
-    },
+    };
+    return {
+      event: (e) => onEvent(e.data),
+      end() {
+        if (!stopped && ![...candidates.values()].some((s) => s.finished)) {
+          fail('the stream ended before the response was complete.');
+        }
+        if (!stopped && ctx.clientWantsUsage) {
+          const usage = normalizeGeminiUsage(lastUsage);
+          if (usage) {
+            const chunk: ChatCompletionChunk = { id: id!, object: 'chat.completion.chunk', created, model: ctx.model, choices: [], usage: toOpenAIUsage(usage) };
+            send(JSON.stringify(chunk));
+          }
+        }
+      },
+    };
   });
 }

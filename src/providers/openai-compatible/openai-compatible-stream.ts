@@ -79,7 +79,7 @@ function tallyChunk(tally: StreamTally, chunk: any): void {
  * fails the stream. The gateway writes its own `[DONE]`; a stream that ends without one (and
  * without a finish reason) was cut, and fails so the proxy can send an error event.
  */
-export function openAICompatibleTransformer(
+export function openAICompatibleStream(
   opts: OpenAICompatibleOptions,
   convertUsage: (raw: any) => Usage | null,
   ctx: ChatCallContext,
@@ -87,8 +87,8 @@ export function openAICompatibleTransformer(
 ): Transformer<Uint8Array, Uint8Array> {
   const quirk = opts.streamChunkHook?.(ctx) ?? opts.transformChunk;
   let sawDone = false;
-  return eventTransformer(tally, {
-    event({ data }, send) {
+  return eventTransformer(tally, (send) => ({
+    event({ data }) {
       if (sawDone) return;
       if (data === '[DONE]') {
         sawDone = true; // the gateway writes its own
@@ -118,7 +118,7 @@ export function openAICompatibleTransformer(
         throw new UpstreamError(opts.id, null, `${opts.id} stream ended before it finished`, true);
       }
     },
-  });
+  }));
 }
 
 /** OpenAI's last stream chunk: the chunk's id, created, model (and fingerprint), no choices, the usage. */
@@ -128,14 +128,4 @@ function usageOnlyChunk(chunk: any): Record<string, unknown> {
   out.choices = [];
   out.usage = chunk.usage;
   return out;
-}
-
-/** The transformer as a TransformStream (the ProviderAdapter contract). */
-export function createOpenAICompatibleStream(
-  opts: OpenAICompatibleOptions,
-  convertUsage: (raw: any) => Usage | null,
-  ctx: ChatCallContext,
-  tally: StreamTally,
-): TransformStream<Uint8Array, Uint8Array> {
-  return new TransformStream(openAICompatibleTransformer(opts, convertUsage, ctx, tally));
 }

@@ -13,22 +13,23 @@ export interface EventTranslator {
    * it). A throw fails the stream once what was sent before it went out, so the proxy ends the
    * stream with an error event (and the breaker counts it).
    */
-  event(e: SseEvent, send: SendEvent): void;
+  event(e: SseEvent): void;
   /** The upstream ended: send what is still owed (a usage chunk); throw when the stream was cut. */
-  end(send: SendEvent): void;
+  end(): void;
 }
 
 /**
- * Upstream SSE bytes -> client SSE bytes through a translator: the one SSE parser frames the
- * events, the translator turns each into OpenAI chunks, and what one upstream read produced goes
- * on as one encoded piece. The gateway always ends with its own `data: [DONE]`. A Transformer,
+ * Upstream SSE bytes -> client SSE bytes through a translator (made with the `send` it writes
+ * to): the one SSE parser frames the events, the translator turns each into OpenAI chunks, and
+ * what one upstream read produced goes on as one encoded piece. The gateway always ends with its own `data: [DONE]`. A Transformer,
  * so the proxy can run it inline (src/proxy/inline-transform.ts) or as a TransformStream.
  */
-export function eventTransformer(tally: StreamTally, t: EventTranslator): Transformer<Uint8Array, Uint8Array> {
+export function eventTransformer(tally: StreamTally, translator: (send: SendEvent) => EventTranslator): Transformer<Uint8Array, Uint8Array> {
   const decoder = new TextDecoder();
   let out = '';
   const send: SendEvent = (data) => void (out += `data: ${data}\n\n`);
-  const parser = new SseParser((e) => t.event(e, send));
+  const t = translator(send);
+  const parser = new SseParser((e) => t.event(e));
   const emit = (controller: TransformStreamDefaultController<Uint8Array>) => {
     if (!out) return;
     controller.enqueue(encoder.encode(out));
@@ -47,7 +48,7 @@ export function eventTransformer(tally: StreamTally, t: EventTranslator): Transf
       try {
         parser.push(decoder.decode());
         parser.end();
-        t.end(send);
+        t.end();
         send('[DONE]');
       } finally {
         emit(controller);
