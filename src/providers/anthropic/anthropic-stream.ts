@@ -2,7 +2,7 @@ import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { UpstreamError } from '../../errors/api-error';
 import { anthropicUsageMerger } from '../../usage/anthropic-usage';
 import { toOpenAIUsage } from '../../usage/types';
-import { eventTransformer } from '../shared/sse-event-stream';
+import { eventTransformer, type EventTranslator, type SendEvent } from '../shared/sse-event-stream';
 import { tallyText } from '../shared/tally-text';
 import type { ChatCallContext, StreamTally } from '../types';
 import { streamError } from './anthropic-error';
@@ -35,123 +35,126 @@ type OpenBlock =
  * circuit breaker counts it.
  */
 export function anthropicChatStream(ctx: ChatCallContext, tally: StreamTally): Transformer<Uint8Array, Uint8Array> {
-  return eventTransformer(tally, (send) => {
-    const created = Math.floor(Date.now() / 1000);
-    const blocks = new Map<number, OpenBlock>();
-    let id = completionId(null);
-    const mergedUsage = anthropicUsageMerger();
-    let toolCalls = 0;
-    let stopReason: unknown = null;
-    let finished = false;
+  return eventTransformer(tally, (send) => anthropicTranslator(ctx, tally, send));
+}
 
-    const emit = (delta: Delta, finish: FinishReason = null) => {
-      const chunk: ChatCompletionChunk = { id, object: 'chat.completion.chunk', created, model: ctx.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] };
-      send(JSON.stringify(chunk));
-    };
-    const mergeUsage = (u: unknown) => {
-      if (u && typeof u === 'object') tally.usage = mergedUsage(u);
-    };
+/** One Anthropic stream's translator: each parsed Messages event -> the OpenAI chunks it makes. */
+function anthropicTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEvent): EventTranslator {
+  const created = Math.floor(Date.now() / 1000);
+  const blocks = new Map<number, OpenBlock>();
+  let id = completionId(null);
+  const mergedUsage = anthropicUsageMerger();
+  let toolCalls = 0;
+  let stopReason: unknown = null;
+  let finished = false;
 
-    const onEvent = (data: string) => {
-      if (finished || data.trim() === '') return;
-      let e: any;
-      try {
-        e = JSON.parse(data);
-      } catch {
-        throw new UpstreamError('anthropic', null, 'Anthropic (anthropic) sent a stream event that is not JSON.', true);
+  const emit = (delta: Delta, finish: FinishReason = null) => {
+    const chunk: ChatCompletionChunk = { id, object: 'chat.completion.chunk', created, model: ctx.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] };
+    send(JSON.stringify(chunk));
+  };
+  const mergeUsage = (u: unknown) => {
+    if (u && typeof u === 'object') tally.usage = mergedUsage(u);
+  };
+
+  const onEvent = (data: string) => {
+    if (finished || data.trim() === '') return;
+    let e: any;
+    try {
+      e = JSON.parse(data);
+    } catch {
+      throw new UpstreamError('anthropic', null, 'Anthropic (anthropic) sent a stream event that is not JSON.', true);
+    }
+    switch (e?.type) {
+      case 'message_start':
+        if (typeof e.message?.id === 'string') id = completionId(e.message.id);
+        mergeUsage(e.message?.usage);
+        emit({ role: 'assistant', content: '' });
+        break;
+      case 'content_block_start':
+        onBlockStart(e.index, e.content_block);
+        break;
+      case 'content_block_delta':
+        onBlockDelta(e.index, e.delta);
+        break;
+      case 'content_block_stop': {
+        const b = blocks.get(e.index);
+        if (b?.kind === 'thinking') emit({ thinking_blocks: [{ type: 'thinking', thinking: b.text, signature: b.signature }] });
+        // A JSON answer whose input came whole in content_block_start (no deltas) still goes out.
+        if (b?.kind === 'json' && !b.sent) onText(JSON.stringify(b.start ?? {}));
+        blocks.delete(e.index);
+        break;
       }
-      switch (e?.type) {
-        case 'message_start':
-          if (typeof e.message?.id === 'string') id = completionId(e.message.id);
-          mergeUsage(e.message?.usage);
-          emit({ role: 'assistant', content: '' });
-          break;
-        case 'content_block_start':
-          onBlockStart(e.index, e.content_block);
-          break;
-        case 'content_block_delta':
-          onBlockDelta(e.index, e.delta);
-          break;
-        case 'content_block_stop': {
-          const b = blocks.get(e.index);
-          if (b?.kind === 'thinking') emit({ thinking_blocks: [{ type: 'thinking', thinking: b.text, signature: b.signature }] });
-          // A JSON answer whose input came whole in content_block_start (no deltas) still goes out.
-          if (b?.kind === 'json' && !b.sent) onText(JSON.stringify(b.start ?? {}));
-          blocks.delete(e.index);
-          break;
-        }
-        case 'message_delta':
-          if (e.delta?.stop_reason) stopReason = e.delta.stop_reason;
-          mergeUsage(e.usage);
-          break;
-        case 'message_stop': {
-          finished = true;
-          const finish = mapStopReason(stopReason, toolCalls > 0);
-          tally.finishReason = finish;
-          emit({}, finish);
-          break;
-        }
-        case 'error':
-          throw streamError(e);
-        // ping, and event types added later, carry nothing for the client.
+      case 'message_delta':
+        if (e.delta?.stop_reason) stopReason = e.delta.stop_reason;
+        mergeUsage(e.usage);
+        break;
+      case 'message_stop': {
+        finished = true;
+        const finish = mapStopReason(stopReason, toolCalls > 0);
+        tally.finishReason = finish;
+        emit({}, finish);
+        break;
       }
-    };
+      case 'error':
+        throw streamError(e);
+      // ping, and event types added later, carry nothing for the client.
+    }
+  };
 
-    const onBlockStart = (index: number, cb: any) => {
-      if (cb?.type === 'text') {
-        blocks.set(index, { kind: 'text' });
-        if (typeof cb.text === 'string' && cb.text) onText(cb.text);
-      } else if (cb?.type === 'thinking') {
-        blocks.set(index, { kind: 'thinking', text: '', signature: typeof cb.signature === 'string' ? cb.signature : '' });
-      } else if (cb?.type === 'redacted_thinking' && typeof cb.data === 'string') {
-        blocks.set(index, { kind: 'other' });
-        emit({ thinking_blocks: [{ type: 'redacted_thinking', data: cb.data }] });
-      } else if (cb?.type === 'tool_use' && cb.name === JSON_TOOL) {
-        blocks.set(index, { kind: 'json', sent: false, start: cb.input });
-      } else if (cb?.type === 'tool_use' && typeof cb.name === 'string') {
-        const call = toolCalls++;
-        blocks.set(index, { kind: 'tool', call });
-        tallyText(tally, cb.name);
-        const callId = typeof cb.id === 'string' ? cb.id : `toolu_${crypto.randomUUID().replace(/-/g, '')}`;
-        emit({ tool_calls: [{ index: call, id: callId, type: 'function', function: { name: cb.name, arguments: '' } }] });
-      } else {
-        blocks.set(index, { kind: 'other' });
+  const onBlockStart = (index: number, cb: any) => {
+    if (cb?.type === 'text') {
+      blocks.set(index, { kind: 'text' });
+      if (typeof cb.text === 'string' && cb.text) onText(cb.text);
+    } else if (cb?.type === 'thinking') {
+      blocks.set(index, { kind: 'thinking', text: '', signature: typeof cb.signature === 'string' ? cb.signature : '' });
+    } else if (cb?.type === 'redacted_thinking' && typeof cb.data === 'string') {
+      blocks.set(index, { kind: 'other' });
+      emit({ thinking_blocks: [{ type: 'redacted_thinking', data: cb.data }] });
+    } else if (cb?.type === 'tool_use' && cb.name === JSON_TOOL) {
+      blocks.set(index, { kind: 'json', sent: false, start: cb.input });
+    } else if (cb?.type === 'tool_use' && typeof cb.name === 'string') {
+      const call = toolCalls++;
+      blocks.set(index, { kind: 'tool', call });
+      tallyText(tally, cb.name);
+      const callId = typeof cb.id === 'string' ? cb.id : `toolu_${crypto.randomUUID().replace(/-/g, '')}`;
+      emit({ tool_calls: [{ index: call, id: callId, type: 'function', function: { name: cb.name, arguments: '' } }] });
+    } else {
+      blocks.set(index, { kind: 'other' });
+    }
+  };
+
+  const onText = (text: string) => {
+    tallyText(tally, text);
+    emit({ content: text });
+  };
+
+  const onBlockDelta = (index: number, d: any) => {
+    const b = blocks.get(index);
+    if (!b || !d) return;
+    if (d.type === 'text_delta' && typeof d.text === 'string' && d.text) onText(d.text);
+    else if (d.type === 'thinking_delta' && b.kind === 'thinking' && typeof d.thinking === 'string' && d.thinking) {
+      b.text += d.thinking;
+      tallyText(tally, d.thinking);
+      emit({ reasoning_content: d.thinking });
+    } else if (d.type === 'signature_delta' && b.kind === 'thinking' && typeof d.signature === 'string') {
+      b.signature += d.signature;
+    } else if (d.type === 'input_json_delta' && b.kind === 'json' && typeof d.partial_json === 'string' && d.partial_json) {
+      b.sent = true;
+      onText(d.partial_json);
+    } else if (d.type === 'input_json_delta' && b.kind === 'tool' && typeof d.partial_json === 'string' && d.partial_json) {
+      tallyText(tally, d.partial_json);
+      emit({ tool_calls: [{ index: b.call, function: { arguments: d.partial_json } }] });
+    }
+  };
+
+  return {
+    event: (e) => onEvent(e.data),
+    end() {
+      if (!finished) throw new UpstreamError('anthropic', null, 'Anthropic (anthropic) stream ended before the message was complete.', true);
+      if (ctx.clientWantsUsage && tally.usage) {
+        const chunk: ChatCompletionChunk = { id, object: 'chat.completion.chunk', created, model: ctx.model, choices: [], usage: toOpenAIUsage(tally.usage) };
+        send(JSON.stringify(chunk));
       }
-    };
-
-    const onText = (text: string) => {
-      tallyText(tally, text);
-      emit({ content: text });
-    };
-
-    const onBlockDelta = (index: number, d: any) => {
-      const b = blocks.get(index);
-      if (!b || !d) return;
-      if (d.type === 'text_delta' && typeof d.text === 'string' && d.text) onText(d.text);
-      else if (d.type === 'thinking_delta' && b.kind === 'thinking' && typeof d.thinking === 'string' && d.thinking) {
-        b.text += d.thinking;
-        tallyText(tally, d.thinking);
-        emit({ reasoning_content: d.thinking });
-      } else if (d.type === 'signature_delta' && b.kind === 'thinking' && typeof d.signature === 'string') {
-        b.signature += d.signature;
-      } else if (d.type === 'input_json_delta' && b.kind === 'json' && typeof d.partial_json === 'string' && d.partial_json) {
-        b.sent = true;
-        onText(d.partial_json);
-      } else if (d.type === 'input_json_delta' && b.kind === 'tool' && typeof d.partial_json === 'string' && d.partial_json) {
-        tallyText(tally, d.partial_json);
-        emit({ tool_calls: [{ index: b.call, function: { arguments: d.partial_json } }] });
-      }
-    };
-
-    return {
-      event: (e) => onEvent(e.data),
-      end() {
-        if (!finished) throw new UpstreamError('anthropic', null, 'Anthropic (anthropic) stream ended before the message was complete.', true);
-        if (ctx.clientWantsUsage && tally.usage) {
-          const chunk: ChatCompletionChunk = { id, object: 'chat.completion.chunk', created, model: ctx.model, choices: [], usage: toOpenAIUsage(tally.usage) };
-          send(JSON.stringify(chunk));
-        }
-      },
-    };
-  });
+    },
+  };
 }

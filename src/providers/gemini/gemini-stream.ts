@@ -1,5 +1,5 @@
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
-import { eventTransformer } from '../shared/sse-event-stream';
+import { eventTransformer, type EventTranslator, type SendEvent } from '../shared/sse-event-stream';
 import { tallyText } from '../shared/tally-text';
 import { normalizeGeminiUsage } from '../../usage/gemini-usage';
 import { toOpenAIUsage } from '../../usage/types';
@@ -26,105 +26,108 @@ interface CandidateState {
  * (or a cut stream) goes to the client as an OpenAI error chunk and ends the translation.
  */
 export function geminiChatStream(ctx: ChatCallContext, tally: StreamTally): Transformer<Uint8Array, Uint8Array> {
-  return eventTransformer(tally, (send) => {
-    const created = Math.floor(Date.now() / 1000);
-    const candidates = new Map<number, CandidateState>();
-    let id: string | null = null;
-    let lastUsage: unknown = null;
-    let stopped = false;
+  return eventTransformer(tally, (send) => geminiTranslator(ctx, tally, send));
+}
 
-    const emit = (index: number, delta: Delta, finish: ChatCompletionChunk.Choice['finish_reason'] = null) => {
-      const chunk: ChatCompletionChunk = {
-        id: id!,
-        object: 'chat.completion.chunk',
-        created,
-        model: ctx.model,
-        choices: [{ index, delta, logprobs: null, finish_reason: finish }],
-      };
-      send(JSON.stringify(chunk));
-    };
-    const fail = (message: string) => {
-      stopped = true;
-      tally.finishReason = 'error';
-      const error = { message: `Gemini: ${message}`, type: 'api_error', param: null, code: 'upstream_error' };
-      send(JSON.stringify({ error }));
-    };
-    const state = (index: number) => {
-      let s = candidates.get(index);
-      if (!s) candidates.set(index, (s = { started: false, toolCalls: 0, finished: false }));
-      return s;
-    };
-    // The first delta of each choice carries the role, as OpenAI's does.
-    const withRole = (s: CandidateState, delta: Delta): Delta => {
-      if (s.started) return delta;
-      s.started = true;
-      return { role: 'assistant', ...delta };
-    };
+/** One Gemini stream's translator: each parsed Gemini event -> the OpenAI chunks it makes. */
+function geminiTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEvent): EventTranslator {
+  const created = Math.floor(Date.now() / 1000);
+  const candidates = new Map<number, CandidateState>();
+  let id: string | null = null;
+  let lastUsage: unknown = null;
+  let stopped = false;
 
-    const onPart = (index: number, s: CandidateState, p: GeminiPart) => {
-      if (p.functionCall && typeof p.functionCall.name === 'string') {
-        const args = JSON.stringify(p.functionCall.args ?? {});
-        tallyText(tally, p.functionCall.name + args);
-        const call = { index: s.toolCalls++, id: makeToolCallId(p.thoughtSignature), type: 'function' as const, function: { name: p.functionCall.name, arguments: args } };
-        emit(index, withRole(s, { tool_calls: [call] }));
-      } else if (typeof p.text === 'string' && p.text !== '') {
-        tallyText(tally, p.text);
-        emit(index, withRole(s, p.thought ? { reasoning_content: p.text } : { content: p.text }));
-      }
-      // A text part with only a thoughtSignature (Gemini 3 ends some turns that way) carries nothing to show.
+  const emit = (index: number, delta: Delta, finish: ChatCompletionChunk.Choice['finish_reason'] = null) => {
+    const chunk: ChatCompletionChunk = {
+      id: id!,
+      object: 'chat.completion.chunk',
+      created,
+      model: ctx.model,
+      choices: [{ index, delta, logprobs: null, finish_reason: finish }],
     };
+    send(JSON.stringify(chunk));
+  };
+  const fail = (message: string) => {
+    stopped = true;
+    tally.finishReason = 'error';
+    const error = { message: `Gemini: ${message}`, type: 'api_error', param: null, code: 'upstream_error' };
+    send(JSON.stringify({ error }));
+  };
+  const state = (index: number) => {
+    let s = candidates.get(index);
+    if (!s) candidates.set(index, (s = { started: false, toolCalls: 0, finished: false }));
+    return s;
+  };
+  // The first delta of each choice carries the role, as OpenAI's does.
+  const withRole = (s: CandidateState, delta: Delta): Delta => {
+    if (s.started) return delta;
+    s.started = true;
+    return { role: 'assistant', ...delta };
+  };
 
-    const onEvent = (data: string) => {
-      if (stopped || data.trim() === '' || data.trim() === '[DONE]') return;
-      let res: GeminiResponse;
-      try {
-        res = JSON.parse(data);
-      } catch {
-        return fail('the upstream sent an event that is not JSON.');
+  const onPart = (index: number, s: CandidateState, p: GeminiPart) => {
+    if (p.functionCall && typeof p.functionCall.name === 'string') {
+      const args = JSON.stringify(p.functionCall.args ?? {});
+      tallyText(tally, p.functionCall.name + args);
+      const call = { index: s.toolCalls++, id: makeToolCallId(p.thoughtSignature), type: 'function' as const, function: { name: p.functionCall.name, arguments: args } };
+      emit(index, withRole(s, { tool_calls: [call] }));
+    } else if (typeof p.text === 'string' && p.text !== '') {
+      tallyText(tally, p.text);
+      emit(index, withRole(s, p.thought ? { reasoning_content: p.text } : { content: p.text }));
+    }
+    // A text part with only a thoughtSignature (Gemini 3 ends some turns that way) carries nothing to show.
+  };
+
+  const onEvent = (data: string) => {
+    if (stopped || data.trim() === '' || data.trim() === '[DONE]') return;
+    let res: GeminiResponse;
+    try {
+      res = JSON.parse(data);
+    } catch {
+      return fail('the upstream sent an event that is not JSON.');
+    }
+    // The streaming endpoint may wrap an error in an array.
+    if (Array.isArray(res)) res = res[0];
+    if (!res || typeof res !== 'object') return fail('the upstream sent an event that is not a response object.');
+    if (res.error) return fail(geminiErrorMessage(res));
+    if (res.usageMetadata) {
+      lastUsage = res.usageMetadata;
+      tally.usage = normalizeGeminiUsage(lastUsage);
+    }
+    id ??= completionId(res.responseId);
+    const list = Array.isArray(res.candidates) ? res.candidates : [];
+    list.forEach((c, i) => {
+      if (!c || typeof c !== 'object') return;
+      const index = typeof c.index === 'number' ? c.index : i;
+      const s = state(index);
+      for (const p of partsOf(c)) onPart(index, s, p);
+      if (c.finishReason && !s.finished) {
+        s.finished = true;
+        const finish = mapFinishReason(c.finishReason, s.toolCalls > 0);
+        if (index === 0 || tally.finishReason === null) tally.finishReason = finish;
+        emit(index, withRole(s, {}), finish);
       }
-      // The streaming endpoint may wrap an error in an array.
-      if (Array.isArray(res)) res = res[0];
-      if (!res || typeof res !== 'object') return fail('the upstream sent an event that is not a response object.');
-      if (res.error) return fail(geminiErrorMessage(res));
-      if (res.usageMetadata) {
-        lastUsage = res.usageMetadata;
-        tally.usage = normalizeGeminiUsage(lastUsage);
+    });
+    if (list.length === 0 && res.promptFeedback?.blockReason && !state(0).finished) {
+      // The prompt was blocked: no candidate will come.
+      state(0).finished = true;
+      tally.finishReason = 'content_filter';
+      emit(0, withRole(state(0), {}), 'content_filter');
+    }
+  };
+  return {
+    event: (e) => onEvent(e.data),
+    end() {
+      if (!stopped && ![...candidates.values()].some((s) => s.finished)) {
+        fail('the stream ended before the response was complete.');
       }
-      id ??= completionId(res.responseId);
-      const list = Array.isArray(res.candidates) ? res.candidates : [];
-      list.forEach((c, i) => {
-        if (!c || typeof c !== 'object') return;
-        const index = typeof c.index === 'number' ? c.index : i;
-        const s = state(index);
-        for (const p of partsOf(c)) onPart(index, s, p);
-        if (c.finishReason && !s.finished) {
-          s.finished = true;
-          const finish = mapFinishReason(c.finishReason, s.toolCalls > 0);
-          if (index === 0 || tally.finishReason === null) tally.finishReason = finish;
-          emit(index, withRole(s, {}), finish);
+      if (!stopped && ctx.clientWantsUsage) {
+        const usage = normalizeGeminiUsage(lastUsage);
+        if (usage) {
+          const chunk: ChatCompletionChunk = { id: id!, object: 'chat.completion.chunk', created, model: ctx.model, choices: [], usage: toOpenAIUsage(usage) };
+          send(JSON.stringify(chunk));
         }
-      });
-      if (list.length === 0 && res.promptFeedback?.blockReason && !state(0).finished) {
-        // The prompt was blocked: no candidate will come.
-        state(0).finished = true;
-        tally.finishReason = 'content_filter';
-        emit(0, withRole(state(0), {}), 'content_filter');
       }
-    };
-    return {
-      event: (e) => onEvent(e.data),
-      end() {
-        if (!stopped && ![...candidates.values()].some((s) => s.finished)) {
-          fail('the stream ended before the response was complete.');
-        }
-        if (!stopped && ctx.clientWantsUsage) {
-          const usage = normalizeGeminiUsage(lastUsage);
-          if (usage) {
-            const chunk: ChatCompletionChunk = { id: id!, object: 'chat.completion.chunk', created, model: ctx.model, choices: [], usage: toOpenAIUsage(usage) };
-            send(JSON.stringify(chunk));
-          }
-        }
-      },
-    };
-  });
+    },
+  };
 }
