@@ -109,7 +109,8 @@ export function openAICompatibleStream(
       if (out.usage) tally.usage = out.usage;
       if (out.chunk) {
         tallyChunk(tally, out.chunk);
-        send(out.changed ? JSON.stringify(out.chunk) : data);
+        // A data field that came over several lines is re-encoded (one `data:` line per event).
+        send(out.changed || data.includes('\n') ? JSON.stringify(out.chunk) : data);
       }
       if (out.usageChunk) send(JSON.stringify(out.usageChunk));
     },
