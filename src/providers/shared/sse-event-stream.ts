@@ -21,8 +21,9 @@ export interface EventTranslator {
 /**
  * Upstream SSE bytes -> client SSE bytes through a translator (made with the `send` it writes
  * to): the one SSE parser frames the events, the translator turns each into OpenAI chunks, and
- * what one upstream read produced goes on as one encoded piece. The gateway always ends with its own `data: [DONE]`. A Transformer,
- * so the proxy can run it inline (src/proxy/inline-transform.ts) or as a TransformStream.
+ * what one upstream read produced goes on as one encoded piece. The gateway always ends with its
+ * own `data: [DONE]`. A Transformer, so the proxy can run it inline (src/proxy/inline-transform.ts)
+ * or anyone as `new TransformStream(...)`.
  */
 export function eventTransformer(tally: StreamTally, translator: (send: SendEvent) => EventTranslator): Transformer<Uint8Array, Uint8Array> {
   const decoder = new TextDecoder();
