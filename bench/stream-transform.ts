@@ -27,7 +27,7 @@ for (const p of ['openai', 'deepseek', 'moonshot', 'grok', 'ollama'] as const) {
   const json = readFileSync(join(FIXTURES, p, 'chat.json'), 'utf8');
   const stream = () => {
     const tally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };
-    const t = adapter.chatStreamTransformer!({ model: 'm', stream: true, clientWantsUsage: true }, tally);
+    const t = adapter.chatStream({ model: 'm', stream: true, clientWantsUsage: true }, tally);
     for (const r of reads) t.transform!(r, ctl);
     t.flush!(ctl);
   };

@@ -112,13 +112,12 @@ export interface ProviderAdapter {
    * `verbatim`: the completion is the upstream body unchanged, so its bytes may be sent as they came.
    */
   parseChatResponse(body: unknown, ctx: ChatCallContext): { completion: ChatCompletion; usage: Usage | null; verbatim?: boolean };
-  /** Upstream SSE bytes -> OpenAI chat.completion.chunk SSE bytes (ending in `data: [DONE]`). */
-  chatStream(ctx: ChatCallContext, tally: StreamTally): TransformStream<Uint8Array, Uint8Array>;
   /**
-   * The same translation as a plain Transformer, which the proxy calls inline on each upstream
-   * chunk (no TransformStream and pipe per request). Optional: without it, chatStream is piped.
+   * Upstream SSE bytes -> OpenAI chat.completion.chunk SSE bytes (ending in `data: [DONE]`), as
+   * the Transformer of a TransformStream: `new TransformStream(adapter.chatStream(...))`. The
+   * proxy runs it inline on each upstream read instead (src/proxy/inline-transform.ts).
    */
-  chatStreamTransformer?(ctx: ChatCallContext, tally: StreamTally): Transformer<Uint8Array, Uint8Array>;
+  chatStream(ctx: ChatCallContext, tally: StreamTally): Transformer<Uint8Array, Uint8Array>;
   /** Answers calls in-process instead of over HTTP (the mock provider); unset: `fetch`. */
   transport?(call: UpstreamCall, signal: AbortSignal): Promise<Response>;
 }

@@ -81,10 +81,7 @@ export async function openAttempt(a: AttemptInput): Promise<JsonAttempt | Stream
     }
 
     const tally: StreamTally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };
-    const transformer = adapter.chatStreamTransformer?.(callCtx, tally);
-    const reader: ChunkReader = transformer
-      ? inlineTransform(up.res.body!.getReader(), transformer)
-      : up.res.body!.pipeThrough(adapter.chatStream(callCtx, tally)).getReader();
+    const reader = inlineTransform(up.res.body!.getReader(), adapter.chatStream(callCtx, tally));
     const first = await reader.read();
     if (first.done) throw new Error('empty stream');
     up.touch();

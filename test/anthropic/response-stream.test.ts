@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'bun:test';
 import { UpstreamError } from '../../src/errors/api-error';
 import { parseAnthropicResponse } from '../../src/providers/anthropic/anthropic-response';
-import { anthropicStreamTransformer } from '../../src/providers/anthropic/anthropic-stream';
+import { anthropicChatStream } from '../../src/providers/anthropic/anthropic-stream';
 import type { StreamTally } from '../../src/providers/types';
 import { fixtureText } from '../helpers/fake-upstream';
 import { chunkErrors, completionErrors } from './chat-schema';
@@ -15,7 +15,7 @@ const dec = new TextDecoder();
 /** Runs the transformer over `pieces` (as network reads) and returns the chunks' JSON payloads. */
 function run(pieces: Uint8Array[], c = ctx) {
   const tally: StreamTally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };
-  const t = anthropicStreamTransformer(c, tally);
+  const t = anthropicChatStream(c, tally);
   let text = '';
   const controller = { enqueue: (b: Uint8Array) => void (text += dec.decode(b)) } as TransformStreamDefaultController<Uint8Array>;
   let error: unknown = null;

@@ -3,7 +3,7 @@ import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import fc from 'fast-check';
 import { buildAnthropicRequest } from '../../src/providers/anthropic/anthropic-request';
 import { parseAnthropicResponse } from '../../src/providers/anthropic/anthropic-response';
-import { anthropicStreamTransformer } from '../../src/providers/anthropic/anthropic-stream';
+import { anthropicChatStream } from '../../src/providers/anthropic/anthropic-stream';
 import type { AdapterDeps, ChatRequest, StreamTally } from '../../src/providers/types';
 
 setDefaultTimeout(60_000);
@@ -104,7 +104,7 @@ describe('Anthropic -> chat', () => {
         const m = completion.choices[0]!.message as any;
 
         const tally: StreamTally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };
-        const t = anthropicStreamTransformer({ ...ctx, stream: true }, tally);
+        const t = anthropicChatStream({ ...ctx, stream: true }, tally);
         let raw = '';
         const controller = { enqueue: (b: Uint8Array) => void (raw += new TextDecoder().decode(b)) } as TransformStreamDefaultController<Uint8Array>;
         t.transform!(new TextEncoder().encode(toSse({ content, stop_reason }, cut)), controller);

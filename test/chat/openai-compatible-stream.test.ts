@@ -24,7 +24,7 @@ async function run(adapter: ProviderAdapter, sse: string, cuts: number[], client
       c.close();
     },
   });
-  const out = await new Response(source.pipeThrough(adapter.chatStream({ model: 'm', stream: true, clientWantsUsage }, tally))).text();
+  const out = await new Response(source.pipeThrough(new TransformStream(adapter.chatStream({ model: 'm', stream: true, clientWantsUsage }, tally)))).text();
   return { out, tally };
 }
 
@@ -73,4 +73,52 @@ test('ollama: `reasoning` is renamed to reasoning_content in the relayed chunk',
 test('a stream ending without [DONE] or finish_reason errors (the proxy turns it into an error event)', async () => {
   const lines = readChunks('openai', 'text.chunks.txt').slice(0, 3);
   await expect(run(openaiAdapter, frame(lines), [], false)).rejects.toThrow(/ended before it finished/);
+});
+
+test('CR line endings, comments and a data field over several lines give the same chunks as plain LF framing', async () => {
+  const lines = readChunks('openai', 'text.chunks.txt');
+  const plain = await run(openaiAdapter, frame(lines), [], true);
+  // Every event: a keep-alive comment, then its JSON cut after the first comma into two data lines.
+  const odd = lines
+    .map((l) => {
+      const i = l.indexOf(',');
+      const data = i === -1 ? `data: ${l}` : `data: ${l.slice(0, i + 1)}\rdata:${l.slice(i + 1)}`;
+      return `: ping\r${data}\r\r`;
+    })
+    .join('');
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.nat(), { maxLength: 20 }), async (cuts) => {
+      const r = await run(openaiAdapter, odd, cuts, true);
+      // One `data:` line per event, as clients read them.
+      for (const line of r.out.split('\n')) if (line) expect(line.startsWith('data: ')).toBe(true);
+      const chunks = (out: string) => out.split('\n\n').filter(Boolean).map((e) => e.replace(/^data: /, '')).map((d) => (d === '[DONE]' ? d : JSON.parse(d)));
+      expect(chunks(r.out)).toEqual(chunks(plain.out));
+      expect(r.tally.deliveredText).toBe(plain.tally.deliveredText);
+      expect(r.tally.usage).toEqual(plain.tally.usage);
+    }),
+    { numRuns: 40 },
+  );
+});
+
+test('the tally holds plain values: delivered text, its length, usage and finish reason', async () => {
+  const { tally } = await run(openaiAdapter, frame(readChunks('openai', 'tools.chunks.txt')), [], false);
+  for (const key of ['deliveredText', 'deliveredChars', 'usage', 'finishReason'] as const) {
+    expect(Object.getOwnPropertyDescriptor(tally, key)?.get).toBeUndefined();
+  }
+  expect(tally.deliveredText.length).toBeGreaterThan(0);
+  expect(tally.deliveredChars).toBe(tally.deliveredText.length);
+  expect(tally.finishReason).toBe('tool_calls');
+});
+
+test('an error chunk mid-stream fails it after the chunks before it went out', async () => {
+  const lines = readChunks('openai', 'text.chunks.txt').slice(0, 2);
+  const sse = frame([...lines, JSON.stringify({ error: { message: 'overloaded' } }), ...readChunks('openai', 'text.chunks.txt').slice(2)]);
+  const tally: StreamTally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };
+  const t = openaiAdapter.chatStream({ model: 'm', stream: true, clientWantsUsage: false }, tally);
+  const sent: Uint8Array[] = [];
+  const controller = { enqueue: (b: Uint8Array) => sent.push(b) } as unknown as TransformStreamDefaultController<Uint8Array>;
+  expect(() => t.transform!(enc.encode(sse), controller)).toThrow(/stream failed: overloaded/);
+  const out = new TextDecoder().decode(sent[0]);
+  expect(out).toBe(frame(lines));
+  expect(tally.deliveredText).toBe(lines.map((l) => JSON.parse(l).choices[0].delta.content ?? '').join(''));
 });

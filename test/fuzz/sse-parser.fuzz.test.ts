@@ -41,7 +41,7 @@ describe('SseParser', () => {
     fc.assert(
       fc.property(
         fc.array(eventArb, { minLength: 1, maxLength: 8 }),
-        fc.array(fc.constantFrom('\n', '\r\n'), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.constantFrom('\n', '\r\n', '\r'), { minLength: 1, maxLength: 3 }),
         fc.array(fc.boolean(), { minLength: 1, maxLength: 3 }),
         fc.array(fc.nat(), { maxLength: 20 }),
         (events, eol, comments, rawCuts) => {

@@ -29,7 +29,8 @@ export const noFetch: AdapterDeps = {
 };
 
 /** Runs bytes through a transform, split at the given offsets, and returns the SSE data payloads out. */
-export async function runStream(ts: TransformStream<Uint8Array, Uint8Array>, input: string, cuts: number[] = []): Promise<string[]> {
+export async function runStream(t: Transformer<Uint8Array, Uint8Array>, input: string, cuts: number[] = []): Promise<string[]> {
+  const ts = new TransformStream(t);
   const bytes = new TextEncoder().encode(input);
   const points = [...new Set(cuts.filter((c) => c > 0 && c < bytes.length))].sort((a, b) => a - b);
   const pieces: Uint8Array[] = [];

@@ -125,7 +125,7 @@ describe('Gemini stream -> OpenAI chunks', () => {
 });
 
 test('each upstream event is forwarded as soon as it arrives (nothing waits for the end)', async () => {
-  const ts = geminiAdapter.chatStream(ctx(false), newTally());
+  const ts = new TransformStream(geminiAdapter.chatStream(ctx(false), newTally()));
   const writer = ts.writable.getWriter();
   const reader = ts.readable.getReader();
   const [first] = fixtureLines('text.chunks.txt');

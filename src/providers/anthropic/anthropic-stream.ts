@@ -2,7 +2,7 @@ import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { UpstreamError } from '../../errors/api-error';
 import { anthropicUsageMerger } from '../../usage/anthropic-usage';
 import { toOpenAIUsage } from '../../usage/types';
-import { SSE_DONE, SseParser, sseBytes } from '../shared/sse-parser';
+import { eventTransformer, type EventTranslator, type SendEvent } from '../shared/sse-event-stream';
 import { tallyText } from '../shared/tally-text';
 import type { ChatCallContext, StreamTally } from '../types';
 import { streamError } from './anthropic-error';
@@ -34,8 +34,12 @@ type OpenBlock =
  * what came before it went out, so the proxy ends the stream with an error event and the
  * circuit breaker counts it.
  */
-export function anthropicStreamTransformer(ctx: ChatCallContext, tally: StreamTally): Transformer<Uint8Array, Uint8Array> {
-  const decoder = new TextDecoder();
+export function anthropicChatStream(ctx: ChatCallContext, tally: StreamTally): Transformer<Uint8Array, Uint8Array> {
+  return eventTransformer(tally, (send) => anthropicTranslator(ctx, tally, send));
+}
+
+/** One Anthropic stream's translator: each parsed Messages event -> the OpenAI chunks it makes. */
+function anthropicTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEvent): EventTranslator {
   const created = Math.floor(Date.now() / 1000);
   const blocks = new Map<number, OpenBlock>();
   let id = completionId(null);
@@ -43,26 +47,22 @@ export function anthropicStreamTransformer(ctx: ChatCallContext, tally: StreamTa
   let toolCalls = 0;
   let stopReason: unknown = null;
   let finished = false;
-  let failure: UpstreamError | null = null;
-  let out!: TransformStreamDefaultController<Uint8Array>;
 
   const emit = (delta: Delta, finish: FinishReason = null) => {
     const chunk: ChatCompletionChunk = { id, object: 'chat.completion.chunk', created, model: ctx.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] };
-    out.enqueue(sseBytes(JSON.stringify(chunk)));
-    tally.firstByteAt ??= performance.now();
+    send(JSON.stringify(chunk));
   };
   const mergeUsage = (u: unknown) => {
     if (u && typeof u === 'object') tally.usage = mergedUsage(u);
   };
 
   const onEvent = (data: string) => {
-    if (finished || failure || data.trim() === '') return;
+    if (finished || data.trim() === '') return;
     let e: any;
     try {
       e = JSON.parse(data);
     } catch {
-      failure = new UpstreamError('anthropic', null, 'Anthropic (anthropic) sent a stream event that is not JSON.', true);
-      return;
+      throw new UpstreamError('anthropic', null, 'Anthropic (anthropic) sent a stream event that is not JSON.', true);
     }
     switch (e?.type) {
       case 'message_start':
@@ -96,8 +96,7 @@ export function anthropicStreamTransformer(ctx: ChatCallContext, tally: StreamTa
         break;
       }
       case 'error':
-        failure = streamError(e);
-        break;
+        throw streamError(e);
       // ping, and event types added later, carry nothing for the client.
     }
   };
@@ -148,39 +147,14 @@ export function anthropicStreamTransformer(ctx: ChatCallContext, tally: StreamTa
     }
   };
 
-  const parser = new SseParser((e) => onEvent(e.data));
-  const check = () => {
-    if (failure) throw failure;
-  };
-
   return {
-    start(controller) {
-      out = controller;
-    },
-    transform(chunk, controller) {
-      out = controller;
-      if (finished) return;
-      parser.push(decoder.decode(chunk, { stream: true }));
-      check();
-    },
-    flush(controller) {
-      out = controller;
-      if (!finished) {
-        parser.push(decoder.decode());
-        parser.end();
-        check();
-      }
+    event: (e) => onEvent(e.data),
+    end() {
       if (!finished) throw new UpstreamError('anthropic', null, 'Anthropic (anthropic) stream ended before the message was complete.', true);
       if (ctx.clientWantsUsage && tally.usage) {
         const chunk: ChatCompletionChunk = { id, object: 'chat.completion.chunk', created, model: ctx.model, choices: [], usage: toOpenAIUsage(tally.usage) };
-        controller.enqueue(sseBytes(JSON.stringify(chunk)));
+        send(JSON.stringify(chunk));
       }
-      controller.enqueue(SSE_DONE);
     },
   };
-}
-
-/** The transformer as a TransformStream (the ProviderAdapter contract; the proxy uses the transformer inline). */
-export function anthropicChatStream(ctx: ChatCallContext, tally: StreamTally): TransformStream<Uint8Array, Uint8Array> {
-  return new TransformStream(anthropicStreamTransformer(ctx, tally));
 }

@@ -2,7 +2,7 @@ import { PROVIDER_CATALOG } from '../provider-catalog';
 import type { ProviderAdapter } from '../types';
 import { buildAnthropicRequest } from './anthropic-request';
 import { parseAnthropicResponse } from './anthropic-response';
-import { anthropicStreamTransformer } from './anthropic-stream';
+import { anthropicChatStream } from './anthropic-stream';
 import { inlineRemoteImages, nativeMessagesCall, nativeMessagesTransformer } from './native-messages';
 
 const DEFAULT_BASE_URL = PROVIDER_CATALOG.anthropic.defaultBaseUrl;
@@ -33,6 +33,5 @@ export const anthropicAdapter: ProviderAdapter = {
   // A native /v1/messages answer is sent to the client in Anthropic's own bytes (verbatim); the
   // parse still reads its usage for the log row.
   parseChatResponse: (body, ctx) => (ctx.nativeMessages ? { ...parseAnthropicResponse(body, ctx), verbatim: true } : parseAnthropicResponse(body, ctx)),
-  chatStream: (ctx, tally) => new TransformStream(ctx.nativeMessages ? nativeMessagesTransformer(ctx, tally) : anthropicStreamTransformer(ctx, tally)),
-  chatStreamTransformer: (ctx, tally) => (ctx.nativeMessages ? nativeMessagesTransformer(ctx, tally) : anthropicStreamTransformer(ctx, tally)),
+  chatStream: (ctx, tally) => (ctx.nativeMessages ? nativeMessagesTransformer(ctx, tally) : anthropicChatStream(ctx, tally)),
 };

@@ -8,7 +8,6 @@ import {
 import type { UpstreamBody } from '../openai-compatible/openai-compatible-options';
 import {
   fillReasoningContent,
-  REASONING_CHUNK_NEEDLES,
   reasoningStreamHook,
   rememberResponseReasoning,
 } from './reasoning-quirk';
@@ -46,5 +45,4 @@ export const deepseekAdapter = createOpenAICompatibleAdapter({
   // Reasoning of tool-calling turns is remembered on the way down (see reasoning-quirk.ts), in the app's memory.
   transformResponse: (body, ctx) => rememberResponseReasoning(body, ctx?.reasoning),
   streamChunkHook: (ctx) => reasoningStreamHook(ctx.reasoning),
-  transformChunkWhen: REASONING_CHUNK_NEEDLES,
 });

@@ -1,4 +1,3 @@
-import { notNull, type Needle } from '../openai-compatible/chunk-needles';
 import type { UpstreamBody } from '../openai-compatible/openai-compatible-options';
 import type { ReasoningStore } from './reasoning-memory';
 
@@ -22,13 +21,6 @@ export function rememberResponseReasoning(body: any, memory: ReasoningStore | un
   }
   return false;
 }
-
-/**
- * Chunks the stream hook needs to see besides the always-parsed finish chunk: reasoning deltas
- * (DeepSeek sends `"reasoning_content":null` on every content chunk, skipped) and tool call
- * deltas (their ids).
- */
-export const REASONING_CHUNK_NEEDLES: readonly Needle[] = [{ key: '"reasoning_content"', hit: notNull }, { key: '"tool_calls"' }];
 
 /**
  * Per stream: gathers each choice's reasoning deltas and tool call ids; when the choice finishes

@@ -1,5 +1,5 @@
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
-import { SSE_DONE, SseParser, sseBytes } from '../shared/sse-parser';
+import { eventTransformer, type EventTranslator, type SendEvent } from '../shared/sse-event-stream';
 import { tallyText } from '../shared/tally-text';
 import { normalizeGeminiUsage } from '../../usage/gemini-usage';
 import { toOpenAIUsage } from '../../usage/types';
@@ -18,20 +18,24 @@ interface CandidateState {
 }
 
 /**
- * Gemini `streamGenerateContent?alt=sse` bytes -> OpenAI `chat.completion.chunk` SSE bytes.
- * Each Gemini event is translated as it arrives (nothing is held back). Gemini sends function
- * calls whole, so each becomes one tool_calls delta with its full arguments. usageMetadata is a
- * running total: only the last one counts. Gemini ends its stream without a terminator; the
- * gateway writes its own `data: [DONE]`.
+ * Gemini `streamGenerateContent?alt=sse` bytes -> OpenAI `chat.completion.chunk` SSE bytes, over
+ * the parsed events (eventTransformer). Each Gemini event is translated as it arrives (nothing
+ * is held back). Gemini sends function calls whole, so each becomes one tool_calls delta with
+ * its full arguments. usageMetadata is a running total: only the last one counts. Gemini ends
+ * its stream without a terminator; the gateway writes its own `data: [DONE]`. An error event
+ * (or a cut stream) goes to the client as an OpenAI error chunk and ends the translation.
  */
-export function geminiChatStream(ctx: ChatCallContext, tally: StreamTally): TransformStream<Uint8Array, Uint8Array> {
-  const decoder = new TextDecoder();
+export function geminiChatStream(ctx: ChatCallContext, tally: StreamTally): Transformer<Uint8Array, Uint8Array> {
+  return eventTransformer(tally, (send) => geminiTranslator(ctx, tally, send));
+}
+
+/** One Gemini stream's translator: each parsed Gemini event -> the OpenAI chunks it makes. */
+function geminiTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEvent): EventTranslator {
   const created = Math.floor(Date.now() / 1000);
   const candidates = new Map<number, CandidateState>();
   let id: string | null = null;
   let lastUsage: unknown = null;
   let stopped = false;
-  let out!: TransformStreamDefaultController<Uint8Array>;
 
   const emit = (index: number, delta: Delta, finish: ChatCompletionChunk.Choice['finish_reason'] = null) => {
     const chunk: ChatCompletionChunk = {
@@ -41,13 +45,13 @@ export function geminiChatStream(ctx: ChatCallContext, tally: StreamTally): Tran
       model: ctx.model,
       choices: [{ index, delta, logprobs: null, finish_reason: finish }],
     };
-    out.enqueue(sseBytes(JSON.stringify(chunk)));
+    send(JSON.stringify(chunk));
   };
   const fail = (message: string) => {
     stopped = true;
     tally.finishReason = 'error';
     const error = { message: `Gemini: ${message}`, type: 'api_error', param: null, code: 'upstream_error' };
-    out.enqueue(sseBytes(JSON.stringify({ error })));
+    send(JSON.stringify({ error }));
   };
   const state = (index: number) => {
     let s = candidates.get(index);
@@ -111,20 +115,9 @@ export function geminiChatStream(ctx: ChatCallContext, tally: StreamTally): Tran
       emit(0, withRole(state(0), {}), 'content_filter');
     }
   };
-  const parser = new SseParser((e) => onEvent(e.data));
-
-  return new TransformStream<Uint8Array, Uint8Array>({
-    start(controller) {
-      out = controller;
-    },
-    transform(chunk) {
-      if (!stopped) parser.push(decoder.decode(chunk, { stream: true }));
-    },
-    flush() {
-      if (!stopped) {
-        parser.push(decoder.decode());
-        parser.end();
-      }
+  return {
+    event: (e) => onEvent(e.data),
+    end() {
       if (!stopped && ![...candidates.values()].some((s) => s.finished)) {
         fail('the stream ended before the response was complete.');
       }
@@ -132,10 +125,9 @@ export function geminiChatStream(ctx: ChatCallContext, tally: StreamTally): Tran
         const usage = normalizeGeminiUsage(lastUsage);
         if (usage) {
           const chunk: ChatCompletionChunk = { id: id!, object: 'chat.completion.chunk', created, model: ctx.model, choices: [], usage: toOpenAIUsage(usage) };
-          out.enqueue(sseBytes(JSON.stringify(chunk)));
+          send(JSON.stringify(chunk));
         }
       }
-      out.enqueue(SSE_DONE);
     },
-  });
+  };
 }

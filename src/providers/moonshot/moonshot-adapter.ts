@@ -28,6 +28,5 @@ export const moonshotAdapter = createOpenAICompatibleAdapter({
   defaultBaseUrl: PROVIDER_CATALOG.moonshot.defaultBaseUrl,
   transformRequestBody: moonshotRequest,
   transformChunk: liftChoiceUsage,
-  transformChunkWhen: ['"usage"'],
   transformResponse: liftChoiceUsage,
 });

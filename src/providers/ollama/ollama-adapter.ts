@@ -38,6 +38,5 @@ export const ollamaAdapter = createOpenAICompatibleAdapter({
     return body;
   },
   transformChunk: ollamaChunk,
-  transformChunkWhen: ['"reasoning"'],
   transformResponse: ollamaResponse,
 });

@@ -4,7 +4,7 @@ import { normalizeUsage } from '../../usage/normalize-usage';
 import { isOpenAIUsage, withOpenAIUsage } from './with-openai-usage';
 import { fillCompletionShape } from './openai-shape';
 import type { OpenAICompatibleOptions, UpstreamBody } from './openai-compatible-options';
-import { createOpenAICompatibleStream, openAICompatibleTransformer } from './openai-compatible-stream';
+import { openAICompatibleStream } from './openai-compatible-stream';
 
 /** `base` + `/path`, tolerating a trailing slash on the configured base URL. */
 export function joinUrl(base: string, path: string): string {
@@ -59,11 +59,7 @@ export function createOpenAICompatibleAdapter(opts: OpenAICompatibleOptions): Pr
     },
 
     chatStream(ctx, tally) {
-      return createOpenAICompatibleStream(opts, convertUsage, ctx, tally);
-    },
-
-    chatStreamTransformer(ctx, tally) {
-      return openAICompatibleTransformer(opts, convertUsage, ctx, tally);
+      return openAICompatibleStream(opts, convertUsage, ctx, tally);
     },
   };
 }

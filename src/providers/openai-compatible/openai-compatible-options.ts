@@ -1,6 +1,5 @@
 import type { Usage } from '../../usage/types';
 import type { AdapterDeps, ChatCallContext, ProviderId, ProviderSettings, UpstreamCall } from '../types';
-import type { Needle } from './chunk-needles';
 
 /** A request body on its way upstream: OpenAI's shape plus whatever extra fields the client sent. */
 export type UpstreamBody = Record<string, any>;
@@ -35,12 +34,6 @@ export interface OpenAICompatibleOptions {
    * chunks of one stream (DeepSeek gathers reasoning deltas). Used instead of transformChunk.
    */
   streamChunkHook?: (ctx: ChatCallContext) => (chunk: any) => boolean;
-  /**
-   * Text that a chunk's JSON always contains when the chunk hook may change or need it
-   * (`"reasoning"`), or a Needle refining such a hit: other chunks are relayed without being
-   * parsed. Unset: every chunk is parsed for the hook.
-   */
-  transformChunkWhen?: readonly (string | Needle)[];
   /** The upstream `usage` object -> canonical Usage; default: the usage module's normaliser for this provider. */
   convertUsage?: (raw: any) => Usage | null;
   /** Answers in-process instead of over HTTP (the mock provider). */
