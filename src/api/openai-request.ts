@@ -5,8 +5,8 @@ import { admitRequest, withLimitHeaders } from '../limits/admit-request';
 import { toAnthropicError } from '../messages/anthropic-errors';
 import { RequestClock } from '../proxy/request-clock';
 import type { ClientEntry } from '../state/snapshot-types';
-import { nativeCapable, type NativeContext } from './native-routes';
 import { readJsonBody } from './request-validation-body';
+import type { V1Handler } from './v1-routes';
 
 const CLOSE = { connection: 'close' };
 
@@ -95,10 +95,10 @@ export function openaiPost<T = unknown>(
   ctx: AppContext,
   run: (r: OpenAIRequest<T>) => Promise<Response>,
   opts: OpenAIPostOptions<T> = {},
-) {
+): V1Handler {
   const maxBytes = ctx.config.server.maxBodyMb * 1024 * 1024;
   const bodyTimeoutMs = ctx.config.server.bodyTimeoutS * 1000;
-  return nativeCapable(async ({ request, server }: NativeContext) => {
+  return async (request, server) => {
     const clock = new RequestClock();
     let limitHeaders: Record<string, string> | undefined;
     let requestId = '';
@@ -135,5 +135,5 @@ export function openaiPost<T = unknown>(
       const extra = { ...(unread ? CLOSE : {}), ...limitHeaders, ...(requestId ? { 'x-request-id': requestId } : {}) };
       return (opts.dialect === 'anthropic' ? anthropicErrorResponse : errorResponse)(err, extra);
     }
-  });
+  };
 }
