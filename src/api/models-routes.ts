@@ -28,15 +28,18 @@ export function listModels(snap: RuntimeSnapshot, created: number): Array<ModelO
 
 const detail = (summary: string) => ({ tags: ['OpenAI API'], summary });
 
+/** The snapshot, once the request's client key is known good and not expired (throws the 401/403). */
+function authorizedSnapshot(ctx: AppContext, request: Request): RuntimeSnapshot {
+  const snap = ctx.state.getSnapshot();
+  assertKeyNotExpired(ctx, authenticateClient(snap, request.headers.get('authorization')));
+  return snap;
+}
+
 /** GET /v1/models in OpenAI's list format (errors in OpenAI's shape: v1-routes.ts). */
 export function modelsRoute(ctx: AppContext): V1Route {
   const created = Math.floor(ctx.startedAt / 1000);
   return {
-    handler: (request) => {
-      const snap = ctx.state.getSnapshot();
-      assertKeyNotExpired(ctx, authenticateClient(snap, request.headers.get('authorization')));
-      return Response.json({ object: 'list', data: listModels(snap, created) });
-    },
+    handler: (request) => Response.json({ object: 'list', data: listModels(authorizedSnapshot(ctx, request), created) }),
     detail: detail('List models and model groups'),
   };
 }
@@ -46,8 +49,7 @@ export function modelRoute(ctx: AppContext): V1Route {
   const created = Math.floor(ctx.startedAt / 1000);
   return {
     handler: (request) => {
-      const snap = ctx.state.getSnapshot();
-      assertKeyNotExpired(ctx, authenticateClient(snap, request.headers.get('authorization')));
+      const snap = authorizedSnapshot(ctx, request);
       const path = new URL(request.url).pathname;
       let id: string;
       try {

@@ -1,7 +1,8 @@
 import { authenticateClient } from '../auth/client-auth';
 import type { AppContext } from '../context';
 import { ApiError, toErrorResponse } from '../errors/api-error';
-import { admitRequest, withLimitHeaders } from '../limits/admit-request';
+import { withHeaders } from '../http/with-headers';
+import { admitRequest } from '../limits/admit-request';
 import { toAnthropicError } from '../messages/anthropic-errors';
 import { RequestClock } from '../proxy/request-clock';
 import type { ClientEntry } from '../state/snapshot-types';
@@ -125,7 +126,7 @@ export function openaiPost<T = unknown>(
       // LLM answers and image models take minutes; the upstream timeouts govern, not Bun's 10 s socket idle limit.
       server?.timeout(request, 0);
       const res = await run({ request, client, clock, body, requestId });
-      return limitHeaders ? withLimitHeaders(res, limitHeaders) : res;
+      return limitHeaders ? withHeaders(res, limitHeaders) : res;
     } catch (err) {
       if (limitHeaders) ctx.limits.release(requestId);
       // A refusal before the body was (fully) read (bad key, too large, too slow): close the connection

@@ -1,6 +1,7 @@
 import { Elysia, type DocumentDecoration } from 'elysia';
 import type { AppContext } from '../context';
 import { hostIsValid, invalidHost } from '../http/host-header';
+import { withHeaders } from '../http/with-headers';
 import { chatCompletionsRoute } from './chat-routes';
 import { embeddingsRoute } from './embeddings-routes';
 import { imagesRoute } from './images-routes';
@@ -37,17 +38,7 @@ export const CORS_HEADERS: Record<string, string> = {
     ', x-ratelimit-limit-tokens, x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens',
 };
 
-function withCors(res: Response): Response {
-  try {
-    for (const k in CORS_HEADERS) res.headers.set(k, CORS_HEADERS[k]!);
-    return res;
-  } catch {
-    // Immutable headers (a fetch() Response passed on as it is): copy them into a new Response.
-    const out = new Response(res.body, res);
-    for (const k in CORS_HEADERS) out.headers.set(k, CORS_HEADERS[k]!);
-    return out;
-  }
-}
+const withCors = (res: Response) => withHeaders(res, CORS_HEADERS);
 
 const failed = (err: unknown) => withCors(errorResponse(err));
 
