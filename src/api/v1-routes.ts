@@ -80,8 +80,8 @@ export function v1Routes(ctx: AppContext): V1Table {
 
 /**
  * The table in `Bun.serve({ routes })`'s shape. Bun's router calls these without Elysia's
- * per-request pipeline (context, hooks, response mapping): measured 12-02 (BENCHMARKS.md,
- * "/v1 through Bun's router or Elysia"), serving /v1 through Elysia costs 12-21 % more CPU per request.
+ * per-request pipeline (context, hooks, response mapping): serving /v1 through Elysia instead
+ * costs 12-26 % more CPU per request (BENCHMARKS.md, "/v1 through Bun's router or Elysia").
  */
 export function bunRoutes(table: V1Table): Record<string, Partial<Record<V1Method, V1Handler>>> {
   const routes: Record<string, Partial<Record<V1Method, V1Handler>>> = {};
@@ -93,8 +93,8 @@ export function bunRoutes(table: V1Table): Record<string, Partial<Record<V1Metho
 }
 
 /**
- * The same table mounted in Elysia: the OpenAPI document, `app.handle`, 404/405 for other methods
- * and requests Bun's router leaves to Elysia (a trailing slash) use the same handlers.
+ * The same table mounted in Elysia: the OpenAPI document, `app.handle`, 404 for other methods,
+ * and the requests Bun's router leaves to Elysia (a trailing slash) use the same handlers.
  * The body is read by the handlers (`parse: 'none'`): malformed JSON must be OpenAI's 400, not a 422.
  */
 export function v1Plugin(table: V1Table) {
