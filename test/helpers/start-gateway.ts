@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
+import { listen } from '../../src/serve';
 import { createAppContext, openAppContext, type ContextOverrides } from '../../src/app-context';
 import { createClient } from '../../src/admin/clients-service';
 import { hashClientKey } from '../../src/auth/client-auth';
@@ -15,7 +16,6 @@ import { loadConfig } from '../../src/config/config';
 import type { AppContext } from '../../src/context';
 import { clients } from '../../src/db/schema';
 import type { LogRecord, LogSink } from '../../src/logging/log-record';
-import { listen } from '../../src/serve';
 
 /**
  * What names one request's log row: its id, or something carrying the `x-request-id` header
