@@ -1,7 +1,6 @@
 #!/usr/bin/env bun
 // First: may re-execute the process with Bun's fetch cap before the app loads (see the file).
 import './startup/early-fetch-cap';
-import { createApp } from './app';
 import { openAppContext } from './app-context';
 import { HELP, parseArgs } from './cli-args';
 import { ConfigError, loadConfig, type Config } from './config/config';
@@ -10,6 +9,7 @@ import { openDatabase } from './db/client';
 import { runMigrations } from './db/migrate';
 import { resetAdmin, resetAdminAsync, seedDatabase } from './db/seed/seed';
 import { migratePg, openPgStore } from './db/pg-store';
+import { listen } from './serve';
 import { prepareRuntime } from './startup/prepare-runtime';
 import { VERSION } from './version';
 
@@ -56,10 +56,7 @@ async function serve(config: Config): Promise<void> {
   ctx.state.watch();
   // Serving starts without Redis too (limits then follow LLM_PROXY__LIMITS__FAIL_MODE); /health says `redis: down`.
   if (ctx.redis && !(await ctx.redis.whenUp(3_000))) console.error('gophergate: Redis is unreachable; serving on, reconnecting in the background');
-  const app = createApp(ctx);
-  // Bun's own body cap comes from createApp (above any Content-Length; the app answers 413 in OpenAI's shape).
-  app.listen({ hostname: config.server.host, port: config.server.port });
-  const server = app.server!;
+  const server = listen(ctx, config.server.host, config.server.port).server!;
   console.log(`gophergate ${VERSION} listening on http://${config.server.host}:${server.port} (${config.database.url ? `PostgreSQL, instance ${config.instanceId}` : `database ${config.database.path}`})`);
 
   let stopping = false;

@@ -1,16 +1,15 @@
-import { Elysia } from 'elysia';
 import type { AppContext } from '../context';
 import type { ChatRequest } from '../providers/types';
 import { logRejectedChat, startChat } from '../proxy/chat-pipeline';
 import { forwardableHeaders } from '../proxy/forward-headers';
 import { openaiPost, SSE_HEADERS } from './openai-request';
 import { validateChatRequest } from './request-validation';
+import type { V1Route } from './v1-routes';
 
 /** POST /v1/chat/completions: OpenAI's chat API over every provider, streaming or not. */
-export function chatRoutes(ctx: AppContext) {
-  return new Elysia({ name: 'chat-routes' }).post(
-    '/v1/chat/completions',
-    openaiPost<ChatRequest>(
+export function chatCompletionsRoute(ctx: AppContext): V1Route {
+  return {
+    handler: openaiPost<ChatRequest>(
       ctx,
       async ({ request, client, clock, body: req, requestId }) => {
         const r = await startChat(ctx, req, { clientId: client.id, signal: request.signal, clock, requestId, clientHeaders: forwardableHeaders(request.headers) });
@@ -25,17 +24,13 @@ export function chatRoutes(ctx: AppContext) {
         onRejected: (err, body, { client, clock }) => logRejectedChat(ctx, err, body, { clientId: client.id, clock }),
       },
     ),
-    {
-      // The body is read and validated by hand: malformed JSON must be OpenAI's 400, not a 422.
-      parse: 'none',
-      detail: {
-        tags: ['OpenAI API'],
-        summary: 'Create a chat completion (OpenAI wire format, streaming or not)',
-        description:
-          "Body: OpenAI's chat completion request. `model` is a model id (`gpt-4o`), `provider/model` (`ollama/llama3`) " +
-          'or a group name. Needs `Authorization: Bearer <client key>`. Response headers `x-gophergate-*` name the model, ' +
-          "provider and route taken and the gateway's own overhead in ms.",
-      },
+    detail: {
+      tags: ['OpenAI API'],
+      summary: 'Create a chat completion (OpenAI wire format, streaming or not)',
+      description:
+        "Body: OpenAI's chat completion request. `model` is a model id (`gpt-4o`), `provider/model` (`ollama/llama3`) " +
+        'or a group name. Needs `Authorization: Bearer <client key>`. Response headers `x-gophergate-*` name the model, ' +
+        "provider and route taken and the gateway's own overhead in ms.",
     },
-  );
+  };
 }

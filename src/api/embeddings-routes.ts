@@ -1,29 +1,25 @@
-import { Elysia } from 'elysia';
 import type { AppContext } from '../context';
 import { createEmbeddings } from '../embeddings/create-embeddings';
 import { openaiPost } from './openai-request';
+import type { V1Route } from './v1-routes';
 
 /** POST /v1/embeddings in OpenAI's wire format, for OpenAI, Gemini, Ollama and mock models. */
-export function embeddingsRoutes(ctx: AppContext) {
-  return new Elysia({ name: 'embeddings' }).post(
-    '/v1/embeddings',
-    openaiPost(ctx, async ({ request, client, clock, body, requestId }) => {
+export function embeddingsRoute(ctx: AppContext): V1Route {
+  return {
+    handler: openaiPost(ctx, async ({ request, client, clock, body, requestId }) => {
       const r = await createEmbeddings(ctx, body, { clientId: client.id, signal: request.signal, clock, requestId });
       return new Response(r.body, { headers: { ...r.headers, 'content-type': 'application/json' } });
     }),
-    {
-      parse: 'none',
-      detail: {
-        tags: ['OpenAI API'],
-        summary: 'Create embeddings (OpenAI, Gemini, Ollama, mock)',
-        description:
-          "Body: OpenAI's embeddings.create request. `input` is a string, an array of strings, an array of token ids " +
-          'or an array of token id arrays (token arrays: OpenAI and mock only); `encoding_format` `float` or `base64` ' +
-          '(every provider); `dimensions` (Gemini: `outputDimensionality`). OpenAI models are passed through; Gemini ' +
-          'models use `batchEmbedContents`; Ollama its OpenAI-compatible `/v1/embeddings`. Other providers answer 400 ' +
-          '`embeddings_not_supported`. Logged with endpoint `embeddings`: prompt tokens (estimated where the provider ' +
-          'reports none) at the model’s input price.',
-      },
+    detail: {
+      tags: ['OpenAI API'],
+      summary: 'Create embeddings (OpenAI, Gemini, Ollama, mock)',
+      description:
+        "Body: OpenAI's embeddings.create request. `input` is a string, an array of strings, an array of token ids " +
+        'or an array of token id arrays (token arrays: OpenAI and mock only); `encoding_format` `float` or `base64` ' +
+        '(every provider); `dimensions` (Gemini: `outputDimensionality`). OpenAI models are passed through; Gemini ' +
+        'models use `batchEmbedContents`; Ollama its OpenAI-compatible `/v1/embeddings`. Other providers answer 400 ' +
+        '`embeddings_not_supported`. Logged with endpoint `embeddings`: prompt tokens (estimated where the provider ' +
+        'reports none) at the model’s input price.',
     },
-  );
+  };
 }

@@ -1,27 +1,23 @@
-import { Elysia } from 'elysia';
 import type { AppContext } from '../context';
 import { generateImages } from '../images/generate-images';
 import { openaiPost } from './openai-request';
+import type { V1Route } from './v1-routes';
 
 /** POST /v1/images/generations in OpenAI's wire format, for OpenAI and Gemini image models. */
-export function imagesRoutes(ctx: AppContext) {
-  return new Elysia({ name: 'images' }).post(
-    '/v1/images/generations',
-    openaiPost(ctx, async ({ request, client, body, requestId }) => {
+export function imagesRoute(ctx: AppContext): V1Route {
+  return {
+    handler: openaiPost(ctx, async ({ request, client, body, requestId }) => {
       const { result, headers } = await generateImages(ctx, body, { clientId: client.id, signal: request.signal, requestId });
       return new Response(result.raw ?? JSON.stringify(result.body), {
         headers: { ...headers, 'content-type': 'application/json' },
       });
     }),
-    {
-      parse: 'none',
-      detail: {
-        tags: ['OpenAI API'],
-        summary: 'Create images (OpenAI dall-e / gpt-image, Gemini Imagen and gemini-*-image)',
-        description:
-          "Body: OpenAI's images.generate request. Gemini answers base64, returned as a data: URI in `url` " +
-          '(or `b64_json` when asked). Parameters a model cannot honour are refused with a 400 naming them.',
-      },
+    detail: {
+      tags: ['OpenAI API'],
+      summary: 'Create images (OpenAI dall-e / gpt-image, Gemini Imagen and gemini-*-image)',
+      description:
+        "Body: OpenAI's images.generate request. Gemini answers base64, returned as a data: URI in `url` " +
+        '(or `b64_json` when asked). Parameters a model cannot honour are refused with a 400 naming them.',
     },
-  );
+  };
 }

@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia';
 import type { AppContext } from '../context';
 import { countMessageTokens } from '../messages/count-tokens';
 import { createMessage } from '../messages/create-message';
@@ -6,6 +5,7 @@ import { anthropicCount } from '../messages/native-count-tokens';
 import { validateMessagesRequest } from '../messages/messages-to-chat';
 import { logRejectedChat } from '../proxy/chat-pipeline';
 import { anthropicErrorResponse, openaiPost, SSE_HEADERS } from './openai-request';
+import type { V1Route } from './v1-routes';
 
 const withRequestId = (err: unknown): Record<string, string> => {
   const id = (err as { requestId?: unknown })?.requestId;
@@ -23,77 +23,72 @@ function anthropicHeaders(request: Request): Record<string, string> {
 }
 
 /**
- * POST /v1/messages and /v1/messages/count_tokens: Anthropic's Messages API over every provider
- * (natively to `anthropic`, translated through chat for the others). The key may come as
- * `x-api-key` or a bearer token; errors are in Anthropic's shape. `anthropic-version` and
- * `anthropic-beta` go to Anthropic and, for other providers, have nothing to change. Claude Code
- * adds `?beta=true`, which the path match ignores.
+ * POST /v1/messages: Anthropic's Messages API over every provider (natively to `anthropic`,
+ * translated through chat for the others). The key may come as `x-api-key` or a bearer token;
+ * errors are in Anthropic's shape. `anthropic-version` and `anthropic-beta` go to Anthropic and,
+ * for other providers, have nothing to change. Claude Code adds `?beta=true`, which the path
+ * match ignores.
  */
-export function messagesRoutes(ctx: AppContext) {
-  return new Elysia({ name: 'messages-routes' })
-    .post(
-      '/v1/messages',
-      openaiPost(
-        ctx,
-        async ({ request, client, clock, body, requestId }) => {
-          try {
-            const r = await createMessage(ctx, body, { clientId: client.id, signal: request.signal, clock, requestId, anthropicHeaders: anthropicHeaders(request) });
-            if (r.kind === 'json') return new Response(r.body, { headers: { ...r.headers, 'content-type': 'application/json' } });
-            return new Response(r.body, { headers: { ...r.headers, ...SSE_HEADERS } });
-          } catch (err) {
-            return anthropicErrorResponse(err, withRequestId(err));
-          }
-        },
-        {
-          dialect: 'anthropic',
-          validate: validateMessagesRequest,
-          onRejected: (err, body, { client, clock }) => logRejectedChat(ctx, err, body, { clientId: client.id, clock, endpoint: 'messages' }),
-        },
-      ),
-      {
-        parse: 'none',
-        detail: {
-          tags: ['Anthropic API'],
-          summary: 'Create a message (Anthropic Messages API, every provider, streaming or not)',
-          description:
-            "Body: Anthropic's Messages request (`model`, `max_tokens`, `messages`, `system`, `tools`, `tool_choice`, " +
-            '`thinking`, `stop_sequences`, `stream`, …). `model` is any name /v1/chat/completions takes: an id, ' +
-            '`provider/model` or a group. The client key goes in `x-api-key` or `Authorization: Bearer`; ' +
-            '`anthropic-version` / `anthropic-beta` are accepted. Models on the `anthropic` provider get the body and ' +
-            "those headers as they came, and answer in Anthropic's own JSON / event stream. Other providers are served through " +
-            "the chat adapters; what a provider cannot honour (server tools, `top_k`, …) is a 400 naming it. Errors: " +
-            '`{"type":"error","error":{"type","message"}}`. Streams send message_start, content_block_start/delta/stop, ' +
-            'message_delta, message_stop, ping while the upstream is silent, and `event: error` if it fails midway.',
-        },
+export function messagesRoute(ctx: AppContext): V1Route {
+  return {
+    handler: openaiPost(
+      ctx,
+      async ({ request, client, clock, body, requestId }) => {
+        try {
+          const r = await createMessage(ctx, body, { clientId: client.id, signal: request.signal, clock, requestId, anthropicHeaders: anthropicHeaders(request) });
+          if (r.kind === 'json') return new Response(r.body, { headers: { ...r.headers, 'content-type': 'application/json' } });
+          return new Response(r.body, { headers: { ...r.headers, ...SSE_HEADERS } });
+        } catch (err) {
+          return anthropicErrorResponse(err, withRequestId(err));
+        }
       },
-    )
-    .post(
-      '/v1/messages/count_tokens',
-      openaiPost(
-        ctx,
-        async ({ request, client, clock, body, requestId }) => {
-          const native = anthropicCount(ctx, clock, anthropicHeaders(request));
-          const r = await countMessageTokens(ctx, body, { clientId: client.id, clock, signal: request.signal, requestId }, native);
-          return new Response(JSON.stringify({ input_tokens: r.inputTokens }), {
-            headers: { 'content-type': 'application/json', ...r.headers },
-          });
-        },
-        {
-          dialect: 'anthropic',
-          onRejected: (err, body, { client, clock }) => logRejectedChat(ctx, err, body, { clientId: client.id, clock, endpoint: 'count_tokens' }),
-        },
-      ),
       {
-        parse: 'none',
-        detail: {
-          tags: ['Anthropic API'],
-          summary: 'Count the input tokens of a Messages request (Anthropic wire format)',
-          description:
-            "Body: a Messages request without `max_tokens`. Answers `{\"input_tokens\": N}`: Anthropic's own count for " +
-            'models on the `anthropic` provider. For models not served by ' +
-            "Anthropic it is the gateway's own tokenizer estimate of the translated prompt (messages, system, tools). " +
-            'Logged with endpoint `count_tokens` and no cost.',
-        },
+        dialect: 'anthropic',
+        validate: validateMessagesRequest,
+        onRejected: (err, body, { client, clock }) => logRejectedChat(ctx, err, body, { clientId: client.id, clock, endpoint: 'messages' }),
       },
-    );
+    ),
+    detail: {
+      tags: ['Anthropic API'],
+      summary: 'Create a message (Anthropic Messages API, every provider, streaming or not)',
+      description:
+        "Body: Anthropic's Messages request (`model`, `max_tokens`, `messages`, `system`, `tools`, `tool_choice`, " +
+        '`thinking`, `stop_sequences`, `stream`, …). `model` is any name /v1/chat/completions takes: an id, ' +
+        '`provider/model` or a group. The client key goes in `x-api-key` or `Authorization: Bearer`; ' +
+        '`anthropic-version` / `anthropic-beta` are accepted. Models on the `anthropic` provider get the body and ' +
+        "those headers as they came, and answer in Anthropic's own JSON / event stream. Other providers are served through " +
+        "the chat adapters; what a provider cannot honour (server tools, `top_k`, …) is a 400 naming it. Errors: " +
+        '`{"type":"error","error":{"type","message"}}`. Streams send message_start, content_block_start/delta/stop, ' +
+        'message_delta, message_stop, ping while the upstream is silent, and `event: error` if it fails midway.',
+    },
+  };
+}
+
+/** POST /v1/messages/count_tokens: the input tokens of a Messages request, in Anthropic's wire format. */
+export function countTokensRoute(ctx: AppContext): V1Route {
+  return {
+    handler: openaiPost(
+      ctx,
+      async ({ request, client, clock, body, requestId }) => {
+        const native = anthropicCount(ctx, clock, anthropicHeaders(request));
+        const r = await countMessageTokens(ctx, body, { clientId: client.id, clock, signal: request.signal, requestId }, native);
+        return new Response(JSON.stringify({ input_tokens: r.inputTokens }), {
+          headers: { 'content-type': 'application/json', ...r.headers },
+        });
+      },
+      {
+        dialect: 'anthropic',
+        onRejected: (err, body, { client, clock }) => logRejectedChat(ctx, err, body, { clientId: client.id, clock, endpoint: 'count_tokens' }),
+      },
+    ),
+    detail: {
+      tags: ['Anthropic API'],
+      summary: 'Count the input tokens of a Messages request (Anthropic wire format)',
+      description:
+        "Body: a Messages request without `max_tokens`. Answers `{\"input_tokens\": N}`: Anthropic's own count for " +
+        'models on the `anthropic` provider. For models not served by ' +
+        "Anthropic it is the gateway's own tokenizer estimate of the translated prompt (messages, system, tools). " +
+        'Logged with endpoint `count_tokens` and no cost.',
+    },
+  };
 }

@@ -1,12 +1,10 @@
-import { Elysia } from 'elysia';
 import { authenticateClient } from '../auth/client-auth';
 import type { AppContext } from '../context';
 import { badRequest, modelNotFound } from '../errors/api-error';
 import { groupsAsModels, type GroupModelObject } from '../routing';
 import type { RuntimeSnapshot } from '../state/snapshot-types';
-import { nativeCapable } from './native-routes';
 import { assertKeyNotExpired } from '../limits/admit-request';
-import { errorResponse } from './openai-request';
+import type { V1Route } from './v1-routes';
 
 interface ModelObject {
   id: string;
@@ -28,45 +26,41 @@ export function listModels(snap: RuntimeSnapshot, created: number): Array<ModelO
   return [...out, ...groupsAsModels(snap, created)];
 }
 
-/** GET /v1/models and GET /v1/models/{id} in OpenAI's list/object format. */
-export function modelsRoutes(ctx: AppContext) {
+const detail = (summary: string) => ({ tags: ['OpenAI API'], summary });
+
+/** The snapshot, once the request's client key is known good and not expired (throws the 401/403). */
+function authorizedSnapshot(ctx: AppContext, request: Request): RuntimeSnapshot {
+  const snap = ctx.state.getSnapshot();
+  assertKeyNotExpired(ctx, authenticateClient(snap, request.headers.get('authorization')));
+  return snap;
+}
+
+/** GET /v1/models in OpenAI's list format (errors in OpenAI's shape: v1-routes.ts). */
+export function modelsRoute(ctx: AppContext): V1Route {
   const created = Math.floor(ctx.startedAt / 1000);
-  const detail = { tags: ['OpenAI API'] };
-  return new Elysia({ name: 'models-routes' })
-    .get(
-      '/v1/models',
-      nativeCapable(({ request }) => {
-        try {
-          const snap = ctx.state.getSnapshot();
-          assertKeyNotExpired(ctx, authenticateClient(snap, request.headers.get('authorization')));
-          return Response.json({ object: 'list', data: listModels(snap, created) });
-        } catch (err) {
-          return errorResponse(err);
-        }
-      }),
-      { detail: { ...detail, summary: 'List models and model groups' } },
-    )
-    .get(
-      '/v1/models/*',
-      // Marked too (for the CORS headers); Bun's router only takes static paths, so Elysia calls it.
-      nativeCapable(({ request }) => {
-        try {
-          const snap = ctx.state.getSnapshot();
-          assertKeyNotExpired(ctx, authenticateClient(snap, request.headers.get('authorization')));
-          const path = new URL(request.url).pathname;
-          let id: string;
-          try {
-            id = decodeURIComponent(path.slice(path.indexOf('/v1/models/') + '/v1/models/'.length));
-          } catch {
-            throw badRequest('The model id in the path is not valid percent-encoded UTF-8.', 'model', 'invalid_model');
-          }
-          const found = listModels(snap, created).find((m) => m.id === id);
-          if (!found) throw modelNotFound(id);
-          return Response.json(found);
-        } catch (err) {
-          return errorResponse(err);
-        }
-      }),
-      { detail: { ...detail, summary: 'Retrieve one model or group' } },
-    );
+  return {
+    handler: (request) => Response.json({ object: 'list', data: listModels(authorizedSnapshot(ctx, request), created) }),
+    detail: detail('List models and model groups'),
+  };
+}
+
+/** GET /v1/models/{id}: one model or group; ids hold slashes (`openai/gpt-4o`), sent as they are or encoded. */
+export function modelRoute(ctx: AppContext): V1Route {
+  const created = Math.floor(ctx.startedAt / 1000);
+  return {
+    handler: (request) => {
+      const snap = authorizedSnapshot(ctx, request);
+      const path = new URL(request.url).pathname;
+      let id: string;
+      try {
+        id = decodeURIComponent(path.slice(path.indexOf('/v1/models/') + '/v1/models/'.length));
+      } catch {
+        throw badRequest('The model id in the path is not valid percent-encoded UTF-8.', 'model', 'invalid_model');
+      }
+      const found = listModels(snap, created).find((m) => m.id === id);
+      if (!found) throw modelNotFound(id);
+      return Response.json(found);
+    },
+    detail: detail('Retrieve one model or group'),
+  };
 }

@@ -1,12 +1,13 @@
 import { authenticateClient } from '../auth/client-auth';
 import type { AppContext } from '../context';
 import { ApiError, toErrorResponse } from '../errors/api-error';
-import { admitRequest, withLimitHeaders } from '../limits/admit-request';
+import { withHeaders } from '../http/with-headers';
+import { admitRequest } from '../limits/admit-request';
 import { toAnthropicError } from '../messages/anthropic-errors';
 import { RequestClock } from '../proxy/request-clock';
 import type { ClientEntry } from '../state/snapshot-types';
-import { nativeCapable, type NativeContext } from './native-routes';
 import { readJsonBody } from './request-validation-body';
+import type { V1Handler } from './v1-routes';
 
 const CLOSE = { connection: 'close' };
 
@@ -95,10 +96,10 @@ export function openaiPost<T = unknown>(
   ctx: AppContext,
   run: (r: OpenAIRequest<T>) => Promise<Response>,
   opts: OpenAIPostOptions<T> = {},
-) {
+): V1Handler {
   const maxBytes = ctx.config.server.maxBodyMb * 1024 * 1024;
   const bodyTimeoutMs = ctx.config.server.bodyTimeoutS * 1000;
-  return nativeCapable(async ({ request, server }: NativeContext) => {
+  return async (request, server) => {
     const clock = new RequestClock();
     let limitHeaders: Record<string, string> | undefined;
     let requestId = '';
@@ -125,7 +126,7 @@ export function openaiPost<T = unknown>(
       // LLM answers and image models take minutes; the upstream timeouts govern, not Bun's 10 s socket idle limit.
       server?.timeout(request, 0);
       const res = await run({ request, client, clock, body, requestId });
-      return limitHeaders ? withLimitHeaders(res, limitHeaders) : res;
+      return limitHeaders ? withHeaders(res, limitHeaders) : res;
     } catch (err) {
       if (limitHeaders) ctx.limits.release(requestId);
       // A refusal before the body was (fully) read (bad key, too large, too slow): close the connection
@@ -135,5 +136,5 @@ export function openaiPost<T = unknown>(
       const extra = { ...(unread ? CLOSE : {}), ...limitHeaders, ...(requestId ? { 'x-request-id': requestId } : {}) };
       return (opts.dialect === 'anthropic' ? anthropicErrorResponse : errorResponse)(err, extra);
     }
-  });
+  };
 }

@@ -150,18 +150,6 @@ function refusalRecord(args: AdmitArgs, clientId: number, endpoint: LimitedEndpo
   };
 }
 
-/** Adds the `x-ratelimit-*` headers to an answer (copying it when its headers are immutable). */
-export function withLimitHeaders(res: Response, headers: Record<string, string>): Response {
-  try {
-    for (const k in headers) res.headers.set(k, headers[k]!);
-    return res;
-  } catch {
-    const out = new Response(res.body, res);
-    for (const k in headers) out.headers.set(k, headers[k]!);
-    return out;
-  }
-}
-
 /** For the reads under /v1 (model lists): an expired key gets the same 401 as on the POST endpoints, without a row. */
 export function assertKeyNotExpired(ctx: AppContext, client: ClientEntry): void {
   const at = client.limits?.expiresAt;

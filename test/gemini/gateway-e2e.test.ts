@@ -3,13 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { createApp } from '../../src/app';
 import { createAppContext } from '../../src/app-context';
-import { chatRoutes } from '../../src/api/chat-routes';
 import { hashClientKey } from '../../src/auth/client-auth';
 import { loadConfig } from '../../src/config/config';
 import type { AppContext } from '../../src/context';
 import { clients } from '../../src/db/schema';
+import { listen } from '../../src/serve';
 import { signatureFromToolCallId } from '../../src/providers/gemini/tool-call-id';
 import { IMAGE_URL_REFUSED } from '../../src/security/check-image-url';
 import { FakeGemini } from './fake-gemini';
@@ -37,11 +36,7 @@ beforeAll(() => {
   ctx = createAppContext(config);
   ctx.db.insert(clients).values({ name: 'e2e', keyHash: hashClientKey(CLIENT_KEY), keyPrefix: CLIENT_KEY.slice(0, 10), createdAt: Date.now() }).run();
   ctx.state.reload();
-  const base = createApp(ctx);
-  // Until app.ts composes the chat routes, mount them here; afterwards the app's own are used.
-  const app = base.routes.some((r) => r.path === '/v1/chat/completions') ? base : base.use(chatRoutes(ctx));
-  app.listen({ hostname: '127.0.0.1', port: 0 });
-  server = app.server as never;
+  server = listen(ctx, '127.0.0.1', 0).server as never;
   client = new OpenAI({ apiKey: CLIENT_KEY, baseURL: `http://127.0.0.1:${server.port}/v1`, maxRetries: 0 });
 });
 

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { createApp } from '../../src/app';
+import { listen } from '../../src/serve';
 import { createAppContext, openAppContext, type ContextOverrides } from '../../src/app-context';
 import { createClient } from '../../src/admin/clients-service';
 import { hashClientKey } from '../../src/auth/client-auth';
@@ -119,7 +119,8 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<TestGatew
   const ctx = pg ? await openAppContext(config, ctxOverrides) : createAppContext(config, ctxOverrides);
   // With LLM_PROXY__REDIS__URL set, tests start once the shared state is reachable.
   if (ctx.redis) await ctx.redis.whenUp(5_000);
-  const app = createApp(ctx).listen({ hostname: '127.0.0.1', port: 0 });
+  // Served as main.ts serves it (src/serve.ts).
+  const app = listen(ctx, '127.0.0.1', 0);
   const url = `http://127.0.0.1:${app.server!.port}`;
 
   const addClient = (name: string) => {

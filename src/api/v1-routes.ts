@@ -1,0 +1,106 @@
+import { Elysia, type DocumentDecoration } from 'elysia';
+import type { AppContext } from '../context';
+import { hostIsValid, invalidHost } from '../http/host-header';
+import { withHeaders } from '../http/with-headers';
+import { chatCompletionsRoute } from './chat-routes';
+import { embeddingsRoute } from './embeddings-routes';
+import { imagesRoute } from './images-routes';
+import { countTokensRoute, messagesRoute } from './messages-routes';
+import { modelRoute, modelsRoute } from './models-routes';
+import { errorResponse } from './openai-request';
+import { deleteResponseRoute, inputItemsRoute, retrieveResponseRoute } from './responses-retrieval-routes';
+import { createResponseRoute } from './responses-routes';
+
+/** What a /v1 handler may use of the server: lifting the socket idle limit for a long answer. */
+export type V1Server = { timeout(request: Request, seconds: number): void } | null;
+
+/** A /v1 handler: a plain function of the request, as Bun's router calls it. */
+export type V1Handler = (request: Request, server: V1Server) => Response | Promise<Response>;
+
+/** One /v1 endpoint: its handler and its entry in the OpenAPI document. */
+export interface V1Route {
+  handler: V1Handler;
+  detail: DocumentDecoration;
+}
+
+type V1Method = 'GET' | 'POST' | 'DELETE';
+export type V1Table = Record<string, Partial<Record<V1Method, V1Route>>>;
+
+/**
+ * The /v1 API is called with a bearer key, never a cookie, so like OpenAI's own API any origin
+ * may call it (browser apps using the SDK); the gateway's own headers are readable to them.
+ */
+export const CORS_HEADERS: Record<string, string> = {
+  'access-control-allow-origin': '*',
+  'access-control-expose-headers':
+    'x-gophergate-overhead-ms, x-gophergate-model, x-gophergate-provider, x-gophergate-route, x-request-id, retry-after' +
+    ', retry-after-ms, x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-reset-requests' +
+    ', x-ratelimit-limit-tokens, x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens',
+};
+
+const withCors = (res: Response) => withHeaders(res, CORS_HEADERS);
+
+const failed = (err: unknown) => withCors(errorResponse(err));
+
+/**
+ * What every /v1 answer gets, wherever it is called from: the Host check (Bun's router runs no
+ * Elysia hook, so http/host-header.ts is applied here), the CORS headers, and anything thrown
+ * as OpenAI's error JSON (the POST endpoints answer their own errors, Anthropic's for /v1/messages).
+ */
+function v1Answer(handler: V1Handler): V1Handler {
+  return (request, server) => {
+    if (!hostIsValid(request)) return failed(invalidHost());
+    try {
+      const r = handler(request, server);
+      return r instanceof Promise ? r.then(withCors, failed) : withCors(r);
+    } catch (err) {
+      return failed(err);
+    }
+  };
+}
+
+/** Every /v1 endpoint (OPTIONS preflight aside: api/cors-routes.ts), each wrapped by v1Answer. */
+export function v1Routes(ctx: AppContext): V1Table {
+  const table: V1Table = {
+    '/v1/chat/completions': { POST: chatCompletionsRoute(ctx) },
+    '/v1/responses': { POST: createResponseRoute(ctx) },
+    '/v1/responses/:id': { GET: retrieveResponseRoute(ctx), DELETE: deleteResponseRoute(ctx) },
+    '/v1/responses/:id/input_items': { GET: inputItemsRoute(ctx) },
+    '/v1/images/generations': { POST: imagesRoute(ctx) },
+    '/v1/embeddings': { POST: embeddingsRoute(ctx) },
+    '/v1/messages': { POST: messagesRoute(ctx) },
+    '/v1/messages/count_tokens': { POST: countTokensRoute(ctx) },
+    '/v1/models': { GET: modelsRoute(ctx) },
+    '/v1/models/*': { GET: modelRoute(ctx) },
+  };
+  for (const methods of Object.values(table))
+    for (const route of Object.values(methods)) route.handler = v1Answer(route.handler);
+  return table;
+}
+
+/**
+ * The table in `Bun.serve({ routes })`'s shape. Bun's router calls these without Elysia's
+ * per-request pipeline (context, hooks, response mapping): serving /v1 through Elysia instead
+ * costs 12-26 % more CPU per request (BENCHMARKS.md, "/v1 through Bun's router or Elysia").
+ */
+export function bunRoutes(table: V1Table): Record<string, Partial<Record<V1Method, V1Handler>>> {
+  const routes: Record<string, Partial<Record<V1Method, V1Handler>>> = {};
+  for (const [path, methods] of Object.entries(table)) {
+    routes[path] = {};
+    for (const [method, route] of Object.entries(methods)) routes[path][method as V1Method] = route.handler;
+  }
+  return routes;
+}
+
+/**
+ * The same table mounted in Elysia: the OpenAPI document, `app.handle`, 404 for other methods,
+ * and the requests Bun's router leaves to Elysia (a trailing slash) use the same handlers.
+ * The body is read by the handlers (`parse: 'none'`): malformed JSON must be OpenAI's 400, not a 422.
+ */
+export function v1Plugin(table: V1Table) {
+  const app = new Elysia({ name: 'v1-routes' });
+  for (const [path, methods] of Object.entries(table))
+    for (const [method, route] of Object.entries(methods))
+      app.route(method, path, ({ request, server }) => route.handler(request, server), { parse: 'none', detail: route.detail });
+  return app;
+}
