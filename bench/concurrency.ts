@@ -12,6 +12,8 @@
  *   bun bench/concurrency.ts [--connections 1000,4000,8000] [--duration 10] [--latency-ms 1500]
  *                            [--chunks 20] [--targets direct,forwarder,gateway] [--no-wrk]
  *   bun bench/concurrency.ts --soak [--connections 2000] [--duration 600]
+ *   [--binary PATH] another build of the gateway (e.g. main's, for an A/B)
+ *   [--gateway-env K=V,K=V] added to the gateway's environment (e.g. BUN_JSC_* heap options)
  *
  * Loopback only; every loop is bounded. Load: `wrk -t1` when installed, else a Bun client loop
  * (this process then restarts itself with Bun's fetch cap raised, or it would be the bottleneck).
@@ -25,10 +27,16 @@ import { flag } from './bench-args';
 import { BINARY, ensureBinary } from './lib/binary';
 import { countLogRows, gatewayEnv, pickModel, startWithClientKey } from './lib/gateway';
 import { hasWrk, runLoad, type LoadResult } from './lib/load';
-import { cpuTimeMs, sleep, spawnHelper, stop } from './lib/processes';
+import { cpuTimeMs, sleep, spawnHelper, stop, threadCpuMs } from './lib/processes';
 import { body } from './lib/scenarios';
 
 const argv = process.argv.slice(2);
+if (argv.includes('--help')) {
+  console.log(readFileSync(import.meta.path, 'utf8').split('*/')[0]!.replace(/^#!.*\n\/\*\*\n/, '').replace(/^ \* ?/gm, ''));
+  process.exit(0);
+}
+const binary = flag('binary') ?? BINARY;
+const gatewayExtraEnv = Object.fromEntries((flag('gateway-env') ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 const soak = argv.includes('--soak');
 const useWrk = !argv.includes('--no-wrk') && hasWrk();
 const connections = (flag('connections') ?? (soak ? '2000' : '1000,4000,8000')).split(',').map(Number);
@@ -90,7 +98,7 @@ const fmt = (n: number, w: number, d = 0) => n.toFixed(d).padStart(w);
 const errorsOf = (r: LoadResult) => r.non2xx + r.socketErrors;
 
 async function main() {
-  ensureBinary(progress);
+  if (binary === BINARY) ensureBinary(progress);
   progress(`load generator: ${useWrk ? 'wrk -t1' : 'built-in Bun client'}; upstream latency ${latencyMs} ms, ${chunks} chunks per stream`);
   const children: Subprocess<any, any, any>[] = [];
   process.on('exit', () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
@@ -104,7 +112,8 @@ async function main() {
   children.push(forwarder.proc);
   // Default settings: no LLM_PROXY__UPSTREAM__* and no BUN_* in its environment.
   const g = gatewayEnv(upstream.port);
-  const { gw, key } = await startWithClientKey(BINARY, g);
+  Object.assign(g.env, gatewayExtraEnv);
+  const { gw, key } = await startWithClientKey(binary, g);
   children.push(gw.proc);
   const model = await pickModel(gw.port, key, ['openai-auto', 'openai/gpt-4o-mini']);
   const h0 = await gatewayHealth(gw.port);
@@ -128,7 +137,7 @@ async function main() {
 async function runMatrix(targets: Record<string, Target>, dbPath: string, idleMiB: number) {
   const lines: string[] = [];
   const out = (l: string) => (console.log(l), lines.push(l));
-  out(`connections  target       RPS   p50 ms   p99 ms  errors  peak RSS MiB  answered  CPU µs/req  rows 200/all`);
+  out(`connections  target       RPS   p50 ms   p99 ms  errors  peak RSS MiB  answered  CPU µs/req  main/http/worker/other  rows 200/all`);
   for (const c of connections) {
     const rps: Record<string, number> = {};
     let gwPeak = 0;
@@ -139,11 +148,16 @@ async function runMatrix(targets: Record<string, Target>, dbPath: string, idleMi
       const before = name === 'gateway' ? countLogRows(dbPath) : null;
       const peakOf = sampleRss(t.pid);
       const cpu0 = cpuTimeMs(t.pid) ?? 0;
+      const threads0 = threadCpuMs(t.pid);
       const r = await load(t, c, durationS);
       const peak = peakOf();
       await drained(t);
       // Over everything the target did, streams cut at the end included, per answer counted.
       const cpuUs = r.completed ? (((cpuTimeMs(t.pid) ?? 0) - cpu0) * 1000) / r.completed : 0;
+      // The same by thread: main JS thread, Bun's HTTP client thread, worker threads (the log writer), the rest (GC, JIT).
+      const threads1 = threadCpuMs(t.pid);
+      const perReq = (ms: number) => (r.completed ? Math.round((ms * 1000) / r.completed) : 0);
+      const split = `${perReq(threads1.main - threads0.main)}/${perReq(threads1.http - threads0.http)}/${perReq(threads1.workers - threads0.workers)}/${perReq(threads1.other - threads0.other)}`;
       rps[name] = r.rps;
       let rows = '';
       if (before) {
@@ -152,7 +166,7 @@ async function runMatrix(targets: Record<string, Target>, dbPath: string, idleMi
         const ok = (after.byStatus['200'] ?? 0) - (before.byStatus['200'] ?? 0);
         rows = `${ok}/${after.rows - before.rows}`;
       }
-      out(`${fmt(c, 11)}  ${name.padEnd(9)} ${fmt(r.rps, 7)} ${fmt(r.p50Ms, 8)} ${fmt(r.p99Ms, 8)} ${fmt(errorsOf(r), 7)} ${fmt(peak, 13)} ${fmt(r.completed, 9)} ${fmt(cpuUs, 11)}  ${rows}`);
+      out(`${fmt(c, 11)}  ${name.padEnd(9)} ${fmt(r.rps, 7)} ${fmt(r.p50Ms, 8)} ${fmt(r.p99Ms, 8)} ${fmt(errorsOf(r), 7)} ${fmt(peak, 13)} ${fmt(r.completed, 9)} ${fmt(cpuUs, 11)}  ${split.padStart(22)}  ${rows}`);
     }
     if (rps.gateway && rps.forwarder)
       out(`${fmt(c, 11)}  gateway/forwarder RPS ${(rps.gateway / rps.forwarder).toFixed(2)}; gateway memory per stream in flight ~${(((gwPeak - idleMiB) * 1024) / c).toFixed(0)} KiB (peak ${gwPeak.toFixed(0)} MiB over ${idleMiB.toFixed(0)} MiB idle)`);

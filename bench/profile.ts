@@ -2,7 +2,8 @@
 /**
  * CPU profile of the gateway under load: runs `bun --cpu-prof src/main.ts` (source, so the
  * profile has real names) behind the fake upstream, drives it with wrk, stops it with SIGTERM
- * and prints the self-time summary. `bun bench/profile.ts [--stream] [--duration S] [-c N] [--no-prof]`
+ * and prints the self-time summary. `bun bench/profile.ts [--stream] [--duration S] [-c N] [--latency-ms MS] [--no-prof]`
+ * (`--latency-ms 1500 -c 2000`: the many-streams-in-flight scenario of bench/concurrency.ts)
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,10 +13,10 @@ import { hasWrk, runLoad } from './lib/load';
 import { freePort, spawnHelper, stop, waitFor200 } from './lib/processes';
 import { body } from './lib/scenarios';
 
-const { values } = parseArgs({ options: { stream: { type: 'boolean', default: false }, duration: { type: 'string', default: '5' }, c: { type: 'string', default: '16' }, top: { type: 'string', default: '35' }, 'no-prof': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { stream: { type: 'boolean', default: false }, duration: { type: 'string', default: '5' }, c: { type: 'string', default: '16' }, top: { type: 'string', default: '35' }, 'latency-ms': { type: 'string', default: '0' }, 'no-prof': { type: 'boolean', default: false } } });
 const prof = !values['no-prof'];
 const root = join(import.meta.dir, '..');
-const upstream = await spawnHelper([join(import.meta.dir, 'fake-upstream.ts')]);
+const upstream = await spawnHelper([join(import.meta.dir, 'fake-upstream.ts'), '--latency-ms', values['latency-ms']!]);
 const g = gatewayEnv(upstream.port);
 const profDir = join(g.dir, 'prof');
 
