@@ -1,19 +1,16 @@
 import type { AppContext } from '../context';
-import { ApiError } from '../errors/api-error';
-import { gatewayHeaders } from '../proxy/request-outcome';
+import type { ApiError } from '../errors/api-error';
 import type { ChatCompletionChunk, ChatRequest } from '../providers/types';
-import { logRejectedChat, startChat, type ChatRunOptions } from '../proxy/chat-pipeline';
-import type { RequestClock } from '../proxy/request-clock';
-import { routeChat } from '../proxy/route-chat';
-import { chatChunks } from '../proxy/chat-chunks';
-import { runChatCompletion, streamChatCompletion } from '../proxy/run-chat-completion';
-import { completionText } from '../proxy/request-outcome';
 import { alreadyRelayed } from '../providers/anthropic/native-messages';
-import { usageOrEstimate } from '../usage/estimate-usage';
-import { toAnthropicError } from './anthropic-errors';
-import { classifierCallModel } from '../proxy/chat-pipeline';
+import { chatChunks } from '../proxy/chat-chunks';
+import { classifierCallModel, logRejectedChat, startChat, type ChatRunOptions } from '../proxy/chat-pipeline';
+import type { RequestClock } from '../proxy/request-clock';
+import { completionText, gatewayHeaders } from '../proxy/request-outcome';
+import { routeChat } from '../proxy/route-chat';
+import { runChatCompletion, streamChatCompletion } from '../proxy/run-chat-completion';
 import type { RouteDecision, RouteTarget } from '../routing';
-import { estimateUsage } from '../usage/estimate-usage';
+import { estimateUsage, usageOrEstimate } from '../usage/estimate-usage';
+import { toAnthropicError } from './anthropic-errors';
 import type { MessagesRequest } from './anthropic-types';
 import { claudeModelAlias } from './claude-model-alias';
 import { chatToMessage, newMessageId, toAnthropicUsage } from './chat-to-message';
@@ -21,12 +18,7 @@ import { DEFAULT_PING_MS, messageEventStream } from './message-event-stream';
 import { MessageStreamBridge } from './message-stream-bridge';
 import { messagesToChat } from './messages-to-chat';
 
-/** The error with the request id the answer's x-request-id header names (ApiErrors only; others stay as they are). */
 const utf8 = new TextDecoder();
-
-function tagged(err: unknown, requestId: string): unknown {
-  return err instanceof ApiError ? Object.assign(err, { requestId }) : err;
-}
 
 export type MessagesAnswer =
   | { kind: 'json'; body: string; headers: Record<string, string> }
@@ -50,8 +42,8 @@ export interface CreateMessageOptions {
  * it as a chat completion (one log row, endpoint `messages`) and answer in Anthropic's format,
  * JSON or SSE. Targets on the `anthropic` provider take the client's body natively (see
  * native-messages.ts): their answer is Anthropic's own bytes, with usage read from them. A
- * request refused before the chat call (routing, translation) is logged here. Throws ApiError,
- * with `requestId` for the x-request-id header.
+ * request refused before the chat call (routing, translation) is logged here. Throws ApiError
+ * (the /v1 prelude, api/openai-request.ts, answers it with the x-request-id header).
  */
 export async function createMessage(ctx: AppContext, req: MessagesRequest, opts: CreateMessageOptions): Promise<MessagesAnswer> {
   const requestId = opts.requestId ?? crypto.randomUUID();
@@ -63,13 +55,13 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
     decision = await routeChat(ctx, { ...req, model: routed } as unknown as ChatRequest, classifierCallModel(ctx, requestId, opts.clientId), opts.signal);
   } catch (err) {
     logRejectedChat(ctx, err, req, { clientId: opts.clientId, clock: opts.clock, endpoint: 'messages', requestId });
-    throw tagged(err, requestId);
+    throw err;
   }
   try {
     ({ chat, decision } = translateForTargets(req, decision));
   } catch (err) {
     logRejectedChat(ctx, err, req, { clientId: opts.clientId, clock: opts.clock, endpoint: 'messages', requestId });
-    throw tagged(err, requestId);
+    throw err;
   }
   const run: ChatRunOptions & { requestId: string } = { clientId: opts.clientId, signal: opts.signal, endpoint: 'messages', requestId, clock: opts.clock, decision };
   const id = newMessageId();
@@ -77,7 +69,7 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
   if (decision.targets.some(isNative)) return nativeOrTranslated(ctx, req, chat, { ...run, clientHeaders: opts.anthropicHeaders, nativeMessages: req }, { id, stops, pingMs: opts.pingMs, clock: opts.clock });
 
   if (!req.stream) {
-    const r = await runChatCompletion(ctx, chat, run).catch((err) => Promise.reject(tagged(err, requestId)));
+    const r = await runChatCompletion(ctx, chat, run);
     const message = chatToMessage(r.completion, { id, model: r.completion.model || r.target.upstreamModel, usage: r.usage, stopSequences: stops });
     const headers = gatewayHeaders({ overheadMs: opts.clock.overhead(), target: r.target, decision, requestId });
     return { kind: 'json', body: JSON.stringify(message), headers };
@@ -97,9 +89,7 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
   // as `event: error`.
   let timer: Timer | undefined;
   const waited = new Promise<null>((r) => (timer = setTimeout(() => r(null), opts.pingMs ?? DEFAULT_PING_MS)));
-  const s = await Promise.race([starting, waited])
-    .catch((err) => Promise.reject(tagged(err, requestId)))
-    .finally(() => clearTimeout(timer));
+  const s = await Promise.race([starting, waited]).finally(() => clearTimeout(timer));
   if (s === null) {
     starting.catch(() => {}); // read by the stream below; never an unhandled rejection meanwhile
     const target = decision.targets[0]!;
@@ -177,9 +167,7 @@ async function nativeOrTranslated(
   o: { id: string; stops: string[] | undefined; pingMs?: number; clock: RequestClock },
 ): Promise<MessagesAnswer> {
   const stream = req.stream === true;
-  const r = await startChat(ctx, { ...chat, stream }, { ...run, forceStreamUsage: true, streamErrorBytes: anthropicStreamError }).catch((err) =>
-    Promise.reject(tagged(err, run.requestId)),
-  );
+  const r = await startChat(ctx, { ...chat, stream }, { ...run, forceStreamUsage: true, streamErrorBytes: anthropicStreamError });
   const headers = r.headers;
   if (r.kind === 'json') {
     if (isNative(r.target) && r.raw) return { kind: 'json', body: utf8.decode(r.raw), headers };
