@@ -83,10 +83,11 @@ function authorizationOf(request: Request, dialect: Dialect | undefined): string
 }
 
 /**
- * The prelude every POST /v1/* endpoint shares: start the clock, authenticate the client key,
- * read the body under the size cap and the body deadline as JSON (413/408/400 as OpenAI answers
- * them), lift Bun's socket idle limit, then run the endpoint. Anything thrown becomes OpenAI's
- * error shape.
+ * The prelude every POST /v1/* endpoint shares, the first two steps of the request pipeline
+ * (proxy/chat-pipeline.ts): start the clock; authenticate the client key, read the body under the
+ * size cap and the body deadline as JSON (413/408/400 as OpenAI answers them) and validate it;
+ * give the request its id and admit it under the key's limits; lift Bun's socket idle limit, then
+ * run the endpoint. Anything thrown becomes the endpoint's error shape.
  */
 export function openaiPost<T = unknown>(
   ctx: AppContext,

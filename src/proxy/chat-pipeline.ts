@@ -11,7 +11,13 @@ import { routeChat } from './route-chat';
 import { relayStream, type StreamEnd } from './stream-relay';
 import { settleAnswer, walkTargets } from './walk-targets';
 
-// One chat completion as one pipeline (startChat): route -> attempts with fallback -> relay -> record.
+/*
+ * The chat request path, one pipeline:
+ *   authenticate -> limits                               api/openai-request.ts (openaiPost, the /v1 prelude)
+ *   route -> attempts with fallback -> relay -> record   here (startChat, top to bottom)
+ * Each step returns its result; the record step (request-outcome.ts) makes the one RequestOutcome
+ * and log row from them. In-process callers (Responses and Messages bridges, the classifier) start here.
+ */
 
 export interface ChatRunOptions {
   clientId?: number | null;
