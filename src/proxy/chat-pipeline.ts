@@ -145,9 +145,8 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
 }
 
 /**
- * What a finished stream delivered, read off the adapter's tally. The text is only read for an
- * estimate (no upstream usage) or a stored body: adapters may keep it as a raw sample that costs
- * a parse to read.
+ * What a finished stream delivered, read off the adapter's tally. The text goes on only for an
+ * estimate (no upstream usage) or a stored body.
  */
 function streamDelivered(tally: StreamTally, storeBodies: boolean | undefined): Delivered {
   if (tally.usage !== null && !storeBodies) return { usage: tally.usage };
