@@ -66,7 +66,8 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
   const run: ChatRunOptions & { requestId: string } = { clientId: opts.clientId, signal: opts.signal, endpoint: 'messages', requestId, clock: opts.clock, decision };
   const id = newMessageId();
   const stops = req.stop_sequences ?? undefined;
-  if (decision.targets.some(isNative)) return nativeOrTranslated(ctx, req, chat, { ...run, clientHeaders: opts.anthropicHeaders, nativeMessages: req }, { id, stops, pingMs: opts.pingMs, clock: opts.clock });
+  const shape = { id, stops, pingMs: opts.pingMs };
+  if (decision.targets.some(isNative)) return nativeOrTranslated(ctx, req, chat, { ...run, clientHeaders: opts.anthropicHeaders, nativeMessages: req }, shape);
 
   if (!req.stream) {
     const r = await runChatCompletion(ctx, chat, run);
@@ -75,12 +76,6 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
     return { kind: 'json', body: JSON.stringify(message), headers };
   }
 
-  const messages = chat.messages as any[];
-  const streamOpts = { pingMs: opts.pingMs, estimate: (text: string) => estimateUsage(messages, text) };
-  const skeleton = (model: string) => ({
-    id, type: 'message' as const, role: 'assistant' as const, model,
-    stop_reason: null, stop_sequence: null, stop_details: null, usage: toAnthropicUsage(null),
-  });
   const starting = streamChatCompletion(ctx, chat, run);
   // Most upstreams answer (or fail) within moments: then the client gets their status as a plain
   // HTTP error, as Anthropic answers. A model that thinks long before its first token would
@@ -97,28 +92,47 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
       yield* (await starting).chunks;
     }
     const headers = gatewayHeaders({ overheadMs: opts.clock.overhead(), target, decision, requestId });
-    return { kind: 'stream', body: messageEventStream(later(), new MessageStreamBridge(skeleton(target.upstreamModel), stops), streamOpts), headers };
+    return { kind: 'stream', body: anthropicEvents(later(), target.upstreamModel, chat, shape), headers };
   }
 
-  const started = s;
-  const headers = gatewayHeaders({ overheadMs: opts.clock.overhead(), target: started.target, decision, requestId });
-  // The first chunk is already here: it names the model the way the non-stream answer does.
-  let head: IteratorResult<ChatCompletionChunk> | undefined;
-  let headError: unknown;
-  try {
-    head = await started.chunks.next();
-  } catch (err) {
-    headError = err;
-  }
-  const model = (head && !head.done && head.value.model) || started.target.upstreamModel;
+  const headers = gatewayHeaders({ overheadMs: opts.clock.overhead(), target: s.target, decision, requestId });
+  const { model, chunks } = await readAhead(s.chunks);
+  return { kind: 'stream', body: anthropicEvents(chunks, model || s.target.upstreamModel, chat, shape), headers };
+}
+
+/** How the answer is shaped: its message id, the client's stop sequences, the ping interval. */
+interface MessageShape {
+  id: string;
+  stops: string[] | undefined;
+  pingMs?: number;
+}
+
+/**
+ * Chat chunks -> Anthropic's event sequence (message_start with `model`, pings while the upstream
+ * is silent, output estimated from the prompt when the upstream reports no usage).
+ */
+function anthropicEvents(chunks: AsyncGenerator<ChatCompletionChunk>, model: string, chat: ChatRequest, o: MessageShape): ReadableStream<Uint8Array> {
+  const messages = chat.messages as any[];
+  const skeleton = {
+    id: o.id, type: 'message' as const, role: 'assistant' as const, model,
+    stop_reason: null, stop_sequence: null, stop_details: null, usage: toAnthropicUsage(null),
+  };
+  return messageEventStream(chunks, new MessageStreamBridge(skeleton, o.stops), { pingMs: o.pingMs, estimate: (text: string) => estimateUsage(messages, text) });
+}
+
+/**
+ * The first chunk read ahead (it names the model the way the non-stream answer does, if it came)
+ * and every chunk with it again; a failed first read is thrown from the iterator.
+ */
+async function readAhead(chunks: AsyncGenerator<ChatCompletionChunk>): Promise<{ model: string | undefined; chunks: AsyncGenerator<ChatCompletionChunk> }> {
+  const head = await chunks.next().catch((err: unknown) => ({ err }));
   async function* all(): AsyncGenerator<ChatCompletionChunk> {
-    if (headError !== undefined) throw headError;
-    if (!head || head.done) return;
+    if ('err' in head) throw head.err;
+    if (head.done) return;
     yield head.value;
-    yield* started.chunks;
+    yield* chunks;
   }
-  const body = messageEventStream(all(), new MessageStreamBridge(skeleton(model), stops), streamOpts);
-  return { kind: 'stream', body, headers };
+  return { model: 'err' in head || head.done ? undefined : head.value.model, chunks: all() };
 }
 
 const isNative = (t: RouteTarget) => t.provider === 'anthropic';
@@ -164,7 +178,7 @@ async function nativeOrTranslated(
   req: MessagesRequest,
   chat: ChatRequest,
   run: ChatRunOptions & { requestId: string },
-  o: { id: string; stops: string[] | undefined; pingMs?: number; clock: RequestClock },
+  o: MessageShape,
 ): Promise<MessagesAnswer> {
   const stream = req.stream === true;
   const r = await startChat(ctx, { ...chat, stream }, { ...run, forceStreamUsage: true, streamErrorBytes: anthropicStreamError });
@@ -178,20 +192,6 @@ async function nativeOrTranslated(
   }
   if (isNative(r.target)) return { kind: 'stream', body: r.body, headers };
   // A translated fallback: chat chunks -> Anthropic events, as on the plain path.
-  const chunks = chatChunks(r.body, r.ended);
-  const head = await chunks.next().catch((err) => ({ err }));
-  const model = ('value' in head && !head.done && head.value.model) || r.target.upstreamModel;
-  async function* all(): AsyncGenerator<ChatCompletionChunk> {
-    if ('err' in head) throw head.err;
-    if (head.done) return;
-    yield head.value;
-    yield* chunks;
-  }
-  const skeleton = {
-    id: o.id, type: 'message' as const, role: 'assistant' as const, model,
-    stop_reason: null, stop_sequence: null, stop_details: null, usage: toAnthropicUsage(null),
-  };
-  const messages = chat.messages as any[];
-  const streamOpts = { pingMs: o.pingMs, estimate: (text: string) => estimateUsage(messages, text) };
-  return { kind: 'stream', body: messageEventStream(all(), new MessageStreamBridge(skeleton, o.stops), streamOpts), headers };
+  const { model, chunks } = await readAhead(chatChunks(r.body, r.ended));
+  return { kind: 'stream', body: anthropicEvents(chunks, model || r.target.upstreamModel, chat, o), headers };
 }
