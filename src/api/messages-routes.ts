@@ -4,13 +4,8 @@ import { createMessage } from '../messages/create-message';
 import { anthropicCount } from '../messages/native-count-tokens';
 import { validateMessagesRequest } from '../messages/messages-to-chat';
 import { logRejectedChat } from '../proxy/chat-pipeline';
-import { anthropicErrorResponse, openaiPost, SSE_HEADERS } from './openai-request';
+import { openaiPost, SSE_HEADERS } from './openai-request';
 import type { V1Route } from './v1-routes';
-
-const withRequestId = (err: unknown): Record<string, string> => {
-  const id = (err as { requestId?: unknown })?.requestId;
-  return typeof id === 'string' ? { 'x-request-id': id } : {};
-};
 
 /** The Anthropic headers a client sent, kept for a native Anthropic upstream (others ignore them). */
 function anthropicHeaders(request: Request): Record<string, string> {
@@ -34,13 +29,9 @@ export function messagesRoute(ctx: AppContext): V1Route {
     handler: openaiPost(
       ctx,
       async ({ request, client, clock, body, requestId }) => {
-        try {
-          const r = await createMessage(ctx, body, { clientId: client.id, signal: request.signal, clock, requestId, anthropicHeaders: anthropicHeaders(request) });
-          if (r.kind === 'json') return new Response(r.body, { headers: { ...r.headers, 'content-type': 'application/json' } });
-          return new Response(r.body, { headers: { ...r.headers, ...SSE_HEADERS } });
-        } catch (err) {
-          return anthropicErrorResponse(err, withRequestId(err));
-        }
+        const r = await createMessage(ctx, body, { clientId: client.id, signal: request.signal, clock, requestId, anthropicHeaders: anthropicHeaders(request) });
+        if (r.kind === 'json') return new Response(r.body, { headers: { ...r.headers, 'content-type': 'application/json' } });
+        return new Response(r.body, { headers: { ...r.headers, ...SSE_HEADERS } });
       },
       {
         dialect: 'anthropic',

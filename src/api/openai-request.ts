@@ -28,20 +28,16 @@ async function withDeadline<V>(p: Promise<V>, ms: number, onTimeout: () => Error
   }
 }
 
-/** OpenAI's error shape as a Response (routes answer errors themselves, without Elysia's parse). */
-export function errorResponse(err: unknown, extra: Record<string, string> = {}): Response {
-  const r = toErrorResponse(err);
-  if (r.status === 500 && !(err as any)?.status) console.error('[gophergate] chat error:', (err as any)?.message ?? err);
-  return new Response(JSON.stringify(r.body), {
-    status: r.status,
-    headers: { 'content-type': 'application/json', ...r.headers, ...extra },
-  });
-}
+/** Which API's conventions an endpoint speaks (see OpenAIPostOptions.dialect). */
+type Dialect = 'openai' | 'anthropic';
 
-/** Anthropic's error shape as a Response (POST /v1/messages and count_tokens). */
-export function anthropicErrorResponse(err: unknown, extra: Record<string, string> = {}): Response {
-  const r = toAnthropicError(err);
-  if (r.status === 500 && !(err as any)?.status) console.error('[gophergate] messages error:', (err as any)?.message ?? err);
+/**
+ * Anything thrown as a Response in the endpoint's error shape: OpenAI's, or Anthropic's for
+ * POST /v1/messages and count_tokens (routes answer errors themselves, without Elysia's parse).
+ */
+export function errorResponse(err: unknown, extra: Record<string, string> = {}, dialect: Dialect = 'openai'): Response {
+  const r = dialect === 'anthropic' ? toAnthropicError(err) : toErrorResponse(err);
+  if (r.status === 500 && !(err as any)?.status) console.error(`[gophergate] ${dialect === 'anthropic' ? 'messages' : 'chat'} error:`, (err as any)?.message ?? err);
   return new Response(JSON.stringify(r.body), {
     status: r.status,
     headers: { 'content-type': 'application/json', ...r.headers, ...extra },
@@ -75,11 +71,11 @@ export interface OpenAIPostOptions<T> {
    * Which API's conventions the endpoint speaks: 'anthropic' answers errors in Anthropic's shape
    * and also takes the client key as `x-api-key` (Anthropic SDKs and Claude Code send it there).
    */
-  dialect?: 'openai' | 'anthropic';
+  dialect?: Dialect;
 }
 
 /** The client key header as `Authorization: Bearer …`; Anthropic clients may send `x-api-key` instead. */
-function authorizationOf(request: Request, dialect: OpenAIPostOptions<unknown>['dialect']): string | null {
+function authorizationOf(request: Request, dialect: Dialect | undefined): string | null {
   const authorization = request.headers.get('authorization');
   if (dialect !== 'anthropic' || authorization) return authorization;
   const key = request.headers.get('x-api-key');
@@ -87,10 +83,11 @@ function authorizationOf(request: Request, dialect: OpenAIPostOptions<unknown>['
 }
 
 /**
- * The prelude every POST /v1/* endpoint shares: start the clock, authenticate the client key,
- * read the body under the size cap and the body deadline as JSON (413/408/400 as OpenAI answers
- * them), lift Bun's socket idle limit, then run the endpoint. Anything thrown becomes OpenAI's
- * error shape.
+ * The prelude every POST /v1/* endpoint shares, the first two steps of the request pipeline
+ * (proxy/chat-pipeline.ts): start the clock; authenticate the client key, read the body under the
+ * size cap and the body deadline as JSON (413/408/400 as OpenAI answers them) and validate it;
+ * give the request its id and admit it under the key's limits; lift Bun's socket idle limit, then
+ * run the endpoint. Anything thrown becomes the endpoint's error shape.
  */
 export function openaiPost<T = unknown>(
   ctx: AppContext,
@@ -134,7 +131,7 @@ export function openaiPost<T = unknown>(
       const unread = (request.body && !request.bodyUsed) || (err instanceof ApiError && (err.status === 408 || err.status === 413));
       // The error's row carries this id too (the endpoints log with the prelude's id).
       const extra = { ...(unread ? CLOSE : {}), ...limitHeaders, ...(requestId ? { 'x-request-id': requestId } : {}) };
-      return (opts.dialect === 'anthropic' ? anthropicErrorResponse : errorResponse)(err, extra);
+      return errorResponse(err, extra, opts.dialect);
     }
   };
 }

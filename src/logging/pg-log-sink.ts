@@ -30,7 +30,7 @@ export interface PgLogSinkOptions {
  * expanded by json_populate_recordset: a statement with a placeholder per column and row (14,500 for a
  * batch of 500) costs PostgreSQL far more to parse and bind than one text value.
  */
-export function insertLogsStatement(records: readonly LogRow[]): { sql: string; args: unknown[] } {
+function insertLogsStatement(records: readonly LogRow[]): { sql: string; args: unknown[] } {
   const rows = records.map((r) => {
     const v = logRowValues(r);
     const o: Record<string, unknown> = {};
@@ -49,7 +49,7 @@ export function insertLogsStatement(records: readonly LogRow[]): { sql: string; 
  * same rows: each sum is added to what is stored (`x = t.x + excluded.x`), and rows are sorted by
  * key so concurrent writers lock them in one order and cannot deadlock.
  */
-export function upsertRollupStatement(t: RollupTable, deltas: readonly LogRowValues[]): { sql: string; args: unknown[] } {
+function upsertRollupStatement(t: RollupTable, deltas: readonly LogRowValues[]): { sql: string; args: unknown[] } {
   const key = [t.time, ...t.dims];
   const cols = [...key, ...MEASURES];
   const sorted = [...deltas].sort((a, b) => {

@@ -1,19 +1,16 @@
 import type { AppContext } from '../context';
-import { ApiError } from '../errors/api-error';
-import { gatewayHeaders } from '../proxy/request-outcome';
+import type { ApiError } from '../errors/api-error';
 import type { ChatCompletionChunk, ChatRequest } from '../providers/types';
-import { logRejectedChat, startChat, type ChatRunOptions } from '../proxy/chat-pipeline';
-import type { RequestClock } from '../proxy/request-clock';
-import { routeChat } from '../proxy/route-chat';
-import { chatChunks } from '../proxy/chat-chunks';
-import { runChatCompletion, streamChatCompletion } from '../proxy/run-chat-completion';
-import { completionText } from '../proxy/request-outcome';
 import { alreadyRelayed } from '../providers/anthropic/native-messages';
-import { usageOrEstimate } from '../usage/estimate-usage';
-import { toAnthropicError } from './anthropic-errors';
-import { classifierCallModel } from '../proxy/chat-pipeline';
+import { chatChunks } from '../proxy/chat-chunks';
+import { classifierCallModel, logRejectedChat, startChat, type ChatRunOptions } from '../proxy/chat-pipeline';
+import type { RequestClock } from '../proxy/request-clock';
+import { completionText, gatewayHeaders } from '../proxy/request-outcome';
+import { routeChat } from '../proxy/route-chat';
+import { runChatCompletion, streamChatCompletion } from '../proxy/run-chat-completion';
 import type { RouteDecision, RouteTarget } from '../routing';
-import { estimateUsage } from '../usage/estimate-usage';
+import { estimateUsage, usageOrEstimate } from '../usage/estimate-usage';
+import { toAnthropicError } from './anthropic-errors';
 import type { MessagesRequest } from './anthropic-types';
 import { claudeModelAlias } from './claude-model-alias';
 import { chatToMessage, newMessageId, toAnthropicUsage } from './chat-to-message';
@@ -21,12 +18,7 @@ import { DEFAULT_PING_MS, messageEventStream } from './message-event-stream';
 import { MessageStreamBridge } from './message-stream-bridge';
 import { messagesToChat } from './messages-to-chat';
 
-/** The error with the request id the answer's x-request-id header names (ApiErrors only; others stay as they are). */
 const utf8 = new TextDecoder();
-
-function tagged(err: unknown, requestId: string): unknown {
-  return err instanceof ApiError ? Object.assign(err, { requestId }) : err;
-}
 
 export type MessagesAnswer =
   | { kind: 'json'; body: string; headers: Record<string, string> }
@@ -50,8 +42,8 @@ export interface CreateMessageOptions {
  * it as a chat completion (one log row, endpoint `messages`) and answer in Anthropic's format,
  * JSON or SSE. Targets on the `anthropic` provider take the client's body natively (see
  * native-messages.ts): their answer is Anthropic's own bytes, with usage read from them. A
- * request refused before the chat call (routing, translation) is logged here. Throws ApiError,
- * with `requestId` for the x-request-id header.
+ * request refused before the chat call (routing, translation) is logged here. Throws ApiError
+ * (the /v1 prelude, api/openai-request.ts, answers it with the x-request-id header).
  */
 export async function createMessage(ctx: AppContext, req: MessagesRequest, opts: CreateMessageOptions): Promise<MessagesAnswer> {
   const requestId = opts.requestId ?? crypto.randomUUID();
@@ -63,32 +55,27 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
     decision = await routeChat(ctx, { ...req, model: routed } as unknown as ChatRequest, classifierCallModel(ctx, requestId, opts.clientId), opts.signal);
   } catch (err) {
     logRejectedChat(ctx, err, req, { clientId: opts.clientId, clock: opts.clock, endpoint: 'messages', requestId });
-    throw tagged(err, requestId);
+    throw err;
   }
   try {
     ({ chat, decision } = translateForTargets(req, decision));
   } catch (err) {
     logRejectedChat(ctx, err, req, { clientId: opts.clientId, clock: opts.clock, endpoint: 'messages', requestId });
-    throw tagged(err, requestId);
+    throw err;
   }
   const run: ChatRunOptions & { requestId: string } = { clientId: opts.clientId, signal: opts.signal, endpoint: 'messages', requestId, clock: opts.clock, decision };
   const id = newMessageId();
   const stops = req.stop_sequences ?? undefined;
-  if (decision.targets.some(isNative)) return nativeOrTranslated(ctx, req, chat, { ...run, clientHeaders: opts.anthropicHeaders, nativeMessages: req }, { id, stops, pingMs: opts.pingMs, clock: opts.clock });
+  const shape = { id, stops, pingMs: opts.pingMs };
+  if (decision.targets.some(isNative)) return nativeOrTranslated(ctx, req, chat, { ...run, clientHeaders: opts.anthropicHeaders, nativeMessages: req }, shape);
 
   if (!req.stream) {
-    const r = await runChatCompletion(ctx, chat, run).catch((err) => Promise.reject(tagged(err, requestId)));
+    const r = await runChatCompletion(ctx, chat, run);
     const message = chatToMessage(r.completion, { id, model: r.completion.model || r.target.upstreamModel, usage: r.usage, stopSequences: stops });
     const headers = gatewayHeaders({ overheadMs: opts.clock.overhead(), target: r.target, decision, requestId });
     return { kind: 'json', body: JSON.stringify(message), headers };
   }
 
-  const messages = chat.messages as any[];
-  const streamOpts = { pingMs: opts.pingMs, estimate: (text: string) => estimateUsage(messages, text) };
-  const skeleton = (model: string) => ({
-    id, type: 'message' as const, role: 'assistant' as const, model,
-    stop_reason: null, stop_sequence: null, stop_details: null, usage: toAnthropicUsage(null),
-  });
   const starting = streamChatCompletion(ctx, chat, run);
   // Most upstreams answer (or fail) within moments: then the client gets their status as a plain
   // HTTP error, as Anthropic answers. A model that thinks long before its first token would
@@ -97,9 +84,7 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
   // as `event: error`.
   let timer: Timer | undefined;
   const waited = new Promise<null>((r) => (timer = setTimeout(() => r(null), opts.pingMs ?? DEFAULT_PING_MS)));
-  const s = await Promise.race([starting, waited])
-    .catch((err) => Promise.reject(tagged(err, requestId)))
-    .finally(() => clearTimeout(timer));
+  const s = await Promise.race([starting, waited]).finally(() => clearTimeout(timer));
   if (s === null) {
     starting.catch(() => {}); // read by the stream below; never an unhandled rejection meanwhile
     const target = decision.targets[0]!;
@@ -107,28 +92,47 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
       yield* (await starting).chunks;
     }
     const headers = gatewayHeaders({ overheadMs: opts.clock.overhead(), target, decision, requestId });
-    return { kind: 'stream', body: messageEventStream(later(), new MessageStreamBridge(skeleton(target.upstreamModel), stops), streamOpts), headers };
+    return { kind: 'stream', body: anthropicEvents(later(), target.upstreamModel, chat, shape), headers };
   }
 
-  const started = s;
-  const headers = gatewayHeaders({ overheadMs: opts.clock.overhead(), target: started.target, decision, requestId });
-  // The first chunk is already here: it names the model the way the non-stream answer does.
-  let head: IteratorResult<ChatCompletionChunk> | undefined;
-  let headError: unknown;
-  try {
-    head = await started.chunks.next();
-  } catch (err) {
-    headError = err;
-  }
-  const model = (head && !head.done && head.value.model) || started.target.upstreamModel;
+  const headers = gatewayHeaders({ overheadMs: opts.clock.overhead(), target: s.target, decision, requestId });
+  const { model, chunks } = await readAhead(s.chunks);
+  return { kind: 'stream', body: anthropicEvents(chunks, model || s.target.upstreamModel, chat, shape), headers };
+}
+
+/** How the answer is shaped: its message id, the client's stop sequences, the ping interval. */
+interface MessageShape {
+  id: string;
+  stops: string[] | undefined;
+  pingMs?: number;
+}
+
+/**
+ * Chat chunks -> Anthropic's event sequence (message_start with `model`, pings while the upstream
+ * is silent, output estimated from the prompt when the upstream reports no usage).
+ */
+function anthropicEvents(chunks: AsyncGenerator<ChatCompletionChunk>, model: string, chat: ChatRequest, o: MessageShape): ReadableStream<Uint8Array> {
+  const messages = chat.messages as any[];
+  const skeleton = {
+    id: o.id, type: 'message' as const, role: 'assistant' as const, model,
+    stop_reason: null, stop_sequence: null, stop_details: null, usage: toAnthropicUsage(null),
+  };
+  return messageEventStream(chunks, new MessageStreamBridge(skeleton, o.stops), { pingMs: o.pingMs, estimate: (text: string) => estimateUsage(messages, text) });
+}
+
+/**
+ * The first chunk read ahead (it names the model the way the non-stream answer does, if it came)
+ * and every chunk with it again; a failed first read is thrown from the iterator.
+ */
+async function readAhead(chunks: AsyncGenerator<ChatCompletionChunk>): Promise<{ model: string | undefined; chunks: AsyncGenerator<ChatCompletionChunk> }> {
+  const head = await chunks.next().catch((err: unknown) => ({ err }));
   async function* all(): AsyncGenerator<ChatCompletionChunk> {
-    if (headError !== undefined) throw headError;
-    if (!head || head.done) return;
+    if ('err' in head) throw head.err;
+    if (head.done) return;
     yield head.value;
-    yield* started.chunks;
+    yield* chunks;
   }
-  const body = messageEventStream(all(), new MessageStreamBridge(skeleton(model), stops), streamOpts);
-  return { kind: 'stream', body, headers };
+  return { model: 'err' in head || head.done ? undefined : head.value.model, chunks: all() };
 }
 
 const isNative = (t: RouteTarget) => t.provider === 'anthropic';
@@ -174,12 +178,10 @@ async function nativeOrTranslated(
   req: MessagesRequest,
   chat: ChatRequest,
   run: ChatRunOptions & { requestId: string },
-  o: { id: string; stops: string[] | undefined; pingMs?: number; clock: RequestClock },
+  o: MessageShape,
 ): Promise<MessagesAnswer> {
   const stream = req.stream === true;
-  const r = await startChat(ctx, { ...chat, stream }, { ...run, forceStreamUsage: true, streamErrorBytes: anthropicStreamError }).catch((err) =>
-    Promise.reject(tagged(err, run.requestId)),
-  );
+  const r = await startChat(ctx, { ...chat, stream }, { ...run, forceStreamUsage: true, streamErrorBytes: anthropicStreamError });
   const headers = r.headers;
   if (r.kind === 'json') {
     if (isNative(r.target) && r.raw) return { kind: 'json', body: utf8.decode(r.raw), headers };
@@ -190,20 +192,6 @@ async function nativeOrTranslated(
   }
   if (isNative(r.target)) return { kind: 'stream', body: r.body, headers };
   // A translated fallback: chat chunks -> Anthropic events, as on the plain path.
-  const chunks = chatChunks(r.body, r.ended);
-  const head = await chunks.next().catch((err) => ({ err }));
-  const model = ('value' in head && !head.done && head.value.model) || r.target.upstreamModel;
-  async function* all(): AsyncGenerator<ChatCompletionChunk> {
-    if ('err' in head) throw head.err;
-    if (head.done) return;
-    yield head.value;
-    yield* chunks;
-  }
-  const skeleton = {
-    id: o.id, type: 'message' as const, role: 'assistant' as const, model,
-    stop_reason: null, stop_sequence: null, stop_details: null, usage: toAnthropicUsage(null),
-  };
-  const messages = chat.messages as any[];
-  const streamOpts = { pingMs: o.pingMs, estimate: (text: string) => estimateUsage(messages, text) };
-  return { kind: 'stream', body: messageEventStream(all(), new MessageStreamBridge(skeleton, o.stops), streamOpts), headers };
+  const { model, chunks } = await readAhead(chatChunks(r.body, r.ended));
+  return { kind: 'stream', body: anthropicEvents(chunks, model || r.target.upstreamModel, chat, o), headers };
 }

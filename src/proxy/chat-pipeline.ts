@@ -11,7 +11,13 @@ import { routeChat } from './route-chat';
 import { relayStream, type StreamEnd } from './stream-relay';
 import { settleAnswer, walkTargets } from './walk-targets';
 
-// One chat completion as one pipeline (startChat): route -> attempts with fallback -> relay -> record.
+/*
+ * The chat request path, one pipeline:
+ *   authenticate -> limits                               api/openai-request.ts (openaiPost, the /v1 prelude)
+ *   route -> attempts with fallback -> relay -> record   here (startChat, top to bottom)
+ * Each step returns its result; the record step (request-outcome.ts) makes the one RequestOutcome
+ * and log row from them. In-process callers (Responses and Messages bridges, the classifier) start here.
+ */
 
 export interface ChatRunOptions {
   clientId?: number | null;
@@ -139,9 +145,8 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
 }
 
 /**
- * What a finished stream delivered, read off the adapter's tally. The text is only read for an
- * estimate (no upstream usage) or a stored body: adapters may keep it as a raw sample that costs
- * a parse to read.
+ * What a finished stream delivered, read off the adapter's tally. The text goes on only for an
+ * estimate (no upstream usage) or a stored body.
  */
 function streamDelivered(tally: StreamTally, storeBodies: boolean | undefined): Delivered {
   if (tally.usage !== null && !storeBodies) return { usage: tally.usage };

@@ -8,7 +8,7 @@ import { completionText } from './request-outcome';
 import { startChat, type ChatRunOptions } from './chat-pipeline';
 
 /**
- * A non-stream chat completion run in-process (Responses API bridge, routing classifier):
+ * A non-stream chat completion run in-process (the Responses and Messages bridges):
  * same routing, fallback, breakers and log row as POST /v1/chat/completions. `usage` is the
  * upstream's, or an estimate when it gave none. Throws ApiError.
  */

@@ -8,7 +8,7 @@ import { isOpenAIUsage, withOpenAIUsage } from './with-openai-usage';
 import type { OpenAICompatibleOptions } from './openai-compatible-options';
 
 /** What one upstream chunk becomes (see openAIChunk). */
-export interface ChunkOut {
+interface ChunkOut {
   /** The chunk to send, or null when it is dropped (a usage-only chunk the client did not ask for). */
   chunk: any | null;
   /** Whether `chunk` differs from what the upstream sent (else the upstream's own text is sent). */
@@ -26,7 +26,7 @@ export interface ChunkOut {
  * chunk dropped). Usage on a chunk that also carries choices (Moonshot's last chunk, DeepSeek's)
  * goes out as a chunk of its own with `choices: []`, as OpenAI sends it and SDKs read it.
  */
-export function openAIChunk(
+function openAIChunk(
   chunk: any,
   quirk: ((chunk: any) => boolean) | undefined,
   convertUsage: (raw: any) => Usage | null,
