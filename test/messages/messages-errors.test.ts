@@ -1,6 +1,7 @@
 /**
- * /v1/messages errors in Anthropic's shape: upstream 429/500/529, the gateway's own 413 and 504, a stream cut
- * after it started, bad input, auth by x-api-key or bearer; plus the mock provider and a group end to end.
+ * /v1/messages errors in Anthropic's shape: upstream 429/500/529, the gateway's own 413 and 504,
+ * a stream cut after it started, bad input, auth by x-api-key or bearer; plus the mock provider
+ * and a group end to end.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
