@@ -39,7 +39,8 @@ export function swaggerRoutes() {
             title: 'GopherGate',
             version: VERSION,
             description:
-              'OpenAI-compatible LLM gateway. `/v1/*` takes a client key (`Authorization: Bearer <key>`); `/api/*` takes a dashboard session (cookie or `Authorization: Bearer <token>` from `POST /api/auth/login`).',
+              'OpenAI-compatible LLM gateway. `/v1/*` takes a client key (`Authorization: Bearer <key>`); `/api/*` takes a dashboard session (cookie or `Authorization: Bearer <token>` from `POST /api/auth/login`). ' +
+              'The live monitor is a WebSocket at `GET /api/monitor/ws` (session cookie or bearer token; OpenAPI has no WebSocket operations): one JSON message per finished request, without secrets.',
           },
           tags: [
             { name: 'OpenAI API', description: 'OpenAI-compatible endpoints' },

@@ -1,4 +1,5 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { models } from '../../src/db/schema';
 import type { TestGateway } from '../helpers/start-gateway';
 import { api, json, makeUser, useAdminGateway, type Session } from '../helpers/admin-harness';
 
@@ -28,6 +29,23 @@ describe('models', () => {
     expect(v1.data.map((m: any) => m.id)).not.toContain('gpt-4o');
     await api(gw, 'PATCH', '/api/models/gpt-4o', { as: admin, body: { enabled: true } });
     expect((await json(await gw.fetch('/v1/models'))).data.map((m: any) => m.id)).toContain('gpt-4o');
+  });
+
+  test('an id containing `/` is read and changed URL-encoded; every price field is read and written', async () => {
+    const id = 'meta-llama/llama-3.1-8b';
+    gw.ctx.db.insert(models).values({ id, provider: 'ollama', upstreamId: id, inputPrice: 0, outputPrice: 0, updatedAt: Date.now() }).run();
+    gw.ctx.state.reload();
+    const path = `/api/models/${encodeURIComponent(id)}`;
+    expect(await json(await api(gw, 'GET', path, { as: admin }))).toMatchObject({
+      id, provider: 'ollama', enabled: true, input_price: 0, cached_input_price: null, output_price: 0, reasoning_price: null, image_price: null, cache_write_price: null,
+    });
+    const prices = { input_price: 0.5, cached_input_price: 0.25, output_price: 1.5, reasoning_price: 2, image_price: 0.04, cache_write_price: 0.6 };
+    const r = await api(gw, 'PATCH', path, { as: admin, body: prices });
+    expect(r.status).toBe(200);
+    expect(await json(r)).toMatchObject({ id, ...prices });
+    expect(await json(await api(gw, 'GET', path, { as: admin }))).toMatchObject(prices);
+    // The request path prices with them at once.
+    expect(gw.ctx.state.getSnapshot().models.get(id)!.prices).toEqual({ input: 0.5, cachedInput: 0.25, output: 1.5, reasoning: 2, image: 0.04, cacheWrite: 0.6 });
   });
 
   test('bad prices and unknown models', async () => {

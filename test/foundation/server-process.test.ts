@@ -2,6 +2,7 @@ import { expect, setDefaultTimeout, test } from 'bun:test';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pkg from '../../package.json';
 
 // Spawns the server: seconds on a loaded CI machine. A limit only bounds a hang.
 setDefaultTimeout(30_000);
@@ -27,6 +28,8 @@ test('the server starts in an empty directory, creates ./data, answers /health a
   const port = Number(/listening on http:\/\/[^:]+:(\d+)/.exec(out)![1]);
   const health = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json());
   expect(health.status).toBe('ok');
+  // The same version `--version` prints (INTERFACE.md: /health carries `version`).
+  expect(health.version).toBe(pkg.version);
   expect(health.providers.openai).toEqual({ enabled: false, circuit: 'closed' });
   expect(health.log_queue).toEqual({ depth: 0, dropped: 0 });
   expect(existsSync(join(cwd, 'data', 'gophergate.db'))).toBe(true);

@@ -56,6 +56,24 @@ test('a team and a limited key made through the API are in force at once; GET sh
   expect((await api(gw, 'GET', `/api/teams/${team.id}`, { as: admin })).status).toBe(404);
 });
 
+test("PATCH /api/teams/{id} changes only the fields sent, in force for the team's keys at once", async () => {
+  const team = await json(await api(gw, 'POST', '/api/teams', { as: admin, body: { name: 'patched', budget_usd: 3, budget_period: 'month' } }));
+  const c = await json(await api(gw, 'POST', '/api/clients', { as: admin, body: { name: 'member', team_id: team.id } }));
+  expect((await chat(c.key)).choices.length).toBe(1);
+
+  const p = await api(gw, 'PATCH', `/api/teams/${team.id}`, { as: admin, body: { models: ['gpt-4o'], rpm: 50 } });
+  expect(p.status).toBe(200);
+  expect(await json(p)).toMatchObject({ id: team.id, name: 'patched', budget_usd: 3, budget_period: 'month', models: ['gpt-4o'], rpm: 50 });
+  const err = await apiError(chat(c.key));
+  expect([err.status, err.code]).toEqual([403, 'model_not_allowed']);
+  expect(err.message).toContain("team 'patched'");
+
+  // null lifts a limit again; the next request is served.
+  const back = await json(await api(gw, 'PATCH', `/api/teams/${team.id}`, { as: admin, body: { models: null } }));
+  expect(back).toMatchObject({ models: null, rpm: 50, budget_usd: 3 });
+  expect((await chat(c.key)).choices.length).toBe(1);
+});
+
 test('bad limit fields get a 400 in OpenAI shape naming the field', async () => {
   const cases: [string, string, object, string][] = [
     ['POST', '/api/clients', { name: 'x', expires_at: 'next tuesday' }, 'expires_at'],

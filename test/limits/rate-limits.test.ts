@@ -55,6 +55,8 @@ test('TPM counts prompt and completion tokens: each answer settles to its 19 + 9
     try {
       const { response } = await client.chat.completions.create(chatBody()).withResponse();
       expect(response.headers.get('x-ratelimit-limit-tokens')).toBe('100');
+      // The clock stands still: the window is whole again a minute after this request.
+      expect(response.headers.get('x-ratelimit-reset-tokens')).toBe('1m0s');
       remaining.push(Number(response.headers.get('x-ratelimit-remaining-tokens')));
       await rig.gw.waitForLogs(rig.gw.logs.length);
     } catch (err) {

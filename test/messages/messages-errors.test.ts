@@ -1,6 +1,7 @@
 /**
- * /v1/messages errors in Anthropic's shape: upstream 429/500/529, a stream cut after it started,
- * bad input, auth by x-api-key or bearer; plus the mock provider and a group end to end.
+ * /v1/messages errors in Anthropic's shape: upstream 429/500/529, the gateway's own 413 and 504,
+ * a stream cut after it started, bad input, auth by x-api-key or bearer; plus the mock provider
+ * and a group end to end.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
@@ -108,6 +109,34 @@ describe('upstream errors -> Anthropic error types', () => {
       for await (const _ of stream);
     })().then(() => null, (e) => e);
     expect(err).toBeInstanceOf(Anthropic.APIError);
+  });
+});
+
+describe('the gateway\'s own 413 and 504 in Anthropic\'s shape', () => {
+  test('a body over LLM_PROXY__SERVER__MAX_BODY_MB -> 413 request_too_large; no upstream headers in time -> 504 api_error', async () => {
+    // The fake never answers until the gateway hangs up, so load can delay the timeout, never prevent it.
+    const silent = startFakeUpstream((req) => new Promise((resolve) => req.signal.addEventListener('abort', () => resolve(jsonResponse({})))));
+    const small = await startGateway({
+      env: { ...providerEnv('openai', `${silent.url}/v1`), LLM_PROXY__SERVER__MAX_BODY_MB: '0.01', LLM_PROXY__UPSTREAM__TIMEOUT_S: '0.3' },
+    });
+    try {
+      const big = await small.fetch('/v1/messages', {
+        method: 'POST',
+        body: JSON.stringify({ ...hello, messages: [{ role: 'user', content: 'x'.repeat(20_000) }] }),
+      });
+      expect(big.status).toBe(413);
+      expect(await big.json()).toEqual({ type: 'error', error: { type: 'request_too_large', message: expect.stringContaining('LLM_PROXY__SERVER__MAX_BODY_MB') } });
+      expect(await small.waitForRow(big)).toMatchObject({ endpoint: 'messages', status: 413 });
+      expect(silent.requests.length).toBe(0);
+
+      const slow = await small.fetch('/v1/messages', { method: 'POST', body: JSON.stringify(hello) });
+      expect(slow.status).toBe(504);
+      expect(await slow.json()).toEqual({ type: 'error', error: { type: 'api_error', message: expect.any(String) } });
+      expect(await small.waitForRow(slow)).toMatchObject({ endpoint: 'messages', status: 504, errorType: 'upstream_timeout' });
+    } finally {
+      await small.close();
+      silent.close();
+    }
   });
 });
 
