@@ -1,6 +1,6 @@
 import type { AppContext } from '../context';
 import { badRequest } from '../errors/api-error';
-import { joinUrl } from '../providers/openai-compatible/create-openai-compatible-adapter';
+import { joinUrl } from '../providers/shared/upstream-call';
 import type { ProviderSettings } from '../providers/types';
 import type { RouteTarget } from '../routing/types';
 import type { EmbeddingInputs, EmbeddingResult } from './embeddings-types';

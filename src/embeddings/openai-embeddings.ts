@@ -1,15 +1,13 @@
 import type { AppContext } from '../context';
 import { badRequest } from '../errors/api-error';
-import { joinUrl } from '../providers/openai-compatible/create-openai-compatible-adapter';
+import { bearerJsonPost } from '../providers/shared/upstream-call';
 import type { ProviderSettings, UpstreamCall } from '../providers/types';
 import type { RouteTarget } from '../routing/types';
 import type { EmbeddingInputs, EmbeddingRequest, EmbeddingResult } from './embeddings-types';
 import { callJson, malformed, type CallOptions } from './upstream-json';
 
 function postEmbeddings(settings: ProviderSettings, body: unknown): UpstreamCall {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (settings.apiKey) headers.authorization = `Bearer ${settings.apiKey}`;
-  return { url: joinUrl(settings.baseUrl, '/embeddings'), method: 'POST', headers, body: JSON.stringify(body) };
+  return bearerJsonPost(settings, '/embeddings', body);
 }
 
 const reportedTokens = (json: any): number | null => {

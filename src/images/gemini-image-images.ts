@@ -1,5 +1,5 @@
 import { badRequest } from '../errors/api-error';
-import { joinUrl } from '../providers/openai-compatible/create-openai-compatible-adapter';
+import { joinUrl } from '../providers/shared/upstream-call';
 import type { ProviderSettings } from '../providers/types';
 import type { Usage } from '../usage/types';
 import { checkCommonParams, dataUri, refuseParams, sizeToAspectRatio, unsupported } from './image-params';

@@ -1,4 +1,4 @@
-import { joinUrl } from '../providers/openai-compatible/create-openai-compatible-adapter';
+import { bearerJsonPost } from '../providers/shared/upstream-call';
 import type { ProviderSettings } from '../providers/types';
 import type { Usage } from '../usage/types';
 import { checkCommonParams, dataUri, unsupported } from './image-params';
@@ -45,10 +45,8 @@ export function planOpenAIImages(req: ImageRequest, model: string, settings: Pro
   const body: Record<string, unknown> = { ...req, model };
   const wantsUrl = (req.response_format ?? 'url') === 'url';
   if (gptImage) delete body.response_format;
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (settings.apiKey) headers.authorization = `Bearer ${settings.apiKey}`;
   return {
-    call: { url: joinUrl(settings.baseUrl, '/images/generations'), method: 'POST', headers, body: JSON.stringify(body) },
+    call: bearerJsonPost(settings, '/images/generations', body),
     parse(json: any, rawText: string): ImageResult {
       const data = Array.isArray(json?.data) ? json.data : [];
       const usage = json?.usage ? normalizeImageUsage(json.usage) : null;

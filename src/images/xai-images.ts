@@ -1,4 +1,4 @@
-import { joinUrl } from '../providers/openai-compatible/create-openai-compatible-adapter';
+import { bearerJsonPost } from '../providers/shared/upstream-call';
 import type { ProviderSettings } from '../providers/types';
 import { checkCommonParams, refuseParams } from './image-params';
 import type { ImagePlan, ImageRequest, ImageResult } from './images-types';
@@ -18,10 +18,8 @@ export function planXaiImages(req: ImageRequest, model: string, settings: Provid
   const body: Record<string, unknown> = { ...req, model };
   delete body.size;
   delete body.quality;
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (settings.apiKey) headers.authorization = `Bearer ${settings.apiKey}`;
   return {
-    call: { url: joinUrl(settings.baseUrl, '/images/generations'), method: 'POST', headers, body: JSON.stringify(body) },
+    call: bearerJsonPost(settings, '/images/generations', body),
     parse(json: any, rawText: string): ImageResult {
       const data = Array.isArray(json?.data) ? json.data : [];
       if (typeof json?.created === 'number') return { raw: rawText, body: json, images: data.length, usage: null };

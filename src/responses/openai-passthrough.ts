@@ -1,6 +1,6 @@
 import type { ApiError } from '../errors/api-error';
 import type { OpenedUpstream } from '../proxy/open-upstream';
-import { joinUrl } from '../providers/openai-compatible/create-openai-compatible-adapter';
+import { bearerJsonPost } from '../providers/shared/upstream-call';
 import { SseParser } from '../providers/shared/sse-parser';
 import type { ProviderSettings, UpstreamCall } from '../providers/types';
 import { clientClosed } from '../proxy/upstream-errors';
@@ -10,10 +10,7 @@ import type { ResponsesRequest } from './responses-types';
 
 /** The Responses call for OpenAI itself: the client's body as sent, with the concrete model id. */
 export function buildOpenAIResponsesCall(req: ResponsesRequest, model: string, settings: ProviderSettings): UpstreamCall {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (settings.apiKey) headers.authorization = `Bearer ${settings.apiKey}`;
-  if (req.stream) headers.accept = 'text/event-stream';
-  return { url: joinUrl(settings.baseUrl, '/responses'), method: 'POST', headers, body: JSON.stringify({ ...req, model }) };
+  return bearerJsonPost(settings, '/responses', { ...req, model }, req.stream ? { accept: 'text/event-stream' } : undefined);
 }
 
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);

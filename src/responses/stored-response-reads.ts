@@ -1,6 +1,6 @@
 import type { AppContext } from '../context';
 import { ApiError, badRequest, notFound } from '../errors/api-error';
-import { joinUrl } from '../providers/openai-compatible/create-openai-compatible-adapter';
+import { joinUrl } from '../providers/shared/upstream-call';
 import { openUpstream, readBody } from '../proxy/open-upstream';
 import { RequestClock } from '../proxy/request-clock';
 import type { RouteTarget } from '../routing/types';

@@ -1,15 +1,11 @@
 import type { ChatCompletion } from 'openai/resources/chat/completions';
 import type { ProviderAdapter } from '../types';
+import { bearerJsonPost } from '../shared/upstream-call';
 import { normalizeUsage } from '../../usage/normalize-usage';
 import { isOpenAIUsage, withOpenAIUsage } from './with-openai-usage';
 import { fillCompletionShape } from './openai-shape';
 import type { OpenAICompatibleOptions, UpstreamBody } from './openai-compatible-options';
 import { openAICompatibleStream } from './openai-compatible-stream';
-
-/** `base` + `/path`, tolerating a trailing slash on the configured base URL. */
-export function joinUrl(base: string, path: string): string {
-  return base.replace(/\/+$/, '') + path;
-}
 
 /**
  * Builds a provider adapter for an OpenAI-compatible upstream. The client's body is forwarded
@@ -34,15 +30,7 @@ export function createOpenAICompatibleAdapter(opts: OpenAICompatibleOptions): Pr
         delete body.stream_options;
       }
       if (opts.transformRequestBody) body = await opts.transformRequestBody(body, { ctx, settings, deps });
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (settings.apiKey) headers.authorization = `Bearer ${settings.apiKey}`;
-      if (opts.headers) Object.assign(headers, opts.headers(settings));
-      return {
-        url: joinUrl(settings.baseUrl || opts.defaultBaseUrl, '/chat/completions'),
-        method: 'POST',
-        headers,
-        body: JSON.stringify(body),
-      };
+      return bearerJsonPost(settings, '/chat/completions', body, opts.headers?.(settings), settings.baseUrl || opts.defaultBaseUrl);
     },
 
     parseChatResponse(body: any, ctx) {

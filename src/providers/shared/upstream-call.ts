@@ -1,0 +1,17 @@
+import type { ProviderSettings, UpstreamCall } from '../types';
+
+/** `base` + `/path`, tolerating a trailing slash on the configured base URL. */
+export function joinUrl(base: string, path: string): string {
+  return base.replace(/\/+$/, '') + path;
+}
+
+/**
+ * An OpenAI-style call: POST `base` + `path` with `body` as JSON and the provider's key, when it
+ * has one, as a bearer token. `extra` headers are added after those.
+ */
+export function bearerJsonPost(settings: ProviderSettings, path: string, body: unknown, extra?: Record<string, string>, base = settings.baseUrl): UpstreamCall {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (settings.apiKey) headers.authorization = `Bearer ${settings.apiKey}`;
+  if (extra) Object.assign(headers, extra);
+  return { url: joinUrl(base, path), method: 'POST', headers, body: JSON.stringify(body) };
+}
