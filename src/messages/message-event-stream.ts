@@ -1,14 +1,11 @@
 import { ApiError } from '../errors/api-error';
+import { chunkEventStream } from '../proxy/chunk-event-stream';
 import type { ChatCompletionChunk } from '../providers/types';
 import { normalizeOpenAIUsage } from '../usage/openai-usage';
 import type { Usage } from '../usage/types';
 import { toAnthropicError } from './anthropic-errors';
 import type { MessagesEvent } from './anthropic-types';
 import type { MessageStreamBridge } from './message-stream-bridge';
-
-const encoder = new TextEncoder();
-/** One SSE frame as Anthropic sends it: the event name, then its JSON. */
-export const sseFrame = (e: MessagesEvent) => encoder.encode(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
 
 /** Anthropic keeps idle streams alive with pings; 10 s stays under common proxy idle limits (nginx: 60 s). */
 export const DEFAULT_PING_MS = 10_000;
@@ -21,57 +18,26 @@ export interface MessageEventStreamOptions {
 }
 
 /**
- * An Anthropic SSE body from a chat chunk iterator (streamChatCompletion: the first chunk has
- * already arrived, so upstream failures before it were plain HTTP errors). Chunks go through the
- * bridge as they come; while the upstream is silent a `ping` goes out every `pingMs`; a failure
- * mid-stream ends it with `event: error` and Anthropic's error body. Cancelling the body (the
- * client left) ends the upstream call.
+ * An Anthropic SSE body from a chat chunk iterator (proxy/chunk-event-stream.ts): chunks go
+ * through the bridge as they come; while the upstream is silent a `ping` goes out every `pingMs`;
+ * a failure mid-stream ends it with `event: error` and Anthropic's error body.
  */
 export function messageEventStream(
   chunks: AsyncGenerator<ChatCompletionChunk>,
   bridge: MessageStreamBridge,
   opts: MessageEventStreamOptions,
 ): ReadableStream<Uint8Array> {
-  const pingMs = opts.pingMs ?? DEFAULT_PING_MS;
-  let started = false;
-  let done = false;
-  let pending: Promise<IteratorResult<ChatCompletionChunk>> | null = null;
-  return new ReadableStream<Uint8Array>(
+  return chunkEventStream<MessagesEvent>(
+    chunks,
     {
-      async pull(controller) {
-        const send = (events: MessagesEvent[]) => events.forEach((e) => controller.enqueue(sseFrame(e)));
-        if (!started) {
-          started = true;
-          return send(bridge.start());
-        }
-        try {
-          for (;;) {
-            pending ??= chunks.next();
-            let timer: Timer | undefined;
-            const tick = new Promise<'ping'>((r) => (timer = setTimeout(() => r('ping'), pingMs)));
-            const next = await Promise.race([pending, tick]).finally(() => clearTimeout(timer));
-            if (next === 'ping') return send([{ type: 'ping' }]);
-            pending = null;
-            if (next.done) {
-              const usage = bridge.lastUsage ?? (await opts.estimate(bridge.delivered));
-              send(bridge.end(usage));
-              done = true;
-              return controller.close();
-            }
-            const events = bridge.push(next.value, next.value.usage ? normalizeOpenAIUsage(next.value.usage) : null);
-            if (events.length) return send(events);
-          }
-        } catch (err) {
-          const e = err instanceof ApiError ? err : new ApiError({ status: 502, message: 'The upstream stream failed.', type: 'api_error', code: 'upstream_error' });
-          send(bridge.fail(toAnthropicError(e).body.error));
-          done = true;
-          controller.close();
-        }
-      },
-      async cancel() {
-        if (!done) await chunks.return(undefined);
+      start: () => bridge.start(),
+      push: (c) => bridge.push(c, c.usage ? normalizeOpenAIUsage(c.usage) : null),
+      finish: async () => bridge.end(bridge.lastUsage ?? (await opts.estimate(bridge.delivered))),
+      fail: (err) => {
+        const e = err instanceof ApiError ? err : new ApiError({ status: 502, message: 'The upstream stream failed.', type: 'api_error', code: 'upstream_error' });
+        return bridge.fail(toAnthropicError(e).body.error);
       },
     },
-    { highWaterMark: 0 },
+    { ping: { type: 'ping' }, pingMs: opts.pingMs ?? DEFAULT_PING_MS },
   );
 }

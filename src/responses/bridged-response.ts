@@ -1,5 +1,6 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { notFound } from '../errors/api-error';
+import { chunkEventStream } from '../proxy/chunk-event-stream';
 import { gatewayHeaders } from '../proxy/request-outcome';
 import { runChatCompletion, streamChatCompletion } from '../proxy/run-chat-completion';
 import type { ChatRunOptions } from '../proxy/chat-pipeline';
@@ -14,8 +15,6 @@ import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
 import type { ResponseEvent, ResponseObject, ResponseUsage } from './responses-types';
 import { ResponsesStreamBridge } from './stream-bridge';
 
-const encoder = new TextEncoder();
-const eventBytes = (e: ResponseEvent) => encoder.encode(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
 
 const responseUsage = (u: Usage): ResponseUsage => ({
   input_tokens: u.input,
@@ -69,40 +68,15 @@ export async function bridgedResponse(run: ResponsesRun): Promise<ResponsesAnswe
   const s = await streamChatCompletion(run.ctx, chat, opts);
   const headers = gatewayHeaders({ overheadMs: clock.overhead(), target: s.target, decision, requestId: run.requestId });
   const bridge = new ResponsesStreamBridge(responseSkeleton(req, id, s.target.upstreamModel, createdAt));
-  let started = false;
-  let done = false;
-  const body = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const send = (events: ResponseEvent[]) => events.forEach((e) => controller.enqueue(eventBytes(e)));
-        if (!started) {
-          started = true;
-          return send(bridge.start());
-        }
-        try {
-          // Chunks without output (role-only, empty content) yield no events: keep reading.
-          for (;;) {
-            const next = await s.chunks.next();
-            if (next.done) {
-              send(bridge.finish());
-              remember(bridge.result, s.target.modelId);
-              done = true;
-              return controller.close();
-            }
-            const events = bridge.push(next.value);
-            if (events.length) return send(events);
-          }
-        } catch (err) {
-          send(bridge.fail((err as Error)?.message ?? 'The upstream stream failed.'));
-          done = true;
-          controller.close();
-        }
-      },
-      async cancel() {
-        if (!done) await s.chunks.return(undefined);
-      },
+  const body = chunkEventStream<ResponseEvent>(s.chunks, {
+    start: () => bridge.start(),
+    push: (c) => bridge.push(c),
+    finish: () => {
+      const events = bridge.finish();
+      remember(bridge.result, s.target.modelId);
+      return events;
     },
-    { highWaterMark: 0 },
-  );
+    fail: (err) => bridge.fail((err as Error)?.message ?? 'The upstream stream failed.'),
+  });
   return { kind: 'stream', body, headers };
 }
