@@ -112,19 +112,26 @@ const roundS = (ms: number) => Math.round(ms / 100) / 10;
 /**
  * Takes a slot for one upstream call, waiting when the gateway is full (the wait goes to
  * `clock.queueMs`, outside the gateway's overhead). Returns the release, safe to call more than
- * once. Throws `overloaded` after the queue timeout, or clientClosed when the client goes first.
+ * once: at once when a slot is free (no promise on the common path), else a promise of it that
+ * rejects with `overloaded` after the queue timeout, or clientClosed when the client goes first.
  */
-export async function takeSlot(slots: UpstreamSlots, signal: AbortSignal | undefined, clock: { queueMs: number }): Promise<() => void> {
-  if (!slots.tryAcquire()) {
-    const queuedAt = performance.now();
-    try {
-      await slots.wait(signal);
-    } catch (err) {
-      throw err instanceof ApiError ? err : clientClosed();
-    } finally {
-      clock.queueMs += performance.now() - queuedAt;
-    }
+export function takeSlot(slots: UpstreamSlots, signal: AbortSignal | undefined, clock: { queueMs: number }): (() => void) | Promise<() => void> {
+  return slots.tryAcquire() ? releaseOnce(slots) : waitForSlot(slots, signal, clock);
+}
+
+async function waitForSlot(slots: UpstreamSlots, signal: AbortSignal | undefined, clock: { queueMs: number }): Promise<() => void> {
+  const queuedAt = performance.now();
+  try {
+    await slots.wait(signal);
+  } catch (err) {
+    throw err instanceof ApiError ? err : clientClosed();
+  } finally {
+    clock.queueMs += performance.now() - queuedAt;
   }
+  return releaseOnce(slots);
+}
+
+function releaseOnce(slots: UpstreamSlots): () => void {
   let held = true;
   return () => {
     if (!held) return;

@@ -7,7 +7,7 @@ test('slots are handed to waiters first come, first served; a release runs once 
   const clock = { queueMs: 0 };
   const first = await takeSlot(slots, undefined, clock);
   const order: number[] = [];
-  const waiting = [1, 2, 3].map((n) => takeSlot(slots, undefined, clock).then((release) => (order.push(n), release)));
+  const waiting = [1, 2, 3].map((n) => Promise.resolve(takeSlot(slots, undefined, clock)).then((release) => (order.push(n), release)));
   expect(slots.waiting).toBe(3);
   first();
   first(); // a second call must not free another slot
@@ -28,7 +28,7 @@ test('waiters that left are skipped and do not pile up', async () => {
   const gone: Promise<unknown>[] = [];
   for (let i = 0; i < 5000; i++) {
     const ac = new AbortController();
-    gone.push(takeSlot(slots, ac.signal, { queueMs: 0 }).catch((e) => e));
+    gone.push(Promise.resolve(takeSlot(slots, ac.signal, { queueMs: 0 })).catch((e) => e));
     ac.abort();
   }
   const errors = await Promise.all(gone);
@@ -44,7 +44,7 @@ test('waiters that left are skipped and do not pile up', async () => {
 test('past the queue timeout: 503 overloaded in OpenAI shape with retry-after, counted as refused', async () => {
   const slots = new UpstreamSlots(1, 20);
   const release = await takeSlot(slots, undefined, { queueMs: 0 });
-  const err = (await takeSlot(slots, undefined, { queueMs: 0 }).catch((e) => e)) as ApiError;
+  const err = (await Promise.resolve(takeSlot(slots, undefined, { queueMs: 0 })).catch((e) => e)) as ApiError;
   expect(err.status).toBe(503);
   expect(err.toBody().error).toMatchObject({ type: 'server_error', code: 'overloaded', param: null });
   expect(err.headers['retry-after']).toBe('1');
