@@ -35,39 +35,51 @@ interface Candidate {
 
 /** Fallback order around the chosen index: the chosen one, stronger ones next, then weaker ones nearest first. */
 export function fallbackOrder(chosen: number, n: number): number[] {
-  const out = [chosen];
-  for (let i = chosen + 1; i < n; i++) out.push(i);
-  for (let i = chosen - 1; i >= 0; i--) out.push(i);
+  const out: number[] = [];
+  for (let k = 0; k < n; k++) out.push(fallbackAt(chosen, n, k));
   return out;
+}
+
+/** The k-th index of fallbackOrder(chosen, n), without building the list (the walks run per request). */
+function fallbackAt(chosen: number, n: number, k: number): number {
+  const stronger = n - 1 - chosen;
+  return k <= stronger ? chosen + k : chosen - (k - stronger);
 }
 
 /** Heuristic choices by rule list: groups sharing a rule list (the defaults, usually) score the text once per request. */
 export type HeuristicMemo = Map<readonly HeuristicRule[], HeuristicChoice>;
 
-function chooseIndex(
-  g: GroupEntry,
-  text: RoutingText,
-  scores: ReadonlyMap<string, ClassifierOutcome> | undefined,
-  memo: HeuristicMemo,
-): { index: number; reason: string } {
+/** Which target a group chooses, and what decided it (turned into words only for the chosen path). */
+interface Choice {
+  index: number;
+  /** The group's classifier outcome, when it is a classifier group. */
+  outcome?: ClassifierOutcome;
+  /** The heuristic's score, when the heuristic decided. */
+  heuristic?: HeuristicChoice;
+}
+
+function choose(g: GroupEntry, text: RoutingText, scores: ReadonlyMap<string, ClassifierOutcome> | undefined, memo: HeuristicMemo): Choice {
   const n = g.targets.length;
-  let prefix = '';
-  if (g.strategy === 'classifier') {
-    const outcome = scores?.get(g.name);
-    const cs = classifierSettingsOf(g.settings);
-    if (outcome && 'score' in outcome) {
-      const index = bucketOf(outcome.score, n, cs);
-      const thr = cs.threshold !== null && outcome.score >= cs.threshold ? `, >= threshold ${cs.threshold}` : '';
-      return { index, reason: `classifier score ${outcome.score} on ${cs.min}-${cs.max}${outcome.cached ? ' (cached)' : ''}${thr}` };
-    }
-    prefix = outcome ? `classifier failed (${outcome.error}), ` : 'classifier not run, ';
-  }
+  const outcome = g.strategy === 'classifier' ? scores?.get(g.name) : undefined;
+  if (outcome && 'score' in outcome) return { index: bucketOf(outcome.score, n, classifierSettingsOf(g.settings)), outcome };
   const rules = rulesOf(g.settings);
-  let scored = memo.get(rules);
-  if (!scored) memo.set(rules, (scored = chooseHeuristic(rules, text, Number.MAX_SAFE_INTEGER)));
-  const index = Math.min(scored.index, n - 1);
-  const why = scored.matched.length ? `${scored.matched.join(', ')} = ${scored.points} pt` : 'no rule matched';
-  return { index, reason: `${prefix}heuristic: ${why}` };
+  let heuristic = memo.get(rules);
+  if (!heuristic) memo.set(rules, (heuristic = chooseHeuristic(rules, text, Number.MAX_SAFE_INTEGER)));
+  return { index: Math.min(heuristic.index, n - 1), outcome, heuristic };
+}
+
+/** The decision's reason for one group on the chosen path. */
+function describe(g: GroupEntry, c: Choice): string {
+  const o = c.outcome;
+  if (o && 'score' in o) {
+    const cs = classifierSettingsOf(g.settings);
+    const thr = cs.threshold !== null && o.score >= cs.threshold ? `, >= threshold ${cs.threshold}` : '';
+    return `classifier score ${o.score} on ${cs.min}-${cs.max}${o.cached ? ' (cached)' : ''}${thr}`;
+  }
+  const prefix = g.strategy !== 'classifier' ? '' : o ? `classifier failed (${o.error}), ` : 'classifier not run, ';
+  const h = c.heuristic!;
+  const why = h.matched.length ? `${h.matched.join(', ')} = ${h.points} pt` : 'no rule matched';
+  return `${prefix}heuristic: ${why}`;
 }
 
 /** The group named `name` when the walk may enter it; throws on a cycle or too deep a nesting. */
@@ -110,21 +122,24 @@ export function nextUnscoredClassifier(
 ): GroupEntry | null {
   let expansions = 0;
   // true: a candidate was reached (the chosen path ends there); a group: it needs a score.
-  const visit = (name: string, stack: string[]): GroupEntry | boolean => {
+  const stack: string[] = []; // the groups entered on the way to `name`
+  const visit = (name: string): GroupEntry | boolean => {
     if (++expansions > MAX_EXPANSIONS) return true;
     if (concreteOrNull(name, snap)) return true;
     const g = enterGroup(requested, name, stack, snap);
     if (!g || g.targets.length === 0) return false;
     if (g.strategy === 'classifier' && !scores.has(g.name)) return g;
-    const { index } = chooseIndex(g, text, scores, memo);
-    const inner = [...stack, name];
-    for (const i of fallbackOrder(index, g.targets.length)) {
-      const r = visit(g.targets[i]!, inner);
+    const { index } = choose(g, text, scores, memo);
+    const n = g.targets.length;
+    stack.push(name);
+    for (let k = 0; k < n; k++) {
+      const r = visit(g.targets[fallbackAt(index, n, k)]!);
       if (r !== false) return r;
     }
+    stack.pop();
     return false;
   };
-  const r = visit(requested, []);
+  const r = visit(requested);
   return r === true || r === false ? null : r;
 }
 
@@ -132,39 +147,36 @@ export function nextUnscoredClassifier(
 interface Expansion {
   out: Candidate[];
   reason: string;
-  targets: RouteTarget[];
-  targetPaths: string[][];
 }
 
 /** Walks the group hierarchy from `requested` once, collecting concrete candidates in fallback order. */
 function expandGroup(requested: string, text: RoutingText, snap: RuntimeSnapshot, opts: ResolveOptions, memo: HeuristicMemo): Expansion {
   const out: Candidate[] = [];
-  const seen = new Set<string>();
-  const reasons: string[] = [];
+  let reason = '';
   let expansions = 0;
+  const stack: string[] = []; // the groups entered on the way to `name`
 
-  const expand = (name: string, stack: string[]): void => {
+  const expand = (name: string): void => {
     if (out.length >= MAX_CANDIDATES || ++expansions > MAX_EXPANSIONS) return;
     const target = concreteOrNull(name, snap);
     if (target) {
-      const key = `${target.provider}\u0000${target.upstreamModel}`;
-      if (!seen.has(key)) {
-        seen.add(key);
+      // At most MAX_CANDIDATES: a scan finds a repeat without building keys.
+      if (!out.some((c) => c.target.provider === target.provider && c.target.upstreamModel === target.upstreamModel))
         out.push({ target, path: [...stack, target.modelId] });
-      }
       return;
     }
     const g = enterGroup(requested, name, stack, snap);
     if (!g || g.targets.length === 0) return;
+    const choice = choose(g, text, opts.scores, memo);
+    const n = g.targets.length;
     // The group is on the chosen path exactly when nothing has been collected yet.
-    const primary = out.length === 0;
-    const { index, reason } = chooseIndex(g, text, opts.scores, memo);
-    if (primary) reasons.push(`${g.name}: ${reason} -> ${g.targets[index]}`);
-    const inner = [...stack, name];
-    for (const i of fallbackOrder(index, g.targets.length)) expand(g.targets[i]!, inner);
+    if (out.length === 0) reason += `${reason ? '; ' : ''}${g.name}: ${describe(g, choice)} -> ${g.targets[choice.index]}`;
+    stack.push(name);
+    for (let k = 0; k < n; k++) expand(g.targets[fallbackAt(choice.index, n, k)]!);
+    stack.pop();
   };
-  expand(requested, []);
-  return { out, reason: reasons.join('; '), targets: out.map((c) => c.target), targetPaths: out.map((c) => c.path) };
+  expand(requested);
+  return { out, reason };
 }
 
 /**
@@ -202,7 +214,7 @@ export function resolveRoute(
       break;
     }
   }
-  if (allHealthy) return { requested, targets: exp.targets, path: out[0]!.path, reason: exp.reason, targetPaths: exp.targetPaths };
+  if (allHealthy) return { requested, targets: out.map((c) => c.target), path: out[0]!.path, reason: exp.reason, targetPaths: out.map((c) => c.path) };
 
   const reasons = exp.reason ? [exp.reason] : [];
   const healthy = out.filter((c) => health(c.target.provider, c.target.upstreamModel));
