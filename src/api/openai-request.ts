@@ -15,17 +15,15 @@ const bodyTimeout = (s: number) =>
   new ApiError({ status: 408, message: `The request body did not arrive within ${s} s (LLM_PROXY__SERVER__BODY_TIMEOUT_S).`, code: 'request_timeout' });
 
 /** `p`, or the error of `onTimeout` once `ms` passed (the timer never outlives `p`). */
-async function withDeadline<V>(p: Promise<V>, ms: number, onTimeout: () => Error): Promise<V> {
-  let timer: Timer | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), ms);
+function withDeadline<V>(p: Promise<V>, ms: number, onTimeout: () => Error): Promise<V> {
+  return new Promise<V>((resolve, reject) => {
+    const timer = setTimeout(() => reject(onTimeout()), ms);
+    // A body read that fails after the deadline is nobody's business: the promise is settled.
+    p.then(
+      (v) => (clearTimeout(timer), resolve(v)),
+      (e) => (clearTimeout(timer), reject(e)),
+    );
   });
-  try {
-    return await Promise.race([p, deadline]);
-  } finally {
-    clearTimeout(timer);
-    p.catch(() => {}); // a body read that fails after the deadline is nobody's business
-  }
 }
 
 /** Which API's conventions an endpoint speaks (see OpenAIPostOptions.dialect). */

@@ -2,7 +2,7 @@ import type { ProviderSettings, UpstreamCall } from '../types';
 
 /** `base` + `/path`, tolerating a trailing slash on the configured base URL. */
 export function joinUrl(base: string, path: string): string {
-  return base.replace(/\/+$/, '') + path;
+  return (base.endsWith('/') ? base.replace(/\/+$/, '') : base) + path;
 }
 
 /**
