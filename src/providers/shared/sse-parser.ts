@@ -19,6 +19,12 @@ export class SseParser {
   private data: string | null = null;
   /** The last piece ended in CR: an LF opening the next one belongs to it. */
   private pendingCr = false;
+  /**
+   * Lines so far that were not one `data: <value>` line of an event followed by its blank line
+   * (comments, other fields, `data:` without its space, a second data line, CR line ends, stray
+   * blank lines). While it does not move, the text pushed is exactly `data: <data>\n\n` per event.
+   */
+  irregular = 0;
 
   constructor(private readonly onEvent: (e: SseEvent) => void) {}
 
@@ -28,6 +34,7 @@ export class SseParser {
       text = '\r' + text;
     }
     if (text.includes('\r')) {
+      this.irregular++;
       if (text.endsWith('\r')) {
         this.pendingCr = true;
         text = text.slice(0, -1);
@@ -43,6 +50,11 @@ export class SseParser {
     this.buffer = start === 0 ? buf : buf.slice(start);
   }
 
+  /** Nothing held between pieces: no partial line, no event begun. */
+  idle(): boolean {
+    return this.buffer.length === 0 && this.data === null && this.event === null && !this.pendingCr;
+  }
+
   /** Flushes a final event that had no trailing blank line (some upstreams end that way). */
   end(): void {
     if (this.pendingCr) this.push('\n');
@@ -56,15 +68,24 @@ export class SseParser {
 
   /** The line text[start, end). */
   private line(text: string, start: number, end: number): void {
-    if (start === end) return this.dispatch();
-    if (text.charCodeAt(start) === 58 /* ':' comment */) return;
+    if (start === end) {
+      if (this.data === null) this.irregular++;
+      return this.dispatch();
+    }
+    if (text.charCodeAt(start) === 58 /* ':' comment */) return void this.irregular++;
     let colon = text.indexOf(':', start);
     if (colon === -1 || colon > end) colon = end;
     let from = colon + 1;
-    if (text.charCodeAt(from) === 32 && from < end) from++;
+    const spaced = text.charCodeAt(from) === 32 && from < end;
+    if (spaced) from++;
     const value = from < end ? text.slice(from, end) : '';
-    if (colon - start === 4 && text.startsWith('data', start)) this.data = this.data === null ? value : `${this.data}\n${value}`;
-    else if (colon - start === 5 && text.startsWith('event', start)) this.event = value;
+    if (colon - start === 4 && text.startsWith('data', start)) {
+      if (!spaced || this.data !== null || this.event !== null) this.irregular++;
+      this.data = this.data === null ? value : `${this.data}\n${value}`;
+    } else {
+      this.irregular++;
+      if (colon - start === 5 && text.startsWith('event', start)) this.event = value;
+    }
   }
 
   private dispatch(): void {
