@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test';
-import { chooseHeuristic, DEFAULT_HEURISTIC_RULES, rulesOf, type HeuristicRule } from '../../src/routing/heuristic-strategy';
+import fc from 'fast-check';
+import { chooseHeuristic, DEFAULT_HEURISTIC_RULES, keywordMatcher, rulesOf, type HeuristicRule } from '../../src/routing/heuristic-strategy';
 import { routingTextOf } from '../../src/routing/routing-text';
 import { textOf } from './snapshot-fixture';
 
@@ -86,5 +87,21 @@ describe('routingTextOf', () => {
     const items = routingTextOf({ input: [{ role: 'user', content: [{ type: 'input_text', text: 'q' }] }, { type: 'function_call_output', output: 'r' }] });
     expect(items.lastUser).toBe('q');
     expect(routingTextOf(null)).toEqual({ lastUser: '', totalChars: 0, hasTools: false, messageCount: 0 });
+  });
+});
+
+describe('keyword matching, one regex per word or one alternation', () => {
+  const defaults = DEFAULT_HEURISTIC_RULES.flatMap((r) => (r.kind === 'keywords' ? r.words : []));
+  const piece = fc.oneof(fc.constantFrom(...defaults, 'Debugging', 'STEP  BY\tstep', 'proofs', 'optimise', 'x_debug', '-', ' ', '\n'), fc.string({ maxLength: 12 }));
+
+  test('both find the same thing in any text (short texts take the alternation, long ones each word)', () => {
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 30 }), fc.subarray(defaults, { minLength: 1 }), (pieces, words) => {
+        const text = pieces.join('');
+        const m = keywordMatcher(words);
+        expect(m.any!.test(text)).toBe(m.each.some((re) => re.test(text)));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
