@@ -5,6 +5,7 @@
  * to 20 content chunks, one event per network read, client asking for usage), and the non-stream
  * parse (+ re-encode when the answer is not sent as the upstream's bytes). Best of 12 rounds of
  * 2000, for A/B runs on two commits (the shared box moves single figures a lot). No network.
+ * `--one-read`: the whole stream arrives in one read, as bench/fake-upstream.ts sends it.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +24,8 @@ function events(provider: string): Uint8Array[] {
 
 for (const p of ['openai', 'deepseek', 'moonshot', 'grok', 'ollama'] as const) {
   const adapter = adapterFor(p);
-  const reads = events(p);
+  const evs = events(p);
+  const reads = process.argv.includes('--one-read') ? [Buffer.concat(evs)] : evs;
   const json = readFileSync(join(FIXTURES, p, 'chat.json'), 'utf8');
   const stream = () => {
     const tally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };
@@ -46,5 +48,5 @@ for (const p of ['openai', 'deepseek', 'moonshot', 'grok', 'ollama'] as const) {
     for (let i = 0; i < N; i++) whole();
     bestJson = Math.min(bestJson, ((performance.now() - t0) * 1000) / N);
   }
-  console.log(`${p.padEnd(9)} stream ${bestStream.toFixed(1)} µs (${reads.length} events)   non-stream ${bestJson.toFixed(2)} µs`);
+  console.log(`${p.padEnd(9)} stream ${bestStream.toFixed(1)} µs (${evs.length} events in ${reads.length} reads)   non-stream ${bestJson.toFixed(2)} µs`);
 }

@@ -34,8 +34,8 @@ export function hostIsValid(request: Request): boolean {
  * The last Host that passed both checks. Both depend on the Host alone (Bun builds the URL's
  * origin from it), and a client sends the same one on every request, so the next request with
  * it skips the pattern and the `request.url` getter, which builds a new string each time
- * (~1-2 µs per request; BENCHMARKS.md, "Cutting the per-request cost"). A cache of a pure
- * function of one string, not per-app state.
+ * (BENCHMARKS.md, "Cutting the per-request cost"). A cache of a pure function of one string,
+ * not per-app state.
  */
 let lastGoodHost: string | null = null;
 
