@@ -2,7 +2,7 @@
 export type { RouteDecision, RouteTarget, RoutingText, HealthCheck } from './types';
 export { resolveConcrete } from './resolve-concrete';
 export { routeOf } from './route-of';
-export { resolveRoute, nextUnscoredClassifier, fallbackOrder, MAX_GROUP_DEPTH, type ClassifierOutcome, type ResolveOptions, type HeuristicMemo } from './resolve-route';
+export { resolveRoute, nextUnscoredClassifier, MAX_GROUP_DEPTH, type ClassifierOutcome, type ResolveOptions, type HeuristicMemo } from './resolve-route';
 export { routeRequest, type RouteDeps, type RouteResult } from './route-request';
 export { routingTextOf } from './routing-text';
 export { validateGroups, type GroupProblem } from './validate-groups';

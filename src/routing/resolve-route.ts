@@ -33,14 +33,10 @@ interface Candidate {
   path: string[];
 }
 
-/** Fallback order around the chosen index: the chosen one, stronger ones next, then weaker ones nearest first. */
-export function fallbackOrder(chosen: number, n: number): number[] {
-  const out: number[] = [];
-  for (let k = 0; k < n; k++) out.push(fallbackAt(chosen, n, k));
-  return out;
-}
-
-/** The k-th index of fallbackOrder(chosen, n), without building the list (the walks run per request). */
+/**
+ * The k-th index of the fallback order around the chosen one: the chosen target, stronger ones
+ * next, then weaker ones nearest first (computed, not listed: the walks run per request).
+ */
 function fallbackAt(chosen: number, n: number, k: number): number {
   const stronger = n - 1 - chosen;
   return k <= stronger ? chosen + k : chosen - (k - stronger);

@@ -51,9 +51,10 @@ export function eventTransformer(tally: StreamTally, translator: (send: SendEven
       current = null;
     }
   });
-  const emit = (controller: TransformStreamDefaultController<Uint8Array>) => {
+  /** Sends what the read produced: `same`, the read's own bytes when they are exactly that, else the text encoded. */
+  const emit = (controller: TransformStreamDefaultController<Uint8Array>, same: Uint8Array | null = null) => {
     if (!out) return;
-    controller.enqueue(encoder.encode(out));
+    controller.enqueue(same ?? encoder.encode(out));
     out = '';
     tally.firstByteAt ??= performance.now();
   };
@@ -66,15 +67,11 @@ export function eventTransformer(tally: StreamTally, translator: (send: SendEven
       try {
         parser.push(text);
       } finally {
-        if (passThrough && out.length > 0 && out.length === text.length && parser.irregular === irregular && parser.idle()) {
-          controller.enqueue(bytes);
-          out = '';
-          tally.firstByteAt ??= performance.now();
-        } else emit(controller);
+        const same = passThrough && out.length === text.length && parser.irregular === irregular && parser.idle();
+        emit(controller, same ? bytes : null);
       }
     },
     flush(controller) {
-      passThrough = false;
       try {
         parser.push(decoder.decode());
         parser.end();
