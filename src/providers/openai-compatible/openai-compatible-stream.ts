@@ -4,6 +4,7 @@ import { eventTransformer } from '../shared/sse-event-stream';
 import { tallyText } from '../shared/tally-text';
 import type { ChatCallContext, StreamTally } from '../types';
 import { fillChunkShape } from './openai-shape';
+import { plainDeltaText } from './plain-delta';
 import { isOpenAIUsage, withOpenAIUsage } from './with-openai-usage';
 import type { OpenAICompatibleOptions } from './openai-compatible-options';
 
@@ -93,6 +94,15 @@ export function openAICompatibleStream(
       if (data === '[DONE]') {
         sawDone = true; // the gateway writes its own
         return;
+      }
+      // Most of OpenAI's chunks: a plain text delta, already in OpenAI's shape, sent as it came unparsed.
+      if (!quirk) {
+        const text = plainDeltaText(data);
+        if (text !== undefined) {
+          tallyText(tally, text);
+          send(data);
+          return;
+        }
       }
       let parsed: any;
       try {

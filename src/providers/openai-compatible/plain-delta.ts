@@ -1,0 +1,36 @@
+/**
+ * The stream chunk most of an OpenAI stream is made of, recognised by one regular expression instead
+ * of JSON.parse: one choice whose delta carries text (or OpenAI's first, role-only delta), not
+ * finished, no usage, in the order and spelling OpenAI sends:
+ *
+ *   {"id":"…","object":"chat.completion.chunk","created":N,"model":"…",…,"choices":[{"index":0,"delta":{"content":"…"},"logprobs":null,"finish_reason":null}],"usage":null,…}
+ *
+ * The expression describes the whole text, so a match is valid JSON of exactly that shape: every
+ * field OpenAI's schema requires is there, and the chunk goes out as the upstream sent it; only the
+ * delta's text is read (for the tally). Anything else takes the full parse.
+ */
+
+/** A JSON string without escapes, or an escape-free key-value field the gateway leaves alone. */
+const STR = '"[^"\\\\\\x00-\\x1f]*"';
+const OTHER_FIELD = `,"(?!(?:id|object|created|model|choices|usage|error)")[a-z_]+":(?:${STR}|null)`;
+/** The content literal: any JSON string (escapes are checked when it is decoded). */
+const TEXT = '("(?:[^"\\\\\\x00-\\x1f]|\\\\.)*"|null)';
+const PLAIN_DELTA = new RegExp(
+  `^\\{"id":${STR},"object":"chat\\.completion\\.chunk","created":\\d+,"model":${STR}(?:${OTHER_FIELD})*` +
+    `,"choices":\\[\\{"index":0,"delta":\\{(?:"role":"assistant","content":${TEXT}(?:,"refusal":null)?|"content":${TEXT})\\}` +
+    `(?:,"logprobs":null)?,"finish_reason":null\\}\\](?:,"usage":null|${OTHER_FIELD})*\\}$`,
+);
+
+/** The text of a plain content delta (`''` for none), or undefined when `data` is not one and must be parsed. */
+export function plainDeltaText(data: string): string | undefined {
+  const m = PLAIN_DELTA.exec(data);
+  if (m === null) return undefined;
+  const literal = m[1] ?? m[2]!;
+  if (literal === 'null') return '';
+  if (!literal.includes('\\')) return literal.slice(1, -1);
+  try {
+    return JSON.parse(literal) as string;
+  } catch {
+    return undefined; // an invalid escape: the full parse drops the chunk as junk
+  }
+}
