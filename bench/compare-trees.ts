@@ -6,7 +6,8 @@
  * prints the median CPU µs per request (all threads, then by thread) and the median of its CPU
  * divided by the forwarder's in the same round, the figure that holds when the machine drifts.
  *
- * `bun bench/compare-trees.ts [--stream] [-c 16] [--rounds 10] [--duration 2] [--binary] [--limits] TREE...`
+ * `bun bench/compare-trees.ts [--stream] [-c 16] [--rounds 10] [--duration 2] [--latency-ms 0] [--binary] [--limits] TREE...`
+ * (`--latency-ms 1500 -c 4000 --duration 6`: thousands of streams in flight, as bench/concurrency.ts)
  * A TREE is a checkout (`git worktree add /tmp/base <commit>`, `bun install` or a node_modules
  * link); --binary runs each tree's built ./gophergate (`bun run build` there), else its
  * src/main.ts; `src:TREE` runs one tree from source either way.
@@ -17,13 +18,14 @@ import { createClientKey, gatewayEnv, pickModel } from './lib/gateway';
 import { runWrk } from './lib/load';
 import { cpuTimeMs, freePort, spawnHelper, stop, threadCpuMs, waitFor200 } from './lib/processes';
 import { body } from './lib/scenarios';
+import { wantedFetchCap } from '../src/startup/fetch-cap';
 
 const M = import.meta.dir;
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     stream: { type: 'boolean', default: false }, c: { type: 'string', default: '16' }, rounds: { type: 'string', default: '10' },
-    duration: { type: 'string', default: '2' }, limits: { type: 'boolean', default: false }, binary: { type: 'boolean', default: false },
+    duration: { type: 'string', default: '2' }, 'latency-ms': { type: 'string', default: '0' }, limits: { type: 'boolean', default: false }, binary: { type: 'boolean', default: false },
   },
 });
 if (positionals.length === 0) throw new Error('name at least one tree: bun bench/compare-trees.ts [--stream] [-c N] [--binary] TREE...');
@@ -39,8 +41,9 @@ interface Target {
 const FIGURES = ['cpu', 'main', 'http', 'workers', 'other', 'ratio', 'rps'] as const;
 type Figures = Record<(typeof FIGURES)[number], number[]>;
 
-const upstream = await spawnHelper([join(M, 'fake-upstream.ts')]);
-const forwarder = await spawnHelper([join(M, 'forwarder.ts'), '--upstream', `http://127.0.0.1:${upstream.port}`]);
+const upstream = await spawnHelper([join(M, 'fake-upstream.ts'), '--latency-ms', values['latency-ms']!]);
+// The forwarder gets the fetch cap the gateways give themselves by default (thousands in flight).
+const forwarder = await spawnHelper([join(M, 'forwarder.ts'), '--upstream', `http://127.0.0.1:${upstream.port}`], { BUN_CONFIG_MAX_HTTP_REQUESTS: String(wantedFetchCap(16_384)) });
 
 /** A tree's gateway on a database of its own with a client key in it (the first start seeds it). */
 async function startTree(spec: string): Promise<Target> {

@@ -1,0 +1,90 @@
+#!/usr/bin/env bun
+/**
+ * JS objects allocated per request, by type: the gateway (or with `--forwarder` the bare forwarder)
+ * runs in this process with the client; after a full collection a batch of K requests runs, and
+ * the heap's object counts (bun:jsc heapStats, which counts what was allocated since the last
+ * collection) are compared (no collection runs in a batch that small: the counts grow linearly
+ * with K). The client's own objects are the same for both targets, so gateway − forwarder is what
+ * the gateway allocates. Allocation per request sets how often the collector runs under load and
+ * how much garbage stands between two collections (BENCHMARKS.md).
+ *
+ *   bun bench/alloc-per-request.ts [--forwarder] [--json] [--batch 20] [--rounds 9]
+ *
+ * Loopback only; bounded.
+ */
+import { fullGC, heapStats } from 'bun:jsc';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp } from '../src/app';
+import { createAppContext } from '../src/app-context';
+import { loadConfig } from '../src/config/config';
+import { flag } from './bench-args';
+import { startForwarder } from './forwarder';
+import { createClientKey } from './lib/gateway';
+import { spawnHelper, stop } from './lib/processes';
+import { body } from './lib/scenarios';
+
+const asForwarder = process.argv.includes('--forwarder');
+const stream = !process.argv.includes('--json');
+const batch = Number(flag('batch', '20'));
+const rounds = Number(flag('rounds', '9'));
+
+const upstream = await spawnHelper([join(import.meta.dir, 'fake-upstream.ts'), '--latency-ms', '0', '--chunks', '20']);
+let port: number;
+let model = 'gpt-4o-mini';
+const headers: Record<string, string> = { 'content-type': 'application/json' };
+let closeTarget: () => unknown;
+if (asForwarder) {
+  const server = startForwarder(`http://127.0.0.1:${upstream.port}`);
+  port = server.port!;
+  closeTarget = () => server.stop(true);
+} else {
+  const dir = mkdtempSync(join(tmpdir(), 'gg-alloc-'));
+  const dbPath = join(dir, 'gophergate.db');
+  const ctx = createAppContext(
+    loadConfig({
+      LLM_PROXY__DATABASE__PATH: dbPath,
+      LLM_PROXY__ENCRYPTION_KEY: 'c4'.repeat(32),
+      LLM_PROXY__ADMIN__PASSWORD: 'bench-admin-password',
+      LLM_PROXY__PROVIDERS__OPENAI__BASE_URL: `http://127.0.0.1:${upstream.port}/v1`,
+      LLM_PROXY__PROVIDERS__OPENAI__API_KEY: 'sk-bench-upstream',
+    }),
+  );
+  headers.authorization = `Bearer ${createClientKey(dbPath)}`;
+  ctx.state.reload();
+  const app = createApp(ctx).listen({ hostname: '127.0.0.1', port: 0 });
+  port = app.server!.port!;
+  model = 'openai-auto';
+  closeTarget = async () => {
+    await app.stop();
+    await ctx.logSink.close();
+  };
+}
+const url = `http://127.0.0.1:${port}/v1/chat/completions`;
+const payload = body(model, stream);
+const one = () => fetch(url, { method: 'POST', headers, body: payload }).then((r) => r.text());
+
+for (let i = 0; i < 300; i++) await one(); // JIT, pools, caches
+const objs: number[] = [];
+const types: [string, number][] = [];
+for (let r = 0; r < rounds; r++) {
+  fullGC();
+  await Bun.sleep(50);
+  fullGC();
+  const s0 = heapStats();
+  await Promise.all(Array.from({ length: batch }, one));
+  const s1 = heapStats();
+  const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
+  objs.push((total(s1.objectTypeCounts as Record<string, number>) - total(s0.objectTypeCounts as Record<string, number>)) / batch);
+  if (r === rounds - 1)
+    for (const [t, n] of Object.entries(s1.objectTypeCounts as Record<string, number>)) {
+      const d = (n - ((s0.objectTypeCounts as Record<string, number>)[t] ?? 0)) / batch;
+      if (d >= 0.5) types.push([t, d]);
+    }
+}
+objs.sort((a, b) => a - b);
+types.sort((a, b) => b[1] - a[1]);
+console.log(`${asForwarder ? 'forwarder' : 'gateway'} ${stream ? 'stream' : 'json'}: ${objs[objs.length >> 1]!.toFixed(0)} JS objects allocated per request (median of ${rounds} batches of ${batch}); by type: ${types.slice(0, 25).map(([t, d]) => `${t} ${d.toFixed(1)}`).join(', ')}`);
+await closeTarget();
+await stop(upstream.proc);
