@@ -33,10 +33,26 @@ export function eventTransformer(tally: StreamTally, translator: (send: SendEven
   // saving is the output string and its encoding, ~4.5 KB of allocation per stream (BENCHMARKS.md,
   // "Cutting the per-request cost").
   let passThrough = false;
+  // While it holds, the events sent unchanged are only counted: their text is written out (from
+  // `kept`) if the read turns out not to pass through after all.
+  const kept: string[] = [];
+  let keptChars = 0;
+  const leavePassThrough = () => {
+    if (!passThrough) return;
+    passThrough = false;
+    for (const d of kept) out += `data: ${d}\n\n`;
+    kept.length = 0;
+  };
   let current: string | null = null; // the data of the event being translated
   let sent = false; // whether it was sent
   const send: SendEvent = (data) => {
-    if (current === null || sent || data !== current) passThrough = false;
+    if (passThrough && current !== null && !sent && data === current) {
+      sent = true;
+      kept.push(data);
+      keptChars += data.length + 8; // `data: ` and the blank line
+      return;
+    }
+    leavePassThrough();
     sent = true;
     out += `data: ${data}\n\n`;
   };
@@ -47,13 +63,18 @@ export function eventTransformer(tally: StreamTally, translator: (send: SendEven
     try {
       t.event(e);
     } finally {
-      if (!sent) passThrough = false;
+      if (!sent) leavePassThrough();
       current = null;
     }
   });
   /** Sends what the read produced: `same`, the read's own bytes when they are exactly that, else the text encoded. */
   const emit = (controller: TransformStreamDefaultController<Uint8Array>, same: Uint8Array | null = null) => {
-    if (!out) return;
+    if (same === null) leavePassThrough();
+    const sending = same !== null ? kept.length > 0 : out.length > 0;
+    kept.length = 0;
+    keptChars = 0;
+    passThrough = false;
+    if (!sending) return;
     controller.enqueue(same ?? encoder.encode(out));
     out = '';
     tally.firstByteAt ??= performance.now();
@@ -67,7 +88,7 @@ export function eventTransformer(tally: StreamTally, translator: (send: SendEven
       try {
         parser.push(text);
       } finally {
-        const same = passThrough && out.length === text.length && parser.irregular === irregular && parser.idle();
+        const same = passThrough && keptChars === text.length && parser.irregular === irregular && parser.idle();
         emit(controller, same ? bytes : null);
       }
     },
