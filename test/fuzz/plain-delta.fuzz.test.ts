@@ -62,6 +62,15 @@ describe('plainDeltaText', () => {
     expect(plainDeltaText(ok.replace('"model":"m"', '"model":"m","usage":{"prompt_tokens":1}'))).toBeUndefined();
   });
 
+  test('chunks over 1,024 characters take the full parse', () => {
+    const chunkOf = (content: string) =>
+      JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content }, logprobs: null, finish_reason: null }] });
+    expect(plainDeltaText(chunkOf('x'.repeat(800)))).toBe('x'.repeat(800));
+    expect(plainDeltaText(chunkOf('\n'.repeat(400)))).toBe('\n'.repeat(400));
+    expect(plainDeltaText(chunkOf('x'.repeat(1100)))).toBeUndefined();
+    expect(plainDeltaText(chunkOf('\n'.repeat(32 * 1024)))).toBeUndefined();
+  });
+
   const text = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('{', '}', '[', ']', '"content":"x"', '\\', '"', '\n', '\u0001', '\u2028', 'é', '😀', '"delta":{'));
   /** Mostly present and right (the fast path's case), sometimes absent or odd. */
   const usually = <T>(right: fc.Arbitrary<T>, odd?: fc.Arbitrary<unknown>) =>
