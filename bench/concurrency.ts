@@ -10,7 +10,9 @@
  * prints RSS over time, its growth after the warm-up (the first fifth) and rows against answers.
  *
  *   bun bench/concurrency.ts [--connections 1000,4000,8000] [--duration 10] [--latency-ms 1500]
- *                            [--chunks 20] [--targets direct,forwarder,gateway] [--no-wrk]
+ *                            [--chunks 20] [--targets direct,forwarder,gateway] [--no-wrk] [--rounds 1]
+ *   --rounds N runs the targets N times per connection count (order reversed every other round)
+ *   and prints the median of the per-round gateway/forwarder RPS ratios: single runs move by ±10 %.
  *   bun bench/concurrency.ts --soak [--connections 2000] [--duration 600]
  *   [--binary PATH] another build of the gateway (e.g. main's, for an A/B)
  *   [--gateway-env K=V,K=V] added to the gateway's environment (e.g. BUN_JSC_* heap options)
@@ -44,6 +46,7 @@ const durationS = Number(flag('duration', soak ? '600' : '10'));
 const latencyMs = Number(flag('latency-ms', '1500'));
 const chunks = Number(flag('chunks', '20'));
 const targetNames = (flag('targets') ?? 'direct,forwarder,gateway').split(',');
+const rounds = Number(flag('rounds', '1'));
 const progress = (m: string) => process.stderr.write(`[concurrency] ${m}\n`);
 if (connections.some((c) => !Number.isInteger(c) || c < 1) || !(durationS > 0)) throw new Error('--connections takes whole numbers, --duration seconds');
 
@@ -138,38 +141,48 @@ async function runMatrix(targets: Record<string, Target>, dbPath: string, idleMi
   const lines: string[] = [];
   const out = (l: string) => (console.log(l), lines.push(l));
   out(`connections  target       RPS   p50 ms   p99 ms  errors  peak RSS MiB  answered  CPU µs/req  main/http/worker/other  rows 200/all`);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
   for (const c of connections) {
-    const rps: Record<string, number> = {};
-    let gwPeak = 0;
-    for (const name of targetNames) {
-      const t = targets[name];
-      if (!t) throw new Error(`unknown target ${name}`);
-      progress(`${c} connections -> ${name} for ${durationS} s`);
-      const before = name === 'gateway' ? countLogRows(dbPath) : null;
-      const peakOf = sampleRss(t.pid);
-      const cpu0 = cpuTimeMs(t.pid) ?? 0;
-      const threads0 = threadCpuMs(t.pid);
-      const r = await load(t, c, durationS);
-      const peak = peakOf();
-      await drained(t);
-      // Over everything the target did, streams cut at the end included, per answer counted.
-      const cpuUs = r.completed ? (((cpuTimeMs(t.pid) ?? 0) - cpu0) * 1000) / r.completed : 0;
-      // The same by thread: main JS thread, Bun's HTTP client thread, worker threads (the log writer), the rest (GC, JIT).
-      const threads1 = threadCpuMs(t.pid);
-      const perReq = (ms: number) => (r.completed ? Math.round((ms * 1000) / r.completed) : 0);
-      const split = `${perReq(threads1.main - threads0.main)}/${perReq(threads1.http - threads0.http)}/${perReq(threads1.workers - threads0.workers)}/${perReq(threads1.other - threads0.other)}`;
-      rps[name] = r.rps;
-      let rows = '';
-      if (before) {
-        gwPeak = peak;
-        const after = countLogRows(dbPath);
-        const ok = (after.byStatus['200'] ?? 0) - (before.byStatus['200'] ?? 0);
-        rows = `${ok}/${after.rows - before.rows}`;
+    const ratios: number[] = [];
+    const peaks: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const rps: Record<string, number> = {};
+      let gwPeak = 0;
+      for (const name of round % 2 ? [...targetNames].reverse() : targetNames) {
+        const t = targets[name];
+        if (!t) throw new Error(`unknown target ${name}`);
+        progress(`${c} connections -> ${name} for ${durationS} s`);
+        const before = name === 'gateway' ? countLogRows(dbPath) : null;
+        const peakOf = sampleRss(t.pid);
+        const cpu0 = cpuTimeMs(t.pid) ?? 0;
+        const threads0 = threadCpuMs(t.pid);
+        const r = await load(t, c, durationS);
+        const peak = peakOf();
+        await drained(t);
+        // Over everything the target did, streams cut at the end included, per answer counted.
+        const cpuUs = r.completed ? (((cpuTimeMs(t.pid) ?? 0) - cpu0) * 1000) / r.completed : 0;
+        // The same by thread: main JS thread, Bun's HTTP client thread, worker threads (the log writer), the rest (GC, JIT).
+        const threads1 = threadCpuMs(t.pid);
+        const perReq = (ms: number) => (r.completed ? Math.round((ms * 1000) / r.completed) : 0);
+        const split = `${perReq(threads1.main - threads0.main)}/${perReq(threads1.http - threads0.http)}/${perReq(threads1.workers - threads0.workers)}/${perReq(threads1.other - threads0.other)}`;
+        rps[name] = r.rps;
+        let rows = '';
+        if (before) {
+          gwPeak = peak;
+          const after = countLogRows(dbPath);
+          const ok = (after.byStatus['200'] ?? 0) - (before.byStatus['200'] ?? 0);
+          rows = `${ok}/${after.rows - before.rows}`;
+        }
+        out(`${fmt(c, 11)}  ${name.padEnd(9)} ${fmt(r.rps, 7)} ${fmt(r.p50Ms, 8)} ${fmt(r.p99Ms, 8)} ${fmt(errorsOf(r), 7)} ${fmt(peak, 13)} ${fmt(r.completed, 9)} ${fmt(cpuUs, 11)}  ${split.padStart(22)}  ${rows}`);
       }
-      out(`${fmt(c, 11)}  ${name.padEnd(9)} ${fmt(r.rps, 7)} ${fmt(r.p50Ms, 8)} ${fmt(r.p99Ms, 8)} ${fmt(errorsOf(r), 7)} ${fmt(peak, 13)} ${fmt(r.completed, 9)} ${fmt(cpuUs, 11)}  ${split.padStart(22)}  ${rows}`);
+      if (rps.gateway && rps.forwarder) {
+        ratios.push(rps.gateway / rps.forwarder);
+        peaks.push(gwPeak);
+        out(`${fmt(c, 11)}  gateway/forwarder RPS ${(rps.gateway / rps.forwarder).toFixed(2)}; gateway memory per stream in flight ~${(((gwPeak - idleMiB) * 1024) / c).toFixed(0)} KiB (peak ${gwPeak.toFixed(0)} MiB over ${idleMiB.toFixed(0)} MiB idle)`);
+      }
     }
-    if (rps.gateway && rps.forwarder)
-      out(`${fmt(c, 11)}  gateway/forwarder RPS ${(rps.gateway / rps.forwarder).toFixed(2)}; gateway memory per stream in flight ~${(((gwPeak - idleMiB) * 1024) / c).toFixed(0)} KiB (peak ${gwPeak.toFixed(0)} MiB over ${idleMiB.toFixed(0)} MiB idle)`);
+    if (rounds > 1 && ratios.length)
+      out(`${fmt(c, 11)}  over ${ratios.length} rounds: gateway/forwarder RPS median ${median(ratios).toFixed(2)} (${ratios.map((r) => r.toFixed(2)).join(', ')}); gateway peak RSS median ${median(peaks).toFixed(0)} MiB, highest ${Math.max(...peaks).toFixed(0)}`);
   }
   return lines;
 }
