@@ -13,15 +13,9 @@
  * Loopback only; bounded.
  */
 import { fullGC, heapStats } from 'bun:jsc';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp } from '../src/app';
-import { createAppContext } from '../src/app-context';
-import { loadConfig } from '../src/config/config';
 import { flag } from './bench-args';
-import { startForwarder } from './forwarder';
-import { createClientKey } from './lib/gateway';
+import { startInProcessTarget } from './lib/in-process-target';
 import { spawnHelper, stop } from './lib/processes';
 import { body } from './lib/scenarios';
 
@@ -31,37 +25,8 @@ const batch = Number(flag('batch', '20'));
 const rounds = Number(flag('rounds', '9'));
 
 const upstream = await spawnHelper([join(import.meta.dir, 'fake-upstream.ts'), '--latency-ms', '0', '--chunks', '20']);
-let port: number;
-let model = 'gpt-4o-mini';
-const headers: Record<string, string> = { 'content-type': 'application/json' };
-let closeTarget: () => unknown;
-if (asForwarder) {
-  const server = startForwarder(`http://127.0.0.1:${upstream.port}`);
-  port = server.port!;
-  closeTarget = () => server.stop(true);
-} else {
-  const dir = mkdtempSync(join(tmpdir(), 'gg-alloc-'));
-  const dbPath = join(dir, 'gophergate.db');
-  const ctx = createAppContext(
-    loadConfig({
-      LLM_PROXY__DATABASE__PATH: dbPath,
-      LLM_PROXY__ENCRYPTION_KEY: 'c4'.repeat(32),
-      LLM_PROXY__ADMIN__PASSWORD: 'bench-admin-password',
-      LLM_PROXY__PROVIDERS__OPENAI__BASE_URL: `http://127.0.0.1:${upstream.port}/v1`,
-      LLM_PROXY__PROVIDERS__OPENAI__API_KEY: 'sk-bench-upstream',
-    }),
-  );
-  headers.authorization = `Bearer ${createClientKey(dbPath)}`;
-  ctx.state.reload();
-  const app = createApp(ctx).listen({ hostname: '127.0.0.1', port: 0 });
-  port = app.server!.port!;
-  model = 'openai-auto';
-  closeTarget = async () => {
-    await app.stop();
-    await ctx.logSink.close();
-  };
-}
-const url = `http://127.0.0.1:${port}/v1/chat/completions`;
+const target = startInProcessTarget(upstream.port, asForwarder);
+const { url, model, headers } = target;
 const payload = body(model, stream);
 const one = () => fetch(url, { method: 'POST', headers, body: payload }).then((r) => r.text());
 
@@ -86,5 +51,5 @@ for (let r = 0; r < rounds; r++) {
 objs.sort((a, b) => a - b);
 types.sort((a, b) => b[1] - a[1]);
 console.log(`${asForwarder ? 'forwarder' : 'gateway'} ${stream ? 'stream' : 'json'}: ${objs[objs.length >> 1]!.toFixed(0)} JS objects allocated per request (median of ${rounds} batches of ${batch}); by type: ${types.slice(0, 25).map(([t, d]) => `${t} ${d.toFixed(1)}`).join(', ')}`);
-await closeTarget();
+await target.close();
 await stop(upstream.proc);

@@ -14,17 +14,11 @@
  * Loopback only; bounded waits.
  */
 import { heapStats } from 'bun:jsc';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp } from '../src/app';
-import { createAppContext } from '../src/app-context';
-import { loadConfig } from '../src/config/config';
 import { MAX_CONNECTIONS_LIMIT } from '../src/config/upstream-limits';
 import { ensureFetchCap } from '../src/startup/fetch-cap';
 import { flag } from './bench-args';
-import { startForwarder } from './forwarder';
-import { createClientKey } from './lib/gateway';
+import { startInProcessTarget } from './lib/in-process-target';
 import { sleep, spawnHelper, stop } from './lib/processes';
 import { body } from './lib/scenarios';
 
@@ -63,40 +57,8 @@ function snapshot() {
 
 const chunkDelayMs = Number(flag('chunk-delay-ms', '0'));
 const upstream = await spawnHelper([join(import.meta.dir, 'fake-upstream.ts'), '--latency-ms', String(latencyMs), '--chunks', '20', '--chunk-delay-ms', String(chunkDelayMs)]);
-let port: number;
-let inFlight: () => number;
-let model = 'gpt-4o-mini';
-const headers: Record<string, string> = { 'content-type': 'application/json' };
-let closeTarget: () => unknown;
-if (asForwarder) {
-  const server = startForwarder(`http://127.0.0.1:${upstream.port}`);
-  port = server.port!;
-  inFlight = () => server.pendingRequests;
-  closeTarget = () => server.stop(true);
-} else {
-  const dir = mkdtempSync(join(tmpdir(), 'gg-stream-memory-'));
-  const dbPath = join(dir, 'gophergate.db');
-  const ctx = createAppContext(
-    loadConfig({
-      LLM_PROXY__DATABASE__PATH: dbPath,
-      LLM_PROXY__ENCRYPTION_KEY: 'c4'.repeat(32),
-      LLM_PROXY__ADMIN__PASSWORD: 'bench-admin-password',
-      LLM_PROXY__PROVIDERS__OPENAI__BASE_URL: `http://127.0.0.1:${upstream.port}/v1`,
-      LLM_PROXY__PROVIDERS__OPENAI__API_KEY: 'sk-bench-upstream',
-    }),
-  );
-  headers.authorization = `Bearer ${createClientKey(dbPath)}`;
-  ctx.state.reload();
-  const app = createApp(ctx).listen({ hostname: '127.0.0.1', port: 0 });
-  port = app.server!.port!;
-  inFlight = () => ctx.upstreamSlots.inUse;
-  model = 'openai-auto';
-  closeTarget = async () => {
-    await app.stop();
-    await ctx.logSink.close();
-  };
-}
-const url = `http://127.0.0.1:${port}/v1/chat/completions`;
+const target = startInProcessTarget(upstream.port, asForwarder);
+const { url, model, headers, inFlight } = target;
 
 // Warm every path once (JIT, routing tables, the upstream connection pool), then measure idle.
 for (let i = 0; i < 20; i++) await fetch(url, { method: 'POST', headers, body: body(model, true) }).then((r) => r.text());
@@ -141,5 +103,5 @@ if (idleNamed && busyNamed) {
     console.log(`    ${n.toFixed(1).padStart(6)} ${b.toFixed(0).padStart(7)} B  ${k}`);
 }
 
-await closeTarget();
+await target.close();
 await stop(upstream.proc);
