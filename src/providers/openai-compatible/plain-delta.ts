@@ -1,6 +1,6 @@
 /**
  * The stream chunk most of an OpenAI stream is made of, recognised by one regular expression instead
- * of JSON.parse: one choice whose delta carries text (or OpenAI's first, role-only delta), not
+ * of JSON.parse: one choice whose delta carries text (or OpenAI's first delta, which also names the role), not
  * finished, no usage, in the order and spelling OpenAI sends:
  *
  *   {"id":"…","object":"chat.completion.chunk","created":N,"model":"…",…,"choices":[{"index":0,"delta":{"content":"…"},"logprobs":null,"finish_reason":null}],"usage":null,…}
@@ -10,8 +10,9 @@
  * delta's text is read (for the tally). Anything else takes the full parse.
  */
 
-/** A JSON string without escapes, or an escape-free key-value field the gateway leaves alone. */
+/** A JSON string without escapes. */
 const STR = '"[^"\\\\\\x00-\\x1f]*"';
+/** Another top-level field the gateway leaves alone (service_tier, system_fingerprint, obfuscation...): a string or null. */
 const OTHER_FIELD = `,"(?!(?:id|object|created|model|choices|usage|error)")[a-z_]+":(?:${STR}|null)`;
 /**
  * The content literal: any JSON string (escapes are checked when it is decoded), written as runs
