@@ -118,8 +118,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
   const input = { ctx, req, stream, clientWantsUsage, signal: opts.signal, deps: ctx.adapterDeps, clock, clientHeaders: opts.clientHeaders, nativeMessages: opts.nativeMessages };
   const walk = await walkTargets(ctx, decision, (target, settings) => openAttempt({ ...input, target, settings }), {
     signal: opts.signal,
-    // A stream reports to the breaker when it ends (below): one that dies mid-way is a failure.
-    settledOnReturn: (o) => o.kind === 'json',
+    settledOnReturn: answeredWhole,
   });
   if (!walk.ok) throw recordFailure(ctx, meta, { decision, walk }, walk.error);
 
@@ -143,6 +142,9 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
   }, opts.streamErrorBytes);
   return { ...started, kind: 'stream', body, ended };
 }
+
+/** Whether a try's answer settles the breaker when the walk returns: a stream reports when it ends (startChat), since one that dies mid-way is a failure. */
+const answeredWhole = (o: { kind: 'json' | 'stream' }) => o.kind === 'json';
 
 /**
  * What a finished stream delivered, read off the adapter's tally. The text goes on only for an

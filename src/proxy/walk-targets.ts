@@ -79,21 +79,15 @@ export async function walkTargets<T>(
   const snap = ctx.state.getSnapshot();
   const attempts: AttemptRecord[] = [];
   let last: RouteTarget | null = null;
-  const failed = (error: ApiError): Walk<T> => ({ ok: false, error, target: last, attempts });
   let lastError: ApiError | null = null;
   let retryAfterMs = Number.POSITIVE_INFINITY;
   let tries = 0;
   for (const target of decision.targets) {
     if (tries >= MAX_TRIES) break;
     last = target;
-    const record = (status: number, error: string | null, ms: number, key: PoolKey | null = null) =>
-      attempts.push({
-        provider: target.provider, model: target.upstreamModel, status, error, ms: roundMs(ms),
-        ...(key ? { key: key.label, keyLast4: key.last4, keyId: key.id } : {}),
-      });
     if (!breakers.allow(target.provider, target.upstreamModel)) {
       retryAfterMs = Math.min(retryAfterMs, breakers.retryAfterMs(target.provider, target.upstreamModel));
-      record(503, 'circuit open', 0);
+      attempts.push(attemptRecord(target, 503, 'circuit open', 0));
       continue;
     }
     // A target counts once however many of its keys were tried: key failures answer at once,
@@ -107,12 +101,12 @@ export async function walkTargets<T>(
       try {
         const value = await attempt(target, withKey(settings, key));
         if (opts.settledOnReturn?.(value) ?? true) breakers.onSuccess(target.provider, target.upstreamModel);
-        record(200, null, performance.now() - start, key);
+        attempts.push(attemptRecord(target, 200, null, performance.now() - start, key));
         return { ok: true, value, target, attempts };
       } catch (err) {
         const e = ApiError.from(err);
-        record(e.status, e.message, performance.now() - start, key);
-        if (!(e instanceof UpstreamError)) return failed(e);
+        attempts.push(attemptRecord(target, e.status, e.message, performance.now() - start, key));
+        if (!(e instanceof UpstreamError)) return { ok: false, error: e, target, attempts };
         failure = e;
         if (!key || !isKeyFailure(e)) break;
         keyPool.reportFailure(target.provider, key, e);
@@ -123,7 +117,7 @@ export async function walkTargets<T>(
     const keysExhausted = keys.length > 0 && isKeyFailure(e);
     if (!e.isRetryable && !keysExhausted) {
       breakers.onSuccess(target.provider, target.upstreamModel); // it answered: alive
-      return failed(e);
+      return { ok: false, error: e, target, attempts };
     }
     // Every key refused (401/403) is the operator's problem with this provider, not the client's:
     // the next target may still answer. The upstream itself answered, so its breaker hears a success.
@@ -132,5 +126,16 @@ export async function walkTargets<T>(
     lastError = e;
     if (opts.signal?.aborted) break;
   }
-  return failed(lastError ?? circuitOpen(decision, Number.isFinite(retryAfterMs) ? retryAfterMs : 1000));
+  return { ok: false, error: lastError ?? circuitOpen(decision, Number.isFinite(retryAfterMs) ? retryAfterMs : 1000), target: last, attempts };
+}
+
+/** One try as its log record (plain values: no closure per target is kept while the try waits). */
+function attemptRecord(target: RouteTarget, status: number, error: string | null, ms: number, key: PoolKey | null = null): AttemptRecord {
+  const r: AttemptRecord = { provider: target.provider, model: target.upstreamModel, status, error, ms: roundMs(ms) };
+  if (key) {
+    r.key = key.label;
+    r.keyLast4 = key.last4;
+    r.keyId = key.id;
+  }
+  return r;
 }
