@@ -70,13 +70,13 @@ export function eventTransformer(tally: StreamTally, translator: (send: SendEven
   /** Sends what the read produced: `same`, the read's own bytes when they are exactly that, else the text encoded. */
   const emit = (controller: TransformStreamDefaultController<Uint8Array>, same: Uint8Array | null = null) => {
     if (same === null) leavePassThrough();
-    const sending = same !== null ? kept.length > 0 : out.length > 0;
     kept.length = 0;
     keptChars = 0;
     passThrough = false;
-    if (!sending) return;
-    controller.enqueue(same ?? encoder.encode(out));
+    const piece = same ?? (out ? encoder.encode(out) : null);
     out = '';
+    if (!piece?.byteLength) return;
+    controller.enqueue(piece);
     tally.firstByteAt ??= performance.now();
   };
   return {
