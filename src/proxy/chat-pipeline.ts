@@ -143,7 +143,10 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
   return { ...started, kind: 'stream', body, ended };
 }
 
-/** Whether a try's answer settles the breaker when the walk returns: a stream reports when it ends (startChat), since one that dies mid-way is a failure. */
+/**
+ * Whether a try's answer settles the breaker when the walk returns: a stream reports when it
+ * ends (startChat), since one that dies mid-way is a failure.
+ */
 const answeredWhole = (o: { kind: 'json' | 'stream' }) => o.kind === 'json';
 
 /**
