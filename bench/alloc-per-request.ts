@@ -31,20 +31,21 @@ const payload = body(model, stream);
 const one = () => fetch(url, { method: 'POST', headers, body: payload }).then((r) => r.text());
 
 for (let i = 0; i < 300; i++) await one(); // JIT, pools, caches
+const countsByType = () => heapStats().objectTypeCounts as Record<string, number>;
+const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
 const objs: number[] = [];
 const types: [string, number][] = [];
 for (let r = 0; r < rounds; r++) {
   fullGC();
   await Bun.sleep(50);
   fullGC();
-  const s0 = heapStats();
+  const before = countsByType();
   await Promise.all(Array.from({ length: batch }, one));
-  const s1 = heapStats();
-  const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
-  objs.push((total(s1.objectTypeCounts as Record<string, number>) - total(s0.objectTypeCounts as Record<string, number>)) / batch);
+  const after = countsByType();
+  objs.push((total(after) - total(before)) / batch);
   if (r === rounds - 1)
-    for (const [t, n] of Object.entries(s1.objectTypeCounts as Record<string, number>)) {
-      const d = (n - ((s0.objectTypeCounts as Record<string, number>)[t] ?? 0)) / batch;
+    for (const [t, n] of Object.entries(after)) {
+      const d = (n - (before[t] ?? 0)) / batch;
       if (d >= 0.5) types.push([t, d]);
     }
 }
