@@ -6,7 +6,9 @@
  * prints the median CPU µs per request (all threads, then by thread) and the median of its CPU
  * divided by the forwarder's in the same round, the figure that holds when the machine drifts.
  *
- * `bun bench/compare-trees.ts [--stream] [-c 16] [--rounds 10] [--duration 2] [--latency-ms 0] [--binary] [--limits] TREE...`
+ * `bun bench/compare-trees.ts [--stream] [-c 16] [--rounds 10] [--duration 2] [--latency-ms 0] [--binary] [--limits] [--gateway-env K=V,K=V] TREE...`
+ * (--gateway-env goes to every tree's environment: e.g. `BUN_CONFIG_MAX_HTTP_REQUESTS=16640` for a
+ * tree from before the gateway set its own fetch cap)
  * (`--latency-ms 1500 -c 4000 --duration 6`: thousands of streams in flight, as bench/concurrency.ts)
  * A TREE is a checkout (`git worktree add /tmp/base <commit>`, `bun install` or a node_modules
  * link); --binary runs each tree's built ./gophergate (`bun run build` there), else its
@@ -26,6 +28,7 @@ const { values, positionals } = parseArgs({
   options: {
     stream: { type: 'boolean', default: false }, c: { type: 'string', default: '16' }, rounds: { type: 'string', default: '10' },
     duration: { type: 'string', default: '2' }, 'latency-ms': { type: 'string', default: '0' }, limits: { type: 'boolean', default: false }, binary: { type: 'boolean', default: false },
+    'gateway-env': { type: 'string', default: '' },
   },
 });
 if (positionals.length === 0) throw new Error('name at least one tree: bun bench/compare-trees.ts [--stream] [-c N] [--binary] TREE...');
@@ -45,11 +48,14 @@ const upstream = await spawnHelper([join(M, 'fake-upstream.ts'), '--latency-ms',
 // The forwarder gets the fetch cap the gateways give themselves by default (thousands in flight).
 const forwarder = await spawnHelper([join(M, 'forwarder.ts'), '--upstream', `http://127.0.0.1:${upstream.port}`], { BUN_CONFIG_MAX_HTTP_REQUESTS: String(wantedFetchCap(16_384)) });
 
+const extraEnv = Object.fromEntries(values['gateway-env']!.split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+
 /** A tree's gateway on a database of its own with a client key in it (the first start seeds it). */
 async function startTree(spec: string): Promise<Target> {
   const fromSource = spec.startsWith('src:') || !values.binary;
   const tree = spec.replace(/^src:/, '');
   const g = gatewayEnv(upstream.port);
+  Object.assign(g.env, extraEnv);
   const start = async () => {
     const port = freePort();
     const cmd = fromSource ? ['bun', join(tree, 'src/main.ts')] : [join(tree, 'gophergate')];
