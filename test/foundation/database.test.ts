@@ -112,3 +112,43 @@ describe('provider keys at rest', () => {
     expect(raw.includes(Buffer.from('THIS-IS-THE-PLAINTEXT'))).toBe(false);
   });
 });
+
+describe('the snapshot follows outside writes, not request logs', () => {
+  test('a client added by another connection shows up within the poll; log rows written by another connection do not reload the snapshot', async () => {
+    const path = freshPath();
+    const { sqlite, db } = openDatabase(path);
+    runMigrations(db);
+    seedDatabase(db);
+    const store = new StateStore(db, sqlite, loadConfig({}), new SecretBox(new Uint8Array(32).fill(9)));
+    let reloads = 0;
+    store.onChange(() => reloads++);
+    store.watch(20);
+    const other = openDatabase(path); // as the log writer's worker or a second process would
+    try {
+      const logRow = other.sqlite.query(
+        "INSERT INTO request_logs (request_id, created_at, endpoint, model_requested, status, latency_ms, stream) VALUES (?, ?, 'chat', 'm', 200, 1, 0)",
+      );
+      for (let i = 0; i < 5; i++) {
+        logRow.run(`req-${i}`, Date.now());
+        await Bun.sleep(30);
+      }
+      expect(reloads).toBe(0);
+      const before = store.getSnapshot().clientsByKeyHash.size;
+      other.sqlite.query("INSERT INTO clients (name, key_hash, key_prefix, revoked, created_at) VALUES ('outside', 'hash-outside', 'gg-outside', 0, ?)").run(Date.now());
+      const deadline = Date.now() + 2000;
+      while (store.getSnapshot().clientsByKeyHash.size === before && Date.now() < deadline) await Bun.sleep(10);
+      expect(store.getSnapshot().clientsByKeyHash.size).toBe(before + 1);
+      expect(reloads).toBe(1);
+      // An update and a delete move it too.
+      other.sqlite.query("UPDATE models SET enabled = 0 WHERE id = (SELECT min(id) FROM models)").run();
+      other.sqlite.query("DELETE FROM clients WHERE name = 'outside'").run();
+      while (reloads < 2 && Date.now() < deadline + 2000) await Bun.sleep(10);
+      await Bun.sleep(50);
+      expect(store.getSnapshot().clientsByKeyHash.size).toBe(before);
+    } finally {
+      store.stop();
+      other.sqlite.close();
+      sqlite.close();
+    }
+  });
+});
