@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 /**
- * JS objects allocated per request, by type: the gateway (or with `--forwarder` the bare forwarder)
- * runs in this process with the client; after a full collection a batch of K requests runs, and
+ * JS objects (and KiB of heap) allocated per request, by type: the gateway (or with `--forwarder`
+ * the bare forwarder) runs in this process with the client; after a full collection a batch of K requests runs, and
  * the heap's object counts (bun:jsc heapStats, which counts what was allocated since the last
  * collection) are compared (no collection runs in a batch that small: the counts grow linearly
  * with K). The client's own objects are the same for both targets, so gateway − forwarder is what
@@ -31,18 +31,25 @@ const payload = body(model, stream);
 const one = () => fetch(url, { method: 'POST', headers, body: payload }).then((r) => r.text());
 
 for (let i = 0; i < 300; i++) await one(); // JIT, pools, caches
-const countsByType = () => heapStats().objectTypeCounts as Record<string, number>;
+/** What the heap holds now: objects by type, and bytes (JS heap plus the memory its objects own). */
+const snapshot = () => {
+  const h = heapStats();
+  return { counts: h.objectTypeCounts as Record<string, number>, bytes: h.heapSize + h.extraMemorySize };
+};
 const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
 const objs: number[] = [];
+const kib: number[] = [];
 const types: [string, number][] = [];
 for (let r = 0; r < rounds; r++) {
   fullGC();
   await Bun.sleep(50);
   fullGC();
-  const before = countsByType();
+  const s0 = snapshot();
   await Promise.all(Array.from({ length: batch }, one));
-  const after = countsByType();
+  const s1 = snapshot();
+  const [before, after] = [s0.counts, s1.counts];
   objs.push((total(after) - total(before)) / batch);
+  kib.push((s1.bytes - s0.bytes) / batch / 1024);
   if (r === rounds - 1)
     for (const [t, n] of Object.entries(after)) {
       const d = (n - (before[t] ?? 0)) / batch;
@@ -50,7 +57,8 @@ for (let r = 0; r < rounds; r++) {
     }
 }
 objs.sort((a, b) => a - b);
+kib.sort((a, b) => a - b);
 types.sort((a, b) => b[1] - a[1]);
-console.log(`${asForwarder ? 'forwarder' : 'gateway'} ${stream ? 'stream' : 'json'}: ${objs[objs.length >> 1]!.toFixed(0)} JS objects allocated per request (median of ${rounds} batches of ${batch}); by type: ${types.slice(0, 25).map(([t, d]) => `${t} ${d.toFixed(1)}`).join(', ')}`);
+console.log(`${asForwarder ? 'forwarder' : 'gateway'} ${stream ? 'stream' : 'json'}: ${objs[objs.length >> 1]!.toFixed(0)} JS objects allocated per request, ${kib[kib.length >> 1]!.toFixed(1)} KiB of heap (median of ${rounds} batches of ${batch}); by type: ${types.slice(0, 25).map(([t, d]) => `${t} ${d.toFixed(1)}`).join(', ')}`);
 await target.close();
 await stop(upstream.proc);
