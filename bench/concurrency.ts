@@ -10,7 +10,8 @@
  * prints RSS over time, its growth after the warm-up (the first fifth) and rows against answers.
  *
  *   bun bench/concurrency.ts [--connections 1000,4000,8000] [--duration 10] [--latency-ms 1500]
- *                            [--chunks 20] [--targets direct,forwarder,gateway] [--no-wrk] [--rounds 1]
+ *                            [--chunks 20] [--chunk-delay-ms 0] [--targets direct,forwarder,gateway] [--no-wrk] [--rounds 1]
+ *   --chunk-delay-ms D spaces the content chunks D ms apart (streams in progress, as real LLMs send)
  *   --rounds N runs the targets N times per connection count (order reversed every other round)
  *   and prints the median of the per-round gateway/forwarder RPS ratios: single runs move by ±10 %.
  *   bun bench/concurrency.ts --soak [--connections 2000] [--duration 600]
@@ -44,6 +45,8 @@ const useWrk = !argv.includes('--no-wrk') && hasWrk();
 const connections = (flag('connections') ?? (soak ? '2000' : '1000,4000,8000')).split(',').map(Number);
 const durationS = Number(flag('duration', soak ? '600' : '10'));
 const latencyMs = Number(flag('latency-ms', '1500'));
+/** When set, the content chunks come this far apart (streams in progress, as a real LLM sends them). */
+const chunkDelayMs = Number(flag('chunk-delay-ms', '0'));
 const chunks = Number(flag('chunks', '20'));
 const targetNames = (flag('targets') ?? 'direct,forwarder,gateway').split(',');
 const rounds = Number(flag('rounds', '1'));
@@ -85,7 +88,7 @@ async function gatewayHealth(port: number): Promise<any> {
 
 /** Waits (bounded) until nothing is in flight: streams cut by the load generator end on their own. */
 async function drained(t: Target): Promise<void> {
-  if (t.name !== 'gateway') return sleep(latencyMs + 1000);
+  if (t.name !== 'gateway') return sleep(latencyMs + chunks * chunkDelayMs + 1000);
   for (let i = 0; i < 300; i++) {
     const h = await gatewayHealth(t.port);
     if (h.requests_in_flight === 0 && h.upstream.in_use === 0 && h.log_queue.depth === 0) return sleep(300);
@@ -102,11 +105,11 @@ const errorsOf = (r: LoadResult) => r.non2xx + r.socketErrors;
 
 async function main() {
   if (binary === BINARY) ensureBinary(progress);
-  progress(`load generator: ${useWrk ? 'wrk -t1' : 'built-in Bun client'}; upstream latency ${latencyMs} ms, ${chunks} chunks per stream`);
+  progress(`load generator: ${useWrk ? 'wrk -t1' : 'built-in Bun client'}; upstream latency ${latencyMs} ms, ${chunks} chunks per stream${chunkDelayMs ? ` ${chunkDelayMs} ms apart` : ''}`);
   const children: Subprocess<any, any, any>[] = [];
   process.on('exit', () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
 
-  const upstream = await spawnHelper([join(import.meta.dir, 'fake-upstream.ts'), '--chunks', String(chunks), '--latency-ms', String(latencyMs)]);
+  const upstream = await spawnHelper([join(import.meta.dir, 'fake-upstream.ts'), '--chunks', String(chunks), '--latency-ms', String(latencyMs), '--chunk-delay-ms', String(chunkDelayMs)]);
   children.push(upstream.proc);
   // The forwarder gets the same fetch cap the gateway gives itself by default.
   const forwarder = await spawnHelper([join(import.meta.dir, 'forwarder.ts'), '--upstream', `http://127.0.0.1:${upstream.port}`], {
