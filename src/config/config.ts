@@ -8,6 +8,7 @@ import { LimitsConfigSchema, RedisConfigSchema, readLimitsConfig, readRedisConfi
 export { ConfigError };
 
 // In a file of their own: src/startup/early-fetch-cap.ts reads them before anything heavy loads.
+import { readUpstreamClient } from './upstream-client-config';
 import { DEFAULT_MAX_CONNECTIONS, MAX_CONNECTIONS_LIMIT, MAX_CONNECTIONS_VAR } from './upstream-limits';
 
 const ProviderEnv = Type.Object({
@@ -43,6 +44,8 @@ export const ConfigSchema = Type.Object({
     maxConnections: Type.Integer({ minimum: 1 }),
     /** How long a request waits for a free upstream slot before a 503 `overloaded`. */
     queueTimeoutS: Type.Number({ exclusiveMinimum: 0 }),
+    /** The HTTP client that calls providers: the gateway's own on Bun's sockets, or Bun's fetch (src/http/send-upstream.ts). */
+    client: Type.Union([Type.Literal('socket'), Type.Literal('fetch')]),
   }),
   security: Type.Object({ imageUrlAllowHosts: Type.Array(Type.String()) }),
   logging: Type.Object({
@@ -118,6 +121,7 @@ export function loadConfig(env: Env): Config {
       idleTimeoutS: readNumber(env, 'LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S', 120, 0.001),
       maxConnections: readInt(env, MAX_CONNECTIONS_VAR, DEFAULT_MAX_CONNECTIONS, 1, MAX_CONNECTIONS_LIMIT),
       queueTimeoutS: readNumber(env, 'LLM_PROXY__UPSTREAM__QUEUE_TIMEOUT_S', 10, 0.001),
+      client: readUpstreamClient(env),
     },
     security: { imageUrlAllowHosts: readList(env, 'LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS') },
     logging: {

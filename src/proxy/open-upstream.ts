@@ -1,4 +1,5 @@
 import type { AppContext } from '../context';
+import { sendUpstream } from '../http/send-upstream';
 import { adapterFor } from '../providers/registry';
 import type { UpstreamCall } from '../providers/types';
 import type { RouteTarget } from '../routing/types';
@@ -68,7 +69,7 @@ export async function openUpstream(
     const transport = adapterFor(target.provider).transport;
     const res = transport
       ? await transport(call, controller.signal)
-      : await fetch(call.url, { method: call.method, headers: call.headers, body: call.body, signal: controller.signal, redirect: 'manual' });
+      : await sendUpstream(ctx.config.upstream.client, call, controller.signal);
     opts.clock.ttfbMs = performance.now() - sentAt;
     if (!res.ok) throw await errorFromUpstreamResponse(target.provider, res, apiKey);
     if (opts.bodyTimeout !== 'header') {

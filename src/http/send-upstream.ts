@@ -1,0 +1,12 @@
+import type { UpstreamClientKind } from '../config/upstream-client-config';
+import { socketFetch, type UpstreamRequest } from './upstream-client';
+
+/**
+ * The one way a provider call goes out (chat, images, Responses pass-through): the gateway's
+ * socket client by default, Bun's fetch when configured (or when a proxy is set). Neither follows
+ * redirects: a 3xx is the upstream's answer.
+ */
+export function sendUpstream(client: UpstreamClientKind, req: UpstreamRequest, signal: AbortSignal): Promise<Response> {
+  if (client === 'socket') return socketFetch(req, signal);
+  return fetch(req.url, { method: req.method, headers: req.headers, body: req.body, signal, redirect: 'manual' });
+}
