@@ -90,14 +90,6 @@ export class Http1ResponseParser {
             i = end;
             break;
           }
-          case Mode.Length: {
-            const n = Math.min(this.remaining, buf.length - i);
-            out(buf.subarray(i, i + n));
-            i += n;
-            this.remaining -= n;
-            if (this.remaining === 0) this.mode = Mode.Done;
-            break;
-          }
           case Mode.UntilClose:
             out(buf.subarray(i));
             i = buf.length;
@@ -128,12 +120,13 @@ export class Http1ResponseParser {
             }
             break;
           }
+          case Mode.Length:
           case Mode.ChunkData: {
             const n = Math.min(this.remaining, buf.length - i);
             out(buf.subarray(i, i + n));
             i += n;
             this.remaining -= n;
-            if (this.remaining === 0) this.mode = Mode.ChunkDataEnd;
+            if (this.remaining === 0) this.mode = this.mode === Mode.Length ? Mode.Done : Mode.ChunkDataEnd;
             break;
           }
         }
