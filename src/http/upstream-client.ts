@@ -129,7 +129,9 @@ class Exchange {
     this.let();
     if (!this.settled) return this.fail(new Error('upstream answer ended without a head')); // cannot happen: the head comes first
     this.controller?.close();
-    this.conn?.exchangeDone(this);
+    const conn = this.conn;
+    this.conn = null; // it may carry another exchange next: a late pull must not resume it
+    conn?.exchangeDone(this);
   }
 
   /** The connection failed or closed, the signal aborted or the reader cancelled, before the answer was whole. */
@@ -139,7 +141,10 @@ class Exchange {
     this.conn = null;
     if (conn?.exchange === this) conn.exchange = null;
     conn?.destroy();
-    if (!this.settled && !this.received && this.reused) return this.start(true);
+    if (!this.settled && !this.received && this.reused) {
+      this.reused = false; // once: a new connection that fails is not retried
+      return this.start(true);
+    }
     this.let();
     if (!this.settled) {
       this.settled = true;

@@ -122,6 +122,18 @@ describe('upstream client on Bun sockets', () => {
     expect(s.conns.length).toBe(2);
   });
 
+  test('the retry is made once: when the new connection is refused too, the call fails with that', async () => {
+    let stopListening = () => {};
+    const s = track(rawServer((c, _req, nth) => {
+      if (nth === 1) return void c.socket.write(ok('first'));
+      stopListening(); // nobody listens any more: the retry's connection is refused
+      c.socket.end();
+    }));
+    stopListening = s.stop;
+    expect(await (await socketFetch({ url: s.url, method: 'POST', headers: {}, body: 'a' }, never())).text()).toBe('first');
+    await expect(socketFetch({ url: s.url, method: 'POST', headers: {}, body: 'b' }, never())).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
   test('a new connection cut before the head is an error, not a retry', async () => {
     const s = track(rawServer((c) => void c.socket.end()));
     await expect(socketFetch({ url: s.url, method: 'POST', headers: {}, body: 'a' }, never())).rejects.toThrow(/closed the connection before answering/);
