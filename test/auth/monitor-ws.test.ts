@@ -3,6 +3,7 @@ import type { LogRow } from '../../src/logging/log-row';
 import { BunMonitorHub } from '../../src/monitor/monitor-hub';
 import type { TestGateway } from '../helpers/start-gateway';
 import { ADMIN_PASSWORD, api, login, makeUser, useAdminGateway, type Session } from '../helpers/admin-harness';
+import { until } from '../helpers/until';
 
 // Each test starts a gateway and signs in (password hashing): seconds on a loaded CI machine. A
 // limit only bounds a hang.
@@ -48,14 +49,6 @@ function connect(headers: Record<string, string>): Promise<{ ws: WebSocket; mess
       if (!opened) resolve({ refused: e.code });
     };
   });
-}
-
-async function until(cond: () => boolean, ms = 15_000) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await Bun.sleep(10);
-  }
 }
 
 describe('live monitor WebSocket', () => {

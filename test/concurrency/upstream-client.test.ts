@@ -10,6 +10,7 @@ import type { Socket, TCPSocketListener } from 'bun';
 import { socketFetch } from '../../src/http/upstream-client';
 import { fixtureJson, readChunks, replay, replayJson, startFakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway } from '../helpers/start-gateway';
+import { until } from '../helpers/until';
 
 const TLS_DIR = join(import.meta.dir, '..', 'fixtures', 'tls');
 
@@ -72,14 +73,6 @@ function track<T extends { stop: () => void }>(s: T): T {
 }
 const never = () => new AbortController().signal;
 const ok = (body: string, extra = '') => `HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
-async function until(cond: () => boolean, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await Bun.sleep(5);
-  }
-}
-
 describe('upstream client on Bun sockets', () => {
   test('sends method, path, headers and body as given; answers reuse one kept-alive connection', async () => {
     const s = track(rawServer((c, req) => c.socket.write(ok(`echo ${Buffer.from(req.body, 'latin1').toString('utf8')}`))));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { ADMIN_PASSWORD, startAdminGateway } from '../helpers/admin-harness';
 import type { TestGateway } from '../helpers/start-gateway';
+import { until } from '../helpers/until';
 
 // deploy/nginx.conf run for real in front of a gateway, on loopback, when the machine has nginx
 // (`apt-get install nginx-light`); skipped otherwise. The three `gateway-N:8080` upstreams all
@@ -23,14 +24,6 @@ function freePort(): number {
   const port = s.port;
   s.stop(true);
   return port;
-}
-
-async function until(cond: () => boolean, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await Bun.sleep(10);
-  }
 }
 
 beforeAll(async () => {

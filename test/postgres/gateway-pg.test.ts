@@ -14,16 +14,9 @@ import { api, json, login, ADMIN_PASSWORD } from '../helpers/admin-harness';
 import { checkLogRowRoundTrip } from '../helpers/log-row-round-trip';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
+import { until } from '../helpers/until';
 
 const TEST_KEY = '0f'.repeat(32);
-
-async function until(ok: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await Bun.sleep(50);
-  }
-}
 
 describe('two instances starting at once on one empty database', () => {
   let db: TestDatabase;
