@@ -1,10 +1,10 @@
 #!/usr/bin/env bun
 /**
  * JS objects (and KiB of heap) allocated per request, by type: the gateway (or with `--forwarder`
- * the bare forwarder) runs in this process with the client; after a full collection a batch of K requests runs, and
- * the heap's object counts (bun:jsc heapStats, which counts what was allocated since the last
- * collection) are compared (no collection runs in a batch that small: the counts grow linearly
- * with K). The client's own objects are the same for both targets, so gateway − forwarder is what
+ * the bare forwarder) runs in this process with the client; after a full collection a batch of K
+ * requests runs, and the heap's object counts (bun:jsc heapStats, which counts what was allocated
+ * since the last collection) are compared (no collection runs in a batch that small: the counts
+ * grow linearly with K). The client's own objects are the same for both targets, so gateway − forwarder is what
  * the gateway allocates. Allocation per request sets how often the collector runs under load and
  * how much garbage stands between two collections (BENCHMARKS.md).
  *

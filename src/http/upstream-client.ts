@@ -12,6 +12,7 @@
  * once on a new connection, as Go's and Node's clients do.
  */
 import type { Socket } from 'bun';
+import { isIpLiteral } from '../security/classify-address';
 import { Http1ResponseParser, type ResponseHead } from './http1-response-parser';
 
 export interface UpstreamRequest {
@@ -126,8 +127,7 @@ class Exchange {
 
   end(): void {
     if (this.finished) return;
-    this.let();
-    if (!this.settled) return this.fail(new Error('upstream answer ended without a head')); // cannot happen: the head comes first
+    this.let(); // the head came first (the parser reports it before any end), so the promise is settled
     this.controller?.close();
     const conn = this.conn;
     this.conn = null; // it may carry another exchange next: a late pull must not resume it
@@ -314,7 +314,7 @@ class OriginPool {
       port: this.port,
       data: conn,
       socket: handlers,
-      ...(this.tls ? { tls: isIp(this.hostname) ? true : { serverName: this.hostname } } : {}),
+      ...(this.tls ? { tls: isIpLiteral(this.hostname) ? true : { serverName: this.hostname } } : {}),
     });
     conn.socket.setNoDelay(true);
     return conn;
@@ -333,10 +333,6 @@ function poolFor(url: URL): OriginPool {
     pools.set(key, pool);
   }
   return pool;
-}
-
-function isIp(host: string): boolean {
-  return /^[\d.]+$/.test(host) || host.includes(':');
 }
 
 /** The request's bytes: head and body in one buffer (one write). Throws TypeError on a header fetch would refuse. */
@@ -359,17 +355,9 @@ function requestBytes(url: URL, req: UpstreamRequest): Uint8Array {
   if (!hasEncoding) head += 'accept-encoding: identity\r\n';
   if (!hasAgent) head += `user-agent: ${USER_AGENT}\r\n`;
   const hasBody = req.body !== undefined || (req.method !== 'GET' && req.method !== 'HEAD');
-  const body = req.body ?? '';
   if (!hasBody) return encoder.encode(`${head}connection: keep-alive\r\n\r\n`);
-  if (/^[\x00-\x7f]*$/.test(body)) {
-    return encoder.encode(`${head}connection: keep-alive\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
-  }
-  const bodyBytes = encoder.encode(body);
-  const headBytes = encoder.encode(`${head}connection: keep-alive\r\ncontent-length: ${bodyBytes.length}\r\n\r\n`);
-  const out = new Uint8Array(headBytes.length + bodyBytes.length);
-  out.set(headBytes);
-  out.set(bodyBytes, headBytes.length);
-  return out;
+  const body = req.body ?? '';
+  return encoder.encode(`${head}connection: keep-alive\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
 /**
