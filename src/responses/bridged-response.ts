@@ -8,7 +8,7 @@ import type { Usage } from '../usage/types';
 import { chatToResponse } from './chat-to-response';
 import { inputItemsOf } from './input-items';
 import { inputToMessages } from './input-to-messages';
-import { responsesToChat } from './request-to-chat';
+import { responsesToChat, type BridgedRequest } from './request-to-chat';
 import { newId } from './response-ids';
 import { responseSkeleton } from './response-skeleton';
 import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
@@ -33,15 +33,21 @@ export function historyOf(run: ResponsesRun): ChatCompletionMessageParam[] | und
   return stored.messages;
 }
 
+/** The chat request a bridged Responses request becomes (throws the refusals: unknown history, untranslatable fields). */
+export function bridgeRequest(run: ResponsesRun): BridgedRequest {
+  const provider = run.decision.targets[0]?.provider ?? 'unknown';
+  return responsesToChat(run.req, { model: run.req.model, provider, history: historyOf(run) });
+}
+
 /**
- * Every provider but OpenAI: the Responses request becomes a chat completion through the chat
- * pipeline (same routing decision, fallback, breakers and log row, endpoint 'responses'), and
- * the completion (or its chunks) becomes a Responses object (or event sequence).
+ * Every provider but OpenAI: the Responses request, made a chat request by bridgeRequest,
+ * becomes a chat completion through the chat pipeline (same routing decision, fallback, breakers
+ * and log row, endpoint 'responses'), and the completion (or its chunks) becomes a Responses
+ * object (or event sequence).
  */
-export async function bridgedResponse(run: ResponsesRun): Promise<ResponsesAnswer> {
+export async function bridgedResponse(run: ResponsesRun, { chat, conversation }: BridgedRequest): Promise<ResponsesAnswer> {
   const { req, decision, clock } = run;
   const provider = decision.targets[0]?.provider ?? 'unknown';
-  const { chat, conversation } = responsesToChat(req, { model: req.model, provider, history: historyOf(run) });
   const id = newId('resp');
   const createdAt = Math.floor(Date.now() / 1000);
   const opts: ChatRunOptions = {

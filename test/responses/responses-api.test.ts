@@ -329,6 +329,21 @@ describe('POST /v1/responses, groups and errors', () => {
     expect((await apiError(client.responses.create({ model: 'deepseek-chat', previous_response_id: unstored.id, input: 'y' }))).status).toBe(404);
   });
 
+  test('requests refused before any upstream call are logged, each as its own row (as chat logs them)', async () => {
+    const refusals: [() => Promise<unknown>, number, string][] = [
+      [() => client.responses.create({ model: 'no-such-model', input: 'x' }), 404, 'no-such-model'],
+      [() => client.responses.create({ model: 'no-such-model', input: 'x', stream: true }), 404, 'no-such-model'],
+      [() => client.responses.create({ input: 'x' } as any), 400, ''],
+      [() => client.responses.create({ model: 'gemini-2.5-flash', input: 'news?', tools: [{ type: 'web_search' }] }), 400, 'gemini-2.5-flash'],
+      [() => client.responses.create({ model: 'deepseek-chat', previous_response_id: 'resp_nope', input: 'x' }), 404, 'deepseek-chat'],
+    ];
+    for (const [call, status, modelRequested] of refusals) {
+      const err = await apiError(call());
+      expect(err.status).toBe(status);
+      expect(await gw.waitForRow(err)).toMatchObject({ endpoint: 'responses', status, modelRequested, clientId: gw.clientId, promptTokens: 0 });
+    }
+  });
+
   test('an upstream failure before the stream starts is an OpenAI-shaped error', async () => {
     replies['deepseek /chat/completions'] = () => jsonResponse({ error: { message: 'Insufficient Balance', type: 'unknown_error', code: 'invalid_request_error' } }, 402);
     const err = await apiError(client.responses.create({ model: 'deepseek-chat', input: 'x', stream: true }));
