@@ -4,7 +4,7 @@
  * log row of a call is then picked by the id the gateway gave it, never by position.
  */
 import { expect } from 'bun:test';
-import { fixtureJson, readChunks } from '../helpers/fake-upstream';
+import { fixtureJson } from '../helpers/fake-upstream';
 
 export interface IdRecorder {
   /** Passed to the client as its fetch (OpenAI `configuration.fetch`, Anthropic `clientOptions.fetch`). */
@@ -46,16 +46,6 @@ export function fixtureWith(provider: string, name: string, change: (json: any) 
   const json = fixtureJson(provider, name);
   change(json);
   return json;
-}
-
-/** The SSE payloads of a `*.chunks.txt` fixture with each JSON payload changed (the `[DONE]` left as is). */
-export function chunksWith(provider: string, name: string, change: (chunk: any, i: number) => void): string[] {
-  return readChunks(provider, name).map((p, i) => {
-    if (p === '[DONE]') return p;
-    const chunk = JSON.parse(p);
-    change(chunk, i);
-    return JSON.stringify(chunk);
-  });
 }
 
 export const weatherSchema = {

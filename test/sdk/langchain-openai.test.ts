@@ -1,28 +1,39 @@
 /**
  * LangChain JS's `ChatOpenAI` and `OpenAIEmbeddings` (@langchain/openai) against the real gateway,
- * which reaches fake OpenAI and DeepSeek upstreams replaying recorded wire shapes. Each case checks
- * what LangChain made of the answer, what the gateway sent upstream, and the log row of the call
- * (picked by the `x-request-id` the gateway answered).
+ * which reaches fake OpenAI, DeepSeek and Anthropic upstreams replaying recorded wire shapes. Each
+ * case checks what LangChain made of the answer, what the gateway sent upstream, and the log row
+ * of the call (picked by the `x-request-id` the gateway answered).
  */
 import { afterAll, describe, expect, test } from 'bun:test';
 import { ChatOpenAI, OpenAIEmbeddings } from '@langchain/openai';
-import { AIMessage, AIMessageChunk, HumanMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
+import { AIMessageChunk, HumanMessage, ToolMessage } from '@langchain/core/messages';
 import { fixtureJson, fixtureText, jsonResponse, readChunks, sseEventsResponse, sseResponse, startFakeUpstream, type RecordedRequest } from '../helpers/fake-upstream';
 import { providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
 import { openaiEmbeddingAnswer, vectorFor } from '../embeddings/fake-embeddings';
-import { chunksWith, fixtureWith, idRecorder, weatherSchema, weatherTool } from './langchain-helpers';
+import { anthropicSse } from '../anthropic/fake-anthropic';
+import { fixtureWith, idRecorder, weatherSchema, weatherTool } from './langchain-helpers';
 
 type Answer = (rec: RecordedRequest) => Response;
 const noAnswer: Answer = () => jsonResponse({ error: { message: 'no answer set in this test' } }, 500);
 let openaiAnswer: Answer = noAnswer;
 let deepseekAnswer: Answer = noAnswer;
+let anthropicAnswer: Answer = noAnswer;
 const openai = startFakeUpstream((_req, rec) => openaiAnswer(rec));
 const deepseek = startFakeUpstream((_req, rec) => deepseekAnswer(rec));
+const anthropic = startFakeUpstream((_req, rec) => anthropicAnswer(rec));
 let gw: TestGateway;
-useGateway((g) => void (gw = g), { env: { ...providerEnv('openai', `${openai.url}/v1`), ...providerEnv('deepseek', deepseek.url) } });
+useGateway((g) => void (gw = g), {
+  env: {
+    ...providerEnv('openai', `${openai.url}/v1`),
+    ...providerEnv('deepseek', deepseek.url),
+    ANTHROPIC_API_KEY: 'sk-ant-test-0123456789',
+    LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: anthropic.url,
+  },
+});
 afterAll(() => {
   openai.close();
   deepseek.close();
+  anthropic.close();
 });
 
 const rec = idRecorder();
@@ -177,6 +188,52 @@ describe('ChatOpenAI over /v1/chat/completions', () => {
     expect(sent.tools).toEqual([{ type: 'function', function: { name: 'weather_query', description: '', parameters: weatherSchema } }]);
     expect(sent.tool_choice).toEqual({ type: 'function', function: { name: 'weather_query' } });
     expect(await gw.waitForRow(rec.last())).toMatchObject({ status: 200, promptTokens: 61, completionTokens: 8 });
+  });
+});
+
+describe('ChatOpenAI on a Claude model (chat completions translated to Anthropic Messages)', () => {
+  /** Anthropic JSON for a plain call, the recorded SSE for a streamed one. */
+  const anthropicPair = (name: string): Answer => (r) => (r.body?.stream ? anthropicSse(`${name}.sse`) : jsonResponse(fixtureJson('anthropic', `${name}.json`)));
+
+  test('invoke and stream with streamUsage: Claude text, usage in OpenAI convention, one row each', async () => {
+    anthropicAnswer = anthropicPair('text');
+    const model = chat({ model: 'claude-sonnet-4-5', streamUsage: true });
+    const reply = await model.invoke('What is 2 + 2?');
+    expect(reply.content).toBe('2 + 2 = 4.');
+    expect(reply.usage_metadata).toMatchObject({ input_tokens: 21, output_tokens: 12, total_tokens: 33 });
+    expect(anthropic.last().path).toBe('/v1/messages');
+    expect(anthropic.last().body.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'What is 2 + 2?' }] }]);
+    expect(await gw.waitForRow(rec.last())).toMatchObject({ endpoint: 'chat', provider: 'anthropic', stream: false, promptTokens: 21, completionTokens: 12 });
+
+    const { message } = await collect(await model.stream('Tell a story.'));
+    expect(message.content).toBe('Once upon a time.');
+    expect(message.usage_metadata).toMatchObject({ input_tokens: 21, output_tokens: 9, total_tokens: 30 });
+    expect(await gw.waitForRow(rec.last())).toMatchObject({ endpoint: 'chat', provider: 'anthropic', stream: true, promptTokens: 21, completionTokens: 9 });
+  });
+
+  test('bindTools with reasoning_effort: the call and its reasoning parsed; the turn after it goes without thinking, its blocks not echoed', async () => {
+    const model = chat({ model: 'claude-sonnet-4-5', modelKwargs: { reasoning_effort: 'low' } }).bindTools([weatherTool]);
+    anthropicAnswer = anthropicPair('thinking-tool');
+    const mark = rec.ids.length;
+    const user = new HumanMessage('Weather in Paris?');
+    const first = await model.invoke([user]);
+    expect(first.tool_calls).toEqual([{ id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', name: 'get_weather', args: { city: 'Paris', unit: 'c' }, type: 'tool_call' }]);
+    expect(first.additional_kwargs.reasoning_content).toBe('The user wants the weather in Paris. I should call get_weather.');
+    expect(anthropic.last().body.thinking).toEqual({ type: 'enabled', budget_tokens: expect.any(Number) });
+
+    anthropicAnswer = () => jsonResponse(fixtureJson('anthropic', 'after-tool.json'));
+    const second = await model.invoke([user, first, new ToolMessage({ tool_call_id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', content: '18°C, sunny' })]);
+    expect(second.content).toBe('It is 18 °C and sunny in Paris.');
+    const sent = anthropic.last().body;
+    // ChatOpenAI does not send the signed thinking blocks back, and Anthropic refuses thinking on such a turn.
+    expect(sent.thinking).toBeUndefined();
+    expect(sent.messages.slice(1)).toEqual([
+      { role: 'assistant', content: [{ type: 'text', text: 'Let me check the weather.' }, { type: 'tool_use', id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', name: 'get_weather', input: { city: 'Paris', unit: 'c' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', content: [{ type: 'text', text: '18°C, sunny' }] }] },
+    ]);
+    const [firstId, secondId] = rec.since(mark, 2);
+    expect(await gw.waitForRow(firstId!)).toMatchObject({ provider: 'anthropic', status: 200, promptTokens: 472, completionTokens: 89 });
+    expect(await gw.waitForRow(secondId!)).toMatchObject({ provider: 'anthropic', status: 200, promptTokens: 640, completionTokens: 15 });
   });
 });
 
