@@ -7,6 +7,7 @@ import type { ChatRunOptions } from '../proxy/chat-pipeline';
 import type { Usage } from '../usage/types';
 import { chatToResponse } from './chat-to-response';
 import { inputItemsOf } from './input-items';
+import { expandItemReferences } from './item-references';
 import { inputToMessages } from './input-to-messages';
 import { responsesToChat } from './request-to-chat';
 import { newId } from './response-ids';
@@ -39,7 +40,8 @@ export function historyOf(run: ResponsesRun): ChatCompletionMessageParam[] | und
  * the completion (or its chunks) becomes a Responses object (or event sequence).
  */
 export async function bridgedResponse(run: ResponsesRun): Promise<ResponsesAnswer> {
-  const { req, decision, clock } = run;
+  const { decision, clock } = run;
+  const req = { ...run.req, input: expandItemReferences(run.req.input, run.store, run.clientId) };
   const provider = decision.targets[0]?.provider ?? 'unknown';
   const { chat, conversation } = responsesToChat(req, { model: req.model, provider, history: historyOf(run) });
   const id = newId('resp');

@@ -5,6 +5,7 @@ import type { ChatRequest } from '../providers/types';
 import type { RequestClock } from '../proxy/request-clock';
 import { routeChat } from '../proxy/route-chat';
 import { bridgedResponse } from './bridged-response';
+import { referencedResponses } from './item-references';
 import { classifierCallModel } from '../proxy/chat-pipeline';
 import { passthroughResponse } from './passthrough-response';
 import type { ResponsesAnswer } from './responses-answer';
@@ -37,8 +38,9 @@ function validate(body: unknown): ResponsesRequest {
 /**
  * POST /v1/responses: route the model like chat (groups included). OpenAI targets get the
  * request as is; every other provider goes through the chat bridge. A `previous_response_id`
- * the gateway stored (a bridged response) keeps the conversation on the bridge even when the
- * follow-up names an OpenAI model, because OpenAI has never seen that id.
+ * (or an item reference) to a response the gateway stored (a bridged response) keeps the
+ * conversation on the bridge even when the follow-up names an OpenAI model, because OpenAI has
+ * never seen that id.
  */
 export async function createResponse(ctx: AppContext, body: unknown, opts: CreateResponseOptions): Promise<ResponsesAnswer> {
   const req = validate(body);
@@ -47,9 +49,11 @@ export async function createResponse(ctx: AppContext, body: unknown, opts: Creat
   const decision = await routeChat(ctx, req as unknown as ChatRequest, callModel, opts.signal);
   const run = { ctx, req, decision, requestId, ...opts };
   const prev = req.previous_response_id;
-  // On PostgreSQL the stored conversation is read here (awaited), so the checks below find it in memory.
-  if (typeof prev === 'string') await opts.store.load(prev);
-  const ours = typeof prev === 'string' && opts.store.get(prev, opts.clientId) !== null;
+  // The stored responses the request continues (`previous_response_id`, item references). On
+  // PostgreSQL they are read here (awaited), so the checks below and the bridge find them in memory.
+  const continued = [...(typeof prev === 'string' ? [prev] : []), ...referencedResponses(req.input)];
+  for (const id of continued) await opts.store.load(id);
+  const ours = continued.some((id) => opts.store.get(id, opts.clientId) !== null);
   if (decision.targets[0]?.provider === 'openai' && !ours) return passthroughResponse(run);
   return bridgedResponse(run);
 }
