@@ -4,11 +4,11 @@ import { badRequest } from '../errors/api-error';
 import type { ChatRequest } from '../providers/types';
 import type { RequestClock } from '../proxy/request-clock';
 import { routeChat } from '../proxy/route-chat';
-import { bridgedResponse } from './bridged-response';
+import { bridgedResponse, bridgeRequest, type BridgedRun } from './bridged-response';
 import { referencedResponses } from './item-references';
-import { classifierCallModel } from '../proxy/chat-pipeline';
+import { classifierCallModel, logRejectedChat } from '../proxy/chat-pipeline';
 import { passthroughResponse } from './passthrough-response';
-import type { ResponsesAnswer } from './responses-answer';
+import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
 import type { ResponseStore } from './response-store';
 import type { ResponsesRequest } from './responses-types';
 
@@ -40,20 +40,28 @@ function validate(body: unknown): ResponsesRequest {
  * request as is; every other provider goes through the chat bridge. A `previous_response_id`
  * (or an item reference) to a response the gateway stored (a bridged response) keeps the
  * conversation on the bridge even when the follow-up names an OpenAI model, because OpenAI has
- * never seen that id.
+ * never seen that id. A request refused before its upstream call (invalid, unknown model or
+ * stored response) is logged here, as chat and messages log theirs; the call logs its own row.
  */
 export async function createResponse(ctx: AppContext, body: unknown, opts: CreateResponseOptions): Promise<ResponsesAnswer> {
-  const req = validate(body);
   const requestId = opts.requestId ?? crypto.randomUUID();
-  const callModel = classifierCallModel(ctx, requestId, opts.clientId);
-  const decision = await routeChat(ctx, req as unknown as ChatRequest, callModel, opts.signal);
-  const run = { ctx, req, decision, requestId, ...opts };
-  const prev = req.previous_response_id;
-  // The stored responses the request continues (`previous_response_id`, item references). On
-  // PostgreSQL they are read here (awaited), so the checks below and the bridge find them in memory.
-  const continued = [...(typeof prev === 'string' ? [prev] : []), ...referencedResponses(req.input)];
-  for (const id of continued) await opts.store.load(id);
-  const ours = continued.some((id) => opts.store.get(id, opts.clientId) !== null);
-  if (decision.targets[0]?.provider === 'openai' && !ours) return passthroughResponse(run);
-  return bridgedResponse(run);
+  let run: ResponsesRun;
+  let bridged: BridgedRun | null = null;
+  try {
+    const req = validate(body);
+    const callModel = classifierCallModel(ctx, requestId, opts.clientId);
+    const decision = await routeChat(ctx, req as unknown as ChatRequest, callModel, opts.signal);
+    run = { ctx, req, decision, requestId, ...opts };
+    const prev = req.previous_response_id;
+    // The stored responses the request continues (`previous_response_id`, item references). On
+    // PostgreSQL they are read here (awaited), so the checks below and the bridge find them in memory.
+    const continued = [...(typeof prev === 'string' ? [prev] : []), ...referencedResponses(req.input)];
+    for (const id of continued) await opts.store.load(id);
+    const ours = continued.some((id) => opts.store.get(id, opts.clientId) !== null);
+    if (decision.targets[0]?.provider !== 'openai' || ours) bridged = bridgeRequest(run);
+  } catch (err) {
+    logRejectedChat(ctx, err, body, { clientId: opts.clientId, clock: opts.clock, endpoint: 'responses', requestId });
+    throw err;
+  }
+  return bridged ? bridgedResponse(run, bridged) : passthroughResponse(run);
 }

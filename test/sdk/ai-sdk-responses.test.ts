@@ -218,6 +218,7 @@ describe('AI SDK Responses model, DeepSeek target (bridged through chat)', () =>
     for (const res of [await post(ref, gw.addClient('other client').key), await post([{ type: 'item_reference', id: 'msg_0123' }])]) {
       expect(res.status).toBe(404);
       expect((await res.json()).error).toMatchObject({ type: 'invalid_request_error', code: 'item_not_found', param: expect.stringMatching(/^input\[\d\]\.id$/) });
+      expect(await gw.waitForRow(res)).toMatchObject({ endpoint: 'responses', status: 404, modelRequested: 'deepseek-chat' });
     }
   });
 
