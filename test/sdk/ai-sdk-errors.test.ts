@@ -9,18 +9,25 @@ import { afterAll, beforeEach, describe, expect, test } from 'bun:test';
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
 import { APICallError, generateText, streamText, type LanguageModel } from 'ai';
-import { startFakeUpstream } from '../helpers/fake-upstream';
+import { fixtureJson, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeHandler } from '../helpers/fake-upstream';
 import { providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
+import { anthropicSse } from '../anthropic/fake-anthropic';
+
+// The SDK warns that it does not know `openai/gpt-4o-mini`'s output limit on its Anthropic model: expected here.
+(globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
 
 const openaiUp = startFakeUpstream();
 const anthropicUp = startFakeUpstream();
+const deepseekUp = startFakeUpstream();
 let gw: TestGateway;
 useGateway((g) => void (gw = g), {
-  env: { ...providerEnv('openai', `${openaiUp.url}/v1`), ANTHROPIC_API_KEY: 'sk-ant-test-0123456789', LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: anthropicUp.url },
+  env: {
+    ...providerEnv('openai', `${openaiUp.url}/v1`), ...providerEnv('deepseek', deepseekUp.url),
+    ANTHROPIC_API_KEY: 'sk-ant-test-0123456789', LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: anthropicUp.url,
+  },
 });
 afterAll(() => {
-  openaiUp.close();
-  anthropicUp.close();
+  for (const f of [openaiUp, anthropicUp, deepseekUp]) f.close();
 });
 // Failing upstreams on purpose must not open a circuit for the next test.
 beforeEach(() => gw?.ctx.breakers.reset());
@@ -46,15 +53,18 @@ async function generateError(model: LanguageModel): Promise<APICallError> {
 }
 
 /** The error parts a streamText call produced (and its text), read to the end without throwing. */
-async function streamErrors(model: LanguageModel, onText?: () => void): Promise<{ errors: unknown[]; text: string }> {
+async function streamErrors(model: LanguageModel, onText?: () => void): Promise<{ errors: unknown[]; text: string; finish: unknown; headers?: Record<string, string> }> {
   const r = streamText({ model, prompt: 'Hello', maxRetries: 0, onError: () => {} });
   const errors: unknown[] = [];
   let text = '';
+  let finish: unknown;
   for await (const p of r.fullStream) {
     if (p.type === 'error') errors.push(p.error);
     if (p.type === 'text-delta') (text += p.text), onText?.();
+    if (p.type === 'finish') finish = p.finishReason;
   }
-  return { errors, text };
+  const headers = await r.response.then((res) => res.headers, () => undefined);
+  return { errors, text, finish, headers };
 }
 
 /** The one APICallError a streamText call must report. */
@@ -92,3 +102,65 @@ for (const kind of KINDS) {
     }
   });
 }
+
+/** An upstream's refusal for each model kind: the fake answering it and the model reaching that fake. */
+const REFUSALS: { kind: Kind; model: string; fake: () => typeof openaiUp; reply: FakeHandler; status: number; message: string }[] = [
+  {
+    kind: 'chat', model: 'openai/gpt-4o-mini', fake: () => openaiUp, status: 400, message: "This model's maximum context length is 128000 tokens.",
+    reply: () => jsonResponse({ error: { message: "This model's maximum context length is 128000 tokens.", type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } }, 400),
+  },
+  {
+    kind: 'responses', model: 'openai/gpt-4o-mini', fake: () => openaiUp, status: 400, message: "This model's maximum context length is 128000 tokens.",
+    reply: () => jsonResponse({ error: { message: "This model's maximum context length is 128000 tokens.", type: 'invalid_request_error', param: 'input', code: 'context_length_exceeded' } }, 400),
+  },
+  {
+    kind: 'messages', model: 'claude-sonnet-4-5', fake: () => anthropicUp, status: 400, message: fixtureJson('anthropic', 'error-400.json').error.message,
+    reply: () => jsonResponse(fixtureJson('anthropic', 'error-400.json'), 400),
+  },
+];
+
+describe('an upstream refusal reaches the SDK as an APICallError', () => {
+  for (const c of REFUSALS) {
+    for (const stream of [false, true]) {
+      test(`${c.kind}${stream ? ', streaming' : ''}: ${c.status} with the upstream's message; log row`, async () => {
+        c.fake().handler = c.reply;
+        const model = modelOf(c.kind, c.model);
+        const err = stream ? await streamError(model) : await generateError(model);
+        expect(err.statusCode).toBe(c.status);
+        expect(err.message).toContain(c.message);
+        expect(err.isRetryable).toBe(false);
+        expect(await gw.waitForRow(err.responseHeaders?.['x-request-id'] ?? 'none')).toMatchObject({ status: c.status, promptTokens: 0, completionTokens: 0 });
+      });
+    }
+  }
+});
+
+/** A stream fails after it started, for each model kind: the fake's stream (held until the SDK has text). */
+/** A cut upstream: the error names it, the row is a 502. */
+const CUT = { error: 'upstream OpenAI (openai)', status: 502 };
+const CUTS: { kind: Kind; model: string; fake: () => typeof openaiUp; stream: (held: Promise<void>) => Response; text: string; error: string; status: number }[] = [
+  { kind: 'chat', model: 'openai/gpt-4o-mini', fake: () => openaiUp, text: 'Hello! How', ...CUT, stream: (held) => sseResponse(readChunks('openai', 'text.chunks.txt'), { cutAfter: 3, holdAt: { at: 3, until: held } }) },
+  { kind: 'responses', model: 'openai/gpt-4o-mini', fake: () => openaiUp, text: 'Hello!', ...CUT, stream: (held) => sseResponse(readChunks('responses', 'openai-response-stream.chunks.txt'), { cutAfter: 6, holdAt: { at: 6, until: held } }) },
+  { kind: 'responses', model: 'deepseek-chat', fake: () => deepseekUp, text: 'Hello', ...CUT, error: 'upstream DeepSeek (deepseek)', stream: (held) => sseResponse(readChunks('deepseek', 'text.chunks.txt'), { cutAfter: 4, holdAt: { at: 4, until: held } }) },
+  { kind: 'messages', model: 'openai/gpt-4o-mini', fake: () => openaiUp, text: 'Hello! How', ...CUT, stream: (held) => sseResponse(readChunks('openai', 'text.chunks.txt'), { cutAfter: 3, holdAt: { at: 3, until: held } }) },
+  // Anthropic's own error event, relayed as it came
+  { kind: 'messages', model: 'claude-sonnet-4-5', fake: () => anthropicUp, text: 'Once upon a time', error: 'Overloaded', status: 529, stream: () => anthropicSse('error-midstream.sse') },
+];
+
+describe('a stream cut after it started reaches the SDK as an error part after the text', () => {
+  for (const c of CUTS) {
+    test(`${c.kind} to ${c.model}: ${c.error}`, async () => {
+      let seen = () => {};
+      const held = new Promise<void>((r) => (seen = r));
+      c.fake().handler = () => c.stream(held);
+      const r = await streamErrors(modelOf(c.kind, c.model), () => seen());
+      expect(r.text).toBe(c.text);
+      expect(r.errors).toHaveLength(1);
+      expect((r.errors[0] as Error).message).toContain(c.error);
+      expect(r.finish).toBe('error');
+      const row = await gw.waitForRow(r.headers?.['x-request-id'] ?? 'none');
+      expect(row).toMatchObject({ stream: true, status: c.status });
+      expect(row.error).toContain(c.error);
+    });
+  }
+});
