@@ -9,14 +9,20 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { generateText, jsonSchema, Output, stepCountIs, streamText, tool } from 'ai';
 import { fixtureJson, fixtureText, jsonResponse, readChunks, sseEventsResponse, sseResponse, startFakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
+import { anthropicSse } from '../anthropic/fake-anthropic';
 
 const openaiUp = startFakeUpstream();
 const deepseekUp = startFakeUpstream();
+const anthropicUp = startFakeUpstream();
 let gw: TestGateway;
-useGateway((g) => void (gw = g), { env: { ...providerEnv('openai', `${openaiUp.url}/v1`), ...providerEnv('deepseek', deepseekUp.url) } });
+useGateway((g) => void (gw = g), {
+  env: {
+    ...providerEnv('openai', `${openaiUp.url}/v1`), ...providerEnv('deepseek', deepseekUp.url),
+    ANTHROPIC_API_KEY: 'sk-ant-test-0123456789', LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: anthropicUp.url,
+  },
+});
 afterAll(() => {
-  openaiUp.close();
-  deepseekUp.close();
+  for (const f of [openaiUp, deepseekUp, anthropicUp]) f.close();
 });
 
 /** Request bodies the SDK sent to the gateway, newest last. */
@@ -230,4 +236,36 @@ describe('AI SDK Responses model, DeepSeek target (bridged through chat)', () =>
     expect(deepseekUp.last().body.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'recipe', schema: recipe.jsonSchema, strict: true } });
     expect(await gw.waitForRow(idOf(r.response.headers))).toMatchObject({ status: 200, promptTokens: 130, completionTokens: 9 });
   });
+});
+
+describe('AI SDK Responses model, Anthropic target (bridged through chat)', () => {
+  const thinkingTool = fixtureJson('anthropic', 'thinking-tool.json');
+
+  for (const stream of [false, true]) {
+    test(`${stream ? 'streamText' : 'generateText'} with a tool: the signed thinking goes back to Anthropic by item reference`, async () => {
+      let calls = 0;
+      anthropicUp.handler = () =>
+        calls++ === 0
+          ? stream ? anthropicSse('thinking-tool.sse') : jsonResponse(thinkingTool)
+          : stream ? anthropicSse('text.sse') : jsonResponse(fixtureJson('anthropic', 'after-tool.json'));
+      const args = { model: provider().responses('claude-sonnet-4-5'), prompt: 'Weather in Paris?', tools: { get_weather: weather }, stopWhen: stepCountIs(3), maxRetries: 0 };
+      const r = stream ? streamText(args) : await generateText(args);
+      expect(await r.text).toBe(stream ? 'Once upon a time.' : 'It is 18 °C and sunny in Paris.');
+      const steps = await r.steps;
+      expect(steps[0]!.toolCalls.map((c) => [c.toolCallId, c.input])).toEqual([['toolu_01T1x1fJ34qAmk2tNTrN7Up6', { city: 'Paris', unit: 'c' }]]);
+      expect(sdkSent.at(-1).input.map((i: any) => i.type ?? i.role)).toEqual(['user', 'item_reference', 'item_reference', 'function_call', 'function_call_output']);
+
+      const [, assistant, toolTurn] = anthropicUp.last().body.messages;
+      expect(assistant).toEqual({
+        role: 'assistant',
+        content: [
+          { type: 'thinking', thinking: thinkingTool.content[0].thinking, signature: thinkingTool.content[0].signature },
+          { type: 'text', text: 'Let me check the weather.' },
+          { type: 'tool_use', id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', name: 'get_weather', input: { city: 'Paris', unit: 'c' } },
+        ],
+      });
+      expect(toolTurn.content[0]).toMatchObject({ type: 'tool_result', tool_use_id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6' });
+      expect(await gw.waitForRow(idOf(steps[0]!.response.headers))).toMatchObject({ provider: 'anthropic', stream, status: 200, promptTokens: 472, completionTokens: 89 });
+    });
+  }
 });
