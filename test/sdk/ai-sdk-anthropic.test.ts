@@ -29,13 +29,14 @@ afterAll(() => {
 const anthropic = () => createAnthropic({ baseURL: `${gw.url}/v1`, apiKey: gw.clientKey });
 const idOf = (headers: Record<string, string | undefined> | undefined) => headers?.['x-request-id'] ?? 'no x-request-id';
 
+const weatherSchema = jsonSchema<{ city: string; unit?: string }>({
+  type: 'object',
+  properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['c', 'f'] } },
+  required: ['city'],
+});
 const weather = tool({
   description: 'Current weather for a city',
-  inputSchema: jsonSchema<{ city: string; unit?: string }>({
-    type: 'object',
-    properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['c', 'f'] } },
-    required: ['city'],
-  }),
+  inputSchema: weatherSchema,
   execute: async ({ city }) => ({ city, sky: 'sunny', celsius: 18 }),
 });
 
@@ -149,7 +150,7 @@ describe('AI SDK Anthropic provider, OpenAI upstream (translated through chat)',
     ]);
     expect(r.text).toBe('Hello! How can I help you today?');
     const sent = openaiUp.last().body;
-    expect(sent.tools).toEqual([{ type: 'function', function: { name: 'get_weather', description: 'Current weather for a city', parameters: weather.inputSchema.jsonSchema } }]);
+    expect(sent.tools).toEqual([{ type: 'function', function: { name: 'get_weather', description: 'Current weather for a city', parameters: weatherSchema.jsonSchema } }]);
     expect(sent.messages.filter((m: any) => m.role === 'tool')).toEqual([
       { role: 'tool', tool_call_id: 'call_Kx9mPa2QwErT', content: JSON.stringify({ city: 'Paris', sky: 'sunny', celsius: 18 }) },
       { role: 'tool', tool_call_id: 'call_Lm3nQb7ZxCvB', content: JSON.stringify({ city: 'Tokyo', sky: 'sunny', celsius: 18 }) },

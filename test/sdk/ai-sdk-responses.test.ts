@@ -27,12 +27,8 @@ afterAll(() => {
 
 /** Request bodies the SDK sent to the gateway, newest last. */
 const sdkSent: any[] = [];
-const provider = () =>
-  createOpenAI({
-    baseURL: `${gw.url}/v1`,
-    apiKey: gw.clientKey,
-    fetch: (url, init) => (sdkSent.push(JSON.parse(String(init?.body))), fetch(url, init)),
-  });
+const recordingFetch = Object.assign((url: string | URL | Request, init?: RequestInit) => (sdkSent.push(JSON.parse(String(init?.body))), fetch(url, init)), fetch);
+const provider = () => createOpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.clientKey, fetch: recordingFetch });
 const idOf = (headers: Record<string, string | undefined> | undefined) => headers?.['x-request-id'] ?? 'no x-request-id';
 
 const weather = tool({
