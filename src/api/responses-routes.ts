@@ -21,7 +21,7 @@ export function createResponseRoute(ctx: AppContext): V1Route {
       summary: 'Create a model response (OpenAI Responses API, every provider)',
       description:
         'OpenAI models are passed through unchanged; other providers are bridged through chat completions ' +
-        '(function tools, images, reasoning, structured output, streaming events, previous_response_id). ' +
+        '(function tools, images, reasoning, structured output, streaming events, previous_response_id, item references). ' +
         'Built-in tools (web_search, file_search, ...) work only on OpenAI models.',
     },
   };
