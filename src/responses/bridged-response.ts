@@ -7,12 +7,13 @@ import type { ChatRunOptions } from '../proxy/chat-pipeline';
 import type { Usage } from '../usage/types';
 import { chatToResponse } from './chat-to-response';
 import { inputItemsOf } from './input-items';
+import { expandItemReferences } from './item-references';
 import { inputToMessages } from './input-to-messages';
 import { responsesToChat, type BridgedRequest } from './request-to-chat';
 import { newId } from './response-ids';
 import { responseSkeleton } from './response-skeleton';
 import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
-import type { ResponseEvent, ResponseObject, ResponseUsage } from './responses-types';
+import type { ResponseEvent, ResponseObject, ResponsesRequest, ResponseUsage } from './responses-types';
 import { ResponsesStreamBridge } from './stream-bridge';
 
 
@@ -33,21 +34,28 @@ export function historyOf(run: ResponsesRun): ChatCompletionMessageParam[] | und
   return stored.messages;
 }
 
-/** The chat request a bridged Responses request becomes (throws the refusals: unknown history, untranslatable fields). */
-export function bridgeRequest(run: ResponsesRun): BridgedRequest {
-  const provider = run.decision.targets[0]?.provider ?? 'unknown';
-  return responsesToChat(run.req, { model: run.req.model, provider, history: historyOf(run) });
+/** A bridged request ready to run: the request with its item references resolved, and its chat form. */
+export interface BridgedRun extends BridgedRequest {
+  req: ResponsesRequest;
 }
 
 /**
- * Every provider but OpenAI: the Responses request, made a chat request by bridgeRequest,
- * becomes a chat completion through the chat pipeline (same routing decision, fallback, breakers
- * and log row, endpoint 'responses'), and the completion (or its chunks) becomes a Responses
- * object (or event sequence).
+ * The chat request the bridge will send (item references and `previous_response_id` resolved
+ * from the store). Runs before any upstream call, so what it throws (400, 404) is a refusal.
  */
-export async function bridgedResponse(run: ResponsesRun, { chat, conversation }: BridgedRequest): Promise<ResponsesAnswer> {
-  const { req, decision, clock } = run;
-  const provider = decision.targets[0]?.provider ?? 'unknown';
+export function bridgeRequest(run: ResponsesRun): BridgedRun {
+  const req = { ...run.req, input: expandItemReferences(run.req.input, run.store, run.clientId) };
+  const provider = run.decision.targets[0]?.provider ?? 'unknown';
+  return { req, ...responsesToChat(req, { model: req.model, provider, history: historyOf(run) }) };
+}
+
+/**
+ * Every provider but OpenAI: the Responses request becomes a chat completion through the chat
+ * pipeline (same routing decision, fallback, breakers and log row, endpoint 'responses'), and
+ * the completion (or its chunks) becomes a Responses object (or event sequence).
+ */
+export async function bridgedResponse(run: ResponsesRun, { req, chat, conversation }: BridgedRun): Promise<ResponsesAnswer> {
+  const { decision, clock } = run;
   const id = newId('resp');
   const createdAt = Math.floor(Date.now() / 1000);
   const opts: ChatRunOptions = {
@@ -58,7 +66,7 @@ export async function bridgedResponse(run: ResponsesRun, { chat, conversation }:
     if (req.store === false || res.status === 'failed') return;
     run.store.save(id, {
       clientId: run.clientId, model, messages: [...conversation, ...inputToMessages(res.output as any)],
-      provider: decision.targets.find((t) => t.modelId === model)?.provider ?? provider, response: res, inputItems: inputItemsOf(req.input),
+      provider: decision.targets.find((t) => t.modelId === model)?.provider ?? decision.targets[0]?.provider, response: res, inputItems: inputItemsOf(req.input),
     });
   };
 

@@ -1,5 +1,5 @@
 import type { ChatCompletion } from 'openai/resources/chat/completions';
-import { newId } from './response-ids';
+import { outputItemId } from './response-ids';
 import { finalStatus, toResponseUsage } from './response-skeleton';
 import type { ItemStatus, MessageItem, OutputItem, ResponseObject } from './responses-types';
 import { encodeThinking } from './thinking-content';
@@ -19,7 +19,7 @@ export function chatToResponse(completion: ChatCompletion, skeleton: ResponseObj
   if (msg.reasoning_content || encrypted) {
     output.push({
       type: 'reasoning',
-      id: newId('rs'),
+      id: outputItemId('rs', skeleton.id, output.length),
       summary: [],
       content: msg.reasoning_content ? [{ type: 'reasoning_text', text: msg.reasoning_content }] : [],
       status: itemStatus,
@@ -31,13 +31,13 @@ export function chatToResponse(completion: ChatCompletion, skeleton: ResponseObj
     const content: MessageItem['content'] = [];
     if (msg.content || !msg.refusal) content.push({ type: 'output_text', text: msg.content ?? '', annotations: [], logprobs: [] });
     if (msg.refusal) content.push({ type: 'refusal', refusal: msg.refusal });
-    output.push({ type: 'message', id: newId('msg'), status: itemStatus, role: 'assistant', content });
+    output.push({ type: 'message', id: outputItemId('msg', skeleton.id, output.length), status: itemStatus, role: 'assistant', content });
   }
   for (const call of toolCalls) {
     if (call.type !== 'function') continue;
     output.push({
       type: 'function_call',
-      id: newId('fc'),
+      id: outputItemId('fc', skeleton.id, output.length),
       call_id: call.id,
       name: call.function.name,
       arguments: call.function.arguments ?? '',

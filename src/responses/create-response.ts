@@ -4,10 +4,10 @@ import { badRequest } from '../errors/api-error';
 import type { ChatRequest } from '../providers/types';
 import type { RequestClock } from '../proxy/request-clock';
 import { routeChat } from '../proxy/route-chat';
-import { bridgedResponse, bridgeRequest } from './bridged-response';
+import { bridgedResponse, bridgeRequest, type BridgedRun } from './bridged-response';
+import { referencedResponses } from './item-references';
 import { classifierCallModel, logRejectedChat } from '../proxy/chat-pipeline';
 import { passthroughResponse } from './passthrough-response';
-import type { BridgedRequest } from './request-to-chat';
 import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
 import type { ResponseStore } from './response-store';
 import type { ResponsesRequest } from './responses-types';
@@ -35,43 +35,33 @@ function validate(body: unknown): ResponsesRequest {
   return req;
 }
 
-/** Where a Responses request goes: OpenAI as it is (bridge null), or the chat request it is bridged as. */
-interface ResponsePlan {
-  run: ResponsesRun;
-  bridge: BridgedRequest | null;
-}
-
 /**
- * Validate, route the model like chat (groups included) and pick the path. A `previous_response_id`
- * the gateway stored (a bridged response) keeps the conversation on the bridge even when the
- * follow-up names an OpenAI model, because OpenAI has never seen that id.
- */
-async function planResponse(ctx: AppContext, body: unknown, opts: CreateResponseOptions & { requestId: string }): Promise<ResponsePlan> {
-  const req = validate(body);
-  const callModel = classifierCallModel(ctx, opts.requestId, opts.clientId);
-  const decision = await routeChat(ctx, req as unknown as ChatRequest, callModel, opts.signal);
-  const run = { ...opts, ctx, req, decision };
-  const prev = req.previous_response_id;
-  // On PostgreSQL the stored conversation is read here (awaited), so the checks below find it in memory.
-  if (typeof prev === 'string') await opts.store.load(prev);
-  const ours = typeof prev === 'string' && opts.store.get(prev, opts.clientId) !== null;
-  if (decision.targets[0]?.provider === 'openai' && !ours) return { run, bridge: null };
-  return { run, bridge: bridgeRequest(run) };
-}
-
-/**
- * POST /v1/responses: OpenAI targets get the request as is; every other provider goes through
- * the chat bridge. A request refused before any upstream call (invalid, unroutable, unknown
- * history, untranslatable) is logged here, as chat logs its refusals; the paths log the rest.
+ * POST /v1/responses: route the model like chat (groups included). OpenAI targets get the
+ * request as is; every other provider goes through the chat bridge. A `previous_response_id`
+ * (or an item reference) to a response the gateway stored (a bridged response) keeps the
+ * conversation on the bridge even when the follow-up names an OpenAI model, because OpenAI has
+ * never seen that id. A request refused before its upstream call (invalid, unknown model or
+ * stored response) is logged here, as chat and messages log theirs; the call logs its own row.
  */
 export async function createResponse(ctx: AppContext, body: unknown, opts: CreateResponseOptions): Promise<ResponsesAnswer> {
   const requestId = opts.requestId ?? crypto.randomUUID();
-  let plan: ResponsePlan;
+  let run: ResponsesRun;
+  let bridged: BridgedRun | null = null;
   try {
-    plan = await planResponse(ctx, body, { ...opts, requestId });
+    const req = validate(body);
+    const callModel = classifierCallModel(ctx, requestId, opts.clientId);
+    const decision = await routeChat(ctx, req as unknown as ChatRequest, callModel, opts.signal);
+    run = { ctx, req, decision, requestId, ...opts };
+    const prev = req.previous_response_id;
+    // The stored responses the request continues (`previous_response_id`, item references). On
+    // PostgreSQL they are read here (awaited), so the checks below and the bridge find them in memory.
+    const continued = [...(typeof prev === 'string' ? [prev] : []), ...referencedResponses(req.input)];
+    for (const id of continued) await opts.store.load(id);
+    const ours = continued.some((id) => opts.store.get(id, opts.clientId) !== null);
+    if (decision.targets[0]?.provider !== 'openai' || ours) bridged = bridgeRequest(run);
   } catch (err) {
     logRejectedChat(ctx, err, body, { clientId: opts.clientId, clock: opts.clock, endpoint: 'responses', requestId });
     throw err;
   }
-  return plan.bridge ? bridgedResponse(plan.run, plan.bridge) : passthroughResponse(plan.run);
+  return bridged ? bridgedResponse(run, bridged) : passthroughResponse(run);
 }

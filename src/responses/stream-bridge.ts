@@ -1,5 +1,5 @@
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
-import { newId } from './response-ids';
+import { newId, outputItemId } from './response-ids';
 import { finalStatus, toResponseUsage } from './response-skeleton';
 import type {
   FunctionCallItem,
@@ -69,7 +69,7 @@ export class ResponsesStreamBridge {
       if (!open) {
         const item: FunctionCallItem = {
           type: 'function_call',
-          id: newId('fc'),
+          id: outputItemId('fc', this.response.id, this.output.length),
           call_id: tc.id ?? newId('call'),
           name: tc.function?.name ?? '',
           arguments: '',
@@ -141,8 +141,8 @@ export class ResponsesStreamBridge {
       this.closeTools(events);
       const item: MessageItem | ReasoningItem =
         kind === 'message'
-          ? { type: 'message', id: newId('msg'), status: 'in_progress', role: 'assistant', content: [] }
-          : { type: 'reasoning', id: newId('rs'), summary: [], content: [], status: 'in_progress' };
+          ? { type: 'message', id: outputItemId('msg', this.response.id, this.output.length), status: 'in_progress', role: 'assistant', content: [] }
+          : { type: 'reasoning', id: outputItemId('rs', this.response.id, this.output.length), summary: [], content: [], status: 'in_progress' };
       const outputIndex = this.output.push(item) - 1;
       this.openText = { kind, outputIndex, item, text: '' };
       events.push(this.ev('response.output_item.added', { output_index: outputIndex, item: structuredClone(item) }));
