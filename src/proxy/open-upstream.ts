@@ -81,7 +81,7 @@ export async function openUpstream(
       res,
       touch: () => timer?.refresh(),
       abort: () => controller.abort(new GatewayAbort('client')),
-      failure: (err) => mapUpstreamFailure(err, fc),
+      failure: (err) => mapUpstreamFailure(err, fc, true),
       dispose,
     };
   } catch (err) {

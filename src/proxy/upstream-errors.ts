@@ -87,8 +87,11 @@ export interface FailureContext {
   apiKey?: string;
 }
 
-/** Anything thrown while calling or reading an upstream -> the error the client gets. */
-export function mapUpstreamFailure(err: unknown, f: FailureContext): ApiError {
+/**
+ * Anything thrown while calling or reading an upstream -> the error the client gets. `afterHead`:
+ * the failure came while reading a body whose headers had arrived (the upstream was reached).
+ */
+export function mapUpstreamFailure(err: unknown, f: FailureContext, afterHead = false): ApiError {
   const reason = f.signal.aborted ? f.signal.reason : null;
   if (reason instanceof GatewayAbort) {
     if (reason.kind === 'client') return clientClosed();
@@ -105,5 +108,6 @@ export function mapUpstreamFailure(err: unknown, f: FailureContext): ApiError {
     return err;
   }
   const detail = redactSecrets(String((err as any)?.code ?? (err as any)?.message ?? err), f.apiKey);
-  return new UpstreamError(f.provider, null, `Could not reach upstream ${providerName(f.provider)}: ${detail}`, true, 502, 'upstream_unreachable');
+  const message = afterHead ? `Upstream ${providerName(f.provider)} broke off its answer: ${detail}` : `Could not reach upstream ${providerName(f.provider)}: ${detail}`;
+  return new UpstreamError(f.provider, null, message, true, 502, 'upstream_unreachable');
 }

@@ -234,6 +234,8 @@ interface MidFault {
   handler: FakeHandler;
   status: number;
   code: string;
+  /** What the error event's message says (a cut stream: the upstream was reached, then broke off). */
+  message?: RegExp;
   /** A timeout fault: runs on the `timed` gateway. */
   timed?: boolean;
 }
@@ -247,7 +249,7 @@ const MID: MidFault[] = [
     handler: (_r, _x, f) => sseResponse(CHUNKS, { hangAfter: 3, onAbort: () => f.noteAbort() }),
     timed: true, status: 504, code: 'upstream_timeout',
   },
-  { name: 'stream cut mid-way', handler: () => sseResponse(CHUNKS, { cutAfter: 3, holdAt: untilClientRead() }), status: 502, code: 'upstream_unreachable' },
+  { name: 'stream cut mid-way', handler: () => sseResponse(CHUNKS, { cutAfter: 3, holdAt: untilClientRead() }), status: 502, code: 'upstream_unreachable', message: /^Upstream OpenAI \(openai\) broke off its answer: / },
   {
     name: 'stream closes early without [DONE]',
     handler: () => sseResponse(CHUNKS.slice(0, 3)),
@@ -284,6 +286,7 @@ describe('faults after the first byte', () => {
       const errorEvent = JSON.parse(data.at(-2)!);
       expect(Object.keys(errorEvent.error).sort()).toEqual(['code', 'message', 'param', 'type']);
       expect(errorEvent.error.code).toBe(f.code);
+      if (f.message) expect(errorEvent.error.message).toMatch(f.message);
       expect(deliveredText(data.slice(0, -2))).toBe('Hello! How');
       const row = await via().waitForRow(res);
       expect(row).toMatchObject({ status: f.status, errorType: f.code, stream: true, estimated: true });
