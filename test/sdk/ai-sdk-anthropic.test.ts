@@ -97,8 +97,7 @@ describe('AI SDK Anthropic provider, Anthropic upstream (pass-through)', () => {
   test('streamText with a tool: the call assembled from input_json deltas, then the streamed answer', async () => {
     anthropicUp.handler = inTurn(() => anthropicSse('thinking-tool.sse'), () => anthropicSse('text.sse'));
     const r = streamText({ model: anthropic()('claude-sonnet-4-5'), prompt: 'Weather in Paris?', tools: { get_weather: weather }, stopWhen: stepCountIs(3), maxRetries: 0 });
-    const parts: any[] = [];
-    for await (const p of r.fullStream) parts.push(p);
+    const parts: any[] = await Array.fromAsync(r.fullStream);
     expect(parts.filter((p) => p.type === 'error')).toEqual([]);
     expect(parts.filter((p) => p.type === 'tool-call').map((c) => c.input)).toEqual([{ city: 'Paris', unit: 'c' }]);
     expect(await r.text).toBe('Once upon a time.');
@@ -162,8 +161,7 @@ describe('AI SDK Anthropic provider, OpenAI upstream (translated through chat)',
   test('streamText with a tool: streamed argument deltas become input_json deltas the SDK assembles', async () => {
     openaiUp.handler = inTurn(() => sseResponse(readChunks('openai', 'tools.chunks.txt')), () => sseResponse(readChunks('openai', 'text.chunks.txt')));
     const r = streamText({ model: model(), prompt: 'Weather in Paris and Tokyo?', tools: { get_weather: weather }, stopWhen: stepCountIs(3), maxRetries: 0 });
-    const parts: any[] = [];
-    for await (const p of r.fullStream) parts.push(p);
+    const parts: any[] = await Array.fromAsync(r.fullStream);
     expect(parts.filter((p) => p.type === 'error')).toEqual([]);
     expect(parts.filter((p) => p.type === 'tool-call').map((c) => [c.toolCallId, c.input])).toEqual([
       ['call_Kx9mPa2QwErT', { city: 'Paris' }],

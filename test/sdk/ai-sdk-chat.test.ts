@@ -134,8 +134,7 @@ describe('AI SDK chat model (POST /v1/chat/completions)', () => {
         ? sseResponse(readChunks('openai', 'tools.chunks.txt'), { onAbort: () => fake.noteAbort() })
         : sseResponse(chunksWithContent(['Paris is sunny', ', Tokyo rainy.']));
     const r = streamText({ model: model(), prompt: 'Weather in Paris and Tokyo?', tools: { get_weather: weather }, stopWhen: stepCountIs(3), maxRetries: 0 });
-    const parts: any[] = [];
-    for await (const p of r.fullStream) parts.push(p);
+    const parts: any[] = await Array.fromAsync(r.fullStream);
     expect(parts.filter((p) => p.type === 'error')).toEqual([]);
     expect(parts.filter((p) => p.type === 'tool-call').map((c) => [c.toolCallId, c.input])).toEqual([
       ['call_Kx9mPa2QwErT', { city: 'Paris' }],

@@ -161,8 +161,7 @@ describe('AI SDK Responses model, DeepSeek target (bridged through chat)', () =>
       stopWhen: stepCountIs(3),
       maxRetries: 0,
     });
-    const parts: any[] = [];
-    for await (const p of r.fullStream) parts.push(p);
+    const parts: any[] = await Array.fromAsync(r.fullStream);
     expect(parts.filter((p) => p.type === 'error')).toEqual([]);
     expect(parts.filter((p) => p.type === 'tool-call').map((c) => [c.toolName, c.input])).toEqual([
       ['get_weather', { city: 'Paris' }],
