@@ -12,7 +12,7 @@ export function createResponseRoute(ctx: AppContext): V1Route {
       const r = await createResponse(ctx, body, { clientId: client.id, signal: request.signal, clock, store, requestId, clientHeaders: forwardableHeaders(request.headers) });
       if (r.kind === 'json') return new Response(r.body, { headers: { ...r.headers, 'content-type': 'application/json' } });
       return new Response(r.body, { headers: { ...r.headers, ...SSE_HEADERS } });
-    }),
+    }, { endpoint: 'responses' }),
     detail: {
       tags: ['OpenAI API'],
       summary: 'Create a model response (OpenAI Responses API, every provider)',
