@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia';
 import type { AppContext } from '../context';
 import { ApiError } from '../errors/api-error';
+import { MAX_JSON_DEPTH, nestedTooDeep, nestsDeeperThan } from './json-depth';
 import { errorResponse } from './openai-request';
 import { payloadTooLarge } from './request-validation-body';
 
@@ -16,23 +17,28 @@ export const BUN_MAX_REQUEST_BODY_SIZE = Number.MAX_SAFE_INTEGER;
 /**
  * The cap for the routes Elysia runs (the /v1 POST endpoints answer before this hook, on Bun's
  * router): a declared Content-Length over it is refused with 413 before the body is read; a
- * body without one (chunked) is refused with 411, since Elysia would read it whole.
+ * body without one (chunked) is refused with 411, since Elysia would read it whole. A parsed
+ * body nested deeper than MAX_JSON_DEPTH is a 400 before validation walks it (as on /v1).
  */
 export function bodyLimit(ctx: AppContext) {
   const maxBytes = ctx.config.server.maxBodyMb * 1024 * 1024;
-  return new Elysia({ name: 'body-limit' }).onRequest(({ request }) => {
-    const length = request.headers.get('content-length');
-    if (length !== null) {
-      if (Number(length) > maxBytes) return errorResponse(payloadTooLarge(maxBytes));
-    } else if (request.headers.has('transfer-encoding')) {
-      const err = new ApiError({
-        status: 411,
-        message: 'A request body must be sent with a Content-Length header.',
-        type: 'invalid_request_error',
-        code: 'length_required',
-        headers: { connection: 'close' },
-      });
-      return errorResponse(err);
-    }
-  });
+  return new Elysia({ name: 'body-limit' })
+    .onRequest(({ request }) => {
+      const length = request.headers.get('content-length');
+      if (length !== null) {
+        if (Number(length) > maxBytes) return errorResponse(payloadTooLarge(maxBytes));
+      } else if (request.headers.has('transfer-encoding')) {
+        const err = new ApiError({
+          status: 411,
+          message: 'A request body must be sent with a Content-Length header.',
+          type: 'invalid_request_error',
+          code: 'length_required',
+          headers: { connection: 'close' },
+        });
+        return errorResponse(err);
+      }
+    })
+    .onTransform({ as: 'global' }, ({ body }) => {
+      if (nestsDeeperThan(body, MAX_JSON_DEPTH)) throw nestedTooDeep();
+    });
 }

@@ -1,6 +1,6 @@
 import type { AppContext } from '../context';
 import type { ChatRequest } from '../providers/types';
-import { logRejectedChat, startChat } from '../proxy/chat-pipeline';
+import { startChat } from '../proxy/chat-pipeline';
 import { forwardableHeaders } from '../proxy/forward-headers';
 import { openaiPost, SSE_HEADERS } from './openai-request';
 import { validateChatRequest } from './request-validation';
@@ -19,10 +19,7 @@ export function chatCompletionsRoute(ctx: AppContext): V1Route {
         }
         return new Response(r.body, { headers: { ...r.headers, ...SSE_HEADERS } });
       },
-      {
-        validate: validateChatRequest,
-        onRejected: (err, body, { client, clock }) => logRejectedChat(ctx, err, body, { clientId: client.id, clock }),
-      },
+      { endpoint: 'chat', validate: validateChatRequest },
     ),
     detail: {
       tags: ['OpenAI API'],

@@ -9,7 +9,7 @@ export function embeddingsRoute(ctx: AppContext): V1Route {
     handler: openaiPost(ctx, async ({ request, client, clock, body, requestId }) => {
       const r = await createEmbeddings(ctx, body, { clientId: client.id, signal: request.signal, clock, requestId });
       return new Response(r.body, { headers: { ...r.headers, 'content-type': 'application/json' } });
-    }),
+    }, { endpoint: 'embeddings' }),
     detail: {
       tags: ['OpenAI API'],
       summary: 'Create embeddings (OpenAI, Gemini, Ollama, mock)',

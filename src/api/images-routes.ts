@@ -11,7 +11,7 @@ export function imagesRoute(ctx: AppContext): V1Route {
       return new Response(result.raw ?? JSON.stringify(result.body), {
         headers: { ...headers, 'content-type': 'application/json' },
       });
-    }),
+    }, { endpoint: 'images' }),
     detail: {
       tags: ['OpenAI API'],
       summary: 'Create images (OpenAI dall-e / gpt-image, Gemini Imagen and gemini-*-image)',

@@ -3,7 +3,6 @@ import { countMessageTokens } from '../messages/count-tokens';
 import { createMessage } from '../messages/create-message';
 import { anthropicCount } from '../messages/native-count-tokens';
 import { validateMessagesRequest } from '../messages/messages-to-chat';
-import { logRejectedChat } from '../proxy/chat-pipeline';
 import { openaiPost, SSE_HEADERS } from './openai-request';
 import type { V1Route } from './v1-routes';
 
@@ -33,11 +32,7 @@ export function messagesRoute(ctx: AppContext): V1Route {
         if (r.kind === 'json') return new Response(r.body, { headers: { ...r.headers, 'content-type': 'application/json' } });
         return new Response(r.body, { headers: { ...r.headers, ...SSE_HEADERS } });
       },
-      {
-        dialect: 'anthropic',
-        validate: validateMessagesRequest,
-        onRejected: (err, body, { client, clock }) => logRejectedChat(ctx, err, body, { clientId: client.id, clock, endpoint: 'messages' }),
-      },
+      { endpoint: 'messages', dialect: 'anthropic', validate: validateMessagesRequest },
     ),
     detail: {
       tags: ['Anthropic API'],
@@ -67,10 +62,7 @@ export function countTokensRoute(ctx: AppContext): V1Route {
           headers: { 'content-type': 'application/json', ...r.headers },
         });
       },
-      {
-        dialect: 'anthropic',
-        onRejected: (err, body, { client, clock }) => logRejectedChat(ctx, err, body, { clientId: client.id, clock, endpoint: 'count_tokens' }),
-      },
+      { endpoint: 'count_tokens', dialect: 'anthropic' },
     ),
     detail: {
       tags: ['Anthropic API'],

@@ -4,7 +4,9 @@ import { ApiError, toErrorResponse } from '../errors/api-error';
 import { withHeaders } from '../http/with-headers';
 import { admitRequest } from '../limits/admit-request';
 import { toAnthropicError } from '../messages/anthropic-errors';
+import { logRejectedChat } from '../proxy/chat-pipeline';
 import { RequestClock } from '../proxy/request-clock';
+import type { Endpoint } from '../proxy/request-outcome';
 import type { ClientEntry } from '../state/snapshot-types';
 import { readJsonBody } from './request-validation-body';
 import type { V1Handler } from './v1-routes';
@@ -61,10 +63,14 @@ export interface OpenAIRequest<T> {
 }
 
 export interface OpenAIPostOptions<T> {
+  /**
+   * The endpoint of the log row: an authenticated client's request refused here (body too large,
+   * too slow, not JSON, invalid) is logged under it, so every such request has its row and its
+   * `x-request-id` whichever endpoint it was sent to.
+   */
+  endpoint: Endpoint;
   /** Turns the parsed JSON into the endpoint's request; throws a 400 ApiError. */
   validate?: (body: unknown) => T;
-  /** Called when an authenticated client's body is unreadable or invalid (e.g. to log the refusal). */
-  onRejected?: (err: unknown, body: unknown, r: { client: ClientEntry; clock: RequestClock }) => void;
   /**
    * Which API's conventions the endpoint speaks: 'anthropic' answers errors in Anthropic's shape
    * and also takes the client key as `x-api-key` (Anthropic SDKs and Claude Code send it there).
@@ -90,7 +96,7 @@ function authorizationOf(request: Request, dialect: Dialect | undefined): string
 export function openaiPost<T = unknown>(
   ctx: AppContext,
   run: (r: OpenAIRequest<T>) => Promise<Response>,
-  opts: OpenAIPostOptions<T> = {},
+  opts: OpenAIPostOptions<T>,
 ): V1Handler {
   const maxBytes = ctx.config.server.maxBodyMb * 1024 * 1024;
   const bodyTimeoutMs = ctx.config.server.bodyTimeoutS * 1000;
@@ -109,7 +115,7 @@ export function openaiPost<T = unknown>(
         raw = await withDeadline(readJsonBody(request, maxBytes), bodyTimeoutMs, () => bodyTimeout(ctx.config.server.bodyTimeoutS));
         body = opts.validate ? opts.validate(raw) : (raw as T);
       } catch (err) {
-        opts.onRejected?.(err, raw, { client, clock });
+        logRejectedChat(ctx, err, raw, { clientId: client.id, clock, endpoint: opts.endpoint });
         throw err;
       }
       requestId = crypto.randomUUID();

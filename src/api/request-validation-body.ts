@@ -1,4 +1,5 @@
 import { ApiError, badRequest } from '../errors/api-error';
+import { MAX_JSON_DEPTH, nestedTooDeep, nestsDeeperThan } from './json-depth';
 
 /** The rest of the body is left unread, so the connection cannot carry another request: it is closed. */
 export const payloadTooLarge = (maxBytes: number) =>
@@ -35,7 +36,8 @@ async function readCapped(request: Request, maxBytes: number): Promise<Uint8Arra
 /**
  * Reads and parses a JSON request body ourselves (routes use `parse: 'none'`) so malformed JSON
  * is OpenAI's 400 rather than Elysia's 422, and an oversized body is refused with 413 as soon as
- * it is known to be too big (Content-Length, or while reading a chunked body).
+ * it is known to be too big (Content-Length, or while reading a chunked body). A body nested
+ * deeper than MAX_JSON_DEPTH is a 400 too, before anything walks or re-serialises it.
  */
 export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
   // A missing content type is tolerated (hand-written clients); a declared non-JSON one is
@@ -63,9 +65,12 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
     throw badRequest('The request body is not valid UTF-8.', null, 'invalid_encoding');
   }
   if (!text.trim()) throw badRequest('The request body is empty; send a JSON object.', null, 'invalid_json');
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     throw badRequest(`The request body is not valid JSON: ${(err as Error).message}`, null, 'invalid_json');
   }
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) throw nestedTooDeep();
+  return value;
 }

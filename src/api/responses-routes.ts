@@ -2,7 +2,6 @@ import type { AppContext } from '../context';
 import { createResponse } from '../responses/create-response';
 import { openaiPost, SSE_HEADERS } from './openai-request';
 import { forwardableHeaders } from '../proxy/forward-headers';
-import { logRejectedChat } from '../proxy/chat-pipeline';
 import type { V1Route } from './v1-routes';
 
 /** POST /v1/responses: OpenAI's Responses API for every provider (OpenAI passed through, others bridged). */
@@ -13,9 +12,7 @@ export function createResponseRoute(ctx: AppContext): V1Route {
       const r = await createResponse(ctx, body, { clientId: client.id, signal: request.signal, clock, store, requestId, clientHeaders: forwardableHeaders(request.headers) });
       if (r.kind === 'json') return new Response(r.body, { headers: { ...r.headers, 'content-type': 'application/json' } });
       return new Response(r.body, { headers: { ...r.headers, ...SSE_HEADERS } });
-    }, {
-      onRejected: (err, body, { client, clock }) => logRejectedChat(ctx, err, body, { clientId: client.id, clock, endpoint: 'responses' }),
-    }),
+    }, { endpoint: 'responses' }),
     detail: {
       tags: ['OpenAI API'],
       summary: 'Create a model response (OpenAI Responses API, every provider)',

@@ -1,3 +1,4 @@
+import { budgetExceededMessage } from './budget-message';
 import { periodEnd, periodKey, periodStart } from './budget-period';
 import type { Actual, AdmitInput, Admission, LimitCounters } from './limit-counters';
 import type { ScopeLimits } from './limit-types';
@@ -80,7 +81,6 @@ interface Reservation {
   at: number;
 }
 
-const usd = (n: number) => `$${n.toFixed(n < 1 ? 4 : 2)}`;
 const secs = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 /** The single-instance counters: plain maps in this process. */
@@ -160,8 +160,7 @@ export class MemoryLimitCounters implements LimitCounters {
       const committed = s.spend + s.reservedUsd;
       if (s.spend >= l.budgetUsd - EPS || committed + input.worstCostUsd > l.budgetUsd + EPS) {
         return { ok: false, reason: 'budget', scope: l, retryAfterMs: null,
-          message: `Budget exceeded for ${l.label}: ${usd(l.budgetUsd)} per ${l.period === 'total' ? 'lifetime' : l.period}; ` +
-            `spent ${usd(s.spend)}, ${usd(s.reservedUsd)} reserved by requests in flight, this request may cost up to ${usd(input.worstCostUsd)}.` };
+          message: budgetExceededMessage(l, s.spend, s.reservedUsd, input.worstCostUsd) };
       }
     }
     return null;

@@ -1,5 +1,6 @@
 import { ApiError } from '../errors/api-error';
 import type { RedisLink } from '../redis/redis-link';
+import { budgetExceededMessage } from './budget-message';
 import { periodKey } from './budget-period';
 import type { Actual, AdmitInput, Admission, LimitCounters, RefusalReason } from './limit-counters';
 import type { ScopeLimits } from './limit-types';
@@ -20,7 +21,6 @@ export class LimitsUnavailableError extends ApiError {
   }
 }
 
-const usd = (n: number) => `$${n.toFixed(n < 1 ? 4 : 2)}`;
 const secs = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 /** Pending settles and charges kept while Redis is down, at most. */
 const MAX_PENDING = 10_000;
@@ -197,8 +197,7 @@ export class RedisLimitCounters implements LimitCounters {
         }
         return `Rate limit reached for ${l.label}: ${l.tpm} tokens per minute (in use ${tsum}, requested ${input.tokens}). Try again in ${secs(wait)}s.`;
       case 'budget':
-        return `Budget exceeded for ${l.label}: ${usd(l.budgetUsd!)} per ${l.period === 'total' ? 'lifetime' : l.period}; ` +
-          `spent ${usd(spend)}, ${usd(reserved)} reserved by requests in flight, this request may cost up to ${usd(input.worstCostUsd)}.`;
+        return budgetExceededMessage(l, spend, reserved, input.worstCostUsd);
     }
   }
 

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, expect, test, setDefaultTimeout } from 'bun:test';
 import OpenAI from 'openai';
 import { eq } from 'drizzle-orm';
-import { clients } from '../../src/db/schema';
+import { clients, models } from '../../src/db/schema';
 import { fixtureJson, jsonResponse, readChunks, sseResponse } from '../helpers/fake-upstream';
 import { apiError } from '../helpers/start-gateway';
 import { chatBody, FIXTURE_COST, limitedClient, startLimitsRig, type LimitsRig } from './limits-helpers';
@@ -71,6 +71,25 @@ test('period spend starts from the logged spend (daily rollup), and a new day st
   expect(next.choices[0]!.message.content).toContain('Hello');
   expect(rig.gw.ctx.limits.counters.spend(scopeOf(c.id), rig.clock.now)).toBeCloseTo(FIXTURE_COST, 10);
   rig.clock.now = Date.parse('2026-03-10T12:00:00Z');
+});
+
+test('a refusal of a small budget names its amounts in digits that show (never $0.0000)', async () => {
+  // $0.10 per 1M tokens: the fixture's 28 tokens cost $0.0000028, a budget of $0.00001 fits three.
+  rig.gw.ctx.db.insert(models).values({ id: 'lim-cheap', provider: 'openai', upstreamId: 'gpt-4o-mini', inputPrice: 0.1, outputPrice: 0.1, contextWindow: 128_000, updatedAt: Date.now() }).run();
+  const c = await limitedClient(rig.gw, 'tiny-budget', { budgetUsd: 0.00001, budgetPeriod: 'day' });
+  const client = rig.gw.openai(c.key);
+  let err: Awaited<ReturnType<typeof apiError>> | undefined;
+  for (let i = 0; i < 10 && !err; i++) {
+    try {
+      await client.chat.completions.create(chatBody('lim-cheap'));
+    } catch (e) {
+      err = e as typeof err;
+    }
+  }
+  expect(err?.code).toBe('budget_exceeded');
+  expect(err!.message).toMatch(
+    /^429 Budget exceeded for key 'tiny-budget': \$0\.000010 per day; spent \$0\.00000[1-9]\d, \$0\.00 reserved by requests in flight, this request may cost up to \$0\.00000[1-9]\d\.$/,
+  );
 });
 
 test('a cut stream settles to its estimated cost, and an upstream error to zero: nothing stays reserved', async () => {

@@ -77,7 +77,8 @@ const CASES: Case[] = [
   { name: 'stream_options is a string', body: chat({ stream: true, stream_options: 'usage' }), param: 'stream_options' },
   { name: 'stream_options.include_usage is a string', body: chat({ stream: true, stream_options: { include_usage: 'yes' } }), param: 'stream_options.include_usage' },
   { name: 'deeply nested JSON body (100k levels)', raw: nested(100_000), param: null },
-  { name: 'deeply nested JSON inside a message', raw: `{"model":"mock/echo","messages":[{"role":"user","content":${nested(5000)}}]}`, param: 'messages[0].content[0]' },
+  // Refused as a body nested more than 256 levels (invalid_json), before the message is validated.
+  { name: 'deeply nested JSON inside a message', raw: `{"model":"mock/echo","messages":[{"role":"user","content":${nested(5000)}}]}`, param: null },
   { name: 'invalid UTF-8 bytes', raw: badUtf8, param: null },
   { name: 'image data URI with invalid base64', body: chat({ messages: [user([{ type: 'image_url', image_url: { url: 'data:image/png;base64,@@not base64!!' } }])] }), param: 'messages[0].content[0].image_url.url' },
   { name: 'image data URI that is not an image', body: chat({ messages: [user([{ type: 'image_url', image_url: { url: 'data:text/html;base64,PGI+aGk8L2I+' } }])] }), param: 'messages[0].content[0].image_url.url' },
