@@ -137,11 +137,11 @@ describe('an upstream refusal reaches the SDK as an APICallError', () => {
 
 /** A stream fails after it started, for each model kind: the fake's stream (held until the SDK has text). */
 /** A cut upstream: the error names it, the row is a 502. */
-const CUT = { error: 'upstream OpenAI (openai)', status: 502 };
+const CUT = { error: 'Upstream OpenAI (openai) broke off its answer', status: 502 };
 const CUTS: { kind: Kind; model: string; fake: () => typeof openaiUp; stream: (held: Promise<void>) => Response; text: string; error: string; status: number }[] = [
   { kind: 'chat', model: 'openai/gpt-4o-mini', fake: () => openaiUp, text: 'Hello! How', ...CUT, stream: (held) => sseResponse(readChunks('openai', 'text.chunks.txt'), { cutAfter: 3, holdAt: { at: 3, until: held } }) },
   { kind: 'responses', model: 'openai/gpt-4o-mini', fake: () => openaiUp, text: 'Hello!', ...CUT, stream: (held) => sseResponse(readChunks('responses', 'openai-response-stream.chunks.txt'), { cutAfter: 6, holdAt: { at: 6, until: held } }) },
-  { kind: 'responses', model: 'deepseek-chat', fake: () => deepseekUp, text: 'Hello', ...CUT, error: 'upstream DeepSeek (deepseek)', stream: (held) => sseResponse(readChunks('deepseek', 'text.chunks.txt'), { cutAfter: 4, holdAt: { at: 4, until: held } }) },
+  { kind: 'responses', model: 'deepseek-chat', fake: () => deepseekUp, text: 'Hello', ...CUT, error: 'Upstream DeepSeek (deepseek) broke off its answer', stream: (held) => sseResponse(readChunks('deepseek', 'text.chunks.txt'), { cutAfter: 4, holdAt: { at: 4, until: held } }) },
   { kind: 'messages', model: 'openai/gpt-4o-mini', fake: () => openaiUp, text: 'Hello! How', ...CUT, stream: (held) => sseResponse(readChunks('openai', 'text.chunks.txt'), { cutAfter: 3, holdAt: { at: 3, until: held } }) },
   // Anthropic's own error event, relayed as it came
   { kind: 'messages', model: 'claude-sonnet-4-5', fake: () => anthropicUp, text: 'Once upon a time', error: 'Overloaded', status: 529, stream: () => anthropicSse('error-midstream.sse') },
