@@ -10,6 +10,7 @@ import { runMigrations } from './db/migrate';
 import { resetAdmin, resetAdminAsync, seedDatabase } from './db/seed/seed';
 import { migratePg, openPgStore } from './db/pg-store';
 import { listen } from './serve';
+import { unreadableKeyWarnings } from './startup/unreadable-keys';
 import { prepareRuntime } from './startup/prepare-runtime';
 import { VERSION } from './version';
 
@@ -54,6 +55,7 @@ async function serve(config: Config): Promise<void> {
   prepareRuntime(config);
   const ctx = await openAppContext(config);
   ctx.state.watch();
+  for (const w of unreadableKeyWarnings(ctx.state.getSnapshot())) console.warn(w);
   // Serving starts without Redis too (limits then follow LLM_PROXY__LIMITS__FAIL_MODE); /health says `redis: down`.
   if (ctx.redis && !(await ctx.redis.whenUp(3_000))) console.error('gophergate: Redis is unreachable; serving on, reconnecting in the background');
   const server = listen(ctx, config.server.host, config.server.port).server!;

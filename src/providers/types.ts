@@ -24,6 +24,8 @@ export interface ProviderSettings {
   /** Base URL as in the README's configuration table: OpenAI-compatible ones end where /chat/completions is appended (Gemini's is the host root). */
   baseUrl: string;
   apiKey?: string;
+  /** Stored keys (its own, pool keys) that do not decrypt: made under another LLM_PROXY__ENCRYPTION_KEY. */
+  unreadableKeys?: number;
   /**
    * The provider's key pool: its own key (`apiKey`, id `main` or `env`) first, then the keys added
    * with POST /api/providers/{id}/keys. Unset or empty: `apiKey` alone (or no key).

@@ -29,35 +29,39 @@ function providerSettings(
 ): ProviderSettings {
   const env = config.providers[id]!;
   let storedKey: string | undefined;
+  let unreadableKeys = 0;
   if (row?.apiKeyEncrypted) {
     try {
       storedKey = box.decrypt(row.apiKeyEncrypted);
     } catch {
       // A key made under another encryption key cannot be used; the provider shows as keyless.
-      storedKey = undefined;
+      unreadableKeys++;
     }
   }
-  const keys = poolKeys(storedKey ?? env.apiKey, storedKey !== undefined, poolRows, box);
+  const { keys, unreadable } = poolKeys(storedKey ?? env.apiKey, storedKey !== undefined, poolRows, box);
+  unreadableKeys += unreadable;
   // A provider with pool keys only uses the first of them where one key is needed (connection test).
   const apiKey = storedKey ?? env.apiKey ?? keys[0]?.apiKey;
   const catalog = PROVIDER_CATALOG[id];
   // Dashboard choice first, then the environment, then: on when it can work (has a key or needs none).
   const enabled = row?.enabled ?? env.enabled ?? (id === 'mock' ? false : !catalog.needsKey || !!apiKey);
-  return { id, enabled, baseUrl: row?.baseUrl || env.baseUrl || catalog.defaultBaseUrl, apiKey, keys };
+  return { id, enabled, baseUrl: row?.baseUrl || env.baseUrl || catalog.defaultBaseUrl, apiKey, keys, ...(unreadableKeys ? { unreadableKeys } : {}) };
 }
 
-/** The provider's own key (`main` when stored, `env` from the environment) first, then its pool rows. */
-function poolKeys(apiKey: string | undefined, stored: boolean, rows: NonNullable<SnapshotRows['providerKeys']>, box: SecretBox): PoolKey[] {
+/** The provider's own key (`main` when stored, `env` from the environment) first, then its pool rows (and how many of those did not decrypt). */
+function poolKeys(apiKey: string | undefined, stored: boolean, rows: NonNullable<SnapshotRows['providerKeys']>, box: SecretBox): { keys: PoolKey[]; unreadable: number } {
   const keys: PoolKey[] = [];
+  let unreadable = 0;
   if (apiKey) keys.push({ id: stored ? 'main' : 'env', label: stored ? 'main' : 'env', last4: apiKey.slice(-4), weight: 1, apiKey });
   for (const r of rows) {
     try {
       keys.push({ id: String(r.id), label: r.label, last4: r.keyLast4, weight: r.weight, apiKey: box.decrypt(r.keyEncrypted) });
     } catch {
       // Made under another encryption key: left out of the pool (the API lists it as unusable).
+      unreadable++;
     }
   }
-  return keys;
+  return { keys, unreadable };
 }
 
 export function buildSnapshot(rows: SnapshotRows, config: Config, box: SecretBox, version: number): RuntimeSnapshot {

@@ -1,0 +1,19 @@
+import type { RuntimeSnapshot } from '../state/snapshot-types';
+
+/**
+ * One warning per provider whose stored keys (its own, pool keys) do not decrypt: they were saved
+ * under another LLM_PROXY__ENCRYPTION_KEY (a new key file, an instance started with a different
+ * variable). The provider is then called without them, so say so at start instead of letting the
+ * upstream's 401s be the first sign.
+ */
+export function unreadableKeyWarnings(snapshot: RuntimeSnapshot): string[] {
+  const out: string[] = [];
+  for (const p of snapshot.providers.values()) {
+    if (!p.unreadableKeys) continue;
+    out.push(
+      `gophergate: ${p.unreadableKeys} stored API key(s) of provider ${p.id} cannot be decrypted with this LLM_PROXY__ENCRYPTION_KEY ` +
+        '(saved under another one?); they are not used. Start with the key they were saved under, or enter them again in the dashboard.',
+    );
+  }
+  return out;
+}
