@@ -10,7 +10,7 @@
 import { afterAll, describe, expect, test } from 'bun:test';
 import { zodFunction, zodResponseFormat } from 'openai/helpers/zod';
 import { fixtureJson, jsonResponse, readChunks, sseResponse, startFakeUpstream } from '../helpers/fake-upstream';
-import { providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
+import { apiError, providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
 import { anthropicSse } from '../anthropic/fake-anthropic';
 import {
   anthropicSseWithText, anthropicToolCall, chatJsonWith, CITY_FACTS, CITY_FACTS_SCHEMA, CITY_FACTS_TEXT,
@@ -64,16 +64,25 @@ describe('chat.completions.parse with zodResponseFormat', () => {
     expect(await gw.waitForRow(request_id!)).toMatchObject({ endpoint: 'chat', provider: 'openai', status: 200, promptTokens: 19, completionTokens: 9 });
   });
 
-  test('DeepSeek: the JSON content parsed beside the reasoning; one row with the reasoning tokens', async () => {
+  test("DeepSeek: json_schema is refused with OpenAI's 400 before any upstream call (DeepSeek's JSON mode takes no schema); a 400 row", async () => {
+    const before = deepseekUp.requests.length;
+    const err = await apiError(
+      sdk.client.chat.completions.parse({ model: 'deepseek-reasoner', messages: [{ role: 'user', content: 'Facts about Paris?' }], response_format: cityFormat() }),
+    );
+    expect([err.status, err.code, err.param, err.type]).toEqual([400, 'unsupported_parameter', 'response_format', 'invalid_request_error']);
+    expect(err.message).toContain("provider 'deepseek'");
+    expect(deepseekUp.requests.length).toBe(before);
+    expect(await gw.waitForRow(err)).toMatchObject({ endpoint: 'chat', modelRequested: 'deepseek-reasoner', status: 400, promptTokens: 0, completionTokens: 0 });
+  });
+
+  test('DeepSeek: json_object (its own JSON mode) still goes through; the SDK parses it with the tool-less parse', async () => {
     deepseekUp.handler = json(chatJsonWith('deepseek', CITY_FACTS_TEXT));
     const { data, request_id } = await sdk.client.chat.completions
-      .parse({ model: 'deepseek-reasoner', messages: [{ role: 'user', content: 'Facts about Paris?' }], response_format: cityFormat() })
+      .parse({ model: 'deepseek-reasoner', messages: [{ role: 'user', content: 'Facts about Paris as JSON?' }], response_format: { type: 'json_object' } })
       .withResponse();
-    expect(data.choices[0]!.message.parsed).toEqual(CITY_FACTS);
+    expect(JSON.parse(data.choices[0]!.message.content!)).toEqual(CITY_FACTS);
     expect((data.choices[0]!.message as any).reasoning_content).toBe('The user greets me.');
-    const sent = deepseekUp.last().body;
-    expect(sent.model).toBe('deepseek-reasoner');
-    expect(sent.response_format).toMatchObject({ type: expect.stringMatching(/^json_/) });
+    expect(deepseekUp.last().body.response_format).toEqual({ type: 'json_object' });
     expect(await gw.waitForRow(request_id!)).toMatchObject({
       endpoint: 'chat', provider: 'deepseek', status: 200, promptTokens: 24, completionTokens: 58, cachedTokens: 16, reasoningTokens: 49,
     });
