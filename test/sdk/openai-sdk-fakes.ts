@@ -6,11 +6,12 @@
  */
 import OpenAI from 'openai';
 import { z } from 'zod';
-import { fixtureJson, fixtureText, jsonResponse, readChunks, type RecordedRequest } from '../helpers/fake-upstream';
+import { fixtureJson, fixtureText, jsonResponse, type FakeHandler } from '../helpers/fake-upstream';
 import type { TestGateway } from '../helpers/start-gateway';
 import { idRecorder, type IdRecorder } from './langchain-helpers';
 
-export type Answer = (rec: RecordedRequest) => Response;
+/** What a fake upstream answers (its handler). */
+export type Answer = FakeHandler;
 
 /** The SDK on the gateway (retries off) and the ids of the answers it got. */
 export function sdkClient(gw: TestGateway): { client: OpenAI; ids: IdRecorder } {
@@ -21,7 +22,7 @@ export function sdkClient(gw: TestGateway): { client: OpenAI; ids: IdRecorder } 
 
 /** Answers each upstream call with the next reply; a call past the end is a visible 500. */
 export function inTurn(...replies: Answer[]): Answer {
-  return (rec) => replies.shift()?.(rec) ?? jsonResponse({ error: { message: 'fake: no reply queued' } }, 500);
+  return (req, rec, fake) => replies.shift()?.(req, rec, fake) ?? jsonResponse({ error: { message: 'fake: no reply queued' } }, 500);
 }
 
 /** A JSON fixture with changes. */
@@ -40,27 +41,6 @@ export const anthropicTextWith = (text: string) => fixtureWith('anthropic', 'tex
 
 /** Anthropic's `thinking-tool.json` without its thinking block: text, then the get_weather call. */
 export const anthropicToolCall = () => fixtureWith('anthropic', 'thinking-tool.json', (j) => (j.content = j.content.filter((b: any) => b.type !== 'thinking')));
-
-/**
- * The SSE payloads of a chat `*.chunks.txt` fixture with its text deltas replaced by `pieces`
- * (each piece in a copy of the first text chunk); every other chunk stays as recorded.
- */
-export function chunksWithText(provider: string, name: string, pieces: string[]): string[] {
-  const chunks = readChunks(provider, name);
-  const isText = (p: string) => {
-    if (p === '[DONE]') return false;
-    const choice = JSON.parse(p).choices?.[0];
-    return typeof choice?.delta?.content === 'string' && choice.delta.content !== '' && !choice.finish_reason;
-  };
-  const first = chunks.findIndex(isText);
-  if (first < 0) throw new Error(`${provider}/${name} has no text chunk`);
-  const replaced = pieces.map((piece) => {
-    const c = JSON.parse(chunks[first]!);
-    c.choices[0].delta.content = piece;
-    return JSON.stringify(c);
-  });
-  return [...chunks.slice(0, first), ...replaced, ...chunks.slice(first).filter((c) => !isText(c))];
-}
 
 /** Anthropic's recorded `text.sse` with its text deltas replaced by `pieces`, as the SSE body text. */
 export function anthropicSseWithText(pieces: string[]): string {

@@ -9,7 +9,7 @@
 import { afterAll, describe, expect, test } from 'bun:test';
 import OpenAI from 'openai';
 import { zodTextFormat } from 'openai/helpers/zod';
-import { fixtureJson, fixtureText, jsonResponse, readChunks, sseEventsResponse, sseResponse, startFakeUpstream } from '../helpers/fake-upstream';
+import { fixtureJson, jsonResponse, readChunks, sseEventsResponse, sseResponse, startFakeUpstream } from '../helpers/fake-upstream';
 import { apiError, providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
 import { anthropicSse } from '../anthropic/fake-anthropic';
 import { schemaErrors } from '../responses/openai-schema';
@@ -273,5 +273,3 @@ describe('background and cancel', () => {
     expect(openaiUp.requests.length).toBe(before);
   });
 });
-
-void fixtureText;
