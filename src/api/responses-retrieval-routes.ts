@@ -1,12 +1,12 @@
 import { authenticateClient } from '../auth/client-auth';
 import type { AppContext } from '../context';
 import type { ResponseStore } from '../responses/response-store';
-import { deleteResponse, listInputItems, retrieveResponse, type ReadAnswer, type ReadOptions } from '../responses/stored-response-reads';
+import { cancelResponse, deleteResponse, listInputItems, retrieveResponse, type ReadAnswer, type ReadOptions } from '../responses/stored-response-reads';
 import type { V1Handler, V1Route } from './v1-routes';
 
 type Read = (ctx: AppContext, store: ResponseStore, id: string, o: ReadOptions) => Promise<ReadAnswer>;
 
-/** `resp_…` out of `/v1/responses/resp_…[/input_items]`. */
+/** `resp_…` out of `/v1/responses/resp_…[/input_items|/cancel]`. */
 const idOf = (url: URL) => decodeURIComponent(url.pathname.split('/')[3] ?? '');
 
 /**
@@ -47,5 +47,16 @@ export const inputItemsRoute = (ctx: AppContext): V1Route => ({
     "List a stored response's input items",
     `OpenAI's ResponseItemList: \`limit\` (1–100, default 20), \`order\` (\`asc\`|\`desc\`, default \`desc\`), \`after\` (an item id). ` +
       `\`instructions\` are not items. ${OWNER}`,
+  ),
+});
+
+/** POST /v1/responses/{id}/cancel */
+export const cancelResponseRoute = (ctx: AppContext): V1Route => ({
+  handler: read(ctx, cancelResponse),
+  detail: docs(
+    'Cancel a background model response',
+    'OpenAI’s own `background` responses are cancelled at OpenAI (the answer is the response, `status: "cancelled"`). ' +
+      'Bridged responses are never background (the bridge refuses `background`): cancelling one is a 400, as OpenAI answers for a synchronous response. ' +
+      OWNER,
   ),
 });

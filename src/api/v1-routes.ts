@@ -8,7 +8,7 @@ import { imagesRoute } from './images-routes';
 import { countTokensRoute, messagesRoute } from './messages-routes';
 import { modelRoute, modelsRoute } from './models-routes';
 import { errorResponse } from './openai-request';
-import { deleteResponseRoute, inputItemsRoute, retrieveResponseRoute } from './responses-retrieval-routes';
+import { cancelResponseRoute, deleteResponseRoute, inputItemsRoute, retrieveResponseRoute } from './responses-retrieval-routes';
 import { createResponseRoute } from './responses-routes';
 
 /** What a /v1 handler may use of the server: lifting the socket idle limit for a long answer. */
@@ -66,6 +66,7 @@ export function v1Routes(ctx: AppContext): V1Table {
     '/v1/responses': { POST: createResponseRoute(ctx) },
     '/v1/responses/:id': { GET: retrieveResponseRoute(ctx), DELETE: deleteResponseRoute(ctx) },
     '/v1/responses/:id/input_items': { GET: inputItemsRoute(ctx) },
+    '/v1/responses/:id/cancel': { POST: cancelResponseRoute(ctx) },
     '/v1/images/generations': { POST: imagesRoute(ctx) },
     '/v1/embeddings': { POST: embeddingsRoute(ctx) },
     '/v1/messages': { POST: messagesRoute(ctx) },

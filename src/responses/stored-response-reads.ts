@@ -38,7 +38,7 @@ async function owned(store: ResponseStore, id: string, clientId: number): Promis
  * A read of a response OpenAI holds, sent to OpenAI with the gateway's key. Not a routed
  * request: no fallback (only OpenAI has the response), no breaker, no log row.
  */
-async function forward(ctx: AppContext, entry: StoredConversation, method: 'GET' | 'DELETE', path: string, o: ReadOptions): Promise<ReadAnswer> {
+async function forward(ctx: AppContext, entry: StoredConversation, method: 'GET' | 'POST' | 'DELETE', path: string, o: ReadOptions): Promise<ReadAnswer> {
   const settings = ctx.state.getSnapshot().providers.get('openai');
   if (!settings?.enabled) throw new ApiError({
     status: 503,
@@ -81,6 +81,17 @@ export async function deleteResponse(ctx: AppContext, store: ResponseStore, id: 
     if ((err as { status?: number })?.status === 404) await store.delete(id);
     throw err;
   }
+}
+
+/**
+ * POST /v1/responses/{id}/cancel: OpenAI's own (a `background` response) is cancelled at OpenAI.
+ * A bridged response never runs in the background (the bridge refuses `background`): it is
+ * finished when its id is known, and OpenAI answers such a cancel with this 400.
+ */
+export async function cancelResponse(ctx: AppContext, store: ResponseStore, id: string, o: ReadOptions): Promise<ReadAnswer> {
+  const entry = await owned(store, id, o.clientId);
+  if (entry.forwarded) return forward(ctx, entry, 'POST', `/responses/${encodeURIComponent(id)}/cancel`, { ...o, search: '' });
+  throw badRequest('Cannot cancel a synchronous response.');
 }
 
 export interface ListParams {

@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, test } from 'bun:test';
 import { createOpenAI } from '@ai-sdk/openai';
-import { generateText, jsonSchema, Output, stepCountIs, streamText, tool } from 'ai';
+import { APICallError, generateText, jsonSchema, Output, stepCountIs, streamText, tool } from 'ai';
 import { fixtureJson, fixtureText, jsonResponse, readChunks, sseEventsResponse, sseResponse, startFakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
 import { anthropicSse } from '../anthropic/fake-anthropic';
@@ -223,13 +223,20 @@ describe('AI SDK Responses model, DeepSeek target (bridged through chat)', () =>
     }
   });
 
-  test('generateText with Output.object: text.format becomes response_format, the object parsed', async () => {
+  test("generateText with Output.object: DeepSeek's JSON mode takes no schema, so text.format json_schema is a 400 before any call", async () => {
     const recipe = jsonSchema<{ name: string }>({ type: 'object', properties: { name: { type: 'string' } }, required: ['name'], additionalProperties: false });
-    deepseekUp.handler = () => jsonResponse(deepseekAnswer('{"name":"Ratatouille"}'));
-    const r = await generateText({ model: provider()('deepseek-chat'), output: Output.object({ schema: recipe, name: 'recipe' }), prompt: 'A dish', maxRetries: 0 });
-    expect(r.output).toEqual({ name: 'Ratatouille' });
-    expect(deepseekUp.last().body.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'recipe', schema: recipe.jsonSchema, strict: true } });
-    expect(await gw.waitForRow(idOf(r.response.headers))).toMatchObject({ status: 200, promptTokens: 130, completionTokens: 9 });
+    const before = deepseekUp.requests.length;
+    const err = await generateText({ model: provider()('deepseek-chat'), output: Output.object({ schema: recipe, name: 'recipe' }), prompt: 'A dish', maxRetries: 0 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(APICallError.isInstance(err)).toBe(true);
+    const e = err as APICallError;
+    expect(e.statusCode).toBe(400);
+    expect(JSON.parse(e.responseBody!).error).toMatchObject({ code: 'unsupported_parameter', param: 'response_format', message: expect.stringContaining("provider 'deepseek'") });
+    expect(sdkSent.at(-1).text.format).toMatchObject({ type: 'json_schema', name: 'recipe' });
+    expect(deepseekUp.requests.length).toBe(before);
+    expect(await gw.waitForRow(idOf(e.responseHeaders))).toMatchObject({ endpoint: 'responses', status: 400, modelRequested: 'deepseek-chat' });
   });
 });
 

@@ -1,3 +1,4 @@
+import { badRequest } from '../../errors/api-error';
 import { PROVIDER_CATALOG } from '../provider-catalog';
 import { createOpenAICompatibleAdapter } from '../openai-compatible/create-openai-compatible-adapter';
 import {
@@ -16,7 +17,23 @@ import type { ReasoningStore } from './reasoning-memory';
 export const DEEPSEEK_DEFAULT_SYSTEM = 'Always respond in English.';
 
 /**
+ * DeepSeek's JSON mode is `response_format: {type: "json_object"}` only: `json_schema` (what the
+ * SDKs' structured-output helpers send) is its 400 "This response_format type is unavailable
+ * now". Refused before the call with OpenAI's error naming the field, as /v1/messages refuses
+ * `output_config.format`, rather than loosened to json_object (JSON that need not match the schema).
+ */
+export function refuseJsonSchema(body: UpstreamBody): void {
+  if (body.response_format?.type !== 'json_schema') return;
+  throw badRequest(
+    "Structured output with a JSON schema (response_format json_schema; text.format on /v1/responses) is not supported by provider 'deepseek': its JSON mode is {type: 'json_object'}.",
+    'response_format',
+    'unsupported_parameter',
+  );
+}
+
+/**
  * DeepSeek quirks on the way up:
+ * - response_format json_schema is refused (above);
  * - without a system prompt its models drift into Chinese, so one is injected (a client's own
  *   system prompt is left alone);
  * - in thinking mode an assistant turn that made tool calls must carry its `reasoning_content`
@@ -25,6 +42,7 @@ export const DEEPSEEK_DEFAULT_SYSTEM = 'Always respond in English.';
  * - only `max_tokens` is read.
  */
 export function deepseekRequest(body: UpstreamBody, memory?: ReasoningStore): UpstreamBody | Promise<UpstreamBody> {
+  refuseJsonSchema(body);
   developerToSystem(body);
   completionTokensToMaxTokens(body);
   const filling = fillReasoningContent(body, memory);
