@@ -127,14 +127,17 @@ export function openaiPost<T = unknown>(
       // LLM answers and image models take minutes; the upstream timeouts govern, not Bun's 10 s socket idle limit.
       server?.timeout(request, 0);
       const res = await run({ request, client, clock, body, requestId });
-      return limitHeaders ? withHeaders(res, limitHeaders) : res;
+      // Anthropic's SDKs read a request's id from `request-id` (`_request_id`): the log row's id, as in x-request-id.
+      const extra = opts.dialect === 'anthropic' ? { ...limitHeaders, 'request-id': requestId } : limitHeaders;
+      return extra ? withHeaders(res, extra) : res;
     } catch (err) {
       if (limitHeaders) ctx.limits.release(requestId);
       // A refusal before the body was (fully) read (bad key, too large, too slow): close the connection
       // instead of waiting for the rest of a body nobody will read.
       const unread = (request.body && !request.bodyUsed) || (err instanceof ApiError && (err.status === 408 || err.status === 413));
       // The error's row carries this id too (the endpoints log with the prelude's id).
-      const extra = { ...(unread ? CLOSE : {}), ...limitHeaders, ...(requestId ? { 'x-request-id': requestId } : {}) };
+      const ids = requestId ? { 'x-request-id': requestId, ...(opts.dialect === 'anthropic' ? { 'request-id': requestId } : {}) } : {};
+      const extra = { ...(unread ? CLOSE : {}), ...limitHeaders, ...ids };
       return errorResponse(err, extra, opts.dialect);
     }
   };

@@ -181,6 +181,15 @@ describe('bad input and auth', () => {
     expect(wrong.status).toBe(401);
   });
 
+  test("the SDK's request id (`request-id`, as Anthropic sends it) is the log row's id, on answers and errors", async () => {
+    const ok = await client.messages.create({ ...hello, model: 'mock/echo' });
+    expect(ok._request_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await rowOf(ok._request_id!)).toMatchObject({ endpoint: 'messages', status: 200 });
+    const err = await client.messages.create({ ...hello, model: 'nope/nothing' }).catch((e) => e);
+    expect(err).toBeInstanceOf(Anthropic.NotFoundError);
+    expect(await rowOf(err.requestID)).toMatchObject({ endpoint: 'messages', status: 404 });
+  });
+
   test("Claude Code's dialect: x-api-key, anthropic-version/-beta headers, ?beta=true, system-role messages", async () => {
     const res = await fetch(`${gw.url}/v1/messages?beta=true`, {
       method: 'POST',
