@@ -1,6 +1,6 @@
-import { budgetExceededMessage } from './budget-message';
+import { refusalMessage, type RefusalFacts } from './refusal-message';
 import { periodEnd, periodKey, periodStart } from './budget-period';
-import type { Actual, AdmitInput, Admission, LimitCounters } from './limit-counters';
+import type { Actual, AdmitInput, Admission, LimitCounters, RefusalReason } from './limit-counters';
 import type { ScopeLimits } from './limit-types';
 import type { RateInfo } from './rate-headers';
 
@@ -81,9 +81,14 @@ interface Reservation {
   at: number;
 }
 
-const secs = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 /** The single-instance counters: plain maps in this process. */
+/** A refusal by scope `l` in the state `s` it was checked against; `waitMs`: when it admits again (null: not timed). */
+function refusal(reason: RefusalReason, l: ScopeLimits, s: ScopeState, input: AdmitInput, waitMs: number | null): Omit<Extract<Admission, { ok: false }>, 'rate'> {
+  const facts: RefusalFacts = { tokens: input.tokens, worstCostUsd: input.worstCostUsd, waitMs, tokensInUse: s.tokSum, spentUsd: s.spend, reservedUsd: s.reservedUsd };
+  return { ok: false, reason, scope: l, retryAfterMs: waitMs, message: refusalMessage(reason, l, facts) };
+}
+
 export class MemoryLimitCounters implements LimitCounters {
   private readonly states = new Map<string, ScopeState>();
   private readonly reservations = new Map<string, Reservation>();
@@ -129,20 +134,10 @@ export class MemoryLimitCounters implements LimitCounters {
     if (l.rpm !== null || l.tpm !== null) s.prune(now);
     // Spend is kept per period only where a budget needs it (the admin API reads the logs otherwise).
     if (l.budgetUsd !== null) s.rollover(l, now);
-    if (l.maxParallel !== null && s.inFlight >= l.maxParallel) {
-      return { ok: false, reason: 'parallel', scope: l, retryAfterMs: null,
-        message: `Too many requests in flight for ${l.label}: at most ${l.maxParallel} at a time.` };
-    }
-    if (l.rpm !== null && s.requestCount() >= l.rpm) {
-      const wait = s.reqTimes[s.reqStart]! + WINDOW_MS - now;
-      return { ok: false, reason: 'rpm', scope: l, retryAfterMs: wait,
-        message: `Rate limit reached for ${l.label}: ${l.rpm} requests per minute. Try again in ${secs(wait)}s.` };
-    }
+    if (l.maxParallel !== null && s.inFlight >= l.maxParallel) return refusal('parallel', l, s, input, null);
+    if (l.rpm !== null && s.requestCount() >= l.rpm) return refusal('rpm', l, s, input, s.reqTimes[s.reqStart]! + WINDOW_MS - now);
     if (l.tpm !== null && s.tokSum + input.tokens > l.tpm) {
-      if (input.tokens > l.tpm) {
-        return { ok: false, reason: 'tpm', scope: l, retryAfterMs: null,
-          message: `Request too large for ${l.label}: it may use ${input.tokens} tokens (prompt estimate plus max_tokens), the limit is ${l.tpm} tokens per minute. Lower max_tokens.` };
-      }
+      if (input.tokens > l.tpm) return refusal('tpm', l, s, input, null);
       // Wait until enough of the window's oldest entries have left.
       let freed = 0;
       let wait = WINDOW_MS;
@@ -153,15 +148,11 @@ export class MemoryLimitCounters implements LimitCounters {
           break;
         }
       }
-      return { ok: false, reason: 'tpm', scope: l, retryAfterMs: wait,
-        message: `Rate limit reached for ${l.label}: ${l.tpm} tokens per minute (in use ${s.tokSum}, requested ${input.tokens}). Try again in ${secs(wait)}s.` };
+      return refusal('tpm', l, s, input, wait);
     }
     if (l.budgetUsd !== null) {
       const committed = s.spend + s.reservedUsd;
-      if (s.spend >= l.budgetUsd - EPS || committed + input.worstCostUsd > l.budgetUsd + EPS) {
-        return { ok: false, reason: 'budget', scope: l, retryAfterMs: null,
-          message: budgetExceededMessage(l, s.spend, s.reservedUsd, input.worstCostUsd) };
-      }
+      if (s.spend >= l.budgetUsd - EPS || committed + input.worstCostUsd > l.budgetUsd + EPS) return refusal('budget', l, s, input, null);
     }
     return null;
   }

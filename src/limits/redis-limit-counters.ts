@@ -1,6 +1,6 @@
 import { ApiError } from '../errors/api-error';
 import type { RedisLink } from '../redis/redis-link';
-import { budgetExceededMessage } from './budget-message';
+import { refusalMessage } from './refusal-message';
 import { periodKey } from './budget-period';
 import type { Actual, AdmitInput, Admission, LimitCounters, RefusalReason } from './limit-counters';
 import type { ScopeLimits } from './limit-types';
@@ -21,7 +21,6 @@ export class LimitsUnavailableError extends ApiError {
   }
 }
 
-const secs = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 /** Pending settles and charges kept while Redis is down, at most. */
 const MAX_PENDING = 10_000;
 
@@ -181,24 +180,7 @@ export class RedisLimitCounters implements LimitCounters {
     const reserved = Number(reservedS);
     if (scope.budgetUsd !== null) this.lastSpend.set(scope.key, { pk: periodKey(scope.period, input.now), spend });
     const retryAfterMs = wait < 0 ? null : wait;
-    return { ok: false, reason: reason as RefusalReason, scope, retryAfterMs, rate, message: this.message(reason as RefusalReason, scope, input, retryAfterMs, tsum, spend, reserved) };
-  }
-
-  /** The same words as the in-memory counters (src/limits/memory-limit-counters.ts). */
-  private message(reason: RefusalReason, l: ScopeLimits, input: AdmitInput, wait: number | null, tsum: number, spend: number, reserved: number): string {
-    switch (reason) {
-      case 'parallel':
-        return `Too many requests in flight for ${l.label}: at most ${l.maxParallel} at a time.`;
-      case 'rpm':
-        return `Rate limit reached for ${l.label}: ${l.rpm} requests per minute. Try again in ${secs(wait ?? 60_000)}s.`;
-      case 'tpm':
-        if (wait === null) {
-          return `Request too large for ${l.label}: it may use ${input.tokens} tokens (prompt estimate plus max_tokens), the limit is ${l.tpm} tokens per minute. Lower max_tokens.`;
-        }
-        return `Rate limit reached for ${l.label}: ${l.tpm} tokens per minute (in use ${tsum}, requested ${input.tokens}). Try again in ${secs(wait)}s.`;
-      case 'budget':
-        return budgetExceededMessage(l, spend, reserved, input.worstCostUsd);
-    }
+    return { ok: false, reason: reason as RefusalReason, scope, retryAfterMs, rate, message: refusalMessage(reason as RefusalReason, scope, { tokens: input.tokens, worstCostUsd: input.worstCostUsd, waitMs: retryAfterMs, tokensInUse: tsum, spentUsd: spend, reservedUsd: reserved }) };
   }
 
   private chargeRedis(scopes: readonly ScopeLimits[], actual: Actual, now: number): Promise<unknown> {

@@ -1,0 +1,44 @@
+import type { RefusalReason } from './limit-counters';
+import type { ScopeLimits } from './limit-types';
+
+/**
+ * Dollars for a refusal message: cents from $1 up, else at least four decimals and always two
+ * significant digits, so a small budget reads `$0.000010`, not a misleading `$0.0000`.
+ */
+export function usdText(n: number): string {
+  if (n >= 1 || n <= 0) return `$${n.toFixed(2)}`;
+  return `$${n.toFixed(Math.min(12, Math.max(4, 1 - Math.floor(Math.log10(n)))))}`;
+}
+
+const secs = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+/** What a refusal's message reports, as the counters (in memory or in Redis) saw it. */
+export interface RefusalFacts {
+  /** The request's worst-case tokens and cost (AdmitInput). */
+  tokens: number;
+  worstCostUsd: number;
+  /** When the scope admits again; null: never for this request (too large) or not timed. */
+  waitMs: number | null;
+  /** Tokens the scope's window holds, its spend in the period and what requests in flight reserved. */
+  tokensInUse: number;
+  spentUsd: number;
+  reservedUsd: number;
+}
+
+/** The message of a refusal, the same words from the in-memory and the Redis counters. */
+export function refusalMessage(reason: RefusalReason, l: ScopeLimits, f: RefusalFacts): string {
+  switch (reason) {
+    case 'parallel':
+      return `Too many requests in flight for ${l.label}: at most ${l.maxParallel} at a time.`;
+    case 'rpm':
+      return `Rate limit reached for ${l.label}: ${l.rpm} requests per minute. Try again in ${secs(f.waitMs ?? 60_000)}s.`;
+    case 'tpm':
+      if (f.waitMs === null) {
+        return `Request too large for ${l.label}: it may use ${f.tokens} tokens (prompt estimate plus max_tokens), the limit is ${l.tpm} tokens per minute. Lower max_tokens.`;
+      }
+      return `Rate limit reached for ${l.label}: ${l.tpm} tokens per minute (in use ${f.tokensInUse}, requested ${f.tokens}). Try again in ${secs(f.waitMs)}s.`;
+    case 'budget':
+      return `Budget exceeded for ${l.label}: ${usdText(l.budgetUsd ?? 0)} per ${l.period === 'total' ? 'lifetime' : l.period}; ` +
+        `spent ${usdText(f.spentUsd)}, ${usdText(f.reservedUsd)} reserved by requests in flight, this request may cost up to ${usdText(f.worstCostUsd)}.`;
+  }
+}
