@@ -43,7 +43,8 @@ function refuseUnmeteredBackground(req: ResponsesRequest, limits: KeyLimits | nu
 function validate(body: unknown): ResponsesRequest {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object.');
   const req = body as ResponsesRequest;
-  if (typeof req.model !== 'string' || !req.model) throw badRequest("'model' is required.", 'model');
+  if (req.model === undefined || req.model === null || req.model === '') throw badRequest("'model' is required.", 'model');
+  if (typeof req.model !== 'string') throw badRequest("'model' must be a string.", 'model');
   checkModelName(req.model);
   if (req.input !== undefined && typeof req.input !== 'string' && !Array.isArray(req.input)) {
     throw badRequest("'input' must be a string or an array of input items.", 'input');

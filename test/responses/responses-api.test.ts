@@ -344,6 +344,13 @@ describe('POST /v1/responses, groups and errors', () => {
     }
   });
 
+  test("a model that is not a string is named as such (not as missing)", async () => {
+    const missing = await apiError(client.responses.create({ input: 'x' } as any));
+    expect([missing.status, missing.param, (missing.error as any).message]).toEqual([400, 'model', "'model' is required."]);
+    const numeric = await apiError(client.responses.create({ model: 123, input: 'x' } as any));
+    expect([numeric.status, numeric.param, (numeric.error as any).message]).toEqual([400, 'model', "'model' must be a string."]);
+  });
+
   test('an upstream failure before the stream starts is an OpenAI-shaped error', async () => {
     replies['deepseek /chat/completions'] = () => jsonResponse({ error: { message: 'Insufficient Balance', type: 'unknown_error', code: 'invalid_request_error' } }, 402);
     const err = await apiError(client.responses.create({ model: 'deepseek-chat', input: 'x', stream: true }));
