@@ -14,7 +14,9 @@ export function hashClientKey(key: string): string {
 export function authenticateClient(snap: RuntimeSnapshot, authorization: string | null | undefined): ClientEntry {
   const match = authorization ? /^\s*Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
   if (!match) {
-    throw unauthorized('Missing API key: send your GopherGate client key as "Authorization: Bearer <key>".');
+    // A header that is there but not a bearer key (Basic auth, a key with spaces, `Bearer` alone) is not "missing".
+    const what = authorization?.trim() ? 'Malformed Authorization header' : 'Missing API key';
+    throw unauthorized(`${what}: send your GopherGate client key as "Authorization: Bearer <key>".`);
   }
   const client = snap.clientsByKeyHash.get(hashClientKey(match[1]!));
   if (!client || client.revoked) throw unauthorized('Incorrect or revoked API key.');

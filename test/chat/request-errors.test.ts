@@ -98,6 +98,16 @@ describe('401 without a valid client key', () => {
     await expectError(res, 401, { type: 'authentication_error', code: 'invalid_api_key', param: null });
   });
 
+  test('an Authorization header that is not a bearer key is called malformed, not missing', async () => {
+    for (const authorization of ['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer two words']) {
+      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify(valid), headers: { authorization } });
+      const error = await expectError(res, 401, { type: 'authentication_error', code: 'invalid_api_key', param: null });
+      expect(error.message).toStartWith('Malformed Authorization header');
+    }
+    const missing = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify(valid) });
+    expect(((await missing.json()) as any).error.message).toStartWith('Missing API key');
+  });
+
   test('wrong key, through the openai client', async () => {
     const err = await gw.openai('gg-not-a-real-key').chat.completions.create(valid as any).catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
