@@ -1,4 +1,5 @@
 import { Elysia } from 'elysia';
+import { notFound } from '../errors/api-error';
 // Embedded into the binary with `type: 'file'`: the dashboard works offline, nothing from a CDN.
 import htmxJs from 'htmx.org/dist/htmx.min.js' with { type: 'file' };
 import alpineJs from 'alpinejs/dist/cdn.min.js' with { type: 'file' };
@@ -40,7 +41,8 @@ export function assetsRoutes() {
       // Own keys only: `constructor` or `__proto__` must not find Object.prototype's members.
       const asset = Object.hasOwn(ASSETS, params.name) ? ASSETS[params.name] : undefined;
       const generated = Object.hasOwn(GENERATED, params.name) ? GENERATED[params.name] : undefined;
-      if (!asset && !generated) return new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain' } });
+      // The gateway's one 404, in OpenAI's error shape like every other path it does not serve.
+      if (!asset && !generated) throw notFound(`No dashboard asset named '${params.name}'.`);
       return new Response(generated ? generated[0]() : Bun.file(asset![0]), {
         headers: {
           'content-type': generated ? generated[1] : asset![1],

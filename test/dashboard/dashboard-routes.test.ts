@@ -68,6 +68,9 @@ describe('dashboard routes', () => {
       expect((await r.arrayBuffer()).byteLength).toBeGreaterThan(1000);
     }
     expect((await fetch(`${gw.url}/assets/..%2Fpackage.json`)).status).toBe(404);
+    const missing = await fetch(`${gw.url}/assets/nothing.js`);
+    expect([missing.status, missing.headers.get('content-type')]).toEqual([404, 'application/json']);
+    expect(((await missing.json()) as any).error).toMatchObject({ type: 'invalid_request_error', code: 'not_found' });
   });
 
   test('mutations need the CSRF header, and the admin role', async () => {
