@@ -100,6 +100,18 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('form errors in Chromiu
     await screenshot(page, 'form-errors-team');
   });
 
+  test('a negative model price is reported on its input, not dropped silently', async () => {
+    await nav('Models', 'models');
+    const row = '#model-gpt-4o-mini';
+    let posts = 0;
+    page.on('request', (r) => void (r.method() === 'POST' && r.url().includes('/models/') && posts++));
+    await page.fill(`${row} input[name=input_price]`, '-3');
+    await page.click(`${row} button:text-is("Save")`);
+    // HTMX refuses to send it; the browser points at the field (focus moves there with its message).
+    await page.waitForFunction(() => (document.activeElement as HTMLInputElement | null)?.name === 'input_price');
+    expect(posts).toBe(0);
+  });
+
   test('nothing else went wrong', () => {
     expect(watch.dialogs).toEqual([]);
     // The refused saves answer 422 on purpose.
