@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import type { Browser, Page } from 'playwright-core';
-import { createClient } from '../../src/admin/clients-service';
+import OpenAI from 'openai';
+import { createClient, updateClient } from '../../src/admin/clients-service';
 import { createTeam } from '../../src/admin/teams-service';
 import { chromiumAvailable, launchBrowser, screenshot, watchPage } from '../browser-helpers/launch-browser';
 import { startDashboardGateway, type DashboardGateway } from '../browser-helpers/dashboard-gateway';
@@ -110,6 +111,21 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('form errors in Chromiu
     // HTMX refuses to send it; the browser points at the field (focus moves there with its message).
     await page.waitForFunction(() => (document.activeElement as HTMLInputElement | null)?.name === 'input_price');
     expect(posts).toBe(0);
+  });
+
+  test('the logs can be filtered to 403s (a model outside a key allow-list)', async () => {
+    const { id, key } = await createClient(env.gw.ctx, 'allow-listed');
+    await updateClient(env.gw.ctx, id, { models: ['gpt-4o'] });
+    const refused = await new OpenAI({ apiKey: key, baseURL: `${url}/v1`, maxRetries: 0 }).chat.completions
+      .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }).catch((e) => e.status);
+    expect(refused).toBe(403);
+    await nav('Logs', 'logs');
+    await page.waitForSelector('#logs-table');
+    await page.selectOption('select[name=status]', '403');
+    await page.waitForURL(/status=403/);
+    await page.waitForSelector('#logs-table tbody tr');
+    expect(await page.locator('#logs-table tbody tr').count()).toBe(1);
+    expect(await page.textContent('#logs-table tbody')).toContain('allow-listed');
   });
 
   test('nothing else went wrong', () => {
