@@ -164,6 +164,9 @@
         { code: '[45]..', swap: false, error: true },
       ];
       htmx.config.historyCacheSize = 0; // pages show live numbers: always refetch on back
+      // Inputs a form pulls in with hx-include (a model row's prices) are checked by HTMX, not
+      // the browser: without this an invalid one (a negative price) stops the save silently.
+      htmx.config.reportValidityOfForms = true;
     } else {
       renderCharts(document);
     }

@@ -1,6 +1,6 @@
 import { asc, eq } from 'drizzle-orm';
 import { modelGroups } from '../db/schema';
-import { ApiError, notFound } from '../errors/api-error';
+import { ApiError, badRequest, notFound } from '../errors/api-error';
 import { validateGroups, type GroupProblem } from '../routing';
 import type { GroupEntry } from '../state/snapshot-types';
 import type { AdminDeps } from './admin-deps';
@@ -22,6 +22,16 @@ export interface GroupInput {
   logic_level?: number | null;
   primary_use?: string;
   settings?: Record<string, unknown>;
+}
+
+/** What a group name may be (the API's schema and the dashboard's form both hold to it). */
+export const GROUP_NAME_MAX_CHARS = 100;
+export const GROUP_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:-]*$';
+const GROUP_NAME_RE = new RegExp(GROUP_NAME_PATTERN);
+
+function checkGroupName(name: string): void {
+  if (name.length > GROUP_NAME_MAX_CHARS || !GROUP_NAME_RE.test(name))
+    throw badRequest(`Group names are 1-${GROUP_NAME_MAX_CHARS} letters, digits, dot, underscore, colon or hyphen, starting with a letter or digit.`, 'name');
 }
 
 type Row = typeof modelGroups.$inferSelect;
@@ -67,6 +77,7 @@ export async function getGroup(deps: AdminDeps, name: string): Promise<GroupView
 }
 
 export async function createGroup(deps: AdminDeps, name: string, input: GroupInput): Promise<GroupView> {
+  checkGroupName(name);
   if ((await deps.db.select({ n: modelGroups.name }).from(modelGroups).where(eq(modelGroups.name, name))).length)
     throw new ApiError({ status: 409, message: `A model group named '${name}' exists; use PUT /api/groups/${name} to change it.`, code: 'group_exists', param: 'name' });
   assertValid(deps, name, input);

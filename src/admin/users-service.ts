@@ -48,7 +48,8 @@ export async function createUser(db: Db, username: string, password: string, rol
   if (!USERNAME_RE.test(username))
     throw badRequest('Usernames are 1-64 letters, digits, dot, underscore, @ or hyphen, starting with a letter or digit.', 'username');
   checkPasswordPolicy(password, 'password', username);
-  if ((await db.select({ id: users.id }).from(users).where(eq(users.username, username))).length)
+  // Taken in any case: sign-in throttling counts 'Vera' and 'vera' as one name, and people would too.
+  if ((await db.select({ id: users.id }).from(users).where(sql`lower(${users.username}) = ${username.toLowerCase()}`)).length)
     throw new ApiError({ status: 409, message: `The username '${username}' is taken.`, code: 'username_taken', param: 'username' });
   const [row] = await db
     .insert(users)

@@ -1,12 +1,12 @@
 import { Elysia, t } from 'elysia';
 import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
-import { createGroup, deleteGroup, getGroup, listGroups, updateGroup } from '../admin/groups-service';
+import { createGroup, deleteGroup, getGroup, GROUP_NAME_MAX_CHARS, GROUP_NAME_PATTERN, listGroups, updateGroup } from '../admin/groups-service';
 import { tryRouting } from '../admin/try-routing';
 
 const tags = ['Admin'];
 const security = [{ session: [] }];
-const groupName = t.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' });
+const groupName = t.String({ minLength: 1, maxLength: GROUP_NAME_MAX_CHARS, pattern: GROUP_NAME_PATTERN });
 const groupFields = {
   strategy: t.Union([t.Literal('heuristic'), t.Literal('classifier')]),
   targets: t.Array(t.String({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: 50 }),

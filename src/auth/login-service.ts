@@ -14,9 +14,12 @@ export interface LoginResult extends IssuedSession {
   user: AuthUser;
 }
 
+/** A wait as people say it: "40 seconds", "15 minutes" (not "898 seconds"). */
+const waitText = (s: number) => (s > 90 ? `${Math.ceil(s / 60)} minutes` : `${s} seconds`);
+
 const tooMany = (ms: number) => {
   const s = Math.max(1, Math.ceil(ms / 1000));
-  return new ApiError({ status: 429, message: `Too many failed sign-ins. Try again in ${s} seconds.`, type: 'rate_limit_error', code: 'login_throttled', headers: { 'retry-after': String(s) } });
+  return new ApiError({ status: 429, message: `Too many failed sign-ins. Try again in ${waitText(s)}.`, type: 'rate_limit_error', code: 'login_throttled', headers: { 'retry-after': String(s) } });
 };
 
 /**

@@ -1,5 +1,6 @@
 /** @jsxImportSource @kitajs/html */
 import { Shell } from './components/layout';
+import { FormErrors } from './components/ui';
 import type { DashUser, NavKey } from './dash-types';
 import { htmlResponse, wantsPartial } from './respond';
 
@@ -35,4 +36,13 @@ export function pageResponse(
 /** A fragment answering an HTMX action (422 when it carries validation errors to show). */
 export function fragment(content: JSX.Element, errors?: readonly string[]): Response | Promise<Response> {
   return htmlResponse(content, { status: errors?.length ? 422 : 200 });
+}
+
+/**
+ * Validation errors of a form inside a list (a table row's editor): shown in that form's own
+ * error slot (`#<slot>`), so the form stays open with what the admin typed, instead of the
+ * whole section being swapped and the errors landing beside another form.
+ */
+export function formErrorsInto(slot: string, errors: readonly string[]): Response | Promise<Response> {
+  return htmlResponse(<FormErrors errors={[...errors]} />, { status: 422, headers: { 'hx-retarget': `#${slot}`, 'hx-reswap': 'innerHTML' } });
 }

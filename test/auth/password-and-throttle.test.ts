@@ -92,6 +92,13 @@ describe('login throttling', () => {
     expect(r.status).toBe(429);
     expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await json(r)).error).toMatchObject({ type: 'rate_limit_error', code: 'login_throttled' });
+    // In minutes, as the sign-in form shows it (it said "900 seconds").
+    now = base + 2_000;
+    const later = await api(gw, 'POST', '/api/auth/login', { body: { username: 'admin', password: 'test-admin-password' } });
+    expect((await json(later)).error.message).toBe('Too many failed sign-ins. Try again in 15 minutes.');
+    now = base + 15 * 60 * 1000 - 30_000;
+    const soon = await api(gw, 'POST', '/api/auth/login', { body: { username: 'admin', password: 'test-admin-password' } });
+    expect((await json(soon)).error.message).toBe('Too many failed sign-ins. Try again in 30 seconds.');
     // Other usernames from the same address are not locked by this user's count.
     expect((await api(gw, 'POST', '/api/auth/login', { body: { username: 'someone', password: 'x-guess' } })).status).toBe(401);
     now = base + 15 * 60 * 1000 + 1;

@@ -4,9 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { getGroup } from '../../src/admin/groups-service';
+import { modelGroups } from '../../src/db/schema';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
 
 let gw: TestGateway;
+const SEEDED = new Set(['fast-flow', 'standard-pro', 'heavy-logic', 'dispatcher', 'deepseek-auto', 'openai-auto', 'gemini-auto']);
 let admin: { cookie: string; csrf: string };
 
 async function signIn(username: string, password: string) {
@@ -123,5 +125,16 @@ describe('model groups page', () => {
     const g = await getGroup(gw.ctx, 'dispatcher');
     expect(g.strategy).toBe('heuristic');
     expect(Object.keys(g.settings)).toEqual(['rules']);
+  });
+
+  test("a new group's name follows the API's rule: markup, a slash or 1,000 characters are refused inline", async () => {
+    const form = { strategy: 'heuristic', targets: 'gpt-4o-mini', logic_level: '', primary_use: '', rules: '' };
+    for (const name of ['<b>x</b>', 'a/b', 'g'.repeat(1000), '']) {
+      const r = await post('/groups', { ...form, name });
+      expect({ name, status: r.status }).toEqual({ name, status: 422 });
+      expect(await textOf(await r.text(), '.form-errors')).toContain('Group names are 1-100 letters');
+    }
+    expect((await gw.ctx.db.select().from(modelGroups).all()).map((g) => g.name).filter((n) => !SEEDED.has(n))).toEqual([]);
+    expect((await post('/groups', { ...form, name: 'qa.group:1' })).status).toBe(200);
   });
 });

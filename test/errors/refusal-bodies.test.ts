@@ -62,6 +62,12 @@ describe('refusals of the admin API', () => {
       409,
       body("The username 'admin' is taken.", 'invalid_request_error', 'username_taken', 'username'),
     );
+    // In another case too: 'Admin' would share admin's sign-in throttle and look like the same person.
+    await expectAnswer(
+      await api(gw, 'POST', '/api/users', { as: admin, body: { username: 'Admin', password: 'whatever-123', role: 'viewer' } }),
+      409,
+      body("The username 'Admin' is taken.", 'invalid_request_error', 'username_taken', 'username'),
+    );
     const group = { strategy: 'heuristic', targets: ['gpt-4o-mini'], logic_level: 3, primary_use: 'tests' };
     expect((await api(gw, 'POST', '/api/groups', { as: admin, body: { name: 'taken', ...group } })).status).toBe(201);
     await expectAnswer(

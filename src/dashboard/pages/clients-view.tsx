@@ -46,6 +46,9 @@ function CreateForm(props: { errors?: string[] }) {
   );
 }
 
+/** Where a row's rename or limits form shows its validation errors (the form stays open). */
+export const clientErrorSlot = (id: number, form: 'rename' | 'limits') => `client-${id}-${form}-errors`;
+
 const NO_LIMITS: LimitValues = { models: null, budgetUsd: null, budgetPeriod: 'month', rpm: null, tpm: null, spendUsd: 0 };
 
 function ClientRowView(props: { c: ClientRow; admin: boolean; teams: { id: number; name: string }[] }) {
@@ -61,6 +64,7 @@ function ClientRowView(props: { c: ClientRow; admin: boolean; teams: { id: numbe
             <input name="name" value={c.name} required maxlength="100" aria-label="New name" />
             <button type="submit" class="btn small primary">Save</button>
             <button type="button" class="btn small ghost" x-on:click="editing = false">Cancel</button>
+            <div id={clientErrorSlot(c.id, 'rename')}></div>
           </form>
         ) : ''}
       </td>
@@ -79,6 +83,7 @@ function ClientRowView(props: { c: ClientRow; admin: boolean; teams: { id: numbe
         ) : <LimitSummary v={limits} teamName={teamName} />}
         {admin && !c.revoked ? (
           <form x-show="limits" x-cloak class="limits-form" hx-post={`/clients/${c.id}/limits`} hx-target="#clients-section" hx-swap="outerHTML">
+            <div id={clientErrorSlot(c.id, 'limits')}></div>
             <LimitInputs v={limits} idPrefix={`client-${c.id}`} teams={teams} />
             <button type="submit" class="btn small primary">Save limits</button>
             <button type="button" class="btn small ghost" x-on:click="limits = false">Cancel</button>

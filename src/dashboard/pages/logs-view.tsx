@@ -75,7 +75,7 @@ function Filters(props: { vm: LogsViewModel }) {
       </label>
       <label>Status
         <select name="status">
-          {[['', 'any'], ['ok', 'success'], ['error', 'failed'], ...['400', '401', '404', '429', '500', '502', '503', '504', '529'].map((c) => [c, c])].map(([v, l]) => (
+          {[['', 'any'], ['ok', 'success'], ['error', 'failed'], ...['400', '401', '403', '404', '429', '500', '502', '503', '504', '529'].map((c) => [c, c])].map(([v, l]) => (
             <option value={v!} selected={v === f.status}>{l}</option>
           ))}
         </select>

@@ -23,6 +23,9 @@ function CreateForm(props: { errors?: string[] }) {
   );
 }
 
+/** Where a team's edit form shows its validation errors (the form stays open). */
+export const teamErrorSlot = (id: number) => `team-${id}-errors`;
+
 function TeamRow(props: { t: TeamView; admin: boolean; clientNames: Map<number, string> }) {
   const { t, admin } = props;
   const members = t.client_ids.map((id) => props.clientNames.get(id) ?? `#${id}`);
@@ -33,6 +36,7 @@ function TeamRow(props: { t: TeamView; admin: boolean; clientNames: Map<number, 
         <LimitSummary v={valuesOf(t)} />
         {admin ? (
           <form x-show="editing" x-cloak class="limits-form" hx-post={`/teams/${t.id}`} hx-target="#teams-section" hx-swap="outerHTML">
+            <div id={teamErrorSlot(t.id)}></div>
             <label for={`team-${t.id}-name`}>Name <input id={`team-${t.id}-name`} name="name" value={t.name} required maxlength="100" /></label>
             <LimitInputs v={valuesOf(t)} idPrefix={`team-${t.id}`} />
             <button type="submit" class="btn small primary">Save</button>

@@ -7,8 +7,8 @@ import type { AppContext } from '../../context';
 import { usageBreakdown } from '../../logging/usage-queries';
 import { adminRoute, attempt, field, pageRoute, pageGuard } from '../dash-session';
 import { isAdmin } from '../dash-types';
-import { fragment, pageResponse } from '../page-response';
-import { ClientsSection, ClientsView, type ClientRow } from '../pages/clients-view';
+import { formErrorsInto, fragment, pageResponse } from '../page-response';
+import { clientErrorSlot, ClientsSection, ClientsView, type ClientRow } from '../pages/clients-view';
 
 const THIRTY_DAYS = 30 * 86_400_000;
 
@@ -47,11 +47,11 @@ export function clientsPages(ctx: AppContext) {
     }, adminRoute())
     .post('/clients/:id/rename', async ({ body, params }) => {
       const r = await attempt(() => renameClient(ctx, idOf(params), field(body, 'name')));
-      return section(r.ok ? {} : { errors: r.errors });
+      return r.ok ? section() : formErrorsInto(clientErrorSlot(idOf(params), 'rename'), r.errors);
     }, adminRoute())
     .post('/clients/:id/limits', async ({ body, params }) => {
       const r = await attempt(() => updateClient(ctx, idOf(params), limitInputFromForm(body, 'client')));
-      return section(r.ok ? {} : { errors: r.errors });
+      return r.ok ? section() : formErrorsInto(clientErrorSlot(idOf(params), 'limits'), r.errors);
     }, adminRoute())
     .post('/clients/:id/revoke', async ({ params }) => {
       const r = await attempt(() => revokeClient(ctx, idOf(params)));

@@ -6,8 +6,8 @@ import type { AppContext } from '../../context';
 import { adminRoute, attempt, field, pageGuard, pageRoute } from '../dash-session';
 import { isAdmin } from '../dash-types';
 import { limitInputFromForm } from '../limit-form';
-import { fragment, pageResponse } from '../page-response';
-import { TeamsSection, TeamsView } from '../pages/teams-view';
+import { formErrorsInto, fragment, pageResponse } from '../page-response';
+import { teamErrorSlot, TeamsSection, TeamsView } from '../pages/teams-view';
 
 const idOf = (p: { id: string }) => (/^\d{1,15}$/.test(p.id) ? Number(p.id) : -1);
 
@@ -27,7 +27,7 @@ export function teamsPages(ctx: AppContext) {
     }, adminRoute())
     .post('/teams/:id', async ({ body, params }) => {
       const r = await attempt(() => updateTeam(ctx, idOf(params), { name: field(body, 'name'), ...limitInputFromForm(body, 'team') }));
-      return section(r.ok ? undefined : r.errors);
+      return r.ok ? section() : formErrorsInto(teamErrorSlot(idOf(params)), r.errors);
     }, adminRoute())
     .post('/teams/:id/delete', async ({ params }) => {
       const r = await attempt(() => deleteTeam(ctx, idOf(params)));
