@@ -5,30 +5,20 @@
  * (never a parse error or a crash), with or without streaming; a stream that fails after it
  * started must reach the SDK as an error part after the text that came before it.
  */
-import { afterAll, beforeEach, describe, expect, test } from 'bun:test';
+import { beforeEach, describe, expect, test } from 'bun:test';
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
 import { APICallError, generateText, streamText, type LanguageModel } from 'ai';
-import { fixtureJson, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeHandler } from '../helpers/fake-upstream';
-import { providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
+import { fixtureJson, jsonResponse, readChunks, sseResponse, type FakeHandler } from '../helpers/fake-upstream';
+import type { TestGateway } from '../helpers/start-gateway';
+import { useFakeProviders } from './fake-providers';
 import { anthropicSse } from '../anthropic/fake-anthropic';
 
 // The SDK warns that it does not know `openai/gpt-4o-mini`'s output limit on its Anthropic model: expected here.
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
 
-const openaiUp = startFakeUpstream();
-const anthropicUp = startFakeUpstream();
-const deepseekUp = startFakeUpstream();
 let gw: TestGateway;
-useGateway((g) => void (gw = g), {
-  env: {
-    ...providerEnv('openai', `${openaiUp.url}/v1`), ...providerEnv('deepseek', deepseekUp.url),
-    ANTHROPIC_API_KEY: 'sk-ant-test-0123456789', LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: anthropicUp.url,
-  },
-});
-afterAll(() => {
-  for (const f of [openaiUp, anthropicUp, deepseekUp]) f.close();
-});
+const { openaiUp, deepseekUp, anthropicUp } = useFakeProviders((g) => void (gw = g));
 // Failing upstreams on purpose must not open a circuit for the next test.
 beforeEach(() => gw?.ctx.breakers.reset());
 

@@ -4,26 +4,16 @@
  * OpenAI `/v1/responses`, other providers bridged to a fake chat upstream (DeepSeek). Streaming
  * and not, a tool loop the SDK runs itself, and the log row each request left.
  */
-import { afterAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import { createOpenAI } from '@ai-sdk/openai';
 import { APICallError, generateText, jsonSchema, Output, stepCountIs, streamText, tool } from 'ai';
-import { fixtureJson, fixtureText, jsonResponse, readChunks, sseEventsResponse, sseResponse, startFakeUpstream } from '../helpers/fake-upstream';
-import { providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
+import { fixtureJson, fixtureText, jsonResponse, readChunks, sseEventsResponse, sseResponse } from '../helpers/fake-upstream';
+import type { TestGateway } from '../helpers/start-gateway';
+import { useFakeProviders } from './fake-providers';
 import { anthropicSse } from '../anthropic/fake-anthropic';
 
-const openaiUp = startFakeUpstream();
-const deepseekUp = startFakeUpstream();
-const anthropicUp = startFakeUpstream();
 let gw: TestGateway;
-useGateway((g) => void (gw = g), {
-  env: {
-    ...providerEnv('openai', `${openaiUp.url}/v1`), ...providerEnv('deepseek', deepseekUp.url),
-    ANTHROPIC_API_KEY: 'sk-ant-test-0123456789', LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: anthropicUp.url,
-  },
-});
-afterAll(() => {
-  for (const f of [openaiUp, deepseekUp, anthropicUp]) f.close();
-});
+const { openaiUp, deepseekUp, anthropicUp } = useFakeProviders((g) => void (gw = g));
 
 /** Request bodies the SDK sent to the gateway, newest last. */
 const sdkSent: any[] = [];

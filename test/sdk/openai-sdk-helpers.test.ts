@@ -7,37 +7,22 @@
  * checks what the SDK made of the answer, what the upstream received, and the log row of every
  * request (picked by the `x-request-id` the gateway answered).
  */
-import { afterAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import { zodFunction, zodResponseFormat } from 'openai/helpers/zod';
-import { fixtureJson, jsonResponse, readChunks, sseResponse, startFakeUpstream } from '../helpers/fake-upstream';
-import { apiError, providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
+import { fixtureJson, jsonResponse, readChunks, sseResponse } from '../helpers/fake-upstream';
+import { apiError, type TestGateway } from '../helpers/start-gateway';
+import { useFakeProviders } from './fake-providers';
 import { anthropicSse } from '../anthropic/fake-anthropic';
 import {
   anthropicSseWithText, anthropicToolCall, chatJsonWith, CITY_FACTS, CITY_FACTS_SCHEMA, CITY_FACTS_TEXT,
   CityFacts, inTurn, sdkClient, sseText, WeatherArgs, WeatherArgsWithUnit, type Answer,
 } from './openai-sdk-fakes';
 
-const openaiUp = startFakeUpstream();
-const deepseekUp = startFakeUpstream();
-const anthropicUp = startFakeUpstream();
 let gw: TestGateway;
 let sdk: ReturnType<typeof sdkClient>;
-useGateway(
-  (g) => {
-    gw = g;
-    sdk = sdkClient(g);
-  },
-  {
-    env: {
-      ...providerEnv('openai', `${openaiUp.url}/v1`),
-      ...providerEnv('deepseek', deepseekUp.url),
-      ANTHROPIC_API_KEY: 'sk-ant-test-0123456789',
-      LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: anthropicUp.url,
-    },
-  },
-);
-afterAll(() => {
-  for (const f of [openaiUp, deepseekUp, anthropicUp]) f.close();
+const { openaiUp, deepseekUp, anthropicUp } = useFakeProviders((g) => {
+  gw = g;
+  sdk = sdkClient(g);
 });
 
 const json = (body: unknown): Answer => () => jsonResponse(body);

@@ -6,36 +6,21 @@
  * models are bridged through chat (Claude then translated to Anthropic Messages). Each case checks
  * what the SDK made of the answer, what the upstream received and the request's log row.
  */
-import { afterAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import OpenAI from 'openai';
 import { zodTextFormat } from 'openai/helpers/zod';
-import { fixtureJson, jsonResponse, readChunks, sseEventsResponse, sseResponse, startFakeUpstream } from '../helpers/fake-upstream';
-import { apiError, providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
+import { fixtureJson, jsonResponse, readChunks, sseEventsResponse, sseResponse } from '../helpers/fake-upstream';
+import { apiError, type TestGateway } from '../helpers/start-gateway';
+import { useFakeProviders } from './fake-providers';
 import { anthropicSse } from '../anthropic/fake-anthropic';
 import { schemaErrors } from '../responses/openai-schema';
 import { anthropicTextWith, CITY_FACTS, CITY_FACTS_SCHEMA, CITY_FACTS_TEXT, CityFacts, fixtureWith, sdkClient, type Answer } from './openai-sdk-fakes';
 
-const openaiUp = startFakeUpstream();
-const deepseekUp = startFakeUpstream();
-const anthropicUp = startFakeUpstream();
 let gw: TestGateway;
 let sdk: ReturnType<typeof sdkClient>;
-useGateway(
-  (g) => {
-    gw = g;
-    sdk = sdkClient(g);
-  },
-  {
-    env: {
-      ...providerEnv('openai', `${openaiUp.url}/v1`),
-      ...providerEnv('deepseek', deepseekUp.url),
-      ANTHROPIC_API_KEY: 'sk-ant-test-0123456789',
-      LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: anthropicUp.url,
-    },
-  },
-);
-afterAll(() => {
-  for (const f of [openaiUp, deepseekUp, anthropicUp]) f.close();
+const { openaiUp, deepseekUp, anthropicUp } = useFakeProviders((g) => {
+  gw = g;
+  sdk = sdkClient(g);
 });
 
 const json = (body: unknown): Answer => () => jsonResponse(body);

@@ -1,0 +1,25 @@
+/**
+ * The setup most SDK tests share: fake OpenAI, DeepSeek and Anthropic upstreams on 127.0.0.1 and
+ * a gateway whose providers reach them (closed after the file's tests).
+ */
+import { afterAll } from 'bun:test';
+import { startFakeUpstream } from '../helpers/fake-upstream';
+import { providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
+
+export function useFakeProviders(onReady: (gw: TestGateway) => void) {
+  const openaiUp = startFakeUpstream();
+  const deepseekUp = startFakeUpstream();
+  const anthropicUp = startFakeUpstream();
+  useGateway(onReady, {
+    env: {
+      ...providerEnv('openai', `${openaiUp.url}/v1`),
+      ...providerEnv('deepseek', deepseekUp.url),
+      ANTHROPIC_API_KEY: 'sk-ant-test-0123456789',
+      LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: anthropicUp.url,
+    },
+  });
+  afterAll(() => {
+    for (const f of [openaiUp, deepseekUp, anthropicUp]) f.close();
+  });
+  return { openaiUp, deepseekUp, anthropicUp };
+}
