@@ -11,6 +11,8 @@ import { openDatabase } from '../../src/db/client';
 import { runMigrations } from '../../src/db/migrate';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { watchPage } from './launch-browser';
 
 export interface DashboardGateway {
   gw: TestGateway;
@@ -52,4 +54,26 @@ export async function startDashboardGateway(): Promise<DashboardGateway> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A page (1360x900, 8 s per action) signed in as `admin` through the first-run password change
+ * (admin123 -> `newPassword`), on the Usage page; `watch` collects its console errors and failed requests.
+ */
+export async function firstRunAdminPage(browser: Browser, url: string, newPassword: string): Promise<{ page: Page; watch: ReturnType<typeof watchPage> }> {
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  context.setDefaultTimeout(8_000);
+  const page = await context.newPage();
+  const watch = watchPage(page);
+  await page.goto(`${url}/login`);
+  await page.fill('.auth-card input[name=username]', 'admin');
+  await page.fill('.auth-card input[name=password]', 'admin123');
+  await page.click('button:text-is("Sign in")');
+  await page.waitForSelector('input[name=current_password]');
+  await page.fill('input[name=current_password]', 'admin123');
+  await page.fill('input[name=new_password]', newPassword);
+  await page.fill('input[name=confirm_password]', newPassword);
+  await page.click('button:text-is("Change password")');
+  await page.waitForSelector('#main [data-page="usage"]');
+  return { page, watch };
 }

@@ -8,7 +8,7 @@ import OpenAI from 'openai';
 import { createClient, updateClient } from '../../src/admin/clients-service';
 import { createTeam } from '../../src/admin/teams-service';
 import { chromiumAvailable, launchBrowser, screenshot, watchPage } from '../browser-helpers/launch-browser';
-import { startDashboardGateway, type DashboardGateway } from '../browser-helpers/dashboard-gateway';
+import { firstRunAdminPage, startDashboardGateway, type DashboardGateway } from '../browser-helpers/dashboard-gateway';
 
 setDefaultTimeout(60_000);
 
@@ -23,20 +23,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('form errors in Chromiu
     env = await startDashboardGateway();
     url = env.gw.url;
     browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
-    context.setDefaultTimeout(8_000);
-    page = await context.newPage();
-    watch = watchPage(page);
-    await page.goto(`${url}/login`);
-    await page.fill('.auth-card input[name=username]', 'admin');
-    await page.fill('.auth-card input[name=password]', 'admin123');
-    await page.click('button:text-is("Sign in")');
-    await page.waitForSelector('input[name=current_password]');
-    await page.fill('input[name=current_password]', 'admin123');
-    await page.fill('input[name=new_password]', 'form-errors-password-1');
-    await page.fill('input[name=confirm_password]', 'form-errors-password-1');
-    await page.click('button:text-is("Change password")');
-    await page.waitForSelector('#main [data-page="usage"]');
+    ({ page, watch } = await firstRunAdminPage(browser, url, 'form-errors-password-1'));
   });
   afterAll(async () => {
     await browser?.close();

@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import OpenAI from 'openai';
 import { models } from '../../src/db/schema';
 import { chromiumAvailable, launchBrowser, screenshot, watchPage } from '../browser-helpers/launch-browser';
-import { startDashboardGateway, type DashboardGateway } from '../browser-helpers/dashboard-gateway';
+import { firstRunAdminPage, startDashboardGateway, type DashboardGateway } from '../browser-helpers/dashboard-gateway';
 
 setDefaultTimeout(60_000);
 
@@ -25,20 +25,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('limits pages in Chromi
     env.gw.ctx.db.update(models).set({ inputPrice: 1000, outputPrice: 1000 }).run();
     env.gw.ctx.state.reload();
     browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
-    context.setDefaultTimeout(8_000);
-    page = await context.newPage();
-    watch = watchPage(page);
-    await page.goto(`${url}/login`);
-    await page.fill('.auth-card input[name=username]', 'admin');
-    await page.fill('.auth-card input[name=password]', 'admin123');
-    await page.click('button:text-is("Sign in")');
-    await page.waitForSelector('input[name=current_password]');
-    await page.fill('input[name=current_password]', 'admin123');
-    await page.fill('input[name=new_password]', 'limits-password-1');
-    await page.fill('input[name=confirm_password]', 'limits-password-1');
-    await page.click('button:text-is("Change password")');
-    await page.waitForSelector('#main [data-page="usage"]');
+    ({ page, watch } = await firstRunAdminPage(browser, url, 'limits-password-1'));
   });
   afterAll(async () => {
     await browser?.close();
