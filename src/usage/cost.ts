@@ -18,6 +18,11 @@ export function cacheWrite1hPrice(prices: Pick<ModelPrices, 'input' | 'cacheWrit
   return prices.cacheWrite == null ? prices.input : prices.input * ONE_HOUR_WRITE_MULTIPLIER;
 }
 
+/** The dearest rate any one prompt token of this model can bill at (for worst-case reservations). */
+export function highestInputPrice(prices: ModelPrices): number {
+  return Math.max(prices.input, prices.cachedInput ?? 0, prices.cacheWrite ?? 0, cacheWrite1hPrice(prices));
+}
+
 /**
  * USD cost of one request. Prices are per 1M tokens (per image for `image`). Each token is billed
  * once, at the rate of its kind: cached input at the cached price (input price when the model has
