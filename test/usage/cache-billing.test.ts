@@ -370,3 +370,46 @@ describe('cache, cache-write and reasoning billing on every path', () => {
     });
   }
 });
+
+/** Anthropic events, then the connection cut (before message_delta's final output count). */
+const cutAnthropicStream = (events: any[]): Reply => () => {
+  const enc = new TextEncoder();
+  let i = 0;
+  return new Response(
+    new ReadableStream<Uint8Array>({
+      async pull(c) {
+        const e = events[i++];
+        if (!e) return c.error(new Error('fake upstream cut the stream'));
+        c.enqueue(enc.encode(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`));
+        await Bun.sleep(1);
+      },
+    }),
+    { headers: { 'content-type': 'text/event-stream' } },
+  );
+};
+
+describe('an Anthropic stream cut before its final usage', () => {
+  // message_start carries the prompt's exact counts (cache read and write) and output_tokens: 1,
+  // a placeholder; the output count comes only in message_delta, which never arrives here.
+  const delivered = 'word '.repeat(300);
+  const events = [
+    { type: 'message_start', message: { ...anthropicMessage, content: [], stop_reason: null, usage: { ...anthropicUsage, output_tokens: 1 } } },
+    { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+    { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: delivered } },
+  ];
+  for (const [path, body] of [['/v1/chat/completions', chat('claude-sonnet-4-5', true)], ['/v1/messages', messages('claude-sonnet-4-5', true)]] as const) {
+    test(`${path}: the prompt's real counts, the output estimated from what was delivered (not message_start's 1)`, async () => {
+      fake.handler = cutAnthropicStream(events);
+      const res = await gw.fetch(path, { method: 'POST', body: JSON.stringify(body) });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('word word');
+      const row = await gw.waitForRow(res);
+      expect(row).toMatchObject({ promptTokens: 3512, cachedTokens: 500, cacheWriteTokens: 3000, reasoningTokens: 0, estimated: true });
+      // 300 'word's were delivered: about 300 tokens, never the placeholder 1.
+      expect(row.completionTokens).toBeGreaterThanOrEqual(250);
+      expect(row.completionTokens).toBeLessThanOrEqual(350);
+      // Prompt at its exact rates (12*3 + 500*0.3 + 1000*3.75 + 2000*6), output at 15 $/M.
+      expect(row.costUsd).toBeCloseTo((12 * 3 + 500 * 0.3 + 1000 * 3.75 + 2000 * 6 + row.completionTokens * 15) / M, 12);
+    });
+  }
+});
