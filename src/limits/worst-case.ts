@@ -1,5 +1,6 @@
 import { isProviderId } from '../providers/types';
 import type { RuntimeSnapshot } from '../state/snapshot-types';
+import { highestInputPrice } from '../usage/cost';
 
 /** Highest prices among what a model name can reach (USD per 1M tokens; per image). */
 export interface WorstPrices {
@@ -22,7 +23,8 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
   if (entry) {
     const p = entry.prices;
     return {
-      input: Math.max(p.input, p.cachedInput ?? 0),
+      // Every prompt token may be a cache write, dearer than plain input (Anthropic: 1.25x, 2x for 1 hour).
+      input: highestInputPrice(p),
       output: Math.max(p.output, p.reasoning ?? 0),
       image: p.image ?? 0,
       contextWindow: entry.contextWindow ?? null,

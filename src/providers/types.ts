@@ -88,6 +88,12 @@ export interface AdapterDeps {
 export interface StreamTally {
   usage: Usage | null;
   /**
+   * `usage` holds the upstream's prompt counts but not yet its final output count (Anthropic's
+   * message_start carries a placeholder output_tokens; message_delta brings the real one). A
+   * stream that ends while this is set is billed its real prompt and the delivered text's output.
+   */
+  outputPending?: boolean;
+  /**
    * Text (content + reasoning + tool arguments) delivered to the client, for estimating a cut
    * stream. Append with `tallyText` (src/providers/shared/tally-text.ts): it keeps only a bounded
    * sample so a huge stream is never held in memory.

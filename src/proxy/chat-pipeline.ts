@@ -154,6 +154,7 @@ const answeredWhole = (o: { kind: 'json' | 'stream' }) => o.kind === 'json';
  * estimate (no upstream usage) or a stored body.
  */
 function streamDelivered(tally: StreamTally, storeBodies: boolean | undefined): Delivered {
-  if (tally.usage !== null && !storeBodies) return { usage: tally.usage };
-  return { usage: tally.usage, text: tally.deliveredText, chars: tally.deliveredChars };
+  const outputPending = tally.usage !== null && tally.outputPending === true;
+  if (tally.usage !== null && !outputPending && !storeBodies) return { usage: tally.usage };
+  return { usage: tally.usage, outputPending, text: tally.deliveredText, chars: tally.deliveredChars };
 }

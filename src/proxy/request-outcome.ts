@@ -7,7 +7,7 @@ import type { ChatCompletion, ChatRequest } from '../providers/types';
 import { routeOf } from '../routing/route-of';
 import type { RouteDecision, RouteTarget } from '../routing/types';
 import { computeCost } from '../usage/cost';
-import { estimateUsage } from '../usage/estimate-usage';
+import { estimateOutput, estimateUsage } from '../usage/estimate-usage';
 import { ZERO_USAGE, type Usage } from '../usage/types';
 import { roundMs, type RequestClock } from './request-clock';
 import { logMessageOf } from './upstream-redirect';
@@ -38,6 +38,8 @@ export interface RequestMeta {
 export interface Delivered {
   /** The upstream's usage; null when it gave none (a chat answer's tokens are then estimated). */
   usage: Usage | null;
+  /** `usage`'s output count is not final (StreamTally.outputPending): it is estimated from `text`. */
+  outputPending?: boolean;
   /** The delivered text: read only for an estimate or a stored body. */
   text?: string;
   /** Characters delivered in all, when `text` is only a sample (see tallyText). */
@@ -79,7 +81,7 @@ function requestOutcome(meta: RequestMeta, s: StepResults, estimate: Usage | nul
     decision: s.decision ?? null,
     target,
     attempts: s.walk?.attempts ?? [],
-    usage: target === null ? null : (s.delivered?.usage ?? estimate),
+    usage: target === null ? null : (estimate ?? s.delivered?.usage ?? null),
     images: s.delivered?.images ?? 0,
     deliveredText: s.delivered?.text ?? '',
     error: s.error ?? null,
@@ -134,8 +136,11 @@ export function recordRequest(ctx: Pick<AppContext, 'logSink' | 'pendingLogWrite
   const d = steps.delivered;
   // An upstream answered without usage: a chat row bills the estimate (a failed stream only what it delivered).
   const estimate = meta.chat && d && d.usage === null && steps.walk?.target && (!steps.error || (d.text ?? '').length > 0);
-  if (!estimate) return ctx.logSink.write(toLogRow(requestOutcome(meta, steps, null, latencyMs)));
-  ctx.pendingLogWrites.track(estimateDelivered(meta.chat!, d).then((u) => ctx.logSink.write(toLogRow(requestOutcome(meta, steps, u, latencyMs)))));
+  // A stream cut after its prompt counts but before its output count: the output is what was delivered.
+  const outputOnly = d?.usage && d.outputPending && (d.text ?? '').length > 0;
+  if (!estimate && !outputOnly) return ctx.logSink.write(toLogRow(requestOutcome(meta, steps, null, latencyMs)));
+  const estimated = outputOnly ? estimateOutputDelivered(d.usage!, d) : estimateDelivered(meta.chat!, d!);
+  ctx.pendingLogWrites.track(estimated.then((u) => ctx.logSink.write(toLogRow(requestOutcome(meta, steps, u, latencyMs)))));
 }
 
 /** Records a request that failed at a step, and returns its error (named by the request id) to throw. */
@@ -149,9 +154,22 @@ export function recordFailure(ctx: Pick<AppContext, 'logSink' | 'pendingLogWrite
 async function estimateDelivered(chat: ChatRequest, d: Delivered): Promise<Usage> {
   const text = d.text ?? '';
   const u = await estimateUsage(Array.isArray(chat.messages) ? (chat.messages as any[]) : [], text);
-  const total = d.chars ?? text.length;
-  if (text.length > 0 && total > text.length) u.output = Math.round((u.output * total) / text.length);
+  u.output = scaledToDelivered(u.output, d);
   return u;
+}
+
+/** The upstream's prompt counts (cache reads and writes included) with the delivered text's output. */
+async function estimateOutputDelivered(upstream: Usage, d: Delivered): Promise<Usage> {
+  const u = await estimateOutput(upstream, d.text ?? '');
+  u.output = Math.max(scaledToDelivered(u.output, d), upstream.output);
+  return u;
+}
+
+/** An output count of a sampled text (tallyText keeps only the first part) scaled up to all that was delivered. */
+function scaledToDelivered(output: number, d: Delivered): number {
+  const text = d.text ?? '';
+  const total = d.chars ?? text.length;
+  return text.length > 0 && total > text.length ? Math.round((output * total) / text.length) : output;
 }
 
 /** Text a non-stream completion delivered, for estimating when the upstream gave no usage. */

@@ -7,7 +7,9 @@ const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v)
  *
  * Anthropic's `input_tokens` EXCLUDES cache reads and cache writes (they are reported beside it),
  * while OpenAI's prompt_tokens includes every prompt token: input = input + cache read + cache
- * write, cachedInput = cache read, cacheWrite = cache creation. `output_tokens` already includes
+ * write, cachedInput = cache read, cacheWrite = cache creation, of which cacheWrite1h went to the
+ * 1-hour cache (`cache_creation.ephemeral_1h_input_tokens`, billed at a higher rate than the
+ * 5-minute writes; absent on old API versions, when every write is a 5-minute one). `output_tokens` already includes
  * thinking; Anthropic reports no separate thinking count, so reasoning stays 0 (the gateway does
  * not guess a split it would then bill at another rate).
  *
@@ -22,12 +24,15 @@ export function normalizeAnthropicUsage(raw: unknown): Usage | null {
   if (!keys.some((k) => typeof u[k] === 'number')) return null;
   const cachedInput = num(u.cache_read_input_tokens);
   const cacheWrite = num(u.cache_creation_input_tokens);
+  const creation = u.cache_creation as Record<string, unknown> | null | undefined;
+  const cacheWrite1h = Math.min(num(creation?.ephemeral_1h_input_tokens), cacheWrite);
   return {
     input: num(u.input_tokens) + cachedInput + cacheWrite,
     cachedInput,
     output: num(u.output_tokens),
     reasoning: 0,
     cacheWrite,
+    ...(cacheWrite1h > 0 ? { cacheWrite1h } : {}),
   };
 }
 

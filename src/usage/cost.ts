@@ -4,23 +4,45 @@ import type { Usage } from './types';
 const PER_TOKEN = 1 / 1_000_000;
 
 /**
+ * Anthropic prices both prompt-cache writes as multiples of the base input price: a 5-minute
+ * write 1.25x (the model's `cacheWrite` price), a 1-hour write 2x.
+ */
+const ONE_HOUR_WRITE_MULTIPLIER = 2;
+
+/**
+ * USD per 1M tokens of a 1-hour prompt-cache write: twice the input price on a model that prices
+ * cache writes (Anthropic's rule; genai-prices' cache_write_1h_mtok is exactly that for every
+ * Claude model), the input price on one that does not (its writes all bill at the input price).
+ */
+export function cacheWrite1hPrice(prices: Pick<ModelPrices, 'input' | 'cacheWrite'>): number {
+  return prices.cacheWrite == null ? prices.input : prices.input * ONE_HOUR_WRITE_MULTIPLIER;
+}
+
+/** The dearest rate any one prompt token of this model can bill at (for worst-case reservations). */
+export function highestInputPrice(prices: ModelPrices): number {
+  return Math.max(prices.input, prices.cachedInput ?? 0, prices.cacheWrite ?? 0, cacheWrite1hPrice(prices));
+}
+
+/**
  * USD cost of one request. Prices are per 1M tokens (per image for `image`). Each token is billed
  * once, at the rate of its kind: cached input at the cached price (input price when the model has
  * none), uncached input at the input price, reasoning at the reasoning price (output price when
  * unset) and the rest of the output at the output price; plus `images` at the per-image price.
  * Prompt-cache writes (part of input, like cached input) are billed at the cache-write price
- * (input price when the model has none).
+ * (input price when the model has none), those to the 1-hour cache at cacheWrite1hPrice.
  */
 export function computeCost(usage: Usage, prices: ModelPrices, images = 0): number {
   const cached = Math.min(Math.max(usage.cachedInput, 0), Math.max(usage.input, 0));
   const cacheWrite = Math.min(Math.max(usage.cacheWrite ?? 0, 0), Math.max(usage.input, 0) - cached);
+  const cacheWrite1h = Math.min(Math.max(usage.cacheWrite1h ?? 0, 0), cacheWrite);
   const uncached = Math.max(usage.input, 0) - cached - cacheWrite;
   const reasoning = Math.min(Math.max(usage.reasoning, 0), Math.max(usage.output, 0));
   const visibleOutput = Math.max(usage.output, 0) - reasoning;
   const tokensUsd =
     (uncached * prices.input +
       cached * (prices.cachedInput ?? prices.input) +
-      cacheWrite * (prices.cacheWrite ?? prices.input) +
+      (cacheWrite - cacheWrite1h) * (prices.cacheWrite ?? prices.input) +
+      cacheWrite1h * cacheWrite1hPrice(prices) +
       visibleOutput * prices.output +
       reasoning * (prices.reasoning ?? prices.output)) *
     PER_TOKEN;

@@ -74,6 +74,17 @@ export async function estimateUsage(
   return { input: counts.reduce((a, n) => a + n, p.fixed), cachedInput: 0, output, reasoning: 0, estimated: true };
 }
 
+/**
+ * Usage whose prompt counts the upstream reported but whose output count it never sent (a stream
+ * cut between Anthropic's message_start and message_delta): the prompt as reported, cache reads and
+ * writes included, and the output counted from the delivered text, never below the upstream's.
+ */
+export async function estimateOutput(upstream: Usage, deliveredText: string, counter: TokenCounter = tokenCounter): Promise<Usage> {
+  const [counted = 0] = await counter.count([deliveredText]);
+  const output = Math.max(counted, upstream.output);
+  return { ...upstream, output, reasoning: Math.min(upstream.reasoning, output), estimated: true };
+}
+
 /** The upstream's usage when it sent one, otherwise an estimate of prompt + delivered text. */
 export async function usageOrEstimate(
   upstream: Usage | null,

@@ -12,6 +12,12 @@ export interface Usage {
    * billed at the model's cache-write rate; part of `input`, like `cachedInput`. Unset: none.
    */
   cacheWrite?: number;
+  /**
+   * Of `cacheWrite`, the tokens written to the 1-hour cache (Anthropic's
+   * cache_creation.ephemeral_1h_input_tokens), billed at the 1-hour rate; the rest of
+   * `cacheWrite` went to the 5-minute cache. Unset: none.
+   */
+  cacheWrite1h?: number;
   /** True when the gateway counted with a tokenizer because the upstream gave no numbers. */
   estimated?: boolean;
 }

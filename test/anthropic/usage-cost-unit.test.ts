@@ -32,6 +32,20 @@ describe('cost with cache writes', () => {
     expect(computeCost(u, { ...sonnet, cacheWrite: null })).toBeCloseTo((1000 * 3) / 1e6, 12);
   });
 
+  test('1-hour writes (cache_creation.ephemeral_1h_input_tokens) bill at 2x input, 5-minute ones at the cache-write rate', () => {
+    const u = normalizeAnthropicUsage({
+      input_tokens: 12, cache_read_input_tokens: 500, cache_creation_input_tokens: 3000, output_tokens: 40,
+      cache_creation: { ephemeral_5m_input_tokens: 1000, ephemeral_1h_input_tokens: 2000 },
+    })!;
+    expect(u).toEqual({ input: 3512, cachedInput: 500, cacheWrite: 3000, cacheWrite1h: 2000, output: 40, reasoning: 0 });
+    // 12*3 + 500*0.3 + 1000*3.75 (5 min) + 2000*6 (1 h) + 40*15; was 3000*3.75 for both TTLs.
+    expect(computeCost(u, sonnet)).toBeCloseTo((12 * 3 + 500 * 0.3 + 1000 * 3.75 + 2000 * 6 + 40 * 15) / 1e6, 12);
+    // A model without a cache-write price bills every write at the input price, 1-hour ones too.
+    expect(computeCost(u, { ...sonnet, cacheWrite: null })).toBeCloseTo((12 * 3 + 500 * 0.3 + 3000 * 3 + 40 * 15) / 1e6, 12);
+    // A 1-hour count above the total write count is clamped to it (never billed beyond the prompt).
+    expect(normalizeAnthropicUsage({ input_tokens: 1, cache_creation_input_tokens: 10, output_tokens: 1, cache_creation: { ephemeral_1h_input_tokens: 99 } })!.cacheWrite1h).toBe(10);
+  });
+
   test('usage without cacheWrite (every other provider) costs what it did', () => {
     const u = { input: 1000, cachedInput: 400, output: 100, reasoning: 0 };
     expect(computeCost(u, sonnet)).toBeCloseTo((600 * 3 + 400 * 0.3 + 100 * 15) / 1e6, 12);

@@ -39,3 +39,14 @@ test('a group is priced at the dearest of every target it can reach, through nes
   expect(worstPricesOf('openai/dear', snap)).toMatchObject({ input: 0, output: 0 });
   expect(worstPricesOf('no-such-model', snap)).toMatchObject({ input: 0, output: 0 });
 });
+
+test('a model that prices cache writes reserves its prompt at the dearest write rate (1-hour writes: 2x input)', () => {
+  // claude-sonnet-4-5: input 3, cache read 0.3, 5-minute write 3.75, 1-hour write 2 x 3 = 6 $/M.
+  const claude = { ...model('claude', 'anthropic'), prices: { input: 3, cachedInput: 0.3, output: 15, reasoning: null, image: null, cacheWrite: 3.75 } };
+  const gpt = { ...model('gpt', 'openai'), prices: { input: 2.5, cachedInput: 1.25, output: 10, reasoning: null, image: null } };
+  const snap = makeSnapshot({ models: [claude, gpt] });
+  // A prompt written whole to the 1-hour cache bills 6 $/M: reserving at 3 $/M let a budget be overspent.
+  expect(worstPricesOf('claude', snap).input).toBe(6);
+  // A model without cache-write prices reserves at its input price, as before.
+  expect(worstPricesOf('gpt', snap).input).toBe(2.5);
+});

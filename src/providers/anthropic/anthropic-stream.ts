@@ -68,6 +68,8 @@ function anthropicTranslator(ctx: ChatCallContext, tally: StreamTally, send: Sen
       case 'message_start':
         if (typeof e.message?.id === 'string') id = completionId(e.message.id);
         mergeUsage(e.message?.usage);
+        // Its output_tokens is a placeholder until message_delta's count arrives.
+        if (tally.usage) tally.outputPending = true;
         emit({ role: 'assistant', content: '' });
         break;
       case 'content_block_start':
@@ -87,6 +89,7 @@ function anthropicTranslator(ctx: ChatCallContext, tally: StreamTally, send: Sen
       case 'message_delta':
         if (e.delta?.stop_reason) stopReason = e.delta.stop_reason;
         mergeUsage(e.usage);
+        if (typeof e.usage?.output_tokens === 'number') tally.outputPending = false;
         break;
       case 'message_stop': {
         finished = true;

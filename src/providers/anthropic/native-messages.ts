@@ -55,6 +55,8 @@ export function nativeMessagesTransformer(_ctx: ChatCallContext, tally: StreamTa
     switch (e?.type) {
       case 'message_start':
         mergeUsage(e.message?.usage);
+        // Its output_tokens is a placeholder until message_delta's count arrives.
+        if (tally.usage) tally.outputPending = true;
         break;
       case 'content_block_delta': {
         const d = e.delta;
@@ -65,6 +67,7 @@ export function nativeMessagesTransformer(_ctx: ChatCallContext, tally: StreamTa
       case 'message_delta':
         if (typeof e.delta?.stop_reason === 'string') tally.finishReason = e.delta.stop_reason;
         mergeUsage(e.usage);
+        if (typeof e.usage?.output_tokens === 'number') tally.outputPending = false;
         break;
       case 'message_stop':
         stopped = true;
