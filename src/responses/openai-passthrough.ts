@@ -2,7 +2,8 @@ import type { ApiError } from '../errors/api-error';
 import type { OpenedUpstream } from '../proxy/open-upstream';
 import { bearerJsonPost } from '../providers/shared/upstream-call';
 import { SseParser } from '../providers/shared/sse-parser';
-import type { ProviderSettings, UpstreamCall } from '../providers/types';
+import { tallyText } from '../providers/shared/tally-text';
+import type { ProviderSettings, StreamTally, UpstreamCall } from '../providers/types';
 import { clientClosed } from '../proxy/upstream-errors';
 import type { Usage } from '../usage/types';
 import { usageFromResponse } from './response-usage';
@@ -14,16 +15,32 @@ export function buildOpenAIResponsesCall(req: ResponsesRequest, model: string, s
 }
 
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+/** The events whose `delta` is text the client received (audio deltas are base64 and left out). */
+const TEXT_DELTAS = new Set([
+  'response.output_text.delta', 'response.refusal.delta', 'response.function_call_arguments.delta',
+  'response.reasoning_text.delta', 'response.reasoning_summary_text.delta', 'response.custom_tool_call_input.delta',
+]);
+
+/** How a relayed Responses stream ended: its usage (from the terminal event), or else the text it delivered, for an estimate. */
+export interface ResponsesStreamEnd {
+  usage: Usage | null;
+  error: ApiError | null;
+  responseId?: string | null;
+  /** The text deltas relayed (a bounded sample, see tallyText) and their length in all. */
+  text: string;
+  chars?: number;
+}
 const encoder = new TextEncoder();
 
 /**
  * Relays OpenAI's Responses SSE bytes unmodified (pull-based, so a slow client slows the
- * upstream read) while watching the terminal event for usage. A failure after the first byte
- * ends the stream with an `error` event (what OpenAI's SDKs raise), not a dropped socket.
+ * upstream read) while watching the terminal event for usage and tallying the text deltas, so a
+ * stream cut before its terminal event is billed what it delivered, not nothing. A failure after
+ * the first byte ends the stream with an `error` event (what OpenAI's SDKs raise), not a dropped socket.
  */
 export function relayResponsesStream(
   up: OpenedUpstream,
-  onEnd: (end: { usage: Usage | null; error: ApiError | null; responseId?: string | null }) => void,
+  onEnd: (end: ResponsesStreamEnd) => void,
 ): ReadableStream<Uint8Array> {
   const reader = up.res.body!.getReader();
   const decoder = new TextDecoder();
@@ -31,11 +48,17 @@ export function relayResponsesStream(
   let responseId: string | null = null;
   let events = 0;
   let ended = false;
+  const tally: StreamTally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };
   const parser = new SseParser((e) => {
     events++;
-    if (e.event !== null && !TERMINAL.has(e.event) && e.event !== 'response.created') return;
+    const delta = e.event !== null && TEXT_DELTAS.has(e.event);
+    if (e.event !== null && !delta && !TERMINAL.has(e.event) && e.event !== 'response.created') return;
     try {
       const data = JSON.parse(e.data);
+      if (delta) {
+        if (typeof data?.delta === 'string') tallyText(tally, data.delta);
+        return;
+      }
       // The id is kept so the client's later GET/DELETE of this response can be checked and forwarded.
       if (typeof data?.response?.id === 'string') responseId = data.response.id;
       if (TERMINAL.has(data?.type)) usage = usageFromResponse(data.response?.usage) ?? usage;
@@ -47,7 +70,7 @@ export function relayResponsesStream(
     if (ended) return;
     ended = true;
     up.dispose();
-    onEnd({ usage, error, responseId });
+    onEnd({ usage, error, responseId, text: tally.deliveredText, chars: tally.deliveredChars });
   };
   return new ReadableStream<Uint8Array>(
     {

@@ -1,12 +1,15 @@
 import { ApiError } from '../errors/api-error';
 import { withRequestId } from '../errors/request-id';
 import { openUpstream, readBody } from '../proxy/open-upstream';
-import { gatewayHeaders, recordFailure, recordRequest, type RequestMeta } from '../proxy/request-outcome';
+import { gatewayHeaders, recordFailure, recordRequest, type Delivered, type RequestMeta } from '../proxy/request-outcome';
+import type { ChatRequest } from '../providers/types';
+import type { MessageLike } from '../usage/estimate-usage';
 import type { Usage } from '../usage/types';
 import { settleAnswer, walkTargets } from '../proxy/walk-targets';
 import { buildOpenAIResponsesCall, relayResponsesStream } from './openai-passthrough';
 import { usageFromResponse } from './response-usage';
 import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
+import type { ResponsesRequest } from './responses-types';
 
 /**
  * OpenAI models: the Responses request goes to OpenAI's own /responses unchanged (built-in
@@ -29,16 +32,19 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
     run.store.save(id, { clientId: run.clientId, model: target.modelId, messages: [], provider: 'openai', forwarded: true });
   };
   // The breaker hears once the answer is over, as for chat streams (the walk left it unsettled).
-  const settle = (usage: Usage | null, error: ApiError | null, overheadMs: number) => {
+  const settle = (delivered: Delivered, error: ApiError | null, overheadMs: number) => {
     settleAnswer(ctx.breakers, target, error);
-    recordRequest(ctx, meta, { decision, walk, delivered: { usage }, error, overheadMs });
+    recordRequest(ctx, meta, { decision, walk, delivered, error, overheadMs });
   };
   if (stream) {
     const overheadMs = clock.overhead();
     const headers = gatewayHeaders({ overheadMs, target, decision, requestId: run.requestId });
-    const body = relayResponsesStream(up, ({ usage, error, responseId }) => {
+    const body = relayResponsesStream(up, ({ usage, error, responseId, text, chars }) => {
       recordOwner(responseId);
-      settle(usage, error, overheadMs);
+      // Cut before the terminal event (the client left, the upstream broke off): no usage came, so
+      // the row bills the prompt and the delivered text, estimated (as a cut chat stream is).
+      if (!usage) meta.chat = { model: req.model, messages: promptOf(req) } as ChatRequest;
+      settle({ usage, text, chars }, error, overheadMs);
     });
     return { kind: 'stream', body, headers };
   }
@@ -47,7 +53,7 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
     text = await readBody(up, clock);
   } catch (err) {
     const error = withRequestId(ApiError.from(err), run.requestId);
-    settle(null, error, clock.overhead());
+    settle({ usage: null }, error, clock.overhead());
     throw error;
   }
   let usage: Usage | null = null;
@@ -59,6 +65,19 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
     // Not JSON: still relayed as OpenAI sent it; nothing to account.
   }
   const overheadMs = clock.overhead();
-  settle(usage, null, overheadMs);
+  settle({ usage }, null, overheadMs);
   return { kind: 'json', body: text, headers: gatewayHeaders({ overheadMs, target, decision, requestId: run.requestId }) };
+}
+
+/**
+ * The prompt of a Responses request as chat-like messages, for an estimate only: the
+ * instructions, then the input (a string, or items whose `content` holds the text). What OpenAI
+ * keeps for a `previous_response_id` is not known here, so a continued conversation is undercounted.
+ */
+function promptOf(req: ResponsesRequest): MessageLike[] {
+  const out: MessageLike[] = [];
+  if (typeof req.instructions === 'string') out.push({ role: 'system', content: req.instructions });
+  if (typeof req.input === 'string') out.push({ role: 'user', content: req.input });
+  else if (Array.isArray(req.input)) out.push(...(req.input as MessageLike[]));
+  return out;
 }

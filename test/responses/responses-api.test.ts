@@ -3,6 +3,7 @@ import OpenAI from 'openai';
 import { EVENT_SCHEMAS, schemaErrors } from './openai-schema';
 import { fixtureText, jsonResponse, rawJsonResponse, sseEventsResponse as sse, startFakeUpstream, type RecordedRequest } from '../helpers/fake-upstream';
 import { apiError, providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
+import { until } from '../helpers/until';
 
 let replies: Record<string, (s: RecordedRequest) => Response | Promise<Response>> = {};
 const reply = (name: string) => (s: RecordedRequest) => replies[name]?.(s) ?? jsonResponse({ error: { message: `no reply for ${name}` } }, 500);
@@ -77,6 +78,47 @@ describe('POST /v1/responses, OpenAI pass-through', () => {
     expect(openai.requests.at(-1)!.body).toEqual({ model: 'gpt-4o-mini', input: 'Hello', stream: true });
     const row = await gw.waitForRow(response);
     expect(row).toMatchObject({ stream: true, status: 200, promptTokens: 9, completionTokens: 7, error: null });
+  });
+
+  test('a stream cut before response.completed bills the prompt and the text it delivered (estimated), not nothing', async () => {
+    const events = (await lines('openai-response-stream.chunks.txt')).map((data) => ({ event: JSON.parse(data).type, data }));
+    const delivered = events.filter((e) => e.event === 'response.output_text.delta').map((e) => JSON.parse(e.data).delta).join('');
+    expect(delivered.length).toBeGreaterThan(0);
+    // The upstream breaks off after the text, before its terminal event with the usage.
+    replies['openai /v1/responses'] = () => sse(events.slice(0, -3));
+    const instructions = 'You are a terse assistant that answers in one short sentence.';
+    const { data: stream, response } = await client.responses.create({ model: 'gpt-4o-mini', instructions, input: 'Hello there', stream: true }).withResponse();
+    const got: any[] = [];
+    for await (const e of stream) got.push(e);
+    expect(got.map((e) => e.type)).not.toContain('response.completed');
+    const row = await gw.waitForRow(response);
+    expect(row).toMatchObject({ stream: true, estimated: true });
+    // Counted by the tokenizer: the instructions, the input and per-message framing; the delivered text.
+    expect(row.promptTokens).toBeGreaterThan(12);
+    expect(row.completionTokens).toBeGreaterThan(0);
+    expect(row.costUsd).toBeGreaterThan(0);
+
+    // The client hangs up after the first text delta: billed what it got, status 499.
+    let cancelled = false;
+    replies['openai /v1/responses'] = () =>
+      new Response(
+        new ReadableStream({
+          start(c) {
+            for (const e of events.slice(0, 5)) c.enqueue(new TextEncoder().encode(`event: ${e.event}\ndata: ${e.data}\n\n`));
+          },
+          cancel() {
+            cancelled = true;
+          },
+        }),
+        { headers: { 'content-type': 'text/event-stream' } },
+      );
+    const second = await client.responses.create({ model: 'gpt-4o-mini', input: 'Hello there', stream: true }).withResponse();
+    for await (const e of second.data) if (e.type === 'response.output_text.delta') break;
+    const cut = await gw.waitForRow(second.response);
+    expect(cut).toMatchObject({ stream: true, status: 499, estimated: true });
+    expect(cut.completionTokens).toBeGreaterThan(0);
+    expect(cut.promptTokens).toBeGreaterThan(0);
+    await until(() => cancelled); // and the upstream call was given up
   });
 });
 
