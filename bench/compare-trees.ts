@@ -6,10 +6,11 @@
  * prints the median CPU µs per request (all threads, then by thread) and the median of its CPU
  * divided by the forwarder's in the same round, the figure that holds when the machine drifts.
  *
- * `bun bench/compare-trees.ts [--stream] [-c 16] [--rounds 10] [--duration 2] [--latency-ms 0] [--binary] [--limits] [--gateway-env K=V,K=V] TREE...`
+ * `bun bench/compare-trees.ts [--stream] [-c 16] [--rounds 10] [--duration 2] [--latency-ms 0] [--chunk-delay-ms 0] [--binary] [--limits] [--gateway-env K=V,K=V] TREE...`
  * (--gateway-env goes to every tree's environment: e.g. `BUN_CONFIG_MAX_HTTP_REQUESTS=16640` for a
  * tree from before the gateway set its own fetch cap)
- * (`--latency-ms 1500 -c 4000 --duration 6`: thousands of streams in flight, as bench/concurrency.ts)
+ * (`--latency-ms 1500 -c 4000 --duration 6`: thousands of streams in flight, as bench/concurrency.ts;
+ * `--latency-ms 500 --chunk-delay-ms 50`: the same with the 20 chunks spaced out, as LLMs stream)
  * A TREE is a checkout (`git worktree add /tmp/base <commit>`, `bun install` or a node_modules
  * link); --binary runs each tree's built ./gophergate (`bun run build` there), else its
  * src/main.ts; `src:TREE` runs one tree from source either way.
@@ -27,7 +28,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     stream: { type: 'boolean', default: false }, c: { type: 'string', default: '16' }, rounds: { type: 'string', default: '10' },
-    duration: { type: 'string', default: '2' }, 'latency-ms': { type: 'string', default: '0' }, limits: { type: 'boolean', default: false }, binary: { type: 'boolean', default: false },
+    duration: { type: 'string', default: '2' }, 'latency-ms': { type: 'string', default: '0' }, 'chunk-delay-ms': { type: 'string', default: '0' }, limits: { type: 'boolean', default: false }, binary: { type: 'boolean', default: false },
     'gateway-env': { type: 'string', default: '' },
   },
 });
@@ -44,7 +45,7 @@ interface Target {
 const FIGURES = ['cpu', 'main', 'http', 'workers', 'other', 'ratio', 'rps'] as const;
 type Figures = Record<(typeof FIGURES)[number], number[]>;
 
-const upstream = await spawnHelper([join(M, 'fake-upstream.ts'), '--latency-ms', values['latency-ms']!]);
+const upstream = await spawnHelper([join(M, 'fake-upstream.ts'), '--latency-ms', values['latency-ms']!, '--chunk-delay-ms', values['chunk-delay-ms']!]);
 // The forwarder gets the fetch cap the gateways give themselves by default (thousands in flight).
 const forwarder = await spawnHelper([join(M, 'forwarder.ts'), '--upstream', `http://127.0.0.1:${upstream.port}`], { BUN_CONFIG_MAX_HTTP_REQUESTS: String(wantedFetchCap(16_384)) });
 
