@@ -19,9 +19,30 @@ export interface ModelView {
   updated_at: number;
   /** USD per 1M prompt tokens written to the provider's cache (5-minute rate); null: billed as input. */
   cache_write_price: number | null;
+  /**
+   * Long-context tier: from this many prompt tokens (input with cache reads and writes) on, the
+   * whole request bills at the long_context_* prices, each null one keeping its base price; null: no tier.
+   */
+  long_context_threshold: number | null;
+  long_context_input_price: number | null;
+  long_context_cached_input_price: number | null;
+  long_context_cache_write_price: number | null;
+  long_context_output_price: number | null;
+  long_context_reasoning_price: number | null;
 }
 
-export interface ModelPatch {
+/** The long-context fields, shared by the view and the patch. */
+const LONG_CONTEXT = {
+  long_context_threshold: 'longContextThreshold',
+  long_context_input_price: 'longContextInputPrice',
+  long_context_cached_input_price: 'longContextCachedInputPrice',
+  long_context_cache_write_price: 'longContextCacheWritePrice',
+  long_context_output_price: 'longContextOutputPrice',
+  long_context_reasoning_price: 'longContextReasoningPrice',
+} as const satisfies Record<string, keyof typeof models.$inferSelect>;
+type LongContextField = keyof typeof LONG_CONTEXT;
+
+export interface ModelPatch extends Partial<Record<LongContextField, number | null>> {
   enabled?: boolean;
   input_price?: number;
   cached_input_price?: number | null;
@@ -37,6 +58,7 @@ const view = (r: Row): ModelView => ({
   input_price: r.inputPrice, cached_input_price: r.cachedInputPrice, output_price: r.outputPrice,
   reasoning_price: r.reasoningPrice, image_price: r.imagePrice, context_window: r.contextWindow, updated_at: r.updatedAt,
   cache_write_price: r.cacheWritePrice,
+  ...(Object.fromEntries(Object.entries(LONG_CONTEXT).map(([k, col]) => [k, r[col]])) as Record<LongContextField, number | null>),
 });
 
 export async function listModels(deps: AdminDeps, provider?: string): Promise<ModelView[]> {
@@ -61,6 +83,9 @@ export async function updateModel(deps: AdminDeps, id: string, patch: ModelPatch
   if (patch.reasoning_price !== undefined) set.reasoningPrice = patch.reasoning_price;
   if (patch.image_price !== undefined) set.imagePrice = patch.image_price;
   if (patch.cache_write_price !== undefined) set.cacheWritePrice = patch.cache_write_price;
+  for (const [k, col] of Object.entries(LONG_CONTEXT) as [LongContextField, (typeof LONG_CONTEXT)[LongContextField]][]) {
+    if (patch[k] !== undefined) set[col] = patch[k];
+  }
   const [row] = await deps.db.update(models).set(set).where(eq(models.id, id)).returning();
   if (!row) throw notFound(`No model '${id}' in the models table.`, 'model_not_found', 'id');
   await deps.state.refresh();

@@ -34,6 +34,15 @@ export function adminModelsRoutes(ctx: AppContext) {
         reasoning_price: t.Optional(t.Nullable(price)),
         image_price: t.Optional(t.Nullable(price)),
         cache_write_price: t.Optional(t.Nullable(price)),
+        long_context_threshold: t.Optional(t.Nullable(t.Integer({
+          minimum: 1, maximum: 100_000_000,
+          description: 'From this many prompt tokens (input with cache reads and writes) on, the whole request bills at the long_context_* prices; null: no tier',
+        }))),
+        long_context_input_price: t.Optional(t.Nullable(price)),
+        long_context_cached_input_price: t.Optional(t.Nullable(price)),
+        long_context_cache_write_price: t.Optional(t.Nullable(price)),
+        long_context_output_price: t.Optional(t.Nullable(price)),
+        long_context_reasoning_price: t.Optional(t.Nullable(price)),
       }),
       detail: { tags, security, summary: 'Enable/disable a model or change its prices' },
     });

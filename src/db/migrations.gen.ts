@@ -8,6 +8,7 @@ import m5 from '../../drizzle/0005_queue_ms.sql' with { type: 'text' };
 import m6 from '../../drizzle/0006_teams_and_key_limits.sql' with { type: 'text' };
 import m7 from '../../drizzle/0007_request_logs_instance.sql' with { type: 'text' };
 import m8 from '../../drizzle/0008_state_version.sql' with { type: 'text' };
+import m9 from '../../drizzle/0009_long_context_tier.sql' with { type: 'text' };
 
 export const embeddedMigrations: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: "0000_motionless_avengers", when: 1795645372281, breakpoints: true, sql: m0 },
@@ -19,4 +20,5 @@ export const embeddedMigrations: { tag: string; when: number; breakpoints: boole
   { tag: "0006_teams_and_key_limits", when: 1796189292619, breakpoints: true, sql: m6 },
   { tag: "0007_request_logs_instance", when: 1796190486598, breakpoints: true, sql: m7 },
   { tag: "0008_state_version", when: 1796240000000, breakpoints: true, sql: m8 },
+  { tag: "0009_long_context_tier", when: 1796288710787, breakpoints: true, sql: m9 },
 ];

@@ -1,6 +1,7 @@
 import { isProviderId } from '../providers/types';
 import type { RuntimeSnapshot } from '../state/snapshot-types';
-import { highestInputPrice } from '../usage/cost';
+import type { ModelPrices } from '../state/snapshot-types';
+import { highestInputPrice, pricesForPrompt } from '../usage/cost';
 
 /** Highest prices among what a model name can reach (USD per 1M tokens; per image). */
 export interface WorstPrices {
@@ -9,6 +10,23 @@ export interface WorstPrices {
   image: number;
   /** Largest context window among the targets (unknown ones count as DEFAULT_OUTPUT_TOKENS); null for a model of unknown window. */
   contextWindow: number | null;
+  /**
+   * A prompt of at least `threshold` tokens may bill at these prices (a long-context tier); for a
+   * group the lowest threshold among its targets and, above it, the dearest price of any target.
+   * Unset: no target has a tier.
+   */
+  longContext?: { threshold: number; input: number; output: number };
+}
+
+/** The dearest input and output rates of one price list. */
+function dearest(p: ModelPrices): { input: number; output: number } {
+  // Every prompt token may be a cache write, dearer than plain input (Anthropic: 1.25x, 2x for 1 hour).
+  return { input: highestInputPrice(p), output: Math.max(p.output, p.reasoning ?? 0) };
+}
+
+/** The prices a prompt of this many tokens may bill at. */
+function atPrompt(prices: WorstPrices, promptTokens: number): { input: number; output: number } {
+  return prices.longContext && promptTokens >= prices.longContext.threshold ? prices.longContext : prices;
 }
 
 const FREE: WorstPrices = { input: 0, output: 0, image: 0, contextWindow: null };
@@ -22,12 +40,15 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
   const entry = snap.models.get(name);
   if (entry) {
     const p = entry.prices;
+    const base = dearest(p);
+    const tier = p.longContext ? dearest(pricesForPrompt(p, p.longContext.threshold)) : null;
     return {
-      // Every prompt token may be a cache write, dearer than plain input (Anthropic: 1.25x, 2x for 1 hour).
-      input: highestInputPrice(p),
-      output: Math.max(p.output, p.reasoning ?? 0),
+      ...base,
       image: p.image ?? 0,
       contextWindow: entry.contextWindow ?? null,
+      ...(tier && {
+        longContext: { threshold: p.longContext!.threshold, input: Math.max(base.input, tier.input), output: Math.max(base.output, tier.output) },
+      }),
     };
   }
   const slash = name.indexOf('/');
@@ -45,6 +66,14 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
     w.input = Math.max(w.input, p.input);
     w.output = Math.max(w.output, p.output);
     w.image = Math.max(w.image, p.image);
+    if (p.longContext || w.longContext) {
+      const [a, b] = [atPrompt(w, Infinity), atPrompt(p, Infinity)];
+      w.longContext = {
+        threshold: Math.min(w.longContext?.threshold ?? Infinity, p.longContext?.threshold ?? Infinity),
+        input: Math.max(a.input, b.input),
+        output: Math.max(a.output, b.output),
+      };
+    }
     // A target of unknown window counts as the default allowance, so a known large window still wins.
     w.contextWindow = Math.max(w.contextWindow!, p.contextWindow ?? DEFAULT_OUTPUT_TOKENS);
   }
@@ -79,23 +108,26 @@ const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 
  */
 export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unknown>, bodyBytes: number, prices: WorstPrices): WorstCase {
   const prompt = Math.ceil(bodyBytes / BYTES_PER_TOKEN);
+  // A prompt that reaches a long-context tier bills the whole request at the tier's prices.
+  const rate = atPrompt(prices, prompt);
   if (endpoint === 'embeddings' || endpoint === 'count_tokens') {
-    return { costUsd: (prompt * prices.input) / 1e6, tokens: endpoint === 'embeddings' ? prompt : 0 };
+    return { costUsd: (prompt * rate.input) / 1e6, tokens: endpoint === 'embeddings' ? prompt : 0 };
   }
   if (endpoint === 'images') {
     const n = num(body.n) ?? 1;
-    return { costUsd: (prompt * prices.input + n * IMAGE_OUTPUT_TOKENS * prices.output) / 1e6 + n * prices.image, tokens: prompt };
+    return { costUsd: (prompt * rate.input + n * IMAGE_OUTPUT_TOKENS * rate.output) / 1e6 + n * prices.image, tokens: prompt };
   }
   const asked = num(body.max_completion_tokens) ?? num(body.max_tokens) ?? num(body.max_output_tokens);
   const output = asked ?? (prices.contextWindow ? Math.max(prices.contextWindow - prompt, 1) : DEFAULT_OUTPUT_TOKENS);
   // TPM reserves the default allowance at most when no cap was asked: a 1M-token window would
   // otherwise shut out every key whose TPM is below it. The budget reserves the real ceiling.
   const tpmOutput = asked ?? Math.min(output, DEFAULT_OUTPUT_TOKENS);
-  let costUsd = (prompt * prices.input + output * prices.output) / 1e6;
+  let costUsd = (prompt * rate.input + output * rate.output) / 1e6;
   // A Responses follow-up carries the stored conversation the body does not show: the model's
-  // whole window, at the dearer price, is then the only honest ceiling.
+  // whole window, at the dearer price of the tier such a prompt reaches, is then the only honest ceiling.
   if (endpoint === 'responses' && typeof body.previous_response_id === 'string' && prices.contextWindow) {
-    costUsd = Math.max(costUsd, (prices.contextWindow * Math.max(prices.input, prices.output)) / 1e6);
+    const full = atPrompt(prices, prices.contextWindow);
+    costUsd = Math.max(costUsd, (prices.contextWindow * Math.max(full.input, full.output)) / 1e6);
   }
   return { costUsd, tokens: prompt + tpmOutput };
 }

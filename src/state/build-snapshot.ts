@@ -3,7 +3,7 @@ import type { SecretBox } from '../crypto/secret-box';
 import { PROVIDER_CATALOG } from '../providers/provider-catalog';
 import { PROVIDER_IDS, type PoolKey, type ProviderId, type ProviderSettings } from '../providers/types';
 import { keyLimitsOf, teamEntries, type LimitColumns, type TeamRow } from '../limits/build-key-limits';
-import type { ClientEntry, GroupEntry, ModelEntry, RuntimeSnapshot } from './snapshot-types';
+import type { ClientEntry, GroupEntry, LongContextTier, ModelEntry, RuntimeSnapshot } from './snapshot-types';
 
 /** Rows as read from SQLite (see src/db/schema); kept loose so this stays a pure function. */
 export interface SnapshotRows {
@@ -12,6 +12,8 @@ export interface SnapshotRows {
     id: string; provider: string; upstreamId: string; kind: 'chat' | 'image' | 'embedding'; enabled: boolean;
     inputPrice: number; cachedInputPrice: number | null; outputPrice: number; reasoningPrice: number | null; imagePrice: number | null; cacheWritePrice?: number | null;
     contextWindow?: number | null;
+    longContextThreshold?: number | null; longContextInputPrice?: number | null; longContextCachedInputPrice?: number | null;
+    longContextCacheWritePrice?: number | null; longContextOutputPrice?: number | null; longContextReasoningPrice?: number | null;
   }[];
   groups: { name: string; strategy: 'heuristic' | 'classifier'; targets: string[]; logicLevel: number | null; primaryUse: string; settings: Record<string, unknown> }[];
   clients: ({ id: number; name: string; keyHash: string; revoked: boolean; teamId?: number | null; expiresAt?: number | null } & LimitColumns)[];
@@ -64,6 +66,14 @@ function poolKeys(apiKey: string | undefined, stored: boolean, rows: NonNullable
   return { keys, unreadable };
 }
 
+function longContextOf(m: SnapshotRows['models'][number]): LongContextTier | null {
+  if (m.longContextThreshold == null) return null;
+  return {
+    threshold: m.longContextThreshold, input: m.longContextInputPrice ?? null, cachedInput: m.longContextCachedInputPrice ?? null,
+    cacheWrite: m.longContextCacheWritePrice ?? null, output: m.longContextOutputPrice ?? null, reasoning: m.longContextReasoningPrice ?? null,
+  };
+}
+
 export function buildSnapshot(rows: SnapshotRows, config: Config, box: SecretBox, version: number): RuntimeSnapshot {
   const byId = new Map(rows.providers.map((p) => [p.id, p]));
   const providers = new Map<ProviderId, ProviderSettings>();
@@ -79,7 +89,10 @@ export function buildSnapshot(rows: SnapshotRows, config: Config, box: SecretBox
       upstreamId: m.upstreamId,
       kind: m.kind,
       enabled: m.enabled,
-      prices: { input: m.inputPrice, cachedInput: m.cachedInputPrice, output: m.outputPrice, reasoning: m.reasoningPrice, image: m.imagePrice, cacheWrite: m.cacheWritePrice ?? null },
+      prices: {
+        input: m.inputPrice, cachedInput: m.cachedInputPrice, output: m.outputPrice, reasoning: m.reasoningPrice, image: m.imagePrice, cacheWrite: m.cacheWritePrice ?? null,
+        longContext: longContextOf(m),
+      },
       contextWindow: m.contextWindow ?? null,
     });
   }

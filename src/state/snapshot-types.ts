@@ -12,6 +12,21 @@ export interface ModelPrices {
   image: number | null;
   /** Unset: prompt-cache writes are billed at the input price. */
   cacheWrite?: number | null;
+  /** Dearer prices for long prompts (Gemini 2.5 Pro, Claude Sonnet 4.5, Grok 4.3 over 200k tokens); unset: none. */
+  longContext?: LongContextTier | null;
+}
+
+/**
+ * A request whose prompt (input with cache reads and writes) has at least `threshold` tokens bills
+ * every token at the tier's prices; each unset tier price keeps the base price of its kind.
+ */
+export interface LongContextTier {
+  threshold: number;
+  input: number | null;
+  cachedInput: number | null;
+  cacheWrite: number | null;
+  output: number | null;
+  reasoning: number | null;
 }
 
 export interface ModelEntry {

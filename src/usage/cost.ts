@@ -18,6 +18,25 @@ export function cacheWrite1hPrice(prices: Pick<ModelPrices, 'input' | 'cacheWrit
   return prices.cacheWrite == null ? prices.input : prices.input * ONE_HOUR_WRITE_MULTIPLIER;
 }
 
+/**
+ * The prices a request with this many prompt tokens (input including cache reads and writes)
+ * bills at: the long-context tier's once the prompt reaches its threshold, for every token of the
+ * request (Anthropic's and Google's rule, and genai-prices' calcPrice), each unset tier price
+ * keeping the base price of its kind.
+ */
+export function pricesForPrompt(prices: ModelPrices, promptTokens: number): ModelPrices {
+  const tier = prices.longContext;
+  if (!tier || promptTokens < tier.threshold) return prices;
+  return {
+    input: tier.input ?? prices.input,
+    cachedInput: tier.cachedInput ?? prices.cachedInput,
+    cacheWrite: tier.cacheWrite ?? prices.cacheWrite,
+    output: tier.output ?? prices.output,
+    reasoning: tier.reasoning ?? prices.reasoning,
+    image: prices.image,
+  };
+}
+
 /** The dearest rate any one prompt token of this model can bill at (for worst-case reservations). */
 export function highestInputPrice(prices: ModelPrices): number {
   return Math.max(prices.input, prices.cachedInput ?? 0, prices.cacheWrite ?? 0, cacheWrite1hPrice(prices));
@@ -30,8 +49,10 @@ export function highestInputPrice(prices: ModelPrices): number {
  * unset) and the rest of the output at the output price; plus `images` at the per-image price.
  * Prompt-cache writes (part of input, like cached input) are billed at the cache-write price
  * (input price when the model has none), those to the 1-hour cache at cacheWrite1hPrice.
+ * A prompt long enough for the model's long-context tier bills all of it at the tier's prices.
  */
-export function computeCost(usage: Usage, prices: ModelPrices, images = 0): number {
+export function computeCost(usage: Usage, modelPrices: ModelPrices, images = 0): number {
+  const prices = pricesForPrompt(modelPrices, Math.max(usage.input, 0));
   const cached = Math.min(Math.max(usage.cachedInput, 0), Math.max(usage.input, 0));
   const cacheWrite = Math.min(Math.max(usage.cacheWrite ?? 0, 0), Math.max(usage.input, 0) - cached);
   const cacheWrite1h = Math.min(Math.max(usage.cacheWrite1h ?? 0, 0), cacheWrite);

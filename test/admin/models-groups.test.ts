@@ -38,6 +38,8 @@ describe('models', () => {
     const path = `/api/models/${encodeURIComponent(id)}`;
     expect(await json(await api(gw, 'GET', path, { as: admin }))).toMatchObject({
       id, provider: 'ollama', enabled: true, input_price: 0, cached_input_price: null, output_price: 0, reasoning_price: null, image_price: null, cache_write_price: null,
+      long_context_threshold: null, long_context_input_price: null, long_context_cached_input_price: null, long_context_cache_write_price: null,
+      long_context_output_price: null, long_context_reasoning_price: null,
     });
     const prices = { input_price: 0.5, cached_input_price: 0.25, output_price: 1.5, reasoning_price: 2, image_price: 0.04, cache_write_price: 0.6 };
     const r = await api(gw, 'PATCH', path, { as: admin, body: prices });
@@ -45,7 +47,30 @@ describe('models', () => {
     expect(await json(r)).toMatchObject({ id, ...prices });
     expect(await json(await api(gw, 'GET', path, { as: admin }))).toMatchObject(prices);
     // The request path prices with them at once.
-    expect(gw.ctx.state.getSnapshot().models.get(id)!.prices).toEqual({ input: 0.5, cachedInput: 0.25, output: 1.5, reasoning: 2, image: 0.04, cacheWrite: 0.6 });
+    expect(gw.ctx.state.getSnapshot().models.get(id)!.prices).toEqual({ input: 0.5, cachedInput: 0.25, output: 1.5, reasoning: 2, image: 0.04, cacheWrite: 0.6, longContext: null });
+  });
+
+  test('the long-context tier is read and written, and the request path prices with it at once', async () => {
+    // Seeded from genai-prices: Gemini 2.5 Pro's prices over 200,000 prompt tokens.
+    expect(await json(await api(gw, 'GET', '/api/models/gemini-2.5-pro', { as: admin }))).toMatchObject({
+      long_context_threshold: 200_001, long_context_input_price: 2.5, long_context_cached_input_price: 0.25, long_context_cache_write_price: null,
+      long_context_output_price: 15, long_context_reasoning_price: null,
+    });
+    const tier = {
+      long_context_threshold: 128_001, long_context_input_price: 5, long_context_cached_input_price: 2.5, long_context_cache_write_price: 6,
+      long_context_output_price: 20, long_context_reasoning_price: 25,
+    };
+    const r = await api(gw, 'PATCH', '/api/models/gpt-4o', { as: admin, body: tier });
+    expect(r.status).toBe(200);
+    expect(await json(r)).toMatchObject(tier);
+    expect(await json(await api(gw, 'GET', '/api/models/gpt-4o', { as: admin }))).toMatchObject(tier);
+    expect(gw.ctx.state.getSnapshot().models.get('gpt-4o')!.prices.longContext).toEqual({ threshold: 128_001, input: 5, cachedInput: 2.5, cacheWrite: 6, output: 20, reasoning: 25 });
+    // A null threshold removes the tier; a threshold must be a whole number of tokens, 1 or more.
+    expect((await api(gw, 'PATCH', '/api/models/gpt-4o', { as: admin, body: { long_context_threshold: 0 } })).status).toBe(400);
+    expect((await api(gw, 'PATCH', '/api/models/gpt-4o', { as: admin, body: { long_context_threshold: 1.5 } })).status).toBe(400);
+    expect((await api(gw, 'PATCH', '/api/models/gpt-4o', { as: admin, body: { long_context_input_price: -1 } })).status).toBe(400);
+    expect((await api(gw, 'PATCH', '/api/models/gpt-4o', { as: admin, body: { long_context_threshold: null } })).status).toBe(200);
+    expect(gw.ctx.state.getSnapshot().models.get('gpt-4o')!.prices.longContext).toBeNull();
   });
 
   test('bad prices and unknown models', async () => {

@@ -59,6 +59,16 @@ describe('dashboard routes', () => {
     expect([...fullHtml.matchAll(/<script([^>]*)>/g)].every((m) => /src="\/assets\//.test(m[1]!))).toBe(true);
   });
 
+  test('the Models page shows a model\u2019s long-context tier under its id, to admins and viewers', async () => {
+    for (const [user, pw] of [['admin', ADMIN_PW], ['viewer1', 'viewer-password-1']] as const) {
+      const { cookie } = await signIn(user, pw);
+      const html = await (await fetch(`${gw.url}/models?provider=gemini`, { headers: { cookie } })).text();
+      const row = /<tr id="model-gemini-2_5-pro">[\s\S]*?<\/tr>/.exec(html)![0];
+      expect(row).toContain('from 200,001 prompt tokens: in 2.5, cache read 0.25, out 15');
+      expect(/<tr id="model-gemini-2_5-flash">[\s\S]*?<\/tr>/.exec(html)![0]).not.toContain('long-context');
+    }
+  });
+
   test('assets are embedded, typed and cached long; unknown names 404', async () => {
     for (const [name, type] of [['htmx.min.js', 'javascript'], ['alpine.min.js', 'javascript'], ['chart.umd.min.js', 'javascript'], ['app.js', 'javascript'], ['app.css', 'css']]) {
       const r = await fetch(`${gw.url}/assets/${name}?v=1`);

@@ -136,3 +136,39 @@ async function waitRow(requestId: string) {
   }
   throw new Error(`no log row for ${requestId}`);
 }
+
+test('a prompt that reaches a long-context tier reserves at the tier price, and a budget that only fits the base price refuses it', async () => {
+  // $1 per 1M tokens each way below 1,000 prompt tokens, $100 from 1,000 on.
+  rig.gw.ctx.db.insert(models).values({
+    id: 'lim-long', provider: 'openai', upstreamId: 'gpt-4o-mini', inputPrice: 1, outputPrice: 1, contextWindow: 128_000, updatedAt: Date.now(),
+    longContextThreshold: 1000, longContextInputPrice: 100, longContextOutputPrice: 100,
+  }).run();
+  const c = await limitedClient(rig.gw, 'long-context', { budgetUsd: 1, budgetPeriod: 'day' });
+  const body = JSON.stringify(chatBody('lim-long', { messages: [{ role: 'user', content: 'x'.repeat(3_000) }] }));
+  const prompt = Math.ceil(body.length / 3); // the reservation's prompt estimate: bytes / 3
+  expect(prompt).toBeGreaterThanOrEqual(1000);
+  const post = (b: string, key = c.key) =>
+    fetch(`${rig.gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: b });
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let arrived!: () => void;
+  const atUpstream = new Promise<void>((r) => (arrived = r));
+  rig.fake.handler = async () => (arrived(), await held, jsonResponse(fixtureJson('openai', 'chat.json')));
+  const pending = post(body);
+  await atUpstream;
+  // In flight: prompt and max_tokens (10) at the tier's $100, not the base $1.
+  expect((await rig.gw.ctx.limits.counters.outstanding(scopeOf(c.id))).reservedUsd).toBeCloseTo(((prompt + 10) * 100) / 1e6, 12);
+  release();
+  const res = await pending;
+  expect(res.status).toBe(200);
+  // The fixture's usage (19 prompt tokens) is under the threshold: settled at the base price.
+  expect((await waitRow(res.headers.get('x-request-id')!)).costUsd).toBeCloseTo(28 / 1e6, 12);
+  rig.fake.handler = () => jsonResponse(fixtureJson('openai', 'chat.json'));
+
+  // $0.05 fits the long prompt at the base price (~$0.001) but not at the tier's (~$0.1).
+  const small = await limitedClient(rig.gw, 'long-context-small', { budgetUsd: 0.05, budgetPeriod: 'day' });
+  const refused = await post(body, small.key);
+  expect(refused.status).toBe(429);
+  expect(((await refused.json()) as any).error.code).toBe('budget_exceeded');
+  expect((await post(JSON.stringify(chatBody('lim-long')), small.key)).status).toBe(200);
+});

@@ -50,3 +50,30 @@ test('a model that prices cache writes reserves its prompt at the dearest write 
   // A model without cache-write prices reserves at its input price, as before.
   expect(worstPricesOf('gpt', snap).input).toBe(2.5);
 });
+
+test('a prompt that reaches a long-context tier reserves at the tier\u2019s prices, a shorter one at the base prices', () => {
+  // claude-sonnet-4-5 as seeded: base input 3, cache write 3.75 (1-hour 6), output 15; from 200,001
+  // prompt tokens input 6, cache write 7.5 (1-hour 12), output 22.5.
+  const claude = {
+    ...model('claude', 'anthropic'), contextWindow: 1_000_000,
+    prices: { input: 3, cachedInput: 0.3, output: 15, reasoning: null, image: null, cacheWrite: 3.75,
+      longContext: { threshold: 200_001, input: 6, cachedInput: 0.6, cacheWrite: 7.5, output: 22.5, reasoning: null } },
+  };
+  const snap = makeSnapshot({ models: [claude] });
+  const w = worstPricesOf('claude', snap);
+  expect(w).toEqual({ input: 6, output: 15, image: 0, contextWindow: 1_000_000, longContext: { threshold: 200_001, input: 12, output: 22.5 } });
+  // 600,000 bytes: 200,000 prompt tokens, under the tier; 600,003 bytes: 200,001, in it.
+  expect(worstCaseOf('chat', { max_tokens: 1000 }, 600_000, w).costUsd).toBeCloseTo((200_000 * 6 + 1000 * 15) / 1e6, 12);
+  expect(worstCaseOf('chat', { max_tokens: 1000 }, 600_003, w).costUsd).toBeCloseTo((200_001 * 12 + 1000 * 22.5) / 1e6, 12);
+  // A Responses follow-up reserves the whole window, which is over the threshold: tier prices.
+  expect(worstCaseOf('responses', { previous_response_id: 'resp_1', max_output_tokens: 10 }, 30, w).costUsd).toBeCloseTo((1_000_000 * 22.5) / 1e6, 12);
+});
+
+test('a group reaches the lowest threshold of its targets and, past it, the dearest price of any target', () => {
+  const tiered = { ...model('tiered', 'gemini'), prices: { input: 1, cachedInput: null, output: 2, reasoning: null, image: null, longContext: { threshold: 1000, input: 4, cachedInput: null, cacheWrite: null, output: null, reasoning: null } } };
+  const early = { ...model('early', 'grok'), prices: { input: 1, cachedInput: null, output: 1, reasoning: null, image: null, longContext: { threshold: 500, input: 2, cachedInput: null, cacheWrite: null, output: 3, reasoning: null } } };
+  const flatDear = { ...model('flat', 'openai'), prices: { input: 3, cachedInput: null, output: 5, reasoning: null, image: null } };
+  const snap = makeSnapshot({ models: [tiered, early, flatDear], groups: [group('g', ['tiered', 'early', 'flat'])] });
+  expect(worstPricesOf('g', snap)).toMatchObject({ input: 3, output: 5, longContext: { threshold: 500, input: 4, output: 5 } });
+  expect(worstPricesOf('flat', snap).longContext).toBeUndefined();
+});

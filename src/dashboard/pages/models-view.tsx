@@ -1,6 +1,7 @@
 /** @jsxImportSource @kitajs/html */
 import { Card } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
+import type { LongContextTier } from '../../state/snapshot-types';
 
 export interface ModelRow {
   id: string;
@@ -15,9 +16,26 @@ export interface ModelRow {
   imagePrice: number | null;
   /** Prompt-cache writes, USD per 1M tokens (blank: input price). */
   cacheWritePrice?: number | null;
+  /** Dearer prices from a prompt length on (read-only here; set through PATCH /api/models/{id}). */
+  longContext?: LongContextTier | null;
 }
 
 const price = (v: number | null) => (v == null ? '' : String(v));
+
+/** The long-context tier under the model's id: each price the tier sets; the rest stay at base. */
+function LongContextNote(props: { tier: LongContextTier | null | undefined }) {
+  const t = props.tier;
+  if (!t) return '';
+  const parts = ([['in', t.input], ['cache read', t.cachedInput], ['cache write', t.cacheWrite], ['out', t.output], ['reasoning', t.reasoning]] as const)
+    .filter(([, v]) => v != null)
+    .map(([k, v]) => `${k} ${v}`);
+  const text = `from ${t.threshold.toLocaleString('en-US')} prompt tokens: ${parts.join(', ') || 'base prices'}`;
+  return (
+    <div class="muted small long-context" title="Long-context tier: a prompt this long (cache reads and writes included) bills the whole request at these prices; the others stay at base" safe>
+      {text}
+    </div>
+  );
+}
 
 function PriceInput(props: { name: string; value: number | null; label: string; placeholder?: string }) {
   return <input class="price" type="number" step="any" min="0" name={props.name} value={price(props.value)} aria-label={props.label} title={props.label} placeholder={props.placeholder ?? ''} />;
@@ -30,7 +48,7 @@ export function ModelRowView(props: { m: ModelRow; admin: boolean; error?: strin
   if (!admin) {
     return (
       <tr id={rowId}>
-        <td><code safe>{m.id}</code></td>
+        <td><code safe>{m.id}</code><LongContextNote tier={m.longContext} /></td>
         <td safe>{m.provider}</td>
         <td safe>{m.kind}</td>
         <td>{m.enabled ? <span class="badge ok">on</span> : <span class="badge muted">off</span>}</td>
@@ -46,7 +64,10 @@ export function ModelRowView(props: { m: ModelRow; admin: boolean; error?: strin
   const formId = `${rowId}-form`;
   return (
     <tr id={rowId}>
-      <td><code safe>{m.id}</code>{m.upstreamId !== m.id ? <div class="muted small" safe>{`→ ${m.upstreamId}`}</div> : ''}</td>
+      <td>
+        <code safe>{m.id}</code>{m.upstreamId !== m.id ? <div class="muted small" safe>{`→ ${m.upstreamId}`}</div> : ''}
+        <LongContextNote tier={m.longContext} />
+      </td>
       <td safe>{m.provider}</td>
       <td safe>{m.kind}</td>
       <td>
@@ -76,7 +97,7 @@ export function ModelRowView(props: { m: ModelRow; admin: boolean; error?: strin
 export function ModelsView(props: { models: ModelRow[]; providers: string[]; provider: string | null; admin: boolean }) {
   return (
     <div class="page" data-page="models">
-      <PageHeader title="Models" subtitle="Prices are USD per 1M tokens (per image for image models). Blank cached/reasoning prices fall back to input/output.">
+      <PageHeader title="Models" subtitle="Prices are USD per 1M tokens (per image for image models). Blank cached/reasoning prices fall back to input/output. A long-context tier, shown under a model's id, bills a whole request at its prices once the prompt is that long; it is set through the admin API (PATCH /api/models/{id}).">
         <form hx-get="/models" hx-target="#main" hx-push-url="true" hx-trigger="change">
           <select name="provider" aria-label="Filter by provider">
             <option value="">All providers</option>

@@ -13,6 +13,10 @@ const row = (m: ModelView): ModelRow => ({
   id: m.id, provider: m.provider, upstreamId: m.upstream_id, kind: m.kind, enabled: m.enabled, inputPrice: m.input_price,
   cachedInputPrice: m.cached_input_price, outputPrice: m.output_price, reasoningPrice: m.reasoning_price, imagePrice: m.image_price,
   cacheWritePrice: m.cache_write_price,
+  longContext: m.long_context_threshold == null ? null : {
+    threshold: m.long_context_threshold, input: m.long_context_input_price, cachedInput: m.long_context_cached_input_price,
+    cacheWrite: m.long_context_cache_write_price, output: m.long_context_output_price, reasoning: m.long_context_reasoning_price,
+  },
 });
 
 /** A price field: blank -> null (where allowed), else a finite number >= 0. */

@@ -21,6 +21,19 @@ export const models = sqliteTable(
     updatedAt: integer('updated_at').notNull(),
     /** Prompt-cache writes (Anthropic's 5-minute rate); unset: billed at the input price. */
     cacheWritePrice: real('cache_write_price'),
+    /**
+     * Long-context tier: a request whose prompt (input including cache reads and writes) is at
+     * least this many tokens bills ALL its tokens at the long_context_* prices (Anthropic's and
+     * Google's rule; genai-prices' tier `start` + 1, as it applies a tier above its start).
+     * Unset: no tier.
+     */
+    longContextThreshold: integer('long_context_threshold'),
+    /** Tier prices, USD per 1M tokens; each unset one keeps the base price of its kind. */
+    longContextInputPrice: real('long_context_input_price'),
+    longContextCachedInputPrice: real('long_context_cached_input_price'),
+    longContextCacheWritePrice: real('long_context_cache_write_price'),
+    longContextOutputPrice: real('long_context_output_price'),
+    longContextReasoningPrice: real('long_context_reasoning_price'),
   },
   (t) => [index('models_provider_idx').on(t.provider)],
 );

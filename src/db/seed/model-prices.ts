@@ -26,6 +26,16 @@ interface HandPrice {
   output: number;
   image?: number;
   contextWindow?: number;
+  longContext?: SeedTier | null;
+}
+
+/** A long-context tier as the models table holds it (see long_context_* in src/db/schema/models.ts). */
+interface SeedTier {
+  threshold: number;
+  input?: number;
+  cachedInput?: number;
+  cacheWrite?: number;
+  output?: number;
 }
 
 const SEED_MODELS: SeedModel[] = [
@@ -85,11 +95,35 @@ const SOURCE_PROVIDER: Record<ProviderId, string> = {
   anthropic: 'anthropic',
 };
 
-/** A tiered price (e.g. Gemini 2.5 Pro above 200k prompt tokens) seeds at its base tier. */
+/** A tiered price (e.g. Gemini 2.5 Pro above 200k prompt tokens) seeds its base here, its tier in longContextTier. */
 function flat(v: ModelPrice[string]): number | undefined {
   if (typeof v === 'number') return v;
   if (v && typeof v === 'object' && typeof (v as { base?: unknown }).base === 'number') return (v as { base: number }).base;
   return undefined;
+}
+
+const TIER_KEYS = { input: 'input_mtok', cachedInput: 'cache_read_mtok', cacheWrite: 'cache_write_mtok', output: 'output_mtok' } as const;
+
+/**
+ * genai-prices' tiered prices as one long-context tier. It bills a tier once the prompt's input
+ * tokens (cache reads and writes included) exceed the tier's `start`, so the table's threshold,
+ * "from this many tokens on", is start + 1. A price kind without tiers keeps its base price at
+ * any length, as it does in genai-prices. The table holds one tier: other shapes stop the seed.
+ */
+export function longContextTier(modelId: string, p: ModelPrice): SeedTier | null {
+  let threshold: number | undefined;
+  const prices: Omit<SeedTier, 'threshold'> = {};
+  for (const [kind, key] of Object.entries(TIER_KEYS) as [keyof typeof TIER_KEYS, string][]) {
+    const v = p[key];
+    if (!v || typeof v !== 'object') continue;
+    const [only, ...more] = v.tiers;
+    if (!only || more.length || (threshold !== undefined && threshold !== only.start + 1)) {
+      throw new Error(`seed: ${modelId}'s ${key} tiers do not fit one long-context tier; price it in FALLBACK in model-prices.ts`);
+    }
+    threshold = only.start + 1;
+    prices[kind] = only.price;
+  }
+  return threshold === undefined ? null : { threshold, ...prices };
 }
 
 function minutes(hms: string): number {
@@ -134,7 +168,10 @@ function sourcePrice(m: SeedModel, now: number): { price: HandPrice; contextWind
   // Embedding models have no output tokens, and genai-prices lists no output price for them.
   const output = flat(p.output_mtok) ?? (m.kind === 'embedding' ? 0 : undefined);
   if (input === undefined || output === undefined) return null;
-  return { price: { input, cachedInput: flat(p.cache_read_mtok), cacheWrite: flat(p.cache_write_mtok), output }, contextWindow: found.model.context_window };
+  return {
+    price: { input, cachedInput: flat(p.cache_read_mtok), cacheWrite: flat(p.cache_write_mtok), output, longContext: longContextTier(m.id, p) },
+    contextWindow: found.model.context_window,
+  };
 }
 
 /** The seeded models' ids, for tests and docs. */
@@ -163,6 +200,12 @@ export function seedModelRows(now: number): ModelRow[] {
       contextWindow: source?.contextWindow ?? price.contextWindow ?? null,
       updatedAt: now,
       cacheWritePrice: price.cacheWrite ?? null,
+      longContextThreshold: price.longContext?.threshold ?? null,
+      longContextInputPrice: price.longContext?.input ?? null,
+      longContextCachedInputPrice: price.longContext?.cachedInput ?? null,
+      longContextCacheWritePrice: price.longContext?.cacheWrite ?? null,
+      longContextOutputPrice: price.longContext?.output ?? null,
+      longContextReasoningPrice: null,
     };
   });
 }
