@@ -11,5 +11,6 @@ export const PROVIDER_CATALOG = {
   // Answers locally; off unless LLM_PROXY__PROVIDERS__MOCK__ENABLED=true.
   mock: { name: 'Mock (local echo)', defaultBaseUrl: 'mock://local', needsKey: false },
   // The host root: the gateway appends /v1/messages.
-  anthropic: { name: 'Anthropic', defaultBaseUrl: 'https://api.anthropic.com', needsKey: true },
-} as const satisfies Record<ProviderId, { name: string; defaultBaseUrl: string; needsKey: boolean }>;
+  // Web search, a server tool, is billed per search beside the tokens: $10 per 1,000 (Anthropic's pricing page).
+  anthropic: { name: 'Anthropic', defaultBaseUrl: 'https://api.anthropic.com', needsKey: true, webSearchUsd: 0.01 },
+} as const satisfies Record<ProviderId, { name: string; defaultBaseUrl: string; needsKey: boolean; webSearchUsd?: number }>;

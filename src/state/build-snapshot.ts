@@ -74,6 +74,12 @@ function longContextOf(m: SnapshotRows['models'][number]): LongContextTier | nul
   };
 }
 
+/** USD per web search the provider bills (a catalog constant: not a per-model price). */
+function webSearchPriceOf(provider: ProviderId): number | null {
+  const catalog = PROVIDER_CATALOG[provider];
+  return 'webSearchUsd' in catalog ? catalog.webSearchUsd : null;
+}
+
 export function buildSnapshot(rows: SnapshotRows, config: Config, box: SecretBox, version: number): RuntimeSnapshot {
   const byId = new Map(rows.providers.map((p) => [p.id, p]));
   const providers = new Map<ProviderId, ProviderSettings>();
@@ -92,6 +98,7 @@ export function buildSnapshot(rows: SnapshotRows, config: Config, box: SecretBox
       prices: {
         input: m.inputPrice, cachedInput: m.cachedInputPrice, output: m.outputPrice, reasoning: m.reasoningPrice, image: m.imagePrice, cacheWrite: m.cacheWritePrice ?? null,
         longContext: longContextOf(m),
+        webSearch: webSearchPriceOf(m.provider as ProviderId),
       },
       contextWindow: m.contextWindow ?? null,
     });

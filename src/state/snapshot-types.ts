@@ -12,6 +12,8 @@ export interface ModelPrices {
   image: number | null;
   /** Unset: prompt-cache writes are billed at the input price. */
   cacheWrite?: number | null;
+  /** USD per web search the provider runs for the model (Anthropic: $10 per 1,000); unset: none billed. */
+  webSearch?: number | null;
   /** Dearer prices for long prompts (Gemini 2.5 Pro, Claude Sonnet 4.5, Grok 4.3 over 200k tokens); unset: none. */
   longContext?: LongContextTier | null;
 }

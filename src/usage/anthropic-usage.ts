@@ -26,6 +26,7 @@ export function normalizeAnthropicUsage(raw: unknown): Usage | null {
   const cacheWrite = num(u.cache_creation_input_tokens);
   const creation = u.cache_creation as Record<string, unknown> | null | undefined;
   const cacheWrite1h = Math.min(num(creation?.ephemeral_1h_input_tokens), cacheWrite);
+  const webSearches = num((u.server_tool_use as Record<string, unknown> | null | undefined)?.web_search_requests);
   return {
     input: num(u.input_tokens) + cachedInput + cacheWrite,
     cachedInput,
@@ -33,6 +34,7 @@ export function normalizeAnthropicUsage(raw: unknown): Usage | null {
     reasoning: 0,
     cacheWrite,
     ...(cacheWrite1h > 0 ? { cacheWrite1h } : {}),
+    ...(webSearches > 0 ? { webSearches } : {}),
   };
 }
 

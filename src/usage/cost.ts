@@ -50,6 +50,7 @@ export function highestInputPrice(prices: ModelPrices): number {
  * Prompt-cache writes (part of input, like cached input) are billed at the cache-write price
  * (input price when the model has none), those to the 1-hour cache at cacheWrite1hPrice.
  * A prompt long enough for the model's long-context tier bills all of it at the tier's prices.
+ * Web searches the provider ran (usage.webSearches) are billed per search at the model's `webSearch` price.
  */
 export function computeCost(usage: Usage, modelPrices: ModelPrices, images = 0): number {
   const prices = pricesForPrompt(modelPrices, Math.max(usage.input, 0));
@@ -68,5 +69,6 @@ export function computeCost(usage: Usage, modelPrices: ModelPrices, images = 0):
       reasoning * (prices.reasoning ?? prices.output)) *
     PER_TOKEN;
   const imagesUsd = images > 0 ? images * (prices.image ?? 0) : 0;
-  return tokensUsd + imagesUsd;
+  const searchesUsd = (usage.webSearches ?? 0) > 0 ? usage.webSearches! * (modelPrices.webSearch ?? 0) : 0;
+  return tokensUsd + imagesUsd + searchesUsd;
 }

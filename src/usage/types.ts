@@ -18,6 +18,11 @@ export interface Usage {
    * `cacheWrite` went to the 5-minute cache. Unset: none.
    */
   cacheWrite1h?: number;
+  /**
+   * Web searches the provider ran on the model's behalf and bills per search, beside the tokens
+   * (Anthropic's usage.server_tool_use.web_search_requests). Unset: none.
+   */
+  webSearches?: number;
   /** True when the gateway counted with a tokenizer because the upstream gave no numbers. */
   estimated?: boolean;
 }

@@ -93,6 +93,19 @@ const anthropicStream = anthropicEvents([
 const anthropicCost = (12 * 3 + 500 * 0.3 + 1000 * 3.75 + 2000 * 6 + 40 * 15) / M;
 const anthropicRow = { promptTokens: 3512, cachedTokens: 500, cacheWriteTokens: 3000, completionTokens: 40, reasoningTokens: 0, costUsd: anthropicCost };
 
+/** The same message after two web searches (a server tool): $10 per 1,000 searches on top of the tokens. */
+const searchUsage = { ...anthropicUsage, server_tool_use: { web_search_requests: 2 } };
+const searchMessage = { ...anthropicMessage, usage: searchUsage };
+const searchStream = anthropicEvents([
+  { type: 'message_start', message: { ...anthropicMessage, content: [], stop_reason: null, usage: { ...anthropicUsage, output_tokens: 1 } } },
+  { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+  { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Thirty days.' } },
+  { type: 'content_block_stop', index: 0 },
+  { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 40, server_tool_use: { web_search_requests: 2 } } },
+  { type: 'message_stop' },
+]);
+const searchRow = { ...anthropicRow, costUsd: anthropicCost + 2 * 0.01 };
+
 const geminiThinking = fixture('gemini-2.5-flash-thinking.json');
 /** Gemini: prompt 1045 of which 1024 cached; candidates 8 EXCLUDE thoughts 468: output 476. */
 const geminiRow = { promptTokens: 1045, cachedTokens: 1024, cacheWriteTokens: 0, completionTokens: 476, reasoningTokens: 468, costUsd: (21 * 0.3 + 1024 * 0.03 + 476 * 2.5) / M };
@@ -305,6 +318,16 @@ const CASES: Case[] = [
     reply: anthropicStream, path: '/v1/messages', body: messages('claude-sonnet-4-5', true),
     row: anthropicRow, usage: async (r) => messagesStreamUsage(await ssePayloads(r)),
     clientUsage: { ...anthropicUsage },
+  },
+  {
+    name: 'anthropic /v1/messages native JSON with two web searches: $0.01 each on top of the tokens',
+    reply: json(searchMessage), path: '/v1/messages', body: messages('claude-sonnet-4-5'),
+    row: searchRow, usage: jsonUsage, clientUsage: searchUsage,
+  },
+  {
+    name: 'anthropic chat stream with two web searches (counted in message_delta)',
+    reply: searchStream, path: '/v1/chat/completions', body: chat('claude-sonnet-4-5', true),
+    row: searchRow, usage: async (r) => chatStreamUsage(await ssePayloads(r)), clientUsage: chatUsage(3512, 500, 40, 0),
   },
   {
     name: 'anthropic through /v1/responses (bridged): input_tokens include cache reads and writes',
