@@ -8,6 +8,8 @@ export interface WorstPrices {
   input: number;
   output: number;
   image: number;
+  /** USD per web search a target's provider bills (Anthropic's server tool); unset: none. */
+  webSearch?: number;
   /** Largest context window among the targets (unknown ones count as DEFAULT_OUTPUT_TOKENS); null for a model of unknown window. */
   contextWindow: number | null;
   /**
@@ -45,6 +47,7 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
     return {
       ...base,
       image: p.image ?? 0,
+      ...(p.webSearch ? { webSearch: p.webSearch } : {}),
       contextWindow: entry.contextWindow ?? null,
       ...(tier && {
         longContext: { threshold: p.longContext!.threshold, input: Math.max(base.input, tier.input), output: Math.max(base.output, tier.output) },
@@ -66,6 +69,7 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
     w.input = Math.max(w.input, p.input);
     w.output = Math.max(w.output, p.output);
     w.image = Math.max(w.image, p.image);
+    if (p.webSearch) w.webSearch = Math.max(w.webSearch ?? 0, p.webSearch);
     if (p.longContext || w.longContext) {
       const [a, b] = [atPrompt(w, Infinity), atPrompt(p, Infinity)];
       w.longContext = {
@@ -100,6 +104,22 @@ export interface WorstCase {
 
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null);
 
+/** Searches reserved for a web search tool that names no `max_uses` (Claude Code sends 8). */
+export const DEFAULT_WEB_SEARCHES = 20;
+
+/**
+ * The most web searches a Messages request's server tools may run: each `web_search_*` tool's
+ * `max_uses`, or DEFAULT_WEB_SEARCHES when it names none (Anthropic sets no ceiling of its own).
+ */
+function webSearchesOf(body: Record<string, unknown>): number {
+  if (!Array.isArray(body.tools)) return 0;
+  let n = 0;
+  for (const t of body.tools as { type?: unknown; max_uses?: unknown }[]) {
+    if (typeof t?.type === 'string' && t.type.startsWith('web_search')) n += num(t.max_uses) ?? DEFAULT_WEB_SEARCHES;
+  }
+  return n;
+}
+
 /**
  * The most a request may cost and the tokens it may use: the prompt estimated from the body's
  * size, plus the output it asked to be capped at (`max_tokens`, `max_completion_tokens`,
@@ -123,6 +143,8 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
   // otherwise shut out every key whose TPM is below it. The budget reserves the real ceiling.
   const tpmOutput = asked ?? Math.min(output, DEFAULT_OUTPUT_TOKENS);
   let costUsd = (prompt * rate.input + output * rate.output) / 1e6;
+  // Server-side web searches bill per search beside the tokens (Anthropic's web_search tool on /v1/messages).
+  if (endpoint === 'messages' && prices.webSearch) costUsd += webSearchesOf(body) * prices.webSearch;
   // A Responses follow-up carries the stored conversation the body does not show: the model's
   // whole window, at the dearer price of the tier such a prompt reaches, is then the only honest ceiling.
   if (endpoint === 'responses' && typeof body.previous_response_id === 'string' && prices.contextWindow) {

@@ -1,6 +1,6 @@
 /** The worst case a request reserves: prompt from the body's size, output from its cap or the model's window. */
 import { expect, test } from 'bun:test';
-import { worstCaseOf, worstPricesOf, DEFAULT_OUTPUT_TOKENS } from '../../src/limits/worst-case';
+import { worstCaseOf, worstPricesOf, DEFAULT_OUTPUT_TOKENS, DEFAULT_WEB_SEARCHES } from '../../src/limits/worst-case';
 import { group, makeSnapshot, model } from '../routing/snapshot-fixture';
 
 const prices = { input: 1000, output: 2000, image: 0.04, contextWindow: 10_000 };
@@ -76,4 +76,15 @@ test('a group reaches the lowest threshold of its targets and, past it, the dear
   const snap = makeSnapshot({ models: [tiered, early, flatDear], groups: [group('g', ['tiered', 'early', 'flat'])] });
   expect(worstPricesOf('g', snap)).toMatchObject({ input: 3, output: 5, longContext: { threshold: 500, input: 4, output: 5 } });
   expect(worstPricesOf('flat', snap).longContext).toBeUndefined();
+});
+
+test("a Messages request's web search tool reserves its max_uses searches (DEFAULT_WEB_SEARCHES without one) at the search price", () => {
+  const prices = { input: 1000, output: 2000, image: 0, webSearch: 0.01, contextWindow: null };
+  const tokens = (100 * 1000 + 100 * 2000) / 1e6;
+  const search = (tool: Record<string, unknown>) => worstCaseOf('messages', { max_tokens: 100, tools: [{ name: 'get_weather', input_schema: {} }, tool] }, 300, prices).costUsd;
+  expect(search({ type: 'web_search_20250305', name: 'web_search', max_uses: 8 })).toBeCloseTo(tokens + 8 * 0.01, 12);
+  expect(search({ type: 'web_search_20250305', name: 'web_search' })).toBeCloseTo(tokens + DEFAULT_WEB_SEARCHES * 0.01, 12);
+  // No search tool, or a provider that bills none: tokens only.
+  expect(worstCaseOf('messages', { max_tokens: 100 }, 300, prices).costUsd).toBeCloseTo(tokens, 12);
+  expect(worstCaseOf('messages', { max_tokens: 100, tools: [{ type: 'web_search_20250305', name: 'web_search' }] }, 300, { ...prices, webSearch: 0 }).costUsd).toBeCloseTo(tokens, 12);
 });

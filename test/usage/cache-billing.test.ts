@@ -52,7 +52,7 @@ const PRICES = {
   'gemini-2.5-flash': { input: 0.3, cachedInput: 0.03, output: 2.5 },
   // Anthropic: cache read 0.1x input, 5-minute write 1.25x, 1-hour write 2x (6 $/M, not stored
   // as a column: derived from the input price).
-  'claude-sonnet-4-5': { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15 },
+  'claude-sonnet-4-5': { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15, webSearch: 0.01 },
 } as const;
 
 test('the seeded prices are the documented ones the sums below use', () => {
