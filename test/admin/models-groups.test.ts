@@ -47,7 +47,7 @@ describe('models', () => {
     expect(await json(r)).toMatchObject({ id, ...prices });
     expect(await json(await api(gw, 'GET', path, { as: admin }))).toMatchObject(prices);
     // The request path prices with them at once.
-    expect(gw.ctx.state.getSnapshot().models.get(id)!.prices).toEqual({ input: 0.5, cachedInput: 0.25, output: 1.5, reasoning: 2, image: 0.04, cacheWrite: 0.6, longContext: null });
+    expect(gw.ctx.state.getSnapshot().models.get(id)!.prices).toEqual({ input: 0.5, cachedInput: 0.25, output: 1.5, reasoning: 2, image: 0.04, cacheWrite: 0.6, longContext: null, webSearch: null });
   });
 
   test('the long-context tier is read and written, and the request path prices with it at once', async () => {
