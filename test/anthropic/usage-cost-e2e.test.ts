@@ -9,6 +9,7 @@ import { createLogSink } from '../../src/logging/log-sink';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { parsePrometheus, valueOf } from '../metrics/parse-prometheus';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
+import { ADMIN_PASSWORD, login } from '../helpers/admin-harness';
 import { json, queue, sse } from './fake-anthropic';
 
 // Real log writer (worker + SQLite), so the rows, rollups and admin API are the ones users read.
@@ -30,10 +31,7 @@ beforeAll(async () => {
     logSink: createLogSink({ dbPath, retentionDays: 0, flushMs: 10 }),
   });
   client = gw.openai();
-  const login = await fetch(`${gw.url}/api/auth/login`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'test-admin-password' }),
-  });
-  token = ((await login.json()) as { token: string }).token;
+  token = (await login(gw, 'admin', ADMIN_PASSWORD)).token;
 });
 afterAll(async () => {
   await gw?.close();

@@ -13,6 +13,7 @@ import { runMigrations } from '../../src/db/migrate';
 import { createLogSink } from '../../src/logging/log-sink';
 import { fixtureJson, jsonResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
+import { ADMIN_PASSWORD, login } from '../helpers/admin-harness';
 
 let dir: string;
 let fake: FakeUpstream;
@@ -50,10 +51,7 @@ beforeAll(async () => {
     logSink: createLogSink({ dbPath, retentionDays: 0, flushMs: 10 }),
   });
   client = gw.openai();
-  const login = await fetch(`${gw.url}/api/auth/login`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'test-admin-password' }),
-  });
-  token = ((await login.json()) as { token: string }).token;
+  token = (await login(gw, 'admin', ADMIN_PASSWORD)).token;
 });
 afterAll(async () => {
   await gw?.close();
