@@ -4,11 +4,12 @@
  * case checks what LangChain made of the answer, what the gateway sent upstream, and the log row
  * of the call (picked by the `x-request-id` the gateway answered).
  */
-import { afterAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import { ChatOpenAI, OpenAIEmbeddings } from '@langchain/openai';
 import { AIMessageChunk, HumanMessage, ToolMessage } from '@langchain/core/messages';
-import { fixtureJson, fixtureText, jsonResponse, readChunks, sseEventsResponse, sseResponse, startFakeUpstream, type RecordedRequest } from '../helpers/fake-upstream';
-import { providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
+import { fixtureJson, fixtureText, jsonResponse, readChunks, sseEventsResponse, sseResponse, type RecordedRequest } from '../helpers/fake-upstream';
+import type { TestGateway } from '../helpers/start-gateway';
+import { useFakeProviders } from './fake-providers';
 import { openaiEmbeddingAnswer, vectorFor } from '../embeddings/fake-embeddings';
 import { anthropicSse } from '../anthropic/fake-anthropic';
 import { fixtureWith, idRecorder, weatherSchema, weatherTool } from './langchain-helpers';
@@ -18,23 +19,11 @@ const noAnswer: Answer = () => jsonResponse({ error: { message: 'no answer set i
 let openaiAnswer: Answer = noAnswer;
 let deepseekAnswer: Answer = noAnswer;
 let anthropicAnswer: Answer = noAnswer;
-const openai = startFakeUpstream((_req, rec) => openaiAnswer(rec));
-const deepseek = startFakeUpstream((_req, rec) => deepseekAnswer(rec));
-const anthropic = startFakeUpstream((_req, rec) => anthropicAnswer(rec));
 let gw: TestGateway;
-useGateway((g) => void (gw = g), {
-  env: {
-    ...providerEnv('openai', `${openai.url}/v1`),
-    ...providerEnv('deepseek', deepseek.url),
-    ANTHROPIC_API_KEY: 'sk-ant-test-0123456789',
-    LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: anthropic.url,
-  },
-});
-afterAll(() => {
-  openai.close();
-  deepseek.close();
-  anthropic.close();
-});
+const { openaiUp: openai, deepseekUp: deepseek, anthropicUp: anthropic } = useFakeProviders((g) => void (gw = g));
+openai.handler = (_req, rec) => openaiAnswer(rec);
+deepseek.handler = (_req, rec) => deepseekAnswer(rec);
+anthropic.handler = (_req, rec) => anthropicAnswer(rec);
 
 const rec = idRecorder();
 const chat = (fields: ConstructorParameters<typeof ChatOpenAI>[0] = {}) =>
