@@ -1,12 +1,13 @@
 import type { ChatCompletion } from 'openai/resources/chat/completions';
 import { outputItemId } from './response-ids';
-import { finalStatus, toResponseUsage } from './response-skeleton';
+import { finalStatus, reasoningSummary, toResponseUsage, wantsReasoningSummary } from './response-skeleton';
 import type { ItemStatus, MessageItem, OutputItem, ResponseObject } from './responses-types';
 import { encodeThinking } from './thinking-content';
 
 /**
  * A chat completion -> the finished `response` object: reasoning first, then the message, then
- * one `function_call` item per tool call (the order OpenAI's own models produce).
+ * one `function_call` item per tool call (the order OpenAI's own models produce). The reasoning
+ * text is the item's `content`, and also its `summary` when the request asked for one.
  */
 export function chatToResponse(completion: ChatCompletion, skeleton: ResponseObject, now = Date.now()): ResponseObject {
   const choice = completion.choices[0];
@@ -20,7 +21,7 @@ export function chatToResponse(completion: ChatCompletion, skeleton: ResponseObj
     output.push({
       type: 'reasoning',
       id: outputItemId('rs', skeleton.id, output.length),
-      summary: [],
+      summary: reasoningSummary(wantsReasoningSummary(skeleton), msg.reasoning_content ?? ''),
       content: msg.reasoning_content ? [{ type: 'reasoning_text', text: msg.reasoning_content }] : [],
       status: itemStatus,
       ...(encrypted ? { encrypted_content: encrypted } : {}),

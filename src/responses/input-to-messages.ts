@@ -62,7 +62,10 @@ export function inputToMessages(input: string | ResponsesInputItem[] | undefined
   return out;
 }
 
-/** Reasoning text of a reasoning item: its raw text, else its summary (encrypted content is OpenAI's only). */
+/**
+ * Reasoning text of a reasoning item: its raw text, else its summary (encrypted content is OpenAI's
+ * only). Never both: a bridged item's summary, when the request asked for one, repeats its text.
+ */
 function reasoningText(item: ResponsesInputItem): string {
   const parts = (Array.isArray(item.content) && item.content.length ? item.content : item.summary) as unknown;
   return Array.isArray(parts) ? parts.map((p: any) => (typeof p?.text === 'string' ? p.text : '')).join('') : '';

@@ -1,4 +1,4 @@
-import type { ResponseObject, ResponseUsage, ResponsesRequest } from './responses-types';
+import type { ReasoningItem, ResponseObject, ResponseUsage, ResponsesRequest } from './responses-types';
 
 /**
  * The `response` object before any output: the request's settings echoed back the way OpenAI
@@ -38,6 +38,22 @@ export function responseSkeleton(req: ResponsesRequest, id: string, model: strin
     metadata: req.metadata ?? {},
     background: false,
   };
+}
+
+/**
+ * Whether the request asked for a reasoning summary (`reasoning.summary` auto, concise or
+ * detailed). A chat upstream gives its reasoning only in full, so the bridge then also gives that
+ * text as the reasoning item's one summary part: clients that read only summaries (the Vercel AI
+ * SDK) see it.
+ */
+export function wantsReasoningSummary(response: Pick<ResponseObject, 'reasoning'>): boolean {
+  const s = response.reasoning?.summary;
+  return s === 'auto' || s === 'concise' || s === 'detailed';
+}
+
+/** A reasoning item's `summary` for `text`: the text as its one part when summaries are on and it has any. */
+export function reasoningSummary(on: boolean, text: string): ReasoningItem['summary'] {
+  return on && text ? [{ type: 'summary_text', text }] : [];
 }
 
 /** Chat usage (OpenAI convention, as the chat pipeline returns it) -> Responses usage. */

@@ -1,6 +1,6 @@
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { newId, outputItemId } from './response-ids';
-import { finalStatus, toResponseUsage } from './response-skeleton';
+import { finalStatus, reasoningSummary, toResponseUsage, wantsReasoningSummary } from './response-skeleton';
 import type {
   FunctionCallItem,
   ItemStatus,
@@ -19,6 +19,8 @@ interface OpenText {
   text: string;
   /** Anthropic thinking blocks received for this reasoning item (kept as its encrypted_content). */
   thinking?: unknown[];
+  /** The reasoning item's summary part is open (its text is `text`, see wantsReasoningSummary). */
+  summarizing?: boolean;
 }
 
 /**
@@ -26,7 +28,9 @@ interface OpenText {
  * stream: response.created, response.in_progress, then per output item `output_item.added`,
  * its content part and deltas, their `.done` events, `output_item.done`, and finally
  * response.completed / response.incomplete / response.failed. Every event carries an increasing
- * `sequence_number`. Tool calls stay open until text resumes or the stream ends, because some
+ * `sequence_number`. When the request asked for a reasoning summary, a reasoning item's text also
+ * streams as its summary part (reasoning_summary_part/text events after each content event, once
+ * it has text). Tool calls stay open until text resumes or the stream ends, because some
  * upstreams interleave argument deltas of parallel calls.
  */
 export class ResponsesStreamBridge {
@@ -38,9 +42,11 @@ export class ResponsesStreamBridge {
   private finishReason: string | null = null;
   private usage: ChatCompletionChunk['usage'] = null;
   private ended = false;
+  private readonly summaries: boolean;
 
   constructor(skeleton: ResponseObject) {
     this.response = { ...skeleton, status: 'in_progress', output: [] };
+    this.summaries = wantsReasoningSummary(skeleton);
   }
 
   /** The response as it stands (final once `finish` or `fail` ran). */
@@ -159,11 +165,15 @@ export class ResponsesStreamBridge {
     const open = this.openText!;
     open.text += text;
     const base = { item_id: open.item.id, output_index: open.outputIndex, content_index: 0, delta: text };
-    events.push(
-      kind === 'message'
-        ? this.ev('response.output_text.delta', { ...base, logprobs: [] })
-        : this.ev('response.reasoning_text.delta', base),
-    );
+    if (kind === 'message') return void events.push(this.ev('response.output_text.delta', { ...base, logprobs: [] }));
+    events.push(this.ev('response.reasoning_text.delta', base));
+    if (!this.summaries) return;
+    const ids = { item_id: open.item.id, output_index: open.outputIndex, summary_index: 0 };
+    if (!open.summarizing) {
+      open.summarizing = true;
+      events.push(this.ev('response.reasoning_summary_part.added', { ...ids, part: { type: 'summary_text', text: '' } }));
+    }
+    events.push(this.ev('response.reasoning_summary_text.delta', { ...ids, delta: text }));
   }
 
   /** A finished, signed thinking block: it joins the open reasoning item (opening one if needed). */
@@ -193,6 +203,12 @@ export class ResponsesStreamBridge {
     const part = this.part(open.kind, open.text);
     events.push(this.ev('response.content_part.done', { ...ids, part }));
     open.item.content = [part] as any;
+    if (open.summarizing) {
+      const summary = { item_id: open.item.id, output_index: open.outputIndex, summary_index: 0 };
+      events.push(this.ev('response.reasoning_summary_text.done', { ...summary, text: open.text }));
+      events.push(this.ev('response.reasoning_summary_part.done', { ...summary, part: { type: 'summary_text', text: open.text } }));
+      (open.item as ReasoningItem).summary = reasoningSummary(true, open.text);
+    }
     open.item.status = status;
     events.push(this.ev('response.output_item.done', { output_index: open.outputIndex, item: structuredClone(open.item) }));
   }

@@ -51,6 +51,21 @@ describe('chatToResponse', () => {
     });
   });
 
+  test('reasoning.summary asked for: the reasoning text is also the item\'s one summary part', () => {
+    const text = 'The user wants the weather in Paris; I should call get_weather.';
+    for (const summary of ['auto', 'concise', 'detailed']) {
+      const res = chatToResponse(completionFixture as any, responseSkeleton({ ...req, reasoning: { summary } }, 'resp_1', 'deepseek-reasoner', 1));
+      expect(schemaErrors('Response', res)).toEqual([]);
+      expect(res.reasoning).toEqual({ effort: null, summary });
+      expect(res.output[0]).toMatchObject({ type: 'reasoning', summary: [{ type: 'summary_text', text }], content: [{ type: 'reasoning_text', text }] });
+    }
+    // Anthropic thinking without text (encrypted only): no summary part to give.
+    const thinkingOnly = { ...completionFixture, choices: [{ ...completionFixture.choices[0], message: { role: 'assistant', content: 'Hi', reasoning_content: null, thinking_blocks: [{ type: 'redacted_thinking', data: 'x' }] } }] };
+    const res = chatToResponse(thinkingOnly as any, responseSkeleton({ ...req, reasoning: { summary: 'auto' } }, 'resp_1', 'deepseek-reasoner', 1));
+    expect(res.output[0]).toMatchObject({ type: 'reasoning', summary: [], content: [] });
+    expect(schemaErrors('Response', res)).toEqual([]);
+  });
+
   test('finish_reason length makes the response incomplete with reason max_output_tokens', () => {
     const completion = {
       id: 'c',

@@ -122,6 +122,10 @@ export const EVENT_SCHEMAS: Record<string, string> = {
   'response.function_call_arguments.done': 'ResponseFunctionCallArgumentsDoneEvent',
   'response.reasoning_text.delta': 'ResponseReasoningTextDeltaEvent',
   'response.reasoning_text.done': 'ResponseReasoningTextDoneEvent',
+  'response.reasoning_summary_part.added': 'ResponseReasoningSummaryPartAddedEvent',
+  'response.reasoning_summary_part.done': 'ResponseReasoningSummaryPartDoneEvent',
+  'response.reasoning_summary_text.delta': 'ResponseReasoningSummaryTextDeltaEvent',
+  'response.reasoning_summary_text.done': 'ResponseReasoningSummaryTextDoneEvent',
 };
 
 // Embeddings and stored-response retrieval schemas, vendored untrimmed; names the subset above

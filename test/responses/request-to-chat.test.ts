@@ -117,6 +117,23 @@ describe('responsesToChat', () => {
     } as any);
   });
 
+  test('a bridged reasoning item with its summary (the same text as its content) goes back once', () => {
+    const text = 'Need the tool.';
+    const { chat } = responsesToChat(
+      {
+        model: 'x',
+        input: [
+          { role: 'user', content: 'Weather?' },
+          { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text }], content: [{ type: 'reasoning_text', text }] },
+          { type: 'function_call', call_id: 'call_w', name: 'get_weather', arguments: '{}' },
+          { type: 'function_call_output', call_id: 'call_w', output: 'sunny' },
+        ],
+      },
+      opts,
+    );
+    expect(chat.messages[1]).toMatchObject({ role: 'assistant', reasoning_content: text });
+  });
+
   test('tools, tool_choice, sampling, reasoning, text.format and stream map onto chat fields', () => {
     const { chat } = responsesToChat(
       {

@@ -74,6 +74,58 @@ describe('ResponsesStreamBridge', () => {
     });
   });
 
+  test('reasoning.summary asked for: the reasoning also streams as its summary part, in OpenAI\'s order', async () => {
+    const events = run(await chunks('deepseek-reasoner-text.chunks.txt'), { model: 'deepseek-reasoner', input: 'hi', reasoning: { summary: 'auto' } });
+    expectValid(events);
+    expect(events.map((e) => e.type).slice(0, 14)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.reasoning_text.delta',
+      'response.reasoning_summary_part.added',
+      'response.reasoning_summary_text.delta',
+      'response.reasoning_text.delta',
+      'response.reasoning_summary_text.delta',
+      'response.reasoning_text.done',
+      'response.content_part.done',
+      'response.reasoning_summary_text.done',
+      'response.reasoning_summary_part.done',
+      'response.output_item.done',
+    ]);
+    const item = (events[2] as any).item;
+    const summaryEvents = events.filter((e) => e.type.startsWith('response.reasoning_summary_'));
+    for (const e of summaryEvents) expect(e).toMatchObject({ item_id: item.id, output_index: 0, summary_index: 0 });
+    const text = 'The user greets me.';
+    expect(summaryEvents.filter((e) => e.type.endsWith('.delta')).map((e) => e.delta).join('')).toBe(text);
+    expect(summaryEvents[0]).toMatchObject({ part: { type: 'summary_text', text: '' } });
+    expect(summaryEvents.at(-2)).toMatchObject({ text });
+    expect(summaryEvents.at(-1)).toMatchObject({ part: { type: 'summary_text', text } });
+    const reasoning = { type: 'reasoning', summary: [{ type: 'summary_text', text }], content: [{ type: 'reasoning_text', text }] };
+    expect((events[13] as any).item).toMatchObject(reasoning);
+    expect((events.at(-1) as any).response.output[0]).toMatchObject(reasoning);
+    // The rest (the message) is as without summaries.
+    expect(events.slice(14).map((e) => e.type)).toEqual(run(await chunks('deepseek-reasoner-text.chunks.txt')).slice(9).map((e) => e.type));
+  });
+
+  test('reasoning.summary: a failure mid-reasoning closes the summary too; thinking without text gets none', async () => {
+    const req = { model: 'm', reasoning: { summary: 'detailed' } };
+    const list = await chunks('deepseek-reasoner-text.chunks.txt');
+    const bridge = new ResponsesStreamBridge(responseSkeleton(req, 'resp_f', 'm', 1));
+    const failed = [...bridge.start(), ...list.slice(0, 2).flatMap((c) => bridge.push(c)), ...bridge.fail('upstream reset')];
+    expectValid(failed);
+    expect(failed.filter((e) => e.type.startsWith('response.reasoning_summary_')).map((e) => e.type)).toContain('response.reasoning_summary_part.done');
+    expect((failed.at(-1) as any).response.output[0]).toMatchObject({ status: 'incomplete', summary: [{ type: 'summary_text' }] });
+
+    const signed = new ResponsesStreamBridge(responseSkeleton(req, 'resp_t', 'm', 1));
+    const thinking = { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { thinking_blocks: [{ type: 'redacted_thinking', data: 'x' }] }, finish_reason: null }] };
+    const text = { ...thinking, choices: [{ index: 0, delta: { content: 'Hi' }, finish_reason: 'stop' }] };
+    const events = [...signed.start(), ...signed.push(thinking as any), ...signed.push(text as any), ...signed.finish()];
+    expectValid(events);
+    expect(events.some((e) => e.type.startsWith('response.reasoning_summary_'))).toBe(false);
+    expect((events.at(-1) as any).response.output[0]).toMatchObject({ type: 'reasoning', summary: [], encrypted_content: expect.any(String) });
+  });
+
   test('parallel tool calls stream as function_call items with argument deltas', async () => {
     const events = run(await chunks('deepseek-chat-tools.chunks.txt'));
     expectValid(events);

@@ -94,7 +94,7 @@ describe('AI SDK Responses model, DeepSeek target (bridged through chat)', () =>
     });
     const [first, second] = r.steps as [any, any];
     expect(first.finishReason).toBe('tool-calls');
-    // (the SDK shows a reasoning item's summary only; the bridge's reasoning is its `content`)
+    // (the SDK shows a reasoning item's summary only; the bridge's reasoning is its `content`, and its summary only when asked for: see reasoningSummary below)
     expect(first.reasoning).toHaveLength(1);
     expect(first.text).toBe('Let me check the weather.');
     expect(first.toolCalls.map((c: any) => [c.toolCallId, c.toolName, c.input])).toEqual([
@@ -228,6 +228,35 @@ describe('AI SDK Responses model, DeepSeek target (bridged through chat)', () =>
     expect(deepseekUp.requests.length).toBe(before);
     expect(await gw.waitForRow(idOf(e.responseHeaders))).toMatchObject({ endpoint: 'responses', status: 400, modelRequested: 'deepseek-chat' });
   });
+});
+
+describe('AI SDK Responses model, DeepSeek reasoner with reasoningSummary (bridged through chat)', () => {
+  const reasoning = 'I need the weather for both cities, so I call the tool twice.';
+  // The SDK sends `reasoning` only for models it knows reason; `forceReasoning` says this one does.
+  const providerOptions = { openai: { reasoningSummary: 'auto', forceReasoning: true } };
+
+  for (const stream of [false, true]) {
+    test(`${stream ? 'streamText' : 'generateText'}: reasoningText is the upstream's reasoning, and the tool loop sends it upstream once`, async () => {
+      let calls = 0;
+      deepseekUp.handler = () =>
+        calls++ === 0
+          ? stream ? sseResponse(readChunks('deepseek', 'reasoner-tools.chunks.txt')) : jsonResponse(fixtureJson('deepseek', 'tools.json'))
+          : stream ? sseResponse(readChunks('deepseek', 'text.chunks.txt')) : jsonResponse(deepseekAnswer('Hello! How can I help?'));
+      const args = { model: provider().responses('deepseek-reasoner'), prompt: 'Weather in Paris and Tokyo?', tools: { get_weather: weather }, stopWhen: stepCountIs(3), maxRetries: 0, providerOptions };
+      const r = stream ? streamText(args) : await generateText(args);
+      expect(await r.text).toBe('Hello! How can I help?');
+      const steps = await r.steps;
+      expect(steps.map((s) => s.toolCalls.length)).toEqual([2, 0]);
+      expect(steps[0]!.reasoningText).toBe(reasoning);
+      expect(sdkSent.at(-2).reasoning).toEqual({ summary: 'auto' });
+
+      // The follow-up carries the reasoning item (by reference: store is on) and the upstream gets its text once.
+      expect(sdkSent.at(-1).input.map((i: any) => i.type ?? i.role)).toContain('item_reference');
+      const sent = deepseekUp.last().body;
+      expect(sent.messages[2]).toMatchObject({ role: 'assistant', reasoning_content: reasoning, tool_calls: [{ function: { name: 'get_weather' } }, { function: { name: 'get_weather' } }] });
+      expect(JSON.stringify(sent).split(reasoning)).toHaveLength(2);
+    });
+  }
 });
 
 describe('AI SDK Responses model, Anthropic target (bridged through chat)', () => {
