@@ -27,6 +27,7 @@ export function usageRoutes(ctx: AppContext) {
     .get('/api/logs', async ({ query }) => ({ data: (await listLogs(ctx.store, parseLogFilter(query as RawQuery))).map(logJson) }), {
       query: t.Object({
         ...range,
+        model: str('Only rows that requested this model name (a group, an unknown model) or were served by it'),
         limit: str('Rows per page, 1-1000 (default 50)'),
         status: str("An HTTP status, or 'error' / 'ok'"),
         endpoint: str('One endpoint: chat, responses, images, embeddings, messages, count_tokens or classifier'),

@@ -9,6 +9,7 @@ import m6 from '../../drizzle/0006_teams_and_key_limits.sql' with { type: 'text'
 import m7 from '../../drizzle/0007_request_logs_instance.sql' with { type: 'text' };
 import m8 from '../../drizzle/0008_state_version.sql' with { type: 'text' };
 import m9 from '../../drizzle/0009_long_context_tier.sql' with { type: 'text' };
+import m10 from '../../drizzle/0010_logs_model_requested_idx.sql' with { type: 'text' };
 
 export const embeddedMigrations: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: "0000_motionless_avengers", when: 1795645372281, breakpoints: true, sql: m0 },
@@ -21,4 +22,5 @@ export const embeddedMigrations: { tag: string; when: number; breakpoints: boole
   { tag: "0007_request_logs_instance", when: 1796190486598, breakpoints: true, sql: m7 },
   { tag: "0008_state_version", when: 1796240000000, breakpoints: true, sql: m8 },
   { tag: "0009_long_context_tier", when: 1796288710787, breakpoints: true, sql: m9 },
+  { tag: "0010_logs_model_requested_idx", when: 1796290654748, breakpoints: true, sql: m10 },
 ];

@@ -22,6 +22,12 @@ export interface UsageFilter {
 }
 
 export interface LogFilter extends UsageFilter {
+  /**
+   * (Overrides UsageFilter's meaning for the logs list.) Rows whose requested model OR used model
+   * is this name: a group name, an unknown model or a refused request finds its rows by the name
+   * the client asked for, and a concrete model still finds every row served by it.
+   */
+  model?: string;
   /** An HTTP status, or every failed request ('error') / every successful one ('ok'). */
   status?: number | 'error' | 'ok';
   /** One endpoint's rows (`chat`, `embeddings`, ...). */
@@ -159,7 +165,8 @@ export async function listLogs(store: Pick<Store, 'db'>, f: LogFilter): Promise<
   if (f.to !== undefined) where.push(lt(t.createdAt, f.to));
   if (f.clientId !== undefined) where.push(eq(t.clientId, f.clientId));
   if (f.provider !== undefined) where.push(eq(t.provider, f.provider));
-  if (f.model !== undefined) where.push(eq(t.model, f.model));
+  // Each side has its (column, created_at) index, so the OR stays an index search on both dialects.
+  if (f.model !== undefined) where.push(or(eq(t.model, f.model), eq(t.modelRequested, f.model))!);
   if (f.endpoint !== undefined) where.push(eq(t.endpoint, f.endpoint));
   if (f.status === 'error') where.push(or(gte(t.status, 400), isNotNull(t.errorType))!);
   else if (f.status === 'ok') where.push(and(lt(t.status, 400), isNull(t.errorType))!);

@@ -66,7 +66,7 @@ function Filters(props: { vm: LogsViewModel }) {
           {props.vm.providers.map((p) => <option value={p} selected={p === f.provider} safe>{p}</option>)}
         </select>
       </label>
-      <label>Model<input name="model" value={f.model} placeholder="any" /></label>
+      <label>Model<input name="model" value={f.model} placeholder="any" title="The model asked for (a group, an unknown name) or the one that answered" /></label>
       <label>Endpoint
         <select name="endpoint">
           <option value="">any</option>

@@ -52,6 +52,8 @@ export const requestLogs = sqliteTable(
     index('request_logs_client_created_idx').on(t.clientId, t.createdAt),
     index('request_logs_provider_created_idx').on(t.provider, t.createdAt),
     index('request_logs_model_created_idx').on(t.model, t.createdAt),
+    /** The logs list's model filter matches the requested name too (model OR model_requested). */
+    index('request_logs_model_requested_created_idx').on(t.modelRequested, t.createdAt),
     index('request_logs_status_created_idx').on(t.status, t.createdAt),
   ],
 );

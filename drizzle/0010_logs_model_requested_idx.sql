@@ -1,0 +1,1 @@
+CREATE INDEX `request_logs_model_requested_created_idx` ON `request_logs` (`model_requested`,`created_at`);
