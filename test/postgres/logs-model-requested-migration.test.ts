@@ -7,16 +7,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { Database } from 'bun:sqlite';
 import { SQL } from 'bun';
-import { drizzle as sqliteDrizzle } from 'drizzle-orm/bun-sqlite';
-import { drizzle as pgDrizzle } from 'drizzle-orm/bun-sql';
-import * as sqliteSchema from '../../src/db/schema';
-import * as pgSchema from '../../src/db/schema-pg.gen';
 import { runMigrations } from '../../src/db/migrate';
-import { embeddedMigrations as liteMigrations } from '../../src/db/migrations.gen';
-import { embeddedMigrations as pgMigrations } from '../../src/db/migrations-pg.gen';
 import { migratePg, openPgStore } from '../../src/db/pg-store';
 import { listLogs } from '../../src/logging/usage-queries';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
+import { migratePgBefore, migrateSqliteBefore } from '../helpers/migrate-before';
 
 const MIGRATION = 'logs_model_requested_idx';
 const INDEX = 'request_logs_model_requested_created_idx';
@@ -24,18 +19,10 @@ const INDEX = 'request_logs_model_requested_created_idx';
 const PAGED = `SELECT id FROM request_logs WHERE (model = $1 OR model_requested = $1) AND (created_at, id) < ($2, $3)
   ORDER BY created_at DESC, id DESC LIMIT 50`;
 
-const asMigrations = (list: typeof liteMigrations) =>
-  list.map((m) => ({ sql: m.sql.split('--> statement-breakpoint'), bps: m.breakpoints, folderMillis: m.when, hash: new Bun.CryptoHasher('sha256').update(m.sql).digest('hex') }));
-const before = (list: typeof liteMigrations) => {
-  const i = list.findIndex((m) => m.tag.endsWith(MIGRATION));
-  expect(i).toBeGreaterThan(0);
-  return list.slice(0, i);
-};
 
 test('SQLite: upgrading adds the index; the filtered page searches both (model, created_at) indexes', () => {
   const lite = new Database(':memory:');
-  const db = sqliteDrizzle(lite, { schema: sqliteSchema });
-  (db as any).dialect.migrate(asMigrations(before(liteMigrations)), (db as any).session, {});
+  const db = migrateSqliteBefore(lite, MIGRATION);
   lite.run(`INSERT INTO request_logs (created_at, request_id, endpoint, model_requested, model, status) VALUES (1000, 'r-old', 'chat', 'fast-flow', 'deepseek-v4-flash', 200)`);
   runMigrations(db);
   const idx = lite.query(`SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?`).get(INDEX) as { sql: string } | null;
@@ -59,8 +46,7 @@ describe('PostgreSQL', () => {
   test('upgrading adds the index; a rare name is an index search, not a table read; listLogs finds rows by either name', async () => {
     const client = new SQL({ url: pg.url, max: 1 });
     try {
-      const db = pgDrizzle({ client, schema: pgSchema });
-      await (db as any).dialect.migrate(asMigrations(before(pgMigrations)), (db as any).session, {});
+      await migratePgBefore(client, MIGRATION);
       await client.unsafe(`INSERT INTO request_logs (created_at, request_id, endpoint, model_requested, model, status) VALUES (1000, 'r-old', 'chat', 'fast-flow', 'deepseek-v4-flash', 200)`);
     } finally {
       await client.close();

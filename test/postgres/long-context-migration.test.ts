@@ -7,16 +7,13 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { Database } from 'bun:sqlite';
 import { SQL } from 'bun';
 import { drizzle as sqliteDrizzle } from 'drizzle-orm/bun-sqlite';
-import { drizzle as pgDrizzle } from 'drizzle-orm/bun-sql';
 import * as sqliteSchema from '../../src/db/schema';
-import * as pgSchema from '../../src/db/schema-pg.gen';
 import { runMigrations } from '../../src/db/migrate';
-import { embeddedMigrations as liteMigrations } from '../../src/db/migrations.gen';
-import { embeddedMigrations as pgMigrations } from '../../src/db/migrations-pg.gen';
 import { migratePg } from '../../src/db/pg-store';
 import { seedDatabase } from '../../src/db/seed/seed';
 import { seedModelRows } from '../../src/db/seed/model-prices';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
+import { migratePgBefore, migrateSqliteBefore } from '../helpers/migrate-before';
 
 const TIER_MIGRATION = 'long_context_tier';
 const TIER_COLUMNS = ['long_context_threshold', 'long_context_input_price', 'long_context_cached_input_price', 'long_context_cache_write_price', 'long_context_output_price', 'long_context_reasoning_price'];
@@ -37,9 +34,6 @@ function oldRows(): unknown[][] {
   });
 }
 
-const asMigrations = (list: typeof liteMigrations) =>
-  list.map((m) => ({ sql: m.sql.split('--> statement-breakpoint'), bps: m.breakpoints, folderMillis: m.when, hash: new Bun.CryptoHasher('sha256').update(m.sql).digest('hex') }));
-const before = (list: typeof liteMigrations) => list.slice(0, list.findIndex((m) => m.tag.endsWith(TIER_MIGRATION)));
 
 /** What the upgrade must leave: the seed's own tiers for unedited rows, no tier for the edited one. */
 function expectUpgraded(rows: Record<string, unknown>[]) {
@@ -67,8 +61,7 @@ test('the seed carries genai-prices\u2019 tiers: Claude Sonnet 4.5, Gemini 2.5 P
 
 test('SQLite: upgrading a seeded database fills the tiers of unedited models only', () => {
   const lite = new Database(':memory:');
-  const db = sqliteDrizzle(lite, { schema: sqliteSchema });
-  (db as any).dialect.migrate(asMigrations(before(liteMigrations)), (db as any).session, {});
+  const db = migrateSqliteBefore(lite, TIER_MIGRATION);
   const insert = lite.prepare(`INSERT INTO models (${OLD_COLUMNS.join(', ')}) VALUES (${OLD_COLUMNS.map(() => '?').join(', ')})`);
   for (const r of oldRows()) insert.run(...(r as any[]));
   runMigrations(db);
@@ -86,8 +79,7 @@ describe('PostgreSQL', () => {
   test('upgrading a seeded database fills the tiers of unedited models only; the start\u2019s seed leaves them', async () => {
     const client = new SQL({ url: pg.url, max: 1 });
     try {
-      const db = pgDrizzle({ client, schema: pgSchema });
-      await (db as any).dialect.migrate(asMigrations(before(pgMigrations)), (db as any).session, {});
+      await migratePgBefore(client, TIER_MIGRATION);
       const sql = `INSERT INTO models (${OLD_COLUMNS.join(', ')}) VALUES (${OLD_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`;
       for (const r of oldRows()) await client.unsafe(sql, r.map((v, i) => (OLD_COLUMNS[i] === 'enabled' ? true : v)));
     } finally {

@@ -1,0 +1,35 @@
+/**
+ * A database as an earlier release left it: migrated up to, not including, the migration whose
+ * tag ends with `tag` (SQLite or PostgreSQL), so an upgrade test can put old rows in and then run
+ * the real migrations over them.
+ */
+import type { Database } from 'bun:sqlite';
+import type { SQL } from 'bun';
+import { drizzle as sqliteDrizzle } from 'drizzle-orm/bun-sqlite';
+import { drizzle as pgDrizzle } from 'drizzle-orm/bun-sql';
+import * as sqliteSchema from '../../src/db/schema';
+import * as pgSchema from '../../src/db/schema-pg.gen';
+import { embeddedMigrations as liteMigrations } from '../../src/db/migrations.gen';
+import { embeddedMigrations as pgMigrations } from '../../src/db/migrations-pg.gen';
+
+/** The embedded migrations before `tag`, in the shape drizzle's migrator takes. */
+function before(list: typeof liteMigrations, tag: string) {
+  const i = list.findIndex((m) => m.tag.endsWith(tag));
+  if (i <= 0) throw new Error(`no migration tagged *${tag} after the first`);
+  return list.slice(0, i).map((m) => ({
+    sql: m.sql.split('--> statement-breakpoint'), bps: m.breakpoints, folderMillis: m.when, hash: new Bun.CryptoHasher('sha256').update(m.sql).digest('hex'),
+  }));
+}
+
+/** Migrates `lite` up to before `tag`; returns its drizzle handle (for runMigrations afterwards). */
+export function migrateSqliteBefore(lite: Database, tag: string) {
+  const db = sqliteDrizzle(lite, { schema: sqliteSchema });
+  (db as any).dialect.migrate(before(liteMigrations, tag), (db as any).session, {});
+  return db;
+}
+
+/** Migrates the PostgreSQL database behind `client` up to before `tag`. */
+export async function migratePgBefore(client: SQL, tag: string): Promise<void> {
+  const db = pgDrizzle({ client, schema: pgSchema });
+  await (db as any).dialect.migrate(before(pgMigrations, tag), (db as any).session, {});
+}
