@@ -9,7 +9,7 @@ import { createLogSink } from '../../src/logging/log-sink';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { parsePrometheus, valueOf } from '../metrics/parse-prometheus';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
-import { ADMIN_PASSWORD, login } from '../helpers/admin-harness';
+import { ADMIN_PASSWORD, apiLogRow, login, type Session } from '../helpers/admin-harness';
 import { json, queue, sse } from './fake-anthropic';
 
 // Real log writer (worker + SQLite), so the rows, rollups and admin API are the ones users read.
@@ -17,7 +17,7 @@ let dir: string;
 let fake: FakeUpstream;
 let gw: TestGateway;
 let client: OpenAI;
-let token: string;
+let session: Session;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gg-anthropic-usage-'));
@@ -31,7 +31,7 @@ beforeAll(async () => {
     logSink: createLogSink({ dbPath, retentionDays: 0, flushMs: 10 }),
   });
   client = gw.openai();
-  token = (await login(gw, 'admin', ADMIN_PASSWORD)).token;
+  session = await login(gw, 'admin', ADMIN_PASSWORD);
 });
 afterAll(async () => {
   await gw?.close();
@@ -40,19 +40,9 @@ afterAll(async () => {
 });
 
 const admin = (path: string, init: RequestInit = {}) =>
-  fetch(`${gw.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers as any) } });
+  fetch(`${gw.url}${path}`, { ...init, headers: { authorization: `Bearer ${session.token}`, 'content-type': 'application/json', ...(init.headers as any) } });
 
-/** The /api/logs row of one request, once the writer committed it. */
-async function logRow(requestId: string): Promise<any> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const rows = ((await (await admin('/api/logs?limit=100')).json()) as { data: any[] }).data;
-    const row = rows.find((r) => r.request_id === requestId);
-    if (row) return row;
-    if (Date.now() > deadline) throw new Error(`no log row for ${requestId}`);
-    await Bun.sleep(20);
-  }
-}
+const logRow = (requestId: string) => apiLogRow(gw, session, requestId);
 
 describe('cache reads and writes: usage and cost exact in the log row', () => {
   test('the seeded claude model carries its cache-write price; PATCH changes it', async () => {

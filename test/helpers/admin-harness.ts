@@ -51,6 +51,21 @@ export async function json(r: Response): Promise<any> {
   return r.json();
 }
 
+/**
+ * The GET /api/logs row (the admin API's JSON, as operators read it) of one request, picked by
+ * its request id, once the log writer committed it; throws after `ms`.
+ */
+export async function apiLogRow(gw: TestGateway, as: Session, requestId: string, ms = 10_000): Promise<any> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const rows = ((await json(await api(gw, 'GET', '/api/logs?limit=1000', { as }))) as { data: any[] }).data;
+    const row = rows.find((r) => r.request_id === requestId);
+    if (row) return row;
+    if (Date.now() > deadline) throw new Error(`no log row for ${requestId}`);
+    await Bun.sleep(20);
+  }
+}
+
 /** A gateway whose admin signs in with ADMIN_PASSWORD (no forced change) unless env says otherwise. */
 export function startAdminGateway(opts: GatewayOptions = {}): Promise<TestGateway> {
   return startGateway(opts);

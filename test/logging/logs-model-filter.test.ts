@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { eq } from 'drizzle-orm';
 import { clients } from '../../src/db/schema';
-import { ADMIN_PASSWORD, login, type Session } from '../helpers/admin-harness';
+import { ADMIN_PASSWORD, apiLogRow, login, type Session } from '../helpers/admin-harness';
 import { fixtureJson, jsonResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
 
@@ -27,15 +27,7 @@ const apiLogs = async (query: string): Promise<any[]> => {
 const ids = (rows: any[]) => rows.map((r) => r.request_id as string);
 
 /** Resolves once the writer committed the row of this request. */
-async function committed(requestId: string): Promise<any> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const row = (await apiLogs('')).find((r) => r.request_id === requestId);
-    if (row) return row;
-    if (Date.now() > deadline) throw new Error(`no log row for ${requestId}`);
-    await Bun.sleep(20);
-  }
-}
+const committed = (requestId: string) => apiLogRow(gw, admin, requestId);
 
 const chat = (key: string, model: string) =>
   fetch(`${gw.url}/v1/chat/completions`, {

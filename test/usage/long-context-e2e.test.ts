@@ -4,22 +4,15 @@
  * seeded models' tier prices (see test/usage/long-context-cost.test.ts for the prices).
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import OpenAI from 'openai';
-import { openDatabase } from '../../src/db/client';
-import { runMigrations } from '../../src/db/migrate';
-import { createLogSink } from '../../src/logging/log-sink';
 import { fixtureJson, jsonResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
-import { ADMIN_PASSWORD, login } from '../helpers/admin-harness';
+import { ADMIN_PASSWORD, apiLogRow, login, type Session } from '../helpers/admin-harness';
 
-let dir: string;
 let fake: FakeUpstream;
 let gw: TestGateway;
 let client: OpenAI;
-let token: string;
+let admin: Session;
 
 /** Anthropic: 190,000 uncached + 50,000 cache read + 10,000 cache write = a 250,000-token prompt. */
 const claudeReply = () => ({
@@ -36,40 +29,24 @@ const geminiReply = () => ({
 });
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'gg-long-context-'));
-  const dbPath = join(dir, 'gg.db');
-  const opened = openDatabase(dbPath);
-  runMigrations(opened.db);
-  opened.sqlite.close();
   fake = startFakeUpstream((req) => jsonResponse(new URL(req.url).pathname.startsWith('/v1beta/') ? geminiReply() : claudeReply()));
   gw = await startGateway({
     env: {
-      LLM_PROXY__DATABASE__PATH: dbPath,
       ANTHROPIC_API_KEY: 'sk-ant-test-0123456789', LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: fake.url,
       GEMINI_API_KEY: 'gm-test-0123456789', LLM_PROXY__PROVIDERS__GEMINI__BASE_URL: fake.url,
     },
-    logSink: createLogSink({ dbPath, retentionDays: 0, flushMs: 10 }),
+    // The real log writer, so the rows read are the ones operators read through /api/logs.
+    storeLogs: true,
   });
   client = gw.openai();
-  token = (await login(gw, 'admin', ADMIN_PASSWORD)).token;
+  admin = await login(gw, 'admin', ADMIN_PASSWORD);
 });
 afterAll(async () => {
   await gw?.close();
   fake?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
-/** The /api/logs row of one request, once the writer committed it. */
-async function logRow(requestId: string): Promise<any> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const res = await fetch(`${gw.url}/api/logs?limit=100`, { headers: { authorization: `Bearer ${token}` } });
-    const row = ((await res.json()) as { data: any[] }).data.find((r) => r.request_id === requestId);
-    if (row) return row;
-    if (Date.now() > deadline) throw new Error(`no log row for ${requestId}`);
-    await Bun.sleep(20);
-  }
-}
+const logRow = (requestId: string) => apiLogRow(gw, admin, requestId);
 
 test('claude-sonnet-4-5 with a 250,000-token prompt: every token at the tier (input 6, read 0.6, write 7.5, output 22.5)', async () => {
   const { response } = await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Summarise the contract.' }] }).withResponse();
