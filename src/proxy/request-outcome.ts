@@ -161,7 +161,7 @@ async function estimateDelivered(chat: ChatRequest, d: Delivered): Promise<Usage
 /** The upstream's prompt counts (cache reads and writes included) with the delivered text's output. */
 async function estimateOutputDelivered(upstream: Usage, d: Delivered): Promise<Usage> {
   const u = await estimateOutput(upstream, d.text ?? '');
-  u.output = Math.max(scaledToDelivered(u.output, d), upstream.output);
+  u.output = scaledToDelivered(u.output, d); // never below the upstream's count: estimateOutput keeps it as a floor
   return u;
 }
 
