@@ -37,6 +37,7 @@ import { GatewayMetrics } from './metrics/gateway-metrics';
 import { ScoreCache } from './routing/score-cache';
 import { createImageFetcher } from './providers/shared/fetch-image';
 import { ResponseStore } from './responses/response-store';
+import { BackgroundFollower } from './responses/background-follower';
 import { RedisLimitCounters } from './limits/redis-limit-counters';
 
 export interface ContextOverrides {
@@ -53,6 +54,8 @@ export interface ContextOverrides {
   limitsClock?: () => number;
   /** Clock of sessions and the login throttle, epoch ms (tests move it by hand). */
   authClock?: () => number;
+  /** Background responses followed to their end (tests pass one that reads back sooner). */
+  backgroundResponses?: BackgroundFollower;
 }
 
 
@@ -177,6 +180,8 @@ function assembleContext(
     adapterDeps: { fetchImage: createImageFetcher({ allowHosts: config.security.imageUrlAllowHosts }), mock: config.mock, reasoning },
     // Either store (PostgreSQL: awaited reads and writes, see src/responses/response-store.ts).
     responseStore: new ResponseStore(store, { enabled: config.responses.store, retentionDays: config.responses.retentionDays }),
+    // Each background response is read back (2 s, then 1.5x longer, at most 30 s apart; 3 h at most) until it ends.
+    backgroundResponses: overrides.backgroundResponses ?? new BackgroundFollower(),
     redis,
     reasoning,
   };

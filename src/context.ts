@@ -16,6 +16,7 @@ import type { LimitsService } from './limits/limits-service';
 import type { GatewayMetrics } from './metrics/gateway-metrics';
 import type { ScoreCache } from './routing/score-cache';
 import type { AdapterDeps } from './providers/types';
+import type { BackgroundFollower } from './responses/background-follower';
 import type { ResponseStore } from './responses/response-store';
 import type { AuthRuntime } from './auth/auth-runtime';
 import type { CircuitBreakers } from './routing/circuit-breaker';
@@ -79,4 +80,6 @@ export interface AppContext {
   adapterDeps: AdapterDeps;
   /** Stored Responses API answers (src/responses/response-store.ts). */
   responseStore: ResponseStore;
+  /** `background: true` responses read back until they end, so their rows carry their usage (src/responses/background-follower.ts). */
+  backgroundResponses: BackgroundFollower;
 }

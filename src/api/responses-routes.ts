@@ -9,7 +9,7 @@ export function createResponseRoute(ctx: AppContext): V1Route {
   const store = ctx.responseStore;
   return {
     handler: openaiPost(ctx, async ({ request, client, clock, body, requestId }) => {
-      const r = await createResponse(ctx, body, { clientId: client.id, limits: client.limits, signal: request.signal, clock, store, requestId, clientHeaders: forwardableHeaders(request.headers) });
+      const r = await createResponse(ctx, body, { clientId: client.id, signal: request.signal, clock, store, requestId, clientHeaders: forwardableHeaders(request.headers) });
       if (r.kind === 'json') return new Response(r.body, { headers: { ...r.headers, 'content-type': 'application/json' } });
       return new Response(r.body, { headers: { ...r.headers, ...SSE_HEADERS } });
     }, { endpoint: 'responses' }),

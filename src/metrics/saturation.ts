@@ -20,6 +20,8 @@ export interface Saturation {
   runtimeFetchCap: number;
   /** The open-file soft limit in force; null where it cannot be read. */
   openFilesLimit: number | null;
+  /** `background: true` responses still running at the upstream, read back until they end. */
+  backgroundResponses: number;
 }
 
 export function saturationOf(ctx: AppContext, server: Server<unknown> | null | undefined): Saturation {
@@ -33,6 +35,7 @@ export function saturationOf(ctx: AppContext, server: Server<unknown> | null | u
     queueTimeoutS: s.queueTimeoutMs / 1000,
     runtimeFetchCap: runtimeFetchCap(),
     openFilesLimit: readOpenFileLimit()?.soft ?? null,
+    backgroundResponses: ctx.backgroundResponses.size,
   };
 }
 
@@ -40,6 +43,7 @@ export function saturationOf(ctx: AppContext, server: Server<unknown> | null | u
 export function saturationHealth(s: Saturation) {
   return {
     requests_in_flight: s.requestsInFlight,
+    background_responses: s.backgroundResponses,
     upstream: {
       in_use: s.upstreamInUse,
       waiting: s.upstreamWaiting,
@@ -64,6 +68,7 @@ export function saturationGauges(s: Saturation): GaugeFamily[] {
     { name: 'gophergate_upstream_requests_waiting', help: 'Requests waiting for a free upstream slot.', type: 'gauge', samples: one(s.upstreamWaiting) },
     { name: 'gophergate_upstream_overloaded_total', help: "Requests refused with 503 'overloaded' after waiting LLM_PROXY__UPSTREAM__QUEUE_TIMEOUT_S for a slot.", type: 'counter', samples: one(s.upstreamRefused) },
     { name: 'gophergate_upstream_max_connections', help: 'Configured upstream requests in flight at most (LLM_PROXY__UPSTREAM__MAX_CONNECTIONS).', type: 'gauge', samples: one(s.maxConnections) },
+    { name: 'gophergate_background_responses', help: 'Background responses running at the upstream, read back until they end (their log rows are written then).', type: 'gauge', samples: one(s.backgroundResponses) },
     { name: 'gophergate_runtime_fetch_cap', help: "Bun's own cap on fetches in flight, as the process started (BUN_CONFIG_MAX_HTTP_REQUESTS).", type: 'gauge', samples: one(s.runtimeFetchCap) },
   );
   if (s.openFilesLimit !== null)

@@ -56,6 +56,8 @@ export interface StepResults {
   error?: ApiError | null;
   /** The gateway's own time when the answer's headers went out or the request failed (streams: the rest is the client's and upstream's pace). */
   overheadMs: number;
+  /** The latency, when the row is written after the request ended (a followed background response); unset: taken at recording. */
+  latencyMs?: number;
 }
 
 /** What happened to one request; its log row is made from this alone. */
@@ -132,7 +134,7 @@ function toLogRow(o: RequestOutcome): LogRow {
  * latency is taken now, when the request ended.
  */
 export function recordRequest(ctx: Pick<AppContext, 'logSink' | 'pendingLogWrites'>, meta: RequestMeta, steps: StepResults): void {
-  const latencyMs = meta.clock.elapsed();
+  const latencyMs = steps.latencyMs ?? meta.clock.elapsed();
   const d = steps.delivered;
   // An upstream answered without usage: a chat row bills the estimate (a failed stream only what it delivered).
   const estimate = meta.chat && d && d.usage === null && steps.walk?.target && (!steps.error || (d.text ?? '').length > 0);

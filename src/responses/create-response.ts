@@ -1,6 +1,5 @@
 import { checkModelName } from '../routing/model-name';
 import type { AppContext } from '../context';
-import type { KeyLimits } from '../limits/limit-types';
 import { badRequest } from '../errors/api-error';
 import type { ChatRequest } from '../providers/types';
 import type { RequestClock } from '../proxy/request-clock';
@@ -22,22 +21,6 @@ export interface CreateResponseOptions {
   clientHeaders?: Readonly<Record<string, string>>;
   /** The log row's id (the /v1 prelude's, which a limited key's reservation waits on). */
   requestId?: string;
-  /** The client key's limits (null or unset: none). */
-  limits?: KeyLimits | null;
-}
-
-/**
- * `background: true` answers at once and runs on at OpenAI: its tokens and cost arrive after the
- * request is over, where no limit counts them. Under a budget or a TPM limit (the key's or its
- * team's) it is refused, so a key cannot spend past its limits that way.
- */
-function refuseUnmeteredBackground(req: ResponsesRequest, limits: KeyLimits | null | undefined): void {
-  if (req.background !== true || !limits?.scopes.some((s) => s.budgetUsd !== null || s.tpm !== null)) return;
-  throw badRequest(
-    "'background' is not available to a key with a budget or a TPM limit: a background response's usage arrives after the request, where the limits cannot count it.",
-    'background',
-    'unsupported_parameter',
-  );
 }
 
 function validate(body: unknown): ResponsesRequest {
@@ -67,7 +50,6 @@ export async function createResponse(ctx: AppContext, body: unknown, opts: Creat
   let bridged: BridgedRun | null = null;
   try {
     const req = validate(body);
-    refuseUnmeteredBackground(req, opts.limits);
     const callModel = classifierCallModel(ctx, requestId, opts.clientId);
     const decision = await routeChat(ctx, req as unknown as ChatRequest, callModel, opts.signal);
     run = { ctx, req, decision, requestId, ...opts };

@@ -1,6 +1,6 @@
 import type { ApiError } from '../errors/api-error';
 import type { OpenedUpstream } from '../proxy/open-upstream';
-import { bearerJsonPost } from '../providers/shared/upstream-call';
+import { bearerJsonPost, joinUrl } from '../providers/shared/upstream-call';
 import { SseParser } from '../providers/shared/sse-parser';
 import { tallyText } from '../providers/shared/tally-text';
 import type { ProviderSettings, StreamTally, UpstreamCall } from '../providers/types';
@@ -12,6 +12,13 @@ import type { ResponsesRequest } from './responses-types';
 /** The Responses call for OpenAI itself: the client's body as sent, with the concrete model id. */
 export function buildOpenAIResponsesCall(req: ResponsesRequest, model: string, settings: ProviderSettings): UpstreamCall {
   return bearerJsonPost(settings, '/responses', { ...req, model }, req.stream ? { accept: 'text/event-stream' } : undefined);
+}
+
+/** A read of one of OpenAI's responses (`GET /responses/{id}`) with the key that made it. */
+export function buildOpenAIResponseRead(settings: ProviderSettings, id: string): UpstreamCall {
+  const headers: Record<string, string> = {};
+  if (settings.apiKey) headers.authorization = `Bearer ${settings.apiKey}`;
+  return { url: joinUrl(settings.baseUrl, `/responses/${encodeURIComponent(id)}`), method: 'GET', headers };
 }
 
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);

@@ -2,11 +2,14 @@ import { ApiError } from '../errors/api-error';
 import { withRequestId } from '../errors/request-id';
 import { openUpstream, readBody } from '../proxy/open-upstream';
 import { gatewayHeaders, recordFailure, recordRequest, type Delivered, type RequestMeta } from '../proxy/request-outcome';
-import type { ChatRequest } from '../providers/types';
+import type { ChatRequest, ProviderSettings } from '../providers/types';
+import { RequestClock } from '../proxy/request-clock';
+import type { RouteTarget } from '../routing/types';
 import type { MessageLike } from '../usage/estimate-usage';
 import type { Usage } from '../usage/types';
 import { settleAnswer, walkTargets } from '../proxy/walk-targets';
-import { buildOpenAIResponsesCall, relayResponsesStream } from './openai-passthrough';
+import { buildOpenAIResponseRead, buildOpenAIResponsesCall, relayResponsesStream } from './openai-passthrough';
+import { isTerminalStatus, type ResponseState } from './background-follower';
 import { usageFromResponse } from './response-usage';
 import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
 import type { ResponsesRequest } from './responses-types';
@@ -21,9 +24,12 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
   const targets = decision.targets.slice(0, Math.max(1, decision.targets.findIndex((t) => t.provider !== 'openai')));
   const stream = req.stream === true;
   const meta: RequestMeta = { endpoint: 'responses', requestId: run.requestId, clientId: run.clientId, modelRequested: req.model, stream, clock };
-  const walk = await walkTargets(ctx, { ...decision, targets }, (t, settings) =>
-    openUpstream(ctx, t, buildOpenAIResponsesCall(req, t.upstreamModel, settings), { signal: run.signal, clock, apiKey: settings.apiKey }),
-  { signal: run.signal, settledOnReturn: () => false });
+  // The settings (and key) of the try that answered: a background response is read back with them.
+  let settings: ProviderSettings | null = null;
+  const walk = await walkTargets(ctx, { ...decision, targets }, (t, s) => {
+    settings = s;
+    return openUpstream(ctx, t, buildOpenAIResponsesCall(req, t.upstreamModel, s), { signal: run.signal, clock, apiKey: s.apiKey });
+  }, { signal: run.signal, settledOnReturn: () => false });
   if (!walk.ok) throw recordFailure(ctx, meta, { decision, walk }, walk.error);
   const { value: up, target } = walk;
   // OpenAI keeps the response (unless store: false); the gateway keeps who made it, for retrieval.
@@ -31,20 +37,38 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
     if (typeof id !== 'string' || !id || req.store === false) return;
     run.store.save(id, { clientId: run.clientId, model: target.modelId, messages: [], provider: 'openai', forwarded: true });
   };
+  const record = (delivered: Delivered, error: ApiError | null, overheadMs: number, latencyMs?: number) =>
+    recordRequest(ctx, meta, { decision, walk, delivered, error, overheadMs, latencyMs });
   // The breaker hears once the answer is over, as for chat streams (the walk left it unsettled).
   const settle = (delivered: Delivered, error: ApiError | null, overheadMs: number) => {
     settleAnswer(ctx.breakers, target, error);
-    recordRequest(ctx, meta, { decision, walk, delivered, error, overheadMs });
+    record(delivered, error, overheadMs);
+  };
+  // `background: true`: the answer is over but the response runs on at OpenAI. Its row waits for
+  // its end (read back now and then), so it carries the real usage and the key's limits count it;
+  // `unseen` is what the row bills when the end is not seen (gone, given up, shutdown).
+  const follow = (id: string, error: ApiError | null, overheadMs: number, unseen: Delivered) => {
+    settleAnswer(ctx.breakers, target, error);
+    const latencyMs = clock.elapsed();
+    const used = settings!;
+    ctx.backgroundResponses.follow({
+      read: () => readResponseState(ctx, target, used, id),
+      finish: (usage) => record(usage ? { ...unseen, usage } : unseen, error, overheadMs, latencyMs),
+    });
   };
   if (stream) {
     const overheadMs = clock.overhead();
     const headers = gatewayHeaders({ overheadMs, target, decision, requestId: run.requestId });
     const body = relayResponsesStream(up, ({ usage, error, responseId, text, chars }) => {
       recordOwner(responseId);
+      if (usage) return settle({ usage, text, chars }, error, overheadMs);
       // Cut before the terminal event (the client left, the upstream broke off): no usage came, so
-      // the row bills the prompt and the delivered text, estimated (as a cut chat stream is).
-      if (!usage) meta.chat = { model: req.model, messages: promptOf(req) } as ChatRequest;
-      settle({ usage, text, chars }, error, overheadMs);
+      // the row bills the prompt and the delivered text, estimated (as a cut chat stream is)...
+      meta.chat = { model: req.model, messages: promptOf(req) } as ChatRequest;
+      const cut: Delivered = { usage: null, text, chars };
+      // ...unless the response runs on in the background at OpenAI: then its own usage, at its end.
+      if (req.background === true && responseId) return follow(responseId, error, overheadMs, cut);
+      settle(cut, error, overheadMs);
     });
     return { kind: 'stream', body, headers };
   }
@@ -57,16 +81,26 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
     throw error;
   }
   let usage: Usage | null = null;
+  let json: any = null;
   try {
-    const json = JSON.parse(text);
+    json = JSON.parse(text);
     usage = usageFromResponse(json?.usage);
     recordOwner(json?.id);
   } catch {
     // Not JSON: still relayed as OpenAI sent it; nothing to account.
   }
   const overheadMs = clock.overhead();
-  settle({ usage }, null, overheadMs);
+  if (req.background === true && typeof json?.id === 'string' && !isTerminalStatus(json.status)) follow(json.id, null, overheadMs, { usage });
+  else settle({ usage }, null, overheadMs);
   return { kind: 'json', body: text, headers: gatewayHeaders({ overheadMs, target, decision, requestId: run.requestId }) };
+}
+
+/** A background response's status and usage, read at OpenAI with the key that made it. */
+async function readResponseState(ctx: ResponsesRun['ctx'], target: RouteTarget, settings: ProviderSettings, id: string): Promise<ResponseState> {
+  const clock = new RequestClock();
+  const up = await openUpstream(ctx, target, buildOpenAIResponseRead(settings, id), { clock, apiKey: settings.apiKey, bodyTimeout: 'header' });
+  const json = JSON.parse(await readBody(up, clock));
+  return { status: String(json?.status ?? ''), usage: usageFromResponse(json?.usage) };
 }
 
 /**

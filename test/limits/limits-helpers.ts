@@ -2,7 +2,7 @@
 import { eq } from 'drizzle-orm';
 import { clients, modelGroups, models, teams } from '../../src/db/schema';
 import { fixtureJson, jsonResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
-import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { providerEnv, startGateway, type GatewayOptions, type TestGateway } from '../helpers/start-gateway';
 
 /** USD per 1M tokens: $0.001 a token each way, so costs are easy to read. */
 export const PRICE = 1000;
@@ -16,10 +16,11 @@ export interface LimitsRig {
   close(): Promise<void>;
 }
 
-export async function startLimitsRig(): Promise<LimitsRig> {
+/** `options`: more of the gateway's options (the provider and the limits clock are set here). */
+export async function startLimitsRig(options: Omit<GatewayOptions, 'env' | 'limitsClock'> = {}): Promise<LimitsRig> {
   const fake = startFakeUpstream(() => jsonResponse(fixtureJson('openai', 'chat.json')));
   const clock = { now: Date.parse('2026-03-10T12:00:00Z') };
-  const gw = await startGateway({ env: providerEnv('openai', `${fake.url}/v1`), limitsClock: () => clock.now });
+  const gw = await startGateway({ ...options, env: providerEnv('openai', `${fake.url}/v1`), limitsClock: () => clock.now });
   const now = Date.now();
   gw.ctx.db.insert(models).values([
     { id: 'lim-model', provider: 'openai', upstreamId: 'gpt-4o-mini', inputPrice: PRICE, outputPrice: PRICE, contextWindow: 128_000, updatedAt: now },

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
-import { limitedClient, makeTeam } from './limits-helpers';
+import { limitedClient } from './limits-helpers';
 
 setDefaultTimeout(30_000);
 
@@ -60,22 +60,3 @@ test('a model outside the allow-list is refused on embeddings too', async () => 
   expect([err.status, err.code]).toEqual([403, 'model_not_allowed']);
 });
 
-test('background: true on /v1/responses is refused under a budget or a TPM limit (key or team): its usage would arrive after the request, uncounted', async () => {
-  const budget = await limitedClient(gw, 'bg-budget', { budgetUsd: 5, budgetPeriod: 'month' });
-  const tpm = await limitedClient(gw, 'bg-tpm', { tpm: 10_000 });
-  const teamId = await makeTeam(gw, { name: 'bg-team', budgetUsd: 5, budgetPeriod: 'month' });
-  const member = await limitedClient(gw, 'bg-member', { teamId, rpm: 100 });
-  for (const c of [budget, tpm, member]) {
-    const err = await gw.openai(c.key).responses.create({ model: 'mock/echo', input: 'Hello', max_output_tokens: 16, background: true }).catch((e) => e);
-    expect([err.status, err.code, err.param]).toEqual([400, 'unsupported_parameter', 'background']);
-    expect(err.message).toContain('budget or a TPM limit');
-    expect(await gw.waitForRow(err)).toMatchObject({ endpoint: 'responses', status: 400 });
-  }
-  // A key limited by RPM alone is not refused for it (what follows is the route's own answer: the mock model is bridged, and the bridge has no background mode).
-  const rpmOnly = await limitedClient(gw, 'bg-rpm', { rpm: 100 });
-  const bridged = await gw.openai(rpmOnly.key).responses.create({ model: 'mock/echo', input: 'Hello', max_output_tokens: 16, background: true }).catch((e) => e);
-  expect(bridged.message).not.toContain('budget or a TPM limit');
-  // Without background the budget key is served.
-  const ok = await gw.openai(budget.key).responses.create({ model: 'mock/echo', input: 'Hello' });
-  expect(ok.status).toBe('completed');
-});

@@ -4,13 +4,15 @@
  */
 import { afterAll } from 'bun:test';
 import { startFakeUpstream } from '../helpers/fake-upstream';
-import { providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
+import { providerEnv, useGateway, type GatewayOptions, type TestGateway } from '../helpers/start-gateway';
 
-export function useFakeProviders(onReady: (gw: TestGateway) => void) {
+/** `options`: more of the gateway's options (its providers' variables are set here). */
+export function useFakeProviders(onReady: (gw: TestGateway) => void, options: Omit<GatewayOptions, 'env'> = {}) {
   const openaiUp = startFakeUpstream();
   const deepseekUp = startFakeUpstream();
   const anthropicUp = startFakeUpstream();
   useGateway(onReady, {
+    ...options,
     env: {
       ...providerEnv('openai', `${openaiUp.url}/v1`),
       ...providerEnv('deepseek', deepseekUp.url),

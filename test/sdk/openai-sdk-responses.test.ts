@@ -12,6 +12,7 @@ import { zodTextFormat } from 'openai/helpers/zod';
 import { fixtureJson, jsonResponse, readChunks, sseEventsResponse, sseResponse } from '../helpers/fake-upstream';
 import { apiError, type TestGateway } from '../helpers/start-gateway';
 import { useFakeProviders } from './fake-providers';
+import { BackgroundFollower } from '../../src/responses/background-follower';
 import { anthropicSse } from '../anthropic/fake-anthropic';
 import { schemaErrors } from '../responses/openai-schema';
 import { anthropicTextWith, CITY_FACTS, CITY_FACTS_SCHEMA, CITY_FACTS_TEXT, CityFacts, fixtureWith, sdkClient, type Answer } from './openai-sdk-fakes';
@@ -21,7 +22,7 @@ let sdk: ReturnType<typeof sdkClient>;
 const { openaiUp, deepseekUp, anthropicUp } = useFakeProviders((g) => {
   gw = g;
   sdk = sdkClient(g);
-});
+}, { backgroundResponses: new BackgroundFollower({ firstPollMs: 5, maxPollMs: 20 }) });
 
 const json = (body: unknown): Answer => () => jsonResponse(body);
 const cityFormat = () => zodTextFormat(CityFacts, 'city_facts');
@@ -236,21 +237,27 @@ describe('background and cancel', () => {
       j.output = [];
       j.usage = null;
     });
+    // OpenAI's state of the response: in progress until cancelled (then with the usage it had).
+    let state: Record<string, unknown> = { status: 'in_progress' };
     openaiUp.handler = (_req, rec) => {
       if (rec.method === 'POST' && rec.path === '/v1/responses') return jsonResponse(queued);
-      if (rec.method === 'GET' && rec.path === '/v1/responses/resp_bg0123456789') return jsonResponse({ ...queued, status: 'in_progress' });
-      if (rec.method === 'POST' && rec.path === '/v1/responses/resp_bg0123456789/cancel') return jsonResponse({ ...queued, status: 'cancelled' });
+      if (rec.method === 'GET' && rec.path === '/v1/responses/resp_bg0123456789') return jsonResponse({ ...queued, ...state });
+      if (rec.method === 'POST' && rec.path === '/v1/responses/resp_bg0123456789/cancel') {
+        state = { status: 'cancelled', usage: { input_tokens: 12, input_tokens_details: { cached_tokens: 0 }, output_tokens: 34, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 46 } };
+        return jsonResponse({ ...queued, ...state });
+      }
       return jsonResponse({ error: { message: 'unexpected', type: 'invalid_request_error', param: null, code: null } }, 404);
     };
     const { data: created, request_id } = await sdk.client.responses.create({ model: 'gpt-5-mini', input: 'A long essay', background: true }).withResponse();
     expect(created).toMatchObject({ id: 'resp_bg0123456789', status: 'queued', background: true });
-    expect(openaiUp.last().body).toMatchObject({ background: true, model: 'gpt-5-mini' });
-    expect(await gw.waitForRow(request_id!)).toMatchObject({ endpoint: 'responses', provider: 'openai', status: 200 });
+    expect(openaiUp.requests.findLast((r) => r.method === 'POST' && r.path === '/v1/responses')!.body).toMatchObject({ background: true, model: 'gpt-5-mini' });
 
     expect((await sdk.client.responses.retrieve(created.id)).status).toBe('in_progress');
     const cancelled = await sdk.client.responses.cancel(created.id);
     expect(cancelled).toMatchObject({ id: 'resp_bg0123456789', status: 'cancelled' });
-    const sent = openaiUp.last();
+    // The gateway read the response back until it ended: its one row bills what it used.
+    expect(await gw.waitForRow(request_id!)).toMatchObject({ endpoint: 'responses', provider: 'openai', status: 200, promptTokens: 12, completionTokens: 34 });
+    const sent = openaiUp.requests.find((r) => r.path.endsWith('/cancel'))!;
     expect([sent.method, sent.path, sent.headers.authorization]).toEqual(['POST', '/v1/responses/resp_bg0123456789/cancel', 'Bearer sk-test-openai-key-0123456789']);
     const other = new OpenAI({ apiKey: gw.addClient('not the owner').key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
     const before = openaiUp.requests.length;
