@@ -38,10 +38,11 @@ type Dialect = 'openai' | 'anthropic';
 export function errorResponse(err: unknown, extra: Record<string, string> = {}, dialect: Dialect = 'openai'): Response {
   const r = dialect === 'anthropic' ? toAnthropicError(err) : toErrorResponse(err);
   if (r.status === 500 && !(err as any)?.status) console.error(`[gophergate] ${dialect === 'anthropic' ? 'messages' : 'chat'} error:`, (err as any)?.message ?? err);
-  return new Response(JSON.stringify(r.body), {
-    status: r.status,
-    headers: { 'content-type': 'application/json', ...r.headers, ...extra },
-  });
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...r.headers, ...extra };
+  // Anthropic's SDKs read the id from `request-id`; a refusal logged before the prelude named the
+  // request (a body that is not JSON, or invalid) carries its row's id only as x-request-id.
+  if (dialect === 'anthropic' && headers['x-request-id']) headers['request-id'] = headers['x-request-id'];
+  return new Response(JSON.stringify(r.body), { status: r.status, headers });
 }
 
 export const SSE_HEADERS = {

@@ -190,6 +190,20 @@ describe('bad input and auth', () => {
     expect(await rowOf(err.requestID)).toMatchObject({ endpoint: 'messages', status: 404 });
   });
 
+  test('a body refused before routing (no max_tokens, not JSON) carries `request-id` too: the SDK names its row', async () => {
+    const { max_tokens: _, ...noMax } = hello;
+    const err = await client.messages.create(noMax as typeof hello).catch((e) => e);
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(err.requestID).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await rowOf(err.requestID)).toMatchObject({ endpoint: 'messages', status: 400 });
+    for (const path of ['/v1/messages', '/v1/messages/count_tokens']) {
+      const res = await gw.fetch(path, { method: 'POST', body: '{not json' });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('request-id')).toBe(res.headers.get('x-request-id'));
+      expect(await rowOf(res.headers.get('request-id'))).toMatchObject({ status: 400 });
+    }
+  });
+
   test("Claude Code's dialect: x-api-key, anthropic-version/-beta headers, ?beta=true, system-role messages", async () => {
     const res = await fetch(`${gw.url}/v1/messages?beta=true`, {
       method: 'POST',
