@@ -58,6 +58,8 @@ const rowOf = async (requestId: string | null | undefined) => {
 describe('upstream errors -> Anthropic error types', () => {
   const cases = [
     { upstream: 429, status: 429, type: 'rate_limit_error' },
+    // DeepSeek's "Insufficient Balance": Anthropic's type for a 402.
+    { upstream: 402, status: 402, type: 'billing_error' },
     { upstream: 500, status: 502, type: 'api_error' },
     { upstream: 529, status: 529, type: 'overloaded_error' },
   ];
