@@ -79,6 +79,8 @@ export interface OpenAIPostOptions<T> {
   dialect?: Dialect;
 }
 
+const ANTHROPIC_KEY_HINT = '"x-api-key: <key>" (or "Authorization: Bearer <key>")';
+
 /** The client key header as `Authorization: Bearer …`; Anthropic clients may send `x-api-key` instead. */
 function authorizationOf(request: Request, dialect: Dialect | undefined): string | null {
   const authorization = request.headers.get('authorization');
@@ -108,7 +110,7 @@ export function openaiPost<T = unknown>(
     try {
       // The key first: until it is known good, Bun's socket idle limit stays on, so a request
       // that never sends its body cannot hold the connection.
-      const client = authenticateClient(ctx.state.getSnapshot(), authorizationOf(request, opts.dialect));
+      const client = authenticateClient(ctx.state.getSnapshot(), authorizationOf(request, opts.dialect), opts.dialect === 'anthropic' ? ANTHROPIC_KEY_HINT : undefined);
       let raw: unknown = null;
       let body: T;
       try {

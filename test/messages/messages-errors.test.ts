@@ -178,7 +178,10 @@ describe('bad input and auth', () => {
 
     const anon = await fetch(`${gw.url}/v1/messages`, { method: 'POST', body: JSON.stringify(hello), headers: { 'content-type': 'application/json' } });
     expect(anon.status).toBe(401);
-    expect(await anon.json()).toEqual({ type: 'error', error: { type: 'authentication_error', message: expect.any(String) } });
+    const anonBody = (await anon.json()) as any;
+    expect(anonBody).toEqual({ type: 'error', error: { type: 'authentication_error', message: expect.any(String) } });
+    // It names the header Anthropic's clients use.
+    expect(anonBody.error.message).toContain('"x-api-key: <key>"');
     const wrong = await anthropicError(anthropicClient(gw, 'gg-wrong').messages.create(hello));
     expect(wrong.status).toBe(401);
   });
