@@ -38,10 +38,11 @@ type Dialect = 'openai' | 'anthropic';
 export function errorResponse(err: unknown, extra: Record<string, string> = {}, dialect: Dialect = 'openai'): Response {
   const r = dialect === 'anthropic' ? toAnthropicError(err) : toErrorResponse(err);
   if (r.status === 500 && !(err as any)?.status) console.error(`[gophergate] ${dialect === 'anthropic' ? 'messages' : 'chat'} error:`, (err as any)?.message ?? err);
-  return new Response(JSON.stringify(r.body), {
-    status: r.status,
-    headers: { 'content-type': 'application/json', ...r.headers, ...extra },
-  });
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...r.headers, ...extra };
+  // Anthropic's SDKs read the id from `request-id`; a refusal logged before the prelude named the
+  // request (a body that is not JSON, or invalid) carries its row's id only as x-request-id.
+  if (dialect === 'anthropic' && headers['x-request-id']) headers['request-id'] = headers['x-request-id'];
+  return new Response(JSON.stringify(r.body), { status: r.status, headers });
 }
 
 export const SSE_HEADERS = {
@@ -78,6 +79,8 @@ export interface OpenAIPostOptions<T> {
   dialect?: Dialect;
 }
 
+const ANTHROPIC_KEY_HINT = '"x-api-key: <key>" (or "Authorization: Bearer <key>")';
+
 /** The client key header as `Authorization: Bearer …`; Anthropic clients may send `x-api-key` instead. */
 function authorizationOf(request: Request, dialect: Dialect | undefined): string | null {
   const authorization = request.headers.get('authorization');
@@ -107,7 +110,7 @@ export function openaiPost<T = unknown>(
     try {
       // The key first: until it is known good, Bun's socket idle limit stays on, so a request
       // that never sends its body cannot hold the connection.
-      const client = authenticateClient(ctx.state.getSnapshot(), authorizationOf(request, opts.dialect));
+      const client = authenticateClient(ctx.state.getSnapshot(), authorizationOf(request, opts.dialect), opts.dialect === 'anthropic' ? ANTHROPIC_KEY_HINT : undefined);
       let raw: unknown = null;
       let body: T;
       try {

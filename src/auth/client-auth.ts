@@ -11,12 +11,17 @@ export function hashClientKey(key: string): string {
  * `Authorization: Bearer <client key>` -> the client, from the in-memory snapshot (no SQLite
  * read; a revoked or edited key takes effect when the snapshot reloads). Throws 401.
  */
-export function authenticateClient(snap: RuntimeSnapshot, authorization: string | null | undefined): ClientEntry {
+export function authenticateClient(
+  snap: RuntimeSnapshot,
+  authorization: string | null | undefined,
+  /** How the refusal tells the client to send its key (Anthropic's clients also use x-api-key). */
+  how = '"Authorization: Bearer <key>"',
+): ClientEntry {
   const match = authorization ? /^\s*Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
   if (!match) {
     // A header that is there but not a bearer key (Basic auth, a key with spaces, `Bearer` alone) is not "missing".
     const what = authorization?.trim() ? 'Malformed Authorization header' : 'Missing API key';
-    throw unauthorized(`${what}: send your GopherGate client key as "Authorization: Bearer <key>".`);
+    throw unauthorized(`${what}: send your GopherGate client key as ${how}.`);
   }
   const client = snap.clientsByKeyHash.get(hashClientKey(match[1]!));
   if (!client || client.revoked) throw unauthorized('Incorrect or revoked API key.');

@@ -15,6 +15,9 @@ export function anthropicErrorType(status: number): string {
       return 'invalid_request_error';
     case 401:
       return 'authentication_error';
+    // An upstream out of credit (DeepSeek's "Insufficient Balance", Anthropic's credit balance).
+    case 402:
+      return 'billing_error';
     case 403:
       return 'permission_error';
     case 404:

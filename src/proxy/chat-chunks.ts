@@ -32,6 +32,11 @@ export async function* chatChunks(stream: ReadableStream<Uint8Array>, ended: Pro
         }
         const chunk = JSON.parse(data);
         if (chunk?.error) {
+          // An adapter that writes the error as a chunk of its own (Gemini's mid-stream error)
+          // still ends its output after it: the relay is pull-based and settles `ended` only
+          // once read to its end, so it is read on (nothing more is yielded) before waiting.
+          while (!(await reader.read()).done);
+          finished = true;
           const end = await ended;
           throw end.error ?? new ApiError({ status: 502, message: String(chunk.error.message), type: 'api_error', code: 'upstream_error' });
         }

@@ -23,8 +23,23 @@ export function resolveConcrete(name: string, snap: RuntimeSnapshot): RouteTarge
       // A known model named through its provider keeps its prices.
       const known = snap.models.get(upstreamModel);
       const entry = known && known.provider === provider ? known : null;
+      if (!entry && provider === 'anthropic') {
+        const base = undatedAnthropicModel(upstreamModel, snap);
+        if (base) return { provider, upstreamModel, modelId: name, entry: base };
+      }
       return { provider, upstreamModel: entry?.upstreamId ?? upstreamModel, modelId: entry?.id ?? name, entry };
     }
   }
   return null;
+}
+
+/**
+ * Anthropic's dated snapshot of a known model (`claude-sonnet-4-5-20250929` of `claude-sonnet-4-5`,
+ * which Claude Code asks for): the model whose prices it bills at, as Anthropic prices a snapshot
+ * as its alias. The upstream still gets the dated id.
+ */
+function undatedAnthropicModel(upstreamModel: string, snap: RuntimeSnapshot) {
+  const base = /^(claude-.+)-\d{8}$/.exec(upstreamModel)?.[1];
+  const entry = base ? snap.models.get(base) : undefined;
+  return entry && entry.provider === 'anthropic' ? entry : null;
 }

@@ -261,6 +261,31 @@ describe('usage and cost with cache reads and writes', () => {
   });
 });
 
+describe("Claude Code's dated model ids with the anthropic provider on", () => {
+  test('go to Anthropic as asked (JSON, stream, count_tokens), priced as the undated model', async () => {
+    const dated = 'claude-sonnet-4-5-20250929';
+    fake.handler = queue(json('cache-write.json'), sse('text.sse'), () => jsonResponse({ input_tokens: 42 }));
+    const { response } = await client.messages.create({ model: dated, max_tokens: 50, messages: [{ role: 'user', content: 'Term?' }] }).withResponse();
+    expect(response.headers.get('x-gophergate-provider')).toBe('anthropic');
+    expect(fake.last().body.model).toBe(dated);
+    const row = await gw.waitForRow(idOf(response));
+    expect(row).toMatchObject({ endpoint: 'messages', modelRequested: dated, provider: 'anthropic', status: 200, cacheWriteTokens: 2048 });
+    // claude-sonnet-4-5's prices (input 3, cache write 3.75, output 15 USD per million).
+    expect(row.costUsd).toBeCloseTo((12 * 3 + 2048 * 3.75 + 11 * 15) / 1e6, 12);
+
+    const stream = client.messages.stream({ model: dated, max_tokens: 50, messages: [{ role: 'user', content: 'Tell a story.' }] });
+    expect((await stream.finalMessage()).content).toEqual([{ type: 'text', text: 'Once upon a time.' } as any]);
+    expect(fake.last().body).toMatchObject({ model: dated, stream: true });
+    const streamRow = await gw.waitForRow((await stream.withResponse()).response.headers.get('x-request-id')!);
+    expect(streamRow).toMatchObject({ provider: 'anthropic', status: 200, promptTokens: 21, completionTokens: 9 });
+    expect(streamRow.costUsd).toBeCloseTo((21 * 3 + 9 * 15) / 1e6, 12);
+
+    const counted = await client.messages.countTokens({ model: 'claude-haiku-4-5-20251001', messages: [{ role: 'user', content: 'Hi' }] });
+    expect(counted.input_tokens).toBe(42);
+    expect(fake.last()).toMatchObject({ path: '/v1/messages/count_tokens', body: { model: 'claude-haiku-4-5-20251001' } });
+  });
+});
+
 describe('upstream errors in Anthropic shape', () => {
   const req = { model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user' as const, content: 'Hi' }] };
   const cases = [

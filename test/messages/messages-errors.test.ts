@@ -58,6 +58,8 @@ const rowOf = async (requestId: string | null | undefined) => {
 describe('upstream errors -> Anthropic error types', () => {
   const cases = [
     { upstream: 429, status: 429, type: 'rate_limit_error' },
+    // DeepSeek's "Insufficient Balance": Anthropic's type for a 402.
+    { upstream: 402, status: 402, type: 'billing_error' },
     { upstream: 500, status: 502, type: 'api_error' },
     { upstream: 529, status: 529, type: 'overloaded_error' },
   ];
@@ -176,7 +178,10 @@ describe('bad input and auth', () => {
 
     const anon = await fetch(`${gw.url}/v1/messages`, { method: 'POST', body: JSON.stringify(hello), headers: { 'content-type': 'application/json' } });
     expect(anon.status).toBe(401);
-    expect(await anon.json()).toEqual({ type: 'error', error: { type: 'authentication_error', message: expect.any(String) } });
+    const anonBody = (await anon.json()) as any;
+    expect(anonBody).toEqual({ type: 'error', error: { type: 'authentication_error', message: expect.any(String) } });
+    // It names the header Anthropic's clients use.
+    expect(anonBody.error.message).toContain('"x-api-key: <key>"');
     const wrong = await anthropicError(anthropicClient(gw, 'gg-wrong').messages.create(hello));
     expect(wrong.status).toBe(401);
   });
@@ -188,6 +193,20 @@ describe('bad input and auth', () => {
     const err = await client.messages.create({ ...hello, model: 'nope/nothing' }).catch((e) => e);
     expect(err).toBeInstanceOf(Anthropic.NotFoundError);
     expect(await rowOf(err.requestID)).toMatchObject({ endpoint: 'messages', status: 404 });
+  });
+
+  test('a body refused before routing (no max_tokens, not JSON) carries `request-id` too: the SDK names its row', async () => {
+    const { max_tokens: _, ...noMax } = hello;
+    const err = await client.messages.create(noMax as typeof hello).catch((e) => e);
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(err.requestID).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await rowOf(err.requestID)).toMatchObject({ endpoint: 'messages', status: 400 });
+    for (const path of ['/v1/messages', '/v1/messages/count_tokens']) {
+      const res = await gw.fetch(path, { method: 'POST', body: '{not json' });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('request-id')).toBe(res.headers.get('x-request-id'));
+      expect(await rowOf(res.headers.get('request-id'))).toMatchObject({ status: 400 });
+    }
   });
 
   test("Claude Code's dialect: x-api-key, anthropic-version/-beta headers, ?beta=true, system-role messages", async () => {

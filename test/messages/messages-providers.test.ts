@@ -274,3 +274,23 @@ for (const c of CASES) {
     });
   });
 }
+
+test('a Gemini error mid-stream (an error event of its own) ends the stream with event: error; the stream closes and the row is written', async () => {
+  // The adapter writes Gemini's error as a chunk and then ends its output: the bridge used to wait
+  // for the relay's end without reading on to it, leaving the client's stream open for ever.
+  playing.set('gemini', 'error-midstream.chunks.txt');
+  const res = await gw.fetch('/v1/messages', {
+    method: 'POST',
+    body: JSON.stringify({ model: 'gemini/gemini-2.5-flash', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'story' }] }),
+  });
+  expect(res.status).toBe(200);
+  const events = parseSse(await res.text());
+  expect(events.map((e) => e.type)).toEqual(['message_start', 'content_block_start', 'ping', 'content_block_delta', 'error']);
+  expect(events.at(-1)).toEqual({ type: 'error', error: { type: 'api_error', message: expect.stringContaining('overloaded') } });
+  expect(await gw.waitForRow(res)).toMatchObject({ endpoint: 'messages', provider: 'gemini', stream: true });
+
+  // The SDK's stream ends with the error instead of hanging.
+  const err = await client.messages.stream({ model: 'gemini/gemini-2.5-flash', max_tokens: 50, messages: [{ role: 'user', content: 'story' }] }).finalMessage().catch((e) => e);
+  expect(err).toBeInstanceOf(Error);
+  expect(String(err.message)).toContain('overloaded');
+});

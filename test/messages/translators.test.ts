@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { ApiError } from '../../src/errors/api-error';
 import { claudeModelAlias } from '../../src/messages/claude-model-alias';
+import { resolveConcrete } from '../../src/routing/resolve-concrete';
 import { chatToMessage, mapStopReason, toAnthropicUsage } from '../../src/messages/chat-to-message';
 import { messagesToChat, validateMessagesRequest } from '../../src/messages/messages-to-chat';
 import { toAnthropicError } from '../../src/messages/anthropic-errors';
@@ -217,8 +218,8 @@ describe('tool_use ids', () => {
 describe('errors', () => {
   test('status -> Anthropic type; an upstream 529 stays 529', () => {
     const type = (status: number) => toAnthropicError(new ApiError({ status, message: 'x' })).body.error.type;
-    expect([400, 401, 403, 404, 413, 429, 500, 502, 504, 529].map(type)).toEqual([
-      'invalid_request_error', 'authentication_error', 'permission_error', 'not_found_error', 'request_too_large',
+    expect([400, 401, 402, 403, 404, 413, 429, 500, 502, 504, 529].map(type)).toEqual([
+      'invalid_request_error', 'authentication_error', 'billing_error', 'permission_error', 'not_found_error', 'request_too_large',
       'rate_limit_error', 'api_error', 'api_error', 'api_error', 'overloaded_error',
     ]);
     const overloaded = toAnthropicError(new UpstreamError('openai', 529, 'busy', true));
@@ -229,7 +230,7 @@ describe('errors', () => {
 
 describe('Claude model names', () => {
   test("Claude Code's dated ids go to a family group, else to the seeded tier; servable names stay", () => {
-    const snap = makeSnapshot();
+    const snap = makeSnapshot({ disabledProviders: ['anthropic'] });
     expect(claudeModelAlias('claude-sonnet-4-5-20250929', snap)).toBe('heavy-logic');
     expect(claudeModelAlias('claude-opus-4-1-20250805', snap)).toBe('heavy-logic');
     expect(claudeModelAlias('claude-haiku-4-5-20251001', snap)).toBe('fast-flow');
@@ -244,5 +245,24 @@ describe('Claude model names', () => {
     expect(claudeModelAlias('claude-sonnet-4-5', served)).toBeNull();
     const off = makeSnapshot({ models: [model('claude-sonnet-4-5', 'openai')], disabledProviders: ['openai'] });
     expect(claudeModelAlias('claude-sonnet-4-5', off)).toBe('heavy-logic');
+  });
+
+  test('with the anthropic provider on, a dated id goes to Anthropic as it is (an admin family group still wins)', () => {
+    const snap = makeSnapshot({ models: [model('claude-sonnet-4-5', 'anthropic')] });
+    expect(claudeModelAlias('claude-sonnet-4-5-20250929', snap)).toBe('anthropic/claude-sonnet-4-5-20250929');
+    expect(claudeModelAlias('claude-3-5-haiku-20241022', snap)).toBe('anthropic/claude-3-5-haiku-20241022');
+    expect(claudeModelAlias('claude-sonnet-4-5', snap)).toBeNull();
+    const own = makeSnapshot({ groups: [group('claude-haiku', ['gpt-4o'])] });
+    expect(claudeModelAlias('claude-haiku-4-5-20251001', own)).toBe('claude-haiku');
+    // A model the admin disabled is not sent to Anthropic by another name.
+    const disabled = makeSnapshot({ models: [model('claude-sonnet-4-5', 'anthropic', false)] });
+    expect(claudeModelAlias('claude-sonnet-4-5', disabled)).toBe('heavy-logic');
+
+    // Routing prices a dated Anthropic id as its undated model and sends the dated id upstream.
+    const target = resolveConcrete('anthropic/claude-sonnet-4-5-20250929', snap)!;
+    expect(target).toMatchObject({ provider: 'anthropic', upstreamModel: 'claude-sonnet-4-5-20250929', modelId: 'anthropic/claude-sonnet-4-5-20250929' });
+    expect(target.entry?.id).toBe('claude-sonnet-4-5');
+    expect(resolveConcrete('anthropic/claude-opus-9-20990101', snap)!.entry).toBeNull();
+    expect(resolveConcrete('openai/claude-sonnet-4-5-20250929', makeSnapshot({ models: [model('claude-sonnet-4-5', 'anthropic')] }))!.entry).toBeNull();
   });
 });
