@@ -2,7 +2,7 @@ import { ApiError } from '../errors/api-error';
 import type { RedisLink } from '../redis/redis-link';
 import { refusalMessage } from './refusal-message';
 import { periodKey } from './budget-period';
-import type { Actual, AdmitInput, Admission, LimitCounters, RefusalReason } from './limit-counters';
+import type { Actual, AdmitInput, Admission, LimitCounters, RefusalReason, SpendSource } from './limit-counters';
 import type { ScopeLimits } from './limit-types';
 import { MemoryLimitCounters } from './memory-limit-counters';
 import type { RateInfo } from './rate-headers';
@@ -48,6 +48,10 @@ export class RedisLimitCounters implements LimitCounters {
   /** Spend last read from Redis per scope and period, to start local budgets from. */
   private readonly lastSpend = new Map<string, { pk: string; spend: number }>();
   private dropped = 0;
+  /** Where a budget's spend is read from when Redis has none (the logs; LimitsService sets it). */
+  private spendSource: SpendSource = async () => 0;
+  /** Seeds under way, by scope key: concurrent requests of one scope wait for one read of the logs. */
+  private readonly seeding = new Map<string, Promise<void>>();
 
   constructor(
     private readonly link: RedisLink,
@@ -65,13 +69,26 @@ export class RedisLimitCounters implements LimitCounters {
     (timer as { unref?: () => void }).unref?.();
   }
 
-  admit(input: AdmitInput): Admission | Promise<Admission> {
+  useSpendSource(source: SpendSource): void {
+    this.spendSource = source;
+  }
+
+  admit(input: AdmitInput, seeds = 0): Admission | Promise<Admission> {
     if (!this.link.isUp()) return this.admitLocally(input);
     const args: (string | number)[] = [this.link.prefix, input.now, input.requestId, input.worstCostUsd, input.tokens, input.scopes.length];
     for (const s of input.scopes) args.push(s.key, opt(s.rpm), opt(s.tpm), opt(s.maxParallel), opt(s.budgetUsd), periodKey(s.period, input.now));
     args.push(this.link.origin);
     return ADMIT.run(this.link, [], args).then(
       (r: unknown[]) => {
+        // A budget Redis never had the spend of (fresh or restarted Redis, a budget just set): read
+        // it from the logs, then ask again. Counting it from zero would let the budget be overspent.
+        if (r[0] === 2) {
+          if (seeds >= 3) return this.admitLocally(input);
+          return this.seedScope(input.scopes[(r[2] as number) - 1]!, input.now).then(
+            () => this.admit(input, seeds + 1),
+            () => this.admitLocally(input),
+          );
+        }
         const a = this.admission(input, r);
         if (a.ok) {
           // Bounded: a request whose row never came must not grow this for ever (Redis sweeps it after an hour).
@@ -121,8 +138,9 @@ export class RedisLimitCounters implements LimitCounters {
 
   async spend(scope: ScopeLimits, now: number): Promise<number | null> {
     if (!this.link.isUp()) return this.local.spend(scope, now);
-    const [pk, spend] = (await this.link.send('HMGET', [this.stKey(scope), 'period', 'spend'])) as [string | null, string | null];
-    if (pk === null) return null;
+    const [pk, spend, seeded] = (await this.link.send('HMGET', [this.stKey(scope), 'period', 'spend', 'seeded'])) as (string | null)[];
+    // Not read from the logs: Redis only counted the requests it saw.
+    if (pk == null || seeded !== '1') return null;
     const current = periodKey(scope.period, now);
     if (pk !== current) return pk.startsWith(`${scope.period}:`) ? 0 : null;
     return Number(spend ?? 0);
@@ -144,6 +162,18 @@ export class RedisLimitCounters implements LimitCounters {
   /** Work queued while Redis was down (bounded; what overflows is counted and warned about). */
   stats(): { pending: number; dropped: number; localInFlight: number } {
     return { pending: this.pending.length, dropped: this.dropped, localInFlight: this.localAdmits.size };
+  }
+
+  /** Starts a scope's spend in Redis from the logs (one read per scope at a time). */
+  private seedScope(scope: ScopeLimits, now: number): Promise<void> {
+    let p = this.seeding.get(scope.key);
+    if (!p) {
+      p = this.spendSource(scope, now)
+        .then((amount) => this.seedSpend(scope, amount, now))
+        .finally(() => this.seeding.delete(scope.key));
+      this.seeding.set(scope.key, p);
+    }
+    return p;
   }
 
   private stKey(scope: ScopeLimits): string {
