@@ -42,12 +42,18 @@ export class RedisLimitCounters implements LimitCounters {
   /** Requests admitted by the local counters (Redis was down), with their scopes. */
   private readonly localAdmits = new Map<string, readonly ScopeLimits[]>();
   /** Requests this instance admitted through Redis: only their rows settle there (a key without limits costs no round trip). */
-  private readonly redisAdmits = new Set<string>();
+  private readonly redisAdmits = new Map<string, readonly ScopeLimits[]>();
   /** Work for Redis that came while it was down. */
   private readonly pending: (() => Promise<unknown>)[] = [];
   /** Spend last read from Redis per scope and period, to start local budgets from. */
   private readonly lastSpend = new Map<string, { pk: string; spend: number }>();
   private dropped = 0;
+  /** Connections made so far: local budgets are restarted from `lastSpend` once per outage. */
+  private episode = 0;
+  /** Scope key -> the episode its local spend was last set from `lastSpend` in. */
+  private readonly localFrom = new Map<string, number>();
+  /** The data set of Redis this instance counted in (`<P>lim:epoch`): another one means Redis lost its data. */
+  private epoch: string | null = null;
   /** Where a budget's spend is read from when Redis has none (the logs; LimitsService sets it). */
   private spendSource: SpendSource = async () => 0;
   /** Seeds under way, by scope key: concurrent requests of one scope wait for one read of the logs. */
@@ -60,7 +66,7 @@ export class RedisLimitCounters implements LimitCounters {
     /** Heartbeat period; an instance silent for `deadAfterMs` has its reservations freed by the others. */
     private readonly beat = { everyMs: 2_000, deadAfterMs: 10_000 },
   ) {
-    link.onUp(() => void this.flush());
+    link.onUp(() => void this.reconnected());
     const timer = setInterval(() => {
       if (link.isClosed()) return clearInterval(timer);
       if (!link.isUp()) return;
@@ -92,8 +98,8 @@ export class RedisLimitCounters implements LimitCounters {
         const a = this.admission(input, r);
         if (a.ok) {
           // Bounded: a request whose row never came must not grow this for ever (Redis sweeps it after an hour).
-          if (this.redisAdmits.size >= 100_000) this.redisAdmits.delete(this.redisAdmits.values().next().value!);
-          this.redisAdmits.add(input.requestId);
+          if (this.redisAdmits.size >= 100_000) this.redisAdmits.delete(this.redisAdmits.keys().next().value!);
+          this.redisAdmits.set(input.requestId, input.scopes);
         }
         return a;
       },
@@ -110,8 +116,20 @@ export class RedisLimitCounters implements LimitCounters {
       this.toRedis(() => this.chargeRedis(scopes, actual, now));
       return settled;
     }
-    if (!this.redisAdmits.delete(requestId)) return false;
-    const run = () => SETTLE.run(this.link, [], [this.link.prefix, requestId, actual.costUsd, actual.tokens]).then((r) => r === 1);
+    const admitted = this.redisAdmits.get(requestId);
+    if (!admitted) return false;
+    this.redisAdmits.delete(requestId);
+    const run = () =>
+      SETTLE.run(this.link, [], [this.link.prefix, requestId, actual.costUsd, actual.tokens]).then((r) => {
+        // What this instance last saw spent includes its own settled requests (an outage starts from it).
+        if (r === 1 && actual.costUsd > 0) {
+          for (const s of admitted) {
+            const seen = this.lastSpend.get(s.key);
+            if (seen && seen.pk === periodKey(s.period, actual.at)) seen.spend += actual.costUsd;
+          }
+        }
+        return r === 1;
+      });
     if (!this.link.isUp()) {
       // A reservation Redis holds: settled once Redis is back (its row is not lost).
       this.queue(run);
@@ -182,10 +200,13 @@ export class RedisLimitCounters implements LimitCounters {
 
   private admitLocally(input: AdmitInput): Admission {
     if (this.failMode === 'closed') throw new LimitsUnavailableError();
-    // Budgets start from the spend last seen in Redis (a scope this instance never saw starts at 0).
+    // Budgets start from the spend last seen in Redis (once per outage: what is spent meanwhile adds
+    // to it here). The local counters' own spend is as old as their seed at start, so it is replaced.
     for (const s of input.scopes) {
       const seen = this.lastSpend.get(s.key);
-      if (seen && seen.pk === periodKey(s.period, input.now)) this.local.seedSpend(s, seen.spend, input.now);
+      if (!seen || this.localFrom.get(s.key) === this.episode) continue;
+      this.localFrom.set(s.key, this.episode);
+      if (seen.pk === periodKey(s.period, input.now)) this.local.setSpend(s, seen.spend, input.now);
     }
     const a = this.local.admit(input);
     if (a.ok) this.localAdmits.set(input.requestId, input.scopes);
@@ -231,6 +252,31 @@ export class RedisLimitCounters implements LimitCounters {
       this.pending.shift();
     }
     this.pending.push(work);
+  }
+
+  /**
+   * Each connection: if Redis lost its data meanwhile (restarted without persistence: the epoch
+   * key this instance saw is gone), the waiting work is dropped. Its reservations are gone with it,
+   * and what the requests spent is in the logs, which each budget is seeded from again on its next
+   * request (ADMIT asks for it): charging it as well would count it twice.
+   */
+  private async reconnected(): Promise<void> {
+    this.episode++;
+    const key = `${this.link.prefix}lim:epoch`;
+    let current: string | null;
+    try {
+      await this.link.send('SET', [key, crypto.randomUUID(), 'NX']);
+      current = (await this.link.send('GET', [key])) as string | null;
+    } catch {
+      return; // down again: the next connection checks
+    }
+    const lost = this.epoch !== null && current !== this.epoch;
+    this.epoch = current;
+    if (lost && this.pending.length) {
+      this.warn?.(`limits: Redis lost its data; ${this.pending.length} waiting counter updates dropped (budgets are read again from the logs)`);
+      this.pending.length = 0;
+    }
+    await this.flush();
   }
 
   /** Redis is back: what waited goes now, in order. */
