@@ -40,6 +40,9 @@ export interface Actual {
   at: number;
 }
 
+/** The spend of a scope in the period holding `now`, as the logs have it. */
+export type SpendSource = (scope: ScopeLimits, now: number) => Promise<number>;
+
 /**
  * Budget, RPM, TPM and in-flight counters for keys and teams. `admit` checks and reserves in one
  * atomic step; `settle` turns a reservation into the actual cost and tokens and frees its slot.
@@ -57,4 +60,9 @@ export interface LimitCounters {
   outstanding(scope: ScopeLimits): MaybePromise<{ reservedUsd: number; inFlight: number }>;
   /** Starts a scope's period spend at `amount` (read from the logs) unless that period is tracked already. */
   seedSpend(scope: ScopeLimits, amount: number, now: number): MaybePromise<void>;
+  /**
+   * Where a shared store reads a budget's spend when it has none at admit time (it was restarted
+   * empty, or the budget was just set): set by LimitsService. Memory counters are seeded up front.
+   */
+  useSpendSource?(source: SpendSource): void;
 }

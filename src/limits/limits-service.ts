@@ -34,10 +34,20 @@ export class LimitsService {
   readonly teamSpendUsd = new Map<string, number>();
   private pricesVersion = -1;
   private readonly pricesByName = new Map<string, WorstPrices>();
+  /** Client ids of each team, as of the last snapshot seeded: a team's spend is its keys'. */
+  private teamMembers = new Map<number, number[]>();
 
   constructor(private readonly store: Store, opts: LimitsOptions = {}) {
     this.counters = opts.counters ?? new MemoryLimitCounters();
     this.now = opts.now ?? Date.now;
+    this.counters.useSpendSource?.((scope, now) => this.loggedSpend(scope, now));
+  }
+
+  /** A scope's spend in the period holding `now`, from the logs' daily rollups. */
+  loggedSpend(scope: ScopeLimits, now: number): Promise<number> {
+    const id = Number(scope.key.slice(2));
+    const ids = scope.key.startsWith('t:') ? (this.teamMembers.get(id) ?? []) : [id];
+    return spendSince(this.store, ids, periodStart(scope.period, now));
   }
 
   /** Worst prices of a model name, computed once per snapshot (groups walk their targets). */
@@ -65,6 +75,7 @@ export class LimitsService {
       const teamId = c.limits?.teamId;
       if (teamId != null) (membersOf.get(teamId) ?? membersOf.set(teamId, []).get(teamId)!).push(c.id);
     }
+    this.teamMembers = membersOf;
     const want: [ScopeLimits, number[]][] = [];
     for (const c of snap.clientsById?.values() ?? []) {
       const own = c.limits?.scopes[0];

@@ -231,6 +231,11 @@ export class MemoryLimitCounters implements LimitCounters {
     s.setPeriod(key, amount);
   }
 
+  /** Sets a scope's period spend to `amount`, whatever it held (a shared store's last word replaces it). */
+  setSpend(scope: ScopeLimits, amount: number, now: number): void {
+    this.state(scope.key).setPeriod(periodKey(scope.period, now), amount);
+  }
+
   /** Frees reservations whose log row never came, so a lost row cannot hold a slot for ever. */
   private sweep(now: number): void {
     this.nextSweep = now + WINDOW_MS;

@@ -2,7 +2,7 @@ import { ApiError } from '../errors/api-error';
 import type { RedisLink } from '../redis/redis-link';
 import { refusalMessage } from './refusal-message';
 import { periodKey } from './budget-period';
-import type { Actual, AdmitInput, Admission, LimitCounters, RefusalReason } from './limit-counters';
+import type { Actual, AdmitInput, Admission, LimitCounters, RefusalReason, SpendSource } from './limit-counters';
 import type { ScopeLimits } from './limit-types';
 import { MemoryLimitCounters } from './memory-limit-counters';
 import type { RateInfo } from './rate-headers';
@@ -42,12 +42,22 @@ export class RedisLimitCounters implements LimitCounters {
   /** Requests admitted by the local counters (Redis was down), with their scopes. */
   private readonly localAdmits = new Map<string, readonly ScopeLimits[]>();
   /** Requests this instance admitted through Redis: only their rows settle there (a key without limits costs no round trip). */
-  private readonly redisAdmits = new Set<string>();
+  private readonly redisAdmits = new Map<string, readonly ScopeLimits[]>();
   /** Work for Redis that came while it was down. */
   private readonly pending: (() => Promise<unknown>)[] = [];
   /** Spend last read from Redis per scope and period, to start local budgets from. */
   private readonly lastSpend = new Map<string, { pk: string; spend: number }>();
   private dropped = 0;
+  /** Connections made so far: local budgets are restarted from `lastSpend` once per outage. */
+  private episode = 0;
+  /** Scope key -> the episode its local spend was last set from `lastSpend` in. */
+  private readonly localFrom = new Map<string, number>();
+  /** The data set of Redis this instance counted in (`<P>lim:epoch`): another one means Redis lost its data. */
+  private epoch: string | null = null;
+  /** Where a budget's spend is read from when Redis has none (the logs; LimitsService sets it). */
+  private spendSource: SpendSource = async () => 0;
+  /** Seeds under way, by scope key: concurrent requests of one scope wait for one read of the logs. */
+  private readonly seeding = new Map<string, Promise<void>>();
 
   constructor(
     private readonly link: RedisLink,
@@ -56,7 +66,7 @@ export class RedisLimitCounters implements LimitCounters {
     /** Heartbeat period; an instance silent for `deadAfterMs` has its reservations freed by the others. */
     private readonly beat = { everyMs: 2_000, deadAfterMs: 10_000 },
   ) {
-    link.onUp(() => void this.flush());
+    link.onUp(() => void this.reconnected());
     const timer = setInterval(() => {
       if (link.isClosed()) return clearInterval(timer);
       if (!link.isUp()) return;
@@ -65,18 +75,31 @@ export class RedisLimitCounters implements LimitCounters {
     (timer as { unref?: () => void }).unref?.();
   }
 
-  admit(input: AdmitInput): Admission | Promise<Admission> {
+  useSpendSource(source: SpendSource): void {
+    this.spendSource = source;
+  }
+
+  admit(input: AdmitInput, seeds = 0): Admission | Promise<Admission> {
     if (!this.link.isUp()) return this.admitLocally(input);
     const args: (string | number)[] = [this.link.prefix, input.now, input.requestId, input.worstCostUsd, input.tokens, input.scopes.length];
     for (const s of input.scopes) args.push(s.key, opt(s.rpm), opt(s.tpm), opt(s.maxParallel), opt(s.budgetUsd), periodKey(s.period, input.now));
     args.push(this.link.origin);
     return ADMIT.run(this.link, [], args).then(
       (r: unknown[]) => {
+        // A budget Redis never had the spend of (fresh or restarted Redis, a budget just set): read
+        // it from the logs, then ask again. Counting it from zero would let the budget be overspent.
+        if (r[0] === 2) {
+          if (seeds >= 3) return this.admitLocally(input);
+          return this.seedScope(input.scopes[(r[2] as number) - 1]!, input.now).then(
+            () => this.admit(input, seeds + 1),
+            () => this.admitLocally(input),
+          );
+        }
         const a = this.admission(input, r);
         if (a.ok) {
           // Bounded: a request whose row never came must not grow this for ever (Redis sweeps it after an hour).
-          if (this.redisAdmits.size >= 100_000) this.redisAdmits.delete(this.redisAdmits.values().next().value!);
-          this.redisAdmits.add(input.requestId);
+          if (this.redisAdmits.size >= 100_000) this.redisAdmits.delete(this.redisAdmits.keys().next().value!);
+          this.redisAdmits.set(input.requestId, input.scopes);
         }
         return a;
       },
@@ -93,8 +116,20 @@ export class RedisLimitCounters implements LimitCounters {
       this.toRedis(() => this.chargeRedis(scopes, actual, now));
       return settled;
     }
-    if (!this.redisAdmits.delete(requestId)) return false;
-    const run = () => SETTLE.run(this.link, [], [this.link.prefix, requestId, actual.costUsd, actual.tokens]).then((r) => r === 1);
+    const admitted = this.redisAdmits.get(requestId);
+    if (!admitted) return false;
+    this.redisAdmits.delete(requestId);
+    const run = () =>
+      SETTLE.run(this.link, [], [this.link.prefix, requestId, actual.costUsd, actual.tokens]).then((r) => {
+        // What this instance last saw spent includes its own settled requests (an outage starts from it).
+        if (r === 1 && actual.costUsd > 0) {
+          for (const s of admitted) {
+            const seen = this.lastSpend.get(s.key);
+            if (seen && seen.pk === periodKey(s.period, actual.at)) seen.spend += actual.costUsd;
+          }
+        }
+        return r === 1;
+      });
     if (!this.link.isUp()) {
       // A reservation Redis holds: settled once Redis is back (its row is not lost).
       this.queue(run);
@@ -121,8 +156,9 @@ export class RedisLimitCounters implements LimitCounters {
 
   async spend(scope: ScopeLimits, now: number): Promise<number | null> {
     if (!this.link.isUp()) return this.local.spend(scope, now);
-    const [pk, spend] = (await this.link.send('HMGET', [this.stKey(scope), 'period', 'spend'])) as [string | null, string | null];
-    if (pk === null) return null;
+    const [pk, spend, seeded] = (await this.link.send('HMGET', [this.stKey(scope), 'period', 'spend', 'seeded'])) as (string | null)[];
+    // Not read from the logs: Redis only counted the requests it saw.
+    if (pk == null || seeded !== '1') return null;
     const current = periodKey(scope.period, now);
     if (pk !== current) return pk.startsWith(`${scope.period}:`) ? 0 : null;
     return Number(spend ?? 0);
@@ -146,16 +182,31 @@ export class RedisLimitCounters implements LimitCounters {
     return { pending: this.pending.length, dropped: this.dropped, localInFlight: this.localAdmits.size };
   }
 
+  /** Starts a scope's spend in Redis from the logs (one read per scope at a time). */
+  private seedScope(scope: ScopeLimits, now: number): Promise<void> {
+    let p = this.seeding.get(scope.key);
+    if (!p) {
+      p = this.spendSource(scope, now)
+        .then((amount) => this.seedSpend(scope, amount, now))
+        .finally(() => this.seeding.delete(scope.key));
+      this.seeding.set(scope.key, p);
+    }
+    return p;
+  }
+
   private stKey(scope: ScopeLimits): string {
     return `${this.link.prefix}lim:${scope.key}:st`;
   }
 
   private admitLocally(input: AdmitInput): Admission {
     if (this.failMode === 'closed') throw new LimitsUnavailableError();
-    // Budgets start from the spend last seen in Redis (a scope this instance never saw starts at 0).
+    // Budgets start from the spend last seen in Redis (once per outage: what is spent meanwhile adds
+    // to it here). The local counters' own spend is as old as their seed at start, so it is replaced.
     for (const s of input.scopes) {
       const seen = this.lastSpend.get(s.key);
-      if (seen && seen.pk === periodKey(s.period, input.now)) this.local.seedSpend(s, seen.spend, input.now);
+      if (!seen || this.localFrom.get(s.key) === this.episode) continue;
+      this.localFrom.set(s.key, this.episode);
+      if (seen.pk === periodKey(s.period, input.now)) this.local.setSpend(s, seen.spend, input.now);
     }
     const a = this.local.admit(input);
     if (a.ok) this.localAdmits.set(input.requestId, input.scopes);
@@ -201,6 +252,31 @@ export class RedisLimitCounters implements LimitCounters {
       this.pending.shift();
     }
     this.pending.push(work);
+  }
+
+  /**
+   * Each connection: if Redis lost its data meanwhile (restarted without persistence: the epoch
+   * key this instance saw is gone), the waiting work is dropped. Its reservations are gone with it,
+   * and what the requests spent is in the logs, which each budget is seeded from again on its next
+   * request (ADMIT asks for it): charging it as well would count it twice.
+   */
+  private async reconnected(): Promise<void> {
+    this.episode++;
+    const key = `${this.link.prefix}lim:epoch`;
+    let current: string | null;
+    try {
+      await this.link.send('SET', [key, crypto.randomUUID(), 'NX']);
+      current = (await this.link.send('GET', [key])) as string | null;
+    } catch {
+      return; // down again: the next connection checks
+    }
+    const lost = this.epoch !== null && current !== this.epoch;
+    this.epoch = current;
+    if (lost && this.pending.length) {
+      this.warn?.(`limits: Redis lost its data; ${this.pending.length} waiting counter updates dropped (budgets are read again from the logs)`);
+      this.pending.length = 0;
+    }
+    await this.flush();
   }
 
   /** Redis is back: what waited goes now, in order. */

@@ -5,7 +5,8 @@ import { LuaScript } from '../redis/lua-script';
  * check over every scope and its reservation happen atomically on the Redis server.
  */
 
-// Shared by the scripts. Keys: <P>lim:<scope>:st (hash: inflight, reserved, tsum, period, spend),
+// Shared by the scripts. Keys: <P>lim:<scope>:st (hash: inflight, reserved, tsum, period, spend,
+// seeded: '1' once the spend was started from the logs),
 // <P>lim:<scope>:req (zset of admissions in the last minute), <P>lim:<scope>:tok (zset of token
 // entries) with <P>lim:<scope>:tokn (their counts), <P>lim:res:<request id> (a reservation),
 // <P>lim:resv (zset of reservations by time, for the stale sweep).
@@ -26,6 +27,16 @@ local function prune(S, edge)
     redis.call('HINCRBY', S..':st', 'tsum', -sub)
     old = redis.call('ZRANGEBYSCORE', S..':tok', '-inf', edge, 'LIMIT', 0, 1000)
   end
+end
+-- The spend of the period pk: a new period of the same kind starts at 0 and stays trusted (its
+-- spend was counted here from the period's start); a period of another kind (the budget's period
+-- was changed) must be read from the logs again (ADMIT asks for a seed).
+local function roll(st, pk)
+  local cur = redis.call('HGET', st, 'period')
+  if cur == pk then return end
+  local kind = string.match(pk, '^[^:]*:')
+  if not cur or string.sub(cur, 1, #kind) ~= kind then redis.call('HDEL', st, 'seeded') end
+  redis.call('HSET', st, 'period', pk, 'spend', 0)
 end
 local function settle(id, cost, tokens)
   local R = P..'lim:res:'..id
@@ -57,7 +68,10 @@ end
 
 // ARGV: P, now, request id, worst USD, tokens, n, then per scope: key, rpm, tpm, max_parallel,
 // budget (-1: none), period key; last the instance's origin. Returns {ok, reason, scope index, retry ms (-1: none), tsum,
-// spend, reserved, req limit, req remaining, req reset, tok limit, tok remaining, tok reset}.
+// spend, reserved, req limit, req remaining, req reset, tok limit, tok remaining, tok reset}; ok is 2
+// (reason 'seed') when a budgeted scope's spend was never read from the logs (a fresh or restarted
+// Redis, a budget just set on a key Redis only counted requests of): the caller seeds it, then asks again.
+// Nothing is reserved then.
 export const ADMIT = new LuaScript(`${COMMON}
 local now = tonumber(ARGV[2])
 local id = ARGV[3]
@@ -101,7 +115,8 @@ for i = 1, n do
   local s = sc[i]
   local st = s.S..':st'
   prune(s.S, now - WINDOW)
-  if redis.call('HGET', st, 'period') ~= s.pk then redis.call('HSET', st, 'period', s.pk, 'spend', 0) end
+  roll(st, s.pk)
+  if s.budget >= 0 and redis.call('HGET', st, 'seeded') ~= '1' then return {2, 'seed', i, -1, 0, '0', '0', -1, 0, 0, -1, 0, 0} end
   local v = redis.call('HMGET', st, 'inflight', 'tsum', 'spend', 'reserved')
   local inflight, tsum, spend, reserved = num(v[1]), num(v[2]), num(v[3]), num(v[4])
   if s.mp >= 0 and inflight >= s.mp then return refuse(i, 'parallel', -1, tsum, spend, reserved) end
@@ -197,7 +212,7 @@ for i = 1, tonumber(ARGV[6]) do
   local S = P..'lim:'..ARGV[b + 1]
   local st = S..':st'
   prune(S, now - WINDOW)
-  if redis.call('HGET', st, 'period') ~= ARGV[b + 3] then redis.call('HSET', st, 'period', ARGV[b + 3], 'spend', 0) end
+  roll(st, ARGV[b + 3])
   if ARGV[b + 3] == ARGV[b + 4] then redis.call('HINCRBYFLOAT', st, 'spend', cost) end
   if tonumber(ARGV[b + 2]) >= 0 and tokens > 0 then
     redis.call('ZADD', S..':tok', now, id)
@@ -210,10 +225,12 @@ end
 return 1
 `);
 
-// ARGV: P, scope key, period key, amount.
+// ARGV: P, scope key, period key, amount. A period Redis counted without a seed (requests of a
+// key without a budget) is overwritten: only the logs know what was spent before.
 export const SEED = new LuaScript(`${COMMON}
 local st = P..'lim:'..ARGV[2]..':st'
-if redis.call('HGET', st, 'period') == ARGV[3] then return 0 end
-redis.call('HSET', st, 'period', ARGV[3], 'spend', ARGV[4])
+local v = redis.call('HMGET', st, 'period', 'seeded')
+if v[1] == ARGV[3] and v[2] == '1' then return 0 end
+redis.call('HSET', st, 'period', ARGV[3], 'spend', ARGV[4], 'seeded', '1')
 return 1
 `);

@@ -170,6 +170,9 @@ describe('Redis cut and restored', () => {
     const tight = scope({ budgetUsd: 1 });
     await b.seedSpend(tight, 0.9, T0);
     expect((await admit(b, [tight], T0, 0.05)).ok).toBe(true);
+    // Seeded in Redis before the cut, as every budget is at start: Redis trusts only a seeded spend.
+    const s2 = scope({ budgetUsd: 10 });
+    await b.seedSpend(s2, 0, T0);
     proxy.cut();
     await eventually(() => !(a as any).link.isUp() && !(b as any).link.isUp());
     // Each instance alone: up to 4 each in its own window.
@@ -180,7 +183,6 @@ describe('Redis cut and restored', () => {
     expect((await a.admit({ requestId: id, scopes: [scope()], worstCostUsd: 0, tokens: 0, now: T0 })).ok).toBe(true);
     // A request admitted locally while cut settles locally and is charged to Redis once it is back.
     const cutAdmit = `spend-${prefix}`;
-    const s2 = scope({ budgetUsd: 10 });
     expect((await b.admit({ requestId: cutAdmit, scopes: [s2], worstCostUsd: 1, tokens: 0, now: T0 })).ok).toBe(true);
     await b.settle(cutAdmit, { costUsd: 0.5, tokens: 0, at: T0 }, T0);
 

@@ -1,0 +1,66 @@
+/**
+ * A Redis server of the test's own on a free loopback port (never the shared one on 6379), so a
+ * test can kill it and start it again, empty, on the same port: what an operator sees when Redis
+ * restarts without persistence.
+ */
+import { rmSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface OwnRedis {
+  port: number;
+  url: string;
+  /** Stops the server (SIGKILL: no save, nothing kept). */
+  kill(): Promise<void>;
+  /** Starts it again on the same port, empty. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const s = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
+  const port = s.port;
+  s.stop(true);
+  return port;
+}
+
+async function answers(port: number): Promise<boolean> {
+  const p = Bun.spawn(['redis-cli', '-h', '127.0.0.1', '-p', String(port), 'PING'], { stdout: 'pipe', stderr: 'ignore' });
+  const out = await new Response(p.stdout).text();
+  await p.exited;
+  return out.trim() === 'PONG';
+}
+
+export async function startOwnRedis(): Promise<OwnRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'gg-own-redis-'));
+  let proc: Bun.Subprocess | null = null;
+  const start = async () => {
+    proc = Bun.spawn(['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+      stdout: 'ignore', stderr: 'ignore',
+    });
+    const deadline = Date.now() + 10_000;
+    while (!(await answers(port))) {
+      if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not start`);
+      await Bun.sleep(20);
+    }
+  };
+  const kill = async () => {
+    const p = proc;
+    proc = null;
+    if (!p) return;
+    p.kill('SIGKILL');
+    await p.exited;
+  };
+  await start();
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    kill,
+    start,
+    async close() {
+      await kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
