@@ -35,7 +35,9 @@ export const CORS_HEADERS: Record<string, string> = {
   'access-control-expose-headers':
     'x-gophergate-overhead-ms, x-gophergate-model, x-gophergate-provider, x-gophergate-route, x-request-id, retry-after' +
     ', retry-after-ms, x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-reset-requests' +
-    ', x-ratelimit-limit-tokens, x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens',
+    ', x-ratelimit-limit-tokens, x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens' +
+    // Anthropic's SDKs (dangerouslyAllowBrowser) read the request's id from `request-id` on /v1/messages.
+    ', request-id',
 };
 
 const withCors = (res: Response) => withHeaders(res, CORS_HEADERS);

@@ -34,6 +34,8 @@ test('answers, errors and streams of /v1 carry the CORS headers', async () => {
   expect(ok.status).toBe(200);
   expect(ok.headers.get('access-control-allow-origin')).toBe('*');
   expect(ok.headers.get('access-control-expose-headers')).toContain('x-gophergate-route');
+  // Anthropic's SDKs read `request-id` (on /v1/messages): a browser app may read it too.
+  expect(ok.headers.get('access-control-expose-headers')!.split(', ')).toContain('request-id');
   await ok.text();
 
   const stream = await gw.fetch('/v1/chat/completions', {
