@@ -1,5 +1,6 @@
 import { Elysia } from 'elysia';
-import { ApiError, toErrorResponse, type OpenAIErrorBody } from '../errors/api-error';
+import { ApiError, notFound, toErrorResponse, type OpenAIErrorBody } from '../errors/api-error';
+import { toAnthropicError } from '../messages/anthropic-errors';
 
 function body(message: string, type: string, code: string, param: string | null = null): OpenAIErrorBody {
   return { error: { message, type, param, code } };
@@ -18,7 +19,7 @@ function validationBody(error: any): OpenAIErrorBody {
  * One place that turns every failure into OpenAI's error shape: validation is 400 (never
  * Elysia's default 422), unknown routes 404, and anything unexpected a 500 without a stack.
  */
-export const errorHandler = new Elysia({ name: 'error-handler' }).onError({ as: 'global' }, ({ code, error, set }) => {
+export const errorHandler = new Elysia({ name: 'error-handler' }).onError({ as: 'global' }, ({ code, error, set, request }) => {
   const json = (status: number, payload: OpenAIErrorBody, headers: Record<string, string> = {}) => {
     set.status = status;
     return new Response(JSON.stringify(payload), {
@@ -35,8 +36,15 @@ export const errorHandler = new Elysia({ name: 'error-handler' }).onError({ as: 
       return json(400, validationBody(error));
     case 'PARSE':
       return json(400, body('The request body is not valid JSON.', 'invalid_request_error', 'invalid_json'));
-    case 'NOT_FOUND':
+    case 'NOT_FOUND': {
+      // Anthropic's clients (e.g. the SDK's message batches) under /v1/messages/ read Anthropic's shape.
+      if (new URL(request.url).pathname.startsWith('/v1/messages/')) {
+        const r = toAnthropicError(notFound('Not found.'));
+        set.status = r.status;
+        return new Response(JSON.stringify(r.body), { status: r.status, headers: { 'content-type': 'application/json' } });
+      }
       return json(404, body('Not found.', 'invalid_request_error', 'not_found'));
+    }
     case 'INVALID_COOKIE_SIGNATURE':
       return json(401, body('Invalid session.', 'authentication_error', 'invalid_session'));
     default: {

@@ -361,3 +361,13 @@ test('a classifier group routes /v1/messages as chat does: its classifier call i
   const classifier = gw.logs.find((l) => l.endpoint === 'classifier' && l.parentRequestId === id);
   expect(classifier).toMatchObject({ model: 'mock/echo', provider: 'mock' });
 });
+
+test("an unknown path under /v1/messages/ (the SDK's message batches) is Anthropic's 404, not OpenAI's", async () => {
+  const err = await anthropicError(client.messages.batches.list());
+  expect(err).toBeInstanceOf(Anthropic.NotFoundError);
+  expect(err.error).toEqual({ type: 'error', error: { type: 'not_found_error', message: 'Not found.' } });
+  const res = await gw.fetch('/v1/messages/batches', { method: 'POST', headers: { 'x-api-key': gw.clientKey, 'content-type': 'application/json' }, body: '{}' });
+  expect([res.status, await res.json()]).toEqual([404, { type: 'error', error: { type: 'not_found_error', message: 'Not found.' } }]);
+  // Elsewhere under /v1 the 404 stays OpenAI's.
+  expect(await (await gw.fetch('/v1/batches')).json()).toMatchObject({ error: { code: 'not_found', type: 'invalid_request_error' } });
+});
