@@ -1,10 +1,11 @@
-import { authenticateClient } from '../auth/client-auth';
 import type { AppContext } from '../context';
 import { badRequest, modelNotFound } from '../errors/api-error';
 import { groupsAsModels, type GroupModelObject } from '../routing';
 import type { RuntimeSnapshot } from '../state/snapshot-types';
 import { assertKeyNotExpired } from '../limits/admit-request';
 import type { V1Route } from './v1-routes';
+import { anthropicModelPage, isAnthropicClient, modelInfo } from './anthropic-models';
+import { clientOf, errorResponse } from './openai-request';
 
 interface ModelObject {
   id: string;
@@ -29,17 +30,39 @@ export function listModels(snap: RuntimeSnapshot, created: number): Array<ModelO
 const detail = (summary: string) => ({ tags: ['OpenAI API'], summary });
 
 /** The snapshot, once the request's client key is known good and not expired (throws the 401/403). */
-function authorizedSnapshot(ctx: AppContext, request: Request): RuntimeSnapshot {
+function authorizedSnapshot(ctx: AppContext, request: Request, dialect: 'openai' | 'anthropic'): RuntimeSnapshot {
   const snap = ctx.state.getSnapshot();
-  assertKeyNotExpired(ctx, authenticateClient(snap, request.headers.get('authorization')));
+  assertKeyNotExpired(ctx, clientOf(snap, request, dialect));
   return snap;
 }
 
-/** GET /v1/models in OpenAI's list format (errors in OpenAI's shape: v1-routes.ts). */
+/**
+ * OpenAI's shape, or Anthropic's for Anthropic's clients (`anthropic-version` sent: the key may
+ * come as x-api-key, the answer and any error are Anthropic's; see anthropic-models.ts).
+ */
+function eitherDialect(openai: (request: Request) => Response, anthropic: (request: Request) => Response) {
+  return (request: Request) => {
+    if (!isAnthropicClient(request)) return openai(request);
+    try {
+      return anthropic(request);
+    } catch (err) {
+      return errorResponse(err, {}, 'anthropic');
+    }
+  };
+}
+
+/** GET /v1/models in OpenAI's list format (errors in OpenAI's shape: v1-routes.ts), or Anthropic's page of models. */
 export function modelsRoute(ctx: AppContext): V1Route {
   const created = Math.floor(ctx.startedAt / 1000);
+  const createdAt = new Date(ctx.startedAt).toISOString();
   return {
-    handler: (request) => Response.json({ object: 'list', data: listModels(authorizedSnapshot(ctx, request), created) }),
+    handler: eitherDialect(
+      (request) => Response.json({ object: 'list', data: listModels(authorizedSnapshot(ctx, request, 'openai'), created) }),
+      (request) => {
+        const all = listModels(authorizedSnapshot(ctx, request, 'anthropic'), created).map((m) => modelInfo(m.id, createdAt));
+        return Response.json(anthropicModelPage(all, new URL(request.url).searchParams));
+      },
+    ),
     detail: detail('List models and model groups'),
   };
 }
@@ -47,20 +70,25 @@ export function modelsRoute(ctx: AppContext): V1Route {
 /** GET /v1/models/{id}: one model or group; ids hold slashes (`openai/gpt-4o`), sent as they are or encoded. */
 export function modelRoute(ctx: AppContext): V1Route {
   const created = Math.floor(ctx.startedAt / 1000);
+  const createdAt = new Date(ctx.startedAt).toISOString();
+  const find = (request: Request, dialect: 'openai' | 'anthropic') => {
+    const snap = authorizedSnapshot(ctx, request, dialect);
+    const path = new URL(request.url).pathname;
+    let id: string;
+    try {
+      id = decodeURIComponent(path.slice(path.indexOf('/v1/models/') + '/v1/models/'.length));
+    } catch {
+      throw badRequest('The model id in the path is not valid percent-encoded UTF-8.', 'model', 'invalid_model');
+    }
+    const found = listModels(snap, created).find((m) => m.id === id);
+    if (!found) throw modelNotFound(id);
+    return found;
+  };
   return {
-    handler: (request) => {
-      const snap = authorizedSnapshot(ctx, request);
-      const path = new URL(request.url).pathname;
-      let id: string;
-      try {
-        id = decodeURIComponent(path.slice(path.indexOf('/v1/models/') + '/v1/models/'.length));
-      } catch {
-        throw badRequest('The model id in the path is not valid percent-encoded UTF-8.', 'model', 'invalid_model');
-      }
-      const found = listModels(snap, created).find((m) => m.id === id);
-      if (!found) throw modelNotFound(id);
-      return Response.json(found);
-    },
+    handler: eitherDialect(
+      (request) => Response.json(find(request, 'openai')),
+      (request) => Response.json(modelInfo(find(request, 'anthropic').id, createdAt)),
+    ),
     detail: detail('Retrieve one model or group'),
   };
 }

@@ -7,7 +7,7 @@ import { toAnthropicError } from '../messages/anthropic-errors';
 import { logRejectedChat } from '../proxy/chat-pipeline';
 import { RequestClock } from '../proxy/request-clock';
 import type { Endpoint } from '../proxy/request-outcome';
-import type { ClientEntry } from '../state/snapshot-types';
+import type { ClientEntry, RuntimeSnapshot } from '../state/snapshot-types';
 import { readJsonBody } from './request-validation-body';
 import type { V1Handler } from './v1-routes';
 
@@ -89,6 +89,11 @@ function authorizationOf(request: Request, dialect: Dialect | undefined): string
   return key ? `Bearer ${key.trim()}` : null;
 }
 
+/** The request's client (throws the 401); Anthropic's clients may send their key as x-api-key, and are told so. */
+export function clientOf(snap: RuntimeSnapshot, request: Request, dialect: Dialect | undefined): ClientEntry {
+  return authenticateClient(snap, authorizationOf(request, dialect), dialect === 'anthropic' ? ANTHROPIC_KEY_HINT : undefined);
+}
+
 /**
  * The prelude every POST /v1/* endpoint shares, the first two steps of the request pipeline
  * (proxy/chat-pipeline.ts): start the clock; authenticate the client key, read the body under the
@@ -110,7 +115,7 @@ export function openaiPost<T = unknown>(
     try {
       // The key first: until it is known good, Bun's socket idle limit stays on, so a request
       // that never sends its body cannot hold the connection.
-      const client = authenticateClient(ctx.state.getSnapshot(), authorizationOf(request, opts.dialect), opts.dialect === 'anthropic' ? ANTHROPIC_KEY_HINT : undefined);
+      const client = clientOf(ctx.state.getSnapshot(), request, opts.dialect);
       let raw: unknown = null;
       let body: T;
       try {

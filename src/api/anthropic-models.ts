@@ -1,0 +1,45 @@
+import { badRequest } from '../errors/api-error';
+
+/** Anthropic's `ModelInfo`: what its SDKs' `models.list()` / `models.retrieve()` read. */
+export interface AnthropicModelInfo {
+  type: 'model';
+  id: string;
+  display_name: string;
+  created_at: string;
+}
+
+/** Anthropic's SDKs (and Claude Code) send `anthropic-version` on every call: they read Anthropic's shapes. */
+export const isAnthropicClient = (request: Request) => request.headers.has('anthropic-version');
+
+export const modelInfo = (id: string, createdAt: string): AnthropicModelInfo => ({ type: 'model', id, display_name: id, created_at: createdAt });
+
+/**
+ * One page of Anthropic's model list: `limit` (1-1000, default 20), then `after_id` (the models
+ * after it) or `before_id` (the models before it), as Anthropic's API pages them.
+ */
+export function anthropicModelPage(all: readonly AnthropicModelInfo[], search: URLSearchParams) {
+  const rawLimit = search.get('limit');
+  const limit = rawLimit === null ? 20 : Number(rawLimit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest("'limit' must be an integer from 1 to 1000.", 'limit');
+  const at = (param: 'after_id' | 'before_id') => {
+    const id = search.get(param);
+    if (id === null) return null;
+    const i = all.findIndex((m) => m.id === id);
+    if (i < 0) throw badRequest(`No model with id '${id}' in the list.`, param);
+    return i;
+  };
+  const after = at('after_id');
+  const before = at('before_id');
+  let data: AnthropicModelInfo[];
+  let hasMore: boolean;
+  if (before !== null) {
+    const start = Math.max(0, before - limit);
+    data = all.slice(start, before);
+    hasMore = start > 0;
+  } else {
+    const start = after === null ? 0 : after + 1;
+    data = all.slice(start, start + limit);
+    hasMore = start + limit < all.length;
+  }
+  return { data, has_more: hasMore, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
+}
