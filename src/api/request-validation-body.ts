@@ -50,6 +50,16 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
       'unsupported_content_type',
     );
   }
+  // Compressed bodies are not decoded (no decompression-bomb cap to get wrong): a gzip body must
+  // not reach the parser as "not valid UTF-8", nor a plain one labelled gzip pass as if unlabelled.
+  const encoding = request.headers.get('content-encoding');
+  if (encoding && !/^\s*identity\s*$/i.test(encoding)) {
+    throw badRequest(
+      `Unsupported content encoding '${encoding.slice(0, 100)}': send the request body uncompressed, without a Content-Encoding header.`,
+      null,
+      'unsupported_content_encoding',
+    );
+  }
   const length = request.headers.get('content-length');
   const declared = length === null ? NaN : Number(length);
   if (declared > maxBytes) throw payloadTooLarge(maxBytes);
