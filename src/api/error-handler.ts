@@ -33,8 +33,12 @@ export const errorHandler = new Elysia({ name: 'error-handler' }).onError({ as: 
   switch (code) {
     case 'VALIDATION':
       return json(400, validationBody(error));
-    case 'PARSE':
+    case 'PARSE': {
+      // A parse hook's own refusal (api/admin-json-body.ts) arrives wrapped in Elysia's ParseError.
+      const cause = (error as { cause?: unknown }).cause;
+      if (cause instanceof ApiError) return json(cause.status, toErrorResponse(cause).body);
       return json(400, body('The request body is not valid JSON.', 'invalid_request_error', 'invalid_json'));
+    }
     case 'NOT_FOUND':
       return json(404, body('Not found.', 'invalid_request_error', 'not_found'));
     case 'INVALID_COOKIE_SIGNATURE':
