@@ -3,6 +3,7 @@ import { CLIENT_KEY_PREFIX_LENGTH, generateClientKey, hashClientKey } from '../a
 import { clients } from '../db/schema';
 import { badRequest, notFound } from '../errors/api-error';
 import type { AdminDeps } from './admin-deps';
+import { checkAdminName } from './admin-names';
 import { clientsLastUsed } from './client-last-used';
 import { scopeOf } from '../limits/build-key-limits';
 import type { BudgetPeriod } from '../limits/limit-types';
@@ -54,6 +55,7 @@ function cleanName(name: string): string {
   const n = name.trim();
   if (!n) throw badRequest('The client name must not be empty.', 'name');
   if (n.length > 100) throw badRequest('The client name is too long (at most 100 characters).', 'name');
+  checkAdminName(n, 'name', 'client name');
   return n;
 }
 

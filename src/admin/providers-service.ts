@@ -105,6 +105,8 @@ export async function setProviderSettings(deps: ProviderDeps, id: string, patch:
   if (patch.api_key !== undefined) {
     const key = patch.api_key?.trim() ?? '';
     if (key && /\s/.test(key)) throw badRequest('api_key must not contain whitespace.', 'api_key');
+    // It goes out in an Authorization or x-api-key header: printable ASCII, as every provider's keys are.
+    if (/[^\x21-\x7e]/.test(key)) throw badRequest('api_key must be printable ASCII.', 'api_key');
     set.apiKeyEncrypted = key ? deps.secretBox.encrypt(key) : null;
     set.apiKeyLast4 = key ? key.slice(-4) : null;
   }

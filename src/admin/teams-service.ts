@@ -5,6 +5,7 @@ import { scopeOf } from '../limits/build-key-limits';
 import type { BudgetPeriod } from '../limits/limit-types';
 import type { LimitsService } from '../limits/limits-service';
 import type { AdminDeps } from './admin-deps';
+import { checkAdminName } from './admin-names';
 import { limitColumns, periodSpend, type LimitFieldsInput } from './limit-fields';
 
 export interface TeamView {
@@ -43,6 +44,7 @@ async function cleanName(deps: Deps, name: unknown, except?: number): Promise<st
   const n = typeof name === 'string' ? name.trim() : '';
   if (!n) throw badRequest('The team name must not be empty.', 'name');
   if (n.length > 100) throw badRequest('The team name is too long (at most 100 characters).', 'name');
+  checkAdminName(n, 'name', 'team name');
   const [clash] = await deps.db.select({ id: teams.id }).from(teams).where(eq(teams.name, n));
   if (clash && clash.id !== except) throw new ApiError({ status: 409, message: `A team named '${n}' exists already.`, code: 'team_exists', param: 'name' });
   return n;

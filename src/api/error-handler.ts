@@ -34,8 +34,12 @@ export const errorHandler = new Elysia({ name: 'error-handler' }).onError({ as: 
   switch (code) {
     case 'VALIDATION':
       return json(400, validationBody(error));
-    case 'PARSE':
+    case 'PARSE': {
+      // A parse hook's own refusal (api/admin-json-body.ts) arrives wrapped in Elysia's ParseError.
+      const cause = (error as { cause?: unknown }).cause;
+      if (cause instanceof ApiError) return json(cause.status, toErrorResponse(cause).body);
       return json(400, body('The request body is not valid JSON.', 'invalid_request_error', 'invalid_json'));
+    }
     case 'NOT_FOUND': {
       // Anthropic's clients (e.g. the SDK's message batches) under /v1/messages/ read Anthropic's shape.
       if (new URL(request.url).pathname.startsWith('/v1/messages/')) {

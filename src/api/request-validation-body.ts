@@ -15,6 +15,15 @@ export const payloadTooLarge = (maxBytes: number) =>
 // Without { stream } a decoder keeps no state between calls, so one serves every request.
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** The body's text; bytes that are not UTF-8 are the client's 400 `invalid_encoding`. */
+export function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw badRequest('The request body is not valid UTF-8.', null, 'invalid_encoding');
+  }
+}
+
 async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array> {
   if (!request.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
@@ -50,6 +59,16 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
       'unsupported_content_type',
     );
   }
+  // Compressed bodies are not decoded (no decompression-bomb cap to get wrong): a gzip body must
+  // not reach the parser as "not valid UTF-8", nor a plain one labelled gzip pass as if unlabelled.
+  const encoding = request.headers.get('content-encoding');
+  if (encoding && !/^\s*identity\s*$/i.test(encoding)) {
+    throw badRequest(
+      `Unsupported content encoding '${encoding.slice(0, 100)}': send the request body uncompressed, without a Content-Encoding header.`,
+      null,
+      'unsupported_content_encoding',
+    );
+  }
   const length = request.headers.get('content-length');
   const declared = length === null ? NaN : Number(length);
   if (declared > maxBytes) throw payloadTooLarge(maxBytes);
@@ -58,12 +77,7 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   // as they arrive, so an oversized one is refused without holding it all.
   const bytes = Number.isFinite(declared) ? await request.bytes() : await readCapped(request, maxBytes);
   if (bytes.byteLength > maxBytes) throw payloadTooLarge(maxBytes); // a Request built in-process may understate it
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    throw badRequest('The request body is not valid UTF-8.', null, 'invalid_encoding');
-  }
+  const text = decodeUtf8(bytes);
   if (!text.trim()) throw badRequest('The request body is empty; send a JSON object.', null, 'invalid_json');
   let value: unknown;
   try {

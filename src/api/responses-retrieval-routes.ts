@@ -1,13 +1,20 @@
 import { authenticateClient } from '../auth/client-auth';
 import type { AppContext } from '../context';
+import { badRequest } from '../errors/api-error';
 import type { ResponseStore } from '../responses/response-store';
 import { cancelResponse, deleteResponse, listInputItems, retrieveResponse, type ReadAnswer, type ReadOptions } from '../responses/stored-response-reads';
 import type { V1Handler, V1Route } from './v1-routes';
 
 type Read = (ctx: AppContext, store: ResponseStore, id: string, o: ReadOptions) => Promise<ReadAnswer>;
 
-/** `resp_…` out of `/v1/responses/resp_…[/input_items|/cancel]`. */
-const idOf = (url: URL) => decodeURIComponent(url.pathname.split('/')[3] ?? '');
+/** `resp_…` out of `/v1/responses/resp_…[/input_items|/cancel]`; a malformed escape (`%ZZ`) is the client's 400. */
+function idOf(url: URL): string {
+  try {
+    return decodeURIComponent(url.pathname.split('/')[3] ?? '');
+  } catch {
+    throw badRequest('The response id in the path is not valid percent-encoded UTF-8.', 'response_id');
+  }
+}
 
 /**
  * The prelude of the stored-response reads: the client key, then the read. They cost nothing

@@ -5,6 +5,7 @@ import { RequestClock } from '../proxy/request-clock';
 import { routeRequest, type RouteDecision } from '../routing';
 import { walkTargets, type Walk } from '../proxy/walk-targets';
 import { openUpstream, readBody } from '../proxy/open-upstream';
+import { notAnObject } from '../proxy/upstream-errors';
 import { classifierCallModel } from '../proxy/chat-pipeline';
 import { routeDeps } from '../proxy/route-chat';
 import type { ImageRequest, ImageResult } from './images-types';
@@ -55,6 +56,8 @@ export async function generateImages(
           code: 'upstream_error',
         });
       }
+      // Every image API answers an object; anything else would reach the client as a 200 `null`.
+      if (json === null || typeof json !== 'object' || Array.isArray(json)) throw notAnObject(t.provider, json, 'an images object');
       return plan.parse(json, text);
     }, { signal: opts.signal });
     if (!walk.ok) throw walk.error;

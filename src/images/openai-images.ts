@@ -1,3 +1,4 @@
+import { UpstreamError } from '../errors/api-error';
 import { bearerJsonPost } from '../providers/shared/upstream-call';
 import type { ProviderSettings } from '../providers/types';
 import type { Usage } from '../usage/types';
@@ -48,7 +49,9 @@ export function planOpenAIImages(req: ImageRequest, model: string, settings: Pro
   return {
     call: bearerJsonPost(settings, '/images/generations', body),
     parse(json: any, rawText: string): ImageResult {
-      const data = Array.isArray(json?.data) ? json.data : [];
+      // Without it the client's SDK gets a 200 it cannot read an image from, and the row bills none.
+      if (!Array.isArray(json?.data)) throw new UpstreamError('openai', null, "Upstream OpenAI (openai) answered without a 'data' array of images.", true);
+      const data: any[] = json.data;
       const usage = json?.usage ? normalizeImageUsage(json.usage) : null;
       if (gptImage && wantsUrl) {
         const mime = `image/${json?.output_format ?? 'png'}`;

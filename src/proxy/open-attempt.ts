@@ -7,6 +7,7 @@ import type { Usage } from '../usage/types';
 import type { RequestClock } from './request-clock';
 import { inlineTransform, type ChunkReader } from './inline-transform';
 import { openUpstream } from './open-upstream';
+import { notAnObject } from './upstream-errors';
 
 export interface AttemptInput {
   ctx: AppContext;
@@ -75,7 +76,9 @@ export async function openAttempt(a: AttemptInput): Promise<JsonAttempt | Stream
   try {
     if (!a.stream) {
       const bytes = await up.res.bytes();
-      const { completion, usage, verbatim } = adapter.parseChatResponse(JSON.parse(utf8.decode(bytes)), callCtx);
+      const body: unknown = JSON.parse(utf8.decode(bytes));
+      if (body === null || typeof body !== 'object' || Array.isArray(body)) throw notAnObject(target.provider, body);
+      const { completion, usage, verbatim } = adapter.parseChatResponse(body, callCtx);
       up.dispose();
       return { kind: 'json', completion, usage, raw: verbatim ? bytes : null };
     }

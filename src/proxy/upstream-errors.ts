@@ -17,6 +17,15 @@ export const clientClosed = () =>
 
 const providerName = (id: ProviderId) => `${PROVIDER_CATALOG[id].name} (${id})`;
 
+/**
+ * A 2xx JSON answer that is not an object (`null`, an array, a number): no adapter can read a
+ * completion (or images) out of it. Retryable, as a broken answer is: the group's next target may do better.
+ */
+export function notAnObject(provider: ProviderId, value: unknown, what = 'a completion object'): UpstreamError {
+  const kind = value === null ? 'JSON null' : Array.isArray(value) ? 'a JSON array' : `a JSON ${typeof value}`;
+  return new UpstreamError(provider, null, `Upstream ${providerName(provider)} answered with ${kind}, not ${what}.`, true);
+}
+
 /** Removes anything that looks like a key before an upstream's words reach a client or a log. */
 export function redactSecrets(text: string, apiKey?: string): string {
   // The key as it is and re-encoded (other case, spaced out, base64): see security/redact-key.ts.

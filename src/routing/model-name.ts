@@ -1,11 +1,8 @@
 import { badRequest } from '../errors/api-error';
+import { hasUnsafeChars } from '../security/unsafe-text';
 
 /** Longest `model` a /v1 request may name (OpenAI's own ids are far shorter; groups and `provider/model` too). */
 export const MAX_MODEL_CHARS = 256;
-
-// C0 controls (CR, LF, NUL, TAB...), DEL, C1 controls, line/paragraph separators, bidi
-// overrides and isolates, the BOM. Other Unicode (CJK, emoji) is a valid name.
-const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
 
 /**
  * Refuses a `model` the gateway should not carry any further (into routing, upstream URLs and
@@ -15,7 +12,7 @@ const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u
 export function checkModelName(model: string): void {
   if (model.length > MAX_MODEL_CHARS)
     throw badRequest(`Invalid value for 'model': must be at most ${MAX_MODEL_CHARS} characters.`, 'model', 'invalid_model');
-  if (FORBIDDEN.test(model) || !model.isWellFormed())
+  if (hasUnsafeChars(model))
     throw badRequest("Invalid value for 'model': must not contain control, line-break, bidirectional-override or unpaired surrogate characters.", 'model', 'invalid_model');
 }
 

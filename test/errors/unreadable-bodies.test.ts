@@ -1,10 +1,11 @@
 /**
- * A body the gateway cannot read (not JSON, empty, not UTF-8, a declared non-JSON type, too
- * large) sent with a valid key to any /v1 POST endpoint: a 400/413 in the endpoint's own error
+ * A body the gateway cannot read (not JSON, empty, not UTF-8, a declared non-JSON type,
+ * compressed, too large) sent with a valid key to any /v1 POST endpoint: a 400/413 in the endpoint's own error
  * shape, an `x-request-id`, and exactly one log row under that id and endpoint, as users of
  * every endpoint get from chat. The upstream is never called.
  */
 import { afterAll, describe, expect, test } from 'bun:test';
+import { gzipSync } from 'node:zlib';
 import { jsonResponse, startFakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
 
@@ -23,11 +24,14 @@ const endpoints = [
   { path: '/v1/messages/count_tokens', endpoint: 'count_tokens', anthropic: true },
 ] as const;
 
-const bodies: { name: string; body: BodyInit; type?: string; status: number; code: string }[] = [
+const bodies: { name: string; body: BodyInit; type?: string; encoding?: string; status: number; code: string }[] = [
   { name: 'malformed JSON', body: '{"model":', status: 400, code: 'invalid_json' },
   { name: 'an empty body', body: '', status: 400, code: 'invalid_json' },
   { name: 'a text/plain body', body: '{"model":"gpt-4o-mini"}', type: 'text/plain', status: 400, code: 'unsupported_content_type' },
   { name: 'bytes that are not UTF-8', body: new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), status: 400, code: 'invalid_encoding' },
+  { name: 'a gzip-compressed body', body: gzipSync('{"model":"gpt-4o-mini","input":"hi"}'), encoding: 'gzip', status: 400, code: 'unsupported_content_encoding' },
+  // Labelled compressed but plain: not read as if the label were absent.
+  { name: "a plain body labelled 'br'", body: '{"model":"gpt-4o-mini","input":"hi"}', encoding: 'br', status: 400, code: 'unsupported_content_encoding' },
   { name: 'a body over LLM_PROXY__SERVER__MAX_BODY_MB', body: JSON.stringify({ model: 'gpt-4o-mini', input: 'x'.repeat(20_000) }), status: 413, code: 'request_too_large' },
 ];
 
@@ -35,7 +39,8 @@ describe('an unreadable body on every /v1 POST endpoint', () => {
   for (const e of endpoints)
     for (const b of bodies)
       test(`${e.path}: ${b.name}`, async () => {
-        const res = await gw.fetch(e.path, { method: 'POST', body: b.body, headers: b.type ? { 'content-type': b.type } : {} });
+        const headers = { ...(b.type ? { 'content-type': b.type } : {}), ...(b.encoding ? { 'content-encoding': b.encoding } : {}) };
+        const res = await gw.fetch(e.path, { method: 'POST', body: b.body, headers });
         expect(res.status).toBe(b.status);
         expect(res.headers.get('content-type')).toContain('application/json');
         const body = (await res.json()) as any;
@@ -45,6 +50,7 @@ describe('an unreadable body on every /v1 POST endpoint', () => {
         } else {
           expect(body.error).toMatchObject({ type: 'invalid_request_error', code: b.code });
         }
+        if (b.encoding) expect(JSON.stringify(body)).toContain(`Unsupported content encoding '${b.encoding}'`);
         const row = await gw.waitForRow(res);
         expect(row).toMatchObject({ endpoint: e.endpoint, status: b.status, clientId: gw.clientId, costUsd: 0 });
       });

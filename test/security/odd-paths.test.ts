@@ -25,3 +25,18 @@ test('a malformed percent-encoding in /v1/models/{id} is 400 in OpenAI shape', a
   }
   expect((await gw.fetch('/v1/models/no-such-model')).status).toBe(404);
 });
+
+test('a malformed percent-encoding in /v1/responses/{id} is 400 in OpenAI shape on every read', async () => {
+  for (const [method, suffix] of [['GET', ''], ['DELETE', ''], ['GET', '/input_items'], ['POST', '/cancel']] as const)
+    for (const id of ['%ZZ', '%E0%A4%A', 'resp_%C0%AF']) {
+      const res = await gw.fetch(`/v1/responses/${id}${suffix}`, { method });
+      expect({ method, suffix, id, status: res.status }).toEqual({ method, suffix, id, status: 400 });
+      expect(((await res.json()) as any).error).toEqual({
+        message: 'The response id in the path is not valid percent-encoded UTF-8.',
+        type: 'invalid_request_error',
+        param: 'response_id',
+        code: 'invalid_request',
+      });
+    }
+  expect((await gw.fetch('/v1/responses/resp_no_such')).status).toBe(404);
+});

@@ -37,7 +37,7 @@ export function createOpenAICompatibleAdapter(opts: OpenAICompatibleOptions): Pr
       const touched = opts.transformResponse?.(body, ctx);
       let verbatim = !opts.transformResponse || touched === false;
       // Required fields an upstream left out (refusal, logprobs...): the bytes are then re-encoded.
-      if (fillCompletionShape(body)) verbatim = false;
+      if (fillCompletionShape(body, ctx.model)) verbatim = false;
       const usage = convertUsage(body?.usage);
       if (usage && !isOpenAIUsage(body.usage, usage)) {
         body.usage = withOpenAIUsage(body.usage, usage);

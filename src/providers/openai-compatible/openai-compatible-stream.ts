@@ -32,9 +32,10 @@ function openAIChunk(
   quirk: ((chunk: any) => boolean) | undefined,
   convertUsage: (raw: any) => Usage | null,
   clientWantsUsage: boolean,
+  model: string,
 ): ChunkOut {
   let changed = quirk?.(chunk) ?? false;
-  if (fillChunkShape(chunk)) changed = true;
+  if (fillChunkShape(chunk, model)) changed = true;
   if (!chunk.usage) return { chunk, changed, usageChunk: null, usage: null };
   const usage = convertUsage(chunk.usage);
   const usageOnly = chunk.choices.length === 0;
@@ -115,7 +116,7 @@ export function openAICompatibleStream(
         const msg = typeof parsed.error.message === 'string' ? parsed.error.message : 'stream error';
         throw new UpstreamError(opts.id, null, `${opts.id} stream failed: ${msg}`, true);
       }
-      const out = openAIChunk(parsed, quirk, convertUsage, ctx.clientWantsUsage);
+      const out = openAIChunk(parsed, quirk, convertUsage, ctx.clientWantsUsage, ctx.model);
       if (out.usage) tally.usage = out.usage;
       if (out.chunk) {
         tallyChunk(tally, out.chunk);

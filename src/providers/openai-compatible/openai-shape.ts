@@ -8,14 +8,16 @@
  * each message `role`, `content` and `refusal` (DeepSeek, Moonshot, xAI and Ollama omit some).
  * Stream (CreateChatCompletionStreamResponse): each choice needs `delta` and `finish_reason`
  * (xAI omits `finish_reason` until the last chunk).
+ * A broken upstream's worse gaps get the same treatment, so the client still reads OpenAI's
+ * shape: a missing `model` is the model asked for (`model`, when given), a choice that is not an
+ * object an empty one, a `usage` that is not an object is dropped.
  */
-export function fillCompletionShape(body: any): boolean {
+export function fillCompletionShape(body: any, model?: string): boolean {
   if (!body || typeof body !== 'object') return false;
-  let changed = fillTop(body, 'chat.completion');
-  if (!Array.isArray(body.choices)) return changed;
+  let changed = fillTop(body, 'chat.completion', model);
   for (let i = 0; i < body.choices.length; i++) {
-    const choice = body.choices[i];
-    if (!choice || typeof choice !== 'object') continue;
+    let choice = body.choices[i];
+    if (!choice || typeof choice !== 'object' || Array.isArray(choice)) (choice = body.choices[i] = {}), (changed = true);
     if (choice.index === undefined) (choice.index = i), (changed = true);
     if (choice.logprobs === undefined) (choice.logprobs = null), (changed = true);
     // Required and non-null here: an upstream that says nothing ended normally.
@@ -30,13 +32,12 @@ export function fillCompletionShape(body: any): boolean {
 }
 
 /** The stream chunk counterpart of fillCompletionShape. */
-export function fillChunkShape(chunk: any): boolean {
+export function fillChunkShape(chunk: any, model?: string): boolean {
   if (!chunk || typeof chunk !== 'object') return false;
-  let changed = fillTop(chunk, 'chat.completion.chunk');
-  if (!Array.isArray(chunk.choices)) return changed;
+  let changed = fillTop(chunk, 'chat.completion.chunk', model);
   for (let i = 0; i < chunk.choices.length; i++) {
-    const choice = chunk.choices[i];
-    if (!choice || typeof choice !== 'object') continue;
+    let choice = chunk.choices[i];
+    if (!choice || typeof choice !== 'object' || Array.isArray(choice)) (choice = chunk.choices[i] = {}), (changed = true);
     if (choice.index === undefined) (choice.index = i), (changed = true);
     if (choice.finish_reason === undefined) (choice.finish_reason = null), (changed = true);
     if (!choice.delta || typeof choice.delta !== 'object') (choice.delta = {}), (changed = true);
@@ -44,12 +45,14 @@ export function fillChunkShape(chunk: any): boolean {
   return changed;
 }
 
-/** `id`, `object`, `choices` and `created` (`model`, the last required one, every upstream sends). */
-function fillTop(body: any, object: string): boolean {
+/** `id`, `object`, `choices`, `created` and `model` (every working upstream sends it); a `usage` that is not an object goes. */
+function fillTop(body: any, object: string, model: string | undefined): boolean {
   let changed = false;
   if (typeof body.id !== 'string') (body.id = `chatcmpl-${crypto.randomUUID().replace(/-/g, '')}`), (changed = true);
   if (body.object !== object) (body.object = object), (changed = true);
   if (!Array.isArray(body.choices)) (body.choices = []), (changed = true);
   if (typeof body.created !== 'number') (body.created = Math.floor(Date.now() / 1000)), (changed = true);
+  if (model !== undefined && typeof body.model !== 'string') (body.model = model), (changed = true);
+  if (body.usage != null && (typeof body.usage !== 'object' || Array.isArray(body.usage))) (delete body.usage, (changed = true));
   return changed;
 }
