@@ -6,12 +6,34 @@ export interface AnthropicModelInfo {
   id: string;
   display_name: string;
   created_at: string;
+  /** Null: the gateway does not describe its models' capabilities (Anthropic allows null). */
+  capabilities: null;
+  lifecycle: 'active';
+  deprecated_at: null;
+  retires_at: null;
+  /** Anthropic: "do not infer a line from the id"; the gateway knows none. */
+  line: null;
+  /** The model's context window from the models table, when known (a group's: null). */
+  max_input_tokens: number | null;
+  max_tokens: null;
 }
 
 /** Anthropic's SDKs (and Claude Code) send `anthropic-version` on every call: they read Anthropic's shapes. */
 export const isAnthropicClient = (request: Request) => request.headers.has('anthropic-version');
 
-export const modelInfo = (id: string, createdAt: string): AnthropicModelInfo => ({ type: 'model', id, display_name: id, created_at: createdAt });
+export const modelInfo = (id: string, createdAt: string, contextWindow: number | null): AnthropicModelInfo => ({
+  type: 'model',
+  id,
+  display_name: id,
+  created_at: createdAt,
+  capabilities: null,
+  lifecycle: 'active',
+  deprecated_at: null,
+  retires_at: null,
+  line: null,
+  max_input_tokens: contextWindow,
+  max_tokens: null,
+});
 
 /**
  * One page of Anthropic's model list: `limit` (1-1000, default 20), then `after_id` (the models

@@ -27,6 +27,8 @@ export function listModels(snap: RuntimeSnapshot, created: number): Array<ModelO
   return [...out, ...groupsAsModels(snap, created)];
 }
 
+const contextWindowOf = (snap: RuntimeSnapshot, id: string) => snap.models.get(id)?.contextWindow ?? null;
+
 const detail = (summary: string) => ({ tags: ['OpenAI API'], summary });
 
 /** The snapshot, once the request's client key is known good and not expired (throws the 401/403). */
@@ -59,7 +61,8 @@ export function modelsRoute(ctx: AppContext): V1Route {
     handler: eitherDialect(
       (request) => Response.json({ object: 'list', data: listModels(authorizedSnapshot(ctx, request, 'openai'), created) }),
       (request) => {
-        const all = listModels(authorizedSnapshot(ctx, request, 'anthropic'), created).map((m) => modelInfo(m.id, createdAt));
+        const snap = authorizedSnapshot(ctx, request, 'anthropic');
+        const all = listModels(snap, created).map((m) => modelInfo(m.id, createdAt, contextWindowOf(snap, m.id)));
         return Response.json(anthropicModelPage(all, new URL(request.url).searchParams));
       },
     ),
@@ -87,7 +90,10 @@ export function modelRoute(ctx: AppContext): V1Route {
   return {
     handler: eitherDialect(
       (request) => Response.json(find(request, 'openai')),
-      (request) => Response.json(modelInfo(find(request, 'anthropic').id, createdAt)),
+      (request) => {
+        const { id } = find(request, 'anthropic');
+        return Response.json(modelInfo(id, createdAt, contextWindowOf(ctx.state.getSnapshot(), id)));
+      },
     ),
     detail: detail('Retrieve one model or group'),
   };

@@ -5,13 +5,14 @@
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
-import { startGateway, type TestGateway } from '../helpers/start-gateway';
+import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { anthropicClient } from './messages-helpers';
 
 let gw: TestGateway;
 let client: Anthropic;
 beforeAll(async () => {
-  gw = await startGateway({ env: { LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' } });
+  // OpenAI on (a loopback address nothing is sent to) so its seeded models, with context windows, are listed.
+  gw = await startGateway({ env: { ...providerEnv('openai', 'http://127.0.0.1:9/v1'), LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' } });
   client = anthropicClient(gw);
 });
 afterAll(() => gw.close());
@@ -24,7 +25,10 @@ test('models.list(): every model and group as ModelInfo, paged by limit / after_
   expect(ids).toContain('mock/echo');
   const firstPage = await client.models.list({ limit: 2 });
   expect(firstPage.data).toHaveLength(2);
-  expect(firstPage.data[0]).toEqual({ type: 'model', id: ids[0]!, display_name: ids[0]!, created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+  expect(firstPage.data[0]).toEqual({
+    type: 'model', id: ids[0]!, display_name: ids[0]!, created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    capabilities: null, lifecycle: 'active', deprecated_at: null, retires_at: null, line: null, max_input_tokens: gw.ctx.state.getSnapshot().models.get(ids[0]!)?.contextWindow ?? null, max_tokens: null,
+  });
   expect(firstPage.has_more).toBe(ids.length > 2);
   // The SDK follows has_more / last_id through every page.
   const all: string[] = [];
@@ -36,7 +40,11 @@ test('models.list(): every model and group as ModelInfo, paged by limit / after_
 });
 
 test('models.retrieve(): one model or group; an unknown one is not_found_error', async () => {
-  expect(await client.models.retrieve('mock/echo')).toMatchObject({ type: 'model', id: 'mock/echo', display_name: 'mock/echo' });
+  expect(await client.models.retrieve('mock/echo')).toMatchObject({ type: 'model', id: 'mock/echo', display_name: 'mock/echo', max_input_tokens: null });
+  // A model of the models table carries its context window.
+  const seeded = gw.ctx.state.getSnapshot().models.get('gpt-4o')!;
+  expect(seeded.contextWindow).toBeGreaterThan(0);
+  expect((await client.models.list({ limit: 1000 })).data.find((m) => m.id === 'gpt-4o')).toMatchObject({ max_input_tokens: seeded.contextWindow });
   expect((await client.models.retrieve('fast-flow')).id).toBe('fast-flow');
   const err = await client.models.retrieve('no-such-model').catch((e) => e);
   expect(err).toBeInstanceOf(Anthropic.NotFoundError);
