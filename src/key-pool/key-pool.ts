@@ -5,8 +5,15 @@ import { DEFAULT_COOLDOWN_MS, retryAfterMs } from './retry-after';
 
 /** A failure that says something about the key rather than the provider: try the next key. */
 export function isKeyFailure(err: unknown): err is UpstreamError {
-  return err instanceof UpstreamError && (err.upstreamStatus === 429 || err.upstreamStatus === 401 || err.upstreamStatus === 403);
+  const s = err instanceof UpstreamError ? err.upstreamStatus : null;
+  return s === 429 || s === 401 || s === 403 || s === 402;
 }
+
+/**
+ * A key whose account ran out of credit (402: DeepSeek's "Insufficient Balance", Anthropic's credit
+ * balance) rests this long: a top-up happens outside the gateway, so it is tried again by itself.
+ */
+export const OUT_OF_CREDIT_COOLDOWN_MS = 10 * 60_000;
 
 /** The settings one try uses: the provider's, with the chosen key in `apiKey`. */
 export function withKey(settings: ProviderSettings, key: PoolKey | null): ProviderSettings {
@@ -16,8 +23,8 @@ export function withKey(settings: ProviderSettings, key: PoolKey | null): Provid
 /**
  * Spreads requests over each provider's keys by weight (smooth weighted round-robin: with weights
  * 3 and 1, every 4 requests go 3 and 1, interleaved) and keeps their states: a key answered 429
- * cools down for its `retry-after` (else 60 s), one answered 401/403 is set aside until an admin
- * adds or changes it, or the process restarts.
+ * cools down for its `retry-after` (else 60 s), one answered 402 (out of credit) for 10 minutes,
+ * one answered 401/403 is set aside until an admin adds or changes it, or the process restarts.
  *
  * A pool never refuses by itself: when every key of a provider is cooling or set aside, the one
  * that frees up first is still tried (a set-aside key only when no key is cooling), so a one-key
@@ -60,13 +67,15 @@ export class ProviderKeyPool {
     return [first, ...usable.filter((k) => k !== first).sort((a, b) => b.weight - a.weight)];
   }
 
-  /** Records what a failed try says about its key (429: cools down; 401/403: set aside). */
+  /** Records what a failed try says about its key (429, 402: cools down; 401/403: set aside). */
   reportFailure(provider: ProviderId, key: PoolKey, err: unknown): void {
     if (!isKeyFailure(err)) return;
     const now = this.now();
     if (err.upstreamStatus === 429) {
       const ms = retryAfterMs(err.headers['retry-after'], now) ?? DEFAULT_COOLDOWN_MS;
       this.states.coolUntil(provider, key.id, now + ms);
+    } else if (err.upstreamStatus === 402) {
+      this.states.coolUntil(provider, key.id, now + OUT_OF_CREDIT_COOLDOWN_MS);
     } else {
       this.states.setAside(provider, key.id, now);
     }

@@ -131,7 +131,15 @@ test('a 500 is the provider failing, not the key: no other key is tried, the nex
   }
 });
 
-for (const status of [429, 401]) {
+test('a 402 (out of credit) cools the key for 10 minutes; the request succeeds on the other key', async () => {
+  refuse.set(bearer(POOL_KEY), { status: 402 });
+  const { row } = await chat();
+  expect(row.status).toBe(200);
+  expect(keysSeen(openai)).toEqual([bearer(POOL_KEY), bearer(ENV_KEY)]);
+  expect(gw.ctx.keyPool.stateOf('openai', poolKeyId)).toEqual({ state: 'cooling', until: clock.now + 10 * 60_000 });
+});
+
+for (const status of [429, 401, 402]) {
   test(`every key failing (${status}) falls back to the group's next target`, async () => {
     refuse.set(bearer(POOL_KEY), { status });
     refuse.set(bearer(ENV_KEY), { status });
