@@ -4,6 +4,7 @@ import type { LogRow } from '../logging/log-row';
 import { roundMs, type RequestClock } from '../proxy/request-clock';
 import type { ClientEntry } from '../state/snapshot-types';
 import { isModelAllowed } from './allow-list';
+import { claudeModelAlias } from '../messages/claude-model-alias';
 import type { Admission } from './limit-counters';
 import type { RefusalCode } from './limits-service';
 import { rateHeaders } from './rate-headers';
@@ -86,13 +87,16 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
     refuse(ctx, args, client.id, endpoint, model, 'key_expired', keyExpired(limits.expiresAt));
   }
   const snap = ctx.state.getSnapshot();
+  // Claude Code's dated ids on /v1/messages are served by the name they alias to (a claude-<family>
+  // group, Anthropic itself, a tier: messages/claude-model-alias.ts): allowed and priced as that too.
+  const routed = endpoint === 'messages' || endpoint === 'count_tokens' ? (claudeModelAlias(model, snap) ?? model) : model;
   for (const scope of limits.scopes) {
-    if (!isModelAllowed(scope.allow, model, snap.models)) {
+    if (!isModelAllowed(scope.allow, model, snap.models) && !isModelAllowed(scope.allow, routed, snap.models)) {
       refuse(ctx, args, client.id, endpoint, model, 'model_not_allowed', new ApiError({ status: 403, message: `The model '${model}' is not allowed for ${scope.label}.`, type: 'permission_error', code: 'model_not_allowed', param: 'model' }));
     }
   }
   const bytes = Number(args.request.headers.get('content-length')) || JSON.stringify(body).length;
-  const worst = worstCaseOf(endpoint, body, bytes, svc.prices(model, snap));
+  const worst = worstCaseOf(endpoint, body, bytes, svc.prices(routed, snap));
   // Fail mode `closed` with the shared counters unreachable: a 503, logged like any refusal.
   const unavailable = (err: unknown): never => {
     if (err instanceof LimitsUnavailableError) refuse(ctx, args, client.id, endpoint, model, 'limits_unavailable', err);

@@ -1,4 +1,5 @@
 import { isProviderId } from '../providers/types';
+import { pricedAs } from '../routing/resolve-concrete';
 import type { RuntimeSnapshot } from '../state/snapshot-types';
 import type { ModelPrices } from '../state/snapshot-types';
 import { highestInputPrice, pricesForPrompt } from '../usage/cost';
@@ -56,8 +57,8 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
   }
   const slash = name.indexOf('/');
   if (slash > 0 && isProviderId(name.slice(0, slash))) {
-    const known = snap.models.get(name.slice(slash + 1));
-    return known && known.provider === name.slice(0, slash) ? worstPricesOf(known.id, snap, seen) : FREE;
+    const known = pricedAs(name.slice(0, slash), name.slice(slash + 1), snap);
+    return known ? worstPricesOf(known.id, snap, seen) : FREE;
   }
   const group = snap.groups.get(name);
   if (!group || seen.has(name)) return FREE;

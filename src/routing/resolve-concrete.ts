@@ -1,6 +1,6 @@
 import { modelNotFound } from '../errors/api-error';
 import { isProviderId } from '../providers/types';
-import type { RuntimeSnapshot } from '../state/snapshot-types';
+import type { ModelEntry, RuntimeSnapshot } from '../state/snapshot-types';
 import type { RouteTarget } from './types';
 
 /**
@@ -20,25 +20,25 @@ export function resolveConcrete(name: string, snap: RuntimeSnapshot): RouteTarge
     const upstreamModel = name.slice(slash + 1);
     if (isProviderId(provider) && upstreamModel) {
       if (!snap.providers.get(provider)?.enabled) throw modelNotFound(name);
-      // A known model named through its provider keeps its prices.
       const known = snap.models.get(upstreamModel);
-      const entry = known && known.provider === provider ? known : null;
-      if (!entry && provider === 'anthropic') {
-        const base = undatedAnthropicModel(upstreamModel, snap);
-        if (base) return { provider, upstreamModel, modelId: name, entry: base };
-      }
-      return { provider, upstreamModel: entry?.upstreamId ?? upstreamModel, modelId: entry?.id ?? name, entry };
+      if (known && known.provider === provider) return { provider, upstreamModel: known.upstreamId, modelId: known.id, entry: known };
+      // An unknown id still reaches its provider; a dated Anthropic snapshot bills as its model.
+      return { provider, upstreamModel, modelId: name, entry: pricedAs(provider, upstreamModel, snap) };
     }
   }
   return null;
 }
 
 /**
- * Anthropic's dated snapshot of a known model (`claude-sonnet-4-5-20250929` of `claude-sonnet-4-5`,
- * which Claude Code asks for): the model whose prices it bills at, as Anthropic prices a snapshot
- * as its alias. The upstream still gets the dated id.
+ * The models-table entry `provider/upstreamModel` bills at: the provider's own model of that id,
+ * or for Anthropic's dated snapshot of a known model (`claude-sonnet-4-5-20250929` of
+ * `claude-sonnet-4-5`, which Claude Code asks for) that model, as Anthropic prices a snapshot as
+ * its alias (the upstream still gets the dated id). Null: unpriced.
  */
-function undatedAnthropicModel(upstreamModel: string, snap: RuntimeSnapshot) {
+export function pricedAs(provider: string, upstreamModel: string, snap: RuntimeSnapshot): ModelEntry | null {
+  const known = snap.models.get(upstreamModel);
+  if (known) return known.provider === provider ? known : null;
+  if (provider !== 'anthropic') return null;
   const base = /^(claude-.+)-\d{8}$/.exec(upstreamModel)?.[1];
   const entry = base ? snap.models.get(base) : undefined;
   return entry && entry.provider === 'anthropic' ? entry : null;

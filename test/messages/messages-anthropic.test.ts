@@ -12,6 +12,7 @@ import { ProviderKeyPool } from '../../src/key-pool/key-pool';
 import { fixtureJson, fixtureText, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { anthropicJson, anthropicSse, json, queue, sse } from '../anthropic/fake-anthropic';
+import { limitedClient } from '../limits/limits-helpers';
 import { anthropicClient, expectAnthropicOrder, foldChatChunks, parseSse, PNG_BASE64, weatherTool } from './messages-helpers';
 
 const KEY = 'sk-ant-test-0123456789';
@@ -283,6 +284,22 @@ describe("Claude Code's dated model ids with the anthropic provider on", () => {
     const counted = await client.messages.countTokens({ model: 'claude-haiku-4-5-20251001', messages: [{ role: 'user', content: 'Hi' }] });
     expect(counted.input_tokens).toBe(42);
     expect(fake.last()).toMatchObject({ path: '/v1/messages/count_tokens', body: { model: 'claude-haiku-4-5-20251001' } });
+  });
+
+  test("a key allowed only anthropic/* may use them, and its budget reserves them at the undated model's prices", async () => {
+    const dated = 'claude-sonnet-4-5-20250929';
+    const key = await limitedClient(gw, 'claude-code', { models: ['anthropic/*'], budgetUsd: 0.01, budgetPeriod: 'month' });
+    const claudeCode = anthropicClient(gw, key.key);
+    const ask = (maxTokens: number) => claudeCode.messages.create({ model: dated, max_tokens: maxTokens, messages: [{ role: 'user', content: 'Term?' }] });
+    // 1,000 output tokens at claude-sonnet-4-5's $15 per million is more than the $0.01 left: refused for the budget (not the model, not priced at $0).
+    const before = fake.requests.length;
+    const refused = await ask(1_000).catch((e) => e);
+    expect(refused).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(refused.error.error.message).toContain('Budget exceeded');
+    expect(fake.requests.length).toBe(before);
+    fake.handler = queue(json('text.json'));
+    expect((await ask(100)).content[0]).toMatchObject({ type: 'text' });
+    expect(fake.last().body.model).toBe(dated);
   });
 });
 
