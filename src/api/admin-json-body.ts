@@ -1,19 +1,18 @@
-import { badRequest } from '../errors/api-error';
 import { decodeUtf8 } from './request-validation-body';
 
 /**
- * The admin API's JSON body parser (an Elysia parse hook). Elysia's own reads the body with
- * `request.json()`, which turns bytes that are not UTF-8 into U+FFFD: a name or a key sent so
- * would be stored silently changed. Here they are a 400 `invalid_encoding`, as on /v1. Other
- * content types (the dashboard's forms) are left to Elysia's parsers. Errors thrown here reach
- * the error handler inside Elysia's ParseError (its `cause`).
+ * The admin API's JSON bodies must be UTF-8. Elysia reads them with `request.json()`, which turns
+ * bytes that are not UTF-8 into U+FFFD: a name or a key sent so would be stored silently changed.
+ * Here (an onRequest hook, before Elysia parses) such a body is a 400 `invalid_encoding`, as on
+ * /v1; Elysia then parses the body as usual, so its OpenAPI document keeps the routes' body
+ * schemas (a parse hook of our own would hide them). Other content types (the dashboard's forms)
+ * and other paths are left alone. Admin traffic only: the body is read twice.
  */
-export async function parseAdminJson({ request, contentType }: { request: Request; contentType: string }): Promise<unknown> {
-  if (!/^application\/([\w.+-]+\+)?json$/i.test(contentType.trim())) return undefined;
-  const text = decodeUtf8(await request.bytes());
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw badRequest('The request body is not valid JSON.', null, 'invalid_json');
-  }
+export async function refuseNonUtf8AdminJson({ request }: { request: Request }): Promise<void> {
+  if (!request.body) return;
+  const contentType = request.headers.get('content-type') ?? '';
+  if (!/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType.trim())) return;
+  const path = new URL(request.url).pathname;
+  if (!path.startsWith('/api/')) return;
+  decodeUtf8(await request.clone().bytes());
 }
