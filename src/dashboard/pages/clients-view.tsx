@@ -35,13 +35,16 @@ export function NewKeyPanel(props: { name: string; keyValue: string }) {
   );
 }
 
+/** Where the "New client" form shows why a key was not created (the form keeps the name typed). */
+export const CLIENT_CREATE_ERRORS = 'client-create-errors';
+
 function CreateForm(props: { errors?: string[] }) {
   return (
     <form class="inline-form" hx-post="/clients" hx-target="#clients-section" hx-swap="outerHTML">
       <label for="client-name">New client</label>
       <input id="client-name" name="name" required maxlength="100" placeholder="e.g. billing-service" autocomplete="off" />
       <button type="submit" class="btn primary">Create key</button>
-      <FormErrors errors={props.errors} />
+      <div id={CLIENT_CREATE_ERRORS}><FormErrors errors={props.errors} /></div>
     </form>
   );
 }

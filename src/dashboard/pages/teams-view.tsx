@@ -9,6 +9,9 @@ const valuesOf = (t: TeamView): LimitValues => ({
 });
 const EMPTY: LimitValues = { models: null, budgetUsd: null, budgetPeriod: 'month', rpm: null, tpm: null, spendUsd: 0 };
 
+/** Where the "New team" form shows why a team was not created (the form keeps what was typed). */
+export const TEAM_CREATE_ERRORS = 'team-create-errors';
+
 function CreateForm(props: { errors?: string[] }) {
   return (
     <form id="team-create" hx-post="/teams" hx-target="#teams-section" hx-swap="outerHTML">
@@ -18,7 +21,7 @@ function CreateForm(props: { errors?: string[] }) {
       </div>
       <LimitInputs v={EMPTY} idPrefix="team-new" />
       <button type="submit" class="btn primary">Create team</button>
-      <FormErrors errors={props.errors} />
+      <div id={TEAM_CREATE_ERRORS}><FormErrors errors={props.errors} /></div>
     </form>
   );
 }

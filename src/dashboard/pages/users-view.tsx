@@ -46,6 +46,9 @@ function UserRowView(props: { u: UserRow; selfId: number }) {
   );
 }
 
+/** Where the "Add a user" form shows why a user was not created (the form keeps what was typed). */
+export const USER_CREATE_ERRORS = 'user-create-errors';
+
 export function UsersSection(props: { users: UserRow[]; selfId: number; errors?: string[]; notice?: string }) {
   return (
     <div id="users-section">
@@ -59,7 +62,7 @@ export function UsersSection(props: { users: UserRow[]; selfId: number; errors?:
           </select>
           <button type="submit" class="btn primary">Create user</button>
         </form>
-        <FormErrors errors={props.errors} />
+        <div id={USER_CREATE_ERRORS}><FormErrors errors={props.errors} /></div>
         {props.notice ? <p class="saved" role="status" safe>{props.notice}</p> : ''}
       </Card>
       <Card>
