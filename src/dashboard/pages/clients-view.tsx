@@ -61,7 +61,7 @@ function ClientRowView(props: { c: ClientRow; admin: boolean; teams: { id: numbe
   return (
     <tr id={`client-${c.id}`} class={c.revoked ? 'dim' : undefined} x-data="{ editing: false, limits: false }">
       <td>
-        <span class="client-name" x-show="!editing" safe>{c.name}</span>
+        <span class="client-name clip" title={c.name} x-show="!editing" safe>{c.name}</span>
         {admin && !c.revoked ? (
           <form x-show="editing" x-cloak class="inline-form tight" hx-post={`/clients/${c.id}/rename`} hx-target="#clients-section" hx-swap="outerHTML">
             <input name="name" value={c.name} required maxlength="100" aria-label="New name" />

@@ -36,7 +36,7 @@ export function KeyPoolView(props: { provider: string; keys: ProviderKeyView[]; 
           <tbody>
             {keys.map((k) => (
               <tr data-key-id={k.id} data-state={k.state}>
-                <td safe>{k.label}</td>
+                <td><span class="clip" title={k.label} safe>{k.label}</span></td>
                 <td><code safe>{`••••${k.last4}`}</code></td>
                 <td class="num">{String(k.weight)}</td>
                 <td><StateBadge k={k} /></td>

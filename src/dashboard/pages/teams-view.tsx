@@ -34,7 +34,7 @@ function TeamRow(props: { t: TeamView; admin: boolean; clientNames: Map<number, 
   const members = t.client_ids.map((id) => props.clientNames.get(id) ?? `#${id}`);
   return (
     <tr id={`team-${t.id}`} x-data="{ editing: false }">
-      <td><strong class="team-name" safe>{t.name}</strong></td>
+      <td><strong class="team-name clip" title={t.name} safe>{t.name}</strong></td>
       <td>
         <LimitSummary v={valuesOf(t)} />
         {admin ? (
@@ -48,7 +48,7 @@ function TeamRow(props: { t: TeamView; admin: boolean; clientNames: Map<number, 
         ) : ''}
       </td>
       <td class="team-budget"><BudgetBar spendUsd={t.spend_usd} budgetUsd={t.budget_usd} period={t.budget_period} /></td>
-      <td class="small" safe>{members.length ? members.join(', ') : '—'}</td>
+      <td class="small team-keys">{members.length ? members.map((m, i) => <>{i ? ', ' : ''}<span class="clip" title={m} safe>{m}</span></>) : '—'}</td>
       {admin ? (
         <td class="actions">
           <button type="button" class="btn small ghost" x-show="!editing" x-on:click="editing = true">Edit</button>

@@ -17,7 +17,7 @@ function UserRowView(props: { u: UserRow; selfId: number }) {
   return (
     <tr id={`user-${u.id}`}>
       <td>
-        <span safe>{u.username}</span>
+        <span class="clip" title={u.username} safe>{u.username}</span>
         {self ? <span class="muted small"> (you)</span> : ''}
         {u.mustChangePassword ? <span class="badge warn small">must change password</span> : ''}
       </td>
