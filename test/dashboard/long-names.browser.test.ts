@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from '
 import type { Browser, Page } from 'playwright-core';
 import OpenAI from 'openai';
 import { createClient, updateClient } from '../../src/admin/clients-service';
+import { clients } from '../../src/db/schema';
 import { addProviderKey } from '../../src/admin/provider-keys-service';
 import { createTeam } from '../../src/admin/teams-service';
 import { createUser } from '../../src/admin/users-service';
@@ -16,9 +17,8 @@ import { firstRunAdminPage, startDashboardGateway, type DashboardGateway } from 
 setDefaultTimeout(60_000);
 
 const LONG = `${'N'.repeat(97)}end`;
-// (No entity such as '&amp;' here: Kita escapes only '"' in attribute values, so a name with one
-// is decoded in titles, inputs and the monitor's seed data: a known defect, not fixed yet.)
-const HOSTILE = `<script>alert("x")</script>'"&`;
+// With an entity: attribute values (titles, inputs, the monitor's JSON seed) must not decode it.
+const HOSTILE = `<script>alert("x")</script>'"&amp;`;
 const PAGES = [['/', 'usage'], ['/monitor', 'monitor'], ['/logs', 'logs'], ['/clients', 'clients'], ['/teams', 'teams'], ['/providers', 'providers'], ['/users', 'users']] as const;
 
 describe.skipIf(!chromiumAvailable() && !process.env.CI)('long and hostile names in Chromium', () => {
@@ -90,6 +90,15 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('long and hostile names
       expect({ key, shown: text.includes(HOSTILE) }).toEqual({ key, shown: true });
       expect(await page.locator('#main script').count()).toBe(0);
     }
+    // The rename form offers the name exactly as saved, so saving it unchanged keeps it.
+    await page.goto(`${env.gw.url}/clients`);
+    const row = page.locator('#clients-table tr', { has: page.locator('.client-name', { hasText: 'alert' }) });
+    expect(await row.locator('.client-name').getAttribute('title')).toBe(HOSTILE);
+    await row.locator('button:text-is("Rename")').click();
+    expect(await row.locator('input[name=name]').inputValue()).toBe(HOSTILE);
+    await row.locator('button:text-is("Save")').click();
+    await page.waitForSelector('#clients-table tr:not(:has(input[name=name]:visible)) .client-name');
+    expect(env.gw.ctx.db.select().from(clients).all().filter((c) => c.name.includes('alert')).map((c) => c.name)).toEqual([HOSTILE]);
   });
 
   test('phone width: a log row opened far down the list brings its detail into sight', async () => {

@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import { Card } from '../components/ui';
 import { PageHeader } from '../components/layout';
 import type { LogJson } from '../../logging/log-row';

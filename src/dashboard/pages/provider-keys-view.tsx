@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import type { ProviderKeyView } from '../../admin/provider-keys-service';
 import { compactNumber, dateTime, usd } from '../format';
 

@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import { Card, ShareBar, Stat } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import { compactNumber, count, duration, percent, tokens, usd } from '../format';

@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import { Card, FormErrors } from '../components/ui';
 import { PageHeader } from '../components/layout';
 import { ago, dateTime } from '../format';

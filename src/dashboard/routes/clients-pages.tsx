@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import { Elysia } from 'elysia';
 import { createClient, listClients, renameClient, revokeClient, updateClient } from '../../admin/clients-service';
 import { teams } from '../../db/schema';

@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import { Elysia } from 'elysia';
 import { getModel, listModels, updateModel, type ModelPatch, type ModelView } from '../../admin/models-service';
 import type { AppContext } from '../../context';

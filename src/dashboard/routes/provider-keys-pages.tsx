@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import { Elysia } from 'elysia';
 import { addProviderKey, deleteProviderKey, listProviderKeys } from '../../admin/provider-keys-service';
 import type { AppContext } from '../../context';

@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import { Elysia } from 'elysia';
 import { testProviderConnection } from '../../admin/provider-test';
 import { listProviderKeys } from '../../admin/provider-keys-service';

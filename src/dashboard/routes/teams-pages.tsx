@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import { Elysia } from 'elysia';
 import { clientNames } from '../../admin/clients-service';
 import { createTeam, deleteTeam, listTeams, updateTeam } from '../../admin/teams-service';
