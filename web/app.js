@@ -176,6 +176,14 @@
       try { msg = JSON.parse(xhr.responseText).error.message || msg; } catch (e) { if (xhr) msg += ' (' + xhr.status + ')'; }
       toast(msg);
     });
+    // Below 1250px the log detail sits under the table: bring it into sight when a row opens it,
+    // or a click on row 40 of 50 seems to do nothing.
+    document.body.addEventListener('htmx:afterSwap', function (ev) {
+      var t = ev.detail && ev.detail.target;
+      if (!t || t.id !== 'log-detail') return;
+      var r = t.getBoundingClientRect();
+      if (r.top >= window.innerHeight || r.bottom <= 0) t.scrollIntoView({ block: 'start' });
+    });
     document.body.addEventListener('htmx:sendError', function () { toast('The gateway did not answer. Is it running?'); });
   });
 

@@ -4,7 +4,7 @@ import { ruleOf, type RoleNeed } from '../auth/session-guard';
 import { authenticateRequest, type AuthDeps, type AuthResult } from '../auth/authenticate';
 import { ApiError } from '../errors/api-error';
 import type { DashUser } from './dash-types';
-import { redirect } from './respond';
+import { isHtmx, redirect } from './respond';
 
 export const toDashUser = (a: AuthResult): DashUser => ({
   id: a.user.id,
@@ -44,10 +44,27 @@ export function pageGuard(deps: AuthDeps) {
     }),
     role: (need: RoleNeed) => ({
       resolve: ({ request }: { request: Request }) => {
-        const auth = enforceAccess(deps, request, ruleOf(need));
-        return { auth, user: toDashUser(auth) };
+        try {
+          const auth = enforceAccess(deps, request, ruleOf(need));
+          return { auth, user: toDashUser(auth) };
+        } catch (err) {
+          throw signInAgain(request, err);
+        }
       },
     }),
+  });
+}
+
+/**
+ * A button or form whose session ended (expired, signed out in another tab): still the 401, but
+ * with HX-Location so HTMX loads the sign-in page, as a page link would, instead of swapping the
+ * JSON error into the row or card that was being saved.
+ */
+function signInAgain(request: Request, err: unknown): unknown {
+  if (!(err instanceof ApiError) || err.status !== 401 || !isHtmx(request)) return err;
+  return new ApiError({
+    status: err.status, message: err.message, type: err.type, code: err.code, param: err.param,
+    headers: { ...err.headers, 'HX-Location': JSON.stringify({ path: '/login', target: 'body' }) },
   });
 }
 

@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import { Shell } from './components/layout';
 import { FormErrors } from './components/ui';
 import type { DashUser, NavKey } from './dash-types';

@@ -20,7 +20,8 @@ export interface DashboardGateway {
   close(): Promise<void>;
 }
 
-export async function startDashboardGateway(): Promise<DashboardGateway> {
+/** `authClock`: the sessions' clock (a test moves it past the session lifetime). */
+export async function startDashboardGateway(opts: { authClock?: () => number } = {}): Promise<DashboardGateway> {
   const upstream = startFakeUpstream((_req, rec) => {
     if (rec.path.endsWith('/models')) return jsonResponse({ object: 'list', data: [{ id: 'gpt-4o-mini', object: 'model' }] });
     if (rec.path.endsWith('/chat/completions')) return jsonResponse(fixtureJson('openai', 'chat.json'));
@@ -38,6 +39,7 @@ export async function startDashboardGateway(): Promise<DashboardGateway> {
   const sink = createLogSink({ dbPath, flushMs: 20, warn: () => {} });
   const gw = await startGateway({
     logSink: sink,
+    authClock: opts.authClock,
     env: {
       ...providerEnv('openai', `${upstream.url}/v1`),
       LLM_PROXY__DATABASE__PATH: dbPath,

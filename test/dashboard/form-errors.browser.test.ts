@@ -88,6 +88,66 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('form errors in Chromiu
     await screenshot(page, 'form-errors-team');
   });
 
+  test('a new team refused: the message is under the New team form, which keeps everything typed', async () => {
+    await createTeam(env.gw.ctx, { name: 'taken-team' });
+    await nav('Teams', 'teams');
+    await page.fill('#team-name', 'taken-team');
+    await page.fill('#team-new-models', 'gpt-4o, openai/*');
+    await page.fill('#team-new-budget', '12.5');
+    await page.selectOption('#team-new-period', 'week');
+    await page.fill('#team-new-tpm', '1000');
+    await page.click('button:text-is("Create team")');
+    await page.waitForSelector('#team-create .form-errors');
+    expect(await page.textContent('#team-create .form-errors')).toContain("'taken-team' exists already");
+    expect([
+      await page.inputValue('#team-name'), await page.inputValue('#team-new-models'), await page.inputValue('#team-new-budget'),
+      await page.inputValue('#team-new-period'), await page.inputValue('#team-new-tpm'),
+    ]).toEqual(['taken-team', 'gpt-4o, openai/*', '12.5', 'week', '1000']);
+    // Renamed and sent again: created, and the message is gone.
+    await page.fill('#team-name', 'fresh-team');
+    await page.click('button:text-is("Create team")');
+    await page.waitForSelector('#teams-table .team-name:text-is("fresh-team")');
+    expect(await page.locator('#team-create .form-errors').count()).toBe(0);
+    await page.reload();
+    expect(await page.textContent('#teams-table tr:has(.team-name:text-is("fresh-team"))')).toContain('1k tpm');
+  });
+
+  test('a new user, client key, pool key or base URL refused: each form keeps what was typed', async () => {
+    await nav('Users', 'users');
+    await page.fill('#users-section input[name=username]', 'admin');
+    await page.fill('#users-section input[name=password]', 'a-long-enough-password');
+    await page.selectOption('#users-section select[name=role]', 'admin');
+    await page.click('button:text-is("Create user")');
+    await page.waitForSelector('#users-section .form-errors');
+    expect(await page.textContent('#users-section .form-errors')).toContain("'admin' is taken");
+    expect([await page.inputValue('#users-section input[name=username]'), await page.inputValue('#users-section select[name=role]')]).toEqual(['admin', 'admin']);
+
+    await nav('Clients', 'clients');
+    await page.fill('#client-name', '   ');
+    await page.click('button:text-is("Create key")');
+    await page.waitForSelector('#clients-section form[hx-post="/clients"] .form-errors');
+    expect(await page.textContent('#clients-section form[hx-post="/clients"] .form-errors')).toContain('must not be empty');
+
+    await nav('Providers', 'providers');
+    const pool = '#provider-keys-openai';
+    await page.click(`${pool} button:text-is("Add key")`);
+    await page.fill(`${pool} input[name=key]`, 'sk-x');
+    await page.fill(`${pool} input[name=label]`, 'backup');
+    await page.fill(`${pool} input[name=weight]`, '3');
+    await page.click(`${pool} button:text-is("Add")`);
+    await page.waitForSelector(`${pool} .form-errors`);
+    expect(await page.textContent(`${pool} .form-errors`)).toContain('too short');
+    // The add form is still open, with the label and weight.
+    expect(await page.isVisible(`${pool} input[name=label]`)).toBe(true);
+    expect([await page.inputValue(`${pool} input[name=label]`), await page.inputValue(`${pool} input[name=weight]`)]).toEqual(['backup', '3']);
+
+    await page.fill('#provider-openai input[name=base_url]', 'ftp://example.test/v1');
+    await page.click('#provider-openai button:text-is("Save URL")');
+    await page.waitForSelector('#provider-openai-errors .form-errors');
+    expect(await page.textContent('#provider-openai-errors')).toContain('http or https');
+    expect(await page.inputValue('#provider-openai input[name=base_url]')).toBe('ftp://example.test/v1');
+  });
+
   test('a negative model price is reported on its input, not dropped silently', async () => {
     await nav('Models', 'models');
     const row = '#model-gpt-4o-mini';

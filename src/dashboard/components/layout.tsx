@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import type { Children } from '@kitajs/html';
 import { assetUrl } from '../assets-routes';
 import type { DashUser, NavKey } from '../dash-types';

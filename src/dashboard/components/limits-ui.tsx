@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import type { BudgetPeriod } from '../../limits/limit-types';
 import { compactNumber, usd } from '../format';
 

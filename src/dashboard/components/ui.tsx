@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import type { Children } from '@kitajs/html';
 
 /** A summary figure: label, big value (already formatted with its unit), optional note. */

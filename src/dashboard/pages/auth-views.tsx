@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import { Document } from '../components/layout';
 import { FormErrors } from '../components/ui';
 

@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import { Card, FormErrors } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import { ago, compactNumber, dateTime, usd } from '../format';
@@ -35,13 +35,16 @@ export function NewKeyPanel(props: { name: string; keyValue: string }) {
   );
 }
 
+/** Where the "New client" form shows why a key was not created (the form keeps the name typed). */
+export const CLIENT_CREATE_ERRORS = 'client-create-errors';
+
 function CreateForm(props: { errors?: string[] }) {
   return (
     <form class="inline-form" hx-post="/clients" hx-target="#clients-section" hx-swap="outerHTML">
       <label for="client-name">New client</label>
       <input id="client-name" name="name" required maxlength="100" placeholder="e.g. billing-service" autocomplete="off" />
       <button type="submit" class="btn primary">Create key</button>
-      <FormErrors errors={props.errors} />
+      <div id={CLIENT_CREATE_ERRORS}><FormErrors errors={props.errors} /></div>
     </form>
   );
 }
@@ -58,7 +61,7 @@ function ClientRowView(props: { c: ClientRow; admin: boolean; teams: { id: numbe
   return (
     <tr id={`client-${c.id}`} class={c.revoked ? 'dim' : undefined} x-data="{ editing: false, limits: false }">
       <td>
-        <span class="client-name" x-show="!editing" safe>{c.name}</span>
+        <span class="client-name clip" title={c.name} x-show="!editing" safe>{c.name}</span>
         {admin && !c.revoked ? (
           <form x-show="editing" x-cloak class="inline-form tight" hx-post={`/clients/${c.id}/rename`} hx-target="#clients-section" hx-swap="outerHTML">
             <input name="name" value={c.name} required maxlength="100" aria-label="New name" />

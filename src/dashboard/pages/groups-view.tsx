@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import { Card, FormErrors } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 

@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import { Card, StatusBadge } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import { compactNumber, dateTime, duration, usd } from '../format';
@@ -46,6 +46,11 @@ function qs(f: LogFilters, beforeId: number | null): string {
   if (beforeId != null) p.set('before_id', String(beforeId));
   const s = p.toString();
   return s ? `/logs?${s}` : '/logs';
+}
+
+/** A name in a one-line table: cut to a width with an ellipsis, the whole of it in the tooltip. */
+function ClippedName(props: { name: string }) {
+  return <span class="clip" title={props.name} safe>{props.name}</span>;
 }
 
 function Filters(props: { vm: LogsViewModel }) {
@@ -110,7 +115,7 @@ export function LogsView(props: { vm: LogsViewModel }) {
                       {/* Month-day and time (the year is in the tooltip): the row must fit beside the detail panel. */}
                       <td class="nowrap" title={dateTime(r.createdAt)}>{dateTime(r.createdAt).slice(5)}</td>
                       <td><StatusBadge status={r.status} /></td>
-                      <td safe>{r.clientName ?? (r.clientId == null ? '—' : `#${r.clientId}`)}</td>
+                      <td><ClippedName name={r.clientName ?? (r.clientId == null ? '—' : `#${r.clientId}`)} /></td>
                       <td><code safe>{r.model ?? r.modelRequested}</code> <span class="muted small" safe>{r.provider ?? ''}</span>
                         {r.endpoint === 'chat' ? '' : <span class="muted small endpoint" safe>{` · ${r.endpoint}`}</span>}</td>
                       <td class="num">

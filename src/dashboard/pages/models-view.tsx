@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import { Card } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import type { LongContextTier } from '../../state/snapshot-types';
@@ -16,7 +16,7 @@ export interface ModelRow {
   imagePrice: number | null;
   /** Prompt-cache writes, USD per 1M tokens (blank: input price). */
   cacheWritePrice?: number | null;
-  /** Dearer prices from a prompt length on (read-only here; set through PATCH /api/models/{id}). */
+  /** Dearer prices from a prompt length on (admins edit it under the model's id, as PATCH /api/models/{id} does). */
   longContext?: LongContextTier | null;
 }
 
@@ -37,13 +37,55 @@ function LongContextNote(props: { tier: LongContextTier | null | undefined }) {
   );
 }
 
+/** Where the tier editor of a row shows why a save was refused (it stays open with what was typed). */
+export const tierErrorSlot = (rowId: string) => `${rowId}-tier-errors`;
+
+/**
+ * The tier under an admin's model id: the note (or "no long-context tier") opens a small form,
+ * as a key's limits summary does. A blank threshold means no tier; a blank price keeps the base one.
+ */
+function LongContextEditor(props: { m: ModelRow; rowId: string; url: string }) {
+  const t = props.m.longContext;
+  const v = (n: number | null | undefined) => (n == null ? '' : String(n));
+  const tierPrice = (name: string, label: string, value: number | null | undefined, base: string) => (
+    <label>{label}
+      <input class="tier-price" type="number" step="any" min="0" name={name} value={v(value)} placeholder={`= ${base}`} />
+    </label>
+  );
+  return (
+    <div class="long-context-editor" x-data="{ tier: false }">
+      <button type="button" class="link-button" title="Edit the long-context tier" aria-label="Edit the long-context tier" x-on:click="tier = !tier">
+        {t ? <LongContextNote tier={t} /> : <span class="muted small long-context none">no long-context tier</span>}
+      </button>
+      <form x-show="tier" x-cloak class="limits-form tier-form" hx-post={props.url} hx-target={`#${props.rowId}`} hx-swap="outerHTML">
+        <div id={tierErrorSlot(props.rowId)}></div>
+        <div class="form-grid">
+          <label>From prompt tokens
+            <input name="long_context_threshold" type="number" min="1" max="100000000" step="1" value={v(t?.threshold)} placeholder="no tier" />
+          </label>
+          {tierPrice('long_context_input_price', 'Input', t?.input, 'input')}
+          {tierPrice('long_context_cached_input_price', 'Cache read', t?.cachedInput, 'cache read')}
+          {tierPrice('long_context_cache_write_price', 'Cache write', t?.cacheWrite, 'cache write')}
+          {tierPrice('long_context_output_price', 'Output', t?.output, 'output')}
+          {tierPrice('long_context_reasoning_price', 'Reasoning', t?.reasoning, 'reasoning')}
+        </div>
+        <button type="submit" class="btn small primary">Save tier</button>
+        <button type="button" class="btn small ghost" x-on:click="tier = false">Cancel</button>
+      </form>
+    </div>
+  );
+}
+
 function PriceInput(props: { name: string; value: number | null; label: string; placeholder?: string }) {
   return <input class="price" type="number" step="any" min="0" name={props.name} value={price(props.value)} aria-label={props.label} title={props.label} placeholder={props.placeholder ?? ''} />;
 }
 
+/** A model row's element id (its id with anything unusual as `_`). */
+export const modelRowId = (id: string) => `model-${id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+
 export function ModelRowView(props: { m: ModelRow; admin: boolean; error?: string; saved?: boolean }) {
   const { m, admin } = props;
-  const rowId = `model-${m.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  const rowId = modelRowId(m.id);
   const url = `/models/${encodeURIComponent(m.id)}`;
   if (!admin) {
     return (
@@ -66,7 +108,7 @@ export function ModelRowView(props: { m: ModelRow; admin: boolean; error?: strin
     <tr id={rowId}>
       <td>
         <code safe>{m.id}</code>{m.upstreamId !== m.id ? <div class="muted small" safe>{`→ ${m.upstreamId}`}</div> : ''}
-        <LongContextNote tier={m.longContext} />
+        <LongContextEditor m={m} rowId={rowId} url={url} />
       </td>
       <td safe>{m.provider}</td>
       <td safe>{m.kind}</td>
@@ -97,7 +139,7 @@ export function ModelRowView(props: { m: ModelRow; admin: boolean; error?: strin
 export function ModelsView(props: { models: ModelRow[]; providers: string[]; provider: string | null; admin: boolean }) {
   return (
     <div class="page" data-page="models">
-      <PageHeader title="Models" subtitle="Prices are USD per 1M tokens (per image for image models). Blank cached/reasoning prices fall back to input/output. A long-context tier, shown under a model's id, bills a whole request at its prices once the prompt is that long; it is set through the admin API (PATCH /api/models/{id}).">
+      <PageHeader title="Models" subtitle="Prices are USD per 1M tokens (per image for image models). Blank cached/reasoning prices fall back to input/output. A long-context tier, shown under a model's id, bills a whole request at its prices once the prompt is that long; admins click it to edit it.">
         <form hx-get="/models" hx-target="#main" hx-push-url="true" hx-trigger="change">
           <select name="provider" aria-label="Filter by provider">
             <option value="">All providers</option>

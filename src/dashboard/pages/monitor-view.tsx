@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import { Card } from '../components/ui';
 import { PageHeader } from '../components/layout';
 import type { LogJson } from '../../logging/log-row';
@@ -30,7 +30,7 @@ export function MonitorView(props: { initial: LogJson[]; clientNames: Record<str
                 <tr class="monitor-row" x-bind:class="r.fresh ? 'fresh' : ''">
                   <td class="nowrap" x-text="time(r.t)"></td>
                   <td><span class="badge" x-bind:class="statusKind(r.status)" x-text="r.status"></span></td>
-                  <td x-text="r.client"></td>
+                  <td><span class="clip" x-text="r.client" x-bind:title="r.client"></span></td>
                   <td><code x-text="r.model"></code><div class="muted small" x-text="r.provider"></div></td>
                   <td><code class="small" x-text="r.route"></code><div class="form-error small" x-show="r.error" x-text="r.error"></div></td>
                   <td class="num" x-text="num(r.promptTokens) + ' / ' + num(r.completionTokens)"></td>

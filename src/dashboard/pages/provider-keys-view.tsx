@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import type { ProviderKeyView } from '../../admin/provider-keys-service';
 import { compactNumber, dateTime, usd } from '../format';
 
@@ -15,6 +15,9 @@ function StateBadge(props: { k: ProviderKeyView }) {
     : undefined;
   return <span class={`badge ${STATE_KIND[k.state]}`} title={title}>{k.state === 'set_aside' ? 'set aside' : 'active'}</span>;
 }
+
+/** Where the pool shows why a key was not added (the add form stays open with what was typed). */
+export const keyPoolErrorSlot = (provider: string) => `provider-keys-${provider}-errors`;
 
 /**
  * A provider's key pool inside its card: each key's last four, weight, state and 24 h usage;
@@ -33,7 +36,7 @@ export function KeyPoolView(props: { provider: string; keys: ProviderKeyView[]; 
           <tbody>
             {keys.map((k) => (
               <tr data-key-id={k.id} data-state={k.state}>
-                <td safe>{k.label}</td>
+                <td><span class="clip" title={k.label} safe>{k.label}</span></td>
                 <td><code safe>{`••••${k.last4}`}</code></td>
                 <td class="num">{String(k.weight)}</td>
                 <td><StateBadge k={k} /></td>
@@ -55,7 +58,7 @@ export function KeyPoolView(props: { provider: string; keys: ProviderKeyView[]; 
           </tbody>
         </table></div>
       )}
-      {props.errors?.length ? <ul class="form-errors" role="alert">{props.errors.map((e) => <li safe>{e}</li>)}</ul> : ''}
+      <div id={keyPoolErrorSlot(provider)}>{props.errors?.length ? <ul class="form-errors" role="alert">{props.errors.map((e) => <li safe>{e}</li>)}</ul> : ''}</div>
       {admin ? (
         <form class="inline-form" hx-post={`/providers/${provider}/keys`} {...swap} x-data="{ open: false }">
           <button type="button" class="btn small" x-show="!open" x-on:click="open = true">Add key</button>

@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import type { TeamView } from '../../admin/teams-service';
 import { Card, FormErrors } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
@@ -9,6 +9,9 @@ const valuesOf = (t: TeamView): LimitValues => ({
 });
 const EMPTY: LimitValues = { models: null, budgetUsd: null, budgetPeriod: 'month', rpm: null, tpm: null, spendUsd: 0 };
 
+/** Where the "New team" form shows why a team was not created (the form keeps what was typed). */
+export const TEAM_CREATE_ERRORS = 'team-create-errors';
+
 function CreateForm(props: { errors?: string[] }) {
   return (
     <form id="team-create" hx-post="/teams" hx-target="#teams-section" hx-swap="outerHTML">
@@ -18,7 +21,7 @@ function CreateForm(props: { errors?: string[] }) {
       </div>
       <LimitInputs v={EMPTY} idPrefix="team-new" />
       <button type="submit" class="btn primary">Create team</button>
-      <FormErrors errors={props.errors} />
+      <div id={TEAM_CREATE_ERRORS}><FormErrors errors={props.errors} /></div>
     </form>
   );
 }
@@ -31,7 +34,7 @@ function TeamRow(props: { t: TeamView; admin: boolean; clientNames: Map<number, 
   const members = t.client_ids.map((id) => props.clientNames.get(id) ?? `#${id}`);
   return (
     <tr id={`team-${t.id}`} x-data="{ editing: false }">
-      <td><strong class="team-name" safe>{t.name}</strong></td>
+      <td><strong class="team-name clip" title={t.name} safe>{t.name}</strong></td>
       <td>
         <LimitSummary v={valuesOf(t)} />
         {admin ? (
@@ -45,7 +48,7 @@ function TeamRow(props: { t: TeamView; admin: boolean; clientNames: Map<number, 
         ) : ''}
       </td>
       <td class="team-budget"><BudgetBar spendUsd={t.spend_usd} budgetUsd={t.budget_usd} period={t.budget_period} /></td>
-      <td class="small" safe>{members.length ? members.join(', ') : '—'}</td>
+      <td class="small team-keys">{members.length ? members.map((m, i) => <>{i ? ', ' : ''}<span class="clip" title={m} safe>{m}</span></>) : '—'}</td>
       {admin ? (
         <td class="actions">
           <button type="button" class="btn small ghost" x-show="!editing" x-on:click="editing = true">Edit</button>

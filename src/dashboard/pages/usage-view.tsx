@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import { Card, ShareBar, Stat } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import { compactNumber, count, duration, percent, tokens, usd } from '../format';
@@ -81,7 +81,7 @@ function Breakdown(props: { title: string; rows: BreakdownRow[]; id: string }) {
           <tbody>
             {props.rows.map((r) => (
               <tr>
-                <td><span safe>{r.label}</span>{r.tag ? <span class="muted small tag" safe>{` ${r.tag}`}</span> : ''}</td>
+                <td><span class="clip" title={r.label} safe>{r.label}</span>{r.tag ? <span class="muted small tag" safe>{` ${r.tag}`}</span> : ''}</td>
                 <td class="num">{compactNumber(r.requests)}{r.errors ? <span class="muted"> ({compactNumber(r.errors)} err)</span> : ''}</td>
                 <td class="num">
                   {compactNumber(r.tokens)}

@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import { Card, FormErrors } from '../components/ui';
 import { PageHeader } from '../components/layout';
 import { ago, dateTime } from '../format';
@@ -17,7 +17,7 @@ function UserRowView(props: { u: UserRow; selfId: number }) {
   return (
     <tr id={`user-${u.id}`}>
       <td>
-        <span safe>{u.username}</span>
+        <span class="clip" title={u.username} safe>{u.username}</span>
         {self ? <span class="muted small"> (you)</span> : ''}
         {u.mustChangePassword ? <span class="badge warn small">must change password</span> : ''}
       </td>
@@ -46,6 +46,9 @@ function UserRowView(props: { u: UserRow; selfId: number }) {
   );
 }
 
+/** Where the "Add a user" form shows why a user was not created (the form keeps what was typed). */
+export const USER_CREATE_ERRORS = 'user-create-errors';
+
 export function UsersSection(props: { users: UserRow[]; selfId: number; errors?: string[]; notice?: string }) {
   return (
     <div id="users-section">
@@ -59,7 +62,7 @@ export function UsersSection(props: { users: UserRow[]; selfId: number; errors?:
           </select>
           <button type="submit" class="btn primary">Create user</button>
         </form>
-        <FormErrors errors={props.errors} />
+        <div id={USER_CREATE_ERRORS}><FormErrors errors={props.errors} /></div>
         {props.notice ? <p class="saved" role="status" safe>{props.notice}</p> : ''}
       </Card>
       <Card>

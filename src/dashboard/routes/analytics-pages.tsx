@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import { Elysia } from 'elysia';
 import { eq } from 'drizzle-orm';
 import { clientNames } from '../../admin/clients-service';

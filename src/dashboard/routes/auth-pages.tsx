@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import { Elysia } from 'elysia';
 import { authenticateRequest, type AuthDeps } from '../../auth/authenticate';
 import { changePassword, login, logout, type LoginResult } from '../../auth/login-service';

@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import { Elysia } from 'elysia';
 import { createClient, listClients, renameClient, revokeClient, updateClient } from '../../admin/clients-service';
 import { teams } from '../../db/schema';
@@ -8,7 +8,7 @@ import { usageBreakdown } from '../../logging/usage-queries';
 import { adminRoute, attempt, field, pageRoute, pageGuard } from '../dash-session';
 import { isAdmin } from '../dash-types';
 import { formErrorsInto, fragment, pageResponse } from '../page-response';
-import { clientErrorSlot, ClientsSection, ClientsView, type ClientRow } from '../pages/clients-view';
+import { CLIENT_CREATE_ERRORS, clientErrorSlot, ClientsSection, ClientsView, type ClientRow } from '../pages/clients-view';
 
 const THIRTY_DAYS = 30 * 86_400_000;
 
@@ -43,7 +43,7 @@ export function clientsPages(ctx: AppContext) {
     }, pageRoute())
     .post('/clients', async ({ body }) => {
       const r = await attempt(() => createClient(ctx, field(body, 'name')));
-      return r.ok ? section({ created: { name: r.value.name, key: r.value.key } }) : section({ errors: r.errors });
+      return r.ok ? section({ created: { name: r.value.name, key: r.value.key } }) : formErrorsInto(CLIENT_CREATE_ERRORS, r.errors);
     }, adminRoute())
     .post('/clients/:id/rename', async ({ body, params }) => {
       const r = await attempt(() => renameClient(ctx, idOf(params), field(body, 'name')));

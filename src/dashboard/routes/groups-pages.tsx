@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import { Elysia } from 'elysia';
 import { createGroup, deleteGroup, getGroup, listGroups, updateGroup } from '../../admin/groups-service';
 import { tryRouting } from '../../admin/try-routing';

@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import { Elysia } from 'elysia';
 import { getModel, listModels, updateModel, type ModelPatch, type ModelView } from '../../admin/models-service';
 import type { AppContext } from '../../context';
@@ -6,8 +6,8 @@ import { badRequest } from '../../errors/api-error';
 import { PROVIDER_IDS } from '../../providers/types';
 import { adminRoute, attempt, field, pageRoute, pageGuard, pathParam } from '../dash-session';
 import { isAdmin } from '../dash-types';
-import { fragment, pageResponse } from '../page-response';
-import { ModelRowView, ModelsView, type ModelRow } from '../pages/models-view';
+import { formErrorsInto, fragment, pageResponse } from '../page-response';
+import { modelRowId, ModelRowView, ModelsView, tierErrorSlot, type ModelRow } from '../pages/models-view';
 
 const row = (m: ModelView): ModelRow => ({
   id: m.id, provider: m.provider, upstreamId: m.upstream_id, kind: m.kind, enabled: m.enabled, inputPrice: m.input_price,
@@ -33,9 +33,29 @@ function price(body: unknown, name: string, nullable: boolean): number | null | 
   return n;
 }
 
+/** The tier's threshold: blank -> no tier (null), else a whole number of prompt tokens from 1. */
+function threshold(body: unknown): number | null {
+  const v = field(body, 'long_context_threshold');
+  if (v === '') return null;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 100_000_000) throw badRequest('long context threshold must be a whole number of prompt tokens, from 1 to 100,000,000.', 'long_context_threshold');
+  return n;
+}
+
+const TIER_PRICES = ['long_context_input_price', 'long_context_cached_input_price', 'long_context_cache_write_price', 'long_context_output_price', 'long_context_reasoning_price'] as const;
+
+/** The tier editor's fields (it always sends the threshold): a blank threshold removes the whole tier. */
+function tierPatchOf(body: unknown): ModelPatch {
+  const t = threshold(body);
+  const patch: ModelPatch = { long_context_threshold: t };
+  for (const k of TIER_PRICES) patch[k] = t === null ? null : price(body, k, true) ?? null;
+  return patch;
+}
+
 function patchOf(body: unknown): ModelPatch {
-  const patch: ModelPatch = {};
   const b = (body ?? {}) as Record<string, unknown>;
+  if ('long_context_threshold' in b) return tierPatchOf(body);
+  const patch: ModelPatch = {};
   if ('enabled' in b) patch.enabled = field(body, 'enabled') === 'true';
   const set = <K extends keyof ModelPatch>(k: K, v: ModelPatch[K] | undefined) => {
     if (v !== undefined) patch[k] = v;
@@ -62,6 +82,8 @@ export function modelsPages(ctx: AppContext) {
       const id = pathParam(params.id);
       const r = await attempt(() => updateModel(ctx, id, patchOf(body)));
       if (r.ok) return fragment(<ModelRowView m={row(r.value)} admin saved />);
+      // The tier editor keeps what was typed: its message goes into its own slot.
+      if (body && typeof body === 'object' && 'long_context_threshold' in body) return formErrorsInto(tierErrorSlot(modelRowId(id)), r.errors);
       const current = await attempt(() => getModel(ctx, id));
       if (!current.ok) return fragment(<tr><td colspan="10" class="form-error" safe>{current.errors.join(' ')}</td></tr>, current.errors);
       return fragment(<ModelRowView m={row(current.value)} admin error={r.errors.join(' ')} />, r.errors);

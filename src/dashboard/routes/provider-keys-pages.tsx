@@ -1,10 +1,10 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import { Elysia } from 'elysia';
 import { addProviderKey, deleteProviderKey, listProviderKeys } from '../../admin/provider-keys-service';
 import type { AppContext } from '../../context';
 import { adminRoute, attempt, field, pageGuard, pathParam, rawField } from '../dash-session';
-import { fragment } from '../page-response';
-import { KeyPoolView } from '../pages/provider-keys-view';
+import { formErrorsInto, fragment } from '../page-response';
+import { keyPoolErrorSlot, KeyPoolView } from '../pages/provider-keys-view';
 
 /** The key pool section of a provider card: add and remove keys (admins), answered as the section. */
 export function providerKeysPages(ctx: AppContext) {
@@ -20,7 +20,7 @@ export function providerKeysPages(ctx: AppContext) {
       const r = await attempt(() =>
         addProviderKey(ctx, params.id, { key: rawField(body, 'key'), label: field(body, 'label') || undefined, weight: weight ? Number(weight) : undefined }),
       );
-      return section(params.id, r.ok ? undefined : r.errors);
+      return r.ok ? section(params.id) : formErrorsInto(keyPoolErrorSlot(params.id), r.errors);
     }, adminRoute())
     .post('/providers/:id/keys/:key_id/delete', async ({ params }) => {
       const r = await attempt(() => deleteProviderKey(ctx, params.id, pathParam(params.key_id)));

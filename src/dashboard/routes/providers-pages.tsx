@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import { Elysia } from 'elysia';
 import { testProviderConnection } from '../../admin/provider-test';
 import { listProviderKeys } from '../../admin/provider-keys-service';
@@ -7,8 +7,8 @@ import type { AppContext } from '../../context';
 import { PROVIDER_CATALOG } from '../../providers/provider-catalog';
 import { adminRoute, attempt, field, pageRoute, pageGuard, rawField } from '../dash-session';
 import { isAdmin } from '../dash-types';
-import { fragment, pageResponse } from '../page-response';
-import { ProviderCardView, ProvidersView, TestResultView, type ProviderCard } from '../pages/providers-view';
+import { formErrorsInto, fragment, pageResponse } from '../page-response';
+import { providerErrorSlot, ProviderCardView, ProvidersView, TestResultView, type ProviderCard } from '../pages/providers-view';
 
 function card(p: ProviderView, keys?: ProviderCard['keys']): ProviderCard {
   const cat = PROVIDER_CATALOG[p.id];
@@ -42,7 +42,8 @@ export function providersPages(ctx: AppContext) {
       if (r.ok) return fragment(<ProviderCardView p={card(r.value, await listProviderKeys(ctx, r.value.id))} admin saved />);
       const current = await attempt(() => getProvider(ctx, params.id));
       if (!current.ok) return fragment(<p class="form-error" safe>{current.errors.join(' ')}</p>, current.errors);
-      return fragment(<ProviderCardView p={card(current.value, await listProviderKeys(ctx, current.value.id))} admin errors={r.errors} />, r.errors);
+      // Into the card's error slot: its forms keep what the admin typed (a URL to correct).
+      return formErrorsInto(providerErrorSlot(current.value.id), r.errors);
     }, adminRoute())
     .post('/providers/:id/test', async ({ params }) => {
       const r = await attempt(() => testProviderConnection(ctx, params.id));

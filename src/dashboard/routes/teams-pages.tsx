@@ -1,4 +1,4 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import { Elysia } from 'elysia';
 import { clientNames } from '../../admin/clients-service';
 import { createTeam, deleteTeam, listTeams, updateTeam } from '../../admin/teams-service';
@@ -7,7 +7,7 @@ import { adminRoute, attempt, field, pageGuard, pageRoute } from '../dash-sessio
 import { isAdmin } from '../dash-types';
 import { limitInputFromForm } from '../limit-form';
 import { formErrorsInto, fragment, pageResponse } from '../page-response';
-import { teamErrorSlot, TeamsSection, TeamsView } from '../pages/teams-view';
+import { TEAM_CREATE_ERRORS, teamErrorSlot, TeamsSection, TeamsView } from '../pages/teams-view';
 
 const idOf = (p: { id: string }) => (/^\d{1,15}$/.test(p.id) ? Number(p.id) : -1);
 
@@ -23,7 +23,7 @@ export function teamsPages(ctx: AppContext) {
     }, pageRoute())
     .post('/teams', async ({ body }) => {
       const r = await attempt(() => createTeam(ctx, { name: field(body, 'name'), ...limitInputFromForm(body, 'team') }));
-      return section(r.ok ? undefined : r.errors);
+      return r.ok ? section() : formErrorsInto(TEAM_CREATE_ERRORS, r.errors);
     }, adminRoute())
     .post('/teams/:id', async ({ body, params }) => {
       const r = await attempt(() => updateTeam(ctx, idOf(params), { name: field(body, 'name'), ...limitInputFromForm(body, 'team') }));

@@ -1,11 +1,11 @@
-/** @jsxImportSource @kitajs/html */
+/** @jsxImportSource #html */
 import { Elysia } from 'elysia';
 import { createUser, deleteUser, listUsers, resetPassword, setRole, type UserView } from '../../admin/users-service';
 import type { AppContext } from '../../context';
 import { adminRoute, attempt, field, pageRoute, pageGuard, rawField } from '../dash-session';
-import { fragment, pageResponse } from '../page-response';
+import { formErrorsInto, fragment, pageResponse } from '../page-response';
 import { ForbiddenPage } from '../pages/auth-views';
-import { UsersSection, UsersView, type UserRow } from '../pages/users-view';
+import { USER_CREATE_ERRORS, UsersSection, UsersView, type UserRow } from '../pages/users-view';
 
 const row = (u: UserView): UserRow => ({ id: u.id, username: u.username, role: u.role, mustChangePassword: u.must_change_password, createdAt: u.created_at });
 const idOf = (p: { id: string }) => (/^\d{1,15}$/.test(p.id) ? Number(p.id) : -1);
@@ -25,7 +25,7 @@ export function usersPages(ctx: AppContext) {
     .post('/users', async ({ user: me, body }) => {
       // Created by an admin who chose the password: the user picks their own at first sign-in.
       const r = await attempt(() => createUser(ctx.db, field(body, 'username'), rawField(body, 'password'), roleOf(body), true));
-      return section(me.id, r.ok ? { notice: `Created ${r.value.username} (${r.value.role}).` } : { errors: r.errors });
+      return r.ok ? section(me.id, { notice: `Created ${r.value.username} (${r.value.role}).` }) : formErrorsInto(USER_CREATE_ERRORS, r.errors);
     }, adminRoute())
     .post('/users/:id/role', async ({ user: me, body, params }) => {
       const r = await attempt(() => setRole(ctx, idOf(params), roleOf(body)));

@@ -1,0 +1,68 @@
+/**
+ * A dashboard left open past its session's lifetime, in real headless Chromium: the next save
+ * leads to the sign-in page (as a link would), never the API's JSON error pasted into the page.
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { eq } from 'drizzle-orm';
+import type { Browser, Page } from 'playwright-core';
+import { clients, models } from '../../src/db/schema';
+import { chromiumAvailable, launchBrowser, screenshot, watchPage } from '../browser-helpers/launch-browser';
+import { firstRunAdminPage, startDashboardGateway, type DashboardGateway } from '../browser-helpers/dashboard-gateway';
+
+setDefaultTimeout(60_000);
+
+describe.skipIf(!chromiumAvailable() && !process.env.CI)('session end in Chromium', () => {
+  let env: DashboardGateway;
+  let browser: Browser;
+  let page: Page;
+  let watch: ReturnType<typeof watchPage>;
+  let ahead = 0;
+
+  beforeAll(async () => {
+    env = await startDashboardGateway({ authClock: () => Date.now() + ahead });
+    browser = await launchBrowser();
+    ({ page, watch } = await firstRunAdminPage(browser, env.gw.url, 'session-end-password-1'));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await env?.close();
+  });
+
+  test('a save after the session expired goes to the sign-in page; nothing is saved or pasted in', async () => {
+    await page.click('.nav a:text-is("Models")');
+    await page.waitForSelector('#model-gpt-4o-mini');
+    const before = env.gw.ctx.db.select().from(models).where(eq(models.id, 'gpt-4o-mini')).get()!.inputPrice;
+    await page.fill('#model-gpt-4o-mini input[name=input_price]', '0.77');
+    ahead = env.gw.ctx.auth.sessionTtlMs + 60_000;
+    await page.click('#model-gpt-4o-mini button:text-is("Save")');
+    await page.waitForSelector('.auth-card input[name=username]');
+    expect(new URL(page.url()).pathname).toBe('/login');
+    expect(await page.textContent('body')).not.toContain('invalid_session');
+    expect(env.gw.ctx.db.select().from(models).where(eq(models.id, 'gpt-4o-mini')).get()!.inputPrice).toBe(before);
+    await screenshot(page, 'session-end-login');
+
+    // Signed in again, the page works as before.
+    await page.fill('.auth-card input[name=username]', 'admin');
+    await page.fill('.auth-card input[name=password]', 'session-end-password-1');
+    await page.click('button:text-is("Sign in")');
+    await page.waitForSelector('#main [data-page="usage"]');
+  });
+
+  test('a key created after the session expired: the sign-in page, and no key', async () => {
+    await page.click('.nav a:text-is("Clients")');
+    await page.waitForSelector('#main [data-page="clients"]');
+    // The sign-in above was at the moved clock: move past that session's end too.
+    ahead = 3 * env.gw.ctx.auth.sessionTtlMs;
+    await page.fill('#client-name', 'after-expiry');
+    await page.click('button:text-is("Create key")');
+    await page.waitForSelector('.auth-card input[name=username]');
+    expect(await page.locator('#new-key-value').count()).toBe(0);
+    expect(env.gw.ctx.db.select().from(clients).where(eq(clients.name, 'after-expiry')).all()).toEqual([]);
+  });
+
+  test('nothing else went wrong', () => {
+    expect(watch.dialogs).toEqual([]);
+    // The refused saves answer 401 on purpose.
+    expect(watch.problems.filter((p) => !/Failed to load resource.*\b401\b/.test(p))).toEqual([]);
+  });
+});
