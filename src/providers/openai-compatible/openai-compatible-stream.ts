@@ -7,6 +7,7 @@ import { fillChunkShape } from './openai-shape';
 import { plainDeltaText } from './plain-delta';
 import { isOpenAIUsage, withOpenAIUsage } from './with-openai-usage';
 import type { OpenAICompatibleOptions } from './openai-compatible-options';
+import { unfinishedAnswer, unfinishedReason } from './unfinished-answer';
 
 /** What one upstream chunk becomes (see openAIChunk). */
 interface ChunkOut {
@@ -117,6 +118,15 @@ export function openAICompatibleStream(
       }
       const out = openAIChunk(parsed, quirk, convertUsage, ctx.clientWantsUsage);
       if (out.usage) tally.usage = out.usage;
+      const unfinished = unfinishedReason(opts, out.chunk?.choices);
+      if (unfinished) {
+        // The provider gave up (its usage, on this chunk, is kept): the text of the chunk goes out
+        // without the foreign finish reason, then the stream fails.
+        for (const c of out.chunk.choices) c.finish_reason = null;
+        tallyChunk(tally, out.chunk);
+        if (out.chunk.choices.some((c: any) => hasDelta(c?.delta))) send(JSON.stringify(out.chunk));
+        throw unfinishedAnswer(opts, unfinished);
+      }
       if (out.chunk) {
         tallyChunk(tally, out.chunk);
         // A data field that came over several lines is re-encoded (one `data:` line per event).
@@ -130,6 +140,11 @@ export function openAICompatibleStream(
       }
     },
   }));
+}
+
+/** Whether a delta carries anything to show (text, reasoning, tool calls). */
+function hasDelta(delta: any): boolean {
+  return !!delta && ((typeof delta.content === 'string' && delta.content !== '') || (typeof delta.reasoning_content === 'string' && delta.reasoning_content !== '') || (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0));
 }
 
 /** OpenAI's last stream chunk: the chunk's id, created, model (and fingerprint), no choices, the usage. */
