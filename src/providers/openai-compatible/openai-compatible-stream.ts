@@ -89,6 +89,10 @@ export function openAICompatibleStream(
 ): Transformer<Uint8Array, Uint8Array> {
   const quirk = opts.streamChunkHook?.(ctx) ?? opts.transformChunk;
   let sawDone = false;
+  // The usage chunk the client gets, held to the end: some upstreams repeat usage (xAI has sent
+  // running totals on every chunk, then a usage-only chunk), and clients that add up the usage of
+  // each chunk (LangChain) would count it several times. OpenAI sends one, last; so does the gateway.
+  let heldUsage: string | null = null;
   return eventTransformer(tally, (send) => ({
     event({ data }) {
       if (sawDone) return;
@@ -128,16 +132,21 @@ export function openAICompatibleStream(
         throw unfinishedAnswer(opts, unfinished);
       }
       if (out.chunk) {
-        tallyChunk(tally, out.chunk);
         // A data field that came over several lines is re-encoded (one `data:` line per event).
-        send(out.changed || data.includes('\n') ? JSON.stringify(out.chunk) : data);
+        const text = out.changed || data.includes('\n') ? JSON.stringify(out.chunk) : data;
+        if (out.chunk.choices.length === 0 && out.chunk.usage) heldUsage = text;
+        else {
+          tallyChunk(tally, out.chunk);
+          send(text);
+        }
       }
-      if (out.usageChunk) send(JSON.stringify(out.usageChunk));
+      if (out.usageChunk) heldUsage = JSON.stringify(out.usageChunk);
     },
     end() {
       if (!sawDone && !tally.finishReason) {
         throw new UpstreamError(opts.id, null, `${opts.id} stream ended before it finished`, true);
       }
+      if (heldUsage !== null) send(heldUsage);
     },
   }));
 }
