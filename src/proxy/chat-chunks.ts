@@ -32,9 +32,9 @@ export async function* chatChunks(stream: ReadableStream<Uint8Array>, ended: Pro
         }
         const chunk = JSON.parse(data);
         if (chunk?.error) {
-          // An adapter that writes the error as a chunk of its own (Gemini's mid-stream error)
-          // still ends its output after it: the relay is pull-based and settles `ended` only
-          // once read to its end, so it is read on (nothing more is yielded) before waiting.
+          // The relay's error chunk (or one an upstream sent in OpenAI's shape): the relay is
+          // pull-based and settles `ended` only once read to its end, so it is read on
+          // (nothing more is yielded) before waiting.
           while (!(await reader.read()).done);
           finished = true;
           const end = await ended;

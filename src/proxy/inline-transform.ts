@@ -17,7 +17,7 @@ const DONE: ReadableStreamReadResult<Uint8Array> = { done: true, value: undefine
  * each event is its own read; end to end it was 94.8 -> 89.8 µs of gateway CPU per stream (see
  * BENCHMARKS.md, "Hot-path changes"). Pull-based like the pipe (nothing is read before the relay
  * asks); what one upstream chunk (or the flush) produced is handed on as one piece. A throw from the transformer cancels
- * the source, as an errored pipe would, and rejects read() once what it enqueued was read.
+ * the source, as an errored pipe would, and rejects read() once what it enqueued was read (the flush's too).
  */
 export function inlineTransform(source: ReadableStreamDefaultReader<Uint8Array>, t: Transformer<Uint8Array, Uint8Array>): ChunkReader {
   const queue: Uint8Array[] = [];
@@ -42,8 +42,14 @@ export function inlineTransform(source: ReadableStreamDefaultReader<Uint8Array>,
         const r = await source.read();
         if (r.done) {
           flushed = true;
-          const p = t.flush?.(controller);
-          if (p) await p;
+          try {
+            const p = t.flush?.(controller);
+            if (p) await p;
+          } catch (err) {
+            // What the flush sent before failing (an unterminated last event) goes out first, as below.
+            if (queue.length === 0) throw err;
+            failed = { err };
+          }
         } else {
           try {
             const p = t.transform?.(r.value, controller);

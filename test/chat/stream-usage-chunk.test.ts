@@ -4,7 +4,7 @@
  * usage gets OpenAI's usage-only chunk (`choices: []`) right before `[DONE]`, as OpenAI sends it.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { replay, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { readChunks, replay, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { chatSchemaErrors } from '../responses/openai-schema';
 
@@ -12,7 +12,7 @@ let fake: FakeUpstream;
 let gw: TestGateway;
 beforeAll(async () => {
   fake = startFakeUpstream();
-  gw = await startGateway({ env: { ...providerEnv('moonshot', `${fake.url}/v1`), ...providerEnv('deepseek', `${fake.url}/v1`) } });
+  gw = await startGateway({ env: { ...providerEnv('moonshot', `${fake.url}/v1`), ...providerEnv('deepseek', `${fake.url}/v1`), ...providerEnv('grok', `${fake.url}/v1`) } });
 });
 afterAll(async () => {
   await gw.close();
@@ -65,4 +65,31 @@ test('the official SDK reads the usage of a Moonshot stream from the usage-only 
   const done = await stream.finalChatCompletion();
   expect(done.choices[0]!.message.content).toBe('Hello! How can I help?');
   expect(done.usage).toMatchObject({ prompt_tokens: 19, completion_tokens: 13, total_tokens: 32 });
+});
+
+test('an upstream that repeats usage (running totals on several chunks, then a usage-only chunk, as xAI has sent it): one usage chunk, the last totals, right before [DONE]; the row bills those', async () => {
+  // The recorded Grok stream, with the running usage on every chunk that has choices too.
+  const chunks = readChunks('grok', 'text.chunks.txt');
+  const final = JSON.parse(chunks.at(-2)!).usage;
+  const repeated = chunks.slice(0, -2).map((line, i) => {
+    const c = JSON.parse(line);
+    c.usage = { ...final, completion_tokens: i + 1, total_tokens: final.prompt_tokens + i + 1 + final.completion_tokens_details.reasoning_tokens };
+    return JSON.stringify(c);
+  });
+  fake.handler = () => sseResponse([...repeated, ...chunks.slice(-2)]);
+  const res = await gw.fetch('/v1/chat/completions', {
+    method: 'POST',
+    body: JSON.stringify({ model: 'grok/grok-3-mini', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Hello' }] }),
+  });
+  const events = (await res.text()).split('\n\n').filter(Boolean).map((e) => e.replace(/^data: /, ''));
+  expect(events.at(-1)).toBe('[DONE]');
+  const out = events.slice(0, -1).map((e) => JSON.parse(e));
+  for (const c of out) expect(chatSchemaErrors('CreateChatCompletionStreamResponse', c)).toEqual([]);
+  const withUsage = out.filter((c) => c.usage);
+  expect(withUsage).toHaveLength(1);
+  expect(out.at(-1)).toBe(withUsage[0]);
+  expect(out.at(-1).choices).toEqual([]);
+  // xAI leaves reasoning out of completion_tokens; the client gets OpenAI's convention.
+  expect(out.at(-1).usage).toMatchObject({ prompt_tokens: 32, completion_tokens: 9 + 94, completion_tokens_details: { reasoning_tokens: 94 } });
+  expect(await gw.waitForRow(res)).toMatchObject({ promptTokens: 32, completionTokens: 103, reasoningTokens: 94, cachedTokens: 6 });
 });

@@ -1,10 +1,10 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import fc from 'fast-check';
-import { ApiError } from '../../src/errors/api-error';
+import { ApiError, UpstreamError } from '../../src/errors/api-error';
 import { geminiAdapter } from '../../src/providers/gemini';
 import { buildGeminiRequest } from '../../src/providers/gemini/gemini-request';
 import type { ChatRequest } from '../../src/providers/types';
-import { newTally, noFetch, runStream } from './helpers';
+import { newTally, noFetch, runStreamToEnd } from './helpers';
 
 // Property runs are CPU-bound: several times slower on a loaded CI machine. A limit only bounds a
 // hang.
@@ -75,11 +75,12 @@ describe('Gemini translators never crash', () => {
     );
   });
 
-  test('any bytes as a stream end in [DONE]', async () => {
+  test('any bytes as a stream end in [DONE] or fail with an UpstreamError (the relay sends it as an error chunk)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.oneof(fc.string(), fc.oneof(fc.jsonValue(), geminiish).map((j) => `data: ${JSON.stringify(j)}\n\n`)), { maxLength: 6 }), async (parts) => {
-        const events = await runStream(geminiAdapter.chatStream({ model: 'm', stream: true, clientWantsUsage: true }, newTally()), parts.join(''));
-        expect(events.at(-1)).toBe('[DONE]');
+        const { events, error } = await runStreamToEnd(geminiAdapter.chatStream({ model: 'm', stream: true, clientWantsUsage: true }, newTally()), parts.join(''));
+        if (error === null) expect(events.at(-1)).toBe('[DONE]');
+        else expect(error).toBeInstanceOf(UpstreamError);
       }),
       { numRuns: 200 },
     );

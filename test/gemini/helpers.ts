@@ -30,6 +30,16 @@ export const noFetch: AdapterDeps = {
 
 /** Runs bytes through a transform, split at the given offsets, and returns the SSE data payloads out. */
 export async function runStream(t: Transformer<Uint8Array, Uint8Array>, input: string, cuts: number[] = []): Promise<string[]> {
+  const { events, error } = await runStreamToEnd(t, input, cuts);
+  if (error !== null) throw error;
+  return events;
+}
+
+/**
+ * As runStream, but a transform that fails is not an exception: the payloads it sent before
+ * failing and what it threw (null when it ended normally).
+ */
+export async function runStreamToEnd(t: Transformer<Uint8Array, Uint8Array>, input: string, cuts: number[] = []): Promise<{ events: string[]; error: unknown }> {
   const ts = new TransformStream(t);
   const bytes = new TextEncoder().encode(input);
   const points = [...new Set(cuts.filter((c) => c > 0 && c < bytes.length))].sort((a, b) => a - b);
@@ -45,12 +55,21 @@ export async function runStream(t: Transformer<Uint8Array, Uint8Array>, input: s
       c.close();
     },
   });
-  const text = await new Response(source.pipeThrough(ts)).text();
-  return text
+  const reader = source.pipeThrough(ts).getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let error: unknown = null;
+  try {
+    for (let r = await reader.read(); !r.done; r = await reader.read()) text += decoder.decode(r.value, { stream: true });
+  } catch (err) {
+    error = err;
+  }
+  const events = text
     .split('\n\n')
     .filter((e) => e.length)
     .map((e) => {
       expect(e.startsWith('data: ')).toBe(true);
       return e.slice('data: '.length);
     });
+  return { events, error };
 }

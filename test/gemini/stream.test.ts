@@ -2,7 +2,14 @@ import { describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
 import { geminiAdapter } from '../../src/providers/gemini';
 import { signatureFromToolCallId } from '../../src/providers/gemini/tool-call-id';
-import { fixtureLines, fixtureSse, newTally, runStream } from './helpers';
+import { UpstreamError } from '../../src/errors/api-error';
+import { fixtureLines, fixtureSse, newTally, runStream, runStreamToEnd } from './helpers';
+
+/** Cut points that put each event of a fixture in a read of its own, as Gemini sends them. */
+const eventCuts = (fixture: string) => {
+  let at = 0;
+  return fixtureLines(fixture).map((l) => (at += new TextEncoder().encode(`data: ${l}\r\n\r\n`).length));
+};
 
 const ctx = (clientWantsUsage: boolean, model = 'gemini-2.5-flash') => ({ model, stream: true, clientWantsUsage });
 
@@ -94,33 +101,51 @@ describe('Gemini stream -> OpenAI chunks', () => {
     expect(tally.finishReason).toBe('content_filter');
   });
 
-  test('an upstream error mid-stream becomes an OpenAI error event, then [DONE]', async () => {
-    const { chunks, tally } = await translate('error-midstream.chunks.txt', { usage: true });
-    expect(chunks[0].choices[0].delta).toEqual({ role: 'assistant', content: 'Once upon a time' });
-    expect(chunks[1]).toEqual({
+  test('an upstream error mid-stream: what came before goes out, then the error is thrown for the relay to send and record', async () => {
+    const tally = newTally();
+    const { events, error } = await runStreamToEnd(geminiAdapter.chatStream(ctx(true), tally), fixtureSse('error-midstream.chunks.txt'), eventCuts('error-midstream.chunks.txt'));
+    expect(events.map((e) => JSON.parse(e).choices[0].delta)).toEqual([{ role: 'assistant', content: 'Once upon a time' }]);
+    // The relay turns it into the client's error chunk + [DONE] (test/gemini/stream-errors.test.ts).
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect((error as UpstreamError).toBody()).toEqual({
       error: { message: 'Gemini: The model is overloaded. Please try again later. (UNAVAILABLE)', type: 'api_error', param: null, code: 'upstream_error' },
     });
-    expect(chunks).toHaveLength(2);
+    expect((error as UpstreamError).status).toBe(502);
+    expect((error as UpstreamError).upstreamStatus).toBe(503);
+    expect((error as UpstreamError).isRetryable).toBe(true);
     expect(tally.finishReason).toBe('error');
     // What was delivered is still accounted.
     expect(tally.usage!.input).toBe(8);
     expect(tally.deliveredText).toBe('Once upon a time');
   });
 
-  test('a stream that stops before any finishReason ends with an error event, not a silent stop', async () => {
+  test('an error event naming a 4xx keeps its status and is not retryable', async () => {
+    const sse = `data: ${JSON.stringify({ error: { code: 400, message: 'Request contains an invalid argument.', status: 'INVALID_ARGUMENT' } })}\r\n\r\n`;
+    const { events, error } = await runStreamToEnd(geminiAdapter.chatStream(ctx(false), newTally()), sse);
+    expect(events).toEqual([]);
+    expect((error as UpstreamError).status).toBe(400);
+    expect((error as UpstreamError).isRetryable).toBe(false);
+    expect((error as UpstreamError).message).toBe('Gemini: Request contains an invalid argument. (INVALID_ARGUMENT)');
+  });
+
+  test('a stream that stops before any finishReason fails, not a silent stop', async () => {
     const tally = newTally();
     const first = fixtureLines('text.chunks.txt').slice(0, 2).map((l) => `data: ${l}\r\n\r\n`).join('');
-    const events = await runStream(geminiAdapter.chatStream(ctx(true), tally), first);
-    expect(events.at(-1)).toBe('[DONE]');
-    expect(JSON.parse(events.at(-2)!).error.message).toContain('ended before');
+    const { events, error } = await runStreamToEnd(geminiAdapter.chatStream(ctx(true), tally), first);
+    expect(events).toHaveLength(2);
+    expect(events).not.toContain('[DONE]');
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect((error as UpstreamError).message).toContain('ended before');
+    expect((error as UpstreamError).isRetryable).toBe(true);
     expect(tally.finishReason).toBe('error');
   });
 
-  test('invalid JSON in an event is an error event', async () => {
+  test('invalid JSON in an event fails the stream', async () => {
     const tally = newTally();
-    const events = await runStream(geminiAdapter.chatStream(ctx(false), tally), 'data: {"candidates": [\r\n\r\n');
-    expect(events).toHaveLength(2);
-    expect(JSON.parse(events[0]!).error.code).toBe('upstream_error');
+    const { events, error } = await runStreamToEnd(geminiAdapter.chatStream(ctx(false), tally), 'data: {"candidates": [\r\n\r\n');
+    expect(events).toEqual([]);
+    expect((error as UpstreamError).code).toBe('upstream_error');
+    expect((error as UpstreamError).message).toContain('not JSON');
   });
 });
 

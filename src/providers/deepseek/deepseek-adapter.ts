@@ -63,4 +63,6 @@ export const deepseekAdapter = createOpenAICompatibleAdapter({
   // Reasoning of tool-calling turns is remembered on the way down (see reasoning-quirk.ts), in the app's memory.
   transformResponse: (body, ctx) => rememberResponseReasoning(body, ctx?.reasoning),
   streamChunkHook: (ctx) => reasoningStreamHook(ctx.reasoning),
+  // DeepSeek's docs: "the request is interrupted due to insufficient resource of the inference system".
+  unfinishedReasons: ['insufficient_system_resource'],
 });

@@ -19,3 +19,10 @@ export function geminiErrorMessage(body: unknown): string {
   if (message && status) return `${message} (${status})`;
   return message ?? status ?? 'Gemini returned an error.';
 }
+
+/** The HTTP status a Gemini error body names (`error.code`), or null when it names none. */
+export function geminiErrorStatus(body: unknown): number | null {
+  const b = Array.isArray(body) ? body[0] : body;
+  const code = (b as { error?: { code?: unknown } } | null)?.error?.code;
+  return typeof code === 'number' && Number.isInteger(code) && code >= 400 && code < 600 ? code : null;
+}

@@ -1,11 +1,12 @@
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
+import { isRetryableStatus, UpstreamError } from '../../errors/api-error';
 import { eventTransformer, type EventTranslator, type SendEvent } from '../shared/sse-event-stream';
 import { tallyText } from '../shared/tally-text';
 import { normalizeGeminiUsage } from '../../usage/gemini-usage';
 import { toOpenAIUsage } from '../../usage/types';
 import type { ChatCallContext, StreamTally } from '../types';
 import { completionId, partsOf } from './gemini-response';
-import { geminiErrorMessage } from './gemini-error';
+import { geminiErrorMessage, geminiErrorStatus } from './gemini-error';
 import { mapFinishReason } from './map-finish-reason';
 import type { GeminiPart, GeminiResponse } from './gemini-wire';
 import { makeToolCallId } from './tool-call-id';
@@ -23,7 +24,10 @@ interface CandidateState {
  * is held back). Gemini sends function calls whole, so each becomes one tool_calls delta with
  * its full arguments. usageMetadata is a running total: only the last one counts. Gemini ends
  * its stream without a terminator; the gateway writes its own `data: [DONE]`. An error event
- * (or a cut stream) goes to the client as an OpenAI error chunk and ends the translation.
+ * (or a cut stream, or an event that is not JSON) is thrown as an UpstreamError, as the
+ * OpenAI-compatible adapters do: before the first byte it is a plain HTTP error (and a fallback),
+ * after it the relay ends the client's stream with OpenAI's error chunk and [DONE], and the row
+ * and the circuit breaker record the failure.
  */
 export function geminiChatStream(ctx: ChatCallContext, tally: StreamTally): Transformer<Uint8Array, Uint8Array> {
   return eventTransformer(tally, (send) => geminiTranslator(ctx, tally, send));
@@ -47,11 +51,12 @@ function geminiTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEv
     };
     send(JSON.stringify(chunk));
   };
-  const fail = (message: string) => {
+  /** Ends the translation: `status` is the HTTP status Gemini's error names (null: a broken stream). */
+  const fail = (message: string, status: number | null = null): never => {
     stopped = true;
     tally.finishReason = 'error';
-    const error = { message: `Gemini: ${message}`, type: 'api_error', param: null, code: 'upstream_error' };
-    send(JSON.stringify({ error }));
+    // A 4xx Gemini names keeps its status (a 429 cools the key when nothing was sent yet); anything else is a 502.
+    throw new UpstreamError('gemini', status, `Gemini: ${message}`, status === null || isRetryableStatus(status));
   };
   const state = (index: number) => {
     let s = candidates.get(index);
@@ -89,7 +94,7 @@ function geminiTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEv
     // The streaming endpoint may wrap an error in an array.
     if (Array.isArray(res)) res = res[0];
     if (!res || typeof res !== 'object') return fail('the upstream sent an event that is not a response object.');
-    if (res.error) return fail(geminiErrorMessage(res));
+    if (res.error) return fail(geminiErrorMessage(res), geminiErrorStatus(res));
     if (res.usageMetadata) {
       lastUsage = res.usageMetadata;
       tally.usage = normalizeGeminiUsage(lastUsage);

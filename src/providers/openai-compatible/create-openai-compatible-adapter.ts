@@ -6,6 +6,7 @@ import { isOpenAIUsage, withOpenAIUsage } from './with-openai-usage';
 import { fillCompletionShape } from './openai-shape';
 import type { OpenAICompatibleOptions, UpstreamBody } from './openai-compatible-options';
 import { openAICompatibleStream } from './openai-compatible-stream';
+import { unfinishedAnswer, unfinishedReason } from './unfinished-answer';
 
 /**
  * Builds a provider adapter for an OpenAI-compatible upstream. The client's body is forwarded
@@ -34,6 +35,9 @@ export function createOpenAICompatibleAdapter(opts: OpenAICompatibleOptions): Pr
     },
 
     parseChatResponse(body: any, ctx) {
+      // An answer the provider gave up on is a failure (a group falls back), not a completion.
+      const unfinished = unfinishedReason(opts, body?.choices);
+      if (unfinished) throw unfinishedAnswer(opts, unfinished);
       const touched = opts.transformResponse?.(body, ctx);
       let verbatim = !opts.transformResponse || touched === false;
       // Required fields an upstream left out (refusal, logprobs...): the bytes are then re-encoded.

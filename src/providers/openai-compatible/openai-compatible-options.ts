@@ -34,6 +34,11 @@ export interface OpenAICompatibleOptions {
    * chunks of one stream (DeepSeek gathers reasoning deltas). Used instead of transformChunk.
    */
   streamChunkHook?: (ctx: ChatCallContext) => (chunk: any) => boolean;
+  /**
+   * Finish reasons of this provider that mean it gave up on the answer rather than ended it
+   * (DeepSeek's `insufficient_system_resource`): the request fails, retryable, as a 503 would.
+   */
+  unfinishedReasons?: readonly string[];
   /** The upstream `usage` object -> canonical Usage; default: the usage module's normaliser for this provider. */
   convertUsage?: (raw: any) => Usage | null;
   /** Answers in-process instead of over HTTP (the mock provider). */

@@ -7,6 +7,7 @@ import { fillChunkShape } from './openai-shape';
 import { plainDeltaText } from './plain-delta';
 import { isOpenAIUsage, withOpenAIUsage } from './with-openai-usage';
 import type { OpenAICompatibleOptions } from './openai-compatible-options';
+import { unfinishedAnswer, unfinishedReason } from './unfinished-answer';
 
 /** What one upstream chunk becomes (see openAIChunk). */
 interface ChunkOut {
@@ -89,6 +90,10 @@ export function openAICompatibleStream(
 ): Transformer<Uint8Array, Uint8Array> {
   const quirk = opts.streamChunkHook?.(ctx) ?? opts.transformChunk;
   let sawDone = false;
+  // The usage chunk the client gets, held to the end: some upstreams repeat usage (xAI has sent
+  // running totals on every chunk, then a usage-only chunk), and clients that add up the usage of
+  // each chunk (LangChain) would count it several times. OpenAI sends one, last; so does the gateway.
+  let heldUsage: string | null = null;
   return eventTransformer(tally, (send) => ({
     event({ data }) {
       if (sawDone) return;
@@ -118,19 +123,38 @@ export function openAICompatibleStream(
       }
       const out = openAIChunk(parsed, quirk, convertUsage, ctx.clientWantsUsage, ctx.model);
       if (out.usage) tally.usage = out.usage;
-      if (out.chunk) {
+      const unfinished = unfinishedReason(opts, out.chunk?.choices);
+      if (unfinished) {
+        // The provider gave up (its usage, on this chunk, is kept): the text of the chunk goes out
+        // without the foreign finish reason, then the stream fails.
+        for (const c of out.chunk.choices) c.finish_reason = null;
         tallyChunk(tally, out.chunk);
-        // A data field that came over several lines is re-encoded (one `data:` line per event).
-        send(out.changed || data.includes('\n') ? JSON.stringify(out.chunk) : data);
+        if (out.chunk.choices.some((c: any) => hasDelta(c?.delta))) send(JSON.stringify(out.chunk));
+        throw unfinishedAnswer(opts, unfinished);
       }
-      if (out.usageChunk) send(JSON.stringify(out.usageChunk));
+      if (out.chunk) {
+        // A data field that came over several lines is re-encoded (one `data:` line per event).
+        const text = out.changed || data.includes('\n') ? JSON.stringify(out.chunk) : data;
+        if (out.chunk.choices.length === 0 && out.chunk.usage) heldUsage = text;
+        else {
+          tallyChunk(tally, out.chunk);
+          send(text);
+        }
+      }
+      if (out.usageChunk) heldUsage = JSON.stringify(out.usageChunk);
     },
     end() {
       if (!sawDone && !tally.finishReason) {
         throw new UpstreamError(opts.id, null, `${opts.id} stream ended before it finished`, true);
       }
+      if (heldUsage !== null) send(heldUsage);
     },
   }));
+}
+
+/** Whether a delta carries anything to show (text, reasoning, tool calls). */
+function hasDelta(delta: any): boolean {
+  return !!delta && ((typeof delta.content === 'string' && delta.content !== '') || (typeof delta.reasoning_content === 'string' && delta.reasoning_content !== '') || (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0));
 }
 
 /** OpenAI's last stream chunk: the chunk's id, created, model (and fingerprint), no choices, the usage. */
