@@ -13,8 +13,12 @@ const openai = startFakeUpstream((_req, rec) =>
 const gemini = startFakeUpstream((_req, rec) =>
   rec.path.endsWith(':batchEmbedContents') ? geminiBatchAnswer(rec) : jsonResponse({ error: { code: 404, message: 'not found', status: 'NOT_FOUND' } }, 404),
 );
+/** An Ollama from before `dimensions`: it sends the model's whole vector whatever is asked. */
+let ollamaIgnoresDimensions = false;
 const ollama = startFakeUpstream((_req, rec) =>
-  rec.path === '/v1/embeddings' ? ollamaEmbeddingAnswer(rec.body) : jsonResponse({ error: 'not found' }, 404),
+  rec.path === '/v1/embeddings'
+    ? ollamaEmbeddingAnswer(ollamaIgnoresDimensions ? { ...rec.body, dimensions: undefined } : rec.body)
+    : jsonResponse({ error: 'not found' }, 404),
 );
 let gw: TestGateway;
 let client: OpenAI;
@@ -113,6 +117,26 @@ describe('POST /v1/embeddings: Ollama', () => {
     const single = await client.embeddings.create({ model: 'ollama/nomic-embed-text', input: 'one', dimensions: 4, encoding_format: 'float' });
     expect(schemaErrors('CreateEmbeddingResponse', single)).toEqual([]);
     expect(single.data[0]!.embedding).toEqual(data.data[0]!.embedding);
+  });
+
+  test('an Ollama that ignores dimensions: its vectors are cut to them and made unit length again, as a newer Ollama does', async () => {
+    ollamaIgnoresDimensions = true;
+    try {
+      const data = await client.embeddings.create({ model: 'ollama/nomic-embed-text', input: ['one', 'two'], dimensions: 4, encoding_format: 'float' });
+      expect(ollama.requests.at(-1)!.body.dimensions).toBe(4);
+      for (const [i, text] of ['one', 'two'].entries()) {
+        const head = vectorFor(text, 8).slice(0, 4);
+        const norm = Math.hypot(...head);
+        const got = data.data[i]!.embedding;
+        expect(got).toHaveLength(4);
+        got.forEach((x, j) => expect(x).toBeCloseTo(head[j]! / norm, 6));
+      }
+      // Without dimensions the whole vector comes as sent.
+      const whole = await client.embeddings.create({ model: 'ollama/nomic-embed-text', input: 'one', encoding_format: 'float' });
+      expect(whole.data[0]!.embedding).toEqual(vectorFor('one', 8));
+    } finally {
+      ollamaIgnoresDimensions = false;
+    }
   });
 
   test('token arrays -> 400 invalid_input on input', async () => {
