@@ -15,11 +15,15 @@ const reportedTokens = (json: any): number | null => {
   return typeof n === 'number' && Number.isFinite(n) ? n : null;
 };
 
-/** OpenAI: the client's body as sent (concrete model id), the answer byte for byte. */
+/**
+ * OpenAI: the client's body as sent (concrete model id; without the gateway's own `task_type`,
+ * which OpenAI would refuse as unknown), the answer byte for byte.
+ */
 export async function openaiEmbeddings(
   ctx: AppContext, target: RouteTarget, req: EmbeddingRequest, settings: ProviderSettings, opts: CallOptions,
 ): Promise<EmbeddingResult> {
-  const call = postEmbeddings(settings, { ...req, model: target.upstreamModel });
+  const { task_type: _gemini, ...body } = req;
+  const call = postEmbeddings(settings, { ...body, model: target.upstreamModel });
   const { text, json } = await callJson(ctx, target, call, opts);
   if (!Array.isArray(json?.data)) throw malformed(target.provider, 'a data list');
   return { raw: text, model: typeof json.model === 'string' ? json.model : target.upstreamModel, promptTokens: reportedTokens(json) };

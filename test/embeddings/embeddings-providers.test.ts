@@ -95,6 +95,23 @@ describe('POST /v1/embeddings: Gemini', () => {
     expect(res.data.map((d) => d.index)).toEqual(inputs.map((_, i) => i));
   });
 
+  test("task_type (the gateway's field) becomes each input's taskType across batches; OpenAI never sees it; a bad one is a 400", async () => {
+    const inputs = Array.from({ length: 101 }, (_, i) => `doc ${i}`);
+    const before = gemini.requests.length;
+    const docs = await client.embeddings.create({ model: 'gemini-embedding-001', input: inputs, task_type: 'RETRIEVAL_DOCUMENT', encoding_format: 'float' } as any);
+    const sent = gemini.requests.slice(before).flatMap((r) => r.body.requests);
+    expect(sent).toHaveLength(101);
+    expect(new Set(sent.map((r: any) => r.taskType))).toEqual(new Set(['RETRIEVAL_DOCUMENT']));
+    expect(docs.data[100]!.embedding as unknown).toEqual(vectorFor('doc 100', 8));
+
+    await client.embeddings.create({ model: 'text-embedding-3-small', input: 'q', task_type: 'RETRIEVAL_QUERY' } as any);
+    expect(openai.requests.at(-1)!.body).toEqual({ model: 'text-embedding-3-small', input: 'q', encoding_format: 'base64' });
+
+    const err = await apiError(client.embeddings.create({ model: 'gemini-embedding-001', input: 'q', task_type: 'retrieval' } as any));
+    expect(err.status).toBe(400);
+    expect(err.error).toMatchObject({ type: 'invalid_request_error', param: 'task_type' });
+  });
+
   test('token arrays -> 400 invalid_input on input', async () => {
     const err = await apiError(client.embeddings.create({ model: 'gemini-embedding-001', input: [[1, 2, 3]] }));
     expect(err.status).toBe(400);
