@@ -38,7 +38,11 @@ const OWNER =
 /** GET /v1/responses/{id} */
 export const retrieveResponseRoute = (ctx: AppContext): V1Route => ({
   handler: read(ctx, retrieveResponse),
-  detail: docs('Retrieve a stored model response', OWNER),
+  detail: docs(
+    'Retrieve a stored model response',
+    'With `stream=true` (and `starting_after`), OpenAI’s own `background` responses are streamed from OpenAI; a bridged response is never ' +
+      'background, so `stream=true` on one is a 400 (param `stream`). ' + OWNER,
+  ),
 });
 
 /** DELETE /v1/responses/{id} */
@@ -52,7 +56,7 @@ export const inputItemsRoute = (ctx: AppContext): V1Route => ({
   handler: read(ctx, listInputItems),
   detail: docs(
     "List a stored response's input items",
-    `OpenAI's ResponseItemList: \`limit\` (1–100, default 20), \`order\` (\`asc\`|\`desc\`, default \`desc\`), \`after\` (an item id). ` +
+    `OpenAI's ResponseItemList: \`limit\` (1–100, default 20), \`order\` (\`asc\`|\`desc\`, default \`desc\`), \`after\` and \`before\` (item ids). ` +
       `\`instructions\` are not items. ${OWNER}`,
   ),
 });

@@ -7,6 +7,8 @@ export interface EmbeddingRequest {
   encoding_format?: 'float' | 'base64';
   dimensions?: number;
   user?: string;
+  /** The gateway's own field: Gemini's task type (`RETRIEVAL_DOCUMENT`, …); other providers ignore it. */
+  task_type?: string;
   [key: string]: unknown;
 }
 
@@ -18,6 +20,8 @@ export interface EmbeddingInputs {
   tokens: number[][];
   encodingFormat: 'float' | 'base64';
   dimensions: number | null;
+  /** Gemini's `taskType` for every input; null: none asked (Gemini's default). */
+  taskType: string | null;
 }
 
 /** What a provider answered, ready for the client and the log. */

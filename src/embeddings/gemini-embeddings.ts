@@ -11,7 +11,7 @@ const GEMINI_BATCH = 100;
 
 /**
  * Gemini's `:batchEmbedContents`, one request per input, `dimensions` as
- * `outputDimensionality`. Larger inputs lists are sent as several batches, in order. Vectors
+ * `outputDimensionality`, the gateway's `task_type` as `taskType`. Larger inputs lists are sent as several batches, in order. Vectors
  * are returned as Google sends them (a shortened vector is not renormalised). Gemini reports no
  * token usage for embeddings, so the caller estimates it.
  */
@@ -33,6 +33,7 @@ export async function geminiEmbeddings(
       model: `models/${model}`,
       content: { parts: [{ text }] },
       ...(inputs.dimensions !== null ? { outputDimensionality: inputs.dimensions } : {}),
+      ...(inputs.taskType !== null ? { taskType: inputs.taskType } : {}),
     }));
     const { json } = await callJson(ctx, target, { url, method: 'POST', headers, body: JSON.stringify({ requests }) }, opts);
     const got: any[] = Array.isArray(json?.embeddings) ? json.embeddings : [];

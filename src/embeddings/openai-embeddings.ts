@@ -15,11 +15,15 @@ const reportedTokens = (json: any): number | null => {
   return typeof n === 'number' && Number.isFinite(n) ? n : null;
 };
 
-/** OpenAI: the client's body as sent (concrete model id), the answer byte for byte. */
+/**
+ * OpenAI: the client's body as sent (concrete model id; without the gateway's own `task_type`,
+ * which OpenAI would refuse as unknown), the answer byte for byte.
+ */
 export async function openaiEmbeddings(
   ctx: AppContext, target: RouteTarget, req: EmbeddingRequest, settings: ProviderSettings, opts: CallOptions,
 ): Promise<EmbeddingResult> {
-  const call = postEmbeddings(settings, { ...req, model: target.upstreamModel });
+  const { task_type: _gemini, ...body } = req;
+  const call = postEmbeddings(settings, { ...body, model: target.upstreamModel });
   const { text, json } = await callJson(ctx, target, call, opts);
   if (!Array.isArray(json?.data)) throw malformed(target.provider, 'a data list');
   return { raw: text, model: typeof json.model === 'string' ? json.model : target.upstreamModel, promptTokens: reportedTokens(json) };
@@ -28,6 +32,7 @@ export async function openaiEmbeddings(
 /**
  * Ollama's OpenAI-compatible /v1/embeddings. Floats are always asked for (base64 is encoded by
  * the gateway, the same for every provider); Ollama takes text only, so token arrays get a 400.
+ * `dimensions` is sent, and honoured here too when the Ollama is one that ignores it.
  */
 export async function ollamaEmbeddings(
   ctx: AppContext, target: RouteTarget, inputs: EmbeddingInputs, settings: ProviderSettings, opts: CallOptions,
@@ -43,5 +48,20 @@ export async function ollamaEmbeddings(
     throw malformed(target.provider, 'one vector per input');
   }
   data.sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
-  return { vectors: data.map((d) => d.embedding), model: target.upstreamModel, promptTokens: reportedTokens(json) };
+  const vectors: number[][] = data.map((d) => d.embedding);
+  const dims = inputs.dimensions;
+  return { vectors: dims === null ? vectors : vectors.map((v) => shortened(v, dims)), model: target.upstreamModel, promptTokens: reportedTokens(json) };
+}
+
+/**
+ * A vector cut to `dims` values and scaled back to unit length: what Ollama does itself for
+ * `dimensions` since it takes the field (an older Ollama ignores it and sends the model's whole
+ * vector). A vector no longer than `dims` is returned as sent (Ollama's answer when a model's
+ * vectors are shorter than asked).
+ */
+function shortened(v: number[], dims: number): number[] {
+  if (v.length <= dims) return v;
+  const cut = v.slice(0, dims);
+  const norm = Math.sqrt(cut.reduce((a, x) => a + x * x, 0));
+  return norm > 0 ? cut.map((x) => x / norm) : cut;
 }

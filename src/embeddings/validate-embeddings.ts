@@ -5,6 +5,12 @@ import type { EmbeddingInputs, EmbeddingRequest } from './embeddings-types';
 /** OpenAI's own limit on inputs per request. */
 export const MAX_INPUTS = 2048;
 
+/** Gemini's embedding task types, as its API spells them. */
+export const GEMINI_TASK_TYPES = [
+  'TASK_TYPE_UNSPECIFIED', 'RETRIEVAL_QUERY', 'RETRIEVAL_DOCUMENT', 'SEMANTIC_SIMILARITY', 'CLASSIFICATION',
+  'CLUSTERING', 'QUESTION_ANSWERING', 'FACT_VERIFICATION', 'CODE_RETRIEVAL_QUERY',
+] as const;
+
 const invalidInput = (message: string) => badRequest(message, 'input', 'invalid_input');
 const isTokenId = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
@@ -26,7 +32,7 @@ export function validateEmbeddingRequest(body: unknown): { req: EmbeddingRequest
   checkModelName(req.model);
   const input: unknown = req.input;
   if (input === undefined || input === null) throw badRequest("'input' is required.", 'input');
-  const inputs: EmbeddingInputs = { kind: 'text', texts: [], tokens: [], encodingFormat: 'float', dimensions: null };
+  const inputs: EmbeddingInputs = { kind: 'text', texts: [], tokens: [], encodingFormat: 'float', dimensions: null, taskType: null };
   if (typeof input === 'string') {
     if (!input) throw invalidInput("'input' must not be an empty string.");
     inputs.texts = [input];
@@ -60,6 +66,13 @@ export function validateEmbeddingRequest(body: unknown): { req: EmbeddingRequest
       throw badRequest("'dimensions' must be a positive integer.", 'dimensions');
     }
     inputs.dimensions = dims;
+  }
+  const task = req.task_type;
+  if (task !== undefined && task !== null) {
+    if (typeof task !== 'string' || !(GEMINI_TASK_TYPES as readonly string[]).includes(task)) {
+      throw badRequest(`'task_type' must be one of ${GEMINI_TASK_TYPES.join(', ')}.`, 'task_type');
+    }
+    inputs.taskType = task;
   }
   return { req, inputs };
 }

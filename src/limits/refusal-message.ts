@@ -34,7 +34,7 @@ export function refusalMessage(reason: RefusalReason, l: ScopeLimits, f: Refusal
       return `Rate limit reached for ${l.label}: ${l.rpm} requests per minute. Try again in ${secs(f.waitMs ?? 60_000)}s.`;
     case 'tpm':
       if (f.waitMs === null) {
-        return `Request too large for ${l.label}: it may use ${f.tokens} tokens (prompt estimate plus max_tokens), the limit is ${l.tpm} tokens per minute. Lower max_tokens.`;
+        return `Request too large for ${l.label}: it may use ${f.tokens} tokens (prompt estimate plus max_tokens), the limit is ${l.tpm} tokens per minute. Send a smaller request or a lower max_tokens.`;
       }
       return `Rate limit reached for ${l.label}: ${l.tpm} tokens per minute (in use ${f.tokensInUse}, requested ${f.tokens}). Try again in ${secs(f.waitMs)}s.`;
     case 'budget':

@@ -122,13 +122,29 @@ function webSearchesOf(body: Record<string, unknown>): number {
 }
 
 /**
+ * The exact prompt of an embeddings input given as token ids (one array, or an array of them):
+ * their count. Ids take ~6 bytes each in JSON, so the body's size would reserve twice the tokens.
+ * Null for text (or anything else), which the body's size estimates.
+ */
+function tokenArrayCount(input: unknown): number | null {
+  if (!Array.isArray(input) || input.length === 0) return null;
+  if (input.every((v) => typeof v === 'number')) return input.length;
+  let n = 0;
+  for (const v of input) {
+    if (!Array.isArray(v) || !v.every((t) => typeof t === 'number')) return null;
+    n += v.length;
+  }
+  return n;
+}
+
+/**
  * The most a request may cost and the tokens it may use: the prompt estimated from the body's
  * size, plus the output it asked to be capped at (`max_tokens`, `max_completion_tokens`,
  * `max_output_tokens`), else the model's context window less the prompt (the true ceiling),
  * else DEFAULT_OUTPUT_TOKENS. Images: `n` images at the image price plus output tokens each.
  */
 export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unknown>, bodyBytes: number, prices: WorstPrices): WorstCase {
-  const prompt = Math.ceil(bodyBytes / BYTES_PER_TOKEN);
+  const prompt = (endpoint === 'embeddings' ? tokenArrayCount(body.input) : null) ?? Math.ceil(bodyBytes / BYTES_PER_TOKEN);
   // A prompt that reaches a long-context tier bills the whole request at the tier's prices.
   const rate = atPrompt(prices, prompt);
   if (endpoint === 'embeddings' || endpoint === 'count_tokens') {

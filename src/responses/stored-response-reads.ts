@@ -62,6 +62,11 @@ export async function retrieveResponse(ctx: AppContext, store: ResponseStore, id
   if (entry.forwarded) return forward(ctx, entry, 'GET', `/responses/${encodeURIComponent(id)}`, o);
   // Rows stored before responses were kept whole can continue a conversation but not be shown.
   if (entry.response === undefined || entry.response === null) throw missing(id);
+  // OpenAI streams back only a `background` response's events; a bridged one never is (the
+  // bridge refuses `background`), and JSON under `stream=true` reads as an empty event stream to the SDKs.
+  if (new URLSearchParams(o.search).get('stream') === 'true') {
+    throw badRequest('This response cannot be streamed: only responses created with background=true can be; retrieve it without stream.', 'stream');
+  }
   return json(entry.response);
 }
 
@@ -98,34 +103,51 @@ export interface ListParams {
   limit: number;
   order: 'asc' | 'desc';
   after: string | null;
+  before: string | null;
 }
 
-/** `limit` (1–100, default 20), `order` (`asc`|`desc`, default `desc`) and `after`, as OpenAI reads them. */
+/**
+ * `limit` (1–100, default 20), `order` (`asc`|`desc`, default `desc`), `after` and `before` (item
+ * ids), as OpenAI reads them.
+ */
 export function listParams(search: URLSearchParams): ListParams {
   const rawLimit = search.get('limit');
   const limit = rawLimit === null ? 20 : Number(rawLimit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw badRequest("'limit' must be an integer from 1 to 100.", 'limit');
   const order = search.get('order') ?? 'desc';
   if (order !== 'asc' && order !== 'desc') throw badRequest("'order' must be 'asc' or 'desc'.", 'order');
-  return { limit, order, after: search.get('after') || null };
+  return { limit, order, after: search.get('after') || null, before: search.get('before') || null };
 }
 
-/** One page of OpenAI's `ResponseItemList`. */
+/**
+ * One page of OpenAI's `ResponseItemList`, in the asked order: the first `limit` items after
+ * `after`, or, with `before` alone, the `limit` items just before it (paging back); `has_more`
+ * says whether more lie beyond the page in the direction it was read.
+ */
 export function pageOf(items: readonly InputItemResource[], p: ListParams) {
   const ordered = p.order === 'asc' ? [...items] : [...items].reverse();
-  let start = 0;
-  if (p.after !== null) {
-    const at = ordered.findIndex((i) => i.id === p.after);
-    if (at < 0) throw badRequest(`No input item with id '${p.after}' in this response.`, 'after');
-    start = at + 1;
+  const indexOf = (id: string, param: 'after' | 'before') => {
+    const at = ordered.findIndex((i) => i.id === id);
+    if (at < 0) throw badRequest(`No input item with id '${id}' in this response.`, param);
+    return at;
+  };
+  const from = p.after !== null ? indexOf(p.after, 'after') + 1 : 0;
+  const to = p.before !== null ? indexOf(p.before, 'before') : ordered.length;
+  let start = from;
+  let end = Math.min(to, from + p.limit);
+  let hasMore = end < to;
+  if (p.before !== null && p.after === null) {
+    start = Math.max(from, to - p.limit);
+    end = to;
+    hasMore = start > from;
   }
-  const data = ordered.slice(start, start + p.limit);
+  const data = start < end ? ordered.slice(start, end) : [];
   return {
     object: 'list' as const,
     data,
     first_id: data[0]?.id ?? null,
     last_id: data.at(-1)?.id ?? null,
-    has_more: start + p.limit < ordered.length,
+    has_more: hasMore,
   };
 }
 

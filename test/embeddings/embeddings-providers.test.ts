@@ -13,8 +13,12 @@ const openai = startFakeUpstream((_req, rec) =>
 const gemini = startFakeUpstream((_req, rec) =>
   rec.path.endsWith(':batchEmbedContents') ? geminiBatchAnswer(rec) : jsonResponse({ error: { code: 404, message: 'not found', status: 'NOT_FOUND' } }, 404),
 );
+/** An Ollama from before `dimensions`: it sends the model's whole vector whatever is asked. */
+let ollamaIgnoresDimensions = false;
 const ollama = startFakeUpstream((_req, rec) =>
-  rec.path === '/v1/embeddings' ? ollamaEmbeddingAnswer(rec.body) : jsonResponse({ error: 'not found' }, 404),
+  rec.path === '/v1/embeddings'
+    ? ollamaEmbeddingAnswer(ollamaIgnoresDimensions ? { ...rec.body, dimensions: undefined } : rec.body)
+    : jsonResponse({ error: 'not found' }, 404),
 );
 let gw: TestGateway;
 let client: OpenAI;
@@ -91,6 +95,23 @@ describe('POST /v1/embeddings: Gemini', () => {
     expect(res.data.map((d) => d.index)).toEqual(inputs.map((_, i) => i));
   });
 
+  test("task_type (the gateway's field) becomes each input's taskType across batches; OpenAI never sees it; a bad one is a 400", async () => {
+    const inputs = Array.from({ length: 101 }, (_, i) => `doc ${i}`);
+    const before = gemini.requests.length;
+    const docs = await client.embeddings.create({ model: 'gemini-embedding-001', input: inputs, task_type: 'RETRIEVAL_DOCUMENT', encoding_format: 'float' } as any);
+    const sent = gemini.requests.slice(before).flatMap((r) => r.body.requests);
+    expect(sent).toHaveLength(101);
+    expect(new Set(sent.map((r: any) => r.taskType))).toEqual(new Set(['RETRIEVAL_DOCUMENT']));
+    expect(docs.data[100]!.embedding as unknown).toEqual(vectorFor('doc 100', 8));
+
+    await client.embeddings.create({ model: 'text-embedding-3-small', input: 'q', task_type: 'RETRIEVAL_QUERY' } as any);
+    expect(openai.requests.at(-1)!.body).toEqual({ model: 'text-embedding-3-small', input: 'q', encoding_format: 'base64' });
+
+    const err = await apiError(client.embeddings.create({ model: 'gemini-embedding-001', input: 'q', task_type: 'retrieval' } as any));
+    expect(err.status).toBe(400);
+    expect(err.error).toMatchObject({ type: 'invalid_request_error', param: 'task_type' });
+  });
+
   test('token arrays -> 400 invalid_input on input', async () => {
     const err = await apiError(client.embeddings.create({ model: 'gemini-embedding-001', input: [[1, 2, 3]] }));
     expect(err.status).toBe(400);
@@ -113,6 +134,26 @@ describe('POST /v1/embeddings: Ollama', () => {
     const single = await client.embeddings.create({ model: 'ollama/nomic-embed-text', input: 'one', dimensions: 4, encoding_format: 'float' });
     expect(schemaErrors('CreateEmbeddingResponse', single)).toEqual([]);
     expect(single.data[0]!.embedding).toEqual(data.data[0]!.embedding);
+  });
+
+  test('an Ollama that ignores dimensions: its vectors are cut to them and made unit length again, as a newer Ollama does', async () => {
+    ollamaIgnoresDimensions = true;
+    try {
+      const data = await client.embeddings.create({ model: 'ollama/nomic-embed-text', input: ['one', 'two'], dimensions: 4, encoding_format: 'float' });
+      expect(ollama.requests.at(-1)!.body.dimensions).toBe(4);
+      for (const [i, text] of ['one', 'two'].entries()) {
+        const head = vectorFor(text, 8).slice(0, 4);
+        const norm = Math.hypot(...head);
+        const got = data.data[i]!.embedding;
+        expect(got).toHaveLength(4);
+        got.forEach((x, j) => expect(x).toBeCloseTo(head[j]! / norm, 6));
+      }
+      // Without dimensions the whole vector comes as sent.
+      const whole = await client.embeddings.create({ model: 'ollama/nomic-embed-text', input: 'one', encoding_format: 'float' });
+      expect(whole.data[0]!.embedding).toEqual(vectorFor('one', 8));
+    } finally {
+      ollamaIgnoresDimensions = false;
+    }
   });
 
   test('token arrays -> 400 invalid_input on input', async () => {

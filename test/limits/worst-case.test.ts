@@ -26,6 +26,16 @@ test('a Responses follow-up reserves the whole window; images reserve n images; 
   expect(worstCaseOf('embeddings', {}, 300, prices)).toEqual({ costUsd: 0.1, tokens: 100 });
 });
 
+test('embeddings given as token ids reserve their exact count, not the body size (~6 bytes an id)', () => {
+  const ids = Array.from({ length: 150 }, (_, i) => 100_000 + i);
+  const bytes = JSON.stringify({ model: 'm', input: ids }).length;
+  expect(worstCaseOf('embeddings', { input: ids }, bytes, prices)).toEqual({ costUsd: (150 * 1000) / 1e6, tokens: 150 });
+  expect(worstCaseOf('embeddings', { input: [ids, ids.slice(0, 10)] }, bytes, prices).tokens).toBe(160);
+  // Text, or a malformed mix, is estimated from the body's size as before.
+  expect(worstCaseOf('embeddings', { input: ['a', [1]] }, 300, prices).tokens).toBe(100);
+  expect(worstCaseOf('embeddings', { input: 'text' }, 300, prices).tokens).toBe(100);
+});
+
 test('a group is priced at the dearest of every target it can reach, through nested groups and cycles', () => {
   const cheap = model('cheap', 'openai');
   const dear = { ...model('dear', 'gemini'), prices: { input: 5, cachedInput: null, output: 3, reasoning: 40, image: null }, contextWindow: 1000 };

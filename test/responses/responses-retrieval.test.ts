@@ -24,6 +24,10 @@ const openai = startFakeUpstream((req, rec) => {
   const m = /^\/v1\/responses\/([^/]+)(\/input_items)?$/.exec(rec.path);
   if (m && m[1] === OPENAI_ID) {
     if (rec.method === 'GET' && m[2]) return jsonResponse(OPENAI_ITEMS);
+    if (rec.method === 'GET' && rec.search.includes('stream=true')) {
+      // A background response's events after `starting_after`, as OpenAI resumes them.
+      return sseEventsResponse(STREAM_LINES.slice(2).map((data) => ({ event: JSON.parse(data).type, data })));
+    }
     if (rec.method === 'GET') return rawJsonResponse(OPENAI_RAW);
     if (rec.method === 'DELETE') return jsonResponse({ id: OPENAI_ID, object: 'response', deleted: true });
   }
@@ -95,6 +99,37 @@ describe('stored responses, bridged (mock provider)', () => {
     const items = await listAll(completed.id, '');
     expect(items.data).toHaveLength(1);
     expect(items.data[0]).toMatchObject({ type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_text', text: 'hello there' }] });
+  });
+
+  test('before pages back: the items just before it, in the asked order; after and before bound a window', async () => {
+    const created = await client.responses.create({ model: 'mock/echo', input: INPUT });
+    const asc = (await listAll(created.id, '?order=asc')).data.map((i: any) => i.id);
+    expect(asc).toHaveLength(5);
+    const back = await listAll(created.id, `?order=asc&limit=2&before=${asc[4]}`);
+    expect(back.data.map((i: any) => i.id)).toEqual([asc[2], asc[3]]);
+    expect(back).toMatchObject({ first_id: asc[2], last_id: asc[3], has_more: true });
+    const first = await listAll(created.id, `?order=asc&limit=2&before=${asc[2]}`);
+    expect(first.data.map((i: any) => i.id)).toEqual([asc[0], asc[1]]);
+    expect(first.has_more).toBe(false);
+    const desc = await listAll(created.id, `?limit=10&before=${asc[1]}`); // desc: 4 3 2 [1] 0
+    expect(desc.data.map((i: any) => i.id)).toEqual([asc[4], asc[3], asc[2]]);
+    const window = await listAll(created.id, `?order=asc&limit=1&after=${asc[0]}&before=${asc[3]}`);
+    expect(window.data.map((i: any) => i.id)).toEqual([asc[1]]);
+    expect(window.has_more).toBe(true);
+    const res = await gw.fetch(`/v1/responses/${created.id}/input_items?before=msg_unknown`);
+    expect(res.status).toBe(400);
+    expect((await res.json()).error).toMatchObject({ param: 'before' });
+  });
+
+  test('stream=true on a bridged response is a 400 naming stream (it was never background), not JSON the SDK reads as no events', async () => {
+    const created = await client.responses.create({ model: 'mock/echo', input: 'stream me back' });
+    const err = await apiError(client.responses.retrieve(created.id, { stream: true }));
+    expect(err.status).toBe(400);
+    expect(err.error).toMatchObject({ type: 'invalid_request_error', param: 'stream' });
+    expect(schemaErrors('ErrorResponse', { error: err.error })).toEqual([]);
+    // Another key still gets 404, and without stream it is the response.
+    expect((await apiError(other.responses.retrieve(created.id, { stream: true }))).status).toBe(404);
+    expect((await client.responses.retrieve(created.id, { stream: false })).id).toBe(created.id);
   });
 
   test("another client's id is 404 on every read; the owner still sees it", async () => {
@@ -173,6 +208,15 @@ describe("stored responses, OpenAI's own (forwarded)", () => {
     expect(openai.requests.at(-1)!.method).toBe('DELETE');
     expect((await apiError(client.responses.retrieve(OPENAI_ID))).status).toBe(404);
     expect(openai.requests.length).toBe(n + 1);
+  });
+
+  test("stream=true with starting_after resumes OpenAI's own stream: forwarded, its events relayed", async () => {
+    await client.responses.create({ model: 'gpt-5-mini', input: 'Hi' });
+    const events: any[] = [];
+    for await (const e of await client.responses.retrieve(OPENAI_ID, { stream: true, starting_after: 1 })) events.push(e);
+    expect(openai.requests.at(-1)!.search).toBe('?stream=true&starting_after=1');
+    expect(events.map((e) => e.sequence_number)).toEqual(STREAM_LINES.slice(2).map((l) => JSON.parse(l).sequence_number));
+    expect(events.at(-1)!.type).toBe('response.completed');
   });
 
   test("a streamed pass-through's id is recorded from its events", async () => {
