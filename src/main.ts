@@ -12,6 +12,7 @@ import { migratePg, openPgStore } from './db/pg-store';
 import { listen } from './serve';
 import { unreadableKeyWarnings } from './startup/unreadable-keys';
 import { prepareRuntime } from './startup/prepare-runtime';
+import { localUrl, urlHost } from './startup/local-url';
 import { startupFailureMessage, type StartupStep } from './startup/startup-failure';
 import { VERSION } from './version';
 
@@ -82,7 +83,7 @@ async function serve(config: Config): Promise<void> {
   // Serving starts without Redis too (limits then follow LLM_PROXY__LIMITS__FAIL_MODE); /health says `redis: down`.
   if (ctx.redis && !(await ctx.redis.whenUp(3_000))) console.error('gophergate: Redis is unreachable; serving on, reconnecting in the background');
   const server = (await step('listen', config, () => listen(ctx, config.server.host, config.server.port))).server!;
-  console.log(`gophergate ${VERSION} listening on http://${config.server.host}:${server.port} (${config.database.url ? `PostgreSQL, instance ${config.instanceId}` : `database ${config.database.path}`})`);
+  console.log(`gophergate ${VERSION} listening on http://${urlHost(config.server.host)}:${server.port} (${config.database.url ? `PostgreSQL, instance ${config.instanceId}` : `database ${config.database.path}`})`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -122,9 +123,9 @@ switch (command.kind) {
     await runResetAdmin(readConfig());
     break;
   case 'healthcheck': {
-    // No curl in a distroless image: the binary probes its own /health on loopback.
-    const { port } = readConfig().server;
-    const ok = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(3000) })
+    // No curl in a distroless image: the binary probes its own /health where it listens.
+    const { host, port } = readConfig().server;
+    const ok = await fetch(localUrl(host, port, '/health'), { signal: AbortSignal.timeout(3000) })
       .then((r) => r.ok)
       .catch(() => false);
     process.exit(ok ? 0 : 1);
