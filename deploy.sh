@@ -3,15 +3,15 @@
 # the previous binary when the new one does not answer /health.
 #   ./deploy.sh            (run from the repository; settings come from .env or the environment)
 # Env: GG_PID_FILE (default ./gophergate.pid), GG_LOG (default ./gophergate.log),
-#      LLM_PROXY__SERVER__PORT (default 8080), GG_HEALTH_TIMEOUT_S (default 20).
+#      GG_HEALTH_TIMEOUT_S (default 20).
 set -euo pipefail
 cd "$(dirname "$0")"
 
 PID_FILE=${GG_PID_FILE:-./gophergate.pid}
 LOG=${GG_LOG:-./gophergate.log}
-PORT=${LLM_PROXY__SERVER__PORT:-8080}
 TIMEOUT=${GG_HEALTH_TIMEOUT_S:-20}
-HEALTH="http://127.0.0.1:${PORT}/health"
+# The binary probes its own /health where it listens: host and port as it reads them (.env included).
+HEALTH="./gophergate --healthcheck"
 
 log() { echo "[deploy] $*"; }
 
@@ -30,7 +30,7 @@ start_binary() {
   nohup ./gophergate >>"$LOG" 2>&1 &
   echo $! >"$PID_FILE"
   for _ in $(seq 1 $((TIMEOUT * 10))); do
-    curl -sf "$HEALTH" >/dev/null 2>&1 && return 0
+    ./gophergate --healthcheck >/dev/null 2>&1 && return 0
     kill -0 "$(cat "$PID_FILE")" 2>/dev/null || return 1
     sleep 0.1
   done
@@ -47,7 +47,7 @@ bun run build
 stop_running
 log "starting the new binary"
 if start_binary; then
-  log "healthy at $HEALTH"
+  log "healthy ($HEALTH)"
   exit 0
 fi
 

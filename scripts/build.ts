@@ -3,9 +3,8 @@
  * and its workers); web assets and migrations are embedded through `with { type: 'file' | 'text' }`
  * imports.
  */
-import { BUILD_ENTRYPOINTS } from './build-entrypoints';
+import { compileArgs } from './build-entrypoints';
 
-const args = ['build', '--compile', '--minify', '--bytecode', '--format=esm', '--sourcemap=none', ...BUILD_ENTRYPOINTS, '--outfile', 'gophergate'];
-const proc = Bun.spawnSync(['bun', ...args], { stdout: 'inherit', stderr: 'inherit', cwd: new URL('..', import.meta.url).pathname });
+const proc = Bun.spawnSync(['bun', ...compileArgs('gophergate')], { stdout: 'inherit', stderr: 'inherit', cwd: new URL('..', import.meta.url).pathname });
 if (proc.exitCode !== 0) process.exit(proc.exitCode ?? 1);
 console.log('built ./gophergate');

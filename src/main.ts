@@ -12,6 +12,8 @@ import { migratePg, openPgStore } from './db/pg-store';
 import { listen } from './serve';
 import { unreadableKeyWarnings } from './startup/unreadable-keys';
 import { prepareRuntime } from './startup/prepare-runtime';
+import { localUrl, urlHost } from './startup/local-url';
+import { startupFailureMessage, type StartupStep } from './startup/startup-failure';
 import { VERSION } from './version';
 
 function readConfig(): Config {
@@ -26,24 +28,46 @@ function readConfig(): Config {
   }
 }
 
+/**
+ * Runs one start-up step; a failure from outside the program (a bad setting, a read-only or full
+ * disk, a port in use) stops the start with one line naming the setting, not a stack trace.
+ */
+async function step<T>(what: StartupStep, config: Config, run: () => T | Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const message = startupFailureMessage(err, what, config);
+    if (message === null) throw err;
+    console.error(`gophergate: ${message}`);
+    process.exit(1);
+  }
+}
+
 async function runResetAdmin(config: Config): Promise<void> {
   if (config.database.url) {
     // PostgreSQL: the same reset, on the shared database (every instance sees it).
-    await migratePg(config.database.url, { adminPassword: config.admin.password });
-    const store = openPgStore(config.database.url);
-    const what = await resetAdminAsync(store.db);
-    await store.close();
+    const url = config.database.url;
+    const what = await step('store', config, async () => {
+      await migratePg(url, { adminPassword: config.admin.password });
+      const store = openPgStore(url);
+      const result = await resetAdminAsync(store.db);
+      await store.close();
+      return result;
+    });
     console.log(
       `gophergate: ${what === 'reset' ? 'reset' : 'created'} user 'admin' in PostgreSQL with password 'admin123'; ` +
         'a new password must be chosen at the next login. Existing admin sessions were signed out.',
     );
     return;
   }
-  const { sqlite, db } = openDatabase(config.database.path);
-  runMigrations(db);
-  seedDatabase(db, { adminPassword: config.admin.password });
-  const what = resetAdmin(db);
-  sqlite.close();
+  const what = await step('store', config, () => {
+    const { sqlite, db } = openDatabase(config.database.path);
+    runMigrations(db);
+    seedDatabase(db, { adminPassword: config.admin.password });
+    const result = resetAdmin(db);
+    sqlite.close();
+    return result;
+  });
   console.log(
     `gophergate: ${what === 'reset' ? 'reset' : 'created'} user 'admin' in ${config.database.path} with password 'admin123'; ` +
       'a new password must be chosen at the next login. Existing admin sessions were signed out.',
@@ -53,13 +77,13 @@ async function runResetAdmin(config: Config): Promise<void> {
 async function serve(config: Config): Promise<void> {
   // Bun's fetch cap from the configuration (may re-execute this process) and the fd limit raised.
   prepareRuntime(config);
-  const ctx = await openAppContext(config);
+  const ctx = await step('store', config, () => openAppContext(config));
   ctx.state.watch();
   for (const w of unreadableKeyWarnings(ctx.state.getSnapshot())) console.warn(w);
   // Serving starts without Redis too (limits then follow LLM_PROXY__LIMITS__FAIL_MODE); /health says `redis: down`.
   if (ctx.redis && !(await ctx.redis.whenUp(3_000))) console.error('gophergate: Redis is unreachable; serving on, reconnecting in the background');
-  const server = listen(ctx, config.server.host, config.server.port).server!;
-  console.log(`gophergate ${VERSION} listening on http://${config.server.host}:${server.port} (${config.database.url ? `PostgreSQL, instance ${config.instanceId}` : `database ${config.database.path}`})`);
+  const server = (await step('listen', config, () => listen(ctx, config.server.host, config.server.port))).server!;
+  console.log(`gophergate ${VERSION} listening on http://${urlHost(config.server.host)}:${server.port} (${config.database.url ? `PostgreSQL, instance ${config.instanceId}` : `database ${config.database.path}`})`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -99,9 +123,9 @@ switch (command.kind) {
     await runResetAdmin(readConfig());
     break;
   case 'healthcheck': {
-    // No curl in a distroless image: the binary probes its own /health on loopback.
-    const { port } = readConfig().server;
-    const ok = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(3000) })
+    // No curl in a distroless image: the binary probes its own /health where it listens.
+    const { host, port } = readConfig().server;
+    const ok = await fetch(localUrl(host, port, '/health'), { signal: AbortSignal.timeout(3000) })
       .then((r) => r.ok)
       .catch(() => false);
     process.exit(ok ? 0 : 1);

@@ -23,3 +23,14 @@ export function environmentWithDotenv(env: Record<string, string | undefined>, c
   const fromFile = existsSync(file) ? parseDotenv(readFileSync(file, 'utf8')) : {};
   return { ...fromFile, ...env };
 }
+
+/**
+ * Puts `.env`'s values into process.env where the environment has none, read literally by
+ * parseDotenv (Bun's own loading is off: it expands `$NAME` inside values). The runtime reads some
+ * variables itself (HTTPS_PROXY for fetch), as it did when Bun loaded the file.
+ */
+export function exportDotenv(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): void {
+  const file = `${cwd}/.env`;
+  if (!existsSync(file)) return;
+  for (const [name, value] of Object.entries(parseDotenv(readFileSync(file, 'utf8')))) if (env[name] === undefined) env[name] = value;
+}

@@ -5,10 +5,13 @@
  * Reads only what it needs; a bad value is left for the full configuration to report.
  */
 import { parseArgs } from '../cli-args';
-import { environmentWithDotenv } from '../config/dotenv';
+import { environmentWithDotenv, exportDotenv } from '../config/dotenv';
 import { readInt } from '../config/env-readers';
 import { DEFAULT_MAX_CONNECTIONS, MAX_CONNECTIONS_LIMIT, MAX_CONNECTIONS_VAR } from '../config/upstream-limits';
 import { ensureFetchCap } from './fetch-cap';
+
+// `.env` first, for every command: the runtime and everything after read process.env.
+exportDotenv();
 
 if (parseArgs(process.argv.slice(2)).kind === 'serve') {
   let max: number | null = null;

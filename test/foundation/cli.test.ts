@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { Database } from 'bun:sqlite';
 import pkg from '../../package.json';
 import { parseArgs } from '../../src/cli-args';
+import { localUrl } from '../../src/startup/local-url';
+import { startGatewayProcess } from '../helpers/gateway-process';
 
 // Each test spawns bun: seconds on a loaded CI machine. A limit only bounds a hang.
 setDefaultTimeout(30_000);
@@ -69,5 +71,32 @@ describe('command line', () => {
     expect(admin.must_change_password).toBe(1);
     expect(Bun.password.verifySync('admin123', admin.password_hash)).toBe(true);
     expect(existsSync(join(r.cwd, 'data', 'gophergate.db'))).toBe(true);
+  });
+});
+
+describe('--healthcheck', () => {
+  test('probes the server where LLM_PROXY__SERVER__HOST puts it, not always 127.0.0.1', async () => {
+    // 127.0.0.2 is loopback on Linux but not 127.0.0.1: a probe of 127.0.0.1 finds nothing there.
+    const cwd = mkdtempSync(join(tmpdir(), 'gg-health-'));
+    const gw = await startGatewayProcess({ cwd, dbPath: join(cwd, 'gg.db'), adminPassword: 'health-check-pass', env: { LLM_PROXY__SERVER__HOST: '127.0.0.2' } });
+    try {
+      const env = { LLM_PROXY__SERVER__HOST: '127.0.0.2', LLM_PROXY__SERVER__PORT: String(gw.port) };
+      expect(run(['--healthcheck'], env).code).toBe(0);
+      expect(run(['-healthcheck'], env).code).toBe(0);
+      // Nothing answers on 127.0.0.1 at that port: the check must fail there, or it proves nothing.
+      expect(run(['--healthcheck'], { ...env, LLM_PROXY__SERVER__HOST: '127.0.0.1' }).code).toBe(1);
+    } finally {
+      gw.proc.kill('SIGTERM');
+      await gw.proc.exited;
+    }
+  });
+
+  test('a wildcard address is probed on loopback; IPv6 literals go in brackets', () => {
+    expect(localUrl('0.0.0.0', 8080, '/health')).toBe('http://127.0.0.1:8080/health');
+    expect(localUrl('::', 8080, '/health')).toBe('http://[::1]:8080/health');
+    expect(localUrl('[::]', 8080, '/health')).toBe('http://[::1]:8080/health');
+    expect(localUrl('::1', 9000, '/health')).toBe('http://[::1]:9000/health');
+    expect(localUrl('10.0.0.5', 8080, '/health')).toBe('http://10.0.0.5:8080/health');
+    expect(localUrl('localhost', 8080, '/health')).toBe('http://localhost:8080/health');
   });
 });

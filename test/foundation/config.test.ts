@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { ConfigError, loadConfig } from '../../src/config/config';
-import { parseDotenv, environmentWithDotenv } from '../../src/config/dotenv';
+import { parseDotenv, environmentWithDotenv, exportDotenv } from '../../src/config/dotenv';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +77,14 @@ describe('.env', () => {
     const c = loadConfig(env);
     expect(c.server.port).toBe(9100);
     expect(c.server.host).toBe('127.0.0.1');
+  });
+
+  test('exportDotenv fills what the environment lacks, literally, and overrides nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gg-env-'));
+    writeFileSync(join(dir, '.env'), 'HTTPS_PROXY=http://127.0.0.1:3128\nLLM_PROXY__SERVER__PORT=9000\nLLM_PROXY__ADMIN__PASSWORD=pa$$w0rd\n');
+    const env: Record<string, string | undefined> = { LLM_PROXY__SERVER__PORT: '9100' };
+    exportDotenv(env, dir);
+    expect(env).toEqual({ LLM_PROXY__SERVER__PORT: '9100', HTTPS_PROXY: 'http://127.0.0.1:3128', LLM_PROXY__ADMIN__PASSWORD: 'pa$$w0rd' });
   });
 });
 

@@ -1,0 +1,75 @@
+import type { Config } from '../config/config';
+import { ConfigError } from '../config/env-readers';
+
+/** What the process was doing when it failed: opening its store, or binding its port. */
+export type StartupStep = 'store' | 'listen';
+
+/** Why a file or SQLite error stops the start, in words an operator acts on. */
+const FILE_REASONS: Record<string, string> = {
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  EISDIR: 'the path is a directory',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EEXIST: 'a part of the path is a file, not a folder',
+  ENOENT: 'its folder cannot be created',
+  SQLITE_FULL: 'the disk is full',
+  SQLITE_READONLY: 'the database is read-only',
+  SQLITE_CANTOPEN: 'the file cannot be opened',
+  SQLITE_NOTADB: 'the file is not a SQLite database',
+  SQLITE_CORRUPT: 'the database file is corrupt',
+  SQLITE_IOERR: 'a disk I/O error',
+};
+
+const LISTEN_REASONS: Record<string, (host: string, port: number) => string> = {
+  EADDRINUSE: (_h, port) => `port ${port} is in use; stop what holds it or set LLM_PROXY__SERVER__PORT to a free port`,
+  EADDRNOTAVAIL: (host) => `${host} is not an address of this machine; set LLM_PROXY__SERVER__HOST to one of its addresses (0.0.0.0: all of them)`,
+  EINVAL: (host) => `"${host}" is not an address to listen on; set LLM_PROXY__SERVER__HOST to an IP address of this machine (0.0.0.0: all of them)`,
+  ENOTFOUND: (host) => `"${host}" does not resolve; set LLM_PROXY__SERVER__HOST to an IP address of this machine (0.0.0.0: all of them)`,
+  EACCES: (_h, port) => `permission denied (ports below 1024 need privileges); set LLM_PROXY__SERVER__PORT to 1024 or above`,
+};
+
+const codeOf = (err: unknown): string => String((err as { code?: unknown } | null)?.code ?? '');
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** `postgres://user:secret@host/db` with the password left out. */
+function withoutPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'the configured URL';
+  }
+}
+
+/**
+ * The one line printed when the start fails for a reason outside the program (a setting, a
+ * disk, a port), instead of a stack trace; null for anything else (a defect keeps its stack).
+ */
+export function startupFailureMessage(err: unknown, step: StartupStep, config: Config): string | null {
+  if (err instanceof ConfigError) return err.message;
+  const code = codeOf(err);
+  if (step === 'listen') {
+    const { host, port } = config.server;
+    const reason = LISTEN_REASONS[code]?.(host, port);
+    if (reason) return `cannot listen on ${host}:${port}: ${reason}.`;
+    if (!code) return null;
+    return `cannot listen on ${host}:${port}: ${messageOf(err)} (${code}); check LLM_PROXY__SERVER__HOST and LLM_PROXY__SERVER__PORT.`;
+  }
+  if (config.database.url) {
+    if (!code.startsWith('ERR_POSTGRES') && !/^E[A-Z]+$/.test(code)) return null;
+    return `cannot use the PostgreSQL database ${withoutPassword(config.database.url)}: ${messageOf(err)} (${code}); check LLM_PROXY__DATABASE__URL and that the server is up.`;
+  }
+  const base = code.replace(/^(SQLITE_[A-Z]+?)_[A-Z_]+$/, '$1'); // SQLITE_IOERR_WRITE -> SQLITE_IOERR
+  const reason = FILE_REASONS[code] ?? FILE_REASONS[base];
+  if (!reason) return null;
+  const path = (err as { path?: unknown }).path;
+  const where = typeof path === 'string' && path !== config.database.path ? ` (${path})` : '';
+  return (
+    `cannot use the database ${config.database.path}${where}: ${reason} (${code}). ` +
+    'Set LLM_PROXY__DATABASE__PATH to a file on a writable disk with free space (its folder is created), or fix this one.'
+  );
+}

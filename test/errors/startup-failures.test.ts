@@ -1,0 +1,95 @@
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/config';
+import { startupFailureMessage } from '../../src/startup/startup-failure';
+
+// Each case spawns the gateway: seconds on a loaded CI machine. A limit only bounds a hang.
+setDefaultTimeout(30_000);
+
+const MAIN = join(import.meta.dir, '../../src/main.ts');
+
+/** Runs `bun src/main.ts` (the binary's entry) in an empty directory with only `env` set. */
+function start(env: Record<string, string>, args: string[] = []) {
+  const cwd = mkdtempSync(join(tmpdir(), 'gg-startfail-'));
+  const p = Bun.spawnSync(['bun', MAIN, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', LLM_PROXY__SERVER__HOST: '127.0.0.1', LLM_PROXY__SERVER__PORT: '0', ...env },
+    timeout: 20_000,
+  });
+  return { code: p.exitCode, err: p.stderr.toString(), out: p.stdout.toString(), cwd };
+}
+
+/** A start refused for a reason outside the program: one line naming the setting, no stack trace. */
+function expectOneLineRefusal(r: ReturnType<typeof start>, ...parts: string[]) {
+  expect(r.code).toBe(1);
+  // The open-file limit warning (prepareRuntime, on a machine with a low limit) may come first.
+  const lines = r.err.split('\n').filter((l) => l.startsWith('gophergate: ') && !l.includes('open-file limit'));
+  expect(lines.length).toBe(1);
+  for (const part of parts) expect(lines[0]).toContain(part);
+  // Neither a stack frame nor the source excerpt Bun prints above an uncaught error.
+  expect(r.err).not.toMatch(/\n\s+at |\n\d+ \| |Bun v\d/);
+}
+
+describe('a start that cannot go on says why in one line', () => {
+  test('a malformed LLM_PROXY__ENCRYPTION_KEY (checked when the database opens)', () => {
+    const r = start({ LLM_PROXY__ENCRYPTION_KEY: 'not-a-key' });
+    expectOneLineRefusal(r, 'LLM_PROXY__ENCRYPTION_KEY must be 32 bytes as hex or base64', 'openssl rand -hex 32');
+  });
+
+  test('a database path under a file, a directory as the path, a file that is not SQLite; --reset-admin too', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gg-startfail-db-'));
+    writeFileSync(join(dir, 'plain-file'), 'x');
+    writeFileSync(join(dir, 'not-sqlite.db'), 'this is not a database, only text long enough to be read as a header.........');
+    mkdirSync(join(dir, 'a-folder'));
+    const underFile = join(dir, 'plain-file', 'gophergate.db');
+    expectOneLineRefusal(start({ LLM_PROXY__DATABASE__PATH: underFile }), `cannot use the database ${underFile}`, 'LLM_PROXY__DATABASE__PATH');
+    expectOneLineRefusal(start({ LLM_PROXY__DATABASE__PATH: join(dir, 'a-folder') }), 'the path is a directory', 'LLM_PROXY__DATABASE__PATH');
+    const notDb = join(dir, 'not-sqlite.db');
+    expectOneLineRefusal(start({ LLM_PROXY__DATABASE__PATH: notDb }), 'not a SQLite database', 'LLM_PROXY__DATABASE__PATH');
+    expectOneLineRefusal(start({ LLM_PROXY__DATABASE__PATH: notDb }, ['--reset-admin']), 'not a SQLite database');
+  });
+
+  test('a port in use, and a host that is not an address', async () => {
+    const holder = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response('taken') });
+    try {
+      const r = start({ LLM_PROXY__SERVER__PORT: String(holder.port) });
+      expectOneLineRefusal(r, `cannot listen on 127.0.0.1:${holder.port}`, 'is in use', 'LLM_PROXY__SERVER__PORT');
+    } finally {
+      holder.stop(true);
+    }
+    expectOneLineRefusal(start({ LLM_PROXY__SERVER__HOST: '999.1.1.1' }), 'cannot listen on 999.1.1.1', 'LLM_PROXY__SERVER__HOST');
+  });
+
+  test('PostgreSQL unreachable: the URL without its password', () => {
+    // Port 1 on loopback: refused at once.
+    const r = start({ LLM_PROXY__DATABASE__URL: 'postgres://gg:hunter2-secret@127.0.0.1:1/gg', LLM_PROXY__ENCRYPTION_KEY: '11'.repeat(32) });
+    expectOneLineRefusal(r, 'cannot use the PostgreSQL database postgres://gg:***@127.0.0.1:1/gg', 'LLM_PROXY__DATABASE__URL');
+    expect(r.err).not.toContain('hunter2-secret');
+  });
+});
+
+describe('startupFailureMessage', () => {
+  const config = loadConfig({ LLM_PROXY__DATABASE__PATH: '/srv/gw/data/gophergate.db' });
+  const fsError = (code: string, path?: string) => Object.assign(new Error(`${code}: failed`), { code, path });
+
+  test.each([
+    ['EROFS', 'the file system is read-only'],
+    ['EACCES', 'permission denied'],
+    ['ENOSPC', 'the disk is full'],
+    ['SQLITE_FULL', 'the disk is full'],
+    ['SQLITE_READONLY', 'the database is read-only'],
+    ['SQLITE_IOERR_WRITE', 'a disk I/O error'],
+  ])('%s on the database names the file, the reason and the setting', (code, reason) => {
+    const message = startupFailureMessage(fsError(code, '/srv/gw/data'), 'store', config)!;
+    expect(message).toContain('cannot use the database /srv/gw/data/gophergate.db (/srv/gw/data)');
+    expect(message).toContain(reason);
+    expect(message).toContain('LLM_PROXY__DATABASE__PATH');
+  });
+
+  test('a defect is not dressed up: it keeps its stack', () => {
+    expect(startupFailureMessage(new TypeError('x is undefined'), 'store', config)).toBeNull();
+    expect(startupFailureMessage(new TypeError('x is undefined'), 'listen', config)).toBeNull();
+  });
+});
