@@ -17,7 +17,8 @@ export function healthRoutes(ctx: AppContext) {
       const storeUp = ctx.store?.reachable() ?? true;
       const redis = ctx.redis ? ctx.redis.status() : 'off';
       return {
-        status: storeUp && redis !== 'down' ? 'ok' : 'degraded',
+        // Rows that cannot be stored just now (a full disk) are kept and retried: degraded until they are.
+        status: storeUp && redis !== 'down' && !q.error ? 'ok' : 'degraded',
         instance: ctx.config.instanceId,
         store: ctx.store?.kind ?? 'sqlite',
         ...(ctx.store?.kind === 'postgres' ? { store_reachable: storeUp } : {}),
@@ -25,7 +26,7 @@ export function healthRoutes(ctx: AppContext) {
         version: VERSION,
         uptime_s: Math.round((Date.now() - ctx.startedAt) / 1000),
         providers,
-        log_queue: { depth: q.depth, dropped: q.dropped },
+        log_queue: { depth: q.depth, dropped: q.dropped, ...(q.error ? { error: q.error } : {}) },
         // requests_in_flight and upstream {in_use, waiting, refused, max_connections, ...}
         ...saturationHealth(saturationOf(ctx, server)),
       };

@@ -34,6 +34,16 @@ const workerUrl = () => bundledWorkerUrl(import.meta.url, './log-writer.worker.t
 const MAX_RESTARTS = 3;
 
 /**
+ * Commit failures that pass (the disk full, the file read-only for a while, an I/O error, a lock
+ * held too long): the batch is kept and tried again, not dropped. Anything else (a row SQLite
+ * refuses) would fail again, so it is counted as dropped.
+ */
+const PASSING_FAILURE = /disk is full|SQLITE_FULL|disk I\/O error|SQLITE_IOERR|readonly|SQLITE_READONLY|database is locked|SQLITE_BUSY/i;
+/** First wait before a kept batch is tried again; it doubles up to RETRY_MAX_MS. */
+const RETRY_FIRST_MS = 500;
+const RETRY_MAX_MS = 10_000;
+
+/**
  * Creates the asynchronous log sink. write() only pushes onto an array: batches are posted to the
  * worker when full or after `flushMs`, and the worker commits each in one transaction.
  */
@@ -52,6 +62,11 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
   let dropped = 0;
   let lastWarn = -Infinity;
   let timer: ReturnType<typeof setTimeout> | null = null;
+  /** Batches kept after a passing commit failure, each waiting for its next try. */
+  const retries = new Map<number, ReturnType<typeof setTimeout>>();
+  let retryMs = RETRY_FIRST_MS;
+  /** Why commits fail, while batches are kept for another try (/health reports it). */
+  let failing: string | null = null;
   let closed = false;
   let closing: Promise<void> | null = null;
   let resolveClosed: (() => void) | null = null;
@@ -92,6 +107,19 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
     post({ type: 'batch', seq: id, json: JSON.stringify(records) });
   }
 
+  function keepForRetry(id: number, why: string): void {
+    if (failing === null) console.error(`gophergate: log writer cannot commit (${why}); ${inflightCount} row(s) kept and retried, new rows queue (at most ${maxQueue})`);
+    failing = why;
+    retries.set(id, setTimeout(() => resend(id), retryMs));
+    retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+  }
+
+  function resend(id: number): void {
+    retries.delete(id);
+    const records = inflight.get(id);
+    if (records) post({ type: 'batch', seq: id, json: JSON.stringify(records) });
+  }
+
   function settle(id: number): LogRow[] {
     const records = inflight.get(id) ?? [];
     inflight.delete(id);
@@ -106,6 +134,11 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
         const records = settle(msg.seq);
         written += records.length;
         crashes = 0;
+        if (failing && retries.size === 0) {
+          console.warn(`gophergate: log writer commits again; the rows kept meanwhile are written`);
+          failing = null;
+          retryMs = RETRY_FIRST_MS;
+        }
         for (const cb of listeners) {
           try {
             cb(records);
@@ -115,12 +148,13 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
         }
         return;
       }
-      case 'failed':
-      {
+      case 'failed': {
+        // Kept and tried again while the cause may pass; at shutdown there is no later.
+        if (msg.count > 0 && !closed && PASSING_FAILURE.test(msg.message) && inflight.has(msg.seq)) return keepForRetry(msg.seq, msg.message);
         const lost = settle(msg.seq).length;
         drop(lost, `log writer could not commit a batch of ${lost} (${msg.message})`);
-      }
         return;
+      }
       case 'retention':
         retentionWaiters.get(msg.seq)?.(msg.deleted);
         retentionWaiters.delete(msg.seq);
@@ -187,7 +221,7 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
       if (pending.length >= batchSize) flush();
       else timer ??= setTimeout(flush, flushMs);
     },
-    stats: () => ({ depth: pending.length + inflightCount, dropped, written }),
+    stats: () => ({ depth: pending.length + inflightCount, dropped, written, ...(failing ? { error: failing } : {}) }),
     onWritten(cb) {
       listeners.add(cb);
       return () => listeners.delete(cb);
@@ -203,6 +237,11 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
       closing ??= new Promise<void>((resolve) => {
         closed = true;
         if (dead) return resolve();
+        // Kept batches get one last try now; what fails then is counted as dropped.
+        for (const [id, t] of [...retries]) {
+          clearTimeout(t);
+          resend(id);
+        }
         flush();
         resolveClosed = resolve;
         post({ type: 'close' });

@@ -37,7 +37,7 @@ function scrapeGauges(ctx: AppContext): GaugeFamily[] {
   }
   return [
     { name: 'gophergate_log_queue_depth', help: 'Log records accepted but not yet in SQLite.', type: 'gauge', samples: [{ value: q.depth }] },
-    { name: 'gophergate_log_dropped_total', help: 'Log records dropped because the queue was full.', type: 'counter', samples: [{ value: q.dropped }] },
+    { name: 'gophergate_log_dropped_total', help: 'Log records dropped: the queue was full, or the store refused them for good.', type: 'counter', samples: [{ value: q.dropped }] },
     { name: 'gophergate_log_written_total', help: 'Log records written to SQLite.', type: 'counter', samples: [{ value: q.written }] },
     { name: 'gophergate_circuit_state', help: 'Circuit breaker state per provider (1 for the current state).', type: 'gauge', samples: breakerSamples },
     { name: 'gophergate_uptime_seconds', help: 'Seconds since the process started.', type: 'gauge', samples: [{ value: Math.round((Date.now() - ctx.startedAt) / 1000) }] },

@@ -118,3 +118,37 @@ test('a batch that cannot be written is counted as dropped, not lost silently', 
   // all-or-nothing: the failed batch's raw row went back out with its rollup
   expect((sqlite.query('SELECT request_id FROM request_logs').all() as { request_id: string }[]).map((r) => r.request_id)).toEqual(['req-1']);
 });
+
+/** Makes every insert fail with SQLite's disk-full message while the `full` table holds a row. */
+function diskFullSwitch(sqlite: import('bun:sqlite').Database) {
+  sqlite.exec(`CREATE TABLE full (x INTEGER);
+    CREATE TRIGGER disk_full BEFORE INSERT ON request_logs WHEN EXISTS (SELECT 1 FROM full) BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;`);
+  return { on: () => sqlite.exec('INSERT INTO full VALUES (1)'), off: () => sqlite.exec('DELETE FROM full') };
+}
+
+test('a full disk keeps the rows and retries: none is dropped, /health-style stats say why until they are written', async () => {
+  const { sink, sqlite } = setup();
+  const disk = diskFullSwitch(sqlite);
+  disk.on();
+  for (let i = 1; i <= 3; i++) sink.write(makeRecord(i));
+  await waitFor(() => sink.stats().error !== undefined);
+  expect(sink.stats()).toEqual({ depth: 3, dropped: 0, written: 0, error: expect.stringContaining('disk is full') });
+  sink.write(makeRecord(4));
+  await Bun.sleep(100); // a retry or two fail meanwhile
+  expect(sink.stats()).toMatchObject({ dropped: 0, written: 0, depth: 4 });
+  disk.off();
+  await waitFor(() => sink.stats().written === 4, 15_000);
+  expect(sink.stats()).toEqual({ depth: 0, dropped: 0, written: 4 });
+  const ids = (sqlite.query('SELECT request_id FROM request_logs ORDER BY request_id').all() as { request_id: string }[]).map((r) => r.request_id);
+  expect(ids).toEqual(['req-1', 'req-2', 'req-3', 'req-4']);
+});
+
+test('shutdown while the disk is full: the kept rows get one last try, then are counted as dropped', async () => {
+  const { sink, sqlite } = setup();
+  const disk = diskFullSwitch(sqlite);
+  disk.on();
+  sink.write(makeRecord(1));
+  await waitFor(() => sink.stats().error !== undefined);
+  await sink.close();
+  expect(sink.stats()).toMatchObject({ depth: 0, dropped: 1, written: 0 });
+});
