@@ -39,6 +39,7 @@ import { createImageFetcher } from './providers/shared/fetch-image';
 import { ResponseStore } from './responses/response-store';
 import { BackgroundFollower } from './responses/background-follower';
 import { RedisLimitCounters } from './limits/redis-limit-counters';
+import { tokenCounter, type TokenCounter } from './usage/token-counter';
 
 export interface ContextOverrides {
   logSink?: LogSink;
@@ -56,6 +57,8 @@ export interface ContextOverrides {
   authClock?: () => number;
   /** Background responses followed to their end (tests pass one that reads back sooner). */
   backgroundResponses?: BackgroundFollower;
+  /** Token counter of usage estimates (tests pass one they hold back). */
+  tokenCounter?: TokenCounter;
 }
 
 
@@ -175,6 +178,7 @@ function assembleContext(
     upstreamSlots: new UpstreamSlots(config.upstream.maxConnections, config.upstream.queueTimeoutS * 1000),
     pendingLogWrites: new PendingLogWrites(),
     limits,
+    tokenCounter: overrides.tokenCounter ?? tokenCounter,
     metrics,
     scoreCache: new ScoreCache(),
     adapterDeps: { fetchImage: createImageFetcher({ allowHosts: config.security.imageUrlAllowHosts }), mock: config.mock, reasoning },

@@ -13,6 +13,7 @@ import type { ReasoningStore } from './providers/deepseek/reasoning-memory';
 import type { UpstreamSlots } from './proxy/upstream-slots';
 import type { PendingLogWrites } from './proxy/pending-log-writes';
 import type { LimitsService } from './limits/limits-service';
+import type { TokenCounter } from './usage/token-counter';
 import type { GatewayMetrics } from './metrics/gateway-metrics';
 import type { ScoreCache } from './routing/score-cache';
 import type { AdapterDeps } from './providers/types';
@@ -72,6 +73,8 @@ export interface AppContext {
   pendingLogWrites: PendingLogWrites;
   /** Key and team limits: counters, their clock, refusal and team-spend tallies (src/limits/). */
   limits: LimitsService;
+  /** Token counts for usage estimates, on their own worker (src/usage/token-counter.ts; the process's one). */
+  tokenCounter: TokenCounter;
   /** Request counters and latency series, fed by the log sink (src/metrics/). */
   metrics: GatewayMetrics;
   /** Classifier scores of routing groups, LRU with TTL, no prompt text (src/routing/score-cache.ts). */

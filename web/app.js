@@ -240,12 +240,30 @@
           this.ws = ws;
           ws.onopen = function () { self.connected = true; self.retry = 0; };
           ws.onmessage = function (ev) { self.receive(ev.data); };
-          ws.onclose = function () {
+          ws.onclose = function (ev) {
             self.connected = false;
             if (self.closed) return;
-            self.retry = Math.min(self.retry + 1, 6);
-            setTimeout(function () { self.connect(); }, 500 * Math.pow(2, self.retry - 1));
+            // 4401: the server ended the socket because the session ended (expired, signed out).
+            if (ev.code === 4401) return self.signIn();
+            // Any other close, a refused handshake included (the browser hides its 401): reconnect
+            // only while the session lives, or this would retry in the background for ever.
+            self.sessionEnded().then(function (ended) {
+              if (ended) return self.signIn();
+              if (self.closed) return;
+              self.retry = Math.min(self.retry + 1, 6);
+              setTimeout(function () { self.connect(); }, 500 * Math.pow(2, self.retry - 1));
+            });
           };
+        },
+        // True only when the gateway answers that there is no session (401); unreachable: false.
+        sessionEnded: function () {
+          return fetch('/api/auth/me', { credentials: 'same-origin', headers: { accept: 'application/json' }, cache: 'no-store' })
+            .then(function (r) { return r.status === 401; }, function () { return false; });
+        },
+        // As the rest of the dashboard does on a 401 (there by HX-Location): the sign-in page.
+        signIn: function () {
+          this.destroy();
+          location.assign('/login');
         },
         receive: function (data) {
           var msg;

@@ -2,6 +2,7 @@ import { asc, eq } from 'drizzle-orm';
 import { models } from '../db/schema';
 import { notFound } from '../errors/api-error';
 import type { AdminDeps } from './admin-deps';
+import { checkModelPatch } from './model-patch-limits';
 
 export interface ModelView {
   id: string;
@@ -75,6 +76,7 @@ export async function getModel(deps: AdminDeps, id: string): Promise<ModelView> 
 
 /** Enables/disables a model or changes its prices; the request path sees it at once. */
 export async function updateModel(deps: AdminDeps, id: string, patch: ModelPatch): Promise<ModelView> {
+  checkModelPatch(patch);
   const set: Partial<typeof models.$inferInsert> = { updatedAt: Date.now() };
   if (patch.enabled !== undefined) set.enabled = patch.enabled;
   if (patch.input_price !== undefined) set.inputPrice = patch.input_price;

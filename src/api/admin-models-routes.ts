@@ -2,10 +2,12 @@ import { Elysia, t } from 'elysia';
 import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
 import { getModel, listModels, updateModel } from '../admin/models-service';
+import { MAX_LONG_CONTEXT_THRESHOLD, MAX_MODEL_PRICE } from '../admin/model-patch-limits';
 
 const tags = ['Admin'];
 const security = [{ session: [] }];
-const price = t.Number({ minimum: 0, maximum: 1_000_000 });
+// The bounds updateModel checks (admin/model-patch-limits.ts), stated in the schema for the OpenAPI document.
+const price = t.Number({ minimum: 0, maximum: MAX_MODEL_PRICE });
 
 /** The models table: enable/disable and prices (USD per 1M tokens, per image for image models). */
 export function adminModelsRoutes(ctx: AppContext) {
@@ -35,7 +37,7 @@ export function adminModelsRoutes(ctx: AppContext) {
         image_price: t.Optional(t.Nullable(price)),
         cache_write_price: t.Optional(t.Nullable(price)),
         long_context_threshold: t.Optional(t.Nullable(t.Integer({
-          minimum: 1, maximum: 100_000_000,
+          minimum: 1, maximum: MAX_LONG_CONTEXT_THRESHOLD,
           description: 'From this many prompt tokens (input with cache reads and writes) on, the whole request bills at the long_context_* prices; null: no tier',
         }))),
         long_context_input_price: t.Optional(t.Nullable(price)),

@@ -27,3 +27,19 @@ export function logFilterFrom(f: LogFilters, beforeId: string | undefined, limit
     return { ok: false, error: (err as Error).message };
   }
 }
+
+/**
+ * A from/to filter as the page's datetime-local field can hold it (UTC, as the page reads it), or
+ * '' when it is no time at all: the browser refuses (and warns about) any other value, and the
+ * page already says why the filter was refused. Epoch ms and ISO times from a link are shown as
+ * the UTC time they mean, so the next filter change keeps them.
+ */
+export function dateTimeField(v: string): string {
+  if (!v) return '';
+  const ms = /^\d{1,16}$/.test(v) ? Number(v) : Date.parse(asUtc(v));
+  const d = new Date(ms);
+  if (Number.isNaN(d.getTime())) return '';
+  const iso = d.toISOString();
+  if (!/^\d{4}-/.test(iso)) return '';
+  return iso.slice(0, iso.endsWith(':00.000Z') ? 16 : 19);
+}

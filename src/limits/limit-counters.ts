@@ -52,6 +52,12 @@ export interface LimitCounters {
   admit(input: AdmitInput): MaybePromise<Admission>;
   /** Settles the reservation of `requestId`; false when there is none (then nothing changes). */
   settle(requestId: string, actual: Actual, now: number): MaybePromise<boolean>;
+  /**
+   * Frees the in-flight slot (max_parallel) of `requestId`, which has ended while its row still
+   * waits (a token estimate): the reserved USD and tokens stay until `settle`, which then frees
+   * no slot again. Nothing happens without a reservation.
+   */
+  endFlight(requestId: string): MaybePromise<void>;
   /** Adds usage that had no reservation (a classifier call billed to the key) to these scopes. */
   charge(scopes: readonly ScopeLimits[], actual: Actual, now: number): MaybePromise<void>;
   /** Settled spend of a scope in the period holding `now`, or null when not tracked yet. */

@@ -109,6 +109,14 @@ export class LimitsService {
   }
 
   /**
+   * The request ended but its row waits (a token estimate): its max_parallel slot is freed now;
+   * cost and tokens settle when the row comes (onRecord).
+   */
+  requestEnded(requestId: string): void {
+    ignore(this.counters.endFlight(requestId));
+  }
+
+  /**
    * Frees a reservation whose request failed before its endpoint wrote a row (a row that still
    * comes later is charged as usage without a reservation).
    */

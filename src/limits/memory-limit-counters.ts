@@ -79,6 +79,8 @@ interface Reservation {
   tokenEntries: (TokenEntry | null)[];
   worstCostUsd: number;
   at: number;
+  /** The request ended before its row (endFlight): its slot is free already. */
+  flightEnded?: boolean;
 }
 
 
@@ -186,7 +188,7 @@ export class MemoryLimitCounters implements LimitCounters {
     this.reservations.delete(requestId);
     for (let i = 0; i < res.states.length; i++) {
       const s = res.states[i]!;
-      s.inFlight = Math.max(0, s.inFlight - 1);
+      if (!res.flightEnded) s.inFlight = Math.max(0, s.inFlight - 1);
       s.reservedUsd = Math.max(0, s.reservedUsd - res.worstCostUsd);
       // A request is billed to the period it arrived in; after a rollover it no longer counts.
       if (s.periodKey === res.periodKeys[i]) s.spend += actual.costUsd;
@@ -197,6 +199,13 @@ export class MemoryLimitCounters implements LimitCounters {
       }
     }
     return true;
+  }
+
+  endFlight(requestId: string): void {
+    const res = this.reservations.get(requestId);
+    if (!res || res.flightEnded) return;
+    res.flightEnded = true;
+    for (const s of res.states) s.inFlight = Math.max(0, s.inFlight - 1);
   }
 
   charge(scopes: readonly ScopeLimits[], actual: Actual, now: number): void {

@@ -6,7 +6,7 @@ import type { Actual, AdmitInput, Admission, LimitCounters, RefusalReason, Spend
 import type { ScopeLimits } from './limit-types';
 import { MemoryLimitCounters } from './memory-limit-counters';
 import type { RateInfo } from './rate-headers';
-import { ADMIT, HEARTBEAT, SETTLE, CHARGE, SEED } from './redis-limit-scripts';
+import { ADMIT, HEARTBEAT, SETTLE, CHARGE, SEED, END_FLIGHT } from './redis-limit-scripts';
 
 /** Thrown by `admit` in fail mode `closed` while Redis is unreachable: the key's request gets 503. */
 export class LimitsUnavailableError extends ApiError {
@@ -139,6 +139,13 @@ export class RedisLimitCounters implements LimitCounters {
       this.queue(run);
       return true;
     });
+  }
+
+  endFlight(requestId: string): void | Promise<void> {
+    if (this.localAdmits.has(requestId)) return this.local.endFlight(requestId);
+    if (!this.redisAdmits.has(requestId) || !this.link.isUp()) return;
+    // Not queued when it fails: the settle then frees the slot, as before.
+    return END_FLIGHT.run(this.link, [], [this.link.prefix, requestId]).then(() => {}, () => {});
   }
 
   charge(scopes: readonly ScopeLimits[], actual: Actual, now: number): void | Promise<void> {

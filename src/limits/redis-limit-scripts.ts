@@ -48,7 +48,7 @@ local function settle(id, cost, tokens)
   for i = 1, num(r.n) do
     local S = r['s'..i]
     local st = S..':st'
-    if redis.call('HINCRBY', st, 'inflight', -1) < 0 then redis.call('HSET', st, 'inflight', 0) end
+    if r.f ~= '1' and redis.call('HINCRBY', st, 'inflight', -1) < 0 then redis.call('HSET', st, 'inflight', 0) end
     if tonumber(redis.call('HINCRBYFLOAT', st, 'reserved', -worst)) < 0 then redis.call('HSET', st, 'reserved', 0) end
     if redis.call('HGET', st, 'period') == r['p'..i] then redis.call('HINCRBYFLOAT', st, 'spend', cost) end
     if r['t'..i] == '1' then
@@ -194,6 +194,20 @@ for _, o in ipairs(redis.call('SMEMBERS', P..'lim:instances')) do
   end
 end
 return freed
+`);
+
+// A request that ended before its row (a token estimate pending): its in-flight slots are freed
+// now and the reservation marked (f), so SETTLE frees the rest only. ARGV: P, request id.
+export const END_FLIGHT = new LuaScript(`${COMMON}
+local R = P..'lim:res:'..ARGV[2]
+local v = redis.call('HMGET', R, 'n', 'f')
+if not v[1] or v[2] == '1' then return 0 end
+redis.call('HSET', R, 'f', '1')
+for i = 1, num(v[1]) do
+  local st = redis.call('HGET', R, 's'..i)..':st'
+  if redis.call('HINCRBY', st, 'inflight', -1) < 0 then redis.call('HSET', st, 'inflight', 0) end
+end
+return 1
 `);
 
 // ARGV: P, request id, cost, tokens.

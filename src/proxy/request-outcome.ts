@@ -8,6 +8,7 @@ import { routeOf } from '../routing/route-of';
 import type { RouteDecision, RouteTarget } from '../routing/types';
 import { computeCost } from '../usage/cost';
 import { estimateOutput, estimateUsage } from '../usage/estimate-usage';
+import type { TokenCounter } from '../usage/token-counter';
 import { ZERO_USAGE, type Usage } from '../usage/types';
 import { roundMs, type RequestClock } from './request-clock';
 import { logMessageOf } from './upstream-redirect';
@@ -128,12 +129,15 @@ function toLogRow(o: RequestOutcome): LogRow {
   };
 }
 
+/** What recording a request uses of the app: the sink, the pending estimates, the limits, the token counter. */
+export type RecordDeps = Pick<AppContext, 'logSink' | 'pendingLogWrites' | 'limits' | 'tokenCounter'>;
+
 /**
  * The last step of every request: its one log row. A chat answer whose upstream reported no
  * usage waits for the tokenizer's estimate of prompt + delivered text (off the main thread); its
  * latency is taken now, when the request ended.
  */
-export function recordRequest(ctx: Pick<AppContext, 'logSink' | 'pendingLogWrites'>, meta: RequestMeta, steps: StepResults): void {
+export function recordRequest(ctx: RecordDeps, meta: RequestMeta, steps: StepResults): void {
   const latencyMs = steps.latencyMs ?? meta.clock.elapsed();
   const d = steps.delivered;
   // An upstream answered without usage: a chat row bills the estimate (a failed stream only what it delivered).
@@ -141,28 +145,31 @@ export function recordRequest(ctx: Pick<AppContext, 'logSink' | 'pendingLogWrite
   // A stream cut after its prompt counts but before its output count: the output is what was delivered.
   const outputOnly = d?.usage && d.outputPending && (d.text ?? '').length > 0;
   if (!estimate && !outputOnly) return ctx.logSink.write(toLogRow(requestOutcome(meta, steps, null, latencyMs)));
-  const estimated = outputOnly ? estimateOutputDelivered(d.usage!, d) : estimateDelivered(meta.chat!, d!);
+  // The request has ended: its max_parallel slot is free now, not when the estimate comes (the
+  // token counter's first start takes seconds); its cost and tokens settle with the row.
+  ctx.limits.requestEnded(meta.requestId);
+  const estimated = outputOnly ? estimateOutputDelivered(d.usage!, d, ctx.tokenCounter) : estimateDelivered(meta.chat!, d!, ctx.tokenCounter);
   ctx.pendingLogWrites.track(estimated.then((u) => ctx.logSink.write(toLogRow(requestOutcome(meta, steps, u, latencyMs)))));
 }
 
 /** Records a request that failed at a step, and returns its error (named by the request id) to throw. */
-export function recordFailure(ctx: Pick<AppContext, 'logSink' | 'pendingLogWrites'>, meta: RequestMeta, steps: Omit<StepResults, 'error' | 'overheadMs'>, err: unknown): ApiError {
+export function recordFailure(ctx: RecordDeps, meta: RequestMeta, steps: Omit<StepResults, 'error' | 'overheadMs'>, err: unknown): ApiError {
   const error = withRequestId(ApiError.from(err), meta.requestId);
   recordRequest(ctx, meta, { ...steps, error, overheadMs: meta.clock.overhead() });
   return error;
 }
 
 /** Tokenizer estimate of prompt + delivered text; a sampled stream's output is scaled up to its full length. */
-async function estimateDelivered(chat: ChatRequest, d: Delivered): Promise<Usage> {
+async function estimateDelivered(chat: ChatRequest, d: Delivered, counter: TokenCounter): Promise<Usage> {
   const text = d.text ?? '';
-  const u = await estimateUsage(Array.isArray(chat.messages) ? (chat.messages as any[]) : [], text);
+  const u = await estimateUsage(Array.isArray(chat.messages) ? (chat.messages as any[]) : [], text, counter);
   u.output = scaledToDelivered(u.output, d);
   return u;
 }
 
 /** The upstream's prompt counts (cache reads and writes included) with the delivered text's output. */
-async function estimateOutputDelivered(upstream: Usage, d: Delivered): Promise<Usage> {
-  const u = await estimateOutput(upstream, d.text ?? '');
+async function estimateOutputDelivered(upstream: Usage, d: Delivered, counter: TokenCounter): Promise<Usage> {
+  const u = await estimateOutput(upstream, d.text ?? '', counter);
   u.output = scaledToDelivered(u.output, d); // never below the upstream's count: estimateOutput keeps it as a floor
   return u;
 }

@@ -160,6 +160,18 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('form errors in Chromiu
     expect(posts).toBe(0);
   });
 
+  test('a model price over the API cap (1,000,000) is reported on its input too', async () => {
+    await nav('Models', 'models');
+    const row = '#model-gpt-4o-mini';
+    let posts = 0;
+    page.on('request', (r) => void (r.method() === 'POST' && r.url().includes('/models/') && posts++));
+    await page.fill(`${row} input[name=output_price]`, '2000000');
+    await page.click(`${row} button:text-is("Save")`);
+    await page.waitForFunction(() => (document.activeElement as HTMLInputElement | null)?.name === 'output_price');
+    expect(await page.$eval(`${row} input[name=output_price]`, (i) => (i as HTMLInputElement).validity.rangeOverflow)).toBe(true);
+    expect(posts).toBe(0);
+  });
+
   test('the logs can be filtered to 403s (a model outside a key allow-list)', async () => {
     const { id, key } = await createClient(env.gw.ctx, 'allow-listed');
     await updateClient(env.gw.ctx, id, { models: ['gpt-4o'] });

@@ -60,9 +60,46 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('session end in Chromiu
     expect(env.gw.ctx.db.select().from(clients).where(eq(clients.name, 'after-expiry')).all()).toEqual([]);
   });
 
+  async function signInAgain() {
+    await page.goto(`${env.gw.url}/login`);
+    await page.fill('.auth-card input[name=username]', 'admin');
+    await page.fill('.auth-card input[name=password]', 'session-end-password-1');
+    await page.click('button:text-is("Sign in")');
+    await page.waitForSelector('#main [data-page="usage"]');
+  }
+
+  async function liveMonitor() {
+    await page.click('.nav a:text-is("Monitoring")');
+    await page.waitForSelector('#monitor-status.ok');
+  }
+
+  test('the Monitoring page whose session ended (the server closes its socket) goes to the sign-in page', async () => {
+    await signInAgain();
+    await liveMonitor();
+    ahead += 2 * env.gw.ctx.auth.sessionTtlMs;
+    // What the hub does every 15 s: sockets of ended sessions are closed (code 4401).
+    expect(env.gw.ctx.monitor.revalidate()).toBe(1);
+    await page.waitForSelector('.auth-card input[name=username]');
+    expect(new URL(page.url()).pathname).toBe('/login');
+  });
+
+  test('a Monitoring socket that drops after the session ended does not reconnect in the background', async () => {
+    await signInAgain();
+    await liveMonitor();
+    ahead += 2 * env.gw.ctx.auth.sessionTtlMs;
+    // The connection drops (a proxy, a network change) before the hub noticed: each reconnect
+    // would be refused (401, which the browser hides from the page).
+    await page.evaluate(() => {
+      const el = document.querySelector('[data-page="monitor"]') as HTMLElement & { _x_dataStack: { ws: WebSocket }[] };
+      el._x_dataStack[0]!.ws.close();
+    });
+    await page.waitForSelector('.auth-card input[name=username]');
+    expect(new URL(page.url()).pathname).toBe('/login');
+  });
+
   test('nothing else went wrong', () => {
     expect(watch.dialogs).toEqual([]);
-    // The refused saves answer 401 on purpose.
+    // The refused saves (and the monitor's session check) answer 401 on purpose.
     expect(watch.problems.filter((p) => !/Failed to load resource.*\b401\b/.test(p))).toEqual([]);
   });
 });

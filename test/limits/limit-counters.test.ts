@@ -118,3 +118,18 @@ test('a reservation whose log row never comes is freed after an hour, so it cann
   expect(admit(c, [s], T0 + 61 * 60_000).ok).toBe(true);
   expect(c.settle('lost', { costUsd: 0.5, tokens: 0, at: T0 }, T0 + 62 * 60_000)).toBe(false);
 });
+
+test('a request that ended before its row frees its max_parallel slot at once; the settle frees only the USD', () => {
+  const c = new MemoryLimitCounters();
+  const s = scope({ maxParallel: 1, budgetUsd: 10 });
+  c.seedSpend(s, 0, T0);
+  expect(c.admit({ requestId: 'ended', scopes: [s], worstCostUsd: 0.5, tokens: 0, now: T0 }).ok).toBe(true);
+  expect(admit(c, [s], T0).ok).toBe(false);
+  c.endFlight('ended');
+  c.endFlight('ended'); // once only
+  expect(c.outstanding(s)).toEqual({ reservedUsd: 0.5, inFlight: 0 });
+  expect(c.admit({ requestId: 'next', scopes: [s], worstCostUsd: 0.5, tokens: 0, now: T0 }).ok).toBe(true);
+  expect(c.settle('ended', { costUsd: 0.2, tokens: 0, at: T0 }, T0)).toBe(true);
+  expect(c.outstanding(s)).toEqual({ reservedUsd: 0.5, inFlight: 1 });
+  expect(c.spend(s, T0)).toBeCloseTo(0.2);
+});

@@ -104,6 +104,24 @@ describe('same answers as the in-memory counters', () => {
     await c.settle(first, { costUsd: 0, tokens: 0, at: T0 }, T0);
     expect((await admit(c, [key, team], T0)).ok).toBe(true);
   });
+
+  test('a request that ended before its row frees its slot at once; the settle frees only the USD', async () => {
+    const c = await instance();
+    const s = scope({ maxParallel: 1, budgetUsd: 10 });
+    await c.seedSpend(s, 0, T0);
+    const ended = `e1-${prefix}`;
+    expect((await c.admit({ requestId: ended, scopes: [s], worstCostUsd: 0.5, tokens: 0, now: T0 })).ok).toBe(true);
+    expect((await admit(c, [s], T0)).ok).toBe(false);
+    await c.endFlight(ended);
+    await c.endFlight(ended); // once only
+    expect(await c.outstanding(s)).toEqual({ reservedUsd: 0.5, inFlight: 0 });
+    const next = `e2-${prefix}`;
+    expect((await c.admit({ requestId: next, scopes: [s], worstCostUsd: 0.5, tokens: 0, now: T0 })).ok).toBe(true);
+    expect(await c.settle(ended, { costUsd: 0.2, tokens: 0, at: T0 }, T0)).toBe(true);
+    // The second request still holds the one slot.
+    expect(await c.outstanding(s)).toEqual({ reservedUsd: 0.5, inFlight: 1 });
+    expect(await c.spend(s, T0)).toBeCloseTo(0.2);
+  });
 });
 
 describe('exact across instances', () => {

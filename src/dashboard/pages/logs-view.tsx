@@ -90,7 +90,8 @@ function Filters(props: { vm: LogsViewModel }) {
   );
 }
 
-export function LogsView(props: { vm: LogsViewModel }) {
+/** `detail`: the row opened in the detail panel (a /logs/{id} address loaded directly). */
+export function LogsView(props: { vm: LogsViewModel; detail?: JSX.Element }) {
   const { vm } = props;
   return (
     <div class="page" data-page="logs">
@@ -137,7 +138,7 @@ export function LogsView(props: { vm: LogsViewModel }) {
             {vm.nextBeforeId != null ? <a class="btn small" href={qs(vm.filters, vm.nextBeforeId)} hx-get={qs(vm.filters, vm.nextBeforeId)}>Older →</a> : <span></span>}
           </nav>
         </Card>
-        <aside id="log-detail" class="card log-detail"><p class="muted">Select a row to see its detail.</p></aside>
+        <aside id="log-detail" class="card log-detail">{props.detail ?? <p class="muted">Select a row to see its detail.</p>}</aside>
       </div>
     </div>
   );

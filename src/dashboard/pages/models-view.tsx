@@ -2,6 +2,7 @@
 import { Card } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import type { LongContextTier } from '../../state/snapshot-types';
+import { MAX_LONG_CONTEXT_THRESHOLD, MAX_MODEL_PRICE } from '../../admin/model-patch-limits';
 
 export interface ModelRow {
   id: string;
@@ -49,7 +50,7 @@ function LongContextEditor(props: { m: ModelRow; rowId: string; url: string }) {
   const v = (n: number | null | undefined) => (n == null ? '' : String(n));
   const tierPrice = (name: string, label: string, value: number | null | undefined, base: string) => (
     <label>{label}
-      <input class="tier-price" type="number" step="any" min="0" name={name} value={v(value)} placeholder={`= ${base}`} />
+      <input class="tier-price" type="number" step="any" min="0" max={String(MAX_MODEL_PRICE)} name={name} value={v(value)} placeholder={`= ${base}`} />
     </label>
   );
   return (
@@ -61,7 +62,7 @@ function LongContextEditor(props: { m: ModelRow; rowId: string; url: string }) {
         <div id={tierErrorSlot(props.rowId)}></div>
         <div class="form-grid">
           <label>From prompt tokens
-            <input name="long_context_threshold" type="number" min="1" max="100000000" step="1" value={v(t?.threshold)} placeholder="no tier" />
+            <input name="long_context_threshold" type="number" min="1" max={String(MAX_LONG_CONTEXT_THRESHOLD)} step="1" value={v(t?.threshold)} placeholder="no tier" />
           </label>
           {tierPrice('long_context_input_price', 'Input', t?.input, 'input')}
           {tierPrice('long_context_cached_input_price', 'Cache read', t?.cachedInput, 'cache read')}
@@ -76,14 +77,36 @@ function LongContextEditor(props: { m: ModelRow; rowId: string; url: string }) {
   );
 }
 
-function PriceInput(props: { name: string; value: number | null; label: string; placeholder?: string }) {
-  return <input class="price" type="number" step="any" min="0" name={props.name} value={price(props.value)} aria-label={props.label} title={props.label} placeholder={props.placeholder ?? ''} />;
+/** The price inputs of a row, in the order of its cells (its Save form sends these). */
+export const ROW_PRICES = ['input_price', 'cached_input_price', 'cache_write_price', 'output_price', 'reasoning_price', 'image_price'] as const;
+
+/** A refused save: its message, the field it is about (null: the row), and the prices as typed. */
+export interface RowError {
+  message: string;
+  field?: string | null;
+  typed?: Record<string, string>;
+}
+
+/** A price input; with the refusal about it, the value as typed and the message under it. */
+function PriceInput(props: { name: string; value: number | null; label: string; placeholder?: string; rowId: string; error?: RowError }) {
+  const e = props.error;
+  const typed = e?.typed?.[props.name];
+  const invalid = e?.field === props.name;
+  const msgId = `${props.rowId}-${props.name}-error`;
+  return (
+    <>
+      <input class="price" type="number" step="any" min="0" max={String(MAX_MODEL_PRICE)} name={props.name} value={typed ?? price(props.value)}
+        aria-label={props.label} title={props.label} placeholder={props.placeholder ?? ''}
+        aria-invalid={invalid ? 'true' : undefined} aria-describedby={invalid ? msgId : undefined} />
+      {invalid ? <div class="form-error small field-error" id={msgId} role="alert" safe>{e!.message}</div> : ''}
+    </>
+  );
 }
 
 /** A model row's element id (its id with anything unusual as `_`). */
 export const modelRowId = (id: string) => `model-${id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 
-export function ModelRowView(props: { m: ModelRow; admin: boolean; error?: string; saved?: boolean }) {
+export function ModelRowView(props: { m: ModelRow; admin: boolean; error?: RowError; saved?: boolean }) {
   const { m, admin } = props;
   const rowId = modelRowId(m.id);
   const url = `/models/${encodeURIComponent(m.id)}`;
@@ -116,21 +139,21 @@ export function ModelRowView(props: { m: ModelRow; admin: boolean; error?: strin
         <button type="button" class={`btn small ${m.enabled ? 'ok' : 'ghost'}`} hx-post={url} hx-vals={JSON.stringify({ enabled: String(!m.enabled) })} hx-target={`#${rowId}`} hx-swap="outerHTML"
           title={m.enabled ? 'Click to disable' : 'Click to enable'}>{m.enabled ? 'on' : 'off'}</button>
       </td>
-      <td><PriceInput name="input_price" value={m.inputPrice} label="Input $/1M tokens" /></td>
+      <td><PriceInput name="input_price" rowId={rowId} error={props.error} value={m.inputPrice} label="Input $/1M tokens" /></td>
       {/* Cache read and cache write share a cell, one above the other: the row must fit the page. */}
       <td class="stacked">
-        <PriceInput name="cached_input_price" value={m.cachedInputPrice} label="Cached input (cache read) $/1M tokens (blank: input price)" placeholder="= input" />
-        <PriceInput name="cache_write_price" value={m.cacheWritePrice ?? null} label="Cache write $/1M tokens (blank: input price)" placeholder="write = input" />
+        <PriceInput name="cached_input_price" rowId={rowId} error={props.error} value={m.cachedInputPrice} label="Cached input (cache read) $/1M tokens (blank: input price)" placeholder="= input" />
+        <PriceInput name="cache_write_price" rowId={rowId} error={props.error} value={m.cacheWritePrice ?? null} label="Cache write $/1M tokens (blank: input price)" placeholder="write = input" />
       </td>
-      <td><PriceInput name="output_price" value={m.outputPrice} label="Output $/1M tokens" /></td>
-      <td><PriceInput name="reasoning_price" value={m.reasoningPrice} label="Reasoning $/1M tokens (blank: output price)" placeholder="= output" /></td>
-      <td><PriceInput name="image_price" value={m.imagePrice} label="$ per image" placeholder="—" /></td>
+      <td><PriceInput name="output_price" rowId={rowId} error={props.error} value={m.outputPrice} label="Output $/1M tokens" /></td>
+      <td><PriceInput name="reasoning_price" rowId={rowId} error={props.error} value={m.reasoningPrice} label="Reasoning $/1M tokens (blank: output price)" placeholder="= output" /></td>
+      <td><PriceInput name="image_price" rowId={rowId} error={props.error} value={m.imagePrice} label="$ per image" placeholder="—" /></td>
       <td class="actions">
         <form id={formId} hx-post={url} hx-target={`#${rowId}`} hx-swap="outerHTML" hx-include={`#${rowId} input.price`}>
           <button type="submit" class="btn small">Save</button>
         </form>
         {props.saved ? <span class="saved small" role="status">saved</span> : ''}
-        {props.error ? <span class="form-error small" role="alert" safe>{props.error}</span> : ''}
+        {props.error && !(ROW_PRICES as readonly string[]).includes(props.error.field ?? '') ? <span class="form-error small" role="alert" safe>{props.error.message}</span> : ''}
       </td>
     </tr>
   );

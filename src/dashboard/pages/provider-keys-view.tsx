@@ -32,12 +32,16 @@ export function KeyPoolView(props: { provider: string; keys: ProviderKeyView[]; 
       <h3 class="small muted">Key pool</h3>
       {keys.length === 0 ? <p class="muted small">No keys.</p> : (
         <div class="table-wrap"><table class="table compact">
-          <thead><tr><th>Label</th><th>Key</th><th class="num">Weight</th><th>State</th><th class="num" title="Requests in the last 24 h whose last try used this key: count, errors and cost">Last 24 h</th>{admin ? <th></th> : ''}</tr></thead>
+          <thead><tr><th>Key</th><th class="num">Weight</th><th>State</th><th class="num" title="Requests in the last 24 h whose last try used this key: count, errors and cost">Last 24 h</th>{admin ? <th></th> : ''}</tr></thead>
           <tbody>
             {keys.map((k) => (
               <tr data-key-id={k.id} data-state={k.state}>
-                <td><span class="clip" title={k.label} safe>{k.label}</span></td>
-                <td><code safe>{`••••${k.last4}`}</code></td>
+                {/* Label over its last four, one column: with a Remove button the pool table must fit a
+                    half-width provider card on a laptop-wide window. */}
+                <td>
+                  <span class="clip" title={k.label} safe>{k.label}</span>
+                  <div><code class="small" safe>{`••••${k.last4}`}</code></div>
+                </td>
                 <td class="num">{String(k.weight)}</td>
                 <td><StateBadge k={k} /></td>
                 {/* One cell, three lines: the pool table must fit a provider card on a laptop-wide window. */}

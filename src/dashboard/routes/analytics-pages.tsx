@@ -12,12 +12,12 @@ import { authenticateRequest } from '../../auth/authenticate';
 import { pageRoute, pageGuard, pageUser } from '../dash-session';
 import { LoginPage } from '../pages/auth-views';
 import { pageResponse } from '../page-response';
-import { LogDetailView, LogsView, type LogFilters } from '../pages/logs-view';
+import { LogDetailView, LogsView, type LogDetail, type LogFilters, type LogsViewModel } from '../pages/logs-view';
 import { MonitorView } from '../pages/monitor-view';
 import { UsageView, type BreakdownRow } from '../pages/usage-view';
-import { htmlResponse } from '../respond';
+import { htmlResponse, isHtmx } from '../respond';
 import { parseRange, rangeBounds } from '../usage-range';
-import { logFilterFrom, logFiltersOf } from '../log-filters';
+import { dateTimeField, logFilterFrom, logFiltersOf } from '../log-filters';
 
 const hidden = { detail: { hide: true } };
 const PAGE_SIZE = 50;
@@ -81,31 +81,50 @@ export function analyticsPages(ctx: AppContext) {
       return pageResponse(request, user, 'monitor', 'Monitoring', <MonitorView initial={initial} clientNames={nameMap} />);
     }, pageRoute())
     .get('/logs', async ({ user, request, query }) => {
-      const filters: LogFilters = logFiltersOf(query);
-      const filter = logFilterFrom(filters, query.before_id, PAGE_SIZE + 1);
-      const names = await clientNames(ctx);
-      const rows = filter.ok ? await listLogs(ctx.store, filter.value) : [];
-      const page = rows.slice(0, PAGE_SIZE);
-      const vm = {
-        rows: page.map((r) => ({ ...r, clientName: r.clientId == null ? null : names.get(r.clientId) ?? null })),
-        filters,
-        beforeId: filter.ok ? filter.value.beforeId ?? null : null,
-        nextBeforeId: rows.length > PAGE_SIZE ? page.at(-1)!.id : null,
-        clients: [...names].map(([id, name]) => ({ id, name })),
-        providers: [...PROVIDER_IDS],
-        error: filter.ok ? undefined : filter.error,
-      };
-      return pageResponse(request, user, 'logs', 'Logs', <LogsView vm={vm} />);
+      return pageResponse(request, user, 'logs', 'Logs', <LogsView vm={await logsPage(ctx, query)} />);
     }, pageRoute())
     .get('/logs/:id', async ({ user, request, params }) => {
-      const id = Number(params.id);
-      const row = Number.isSafeInteger(id) ? (await ctx.db.select().from(requestLogs).where(eq(requestLogs.id, id)))[0] : undefined;
-      if (!row) return htmlResponse(<p class="muted">That request is no longer in the log (retention may have removed it).</p>, { status: 404 });
-      const clientName = row.clientId == null ? null : (await clientNames(ctx)).get(row.clientId) ?? null;
-      const poolKey = ctx.state.getSnapshot().providers.get(row.provider as ProviderId)?.keys?.find((k) => k.id === row.providerKeyId);
-      const providerKey = poolKey ? `${poolKey.label} ••••${poolKey.last4}` : row.providerKeyId;
-      return htmlResponse(
-        <LogDetailView d={{ ...row, clientName, providerKey }} />,
-      );
+      const found = await logDetail(ctx, params.id);
+      const detail = found ? <LogDetailView d={found} /> : <p class="muted">That request is no longer in the log (retention may have removed it).</p>;
+      const status = found ? 200 : 404;
+      // A row clicked on the Logs page fills its detail panel; an address opened directly (a
+      // bookmark, a link, a reload) gets the Logs page with that row's detail open in it.
+      if (wantsDetailOnly(request)) return htmlResponse(detail, { status });
+      return pageResponse(request, user, 'logs', found ? `Request #${found.id}` : 'Logs', <LogsView vm={await logsPage(ctx, {})} detail={detail} />, status);
     }, pageRoute());
+}
+
+/** HTMX loading the detail into its panel (any target but #main or the whole body). */
+function wantsDetailOnly(request: Request): boolean {
+  const target = request.headers.get('hx-target');
+  return isHtmx(request) && request.headers.get('hx-history-restore-request') !== 'true' && target !== null && target !== 'main';
+}
+
+/** The Logs page's view model for a query string (filters and paging). */
+async function logsPage(ctx: AppContext, query: Record<string, string | undefined>): Promise<LogsViewModel> {
+  const filters: LogFilters = logFiltersOf(query);
+  const filter = logFilterFrom(filters, query.before_id, PAGE_SIZE + 1);
+  const names = await clientNames(ctx);
+  const rows = filter.ok ? await listLogs(ctx.store, filter.value) : [];
+  const page = rows.slice(0, PAGE_SIZE);
+  return {
+    rows: page.map((r) => ({ ...r, clientName: r.clientId == null ? null : names.get(r.clientId) ?? null })),
+    filters: { ...filters, from: dateTimeField(filters.from), to: dateTimeField(filters.to) },
+    beforeId: filter.ok ? filter.value.beforeId ?? null : null,
+    nextBeforeId: rows.length > PAGE_SIZE ? page.at(-1)!.id : null,
+    clients: [...names].map(([id, name]) => ({ id, name })),
+    providers: [...PROVIDER_IDS],
+    error: filter.ok ? undefined : filter.error,
+  };
+}
+
+/** One stored row with its client's name and the pool key it used, or null when it is gone. */
+async function logDetail(ctx: AppContext, rawId: string): Promise<LogDetail | null> {
+  const id = Number(rawId);
+  const row = Number.isSafeInteger(id) ? (await ctx.db.select().from(requestLogs).where(eq(requestLogs.id, id)))[0] : undefined;
+  if (!row) return null;
+  const clientName = row.clientId == null ? null : (await clientNames(ctx)).get(row.clientId) ?? null;
+  const poolKey = ctx.state.getSnapshot().providers.get(row.provider as ProviderId)?.keys?.find((k) => k.id === row.providerKeyId);
+  const providerKey = poolKey ? `${poolKey.label} ••••${poolKey.last4}` : row.providerKeyId;
+  return { ...row, clientName, providerKey };
 }

@@ -4,10 +4,10 @@ import { getModel, listModels, updateModel, type ModelPatch, type ModelView } fr
 import type { AppContext } from '../../context';
 import { badRequest } from '../../errors/api-error';
 import { PROVIDER_IDS } from '../../providers/types';
-import { adminRoute, attempt, field, pageRoute, pageGuard, pathParam } from '../dash-session';
+import { adminRoute, attempt, field, pageRoute, pageGuard, pathParam, rawField } from '../dash-session';
 import { isAdmin } from '../dash-types';
 import { formErrorsInto, fragment, pageResponse } from '../page-response';
-import { modelRowId, ModelRowView, ModelsView, tierErrorSlot, type ModelRow } from '../pages/models-view';
+import { modelRowId, ModelRowView, ModelsView, ROW_PRICES, tierErrorSlot, type ModelRow } from '../pages/models-view';
 
 const row = (m: ModelView): ModelRow => ({
   id: m.id, provider: m.provider, upstreamId: m.upstream_id, kind: m.kind, enabled: m.enabled, inputPrice: m.input_price,
@@ -19,7 +19,7 @@ const row = (m: ModelView): ModelRow => ({
   },
 });
 
-/** A price field: blank -> null (where allowed), else a finite number >= 0. */
+/** A price field: blank -> null (where allowed), else a number (its range is updateModel's check, the API's). */
 function price(body: unknown, name: string, nullable: boolean): number | null | undefined {
   const b = (body ?? {}) as Record<string, unknown>;
   if (!(name in b)) return undefined;
@@ -29,16 +29,16 @@ function price(body: unknown, name: string, nullable: boolean): number | null | 
     throw badRequest(`${name.replace(/_/g, ' ')} is required.`, name);
   }
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw badRequest(`${name.replace(/_/g, ' ')} must be a number of dollars, 0 or more.`, name);
+  if (!Number.isFinite(n)) throw badRequest(`${name.replace(/_/g, ' ')} must be a number of dollars.`, name);
   return n;
 }
 
-/** The tier's threshold: blank -> no tier (null), else a whole number of prompt tokens from 1. */
+/** The tier's threshold: blank -> no tier (null), else a number of prompt tokens (range checked by updateModel). */
 function threshold(body: unknown): number | null {
   const v = field(body, 'long_context_threshold');
   if (v === '') return null;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 100_000_000) throw badRequest('long context threshold must be a whole number of prompt tokens, from 1 to 100,000,000.', 'long_context_threshold');
+  if (!Number.isFinite(n)) throw badRequest('long context threshold must be a whole number of prompt tokens.', 'long_context_threshold');
   return n;
 }
 
@@ -69,6 +69,13 @@ function patchOf(body: unknown): ModelPatch {
   return patch;
 }
 
+/** The row's price fields as sent, to show them again beside a refusal. */
+function typedPrices(body: unknown): Record<string, string> {
+  const typed: Record<string, string> = {};
+  for (const k of ROW_PRICES) if (body && typeof body === 'object' && k in body) typed[k] = rawField(body, k);
+  return typed;
+}
+
 export function modelsPages(ctx: AppContext) {
   return new Elysia({ name: 'dashboard-models-pages' })
     .use(pageGuard(ctx))
@@ -86,6 +93,7 @@ export function modelsPages(ctx: AppContext) {
       if (body && typeof body === 'object' && 'long_context_threshold' in body) return formErrorsInto(tierErrorSlot(modelRowId(id)), r.errors);
       const current = await attempt(() => getModel(ctx, id));
       if (!current.ok) return fragment(<tr><td colspan="10" class="form-error" safe>{current.errors.join(' ')}</td></tr>, current.errors);
-      return fragment(<ModelRowView m={row(current.value)} admin error={r.errors.join(' ')} />, r.errors);
+      // The row keeps what was typed, and a price's message sits under its input.
+      return fragment(<ModelRowView m={row(current.value)} admin error={{ message: r.errors.join(' '), field: r.param, typed: typedPrices(body) }} />, r.errors);
     }, adminRoute());
 }

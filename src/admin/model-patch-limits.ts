@@ -1,0 +1,27 @@
+import { badRequest } from '../errors/api-error';
+import type { ModelPatch } from './models-service';
+
+/** Highest price an admin may set (USD per 1M tokens, per image): a typo guard, as the admin API's schema. */
+export const MAX_MODEL_PRICE = 1_000_000;
+/** Highest long-context threshold (prompt tokens). */
+export const MAX_LONG_CONTEXT_THRESHOLD = 100_000_000;
+
+const label = (field: string) => field.replace(/_/g, ' ');
+
+/**
+ * The ranges of a model patch, for every caller of updateModel: the admin API's schema states the
+ * same bounds (from these constants), the dashboard's forms reach only this check. The error's
+ * `param` names the field, so a form can show it beside that input.
+ */
+export function checkModelPatch(patch: ModelPatch): void {
+  for (const [field, v] of Object.entries(patch)) {
+    if (v === undefined || v === null || typeof v === 'boolean') continue;
+    if (field === 'long_context_threshold') {
+      if (!Number.isInteger(v) || v < 1 || v > MAX_LONG_CONTEXT_THRESHOLD)
+        throw badRequest(`${label(field)} must be a whole number of prompt tokens, from 1 to ${MAX_LONG_CONTEXT_THRESHOLD.toLocaleString('en-US')}.`, field);
+      continue;
+    }
+    if (!Number.isFinite(v) || v < 0 || v > MAX_MODEL_PRICE)
+      throw badRequest(`${label(field)} must be a number of dollars from 0 to ${MAX_MODEL_PRICE.toLocaleString('en-US')}.`, field);
+  }
+}
