@@ -10,7 +10,7 @@ import type { Usage } from '../usage/types';
 import { settleAnswer, walkTargets } from '../proxy/walk-targets';
 import { buildOpenAIResponseRead, buildOpenAIResponsesCall, relayResponsesStream } from './openai-passthrough';
 import { isTerminalStatus, type ResponseState } from './background-follower';
-import { usageFromResponse } from './response-usage';
+import { responseOutputText, usageFromResponse } from './response-usage';
 import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
 import type { ResponsesRequest } from './responses-types';
 
@@ -91,7 +91,12 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
   }
   const overheadMs = clock.overhead();
   if (req.background === true && typeof json?.id === 'string' && !isTerminalStatus(json.status)) follow(json.id, null, overheadMs, { usage });
-  else settle({ usage }, null, overheadMs);
+  else if (usage === null && (json?.status === 'completed' || json?.status === 'incomplete')) {
+    // A finished answer without usable usage (none, or nonsense counts): the row bills the prompt
+    // and the answer's text, estimated, as a chat answer without usage is.
+    meta.chat = { model: req.model, messages: promptOf(req) } as ChatRequest;
+    settle({ usage: null, text: responseOutputText(json) }, null, overheadMs);
+  } else settle({ usage }, null, overheadMs);
   return { kind: 'json', body: text, headers: gatewayHeaders({ overheadMs, target, decision, requestId: run.requestId }) };
 }
 
