@@ -84,7 +84,7 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
   let json: any = null;
   try {
     json = JSON.parse(text);
-    usage = usageFromResponse(json?.usage);
+    usage = usageFromResponse(json);
     recordOwner(json?.id);
   } catch {
     // Not JSON: still relayed as OpenAI sent it; nothing to account.
@@ -105,7 +105,7 @@ async function readResponseState(ctx: ResponsesRun['ctx'], target: RouteTarget, 
   const clock = new RequestClock();
   const up = await openUpstream(ctx, target, buildOpenAIResponseRead(settings, id), { clock, apiKey: settings.apiKey, bodyTimeout: 'header' });
   const json = JSON.parse(await readBody(up, clock));
-  return { status: String(json?.status ?? ''), usage: usageFromResponse(json?.usage) };
+  return { status: String(json?.status ?? ''), usage: usageFromResponse(json) };
 }
 
 /**

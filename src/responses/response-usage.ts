@@ -1,12 +1,17 @@
 import { normalizeOpenAIUsage } from '../usage/openai-usage';
-import type { Usage } from '../usage/types';
+import { serviceTierOf, type Usage } from '../usage/types';
 
 /**
- * A Responses `usage` object (OpenAI's own or a bridged one) -> canonical Usage; null when it has
- * none or its counts are nonsense (negative, strings), so the row is estimated instead.
+ * A Responses object's usage (OpenAI's own or a bridged one) -> canonical Usage, with the
+ * processing tier the response says served it (`service_tier` flex or priority, which prices its
+ * tokens); null when it has none or its counts are nonsense (negative, strings), so the row is
+ * estimated instead.
  */
-export function usageFromResponse(u: unknown): Usage | null {
-  return normalizeOpenAIUsage(u);
+export function usageFromResponse(response: any): Usage | null {
+  const usage = normalizeOpenAIUsage(response?.usage);
+  const tier = serviceTierOf(response?.service_tier);
+  if (usage && tier) usage.serviceTier = tier;
+  return usage;
 }
 
 /** The text a Responses answer delivered (messages, refusals, tool-call arguments, reasoning summaries), for an estimate. */

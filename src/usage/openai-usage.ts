@@ -13,12 +13,19 @@ export function normalizeOpenAIUsage(raw: unknown): Usage | null {
   const u = raw as Record<string, unknown>;
   if (sent(u.prompt_tokens) || sent(u.completion_tokens)) {
     if (!validCounts(u.prompt_tokens, u.completion_tokens)) return null;
-    return makeUsage(
+    const usage = makeUsage(
       count(u.prompt_tokens),
       count(field(u.prompt_tokens_details, 'cached_tokens')),
       count(u.completion_tokens),
       count(field(u.completion_tokens_details, 'reasoning_tokens')),
     );
+    // Audio models (gpt-audio, gpt-4o-audio-preview) count audio inside prompt and completion
+    // tokens, and bill it at their audio rates (usage/cost.ts).
+    const audioIn = Math.min(count(field(u.prompt_tokens_details, 'audio_tokens')), usage.input);
+    const audioOut = Math.min(count(field(u.completion_tokens_details, 'audio_tokens')), usage.output);
+    if (audioIn > 0) usage.audioInput = audioIn;
+    if (audioOut > 0) usage.audioOutput = audioOut;
+    return usage;
   }
   if (sent(u.input_tokens) || sent(u.output_tokens)) {
     if (!validCounts(u.input_tokens, u.output_tokens)) return null;
