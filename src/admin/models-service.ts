@@ -30,6 +30,12 @@ export interface ModelView {
   long_context_cache_write_price: number | null;
   long_context_output_price: number | null;
   long_context_reasoning_price: number | null;
+  /** USD per 1M audio tokens of the prompt / the output (OpenAI's audio models); null: billed as text. */
+  audio_input_price: number | null;
+  audio_output_price: number | null;
+  /** Every token price times this for an answer OpenAI served at service_tier flex / priority; null: standard prices. */
+  flex_price_multiplier: number | null;
+  priority_price_multiplier: number | null;
 }
 
 /** The long-context fields, shared by the view and the patch. */
@@ -43,7 +49,16 @@ const LONG_CONTEXT = {
 } as const satisfies Record<string, keyof typeof models.$inferSelect>;
 type LongContextField = keyof typeof LONG_CONTEXT;
 
-export interface ModelPatch extends Partial<Record<LongContextField, number | null>> {
+/** Audio prices and processing-tier multipliers, shared by the view and the patch. */
+const AUDIO_AND_TIERS = {
+  audio_input_price: 'audioInputPrice',
+  audio_output_price: 'audioOutputPrice',
+  flex_price_multiplier: 'flexPriceMultiplier',
+  priority_price_multiplier: 'priorityPriceMultiplier',
+} as const satisfies Record<string, keyof typeof models.$inferSelect>;
+type AudioOrTierField = keyof typeof AUDIO_AND_TIERS;
+
+export interface ModelPatch extends Partial<Record<LongContextField | AudioOrTierField, number | null>> {
   enabled?: boolean;
   input_price?: number;
   cached_input_price?: number | null;
@@ -60,6 +75,7 @@ const view = (r: Row): ModelView => ({
   reasoning_price: r.reasoningPrice, image_price: r.imagePrice, context_window: r.contextWindow, updated_at: r.updatedAt,
   cache_write_price: r.cacheWritePrice,
   ...(Object.fromEntries(Object.entries(LONG_CONTEXT).map(([k, col]) => [k, r[col]])) as Record<LongContextField, number | null>),
+  ...(Object.fromEntries(Object.entries(AUDIO_AND_TIERS).map(([k, col]) => [k, r[col]])) as Record<AudioOrTierField, number | null>),
 });
 
 export async function listModels(deps: AdminDeps, provider?: string): Promise<ModelView[]> {
@@ -86,6 +102,9 @@ export async function updateModel(deps: AdminDeps, id: string, patch: ModelPatch
   if (patch.image_price !== undefined) set.imagePrice = patch.image_price;
   if (patch.cache_write_price !== undefined) set.cacheWritePrice = patch.cache_write_price;
   for (const [k, col] of Object.entries(LONG_CONTEXT) as [LongContextField, (typeof LONG_CONTEXT)[LongContextField]][]) {
+    if (patch[k] !== undefined) set[col] = patch[k];
+  }
+  for (const [k, col] of Object.entries(AUDIO_AND_TIERS) as [AudioOrTierField, (typeof AUDIO_AND_TIERS)[AudioOrTierField]][]) {
     if (patch[k] !== undefined) set[col] = patch[k];
   }
   const [row] = await deps.db.update(models).set(set).where(eq(models.id, id)).returning();

@@ -8,6 +8,10 @@ const tags = ['Admin'];
 const security = [{ session: [] }];
 // The bounds updateModel checks (admin/model-patch-limits.ts), stated in the schema for the OpenAPI document.
 const price = t.Number({ minimum: 0, maximum: MAX_MODEL_PRICE });
+const multiplier = (tier: string) => t.Number({
+  minimum: 0, maximum: 100,
+  description: `Every token price times this for an answer OpenAI says it served at service_tier ${tier}; null: the standard prices`,
+});
 
 /** The models table: enable/disable and prices (USD per 1M tokens, per image for image models). */
 export function adminModelsRoutes(ctx: AppContext) {
@@ -45,6 +49,10 @@ export function adminModelsRoutes(ctx: AppContext) {
         long_context_cache_write_price: t.Optional(t.Nullable(price)),
         long_context_output_price: t.Optional(t.Nullable(price)),
         long_context_reasoning_price: t.Optional(t.Nullable(price)),
+        audio_input_price: t.Optional(t.Nullable(price)),
+        audio_output_price: t.Optional(t.Nullable(price)),
+        flex_price_multiplier: t.Optional(t.Nullable(multiplier('flex'))),
+        priority_price_multiplier: t.Optional(t.Nullable(multiplier('priority'))),
       }),
       detail: { tags, security, summary: 'Enable/disable a model or change its prices' },
     });

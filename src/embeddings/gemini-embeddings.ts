@@ -3,6 +3,7 @@ import { badRequest } from '../errors/api-error';
 import { joinUrl } from '../providers/shared/upstream-call';
 import type { ProviderSettings } from '../providers/types';
 import type { RouteTarget } from '../routing/types';
+import { validCounts } from '../usage/usage-fields';
 import type { EmbeddingInputs, EmbeddingResult } from './embeddings-types';
 import { callJson, malformed, type CallOptions } from './upstream-json';
 
@@ -27,6 +28,7 @@ export async function geminiEmbeddings(
   const url = joinUrl(settings.baseUrl, `/v1beta/models/${encodeURIComponent(model)}:batchEmbedContents`);
   const vectors: number[][] = [];
   let promptTokens: number | null = null;
+  let nonsense = false;
   for (let i = 0; i < inputs.texts.length; i += GEMINI_BATCH) {
     const batch = inputs.texts.slice(i, i + GEMINI_BATCH);
     const requests = batch.map((text) => ({
@@ -41,7 +43,9 @@ export async function geminiEmbeddings(
     for (const e of got) vectors.push(e.values);
     // Not sent by the API today; read in case Google starts to.
     const n = json?.usageMetadata?.promptTokenCount;
-    if (typeof n === 'number') promptTokens = (promptTokens ?? 0) + n;
+    if (validCounts(n)) promptTokens = (promptTokens ?? 0) + Math.round(n);
+    else if (n !== undefined && n !== null) nonsense = true;
   }
-  return { vectors, model, promptTokens };
+  // A nonsense count (negative, a string) is no count: the prompt is estimated instead.
+  return { vectors, model, promptTokens: nonsense ? null : promptTokens };
 }

@@ -3,6 +3,7 @@ import { badRequest } from '../errors/api-error';
 import { bearerJsonPost } from '../providers/shared/upstream-call';
 import type { ProviderSettings, UpstreamCall } from '../providers/types';
 import type { RouteTarget } from '../routing/types';
+import { validCounts } from '../usage/usage-fields';
 import type { EmbeddingInputs, EmbeddingRequest, EmbeddingResult } from './embeddings-types';
 import { callJson, malformed, type CallOptions } from './upstream-json';
 
@@ -10,9 +11,10 @@ function postEmbeddings(settings: ProviderSettings, body: unknown): UpstreamCall
   return bearerJsonPost(settings, '/embeddings', body);
 }
 
+/** The prompt tokens the upstream reported; null (estimated instead) when none or nonsense (negative, a string). */
 const reportedTokens = (json: any): number | null => {
   const n = json?.usage?.prompt_tokens;
-  return typeof n === 'number' && Number.isFinite(n) ? n : null;
+  return validCounts(n) ? Math.round(n) : null;
 };
 
 /**

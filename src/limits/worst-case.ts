@@ -2,7 +2,7 @@ import { isProviderId } from '../providers/types';
 import { pricedAs } from '../routing/resolve-concrete';
 import type { RuntimeSnapshot } from '../state/snapshot-types';
 import type { ModelPrices } from '../state/snapshot-types';
-import { highestInputPrice, pricesForPrompt } from '../usage/cost';
+import { highestInputPrice, highestOutputPrice, pricesForPrompt } from '../usage/cost';
 
 /** Highest prices among what a model name can reach (USD per 1M tokens; per image). */
 export interface WorstPrices {
@@ -19,12 +19,15 @@ export interface WorstPrices {
    * Unset: no target has a tier.
    */
   longContext?: { threshold: number; input: number; output: number };
+  /** The highest priority-tier multiplier among the targets (OpenAI's service_tier priority); unset: none. */
+  priorityMultiplier?: number;
 }
 
 /** The dearest input and output rates of one price list. */
 function dearest(p: ModelPrices): { input: number; output: number } {
-  // Every prompt token may be a cache write, dearer than plain input (Anthropic: 1.25x, 2x for 1 hour).
-  return { input: highestInputPrice(p), output: Math.max(p.output, p.reasoning ?? 0) };
+  // Every prompt token may be a cache write, dearer than plain input (Anthropic: 1.25x, 2x for 1 hour),
+  // or audio (gpt-audio: 32 $/M against 2.5 for text).
+  return { input: highestInputPrice(p), output: highestOutputPrice(p) };
 }
 
 /** The prices a prompt of this many tokens may bill at. */
@@ -49,6 +52,7 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
       ...base,
       image: p.image ?? 0,
       ...(p.webSearch ? { webSearch: p.webSearch } : {}),
+      ...(p.priorityMultiplier && p.priorityMultiplier > 1 ? { priorityMultiplier: p.priorityMultiplier } : {}),
       contextWindow: entry.contextWindow ?? null,
       ...(tier && {
         longContext: { threshold: p.longContext!.threshold, input: Math.max(base.input, tier.input), output: Math.max(base.output, tier.output) },
@@ -71,6 +75,7 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
     w.output = Math.max(w.output, p.output);
     w.image = Math.max(w.image, p.image);
     if (p.webSearch) w.webSearch = Math.max(w.webSearch ?? 0, p.webSearch);
+    if (p.priorityMultiplier) w.priorityMultiplier = Math.max(w.priorityMultiplier ?? 1, p.priorityMultiplier);
     if (p.longContext || w.longContext) {
       const [a, b] = [atPrompt(w, Infinity), atPrompt(p, Infinity)];
       w.longContext = {
@@ -160,6 +165,8 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
   // otherwise shut out every key whose TPM is below it. The budget reserves the real ceiling.
   const tpmOutput = asked ?? Math.min(output, DEFAULT_OUTPUT_TOKENS);
   let costUsd = (prompt * rate.input + output * rate.output) / 1e6;
+  // A request that asks OpenAI for priority processing bills every token at the priority premium.
+  if (body.service_tier === 'priority' && prices.priorityMultiplier) costUsd *= prices.priorityMultiplier;
   // Server-side web searches bill per search beside the tokens (Anthropic's web_search tool on /v1/messages).
   if (endpoint === 'messages' && prices.webSearch) costUsd += webSearchesOf(body) * prices.webSearch;
   // A Responses follow-up carries the stored conversation the body does not show: the model's

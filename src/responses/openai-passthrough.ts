@@ -68,7 +68,7 @@ export function relayResponsesStream(
       }
       // The id is kept so the client's later GET/DELETE of this response can be checked and forwarded.
       if (typeof data?.response?.id === 'string') responseId = data.response.id;
-      if (TERMINAL.has(data?.type)) usage = usageFromResponse(data.response?.usage) ?? usage;
+      if (TERMINAL.has(data?.type)) usage = usageFromResponse(data.response) ?? usage;
     } catch {
       // not JSON: nothing to account
     }

@@ -10,7 +10,7 @@ import type { Usage } from '../usage/types';
 import { settleAnswer, walkTargets } from '../proxy/walk-targets';
 import { buildOpenAIResponseRead, buildOpenAIResponsesCall, relayResponsesStream } from './openai-passthrough';
 import { isTerminalStatus, type ResponseState } from './background-follower';
-import { usageFromResponse } from './response-usage';
+import { responseOutputText, usageFromResponse } from './response-usage';
 import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
 import type { ResponsesRequest } from './responses-types';
 
@@ -84,14 +84,19 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
   let json: any = null;
   try {
     json = JSON.parse(text);
-    usage = usageFromResponse(json?.usage);
+    usage = usageFromResponse(json);
     recordOwner(json?.id);
   } catch {
     // Not JSON: still relayed as OpenAI sent it; nothing to account.
   }
   const overheadMs = clock.overhead();
   if (req.background === true && typeof json?.id === 'string' && !isTerminalStatus(json.status)) follow(json.id, null, overheadMs, { usage });
-  else settle({ usage }, null, overheadMs);
+  else if (usage === null && (json?.status === 'completed' || json?.status === 'incomplete')) {
+    // A finished answer without usable usage (none, or nonsense counts): the row bills the prompt
+    // and the answer's text, estimated, as a chat answer without usage is.
+    meta.chat = { model: req.model, messages: promptOf(req) } as ChatRequest;
+    settle({ usage: null, text: responseOutputText(json) }, null, overheadMs);
+  } else settle({ usage }, null, overheadMs);
   return { kind: 'json', body: text, headers: gatewayHeaders({ overheadMs, target, decision, requestId: run.requestId }) };
 }
 
@@ -100,7 +105,7 @@ async function readResponseState(ctx: ResponsesRun['ctx'], target: RouteTarget, 
   const clock = new RequestClock();
   const up = await openUpstream(ctx, target, buildOpenAIResponseRead(settings, id), { clock, apiKey: settings.apiKey, bodyTimeout: 'header' });
   const json = JSON.parse(await readBody(up, clock));
-  return { status: String(json?.status ?? ''), usage: usageFromResponse(json?.usage) };
+  return { status: String(json?.status ?? ''), usage: usageFromResponse(json) };
 }
 
 /**

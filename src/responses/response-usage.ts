@@ -1,14 +1,30 @@
-import type { Usage } from '../usage/types';
+import { normalizeOpenAIUsage } from '../usage/openai-usage';
+import { serviceTierOf, type Usage } from '../usage/types';
 
-/** A Responses `usage` object (OpenAI's own or a bridged one) -> canonical Usage. */
-export function usageFromResponse(u: any): Usage | null {
-  if (!u || typeof u !== 'object') return null;
-  const input = Number(u.input_tokens) || 0;
-  const output = Number(u.output_tokens) || 0;
-  return {
-    input,
-    cachedInput: Math.min(Number(u.input_tokens_details?.cached_tokens) || 0, input),
-    output,
-    reasoning: Math.min(Number(u.output_tokens_details?.reasoning_tokens) || 0, output),
-  };
+/**
+ * A Responses object's usage (OpenAI's own or a bridged one) -> canonical Usage, with the
+ * processing tier the response says served it (`service_tier` flex or priority, which prices its
+ * tokens); null when it has none or its counts are nonsense (negative, strings), so the row is
+ * estimated instead.
+ */
+export function usageFromResponse(response: any): Usage | null {
+  const usage = normalizeOpenAIUsage(response?.usage);
+  const tier = serviceTierOf(response?.service_tier);
+  if (usage && tier) usage.serviceTier = tier;
+  return usage;
+}
+
+/** The text a Responses answer delivered (messages, refusals, tool-call arguments, reasoning summaries), for an estimate. */
+export function responseOutputText(response: any): string {
+  let text = '';
+  const output = Array.isArray(response?.output) ? response.output : [];
+  for (const item of output) {
+    if (typeof item?.arguments === 'string') text += item.arguments;
+    if (typeof item?.input === 'string') text += item.input;
+    for (const part of [...(Array.isArray(item?.content) ? item.content : []), ...(Array.isArray(item?.summary) ? item.summary : [])]) {
+      if (typeof part?.text === 'string') text += part.text;
+      if (typeof part?.refusal === 'string') text += part.refusal;
+    }
+  }
+  return text;
 }

@@ -14,6 +14,7 @@ export interface SnapshotRows {
     contextWindow?: number | null;
     longContextThreshold?: number | null; longContextInputPrice?: number | null; longContextCachedInputPrice?: number | null;
     longContextCacheWritePrice?: number | null; longContextOutputPrice?: number | null; longContextReasoningPrice?: number | null;
+    audioInputPrice?: number | null; audioOutputPrice?: number | null; flexPriceMultiplier?: number | null; priorityPriceMultiplier?: number | null;
   }[];
   groups: { name: string; strategy: 'heuristic' | 'classifier'; targets: string[]; logicLevel: number | null; primaryUse: string; settings: Record<string, unknown> }[];
   clients: ({ id: number; name: string; keyHash: string; revoked: boolean; teamId?: number | null; expiresAt?: number | null } & LimitColumns)[];
@@ -98,6 +99,8 @@ export function buildSnapshot(rows: SnapshotRows, config: Config, box: SecretBox
       prices: {
         input: m.inputPrice, cachedInput: m.cachedInputPrice, output: m.outputPrice, reasoning: m.reasoningPrice, image: m.imagePrice, cacheWrite: m.cacheWritePrice ?? null,
         longContext: longContextOf(m),
+        audioInput: m.audioInputPrice ?? null, audioOutput: m.audioOutputPrice ?? null,
+        flexMultiplier: m.flexPriceMultiplier ?? null, priorityMultiplier: m.priorityPriceMultiplier ?? null,
         webSearch: webSearchPriceOf(m.provider as ProviderId),
       },
       contextWindow: m.contextWindow ?? null,

@@ -16,6 +16,15 @@ export interface ModelPrices {
   webSearch?: number | null;
   /** Dearer prices for long prompts (Gemini 2.5 Pro, Claude Sonnet 4.5, Grok 4.3 over 200k tokens); unset: none. */
   longContext?: LongContextTier | null;
+  /** Audio tokens (parts of the prompt and the output, OpenAI's audio models), USD per 1M; unset: billed at the text prices. */
+  audioInput?: number | null;
+  audioOutput?: number | null;
+  /**
+   * Multipliers of every token price for an answer its upstream says was served at OpenAI's
+   * `service_tier` flex or priority (flex 0.5; priority the model's premium); unset: standard prices.
+   */
+  flexMultiplier?: number | null;
+  priorityMultiplier?: number | null;
 }
 
 /**

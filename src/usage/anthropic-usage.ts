@@ -1,9 +1,11 @@
 import type { Usage } from './types';
+import { validCounts } from './usage-fields';
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
 
 /**
- * Anthropic `usage` -> canonical usage. Pure. Returns null when the object carries no counts.
+ * Anthropic `usage` -> canonical usage. Pure. Returns null when the object carries no counts, or a
+ * count that is nonsense (negative, a string: validCounts), so the caller estimates instead.
  *
  * Anthropic's `input_tokens` EXCLUDES cache reads and cache writes (they are reported beside it),
  * while OpenAI's prompt_tokens includes every prompt token: input = input + cache read + cache
@@ -20,8 +22,7 @@ const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v)
 export function normalizeAnthropicUsage(raw: unknown): Usage | null {
   if (!raw || typeof raw !== 'object') return null;
   const u = raw as Record<string, unknown>;
-  const keys = ['input_tokens', 'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens'];
-  if (!keys.some((k) => typeof u[k] === 'number')) return null;
+  if (!validCounts(u.input_tokens, u.output_tokens, u.cache_creation_input_tokens, u.cache_read_input_tokens)) return null;
   const cachedInput = num(u.cache_read_input_tokens);
   const cacheWrite = num(u.cache_creation_input_tokens);
   const creation = u.cache_creation as Record<string, unknown> | null | undefined;

@@ -27,19 +27,36 @@ export function cacheWrite1hPrice(prices: Pick<ModelPrices, 'input' | 'cacheWrit
 export function pricesForPrompt(prices: ModelPrices, promptTokens: number): ModelPrices {
   const tier = prices.longContext;
   if (!tier || promptTokens < tier.threshold) return prices;
+  const { longContext: _, ...rest } = prices;
   return {
+    ...rest,
     input: tier.input ?? prices.input,
     cachedInput: tier.cachedInput ?? prices.cachedInput,
     cacheWrite: tier.cacheWrite ?? prices.cacheWrite,
     output: tier.output ?? prices.output,
     reasoning: tier.reasoning ?? prices.reasoning,
-    image: prices.image,
   };
 }
 
 /** The dearest rate any one prompt token of this model can bill at (for worst-case reservations). */
 export function highestInputPrice(prices: ModelPrices): number {
-  return Math.max(prices.input, prices.cachedInput ?? 0, prices.cacheWrite ?? 0, cacheWrite1hPrice(prices));
+  return Math.max(prices.input, prices.cachedInput ?? 0, prices.cacheWrite ?? 0, cacheWrite1hPrice(prices), prices.audioInput ?? 0);
+}
+
+/** The dearest rate any one output token of this model can bill at (for worst-case reservations). */
+export function highestOutputPrice(prices: ModelPrices): number {
+  return Math.max(prices.output, prices.reasoning ?? 0, prices.audioOutput ?? 0);
+}
+
+/**
+ * What every token price is multiplied by for a request served at this processing tier: the
+ * model's flex or priority multiplier; 1 (the standard prices) for standard, or a tier the model
+ * has no multiplier for.
+ */
+export function serviceTierMultiplier(prices: ModelPrices, tier: Usage['serviceTier']): number {
+  if (tier === 'flex') return prices.flexMultiplier ?? 1;
+  if (tier === 'priority') return prices.priorityMultiplier ?? 1;
+  return 1;
 }
 
 /**
@@ -50,6 +67,10 @@ export function highestInputPrice(prices: ModelPrices): number {
  * Prompt-cache writes (part of input, like cached input) are billed at the cache-write price
  * (input price when the model has none), those to the 1-hour cache at cacheWrite1hPrice.
  * A prompt long enough for the model's long-context tier bills all of it at the tier's prices.
+ * Audio tokens (parts of the uncached input and of the visible output) bill at the audio prices
+ * (the text prices when the model has none). A request served at a processing tier priced apart
+ * (usage.serviceTier: OpenAI's flex or priority) bills every token price times the model's
+ * multiplier for it.
  * Web searches the provider ran (usage.webSearches) are billed per search at the model's `webSearch` price.
  */
 export function computeCost(usage: Usage, modelPrices: ModelPrices, images = 0): number {
@@ -58,16 +79,21 @@ export function computeCost(usage: Usage, modelPrices: ModelPrices, images = 0):
   const cacheWrite = Math.min(Math.max(usage.cacheWrite ?? 0, 0), Math.max(usage.input, 0) - cached);
   const cacheWrite1h = Math.min(Math.max(usage.cacheWrite1h ?? 0, 0), cacheWrite);
   const uncached = Math.max(usage.input, 0) - cached - cacheWrite;
+  const audioIn = Math.min(Math.max(usage.audioInput ?? 0, 0), uncached);
   const reasoning = Math.min(Math.max(usage.reasoning, 0), Math.max(usage.output, 0));
   const visibleOutput = Math.max(usage.output, 0) - reasoning;
+  const audioOut = Math.min(Math.max(usage.audioOutput ?? 0, 0), visibleOutput);
   const tokensUsd =
-    (uncached * prices.input +
+    ((uncached - audioIn) * prices.input +
+      audioIn * (prices.audioInput ?? prices.input) +
       cached * (prices.cachedInput ?? prices.input) +
       (cacheWrite - cacheWrite1h) * (prices.cacheWrite ?? prices.input) +
       cacheWrite1h * cacheWrite1hPrice(prices) +
-      visibleOutput * prices.output +
+      (visibleOutput - audioOut) * prices.output +
+      audioOut * (prices.audioOutput ?? prices.output) +
       reasoning * (prices.reasoning ?? prices.output)) *
-    PER_TOKEN;
+    PER_TOKEN *
+    serviceTierMultiplier(modelPrices, usage.serviceTier);
   const imagesUsd = images > 0 ? images * (prices.image ?? 0) : 0;
   const searchesUsd = (usage.webSearches ?? 0) > 0 ? usage.webSearches! * (modelPrices.webSearch ?? 0) : 0;
   return tokensUsd + imagesUsd + searchesUsd;

@@ -1,5 +1,5 @@
 import type { Usage } from './types';
-import { count, field, has, makeUsage } from './usage-fields';
+import { count, field, has, makeUsage, validCounts } from './usage-fields';
 
 /**
  * DeepSeek: `prompt_tokens` = `prompt_cache_hit_tokens` + `prompt_cache_miss_tokens`, so cached
@@ -10,7 +10,8 @@ import { count, field, has, makeUsage } from './usage-fields';
 export function normalizeDeepSeekUsage(raw: unknown): Usage | null {
   if (raw === null || typeof raw !== 'object') return null;
   const u = raw as Record<string, unknown>;
-  if (!has(u.prompt_tokens) && !has(u.completion_tokens)) return null;
+  // Nonsense main counts (negative, strings) are no usage: the row is estimated instead.
+  if (!validCounts(u.prompt_tokens, u.completion_tokens)) return null;
   const cached = has(u.prompt_cache_hit_tokens)
     ? count(u.prompt_cache_hit_tokens)
     : count(field(u.prompt_tokens_details, 'cached_tokens'));

@@ -1,10 +1,12 @@
 import type { Usage } from './types';
+import { validCounts } from './usage-fields';
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
 
 /**
  * Gemini `usageMetadata` -> canonical usage. Pure. Returns null when the object carries no
- * counts at all (so the caller estimates instead of billing zero).
+ * counts at all, or a count that is nonsense (negative, a string: validCounts), so the caller
+ * estimates instead of billing zero.
  *
  * In a stream Gemini repeats usageMetadata on chunks as a running total, so pass the LAST one
  * seen; adding them up would bill the prompt once per chunk.
@@ -12,8 +14,7 @@ const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v)
 export function normalizeGeminiUsage(raw: unknown): Usage | null {
   if (!raw || typeof raw !== 'object') return null;
   const u = raw as Record<string, unknown>;
-  const keys = ['promptTokenCount', 'candidatesTokenCount', 'thoughtsTokenCount', 'totalTokenCount'];
-  if (!keys.some((k) => typeof u[k] === 'number')) return null;
+  if (!validCounts(u.promptTokenCount, u.candidatesTokenCount, u.thoughtsTokenCount, u.toolUsePromptTokenCount, u.totalTokenCount)) return null;
 
   // Tokens of tool-use prompts (e.g. grounding search results) are billed as input but are
   // not part of promptTokenCount.

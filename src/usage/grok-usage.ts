@@ -1,5 +1,5 @@
 import type { Usage } from './types';
-import { count, field, has, makeUsage } from './usage-fields';
+import { count, field, has, makeUsage, validCounts } from './usage-fields';
 
 /**
  * xAI (Grok). Two quirks:
@@ -13,7 +13,8 @@ import { count, field, has, makeUsage } from './usage-fields';
 export function normalizeGrokUsage(raw: unknown): Usage | null {
   if (raw === null || typeof raw !== 'object') return null;
   const u = raw as Record<string, unknown>;
-  if (!has(u.prompt_tokens) && !has(u.completion_tokens)) return null;
+  // Nonsense main counts (negative, strings) are no usage: the row is estimated instead.
+  if (!validCounts(u.prompt_tokens, u.completion_tokens)) return null;
   const prompt = count(u.prompt_tokens);
   const completion = count(u.completion_tokens);
   const reasoning = count(field(u.completion_tokens_details, 'reasoning_tokens'));

@@ -1,5 +1,5 @@
 import type { Usage } from './types';
-import { count, field, has, makeUsage } from './usage-fields';
+import { count, field, has, makeUsage, validCounts } from './usage-fields';
 
 /**
  * Moonshot (Kimi): context-cache hits come as a top-level `usage.cached_tokens` (already part of
@@ -8,7 +8,8 @@ import { count, field, has, makeUsage } from './usage-fields';
 export function normalizeMoonshotUsage(raw: unknown): Usage | null {
   if (raw === null || typeof raw !== 'object') return null;
   const u = raw as Record<string, unknown>;
-  if (!has(u.prompt_tokens) && !has(u.completion_tokens)) return null;
+  // Nonsense main counts (negative, strings) are no usage: the row is estimated instead.
+  if (!validCounts(u.prompt_tokens, u.completion_tokens)) return null;
   const cached = has(u.cached_tokens) ? count(u.cached_tokens) : count(field(u.prompt_tokens_details, 'cached_tokens'));
   return makeUsage(
     count(u.prompt_tokens),

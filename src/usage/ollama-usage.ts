@@ -1,6 +1,6 @@
 import type { Usage } from './types';
 import { normalizeOpenAIUsage } from './openai-usage';
-import { count, has, makeUsage } from './usage-fields';
+import { count, makeUsage, sent, validCounts } from './usage-fields';
 
 /**
  * Ollama. Its OpenAI-compatible endpoint sends `{prompt_tokens, completion_tokens, total_tokens}`
@@ -12,7 +12,8 @@ import { count, has, makeUsage } from './usage-fields';
 export function normalizeOllamaUsage(raw: unknown): Usage | null {
   if (raw === null || typeof raw !== 'object') return null;
   const u = raw as Record<string, unknown>;
-  if (has(u.prompt_eval_count) || has(u.eval_count)) {
+  if (sent(u.prompt_eval_count) || sent(u.eval_count)) {
+    if (!validCounts(u.prompt_eval_count, u.eval_count)) return null;
     return makeUsage(count(u.prompt_eval_count), 0, count(u.eval_count), 0);
   }
   return normalizeOpenAIUsage(u);

@@ -1,3 +1,11 @@
+/** OpenAI's processing tiers priced apart from standard. */
+export type ServiceTier = 'flex' | 'priority';
+
+/** The tier an answer's `service_tier` names, when it is one priced apart from standard. */
+export function serviceTierOf(value: unknown): ServiceTier | undefined {
+  return value === 'flex' || value === 'priority' ? value : undefined;
+}
+
 /**
  * Canonical token usage, in OpenAI's convention whatever the provider reported:
  * `input` includes `cachedInput`, `output` includes `reasoning`.
@@ -23,6 +31,19 @@ export interface Usage {
    * (Anthropic's usage.server_tool_use.web_search_requests). Unset: none.
    */
   webSearches?: number;
+  /**
+   * Of `input`, audio tokens (OpenAI's prompt_tokens_details.audio_tokens), billed at the model's
+   * audio input price. Unset: none.
+   */
+  audioInput?: number;
+  /** Of `output`, audio tokens (completion_tokens_details.audio_tokens), at the audio output price. Unset: none. */
+  audioOutput?: number;
+  /**
+   * The processing tier the upstream says served the request, when it is priced apart from
+   * standard (OpenAI's `service_tier` flex or priority): every token bills at the model's
+   * multiplier for it. Unset: standard (also `default`, `auto` and `scale`).
+   */
+  serviceTier?: ServiceTier;
   /** True when the gateway counted with a tokenizer because the upstream gave no numbers. */
   estimated?: boolean;
 }

@@ -10,6 +10,28 @@ export function has(value: unknown): boolean {
   return typeof value === 'number' && Number.isFinite(value);
 }
 
+/**
+ * Whether an upstream's main counts (the ones a bill is made of) can be billed: at least one was
+ * sent, and every one sent (null or absent: not sent) is a finite, non-negative number. A negative
+ * count, a string ("12", "NaN") or a number too large for JSON's doubles (1e999 parses as Infinity)
+ * is nonsense: the normaliser then reports no usage, so the row's tokens are estimated (and marked
+ * estimated) instead of billed as 0.
+ */
+export function validCounts(...values: unknown[]): boolean {
+  let sent = false;
+  for (const v of values) {
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) return false;
+    sent = true;
+  }
+  return sent;
+}
+
+/** True when an upstream sent this field at all (any value but null): which usage shape it speaks. */
+export function sent(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}
+
 /** Reads `obj.key` when obj is an object; upstream JSON is read loosely (a field of the wrong type is absent, never a crash). */
 export function field(obj: unknown, key: string): unknown {
   return obj !== null && typeof obj === 'object' ? (obj as Record<string, unknown>)[key] : undefined;

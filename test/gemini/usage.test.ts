@@ -27,10 +27,11 @@ describe('normalizeGeminiUsage', () => {
     expect(normalizeGeminiUsage(raw)).toEqual({ input: 12, cachedInput: 0, output: 0, reasoning: 0 });
   });
 
-  test('no numbers -> null; junk is ignored; cached never exceeds input', () => {
+  test('no numbers -> null; a nonsense main count -> null (estimated); cached never exceeds input', () => {
     expect(normalizeGeminiUsage(undefined)).toBeNull();
     expect(normalizeGeminiUsage('x')).toBeNull();
     expect(normalizeGeminiUsage({ promptTokensDetails: [] })).toBeNull();
-    expect(normalizeGeminiUsage({ promptTokenCount: 5, cachedContentTokenCount: 9, candidatesTokenCount: -3 })).toEqual({ input: 5, cachedInput: 5, output: 0, reasoning: 0 });
+    expect(normalizeGeminiUsage({ promptTokenCount: 5, candidatesTokenCount: -3 })).toBeNull();
+    expect(normalizeGeminiUsage({ promptTokenCount: 5, cachedContentTokenCount: 9, candidatesTokenCount: 3 })).toEqual({ input: 5, cachedInput: 5, output: 3, reasoning: 0 });
   });
 });

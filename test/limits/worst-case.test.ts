@@ -98,3 +98,17 @@ test("a Messages request's web search tool reserves its max_uses searches (DEFAU
   expect(worstCaseOf('messages', { max_tokens: 100 }, 300, prices).costUsd).toBeCloseTo(tokens, 12);
   expect(worstCaseOf('messages', { max_tokens: 100, tools: [{ type: 'web_search_20250305', name: 'web_search' }] }, 300, { ...prices, webSearch: 0 }).costUsd).toBeCloseTo(tokens, 12);
 });
+
+test('audio prices and the priority premium: an audio model reserves at its audio rates, a priority request at the premium', () => {
+  const audio = { ...model('gpt-audio', 'openai'), prices: { input: 2.5, cachedInput: null, output: 10, reasoning: null, image: null, audioInput: 32, audioOutput: 64 } };
+  const o3 = { ...model('o3', 'openai'), prices: { input: 2, cachedInput: 0.5, output: 8, reasoning: null, image: null, flexMultiplier: 0.5, priorityMultiplier: 1.75 } };
+  const snap = makeSnapshot({ models: [audio, o3], groups: [group('both', ['gpt-audio', 'o3'])] });
+  expect(worstPricesOf('gpt-audio', snap)).toMatchObject({ input: 32, output: 64 });
+  const p = worstPricesOf('o3', snap);
+  expect(p.priorityMultiplier).toBe(1.75);
+  expect(worstPricesOf('both', snap)).toMatchObject({ input: 32, output: 64, priorityMultiplier: 1.75 });
+  const standard = worstCaseOf('chat', { max_tokens: 100 }, 300, p).costUsd;
+  expect(standard).toBeCloseTo((100 * 2 + 100 * 8) / 1e6, 12);
+  expect(worstCaseOf('chat', { max_tokens: 100, service_tier: 'priority' }, 300, p).costUsd).toBeCloseTo(standard * 1.75, 12);
+  expect(worstCaseOf('chat', { max_tokens: 100, service_tier: 'flex' }, 300, p).costUsd).toBeCloseTo(standard, 12);
+});

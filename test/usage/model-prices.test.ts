@@ -9,7 +9,7 @@ import { resolveSourcePrice, seedModelRows } from '../../src/db/seed/model-price
 
 const REQUIRED = [
   'gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-5', 'gpt-5-mini', 'gpt-5.4-mini', 'gpt-5.4-nano', 'o3', 'o4-mini',
-  'dall-e-2', 'dall-e-3', 'gpt-image-1', 'gemini-2.0-flash', 'gemini-2.5-flash', 'gemini-2.5-pro', 'gemini-3-flash-preview',
+  'gpt-audio', 'gpt-audio-mini', 'dall-e-2', 'dall-e-3', 'gpt-image-1', 'gemini-2.0-flash', 'gemini-2.5-flash', 'gemini-2.5-pro', 'gemini-3-flash-preview',
   'imagen-3.0-generate-002', 'imagen-4.0-generate-001', 'gemini-2.5-flash-image', 'deepseek-chat', 'deepseek-reasoner',
   'deepseek-v4-flash', 'deepseek-v4-pro', 'kimi-k2.6', 'moonshot-v1-8k', 'grok-4.3', 'grok-3-mini', 'grok-2-image-1212', 'llama3',
   'text-embedding-3-small', 'text-embedding-3-large', 'gemini-embedding-001',

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test';
+import type { ProviderId } from '../../src/providers/types';
 import { normalizeUsage } from '../../src/usage/normalize-usage';
 import { findUsageInChunk } from '../../src/usage/moonshot-usage';
 import { normalizeOllamaUsage } from '../../src/usage/ollama-usage';
@@ -119,7 +120,36 @@ describe('gemini', () => {
   });
 });
 
-test('garbage numbers read as 0, never NaN or negative', () => {
-  const u = normalizeUsage('openai', { prompt_tokens: -5, completion_tokens: 'x', prompt_tokens_details: { cached_tokens: NaN } });
-  expect(u).toEqual({ input: 0, cachedInput: 0, output: 0, reasoning: 0 });
+/** Nonsense main counts, as each provider spells its usage: every one is "no usage" (the row is then estimated). */
+const NONSENSE: [ProviderId, string, unknown][] = [
+  ['openai', 'negative prompt_tokens', { prompt_tokens: -5, completion_tokens: 3 }],
+  ['openai', 'string completion_tokens', { prompt_tokens: 10, completion_tokens: '3' }],
+  ['openai', '"NaN" as prompt_tokens', { prompt_tokens: 'NaN', completion_tokens: 3 }],
+  ['openai', 'Infinity (1e999 in JSON)', JSON.parse('{"prompt_tokens":1e999,"completion_tokens":3}')],
+  ['openai', 'Responses spelling, negative output_tokens', { input_tokens: 10, output_tokens: -1 }],
+  ['mock', 'negative completion_tokens', { prompt_tokens: 10, completion_tokens: -3 }],
+  ['deepseek', 'negative prompt_tokens', { prompt_tokens: -1, completion_tokens: 3, prompt_cache_hit_tokens: 0 }],
+  ['moonshot', 'string prompt_tokens', { prompt_tokens: '19', completion_tokens: 13, cached_tokens: 8 }],
+  ['grok', 'negative completion_tokens', { prompt_tokens: 32, completion_tokens: -9, completion_tokens_details: { reasoning_tokens: 94 } }],
+  ['ollama', 'native: negative eval_count', { prompt_eval_count: 26, eval_count: -1 }],
+  ['ollama', 'OpenAI-compatible: string prompt_tokens', { prompt_tokens: '26', completion_tokens: 10 }],
+  ['gemini', 'negative promptTokenCount', { promptTokenCount: -1045, candidatesTokenCount: 8 }],
+  ['gemini', 'string thoughtsTokenCount', { promptTokenCount: 1045, candidatesTokenCount: 8, thoughtsTokenCount: '468' }],
+  ['anthropic', 'negative output_tokens', { input_tokens: 12, output_tokens: -40 }],
+  ['anthropic', 'string cache_read_input_tokens', { input_tokens: 12, output_tokens: 40, cache_read_input_tokens: '500' }],
+];
+
+describe('nonsense main counts are no usage (so the row is estimated, not billed 0)', () => {
+  for (const [provider, name, raw] of NONSENSE) {
+    test(`${provider}: ${name}`, () => expect(normalizeUsage(provider, raw)).toBeNull());
+  }
+});
+
+test('a nonsense detail count (cached, reasoning) reads as 0; the main counts are kept', () => {
+  const u = normalizeUsage('openai', { prompt_tokens: 20, completion_tokens: 5, prompt_tokens_details: { cached_tokens: -3 }, completion_tokens_details: { reasoning_tokens: 'x' } });
+  expect(u).toEqual({ input: 20, cachedInput: 0, output: 5, reasoning: 0 });
+});
+
+test('null counts are not sent: an embeddings usage (prompt_tokens only) is valid', () => {
+  expect(normalizeUsage('openai', { prompt_tokens: 8, completion_tokens: null, total_tokens: 8 })).toEqual({ input: 8, cachedInput: 0, output: 0, reasoning: 0 });
 });

@@ -34,6 +34,19 @@ export const models = sqliteTable(
     longContextCacheWritePrice: real('long_context_cache_write_price'),
     longContextOutputPrice: real('long_context_output_price'),
     longContextReasoningPrice: real('long_context_reasoning_price'),
+    /**
+     * Audio tokens (OpenAI's prompt_tokens_details.audio_tokens / completion_tokens_details.audio_tokens,
+     * parts of the prompt and completion counts), USD per 1M; unset: billed at the text prices.
+     */
+    audioInputPrice: real('audio_input_price'),
+    audioOutputPrice: real('audio_output_price'),
+    /**
+     * OpenAI's processing tiers: a request the answer says was served at `service_tier` flex or
+     * priority bills every token price times this (flex: 0.5; priority: the model's premium, e.g.
+     * 1.75 for gpt-4.1); unset: the tier bills the standard prices.
+     */
+    flexPriceMultiplier: real('flex_price_multiplier'),
+    priorityPriceMultiplier: real('priority_price_multiplier'),
   },
   (t) => [index('models_provider_idx').on(t.provider)],
 );

@@ -27,6 +27,9 @@ interface HandPrice {
   image?: number;
   contextWindow?: number;
   longContext?: SeedTier | null;
+  /** Audio tokens (OpenAI's audio models), USD per 1M. */
+  audioInput?: number;
+  audioOutput?: number;
 }
 
 /** A long-context tier as the models table holds it (see long_context_* in src/db/schema/models.ts). */
@@ -39,7 +42,7 @@ interface SeedTier {
 }
 
 const SEED_MODELS: SeedModel[] = [
-  ...['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-5', 'gpt-5-mini', 'gpt-5.4-mini', 'gpt-5.4-nano', 'o3', 'o4-mini']
+  ...['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-5', 'gpt-5-mini', 'gpt-5.4-mini', 'gpt-5.4-nano', 'o3', 'o4-mini', 'gpt-audio', 'gpt-audio-mini']
     .map((id) => ({ id, provider: 'openai' as const, kind: 'chat' as const })),
   { id: 'dall-e-2', provider: 'openai', kind: 'image' },
   { id: 'dall-e-3', provider: 'openai', kind: 'image' },
@@ -78,6 +81,36 @@ const IMAGE_PRICE: Record<string, number> = {
   // xAI's price per generated image (docs.x.ai, models and pricing).
   'grok-2-image-1212': 0.07,
 };
+
+/**
+ * OpenAI's processing tiers, as multipliers of the standard prices: genai-prices has no tier
+ * prices, so these are OpenAI's published ones. Flex is billed at Batch API rates, half of every
+ * standard price (OpenAI's flex processing guide; o3 5/20 against 10/40 at launch, gpt-5
+ * 0.625/0.0625/5 against 1.25/0.125/10), on every model OpenAI serves at flex. Priority is each
+ * model's own premium, one factor on input, cached input and output alike
+ * (openai.com/api-priority-processing: gpt-4o 4.25/2.125/17 = 1.7x, gpt-4o-mini 0.25/0.125/1 =
+ * 5/3x, o4-mini 2/0.5/8 = 20/11x, ...); test/usage/service-tier-prices.test.ts checks each
+ * factor against OpenAI's listed priority prices. A model missing here bills a priority answer
+ * at the standard prices (README).
+ */
+const PRIORITY_MULTIPLIER: Record<string, number> = {
+  'gpt-4o': 1.7,
+  'gpt-4o-mini': 5 / 3,
+  'gpt-4.1': 1.75,
+  'gpt-4.1-mini': 1.75,
+  'gpt-5': 2,
+  'gpt-5-mini': 1.8,
+  'gpt-5.4-mini': 2,
+  o3: 1.75,
+  'o4-mini': 20 / 11,
+};
+const FLEX_MULTIPLIER = 0.5;
+
+/** The flex and priority multipliers a seeded model gets (OpenAI's text chat models only). */
+function serviceTierMultipliers(m: SeedModel): { flex: number | null; priority: number | null } {
+  if (m.provider !== 'openai' || m.kind !== 'chat' || m.id.startsWith('gpt-audio')) return { flex: null, priority: null };
+  return { flex: FLEX_MULTIPLIER, priority: PRIORITY_MULTIPLIER[m.id] ?? null };
+}
 
 /** Models genai-prices has no entry for (per-image models, and local Ollama which is free). */
 const FALLBACK: Record<string, HandPrice> = {
@@ -169,7 +202,12 @@ function sourcePrice(m: SeedModel, now: number): { price: HandPrice; contextWind
   const output = flat(p.output_mtok) ?? (m.kind === 'embedding' ? 0 : undefined);
   if (input === undefined || output === undefined) return null;
   return {
-    price: { input, cachedInput: flat(p.cache_read_mtok), cacheWrite: flat(p.cache_write_mtok), output, longContext: longContextTier(m.id, p) },
+    price: {
+      input, cachedInput: flat(p.cache_read_mtok), cacheWrite: flat(p.cache_write_mtok), output, longContext: longContextTier(m.id, p),
+      // Audio tokens are read from OpenAI's usage only (usage/openai-usage.ts); Gemini's audio
+      // prices are left out until its normaliser reads promptTokensDetails' AUDIO modality.
+      ...(m.provider === 'openai' ? { audioInput: flat(p.input_audio_mtok), audioOutput: flat(p.output_audio_mtok) } : {}),
+    },
     contextWindow: found.model.context_window,
   };
 }
@@ -184,6 +222,7 @@ export function seedModelRows(now: number): ModelRow[] {
     const price = source?.price ?? FALLBACK[m.id];
     if (!price) throw new Error(`seed: no price for ${m.provider}/${m.id}; add it to FALLBACK in model-prices.ts`);
     const image = m.kind === 'image';
+    const tiers = serviceTierMultipliers(m);
     return {
       id: m.id,
       provider: m.provider,
@@ -206,6 +245,10 @@ export function seedModelRows(now: number): ModelRow[] {
       longContextCacheWritePrice: price.longContext?.cacheWrite ?? null,
       longContextOutputPrice: price.longContext?.output ?? null,
       longContextReasoningPrice: null,
+      audioInputPrice: price.audioInput ?? null,
+      audioOutputPrice: price.audioOutput ?? null,
+      flexPriceMultiplier: tiers.flex,
+      priorityPriceMultiplier: tiers.priority,
     };
   });
 }

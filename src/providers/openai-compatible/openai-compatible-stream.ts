@@ -1,5 +1,5 @@
 import { UpstreamError } from '../../errors/api-error';
-import type { Usage } from '../../usage/types';
+import { serviceTierOf, type Usage } from '../../usage/types';
 import { eventTransformer } from '../shared/sse-event-stream';
 import { tallyText } from '../shared/tally-text';
 import type { ChatCallContext, StreamTally } from '../types';
@@ -39,6 +39,9 @@ function openAIChunk(
   if (fillChunkShape(chunk, model)) changed = true;
   if (!chunk.usage) return { chunk, changed, usageChunk: null, usage: null };
   const usage = convertUsage(chunk.usage);
+  // The tier OpenAI says served the request (every chunk names it, the usage chunk too) prices its tokens.
+  const tier = serviceTierOf(chunk.service_tier);
+  if (usage && tier) usage.serviceTier = tier;
   const usageOnly = chunk.choices.length === 0;
   if (!clientWantsUsage) {
     if (usageOnly) return { chunk: null, changed, usageChunk: null, usage };
