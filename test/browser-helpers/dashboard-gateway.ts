@@ -79,3 +79,15 @@ export async function firstRunAdminPage(browser: Browser, url: string, newPasswo
   await page.waitForSelector('#main [data-page="usage"]');
   return { page, watch };
 }
+
+/**
+ * Clicks a sidebar link and waits for the page it loads. The page on screen is marked first, so a
+ * click on the link of the page already shown waits for the new copy (waiting for the page's
+ * selector alone returned at once, and a test then typed into the old form while htmx swapped in
+ * an empty one).
+ */
+export async function navTo(page: Page, label: string, pageKey: string): Promise<void> {
+  await page.evaluate(() => document.querySelector('#main [data-page]')?.setAttribute('data-stale', ''));
+  await page.click(`.nav a:text-is("${label}")`);
+  await page.waitForSelector(`#main [data-page="${pageKey}"]:not([data-stale])`);
+}

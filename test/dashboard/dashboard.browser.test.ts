@@ -10,7 +10,7 @@ import OpenAI from 'openai';
 import { createClient } from '../../src/admin/clients-service';
 import { clients, modelGroups } from '../../src/db/schema';
 import { chromiumAvailable, launchBrowser, screenshot, watchPage } from '../browser-helpers/launch-browser';
-import { startDashboardGateway, type DashboardGateway } from '../browser-helpers/dashboard-gateway';
+import { startDashboardGateway, type DashboardGateway, navTo } from '../browser-helpers/dashboard-gateway';
 
 // Launching Chromium (beforeAll) takes seconds on a loaded CI machine; tests set their own limits.
 // A limit only bounds a hang.
@@ -43,10 +43,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard in Chromium'
     await env?.close();
   });
 
-  async function nav(label: string, pageKey: string) {
-    await page.click(`.nav a:text-is("${label}")`);
-    await page.waitForSelector(`#main [data-page="${pageKey}"]`);
-  }
+  const nav = (label: string, pageKey: string) => navTo(page, label, pageKey);
 
   async function signIn(username: string, password: string) {
     await page.fill('.auth-card input[name=username]', username);

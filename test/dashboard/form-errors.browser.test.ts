@@ -8,7 +8,7 @@ import OpenAI from 'openai';
 import { createClient, updateClient } from '../../src/admin/clients-service';
 import { createTeam } from '../../src/admin/teams-service';
 import { chromiumAvailable, launchBrowser, screenshot, watchPage } from '../browser-helpers/launch-browser';
-import { firstRunAdminPage, startDashboardGateway, type DashboardGateway } from '../browser-helpers/dashboard-gateway';
+import { firstRunAdminPage, startDashboardGateway, type DashboardGateway, navTo } from '../browser-helpers/dashboard-gateway';
 
 setDefaultTimeout(60_000);
 
@@ -30,10 +30,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('form errors in Chromiu
     await env?.close();
   });
 
-  async function nav(label: string, pageKey: string) {
-    await page.click(`.nav a:text-is("${label}")`);
-    await page.waitForSelector(`#main [data-page="${pageKey}"]`);
-  }
+  const nav = (label: string, pageKey: string) => navTo(page, label, pageKey);
 
   test("a key's limits refused: the message is in that key's editor, which keeps what was typed", async () => {
     const { id } = await createClient(env.gw.ctx, 'limits-typo');
