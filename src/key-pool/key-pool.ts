@@ -44,13 +44,22 @@ export class ProviderKeyPool {
   /**
    * The keys one request tries on this provider, in order: the weighted pick, then the other
    * usable keys by weight. Empty when the provider has no key (e.g. Ollama, the mock).
+   * `firstId` names a key to try before the weighted pick (the key that made the stored response
+   * a follow-up continues: OpenAI holds it for that key's project only). It goes first even while
+   * cooling (a cooldown is an estimate, and the other keys would get a 404), but not once set
+   * aside (401/403: the key no longer works); an unknown id is ignored.
    */
-  order(settings: ProviderSettings): PoolKey[] {
+  order(settings: ProviderSettings, firstId?: string | null): PoolKey[] {
     const keys = settings.keys;
     if (!keys || keys.length === 0) return [];
     // One key: nothing to choose (its state is still kept, for the dashboard).
     if (keys.length === 1) return [keys[0]!];
     const now = this.now();
+    const preferred = firstId == null ? undefined : keys.find((k) => k.id === firstId);
+    if (preferred && this.states.get(settings.id, preferred.id, now).state !== 'set_aside') {
+      const rest = keys.filter((k) => k !== preferred && this.states.get(settings.id, k.id, now).state === 'active');
+      return [preferred, ...rest.sort((a, b) => b.weight - a.weight)];
+    }
     const usable: PoolKey[] = [];
     let fallback: { key: PoolKey; rank: number } | null = null;
     for (const k of keys) {

@@ -1,6 +1,6 @@
 import type { AppContext } from '../context';
 import { isKeyFailure, withKey } from '../key-pool/key-pool';
-import type { PoolKey, ProviderSettings } from '../providers/types';
+import type { PoolKey, ProviderId, ProviderSettings } from '../providers/types';
 import { ApiError, UpstreamError } from '../errors/api-error';
 import type { RouteDecision, RouteTarget } from '../routing/types';
 import { roundMs } from './request-clock';
@@ -27,6 +27,8 @@ export interface WalkOptions<T> {
    * Default yes; chat streams say no and report when they end, since one can still die mid-way.
    */
   settledOnReturn?: (value: T) => boolean;
+  /** A key to try first on this provider's targets (see ProviderKeyPool.order): a follow-up's key. */
+  firstKey?: { provider: ProviderId; keyId: string } | null;
 }
 
 /** Retryable failures beyond this many tries stop the fallback walk (each may take a timeout). */
@@ -94,7 +96,7 @@ export async function walkTargets<T>(
     // while MAX_TRIES bounds the waits (timeouts) of a walk.
     tries++;
     const settings = snap.providers.get(target.provider)!;
-    const keys = keyPool.order(settings);
+    const keys = keyPool.order(settings, opts.firstKey?.provider === target.provider ? opts.firstKey.keyId : null);
     let failure: UpstreamError | null = null;
     for (const key of keys.length > 0 ? keys : [null]) {
       const start = performance.now();

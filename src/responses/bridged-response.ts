@@ -62,10 +62,14 @@ export async function bridgedResponse(run: ResponsesRun, { req, chat, conversati
     clientId: run.clientId, signal: run.signal, endpoint: 'responses', requestId: run.requestId, clock, decision,
     clientHeaders: run.clientHeaders,
   };
+  // A failed response is kept too (OpenAI keeps its failed ones: `retrieve` shows the status and
+  // error); a follow-up to it continues from its input, without the partial output (a tool call cut
+  // midway could not be sent upstream again).
   const remember = (res: ResponseObject, model: string) => {
-    if (req.store === false || res.status === 'failed') return;
+    if (req.store === false) return;
+    const output = res.status === 'failed' ? [] : inputToMessages(res.output as any);
     run.store.save(id, {
-      clientId: run.clientId, model, messages: [...conversation, ...inputToMessages(res.output as any)],
+      clientId: run.clientId, model, messages: [...conversation, ...output],
       provider: decision.targets.find((t) => t.modelId === model)?.provider ?? decision.targets[0]?.provider, response: res, inputItems: inputItemsOf(req.input),
     });
   };
@@ -90,7 +94,11 @@ export async function bridgedResponse(run: ResponsesRun, { req, chat, conversati
       remember(bridge.result, s.target.modelId);
       return events;
     },
-    fail: (err) => bridge.fail((err as Error)?.message ?? 'The upstream stream failed.'),
+    fail: (err) => {
+      const events = bridge.fail((err as Error)?.message ?? 'The upstream stream failed.');
+      remember(bridge.result, s.target.modelId);
+      return events;
+    },
   });
   return { kind: 'stream', body, headers };
 }

@@ -29,13 +29,15 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
   const walk = await walkTargets(ctx, { ...decision, targets }, (t, s) => {
     settings = s;
     return openUpstream(ctx, t, buildOpenAIResponsesCall(req, t.upstreamModel, s), { signal: run.signal, clock, apiKey: s.apiKey });
-  }, { signal: run.signal, settledOnReturn: () => false });
+  }, { signal: run.signal, settledOnReturn: () => false, firstKey: previousResponseKey(run) });
   if (!walk.ok) throw recordFailure(ctx, meta, { decision, walk }, walk.error);
   const { value: up, target } = walk;
-  // OpenAI keeps the response (unless store: false); the gateway keeps who made it, for retrieval.
+  // The pool key that answered (the walk's last try): OpenAI holds the response for its project only.
+  const providerKeyId = walk.attempts.at(-1)?.keyId ?? null;
+  // OpenAI keeps the response (unless store: false); the gateway keeps who made it, and with which key, for retrieval.
   const recordOwner = (id: unknown) => {
     if (typeof id !== 'string' || !id || req.store === false) return;
-    run.store.save(id, { clientId: run.clientId, model: target.modelId, messages: [], provider: 'openai', forwarded: true });
+    run.store.save(id, { clientId: run.clientId, model: target.modelId, messages: [], provider: 'openai', forwarded: true, providerKeyId });
   };
   const record = (delivered: Delivered, error: ApiError | null, overheadMs: number, latencyMs?: number) =>
     recordRequest(ctx, meta, { decision, walk, delivered, error, overheadMs, latencyMs });
@@ -98,6 +100,18 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
     settle({ usage: null, text: responseOutputText(json) }, null, overheadMs);
   } else settle({ usage }, null, overheadMs);
   return { kind: 'json', body: text, headers: gatewayHeaders({ overheadMs, target, decision, requestId: run.requestId }) };
+}
+
+/**
+ * The pool key that made the OpenAI response a follow-up continues (`previous_response_id`), to be
+ * tried first: with keys of several OpenAI projects, only that one's project can find it. (The
+ * store was loaded for this id before routing, so find() answers from memory on PostgreSQL too.)
+ */
+function previousResponseKey(run: ResponsesRun): { provider: 'openai'; keyId: string } | null {
+  const prev = run.req.previous_response_id;
+  if (typeof prev !== 'string') return null;
+  const entry = run.store.find(prev, run.clientId);
+  return entry?.forwarded && entry.providerKeyId ? { provider: 'openai', keyId: entry.providerKeyId } : null;
 }
 
 /** A background response's status and usage, read at OpenAI with the key that made it. */

@@ -17,6 +17,11 @@ export interface StoredConversation {
   response?: unknown;
   /** The request's input as OpenAI's input item resources, each with its id. */
   inputItems?: unknown[] | null;
+  /**
+   * The pool key (its id, never the key) that made a forwarded response: OpenAI answers only that
+   * key's project for it. Unset on bridged responses and rows from before it was kept.
+   */
+  providerKeyId?: string | null;
 }
 
 export interface ResponseStoreOptions {
@@ -46,15 +51,18 @@ interface StoredRow {
   forwarded: number | boolean;
   response: string | null;
   input_items: string | null;
+  provider_key_id: string | null;
 }
 
-const SELECT_SQL = 'SELECT client_id, model, messages, created_at, provider, forwarded, response, input_items FROM stored_responses WHERE id = ?';
+const SELECT_SQL =
+  'SELECT client_id, model, messages, created_at, provider, forwarded, response, input_items, provider_key_id FROM stored_responses WHERE id = ?';
 
 const entryOf = (row: StoredRow): StoredConversation => ({
   clientId: numOrNull(row.client_id), model: row.model, messages: JSON.parse(row.messages), createdAt: num(row.created_at),
   provider: row.provider, forwarded: Boolean(row.forwarded),
   response: row.response === null ? undefined : JSON.parse(row.response),
   inputItems: row.input_items === null ? null : JSON.parse(row.input_items),
+  providerKeyId: row.provider_key_id,
 });
 
 /**
@@ -90,8 +98,8 @@ export class ResponseStore {
     }
     const sqlite = (this.sqlite = 'kind' in db ? db.sqlite! : db);
     this.insert = sqlite.prepare(
-      'INSERT OR REPLACE INTO stored_responses (id, client_id, model, messages, created_at, provider, forwarded, response, input_items) ' +
-        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT OR REPLACE INTO stored_responses (id, client_id, model, messages, created_at, provider, forwarded, response, input_items, provider_key_id) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.select = sqlite.prepare(SELECT_SQL);
     this.remove = sqlite.prepare('DELETE FROM stored_responses WHERE id = ?');
@@ -163,6 +171,7 @@ export class ResponseStore {
         this.insert.run(
           id, c.clientId, c.model, JSON.stringify(c.messages), c.createdAt, c.provider ?? null, c.forwarded ? 1 : 0,
           c.response === undefined ? null : JSON.stringify(c.response), c.inputItems ? JSON.stringify(c.inputItems) : null,
+          c.providerKeyId ?? null,
         );
       }
       if (now - this.lastPrune >= PRUNE_EVERY_MS) {
@@ -181,13 +190,14 @@ export class ResponseStore {
     try {
       for (const [id, c] of rows) {
         await store.run(
-          'INSERT INTO stored_responses (id, client_id, model, messages, created_at, provider, forwarded, response, input_items) ' +
-            'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET client_id = excluded.client_id, model = excluded.model, ' +
+          'INSERT INTO stored_responses (id, client_id, model, messages, created_at, provider, forwarded, response, input_items, provider_key_id) ' +
+            'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET client_id = excluded.client_id, model = excluded.model, ' +
             'messages = excluded.messages, created_at = excluded.created_at, provider = excluded.provider, forwarded = excluded.forwarded, ' +
-            'response = excluded.response, input_items = excluded.input_items',
+            'response = excluded.response, input_items = excluded.input_items, provider_key_id = excluded.provider_key_id',
           [
             id, c.clientId, c.model, JSON.stringify(c.messages), c.createdAt, c.provider ?? null, Boolean(c.forwarded),
             c.response === undefined ? null : JSON.stringify(c.response), c.inputItems ? JSON.stringify(c.inputItems) : null,
+            c.providerKeyId ?? null,
           ],
         );
       }

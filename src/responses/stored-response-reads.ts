@@ -35,8 +35,10 @@ async function owned(store: ResponseStore, id: string, clientId: number): Promis
 }
 
 /**
- * A read of a response OpenAI holds, sent to OpenAI with the gateway's key. Not a routed
- * request: no fallback (only OpenAI has the response), no breaker, no log row.
+ * A read of a response OpenAI holds, sent to OpenAI with the pool key that made it (OpenAI answers
+ * 404 to a key of another project), or the provider's key when that one is gone (removed from the
+ * pool, or a row from before keys were kept). Not a routed request: no fallback (only OpenAI has
+ * the response), no breaker, no log row.
  */
 async function forward(ctx: AppContext, entry: StoredConversation, method: 'GET' | 'POST' | 'DELETE', path: string, o: ReadOptions): Promise<ReadAnswer> {
   const settings = ctx.state.getSnapshot().providers.get('openai');
@@ -47,10 +49,11 @@ async function forward(ctx: AppContext, entry: StoredConversation, method: 'GET'
     code: 'provider_disabled',
   });
   const target: RouteTarget = { provider: 'openai', upstreamModel: entry.model, modelId: entry.model, entry: null };
+  const apiKey = settings.keys?.find((k) => k.id === entry.providerKeyId)?.apiKey ?? settings.apiKey;
   const headers: Record<string, string> = {};
-  if (settings.apiKey) headers.authorization = `Bearer ${settings.apiKey}`;
+  if (apiKey) headers.authorization = `Bearer ${apiKey}`;
   const clock = new RequestClock();
-  const up = await openUpstream(ctx, target, { url: joinUrl(settings.baseUrl, path + o.search), method, headers }, { signal: o.signal, clock });
+  const up = await openUpstream(ctx, target, { url: joinUrl(settings.baseUrl, path + o.search), method, headers }, { signal: o.signal, clock, apiKey });
   const type = up.res.headers.get('content-type') ?? 'application/json';
   if (type.includes('text/event-stream')) return { status: up.res.status, body: relayResponsesStream(up, () => {}), contentType: type };
   return { status: up.res.status, body: await readBody(up, clock), contentType: type };

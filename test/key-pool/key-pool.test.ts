@@ -81,4 +81,24 @@ describe('ProviderKeyPool', () => {
     pool.reset('openai', 'a');
     expect(pool.order(s).map((k) => k.id)).toEqual(['a']);
   });
+
+  test('a first key (a follow-up\'s maker) goes before the weighted pick, even cooling, never once set aside', () => {
+    const { pool } = clocked();
+    const a = key('a', 1);
+    const b = key('b', 3);
+    const c = key('c', 2);
+    const s = settings(a, b, c);
+    // The weighted pick would be b; a goes first, then the other usable keys by weight.
+    expect(pool.order(s, 'a').map((k) => k.id)).toEqual(['a', 'b', 'c']);
+    expect(pool.order(s, 'a').map((k) => k.id)).toEqual(['a', 'b', 'c']);
+    pool.reportFailure('openai', a, upstream(429, { 'retry-after': '30' }));
+    expect(pool.order(s, 'a').map((k) => k.id)).toEqual(['a', 'b', 'c']);
+    pool.reportFailure('openai', c, upstream(429));
+    expect(pool.order(s, 'a').map((k) => k.id)).toEqual(['a', 'b']);
+    pool.reportFailure('openai', a, upstream(401));
+    expect(pool.order(s, 'a').map((k) => k.id)).toEqual(['b']);
+    // An id the provider no longer has is ignored.
+    expect(pool.order(s, 'gone').map((k) => k.id)).toEqual(['b']);
+    expect(pool.order(s, null).map((k) => k.id)).toEqual(['b']);
+  });
 });

@@ -197,6 +197,49 @@ describe('stored bridged responses: retrieve, inputItems.list, delete', () => {
     });
   }
 
+  test('DeepSeek: a stream that ends in response.failed is stored as OpenAI keeps failed responses; retrieve shows it with its error', async () => {
+    const chunks = readChunks('deepseek', 'text.chunks.txt');
+    // The connection drops once the client has seen text (a drop sent with the chunks could land
+    // before the first byte, which would be a plain HTTP error rather than a failed stream).
+    const textSeen = Promise.withResolvers<void>();
+    deepseekUp.handler = () => {
+      let i = 0;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(c) {
+          if (i < 4) return c.enqueue(new TextEncoder().encode(`data: ${chunks[i++]}\n\n`));
+          await textSeen.promise;
+          c.error(new Error('connection reset'));
+        },
+      });
+      return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+    };
+    const input = 'Hello';
+    const { data: stream, request_id } = await sdk.client.responses.create({ model: 'deepseek-reasoner', input, stream: true }).withResponse();
+    let failed: any;
+    for await (const e of stream) {
+      if (e.type === 'response.output_text.delta') textSeen.resolve();
+      if (e.type === 'response.failed') failed = e.response;
+    }
+    expect(failed).toMatchObject({ status: 'failed', error: { code: 'server_error' } });
+    expect(await gw.waitForRow(request_id!)).toMatchObject({ endpoint: 'responses', provider: 'deepseek', status: 502 });
+
+    const got = await sdk.client.responses.retrieve(failed.id);
+    // What the SDK adds to a retrieved response aside, it is the response.failed event's.
+    const { output_text, _request_id, ...plain } = got as any;
+    expect(plain).toEqual(failed);
+    expect(output_text).toBe('Hello');
+    expect(schemaErrors('Response', plain)).toEqual([]);
+    const items = await sdk.client.responses.inputItems.list(failed.id);
+    expect(items.data.map((i: any) => [i.type, i.role, i.content[0].text])).toEqual([['message', 'user', input]]);
+
+    // A follow-up continues from its input, without the cut output.
+    deepseekUp.handler = () => jsonResponse(fixtureJson('deepseek', 'chat.json'));
+    const next = await sdk.client.responses.create({ model: 'deepseek-reasoner', previous_response_id: failed.id, input: 'Again?' });
+    expect(next.status).toBe('completed');
+    const sent = deepseekUp.last().body.messages.filter((m: any) => m.role !== 'system'); // the reasoner gets a language hint
+    expect(sent).toEqual([{ role: 'user', content: input }, { role: 'user', content: 'Again?' }]);
+  });
+
   test('another key cannot read, list or delete it (404), and the owner still can', async () => {
     deepseekUp.handler = () => jsonResponse(fixtureJson('deepseek', 'chat.json'));
     const created = await sdk.client.responses.create({ model: 'deepseek-chat', input: 'Hello' });

@@ -21,6 +21,11 @@ export const storedResponses = sqliteTable(
     response: text('response'),
     /** JSON: the request's input as OpenAI's input item resources (with ids), for /input_items. */
     inputItems: text('input_items'),
+    /**
+     * The provider key (pool id: a provider_keys id, `main` or `env`) that made an OpenAI response:
+     * reads, cancel, delete and follow-ups use it, since OpenAI answers 404 to another project's key.
+     */
+    providerKeyId: text('provider_key_id'),
   },
   (t) => [index('stored_responses_created_idx').on(t.createdAt)],
 );
