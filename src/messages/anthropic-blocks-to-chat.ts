@@ -1,5 +1,6 @@
 import type { ChatCompletionContentPart, ChatCompletionMessageParam, ChatCompletionMessageToolCall } from 'openai/resources/chat/completions';
 import { badRequest } from '../errors/api-error';
+import { errorToolContent, TOOL_ERROR, type ToolErrorMarked } from '../providers/shared/tool-error';
 import type { AnthropicBlock } from './anthropic-types';
 import { fromToolUseId } from './tool-use-id';
 
@@ -35,7 +36,7 @@ export function systemText(content: unknown, path: string): string {
  * One user turn -> chat messages: its tool_result blocks become tool messages first (chat
  * wants them right after the assistant turn that made the calls), then the rest is one user
  * message. Images inside tool results go into that user message, since chat tool messages
- * carry only text.
+ * carry only text. A result with `is_error: true` reads `Error: …` and carries TOOL_ERROR.
  */
 export function userMessages(content: unknown, path: string): ChatCompletionMessageParam[] {
   const out: ChatCompletionMessageParam[] = [];
@@ -45,7 +46,13 @@ export function userMessages(content: unknown, path: string): ChatCompletionMess
     if (b.type === 'tool_result') {
       if (typeof b.tool_use_id !== 'string' || !b.tool_use_id) throw badRequest(`${p}.tool_use_id: Field required`, `${p}.tool_use_id`);
       const { text, images } = toolResultContent(b.content, `${p}.content`);
-      out.push({ role: 'tool', tool_call_id: fromToolUseId(b.tool_use_id), content: text });
+      const tool: ChatCompletionMessageParam & ToolErrorMarked = { role: 'tool', tool_call_id: fromToolUseId(b.tool_use_id), content: text };
+      // A failed call must read as one: chat has no is_error, so the content says it (see tool-error.ts).
+      if (b.is_error === true) {
+        tool.content = errorToolContent(text);
+        tool[TOOL_ERROR] = text;
+      }
+      out.push(tool);
       parts.push(...images);
       return;
     }

@@ -22,9 +22,11 @@ export function toAnthropicUsage(u: Usage | null): AnthropicUsage {
 }
 
 /**
- * finish_reason -> stop_reason. OpenAI-style APIs say `stop` both for a natural end and for a
- * stop sequence; only upstreams that name the matched sequence (vLLM's `stop_reason`, SGLang's
- * `matched_stop`, as a string) can be told apart, and then the answer is `stop_sequence`.
+ * finish_reason -> stop_reason. OpenAI-style APIs (and Gemini's STOP) say `stop` both for a
+ * natural end and for a stop sequence, and the sequence itself is cut from the text, so the
+ * gateway cannot tell them apart: `end_turn`. Only an upstream that names the sequence it matched
+ * (vLLM's `stop_reason`, SGLang's `matched_stop`, as a string) is believed, and only for one of
+ * the client's own `stop_sequences` on a `stop` finish; then the answer is `stop_sequence`.
  */
 export function mapStopReason(
   finish: string | null | undefined,
@@ -40,7 +42,7 @@ export function mapStopReason(
     case 'content_filter':
       return { stop_reason: 'refusal', stop_sequence: null };
     default:
-      if (typeof matched === 'string' && matched && (!stopSequences || stopSequences.includes(matched))) {
+      if (finish === 'stop' && typeof matched === 'string' && matched && stopSequences?.includes(matched)) {
         return { stop_reason: 'stop_sequence', stop_sequence: matched };
       }
       return { stop_reason: 'end_turn', stop_sequence: null };

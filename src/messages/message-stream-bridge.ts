@@ -4,7 +4,29 @@ import type { AnthropicMessage, MessagesEvent } from './anthropic-types';
 import { finalStop, matchedStopOf, toAnthropicUsage } from './chat-to-message';
 import { toToolUseId } from './tool-use-id';
 
-type Open = { kind: 'text' | 'thinking'; index: number } | { kind: 'tool_use'; index: number; call: number };
+/** One tool call of the turn; `block` is its content block index once it started. */
+interface Call {
+  id: string | undefined;
+  name: string;
+  args: string;
+  block?: number;
+}
+
+type Open = { kind: 'text' | 'thinking'; index: number } | { kind: 'tool_use'; index: number; call: Call };
+/** Content held back while a tool call's arguments are still arriving (see `waiting`). */
+type Held = { kind: 'text' | 'thinking'; text: string } | { kind: 'tool_use'; call: Call };
+
+/** Arguments that already form a whole JSON object: that call cannot grow, its block may close. */
+function whole(args: string): boolean {
+  const t = args.trimEnd();
+  if (!t.endsWith('}')) return false;
+  try {
+    JSON.parse(t);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Chat completion chunks -> Anthropic's Messages event sequence, the way Anthropic streams:
@@ -12,12 +34,22 @@ type Open = { kind: 'text' | 'thinking'; index: number } | { kind: 'tool_use'; i
  * `text_delta`, `input_json_delta`) and `content_block_stop`, one block at a time; one early
  * `ping` after the first block starts; then `message_delta` (stop_reason, usage) and
  * `message_stop`. Pure: events in, events out; pings during silences are the caller's.
+ *
+ * Anthropic's blocks never overlap, while chat's parallel tool calls may interleave (a call's
+ * arguments after the next call started). A tool block stays open until its arguments form
+ * whole JSON; what arrives meanwhile for other calls (and any text) is held and follows in
+ * order once it closes, or at the end. Upstreams that send calls one after the other (OpenAI)
+ * stream every call live.
  */
 export class MessageStreamBridge {
   private open: Open | null = null;
   private nextIndex = 0;
-  /** Block index of each chat tool call index (a late argument delta still finds its block). */
-  private readonly toolBlocks = new Map<number, number>();
+  /** The turn's tool calls by chat tool call index (see callOf). */
+  private readonly calls = new Map<number, Call>();
+  private readonly byId = new Map<string, Call>();
+  private callCount = 0;
+  private lastCall: Call | null = null;
+  private readonly held: Held[] = [];
   private pinged = false;
   private finish: string | null = null;
   private matched: unknown;
@@ -60,9 +92,10 @@ export class MessageStreamBridge {
     if (this.ended) return [];
     this.ended = true;
     const events: MessagesEvent[] = [];
+    this.release(events, true);
     this.close(events);
     this.ping(events);
-    const stop = finalStop(this.finish, this.matched, this.toolBlocks.size > 0, this.stopSequences);
+    const stop = finalStop(this.finish, this.matched, this.callCount > 0, this.stopSequences);
     events.push({ type: 'message_delta', delta: { ...stop, stop_details: null }, usage: toAnthropicUsage(usage) });
     events.push({ type: 'message_stop' });
     return events;
@@ -98,8 +131,33 @@ export class MessageStreamBridge {
     this.open = null;
   }
 
+  /** An open tool block whose arguments are not whole yet holds back everything else. */
+  private waiting(): boolean {
+    return this.held.length > 0 || this.blocked();
+  }
+
+  private blocked(): boolean {
+    return this.open?.kind === 'tool_use' && !whole(this.open.call.args);
+  }
+
+  /** Held content in order, as far as the open block allows (all of it at the end). */
+  private release(events: MessagesEvent[], all = false): void {
+    while (this.held.length && (all || !this.blocked())) {
+      const h = this.held.shift()!;
+      if (h.kind === 'tool_use') this.startCall(h.call, events);
+      else this.emitText(h.kind, h.text, events);
+    }
+  }
+
   private text(kind: 'text' | 'thinking', text: string, events: MessagesEvent[]): void {
     this.delivered += text;
+    if (!this.waiting()) return this.emitText(kind, text, events);
+    const last = this.held.at(-1);
+    if (last?.kind === kind) last.text += text;
+    else this.held.push({ kind, text });
+  }
+
+  private emitText(kind: 'text' | 'thinking', text: string, events: MessagesEvent[]): void {
     if (this.open?.kind !== kind) {
       this.close(events);
       const block = kind === 'text' ? { type: 'text', text: '', citations: null } : { type: 'thinking', thinking: '', signature: '' };
@@ -109,21 +167,61 @@ export class MessageStreamBridge {
     events.push({ type: 'content_block_delta', index: this.open.index, delta: d });
   }
 
+  /**
+   * The call a tool_calls delta belongs to, and whether it is new. Chat names calls by `index`;
+   * some servers leave it out or reuse one index for every call, so an id not seen before is a
+   * new call, and a delta without index or id continues the last call.
+   */
+  private callOf(tc: ChatCompletionChunk.Choice.Delta.ToolCall): { call: Call; fresh: boolean } {
+    const id = typeof tc?.id === 'string' && tc.id ? tc.id : undefined;
+    const index = typeof tc?.index === 'number' ? tc.index : undefined;
+    let call = id !== undefined ? this.byId.get(id) : undefined;
+    if (!call && index !== undefined) {
+      const at = this.calls.get(index);
+      if (at && (id === undefined || at.id === undefined)) call = at;
+    }
+    if (!call && index === undefined && id === undefined) call = this.lastCall ?? undefined;
+    if (call) {
+      if (call.id === undefined && id !== undefined) this.byId.set((call.id = id), call);
+      return { call, fresh: false };
+    }
+    call = { id, name: '', args: '' };
+    if (id !== undefined) this.byId.set(id, call);
+    // Later deltas name it by its index; one without an index gets a key no index can take.
+    this.calls.set(index ?? -1 - this.callCount, call);
+    this.callCount++;
+    return { call, fresh: true };
+  }
+
+  private startCall(call: Call, events: MessagesEvent[]): void {
+    this.close(events);
+    call.block = this.begin({ type: 'tool_use', id: toToolUseId(call.id), name: call.name, input: {} }, events);
+    this.open = { kind: 'tool_use', index: call.block, call };
+    if (call.args) events.push({ type: 'content_block_delta', index: call.block, delta: { type: 'input_json_delta', partial_json: call.args } });
+  }
+
   private tool(tc: ChatCompletionChunk.Choice.Delta.ToolCall, events: MessagesEvent[]): void {
-    const call = typeof tc?.index === 'number' ? tc.index : 0;
-    let index = this.toolBlocks.get(call);
-    if (index === undefined) {
-      this.close(events);
-      index = this.begin({ type: 'tool_use', id: toToolUseId(tc.id), name: tc.function?.name ?? '', input: {} }, events);
-      this.toolBlocks.set(call, index);
-      this.open = { kind: 'tool_use', index, call };
+    const { call, fresh } = this.callOf(tc);
+    this.lastCall = call;
+    if (!call.name && tc.function?.name) call.name = tc.function.name;
+    const args = typeof tc.function?.arguments === 'string' ? tc.function.arguments : '';
+    this.delivered += args;
+    if (fresh) {
+      call.args = args;
+      if (this.waiting()) this.held.push({ kind: 'tool_use', call });
+      else this.startCall(call, events);
+      return;
     }
-    const args = tc.function?.arguments;
-    if (typeof args === 'string' && args) {
-      this.delivered += args;
-      // Upstreams send one call's arguments before the next call starts; should one interleave,
-      // its delta still names its own block, so the client assembles every call whole.
-      events.push({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: args } });
+    if (call.block === undefined) {
+      call.args += args; // held: goes out whole when its turn comes
+      return;
     }
+    // Its block closed once its arguments were whole JSON: nothing valid can follow them.
+    if (this.open?.kind !== 'tool_use' || this.open.call !== call) return;
+    if (args) {
+      call.args += args;
+      events.push({ type: 'content_block_delta', index: call.block, delta: { type: 'input_json_delta', partial_json: args } });
+    }
+    this.release(events);
   }
 }

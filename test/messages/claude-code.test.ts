@@ -15,14 +15,39 @@ const REQUEST = fixtureJson('messages', 'claude-code-request.json');
 const DEEPSEEK = readChunks('messages', 'deepseek-claude-code.chunks.txt');
 const GEMINI = readChunks('gemini', 'tool-call-gemini3.chunks.txt');
 
+/**
+ * OpenAI's shape of two parallel calls whose argument pieces interleave (as some
+ * OpenAI-compatible servers send them), after an empty text delta, each call's arguments in
+ * small pieces.
+ */
+const PARALLEL = (() => {
+  const c = (delta: any, finish: string | null = null) =>
+    JSON.stringify({ id: 'chatcmpl-p', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta, finish_reason: finish }] });
+  const call = (index: number, piece: string, head?: { id: string; name: string }) =>
+    c({ tool_calls: [{ index, ...(head ? { id: head.id, type: 'function' } : {}), function: { ...(head ? { name: head.name } : {}), arguments: piece } }] });
+  const read = ['{"file_', 'path":', '"/repo/src/', 'app.ts"', '}'];
+  const grep = ['{"pat', 'tern":"TO', 'DO","path":"', 'src"}'];
+  return [
+    c({ role: 'assistant', content: '' }),
+    call(0, '', { id: 'call_read', name: 'Read' }),
+    call(1, '', { id: 'call_grep', name: 'Grep' }),
+    ...read.flatMap((r, i) => [call(0, r), ...(grep[i] ? [call(1, grep[i]!)] : [])]),
+    c({}, 'tool_calls'),
+    JSON.stringify({ id: 'chatcmpl-p', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [], usage: { prompt_tokens: 900, completion_tokens: 40, total_tokens: 940 } }),
+    '[DONE]',
+  ];
+})();
+
 let deepseek: FakeUpstream;
 let gemini: FakeUpstream;
+let openai: FakeUpstream;
 let gw: TestGateway;
 
 beforeAll(async () => {
   deepseek = startFakeUpstream((_r, rec) => (rec.body.stream ? sseResponse(DEEPSEEK) : jsonResponse(foldChatChunks(DEEPSEEK))));
   gemini = startFakeUpstream((_r, rec) => (rec.path.includes(':stream') ? sseResponse(GEMINI) : jsonResponse(foldGeminiChunks(GEMINI))));
-  gw = await startGateway({ env: { ...providerEnv('deepseek', `${deepseek.url}/v1`), ...providerEnv('gemini', gemini.url) } });
+  openai = startFakeUpstream((_r, rec) => (rec.body.stream ? sseResponse(PARALLEL) : jsonResponse(foldChatChunks(PARALLEL))));
+  gw = await startGateway({ env: { ...providerEnv('deepseek', `${deepseek.url}/v1`), ...providerEnv('gemini', gemini.url), ...providerEnv('openai', `${openai.url}/v1`) } });
   gw.ctx.db.insert(modelGroups).values({ name: 'claude-sonnet', strategy: 'heuristic', targets: ['deepseek/deepseek-reasoner'], updatedAt: Date.now() }).run();
   gw.ctx.state.reload();
 });
@@ -30,6 +55,7 @@ afterAll(async () => {
   await gw.close();
   deepseek.close();
   gemini.close();
+  openai.close();
 });
 
 const claudeCode = (body: unknown) =>
@@ -111,4 +137,35 @@ test('the same request to Gemini 3: tools as parametersJsonSchema, thinking as a
   expect(sent.tools[0].functionDeclarations[5]).toEqual({ name: 'Read', description: REQUEST.tools[5].description, parametersJsonSchema: readSchema });
   expect(sent.generationConfig).toMatchObject({ maxOutputTokens: 32000, thinkingConfig: { thinkingLevel: 'high', includeThoughts: true } });
   expect(events.filter((e) => e.type === 'content_block_start').map((e) => e.content_block.type)).toEqual(['thinking', 'tool_use', 'tool_use']);
+});
+
+test('to OpenAI with 80 tools: parallel calls with interleaved argument pieces arrive as whole blocks, one at a time', async () => {
+  const mcp = Array.from({ length: 80 - REQUEST.tools.length }, (_, i) => ({
+    name: `mcp__files__tool_${i}`, description: `MCP tool ${i}`, input_schema: { type: 'object', properties: { q: { type: 'string' } } },
+  }));
+  const body = { ...REQUEST, model: 'openai/gpt-4o-mini', tools: [...REQUEST.tools, ...mcp] };
+  const res = await claudeCode(body);
+  expect(res.status).toBe(200);
+  const events = parseSse(await res.text());
+  expectAnthropicOrder(events);
+  expect(openai.last().body.tools).toHaveLength(80);
+  expect(openai.last().body.tools[79].function.name).toBe('mcp__files__tool_62');
+  // No empty text block for the empty text delta.
+  expect(events.filter((e) => e.type === 'content_block_start').map((e) => e.content_block.type)).toEqual(['tool_use', 'tool_use']);
+  const row = await gw.waitForRow(res);
+  expect(row).toMatchObject({ endpoint: 'messages', provider: 'openai', status: 200, stream: true });
+
+  const { stream: _s, ...params } = body;
+  const stream = anthropicClient(gw).messages.stream(params);
+  const blocks: string[] = [];
+  stream.on('contentBlock', (b) => blocks.push(b.type));
+  const final = await stream.finalMessage();
+  expect(final.content).toEqual([
+    { type: 'tool_use', id: 'call_read', name: 'Read', input: { file_path: '/repo/src/app.ts' } },
+    { type: 'tool_use', id: 'call_grep', name: 'Grep', input: { pattern: 'TODO', path: 'src' } },
+  ] as any);
+  expect(blocks).toEqual(['tool_use', 'tool_use']);
+  expect(final.stop_reason).toBe('tool_use');
+  const whole = (await (await claudeCode({ ...body, stream: false })).json()) as any;
+  expect(comparable(final)).toEqual(comparable(whole));
 });

@@ -453,6 +453,62 @@ describe('groups mixing anthropic and another provider', () => {
     }
   });
 
+  test('a turn translated from OpenAI (unsigned thinking), then the group picks Anthropic: only the unsigned block is left out; signed ones and the rest go as sent (messages and count_tokens)', async () => {
+    // Anthropic refuses a thinking block it did not sign, as the real API does.
+    const strict = (answer: () => Response) => (_r: Request, rec: any) => {
+      const bad = rec.body.messages.some((m: any) => Array.isArray(m.content) && m.content.some((b: any) => b.type === 'thinking' && !b.signature));
+      return bad ? Response.json({ type: 'error', error: { type: 'invalid_request_error', message: 'messages.3.content.0: Invalid `signature` in `thinking` block' } }, { status: 400 }) : answer();
+    };
+    const before = openai.handler;
+    openai.handler = () =>
+      jsonResponse({
+        id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'gpt-4o-mini',
+        choices: [{ index: 0, finish_reason: 'tool_calls', message: {
+          role: 'assistant', content: null, reasoning_content: 'Oslo next.',
+          tool_calls: [{ id: 'call_oslo', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }],
+        } }],
+        usage: { prompt_tokens: 30, completion_tokens: 9, total_tokens: 39 },
+      });
+    try {
+      const signed = anthropicJson('thinking-tool.json');
+      const history: Anthropic.MessageParam[] = [
+        { role: 'user', content: 'Weather in Paris, then Oslo?' },
+        { role: 'assistant', content: signed.content },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: signed.content[2].id, content: '18°C' }] },
+      ];
+      const base = { max_tokens: 4096, thinking: { type: 'enabled' as const, budget_tokens: 2048 }, tools: [weatherTool] };
+      const translated = await client.messages.create({ ...base, model: 'openai/gpt-4o-mini', messages: history });
+      expect(translated.content).toEqual([
+        { type: 'thinking', thinking: 'Oslo next.', signature: '' },
+        { type: 'tool_use', id: 'call_oslo', name: 'get_weather', input: { city: 'Oslo' } },
+      ] as any);
+
+      const next = {
+        // With tools the group's heuristic picks its strongest target, Claude.
+        ...base, model: 'gpt-then-claude',
+        messages: [...history, { role: 'assistant' as const, content: translated.content }, { role: 'user' as const, content: [{ type: 'tool_result' as const, tool_use_id: 'call_oslo', content: '9°C' }] }],
+      };
+      fake.handler = strict(json('after-tool.json'));
+      const { data, response } = await client.messages.create(next as any).withResponse();
+      expect(data as any).toEqual(anthropicJson('after-tool.json'));
+      const expected = JSON.parse(JSON.stringify({ ...next, model: 'claude-sonnet-4-5' }));
+      expected.messages[3].content = [translated.content[1]];
+      expect(fake.last().body).toEqual(expected);
+      // The Anthropic-signed turn went exactly as it came.
+      expect(fake.last().body.messages[1]).toEqual(JSON.parse(JSON.stringify(history[1])));
+      const row = await gw.waitForRow(idOf(response));
+      expect(row).toMatchObject({ endpoint: 'messages', provider: 'anthropic', status: 200 });
+
+      fake.handler = strict(() => Response.json({ input_tokens: 321 }));
+      const { model: _m, max_tokens: _x, ...countBody } = next;
+      expect((await client.messages.countTokens({ ...countBody, model: 'claude-sonnet-4-5' } as any)).input_tokens).toBe(321);
+      expect(fake.last().path).toBe('/v1/messages/count_tokens');
+      expect(fake.last().body.messages[3].content).toEqual([translated.content[1]]);
+    } finally {
+      openai.handler = before;
+    }
+  });
+
   test('a request only Anthropic can take (a server tool) goes to the group\'s anthropic targets alone', async () => {
     fake.handler = queue(json('text.json'));
     const body = { ...req('claude-then-gpt'), tools: [{ type: 'web_search_20250305', name: 'web_search' }] };

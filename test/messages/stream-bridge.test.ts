@@ -47,13 +47,104 @@ describe('MessageStreamBridge', () => {
     });
   });
 
-  test('an interleaved late argument delta still names its own block', () => {
+  /** The blocks a client assembles from the events (tool inputs parsed from their JSON pieces). */
+  const assemble = (events: any[]) => {
+    const blocks: any[] = [];
+    const json: string[] = [];
+    for (const e of events) {
+      if (e.type === 'content_block_start') blocks[e.index] = { ...e.content_block };
+      if (e.type === 'content_block_delta') {
+        const b = blocks[e.index];
+        if (e.delta.type === 'input_json_delta') json[e.index] = (json[e.index] ?? '') + e.delta.partial_json;
+        else if (e.delta.type === 'text_delta') b.text += e.delta.text;
+        else b.thinking += e.delta.thinking;
+      }
+      if (e.type === 'content_block_stop' && blocks[e.index].type === 'tool_use') blocks[e.index].input = JSON.parse(json[e.index] || '{}');
+    }
+    return blocks;
+  };
+
+  test('interleaved parallel calls: one block at a time; a call waits until the open one is whole JSON, then follows in order', () => {
     const b = new MessageStreamBridge(skeleton());
-    b.start();
-    b.push(chunk({ tool_calls: [{ index: 0, id: 'a', function: { name: 'f', arguments: '{"x":' } }] }));
-    b.push(chunk({ tool_calls: [{ index: 1, id: 'b', function: { name: 'g', arguments: '{}' } }] }));
+    const events: any[] = [
+      ...b.start(),
+      ...b.push(chunk({ content: '' })),
+      ...b.push(chunk({ tool_calls: [{ index: 0, id: 'a', type: 'function', function: { name: 'f', arguments: '{"x":' } }] })),
+      ...b.push(chunk({ tool_calls: [{ index: 1, id: 'b', type: 'function', function: { name: 'g', arguments: '{"y":' } }] })),
+      ...b.push(chunk({ tool_calls: [{ index: 2, id: 'c', type: 'function', function: { name: 'h', arguments: '' } }] })),
+      ...b.push(chunk({ tool_calls: [{ index: 1, function: { arguments: '2}' } }] })),
+      ...b.push(chunk({ tool_calls: [{ index: 2, function: { arguments: '{"z":3}' } }] })),
+      ...b.push(chunk({ content: 'text after the calls' })),
+    ];
+    // Only call 0 is out so far: its arguments are not whole yet.
+    expect(events.filter((e) => e.type === 'content_block_start').map((e) => e.content_block.name)).toEqual(['f']);
     const late = b.push(chunk({ tool_calls: [{ index: 0, function: { arguments: '1}' } }] }));
-    expect(late).toEqual([{ type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '1}' } }]);
+    expect(late[0]).toEqual({ type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '1}' } });
+    events.push(...late, ...b.push(chunk({}, 'tool_calls')), ...b.end(null));
+    expectAnthropicOrder(events);
+    expect(assemble(events)).toEqual([
+      { type: 'tool_use', id: 'a', name: 'f', input: { x: 1 } },
+      { type: 'tool_use', id: 'b', name: 'g', input: { y: 2 } },
+      { type: 'tool_use', id: 'c', name: 'h', input: { z: 3 } },
+      { type: 'text', text: 'text after the calls', citations: null },
+    ]);
+    expect(events.at(-2).delta.stop_reason).toBe('tool_use');
+  });
+
+  test('a call whose arguments never form JSON (a server that sends none) holds the next one until the end', () => {
+    const b = new MessageStreamBridge(skeleton());
+    const events = [
+      ...b.start(),
+      ...b.push(chunk({ tool_calls: [{ index: 0, id: 'a', function: { name: 'now', arguments: '' } }] })),
+      ...b.push(chunk({ tool_calls: [{ index: 1, id: 'b', function: { name: 'g', arguments: '{"y":' } }] })),
+      ...b.push(chunk({ tool_calls: [{ index: 1, function: { arguments: '2}' } }] })),
+      ...b.push(chunk({}, 'tool_calls')),
+      ...b.end(null),
+    ];
+    expectAnthropicOrder(events);
+    expect(assemble(events)).toEqual([
+      { type: 'tool_use', id: 'a', name: 'now', input: {} },
+      { type: 'tool_use', id: 'b', name: 'g', input: { y: 2 } },
+    ]);
+  });
+
+  test('calls without an index (or all on index 0) are told apart by their ids; a piece with neither continues the last', () => {
+    const b = new MessageStreamBridge(skeleton());
+    const events = [
+      ...b.start(),
+      ...b.push(chunk({ tool_calls: [{ id: 'a', function: { name: 'f', arguments: '{"x":1}' } }, { id: 'b', function: { name: 'g', arguments: '{"y":' } }] })),
+      ...b.push(chunk({ tool_calls: [{ function: { arguments: '2}' } }] })),
+      ...b.push(chunk({ tool_calls: [{ index: 0, id: 'c', function: { name: 'h', arguments: '{"z":' } }] })),
+      ...b.push(chunk({ tool_calls: [{ index: 0, id: 'c', function: { arguments: '3}' } }] })),
+      ...b.push(chunk({}, 'tool_calls')),
+      ...b.end(null),
+    ] as any[];
+    expectAnthropicOrder(events);
+    expect(assemble(events)).toEqual([
+      { type: 'tool_use', id: 'a', name: 'f', input: { x: 1 } },
+      { type: 'tool_use', id: 'b', name: 'g', input: { y: 2 } },
+      { type: 'tool_use', id: 'c', name: 'h', input: { z: 3 } },
+    ]);
+    const same = new MessageStreamBridge(skeleton());
+    const again = [
+      ...same.start(),
+      ...same.push(chunk({ tool_calls: [{ index: 0, id: 'p', function: { name: 'f', arguments: '{"x":1}' } }] })),
+      ...same.push(chunk({ tool_calls: [{ index: 0, id: 'q', function: { name: 'g', arguments: '{"y":2}' } }] })),
+      ...same.end(null),
+    ];
+    expectAnthropicOrder(again);
+    expect(assemble(again).map((x: any) => [x.id, x.input])).toEqual([['p', { x: 1 }], ['q', { y: 2 }]]);
+  });
+
+  test('arguments in many small pieces stream live, one delta each, into one block', () => {
+    const b = new MessageStreamBridge(skeleton());
+    const args = JSON.stringify({ path: '/src/app.ts', content: 'x'.repeat(300) + '\n"quoted" ünï' });
+    const events = [...b.start(), ...b.push(chunk({ tool_calls: [{ index: 0, id: 'w', function: { name: 'Write', arguments: '' } }] }))];
+    for (let i = 0; i < args.length; i += 3) events.push(...b.push(chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(i, i + 3) } }] })));
+    events.push(...b.push(chunk({}, 'tool_calls')), ...b.end(null));
+    expectAnthropicOrder(events);
+    expect(events.filter((e) => e.type === 'content_block_delta')).toHaveLength(Math.ceil(args.length / 3));
+    expect(assemble(events)).toEqual([{ type: 'tool_use', id: 'w', name: 'Write', input: JSON.parse(args) }]);
   });
 
   test('empty answer: no blocks, the early ping, end_turn; fail gives an error event once', () => {

@@ -181,6 +181,9 @@ describe('chat completion -> Anthropic message', () => {
     // vLLM-style upstreams name the stop sequence they matched.
     const m = chatToMessage(completion({ role: 'assistant', content: 'a' }, 'stop', { stop_reason: '###' }), { id: 'x', model: 'm', usage: null, stopSequences: ['###'] });
     expect(m).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: '###' });
+    // Only a sequence the client gave, on a `stop` finish, is believed.
+    const unasked = chatToMessage(completion({ role: 'assistant', content: 'a' }, 'stop', { stop_reason: '###' }), { id: 'x', model: 'm', usage: null });
+    expect(unasked).toMatchObject({ stop_reason: 'end_turn', stop_sequence: null });
     const refusal = chatToMessage(completion({ role: 'assistant', content: null, refusal: 'No.' }, 'stop'), { id: 'x', model: 'm', usage: null });
     expect(refusal).toMatchObject({ stop_reason: 'refusal', content: [{ type: 'text', text: 'No.' }] });
   });

@@ -4,6 +4,7 @@ import { SseParser } from '../shared/sse-parser';
 import { tallyText } from '../shared/tally-text';
 import type { AdapterDeps, ChatCallContext, ProviderSettings, StreamTally, UpstreamCall } from '../types';
 import { streamError } from './anthropic-error';
+import { dropUnsignedThinking } from './unsigned-thinking';
 
 /** The API version sent when the client named none (Anthropic's only stable one). */
 const DEFAULT_VERSION = '2023-06-01';
@@ -17,17 +18,18 @@ export const alreadyRelayed = (err: unknown): boolean => typeof err === 'object'
 
 /**
  * A Messages request passed through to Anthropic as the client sent it (POST /v1/messages or
- * /v1/messages/count_tokens): the body unchanged but for `model` (the route's upstream id) and
- * remote images (inlineRemoteImages), so `cache_control`, thinking, server tools and betas reach
- * Anthropic untouched. The client's `anthropic-version` and `anthropic-beta` headers go along;
- * the key is the pool's.
+ * /v1/messages/count_tokens): the body unchanged but for `model` (the route's upstream id),
+ * remote images (inlineRemoteImages) and thinking blocks Anthropic did not sign (the gateway's
+ * translations of other providers' reasoning: unsigned-thinking.ts), so `cache_control`, signed
+ * thinking, server tools and betas reach Anthropic untouched. The client's `anthropic-version`
+ * and `anthropic-beta` headers go along; the key is the pool's.
  */
 export function nativeMessagesCall(body: unknown, model: string, settings: ProviderSettings, defaultBase: string, clientHeaders: Readonly<Record<string, string>> = {}, path = '/v1/messages'): UpstreamCall {
   const base = (settings.baseUrl || defaultBase).replace(/\/+$/, '');
   const headers: Record<string, string> = { 'content-type': 'application/json', 'anthropic-version': clientHeaders['anthropic-version'] || DEFAULT_VERSION };
   if (settings.apiKey) headers['x-api-key'] = settings.apiKey;
   if (clientHeaders['anthropic-beta']) headers['anthropic-beta'] = clientHeaders['anthropic-beta'];
-  return { url: `${base}${path}`, method: 'POST', headers, body: JSON.stringify({ ...(body as object), model }) };
+  return { url: `${base}${path}`, method: 'POST', headers, body: JSON.stringify({ ...(dropUnsignedThinking(body) as object), model }) };
 }
 
 /**

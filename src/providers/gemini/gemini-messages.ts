@@ -1,5 +1,6 @@
 import { parseToolArguments } from '../shared/tool-arguments';
 import { badRequest } from '../../errors/api-error';
+import { toolErrorOf } from '../shared/tool-error';
 import type { AdapterDeps } from '../types';
 import { userParts } from './gemini-parts';
 import type { GeminiContent, GeminiPart } from './gemini-wire';
@@ -63,7 +64,8 @@ export async function convertMessages(
         if (typeof id !== 'string') throw badRequest('A tool message needs a tool_call_id.', `${path}.tool_call_id`);
         const name = toolNames.get(id);
         if (!name) throw badRequest(`No earlier assistant tool call has the id '${id}'.`, `${path}.tool_call_id`);
-        push('user', [{ functionResponse: { name, response: toolResult(m.content) } }]);
+        const failed = toolErrorOf(m);
+        push('user', [{ functionResponse: { name, response: failed === undefined ? toolResult(m.content) : toolError(failed) } }]);
         break;
       }
       case 'function': // deprecated OpenAI function-calling result; it names the function itself
@@ -124,6 +126,20 @@ function ensureSignature(parts: GeminiPart[]): void {
 function parseArgs(raw: unknown, path: string): Record<string, unknown> {
   if (raw && typeof raw === 'object' && !Array.isArray(raw)) return raw as Record<string, unknown>;
   return parseToolArguments(raw, path);
+}
+
+/**
+ * A failed call (an Anthropic tool_result with is_error, tool-error.ts): Gemini's docs ask for
+ * the error details under an `error` key of the response object.
+ */
+function toolError(text: string): Record<string, unknown> {
+  try {
+    const parsed = JSON.parse(text);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return { error: parsed };
+  } catch {
+    // not JSON: the error's text
+  }
+  return { error: text };
 }
 
 /**
