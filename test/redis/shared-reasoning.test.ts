@@ -38,6 +38,18 @@ const secondTurn = (calls: any[]) => [
   ...calls.map((c) => ({ role: 'tool', tool_call_id: c.id, content: '{"temp_c": 18}' })),
 ];
 const sentAssistant = () => fake.last().body.messages.find((m: any) => m.role === 'assistant');
+/**
+ * Waits until Redis holds the reasoning of `callId`: the instance that answered writes it fire and
+ * forget, so a next turn sent at once could race it (a real client runs its tools in between).
+ */
+async function inRedis(node: TestGateway, callId: string): Promise<void> {
+  const store = node.ctx.reasoning as { recallShared(ids: readonly string[]): Promise<string | undefined> };
+  for (let i = 0; i < 500; i++) {
+    if (await store.recallShared([callId])) return;
+    await Bun.sleep(10);
+  }
+  throw new Error(`the reasoning of ${callId} never reached Redis`);
+}
 
 test('non-stream: turn 1 through A, turn 2 through B gets the reasoning filled in', async () => {
   const [A, B] = cluster.nodes as [TestGateway, TestGateway];
@@ -48,6 +60,7 @@ test('non-stream: turn 1 through A, turn 2 through B gets the reasoning filled i
   const calls = r1.choices[0]!.message.tool_calls as any[];
   // Each instance has its own memory: B never saw turn 1, only Redis has it.
   expect(B.ctx.reasoning.recall(calls[0].id)).toBeUndefined();
+  await inRedis(B, calls[0].id);
   const r2 = await B.openai().chat.completions.create({ model: 'deepseek/deepseek-reasoner', messages: secondTurn(calls) as any, tools });
   expect(r2.choices[0]!.finish_reason).toBe('stop');
   expect(sentAssistant().reasoning_content).toBe(reasoning);
@@ -73,6 +86,7 @@ test('stream: turn 1 streamed through B, turn 2 through A gets the reasoning fil
   }
   expect(reasoning.length).toBeGreaterThan(0);
   expect(A.ctx.reasoning.recall([...calls.values()][0].id)).toBeUndefined();
+  await inRedis(A, [...calls.values()][0].id);
   await A.openai().chat.completions.create({ model: 'deepseek/deepseek-reasoner', messages: secondTurn([...calls.values()]) as any, tools });
   expect(sentAssistant().reasoning_content).toBe(reasoning);
 });
