@@ -62,7 +62,7 @@ export function monitorRoutes(deps: AuthDeps & { monitor: BunMonitorHub }) {
         perSession.remove(ws.raw);
         hub.untrack(ws.raw);
       },
-      // OpenAPI has no WebSocket operations (a 'ws' method would make the document invalid).
+      // Hidden from the generator (a 'ws' method would make the document invalid): monitor-openapi.ts documents it as the GET it is.
       detail: { hide: true },
     })
     .onStart(({ server }) => {
