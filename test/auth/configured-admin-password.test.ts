@@ -88,3 +88,16 @@ test('the real process: a 1-character password stops the first start with one li
     await gw.proc.exited;
   }
 });
+
+test('--reset-admin still works on a new database while the variable holds a weak password', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'gg-adminpw-reset-'));
+  const p = Bun.spawnSync(['bun', MAIN, '--reset-admin'], {
+    cwd, timeout: 30_000,
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', LLM_PROXY__DATABASE__PATH: join(cwd, 'gg.db'), LLM_PROXY__ADMIN__PASSWORD: 'x' },
+  });
+  expect({ code: p.exitCode, err: p.stderr.toString() }).toEqual({ code: 0, err: expect.not.stringContaining('LLM_PROXY__ADMIN__PASSWORD') });
+  const { db } = openDatabase(join(cwd, 'gg.db'));
+  const admin = db.select().from(users).get()!;
+  expect(admin.mustChangePassword).toBe(true);
+  expect(Bun.password.verifySync('admin123', admin.passwordHash)).toBe(true);
+});
