@@ -98,6 +98,7 @@ export const monitorOpenApiPaths: OpenAPIV3_1.PathsObject = {
         },
         '401': errorBody('No valid session cookie or bearer token'),
         '403': errorBody('A cross-site Origin, or a session that must change its password first'),
+        '426': errorBody('Signed in, but a plain GET without the upgrade (as from this page\'s "Try it out"): use a WebSocket client'),
         '429': errorBody(`Already ${MAX_MONITOR_SOCKETS_PER_SESSION} monitor sockets open for this session`),
       },
     },

@@ -50,7 +50,7 @@ test('the monitor WebSocket is an operation: a GET answered 101, cookie or beare
   expect(op).toBeDefined();
   expect(typeof op.summary).toBe('string');
   expect(op.tags).toEqual(['Admin']);
-  expect(Object.keys(op.responses).sort()).toEqual(['101', '401', '403', '429']);
+  expect(Object.keys(op.responses).sort()).toEqual(['101', '401', '403', '426', '429']);
   expect(resolve(op.responses['101'].content['application/json'].schema).oneOf).toHaveLength(2);
   expect(op.parameters.find((p: any) => p.name === 'Upgrade')).toMatchObject({ in: 'header', required: true, schema: { const: 'websocket' } });
   // Either way of signing in will do (each security requirement is an alternative).
@@ -84,4 +84,14 @@ test('what a socket opened with a bearer token receives fits the documented mess
   // The check itself bites: a field the schema does not list, or a wrong type, is caught.
   expect(violations({ ...request, data: { ...request.data, body: 'x' } }, schema)).not.toEqual([]);
   expect(violations({ ...request, data: { ...request.data, status: '200' } }, schema)).not.toEqual([]);
+});
+
+test('a plain GET (Swagger UI\'s "Try it out") is told to upgrade, as documented, not 404', async () => {
+  const admin = await login(gw, 'admin', ADMIN_PASSWORD);
+  const r = await fetch(`${gw.url}/api/monitor/ws`, { headers: { authorization: `Bearer ${admin.token}` } });
+  expect(r.status).toBe(426);
+  expect(r.headers.get('upgrade')).toBe('websocket');
+  expect(((await r.json()) as any).error).toMatchObject({ code: 'upgrade_required', message: expect.stringContaining('WebSocket') });
+  // Without a session it is the 401 of every /api route.
+  expect((await fetch(`${gw.url}/api/monitor/ws`)).status).toBe(401);
 });
