@@ -48,7 +48,8 @@ async function runResetAdmin(config: Config): Promise<void> {
     // PostgreSQL: the same reset, on the shared database (every instance sees it).
     const url = config.database.url;
     const what = await step('store', config, async () => {
-      await migratePg(url, { adminPassword: config.admin.password });
+      // No configured password: the reset replaces it at once (and a weak one must not stop the reset).
+      await migratePg(url);
       const store = openPgStore(url);
       const result = await resetAdminAsync(store.db);
       await store.close();
@@ -63,7 +64,7 @@ async function runResetAdmin(config: Config): Promise<void> {
   const what = await step('store', config, () => {
     const { sqlite, db } = openDatabase(config.database.path);
     runMigrations(db);
-    seedDatabase(db, { adminPassword: config.admin.password });
+    seedDatabase(db); // without the configured password, as above
     const result = resetAdmin(db);
     sqlite.close();
     return result;

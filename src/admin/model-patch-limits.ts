@@ -5,6 +5,10 @@ import type { ModelPatch } from './models-service';
 export const MAX_MODEL_PRICE = 1_000_000;
 /** Highest long-context threshold (prompt tokens). */
 export const MAX_LONG_CONTEXT_THRESHOLD = 100_000_000;
+/** Highest flex/priority multiplier: OpenAI's priority premium is under 2x, so more is a typo. */
+export const MAX_PRICE_MULTIPLIER = 100;
+/** The processing-tier multipliers (a factor of every token price, not a price). */
+export const MULTIPLIER_FIELDS = ['flex_price_multiplier', 'priority_price_multiplier'] as const;
 
 const label = (field: string) => field.replace(/_/g, ' ');
 
@@ -19,6 +23,11 @@ export function checkModelPatch(patch: ModelPatch): void {
     if (field === 'long_context_threshold') {
       if (!Number.isInteger(v) || v < 1 || v > MAX_LONG_CONTEXT_THRESHOLD)
         throw badRequest(`${label(field)} must be a whole number of prompt tokens, from 1 to ${MAX_LONG_CONTEXT_THRESHOLD.toLocaleString('en-US')}.`, field);
+      continue;
+    }
+    if ((MULTIPLIER_FIELDS as readonly string[]).includes(field)) {
+      if (!Number.isFinite(v) || v < 0 || v > MAX_PRICE_MULTIPLIER)
+        throw badRequest(`${label(field)} must be a number from 0 to ${MAX_PRICE_MULTIPLIER} (times the standard prices).`, field);
       continue;
     }
     if (!Number.isFinite(v) || v < 0 || v > MAX_MODEL_PRICE)

@@ -2,14 +2,14 @@ import { Elysia, t } from 'elysia';
 import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
 import { getModel, listModels, updateModel } from '../admin/models-service';
-import { MAX_LONG_CONTEXT_THRESHOLD, MAX_MODEL_PRICE } from '../admin/model-patch-limits';
+import { MAX_LONG_CONTEXT_THRESHOLD, MAX_MODEL_PRICE, MAX_PRICE_MULTIPLIER } from '../admin/model-patch-limits';
 
 const tags = ['Admin'];
 const security = [{ session: [] }];
 // The bounds updateModel checks (admin/model-patch-limits.ts), stated in the schema for the OpenAPI document.
 const price = t.Number({ minimum: 0, maximum: MAX_MODEL_PRICE });
 const multiplier = (tier: string) => t.Number({
-  minimum: 0, maximum: 100,
+  minimum: 0, maximum: MAX_PRICE_MULTIPLIER,
   description: `Every token price times this for an answer OpenAI says it served at service_tier ${tier}; null: the standard prices`,
 });
 

@@ -3,6 +3,8 @@ import { openapi } from '@elysiajs/openapi';
 // Embedded into the binary: the UI must work offline, so nothing comes from a CDN.
 import swaggerBundle from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' };
 import swaggerCss from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' };
+import { SESSION_COOKIE } from '../auth/session-cookie';
+import { monitorOpenApiPaths, monitorOpenApiSchemas } from '../monitor/monitor-openapi';
 import { VERSION } from '../version';
 import { withSwaggerHeaders } from './swagger-headers';
 
@@ -40,7 +42,7 @@ export function swaggerRoutes() {
             version: VERSION,
             description:
               'OpenAI-compatible LLM gateway. `/v1/*` takes a client key (`Authorization: Bearer <key>`); `/api/*` takes a dashboard session (cookie or `Authorization: Bearer <token>` from `POST /api/auth/login`). ' +
-              'The live monitor is a WebSocket at `GET /api/monitor/ws` (session cookie or bearer token; OpenAPI has no WebSocket operations): one JSON message per finished request, without secrets.',
+              'The live monitor is a WebSocket at `GET /api/monitor/ws` (session cookie or bearer token; its operation below describes the upgrade and the messages): one JSON message per finished request, without secrets.',
           },
           tags: [
             { name: 'OpenAI API', description: 'OpenAI-compatible endpoints' },
@@ -52,8 +54,12 @@ export function swaggerRoutes() {
             securitySchemes: {
               clientKey: { type: 'http', scheme: 'bearer', description: 'Client API key' },
               session: { type: 'http', scheme: 'bearer', description: 'Dashboard session token' },
+              sessionCookie: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'Dashboard session cookie (set by sign-in)' },
             },
+            schemas: monitorOpenApiSchemas,
           },
+          // The monitor WebSocket hides itself from the generator (it would write a `ws` method).
+          paths: monitorOpenApiPaths,
         },
       }),
     );

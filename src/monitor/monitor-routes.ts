@@ -2,7 +2,7 @@ import { Elysia } from 'elysia';
 import { enforceAccess } from '../auth/access-policy';
 import { authenticateRequest, forgetRequestAuth, prepareRequestAuth, type AuthDeps } from '../auth/authenticate';
 import { isPgDb } from '../db/pg-translate';
-import { forbidden } from '../errors/api-error';
+import { ApiError, forbidden } from '../errors/api-error';
 import { MONITOR_TOPIC, type BunMonitorHub } from './monitor-hub';
 import { SessionSocketCount, tooManySockets } from './session-socket-count';
 
@@ -62,9 +62,19 @@ export function monitorRoutes(deps: AuthDeps & { monitor: BunMonitorHub }) {
         perSession.remove(ws.raw);
         hub.untrack(ws.raw);
       },
-      // OpenAPI has no WebSocket operations (a 'ws' method would make the document invalid).
+      // Hidden from the generator (a 'ws' method would make the document invalid): monitor-openapi.ts documents it as the GET it is.
       detail: { hide: true },
     })
+    // The same path without the upgrade (a browser tab, Swagger UI's "Try it out"): say what it is, not 404.
+    .get('/api/monitor/ws', ({ request }) => {
+      enforceAccess(deps, request, { role: 'viewer' });
+      throw new ApiError({
+        status: 426,
+        message: 'This is a WebSocket: connect with a WebSocket client (ws:// or wss://, headers Upgrade: websocket and Connection: Upgrade).',
+        code: 'upgrade_required',
+        headers: { upgrade: 'websocket', connection: 'Upgrade' },
+      });
+    }, { detail: { hide: true } })
     .onStart(({ server }) => {
       if (server) hub.attach(server);
     })

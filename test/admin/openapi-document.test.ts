@@ -1,8 +1,8 @@
 /**
  * /swagger/json documents the whole admin API (INTERFACE.md: "Admin JSON API under /api,
  * documented in the OpenAPI document"): every /api route of the app's own table, and /health and
- * /metrics, has an operation with a summary; the monitor WebSocket, which OpenAPI cannot express as
- * an operation, is named in the document's description. The /v1 routes: test/chat/v1-routes.test.ts.
+ * /metrics, has an operation with a summary; a WebSocket route as the GET that upgrades it (its details:
+ * test/admin/openapi-monitor-ws.test.ts). The /v1 routes: test/chat/v1-routes.test.ts.
  */
 import { expect, test } from 'bun:test';
 import { appRoutes } from '../helpers/admin-harness';
@@ -13,7 +13,10 @@ useGateway((g) => (gw = g));
 
 test('every /api route, /health and /metrics has an operation with a summary in /swagger/json', async () => {
   const doc = (await (await fetch(`${gw.url}/swagger/json`)).json()) as any;
-  const routes = appRoutes(gw).filter((r) => r.method !== 'WS' && (r.path.startsWith('/api/') || r.path === '/health' || r.path === '/metrics'));
+  const routes = appRoutes(gw)
+    .filter((r) => r.path.startsWith('/api/') || r.path === '/health' || r.path === '/metrics')
+    .map((r) => (r.method === 'WS' ? { ...r, method: 'GET' } : r));
+  expect(routes).toContainEqual({ method: 'GET', path: '/api/monitor/ws' });
   expect(routes.length).toBeGreaterThan(30);
   const undocumented = routes
     .filter((r) => typeof doc.paths[r.path.replace(/:(\w+)/g, '{$1}')]?.[r.method.toLowerCase()]?.summary !== 'string')

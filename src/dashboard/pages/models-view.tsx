@@ -2,7 +2,7 @@
 import { Card } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import type { LongContextTier } from '../../state/snapshot-types';
-import { MAX_LONG_CONTEXT_THRESHOLD, MAX_MODEL_PRICE } from '../../admin/model-patch-limits';
+import { MAX_LONG_CONTEXT_THRESHOLD, MAX_MODEL_PRICE, MAX_PRICE_MULTIPLIER } from '../../admin/model-patch-limits';
 
 export interface ModelRow {
   id: string;
@@ -19,6 +19,12 @@ export interface ModelRow {
   cacheWritePrice?: number | null;
   /** Dearer prices from a prompt length on (admins edit it under the model's id, as PATCH /api/models/{id} does). */
   longContext?: LongContextTier | null;
+  /** Audio tokens of the prompt / the output, USD per 1M (blank: the text prices). */
+  audioInputPrice?: number | null;
+  audioOutputPrice?: number | null;
+  /** Every token price times this for an answer OpenAI served at service_tier flex / priority (blank: standard prices). */
+  flexMultiplier?: number | null;
+  priorityMultiplier?: number | null;
 }
 
 const price = (v: number | null) => (v == null ? '' : String(v));
@@ -77,6 +83,63 @@ function LongContextEditor(props: { m: ModelRow; rowId: string; url: string }) {
   );
 }
 
+/** A multiplier as read in a note: 5/3 is "×1.6667", not sixteen digits (the editor keeps the exact value). */
+const times = (v: number) => `×${Number(v.toFixed(4))}`;
+
+/** Audio prices and processing-tier multipliers under the model's id; null when the model has none. */
+function audioTiersText(m: ModelRow): string | null {
+  const parts = ([
+    ['audio in', m.audioInputPrice, String], ['audio out', m.audioOutputPrice, String],
+    ['flex', m.flexMultiplier, times], ['priority', m.priorityMultiplier, times],
+  ] as const).filter(([, v]) => v != null).map(([k, v, f]) => `${k} ${f(v!)}`);
+  return parts.length ? parts.join(', ') : null;
+}
+
+function AudioTiersNote(props: { m: ModelRow }) {
+  const text = audioTiersText(props.m);
+  if (!text) return '';
+  return (
+    <div class="muted small audio-tiers" title="Audio tokens bill at these prices (USD per 1M); an answer OpenAI served at service_tier flex or priority bills every token price times its multiplier" safe>
+      {text}
+    </div>
+  );
+}
+
+/** Where the audio/tier editor of a row shows why a save was refused (it stays open with what was typed). */
+export const audioTiersErrorSlot = (rowId: string) => `${rowId}-audio-tiers-errors`;
+
+/**
+ * Audio prices and flex/priority multipliers under an admin's model id, edited as the long-context
+ * tier is: the note opens a small form; a blank field bills as text / at the standard prices.
+ */
+function AudioTiersEditor(props: { m: ModelRow; rowId: string; url: string }) {
+  const { m } = props;
+  const v = (n: number | null | undefined) => (n == null ? '' : String(n));
+  const input = (name: string, label: string, value: number | null | undefined, max: number, placeholder: string) => (
+    <label>{label}
+      <input class="extra-price" type="number" step="any" min="0" max={String(max)} name={name} value={v(value)} placeholder={placeholder} />
+    </label>
+  );
+  return (
+    <div class="audio-tiers-editor" x-data="{ open: false }">
+      <button type="button" class="link-button" title="Edit audio prices and flex/priority multipliers" aria-label="Edit audio prices and flex/priority multipliers" x-on:click="open = !open">
+        {audioTiersText(m) ? <AudioTiersNote m={m} /> : <span class="muted small audio-tiers none">no audio/tier prices</span>}
+      </button>
+      <form x-show="open" x-cloak class="limits-form audio-tiers-form" hx-post={props.url} hx-target={`#${props.rowId}`} hx-swap="outerHTML">
+        <div id={audioTiersErrorSlot(props.rowId)}></div>
+        <div class="form-grid">
+          {input('audio_input_price', 'Audio input $/1M', m.audioInputPrice, MAX_MODEL_PRICE, '= input')}
+          {input('audio_output_price', 'Audio output $/1M', m.audioOutputPrice, MAX_MODEL_PRICE, '= output')}
+          {input('flex_price_multiplier', 'Flex tier ×', m.flexMultiplier, MAX_PRICE_MULTIPLIER, 'standard')}
+          {input('priority_price_multiplier', 'Priority tier ×', m.priorityMultiplier, MAX_PRICE_MULTIPLIER, 'standard')}
+        </div>
+        <button type="submit" class="btn small primary">Save audio and tiers</button>
+        <button type="button" class="btn small ghost" x-on:click="open = false">Cancel</button>
+      </form>
+    </div>
+  );
+}
+
 /** The price inputs of a row, in the order of its cells (its Save form sends these). */
 export const ROW_PRICES = ['input_price', 'cached_input_price', 'cache_write_price', 'output_price', 'reasoning_price', 'image_price'] as const;
 
@@ -113,7 +176,7 @@ export function ModelRowView(props: { m: ModelRow; admin: boolean; error?: RowEr
   if (!admin) {
     return (
       <tr id={rowId}>
-        <td><code safe>{m.id}</code><LongContextNote tier={m.longContext} /></td>
+        <td><code safe>{m.id}</code><LongContextNote tier={m.longContext} /><AudioTiersNote m={m} /></td>
         <td safe>{m.provider}</td>
         <td safe>{m.kind}</td>
         <td>{m.enabled ? <span class="badge ok">on</span> : <span class="badge muted">off</span>}</td>
@@ -132,6 +195,7 @@ export function ModelRowView(props: { m: ModelRow; admin: boolean; error?: RowEr
       <td>
         <code safe>{m.id}</code>{m.upstreamId !== m.id ? <div class="muted small" safe>{`→ ${m.upstreamId}`}</div> : ''}
         <LongContextEditor m={m} rowId={rowId} url={url} />
+        <AudioTiersEditor m={m} rowId={rowId} url={url} />
       </td>
       <td safe>{m.provider}</td>
       <td safe>{m.kind}</td>
@@ -162,7 +226,7 @@ export function ModelRowView(props: { m: ModelRow; admin: boolean; error?: RowEr
 export function ModelsView(props: { models: ModelRow[]; providers: string[]; provider: string | null; admin: boolean }) {
   return (
     <div class="page" data-page="models">
-      <PageHeader title="Models" subtitle="Prices are USD per 1M tokens (per image for image models). Blank cached/reasoning prices fall back to input/output. A long-context tier, shown under a model's id, bills a whole request at its prices once the prompt is that long; admins click it to edit it.">
+      <PageHeader title="Models" subtitle="Prices are USD per 1M tokens (per image for image models). Blank cached/reasoning prices fall back to input/output. A long-context tier, shown under a model's id, bills a whole request at its prices once the prompt is that long; below it, audio-token prices and the multipliers of OpenAI's flex and priority tiers. Admins click either to edit it.">
         <form hx-get="/models" hx-target="#main" hx-push-url="true" hx-trigger="change">
           <select name="provider" aria-label="Filter by provider">
             <option value="">All providers</option>

@@ -7,7 +7,8 @@ import { PROVIDER_IDS } from '../../providers/types';
 import { adminRoute, attempt, field, pageRoute, pageGuard, pathParam, rawField } from '../dash-session';
 import { isAdmin } from '../dash-types';
 import { formErrorsInto, fragment, pageResponse } from '../page-response';
-import { modelRowId, ModelRowView, ModelsView, ROW_PRICES, tierErrorSlot, type ModelRow } from '../pages/models-view';
+import { MULTIPLIER_FIELDS } from '../../admin/model-patch-limits';
+import { audioTiersErrorSlot, modelRowId, ModelRowView, ModelsView, ROW_PRICES, tierErrorSlot, type ModelRow } from '../pages/models-view';
 
 const row = (m: ModelView): ModelRow => ({
   id: m.id, provider: m.provider, upstreamId: m.upstream_id, kind: m.kind, enabled: m.enabled, inputPrice: m.input_price,
@@ -17,6 +18,8 @@ const row = (m: ModelView): ModelRow => ({
     threshold: m.long_context_threshold, input: m.long_context_input_price, cachedInput: m.long_context_cached_input_price,
     cacheWrite: m.long_context_cache_write_price, output: m.long_context_output_price, reasoning: m.long_context_reasoning_price,
   },
+  audioInputPrice: m.audio_input_price, audioOutputPrice: m.audio_output_price,
+  flexMultiplier: m.flex_price_multiplier, priorityMultiplier: m.priority_price_multiplier,
 });
 
 /** A price field: blank -> null (where allowed), else a number (its range is updateModel's check, the API's). */
@@ -29,7 +32,8 @@ function price(body: unknown, name: string, nullable: boolean): number | null | 
     throw badRequest(`${name.replace(/_/g, ' ')} is required.`, name);
   }
   const n = Number(v);
-  if (!Number.isFinite(n)) throw badRequest(`${name.replace(/_/g, ' ')} must be a number of dollars.`, name);
+  const what = (MULTIPLIER_FIELDS as readonly string[]).includes(name) ? 'a number' : 'a number of dollars';
+  if (!Number.isFinite(n)) throw badRequest(`${name.replace(/_/g, ' ')} must be ${what}.`, name);
   return n;
 }
 
@@ -52,9 +56,21 @@ function tierPatchOf(body: unknown): ModelPatch {
   return patch;
 }
 
+/** The audio/tier editor's fields (it always sends all four): a blank one is null (text prices, standard tier). */
+const AUDIO_TIERS = ['audio_input_price', 'audio_output_price', ...MULTIPLIER_FIELDS] as const;
+const isAudioTiersForm = (body: unknown) => !!body && typeof body === 'object' && AUDIO_TIERS.some((k) => k in body);
+
 function patchOf(body: unknown): ModelPatch {
   const b = (body ?? {}) as Record<string, unknown>;
   if ('long_context_threshold' in b) return tierPatchOf(body);
+  if (isAudioTiersForm(body)) {
+    const patch: ModelPatch = {};
+    for (const k of AUDIO_TIERS) {
+      const v = price(body, k, true);
+      if (v !== undefined) patch[k] = v;
+    }
+    return patch;
+  }
   const patch: ModelPatch = {};
   if ('enabled' in b) patch.enabled = field(body, 'enabled') === 'true';
   const set = <K extends keyof ModelPatch>(k: K, v: ModelPatch[K] | undefined) => {
@@ -91,6 +107,7 @@ export function modelsPages(ctx: AppContext) {
       if (r.ok) return fragment(<ModelRowView m={row(r.value)} admin saved />);
       // The tier editor keeps what was typed: its message goes into its own slot.
       if (body && typeof body === 'object' && 'long_context_threshold' in body) return formErrorsInto(tierErrorSlot(modelRowId(id)), r.errors);
+      if (isAudioTiersForm(body)) return formErrorsInto(audioTiersErrorSlot(modelRowId(id)), r.errors);
       const current = await attempt(() => getModel(ctx, id));
       if (!current.ok) return fragment(<tr><td colspan="10" class="form-error" safe>{current.errors.join(' ')}</td></tr>, current.errors);
       // The row keeps what was typed, and a price's message sits under its input.

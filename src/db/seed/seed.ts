@@ -4,8 +4,8 @@ import { modelGroups, models, providers, users } from '../schema';
 import { PROVIDER_IDS } from '../../providers/types';
 import { seedModelRows } from './model-prices';
 import { seedGroupRows } from './model-groups';
-
-export const DEFAULT_ADMIN_PASSWORD = 'admin123';
+import { DEFAULT_ADMIN_PASSWORD } from '../../auth/passwords';
+import { checkConfiguredAdminPassword } from '../../auth/configured-admin-password';
 
 /**
  * First-start data. Idempotent: every insert skips rows that exist, so a second start (or an
@@ -17,6 +17,7 @@ export function seedDatabase(db: Db, opts: { adminPassword?: string; now?: numbe
   db.transaction((tx) => {
     const anyUser = tx.select({ id: users.id }).from(users).limit(1).all();
     if (anyUser.length === 0) {
+      if (opts.adminPassword !== undefined) checkConfiguredAdminPassword(opts.adminPassword);
       tx.insert(users)
         .values({
           username: 'admin',
@@ -66,6 +67,7 @@ export async function seedDatabaseAsync(db: Db, opts: { adminPassword?: string; 
   const now = opts.now ?? Date.now();
   let adminCreated = false;
   if ((await db.select({ id: users.id }).from(users).limit(1)).length === 0) {
+    if (opts.adminPassword !== undefined) checkConfiguredAdminPassword(opts.adminPassword);
     await db
       .insert(users)
       .values({
