@@ -4,7 +4,8 @@
  * the real migrations over them.
  */
 import type { Database } from 'bun:sqlite';
-import type { SQL } from 'bun';
+import { SQL } from 'bun';
+import { migratePg } from '../../src/db/pg-store';
 import { drizzle as sqliteDrizzle } from 'drizzle-orm/bun-sqlite';
 import { drizzle as pgDrizzle } from 'drizzle-orm/bun-sql';
 import * as sqliteSchema from '../../src/db/schema';
@@ -32,4 +33,27 @@ export function migrateSqliteBefore(lite: Database, tag: string) {
 export async function migratePgBefore(client: SQL, tag: string): Promise<void> {
   const db = pgDrizzle({ client, schema: pgSchema });
   await (db as any).dialect.migrate(before(pgMigrations, tag), (db as any).session, {});
+}
+
+/** Runs `fn` with a one-connection client of `url`, closed afterwards. */
+export async function withPgClient<T>(url: string, fn: (client: SQL) => Promise<T>): Promise<T> {
+  const client = new SQL({ url, max: 1 });
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * An upgrade on PostgreSQL as an instance makes it: the database as it was before `tag`, the old
+ * rows `fill` puts in, then what an instance does at start (the remaining migrations, then the
+ * seed, which skips existing rows).
+ */
+export async function upgradePgOver(url: string, tag: string, fill: (client: SQL) => Promise<unknown>, adminPassword: string): Promise<void> {
+  await withPgClient(url, async (client) => {
+    await migratePgBefore(client, tag);
+    await fill(client);
+  });
+  await migratePg(url, { adminPassword });
 }

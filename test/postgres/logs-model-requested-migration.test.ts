@@ -6,12 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { Database } from 'bun:sqlite';
-import { SQL } from 'bun';
 import { runMigrations } from '../../src/db/migrate';
-import { migratePg, openPgStore } from '../../src/db/pg-store';
+import { openPgStore } from '../../src/db/pg-store';
 import { listLogs } from '../../src/logging/usage-queries';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
-import { migratePgBefore, migrateSqliteBefore } from '../helpers/migrate-before';
+import { migrateSqliteBefore, upgradePgOver, withPgClient } from '../helpers/migrate-before';
 
 const MIGRATION = 'logs_model_requested_idx';
 const INDEX = 'request_logs_model_requested_created_idx';
@@ -44,17 +43,10 @@ describe('PostgreSQL', () => {
   afterAll(async () => pg?.drop());
 
   test('upgrading adds the index; a rare name is an index search, not a table read; listLogs finds rows by either name', async () => {
-    const client = new SQL({ url: pg.url, max: 1 });
-    try {
-      await migratePgBefore(client, MIGRATION);
-      await client.unsafe(`INSERT INTO request_logs (created_at, request_id, endpoint, model_requested, model, status) VALUES (1000, 'r-old', 'chat', 'fast-flow', 'deepseek-v4-flash', 200)`);
-    } finally {
-      await client.close();
-    }
-    await migratePg(pg.url, { adminPassword: 'pw-logs-filter' });
+    await upgradePgOver(pg.url, MIGRATION, (client) =>
+      client.unsafe(`INSERT INTO request_logs (created_at, request_id, endpoint, model_requested, model, status) VALUES (1000, 'r-old', 'chat', 'fast-flow', 'deepseek-v4-flash', 200)`), 'pw-logs-filter');
 
-    const check = new SQL({ url: pg.url, max: 1 });
-    try {
+    await withPgClient(pg.url, async (check) => {
       const [idx] = (await check.unsafe(`SELECT indexdef FROM pg_indexes WHERE tablename = 'request_logs' AND indexname = $1`, [INDEX])) as { indexdef: string }[];
       expect(idx?.indexdef).toContain('USING btree (model_requested, created_at)');
       // Enough rows (40 models, a group, a few unknown names) for the planner to weigh the indexes.
@@ -69,9 +61,7 @@ describe('PostgreSQL', () => {
       expect(plan).toContain(INDEX);
       expect(plan).toContain('request_logs_model_created_idx');
       expect(plan).not.toContain('Seq Scan');
-    } finally {
-      await check.close();
-    }
+    });
 
     const store = openPgStore(pg.url);
     try {

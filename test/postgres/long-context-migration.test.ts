@@ -5,15 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { Database } from 'bun:sqlite';
-import { SQL } from 'bun';
 import { drizzle as sqliteDrizzle } from 'drizzle-orm/bun-sqlite';
 import * as sqliteSchema from '../../src/db/schema';
 import { runMigrations } from '../../src/db/migrate';
-import { migratePg } from '../../src/db/pg-store';
 import { seedDatabase } from '../../src/db/seed/seed';
 import { seedModelRows } from '../../src/db/seed/model-prices';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
-import { migratePgBefore, migrateSqliteBefore } from '../helpers/migrate-before';
+import { migrateSqliteBefore, upgradePgOver, withPgClient } from '../helpers/migrate-before';
 
 const TIER_MIGRATION = 'long_context_tier';
 const TIER_COLUMNS = ['long_context_threshold', 'long_context_input_price', 'long_context_cached_input_price', 'long_context_cache_write_price', 'long_context_output_price', 'long_context_reasoning_price'];
@@ -77,21 +75,10 @@ describe('PostgreSQL', () => {
   afterAll(async () => pg?.drop());
 
   test('upgrading a seeded database fills the tiers of unedited models only; the start\u2019s seed leaves them', async () => {
-    const client = new SQL({ url: pg.url, max: 1 });
-    try {
-      await migratePgBefore(client, TIER_MIGRATION);
+    await upgradePgOver(pg.url, TIER_MIGRATION, async (client) => {
       const sql = `INSERT INTO models (${OLD_COLUMNS.join(', ')}) VALUES (${OLD_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`;
       for (const r of oldRows()) await client.unsafe(sql, r.map((v, i) => (OLD_COLUMNS[i] === 'enabled' ? true : v)));
-    } finally {
-      await client.close();
-    }
-    // What an instance does at start: the remaining migrations, then the seed (which skips existing rows).
-    await migratePg(pg.url, { adminPassword: 'pw-long-context' });
-    const check = new SQL({ url: pg.url, max: 1 });
-    try {
-      expectUpgraded((await check.unsafe('SELECT * FROM models')) as Record<string, unknown>[]);
-    } finally {
-      await check.close();
-    }
+    }, 'pw-long-context');
+    await withPgClient(pg.url, async (check) => expectUpgraded((await check.unsafe('SELECT * FROM models')) as Record<string, unknown>[]));
   });
 });

@@ -6,15 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { Database } from 'bun:sqlite';
-import { SQL } from 'bun';
 import { drizzle as sqliteDrizzle } from 'drizzle-orm/bun-sqlite';
 import * as sqliteSchema from '../../src/db/schema';
 import { runMigrations } from '../../src/db/migrate';
-import { migratePg } from '../../src/db/pg-store';
 import { seedDatabase } from '../../src/db/seed/seed';
 import { seedModelRows } from '../../src/db/seed/model-prices';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
-import { migratePgBefore, migrateSqliteBefore } from '../helpers/migrate-before';
+import { migrateSqliteBefore, upgradePgOver, withPgClient } from '../helpers/migrate-before';
 
 const MIGRATION = 'audio_and_service_tier_prices';
 const COLUMNS = ['audio_input_price', 'audio_output_price', 'flex_price_multiplier', 'priority_price_multiplier'];
@@ -88,20 +86,10 @@ describe('PostgreSQL', () => {
   afterAll(async () => pg?.drop());
 
   test('upgrading a seeded database gives unedited OpenAI models their multipliers only', async () => {
-    const client = new SQL({ url: pg.url, max: 1 });
-    try {
-      await migratePgBefore(client, MIGRATION);
+    await upgradePgOver(pg.url, MIGRATION, async (client) => {
       const sql = `INSERT INTO models (${OLD_COLUMNS.join(', ')}) VALUES (${OLD_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`;
       for (const r of oldRows()) await client.unsafe(sql, r.map((v, i) => (OLD_COLUMNS[i] === 'enabled' ? true : v)));
-    } finally {
-      await client.close();
-    }
-    await migratePg(pg.url, { adminPassword: 'pw-service-tier' });
-    const check = new SQL({ url: pg.url, max: 1 });
-    try {
-      expectUpgraded((await check.unsafe('SELECT * FROM models')) as Record<string, unknown>[]);
-    } finally {
-      await check.close();
-    }
+    }, 'pw-service-tier');
+    await withPgClient(pg.url, async (check) => expectUpgraded((await check.unsafe('SELECT * FROM models')) as Record<string, unknown>[]));
   });
 });

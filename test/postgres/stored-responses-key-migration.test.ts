@@ -6,12 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { Database } from 'bun:sqlite';
-import { SQL } from 'bun';
 import { runMigrations } from '../../src/db/migrate';
-import { migratePg, openPgStore } from '../../src/db/pg-store';
+import { openPgStore } from '../../src/db/pg-store';
 import { ResponseStore } from '../../src/responses/response-store';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
-import { migratePgBefore, migrateSqliteBefore } from '../helpers/migrate-before';
+import { migrateSqliteBefore, upgradePgOver } from '../helpers/migrate-before';
 
 const MIGRATION = 'stored_responses_provider_key';
 /** The stored_responses columns before this migration, and an OpenAI response as an earlier release stored it. */
@@ -40,17 +39,11 @@ describe('PostgreSQL', () => {
   afterAll(async () => pg?.drop());
 
   test('an old forwarded row reads back without a key; a new one keeps its key id', async () => {
-    const client = new SQL({ url: pg.url, max: 1 });
-    try {
-      await migratePgBefore(client, MIGRATION);
-      await client.unsafe(
+    await upgradePgOver(pg.url, MIGRATION, (client) =>
+      client.unsafe(
         `INSERT INTO stored_responses (${OLD_COLUMNS.join(', ')}) VALUES (${OLD_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
         OLD_ROW.map((v, i) => (OLD_COLUMNS[i] === 'forwarded' ? true : v)),
-      );
-    } finally {
-      await client.close();
-    }
-    await migratePg(pg.url, { adminPassword: 'pw-stored-key' });
+      ), 'pw-stored-key');
     const store = openPgStore(pg.url, { max: 2 });
     try {
       const responses = new ResponseStore(store);
