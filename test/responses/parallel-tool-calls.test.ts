@@ -118,7 +118,7 @@ describe('bridged responses stream: parallel tool calls not sent one after the o
     });
   }
 
-  test("a call's last piece after some text joins that call (no nameless call); the answer is stored", async () => {
+  test("a call's last piece after some text joins that call (no nameless call); a follow-up sends the call before its result", async () => {
     answerWith([start('call_a', 'get_weather', '{"city":', 0), chunk({ content: 'Checking.' }), more(' "Paris"}', { index: 0 }), ...end], null);
     const raw = await rawStream(request);
     expectConsistentItems(raw.events);
@@ -129,6 +129,14 @@ describe('bridged responses stream: parallel tool calls not sent one after the o
     ]);
     const stored = await sdk.client.responses.retrieve(raw.events.at(-1).response.id);
     expect(stored.output).toEqual(output);
+    // The follow-up sends the call (with the text of its turn) before its result, as chat requires.
+    deepseekUp.handler = () => jsonResponse(completion([], 'Sunny in Paris.'));
+    const next = await sdk.client.responses.create({ ...request, previous_response_id: stored.id, input: [{ type: 'function_call_output', call_id: 'call_a', output: 'sunny' }] });
+    expect(next.output_text).toBe('Sunny in Paris.');
+    expect(deepseekUp.last().body.messages.slice(-2)).toEqual([
+      { role: 'assistant', content: 'Checking.', tool_calls: [{ id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: WEATHER.arguments } }] },
+      { role: 'tool', tool_call_id: 'call_a', content: 'sunny' },
+    ]);
   });
 
   test('an upstream call without a name: the stream still ends with response.completed, the non-stream answer is no 400', async () => {
