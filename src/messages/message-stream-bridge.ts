@@ -2,31 +2,17 @@ import type { ChatCompletionChunk } from '../providers/types';
 import type { Usage } from '../usage/types';
 import type { AnthropicMessage, MessagesEvent } from './anthropic-types';
 import { finalStop, matchedStopOf, toAnthropicUsage } from './chat-to-message';
+import { ChatToolCalls, wholeJson as whole, type ChatToolCall } from '../proxy/chat-tool-calls';
 import { toToolUseId } from './tool-use-id';
 
 /** One tool call of the turn; `block` is its content block index once it started. */
-interface Call {
-  id: string | undefined;
-  name: string;
-  args: string;
+interface Call extends ChatToolCall {
   block?: number;
 }
 
 type Open = { kind: 'text' | 'thinking'; index: number } | { kind: 'tool_use'; index: number; call: Call };
 /** Content held back while a tool call's arguments are still arriving (see `waiting`). */
 type Held = { kind: 'text' | 'thinking'; text: string } | { kind: 'tool_use'; call: Call };
-
-/** Arguments that already form a whole JSON object: that call cannot grow, its block may close. */
-function whole(args: string): boolean {
-  const t = args.trimEnd();
-  if (!t.endsWith('}')) return false;
-  try {
-    JSON.parse(t);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Chat completion chunks -> Anthropic's Messages event sequence, the way Anthropic streams:
@@ -44,11 +30,8 @@ function whole(args: string): boolean {
 export class MessageStreamBridge {
   private open: Open | null = null;
   private nextIndex = 0;
-  /** The turn's tool calls by chat tool call index (see callOf). */
-  private readonly calls = new Map<number, Call>();
-  private readonly byId = new Map<string, Call>();
-  private callCount = 0;
-  private lastCall: Call | null = null;
+  /** The turn's tool calls (told apart by index, or by id where the index does not). */
+  private readonly calls = new ChatToolCalls<Call>((id) => ({ id, name: '', args: '' }));
   private readonly held: Held[] = [];
   private pinged = false;
   private finish: string | null = null;
@@ -95,7 +78,7 @@ export class MessageStreamBridge {
     this.release(events, true);
     this.close(events);
     this.ping(events);
-    const stop = finalStop(this.finish, this.matched, this.callCount > 0, this.stopSequences);
+    const stop = finalStop(this.finish, this.matched, this.calls.count > 0, this.stopSequences);
     events.push({ type: 'message_delta', delta: { ...stop, stop_details: null }, usage: toAnthropicUsage(usage) });
     events.push({ type: 'message_stop' });
     return events;
@@ -167,32 +150,6 @@ export class MessageStreamBridge {
     events.push({ type: 'content_block_delta', index: this.open.index, delta: d });
   }
 
-  /**
-   * The call a tool_calls delta belongs to, and whether it is new. Chat names calls by `index`;
-   * some servers leave it out or reuse one index for every call, so an id not seen before is a
-   * new call, and a delta without index or id continues the last call.
-   */
-  private callOf(tc: ChatCompletionChunk.Choice.Delta.ToolCall): { call: Call; fresh: boolean } {
-    const id = typeof tc?.id === 'string' && tc.id ? tc.id : undefined;
-    const index = typeof tc?.index === 'number' ? tc.index : undefined;
-    let call = id !== undefined ? this.byId.get(id) : undefined;
-    if (!call && index !== undefined) {
-      const at = this.calls.get(index);
-      if (at && (id === undefined || at.id === undefined)) call = at;
-    }
-    if (!call && index === undefined && id === undefined) call = this.lastCall ?? undefined;
-    if (call) {
-      if (call.id === undefined && id !== undefined) this.byId.set((call.id = id), call);
-      return { call, fresh: false };
-    }
-    call = { id, name: '', args: '' };
-    if (id !== undefined) this.byId.set(id, call);
-    // Later deltas name it by its index; one without an index gets a key no index can take.
-    this.calls.set(index ?? -1 - this.callCount, call);
-    this.callCount++;
-    return { call, fresh: true };
-  }
-
   private startCall(call: Call, events: MessagesEvent[]): void {
     this.close(events);
     call.block = this.begin({ type: 'tool_use', id: toToolUseId(call.id), name: call.name, input: {} }, events);
@@ -201,9 +158,7 @@ export class MessageStreamBridge {
   }
 
   private tool(tc: ChatCompletionChunk.Choice.Delta.ToolCall, events: MessagesEvent[]): void {
-    const { call, fresh } = this.callOf(tc);
-    this.lastCall = call;
-    if (!call.name && tc.function?.name) call.name = tc.function.name;
+    const { call, fresh } = this.calls.of(tc);
     const args = typeof tc.function?.arguments === 'string' ? tc.function.arguments : '';
     this.delivered += args;
     if (fresh) {

@@ -25,6 +25,19 @@ const responseUsage = (u: Usage): ResponseUsage => ({
   total_tokens: u.input + u.output,
 });
 
+/**
+ * The answer's output as chat messages for the next turn. An upstream's malformed answer (a tool
+ * call without a name) is no valid input: the response is kept without it rather than failing
+ * the answer (a 400 blaming the client's input, or a stream cut before its last event).
+ */
+function storedOutput(res: ResponseObject): ChatCompletionMessageParam[] {
+  try {
+    return inputToMessages(res.output as any);
+  } catch {
+    return [];
+  }
+}
+
 /** The stored conversation `previous_response_id` names, or OpenAI's 404. */
 export function historyOf(run: ResponsesRun): ChatCompletionMessageParam[] | undefined {
   const prev = run.req.previous_response_id;
@@ -67,7 +80,7 @@ export async function bridgedResponse(run: ResponsesRun, { req, chat, conversati
   // midway could not be sent upstream again).
   const remember = (res: ResponseObject, model: string) => {
     if (req.store === false) return;
-    const output = res.status === 'failed' ? [] : inputToMessages(res.output as any);
+    const output = res.status === 'failed' ? [] : storedOutput(res);
     run.store.save(id, {
       clientId: run.clientId, model, messages: [...conversation, ...output],
       provider: decision.targets.find((t) => t.modelId === model)?.provider ?? decision.targets[0]?.provider, response: res, inputItems: inputItemsOf(req.input),

@@ -1,5 +1,5 @@
 import type { ChatCompletion } from 'openai/resources/chat/completions';
-import { outputItemId } from './response-ids';
+import { newId, outputItemId } from './response-ids';
 import { finalStatus, reasoningSummary, toResponseUsage, wantsReasoningSummary } from './response-skeleton';
 import type { ItemStatus, MessageItem, OutputItem, ResponseObject } from './responses-types';
 import { encodeThinking } from './thinking-content';
@@ -39,8 +39,9 @@ export function chatToResponse(completion: ChatCompletion, skeleton: ResponseObj
     output.push({
       type: 'function_call',
       id: outputItemId('fc', skeleton.id, output.length),
-      call_id: call.id,
-      name: call.function.name,
+      // As the stream bridge does when an upstream leaves them out (the schema requires both).
+      call_id: call.id || newId('call'),
+      name: call.function.name ?? '',
       arguments: call.function.arguments ?? '',
       status: 'completed',
     });

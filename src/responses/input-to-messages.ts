@@ -10,7 +10,9 @@ import { decodeThinking } from './thinking-content';
 /**
  * Responses `input` -> chat messages. Consecutive `function_call` items (and an assistant
  * message directly before them) become one assistant message with `tool_calls`, because chat
- * providers expect every tool result to answer a tool call of the assistant turn before it.
+ * providers expect every tool result to answer a tool call of the assistant turn before it. For
+ * the same reason an assistant message right after such calls (models that write text after
+ * starting their calls stream it there) joins that message as its content.
  * A `reasoning` item's text rides along as `reasoning_content` on the assistant turn after it,
  * but only when that turn made tool calls: DeepSeek and Kimi thinking models require it back
  * inside a tool loop, and elsewhere it is noise (older DeepSeek reasoners even reject it).
@@ -29,6 +31,11 @@ export function inputToMessages(input: string | ResponsesInputItem[] | undefined
     switch (type) {
       case 'message': {
         const m = messageItem(item, i);
+        const prev = out[out.length - 1] as ChatCompletionAssistantMessageParam | undefined;
+        if (m.role === 'assistant' && !reasoning && !thinking && prev?.role === 'assistant' && prev.tool_calls?.length && !prev.content) {
+          prev.content = m.content as string;
+          break;
+        }
         if (m.role === 'assistant' && reasoning) (m as any).reasoning_content = reasoning;
         if (m.role === 'assistant' && thinking) (m as any).thinking_blocks = thinking;
         reasoning = null;

@@ -1,4 +1,5 @@
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
+import { ChatToolCalls, wholeJson, type ChatToolCall } from '../proxy/chat-tool-calls';
 import { newId, outputItemId } from './response-ids';
 import { finalStatus, reasoningSummary, toResponseUsage, wantsReasoningSummary } from './response-skeleton';
 import type {
@@ -23,6 +24,12 @@ interface OpenText {
   summarizing?: boolean;
 }
 
+/** A tool call of the turn and, once it started, its function_call item (`done` once that closed). */
+interface Call extends ChatToolCall {
+  open?: { outputIndex: number; item: FunctionCallItem };
+  done?: boolean;
+}
+
 /**
  * Turns chat completion chunks into the Responses event sequence, the way OpenAI's own models
  * stream: response.created, response.in_progress, then per output item `output_item.added`,
@@ -30,15 +37,23 @@ interface OpenText {
  * response.completed / response.incomplete / response.failed. Every event carries an increasing
  * `sequence_number`. When the request asked for a reasoning summary, a reasoning item's text also
  * streams as its summary part (reasoning_summary_part/text events after each content event, once
- * it has text). Tool calls stay open until text resumes or the stream ends, because some
- * upstreams interleave argument deltas of parallel calls.
+ * it has text).
+ *
+ * A function_call item closes (arguments.done, output_item.done) once its arguments are whole
+ * JSON and something else comes (text, reasoning, the next call), so calls sent one after the
+ * other stream in OpenAI's order. Some upstreams interleave the argument pieces of parallel calls:
+ * a call whose arguments are not whole yet stays open alongside the next ones (each event names
+ * its item and output_index) until they are, or the stream ends. Calls are told apart by id
+ * where the index does not (left out, or 0 for every call).
  */
 export class ResponsesStreamBridge {
   private seq = 0;
   private readonly response: ResponseObject;
   private readonly output: OutputItem[] = [];
   private openText: OpenText | null = null;
-  private readonly openTools = new Map<number, { outputIndex: number; item: FunctionCallItem }>();
+  private readonly calls = new ChatToolCalls<Call>((id) => ({ id, name: '', args: '' }));
+  /** Calls whose function_call item is open, in output order. */
+  private openCalls: Call[] = [];
   private finishReason: string | null = null;
   private usage: ChatCompletionChunk['usage'] = null;
   private ended = false;
@@ -69,30 +84,7 @@ export class ResponsesStreamBridge {
     const blocks = (delta as { thinking_blocks?: unknown }).thinking_blocks;
     if (Array.isArray(blocks) && blocks.length) this.addThinking(blocks, events);
     if (delta.content) this.appendText('message', delta.content, events);
-    for (const tc of delta.tool_calls ?? []) {
-      this.closeText(events, 'completed');
-      let open = this.openTools.get(tc.index);
-      if (!open) {
-        const item: FunctionCallItem = {
-          type: 'function_call',
-          id: outputItemId('fc', this.response.id, this.output.length),
-          call_id: tc.id ?? newId('call'),
-          name: tc.function?.name ?? '',
-          arguments: '',
-          status: 'in_progress',
-        };
-        open = { outputIndex: this.output.push(item) - 1, item };
-        this.openTools.set(tc.index, open);
-        events.push(this.ev('response.output_item.added', { output_index: open.outputIndex, item: { ...item } }));
-      }
-      const args = tc.function?.arguments;
-      if (args) {
-        open.item.arguments += args;
-        events.push(
-          this.ev('response.function_call_arguments.delta', { item_id: open.item.id, output_index: open.outputIndex, delta: args }),
-        );
-      }
-    }
+    for (const tc of Array.isArray(delta.tool_calls) ? delta.tool_calls : []) this.tool(tc, events);
     if (choice.finish_reason) this.finishReason = choice.finish_reason;
     return events;
   }
@@ -137,6 +129,33 @@ export class ResponsesStreamBridge {
     return events;
   }
 
+  private tool(tc: ChatCompletionChunk.Choice.Delta.ToolCall, events: ResponseEvent[]): void {
+    this.closeText(events, 'completed');
+    const { call, fresh } = this.calls.of(tc);
+    const args = typeof tc?.function?.arguments === 'string' ? tc.function.arguments : '';
+    if (fresh) {
+      this.closeTools(events, 'completed', true);
+      const item: FunctionCallItem = {
+        type: 'function_call',
+        id: outputItemId('fc', this.response.id, this.output.length),
+        call_id: call.id ?? newId('call'),
+        name: call.name,
+        arguments: '',
+        status: 'in_progress',
+      };
+      call.open = { outputIndex: this.output.push(item) - 1, item };
+      this.openCalls.push(call);
+      events.push(this.ev('response.output_item.added', { output_index: call.open.outputIndex, item: { ...item } }));
+    }
+    // Its item closed once its arguments were whole JSON: nothing valid can follow them.
+    if (call.done || !call.open || !args) return;
+    call.args += args;
+    call.open.item.arguments = call.args;
+    events.push(
+      this.ev('response.function_call_arguments.delta', { item_id: call.open.item.id, output_index: call.open.outputIndex, delta: args }),
+    );
+  }
+
   private ev(type: string, fields: Record<string, unknown>): ResponseEvent {
     return { type, sequence_number: this.seq++, ...fields };
   }
@@ -144,7 +163,7 @@ export class ResponsesStreamBridge {
   private appendText(kind: OpenText['kind'], text: string, events: ResponseEvent[]): void {
     if (this.openText?.kind !== kind) {
       this.closeText(events, 'completed');
-      this.closeTools(events);
+      this.closeTools(events, 'completed', true);
       const item: MessageItem | ReasoningItem =
         kind === 'message'
           ? { type: 'message', id: outputItemId('msg', this.response.id, this.output.length), status: 'in_progress', role: 'assistant', content: [] }
@@ -213,9 +232,16 @@ export class ResponsesStreamBridge {
     events.push(this.ev('response.output_item.done', { output_index: open.outputIndex, item: structuredClone(open.item) }));
   }
 
-  private closeTools(events: ResponseEvent[], status: ItemStatus = 'completed'): void {
-    for (const { outputIndex, item } of [...this.openTools.values()].sort((a, b) => a.outputIndex - b.outputIndex)) {
-      item.status = status;
+  /** Closes the open function_call items, in output order (with `wholeOnly`, those whose arguments are whole JSON). */
+  private closeTools(events: ResponseEvent[], status: ItemStatus = 'completed', wholeOnly = false): void {
+    const closing = wholeOnly ? this.openCalls.filter((c) => wholeJson(c.args)) : this.openCalls;
+    if (!closing.length) return;
+    this.openCalls = this.openCalls.filter((c) => !closing.includes(c));
+    for (const call of closing) {
+      const { outputIndex, item } = call.open!;
+      call.done = true;
+      // A name that came after output_item.added is in the done events.
+      Object.assign(item, { name: call.name, status });
       events.push(
         this.ev('response.function_call_arguments.done', {
           item_id: item.id,
@@ -226,6 +252,5 @@ export class ResponsesStreamBridge {
       );
       events.push(this.ev('response.output_item.done', { output_index: outputIndex, item: { ...item } }));
     }
-    this.openTools.clear();
   }
 }

@@ -11,7 +11,7 @@ import { modelGroups } from '../../src/db/schema';
 import { ProviderKeyPool } from '../../src/key-pool/key-pool';
 import { fixtureJson, fixtureText, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
-import { anthropicJson, anthropicSse, json, queue, sse } from '../anthropic/fake-anthropic';
+import { anthropicJson, anthropicSse, json, queue, sse, strictAboutThinking } from '../anthropic/fake-anthropic';
 import { limitedClient } from '../limits/limits-helpers';
 import { anthropicClient, expectAnthropicOrder, foldChatChunks, parseSse, PNG_BASE64, weatherTool } from './messages-helpers';
 
@@ -453,12 +453,7 @@ describe('groups mixing anthropic and another provider', () => {
     }
   });
 
-  test('a turn translated from OpenAI (unsigned thinking), then the group picks Anthropic: only the unsigned block is left out; signed ones and the rest go as sent (messages and count_tokens)', async () => {
-    // Anthropic refuses a thinking block it did not sign, as the real API does.
-    const strict = (answer: () => Response) => (_r: Request, rec: any) => {
-      const bad = rec.body.messages.some((m: any) => Array.isArray(m.content) && m.content.some((b: any) => b.type === 'thinking' && !b.signature));
-      return bad ? Response.json({ type: 'error', error: { type: 'invalid_request_error', message: 'messages.3.content.0: Invalid `signature` in `thinking` block' } }, { status: 400 }) : answer();
-    };
+  test('a turn translated from OpenAI (unsigned thinking), then the group picks Anthropic: only the unsigned block is left out, and thinking is turned off because the tool turn lost it; signed ones and the rest go as sent (messages and count_tokens)', async () => {
     const before = openai.handler;
     openai.handler = () =>
       jsonResponse({
@@ -488,10 +483,12 @@ describe('groups mixing anthropic and another provider', () => {
         ...base, model: 'gpt-then-claude',
         messages: [...history, { role: 'assistant' as const, content: translated.content }, { role: 'user' as const, content: [{ type: 'tool_result' as const, tool_use_id: 'call_oslo', content: '9°C' }] }],
       };
-      fake.handler = strict(json('after-tool.json'));
+      // The fake refuses as Anthropic does: an unsigned thinking block, or (thinking on) a last tool turn without its thinking.
+      fake.handler = strictAboutThinking(json('after-tool.json'));
       const { data, response } = await client.messages.create(next as any).withResponse();
       expect(data as any).toEqual(anthropicJson('after-tool.json'));
-      const expected = JSON.parse(JSON.stringify({ ...next, model: 'claude-sonnet-4-5' }));
+      const { thinking: _t, ...withoutThinking } = next;
+      const expected = JSON.parse(JSON.stringify({ ...withoutThinking, model: 'claude-sonnet-4-5' }));
       expected.messages[3].content = [translated.content[1]];
       expect(fake.last().body).toEqual(expected);
       // The Anthropic-signed turn went exactly as it came.
@@ -499,11 +496,29 @@ describe('groups mixing anthropic and another provider', () => {
       const row = await gw.waitForRow(idOf(response));
       expect(row).toMatchObject({ endpoint: 'messages', provider: 'anthropic', status: 200 });
 
-      fake.handler = strict(() => Response.json({ input_tokens: 321 }));
+      fake.handler = strictAboutThinking(() => Response.json({ input_tokens: 321 }));
       const { model: _m, max_tokens: _x, ...countBody } = next;
       expect((await client.messages.countTokens({ ...countBody, model: 'claude-sonnet-4-5' } as any)).input_tokens).toBe(321);
       expect(fake.last().path).toBe('/v1/messages/count_tokens');
       expect(fake.last().body.messages[3].content).toEqual([translated.content[1]]);
+      expect(fake.last().body.thinking).toBeUndefined();
+
+      // The loop goes on on Anthropic: its last tool turn is signed, so thinking stays on; only the
+      // unsigned block of the translated turn is left out.
+      const third = {
+        ...next, model: 'claude-sonnet-4-5',
+        messages: [
+          ...next.messages,
+          { role: 'assistant' as const, content: signed.content.map((b: any) => (b.type === 'tool_use' ? { ...b, id: 'toolu_third' } : b)) },
+          { role: 'user' as const, content: [{ type: 'tool_result' as const, tool_use_id: 'toolu_third', content: '20°C' }] },
+        ],
+      };
+      fake.handler = strictAboutThinking(json('after-tool.json'));
+      const { response: thirdResponse } = await client.messages.create(third as any).withResponse();
+      const thirdExpected = JSON.parse(JSON.stringify(third));
+      thirdExpected.messages[3].content = [translated.content[1]];
+      expect(fake.last().body).toEqual(thirdExpected);
+      expect(await gw.waitForRow(idOf(thirdResponse))).toMatchObject({ provider: 'anthropic', status: 200 });
     } finally {
       openai.handler = before;
     }

@@ -92,6 +92,23 @@ describe('responsesToChat', () => {
     ]);
   });
 
+  test('an assistant message right after function_call items joins their turn, so the tool results still follow the calls', () => {
+    const call = { type: 'function_call', call_id: 'call_a', name: 'get_weather', arguments: '{"city":"Paris"}' } as const;
+    const said = { role: 'assistant', content: [{ type: 'output_text', text: 'Checking.' }] } as const;
+    const output = { type: 'function_call_output', call_id: 'call_a', output: 'sunny' } as const;
+    const { chat } = responsesToChat({ model: 'x', input: [{ role: 'user', content: 'Weather?' }, call, said, output] as any }, opts);
+    expect(chat.messages).toEqual([
+      { role: 'user', content: 'Weather?' },
+      { role: 'assistant', content: 'Checking.', tool_calls: [{ id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+      { role: 'tool', tool_call_id: 'call_a', content: 'sunny' },
+    ]);
+    // After the results, or after a turn that already has text, an assistant message stays its own.
+    const later = responsesToChat({ model: 'x', input: [said, call, output, said] as any }, opts).chat.messages;
+    expect(later.map((m: any) => [m.role, m.content])).toEqual([['assistant', 'Checking.'], ['tool', 'sunny'], ['assistant', 'Checking.']]);
+    const twice = responsesToChat({ model: 'x', input: [said, call, said] as any }, opts).chat.messages;
+    expect(twice.map((m: any) => [m.role, m.content])).toEqual([['assistant', 'Checking.'], ['assistant', 'Checking.']]);
+  });
+
   test('reasoning text rides on the assistant turn that made tool calls, and only there', () => {
     const { chat } = responsesToChat(
       {

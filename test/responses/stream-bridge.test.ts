@@ -3,6 +3,7 @@ import { ResponsesStreamBridge } from '../../src/responses/stream-bridge';
 import { responseSkeleton } from '../../src/responses/response-skeleton';
 import type { ResponseEvent } from '../../src/responses/responses-types';
 import { EVENT_SCHEMAS, schemaErrors } from './openai-schema';
+import { expectConsistentItems } from './stream-invariants';
 
 async function chunks(name: string): Promise<any[]> {
   const text = await Bun.file(new URL(`../fixtures/responses/${name}`, import.meta.url)).text();
@@ -126,7 +127,7 @@ describe('ResponsesStreamBridge', () => {
     expect((events.at(-1) as any).response.output[0]).toMatchObject({ type: 'reasoning', summary: [], encrypted_content: expect.any(String) });
   });
 
-  test('parallel tool calls stream as function_call items with argument deltas', async () => {
+  test('parallel tool calls stream as function_call items with argument deltas, one after the other as OpenAI sends them', async () => {
     const events = run(await chunks('deepseek-chat-tools.chunks.txt'));
     expectValid(events);
     expect(events.map((e) => e.type)).toEqual([
@@ -135,10 +136,10 @@ describe('ResponsesStreamBridge', () => {
       'response.output_item.added',
       'response.function_call_arguments.delta',
       'response.function_call_arguments.delta',
-      'response.output_item.added',
-      'response.function_call_arguments.delta',
       'response.function_call_arguments.done',
       'response.output_item.done',
+      'response.output_item.added',
+      'response.function_call_arguments.delta',
       'response.function_call_arguments.done',
       'response.output_item.done',
       'response.completed',
@@ -147,7 +148,7 @@ describe('ResponsesStreamBridge', () => {
       output_index: 0,
       item: { type: 'function_call', call_id: 'call_0_5e1c8a6b-3f43-4a52-b6a0-9b7d7f3c2e10', name: 'get_weather', arguments: '', status: 'in_progress' },
     });
-    expect(events[7]).toMatchObject({ name: 'get_weather', arguments: '{"city": "Paris"}', output_index: 0 });
+    expect(events[5]).toMatchObject({ name: 'get_weather', arguments: '{"city": "Paris"}', output_index: 0 });
     expect(events[9]).toMatchObject({ name: 'get_time', arguments: '{"tz": "CET"}', output_index: 1 });
     const done = (events.at(-1) as any).response;
     expect(done.output.map((o: any) => [o.type, o.name, o.arguments, o.status])).toEqual([
@@ -155,6 +156,78 @@ describe('ResponsesStreamBridge', () => {
       ['function_call', 'get_time', '{"tz": "CET"}', 'completed'],
     ]);
     expect(done.usage).toMatchObject({ input_tokens: 180, input_tokens_details: { cached_tokens: 128 }, output_tokens: 41 });
+  });
+
+  describe('tool calls that are not sent one after the other', () => {
+    const chunk = (delta: any, finish: string | null = null) => ({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] });
+    const call = (tc: any) => chunk({ tool_calls: [tc] });
+    const outputOf = (events: ResponseEvent[]) => (events.at(-1) as any).response.output.map((o: any) => [o.type, o.call_id, o.name, o.arguments ?? o.content?.[0]?.text]);
+    const check = (list: any[]) => {
+      const events = run(list);
+      expectValid(events);
+      expectConsistentItems(events);
+      return events;
+    };
+
+    test('interleaved argument pieces of parallel calls: each call stays open until its arguments are whole', () => {
+      const events = check([
+        call({ index: 0, id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '{"city":' } }),
+        call({ index: 1, id: 'call_b', type: 'function', function: { name: 'get_time', arguments: '{"tz":' } }),
+        call({ index: 0, function: { arguments: ' "Paris"}' } }),
+        call({ index: 1, function: { arguments: ' "CET"}' } }),
+        chunk({}, 'tool_calls'),
+      ]);
+      expect(outputOf(events)).toEqual([
+        ['function_call', 'call_a', 'get_weather', '{"city": "Paris"}'],
+        ['function_call', 'call_b', 'get_time', '{"tz": "CET"}'],
+      ]);
+      const deltas = events.filter((e) => e.type === 'response.function_call_arguments.delta').map((e) => [e.output_index, e.delta]);
+      expect(deltas).toEqual([[0, '{"city":'], [1, '{"tz":'], [0, ' "Paris"}'], [1, ' "CET"}']]);
+    });
+
+    test('calls without an index, or all on index 0, are told apart by their ids', () => {
+      const withoutIndex = check([
+        call({ id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '{"city":' } }),
+        call({ function: { arguments: ' "Paris"}' } }),
+        call({ id: 'call_b', type: 'function', function: { name: 'get_time', arguments: '{"tz": "CET"}' } }),
+        chunk({}, 'tool_calls'),
+      ]);
+      const onIndexZero = check([
+        call({ index: 0, id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '{"city":' } }),
+        call({ index: 0, function: { arguments: ' "Paris"}' } }),
+        call({ index: 0, id: 'call_b', type: 'function', function: { name: 'get_time', arguments: '{"tz":' } }),
+        call({ index: 0, id: 'call_b', function: { arguments: ' "CET"}' } }),
+        chunk({}, 'tool_calls'),
+      ]);
+      const expected = [
+        ['function_call', 'call_a', 'get_weather', '{"city": "Paris"}'],
+        ['function_call', 'call_b', 'get_time', '{"tz": "CET"}'],
+      ];
+      expect(outputOf(withoutIndex)).toEqual(expected);
+      expect(outputOf(onIndexZero)).toEqual(expected);
+      // Sent one after the other: the first call is done before the second is added.
+      const order = onIndexZero.filter((e) => e.type.startsWith('response.output_item.')).map((e) => [e.type, e.output_index]);
+      expect(order).toEqual([['response.output_item.added', 0], ['response.output_item.done', 0], ['response.output_item.added', 1], ['response.output_item.done', 1]]);
+    });
+
+    test('text between pieces of a call leaves the call open: its last piece joins it, no nameless call appears', () => {
+      const events = check([
+        call({ index: 0, id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '{"city":' } }),
+        chunk({ content: 'Checking.' }),
+        call({ index: 0, function: { arguments: ' "Paris"}' } }),
+        chunk({}, 'tool_calls'),
+      ]);
+      expect(outputOf(events)).toEqual([
+        ['function_call', 'call_a', 'get_weather', '{"city": "Paris"}'],
+        ['message', undefined, undefined, 'Checking.'],
+      ]);
+    });
+
+    test('a name that comes after the call started is in its done events', () => {
+      const events = check([call({ index: 0, id: 'call_a', type: 'function', function: { arguments: '' } }), call({ index: 0, function: { name: 'get_weather', arguments: '{}' } }), chunk({}, 'tool_calls')]);
+      expect(events.find((e) => e.type === 'response.function_call_arguments.done')).toMatchObject({ name: 'get_weather' });
+      expect(outputOf(events)).toEqual([['function_call', 'call_a', 'get_weather', '{}']]);
+    });
   });
 
   test('a length cut ends with response.incomplete; a failure ends with response.failed', async () => {
