@@ -4,8 +4,8 @@ import { modelGroups, models, providers, users } from '../schema';
 import { PROVIDER_IDS } from '../../providers/types';
 import { seedModelRows } from './model-prices';
 import { seedGroupRows } from './model-groups';
-import { DEFAULT_ADMIN_PASSWORD } from '../../auth/passwords';
-import { checkConfiguredAdminPassword } from '../../auth/configured-admin-password';
+import { ConfigError } from '../../config/env-readers';
+import { configuredAdminPasswordProblem, DEFAULT_ADMIN_PASSWORD } from '../../security/password-policy';
 
 /**
  * First-start data. Idempotent: every insert skips rows that exist, so a second start (or an
@@ -17,7 +17,7 @@ export function seedDatabase(db: Db, opts: { adminPassword?: string; now?: numbe
   db.transaction((tx) => {
     const anyUser = tx.select({ id: users.id }).from(users).limit(1).all();
     if (anyUser.length === 0) {
-      if (opts.adminPassword !== undefined) checkConfiguredAdminPassword(opts.adminPassword);
+      if (opts.adminPassword !== undefined) refuseWeakAdminPassword(opts.adminPassword);
       tx.insert(users)
         .values({
           username: 'admin',
@@ -67,7 +67,7 @@ export async function seedDatabaseAsync(db: Db, opts: { adminPassword?: string; 
   const now = opts.now ?? Date.now();
   let adminCreated = false;
   if ((await db.select({ id: users.id }).from(users).limit(1)).length === 0) {
-    if (opts.adminPassword !== undefined) checkConfiguredAdminPassword(opts.adminPassword);
+    if (opts.adminPassword !== undefined) refuseWeakAdminPassword(opts.adminPassword);
     await db
       .insert(users)
       .values({
@@ -101,4 +101,10 @@ export async function resetAdminAsync(db: Db, now = Date.now()): Promise<'reset'
   }
   await db.insert(users).values({ username: 'admin', passwordHash: hash, role: 'admin', mustChangePassword: true, createdAt: now });
   return 'created';
+}
+
+/** A configured first admin password that fails the password rule stops the start (src/security/password-policy.ts). */
+function refuseWeakAdminPassword(password: string): void {
+  const why = configuredAdminPasswordProblem(password);
+  if (why) throw new ConfigError(why);
 }
