@@ -37,12 +37,8 @@ export const errorHandler = new Elysia({ name: 'error-handler' }).onError({ as: 
   switch (code) {
     case 'VALIDATION':
       return json(400, validationBody(error));
-    case 'PARSE': {
-      // A parse hook's own refusal (api/admin-json-body.ts) arrives wrapped in Elysia's ParseError.
-      const cause = (error as { cause?: unknown }).cause;
-      if (cause instanceof ApiError) return json(cause.status, toErrorResponse(cause).body);
+    case 'PARSE':
       return json(400, body('The request body is not valid JSON.', 'invalid_request_error', 'invalid_json'));
-    }
     case 'NOT_FOUND': {
       // Anthropic's clients read Anthropic's shape: paths under /v1/messages/ (the SDK's message
       // batches) and /v1/messages itself with another method than POST.
