@@ -38,27 +38,25 @@ export interface ModelView {
   priority_price_multiplier: number | null;
 }
 
-/** The long-context fields, shared by the view and the patch. */
-const LONG_CONTEXT = {
+/**
+ * The nullable numeric columns read and patched as they are: the long-context tier, audio prices
+ * and processing-tier multipliers (API field -> column), shared by the view and the patch.
+ */
+const NULLABLE_COLUMNS = {
   long_context_threshold: 'longContextThreshold',
   long_context_input_price: 'longContextInputPrice',
   long_context_cached_input_price: 'longContextCachedInputPrice',
   long_context_cache_write_price: 'longContextCacheWritePrice',
   long_context_output_price: 'longContextOutputPrice',
   long_context_reasoning_price: 'longContextReasoningPrice',
-} as const satisfies Record<string, keyof typeof models.$inferSelect>;
-type LongContextField = keyof typeof LONG_CONTEXT;
-
-/** Audio prices and processing-tier multipliers, shared by the view and the patch. */
-const AUDIO_AND_TIERS = {
   audio_input_price: 'audioInputPrice',
   audio_output_price: 'audioOutputPrice',
   flex_price_multiplier: 'flexPriceMultiplier',
   priority_price_multiplier: 'priorityPriceMultiplier',
 } as const satisfies Record<string, keyof typeof models.$inferSelect>;
-type AudioOrTierField = keyof typeof AUDIO_AND_TIERS;
+type NullableField = keyof typeof NULLABLE_COLUMNS;
 
-export interface ModelPatch extends Partial<Record<LongContextField | AudioOrTierField, number | null>> {
+export interface ModelPatch extends Partial<Record<NullableField, number | null>> {
   enabled?: boolean;
   input_price?: number;
   cached_input_price?: number | null;
@@ -74,8 +72,7 @@ const view = (r: Row): ModelView => ({
   input_price: r.inputPrice, cached_input_price: r.cachedInputPrice, output_price: r.outputPrice,
   reasoning_price: r.reasoningPrice, image_price: r.imagePrice, context_window: r.contextWindow, updated_at: r.updatedAt,
   cache_write_price: r.cacheWritePrice,
-  ...(Object.fromEntries(Object.entries(LONG_CONTEXT).map(([k, col]) => [k, r[col]])) as Record<LongContextField, number | null>),
-  ...(Object.fromEntries(Object.entries(AUDIO_AND_TIERS).map(([k, col]) => [k, r[col]])) as Record<AudioOrTierField, number | null>),
+  ...(Object.fromEntries(Object.entries(NULLABLE_COLUMNS).map(([k, col]) => [k, r[col]])) as Record<NullableField, number | null>),
 });
 
 export async function listModels(deps: AdminDeps, provider?: string): Promise<ModelView[]> {
@@ -101,10 +98,7 @@ export async function updateModel(deps: AdminDeps, id: string, patch: ModelPatch
   if (patch.reasoning_price !== undefined) set.reasoningPrice = patch.reasoning_price;
   if (patch.image_price !== undefined) set.imagePrice = patch.image_price;
   if (patch.cache_write_price !== undefined) set.cacheWritePrice = patch.cache_write_price;
-  for (const [k, col] of Object.entries(LONG_CONTEXT) as [LongContextField, (typeof LONG_CONTEXT)[LongContextField]][]) {
-    if (patch[k] !== undefined) set[col] = patch[k];
-  }
-  for (const [k, col] of Object.entries(AUDIO_AND_TIERS) as [AudioOrTierField, (typeof AUDIO_AND_TIERS)[AudioOrTierField]][]) {
+  for (const [k, col] of Object.entries(NULLABLE_COLUMNS) as [NullableField, (typeof NULLABLE_COLUMNS)[NullableField]][]) {
     if (patch[k] !== undefined) set[col] = patch[k];
   }
   const [row] = await deps.db.update(models).set(set).where(eq(models.id, id)).returning();

@@ -27,7 +27,7 @@ export function adminProvidersRoutes(ctx: AppContext) {
         summary: 'One provider, with its key pool',
         description:
           '`keys` lists the pool: the provider\'s own key (`id` `main` when stored here, `env` from `<P>_API_KEY`, weight 1) and the added keys, ' +
-          'each with `last4` only, `weight`, `state` (`active`, `cooling` until `cooling_until` after a 429, `set_aside` after a 401/403 until the key is ' +
+          'each with `last4` only, `weight`, `state` (`active`, `cooling` until `cooling_until` after a 429 or a 402 (out of credit), `set_aside` after a 401/403 until the key is ' +
           'changed or re-added, or the gateway restarts) and `usage_24h` (requests whose last try used the key).',
       },
     })
@@ -48,7 +48,7 @@ export function adminProvidersRoutes(ctx: AppContext) {
         summary: 'Add a key to the provider\'s pool',
         description:
           'Returns 201 `{id, label, last4, weight}`. The key is stored AES-256-GCM encrypted and never returned. Requests spread over the pool by ' +
-          '`weight` (default 1); a key answered 429 cools down for its `retry-after` (else 60 s), one answered 401/403 is set aside, and the ' +
+          '`weight` (default 1); a key answered 429 cools down for its `retry-after` (else 60 s), one answered 402 (out of credit) for 10 minutes, one answered 401/403 is set aside, and the ' +
           'request is tried on the next key before the group\'s next target. A key already in the pool is refused (409 `duplicate_provider_key`).',
       },
     })

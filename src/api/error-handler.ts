@@ -6,6 +6,9 @@ function body(message: string, type: string, code: string, param: string | null 
   return { error: { message, type, param, code } };
 }
 
+/** /v1/messages and everything under it: Anthropic's API. */
+const ANTHROPIC_PATHS = /^\/v1\/messages(?:\/|$)/;
+
 /** Elysia's validation error: the first failing field becomes OpenAI's `param`. */
 function validationBody(error: any): OpenAIErrorBody {
   const first = error?.all?.[0] ?? error?.valueError;
@@ -34,15 +37,12 @@ export const errorHandler = new Elysia({ name: 'error-handler' }).onError({ as: 
   switch (code) {
     case 'VALIDATION':
       return json(400, validationBody(error));
-    case 'PARSE': {
-      // A parse hook's own refusal (api/admin-json-body.ts) arrives wrapped in Elysia's ParseError.
-      const cause = (error as { cause?: unknown }).cause;
-      if (cause instanceof ApiError) return json(cause.status, toErrorResponse(cause).body);
+    case 'PARSE':
       return json(400, body('The request body is not valid JSON.', 'invalid_request_error', 'invalid_json'));
-    }
     case 'NOT_FOUND': {
-      // Anthropic's clients (e.g. the SDK's message batches) under /v1/messages/ read Anthropic's shape.
-      if (new URL(request.url).pathname.startsWith('/v1/messages/')) {
+      // Anthropic's clients read Anthropic's shape: paths under /v1/messages/ (the SDK's message
+      // batches) and /v1/messages itself with another method than POST.
+      if (ANTHROPIC_PATHS.test(new URL(request.url).pathname)) {
         const r = toAnthropicError(notFound('Not found.'));
         set.status = r.status;
         return new Response(JSON.stringify(r.body), { status: r.status, headers: { 'content-type': 'application/json' } });

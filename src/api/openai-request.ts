@@ -143,8 +143,9 @@ export function openaiPost<T = unknown>(
       // A refusal before the body was (fully) read (bad key, too large, too slow): close the connection
       // instead of waiting for the rest of a body nobody will read.
       const unread = (request.body && !request.bodyUsed) || (err instanceof ApiError && (err.status === 408 || err.status === 413));
-      // The error's row carries this id too (the endpoints log with the prelude's id).
-      const ids = requestId ? { 'x-request-id': requestId, ...(opts.dialect === 'anthropic' ? { 'request-id': requestId } : {}) } : {};
+      // The error's row carries this id too (the endpoints log with the prelude's id); errorResponse
+      // copies it to Anthropic's `request-id`.
+      const ids: Record<string, string> = requestId ? { 'x-request-id': requestId } : {};
       const extra = { ...(unread ? CLOSE : {}), ...limitHeaders, ...ids };
       return errorResponse(err, extra, opts.dialect);
     }

@@ -1,6 +1,6 @@
 import type { ProviderId } from '../providers/types';
 
-/** What the pool knows of one key: usable, cooling after a 429, or set aside after a 401/403. */
+/** What the pool knows of one key: usable, cooling after a 429 or a 402, or set aside after a 401/403. */
 export type KeyState =
   | { state: 'active' }
   | { state: 'cooling'; until: number }

@@ -203,6 +203,10 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
       console.error(`gophergate: log writer thread exited; restarting it (${crashes}/${MAX_RESTARTS})`);
       setTimeout(() => {
         spawn();
+        // Every batch goes again now, those kept for a retry too: their timers would post them a
+        // second time (two rows each once both commit).
+        for (const t of retries.values()) clearTimeout(t);
+        retries.clear();
         for (const [id, records] of [...inflight].sort((x, y) => x[0] - y[0])) post({ type: 'batch', seq: id, json: JSON.stringify(records) });
         if (resolveClosed) post({ type: 'close' });
       }, 200 * crashes);

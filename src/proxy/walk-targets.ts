@@ -121,7 +121,7 @@ export async function walkTargets<T>(
       breakers.onSuccess(target.provider, target.upstreamModel); // it answered: alive
       return { ok: false, error: e, target, attempts };
     }
-    // Every key refused (401/403) is the operator's problem with this provider, not the client's:
+    // Every key refused (401/403, 402 out of credit) is the operator's problem with this provider, not the client's:
     // the next target may still answer. The upstream itself answered, so its breaker hears a success.
     if (e.isRetryable) breakers.onFailure(target.provider, target.upstreamModel);
     else breakers.onSuccess(target.provider, target.upstreamModel);

@@ -14,11 +14,14 @@ export function buildOpenAIResponsesCall(req: ResponsesRequest, model: string, s
   return bearerJsonPost(settings, '/responses', { ...req, model }, req.stream ? { accept: 'text/event-stream' } : undefined);
 }
 
-/** A read of one of OpenAI's responses (`GET /responses/{id}`) with the key that made it. */
-export function buildOpenAIResponseRead(settings: ProviderSettings, id: string): UpstreamCall {
+/**
+ * A call on one of OpenAI's stored responses (`/responses/{id}`, its input_items, cancel) without
+ * a body, with the settings' key: pass the settings of the key that made the response.
+ */
+export function buildOpenAIResponseCall(settings: ProviderSettings, method: 'GET' | 'POST' | 'DELETE', path: string): UpstreamCall {
   const headers: Record<string, string> = {};
   if (settings.apiKey) headers.authorization = `Bearer ${settings.apiKey}`;
-  return { url: joinUrl(settings.baseUrl, `/responses/${encodeURIComponent(id)}`), method: 'GET', headers };
+  return { url: joinUrl(settings.baseUrl, path), method, headers };
 }
 
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);

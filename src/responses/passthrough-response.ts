@@ -8,7 +8,7 @@ import type { RouteTarget } from '../routing/types';
 import type { MessageLike } from '../usage/estimate-usage';
 import type { Usage } from '../usage/types';
 import { settleAnswer, walkTargets } from '../proxy/walk-targets';
-import { buildOpenAIResponseRead, buildOpenAIResponsesCall, relayResponsesStream } from './openai-passthrough';
+import { buildOpenAIResponseCall, buildOpenAIResponsesCall, relayResponsesStream } from './openai-passthrough';
 import { isTerminalStatus, type ResponseState } from './background-follower';
 import { responseOutputText, usageFromResponse } from './response-usage';
 import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
@@ -117,7 +117,7 @@ function previousResponseKey(run: ResponsesRun): { provider: 'openai'; keyId: st
 /** A background response's status and usage, read at OpenAI with the key that made it. */
 async function readResponseState(ctx: ResponsesRun['ctx'], target: RouteTarget, settings: ProviderSettings, id: string): Promise<ResponseState> {
   const clock = new RequestClock();
-  const up = await openUpstream(ctx, target, buildOpenAIResponseRead(settings, id), { clock, apiKey: settings.apiKey, bodyTimeout: 'header' });
+  const up = await openUpstream(ctx, target, buildOpenAIResponseCall(settings, 'GET', `/responses/${encodeURIComponent(id)}`), { clock, apiKey: settings.apiKey, bodyTimeout: 'header' });
   const json = JSON.parse(await readBody(up, clock));
   return { status: String(json?.status ?? ''), usage: usageFromResponse(json) };
 }

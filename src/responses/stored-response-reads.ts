@@ -1,11 +1,11 @@
 import type { AppContext } from '../context';
 import { ApiError, badRequest, notFound } from '../errors/api-error';
-import { joinUrl } from '../providers/shared/upstream-call';
+import { withKey } from '../key-pool/key-pool';
 import { openUpstream, readBody } from '../proxy/open-upstream';
 import { RequestClock } from '../proxy/request-clock';
 import type { RouteTarget } from '../routing/types';
 import type { InputItemResource } from './input-items';
-import { relayResponsesStream } from './openai-passthrough';
+import { buildOpenAIResponseCall, relayResponsesStream } from './openai-passthrough';
 import type { ResponseStore, StoredConversation } from './response-store';
 
 /** What a read answers: a JSON body (or an SSE stream, forwarded as OpenAI sent it) and its status. */
@@ -49,11 +49,9 @@ async function forward(ctx: AppContext, entry: StoredConversation, method: 'GET'
     code: 'provider_disabled',
   });
   const target: RouteTarget = { provider: 'openai', upstreamModel: entry.model, modelId: entry.model, entry: null };
-  const apiKey = settings.keys?.find((k) => k.id === entry.providerKeyId)?.apiKey ?? settings.apiKey;
-  const headers: Record<string, string> = {};
-  if (apiKey) headers.authorization = `Bearer ${apiKey}`;
+  const keyed = withKey(settings, settings.keys?.find((k) => k.id === entry.providerKeyId) ?? null);
   const clock = new RequestClock();
-  const up = await openUpstream(ctx, target, { url: joinUrl(settings.baseUrl, path + o.search), method, headers }, { signal: o.signal, clock, apiKey });
+  const up = await openUpstream(ctx, target, buildOpenAIResponseCall(keyed, method, path + o.search), { signal: o.signal, clock, apiKey: keyed.apiKey });
   const type = up.res.headers.get('content-type') ?? 'application/json';
   if (type.includes('text/event-stream')) return { status: up.res.status, body: relayResponsesStream(up, () => {}), contentType: type };
   return { status: up.res.status, body: await readBody(up, clock), contentType: type };

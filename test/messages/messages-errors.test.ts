@@ -368,6 +368,12 @@ test("an unknown path under /v1/messages/ (the SDK's message batches) is Anthrop
   expect(err.error).toEqual({ type: 'error', error: { type: 'not_found_error', message: 'Not found.' } });
   const res = await gw.fetch('/v1/messages/batches', { method: 'POST', headers: { 'x-api-key': gw.clientKey, 'content-type': 'application/json' }, body: '{}' });
   expect([res.status, await res.json()]).toEqual([404, { type: 'error', error: { type: 'not_found_error', message: 'Not found.' } }]);
-  // Elsewhere under /v1 the 404 stays OpenAI's.
+  // /v1/messages itself with another method than POST: Anthropic's 404 too, as for count_tokens.
+  for (const path of ['/v1/messages', '/v1/messages/count_tokens']) {
+    const other = await gw.fetch(path, { headers: { 'x-api-key': gw.clientKey, 'anthropic-version': '2023-06-01' } });
+    expect([path, other.status, await other.json()]).toEqual([path, 404, { type: 'error', error: { type: 'not_found_error', message: 'Not found.' } }]);
+  }
+  // Elsewhere under /v1 the 404 stays OpenAI's (a name merely starting with "messages" too).
+  expect(await (await gw.fetch('/v1/messagesx')).json()).toMatchObject({ error: { code: 'not_found', type: 'invalid_request_error' } });
   expect(await (await gw.fetch('/v1/batches')).json()).toMatchObject({ error: { code: 'not_found', type: 'invalid_request_error' } });
 });

@@ -43,7 +43,7 @@ const CIRCUIT_KIND = { closed: 'ok', half_open: 'warn', open: 'err' } as const;
 /** Where a provider card shows why a change was refused (its forms keep what was typed). */
 export const providerErrorSlot = (id: string) => `provider-${id}-errors`;
 
-export function ProviderCardView(props: { p: ProviderCard; admin: boolean; errors?: string[]; saved?: boolean }) {
+export function ProviderCardView(props: { p: ProviderCard; admin: boolean; saved?: boolean }) {
   const { p, admin } = props;
   const target = `#provider-${p.id}`;
   return (
@@ -69,7 +69,7 @@ export function ProviderCardView(props: { p: ProviderCard; admin: boolean; error
         <dd>{p.recentErrorRate == null ? <span class="muted">no traffic</span> : `${percent(p.recentErrorRate)} of ${p.recentRequests}`}</dd>
       </dl>
       {p.keys && (p.needsKey || p.keys.length > 0) ? <KeyPoolView provider={p.id} keys={p.keys} admin={admin} /> : ''}
-      <div id={providerErrorSlot(p.id)}>{props.errors?.length ? <ul class="form-errors" role="alert">{props.errors.map((e) => <li safe>{e}</li>)}</ul> : ''}</div>
+      <div id={providerErrorSlot(p.id)}></div>
       {props.saved ? <p class="saved" role="status">Saved.</p> : ''}
       {admin ? (
         <div class="provider-actions">
