@@ -94,7 +94,12 @@ export class BackgroundFollower {
   private end(job: Job, usage: Usage | null): void {
     if (!this.jobs.delete(job)) return;
     if (job.timer) clearTimeout(job.timer);
-    job.followed.finish(usage);
+    try {
+      job.followed.finish(usage);
+    } catch (err) {
+      // A bug in writing the row must not become an unhandled rejection of the timer's poll.
+      console.error(`[gophergate] recording a background response: ${(err as Error)?.message ?? err}`);
+    }
   }
 
   /**

@@ -97,3 +97,26 @@ test('drain reads each once more and finishes all; afterwards nothing is followe
   f.follow(late);
   expect([late.finished, late.reads()]).toEqual([[null], 0]);
 });
+
+test('a finish that throws is reported, not left as an unhandled rejection; the follower goes on', async () => {
+  const f = new BackgroundFollower(fast);
+  const errors: unknown[] = [];
+  const original = console.error;
+  console.error = (...a: unknown[]) => void errors.push(a.join(' '));
+  try {
+    const bad = followed([gone()]);
+    bad.finish = () => {
+      throw new Error('row writer broke');
+    };
+    f.follow(bad);
+    const good = followed([{ status: 'completed', usage: usage(5) }]);
+    f.follow(good);
+    await good.done;
+    for (let i = 0; i < 100 && errors.length === 0; i++) await Bun.sleep(2);
+    expect(String(errors[0])).toContain('row writer broke');
+    expect(good.finished).toEqual([usage(5)]);
+    expect(f.size).toBe(0);
+  } finally {
+    console.error = original;
+  }
+});
