@@ -14,3 +14,12 @@ export function checkAdminName(name: string, param: string, what: string): void 
       param,
     );
 }
+
+/**
+ * A provider key as typed (trimmed by the caller): it goes out in an Authorization or x-api-key
+ * header, so no whitespace and printable ASCII only, as every provider's keys are.
+ */
+export function checkProviderKeyText(key: string, param: string): void {
+  if (/\s/.test(key)) throw badRequest(`'${param}' must not contain whitespace.`, param);
+  if (/[^\x21-\x7e]/.test(key)) throw badRequest(`'${param}' must be printable ASCII.`, param);
+}

@@ -2,7 +2,7 @@ import { and, eq, gte, sql } from 'drizzle-orm';
 import type { AppContext } from '../context';
 import { providerKeys, providers, requestLogs } from '../db/schema';
 import { ApiError, badRequest, notFound } from '../errors/api-error';
-import { checkAdminName } from './admin-names';
+import { checkAdminName, checkProviderKeyText } from './admin-names';
 import { requireProviderId } from './providers-service';
 
 export type ProviderKeyDeps = Pick<AppContext, 'db' | 'state' | 'secretBox' | 'keyPool'>;
@@ -76,9 +76,7 @@ export async function addProviderKey(deps: ProviderKeyDeps, id: string, body: Ne
   const pid = requireProviderId(id);
   const key = typeof body.key === 'string' ? body.key.trim() : '';
   if (!key) throw badRequest("'key' is required.", 'key');
-  if (/\s/.test(key)) throw badRequest("'key' must not contain whitespace.", 'key');
-  // It goes out in an Authorization or x-api-key header: printable ASCII, as every provider's keys are.
-  if (/[^\x21-\x7e]/.test(key)) throw badRequest("'key' must be printable ASCII.", 'key');
+  checkProviderKeyText(key, 'key');
   if (key.length < 8) throw badRequest("'key' is too short to be a provider key.", 'key');
   const weight = body.weight ?? 1;
   if (!Number.isInteger(weight) || weight < 1 || weight > MAX_KEY_WEIGHT) throw badRequest(`'weight' must be a whole number from 1 to ${MAX_KEY_WEIGHT}.`, 'weight');

@@ -1,3 +1,4 @@
+import { checkProviderKeyText } from './admin-names';
 import { gte, sql } from 'drizzle-orm';
 import type { AppContext, CircuitState } from '../context';
 import { providers, requestLogs } from '../db/schema';
@@ -104,9 +105,7 @@ export async function setProviderSettings(deps: ProviderDeps, id: string, patch:
   if (patch.base_url !== undefined) set.baseUrl = patch.base_url === null || patch.base_url === '' ? null : checkBaseUrl(patch.base_url);
   if (patch.api_key !== undefined) {
     const key = patch.api_key?.trim() ?? '';
-    if (key && /\s/.test(key)) throw badRequest('api_key must not contain whitespace.', 'api_key');
-    // It goes out in an Authorization or x-api-key header: printable ASCII, as every provider's keys are.
-    if (/[^\x21-\x7e]/.test(key)) throw badRequest('api_key must be printable ASCII.', 'api_key');
+    if (key) checkProviderKeyText(key, 'api_key');
     set.apiKeyEncrypted = key ? deps.secretBox.encrypt(key) : null;
     set.apiKeyLast4 = key ? key.slice(-4) : null;
   }

@@ -118,7 +118,7 @@ describe('a provider key that is not printable ASCII', () => {
       const own = await api(gw, 'PATCH', '/api/providers/openai', { as: admin, body: { api_key: key } });
       expect({ status: own.status, body: await json(own) }).toEqual({
         status: 400,
-        body: { error: { message: 'api_key must be printable ASCII.', type: 'invalid_request_error', param: 'api_key', code: 'invalid_request' } },
+        body: { error: { message: "'api_key' must be printable ASCII.", type: 'invalid_request_error', param: 'api_key', code: 'invalid_request' } },
       });
     });
 });
