@@ -75,14 +75,27 @@ type Env = Record<string, string | undefined>;
 function providerFromEnv(env: Env, id: ProviderId): ProviderEnvConfig {
   const p = `LLM_PROXY__PROVIDERS__${id.toUpperCase()}__`;
   // The well-known `<P>_API_KEY` names (OPENAI_API_KEY, ...) work too; the namespaced one wins.
-  const plainKey = id === 'ollama' || id === 'mock' ? undefined : env[`${id.toUpperCase()}_API_KEY`];
-  const apiKey = env[`${p}API_KEY`] || plainKey || undefined;
+  const plainName = `${id.toUpperCase()}_API_KEY`;
+  const plainKey = id === 'ollama' || id === 'mock' ? undefined : env[plainName];
+  const apiKey = readProviderKey(env[`${p}API_KEY`] ? `${p}API_KEY` : plainName, env[`${p}API_KEY`] || plainKey || undefined);
   return {
     baseUrl: readUrl(env, `${p}BASE_URL`),
     apiKey,
     enabled: readBool(env, `${p}ENABLED`),
     models: readList(env, `${p}MODELS`),
   };
+}
+
+/**
+ * A provider key from the environment, trimmed (a pasted key often ends in a newline). It goes out
+ * in an Authorization or x-api-key header, so anything but printable ASCII inside it stops the
+ * start (it would fail every request with a 502 and count against the circuit breaker).
+ */
+function readProviderKey(name: string, value: string | undefined): string | undefined {
+  const key = value?.trim();
+  if (!key) return undefined;
+  if (/[^\x21-\x7e]/.test(key)) throw new ConfigError(`${name} must be printable ASCII with no spaces (a provider key); check for a stray character or quote`);
+  return key;
 }
 
 /** `LLM_PROXY__DATABASE__URL`: only PostgreSQL URLs (the SQLite file is LLM_PROXY__DATABASE__PATH). */

@@ -42,6 +42,15 @@ describe('loadConfig', () => {
     expect(c.security.imageUrlAllowHosts).toEqual(['127.0.0.1', 'localhost']);
   });
 
+  test('a provider key from the environment is trimmed; one with a space, a control or a non-ASCII character stops the start naming its variable', () => {
+    expect(loadConfig({ OPENAI_API_KEY: '  sk-pasted-with-newline\n' }).providers.openai!.apiKey).toBe('sk-pasted-with-newline');
+    expect(() => loadConfig({ OPENAI_API_KEY: 'sk-two words' })).toThrow(/^OPENAI_API_KEY must be printable ASCII/);
+    expect(() => loadConfig({ LLM_PROXY__PROVIDERS__DEEPSEEK__API_KEY: 'sk-\u0000nul' })).toThrow(/^LLM_PROXY__PROVIDERS__DEEPSEEK__API_KEY must be printable ASCII/);
+    expect(() => loadConfig({ GEMINI_API_KEY: '\u201csk-quoted\u201d' })).toThrow(/^GEMINI_API_KEY must be printable ASCII/);
+    // The message names the variable, never the key.
+    expect(() => loadConfig({ OPENAI_API_KEY: 'sk-secret value' })).not.toThrow(/secret/);
+  });
+
   test.each([
     ['LLM_PROXY__SERVER__PORT', 'abc', /LLM_PROXY__SERVER__PORT must be a whole number from 0 to 65535/],
     ['LLM_PROXY__SERVER__PORT', '70000', /LLM_PROXY__SERVER__PORT/],
