@@ -1,4 +1,5 @@
 import { ApiError, badRequest } from '../errors/api-error';
+import { clientClosed } from '../proxy/upstream-errors';
 import { MAX_JSON_DEPTH, nestedTooDeep, nestsDeeperThan } from './json-depth';
 
 /** The rest of the body is left unread, so the connection cannot carry another request: it is closed. */
@@ -75,7 +76,15 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   // A declared length within the cap is what Bun will read: take the body in one native call
   // (a JS reader over the body stream costs ~6 µs per request more). Chunked bodies are counted
   // as they arrive, so an oversized one is refused without holding it all.
-  const bytes = Number.isFinite(declared) ? await request.bytes() : await readCapped(request, maxBytes);
+  let bytes: Uint8Array;
+  try {
+    bytes = Number.isFinite(declared) ? await request.bytes() : await readCapped(request, maxBytes);
+  } catch (err) {
+    // The client hung up before its body was whole (Bun rejects with an AbortError): its row says
+    // so (499), not an internal error.
+    if (request.signal.aborted && !(err instanceof ApiError)) throw clientClosed();
+    throw err;
+  }
   if (bytes.byteLength > maxBytes) throw payloadTooLarge(maxBytes); // a Request built in-process may understate it
   const text = decodeUtf8(bytes);
   if (!text.trim()) throw badRequest('The request body is empty; send a JSON object.', null, 'invalid_json');

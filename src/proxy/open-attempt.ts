@@ -42,8 +42,10 @@ export interface StreamAttempt {
   first: Uint8Array;
   reader: ChunkReader;
   tally: StreamTally;
-  /** Call after every chunk: restarts the idle timer. */
+  /** Call before every read: restarts the idle timer. */
   touch(): void;
+  /** Call once a chunk was handed on: see OpenedUpstream.awaitClient. */
+  awaitClient(onStall: () => void): void;
   /** Aborts the upstream (the client went away). */
   abort(): void;
   /** Maps an error thrown by reader.read() to the error event the client gets. */
@@ -88,7 +90,7 @@ export async function openAttempt(a: AttemptInput): Promise<JsonAttempt | Stream
     const first = await reader.read();
     if (first.done) throw new Error('empty stream');
     up.touch();
-    return { kind: 'stream', first: first.value, reader, tally, touch: up.touch, abort: up.abort, failure: up.failure, dispose: up.dispose };
+    return { kind: 'stream', first: first.value, reader, tally, touch: up.touch, awaitClient: up.awaitClient, abort: up.abort, failure: up.failure, dispose: up.dispose };
   } catch (err) {
     up.dispose();
     throw up.failure(err);

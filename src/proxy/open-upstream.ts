@@ -11,8 +11,15 @@ import { takeSlot } from './upstream-slots';
 /** An upstream answer with a 2xx status, its timers still running until `dispose`. */
 export interface OpenedUpstream {
   res: Response;
-  /** Restarts the idle timer (call after each streamed chunk). */
+  /** Restarts the idle timer: the relay reads (or is about to read) the upstream's body. */
   touch(): void;
+  /**
+   * Restarts the idle timer while the relay waits for its client to take more (TCP backpressure):
+   * silence now is the client's, not the upstream's. If it lasts the idle timeout, the upstream call
+   * is aborted as 'stalled' (a client failure, not the upstream's) and `onStall` runs, since no read
+   * is pending to notice. The next touch() ends the wait.
+   */
+  awaitClient(onStall: () => void): void;
   /** Aborts the upstream call (the client went away). */
   abort(): void;
   /** Maps an error thrown while reading the body to the client's error. */
@@ -72,14 +79,27 @@ export async function openUpstream(
       : await sendUpstream(ctx.config.upstream.client, call, controller.signal);
     opts.clock.ttfbMs = performance.now() - sentAt;
     if (!res.ok) throw await errorFromUpstreamResponse(target.provider, res, apiKey);
+    /** Set while the relay waits for its client: the silence is then the client's. */
+    let onStall: (() => void) | null = null;
     if (opts.bodyTimeout !== 'header') {
       // Headers are in: from here on silence between chunks is what times out.
       clearTimeout(timer!);
-      timer = setTimeout(() => controller.abort(new GatewayAbort('idle')), idleTimeoutS * 1000);
+      timer = setTimeout(() => {
+        const stalled = onStall;
+        controller.abort(new GatewayAbort(stalled ? 'stalled' : 'idle'));
+        stalled?.();
+      }, idleTimeoutS * 1000);
     }
     return {
       res,
-      touch: () => timer?.refresh(),
+      touch: () => {
+        onStall = null;
+        timer?.refresh();
+      },
+      awaitClient: (f) => {
+        onStall = f;
+        timer?.refresh();
+      },
       abort: () => controller.abort(new GatewayAbort('client')),
       failure: (err) => mapUpstreamFailure(err, fc, true),
       dispose,

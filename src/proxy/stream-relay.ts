@@ -18,7 +18,10 @@ export type StreamEnd = { error: ApiError | null };
  * (pull-based, so a slow client slows the upstream read instead of filling memory). A failure
  * after the first byte becomes `data: {"error":...}` + `data: [DONE]` (or the bytes `errorBytes`
  * gives, e.g. Anthropic's `event: error` on /v1/messages), never a dropped socket;
- * a client that goes away aborts the upstream at once. `onEnd` runs exactly once.
+ * a client that goes away aborts the upstream at once. The idle timeout counts the upstream's
+ * silence while a read waits on it, and the client's while the relay waits for the client to take
+ * more: a client that stops reading for that long is dropped (499 `client_read_timeout`), and
+ * the upstream is not blamed. `onEnd` runs exactly once.
  */
 export function relayStream(s: StreamAttempt, onEnd: (end: StreamEnd) => void, errorBytes?: (e: ApiError) => Uint8Array[]): ReadableStream<Uint8Array> {
   let pending: Uint8Array | null = s.first;
@@ -29,12 +32,26 @@ export function relayStream(s: StreamAttempt, onEnd: (end: StreamEnd) => void, e
     s.dispose();
     onEnd({ error });
   };
+  let out!: ReadableStreamDefaultController<Uint8Array>;
+  /** The client took nothing for the idle timeout (the upstream call is aborted already). */
+  const stalled = () => {
+    if (ended) return;
+    const e = s.failure(null);
+    s.reader.cancel().catch(() => {});
+    end(e);
+    out.error(e); // Bun drops the connection: nothing more can reach a client that reads nothing
+  };
   return new ReadableStream<Uint8Array>(
     {
+      start(controller) {
+        out = controller;
+      },
       async pull(controller) {
         try {
           let chunk = pending;
           pending = null;
+          // The client asks for more: silence from here on is the upstream's.
+          s.touch();
           if (!chunk) {
             const r = await s.reader.read();
             if (r.done) {
@@ -42,7 +59,6 @@ export function relayStream(s: StreamAttempt, onEnd: (end: StreamEnd) => void, e
               end(null);
               return;
             }
-            s.touch();
             chunk = r.value;
           }
           controller.enqueue(chunk);
@@ -51,7 +67,9 @@ export function relayStream(s: StreamAttempt, onEnd: (end: StreamEnd) => void, e
           if (endsWithDone(chunk)) {
             controller.close();
             end(null);
+            return;
           }
+          s.awaitClient(stalled);
         } catch (err) {
           const e = s.failure(err);
           if (ended) return; // cancelled meanwhile

@@ -6,7 +6,8 @@ import { UpstreamRedirectError } from './upstream-redirect';
 
 /** Why the gateway aborted an upstream call (the abort reason tells errors apart). */
 export class GatewayAbort extends Error {
-  constructor(readonly kind: 'client' | 'timeout' | 'idle') {
+  /** 'stalled': the client took nothing of a stream for the idle timeout (it stopped reading). */
+  constructor(readonly kind: 'client' | 'timeout' | 'idle' | 'stalled') {
     super(`aborted: ${kind}`);
   }
 }
@@ -14,6 +15,19 @@ export class GatewayAbort extends Error {
 /** The client went away; nobody reads this answer, but the log row says what happened. */
 export const clientClosed = () =>
   new ApiError({ status: 499, message: 'The client closed the request.', type: 'invalid_request_error', code: 'client_closed_request' });
+
+/**
+ * The client read nothing of a stream for the idle timeout (TCP backpressure): the gateway drops
+ * the connection (as nginx's send_timeout does) so the upstream call, its slot and the key's
+ * limits are not held for a reader that may never come back. The client's failure, not the upstream's.
+ */
+export const clientStalled = (s: number) =>
+  new ApiError({
+    status: 499,
+    message: `The client read nothing of the stream for ${s} s (LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S); the connection was closed.`,
+    type: 'invalid_request_error',
+    code: 'client_read_timeout',
+  });
 
 const providerName = (id: ProviderId) => `${PROVIDER_CATALOG[id].name} (${id})`;
 
@@ -104,6 +118,7 @@ export function mapUpstreamFailure(err: unknown, f: FailureContext, afterHead = 
   const reason = f.signal.aborted ? f.signal.reason : null;
   if (reason instanceof GatewayAbort) {
     if (reason.kind === 'client') return clientClosed();
+    if (reason.kind === 'stalled') return clientStalled(f.idleTimeoutS);
     const message =
       reason.kind === 'timeout'
         ? `Upstream ${providerName(f.provider)} did not answer within ${f.timeoutS} s.`

@@ -82,10 +82,23 @@ export function relayResponsesStream(
     up.dispose();
     onEnd({ usage, error, responseId, text: tally.deliveredText, chars: tally.deliveredChars });
   };
+  let out!: ReadableStreamDefaultController<Uint8Array>;
+  /** The client took nothing for the idle timeout (see relayStream): dropped, the upstream not blamed. */
+  const stalled = () => {
+    if (ended) return;
+    const e = up.failure(null);
+    reader.cancel().catch(() => {});
+    end(e);
+    out.error(e);
+  };
   return new ReadableStream<Uint8Array>(
     {
+      start(controller) {
+        out = controller;
+      },
       async pull(controller) {
         try {
+          up.touch();
           const r = await reader.read();
           if (r.done) {
             parser.end();
@@ -93,9 +106,9 @@ export function relayResponsesStream(
             end(null);
             return;
           }
-          up.touch();
           parser.push(decoder.decode(r.value, { stream: true }));
           controller.enqueue(r.value);
+          up.awaitClient(stalled);
         } catch (err) {
           const e = up.failure(err);
           if (ended) return;

@@ -1,0 +1,179 @@
+/**
+ * Clients that misbehave on the wire, several at once: hanging up in the middle of a request body,
+ * right after the answer's headers or in the middle of a stream, and readers that stop taking the
+ * stream (TCP backpressure). Every request leaves exactly one row; the upstream slots, the key's
+ * max_parallel slot and budget reservation are all given back; a client that stops reading is
+ * dropped after the idle timeout without being counted against the upstream's breaker.
+ */
+import { afterAll, beforeAll, beforeEach, expect, setDefaultTimeout, test } from 'bun:test';
+import type { Socket } from 'bun';
+import { eq } from 'drizzle-orm';
+import { clients } from '../../src/db/schema';
+import { readChunks, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { until } from '../helpers/until';
+
+// A limit only bounds a hang: the stall tests wait for 1 s timers on a possibly loaded machine.
+setDefaultTimeout(30_000);
+
+const CHUNKS = readChunks('openai', 'text.chunks.txt');
+const enc = new TextEncoder();
+let fake: FakeUpstream;
+let gw: TestGateway;
+/** Upstream streams the gateway cancelled (its client left or stalled). */
+let upstreamCancels = 0;
+
+/** An endless chat stream of 16 KB frames, as fast as the reader takes them: never silent. */
+function endlessChat(): Response {
+  const frame = enc.encode(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content: 'x'.repeat(16_384) }, finish_reason: null }] })}\n\n`);
+  return new Response(new ReadableStream({ pull: (c) => c.enqueue(frame), cancel: () => void upstreamCancels++ }), { headers: { 'content-type': 'text/event-stream' } });
+}
+
+/** The same for OpenAI's own Responses stream (passed through as it is). */
+function endlessResponses(): Response {
+  const frame = enc.encode(`event: response.output_text.delta\ndata: ${JSON.stringify({ type: 'response.output_text.delta', delta: 'x'.repeat(16_384) })}\n\n`);
+  return new Response(new ReadableStream({ pull: (c) => c.enqueue(frame), cancel: () => void upstreamCancels++ }), { headers: { 'content-type': 'text/event-stream' } });
+}
+
+/** The recorded chat stream, whole. */
+const shortChat = () => new Response(CHUNKS.map((c) => `data: ${c}\n\n`).join(''), { headers: { 'content-type': 'text/event-stream' } });
+
+beforeAll(async () => {
+  fake = startFakeUpstream();
+  gw = await startGateway({ env: { ...providerEnv('openai', `${fake.url}/v1`), LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S: '1' } });
+});
+afterAll(async () => {
+  await gw.close();
+  fake.close();
+});
+beforeEach(() => gw.ctx.breakers.reset());
+
+/** A key with max_parallel and a budget, in force. */
+async function limitedKey(name: string, maxParallel: number) {
+  const c = gw.addClient(name);
+  gw.ctx.db.update(clients).set({ maxParallel, budgetUsd: 50, budgetPeriod: 'total' }).where(eq(clients.id, c.id)).run();
+  await gw.ctx.limits.seed(gw.ctx.state.reload());
+  const scope = gw.ctx.state.getSnapshot().clientsById!.get(c.id)!.limits!.scopes[0]!;
+  return { ...c, outstanding: () => gw.ctx.limits.counters.outstanding(scope) };
+}
+
+interface RawClient {
+  sock: Socket<undefined>;
+  /** Everything received so far, as text. */
+  text(): string;
+  /** Resolves once the received text matches (or has this many bytes). */
+  sees(what: RegExp | number): Promise<void>;
+}
+
+/** A client on a raw TCP socket: sends `head` (and `body`), reads unless `paused`. */
+async function rawClient(head: string, body = '', opts: { paused?: boolean } = {}): Promise<RawClient> {
+  let text = '';
+  const sock = await Bun.connect({
+    hostname: '127.0.0.1',
+    port: Number(new URL(gw.url).port),
+    socket: { data: (_s, d) => void (text += new TextDecoder().decode(d)), error: () => {} },
+  });
+  if (opts.paused) sock.pause();
+  sock.write(head + body);
+  return { sock, text: () => text, sees: (what) => until(() => (typeof what === 'number' ? text.length >= what : what.test(text)), 15_000) };
+}
+
+const requestHead = (key: string, path: string, length: number, extra = '') =>
+  `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${key}\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n${extra}\r\n`;
+
+const chatJson = JSON.stringify({ model: 'openai/gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+
+async function health(): Promise<{ requests_in_flight: number; upstream: { in_use: number; waiting: number } }> {
+  return (await fetch(`${gw.url}/health`)).json() as any;
+}
+
+test('a client that hangs up in the middle of its request body: one 499 row, not a 500', async () => {
+  const own = gw.addClient('hangs up mid-body');
+  // The 100 Continue says the gateway took the request and waits for its body.
+  const c = await rawClient(requestHead(own.key, '/v1/chat/completions', chatJson.length, 'expect: 100-continue\r\n'), chatJson.slice(0, 20));
+  await c.sees(/^HTTP\/1.1 100 Continue/);
+  c.sock.terminate();
+  const rows = await gw.waitForClientRows(own.id, 1);
+  expect(rows).toHaveLength(1);
+  expect(rows[0]).toMatchObject({ status: 499, errorType: 'client_closed_request', endpoint: 'chat' });
+});
+
+test('clients that hang up at every point of a request, with a limited key: one row each, every slot given back', async () => {
+  fake.handler = () => endlessChat();
+  const key = await limitedKey('hangs up everywhere', 100);
+  const POINTS = ['mid-request-body', 'after-headers', 'mid-stream'] as const;
+  const ends = await Promise.all(
+    Array.from({ length: 30 }, async (_, i) => {
+      const at = POINTS[i % 3]!;
+      if (at === 'mid-request-body') {
+        const c = await rawClient(requestHead(key.key, '/v1/chat/completions', chatJson.length, 'expect: 100-continue\r\n'), chatJson.slice(0, 20));
+        await c.sees(/^HTTP\/1.1 100 Continue/);
+        c.sock.terminate();
+        return at;
+      }
+      const c = await rawClient(requestHead(key.key, '/v1/chat/completions', chatJson.length), chatJson);
+      await c.sees(at === 'after-headers' ? /\r\n\r\n/ : 3 * 16_384);
+      c.sock.terminate();
+      return at;
+    }),
+  );
+  expect(ends).toHaveLength(30);
+  const rows = await gw.waitForClientRows(key.id, 30);
+  expect(rows).toHaveLength(30);
+  expect(new Set(rows.map((r) => r.requestId)).size).toBe(30);
+  // The upstream never ends nor goes silent: only the client's leaving ends a request.
+  for (const r of rows) expect(r).toMatchObject({ status: 499, errorType: 'client_closed_request' });
+  await until(() => {
+    const o = key.outstanding() as { reservedUsd: number; inFlight: number };
+    return o.inFlight === 0 && Math.abs(o.reservedUsd) < 1e-12;
+  });
+  expect((await health()).upstream).toMatchObject({ in_use: 0, waiting: 0 });
+});
+
+test('readers that stop taking the stream are dropped after the idle timeout: 499, breaker untouched, slots given back', async () => {
+  fake.handler = () => endlessChat();
+  const cancelsBefore = upstreamCancels;
+  // max_parallel 5: all five in flight at once, so the key's slots are visibly held, then freed.
+  const key = await limitedKey('stops reading', 5);
+  const readers = await Promise.all(
+    Array.from({ length: 5 }, () => rawClient(requestHead(key.key, '/v1/chat/completions', chatJson.length), chatJson, { paused: true })),
+  );
+  const rows = await gw.waitForClientRows(key.id, 5, 20_000);
+  expect(rows.map((r) => [r.status, r.errorType])).toEqual(Array(5).fill([499, 'client_read_timeout']));
+  expect(rows[0]!.error).toContain('LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S');
+  // Five failures would have opened the circuit: the upstream never went silent.
+  expect(gw.ctx.breakers.state('openai')).toBe('closed');
+  await until(() => upstreamCancels === cancelsBefore + 5);
+  const left = key.outstanding() as { reservedUsd: number; inFlight: number };
+  expect(left.inFlight).toBe(0);
+  expect(left.reservedUsd).toBeCloseTo(0, 12);
+  expect((await health()).upstream).toMatchObject({ in_use: 0, waiting: 0 });
+  // The key's five slots are free again.
+  fake.handler = () => shortChat();
+  const again = await gw.openai(key.key).chat.completions.create({ model: 'openai/gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+  for await (const _ of again);
+  for (const r of readers) r.sock.terminate();
+});
+
+test('a reader that stops taking an OpenAI Responses stream (passed through) is dropped the same way', async () => {
+  fake.handler = () => endlessResponses();
+  const own = gw.addClient('stops reading responses');
+  const body = JSON.stringify({ model: 'openai/gpt-4o-mini', stream: true, input: 'hi' });
+  const reader = await rawClient(requestHead(own.key, '/v1/responses', body.length), body, { paused: true });
+  const rows = await gw.waitForClientRows(own.id, 1, 20_000);
+  expect(rows[0]).toMatchObject({ status: 499, errorType: 'client_read_timeout', endpoint: 'responses' });
+  expect((await health()).upstream).toMatchObject({ in_use: 0, waiting: 0 });
+  reader.sock.terminate();
+});
+
+test('a reader that pauses for less than the idle timeout gets the whole stream', async () => {
+  fake.handler = () => shortChat();
+  const own = gw.addClient('pauses briefly');
+  const reader = await rawClient(requestHead(own.key, '/v1/chat/completions', chatJson.length), chatJson, { paused: true });
+  // The whole answer fits the socket buffers: the gateway is done before the client reads.
+  const rows = await gw.waitForClientRows(own.id, 1);
+  expect(rows[0]).toMatchObject({ status: 200, errorType: null });
+  reader.sock.resume();
+  await reader.sees(/data: \[DONE\]/);
+  reader.sock.terminate();
+});
