@@ -7,13 +7,17 @@ import { isModelAllowed } from './allow-list';
 import { claudeModelAlias } from '../messages/claude-model-alias';
 import type { Admission } from './limit-counters';
 import type { RefusalCode } from './limits-service';
-import { rateHeaders } from './rate-headers';
+import { anthropicRateHeaders } from './anthropic-rate-headers';
+import { rateHeaders, type RateInfo } from './rate-headers';
 import { worstCaseOf, type LimitedEndpoint } from './worst-case';
 import { LimitsUnavailableError } from './redis-limit-counters';
 
 /** What an admitted request of a limited key carries to its answer. */
 export interface LimitGrant {
-  /** `x-ratelimit-*` headers (empty when no RPM or TPM limit applies). */
+  /**
+   * `x-ratelimit-*` headers, and on /v1/messages and count_tokens Anthropic's `anthropic-ratelimit-*`
+   * too (empty when no RPM or TPM limit applies).
+   */
   headers: Record<string, string>;
 }
 
@@ -39,6 +43,15 @@ function endpointOf(url: string): LimitedEndpoint {
   const path = url.slice(url.indexOf('/', url.indexOf('//') + 2));
   for (const [p, e] of ENDPOINTS) if (path.startsWith(p)) return e;
   return 'chat';
+}
+
+/**
+ * The rate headers of an answer or refusal: OpenAI's on every endpoint; Anthropic's clients read
+ * their own names, so the Messages endpoints add those (a client ignores the other API's).
+ */
+function limitHeaders(endpoint: LimitedEndpoint, rate: RateInfo, now: number): Record<string, string> {
+  const h = rateHeaders(rate);
+  return endpoint === 'messages' || endpoint === 'count_tokens' ? { ...h, ...anthropicRateHeaders(rate, now) } : h;
 }
 
 /** Seconds for `retry-after` (whole, rounded up, at least 1). */
@@ -109,7 +122,7 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
     return unavailable(err);
   }
   const grant = (a: Admission): LimitGrant => {
-    const headers = rateHeaders(a.rate);
+    const headers = limitHeaders(endpoint, a.rate, now);
     if (!a.ok) {
       const { code, err } = refusalOf(a, headers);
       refuse(ctx, args, client.id, endpoint, model, code, err);
