@@ -152,9 +152,9 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
   const prompt = (endpoint === 'embeddings' ? tokenArrayCount(body.input) : null) ?? Math.ceil(bodyBytes / BYTES_PER_TOKEN);
   // A prompt that reaches a long-context tier bills the whole request at the tier's prices.
   const rate = atPrompt(prices, prompt);
-  if (endpoint === 'embeddings' || endpoint === 'count_tokens') {
-    return { costUsd: (prompt * rate.input) / 1e6, tokens: endpoint === 'embeddings' ? prompt : 0 };
-  }
+  // Counting tokens is free (its row costs nothing): it reserves nothing against a budget.
+  if (endpoint === 'count_tokens') return { costUsd: 0, tokens: 0 };
+  if (endpoint === 'embeddings') return { costUsd: (prompt * rate.input) / 1e6, tokens: prompt };
   if (endpoint === 'images') {
     const n = num(body.n) ?? 1;
     return { costUsd: (prompt * rate.input + n * IMAGE_OUTPUT_TOKENS * rate.output) / 1e6 + n * prices.image, tokens: prompt };

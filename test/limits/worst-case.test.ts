@@ -24,6 +24,8 @@ test('a Responses follow-up reserves the whole window; images reserve n images; 
   expect(follow.costUsd).toBeCloseTo((10_000 * 2000) / 1e6, 12);
   expect(worstCaseOf('images', { n: 2 }, 30, prices).costUsd).toBeCloseTo((10 * 1000 + 2 * 8192 * 2000) / 1e6 + 0.08, 12);
   expect(worstCaseOf('embeddings', {}, 300, prices)).toEqual({ costUsd: 0.1, tokens: 100 });
+  // Counting tokens is free: nothing reserved (its row costs nothing either).
+  expect(worstCaseOf('count_tokens', { model: 'x', messages: [] }, 300, prices)).toEqual({ costUsd: 0, tokens: 0 });
 });
 
 test('embeddings given as token ids reserve their exact count, not the body size (~6 bytes an id)', () => {
