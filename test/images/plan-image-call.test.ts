@@ -98,4 +98,17 @@ describe('planImageCall', () => {
     expect(err.code).toBe('content_policy_violation');
     expect(err.message).toContain('Unsafe content');
   });
+
+  test("gemini image: a safety finish is content_policy_violation; a text-only answer is no_image with the model's words", () => {
+    const p = plan({}, 'gemini', 'gemini-2.5-flash-image');
+    const safety = rejection(() => p.parse({ candidates: [{ finishReason: 'IMAGE_SAFETY' }] }, ''));
+    expect(safety).toMatchObject({ status: 400, code: 'content_policy_violation', param: 'prompt' });
+    expect(safety.message).toContain('IMAGE_SAFETY');
+    const blocked = rejection(() => p.parse({ promptFeedback: { blockReason: 'PROHIBITED_CONTENT' } }, ''));
+    expect(blocked.code).toBe('content_policy_violation');
+    const said = rejection(() => p.parse({ candidates: [{ content: { parts: [{ text: 'I can only draw animals.' }] }, finishReason: 'STOP' }] }, ''));
+    expect(said).toMatchObject({ status: 400, code: 'no_image', param: 'prompt' });
+    expect(said.message).toContain('I can only draw animals.');
+    expect(rejection(() => p.parse({ candidates: [{ finishReason: 'NO_IMAGE' }] }, '')).code).toBe('no_image');
+  });
 });
