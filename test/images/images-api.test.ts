@@ -70,6 +70,26 @@ describe('POST /v1/images/generations', () => {
     expect(row.costUsd).toBeGreaterThan(0.042); // per-image price plus the input tokens
   });
 
+  test("gpt-image-1 without response_format: OpenAI's b64_json comes back as OpenAI sent it", async () => {
+    const raw = await fixture('openai-gpt-image-1.json');
+    replies['openai /v1/images/generations'] = () => rawJsonResponse(raw);
+    const { data: res, response } = await client.images.generate({ model: 'gpt-image-1', prompt: 'a lighthouse' }).withResponse();
+    expect(res).toEqual(JSON.parse(raw));
+    expect(res.data![0]!.b64_json).toBe(JSON.parse(raw).data[0].b64_json);
+    expect(schemaErrors('ImagesResponse', res)).toEqual([]);
+    expect(await gw.waitForRow(response)).toMatchObject({ status: 200, images: 1 });
+  });
+
+  test('gemini image answering only text: 400 no_image with the model\'s words, one row', async () => {
+    replies['gemini /v1beta/models/gemini-2.5-flash-image:generateContent'] = () =>
+      jsonResponse({ candidates: [{ content: { role: 'model', parts: [{ text: 'I cannot draw real people.' }] }, finishReason: 'STOP' }] });
+    const err = await apiError(client.images.generate({ model: 'gemini-2.5-flash-image', prompt: 'a photo of a senator' }));
+    expect(err.status).toBe(400);
+    expect(err.error).toMatchObject({ type: 'invalid_request_error', code: 'no_image', param: 'prompt' });
+    expect(err.message).toContain('I cannot draw real people.');
+    expect(await gw.waitForRow(err)).toMatchObject({ status: 400, errorType: 'no_image', images: 0, provider: 'gemini' });
+  });
+
   test('Gemini Imagen: :predict with sampleCount and aspectRatio, data: URI in url', async () => {
     const raw = JSON.parse(await fixture('gemini-imagen-predict.json'));
     replies['gemini /v1beta/models/imagen-4.0-generate-001:predict'] = () => jsonResponse(raw);

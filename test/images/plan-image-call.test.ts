@@ -76,6 +76,14 @@ describe('planImageCall', () => {
     expect(plan({ response_format: 'b64_json' }, 'openai', 'gpt-image-1').parse(gptImage, raw).raw).toBe(raw);
   });
 
+  test("gpt-image without response_format answers OpenAI's own b64_json, byte for byte", () => {
+    const raw = JSON.stringify(gptImage);
+    const res = plan({}, 'openai', 'gpt-image-1').parse(gptImage, raw);
+    expect(res.raw).toBe(raw);
+    expect(res.body.data[0]!.b64_json).toBe(gptImage.data[0]!.b64_json);
+    expect(res.body.data[0]!.url).toBeUndefined();
+  });
+
   test('parameters a model cannot honour are 400s naming the parameter', () => {
     expect(rejection(() => plan({ style: 'vivid' }, 'gemini', 'imagen-4.0-generate-001')).param).toBe('style');
     expect(rejection(() => plan({ n: 5 }, 'gemini', 'imagen-4.0-generate-001')).param).toBe('n');
