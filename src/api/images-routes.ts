@@ -17,7 +17,8 @@ export function imagesRoute(ctx: AppContext): V1Route {
       summary: 'Create images (OpenAI dall-e / gpt-image, Gemini Imagen and gemini-*-image)',
       description:
         "Body: OpenAI's images.generate request. Gemini answers base64, returned as a data: URI in `url` " +
-        '(or `b64_json` when asked). Parameters a model cannot honour are refused with a 400 naming them.',
+        '(or `b64_json` when asked); gpt-image answers `b64_json` as OpenAI does (a data: URI in `url` only when ' +
+        "`response_format: 'url'` is asked). Parameters a model cannot honour are refused with a 400 naming them.",
     },
   };
 }

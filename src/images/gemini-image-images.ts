@@ -15,6 +15,26 @@ interface GeminiImageResponse {
 }
 
 /**
+ * Finish reasons of a Gemini answer cut by Google's safety or policy filters. Others (`STOP` with
+ * only text, `NO_IMAGE`, `MAX_TOKENS`, `OTHER`) mean the model made no image for its own reasons.
+ */
+const BLOCKED = /SAFETY|PROHIBITED|BLOCKLIST|SPII|RECITATION/;
+
+/**
+ * The 400 of an answer without an image: a block names Google's reason (content_policy_violation);
+ * a model that answered with text alone ("I can't draw that") gets its words in the message.
+ */
+function noImage(json: GeminiImageResponse, text: string) {
+  const block = json?.promptFeedback?.blockReason;
+  const finish = json?.candidates?.[0]?.finishReason;
+  if (block || (finish && BLOCKED.test(finish))) {
+    return badRequest(`The image was blocked by the provider's safety filter (${block ?? finish}).`, 'prompt', 'content_policy_violation');
+  }
+  const said = text ? ` The model answered: ${text.length > 500 ? `${text.slice(0, 500)}…` : text}` : '';
+  return badRequest(`The provider returned no image for this prompt${finish ? ` (${finish})` : ''}.${said}`, 'prompt', 'no_image');
+}
+
+/**
  * gemini-*-image models (Imagen's successors) through `generateContent` with
  * `responseModalities: ["IMAGE"]`; the image comes back in `inlineData`. One image per call:
  * these models do not take `candidateCount`.
@@ -42,15 +62,8 @@ export function planGeminiImage(req: ImageRequest, model: string, settings: Prov
     parse(json: GeminiImageResponse): ImageResult {
       const parts = json?.candidates?.flatMap((c) => c.content?.parts ?? []) ?? [];
       const images = parts.filter((p) => p.inlineData?.data);
-      if (images.length === 0) {
-        const why = json?.promptFeedback?.blockReason ?? json?.candidates?.[0]?.finishReason;
-        throw badRequest(
-          `The provider returned no image for this prompt${why ? ` (${why})` : ''}.`,
-          'prompt',
-          why ? 'content_policy_violation' : 'no_image',
-        );
-      }
       const revised = parts.map((p) => p.text ?? '').join('').trim();
+      if (images.length === 0) throw noImage(json, revised);
       const data = images.map((p) => {
         const d: { url?: string; b64_json?: string; revised_prompt?: string } = wantsB64
           ? { b64_json: p.inlineData!.data! }

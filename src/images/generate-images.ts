@@ -10,6 +10,7 @@ import { classifierCallModel } from '../proxy/chat-pipeline';
 import { routeDeps } from '../proxy/route-chat';
 import type { ImageRequest, ImageResult } from './images-types';
 import { gatewayHeaders, recordFailure, recordRequest, type RequestMeta } from '../proxy/request-outcome';
+import { imagePriceUnits } from './image-price-units';
 import { planImageCall } from './plan-image-call';
 
 export interface ImagesOptions {
@@ -63,7 +64,8 @@ export async function generateImages(
     if (!walk.ok) throw walk.error;
     const { value: result, target } = walk;
     const overheadMs = clock.overhead();
-    recordRequest(ctx, meta, { decision, walk, delivered: { usage: result.usage, images: result.images }, overheadMs });
+    const imageUnits = imagePriceUnits(target.upstreamModel, req, result.images, result.usage);
+    recordRequest(ctx, meta, { decision, walk, delivered: { usage: result.usage, images: result.images, imageUnits }, overheadMs });
     return { result, headers: gatewayHeaders({ overheadMs, target, decision, requestId }) };
   } catch (err) {
     throw recordFailure(ctx, meta, { decision, walk }, err);

@@ -36,15 +36,16 @@ function checkOpenAIParams(req: ImageRequest, model: string, n: number): void {
 /**
  * OpenAI images: the client's body goes upstream as sent (concrete model id), and the answer
  * comes back byte for byte. gpt-image-* always answers base64 and refuses `response_format`,
- * so for those the field is dropped and, when the client asked for `url`, the image is handed
- * back as a data: URI.
+ * so for those the field is dropped and, only when the client asked for `url` by name, the image
+ * is handed back as a data: URI. Without the field the answer stays OpenAI's `b64_json`: clients
+ * written for gpt-image read `data[0].b64_json` (OpenAI's own example, the Vercel AI SDK).
  */
 export function planOpenAIImages(req: ImageRequest, model: string, settings: ProviderSettings): ImagePlan {
   const n = checkCommonParams(req);
   checkOpenAIParams(req, model, n);
   const gptImage = model.startsWith('gpt-image');
   const body: Record<string, unknown> = { ...req, model };
-  const wantsUrl = (req.response_format ?? 'url') === 'url';
+  const wantsUrl = req.response_format === 'url';
   if (gptImage) delete body.response_format;
   return {
     call: bearerJsonPost(settings, '/images/generations', body),

@@ -1,10 +1,11 @@
 import { isProviderId } from '../providers/types';
+import { maxImagePriceUnits } from '../images/image-price-units';
 import { pricedAs } from '../routing/resolve-concrete';
 import type { RuntimeSnapshot } from '../state/snapshot-types';
 import type { ModelPrices } from '../state/snapshot-types';
 import { highestInputPrice, highestOutputPrice, pricesForPrompt } from '../usage/cost';
 
-/** Highest prices among what a model name can reach (USD per 1M tokens; per image). */
+/** Highest prices among what a model name can reach (USD per 1M tokens; per image: its dearest image). */
 export interface WorstPrices {
   input: number;
   output: number;
@@ -50,7 +51,8 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
     const tier = p.longContext ? dearest(pricesForPrompt(p, p.longContext.threshold)) : null;
     return {
       ...base,
-      image: p.image ?? 0,
+      // The dearest image the model makes (a dall-e-3 HD 1792, a high-quality gpt-image-1).
+      image: (p.image ?? 0) * maxImagePriceUnits(entry.upstreamId),
       ...(p.webSearch ? { webSearch: p.webSearch } : {}),
       ...(p.priorityMultiplier && p.priorityMultiplier > 1 ? { priorityMultiplier: p.priorityMultiplier } : {}),
       contextWindow: entry.contextWindow ?? null,

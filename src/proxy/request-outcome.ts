@@ -46,6 +46,8 @@ export interface Delivered {
   /** Characters delivered in all, when `text` is only a sample (see tallyText). */
   chars?: number;
   images?: number;
+  /** `images` in units of the model's per-image price (a large or HD image bills as several); unset: `images`. */
+  imageUnits?: number;
 }
 
 /** The steps' results, as far as the request got: what its outcome is made from. */
@@ -70,6 +72,8 @@ export interface RequestOutcome {
   /** The upstream's usage, or the estimate where it gave none; null when no upstream was reached. */
   readonly usage: Usage | null;
   readonly images: number;
+  /** The images as billed, in units of the per-image price. */
+  readonly imageUnits: number;
   readonly deliveredText: string;
   readonly error: ApiError | null;
   /** Milliseconds: in all, the gateway's own, upstream time to first byte, waiting for an upstream slot. */
@@ -86,6 +90,7 @@ function requestOutcome(meta: RequestMeta, s: StepResults, estimate: Usage | nul
     attempts: s.walk?.attempts ?? [],
     usage: target === null ? null : (estimate ?? s.delivered?.usage ?? null),
     images: s.delivered?.images ?? 0,
+    imageUnits: s.delivered?.imageUnits ?? s.delivered?.images ?? 0,
     deliveredText: s.delivered?.text ?? '',
     error: s.error ?? null,
     timings: { latencyMs, overheadMs: s.overheadMs, ttfbMs: meta.clock.ttfbMs, queueMs: meta.clock.queueMs },
@@ -119,7 +124,7 @@ function toLogRow(o: RequestOutcome): LogRow {
     reasoningTokens: usage?.reasoning ?? 0,
     images: o.images,
     estimated: usage?.estimated === true,
-    costUsd: prices && (usage || o.images) ? computeCost(usage ?? ZERO_USAGE, prices, o.images) : 0,
+    costUsd: prices && (usage || o.imageUnits) ? computeCost(usage ?? ZERO_USAGE, prices, o.imageUnits) : 0,
     latencyMs: roundMs(timings.latencyMs),
     ttfbMs: timings.ttfbMs === null ? null : roundMs(timings.ttfbMs),
     overheadMs: roundMs(timings.overheadMs),

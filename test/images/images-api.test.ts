@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, test } from 'bun:test';
+import { eq } from 'drizzle-orm';
 import OpenAI from 'openai';
+import { clients } from '../../src/db/schema';
 import { fixtureText, jsonResponse, rawJsonResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { apiError, providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
 import { schemaErrors } from '../responses/openai-schema';
@@ -48,7 +50,32 @@ describe('POST /v1/images/generations', () => {
     expect(sent.body).toEqual({ model: 'dall-e-3', prompt: 'a red fox', size: '1792x1024', quality: 'hd', style: 'natural' });
     const row = await gw.waitForRow(res);
     expect(row).toMatchObject({ endpoint: 'images', provider: 'openai', model: 'dall-e-3', status: 200, images: 1, clientId: gw.clientId });
-    expect(row.costUsd).toBeCloseTo(0.04, 6);
+    // OpenAI's price of an HD 1792x1024 dall-e-3 image: $0.12, three times the $0.04 of the default one.
+    expect(row.costUsd).toBeCloseTo(0.12, 6);
+  });
+
+  test('the row bills what OpenAI bills for the size and quality asked (dall-e-2, dall-e-3, gpt-image-1 by its tokens)', async () => {
+    const cases: [Record<string, unknown>, unknown, number][] = [
+      [{ model: 'dall-e-3' }, { created: 1, data: [{ url: 'https://x/a.png' }] }, 0.04],
+      [{ model: 'dall-e-3', quality: 'hd' }, { created: 1, data: [{ url: 'https://x/a.png' }] }, 0.08],
+      [{ model: 'dall-e-3', size: '1024x1792' }, { created: 1, data: [{ url: 'https://x/a.png' }] }, 0.08],
+      [{ model: 'dall-e-2', size: '256x256', n: 2 }, { created: 1, data: [{ url: 'https://x/a.png' }, { url: 'https://x/b.png' }] }, 0.032],
+      [{ model: 'dall-e-2', size: '512x512' }, { created: 1, data: [{ url: 'https://x/a.png' }] }, 0.018],
+      // gpt-image-1 by its output tokens over the 1056 of a default image (seeded at $0.042): high 1536x1024
+      // is 6240 of them (OpenAI: $0.25), low 1024x1024 272 ($0.011); plus 10 prompt tokens at $5/1M.
+      [{ model: 'gpt-image-1', quality: 'high', size: '1536x1024' },
+        { created: 1, data: [{ b64_json: 'iVBORw0KGgo=' }], usage: { input_tokens: 10, input_tokens_details: { text_tokens: 10, image_tokens: 0 }, output_tokens: 6240, total_tokens: 6250 } },
+        (0.042 * 6240) / 1056 + 10 * 5e-6],
+      [{ model: 'gpt-image-1', quality: 'low' },
+        { created: 1, data: [{ b64_json: 'iVBORw0KGgo=' }], usage: { input_tokens: 10, input_tokens_details: { text_tokens: 10, image_tokens: 0 }, output_tokens: 272, total_tokens: 282 } },
+        (0.042 * 272) / 1056 + 10 * 5e-6],
+    ];
+    for (const [params, answer, cost] of cases) {
+      replies['openai /v1/images/generations'] = () => jsonResponse(answer);
+      const { response } = await client.images.generate({ prompt: 'a fox', ...params } as any).withResponse();
+      const row = await gw.waitForRow(response);
+      expect([params, row.costUsd]).toEqual([params, expect.closeTo(cost, 6)]);
+    }
   });
 
   test('OpenAI dall-e-2 with b64_json and n=2', async () => {
@@ -68,6 +95,26 @@ describe('POST /v1/images/generations', () => {
     const row = await gw.waitForRow(response);
     expect(row).toMatchObject({ promptTokens: 14, completionTokens: 1056, images: 1 });
     expect(row.costUsd).toBeGreaterThan(0.042); // per-image price plus the input tokens
+  });
+
+  test("gpt-image-1 without response_format: OpenAI's b64_json comes back as OpenAI sent it", async () => {
+    const raw = await fixture('openai-gpt-image-1.json');
+    replies['openai /v1/images/generations'] = () => rawJsonResponse(raw);
+    const { data: res, response } = await client.images.generate({ model: 'gpt-image-1', prompt: 'a lighthouse' }).withResponse();
+    expect(res).toEqual(JSON.parse(raw));
+    expect(res.data![0]!.b64_json).toBe(JSON.parse(raw).data[0].b64_json);
+    expect(schemaErrors('ImagesResponse', res)).toEqual([]);
+    expect(await gw.waitForRow(response)).toMatchObject({ status: 200, images: 1 });
+  });
+
+  test('gemini image answering only text: 400 no_image with the model\'s words, one row', async () => {
+    replies['gemini /v1beta/models/gemini-2.5-flash-image:generateContent'] = () =>
+      jsonResponse({ candidates: [{ content: { role: 'model', parts: [{ text: 'I cannot draw real people.' }] }, finishReason: 'STOP' }] });
+    const err = await apiError(client.images.generate({ model: 'gemini-2.5-flash-image', prompt: 'a photo of a senator' }));
+    expect(err.status).toBe(400);
+    expect(err.error).toMatchObject({ type: 'invalid_request_error', code: 'no_image', param: 'prompt' });
+    expect(err.message).toContain('I cannot draw real people.');
+    expect(await gw.waitForRow(err)).toMatchObject({ status: 400, errorType: 'no_image', images: 0, provider: 'gemini' });
   });
 
   test('Gemini Imagen: :predict with sampleCount and aspectRatio, data: URI in url', async () => {
@@ -131,6 +178,23 @@ describe('POST /v1/images/generations', () => {
     expect(err.message).toContain('safety system');
     const row = await gw.waitForRow(err);
     expect(row).toMatchObject({ status: 400, images: 0, provider: 'openai' });
+  });
+
+  test("a budget reserves the model's dearest image: a $0.10 key cannot start a $0.12 dall-e-3 HD 1792 image", async () => {
+    const c = gw.addClient('image budget');
+    gw.ctx.db.update(clients).set({ budgetUsd: 0.1, budgetPeriod: 'day' }).where(eq(clients.id, c.id)).run();
+    await gw.ctx.limits.seed(gw.ctx.state.reload());
+    const limited = gw.openai(c.key);
+    const before = openai.requests.length;
+    const err = await apiError(limited.images.generate({ model: 'dall-e-3', prompt: 'x', size: '1792x1024', quality: 'hd' }));
+    expect(err.status).toBe(429);
+    expect(err.error).toMatchObject({ type: 'insufficient_quota', code: 'budget_exceeded' });
+    expect(openai.requests.length).toBe(before);
+    expect(await gw.waitForRow(err)).toMatchObject({ status: 429, costUsd: 0 });
+    // dall-e-2's dearest image is its default one: three of them ($0.06) still fit.
+    replies['openai /v1/images/generations'] = () => jsonResponse({ created: 1, data: [1, 2, 3].map((i) => ({ url: `https://x/${i}.png` })) });
+    const { response } = await limited.images.generate({ model: 'dall-e-2', prompt: 'x', n: 3 }).withResponse();
+    expect((await gw.waitForRow(response)).costUsd).toBeCloseTo(0.06, 6);
   });
 
   test('without a client key: 401', async () => {

@@ -76,6 +76,14 @@ describe('planImageCall', () => {
     expect(plan({ response_format: 'b64_json' }, 'openai', 'gpt-image-1').parse(gptImage, raw).raw).toBe(raw);
   });
 
+  test("gpt-image without response_format answers OpenAI's own b64_json, byte for byte", () => {
+    const raw = JSON.stringify(gptImage);
+    const res = plan({}, 'openai', 'gpt-image-1').parse(gptImage, raw);
+    expect(res.raw).toBe(raw);
+    expect(res.body.data[0]!.b64_json).toBe(gptImage.data[0]!.b64_json);
+    expect(res.body.data[0]!.url).toBeUndefined();
+  });
+
   test('parameters a model cannot honour are 400s naming the parameter', () => {
     expect(rejection(() => plan({ style: 'vivid' }, 'gemini', 'imagen-4.0-generate-001')).param).toBe('style');
     expect(rejection(() => plan({ n: 5 }, 'gemini', 'imagen-4.0-generate-001')).param).toBe('n');
@@ -97,5 +105,18 @@ describe('planImageCall', () => {
     const err = rejection(() => p.parse({ predictions: [{ raiFilteredReason: 'Unsafe content' }] }, ''));
     expect(err.code).toBe('content_policy_violation');
     expect(err.message).toContain('Unsafe content');
+  });
+
+  test("gemini image: a safety finish is content_policy_violation; a text-only answer is no_image with the model's words", () => {
+    const p = plan({}, 'gemini', 'gemini-2.5-flash-image');
+    const safety = rejection(() => p.parse({ candidates: [{ finishReason: 'IMAGE_SAFETY' }] }, ''));
+    expect(safety).toMatchObject({ status: 400, code: 'content_policy_violation', param: 'prompt' });
+    expect(safety.message).toContain('IMAGE_SAFETY');
+    const blocked = rejection(() => p.parse({ promptFeedback: { blockReason: 'PROHIBITED_CONTENT' } }, ''));
+    expect(blocked.code).toBe('content_policy_violation');
+    const said = rejection(() => p.parse({ candidates: [{ content: { parts: [{ text: 'I can only draw animals.' }] }, finishReason: 'STOP' }] }, ''));
+    expect(said).toMatchObject({ status: 400, code: 'no_image', param: 'prompt' });
+    expect(said.message).toContain('I can only draw animals.');
+    expect(rejection(() => p.parse({ candidates: [{ finishReason: 'NO_IMAGE' }] }, '')).code).toBe('no_image');
   });
 });

@@ -114,3 +114,12 @@ test('audio prices and the priority premium: an audio model reserves at its audi
   expect(worstCaseOf('chat', { max_tokens: 100, service_tier: 'priority' }, 300, p).costUsd).toBeCloseTo(standard * 1.75, 12);
   expect(worstCaseOf('chat', { max_tokens: 100, service_tier: 'flex' }, 300, p).costUsd).toBeCloseTo(standard, 12);
 });
+
+test("an image model is reserved at its dearest image: dall-e-3 HD 1792 (3x), gpt-image-1 high 1536 (6240 of 1056 tokens)", () => {
+  const img = (id: string, image: number) => ({ ...model(id, 'openai'), kind: 'image' as const, prices: { input: 0, cachedInput: null, output: 0, reasoning: null, image } });
+  const snap = makeSnapshot({ models: [img('dall-e-2', 0.02), img('dall-e-3', 0.04), img('gpt-image-1', 0.042)], groups: [group('pics', ['dall-e-2', 'dall-e-3'])] });
+  expect(worstPricesOf('dall-e-2', snap).image).toBeCloseTo(0.02, 12);
+  expect(worstPricesOf('dall-e-3', snap).image).toBeCloseTo(0.12, 12);
+  expect(worstPricesOf('gpt-image-1', snap).image).toBeCloseTo((0.042 * 6240) / 1056, 12);
+  expect(worstPricesOf('pics', snap).image).toBeCloseTo(0.12, 12);
+});
