@@ -16,6 +16,12 @@ const range = {
   provider: str('Only this provider'),
   model: str('Only this concrete model'),
 };
+// The usage routes read hourly rollups: their range is widened to whole UTC hours.
+const rollupRange = {
+  ...range,
+  from: str('Start, epoch milliseconds or ISO 8601 (inclusive; rounded down to its UTC hour)'),
+  to: str('End, epoch milliseconds or ISO 8601 (exclusive; rounded up to a UTC hour: the hour holding it counts whole)'),
+};
 
 /**
  * Request logs and usage for the dashboard and scripts: any signed-in user (viewer or admin)
@@ -37,7 +43,7 @@ export function usageRoutes(ctx: AppContext) {
       role: 'viewer',
     })
     .get('/api/usage/summary', ({ query }) => usageSummary(ctx.store, parseUsageFilter(query as RawQuery)), {
-      query: t.Object(range, { additionalProperties: true }),
+      query: t.Object(rollupRange, { additionalProperties: true }),
       detail: { tags, summary: 'Totals (requests, errors, tokens, cost) from the hourly rollups' },
       role: 'viewer',
     })
@@ -45,7 +51,7 @@ export function usageRoutes(ctx: AppContext) {
       const { bucket, filter } = parseTimeseries(query as RawQuery);
       return { bucket, from: filter.from, to: filter.to, data: await usageTimeseries(ctx.store, bucket, filter) };
     }, {
-      query: t.Object({ ...range, bucket: str("'hour' (default, last 24 h) or 'day' (last 30 days)") }, { additionalProperties: true }),
+      query: t.Object({ ...rollupRange, bucket: str("'hour' (default, last 24 h) or 'day' (last 30 days)") }, { additionalProperties: true }),
       detail: { tags, summary: 'Totals per UTC hour or day, gaps filled with zeros' },
       role: 'viewer',
     })
@@ -53,7 +59,7 @@ export function usageRoutes(ctx: AppContext) {
       const { by, filter, limit } = parseBreakdown(query as RawQuery);
       return { by, data: await usageBreakdown(ctx.store, by, filter, limit) };
     }, {
-      query: t.Object({ ...range, by: str("'provider' (default), 'model' or 'client'"), limit: str('Rows, 1-1000 (default 100)') }, { additionalProperties: true }),
+      query: t.Object({ ...rollupRange, by: str("'provider' (default), 'model' or 'client'"), limit: str('Rows, 1-1000 (default 100)') }, { additionalProperties: true }),
       detail: { tags, summary: 'Totals per provider, model or client, most expensive first' },
       role: 'viewer',
     });

@@ -213,7 +213,10 @@ export class MemoryLimitCounters implements LimitCounters {
     for (const l of scopes) {
       const s = this.state(l.key);
       s.prune(now);
-      if (s.rollover(l, now) === periodKey(l.period, actual.at)) s.spend += actual.costUsd;
+      // As in check(): spend is kept only where a budget needs it. Starting a period here for a
+      // scope without one would make spend() trust a count begun at this charge (missing what was
+      // spent before it) and keep seed() from reading the logs when a budget is set later.
+      if (l.budgetUsd !== null && s.rollover(l, now) === periodKey(l.period, actual.at)) s.spend += actual.costUsd;
       if (l.tpm !== null && actual.tokens > 0) {
         s.tokens.push({ t: now, n: actual.tokens, live: true });
         s.tokSum += actual.tokens;
