@@ -5,6 +5,7 @@ import { providers, requestLogs } from '../db/schema';
 import { badRequest, notFound } from '../errors/api-error';
 import { PROVIDER_CATALOG } from '../providers/provider-catalog';
 import { PROVIDER_IDS, isProviderId, type ProviderId } from '../providers/types';
+import { hasUnsafeChars } from '../security/unsafe-text';
 
 export type ProviderDeps = Pick<AppContext, 'db' | 'state' | 'secretBox' | 'breakers'> & Partial<Pick<AppContext, 'keyPool'>>;
 
@@ -83,6 +84,9 @@ export async function getProvider(deps: ProviderDeps, id: string): Promise<Provi
 }
 
 function checkBaseUrl(url: string): string {
+  // URL parsing drops tabs and line breaks silently, so such a value would be stored and shown
+  // as one URL while requests go to another (a line break in the host hides where keys are sent).
+  if (hasUnsafeChars(url)) throw badRequest('base_url must not contain control, line-break or bidi characters.', 'base_url');
   let u: URL;
   try {
     u = new URL(url);

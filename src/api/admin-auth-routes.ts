@@ -66,8 +66,9 @@ export function adminAuthRoutes(deps: AuthDeps) {
     )
     .post(
       '/api/auth/change-password',
-      async ({ auth, body, request, set }) => {
-        const r = await changePassword(deps, auth.user.id, body.current_password, body.new_password);
+      async ({ auth, body, request, server, set }) => {
+        const address = server?.requestIP(request)?.address ?? 'unknown';
+        const r = await changePassword(deps, auth.user.id, body.current_password, body.new_password, address);
         set.headers['set-cookie'] = cookieFor(r, request);
         set.headers['cache-control'] = 'no-store';
         return sessionBody(r);
@@ -79,7 +80,7 @@ export function adminAuthRoutes(deps: AuthDeps) {
           tags,
           security,
           summary: 'Change your own password',
-          description: 'Every existing session of the user ends; the response carries a fresh token (and cookie) for the caller.',
+          description: 'Every existing session of the user ends; the response carries a fresh token (and cookie) for the caller. A wrong `current_password` counts as a failed sign-in of that user from that address (429 with retry-after once throttled).',
         },
       },
     );

@@ -22,6 +22,35 @@ const tooMany = (ms: number) => {
   return new ApiError({ status: 429, message: `Too many failed sign-ins. Try again in ${waitText(s)}.`, type: 'rate_limit_error', code: 'login_throttled', headers: { 'retry-after': String(s) } });
 };
 
+interface ThrottleKeys {
+  /** Per (username, source, password epoch). */
+  user: string;
+  /** Per source. */
+  address: string;
+  source: string;
+}
+
+/**
+ * The counters a password guess is charged to. Sign-in and the password change share them, so a
+ * guess costs the same whichever way it is made.
+ */
+function throttleKeys(username: string, address: string, passwordHash: string | null | undefined): ThrottleKeys {
+  const source = sourceOf(address);
+  return { user: `u:${username.toLowerCase()}|${source}|${passwordEpoch(passwordHash)}`, address: `a:${source}`, source };
+}
+
+/** Throws the 429 while either counter is full; consulted before any password is verified. */
+function checkThrottle(deps: AuthDeps, keys: ThrottleKeys): void {
+  const rt = deps.auth;
+  const wait = Math.max(rt.throttle.retryAfterMs(keys.user, rt.perUser), rt.throttle.retryAfterMs(keys.address, rt.perAddress));
+  if (wait > 0) throw tooMany(wait);
+}
+
+function countFailure(deps: AuthDeps, keys: ThrottleKeys): void {
+  deps.auth.throttle.fail(keys.user, deps.auth.perUser, keys.source);
+  deps.auth.throttle.fail(keys.address, deps.auth.perAddress);
+}
+
 /**
  * Checks a username and password and opens a session. Failures are throttled per (username,
  * client address) and per client address; the throttle is consulted before the password is even
@@ -35,19 +64,15 @@ export async function login(deps: AuthDeps, username: string, password: string, 
   const [row] = await deps.db.select().from(users).where(eq(users.username, username));
   // Counted per (username, source) and per source: failures from one address cannot lock a user
   // out everywhere. The password epoch gives a new password (e.g. after --reset-admin) a fresh count.
-  const source = sourceOf(address);
-  const userKey = `u:${username.toLowerCase()}|${source}|${passwordEpoch(row?.passwordHash)}`;
-  const addrKey = `a:${source}`;
-  const wait = Math.max(rt.throttle.retryAfterMs(userKey, rt.perUser), rt.throttle.retryAfterMs(addrKey, rt.perAddress));
-  if (wait > 0) throw tooMany(wait);
+  const keys = throttleKeys(username, address, row?.passwordHash);
+  checkThrottle(deps, keys);
   const ok = await verifyPassword(password, row?.passwordHash ?? null);
   if (!row || !ok) {
-    rt.throttle.fail(userKey, rt.perUser, source);
-    rt.throttle.fail(addrKey, rt.perAddress);
+    countFailure(deps, keys);
     throw new ApiError({ status: 401, message: 'Wrong username or password.', type: 'authentication_error', code: 'invalid_credentials' });
   }
   // Only the user's counter resets: a success of one account must not buy an address more guesses.
-  rt.throttle.clear(userKey);
+  rt.throttle.clear(keys.user);
   const issued = await createSession(deps, deps.secretBox, row);
   return { ...issued, user: { id: row.id, username: row.username, role: row.role, mustChangePassword: row.mustChangePassword } };
 }
@@ -59,12 +84,20 @@ export async function logout(deps: SessionDeps, sessionId: string): Promise<void
 /**
  * Changes the caller's own password: every existing session (this one included) dies through
  * the token version bump, and a fresh session is returned so the caller stays signed in.
+ * A wrong current password counts against the sign-in throttle of that user and `address`
+ * (429 once it is full): a stolen session must not become an unthrottled password oracle.
  */
-export async function changePassword(deps: AuthDeps, userId: number, current: string, next: string): Promise<LoginResult> {
+export async function changePassword(deps: AuthDeps, userId: number, current: string, next: string, address: string): Promise<LoginResult> {
+  if (current.length > MAX_PASSWORD_CHARS) throw badRequest(`The current password may have at most ${MAX_PASSWORD_CHARS} characters.`, 'current_password');
   const [row] = await deps.db.select().from(users).where(eq(users.id, userId));
   if (!row) throw new ApiError({ status: 401, message: 'The session user no longer exists.', type: 'authentication_error', code: 'invalid_session' });
-  if (!(await verifyPassword(current, row.passwordHash)))
+  const keys = throttleKeys(row.username, address, row.passwordHash);
+  checkThrottle(deps, keys);
+  if (!(await verifyPassword(current, row.passwordHash))) {
+    countFailure(deps, keys);
     throw badRequest('The current password is wrong.', 'current_password', 'invalid_password');
+  }
+  deps.auth.throttle.clear(keys.user);
   checkPasswordPolicy(next, 'new_password', row.username);
   if (next === current) throw badRequest('The new password must differ from the current one.', 'new_password', 'weak_password');
   const tokenVersion = row.tokenVersion + 1;

@@ -122,3 +122,28 @@ describe('a provider key that is not printable ASCII', () => {
       });
     });
 });
+
+describe('a provider base_url with characters URL parsing drops', () => {
+  // new URL() drops tabs and line breaks, so these were stored and shown as one URL while
+  // requests went to another: 'https://api.openai.com\n.example.net/v1' reaches .example.net.
+  for (const base_url of ['https://api.openai.com\n.example.net/v1', 'http://127.0.0.1:9/v1\r\nX-Injected: y', 'http://127.0.0.1:9/\tv1', 'http://127.0.0.1:9/v1\u202e'])
+    test(JSON.stringify(base_url), async () => {
+      const before = (await json(await api(gw, 'GET', '/api/providers/openai', { as: admin }))).base_url;
+      const res = await api(gw, 'PATCH', '/api/providers/openai', { as: admin, body: { base_url } });
+      expect({ status: res.status, body: await json(res) }).toEqual({
+        status: 400,
+        body: { error: { message: 'base_url must not contain control, line-break or bidi characters.', type: 'invalid_request_error', param: 'base_url', code: 'invalid_request' } },
+      });
+      expect((await json(await api(gw, 'GET', '/api/providers/openai', { as: admin }))).base_url).toBe(before);
+    });
+
+  test('the dashboard form refuses it too', async () => {
+    const res = await fetch(`${gw.url}/providers/openai`, {
+      method: 'POST',
+      headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf, 'hx-request': 'true', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ base_url: 'https://api.openai.com\n.example.net/v1' }).toString(),
+    });
+    expect(await res.text()).toContain('must not contain control');
+    expect((await json(await api(gw, 'GET', '/api/providers/openai', { as: admin }))).base_url).toBe('http://127.0.0.1:9/v1');
+  });
+});

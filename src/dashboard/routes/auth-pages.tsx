@@ -55,17 +55,19 @@ export function authPages(deps: AuthDeps) {
       if (!auth) return redirect(request, '/login');
       return htmlResponse(<ChangePasswordPage csrfToken={auth.session.csrfToken} forced={auth.user.mustChangePassword} />);
     }, hidden)
-    .post('/change-password', async ({ auth, body, request }) => {
+    .post('/change-password', async ({ auth, body, request, server }) => {
       const next = rawField(body, 'new_password');
-      const page = (errors: string[], status: number) =>
-        htmlResponse(<ChangePasswordPage csrfToken={auth.session.csrfToken} forced={auth.user.mustChangePassword} errors={errors} />, { status });
+      const page = (errors: string[], status: number, headers?: Record<string, string>) =>
+        htmlResponse(<ChangePasswordPage csrfToken={auth.session.csrfToken} forced={auth.user.mustChangePassword} errors={errors} />, { status, headers });
       if (next !== rawField(body, 'confirm_password')) return page(['The two new passwords differ.'], 422);
+      const address = server?.requestIP(request)?.address ?? 'unknown';
       try {
-        const r = await changePassword(deps, auth.user.id, rawField(body, 'current_password'), next);
+        const r = await changePassword(deps, auth.user.id, rawField(body, 'current_password'), next, address);
         return withCookie(redirect(request, '/'), cookieFor(r, request));
       } catch (err) {
         if (!(err instanceof ApiError) || err.status >= 500) throw err;
-        return page([err.message], 422);
+        // Throttled guesses keep their 429 and retry-after, as on the sign-in form.
+        return err.status === 429 ? page([err.message], 429, err.headers) : page([err.message], 422);
       }
     }, signedIn());
 }
