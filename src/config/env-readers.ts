@@ -38,6 +38,8 @@ export function readList(env: Env, name: string): string[] {
 export function readUrl(env: Env, name: string): string | undefined {
   const raw = env[name]?.trim();
   if (!raw) return undefined;
+  // URL parsing drops tabs and line breaks silently: `https://a.com\n.b.net` would reach a.com.b.net.
+  if (/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/.test(raw)) throw new ConfigError(`${name} holds a control, line-break or bidi character; write the URL on one line.`);
   let url: URL;
   try {
     url = new URL(raw);

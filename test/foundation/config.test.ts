@@ -42,6 +42,13 @@ describe('loadConfig', () => {
     expect(c.security.imageUrlAllowHosts).toEqual(['127.0.0.1', 'localhost']);
   });
 
+  test('a URL with a line break, tab or bidi character inside stops the start (URL parsing would drop it and reach another host)', () => {
+    for (const bad of ['https://api.openai.com\n.example.net/v1', 'https://api.openai.com\t.example.net', 'https://api.openai.com\u202e.ten.example']) {
+      expect(() => loadConfig({ LLM_PROXY__PROVIDERS__OPENAI__BASE_URL: bad })).toThrow(/^LLM_PROXY__PROVIDERS__OPENAI__BASE_URL holds a control/);
+    }
+    expect(loadConfig({ LLM_PROXY__PROVIDERS__OPENAI__BASE_URL: ' https://api.openai.com/v1/ \n' }).providers.openai!.baseUrl).toBe('https://api.openai.com/v1');
+  });
+
   test('a provider key from the environment is trimmed; one with a space, a control or a non-ASCII character stops the start naming its variable', () => {
     expect(loadConfig({ OPENAI_API_KEY: '  sk-pasted-with-newline\n' }).providers.openai!.apiKey).toBe('sk-pasted-with-newline');
     expect(() => loadConfig({ OPENAI_API_KEY: 'sk-two words' })).toThrow(/^OPENAI_API_KEY must be printable ASCII/);
