@@ -74,8 +74,18 @@ export class UpstreamError extends ApiError {
     code: string = 'upstream_error',
     headers: Record<string, string> = {},
   ) {
-    super({ status, message, type: status >= 500 ? 'api_error' : 'invalid_request_error', code, headers });
+    super({ status, message, type: upstreamErrorType(status, code), code, headers });
   }
+}
+
+/**
+ * OpenAI's `type` for a relayed upstream failure: a 429 is `requests` as OpenAI's own rate-limit
+ * errors are (`insufficient_quota` for an account out of quota), other 4xx `invalid_request_error`.
+ */
+function upstreamErrorType(status: number, code: string): string {
+  if (status >= 500) return 'api_error';
+  if (status === 429) return code === 'insufficient_quota' ? 'insufficient_quota' : 'requests';
+  return 'invalid_request_error';
 }
 
 export function isRetryableStatus(status: number): boolean {

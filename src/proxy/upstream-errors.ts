@@ -91,13 +91,16 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
       'upstream_auth_failed',
     );
   }
+  // A 429 is a rate limit whatever the provider calls it (Gemini: RESOURCE_EXHAUSTED, a number as
+  // its code; Anthropic: rate_limit_error): OpenAI's code, unless it named a quota.
+  const relayed = res.status === 429 && code !== 'insufficient_quota' ? 'rate_limit_exceeded' : (code ?? 'upstream_error');
   return new UpstreamError(
     provider,
     res.status,
     `Upstream ${providerName(provider)} returned HTTP ${res.status}: ${detail}`,
     isRetryableStatus(res.status),
     undefined,
-    code ?? 'upstream_error',
+    relayed,
     headers,
   );
 }

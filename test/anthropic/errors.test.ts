@@ -69,7 +69,8 @@ describe('error answers before the first byte', () => {
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('17');
     const { error } = (await res.json()) as any;
-    expect(error.code).toBe('rate_limit_error');
+    // On /v1/chat/completions an upstream's 429 is OpenAI's rate-limit error, whatever the provider called it.
+    expect([error.code, error.type]).toEqual(['rate_limit_exceeded', 'requests']);
     expect(error.message).toContain('Anthropic (anthropic) returned HTTP 429');
     expect(error.message).toContain('would exceed the rate limit');
     expect(failures).toEqual(['anthropic:claude-sonnet-4-5']);

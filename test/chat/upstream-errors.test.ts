@@ -74,7 +74,14 @@ describe('status mapping', () => {
     const res = await post();
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('7');
-    expect((await errorOf(res)).code).toBe('rate_limit_exceeded');
+    expect(await errorOf(res)).toMatchObject({ code: 'rate_limit_exceeded', type: 'requests' });
+  });
+
+  test("an upstream 429 in another provider's words (Gemini's RESOURCE_EXHAUSTED, a numeric code) is OpenAI's rate_limit_exceeded; insufficient_quota stays", async () => {
+    fake.handler = () => jsonResponse([{ error: { code: 429, message: 'Resource has been exhausted', status: 'RESOURCE_EXHAUSTED' } }], 429);
+    expect(await errorOf(await post())).toMatchObject({ code: 'rate_limit_exceeded', type: 'requests' });
+    fake.handler = () => jsonResponse({ error: { message: 'You exceeded your current quota', type: 'insufficient_quota', code: 'insufficient_quota' } }, 429);
+    expect(await errorOf(await post())).toMatchObject({ code: 'insufficient_quota', type: 'insufficient_quota' });
   });
 
   test('upstream 5xx becomes 502', async () => {
