@@ -1,4 +1,5 @@
 import { badRequest } from '../errors/api-error';
+import { BilledError } from '../errors/billed-error';
 import { joinUrl } from '../providers/shared/upstream-call';
 import type { ProviderSettings } from '../providers/types';
 import type { Usage } from '../usage/types';
@@ -23,15 +24,31 @@ const BLOCKED = /SAFETY|PROHIBITED|BLOCKLIST|SPII|RECITATION/;
 /**
  * The 400 of an answer without an image: a block names Google's reason (content_policy_violation);
  * a model that answered with text alone ("I can't draw that") gets its words in the message.
+ * Google bills the tokens of an answer without an image all the same: the error carries them.
  */
-function noImage(json: GeminiImageResponse, text: string) {
+function noImage(json: GeminiImageResponse, text: string, usage: Usage | null) {
   const block = json?.promptFeedback?.blockReason;
   const finish = json?.candidates?.[0]?.finishReason;
-  if (block || (finish && BLOCKED.test(finish))) {
-    return badRequest(`The image was blocked by the provider's safety filter (${block ?? finish}).`, 'prompt', 'content_policy_violation');
-  }
-  const said = text ? ` The model answered: ${text.length > 500 ? `${text.slice(0, 500)}…` : text}` : '';
-  return badRequest(`The provider returned no image for this prompt${finish ? ` (${finish})` : ''}.${said}`, 'prompt', 'no_image');
+  const param = 'prompt';
+  const e = block || (finish && BLOCKED.test(finish))
+    ? { message: `The image was blocked by the provider's safety filter (${block ?? finish}).`, code: 'content_policy_violation' }
+    : { message: `The provider returned no image for this prompt${finish ? ` (${finish})` : ''}.${said(text)}`, code: 'no_image' };
+  return usage ? new BilledError({ status: 400, type: 'invalid_request_error', param, ...e, usage }) : badRequest(e.message, param, e.code);
+}
+
+function said(text: string): string {
+  return text ? ` The model answered: ${text.length > 500 ? `${text.slice(0, 500)}…` : text}` : '';
+}
+
+/** Gemini's usageMetadata -> Usage; thinking tokens are left out of candidatesTokenCount, OpenAI's convention counts them as output. */
+function usageOf(um: GeminiImageResponse['usageMetadata']): Usage | null {
+  if (!um || typeof um !== 'object') return null;
+  return {
+    input: um.promptTokenCount ?? 0,
+    cachedInput: 0,
+    output: (um.candidatesTokenCount ?? 0) + (um.thoughtsTokenCount ?? 0),
+    reasoning: um.thoughtsTokenCount ?? 0,
+  };
 }
 
 /**
@@ -63,7 +80,9 @@ export function planGeminiImage(req: ImageRequest, model: string, settings: Prov
       const parts = json?.candidates?.flatMap((c) => c.content?.parts ?? []) ?? [];
       const images = parts.filter((p) => p.inlineData?.data);
       const revised = parts.map((p) => p.text ?? '').join('').trim();
-      if (images.length === 0) throw noImage(json, revised);
+      const um = json?.usageMetadata;
+      const usage = usageOf(um);
+      if (images.length === 0) throw noImage(json, revised, usage);
       const data = images.map((p) => {
         const d: { url?: string; b64_json?: string; revised_prompt?: string } = wantsB64
           ? { b64_json: p.inlineData!.data! }
@@ -71,16 +90,6 @@ export function planGeminiImage(req: ImageRequest, model: string, settings: Prov
         if (revised) d.revised_prompt = revised;
         return d;
       });
-      const um = json?.usageMetadata;
-      // Gemini leaves thinking tokens out of candidatesTokenCount; OpenAI's convention counts them as output.
-      const usage: Usage | null = um
-        ? {
-            input: um.promptTokenCount ?? 0,
-            cachedInput: 0,
-            output: (um.candidatesTokenCount ?? 0) + (um.thoughtsTokenCount ?? 0),
-            reasoning: um.thoughtsTokenCount ?? 0,
-          }
-        : null;
       const body: ImageResult['body'] = { created: Math.floor(Date.now() / 1000), data };
       if (usage) {
         body.usage = {

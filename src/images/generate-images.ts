@@ -1,6 +1,7 @@
 import { checkModelName, modelForLog } from '../routing/model-name';
 import type { AppContext } from '../context';
 import { ApiError, badRequest } from '../errors/api-error';
+import { billedUsageOf } from '../errors/billed-error';
 import { RequestClock } from '../proxy/request-clock';
 import { routeRequest, type RouteDecision } from '../routing';
 import { walkTargets, type Walk } from '../proxy/walk-targets';
@@ -68,6 +69,8 @@ export async function generateImages(
     recordRequest(ctx, meta, { decision, walk, delivered: { usage: result.usage, images: result.images, imageUnits }, overheadMs });
     return { result, headers: gatewayHeaders({ overheadMs, target, decision, requestId }) };
   } catch (err) {
-    throw recordFailure(ctx, meta, { decision, walk }, err);
+    // An error answer the provider billed (a Gemini image blocked for safety) keeps its tokens on the row.
+    const billed = walk?.target ? billedUsageOf(err) : null;
+    throw recordFailure(ctx, meta, { decision, walk, delivered: billed && { usage: billed, images: 0 } }, err);
   }
 }

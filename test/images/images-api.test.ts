@@ -117,6 +117,20 @@ describe('POST /v1/images/generations', () => {
     expect(await gw.waitForRow(err)).toMatchObject({ status: 400, errorType: 'no_image', images: 0, provider: 'gemini' });
   });
 
+  test('gemini image blocked for safety: the client gets 400 content_policy_violation, the row bills the prompt tokens Google bills', async () => {
+    replies['gemini /v1beta/models/gemini-2.5-flash-image:generateContent'] = () =>
+      jsonResponse({ candidates: [{ finishReason: 'IMAGE_SAFETY', index: 0 }], usageMetadata: { promptTokenCount: 1200, totalTokenCount: 1200 } });
+    const err = await apiError(client.images.generate({ model: 'gemini-2.5-flash-image', prompt: 'something blocked' }));
+    expect(err.status).toBe(400);
+    expect(err.error).toMatchObject({ type: 'invalid_request_error', code: 'content_policy_violation', param: 'prompt' });
+    expect(err.message).toContain('IMAGE_SAFETY');
+    const row = await gw.waitForRow(err);
+    expect(row).toMatchObject({ status: 400, errorType: 'content_policy_violation', provider: 'gemini', images: 0, promptTokens: 1200, completionTokens: 0 });
+    const inputPrice = gw.ctx.state.getSnapshot().models.get('gemini-2.5-flash-image')!.prices!.input;
+    expect(inputPrice).toBeGreaterThan(0);
+    expect(row.costUsd).toBeCloseTo((1200 * inputPrice) / 1e6, 9);
+  });
+
   test('Gemini Imagen: :predict with sampleCount and aspectRatio, data: URI in url', async () => {
     const raw = JSON.parse(await fixture('gemini-imagen-predict.json'));
     replies['gemini /v1beta/models/imagen-4.0-generate-001:predict'] = () => jsonResponse(raw);

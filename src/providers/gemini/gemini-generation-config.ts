@@ -12,6 +12,7 @@ export function geminiMajor(model: string): number {
 export function convertGenerationConfig(req: ChatRequest, model: string): GeminiGenerationConfig | undefined {
   const g: GeminiGenerationConfig = {};
   const r = req as Record<string, any>;
+  refuseLogprobs(r);
   if (typeof r.temperature === 'number') g.temperature = r.temperature;
   if (typeof r.top_p === 'number') g.topP = r.top_p;
   // Not an OpenAI field, but some clients send it for providers that have it.
@@ -40,6 +41,19 @@ export function convertGenerationConfig(req: ChatRequest, model: string): Gemini
   const thinking = thinkingConfig(r.reasoning_effort, model);
   if (thinking) g.thinkingConfig = thinking;
   return Object.keys(g).length ? g : undefined;
+}
+
+/**
+ * Gemini's logprobs (responseLogprobs, logprobsResult) are not translated to OpenAI's
+ * `choices[].logprobs`: asked for, they are a 400 naming the field rather than silently dropped,
+ * since the client would read `logprobs: null` as an answer without them.
+ */
+function refuseLogprobs(r: Record<string, any>): void {
+  const refuse = (param: string) => {
+    throw badRequest(`Gemini models do not support ${param} through the gateway.`, param, 'unsupported_parameter');
+  };
+  if (r.logprobs === true) refuse('logprobs');
+  if (r.top_logprobs != null) refuse('top_logprobs');
 }
 
 /**

@@ -2,7 +2,7 @@ import type { ChatCompletion } from 'openai/resources/chat/completions';
 import { toOpenAIUsage, type Usage } from '../../usage/types';
 import { normalizeGeminiUsage } from '../../usage/gemini-usage';
 import type { ChatCallContext } from '../types';
-import { mapFinishReason } from './map-finish-reason';
+import { failedToolCall, mapFinishReason } from './map-finish-reason';
 import type { GeminiCandidate, GeminiPart, GeminiResponse } from './gemini-wire';
 import { makeToolCallId } from './tool-call-id';
 
@@ -17,6 +17,11 @@ export function parseGeminiResponse(body: unknown, ctx: ChatCallContext): { comp
   const res = (body && typeof body === 'object' ? body : {}) as GeminiResponse;
   const usage = normalizeGeminiUsage(res.usageMetadata);
   const candidates = Array.isArray(res.candidates) ? res.candidates : [];
+  for (const c of candidates) {
+    // A tool call the model failed to make is a failed request, not an empty answer.
+    const failed = c && typeof c === 'object' ? failedToolCall(c.finishReason, c.finishMessage) : null;
+    if (failed) throw failed;
+  }
   const choices: ChatCompletion.Choice[] = candidates
     .filter((c) => c && typeof c === 'object')
     .map((c, i) => toChoice(c, typeof c.index === 'number' ? c.index : i));

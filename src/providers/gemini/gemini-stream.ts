@@ -7,7 +7,7 @@ import { toOpenAIUsage } from '../../usage/types';
 import type { ChatCallContext, StreamTally } from '../types';
 import { completionId, partsOf } from './gemini-response';
 import { geminiErrorMessage, geminiErrorStatus } from './gemini-error';
-import { mapFinishReason } from './map-finish-reason';
+import { failedToolCall, mapFinishReason } from './map-finish-reason';
 import type { GeminiPart, GeminiResponse } from './gemini-wire';
 import { makeToolCallId } from './tool-call-id';
 
@@ -105,6 +105,13 @@ function geminiTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEv
       if (!c || typeof c !== 'object') return;
       const index = typeof c.index === 'number' ? c.index : i;
       const s = state(index);
+      const failed = failedToolCall(c.finishReason, c.finishMessage);
+      if (failed) {
+        // Before the first byte a plain retryable error (a group falls back), after it the error chunk.
+        stopped = true;
+        tally.finishReason = 'error';
+        throw failed;
+      }
       for (const p of partsOf(c)) onPart(index, s, p);
       if (c.finishReason && !s.finished) {
         s.finished = true;

@@ -72,6 +72,8 @@ export interface GeminiUsageMetadata {
 export interface GeminiCandidate {
   content?: { role?: string; parts?: GeminiPart[] };
   finishReason?: string;
+  /** Google's words on the finish reason (the broken call of a MALFORMED_FUNCTION_CALL). */
+  finishMessage?: string;
   index?: number;
 }
 
