@@ -58,6 +58,12 @@ export interface LimitCounters {
    * no slot again. Nothing happens without a reservation.
    */
   endFlight(requestId: string): MaybePromise<void>;
+  /**
+   * Marks the reservation of `requestId` alive at `now`: a request still followed (a background
+   * response) keeps it past the sweep that frees reservations whose row never came. Nothing
+   * happens without a reservation.
+   */
+  keepAlive(requestId: string, now: number): MaybePromise<void>;
   /** Adds usage that had no reservation (a classifier call billed to the key) to these scopes. */
   charge(scopes: readonly ScopeLimits[], actual: Actual, now: number): MaybePromise<void>;
   /** Settled spend of a scope in the period holding `now`, or null when not tracked yet. */

@@ -117,6 +117,14 @@ export class LimitsService {
   }
 
   /**
+   * The request is still followed (a background response read back): its reservation stays held
+   * past the sweep that frees reservations whose row never came.
+   */
+  keepAlive(requestId: string): void {
+    ignore(this.counters.keepAlive(requestId, this.now()));
+  }
+
+  /**
    * Frees a reservation whose request failed before its endpoint wrote a row (a row that still
    * comes later is charged as usage without a reservation).
    */

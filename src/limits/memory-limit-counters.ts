@@ -7,7 +7,7 @@ import type { RateInfo } from './rate-headers';
 const WINDOW_MS = 60_000;
 /** Floating-point slack when comparing summed USD amounts with a budget. */
 const EPS = 1e-9;
-/** A reservation whose log row never came (a bug elsewhere) is freed after this long. */
+/** A reservation whose log row never came (a bug elsewhere) is freed this long after its last sign of life (admit, keepAlive). */
 const STALE_MS = 60 * 60_000;
 
 interface TokenEntry {
@@ -78,6 +78,7 @@ interface Reservation {
   periodKeys: (string | null)[];
   tokenEntries: (TokenEntry | null)[];
   worstCostUsd: number;
+  /** Admitted, or last kept alive (keepAlive): the stale sweep counts from here. */
   at: number;
   /** The request ended before its row (endFlight): its slot is free already. */
   flightEnded?: boolean;
@@ -206,6 +207,11 @@ export class MemoryLimitCounters implements LimitCounters {
     if (!res || res.flightEnded) return;
     res.flightEnded = true;
     for (const s of res.states) s.inFlight = Math.max(0, s.inFlight - 1);
+  }
+
+  keepAlive(requestId: string, now: number): void {
+    const res = this.reservations.get(requestId);
+    if (res && now > res.at) res.at = now;
   }
 
   charge(scopes: readonly ScopeLimits[], actual: Actual, now: number): void {

@@ -6,7 +6,7 @@ import type { Actual, AdmitInput, Admission, LimitCounters, RefusalReason, Spend
 import type { ScopeLimits } from './limit-types';
 import { MemoryLimitCounters } from './memory-limit-counters';
 import type { RateInfo } from './rate-headers';
-import { ADMIT, HEARTBEAT, SETTLE, CHARGE, SEED, END_FLIGHT } from './redis-limit-scripts';
+import { ADMIT, HEARTBEAT, SETTLE, CHARGE, SEED, END_FLIGHT, KEEP_ALIVE } from './redis-limit-scripts';
 
 /** Thrown by `admit` in fail mode `closed` while Redis is unreachable: the key's request gets 503. */
 export class LimitsUnavailableError extends ApiError {
@@ -146,6 +146,13 @@ export class RedisLimitCounters implements LimitCounters {
     if (!this.redisAdmits.has(requestId) || !this.link.isUp()) return;
     // Not queued when it fails: the settle then frees the slot, as before.
     return END_FLIGHT.run(this.link, [], [this.link.prefix, requestId]).then(() => {}, () => {});
+  }
+
+  keepAlive(requestId: string, now: number): void | Promise<void> {
+    if (this.localAdmits.has(requestId)) return this.local.keepAlive(requestId, now);
+    if (!this.redisAdmits.has(requestId) || !this.link.isUp()) return;
+    // Not queued when it fails: the next read of the followed request sends it again.
+    return KEEP_ALIVE.run(this.link, [], [this.link.prefix, requestId, now]).then(() => {}, () => {});
   }
 
   charge(scopes: readonly ScopeLimits[], actual: Actual, now: number): void | Promise<void> {
