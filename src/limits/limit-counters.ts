@@ -73,6 +73,11 @@ export interface LimitCounters {
   /** Starts a scope's period spend at `amount` (read from the logs) unless that period is tracked already. */
   seedSpend(scope: ScopeLimits, amount: number, now: number): MaybePromise<void>;
   /**
+   * Forgets a scope's period spend (its budget was removed, or its period changed): what it spends
+   * without a budget is not all counted here, so the next budget is read from the logs again.
+   */
+  dropSpend(scope: ScopeLimits): MaybePromise<void>;
+  /**
    * Where a shared store reads a budget's spend when it has none at admit time (it was restarted
    * empty, or the budget was just set): set by LimitsService. Memory counters are seeded up front.
    */

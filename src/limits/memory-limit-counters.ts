@@ -66,7 +66,7 @@ class ScopeState {
     return key;
   }
 
-  setPeriod(key: string, spend: number): void {
+  setPeriod(key: string | null, spend: number): void {
     this.periodKey = key;
     this.spend = spend;
     this.periodUntil = -1;
@@ -247,6 +247,10 @@ export class MemoryLimitCounters implements LimitCounters {
     const key = periodKey(scope.period, now);
     if (s.periodKey === key) return;
     s.setPeriod(key, amount);
+  }
+
+  dropSpend(scope: ScopeLimits): void {
+    this.states.get(scope.key)?.setPeriod(null, 0);
   }
 
   /** Sets a scope's period spend to `amount`, whatever it held (a shared store's last word replaces it). */

@@ -191,6 +191,15 @@ export class RedisLimitCounters implements LimitCounters {
     await SEED.run(this.link, [], [this.link.prefix, scope.key, periodKey(scope.period, now), amount]);
   }
 
+  dropSpend(scope: ScopeLimits): void | Promise<void> {
+    this.local.dropSpend(scope);
+    this.lastSpend.delete(scope.key);
+    // Not seeded any more: the next admit under a budget asks for the logs' spend (ADMIT answers 2).
+    const drop = () => this.link.send('HDEL', [this.stKey(scope), 'seeded']);
+    if (!this.link.isUp()) return this.queue(drop);
+    return drop().then(() => {}, () => this.queue(drop));
+  }
+
   /** Work queued while Redis was down (bounded; what overflows is counted and warned about). */
   stats(): { pending: number; dropped: number; localInFlight: number } {
     return { pending: this.pending.length, dropped: this.dropped, localInFlight: this.localAdmits.size };
