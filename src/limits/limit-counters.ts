@@ -58,6 +58,12 @@ export interface LimitCounters {
    * no slot again. Nothing happens without a reservation.
    */
   endFlight(requestId: string): MaybePromise<void>;
+  /**
+   * Marks the reservation of `requestId` alive at `now`: a request still followed (a background
+   * response) keeps it past the sweep that frees reservations whose row never came. Nothing
+   * happens without a reservation.
+   */
+  keepAlive(requestId: string, now: number): MaybePromise<void>;
   /** Adds usage that had no reservation (a classifier call billed to the key) to these scopes. */
   charge(scopes: readonly ScopeLimits[], actual: Actual, now: number): MaybePromise<void>;
   /** Settled spend of a scope in the period holding `now`, or null when not tracked yet. */
@@ -66,6 +72,11 @@ export interface LimitCounters {
   outstanding(scope: ScopeLimits): MaybePromise<{ reservedUsd: number; inFlight: number }>;
   /** Starts a scope's period spend at `amount` (read from the logs) unless that period is tracked already. */
   seedSpend(scope: ScopeLimits, amount: number, now: number): MaybePromise<void>;
+  /**
+   * Forgets a scope's period spend (its budget was removed, or its period changed): what it spends
+   * without a budget is not all counted here, so the next budget is read from the logs again.
+   */
+  dropSpend(scope: ScopeLimits): MaybePromise<void>;
   /**
    * Where a shared store reads a budget's spend when it has none at admit time (it was restarted
    * empty, or the budget was just set): set by LimitsService. Memory counters are seeded up front.

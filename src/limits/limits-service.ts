@@ -36,6 +36,8 @@ export class LimitsService {
   private readonly pricesByName = new Map<string, WorstPrices>();
   /** Client ids of each team, as of the last snapshot seeded: a team's spend is its keys'. */
   private teamMembers = new Map<number, number[]>();
+  /** Scopes that had a budget at the last seed, by scope key: one that loses it has its spend dropped. */
+  private budgeted = new Map<string, ScopeLimits>();
 
   constructor(private readonly store: Store, opts: LimitsOptions = {}) {
     this.counters = opts.counters ?? new MemoryLimitCounters();
@@ -66,7 +68,8 @@ export class LimitsService {
 
   /**
    * Starts the period spend of each budgeted key and team not yet tracked from the logs (at start,
-   * and when an admin sets a budget or changes its period). Runs off the request path.
+   * and when an admin sets a budget or changes its period), and drops the spend of one whose
+   * budget was removed or whose period changed. Runs off the request path.
    */
   async seed(snap: RuntimeSnapshot): Promise<void> {
     const now = this.now();
@@ -82,6 +85,14 @@ export class LimitsService {
       if (own && own.budgetUsd !== null) want.push([own, [c.id]]);
     }
     for (const t of snap.teams?.values() ?? []) if (t.scope.budgetUsd !== null) want.push([t.scope, membersOf.get(t.id) ?? []]);
+    // A budget removed (or its period changed): the spend kept for it is dropped. Without a budget
+    // not everything is counted (a classifier call's charge; nothing at all for a key without
+    // limits), so a budget set again later in the period reads the logs instead of trusting it.
+    const before = this.budgeted;
+    this.budgeted = new Map(want.map(([scope]) => [scope.key, scope]));
+    const drops: ScopeLimits[] = [];
+    for (const [key, old] of before) if (this.budgeted.get(key)?.period !== old.period) drops.push(old);
+    for (const scope of drops) await this.counters.dropSpend(scope);
     for (const [scope, ids] of want) {
       if ((await this.counters.spend(scope, now)) !== null) continue;
       await this.counters.seedSpend(scope, await spendSince(this.store, ids, periodStart(scope.period, now)), now);
@@ -114,6 +125,14 @@ export class LimitsService {
    */
   requestEnded(requestId: string): void {
     ignore(this.counters.endFlight(requestId));
+  }
+
+  /**
+   * The request is still followed (a background response read back): its reservation stays held
+   * past the sweep that frees reservations whose row never came.
+   */
+  keepAlive(requestId: string): void {
+    ignore(this.counters.keepAlive(requestId, this.now()));
   }
 
   /**

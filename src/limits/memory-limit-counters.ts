@@ -7,7 +7,7 @@ import type { RateInfo } from './rate-headers';
 const WINDOW_MS = 60_000;
 /** Floating-point slack when comparing summed USD amounts with a budget. */
 const EPS = 1e-9;
-/** A reservation whose log row never came (a bug elsewhere) is freed after this long. */
+/** A reservation whose log row never came (a bug elsewhere) is freed this long after its last sign of life (admit, keepAlive). */
 const STALE_MS = 60 * 60_000;
 
 interface TokenEntry {
@@ -66,7 +66,7 @@ class ScopeState {
     return key;
   }
 
-  setPeriod(key: string, spend: number): void {
+  setPeriod(key: string | null, spend: number): void {
     this.periodKey = key;
     this.spend = spend;
     this.periodUntil = -1;
@@ -78,6 +78,7 @@ interface Reservation {
   periodKeys: (string | null)[];
   tokenEntries: (TokenEntry | null)[];
   worstCostUsd: number;
+  /** Admitted, or last kept alive (keepAlive): the stale sweep counts from here. */
   at: number;
   /** The request ended before its row (endFlight): its slot is free already. */
   flightEnded?: boolean;
@@ -208,6 +209,11 @@ export class MemoryLimitCounters implements LimitCounters {
     for (const s of res.states) s.inFlight = Math.max(0, s.inFlight - 1);
   }
 
+  keepAlive(requestId: string, now: number): void {
+    const res = this.reservations.get(requestId);
+    if (res && now > res.at) res.at = now;
+  }
+
   charge(scopes: readonly ScopeLimits[], actual: Actual, now: number): void {
     if (actual.costUsd === 0 && actual.tokens === 0) return;
     for (const l of scopes) {
@@ -241,6 +247,10 @@ export class MemoryLimitCounters implements LimitCounters {
     const key = periodKey(scope.period, now);
     if (s.periodKey === key) return;
     s.setPeriod(key, amount);
+  }
+
+  dropSpend(scope: ScopeLimits): void {
+    this.states.get(scope.key)?.setPeriod(null, 0);
   }
 
   /** Sets a scope's period spend to `amount`, whatever it held (a shared store's last word replaces it). */

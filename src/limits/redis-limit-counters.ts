@@ -6,7 +6,7 @@ import type { Actual, AdmitInput, Admission, LimitCounters, RefusalReason, Spend
 import type { ScopeLimits } from './limit-types';
 import { MemoryLimitCounters } from './memory-limit-counters';
 import type { RateInfo } from './rate-headers';
-import { ADMIT, HEARTBEAT, SETTLE, CHARGE, SEED, END_FLIGHT } from './redis-limit-scripts';
+import { ADMIT, HEARTBEAT, SETTLE, CHARGE, SEED, END_FLIGHT, KEEP_ALIVE } from './redis-limit-scripts';
 
 /** Thrown by `admit` in fail mode `closed` while Redis is unreachable: the key's request gets 503. */
 export class LimitsUnavailableError extends ApiError {
@@ -148,6 +148,13 @@ export class RedisLimitCounters implements LimitCounters {
     return END_FLIGHT.run(this.link, [], [this.link.prefix, requestId]).then(() => {}, () => {});
   }
 
+  keepAlive(requestId: string, now: number): void | Promise<void> {
+    if (this.localAdmits.has(requestId)) return this.local.keepAlive(requestId, now);
+    if (!this.redisAdmits.has(requestId) || !this.link.isUp()) return;
+    // Not queued when it fails: the next read of the followed request sends it again.
+    return KEEP_ALIVE.run(this.link, [], [this.link.prefix, requestId, now]).then(() => {}, () => {});
+  }
+
   charge(scopes: readonly ScopeLimits[], actual: Actual, now: number): void | Promise<void> {
     if (actual.costUsd === 0 && actual.tokens === 0) return;
     if (!this.link.isUp()) {
@@ -182,6 +189,15 @@ export class RedisLimitCounters implements LimitCounters {
     this.local.seedSpend(scope, amount, now);
     if (!this.link.isUp()) return;
     await SEED.run(this.link, [], [this.link.prefix, scope.key, periodKey(scope.period, now), amount]);
+  }
+
+  dropSpend(scope: ScopeLimits): void | Promise<void> {
+    this.local.dropSpend(scope);
+    this.lastSpend.delete(scope.key);
+    // Not seeded any more: the next admit under a budget asks for the logs' spend (ADMIT answers 2).
+    const drop = () => this.link.send('HDEL', [this.stKey(scope), 'seeded']);
+    if (!this.link.isUp()) return this.queue(drop);
+    return drop().then(() => {}, () => this.queue(drop));
   }
 
   /** Work queued while Redis was down (bounded; what overflows is counted and warned about). */

@@ -9,7 +9,7 @@ import { LuaScript } from '../redis/lua-script';
 // seeded: '1' once the spend was started from the logs),
 // <P>lim:<scope>:req (zset of admissions in the last minute), <P>lim:<scope>:tok (zset of token
 // entries) with <P>lim:<scope>:tokn (their counts), <P>lim:res:<request id> (a reservation),
-// <P>lim:resv (zset of reservations by time, for the stale sweep).
+// <P>lim:resv (zset of reservations by admit or last keep-alive time, for the stale sweep).
 const COMMON = `
 local WINDOW = 60000
 local STALE = 3600000
@@ -41,7 +41,11 @@ end
 local function settle(id, cost, tokens)
   local R = P..'lim:res:'..id
   local h = redis.call('HGETALL', R)
-  if #h == 0 then return 0 end
+  if #h == 0 then
+    -- Gone (settled, or expired): no entry of the sweep may outlive it, or the sweep's first 20 stay stuck on it.
+    redis.call('ZREM', P..'lim:resv', id)
+    return 0
+  end
   local r = {}
   for i = 1, #h, 2 do r[h[i]] = h[i + 1] end
   local worst = num(r.worst)
@@ -207,6 +211,16 @@ for i = 1, num(v[1]) do
   local st = redis.call('HGET', R, 's'..i)..':st'
   if redis.call('HINCRBY', st, 'inflight', -1) < 0 then redis.call('HSET', st, 'inflight', 0) end
 end
+return 1
+`);
+
+// A request still followed (a background response running for hours): its reservation's time in
+// the stale sweep is moved to now, and its hash kept from expiring. ARGV: P, request id, now.
+export const KEEP_ALIVE = new LuaScript(`${COMMON}
+local R = P..'lim:res:'..ARGV[2]
+if redis.call('EXISTS', R) == 0 then return 0 end
+redis.call('ZADD', P..'lim:resv', 'XX', tonumber(ARGV[3]), ARGV[2])
+redis.call('PEXPIRE', R, STALE * 2)
 return 1
 `);
 

@@ -54,7 +54,11 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
     const latencyMs = clock.elapsed();
     const used = settings!;
     ctx.backgroundResponses.follow({
-      read: () => readResponseState(ctx, target, used, id),
+      read: () => {
+        // Each read is a sign of life: the key's reservation outlives the sweep of lost rows (an hour).
+        ctx.limits.keepAlive(run.requestId);
+        return readResponseState(ctx, target, used, id);
+      },
       finish: (usage) => record(usage ? { ...unseen, usage } : unseen, error, overheadMs, latencyMs),
     });
   };

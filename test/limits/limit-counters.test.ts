@@ -119,6 +119,22 @@ test('a reservation whose log row never comes is freed after an hour, so it cann
   expect(c.settle('lost', { costUsd: 0.5, tokens: 0, at: T0 }, T0 + 62 * 60_000)).toBe(false);
 });
 
+test('a reservation kept alive (a followed background response) outlives the hour; once no longer kept alive, the sweep frees it an hour later', () => {
+  const c = new MemoryLimitCounters();
+  const s = scope({ key: 'c:10', maxParallel: 1, budgetUsd: 1 });
+  expect(c.admit({ requestId: 'followed', scopes: [s], worstCostUsd: 0.5, tokens: 0, now: T0 }).ok).toBe(true);
+  for (let m = 30; m <= 150; m += 30) c.keepAlive('followed', T0 + m * 60_000);
+  // Two and a half hours after its admission, still held: the slot and the USD.
+  expect(admit(c, [s], T0 + 151 * 60_000).ok).toBe(false);
+  expect(c.outstanding(s)).toEqual({ reservedUsd: 0.5, inFlight: 1 });
+  // A lost row is still freed: an hour after the last sign of life.
+  expect(admit(c, [s], T0 + 209 * 60_000).ok).toBe(false);
+  expect(admit(c, [s], T0 + 211 * 60_000).ok).toBe(true);
+  expect(c.settle('followed', { costUsd: 0.5, tokens: 0, at: T0 }, T0 + 212 * 60_000)).toBe(false);
+  c.keepAlive('never-admitted', T0); // nothing to keep: no error, nothing held
+  expect(c.outstanding(scope({ key: 'c:11' }))).toEqual({ reservedUsd: 0, inFlight: 0 });
+});
+
 test('a request that ended before its row frees its max_parallel slot at once; the settle frees only the USD', () => {
   const c = new MemoryLimitCounters();
   const s = scope({ maxParallel: 1, budgetUsd: 10 });

@@ -16,11 +16,11 @@ export interface LimitsRig {
   close(): Promise<void>;
 }
 
-/** `options`: more of the gateway's options (the provider and the limits clock are set here). */
-export async function startLimitsRig(options: Omit<GatewayOptions, 'env' | 'limitsClock'> = {}): Promise<LimitsRig> {
+/** `options`: more of the gateway's options (the provider and the limits clock are set here; `env` adds to the provider's). */
+export async function startLimitsRig(options: Omit<GatewayOptions, 'limitsClock'> = {}): Promise<LimitsRig> {
   const fake = startFakeUpstream(() => jsonResponse(fixtureJson('openai', 'chat.json')));
   const clock = { now: Date.parse('2026-03-10T12:00:00Z') };
-  const gw = await startGateway({ ...options, env: providerEnv('openai', `${fake.url}/v1`), limitsClock: () => clock.now });
+  const gw = await startGateway({ ...options, env: { ...providerEnv('openai', `${fake.url}/v1`), ...options.env }, limitsClock: () => clock.now });
   const now = Date.now();
   gw.ctx.db.insert(models).values([
     { id: 'lim-model', provider: 'openai', upstreamId: 'gpt-4o-mini', inputPrice: PRICE, outputPrice: PRICE, contextWindow: 128_000, updatedAt: now },

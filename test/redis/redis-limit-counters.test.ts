@@ -14,6 +14,11 @@ import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 const T0 = Date.parse('2026-03-10T12:00:00Z');
 const prefix = randomPrefix();
 const links: RedisLink[] = [];
+const ownPrefixes: string[] = [];
+const sweptInstance = () => {
+  ownPrefixes.push(randomPrefix());
+  return instance('open', REDIS_URL, ownPrefixes.at(-1));
+};
 let proxy: TcpProxy;
 
 beforeAll(async () => {
@@ -24,6 +29,7 @@ afterAll(async () => {
   for (const l of links) l.close();
   proxy.close();
   await deleteKeys(prefix);
+  for (const p of ownPrefixes) await deleteKeys(p);
 });
 
 let scopeN = 0;
@@ -32,8 +38,9 @@ const scope = (over: Partial<ScopeLimits> = {}): ScopeLimits => ({
   key: `c:${++scopeN}`, label: "key 'k'", allow: null, budgetUsd: null, period: 'month', rpm: null, tpm: null, maxParallel: null, ...over,
 });
 
-async function instance(failMode: 'open' | 'closed' = 'open', url = REDIS_URL): Promise<RedisLimitCounters> {
-  const link = new RedisLink(url, prefix, { retryMs: 50, pingMs: 200 }).start();
+/** `own`: a prefix of its own (the stale sweep reads every reservation under a prefix, oldest first). */
+async function instance(failMode: 'open' | 'closed' = 'open', url = REDIS_URL, own = prefix): Promise<RedisLimitCounters> {
+  const link = new RedisLink(url, own, { retryMs: 50, pingMs: 200 }).start();
   links.push(link);
   expect(await link.whenUp(5_000)).toBe(true);
   return new RedisLimitCounters(link, failMode);
@@ -121,6 +128,49 @@ describe('same answers as the in-memory counters', () => {
     // The second request still holds the one slot.
     expect(await c.outstanding(s)).toEqual({ reservedUsd: 0.5, inFlight: 1 });
     expect(await c.spend(s, T0)).toBeCloseTo(0.2);
+  });
+
+  test('a reservation whose row never comes is freed after an hour; one kept alive (a followed background response) is held past it', async () => {
+    const c = await sweptInstance();
+    const lost = scope({ maxParallel: 1 });
+    const followedScope = scope({ maxParallel: 1, budgetUsd: 1 });
+    await c.seedSpend(followedScope, 0, T0);
+    const followed = `alive-${prefix}`;
+    expect((await c.admit({ requestId: `lost-${prefix}`, scopes: [lost], worstCostUsd: 0, tokens: 0, now: T0 })).ok).toBe(true);
+    expect((await c.admit({ requestId: followed, scopes: [followedScope], worstCostUsd: 0.5, tokens: 0, now: T0 })).ok).toBe(true);
+    for (let m = 30; m <= 150; m += 30) await c.keepAlive(followed, T0 + m * 60_000);
+    // Each admit sweeps: the lost one is freed, the followed one still holds its slot and its USD.
+    expect((await admit(c, [lost], T0 + 151 * 60_000)).ok).toBe(true);
+    expect((await admit(c, [followedScope], T0 + 151 * 60_000)).ok).toBe(false);
+    expect(await c.outstanding(followedScope)).toEqual({ reservedUsd: 0.5, inFlight: 1 });
+    // Its row comes at last and settles it.
+    expect(await c.settle(followed, { costUsd: 0.4, tokens: 0, at: T0 }, T0 + 160 * 60_000)).toBe(true);
+    expect(await c.outstanding(followedScope)).toEqual({ reservedUsd: 0, inFlight: 0 });
+    expect(await c.spend(followedScope, T0 + 160 * 60_000)).toBeCloseTo(0.4);
+  });
+
+  test('a kept-alive reservation whose row never comes is still freed, an hour after its last sign of life', async () => {
+    const c = await sweptInstance();
+    const s = scope({ maxParallel: 1 });
+    const id = `alive-lost-${prefix}`;
+    expect((await c.admit({ requestId: id, scopes: [s], worstCostUsd: 0, tokens: 0, now: T0 })).ok).toBe(true);
+    await c.keepAlive(id, T0 + 100 * 60_000);
+    expect((await admit(c, [s], T0 + 159 * 60_000)).ok).toBe(false);
+    expect((await admit(c, [s], T0 + 161 * 60_000)).ok).toBe(true);
+  });
+
+  test("the sweep drops entries whose reservation hash expired, so 20 of them cannot keep it from reaching the rest", async () => {
+    const c = await sweptInstance();
+    const raw = links.at(-1)!;
+    const s = scope({ maxParallel: 100 });
+    for (let i = 0; i < 20; i++) expect((await c.admit({ requestId: `gone${i}-${prefix}`, scopes: [s], worstCostUsd: 0, tokens: 0, now: T0 - 1 })).ok).toBe(true);
+    // Their hashes expired in Redis (two hours of Redis time with no sweep).
+    for (let i = 0; i < 20; i++) await raw.send('DEL', [`${raw.prefix}lim:res:gone${i}-${prefix}`]);
+    const held = scope({ maxParallel: 1 });
+    expect((await c.admit({ requestId: `held-${prefix}`, scopes: [held], worstCostUsd: 0, tokens: 0, now: T0 })).ok).toBe(true);
+    const later = T0 + 61 * 60_000;
+    await admit(c, [scope()], later); // sweeps the first 20 entries: the expired ones
+    expect((await admit(c, [held], later)).ok).toBe(true);
   });
 });
 

@@ -123,3 +123,31 @@ test('a streamed background response the client leaves runs on: its row (499, th
   states.set(id, { status: 'completed', usage: usage(30, 700) });
   expect(await rig.gw.waitForRow(requestId)).toMatchObject({ status: 499, stream: true, promptTokens: 30, completionTokens: 700, estimated: false });
 });
+
+test('a background response running past the hour after which lost rows are swept keeps its reservation while it is followed', async () => {
+  fakeOpenAIResponses();
+  const c = await limitedClient(rig.gw, 'bg-long', { budgetUsd: 1, budgetPeriod: 'month' });
+  const openai = rig.gw.openai(c.key);
+  const { data, request_id } = await openai.responses.create({ model: 'lim-model', input: 'A very long essay', background: true, max_output_tokens: 600 }).withResponse();
+  await readsOf(data.id, 1);
+  states.get(data.id)!.status = 'in_progress';
+  // The limits clock runs on for two hours while the response runs: each read after a move is a sign of life at the new time.
+  const readCount = () => rig.fake.requests.filter((r) => r.method === 'GET' && r.path === `/v1/responses/${data.id}`).length;
+  for (let i = 0; i < 4; i++) {
+    rig.clock.now += 30 * 60_000;
+    await readsOf(data.id, readCount() + 2); // the next read may have started before the move: the one after it
+  }
+  // Two hours after its admission the ~$0.63 reservation still holds: ~$0.52 more does not fit (each admit sweeps).
+  const chat = { model: 'lim-model', messages: [{ role: 'user' as const, content: 'Hi' }], max_tokens: 500 };
+  const refused = await apiError(openai.chat.completions.create(chat));
+  expect([refused.status, refused.code]).toEqual([429, 'budget_exceeded']);
+  const scope = rig.gw.ctx.state.getSnapshot().clientsById!.get(c.id)!.limits!.scopes[0]!;
+  expect(await rig.gw.ctx.limits.counters.outstanding(scope)).toMatchObject({ inFlight: 1 });
+  states.set(data.id, { status: 'completed', usage: usage(100, 800) });
+  expect((await rig.gw.waitForRow(request_id!)).costUsd).toBeCloseTo(0.9, 9);
+  // Its row settled the reservation at its real cost: $0.10 left, the same request is refused on the spend now.
+  expect(await rig.gw.ctx.limits.counters.outstanding(scope)).toEqual({ reservedUsd: 0, inFlight: 0 });
+  expect(await rig.gw.ctx.limits.counters.spend(scope, rig.clock.now)).toBeCloseTo(0.9, 9);
+  const after = await apiError(openai.chat.completions.create(chat));
+  expect([after.status, after.code]).toEqual([429, 'budget_exceeded']);
+});
