@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from 'bun:test';
 import { eq } from 'drizzle-orm';
 import OpenAI from 'openai';
-import { clients } from '../../src/db/schema';
+import { clients, modelGroups } from '../../src/db/schema';
 import { fixtureText, jsonResponse, rawJsonResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { apiError, providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
 import { schemaErrors } from '../responses/openai-schema';
@@ -195,6 +195,53 @@ describe('POST /v1/images/generations', () => {
     replies['openai /v1/images/generations'] = () => jsonResponse({ created: 1, data: [1, 2, 3].map((i) => ({ url: `https://x/${i}.png` })) });
     const { response } = await limited.images.generate({ model: 'dall-e-2', prompt: 'x', n: 3 }).withResponse();
     expect((await gw.waitForRow(response)).costUsd).toBeCloseTo(0.06, 6);
+  });
+
+  test("a group skips targets that cannot make the n asked for; a model named directly keeps its 400", async () => {
+    gw.ctx.db.insert(modelGroups).values({ name: 'pictures', strategy: 'heuristic', targets: ['dall-e-3', 'imagen-4.0-generate-001', 'dall-e-2'], updatedAt: Date.now() }).run();
+    gw.ctx.db.insert(modelGroups).values({ name: 'single-shots', strategy: 'heuristic', targets: ['dall-e-3', 'gemini-2.5-flash-image'], updatedAt: Date.now() }).run();
+    gw.ctx.state.reload();
+    const raw = JSON.parse(await fixture('gemini-imagen-predict.json'));
+    replies['gemini /v1beta/models/imagen-4.0-generate-001:predict'] = () => jsonResponse(raw);
+    replies['openai /v1/images/generations'] = () => jsonResponse({ created: 1, data: [1, 2, 3, 4, 5].map((i) => ({ url: `https://x/${i}.png` })) });
+
+    // n=2: dall-e-3 makes one image per request, so Imagen (up to 4) answers.
+    const two = await client.images.generate({ model: 'pictures', prompt: 'two foxes', n: 2 }).withResponse();
+    expect(two.response.headers.get('x-gophergate-model')).toBe('imagen-4.0-generate-001');
+    expect(two.response.headers.get('x-gophergate-route')).toBe('pictures>imagen-4.0-generate-001');
+    expect(last(gemini).body).toMatchObject({ parameters: { sampleCount: 2 } });
+    const rowTwo = await gw.waitForRow(two.response);
+    expect(rowTwo).toMatchObject({ status: 200, provider: 'gemini', model: 'imagen-4.0-generate-001', modelRequested: 'pictures', images: 2 });
+    expect(rowTwo.attempts).toBeNull(); // one try: dall-e-3 was skipped, not tried
+
+    // n=5: only dall-e-2 takes it.
+    const five = await client.images.generate({ model: 'pictures', prompt: 'five foxes', n: 5 }).withResponse();
+    expect(five.data.data).toHaveLength(5);
+    expect(last(openai).body).toMatchObject({ model: 'dall-e-2', n: 5 });
+    expect(await gw.waitForRow(five.response)).toMatchObject({ status: 200, model: 'dall-e-2', images: 5 });
+
+    // n=1 still goes to the group's first target.
+    replies['openai /v1/images/generations'] = () => jsonResponse({ created: 1, data: [{ url: 'https://x/1.png' }] });
+    const one = await client.images.generate({ model: 'pictures', prompt: 'a fox' }).withResponse();
+    expect(last(openai).body).toMatchObject({ model: 'dall-e-3' });
+    expect(await gw.waitForRow(one.response)).toMatchObject({ status: 200, model: 'dall-e-3' });
+
+    // No target of the group makes 2 per request: a 400 naming each limit, nothing upstream, one row.
+    const before = openai.requests.length + gemini.requests.length;
+    const none = await apiError(client.images.generate({ model: 'single-shots', prompt: 'x', n: 2 }));
+    expect(none.status).toBe(400);
+    expect(none.error).toMatchObject({ type: 'invalid_request_error', param: 'n', code: 'unsupported_parameter' });
+    expect(none.message).toContain("No model of group 'single-shots'");
+    expect(none.message).toContain('dall-e-3 makes at most 1');
+    expect(await gw.waitForRow(none)).toMatchObject({ status: 400, modelRequested: 'single-shots', images: 0 });
+    // n above every API's limit keeps the common message.
+    const eleven = await apiError(client.images.generate({ model: 'pictures', prompt: 'x', n: 11 }));
+    expect([eleven.status, (eleven.error as any).param, (eleven.error as any).message]).toEqual([400, 'n', "'n' must be an integer from 1 to 10."]);
+    // A model named directly is not rerouted.
+    const direct = await apiError(client.images.generate({ model: 'dall-e-3', prompt: 'x', n: 2 }));
+    expect(direct.message).toContain("'n' is not supported by model 'dall-e-3'");
+    expect(await gw.waitForRow(direct)).toMatchObject({ status: 400, model: 'dall-e-3' });
+    expect(openai.requests.length + gemini.requests.length).toBe(before);
   });
 
   test('without a client key: 401', async () => {
