@@ -180,7 +180,7 @@ describe('POST /v1/images/generations', () => {
     expect(row).toMatchObject({ status: 400, images: 0, provider: 'openai' });
   });
 
-  test("a budget reserves the model's dearest image: a $0.10 key cannot start a $0.12 dall-e-3 HD 1792 image", async () => {
+  test("a budget reserves what the request's quality and size may cost: a $0.10 key cannot start a $0.12 dall-e-3 HD 1792 image, but can a $0.04 standard one", async () => {
     const c = gw.addClient('image budget');
     gw.ctx.db.update(clients).set({ budgetUsd: 0.1, budgetPeriod: 'day' }).where(eq(clients.id, c.id)).run();
     await gw.ctx.limits.seed(gw.ctx.state.reload());
@@ -191,10 +191,23 @@ describe('POST /v1/images/generations', () => {
     expect(err.error).toMatchObject({ type: 'insufficient_quota', code: 'budget_exceeded' });
     expect(openai.requests.length).toBe(before);
     expect(await gw.waitForRow(err)).toMatchObject({ status: 429, costUsd: 0 });
-    // dall-e-2's dearest image is its default one: three of them ($0.06) still fit.
-    replies['openai /v1/images/generations'] = () => jsonResponse({ created: 1, data: [1, 2, 3].map((i) => ({ url: `https://x/${i}.png` })) });
-    const { response } = await limited.images.generate({ model: 'dall-e-2', prompt: 'x', n: 3 }).withResponse();
-    expect((await gw.waitForRow(response)).costUsd).toBeCloseTo(0.06, 6);
+    // The request's own quality and size are reserved, not the model's dearest image: a standard
+    // 1024x1024 dall-e-3 image ($0.04) fits (it reserved $0.12 before).
+    replies['openai /v1/images/generations'] = () => jsonResponse({ created: 1, data: [{ url: 'https://x/1.png' }] });
+    const std = await limited.images.generate({ model: 'dall-e-3', prompt: 'x', quality: 'standard', size: '1024x1024' }).withResponse();
+    expect((await gw.waitForRow(std.response)).costUsd).toBeCloseTo(0.04, 6);
+    // gpt-image-1 at low quality, square: 272 output tokens (~$0.011), where its dearest image reserved ~$0.25.
+    replies['openai /v1/images/generations'] = () =>
+      jsonResponse({ created: 1, data: [{ b64_json: 'iVBORw0KGgo=' }], usage: { input_tokens: 3, input_tokens_details: { text_tokens: 3, image_tokens: 0 }, output_tokens: 272, total_tokens: 275 } });
+    const low = await limited.images.generate({ model: 'gpt-image-1', prompt: 'x', quality: 'low', size: '1024x1024' }).withResponse();
+    expect((await gw.waitForRow(low.response)).costUsd).toBeCloseTo((0.042 * 272) / 1056 + 3 * 5e-6, 6);
+    // About $0.049 is left: an hd dall-e-3 image ($0.08) is refused, two small dall-e-2 ones ($0.032) are not.
+    const hd = await apiError(limited.images.generate({ model: 'dall-e-3', prompt: 'x', quality: 'hd' }));
+    expect([hd.status, (hd.error as any).code]).toEqual([429, 'budget_exceeded']);
+    expect(await gw.waitForRow(hd)).toMatchObject({ status: 429, costUsd: 0 });
+    replies['openai /v1/images/generations'] = () => jsonResponse({ created: 1, data: [1, 2].map((i) => ({ url: `https://x/${i}.png` })) });
+    const { response } = await limited.images.generate({ model: 'dall-e-2', prompt: 'x', n: 2, size: '256x256' }).withResponse();
+    expect((await gw.waitForRow(response)).costUsd).toBeCloseTo(0.032, 6);
   });
 
   test("a group skips targets that cannot make the n asked for; a model named directly keeps its 400", async () => {
