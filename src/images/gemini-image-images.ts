@@ -3,7 +3,7 @@ import { BilledError } from '../errors/billed-error';
 import { joinUrl } from '../providers/shared/upstream-call';
 import type { ProviderSettings } from '../providers/types';
 import type { Usage } from '../usage/types';
-import { checkCommonParams, dataUri, refuseParams, sizeToAspectRatio, unsupported } from './image-params';
+import { checkCommonParams, dataUri, maxImagesPerCall, refuseParams, sizeToAspectRatio, unsupported } from './image-params';
 import type { ImagePlan, ImageRequest, ImageResult } from './images-types';
 
 /** Aspect ratios gemini-*-image models accept in `imageConfig.aspectRatio`. */
@@ -58,7 +58,7 @@ function usageOf(um: GeminiImageResponse['usageMetadata']): Usage | null {
  */
 export function planGeminiImage(req: ImageRequest, model: string, settings: ProviderSettings): ImagePlan {
   const n = checkCommonParams(req);
-  if (n > 1) unsupported('n', model, 'Gemini image models generate one image per request (n=1).');
+  if (n > maxImagesPerCall('gemini', model)) unsupported('n', model, 'Gemini image models generate one image per request (n=1).');
   refuseParams(req, model, ['style', 'quality', 'background', 'moderation', 'output_format', 'output_compression'], {
     quality: ['standard', 'auto'],
     output_format: ['png'],

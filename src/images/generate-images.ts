@@ -13,6 +13,7 @@ import type { ImageRequest, ImageResult } from './images-types';
 import { gatewayHeaders, recordFailure, recordRequest, type RequestMeta } from '../proxy/request-outcome';
 import { imagePriceUnits } from './image-price-units';
 import { planImageCall } from './plan-image-call';
+import { targetsForImageCount } from './image-targets';
 
 export interface ImagesOptions {
   clientId: number | null;
@@ -43,6 +44,8 @@ export async function generateImages(
     if (req.stream) throw badRequest('Streaming image generation is not supported by the gateway.', 'stream', 'unsupported_parameter');
     const callModel = classifierCallModel(ctx, requestId, opts.clientId);
     ({ decision } = await routeRequest(req.model, { input: req.prompt }, routeDeps(ctx, callModel, opts.signal)));
+    // A model named directly keeps its own 400 for an `n` it cannot take; a group tries the targets that can.
+    if (ctx.state.getSnapshot().groups.has(req.model)) decision = targetsForImageCount(decision, req);
     walk = await walkTargets(ctx, decision, async (t, settings) => {
       const plan = planImageCall(req, t, settings);
       const up = await openUpstream(ctx, t, plan.call, { signal: opts.signal, clock, apiKey: settings.apiKey });

@@ -1,11 +1,28 @@
 import { badRequest } from '../errors/api-error';
+import type { ProviderId } from '../providers/types';
 import type { ImageRequest } from './images-types';
+
+/** The most `n` any image API takes (OpenAI's and xAI's limit). */
+export const MAX_IMAGES = 10;
+
+/**
+ * The most images one call to a model can make: dall-e-3 and gemini-*-image make one, Imagen
+ * four, the others (dall-e-2, gpt-image-*, xAI) MAX_IMAGES. The plans refuse a larger `n` with a
+ * 400; a group skips the targets that would (generate-images.ts), and a budget reserves only for
+ * those that can (limits/worst-case.ts).
+ */
+export function maxImagesPerCall(provider: ProviderId, model: string): number {
+  if (provider === 'openai' && model === 'dall-e-3') return 1;
+  if (provider === 'gemini' && /^imagen-/i.test(model)) return 4;
+  if (provider === 'gemini' && /^gemini-.*image/i.test(model)) return 1;
+  return MAX_IMAGES;
+}
 
 /** Checks every provider agrees on; returns `n` (default 1). */
 export function checkCommonParams(req: ImageRequest): number {
   if (typeof req.prompt !== 'string' || !req.prompt.trim()) throw badRequest("'prompt' is required.", 'prompt');
   const n = req.n ?? 1;
-  if (!Number.isInteger(n) || n < 1 || n > 10) throw badRequest("'n' must be an integer from 1 to 10.", 'n');
+  if (!Number.isInteger(n) || n < 1 || n > MAX_IMAGES) throw badRequest(`'n' must be an integer from 1 to ${MAX_IMAGES}.`, 'n');
   if (req.response_format != null && req.response_format !== 'url' && req.response_format !== 'b64_json') {
     throw badRequest("'response_format' must be 'url' or 'b64_json'.", 'response_format');
   }

@@ -1,13 +1,11 @@
 import { badRequest } from '../errors/api-error';
 import { joinUrl } from '../providers/shared/upstream-call';
 import type { ProviderSettings } from '../providers/types';
-import { checkCommonParams, dataUri, refuseParams, sizeToAspectRatio, unsupported } from './image-params';
+import { checkCommonParams, dataUri, maxImagesPerCall, refuseParams, sizeToAspectRatio, unsupported } from './image-params';
 import type { ImagePlan, ImageRequest, ImageResult } from './images-types';
 
 /** Aspect ratios Imagen 3/4 accept. */
 const IMAGEN_RATIOS = ['1:1', '3:4', '4:3', '9:16', '16:9'];
-/** Imagen returns at most 4 images per call. */
-const IMAGEN_MAX_N = 4;
 
 interface ImagenResponse {
   predictions?: { bytesBase64Encoded?: string; mimeType?: string; prompt?: string; raiFilteredReason?: string }[];
@@ -19,7 +17,8 @@ interface ImagenResponse {
  */
 export function planImagenImages(req: ImageRequest, model: string, settings: ProviderSettings): ImagePlan {
   const n = checkCommonParams(req);
-  if (n > IMAGEN_MAX_N) unsupported('n', model, `Imagen returns at most ${IMAGEN_MAX_N} images per request.`);
+  const most = maxImagesPerCall('gemini', model);
+  if (n > most) unsupported('n', model, `Imagen returns at most ${most} images per request.`);
   // `standard`/`auto` ask for nothing beyond the default, so they are honoured as is.
   refuseParams(req, model, ['style', 'quality', 'background', 'moderation', 'output_compression'], { quality: ['standard', 'auto'] });
   const parameters: Record<string, unknown> = { sampleCount: n };

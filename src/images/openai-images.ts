@@ -2,7 +2,7 @@ import { UpstreamError } from '../errors/api-error';
 import { bearerJsonPost } from '../providers/shared/upstream-call';
 import type { ProviderSettings } from '../providers/types';
 import type { Usage } from '../usage/types';
-import { checkCommonParams, dataUri, unsupported } from './image-params';
+import { checkCommonParams, dataUri, maxImagesPerCall, unsupported } from './image-params';
 import type { ImagePlan, ImageRequest, ImageResult } from './images-types';
 
 const DALLE2_SIZES = ['256x256', '512x512', '1024x1024'];
@@ -20,7 +20,7 @@ function checkOpenAIParams(req: ImageRequest, model: string, n: number): void {
     if (has('style')) unsupported('style', model);
     if (has('quality') && req.quality !== 'standard') unsupported('quality', model, "only 'standard'.");
   } else if (model === 'dall-e-3') {
-    if (n > 1) unsupported('n', model, 'dall-e-3 generates one image per request (n=1).');
+    if (n > maxImagesPerCall('openai', model)) unsupported('n', model, 'dall-e-3 generates one image per request (n=1).');
     if (has('size') && !DALLE3_SIZES.includes(String(req.size))) unsupported('size', model, `use one of ${DALLE3_SIZES.join(', ')}.`);
     if (has('style') && req.style !== 'vivid' && req.style !== 'natural') unsupported('style', model, "use 'vivid' or 'natural'.");
     if (has('quality') && !['standard', 'hd'].includes(String(req.quality))) unsupported('quality', model, "use 'standard' or 'hd'.");

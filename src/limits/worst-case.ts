@@ -1,15 +1,29 @@
-import { isProviderId } from '../providers/types';
-import { maxImagePriceUnits } from '../images/image-price-units';
+import { isProviderId, type ProviderId } from '../providers/types';
+import { maxImagePriceUnits, reservedImageUnits } from '../images/image-price-units';
+import { maxImagesPerCall } from '../images/image-params';
 import { pricedAs } from '../routing/resolve-concrete';
 import type { RuntimeSnapshot } from '../state/snapshot-types';
 import type { ModelPrices } from '../state/snapshot-types';
 import { highestInputPrice, highestOutputPrice, pricesForPrompt } from '../usage/cost';
+
+/** One image model a name can reach and its per-image price (the default image's). */
+export interface ImageModelPrice {
+  provider: ProviderId;
+  /** Its upstream id, which decides what a size or quality costs (image-price-units.ts). */
+  model: string;
+  price: number;
+}
 
 /** Highest prices among what a model name can reach (USD per 1M tokens; per image: its dearest image). */
 export interface WorstPrices {
   input: number;
   output: number;
   image: number;
+  /**
+   * The image models the name can reach, so an images request reserves what its own quality,
+   * size and `n` may cost there (worstCaseOf) rather than the dearest image any request could ask.
+   */
+  imageModels?: ImageModelPrice[];
   /** USD per web search a target's provider bills (Anthropic's server tool); unset: none. */
   webSearch?: number;
   /** Largest context window among the targets (unknown ones count as DEFAULT_OUTPUT_TOKENS); null for a model of unknown window. */
@@ -53,6 +67,7 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
       ...base,
       // The dearest image the model makes (a dall-e-3 HD 1792, a high-quality gpt-image-1).
       image: (p.image ?? 0) * maxImagePriceUnits(entry.upstreamId),
+      ...(p.image ? { imageModels: [{ provider: entry.provider, model: entry.upstreamId, price: p.image }] } : {}),
       ...(p.webSearch ? { webSearch: p.webSearch } : {}),
       ...(p.priorityMultiplier && p.priorityMultiplier > 1 ? { priorityMultiplier: p.priorityMultiplier } : {}),
       contextWindow: entry.contextWindow ?? null,
@@ -76,6 +91,10 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
     w.input = Math.max(w.input, p.input);
     w.output = Math.max(w.output, p.output);
     w.image = Math.max(w.image, p.image);
+    for (const m of p.imageModels ?? []) {
+      const have = (w.imageModels ??= []);
+      if (!have.some((h) => h.provider === m.provider && h.model === m.model && h.price === m.price)) have.push(m);
+    }
     if (p.webSearch) w.webSearch = Math.max(w.webSearch ?? 0, p.webSearch);
     if (p.priorityMultiplier) w.priorityMultiplier = Math.max(w.priorityMultiplier ?? 1, p.priorityMultiplier);
     if (p.longContext || w.longContext) {
@@ -145,10 +164,24 @@ function tokenArrayCount(input: unknown): number | null {
 }
 
 /**
+ * The dearest image the request may bill: at each image model the name reaches that can make its
+ * `n` (a group skips the others: images/image-targets.ts), the image of its quality and size.
+ */
+function worstImagePrice(prices: WorstPrices, body: Record<string, unknown>, n: number): number {
+  const all = prices.imageModels;
+  if (!all?.length) return prices.image;
+  const able = all.filter((m) => n <= maxImagesPerCall(m.provider, m.model));
+  let worst = 0;
+  for (const m of able.length ? able : all) worst = Math.max(worst, m.price * reservedImageUnits(m.model, body as { model: string; prompt: string }));
+  return worst;
+}
+
+/**
  * The most a request may cost and the tokens it may use: the prompt estimated from the body's
  * size, plus the output it asked to be capped at (`max_tokens`, `max_completion_tokens`,
  * `max_output_tokens`), else the model's context window less the prompt (the true ceiling),
- * else DEFAULT_OUTPUT_TOKENS. Images: `n` images at the image price plus output tokens each.
+ * else DEFAULT_OUTPUT_TOKENS. Images: `n` images at the dearest price their quality and size may
+ * bill (worstImagePrice), plus output tokens each.
  */
 export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unknown>, bodyBytes: number, prices: WorstPrices): WorstCase {
   const prompt = (endpoint === 'embeddings' ? tokenArrayCount(body.input) : null) ?? Math.ceil(bodyBytes / BYTES_PER_TOKEN);
@@ -159,7 +192,7 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
   if (endpoint === 'embeddings') return { costUsd: (prompt * rate.input) / 1e6, tokens: prompt };
   if (endpoint === 'images') {
     const n = num(body.n) ?? 1;
-    return { costUsd: (prompt * rate.input + n * IMAGE_OUTPUT_TOKENS * rate.output) / 1e6 + n * prices.image, tokens: prompt };
+    return { costUsd: (prompt * rate.input + n * IMAGE_OUTPUT_TOKENS * rate.output) / 1e6 + n * worstImagePrice(prices, body, n), tokens: prompt };
   }
   const asked = num(body.max_completion_tokens) ?? num(body.max_tokens) ?? num(body.max_output_tokens);
   const output = asked ?? (prices.contextWindow ? Math.max(prices.contextWindow - prompt, 1) : DEFAULT_OUTPUT_TOKENS);

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from 'bun:test';
 import { eq } from 'drizzle-orm';
 import OpenAI from 'openai';
-import { clients } from '../../src/db/schema';
+import { clients, modelGroups } from '../../src/db/schema';
 import { fixtureText, jsonResponse, rawJsonResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { apiError, providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
 import { schemaErrors } from '../responses/openai-schema';
@@ -194,7 +194,7 @@ describe('POST /v1/images/generations', () => {
     expect(row).toMatchObject({ status: 400, images: 0, provider: 'openai' });
   });
 
-  test("a budget reserves the model's dearest image: a $0.10 key cannot start a $0.12 dall-e-3 HD 1792 image", async () => {
+  test("a budget reserves what the request's quality and size may cost: a $0.10 key cannot start a $0.12 dall-e-3 HD 1792 image, but can a $0.04 standard one", async () => {
     const c = gw.addClient('image budget');
     gw.ctx.db.update(clients).set({ budgetUsd: 0.1, budgetPeriod: 'day' }).where(eq(clients.id, c.id)).run();
     await gw.ctx.limits.seed(gw.ctx.state.reload());
@@ -205,10 +205,70 @@ describe('POST /v1/images/generations', () => {
     expect(err.error).toMatchObject({ type: 'insufficient_quota', code: 'budget_exceeded' });
     expect(openai.requests.length).toBe(before);
     expect(await gw.waitForRow(err)).toMatchObject({ status: 429, costUsd: 0 });
-    // dall-e-2's dearest image is its default one: three of them ($0.06) still fit.
-    replies['openai /v1/images/generations'] = () => jsonResponse({ created: 1, data: [1, 2, 3].map((i) => ({ url: `https://x/${i}.png` })) });
-    const { response } = await limited.images.generate({ model: 'dall-e-2', prompt: 'x', n: 3 }).withResponse();
-    expect((await gw.waitForRow(response)).costUsd).toBeCloseTo(0.06, 6);
+    // The request's own quality and size are reserved, not the model's dearest image: a standard
+    // 1024x1024 dall-e-3 image ($0.04) fits (it reserved $0.12 before).
+    replies['openai /v1/images/generations'] = () => jsonResponse({ created: 1, data: [{ url: 'https://x/1.png' }] });
+    const std = await limited.images.generate({ model: 'dall-e-3', prompt: 'x', quality: 'standard', size: '1024x1024' }).withResponse();
+    expect((await gw.waitForRow(std.response)).costUsd).toBeCloseTo(0.04, 6);
+    // gpt-image-1 at low quality, square: 272 output tokens (~$0.011), where its dearest image reserved ~$0.25.
+    replies['openai /v1/images/generations'] = () =>
+      jsonResponse({ created: 1, data: [{ b64_json: 'iVBORw0KGgo=' }], usage: { input_tokens: 3, input_tokens_details: { text_tokens: 3, image_tokens: 0 }, output_tokens: 272, total_tokens: 275 } });
+    const low = await limited.images.generate({ model: 'gpt-image-1', prompt: 'x', quality: 'low', size: '1024x1024' }).withResponse();
+    expect((await gw.waitForRow(low.response)).costUsd).toBeCloseTo((0.042 * 272) / 1056 + 3 * 5e-6, 6);
+    // About $0.049 is left: an hd dall-e-3 image ($0.08) is refused, two small dall-e-2 ones ($0.032) are not.
+    const hd = await apiError(limited.images.generate({ model: 'dall-e-3', prompt: 'x', quality: 'hd' }));
+    expect([hd.status, (hd.error as any).code]).toEqual([429, 'budget_exceeded']);
+    expect(await gw.waitForRow(hd)).toMatchObject({ status: 429, costUsd: 0 });
+    replies['openai /v1/images/generations'] = () => jsonResponse({ created: 1, data: [1, 2].map((i) => ({ url: `https://x/${i}.png` })) });
+    const { response } = await limited.images.generate({ model: 'dall-e-2', prompt: 'x', n: 2, size: '256x256' }).withResponse();
+    expect((await gw.waitForRow(response)).costUsd).toBeCloseTo(0.032, 6);
+  });
+
+  test("a group skips targets that cannot make the n asked for; a model named directly keeps its 400", async () => {
+    gw.ctx.db.insert(modelGroups).values({ name: 'pictures', strategy: 'heuristic', targets: ['dall-e-3', 'imagen-4.0-generate-001', 'dall-e-2'], updatedAt: Date.now() }).run();
+    gw.ctx.db.insert(modelGroups).values({ name: 'single-shots', strategy: 'heuristic', targets: ['dall-e-3', 'gemini-2.5-flash-image'], updatedAt: Date.now() }).run();
+    gw.ctx.state.reload();
+    const raw = JSON.parse(await fixture('gemini-imagen-predict.json'));
+    replies['gemini /v1beta/models/imagen-4.0-generate-001:predict'] = () => jsonResponse(raw);
+    replies['openai /v1/images/generations'] = () => jsonResponse({ created: 1, data: [1, 2, 3, 4, 5].map((i) => ({ url: `https://x/${i}.png` })) });
+
+    // n=2: dall-e-3 makes one image per request, so Imagen (up to 4) answers.
+    const two = await client.images.generate({ model: 'pictures', prompt: 'two foxes', n: 2 }).withResponse();
+    expect(two.response.headers.get('x-gophergate-model')).toBe('imagen-4.0-generate-001');
+    expect(two.response.headers.get('x-gophergate-route')).toBe('pictures>imagen-4.0-generate-001');
+    expect(last(gemini).body).toMatchObject({ parameters: { sampleCount: 2 } });
+    const rowTwo = await gw.waitForRow(two.response);
+    expect(rowTwo).toMatchObject({ status: 200, provider: 'gemini', model: 'imagen-4.0-generate-001', modelRequested: 'pictures', images: 2 });
+    expect(rowTwo.attempts).toBeNull(); // one try: dall-e-3 was skipped, not tried
+
+    // n=5: only dall-e-2 takes it.
+    const five = await client.images.generate({ model: 'pictures', prompt: 'five foxes', n: 5 }).withResponse();
+    expect(five.data.data).toHaveLength(5);
+    expect(last(openai).body).toMatchObject({ model: 'dall-e-2', n: 5 });
+    expect(await gw.waitForRow(five.response)).toMatchObject({ status: 200, model: 'dall-e-2', images: 5 });
+
+    // n=1 still goes to the group's first target.
+    replies['openai /v1/images/generations'] = () => jsonResponse({ created: 1, data: [{ url: 'https://x/1.png' }] });
+    const one = await client.images.generate({ model: 'pictures', prompt: 'a fox' }).withResponse();
+    expect(last(openai).body).toMatchObject({ model: 'dall-e-3' });
+    expect(await gw.waitForRow(one.response)).toMatchObject({ status: 200, model: 'dall-e-3' });
+
+    // No target of the group makes 2 per request: a 400 naming each limit, nothing upstream, one row.
+    const before = openai.requests.length + gemini.requests.length;
+    const none = await apiError(client.images.generate({ model: 'single-shots', prompt: 'x', n: 2 }));
+    expect(none.status).toBe(400);
+    expect(none.error).toMatchObject({ type: 'invalid_request_error', param: 'n', code: 'unsupported_parameter' });
+    expect(none.message).toContain("No model of group 'single-shots'");
+    expect(none.message).toContain('dall-e-3 makes at most 1');
+    expect(await gw.waitForRow(none)).toMatchObject({ status: 400, modelRequested: 'single-shots', images: 0 });
+    // n above every API's limit keeps the common message.
+    const eleven = await apiError(client.images.generate({ model: 'pictures', prompt: 'x', n: 11 }));
+    expect([eleven.status, (eleven.error as any).param, (eleven.error as any).message]).toEqual([400, 'n', "'n' must be an integer from 1 to 10."]);
+    // A model named directly is not rerouted.
+    const direct = await apiError(client.images.generate({ model: 'dall-e-3', prompt: 'x', n: 2 }));
+    expect(direct.message).toContain("'n' is not supported by model 'dall-e-3'");
+    expect(await gw.waitForRow(direct)).toMatchObject({ status: 400, model: 'dall-e-3' });
+    expect(openai.requests.length + gemini.requests.length).toBe(before);
   });
 
   test('without a client key: 401', async () => {
