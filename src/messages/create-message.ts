@@ -1,3 +1,4 @@
+import { keepTargets } from '../routing/keep-targets';
 import type { AppContext } from '../context';
 import type { ApiError } from '../errors/api-error';
 import type { ChatCompletionChunk, ChatRequest } from '../providers/types';
@@ -153,7 +154,8 @@ function translateForTargets(req: MessagesRequest, decision: RouteDecision): { c
     return { chat: messagesToChat(req, { model: req.model, provider: other.provider, upstreamModel: other.upstreamModel }), decision };
   } catch (err) {
     if (!decision.targets.some(isNative)) throw err;
-    return { chat: bare, decision: { ...decision, targets: decision.targets.filter(isNative) } };
+    // keepTargets keeps each target's path beside it, so the route reported names the model that answered.
+    return { chat: bare, decision: keepTargets(decision, isNative, 'the request can only be served natively by Anthropic')! };
   }
 }
 

@@ -1,3 +1,4 @@
+import { keepTargets } from '../routing/keep-targets';
 import type { AppContext } from '../context';
 import { UpstreamError } from '../errors/api-error';
 import { PROVIDER_CATALOG } from '../providers/provider-catalog';
@@ -19,7 +20,7 @@ export function anthropicCount(ctx: AppContext, clock: RequestClock, clientHeade
   return (decision: RouteDecision, body: unknown, signal?: AbortSignal) => {
     if (decision.targets[0]?.provider !== 'anthropic') return null;
     const deps = ctx.adapterDeps;
-    const only = { ...decision, targets: decision.targets.filter((t) => t.provider === 'anthropic') };
+    const only = keepTargets(decision, (t) => t.provider === 'anthropic', 'counted by Anthropic')!;
     return walkTargets(ctx, only, async (target, settings) => {
       const call = nativeMessagesCall(await inlineRemoteImages(body, deps), target.upstreamModel, settings, PROVIDER_CATALOG.anthropic.defaultBaseUrl, clientHeaders, '/v1/messages/count_tokens');
       const up = await openUpstream(ctx, target, call, { signal, clock, bodyTimeout: 'header', apiKey: settings.apiKey });
