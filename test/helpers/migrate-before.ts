@@ -57,3 +57,15 @@ export async function upgradePgOver(url: string, tag: string, fill: (client: SQL
   });
   await migratePg(url, { adminPassword });
 }
+
+/** Old rows into `table` of a SQLite database, as an earlier release wrote them. */
+export function insertSqliteRows(lite: Database, table: string, columns: readonly string[], rows: readonly unknown[][]): void {
+  const insert = lite.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+  for (const r of rows) insert.run(...(r as any[]));
+}
+
+/** The same into PostgreSQL; `booleans` are the columns PostgreSQL types as boolean (SQLite keeps 0/1). */
+export async function insertPgRows(client: SQL, table: string, columns: readonly string[], rows: readonly unknown[][], booleans: readonly string[] = []): Promise<void> {
+  const sql = `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`;
+  for (const r of rows) await client.unsafe(sql, r.map((v, i) => (booleans.includes(columns[i]!) ? Boolean(v) : v)) as any[]);
+}

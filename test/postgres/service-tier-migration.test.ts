@@ -12,7 +12,7 @@ import { runMigrations } from '../../src/db/migrate';
 import { seedDatabase } from '../../src/db/seed/seed';
 import { seedModelRows } from '../../src/db/seed/model-prices';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
-import { migrateSqliteBefore, upgradePgOver, withPgClient } from '../helpers/migrate-before';
+import { insertPgRows, insertSqliteRows, migrateSqliteBefore, upgradePgOver, withPgClient } from '../helpers/migrate-before';
 
 const MIGRATION = 'audio_and_service_tier_prices';
 const COLUMNS = ['audio_input_price', 'audio_output_price', 'flex_price_multiplier', 'priority_price_multiplier'];
@@ -70,8 +70,7 @@ test('the seed prices gpt-audio and gpt-audio-mini\u2019s audio tokens and OpenA
 test('SQLite: upgrading a seeded database gives unedited OpenAI models their multipliers only', () => {
   const lite = new Database(':memory:');
   const db = migrateSqliteBefore(lite, MIGRATION);
-  const insert = lite.prepare(`INSERT INTO models (${OLD_COLUMNS.join(', ')}) VALUES (${OLD_COLUMNS.map(() => '?').join(', ')})`);
-  for (const r of oldRows()) insert.run(...(r as any[]));
+  insertSqliteRows(lite, 'models', OLD_COLUMNS, oldRows());
   runMigrations(db);
   seedDatabase(db, { now: NOW, adminPassword: 'pw-service-tier' });
   expectUpgraded(lite.query('SELECT * FROM models').all() as Record<string, unknown>[]);
@@ -86,10 +85,7 @@ describe('PostgreSQL', () => {
   afterAll(async () => pg?.drop());
 
   test('upgrading a seeded database gives unedited OpenAI models their multipliers only', async () => {
-    await upgradePgOver(pg.url, MIGRATION, async (client) => {
-      const sql = `INSERT INTO models (${OLD_COLUMNS.join(', ')}) VALUES (${OLD_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`;
-      for (const r of oldRows()) await client.unsafe(sql, r.map((v, i) => (OLD_COLUMNS[i] === 'enabled' ? true : v)));
-    }, 'pw-service-tier');
+    await upgradePgOver(pg.url, MIGRATION, (client) => insertPgRows(client, 'models', OLD_COLUMNS, oldRows(), ['enabled']), 'pw-service-tier');
     await withPgClient(pg.url, async (check) => expectUpgraded((await check.unsafe('SELECT * FROM models')) as Record<string, unknown>[]));
   });
 });

@@ -10,7 +10,7 @@ import { runMigrations } from '../../src/db/migrate';
 import { openPgStore } from '../../src/db/pg-store';
 import { ResponseStore } from '../../src/responses/response-store';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
-import { migrateSqliteBefore, upgradePgOver } from '../helpers/migrate-before';
+import { insertPgRows, insertSqliteRows, migrateSqliteBefore, upgradePgOver } from '../helpers/migrate-before';
 
 const MIGRATION = 'stored_responses_provider_key';
 /** The stored_responses columns before this migration, and an OpenAI response as an earlier release stored it. */
@@ -21,7 +21,7 @@ const NEW = { clientId: 5, model: 'gpt-5-mini', messages: [], provider: 'openai'
 test('SQLite: an old forwarded row reads back without a key; a new one keeps its key id', () => {
   const lite = new Database(':memory:');
   const db = migrateSqliteBefore(lite, MIGRATION);
-  lite.prepare(`INSERT INTO stored_responses (${OLD_COLUMNS.join(', ')}) VALUES (${OLD_COLUMNS.map(() => '?').join(', ')})`).run(...(OLD_ROW as any[]));
+  insertSqliteRows(lite, 'stored_responses', OLD_COLUMNS, [OLD_ROW]);
   runMigrations(db);
   const store = new ResponseStore(lite);
   expect(store.find('resp_before_upgrade', 5)).toMatchObject({ forwarded: true, model: 'gpt-5-mini', providerKeyId: null });
@@ -39,11 +39,7 @@ describe('PostgreSQL', () => {
   afterAll(async () => pg?.drop());
 
   test('an old forwarded row reads back without a key; a new one keeps its key id', async () => {
-    await upgradePgOver(pg.url, MIGRATION, (client) =>
-      client.unsafe(
-        `INSERT INTO stored_responses (${OLD_COLUMNS.join(', ')}) VALUES (${OLD_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
-        OLD_ROW.map((v, i) => (OLD_COLUMNS[i] === 'forwarded' ? true : v)),
-      ), 'pw-stored-key');
+    await upgradePgOver(pg.url, MIGRATION, (client) => insertPgRows(client, 'stored_responses', OLD_COLUMNS, [OLD_ROW], ['forwarded']), 'pw-stored-key');
     const store = openPgStore(pg.url, { max: 2 });
     try {
       const responses = new ResponseStore(store);
