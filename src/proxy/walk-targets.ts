@@ -84,7 +84,9 @@ export async function walkTargets<T>(
   let lastError: ApiError | null = null;
   let retryAfterMs = Number.POSITIVE_INFINITY;
   let tries = 0;
-  for (const target of decision.targets) {
+  /** The first target that refused the request before calling (a parameter its provider cannot take). */
+  let refused: ApiError | null = null;
+  targets: for (const target of decision.targets) {
     if (tries >= MAX_TRIES) break;
     last = target;
     if (!breakers.allow(target.provider, target.upstreamModel)) {
@@ -108,7 +110,16 @@ export async function walkTargets<T>(
       } catch (err) {
         const e = ApiError.from(err);
         attempts.push(attemptRecord(target, e.status, e.message, performance.now() - start, key));
-        if (!(e instanceof UpstreamError)) return { ok: false, error: e, target, attempts };
+        if (!(e instanceof UpstreamError)) {
+          // Refused before any call for a parameter this target's provider cannot take (Gemini's
+          // logprobs, DeepSeek's json_schema...): a group's next target may take it. Not a try.
+          if (e.code === 'unsupported_parameter' && target !== decision.targets.at(-1)) {
+            refused ??= e;
+            tries--;
+            continue targets;
+          }
+          return { ok: false, error: e.code === 'unsupported_parameter' ? (refused ?? e) : e, target, attempts };
+        }
         failure = e;
         if (!key || !isKeyFailure(e)) break;
         keyPool.reportFailure(target.provider, key, e);
@@ -128,7 +139,7 @@ export async function walkTargets<T>(
     lastError = e;
     if (opts.signal?.aborted) break;
   }
-  return { ok: false, error: lastError ?? circuitOpen(decision, Number.isFinite(retryAfterMs) ? retryAfterMs : 1000), target: last, attempts };
+  return { ok: false, error: lastError ?? refused ?? circuitOpen(decision, Number.isFinite(retryAfterMs) ? retryAfterMs : 1000), target: last, attempts };
 }
 
 /** One try as its log record (plain values: no closure per target is kept while the try waits). */
