@@ -3,6 +3,7 @@ import { BilledError } from '../errors/billed-error';
 import { joinUrl } from '../providers/shared/upstream-call';
 import type { ProviderSettings } from '../providers/types';
 import type { Usage } from '../usage/types';
+import { normalizeGeminiUsage } from '../usage/gemini-usage';
 import { checkCommonParams, dataUri, maxImagesPerCall, refuseParams, sizeToAspectRatio, unsupported } from './image-params';
 import type { ImagePlan, ImageRequest, ImageResult } from './images-types';
 
@@ -40,17 +41,6 @@ function said(text: string): string {
   return text ? ` The model answered: ${text.length > 500 ? `${text.slice(0, 500)}…` : text}` : '';
 }
 
-/** Gemini's usageMetadata -> Usage; thinking tokens are left out of candidatesTokenCount, OpenAI's convention counts them as output. */
-function usageOf(um: GeminiImageResponse['usageMetadata']): Usage | null {
-  if (!um || typeof um !== 'object') return null;
-  return {
-    input: um.promptTokenCount ?? 0,
-    cachedInput: 0,
-    output: (um.candidatesTokenCount ?? 0) + (um.thoughtsTokenCount ?? 0),
-    reasoning: um.thoughtsTokenCount ?? 0,
-  };
-}
-
 /**
  * gemini-*-image models (Imagen's successors) through `generateContent` with
  * `responseModalities: ["IMAGE"]`; the image comes back in `inlineData`. One image per call:
@@ -81,7 +71,7 @@ export function planGeminiImage(req: ImageRequest, model: string, settings: Prov
       const images = parts.filter((p) => p.inlineData?.data);
       const revised = parts.map((p) => p.text ?? '').join('').trim();
       const um = json?.usageMetadata;
-      const usage = usageOf(um);
+      const usage = normalizeGeminiUsage(um);
       if (images.length === 0) throw noImage(json, revised, usage);
       const data = images.map((p) => {
         const d: { url?: string; b64_json?: string; revised_prompt?: string } = wantsB64
