@@ -45,13 +45,16 @@ function endpointOf(url: string): LimitedEndpoint {
   return 'chat';
 }
 
+/** Anthropic's Messages endpoints: their clients read Anthropic's names and ask for Claude Code's model ids. */
+const isMessagesEndpoint = (endpoint: LimitedEndpoint) => endpoint === 'messages' || endpoint === 'count_tokens';
+
 /**
  * The rate headers of an answer or refusal: OpenAI's on every endpoint; Anthropic's clients read
  * their own names, so the Messages endpoints add those (a client ignores the other API's).
  */
 function limitHeaders(endpoint: LimitedEndpoint, rate: RateInfo, now: number): Record<string, string> {
   const h = rateHeaders(rate);
-  return endpoint === 'messages' || endpoint === 'count_tokens' ? { ...h, ...anthropicRateHeaders(rate, now) } : h;
+  return isMessagesEndpoint(endpoint) ? { ...h, ...anthropicRateHeaders(rate, now) } : h;
 }
 
 /** Seconds for `retry-after` (whole, rounded up, at least 1). */
@@ -102,7 +105,7 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
   const snap = ctx.state.getSnapshot();
   // Claude Code's dated ids on /v1/messages are served by the name they alias to (a claude-<family>
   // group, Anthropic itself, a tier: messages/claude-model-alias.ts): allowed and priced as that too.
-  const routed = endpoint === 'messages' || endpoint === 'count_tokens' ? (claudeModelAlias(model, snap) ?? model) : model;
+  const routed = isMessagesEndpoint(endpoint) ? (claudeModelAlias(model, snap) ?? model) : model;
   for (const scope of limits.scopes) {
     if (!isModelAllowed(scope.allow, model, snap.models) && !isModelAllowed(scope.allow, routed, snap.models)) {
       refuse(ctx, args, client.id, endpoint, model, 'model_not_allowed', new ApiError({ status: 403, message: `The model '${model}' is not allowed for ${scope.label}.`, type: 'permission_error', code: 'model_not_allowed', param: 'model' }));
