@@ -328,6 +328,24 @@ describe("Claude Code's dated model ids with the anthropic provider on", () => {
   });
 });
 
+describe('budgets on native requests', () => {
+  test('a budget reserves the whole window for a PDF Anthropic fetches by URL (its size is not in the body); the same PDF inline is admitted', async () => {
+    const key = await limitedClient(gw, 'pdf-reader', { budgetUsd: 1, budgetPeriod: 'month' });
+    const reader = anthropicClient(gw, key.key);
+    const ask = (source: Anthropic.DocumentBlockParam['source']) =>
+      reader.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: [{ type: 'document', source }, { type: 'text', text: 'Summarise.' }] }] });
+    // A 100-page PDF is ~200K prompt tokens ($0.60 at $3/M, more written to a cache): beyond what the body's size reserves.
+    const before = fake.requests.length;
+    const refused = await ask({ type: 'url', url: 'https://example.com/annual-report.pdf' }).catch((e) => e);
+    expect(refused).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(refused.error.error.message).toContain('Budget exceeded');
+    expect(fake.requests.length).toBe(before);
+    fake.handler = queue(json('text.json'));
+    const inline = await ask({ type: 'base64', media_type: 'application/pdf', data: Buffer.from('%PDF-1.4 tiny').toString('base64') });
+    expect(inline.content[0]).toMatchObject({ type: 'text' });
+  });
+});
+
 describe('upstream errors in Anthropic shape', () => {
   const req = { model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user' as const, content: 'Hi' }] };
   const cases = [
