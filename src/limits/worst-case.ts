@@ -148,6 +148,18 @@ function webSearchesOf(body: Record<string, unknown>): number {
 }
 
 /**
+ * Whether a Messages request names content the upstream reads itself, whose size the body does
+ * not show: a document by URL, or a document or image by Files API id (in a turn or a tool result).
+ * Image URLs are not: the gateway downloads them under its size limit, and an image costs a
+ * bounded number of tokens.
+ */
+function namesFetchedContent(body: Record<string, unknown>): boolean {
+  const fetched = (b: any): boolean =>
+    b?.source?.type === 'file' || (b?.type === 'document' && b.source?.type === 'url') || (b?.type === 'tool_result' && Array.isArray(b.content) && b.content.some(fetched));
+  return Array.isArray(body.messages) && body.messages.some((m: any) => Array.isArray(m?.content) && m.content.some(fetched));
+}
+
+/**
  * The exact prompt of an embeddings input given as token ids (one array, or an array of them):
  * their count. Ids take ~6 bytes each in JSON, so the body's size would reserve twice the tokens.
  * Null for text (or anything else), which the body's size estimates.
@@ -204,9 +216,11 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
   if (body.service_tier === 'priority' && prices.priorityMultiplier) costUsd *= prices.priorityMultiplier;
   // Server-side web searches bill per search beside the tokens (Anthropic's web_search tool on /v1/messages).
   if (endpoint === 'messages' && prices.webSearch) costUsd += webSearchesOf(body) * prices.webSearch;
-  // A Responses follow-up carries the stored conversation the body does not show: the model's
+  // A Responses follow-up carries the stored conversation the body does not show, and a Messages
+  // request may name content Anthropic reads itself (a PDF by URL, an uploaded file): the model's
   // whole window, at the dearer price of the tier such a prompt reaches, is then the only honest ceiling.
-  if (endpoint === 'responses' && typeof body.previous_response_id === 'string' && prices.contextWindow) {
+  const unseen = endpoint === 'responses' ? typeof body.previous_response_id === 'string' : endpoint === 'messages' && namesFetchedContent(body);
+  if (unseen && prices.contextWindow) {
     const full = atPrompt(prices, prices.contextWindow);
     costUsd = Math.max(costUsd, (prices.contextWindow * Math.max(full.input, full.output)) / 1e6);
   }

@@ -29,8 +29,9 @@ function validateCountRequest(body: unknown): MessagesRequest {
 
 /**
  * POST /v1/messages/count_tokens: the model is routed as on /v1/messages (so a name that would
- * fail there fails here), the request translated for its provider, and the prompt (messages,
- * system, tool definitions) counted with the o200k tokenizer off the main thread. Logged with
+ * fail there fails here); Anthropic counts the body itself when it is the first target (`native`),
+ * else the request is translated for the provider and the prompt (messages, system, tool
+ * definitions) counted with the o200k tokenizer off the main thread. Logged with
  * endpoint `count_tokens`, zero tokens and zero cost: counting uses no model.
  */
 export async function countMessageTokens(
@@ -49,11 +50,11 @@ export async function countMessageTokens(
     const routed = claudeModelAlias(req.model, ctx.state.getSnapshot()) ?? req.model;
     decision = await routeChat(ctx, { ...req, model: routed } as unknown as ChatRequest, classifierCallModel(ctx, requestId, opts.clientId), opts.signal);
     const target = decision.targets[0]!;
-    const { countable, serverTools } = countableRequest(req);
-    const chat = messagesToChat(countable, { model: req.model, provider: target.provider, upstreamModel: target.upstreamModel });
+    // Anthropic counts the body as it came (as /v1/messages passes it natively), so blocks only
+    // Anthropic knows (server tool results, URL or file documents) are never refused by a translation.
     walk = (await native?.(decision, body, opts.signal)) ?? null;
     if (walk && !walk.ok) throw walk.error;
-    const inputTokens = walk ? walk.value : await estimatePrompt(chat, serverTools);
+    const inputTokens = walk ? walk.value : await estimatePrompt(req, target);
     const overheadMs = opts.clock.overhead();
     // Counting uses no model: zero tokens, zero cost.
     recordRequest(ctx, meta, { decision, walk: { target, attempts: walk?.attempts ?? [] }, delivered: { usage: ZERO_USAGE }, overheadMs });
@@ -75,8 +76,10 @@ function countableRequest(req: MessagesRequest): { countable: MessagesRequest; s
   return { countable, serverTools: tools.filter((t) => !client(t)) };
 }
 
-/** Prompt tokens of a chat request: messages as the usage estimate counts them, plus tool definitions. */
-async function estimatePrompt(chat: ChatRequest, serverTools: unknown[]): Promise<number> {
+/** The tokenizer's estimate of the request translated for `target`: messages as the usage estimate counts them, plus tool definitions. */
+async function estimatePrompt(req: MessagesRequest, target: RouteDecision['targets'][number]): Promise<number> {
+  const { countable, serverTools } = countableRequest(req);
+  const chat = messagesToChat(countable, { model: req.model, provider: target.provider, upstreamModel: target.upstreamModel });
   const p = promptPieces(chat.messages as any[]);
   const defs = [...(Array.isArray(chat.tools) ? chat.tools : []), ...serverTools];
   const tools = defs.length ? [JSON.stringify(defs)] : [];

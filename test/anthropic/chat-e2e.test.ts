@@ -164,6 +164,27 @@ describe('anthropic through /v1/chat/completions', () => {
     expect(chunks.at(-1).choices[0].finish_reason).toBe('tool_calls');
   });
 
+  test('stream of a call to a tool without parameters: its arguments are "{}" as in the JSON answer, so runTools calls it', async () => {
+    // Anthropic streams such a call as `input: {}` and one empty input_json_delta.
+    fake.handler = queue(sse('no-input-tool.sse'), sse('text.sse'));
+    let called = 0;
+    const timeTool = {
+      type: 'function' as const,
+      function: { name: 'get_time', description: 'The time now', parameters: { type: 'object', properties: {} }, parse: JSON.parse, function: (_args: object) => (called++, '12:00') },
+    };
+    const runner = client.chat.completions.runTools({ model: MODEL, stream: true, messages: [{ role: 'user', content: 'What time is it?' }], tools: [timeTool] });
+    expect(await runner.finalContent()).toBe('Once upon a time.');
+    expect(called).toBe(1);
+    const [firstTurn] = await runner.allChatCompletions();
+    expect(firstTurn!.choices[0]!.message.tool_calls).toEqual([
+      expect.objectContaining({ id: 'toolu_01NoInputCa11xxxxxxxxxxxx', function: expect.objectContaining({ name: 'get_time', arguments: '{}' }) }),
+    ]);
+    // The tool's own answer went back, not a parse error of empty arguments.
+    expect(fake.last().body.messages.at(-1)).toEqual({
+      role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01NoInputCa11xxxxxxxxxxxx', content: [{ type: 'text', text: '12:00' }] }],
+    });
+  });
+
   test('vision: a data URI and a remote URL (fetched under the image guard) become base64 image blocks', async () => {
     fake.handler = queue(json('text.json'));
     const b64 = Buffer.from(PNG).toString('base64');

@@ -28,6 +28,21 @@ test('a Responses follow-up reserves the whole window; images reserve n images; 
   expect(worstCaseOf('count_tokens', { model: 'x', messages: [] }, 300, prices)).toEqual({ costUsd: 0, tokens: 0 });
 });
 
+test('a Messages request naming content Anthropic reads itself (a document by URL, a file id) reserves the whole window', () => {
+  const ask = (block: Record<string, unknown>) => worstCaseOf('messages', { max_tokens: 10, messages: [{ role: 'user', content: [block, { type: 'text', text: 'Sum up.' }] }] }, 30, prices).costUsd;
+  const window = (10_000 * 2000) / 1e6;
+  expect(ask({ type: 'document', source: { type: 'url', url: 'https://example.com/a.pdf' } })).toBeCloseTo(window, 12);
+  expect(ask({ type: 'document', source: { type: 'file', file_id: 'file_011' } })).toBeCloseTo(window, 12);
+  expect(ask({ type: 'image', source: { type: 'file', file_id: 'file_012' } })).toBeCloseTo(window, 12);
+  expect(ask({ type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'document', source: { type: 'url', url: 'https://example.com/b.pdf' } }] })).toBeCloseTo(window, 12);
+  // Inline content, and an image URL (downloaded by the gateway, a bounded cost), reserve by the body's size.
+  const bySize = (10 * 1000 + 10 * 2000) / 1e6;
+  expect(ask({ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' } })).toBeCloseTo(bySize, 12);
+  expect(ask({ type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } })).toBeCloseTo(bySize, 12);
+  // Chat bodies are not read for Anthropic's blocks.
+  expect(worstCaseOf('chat', { max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'url', url: 'x' } }] }] }, 30, prices).costUsd).toBeCloseTo(bySize, 12);
+});
+
 test('embeddings given as token ids reserve their exact count, not the body size (~6 bytes an id)', () => {
   const ids = Array.from({ length: 150 }, (_, i) => 100_000 + i);
   const bytes = JSON.stringify({ model: 'm', input: ids }).length;

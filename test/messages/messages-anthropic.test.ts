@@ -199,6 +199,31 @@ describe('native pass-through to anthropic', () => {
     expect(row).toMatchObject({ endpoint: 'count_tokens', provider: 'anthropic', status: 200, costUsd: 0 });
   });
 
+  test('count_tokens takes what /v1/messages passes natively: web search results in a turn, a URL document; Anthropic counts the body as sent', async () => {
+    // What Claude Code counts after a web search; other providers have no form for these blocks.
+    const req = {
+      model: 'claude-sonnet-4-5',
+      tools: [{ type: 'web_search_20250305', name: 'web_search' }],
+      messages: [
+        { role: 'user', content: [{ type: 'document', source: { type: 'url', url: 'https://example.com/paper.pdf' } }, { type: 'text', text: 'Summarise it; search too.' }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'server_tool_use', id: 'srvtoolu_01WebSearch000000000', name: 'web_search', input: { query: 'paper' } },
+            { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_01WebSearch000000000', content: [{ type: 'web_search_result', url: 'https://example.com/', title: 'Example', encrypted_content: 'EqgfCioIARgBIiQ3', page_age: null }] },
+            { type: 'text', text: 'It is about examples.' },
+          ],
+        },
+        { role: 'user', content: 'Thanks. Shorter?' },
+      ],
+    } as unknown as Anthropic.MessageCountTokensParams;
+    fake.handler = () => Response.json({ input_tokens: 2345 });
+    const { data, response } = await client.messages.countTokens(req).withResponse();
+    expect(data.input_tokens).toBe(2345);
+    expect(fake.last()).toMatchObject({ path: '/v1/messages/count_tokens', body: bodyOf(req) });
+    expect(await gw.waitForRow(idOf(response))).toMatchObject({ endpoint: 'count_tokens', provider: 'anthropic', status: 200 });
+  });
+
   test('count_tokens: an upstream failure is an Anthropic error, not an estimate', async () => {
     fake.handler = json('error-529.json', 529);
     const err = (await client.messages.countTokens({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }] }).catch((e) => e)) as InstanceType<typeof Anthropic.APIError>;
@@ -300,6 +325,24 @@ describe("Claude Code's dated model ids with the anthropic provider on", () => {
     fake.handler = queue(json('text.json'));
     expect((await ask(100)).content[0]).toMatchObject({ type: 'text' });
     expect(fake.last().body.model).toBe(dated);
+  });
+});
+
+describe('budgets on native requests', () => {
+  test('a budget reserves the whole window for a PDF Anthropic fetches by URL (its size is not in the body); the same PDF inline is admitted', async () => {
+    const key = await limitedClient(gw, 'pdf-reader', { budgetUsd: 1, budgetPeriod: 'month' });
+    const reader = anthropicClient(gw, key.key);
+    const ask = (source: Anthropic.DocumentBlockParam['source']) =>
+      reader.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: [{ type: 'document', source }, { type: 'text', text: 'Summarise.' }] }] });
+    // A 100-page PDF is ~200K prompt tokens ($0.60 at $3/M, more written to a cache): beyond what the body's size reserves.
+    const before = fake.requests.length;
+    const refused = await ask({ type: 'url', url: 'https://example.com/annual-report.pdf' }).catch((e) => e);
+    expect(refused).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(refused.error.error.message).toContain('Budget exceeded');
+    expect(fake.requests.length).toBe(before);
+    fake.handler = queue(json('text.json'));
+    const inline = await ask({ type: 'base64', media_type: 'application/pdf', data: Buffer.from('%PDF-1.4 tiny').toString('base64') });
+    expect(inline.content[0]).toMatchObject({ type: 'text' });
   });
 });
 

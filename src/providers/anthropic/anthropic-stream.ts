@@ -18,7 +18,8 @@ type FinishReason = ChatCompletionChunk.Choice['finish_reason'];
 type OpenBlock =
   | { kind: 'text' }
   | { kind: 'thinking'; text: string; signature: string }
-  | { kind: 'tool'; call: number }
+  /** `sent`: an argument piece went out; `start`: the input content_block_start carried. */
+  | { kind: 'tool'; call: number; sent: boolean; start: unknown }
   /** The forced JSON-output tool (json-output.ts): its input streams as content. */
   | { kind: 'json'; sent: boolean; start: unknown }
   | { kind: 'other' };
@@ -83,6 +84,9 @@ function anthropicTranslator(ctx: ChatCallContext, tally: StreamTally, send: Sen
         if (b?.kind === 'thinking') emit({ thinking_blocks: [{ type: 'thinking', thinking: b.text, signature: b.signature }] });
         // A JSON answer whose input came whole in content_block_start (no deltas) still goes out.
         if (b?.kind === 'json' && !b.sent) onText(JSON.stringify(b.start ?? {}));
+        // A call without input (a tool that takes no parameters) gets only an empty input_json_delta:
+        // its arguments are "{}" as in the JSON answer (and OpenAI's), never "" which JSON.parse refuses.
+        if (b?.kind === 'tool' && !b.sent) emit({ tool_calls: [{ index: b.call, function: { arguments: JSON.stringify(b.start ?? {}) } }] });
         blocks.delete(e.index);
         break;
       }
@@ -117,7 +121,7 @@ function anthropicTranslator(ctx: ChatCallContext, tally: StreamTally, send: Sen
       blocks.set(index, { kind: 'json', sent: false, start: cb.input });
     } else if (cb?.type === 'tool_use' && typeof cb.name === 'string') {
       const call = toolCalls++;
-      blocks.set(index, { kind: 'tool', call });
+      blocks.set(index, { kind: 'tool', call, sent: false, start: cb.input });
       tallyText(tally, cb.name);
       const callId = typeof cb.id === 'string' ? cb.id : `toolu_${crypto.randomUUID().replace(/-/g, '')}`;
       emit({ tool_calls: [{ index: call, id: callId, type: 'function', function: { name: cb.name, arguments: '' } }] });
@@ -145,6 +149,7 @@ function anthropicTranslator(ctx: ChatCallContext, tally: StreamTally, send: Sen
       b.sent = true;
       onText(d.partial_json);
     } else if (d.type === 'input_json_delta' && b.kind === 'tool' && typeof d.partial_json === 'string' && d.partial_json) {
+      b.sent = true;
       tallyText(tally, d.partial_json);
       emit({ tool_calls: [{ index: b.call, function: { arguments: d.partial_json } }] });
     }
