@@ -81,7 +81,8 @@ function fill(db: Database): void {
       sum(reasoning_tokens), sum(cost_usd), sum(latency_ms), sum(overhead_ms)
     FROM request_logs GROUP BY 1, 2, 3, 4`);
   // The daily and per-dimension rollups fold from the hourly one, as the writer's deltas do.
-  for (const t of ROLLUP_TABLES.slice(1)) db.exec(rollupFromHourlySql(t));
+  // (usage_team_daily is not: usage_hourly has no team, and these rows none either.)
+  for (const t of ROLLUP_TABLES.slice(1).filter((t) => !t.dims.includes('team_id'))) db.exec(rollupFromHourlySql(t));
   console.log(`  rollups built in ${((performance.now() - t2) / 1000).toFixed(1)} s`);
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = NORMAL');

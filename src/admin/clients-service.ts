@@ -47,7 +47,7 @@ const view = (r: Row, lastUsed: number | null, spendUsd: number): ClientView => 
 /** Rows as views with their last use read from the logs (one indexed lookup per client). */
 async function views(deps: Deps, rows: Row[]): Promise<ClientView[]> {
   const last = await clientsLastUsed(deps.store, rows.map((r) => ({ id: r.id, created_at: r.createdAt })));
-  const spend = await Promise.all(rows.map((r) => periodSpend(deps, scopeOf(`c:${r.id}`, r.name, r), [r.id])));
+  const spend = await Promise.all(rows.map((r) => periodSpend(deps, scopeOf(`c:${r.id}`, r.name, r))));
   return rows.map((r, i) => view(r, last.get(r.id) ?? null, spend[i]!));
 }
 

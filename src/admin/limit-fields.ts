@@ -98,9 +98,9 @@ export async function limitColumns(deps: AdminDeps, body: LimitFieldsInput, whic
  * Spend of a scope in its current budget period: the live counters when they track it for its
  * budget, else the logs (without a budget the counters do not count a period from its start).
  */
-export async function periodSpend(deps: AdminDeps & { limits?: LimitsService }, scope: ScopeLimits, clientIds: readonly number[]): Promise<number> {
+export async function periodSpend(deps: AdminDeps & { limits?: LimitsService }, scope: ScopeLimits): Promise<number> {
   const now = deps.limits?.now() ?? Date.now();
   const tracked = scope.budgetUsd === null ? null : await deps.limits?.counters.spend(scope, now);
   if (typeof tracked === 'number') return tracked;
-  return spendSince(deps.store, clientIds, periodStart(scope.period, now));
+  return spendSince(deps.store, scope.key, periodStart(scope.period, now));
 }

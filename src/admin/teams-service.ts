@@ -16,7 +16,7 @@ export interface TeamView {
   budget_period: BudgetPeriod;
   rpm: number | null;
   tpm: number | null;
-  /** Spend of the team's keys in the current budget period (USD). */
+  /** Spend in the current budget period (USD) of the keys while they were in the team. */
   spend_usd: number;
   /** Client keys in the team (revoked ones included). */
   client_ids: number[];
@@ -35,7 +35,7 @@ async function view(deps: Deps, r: Row): Promise<TeamView> {
   const members = (await deps.db.select({ id: clients.id }).from(clients).where(eq(clients.teamId, r.id))).map((c) => c.id);
   return {
     id: r.id, name: r.name, models: r.models, budget_usd: r.budgetUsd, budget_period: r.budgetPeriod, rpm: r.rpm, tpm: r.tpm,
-    spend_usd: await periodSpend(deps, scopeOf(`t:${r.id}`, r.name, r), members),
+    spend_usd: await periodSpend(deps, scopeOf(`t:${r.id}`, r.name, r)),
     client_ids: members, created_at: r.createdAt, updated_at: r.updatedAt,
   };
 }

@@ -1,5 +1,6 @@
 import { authenticateClient } from '../auth/client-auth';
 import type { AppContext } from '../context';
+import { assertKeyNotExpired } from '../limits/admit-request';
 import { badRequest } from '../errors/api-error';
 import type { ResponseStore } from '../responses/response-store';
 import { cancelResponse, deleteResponse, listInputItems, retrieveResponse, type ReadAnswer, type ReadOptions } from '../responses/stored-response-reads';
@@ -17,12 +18,14 @@ function idOf(url: URL): string {
 }
 
 /**
- * The prelude of the stored-response reads: the client key, then the read. They cost nothing
+ * The prelude of the stored-response reads: the client key (not expired), then the read. They cost nothing
  * and leave no log row (they are not model requests); errors in OpenAI's shape (v1-routes.ts).
  */
 function read(ctx: AppContext, fn: Read): V1Handler {
   return async (request) => {
     const client = authenticateClient(ctx.state.getSnapshot(), request.headers.get('authorization'));
+    // An expired key reads nothing either (what it stored is conversation text), as on GET /v1/models.
+    assertKeyNotExpired(ctx, client);
     const url = new URL(request.url);
     const r = await fn(ctx, ctx.responseStore, idOf(url), { clientId: client.id, search: url.search, signal: request.signal });
     return new Response(r.body, { status: r.status, headers: { 'content-type': r.contentType } });

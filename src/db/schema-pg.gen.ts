@@ -18,4 +18,5 @@ export const usageDaily = pg.usageDaily!;
 export const usageHourly = pg.usageHourly!;
 export const usageModelDaily = pg.usageModelDaily!;
 export const usageModelHourly = pg.usageModelHourly!;
+export const usageTeamDaily = pg.usageTeamDaily!;
 export const users = pg.users!;

@@ -130,6 +130,7 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
       const { code, err } = refusalOf(a, headers);
       refuse(ctx, args, client.id, endpoint, model, code, err);
     }
+    if (limits.teamId !== null) svc.admittedInTeam(args.requestId, limits.teamId);
     return { headers };
   };
   return a instanceof Promise ? a.then(grant, unavailable) : grant(a);

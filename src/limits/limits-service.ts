@@ -17,6 +17,9 @@ export interface LimitsOptions {
   now?: () => number;
 }
 
+/** Bound of the requests in flight whose admitting team is remembered (far above any real concurrency). */
+const MAX_ADMITTED_TEAMS = 100_000;
+
 const ignore = (p: unknown) => {
   if (p instanceof Promise) p.catch((err) => console.error('[gophergate] limit counters:', err?.message ?? err));
 };
@@ -30,12 +33,15 @@ export class LimitsService {
   readonly now: () => number;
   /** Refusals since start, by code. */
   readonly refusals = new Map<RefusalCode, number>();
-  /** USD billed since start to each team's keys, by team name. */
+  /** USD billed since start to each team (by team name), under the team each request was admitted in. */
   readonly teamSpendUsd = new Map<string, number>();
   private pricesVersion = -1;
   private readonly pricesByName = new Map<string, WorstPrices>();
-  /** Client ids of each team, as of the last snapshot seeded: a team's spend is its keys'. */
-  private teamMembers = new Map<number, number[]>();
+  /**
+   * The team each admitted request of a team's key was admitted under, until its row comes: the
+   * row is billed to that team (its reservation was), even when the key moved meanwhile.
+   */
+  private readonly admittedTeams = new Map<string, number>();
   /** Scopes that had a budget at the last seed, by scope key: one that loses it has its spend dropped. */
   private budgeted = new Map<string, ScopeLimits>();
 
@@ -47,9 +53,24 @@ export class LimitsService {
 
   /** A scope's spend in the period holding `now`, from the logs' daily rollups. */
   loggedSpend(scope: ScopeLimits, now: number): Promise<number> {
-    const id = Number(scope.key.slice(2));
-    const ids = scope.key.startsWith('t:') ? (this.teamMembers.get(id) ?? []) : [id];
-    return spendSince(this.store, ids, periodStart(scope.period, now));
+    return spendSince(this.store, scope.key, periodStart(scope.period, now));
+  }
+
+  /** Request `requestId` was admitted under team `teamId`: its row (and its classifier calls') is billed there. */
+  admittedInTeam(requestId: string, teamId: number): void {
+    // A row that never came (a bug elsewhere) must not grow this for ever: the oldest entry goes.
+    if (this.admittedTeams.size >= MAX_ADMITTED_TEAMS) this.admittedTeams.delete(this.admittedTeams.keys().next().value!);
+    this.admittedTeams.set(requestId, teamId);
+  }
+
+  /**
+   * The team a row is billed to: the one its request (or, for a classifier call, the request it
+   * routed) was admitted under, else the key's team now (a refusal, or a row without admission).
+   */
+  private teamOf(r: LogRow, limitsTeam: number | null): number | null {
+    const held = this.admittedTeams.get(r.parentRequestId ?? r.requestId);
+    if (r.parentRequestId == null) this.admittedTeams.delete(r.requestId);
+    return held ?? limitsTeam;
   }
 
   /** Worst prices of a model name, computed once per snapshot (groups walk their targets). */
@@ -73,41 +94,40 @@ export class LimitsService {
    */
   async seed(snap: RuntimeSnapshot): Promise<void> {
     const now = this.now();
-    const membersOf = new Map<number, number[]>();
-    for (const c of snap.clientsById?.values() ?? []) {
-      const teamId = c.limits?.teamId;
-      if (teamId != null) (membersOf.get(teamId) ?? membersOf.set(teamId, []).get(teamId)!).push(c.id);
-    }
-    this.teamMembers = membersOf;
-    const want: [ScopeLimits, number[]][] = [];
+    const want: ScopeLimits[] = [];
     for (const c of snap.clientsById?.values() ?? []) {
       const own = c.limits?.scopes[0];
-      if (own && own.budgetUsd !== null) want.push([own, [c.id]]);
+      if (own && own.budgetUsd !== null) want.push(own);
     }
-    for (const t of snap.teams?.values() ?? []) if (t.scope.budgetUsd !== null) want.push([t.scope, membersOf.get(t.id) ?? []]);
+    for (const t of snap.teams?.values() ?? []) if (t.scope.budgetUsd !== null) want.push(t.scope);
     // A budget removed (or its period changed): the spend kept for it is dropped. Without a budget
     // not everything is counted (a classifier call's charge; nothing at all for a key without
     // limits), so a budget set again later in the period reads the logs instead of trusting it.
     const before = this.budgeted;
-    this.budgeted = new Map(want.map(([scope]) => [scope.key, scope]));
+    this.budgeted = new Map(want.map((scope) => [scope.key, scope]));
     const drops: ScopeLimits[] = [];
     for (const [key, old] of before) if (this.budgeted.get(key)?.period !== old.period) drops.push(old);
     for (const scope of drops) await this.counters.dropSpend(scope);
-    for (const [scope, ids] of want) {
+    for (const scope of want) {
       if ((await this.counters.spend(scope, now)) !== null) continue;
-      await this.counters.seedSpend(scope, await spendSince(this.store, ids, periodStart(scope.period, now)), now);
+      await this.counters.seedSpend(scope, await this.loggedSpend(scope, now), now);
     }
   }
 
-  /** Every log row passes here: it settles its request's reservation, or is charged to its key's scopes. */
+  /**
+   * Every log row passes here: it is stamped with the team it is billed to (request_logs.team_id,
+   * which team spend is summed from), and settles its request's reservation or is charged to its
+   * key's scopes.
+   */
   onRecord(r: LogRow, snap: RuntimeSnapshot): void {
     if (r.clientId === null) return;
     const now = this.now();
     const actual = { costUsd: r.costUsd, tokens: r.promptTokens + r.completionTokens, at: r.createdAt };
     const client = snap.clientsById?.get(r.clientId);
     const limits = client?.limits;
-    if (limits && r.costUsd > 0 && limits.teamId !== null) {
-      const team = snap.teams?.get(limits.teamId);
+    r.teamId ??= this.teamOf(r, limits?.teamId ?? null);
+    if (r.costUsd > 0 && r.teamId !== null) {
+      const team = snap.teams?.get(r.teamId);
       if (team) this.teamSpendUsd.set(team.name, (this.teamSpendUsd.get(team.name) ?? 0) + r.costUsd);
     }
     const settled = this.counters.settle(r.requestId, actual, now);

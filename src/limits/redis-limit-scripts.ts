@@ -42,7 +42,8 @@ local function settle(id, cost, tokens)
   local R = P..'lim:res:'..id
   local h = redis.call('HGETALL', R)
   if #h == 0 then
-    -- Gone (settled, or expired): no entry of the sweep may outlive it, or the sweep's first 20 stay stuck on it.
+    -- Gone (settled; or lost with Redis data, or a record of an older release that expired): no
+    -- entry of the sweep may outlive it, or the sweep's first 20 stay stuck on it.
     redis.call('ZREM', P..'lim:resv', id)
     return 0
   end
@@ -174,7 +175,9 @@ for i = 1, n do
   end
   redis.call('HSET', R, 's'..i, s.S, 'p'..i, s.pk, 't'..i, t)
 end
-redis.call('PEXPIRE', R, STALE * 2)
+-- No TTL on R: it is what the sweep (and a dead instance's heartbeat cleanup) gives back from, and
+-- those run only when some instance admits or beats, maybe hours later. A record expired first
+-- would leave its slot, USD and tokens counted for ever. SETTLE or the sweep deletes it.
 redis.call('ZADD', P..'lim:resv', now, id)
 local rl, rr, rt, tl, tr, tt = rate()
 local out = {1, '', 0, -1, 0, '0', '0', rl, rr, rt, tl, tr, tt}
@@ -215,12 +218,11 @@ return 1
 `);
 
 // A request still followed (a background response running for hours): its reservation's time in
-// the stale sweep is moved to now, and its hash kept from expiring. ARGV: P, request id, now.
+// the stale sweep is moved to now. ARGV: P, request id, now.
 export const KEEP_ALIVE = new LuaScript(`${COMMON}
 local R = P..'lim:res:'..ARGV[2]
 if redis.call('EXISTS', R) == 0 then return 0 end
 redis.call('ZADD', P..'lim:resv', 'XX', tonumber(ARGV[3]), ARGV[2])
-redis.call('PEXPIRE', R, STALE * 2)
 return 1
 `);
 

@@ -49,7 +49,8 @@ export function isErrorRecord(r: Pick<LogRow, 'status' | 'errorType'>): boolean 
 
 /**
  * Builds a rollup table from usage_hourly in one statement (the bench's bulk load; the migration
- * that added the daily and per-dimension tables backfills them the same way).
+ * that added the daily and per-dimension tables backfills them the same way). Not
+ * usage_team_daily: usage_hourly has no team.
  */
 export function rollupFromHourlySql(t: RollupTable): string {
   const time = t.time === 'hour' ? 'hour' : `(hour / ${DAY_MS}) * ${DAY_MS}`;

@@ -11,7 +11,7 @@ import { requestLogs } from '../db/schema/request-logs';
 export type StoredLogRow = typeof requestLogs.$inferSelect;
 
 /** Columns a builder may leave out: the sinks write the column's default (null, or 0 for the counts). */
-type OptionalField = 'parentRequestId' | 'attempts' | 'images' | 'queueMs' | 'body' | 'providerKeyId' | 'cacheWriteTokens' | 'instance';
+type OptionalField = 'parentRequestId' | 'attempts' | 'images' | 'queueMs' | 'body' | 'providerKeyId' | 'cacheWriteTokens' | 'instance' | 'teamId';
 
 /** One request's accounting as the request path hands it to the log sink (the database assigns `id`). */
 export type LogRow = Omit<StoredLogRow, 'id' | OptionalField> & Partial<Pick<StoredLogRow, OptionalField>>;

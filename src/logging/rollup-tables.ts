@@ -4,7 +4,7 @@
  * bench's bulk build and the query planner can never disagree about a table's key.
  */
 
-export type RollupDim = 'provider' | 'model' | 'client_id';
+export type RollupDim = 'provider' | 'model' | 'client_id' | 'team_id';
 
 export interface RollupTable {
   readonly name: string;
@@ -42,10 +42,17 @@ export const ROLLUP_FAMILIES: readonly { readonly hourly: RollupTable; readonly 
   },
 ];
 
-/** Every rollup table; usage_hourly first, since every other one is folded from its deltas. */
+/**
+ * Per UTC day x team (the team a row was admitted under): what team budgets and team spend read.
+ * No hourly twin and not a family: no usage query filters on teams.
+ */
+export const TEAM_DAILY: RollupTable = { name: 'usage_team_daily', time: 'day', dims: ['team_id'] };
+
+/** Every rollup table; usage_hourly first, and each hourly table before its daily twin. */
 export const ROLLUP_TABLES: readonly RollupTable[] = [
   ROLLUP_FAMILIES[2]!.hourly,
   ...ROLLUP_FAMILIES.flatMap((f) => (f.hourly.dims === FULL ? [f.daily] : [f.hourly, f.daily])),
+  TEAM_DAILY,
 ];
 
 /** Start of the bucket holding `ms` for a table's time column. */

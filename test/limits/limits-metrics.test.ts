@@ -1,6 +1,8 @@
 /** /metrics reports limit refusals by reason and spend by team. */
 import { afterAll, beforeAll, expect, test, setDefaultTimeout } from 'bun:test';
 import { parsePrometheus, valueOf } from '../metrics/parse-prometheus';
+import { eq } from 'drizzle-orm';
+import { clients } from '../../src/db/schema';
 import { apiError } from '../helpers/start-gateway';
 import { chatBody, FIXTURE_COST, limitedClient, makeTeam, startLimitsRig, type LimitsRig } from './limits-helpers';
 
@@ -22,4 +24,33 @@ test('refusals are counted by reason and each team’s spend is exported', async
   expect(valueOf(samples, 'gophergate_limit_refusals_total', { reason: 'rate_limit_exceeded' })).toBe(1);
   expect(valueOf(samples, 'gophergate_limit_refusals_total', { reason: 'model_not_allowed' })).toBe(1);
   expect(valueOf(samples, 'gophergate_team_spend_usd_total', { team: 'metrics-team' })).toBeCloseTo(FIXTURE_COST, 10);
+});
+
+test('a request in flight when its key moves to another team is billed to the team it was admitted in (row, budget and metric)', async () => {
+  const from = await makeTeam(rig.gw, { name: 'moved-from', budgetUsd: 10, budgetPeriod: 'month' });
+  const to = await makeTeam(rig.gw, { name: 'moved-to', budgetUsd: 10, budgetPeriod: 'month' });
+  const c = await limitedClient(rig.gw, 'moving', { teamId: from });
+  const answer = rig.fake.handler;
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let arrived!: () => void;
+  const upstreamReached = new Promise<void>((r) => (arrived = r));
+  rig.fake.handler = async (...args) => (arrived(), await held, answer(...args));
+  try {
+    const pending = rig.gw.openai(c.key).chat.completions.create(chatBody()).withResponse();
+    await upstreamReached;
+    rig.gw.ctx.db.update(clients).set({ teamId: to }).where(eq(clients.id, c.id)).run();
+    await rig.gw.ctx.limits.seed(rig.gw.ctx.state.reload());
+    release();
+    const row = await rig.gw.waitForRow(await pending);
+    expect(row.teamId).toBe(from);
+    const snap = rig.gw.ctx.state.getSnapshot();
+    expect(rig.gw.ctx.limits.counters.spend(snap.teams!.get(from)!.scope, rig.clock.now)).toBeCloseTo(FIXTURE_COST, 10);
+    expect(rig.gw.ctx.limits.counters.spend(snap.teams!.get(to)!.scope, rig.clock.now)).toBe(0);
+    const { samples } = parsePrometheus(await (await fetch(`${rig.gw.url}/metrics`)).text());
+    expect(valueOf(samples, 'gophergate_team_spend_usd_total', { team: 'moved-from' })).toBeCloseTo(FIXTURE_COST, 10);
+    expect(valueOf(samples, 'gophergate_team_spend_usd_total', { team: 'moved-to' }) ?? 0).toBe(0);
+  } finally {
+    rig.fake.handler = answer;
+  }
 });

@@ -61,11 +61,13 @@ export async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
 /**
  * A mixed batch for rollup tests: makeRecord's variety spread irregularly over `days` days from
  * `start` (7 min 13 s apart, so hours and days are cut at odd places), plus records with no
- * client, no provider and no concrete model (refused before routing), all of them errors.
+ * client, no provider and no concrete model (refused before routing), all of them errors; teams
+ * change within a client's rows and some rows have none.
  */
 export function mixedRecords(n: number, start: number): LogRow[] {
   return Array.from({ length: n }, (_, i) => {
-    const r = makeRecord(i, start + i * 433_000);
+    // Teams vary within a client over time (keys moved between teams; some rows with none).
+    const r = { ...makeRecord(i, start + i * 433_000), teamId: i % 4 === 0 ? null : ((i >> 3) % 2) + 1 };
     if (i % 23 !== 0) return r;
     return { ...r, clientId: null, provider: null, model: null, modelRequested: 'no-such-model', status: 404, errorType: 'not_found', costUsd: 0 };
   });
@@ -76,6 +78,7 @@ export const RAW_KEY = {
   provider: "coalesce(provider, '')",
   model: 'coalesce(model, model_requested)',
   client_id: 'coalesce(client_id, 0)',
+  team_id: 'coalesce(team_id, 0)',
 } as const;
 
 /** Sums over request_logs as the rollups count them (a classifier call is not a request). */

@@ -44,6 +44,7 @@ function record(i: number, instance: string): LogRow {
     ttfbMs: null,
     overheadMs: 0.5,
     instance,
+    teamId: i % 4 === 0 ? null : ((i >> 3) % 2) + 1,
   };
 }
 
@@ -69,7 +70,7 @@ test('two writers upserting the same rollup rows: every rollup table equals the 
     expect(inst).toBe(2);
     for (const t of ROLLUP_TABLES) {
       const size = t.time === 'hour' ? HOUR_MS : DAY_MS;
-      const dims = t.dims.map((d) => (d === 'client_id' ? 'coalesce(client_id, 0)' : d === 'model' ? "coalesce(model, model_requested, '')" : "coalesce(provider, '')"));
+      const dims = t.dims.map((d) => (d === 'client_id' || d === 'team_id' ? `coalesce(${d}, 0)` : d === 'model' ? "coalesce(model, model_requested, '')" : "coalesce(provider, '')"));
       const raw = await sql.unsafe(
         `SELECT (created_at / ${size}) * ${size} AS k0, ${dims.map((d, i) => `${d} AS k${i + 1}`).join(', ')},
            sum(CASE WHEN endpoint <> 'classifier' THEN 1 ELSE 0 END)::float8 AS requests,
@@ -82,7 +83,9 @@ test('two writers upserting the same rollup rows: every rollup table equals the 
            prompt_tokens::float8 AS prompt_tokens, completion_tokens::float8 AS completion_tokens, round(cost_usd::numeric, 9)::float8 AS cost_usd
          FROM ${t.name} ORDER BY ${[t.time, ...t.dims].map((_, i) => i + 1).join(', ')}`,
       );
-      const norm = (rows: any[]) => rows.map((r) => ({ ...r, k0: Number(r.k0), ...(t.dims.includes('client_id') ? { [`k${t.dims.indexOf('client_id') + 1}`]: Number(r[`k${t.dims.indexOf('client_id') + 1}`]) } : {}) }));
+      // bigint ids come back as text: compared as numbers.
+      const ids = t.dims.flatMap((d, i) => (d === 'client_id' || d === 'team_id' ? [`k${i + 1}`] : []));
+      const norm = (rows: any[]) => rows.map((r) => ({ ...r, k0: Number(r.k0), ...Object.fromEntries(ids.map((k) => [k, Number(r[k])])) }));
       expect({ table: t.name, rows: norm([...rolled]) }).toEqual({ table: t.name, rows: norm([...raw]) });
     }
   } finally {

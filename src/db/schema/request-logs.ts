@@ -46,6 +46,12 @@ export const requestLogs = sqliteTable(
     cacheWriteTokens: integer('cache_write_tokens').notNull().default(0),
     /** The gateway instance that served the request (LLM_PROXY__INSTANCE_ID). */
     instance: text('instance'),
+    /**
+     * The team the key was in when the request was admitted (null: no team). Team spend is summed
+     * from this (usage_team_daily), so a key moved to another team or deleted leaves its spend
+     * with the team it was spent in.
+     */
+    teamId: integer('team_id'),
   },
   (t) => [
     index('request_logs_created_idx').on(t.createdAt),

@@ -54,3 +54,18 @@ export const usageClientDaily = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.day, t.clientId] })],
 );
+
+/**
+ * Per UTC day x team (the team on the row, as admitted: request_logs.team_id; 0 for rows of keys
+ * in no team). Team budgets and team spend read this: a key moved or deleted does not take its
+ * spend along. Daily only: budget periods start on UTC days.
+ */
+export const usageTeamDaily = sqliteTable(
+  'usage_team_daily',
+  {
+    day: integer('day').notNull(),
+    teamId: integer('team_id').notNull().default(0),
+    ...rollupMeasures(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.teamId] })],
+);

@@ -39,7 +39,7 @@ export function seedDatabase(db: Db, opts: { adminPassword?: string; now?: numbe
     if (modelRows.length) tx.insert(models).values(modelRows).onConflictDoNothing().run();
     const groupRows = seedGroupRows(now);
     if (groupRows.length) tx.insert(modelGroups).values(groupRows).onConflictDoNothing().run();
-  });
+  }, { behavior: 'immediate' }); // the write lock first: busy_timeout waits out another writer instead of SQLITE_BUSY
   return { adminCreated };
 }
 
