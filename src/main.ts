@@ -98,6 +98,8 @@ async function serve(config: Config): Promise<void> {
     // Rows waiting for a token estimate; bounded, so a stuck counter cannot hold the shutdown.
     const settled = await Promise.race([ctx.pendingLogWrites.settled().then(() => true), Bun.sleep(10_000).then(() => false)]);
     if (!settled) console.error('gophergate: gave up waiting for token estimates after 10 s; their log rows are lost');
+    // Conversations finished during the drain (their follow-ups may go to another instance).
+    await ctx.responseStore.close();
     await ctx.logSink.close();
     ctx.state.stop();
     ctx.redis?.close();

@@ -1,5 +1,7 @@
 import { Elysia } from 'elysia';
 import { ApiError, notFound, toErrorResponse, type OpenAIErrorBody } from '../errors/api-error';
+import { storeUnavailable } from '../auth/store-unavailable';
+import { isStoreUnreachableError } from '../db/pg-store';
 import { toAnthropicError } from '../messages/anthropic-errors';
 
 function body(message: string, type: string, code: string, param: string | null = null): OpenAIErrorBody {
@@ -52,6 +54,12 @@ export const errorHandler = new Elysia({ name: 'error-handler' }).onError({ as: 
     case 'INVALID_COOKIE_SIGNATURE':
       return json(401, body('Invalid session.', 'authentication_error', 'invalid_session'));
     default: {
+      // PostgreSQL went away before the reachability probe noticed (it is checked up front on
+      // /api after that): the same 503 as then, not an internal error.
+      if (isStoreUnreachableError(error)) {
+        const r = toErrorResponse(storeUnavailable());
+        return json(r.status, r.body, r.headers);
+      }
       const status = (error as any)?.status;
       if (typeof status === 'number' && status >= 400 && status < 500)
         return json(status, body(String((error as any)?.message ?? 'Bad request.'), 'invalid_request_error', 'invalid_request'));

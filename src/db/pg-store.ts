@@ -30,6 +30,17 @@ export function isConnectionError(err: unknown): boolean {
   return CONNECTION_ERROR.test(String(e?.message ?? e));
 }
 
+/**
+ * True for a query that failed because PostgreSQL could not be reached: the driver's error, or
+ * Drizzle's wrapping of it (the driver's error as `cause`). By error code only, so no other
+ * failure (an upstream timeout, a Redis error) is taken for the database being away.
+ */
+export function isStoreUnreachableError(err: unknown): boolean {
+  const cause = (err as { cause?: unknown })?.cause;
+  const code = ((cause ?? err) as { code?: unknown })?.code;
+  return typeof code === 'string' && /^(ERR_POSTGRES_(CONNECTION|IDLE|LIFETIME|SERVER_ERROR_TERMIN)|57P0|08)/.test(code);
+}
+
 /** Applies the embedded PostgreSQL migrations and the seed under a session advisory lock on one connection. */
 export async function migratePg(url: string, opts: PgStoreOptions = {}): Promise<void> {
   const client = new SQL({ url, max: 1, connectionTimeout: opts.connectionTimeoutS ?? 10 });

@@ -120,15 +120,19 @@ export class RedisLimitCounters implements LimitCounters {
     if (!admitted) return false;
     this.redisAdmits.delete(requestId);
     const run = () =>
-      SETTLE.run(this.link, [], [this.link.prefix, requestId, actual.costUsd, actual.tokens]).then((r) => {
+      SETTLE.run(this.link, [], [this.link.prefix, requestId, actual.costUsd, actual.tokens]).then(async (r) => {
+        // The reservation is gone: the others took this instance for dead while it was cut off
+        // (HEARTBEAT freed it at no cost), or it outlived the hour's sweep. What the request cost
+        // is charged all the same, or the budget would not count it.
+        if (r !== 1 && (actual.costUsd > 0 || actual.tokens > 0)) await this.chargeRedis(admitted, actual, now);
         // What this instance last saw spent includes its own settled requests (an outage starts from it).
-        if (r === 1 && actual.costUsd > 0) {
+        if (actual.costUsd > 0) {
           for (const s of admitted) {
             const seen = this.lastSpend.get(s.key);
             if (seen && seen.pk === periodKey(s.period, actual.at)) seen.spend += actual.costUsd;
           }
         }
-        return r === 1;
+        return true;
       });
     if (!this.link.isUp()) {
       // A reservation Redis holds: settled once Redis is back (its row is not lost).

@@ -158,14 +158,17 @@ export class ResponseStore {
     else this.remove.run(id);
   }
 
-  /** Writes queued rows now (also called on shutdown) and prunes when due. */
-  flush(): void {
+  /**
+   * Writes queued rows now and prunes when due. On SQLite the write is done when this returns; on
+   * PostgreSQL the promise settles when it is (a failed write is kept and retried a second later).
+   */
+  flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const rows = [...this.pending];
     this.pending.clear();
     const now = this.opts.now();
-    if (this.shared) return void this.flushShared(this.shared, rows, now);
+    if (this.shared) return this.flushShared(this.shared, rows, now);
     this.sqlite.transaction(() => {
       for (const [id, c] of rows) {
         this.insert.run(
@@ -183,6 +186,19 @@ export class ResponseStore {
         );
       }
     })();
+    return Promise.resolve();
+  }
+
+  /**
+   * Shutdown: writes what is queued and waits for the write. The flush timer is unref'd and the
+   * process exits right after draining, so a conversation finished during the drain (a rolling
+   * restart) would otherwise be lost, and its follow-up on another instance answered 404.
+   */
+  async close(): Promise<void> {
+    await this.flush();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.pending.size) console.error(`gophergate: ${this.pending.size} stored response(s) could not be written before exit`);
   }
 
   /** flush() on PostgreSQL: one upsert per row, pruning when due; a failed write is retried with the next flush. */

@@ -43,10 +43,20 @@ export class StateStore {
    */
   async refresh(origin: 'local' | 'outside' = 'local'): Promise<RuntimeSnapshot> {
     if (!this.shared) return this.reload(origin);
+    const read = ++this.reads;
+    // The fingerprint before the rows: a change another instance commits while they are read moves
+    // the fingerprint past this one, so the next poll reads again. Taken after the rows, it could
+    // already include that change while the rows did not, and the poll would never see it.
+    const fingerprint = await this.fingerprint().catch(() => '');
     const rows = await readRows(this.db);
-    this.snapshot = buildSnapshot(rows, this.config, this.box, ++this.version);
-    this.lastFingerprint = await this.fingerprint().catch(() => '');
-    for (const l of this.listeners) l(this.snapshot);
+    // Reads overlap (a notice, the poll, an admin change): one that started earlier must not
+    // replace the snapshot of one that started later.
+    if (read > this.applied) {
+      this.applied = read;
+      this.snapshot = buildSnapshot(rows, this.config, this.box, ++this.version);
+      this.lastFingerprint = fingerprint;
+      for (const l of this.listeners) l(this.snapshot);
+    }
     if (origin === 'local') for (const l of this.localListeners) l();
     return this.snapshot;
   }
@@ -119,6 +129,9 @@ export class StateStore {
   }
 
   private lastFingerprint = '';
+  /** PostgreSQL re-reads started, and the latest one whose rows are the snapshot. */
+  private reads = 0;
+  private applied = 0;
 
   /** A digest of every row the snapshot is built from (PostgreSQL). */
   private async fingerprint(): Promise<string> {

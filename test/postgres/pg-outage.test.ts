@@ -117,3 +117,20 @@ test('PostgreSQL cut under load: /v1 serves, /api 503, health degraded; rows wri
     await sql.close();
   }
 }, 90_000);
+
+test('the first /api requests after PostgreSQL went away, before the probe noticed: 503 store_unavailable, not 500', async () => {
+  const admin = await login(gw, 'admin', ADMIN_PASSWORD);
+  expect((await api(gw, 'GET', '/api/clients', { as: admin })).status).toBe(200);
+  await until('/health ok', health, (h) => h.status === 'ok');
+  proxy.cut();
+  try {
+    // The session is cached: the admin query itself is the first to find PostgreSQL gone.
+    const r = await api(gw, 'GET', '/api/clients', { as: admin });
+    expect([r.status, ((await r.json()) as any).error.code]).toEqual([503, 'store_unavailable']);
+    expect(r.headers.get('retry-after')).toBe('5');
+  } finally {
+    proxy.restore();
+  }
+  await until('/health ok again', health, (h) => h.status === 'ok');
+  expect((await api(gw, 'GET', '/api/clients', { as: admin })).status).toBe(200);
+}, 60_000);

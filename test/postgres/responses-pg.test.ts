@@ -3,6 +3,7 @@
  * another with `previous_response_id` (read from the shared table), for the same client only.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { ResponseStore } from '../../src/responses/response-store';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
 
@@ -42,3 +43,13 @@ test('previous_response_id stored on A continues on B; another client gets 404',
     .then(() => 200, (e) => e.status);
   expect(other).toBe(404);
 }, 30_000);
+
+test('close() writes the queued conversations and waits for PostgreSQL (a draining instance exits right after)', async () => {
+  // A flush delay far past the test: only close() can write the row.
+  const store = new ResponseStore(a.ctx.store, { flushDelayMs: 600_000 });
+  const id = `resp_close_${crypto.randomUUID().replaceAll('-', '')}`;
+  store.save(id, { clientId: a.clientId, model: 'mock/echo-1', messages: [{ role: 'user', content: 'kept' }] });
+  await store.close();
+  const [row] = await a.ctx.store.all<{ messages: string }>('SELECT messages FROM stored_responses WHERE id = ?', [id]);
+  expect(JSON.parse(row!.messages)).toEqual([{ role: 'user', content: 'kept' }]);
+});

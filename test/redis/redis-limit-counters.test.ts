@@ -228,6 +228,34 @@ describe('an instance killed (kill -9: no settle, no more heartbeats)', () => {
   });
 });
 
+describe('an instance cut off from Redis long enough to be taken for dead', () => {
+  test('what its requests cost is still charged when Redis is back, though the others freed their reservations', async () => {
+    const mk = async (url: string) => {
+      const link = new RedisLink(url, prefix, { retryMs: 50, pingMs: 200 }).start();
+      links.push(link);
+      expect(await link.whenUp(5_000)).toBe(true);
+      return { link, c: new RedisLimitCounters(link, 'open', undefined, { everyMs: 100, deadAfterMs: 500 }) };
+    };
+    const [cutOff, alive] = [await mk(proxy.url), await mk(REDIS_URL)];
+    const s = scope({ maxParallel: 2, budgetUsd: 1 });
+    await alive.c.seedSpend(s, 0, T0);
+    await Bun.sleep(150); // both have beaten once
+    const id = `swept-${prefix}`;
+    expect((await cutOff.c.admit({ requestId: id, scopes: [s], worstCostUsd: 0.5, tokens: 0, now: T0 })).ok).toBe(true);
+    proxy.cut();
+    await eventually(() => !cutOff.link.isUp());
+    // The request ends while cut off: its settle waits for Redis.
+    await cutOff.c.settle(id, { costUsd: 0.3, tokens: 0, at: T0 }, T0);
+    // Silent for longer than deadAfterMs: the other instance frees its reservation (at no cost).
+    expect(await eventually(async () => (await alive.c.outstanding(s)).inFlight === 0, 5_000)).toBe(true);
+    proxy.restore();
+    expect(await eventually(() => cutOff.link.isUp() && cutOff.c.stats().pending === 0, 5_000)).toBe(true);
+    expect(await eventually(async () => ((await alive.c.spend(s, T0)) ?? 0) > 0.29, 2_000)).toBe(true);
+    expect(await alive.c.spend(s, T0)).toBeCloseTo(0.3, 9);
+    expect(await alive.c.outstanding(s)).toEqual({ reservedUsd: 0, inFlight: 0 });
+  });
+});
+
 describe('Redis cut and restored', () => {
   test('open: each instance enforces from its own counters while cut; spend made then reaches Redis; exact again after', async () => {
     const [a, b] = [await instance('open', proxy.url), await instance('open', proxy.url)];
