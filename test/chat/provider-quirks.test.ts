@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type OpenAI from 'openai';
-import { fixtureJson, replay, replayJson, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { fixtureJson, jsonResponse, replay, replayJson, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 
 let fakes: Record<string, FakeUpstream>;
@@ -112,6 +112,36 @@ describe('Moonshot', () => {
     expect(sent('moonshot').temperature).toBe(1);
     await client.chat.completions.create({ model: 'moonshot/kimi-k2-0905-preview', messages: hi, temperature: 0.6 });
     expect(sent('moonshot').temperature).toBe(0.6);
+  });
+
+  test('kimi-k2.6 (its sampling is fixed: temperature 1 thinking, 0.6 not; top_p 0.95; no penalties) gets none of them, so a client that sets them is not refused', async () => {
+    // Kimi refuses any other value: "invalid temperature: only 1 is allowed for this model".
+    const fixed: Record<string, unknown> = { top_p: 0.95, presence_penalty: 0, frequency_penalty: 0 };
+    fakes.moonshot!.handler = (_req, rec, fake) => {
+      const b = rec.body;
+      if (b.model !== 'kimi-k2.6') return replayJson('moonshot', 'chat.json')(_req, rec, fake);
+      const temperature = b.thinking?.type === 'disabled' ? 0.6 : 1;
+      if (b.temperature !== undefined && b.temperature !== temperature) {
+        return jsonResponse({ error: { message: `invalid temperature: only ${temperature} is allowed for this model`, type: 'invalid_request_error' } }, 400);
+      }
+      for (const [k, v] of Object.entries(fixed)) {
+        if (b[k] !== undefined && b[k] !== v) return jsonResponse({ error: { message: `invalid ${k}: only ${v} is allowed for this model`, type: 'invalid_request_error' } }, 400);
+      }
+      return replayJson('moonshot', 'chat.json')(_req, rec, fake);
+    };
+    try {
+      for (const extra of [{}, { thinking: { type: 'disabled' } }]) {
+        const r = await client.chat.completions.create({ model: 'moonshot/kimi-k2.6', messages: hi, temperature: 0.3, top_p: 0.9, presence_penalty: 0.5, frequency_penalty: 0.2, ...extra } as any);
+        expect(r.choices[0]!.message.content).toBe('Hello! How can I help?');
+        const body = sent('moonshot');
+        for (const k of ['temperature', 'top_p', 'presence_penalty', 'frequency_penalty']) expect({ k, sent: k in body }).toEqual({ k, sent: false });
+      }
+      // Other Kimi models keep what they can take.
+      await client.chat.completions.create({ model: 'moonshot/kimi-k2-thinking', messages: hi, temperature: 0.8, top_p: 0.9 });
+      expect(sent('moonshot')).toMatchObject({ temperature: 0.8, top_p: 0.9 });
+    } finally {
+      fakes.moonshot!.handler = replayJson('moonshot', 'chat.json');
+    }
   });
 
   test('stream usage inside choices[0].usage is lifted to the top-level usage OpenAI clients read', async () => {

@@ -23,7 +23,21 @@ export function kimiCallKey(clientId: number | null | undefined): CallKey {
 }
 
 /**
+ * Kimi K2.5 and later K2.x (kimi-k2.6) sample at fixed settings (temperature 1 when thinking, 0.6
+ * when not; top_p 0.95; no penalties) and refuse any other value ("invalid temperature: only 1 is
+ * allowed for this model"), as OpenAI's reasoning models do. kimi-k2-thinking, the K2 previews and
+ * moonshot-v1 take them.
+ */
+export function hasFixedSampling(model: string): boolean {
+  return /^kimi-k2\.\d/i.test(model);
+}
+
+const FIXED_SAMPLING = ['temperature', 'top_p', 'presence_penalty', 'frequency_penalty'] as const;
+
+/**
  * Moonshot (Kimi) on the way up:
+ * - a model with fixed sampling (hasFixedSampling) gets no temperature, top_p or penalties (it
+ *   uses its own, whatever the client set: dropped as for OpenAI's reasoning models);
  * - temperature only in [0, 1] (OpenAI allows up to 2): clamped, not failed;
  * - only `max_tokens` is read;
  * - in thinking mode (kimi-k2.6 by default, kimi-k2-thinking always) an assistant turn that made
@@ -34,6 +48,7 @@ export function kimiCallKey(clientId: number | null | undefined): CallKey {
 export function moonshotRequest(body: UpstreamBody, ctx?: ChatCallContext): UpstreamBody | Promise<UpstreamBody> {
   developerToSystem(body);
   completionTokensToMaxTokens(body);
+  if (hasFixedSampling(String(body.model))) for (const k of FIXED_SAMPLING) delete body[k];
   if (typeof body.temperature === 'number') body.temperature = Math.min(1, Math.max(0, body.temperature));
   const filling = fillReasoningContent(body, ctx?.reasoning, kimiCallKey(ctx?.clientId));
   return filling ? filling.then(() => body) : body;
