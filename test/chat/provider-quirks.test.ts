@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type OpenAI from 'openai';
 import { fixtureJson, jsonResponse, replay, replayJson, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
-import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 
 let fakes: Record<string, FakeUpstream>;
 let gw: TestGateway;
@@ -181,6 +181,63 @@ describe('xAI Grok', () => {
     });
     const row = await gw.waitForRow(response);
     expect(row).toMatchObject({ completionTokens: 103, reasoningTokens: 94 });
+  });
+});
+
+describe('xAI Grok reasoning models', () => {
+  // xAI's words: "presencePenalty, frequencyPenalty and stop parameters are not supported by
+  // reasoning models. Adding them in the request would result in an error", and reasoning_effort
+  // only on the models with an effort dial (grok-3-mini, grok-4.3, grok-4.20-multi-agent).
+  const reasoning = (m: string) => /^grok-(3-mini|4|code)/.test(m) && !m.includes('non-reasoning');
+  const effortDial = (m: string) => /^grok-(3-mini|4\.3|4\.20-multi-agent)/.test(m);
+  const refuse = (error: string) => jsonResponse({ code: 'Client specified an invalid argument', error }, 400);
+  beforeAll(() => {
+    fakes.grok!.handler = (req, rec, fake) => {
+      const b = rec.body;
+      if (reasoning(b.model)) {
+        for (const [k, name] of [['presence_penalty', 'presencePenalty'], ['frequency_penalty', 'frequencyPenalty'], ['stop', 'stop']]) {
+          if (b[k!] !== undefined) return refuse(`Argument not supported on this model: ${name}`);
+        }
+      }
+      if (b.reasoning_effort !== undefined && !effortDial(b.model)) return refuse(`Model ${b.model} does not support parameter reasoningEffort.`);
+      return replayJson('grok', 'chat.json')(req, rec, fake);
+    };
+  });
+  afterAll(() => {
+    fakes.grok!.handler = replayJson('grok', 'chat.json');
+  });
+
+  test('penalties are left out (sampling hints, as temperature for OpenAI reasoning models); an effort dial keeps reasoning_effort', async () => {
+    for (const model of ['grok-4.3', 'grok-3-mini', 'grok-4-1-fast-reasoning', 'grok-code-fast-1']) {
+      await client.chat.completions.create({ model: `grok/${model}`, messages: hi, presence_penalty: 0.5, frequency_penalty: 0.3, temperature: 0.4 });
+      const body = sent('grok');
+      expect({ model, presence: 'presence_penalty' in body, frequency: 'frequency_penalty' in body, temperature: body.temperature }).toEqual({ model, presence: false, frequency: false, temperature: 0.4 });
+    }
+    await client.chat.completions.create({ model: 'grok/grok-4.3', messages: hi, reasoning_effort: 'high' });
+    expect(sent('grok').reasoning_effort).toBe('high');
+  });
+
+  test('reasoning_effort is left out for a model that reasons without a dial (grok-4, grok-4-1-fast...)', async () => {
+    for (const model of ['grok-4', 'grok-4-1-fast-reasoning', 'grok-4.20-0309-reasoning']) {
+      const r = await client.chat.completions.create({ model: `grok/${model}`, messages: hi, reasoning_effort: 'high' });
+      expect(r.choices[0]!.message.content).toBe('Hello! How can I help?');
+      expect({ model, sent: 'reasoning_effort' in sent('grok') }).toEqual({ model, sent: false });
+    }
+  });
+
+  test('stop on a reasoning model is a 400 unsupported_parameter before any call (leaving it out would change the answer)', async () => {
+    const before = fakes.grok!.requests.length;
+    const err = await apiError(client.chat.completions.create({ model: 'grok/grok-4.3', messages: hi, stop: ['\nObservation:'] }));
+    expect(err.status).toBe(400);
+    expect(err).toMatchObject({ code: 'unsupported_parameter', param: 'stop' });
+    expect(fakes.grok!.requests.length).toBe(before);
+  });
+
+  test('non-reasoning models keep penalties and stop', async () => {
+    for (const model of ['grok-3', 'grok-4-fast-non-reasoning']) {
+      await client.chat.completions.create({ model: `grok/${model}`, messages: hi, presence_penalty: 0.5, stop: ['END'] });
+      expect(sent('grok')).toMatchObject({ presence_penalty: 0.5, stop: ['END'] });
+    }
   });
 });
 
