@@ -248,6 +248,37 @@ describe('Ollama', () => {
     expect('max_completion_tokens' in sent('ollama')).toBe(false);
   });
 
+  test("an assistant turn's reasoning_content goes back to Ollama as its own `reasoning` field (its OpenAI endpoint reads no other)", async () => {
+    const call = { id: 'call_x1', type: 'function' as const, function: { name: 'get_weather', arguments: '{"city":"Paris"}' } };
+    await client.chat.completions.create({
+      model: 'ollama/gpt-oss:20b',
+      messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { role: 'assistant', content: '', tool_calls: [call], reasoning_content: 'I should call get_weather.' } as any,
+        { role: 'tool', tool_call_id: 'call_x1', content: '{"temp_c": 18}' },
+      ],
+    });
+    const assistant = sent('ollama').messages[1];
+    expect(assistant).toMatchObject({ role: 'assistant', reasoning: 'I should call get_weather.', tool_calls: [call] });
+    expect('reasoning_content' in assistant).toBe(false);
+  });
+
+  test("on /v1/messages an assistant turn's thinking block goes back to Ollama as `reasoning` too", async () => {
+    const res = await gw.fetch('/v1/messages', {
+      method: 'POST',
+      body: JSON.stringify({
+        model: 'ollama/gpt-oss:20b', max_tokens: 256,
+        messages: [
+          { role: 'user', content: 'Weather in Paris?' },
+          { role: 'assistant', content: [{ type: 'thinking', thinking: 'I should call get_weather.', signature: '' }, { type: 'tool_use', id: 'call_x1', name: 'get_weather', input: { city: 'Paris' } }] },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_x1', content: '{"temp_c": 18}' }] },
+        ],
+      }),
+    });
+    expect(res.status).toBe(200);
+    expect(sent('ollama').messages.find((m: any) => m.role === 'assistant')).toMatchObject({ reasoning: 'I should call get_weather.', tool_calls: [{ id: 'call_x1' }] });
+  });
+
   test('its `reasoning` field reaches clients as reasoning_content (non-stream)', async () => {
     const r = await client.chat.completions.create({ model: 'ollama/qwen3:8b', messages: hi });
     const m = r.choices[0]!.message as any;
