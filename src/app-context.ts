@@ -25,7 +25,7 @@ import { shareBreakers } from './redis/shared-breakers';
 import { RedisKeyStateStore } from './redis/redis-key-state-store';
 import { relayMonitor } from './redis/monitor-relay';
 import { RedisReasoningStore } from './redis/redis-reasoning-store';
-import { ReasoningMemory } from './providers/deepseek/reasoning-memory';
+import { ReasoningMemory } from './providers/openai-compatible/reasoning-memory';
 import { SharedLoginThrottle } from './redis/shared-login-throttle';
 import { AuthRuntime } from './auth/auth-runtime';
 import { UpstreamSlots } from './proxy/upstream-slots';

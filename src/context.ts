@@ -9,7 +9,7 @@ import type { SecretBox } from './crypto/secret-box';
 import type { ProviderId } from './providers/types';
 import type { ProviderKeyPool } from './key-pool/key-pool';
 import type { RedisLink } from './redis/redis-link';
-import type { ReasoningStore } from './providers/deepseek/reasoning-memory';
+import type { ReasoningStore } from './providers/openai-compatible/reasoning-memory';
 import type { UpstreamSlots } from './proxy/upstream-slots';
 import type { PendingLogWrites } from './proxy/pending-log-writes';
 import type { LimitsService } from './limits/limits-service';
@@ -65,7 +65,7 @@ export interface AppContext {
   keyPool: ProviderKeyPool;
   /** Redis, when LLM_PROXY__REDIS__URL is set: the one connection owner for shared state (src/redis/). */
   redis: RedisLink | null;
-  /** DeepSeek reasoning of tool-call turns, by call id (src/providers/deepseek/; shared with Redis). */
+  /** DeepSeek's and Kimi's reasoning of tool-call turns, by call (providers/openai-compatible/reasoning-quirk.ts; shared with Redis). */
   reasoning: ReasoningStore;
   /** Upstream requests in flight and waiting (LLM_PROXY__UPSTREAM__MAX_CONNECTIONS, src/proxy/upstream-slots.ts). */
   upstreamSlots: UpstreamSlots;

@@ -11,7 +11,7 @@ export function isKeyFailure(err: unknown): err is UpstreamError {
 
 /**
  * A key whose account ran out of credit (402: DeepSeek's "Insufficient Balance", Anthropic's credit
- * balance) rests this long: a top-up happens outside the gateway, so it is tried again by itself.
+ * balance; 429 insufficient_quota: OpenAI's and Moonshot's, see proxy/upstream-errors.ts) rests this long: a top-up happens outside the gateway, so it is tried again by itself.
  */
 export const OUT_OF_CREDIT_COOLDOWN_MS = 10 * 60_000;
 
@@ -76,15 +76,15 @@ export class ProviderKeyPool {
     return [first, ...usable.filter((k) => k !== first).sort((a, b) => b.weight - a.weight)];
   }
 
-  /** Records what a failed try says about its key (429, 402: cools down; 401/403: set aside). */
+  /** Records what a failed try says about its key (429, 402: cools down, out of credit longer; 401/403: set aside). */
   reportFailure(provider: ProviderId, key: PoolKey, err: unknown): void {
     if (!isKeyFailure(err)) return;
     const now = this.now();
-    if (err.upstreamStatus === 429) {
+    if (err.upstreamStatus === 402 || (err.upstreamStatus === 429 && err.code === 'insufficient_quota')) {
+      this.states.coolUntil(provider, key.id, now + OUT_OF_CREDIT_COOLDOWN_MS);
+    } else if (err.upstreamStatus === 429) {
       const ms = retryAfterMs(err.headers['retry-after'], now) ?? DEFAULT_COOLDOWN_MS;
       this.states.coolUntil(provider, key.id, now + ms);
-    } else if (err.upstreamStatus === 402) {
-      this.states.coolUntil(provider, key.id, now + OUT_OF_CREDIT_COOLDOWN_MS);
     } else {
       this.states.setAside(provider, key.id, now);
     }

@@ -27,7 +27,7 @@ const REFUSED_FIELDS: Record<string, string> = {
 /** Providers whose chat API takes `top_k` (Gemini as topK; the mock ignores everything). */
 const TOP_K_PROVIDERS = new Set(['gemini', 'mock']);
 /** Providers that need an assistant turn's reasoning back inside a tool loop (see reasoning-quirk.ts). */
-const REASONING_BACK = new Set(['deepseek', 'moonshot']);
+const REASONING_BACK = new Set(['deepseek', 'moonshot', 'ollama']);
 
 /** Checks the shape Anthropic requires; throws a 400 naming the field. */
 export function validateMessagesRequest(body: unknown): MessagesRequest {

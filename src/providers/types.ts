@@ -1,4 +1,4 @@
-import type { ReasoningStore } from './deepseek/reasoning-memory';
+import type { ReasoningStore } from './openai-compatible/reasoning-memory';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -58,8 +58,14 @@ export interface ChatCallContext {
   stream: boolean;
   /** The client asked for `stream_options.include_usage`; the gateway always asks upstream for it. */
   clientWantsUsage: boolean;
-  /** Where DeepSeek's reasoning of tool-call turns is remembered (the app's; shared with Redis). */
+  /** Where DeepSeek's and Kimi's reasoning of tool-call turns is remembered (the app's; shared with Redis). */
   reasoning?: ReasoningStore;
+  /**
+   * The client key that asked: what is remembered of its turns is only filled into its own later
+   * requests (Kimi's call ids, `functions.get_weather:0`, are the same in everyone's conversation).
+   * Unset or null: nothing is remembered by client.
+   */
+  clientId?: number | null;
   /**
    * Client request headers an adapter may forward (lower-case names; only `anthropic-beta`, and on
    * /v1/messages `anthropic-version`, are collected today, and only the anthropic adapter reads
@@ -80,7 +86,7 @@ export interface AdapterDeps {
   fetchImage(url: string, signal?: AbortSignal): Promise<{ mimeType: string; base64: string }>;
   /** The mock provider's defaults (config LLM_PROXY__PROVIDERS__MOCK__LATENCY_MS / __CHUNKS). */
   mock?: { latencyMs: number; chunks: number };
-  /** The app's DeepSeek reasoning memory (AppContext.reasoning). */
+  /** The app's reasoning memory for DeepSeek and Kimi tool loops (AppContext.reasoning). */
   reasoning?: ReasoningStore;
 }
 

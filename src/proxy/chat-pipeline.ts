@@ -115,7 +115,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
 
   // Attempts with fallback: the first target (and key) that answers, whole JSON or a stream's first chunk.
   const clientWantsUsage = stream && ((req.stream_options as any)?.include_usage === true || opts.forceStreamUsage === true);
-  const input = { ctx, req, stream, clientWantsUsage, signal: opts.signal, deps: ctx.adapterDeps, clock, clientHeaders: opts.clientHeaders, nativeMessages: opts.nativeMessages };
+  const input = { ctx, req, stream, clientWantsUsage, signal: opts.signal, deps: ctx.adapterDeps, clock, clientHeaders: opts.clientHeaders, nativeMessages: opts.nativeMessages, clientId: meta.clientId };
   const walk = await walkTargets(ctx, decision, (target, settings) => openAttempt({ ...input, target, settings }), {
     signal: opts.signal,
     settledOnReturn: answeredWhole,

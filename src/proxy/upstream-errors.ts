@@ -48,6 +48,13 @@ export function redactSecrets(text: string, apiKey?: string): string {
   return out.replace(/AIza[0-9A-Za-z_\-]{10,}/g, '[redacted]');
 }
 
+/**
+ * 429s that say the account is out of credit, not rate-limited: OpenAI's code `insufficient_quota`,
+ * Moonshot's type `exceeded_current_quota_error` ("Your account ... is suspended, please check your
+ * plan and billing details"; Moonshot names its errors in `type` only). A retry in seconds cannot help.
+ */
+const OUT_OF_CREDIT = new Set(['insufficient_quota', 'exceeded_current_quota_error']);
+
 async function readCapped(res: Response, max: number): Promise<string> {
   const text = await res.text();
   return text.length > max ? text.slice(0, max) : text;
@@ -64,6 +71,7 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
   const text = await readCapped(res, 16_384).catch(() => '');
   let message: unknown = text;
   let code: string | undefined;
+  let outOfCredit = false;
   try {
     const json = JSON.parse(text);
     // Gemini wraps errors in an array; OpenAI-compatible ones use {error:{message,code}} or {error:"..."}.
@@ -72,6 +80,7 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
     if (typeof err?.code === 'string') code = err.code;
     // Anthropic: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}.
     else if (json?.type === 'error' && typeof err?.type === 'string') code = err.type;
+    outOfCredit = res.status === 429 && (OUT_OF_CREDIT.has(err?.code) || OUT_OF_CREDIT.has(err?.type));
   } catch {
     // not JSON: keep the text
   }
@@ -92,8 +101,10 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
     );
   }
   // A 429 is a rate limit whatever the provider calls it (Gemini: RESOURCE_EXHAUSTED, a number as
-  // its code; Anthropic: rate_limit_error): OpenAI's code, unless it named a quota.
-  const relayed = res.status === 429 && code !== 'insufficient_quota' ? 'rate_limit_exceeded' : (code ?? 'upstream_error');
+  // its code; Anthropic: rate_limit_error): OpenAI's code, unless it is an account out of credit,
+  // which the SDKs are told not to retry (the key pool rests the key as for a 402).
+  if (outOfCredit) headers['x-should-retry'] = 'false';
+  const relayed = outOfCredit ? 'insufficient_quota' : res.status === 429 ? 'rate_limit_exceeded' : (code ?? 'upstream_error');
   return new UpstreamError(
     provider,
     res.status,

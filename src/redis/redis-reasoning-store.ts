@@ -1,4 +1,4 @@
-import { ReasoningMemory, type ReasoningStore } from '../providers/deepseek/reasoning-memory';
+import { ReasoningMemory, type ReasoningStore } from '../providers/openai-compatible/reasoning-memory';
 import type { RedisLink } from './redis-link';
 
 const TTL_MS = 60 * 60 * 1000;

@@ -3,6 +3,14 @@ import { validCounts } from './usage-fields';
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
 
+/** The tokens of one modality in a `*TokensDetails` list (`[{modality: 'AUDIO', tokenCount}]`). */
+function modalityTokens(details: unknown, modality: string): number {
+  if (!Array.isArray(details)) return 0;
+  let n = 0;
+  for (const d of details) if (d && typeof d === 'object' && (d as Record<string, unknown>).modality === modality) n += num((d as Record<string, unknown>).tokenCount);
+  return n;
+}
+
 /**
  * Gemini `usageMetadata` -> canonical usage. Pure. Returns null when the object carries no
  * counts at all, or a count that is nonsense (negative, a string: validCounts), so the caller
@@ -25,5 +33,12 @@ export function normalizeGeminiUsage(raw: unknown): Usage | null {
   // output = candidates + thoughts and reasoning = thoughts.
   const reasoning = num(u.thoughtsTokenCount);
   const output = num(u.candidatesTokenCount) + reasoning;
-  return { input, cachedInput, output, reasoning };
+  // Audio prompt tokens bill at the model's audio rate (gemini-2.5-flash: 1 $/M against 0.3 for
+  // text). promptTokensDetails counts every prompt token by modality, cacheTokensDetails the cached
+  // ones: the uncached audio is the difference (cached audio stays at the cached price).
+  const audioIn = Math.min(
+    Math.max(modalityTokens(u.promptTokensDetails, 'AUDIO') - modalityTokens(u.cacheTokensDetails, 'AUDIO'), 0),
+    input - cachedInput,
+  );
+  return { input, cachedInput, output, reasoning, ...(audioIn > 0 ? { audioInput: audioIn } : {}) };
 }

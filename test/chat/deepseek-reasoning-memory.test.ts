@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import type OpenAI from 'openai';
-import { ReasoningMemory } from '../../src/providers/deepseek/reasoning-memory';
+import { ReasoningMemory } from '../../src/providers/openai-compatible/reasoning-memory';
 import { fixtureText, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 

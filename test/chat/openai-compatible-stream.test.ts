@@ -122,3 +122,12 @@ test('an error chunk mid-stream fails it after the chunks before it went out', a
   expect(out).toBe(frame(lines));
   expect(tally.deliveredText).toBe(lines.map((l) => JSON.parse(l).choices[0].delta.content ?? '').join(''));
 });
+
+test("an error chunk whose error is a string (xAI's {code, error} and Ollama's {error} shapes) fails the stream with its words", () => {
+  for (const payload of [{ code: 'The service is currently unavailable', error: 'The model grok-3-mini is overloaded.' }, { error: 'The model grok-3-mini is overloaded.' }]) {
+    const tally: StreamTally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };
+    const t = openaiAdapter.chatStream({ model: 'm', stream: true, clientWantsUsage: false }, tally);
+    const controller = { enqueue: () => {} } as unknown as TransformStreamDefaultController<Uint8Array>;
+    expect(() => t.transform!(enc.encode(frame([JSON.stringify(payload)])), controller)).toThrow(/stream failed: The model grok-3-mini is overloaded\./);
+  }
+});

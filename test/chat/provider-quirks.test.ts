@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type OpenAI from 'openai';
-import { fixtureJson, replay, replayJson, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
-import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { fixtureJson, jsonResponse, replay, replayJson, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 
 let fakes: Record<string, FakeUpstream>;
 let gw: TestGateway;
@@ -114,6 +114,36 @@ describe('Moonshot', () => {
     expect(sent('moonshot').temperature).toBe(0.6);
   });
 
+  test('kimi-k2.6 (its sampling is fixed: temperature 1 thinking, 0.6 not; top_p 0.95; no penalties) gets none of them, so a client that sets them is not refused', async () => {
+    // Kimi refuses any other value: "invalid temperature: only 1 is allowed for this model".
+    const fixed: Record<string, unknown> = { top_p: 0.95, presence_penalty: 0, frequency_penalty: 0 };
+    fakes.moonshot!.handler = (_req, rec, fake) => {
+      const b = rec.body;
+      if (b.model !== 'kimi-k2.6') return replayJson('moonshot', 'chat.json')(_req, rec, fake);
+      const temperature = b.thinking?.type === 'disabled' ? 0.6 : 1;
+      if (b.temperature !== undefined && b.temperature !== temperature) {
+        return jsonResponse({ error: { message: `invalid temperature: only ${temperature} is allowed for this model`, type: 'invalid_request_error' } }, 400);
+      }
+      for (const [k, v] of Object.entries(fixed)) {
+        if (b[k] !== undefined && b[k] !== v) return jsonResponse({ error: { message: `invalid ${k}: only ${v} is allowed for this model`, type: 'invalid_request_error' } }, 400);
+      }
+      return replayJson('moonshot', 'chat.json')(_req, rec, fake);
+    };
+    try {
+      for (const extra of [{}, { thinking: { type: 'disabled' } }]) {
+        const r = await client.chat.completions.create({ model: 'moonshot/kimi-k2.6', messages: hi, temperature: 0.3, top_p: 0.9, presence_penalty: 0.5, frequency_penalty: 0.2, ...extra } as any);
+        expect(r.choices[0]!.message.content).toBe('Hello! How can I help?');
+        const body = sent('moonshot');
+        for (const k of ['temperature', 'top_p', 'presence_penalty', 'frequency_penalty']) expect({ k, sent: k in body }).toEqual({ k, sent: false });
+      }
+      // Other Kimi models keep what they can take.
+      await client.chat.completions.create({ model: 'moonshot/kimi-k2-thinking', messages: hi, temperature: 0.8, top_p: 0.9 });
+      expect(sent('moonshot')).toMatchObject({ temperature: 0.8, top_p: 0.9 });
+    } finally {
+      fakes.moonshot!.handler = replayJson('moonshot', 'chat.json');
+    }
+  });
+
   test('stream usage inside choices[0].usage is lifted to the top-level usage OpenAI clients read', async () => {
     fakes.moonshot!.handler = replay('moonshot', 'text.chunks.txt');
     const stream = await client.chat.completions.create({
@@ -154,11 +184,99 @@ describe('xAI Grok', () => {
   });
 });
 
+describe('xAI Grok reasoning models', () => {
+  // xAI's words: "presencePenalty, frequencyPenalty and stop parameters are not supported by
+  // reasoning models. Adding them in the request would result in an error", and reasoning_effort
+  // only on the models with an effort dial (grok-3-mini, grok-4.3, grok-4.20-multi-agent).
+  const reasoning = (m: string) => /^grok-(3-mini|4|code)/.test(m) && !m.includes('non-reasoning');
+  const effortDial = (m: string) => /^grok-(3-mini|4\.3|4\.20-multi-agent)/.test(m);
+  const refuse = (error: string) => jsonResponse({ code: 'Client specified an invalid argument', error }, 400);
+  beforeAll(() => {
+    fakes.grok!.handler = (req, rec, fake) => {
+      const b = rec.body;
+      if (reasoning(b.model)) {
+        for (const [k, name] of [['presence_penalty', 'presencePenalty'], ['frequency_penalty', 'frequencyPenalty'], ['stop', 'stop']]) {
+          if (b[k!] !== undefined) return refuse(`Argument not supported on this model: ${name}`);
+        }
+      }
+      if (b.reasoning_effort !== undefined && !effortDial(b.model)) return refuse(`Model ${b.model} does not support parameter reasoningEffort.`);
+      return replayJson('grok', 'chat.json')(req, rec, fake);
+    };
+  });
+  afterAll(() => {
+    fakes.grok!.handler = replayJson('grok', 'chat.json');
+  });
+
+  test('penalties are left out (sampling hints, as temperature for OpenAI reasoning models); an effort dial keeps reasoning_effort', async () => {
+    for (const model of ['grok-4.3', 'grok-3-mini', 'grok-4-1-fast-reasoning', 'grok-code-fast-1']) {
+      await client.chat.completions.create({ model: `grok/${model}`, messages: hi, presence_penalty: 0.5, frequency_penalty: 0.3, temperature: 0.4 });
+      const body = sent('grok');
+      expect({ model, presence: 'presence_penalty' in body, frequency: 'frequency_penalty' in body, temperature: body.temperature }).toEqual({ model, presence: false, frequency: false, temperature: 0.4 });
+    }
+    await client.chat.completions.create({ model: 'grok/grok-4.3', messages: hi, reasoning_effort: 'high' });
+    expect(sent('grok').reasoning_effort).toBe('high');
+  });
+
+  test('reasoning_effort is left out for a model that reasons without a dial (grok-4, grok-4-1-fast...)', async () => {
+    for (const model of ['grok-4', 'grok-4-1-fast-reasoning', 'grok-4.20-0309-reasoning']) {
+      const r = await client.chat.completions.create({ model: `grok/${model}`, messages: hi, reasoning_effort: 'high' });
+      expect(r.choices[0]!.message.content).toBe('Hello! How can I help?');
+      expect({ model, sent: 'reasoning_effort' in sent('grok') }).toEqual({ model, sent: false });
+    }
+  });
+
+  test('stop on a reasoning model is a 400 unsupported_parameter before any call (leaving it out would change the answer)', async () => {
+    const before = fakes.grok!.requests.length;
+    const err = await apiError(client.chat.completions.create({ model: 'grok/grok-4.3', messages: hi, stop: ['\nObservation:'] }));
+    expect(err.status).toBe(400);
+    expect(err).toMatchObject({ code: 'unsupported_parameter', param: 'stop' });
+    expect(fakes.grok!.requests.length).toBe(before);
+  });
+
+  test('non-reasoning models keep penalties and stop', async () => {
+    for (const model of ['grok-3', 'grok-4-fast-non-reasoning']) {
+      await client.chat.completions.create({ model: `grok/${model}`, messages: hi, presence_penalty: 0.5, stop: ['END'] });
+      expect(sent('grok')).toMatchObject({ presence_penalty: 0.5, stop: ['END'] });
+    }
+  });
+});
+
 describe('Ollama', () => {
   test('max_completion_tokens is sent as max_tokens', async () => {
     await client.chat.completions.create({ model: 'ollama/qwen3:8b', messages: hi, max_completion_tokens: 64 });
     expect(sent('ollama').max_tokens).toBe(64);
     expect('max_completion_tokens' in sent('ollama')).toBe(false);
+  });
+
+  test("an assistant turn's reasoning_content goes back to Ollama as its own `reasoning` field (its OpenAI endpoint reads no other)", async () => {
+    const call = { id: 'call_x1', type: 'function' as const, function: { name: 'get_weather', arguments: '{"city":"Paris"}' } };
+    await client.chat.completions.create({
+      model: 'ollama/gpt-oss:20b',
+      messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { role: 'assistant', content: '', tool_calls: [call], reasoning_content: 'I should call get_weather.' } as any,
+        { role: 'tool', tool_call_id: 'call_x1', content: '{"temp_c": 18}' },
+      ],
+    });
+    const assistant = sent('ollama').messages[1];
+    expect(assistant).toMatchObject({ role: 'assistant', reasoning: 'I should call get_weather.', tool_calls: [call] });
+    expect('reasoning_content' in assistant).toBe(false);
+  });
+
+  test("on /v1/messages an assistant turn's thinking block goes back to Ollama as `reasoning` too", async () => {
+    const res = await gw.fetch('/v1/messages', {
+      method: 'POST',
+      body: JSON.stringify({
+        model: 'ollama/gpt-oss:20b', max_tokens: 256,
+        messages: [
+          { role: 'user', content: 'Weather in Paris?' },
+          { role: 'assistant', content: [{ type: 'thinking', thinking: 'I should call get_weather.', signature: '' }, { type: 'tool_use', id: 'call_x1', name: 'get_weather', input: { city: 'Paris' } }] },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_x1', content: '{"temp_c": 18}' }] },
+        ],
+      }),
+    });
+    expect(res.status).toBe(200);
+    expect(sent('ollama').messages.find((m: any) => m.role === 'assistant')).toMatchObject({ reasoning: 'I should call get_weather.', tool_calls: [{ id: 'call_x1' }] });
   });
 
   test('its `reasoning` field reaches clients as reasoning_content (non-stream)', async () => {

@@ -84,6 +84,23 @@ describe('status mapping', () => {
     expect(await errorOf(await post())).toMatchObject({ code: 'insufficient_quota', type: 'insufficient_quota' });
   });
 
+  test("an account out of credit answered 429 (OpenAI's insufficient_quota, Moonshot's exceeded_current_quota_error) is insufficient_quota, not to be retried", async () => {
+    // Moonshot names the cause in `type` only, and says 429 for both its rate limits and an empty balance.
+    const quota = { message: 'Your account org-8a1c<ak-f0e1> is suspended, please check your plan and billing details', type: 'exceeded_current_quota_error' };
+    const overloaded = { message: 'The engine is currently overloaded, please try again later', type: 'engine_overloaded_error' };
+    for (const error of [{ message: 'You exceeded your current quota', type: 'insufficient_quota', code: 'insufficient_quota' }, quota]) {
+      fake.handler = () => jsonResponse({ error }, 429);
+      const res = await post();
+      expect(res.status).toBe(429);
+      expect(res.headers.get('x-should-retry')).toBe('false');
+      expect(await errorOf(res)).toMatchObject({ code: 'insufficient_quota', type: 'insufficient_quota' });
+    }
+    fake.handler = () => jsonResponse({ error: overloaded }, 429);
+    const res = await post();
+    expect(res.headers.get('x-should-retry')).toBeNull();
+    expect(await errorOf(res)).toMatchObject({ code: 'rate_limit_exceeded', type: 'requests' });
+  });
+
   test('upstream 5xx becomes 502', async () => {
     fake.handler = () => new Response('<html>Bad gateway</html>', { status: 503 });
     const res = await post();

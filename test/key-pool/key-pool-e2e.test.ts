@@ -139,6 +139,21 @@ test('a 402 (out of credit) cools the key for 10 minutes; the request succeeds o
   expect(gw.ctx.keyPool.stateOf('openai', poolKeyId)).toEqual({ state: 'cooling', until: clock.now + 10 * 60_000 });
 });
 
+test("a 429 that says the account is out of credit (OpenAI's insufficient_quota) cools the key for 10 minutes, as a 402 does", async () => {
+  openai.handler = (req, recorded, fake) =>
+    req.headers.get('authorization') === bearer(POOL_KEY)
+      ? jsonResponse({ error: { message: 'You exceeded your current quota, please check your plan and billing details.', type: 'insufficient_quota', param: null, code: 'insufficient_quota' } }, 429)
+      : answerOrRefuse(req, recorded, fake);
+  try {
+    const { row } = await chat();
+    expect(row.status).toBe(200);
+    expect(keysSeen(openai)).toEqual([bearer(POOL_KEY), bearer(ENV_KEY)]);
+    expect(gw.ctx.keyPool.stateOf('openai', poolKeyId)).toEqual({ state: 'cooling', until: clock.now + 10 * 60_000 });
+  } finally {
+    openai.handler = answerOrRefuse;
+  }
+});
+
 for (const status of [429, 401, 402]) {
   test(`every key failing (${status}) falls back to the group's next target`, async () => {
     refuse.set(bearer(POOL_KEY), { status });

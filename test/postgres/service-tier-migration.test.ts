@@ -58,7 +58,7 @@ test('the seed prices gpt-audio and gpt-audio-mini\u2019s audio tokens and OpenA
   const db = sqliteDrizzle(lite, { schema: sqliteSchema });
   runMigrations(db);
   seedDatabase(db, { now: NOW, adminPassword: 'pw-service-tier' });
-  expect(lite.query(`SELECT id, input_price, output_price, ${COLUMNS.join(', ')} FROM models WHERE audio_input_price IS NOT NULL ORDER BY id`).all()).toEqual([
+  expect(lite.query(`SELECT id, input_price, output_price, ${COLUMNS.join(', ')} FROM models WHERE provider = 'openai' AND audio_input_price IS NOT NULL ORDER BY id`).all()).toEqual([
     { id: 'gpt-audio', input_price: 2.5, output_price: 10, audio_input_price: 32, audio_output_price: 64, flex_price_multiplier: null, priority_price_multiplier: null },
     { id: 'gpt-audio-mini', input_price: 0.6, output_price: 2.4, audio_input_price: 10, audio_output_price: 20, flex_price_multiplier: null, priority_price_multiplier: null },
   ]);

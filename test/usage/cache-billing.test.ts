@@ -54,7 +54,8 @@ const PRICES = {
   'deepseek-reasoner': { input: 0.55, cachedInput: 0.14, output: 2.19 },
   'kimi-k2.6': { input: 0.95, cachedInput: 0.16, output: 4 },
   'grok-3-mini': { input: 0.3, cachedInput: 0.075, output: 0.5 },
-  'gemini-2.5-flash': { input: 0.3, cachedInput: 0.03, output: 2.5 },
+  // Audio input at Google's audio rate (1 $/M against 0.3 for text).
+  'gemini-2.5-flash': { input: 0.3, cachedInput: 0.03, output: 2.5, audioInput: 1 },
   // Anthropic: cache read 0.1x input, 5-minute write 1.25x, 1-hour write 2x (6 $/M, not stored
   // as a column: derived from the input price).
   'claude-sonnet-4-5': { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15, webSearch: 0.01 },
@@ -129,6 +130,14 @@ const searchRow = { ...anthropicRow, costUsd: anthropicCost + 2 * 0.01 };
 const geminiThinking = fixture('gemini-2.5-flash-thinking.json');
 /** Gemini: prompt 1045 of which 1024 cached; candidates 8 EXCLUDE thoughts 468: output 476. */
 const geminiRow = { promptTokens: 1045, cachedTokens: 1024, cacheWriteTokens: 0, completionTokens: 476, reasoningTokens: 468, costUsd: (21 * 0.3 + 1024 * 0.03 + 476 * 2.5) / M };
+
+const geminiAudio = fixture('gemini-2.5-flash-audio.json');
+/**
+ * Gemini with audio input: prompt 1928 (8 text + 1920 audio) of which 1024 cached (all audio);
+ * 12 candidates + 228 thoughts out. Uncached: 8 text at 0.3 and 896 audio at 1; the cached 1024 at
+ * the cache price (genai-prices' audio cache price, 0.1, has no column: cached audio bills as cached text).
+ */
+const geminiAudioRow = { promptTokens: 1928, cachedTokens: 1024, cacheWriteTokens: 0, completionTokens: 240, reasoningTokens: 228, costUsd: (8 * 0.3 + 896 * 1 + 1024 * 0.03 + 240 * 2.5) / M };
 
 const o3 = fixture('openai-o3-cached-reasoning.json');
 /** o3: 2006 prompt of which 1920 cached; 300 completion of which 192 reasoning (billed as output). */
@@ -385,6 +394,20 @@ const CASES: Case[] = [
     ]),
     path: '/v1/chat/completions', body: chat('gemini-2.5-flash', true),
     row: geminiRow, usage: async (r) => chatStreamUsage(await ssePayloads(r)), clientUsage: chatUsage(1045, 1024, 476, 468),
+  },
+  {
+    name: 'gemini JSON with audio input: uncached audio tokens (promptTokensDetails AUDIO less cacheTokensDetails AUDIO) at the audio rate',
+    reply: json(geminiAudio), path: '/v1/chat/completions', body: chat('gemini-2.5-flash'),
+    row: geminiAudioRow, usage: jsonUsage, clientUsage: chatUsage(1928, 1024, 240, 228),
+  },
+  {
+    name: 'gemini stream with audio input: the last usageMetadata\'s audio tokens at the audio rate',
+    reply: () => sseResponse([
+      JSON.stringify({ candidates: [{ content: { parts: [{ text: 'The speaker asks' }], role: 'model' }, index: 0 }], usageMetadata: { ...geminiAudio.usageMetadata, candidatesTokenCount: 3 }, modelVersion: 'gemini-2.5-flash' }),
+      JSON.stringify({ candidates: [{ content: { parts: [{ text: ' for the opening hours of the museum.' }], role: 'model' }, finishReason: 'STOP', index: 0 }], usageMetadata: geminiAudio.usageMetadata, modelVersion: 'gemini-2.5-flash' }),
+    ]),
+    path: '/v1/chat/completions', body: chat('gemini-2.5-flash', true),
+    row: geminiAudioRow, usage: async (r) => chatStreamUsage(await ssePayloads(r)), clientUsage: chatUsage(1928, 1024, 240, 228),
   },
   {
     name: 'gemini through /v1/responses (bridged): reasoning in output_tokens_details',

@@ -204,9 +204,10 @@ function sourcePrice(m: SeedModel, now: number): { price: HandPrice; contextWind
   return {
     price: {
       input, cachedInput: flat(p.cache_read_mtok), cacheWrite: flat(p.cache_write_mtok), output, longContext: longContextTier(m.id, p),
-      // Audio tokens are read from OpenAI's usage only (usage/openai-usage.ts); Gemini's audio
-      // prices are left out until its normaliser reads promptTokensDetails' AUDIO modality.
+      // Audio tokens are read from OpenAI's usage (prompt and completion) and Gemini's (the prompt's
+      // AUDIO modality: usage/gemini-usage.ts); the other providers report none.
       ...(m.provider === 'openai' ? { audioInput: flat(p.input_audio_mtok), audioOutput: flat(p.output_audio_mtok) } : {}),
+      ...(m.provider === 'gemini' ? { audioInput: flat(p.input_audio_mtok) } : {}),
     },
     contextWindow: found.model.context_window,
   };

@@ -11,8 +11,8 @@ import {
   fillReasoningContent,
   reasoningStreamHook,
   rememberResponseReasoning,
-} from './reasoning-quirk';
-import type { ReasoningStore } from './reasoning-memory';
+} from '../openai-compatible/reasoning-quirk';
+import type { ReasoningStore } from '../openai-compatible/reasoning-memory';
 
 export const DEEPSEEK_DEFAULT_SYSTEM = 'Always respond in English.';
 

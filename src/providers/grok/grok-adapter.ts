@@ -1,6 +1,38 @@
+import { badRequest } from '../../errors/api-error';
 import { createOpenAICompatibleAdapter } from '../openai-compatible/create-openai-compatible-adapter';
 import { developerToSystem } from '../openai-compatible/message-quirks';
+import type { UpstreamBody } from '../openai-compatible/openai-compatible-options';
 import { PROVIDER_CATALOG } from '../provider-catalog';
+
+/** xAI's reasoning models: grok-3-mini, grok-4 and later (grok-4.3, grok-4-1-fast-reasoning...), grok-code-fast; not the *-non-reasoning ones. */
+export function isGrokReasoningModel(model: string): boolean {
+  return /^grok-(?:3-mini|[4-9]|code)/i.test(model) && !/non-reasoning/i.test(model);
+}
+
+/** The Grok models with an effort dial (xAI's docs; grok-4.3 as its users found): the others refuse `reasoning_effort`. */
+export function takesReasoningEffort(model: string): boolean {
+  return /^grok-(?:3-mini|4\.3|4\.20-multi-agent)/i.test(model);
+}
+
+/**
+ * xAI on the way up. Its reasoning models refuse presencePenalty, frequencyPenalty and stop ("not
+ * supported by reasoning models. Adding them in the request would result in an error"), and all
+ * but those with an effort dial refuse reasoning_effort ("Model grok-4 does not support parameter
+ * reasoningEffort"). The penalties and the effort are hints the model reasons well without: left
+ * out, as temperature is for OpenAI's reasoning models. A stop sequence changes the answer, so it
+ * is refused by name before the call (a group moves on to its next target).
+ */
+export function grokRequest(body: UpstreamBody): UpstreamBody {
+  developerToSystem(body);
+  const model = String(body.model);
+  if (body.reasoning_effort != null && !takesReasoningEffort(model)) delete body.reasoning_effort;
+  if (!isGrokReasoningModel(model)) return body;
+  delete body.presence_penalty;
+  delete body.frequency_penalty;
+  if (body.stop == null || (Array.isArray(body.stop) && body.stop.length === 0)) delete body.stop;
+  else throw badRequest(`Model '${model}' is an xAI reasoning model, which does not support stop sequences.`, 'stop', 'unsupported_parameter');
+  return body;
+}
 
 /**
  * xAI: its `completion_tokens` EXCLUDES reasoning tokens; normalizeGrokUsage (src/usage) adds them
@@ -9,5 +41,5 @@ import { PROVIDER_CATALOG } from '../provider-catalog';
 export const grokAdapter = createOpenAICompatibleAdapter({
   id: 'grok',
   defaultBaseUrl: PROVIDER_CATALOG.grok.defaultBaseUrl,
-  transformRequestBody: (body) => (developerToSystem(body), body),
+  transformRequestBody: grokRequest,
 });

@@ -1,14 +1,57 @@
 import { createOpenAICompatibleAdapter } from '../openai-compatible/create-openai-compatible-adapter';
 import { completionTokensToMaxTokens, developerToSystem } from '../openai-compatible/message-quirks';
 import type { UpstreamBody } from '../openai-compatible/openai-compatible-options';
+import { fillReasoningContent, reasoningStreamHook, rememberResponseReasoning, type CallKey } from '../openai-compatible/reasoning-quirk';
 import { PROVIDER_CATALOG } from '../provider-catalog';
+import type { ChatCallContext } from '../types';
 
-/** Moonshot (Kimi) accepts temperature only in [0, 1] (OpenAI allows up to 2): clamp, don't fail. */
-export function moonshotRequest(body: UpstreamBody): UpstreamBody {
+/**
+ * The memory key of a Kimi tool call. Its ids are counters within one conversation
+ * (`functions.get_weather:0`), the same in every conversation's first call, so the key also names
+ * the client key that asked (one client's reasoning never goes into another's request) and the
+ * function. Two conversations of one client that make the same first call may swap their
+ * reasoning; Kimi then reads a plausible one instead of refusing the turn.
+ */
+export function kimiCallKey(clientId: number | null | undefined): CallKey {
+  if (clientId == null) return () => undefined;
+  return (call) => {
+    const id = call?.id;
+    if (typeof id !== 'string' || id === '') return undefined;
+    const name = call?.function?.name;
+    return `kimi:${clientId}:${typeof name === 'string' ? name : ''}:${id}`;
+  };
+}
+
+/**
+ * Kimi K2.5 and later K2.x (kimi-k2.6) sample at fixed settings (temperature 1 when thinking, 0.6
+ * when not; top_p 0.95; no penalties) and refuse any other value ("invalid temperature: only 1 is
+ * allowed for this model"), as OpenAI's reasoning models do. kimi-k2-thinking, the K2 previews and
+ * moonshot-v1 take them.
+ */
+export function hasFixedSampling(model: string): boolean {
+  return /^kimi-k2\.\d/i.test(model);
+}
+
+const FIXED_SAMPLING = ['temperature', 'top_p', 'presence_penalty', 'frequency_penalty'] as const;
+
+/**
+ * Moonshot (Kimi) on the way up:
+ * - a model with fixed sampling (hasFixedSampling) gets no temperature, top_p or penalties (it
+ *   uses its own, whatever the client set: dropped as for OpenAI's reasoning models);
+ * - temperature only in [0, 1] (OpenAI allows up to 2): clamped, not failed;
+ * - only `max_tokens` is read;
+ * - in thinking mode (kimi-k2.6 by default, kimi-k2-thinking always) an assistant turn that made
+ *   tool calls must carry its `reasoning_content` back ("thinking is enabled but reasoning_content
+ *   is missing in assistant tool call message at index N"); one the client dropped gets the one
+ *   the gateway remembered for this client.
+ */
+export function moonshotRequest(body: UpstreamBody, ctx?: ChatCallContext): UpstreamBody | Promise<UpstreamBody> {
   developerToSystem(body);
   completionTokensToMaxTokens(body);
+  if (hasFixedSampling(String(body.model))) for (const k of FIXED_SAMPLING) delete body[k];
   if (typeof body.temperature === 'number') body.temperature = Math.min(1, Math.max(0, body.temperature));
-  return body;
+  const filling = fillReasoningContent(body, ctx?.reasoning, kimiCallKey(ctx?.clientId));
+  return filling ? filling.then(() => body) : body;
 }
 
 /**
@@ -26,7 +69,18 @@ export function liftChoiceUsage(chunk: any): boolean {
 export const moonshotAdapter = createOpenAICompatibleAdapter({
   id: 'moonshot',
   defaultBaseUrl: PROVIDER_CATALOG.moonshot.defaultBaseUrl,
-  transformRequestBody: moonshotRequest,
-  transformChunk: liftChoiceUsage,
-  transformResponse: liftChoiceUsage,
+  transformRequestBody: (body, info) => moonshotRequest(body, { ...info.ctx, reasoning: info.ctx.reasoning ?? info.deps.reasoning }),
+  // Reasoning of tool-calling turns is remembered on the way down, in the app's memory.
+  streamChunkHook: (ctx) => {
+    const remember = reasoningStreamHook(ctx.reasoning, kimiCallKey(ctx.clientId));
+    return (chunk) => {
+      const lifted = liftChoiceUsage(chunk);
+      remember(chunk);
+      return lifted;
+    };
+  },
+  transformResponse: (body, ctx) => {
+    rememberResponseReasoning(body, ctx?.reasoning, kimiCallKey(ctx?.clientId));
+    return liftChoiceUsage(body);
+  },
 });

@@ -25,8 +25,23 @@ export function ollamaResponse(body: any): void {
 }
 
 /**
+ * The other way: an assistant turn's `reasoning_content` (what clients got) goes back as Ollama's
+ * `reasoning`, the only field its OpenAI endpoint reads the thinking from (gpt-oss needs it in a
+ * tool loop).
+ */
+export function reasoningBackToOllama(body: Record<string, any>): void {
+  if (!Array.isArray(body.messages) || !body.messages.some((m: any) => m?.role === 'assistant' && m.reasoning_content != null)) return;
+  body.messages = body.messages.map((m: any) => {
+    if (m?.role !== 'assistant' || m.reasoning_content == null) return m;
+    const { reasoning_content, ...rest } = m;
+    return typeof reasoning_content === 'string' && rest.reasoning == null ? { ...rest, reasoning: reasoning_content } : rest;
+  });
+}
+
+/**
  * Ollama's OpenAI endpoint reads only `max_tokens` and cannot fetch remote image URLs (it
- * wants base64), so those are downloaded by the gateway and inlined.
+ * wants base64), so those are downloaded by the gateway and inlined; its thinking field is
+ * `reasoning` both ways.
  */
 export const ollamaAdapter = createOpenAICompatibleAdapter({
   id: 'ollama',
@@ -34,6 +49,7 @@ export const ollamaAdapter = createOpenAICompatibleAdapter({
   async transformRequestBody(body, { deps }) {
     developerToSystem(body);
     completionTokensToMaxTokens(body);
+    reasoningBackToOllama(body);
     await inlineRemoteImages(body, deps);
     return body;
   },

@@ -121,7 +121,8 @@ export function openAICompatibleStream(
       }
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return;
       if (parsed.error) {
-        const msg = typeof parsed.error.message === 'string' ? parsed.error.message : 'stream error';
+        // OpenAI's {error: {message}}; xAI's {code, error: "..."} and Ollama's {error: "..."} carry the words in `error`.
+        const msg = typeof parsed.error === 'string' ? parsed.error : typeof parsed.error.message === 'string' ? parsed.error.message : 'stream error';
         throw new UpstreamError(opts.id, null, `${opts.id} stream failed: ${msg}`, true);
       }
       const out = openAIChunk(parsed, quirk, convertUsage, ctx.clientWantsUsage, ctx.model);

@@ -1,22 +1,31 @@
-import type { UpstreamBody } from '../openai-compatible/openai-compatible-options';
+import type { UpstreamBody } from './openai-compatible-options';
 import type { ReasoningStore } from './reasoning-memory';
 
-// The memory is the app's (AppContext.reasoning, reaching adapters as AdapterDeps.reasoning);
-// a caller without one (a unit test of another quirk) remembers and fills in nothing.
+// Thinking models of DeepSeek and Moonshot (Kimi) reject the next request of a tool loop unless the
+// assistant turn that made the calls carries its reasoning_content back, which OpenAI-SDK clients
+// that rebuild messages from typed fields drop. The memory is the app's (AppContext.reasoning,
+// reaching adapters as AdapterDeps.reasoning); a caller without one (a unit test of another quirk)
+// remembers and fills in nothing.
 
-const callIds = (calls: unknown): string[] =>
-  Array.isArray(calls) ? calls.map((c: any) => c?.id).filter((id): id is string => typeof id === 'string' && id !== '') : [];
+/** The memory key of one tool call (or of its first stream delta), or undefined for none. */
+export type CallKey = (call: any) => string | undefined;
+
+/** DeepSeek's call ids are unique (`call_0_<uuid>`), so the id alone is the key. */
+export const byCallId: CallKey = (call) => (typeof call?.id === 'string' && call.id !== '' ? call.id : undefined);
+
+const callKeys = (calls: unknown, keyOf: CallKey): string[] =>
+  Array.isArray(calls) ? calls.map(keyOf).filter((k): k is string => k !== undefined) : [];
 
 /**
  * Non-stream response: an assistant message with tool calls and reasoning is remembered by its
  * call ids. Never changes the body (returns false, so its bytes go on verbatim).
  */
-export function rememberResponseReasoning(body: any, memory: ReasoningStore | undefined): false {
+export function rememberResponseReasoning(body: any, memory: ReasoningStore | undefined, keyOf: CallKey = byCallId): false {
   const choices = body?.choices;
   if (!memory || !Array.isArray(choices)) return false;
   for (const choice of choices) {
     const m = choice?.message;
-    const ids = callIds(m?.tool_calls);
+    const ids = callKeys(m?.tool_calls, keyOf);
     if (ids.length && typeof m.reasoning_content === 'string' && m.reasoning_content) memory.remember(ids, m.reasoning_content);
   }
   return false;
@@ -26,7 +35,7 @@ export function rememberResponseReasoning(body: any, memory: ReasoningStore | un
  * Per stream: gathers each choice's reasoning deltas and tool call ids; when the choice finishes
  * with both, remembers them. Never changes a chunk.
  */
-export function reasoningStreamHook(memory: ReasoningStore | undefined): (chunk: any) => boolean {
+export function reasoningStreamHook(memory: ReasoningStore | undefined, keyOf: CallKey = byCallId): (chunk: any) => boolean {
   if (!memory) return () => false;
   const reasoning = new Map<number, string>();
   const ids = new Map<number, string[]>();
@@ -39,7 +48,7 @@ export function reasoningStreamHook(memory: ReasoningStore | undefined): (chunk:
       if (typeof delta?.reasoning_content === 'string' && delta.reasoning_content) {
         reasoning.set(index, (reasoning.get(index) ?? '') + delta.reasoning_content);
       }
-      const newIds = callIds(delta?.tool_calls);
+      const newIds = callKeys(delta?.tool_calls, keyOf);
       if (newIds.length) ids.set(index, [...(ids.get(index) ?? []), ...newIds]);
       if (choice?.finish_reason) {
         const text = reasoning.get(index);
@@ -57,7 +66,7 @@ export function reasoningStreamHook(memory: ReasoningStore | undefined): (chunk:
  * Request: an assistant message with tool calls but no reasoning_content gets the reasoning
  * remembered for one of its call ids. A client's own reasoning_content is left as it was.
  */
-export function fillReasoningContent(body: UpstreamBody, memory: ReasoningStore | undefined): void | Promise<void> {
+export function fillReasoningContent(body: UpstreamBody, memory: ReasoningStore | undefined, keyOf: CallKey = byCallId): void | Promise<void> {
   if (!memory || !Array.isArray(body.messages)) return;
   let copied = false;
   const fill = (i: number, m: any, reasoning: string | undefined) => {
@@ -70,7 +79,7 @@ export function fillReasoningContent(body: UpstreamBody, memory: ReasoningStore 
   body.messages.forEach((m: any, i: number) => {
     if (m?.role !== 'assistant' || m.reasoning_content != null || !Array.isArray(m.tool_calls)) return;
     let reasoning: string | undefined;
-    const ids = callIds(m.tool_calls);
+    const ids = callKeys(m.tool_calls, keyOf);
     for (const id of ids) if ((reasoning = memory.recall(id)) !== undefined) break;
     // Not seen here: another instance may have answered that turn (one round trip, shared store only).
     if (reasoning === undefined && memory.recallShared && ids.length) {

@@ -10,11 +10,12 @@ export interface ReasoningStore {
 }
 
 /**
- * DeepSeek's thinking models (deepseek-reasoner, deepseek-v4-*) reject the next request of a
- * tool-calling turn unless the assistant message that made the calls carries its
- * `reasoning_content` back. Many OpenAI-SDK clients rebuild assistant messages from typed fields
- * and drop it, so the gateway remembers it by tool call id and fills it in. Bounded and
- * in-memory only: a Map (insertion order = age) holding at most `max` ids for `ttlMs`.
+ * DeepSeek's thinking models (deepseek-reasoner, deepseek-v4-*) and Kimi's (kimi-k2.6,
+ * kimi-k2-thinking) reject the next request of a tool-calling turn unless the assistant message
+ * that made the calls carries its `reasoning_content` back. Many OpenAI-SDK clients rebuild
+ * assistant messages from typed fields and drop it, so the gateway remembers it by tool call (its
+ * key: reasoning-quirk.ts) and fills it in. Bounded and in-memory only: a Map (insertion order =
+ * age) holding at most `max` keys for `ttlMs`.
  */
 export class ReasoningMemory implements ReasoningStore {
   private readonly byCallId = new Map<string, { reasoning: string; at: number }>();
