@@ -65,6 +65,24 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard journey gaps
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe((await page.textContent('#new-key-value'))!.trim());
   });
 
+  test("the new key stays on screen while its limits are set, until it was copied", async () => {
+    await navTo(page, 'Clients', 'clients');
+    await page.fill('#client-name', 'limited-before-copy');
+    await page.click('button:text-is("Create key")');
+    await page.waitForSelector('#new-key-value');
+    const key = (await page.textContent('#new-key-value'))!.trim();
+    const row = page.locator('#clients-table tr:has(.client-name:text-is("limited-before-copy"))');
+    await row.locator('.link-button').click();
+    await row.locator('input[name=rpm]').fill('42');
+    await row.locator('button:text-is("Save limits")').click();
+    await page.locator('#clients-table tr:has(.client-name:text-is("limited-before-copy")) .limits-summary:text("42 rpm")').waitFor();
+    expect((await page.textContent('#new-key-value'))?.trim()).toBe(key);
+    // Only one panel, and a page loaded afresh shows none (the key is never shown again).
+    expect(await page.locator('#new-key').count()).toBe(1);
+    await navTo(page, 'Clients', 'clients');
+    expect(await page.locator('#new-key-value').count()).toBe(0);
+  });
+
   test('a provider with pool keys only: its card no longer says the key is "not set"', async () => {
     await navTo(page, 'Providers', 'providers');
     const card = page.locator('#provider-deepseek');
