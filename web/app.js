@@ -37,15 +37,29 @@
     if (copy) copyText(copy);
   });
 
+  // A table row that opens something (a log row: tabindex and hx-get) opens with Enter or Space
+  // too, as a button would: keyboard users can focus the rows, so they must be able to use them.
+  document.addEventListener('keydown', function (ev) {
+    if (ev.key !== 'Enter' && ev.key !== ' ') return;
+    var row = ev.target instanceof Element && ev.target.matches('tr[hx-get][tabindex]') ? ev.target : null;
+    if (!row || ev.repeat) return;
+    ev.preventDefault(); // Space would scroll the page
+    row.click();
+  });
+
   // ---- copy buttons: data-copy="#selector" copies that element's text ----------------------
   function copyText(button) {
     var src = document.querySelector(button.getAttribute('data-copy'));
     if (!src) return;
     var text = src.textContent || '';
     var done = function () {
-      var old = button.textContent;
+      // The label from before the first click: a second click within 1.5 s must not take
+      // "Copied" for the label and leave it there for good.
+      if (!button.hasAttribute('data-label')) button.setAttribute('data-label', button.textContent);
+      var label = button.getAttribute('data-label');
       button.textContent = 'Copied';
-      setTimeout(function () { button.textContent = old; }, 1500);
+      clearTimeout(button._copiedTimer);
+      button._copiedTimer = setTimeout(function () { button.textContent = label; }, 1500);
     };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(text).then(done, function () { selectText(src); });
@@ -185,6 +199,14 @@
       if (r.top >= window.innerHeight || r.bottom <= 0) t.scrollIntoView({ block: 'start' });
     });
     document.body.addEventListener('htmx:sendError', function () { toast('The gateway did not answer. Is it running?'); });
+    // Back/Forward to a page that now redirects (the session ended: the sign-in page): the
+    // restore followed the server's 303, so load where it landed, address bar included.
+    document.body.addEventListener('htmx:historyCacheMissLoad', function (ev) {
+      var xhr = ev.detail && ev.detail.xhr;
+      if (!xhr || !xhr.responseURL) return;
+      var landed = new URL(xhr.responseURL);
+      if (landed.pathname !== new URL(ev.detail.path, location.href).pathname) location.replace(landed.pathname + landed.search);
+    });
   });
 
   function toast(message) {

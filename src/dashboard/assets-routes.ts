@@ -35,7 +35,13 @@ export function assetUrl(name: (keyof typeof ASSETS & string) | 'format.js'): st
 
 /** GET /assets/:name — the dashboard's scripts and styles, cached for a year per version. */
 export function assetsRoutes() {
-  return new Elysia({ name: 'dashboard-assets' }).get(
+  return new Elysia({ name: 'dashboard-assets' })
+    // Pages that name no icon (Swagger UI, a JSON answer opened in a tab) make the browser ask for
+    // /favicon.ico; a 404 there is an error in their console. The dashboard's own icon answers.
+    .get('/favicon.ico', () => new Response(Bun.file(faviconSvg), {
+      headers: { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400', 'x-content-type-options': 'nosniff' },
+    }), { detail: { hide: true } })
+    .get(
     '/assets/:name',
     ({ params }) => {
       // Own keys only: `constructor` or `__proto__` must not find Object.prototype's members.

@@ -43,9 +43,12 @@ export function usd(n: number): string {
   return `${sign}$${abs.toPrecision(2).replace(/0+$/, '').replace(/\.$/, '')}`;
 }
 
-/** "312 ms", "1.4 s", "2.1 min". */
+/** "0.36 ms", "312 ms", "1.4 s", "2.1 min". */
 export function duration(ms: number): string {
   if (!Number.isFinite(ms)) return '—';
+  // Below 10 ms the fraction is the figure (the gateway's mean overhead is often under 1 ms):
+  // rounded to whole ms it read "0 ms".
+  if (Math.abs(ms) < 10) return `${Number(ms.toFixed(2))} ms`;
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1).replace(/\.0$/, '')} s`;
   return `${(ms / 60_000).toFixed(1).replace(/\.0$/, '')} min`;

@@ -33,9 +33,12 @@ export function htmlResponse(body: string | Promise<string>, init: { status?: nu
 /**
  * Redirect: a plain 303 for normal navigation; for HTMX an `HX-Location` that loads the page
  * into <body> without a full reload (a 3xx would be followed by XHR and swapped into the target).
+ * A history restore (Back or Forward to a page whose session has ended) gets the 303 too: HTMX
+ * ignores HX-Location there and swapped the empty answer into <body>, a blank page; the XHR
+ * follows the 303, and web/app.js loads the page it landed on.
  */
 export function redirect(req: Request, path: string): Response {
-  if (isHtmx(req)) {
+  if (isHtmx(req) && !hx(req, 'hx-history-restore-request')) {
     return new Response(null, {
       status: 200,
       headers: { 'HX-Location': JSON.stringify({ path, target: 'body' }), ...SECURITY_HEADERS },

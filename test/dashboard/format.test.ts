@@ -13,6 +13,12 @@ describe('dashboard number formats carry units', () => {
 
   test('durations, percentages, tokens', () => {
     expect(duration(312.4)).toBe('312 ms');
+    // The Usage page's mean overhead: under a millisecond is not "0 ms".
+    expect(duration(0.36)).toBe('0.36 ms');
+    expect(duration(2.5)).toBe('2.5 ms');
+    expect(duration(4)).toBe('4 ms');
+    expect(duration(0)).toBe('0 ms');
+    expect(duration(9.999)).toBe('10 ms');
     expect(duration(1400)).toBe('1.4 s');
     expect(duration(90_000)).toBe('1.5 min');
     expect(percent(0)).toBe('0%');

@@ -70,6 +70,8 @@ export function Shell(props: { user: DashUser; active: NavKey; title: string; ch
               </div>
               <div class="foot-actions">
                 <button type="button" class="btn ghost small" data-theme-toggle title="Switch light/dark theme">Theme</button>
+                {/* A whole page (the sign-in card's frame), so a plain link rather than an HTMX swap. */}
+                <a class="btn ghost small" href="/change-password" title="Change your password">Password</a>
                 <form method="post" action="/logout" hx-post="/logout">
                   <button type="submit" class="btn ghost small">Log out</button>
                 </form>

@@ -45,6 +45,8 @@ export function ChangePasswordPage(props: { csrfToken: string; forced: boolean; 
           <label>Repeat new password<input name="confirm_password" type="password" required minlength="12" autocomplete="new-password" /></label>
           <button type="submit" class="btn primary">Change password</button>
         </form>
+        {/* Chosen from the sidebar, not forced: a way back without changing anything. */}
+        {props.forced ? '' : <p class="small"><a href="/">Back to the dashboard</a></p>}
       </AuthCard>
     </Document>
   );

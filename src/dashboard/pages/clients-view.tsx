@@ -110,13 +110,21 @@ function ClientRowView(props: { c: ClientRow; admin: boolean; teams: { id: numbe
   );
 }
 
-/** Everything below the header; mutations swap this whole section. */
+/**
+ * Where a new key's panel shows: above the section, not in it, so the next change to the table
+ * (the new key's limits, its team) keeps the key on screen until it was copied. The create
+ * answer fills it out of band.
+ */
+export const NEW_KEY_SLOT = 'new-key-slot';
+
+/** Everything below the header (and the new key's panel, when `created`); mutations swap this whole section. */
 export function ClientsSection(props: { clients: ClientRow[]; admin: boolean; teams?: { id: number; name: string }[]; created?: { name: string; key: string }; errors?: string[] }) {
   const { clients, admin } = props;
   const teams = props.teams ?? [];
   return (
+    <>
+    {props.created ? <div id={NEW_KEY_SLOT} hx-swap-oob="true"><NewKeyPanel name={props.created.name} keyValue={props.created.key} /></div> : ''}
     <div id="clients-section">
-      {props.created ? <NewKeyPanel name={props.created.name} keyValue={props.created.key} /> : ''}
       {admin ? <Card><CreateForm errors={props.errors} /></Card> : ''}
       {clients.length === 0 ? (
         <EmptyState title="No clients yet">
@@ -140,6 +148,7 @@ export function ClientsSection(props: { clients: ClientRow[]; admin: boolean; te
         </Card>
       )}
     </div>
+    </>
   );
 }
 
@@ -147,6 +156,7 @@ export function ClientsView(props: { clients: ClientRow[]; admin: boolean; teams
   return (
     <div class="page" data-page="clients">
       <PageHeader title="Clients" subtitle="API keys that may call the gateway, and what each has used." />
+      <div id={NEW_KEY_SLOT}></div>
       <ClientsSection clients={props.clients} admin={props.admin} teams={props.teams} />
     </div>
   );

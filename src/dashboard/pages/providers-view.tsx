@@ -40,6 +40,22 @@ export function TestResultView(props: { r: TestResult }) {
 
 const CIRCUIT_KIND = { closed: 'ok', half_open: 'warn', open: 'err' } as const;
 
+/** The card's "API key" value: its own key, else the pool's added keys, else a warning that calls fail. */
+export function ApiKeyCell(props: { p: Pick<ProviderCard, 'id' | 'needsKey' | 'keyLast4' | 'keyFromEnv' | 'keys'>; oob?: boolean }) {
+  const { p } = props;
+  const added = (p.keys ?? []).filter((k) => k.id !== 'main' && k.id !== 'env').length;
+  return (
+    // Swapped out of band when the key pool changes (its section is answered alone).
+    <dd id={`provider-${p.id}-key`} hx-swap-oob={props.oob ? 'true' : undefined}>
+      {p.keyLast4 ? <code safe>{`••••${p.keyLast4}`}</code>
+        : p.keyFromEnv ? <span>from environment</span>
+        : !p.needsKey ? <span class="muted">not needed</span>
+        : added ? <span class="muted">{`none; ${added === 1 ? 'the pool key' : `the ${added} pool keys`} below`}</span>
+        : <span class="badge warn">not set</span>}
+    </dd>
+  );
+}
+
 /** Where a provider card shows why a change was refused (its forms keep what was typed). */
 export const providerErrorSlot = (id: string) => `provider-${id}-errors`;
 
@@ -62,9 +78,7 @@ export function ProviderCardView(props: { p: ProviderCard; admin: boolean; saved
         <dt>Base URL</dt>
         <dd><code safe>{p.baseUrl}</code></dd>
         <dt>API key</dt>
-        <dd>
-          {p.keyLast4 ? <code safe>{`••••${p.keyLast4}`}</code> : p.keyFromEnv ? <span>from environment</span> : p.needsKey ? <span class="badge warn">not set</span> : <span class="muted">not needed</span>}
-        </dd>
+        <ApiKeyCell p={p} />
         <dt>Errors (15 min)</dt>
         <dd>{p.recentErrorRate == null ? <span class="muted">no traffic</span> : `${percent(p.recentErrorRate)} of ${p.recentRequests}`}</dd>
       </dl>

@@ -1,17 +1,22 @@
 /** @jsxImportSource #html */
 import { Elysia } from 'elysia';
 import { addProviderKey, deleteProviderKey, listProviderKeys } from '../../admin/provider-keys-service';
+import { getProvider } from '../../admin/providers-service';
 import type { AppContext } from '../../context';
 import { adminRoute, attempt, field, pageGuard, pathParam, rawField } from '../dash-session';
 import { formErrorsInto, fragment } from '../page-response';
 import { keyPoolErrorSlot, KeyPoolView } from '../pages/provider-keys-view';
+import { ApiKeyCell } from '../pages/providers-view';
+import { card } from './providers-pages';
 
 /** The key pool section of a provider card: add and remove keys (admins), answered as the section. */
 export function providerKeysPages(ctx: AppContext) {
   const section = async (id: string, errors?: string[]) => {
     const keys = await attempt(() => listProviderKeys(ctx, id));
     if (!keys.ok) return fragment(<p class="form-error" safe>{keys.errors.join(' ')}</p>, keys.errors);
-    return fragment(<KeyPoolView provider={id} keys={keys.value} admin errors={errors} />, errors);
+    // The card's "API key" line says whether the pool carries the provider: keep it in step.
+    const provider = card(await getProvider(ctx, id), keys.value);
+    return fragment(<><KeyPoolView provider={id} keys={keys.value} admin errors={errors} /><ApiKeyCell p={provider} oob /></>, errors);
   };
   return new Elysia({ name: 'dashboard-provider-keys-pages' })
     .use(pageGuard(ctx))

@@ -10,7 +10,8 @@ import { isAdmin } from '../dash-types';
 import { formErrorsInto, fragment, pageResponse } from '../page-response';
 import { providerErrorSlot, ProviderCardView, ProvidersView, TestResultView, type ProviderCard } from '../pages/providers-view';
 
-function card(p: ProviderView, keys?: ProviderCard['keys']): ProviderCard {
+/** A provider's card as the page shows it (`keys`: its pool, unset to leave the pool out). */
+export function card(p: ProviderView, keys?: ProviderCard['keys']): ProviderCard {
   const cat = PROVIDER_CATALOG[p.id];
   return {
     keys,
