@@ -1,4 +1,5 @@
 import { ApiError, badRequest } from '../errors/api-error';
+import { readCapped } from '../providers/shared/read-capped';
 import { clientClosed } from '../proxy/upstream-errors';
 import { MAX_JSON_DEPTH, nestedTooDeep, nestsDeeperThan } from './json-depth';
 
@@ -25,22 +26,10 @@ export function decodeUtf8(bytes: Uint8Array): string {
   }
 }
 
-async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array> {
-  if (!request.body) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = request.body.getReader();
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      reader.cancel().catch(() => {});
-      throw payloadTooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
+async function readChunked(request: Request, maxBytes: number): Promise<Uint8Array> {
+  const read = await readCapped(request.body, maxBytes);
+  if (read.truncated) throw payloadTooLarge(maxBytes);
+  return read.bytes;
 }
 
 /**
@@ -78,7 +67,7 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   // as they arrive, so an oversized one is refused without holding it all.
   let bytes: Uint8Array;
   try {
-    bytes = Number.isFinite(declared) ? await request.bytes() : await readCapped(request, maxBytes);
+    bytes = Number.isFinite(declared) ? await request.bytes() : await readChunked(request, maxBytes);
   } catch (err) {
     // The client hung up before its body was whole (Bun rejects with an AbortError): its row says
     // so (499), not an internal error.

@@ -1,6 +1,7 @@
 import type { AppContext } from '../context';
 import { createResponse } from '../responses/create-response';
 import { openaiPost, SSE_HEADERS } from './openai-request';
+import { validateResponsesFields } from './request-validation-responses';
 import { forwardableHeaders } from '../proxy/forward-headers';
 import type { V1Route } from './v1-routes';
 
@@ -12,7 +13,7 @@ export function createResponseRoute(ctx: AppContext): V1Route {
       const r = await createResponse(ctx, body, { clientId: client.id, signal: request.signal, clock, store, requestId, clientHeaders: forwardableHeaders(request.headers) });
       if (r.kind === 'json') return new Response(r.body, { headers: { ...r.headers, 'content-type': 'application/json' } });
       return new Response(r.body, { headers: { ...r.headers, ...SSE_HEADERS } });
-    }, { endpoint: 'responses' }),
+    }, { endpoint: 'responses', validate: validateResponsesFields }),
     detail: {
       tags: ['OpenAI API'],
       summary: 'Create a model response (OpenAI Responses API, every provider)',

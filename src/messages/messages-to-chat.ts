@@ -29,6 +29,13 @@ const TOP_K_PROVIDERS = new Set(['gemini', 'mock']);
 /** Providers that need an assistant turn's reasoning back inside a tool loop (see reasoning-quirk.ts). */
 const REASONING_BACK = new Set(['deepseek', 'moonshot', 'ollama']);
 
+/** Sampling fields, the most Anthropic takes, and whether only integers. */
+const SAMPLING_RANGES = [
+  ['temperature', 1, false],
+  ['top_p', 1, false],
+  ['top_k', Number.MAX_SAFE_INTEGER, true],
+] as const;
+
 /** Checks the shape Anthropic requires; throws a 400 naming the field. */
 export function validateMessagesRequest(body: unknown): MessagesRequest {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object.');
@@ -57,8 +64,15 @@ export function validateMessagesRequest(body: unknown): MessagesRequest {
       throw badRequest('stop_sequences: must be a list of strings', 'stop_sequences');
     }
   }
-  for (const f of ['temperature', 'top_p', 'top_k'] as const) {
-    if (req[f] !== undefined && req[f] !== null && typeof req[f] !== 'number') throw badRequest(`${f}: must be a number`, f);
+  // Anthropic's ranges, for every provider: a bridged request must not hand a provider a value
+  // Anthropic refuses (OpenAI would answer a temperature of 5 in its own words; 1e400 is
+  // Infinity, which JSON turns into null).
+  for (const [f, max, integer] of SAMPLING_RANGES) {
+    const v = req[f];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > max || (integer && !Number.isInteger(v))) {
+      throw badRequest(`${f}: must be ${integer ? 'an integer >= 0' : `a number from 0 to ${max}`}`, f);
+    }
   }
   if (req.stream !== undefined && req.stream !== null && typeof req.stream !== 'boolean') throw badRequest('stream: must be a boolean', 'stream');
   return req;

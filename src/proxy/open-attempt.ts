@@ -6,7 +6,7 @@ import type { RouteTarget } from '../routing/types';
 import type { Usage } from '../usage/types';
 import type { RequestClock } from './request-clock';
 import { inlineTransform, type ChunkReader } from './inline-transform';
-import { openUpstream } from './open-upstream';
+import { openUpstream, readAnswerBytes } from './open-upstream';
 import { notAnObject } from './upstream-errors';
 
 export interface AttemptInput {
@@ -79,7 +79,7 @@ export async function openAttempt(a: AttemptInput): Promise<JsonAttempt | Stream
   const readFrom = performance.now();
   try {
     if (!a.stream) {
-      const bytes = await up.res.bytes();
+      const bytes = await readAnswerBytes(up);
       const body: unknown = JSON.parse(utf8.decode(bytes));
       if (body === null || typeof body !== 'object' || Array.isArray(body)) throw notAnObject(target.provider, body);
       const { completion, usage, verbatim } = adapter.parseChatResponse(body, callCtx);

@@ -1,16 +1,21 @@
 import type { AppContext } from '../context';
 import { sendUpstream } from '../http/send-upstream';
 import { adapterFor } from '../providers/registry';
-import type { UpstreamCall } from '../providers/types';
+import { MAX_UPSTREAM_BODY_BYTES, readWholeAnswer } from '../providers/shared/read-capped';
+import type { ProviderId, UpstreamCall } from '../providers/types';
+
+const utf8 = new TextDecoder();
 import type { RouteTarget } from '../routing/types';
 import type { ApiError } from '../errors/api-error';
 import type { RequestClock } from './request-clock';
-import { GatewayAbort, errorFromUpstreamResponse, mapUpstreamFailure } from './upstream-errors';
+import { GatewayAbort, answerTooLarge, errorFromUpstreamResponse, mapUpstreamFailure } from './upstream-errors';
 import { takeSlot } from './upstream-slots';
 
 /** An upstream answer with a 2xx status, its timers still running until `dispose`. */
 export interface OpenedUpstream {
   res: Response;
+  /** Who answered (named in errors about the answer). */
+  provider: ProviderId;
   /** Restarts the idle timer: the relay reads (or is about to read) the upstream's body. */
   touch(): void;
   /**
@@ -92,6 +97,7 @@ export async function openUpstream(
     }
     return {
       res,
+      provider: target.provider,
       touch: () => {
         onStall = null;
         timer?.refresh();
@@ -112,11 +118,19 @@ export async function openUpstream(
   }
 }
 
-/** Reads a whole body as text, counting the time as upstream time. */
+/**
+ * Reads a whole 2xx answer's bytes, at most MAX_UPSTREAM_BODY_BYTES (a larger one is a retryable
+ * upstream failure, not read to its end).
+ */
+export function readAnswerBytes(up: OpenedUpstream): Promise<Uint8Array<ArrayBuffer>> {
+  return readWholeAnswer(up.res, MAX_UPSTREAM_BODY_BYTES, () => answerTooLarge(up.provider));
+}
+
+/** Reads a whole body as text (see readAnswerBytes), counting the time as upstream time. */
 export async function readBody(up: OpenedUpstream, clock: RequestClock): Promise<string> {
   const start = performance.now();
   try {
-    return await up.res.text();
+    return utf8.decode(await readAnswerBytes(up));
   } catch (err) {
     throw up.failure(err);
   } finally {

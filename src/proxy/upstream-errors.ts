@@ -1,6 +1,7 @@
 import { ApiError, UpstreamError, isRetryableStatus } from '../errors/api-error';
 import { PROVIDER_CATALOG } from '../providers/provider-catalog';
 import type { ProviderId } from '../providers/types';
+import { MAX_UPSTREAM_BODY_BYTES, readCapped } from '../providers/shared/read-capped';
 import { redactKeyForms } from '../security/redact-key';
 import { UpstreamRedirectError } from './upstream-redirect';
 
@@ -55,10 +56,19 @@ export function redactSecrets(text: string, apiKey?: string): string {
  */
 const OUT_OF_CREDIT = new Set(['insufficient_quota', 'exceeded_current_quota_error']);
 
-async function readCapped(res: Response, max: number): Promise<string> {
-  const text = await res.text();
-  return text.length > max ? text.slice(0, max) : text;
+/** The first `max` bytes of an error body as text; the rest is not read (an error page may never end). */
+async function readErrorText(res: Response, max: number): Promise<string> {
+  return new TextDecoder().decode((await readCapped(res.body, max)).bytes);
 }
+
+/** A 2xx answer larger than MAX_UPSTREAM_BODY_BYTES: not read to its end. Retryable, as a broken answer is. */
+export const answerTooLarge = (provider: ProviderId) =>
+  new UpstreamError(
+    provider,
+    null,
+    `Upstream ${providerName(provider)} sent an answer larger than ${MAX_UPSTREAM_BODY_BYTES / 1024 / 1024} MiB; it was not read to its end.`,
+    true,
+  );
 
 /** Upstream answered with an error status: 4xx is passed through (401/403 become 502), 5xx becomes 502. */
 export async function errorFromUpstreamResponse(provider: ProviderId, res: Response, apiKey?: string): Promise<UpstreamError> {
@@ -68,7 +78,7 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
     const location = redactSecrets((res.headers.get('location') ?? '(none)').slice(0, 500), apiKey);
     return new UpstreamRedirectError(provider, res.status, location);
   }
-  const text = await readCapped(res, 16_384).catch(() => '');
+  const text = await readErrorText(res, 16_384).catch(() => '');
   let message: unknown = text;
   let code: string | undefined;
   let outOfCredit = false;

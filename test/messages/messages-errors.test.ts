@@ -152,6 +152,11 @@ describe('bad input and auth', () => {
     ['server tool', { model: 'openai/gpt-4o-mini', max_tokens: 5, messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'web_search_20250305', name: 'web_search' }] }, 'tools.0.type'],
     ['top_k on OpenAI', { model: 'openai/gpt-4o-mini', max_tokens: 5, top_k: 5, messages: [{ role: 'user', content: 'x' }] }, 'top_k'],
     ['container', { model: 'openai/gpt-4o-mini', max_tokens: 5, container: 'c1', messages: [{ role: 'user', content: 'x' }] }, 'container'],
+    // Anthropic's ranges hold whatever the provider: OpenAI must not be handed a temperature of 5.
+    ['temperature above 1', { model: 'openai/gpt-4o-mini', max_tokens: 5, temperature: 5, messages: [{ role: 'user', content: 'x' }] }, 'temperature'],
+    ['temperature 1e400 (Infinity)', '{"model":"openai/gpt-4o-mini","max_tokens":5,"temperature":1e400,"messages":[{"role":"user","content":"x"}]}', 'temperature'],
+    ['negative top_p', { model: 'openai/gpt-4o-mini', max_tokens: 5, top_p: -0.5, messages: [{ role: 'user', content: 'x' }] }, 'top_p'],
+    ['fractional top_k', { model: 'mock/echo', max_tokens: 5, top_k: 1.5, messages: [{ role: 'user', content: 'x' }] }, 'top_k'],
   ];
   for (const [name, body, needle] of bad) {
     test(`${name} -> 400 invalid_request_error`, async () => {

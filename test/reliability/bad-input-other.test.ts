@@ -39,3 +39,38 @@ describe('Responses and Images bad input', () => {
     });
   }
 });
+
+/**
+ * Values chat refuses are refused on /v1/responses too, before the bridge hands them to a provider
+ * (which would answer in its own words, or, for 1e400 turned into null, not at all).
+ */
+const RESPONSES_FIELDS: { name: string; raw: string; param: string }[] = [
+  { name: 'max_output_tokens is negative', raw: '{"model":"mock/echo","input":"hi","max_output_tokens":-1}', param: 'max_output_tokens' },
+  { name: 'max_output_tokens is 1e400 (Infinity)', raw: '{"model":"mock/echo","input":"hi","max_output_tokens":1e400}', param: 'max_output_tokens' },
+  { name: 'max_output_tokens is fractional', raw: '{"model":"mock/echo","input":"hi","max_output_tokens":2.5}', param: 'max_output_tokens' },
+  { name: 'temperature out of range', raw: '{"model":"mock/echo","input":"hi","temperature":99}', param: 'temperature' },
+  { name: 'top_p is a string', raw: '{"model":"mock/echo","input":"hi","top_p":"NaN"}', param: 'top_p' },
+  { name: 'store is a string', raw: '{"model":"mock/echo","input":"hi","store":"yes"}', param: 'store' },
+  { name: 'parallel_tool_calls is a string', raw: '{"model":"mock/echo","input":"hi","parallel_tool_calls":"x"}', param: 'parallel_tool_calls' },
+  { name: 'include holds a number', raw: '{"model":"mock/echo","input":"hi","include":[5]}', param: 'include' },
+  { name: 'truncation is an unknown word', raw: '{"model":"mock/echo","input":"hi","truncation":"constructor"}', param: 'truncation' },
+  { name: 'previous_response_id is a number', raw: '{"model":"mock/echo","input":"hi","previous_response_id":5}', param: 'previous_response_id' },
+];
+
+describe('/v1/responses field values', () => {
+  for (const c of RESPONSES_FIELDS) {
+    test(c.name, async () => {
+      const res = await postRaw(gw, '/v1/responses', c.raw);
+      const err = await expectApiError(res, 400, c.param);
+      expect(err.type).toBe('invalid_request_error');
+      const row = await gw.waitForRow(res);
+      expect({ endpoint: row.endpoint, status: row.status }).toEqual({ endpoint: 'responses', status: 400 });
+    });
+  }
+
+  test('null means not set, and good values pass', async () => {
+    const res = await postJson(gw, '/v1/responses', { model: 'mock/echo', input: 'hi', max_output_tokens: 50, temperature: 0, top_p: 1, store: false, include: [], reasoning: null, text: null });
+    expect(res.status).toBe(200);
+    await gw.waitForRow(res);
+  });
+});

@@ -1,4 +1,5 @@
 import { ApiError, badRequest } from '../../errors/api-error';
+import { readCapped } from './read-capped';
 import { checkImageUrl } from '../../security/check-image-url';
 import type { HostResolver } from '../../security/resolve-host';
 import type { AdapterDeps } from '../types';
@@ -62,7 +63,9 @@ export function createImageFetcher(opts: ImageFetcherOptions): AdapterDeps['fetc
           await res.body?.cancel();
           throw tooLarge(maxBytes);
         }
-        const bytes = await readCapped(res, maxBytes);
+        const read = await readCapped(res.body, maxBytes);
+        if (read.truncated) throw tooLarge(maxBytes);
+        const bytes = read.bytes;
         return { mimeType, base64: Buffer.from(bytes).toString('base64') };
       }
     } catch (err) {
@@ -73,24 +76,6 @@ export function createImageFetcher(opts: ImageFetcherOptions): AdapterDeps['fetc
       throw failed('Image URL could not be fetched.');
     }
   };
-}
-
-async function readCapped(res: Response, maxBytes: number): Promise<Uint8Array> {
-  if (!res.body) return new Uint8Array();
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
 }
 
 const failed = (message: string) => badRequest(message, 'image_url', 'invalid_image_url');

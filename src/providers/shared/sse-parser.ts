@@ -4,12 +4,17 @@
  * (a CRLF split across two pieces counts once); `:` comments are skipped; the `data:` lines of
  * one event are joined with `\n`. Only `event:` and `data:` fields matter to the gateway.
  */
+import { MAX_UPSTREAM_BODY_BYTES } from './read-capped';
+
 export interface SseEvent {
   event: string | null;
   data: string;
 }
 
 const CR_LINE_END = /\r\n?/g;
+
+/** The longest event held (its unfinished line and data lines), in characters: see MAX_UPSTREAM_BODY_BYTES. */
+export const MAX_EVENT_CHARS = MAX_UPSTREAM_BODY_BYTES;
 
 export class SseParser {
   /** Text after the last complete line. */
@@ -26,7 +31,11 @@ export class SseParser {
    */
   irregular = 0;
 
-  constructor(private readonly onEvent: (e: SseEvent) => void) {}
+  constructor(
+    private readonly onEvent: (e: SseEvent) => void,
+    /** The longest event held; tests set a small one. */
+    private readonly maxEventChars = MAX_EVENT_CHARS,
+  ) {}
 
   push(text: string): void {
     if (this.pendingCr) {
@@ -41,6 +50,12 @@ export class SseParser {
       }
       text = text.replace(CR_LINE_END, '\n');
     }
+    // A piece without a line end only lengthens the held line: scanning the held text again for
+    // each piece would make one long line cost quadratic time.
+    if (this.buffer.length && !text.includes('\n')) {
+      this.buffer += text;
+      return this.checkSize();
+    }
     const buf = this.buffer.length ? this.buffer + text : text;
     let start = 0;
     for (let nl = buf.indexOf('\n'); nl !== -1; nl = buf.indexOf('\n', start)) {
@@ -48,6 +63,20 @@ export class SseParser {
       start = nl + 1;
     }
     this.buffer = start === 0 ? buf : buf.slice(start);
+    this.checkSize();
+  }
+
+  /**
+   * Throws once the event being read outgrows maxEventChars: a line that never ends (or data
+   * lines without the blank line) would otherwise be held until the idle timeout, as fast as the
+   * upstream sends. What was held is let go; the stream fails.
+   */
+  private checkSize(): void {
+    if (this.buffer.length + (this.data?.length ?? 0) <= this.maxEventChars) return;
+    this.buffer = '';
+    this.data = null;
+    this.event = null;
+    throw new Error(`an SSE event longer than ${this.maxEventChars} characters; the stream was ended`);
   }
 
   /** Nothing held between pieces: no partial line, no event begun. */

@@ -1,0 +1,39 @@
+import { badRequest } from '../errors/api-error';
+import { bool, int, isObject, num, object, oneOf, string, type Check } from './request-validation-rules';
+
+const stringArray: Check = (v) => (Array.isArray(v) && v.every((s) => typeof s === 'string') ? null : 'must be an array of strings');
+
+/**
+ * Top-level fields of POST /v1/responses with a known type, checked as chat checks its own: the
+ * bridge would otherwise hand a negative `max_output_tokens` or a `temperature` of 99 to a provider
+ * that refuses it in its own words, or drop it silently (Infinity becomes null in JSON). Null means
+ * "not set"; other fields pass through (OpenAI's own models get the body as it came).
+ */
+const FIELDS: [string, Check][] = Object.entries({
+  max_output_tokens: int(1),
+  max_tool_calls: int(1),
+  temperature: num(0, 2),
+  top_p: num(0, 1),
+  top_logprobs: int(0, 20),
+  parallel_tool_calls: bool,
+  store: bool,
+  background: bool,
+  previous_response_id: string,
+  metadata: object,
+  reasoning: object,
+  text: object,
+  include: stringArray,
+  truncation: oneOf('auto', 'disabled'),
+} satisfies Record<string, Check>);
+
+/** Throws a 400 naming the first top-level field of a Responses body with a value of the wrong kind. */
+export function validateResponsesFields(body: unknown): unknown {
+  if (!isObject(body)) return body; // create-response.ts refuses it, in its words
+  for (const [field, check] of FIELDS) {
+    const v = body[field];
+    if (v == null) continue;
+    const problem = check(v);
+    if (problem) throw badRequest(`Invalid value for '${field}': ${problem}.`, field);
+  }
+  return body;
+}
