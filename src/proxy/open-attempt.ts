@@ -24,6 +24,8 @@ export interface AttemptInput {
   clientHeaders?: Readonly<Record<string, string>>;
   /** See ChatCallContext.nativeMessages. */
   nativeMessages?: unknown;
+  /** See ChatCallContext.showReasoning. */
+  showReasoning?: boolean;
 }
 
 export interface JsonAttempt {
@@ -65,7 +67,7 @@ export async function openAttempt(a: AttemptInput): Promise<JsonAttempt | Stream
   const settings = a.settings ?? ctx.state.getSnapshot().providers.get(target.provider)!;
   const callCtx: ChatCallContext = {
     model: target.upstreamModel, stream: a.stream, clientWantsUsage: a.clientWantsUsage,
-    clientHeaders: a.clientHeaders, nativeMessages: a.nativeMessages, reasoning: a.deps.reasoning,
+    clientHeaders: a.clientHeaders, nativeMessages: a.nativeMessages, reasoning: a.deps.reasoning, showReasoning: a.showReasoning,
   };
   // Image downloads made while building the call stop when the client goes away.
   const signal = a.signal;

@@ -11,7 +11,7 @@ import { expandItemReferences } from './item-references';
 import { inputToMessages } from './input-to-messages';
 import { responsesToChat, type BridgedRequest } from './request-to-chat';
 import { newId } from './response-ids';
-import { responseSkeleton } from './response-skeleton';
+import { responseSkeleton, wantsReasoningSummary } from './response-skeleton';
 import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
 import type { ResponseEvent, ResponseObject, ResponsesRequest, ResponseUsage } from './responses-types';
 import { ResponsesStreamBridge } from './stream-bridge';
@@ -74,6 +74,8 @@ export async function bridgedResponse(run: ResponsesRun, { req, chat, conversati
   const opts: ChatRunOptions = {
     clientId: run.clientId, signal: run.signal, endpoint: 'responses', requestId: run.requestId, clock, decision,
     clientHeaders: run.clientHeaders,
+    // A summary asked for: the reasoning is shown (a summary of it is all a client may see).
+    showReasoning: wantsReasoningSummary(req),
   };
   // A failed response is kept too (OpenAI keeps its failed ones: `retrieve` shows the status and
   // error); a follow-up to it continues from its input, without the partial output (a tool call cut
