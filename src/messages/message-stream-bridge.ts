@@ -2,7 +2,7 @@ import type { ChatCompletionChunk } from '../providers/types';
 import type { Usage } from '../usage/types';
 import type { AnthropicMessage, MessagesEvent } from './anthropic-types';
 import { finalStop, matchedStopOf, toAnthropicUsage } from './chat-to-message';
-import { ChatToolCalls, wholeJson as whole, type ChatToolCall } from '../proxy/chat-tool-calls';
+import { ChatToolCalls, wholeJson as whole, type ChatToolCall } from '../providers/shared/chat-tool-calls';
 import { toToolUseId } from './tool-use-id';
 
 /** One tool call of the turn; `block` is its content block index once it started. */

@@ -78,6 +78,12 @@ export interface ChatCallContext {
    * (JSON verbatim, SSE relayed). Other providers ignore it and run the translated request.
    */
   nativeMessages?: unknown;
+  /**
+   * The client asked to see the model's reasoning (Responses' `reasoning.summary`), effort or
+   * not: a provider that returns it only when asked for it (Gemini's thought summaries,
+   * `includeThoughts`) asks for it. Others return their reasoning anyway or have none to give.
+   */
+  showReasoning?: boolean;
 }
 
 /** Side services an adapter may need while building a call (kept out so adapters stay pure). */

@@ -36,6 +36,8 @@ export interface ChatRunOptions {
   clientHeaders?: Readonly<Record<string, string>>;
   /** The client's Anthropic Messages body, for a provider that takes it natively (ChatCallContext.nativeMessages). */
   nativeMessages?: unknown;
+  /** The client asked to see the model's reasoning (ChatCallContext.showReasoning). */
+  showReasoning?: boolean;
   /** The bytes that end a stream failing after its first byte; default OpenAI's error chunk + [DONE]. */
   streamErrorBytes?: (e: ApiError) => Uint8Array[];
 }
@@ -115,7 +117,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
 
   // Attempts with fallback: the first target (and key) that answers, whole JSON or a stream's first chunk.
   const clientWantsUsage = stream && ((req.stream_options as any)?.include_usage === true || opts.forceStreamUsage === true);
-  const input = { ctx, req, stream, clientWantsUsage, signal: opts.signal, deps: ctx.adapterDeps, clock, clientHeaders: opts.clientHeaders, nativeMessages: opts.nativeMessages, clientId: meta.clientId };
+  const input = { ctx, req, stream, clientWantsUsage, signal: opts.signal, deps: ctx.adapterDeps, clock, clientHeaders: opts.clientHeaders, nativeMessages: opts.nativeMessages, clientId: meta.clientId, showReasoning: opts.showReasoning };
   const walk = await walkTargets(ctx, decision, (target, settings) => openAttempt({ ...input, target, settings }), {
     signal: opts.signal,
     settledOnReturn: answeredWhole,

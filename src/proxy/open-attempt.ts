@@ -26,6 +26,8 @@ export interface AttemptInput {
   nativeMessages?: unknown;
   /** See ChatCallContext.clientId. */
   clientId?: number | null;
+  /** See ChatCallContext.showReasoning. */
+  showReasoning?: boolean;
 }
 
 export interface JsonAttempt {
@@ -67,7 +69,7 @@ export async function openAttempt(a: AttemptInput): Promise<JsonAttempt | Stream
   const settings = a.settings ?? ctx.state.getSnapshot().providers.get(target.provider)!;
   const callCtx: ChatCallContext = {
     model: target.upstreamModel, stream: a.stream, clientWantsUsage: a.clientWantsUsage,
-    clientHeaders: a.clientHeaders, nativeMessages: a.nativeMessages, reasoning: a.deps.reasoning, clientId: a.clientId,
+    clientHeaders: a.clientHeaders, nativeMessages: a.nativeMessages, reasoning: a.deps.reasoning, clientId: a.clientId, showReasoning: a.showReasoning,
   };
   // Image downloads made while building the call stop when the client goes away.
   const signal = a.signal;

@@ -1,5 +1,5 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import { notFound } from '../errors/api-error';
+import { badRequest, notFound } from '../errors/api-error';
 import { chunkEventStream } from '../proxy/chunk-event-stream';
 import { gatewayHeaders } from '../proxy/request-outcome';
 import { runChatCompletion, streamChatCompletion } from '../proxy/run-chat-completion';
@@ -11,7 +11,7 @@ import { expandItemReferences } from './item-references';
 import { inputToMessages } from './input-to-messages';
 import { responsesToChat, type BridgedRequest } from './request-to-chat';
 import { newId } from './response-ids';
-import { responseSkeleton } from './response-skeleton';
+import { responseSkeleton, wantsReasoningSummary } from './response-skeleton';
 import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
 import type { ResponseEvent, ResponseObject, ResponsesRequest, ResponseUsage } from './responses-types';
 import { ResponsesStreamBridge } from './stream-bridge';
@@ -38,13 +38,26 @@ function storedOutput(res: ResponseObject): ChatCompletionMessageParam[] {
   }
 }
 
-/** The stored conversation `previous_response_id` names, or OpenAI's 404. */
+/**
+ * The stored conversation `previous_response_id` names, or OpenAI's 404. A response an OpenAI
+ * model made is held by OpenAI (the gateway keeps only its owner), so another provider cannot
+ * continue it: a 400 that says so, rather than the 404 of an id that does not exist.
+ */
 export function historyOf(run: ResponsesRun): ChatCompletionMessageParam[] | undefined {
   const prev = run.req.previous_response_id;
   if (prev === undefined || prev === null) return undefined;
   const stored = typeof prev === 'string' ? run.store.get(prev, run.clientId) : null;
-  if (!stored) throw notFound(`Previous response with id '${String(prev)}' not found.`, 'previous_response_not_found', 'previous_response_id');
-  return stored.messages;
+  if (stored) return stored.messages;
+  if (typeof prev === 'string' && run.store.find(prev, run.clientId)?.forwarded) {
+    const provider = run.decision.targets[0]?.provider ?? 'unknown';
+    throw badRequest(
+      `Previous response '${prev}' was made by an OpenAI model and is held by OpenAI, so provider '${provider}' cannot continue it. ` +
+        "Continue it with an OpenAI model, or send the conversation in 'input' without previous_response_id.",
+      'previous_response_id',
+      'unsupported_parameter',
+    );
+  }
+  throw notFound(`Previous response with id '${String(prev)}' not found.`, 'previous_response_not_found', 'previous_response_id');
 }
 
 /** A bridged request ready to run: the request with its item references resolved, and its chat form. */
@@ -74,6 +87,8 @@ export async function bridgedResponse(run: ResponsesRun, { req, chat, conversati
   const opts: ChatRunOptions = {
     clientId: run.clientId, signal: run.signal, endpoint: 'responses', requestId: run.requestId, clock, decision,
     clientHeaders: run.clientHeaders,
+    // A summary asked for: the reasoning is shown (a summary of it is all a client may see).
+    showReasoning: wantsReasoningSummary(req),
   };
   // A failed response is kept too (OpenAI keeps its failed ones: `retrieve` shows the status and
   // error); a follow-up to it continues from its input, without the partial output (a tool call cut

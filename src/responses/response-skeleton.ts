@@ -46,7 +46,7 @@ export function responseSkeleton(req: ResponsesRequest, id: string, model: strin
  * text as the reasoning item's one summary part: clients that read only summaries (the Vercel AI
  * SDK) see it.
  */
-export function wantsReasoningSummary(response: Pick<ResponseObject, 'reasoning'>): boolean {
+export function wantsReasoningSummary(response: { reasoning?: { summary?: string | null } | null }): boolean {
   const s = response.reasoning?.summary;
   return s === 'auto' || s === 'concise' || s === 'detailed';
 }

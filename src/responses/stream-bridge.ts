@@ -1,5 +1,5 @@
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
-import { ChatToolCalls, wholeJson, type ChatToolCall } from '../proxy/chat-tool-calls';
+import { ChatToolCalls, wholeJson, type ChatToolCall } from '../providers/shared/chat-tool-calls';
 import { newId, outputItemId } from './response-ids';
 import { finalStatus, reasoningSummary, toResponseUsage, wantsReasoningSummary } from './response-skeleton';
 import type {

@@ -131,3 +131,39 @@ test("an error chunk whose error is a string (xAI's {code, error} and Ollama's {
     expect(() => t.transform!(enc.encode(frame([JSON.stringify(payload)])), controller)).toThrow(/stream failed: The model grok-3-mini is overloaded\./);
   }
 });
+
+/** The `index` of every tool_calls delta in the relayed chunks, in order, with the call id where one came. */
+const toolIndexes = (out: string) =>
+  out
+    .split('\n\n')
+    .map((e) => e.replace(/^data: /, ''))
+    .filter((d) => d.startsWith('{'))
+    .flatMap((d) => (JSON.parse(d).choices[0]?.delta.tool_calls ?? []).map((t: any) => [t.index, t.id ?? null]));
+
+test("tool calls numbered as OpenAI numbers them go out as they came (OpenAI's argument pieces on index alone)", async () => {
+  const lines = readChunks('openai', 'tools.chunks.txt');
+  const { out } = await run(openaiAdapter, frame(lines), [], true);
+  const outLines = out.split('\n\n').filter(Boolean).map((l) => l.replace(/^data: /, ''));
+  const withCalls = lines.filter((l) => l.includes('"tool_calls":['));
+  expect(withCalls.length).toBeGreaterThan(2);
+  for (const l of withCalls) expect(outLines).toContain(l);
+});
+
+test('tool calls without index, or all on index 0, get 0, 1, … by call; argument pieces without an id stay with their call', async () => {
+  const chunk = (tc: object) => JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { tool_calls: [tc] }, finish_reason: null }] });
+  const end = JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] });
+  const fn = (name: string | undefined, args: string) => ({ type: 'function', function: { ...(name ? { name } : {}), arguments: args } });
+  for (const index of [undefined, 0]) {
+    const at = index === undefined ? {} : { index };
+    const lines = [
+      chunk({ id: 'call_a', ...at, ...fn('get_weather', '{"city":') }),
+      chunk({ ...at, function: { arguments: '"Paris"}' } }),
+      chunk({ id: 'call_b', ...at, ...fn('get_weather', '{"city":"Tokyo"}') }),
+      chunk({ id: 'call_c', ...at, ...fn('get_time', '{}') }),
+      end,
+      '[DONE]',
+    ];
+    const { out } = await run(ollamaAdapter, frame(lines), [], false);
+    expect(toolIndexes(out)).toEqual([[0, 'call_a'], [0, null], [1, 'call_b'], [2, 'call_c']]);
+  }
+});

@@ -7,7 +7,7 @@
 import { describe, expect, test } from 'bun:test';
 import { createOpenAI } from '@ai-sdk/openai';
 import { APICallError, generateText, jsonSchema, Output, stepCountIs, streamText, tool } from 'ai';
-import { fixtureJson, fixtureText, jsonResponse, readChunks, sseEventsResponse, sseResponse } from '../helpers/fake-upstream';
+import { fixtureJson, fixtureText, jsonResponse, rawJsonResponse, readChunks, sseEventsResponse, sseResponse } from '../helpers/fake-upstream';
 import type { TestGateway } from '../helpers/start-gateway';
 import { useFakeProviders } from './fake-providers';
 import { anthropicSse } from '../anthropic/fake-anthropic';
@@ -211,6 +211,36 @@ describe('AI SDK Responses model, DeepSeek target (bridged through chat)', () =>
       expect((await res.json()).error).toMatchObject({ type: 'invalid_request_error', code: 'item_not_found', param: expect.stringMatching(/^input\[\d\]\.id$/) });
       expect(await gw.waitForRow(res)).toMatchObject({ endpoint: 'responses', status: 404, modelRequested: 'deepseek-chat' });
     }
+  });
+
+  test("previousResponseId of an OpenAI model's response: a 400 saying OpenAI holds it, not the 404 of an unknown id; nothing sent upstream", async () => {
+    openaiUp.handler = () => rawJsonResponse(fixtureText('responses', 'openai-response.json'));
+    const first = await generateText({ model: provider().responses('openai/gpt-4o-mini'), prompt: 'Hi', maxRetries: 0 });
+    const previousResponseId = first.providerMetadata?.openai?.responseId as string;
+    expect(previousResponseId).toStartWith('resp_');
+
+    const before = deepseekUp.requests.length;
+    const fail = (id: string) =>
+      generateText({ model: provider().responses('deepseek-chat'), prompt: 'And tomorrow?', providerOptions: { openai: { previousResponseId: id } }, maxRetries: 0 }).then(
+        () => null,
+        (e: unknown) => e as APICallError,
+      );
+    const err = await fail(previousResponseId);
+    expect(APICallError.isInstance(err)).toBe(true);
+    expect(err!.statusCode).toBe(400);
+    expect(JSON.parse(err!.responseBody!).error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'unsupported_parameter',
+      param: 'previous_response_id',
+      message: expect.stringContaining(`'${previousResponseId}' was made by an OpenAI model and is held by OpenAI, so provider 'deepseek' cannot continue it`),
+    });
+    expect(deepseekUp.requests.length).toBe(before);
+    expect(await gw.waitForRow(idOf(err!.responseHeaders))).toMatchObject({ endpoint: 'responses', status: 400, modelRequested: 'deepseek-chat' });
+
+    // an id the gateway never saw is still OpenAI's 404
+    const unknown = await fail('resp_0123456789abcdef');
+    expect(unknown!.statusCode).toBe(404);
+    expect(JSON.parse(unknown!.responseBody!).error).toMatchObject({ code: 'previous_response_not_found', param: 'previous_response_id' });
   });
 
   test("generateText with Output.object: DeepSeek's JSON mode takes no schema, so text.format json_schema is a 400 before any call", async () => {

@@ -8,8 +8,13 @@ export function geminiMajor(model: string): number {
   return m ? Number(m[1]) : 0;
 }
 
-/** Sampling, length, stop, JSON output and thinking settings -> Gemini's generationConfig. */
-export function convertGenerationConfig(req: ChatRequest, model: string): GeminiGenerationConfig | undefined {
+/**
+ * Sampling, length, stop, JSON output and thinking settings -> Gemini's generationConfig.
+ * `showThoughts`: the client asked to see the reasoning (ChatCallContext.showReasoning), so
+ * thought summaries are asked for even without a reasoning_effort (the model's own thinking
+ * budget or level is left as it is).
+ */
+export function convertGenerationConfig(req: ChatRequest, model: string, showThoughts = false): GeminiGenerationConfig | undefined {
   const g: GeminiGenerationConfig = {};
   const r = req as Record<string, any>;
   refuseLogprobs(r);
@@ -40,6 +45,7 @@ export function convertGenerationConfig(req: ChatRequest, model: string): Gemini
 
   const thinking = thinkingConfig(r.reasoning_effort, model);
   if (thinking) g.thinkingConfig = thinking;
+  else if (showThoughts) g.thinkingConfig = { includeThoughts: true };
   return Object.keys(g).length ? g : undefined;
 }
 

@@ -8,6 +8,7 @@ import { plainDeltaText } from './plain-delta';
 import { isOpenAIUsage, withOpenAIUsage } from './with-openai-usage';
 import type { OpenAICompatibleOptions } from './openai-compatible-options';
 import { unfinishedAnswer, unfinishedReason } from './unfinished-answer';
+import { toolCallIndexer } from './tool-call-index';
 
 /** What one upstream chunk becomes (see openAIChunk). */
 interface ChunkOut {
@@ -23,7 +24,8 @@ interface ChunkOut {
 
 /**
  * One parsed OpenAI-compatible chunk -> OpenAI's chunk shape, in place: the provider's quirk
- * hook, the required fields an upstream left out, usage in OpenAI's convention. The gateway
+ * hook, the required fields an upstream left out, tool calls numbered as OpenAI numbers them
+ * (`indexToolCalls`, one per stream: toolCallIndexer), usage in OpenAI's convention. The gateway
  * always asks upstream for usage; when the client did not, it is taken off (and a usage-only
  * chunk dropped). Usage on a chunk that also carries choices (Moonshot's last chunk, DeepSeek's)
  * goes out as a chunk of its own with `choices: []`, as OpenAI sends it and SDKs read it.
@@ -34,9 +36,11 @@ function openAIChunk(
   convertUsage: (raw: any) => Usage | null,
   clientWantsUsage: boolean,
   model: string,
+  indexToolCalls: (chunk: any) => boolean,
 ): ChunkOut {
   let changed = quirk?.(chunk) ?? false;
   if (fillChunkShape(chunk, model)) changed = true;
+  if (indexToolCalls(chunk)) changed = true;
   if (!chunk.usage) return { chunk, changed, usageChunk: null, usage: null };
   const usage = convertUsage(chunk.usage);
   // The tier OpenAI says served the request (every chunk names it, the usage chunk too) prices its tokens.
@@ -97,6 +101,7 @@ export function openAICompatibleStream(
   // running totals on every chunk, then a usage-only chunk), and clients that add up the usage of
   // each chunk (LangChain) would count it several times. OpenAI sends one, last; so does the gateway.
   let heldUsage: string | null = null;
+  const indexToolCalls = toolCallIndexer();
   return eventTransformer(tally, (send) => ({
     event({ data }) {
       if (sawDone) return;
@@ -125,7 +130,7 @@ export function openAICompatibleStream(
         const msg = typeof parsed.error === 'string' ? parsed.error : typeof parsed.error.message === 'string' ? parsed.error.message : 'stream error';
         throw new UpstreamError(opts.id, null, `${opts.id} stream failed: ${msg}`, true);
       }
-      const out = openAIChunk(parsed, quirk, convertUsage, ctx.clientWantsUsage, ctx.model);
+      const out = openAIChunk(parsed, quirk, convertUsage, ctx.clientWantsUsage, ctx.model, indexToolCalls);
       if (out.usage) tally.usage = out.usage;
       const unfinished = unfinishedReason(opts, out.chunk?.choices);
       if (unfinished) {

@@ -1,4 +1,4 @@
-import type { ChatCompletionChunk } from '../providers/types';
+import type { ChatCompletionChunk } from '../types';
 
 /** One tool call of a streamed chat turn, as its deltas build it up. */
 export interface ChatToolCall {
@@ -23,7 +23,8 @@ export function wholeJson(args: string): boolean {
  * The tool calls of one streamed chat turn, each `tool_calls` delta matched to its call. Chat
  * names calls by `index`; some servers leave it out or reuse one index for every call, so an id
  * not seen before is a new call, and a delta without index or id continues the last call.
- * Used by the stream bridges of /v1/messages and the bridged /v1/responses.
+ * Used by the stream bridges of /v1/messages and the bridged /v1/responses, and by the
+ * OpenAI-compatible stream to give each call OpenAI's own index (streamedToolCallIndex).
  */
 export class ChatToolCalls<C extends ChatToolCall> {
   private readonly byIndex = new Map<number, C>();
