@@ -148,7 +148,8 @@ function assembleContext(
   // Shared counters: each Redis connection reloads the snapshot (change notices), which seeds budgets into Redis too.
   // Provider keys in use are scrubbed verbatim from anything the monitor broadcasts; client
   // names come from the snapshot so a client created after a monitor page opened shows by name.
-  const metrics = new GatewayMetrics();
+  // Model labels: the models table's ids always; other names (forwarded provider/<name>) bounded.
+  const metrics = new GatewayMetrics({ isListedModel: (id) => state.getSnapshot().models.has(id) });
   const monitor = overrides.monitor ?? new BunMonitorHub(() => providerKeys(state), (id) => clientNameIn(state.getSnapshot(), id));
   // Several instances: every instance's requests reach every monitor (src/redis/monitor-relay.ts).
   if (redis) relayMonitor(monitor, redis);

@@ -82,4 +82,9 @@ export interface LimitCounters {
    * empty, or the budget was just set): set by LimitsService. Memory counters are seeded up front.
    */
   useSpendSource?(source: SpendSource): void;
+  /**
+   * Forgets what this process holds for scopes not in `live` (a deleted key or team, one whose
+   * limits were removed) and not in use: the counters are kept for the scopes that exist.
+   */
+  forgetScopesExcept?(live: ReadonlySet<string>): void;
 }

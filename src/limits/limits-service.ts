@@ -94,6 +94,7 @@ export class LimitsService {
    */
   async seed(snap: RuntimeSnapshot): Promise<void> {
     const now = this.now();
+    this.forgetGoneScopes(snap);
     const want: ScopeLimits[] = [];
     for (const c of snap.clientsById?.values() ?? []) {
       const own = c.limits?.scopes[0];
@@ -112,6 +113,18 @@ export class LimitsService {
       if ((await this.counters.spend(scope, now)) !== null) continue;
       await this.counters.seedSpend(scope, await this.loggedSpend(scope, now), now);
     }
+  }
+
+  /**
+   * Counters of revoked keys (revoking is final; the row stays for the logs), deleted teams and
+   * scopes no longer limited are not kept: only those of the snapshot's usable keys and teams.
+   */
+  private forgetGoneScopes(snap: RuntimeSnapshot): void {
+    if (!this.counters.forgetScopesExcept) return;
+    const live = new Set<string>();
+    for (const c of snap.clientsById?.values() ?? []) if (!c.revoked) for (const s of c.limits?.scopes ?? []) live.add(s.key);
+    for (const t of snap.teams?.values() ?? []) live.add(t.scope.key);
+    this.counters.forgetScopesExcept(live);
   }
 
   /**

@@ -258,6 +258,16 @@ export class MemoryLimitCounters implements LimitCounters {
     this.state(scope.key).setPeriod(periodKey(scope.period, now), amount);
   }
 
+  forgetScopesExcept(live: ReadonlySet<string>): void {
+    // A reservation in flight still settles into its state object; it goes at the next call.
+    for (const [key, s] of this.states) if (!live.has(key) && s.inFlight === 0 && s.reservedUsd === 0) this.states.delete(key);
+  }
+
+  /** Scopes with counters held (for tests and diagnostics). */
+  get scopeCount(): number {
+    return this.states.size;
+  }
+
   /** Frees reservations whose log row never came, so a lost row cannot hold a slot for ever. */
   private sweep(now: number): void {
     this.nextSweep = now + WINDOW_MS;

@@ -195,6 +195,12 @@ export class RedisLimitCounters implements LimitCounters {
     await SEED.run(this.link, [], [this.link.prefix, scope.key, periodKey(scope.period, now), amount]);
   }
 
+  forgetScopesExcept(live: ReadonlySet<string>): void {
+    this.local.forgetScopesExcept(live);
+    for (const key of this.lastSpend.keys()) if (!live.has(key)) this.lastSpend.delete(key);
+    for (const key of this.localFrom.keys()) if (!live.has(key)) this.localFrom.delete(key);
+  }
+
   dropSpend(scope: ScopeLimits): void | Promise<void> {
     this.local.dropSpend(scope);
     this.lastSpend.delete(scope.key);

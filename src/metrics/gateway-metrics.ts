@@ -1,5 +1,5 @@
 import type { LogRow } from '../logging/log-row';
-import { boundLabel, Counter, Histogram, MAX_SERIES_PER_METRIC, type HistogramValue } from './metric-series';
+import { boundLabel, Counter, Histogram, LabelBudget, MAX_SERIES_PER_METRIC, type HistogramValue } from './metric-series';
 
 // Seconds. Latency spans a cached one-token answer to a long reasoning stream.
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -9,6 +9,15 @@ const OVERHEAD_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005
 const QUEUE_WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 const NONE = 'none';
+/** Model names outside the models table (`provider/<anything>` is forwarded) with series of their own. */
+export const MAX_UNLISTED_MODELS = 100;
+/** Error types with series of their own (the gateway's codes are a few dozen; upstreams name others). */
+export const MAX_ERROR_TYPES = 100;
+
+export interface GatewayMetricsOptions {
+  /** Is this model id in the models table? Those always keep their own series (app-context.ts: the snapshot). */
+  isListedModel?: (model: string) => boolean;
+}
 const SEP = '\u0001';
 const TOKEN_KINDS = ['input', 'cached_input', 'output', 'reasoning', 'cache_write'] as const;
 
@@ -42,6 +51,24 @@ export class GatewayMetrics {
 
   /** Series of one (endpoint, provider, model), resolved once: most traffic is a few of these. */
   private readonly bundles = new Map<string, SeriesBundle>();
+  private readonly unlistedModels = new LabelBudget(MAX_UNLISTED_MODELS);
+  private readonly errorTypes = new LabelBudget(MAX_ERROR_TYPES);
+  private readonly isListedModel: (model: string) => boolean;
+
+  constructor(opts: GatewayMetricsOptions = {}) {
+    this.isListedModel = opts.isListedModel ?? (() => false);
+  }
+
+  /**
+   * The model label: a listed model as it is; any other name (bounded in length) while fewer
+   * than MAX_UNLISTED_MODELS have series, else `other`. Series then reflect the models table,
+   * not what clients invent, and a model added later still gets its own.
+   */
+  private modelLabel(model: string | null): string {
+    if (model === null) return NONE;
+    if (this.isListedModel(model)) return model;
+    return this.unlistedModels.label(boundLabel(model));
+  }
 
   private bundleOf(endpoint: string, provider: string, model: string): SeriesBundle {
     const key = endpoint + SEP + provider + SEP + model;
@@ -74,14 +101,13 @@ export class GatewayMetrics {
    */
   observe(r: LogRow): void {
     const provider = r.provider ?? NONE;
-    // Bounded here too, so the bundle key below is never a huge string (the series bound it again).
-    const model = boundLabel(r.model ?? NONE);
+    const model = this.modelLabel(r.model);
     const endpoint = r.endpoint;
     const b = this.bundleOf(endpoint, provider, model);
     let req = b.requests.get(r.status);
     if (!req) b.requests.set(r.status, (req = this.requests.seriesFor([endpoint, provider, model, statusLabel(r.status)])));
     req.n++;
-    if (r.status >= 400 || r.errorType) this.errors.inc([endpoint, provider, model, boundLabel(r.errorType ?? 'error')]);
+    if (r.status >= 400 || r.errorType) this.errors.inc([endpoint, provider, model, this.errorTypes.label(boundLabel(r.errorType ?? 'error'))]);
     if (r.promptTokens) this.addTokens(b, 0, r.promptTokens);
     if (r.cachedTokens) this.addTokens(b, 1, r.cachedTokens);
     if (r.completionTokens) this.addTokens(b, 2, r.completionTokens);

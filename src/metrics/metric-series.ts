@@ -13,6 +13,23 @@ export const MAX_LABEL_CHARS = 128;
 /** A label value of bounded length (the common short value is returned as it is). */
 export const boundLabel = (v: string): string => (v.length > MAX_LABEL_CHARS ? `${v.slice(0, MAX_LABEL_CHARS - 1)}…` : v);
 
+/**
+ * The first `max` distinct values of a label that clients or upstreams choose (a model name
+ * outside the models table, an upstream's error code) keep their own series; later ones are
+ * counted as `other`. So such a label adds at most `max` series, whatever is sent.
+ */
+export class LabelBudget {
+  private readonly seen = new Set<string>();
+  constructor(readonly max: number) {}
+
+  label(v: string): string {
+    if (this.seen.has(v)) return v;
+    if (this.seen.size >= this.max) return OVERFLOW_LABEL;
+    this.seen.add(v);
+    return v;
+  }
+}
+
 const anyTooLong = (labels: readonly string[]) => {
   for (const l of labels) if (l.length > MAX_LABEL_CHARS) return true;
   return false;

@@ -35,10 +35,18 @@ export interface ResponseStoreOptions {
   cacheSize?: number;
   /** Delay before queued rows are written, batching writes off the request path. */
   flushDelayMs?: number;
+  /** Conversations waiting to be written at most (PostgreSQL down): past it the oldest are not stored. */
+  maxPending?: number;
   now?: () => number;
 }
 
 const DAY_MS = 86_400_000;
+/**
+ * Conversations held for writing at most. While PostgreSQL is down every answer adds one (with
+ * its whole conversation) and each retry fails: past this the oldest are dropped, so an outage
+ * costs follow-ups of old responses, not the gateway's memory.
+ */
+export const MAX_PENDING_RESPONSES = 1000;
 const PRUNE_EVERY_MS = 10 * 60_000;
 
 /** A stored_responses row as SQLite returns it (PostgreSQL: bigints as text, forwarded a boolean). */
@@ -75,6 +83,8 @@ export class ResponseStore {
   private readonly pending = new Map<string, StoredConversation>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private lastPrune = 0;
+  /** Conversations dropped unwritten since the last successful write. */
+  private droppedPending = 0;
   private readonly opts: Required<ResponseStoreOptions>;
   private readonly insert!: Statement;
   private readonly select!: Statement;
@@ -90,6 +100,7 @@ export class ResponseStore {
       maxRows: options.maxRows ?? 50_000,
       cacheSize: options.cacheSize ?? 500,
       flushDelayMs: options.flushDelayMs ?? 20,
+      maxPending: options.maxPending ?? MAX_PENDING_RESPONSES,
       now: options.now ?? Date.now,
     };
     if ('kind' in db && db.kind === 'postgres') {
@@ -109,7 +120,9 @@ export class ResponseStore {
     if (!this.opts.enabled) return;
     const entry = { ...conv, createdAt: this.opts.now() };
     this.remember(id, entry);
+    this.pending.delete(id); // re-queued as the newest
     this.pending.set(id, entry);
+    this.trimPending();
     if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), this.opts.flushDelayMs);
       (this.timer as any).unref?.();
@@ -222,13 +235,40 @@ export class ResponseStore {
         await store.run('DELETE FROM stored_responses WHERE created_at < ?', [now - this.opts.retentionDays * DAY_MS]);
         await store.run('DELETE FROM stored_responses WHERE id IN (SELECT id FROM stored_responses ORDER BY created_at DESC OFFSET ?)', [this.opts.maxRows]);
       }
+      if (this.droppedPending) console.error(`gophergate: stored responses: written again; ${this.droppedPending} conversation(s) were not kept meanwhile`);
+      this.droppedPending = 0;
     } catch {
-      for (const [id, c] of rows) if (!this.pending.has(id)) this.pending.set(id, c);
+      // Kept for the next try, older than what was queued meanwhile (a newer save of an id wins).
+      const newer = [...this.pending];
+      this.pending.clear();
+      for (const [id, c] of rows) this.pending.set(id, c);
+      for (const [id, c] of newer) {
+        this.pending.delete(id);
+        this.pending.set(id, c);
+      }
+      this.trimPending();
       if (!this.timer) {
         this.timer = setTimeout(() => this.flush(), 1000);
         (this.timer as any).unref?.();
       }
     }
+  }
+
+  /** Conversations waiting to be written (for /health-style diagnostics and tests). */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  private trimPending(): void {
+    const before = this.droppedPending;
+    for (const id of this.pending.keys()) {
+      if (this.pending.size <= this.opts.maxPending) break;
+      this.pending.delete(id);
+      this.droppedPending++;
+    }
+    // Said once per outage, not per answer.
+    if (before === 0 && this.droppedPending > 0)
+      console.error(`gophergate: stored responses: the store is unreachable and ${this.opts.maxPending} conversations wait; older ones are no longer kept`);
   }
 
   private remember(id: string, entry: StoredConversation): void {

@@ -8,7 +8,16 @@ export interface BreakerOptions {
   cooldownMs?: number;
   /** Clock in epoch ms; tests inject one. */
   now?: () => number;
+  /** Circuits of provider+model held at most (default MAX_MODEL_CIRCUITS). */
+  maxModelCircuits?: number;
 }
+
+/**
+ * Model circuits held at most. `provider/<anything>` reaches its provider, so a client inventing
+ * model names that fail (429, 5xx) would otherwise add one circuit per name for ever: past this
+ * bound the oldest closed one goes (its few failures forgotten), else the oldest open one.
+ */
+export const MAX_MODEL_CIRCUITS = 1000;
 
 interface Breaker {
   failures: number;
@@ -57,10 +66,33 @@ export function createBreakerRegistry(opts: BreakerOptions = {}): CircuitBreaker
   const cooldown = opts.cooldownMs ?? 30_000;
   const now = opts.now ?? Date.now;
   const breakers = new Map<string, Breaker>();
+  const maxModelCircuits = opts.maxModelCircuits ?? MAX_MODEL_CIRCUITS;
+  let modelCircuits = 0;
   const keyOf = (provider: string, model?: string) => (model ? `${provider}/${model}` : provider);
+  // Provider circuits are a fixed few; model circuits (keys with a '/') are bounded.
+  const isModelKey = (key: string) => key.includes('/');
+  const drop = (key: string) => {
+    if (breakers.delete(key) && isModelKey(key)) modelCircuits--;
+  };
+  /** Makes room for one more model circuit: the oldest closed one goes, else the oldest. */
+  const evictModelCircuit = () => {
+    let oldest: string | null = null;
+    for (const [k, b] of breakers) {
+      if (!isModelKey(k)) continue;
+      oldest ??= k;
+      if (b.openedAt === null) return drop(k);
+    }
+    if (oldest !== null) drop(oldest);
+  };
   const get = (key: string) => {
     let b = breakers.get(key);
-    if (!b) breakers.set(key, (b = { failures: 0, openedAt: null, probeAt: null }));
+    if (!b) {
+      if (isModelKey(key)) {
+        if (modelCircuits >= maxModelCircuits) evictModelCircuit();
+        modelCircuits++;
+      }
+      breakers.set(key, (b = { failures: 0, openedAt: null, probeAt: null }));
+    }
     return b;
   };
 
@@ -99,7 +131,7 @@ export function createBreakerRegistry(opts: BreakerOptions = {}): CircuitBreaker
       if (breakers.size === 0) return;
       // A closed breaker without failures is the same as none: dropping it keeps the map empty
       // while everything is healthy, which is what allow/available check first.
-      for (const k of keys(provider, model)) breakers.delete(k);
+      for (const k of keys(provider, model)) drop(k);
     },
     onFailure(provider, model) {
       const t = now();
@@ -135,8 +167,11 @@ export function createBreakerRegistry(opts: BreakerOptions = {}): CircuitBreaker
       return out;
     },
     reset(provider) {
-      if (!provider) return breakers.clear();
-      for (const k of [...breakers.keys()]) if (k === provider || k.startsWith(`${provider}/`)) breakers.delete(k);
+      if (!provider) {
+        modelCircuits = 0;
+        return breakers.clear();
+      }
+      for (const k of [...breakers.keys()]) if (k === provider || k.startsWith(`${provider}/`)) drop(k);
     },
     threshold,
     cooldownMs: cooldown,
@@ -146,7 +181,7 @@ export function createBreakerRegistry(opts: BreakerOptions = {}): CircuitBreaker
       return b ? { failures: b.failures, openedAt: b.openedAt } : null;
     },
     restore(key, failures, openedAt) {
-      if (failures <= 0 && openedAt === null) return void breakers.delete(key);
+      if (failures <= 0 && openedAt === null) return drop(key);
       const b = get(key);
       // A new opening clears the probe slot; the same one keeps a probe this instance let through.
       if (b.openedAt !== openedAt) b.probeAt = null;

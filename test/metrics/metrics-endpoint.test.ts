@@ -9,6 +9,8 @@ import { createBreakerRegistry, type CircuitBreakers } from '../../src/routing';
 import type { LogSink } from '../../src/logging/log-sink-interface';
 import type { LogRow } from '../../src/logging/log-row';
 import { MAX_SERIES_PER_METRIC } from '../../src/metrics/metric-series';
+import { GatewayMetrics, MAX_UNLISTED_MODELS } from '../../src/metrics/gateway-metrics';
+import { renderPrometheus } from '../../src/metrics/prometheus-text';
 import { parsePrometheus, valueOf } from './parse-prometheus';
 
 // Each test starts a gateway and sends many requests: seconds on a loaded CI machine. A limit only
@@ -107,12 +109,25 @@ describe('GET /metrics', () => {
 
   test('invented model names cannot grow the series without bound', async () => {
     const { ctx, scrape } = setup();
-    for (let i = 0; i < MAX_SERIES_PER_METRIC + 50; i++) ctx.logSink.write(record({ model: `m-${i}` }));
+    for (let i = 0; i < MAX_UNLISTED_MODELS + 50; i++) ctx.logSink.write(record({ model: `m-${i}` }));
+    // A model of the models table keeps its own series after the flood.
+    ctx.logSink.write(record({ model: 'gpt-4o-mini' }));
     const { samples } = parsePrometheus(await (await scrape()).text());
+    const series = samples.filter((s) => s.name === 'gophergate_requests_total');
+    expect(series.length).toBe(MAX_UNLISTED_MODELS + 2);
+    expect(valueOf(samples, 'gophergate_requests_total', { model: 'other' })).toBe(50);
+    expect(valueOf(samples, 'gophergate_requests_total', { model: 'gpt-4o-mini' })).toBe(1);
+    expect(valueOf(samples, 'gophergate_requests_total')).toBe(MAX_UNLISTED_MODELS + 51);
+  });
+
+  test('past the per-metric cap, label combinations fold into one other series', () => {
+    // Listed models are never folded by name; the per-metric bound still holds for them.
+    const metrics = new GatewayMetrics({ isListedModel: () => true });
+    for (let i = 0; i < MAX_SERIES_PER_METRIC + 50; i++) metrics.observe(record({ model: `m-${i}` }));
+    const { samples } = parsePrometheus(renderPrometheus(metrics.all(), []));
     const series = samples.filter((s) => s.name === 'gophergate_requests_total');
     expect(series.length).toBe(MAX_SERIES_PER_METRIC + 1);
     expect(valueOf(samples, 'gophergate_requests_total', { model: 'other' })).toBe(50);
-    expect(valueOf(samples, 'gophergate_requests_total')).toBe(MAX_SERIES_PER_METRIC + 50);
   });
 
   test('a configured token is required as a Bearer header', async () => {
