@@ -173,7 +173,8 @@ export class ResponseStore {
 
   /**
    * Writes queued rows now and prunes when due. On SQLite the write is done when this returns; on
-   * PostgreSQL the promise settles when it is (a failed write is kept and retried a second later).
+   * PostgreSQL the promise settles when it is. On either, a failed write (SQLite's disk full,
+   * PostgreSQL away) is kept and retried a second later.
    */
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
@@ -182,6 +183,17 @@ export class ResponseStore {
     this.pending.clear();
     const now = this.opts.now();
     if (this.shared) return this.flushShared(this.shared, rows, now);
+    try {
+      this.writeSqlite(rows, now);
+      this.written();
+    } catch {
+      this.keepForRetry(rows); // SQLITE_FULL or SQLITE_BUSY: thrown in a timer, it would take the process down
+    }
+    return Promise.resolve();
+  }
+
+  /** flush() on SQLite: one transaction for the queued rows, pruning when due. */
+  private writeSqlite(rows: [string, StoredConversation][], now: number): void {
     this.sqlite.transaction(() => {
       for (const [id, c] of rows) {
         this.insert.run(
@@ -199,7 +211,6 @@ export class ResponseStore {
         );
       }
     })();
-    return Promise.resolve();
   }
 
   /**
@@ -235,22 +246,31 @@ export class ResponseStore {
         await store.run('DELETE FROM stored_responses WHERE created_at < ?', [now - this.opts.retentionDays * DAY_MS]);
         await store.run('DELETE FROM stored_responses WHERE id IN (SELECT id FROM stored_responses ORDER BY created_at DESC OFFSET ?)', [this.opts.maxRows]);
       }
-      if (this.droppedPending) console.error(`gophergate: stored responses: written again; ${this.droppedPending} conversation(s) were not kept meanwhile`);
-      this.droppedPending = 0;
+      this.written();
     } catch {
-      // Kept for the next try, older than what was queued meanwhile (a newer save of an id wins).
-      const newer = [...this.pending];
-      this.pending.clear();
-      for (const [id, c] of rows) this.pending.set(id, c);
-      for (const [id, c] of newer) {
-        this.pending.delete(id);
-        this.pending.set(id, c);
-      }
-      this.trimPending();
-      if (!this.timer) {
-        this.timer = setTimeout(() => this.flush(), 1000);
-        (this.timer as any).unref?.();
-      }
+      this.keepForRetry(rows);
+    }
+  }
+
+  /** A write went through: says so once if conversations were dropped while the store refused them. */
+  private written(): void {
+    if (this.droppedPending) console.error(`gophergate: stored responses: written again; ${this.droppedPending} conversation(s) were not kept meanwhile`);
+    this.droppedPending = 0;
+  }
+
+  /** A failed write's rows wait for a try a second later, older than what was queued meanwhile (a newer save of an id wins). */
+  private keepForRetry(rows: [string, StoredConversation][]): void {
+    const newer = [...this.pending];
+    this.pending.clear();
+    for (const [id, c] of rows) this.pending.set(id, c);
+    for (const [id, c] of newer) {
+      this.pending.delete(id);
+      this.pending.set(id, c);
+    }
+    this.trimPending();
+    if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), 1000);
+      (this.timer as any).unref?.();
     }
   }
 
@@ -268,7 +288,7 @@ export class ResponseStore {
     }
     // Said once per outage, not per answer.
     if (before === 0 && this.droppedPending > 0)
-      console.error(`gophergate: stored responses: the store is unreachable and ${this.opts.maxPending} conversations wait; older ones are no longer kept`);
+      console.error(`gophergate: stored responses: the store refuses writes and ${this.opts.maxPending} conversations wait; older ones are no longer kept`);
   }
 
   private remember(id: string, entry: StoredConversation): void {

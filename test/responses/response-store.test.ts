@@ -32,6 +32,25 @@ describe('ResponseStore', () => {
     expect(reopened.get('resp_missing', 7)).toBeNull();
   });
 
+  test('a write SQLite refuses (disk full) keeps the conversation and retries a second later; the process carries on', async () => {
+    const sqlite = fresh();
+    const store = new ResponseStore(sqlite, { flushDelayMs: 5 });
+    // The file may not grow: the flush timer's insert fails with SQLITE_FULL (it used to be thrown
+    // from the timer, which ends the process).
+    const { page_count } = sqlite.query('PRAGMA page_count').get() as { page_count: number };
+    sqlite.run(`PRAGMA max_page_count = ${page_count}`);
+    const big = [{ role: 'user' as const, content: 'x'.repeat(200_000) }];
+    store.save('resp_full', { clientId: 1, model: 'm', messages: big });
+    await Bun.sleep(100);
+    expect(store.pendingCount).toBe(1);
+    expect(sqlite.query('SELECT count(*) AS n FROM stored_responses').get()).toEqual({ n: 0 });
+    expect(store.get('resp_full', 1)?.messages).toEqual(big);
+    sqlite.run('PRAGMA max_page_count = 1073741823');
+    for (let i = 0; i < 40 && store.pendingCount > 0; i++) await Bun.sleep(100);
+    expect(store.pendingCount).toBe(0);
+    expect(new ResponseStore(sqlite).get('resp_full', 1)?.messages).toEqual(big);
+  });
+
   test('retention: expired rows are not served and are deleted; the row cap keeps the newest', () => {
     const sqlite = fresh();
     let now = 1_000 * 86_400_000;
