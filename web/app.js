@@ -170,11 +170,18 @@
     } else {
       renderCharts(document);
     }
+    // The server's error page (data-page="error", src/dashboard/error-pages.tsx): a page loaded
+    // into #main shows it there (with its Retry link, the address pushed as for any page); any
+    // other request (a save, a row's detail, a sign-in) keeps the page and shows its message.
+    document.body.addEventListener('htmx:beforeSwap', function (ev) {
+      var d = ev.detail;
+      if (!d || !d.xhr || d.xhr.status < 400 || !isErrorPage(d.xhr)) return;
+      var intoMain = d.target && d.target.id === 'main';
+      d.shouldSwap = intoMain;
+      d.isError = !intoMain;
+    });
     document.body.addEventListener('htmx:responseError', function (ev) {
-      var xhr = ev.detail && ev.detail.xhr;
-      var msg = 'Request failed';
-      try { msg = JSON.parse(xhr.responseText).error.message || msg; } catch (e) { if (xhr) msg += ' (' + xhr.status + ')'; }
-      toast(msg);
+      toast(errorMessage(ev.detail && ev.detail.xhr));
     });
     // Below 1250px the log detail sits under the table: bring it into sight when a row opens it,
     // or a click on row 40 of 50 seems to do nothing.
@@ -186,6 +193,20 @@
     });
     document.body.addEventListener('htmx:sendError', function () { toast('The gateway did not answer. Is it running?'); });
   });
+
+  function isErrorPage(xhr) {
+    return /^text\/html/.test(xhr.getResponseHeader('content-type') || '') && xhr.responseText.indexOf('data-page="error"') >= 0;
+  }
+
+  /** An error answer's message: the error page's, the JSON API's, else the status. */
+  function errorMessage(xhr) {
+    if (!xhr) return 'Request failed';
+    if (isErrorPage(xhr)) {
+      var el = new DOMParser().parseFromString(xhr.responseText, 'text/html').querySelector('[data-error-message]');
+      if (el && el.textContent.trim()) return el.textContent.trim();
+    }
+    try { return JSON.parse(xhr.responseText).error.message || 'Request failed'; } catch (e) { return 'Request failed (' + xhr.status + ')'; }
+  }
 
   function toast(message) {
     var t = document.createElement('div');
