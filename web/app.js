@@ -170,15 +170,17 @@
     } else {
       renderCharts(document);
     }
-    // The server's error page (data-page="error", src/dashboard/error-pages.tsx): a page loaded
-    // into #main shows it there (with its Retry link, the address pushed as for any page); any
-    // other request (a save, a row's detail, a sign-in) keeps the page and shows its message.
+    // HTML the dashboard answers with an error status is meant to be seen. The server's error
+    // page (data-page="error", src/dashboard/error-pages.tsx): a page loaded into #main shows it
+    // there (with its Retry link, the address pushed as for any page); any other request (a save,
+    // a row's detail, a sign-in) keeps the page and shows its message. Other HTML (a log row that
+    // is gone: 404, the admins-only page: 403) is content for its target, swapped as a 200 is.
     document.body.addEventListener('htmx:beforeSwap', function (ev) {
       var d = ev.detail;
-      if (!d || !d.xhr || d.xhr.status < 400 || !isErrorPage(d.xhr)) return;
-      var intoMain = d.target && d.target.id === 'main';
-      d.shouldSwap = intoMain;
-      d.isError = !intoMain;
+      if (!d || !d.xhr || d.xhr.status < 400 || !isHtml(d.xhr)) return;
+      var show = !isErrorPage(d.xhr) || (d.target && d.target.id === 'main');
+      d.shouldSwap = show;
+      d.isError = !show;
     });
     document.body.addEventListener('htmx:responseError', function (ev) {
       toast(errorMessage(ev.detail && ev.detail.xhr));
@@ -194,8 +196,12 @@
     document.body.addEventListener('htmx:sendError', function () { toast('The gateway did not answer. Is it running?'); });
   });
 
+  function isHtml(xhr) {
+    return /^text\/html/.test(xhr.getResponseHeader('content-type') || '');
+  }
+
   function isErrorPage(xhr) {
-    return /^text\/html/.test(xhr.getResponseHeader('content-type') || '') && xhr.responseText.indexOf('data-page="error"') >= 0;
+    return isHtml(xhr) && xhr.responseText.indexOf('data-page="error"') >= 0;
   }
 
   /** An error answer's message: the error page's, the JSON API's, else the status. */

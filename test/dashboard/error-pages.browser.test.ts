@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { eq, sql } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
-import { clients } from '../../src/db/schema';
+import { clients, requestLogs } from '../../src/db/schema';
 import { chromiumAvailable, launchBrowser, screenshot, watchPage } from '../browser-helpers/launch-browser';
 import { firstRunAdminPage, navTo, startDashboardGateway, type DashboardGateway } from '../browser-helpers/dashboard-gateway';
 
@@ -69,6 +69,18 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard errors in Ch
     await page.click('button:text-is("Create key")');
     await page.waitForSelector('#new-key-value');
     expect(env.gw.ctx.db.select().from(clients).where(eq(clients.name, 'fails-to-save')).all().length).toBe(1);
+  });
+
+  test('a log row removed since the list was shown: its detail panel says so (the 404 content is shown, not a bare status)', async () => {
+    const { response } = await env.gw.openai().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    const requestId = response.headers.get('x-request-id')!;
+    let row: { id: number } | undefined;
+    while (!(row = env.gw.ctx.db.select({ id: requestLogs.id }).from(requestLogs).where(eq(requestLogs.requestId, requestId)).get())) await Bun.sleep(20);
+    await navTo(page, 'Logs', 'logs');
+    env.gw.ctx.db.delete(requestLogs).where(eq(requestLogs.id, row.id)).run();
+    await page.click(`#log-${row.id}`);
+    await page.waitForSelector('#log-detail :text("no longer in the log")');
+    expect(await page.locator('.toast:has-text("Request failed")').count()).toBe(0);
   });
 
   test('an unknown address: a 404 page in the layout with a way back', async () => {
