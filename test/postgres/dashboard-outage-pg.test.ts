@@ -53,15 +53,16 @@ async function duringOutage(f: () => Promise<void>, waitForProbe: boolean): Prom
   } finally {
     proxy.restore();
   }
-  for (;;) {
-    if ((await health()).status === 'ok') break;
-    await Bun.sleep(100);
-  }
+  await healthIs('ok');
 }
 
-async function waitDegraded(): Promise<void> {
-  for (;;) {
-    if ((await health()).status === 'degraded') return;
+const waitDegraded = () => healthIs('degraded');
+
+/** Waits for /health to say `status`; fails after 20 s (a bound on a hang, not a timing asserted). */
+async function healthIs(status: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while ((await health()).status !== status) {
+    if (Date.now() > deadline) throw new Error(`/health never said ${status}`);
     await Bun.sleep(100);
   }
 }
