@@ -4,7 +4,8 @@ import { adminApi } from './api/admin-api';
 import { BUN_MAX_REQUEST_BODY_SIZE, bodyLimit } from './api/body-limit';
 import { corsRoutes } from './api/cors-routes';
 import { dashboardRoutes } from './dashboard/dashboard-routes';
-import { errorHandler } from './api/error-handler';
+import { errorHandlerWith } from './api/error-handler';
+import { dashboardErrorPage } from './dashboard/error-pages';
 import { healthRoutes } from './api/health-routes';
 import { swaggerRoutes } from './api/swagger-routes';
 import { bunRoutes, v1Plugin, v1Routes } from './api/v1-routes';
@@ -32,7 +33,8 @@ export function createApp(ctx: AppContext) {
       maxRequestBodySize: BUN_MAX_REQUEST_BODY_SIZE,
     },
   })
-    .use(errorHandler)
+    // JSON errors in the API's shape; dashboard pages asked for by a browser get an HTML page.
+    .use(errorHandlerWith(dashboardErrorPage(ctx)))
     .use(hostGuard)
     .use(bodyLimit(ctx))
     .use(swaggerRoutes())

@@ -184,11 +184,20 @@
     } else {
       renderCharts(document);
     }
+    // HTML the dashboard answers with an error status is meant to be seen. The server's error
+    // page (data-page="error", src/dashboard/error-pages.tsx): a page loaded into #main shows it
+    // there (with its Retry link, the address pushed as for any page); any other request (a save,
+    // a row's detail, a sign-in) keeps the page and shows its message. Other HTML (a log row that
+    // is gone: 404, the admins-only page: 403) is content for its target, swapped as a 200 is.
+    document.body.addEventListener('htmx:beforeSwap', function (ev) {
+      var d = ev.detail;
+      if (!d || !d.xhr || d.xhr.status < 400 || !isHtml(d.xhr)) return;
+      var show = !isErrorPage(d.xhr) || (d.target && d.target.id === 'main');
+      d.shouldSwap = show;
+      d.isError = !show;
+    });
     document.body.addEventListener('htmx:responseError', function (ev) {
-      var xhr = ev.detail && ev.detail.xhr;
-      var msg = 'Request failed';
-      try { msg = JSON.parse(xhr.responseText).error.message || msg; } catch (e) { if (xhr) msg += ' (' + xhr.status + ')'; }
-      toast(msg);
+      toast(errorMessage(ev.detail && ev.detail.xhr));
     });
     // Below 1250px the log detail sits under the table: bring it into sight when a row opens it,
     // or a click on row 40 of 50 seems to do nothing.
@@ -208,6 +217,24 @@
       if (landed.pathname !== new URL(ev.detail.path, location.href).pathname) location.replace(landed.pathname + landed.search);
     });
   });
+
+  function isHtml(xhr) {
+    return /^text\/html/.test(xhr.getResponseHeader('content-type') || '');
+  }
+
+  function isErrorPage(xhr) {
+    return isHtml(xhr) && xhr.responseText.indexOf('data-page="error"') >= 0;
+  }
+
+  /** An error answer's message: the error page's, the JSON API's, else the status. */
+  function errorMessage(xhr) {
+    if (!xhr) return 'Request failed';
+    if (isErrorPage(xhr)) {
+      var el = new DOMParser().parseFromString(xhr.responseText, 'text/html').querySelector('[data-error-message]');
+      if (el && el.textContent.trim()) return el.textContent.trim();
+    }
+    try { return JSON.parse(xhr.responseText).error.message || 'Request failed'; } catch (e) { return 'Request failed (' + xhr.status + ')'; }
+  }
 
   function toast(message) {
     var t = document.createElement('div');

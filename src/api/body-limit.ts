@@ -2,7 +2,6 @@ import { Elysia } from 'elysia';
 import type { AppContext } from '../context';
 import { ApiError } from '../errors/api-error';
 import { MAX_JSON_DEPTH, nestedTooDeep, nestsDeeperThan } from './json-depth';
-import { errorResponse } from './openai-request';
 import { payloadTooLarge } from './request-validation-body';
 
 /**
@@ -17,7 +16,8 @@ export const BUN_MAX_REQUEST_BODY_SIZE = Number.MAX_SAFE_INTEGER;
 /**
  * The cap for the routes Elysia runs (the /v1 POST endpoints answer before this hook, on Bun's
  * router): a declared Content-Length over it is refused with 413 before the body is read; a
- * body without one (chunked) is refused with 411, since Elysia would read it whole. A parsed
+ * body without one (chunked) is refused with 411, since Elysia would read it whole. Both are
+ * thrown, so the error handler answers them (JSON, or a page for a dashboard browser). A parsed
  * body nested deeper than MAX_JSON_DEPTH is a 400 before validation walks it (as on /v1).
  */
 export function bodyLimit(ctx: AppContext) {
@@ -26,7 +26,7 @@ export function bodyLimit(ctx: AppContext) {
     .onRequest(({ request }) => {
       const length = request.headers.get('content-length');
       if (length !== null) {
-        if (Number(length) > maxBytes) return errorResponse(payloadTooLarge(maxBytes));
+        if (Number(length) > maxBytes) throw payloadTooLarge(maxBytes);
       } else if (request.headers.has('transfer-encoding')) {
         const err = new ApiError({
           status: 411,
@@ -35,7 +35,7 @@ export function bodyLimit(ctx: AppContext) {
           code: 'length_required',
           headers: { connection: 'close' },
         });
-        return errorResponse(err);
+        throw err;
       }
     })
     .onTransform({ as: 'global' }, ({ body }) => {

@@ -20,51 +20,77 @@ function validationBody(error: any): OpenAIErrorBody {
   return body(path ? `Invalid value for '${path}': ${message}` : String(message), 'invalid_request_error', 'invalid_request', path || null);
 }
 
+/** What a failure answers: its status, its error body (OpenAI's shape, or Anthropic's) and headers. */
+export interface ErrorAnswer {
+  status: number;
+  body: OpenAIErrorBody | { type: 'error'; error: { type: string; message: string } };
+  headers: Record<string, string>;
+}
+
 /**
- * One place that turns every failure into OpenAI's error shape: validation is 400 (never
- * Elysia's default 422), unknown routes 404, and anything unexpected a 500 without a stack.
+ * The answer to one failure (Elysia's error `code` and what was thrown): validation is 400 (never
+ * Elysia's default 422), unknown routes 404, and anything unexpected a 500 without a stack (logged
+ * here, once).
  */
-export const errorHandler = new Elysia({ name: 'error-handler' }).onError({ as: 'global' }, ({ code, error, set, request }) => {
-  const json = (status: number, payload: OpenAIErrorBody, headers: Record<string, string> = {}) => {
-    set.status = status;
-    return new Response(JSON.stringify(payload), {
-      status,
-      headers: { 'content-type': 'application/json', ...headers },
-    });
-  };
+export function errorAnswer(code: unknown, error: unknown, request: Request): ErrorAnswer {
+  const of = (status: number, payload: OpenAIErrorBody, headers: Record<string, string> = {}): ErrorAnswer => ({ status, body: payload, headers });
   if (error instanceof ApiError) {
     const r = toErrorResponse(error);
-    return json(r.status, r.body, r.headers);
+    return of(r.status, r.body, r.headers);
   }
   switch (code) {
     case 'VALIDATION':
-      return json(400, validationBody(error));
+      return of(400, validationBody(error));
     case 'PARSE':
-      return json(400, body('The request body is not valid JSON.', 'invalid_request_error', 'invalid_json'));
-    case 'NOT_FOUND': {
+      return of(400, body('The request body is not valid JSON.', 'invalid_request_error', 'invalid_json'));
+    case 'NOT_FOUND':
       // Anthropic's clients read Anthropic's shape: paths under /v1/messages/ (the SDK's message
       // batches) and /v1/messages itself with another method than POST.
       if (ANTHROPIC_PATHS.test(new URL(request.url).pathname)) {
         const r = toAnthropicError(notFound('Not found.'));
-        set.status = r.status;
-        return new Response(JSON.stringify(r.body), { status: r.status, headers: { 'content-type': 'application/json' } });
+        return { status: r.status, body: r.body, headers: {} };
       }
-      return json(404, body('Not found.', 'invalid_request_error', 'not_found'));
-    }
+      return of(404, body('Not found.', 'invalid_request_error', 'not_found'));
     case 'INVALID_COOKIE_SIGNATURE':
-      return json(401, body('Invalid session.', 'authentication_error', 'invalid_session'));
+      return of(401, body('Invalid session.', 'authentication_error', 'invalid_session'));
     default: {
       // PostgreSQL went away before the reachability probe noticed (it is checked up front on
       // /api after that): the same 503 as then, not an internal error.
       if (isStoreUnreachableError(error)) {
         const r = toErrorResponse(storeUnavailable());
-        return json(r.status, r.body, r.headers);
+        return of(r.status, r.body, r.headers);
       }
       const status = (error as any)?.status;
       if (typeof status === 'number' && status >= 400 && status < 500)
-        return json(status, body(String((error as any)?.message ?? 'Bad request.'), 'invalid_request_error', 'invalid_request'));
+        return of(status, body(String((error as any)?.message ?? 'Bad request.'), 'invalid_request_error', 'invalid_request'));
       console.error('[gophergate] unexpected error:', (error as any)?.message ?? error);
-      return json(500, toErrorResponse(error).body);
+      return of(500, toErrorResponse(error).body);
     }
   }
-});
+}
+
+/**
+ * Answers a failure in another form than JSON (the dashboard's HTML pages), or undefined to
+ * leave it as JSON.
+ */
+export type ErrorPage = (request: Request, answer: ErrorAnswer) => Response | Promise<Response> | undefined;
+
+/**
+ * One place that turns every failure into its answer (errorAnswer): JSON in OpenAI's shape (or
+ * Anthropic's), unless `page` answers it (the dashboard's pages for a browser).
+ */
+export function errorHandlerWith(page?: ErrorPage) {
+  return new Elysia({ name: 'error-handler', seed: page ? 'pages' : undefined }).onError({ as: 'global' }, ({ code, error, set, request }) => {
+    const answer = errorAnswer(code, error, request);
+    set.status = answer.status;
+    const html = page?.(request, answer);
+    if (html) return html;
+    return new Response(JSON.stringify(answer.body), {
+      status: answer.status,
+      headers: { 'content-type': 'application/json', ...answer.headers },
+    });
+  });
+}
+
+/** The JSON-only handler (/v1, /api and tests that mount single plugins). */
+export const errorHandler = errorHandlerWith();

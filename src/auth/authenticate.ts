@@ -1,8 +1,11 @@
 import type { SecretBox } from '../crypto/secret-box';
 import type { Store } from '../db/store';
+import { isStoreUnreachableError } from '../db/pg-store';
+import { isPgDb } from '../db/pg-translate';
 import { readSessionCookie } from './session-cookie';
-import { lookupSession, preloadSession, type SessionDeps } from './session-store';
+import { freshCachedSession, lookupSession, preloadSession, type SessionDeps } from './session-store';
 import { decodeSessionToken } from './session-token';
+import { storeUnavailable } from './store-unavailable';
 
 export type Role = 'admin' | 'viewer';
 
@@ -29,6 +32,8 @@ export interface AuthDeps extends SessionDeps {
 
 // Per request, not per app: a Request belongs to one app, and its entry goes with it.
 const memo = new WeakMap<Request, AuthResult | null>();
+// Requests whose session row could not be read because the store (PostgreSQL) is unreachable.
+const unreadable = new WeakSet<Request>();
 
 function bearerOf(request: Request): string | null | undefined {
   const h = request.headers.get('authorization');
@@ -51,9 +56,13 @@ export function authenticateToken(deps: AuthDeps, token: string): Omit<AuthResul
  * The dashboard session behind a request, or null. An `Authorization` header, when present,
  * is the only credential looked at (a bad one does not fall back to the cookie). Memoised
  * per Request object, so guards and handlers may call it freely.
+ * Throws the 503 `store_unavailable` when the request carries a signed session whose row could
+ * not be read (PostgreSQL unreachable, prepareRequestAuth): the user may well be signed in, so
+ * neither a 401 nor the sign-in page would be true.
  */
 export function authenticateRequest(deps: AuthDeps, request: Request): AuthResult | null {
   if (memo.has(request)) return memo.get(request)!;
+  if (unreadable.has(request)) throw storeUnavailable();
   const bearer = bearerOf(request);
   let result: AuthResult | null = null;
   if (bearer !== undefined) {
@@ -71,17 +80,31 @@ export function authenticateRequest(deps: AuthDeps, request: Request): AuthResul
 /** Forget the memoised result (after login/logout changed who this request is). */
 export function forgetRequestAuth(request: Request): void {
   memo.delete(request);
+  unreadable.delete(request);
 }
 
 /**
  * Before the synchronous checks run: on a PostgreSQL store, reads the request's session row
  * (awaited) into the session cache so authenticateRequest finds it. No-op on SQLite.
+ * With the store unreachable (known to be, or found so by this read) and the session not in
+ * the cache, the request is marked: authenticateRequest then answers 503 instead of "no session".
  */
 export async function prepareRequestAuth(deps: AuthDeps, request: Request): Promise<void> {
   if (memo.has(request)) return;
+  unreadable.delete(request);
   const bearer = bearerOf(request);
   const token = bearer !== undefined ? bearer : readSessionCookie(request);
   if (!token) return;
   const claims = decodeSessionToken(deps.secretBox, token, deps.auth.now());
-  if (claims) await preloadSession(deps, claims);
+  if (!claims) return;
+  if (deps.store?.reachable() === false) {
+    if (isPgDb(deps.db) && !freshCachedSession(deps.auth, claims.sessionId)) unreadable.add(request);
+    return;
+  }
+  try {
+    await preloadSession(deps, claims);
+  } catch (err) {
+    if (!isStoreUnreachableError(err)) throw err;
+    unreadable.add(request);
+  }
 }

@@ -46,9 +46,10 @@ export function apiGuard(deps: AuthDeps) {
   if (!isPgDb(deps.db)) return new Elysia().onRequest(({ request }) => check(request));
   return new Elysia().onRequest(async ({ request }) => {
     // Pages read the session synchronously too, so preload for every path but the /v1 API
-    // (which never waits for the store and authenticates with client keys).
+    // (which never waits for the store and authenticates with client keys). With the store
+    // unreachable nothing is read: a session that is not cached makes the request a 503.
     const path = pathOf(request.url);
-    if (!path.startsWith('/v1/') && deps.store?.reachable() !== false) await prepareRequestAuth(deps, request).catch(() => {});
+    if (!path.startsWith('/v1/')) await prepareRequestAuth(deps, request).catch(() => {});
     check(request);
   });
 }

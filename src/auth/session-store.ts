@@ -79,15 +79,21 @@ export function lookupSession({ db, auth: rt }: SessionDeps, claims: SessionClai
   return s;
 }
 
+/** The cached session of this id while its cache entry is fresh (lookupSession uses it without a read). */
+export function freshCachedSession(rt: AuthRuntime, sessionId: string): CachedSession | null {
+  const now = rt.now();
+  const s = rt.cache.get(sessionId);
+  return s && now - s.cachedAt <= rt.cacheTtlMs && now >= s.cachedAt ? s : null;
+}
+
 /**
  * Makes lookupSession's answer available without waiting on a PostgreSQL store: reads the
  * session row (awaited) into the cache when it is missing or stale. No-op on SQLite.
  */
 export async function preloadSession({ db, auth: rt }: SessionDeps, claims: SessionClaims): Promise<void> {
   if (!isPgDb(db)) return;
+  if (freshCachedSession(rt, claims.sessionId)) return;
   const now = rt.now();
-  const s = rt.cache.get(claims.sessionId);
-  if (s && now - s.cachedAt <= rt.cacheTtlMs && now >= s.cachedAt) return;
   const fresh = sessionOf((await sessionQuery(db, claims.sessionId))[0], now);
   if (!fresh) return void rt.cache.delete(claims.sessionId);
   if (rt.cache.size > 5_000) rt.cache.clear();

@@ -28,6 +28,20 @@ function checkOrigin(request: Request): void {
 }
 
 /**
+ * Whether a monitor socket's session still lives. While the store (PostgreSQL) is unreachable
+ * that cannot be told: the socket stays open (the feed does not need the store) rather than
+ * being closed as "session ended", which sends the page to the sign-in form.
+ */
+function stillSignedIn(deps: AuthDeps, request: Request): boolean {
+  try {
+    return authenticateRequest(deps, request) !== null;
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'store_unavailable') return true;
+    throw err;
+  }
+}
+
+/**
  * GET /api/monitor/ws: live request stream for any signed-in user (viewer or admin). Messages
  * are JSON `{type:'request', data:{...}}` (see MonitorEvent), never bodies or keys.
  */
@@ -54,7 +68,7 @@ export function monitorRoutes(deps: AuthDeps & { monitor: BunMonitorHub }) {
           forgetRequestAuth(request);
           if (!isPgDb(deps.db)) return authenticateRequest(deps, request) !== null;
           // PostgreSQL: read the session row (awaited) before the synchronous check.
-          return prepareRequestAuth(deps, request).then(() => authenticateRequest(deps, request) !== null);
+          return prepareRequestAuth(deps, request).then(() => stillSignedIn(deps, request));
         });
         ws.send(JSON.stringify({ type: 'hello', data: { topic: MONITOR_TOPIC } }));
       },

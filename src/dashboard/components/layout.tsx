@@ -40,7 +40,7 @@ export function Document(props: { title: string; children: Children }) {
 }
 
 /** The signed-in frame: sidebar, and #main where HTMX swaps page partials. */
-export function Shell(props: { user: DashUser; active: NavKey; title: string; children: Children }) {
+export function Shell(props: { user: DashUser; active?: NavKey; title: string; children: Children }) {
   const { user } = props;
   const headers = JSON.stringify({ 'x-csrf-token': user.csrfToken });
   return (
