@@ -8,7 +8,7 @@ export { routingTextOf } from './routing-text';
 export { validateGroups, type GroupProblem } from './validate-groups';
 export { chooseHeuristic, rulesOf, validateHeuristicRules, DEFAULT_HEURISTIC_RULES, type HeuristicRule } from './heuristic-strategy';
 export { bucketOf, bucketRanges, classifierSettingsOf, type ClassifierSettings } from './bucket-map';
-export { runClassifier, parseScore, classifierMessages, type CallModel, type ClassifierCall, type ClassifierMessage } from './classifier-strategy';
+export { runClassifier, ClassifierTimeout, parseScore, classifierMessages, type CallModel, type ClassifierCall, type ClassifierMessage } from './classifier-strategy';
 export { ScoreCache } from './score-cache';
 export { createBreakerRegistry, type CircuitBreakers, type BreakerOptions, type BreakerView } from './circuit-breaker';
 export { groupsAsModels, type GroupModelObject } from './groups-as-models';

@@ -104,6 +104,12 @@ describe('classifier timeout through HTTP', () => {
       const { response } = await chat('dispatcher', 'Prove that this loop terminates (timeout #1)');
       expect(response.headers.get('x-gophergate-route')).toBe('dispatcher>heavy-logic>deepseek-v4-pro');
       expect(fakes.openai.requests.filter((r) => r.body.model === 'gpt-5.4-nano')).toHaveLength(1);
+      // The classifier's own row says it timed out (the client did not leave: it got its answer),
+      // and a classifier slower than timeout_ms is no upstream failure: its circuit hears nothing.
+      const [cls] = await gw.waitForChildRows(response, 1);
+      expect(cls).toMatchObject({ endpoint: 'classifier', model: 'gpt-5.4-nano', status: 504, errorType: 'classifier_timeout' });
+      expect(cls!.error).toContain('timeout_ms (100 ms)');
+      expect(breakers.list()).toEqual([]);
     } finally {
       gw.ctx.db.update(modelGroups).set({ settings: seeded.settings }).where(eq(modelGroups.name, 'dispatcher')).run();
       gw.ctx.state.reload();
