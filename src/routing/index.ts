@@ -10,5 +10,5 @@ export { chooseHeuristic, rulesOf, validateHeuristicRules, DEFAULT_HEURISTIC_RUL
 export { bucketOf, bucketRanges, classifierSettingsOf, type ClassifierSettings } from './bucket-map';
 export { runClassifier, ClassifierTimeout, parseScore, classifierMessages, type CallModel, type ClassifierCall, type ClassifierMessage } from './classifier-strategy';
 export { ScoreCache } from './score-cache';
-export { createBreakerRegistry, type CircuitBreakers, type BreakerOptions, type BreakerView } from './circuit-breaker';
+export { createBreakerRegistry, modelCircuits, modelCircuitsJson, type ModelCircuitJson, type CircuitBreakers, type BreakerOptions, type BreakerView, type ModelCircuitView } from './circuit-breaker';
 export { groupsAsModels, type GroupModelObject } from './groups-as-models';
