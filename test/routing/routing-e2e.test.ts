@@ -7,7 +7,7 @@ import { eq } from 'drizzle-orm';
 import { modelGroups } from '../../src/db/schema';
 import { createBreakerRegistry } from '../../src/routing/circuit-breaker';
 import { fixtureJson, jsonResponse, replay, startFakeUpstream, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
-import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 
 // Tests send many requests and wait out timeouts: seconds on a loaded CI machine. A limit only
 // bounds a hang.
@@ -183,6 +183,13 @@ describe('discovery', () => {
       targets: ['fast-flow', 'standard-pro', 'heavy-logic'], logic_level: null, primary_use: 'Auto-dispatches by complexity',
     });
     expect(list.data.some((m) => m.id === 'fast-flow')).toBe(true);
+    // standard-pro has an enabled target (gpt-5.4-mini) beside its Gemini one; gemini-auto has only
+    // Gemini models and Gemini is not configured here: it could only answer 503, so it is not listed.
+    expect(list.data.some((m) => m.id === 'standard-pro')).toBe(true);
+    expect(list.data.some((m) => m.id === 'gemini-auto')).toBe(false);
+    expect((await apiError(gw.openai().models.retrieve('gemini-auto'))).status).toBe(404);
+    const err = await apiError(chat('gemini-auto', 'hello'));
+    expect([err.status, err.code]).toEqual([503, 'no_available_target']);
   });
 });
 
