@@ -8,6 +8,7 @@ import { modelGroups } from '../../src/db/schema';
 import { createBreakerRegistry } from '../../src/routing/circuit-breaker';
 import { fixtureJson, jsonResponse, replay, startFakeUpstream, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
 import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { limitedClient } from '../limits/limits-helpers';
 
 // Tests send many requests and wait out timeouts: seconds on a loaded CI machine. A limit only
 // bounds a hang.
@@ -190,6 +191,27 @@ describe('discovery', () => {
     expect((await apiError(gw.openai().models.retrieve('gemini-auto'))).status).toBe(404);
     const err = await apiError(chat('gemini-auto', 'hello'));
     expect([err.status, err.code]).toEqual([503, 'no_available_target']);
+  });
+});
+
+describe('a key with an allow-list naming a group', () => {
+  test('may call the group (its classifier and targets are not on the list) and lists only what it may call', async () => {
+    fakes.openai.handler = (req, rec, f) =>
+      rec.body.model === 'gpt-5.4-nano' ? jsonResponse(completion('gpt-5.4-nano', '9')) : answer(req, rec, f);
+    const k = await limitedClient(gw, 'dispatcher only', { models: ['dispatcher', 'deepseek/*'] });
+    const client = gw.openai(k.key);
+    const { response } = await client.chat.completions.create({ model: 'dispatcher', messages: [{ role: 'user', content: 'Prove it (allow-list #1)' }] }).withResponse();
+    expect(response.headers.get('x-gophergate-route')).toBe('dispatcher>heavy-logic>deepseek-v4-pro');
+    expect((await apiError(client.chat.completions.create({ model: 'heavy-logic', messages: [{ role: 'user', content: 'hi' }] }))).code).toBe('model_not_allowed');
+
+    const ids = (await client.models.list()).data.map((m) => m.id);
+    expect(ids).toContain('dispatcher');
+    expect(ids).toContain('deepseek-v4-pro');
+    expect(ids.filter((id) => !['dispatcher'].includes(id) && gw.ctx.state.getSnapshot().models.get(id)?.provider !== 'deepseek')).toEqual([]);
+    expect((await apiError(client.models.retrieve('heavy-logic'))).status).toBe(404);
+    expect((await client.models.retrieve('dispatcher')).id).toBe('dispatcher');
+    // A key without a list still sees everything.
+    expect((await gw.openai().models.list()).data.some((m) => m.id === 'heavy-logic')).toBe(true);
   });
 });
 
