@@ -127,7 +127,9 @@ export async function walkTargets<T>(
       }
     }
     const e = failure!;
-    const keysExhausted = keys.length > 0 && isKeyFailure(e);
+    // Every key refused (401/403, 402), or the provider has none at all (switched on without one):
+    // either way the provider refused the gateway's credentials, not the client's request.
+    const keysExhausted = isKeyFailure(e);
     if (!e.isRetryable && !keysExhausted) {
       breakers.onSuccess(target.provider, target.upstreamModel); // it answered: alive
       return { ok: false, error: e, target, attempts };
