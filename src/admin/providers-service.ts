@@ -5,6 +5,7 @@ import { providers, requestLogs } from '../db/schema';
 import { badRequest, notFound } from '../errors/api-error';
 import { PROVIDER_CATALOG } from '../providers/provider-catalog';
 import { PROVIDER_IDS, isProviderId, type ProviderId } from '../providers/types';
+import { modelCircuits, modelCircuitsJson, type ModelCircuitJson } from '../routing';
 import { hasUnsafeChars } from '../security/unsafe-text';
 
 export type ProviderDeps = Pick<AppContext, 'db' | 'state' | 'secretBox' | 'breakers'> & Partial<Pick<AppContext, 'keyPool'>>;
@@ -20,6 +21,8 @@ export interface ProviderView {
   key_source: 'dashboard' | 'env' | null;
   api_key_last4: string | null;
   circuit: CircuitState;
+  /** The provider's models whose own circuit is open or half-open (the provider's may be closed). */
+  model_circuits: ModelCircuitJson[];
   /** Over the last 15 minutes: requests and the share that failed upstream (5xx, 408, 429). */
   recent_requests: number;
   recent_error_rate: number;
@@ -55,6 +58,7 @@ export async function listProviders(deps: ProviderDeps, now = Date.now()): Promi
   const snap = deps.state.getSnapshot();
   const rows = new Map((await deps.db.select().from(providers)).map((r) => [r.id, r]));
   const stats = await recentStats(deps, now);
+  const models = modelCircuits(deps.breakers);
   return PROVIDER_IDS.map((id) => {
     const s = snap.providers.get(id)!;
     const row = rows.get(id);
@@ -72,6 +76,7 @@ export async function listProviders(deps: ProviderDeps, now = Date.now()): Promi
       key_source: own?.id === 'main' ? 'dashboard' : own ? 'env' : null,
       api_key_last4: own?.last4 ?? (stored ? (row!.apiKeyLast4 ?? null) : null),
       circuit: deps.breakers.state(id),
+      model_circuits: modelCircuitsJson(models, id),
       recent_requests: st.n,
       recent_error_rate: st.n ? st.errors / st.n : 0,
     };

@@ -2,15 +2,17 @@ import { Elysia } from 'elysia';
 import type { AppContext } from '../context';
 import { VERSION } from '../version';
 import { saturationHealth, saturationOf } from '../metrics/saturation';
+import { modelCircuits, modelCircuitsJson, type ModelCircuitJson } from '../routing';
 
 /** GET /health: liveness plus what an operator checks first (providers, breakers, log queue, saturation). */
 export function healthRoutes(ctx: AppContext) {
   return new Elysia({ name: 'health' }).get(
     '/health',
     ({ server }) => {
-      const providers: Record<string, { enabled: boolean; circuit: string }> = {};
+      const providers: Record<string, { enabled: boolean; circuit: string; model_circuits: ModelCircuitJson[] }> = {};
+      const models = modelCircuits(ctx.breakers);
       for (const [id, p] of ctx.state.getSnapshot().providers) {
-        providers[id] = { enabled: p.enabled, circuit: ctx.breakers.state(id) };
+        providers[id] = { enabled: p.enabled, circuit: ctx.breakers.state(id), model_circuits: modelCircuitsJson(models, id) };
       }
       const q = ctx.logSink.stats();
       // A configured store (PostgreSQL) that cannot be reached: /v1 serves on, /api answers 503.

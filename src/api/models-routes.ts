@@ -3,6 +3,7 @@ import { badRequest, modelNotFound } from '../errors/api-error';
 import { groupsAsModels, type GroupModelObject } from '../routing';
 import type { RuntimeSnapshot } from '../state/snapshot-types';
 import { assertKeyNotExpired } from '../limits/admit-request';
+import { isModelAllowed } from '../limits/allow-list';
 import type { V1Route } from './v1-routes';
 import { anthropicModelPage, isAnthropicClient, modelInfo } from './anthropic-models';
 import { clientOf, errorResponse } from './openai-request';
@@ -31,11 +32,20 @@ const contextWindowOf = (snap: RuntimeSnapshot, id: string) => snap.models.get(i
 
 const detail = (summary: string) => ({ tags: ['OpenAI API'], summary });
 
-/** The snapshot, once the request's client key is known good and not expired (throws the 401/403). */
-function authorizedSnapshot(ctx: AppContext, request: Request, dialect: 'openai' | 'anthropic'): RuntimeSnapshot {
+/**
+ * The models and groups the request's key may call, once the key is known good and not expired
+ * (throws the 401/403): a key or team with a `models` list sees only what the list allows (as
+ * OpenAI lists what a key has access to), so a client that fills its model picker from here does
+ * not offer names every call to which is a 403 model_not_allowed.
+ */
+function modelsForKey(ctx: AppContext, request: Request, dialect: 'openai' | 'anthropic', created: number): { snap: RuntimeSnapshot; models: Array<ModelObject | GroupModelObject> } {
   const snap = ctx.state.getSnapshot();
-  assertKeyNotExpired(ctx, clientOf(snap, request, dialect));
-  return snap;
+  const client = clientOf(snap, request, dialect);
+  assertKeyNotExpired(ctx, client);
+  const all = listModels(snap, created);
+  const scopes = client.limits?.scopes ?? [];
+  if (scopes.every((sc) => sc.allow === null)) return { snap, models: all };
+  return { snap, models: all.filter((m) => scopes.every((sc) => isModelAllowed(sc.allow, m.id, snap.models))) };
 }
 
 /**
@@ -59,10 +69,10 @@ export function modelsRoute(ctx: AppContext): V1Route {
   const createdAt = new Date(ctx.startedAt).toISOString();
   return {
     handler: eitherDialect(
-      (request) => Response.json({ object: 'list', data: listModels(authorizedSnapshot(ctx, request, 'openai'), created) }),
+      (request) => Response.json({ object: 'list', data: modelsForKey(ctx, request, 'openai', created).models }),
       (request) => {
-        const snap = authorizedSnapshot(ctx, request, 'anthropic');
-        const all = listModels(snap, created).map((m) => modelInfo(m.id, createdAt, contextWindowOf(snap, m.id)));
+        const { snap, models } = modelsForKey(ctx, request, 'anthropic', created);
+        const all = models.map((m) => modelInfo(m.id, createdAt, contextWindowOf(snap, m.id)));
         return Response.json(anthropicModelPage(all, new URL(request.url).searchParams));
       },
     ),
@@ -75,7 +85,7 @@ export function modelRoute(ctx: AppContext): V1Route {
   const created = Math.floor(ctx.startedAt / 1000);
   const createdAt = new Date(ctx.startedAt).toISOString();
   const find = (request: Request, dialect: 'openai' | 'anthropic') => {
-    const snap = authorizedSnapshot(ctx, request, dialect);
+    const { models } = modelsForKey(ctx, request, dialect, created);
     const path = new URL(request.url).pathname;
     let id: string;
     try {
@@ -83,7 +93,7 @@ export function modelRoute(ctx: AppContext): V1Route {
     } catch {
       throw badRequest('The model id in the path is not valid percent-encoded UTF-8.', 'model', 'invalid_model');
     }
-    const found = listModels(snap, created).find((m) => m.id === id);
+    const found = models.find((m) => m.id === id);
     if (!found) throw modelNotFound(id);
     return found;
   };

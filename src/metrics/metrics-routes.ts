@@ -2,6 +2,7 @@ import { Elysia } from 'elysia';
 import { timingSafeEqual } from 'node:crypto';
 import type { AppContext, CircuitState } from '../context';
 import { PROVIDER_IDS } from '../providers/types';
+import { modelCircuits } from '../routing';
 import { VERSION } from '../version';
 import { keyPoolGauges } from './key-pool-gauges';
 import { withInstanceLabel } from './instance-label';
@@ -35,11 +36,19 @@ function scrapeGauges(ctx: AppContext): GaugeFamily[] {
     const state = ctx.breakers.state(provider);
     for (const s of CIRCUIT_STATES) breakerSamples.push({ labels: { provider, state: s }, value: state === s ? 1 : 0 });
   }
+  // Only the models whose own circuit is open or half-open have series (a closed one is dropped).
+  const modelSamples: GaugeFamily['samples'] = modelCircuits(ctx.breakers).flatMap((c) =>
+    CIRCUIT_STATES.map((s) => ({ labels: { provider: c.provider, model: c.model, state: s }, value: c.state === s ? 1 : 0 })),
+  );
   return [
     { name: 'gophergate_log_queue_depth', help: 'Log records accepted but not yet in SQLite.', type: 'gauge', samples: [{ value: q.depth }] },
     { name: 'gophergate_log_dropped_total', help: 'Log records dropped: the queue was full, or the store refused them for good.', type: 'counter', samples: [{ value: q.dropped }] },
     { name: 'gophergate_log_written_total', help: 'Log records written to SQLite.', type: 'counter', samples: [{ value: q.written }] },
     { name: 'gophergate_circuit_state', help: 'Circuit breaker state per provider (1 for the current state).', type: 'gauge', samples: breakerSamples },
+    {
+      name: 'gophergate_model_circuit_state', help: 'Circuit breaker state of each model whose own circuit is not closed (1 for the current state).', type: 'gauge',
+      samples: modelSamples,
+    },
     { name: 'gophergate_uptime_seconds', help: 'Seconds since the process started.', type: 'gauge', samples: [{ value: Math.round((Date.now() - ctx.startedAt) / 1000) }] },
     {
       name: 'gophergate_limit_refusals_total', help: 'Requests refused by key or team limits, by reason (the error code).', type: 'counter',

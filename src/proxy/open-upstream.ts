@@ -8,7 +8,7 @@ const utf8 = new TextDecoder();
 import type { RouteTarget } from '../routing/types';
 import type { ApiError } from '../errors/api-error';
 import type { RequestClock } from './request-clock';
-import { GatewayAbort, answerTooLarge, errorFromUpstreamResponse, mapUpstreamFailure } from './upstream-errors';
+import { GatewayAbort, answerTooLarge, callerAbort, errorFromUpstreamResponse, mapUpstreamFailure } from './upstream-errors';
 import { takeSlot } from './upstream-slots';
 
 /** An upstream answer with a 2xx status, its timers still running until `dispose`. */
@@ -62,7 +62,7 @@ export async function openUpstream(
   const releaseSlot = typeof slot === 'function' ? slot : await slot;
   const apiKey = opts.apiKey ?? ctx.state.getSnapshot().providers.get(target.provider)?.apiKey;
   const controller = new AbortController();
-  const onClientAbort = () => controller.abort(new GatewayAbort('client'));
+  const onClientAbort = () => controller.abort(callerAbort(opts.signal!));
   if (opts.signal?.aborted) onClientAbort();
   // No `{ once: true }`: dispose removes the listener anyway, and Bun's options parsing cost
   // ~1.3 µs per request (BENCHMARKS.md, "Cutting the per-request cost").

@@ -2,6 +2,7 @@ import { ApiError, UpstreamError, isRetryableStatus } from '../errors/api-error'
 import { PROVIDER_CATALOG } from '../providers/provider-catalog';
 import type { ProviderId } from '../providers/types';
 import { MAX_UPSTREAM_BODY_BYTES, readCapped } from '../providers/shared/read-capped';
+import { ClassifierTimeout } from '../routing/classifier-strategy';
 import { redactKeyForms } from '../security/redact-key';
 import { UpstreamRedirectError } from './upstream-redirect';
 
@@ -29,6 +30,23 @@ export const clientStalled = (s: number) =>
     type: 'invalid_request_error',
     code: 'client_read_timeout',
   });
+
+/**
+ * A classifier call the routing gave up on at its group's `timeout_ms` (the heuristic decided):
+ * its row says so, rather than 499 client_closed_request, and it is no failure of the upstream's
+ * (no breaker count), since that timeout is far shorter than the upstream's own.
+ */
+export const classifierTimedOut = (t: ClassifierTimeout) =>
+  new ApiError({
+    status: 504,
+    message: `The classifier did not answer within its group's timeout_ms (${t.timeoutMs} ms); the heuristic decided.`,
+    type: 'api_error',
+    code: 'classifier_timeout',
+  });
+
+/** Why an upstream call is aborted when its caller's signal fires: the client left, or a classifier's time ran out. */
+export const callerAbort = (signal: AbortSignal): GatewayAbort | ClassifierTimeout =>
+  signal.reason instanceof ClassifierTimeout ? signal.reason : new GatewayAbort('client');
 
 const providerName = (id: ProviderId) => `${PROVIDER_CATALOG[id].name} (${id})`;
 
@@ -140,6 +158,7 @@ export interface FailureContext {
  */
 export function mapUpstreamFailure(err: unknown, f: FailureContext, afterHead = false): ApiError {
   const reason = f.signal.aborted ? f.signal.reason : null;
+  if (reason instanceof ClassifierTimeout) return classifierTimedOut(reason);
   if (reason instanceof GatewayAbort) {
     if (reason.kind === 'client') return clientClosed();
     if (reason.kind === 'stalled') return clientStalled(f.idleTimeoutS);

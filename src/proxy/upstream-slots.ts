@@ -1,5 +1,6 @@
 import { ApiError } from '../errors/api-error';
-import { clientClosed } from './upstream-errors';
+import { ClassifierTimeout } from '../routing/classifier-strategy';
+import { classifierTimedOut, clientClosed } from './upstream-errors';
 
 /** Suggested wait before retrying a request refused for lack of a slot (seconds). */
 const OVERLOADED_RETRY_AFTER_S = 1;
@@ -124,7 +125,7 @@ async function waitForSlot(slots: UpstreamSlots, signal: AbortSignal | undefined
   try {
     await slots.wait(signal);
   } catch (err) {
-    throw err instanceof ApiError ? err : clientClosed();
+    throw err instanceof ApiError ? err : err instanceof ClassifierTimeout ? classifierTimedOut(err) : clientClosed();
   } finally {
     clock.queueMs += performance.now() - queuedAt;
   }

@@ -127,13 +127,19 @@ export async function walkTargets<T>(
       }
     }
     const e = failure!;
-    const keysExhausted = keys.length > 0 && isKeyFailure(e);
-    if (!e.isRetryable && !keysExhausted) {
+    // Every key refused (401/403, 402), or the provider has none at all (switched on without one):
+    // either way the provider refused the gateway's credentials, not the client's request.
+    const keysExhausted = isKeyFailure(e);
+    // A 404 on a call whose path the gateway built: this provider does not serve the model (retired,
+    // renamed) or the base URL is wrong. The target's problem, not the request's: a group goes on.
+    const notServed = e.upstreamStatus === 404;
+    if (!e.isRetryable && !keysExhausted && !notServed) {
       breakers.onSuccess(target.provider, target.upstreamModel); // it answered: alive
       return { ok: false, error: e, target, attempts };
     }
-    // Every key refused (401/403, 402 out of credit) is the operator's problem with this provider, not the client's:
-    // the next target may still answer. The upstream itself answered, so its breaker hears a success.
+    // Every key refused (401/403, 402 out of credit), or the model not served there (404), is the operator's
+    // problem with this target, not the client's: the next one may still answer. The upstream itself
+    // answered, so its breaker hears a success.
     if (e.isRetryable) breakers.onFailure(target.provider, target.upstreamModel);
     else breakers.onSuccess(target.provider, target.upstreamModel);
     lastError = e;

@@ -1,4 +1,4 @@
-import type { ApiError } from '../errors/api-error';
+import { UpstreamError, type ApiError } from '../errors/api-error';
 import type { OpenedUpstream } from '../proxy/open-upstream';
 import { bearerJsonPost, joinUrl } from '../providers/shared/upstream-call';
 import { SseParser } from '../providers/shared/sse-parser';
@@ -43,6 +43,20 @@ export interface ResponsesStreamEnd {
 const encoder = new TextEncoder();
 
 /**
+ * OpenAI's own report that the response failed, in the stream it relays as it came: an `error`
+ * event ({code, message}) or `response.failed` (response.error). The row and the breaker hear it
+ * as the failure it is; a server-side or rate failure counts against the breaker (row 502), one
+ * of the request's own (an invalid prompt) does not (row 400).
+ */
+function streamedFailure(err: { code?: unknown; message?: unknown } | null | undefined): UpstreamError {
+  const code = typeof err?.code === 'string' && err.code ? err.code : 'upstream_error';
+  const message = typeof err?.message === 'string' && err.message ? err.message : 'no details';
+  const retryable = code === 'upstream_error' || /server_error|rate_limit|overloaded|timeout|unavailable/.test(code);
+  // The row's status: 502 for OpenAI's own failure, 400 for one of the request's (as its HTTP answer would have been).
+  return new UpstreamError('openai', null, `OpenAI (openai) stream failed: ${message}`, retryable, retryable ? 502 : 400, code);
+}
+
+/**
  * Relays OpenAI's Responses SSE bytes unmodified (pull-based, so a slow client slows the
  * upstream read) while watching the terminal event for usage and tallying the text deltas, so a
  * stream cut before its terminal event is billed what it delivered, not nothing. A failure after
@@ -58,13 +72,20 @@ export function relayResponsesStream(
   let responseId: string | null = null;
   let events = 0;
   let ended = false;
+  /** The failure OpenAI reported in the stream (relayed to the client as it came). */
+  let failed: ApiError | null = null;
   const tally: StreamTally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };
   const parser = new SseParser((e) => {
     events++;
     const delta = e.event !== null && TEXT_DELTAS.has(e.event);
-    if (e.event !== null && !delta && !TERMINAL.has(e.event) && e.event !== 'response.created') return;
+    if (e.event !== null && !delta && !TERMINAL.has(e.event) && e.event !== 'response.created' && e.event !== 'error') return;
     try {
       const data = JSON.parse(e.data);
+      if (data?.type === 'error' || e.event === 'error') {
+        failed ??= streamedFailure(data?.error ?? data);
+        return;
+      }
+      if (data?.type === 'response.failed') failed ??= streamedFailure(data.response?.error);
       if (delta) {
         if (typeof data?.delta === 'string') tallyText(tally, data.delta);
         return;
@@ -103,7 +124,7 @@ export function relayResponsesStream(
           if (r.done) {
             parser.end();
             controller.close();
-            end(null);
+            end(failed);
             return;
           }
           parser.push(decoder.decode(r.value, { stream: true }));

@@ -191,3 +191,44 @@ export function createBreakerRegistry(opts: BreakerOptions = {}): CircuitBreaker
     heldKeys: () => [...breakers.keys()],
   };
 }
+
+/** A model's own circuit that is not closed (its provider's may be): what /health, /metrics and the dashboard show. */
+export interface ModelCircuitView {
+  provider: string;
+  model: string;
+  state: Exclude<CircuitState, 'closed'>;
+  retryAfterMs: number;
+}
+
+/**
+ * The model circuits that are open or half-open, by provider and model (a key is `provider/model`;
+ * provider ids hold no slash, model ids may). One failing model opens alone while its provider
+ * serves on, so the provider's own state says nothing of it: a client naming it gets 503
+ * circuit_open while every provider shows closed, unless these are shown beside it.
+ */
+export function modelCircuits(breakers: Pick<CircuitBreakers, 'list'>, provider?: string): ModelCircuitView[] {
+  const out: ModelCircuitView[] = [];
+  for (const b of breakers.list()) {
+    const slash = b.key.indexOf('/');
+    if (slash < 0 || b.state === 'closed') continue;
+    const p = b.key.slice(0, slash);
+    if (provider !== undefined && p !== provider) continue;
+    out.push({ provider: p, model: b.key.slice(slash + 1), state: b.state, retryAfterMs: b.retryAfterMs });
+  }
+  return out.sort((a, b) => a.provider.localeCompare(b.provider) || a.model.localeCompare(b.model));
+}
+
+/** A model circuit as JSON (/health, /api/providers). */
+export interface ModelCircuitJson {
+  model: string;
+  circuit: ModelCircuitView['state'];
+  retry_after_s: number;
+}
+
+/** One provider's models whose own circuit is not closed, as /health and /api/providers list them. */
+export function modelCircuitsJson(all: readonly ModelCircuitView[], provider: string): ModelCircuitJson[] {
+  return all
+    .filter((c) => c.provider === provider)
+    .map((c) => ({ model: c.model, circuit: c.state, retry_after_s: Math.ceil(c.retryAfterMs / 1000) }));
+}
+

@@ -43,6 +43,16 @@ export interface ClassifierDeps {
   now?: () => number;
 }
 
+/**
+ * The abort reason of a classifier call abandoned at its group's `timeout_ms`: the proxy records
+ * that call as timed out, not as a client that went away (the client is still waiting).
+ */
+export class ClassifierTimeout extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`timeout after ${timeoutMs} ms`);
+  }
+}
+
 // The classifier sees the head and tail of the task; the middle of a long paste rarely
 // changes how hard it is, and a short prompt keeps the call cheap and fast.
 const EXCERPT_HEAD = 2500;
@@ -120,8 +130,9 @@ export async function runClassifier(
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      ac.abort(new Error('classifier timeout'));
-      reject(new Error(`timeout after ${cs.timeoutMs} ms`));
+      const reason = new ClassifierTimeout(cs.timeoutMs);
+      ac.abort(reason);
+      reject(reason);
     }, cs.timeoutMs);
   });
   const call: ClassifierCall = { group: group.name, target, startedAt, latencyMs: 0, usage: null, score: null, error: null };

@@ -124,7 +124,12 @@ export function nextUnscoredClassifier(
     if (concreteOrNull(name, snap)) return true;
     const g = enterGroup(requested, name, stack, snap);
     if (!g || g.targets.length === 0) return false;
-    if (g.strategy === 'classifier' && !scores.has(g.name)) return g;
+    if (g.strategy === 'classifier' && !scores.has(g.name)) {
+      // A score only picks between models: with none enabled behind the group (the request ends
+      // 503 or goes on to a fallback) or just one, asking the classifier would bill the key for nothing.
+      const n = modelsBehind(requested, name, stack, snap, 2);
+      return n === 0 ? false : n === 1 ? true : g;
+    }
     const { index } = choose(g, text, scores, memo);
     const n = g.targets.length;
     stack.push(name);
@@ -137,6 +142,28 @@ export function nextUnscoredClassifier(
   };
   const r = visit(requested);
   return r === true || r === false ? null : r;
+}
+
+/**
+ * How many distinct enabled models `name` leads to, counted up to `cap` (`stack`: the groups
+ * entered on the way to it, for the cycle and depth checks).
+ */
+function modelsBehind(requested: string, name: string, stack: string[], snap: RuntimeSnapshot, cap: number): number {
+  const seen = new Set<string>();
+  let expansions = 0;
+  const path = [...stack];
+  const count = (n: string): void => {
+    if (seen.size >= cap || ++expansions > MAX_EXPANSIONS) return;
+    const t = concreteOrNull(n, snap);
+    if (t) return void seen.add(`${t.provider}/${t.upstreamModel}`);
+    const g = enterGroup(requested, n, path, snap);
+    if (!g) return;
+    path.push(n);
+    for (const x of g.targets) count(x);
+    path.pop();
+  };
+  count(name);
+  return seen.size;
 }
 
 /** A group's candidates in fallback order and the reasons of its chosen path, before health. */

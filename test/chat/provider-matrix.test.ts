@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type OpenAI from 'openai';
 import { readChunks, replay, replayJson, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
-import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { PNG_BASE64, PROVIDER_CASES, expectedUpstreamMessages } from './provider-cases';
 
 const tools: OpenAI.ChatCompletionTool[] = [
@@ -169,13 +169,28 @@ for (const p of PROVIDER_CASES) {
       expect(calls.every((c) => !!c.id)).toBe(true);
     });
 
+    const vision = (url: string, detail?: 'low') =>
+      client.chat.completions.create({
+        model: p.model,
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url, ...(detail && { detail }) } }] }],
+      });
+
+    if (!p.readsImages) {
+      test('vision: refused before any call (its API reads text only), 400 unsupported_parameter naming the part', async () => {
+        fake.handler = replayJson(p.id, 'chat.json');
+        const before = fake.requests.length;
+        const err = await apiError(vision(`data:image/png;base64,${PNG_BASE64}`));
+        expect(err.status).toBe(400);
+        expect(err.error).toMatchObject({ type: 'invalid_request_error', code: 'unsupported_parameter', param: 'messages[0].content[1].type' });
+        expect(fake.requests.length).toBe(before);
+      });
+      return;
+    }
+
     test('vision with a base64 data URI: forwarded as is', async () => {
       fake.handler = replayJson(p.id, 'chat.json');
       const dataUri = `data:image/png;base64,${PNG_BASE64}`;
-      await client.chat.completions.create({
-        model: p.model,
-        messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: dataUri } }] }],
-      });
+      await vision(dataUri);
       const user = fake.last().body.messages.find((m: any) => m.role === 'user');
       expect(user.content[1]).toEqual({ type: 'image_url', image_url: { url: dataUri } });
     });
@@ -183,10 +198,7 @@ for (const p of PROVIDER_CASES) {
     test(`vision with a remote URL: ${p.fetchesRemoteImages ? 'left for the provider to fetch' : 'downloaded and inlined by the gateway'}`, async () => {
       fake.handler = replayJson(p.id, 'chat.json');
       const url = `http://127.0.0.1:${images.port}/cat.png`;
-      await client.chat.completions.create({
-        model: p.model,
-        messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url, detail: 'low' } }] }],
-      });
+      await vision(url, 'low');
       const user = fake.last().body.messages.find((m: any) => m.role === 'user');
       const expected = p.fetchesRemoteImages ? url : `data:image/png;base64,${PNG_BASE64}`;
       expect(user.content[1]).toEqual({ type: 'image_url', image_url: { url: expected, detail: 'low' } });

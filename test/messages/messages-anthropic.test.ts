@@ -453,6 +453,29 @@ describe('groups mixing anthropic and another provider', () => {
     expect(plain({ ...streamed, id: 'x' })).toEqual(plain({ ...data, id: 'x' }));
   });
 
+  test('anthropic first, a 200 stream whose first event is error overloaded: nothing went out, so the group falls back; named directly it is an HTTP 529', async () => {
+    const overloadedAtOnce = () =>
+      new Response('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n', { headers: { 'content-type': 'text/event-stream' } });
+    fake.handler = overloadedAtOnce;
+    const stream = client.messages.stream(req('claude-then-gpt'));
+    const message = await stream.finalMessage();
+    expect(message.content).toEqual([{ type: 'text', text: 'Hello! How can I help you today?', citations: null } as any]);
+    const { response } = await stream.withResponse();
+    expect(response.headers.get('x-gophergate-provider')).toBe('openai');
+    const row = await gw.waitForRow(idOf(response));
+    expect(row).toMatchObject({ status: 200, provider: 'openai' });
+    expect(JSON.parse(row.attempts!).map((a: any) => [a.provider, a.status])).toEqual([['anthropic', 502], ['openai', 200]]);
+
+    gw.ctx.breakers.reset();
+    fake.handler = overloadedAtOnce;
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': gw.clientKey }, body: JSON.stringify({ ...req('claude-sonnet-4-5'), stream: true }),
+    });
+    expect(res.status).toBe(529);
+    expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'overloaded_error' } });
+    expect((await gw.waitForRow(idOf(res))).status).toBe(529);
+  });
+
   test('a translated fallback cut midway ends with Anthropic\'s event: error (not an OpenAI error chunk)', async () => {
     fake.handler = json('error-529.json', 529);
     const before = openai.handler;

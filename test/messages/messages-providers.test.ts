@@ -227,10 +227,11 @@ for (const c of CASES) {
       }
     });
 
-    test('images: base64 and URL blocks reach the upstream (remote ones through the image-URL guard)', async () => {
+    test(c.id === 'deepseek' ? 'images: refused before the call (DeepSeek reads text only), 400 invalid_request_error' : 'images: base64 and URL blocks reach the upstream (remote ones through the image-URL guard)', async () => {
       playing.set(c.id, c.text);
       const url = `http://127.0.0.1:${images.port}/cat.png`;
-      await client.messages.create({
+      const before = fake().requests.length;
+      const sending = client.messages.create({
         model: c.model,
         max_tokens: 100,
         messages: [
@@ -244,6 +245,14 @@ for (const c of CASES) {
           },
         ],
       });
+      if (c.id === 'deepseek') {
+        const err: any = await sending.catch((e) => e);
+        expect(err.status).toBe(400);
+        expect(err.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+        expect(fake().requests.length).toBe(before);
+        return;
+      }
+      await sending;
       const sent = sentBody();
       if (c.id === 'gemini') {
         const parts = sent.contents[0].parts;

@@ -7,7 +7,8 @@ import { eq } from 'drizzle-orm';
 import { modelGroups } from '../../src/db/schema';
 import { createBreakerRegistry } from '../../src/routing/circuit-breaker';
 import { fixtureJson, jsonResponse, replay, startFakeUpstream, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
-import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { limitedClient } from '../limits/limits-helpers';
 
 // Tests send many requests and wait out timeouts: seconds on a loaded CI machine. A limit only
 // bounds a hang.
@@ -104,6 +105,12 @@ describe('classifier timeout through HTTP', () => {
       const { response } = await chat('dispatcher', 'Prove that this loop terminates (timeout #1)');
       expect(response.headers.get('x-gophergate-route')).toBe('dispatcher>heavy-logic>deepseek-v4-pro');
       expect(fakes.openai.requests.filter((r) => r.body.model === 'gpt-5.4-nano')).toHaveLength(1);
+      // The classifier's own row says it timed out (the client did not leave: it got its answer),
+      // and a classifier slower than timeout_ms is no upstream failure: its circuit hears nothing.
+      const [cls] = await gw.waitForChildRows(response, 1);
+      expect(cls).toMatchObject({ endpoint: 'classifier', model: 'gpt-5.4-nano', status: 504, errorType: 'classifier_timeout' });
+      expect(cls!.error).toContain('timeout_ms (100 ms)');
+      expect(breakers.list()).toEqual([]);
     } finally {
       gw.ctx.db.update(modelGroups).set({ settings: seeded.settings }).where(eq(modelGroups.name, 'dispatcher')).run();
       gw.ctx.state.reload();
@@ -177,6 +184,34 @@ describe('discovery', () => {
       targets: ['fast-flow', 'standard-pro', 'heavy-logic'], logic_level: null, primary_use: 'Auto-dispatches by complexity',
     });
     expect(list.data.some((m) => m.id === 'fast-flow')).toBe(true);
+    // standard-pro has an enabled target (gpt-5.4-mini) beside its Gemini one; gemini-auto has only
+    // Gemini models and Gemini is not configured here: it could only answer 503, so it is not listed.
+    expect(list.data.some((m) => m.id === 'standard-pro')).toBe(true);
+    expect(list.data.some((m) => m.id === 'gemini-auto')).toBe(false);
+    expect((await apiError(gw.openai().models.retrieve('gemini-auto'))).status).toBe(404);
+    const err = await apiError(chat('gemini-auto', 'hello'));
+    expect([err.status, err.code]).toEqual([503, 'no_available_target']);
+  });
+});
+
+describe('a key with an allow-list naming a group', () => {
+  test('may call the group (its classifier and targets are not on the list) and lists only what it may call', async () => {
+    fakes.openai.handler = (req, rec, f) =>
+      rec.body.model === 'gpt-5.4-nano' ? jsonResponse(completion('gpt-5.4-nano', '9')) : answer(req, rec, f);
+    const k = await limitedClient(gw, 'dispatcher only', { models: ['dispatcher', 'deepseek/*'] });
+    const client = gw.openai(k.key);
+    const { response } = await client.chat.completions.create({ model: 'dispatcher', messages: [{ role: 'user', content: 'Prove it (allow-list #1)' }] }).withResponse();
+    expect(response.headers.get('x-gophergate-route')).toBe('dispatcher>heavy-logic>deepseek-v4-pro');
+    expect((await apiError(client.chat.completions.create({ model: 'heavy-logic', messages: [{ role: 'user', content: 'hi' }] }))).code).toBe('model_not_allowed');
+
+    const ids = (await client.models.list()).data.map((m) => m.id);
+    expect(ids).toContain('dispatcher');
+    expect(ids).toContain('deepseek-v4-pro');
+    expect(ids.filter((id) => !['dispatcher'].includes(id) && gw.ctx.state.getSnapshot().models.get(id)?.provider !== 'deepseek')).toEqual([]);
+    expect((await apiError(client.models.retrieve('heavy-logic'))).status).toBe(404);
+    expect((await client.models.retrieve('dispatcher')).id).toBe('dispatcher');
+    // A key without a list still sees everything.
+    expect((await gw.openai().models.list()).data.some((m) => m.id === 'heavy-logic')).toBe(true);
   });
 });
 

@@ -73,6 +73,14 @@ describe('nextUnscoredClassifier', () => {
     expect(nextUnscoredClassifier('outer', textOf('x'), snap, high)).toBeNull();
   });
 
+  test('a classifier group with no enabled model behind it, or only one, is not scored', () => {
+    const s = makeSnapshot({
+      models: [model('a', 'openai'), model('off', 'grok', false), model('off2', 'grok', false), model('judge', 'moonshot')],
+      groups: [cls('all-off', ['off', 'off2']), cls('one-left', ['off', 'a']), cls('same-twice', ['a', 'plain-a']), group('plain-a', ['a']), group('front', ['all-off', 'a'])],
+    });
+    for (const name of ['all-off', 'one-left', 'same-twice', 'front']) expect(nextUnscoredClassifier(name, textOf('x'), s, none)).toBeNull();
+  });
+
   test('a group cycle is refused before any classifier is asked', () => {
     const s = makeSnapshot({ models: [model('judge', 'moonshot')], groups: [cls('x', ['y']), group('y', ['x'])] });
     const scored = new Map<string, ClassifierOutcome>([['x', { score: 1, cached: false }]]);
@@ -81,6 +89,20 @@ describe('nextUnscoredClassifier', () => {
 });
 
 describe('routeRequest: scores first, then one walk', () => {
+  test('no classifier call (nor its bill) when the score could not choose: no model left, or one', async () => {
+    const s = makeSnapshot({
+      models: [model('a', 'openai'), model('off', 'grok', false), model('off2', 'grok', false), model('judge', 'moonshot')],
+      groups: [cls('all-off', ['off', 'off2']), cls('one-left', ['off', 'a'])],
+    });
+    const j = fakeJudge(['2']);
+    const deps = { snap: s, health: allHealthy, callModel: j.callModel, cache: new ScoreCache() };
+    await expect(routeRequest('all-off', { messages: [{ role: 'user', content: 'x' }] }, deps)).rejects.toMatchObject({ status: 503, code: 'no_available_target' });
+    const r = await routeRequest('one-left', { messages: [{ role: 'user', content: 'x' }] }, deps);
+    expect(r.decision.targets.map((t) => t.modelId)).toEqual(['a']);
+    expect(j.calls).toEqual([]);
+    expect(r.classifierCalls).toEqual([]);
+  });
+
   test('asks only the chosen path and decides like resolveRoute given those scores', async () => {
     const snap = snapshot();
     const fake = fakeJudge(['2', '1']);

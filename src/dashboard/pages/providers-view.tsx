@@ -17,6 +17,8 @@ export interface ProviderCard {
   /** A key comes from the environment (OPENAI_API_KEY, ...) rather than the dashboard. */
   keyFromEnv: boolean;
   circuit: 'closed' | 'open' | 'half_open';
+  /** Models whose own circuit is open or half-open (direct calls to them get 503 circuit_open). */
+  modelCircuits?: { model: string; circuit: 'open' | 'half_open'; retry_after_s: number }[];
   /** Over the last 15 minutes (see providers-service); null when there were no requests. */
   recentErrorRate: number | null;
   recentRequests: number;
@@ -72,6 +74,11 @@ export function ProviderCardView(props: { p: ProviderCard; admin: boolean; saved
         <div class="badges">
           <span class={`badge ${p.enabled ? 'ok' : 'muted'}`}>{p.enabled ? 'enabled' : 'disabled'}</span>
           <span class={`badge ${CIRCUIT_KIND[p.circuit]}`} title="Circuit breaker">circuit {p.circuit.replace('_', '-')}</span>
+          {(p.modelCircuits ?? []).map((m) => (
+            <span class={`badge ${CIRCUIT_KIND[m.circuit]}`} title={`Circuit breaker of this model${m.retry_after_s ? `: probe in ${m.retry_after_s} s` : ''}`} safe>
+              {`${m.model} circuit ${m.circuit.replace('_', '-')}`}
+            </span>
+          ))}
         </div>
       </div>
       <dl class="kv">

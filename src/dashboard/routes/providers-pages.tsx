@@ -17,7 +17,7 @@ export function card(p: ProviderView, keys?: ProviderCard['keys']): ProviderCard
     keys,
     id: p.id, name: p.name, enabled: p.enabled, baseUrl: p.base_url, defaultBaseUrl: cat.defaultBaseUrl, needsKey: cat.needsKey,
     keyLast4: p.api_key_last4, keyFromEnv: p.key_source === 'env',
-    circuit: p.circuit, recentErrorRate: p.recent_requests ? p.recent_error_rate : null, recentRequests: p.recent_requests,
+    circuit: p.circuit, modelCircuits: p.model_circuits, recentErrorRate: p.recent_requests ? p.recent_error_rate : null, recentRequests: p.recent_requests,
   };
 }
 

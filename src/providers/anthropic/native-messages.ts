@@ -35,8 +35,9 @@ export function nativeMessagesCall(body: unknown, model: string, settings: Provi
 /**
  * Anthropic's SSE passed through byte for byte (the client gets Anthropic's exact event stream,
  * pings included) while usage is read from message_start and message_delta (merged, later
- * values winning) and the delivered text kept for the log. An `error` event goes out as it came,
- * then throws the UpstreamError that ends the relay, counts against the breaker and is logged.
+ * values winning) and the delivered text kept for the log. An `error` event after the first bytes
+ * goes out as it came, then throws the UpstreamError that ends the relay, counts against the
+ * breaker and is logged; one in the stream's first read is thrown before anything is sent.
  */
 export function nativeMessagesTransformer(_ctx: ChatCallContext, tally: StreamTally): Transformer<Uint8Array, Uint8Array> {
   const decoder = new TextDecoder();
@@ -76,22 +77,32 @@ export function nativeMessagesTransformer(_ctx: ChatCallContext, tally: StreamTa
         break;
       case 'error':
         failure = streamError(e);
-        relayed.add(failure);
         break;
     }
   };
   const parser = new SseParser((e) => onEvent(e.data));
+  /** Bytes went to the client: from then on a failure is relayed as Anthropic wrote it. */
+  let sent = false;
+  const fail = (err: UpstreamError) => {
+    if (sent) relayed.add(err);
+    return err;
+  };
   return {
     transform(chunk, controller) {
-      controller.enqueue(chunk);
       tally.firstByteAt ??= performance.now();
       parser.push(decoder.decode(chunk, { stream: true }));
-      if (failure) throw failure;
+      // An error before anything went out (Anthropic's 200 then `event: error` overloaded_error)
+      // is a clean failure, as an HTTP error would be: a group goes on to its next target, and a
+      // model named directly answers it as an HTTP error (529 for overloaded), which SDKs retry.
+      if (failure && !sent) throw failure;
+      controller.enqueue(chunk);
+      sent = true;
+      if (failure) throw fail(failure);
     },
     flush() {
       parser.push(decoder.decode());
       parser.end();
-      if (failure) throw failure;
+      if (failure) throw fail(failure);
       if (!stopped) throw new UpstreamError('anthropic', null, 'Anthropic (anthropic) stream ended before the message was complete.', true);
     },
   };

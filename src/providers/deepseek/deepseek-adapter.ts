@@ -32,8 +32,30 @@ export function refuseJsonSchema(body: UpstreamBody): void {
 }
 
 /**
+ * DeepSeek's chat API reads text only: a message content part of any other type (`image_url`,
+ * `input_audio`, `file`) is its 400 "Failed to deserialize the JSON body into the target type:
+ * messages[1]: unknown variant `image_url`, expected `text`", which no group could fall back from.
+ * Refused before the call as a parameter it cannot take, so a group (`fast-flow` starts with a
+ * DeepSeek model) passes the request on to a target that can see it, as it does for json_schema.
+ */
+export function refuseNonTextParts(body: UpstreamBody): void {
+  if (!Array.isArray(body.messages)) return;
+  for (const [i, m] of (body.messages as any[]).entries()) {
+    if (!Array.isArray(m?.content)) continue;
+    const j = m.content.findIndex((p: any) => p?.type !== 'text');
+    if (j < 0) continue;
+    const type = String(m.content[j]?.type);
+    throw badRequest(
+      `Content of type '${type}' (messages[${i}].content[${j}]) is not supported by provider 'deepseek': its models read text only.`,
+      `messages[${i}].content[${j}].type`,
+      'unsupported_parameter',
+    );
+  }
+}
+
+/**
  * DeepSeek quirks on the way up:
- * - response_format json_schema is refused (above);
+ * - response_format json_schema and content parts other than text are refused (above);
  * - without a system prompt its models drift into Chinese, so one is injected (a client's own
  *   system prompt is left alone);
  * - in thinking mode an assistant turn that made tool calls must carry its `reasoning_content`
@@ -43,6 +65,7 @@ export function refuseJsonSchema(body: UpstreamBody): void {
  */
 export function deepseekRequest(body: UpstreamBody, memory?: ReasoningStore): UpstreamBody | Promise<UpstreamBody> {
   refuseJsonSchema(body);
+  refuseNonTextParts(body);
   developerToSystem(body);
   completionTokensToMaxTokens(body);
   const filling = fillReasoningContent(body, memory);
