@@ -2,6 +2,7 @@ import { Elysia, t } from 'elysia';
 import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
 import { createUser, deleteUser, getUser, listUsers, resetPassword, setRole } from '../admin/users-service';
+import { MIN_PASSWORD_LENGTH } from '../security/password-policy';
 
 const tags = ['Admin'];
 const security = [{ session: [] }];
@@ -28,7 +29,7 @@ export function adminUsersRoutes(ctx: AppContext) {
         role,
         must_change_password: t.Optional(t.Boolean()),
       }),
-      detail: { tags, security, summary: 'Create a user', description: 'Role `admin` or `viewer`; passwords need 8+ characters.' },
+      detail: { tags, security, summary: 'Create a user', description: `Role \`admin\` or \`viewer\`. The password needs at least ${MIN_PASSWORD_LENGTH} characters and must not be a common one, \`admin123\` or the username (400 \`weak_password\`); a taken username is a 409 \`username_taken\`.` },
     })
     .get('/api/users/:id', ({ params }) => {
       return getUser(db, params.id);

@@ -5,7 +5,7 @@
  * test/admin/openapi-monitor-ws.test.ts). The /v1 routes: test/chat/v1-routes.test.ts.
  */
 import { expect, test } from 'bun:test';
-import { appRoutes } from '../helpers/admin-harness';
+import { ADMIN_PASSWORD, api, appRoutes, login } from '../helpers/admin-harness';
 import { useGateway, type TestGateway } from '../helpers/start-gateway';
 
 let gw: TestGateway;
@@ -23,4 +23,15 @@ test('every /api route, /health and /metrics has an operation with a summary in 
     .map((r) => `${r.method} ${r.path}`);
   expect(undocumented).toEqual([]);
   expect(doc.info.description).toContain('GET /api/monitor/ws');
+});
+
+test("POST /api/users states the password rule the gateway enforces (the policy's own minimum)", async () => {
+  const { MIN_PASSWORD_LENGTH } = await import('../../src/security/password-policy');
+  const doc = (await (await fetch(`${gw.url}/swagger/json`)).json()) as any;
+  const description: string = doc.paths['/api/users'].post.description;
+  expect(description).toContain(`at least ${MIN_PASSWORD_LENGTH} characters`);
+  const admin = await login(gw, 'admin', ADMIN_PASSWORD);
+  const res = await api(gw, 'POST', '/api/users', { as: admin, body: { username: 'short-pw', password: 'Zq7-'.repeat(4).slice(0, MIN_PASSWORD_LENGTH - 1), role: 'viewer' } });
+  expect(res.status).toBe(400);
+  expect(((await res.json()) as any).error.code).toBe('weak_password');
 });

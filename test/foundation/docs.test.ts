@@ -30,3 +30,15 @@ test('no source file refers to a markdown document the repository does not have'
   }
   expect(missing).toEqual([]);
 });
+
+test('every error code the source can answer with is named in the README', () => {
+  const readme = read('README.md');
+  const codes = new Set<string>();
+  for (const e of readdirSync(join(ROOT, 'src'), { recursive: true, withFileTypes: true })) {
+    if (!e.isFile() || !/\.tsx?$/.test(e.name)) continue;
+    const text = readFileSync(join(e.parentPath, e.name), 'utf8');
+    for (const m of text.matchAll(/\bcode: '([a-z][a-z0-9_]+)'/g)) codes.add(m[1]!);
+  }
+  expect(codes.size).toBeGreaterThan(40);
+  expect([...codes].filter((c) => !readme.includes(`\`${c}\``)).sort()).toEqual([]);
+});
