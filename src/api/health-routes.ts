@@ -2,6 +2,7 @@ import { Elysia } from 'elysia';
 import type { AppContext } from '../context';
 import { VERSION } from '../version';
 import { saturationHealth, saturationOf } from '../metrics/saturation';
+import { ADMIN_RESPONSES } from './openapi-admin-docs';
 
 /** GET /health: liveness plus what an operator checks first (providers, breakers, log queue, saturation). */
 export function healthRoutes(ctx: AppContext) {
@@ -31,6 +32,6 @@ export function healthRoutes(ctx: AppContext) {
         ...saturationHealth(saturationOf(ctx, server)),
       };
     },
-    { detail: { tags: ['System'], summary: 'Health, provider circuits and log queue' } },
+    { detail: { tags: ['System'], responses: ADMIN_RESPONSES.health, summary: 'Health, provider circuits and log queue' } },
   );
 }
