@@ -1,6 +1,6 @@
 import type { AppContext } from '../context';
 import { badRequest, modelNotFound } from '../errors/api-error';
-import { groupsAsModels, type GroupModelObject } from '../routing';
+import { groupsAsModels, resolveConcrete, type GroupModelObject } from '../routing';
 import type { RuntimeSnapshot } from '../state/snapshot-types';
 import { assertKeyNotExpired } from '../limits/admit-request';
 import type { V1Route } from './v1-routes';
@@ -70,7 +70,10 @@ export function modelsRoute(ctx: AppContext): V1Route {
   };
 }
 
-/** GET /v1/models/{id}: one model or group; ids hold slashes (`openai/gpt-4o`), sent as they are or encoded. */
+/**
+ * GET /v1/models/{id}: one model or group, or any `provider/model` chat would forward; ids hold
+ * slashes (`openai/gpt-4o`), sent as they are or encoded.
+ */
 export function modelRoute(ctx: AppContext): V1Route {
   const created = Math.floor(ctx.startedAt / 1000);
   const createdAt = new Date(ctx.startedAt).toISOString();
@@ -84,15 +87,19 @@ export function modelRoute(ctx: AppContext): V1Route {
       throw badRequest('The model id in the path is not valid percent-encoded UTF-8.', 'model', 'invalid_model');
     }
     const found = listModels(snap, created).find((m) => m.id === id);
-    if (!found) throw modelNotFound(id);
-    return found;
+    if (found) return { model: found, contextWindow: contextWindowOf(snap, id) };
+    // `provider/model`, as chat takes it (routing/resolve-concrete.ts): a model of the table named
+    // with its provider, or an id the table lacks, forwarded to an enabled provider as it is.
+    const target = resolveConcrete(id, snap);
+    if (!target) throw modelNotFound(id);
+    return { model: { id, object: 'model' as const, created, owned_by: target.provider }, contextWindow: target.entry?.contextWindow ?? null };
   };
   return {
     handler: eitherDialect(
-      (request) => Response.json(find(request, 'openai')),
+      (request) => Response.json(find(request, 'openai').model),
       (request) => {
-        const { id } = find(request, 'anthropic');
-        return Response.json(modelInfo(id, createdAt, contextWindowOf(ctx.state.getSnapshot(), id)));
+        const { model, contextWindow } = find(request, 'anthropic');
+        return Response.json(modelInfo(model.id, createdAt, contextWindow));
       },
     ),
     detail: detail('Retrieve one model or group'),
