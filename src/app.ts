@@ -31,6 +31,9 @@ export function createApp(ctx: AppContext) {
       routes: bunRoutes(v1),
       // Oversized bodies are refused by the app in OpenAI's shape, not by Bun (see body-limit.ts).
       maxRequestBodySize: BUN_MAX_REQUEST_BODY_SIZE,
+      // Elysia turns SO_REUSEPORT on by default: a second gateway (another database) would then
+      // share the port and take part of the traffic. Off, a port in use stops the start (main.ts).
+      reusePort: false,
     },
   })
     // JSON errors in the API's shape; dashboard pages asked for by a browser get an HTML page.

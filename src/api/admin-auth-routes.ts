@@ -4,6 +4,7 @@ import { changePassword, login, logout, type LoginResult } from '../auth/login-s
 import { clearSessionCookie, sessionCookie } from '../auth/session-cookie';
 import { sessionGuard } from '../auth/session-guard';
 import { checkSameOrigin } from '../http/same-origin';
+import { ADMIN_RESPONSES } from './openapi-admin-docs';
 
 const tags = ['Admin'];
 const security = [{ session: [] }];
@@ -40,7 +41,7 @@ export function adminAuthRoutes(deps: AuthDeps) {
         body: t.Object({ username: t.String({ minLength: 1, maxLength: 200 }), password: t.String({ maxLength: 1024 }) }),
         detail: {
           tags,
-          summary: 'Sign in',
+          responses: ADMIN_RESPONSES.login, summary: 'Sign in',
           description:
             'Returns a session token (also set as the HttpOnly `gg_session` cookie) and `csrf_token`, which cookie-authenticated mutations must send as `x-csrf-token`. Failed sign-ins are throttled per username and per address (429 with retry-after). When `must_change_password` is true, only change-password, me and logout work until the password is changed.',
         },
@@ -53,7 +54,7 @@ export function adminAuthRoutes(deps: AuthDeps) {
         set.headers['set-cookie'] = clearSessionCookie(request);
         return { ok: true };
       },
-      { role: signedIn, detail: { tags, security, summary: 'Sign out (the token stops working at once)' } },
+      { role: signedIn, detail: { tags, security, responses: ADMIN_RESPONSES.logout, summary: 'Sign out (the token stops working at once)' } },
     )
     .get(
       '/api/auth/me',
@@ -62,7 +63,7 @@ export function adminAuthRoutes(deps: AuthDeps) {
         const { id, username, role, mustChangePassword } = auth.user;
         return { user: { id, username, role, must_change_password: mustChangePassword }, csrf_token: auth.session.csrfToken, expires_at: auth.session.expiresAt };
       },
-      { role: signedIn, detail: { tags, security, summary: 'The signed-in user, role and CSRF token' } },
+      { role: signedIn, detail: { tags, security, responses: ADMIN_RESPONSES.me, summary: 'The signed-in user, role and CSRF token' } },
     )
     .post(
       '/api/auth/change-password',
@@ -79,7 +80,7 @@ export function adminAuthRoutes(deps: AuthDeps) {
         detail: {
           tags,
           security,
-          summary: 'Change your own password',
+          responses: ADMIN_RESPONSES.changePassword, summary: 'Change your own password',
           description: 'Every existing session of the user ends; the response carries a fresh token (and cookie) for the caller. A wrong `current_password` counts as a failed sign-in of that user from that address (429 with retry-after once throttled).',
         },
       },

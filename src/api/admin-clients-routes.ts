@@ -3,6 +3,7 @@ import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
 import { createClient, getClient, listClients, revokeClient, updateClient } from '../admin/clients-service';
 import { clientLimitFields } from './limit-fields-schema';
+import { ADMIN_RESPONSES } from './openapi-admin-docs';
 
 const tags = ['Admin'];
 const security = [{ session: [] }];
@@ -17,7 +18,7 @@ export function adminClientsRoutes(ctx: AppContext) {
     .use(sessionGuard(ctx))
     .get('/api/clients', async () => {
       return { data: await listClients(ctx) };
-    }, { role: 'viewer', detail: { tags, security, summary: 'List clients (key prefix only)' } })
+    }, { role: 'viewer', detail: { tags, security, responses: ADMIN_RESPONSES.listClients, summary: 'List clients (key prefix only)' } })
     .post('/api/clients', ({ body, set }) => {
       set.status = 201;
       set.headers['cache-control'] = 'no-store';
@@ -26,15 +27,15 @@ export function adminClientsRoutes(ctx: AppContext) {
     }, {
       role: 'admin',
       body: createBody,
-      detail: { tags, security, summary: 'Create a client', description: 'Returns `{id, name, key}`. The key is shown only in this response; only its SHA-256 is stored. Limits (`team_id, models, budget_usd, budget_period, rpm, tpm, max_parallel, expires_at`) are optional.' },
+      detail: { tags, security, responses: ADMIN_RESPONSES.createClient, summary: 'Create a client', description: 'Returns `{id, name, key}`. The key is shown only in this response; only its SHA-256 is stored. Limits (`team_id, models, budget_usd, budget_period, rpm, tpm, max_parallel, expires_at`) are optional.' },
     })
     .get('/api/clients/:id', ({ params }) => {
       return getClient(ctx, params.id);
-    }, { role: 'viewer', params: idParams, detail: { tags, security, summary: 'One client, with its limits and `spend_usd` (spend in the current budget period)' } })
+    }, { role: 'viewer', params: idParams, detail: { tags, security, responses: ADMIN_RESPONSES.client, summary: 'One client, with its limits and `spend_usd` (spend in the current budget period)' } })
     .patch('/api/clients/:id', ({ params, body }) => {
       return updateClient(ctx, params.id, body);
-    }, { role: 'admin', params: idParams, body: patchBody, detail: { tags, security, summary: 'Rename a client and/or change its limits (only the fields sent change; in force at once)' } })
+    }, { role: 'admin', params: idParams, body: patchBody, detail: { tags, security, responses: ADMIN_RESPONSES.patchClient, summary: 'Rename a client and/or change its limits (only the fields sent change; in force at once)' } })
     .delete('/api/clients/:id', ({ params }) => {
       return revokeClient(ctx, params.id);
-    }, { role: 'admin', params: idParams, detail: { tags, security, summary: 'Revoke a client key (takes effect at once; the row stays for the logs)' } });
+    }, { role: 'admin', params: idParams, detail: { tags, security, responses: ADMIN_RESPONSES.revokeClient, summary: 'Revoke a client key (takes effect at once; the row stays for the logs)' } });
 }

@@ -3,6 +3,7 @@ import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
 import { createGroup, deleteGroup, getGroup, GROUP_NAME_MAX_CHARS, GROUP_NAME_PATTERN, listGroups, updateGroup } from '../admin/groups-service';
 import { tryRouting } from '../admin/try-routing';
+import { ADMIN_RESPONSES } from './openapi-admin-docs';
 
 const tags = ['Admin'];
 const security = [{ session: [] }];
@@ -21,28 +22,28 @@ export function adminGroupsRoutes(ctx: AppContext) {
     .use(sessionGuard(ctx))
     .get('/api/groups', async () => {
       return { data: await listGroups(ctx) };
-    }, { role: 'viewer', detail: { tags, security, summary: 'List model groups' } })
+    }, { role: 'viewer', detail: { tags, security, responses: ADMIN_RESPONSES.listGroups, summary: 'List model groups' } })
     .post('/api/groups/try', ({ body }) => {
       // A dry run changes nothing, but it is a POST like every other action: admin only.
       return tryRouting(ctx, body.model, body.prompt);
     }, {
       role: 'admin',
       body: t.Object({ model: t.String({ minLength: 1, maxLength: 200 }), prompt: t.String({ maxLength: 100_000 }) }),
-      detail: { tags, security, summary: 'Show the routing decision for a sample prompt (classifier groups use their heuristic here)' },
+      detail: { tags, security, responses: ADMIN_RESPONSES.tryGroup, summary: 'Show the routing decision for a sample prompt (classifier groups use their heuristic here)' },
     })
     .post('/api/groups', ({ body, set }) => {
       const { name, ...rest } = body;
       set.status = 201;
       return createGroup(ctx, name, rest);
-    }, { role: 'admin', body: t.Object({ name: groupName, ...groupFields }), detail: { tags, security, summary: 'Create a model group' } })
+    }, { role: 'admin', body: t.Object({ name: groupName, ...groupFields }), detail: { tags, security, responses: ADMIN_RESPONSES.createGroup, summary: 'Create a model group' } })
     .get('/api/groups/:name', ({ params }) => {
       return getGroup(ctx, params.name);
-    }, { role: 'viewer', detail: { tags, security, summary: 'One model group' } })
+    }, { role: 'viewer', detail: { tags, security, responses: ADMIN_RESPONSES.group, summary: 'One model group' } })
     .put('/api/groups/:name', ({ params, body }) => {
       return updateGroup(ctx, params.name, body);
-    }, { role: 'admin', body: t.Object(groupFields), detail: { tags, security, summary: 'Replace a model group' } })
+    }, { role: 'admin', body: t.Object(groupFields), detail: { tags, security, responses: ADMIN_RESPONSES.putGroup, summary: 'Replace a model group' } })
     .delete('/api/groups/:name', async ({ params }) => {
       await deleteGroup(ctx, params.name);
       return { name: params.name, deleted: true };
-    }, { role: 'admin', detail: { tags, security, summary: 'Delete a model group (refused while another group targets it)' } });
+    }, { role: 'admin', detail: { tags, security, responses: ADMIN_RESPONSES.deleteGroup, summary: 'Delete a model group (refused while another group targets it)' } });
 }

@@ -3,6 +3,7 @@ import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
 import { getModel, listModels, updateModel } from '../admin/models-service';
 import { MAX_LONG_CONTEXT_THRESHOLD, MAX_MODEL_PRICE, MAX_PRICE_MULTIPLIER } from '../admin/model-patch-limits';
+import { ADMIN_RESPONSES } from './openapi-admin-docs';
 
 const tags = ['Admin'];
 const security = [{ session: [] }];
@@ -22,11 +23,11 @@ export function adminModelsRoutes(ctx: AppContext) {
     }, {
       role: 'viewer',
       query: t.Object({ provider: t.Optional(t.String({ maxLength: 40 })) }),
-      detail: { tags, security, summary: 'List models and prices, optionally for one provider' },
+      detail: { tags, security, responses: ADMIN_RESPONSES.listModels, summary: 'List models and prices, optionally for one provider' },
     })
     .get('/api/models/:id', ({ params }) => {
       return getModel(ctx, params.id);
-    }, { role: 'viewer', params: t.Object({ id: t.String({ minLength: 1, maxLength: 200 }) }), detail: { tags, security, summary: 'One model (ids containing `/` are URL-encoded)' } })
+    }, { role: 'viewer', params: t.Object({ id: t.String({ minLength: 1, maxLength: 200 }) }), detail: { tags, security, responses: ADMIN_RESPONSES.model, summary: 'One model (ids containing `/` are URL-encoded)' } })
     .patch('/api/models/:id', ({ params, body }) => {
       return updateModel(ctx, params.id, body);
     }, {
@@ -54,6 +55,6 @@ export function adminModelsRoutes(ctx: AppContext) {
         flex_price_multiplier: t.Optional(t.Nullable(multiplier('flex'))),
         priority_price_multiplier: t.Optional(t.Nullable(multiplier('priority'))),
       }),
-      detail: { tags, security, summary: 'Enable/disable a model or change its prices' },
+      detail: { tags, security, responses: ADMIN_RESPONSES.patchModel, summary: 'Enable/disable a model or change its prices' },
     });
 }

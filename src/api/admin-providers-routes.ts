@@ -4,6 +4,7 @@ import type { AppContext } from '../context';
 import { getProvider, listProviders, setProviderSettings } from '../admin/providers-service';
 import { testProviderConnection } from '../admin/provider-test';
 import { addProviderKey, deleteProviderKey, listProviderKeys, MAX_KEY_WEIGHT } from '../admin/provider-keys-service';
+import { ADMIN_RESPONSES } from './openapi-admin-docs';
 
 const tags = ['Admin'];
 const security = [{ session: [] }];
@@ -15,7 +16,7 @@ export function adminProvidersRoutes(ctx: AppContext) {
     .use(sessionGuard(ctx))
     .get('/api/providers', async () => {
       return { data: await Promise.all((await listProviders(ctx)).map(async (p) => ({ ...p, keys: await listProviderKeys(ctx, p.id) }))) };
-    }, { role: 'viewer', detail: { tags, security, summary: 'Providers with circuit state, recent error rate and key pool (keys never shown, only their last 4)' } })
+    }, { role: 'viewer', detail: { tags, security, responses: ADMIN_RESPONSES.listProviders, summary: 'Providers with circuit state, recent error rate and key pool (keys never shown, only their last 4)' } })
     .get('/api/providers/:id', async ({ params }) => {
       return { ...(await getProvider(ctx, params.id)), keys: await listProviderKeys(ctx, params.id) };
     }, {
@@ -24,7 +25,7 @@ export function adminProvidersRoutes(ctx: AppContext) {
       detail: {
         tags,
         security,
-        summary: 'One provider, with its key pool',
+        responses: ADMIN_RESPONSES.provider, summary: 'One provider, with its key pool',
         description:
           '`keys` lists the pool: the provider\'s own key (`id` `main` when stored here, `env` from `<P>_API_KEY`, weight 1) and the added keys, ' +
           'each with `last4` only, `weight`, `state` (`active`, `cooling` until `cooling_until` after a 429 or a 402 (out of credit), `set_aside` after a 401/403 until the key is ' +
@@ -45,7 +46,7 @@ export function adminProvidersRoutes(ctx: AppContext) {
       detail: {
         tags,
         security,
-        summary: 'Add a key to the provider\'s pool',
+        responses: ADMIN_RESPONSES.addProviderKey, summary: 'Add a key to the provider\'s pool',
         description:
           'Returns 201 `{id, label, last4, weight}`. The key is stored AES-256-GCM encrypted and never returned. Requests spread over the pool by ' +
           '`weight` (default 1); a key answered 429 cools down for its `retry-after` (else 60 s), one answered 402 (out of credit) for 10 minutes, one answered 401/403 is set aside, and the ' +
@@ -60,7 +61,7 @@ export function adminProvidersRoutes(ctx: AppContext) {
       detail: {
         tags,
         security,
-        summary: 'Remove a key from the pool',
+        responses: ADMIN_RESPONSES.deleteProviderKey, summary: 'Remove a key from the pool',
         description: '`main` clears the provider\'s own stored key (as PATCH `api_key: null`); `env` is refused (409): it comes from the environment.',
       },
     })
@@ -77,11 +78,11 @@ export function adminProvidersRoutes(ctx: AppContext) {
       detail: {
         tags,
         security,
-        summary: 'Change provider settings',
+        responses: ADMIN_RESPONSES.patchProvider, summary: 'Change provider settings',
         description: '`null` clears a value so the environment applies again. `api_key` is stored AES-256-GCM encrypted and never returned.',
       },
     })
     .post('/api/providers/:id/test', ({ params }) => {
       return testProviderConnection(ctx, params.id);
-    }, { role: 'admin', params: idParams, detail: { tags, security, summary: 'Test the connection (lists the upstream\'s models with the stored key)' } });
+    }, { role: 'admin', params: idParams, detail: { tags, security, responses: ADMIN_RESPONSES.testProvider, summary: 'Test the connection (lists the upstream\'s models with the stored key)' } });
 }

@@ -3,6 +3,7 @@ import { createTeam, deleteTeam, getTeam, listTeams, updateTeam } from '../admin
 import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
 import { sharedLimitFields } from './limit-fields-schema';
+import { ADMIN_RESPONSES } from './openapi-admin-docs';
 
 const tags = ['Admin'];
 const security = [{ session: [] }];
@@ -15,22 +16,22 @@ export function adminTeamsRoutes(ctx: AppContext) {
     .use(sessionGuard(ctx))
     .get('/api/teams', async () => {
       return { data: await listTeams(ctx) };
-    }, { role: 'viewer', detail: { tags, security, summary: 'List teams, with their spend in the current budget period' } })
+    }, { role: 'viewer', detail: { tags, security, responses: ADMIN_RESPONSES.listTeams, summary: 'List teams, with their spend in the current budget period' } })
     .post('/api/teams', ({ body, set }) => {
       set.status = 201;
       return createTeam(ctx, body);
     }, {
       role: 'admin',
       body: t.Object({ name, ...sharedLimitFields }),
-      detail: { tags, security, summary: 'Create a team', description: '`{name, models?, budget_usd?, budget_period?, rpm?, tpm?}` -> 201 with the team. Put keys in it with `team_id` on `/api/clients`.' },
+      detail: { tags, security, responses: ADMIN_RESPONSES.createTeam, summary: 'Create a team', description: '`{name, models?, budget_usd?, budget_period?, rpm?, tpm?}` -> 201 with the team. Put keys in it with `team_id` on `/api/clients`.' },
     })
     .get('/api/teams/:id', ({ params }) => {
       return getTeam(ctx, params.id);
-    }, { role: 'viewer', params: idParams, detail: { tags, security, summary: 'One team, with `spend_usd` and its `client_ids`' } })
+    }, { role: 'viewer', params: idParams, detail: { tags, security, responses: ADMIN_RESPONSES.team, summary: 'One team, with `spend_usd` and its `client_ids`' } })
     .patch('/api/teams/:id', ({ params, body }) => {
       return updateTeam(ctx, params.id, body);
-    }, { role: 'admin', params: idParams, body: t.Object({ name: t.Optional(name), ...sharedLimitFields }), detail: { tags, security, summary: 'Change a team (only the fields sent change; in force at once)' } })
+    }, { role: 'admin', params: idParams, body: t.Object({ name: t.Optional(name), ...sharedLimitFields }), detail: { tags, security, responses: ADMIN_RESPONSES.patchTeam, summary: 'Change a team (only the fields sent change; in force at once)' } })
     .delete('/api/teams/:id', ({ params }) => {
       return deleteTeam(ctx, params.id);
-    }, { role: 'admin', params: idParams, detail: { tags, security, summary: 'Delete a team (its keys stay, without a team)' } });
+    }, { role: 'admin', params: idParams, detail: { tags, security, responses: ADMIN_RESPONSES.deleteTeam, summary: 'Delete a team (its keys stay, without a team)' } });
 }

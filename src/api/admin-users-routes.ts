@@ -2,6 +2,8 @@ import { Elysia, t } from 'elysia';
 import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
 import { createUser, deleteUser, getUser, listUsers, resetPassword, setRole } from '../admin/users-service';
+import { MIN_PASSWORD_LENGTH } from '../security/password-policy';
+import { ADMIN_RESPONSES } from './openapi-admin-docs';
 
 const tags = ['Admin'];
 const security = [{ session: [] }];
@@ -15,7 +17,7 @@ export function adminUsersRoutes(ctx: AppContext) {
     .use(sessionGuard(ctx))
     .get('/api/users', async () => {
       return { data: await listUsers(db) };
-    }, { role: 'admin', detail: { tags, security, summary: 'List users (admin only)' } })
+    }, { role: 'admin', detail: { tags, security, responses: ADMIN_RESPONSES.listUsers, summary: 'List users (admin only)' } })
     .post('/api/users', async ({ body, set }) => {
       const u = await createUser(db, body.username, body.password, body.role, body.must_change_password ?? false);
       set.status = 201;
@@ -28,11 +30,11 @@ export function adminUsersRoutes(ctx: AppContext) {
         role,
         must_change_password: t.Optional(t.Boolean()),
       }),
-      detail: { tags, security, summary: 'Create a user', description: 'Role `admin` or `viewer`; passwords need 8+ characters.' },
+      detail: { tags, security, responses: ADMIN_RESPONSES.createUser, summary: 'Create a user', description: `Role \`admin\` or \`viewer\`. The password needs at least ${MIN_PASSWORD_LENGTH} characters and must not be a common one, \`admin123\` or the username (400 \`weak_password\`); a taken username is a 409 \`username_taken\`.` },
     })
     .get('/api/users/:id', ({ params }) => {
       return getUser(db, params.id);
-    }, { role: 'admin', params: idParams, detail: { tags, security, summary: 'One user (admin only)' } })
+    }, { role: 'admin', params: idParams, detail: { tags, security, responses: ADMIN_RESPONSES.user, summary: 'One user (admin only)' } })
     .patch('/api/users/:id', async ({ params, body }) => {
       if (body.role !== undefined) await setRole(ctx, params.id, body.role);
       if (body.password !== undefined) await resetPassword(ctx, params.id, body.password, body.must_change_password ?? true);
@@ -48,12 +50,12 @@ export function adminUsersRoutes(ctx: AppContext) {
       detail: {
         tags,
         security,
-        summary: 'Change a role or reset a password',
+        responses: ADMIN_RESPONSES.patchUser, summary: 'Change a role or reset a password',
         description: 'A reset ends the user\'s sessions and (unless `must_change_password: false`) makes them choose a new password at next sign-in. The last admin cannot be demoted.',
       },
     })
     .delete('/api/users/:id', async ({ params }) => {
       await deleteUser(ctx, params.id);
       return { id: params.id, deleted: true };
-    }, { role: 'admin', params: idParams, detail: { tags, security, summary: 'Delete a user (never the last admin)' } });
+    }, { role: 'admin', params: idParams, detail: { tags, security, responses: ADMIN_RESPONSES.deleteUser, summary: 'Delete a user (never the last admin)' } });
 }

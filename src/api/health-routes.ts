@@ -3,6 +3,7 @@ import type { AppContext } from '../context';
 import { VERSION } from '../version';
 import { saturationHealth, saturationOf } from '../metrics/saturation';
 import { modelCircuits, modelCircuitsJson, type ModelCircuitJson } from '../routing';
+import { ADMIN_RESPONSES } from './openapi-admin-docs';
 
 /** GET /health: liveness plus what an operator checks first (providers, breakers, log queue, saturation). */
 export function healthRoutes(ctx: AppContext) {
@@ -33,6 +34,6 @@ export function healthRoutes(ctx: AppContext) {
         ...saturationHealth(saturationOf(ctx, server)),
       };
     },
-    { detail: { tags: ['System'], summary: 'Health, provider circuits and log queue' } },
+    { detail: { tags: ['System'], responses: ADMIN_RESPONSES.health, summary: 'Health, provider circuits and log queue' } },
   );
 }

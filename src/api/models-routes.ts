@@ -1,6 +1,6 @@
 import type { AppContext } from '../context';
 import { badRequest, modelNotFound } from '../errors/api-error';
-import { groupsAsModels, type GroupModelObject } from '../routing';
+import { groupsAsModels, resolveConcrete, type GroupModelObject } from '../routing';
 import type { RuntimeSnapshot } from '../state/snapshot-types';
 import { assertKeyNotExpired } from '../limits/admit-request';
 import { isModelAllowed } from '../limits/allow-list';
@@ -38,14 +38,14 @@ const detail = (summary: string) => ({ tags: ['OpenAI API'], summary });
  * OpenAI lists what a key has access to), so a client that fills its model picker from here does
  * not offer names every call to which is a 403 model_not_allowed.
  */
-function modelsForKey(ctx: AppContext, request: Request, dialect: 'openai' | 'anthropic', created: number): { snap: RuntimeSnapshot; models: Array<ModelObject | GroupModelObject> } {
+function modelsForKey(ctx: AppContext, request: Request, dialect: 'openai' | 'anthropic', created: number) {
   const snap = ctx.state.getSnapshot();
   const client = clientOf(snap, request, dialect);
   assertKeyNotExpired(ctx, client);
-  const all = listModels(snap, created);
   const scopes = client.limits?.scopes ?? [];
-  if (scopes.every((sc) => sc.allow === null)) return { snap, models: all };
-  return { snap, models: all.filter((m) => scopes.every((sc) => isModelAllowed(sc.allow, m.id, snap.models))) };
+  const allows = (name: string) => scopes.every((sc) => isModelAllowed(sc.allow, name, snap.models));
+  const all = listModels(snap, created);
+  return { snap, allows, models: scopes.every((sc) => sc.allow === null) ? all : all.filter((m) => allows(m.id)) };
 }
 
 /**
@@ -80,12 +80,15 @@ export function modelsRoute(ctx: AppContext): V1Route {
   };
 }
 
-/** GET /v1/models/{id}: one model or group; ids hold slashes (`openai/gpt-4o`), sent as they are or encoded. */
+/**
+ * GET /v1/models/{id}: one model or group, or any `provider/model` chat would forward; ids hold
+ * slashes (`openai/gpt-4o`), sent as they are or encoded.
+ */
 export function modelRoute(ctx: AppContext): V1Route {
   const created = Math.floor(ctx.startedAt / 1000);
   const createdAt = new Date(ctx.startedAt).toISOString();
   const find = (request: Request, dialect: 'openai' | 'anthropic') => {
-    const { models } = modelsForKey(ctx, request, dialect, created);
+    const { snap, models, allows } = modelsForKey(ctx, request, dialect, created);
     const path = new URL(request.url).pathname;
     let id: string;
     try {
@@ -94,15 +97,19 @@ export function modelRoute(ctx: AppContext): V1Route {
       throw badRequest('The model id in the path is not valid percent-encoded UTF-8.', 'model', 'invalid_model');
     }
     const found = models.find((m) => m.id === id);
-    if (!found) throw modelNotFound(id);
-    return found;
+    if (found) return { model: found, contextWindow: contextWindowOf(snap, id) };
+    // `provider/model`, as chat takes it (routing/resolve-concrete.ts): a model of the table named
+    // with its provider, or an id the table lacks, forwarded to an enabled provider as it is.
+    const target = allows(id) ? resolveConcrete(id, snap) : null;
+    if (!target) throw modelNotFound(id);
+    return { model: { id, object: 'model' as const, created, owned_by: target.provider }, contextWindow: target.entry?.contextWindow ?? null };
   };
   return {
     handler: eitherDialect(
-      (request) => Response.json(find(request, 'openai')),
+      (request) => Response.json(find(request, 'openai').model),
       (request) => {
-        const { id } = find(request, 'anthropic');
-        return Response.json(modelInfo(id, createdAt, contextWindowOf(ctx.state.getSnapshot(), id)));
+        const { model, contextWindow } = find(request, 'anthropic');
+        return Response.json(modelInfo(model.id, createdAt, contextWindow));
       },
     ),
     detail: detail('Retrieve one model or group'),

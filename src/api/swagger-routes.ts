@@ -6,6 +6,7 @@ import swaggerCss from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' };
 import { SESSION_COOKIE } from '../auth/session-cookie';
 import { monitorOpenApiPaths, monitorOpenApiSchemas } from '../monitor/monitor-openapi';
 import { VERSION } from '../version';
+import { V1_MODEL_PATH } from './openapi-v1-docs';
 import { withSwaggerHeaders } from './swagger-headers';
 
 const ASSETS = '/swagger/assets';
@@ -58,8 +59,9 @@ export function swaggerRoutes() {
             },
             schemas: monitorOpenApiSchemas,
           },
-          // The monitor WebSocket hides itself from the generator (it would write a `ws` method).
-          paths: monitorOpenApiPaths,
+          // The monitor WebSocket hides itself from the generator (it would write a `ws` method), as
+          // `/v1/models/*` does (a literal `*`): both are written out here.
+          paths: { ...monitorOpenApiPaths, ...V1_MODEL_PATH },
         },
       }),
     );

@@ -4,8 +4,10 @@ import type { AppContext } from '../context';
 import { logJson } from '../logging/log-row';
 import { listLogs, usageBreakdown, usageSummary, usageTimeseries } from '../logging/usage-queries';
 import { parseBreakdown, parseLogFilter, parseTimeseries, parseUsageFilter, type RawQuery } from '../logging/usage-query-params';
+import { ADMIN_RESPONSES } from './openapi-admin-docs';
 
 const tags = ['Usage'];
+const security = [{ session: [] }];
 const str = (description: string) => t.Optional(t.String({ description }));
 // Every parameter is a loose string here so bad values reach the parsers, which answer 400 in
 // OpenAI's error shape with a message naming the parameter; the schema is for the OpenAPI doc.
@@ -39,12 +41,12 @@ export function usageRoutes(ctx: AppContext) {
         endpoint: str('One endpoint: chat, responses, images, embeddings, messages, count_tokens or classifier'),
         before_id: str('Paging: rows after this id in the list (pass the last id of the previous page)'),
       }, { additionalProperties: true }),
-      detail: { tags, summary: 'Request log rows, newest first' },
+      detail: { tags, security, responses: ADMIN_RESPONSES.logs, summary: 'Request log rows, newest first' },
       role: 'viewer',
     })
     .get('/api/usage/summary', ({ query }) => usageSummary(ctx.store, parseUsageFilter(query as RawQuery)), {
       query: t.Object(rollupRange, { additionalProperties: true }),
-      detail: { tags, summary: 'Totals (requests, errors, tokens, cost) from the hourly rollups' },
+      detail: { tags, security, responses: ADMIN_RESPONSES.usageSummary, summary: 'Totals (requests, errors, tokens, cost) from the hourly rollups' },
       role: 'viewer',
     })
     .get('/api/usage/timeseries', async ({ query }) => {
@@ -52,7 +54,7 @@ export function usageRoutes(ctx: AppContext) {
       return { bucket, from: filter.from, to: filter.to, data: await usageTimeseries(ctx.store, bucket, filter) };
     }, {
       query: t.Object({ ...rollupRange, bucket: str("'hour' (default, last 24 h) or 'day' (last 30 days)") }, { additionalProperties: true }),
-      detail: { tags, summary: 'Totals per UTC hour or day, gaps filled with zeros' },
+      detail: { tags, security, responses: ADMIN_RESPONSES.timeseries, summary: 'Totals per UTC hour or day, gaps filled with zeros' },
       role: 'viewer',
     })
     .get('/api/usage/breakdown', async ({ query }) => {
@@ -60,7 +62,7 @@ export function usageRoutes(ctx: AppContext) {
       return { by, data: await usageBreakdown(ctx.store, by, filter, limit) };
     }, {
       query: t.Object({ ...rollupRange, by: str("'provider' (default), 'model' or 'client'"), limit: str('Rows, 1-1000 (default 100)') }, { additionalProperties: true }),
-      detail: { tags, summary: 'Totals per provider, model or client, most expensive first' },
+      detail: { tags, security, responses: ADMIN_RESPONSES.breakdown, summary: 'Totals per provider, model or client, most expensive first' },
       role: 'viewer',
     });
 }

@@ -8,6 +8,7 @@ import { imagesRoute } from './images-routes';
 import { countTokensRoute, messagesRoute } from './messages-routes';
 import { modelRoute, modelsRoute } from './models-routes';
 import { errorResponse } from './openai-request';
+import { V1_OPENAPI } from './openapi-v1-docs';
 import { cancelResponseRoute, deleteResponseRoute, inputItemsRoute, retrieveResponseRoute } from './responses-retrieval-routes';
 import { createResponseRoute } from './responses-routes';
 
@@ -85,8 +86,12 @@ export function v1Routes(ctx: AppContext): V1Table {
     '/v1/models': { GET: modelsRoute(ctx) },
     '/v1/models/*': { GET: modelRoute(ctx) },
   };
-  for (const methods of Object.values(table))
-    for (const route of Object.values(methods)) route.handler = v1Answer(route.handler);
+  for (const [path, methods] of Object.entries(table))
+    for (const [method, route] of Object.entries(methods)) {
+      route.handler = v1Answer(route.handler);
+      // Request and response schemas (openapi-v1-docs.ts); `/v1/models/*` is documented by hand as `/v1/models/{model}`.
+      route.detail = path === '/v1/models/*' ? { hide: true } : { security: [{ clientKey: [] }], ...route.detail, ...V1_OPENAPI[`${method} ${path}`] };
+    }
   return table;
 }
 

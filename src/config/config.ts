@@ -147,7 +147,8 @@ export function loadConfig(env: Env): Config {
     },
     metrics: {
       enabled: readBool(env, 'LLM_PROXY__METRICS__ENABLED') ?? true,
-      token: env.LLM_PROXY__METRICS__TOKEN || undefined,
+      // Trimmed: a token from a secret file often ends in a newline, and the header's value is trimmed too.
+      token: env.LLM_PROXY__METRICS__TOKEN?.trim() || undefined,
     },
     mock: {
       latencyMs: readNumber(env, 'LLM_PROXY__PROVIDERS__MOCK__LATENCY_MS', 0, 0),

@@ -9,6 +9,7 @@ import { withInstanceLabel } from './instance-label';
 import { redisGauges } from './redis-gauges';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type GaugeFamily } from './prometheus-text';
 import { saturationGauges, saturationOf } from './saturation';
+import { ADMIN_RESPONSES } from '../api/openapi-admin-docs';
 
 const CIRCUIT_STATES: CircuitState[] = ['closed', 'open', 'half_open'];
 
@@ -79,6 +80,6 @@ export function metricsRoutes(ctx: AppContext) {
       const text = withInstanceLabel(renderPrometheus(ctx.metrics.all(), gauges), ctx.config.instanceId);
       return new Response(text, { headers: { 'content-type': PROMETHEUS_CONTENT_TYPE } });
     },
-    { detail: { tags: ['System'], summary: 'Prometheus metrics (text exposition format)' } },
+    { detail: { tags: ['System'], responses: ADMIN_RESPONSES.metrics, summary: 'Prometheus metrics (text exposition format)' } },
   );
 }

@@ -65,3 +65,22 @@ test('GET /v1/models/{id} returns one model, ids with a slash included; unknown 
   expect(err).toBeInstanceOf(OpenAI.NotFoundError);
   expect(err.error).toMatchObject({ code: 'model_not_found', type: 'invalid_request_error' });
 });
+
+test('GET /v1/models/{provider/model} answers every name chat takes as a concrete model (the README names models so), and only those', async () => {
+  // A model of the table named with its provider, and an id the table does not have (forwarded as it is).
+  for (const id of ['openai/gpt-4o', 'openai/my-unlisted-model']) {
+    const m = await gw.openai().models.retrieve(id);
+    expect(m).toMatchObject({ id, object: 'model', owned_by: 'openai' });
+    expect(Number.isInteger(m.created)).toBe(true);
+    const chat = await gw.fetch('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: id, messages: [] }) });
+    expect(chat.status).not.toBe(404); // chat takes the same name (messages: [] is its own 400)
+  }
+  // Anthropic's clients get ModelInfo with the model's context window.
+  const info = await (await gw.fetch('/v1/models/openai%2Fgpt-4o', { headers: { 'anthropic-version': '2023-06-01' } })).json();
+  expect(info).toMatchObject({ type: 'model', id: 'openai/gpt-4o', max_input_tokens: gw.ctx.state.getSnapshot().models.get('gpt-4o')!.contextWindow ?? null });
+  // What chat refuses as unknown stays 404: a provider that is off, a name that is not a provider, no model after the slash.
+  for (const id of ['ollama/llama3', 'nosuch/model', 'openai/']) {
+    const err = await gw.openai().models.retrieve(id).catch((e) => e);
+    expect({ id, error: err instanceof OpenAI.NotFoundError }).toEqual({ id, error: true });
+  }
+});

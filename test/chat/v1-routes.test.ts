@@ -67,12 +67,27 @@ test('the POST endpoints are Bun\'s: a chunked body reaches the key check (Elysi
   }
 });
 
-test('the OpenAPI document lists every /v1 route of the table', async () => {
-  const doc = (await (await fetch(`${gw.url}/swagger/json`)).json()) as { paths: Record<string, Record<string, { summary?: string }>> };
+test('the OpenAPI document lists every /v1 route of the table, with its answer schema (and request body for the creating POSTs)', async () => {
+  const doc = (await (await fetch(`${gw.url}/swagger/json`)).json()) as { paths: Record<string, Record<string, any>> };
+  // `/v1/models/*` holds ids with slashes; the document names its parameter instead of a literal `*`.
+  expect(Object.keys(doc.paths).filter((p) => p.includes('*'))).toEqual([]);
+  expect(doc.paths['/v1/models/{model}']?.get?.parameters?.map((p: any) => [p.name, p.in])).toEqual([['model', 'path']]);
   for (const { method, path } of table()) {
-    const openapiPath = path.replace(':id', '{id}');
+    const openapiPath = path.replace(':id', '{id}').replace('/*', '/{model}');
     const entry = doc.paths[openapiPath]?.[method.toLowerCase()];
-    expect({ method, path, summary: typeof entry?.summary }).toEqual({ method, path, summary: 'string' });
+    const ok = entry?.responses?.['200']?.content?.['application/json']?.schema;
+    const error = entry?.responses?.['400']?.content?.['application/json']?.schema;
+    expect({ method, path, summary: typeof entry?.summary, ok: ok?.type, error: error?.required }).toEqual({
+      method, path, summary: 'string', ok: 'object', error: path.startsWith('/v1/messages') ? ['type', 'error'] : ['error'],
+    });
+    if (method === 'POST' && !path.endsWith('/cancel')) {
+      // The document's required fields are the ones the endpoint asks for first: an empty body is refused naming `model`.
+      const required: string[] = entry.requestBody?.content?.['application/json']?.schema?.required ?? [];
+      expect({ path, model: required.includes('model') }).toEqual({ path, model: true });
+      const res = await gw.fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(res.status).toBe(400);
+      expect(JSON.stringify(await res.json())).toMatch(/model/);
+    }
   }
 });
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/config';
 import { startupFailureMessage } from '../../src/startup/startup-failure';
+import { startGateway } from '../helpers/start-gateway';
 
 // Each case spawns the gateway: seconds on a loaded CI machine. A limit only bounds a hang.
 setDefaultTimeout(30_000);
@@ -60,6 +61,17 @@ describe('a start that cannot go on says why in one line', () => {
       holder.stop(true);
     }
     expectOneLineRefusal(start({ LLM_PROXY__SERVER__HOST: '999.1.1.1' }), 'cannot listen on 999.1.1.1', 'LLM_PROXY__SERVER__HOST');
+  });
+
+  test('a port another gateway already listens on is in use too (no shared SO_REUSEPORT socket splitting its traffic)', async () => {
+    const first = await startGateway();
+    try {
+      const port = new URL(first.url).port;
+      const r = start({ LLM_PROXY__SERVER__PORT: port });
+      expectOneLineRefusal(r, `cannot listen on 127.0.0.1:${port}`, 'is in use', 'LLM_PROXY__SERVER__PORT');
+    } finally {
+      await first.close();
+    }
   });
 
   test('PostgreSQL unreachable: the URL without its password', () => {

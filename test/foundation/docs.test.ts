@@ -30,3 +30,56 @@ test('no source file refers to a markdown document the repository does not have'
   }
   expect(missing).toEqual([]);
 });
+
+/** Where an error code is written in src: `code: '…'`, `badRequest(message, param, '…')`, `notFound(message, '…')`. */
+const MESSAGE = String.raw`(?:\x60[^\x60]*\x60|'(?:[^'\\]|\\.)*'|[\w.]+)`;
+const ARGUMENT = String.raw`(?:\x60[^\x60]*\x60|'[^']*'|null|[\w.]+)`;
+const CODE_PATTERNS = [
+  /\bcode: '([a-z][a-z0-9_]+)'/g,
+  new RegExp(String.raw`\bbadRequest\(\s*${MESSAGE}\s*,\s*${ARGUMENT}\s*,\s*'([a-z][a-z0-9_]+)'`, 'g'),
+  new RegExp(String.raw`\bnotFound\(\s*${MESSAGE}\s*,\s*'([a-z][a-z0-9_]+)'`, 'g'),
+];
+
+test('every error code the source can answer with is named in the README', () => {
+  const readme = read('README.md');
+  const codes = new Set<string>();
+  for (const e of readdirSync(join(ROOT, 'src'), { recursive: true, withFileTypes: true })) {
+    if (!e.isFile() || !/\.tsx?$/.test(e.name)) continue;
+    const text = readFileSync(join(e.parentPath, e.name), 'utf8');
+    for (const re of CODE_PATTERNS) for (const m of text.matchAll(re)) codes.add(m[1]!);
+  }
+  // The three forms are all found (a refactor that hides codes from this test fails it).
+  expect([...codes]).toEqual(expect.arrayContaining(['model_not_found', 'weak_password', 'team_not_found', 'client_not_found']));
+  expect([...codes].filter((c) => !readme.includes(`\`${c}\``)).sort()).toEqual([]);
+});
+
+test('every LLM_PROXY__ setting the source reads is in the README (by name, or its last part in an abbreviated row)', () => {
+  const readme = read('README.md');
+  const names = new Set<string>();
+  for (const e of readdirSync(join(ROOT, 'src'), { recursive: true, withFileTypes: true })) {
+    if (!e.isFile() || !/\.tsx?$/.test(e.name)) continue;
+    for (const m of readFileSync(join(e.parentPath, e.name), 'utf8').matchAll(/\bLLM_PROXY__[A-Z0-9_]*[A-Z0-9]\b/g)) names.add(m[0]);
+  }
+  expect(names.size).toBeGreaterThan(20);
+  const missing = [...names].filter((n) => !readme.includes(`\`${n}\``) && !readme.includes(`\`__${n.split('__').at(-1)}\``));
+  expect(missing).toEqual([]);
+});
+
+test("the README's links, in-page anchors, `bun run` scripts and `bun <file>` commands exist", () => {
+  const readme = read('README.md');
+  const anchors = new Set(
+    [...readme.matchAll(/^#+ (.+)$/gm)].map((m) => m[1]!.toLowerCase().replace(/[^\w\s-]/g, '').trim().replace(/\s/g, '-')),
+  );
+  const broken: string[] = [];
+  for (const [, target] of readme.matchAll(/\]\(([^)\s]+)\)/g)) {
+    if (/^https?:/.test(target!)) continue;
+    if (target!.startsWith('#')) {
+      if (!anchors.has(target!.slice(1))) broken.push(target!);
+    } else if (!existsSync(join(ROOT, target!))) broken.push(target!);
+  }
+  const scripts = JSON.parse(read('package.json')).scripts as Record<string, string>;
+  for (const [, script] of readme.matchAll(/`bun run ([\w:-]+)/g)) if (!scripts[script!] && script !== 'build') broken.push(`bun run ${script}`);
+  if (!scripts.build) broken.push('bun run build');
+  for (const [, file] of readme.matchAll(/`bun ([\w./-]+\.ts)\b/g)) if (!existsSync(join(ROOT, file!))) broken.push(`bun ${file}`);
+  expect(broken).toEqual([]);
+});

@@ -143,6 +143,17 @@ describe('GET /metrics', () => {
     parsePrometheus(await ok.text());
   });
 
+  test('a token set with a trailing newline (a secret file, a .env value in quotes) still matches the token Prometheus sends', async () => {
+    const { scrape } = setup({ LLM_PROXY__METRICS__TOKEN: ' scrape-secret\n' });
+    expect((await scrape({ authorization: 'Bearer scrape-secret' })).status).toBe(200);
+    expect((await scrape({ authorization: 'Bearer other' })).status).toBe(401);
+  });
+
+  test('a token of spaces only is no token: /metrics is open, as without one', async () => {
+    const { scrape } = setup({ LLM_PROXY__METRICS__TOKEN: '   ' });
+    expect((await scrape()).status).toBe(200);
+  });
+
   test('disabled metrics answer 404 in the OpenAI error shape', async () => {
     const { scrape } = setup({ LLM_PROXY__METRICS__ENABLED: 'false' });
     const res = await scrape();

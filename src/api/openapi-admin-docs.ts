@@ -1,0 +1,170 @@
+/**
+ * Response schemas of the admin API's fixed routes and /health for the OpenAPI document: the
+ * shapes the README promises (`{token, must_change_password}`, `{id, name, key}`, ...).
+ * Documentation only: the handlers' answers are not validated against them.
+ */
+import { OPENAI_ERROR } from './openapi-v1-docs';
+
+type Schema = Record<string, unknown>;
+
+const str = { type: 'string' } as const;
+const int = { type: 'integer' } as const;
+const num = { type: 'number' } as const;
+const bool = { type: 'boolean' } as const;
+const nullable = (s: Schema): Schema => ({ anyOf: [s, { type: 'null' }] });
+const obj = (properties: Record<string, Schema>, required: string[] = Object.keys(properties)): Schema => ({ type: 'object', required, properties });
+const arr = (items: Schema): Schema => ({ type: 'array', items });
+const json = (schema: Schema) => ({ 'application/json': { schema } });
+const error = (description: string) => ({ description, content: json(OPENAI_ERROR) });
+
+/** `ok` under its status, with the errors of a signed-in route (and 400/404/409 where they apply). */
+function answers(ok: Schema, opts: { status?: number; bad?: boolean; missing?: boolean; conflict?: boolean; signedIn?: boolean } = {}) {
+  return {
+    [String(opts.status ?? 200)]: { description: 'OK', content: json(ok) },
+    ...(opts.bad ? { 400: error('Invalid request (`param` names the field)') } : {}),
+    ...(opts.signedIn === false ? {} : { 401: error('No valid session'), 403: error('The role is not allowed, or the password must be changed first') }),
+    ...(opts.missing ? { 404: error('Not found') } : {}),
+    ...(opts.conflict ? { 409: error('Conflicts with what exists') } : {}),
+  };
+}
+
+const session = obj(
+  { token: str, must_change_password: bool, csrf_token: str, expires_at: int, user: obj({ id: int, username: str, role: { enum: ['admin', 'viewer'] } }) },
+  ['token', 'must_change_password', 'csrf_token', 'expires_at', 'user'],
+);
+
+const limitFields = {
+  team_id: nullable(int),
+  models: nullable(arr(str)),
+  budget_usd: nullable(num),
+  budget_period: { enum: ['day', 'week', 'month', 'total'] },
+  rpm: nullable(int),
+  tpm: nullable(int),
+  max_parallel: nullable(int),
+  expires_at: nullable({ ...str, format: 'date-time' }),
+};
+
+const client = obj({ id: int, name: str, key_prefix: str, revoked: bool, created_at: int, last_used_at: nullable(int), ...limitFields, spend_usd: num }, ['id', 'name']);
+
+const logRow = obj(
+  {
+    id: int,
+    created_at: int,
+    request_id: str,
+    endpoint: str,
+    instance: str,
+    client_id: nullable(int),
+    model_requested: str,
+    model: nullable(str),
+    provider: nullable(str),
+    status: int,
+    stream: bool,
+    prompt_tokens: int,
+    completion_tokens: int,
+    reasoning_tokens: int,
+    cached_tokens: int,
+    cache_write_tokens: int,
+    cost_usd: num,
+    latency_ms: num,
+    overhead_ms: nullable(num),
+    error: nullable(str),
+  },
+  ['id', 'created_at', 'request_id', 'endpoint', 'client_id', 'model_requested', 'model', 'provider', 'status', 'stream', 'prompt_tokens', 'completion_tokens', 'reasoning_tokens', 'cached_tokens', 'cache_write_tokens', 'cost_usd', 'latency_ms', 'error'],
+);
+
+const priceFields = [
+  'input_price', 'cached_input_price', 'output_price', 'reasoning_price', 'cache_write_price', 'image_price',
+  'long_context_input_price', 'long_context_cached_input_price', 'long_context_cache_write_price', 'long_context_output_price', 'long_context_reasoning_price',
+  'audio_input_price', 'audio_output_price', 'flex_price_multiplier', 'priority_price_multiplier',
+];
+const model = obj(
+  { id: str, provider: str, enabled: bool, long_context_threshold: nullable(int), ...Object.fromEntries(priceFields.map((f) => [f, nullable(num)])) },
+  ['id', 'provider', 'enabled', 'input_price', 'cached_input_price', 'output_price', 'reasoning_price', 'cache_write_price', 'image_price'],
+);
+
+const group = obj(
+  { name: str, strategy: { enum: ['heuristic', 'classifier'] }, targets: arr(str), logic_level: nullable(int), primary_use: str, settings: { type: 'object' } },
+  ['name', 'strategy', 'targets'],
+);
+
+const { models, budget_usd, budget_period, rpm, tpm } = limitFields;
+const team = obj({ id: int, name: str, models, budget_usd, budget_period, rpm, tpm, spend_usd: num, client_ids: arr(int) }, ['id', 'name']);
+
+const poolKey = obj({ id: str, label: str, last4: str, weight: num });
+
+const circuit = { enum: ['closed', 'open', 'half_open'] };
+
+const health = obj(
+  {
+    status: { enum: ['ok', 'degraded'] },
+    version: str,
+    instance: str,
+    store: { enum: ['sqlite', 'postgres'] },
+    redis: { enum: ['off', 'ok', 'down'] },
+    providers: { type: 'object', additionalProperties: obj({ enabled: bool, circuit }) },
+    log_queue: obj({ depth: int, dropped: int, error: str }, ['depth', 'dropped']),
+    requests_in_flight: int,
+    background_responses: int,
+    upstream: obj({ in_use: int, waiting: int, refused: int, max_connections: int, queue_timeout_s: num, runtime_fetch_cap: int, open_files_limit: nullable(int) }),
+  },
+  ['status', 'version', 'instance', 'store', 'redis', 'providers', 'log_queue'],
+);
+
+const usageSummary = obj({ requests: int, errors: int, prompt_tokens: int, completion_tokens: int, reasoning_tokens: int, cached_tokens: int, cache_write_tokens: int, cost_usd: num });
+
+const user = obj({ id: int, username: str, role: { enum: ['admin', 'viewer'] }, must_change_password: bool, created_at: int }, ['id', 'username', 'role', 'must_change_password']);
+const provider = obj(
+  { id: str, name: str, enabled: bool, has_key: bool, key_source: nullable(str), api_key_last4: nullable(str), base_url: str, circuit, recent_requests: int, recent_error_rate: num },
+  ['id', 'name', 'enabled', 'has_key', 'base_url', 'circuit'],
+);
+const deleted = (id: Schema) => obj({ id, deleted: { const: true } });
+const usageTotals = { requests: int, errors: int, prompt_tokens: int, completion_tokens: int, reasoning_tokens: int, cached_tokens: int, cache_write_tokens: int, cost_usd: num, avg_latency_ms: nullable(num), avg_overhead_ms: nullable(num) };
+const list = (items: Schema) => obj({ data: arr(items) });
+
+/** `responses` of each documented route, by the name the route file uses. */
+export const ADMIN_RESPONSES = {
+  login: { ...answers(session, { bad: true, signedIn: false }), 401: error('Wrong username or password (`invalid_credentials`)'), 429: error('Too many failed sign-ins (`login_throttled`, retry-after)') },
+  changePassword: { ...answers(session, { bad: true }), 429: error('Too many wrong current passwords (`login_throttled`)') },
+  createClient: answers(obj({ id: int, name: str, key: { ...str, description: 'The client key: shown only here' } }), { status: 201, bad: true }),
+  client: answers(client, { missing: true }),
+  patchClient: answers(client, { bad: true, missing: true }),
+  revokeClient: answers(client, { missing: true }),
+  createUser: answers(obj({ id: int, username: str, role: { enum: ['admin', 'viewer'] }, must_change_password: bool }, ['id', 'username', 'role']), { status: 201, bad: true, conflict: true }),
+  logs: answers(obj({ data: arr(logRow) }), { bad: true }),
+  usageSummary: answers(usageSummary, { bad: true }),
+  model: answers(model, { missing: true }),
+  patchModel: answers(model, { bad: true, missing: true }),
+  createGroup: answers(group, { status: 201, bad: true, conflict: true }),
+  group: answers(group, { missing: true }),
+  putGroup: answers(group, { bad: true, missing: true }),
+  createTeam: answers(team, { status: 201, bad: true, conflict: true }),
+  team: answers(team, { missing: true }),
+  provider: answers(obj({ id: str, enabled: bool, circuit, keys: arr(obj({ id: str, label: str, last4: str, weight: num, state: { enum: ['active', 'cooling', 'set_aside'] }, cooling_until: nullable(int) }, ['id', 'label', 'last4', 'weight', 'state'])) }, ['id', 'enabled', 'keys']), { missing: true }),
+  addProviderKey: answers(poolKey, { status: 201, bad: true, missing: true, conflict: true }),
+  logout: answers(obj({ ok: { const: true } })),
+  me: answers(obj({ user: obj({ id: int, username: str, role: { enum: ['admin', 'viewer'] }, must_change_password: bool }), csrf_token: str, expires_at: int })),
+  listClients: answers(list(client)),
+  listTeams: answers(list(team)),
+  patchTeam: answers(team, { bad: true, missing: true, conflict: true }),
+  deleteTeam: answers(deleted(int), { missing: true }),
+  listUsers: answers(list(user)),
+  user: answers(user, { missing: true }),
+  patchUser: answers(user, { bad: true, missing: true, conflict: true }),
+  deleteUser: answers(deleted(int), { missing: true, conflict: true }),
+  listProviders: answers(list(provider)),
+  patchProvider: answers(provider, { bad: true, missing: true }),
+  deleteProviderKey: answers(deleted(str), { missing: true, conflict: true }),
+  testProvider: answers(obj({ ok: bool, status: nullable(int), latency_ms: num, models: nullable(arr(str)), error: nullable(str) }), { missing: true }),
+  listModels: answers(list(model)),
+  listGroups: answers(list(group)),
+  tryGroup: answers(obj({ requested: str, path: arr(str), reason: str, targets: arr({ type: 'object' }) }, ['requested', 'path']), { bad: true, missing: true }),
+  deleteGroup: answers(obj({ name: str, deleted: { const: true } }), { missing: true, conflict: true }),
+  timeseries: answers(obj({ bucket: { enum: ['hour', 'day'] }, from: int, to: int, data: arr(obj({ t: int, ...usageTotals }, ['t', 'requests', 'cost_usd'])) }), { bad: true }),
+  breakdown: answers(obj({ by: { enum: ['provider', 'model', 'client'] }, data: arr(obj({ key: { anyOf: [str, int, { type: 'null' }], description: 'Provider id, model id or client id' }, label: str, ...usageTotals }, ['key', 'requests', 'cost_usd'])) }), { bad: true }),
+  metrics: {
+    200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: str } } },
+    401: error('LLM_PROXY__METRICS__TOKEN is set and the bearer token is missing or wrong'),
+    404: error('LLM_PROXY__METRICS__ENABLED=false (`not_found`)'),
+  },
+  health: { 200: { description: 'OK (`status` says `degraded` while a configured store or Redis is unreachable)', content: json(health) } },
+};

@@ -1,0 +1,230 @@
+/**
+ * Request and response schemas of the /v1 endpoints for the OpenAPI document (/swagger/json).
+ * The handlers read their bodies themselves (request-validation*.ts: OpenAI's 400, never a 422), so
+ * these schemas only document; they list what is required and the main fields, and allow the rest.
+ */
+import type { DocumentDecoration } from 'elysia';
+
+type Schema = Record<string, unknown>;
+
+const str = { type: 'string' } as const;
+const int = { type: 'integer' } as const;
+const num = { type: 'number' } as const;
+const bool = { type: 'boolean' } as const;
+const nullable = (s: Schema): Schema => ({ anyOf: [s, { type: 'null' }] });
+const obj = (properties: Record<string, Schema>, required: string[] = []): Schema => ({ type: 'object', required, properties });
+const arr = (items: Schema): Schema => ({ type: 'array', items });
+
+const modelName = { ...str, maxLength: 256, description: 'A model id (`gpt-4o`), `provider/model` (`gemini/gemini-2.5-flash`) or a group name (`dispatcher`).' };
+
+/** OpenAI's error body: every /v1 error except /v1/messages'. */
+export const OPENAI_ERROR = obj(
+  { error: obj({ message: str, type: str, param: nullable(str), code: nullable(str) }, ['message', 'type', 'param', 'code']) },
+  ['error'],
+);
+
+/** Anthropic's error body (/v1/messages, /v1/messages/count_tokens). */
+const ANTHROPIC_ERROR = obj({ type: { const: 'error' }, error: obj({ type: str, message: str }, ['type', 'message']) }, ['type', 'error']);
+
+const usage = obj(
+  {
+    prompt_tokens: int,
+    completion_tokens: int,
+    total_tokens: int,
+    prompt_tokens_details: obj({ cached_tokens: int }),
+    completion_tokens_details: obj({ reasoning_tokens: int }),
+  },
+  ['prompt_tokens', 'completion_tokens', 'total_tokens'],
+);
+
+const message = obj(
+  { role: { enum: ['system', 'developer', 'user', 'assistant', 'tool'] }, content: { anyOf: [str, arr({ type: 'object' }), { type: 'null' }] }, name: str, tool_calls: arr({ type: 'object' }), tool_call_id: str },
+  ['role'],
+);
+
+const chatRequest = obj(
+  {
+    model: modelName,
+    messages: { ...arr(message), minItems: 1 },
+    stream: bool,
+    stream_options: obj({ include_usage: bool }),
+    max_tokens: int,
+    max_completion_tokens: int,
+    temperature: { ...num, minimum: 0, maximum: 2 },
+    top_p: { ...num, minimum: 0, maximum: 1 },
+    n: int,
+    stop: { anyOf: [str, arr(str)] },
+    tools: arr({ type: 'object' }),
+    tool_choice: { anyOf: [{ enum: ['none', 'auto', 'required'] }, { type: 'object' }] },
+    response_format: { type: 'object' },
+    reasoning_effort: str,
+  },
+  ['model', 'messages'],
+);
+
+const chatCompletion = obj(
+  {
+    id: str,
+    object: { const: 'chat.completion' },
+    created: int,
+    model: str,
+    choices: arr(obj({ index: int, message: obj({ role: { const: 'assistant' }, content: nullable(str), refusal: nullable(str), tool_calls: arr({ type: 'object' }) }, ['role', 'content']), finish_reason: str, logprobs: nullable({ type: 'object' }) }, ['index', 'message', 'finish_reason'])),
+    usage,
+  },
+  ['id', 'object', 'created', 'model', 'choices'],
+);
+
+const responsesRequest = obj(
+  {
+    model: modelName,
+    input: { anyOf: [str, arr({ type: 'object' })] },
+    instructions: str,
+    previous_response_id: str,
+    stream: bool,
+    store: bool,
+    background: bool,
+    max_output_tokens: { ...int, minimum: 1 },
+    temperature: { ...num, minimum: 0, maximum: 2 },
+    top_p: { ...num, minimum: 0, maximum: 1 },
+    tools: arr({ type: 'object' }),
+    reasoning: obj({ effort: str, summary: str }),
+    text: { type: 'object' },
+  },
+  ['model', 'input'],
+);
+
+const responseObject = obj(
+  { id: str, object: { const: 'response' }, created_at: int, status: str, model: str, output: arr({ type: 'object' }), error: nullable({ type: 'object' }), usage: { type: 'object' } },
+  ['id', 'object', 'status', 'model', 'output'],
+);
+
+const embeddingsRequest = obj(
+  {
+    model: modelName,
+    input: { anyOf: [str, arr(str), arr(int), arr(arr(int))] },
+    dimensions: { ...int, minimum: 1 },
+    encoding_format: { enum: ['float', 'base64'] },
+    task_type: { ...str, description: "Gemini's task type (`RETRIEVAL_DOCUMENT`, `RETRIEVAL_QUERY`, ...); other providers ignore it." },
+  },
+  ['model', 'input'],
+);
+
+const embeddingsList = obj(
+  {
+    object: { const: 'list' },
+    model: str,
+    data: arr(obj({ object: { const: 'embedding' }, index: int, embedding: { anyOf: [arr(num), str] } }, ['object', 'index', 'embedding'])),
+    usage: obj({ prompt_tokens: int, total_tokens: int }),
+  },
+  ['object', 'data', 'model', 'usage'],
+);
+
+const imagesRequest = obj(
+  { model: modelName, prompt: str, n: { ...int, minimum: 1 }, size: str, quality: str, response_format: { enum: ['url', 'b64_json'] }, style: str },
+  ['model', 'prompt'],
+);
+
+const imagesResponse = obj({ created: int, data: arr(obj({ url: str, b64_json: str, revised_prompt: str })) }, ['created', 'data']);
+
+const anthropicMessage = obj({ role: { enum: ['user', 'assistant', 'system'] }, content: { anyOf: [str, arr({ type: 'object' })] } }, ['role', 'content']);
+
+const messagesRequest = obj(
+  {
+    model: modelName,
+    max_tokens: { ...int, minimum: 1 },
+    messages: arr(anthropicMessage),
+    system: { anyOf: [str, arr({ type: 'object' })] },
+    stream: bool,
+    temperature: { ...num, minimum: 0, maximum: 1 },
+    top_p: { ...num, minimum: 0, maximum: 1 },
+    top_k: { ...int, minimum: 0 },
+    stop_sequences: arr(str),
+    tools: arr({ type: 'object' }),
+    tool_choice: { type: 'object' },
+    thinking: { type: 'object' },
+    metadata: obj({ user_id: str }),
+  },
+  ['model', 'max_tokens', 'messages'],
+);
+
+const countTokensRequest = obj(
+  { model: modelName, messages: arr(anthropicMessage), system: { anyOf: [str, arr({ type: 'object' })] }, tools: arr({ type: 'object' }) },
+  ['model', 'messages'],
+);
+
+const anthropicMessageResponse = obj(
+  {
+    id: str,
+    type: { const: 'message' },
+    role: { const: 'assistant' },
+    model: str,
+    content: arr({ type: 'object' }),
+    stop_reason: nullable(str),
+    stop_sequence: nullable(str),
+    usage: obj({ input_tokens: int, output_tokens: int, cache_read_input_tokens: int, cache_creation_input_tokens: int }, ['input_tokens', 'output_tokens']),
+  },
+  ['id', 'type', 'role', 'model', 'content', 'stop_reason', 'usage'],
+);
+
+const modelObject = obj(
+  { id: str, object: { const: 'model' }, created: int, owned_by: str, group: { ...bool, description: 'Present on model groups, with `strategy`, `targets`, `logic_level`, `primary_use`.' } },
+  ['id', 'object', 'created', 'owned_by'],
+);
+
+const deletedResponse = obj({ id: str, object: { const: 'response' }, deleted: { const: true } }, ['id', 'object', 'deleted']);
+const inputItemsList = obj({ object: { const: 'list' }, data: arr({ type: 'object' }), first_id: nullable(str), last_id: nullable(str), has_more: bool }, ['object', 'data', 'has_more']);
+
+const json = (schema: Schema) => ({ 'application/json': { schema } });
+const body = (schema: Schema) => ({ required: true, content: json(schema) });
+const SSE = { 'text/event-stream': { schema: { ...str, description: 'Server-sent events (with `stream: true`).' } } };
+
+/** The usual answers of a /v1 operation: `ok` and the error statuses every one of them may give. */
+function answers(ok: Schema, opts: { stream?: boolean; status?: number; error?: Schema } = {}) {
+  const error = { description: 'Error', content: json(opts.error ?? OPENAI_ERROR) };
+  return {
+    [String(opts.status ?? 200)]: { description: 'OK', content: opts.stream ? { ...json(ok), ...SSE } : json(ok) },
+    400: { ...error, description: 'Invalid request (the message and `param` name the field)' },
+    401: { ...error, description: 'No, an unknown, a revoked or an expired client key' },
+    403: { ...error, description: "The key's or team's `models` list does not allow the model" },
+    404: { ...error, description: 'Unknown model (or stored response)' },
+    413: { ...error, description: 'Body larger than LLM_PROXY__SERVER__MAX_BODY_MB' },
+    429: { ...error, description: 'A rate, budget or parallel limit, or the upstream\'s 429' },
+    502: { ...error, description: 'The upstream failed or could not be reached' },
+    503: { ...error, description: 'Circuit open, no target available, or overloaded' },
+    504: { ...error, description: 'No upstream response headers within LLM_PROXY__UPSTREAM__TIMEOUT_S' },
+  };
+}
+
+const idParam = { name: 'id', in: 'path', required: true, schema: str };
+
+/** Extra OpenAPI fields of each /v1 operation, by `METHOD path` as in v1-routes.ts. */
+export const V1_OPENAPI: Record<string, Partial<DocumentDecoration>> = {
+  'POST /v1/chat/completions': { requestBody: body(chatRequest), responses: answers(chatCompletion, { stream: true }) },
+  'POST /v1/responses': { requestBody: body(responsesRequest), responses: answers(responseObject, { stream: true }) },
+  'GET /v1/responses/:id': { responses: answers(responseObject, { stream: true }) },
+  'DELETE /v1/responses/:id': { responses: answers(deletedResponse) },
+  'GET /v1/responses/:id/input_items': { responses: answers(inputItemsList) },
+  'POST /v1/responses/:id/cancel': { responses: answers(responseObject) },
+  'POST /v1/images/generations': { requestBody: body(imagesRequest), responses: answers(imagesResponse) },
+  'POST /v1/embeddings': { requestBody: body(embeddingsRequest), responses: answers(embeddingsList) },
+  'POST /v1/messages': { requestBody: body(messagesRequest), responses: answers(anthropicMessageResponse, { stream: true, error: ANTHROPIC_ERROR }) },
+  'POST /v1/messages/count_tokens': { requestBody: body(countTokensRequest), responses: answers(obj({ input_tokens: int }, ['input_tokens']), { error: ANTHROPIC_ERROR }) },
+  'GET /v1/models': { responses: answers(obj({ object: { const: 'list' }, data: arr(modelObject) }, ['object', 'data'])) },
+};
+
+/**
+ * `GET /v1/models/{model}`: the route is `/v1/models/*` (ids hold slashes: `openai/gpt-4o`), which
+ * the generator would print as a literal `*`; the document names the parameter instead.
+ */
+export const V1_MODEL_PATH = {
+  '/v1/models/{model}': {
+    get: {
+      tags: ['OpenAI API'],
+      summary: 'Retrieve one model or group',
+      description: 'The id may hold `/` (`gemini/gemini-2.5-flash`), sent as it is or URL-encoded. Anthropic clients (an `anthropic-version` header) get Anthropic\'s `ModelInfo`.',
+      security: [{ clientKey: [] }],
+      parameters: [{ ...idParam, name: 'model', description: 'A model id, `provider/model` or a group name' }],
+      responses: answers(modelObject),
+    },
+  },
+};
