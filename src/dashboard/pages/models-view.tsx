@@ -1,8 +1,9 @@
 /** @jsxImportSource #html */
-import { Card } from '../components/ui';
+import { Card, FormErrors } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import type { LongContextTier } from '../../state/snapshot-types';
 import { MAX_LONG_CONTEXT_THRESHOLD, MAX_MODEL_PRICE, MAX_PRICE_MULTIPLIER } from '../../admin/model-patch-limits';
+import { MODEL_ID_MAX_CHARS } from '../../admin/models-service';
 
 export interface ModelRow {
   id: string;
@@ -223,20 +224,65 @@ export function ModelRowView(props: { m: ModelRow; admin: boolean; error?: RowEr
   );
 }
 
-export function ModelsView(props: { models: ModelRow[]; providers: string[]; provider: string | null; admin: boolean }) {
+/** Where the "Add model" form shows why a model was not added (the form keeps what was typed). */
+export const MODEL_CREATE_ERRORS = 'model-create-errors';
+
+/**
+ * An admin adds a model the table lacks (a model released after this build, a fine-tune). Prices
+ * left blank come from the bundled genai-prices data when it lists the model (free on Ollama).
+ */
+function CreateModelForm(props: { providers: string[]; provider: string | null; added?: string; errors?: string[] }) {
+  const priceInput = (name: string, label: string, placeholder: string) => (
+    <label>{label}
+      <input name={name} type="number" step="any" min="0" max={String(MAX_MODEL_PRICE)} placeholder={placeholder} />
+    </label>
+  );
   return (
-    <div class="page" data-page="models">
-      <PageHeader title="Models" subtitle="Prices are USD per 1M tokens (per image for image models). Blank cached/reasoning prices fall back to input/output. A long-context tier, shown under a model's id, bills a whole request at its prices once the prompt is that long; below it, audio-token prices and the multipliers of OpenAI's flex and priority tiers. Admins click either to edit it.">
-        <form hx-get="/models" hx-target="#main" hx-push-url="true" hx-trigger="change">
-          <select name="provider" aria-label="Filter by provider">
-            <option value="">All providers</option>
+    <form id="model-create" hx-post="/models" hx-target="#models-section" hx-swap="outerHTML">
+      <input type="hidden" name="view_provider" value={props.provider ?? ''} />
+      <div class="form-grid">
+        <label>Model id
+          <input id="model-new-id" name="id" required maxlength={String(MODEL_ID_MAX_CHARS)} placeholder="e.g. gpt-5.5" autocomplete="off" />
+        </label>
+        <label>Provider
+          <select name="provider" required>
             {props.providers.map((p) => <option value={p} selected={p === props.provider} safe>{p}</option>)}
           </select>
-        </form>
-      </PageHeader>
+        </label>
+        <label>Upstream id
+          <input name="upstream_id" maxlength={String(MODEL_ID_MAX_CHARS)} placeholder="= model id" autocomplete="off" />
+        </label>
+        <label>Kind
+          <select name="kind">
+            <option value="chat" selected>chat</option>
+            <option value="embedding">embedding</option>
+            <option value="image">image</option>
+          </select>
+        </label>
+        {priceInput('input_price', 'Input $/1M', 'genai-prices')}
+        {priceInput('cached_input_price', 'Cached input $/1M', 'genai-prices')}
+        {priceInput('output_price', 'Output $/1M', 'genai-prices')}
+        {priceInput('image_price', '$ per image', '—')}
+        <label>Context window
+          <input name="context_window" type="number" min="1" max={String(MAX_LONG_CONTEXT_THRESHOLD)} step="1" placeholder="genai-prices" />
+        </label>
+      </div>
+      <p class="muted small">Blank prices and window come from the bundled genai-prices data when it lists the model (Ollama models are free); otherwise give input and output prices. A model without a price is refused to keys with a budget.</p>
+      <button type="submit" class="btn primary">Add model</button>
+      {props.added ? <span class="saved small" role="status" safe>{`added ${props.added}`}</span> : ''}
+      <div id={MODEL_CREATE_ERRORS}><FormErrors errors={props.errors} /></div>
+    </form>
+  );
+}
+
+/** Everything below the header; adding a model swaps this whole section. */
+export function ModelsSection(props: { models: ModelRow[]; providers: string[]; provider: string | null; admin: boolean; added?: string }) {
+  return (
+    <div id="models-section">
+      {props.admin ? <Card><CreateModelForm providers={props.providers} provider={props.provider} added={props.added} /></Card> : ''}
       {props.models.length === 0 ? (
         <EmptyState title="No models for this filter">
-          Any <code>provider/model-id</code> still works without a row here; add ids with <code safe>{'LLM_PROXY__PROVIDERS__<P>__MODELS'}</code> to price them.
+          Any <code>provider/model-id</code> still works without a row here, priced from genai-prices when it lists the id{props.admin ? '; add it above to set its prices' : ''}.
         </EmptyState>
       ) : (
         <Card>
@@ -250,6 +296,22 @@ export function ModelsView(props: { models: ModelRow[]; providers: string[]; pro
           </div>
         </Card>
       )}
+    </div>
+  );
+}
+
+export function ModelsView(props: { models: ModelRow[]; providers: string[]; provider: string | null; admin: boolean }) {
+  return (
+    <div class="page" data-page="models">
+      <PageHeader title="Models" subtitle="Prices are USD per 1M tokens (per image for image models). Blank cached/reasoning prices fall back to input/output. A long-context tier, shown under a model's id, bills a whole request at its prices once the prompt is that long; below it, audio-token prices and the multipliers of OpenAI's flex and priority tiers. Admins click either to edit it.">
+        <form hx-get="/models" hx-target="#main" hx-push-url="true" hx-trigger="change">
+          <select name="provider" aria-label="Filter by provider">
+            <option value="">All providers</option>
+            {props.providers.map((p) => <option value={p} selected={p === props.provider} safe>{p}</option>)}
+          </select>
+        </form>
+      </PageHeader>
+      <ModelsSection {...props} />
     </div>
   );
 }
