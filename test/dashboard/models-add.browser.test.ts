@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from '
 import { eq } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import OpenAI from 'openai';
-import { models } from '../../src/db/schema';
+import { modelGroups, models } from '../../src/db/schema';
 import { chromiumAvailable, launchBrowser, screenshot, watchPage } from '../browser-helpers/launch-browser';
 import { firstRunAdminPage, startDashboardGateway, type DashboardGateway } from '../browser-helpers/dashboard-gateway';
 
@@ -86,8 +86,29 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('adding a model on the 
     expect(await page.textContent('#log-detail .cost-unknown')).toContain('add it on the Models page');
   });
 
+  test('Delete: refused with the reason while a group names the model, then the row goes; seeded rows have none', async () => {
+    await page.click('.nav a:text-is("Models")');
+    await page.waitForSelector('#model-acme-chat-1');
+    expect(await page.locator('#model-gpt-4o button:text-is("Delete")').count()).toBe(0);
+    const now = Date.now();
+    env.gw.ctx.db.insert(modelGroups).values({ name: 'acme-group', strategy: 'heuristic', targets: ['acme-chat-1'], updatedAt: now }).run();
+    env.gw.ctx.state.reload();
+    await page.click('#model-acme-chat-1 button:text-is("Delete")');
+    await page.waitForSelector('#model-acme-chat-1 .form-error');
+    expect(await page.textContent('#model-acme-chat-1 .form-error')).toContain("model group 'acme-group'");
+    expect(stored('acme-chat-1')).toBeDefined();
+
+    env.gw.ctx.db.delete(modelGroups).where(eq(modelGroups.name, 'acme-group')).run();
+    env.gw.ctx.state.reload();
+    await page.click('#model-acme-chat-1 button:text-is("Delete")');
+    await page.waitForSelector('#model-acme-chat-1', { state: 'detached' });
+    expect(stored('acme-chat-1')).toBeUndefined();
+    expect(env.gw.ctx.state.getSnapshot().models.has('acme-chat-1')).toBe(false);
+    expect(watch.dialogs.filter((d) => d.startsWith('confirm: Delete the model acme-chat-1'))).toHaveLength(2);
+  });
+
   test('nothing else went wrong', () => {
-    expect(watch.dialogs).toEqual([]);
+    expect(watch.dialogs.filter((d) => !d.startsWith('confirm: Delete the model'))).toEqual([]);
     expect(watch.problems.filter((p) => !/Failed to load resource.*\b422\b/.test(p))).toEqual([]);
   });
 

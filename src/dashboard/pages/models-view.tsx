@@ -26,6 +26,8 @@ export interface ModelRow {
   /** Every token price times this for an answer OpenAI served at service_tier flex / priority (blank: standard prices). */
   flexMultiplier?: number | null;
   priorityMultiplier?: number | null;
+  /** Added by the seed (which puts it back at every start): disabled, never deleted. */
+  seeded?: boolean;
 }
 
 const price = (v: number | null) => (v == null ? '' : String(v));
@@ -217,6 +219,10 @@ export function ModelRowView(props: { m: ModelRow; admin: boolean; error?: RowEr
         <form id={formId} hx-post={url} hx-target={`#${rowId}`} hx-swap="outerHTML" hx-include={`#${rowId} input.price`}>
           <button type="submit" class="btn small">Save</button>
         </form>
+        {m.seeded ? '' : (
+          <button type="button" class="btn small danger" hx-post={`${url}/delete`} hx-target={`#${rowId}`} hx-swap="outerHTML"
+            hx-confirm={`Delete the model ${m.id}? Requests naming it by its bare id get 404; provider/id is priced from genai-prices or refused to budgeted keys.`}>Delete</button>
+        )}
         {props.saved ? <span class="saved small" role="status">saved</span> : ''}
         {props.error && !(ROW_PRICES as readonly string[]).includes(props.error.field ?? '') ? <span class="form-error small" role="alert" safe>{props.error.message}</span> : ''}
       </td>

@@ -1,9 +1,10 @@
 /** @jsxImportSource #html */
 import { Elysia } from 'elysia';
-import { createModel, getModel, listModels, updateModel, type ModelInput, type ModelPatch, type ModelView } from '../../admin/models-service';
+import { createModel, deleteModel, getModel, listModels, updateModel, type ModelInput, type ModelPatch, type ModelView } from '../../admin/models-service';
 import type { AppContext } from '../../context';
 import { badRequest } from '../../errors/api-error';
 import { PROVIDER_IDS } from '../../providers/types';
+import { SEEDED_MODEL_IDS } from '../../db/seed/model-prices';
 import { adminRoute, attempt, field, pageRoute, pageGuard, pathParam, rawField } from '../dash-session';
 import { isAdmin } from '../dash-types';
 import { formErrorsInto, fragment, pageResponse } from '../page-response';
@@ -20,6 +21,7 @@ const row = (m: ModelView): ModelRow => ({
   },
   audioInputPrice: m.audio_input_price, audioOutputPrice: m.audio_output_price,
   flexMultiplier: m.flex_price_multiplier, priorityMultiplier: m.priority_price_multiplier,
+  seeded: SEEDED_MODEL_IDS.includes(m.id),
 });
 
 /** A price field: blank -> null (where allowed), else a number (its range is updateModel's check, the API's). */
@@ -128,6 +130,15 @@ export function modelsPages(ctx: AppContext) {
       const provider = providerFilter(field(body, 'view_provider'));
       const models = (await listModels(ctx, provider ?? undefined)).map(row);
       return fragment(<ModelsSection models={models} providers={[...PROVIDER_IDS]} provider={provider} admin added={r.value.id} />);
+    }, adminRoute())
+    .post('/models/:id/delete', async ({ params }) => {
+      const id = pathParam(params.id);
+      const r = await attempt(() => deleteModel(ctx, id));
+      // Gone: the row goes with it. Refused (a group names it): the row stays with the reason.
+      if (r.ok) return fragment('');
+      const current = await attempt(() => getModel(ctx, id));
+      if (!current.ok) return fragment(<tr><td colspan="10" class="form-error" safe>{current.errors.join(' ')}</td></tr>, current.errors);
+      return fragment(<ModelRowView m={row(current.value)} admin error={{ message: r.errors.join(' ') }} />, r.errors);
     }, adminRoute())
     .post('/models/:id', async ({ body, params }) => {
       const id = pathParam(params.id);
