@@ -130,6 +130,20 @@ describe('a budget refuses a model whose price is unknown', () => {
     expect(gw.ctx.limits.counters.spend(gw.ctx.state.getSnapshot().clientsById!.get(id)!.limits!.scopes[0]!, Date.now())).toBeCloseTo(fixtureCost(1.1, 4.4), 12);
   });
 
+  test('on /v1/messages the refusal is Anthropic\'s permission_error; count_tokens (free) still answers', async () => {
+    const c = gw.addClient('budget-messages');
+    gw.ctx.db.update(clients).set({ budgetUsd: 1, budgetPeriod: 'month' }).where(eq(clients.id, c.id)).run();
+    await gw.ctx.limits.seed(gw.ctx.state.reload());
+    const body = { model: 'openai/gpt-99-preview', max_tokens: 10, messages: [{ role: 'user', content: 'Hello' }] };
+    const headers = { 'x-api-key': c.key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' };
+    // Plain fetch: gw.fetch would add the default key's bearer.
+    const r = await fetch(`${gw.url}/v1/messages`, { method: 'POST', headers, body: JSON.stringify(body) });
+    expect(r.status).toBe(403);
+    expect(await r.json()).toMatchObject({ type: 'error', error: { type: 'permission_error', message: expect.stringContaining('no known price') } });
+    const count = await fetch(`${gw.url}/v1/messages/count_tokens`, { method: 'POST', headers, body: JSON.stringify(body) });
+    expect(count.status).toBe(200);
+  });
+
   test('a key whose team has a budget is refused too; a group that may reach the model is refused, naming it', async () => {
     const now = Date.now();
     const team = gw.ctx.db.insert(teams).values({ name: 'priced-only', budgetUsd: 5, budgetPeriod: 'month', createdAt: now, updatedAt: now }).returning().get();
@@ -167,6 +181,14 @@ describe('POST and DELETE /api/models', () => {
     }
     // Listed to clients too.
     expect((await json(await gw.fetch('/v1/models', { headers: { authorization: `Bearer ${gw.clientKey}` } }))).data.map((m: any) => m.id)).toContain('gpt-99-preview');
+  });
+
+  test('PATCH sets and clears the context window', async () => {
+    const r = await api(gw, 'PATCH', '/api/models/gpt-99-preview', { as: admin, body: { context_window: 1_000_000 } });
+    expect(r.status).toBe(200);
+    expect(gw.ctx.state.getSnapshot().models.get('gpt-99-preview')!.contextWindow).toBe(1_000_000);
+    expect((await api(gw, 'PATCH', '/api/models/gpt-99-preview', { as: admin, body: { context_window: 2.5 } })).status).toBe(400);
+    expect(await json(await api(gw, 'PATCH', '/api/models/gpt-99-preview', { as: admin, body: { context_window: null } }))).toMatchObject({ context_window: null });
   });
 
   test('prices left out come from genai-prices; an id it does not list needs them; ollama models are free', async () => {
