@@ -362,6 +362,7 @@
         promptTokens: Number(pick('prompt_tokens', 'promptTokens')) || 0,
         completionTokens: Number(pick('completion_tokens', 'completionTokens')) || 0,
         costUsd: Number(pick('cost_usd', 'costUsd')) || 0,
+        costUnknown: pick('cost_unknown', 'costUnknown') === true,
         latencyMs: Number(pick('latency_ms', 'latencyMs')) || 0,
         error: String(r.error || ''),
         fresh: false,

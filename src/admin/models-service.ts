@@ -1,6 +1,9 @@
 import { asc, eq } from 'drizzle-orm';
+import { genaiPriceRow, SEEDED_MODEL_IDS } from '../db/seed/model-prices';
+import { FREE_PROVIDERS, PROVIDER_IDS, isProviderId, type ProviderId } from '../providers/types';
+import { validateGroups } from '../routing';
 import { models } from '../db/schema';
-import { notFound } from '../errors/api-error';
+import { ApiError, badRequest, notFound } from '../errors/api-error';
 import type { AdminDeps } from './admin-deps';
 import { checkModelPatch } from './model-patch-limits';
 
@@ -57,6 +60,8 @@ const NULLABLE_COLUMNS = {
 type NullableField = keyof typeof NULLABLE_COLUMNS;
 
 export interface ModelPatch extends Partial<Record<NullableField, number | null>> {
+  /** Tokens of prompt plus output the model takes (bounds a budget's worst case); null: unknown. */
+  context_window?: number | null;
   enabled?: boolean;
   input_price?: number;
   cached_input_price?: number | null;
@@ -98,6 +103,7 @@ export async function updateModel(deps: AdminDeps, id: string, patch: ModelPatch
   if (patch.reasoning_price !== undefined) set.reasoningPrice = patch.reasoning_price;
   if (patch.image_price !== undefined) set.imagePrice = patch.image_price;
   if (patch.cache_write_price !== undefined) set.cacheWritePrice = patch.cache_write_price;
+  if (patch.context_window !== undefined) set.contextWindow = patch.context_window;
   for (const [k, col] of Object.entries(NULLABLE_COLUMNS) as [NullableField, (typeof NULLABLE_COLUMNS)[NullableField]][]) {
     if (patch[k] !== undefined) set[col] = patch[k];
   }
@@ -105,4 +111,85 @@ export async function updateModel(deps: AdminDeps, id: string, patch: ModelPatch
   if (!row) throw notFound(`No model '${id}' in the models table.`, 'model_not_found', 'id');
   await deps.state.refresh();
   return view(row);
+}
+
+/** A model an admin adds: its id and provider, and what a patch sets (prices default to genai-prices'). */
+export interface ModelInput extends ModelPatch {
+  id: string;
+  provider: string;
+  /** The id sent upstream; default: `id` (less a `provider/` prefix of its own provider). */
+  upstream_id?: string;
+  kind?: 'chat' | 'image' | 'embedding';
+}
+
+/** What a model id may be (the API's schema and the dashboard's form hold to it): Ollama's `qwen3:8b`, `hf.co/…`. */
+export const MODEL_ID_MAX_CHARS = 200;
+export const MODEL_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$';
+const MODEL_ID_RE = new RegExp(MODEL_ID_PATTERN);
+
+function checkModelId(value: string, field: string): void {
+  if (value.length > MODEL_ID_MAX_CHARS || !MODEL_ID_RE.test(value))
+    throw badRequest(`${field.replace(/_/g, ' ')} must be 1-${MODEL_ID_MAX_CHARS} letters, digits and . _ : / @ + -, starting with a letter or digit.`, field);
+}
+
+/**
+ * Adds a model to the table (201). Prices not given come from the bundled genai-prices data when
+ * it lists the model, are 0 on the local providers (Ollama, mock), and must be given otherwise.
+ */
+export async function createModel(deps: AdminDeps, input: ModelInput): Promise<ModelView> {
+  const { id, provider, upstream_id, kind = 'chat', enabled = true, ...patch } = input;
+  checkModelId(id, 'id');
+  if (!isProviderId(provider)) throw badRequest(`Unknown provider '${provider}'. Known: ${PROVIDER_IDS.join(', ')}.`, 'provider');
+  const upstreamId = upstream_id ?? (id.startsWith(`${provider}/`) ? id.slice(provider.length + 1) : id);
+  checkModelId(upstreamId, 'upstream_id');
+  if (!['chat', 'image', 'embedding'].includes(kind)) throw badRequest(`kind must be chat, image or embedding.`, 'kind');
+  checkModelPatch(patch);
+  if ((await deps.db.select({ id: models.id }).from(models).where(eq(models.id, id))).length)
+    throw new ApiError({ status: 409, message: `A model '${id}' exists; use PATCH /api/models/${encodeURIComponent(id)} to change it.`, code: 'model_exists', param: 'id' });
+  if (deps.state.getSnapshot().groups.has(id))
+    throw new ApiError({ status: 409, message: `'${id}' is a model group's name; a model of that name would hide the group.`, code: 'group_exists', param: 'id' });
+  const now = Date.now();
+  const source = genaiPriceRow(provider, upstreamId, now);
+  const free = FREE_PROVIDERS.has(provider as ProviderId);
+  const missing = (['input_price', 'output_price'] as const).find((f) => patch[f] === undefined);
+  if (!source && !free && missing)
+    throw badRequest(`The bundled genai-prices data has no price for ${provider}/${upstreamId}: give input_price and output_price (USD per 1M tokens).`, missing);
+  const row: typeof models.$inferInsert = {
+    ...(source ?? {}),
+    id, provider, upstreamId, kind, enabled, updatedAt: now,
+    inputPrice: patch.input_price ?? source?.inputPrice ?? 0,
+    outputPrice: patch.output_price ?? (kind === 'image' ? 0 : (source?.outputPrice ?? 0)),
+    cachedInputPrice: patch.cached_input_price !== undefined ? patch.cached_input_price : (source?.cachedInputPrice ?? null),
+    reasoningPrice: patch.reasoning_price ?? null,
+    imagePrice: patch.image_price ?? null,
+    cacheWritePrice: patch.cache_write_price !== undefined ? patch.cache_write_price : (source?.cacheWritePrice ?? null),
+    contextWindow: patch.context_window !== undefined ? patch.context_window : (source?.contextWindow ?? null),
+  };
+  for (const [k, col] of Object.entries(NULLABLE_COLUMNS) as [NullableField, (typeof NULLABLE_COLUMNS)[NullableField]][]) {
+    if (patch[k] !== undefined) row[col] = patch[k];
+  }
+  const [created] = await deps.db.insert(models).values(row).returning();
+  await deps.state.refresh();
+  return view(created!);
+}
+
+/**
+ * Removes a model the admin added. Refused (409) for a seeded model, which the seed would put back
+ * at the next start (disable it instead), and while a group names it as a target or classifier.
+ */
+export async function deleteModel(deps: AdminDeps, id: string): Promise<{ id: string; deleted: true }> {
+  await getModel(deps, id);
+  if (SEEDED_MODEL_IDS.includes(id))
+    throw new ApiError({ status: 409, message: `'${id}' is a seeded model: the seed adds it back at every start. Disable it instead (PATCH {"enabled": false}).`, code: 'model_seeded', param: 'id' });
+  const snap = deps.state.getSnapshot();
+  const rest = new Set(snap.models.keys());
+  rest.delete(id);
+  const problems = validateGroups(snap.groups.values(), rest).filter((p) => p.message.includes(`'${id}'`));
+  if (problems.length) {
+    const groups = [...new Set(problems.map((p) => p.group))];
+    throw new ApiError({ status: 409, message: `'${id}' is still used by model group${groups.length > 1 ? 's' : ''} ${groups.map((g) => `'${g}'`).join(', ')}; change ${groups.length > 1 ? 'them' : 'it'} first.`, code: 'model_in_use', param: 'id' });
+  }
+  await deps.db.delete(models).where(eq(models.id, id));
+  await deps.state.refresh();
+  return { id, deleted: true };
 }

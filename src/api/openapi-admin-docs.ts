@@ -134,6 +134,8 @@ export const ADMIN_RESPONSES = {
   usageSummary: answers(usageSummary, { bad: true }),
   model: answers(model, { missing: true }),
   patchModel: answers(model, { bad: true, missing: true }),
+  createModel: answers(model, { status: 201, bad: true, conflict: true }),
+  deleteModel: answers(obj({ id: str, deleted: { const: true } }), { missing: true, conflict: true }),
   createGroup: answers(group, { status: 201, bad: true, conflict: true }),
   group: answers(group, { missing: true }),
   putGroup: answers(group, { bad: true, missing: true }),

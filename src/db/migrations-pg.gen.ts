@@ -6,6 +6,7 @@ import m3 from '../../drizzle-pg/0003_audio_and_service_tier_prices.sql' with { 
 import m4 from '../../drizzle-pg/0004_stored_responses_provider_key.sql' with { type: 'text' };
 import m5 from '../../drizzle-pg/0005_team_spend.sql' with { type: 'text' };
 import m6 from '../../drizzle-pg/0006_gemini_audio_prices.sql' with { type: 'text' };
+import m7 from '../../drizzle-pg/0007_log_cost_unknown.sql' with { type: 'text' };
 
 export const embeddedMigrations: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: "0000_init", when: 1796190489561, breakpoints: true, sql: m0 },
@@ -15,4 +16,5 @@ export const embeddedMigrations: { tag: string; when: number; breakpoints: boole
   { tag: "0004_stored_responses_provider_key", when: 1796307195838, breakpoints: true, sql: m4 },
   { tag: "0005_team_spend", when: 1796313815708, breakpoints: true, sql: m5 },
   { tag: "0006_gemini_audio_prices", when: 1796314015474, breakpoints: true, sql: m6 },
+  { tag: "0007_log_cost_unknown", when: 1796315156051, breakpoints: true, sql: m7 },
 ];

@@ -10,7 +10,8 @@ import { isXaiImageModel, planXaiImages } from './xai-images';
 /** Picks the image API for a concrete target; providers without image models get a 400. */
 export function planImageCall(req: ImageRequest, target: RouteTarget, settings: ProviderSettings): ImagePlan {
   const model = target.upstreamModel;
-  if (target.entry && target.entry.kind !== 'image') {
+  // An unlisted id's kind is not known (genai-prices prices it, the table does not describe it).
+  if (target.entry && !target.entry.unlisted && target.entry.kind !== 'image') {
     throw badRequest(`'${target.modelId}' is not an image generation model.`, 'model', 'model_not_image');
   }
   if (target.provider === 'openai') return planOpenAIImages(req, model, settings);

@@ -64,6 +64,18 @@ const retrySeconds = (ms: number) => String(Math.max(1, Math.ceil(ms / 1000)));
 const keyExpired = (at: number) =>
   new ApiError({ status: 401, message: `This API key expired at ${new Date(at).toISOString()}.`, type: 'authentication_error', code: 'key_expired' });
 
+/** 403 for a budgeted key or team asking for a model whose cost could not be counted. */
+function modelNotPriced(model: string, unpriced: string, scope: string): ApiError {
+  const what = unpriced === model ? `The model '${model}' has` : `The model '${model}' may route to '${unpriced}', which has`;
+  return new ApiError({
+    status: 403,
+    message: `${what} no known price (it is not in the models table, and the bundled genai-prices data does not list it), so ${scope}'s budget could not count its cost. An admin can add it with its prices (POST /api/models, or the dashboard's Models page).`,
+    type: 'permission_error',
+    code: 'model_not_priced',
+    param: 'model',
+  });
+}
+
 function refusalOf(a: Extract<Admission, { ok: false }>, headers: Record<string, string>): { err: ApiError; code: RefusalCode } {
   switch (a.reason) {
     case 'budget':
@@ -111,8 +123,14 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
       refuse(ctx, args, client.id, endpoint, model, 'model_not_allowed', new ApiError({ status: 403, message: `The model '${model}' is not allowed for ${scope.label}.`, type: 'permission_error', code: 'model_not_allowed', param: 'model' }));
     }
   }
+  const prices = svc.prices(routed, snap);
+  // A model of unknown price would be counted at $0: a budget could never stop it. Counting tokens is free.
+  if (prices.unpriced && endpoint !== 'count_tokens') {
+    const budgeted = limits.scopes.find((s) => s.budgetUsd !== null);
+    if (budgeted) refuse(ctx, args, client.id, endpoint, model, 'model_not_priced', modelNotPriced(model, prices.unpriced, budgeted.label));
+  }
   const bytes = Number(args.request.headers.get('content-length')) || JSON.stringify(body).length;
-  const worst = worstCaseOf(endpoint, body, bytes, svc.prices(routed, snap));
+  const worst = worstCaseOf(endpoint, body, bytes, prices);
   // Fail mode `closed` with the shared counters unreachable: a 503, logged like any refusal.
   const unavailable = (err: unknown): never => {
     if (err instanceof LimitsUnavailableError) refuse(ctx, args, client.id, endpoint, model, 'limits_unavailable', err);

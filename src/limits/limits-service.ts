@@ -9,7 +9,7 @@ import { spendSince } from './spend-queries';
 import { worstPricesOf, type WorstPrices } from './worst-case';
 
 /** Refusal codes as counted in `gophergate_limit_refusals_total`. */
-export type RefusalCode = 'model_not_allowed' | 'budget_exceeded' | 'rate_limit_exceeded' | 'concurrency_limit_exceeded' | 'key_expired' | 'limits_unavailable';
+export type RefusalCode = 'model_not_allowed' | 'model_not_priced' | 'budget_exceeded' | 'rate_limit_exceeded' | 'concurrency_limit_exceeded' | 'key_expired' | 'limits_unavailable';
 
 export interface LimitsOptions {
   counters?: LimitCounters;

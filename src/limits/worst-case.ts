@@ -1,9 +1,8 @@
-import { isProviderId, type ProviderId } from '../providers/types';
+import { FREE_PROVIDERS, isProviderId, type ProviderId } from '../providers/types';
 import { maxImagePriceUnits, reservedImageUnits } from '../images/image-price-units';
 import { maxImagesPerCall } from '../images/image-params';
 import { pricedAs } from '../routing/resolve-concrete';
-import type { RuntimeSnapshot } from '../state/snapshot-types';
-import type { ModelPrices } from '../state/snapshot-types';
+import type { ModelEntry, ModelPrices, RuntimeSnapshot } from '../state/snapshot-types';
 import { highestInputPrice, highestOutputPrice, pricesForPrompt } from '../usage/cost';
 
 /** One image model a name can reach and its per-image price (the default image's). */
@@ -36,6 +35,11 @@ export interface WorstPrices {
   longContext?: { threshold: number; input: number; output: number };
   /** The highest priority-tier multiplier among the targets (OpenAI's service_tier priority); unset: none. */
   priorityMultiplier?: number;
+  /**
+   * A model the name may reach (itself, a group's target or classifier) whose price is unknown:
+   * what it costs cannot be reserved nor counted, so a budgeted key is refused it. Unset: all priced.
+   */
+  unpriced?: string;
 }
 
 /** The dearest input and output rates of one price list. */
@@ -55,39 +59,33 @@ const FREE: WorstPrices = { input: 0, output: 0, image: 0, contextWindow: null }
 /**
  * Prices a name may be billed at: its model entry's, or for a group the highest of each price
  * among every target it may reach (a classifier or heuristic may pick any, fallbacks may run).
- * An unknown or unpriced name bills nothing (the log row prices it the same way).
+ * An unknown name bills nothing; a `provider/<id>` without a price (not in the table nor in
+ * genai-prices) bills nothing too, and says so in `unpriced` (the local providers are free, not unpriced).
  */
 export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<string> = new Set()): WorstPrices {
   const entry = snap.models.get(name);
-  if (entry) {
-    const p = entry.prices;
-    const base = dearest(p);
-    const tier = p.longContext ? dearest(pricesForPrompt(p, p.longContext.threshold)) : null;
-    return {
-      ...base,
-      // The dearest image the model makes (a dall-e-3 HD 1792, a high-quality gpt-image-1).
-      image: (p.image ?? 0) * maxImagePriceUnits(entry.upstreamId),
-      ...(p.image ? { imageModels: [{ provider: entry.provider, model: entry.upstreamId, price: p.image }] } : {}),
-      ...(p.webSearch ? { webSearch: p.webSearch } : {}),
-      ...(p.priorityMultiplier && p.priorityMultiplier > 1 ? { priorityMultiplier: p.priorityMultiplier } : {}),
-      contextWindow: entry.contextWindow ?? null,
-      ...(tier && {
-        longContext: { threshold: p.longContext!.threshold, input: Math.max(base.input, tier.input), output: Math.max(base.output, tier.output) },
-      }),
-    };
-  }
+  if (entry) return entryWorstPrices(entry);
   const slash = name.indexOf('/');
   if (slash > 0 && isProviderId(name.slice(0, slash))) {
-    const known = pricedAs(name.slice(0, slash), name.slice(slash + 1), snap);
-    return known ? worstPricesOf(known.id, snap, seen) : FREE;
+    const provider = name.slice(0, slash);
+    const known = pricedAs(provider, name.slice(slash + 1), snap);
+    if (known) return entryWorstPrices(known);
+    return FREE_PROVIDERS.has(provider as ProviderId) ? FREE : { ...FREE, unpriced: name };
   }
   const group = snap.groups.get(name);
   if (!group || seen.has(name)) return FREE;
   seen.add(name);
   const w: WorstPrices = { input: 0, output: 0, image: 0, contextWindow: 0 };
-  // A classifier group's scoring call is billed as its own row (charged to the key when it lands).
+  // A classifier group's scoring call is billed as its own row (charged to the key when it lands),
+  // so only whether its model has a price matters here.
+  const classifier = group.strategy === 'classifier' ? group.settings.classifier_model : undefined;
+  if (typeof classifier === 'string') {
+    const unpriced = worstPricesOf(classifier, snap, seen).unpriced;
+    if (unpriced) w.unpriced = unpriced;
+  }
   for (const t of group.targets) {
     const p = worstPricesOf(t, snap, seen);
+    if (p.unpriced) w.unpriced ??= p.unpriced;
     w.input = Math.max(w.input, p.input);
     w.output = Math.max(w.output, p.output);
     w.image = Math.max(w.image, p.image);
@@ -109,6 +107,26 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
     w.contextWindow = Math.max(w.contextWindow!, p.contextWindow ?? DEFAULT_OUTPUT_TOKENS);
   }
   return w;
+}
+
+/** The worst prices of one model entry (a table row, or genai-prices' price of an unlisted id). */
+function entryWorstPrices(entry: ModelEntry): WorstPrices {
+  const p = entry.prices;
+  const base = dearest(p);
+  const tier = p.longContext ? dearest(pricesForPrompt(p, p.longContext.threshold)) : null;
+  return {
+    ...base,
+    // The dearest image the model makes (a dall-e-3 HD 1792, a high-quality gpt-image-1).
+    image: (p.image ?? 0) * maxImagePriceUnits(entry.upstreamId),
+    ...(p.image ? { imageModels: [{ provider: entry.provider, model: entry.upstreamId, price: p.image }] } : {}),
+    ...(p.webSearch ? { webSearch: p.webSearch } : {}),
+    ...(p.priorityMultiplier && p.priorityMultiplier > 1 ? { priorityMultiplier: p.priorityMultiplier } : {}),
+    contextWindow: entry.contextWindow ?? null,
+    ...(tier && {
+      longContext: { threshold: p.longContext!.threshold, input: Math.max(base.input, tier.input), output: Math.max(base.output, tier.output) },
+    }),
+    ...(entry.unpriced ? { unpriced: entry.id } : {}),
+  };
 }
 
 /** Output tokens allowed when the request names no limit and the model's window is unknown. */

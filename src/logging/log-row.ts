@@ -11,7 +11,7 @@ import { requestLogs } from '../db/schema/request-logs';
 export type StoredLogRow = typeof requestLogs.$inferSelect;
 
 /** Columns a builder may leave out: the sinks write the column's default (null, or 0 for the counts). */
-type OptionalField = 'parentRequestId' | 'attempts' | 'images' | 'queueMs' | 'body' | 'providerKeyId' | 'cacheWriteTokens' | 'instance' | 'teamId';
+type OptionalField = 'parentRequestId' | 'attempts' | 'images' | 'queueMs' | 'body' | 'providerKeyId' | 'cacheWriteTokens' | 'instance' | 'teamId' | 'costUnknown';
 
 /** One request's accounting as the request path hands it to the log sink (the database assigns `id`). */
 export type LogRow = Omit<StoredLogRow, 'id' | OptionalField> & Partial<Pick<StoredLogRow, OptionalField>>;
@@ -46,7 +46,7 @@ export const LOG_COLUMNS: readonly LogColumn[] = Object.entries(getTableColumns(
 export const PUBLIC_LOG_FIELDS = [
   'createdAt', 'requestId', 'parentRequestId', 'clientId', 'endpoint', 'modelRequested', 'model', 'provider', 'route',
   'stream', 'status', 'errorType', 'error', 'promptTokens', 'cachedTokens', 'completionTokens', 'reasoningTokens',
-  'images', 'estimated', 'costUsd', 'latencyMs', 'ttfbMs', 'overheadMs', 'cacheWriteTokens', 'instance',
+  'images', 'estimated', 'costUsd', 'latencyMs', 'ttfbMs', 'overheadMs', 'cacheWriteTokens', 'instance', 'costUnknown',
 ] as const satisfies readonly LogColumn['key'][];
 export type PublicLogField = (typeof PUBLIC_LOG_FIELDS)[number];
 

@@ -13,6 +13,9 @@ export function isProviderId(value: string): value is ProviderId {
   return (PROVIDER_IDS as readonly string[]).includes(value);
 }
 
+/** The local providers: what they serve costs nothing, so a model they serve is never unpriced. */
+export const FREE_PROVIDERS: ReadonlySet<ProviderId> = new Set<ProviderId>(['ollama', 'mock']);
+
 /** A chat request as clients send it (OpenAI's shape); unknown extra fields are kept. */
 export type ChatRequest = ChatCompletionCreateParams & Record<string, unknown>;
 export type { ChatCompletion, ChatCompletionChunk };

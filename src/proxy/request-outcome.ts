@@ -4,6 +4,7 @@ import { withRequestId } from '../errors/request-id';
 import { headerValue } from '../http/header-value';
 import type { LogRow } from '../logging/log-row';
 import type { ChatCompletion, ChatRequest } from '../providers/types';
+import { isUnpricedTarget } from '../routing/resolve-concrete';
 import { routeOf } from '../routing/route-of';
 import type { RouteDecision, RouteTarget } from '../routing/types';
 import { computeCost } from '../usage/cost';
@@ -125,6 +126,8 @@ function toLogRow(o: RequestOutcome): LogRow {
     images: o.images,
     estimated: usage?.estimated === true,
     costUsd: prices && (usage || o.imageUnits) ? computeCost(usage ?? ZERO_USAGE, prices, o.imageUnits) : 0,
+    // Tokens were used at a price nobody knows: the row's $0 is not a cost (and no budget counted it).
+    costUnknown: !!o.target && !!(usage || o.imageUnits) && isUnpricedTarget(o.target),
     latencyMs: roundMs(timings.latencyMs),
     ttfbMs: timings.ttfbMs === null ? null : roundMs(timings.ttfbMs),
     overheadMs: roundMs(timings.overheadMs),

@@ -1,5 +1,5 @@
 import { modelNotFound } from '../errors/api-error';
-import { isProviderId } from '../providers/types';
+import { FREE_PROVIDERS, isProviderId } from '../providers/types';
 import type { ModelEntry, RuntimeSnapshot } from '../state/snapshot-types';
 import type { RouteTarget } from './types';
 
@@ -30,16 +30,27 @@ export function resolveConcrete(name: string, snap: RuntimeSnapshot): RouteTarge
 }
 
 /**
- * The models-table entry `provider/upstreamModel` bills at: the provider's own model of that id,
- * or for Anthropic's dated snapshot of a known model (`claude-sonnet-4-5-20250929` of
- * `claude-sonnet-4-5`, which Claude Code asks for) that model, as Anthropic prices a snapshot as
- * its alias (the upstream still gets the dated id). Null: unpriced.
+ * The entry `provider/upstreamModel` bills at: the provider's own model of that id, or for
+ * Anthropic's dated snapshot of a known model (`claude-sonnet-4-5-20250929` of `claude-sonnet-4-5`,
+ * which Claude Code asks for) that model, as Anthropic prices a snapshot as its alias (the upstream
+ * still gets the dated id); else the bundled genai-prices data's price for it (snap.unlistedModel).
+ * Null: unpriced.
  */
 export function pricedAs(provider: string, upstreamModel: string, snap: RuntimeSnapshot): ModelEntry | null {
   const known = snap.models.get(upstreamModel);
-  if (known) return known.provider === provider ? known : null;
-  if (provider !== 'anthropic') return null;
-  const base = /^(claude-.+)-\d{8}$/.exec(upstreamModel)?.[1];
-  const entry = base ? snap.models.get(base) : undefined;
-  return entry && entry.provider === 'anthropic' ? entry : null;
+  if (known?.provider === provider) return known;
+  if (provider === 'anthropic' && !known) {
+    const base = /^(claude-.+)-\d{8}$/.exec(upstreamModel)?.[1];
+    const entry = base ? snap.models.get(base) : undefined;
+    if (entry && entry.provider === 'anthropic') return entry;
+  }
+  return isProviderId(provider) ? (snap.unlistedModel?.(provider, upstreamModel) ?? null) : null;
+}
+
+/**
+ * Whether what a target costs is unknown: no entry prices it (nor genai-prices) and its provider
+ * is not a free local one, or its entry is an unpriced LLM_PROXY__PROVIDERS__<P>__MODELS id.
+ */
+export function isUnpricedTarget(t: Pick<RouteTarget, 'provider' | 'entry'>): boolean {
+  return t.entry ? t.entry.unpriced === true : !FREE_PROVIDERS.has(t.provider);
 }

@@ -1,7 +1,8 @@
 import type { Config } from '../config/config';
 import type { SecretBox } from '../crypto/secret-box';
 import { PROVIDER_CATALOG } from '../providers/provider-catalog';
-import { PROVIDER_IDS, type PoolKey, type ProviderId, type ProviderSettings } from '../providers/types';
+import { FREE_PROVIDERS, PROVIDER_IDS, type PoolKey, type ProviderId, type ProviderSettings } from '../providers/types';
+import { genaiPriceRow } from '../db/seed/model-prices';
 import { keyLimitsOf, teamEntries, type LimitColumns, type TeamRow } from '../limits/build-key-limits';
 import type { ClientEntry, GroupEntry, LongContextTier, ModelEntry, RuntimeSnapshot } from './snapshot-types';
 
@@ -90,29 +91,19 @@ export function buildSnapshot(rows: SnapshotRows, config: Config, box: SecretBox
   const models = new Map<string, ModelEntry>();
   for (const m of rows.models) {
     if (!(PROVIDER_IDS as readonly string[]).includes(m.provider)) continue;
-    models.set(m.id, {
-      id: m.id,
-      provider: m.provider as ProviderId,
-      upstreamId: m.upstreamId,
-      kind: m.kind,
-      enabled: m.enabled,
-      prices: {
-        input: m.inputPrice, cachedInput: m.cachedInputPrice, output: m.outputPrice, reasoning: m.reasoningPrice, image: m.imagePrice, cacheWrite: m.cacheWritePrice ?? null,
-        longContext: longContextOf(m),
-        audioInput: m.audioInputPrice ?? null, audioOutput: m.audioOutputPrice ?? null,
-        flexMultiplier: m.flexPriceMultiplier ?? null, priorityMultiplier: m.priorityPriceMultiplier ?? null,
-        webSearch: webSearchPriceOf(m.provider as ProviderId),
-      },
-      contextWindow: m.contextWindow ?? null,
-    });
+    models.set(m.id, modelEntryOf(m));
   }
-  // Models listed in LLM_PROXY__PROVIDERS__<P>__MODELS join the table (unpriced) unless already known.
+  // Models listed in LLM_PROXY__PROVIDERS__<P>__MODELS join the table unless already known, priced
+  // from genai-prices when it has them; otherwise unpriced (free on the local providers).
+  const now = Date.now();
   for (const id of PROVIDER_IDS) {
     for (const modelId of config.providers[id]!.models) {
       if (models.has(modelId)) continue;
-      models.set(modelId, {
+      const row = genaiPriceRow(id, modelId, now);
+      models.set(modelId, row ? modelEntryOf(row) : {
         id: modelId, provider: id, upstreamId: modelId, kind: 'chat', enabled: true,
         prices: { input: 0, cachedInput: null, output: 0, reasoning: null, image: null },
+        ...(FREE_PROVIDERS.has(id) ? {} : { unpriced: true }),
       });
     }
   }
@@ -126,5 +117,45 @@ export function buildSnapshot(rows: SnapshotRows, config: Config, box: SecretBox
     clientsByKeyHash.set(c.keyHash, entry);
     clientsById.set(c.id, entry);
   }
-  return { version, providers, models, groups, clientsByKeyHash, clientsById, teams };
+  return { version, providers, models, groups, clientsByKeyHash, clientsById, teams, unlistedModel: unlistedModelLookup() };
+}
+
+/** Lookups remembered per snapshot (clients choose the names, so the memory is bounded). */
+const MAX_UNLISTED_LOOKUPS = 1_000;
+
+/**
+ * genai-prices' price of a `provider/<id>` the table lacks, as a model entry (id `provider/<id>`),
+ * remembered for the snapshot's life: a lookup takes ~0.1 ms, and a reload may bring the id into
+ * the table.
+ */
+function unlistedModelLookup(): (provider: ProviderId, id: string) => ModelEntry | null {
+  const seen = new Map<string, ModelEntry | null>();
+  return (provider, id) => {
+    const name = `${provider}/${id}`;
+    let entry = seen.get(name);
+    if (entry !== undefined) return entry;
+    const row = genaiPriceRow(provider, id, Date.now());
+    entry = row ? { ...modelEntryOf(row), id: name, kind: 'chat', unlisted: true } : null;
+    if (seen.size < MAX_UNLISTED_LOOKUPS) seen.set(name, entry);
+    return entry;
+  };
+}
+
+/** A models-table row as the request path holds it. */
+function modelEntryOf(m: SnapshotRows['models'][number]): ModelEntry {
+  return {
+    id: m.id,
+    provider: m.provider as ProviderId,
+    upstreamId: m.upstreamId,
+    kind: m.kind,
+    enabled: m.enabled,
+    prices: {
+      input: m.inputPrice, cachedInput: m.cachedInputPrice, output: m.outputPrice, reasoning: m.reasoningPrice, image: m.imagePrice, cacheWrite: m.cacheWritePrice ?? null,
+      longContext: longContextOf(m),
+      audioInput: m.audioInputPrice ?? null, audioOutput: m.audioOutputPrice ?? null,
+      flexMultiplier: m.flexPriceMultiplier ?? null, priorityMultiplier: m.priorityPriceMultiplier ?? null,
+      webSearch: webSearchPriceOf(m.provider as ProviderId),
+    },
+    contextWindow: m.contextWindow ?? null,
+  };
 }

@@ -51,6 +51,13 @@ export interface ModelEntry {
   prices: ModelPrices;
   /** Tokens of prompt plus output the model takes, when known (bounds a budget's worst case). */
   contextWindow?: number | null;
+  /**
+   * Not a models-table row: priced from the bundled genai-prices data for a `provider/<id>` the
+   * table lacks (its `kind` is a guess, so endpoint kind checks let it through).
+   */
+  unlisted?: boolean;
+  /** No price is known (a paid provider's id from LLM_PROXY__PROVIDERS__<P>__MODELS that genai-prices lacks): its zero prices are not real. */
+  unpriced?: boolean;
 }
 
 export interface GroupEntry {
@@ -91,4 +98,9 @@ export interface RuntimeSnapshot {
   clientsByKeyHash: ReadonlyMap<string, ClientEntry>;
   clientsById?: ReadonlyMap<number, ClientEntry>;
   teams?: ReadonlyMap<number, TeamEntry>;
+  /**
+   * The prices of `provider/<id>` for an id the models table lacks, from the bundled genai-prices
+   * data (null: unknown there too). Unset in hand-made snapshots: such ids are unpriced.
+   */
+  unlistedModel?: (provider: ProviderId, id: string) => ModelEntry | null;
 }

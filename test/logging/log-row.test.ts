@@ -23,11 +23,11 @@ test('each key is its column name in camelCase (the LogJson type relies on it)',
 
 test('a row left without its optional fields is written and shown with the columns\' defaults', () => {
   const values = Object.fromEntries(LOG_COLUMNS.map((c, i) => [c.name, logRowValues(minimal)[i]]));
-  expect(values).toMatchObject({ stream: 1, estimated: 0, images: 0, cache_write_tokens: 0, cost_usd: 0, body: null, queue_ms: null, instance: null });
+  expect(values).toMatchObject({ stream: 1, estimated: 0, images: 0, cache_write_tokens: 0, cost_usd: 0, body: null, queue_ms: null, instance: null, cost_unknown: 0 });
   expect(INSERT_LOG_SQL.match(/\?/g)!.length).toBe(LOG_COLUMNS.length);
   const shown = logJson(minimal);
   expect(Object.keys(shown).sort()).toEqual(PUBLIC_LOG_JSON_KEYS);
-  expect(shown).toMatchObject({ parent_request_id: null, images: 0, cache_write_tokens: 0, instance: null, stream: true });
+  expect(shown).toMatchObject({ parent_request_id: null, images: 0, cache_write_tokens: 0, instance: null, stream: true, cost_unknown: false });
 });
 
 let gw: TestGateway;

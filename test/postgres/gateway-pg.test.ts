@@ -145,6 +145,14 @@ describe('a gateway on PostgreSQL', () => {
     const patched = await json(await api(gw, 'PATCH', `/api/models/${encodeURIComponent(m.id)}`, { as: admin, body: { input_price: 1.25, enabled: false } }));
     expect(patched).toMatchObject({ id: m.id, input_price: 1.25, enabled: false });
     expect(gw.ctx.state.getSnapshot().models.get(m.id)?.enabled).toBe(false);
+    // A model added and removed through the API (prices from genai-prices).
+    const added = await api(gw, 'POST', '/api/models', { as: admin, body: { id: 'o3-mini', provider: 'openai', context_window: 100_000 } });
+    expect(added.status).toBe(201);
+    expect(await json(added)).toMatchObject({ id: 'o3-mini', input_price: 1.1, output_price: 4.4, context_window: 100_000 });
+    expect(gw.ctx.state.getSnapshot().models.get('o3-mini')?.prices.input).toBe(1.1);
+    expect((await api(gw, 'POST', '/api/models', { as: admin, body: { id: 'o3-mini', provider: 'openai' } })).status).toBe(409);
+    expect((await api(gw, 'DELETE', '/api/models/o3-mini', { as: admin })).status).toBe(200);
+    expect(gw.ctx.state.getSnapshot().models.has('o3-mini')).toBe(false);
 
     const providers = await json(await api(gw, 'GET', '/api/providers', { as: admin }));
     expect(providers.data.find((p: any) => p.id === 'mock')).toMatchObject({ enabled: true });

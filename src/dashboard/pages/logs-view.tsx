@@ -5,6 +5,9 @@ import { compactNumber, dateTime, duration, usd } from '../format';
 import { LOG_ENDPOINTS } from '../../db/schema/request-logs';
 import type { ListedLogRow, StoredLogRow } from '../../logging/log-row';
 
+/** Why a row shows no cost: its model has no price (not $0: nothing could be counted). */
+const UNKNOWN_COST_NOTE = 'the model has no price in the models table or genai-prices; add it on the Models page';
+
 /** One row of the logs table: the row as listed (logging/log-row.ts), with its client's current name. */
 export type LogListItem = ListedLogRow & { clientName: string | null };
 
@@ -124,7 +127,7 @@ export function LogsView(props: { vm: LogsViewModel; detail?: JSX.Element }) {
                         {/* A second line, not a column: the table must fit beside the detail panel. */}
                         {r.cacheWriteTokens ? <div class="muted small cache-write" title="Prompt tokens written to the provider's prompt cache (part of tokens in)">{`${compactNumber(r.cacheWriteTokens)} cache write`}</div> : ''}
                       </td>
-                      <td class="num">{usd(r.costUsd)}</td>
+                      <td class="num">{r.costUnknown ? <span class="muted cost-unknown" title={UNKNOWN_COST_NOTE}>unknown</span> : usd(r.costUsd)}</td>
                       <td class="num">{duration(r.latencyMs)}</td>
                     </tr>
                   ))}
@@ -171,7 +174,7 @@ export function LogDetailView(props: { d: LogDetail }) {
         {d.providerKey ? <Field k="Provider key"><code safe>{d.providerKey}</code></Field> : ''}
         <Field k="Tokens">{`${compactNumber(d.promptTokens)} in (${compactNumber(d.cachedTokens)} cached${d.cacheWriteTokens ? `, ${compactNumber(d.cacheWriteTokens)} cache write` : ''}), ${compactNumber(d.completionTokens)} out (${compactNumber(d.reasoningTokens)} reasoning)${d.estimated ? ', estimated' : ''}`}</Field>
         {d.images ? <Field k="Images">{String(d.images)}</Field> : ''}
-        <Field k="Cost">{usd(d.costUsd)}</Field>
+        <Field k="Cost">{d.costUnknown ? <span class="cost-unknown">{`unknown: ${UNKNOWN_COST_NOTE}`}</span> : usd(d.costUsd)}</Field>
         <Field k="Latency">{`${duration(d.latencyMs)} total, ${d.ttfbMs == null ? '—' : duration(d.ttfbMs)} to first byte, ${duration(d.overheadMs)} gateway overhead`}</Field>
         {d.error ? <Field k="Error"><span class="form-error" safe>{`${d.errorType ? `${d.errorType}: ` : ''}${d.error}`}</span></Field> : ''}
       </dl>

@@ -1,8 +1,9 @@
 /** @jsxImportSource #html */
-import { Card } from '../components/ui';
+import { Card, FormErrors } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import type { LongContextTier } from '../../state/snapshot-types';
 import { MAX_LONG_CONTEXT_THRESHOLD, MAX_MODEL_PRICE, MAX_PRICE_MULTIPLIER } from '../../admin/model-patch-limits';
+import { MODEL_ID_MAX_CHARS } from '../../admin/models-service';
 
 export interface ModelRow {
   id: string;
@@ -25,6 +26,8 @@ export interface ModelRow {
   /** Every token price times this for an answer OpenAI served at service_tier flex / priority (blank: standard prices). */
   flexMultiplier?: number | null;
   priorityMultiplier?: number | null;
+  /** Added by the seed (which puts it back at every start): disabled, never deleted. */
+  seeded?: boolean;
 }
 
 const price = (v: number | null) => (v == null ? '' : String(v));
@@ -216,10 +219,90 @@ export function ModelRowView(props: { m: ModelRow; admin: boolean; error?: RowEr
         <form id={formId} hx-post={url} hx-target={`#${rowId}`} hx-swap="outerHTML" hx-include={`#${rowId} input.price`}>
           <button type="submit" class="btn small">Save</button>
         </form>
+        {m.seeded ? '' : (
+          <button type="button" class="btn small danger" hx-post={`${url}/delete`} hx-target={`#${rowId}`} hx-swap="outerHTML"
+            hx-confirm={`Delete the model ${m.id}? Requests naming it by its bare id get 404; provider/id is priced from genai-prices or refused to budgeted keys.`}>Delete</button>
+        )}
         {props.saved ? <span class="saved small" role="status">saved</span> : ''}
         {props.error && !(ROW_PRICES as readonly string[]).includes(props.error.field ?? '') ? <span class="form-error small" role="alert" safe>{props.error.message}</span> : ''}
       </td>
     </tr>
+  );
+}
+
+/** Where the "Add model" form shows why a model was not added (the form keeps what was typed). */
+export const MODEL_CREATE_ERRORS = 'model-create-errors';
+
+/**
+ * An admin adds a model the table lacks (a model released after this build, a fine-tune). Prices
+ * left blank come from the bundled genai-prices data when it lists the model (free on Ollama).
+ */
+function CreateModelForm(props: { providers: string[]; provider: string | null; added?: string; errors?: string[] }) {
+  const priceInput = (name: string, label: string, placeholder: string) => (
+    <label>{label}
+      <input name={name} type="number" step="any" min="0" max={String(MAX_MODEL_PRICE)} placeholder={placeholder} />
+    </label>
+  );
+  return (
+    <form id="model-create" hx-post="/models" hx-target="#models-section" hx-swap="outerHTML">
+      <input type="hidden" name="view_provider" value={props.provider ?? ''} />
+      <div class="form-grid">
+        <label>Model id
+          <input id="model-new-id" name="id" required maxlength={String(MODEL_ID_MAX_CHARS)} placeholder="e.g. gpt-5.5" autocomplete="off" />
+        </label>
+        <label>Provider
+          <select name="provider" required>
+            {props.providers.map((p) => <option value={p} selected={p === props.provider} safe>{p}</option>)}
+          </select>
+        </label>
+        <label>Upstream id
+          <input name="upstream_id" maxlength={String(MODEL_ID_MAX_CHARS)} placeholder="= model id" autocomplete="off" />
+        </label>
+        <label>Kind
+          <select name="kind">
+            <option value="chat" selected>chat</option>
+            <option value="embedding">embedding</option>
+            <option value="image">image</option>
+          </select>
+        </label>
+        {priceInput('input_price', 'Input $/1M', 'genai-prices')}
+        {priceInput('cached_input_price', 'Cached input $/1M', 'genai-prices')}
+        {priceInput('output_price', 'Output $/1M', 'genai-prices')}
+        {priceInput('image_price', '$ per image', '—')}
+        <label>Context window
+          <input name="context_window" type="number" min="1" max={String(MAX_LONG_CONTEXT_THRESHOLD)} step="1" placeholder="genai-prices" />
+        </label>
+      </div>
+      <p class="muted small">Blank prices and window come from the bundled genai-prices data when it lists the model (Ollama models are free); otherwise give input and output prices. A model without a price is refused to keys with a budget.</p>
+      <button type="submit" class="btn primary">Add model</button>
+      {props.added ? <span class="saved small" role="status" safe>{`added ${props.added}`}</span> : ''}
+      <div id={MODEL_CREATE_ERRORS}><FormErrors errors={props.errors} /></div>
+    </form>
+  );
+}
+
+/** Everything below the header; adding a model swaps this whole section. */
+export function ModelsSection(props: { models: ModelRow[]; providers: string[]; provider: string | null; admin: boolean; added?: string }) {
+  return (
+    <div id="models-section">
+      {props.admin ? <Card><CreateModelForm providers={props.providers} provider={props.provider} added={props.added} /></Card> : ''}
+      {props.models.length === 0 ? (
+        <EmptyState title="No models for this filter">
+          Any <code>provider/model-id</code> still works without a row here, priced from genai-prices when it lists the id{props.admin ? '; add it above to set its prices' : ''}.
+        </EmptyState>
+      ) : (
+        <Card>
+          <div class="table-wrap">
+            <table class="table" id="models-table">
+              <thead>
+                <tr><th>Model</th><th>Provider</th><th>Kind</th><th>Enabled</th><th>Input</th><th>Cached<div class="muted small">read / write</div></th><th>Output</th><th>Reasoning</th><th>Image</th>{props.admin ? <th></th> : ''}</tr>
+              </thead>
+              <tbody>{props.models.map((m) => <ModelRowView m={m} admin={props.admin} />)}</tbody>
+            </table>
+          </div>
+        </Card>
+      )}
+    </div>
   );
 }
 
@@ -234,22 +317,7 @@ export function ModelsView(props: { models: ModelRow[]; providers: string[]; pro
           </select>
         </form>
       </PageHeader>
-      {props.models.length === 0 ? (
-        <EmptyState title="No models for this filter">
-          Any <code>provider/model-id</code> still works without a row here; add ids with <code safe>{'LLM_PROXY__PROVIDERS__<P>__MODELS'}</code> to price them.
-        </EmptyState>
-      ) : (
-        <Card>
-          <div class="table-wrap">
-            <table class="table" id="models-table">
-              <thead>
-                <tr><th>Model</th><th>Provider</th><th>Kind</th><th>Enabled</th><th>Input</th><th>Cached<div class="muted small">read / write</div></th><th>Output</th><th>Reasoning</th><th>Image</th>{props.admin ? <th></th> : ''}</tr>
-              </thead>
-              <tbody>{props.models.map((m) => <ModelRowView m={m} admin={props.admin} />)}</tbody>
-            </table>
-          </div>
-        </Card>
-      )}
+      <ModelsSection {...props} />
     </div>
   );
 }

@@ -34,7 +34,7 @@ export function MonitorView(props: { initial: LogJson[]; clientNames: Record<str
                   <td><code x-text="r.model"></code><div class="muted small" x-text="r.provider"></div></td>
                   <td><code class="small" x-text="r.route"></code><div class="form-error small" x-show="r.error" x-text="r.error"></div></td>
                   <td class="num" x-text="num(r.promptTokens) + ' / ' + num(r.completionTokens)"></td>
-                  <td class="num" x-text="usd(r.costUsd)"></td>
+                  <td class="num" x-text="r.costUnknown ? 'unknown' : usd(r.costUsd)"></td>
                   <td class="num" x-text="ms(r.latencyMs)"></td>
                 </tr>
               </template>

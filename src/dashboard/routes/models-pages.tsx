@@ -1,14 +1,15 @@
 /** @jsxImportSource #html */
 import { Elysia } from 'elysia';
-import { getModel, listModels, updateModel, type ModelPatch, type ModelView } from '../../admin/models-service';
+import { createModel, deleteModel, getModel, listModels, updateModel, type ModelInput, type ModelPatch, type ModelView } from '../../admin/models-service';
 import type { AppContext } from '../../context';
 import { badRequest } from '../../errors/api-error';
 import { PROVIDER_IDS } from '../../providers/types';
+import { SEEDED_MODEL_IDS } from '../../db/seed/model-prices';
 import { adminRoute, attempt, field, pageRoute, pageGuard, pathParam, rawField } from '../dash-session';
 import { isAdmin } from '../dash-types';
 import { formErrorsInto, fragment, pageResponse } from '../page-response';
 import { MULTIPLIER_FIELDS } from '../../admin/model-patch-limits';
-import { audioTiersErrorSlot, modelRowId, ModelRowView, ModelsView, ROW_PRICES, tierErrorSlot, type ModelRow } from '../pages/models-view';
+import { audioTiersErrorSlot, MODEL_CREATE_ERRORS, modelRowId, ModelRowView, ModelsSection, ModelsView, ROW_PRICES, tierErrorSlot, type ModelRow } from '../pages/models-view';
 
 const row = (m: ModelView): ModelRow => ({
   id: m.id, provider: m.provider, upstreamId: m.upstream_id, kind: m.kind, enabled: m.enabled, inputPrice: m.input_price,
@@ -20,6 +21,7 @@ const row = (m: ModelView): ModelRow => ({
   },
   audioInputPrice: m.audio_input_price, audioOutputPrice: m.audio_output_price,
   flexMultiplier: m.flex_price_multiplier, priorityMultiplier: m.priority_price_multiplier,
+  seeded: SEEDED_MODEL_IDS.includes(m.id),
 });
 
 /** A price field: blank -> null (where allowed), else a number (its range is updateModel's check, the API's). */
@@ -92,15 +94,52 @@ function typedPrices(body: unknown): Record<string, string> {
   return typed;
 }
 
+/** The "Add model" form: blank fields are left out (createModel fills prices and window from genai-prices). */
+function modelInputOf(body: unknown): ModelInput {
+  const input: ModelInput = { id: field(body, 'id'), provider: field(body, 'provider') };
+  const upstream = field(body, 'upstream_id');
+  if (upstream) input.upstream_id = upstream;
+  const kind = field(body, 'kind');
+  if (kind) input.kind = kind as ModelInput['kind'];
+  for (const k of ['input_price', 'cached_input_price', 'output_price', 'image_price'] as const) {
+    if (field(body, k) !== '') input[k] = price(body, k, false) as number;
+  }
+  const window = field(body, 'context_window');
+  if (window !== '') {
+    // Its range is createModel's check; a word is refused here with the same message.
+    input.context_window = Number(window);
+    if (!Number.isFinite(input.context_window)) throw badRequest('context window must be a whole number of tokens.', 'context_window');
+  }
+  return input;
+}
+
+const providerFilter = (v: string | undefined) => ((PROVIDER_IDS as readonly string[]).includes(v ?? '') ? v! : null);
+
 export function modelsPages(ctx: AppContext) {
   return new Elysia({ name: 'dashboard-models-pages' })
     .use(pageGuard(ctx))
     .get('/models', async ({ user, request, query }) => {
-      const provider = (PROVIDER_IDS as readonly string[]).includes(query.provider ?? '') ? query.provider! : null;
+      const provider = providerFilter(query.provider);
       const models = (await listModels(ctx, provider ?? undefined)).map(row);
       return pageResponse(request, user, 'models', 'Models',
         <ModelsView models={models} providers={[...PROVIDER_IDS]} provider={provider} admin={isAdmin(user)} />);
     }, pageRoute())
+    .post('/models', async ({ body }) => {
+      const r = await attempt(() => createModel(ctx, modelInputOf(body)));
+      if (!r.ok) return formErrorsInto(MODEL_CREATE_ERRORS, r.errors);
+      const provider = providerFilter(field(body, 'view_provider'));
+      const models = (await listModels(ctx, provider ?? undefined)).map(row);
+      return fragment(<ModelsSection models={models} providers={[...PROVIDER_IDS]} provider={provider} admin added={r.value.id} />);
+    }, adminRoute())
+    .post('/models/:id/delete', async ({ params }) => {
+      const id = pathParam(params.id);
+      const r = await attempt(() => deleteModel(ctx, id));
+      // Gone: the row goes with it. Refused (a group names it): the row stays with the reason.
+      if (r.ok) return fragment('');
+      const current = await attempt(() => getModel(ctx, id));
+      if (!current.ok) return fragment(<tr><td colspan="10" class="form-error" safe>{current.errors.join(' ')}</td></tr>, current.errors);
+      return fragment(<ModelRowView m={row(current.value)} admin error={{ message: r.errors.join(' ') }} />, r.errors);
+    }, adminRoute())
     .post('/models/:id', async ({ body, params }) => {
       const id = pathParam(params.id);
       const r = await attempt(() => updateModel(ctx, id, patchOf(body)));

@@ -52,6 +52,11 @@ export const requestLogs = sqliteTable(
      * with the team it was spent in.
      */
     teamId: integer('team_id'),
+    /**
+     * The model's price is unknown (a paid provider's id that neither the models table nor the
+     * bundled genai-prices data prices): cost_usd is 0 because nothing could be counted, not because it was free.
+     */
+    costUnknown: integer('cost_unknown', { mode: 'boolean' }).notNull().default(false),
   },
   (t) => [
     index('request_logs_created_idx').on(t.createdAt),

@@ -9,6 +9,8 @@ import type { ProviderId } from '../../providers/types';
  */
 
 type ModelRow = typeof models.$inferInsert;
+/** A whole row (every column set), as the seed and genaiPriceRow make them. */
+type FullModelRow = typeof models.$inferSelect;
 
 interface SeedModel {
   id: string;
@@ -222,34 +224,54 @@ export function seedModelRows(now: number): ModelRow[] {
     const source = sourcePrice(m, now);
     const price = source?.price ?? FALLBACK[m.id];
     if (!price) throw new Error(`seed: no price for ${m.provider}/${m.id}; add it to FALLBACK in model-prices.ts`);
-    const image = m.kind === 'image';
-    const tiers = serviceTierMultipliers(m);
-    return {
-      id: m.id,
-      provider: m.provider,
-      upstreamId: m.upstreamId ?? m.id,
-      kind: m.kind,
-      enabled: true,
-      inputPrice: price.input,
-      cachedInputPrice: price.cachedInput ?? null,
-      // Image models are billed per image; their output tokens ARE the image, so pricing them
-      // as tokens too would bill every picture twice.
-      outputPrice: image ? 0 : price.output,
-      reasoningPrice: null,
-      imagePrice: image ? (IMAGE_PRICE[m.id] ?? null) : null,
-      contextWindow: source?.contextWindow ?? price.contextWindow ?? null,
-      updatedAt: now,
-      cacheWritePrice: price.cacheWrite ?? null,
-      longContextThreshold: price.longContext?.threshold ?? null,
-      longContextInputPrice: price.longContext?.input ?? null,
-      longContextCachedInputPrice: price.longContext?.cachedInput ?? null,
-      longContextCacheWritePrice: price.longContext?.cacheWrite ?? null,
-      longContextOutputPrice: price.longContext?.output ?? null,
-      longContextReasoningPrice: null,
-      audioInputPrice: price.audioInput ?? null,
-      audioOutputPrice: price.audioOutput ?? null,
-      flexPriceMultiplier: tiers.flex,
-      priorityPriceMultiplier: tiers.priority,
-    };
+    return modelRow(m, price, source?.contextWindow ?? price.contextWindow ?? null, now);
   });
+}
+
+/**
+ * A models-table row for a model the table does not hold, priced from the bundled genai-prices
+ * data as the seed prices its own (null when genai-prices has no price for it). A listed price
+ * without an output price is an embedding model's (genai-prices lists none for them), billed as one.
+ */
+export function genaiPriceRow(provider: ProviderId, id: string, now: number): FullModelRow | null {
+  const m: SeedModel = { id, provider, kind: 'chat' };
+  try {
+    const source = sourcePrice(m, now) ?? sourcePrice({ ...m, kind: 'embedding' }, now);
+    return source ? modelRow(m, source.price, source.contextWindow ?? null, now) : null;
+  } catch {
+    // Tiers the table cannot hold (longContextTier): unpriced rather than a failed request.
+    return null;
+  }
+}
+
+function modelRow(m: SeedModel, price: HandPrice, contextWindow: number | null, now: number): FullModelRow {
+  const image = m.kind === 'image';
+  const tiers = serviceTierMultipliers(m);
+  return {
+    id: m.id,
+    provider: m.provider,
+    upstreamId: m.upstreamId ?? m.id,
+    kind: m.kind,
+    enabled: true,
+    inputPrice: price.input,
+    cachedInputPrice: price.cachedInput ?? null,
+    // Image models are billed per image; their output tokens ARE the image, so pricing them
+    // as tokens too would bill every picture twice.
+    outputPrice: image ? 0 : price.output,
+    reasoningPrice: null,
+    imagePrice: image ? (IMAGE_PRICE[m.id] ?? null) : null,
+    contextWindow,
+    updatedAt: now,
+    cacheWritePrice: price.cacheWrite ?? null,
+    longContextThreshold: price.longContext?.threshold ?? null,
+    longContextInputPrice: price.longContext?.input ?? null,
+    longContextCachedInputPrice: price.longContext?.cachedInput ?? null,
+    longContextCacheWritePrice: price.longContext?.cacheWrite ?? null,
+    longContextOutputPrice: price.longContext?.output ?? null,
+    longContextReasoningPrice: null,
+    audioInputPrice: price.audioInput ?? null,
+    audioOutputPrice: price.audioOutput ?? null,
+    flexPriceMultiplier: tiers.flex,
+    priorityPriceMultiplier: tiers.priority,
+  };
 }
