@@ -163,10 +163,5 @@ export const ADMIN_RESPONSES = {
   deleteGroup: answers(obj({ name: str, deleted: { const: true } }), { missing: true, conflict: true }),
   timeseries: answers(obj({ bucket: { enum: ['hour', 'day'] }, from: int, to: int, data: arr(obj({ t: int, ...usageTotals }, ['t', 'requests', 'cost_usd'])) }), { bad: true }),
   breakdown: answers(obj({ by: { enum: ['provider', 'model', 'client'] }, data: arr(obj({ key: { anyOf: [str, int, { type: 'null' }], description: 'Provider id, model id or client id' }, label: str, ...usageTotals }, ['key', 'requests', 'cost_usd'])) }), { bad: true }),
-  metrics: {
-    200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: str } } },
-    401: error('LLM_PROXY__METRICS__TOKEN is set and the bearer token is missing or wrong'),
-    404: error('LLM_PROXY__METRICS__ENABLED=false (`not_found`)'),
-  },
   health: { 200: { description: 'OK (`status` says `degraded` while a configured store or Redis is unreachable)', content: json(health) } },
 };

@@ -4,6 +4,7 @@
  * these schemas only document; they list what is required and the main fields, and allow the rest.
  */
 import type { DocumentDecoration } from 'elysia';
+import { OPENAI_ERROR_SCHEMA } from '../errors/openapi-error-schema';
 
 type Schema = Record<string, unknown>;
 
@@ -18,10 +19,7 @@ const arr = (items: Schema): Schema => ({ type: 'array', items });
 const modelName = { ...str, maxLength: 256, description: 'A model id (`gpt-4o`), `provider/model` (`gemini/gemini-2.5-flash`) or a group name (`dispatcher`).' };
 
 /** OpenAI's error body: every /v1 error except /v1/messages'. */
-export const OPENAI_ERROR = obj(
-  { error: obj({ message: str, type: str, param: nullable(str), code: nullable(str) }, ['message', 'type', 'param', 'code']) },
-  ['error'],
-);
+export const OPENAI_ERROR: Schema = OPENAI_ERROR_SCHEMA;
 
 /** Anthropic's error body (/v1/messages, /v1/messages/count_tokens). */
 const ANTHROPIC_ERROR = obj({ type: { const: 'error' }, error: obj({ type: str, message: str }, ['type', 'message']) }, ['type', 'error']);

@@ -9,9 +9,16 @@ import { withInstanceLabel } from './instance-label';
 import { redisGauges } from './redis-gauges';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type GaugeFamily } from './prometheus-text';
 import { saturationGauges, saturationOf } from './saturation';
-import { ADMIN_RESPONSES } from '../api/openapi-admin-docs';
+import { OPENAI_ERROR_SCHEMA } from '../errors/openapi-error-schema';
 
 const CIRCUIT_STATES: CircuitState[] = ['closed', 'open', 'half_open'];
+
+/** The OpenAPI document's answers of GET /metrics. */
+const METRICS_RESPONSES = {
+  200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' as const } } } },
+  401: { description: 'LLM_PROXY__METRICS__TOKEN is set and the bearer token is missing or wrong', content: { 'application/json': { schema: OPENAI_ERROR_SCHEMA } } },
+  404: { description: 'LLM_PROXY__METRICS__ENABLED=false (`not_found`)', content: { 'application/json': { schema: OPENAI_ERROR_SCHEMA } } },
+};
 
 function notFound(): Response {
   const body = { error: { message: 'Not found.', type: 'invalid_request_error', param: null, code: 'not_found' } };
@@ -80,6 +87,6 @@ export function metricsRoutes(ctx: AppContext) {
       const text = withInstanceLabel(renderPrometheus(ctx.metrics.all(), gauges), ctx.config.instanceId);
       return new Response(text, { headers: { 'content-type': PROMETHEUS_CONTENT_TYPE } });
     },
-    { detail: { tags: ['System'], responses: ADMIN_RESPONSES.metrics, summary: 'Prometheus metrics (text exposition format)' } },
+    { detail: { tags: ['System'], responses: METRICS_RESPONSES, summary: 'Prometheus metrics (text exposition format)' } },
   );
 }

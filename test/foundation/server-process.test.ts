@@ -30,7 +30,7 @@ test('the server starts in an empty directory, creates ./data, answers /health a
   expect(health.status).toBe('ok');
   // The same version `--version` prints (INTERFACE.md: /health carries `version`).
   expect(health.version).toBe(pkg.version);
-  expect(health.providers.openai).toEqual({ enabled: false, circuit: 'closed' });
+  expect(health.providers.openai).toEqual({ enabled: false, circuit: 'closed', model_circuits: [] });
   expect(health.log_queue).toEqual({ depth: 0, dropped: 0 });
   expect(existsSync(join(cwd, 'data', 'gophergate.db'))).toBe(true);
   expect(existsSync(join(cwd, 'data', 'encryption.key'))).toBe(true);
