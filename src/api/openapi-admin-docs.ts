@@ -4,17 +4,9 @@
  * Documentation only: the handlers' answers are not validated against them.
  */
 import { OPENAI_ERROR } from './openapi-v1-docs';
+import { arr, bool, int, json, nullable, num, str, type Schema } from './openapi-schema-parts';
 
-type Schema = Record<string, unknown>;
-
-const str = { type: 'string' } as const;
-const int = { type: 'integer' } as const;
-const num = { type: 'number' } as const;
-const bool = { type: 'boolean' } as const;
-const nullable = (s: Schema): Schema => ({ anyOf: [s, { type: 'null' }] });
 const obj = (properties: Record<string, Schema>, required: string[] = Object.keys(properties)): Schema => ({ type: 'object', required, properties });
-const arr = (items: Schema): Schema => ({ type: 'array', items });
-const json = (schema: Schema) => ({ 'application/json': { schema } });
 const error = (description: string) => ({ description, content: json(OPENAI_ERROR) });
 
 /** `ok` under its status, with the errors of a signed-in route (and 400/404/409 where they apply). */

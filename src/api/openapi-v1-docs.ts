@@ -5,16 +5,9 @@
  */
 import type { DocumentDecoration } from 'elysia';
 import { OPENAI_ERROR_SCHEMA } from '../errors/openapi-error-schema';
+import { arr, bool, int, json, nullable, num, str, type Schema } from './openapi-schema-parts';
 
-type Schema = Record<string, unknown>;
-
-const str = { type: 'string' } as const;
-const int = { type: 'integer' } as const;
-const num = { type: 'number' } as const;
-const bool = { type: 'boolean' } as const;
-const nullable = (s: Schema): Schema => ({ anyOf: [s, { type: 'null' }] });
 const obj = (properties: Record<string, Schema>, required: string[] = []): Schema => ({ type: 'object', required, properties });
-const arr = (items: Schema): Schema => ({ type: 'array', items });
 
 const modelName = { ...str, maxLength: 256, description: 'A model id (`gpt-4o`), `provider/model` (`gemini/gemini-2.5-flash`) or a group name (`dispatcher`).' };
 
@@ -172,7 +165,6 @@ const modelObject = obj(
 const deletedResponse = obj({ id: str, object: { const: 'response' }, deleted: { const: true } }, ['id', 'object', 'deleted']);
 const inputItemsList = obj({ object: { const: 'list' }, data: arr({ type: 'object' }), first_id: nullable(str), last_id: nullable(str), has_more: bool }, ['object', 'data', 'has_more']);
 
-const json = (schema: Schema) => ({ 'application/json': { schema } });
 const body = (schema: Schema) => ({ required: true, content: json(schema) });
 const SSE = { 'text/event-stream': { schema: { ...str, description: 'Server-sent events (with `stream: true`).' } } };
 
