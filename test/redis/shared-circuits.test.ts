@@ -29,15 +29,17 @@ beforeEach(() => {
 });
 // Each test drives its own provider id, so no test sees another's circuit.
 const P = (id: string) => id as any;
+/** A failure of the provider as a whole (not reached, timed out): it counts on the provider's circuit. */
+const wide = { providerWide: true };
 
 const chat = (gw: TestGateway) =>
   gw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
 
 describe('shared circuits', () => {
-  test('failures seen only on A open the circuit on B; B then sends nothing upstream', async () => {
-    for (let i = 0; i < 20 && A.ctx.breakers.state('openai') !== 'open'; i++) await chat(A);
-    expect(A.ctx.breakers.state('openai')).toBe('open');
-    expect(await eventually(() => B.ctx.breakers.state('openai') === 'open', 3_000)).toBe(true);
+  test("failures seen only on A open the model's circuit on B; B then sends nothing upstream", async () => {
+    for (let i = 0; i < 20 && A.ctx.breakers.available('openai', 'gpt-4o-mini'); i++) await chat(A);
+    expect(A.ctx.breakers.available('openai', 'gpt-4o-mini')).toBe(false);
+    expect(await eventually(() => !B.ctx.breakers.available('openai', 'gpt-4o-mini'), 3_000)).toBe(true);
     const seen = upstream.requests.length;
     const res = await chat(B);
     expect(res.status).toBeGreaterThanOrEqual(500);
@@ -47,11 +49,11 @@ describe('shared circuits', () => {
   test('failures on A and on B add up to the threshold', async () => {
     const threshold = (A.ctx.breakers as unknown as { threshold: number }).threshold;
     const p = P('sum-test');
-    for (let i = 0; i < threshold - 1; i++) A.ctx.breakers.onFailure(p, 'm1');
+    for (let i = 0; i < threshold - 1; i++) A.ctx.breakers.onFailure(p, 'm1', wide);
     // A has fewer than the threshold; the last failure, seen on B, opens it everywhere.
     expect(await eventually(() => ((B.ctx.breakers as any).peek('sum-test')?.failures ?? 0) === threshold - 1, 3_000)).toBe(true);
     expect(A.ctx.breakers.state(p)).toBe('closed');
-    B.ctx.breakers.onFailure(p, 'm1');
+    B.ctx.breakers.onFailure(p, 'm1', wide);
     expect(await eventually(() => A.ctx.breakers.state(p) === 'open' && B.ctx.breakers.state(p) === 'open', 3_000)).toBe(true);
   });
 
@@ -62,7 +64,7 @@ describe('shared circuits', () => {
     B.ctx.breakers.onSuccess(p, 'm1');
     expect(await eventually(() => (A.ctx.breakers as any).peek('close-test') === null, 3_000)).toBe(true);
 
-    for (let i = 0; i < 10; i++) A.ctx.breakers.onFailure(p, 'm1');
+    for (let i = 0; i < 10; i++) A.ctx.breakers.onFailure(p, 'm1', wide);
     expect(await eventually(() => B.ctx.breakers.state(p) === 'open', 3_000)).toBe(true);
     (A.ctx.breakers as any).reset(p);
     expect(await eventually(() => B.ctx.breakers.state(p) === 'closed', 3_000)).toBe(true);
@@ -73,7 +75,7 @@ describe('shared circuits', () => {
   test('a healthy request costs no Redis command for the circuit', async () => {
     failing = false;
     (A.ctx.breakers as any).reset('openai');
-    expect(await eventually(() => B.ctx.breakers.state('openai') === 'closed', 3_000)).toBe(true);
+    expect(await eventually(() => B.ctx.breakers.available('openai', 'gpt-4o-mini'), 3_000)).toBe(true);
     const before = B.ctx.redis!.stats();
     const res = await chat(B);
     expect(res.status).toBe(200);
