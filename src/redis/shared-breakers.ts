@@ -71,6 +71,12 @@ redis.call('PUBLISH', ARGV[2], cjson.encode({o = ARGV[1], k = ARGV[3], free = 1}
 return 1
 `);
 
+/** Shared circuits, plus the re-read of every shared record done on each (re)connection. */
+export interface SharedBreakers extends CircuitBreakers {
+  /** Reads every shared circuit into the local copy (what a reconnection does); resolves when done. */
+  resync(): Promise<void>;
+}
+
 /**
  * Circuit breakers shared through Redis, around the in-process registry. Decisions stay local
  * (`allow`, `available`, `state` read the local copy: no round trip). A healthy request's
@@ -83,14 +89,17 @@ return 1
  * others mark it out in their copy until its success, failure or release is published, or
  * a cool-down passed. While Redis is down each instance probes on its own.
  */
-export function shareBreakers(local: CircuitBreakers, link: RedisLink, warn?: (msg: string) => void): CircuitBreakers {
+export function shareBreakers(local: CircuitBreakers, link: RedisLink, warn?: (msg: string) => void): SharedBreakers {
   const hashKey = (k: string) => link.key(`circuit:${k}`);
   // Not under `circuit:`: the scan of circuit records must not read probes.
   const probeKey = (k: string) => link.key(`circuit-probe:${k}`);
   const channel = link.key(CIRCUITS_CHANNEL);
   const failed = (err: unknown) => warn?.(`redis: circuit update failed: ${(err as Error).message}`);
 
+  /** While a sync reads the shared records: circuits that changed meanwhile (their record read may be older). */
+  let changed: Set<string> | null = null;
   link.onNotice<Notice>(CIRCUITS_CHANNEL, (n) => {
+    changed?.add('k' in n ? n.k : '*');
     if ('r' in n) local.reset((n.r ?? undefined) as ProviderId | undefined);
     else if ('free' in n) local.setProbe(n.k, false);
     else local.restore(n.k, n.f, n.at ?? null);
@@ -111,16 +120,20 @@ export function shareBreakers(local: CircuitBreakers, link: RedisLink, warn?: (m
   /** Reads every shared circuit into the local copy (at start and after Redis comes back). */
   const sync = async () => {
     const seen = new Set<string>();
-    {
+    const mine = (changed = new Set());
+    try {
       for (const full of await scan('')) {
         const [f, at] = (await link.send('HMGET', [full, 'f', 'at'])) as [string | null, string | null];
         const k = full.slice(start.length);
         seen.add(k);
-        local.restore(k, Number(f ?? 0), at === null ? null : Number(at));
+        if (!mine.has(k)) local.restore(k, Number(f ?? 0), at === null ? null : Number(at));
       }
+      // Circuits closed elsewhere while this instance was cut off; not those a notice or a request
+      // changed during the scan (a failure counted after the scan passed its key is no stale copy).
+      if (!mine.has('*')) for (const k of local.heldKeys()) if (!seen.has(k) && !mine.has(k)) local.restore(k, 0, null);
+    } finally {
+      if (changed === mine) changed = null;
     }
-    // Circuits closed elsewhere while this instance was cut off.
-    for (const k of local.heldKeys()) if (!seen.has(k)) local.restore(k, 0, null);
   };
   const syncQuietly = () => void sync().catch(failed);
   link.onUp(syncQuietly);
@@ -161,12 +174,14 @@ export function shareBreakers(local: CircuitBreakers, link: RedisLink, warn?: (m
     },
     onSuccess(provider, model) {
       const had = local.keysOf(provider, model).filter((k) => local.peek(k) !== null);
+      for (const k of had) changed?.add(k);
       local.onSuccess(provider, model);
       if (had.length === 0 || !link.isUp()) return;
       for (const k of had) SUCCESS.run(link, [hashKey(k), probeKey(k)], [channel, link.origin, k]).catch(failed);
     },
     onFailure(provider, model, kind = {}) {
       local.onFailure(provider, model, kind);
+      for (const k of local.keysOf(provider, model)) changed?.add(k);
       if (!link.isUp()) return;
       const now = Date.now();
       for (const k of local.keysOf(provider, model)) {
@@ -176,6 +191,7 @@ export function shareBreakers(local: CircuitBreakers, link: RedisLink, warn?: (m
           .catch(failed);
       }
     },
+    resync: sync,
     reset(provider) {
       local.reset(provider);
       if (!link.isUp()) return;

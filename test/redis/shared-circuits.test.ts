@@ -4,6 +4,7 @@ import { jsonResponse, replayJson, startFakeUpstream, type FakeUpstream } from '
 import { providerEnv, type TestGateway } from '../helpers/start-gateway';
 import { eventually } from '../helpers/redis-env';
 import { startCluster, type Cluster } from './cluster';
+import type { SharedBreakers } from '../../src/redis/shared-breakers';
 
 setDefaultTimeout(30_000);
 
@@ -70,6 +71,34 @@ describe('shared circuits', () => {
     expect(await eventually(() => B.ctx.breakers.state(p) === 'closed', 3_000)).toBe(true);
     // The shared record went too: an instance reading the circuits again sees it closed.
     expect(await B.ctx.redis!.send('EXISTS', [B.ctx.redis!.key('circuit:close-test')])).toBe(0);
+  });
+
+  test('a circuit opened elsewhere while an instance re-reads the shared records stays open there', async () => {
+    const p = P('resync-test');
+    const threshold = (A.ctx.breakers as unknown as { threshold: number }).threshold;
+    // A key created during a SCAN may or may not be returned (Redis's guarantee): B's scan misses
+    // this one, and its last page comes only once A's notices reached B, as on a busy Redis.
+    const link = B.ctx.redis!;
+    const send = link.send.bind(link);
+    const lastPage = Promise.withResolvers<void>();
+    link.send = (async (cmd: string, args: string[]) => {
+      const r = await send(cmd, args);
+      if (cmd !== 'SCAN') return r;
+      const [cursor, keys] = r as [string, string[]];
+      if (cursor === '0') await lastPage.promise;
+      return [cursor, keys.filter((k) => !k.includes('resync-test'))];
+    }) as typeof link.send;
+    try {
+      // B re-reads every shared circuit (as on a reconnection) while A's failures open one.
+      const resync = (B.ctx.breakers as SharedBreakers).resync();
+      for (let i = 0; i < threshold; i++) A.ctx.breakers.onFailure(p, 'm1', wide);
+      expect(await eventually(() => B.ctx.breakers.state(p) === 'open', 3_000)).toBe(true);
+      lastPage.resolve();
+      await resync;
+      expect(B.ctx.breakers.state(p)).toBe('open');
+    } finally {
+      link.send = send;
+    }
   });
 
   test('a healthy request costs no Redis command for the circuit', async () => {
