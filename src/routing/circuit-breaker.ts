@@ -60,7 +60,7 @@ export interface BreakerView {
 export interface CircuitBreakers extends BreakerRegistry {
   /** Routing's health check: false while the provider's or the model's circuit is open. No side effect. */
   available(provider: ProviderId, model?: string): boolean;
-  /** Every circuit that is not closed or has failures, for the dashboard. */
+  /** Every circuit that is not closed or has failures within the window (older ones are forgotten), for the dashboard. */
   list(): BreakerView[];
   /** Closes circuits by hand (the dashboard's reset button): one provider and its models, or all. */
   reset(provider?: ProviderId): void;
