@@ -86,3 +86,35 @@ test('a probe whose client left before the upstream answered (499) gives the slo
   expect(grok.requests.length).toBe(calls + 2);
   expect(breakers.list()).toEqual([]);
 });
+
+test('a probe refused for want of an upstream slot (503 overloaded) gives the slot back', async () => {
+  const own = createBreakerRegistry({ now: () => clock.t });
+  const one = await startGateway({
+    env: { ...providerEnv('grok', `${grok.url}/v1`), LLM_PROXY__UPSTREAM__MAX_CONNECTIONS: '1', LLM_PROXY__UPSTREAM__QUEUE_TIMEOUT_S: '0.05' },
+    breakers: own,
+  });
+  const call = (model: string) =>
+    one.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) });
+  try {
+    for (let i = 0; i < 5; i++) expect((await call(MODEL)).status).toBe(502);
+    clock.t += 30_000;
+    expect(own.list().find((c) => c.key === `grok/${MODEL}`)?.state).toBe('half_open');
+
+    // Another model's request holds the only upstream slot; the probe waits for it in vain.
+    mode = 'hold';
+    const calls = grok.requests.length;
+    const holding = call('grok-3-mini');
+    while (grok.requests.length === calls) await Bun.sleep(5);
+    const waited = await call(MODEL);
+    expect(waited.status).toBe(503);
+    expect((await waited.json()).error.code).toBe('overloaded');
+    hold.resolve();
+    expect((await holding).status).toBe(200);
+
+    mode = 'ok';
+    expect((await call(MODEL)).status).toBe(200);
+    expect(grok.requests.length).toBe(calls + 2);
+  } finally {
+    await one.close();
+  }
+});
