@@ -3,6 +3,7 @@ import { isKeyFailure, withKey } from '../key-pool/key-pool';
 import type { PoolKey, ProviderId, ProviderSettings } from '../providers/types';
 import { ApiError, UpstreamError } from '../errors/api-error';
 import type { RouteDecision, RouteTarget } from '../routing/types';
+import type { FailureKind } from '../routing/circuit-breaker';
 import { roundMs } from './request-clock';
 
 /** One try, as recorded in the log row's `attempts` JSON. */
@@ -50,8 +51,18 @@ const circuitOpen = (d: RouteDecision, retryAfterMs: number) =>
  * mid-stream never opens its circuit.
  */
 export function settleAnswer(breakers: AppContext['breakers'], target: RouteTarget, error: ApiError | null): void {
-  if (error instanceof UpstreamError && error.isRetryable) breakers.onFailure(target.provider, target.upstreamModel);
+  if (error instanceof UpstreamError && error.isRetryable) breakers.onFailure(target.provider, target.upstreamModel, failureKind(error));
   else breakers.onSuccess(target.provider, target.upstreamModel);
+}
+
+/**
+ * Whether a retryable failure is the provider's as a whole: it could not be reached or did not
+ * answer in time, whatever the model. An HTTP error (429, 5xx) or a broken answer may be one
+ * model's (retired, overloaded): it opens that model's circuit, the provider's only once failures
+ * of several models add up (routing/circuit-breaker.ts).
+ */
+export function failureKind(e: UpstreamError): FailureKind {
+  return { providerWide: e.code === 'upstream_unreachable' || e.code === 'upstream_timeout' };
 }
 
 /** What the walk reads: breakers, key pools and the snapshot's provider settings. */
@@ -89,7 +100,9 @@ export async function walkTargets<T>(
   targets: for (const target of decision.targets) {
     if (tries >= MAX_TRIES) break;
     last = target;
-    if (!breakers.allow(target.provider, target.upstreamModel)) {
+    // Shared circuits answer a promise only while they claim a half-open probe across instances.
+    const allowed = breakers.allow(target.provider, target.upstreamModel);
+    if (!(typeof allowed === 'boolean' ? allowed : await allowed)) {
       retryAfterMs = Math.min(retryAfterMs, breakers.retryAfterMs(target.provider, target.upstreamModel));
       attempts.push(attemptRecord(target, 503, 'circuit open', 0));
       continue;
@@ -111,6 +124,9 @@ export async function walkTargets<T>(
         const e = ApiError.from(err);
         attempts.push(attemptRecord(target, e.status, e.message, performance.now() - start, key));
         if (!(e instanceof UpstreamError)) {
+          // Refused before the call, or the client left before the upstream answered: the target
+          // neither answered nor failed, so a half-open probe slot this request took is free at once.
+          breakers.release(target.provider, target.upstreamModel);
           // Refused before any call for a parameter this target's provider cannot take (Gemini's
           // logprobs, DeepSeek's json_schema...): a group's next target may take it. Not a try.
           if (e.code === 'unsupported_parameter' && target !== decision.targets.at(-1)) {
@@ -140,7 +156,7 @@ export async function walkTargets<T>(
     // Every key refused (401/403, 402 out of credit), or the model not served there (404), is the operator's
     // problem with this target, not the client's: the next one may still answer. The upstream itself
     // answered, so its breaker hears a success.
-    if (e.isRetryable) breakers.onFailure(target.provider, target.upstreamModel);
+    if (e.isRetryable) breakers.onFailure(target.provider, target.upstreamModel, failureKind(e));
     else breakers.onSuccess(target.provider, target.upstreamModel);
     lastError = e;
     if (opts.signal?.aborted) break;

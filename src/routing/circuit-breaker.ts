@@ -12,6 +12,18 @@ export interface BreakerOptions {
   maxModelCircuits?: number;
 }
 
+/** How long a closed circuit's failures are remembered after the last one: ten cool-downs (5 min by default), as in Redis. */
+export const failureWindowOf = (cooldownMs: number) => cooldownMs * 10;
+
+/** What one retryable failure says about its provider (see `onFailure`). */
+export interface FailureKind {
+  /**
+   * The provider as a whole failed (could not be reached, timed out), not one of its models:
+   * it counts towards the provider's circuit whatever the model.
+   */
+  providerWide?: boolean;
+}
+
 /**
  * Model circuits held at most. `provider/<anything>` reaches its provider, so a client inventing
  * model names that fail (429, 5xx) would otherwise add one circuit per name for ever: past this
@@ -21,6 +33,16 @@ export const MAX_MODEL_CIRCUITS = 1000;
 
 interface Breaker {
   failures: number;
+  /** When the last failure was counted: a closed circuit forgets its failures a window after it. */
+  lastFailureAt: number;
+  /** Provider circuits: the first model whose failure was counted (undefined: none yet). */
+  model?: string;
+  /**
+   * Provider circuits: the failures counted show the provider failing as a whole (a connection
+   * error or timeout, a failure without a model, or failures of two different models). Until
+   * then one model failing alone opens only that model's circuit.
+   */
+  providerWide?: boolean;
   /** When the circuit opened; null while closed. */
   openedAt: number | null;
   /** When the half-open probe was let through; null when none is out. */
@@ -38,19 +60,23 @@ export interface BreakerView {
 export interface CircuitBreakers extends BreakerRegistry {
   /** Routing's health check: false while the provider's or the model's circuit is open. No side effect. */
   available(provider: ProviderId, model?: string): boolean;
-  /** Every circuit that is not closed or has failures, for the dashboard. */
+  /** Every circuit that is not closed or has failures within the window (older ones are forgotten), for the dashboard. */
   list(): BreakerView[];
   /** Closes circuits by hand (the dashboard's reset button): one provider and its models, or all. */
   reset(provider?: ProviderId): void;
   /** Shared circuits (src/redis/shared-breakers.ts) read and set one circuit by key. */
   readonly threshold: number;
   readonly cooldownMs: number;
+  /** How long a closed circuit keeps its failures after the last one (failureWindowOf). */
+  readonly failureWindowMs: number;
   /** The circuit keys a request to this target passes: the provider's, then provider/model's. */
   keysOf(provider: ProviderId, model?: string): string[];
   /** One circuit's counters, or null when it is closed without failures. */
   peek(key: string): { failures: number; openedAt: number | null } | null;
   /** Sets one circuit from the shared state (failures 0 and not open: closed, dropped). */
   restore(key: string, failures: number, openedAt: number | null): void;
+  /** Marks one circuit's probe out (another instance holds it: none leaves here for a cool-down) or free again. */
+  setProbe(key: string, out: boolean): void;
   /** Every circuit key held here (for a reset across instances). */
   heldKeys(): string[];
 }
@@ -59,11 +85,14 @@ export interface CircuitBreakers extends BreakerRegistry {
  * Circuit breakers per provider and per provider+model, so one failing model opens alone while
  * its provider's other models keep serving. closed -> open after N consecutive retryable
  * failures -> half_open after the cool-down (one probe goes through) -> closed on success,
- * open again on failure.
+ * open again on failure; a probe released (it never reached the upstream) frees the slot at once.
+ * The provider's circuit opens only on failures of the provider as a whole (Breaker.providerWide).
+ * A closed circuit forgets its failures a window (ten cool-downs) after the last one.
  */
 export function createBreakerRegistry(opts: BreakerOptions = {}): CircuitBreakers {
   const threshold = opts.failureThreshold ?? 5;
   const cooldown = opts.cooldownMs ?? 30_000;
+  const window = failureWindowOf(cooldown);
   const now = opts.now ?? Date.now;
   const breakers = new Map<string, Breaker>();
   const maxModelCircuits = opts.maxModelCircuits ?? MAX_MODEL_CIRCUITS;
@@ -91,16 +120,21 @@ export function createBreakerRegistry(opts: BreakerOptions = {}): CircuitBreaker
         if (modelCircuits >= maxModelCircuits) evictModelCircuit();
         modelCircuits++;
       }
-      breakers.set(key, (b = { failures: 0, openedAt: null, probeAt: null }));
+      breakers.set(key, (b = { failures: 0, lastFailureAt: 0, openedAt: null, probeAt: null }));
     }
     return b;
+  };
+  /** A closed circuit whose last failure is a window old is forgotten (as Redis expires its record). */
+  const stale = (b: Breaker, t: number) => b.openedAt === null && t - b.lastFailureAt >= window;
+  const forgetStale = (t: number) => {
+    for (const [k, b] of breakers) if (stale(b, t)) drop(k);
   };
 
   const stateOf = (b: Breaker | undefined, t: number): CircuitState => {
     if (!b || b.openedAt === null) return 'closed';
     return t - b.openedAt >= cooldown ? 'half_open' : 'open';
   };
-  // A probe that never reported back (client went away) must not hold the circuit shut forever.
+  // A probe that never reported back (a path that does not call release) must not hold the circuit shut forever.
   const probeFree = (b: Breaker, t: number) => b.probeAt === null || t - b.probeAt >= cooldown;
   const passable = (b: Breaker | undefined, t: number) => {
     const s = stateOf(b, t);
@@ -133,16 +167,33 @@ export function createBreakerRegistry(opts: BreakerOptions = {}): CircuitBreaker
       // while everything is healthy, which is what allow/available check first.
       for (const k of keys(provider, model)) drop(k);
     },
-    onFailure(provider, model) {
+    onFailure(provider, model, kind = {}) {
       const t = now();
       for (const k of keys(provider, model)) {
         const b = get(k);
+        if (stale(b, t)) Object.assign(b, { failures: 0, model: undefined, providerWide: false });
         b.failures++;
+        b.lastFailureAt = t;
+        if (!isModelKey(k)) {
+          // One model failing alone is that model's problem: its own circuit opens, the provider's
+          // waits until the failures show the provider failing (see Breaker.providerWide).
+          if (kind.providerWide || !model || (b.model !== undefined && b.model !== model)) b.providerWide = true;
+          b.model ??= model;
+        }
+        const opens = b.failures >= threshold && (isModelKey(k) || b.providerWide === true);
         // A failed probe re-opens at once; a closed circuit opens at the threshold.
-        if (stateOf(b, t) === 'half_open' || b.failures >= threshold) {
+        if (stateOf(b, t) === 'half_open' || opens) {
           b.openedAt = t;
           b.probeAt = null;
         }
+      }
+    },
+    release(provider, model) {
+      if (breakers.size === 0) return;
+      const t = now();
+      for (const k of keys(provider, model)) {
+        const b = breakers.get(k);
+        if (b && stateOf(b, t) === 'half_open') b.probeAt = null;
       }
     },
     state(provider) {
@@ -159,6 +210,7 @@ export function createBreakerRegistry(opts: BreakerOptions = {}): CircuitBreaker
     },
     list() {
       const t = now();
+      forgetStale(t);
       const out: BreakerView[] = [];
       for (const [key, b] of breakers) {
         if (b.failures === 0 && b.openedAt === null) continue;
@@ -175,9 +227,14 @@ export function createBreakerRegistry(opts: BreakerOptions = {}): CircuitBreaker
     },
     threshold,
     cooldownMs: cooldown,
+    failureWindowMs: window,
     keysOf: keys,
     peek(key) {
       const b = breakers.get(key);
+      if (b && stale(b, now())) {
+        drop(key);
+        return null;
+      }
       return b ? { failures: b.failures, openedAt: b.openedAt } : null;
     },
     restore(key, failures, openedAt) {
@@ -187,6 +244,11 @@ export function createBreakerRegistry(opts: BreakerOptions = {}): CircuitBreaker
       if (b.openedAt !== openedAt) b.probeAt = null;
       b.failures = failures;
       b.openedAt = openedAt;
+      b.lastFailureAt = now();
+    },
+    setProbe(key, out) {
+      const b = breakers.get(key);
+      if (b) b.probeAt = out ? now() : null;
     },
     heldKeys: () => [...breakers.keys()],
   };

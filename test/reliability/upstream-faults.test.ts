@@ -170,7 +170,11 @@ describe('faults before the first byte', () => {
         await res.text();
       });
       const health = (await (await fetch(`${g.url}/health`)).json()) as any;
-      expect(health.providers.openai.circuit).toBe(f.retryable ? 'open' : 'closed');
+      // The model's circuit opens on any retryable failure; its provider's only when the provider
+      // failed as a whole (not reached, timed out, broke off), not on one model's HTTP errors.
+      const providerWide = f.code === 'upstream_timeout' || f.code === 'upstream_unreachable';
+      expect(health.providers.openai.circuit).toBe(f.retryable && providerWide ? 'open' : 'closed');
+      expect(health.providers.openai.model_circuits.map((c: any) => [c.model, c.circuit])).toEqual(f.retryable ? [['gpt-4o-mini', 'open']] : []);
       const before = fake.requests.length;
       const res = await post(g, { model: MODEL, messages: msgs });
       if (f.retryable) {
@@ -303,8 +307,10 @@ describe('faults after the first byte', () => {
         expect((await sseData(res)).at(-1)).toBe('[DONE]');
       });
       expect(backup.requests.length).toBe(0);
-      expect(breakers(g).state('openai')).toBe('open');
-      // with openai open, the group now goes straight to its second target
+      // The model's circuit opens; the provider's too when the provider failed as a whole (stalled, cut).
+      expect(breakers(g).available('openai', 'gpt-4o-mini')).toBe(false);
+      expect(breakers(g).state('openai')).toBe(f.code === 'upstream_error' ? 'closed' : 'open');
+      // with the model's circuit open, the group now goes straight to its second target
       const res = await post(g, { model: 'faulty-pair', messages: msgs });
       expect(res.status).toBe(200);
       expect(res.headers.get('x-gophergate-provider')).toBe('deepseek');

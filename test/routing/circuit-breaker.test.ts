@@ -70,6 +70,33 @@ describe('circuit breaker state machine', () => {
     expect(b.allow('ollama')).toBe(true);
   });
 
+  test('a released probe (it never reached the upstream) frees the slot at once', () => {
+    const { b, clock } = setup();
+    for (let i = 0; i < 3; i++) b.onFailure('ollama', 'llama3');
+    clock.t += 1000;
+    expect(b.allow('ollama', 'llama3')).toBe(true);
+    expect(b.allow('ollama', 'llama3')).toBe(false);
+    b.release('ollama', 'llama3');
+    expect(b.list().find((c) => c.key === 'ollama/llama3')?.state).toBe('half_open');
+    expect(b.allow('ollama', 'llama3')).toBe(true);
+    // On a closed circuit a release changes nothing.
+    b.release('openai', 'gpt-4o');
+    expect(b.list().map((c) => c.key)).toEqual(['ollama', 'ollama/llama3']);
+  });
+
+  test("one model's failures alone never open its provider; two models' or provider-wide ones do", () => {
+    const { b } = setup();
+    for (let i = 0; i < 10; i++) b.onFailure('grok', 'grok-4.3');
+    expect(b.state('grok')).toBe('closed');
+    expect(b.allow('grok', 'grok-4.3')).toBe(false);
+    expect(b.allow('grok', 'grok-3-mini')).toBe(true);
+    b.onFailure('grok', 'grok-3-mini');
+    expect(b.state('grok')).toBe('open');
+    b.reset();
+    for (let i = 0; i < 3; i++) b.onFailure('grok', 'grok-4.3', { providerWide: true });
+    expect(b.state('grok')).toBe('open');
+  });
+
   test('one failing model opens alone while its provider keeps serving others', () => {
     const { b } = setup();
     for (let i = 0; i < 3; i++) {

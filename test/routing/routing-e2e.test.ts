@@ -158,7 +158,9 @@ describe('fallback through HTTP', () => {
     await chat('heavy-logic', 'hello');
     await chat('heavy-logic', 'hello');
     expect(fakes.grok.requests).toHaveLength(2);
-    expect(breakers.state('grok')).toBe('open');
+    // One model's 500s open its own circuit; grok's other models still serve.
+    expect(breakers.available('grok', 'grok-4.3')).toBe(false);
+    expect(breakers.state('grok')).toBe('closed');
     const third = await chat('heavy-logic', 'hello');
     expect(fakes.grok.requests).toHaveLength(2);
     expect(third.response.headers.get('x-gophergate-route')).toBe('heavy-logic>kimi-k2.6');
@@ -216,7 +218,7 @@ describe('a key with an allow-list naming a group', () => {
 });
 
 describe('default breakers of the app context', () => {
-  test('five failures open the provider circuit: fast 503, and /health shows it', async () => {
+  test("five failures of a model open its circuit: fast 503, and /health shows it beside the provider's closed one", async () => {
     const grok = startFakeUpstream(fail500);
     const own = await startGateway({ env: providerEnv('grok', `${grok.url}/v1`) });
     try {
@@ -228,7 +230,7 @@ describe('default breakers of the app context', () => {
       expect(res.headers.get('retry-after')).toBe('30');
       expect(grok.requests).toHaveLength(5);
       const health = await (await fetch(`${own.url}/health`)).json();
-      expect(health.providers.grok).toMatchObject({ enabled: true, circuit: 'open' });
+      expect(health.providers.grok).toMatchObject({ enabled: true, circuit: 'closed', model_circuits: [{ model: 'grok-4.3', circuit: 'open' }] });
     } finally {
       await own.close();
       grok.close();
