@@ -53,3 +53,74 @@ describe('keys that name a prototype', () => {
     expect(r.status).toBe(201);
   });
 });
+
+describe('ids, integers and dates are what the API documents', () => {
+  test('a numeric id in a path is plain decimal: 0x10, 1e1, " 16", "016", "16.0", "+16" are a 400 like "abc"', async () => {
+    const team = await json(await api(gw, 'POST', '/api/teams', { as: admin, body: { name: 'ids-team' } }));
+    const c = await json(await api(gw, 'POST', '/api/clients', { as: admin, body: { name: 'ids-client' } }));
+    for (const [base, id] of [['/api/clients', c.id], ['/api/teams', team.id], ['/api/users', 1]] as const) {
+      expect((await api(gw, 'GET', `${base}/${id}`, { as: admin })).status).toBe(200);
+      const hex = `0x${id.toString(16)}`;
+      for (const bad of [hex, `${id}e0`, `%20${id}`, `0${id}`, `${id}.0`, `%2B${id}`, 'abc']) {
+        for (const method of ['GET', 'PATCH', 'DELETE']) {
+          const r = await api(gw, method, `${base}/${bad}`, { as: admin, body: method === 'PATCH' ? {} : undefined });
+          expect({ path: `${method} ${base}/${bad}`, status: r.status }).toEqual({ path: `${method} ${base}/${bad}`, status: 400 });
+          expect((await json(r)).error.param).toBe('id');
+        }
+      }
+    }
+    // Nothing was deleted or revoked by a look-alike id.
+    expect((await json(await api(gw, 'GET', `/api/clients/${c.id}`, { as: admin }))).revoked).toBe(false);
+    expect((await api(gw, 'GET', `/api/teams/${team.id}`, { as: admin })).status).toBe(200);
+  });
+
+  test('a provider key id is plain decimal too: 01 names no key', async () => {
+    const k = await json(await api(gw, 'POST', '/api/providers/openai/keys', { as: admin, body: { key: 'sk-decimal-key-000000' } }));
+    expect((await api(gw, 'DELETE', `/api/providers/openai/keys/0${k.id}`, { as: admin })).status).toBe(404);
+    expect((await api(gw, 'DELETE', `/api/providers/openai/keys/${k.id}`, { as: admin })).status).toBe(200);
+  });
+
+  test('integers documented as integers are JSON numbers: "1" is a 400 naming the field', async () => {
+    const team = await json(await api(gw, 'POST', '/api/teams', { as: admin, body: { name: 'typed-team' } }));
+    const c = await json(await api(gw, 'POST', '/api/clients', { as: admin, body: { name: 'typed' } }));
+    const cases: [string, string, Record<string, unknown>, string][] = [
+      ['PATCH', `/api/clients/${c.id}`, { team_id: String(team.id) }, 'team_id'],
+      ['PATCH', `/api/clients/${c.id}`, { rpm: '10' }, 'rpm'],
+      ['PATCH', `/api/clients/${c.id}`, { max_parallel: '0x10' }, 'max_parallel'],
+      ['POST', '/api/clients', { name: 'x', tpm: '1e3' }, 'tpm'],
+      ['PATCH', `/api/teams/${team.id}`, { rpm: '5' }, 'rpm'],
+      ['PATCH', '/api/models/gpt-4o', { context_window: '128000' }, 'context_window'],
+      ['PATCH', '/api/models/gpt-4o', { long_context_threshold: '1000' }, 'long_context_threshold'],
+      ['POST', '/api/providers/openai/keys', { key: 'sk-typed-weight-0000', weight: '2' }, 'weight'],
+      ['PUT', '/api/groups/fast-flow', { strategy: 'heuristic', targets: ['gpt-4o'], logic_level: '3' }, 'logic_level'],
+    ];
+    for (const [method, path, body, param] of cases) {
+      const r = await api(gw, method, path, { as: admin, body });
+      expect({ body, status: r.status }).toEqual({ body, status: 400 });
+      expect((await json(r)).error.param).toBe(param);
+    }
+    const after = await json(await api(gw, 'GET', `/api/clients/${c.id}`, { as: admin }));
+    expect([after.team_id, after.rpm, after.max_parallel]).toEqual([null, null, null]);
+    // The same values as numbers are taken.
+    const ok = await api(gw, 'PATCH', `/api/clients/${c.id}`, { as: admin, body: { team_id: team.id, rpm: 10 } });
+    expect(ok.status).toBe(200);
+    expect(await json(ok)).toMatchObject({ team_id: team.id, rpm: 10 });
+  });
+
+  test('expires_at must name a time that exists: 2026-02-30 is a 400, not March 2nd', async () => {
+    const c = await json(await api(gw, 'POST', '/api/clients', { as: admin, body: { name: 'dated' } }));
+    for (const bad of ['2026-02-30T00:00:00Z', '2027-02-29T00:00:00Z', '2026-04-31T12:00:00Z', '2026-06-01T24:00:00Z', '2026-06-01T08:60:00Z', '2026-06-01T08:00:00+25:00']) {
+      const r = await api(gw, 'PATCH', `/api/clients/${c.id}`, { as: admin, body: { expires_at: bad } });
+      expect({ bad, status: r.status }).toEqual({ bad, status: 400 });
+      expect((await json(r)).error.param).toBe('expires_at');
+    }
+    const create = await api(gw, 'POST', '/api/clients', { as: admin, body: { name: 'dated2', expires_at: '2026-02-30T00:00:00Z' } });
+    expect(create.status).toBe(400);
+    expect((await json(await api(gw, 'GET', `/api/clients/${c.id}`, { as: admin }))).expires_at).toBeNull();
+    for (const [good, iso] of [['2028-02-29T23:59:59Z', '2028-02-29T23:59:59.000Z'], ['2026-06-01T08:00:00+02:00', '2026-06-01T06:00:00.000Z']]) {
+      const r = await api(gw, 'PATCH', `/api/clients/${c.id}`, { as: admin, body: { expires_at: good } });
+      expect(r.status).toBe(200);
+      expect((await json(r)).expires_at).toBe(iso);
+    }
+  });
+});
