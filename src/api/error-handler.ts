@@ -17,7 +17,9 @@ function validationBody(error: any): OpenAIErrorBody {
   const first = error?.all?.[0] ?? error?.valueError;
   const path = typeof first?.path === 'string' ? first.path.replace(/^\//, '').replace(/\//g, '.') : '';
   // TypeBox summaries end in "but found: <value>": the value may be a password or a key, so it is cut.
-  const message = String(first?.summary ?? first?.message ?? 'Invalid request.').replace(/,?\s*but found:[\s\S]*$/, '');
+  // A schema may word its own refusal (`error`, as strict-schema.ts's ids do).
+  const own = typeof first?.schema?.error === 'string' ? first.schema.error : null;
+  const message = own ?? String(first?.summary ?? first?.message ?? 'Invalid request.').replace(/,?\s*but found:[\s\S]*$/, '');
   return body(path ? `Invalid value for '${path}': ${message}` : String(message), 'invalid_request_error', 'invalid_request', path || null);
 }
 

@@ -15,7 +15,7 @@ export const DECIMAL_ID_PATTERN = '^[1-9][0-9]{0,15}$';
  * `016` as 16, 10, 16 and 16; here anything but plain decimal is a 400, as `abc` is.
  */
 export const decimalIdParams = t.Object({
-  id: t.Transform(t.String({ pattern: DECIMAL_ID_PATTERN, description: 'A positive decimal integer' }))
+  id: t.Transform(t.String({ pattern: DECIMAL_ID_PATTERN, description: 'A positive decimal integer', error: 'must be a positive whole number in decimal digits (no sign, leading zero, space, hex or exponent)' }))
     .Decode((v) => Number(v))
     .Encode((v) => String(v)),
 });
