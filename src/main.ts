@@ -12,7 +12,8 @@ import { migratePg, openPgStore } from './db/pg-store';
 import { listen } from './serve';
 import { unreadableKeyWarnings } from './startup/unreadable-keys';
 import { prepareRuntime } from './startup/prepare-runtime';
-import { localUrl, urlHost } from './startup/local-url';
+import { urlHost } from './startup/local-url';
+import { runHealthcheck } from './startup/healthcheck';
 import { startupFailureMessage, type StartupStep } from './startup/startup-failure';
 import { VERSION } from './version';
 
@@ -128,10 +129,9 @@ switch (command.kind) {
   case 'healthcheck': {
     // No curl in a distroless image: the binary probes its own /health where it listens.
     const { host, port } = readConfig().server;
-    const ok = await fetch(localUrl(host, port, '/health'), { signal: AbortSignal.timeout(3000) })
-      .then((r) => r.ok)
-      .catch(() => false);
-    process.exit(ok ? 0 : 1);
+    const { code, line } = await runHealthcheck(host, port);
+    if (line) console.error(line);
+    process.exit(code);
   }
   case 'serve':
     await serve(readConfig());

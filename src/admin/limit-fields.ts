@@ -33,7 +33,23 @@ export interface LimitColumnsOut {
   teamId?: number | null;
 }
 
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const ISO_WITH_ZONE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(?:Z|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * Epoch milliseconds of an ISO 8601 timestamp with a zone (`2026-12-31T23:59:59Z`,
+ * `2026-06-01T08:00:00+02:00`), or NaN when it is not one or names a time that does not exist
+ * (`2026-02-30`, `24:00`, `+25:00`): Date.parse would roll those over to another day.
+ */
+export function parseIsoTimestamp(s: string): number {
+  const m = ISO_WITH_ZONE.exec(s);
+  if (!m) return NaN;
+  const [year, month, day, hour, minute, second = 0] = m.slice(1, 7).map(Number) as number[];
+  const [offH, offM] = [Number(m[9] ?? 0), Number(m[10] ?? 0)];
+  const calendar = new Date(Date.UTC(year!, month! - 1, day!));
+  const realDay = calendar.getUTCFullYear() === year && calendar.getUTCMonth() === month! - 1 && calendar.getUTCDate() === day;
+  if (!realDay || hour! > 23 || minute! > 59 || second > 59 || offH > 23 || offM > 59) return NaN;
+  return Date.parse(s);
+}
 
 function positiveInt(v: unknown, param: string): number | null {
   if (v === null) return null;
@@ -80,8 +96,8 @@ export async function limitColumns(deps: AdminDeps, body: LimitFieldsInput, whic
   if (has('max_parallel')) out.maxParallel = positiveInt(body.max_parallel, 'max_parallel');
   if (has('expires_at')) {
     const e = body.expires_at;
-    const ms = typeof e === 'string' && ISO_UTC.test(e) ? Date.parse(e) : NaN;
-    if (e !== null && !Number.isFinite(ms)) throw badRequest("'expires_at' must be an ISO 8601 timestamp with a zone, e.g. 2026-12-31T23:59:59Z, or null.", 'expires_at');
+    const ms = typeof e === 'string' ? parseIsoTimestamp(e) : NaN;
+    if (e !== null && !Number.isFinite(ms)) throw badRequest("'expires_at' must be an ISO 8601 timestamp with a zone that exists on the calendar, e.g. 2026-12-31T23:59:59Z, or null.", 'expires_at');
     out.expiresAt = e === null ? null : ms;
   }
   if (has('team_id')) {

@@ -3,7 +3,7 @@ import { apiGuard, matchedRouteGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
 import { monitorRoutes } from '../monitor/monitor-routes';
 import { adminAuthRoutes } from './admin-auth-routes';
-import { refuseNonUtf8AdminJson } from './admin-json-body';
+import { refuseNonUtf8AdminJson, refusePrototypeKeys } from './admin-json-body';
 import { adminClientsRoutes } from './admin-clients-routes';
 import { adminGroupsRoutes } from './admin-groups-routes';
 import { adminModelsRoutes } from './admin-models-routes';
@@ -17,7 +17,8 @@ import { usageRoutes } from './usage-routes';
  * routes, and any added later) before its body is read; `matchedRouteGuard` checks every route
  * below again from the route pattern the router matched; each route declares its role too
  * (`{ role: 'admin' }`, the macro of sessionGuard), which hands the handler `auth`. JSON bodies
- * must be UTF-8 (refuseNonUtf8AdminJson).
+ * must be UTF-8 (refuseNonUtf8AdminJson); a body with a `__proto__`, `constructor` or `prototype`
+ * key at any depth is a 400 (refusePrototypeKeys).
  */
 export function adminApi(ctx: AppContext) {
   return new Elysia({ name: 'admin-api' })
@@ -25,6 +26,8 @@ export function adminApi(ctx: AppContext) {
     .onBeforeHandle(matchedRouteGuard(ctx))
     // Bodies that are not UTF-8 are refused rather than stored with U+FFFD (admin-json-body.ts).
     .onRequest(refuseNonUtf8AdminJson)
+    // `{"__proto__": {...}}` would read as its nested fields once Elysia copies the body: refused.
+    .onTransform(refusePrototypeKeys)
     .use(adminAuthRoutes(ctx))
     .use(adminClientsRoutes(ctx))
     .use(adminTeamsRoutes(ctx))

@@ -4,10 +4,11 @@ import type { AppContext } from '../context';
 import { createClient, getClient, listClients, revokeClient, updateClient } from '../admin/clients-service';
 import { clientLimitFields } from './limit-fields-schema';
 import { ADMIN_RESPONSES } from './openapi-admin-docs';
+import { decimalIdParams } from './strict-schema';
 
 const tags = ['Admin'];
 const security = [{ session: [] }];
-const idParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
+const idParams = decimalIdParams;
 const name = t.String({ minLength: 1, maxLength: 100 });
 const createBody = t.Object({ name, ...clientLimitFields });
 const patchBody = t.Object({ name: t.Optional(name), ...clientLimitFields });

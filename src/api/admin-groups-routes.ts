@@ -4,6 +4,7 @@ import type { AppContext } from '../context';
 import { createGroup, deleteGroup, getGroup, GROUP_NAME_MAX_CHARS, GROUP_NAME_PATTERN, listGroups, updateGroup } from '../admin/groups-service';
 import { tryRouting } from '../admin/try-routing';
 import { ADMIN_RESPONSES } from './openapi-admin-docs';
+import { jsonInteger } from './strict-schema';
 
 const tags = ['Admin'];
 const security = [{ session: [] }];
@@ -11,7 +12,7 @@ const groupName = t.String({ minLength: 1, maxLength: GROUP_NAME_MAX_CHARS, patt
 const groupFields = {
   strategy: t.Union([t.Literal('heuristic'), t.Literal('classifier')]),
   targets: t.Array(t.String({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: 50 }),
-  logic_level: t.Optional(t.Nullable(t.Integer({ minimum: 1, maximum: 10 }))),
+  logic_level: t.Optional(t.Nullable(jsonInteger({ minimum: 1, maximum: 10 }))),
   primary_use: t.Optional(t.String({ maxLength: 500 })),
   settings: t.Optional(t.Record(t.String(), t.Unknown())),
 };

@@ -1,3 +1,5 @@
+import { badRequest } from '../errors/api-error';
+import { prototypeKeyPath } from '../security/prototype-keys';
 import { decodeUtf8 } from './request-validation-body';
 
 /**
@@ -15,4 +17,11 @@ export async function refuseNonUtf8AdminJson({ request }: { request: Request }):
   const path = new URL(request.url).pathname;
   if (!path.startsWith('/api/')) return;
   decodeUtf8(await request.clone().bytes());
+}
+
+/** A body holding such a key is a 400 naming it (a transform hook: after parsing, before the body check). */
+export function refusePrototypeKeys({ body }: { body: unknown }): void {
+  const found = prototypeKeyPath(body);
+  const path = found && found.length > 200 ? `…${found.slice(-200)}` : found;
+  if (path) throw badRequest(`The key '${path.split('.').pop()}' is not allowed in a request body (at ${path}).`, path);
 }

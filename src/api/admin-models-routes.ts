@@ -5,6 +5,7 @@ import { createModel, deleteModel, getModel, listModels, MODEL_ID_MAX_CHARS, MOD
 import { PROVIDER_IDS } from '../providers/types';
 import { MAX_LONG_CONTEXT_THRESHOLD, MAX_MODEL_PRICE, MAX_PRICE_MULTIPLIER } from '../admin/model-patch-limits';
 import { ADMIN_RESPONSES } from './openapi-admin-docs';
+import { jsonInteger } from './strict-schema';
 
 const tags = ['Admin'];
 const security = [{ session: [] }];
@@ -24,11 +25,11 @@ const patchFields = {
   reasoning_price: t.Optional(t.Nullable(price)),
   image_price: t.Optional(t.Nullable(price)),
   cache_write_price: t.Optional(t.Nullable(price)),
-  context_window: t.Optional(t.Nullable(t.Integer({
+  context_window: t.Optional(t.Nullable(jsonInteger({
     minimum: 1, maximum: MAX_LONG_CONTEXT_THRESHOLD,
     description: 'Tokens of prompt plus output the model takes (a budget reserves up to it when a request names no max_tokens); null: unknown',
   }))),
-  long_context_threshold: t.Optional(t.Nullable(t.Integer({
+  long_context_threshold: t.Optional(t.Nullable(jsonInteger({
     minimum: 1, maximum: MAX_LONG_CONTEXT_THRESHOLD,
     description: 'From this many prompt tokens (input with cache reads and writes) on, the whole request bills at the long_context_* prices; null: no tier',
   }))),

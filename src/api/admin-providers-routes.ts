@@ -5,6 +5,7 @@ import { getProvider, listProviders, setProviderSettings } from '../admin/provid
 import { testProviderConnection } from '../admin/provider-test';
 import { addProviderKey, deleteProviderKey, listProviderKeys, MAX_KEY_WEIGHT } from '../admin/provider-keys-service';
 import { ADMIN_RESPONSES } from './openapi-admin-docs';
+import { jsonInteger } from './strict-schema';
 
 const tags = ['Admin'];
 const security = [{ session: [] }];
@@ -40,7 +41,7 @@ export function adminProvidersRoutes(ctx: AppContext) {
       params: idParams,
       body: t.Object({
         key: t.String({ minLength: 1, maxLength: 4000 }),
-        weight: t.Optional(t.Integer({ minimum: 1, maximum: MAX_KEY_WEIGHT })),
+        weight: t.Optional(jsonInteger({ minimum: 1, maximum: MAX_KEY_WEIGHT })),
         label: t.Optional(t.String({ maxLength: 64 })),
       }),
       detail: {

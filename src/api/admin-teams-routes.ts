@@ -4,10 +4,11 @@ import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
 import { sharedLimitFields } from './limit-fields-schema';
 import { ADMIN_RESPONSES } from './openapi-admin-docs';
+import { decimalIdParams } from './strict-schema';
 
 const tags = ['Admin'];
 const security = [{ session: [] }];
-const idParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
+const idParams = decimalIdParams;
 const name = t.String({ minLength: 1, maxLength: 100 });
 
 /** Teams of client keys: their limits apply on top of each key's own. Viewers read, admins change. */

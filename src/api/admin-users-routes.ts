@@ -4,10 +4,11 @@ import type { AppContext } from '../context';
 import { createUser, deleteUser, getUser, listUsers, resetPassword, setRole } from '../admin/users-service';
 import { MIN_PASSWORD_LENGTH } from '../security/password-policy';
 import { ADMIN_RESPONSES } from './openapi-admin-docs';
+import { decimalIdParams } from './strict-schema';
 
 const tags = ['Admin'];
 const security = [{ session: [] }];
-const idParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
+const idParams = decimalIdParams;
 const role = t.Union([t.Literal('admin'), t.Literal('viewer')]);
 
 /** Dashboard users (admin only, reads included). */

@@ -2,6 +2,7 @@ import { Elysia } from 'elysia';
 import { ApiError, notFound, toErrorResponse, type OpenAIErrorBody } from '../errors/api-error';
 import { storeUnavailable } from '../auth/store-unavailable';
 import { isStoreUnreachableError } from '../db/pg-store';
+import { isPassingSqliteFailure } from '../db/sqlite-write-failure';
 import { toAnthropicError } from '../messages/anthropic-errors';
 
 function body(message: string, type: string, code: string, param: string | null = null): OpenAIErrorBody {
@@ -16,7 +17,9 @@ function validationBody(error: any): OpenAIErrorBody {
   const first = error?.all?.[0] ?? error?.valueError;
   const path = typeof first?.path === 'string' ? first.path.replace(/^\//, '').replace(/\//g, '.') : '';
   // TypeBox summaries end in "but found: <value>": the value may be a password or a key, so it is cut.
-  const message = String(first?.summary ?? first?.message ?? 'Invalid request.').replace(/,?\s*but found:[\s\S]*$/, '');
+  // A schema may word its own refusal (`error`, as strict-schema.ts's ids do).
+  const own = typeof first?.schema?.error === 'string' ? first.schema.error : null;
+  const message = own ?? String(first?.summary ?? first?.message ?? 'Invalid request.').replace(/,?\s*but found:[\s\S]*$/, '');
   return body(path ? `Invalid value for '${path}': ${message}` : String(message), 'invalid_request_error', 'invalid_request', path || null);
 }
 
@@ -58,6 +61,16 @@ export function errorAnswer(code: unknown, error: unknown, request: Request): Er
       // /api after that): the same 503 as then, not an internal error.
       if (isStoreUnreachableError(error)) {
         const r = toErrorResponse(storeUnavailable());
+        return of(r.status, r.body, r.headers);
+      }
+      // SQLite could not write just now (a lock held past busy_timeout, a full disk): it may
+      // pass, so say so rather than "unexpected error".
+      if (isPassingSqliteFailure(error)) {
+        console.warn('[gophergate] a database write failed and may pass:', (error as any)?.message ?? error);
+        const r = toErrorResponse(new ApiError({
+          status: 503, type: 'api_error', code: 'store_busy', headers: { 'retry-after': '1' },
+          message: 'The database could not be written just now (busy or full); retry in a moment.',
+        }));
         return of(r.status, r.body, r.headers);
       }
       const status = (error as any)?.status;

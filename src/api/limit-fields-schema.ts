@@ -1,6 +1,7 @@
 import { t } from 'elysia';
+import { jsonInteger } from './strict-schema';
 
-const nullableInt = (description: string) => t.Optional(t.Nullable(t.Integer({ minimum: 1, description })));
+const nullableInt = (description: string) => t.Optional(t.Nullable(jsonInteger({ minimum: 1, description })));
 const period = t.Union([t.Literal('day'), t.Literal('week'), t.Literal('month'), t.Literal('total')], {
   description: 'UTC calendar periods (weeks start on Monday), or `total` for the lifetime of the key. Default `month`.',
 });
@@ -22,5 +23,5 @@ export const clientLimitFields = {
   ...sharedLimitFields,
   max_parallel: nullableInt('Requests in flight at once; null: none.'),
   expires_at: t.Optional(t.Nullable(t.String({ description: 'ISO 8601 UTC, e.g. `2026-12-31T23:59:59Z`; the key answers 401 from then on. null: never.' }))),
-  team_id: t.Optional(t.Nullable(t.Integer({ minimum: 1, description: "The key's team (its limits apply on top of the key's own); null: none." }))),
+  team_id: t.Optional(t.Nullable(jsonInteger({ minimum: 1, description: "The key's team (its limits apply on top of the key's own); null: none." }))),
 };

@@ -3,20 +3,24 @@ export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
 
+// Plain decimal only: Number() also reads `0x50`, `1e3`, `0b1` and `+80` (as 80, 1000, 1, 80).
+const DECIMAL_INT = /^\d+$/;
+const DECIMAL = /^(\d+(\.\d*)?|\.\d+)$/;
+
 export function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw.trim());
+  const n = DECIMAL_INT.test(raw.trim()) ? Number(raw.trim()) : NaN;
   if (!Number.isInteger(n) || n < min || n > max)
-    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}").`);
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} in decimal digits (got "${raw}").`);
   return n;
 }
 
 export function readNumber(env: Env, name: string, fallback: number, min: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw.trim());
-  if (!Number.isFinite(n) || n < min) throw new ConfigError(`${name} must be a number of at least ${min} (got "${raw}").`);
+  const n = DECIMAL.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  if (!Number.isFinite(n) || n < min) throw new ConfigError(`${name} must be a decimal number of at least ${min} (got "${raw}").`);
   return n;
 }
 

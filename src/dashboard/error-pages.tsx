@@ -26,6 +26,8 @@ interface ErrorText {
   message: string;
   /** A Retry link to the same address makes sense (the failure may pass). */
   retry: boolean;
+  /** Where to go to resolve it, when that is a page of its own. */
+  action?: { href: string; label: string };
 }
 
 /** What the page says: plain words for the codes a dashboard user meets, else the error's message. */
@@ -37,6 +39,19 @@ export function errorText(status: number, code: string | null, message: string, 
         ? 'The database cannot be reached right now, so the dashboard cannot load or save anything. You are still signed in: retry in a few seconds. The /v1 API keeps serving meanwhile.'
         : 'The database cannot be reached right now, so nobody can sign in. Retry in a few seconds. The /v1 API keeps serving meanwhile.',
       retry: true,
+    };
+  if (code === 'store_busy')
+    return {
+      title: 'Database busy',
+      message: 'The database could not save this just now (another write held it, or the disk is full): retry in a moment.',
+      retry: true,
+    };
+  if (code === 'password_change_required')
+    return {
+      title: 'Change your password first',
+      message: 'Your account must choose a new password before it can change anything. Set one on the Password page, then try again.',
+      retry: false,
+      action: { href: '/change-password', label: 'Change password' },
     };
   if (code === 'csrf_failed')
     return { title: 'Not allowed', message: 'This page is out of date for your session (you signed in again elsewhere?). Reload it and try again.', retry: false };
@@ -62,6 +77,7 @@ export function ErrorView(props: { status: number; text: ErrorText; retryHref: s
         <div class="muted" data-error-message safe>{text.message}</div>
         <div class="error-actions">
           {props.retryHref ? <a class="btn primary" href={props.retryHref}>Retry</a> : ''}
+          {text.action ? <a class="btn primary" href={text.action.href} safe>{text.action.label}</a> : ''}
           {props.status === 401
             ? <a class="btn" href="/login">Sign in</a>
             : <a class="btn" href="/">{props.signedIn ? 'Back to the dashboard' : 'Go to the dashboard'}</a>}

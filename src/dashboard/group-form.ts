@@ -1,5 +1,6 @@
 import type { GroupInput, GroupView } from '../admin/groups-service';
 import { badRequest } from '../errors/api-error';
+import { prototypeKeyPath } from '../security/prototype-keys';
 import type { GroupCard, GroupFormValues } from './pages/groups-view';
 
 /** The settings keys the form edits; any others a group carries are kept as they are. */
@@ -83,6 +84,9 @@ export function groupInputOf(v: GroupFormValues, existing: Record<string, unknow
     } catch (err) {
       throw badRequest(`Heuristic rules are not valid JSON: ${(err as Error).message}`, 'rules');
     }
+    // As on /api/groups: a key naming a prototype is not data.
+    const key = prototypeKeyPath(settings.rules);
+    if (key) throw badRequest(`Heuristic rules must not use the key '${key.split('.').pop()}' (at ${key}).`, 'rules');
   }
   const level = num(v.logicLevel, 'Logic level', 'logic_level');
   return {

@@ -2,6 +2,7 @@ import { bundledWorkerUrl } from '../runtime/bundled-worker-url';
 import type { LogSink } from './log-sink-interface';
 import type { LogRow } from './log-row';
 import type { FromWriter, ToWriter } from './log-writer-protocol';
+import { PASSING_SQLITE_FAILURE } from '../db/sqlite-write-failure';
 
 export interface LogSinkOptions {
   dbPath: string;
@@ -34,11 +35,11 @@ const workerUrl = () => bundledWorkerUrl(import.meta.url, './log-writer.worker.t
 const MAX_RESTARTS = 3;
 
 /**
- * Commit failures that pass (the disk full, the file read-only for a while, an I/O error, a lock
- * held too long): the batch is kept and tried again, not dropped. Anything else (a row SQLite
- * refuses) would fail again, so it is counted as dropped.
+ * Commit failures that pass (PASSING_SQLITE_FAILURE: the disk full, the file read-only for a while,
+ * an I/O error, a lock held too long): the batch is kept and tried again, not dropped. Anything else
+ * (a row SQLite refuses) would fail again, so it is counted as dropped.
  */
-const PASSING_FAILURE = /disk is full|SQLITE_FULL|disk I\/O error|SQLITE_IOERR|readonly|SQLITE_READONLY|database is locked|SQLITE_BUSY/i;
+const PASSING_FAILURE = PASSING_SQLITE_FAILURE;
 /** First wait before a kept batch is tried again; it doubles up to RETRY_MAX_MS. */
 const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 10_000;

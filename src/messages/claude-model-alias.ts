@@ -1,3 +1,4 @@
+import { resolveConcrete } from '../routing/resolve-concrete';
 import type { RuntimeSnapshot } from '../state/snapshot-types';
 
 /**
@@ -25,10 +26,12 @@ export function claudeModelAlias(name: string, snap: RuntimeSnapshot): string | 
   return snap.groups.has(tier) ? tier : null;
 }
 
+/** Served as it is: a group, or a name chat resolves to a model (a disabled one is not, under any name). */
 function servable(name: string, snap: RuntimeSnapshot): boolean {
   if (snap.groups.has(name)) return true;
-  const entry = snap.models.get(name);
-  if (entry) return entry.enabled && snap.providers.get(entry.provider)?.enabled === true;
-  const slash = name.indexOf('/');
-  return slash > 0 && (snap.providers as ReadonlyMap<string, { enabled: boolean }>).get(name.slice(0, slash))?.enabled === true;
+  try {
+    return resolveConcrete(name, snap) !== null;
+  } catch {
+    return false; // a disabled model or provider
+  }
 }

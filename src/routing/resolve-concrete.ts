@@ -5,7 +5,8 @@ import type { RouteTarget } from './types';
 
 /**
  * Resolves a name that is not a group: `provider/model` goes to that provider even when the
- * id is unknown; a bare id must be an enabled model of an enabled provider. Returns null when
+ * id is unknown (a model of the table, though, only while enabled); a bare id must be an enabled
+ * model of an enabled provider. Returns null when
  * the name is neither (the caller then tries groups, or answers 404).
  */
 export function resolveConcrete(name: string, snap: RuntimeSnapshot): RouteTarget | null {
@@ -21,7 +22,11 @@ export function resolveConcrete(name: string, snap: RuntimeSnapshot): RouteTarge
     if (isProviderId(provider) && upstreamModel) {
       if (!snap.providers.get(provider)?.enabled) throw modelNotFound(name);
       const known = snap.models.get(upstreamModel);
-      if (known && known.provider === provider) return { provider, upstreamModel: known.upstreamId, modelId: known.id, entry: known };
+      if (known && known.provider === provider) {
+        // Disabled in the table is disabled under every name, `provider/id` included.
+        if (!known.enabled) throw modelNotFound(name);
+        return { provider, upstreamModel: known.upstreamId, modelId: known.id, entry: known };
+      }
       // An unknown id still reaches its provider; a dated Anthropic snapshot bills as its model.
       return { provider, upstreamModel, modelId: name, entry: pricedAs(provider, upstreamModel, snap) };
     }

@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import OpenAI from 'openai';
 import { eq } from 'drizzle-orm';
-import { models } from '../../src/db/schema';
-import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { modelGroups, models } from '../../src/db/schema';
+import { replayJson, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 
 let fake: FakeUpstream;
@@ -83,4 +83,34 @@ test('GET /v1/models/{provider/model} answers every name chat takes as a concret
     const err = await gw.openai().models.retrieve(id).catch((e) => e);
     expect({ id, error: err instanceof OpenAI.NotFoundError }).toEqual({ id, error: true });
   }
+});
+
+test('a model disabled in the table is disabled under every name: its id, provider/id, /v1/models/{name} and groups that lead only to it', async () => {
+  fake.handler = replayJson('openai', 'chat.json');
+  const chat = (model: string) => gw.openai().chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] }).catch((e) => e);
+  gw.ctx.db.insert(modelGroups).values({ name: 'only-gpt-4o', strategy: 'heuristic', targets: ['openai/gpt-4o'], logicLevel: null, primaryUse: '', settings: {}, updatedAt: Date.now() }).run();
+  gw.ctx.state.reload();
+  expect((await chat('openai/gpt-4o')).choices).toBeDefined(); // served while enabled
+  expect((await chat('only-gpt-4o')).choices).toBeDefined();
+  gw.ctx.db.update(models).set({ enabled: false }).where(eq(models.id, 'gpt-4o')).run();
+  gw.ctx.state.reload();
+  const sent = fake.requests.length;
+  for (const name of ['gpt-4o', 'openai/gpt-4o']) {
+    const err = await chat(name);
+    expect({ name, notFound: err instanceof OpenAI.NotFoundError, code: err?.error?.code }).toEqual({ name, notFound: true, code: 'model_not_found' });
+    const info = await gw.openai().models.retrieve(name).catch((e) => e);
+    expect({ name, notFound: info instanceof OpenAI.NotFoundError }).toEqual({ name, notFound: true });
+  }
+  // A group whose only target is the disabled model has nothing to serve: not listed, 503 when asked.
+  const groupErr = await chat('only-gpt-4o');
+  expect(groupErr.status).toBe(503);
+  expect(groupErr.error.code).toBe('no_available_target');
+  expect((await (await gw.fetch('/v1/models')).json()).data.map((m: any) => m.id)).not.toContain('only-gpt-4o');
+  expect(fake.requests.length).toBe(sent); // nothing reached the provider
+  // An id the table does not have is still forwarded to its provider.
+  expect((await chat('openai/gpt-4o-not-in-table')).choices).toBeDefined();
+  expect(fake.last().body.model).toBe('gpt-4o-not-in-table');
+  gw.ctx.db.update(models).set({ enabled: true }).where(eq(models.id, 'gpt-4o')).run();
+  gw.ctx.state.reload();
+  expect((await chat('openai/gpt-4o')).choices).toBeDefined();
 });

@@ -129,3 +129,39 @@ test('/v1, /api, assets and clients that do not ask for HTML keep the JSON error
   const forged = await api(gw, 'POST', '/api/clients', { as: viewer, body: { name: 'x' }, headers: BROWSER });
   expect([forged.status, ((await forged.json()) as any).error.code]).toEqual([403, 'forbidden']);
 });
+
+test('a save while the password must be changed first says so in words, not as an API route', async () => {
+  const password = 'must-change-pass-1';
+  expect((await api(gw, 'POST', '/api/users', { as: admin, body: { username: 'must-change', password, role: 'admin', must_change_password: true } })).status).toBe(201);
+  const s = await login(gw, 'must-change', password);
+  expect(s.mustChange).toBe(true);
+  const r = await page('/clients', form(s, { 'hx-request': 'true' }), { method: 'POST', body: 'name=blocked' });
+  expect(r.status).toBe(403);
+  expectErrorContent(r.html, 403, 'Change your password first');
+  expect(r.html).not.toContain('/api/');
+  expect(r.html).toContain('href="/change-password"');
+  // The API keeps its own wording.
+  const json = await (await api(gw, 'POST', '/api/clients', { as: s, body: { name: 'blocked' } })).json();
+  expect(json.error.code).toBe('password_change_required');
+});
+
+test('a save SQLite cannot write just now (another writer holds the lock): 503 saying to retry in a moment, on the page and on /api', async () => {
+  const { Database } = await import('bun:sqlite');
+  const other = new Database(gw.ctx.config.database.path);
+  other.exec('BEGIN IMMEDIATE'); // holds the write lock past the gateway's busy_timeout
+  try {
+    const r = await page('/clients', form(admin, { 'hx-request': 'true' }), { method: 'POST', body: 'name=locked-out' });
+    expect(r.status).toBe(503);
+    expectErrorContent(r.html, 503, 'Database busy');
+    expect(r.html).toContain('retry in a moment');
+    expect(r.html).not.toContain('unexpected error');
+    const a = await api(gw, 'POST', '/api/clients', { as: admin, body: { name: 'locked-out' } });
+    expect(a.status).toBe(503);
+    expect(a.headers.get('retry-after')).toBe('1');
+    expect((await a.json()).error).toMatchObject({ type: 'api_error', code: 'store_busy' });
+  } finally {
+    other.exec('ROLLBACK');
+    other.close();
+  }
+  expect((await api(gw, 'POST', '/api/clients', { as: admin, body: { name: 'after-lock' } })).status).toBe(201);
+}, 60_000); // each save waits out the gateway's busy_timeout first; the limit only bounds a hang

@@ -119,6 +119,16 @@ describe('model groups page', () => {
     expect((await getGroup(gw.ctx, 'dispatcher')).settings).toEqual(before);
   });
 
+  test('rules holding a `__proto__` or `constructor` key are refused inline, as /api/groups refuses them', async () => {
+    const before = (await getGroup(gw.ctx, 'dispatcher')).settings;
+    for (const rules of ['[{"name":"code","kind":"keywords","words":["x"],"weight":1,"__proto__":{"weight":9}}]', '{"constructor":{}}']) {
+      const r = await post('/groups/dispatcher', { ...CLASSIFIER_FORM, strategy: 'heuristic', rules });
+      expect({ rules, status: r.status }).toEqual({ rules, status: 422 });
+      expect(await textOf(await r.text(), '#group-dispatcher .form-errors li')).toMatch(/must not use the key '(__proto__|constructor)'/);
+    }
+    expect((await getGroup(gw.ctx, 'dispatcher')).settings).toEqual(before);
+  });
+
   test('switching to heuristic drops the classifier keys and keeps the rest', async () => {
     const r = await post('/groups/dispatcher', { ...CLASSIFIER_FORM, strategy: 'heuristic', rules: '[{"name":"code","kind":"keywords","words":["debug*"],"weight":1}]' });
     expect(r.status).toBe(200);

@@ -81,13 +81,37 @@ describe('--healthcheck', () => {
     const gw = await startGatewayProcess({ cwd, dbPath: join(cwd, 'gg.db'), adminPassword: 'health-check-pass', env: { LLM_PROXY__SERVER__HOST: '127.0.0.2' } });
     try {
       const env = { LLM_PROXY__SERVER__HOST: '127.0.0.2', LLM_PROXY__SERVER__PORT: String(gw.port) };
-      expect(run(['--healthcheck'], env).code).toBe(0);
+      const healthy = run(['--healthcheck'], env);
+      expect({ code: healthy.code, err: healthy.err }).toEqual({ code: 0, err: '' });
       expect(run(['-healthcheck'], env).code).toBe(0);
-      // Nothing answers on 127.0.0.1 at that port: the check must fail there, or it proves nothing.
-      expect(run(['--healthcheck'], { ...env, LLM_PROXY__SERVER__HOST: '127.0.0.1' }).code).toBe(1);
+      // Nothing answers on 127.0.0.1 at that port: the check must fail there, or it proves nothing,
+      // and it says so in one line (a container's health log shows it).
+      const refused = run(['--healthcheck'], { ...env, LLM_PROXY__SERVER__HOST: '127.0.0.1' });
+      expect(refused.code).toBe(1);
+      expect(refused.err).toBe(`gophergate: healthcheck failed: connection refused at 127.0.0.1:${gw.port} (is the server running there?)\n`);
     } finally {
       gw.proc.kill('SIGTERM');
       await gw.proc.exited;
+    }
+  });
+
+  test('an error status fails with the status named; a degraded server passes but says why', async () => {
+    let answer = new Response('busy', { status: 503 });
+    const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: (req) => (new URL(req.url).pathname === '/health' ? answer.clone() : new Response('no', { status: 404 })) });
+    const probe = async () => {
+      // Async: this process serves the fake /health meanwhile.
+      const p = Bun.spawn(['bun', MAIN, '--healthcheck'], {
+        cwd: mkdtempSync(join(tmpdir(), 'gg-health-')), stdout: 'pipe', stderr: 'pipe',
+        env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', LLM_PROXY__SERVER__HOST: '127.0.0.1', LLM_PROXY__SERVER__PORT: String(server.port) },
+      });
+      return { code: await p.exited, err: await new Response(p.stderr).text() };
+    };
+    try {
+      expect(await probe()).toEqual({ code: 1, err: `gophergate: healthcheck failed: http://127.0.0.1:${server.port}/health answered HTTP 503\n` });
+      answer = Response.json({ status: 'degraded', store: 'postgres', store_reachable: false, redis: 'down', log_queue: { depth: 3, dropped: 0 } });
+      expect(await probe()).toEqual({ code: 0, err: `gophergate: healthcheck: http://127.0.0.1:${server.port}/health answers but is degraded: postgres unreachable, redis down\n` });
+    } finally {
+      server.stop(true);
     }
   });
 

@@ -61,7 +61,7 @@ describe('loadConfig', () => {
   test.each([
     ['LLM_PROXY__SERVER__PORT', 'abc', /LLM_PROXY__SERVER__PORT must be a whole number from 0 to 65535/],
     ['LLM_PROXY__SERVER__PORT', '70000', /LLM_PROXY__SERVER__PORT/],
-    ['LLM_PROXY__SERVER__MAX_BODY_MB', '-1', /LLM_PROXY__SERVER__MAX_BODY_MB must be a number/],
+    ['LLM_PROXY__SERVER__MAX_BODY_MB', '-1', /LLM_PROXY__SERVER__MAX_BODY_MB must be a decimal number/],
     ['LLM_PROXY__UPSTREAM__TIMEOUT_S', 'soon', /LLM_PROXY__UPSTREAM__TIMEOUT_S/],
     ['LLM_PROXY__PROVIDERS__OPENAI__ENABLED', 'maybe', /LLM_PROXY__PROVIDERS__OPENAI__ENABLED must be true or false/],
     ['LLM_PROXY__PROVIDERS__OPENAI__BASE_URL', 'not a url', /absolute http\(s\) URL/],
@@ -69,7 +69,22 @@ describe('loadConfig', () => {
     ['LLM_PROXY__LOGGING__RETENTION_DAYS', '0', /RETENTION_DAYS/],
     ['LLM_PROXY__UPSTREAM__MAX_CONNECTIONS', '0', /LLM_PROXY__UPSTREAM__MAX_CONNECTIONS must be a whole number from 1 to 65279/],
     ['LLM_PROXY__UPSTREAM__MAX_CONNECTIONS', '70000', /MAX_CONNECTIONS/],
-    ['LLM_PROXY__UPSTREAM__QUEUE_TIMEOUT_S', '0', /LLM_PROXY__UPSTREAM__QUEUE_TIMEOUT_S must be a number/],
+    ['LLM_PROXY__UPSTREAM__QUEUE_TIMEOUT_S', '0', /LLM_PROXY__UPSTREAM__QUEUE_TIMEOUT_S must be a decimal number/],
+    // Plain decimal only: Number() would read these as 80, 1000, 1, 80 and 16.
+    ['LLM_PROXY__SERVER__PORT', '0x50', /LLM_PROXY__SERVER__PORT must be a whole number from 0 to 65535 in decimal digits \(got "0x50"\)/],
+    ['LLM_PROXY__SERVER__PORT', '1e3', /LLM_PROXY__SERVER__PORT must be a whole number/],
+    ['LLM_PROXY__SERVER__PORT', '0b1', /LLM_PROXY__SERVER__PORT/],
+    ['LLM_PROXY__SERVER__PORT', '+80', /LLM_PROXY__SERVER__PORT/],
+    ['LLM_PROXY__SERVER__PORT', '80.0', /LLM_PROXY__SERVER__PORT/],
+    ['LLM_PROXY__UPSTREAM__MAX_CONNECTIONS', '0x10', /LLM_PROXY__UPSTREAM__MAX_CONNECTIONS/],
+    ['LLM_PROXY__PROVIDERS__MOCK__CHUNKS', '1e1', /LLM_PROXY__PROVIDERS__MOCK__CHUNKS/],
+    ['LLM_PROXY__SERVER__MAX_BODY_MB', '0x20', /LLM_PROXY__SERVER__MAX_BODY_MB must be a decimal number/],
+    ['LLM_PROXY__SERVER__BODY_TIMEOUT_S', '6e1', /LLM_PROXY__SERVER__BODY_TIMEOUT_S/],
+    ['LLM_PROXY__UPSTREAM__TIMEOUT_S', 'Infinity', /LLM_PROXY__UPSTREAM__TIMEOUT_S/],
+    ['LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S', '-5', /LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S/],
+    ['LLM_PROXY__LOGGING__RETENTION_DAYS', '3e1', /LLM_PROXY__LOGGING__RETENTION_DAYS/],
+    ['LLM_PROXY__RESPONSES__RETENTION_DAYS', '0x1e', /LLM_PROXY__RESPONSES__RETENTION_DAYS/],
+    ['LLM_PROXY__PROVIDERS__MOCK__LATENCY_MS', '1e2', /LLM_PROXY__PROVIDERS__MOCK__LATENCY_MS/],
   ])('%s=%s is refused with a message naming it', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);

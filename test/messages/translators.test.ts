@@ -260,6 +260,8 @@ describe('Claude model names', () => {
     // A model the admin disabled is not sent to Anthropic by another name.
     const disabled = makeSnapshot({ models: [model('claude-sonnet-4-5', 'anthropic', false)] });
     expect(claudeModelAlias('claude-sonnet-4-5', disabled)).toBe('heavy-logic');
+    // Nor by its provider/id name: that goes where the bare id goes.
+    expect(claudeModelAlias('anthropic/claude-sonnet-4-5', disabled)).toBe('heavy-logic');
 
     // Routing prices a dated Anthropic id as its undated model and sends the dated id upstream.
     const target = resolveConcrete('anthropic/claude-sonnet-4-5-20250929', snap)!;

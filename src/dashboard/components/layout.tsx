@@ -15,6 +15,12 @@ const NAV: { key: NavKey; href: string; label: string; adminOnly?: boolean }[] =
   { key: 'users', href: '/users', label: 'Users', adminOnly: true },
 ];
 
+/** The sidebar's pages, for tests and the role texts below. */
+export const NAV_PAGES: readonly { readonly href: string; readonly label: string; readonly adminOnly?: boolean }[] = NAV;
+
+/** What a viewer may do, from the sidebar (README "Dashboard" says the same). */
+export const VIEWER_SCOPE = `Viewers read every page but ${NAV.filter((p) => p.adminOnly).map((p) => p.label).join(', ')} (${NAV.filter((p) => !p.adminOnly).map((p) => p.label).join(', ')}) and change nothing but their own password.`;
+
 /** <head> + <body> with every script as a same-origin file (the CSP forbids inline ones). */
 export function Document(props: { title: string; children: Children }) {
   return (

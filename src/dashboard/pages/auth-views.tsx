@@ -1,5 +1,5 @@
 /** @jsxImportSource #html */
-import { Document } from '../components/layout';
+import { Document, VIEWER_SCOPE } from '../components/layout';
 import { FormErrors } from '../components/ui';
 
 function AuthCard(props: { title: string; children: JSX.Element | JSX.Element[] }) {
@@ -57,7 +57,7 @@ export function ForbiddenPage() {
     <div class="page" data-page="forbidden">
       <div class="empty">
         <strong>Admins only</strong>
-        <div class="muted">This page needs the admin role. Usage, Monitoring and Logs are open to viewers.</div>
+        <div class="muted" safe>{`This page needs the admin role. ${VIEWER_SCOPE}`}</div>
       </div>
     </div>
   );

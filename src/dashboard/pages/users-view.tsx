@@ -1,6 +1,6 @@
 /** @jsxImportSource #html */
 import { Card, FormErrors } from '../components/ui';
-import { PageHeader } from '../components/layout';
+import { PageHeader, VIEWER_SCOPE } from '../components/layout';
 import { ago, dateTime } from '../format';
 
 export interface UserRow {
@@ -80,7 +80,7 @@ export function UsersSection(props: { users: UserRow[]; selfId: number; errors?:
 export function UsersView(props: { users: UserRow[]; selfId: number }) {
   return (
     <div class="page" data-page="users">
-      <PageHeader title="Users" subtitle="Admins change everything; viewers see usage, costs and monitoring only." />
+      <PageHeader title="Users" subtitle={`Admins change everything. ${VIEWER_SCOPE}`} />
       <UsersSection users={props.users} selfId={props.selfId} />
     </div>
   );

@@ -5,7 +5,7 @@ import { teams } from '../../db/schema';
 import { limitInputFromForm } from '../limit-form';
 import type { AppContext } from '../../context';
 import { usageBreakdown } from '../../logging/usage-queries';
-import { adminRoute, attempt, field, pageRoute, pageGuard } from '../dash-session';
+import { adminRoute, attempt, field, pageRoute, pageGuard, idOf } from '../dash-session';
 import { isAdmin } from '../dash-types';
 import { formErrorsInto, fragment, pageResponse } from '../page-response';
 import { CLIENT_CREATE_ERRORS, clientErrorSlot, ClientsSection, ClientsView, type ClientRow } from '../pages/clients-view';
@@ -30,7 +30,6 @@ async function clientRows(ctx: AppContext): Promise<ClientRow[]> {
 
 const teamChoices = async (ctx: AppContext) => await ctx.db.select({ id: teams.id, name: teams.name }).from(teams).orderBy(teams.name);
 
-const idOf = (p: { id: string }) => (/^\d{1,15}$/.test(p.id) ? Number(p.id) : -1);
 
 export function clientsPages(ctx: AppContext) {
   const section = async (extra: { created?: { name: string; key: string }; errors?: string[] } = {}) =>

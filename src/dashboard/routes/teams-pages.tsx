@@ -3,13 +3,12 @@ import { Elysia } from 'elysia';
 import { clientNames } from '../../admin/clients-service';
 import { createTeam, deleteTeam, listTeams, updateTeam } from '../../admin/teams-service';
 import type { AppContext } from '../../context';
-import { adminRoute, attempt, field, pageGuard, pageRoute } from '../dash-session';
+import { adminRoute, attempt, field, pageGuard, pageRoute, idOf } from '../dash-session';
 import { isAdmin } from '../dash-types';
 import { limitInputFromForm } from '../limit-form';
 import { formErrorsInto, fragment, pageResponse } from '../page-response';
 import { TEAM_CREATE_ERRORS, teamErrorSlot, TeamsSection, TeamsView } from '../pages/teams-view';
 
-const idOf = (p: { id: string }) => (/^\d{1,15}$/.test(p.id) ? Number(p.id) : -1);
 
 /** The Teams page: list with spend against budget; admins create, edit and delete. */
 export function teamsPages(ctx: AppContext) {

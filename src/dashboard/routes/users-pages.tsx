@@ -2,13 +2,12 @@
 import { Elysia } from 'elysia';
 import { createUser, deleteUser, listUsers, resetPassword, setRole, type UserView } from '../../admin/users-service';
 import type { AppContext } from '../../context';
-import { adminRoute, attempt, field, pageRoute, pageGuard, rawField } from '../dash-session';
+import { adminRoute, attempt, field, pageRoute, pageGuard, rawField, idOf } from '../dash-session';
 import { formErrorsInto, fragment, pageResponse } from '../page-response';
 import { ForbiddenPage } from '../pages/auth-views';
 import { USER_CREATE_ERRORS, UsersSection, UsersView, type UserRow } from '../pages/users-view';
 
 const row = (u: UserView): UserRow => ({ id: u.id, username: u.username, role: u.role, mustChangePassword: u.must_change_password, createdAt: u.created_at });
-const idOf = (p: { id: string }) => (/^\d{1,15}$/.test(p.id) ? Number(p.id) : -1);
 const roleOf = (body: unknown) => (field(body, 'role') === 'admin' ? 'admin' : 'viewer');
 
 /** Users: admins only, to read as well as to change (viewers get a 403 page). */

@@ -1,0 +1,21 @@
+import { Type, type IntegerOptions } from '@sinclair/typebox';
+import { t } from 'elysia';
+
+/**
+ * An integer field of a JSON body: a JSON number only. Elysia's `t.Integer` also takes a string
+ * and converts it (`"1"`, `"0x10"`, `"1e1"`), so a documented integer would accept text.
+ */
+export const jsonInteger = (options?: IntegerOptions) => Type.Integer(options);
+
+/** What a numeric id in a path is: decimal digits without a sign, a leading zero, spaces or an exponent. */
+export const DECIMAL_ID_PATTERN = '^[1-9][0-9]{0,15}$';
+
+/**
+ * `{ id }` path parameters of numeric ids. Elysia's `t.Numeric` reads `0x10`, `1e1`, ` 16` and
+ * `016` as 16, 10, 16 and 16; here anything but plain decimal is a 400, as `abc` is.
+ */
+export const decimalIdParams = t.Object({
+  id: t.Transform(t.String({ pattern: DECIMAL_ID_PATTERN, description: 'A positive decimal integer', error: 'must be a positive whole number in decimal digits (no sign, leading zero, space, hex or exponent)' }))
+    .Decode((v) => Number(v))
+    .Encode((v) => String(v)),
+});
