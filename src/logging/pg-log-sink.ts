@@ -1,5 +1,6 @@
 import type { SQL } from 'bun';
 import { isConnectionError } from '../db/pg-store';
+import { pgValue } from '../db/pg-text';
 import { LOG_COLUMNS, type LogRow } from './log-row';
 import type { WorkerLogSink } from './log-sink';
 import { LOG_INSERT_COLUMNS, logRowValues, type LogRowValues } from './log-row-sql';
@@ -23,6 +24,17 @@ export interface PgLogSinkOptions {
   warn?: (message: string) => void;
   /** close() waits this long for the buffer to be written; what is left then is counted as dropped. */
   closeTimeoutMs?: number;
+}
+
+/** A row with its text as PostgreSQL can store it (pg-text.ts): one request's odd text must not refuse its batch. */
+function pgRow(r: LogRow): LogRow {
+  let out: Record<string, unknown> | null = null;
+  for (const [k, v] of Object.entries(r)) {
+    if (typeof v !== 'string' || !v.includes('\u0000')) continue;
+    out ??= { ...r };
+    out[k] = pgValue(v);
+  }
+  return (out as LogRow | null) ?? r;
 }
 
 /**
@@ -105,9 +117,12 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
   }
 
   async function commit(batch: readonly LogRow[]): Promise<void> {
-    const deltas = rollupDeltas(batch);
+    // Text as PostgreSQL can store it before the rollup keys are made from it (two spellings of
+    // one key would otherwise meet in one upsert).
+    const rows = batch.map(pgRow);
+    const deltas = rollupDeltas(rows);
     await client.begin(async (tx) => {
-      const ins = insertLogsStatement(batch);
+      const ins = insertLogsStatement(rows);
       await tx.unsafe(ins.sql, ins.args as any[]);
       for (let i = 0; i < ROLLUP_TABLES.length; i++) {
         if (!deltas[i]!.length) continue;

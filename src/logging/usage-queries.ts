@@ -1,6 +1,7 @@
 import { and, desc, eq, gte, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { requestLogs, type LOG_ENDPOINTS } from '../db/schema/request-logs';
 import { num, type Store } from '../db/store';
+import { binaryCollate } from '../db/text-order';
 import { PUBLIC_LOG_FIELDS, type ListedLogRow } from './log-row';
 import { rollupSource, type RollupFilter } from './rollup-plan';
 import { DAY_MS, HOUR_MS, MEASURES, type RollupDim } from './rollup-tables';
@@ -72,7 +73,7 @@ function measures(row: Record<string, unknown>): Record<string, number> {
 }
 
 /** Raw SQL of these queries reads from either store. */
-type Reader = Pick<Store, 'all'>;
+type Reader = Pick<Store, 'all' | 'kind'>;
 
 function totals(raw: Record<string, unknown>): UsageTotals & { avg_latency_ms: number; avg_overhead_ms: number } {
   const row = measures(raw);
@@ -134,7 +135,7 @@ export async function usageBreakdown(store: Reader, by: BreakdownBy, f: UsageFil
     const rows = (
       await store.all<Record<string, any>>(
         `SELECT a.*, c.name AS label FROM (SELECT client_id AS key, ${TOTALS} FROM ${src.sql} AS src GROUP BY client_id) a
-         LEFT JOIN clients c ON c.id = a.key ORDER BY a.cost_usd DESC, a.requests DESC LIMIT ?`,
+         LEFT JOIN clients c ON c.id = a.key ORDER BY a.cost_usd DESC, a.requests DESC, a.key LIMIT ?`,
         [...src.args, limit],
       )
     ).map((r): Record<string, any> => ({ ...r, key: num(r.key) }));
@@ -142,7 +143,8 @@ export async function usageBreakdown(store: Reader, by: BreakdownBy, f: UsageFil
     return rows.map((r) => ({ key: r.key === 0 ? null : r.key, label: r.label ?? (r.key === 0 ? '(none)' : `#${r.key}`), ...totals(r) }));
   }
   const rows = await store.all<Record<string, any>>(
-    `SELECT ${dim} AS key, ${TOTALS} FROM ${src.sql} AS src GROUP BY ${dim} ORDER BY cost_usd DESC, requests DESC LIMIT ?`,
+    // Ties (models that cost nothing, say) in name order, the same on both stores.
+    `SELECT ${dim} AS key, ${TOTALS} FROM ${src.sql} AS src GROUP BY ${dim} ORDER BY cost_usd DESC, requests DESC, ${dim}${binaryCollate(store.kind)} LIMIT ?`,
     [...src.args, limit],
   );
   return rows.map((r) => ({ key: r.key === '' ? null : r.key, label: r.key === '' ? '(none)' : r.key, ...totals(r) }));
