@@ -1,6 +1,6 @@
 import type { SQL } from 'bun';
 import { isConnectionError } from '../db/pg-store';
-import { pgValue } from '../db/pg-text';
+import { pgText } from '../db/pg-text';
 import { LOG_COLUMNS, type LogRow } from './log-row';
 import type { WorkerLogSink } from './log-sink';
 import { LOG_INSERT_COLUMNS, logRowValues, type LogRowValues } from './log-row-sql';
@@ -30,9 +30,9 @@ export interface PgLogSinkOptions {
 function pgRow(r: LogRow): LogRow {
   let out: Record<string, unknown> | null = null;
   for (const [k, v] of Object.entries(r)) {
-    if (typeof v !== 'string' || !v.includes('\u0000')) continue;
+    if (typeof v !== 'string' || pgText(v) === v) continue;
     out ??= { ...r };
-    out[k] = pgValue(v);
+    out[k] = pgText(v);
   }
   return (out as LogRow | null) ?? r;
 }
@@ -105,6 +105,8 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
   let writing: Promise<void> | null = null;
   let closed = false;
   let refusals = 0;
+  /** Rows still to be written one per transaction after a batch was refused, so only the refused row is lost. */
+  let isolating = 0;
   const listeners = new Set<(records: readonly LogRow[]) => void>();
 
   function drop(count: number, why: string): void {
@@ -135,13 +137,14 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
   /** Writes batches until the queue is empty; a failed batch goes back to the front and is retried. */
   async function drain(): Promise<void> {
     while (queue.length) {
-      const batch = queue.slice(0, batchSize);
+      const batch = queue.slice(0, isolating > 0 ? 1 : batchSize);
       queue = queue.slice(batch.length);
       inflight = batch.length;
       try {
         await commit(batch);
         inflight = 0;
         refusals = 0;
+        if (isolating > 0) isolating--;
         written += batch.length;
         for (const cb of listeners) {
           try {
@@ -152,11 +155,19 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
         }
       } catch (err) {
         inflight = 0;
-        // A batch PostgreSQL refuses (not an outage) is tried 3 times, then counted as dropped.
+        // A batch PostgreSQL refuses (not an outage) is about some row's content: its rows go again
+        // one per transaction, and a row refused 3 times is counted as dropped, not the batch.
+        if (!isConnectionError(err) && batch.length > 1) {
+          isolating = batch.length;
+          refusals = 0;
+          queue = batch.concat(queue);
+          continue;
+        }
         if (!isConnectionError(err) && ++refusals >= 3) {
           refusals = 0;
+          if (isolating > 0) isolating--;
           lastWarn = -Infinity;
-          drop(batch.length, `PostgreSQL refused a batch of ${batch.length} log rows (${(err as Error).message})`);
+          drop(batch.length, `PostgreSQL refused a log row (${(err as Error).message})`);
           continue;
         }
         queue = batch.concat(queue);

@@ -284,6 +284,8 @@ describe('SQLite and PostgreSQL answer alike', () => {
       await record(await post('/v1/chat/completions', { model: 'mock/echo', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'stream me' }] }));
       await record(await post('/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'not allowed' }] }));
       await record(await post('/v1/chat/completions', { model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] }, s.gw.clientKey));
+      // Refused for the model name, whose row carries the name as sent: U+0000 and a lone surrogate.
+      await record(await post('/v1/chat/completions', { model: 'mock/echo\u0000\ud800x', messages: [{ role: 'user', content: 'x' }] }));
       await record(await post('/v1/embeddings', { model: 'mock/embed', input: ['a', 'b'] }));
       const first = JSON.parse(await record(await post('/v1/responses', { model: 'mock-priced', input: 'remember seven' })));
       const second = JSON.parse(await record(await post('/v1/responses', { model: 'mock-priced', input: 'what number?', previous_response_id: first.id })));
@@ -300,8 +302,8 @@ describe('SQLite and PostgreSQL answer alike', () => {
       // The rows as listed, in request order, and the monitor events, with this run's ids and clock masked.
       const listed = (await (await api(s.gw, 'GET', '/api/logs?limit=1000', { as: s.admin })).json() as any).data;
       const clock = (r: any) => ({ ...r, id: typeof r.id, request_id: typeof r.request_id, created_at: typeof r.created_at, latency_ms: typeof r.latency_ms, ttfb_ms: typeof r.ttfb_ms, overhead_ms: typeof r.overhead_ms, parent_request_id: typeof r.parent_request_id, client_id: typeof r.client_id, instance: r.instance });
-      answers[i]!.push(ids.map((id) => clock(listed.find((r: any) => r.request_id === id) ?? { missing: true })));
-      answers[i]!.push(ids.map((id) => clock(mon.events.find((e) => e.request_id === id) ?? { missing: true })));
+      answers[i]!.push(mask(ids.map((id) => clock(listed.find((r: any) => r.request_id === id) ?? { missing: true }))));
+      answers[i]!.push(mask(ids.map((id) => clock(mon.events.find((e) => e.request_id === id) ?? { missing: true }))));
       answers[i]!.push(mask(await (await api(s.gw, 'GET', `/api/clients/${alpha.id}`, { as: s.admin })).json()));
     }
     if (process.env.PARITY_DEBUG) console.log(JSON.stringify(answers[0], null, 1));
