@@ -5,6 +5,7 @@ import { binaryCollate } from '../db/text-order';
 import { PUBLIC_LOG_FIELDS, type ListedLogRow } from './log-row';
 import { rollupSource, type RollupFilter } from './rollup-plan';
 import { DAY_MS, HOUR_MS, MEASURES, type RollupDim } from './rollup-tables';
+import { roundUsd } from '../usage/cost';
 
 /**
  * Read queries for the admin API and the dashboard. Everything except the logs page reads the
@@ -62,7 +63,6 @@ const filterOf = (f: UsageFilter): RollupFilter => ({ client_id: f.clientId, pro
 const source = (f: UsageFilter, groupDims: readonly RollupDim[], grain: 'hour' | 'day') =>
   rollupSource(groupDims, filterOf(f), { from: f.from, to: f.to }, grain);
 
-const round = (usd: number) => Math.round(usd * 1e9) / 1e9;
 
 /** A raw rollup row with every measure a number (PostgreSQL returns sums of bigint as text). */
 function measures(row: Record<string, unknown>): Record<string, number> {
@@ -85,7 +85,7 @@ function totals(raw: Record<string, unknown>): UsageTotals & { avg_latency_ms: n
     completion_tokens: row.completion_tokens ?? 0,
     reasoning_tokens: row.reasoning_tokens ?? 0,
     cached_tokens: row.cached_tokens ?? 0,
-    cost_usd: round(row.cost_usd ?? 0),
+    cost_usd: roundUsd(row.cost_usd ?? 0),
     cache_write_tokens: row.cache_write_tokens ?? 0,
     avg_latency_ms: requests ? Math.round(((row.latency_ms_sum ?? 0) / requests) * 10) / 10 : 0,
     avg_overhead_ms: requests ? Math.round(((row.overhead_ms_sum ?? 0) / requests) * 100) / 100 : 0,

@@ -184,6 +184,11 @@ describe('SQLite and PostgreSQL answer alike', () => {
     for (const model of ['free-b', 'Free-A', 'free-a', '_free']) {
       rows.push({ ...rows[3]!, requestId: `parity-${model}`, createdAt: tie + HOUR, provider: 'ollama', model, modelRequested: model, costUsd: 0, status: 200, errorType: null, error: null });
     }
+    // Spend over three days of a key with no budget, read back as a sum of its daily rollups: the
+    // same figure from SQLite's compensated sum and PostgreSQL's plain one.
+    const [sums] = await both('POST', '/api/clients', { name: 'sums', budget_period: 'total' });
+    [0.1, 0.2, 0.3].forEach((costUsd, i) =>
+      rows.push({ ...rows[7]!, requestId: `parity-sum-${i}`, createdAt: start - i * DAY, clientId: sums.id, teamId: null, costUsd }));
     // A refused request whose model name carries U+0000: its row (and the batch it is in) is written on both.
     rows.push({ ...rows[5]!, requestId: 'parity-nul', createdAt: tie + HOUR, model: null, provider: null, modelRequested: 'echo\u0000x', status: 400, errorType: 'invalid_request_error', error: "bad 'echo\u0000x'", costUsd: 0 });
     for (const s of sides) {
@@ -232,6 +237,8 @@ describe('SQLite and PostgreSQL answer alike', () => {
     await both('GET', '/api/usage/timeseries?bucket=week');
     await both('GET', '/api/clients');
     await both('GET', '/api/clients/2');
+    const [spent] = await both('GET', `/api/clients/${sums.id}`);
+    expect(spent.spend_usd).toBe(0.6);
     await both('GET', '/api/teams');
     await both('GET', '/api/teams/1');
     // Every rollup table (hourly, daily; per model, client and team) holds the same totals.
