@@ -189,6 +189,11 @@ describe('SQLite and PostgreSQL answer alike', () => {
     const [sums] = await both('POST', '/api/clients', { name: 'sums', budget_period: 'total' });
     [0.1, 0.2, 0.3].forEach((costUsd, i) =>
       rows.push({ ...rows[7]!, requestId: `parity-sum-${i}`, createdAt: start - i * DAY, clientId: sums.id, teamId: null, costUsd }));
+    // The same three costs served through a pool key in the last day: its usage on the provider's page.
+    const [openaiBefore] = await both('GET', '/api/providers/openai');
+    const poolKey = openaiBefore.keys.find((k: any) => k.label === 'team a');
+    [0.1, 0.2, 0.3].forEach((costUsd, i) =>
+      rows.push({ ...rows[7]!, requestId: `parity-key-${i}`, createdAt: NOW - (i + 1) * HOUR, provider: 'openai', model: 'gpt-4o', providerKeyId: poolKey.id, costUsd }));
     // A refused request whose model name carries U+0000: its row (and the batch it is in) is written on both.
     rows.push({ ...rows[5]!, requestId: 'parity-nul', createdAt: tie + HOUR, model: null, provider: null, modelRequested: 'echo\u0000x', status: 400, errorType: 'invalid_request_error', error: "bad 'echo\u0000x'", costUsd: 0 });
     for (const s of sides) {
@@ -239,6 +244,8 @@ describe('SQLite and PostgreSQL answer alike', () => {
     await both('GET', '/api/clients/2');
     const [spent] = await both('GET', `/api/clients/${sums.id}`);
     expect(spent.spend_usd).toBe(0.6);
+    const [openai] = await both('GET', '/api/providers/openai');
+    expect(openai.keys.find((k: any) => k.id === poolKey.id).usage_24h).toEqual({ requests: 3, errors: 0, cost_usd: 0.6 });
     await both('GET', '/api/teams');
     await both('GET', '/api/teams/1');
     // Every rollup table (hourly, daily; per model, client and team) holds the same totals.
