@@ -111,6 +111,17 @@ describe('SQLite and PostgreSQL answer alike', () => {
     await both('DELETE', '/api/teams/2');
     await both('DELETE', '/api/teams/2');
 
+    // Numbers at and past the edges of PostgreSQL's bigint and of JavaScript's safe integers.
+    await both('POST', '/api/clients', { name: 'edge', team_id: 1e20 });
+    await both('POST', '/api/clients', { name: 'edge', team_id: 9007199254740993 });
+    await both('PATCH', '/api/clients/3', { team_id: 1.5 });
+    await both('PATCH', '/api/clients/3', { budget_usd: 1e300, rpm: 1e9 });
+    await both('PATCH', '/api/clients/3', { budget_usd: null, rpm: null });
+    await both('GET', '/api/clients/1e3');
+    await both('GET', '/api/teams/99999999999999999999');
+    await both('DELETE', '/api/clients/9223372036854775808');
+    await both('PATCH', '/api/models/gpt-4o', { context_window: 1e18 });
+    await both('PATCH', '/api/models/gpt-4o', { context_window: 2 ** 63 });
     await both('GET', '/api/users');
     await both('POST', '/api/users', { username: 'viewer1', password: 'viewer-password-1', role: 'viewer' });
     await both('POST', '/api/users', { username: 'viewer1', password: 'viewer-password-1', role: 'viewer' });
