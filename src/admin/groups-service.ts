@@ -1,3 +1,4 @@
+import { binaryOrder } from '../db/text-order';
 import { asc, eq } from 'drizzle-orm';
 import { modelGroups } from '../db/schema';
 import { ApiError, badRequest, notFound } from '../errors/api-error';
@@ -67,7 +68,7 @@ function assertValid(deps: AdminDeps, name: string, next: GroupInput | null): vo
 }
 
 export async function listGroups(deps: AdminDeps): Promise<GroupView[]> {
-  return (await deps.db.select().from(modelGroups).orderBy(asc(modelGroups.name))).map(view);
+  return (await deps.db.select().from(modelGroups).orderBy(asc(binaryOrder(deps.db, modelGroups.name)))).map(view);
 }
 
 export async function getGroup(deps: AdminDeps, name: string): Promise<GroupView> {

@@ -6,6 +6,7 @@ import type { BudgetPeriod, ScopeLimits } from '../limits/limit-types';
 import type { LimitsService } from '../limits/limits-service';
 import { spendSince } from '../limits/spend-queries';
 import { isProviderId } from '../providers/types';
+import { roundUsd } from '../usage/cost';
 import type { AdminDeps } from './admin-deps';
 
 /** Limit fields as the admin API and the dashboard send them (every one optional on PATCH). */
@@ -117,6 +118,6 @@ export async function limitColumns(deps: AdminDeps, body: LimitFieldsInput, whic
 export async function periodSpend(deps: AdminDeps & { limits?: LimitsService }, scope: ScopeLimits): Promise<number> {
   const now = deps.limits?.now() ?? Date.now();
   const tracked = scope.budgetUsd === null ? null : await deps.limits?.counters.spend(scope, now);
-  if (typeof tracked === 'number') return tracked;
-  return spendSince(deps.store, scope.key, periodStart(scope.period, now));
+  if (typeof tracked === 'number') return roundUsd(tracked);
+  return roundUsd(await spendSince(deps.store, scope.key, periodStart(scope.period, now)));
 }

@@ -1,3 +1,4 @@
+import { binaryOrder } from '../db/text-order';
 import { asc, eq } from 'drizzle-orm';
 import { genaiPriceRow, SEEDED_MODEL_IDS } from '../db/seed/model-prices';
 import { FREE_PROVIDERS, PROVIDER_IDS, isProviderId, type ProviderId } from '../providers/types';
@@ -82,7 +83,7 @@ const view = (r: Row): ModelView => ({
 
 export async function listModels(deps: AdminDeps, provider?: string): Promise<ModelView[]> {
   const q = deps.db.select().from(models);
-  const rows = await (provider ? q.where(eq(models.provider, provider)) : q).orderBy(asc(models.provider), asc(models.id));
+  const rows = await (provider ? q.where(eq(models.provider, provider)) : q).orderBy(asc(binaryOrder(deps.db, models.provider)), asc(binaryOrder(deps.db, models.id)));
   return rows.map(view);
 }
 

@@ -1,4 +1,5 @@
 import { and, eq, gte, sql } from 'drizzle-orm';
+import { roundUsd } from '../usage/cost';
 import type { AppContext } from '../context';
 import { providerKeys, providers, requestLogs } from '../db/schema';
 import { ApiError, badRequest, notFound } from '../errors/api-error';
@@ -43,7 +44,7 @@ async function usageByKey(deps: ProviderKeyDeps, provider: string, now: number) 
     .from(requestLogs)
     .where(and(eq(requestLogs.provider, provider), gte(requestLogs.createdAt, now - DAY_MS)))
     .groupBy(requestLogs.providerKeyId);
-  return new Map(rows.map((r) => [r.key ?? '', { requests: r.n, errors: r.errors ?? 0, cost_usd: r.cost ?? 0 }]));
+  return new Map(rows.map((r) => [r.key ?? '', { requests: r.n, errors: r.errors ?? 0, cost_usd: roundUsd(r.cost ?? 0) }]));
 }
 
 /** The provider's pool: its own key (`main` or `env`) first, then the added keys, each with its state. */

@@ -1,3 +1,4 @@
+import { binaryOrder } from '../db/text-order';
 import { asc, eq } from 'drizzle-orm';
 import { clients, teams } from '../db/schema';
 import { ApiError, badRequest, notFound } from '../errors/api-error';
@@ -60,7 +61,7 @@ export async function createTeam(deps: Deps, input: TeamInput): Promise<TeamView
 }
 
 export async function listTeams(deps: Deps): Promise<TeamView[]> {
-  return Promise.all((await deps.db.select().from(teams).orderBy(asc(teams.name))).map((r) => view(deps, r)));
+  return Promise.all((await deps.db.select().from(teams).orderBy(asc(binaryOrder(deps.db, teams.name)))).map((r) => view(deps, r)));
 }
 
 export async function getTeam(deps: Deps, id: number): Promise<TeamView> {

@@ -6,6 +6,7 @@ import { asSharedDb } from './pg-translate';
 import * as pgSchema from './schema-pg.gen';
 import { seedDatabaseAsync } from './seed/seed';
 import { pgPlaceholders, type Store } from './store';
+import { pgValue } from './pg-text';
 
 /** Every instance takes this advisory lock to migrate and seed, so they may start at once. */
 export const MIGRATION_LOCK_KEY = 7_170_017;
@@ -99,8 +100,8 @@ export function openPgStore(url: string, opts: PgStoreOptions = {}): Store & { c
     kind: 'postgres',
     client,
     db: asSharedDb(db),
-    all: <T>(sql: string, args: readonly SQLQueryBindings[] = []) => watch(client.unsafe(pgPlaceholders(sql), [...args]) as Promise<T[]>),
-    run: async (sql, args = []) => void (await watch(client.unsafe(pgPlaceholders(sql), [...args]))),
+    all: <T>(sql: string, args: readonly SQLQueryBindings[] = []) => watch(client.unsafe(pgPlaceholders(sql), args.map(pgValue)) as Promise<T[]>),
+    run: async (sql, args = []) => void (await watch(client.unsafe(pgPlaceholders(sql), args.map(pgValue)))),
     reachable: () => up,
     async close() {
       closed = true;

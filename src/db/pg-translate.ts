@@ -1,6 +1,7 @@
 import { is, Param, SQL } from 'drizzle-orm';
 import type { Db } from './client';
 import { pgTwin } from './pg-schema';
+import { pgText, pgValue } from './pg-text';
 
 /**
  * Lets the services' Drizzle queries, written once against the SQLite tables of src/db/schema,
@@ -14,6 +15,8 @@ import { pgTwin } from './pg-schema';
  * PostgreSQL; shared code awaits the builder instead .
  */
 export function translate(x: unknown): unknown {
+  // Strings (values handed to a builder or inside sql`...`) lose any U+0000 PostgreSQL cannot take.
+  if (typeof x === 'string') return pgText(x);
   if (x === null || typeof x !== 'object') return x;
   const twin = pgTwin.get(x);
   if (twin) return twin;
@@ -29,7 +32,7 @@ export function translate(x: unknown): unknown {
     (a as any).isSelectionField = (x as any).isSelectionField;
     return a;
   }
-  if (is(x, Param)) return new Param(x.value, translate(x.encoder) as any);
+  if (is(x, Param)) return new Param(pgValue(x.value), translate(x.encoder) as any);
   if (Object.getPrototypeOf(x) === Object.prototype) {
     return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, translate(v)]));
   }

@@ -1,5 +1,6 @@
 import type { SQL } from 'bun';
 import { isConnectionError } from '../db/pg-store';
+import { pgText } from '../db/pg-text';
 import { LOG_COLUMNS, type LogRow } from './log-row';
 import type { WorkerLogSink } from './log-sink';
 import { LOG_INSERT_COLUMNS, logRowValues, type LogRowValues } from './log-row-sql';
@@ -23,6 +24,17 @@ export interface PgLogSinkOptions {
   warn?: (message: string) => void;
   /** close() waits this long for the buffer to be written; what is left then is counted as dropped. */
   closeTimeoutMs?: number;
+}
+
+/** A row with its text as PostgreSQL can store it (pg-text.ts): one request's odd text must not refuse its batch. */
+function pgRow(r: LogRow): LogRow {
+  let out: Record<string, unknown> | null = null;
+  for (const [k, v] of Object.entries(r)) {
+    if (typeof v !== 'string' || pgText(v) === v) continue;
+    out ??= { ...r };
+    out[k] = pgText(v);
+  }
+  return (out as LogRow | null) ?? r;
 }
 
 /**
@@ -93,6 +105,8 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
   let writing: Promise<void> | null = null;
   let closed = false;
   let refusals = 0;
+  /** Rows still to be written one per transaction after a batch was refused, so only the refused row is lost. */
+  let isolating = 0;
   const listeners = new Set<(records: readonly LogRow[]) => void>();
 
   function drop(count: number, why: string): void {
@@ -105,9 +119,12 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
   }
 
   async function commit(batch: readonly LogRow[]): Promise<void> {
-    const deltas = rollupDeltas(batch);
+    // Text as PostgreSQL can store it before the rollup keys are made from it (two spellings of
+    // one key would otherwise meet in one upsert).
+    const rows = batch.map(pgRow);
+    const deltas = rollupDeltas(rows);
     await client.begin(async (tx) => {
-      const ins = insertLogsStatement(batch);
+      const ins = insertLogsStatement(rows);
       await tx.unsafe(ins.sql, ins.args as any[]);
       for (let i = 0; i < ROLLUP_TABLES.length; i++) {
         if (!deltas[i]!.length) continue;
@@ -120,13 +137,14 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
   /** Writes batches until the queue is empty; a failed batch goes back to the front and is retried. */
   async function drain(): Promise<void> {
     while (queue.length) {
-      const batch = queue.slice(0, batchSize);
+      const batch = queue.slice(0, isolating > 0 ? 1 : batchSize);
       queue = queue.slice(batch.length);
       inflight = batch.length;
       try {
         await commit(batch);
         inflight = 0;
         refusals = 0;
+        if (isolating > 0) isolating--;
         written += batch.length;
         for (const cb of listeners) {
           try {
@@ -137,11 +155,19 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
         }
       } catch (err) {
         inflight = 0;
-        // A batch PostgreSQL refuses (not an outage) is tried 3 times, then counted as dropped.
+        // A batch PostgreSQL refuses (not an outage) is about some row's content: its rows go again
+        // one per transaction, and a row refused 3 times is counted as dropped, not the batch.
+        if (!isConnectionError(err) && batch.length > 1) {
+          isolating = batch.length;
+          refusals = 0;
+          queue = batch.concat(queue);
+          continue;
+        }
         if (!isConnectionError(err) && ++refusals >= 3) {
           refusals = 0;
+          if (isolating > 0) isolating--;
           lastWarn = -Infinity;
-          drop(batch.length, `PostgreSQL refused a batch of ${batch.length} log rows (${(err as Error).message})`);
+          drop(batch.length, `PostgreSQL refused a log row (${(err as Error).message})`);
           continue;
         }
         queue = batch.concat(queue);

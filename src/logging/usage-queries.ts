@@ -1,9 +1,11 @@
 import { and, desc, eq, gte, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { requestLogs, type LOG_ENDPOINTS } from '../db/schema/request-logs';
 import { num, type Store } from '../db/store';
+import { binaryCollate } from '../db/text-order';
 import { PUBLIC_LOG_FIELDS, type ListedLogRow } from './log-row';
 import { rollupSource, type RollupFilter } from './rollup-plan';
 import { DAY_MS, HOUR_MS, MEASURES, type RollupDim } from './rollup-tables';
+import { roundUsd } from '../usage/cost';
 
 /**
  * Read queries for the admin API and the dashboard. Everything except the logs page reads the
@@ -61,7 +63,6 @@ const filterOf = (f: UsageFilter): RollupFilter => ({ client_id: f.clientId, pro
 const source = (f: UsageFilter, groupDims: readonly RollupDim[], grain: 'hour' | 'day') =>
   rollupSource(groupDims, filterOf(f), { from: f.from, to: f.to }, grain);
 
-const round = (usd: number) => Math.round(usd * 1e9) / 1e9;
 
 /** A raw rollup row with every measure a number (PostgreSQL returns sums of bigint as text). */
 function measures(row: Record<string, unknown>): Record<string, number> {
@@ -72,7 +73,7 @@ function measures(row: Record<string, unknown>): Record<string, number> {
 }
 
 /** Raw SQL of these queries reads from either store. */
-type Reader = Pick<Store, 'all'>;
+type Reader = Pick<Store, 'all' | 'kind'>;
 
 function totals(raw: Record<string, unknown>): UsageTotals & { avg_latency_ms: number; avg_overhead_ms: number } {
   const row = measures(raw);
@@ -84,7 +85,7 @@ function totals(raw: Record<string, unknown>): UsageTotals & { avg_latency_ms: n
     completion_tokens: row.completion_tokens ?? 0,
     reasoning_tokens: row.reasoning_tokens ?? 0,
     cached_tokens: row.cached_tokens ?? 0,
-    cost_usd: round(row.cost_usd ?? 0),
+    cost_usd: roundUsd(row.cost_usd ?? 0),
     cache_write_tokens: row.cache_write_tokens ?? 0,
     avg_latency_ms: requests ? Math.round(((row.latency_ms_sum ?? 0) / requests) * 10) / 10 : 0,
     avg_overhead_ms: requests ? Math.round(((row.overhead_ms_sum ?? 0) / requests) * 100) / 100 : 0,
@@ -134,7 +135,7 @@ export async function usageBreakdown(store: Reader, by: BreakdownBy, f: UsageFil
     const rows = (
       await store.all<Record<string, any>>(
         `SELECT a.*, c.name AS label FROM (SELECT client_id AS key, ${TOTALS} FROM ${src.sql} AS src GROUP BY client_id) a
-         LEFT JOIN clients c ON c.id = a.key ORDER BY a.cost_usd DESC, a.requests DESC LIMIT ?`,
+         LEFT JOIN clients c ON c.id = a.key ORDER BY a.cost_usd DESC, a.requests DESC, a.key LIMIT ?`,
         [...src.args, limit],
       )
     ).map((r): Record<string, any> => ({ ...r, key: num(r.key) }));
@@ -142,7 +143,8 @@ export async function usageBreakdown(store: Reader, by: BreakdownBy, f: UsageFil
     return rows.map((r) => ({ key: r.key === 0 ? null : r.key, label: r.label ?? (r.key === 0 ? '(none)' : `#${r.key}`), ...totals(r) }));
   }
   const rows = await store.all<Record<string, any>>(
-    `SELECT ${dim} AS key, ${TOTALS} FROM ${src.sql} AS src GROUP BY ${dim} ORDER BY cost_usd DESC, requests DESC LIMIT ?`,
+    // Ties (models that cost nothing, say) in name order, the same on both stores.
+    `SELECT ${dim} AS key, ${TOTALS} FROM ${src.sql} AS src GROUP BY ${dim} ORDER BY cost_usd DESC, requests DESC, ${dim}${binaryCollate(store.kind)} LIMIT ?`,
     [...src.args, limit],
   );
   return rows.map((r) => ({ key: r.key === '' ? null : r.key, label: r.key === '' ? '(none)' : r.key, ...totals(r) }));

@@ -98,3 +98,10 @@ export function computeCost(usage: Usage, modelPrices: ModelPrices, images = 0):
   const searchesUsd = (usage.webSearches ?? 0) > 0 ? usage.webSearches! * (modelPrices.webSearch ?? 0) : 0;
   return tokensUsd + imagesUsd + searchesUsd;
 }
+
+/**
+ * USD as the API shows it, to 1e-9 (below any price's precision): a sum read from SQLite
+ * (compensated summation) and from PostgreSQL (plain) then shows the same figure, as does a
+ * running total of many small costs (0.1 + 0.2 + 0.3 is 0.6, not 0.6000000000000001).
+ */
+export const roundUsd = (usd: number): number => Math.round(usd * 1e9) / 1e9;

@@ -21,11 +21,20 @@ export function databaseUrl(name: string, serverUrl = PG_SERVER_URL): string {
   return u.toString();
 }
 
-export async function createTestDatabase(prefix = 'gg_test'): Promise<TestDatabase> {
+export interface TestDatabaseOptions {
+  /**
+   * An ICU locale (`en-US`) the database sorts text by, as a server set up with a language's
+   * locale does (the official image's is en_US); by default the server's own (C here).
+   */
+  icuLocale?: string;
+}
+
+export async function createTestDatabase(prefix = 'gg_test', opts: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const name = `${prefix}_${crypto.randomUUID().replaceAll('-', '').slice(0, 16)}`;
   const admin = new SQL({ url: PG_SERVER_URL, max: 1 });
+  const locale = opts.icuLocale ? ` TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '${opts.icuLocale}'` : '';
   try {
-    await admin.unsafe(`CREATE DATABASE "${name}"`);
+    await admin.unsafe(`CREATE DATABASE "${name}"${locale}`);
   } finally {
     await admin.close();
   }

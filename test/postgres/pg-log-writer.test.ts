@@ -92,3 +92,27 @@ test('two writers upserting the same rollup rows: every rollup table equals the 
     await sql.close();
   }
 }, 120_000);
+
+test('a row PostgreSQL refuses is dropped alone: the rest of its batch and their rollups are written', async () => {
+  const client = new SQL({ url: db.url, max: 2 });
+  const warnings: string[] = [];
+  const sink = createPgLogSink(client, { batchSize: 50, flushMs: 5, retryMs: 1, retentionDays: 0, warn: (m) => warnings.push(m) });
+  const rows = Array.from({ length: 10 }, (_, i) => record(i, 'refusal'));
+  // Tokens past bigint: SQLite would keep it as a real, PostgreSQL refuses the statement.
+  rows[4] = { ...rows[4]!, promptTokens: 1e20 };
+  // Text PostgreSQL cannot hold (U+0000, a lone surrogate) is written as U+FFFD, not refused.
+  rows[6] = { ...rows[6]!, modelRequested: 'a\u0000b\ud800c', error: 'x\u0000' };
+  for (const r of rows) sink.write(r);
+  await sink.close();
+  await client.close();
+  expect(sink.stats()).toEqual({ depth: 0, dropped: 1, written: 9 });
+  expect(warnings.join('\n')).toContain('PostgreSQL refused a log row');
+  const sql = new SQL(db.url);
+  try {
+    const got = await sql`SELECT request_id, model_requested, error FROM request_logs WHERE instance = 'refusal' ORDER BY request_id`;
+    expect(got.map((r: any) => r.request_id)).toEqual(rows.filter((_, i) => i !== 4).map((r) => r.requestId).sort());
+    expect(got.find((r: any) => r.request_id === 'refusal-6')).toMatchObject({ model_requested: 'a\uFFFDb\uFFFDc', error: 'x\uFFFD' });
+  } finally {
+    await sql.close();
+  }
+}, 60_000);

@@ -1,4 +1,5 @@
 /** @jsxImportSource #html */
+import { binaryOrder } from '../../db/text-order';
 import { Elysia } from 'elysia';
 import { createClient, listClients, renameClient, revokeClient, updateClient } from '../../admin/clients-service';
 import { teams } from '../../db/schema';
@@ -28,7 +29,7 @@ async function clientRows(ctx: AppContext): Promise<ClientRow[]> {
   });
 }
 
-const teamChoices = async (ctx: AppContext) => await ctx.db.select({ id: teams.id, name: teams.name }).from(teams).orderBy(teams.name);
+const teamChoices = async (ctx: AppContext) => await ctx.db.select({ id: teams.id, name: teams.name }).from(teams).orderBy(binaryOrder(ctx.db, teams.name));
 
 
 export function clientsPages(ctx: AppContext) {
