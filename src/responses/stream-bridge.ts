@@ -10,6 +10,7 @@ import type {
   ReasoningItem,
   ResponseEvent,
   ResponseObject,
+  ResponseUsage,
 } from './responses-types';
 import { encodeThinking } from './thinking-content';
 
@@ -58,10 +59,19 @@ export class ResponsesStreamBridge {
   private usage: ChatCompletionChunk['usage'] = null;
   private ended = false;
   private readonly summaries: boolean;
+  /** Text, reasoning and tool names and arguments delivered, for an estimate when the upstream sends no usage. */
+  delivered = '';
+  /** The usage to report when the upstream sent none (the estimate the request's row bills); set before `finish`. */
+  usageEstimate: ResponseUsage | null = null;
 
   constructor(skeleton: ResponseObject) {
     this.response = { ...skeleton, status: 'in_progress', output: [] };
     this.summaries = wantsReasoningSummary(skeleton);
+  }
+
+  /** Whether an upstream chunk carried usage. */
+  get hasUsage(): boolean {
+    return !!this.usage;
   }
 
   /** The response as it stands (final once `finish` or `fail` ran). */
@@ -80,6 +90,10 @@ export class ResponsesStreamBridge {
     const choice = chunk.choices?.[0];
     if (!choice) return events;
     const delta = (choice.delta ?? {}) as ChatCompletionChunk.Choice.Delta & { reasoning_content?: string | null };
+    // In the order the chat adapters tally delivered text (content, reasoning, tool calls), so an
+    // estimate counts what the row's does.
+    if (delta.content) this.delivered += delta.content;
+    if (delta.reasoning_content) this.delivered += delta.reasoning_content;
     if (delta.reasoning_content) this.appendText('reasoning', delta.reasoning_content, events);
     const blocks = (delta as { thinking_blocks?: unknown }).thinking_blocks;
     if (Array.isArray(blocks) && blocks.length) this.addThinking(blocks, events);
@@ -105,7 +119,7 @@ export class ResponsesStreamBridge {
       incomplete_details,
       completed_at: status === 'completed' ? Math.floor(now / 1000) : null,
       output: this.output,
-      usage: toResponseUsage(this.usage),
+      usage: toResponseUsage(this.usage) ?? this.usageEstimate,
     });
     const type = status === 'completed' ? 'response.completed' : 'response.incomplete';
     events.push(this.ev(type, { response: structuredClone(this.response) }));
@@ -133,6 +147,8 @@ export class ResponsesStreamBridge {
     this.closeText(events, 'completed');
     const { call, fresh } = this.calls.of(tc);
     const args = typeof tc?.function?.arguments === 'string' ? tc.function.arguments : '';
+    if (typeof tc?.function?.name === 'string') this.delivered += tc.function.name;
+    this.delivered += args;
     if (fresh) {
       this.closeTools(events, 'completed', true);
       const item: FunctionCallItem = {
