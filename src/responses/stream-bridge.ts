@@ -113,7 +113,9 @@ export class ResponsesStreamBridge {
     // A completion with neither text nor tool calls still answers with one (empty) message.
     if (this.output.length === 0) this.appendText('message', '', events);
     this.closeText(events, itemStatus);
-    this.closeTools(events);
+    // Cut off by the token limit: the last item, and a call whose arguments are no whole JSON, stopped
+    // midway (a client must not run it); calls whose arguments were complete before had finished.
+    this.closeTools(events, (call, i) => (status !== 'completed' && (i === this.output.length - 1 || !wholeJson(call.args)) ? 'incomplete' : 'completed'));
     Object.assign(this.response, {
       status,
       incomplete_details,
@@ -132,7 +134,7 @@ export class ResponsesStreamBridge {
     this.ended = true;
     const events: ResponseEvent[] = [];
     this.closeText(events, 'incomplete');
-    this.closeTools(events, 'incomplete');
+    this.closeTools(events, () => 'incomplete');
     Object.assign(this.response, {
       status: 'failed',
       error: { code: 'server_error', message },
@@ -150,7 +152,7 @@ export class ResponsesStreamBridge {
     if (typeof tc?.function?.name === 'string') this.delivered += tc.function.name;
     this.delivered += args;
     if (fresh) {
-      this.closeTools(events, 'completed', true);
+      this.closeTools(events, undefined, true);
       const item: FunctionCallItem = {
         type: 'function_call',
         id: outputItemId('fc', this.response.id, this.output.length),
@@ -179,7 +181,7 @@ export class ResponsesStreamBridge {
   private appendText(kind: OpenText['kind'], text: string, events: ResponseEvent[]): void {
     if (this.openText?.kind !== kind) {
       this.closeText(events, 'completed');
-      this.closeTools(events, 'completed', true);
+      this.closeTools(events, undefined, true);
       const item: MessageItem | ReasoningItem =
         kind === 'message'
           ? { type: 'message', id: outputItemId('msg', this.response.id, this.output.length), status: 'in_progress', role: 'assistant', content: [] }
@@ -248,8 +250,11 @@ export class ResponsesStreamBridge {
     events.push(this.ev('response.output_item.done', { output_index: open.outputIndex, item: structuredClone(open.item) }));
   }
 
-  /** Closes the open function_call items, in output order (with `wholeOnly`, those whose arguments are whole JSON). */
-  private closeTools(events: ResponseEvent[], status: ItemStatus = 'completed', wholeOnly = false): void {
+  /**
+   * Closes the open function_call items, in output order (with `wholeOnly`, those whose arguments
+   * are whole JSON), each with the status `statusOf` gives it (its call and output_index).
+   */
+  private closeTools(events: ResponseEvent[], statusOf: (call: Call, outputIndex: number) => ItemStatus = () => 'completed', wholeOnly = false): void {
     const closing = wholeOnly ? this.openCalls.filter((c) => wholeJson(c.args)) : this.openCalls;
     if (!closing.length) return;
     this.openCalls = this.openCalls.filter((c) => !closing.includes(c));
@@ -257,7 +262,7 @@ export class ResponsesStreamBridge {
       const { outputIndex, item } = call.open!;
       call.done = true;
       // A name that came after output_item.added is in the done events.
-      Object.assign(item, { name: call.name, status });
+      Object.assign(item, { name: call.name, status: statusOf(call, outputIndex) });
       events.push(
         this.ev('response.function_call_arguments.done', {
           item_id: item.id,

@@ -13,6 +13,7 @@ import { itemsWithoutIds } from './stream-invariants';
 
 const ollama = startFakeUpstream();
 const grok = startFakeUpstream();
+const deepseek = startFakeUpstream();
 let gw: TestGateway;
 let sdk: ReturnType<typeof sdkClient>;
 useGateway(
@@ -20,9 +21,9 @@ useGateway(
     gw = g;
     sdk = sdkClient(g);
   },
-  { env: { ...providerEnv('ollama', `${ollama.url}/v1`), ...providerEnv('grok', grok.url) } },
+  { env: { ...providerEnv('ollama', `${ollama.url}/v1`), ...providerEnv('grok', grok.url), ...providerEnv('deepseek', deepseek.url) } },
 );
-afterAll(() => [ollama, grok].forEach((u) => u.close()));
+afterAll(() => [ollama, grok, deepseek].forEach((u) => u.close()));
 
 /** The response as the gateway sent it, without what the SDK adds (output_text, output_parsed, parsed). */
 const wire = (r: unknown) => JSON.parse(JSON.stringify(r, (k, v) => (['output_text', 'output_parsed', 'parsed'].includes(k) ? undefined : v)));
@@ -37,12 +38,12 @@ const rowUsage = (row: any): any => ({
 });
 
 /** The stream's final response, its log row, and the non-stream answer to the same upstream answer. */
-async function streamAndJson(model: string, up: typeof ollama, chunks: string[], json: unknown) {
+async function streamAndJson(model: string, up: typeof ollama, chunks: string[], json: unknown, more: { tools?: any[]; max_output_tokens?: number } = {}) {
   up.handler = () => sseResponse(chunks);
-  const final = await sdk.client.responses.stream({ model, input: 'Say hello.' }).finalResponse();
+  const final = await sdk.client.responses.stream({ model, input: 'Say hello.', ...more }).finalResponse();
   const streamRow = await gw.waitForRow(sdk.ids.last());
   up.handler = () => jsonResponse(json);
-  const { data: whole, request_id } = await sdk.client.responses.create({ model, input: 'Say hello.' }).withResponse();
+  const { data: whole, request_id } = await sdk.client.responses.create({ model, input: 'Say hello.', ...more }).withResponse();
   return { final, streamRow, whole, jsonRow: await gw.waitForRow(request_id!) };
 }
 
@@ -68,5 +69,26 @@ describe('bridged stream: finalResponse = retrieve = the non-stream answer', () 
     expect(comparable(final)).toEqual(comparable(whole));
     expect(final.usage).toEqual(rowUsage(streamRow));
     expect((await sdk.client.responses.retrieve(final.id)).model).toBe('grok-4-0709');
+  });
+
+  test('max_output_tokens reached inside a tool call: that call is incomplete, the call before it completed', async () => {
+    const tools = [{ type: 'function' as const, name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false }];
+    // DeepSeek's two calls, the second cut after `{"city": "To` by the token limit.
+    const chunks = readChunks('deepseek', 'tools.chunks.txt')
+      .filter((c) => c !== '[DONE]')
+      .map((c) => c.replace('{\\"city\\": \\"Tokyo\\"}', '{\\"city\\": \\"To').replace('"finish_reason":"tool_calls"', '"finish_reason":"length"'));
+    const json = fixtureJson('deepseek', 'tools.json');
+    json.choices[0].finish_reason = 'length';
+    json.choices[0].message.tool_calls[1].function.arguments = '{"city": "To';
+    delete json.choices[0].message.reasoning_content;
+    const { final, whole } = await streamAndJson('deepseek-chat', deepseek, chunks, json, { tools, max_output_tokens: 40 });
+    for (const r of [final, whole, await sdk.client.responses.retrieve(final.id)]) {
+      expect(r.status).toBe('incomplete');
+      expect(r.incomplete_details).toEqual({ reason: 'max_output_tokens' });
+      expect(r.output.map((o: any) => [o.type, o.arguments, o.status])).toEqual([
+        ['function_call', '{"city": "Paris"}', 'completed'],
+        ['function_call', '{"city": "To', 'incomplete'],
+      ]);
+    }
   });
 });
