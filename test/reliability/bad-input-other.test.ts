@@ -60,6 +60,7 @@ const RESPONSES_FIELDS: { name: string; raw: string; param: string }[] = [
   { name: 'a metadata value longer than 512 characters', raw: JSON.stringify({ model: 'mock/echo', input: 'hi', metadata: { k: 'v'.repeat(513) } }), param: 'metadata' },
   { name: 'safety_identifier longer than 64 characters', raw: JSON.stringify({ model: 'mock/echo', input: 'hi', safety_identifier: 's'.repeat(65) }), param: 'safety_identifier' },
   { name: 'user is a number', raw: '{"model":"mock/echo","input":"hi","user":5}', param: 'user' },
+  { name: 'tool_choice names a function not in tools', raw: '{"model":"mock/echo","input":"hi","tools":[{"type":"function","name":"a"}],"tool_choice":{"type":"function","name":"b"}}', param: 'tool_choice' },
   { name: 'previous_response_id is a number', raw: '{"model":"mock/echo","input":"hi","previous_response_id":5}', param: 'previous_response_id' },
 ];
 
