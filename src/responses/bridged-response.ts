@@ -9,7 +9,7 @@ import { estimateUsage } from '../usage/estimate-usage';
 import type { Usage } from '../usage/types';
 import { chatToResponse } from './chat-to-response';
 import { inputItemsOf } from './input-items';
-import { expandItemReferences } from './item-references';
+import { expandItemReferences, responseChain, withoutReplay } from './item-references';
 import { inputToMessages } from './input-to-messages';
 import { responsesToChat, type BridgedRequest } from './request-to-chat';
 import { newId } from './response-ids';
@@ -72,9 +72,12 @@ export interface BridgedRun extends BridgedRequest {
  * from the store). Runs before any upstream call, so what it throws (400, 404) is a refusal.
  */
 export function bridgeRequest(run: ResponsesRun): BridgedRun {
-  const req = { ...run.req, input: expandItemReferences(run.req.input, run.store, run.clientId) };
+  const history = historyOf(run);
+  const chain = responseChain(run.req.previous_response_id, run.store, run.clientId);
+  const input = withoutReplay(run.req.input, chain, history);
+  const req = { ...run.req, input: expandItemReferences(input, run.store, run.clientId) };
   const provider = run.decision.targets[0]?.provider ?? 'unknown';
-  return { req, ...responsesToChat(req, { model: req.model, provider, history: historyOf(run) }) };
+  return { req, ...responsesToChat(req, { model: req.model, provider, history }) };
 }
 
 /**
