@@ -28,7 +28,7 @@ export function chatToResponse(completion: ChatCompletion, skeleton: ResponseObj
       ...(encrypted ? { encrypted_content: encrypted } : {}),
     });
   }
-  const toolCalls = msg.tool_calls ?? [];
+  const toolCalls = singleCall(skeleton, msg.tool_calls ?? []);
   if (msg.content || msg.refusal || toolCalls.length === 0) {
     const content: MessageItem['content'] = [];
     if (msg.content || !msg.refusal) content.push({ type: 'output_text', text: msg.content ?? '', annotations: [], logprobs: [] });
@@ -61,4 +61,13 @@ export function chatToResponse(completion: ChatCompletion, skeleton: ResponseObj
     output,
     usage: toResponseUsage(completion.usage),
   };
+}
+
+/**
+ * With `parallel_tool_calls: false` a response holds one call at most, as OpenAI's models answer.
+ * Some chat upstreams have no such switch (Gemini, Ollama) and make several calls anyway: only the
+ * first is given, and the model makes the next one in a later turn, after that call's result.
+ */
+export function singleCall<T>(response: Pick<ResponseObject, 'parallel_tool_calls'>, calls: T[]): T[] {
+  return response.parallel_tool_calls ? calls : calls.slice(0, 1);
 }

@@ -29,6 +29,8 @@ interface OpenText {
 interface Call extends ChatToolCall {
   open?: { outputIndex: number; item: FunctionCallItem };
   done?: boolean;
+  /** A call past the first while `parallel_tool_calls` is false: not given to the client. */
+  dropped?: boolean;
 }
 
 /**
@@ -146,11 +148,14 @@ export class ResponsesStreamBridge {
   }
 
   private tool(tc: ChatCompletionChunk.Choice.Delta.ToolCall, events: ResponseEvent[]): void {
-    this.closeText(events, 'completed');
     const { call, fresh } = this.calls.of(tc);
     const args = typeof tc?.function?.arguments === 'string' ? tc.function.arguments : '';
     if (typeof tc?.function?.name === 'string') this.delivered += tc.function.name;
     this.delivered += args;
+    // parallel_tool_calls false and an upstream that made more calls anyway (singleCall, chat-to-response.ts).
+    if (fresh && !this.response.parallel_tool_calls && this.calls.count > 1) call.dropped = true;
+    if (call.dropped) return;
+    this.closeText(events, 'completed');
     if (fresh) {
       this.closeTools(events, undefined, true);
       const item: FunctionCallItem = {
