@@ -37,15 +37,17 @@ function referencedItem(id: unknown, i: number, store: ResponseStore, clientId: 
   return item as unknown as ResponsesInputItem;
 }
 
+/** The response the stored response `id` continued (its `previous_response_id`), if the store holds `id`. */
+function continuedOf(id: string, store: ResponseStore, clientId: number | null): string | null {
+  const before: unknown = (store.get(id, clientId)?.response as ResponseObject | undefined)?.previous_response_id;
+  return typeof before === 'string' ? before : null;
+}
+
 /** The stored responses a follow-up to `prev` continues: `prev`, the one it continued, and so on back. */
 export function responseChain(prev: unknown, store: ResponseStore, clientId: number | null): Set<string> {
   const chain = new Set<string>();
-  for (let id = typeof prev === 'string' ? prev : null; id !== null && !chain.has(id); ) {
-    const stored = store.get(id, clientId);
-    if (!stored) break;
+  for (let id = typeof prev === 'string' ? prev : null; id !== null && !chain.has(id) && store.get(id, clientId); id = continuedOf(id, store, clientId)) {
     chain.add(id);
-    const before = (stored.response as ResponseObject | undefined)?.previous_response_id;
-    id = typeof before === 'string' ? before : null;
   }
   return chain;
 }
@@ -53,11 +55,9 @@ export function responseChain(prev: unknown, store: ResponseStore, clientId: num
 /** Reads the chain of `prev` into the store's memory (PostgreSQL: `responseChain` reads only what is there). */
 export async function loadResponseChain(prev: string, store: ResponseStore, clientId: number | null): Promise<void> {
   const seen = new Set<string>();
-  for (let id: string | null = prev; id !== null && !seen.has(id); ) {
+  for (let id: string | null = prev; id !== null && !seen.has(id); id = continuedOf(id, store, clientId)) {
     seen.add(id);
     await store.load(id);
-    const before: unknown = (store.get(id, clientId)?.response as ResponseObject | undefined)?.previous_response_id;
-    id = typeof before === 'string' ? before : null;
   }
 }
 
