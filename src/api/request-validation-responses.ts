@@ -1,5 +1,5 @@
 import { badRequest } from '../errors/api-error';
-import { bool, int, isObject, num, object, oneOf, string, type Check } from './request-validation-rules';
+import { bool, int, isObject, metadata, num, object, oneOf, shortString, string, type Check } from './request-validation-rules';
 
 const stringArray: Check = (v) => (Array.isArray(v) && v.every((s) => typeof s === 'string') ? null : 'must be an array of strings');
 
@@ -19,7 +19,10 @@ const FIELDS: [string, Check][] = Object.entries({
   store: bool,
   background: bool,
   previous_response_id: string,
-  metadata: object,
+  metadata,
+  user: string,
+  safety_identifier: shortString(64),
+  prompt_cache_key: string,
   reasoning: object,
   text: object,
   include: stringArray,

@@ -8,6 +8,28 @@ export const nonEmptyString: Check = (v) => (typeof v === 'string' && v.trim() ?
 export const bool: Check = (v) => (typeof v === 'boolean' ? null : 'must be a boolean');
 export const object: Check = (v) => (isObject(v) ? null : 'must be an object');
 
+/**
+ * OpenAI's `metadata`: at most 16 pairs, keys of up to 64 characters, string values of up to 512
+ * (what OpenAI refuses, and what a stored response echoes back must be to fit its schema).
+ */
+export const metadata: Check = (v) => {
+  if (!isObject(v)) return 'must be an object';
+  const entries = Object.entries(v);
+  if (entries.length > 16) return `must have at most 16 keys, not ${entries.length}`;
+  for (const [key, value] of entries) {
+    if (key.length > 64) return `keys must have at most 64 characters ('${key.slice(0, 20)}…' has ${key.length})`;
+    if (typeof value !== 'string') return `values must be strings ('${key}' is not)`;
+    if (value.length > 512) return `values must have at most 512 characters ('${key}' has ${value.length})`;
+  }
+  return null;
+};
+
+/** A string of at most `max` characters. */
+export const shortString =
+  (max: number): Check =>
+  (v) =>
+    typeof v === 'string' && v.length <= max ? null : `must be a string of at most ${max} characters`;
+
 export const int =
   (min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): Check =>
   (v) =>

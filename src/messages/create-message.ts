@@ -3,7 +3,7 @@ import type { AppContext } from '../context';
 import type { ApiError } from '../errors/api-error';
 import type { ChatCompletionChunk, ChatRequest } from '../providers/types';
 import { alreadyRelayed } from '../providers/anthropic/native-messages';
-import { chatChunks } from '../proxy/chat-chunks';
+import { chatChunks, readAhead } from '../proxy/chat-chunks';
 import { classifierCallModel, logRejectedChat, startChat, type ChatRunOptions } from '../proxy/chat-pipeline';
 import type { RequestClock } from '../proxy/request-clock';
 import { completionText, gatewayHeaders } from '../proxy/request-outcome';
@@ -119,21 +119,6 @@ function anthropicEvents(chunks: AsyncGenerator<ChatCompletionChunk>, model: str
     stop_reason: null, stop_sequence: null, stop_details: null, usage: toAnthropicUsage(null),
   };
   return messageEventStream(chunks, new MessageStreamBridge(skeleton, o.stops), { pingMs: o.pingMs, estimate: (text: string) => estimateUsage(messages, text) });
-}
-
-/**
- * The first chunk read ahead (it names the model the way the non-stream answer does, if it came)
- * and every chunk with it again; a failed first read is thrown from the iterator.
- */
-async function readAhead(chunks: AsyncGenerator<ChatCompletionChunk>): Promise<{ model: string | undefined; chunks: AsyncGenerator<ChatCompletionChunk> }> {
-  const head = await chunks.next().catch((err: unknown) => ({ err }));
-  async function* all(): AsyncGenerator<ChatCompletionChunk> {
-    if ('err' in head) throw head.err;
-    if (head.done) return;
-    yield head.value;
-    yield* chunks;
-  }
-  return { model: 'err' in head || head.done ? undefined : head.value.model, chunks: all() };
 }
 
 const isNative = (t: RouteTarget) => t.provider === 'anthropic';

@@ -47,3 +47,18 @@ export async function* chatChunks(stream: ReadableStream<Uint8Array>, ended: Pro
     if (!finished) reader.cancel().catch(() => {});
   }
 }
+
+/**
+ * The first chunk read ahead (it names the model the way the non-stream answer does, if it came)
+ * and every chunk with it again; a failed first read is thrown from the iterator.
+ */
+export async function readAhead(chunks: AsyncGenerator<ChatCompletionChunk>): Promise<{ model: string | undefined; chunks: AsyncGenerator<ChatCompletionChunk> }> {
+  const head = await chunks.next().catch((err: unknown) => ({ err }));
+  async function* all(): AsyncGenerator<ChatCompletionChunk> {
+    if ('err' in head) throw head.err;
+    if (head.done) return;
+    yield head.value;
+    yield* chunks;
+  }
+  return { model: 'err' in head || head.done ? undefined : head.value.model, chunks: all() };
+}

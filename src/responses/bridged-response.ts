@@ -1,13 +1,15 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { badRequest, notFound } from '../errors/api-error';
+import { readAhead } from '../proxy/chat-chunks';
 import { chunkEventStream } from '../proxy/chunk-event-stream';
 import { gatewayHeaders } from '../proxy/request-outcome';
 import { runChatCompletion, streamChatCompletion } from '../proxy/run-chat-completion';
 import type { ChatRunOptions } from '../proxy/chat-pipeline';
+import { estimateUsage } from '../usage/estimate-usage';
 import type { Usage } from '../usage/types';
 import { chatToResponse } from './chat-to-response';
 import { inputItemsOf } from './input-items';
-import { expandItemReferences } from './item-references';
+import { expandItemReferences, responseChain, withoutReplay } from './item-references';
 import { inputToMessages } from './input-to-messages';
 import { responsesToChat, type BridgedRequest } from './request-to-chat';
 import { newId } from './response-ids';
@@ -70,9 +72,12 @@ export interface BridgedRun extends BridgedRequest {
  * from the store). Runs before any upstream call, so what it throws (400, 404) is a refusal.
  */
 export function bridgeRequest(run: ResponsesRun): BridgedRun {
-  const req = { ...run.req, input: expandItemReferences(run.req.input, run.store, run.clientId) };
+  const history = historyOf(run);
+  const chain = responseChain(run.req.previous_response_id, run.store, run.clientId);
+  const input = withoutReplay(run.req.input, chain, history);
+  const req = { ...run.req, input: expandItemReferences(input, run.store, run.clientId) };
   const provider = run.decision.targets[0]?.provider ?? 'unknown';
-  return { req, ...responsesToChat(req, { model: req.model, provider, history: historyOf(run) }) };
+  return { req, ...responsesToChat(req, { model: req.model, provider, history }) };
 }
 
 /**
@@ -113,11 +118,15 @@ export async function bridgedResponse(run: ResponsesRun, { req, chat, conversati
 
   const s = await streamChatCompletion(run.ctx, chat, opts);
   const headers = gatewayHeaders({ overheadMs: clock.overhead(), target: s.target, decision, requestId: run.requestId });
-  const bridge = new ResponsesStreamBridge(responseSkeleton(req, id, s.target.upstreamModel, createdAt));
-  const body = chunkEventStream<ResponseEvent>(s.chunks, {
+  // The model as the upstream names it (a dated snapshot), as the non-stream answer gives it.
+  const { model, chunks } = await readAhead(s.chunks);
+  const bridge = new ResponsesStreamBridge(responseSkeleton(req, id, model || s.target.upstreamModel, createdAt));
+  const body = chunkEventStream<ResponseEvent>(chunks, {
     start: () => bridge.start(),
     push: (c) => bridge.push(c),
-    finish: () => {
+    finish: async () => {
+      // No usage from the upstream: the estimate the row bills, as the non-stream answer gives it.
+      if (!bridge.hasUsage) bridge.usageEstimate = responseUsage(await estimateUsage(chat.messages as any[], bridge.delivered));
       const events = bridge.finish();
       remember(bridge.result, s.target.modelId);
       return events;

@@ -1,4 +1,5 @@
 import type { ChatCompletion } from 'openai/resources/chat/completions';
+import { wholeJson } from '../providers/shared/chat-tool-calls';
 import { newId, outputItemId } from './response-ids';
 import { finalStatus, reasoningSummary, toResponseUsage, wantsReasoningSummary } from './response-skeleton';
 import type { ItemStatus, MessageItem, OutputItem, ResponseObject } from './responses-types';
@@ -23,16 +24,16 @@ export function chatToResponse(completion: ChatCompletion, skeleton: ResponseObj
       id: outputItemId('rs', skeleton.id, output.length),
       summary: reasoningSummary(wantsReasoningSummary(skeleton), msg.reasoning_content ?? ''),
       content: msg.reasoning_content ? [{ type: 'reasoning_text', text: msg.reasoning_content }] : [],
-      status: itemStatus,
+      status: 'completed',
       ...(encrypted ? { encrypted_content: encrypted } : {}),
     });
   }
-  const toolCalls = msg.tool_calls ?? [];
+  const toolCalls = singleCall(skeleton, msg.tool_calls ?? []);
   if (msg.content || msg.refusal || toolCalls.length === 0) {
     const content: MessageItem['content'] = [];
     if (msg.content || !msg.refusal) content.push({ type: 'output_text', text: msg.content ?? '', annotations: [], logprobs: [] });
     if (msg.refusal) content.push({ type: 'refusal', refusal: msg.refusal });
-    output.push({ type: 'message', id: outputItemId('msg', skeleton.id, output.length), status: itemStatus, role: 'assistant', content });
+    output.push({ type: 'message', id: outputItemId('msg', skeleton.id, output.length), status: 'completed', role: 'assistant', content });
   }
   for (const call of toolCalls) {
     if (call.type !== 'function') continue;
@@ -46,6 +47,12 @@ export function chatToResponse(completion: ChatCompletion, skeleton: ResponseObj
       status: 'completed',
     });
   }
+  // Cut off by the token limit, as the stream bridge marks it: the last item, and a call whose
+  // arguments are no whole JSON, stopped midway; the items before it had finished.
+  output.forEach((item, i) => {
+    const cut = i === output.length - 1 || (item.type === 'function_call' && !wholeJson(item.arguments));
+    item.status = itemStatus === 'incomplete' && cut ? 'incomplete' : 'completed';
+  });
   return {
     ...skeleton,
     status,
@@ -54,4 +61,13 @@ export function chatToResponse(completion: ChatCompletion, skeleton: ResponseObj
     output,
     usage: toResponseUsage(completion.usage),
   };
+}
+
+/**
+ * With `parallel_tool_calls: false` a response holds one call at most, as OpenAI's models answer.
+ * Some chat upstreams have no such switch (Gemini, Ollama) and make several calls anyway: only the
+ * first is given, and the model makes the next one in a later turn, after that call's result.
+ */
+export function singleCall<T>(response: Pick<ResponseObject, 'parallel_tool_calls'>, calls: T[]): T[] {
+  return response.parallel_tool_calls ? calls : calls.slice(0, 1);
 }

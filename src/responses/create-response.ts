@@ -5,7 +5,7 @@ import type { ChatRequest } from '../providers/types';
 import type { RequestClock } from '../proxy/request-clock';
 import { routeChat } from '../proxy/route-chat';
 import { bridgedResponse, bridgeRequest, type BridgedRun } from './bridged-response';
-import { referencedResponses } from './item-references';
+import { loadResponseChain, referencedResponses } from './item-references';
 import { classifierCallModel, logRejectedChat } from '../proxy/chat-pipeline';
 import { passthroughResponse } from './passthrough-response';
 import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
@@ -58,6 +58,8 @@ export async function createResponse(ctx: AppContext, body: unknown, opts: Creat
     // PostgreSQL they are read here (awaited), so the checks below and the bridge find them in memory.
     const continued = [...(typeof prev === 'string' ? [prev] : []), ...referencedResponses(req.input)];
     for (const id of continued) await opts.store.load(id);
+    // Item references into the conversation continued are a replay of it (bridgeRequest): its earlier responses are read too.
+    if (typeof prev === 'string' && continued.length > 1) await loadResponseChain(prev, opts.store, opts.clientId);
     const ours = continued.some((id) => opts.store.get(id, opts.clientId) !== null);
     if (decision.targets[0]?.provider !== 'openai' || ours) bridged = bridgeRequest(run);
   } catch (err) {

@@ -1,3 +1,4 @@
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { notFound } from '../errors/api-error';
 import { responseOfItem } from './response-ids';
 import type { ResponseStore } from './response-store';
@@ -34,4 +35,56 @@ function referencedItem(id: unknown, i: number, store: ResponseStore, clientId: 
   const item = response?.output?.find((o) => o.id === id);
   if (!item) throw notFound(`Item with id '${String(id)}' not found.`, 'item_not_found', `input[${i}].id`);
   return item as unknown as ResponsesInputItem;
+}
+
+/** The response the stored response `id` continued (its `previous_response_id`), if the store holds `id`. */
+function continuedOf(id: string, store: ResponseStore, clientId: number | null): string | null {
+  const before: unknown = (store.get(id, clientId)?.response as ResponseObject | undefined)?.previous_response_id;
+  return typeof before === 'string' ? before : null;
+}
+
+/** The stored responses a follow-up to `prev` continues: `prev`, the one it continued, and so on back. */
+export function responseChain(prev: unknown, store: ResponseStore, clientId: number | null): Set<string> {
+  const chain = new Set<string>();
+  for (let id = typeof prev === 'string' ? prev : null; id !== null && !chain.has(id) && store.get(id, clientId); id = continuedOf(id, store, clientId)) {
+    chain.add(id);
+  }
+  return chain;
+}
+
+/** Reads the chain of `prev` into the store's memory (PostgreSQL: `responseChain` reads only what is there). */
+export async function loadResponseChain(prev: string, store: ResponseStore, clientId: number | null): Promise<void> {
+  const seen = new Set<string>();
+  for (let id: string | null = prev; id !== null && !seen.has(id); id = continuedOf(id, store, clientId)) {
+    seen.add(id);
+    await store.load(id);
+  }
+}
+
+/**
+ * `input` without its replay of the conversation `previous_response_id` continues. A client that
+ * sends items the conversation already holds (an item reference to an output of a response in
+ * `chain`, or a function_call with the call_id, name and arguments of one in `history`) is sending
+ * the conversation again: the Vercel AI SDK does, with `previousResponseId` set for each step of a
+ * tool loop. Sent on, the upstream would see every earlier turn twice, the tool calls repeated
+ * without results between them (which chat upstreams refuse). So everything up to the last such
+ * item is left out; what follows it is the new input.
+ */
+export function withoutReplay(
+  input: string | ResponsesInputItem[] | undefined,
+  chain: Set<string>,
+  history: ChatCompletionMessageParam[] | undefined,
+): string | ResponsesInputItem[] | undefined {
+  if (!Array.isArray(input) || !history?.length) return input;
+  const calls = new Set<string>();
+  for (const m of history) {
+    if (m.role !== 'assistant') continue;
+    for (const c of m.tool_calls ?? []) if (c.type === 'function') calls.add(JSON.stringify([c.id, c.function.name, c.function.arguments]));
+  }
+  const replayed = (item: ResponsesInputItem) =>
+    isReference(item)
+      ? typeof item.id === 'string' && chain.has(responseOfItem(item.id) ?? '')
+      : item?.type === 'function_call' && calls.has(JSON.stringify([item.call_id, item.name, typeof item.arguments === 'string' ? item.arguments : '{}']));
+  const last = input.findLastIndex(replayed);
+  return last < 0 ? input : input.slice(last + 1);
 }

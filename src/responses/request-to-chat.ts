@@ -43,6 +43,7 @@ export function responsesToChat(
   const chat = { model: opts.model, messages } as ChatRequest & Record<string, any>;
   let tools = mapTools(req.tools, opts.provider);
   const { toolChoice, allowed } = mapToolChoice(req.tool_choice, opts.provider);
+  checkToolChoice(toolChoice, allowed, tools ?? []);
   if (tools && allowed) tools = tools.filter((t) => allowed.has(t.function.name));
   if (tools?.length) {
     chat.tools = tools;
@@ -63,6 +64,22 @@ export function responsesToChat(
     chat.stream_options = { include_usage: true };
   }
   return { chat, conversation };
+}
+
+/**
+ * A tool_choice that asks for a tool the request does not give (a named function or an allowed
+ * tool missing from `tools`, `required` without tools) is OpenAI's 400. Sent on, one chat upstream
+ * refuses it in its own words and another (the tools left out) answers with no call at all, which
+ * an agent waiting for one cannot tell from a choice the model made.
+ */
+function checkToolChoice(choice: ChatRequest['tool_choice'], allowed: Set<string> | undefined, tools: { function: { name: string } }[]): void {
+  const names = new Set(tools.map((t) => t.function.name));
+  const named = typeof choice === 'object' && choice && 'function' in choice ? [choice.function.name] : [...(allowed ?? [])];
+  const missing = named.find((name) => !names.has(name));
+  if (missing !== undefined) throw badRequest(`tool_choice names the function '${missing}', which is not in 'tools'.`, 'tool_choice');
+  if ((choice === 'required' || allowed) && names.size === 0) {
+    throw badRequest("tool_choice asks for a tool, but 'tools' has no function to call.", 'tool_choice');
+  }
 }
 
 function mapTextFormat(format: Record<string, unknown> | undefined): ChatRequest['response_format'] | undefined {

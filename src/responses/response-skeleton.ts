@@ -37,6 +37,10 @@ export function responseSkeleton(req: ResponsesRequest, id: string, model: strin
     user: typeof req.user === 'string' ? req.user : null,
     metadata: req.metadata ?? {},
     background: false,
+    max_tool_calls: typeof req.max_tool_calls === 'number' ? req.max_tool_calls : null,
+    // Strings when set, left out otherwise (OpenAI's schema has no null for them).
+    ...(typeof req.safety_identifier === 'string' ? { safety_identifier: req.safety_identifier } : {}),
+    ...(typeof req.prompt_cache_key === 'string' ? { prompt_cache_key: req.prompt_cache_key } : {}),
   };
 }
 

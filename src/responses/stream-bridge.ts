@@ -10,6 +10,7 @@ import type {
   ReasoningItem,
   ResponseEvent,
   ResponseObject,
+  ResponseUsage,
 } from './responses-types';
 import { encodeThinking } from './thinking-content';
 
@@ -28,6 +29,8 @@ interface OpenText {
 interface Call extends ChatToolCall {
   open?: { outputIndex: number; item: FunctionCallItem };
   done?: boolean;
+  /** A call past the first while `parallel_tool_calls` is false: not given to the client. */
+  dropped?: boolean;
 }
 
 /**
@@ -58,10 +61,19 @@ export class ResponsesStreamBridge {
   private usage: ChatCompletionChunk['usage'] = null;
   private ended = false;
   private readonly summaries: boolean;
+  /** Text, reasoning and tool names and arguments delivered, for an estimate when the upstream sends no usage. */
+  delivered = '';
+  /** The usage to report when the upstream sent none (the estimate the request's row bills); set before `finish`. */
+  usageEstimate: ResponseUsage | null = null;
 
   constructor(skeleton: ResponseObject) {
     this.response = { ...skeleton, status: 'in_progress', output: [] };
     this.summaries = wantsReasoningSummary(skeleton);
+  }
+
+  /** Whether an upstream chunk carried usage. */
+  get hasUsage(): boolean {
+    return !!this.usage;
   }
 
   /** The response as it stands (final once `finish` or `fail` ran). */
@@ -80,6 +92,10 @@ export class ResponsesStreamBridge {
     const choice = chunk.choices?.[0];
     if (!choice) return events;
     const delta = (choice.delta ?? {}) as ChatCompletionChunk.Choice.Delta & { reasoning_content?: string | null };
+    // In the order the chat adapters tally delivered text (content, reasoning, tool calls), so an
+    // estimate counts what the row's does.
+    if (delta.content) this.delivered += delta.content;
+    if (delta.reasoning_content) this.delivered += delta.reasoning_content;
     if (delta.reasoning_content) this.appendText('reasoning', delta.reasoning_content, events);
     const blocks = (delta as { thinking_blocks?: unknown }).thinking_blocks;
     if (Array.isArray(blocks) && blocks.length) this.addThinking(blocks, events);
@@ -99,13 +115,15 @@ export class ResponsesStreamBridge {
     // A completion with neither text nor tool calls still answers with one (empty) message.
     if (this.output.length === 0) this.appendText('message', '', events);
     this.closeText(events, itemStatus);
-    this.closeTools(events);
+    // Cut off by the token limit: the last item, and a call whose arguments are no whole JSON, stopped
+    // midway (a client must not run it); calls whose arguments were complete before had finished.
+    this.closeTools(events, (call, i) => (status !== 'completed' && (i === this.output.length - 1 || !wholeJson(call.args)) ? 'incomplete' : 'completed'));
     Object.assign(this.response, {
       status,
       incomplete_details,
       completed_at: status === 'completed' ? Math.floor(now / 1000) : null,
       output: this.output,
-      usage: toResponseUsage(this.usage),
+      usage: toResponseUsage(this.usage) ?? this.usageEstimate,
     });
     const type = status === 'completed' ? 'response.completed' : 'response.incomplete';
     events.push(this.ev(type, { response: structuredClone(this.response) }));
@@ -118,7 +136,7 @@ export class ResponsesStreamBridge {
     this.ended = true;
     const events: ResponseEvent[] = [];
     this.closeText(events, 'incomplete');
-    this.closeTools(events, 'incomplete');
+    this.closeTools(events, () => 'incomplete');
     Object.assign(this.response, {
       status: 'failed',
       error: { code: 'server_error', message },
@@ -130,11 +148,16 @@ export class ResponsesStreamBridge {
   }
 
   private tool(tc: ChatCompletionChunk.Choice.Delta.ToolCall, events: ResponseEvent[]): void {
-    this.closeText(events, 'completed');
     const { call, fresh } = this.calls.of(tc);
     const args = typeof tc?.function?.arguments === 'string' ? tc.function.arguments : '';
+    if (typeof tc?.function?.name === 'string') this.delivered += tc.function.name;
+    this.delivered += args;
+    // parallel_tool_calls false and an upstream that made more calls anyway (singleCall, chat-to-response.ts).
+    if (fresh && !this.response.parallel_tool_calls && this.calls.count > 1) call.dropped = true;
+    if (call.dropped) return;
+    this.closeText(events, 'completed');
     if (fresh) {
-      this.closeTools(events, 'completed', true);
+      this.closeTools(events, undefined, true);
       const item: FunctionCallItem = {
         type: 'function_call',
         id: outputItemId('fc', this.response.id, this.output.length),
@@ -163,7 +186,7 @@ export class ResponsesStreamBridge {
   private appendText(kind: OpenText['kind'], text: string, events: ResponseEvent[]): void {
     if (this.openText?.kind !== kind) {
       this.closeText(events, 'completed');
-      this.closeTools(events, 'completed', true);
+      this.closeTools(events, undefined, true);
       const item: MessageItem | ReasoningItem =
         kind === 'message'
           ? { type: 'message', id: outputItemId('msg', this.response.id, this.output.length), status: 'in_progress', role: 'assistant', content: [] }
@@ -232,8 +255,11 @@ export class ResponsesStreamBridge {
     events.push(this.ev('response.output_item.done', { output_index: open.outputIndex, item: structuredClone(open.item) }));
   }
 
-  /** Closes the open function_call items, in output order (with `wholeOnly`, those whose arguments are whole JSON). */
-  private closeTools(events: ResponseEvent[], status: ItemStatus = 'completed', wholeOnly = false): void {
+  /**
+   * Closes the open function_call items, in output order (with `wholeOnly`, those whose arguments
+   * are whole JSON), each with the status `statusOf` gives it (its call and output_index).
+   */
+  private closeTools(events: ResponseEvent[], statusOf: (call: Call, outputIndex: number) => ItemStatus = () => 'completed', wholeOnly = false): void {
     const closing = wholeOnly ? this.openCalls.filter((c) => wholeJson(c.args)) : this.openCalls;
     if (!closing.length) return;
     this.openCalls = this.openCalls.filter((c) => !closing.includes(c));
@@ -241,7 +267,7 @@ export class ResponsesStreamBridge {
       const { outputIndex, item } = call.open!;
       call.done = true;
       // A name that came after output_item.added is in the done events.
-      Object.assign(item, { name: call.name, status });
+      Object.assign(item, { name: call.name, status: statusOf(call, outputIndex) });
       events.push(
         this.ev('response.function_call_arguments.done', {
           item_id: item.id,

@@ -53,3 +53,26 @@ test('close() writes the queued conversations and waits for PostgreSQL (a draini
   const [row] = await a.ctx.store.all<{ messages: string }>('SELECT messages FROM stored_responses WHERE id = ?', [id]);
   expect(JSON.parse(row!.messages)).toEqual([{ role: 'user', content: 'kept' }]);
 });
+
+test('a follow-up on B that sends the conversation again (an item reference two responses back) is not repeated: the chain is read from the table', async () => {
+  const c = a.openai();
+  const r1 = await c.responses.create({ model: 'mock/echo-1', input: 'remember the word heron' });
+  const r2 = await c.responses.create({ model: 'mock/echo-1', previous_response_id: r1.id, input: 'and the word crane' });
+  const r3 = await c.responses.create({ model: 'mock/echo-1', previous_response_id: r2.id, input: 'and the word stork' });
+  const replay = [
+    { role: 'user' as const, content: 'remember the word heron' },
+    { type: 'item_reference' as const, id: r1.output[0]!.id! },
+    { role: 'user' as const, content: 'which words?' },
+  ];
+  let r4;
+  for (let i = 0; i < 50 && !r4; i++) {
+    r4 = await b
+      .openai(a.clientKey)
+      .responses.create({ model: 'mock/echo-1', previous_response_id: r3.id, input: replay })
+      .catch((e) => (e.status === 404 ? undefined : Promise.reject(e)));
+    if (!r4) await Bun.sleep(100);
+  }
+  expect(r4).toBeDefined();
+  const items = await b.openai(a.clientKey).responses.inputItems.list(r4!.id);
+  expect(items.data.map((i: any) => i.content?.[0]?.text)).toEqual(['which words?']);
+}, 30_000);

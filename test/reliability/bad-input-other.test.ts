@@ -54,6 +54,13 @@ const RESPONSES_FIELDS: { name: string; raw: string; param: string }[] = [
   { name: 'parallel_tool_calls is a string', raw: '{"model":"mock/echo","input":"hi","parallel_tool_calls":"x"}', param: 'parallel_tool_calls' },
   { name: 'include holds a number', raw: '{"model":"mock/echo","input":"hi","include":[5]}', param: 'include' },
   { name: 'truncation is an unknown word', raw: '{"model":"mock/echo","input":"hi","truncation":"constructor"}', param: 'truncation' },
+  { name: 'metadata holds a number (a stored response echoes it: OpenAI takes strings only)', raw: '{"model":"mock/echo","input":"hi","metadata":{"n":1}}', param: 'metadata' },
+  { name: 'metadata has 17 keys', raw: JSON.stringify({ model: 'mock/echo', input: 'hi', metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }), param: 'metadata' },
+  { name: 'a metadata key longer than 64 characters', raw: JSON.stringify({ model: 'mock/echo', input: 'hi', metadata: { ['k'.repeat(65)]: 'v' } }), param: 'metadata' },
+  { name: 'a metadata value longer than 512 characters', raw: JSON.stringify({ model: 'mock/echo', input: 'hi', metadata: { k: 'v'.repeat(513) } }), param: 'metadata' },
+  { name: 'safety_identifier longer than 64 characters', raw: JSON.stringify({ model: 'mock/echo', input: 'hi', safety_identifier: 's'.repeat(65) }), param: 'safety_identifier' },
+  { name: 'user is a number', raw: '{"model":"mock/echo","input":"hi","user":5}', param: 'user' },
+  { name: 'tool_choice names a function not in tools', raw: '{"model":"mock/echo","input":"hi","tools":[{"type":"function","name":"a"}],"tool_choice":{"type":"function","name":"b"}}', param: 'tool_choice' },
   { name: 'previous_response_id is a number', raw: '{"model":"mock/echo","input":"hi","previous_response_id":5}', param: 'previous_response_id' },
 ];
 
@@ -69,7 +76,8 @@ describe('/v1/responses field values', () => {
   }
 
   test('null means not set, and good values pass', async () => {
-    const res = await postJson(gw, '/v1/responses', { model: 'mock/echo', input: 'hi', max_output_tokens: 50, temperature: 0, top_p: 1, store: false, include: [], reasoning: null, text: null });
+    const metadata = { ...Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`k${i}`, 'v'])), ['k'.repeat(64)]: 'v'.repeat(512) };
+    const res = await postJson(gw, '/v1/responses', { model: 'mock/echo', input: 'hi', max_output_tokens: 50, temperature: 0, top_p: 1, store: false, include: [], reasoning: null, text: null, metadata, safety_identifier: 's'.repeat(64), user: 'u' });
     expect(res.status).toBe(200);
     await gw.waitForRow(res);
   });

@@ -152,4 +152,29 @@ describe('bridged responses stream: parallel tool calls not sent one after the o
     expect(itemsWithoutIds(data.output)).toEqual([{ type: 'function_call', call_id: 'call_a', name: '', arguments: WEATHER.arguments, status: 'completed' }]);
     expect(await gw.waitForRow(request_id!)).toMatchObject({ stream: false, status: 200 });
   });
+
+  test('parallel_tool_calls false with an upstream that makes two calls anyway: one call, in the stream, the JSON answer and the follow-up', async () => {
+    const single = { ...request, parallel_tool_calls: false };
+    for (const chunks of Object.values(SCENARIOS)) {
+      answerWith(chunks, completion([WEATHER, TIME], 'Checking both.'));
+      const plain = await sdk.client.responses.create(single);
+      const raw = await rawStream(single);
+      expectConsistentItems(raw.events);
+      const final = raw.events.at(-1).response;
+      expect(final).toMatchObject({ status: 'completed', parallel_tool_calls: false });
+      expect(itemsWithoutIds(final.output).filter((o: any) => o.type === 'function_call')).toEqual([{ type: 'function_call', call_id: 'call_a', name: 'get_weather', arguments: WEATHER.arguments, status: 'completed' }]);
+      expect(itemsWithoutIds(plain.output).filter((o: any) => o.type === 'function_call')).toEqual(itemsWithoutIds(final.output));
+      // The row bills what the upstream made, both calls included.
+      expect(await gw.waitForRow(raw.requestId)).toMatchObject({ stream: true, status: 200, completionTokens: 30 });
+
+      // The client answers the one call it got; the upstream sees that call and its result.
+      deepseekUp.handler = () => jsonResponse(completion([], 'Sunny in Paris.'));
+      await sdk.client.responses.create({ ...single, previous_response_id: final.id, input: [{ type: 'function_call_output', call_id: 'call_a', output: 'sunny' }] });
+      expect(deepseekUp.last().body.messages.slice(-2)).toEqual([
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: WEATHER.arguments } }] },
+        { role: 'tool', tool_call_id: 'call_a', content: 'sunny' },
+      ]);
+      expect(deepseekUp.last().body.parallel_tool_calls).toBe(false);
+    }
+  });
 });

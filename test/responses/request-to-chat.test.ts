@@ -209,6 +209,25 @@ describe('responsesToChat', () => {
     }
   });
 
+  test('a tool_choice asking for a tool the request does not give is a 400 naming tool_choice, not a silent answer without calls', () => {
+    const tools = [{ type: 'function', name: 'get_weather' }];
+    for (const [tool_choice, withTools, words] of [
+      [{ type: 'function', name: 'get_time' }, true, "'get_time'"],
+      [{ type: 'allowed_tools', mode: 'required', tools: [{ type: 'function', name: 'get_time' }] }, true, "'get_time'"],
+      [{ type: 'allowed_tools', mode: 'auto', tools: [{ type: 'function', name: 'get_weather' }] }, false, "'get_weather'"],
+      ['required', false, "'tools'"],
+    ] as const) {
+      const err = refused({ model: 'x', input: 'go', tool_choice, ...(withTools ? { tools } : {}) } as any);
+      expect([err.status, err.param]).toEqual([400, 'tool_choice']);
+      expect(err.message).toContain(words);
+    }
+    // What needs no tool, or names one that is there, passes.
+    for (const tool_choice of ['none', 'auto', 'required', { type: 'function', name: 'get_weather' }]) {
+      expect(() => responsesToChat({ model: 'x', input: 'go', tools, tool_choice } as any, opts)).not.toThrow();
+    }
+    expect(() => responsesToChat({ model: 'x', input: 'go', tool_choice: 'none' }, opts)).not.toThrow();
+  });
+
   test('history from previous_response_id comes before the new input, after the instructions', () => {
     const { chat, conversation } = responsesToChat(
       { model: 'x', instructions: 'New rules.', input: 'And tomorrow?' },

@@ -134,6 +134,9 @@ describe('POST /v1/responses, bridged through chat', () => {
       max_output_tokens: 500,
       temperature: 0.3,
       metadata: { trace: 't-1' },
+      safety_identifier: 'user-hash-1',
+      prompt_cache_key: 'weather-bot',
+      max_tool_calls: 3,
     });
     const sent = deepseek.requests.at(-1)!;
     expect(sent.headers.authorization).toBe('Bearer sk-test-deepseek');
@@ -153,6 +156,8 @@ describe('POST /v1/responses, bridged through chat', () => {
     expect(schemaErrors('Response', first)).toEqual([]);
     expect(first.id).toStartWith('resp_');
     expect(first).toMatchObject({ object: 'response', status: 'completed', model: 'deepseek-reasoner', metadata: { trace: 't-1' }, max_output_tokens: 500, temperature: 0.3 });
+    // Echoed as OpenAI echoes them.
+    expect(first).toMatchObject({ safety_identifier: 'user-hash-1', prompt_cache_key: 'weather-bot', max_tool_calls: 3 });
     expect(first.output.map((o) => o.type)).toEqual(['reasoning', 'message', 'function_call']);
     expect((first.output[0] as any).content[0].text).toBe('The user wants the weather in Paris; I should call get_weather.');
     expect(first.output_text).toBe('Let me check the weather.');

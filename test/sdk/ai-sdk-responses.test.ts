@@ -11,6 +11,7 @@ import { fixtureJson, fixtureText, jsonResponse, rawJsonResponse, readChunks, ss
 import type { TestGateway } from '../helpers/start-gateway';
 import { useFakeProviders } from './fake-providers';
 import { anthropicSse } from '../anthropic/fake-anthropic';
+import { fixtureWith } from './openai-sdk-fakes';
 
 let gw: TestGateway;
 const { openaiUp, deepseekUp, anthropicUp } = useFakeProviders((g) => void (gw = g));
@@ -131,6 +132,40 @@ describe('AI SDK Responses model, DeepSeek target (bridged through chat)', () =>
     ]);
     expect(await gw.waitForRow(idOf(first.response.headers))).toMatchObject({ status: 200, promptTokens: 95, completionTokens: 60, reasoningTokens: 40 });
     expect(await gw.waitForRow(idOf(second.response.headers))).toMatchObject({ status: 200, promptTokens: 130, completionTokens: 9 });
+  });
+
+  test('previousResponseId set for each step of a tool loop: the conversation the SDK sends again is not repeated upstream', async () => {
+    // Two rounds of calls, then the answer. With previousResponseId the SDK still sends the whole
+    // conversation (the user turn, its earlier text by reference, every call and result).
+    const toolAnswer = (call: string, city: string) =>
+      fixtureWith('responses', 'deepseek-reasoner-tools.completion.json', (j) => {
+        Object.assign(j.choices[0].message.tool_calls[0], { id: call });
+        j.choices[0].message.tool_calls[0].function.arguments = JSON.stringify({ city });
+      });
+    const answers = [toolAnswer('call_0_paris', 'Paris'), toolAnswer('call_0_tokyo', 'Tokyo'), deepseekAnswer('Sunny in both.')];
+    deepseekUp.handler = () => jsonResponse(answers.shift());
+    const r = await generateText({
+      model: provider().responses('deepseek-reasoner'),
+      prompt: 'Weather in Paris, then Tokyo?',
+      tools: { get_weather: weather },
+      stopWhen: stepCountIs(4),
+      maxRetries: 0,
+      prepareStep: ({ steps }) => (steps.length ? { providerOptions: { openai: { previousResponseId: steps.at(-1)!.providerMetadata!.openai!.responseId as string } } } : {}),
+    });
+    expect(r.text).toBe('Sunny in both.');
+    expect(r.steps.map((s) => s.finishReason)).toEqual(['tool-calls', 'tool-calls', 'stop']);
+    const sent = sdkSent.at(-1);
+    expect(sent.previous_response_id).toBe(r.steps[1]!.providerMetadata!.openai!.responseId);
+    expect(sent.input.filter((i: any) => i.type === 'function_call')).toHaveLength(2);
+    const result = (city: string) => JSON.stringify({ city, sky: 'sunny', celsius: 21 });
+    expect(deepseekUp.last().body.messages.map((m: any) => [m.role, m.content, m.tool_calls?.map((c: any) => c.id) ?? m.tool_call_id ?? null])).toEqual([
+      ['system', 'Always respond in English.', null],
+      ['user', 'Weather in Paris, then Tokyo?', null],
+      ['assistant', 'Let me check the weather.', ['call_0_paris']],
+      ['tool', result('Paris'), 'call_0_paris'],
+      ['assistant', 'Let me check the weather.', ['call_0_tokyo']],
+      ['tool', result('Tokyo'), 'call_0_tokyo'],
+    ]);
   });
 
   test('streamText with a tool: parallel calls streamed, results sent back, answer streamed', async () => {
