@@ -11,6 +11,7 @@ import { swaggerRoutes } from './api/swagger-routes';
 import { bunRoutes, v1Plugin, v1Routes } from './api/v1-routes';
 import { metricsRoutes } from './metrics/metrics-routes';
 import { hostGuard } from './http/host-header';
+import { MONITOR_WEBSOCKET } from './monitor/monitor-routes';
 
 /**
  * The whole HTTP surface. Each feature is its own Elysia plugin built from the shared context;
@@ -24,6 +25,8 @@ export function createApp(ctx: AppContext) {
     // (its default skips 11 characters, so a 1-3 character Host made it match a shorter path than
     // the one the /api guard checked). Hosts are validated first (hostGuard).
     handler: { standardHostname: false },
+    // A monitor client that stops reading is closed rather than buffered for (monitor-routes.ts).
+    websocket: MONITOR_WEBSOCKET,
     // What listen() hands to Bun.serve (src/serve.ts). Elysia merges its own routes with these,
     // and overwrites a `routes` given to listen() itself, so they are set here.
     serve: {

@@ -11,8 +11,8 @@ export function chatCompletionsRoute(ctx: AppContext): V1Route {
   return {
     handler: openaiPost<ChatRequest>(
       ctx,
-      async ({ request, client, clock, body: req, requestId }) => {
-        const r = await startChat(ctx, req, { clientId: client.id, signal: request.signal, clock, requestId, clientHeaders: forwardableHeaders(request.headers) });
+      async ({ request, client, clock, body: req, requestId, dropClient }) => {
+        const r = await startChat(ctx, req, { clientId: client.id, signal: request.signal, dropClient, clock, requestId, clientHeaders: forwardableHeaders(request.headers) });
         if (r.kind === 'json') {
           // The upstream's own bytes when nothing in them had to change (no re-serialising).
           return new Response(r.raw ?? JSON.stringify(r.completion), { headers: { ...r.headers, 'content-type': 'application/json' } });

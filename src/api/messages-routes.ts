@@ -27,8 +27,8 @@ export function messagesRoute(ctx: AppContext): V1Route {
   return {
     handler: openaiPost(
       ctx,
-      async ({ request, client, clock, body, requestId }) => {
-        const r = await createMessage(ctx, body, { clientId: client.id, signal: request.signal, clock, requestId, anthropicHeaders: anthropicHeaders(request) });
+      async ({ request, client, clock, body, requestId, dropClient }) => {
+        const r = await createMessage(ctx, body, { clientId: client.id, signal: request.signal, dropClient, clock, requestId, anthropicHeaders: anthropicHeaders(request) });
         if (r.kind === 'json') return new Response(r.body, { headers: { ...r.headers, 'content-type': 'application/json' } });
         return new Response(r.body, { headers: { ...r.headers, ...SSE_HEADERS } });
       },

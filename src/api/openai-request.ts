@@ -61,6 +61,8 @@ export interface OpenAIRequest<T> {
   body: T;
   /** The id of this request's log row: a limited key's reservation is settled by it. */
   requestId: string;
+  /** Closes the client's connection: it stopped reading a stream and was dropped (see OpenUpstreamOptions.dropClient). */
+  dropClient: () => void;
 }
 
 export interface OpenAIPostOptions<T> {
@@ -134,7 +136,10 @@ export function openaiPost<T = unknown>(
       }
       // LLM answers and image models take minutes; the upstream timeouts govern, not Bun's 10 s socket idle limit.
       server?.timeout(request, 0);
-      const res = await run({ request, client, clock, body, requestId });
+      // Bun keeps a connection open while it has bytes its client does not take, an errored body
+      // or not: a client dropped for not reading is cut by Bun's idle limit, 1 s (+ its 4 s tick).
+      const dropClient = () => server?.timeout(request, 1);
+      const res = await run({ request, client, clock, body, requestId, dropClient });
       // Anthropic's SDKs read a request's id from `request-id` (`_request_id`): the log row's id, as in x-request-id.
       const extra = opts.dialect === 'anthropic' ? { ...limitHeaders, 'request-id': requestId } : limitHeaders;
       return extra ? withHeaders(res, extra) : res;

@@ -9,8 +9,8 @@ import type { V1Route } from './v1-routes';
 export function createResponseRoute(ctx: AppContext): V1Route {
   const store = ctx.responseStore;
   return {
-    handler: openaiPost(ctx, async ({ request, client, clock, body, requestId }) => {
-      const r = await createResponse(ctx, body, { clientId: client.id, signal: request.signal, clock, store, requestId, clientHeaders: forwardableHeaders(request.headers) });
+    handler: openaiPost(ctx, async ({ request, client, clock, body, requestId, dropClient }) => {
+      const r = await createResponse(ctx, body, { clientId: client.id, signal: request.signal, dropClient, clock, store, requestId, clientHeaders: forwardableHeaders(request.headers) });
       if (r.kind === 'json') return new Response(r.body, { headers: { ...r.headers, 'content-type': 'application/json' } });
       return new Response(r.body, { headers: { ...r.headers, ...SSE_HEADERS } });
     }, { endpoint: 'responses', validate: validateResponsesFields }),

@@ -26,8 +26,13 @@ export interface UpstreamRequest {
 const MAX_IDLE_PER_ORIGIN = 16_384;
 /** An idle pooled connection is closed after this long (servers close theirs after 5-75 s). */
 const IDLE_TIMEOUT_S = 4;
-/** Body pieces queued for a reader before the socket is paused (backpressure). */
-const QUEUED_PIECES_BEFORE_PAUSE = 16;
+/**
+ * Body bytes queued for a reader before the socket is paused (backpressure). Counted in bytes: one
+ * socket read can bring 512 KiB, so 16 pieces were up to 8 MiB held per stream whose client reads
+ * slower than its upstream sends. Past it, at most the read that crossed it is added.
+ */
+const QUEUED_BYTES_BEFORE_PAUSE = 64 * 1024;
+const QUEUE_STRATEGY: QueuingStrategy<Uint8Array> = { highWaterMark: QUEUED_BYTES_BEFORE_PAUSE, size: (piece) => piece!.byteLength };
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[\r\n\0]/;
@@ -104,7 +109,7 @@ class Exchange {
         pull: () => this.conn?.resumeReading(),
         cancel: () => this.fail(new Error('upstream body cancelled')),
       },
-      { highWaterMark: QUEUED_PIECES_BEFORE_PAUSE },
+      QUEUE_STRATEGY,
     );
     const coding = headers.get('content-encoding')?.trim().toLowerCase();
     if (coding && coding !== 'identity') {

@@ -28,6 +28,8 @@ export type MessagesAnswer =
 export interface CreateMessageOptions {
   clientId: number | null;
   signal?: AbortSignal;
+  /** Closes the client's connection: it stopped reading a stream and was dropped (see OpenUpstreamOptions.dropClient). */
+  dropClient?: () => void;
   clock: RequestClock;
   /** Silence before a `ping` on streams (default 10 s). */
   pingMs?: number;
@@ -64,7 +66,7 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
     logRejectedChat(ctx, err, req, { clientId: opts.clientId, clock: opts.clock, endpoint: 'messages', requestId });
     throw err;
   }
-  const run: ChatRunOptions & { requestId: string } = { clientId: opts.clientId, signal: opts.signal, endpoint: 'messages', requestId, clock: opts.clock, decision };
+  const run: ChatRunOptions & { requestId: string } = { clientId: opts.clientId, signal: opts.signal, dropClient: opts.dropClient, endpoint: 'messages', requestId, clock: opts.clock, decision };
   const id = newMessageId();
   const stops = req.stop_sequences ?? undefined;
   const shape = { id, stops, pingMs: opts.pingMs };

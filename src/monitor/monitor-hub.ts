@@ -79,6 +79,11 @@ export class BunMonitorHub implements MonitorHub {
     this.sockets.delete(ws);
   }
 
+  /** Monitor sockets open now (a closed one is untracked by its close handler). */
+  subscribers(): number {
+    return this.sockets.size;
+  }
+
   /** Closes (code 4401) every socket whose session ended since it connected. */
   revalidate(): number {
     let closed = 0;

@@ -6,6 +6,15 @@ import { ApiError, forbidden } from '../errors/api-error';
 import { MONITOR_TOPIC, type BunMonitorHub } from './monitor-hub';
 import { SessionSocketCount, tooManySockets } from './session-socket-count';
 
+/**
+ * Bun's WebSocket settings (one set per server: the monitor is its only WebSocket). A monitor
+ * client that stops reading (a frozen tab, a stalled link) would otherwise have up to Bun's
+ * default of 16 MiB of events buffered for it, per socket, and then miss events silently; past
+ * 1 MiB (some 1,500 events behind) it is closed instead, and the dashboard reconnects and
+ * starts again from the newest rows.
+ */
+export const MONITOR_WEBSOCKET = { backpressureLimit: 1024 * 1024, closeOnBackpressureLimit: true };
+
 /** Host the browser thinks it is talking to (a reverse proxy may say so in x-forwarded-host). */
 function requestHost(request: Request): string {
   return (request.headers.get('x-forwarded-host') ?? request.headers.get('host') ?? new URL(request.url).host).split(',')[0]!.trim().toLowerCase();

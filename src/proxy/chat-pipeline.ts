@@ -23,6 +23,8 @@ export interface ChatRunOptions {
   clientId?: number | null;
   /** Aborts the upstream call when it fires (the client's request signal). */
   signal?: AbortSignal;
+  /** Closes the client's connection: it stopped reading a stream and was dropped (see OpenUpstreamOptions.dropClient). */
+  dropClient?: () => void;
   /** Log row endpoint; default 'chat'. */
   endpoint?: Endpoint;
   parentRequestId?: string | null;
@@ -117,7 +119,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
 
   // Attempts with fallback: the first target (and key) that answers, whole JSON or a stream's first chunk.
   const clientWantsUsage = stream && ((req.stream_options as any)?.include_usage === true || opts.forceStreamUsage === true);
-  const input = { ctx, req, stream, clientWantsUsage, signal: opts.signal, deps: ctx.adapterDeps, clock, clientHeaders: opts.clientHeaders, nativeMessages: opts.nativeMessages, clientId: meta.clientId, showReasoning: opts.showReasoning };
+  const input = { ctx, req, stream, clientWantsUsage, signal: opts.signal, dropClient: opts.dropClient, deps: ctx.adapterDeps, clock, clientHeaders: opts.clientHeaders, nativeMessages: opts.nativeMessages, clientId: meta.clientId, showReasoning: opts.showReasoning };
   const walk = await walkTargets(ctx, decision, (target, settings) => openAttempt({ ...input, target, settings }), {
     signal: opts.signal,
     settledOnReturn: answeredWhole,

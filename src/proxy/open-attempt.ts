@@ -17,6 +17,8 @@ export interface AttemptInput {
   clientWantsUsage: boolean;
   /** The client's request signal: its abort aborts the upstream call at once. */
   signal?: AbortSignal;
+  /** Closes the client's connection: it stopped reading a stream and was dropped (see OpenUpstreamOptions.dropClient). */
+  dropClient?: () => void;
   deps: AdapterDeps;
   clock: RequestClock;
   /** The provider's settings with the key this try uses (walkTargets); unset: the snapshot's. */
@@ -77,7 +79,7 @@ export async function openAttempt(a: AttemptInput): Promise<JsonAttempt | Stream
   const call = await adapter.buildChatCall(a.req, callCtx, settings, deps);
 
   // A whole JSON answer stays under the header timeout; a stream is timed by its silences.
-  const up = await openUpstream(ctx, target, call, { signal, clock, bodyTimeout: a.stream ? 'idle' : 'header', apiKey: settings.apiKey });
+  const up = await openUpstream(ctx, target, call, { signal, dropClient: a.dropClient, clock, bodyTimeout: a.stream ? 'idle' : 'header', apiKey: settings.apiKey });
   const readFrom = performance.now();
   try {
     if (!a.stream) {

@@ -35,6 +35,12 @@ export interface OpenedUpstream {
 export interface OpenUpstreamOptions {
   /** The client's request signal: its abort aborts the upstream call at once. */
   signal?: AbortSignal;
+  /**
+   * Closes the client's connection; called once a client that stopped reading is dropped (after
+   * `onStall`). Ending the body is not enough: the runtime keeps a connection open while it holds
+   * bytes the client does not take, so each such client would keep a socket and a request in flight.
+   */
+  dropClient?: () => void;
   clock: RequestClock;
   /**
    * What times out once the headers are in: 'idle' (default) restarts the timer as the idle
@@ -92,7 +98,9 @@ export async function openUpstream(
       timer = setTimeout(() => {
         const stalled = onStall;
         controller.abort(new GatewayAbort(stalled ? 'stalled' : 'idle'));
-        stalled?.();
+        if (!stalled) return;
+        stalled();
+        opts.dropClient?.();
       }, idleTimeoutS * 1000);
     }
     return {

@@ -39,7 +39,9 @@ export function relayStream(s: StreamAttempt, onEnd: (end: StreamEnd) => void, e
     const e = s.failure(null);
     s.reader.cancel().catch(() => {});
     end(e);
-    out.error(e); // Bun drops the connection: nothing more can reach a client that reads nothing
+    // Ends the body; Bun would still keep the connection while it holds unsent bytes, so the
+    // caller's dropClient (open-upstream.ts, run right after this) closes it.
+    out.error(e);
   };
   return new ReadableStream<Uint8Array>(
     {

@@ -90,7 +90,7 @@ export async function bridgedResponse(run: ResponsesRun, { req, chat, conversati
   const id = newId('resp');
   const createdAt = Math.floor(Date.now() / 1000);
   const opts: ChatRunOptions = {
-    clientId: run.clientId, signal: run.signal, endpoint: 'responses', requestId: run.requestId, clock, decision,
+    clientId: run.clientId, signal: run.signal, dropClient: run.dropClient, endpoint: 'responses', requestId: run.requestId, clock, decision,
     clientHeaders: run.clientHeaders,
     // A summary asked for: the reasoning is shown (a summary of it is all a client may see).
     showReasoning: wantsReasoningSummary(req),

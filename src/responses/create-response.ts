@@ -15,6 +15,8 @@ import type { ResponsesRequest } from './responses-types';
 export interface CreateResponseOptions {
   clientId: number | null;
   signal?: AbortSignal;
+  /** Closes the client's connection: it stopped reading a stream and was dropped (see OpenUpstreamOptions.dropClient). */
+  dropClient?: () => void;
   clock: RequestClock;
   store: ResponseStore;
   /** Client headers a provider may forward (see ChatCallContext.clientHeaders). */

@@ -28,7 +28,7 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
   let settings: ProviderSettings | null = null;
   const walk = await walkTargets(ctx, { ...decision, targets }, (t, s) => {
     settings = s;
-    return openUpstream(ctx, t, buildOpenAIResponsesCall(req, t.upstreamModel, s), { signal: run.signal, clock, apiKey: s.apiKey });
+    return openUpstream(ctx, t, buildOpenAIResponsesCall(req, t.upstreamModel, s), { signal: run.signal, dropClient: run.dropClient, clock, apiKey: s.apiKey });
   }, { signal: run.signal, settledOnReturn: () => false, firstKey: previousResponseKey(run) });
   if (!walk.ok) throw recordFailure(ctx, meta, { decision, walk }, walk.error);
   const { value: up, target } = walk;

@@ -17,6 +17,8 @@ export interface ResponsesRun {
   requestId: string;
   clientId: number | null;
   signal?: AbortSignal;
+  /** Closes the client's connection: it stopped reading a stream and was dropped (see OpenUpstreamOptions.dropClient). */
+  dropClient?: () => void;
   clock: RequestClock;
   store: ResponseStore;
   /** Client headers a provider may forward (see ChatCallContext.clientHeaders). */

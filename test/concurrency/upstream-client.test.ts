@@ -216,6 +216,41 @@ describe('upstream client on Bun sockets', () => {
     expect(accepted).toBe(size);
   });
 
+  test('what a paused reader leaves queued is bounded in bytes, not in pieces (a socket read may be 512 KiB)', async () => {
+    // A fast upstream and a reader that takes nothing: what the client queued before pausing its
+    // socket is what one stream in flight holds in memory. Counted in pieces (16), it could be 16
+    // whole socket reads, ~8 MiB per stream (12 MiB measured), for every client slower than its upstream.
+    const piece = new Uint8Array(8192).fill(98);
+    let sent = 0;
+    const up = Bun.serve({
+      hostname: '127.0.0.1',
+      port: 0,
+      fetch: () => new Response(new ReadableStream({ pull: (c) => void (sent < 4096 ? (sent++, c.enqueue(piece)) : c.close()) })),
+    });
+    try {
+      const r = await socketFetch({ url: `http://127.0.0.1:${up.port}/fast`, method: 'GET', headers: {} }, never());
+      // Until the upstream stops being able to send (the client paused; the kernel's buffers full).
+      let last = -1;
+      for (let i = 0; i < 100 && sent !== last; i++) {
+        last = sent;
+        await Bun.sleep(100);
+      }
+      expect(sent).toBeLessThan(4096); // held back, not all sent
+      // What is queued now is what read() hands over without waiting (a pending read would resume the socket).
+      const reader = r.body!.getReader();
+      let queued = 0;
+      for (;;) {
+        const got = await Promise.race([reader.read(), Promise.resolve(null)]);
+        if (!got || got.done) break;
+        queued += got.value.byteLength;
+      }
+      expect(queued).toBeLessThan(1024 * 1024);
+      await reader.cancel();
+    } finally {
+      up.stop(true);
+    }
+  });
+
   test('a large request body (partial socket writes) arrives whole', async () => {
     const big = 'x'.repeat(8 * 1024 * 1024) + 'é';
     const s = track(Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: async (req) => new Response(String((await req.text()) === big)) }));

@@ -177,3 +177,31 @@ test('a reader that pauses for less than the idle timeout gets the whole stream'
   await reader.sees(/data: \[DONE\]/);
   reader.sock.terminate();
 });
+
+test('a reader that stops taking a stream has its connection closed once dropped: nothing stays in flight', async () => {
+  // Bun keeps a connection whose client reads nothing open while it has bytes to send: an errored
+  // body alone does not close it, so each stalled client held a connection and a request in flight
+  // for as long as it liked (thousands of them: thousands of sockets, never counted down).
+  const own = gw.addClient('stalls on every endpoint');
+  const messagesJson = JSON.stringify({ model: 'openai/gpt-4o-mini', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] });
+  const responsesJson = JSON.stringify({ model: 'openai/gpt-4o-mini', stream: true, input: 'hi' });
+  fake.handler = (req) => (new URL(req.url).pathname.endsWith('/responses') ? endlessResponses() : endlessChat());
+  const readers = await Promise.all([
+    ...Array.from({ length: 3 }, () => rawClient(requestHead(own.key, '/v1/chat/completions', chatJson.length), chatJson, { paused: true })),
+    rawClient(requestHead(own.key, '/v1/messages', messagesJson.length), messagesJson, { paused: true }),
+    rawClient(requestHead(own.key, '/v1/responses', responsesJson.length), responsesJson, { paused: true }),
+  ]);
+  const rows = await gw.waitForClientRows(own.id, 5, 20_000);
+  expect(rows.map((r) => [r.endpoint, r.status, r.errorType]).sort()).toEqual(
+    [['chat', 499, 'client_read_timeout'], ['chat', 499, 'client_read_timeout'], ['chat', 499, 'client_read_timeout'], ['messages', 499, 'client_read_timeout'], ['responses', 499, 'client_read_timeout']],
+  );
+  // The readers still hold their sockets open: only the gateway can end these requests.
+  let h = await health();
+  const deadline = Date.now() + 15_000;
+  while (h.requests_in_flight > 0 && Date.now() < deadline) {
+    await Bun.sleep(100);
+    h = await health();
+  }
+  expect(h).toMatchObject({ requests_in_flight: 0, upstream: { in_use: 0, waiting: 0 } });
+  for (const r of readers) r.sock.terminate();
+});
