@@ -1,5 +1,6 @@
 import { and, eq, gte, sql } from 'drizzle-orm';
 import { roundUsd } from '../usage/cost';
+import { decimalId } from './decimal-id';
 import type { AppContext } from '../context';
 import { providerKeys, providers, requestLogs } from '../db/schema';
 import { ApiError, badRequest, notFound } from '../errors/api-error';
@@ -110,7 +111,7 @@ export async function deleteProviderKey(deps: ProviderKeyDeps, id: string, keyId
     if (!row?.enc) throw notFound(`Provider ${pid} has no stored key 'main'.`, 'provider_key_not_found', 'key_id');
     await deps.db.update(providers).set({ apiKeyEncrypted: null, apiKeyLast4: null, updatedAt: Date.now() }).where(eq(providers.id, pid));
   } else {
-    const n = /^[1-9]\d{0,15}$/.test(keyId) ? Number(keyId) : NaN; // plain decimal: `01` names no key
+    const n = decimalId(keyId) ?? NaN; // plain decimal: `01` names no key
     const gone = Number.isSafeInteger(n)
       ? await deps.db.delete(providerKeys).where(and(eq(providerKeys.id, n), eq(providerKeys.provider, pid))).returning({ id: providerKeys.id })
       : [];

@@ -3,11 +3,11 @@
  * shapes the README promises (`{token, must_change_password}`, `{id, name, key}`, ...).
  * Documentation only: the handlers' answers are not validated against them.
  */
-import { OPENAI_ERROR } from './openapi-v1-docs';
+import { OPENAI_ERROR_SCHEMA } from '../errors/openapi-error-schema';
 import { arr, bool, int, json, nullable, num, str, type Schema } from './openapi-schema-parts';
 
 const obj = (properties: Record<string, Schema>, required: string[] = Object.keys(properties)): Schema => ({ type: 'object', required, properties });
-const error = (description: string) => ({ description, content: json(OPENAI_ERROR) });
+const error = (description: string) => ({ description, content: json(OPENAI_ERROR_SCHEMA) });
 
 /** `ok` under its status, with the errors of a signed-in route (and 400/404/409 where they apply). */
 function answers(ok: Schema, opts: { status?: number; bad?: boolean; missing?: boolean; conflict?: boolean; signedIn?: boolean } = {}) {

@@ -11,9 +11,6 @@ const obj = (properties: Record<string, Schema>, required: string[] = []): Schem
 
 const modelName = { ...str, maxLength: 256, description: 'A model id (`gpt-4o`), `provider/model` (`gemini/gemini-2.5-flash`) or a group name (`dispatcher`).' };
 
-/** OpenAI's error body: every /v1 error except /v1/messages'. */
-export const OPENAI_ERROR: Schema = OPENAI_ERROR_SCHEMA;
-
 /** Anthropic's error body (/v1/messages, /v1/messages/count_tokens). */
 const ANTHROPIC_ERROR = obj({ type: { const: 'error' }, error: obj({ type: str, message: str }, ['type', 'message']) }, ['type', 'error']);
 
@@ -170,7 +167,7 @@ const SSE = { 'text/event-stream': { schema: { ...str, description: 'Server-sent
 
 /** The usual answers of a /v1 operation: `ok` and the error statuses every one of them may give. */
 function answers(ok: Schema, opts: { stream?: boolean; status?: number; error?: Schema } = {}) {
-  const error = { description: 'Error', content: json(opts.error ?? OPENAI_ERROR) };
+  const error = { description: 'Error', content: json(opts.error ?? OPENAI_ERROR_SCHEMA) };
   return {
     [String(opts.status ?? 200)]: { description: 'OK', content: opts.stream ? { ...json(ok), ...SSE } : json(ok) },
     400: { ...error, description: 'Invalid request (the message and `param` name the field)' },

@@ -1,14 +1,12 @@
 import { Type, type IntegerOptions } from '@sinclair/typebox';
 import { t } from 'elysia';
+import { DECIMAL_ID_PATTERN } from '../admin/decimal-id';
 
 /**
  * An integer field of a JSON body: a JSON number only. Elysia's `t.Integer` also takes a string
  * and converts it (`"1"`, `"0x10"`, `"1e1"`), so a documented integer would accept text.
  */
 export const jsonInteger = (options?: IntegerOptions) => Type.Integer(options);
-
-/** What a numeric id in a path is: decimal digits without a sign, a leading zero, spaces or an exponent. */
-export const DECIMAL_ID_PATTERN = '^[1-9][0-9]{0,15}$';
 
 /**
  * `{ id }` path parameters of numeric ids. Elysia's `t.Numeric` reads `0x10`, `1e1`, ` 16` and

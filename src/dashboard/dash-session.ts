@@ -5,7 +5,7 @@ import { authenticateRequest, type AuthDeps, type AuthResult } from '../auth/aut
 import { ApiError } from '../errors/api-error';
 import type { DashUser } from './dash-types';
 import { isHtmx, redirect } from './respond';
-import { DECIMAL_ID_PATTERN } from '../api/strict-schema';
+import { decimalId } from '../admin/decimal-id';
 
 export const toDashUser = (a: AuthResult): DashUser => ({
   id: a.user.id,
@@ -103,10 +103,8 @@ export function rawField(body: unknown, name: string): string {
 /** A form field, trimmed. */
 export const field = (body: unknown, name: string): string => rawField(body, name).trim();
 
-const DECIMAL_ID = new RegExp(DECIMAL_ID_PATTERN);
-
 /** A numeric id from the path, as /api reads one (plain decimal); -1 (no such row) otherwise. */
-export const idOf = (p: { id: string }): number => (DECIMAL_ID.test(p.id) ? Number(p.id) : -1);
+export const idOf = (p: { id: string }): number => decimalId(p.id) ?? -1;
 
 /** A path parameter decoded once (Elysia may hand it over still encoded); malformed stays raw. */
 export function pathParam(v: string): string {

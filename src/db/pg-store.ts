@@ -22,12 +22,13 @@ export interface PgStoreOptions {
 }
 
 const CONNECTION_ERROR = /connect|closed|terminat|ECONN|timeout|timed out|socket|EPIPE|reset/i;
+/** Error codes of a PostgreSQL that cannot be reached: Bun's driver's, then SQLSTATE 57P0x (shutdown) and 08xxx (connection). */
+const UNREACHABLE_CODE = /^(ERR_POSTGRES_(CONNECTION|IDLE|LIFETIME|SERVER_ERROR_TERMIN)|57P0|08)/;
 
 /** True for errors that mean "cannot reach PostgreSQL" rather than a bad query. */
 export function isConnectionError(err: unknown): boolean {
   const e = err as { code?: string; message?: string; errno?: string };
-  if (typeof e?.code === 'string' && /^ERR_POSTGRES_(CONNECTION|IDLE|LIFETIME|SERVER_ERROR_TERMIN)/.test(e.code)) return true;
-  if (typeof e?.code === 'string' && /^(57P0|08)/.test(e.code)) return true;
+  if (typeof e?.code === 'string' && UNREACHABLE_CODE.test(e.code)) return true;
   return CONNECTION_ERROR.test(String(e?.message ?? e));
 }
 
@@ -39,7 +40,7 @@ export function isConnectionError(err: unknown): boolean {
 export function isStoreUnreachableError(err: unknown): boolean {
   const cause = (err as { cause?: unknown })?.cause;
   const code = ((cause ?? err) as { code?: unknown })?.code;
-  return typeof code === 'string' && /^(ERR_POSTGRES_(CONNECTION|IDLE|LIFETIME|SERVER_ERROR_TERMIN)|57P0|08)/.test(code);
+  return typeof code === 'string' && UNREACHABLE_CODE.test(code);
 }
 
 /** Applies the embedded PostgreSQL migrations and the seed under a session advisory lock on one connection. */

@@ -34,12 +34,6 @@ const workerUrl = () => bundledWorkerUrl(import.meta.url, './log-writer.worker.t
 
 const MAX_RESTARTS = 3;
 
-/**
- * Commit failures that pass (PASSING_SQLITE_FAILURE: the disk full, the file read-only for a while,
- * an I/O error, a lock held too long): the batch is kept and tried again, not dropped. Anything else
- * (a row SQLite refuses) would fail again, so it is counted as dropped.
- */
-const PASSING_FAILURE = PASSING_SQLITE_FAILURE;
 /** First wait before a kept batch is tried again; it doubles up to RETRY_MAX_MS. */
 const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 10_000;
@@ -150,8 +144,10 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
         return;
       }
       case 'failed': {
-        // Kept and tried again while the cause may pass; at shutdown there is no later.
-        if (msg.count > 0 && !closed && PASSING_FAILURE.test(msg.message) && inflight.has(msg.seq)) return keepForRetry(msg.seq, msg.message);
+        // A commit failure that passes (PASSING_SQLITE_FAILURE: the disk full, the file read-only for
+        // a while, an I/O error, a lock held too long) is kept and tried again; at shutdown there is
+        // no later. Anything else (a row SQLite refuses) would fail again: counted as dropped.
+        if (msg.count > 0 && !closed && PASSING_SQLITE_FAILURE.test(msg.message) && inflight.has(msg.seq)) return keepForRetry(msg.seq, msg.message);
         const lost = settle(msg.seq).length;
         drop(lost, `log writer could not commit a batch of ${lost} (${msg.message})`);
         return;

@@ -3,13 +3,13 @@ import { sendUpstream } from '../http/send-upstream';
 import { adapterFor } from '../providers/registry';
 import { MAX_UPSTREAM_BODY_BYTES, readWholeAnswer } from '../providers/shared/read-capped';
 import type { ProviderId, UpstreamCall } from '../providers/types';
-
-const utf8 = new TextDecoder();
 import type { RouteTarget } from '../routing/types';
 import type { ApiError } from '../errors/api-error';
 import type { RequestClock } from './request-clock';
 import { GatewayAbort, answerTooLarge, callerAbort, errorFromUpstreamResponse, mapUpstreamFailure } from './upstream-errors';
 import { takeSlot } from './upstream-slots';
+
+const utf8 = new TextDecoder();
 
 /** An upstream answer with a 2xx status, its timers still running until `dispose`. */
 export interface OpenedUpstream {

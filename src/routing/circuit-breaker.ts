@@ -268,14 +268,12 @@ export interface ModelCircuitView {
  * serves on, so the provider's own state says nothing of it: a client naming it gets 503
  * circuit_open while every provider shows closed, unless these are shown beside it.
  */
-export function modelCircuits(breakers: Pick<CircuitBreakers, 'list'>, provider?: string): ModelCircuitView[] {
+export function modelCircuits(breakers: Pick<CircuitBreakers, 'list'>): ModelCircuitView[] {
   const out: ModelCircuitView[] = [];
   for (const b of breakers.list()) {
     const slash = b.key.indexOf('/');
     if (slash < 0 || b.state === 'closed') continue;
-    const p = b.key.slice(0, slash);
-    if (provider !== undefined && p !== provider) continue;
-    out.push({ provider: p, model: b.key.slice(slash + 1), state: b.state, retryAfterMs: b.retryAfterMs });
+    out.push({ provider: b.key.slice(0, slash), model: b.key.slice(slash + 1), state: b.state, retryAfterMs: b.retryAfterMs });
   }
   return out.sort((a, b) => a.provider.localeCompare(b.provider) || a.model.localeCompare(b.model));
 }

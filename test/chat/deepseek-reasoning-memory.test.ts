@@ -8,6 +8,7 @@ import type OpenAI from 'openai';
 import { ReasoningMemory } from '../../src/providers/openai-compatible/reasoning-memory';
 import { fixtureText, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { secondTurn, USER_TURN as user, WEATHER_TOOLS as tools } from '../helpers/weather-tool-loop';
 
 setDefaultTimeout(30_000);
 
@@ -38,8 +39,6 @@ afterAll(async () => {
   fake.close();
 });
 
-const user = { role: 'user' as const, content: 'Weather in Paris and Tokyo?' };
-const tools = [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
 
 /** Turn 1 non-stream from tools.json (deepseek-reasoner: reasoning_content + two tool calls). */
 function nonStreamFirstTurn(): string[] {
@@ -53,17 +52,6 @@ function streamFirstTurn(): string[] {
   const { text, ids } = freshIds(readChunks('deepseek', 'reasoner-tools.chunks.txt').join('\n'));
   firstTurn = () => sseResponse(text.split('\n'));
   return ids;
-}
-
-/** Turn 2 as a typed client rebuilds it: role, content, tool_calls; no reasoning_content. */
-function secondTurn(calls: { id: string; function: { name: string; arguments: string } }[], extra: object = {}): any[] {
-  const assistant = {
-    role: 'assistant',
-    content: '',
-    tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.function.name, arguments: c.function.arguments } })),
-    ...extra,
-  };
-  return [user, assistant, ...calls.map((c) => ({ role: 'tool', tool_call_id: c.id, content: '{"temp_c": 18}' }))];
 }
 
 const sentAssistant = () => fake.last().body.messages.find((m: any) => m.role === 'assistant');

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from '
 import type OpenAI from 'openai';
 import { fixtureText, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { secondTurn, USER_TURN as user, WEATHER_TOOLS as tools } from '../helpers/weather-tool-loop';
 
 setDefaultTimeout(30_000);
 
@@ -43,19 +44,6 @@ afterAll(async () => {
 /** A client key of its own: Kimi's call ids repeat, so each case starts from a key nothing was remembered for. */
 const freshClient = (): OpenAI => gw.openai(gw.addClient(`kimi-${crypto.randomUUID()}`).key);
 
-const user = { role: 'user' as const, content: 'Weather in Paris and Tokyo?' };
-const tools = [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
-
-/** Turn 2 as a typed client rebuilds it: role, content, tool_calls; no reasoning_content. */
-function secondTurn(calls: { id: string; function: { name: string; arguments: string } }[], extra: object = {}): any[] {
-  const assistant = {
-    role: 'assistant',
-    content: '',
-    tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.function.name, arguments: c.function.arguments } })),
-    ...extra,
-  };
-  return [user, assistant, ...calls.map((c) => ({ role: 'tool', tool_call_id: c.id, content: '{"temp_c": 18}' }))];
-}
 
 const sentAssistant = () => fake.last().body.messages.find((m: any) => m.role === 'assistant');
 

@@ -103,6 +103,15 @@ export function jsonResponse(body: unknown, status = 200, headers: Record<string
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 }
 
+/** A plain chat completion of `model` answering 'ok' (3 prompt tokens, 1 completion token). */
+export function okCompletion(model: string): Response {
+  return Response.json({
+    id: 'chatcmpl-1', object: 'chat.completion', created: 1, model,
+    choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
+  });
+}
+
 /** A JSON answer sent exactly as the given text (a fixture file), for byte-for-byte pass-through checks. */
 export function rawJsonResponse(text: string, status = 200): Response {
   return new Response(text, { status, headers: { 'content-type': 'application/json' } });

@@ -69,3 +69,15 @@ export async function insertPgRows(client: SQL, table: string, columns: readonly
   const sql = `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`;
   for (const r of rows) await client.unsafe(sql, r.map((v, i) => (booleans.includes(columns[i]!) ? Boolean(v) : v)) as any[]);
 }
+
+/**
+ * Seed model rows (`seedModelRows`, camelCase fields) as an earlier release wrote them into
+ * `models`: the values of `columns` (snake_case names), in that order, `enabled` as 0/1.
+ */
+export function oldModelRows(rows: readonly object[], columns: readonly string[]): unknown[][] {
+  const fields = columns.map((c) => c.replace(/_([a-z])/g, (_, x: string) => x.toUpperCase()));
+  return rows.map((r) => fields.map((f) => {
+    const v = (r as Record<string, unknown>)[f];
+    return typeof v === 'boolean' ? Number(v) : v;
+  }));
+}

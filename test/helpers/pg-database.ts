@@ -4,6 +4,8 @@
  * closed by force) by drop().
  */
 import { SQL } from 'bun';
+import { migratePg } from '../../src/db/pg-store';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 
 export const PG_SERVER_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -48,6 +50,42 @@ export async function createTestDatabase(prefix = 'gg_test', opts: TestDatabaseO
       } finally {
         await a.close();
       }
+    },
+  };
+}
+
+/** A migrated test database reached through a loopback TCP proxy the test cuts to take PostgreSQL away. */
+export interface ProxiedDatabase {
+  db: TestDatabase;
+  proxy: TcpProxy;
+  /** The database's URL through the proxy. */
+  url: string;
+  /**
+   * Teardown: lets connections through again, runs `closeUsers` (the gateways and stores on `url`
+   * finish their writes), then closes the proxy and drops the database.
+   */
+  close(closeUsers: () => Promise<unknown>): Promise<void>;
+}
+
+/** A new database, migrated (and seeded with `opts.adminPassword`), behind a TCP proxy of its own. */
+export async function createProxiedDatabase(opts: { adminPassword?: string } = {}): Promise<ProxiedDatabase> {
+  const db = await createTestDatabase();
+  try {
+    await migratePg(db.url, opts);
+  } catch (err) {
+    await db.drop();
+    throw err;
+  }
+  const proxy = await startTcpProxy('127.0.0.1', 5432, 'postgres');
+  return {
+    db,
+    proxy,
+    url: databaseUrl(db.name, `postgres://postgres@127.0.0.1:${proxy.port}/postgres`),
+    async close(closeUsers) {
+      proxy.restore();
+      await closeUsers();
+      proxy.close();
+      await db.drop();
     },
   };
 }

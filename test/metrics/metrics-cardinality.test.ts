@@ -4,31 +4,21 @@
  * table's ids are sure of series of their own; other names and error types get at most
  * MAX_UNLISTED_MODELS / MAX_ERROR_TYPES series, the rest are counted under `other`.
  */
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, expect, test } from 'bun:test';
 import { MAX_ERROR_TYPES, MAX_UNLISTED_MODELS } from '../../src/metrics/gateway-metrics';
-import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
-import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { okCompletion, startFakeUpstream } from '../helpers/fake-upstream';
+import { providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
 import { parsePrometheus, valueOf } from './parse-prometheus';
 
-let fake: FakeUpstream;
+// An OpenAI-compatible upstream that serves any model name, and refuses `refused-*` ones with a code of its own.
+const fake = startFakeUpstream((_req, rec) => {
+  const model: string = rec.body.model;
+  if (model.startsWith('refused-')) return Response.json({ error: { message: 'no', type: 'invalid_request_error', code: `code-${model}` } }, { status: 400 });
+  return okCompletion(model);
+});
 let gw: TestGateway;
-beforeAll(async () => {
-  // An OpenAI-compatible upstream that serves any model name, and refuses `refused-*` ones with a code of its own.
-  fake = startFakeUpstream((_req, rec) => {
-    const model: string = rec.body.model;
-    if (model.startsWith('refused-')) return Response.json({ error: { message: 'no', type: 'invalid_request_error', code: `code-${model}` } }, { status: 400 });
-    return Response.json({
-      id: 'chatcmpl-1', object: 'chat.completion', created: 1, model,
-      choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
-    });
-  });
-  gw = await startGateway({ env: providerEnv('openai', `${fake.url}/v1`) });
-});
-afterAll(async () => {
-  await gw.close();
-  fake.close();
-});
+useGateway((g) => (gw = g), { env: providerEnv('openai', `${fake.url}/v1`) });
+afterAll(() => fake.close());
 
 const chat = async (model: string) => {
   const res = await gw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) });

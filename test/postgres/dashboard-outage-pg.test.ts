@@ -5,33 +5,22 @@
  * cached; the session works again once PostgreSQL is back. The live monitor stays connected.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { migratePg } from '../../src/db/pg-store';
 import { login, ADMIN_PASSWORD, type Session } from '../helpers/admin-harness';
-import { createTestDatabase, databaseUrl, type TestDatabase } from '../helpers/pg-database';
+import { createProxiedDatabase, type ProxiedDatabase } from '../helpers/pg-database';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { until } from '../helpers/until';
 
-let db: TestDatabase;
-let proxy: TcpProxy;
+let pg: ProxiedDatabase;
 let gw: TestGateway;
 let admin: Session;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  await migratePg(db.url, { adminPassword: ADMIN_PASSWORD });
-  proxy = await startTcpProxy('127.0.0.1', 5432, 'postgres');
-  const viaProxy = databaseUrl(db.name, `postgres://postgres@127.0.0.1:${proxy.port}/postgres`);
-  gw = await startGateway({ env: { LLM_PROXY__DATABASE__URL: viaProxy, LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' } });
+  pg = await createProxiedDatabase({ adminPassword: ADMIN_PASSWORD });
+  gw = await startGateway({ env: { LLM_PROXY__DATABASE__URL: pg.url, LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' } });
   admin = await login(gw, 'admin', ADMIN_PASSWORD);
 }, 60_000);
 
-afterAll(async () => {
-  proxy?.restore();
-  await gw?.close();
-  proxy?.close();
-  await db?.drop();
-});
+afterAll(() => pg?.close(async () => gw?.close()));
 
 const BROWSER = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
 const health = async () => (await (await fetch(`${gw.url}/health`)).json()) as any;
@@ -44,14 +33,14 @@ async function get(path: string, headers: Record<string, string>) {
 /** Cuts PostgreSQL for the length of `f`, then waits until the gateway sees it back. */
 async function duringOutage(f: () => Promise<void>, waitForProbe: boolean): Promise<void> {
   expect((await get('/clients', { cookie: admin.cookie })).status).toBe(200);
-  proxy.cut();
+  pg.proxy.cut();
   try {
     if (waitForProbe) await waitDegraded();
     // The session is not cached (the cache holds it 5 s): it would have to be read from PostgreSQL.
     gw.ctx.auth.cache.clear();
     await f();
   } finally {
-    proxy.restore();
+    pg.proxy.restore();
   }
   await healthIs('ok');
 }

@@ -6,28 +6,23 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import type { Browser, Page } from 'playwright-core';
-import { migratePg } from '../../src/db/pg-store';
 import { ADMIN_PASSWORD } from '../helpers/admin-harness';
-import { createTestDatabase, databaseUrl, type TestDatabase } from '../helpers/pg-database';
+import { createProxiedDatabase, type ProxiedDatabase } from '../helpers/pg-database';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { chromiumAvailable, launchBrowser, screenshot } from '../browser-helpers/launch-browser';
 import { navTo } from '../browser-helpers/dashboard-gateway';
 
 setDefaultTimeout(90_000);
 
 describe.skipIf(!chromiumAvailable() && !process.env.CI)('PostgreSQL outage in Chromium', () => {
-  let db: TestDatabase;
-  let proxy: TcpProxy;
+  let pg: ProxiedDatabase;
   let gw: TestGateway;
   let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    await migratePg(db.url, { adminPassword: ADMIN_PASSWORD });
-    proxy = await startTcpProxy('127.0.0.1', 5432, 'postgres');
-    gw = await startGateway({ env: { LLM_PROXY__DATABASE__URL: databaseUrl(db.name, `postgres://postgres@127.0.0.1:${proxy.port}/postgres`) } });
+    pg = await createProxiedDatabase({ adminPassword: ADMIN_PASSWORD });
+    gw = await startGateway({ env: { LLM_PROXY__DATABASE__URL: pg.url } });
     browser = await launchBrowser();
     const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
     context.setDefaultTimeout(10_000);
@@ -38,13 +33,12 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('PostgreSQL outage in C
     await page.click('button:text-is("Sign in")');
     await page.waitForSelector('#main [data-page="usage"]');
   });
-  afterAll(async () => {
-    proxy?.restore();
-    await browser?.close();
-    await gw?.close();
-    proxy?.close();
-    await db?.drop();
-  });
+  afterAll(() =>
+    pg?.close(async () => {
+      await browser?.close();
+      await gw?.close();
+    }),
+  );
 
   const health = async () => (await (await fetch(`${gw.url}/health`)).json()) as { status: string };
   async function healthIs(status: string): Promise<void> {
@@ -53,7 +47,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('PostgreSQL outage in C
 
   test('a save and a page during the outage say so; the session survives it', async () => {
     await navTo(page, 'Clients', 'clients');
-    proxy.cut();
+    pg.proxy.cut();
     try {
       await healthIs('degraded');
       // Past the session cache's life: the session row would have to be read from PostgreSQL.
@@ -78,7 +72,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('PostgreSQL outage in C
       await page.waitForSelector('[data-page="error"][data-status="503"]');
       expect(await page.locator('input[name=password]').count()).toBe(0);
     } finally {
-      proxy.restore();
+      pg.proxy.restore();
     }
     await healthIs('ok');
     await page.click('a:text-is("Retry")');

@@ -12,7 +12,7 @@ import { runMigrations } from '../../src/db/migrate';
 import { seedDatabase } from '../../src/db/seed/seed';
 import { seedModelRows } from '../../src/db/seed/model-prices';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
-import { insertPgRows, insertSqliteRows, migrateSqliteBefore, upgradePgOver, withPgClient } from '../helpers/migrate-before';
+import { insertPgRows, insertSqliteRows, migrateSqliteBefore, oldModelRows, upgradePgOver, withPgClient } from '../helpers/migrate-before';
 
 const MIGRATION = 'gemini_audio_prices';
 const COLUMNS = [
@@ -27,20 +27,8 @@ const AUDIO = { 'gemini-2.0-flash': 0.7, 'gemini-2.5-flash': 1, 'gemini-3-flash-
 
 /** Seeded rows as the earlier seed wrote them (no Gemini audio price); gemini-2.5-flash's input price edited by an admin. */
 function oldRows(): unknown[][] {
-  return seedModelRows(NOW).map((r) => {
-    const e = r.provider === 'gemini' ? { ...r, audioInputPrice: null, ...(r.id === 'gemini-2.5-flash' ? { inputPrice: 0.35 } : {}) } : r;
-    const v: Record<(typeof COLUMNS)[number], unknown> = {
-      id: e.id, provider: e.provider, upstream_id: e.upstreamId, kind: e.kind, enabled: 1, input_price: e.inputPrice,
-      cached_input_price: e.cachedInputPrice, output_price: e.outputPrice, reasoning_price: e.reasoningPrice, image_price: e.imagePrice,
-      context_window: e.contextWindow, updated_at: e.updatedAt, cache_write_price: e.cacheWritePrice,
-      long_context_threshold: e.longContextThreshold, long_context_input_price: e.longContextInputPrice,
-      long_context_cached_input_price: e.longContextCachedInputPrice, long_context_cache_write_price: e.longContextCacheWritePrice,
-      long_context_output_price: e.longContextOutputPrice, long_context_reasoning_price: e.longContextReasoningPrice,
-      audio_input_price: e.audioInputPrice, audio_output_price: e.audioOutputPrice,
-      flex_price_multiplier: e.flexPriceMultiplier, priority_price_multiplier: e.priorityPriceMultiplier,
-    };
-    return COLUMNS.map((c) => v[c]);
-  });
+  const rows = seedModelRows(NOW).map((r) => (r.provider === 'gemini' ? { ...r, audioInputPrice: null, ...(r.id === 'gemini-2.5-flash' ? { inputPrice: 0.35 } : {}) } : r));
+  return oldModelRows(rows, COLUMNS);
 }
 
 /** Audio input prices by model: the unedited Gemini models have Google's, the edited one none, the rest as seeded. */

@@ -11,7 +11,7 @@ import { runMigrations } from '../../src/db/migrate';
 import { seedDatabase } from '../../src/db/seed/seed';
 import { seedModelRows } from '../../src/db/seed/model-prices';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
-import { insertPgRows, insertSqliteRows, migrateSqliteBefore, upgradePgOver, withPgClient } from '../helpers/migrate-before';
+import { insertPgRows, insertSqliteRows, migrateSqliteBefore, oldModelRows, upgradePgOver, withPgClient } from '../helpers/migrate-before';
 
 const TIER_MIGRATION = 'long_context_tier';
 const TIER_COLUMNS = ['long_context_threshold', 'long_context_input_price', 'long_context_cached_input_price', 'long_context_cache_write_price', 'long_context_output_price', 'long_context_reasoning_price'];
@@ -21,17 +21,8 @@ const NOW = Date.UTC(2026, 11, 1);
 
 /** Seeded rows as the seed wrote them before the tier existed; claude-sonnet-4-5's input price was edited by an admin. */
 function oldRows(): unknown[][] {
-  return seedModelRows(NOW).map((r) => {
-    const edited = r.id === 'claude-sonnet-4-5' ? { ...r, inputPrice: 2.9 } : r;
-    const v: Record<(typeof OLD_COLUMNS)[number], unknown> = {
-      id: edited.id, provider: edited.provider, upstream_id: edited.upstreamId, kind: edited.kind, enabled: 1, input_price: edited.inputPrice,
-      cached_input_price: edited.cachedInputPrice, output_price: edited.outputPrice, reasoning_price: edited.reasoningPrice, image_price: edited.imagePrice,
-      context_window: edited.contextWindow, updated_at: edited.updatedAt, cache_write_price: edited.cacheWritePrice,
-    };
-    return OLD_COLUMNS.map((c) => v[c]);
-  });
+  return oldModelRows(seedModelRows(NOW).map((r) => (r.id === 'claude-sonnet-4-5' ? { ...r, inputPrice: 2.9 } : r)), OLD_COLUMNS);
 }
-
 
 /** What the upgrade must leave: the seed's own tiers for unedited rows, no tier for the edited one. */
 function expectUpgraded(rows: Record<string, unknown>[]) {

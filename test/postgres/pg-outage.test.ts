@@ -7,37 +7,26 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { SQL } from 'bun';
 import { createPgLogSink } from '../../src/logging/pg-log-sink';
-import { migratePg } from '../../src/db/pg-store';
 import { api, login, ADMIN_PASSWORD } from '../helpers/admin-harness';
-import { createTestDatabase, databaseUrl, type TestDatabase } from '../helpers/pg-database';
+import { createProxiedDatabase, type ProxiedDatabase } from '../helpers/pg-database';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 
 const MAX_QUEUE = 20;
-let db: TestDatabase;
-let proxy: TcpProxy;
+let pg: ProxiedDatabase;
 let gw: TestGateway;
 let writerClient: SQL;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  await migratePg(db.url, { adminPassword: ADMIN_PASSWORD });
-  proxy = await startTcpProxy('127.0.0.1', 5432, 'postgres');
-  const viaProxy = databaseUrl(db.name, `postgres://postgres@127.0.0.1:${proxy.port}/postgres`);
-  writerClient = new SQL({ url: viaProxy, max: 2, connectionTimeout: 2 });
+  pg = await createProxiedDatabase({ adminPassword: ADMIN_PASSWORD });
+  writerClient = new SQL({ url: pg.url, max: 2, connectionTimeout: 2 });
   gw = await startGateway({
     // The real PostgreSQL log writer, with a small buffer so the test can overflow it.
     logSink: createPgLogSink(writerClient, { maxQueue: MAX_QUEUE, retryMs: 200, flushMs: 20, retentionDays: 0, warn: () => {} }),
-    env: { LLM_PROXY__DATABASE__URL: viaProxy, LLM_PROXY__INSTANCE_ID: 'outage-1', LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' },
+    env: { LLM_PROXY__DATABASE__URL: pg.url, LLM_PROXY__INSTANCE_ID: 'outage-1', LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' },
   });
 }, 60_000);
 
-afterAll(async () => {
-  proxy?.restore();
-  await gw?.close();
-  proxy?.close();
-  await db?.drop();
-});
+afterAll(() => pg?.close(async () => gw?.close()));
 
 async function chat(): Promise<string> {
   const { response } = await gw
@@ -61,7 +50,7 @@ async function until<T>(what: string, f: () => Promise<T>, ok: (v: T) => boolean
 }
 
 async function rowsFor(ids: string[]): Promise<Set<string>> {
-  const sql = new SQL(db.url);
+  const sql = new SQL(pg.db.url);
   try {
     const rows = await sql`SELECT request_id FROM request_logs WHERE request_id IN ${sql(ids)} AND instance = 'outage-1'`;
     return new Set(rows.map((r: any) => r.request_id));
@@ -76,7 +65,7 @@ test('PostgreSQL cut under load: /v1 serves, /api 503, health degraded; rows wri
   await until('rows before the cut', () => rowsFor(before), (s) => s.size === 5);
   expect((await api(gw, 'GET', '/api/clients', { as: admin })).status).toBe(200);
 
-  proxy.cut();
+  pg.proxy.cut();
   await until('/health degraded', health, (h) => h.status === 'degraded');
 
   // Load while PostgreSQL is away: every request is answered from the snapshot.
@@ -97,7 +86,7 @@ test('PostgreSQL cut under load: /v1 serves, /api 503, health degraded; rows wri
   const metrics = await (await fetch(`${gw.url}/metrics`)).text();
   expect(metrics).toContain('gophergate_log_dropped_total{instance="outage-1"} 5');
 
-  proxy.restore();
+  pg.proxy.restore();
   const accepted = [...during, ...overflow.slice(0, 5)];
   const written = await until('buffered rows written after restore', () => rowsFor(accepted), (s) => s.size === accepted.length, 30_000);
   expect(written.size).toBe(20);
@@ -107,7 +96,7 @@ test('PostgreSQL cut under load: /v1 serves, /api 503, health degraded; rows wri
   expect((await api(gw, 'GET', '/api/clients', { as: admin })).status).toBe(200);
 
   // Each accepted request has exactly one row, and the rollups count them all.
-  const sql = new SQL(db.url);
+  const sql = new SQL(pg.db.url);
   try {
     const [{ n }] = await sql`SELECT count(*)::int AS n FROM request_logs`;
     const [{ r }] = await sql`SELECT sum(requests)::int AS r FROM usage_hourly`;
@@ -122,14 +111,14 @@ test('the first /api requests after PostgreSQL went away, before the probe notic
   const admin = await login(gw, 'admin', ADMIN_PASSWORD);
   expect((await api(gw, 'GET', '/api/clients', { as: admin })).status).toBe(200);
   await until('/health ok', health, (h) => h.status === 'ok');
-  proxy.cut();
+  pg.proxy.cut();
   try {
     // The session is cached: the admin query itself is the first to find PostgreSQL gone.
     const r = await api(gw, 'GET', '/api/clients', { as: admin });
     expect([r.status, ((await r.json()) as any).error.code]).toEqual([503, 'store_unavailable']);
     expect(r.headers.get('retry-after')).toBe('5');
   } finally {
-    proxy.restore();
+    pg.proxy.restore();
   }
   await until('/health ok again', health, (h) => h.status === 'ok');
   expect((await api(gw, 'GET', '/api/clients', { as: admin })).status).toBe(200);

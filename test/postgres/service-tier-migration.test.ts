@@ -12,7 +12,7 @@ import { runMigrations } from '../../src/db/migrate';
 import { seedDatabase } from '../../src/db/seed/seed';
 import { seedModelRows } from '../../src/db/seed/model-prices';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
-import { insertPgRows, insertSqliteRows, migrateSqliteBefore, upgradePgOver, withPgClient } from '../helpers/migrate-before';
+import { insertPgRows, insertSqliteRows, migrateSqliteBefore, oldModelRows, upgradePgOver, withPgClient } from '../helpers/migrate-before';
 
 const MIGRATION = 'audio_and_service_tier_prices';
 const COLUMNS = ['audio_input_price', 'audio_output_price', 'flex_price_multiplier', 'priority_price_multiplier'];
@@ -25,17 +25,10 @@ const NOW = Date.UTC(2026, 11, 1);
 
 /** Seeded rows as an earlier release's seed wrote them (no audio models yet); gpt-4o's input price was edited by an admin. */
 function oldRows(): unknown[][] {
-  return seedModelRows(NOW)
+  const rows = seedModelRows(NOW)
     .filter((r) => !r.id.startsWith('gpt-audio'))
-    .map((r) => {
-      const e = r.id === 'gpt-4o' ? { ...r, inputPrice: 2.25 } : r;
-      const v: Record<(typeof OLD_COLUMNS)[number], unknown> = {
-        id: e.id, provider: e.provider, upstream_id: e.upstreamId, kind: e.kind, enabled: 1, input_price: e.inputPrice,
-        cached_input_price: e.cachedInputPrice, output_price: e.outputPrice, reasoning_price: e.reasoningPrice, image_price: e.imagePrice,
-        context_window: e.contextWindow, updated_at: e.updatedAt, cache_write_price: e.cacheWritePrice,
-      };
-      return OLD_COLUMNS.map((c) => v[c]);
-    });
+    .map((r) => (r.id === 'gpt-4o' ? { ...r, inputPrice: 2.25 } : r));
+  return oldModelRows(rows, OLD_COLUMNS);
 }
 
 /** The seed's multipliers and audio prices for every row but the edited gpt-4o, which has none. */

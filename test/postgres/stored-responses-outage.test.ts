@@ -5,33 +5,24 @@
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { SQL } from 'bun';
-import { migratePg, openPgStore } from '../../src/db/pg-store';
+import { openPgStore } from '../../src/db/pg-store';
 import type { Store } from '../../src/db/store';
 import { MAX_PENDING_RESPONSES, ResponseStore } from '../../src/responses/response-store';
-import { createTestDatabase, databaseUrl, type TestDatabase } from '../helpers/pg-database';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+import { createProxiedDatabase, type ProxiedDatabase } from '../helpers/pg-database';
 
-let db: TestDatabase;
-let proxy: TcpProxy;
+let pg: ProxiedDatabase;
 let store: Store;
 beforeAll(async () => {
-  db = await createTestDatabase();
-  await migratePg(db.url);
-  proxy = await startTcpProxy('127.0.0.1', 5432, 'postgres');
-  store = openPgStore(databaseUrl(db.name, `postgres://postgres@127.0.0.1:${proxy.port}/postgres`), { max: 2, connectionTimeoutS: 1, probeMs: 100 });
+  pg = await createProxiedDatabase();
+  store = openPgStore(pg.url, { max: 2, connectionTimeoutS: 1, probeMs: 100 });
 }, 60_000);
-afterAll(async () => {
-  proxy?.restore();
-  await store?.close();
-  proxy?.close();
-  await db?.drop();
-});
+afterAll(() => pg?.close(async () => store?.close()));
 
 test('conversations queued during an outage are bounded; the newest are written once it is back', async () => {
   // A flush delay far past the test: the writes below are the test's own flush() calls.
   const responses = new ResponseStore(store, { flushDelayMs: 600_000 });
   const conv = (i: number) => ({ clientId: 1, model: 'mock/echo-1', messages: [{ role: 'user' as const, content: `turn ${i} ${'x'.repeat(200)}` }] });
-  proxy.cut();
+  pg.proxy.cut();
   const n = MAX_PENDING_RESPONSES + 300;
   for (let i = 0; i < n; i++) {
     responses.save(`resp_outage_${i}`, conv(i));
@@ -41,13 +32,13 @@ test('conversations queued during an outage are bounded; the newest are written 
   await responses.flush();
   expect(responses.pendingCount).toBe(MAX_PENDING_RESPONSES);
 
-  proxy.restore();
+  pg.proxy.restore();
   for (let i = 0; i < 100 && responses.pendingCount > 0; i++) {
     await responses.flush();
     if (responses.pendingCount > 0) await Bun.sleep(100);
   }
   expect(responses.pendingCount).toBe(0);
-  const direct = new SQL({ url: db.url, max: 1 });
+  const direct = new SQL({ url: pg.db.url, max: 1 });
   try {
     const [{ n: written }] = await direct`SELECT count(*)::int AS n FROM stored_responses`;
     expect(written).toBe(MAX_PENDING_RESPONSES);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import { fixtureText, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, type TestGateway } from '../helpers/start-gateway';
 import { startCluster, type Cluster } from './cluster';
+import { secondTurn, USER_TURN as user, WEATHER_TOOLS as tools } from '../helpers/weather-tool-loop';
 
 setDefaultTimeout(30_000);
 
@@ -30,13 +31,6 @@ afterAll(async () => {
   fake?.close();
 });
 
-const user = { role: 'user' as const, content: 'Weather in Paris and Tokyo?' };
-const tools = [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
-const secondTurn = (calls: any[]) => [
-  user,
-  { role: 'assistant', content: '', tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: c.function })) },
-  ...calls.map((c) => ({ role: 'tool', tool_call_id: c.id, content: '{"temp_c": 18}' })),
-];
 const sentAssistant = () => fake.last().body.messages.find((m: any) => m.role === 'assistant');
 /**
  * Waits until Redis holds the reasoning of `callId`: the instance that answered writes it fire and

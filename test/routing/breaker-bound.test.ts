@@ -4,30 +4,20 @@
  * healthy model in between (so the provider's own circuit never opens), the circuits held stay
  * within MAX_MODEL_CIRCUITS, and a real model's open circuit is not the one pushed out.
  */
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, expect, test } from 'bun:test';
 import { MAX_MODEL_CIRCUITS } from '../../src/routing/circuit-breaker';
-import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
-import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { okCompletion, startFakeUpstream } from '../helpers/fake-upstream';
+import { providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
 
-let fake: FakeUpstream;
+// gpt-4o and every invented name are overloaded (503, retryable); the others answer.
+const fake = startFakeUpstream((_req, rec) =>
+  rec.body.model === 'gpt-4o' || rec.body.model.startsWith('invented-')
+    ? Response.json({ error: { message: 'Overloaded', type: 'server_error', code: null } }, { status: 503 })
+    : okCompletion(rec.body.model),
+);
 let gw: TestGateway;
-beforeAll(async () => {
-  // gpt-4o and every invented name are overloaded (503, retryable); the others answer.
-  fake = startFakeUpstream((_req, rec) =>
-    rec.body.model === 'gpt-4o' || rec.body.model.startsWith('invented-')
-      ? Response.json({ error: { message: 'Overloaded', type: 'server_error', code: null } }, { status: 503 })
-      : Response.json({
-          id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: rec.body.model,
-          choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-          usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
-        }),
-  );
-  gw = await startGateway({ env: providerEnv('openai', `${fake.url}/v1`) });
-});
-afterAll(async () => {
-  await gw.close();
-  fake.close();
-});
+useGateway((g) => (gw = g), { env: providerEnv('openai', `${fake.url}/v1`) });
+afterAll(() => fake.close());
 
 const chat = async (model: string) => {
   const res = await gw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) });

@@ -1,5 +1,5 @@
 import { ApiError, badRequest } from '../../errors/api-error';
-import { readCapped } from './read-capped';
+import { readWholeAnswer } from './read-capped';
 import { checkImageUrl } from '../../security/check-image-url';
 import type { HostResolver } from '../../security/resolve-host';
 import type { AdapterDeps } from '../types';
@@ -58,14 +58,7 @@ export function createImageFetcher(opts: ImageFetcherOptions): AdapterDeps['fetc
           await res.body?.cancel();
           throw failed(`Image URL returned content type '${mimeType || 'none'}', not an image.`);
         }
-        const declared = Number(res.headers.get('content-length'));
-        if (Number.isFinite(declared) && declared > maxBytes) {
-          await res.body?.cancel();
-          throw tooLarge(maxBytes);
-        }
-        const read = await readCapped(res.body, maxBytes);
-        if (read.truncated) throw tooLarge(maxBytes);
-        const bytes = read.bytes;
+        const bytes = await readWholeAnswer(res, maxBytes, () => tooLarge(maxBytes));
         return { mimeType, base64: Buffer.from(bytes).toString('base64') };
       }
     } catch (err) {

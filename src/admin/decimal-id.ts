@@ -1,0 +1,6 @@
+/** What a numeric id in a path is: decimal digits without a sign, a leading zero, spaces or an exponent. */
+export const DECIMAL_ID_PATTERN = '^[1-9][0-9]{0,15}$';
+const DECIMAL_ID = new RegExp(DECIMAL_ID_PATTERN);
+
+/** The number a path id names when it is plain decimal (`16`; not `016`, `0x10`, `1e1`, ` 16`), else null. */
+export const decimalId = (s: string): number | null => (DECIMAL_ID.test(s) ? Number(s) : null);
