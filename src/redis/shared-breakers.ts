@@ -71,6 +71,17 @@ redis.call('PUBLISH', ARGV[2], cjson.encode({o = ARGV[1], k = ARGV[3], free = 1}
 return 1
 `);
 
+// A circuit this instance opened while cut off from Redis, shared once Redis is back (unless it
+// is open there already). KEYS[1] circuit hash; ARGV: failures, opened at, window ms, channel,
+// origin, circuit key.
+const SHARE_OPEN = new LuaScript(`
+if redis.call('HGET', KEYS[1], 'at') then return 0 end
+redis.call('HSET', KEYS[1], 'f', ARGV[1], 'at', ARGV[2], 'w', '1')
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PUBLISH', ARGV[4], cjson.encode({o = ARGV[5], k = ARGV[6], f = tonumber(ARGV[1]), at = tonumber(ARGV[2])}))
+return 1
+`);
+
 /** Shared circuits, plus the re-read of every shared record done on each (re)connection. */
 export interface SharedBreakers extends CircuitBreakers {
   /** Reads every shared circuit into the local copy (what a reconnection does); resolves when done. */
@@ -98,6 +109,8 @@ export function shareBreakers(local: CircuitBreakers, link: RedisLink, warn?: (m
 
   /** While a sync reads the shared records: circuits that changed meanwhile (their record read may be older). */
   let changed: Set<string> | null = null;
+  /** Circuits that failed here while Redis was down (or the count did not reach it): shared on reconnection if open. */
+  const unsent = new Set<string>();
   link.onNotice<Notice>(CIRCUITS_CHANNEL, (n) => {
     changed?.add('k' in n ? n.k : '*');
     if ('r' in n) local.reset((n.r ?? undefined) as ProviderId | undefined);
@@ -122,6 +135,12 @@ export function shareBreakers(local: CircuitBreakers, link: RedisLink, warn?: (m
     const seen = new Set<string>();
     const mine = (changed = new Set());
     try {
+      // First what Redis missed: else the re-read would close here a circuit opened while cut off.
+      for (const k of [...unsent]) {
+        const b = local.peek(k);
+        if (b?.openedAt != null) await SHARE_OPEN.run(link, [hashKey(k)], [b.failures, b.openedAt, local.failureWindowMs, channel, link.origin, k]);
+        unsent.delete(k);
+      }
       for (const full of await scan('')) {
         const [f, at] = (await link.send('HMGET', [full, 'f', 'at'])) as [string | null, string | null];
         const k = full.slice(start.length);
@@ -182,13 +201,17 @@ export function shareBreakers(local: CircuitBreakers, link: RedisLink, warn?: (m
     onFailure(provider, model, kind = {}) {
       local.onFailure(provider, model, kind);
       for (const k of local.keysOf(provider, model)) changed?.add(k);
-      if (!link.isUp()) return;
+      const missed = (k: string) => void (unsent.size < 10_000 && unsent.add(k));
+      if (!link.isUp()) return local.keysOf(provider, model).forEach(missed);
       const now = Date.now();
       for (const k of local.keysOf(provider, model)) {
         const how = k.includes('/') ? 'm' : kind.providerWide || !model ? 'w' : 'p';
         FAILURE.run(link, [hashKey(k), probeKey(k)], [now, local.threshold, local.cooldownMs, channel, link.origin, k, local.failureWindowMs, how, model ?? ''])
           .then(([f, at]: [number, number]) => local.restore(k, f, at < 0 ? null : at))
-          .catch(failed);
+          .catch((err) => {
+            missed(k);
+            failed(err);
+          });
       }
     },
     resync: sync,
