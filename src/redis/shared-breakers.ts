@@ -107,12 +107,15 @@ export function shareBreakers(local: CircuitBreakers, link: RedisLink, warn?: (m
   const channel = link.key(CIRCUITS_CHANNEL);
   const failed = (err: unknown) => warn?.(`redis: circuit update failed: ${(err as Error).message}`);
 
-  /** While a sync reads the shared records: circuits that changed meanwhile (their record read may be older). */
-  let changed: Set<string> | null = null;
+  /** One set per sync reading the shared records (two may overlap): circuits that changed meanwhile (their record read may be older). */
+  const reading = new Set<Set<string>>();
+  const changed = (k: string) => {
+    for (const set of reading) set.add(k);
+  };
   /** Circuits that failed here while Redis was down (or the count did not reach it): shared on reconnection if open. */
   const unsent = new Set<string>();
   link.onNotice<Notice>(CIRCUITS_CHANNEL, (n) => {
-    changed?.add('k' in n ? n.k : '*');
+    changed('k' in n ? n.k : '*');
     if ('r' in n) local.reset((n.r ?? undefined) as ProviderId | undefined);
     else if ('free' in n) local.setProbe(n.k, false);
     else local.restore(n.k, n.f, n.at ?? null);
@@ -133,7 +136,8 @@ export function shareBreakers(local: CircuitBreakers, link: RedisLink, warn?: (m
   /** Reads every shared circuit into the local copy (at start and after Redis comes back). */
   const sync = async () => {
     const seen = new Set<string>();
-    const mine = (changed = new Set());
+    const mine = new Set<string>();
+    reading.add(mine);
     try {
       // First what Redis missed: else the re-read would close here a circuit opened while cut off.
       for (const k of [...unsent]) {
@@ -151,7 +155,7 @@ export function shareBreakers(local: CircuitBreakers, link: RedisLink, warn?: (m
       // changed during the scan (a failure counted after the scan passed its key is no stale copy).
       if (!mine.has('*')) for (const k of local.heldKeys()) if (!seen.has(k) && !mine.has(k)) local.restore(k, 0, null);
     } finally {
-      if (changed === mine) changed = null;
+      reading.delete(mine);
     }
   };
   const syncQuietly = () => void sync().catch(failed);
@@ -193,14 +197,14 @@ export function shareBreakers(local: CircuitBreakers, link: RedisLink, warn?: (m
     },
     onSuccess(provider, model) {
       const had = local.keysOf(provider, model).filter((k) => local.peek(k) !== null);
-      for (const k of had) changed?.add(k);
+      for (const k of had) changed(k);
       local.onSuccess(provider, model);
       if (had.length === 0 || !link.isUp()) return;
       for (const k of had) SUCCESS.run(link, [hashKey(k), probeKey(k)], [channel, link.origin, k]).catch(failed);
     },
     onFailure(provider, model, kind = {}) {
       local.onFailure(provider, model, kind);
-      for (const k of local.keysOf(provider, model)) changed?.add(k);
+      for (const k of local.keysOf(provider, model)) changed(k);
       const missed = (k: string) => void (unsent.size < 10_000 && unsent.add(k));
       if (!link.isUp()) return local.keysOf(provider, model).forEach(missed);
       const now = Date.now();

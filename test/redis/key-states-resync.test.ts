@@ -63,6 +63,34 @@ describe('key states re-read from Redis', () => {
     }
   });
 
+  test('a key set aside elsewhere while two re-reads overlap stays set aside after the first one ends', async () => {
+    // B's first re-read misses this key and waits after its first page; a second re-read runs meanwhile.
+    const send = linkB.send.bind(linkB);
+    const firstPage = Promise.withResolvers<void>();
+    let holding = true;
+    linkB.send = (async (cmd: string, args: string[]) => {
+      const hold = holding && cmd === 'SCAN';
+      if (hold) holding = false;
+      const r = await send(cmd, args);
+      if (cmd !== 'SCAN') return r;
+      const [cursor, keys] = r as [string, string[]];
+      if (hold) await firstPage.promise;
+      return [cursor, keys.filter((k) => !k.includes('overlap'))];
+    }) as typeof linkB.send;
+    try {
+      const firstRead = B.resync();
+      expect(await eventually(() => !holding, 3_000)).toBe(true);
+      await B.resync();
+      A.setAside('openai', 'overlap', Date.now());
+      expect(await eventually(() => state(B, 'overlap') === 'set_aside', 3_000)).toBe(true);
+      firstPage.resolve();
+      await firstRead;
+      expect(state(B, 'overlap')).toBe('set_aside');
+    } finally {
+      linkB.send = send;
+    }
+  });
+
   test('changes made while Redis was down are sent once it is back, not undone by the re-read', async () => {
     A.setAside('openai', 'cleared-while-down', Date.now());
     expect(await eventually(() => state(B, 'cleared-while-down') === 'set_aside', 3_000)).toBe(true);

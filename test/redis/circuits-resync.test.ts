@@ -1,6 +1,7 @@
 /**
- * A circuit an instance opened while cut off from Redis: once Redis is back the re-read no longer
- * closes it there, and the other instances (and Redis) learn it.
+ * Shared circuits across re-reads of Redis (start, reconnection): a circuit an instance opened
+ * while cut off stays open once Redis is back and the others learn it; a circuit opened elsewhere
+ * while two re-reads overlap stays open.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import { createBreakerRegistry } from '../../src/routing/circuit-breaker';
@@ -50,4 +51,35 @@ test('a circuit opened while Redis was down stays open after reconnection and op
   expect(await linkA.send('HGET', [linkA.key(`circuit:${P}`), 'at'])).not.toBeNull();
   await B.resync();
   expect(B.state(P)).toBe('open');
+});
+
+test('a circuit opened elsewhere while two re-reads overlap stays open after the first one ends', async () => {
+  const p = 'overlap-test' as any;
+  // B's first re-read misses this circuit (a key created during a SCAN may not be returned) and
+  // waits after its first page; a second re-read runs meanwhile.
+  const send = linkB.send.bind(linkB);
+  const firstPage = Promise.withResolvers<void>();
+  let holding = false;
+  linkB.send = (async (cmd: string, args: string[]) => {
+    const hold = holding && cmd === 'SCAN';
+    if (hold) holding = false;
+    const r = await send(cmd, args);
+    if (cmd !== 'SCAN') return r;
+    const [cursor, keys] = r as [string, string[]];
+    if (hold) await firstPage.promise;
+    return [cursor, keys.filter((k) => !k.includes('overlap-test'))];
+  }) as typeof linkB.send;
+  try {
+    holding = true;
+    const firstRead = B.resync();
+    expect(holding).toBe(false);
+    await B.resync();
+    for (let i = 0; i < A.threshold; i++) A.onFailure(p, 'm1', { providerWide: true });
+    expect(await eventually(() => B.state(p) === 'open', 3_000)).toBe(true);
+    firstPage.resolve();
+    await firstRead;
+    expect(B.state(p)).toBe('open');
+  } finally {
+    linkB.send = send;
+  }
 });
