@@ -11,18 +11,19 @@ const security = [{ session: [] }];
 const str = (description: string) => t.Optional(t.String({ description }));
 // Every parameter is a loose string here so bad values reach the parsers, which answer 400 in
 // OpenAI's error shape with a message naming the parameter; the schema is for the OpenAPI doc.
+const TIME_FORMS = 'epoch milliseconds, an ISO 8601 date (2026-12-31, UTC) or an ISO 8601 time with a zone (2026-12-31T23:59:59Z)';
 const range = {
-  from: str('Start, epoch milliseconds or ISO 8601 (inclusive)'),
-  to: str('End, epoch milliseconds or ISO 8601 (exclusive)'),
-  client_id: str('Only this client'),
+  from: str(`Start (inclusive): ${TIME_FORMS}`),
+  to: str(`End (exclusive): ${TIME_FORMS}`),
+  client_id: str('Only this client (decimal digits)'),
   provider: str('Only this provider'),
   model: str('Only this concrete model'),
 };
 // The usage routes read hourly rollups: their range is widened to whole UTC hours.
 const rollupRange = {
   ...range,
-  from: str('Start, epoch milliseconds or ISO 8601 (inclusive; rounded down to its UTC hour)'),
-  to: str('End, epoch milliseconds or ISO 8601 (exclusive; rounded up to a UTC hour: the hour holding it counts whole)'),
+  from: str(`Start (inclusive; rounded down to its UTC hour): ${TIME_FORMS}`),
+  to: str(`End (exclusive; rounded up to a UTC hour: the hour holding it counts whole): ${TIME_FORMS}`),
 };
 
 /**

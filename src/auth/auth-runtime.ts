@@ -20,6 +20,19 @@ export interface AuthRuntimeOptions {
 }
 
 /**
+ * The session cache. `generation` moves at each clear(), so a read that began before a clear (a
+ * logout, a password change, another instance's notice) can tell its row may be the one dropped.
+ */
+export class SessionCache extends Map<string, CachedSession> {
+  generation = 0;
+
+  override clear(): void {
+    this.generation++;
+    super.clear();
+  }
+}
+
+/**
  * One app's auth state: its clock, the session cache and the login throttle. Built once by
  * createAppContext (`ctx.auth`) and handed to whatever reads or ends sessions.
  */
@@ -28,7 +41,7 @@ export class AuthRuntime {
   readonly sessionTtlMs = 12 * 60 * 60 * 1000;
   /** Session rows are cached this long so /api does not read SQLite on every call. */
   readonly cacheTtlMs = 5_000;
-  readonly cache = new Map<string, CachedSession>();
+  readonly cache = new SessionCache();
   readonly throttle: LoginThrottle;
   // A user is locked quickly; an address more loosely, since a reverse proxy may put many
   // users behind one address.

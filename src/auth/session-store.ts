@@ -93,11 +93,18 @@ export function freshCachedSession(rt: AuthRuntime, sessionId: string): CachedSe
 export async function preloadSession({ db, auth: rt }: SessionDeps, claims: SessionClaims): Promise<void> {
   if (!isPgDb(db)) return;
   if (freshCachedSession(rt, claims.sessionId)) return;
-  const now = rt.now();
-  const fresh = sessionOf((await sessionQuery(db, claims.sessionId))[0], now);
-  if (!fresh) return void rt.cache.delete(claims.sessionId);
-  if (rt.cache.size > 5_000) rt.cache.clear();
-  rt.cache.set(claims.sessionId, fresh);
+  for (let attempt = 0; ; attempt++) {
+    const generation = rt.cache.generation;
+    const now = rt.now();
+    const fresh = sessionOf((await sessionQuery(db, claims.sessionId))[0], now);
+    // The cache was cleared while the row was read: the row may predate that logout or password
+    // change and would keep the session alive here for the cache's 5 s. Read it again.
+    if (rt.cache.generation !== generation && attempt < 3) continue;
+    if (!fresh) return void rt.cache.delete(claims.sessionId);
+    if (rt.cache.size > 5_000) rt.cache.clear();
+    rt.cache.set(claims.sessionId, fresh);
+    return;
+  }
 }
 
 export async function deleteSession({ db, auth }: SessionDeps, sessionId: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { parseLogFilter } from '../logging/usage-query-params';
+import { parseLogFilter, parseTime } from '../logging/usage-query-params';
 import type { LogFilter } from '../logging/usage-queries';
 import type { LogFilters } from './pages/logs-view';
 
@@ -36,8 +36,13 @@ export function logFilterFrom(f: LogFilters, beforeId: string | undefined, limit
  */
 export function dateTimeField(v: string): string {
   if (!v) return '';
-  const ms = /^\d{1,16}$/.test(v) ? Number(v) : Date.parse(asUtc(v));
-  const d = new Date(ms);
+  let ms: number | undefined;
+  try {
+    ms = parseTime({ v: asUtc(v) }, 'v');
+  } catch {
+    return '';
+  }
+  const d = new Date(ms ?? NaN);
   if (Number.isNaN(d.getTime())) return '';
   const iso = d.toISOString();
   if (!/^\d{4}-/.test(iso)) return '';

@@ -1,3 +1,4 @@
+import { parseIsoTimestamp } from '../admin/limit-fields';
 import { LOG_ENDPOINTS } from '../db/schema/request-logs';
 import { badRequest } from '../errors/api-error';
 import type { BreakdownBy, Bucket, LogFilter, UsageFilter } from './usage-queries';
@@ -12,20 +13,31 @@ function present(q: RawQuery, name: string): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v.trim();
 }
 
-/** Epoch milliseconds, or an ISO 8601 date/time. */
+/** The latest time a Date holds (ms): 100,000,000 days after 1970. */
+const MAX_MS = 8.64e15;
+
+/**
+ * Epoch milliseconds (plain decimal digits), an ISO 8601 date (`2026-12-31`, UTC midnight) or an
+ * ISO 8601 date-time with a zone (`2026-12-31T23:59:59Z`, `…+02:00`). Not whatever Date.parse
+ * takes: it reads a time without a zone as the server's local time, rolls `2026-02-30` over to
+ * March, and takes words (`Tue Dec 1 2026`).
+ */
 export function parseTime(q: RawQuery, name: string): number | undefined {
   const v = present(q, name);
   if (v === undefined) return undefined;
-  const ms = /^\d{1,16}$/.test(v) ? Number(v) : Date.parse(v);
-  if (!Number.isFinite(ms)) throw badRequest(`'${name}' must be epoch milliseconds or an ISO 8601 date, got '${v}'.`, name);
+  const ms = /^(0|[1-9]\d{0,15})$/.test(v) ? Number(v) : parseIsoTimestamp(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
+  if (!(Math.abs(ms) <= MAX_MS)) {
+    throw badRequest(`'${name}' must be epoch milliseconds, an ISO 8601 date (2026-12-31, UTC) or an ISO 8601 time with a zone (2026-12-31T23:59:59Z), got '${v}'.`, name);
+  }
   return ms;
 }
 
+/** A whole number in plain decimal digits (no sign, no leading zero): `007` is refused, not read as 7. */
 function parseInt(q: RawQuery, name: string, min: number, max: number): number | undefined {
   const v = present(q, name);
   if (v === undefined) return undefined;
-  const n = /^\d{1,15}$/.test(v) ? Number(v) : NaN;
-  if (!(n >= min && n <= max)) throw badRequest(`'${name}' must be an integer from ${min} to ${max}, got '${v}'.`, name);
+  const n = /^(0|[1-9]\d{0,14})$/.test(v) ? Number(v) : NaN;
+  if (!(n >= min && n <= max)) throw badRequest(`'${name}' must be a whole number from ${min} to ${max} in plain decimal digits, got '${v}'.`, name);
   return n;
 }
 

@@ -40,12 +40,21 @@ return 1
  * local (a memory mirror, as the pool reads on every request); each change is applied here at
  * once, then by one script in Redis (which keeps the later cooldown and never un-sets a set-aside
  * key) that publishes the outcome to every instance's mirror. While Redis is down the mirror
- * serves alone; at start and after Redis comes back the mirror is read again from Redis.
+ * serves alone and keeps what Redis missed; at start and after Redis comes back that is sent,
+ * then the mirror is read again from Redis (keys changed during that read keep their newer state).
  */
 export class RedisKeyStateStore implements KeyStateStore {
   private readonly mirror = new MemoryKeyStateStore();
   /** Keys the mirror holds a state for (`provider:keyId`), so a resync can clear the ones gone from Redis. */
   private readonly held = new Map<string, [ProviderId, string]>();
+  /**
+   * Changes made here that Redis has not taken (it was down, or the write failed), by key: sent
+   * again on reconnection before the re-read, which would otherwise undo them here and leave the
+   * other instances without them. `state` sends the mirror's state then (an expired cooldown: nothing).
+   */
+  private readonly unsent = new Map<string, { p: ProviderId; k: string; op: 'state' | 'clear' }>();
+  /** One set per sync reading Redis (two may overlap): keys changed meanwhile by a notice or here (their record read may be older). */
+  private readonly reading = new Set<Set<string>>();
   private readonly start: string;
 
   constructor(
@@ -54,6 +63,7 @@ export class RedisKeyStateStore implements KeyStateStore {
   ) {
     this.start = link.key('key-state:');
     link.onNotice<Notice>(KEY_STATES_CHANNEL, (n) => {
+      this.changed(`${n.p}:${n.k}`);
       this.apply(n.p as ProviderId, n.k, n.s, n.t);
     });
     link.onUp(() => this.syncQuietly());
@@ -66,19 +76,19 @@ export class RedisKeyStateStore implements KeyStateStore {
   coolUntil(provider: ProviderId, keyId: string, until: number): void {
     this.hold(provider, keyId);
     this.mirror.coolUntil(provider, keyId, until);
-    this.run(COOL, provider, keyId, [until, Date.now(), this.channel, this.link.origin, provider, keyId]);
+    this.run(COOL, provider, keyId, 'state', [until, Date.now(), this.channel, this.link.origin, provider, keyId]);
   }
 
   setAside(provider: ProviderId, keyId: string, now: number): void {
     this.hold(provider, keyId);
     this.mirror.setAside(provider, keyId, now);
-    this.run(SET_ASIDE, provider, keyId, [now, this.channel, this.link.origin, provider, keyId]);
+    this.run(SET_ASIDE, provider, keyId, 'state', [now, this.channel, this.link.origin, provider, keyId]);
   }
 
   clear(provider: ProviderId, keyId: string): void {
     this.held.delete(`${provider}:${keyId}`);
     this.mirror.clear(provider, keyId);
-    this.run(CLEAR, provider, keyId, [this.channel, this.link.origin, provider, keyId]);
+    this.run(CLEAR, provider, keyId, 'clear', [this.channel, this.link.origin, provider, keyId]);
   }
 
   private get channel(): string {
@@ -89,9 +99,36 @@ export class RedisKeyStateStore implements KeyStateStore {
     return `${this.start}${provider}:${keyId}`;
   }
 
-  private run(script: LuaScript, provider: ProviderId, keyId: string, args: (string | number)[]): void {
-    if (!this.link.isUp()) return;
-    script.run(this.link, [this.hashKey(provider, keyId)], args).catch((err) => this.warn?.(`redis: key state update failed: ${(err as Error).message}`));
+  private run(script: LuaScript, provider: ProviderId, keyId: string, op: 'state' | 'clear', args: (string | number)[]): void {
+    const k = `${provider}:${keyId}`;
+    this.changed(k);
+    // The latest local change is the one to send; an older unsent one is superseded.
+    this.unsent.delete(k);
+    if (!this.link.isUp()) {
+      if (this.unsent.size < 100_000) this.unsent.set(k, { p: provider, k: keyId, op });
+      return;
+    }
+    script.run(this.link, [this.hashKey(provider, keyId)], args).catch((err) => {
+      if (!this.unsent.has(k) && this.unsent.size < 100_000) this.unsent.set(k, { p: provider, k: keyId, op });
+      this.warn?.(`redis: key state update failed: ${(err as Error).message}`);
+    });
+  }
+
+  /** Sends Redis the changes it missed (see `unsent`); those it refuses again stay for the next try. */
+  private async sendUnsent(): Promise<void> {
+    for (const [k, u] of [...this.unsent]) {
+      const s = this.mirror.get(u.p, u.k, Date.now());
+      const args: [LuaScript, (string | number)[]] | null =
+        u.op === 'clear'
+          ? [CLEAR, [this.channel, this.link.origin, u.p, u.k]]
+          : s.state === 'cooling'
+            ? [COOL, [s.until, Date.now(), this.channel, this.link.origin, u.p, u.k]]
+            : s.state === 'set_aside'
+              ? [SET_ASIDE, [s.since, this.channel, this.link.origin, u.p, u.k]]
+              : null;
+      if (args) await args[0].run(this.link, [this.hashKey(u.p, u.k)], args[1]);
+      if (this.unsent.get(k) === u) this.unsent.delete(k);
+    }
   }
 
   private hold(provider: ProviderId, keyId: string): void {
@@ -110,12 +147,29 @@ export class RedisKeyStateStore implements KeyStateStore {
   }
 
   private syncQuietly(): void {
-    this.sync().catch((err) => this.warn?.(`redis: reading key states failed: ${(err as Error).message}`));
+    void this.resync().catch((err) => this.warn?.(`redis: reading key states failed: ${(err as Error).message}`));
   }
 
-  /** Reads every shared key state into the mirror. */
-  private async sync(): Promise<void> {
+  /** What a (re)connection does: sends the changes Redis missed, then reads every shared key state into the mirror. */
+  async resync(): Promise<void> {
+    const mine = new Set<string>();
+    this.reading.add(mine);
+    try {
+      await this.sendUnsent();
+      await this.sync(mine);
+    } finally {
+      this.reading.delete(mine);
+    }
+  }
+
+  private changed(k: string): void {
+    for (const set of this.reading) set.add(k);
+  }
+
+  /** Reads every shared key state into the mirror, except keys changed during the read (`mine`) or not yet sent. */
+  private async sync(mine: Set<string>): Promise<void> {
     const seen = new Set<string>();
+    const fresh = (k: string) => !mine.has(k) && !this.unsent.has(k);
     let cursor = '0';
     do {
       const [next, keys] = (await this.link.send('SCAN', [cursor, 'MATCH', `${this.start}*`, 'COUNT', '200'])) as [string, string[]];
@@ -126,12 +180,13 @@ export class RedisKeyStateStore implements KeyStateStore {
         const at = rest.indexOf(':');
         if (at < 0 || (s !== 'cooling' && s !== 'set_aside')) continue;
         seen.add(rest);
-        this.apply(rest.slice(0, at) as ProviderId, rest.slice(at + 1), s, Number(t ?? 0));
+        if (fresh(rest)) this.apply(rest.slice(0, at) as ProviderId, rest.slice(at + 1), s, Number(t ?? 0));
       }
     } while (cursor !== '0');
-    // Cleared (or expired) elsewhere while this instance was cut off.
+    // Cleared (or expired) elsewhere while this instance was cut off; not a key changed during the
+    // read (set aside elsewhere after the scan passed it) nor one Redis has not taken yet.
     for (const [k, [provider, keyId]] of [...this.held]) {
-      if (!seen.has(k)) {
+      if (!seen.has(k) && fresh(k)) {
         this.held.delete(k);
         this.mirror.clear(provider, keyId);
       }

@@ -71,6 +71,17 @@ redis.call('PUBLISH', ARGV[2], cjson.encode({o = ARGV[1], k = ARGV[3], free = 1}
 return 1
 `);
 
+// A circuit this instance opened while cut off from Redis, shared once Redis is back (unless it
+// is open there already). KEYS[1] circuit hash; ARGV: failures, opened at, window ms, channel,
+// origin, circuit key.
+const SHARE_OPEN = new LuaScript(`
+if redis.call('HGET', KEYS[1], 'at') then return 0 end
+redis.call('HSET', KEYS[1], 'f', ARGV[1], 'at', ARGV[2], 'w', '1')
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PUBLISH', ARGV[4], cjson.encode({o = ARGV[5], k = ARGV[6], f = tonumber(ARGV[1]), at = tonumber(ARGV[2])}))
+return 1
+`);
+
 /** Shared circuits, plus the re-read of every shared record done on each (re)connection. */
 export interface SharedBreakers extends CircuitBreakers {
   /** Reads every shared circuit into the local copy (what a reconnection does); resolves when done. */
@@ -96,10 +107,15 @@ export function shareBreakers(local: CircuitBreakers, link: RedisLink, warn?: (m
   const channel = link.key(CIRCUITS_CHANNEL);
   const failed = (err: unknown) => warn?.(`redis: circuit update failed: ${(err as Error).message}`);
 
-  /** While a sync reads the shared records: circuits that changed meanwhile (their record read may be older). */
-  let changed: Set<string> | null = null;
+  /** One set per sync reading the shared records (two may overlap): circuits that changed meanwhile (their record read may be older). */
+  const reading = new Set<Set<string>>();
+  const changed = (k: string) => {
+    for (const set of reading) set.add(k);
+  };
+  /** Circuits that failed here while Redis was down (or the count did not reach it): shared on reconnection if open. */
+  const unsent = new Set<string>();
   link.onNotice<Notice>(CIRCUITS_CHANNEL, (n) => {
-    changed?.add('k' in n ? n.k : '*');
+    changed('k' in n ? n.k : '*');
     if ('r' in n) local.reset((n.r ?? undefined) as ProviderId | undefined);
     else if ('free' in n) local.setProbe(n.k, false);
     else local.restore(n.k, n.f, n.at ?? null);
@@ -120,8 +136,15 @@ export function shareBreakers(local: CircuitBreakers, link: RedisLink, warn?: (m
   /** Reads every shared circuit into the local copy (at start and after Redis comes back). */
   const sync = async () => {
     const seen = new Set<string>();
-    const mine = (changed = new Set());
+    const mine = new Set<string>();
+    reading.add(mine);
     try {
+      // First what Redis missed: else the re-read would close here a circuit opened while cut off.
+      for (const k of [...unsent]) {
+        const b = local.peek(k);
+        if (b?.openedAt != null) await SHARE_OPEN.run(link, [hashKey(k)], [b.failures, b.openedAt, local.failureWindowMs, channel, link.origin, k]);
+        unsent.delete(k);
+      }
       for (const full of await scan('')) {
         const [f, at] = (await link.send('HMGET', [full, 'f', 'at'])) as [string | null, string | null];
         const k = full.slice(start.length);
@@ -132,7 +155,7 @@ export function shareBreakers(local: CircuitBreakers, link: RedisLink, warn?: (m
       // changed during the scan (a failure counted after the scan passed its key is no stale copy).
       if (!mine.has('*')) for (const k of local.heldKeys()) if (!seen.has(k) && !mine.has(k)) local.restore(k, 0, null);
     } finally {
-      if (changed === mine) changed = null;
+      reading.delete(mine);
     }
   };
   const syncQuietly = () => void sync().catch(failed);
@@ -174,21 +197,25 @@ export function shareBreakers(local: CircuitBreakers, link: RedisLink, warn?: (m
     },
     onSuccess(provider, model) {
       const had = local.keysOf(provider, model).filter((k) => local.peek(k) !== null);
-      for (const k of had) changed?.add(k);
+      for (const k of had) changed(k);
       local.onSuccess(provider, model);
       if (had.length === 0 || !link.isUp()) return;
       for (const k of had) SUCCESS.run(link, [hashKey(k), probeKey(k)], [channel, link.origin, k]).catch(failed);
     },
     onFailure(provider, model, kind = {}) {
       local.onFailure(provider, model, kind);
-      for (const k of local.keysOf(provider, model)) changed?.add(k);
-      if (!link.isUp()) return;
+      for (const k of local.keysOf(provider, model)) changed(k);
+      const missed = (k: string) => void (unsent.size < 10_000 && unsent.add(k));
+      if (!link.isUp()) return local.keysOf(provider, model).forEach(missed);
       const now = Date.now();
       for (const k of local.keysOf(provider, model)) {
         const how = k.includes('/') ? 'm' : kind.providerWide || !model ? 'w' : 'p';
         FAILURE.run(link, [hashKey(k), probeKey(k)], [now, local.threshold, local.cooldownMs, channel, link.origin, k, local.failureWindowMs, how, model ?? ''])
           .then(([f, at]: [number, number]) => local.restore(k, f, at < 0 ? null : at))
-          .catch(failed);
+          .catch((err) => {
+            missed(k);
+            failed(err);
+          });
       }
     },
     resync: sync,

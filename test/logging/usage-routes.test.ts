@@ -169,3 +169,43 @@ describe('bad parameters are 400 in OpenAI error shape', () => {
     });
   }
 });
+
+describe('from/to are epoch milliseconds or ISO 8601, integers plain decimal digits', () => {
+  // Each was read by Date.parse (a zone-less time as the server's local time, 2026-02-30 as March 2,
+  // words as dates) or by Number ('007' as 7).
+  const refused: [string, string][] = [
+    ['/api/logs?from=Nov%2020%202026', 'from'],
+    ['/api/logs?from=2026-11-20T05:00', 'from'],
+    ['/api/logs?to=2026-11-20%2005:00:00Z', 'to'],
+    ['/api/usage/summary?from=2026-02-30', 'from'],
+    ['/api/usage/summary?to=Fri,%2020%20Nov%202026%2000:00:00%20GMT', 'to'],
+    ['/api/usage/timeseries?from=2026-11-20T24:00:00Z', 'from'],
+    ['/api/logs?from=01763596800000', 'from'],
+    ['/api/logs?limit=007', 'limit'],
+    ['/api/logs?client_id=02', 'client_id'],
+    ['/api/usage/breakdown?limit=010', 'limit'],
+    ['/api/logs?before_id=0100', 'before_id'],
+  ];
+  for (const [q, param] of refused) {
+    test(`${q} is a 400 naming '${param}'`, async () => {
+      const { status, body } = await get(q);
+      expect(status).toBe(400);
+      expect(body.error).toMatchObject({ type: 'invalid_request_error', param });
+      expect(body.error.message).toContain(`'${param}'`);
+    });
+  }
+
+  test('the accepted spellings mean the same time: ms, a UTC date, a time with Z or an offset', async () => {
+    const at = BASE + 24 * HOUR_MS; // 2026-11-21T00:00:00Z
+    const forms = [String(at), '2026-11-21', '2026-11-21T00:00:00Z', '2026-11-21T00:00Z', '2026-11-21T00:00:00.000Z', '2026-11-21T02:00:00+02:00'];
+    const answers = await Promise.all(forms.map((f) => get(`/api/logs?limit=1000&to=${encodeURIComponent(f)}`)));
+    for (const a of answers) expect(a.status).toBe(200);
+    const ids = answers.map((a) => a.body.data.map((r: any) => r.id).join(','));
+    expect(new Set(ids).size).toBe(1);
+    expect(answers[0]!.body.data.length).toBe(144);
+    expect(answers[0]!.body.data.every((r: any) => new Date(r.created_at).getTime() < at)).toBe(true);
+    const sums = await Promise.all(forms.map((f) => get(`/api/usage/summary?from=${encodeURIComponent(f)}`)));
+    expect(new Set(sums.map((s) => s.body.requests)).size).toBe(1);
+    expect((await get('/api/logs?client_id=0&limit=1')).status).toBe(200);
+  });
+});

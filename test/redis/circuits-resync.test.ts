@@ -1,0 +1,85 @@
+/**
+ * Shared circuits across re-reads of Redis (start, reconnection): a circuit an instance opened
+ * while cut off stays open once Redis is back and the others learn it; a circuit opened elsewhere
+ * while two re-reads overlap stays open.
+ */
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
+import { createBreakerRegistry } from '../../src/routing/circuit-breaker';
+import { RedisLink } from '../../src/redis/redis-link';
+import { shareBreakers, type SharedBreakers } from '../../src/redis/shared-breakers';
+import { deleteKeys, eventually, randomPrefix, REDIS_URL } from '../helpers/redis-env';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+
+setDefaultTimeout(30_000);
+
+const prefix = randomPrefix();
+let proxy: TcpProxy;
+let linkA: RedisLink;
+let linkB: RedisLink;
+let A: SharedBreakers;
+let B: SharedBreakers;
+
+beforeAll(async () => {
+  proxy = await startTcpProxy('127.0.0.1', 6379);
+  linkA = new RedisLink(REDIS_URL, prefix, { retryMs: 50, pingMs: 200 }).start();
+  // B reaches Redis through a proxy the test cuts.
+  linkB = new RedisLink(proxy.url, prefix, { retryMs: 50, pingMs: 200 }).start();
+  A = shareBreakers(createBreakerRegistry({ failureThreshold: 3, cooldownMs: 60_000 }), linkA);
+  B = shareBreakers(createBreakerRegistry({ failureThreshold: 3, cooldownMs: 60_000 }), linkB);
+  expect(await linkA.whenUp(5_000)).toBe(true);
+  expect(await linkB.whenUp(5_000)).toBe(true);
+});
+afterAll(async () => {
+  linkA?.close();
+  linkB?.close();
+  proxy?.close();
+  await deleteKeys(prefix);
+});
+
+const P = 'down-test' as any;
+
+test('a circuit opened while Redis was down stays open after reconnection and opens on the other instances', async () => {
+  proxy.cut();
+  expect(await eventually(() => !linkB.isUp(), 5_000)).toBe(true);
+  for (let i = 0; i < B.threshold; i++) B.onFailure(P, 'm1', { providerWide: true });
+  expect(B.state(P)).toBe('open');
+  expect(A.state(P)).toBe('closed');
+
+  proxy.restore();
+  expect(await linkB.whenUp(5_000)).toBe(true);
+  expect(await eventually(() => A.state(P) === 'open', 3_000)).toBe(true);
+  expect(await linkA.send('HGET', [linkA.key(`circuit:${P}`), 'at'])).not.toBeNull();
+  await B.resync();
+  expect(B.state(P)).toBe('open');
+});
+
+test('a circuit opened elsewhere while two re-reads overlap stays open after the first one ends', async () => {
+  const p = 'overlap-test' as any;
+  // B's first re-read misses this circuit (a key created during a SCAN may not be returned) and
+  // waits after its first page; a second re-read runs meanwhile.
+  const send = linkB.send.bind(linkB);
+  const firstPage = Promise.withResolvers<void>();
+  let holding = false;
+  linkB.send = (async (cmd: string, args: string[]) => {
+    const hold = holding && cmd === 'SCAN';
+    if (hold) holding = false;
+    const r = await send(cmd, args);
+    if (cmd !== 'SCAN') return r;
+    const [cursor, keys] = r as [string, string[]];
+    if (hold) await firstPage.promise;
+    return [cursor, keys.filter((k) => !k.includes('overlap-test'))];
+  }) as typeof linkB.send;
+  try {
+    holding = true;
+    const firstRead = B.resync();
+    expect(holding).toBe(false);
+    await B.resync();
+    for (let i = 0; i < A.threshold; i++) A.onFailure(p, 'm1', { providerWide: true });
+    expect(await eventually(() => B.state(p) === 'open', 3_000)).toBe(true);
+    firstPage.resolve();
+    await firstRead;
+    expect(B.state(p)).toBe('open');
+  } finally {
+    linkB.send = send;
+  }
+});
