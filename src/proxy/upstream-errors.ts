@@ -59,6 +59,14 @@ export function notAnObject(provider: ProviderId, value: unknown, what = 'a comp
   return new UpstreamError(provider, null, `Upstream ${providerName(provider)} answered with ${kind}, not ${what}.`, true);
 }
 
+/**
+ * A 2xx answer that is not JSON at all (an HTML page from a proxy in front of the provider, a cut
+ * body). Retryable, as a broken answer is: the group falls back and the breaker counts it.
+ */
+export function notJson(provider: ProviderId): UpstreamError {
+  return new UpstreamError(provider, null, `Upstream ${providerName(provider)} answered with something that is not JSON.`, true);
+}
+
 /** Removes anything that looks like a key before an upstream's words reach a client or a log. */
 export function redactSecrets(text: string, apiKey?: string): string {
   // The key as it is and re-encoded (other case, spaced out, base64): see security/redact-key.ts.
