@@ -92,7 +92,9 @@ export function isModelNotFound(status: number, code: string | undefined, messag
   if (status !== 404) return false;
   if (code === 'model_not_found') return true;
   if (code === 'not_found_error') return /^model:/i.test(message);
-  return /\bmodels?\b.*\b(not found|does not exist)\b/i.test(message);
+  // The message must start by naming the model: a 404 page for a wrong path can mention the URL's
+  // `models/...` and "was not found" too.
+  return /^(the )?models?\b.*\b(not found|does not exist)\b/i.test(message);
 }
 
 /** The first `max` bytes of an error body as text; the rest is not read (an error page may never end). */

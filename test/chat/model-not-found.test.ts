@@ -59,5 +59,13 @@ describe('an upstream 404 for a missing model', () => {
     const err = await gw.openai().chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }).catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.NotFoundError);
     expect(err.code).toBe('upstream_error');
+    // Google's 404 page for a path it has not (a base URL with the wrong version) names the URL's models/… too.
+    fake.handler = () => new Response(
+      '<!DOCTYPE html><html lang=en><title>Error 404 (Not Found)!!1</title><p><b>404.</b> <ins>That’s an error.</ins><p>The requested URL <code>/v1beta/models/gemini-2.5-flash:generateContent</code> was not found on this server.  <ins>That’s all we know.</ins>',
+      { status: 404, headers: { 'content-type': 'text/html; charset=UTF-8' } },
+    );
+    const page = await gw.openai().chat.completions.create({ model: 'gemini/gemini-2.5-flash', messages: [{ role: 'user', content: 'hi' }] }).catch((e) => e);
+    expect(page).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(page.code).toBe('upstream_error');
   });
 });
