@@ -1,3 +1,4 @@
+import { orConflict } from '../db/unique-violation';
 import { binaryOrder } from '../db/text-order';
 import { asc, eq } from 'drizzle-orm';
 import { modelGroups } from '../db/schema';
@@ -79,11 +80,11 @@ export async function getGroup(deps: AdminDeps, name: string): Promise<GroupView
 
 export async function createGroup(deps: AdminDeps, name: string, input: GroupInput): Promise<GroupView> {
   checkGroupName(name);
-  if ((await deps.db.select({ n: modelGroups.name }).from(modelGroups).where(eq(modelGroups.name, name))).length)
-    throw new ApiError({ status: 409, message: `A model group named '${name}' exists; use PUT /api/groups/${name} to change it.`, code: 'group_exists', param: 'name' });
+  const exists = () => new ApiError({ status: 409, message: `A model group named '${name}' exists; use PUT /api/groups/${name} to change it.`, code: 'group_exists', param: 'name' });
+  if ((await deps.db.select({ n: modelGroups.name }).from(modelGroups).where(eq(modelGroups.name, name))).length) throw exists();
   assertValid(deps, name, input);
   const e = entry(name, input);
-  const [row] = await deps.db.insert(modelGroups).values({ ...e, updatedAt: Date.now() }).returning();
+  const [row] = await orConflict(deps.db.insert(modelGroups).values({ ...e, updatedAt: Date.now() }).returning(), exists);
   await deps.state.refresh();
   return view(row!);
 }

@@ -1,3 +1,4 @@
+import { orConflict } from '../db/unique-violation';
 import { binaryOrder } from '../db/text-order';
 import { asc, eq } from 'drizzle-orm';
 import { genaiPriceRow, SEEDED_MODEL_IDS } from '../db/seed/model-prices';
@@ -145,8 +146,8 @@ export async function createModel(deps: AdminDeps, input: ModelInput): Promise<M
   checkModelId(upstreamId, 'upstream_id');
   if (!['chat', 'image', 'embedding'].includes(kind)) throw badRequest(`kind must be chat, image or embedding.`, 'kind');
   checkModelPatch(patch);
-  if ((await deps.db.select({ id: models.id }).from(models).where(eq(models.id, id))).length)
-    throw new ApiError({ status: 409, message: `A model '${id}' exists; use PATCH /api/models/${encodeURIComponent(id)} to change it.`, code: 'model_exists', param: 'id' });
+  const exists = () => new ApiError({ status: 409, message: `A model '${id}' exists; use PATCH /api/models/${encodeURIComponent(id)} to change it.`, code: 'model_exists', param: 'id' });
+  if ((await deps.db.select({ id: models.id }).from(models).where(eq(models.id, id))).length) throw exists();
   if (deps.state.getSnapshot().groups.has(id))
     throw new ApiError({ status: 409, message: `'${id}' is a model group's name; a model of that name would hide the group.`, code: 'group_exists', param: 'id' });
   const now = Date.now();
@@ -169,7 +170,7 @@ export async function createModel(deps: AdminDeps, input: ModelInput): Promise<M
   for (const [k, col] of Object.entries(NULLABLE_COLUMNS) as [NullableField, (typeof NULLABLE_COLUMNS)[NullableField]][]) {
     if (patch[k] !== undefined) row[col] = patch[k];
   }
-  const [created] = await deps.db.insert(models).values(row).returning();
+  const [created] = await orConflict(deps.db.insert(models).values(row).returning(), exists);
   await deps.state.refresh();
   return view(created!);
 }

@@ -1,3 +1,4 @@
+import { orConflict } from '../db/unique-violation';
 import { binaryOrder } from '../db/text-order';
 import { asc, eq } from 'drizzle-orm';
 import { clients, teams } from '../db/schema';
@@ -47,15 +48,17 @@ async function cleanName(deps: Deps, name: unknown, except?: number): Promise<st
   if (n.length > 100) throw badRequest('The team name is too long (at most 100 characters).', 'name');
   checkAdminName(n, 'name', 'team name');
   const [clash] = await deps.db.select({ id: teams.id }).from(teams).where(eq(teams.name, n));
-  if (clash && clash.id !== except) throw new ApiError({ status: 409, message: `A team named '${n}' exists already.`, code: 'team_exists', param: 'name' });
+  if (clash && clash.id !== except) throw teamExists(n);
   return n;
 }
+
+const teamExists = (name: string) => new ApiError({ status: 409, message: `A team named '${name}' exists already.`, code: 'team_exists', param: 'name' });
 
 export async function createTeam(deps: Deps, input: TeamInput): Promise<TeamView> {
   const name = await cleanName(deps, input.name);
   const cols = await limitColumns(deps, input, 'team');
   const now = Date.now();
-  const [row] = await deps.db.insert(teams).values({ ...cols, name, createdAt: now, updatedAt: now }).returning();
+  const [row] = await orConflict(deps.db.insert(teams).values({ ...cols, name, createdAt: now, updatedAt: now }).returning(), () => teamExists(name));
   await deps.state.refresh();
   return view(deps, row!);
 }
@@ -73,8 +76,9 @@ export async function getTeam(deps: Deps, id: number): Promise<TeamView> {
 export async function updateTeam(deps: Deps, id: number, input: TeamInput): Promise<TeamView> {
   await getTeam(deps, id);
   const cols = await limitColumns(deps, input, 'team');
-  const name = input.name === undefined ? {} : { name: await cleanName(deps, input.name, id) };
-  const [row] = await deps.db.update(teams).set({ ...cols, ...name, updatedAt: Date.now() }).where(eq(teams.id, id)).returning();
+  const name = input.name === undefined ? undefined : await cleanName(deps, input.name, id);
+  const write = deps.db.update(teams).set({ ...cols, ...(name === undefined ? {} : { name }), updatedAt: Date.now() }).where(eq(teams.id, id)).returning();
+  const [row] = await orConflict(write, () => teamExists(name ?? ''));
   await deps.state.refresh();
   return view(deps, row!);
 }

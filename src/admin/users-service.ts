@@ -1,3 +1,4 @@
+import { orConflict } from '../db/unique-violation';
 import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import { checkPasswordPolicy, hashPassword } from '../auth/passwords';
 import { deleteUserSessions, type SessionDeps } from '../auth/session-store';
@@ -49,12 +50,10 @@ export async function createUser(db: Db, username: string, password: string, rol
     throw badRequest('Usernames are 1-64 letters, digits, dot, underscore, @ or hyphen, starting with a letter or digit.', 'username');
   checkPasswordPolicy(password, 'password', username);
   // Taken in any case: sign-in throttling counts 'Vera' and 'vera' as one name, and people would too.
-  if ((await db.select({ id: users.id }).from(users).where(sql`lower(${users.username}) = ${username.toLowerCase()}`)).length)
-    throw new ApiError({ status: 409, message: `The username '${username}' is taken.`, code: 'username_taken', param: 'username' });
-  const [row] = await db
-    .insert(users)
-    .values({ username, passwordHash: await hashPassword(password), role, mustChangePassword, createdAt: Date.now() })
-    .returning();
+  const taken = () => new ApiError({ status: 409, message: `The username '${username}' is taken.`, code: 'username_taken', param: 'username' });
+  if ((await db.select({ id: users.id }).from(users).where(sql`lower(${users.username}) = ${username.toLowerCase()}`)).length) throw taken();
+  const passwordHash = await hashPassword(password);
+  const [row] = await orConflict(db.insert(users).values({ username, passwordHash, role, mustChangePassword, createdAt: Date.now() }).returning(), taken);
   return view(row!);
 }
 

@@ -1,6 +1,7 @@
 import type { AppContext } from '../context';
 import { ApiError } from '../errors/api-error';
 import { openUpstream, readBody } from '../proxy/open-upstream';
+import { notJson } from '../proxy/upstream-errors';
 import type { RequestClock } from '../proxy/request-clock';
 import type { UpstreamCall } from '../providers/types';
 import type { RouteTarget } from '../routing/types';
@@ -19,12 +20,7 @@ export async function callJson(ctx: AppContext, target: RouteTarget, call: Upstr
   try {
     return { text, json: JSON.parse(text) };
   } catch {
-    throw new ApiError({
-      status: 502,
-      message: `Upstream ${target.provider} answered with something that is not JSON.`,
-      type: 'api_error',
-      code: 'upstream_error',
-    });
+    throw notJson(target.provider);
   }
 }
 

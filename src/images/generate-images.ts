@@ -1,12 +1,12 @@
 import { checkModelName, modelForLog } from '../routing/model-name';
 import type { AppContext } from '../context';
-import { ApiError, badRequest } from '../errors/api-error';
+import { badRequest } from '../errors/api-error';
 import { billedUsageOf } from '../errors/billed-error';
 import { RequestClock } from '../proxy/request-clock';
 import { routeRequest, type RouteDecision } from '../routing';
 import { walkTargets, type Walk } from '../proxy/walk-targets';
 import { openUpstream, readBody } from '../proxy/open-upstream';
-import { notAnObject } from '../proxy/upstream-errors';
+import { notAnObject, notJson } from '../proxy/upstream-errors';
 import { classifierCallModel } from '../proxy/chat-pipeline';
 import { routeDeps } from '../proxy/route-chat';
 import type { ImageRequest, ImageResult } from './images-types';
@@ -54,12 +54,7 @@ export async function generateImages(
       try {
         json = JSON.parse(text);
       } catch {
-        throw new ApiError({
-          status: 502,
-          message: `Upstream ${t.provider} answered with something that is not JSON.`,
-          type: 'api_error',
-          code: 'upstream_error',
-        });
+        throw notJson(t.provider);
       }
       // Every image API answers an object; anything else would reach the client as a 200 `null`.
       if (json === null || typeof json !== 'object' || Array.isArray(json)) throw notAnObject(t.provider, json, 'an images object');

@@ -12,7 +12,7 @@ export interface ChunkEventBridge<E extends { type: string }> {
   /** The events that end a stream whose chunks all came. */
   finish(): E[] | Promise<E[]>;
   /** The events that end a stream that failed midway. */
-  fail(err: unknown): E[];
+  fail(err: unknown): E[] | Promise<E[]>;
 }
 
 /**
@@ -61,7 +61,7 @@ export function chunkEventStream<E extends { type: string }>(
             if (events.length) return send(events);
           }
         } catch (err) {
-          end(bridge.fail(err));
+          end(await bridge.fail(err));
         }
       },
       async cancel() {

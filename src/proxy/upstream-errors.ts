@@ -59,6 +59,14 @@ export function notAnObject(provider: ProviderId, value: unknown, what = 'a comp
   return new UpstreamError(provider, null, `Upstream ${providerName(provider)} answered with ${kind}, not ${what}.`, true);
 }
 
+/**
+ * A 2xx answer that is not JSON at all (an HTML page from a proxy in front of the provider, a cut
+ * body). Retryable, as a broken answer is: the group falls back and the breaker counts it.
+ */
+export function notJson(provider: ProviderId): UpstreamError {
+  return new UpstreamError(provider, null, `Upstream ${providerName(provider)} answered with something that is not JSON.`, true);
+}
+
 /** Removes anything that looks like a key before an upstream's words reach a client or a log. */
 export function redactSecrets(text: string, apiKey?: string): string {
   // The key as it is and re-encoded (other case, spaced out, base64): see security/redact-key.ts.
@@ -73,6 +81,21 @@ export function redactSecrets(text: string, apiKey?: string): string {
  * plan and billing details"; Moonshot names its errors in `type` only). A retry in seconds cannot help.
  */
 const OUT_OF_CREDIT = new Set(['insufficient_quota', 'exceeded_current_quota_error']);
+
+/**
+ * A 404 that says the model does not exist, in each provider's words, so the client gets OpenAI's
+ * own code for it (`model_not_found`): OpenAI's code itself; Anthropic's not_found_error
+ * "model: <id>"; Gemini's NOT_FOUND "models/<id> is not found for API version v1beta, ...";
+ * Ollama's "model \"<id>\" not found, try pulling it first". Any other 404 (a wrong path) is not.
+ */
+export function isModelNotFound(status: number, code: string | undefined, message: string): boolean {
+  if (status !== 404) return false;
+  if (code === 'model_not_found') return true;
+  if (code === 'not_found_error') return /^model:/i.test(message);
+  // The message must start by naming the model: a 404 page for a wrong path can mention the URL's
+  // `models/...` and "was not found" too.
+  return /^(the )?models?\b.*\b(not found|does not exist)\b/i.test(message);
+}
 
 /** The first `max` bytes of an error body as text; the rest is not read (an error page may never end). */
 async function readErrorText(res: Response, max: number): Promise<string> {
@@ -132,7 +155,13 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
   // its code; Anthropic: rate_limit_error): OpenAI's code, unless it is an account out of credit,
   // which the SDKs are told not to retry (the key pool rests the key as for a 402).
   if (outOfCredit) headers['x-should-retry'] = 'false';
-  const relayed = outOfCredit ? 'insufficient_quota' : res.status === 429 ? 'rate_limit_exceeded' : (code ?? 'upstream_error');
+  const relayed = outOfCredit
+    ? 'insufficient_quota'
+    : res.status === 429
+      ? 'rate_limit_exceeded'
+      : isModelNotFound(res.status, code, String(message))
+        ? 'model_not_found'
+        : (code ?? 'upstream_error');
   return new UpstreamError(
     provider,
     res.status,

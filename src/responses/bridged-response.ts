@@ -121,17 +121,22 @@ export async function bridgedResponse(run: ResponsesRun, { req, chat, conversati
   // The model as the upstream names it (a dated snapshot), as the non-stream answer gives it.
   const { model, chunks } = await readAhead(s.chunks);
   const bridge = new ResponsesStreamBridge(responseSkeleton(req, id, model || s.target.upstreamModel, createdAt));
+  // No usage from the upstream: the estimate the row bills (what was delivered, a failed stream's
+  // too), as the non-stream answer gives it.
+  const estimate = async () => {
+    if (!bridge.hasUsage) bridge.usageEstimate = responseUsage(await estimateUsage(chat.messages as any[], bridge.delivered));
+  };
   const body = chunkEventStream<ResponseEvent>(chunks, {
     start: () => bridge.start(),
     push: (c) => bridge.push(c),
     finish: async () => {
-      // No usage from the upstream: the estimate the row bills, as the non-stream answer gives it.
-      if (!bridge.hasUsage) bridge.usageEstimate = responseUsage(await estimateUsage(chat.messages as any[], bridge.delivered));
+      await estimate();
       const events = bridge.finish();
       remember(bridge.result, s.target.modelId);
       return events;
     },
-    fail: (err) => {
+    fail: async (err) => {
+      await estimate();
       const events = bridge.fail((err as Error)?.message ?? 'The upstream stream failed.');
       remember(bridge.result, s.target.modelId);
       return events;

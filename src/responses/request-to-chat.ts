@@ -19,6 +19,24 @@ const REFUSED_FIELDS: Record<string, string> = {
 };
 
 /**
+ * OpenAI's `include` values (ResponseIncludable). A bridged model has none of these extras to add,
+ * so a known value changes nothing; an unknown one is refused as OpenAI refuses it (a typo would
+ * otherwise pass unnoticed). OpenAI's own models get the field as sent and answer it themselves.
+ */
+const INCLUDABLE = new Set([
+  'file_search_call.results', 'web_search_call.results', 'web_search_call.action.sources', 'message.input_image.image_url',
+  'computer_call_output.output.image_url', 'code_interpreter_call.outputs', 'reasoning.encrypted_content', 'message.output_text.logprobs',
+]);
+
+function checkInclude(include: unknown): void {
+  if (!Array.isArray(include)) return; // its type is checked with the other fields (request-validation-responses.ts)
+  const bad = include.findIndex((v) => !INCLUDABLE.has(v));
+  if (bad >= 0) {
+    throw badRequest(`Invalid value: '${String(include[bad])}'. Supported values are: ${[...INCLUDABLE].map((v) => `'${v}'`).join(', ')}.`, `include[${bad}]`, 'invalid_value');
+  }
+}
+
+/**
  * A Responses request -> a chat completion request for `model` (the name the chat pipeline
  * routes), continuing `history` (the stored conversation of `previous_response_id`).
  */
@@ -32,6 +50,7 @@ export function responsesToChat(
       throw badRequest(`${what} ('${field}') is not supported by provider '${opts.provider}'.`, field, 'unsupported_parameter');
     }
   }
+  checkInclude(req.include);
   const conversation = [...(opts.history ?? []), ...inputToMessages(req.input)];
   const messages: ChatCompletionMessageParam[] = [...conversation];
   if (req.instructions !== undefined && req.instructions !== null) {

@@ -63,7 +63,7 @@ export class ResponsesStreamBridge {
   private readonly summaries: boolean;
   /** Text, reasoning and tool names and arguments delivered, for an estimate when the upstream sends no usage. */
   delivered = '';
-  /** The usage to report when the upstream sent none (the estimate the request's row bills); set before `finish`. */
+  /** The usage to report when the upstream sent none (the estimate the request's row bills); set before `finish` or `fail`. */
   usageEstimate: ResponseUsage | null = null;
 
   constructor(skeleton: ResponseObject) {
@@ -141,7 +141,7 @@ export class ResponsesStreamBridge {
       status: 'failed',
       error: { code: 'server_error', message },
       output: this.output,
-      usage: toResponseUsage(this.usage),
+      usage: toResponseUsage(this.usage) ?? this.usageEstimate,
     });
     events.push(this.ev('response.failed', { response: structuredClone(this.response) }));
     return events;

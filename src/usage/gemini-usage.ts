@@ -1,4 +1,4 @@
-import type { Usage } from './types';
+import { toOpenAIUsage, type Usage } from './types';
 import { validCounts } from './usage-fields';
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
@@ -9,6 +9,18 @@ function modalityTokens(details: unknown, modality: string): number {
   let n = 0;
   for (const d of details) if (d && typeof d === 'object' && (d as Record<string, unknown>).modality === modality) n += num((d as Record<string, unknown>).tokenCount);
   return n;
+}
+
+/**
+ * OpenAI's `usage` for a Gemini answer: with audio in the prompt, prompt_tokens_details.audio_tokens
+ * is every audio token of it as OpenAI counts them (cached ones too; the canonical `audioInput`
+ * holds only the uncached ones, which bill at the audio rate).
+ */
+export function geminiOpenAIUsage(usage: Usage, raw: unknown) {
+  const out: ReturnType<typeof toOpenAIUsage> & { prompt_tokens_details: { audio_tokens?: number } } = toOpenAIUsage(usage);
+  const audio = Math.min(modalityTokens((raw as Record<string, unknown> | null)?.promptTokensDetails, 'AUDIO'), usage.input);
+  if (audio > 0) out.prompt_tokens_details.audio_tokens = audio;
+  return out;
 }
 
 /**

@@ -3,7 +3,7 @@ import OpenAI from 'openai';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { apiError, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { chunkErrors, completionErrors } from './chat-schema';
-import { json, queue, sse } from './fake-anthropic';
+import { anthropicJson, json, queue, sse, strictAboutThinking } from './fake-anthropic';
 
 // The official OpenAI client -> the gateway over real HTTP -> a fake Anthropic on loopback.
 const KEY = 'sk-ant-api03-test-key-0123456789abcdefghij';
@@ -140,6 +140,32 @@ describe('anthropic through /v1/chat/completions', () => {
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', content: [{ type: 'text', text: '18 °C, sunny' }] }] },
     ]);
     expect(second.choices[0]!.message.content).toBe('It is 18 °C and sunny in Paris.');
+  });
+
+  test('reasoning_effort with a forced tool (required or named): sent without thinking, the answer a tool call', async () => {
+    // Anthropic refuses thinking with tool_choice any/tool; LangChain's withStructuredOutput and agents send both.
+    const toolAnswer = () => Response.json({
+      ...anthropicJson('thinking-tool.json'),
+      content: [{ type: 'tool_use', id: 'toolu_01Forced0000000000000000', name: 'get_weather', input: { city: 'Paris' } }],
+    });
+    for (const tool_choice of ['required', { type: 'function', function: { name: 'get_weather' } }] as const) {
+      fake.handler = strictAboutThinking(toolAnswer);
+      const res = await client.chat.completions.create({
+        model: MODEL, messages: [{ role: 'user', content: 'Weather in Paris?' }], tools: [weatherTool], tool_choice, reasoning_effort: 'high', max_tokens: 500,
+      });
+      const sent = fake.last().body;
+      expect(sent.thinking).toBeUndefined();
+      expect(sent.max_tokens).toBe(500);
+      expect(sent.tool_choice).toEqual(tool_choice === 'required' ? { type: 'any' } : { type: 'tool', name: 'get_weather' });
+      expect(res.choices[0]!.finish_reason).toBe('tool_calls');
+      expect(res.choices[0]!.message.tool_calls).toEqual([
+        { id: 'toolu_01Forced0000000000000000', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+      ]);
+    }
+    // tool_choice auto keeps thinking.
+    fake.handler = strictAboutThinking(json('thinking-tool.json'));
+    await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Weather in Paris?' }], tools: [weatherTool], tool_choice: 'auto', reasoning_effort: 'low' });
+    expect(fake.last().body.thinking).toEqual({ type: 'enabled', budget_tokens: 1024 });
   });
 
   test('stream of thinking and a tool call: reasoning, the whole signed block, argument pieces', async () => {

@@ -34,8 +34,9 @@ export const sse = (name: string, opts: { cutAfter?: number } = {}) => () => ant
 
 /**
  * Anthropic's refusal of a request its thinking rules do not allow, or null: a thinking block it
- * did not sign, and (thinking on) a last assistant turn with tool calls that does not start with
- * its thinking. The messages are the real API's.
+ * did not sign, and (thinking on) a forced tool_choice (`any` or `tool`: extended thinking takes
+ * only auto/none) or a last assistant turn with tool calls that does not start with its thinking.
+ * The messages are the real API's.
  */
 export function thinkingRefusal(body: any): Response | null {
   const refuse = (message: string) => Response.json({ type: 'error', error: { type: 'invalid_request_error', message } }, { status: 400 });
@@ -44,9 +45,12 @@ export function thinkingRefusal(body: any): Response | null {
     const bad = Array.isArray(m.content) ? m.content.findIndex((b: any) => b.type === 'thinking' && !b.signature) : -1;
     if (bad >= 0) return refuse(`messages.${i}.content.${bad}: Invalid \`signature\` in \`thinking\` block`);
   }
+  const enabled = body?.thinking && body.thinking.type !== 'disabled';
+  if (enabled && ['any', 'tool'].includes(body?.tool_choice?.type)) {
+    return refuse('Thinking may not be enabled when tool_choice forces tool use.');
+  }
   const last = messages.findLastIndex((m) => m.role === 'assistant');
   const content = Array.isArray(messages[last]?.content) ? messages[last].content : [];
-  const enabled = body?.thinking && body.thinking.type !== 'disabled';
   if (enabled && content.some((b: any) => b.type === 'tool_use') && !['thinking', 'redacted_thinking'].includes(content[0]?.type)) {
     return refuse(
       `messages.${last}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${content[0]?.type}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block (preceeding the lastmost set of \`tool_use\` and \`tool_result\` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable \`thinking\`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking`,

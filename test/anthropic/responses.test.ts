@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
 import { EVENT_SCHEMAS, schemaErrors } from '../responses/openai-schema';
-import { json, queue, sse } from './fake-anthropic';
+import { anthropicJson, json, queue, sse, strictAboutThinking } from './fake-anthropic';
 
 const MODEL = 'anthropic/claude-sonnet-4-5';
 const THOUGHT = 'The user wants the weather in Paris. I should call get_weather.';
@@ -74,6 +74,20 @@ describe('anthropic through /v1/responses', () => {
     expect(events.at(-1).type).toBe('response.completed');
     expect(events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('')).toBe('Once upon a time.');
     expect(events.at(-1).response.usage).toMatchObject({ input_tokens: 21, output_tokens: 9 });
+  });
+
+  test('reasoning.effort with a forced tool_choice: sent without thinking, a function_call back', async () => {
+    fake.handler = strictAboutThinking(() => Response.json({
+      ...anthropicJson('thinking-tool.json'),
+      content: [{ type: 'tool_use', id: 'toolu_01Forced0000000000000000', name: 'get_weather', input: { city: 'Paris' } }],
+    }));
+    const res = await client.responses.create({
+      model: MODEL, input: 'Weather in Paris?', tools: [weatherTool], tool_choice: { type: 'function', name: 'get_weather' }, reasoning: { effort: 'medium' },
+    });
+    expect(fake.last().body.thinking).toBeUndefined();
+    expect(fake.last().body.tool_choice).toEqual({ type: 'tool', name: 'get_weather' });
+    expect(res.status).toBe('completed');
+    expect(res.output).toEqual([expect.objectContaining({ type: 'function_call', name: 'get_weather', arguments: '{"city":"Paris"}' })]);
   });
 
   test('thinking + tool over two turns with previous_response_id: the signed thinking goes back', async () => {

@@ -6,9 +6,14 @@ import { apiError, providerEnv, useGateway, type TestGateway } from '../helpers/
 import { schemaErrors } from '../responses/openai-schema';
 import { geminiBatchAnswer, ollamaEmbeddingAnswer, openaiEmbeddingAnswer, vectorFor } from './fake-embeddings';
 
-let openaiDown = false;
+/** How the fake OpenAI fails: a 503, or a 200 HTML page (a proxy in front of it); false: it answers. */
+let openaiDown: false | '503' | 'html' = false;
 const openai = startFakeUpstream((_req, rec) =>
-  openaiDown ? jsonResponse({ error: { message: 'The server is overloaded', type: 'server_error' } }, 503) : openaiEmbeddingAnswer(rec.body, 7),
+  openaiDown === '503'
+    ? jsonResponse({ error: { message: 'The server is overloaded', type: 'server_error' } }, 503)
+    : openaiDown === 'html'
+      ? new Response('<html><body>Bad gateway</body></html>', { headers: { 'content-type': 'text/html' } })
+      : openaiEmbeddingAnswer(rec.body, 7),
 );
 const gemini = startFakeUpstream((_req, rec) =>
   rec.path.endsWith(':batchEmbedContents') ? geminiBatchAnswer(rec) : jsonResponse({ error: { code: 404, message: 'not found', status: 'NOT_FOUND' } }, 404),
@@ -163,8 +168,8 @@ describe('POST /v1/embeddings: Ollama', () => {
 });
 
 describe('POST /v1/embeddings: groups', () => {
-  test('a group of embedding models falls back to its next target when the first fails', async () => {
-    openaiDown = true;
+  test.each(['503', 'html'] as const)('a group of embedding models falls back to its next target when the first fails (%s)', async (how) => {
+    openaiDown = how;
     try {
       const { data, response } = await client.embeddings.create({ model: 'embed-pool', input: 'fallback please', encoding_format: 'float' }).withResponse();
       expect(response.headers.get('x-gophergate-provider')).toBe('gemini');

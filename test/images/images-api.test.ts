@@ -271,6 +271,29 @@ describe('POST /v1/images/generations', () => {
     expect(openai.requests.length + gemini.requests.length).toBe(before);
   });
 
+  test('a 200 that is not JSON is a retryable upstream failure: the group falls back, the breaker counts it', async () => {
+    gw.ctx.db.insert(modelGroups).values({ name: 'html-first', strategy: 'heuristic', targets: ['dall-e-3', 'imagen-4.0-generate-001'], updatedAt: Date.now() }).run();
+    gw.ctx.state.reload();
+    replies['openai /v1/images/generations'] = () => new Response('<html><body>502 Bad Gateway</body></html>', { headers: { 'content-type': 'text/html' } });
+    replies['gemini /v1beta/models/imagen-4.0-generate-001:predict'] = async () => jsonResponse(JSON.parse(await fixture('gemini-imagen-predict.json')));
+    const failuresOf = () => gw.ctx.breakers.keysOf('openai', 'dall-e-3').map((k) => gw.ctx.breakers.peek(k)?.failures ?? 0);
+    const before = failuresOf();
+
+    const res = await client.images.generate({ model: 'html-first', prompt: 'a fox' }).withResponse();
+    expect(res.response.headers.get('x-gophergate-model')).toBe('imagen-4.0-generate-001');
+    const row = await gw.waitForRow(res.response);
+    expect(row).toMatchObject({ status: 200, provider: 'gemini', modelRequested: 'html-first' });
+    expect(JSON.parse(row.attempts!).map((a: any) => [a.model, a.status])).toEqual([['dall-e-3', 502], ['imagen-4.0-generate-001', 200]]);
+    expect(failuresOf()).toEqual(before.map((n) => n + 1));
+
+    // Named directly: a 502 in OpenAI's shape, counted again.
+    const err = await apiError(client.images.generate({ model: 'dall-e-3', prompt: 'a fox' }));
+    expect(err.status).toBe(502);
+    expect(err.error).toMatchObject({ type: 'api_error', code: 'upstream_error' });
+    expect(err.message).toContain('not JSON');
+    expect(failuresOf()).toEqual(before.map((n) => n + 2));
+  });
+
   test('without a client key: 401', async () => {
     const anon = gw.openai('wrong');
     expect((await apiError(anon.images.generate({ model: 'dall-e-3', prompt: 'x' }))).status).toBe(401);

@@ -341,7 +341,7 @@ describe('POST /v1/responses, groups and errors', () => {
       });
       return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
     };
-    const stream = await client.responses.create({ model: 'deepseek-chat', input: 'Hello', stream: true });
+    const { data: stream, response } = await client.responses.create({ model: 'deepseek-chat', input: 'Hello', stream: true }).withResponse();
     const events: any[] = [];
     for await (const e of stream) {
       events.push(e);
@@ -353,6 +353,24 @@ describe('POST /v1/responses, groups and errors', () => {
     expect(last.response.status).toBe('failed');
     expect(last.response.error.code).toBe('server_error');
     expect(last.response.output.at(-1)).toMatchObject({ type: 'message', status: 'incomplete', content: [{ text: 'Hello' }] });
+    // The usage the row bills for what was delivered (an estimate: the upstream sent none).
+    const row = await gw.waitForRow(response);
+    expect(row.completionTokens).toBeGreaterThan(0);
+    expect(last.response.usage).toMatchObject({ input_tokens: row.promptTokens, output_tokens: row.completionTokens });
+  });
+
+  test("an unknown include value on a bridged model is OpenAI's 400 naming it; known ones are accepted", async () => {
+    const before = deepseek.requests.length;
+    const err = await apiError(client.responses.create({ model: 'deepseek-chat', input: 'Hi', include: ['reasoning.encrypted_content', 'reasoning.encrypted_contents' as any] }));
+    expect(err.status).toBe(400);
+    expect(err.error).toMatchObject({ type: 'invalid_request_error', param: 'include[1]', code: 'invalid_value' });
+    expect(err.message).toContain("'reasoning.encrypted_contents'");
+    expect(deepseek.requests.length).toBe(before);
+    expect(await gw.waitForRow(err)).toMatchObject({ status: 400, endpoint: 'responses' });
+
+    replies['deepseek /chat/completions'] = async () => rawJsonResponse(await fixture('deepseek-reasoner-tools.completion.json'));
+    const ok = await client.responses.create({ model: 'deepseek-chat', input: 'Hi', include: ['reasoning.encrypted_content', 'message.output_text.logprobs'] });
+    expect(ok.output.length).toBeGreaterThan(0);
   });
 
   test('built-in tools on a bridged model are a 400 naming the tool; nothing goes upstream', async () => {

@@ -153,9 +153,10 @@ const audioRow = { promptTokens: 1234, cachedTokens: 0, completionTokens: 532, r
 
 // ---- client-side usage in each API's convention ----------------------------------------------
 
-const chatUsage = (prompt: number, cached: number, completion: number, reasoning: number) => ({
+/** `audio`: prompt_tokens_details.audio_tokens, every audio token of the prompt as OpenAI counts them (cached ones too). */
+const chatUsage = (prompt: number, cached: number, completion: number, reasoning: number, audio?: number) => ({
   prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion,
-  prompt_tokens_details: { cached_tokens: cached }, completion_tokens_details: { reasoning_tokens: reasoning },
+  prompt_tokens_details: { cached_tokens: cached, ...(audio === undefined ? {} : { audio_tokens: audio }) }, completion_tokens_details: { reasoning_tokens: reasoning },
 });
 const responsesUsage = (input: number, cached: number, output: number, reasoning: number) => ({
   input_tokens: input, input_tokens_details: { cached_tokens: cached },
@@ -398,7 +399,7 @@ const CASES: Case[] = [
   {
     name: 'gemini JSON with audio input: uncached audio tokens (promptTokensDetails AUDIO less cacheTokensDetails AUDIO) at the audio rate',
     reply: json(geminiAudio), path: '/v1/chat/completions', body: chat('gemini-2.5-flash'),
-    row: geminiAudioRow, usage: jsonUsage, clientUsage: chatUsage(1928, 1024, 240, 228),
+    row: geminiAudioRow, usage: jsonUsage, clientUsage: chatUsage(1928, 1024, 240, 228, 1920),
   },
   {
     name: 'gemini stream with audio input: the last usageMetadata\'s audio tokens at the audio rate',
@@ -407,7 +408,7 @@ const CASES: Case[] = [
       JSON.stringify({ candidates: [{ content: { parts: [{ text: ' for the opening hours of the museum.' }], role: 'model' }, finishReason: 'STOP', index: 0 }], usageMetadata: geminiAudio.usageMetadata, modelVersion: 'gemini-2.5-flash' }),
     ]),
     path: '/v1/chat/completions', body: chat('gemini-2.5-flash', true),
-    row: geminiAudioRow, usage: async (r) => chatStreamUsage(await ssePayloads(r)), clientUsage: chatUsage(1928, 1024, 240, 228),
+    row: geminiAudioRow, usage: async (r) => chatStreamUsage(await ssePayloads(r)), clientUsage: chatUsage(1928, 1024, 240, 228, 1920),
   },
   {
     name: 'gemini through /v1/responses (bridged): reasoning in output_tokens_details',

@@ -39,7 +39,10 @@ function refuseUnsupported(r: Record<string, any>): void {
  * by a client that knows Anthropic is passed as it is. When the last assistant turn called tools
  * but its thinking blocks were not given back, thinking is left off for this request: Anthropic
  * refuses a thinking request whose tool-use turn lacks them, and an answer without thinking is
- * better than a 400 the client cannot fix.
+ * better than a 400 the client cannot fix. A forced tool (tool_choice `required` or a named
+ * function) is sent without thinking too: Anthropic's extended thinking takes only tool_choice
+ * auto/none, and the forced call (structured output, an agent's step) is what the client is
+ * after; the thinking is the part it can do without.
  */
 export async function buildAnthropicRequest(
   req: ChatRequest,
@@ -50,13 +53,16 @@ export async function buildAnthropicRequest(
   const r = req as Record<string, any>;
   refuseUnsupported(r);
   const { system, messages, lastToolTurnLacksThinking } = await convertMessages(r.messages, { deps, signal });
+  const tools = convertTools(r.tools, r.tool_choice, r.parallel_tool_calls);
+  const forcedTool = tools.tool_choice?.type === 'any' || tools.tool_choice?.type === 'tool';
+  const noThinking = lastToolTurnLacksThinking || forcedTool;
   const clientMax = r.max_completion_tokens ?? r.max_tokens;
   if (clientMax != null && (typeof clientMax !== 'number' || !Number.isInteger(clientMax) || clientMax < 1)) {
     throw badRequest('max_tokens must be a positive integer.', r.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens');
   }
   const explicitThinking = r.thinking && typeof r.thinking === 'object' ? (r.thinking as Record<string, unknown>) : null;
   const effortBudget = thinkingBudget(r.reasoning_effort);
-  const budget = explicitThinking || lastToolTurnLacksThinking ? null : effortBudget;
+  const budget = explicitThinking || noThinking ? null : effortBudget;
   const plan = planTokens(ctx.model, clientMax ?? undefined, budget);
 
   const body: AnthropicRequest = { model: ctx.model, max_tokens: plan.maxTokens, messages };
@@ -67,8 +73,8 @@ export async function buildAnthropicRequest(
   if (typeof r.top_p === 'number') body.top_p = r.top_p;
   // Not an OpenAI field, but Anthropic has it and some clients send it.
   if (typeof r.top_k === 'number') body.top_k = r.top_k;
-  Object.assign(body, convertTools(r.tools, r.tool_choice, r.parallel_tool_calls));
-  if (explicitThinking && !lastToolTurnLacksThinking) body.thinking = explicitThinking;
+  Object.assign(body, tools);
+  if (explicitThinking && !noThinking) body.thinking = explicitThinking;
   else if (plan.budget) body.thinking = { type: 'enabled', budget_tokens: plan.budget };
   applyJsonOutput(body, r.response_format);
   const user = typeof r.user === 'string' && r.user ? r.user : typeof r.safety_identifier === 'string' ? r.safety_identifier : '';

@@ -1,6 +1,6 @@
 import type { ChatCompletion } from 'openai/resources/chat/completions';
-import { toOpenAIUsage, type Usage } from '../../usage/types';
-import { normalizeGeminiUsage } from '../../usage/gemini-usage';
+import type { Usage } from '../../usage/types';
+import { geminiOpenAIUsage, normalizeGeminiUsage } from '../../usage/gemini-usage';
 import type { ChatCallContext } from '../types';
 import { failedToolCall, mapFinishReason } from './map-finish-reason';
 import type { GeminiCandidate, GeminiPart, GeminiResponse } from './gemini-wire';
@@ -41,7 +41,7 @@ export function parseGeminiResponse(body: unknown, ctx: ChatCallContext): { comp
     model: ctx.model,
     choices,
   };
-  if (usage) completion.usage = toOpenAIUsage(usage);
+  if (usage) completion.usage = geminiOpenAIUsage(usage, res.usageMetadata);
   return { completion, usage };
 }
 

@@ -2,8 +2,7 @@ import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { isRetryableStatus, UpstreamError } from '../../errors/api-error';
 import { eventTransformer, type EventTranslator, type SendEvent } from '../shared/sse-event-stream';
 import { tallyText } from '../shared/tally-text';
-import { normalizeGeminiUsage } from '../../usage/gemini-usage';
-import { toOpenAIUsage } from '../../usage/types';
+import { geminiOpenAIUsage, normalizeGeminiUsage } from '../../usage/gemini-usage';
 import type { ChatCallContext, StreamTally } from '../types';
 import { completionId, partsOf } from './gemini-response';
 import { geminiErrorMessage, geminiErrorStatus } from './gemini-error';
@@ -136,7 +135,7 @@ function geminiTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEv
       if (!stopped && ctx.clientWantsUsage) {
         const usage = normalizeGeminiUsage(lastUsage);
         if (usage) {
-          const chunk: ChatCompletionChunk = { id: id!, object: 'chat.completion.chunk', created, model: ctx.model, choices: [], usage: toOpenAIUsage(usage) };
+          const chunk: ChatCompletionChunk = { id: id!, object: 'chat.completion.chunk', created, model: ctx.model, choices: [], usage: geminiOpenAIUsage(usage, lastUsage) };
           send(JSON.stringify(chunk));
         }
       }
