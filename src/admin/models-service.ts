@@ -94,6 +94,13 @@ export async function getModel(deps: AdminDeps, id: string): Promise<ModelView> 
   return view(row);
 }
 
+/** The nullable columns a patch names, copied onto a row being inserted or updated. */
+function copyNullableColumns(patch: ModelPatch, row: Partial<typeof models.$inferInsert>): void {
+  for (const [k, col] of Object.entries(NULLABLE_COLUMNS) as [NullableField, (typeof NULLABLE_COLUMNS)[NullableField]][]) {
+    if (patch[k] !== undefined) row[col] = patch[k];
+  }
+}
+
 /** Enables/disables a model or changes its prices; the request path sees it at once. */
 export async function updateModel(deps: AdminDeps, id: string, patch: ModelPatch): Promise<ModelView> {
   checkModelPatch(patch);
@@ -106,9 +113,7 @@ export async function updateModel(deps: AdminDeps, id: string, patch: ModelPatch
   if (patch.image_price !== undefined) set.imagePrice = patch.image_price;
   if (patch.cache_write_price !== undefined) set.cacheWritePrice = patch.cache_write_price;
   if (patch.context_window !== undefined) set.contextWindow = patch.context_window;
-  for (const [k, col] of Object.entries(NULLABLE_COLUMNS) as [NullableField, (typeof NULLABLE_COLUMNS)[NullableField]][]) {
-    if (patch[k] !== undefined) set[col] = patch[k];
-  }
+  copyNullableColumns(patch, set);
   const [row] = await deps.db.update(models).set(set).where(eq(models.id, id)).returning();
   if (!row) throw notFound(`No model '${id}' in the models table.`, 'model_not_found', 'id');
   await deps.state.refresh();
@@ -167,9 +172,7 @@ export async function createModel(deps: AdminDeps, input: ModelInput): Promise<M
     cacheWritePrice: patch.cache_write_price !== undefined ? patch.cache_write_price : (source?.cacheWritePrice ?? null),
     contextWindow: patch.context_window !== undefined ? patch.context_window : (source?.contextWindow ?? null),
   };
-  for (const [k, col] of Object.entries(NULLABLE_COLUMNS) as [NullableField, (typeof NULLABLE_COLUMNS)[NullableField]][]) {
-    if (patch[k] !== undefined) row[col] = patch[k];
-  }
+  copyNullableColumns(patch, row);
   const [created] = await orConflict(deps.db.insert(models).values(row).returning(), exists);
   await deps.state.refresh();
   return view(created!);
