@@ -7,6 +7,7 @@ import { SecretBox } from './crypto/secret-box';
 import { openDatabase } from './db/client';
 import { runMigrations } from './db/migrate';
 import { seedDatabase } from './db/seed/seed';
+import { fillKeyFingerprints } from './admin/key-fingerprints';
 import type { LogSink } from './logging/log-sink-interface';
 import { createLogSink } from './logging/log-sink';
 import { MeteredLogSink } from './metrics/metered-log-sink';
@@ -89,7 +90,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
  */
 export async function openAppContext(config: Config, overrides: ContextOverrides = {}): Promise<AppContext> {
   const url = config.database.url;
-  if (!url) return createAppContext(config, overrides);
+  if (!url) return withKeyFingerprints(createAppContext(config, overrides), overrides);
   await migratePg(url, { adminPassword: config.admin.password });
   const store = openPgStore(url);
   // The key file fallback sits beside a SQLite file; several instances need LLM_PROXY__ENCRYPTION_KEY.
@@ -107,7 +108,13 @@ export async function openAppContext(config: Config, overrides: ContextOverrides
     },
   }) as Database;
   const sink = () => createPgLogSink(store.client, { retentionDays: config.logging.retentionDays, warn: overrides.warn });
-  return { ...assembleContext(config, overrides, store, state, secretBox, sink), sqlite: sqliteGone };
+  return withKeyFingerprints({ ...assembleContext(config, overrides, store, state, secretBox, sink), sqlite: sqliteGone }, overrides);
+}
+
+/** Pool keys stored before their fingerprint existed get it now (src/admin/key-fingerprints.ts). */
+async function withKeyFingerprints(ctx: AppContext, overrides: ContextOverrides): Promise<AppContext> {
+  for (const w of await fillKeyFingerprints(ctx.db, ctx.secretBox)) (overrides.warn ?? console.warn)(w);
+  return ctx;
 }
 
 function assembleContext(

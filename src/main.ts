@@ -48,7 +48,7 @@ async function runResetAdmin(config: Config): Promise<void> {
   if (config.database.url) {
     // PostgreSQL: the same reset, on the shared database (every instance sees it).
     const url = config.database.url;
-    const what = await step('store', config, async () => {
+    const { what, username } = await step('store', config, async () => {
       // No configured password: the reset replaces it at once (and a weak one must not stop the reset).
       await migratePg(url);
       const store = openPgStore(url);
@@ -57,12 +57,12 @@ async function runResetAdmin(config: Config): Promise<void> {
       return result;
     });
     console.log(
-      `gophergate: ${what === 'reset' ? 'reset' : 'created'} user 'admin' in PostgreSQL with password 'admin123'; ` +
+      `gophergate: ${what === 'reset' ? 'reset' : 'created'} user '${username}' in PostgreSQL with password 'admin123'; ` +
         'a new password must be chosen at the next login. Existing admin sessions were signed out.',
     );
     return;
   }
-  const what = await step('store', config, () => {
+  const { what, username } = await step('store', config, () => {
     const { sqlite, db } = openDatabase(config.database.path);
     runMigrations(db);
     seedDatabase(db); // without the configured password, as above
@@ -71,7 +71,7 @@ async function runResetAdmin(config: Config): Promise<void> {
     return result;
   });
   console.log(
-    `gophergate: ${what === 'reset' ? 'reset' : 'created'} user 'admin' in ${config.database.path} with password 'admin123'; ` +
+    `gophergate: ${what === 'reset' ? 'reset' : 'created'} user '${username}' in ${config.database.path} with password 'admin123'; ` +
       'a new password must be chosen at the next login. Existing admin sessions were signed out.',
   );
 }

@@ -1,6 +1,7 @@
 import { and, eq, gte, sql } from 'drizzle-orm';
 import { roundUsd } from '../usage/cost';
 import { decimalId } from './decimal-id';
+import { orConflict } from '../db/unique-violation';
 import type { AppContext } from '../context';
 import { providerKeys, providers, requestLogs } from '../db/schema';
 import { ApiError, badRequest, notFound } from '../errors/api-error';
@@ -85,14 +86,19 @@ export async function addProviderKey(deps: ProviderKeyDeps, id: string, body: Ne
   const last4 = key.slice(-4);
   const label = body.label?.trim() || `key-${last4}`;
   checkAdminName(label, 'label', 'key label');
+  const inPool = (as?: string) =>
+    new ApiError({ status: 409, message: `This key is already in the ${pid} pool${as ? ` as '${as}'` : ''}. To start it afresh, remove it and add it again.`, code: 'duplicate_provider_key', param: 'key' });
+  // The provider's own key (main, env) is matched here only; added keys by the unique fingerprint
+  // too, so identical adds at once, or on another instance whose snapshot this one has not read yet, get one row.
   const same = deps.state.getSnapshot().providers.get(pid)?.keys?.find((k) => k.apiKey === key);
-  if (same) {
-    throw new ApiError({ status: 409, message: `This key is already in the ${pid} pool as '${same.label}'. To start it afresh, remove it and add it again.`, code: 'duplicate_provider_key', param: 'key' });
-  }
-  const [row] = await deps.db
-    .insert(providerKeys)
-    .values({ provider: pid, keyEncrypted: deps.secretBox.encrypt(key), keyLast4: last4, label, weight, createdAt: Date.now() })
-    .returning({ id: providerKeys.id });
+  if (same) throw inPool(same.label);
+  const [row] = await orConflict(
+    deps.db
+      .insert(providerKeys)
+      .values({ provider: pid, keyEncrypted: deps.secretBox.encrypt(key), keyFingerprint: deps.secretBox.fingerprint(key), keyLast4: last4, label, weight, createdAt: Date.now() })
+      .returning({ id: providerKeys.id }),
+    () => inPool(),
+  );
   await deps.state.refresh();
   return { id: String(row!.id), label, last4, weight };
 }

@@ -2,16 +2,19 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEq
 
 /**
  * Secrets under the one encryption key: AES-256-GCM for stored provider keys, HMAC-SHA256 for
- * signed session tokens. Separate subkeys are derived so one use can never forge the other.
+ * signed session tokens, a keyed fingerprint of provider keys. Separate subkeys are derived so one
+ * use can never forge the other.
  */
 export class SecretBox {
   private readonly encKey: Buffer;
   private readonly macKey: Buffer;
+  private readonly fingerprintKey: Buffer;
 
   constructor(master: Uint8Array) {
     if (master.length !== 32) throw new Error('encryption key must be 32 bytes');
     this.encKey = createHmac('sha256', master).update('gophergate/encrypt').digest();
     this.macKey = createHmac('sha256', master).update('gophergate/sign').digest();
+    this.fingerprintKey = createHmac('sha256', master).update('gophergate/fingerprint').digest();
   }
 
   /** Returns base64 of iv(12) | tag(16) | ciphertext. */
@@ -34,6 +37,15 @@ export class SecretBox {
   /** base64url HMAC-SHA256 of `data`. */
   sign(data: string): string {
     return createHmac('sha256', this.macKey).update(data).digest('base64url');
+  }
+
+  /**
+   * base64url HMAC-SHA256 of a secret under its own subkey: equal secrets compare equal in the
+   * database (a unique index) while a leaked table, without the encryption key, cannot be used to
+   * test guesses of the secret (a plain hash could).
+   */
+  fingerprint(secret: string): string {
+    return createHmac('sha256', this.fingerprintKey).update(secret).digest('base64url');
   }
 
   verify(data: string, signature: string): boolean {

@@ -7,6 +7,7 @@ import m4 from '../../drizzle-pg/0004_stored_responses_provider_key.sql' with { 
 import m5 from '../../drizzle-pg/0005_team_spend.sql' with { type: 'text' };
 import m6 from '../../drizzle-pg/0006_gemini_audio_prices.sql' with { type: 'text' };
 import m7 from '../../drizzle-pg/0007_log_cost_unknown.sql' with { type: 'text' };
+import m8 from '../../drizzle-pg/0008_unique_pool_keys_and_usernames.sql' with { type: 'text' };
 
 export const embeddedMigrations: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: "0000_init", when: 1796190489561, breakpoints: true, sql: m0 },
@@ -17,4 +18,5 @@ export const embeddedMigrations: { tag: string; when: number; breakpoints: boole
   { tag: "0005_team_spend", when: 1796313815708, breakpoints: true, sql: m5 },
   { tag: "0006_gemini_audio_prices", when: 1796314015474, breakpoints: true, sql: m6 },
   { tag: "0007_log_cost_unknown", when: 1796315156051, breakpoints: true, sql: m7 },
+  { tag: "0008_unique_pool_keys_and_usernames", when: 1796318774218, breakpoints: true, sql: m8 },
 ];

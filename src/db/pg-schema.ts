@@ -1,4 +1,4 @@
-import { getTableColumns, is, type Column, type Table } from 'drizzle-orm';
+import { Column, getTableColumns, is, SQL, type Table } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
@@ -93,7 +93,10 @@ export function toPgTable<T extends SQLiteTable>(t: T): PgTable {
     return [
       ...cfg.primaryKeys.map((p) => primaryKey({ name: p.getName(), columns: p.columns.map(col) as [PgColumn, ...PgColumn[]] })),
       ...cfg.indexes.map((i) => {
-        const on = i.config.columns.map((c) => col(c as Column)) as [PgColumn, ...PgColumn[]];
+        // An expression (`lower(username)`) is kept with its columns swapped for their twins.
+        const on = i.config.columns.map((c) =>
+          is(c, SQL) ? new SQL(c.queryChunks.map((q) => (is(q, Column) ? col(q) : q))) : col(c as Column),
+        ) as [PgColumn, ...PgColumn[]];
         return (i.config.unique ? uniqueIndex(i.config.name) : index(i.config.name)).on(...on);
       }),
       ...cfg.foreignKeys.map((f) => {

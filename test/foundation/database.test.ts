@@ -84,12 +84,22 @@ describe('seed', () => {
     runMigrations(db);
     seedDatabase(db, { adminPassword: 'something else' });
     const before = db.select().from(users).get()!;
-    expect(resetAdmin(db)).toBe('reset');
+    expect(resetAdmin(db)).toEqual({ what: 'reset', username: 'admin' });
     const after = db.select().from(users).get()!;
     expect(Bun.password.verifySync('admin123', after.passwordHash)).toBe(true);
     expect(after.mustChangePassword).toBe(true);
     expect(after.tokenVersion).toBe(before.tokenVersion + 1);
   });
+});
+
+test("resetAdmin with only 'Admin' (usernames are unique in any case): resets that user, creates no 'admin' beside it", () => {
+  const { db } = openDatabase(freshPath());
+  runMigrations(db);
+  db.insert(users).values({ username: 'Admin', passwordHash: 'x', role: 'viewer', createdAt: 1 }).run();
+  expect(resetAdmin(db)).toEqual({ what: 'reset', username: 'Admin' });
+  const all = db.select().from(users).all();
+  expect(all.map((u) => [u.username, u.role, u.mustChangePassword])).toEqual([['Admin', 'admin', true]]);
+  expect(Bun.password.verifySync('admin123', all[0]!.passwordHash)).toBe(true);
 });
 
 describe('provider keys at rest', () => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { listen } from '../../src/serve';
-import { createAppContext, openAppContext, type ContextOverrides } from '../../src/app-context';
+import { openAppContext, type ContextOverrides } from '../../src/app-context';
 import { createClient } from '../../src/admin/clients-service';
 import { hashClientKey } from '../../src/auth/client-auth';
 import { loadConfig } from '../../src/config/config';
@@ -116,7 +116,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<TestGatew
   };
   // LLM_PROXY__DATABASE__URL in env: the gateway runs on that PostgreSQL database (see pg-database.ts).
   const pg = !!config.database.url;
-  const ctx = pg ? await openAppContext(config, ctxOverrides) : createAppContext(config, ctxOverrides);
+  const ctx = await openAppContext(config, ctxOverrides);
   // With LLM_PROXY__REDIS__URL set, tests start once the shared state is reachable.
   if (ctx.redis) await ctx.redis.whenUp(5_000);
   // Served as main.ts serves it (src/serve.ts).

@@ -10,15 +10,15 @@ let gw: TestGateway;
 let admin: { cookie: string; csrf: string };
 let viewer: { cookie: string; csrf: string };
 
-async function signIn(username: string, password: string) {
-  const r = await fetch(`${gw.url}/login`, { method: 'POST', body: new URLSearchParams({ username, password }), redirect: 'manual' });
+async function signIn(username: string, password: string, at = gw) {
+  const r = await fetch(`${at.url}/login`, { method: 'POST', body: new URLSearchParams({ username, password }), redirect: 'manual' });
   const cookie = r.headers.get('set-cookie')!.split(';')[0]!;
-  const page = await (await fetch(`${gw.url}/providers`, { headers: { cookie } })).text();
+  const page = await (await fetch(`${at.url}/providers`, { headers: { cookie } })).text();
   const csrf = JSON.parse(/hx-headers="([^"]+)"/.exec(page)![1]!.replaceAll('&#34;', '"'))['x-csrf-token'];
   return { cookie, csrf };
 }
-const post = (as: { cookie: string; csrf: string }, path: string, body: Record<string, string> = {}) =>
-  fetch(`${gw.url}${path}`, { method: 'POST', headers: { cookie: as.cookie, 'x-csrf-token': as.csrf, 'hx-request': 'true' }, body: new URLSearchParams(body) });
+const post = (as: { cookie: string; csrf: string }, path: string, body: Record<string, string> = {}, at = gw) =>
+  fetch(`${at.url}${path}`, { method: 'POST', headers: { cookie: as.cookie, 'x-csrf-token': as.csrf, 'hx-request': 'true' }, body: new URLSearchParams(body) });
 const page = async (as: { cookie: string }) => (await fetch(`${gw.url}/providers`, { headers: { cookie: as.cookie } })).text();
 
 /** The key pool section of one provider in a page or fragment. */
@@ -68,6 +68,22 @@ test('the Providers page lists the pool with states; an admin adds and removes k
   expect(removed.status).toBe(200);
   expect(await removed.text()).not.toContain('••••Q9Z8');
   expect(gw.ctx.state.getSnapshot().providers.get('openai')!.keys!.length).toBe(1);
+});
+
+test('a key another instance added a moment ago (not yet in this one\'s snapshot) is refused inline too', async () => {
+  const other = await startGateway({ env: { ...providerEnv('openai', 'http://127.0.0.1:9/v1'), LLM_PROXY__DATABASE__PATH: gw.ctx.config.database.path } });
+  try {
+    const twin = 'sk-dash-twin-key-000000';
+    const added = await post(admin, '/providers/openai/keys', { key: twin, label: 'twin' });
+    expect(added.status).toBe(200);
+    const dup = await post(await signIn('admin', 'test-admin-password', other), '/providers/openai/keys', { key: twin }, other);
+    expect(dup.status).toBe(422);
+    expect(await dup.text()).toContain('already in the openai pool');
+    const id = /data-key-id="(\d+)"/.exec(await added.text())![1]!; // the pool's only added key (the first test removed its own)
+    expect((await post(admin, `/providers/openai/keys/${id}/delete`)).status).toBe(200);
+  } finally {
+    await other.close();
+  }
 });
 
 test('viewers cannot add or remove keys from the dashboard', async () => {

@@ -70,7 +70,7 @@ describe('lock-out of other people', () => {
   test('--reset-admin against the running server always reopens sign-in for the new password', async () => {
     for (let i = 0; i < 5; i++) await fail('admin', '127.0.0.1');
     expect((await api(gw, 'POST', '/api/auth/login', { body: { username: 'admin', password: ADMIN_PASSWORD } })).status).toBe(429);
-    expect(resetAdmin(gw.ctx.db)).toBe('reset');
+    expect(resetAdmin(gw.ctx.db)).toEqual({ what: 'reset', username: 'admin' });
     const res = await api(gw, 'POST', '/api/auth/login', { body: { username: 'admin', password: 'admin123' } });
     expect(res.status).toBe(200);
     expect((await res.json()).must_change_password).toBe(true);

@@ -20,7 +20,7 @@ test('a reset through another connection (as the CLI does) is seen on the next r
   const other = new Database(path); // a second connection: what `gophergate --reset-admin` opens
   try {
     other.exec('PRAGMA busy_timeout = 5000');
-    expect(resetAdmin(drizzle(other, { schema }))).toBe('reset');
+    expect(resetAdmin(drizzle(other, { schema }))).toEqual({ what: 'reset', username: 'admin' });
   } finally {
     other.close();
   }

@@ -1,4 +1,5 @@
-import { sqliteTable, text, integer } from 'drizzle-orm/sqlite-core';
+import { sql } from 'drizzle-orm';
+import { sqliteTable, text, integer, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const users = sqliteTable('users', {
   id: integer('id').primaryKey({ autoIncrement: true }),
@@ -10,4 +11,10 @@ export const users = sqliteTable('users', {
   /** Bumped on password change or logout-everywhere: signed tokens carry it, so old ones die. */
   tokenVersion: integer('token_version').notNull().default(0),
   createdAt: integer('created_at').notNull(),
-});
+  /**
+   * 0 for every user but those that already shared a name up to case with an older user when
+   * migration 0016 made names unique in any case: they keep their names (and sign in as before)
+   * with their own id here, so the index below could be built; every new name must be free in any case.
+   */
+  usernameClash: integer('username_clash').notNull().default(0),
+}, (t) => [uniqueIndex('users_username_lower_uq').on(sql`lower(${t.username})`, t.usernameClash)]);

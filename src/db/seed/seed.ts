@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { modelGroups, models, providers, users } from '../schema';
 import { PROVIDER_IDS } from '../../providers/types';
@@ -43,19 +43,37 @@ export function seedDatabase(db: Db, opts: { adminPassword?: string; now?: numbe
   return { adminCreated };
 }
 
+/** What `--reset-admin` did, to whom (`admin`, or the name it has in another case). */
+export interface ResetAdminResult {
+  what: 'reset' | 'created';
+  username: string;
+}
+
+/**
+ * The user `--reset-admin` resets: `admin`, else one named so in another case (`Admin`), since
+ * usernames are unique in any case and `admin` could not be created beside it.
+ */
+const adminUser = (db: Db) =>
+  db
+    .select({ id: users.id, username: users.username, tokenVersion: users.tokenVersion })
+    .from(users)
+    .where(sql`lower(${users.username}) = 'admin'`)
+    .orderBy(sql`${users.username} <> 'admin'`, users.id)
+    .limit(1);
+
 /** `--reset-admin`: admin gets the default password back, with a change forced at next login. */
-export function resetAdmin(db: Db, now = Date.now()): 'reset' | 'created' {
+export function resetAdmin(db: Db, now = Date.now()): ResetAdminResult {
   const hash = Bun.password.hashSync(DEFAULT_ADMIN_PASSWORD, 'argon2id');
-  const existing = db.select({ id: users.id, tokenVersion: users.tokenVersion }).from(users).where(eq(users.username, 'admin')).get();
+  const existing = adminUser(db).get();
   if (existing) {
     db.update(users)
       .set({ passwordHash: hash, role: 'admin', mustChangePassword: true, tokenVersion: existing.tokenVersion + 1 })
       .where(eq(users.id, existing.id))
       .run();
-    return 'reset';
+    return { what: 'reset', username: existing.username };
   }
   db.insert(users).values({ username: 'admin', passwordHash: hash, role: 'admin', mustChangePassword: true, createdAt: now }).run();
-  return 'created';
+  return { what: 'created', username: 'admin' };
 }
 
 /**
@@ -89,18 +107,18 @@ export async function seedDatabaseAsync(db: Db, opts: { adminPassword?: string; 
 }
 
 /** resetAdmin for a store that is awaited (PostgreSQL). */
-export async function resetAdminAsync(db: Db, now = Date.now()): Promise<'reset' | 'created'> {
+export async function resetAdminAsync(db: Db, now = Date.now()): Promise<ResetAdminResult> {
   const hash = await Bun.password.hash(DEFAULT_ADMIN_PASSWORD, 'argon2id');
-  const [existing] = await db.select({ id: users.id, tokenVersion: users.tokenVersion }).from(users).where(eq(users.username, 'admin'));
+  const [existing] = await adminUser(db);
   if (existing) {
     await db
       .update(users)
       .set({ passwordHash: hash, role: 'admin', mustChangePassword: true, tokenVersion: existing.tokenVersion + 1 })
       .where(eq(users.id, existing.id));
-    return 'reset';
+    return { what: 'reset', username: existing.username };
   }
   await db.insert(users).values({ username: 'admin', passwordHash: hash, role: 'admin', mustChangePassword: true, createdAt: now });
-  return 'created';
+  return { what: 'created', username: 'admin' };
 }
 
 /** A configured first admin password that fails the password rule stops the start (src/security/password-policy.ts). */
