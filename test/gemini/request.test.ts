@@ -58,6 +58,19 @@ describe('messages', () => {
     });
   });
 
+  test('a tool result that is a JSON object holding $ref (a JSON Schema an MCP tool returned) goes as text: Gemini refuses $ref there', async () => {
+    const id = makeToolCallId();
+    const schema = '{"type":"object","properties":{"a":{"$ref":"#/$defs/A"}},"$defs":{"A":{"type":"string"}}}';
+    const body = await build({
+      messages: [
+        { role: 'user', content: 'Show the schema' },
+        { role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name: 'get_schema', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: id, content: schema },
+      ],
+    });
+    expect(body.contents[2]).toEqual({ role: 'user', parts: [{ functionResponse: { name: 'get_schema', response: { result: schema } } }] });
+  });
+
   test('tool calls and results: functionCall / functionResponse named by tool_call_id, signature restored', async () => {
     const sig = 'CiQBjz1rX+/abQ==';
     const id1 = makeToolCallId(sig);
