@@ -58,6 +58,26 @@ describe('messages', () => {
     });
   });
 
+  test('empty text parts (which Gemini refuses) are left out; a turn left with none is skipped', async () => {
+    const body = await build({
+      messages: [
+        { role: 'system', content: [{ type: 'text', text: '' }, { type: 'text', text: 'Be brief.' }] },
+        { role: 'user', content: [{ type: 'text', text: '' }, { type: 'text', text: 'Hello' }] },
+        { role: 'assistant', content: 'Hi.' },
+        { role: 'user', content: '' },
+        { role: 'user', content: [{ type: 'text', text: 'Still there?' }] },
+      ],
+    });
+    expect(body).toEqual({
+      systemInstruction: { parts: [{ text: 'Be brief.' }] },
+      contents: [
+        { role: 'user', parts: [{ text: 'Hello' }] },
+        { role: 'model', parts: [{ text: 'Hi.' }] },
+        { role: 'user', parts: [{ text: 'Still there?' }] },
+      ],
+    });
+  });
+
   test('a tool result that is a JSON object holding $ref (a JSON Schema an MCP tool returned) goes as text: Gemini refuses $ref there', async () => {
     const id = makeToolCallId();
     const schema = '{"type":"object","properties":{"a":{"$ref":"#/$defs/A"}},"$defs":{"A":{"type":"string"}}}';

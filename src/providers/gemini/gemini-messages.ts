@@ -83,9 +83,9 @@ export async function convertMessages(
 function systemParts(content: unknown, path: string): GeminiPart[] {
   if (typeof content === 'string') return content === '' ? [] : [{ text: content }];
   if (!Array.isArray(content)) throw badRequest('System message content must be a string or text parts.', path);
-  return content.map((p: any, j) => {
+  return content.flatMap((p: any, j) => {
     if (p?.type !== 'text' || typeof p.text !== 'string') throw badRequest('System messages take only text parts.', `${path}[${j}]`);
-    return { text: p.text };
+    return p.text === '' ? [] : [{ text: p.text }]; // Gemini refuses empty text parts
   });
 }
 
