@@ -3,16 +3,17 @@ import { countMessageTokens } from '../messages/count-tokens';
 import { createMessage } from '../messages/create-message';
 import { anthropicCount } from '../messages/native-count-tokens';
 import { validateMessagesRequest } from '../messages/messages-to-chat';
+import { upstreamBeta } from '../proxy/forward-headers';
 import { openaiPost, SSE_HEADERS } from './openai-request';
 import type { V1Route } from './v1-routes';
 
 /** The Anthropic headers a client sent, kept for a native Anthropic upstream (others ignore them). */
 function anthropicHeaders(request: Request): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of ['anthropic-version', 'anthropic-beta']) {
-    const v = request.headers.get(name);
-    if (v) out[name] = v;
-  }
+  const version = request.headers.get('anthropic-version');
+  if (version) out['anthropic-version'] = version;
+  const beta = upstreamBeta(request.headers.get('anthropic-beta'));
+  if (beta) out['anthropic-beta'] = beta;
   return out;
 }
 

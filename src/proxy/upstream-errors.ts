@@ -111,6 +111,19 @@ export const answerTooLarge = (provider: ProviderId) =>
     true,
   );
 
+/**
+ * Google's 429 carries no `retry-after` header: the wait is a RetryInfo detail in the body
+ * (`"retryDelay": "37s"`, a protobuf Duration). As whole seconds, rounded up, so the key pool
+ * rests the key that long and the client's SDK (Claude Code's, OpenAI's) waits it out instead
+ * of spending its retries on a per-minute quota.
+ */
+function googleRetryDelay(err: any): string | null {
+  if (!Array.isArray(err?.details)) return null;
+  const info = err.details.find((d: any) => typeof d?.['@type'] === 'string' && d['@type'].endsWith('google.rpc.RetryInfo'));
+  const m = typeof info?.retryDelay === 'string' ? /^(\d+(?:\.\d+)?)s$/.exec(info.retryDelay.trim()) : null;
+  return m ? String(Math.max(1, Math.ceil(Number(m[1])))) : null;
+}
+
 /** Upstream answered with an error status: 4xx is passed through (401/403 become 502), 5xx becomes 502. */
 export async function errorFromUpstreamResponse(provider: ProviderId, res: Response, apiKey?: string): Promise<UpstreamError> {
   if (res.status >= 300 && res.status < 400) {
@@ -123,6 +136,7 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
   let message: unknown = text;
   let code: string | undefined;
   let outOfCredit = false;
+  let bodyRetryAfter: string | null = null;
   try {
     const json = JSON.parse(text);
     // Gemini wraps errors in an array; OpenAI-compatible ones use {error:{message,code}} or {error:"..."}.
@@ -132,12 +146,13 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
     // Anthropic: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}.
     else if (json?.type === 'error' && typeof err?.type === 'string') code = err.type;
     outOfCredit = res.status === 429 && (OUT_OF_CREDIT.has(err?.code) || OUT_OF_CREDIT.has(err?.type));
+    bodyRetryAfter = googleRetryDelay(err);
   } catch {
     // not JSON: keep the text
   }
   const detail = redactSecrets(String(message).slice(0, 1000), apiKey).trim() || res.statusText || 'no details';
   const headers: Record<string, string> = {};
-  const retryAfter = res.headers.get('retry-after');
+  const retryAfter = res.headers.get('retry-after') ?? bodyRetryAfter;
   if (retryAfter && res.status === 429) headers['retry-after'] = retryAfter;
   // A provider refusing the gateway's own key is the operator's problem, not the client's: passing
   // 401/403 through would make SDKs report "your API key is wrong" to a client whose key is fine.

@@ -58,6 +58,39 @@ describe('messages', () => {
     });
   });
 
+  test('empty text parts (which Gemini refuses) are left out; a turn left with none is skipped', async () => {
+    const body = await build({
+      messages: [
+        { role: 'system', content: [{ type: 'text', text: '' }, { type: 'text', text: 'Be brief.' }] },
+        { role: 'user', content: [{ type: 'text', text: '' }, { type: 'text', text: 'Hello' }] },
+        { role: 'assistant', content: 'Hi.' },
+        { role: 'user', content: '' },
+        { role: 'user', content: [{ type: 'text', text: 'Still there?' }] },
+      ],
+    });
+    expect(body).toEqual({
+      systemInstruction: { parts: [{ text: 'Be brief.' }] },
+      contents: [
+        { role: 'user', parts: [{ text: 'Hello' }] },
+        { role: 'model', parts: [{ text: 'Hi.' }] },
+        { role: 'user', parts: [{ text: 'Still there?' }] },
+      ],
+    });
+  });
+
+  test('a tool result that is a JSON object holding $ref (a JSON Schema an MCP tool returned) goes as text: Gemini refuses $ref there', async () => {
+    const id = makeToolCallId();
+    const schema = '{"type":"object","properties":{"a":{"$ref":"#/$defs/A"}},"$defs":{"A":{"type":"string"}}}';
+    const body = await build({
+      messages: [
+        { role: 'user', content: 'Show the schema' },
+        { role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name: 'get_schema', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: id, content: schema },
+      ],
+    });
+    expect(body.contents[2]).toEqual({ role: 'user', parts: [{ functionResponse: { name: 'get_schema', response: { result: schema } } }] });
+  });
+
   test('tool calls and results: functionCall / functionResponse named by tool_call_id, signature restored', async () => {
     const sig = 'CiQBjz1rX+/abQ==';
     const id1 = makeToolCallId(sig);

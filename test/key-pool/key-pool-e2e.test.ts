@@ -226,10 +226,26 @@ describe('Gemini (the key goes in x-goog-api-key)', () => {
   let gemini: FakeUpstream;
   let g: TestGateway;
   let refused: string | null = null;
+  /** Google's real 429: no retry-after header, the wait is a RetryInfo detail of the body. */
+  let quotaBody = false;
+  const quota429 = () =>
+    jsonResponse({
+      error: {
+        code: 429,
+        message: 'You exceeded your current quota, please check your plan and billing details. Please retry in 36.4s.',
+        status: 'RESOURCE_EXHAUSTED',
+        details: [
+          { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests', quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier' }] },
+          { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '36.4s' },
+        ],
+      },
+    }, 429);
   beforeAll(async () => {
     gemini = startFakeUpstream((req) =>
       req.headers.get('x-goog-api-key') === refused
-        ? jsonResponse([{ error: { code: 429, message: 'Resource exhausted', status: 'RESOURCE_EXHAUSTED' } }], 429, { 'retry-after': '10' })
+        ? quotaBody
+          ? quota429()
+          : jsonResponse([{ error: { code: 429, message: 'Resource exhausted', status: 'RESOURCE_EXHAUSTED' } }], 429, { 'retry-after': '10' })
         : replayJson('gemini', 'text.json')(req, null as never, null as never),
     );
     g = await startGateway({
@@ -258,5 +274,26 @@ describe('Gemini (the key goes in x-goog-api-key)', () => {
     expect(seen().filter((k) => k === G2).length).toBe(1);
     expect(seen().filter((k) => k === G1).length).toBe(4);
     expect(g.ctx.keyPool.stateOf('gemini', g.ctx.state.getSnapshot().providers.get('gemini')!.keys![1]!.id).state).toBe('cooling');
+  });
+
+  test("Google's 429 names its wait only in the body (RetryInfo): the key rests that long, and the client is told to wait it out", async () => {
+    refused = G1;
+    quotaBody = true;
+    const g1 = g.ctx.state.getSnapshot().providers.get('gemini')!.keys![0]!.id;
+    const g2 = g.ctx.state.getSnapshot().providers.get('gemini')!.keys![1]!.id;
+    // Both keys rest (G2 from the test above until its 10 s pass, then G1 here): the client's 429.
+    clock.now += 11_000;
+    await g.openai().chat.completions.create({ model: 'gemini/gemini-2.5-flash', messages: msgs }).catch(() => {});
+    expect(g.ctx.keyPool.stateOf('gemini', g1)).toEqual({ state: 'cooling', until: clock.now + 37_000 });
+    refused = G2;
+    const res = await fetch(`${g.url}/v1/messages?beta=true`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': g.clientKey, 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'gemini/gemini-2.5-flash', max_tokens: 64, messages: msgs }),
+    });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('37');
+    expect(((await res.json()) as any).error.type).toBe('rate_limit_error');
+    expect(g.ctx.keyPool.stateOf('gemini', g2)).toEqual({ state: 'cooling', until: clock.now + 37_000 });
   });
 });

@@ -169,3 +169,33 @@ test('to OpenAI with 80 tools: parallel calls with interleaved argument pieces a
   const whole = (await (await claudeCode({ ...body, stream: false })).json()) as any;
   expect(comparable(final)).toEqual(comparable(whole));
 });
+
+test('to Gemini with an MCP tool whose schema uses $defs: the references arrive inlined (Gemini refuses $ref with siblings)', async () => {
+  const mcp = {
+    name: 'mcp__snowflake__create_object',
+    description: 'Create a Snowflake object',
+    input_schema: {
+      type: 'object',
+      $defs: { Target: { type: 'object', properties: { name: { type: 'string' }, kind: { type: 'string', enum: ['table', 'view'] } }, required: ['name'] } },
+      properties: {
+        target_object: { anyOf: [{ $ref: '#/$defs/Target' }, { type: 'null' }], default: null },
+        replace: { $ref: '#/$defs/Target', title: 'Replace' },
+      },
+      additionalProperties: false,
+    },
+  };
+  const res = await claudeCode({ ...REQUEST, model: 'gemini/gemini-3-pro-preview', tools: [...REQUEST.tools, mcp] });
+  expect(res.status).toBe(200);
+  await res.text();
+  const sent = gemini.last().body.tools[0].functionDeclarations.at(-1);
+  const target = mcp.input_schema.$defs.Target;
+  expect(sent).toEqual({
+    name: mcp.name,
+    description: mcp.description,
+    parametersJsonSchema: {
+      type: 'object',
+      properties: { target_object: { anyOf: [target, { type: 'null' }], default: null }, replace: { ...target, title: 'Replace' } },
+      additionalProperties: false,
+    },
+  });
+});

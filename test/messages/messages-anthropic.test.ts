@@ -257,6 +257,20 @@ describe('Claude Code request replayed against anthropic', () => {
       else expect(await res.json()).toEqual(foldSse('thinking-tool.sse'));
     });
   }
+
+  test("Claude Code signed in to a subscription adds the OAuth beta: it is not sent beside the gateway's API key (messages and count_tokens)", async () => {
+    pair('thinking-tool')();
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${gw.clientKey}`, 'anthropic-version': '2023-06-01', 'anthropic-beta': `oauth-2025-04-20, ${BETA}` };
+    const res = await fetch(`${gw.url}/v1/messages?beta=true`, { method: 'POST', headers, body: JSON.stringify({ ...REQUEST, model: 'claude-sonnet-4-5', stream: false }) });
+    expect(res.status).toBe(200);
+    expect(fake.last().headers['anthropic-beta']).toBe(BETA);
+    expect(fake.last().headers['x-api-key']).toBe(KEY);
+    fake.handler = () => Response.json({ input_tokens: 11 });
+    const count = await fetch(`${gw.url}/v1/messages/count_tokens?beta=true`, { method: 'POST', headers: { ...headers, 'anthropic-beta': 'oauth-2025-04-20' }, body: JSON.stringify({ model: 'claude-sonnet-4-5', messages: REQUEST.messages }) });
+    expect(await count.json()).toEqual({ input_tokens: 11 });
+    expect(fake.last().path).toBe('/v1/messages/count_tokens');
+    expect(fake.last().headers['anthropic-beta']).toBeUndefined();
+  });
 });
 
 describe('usage and cost with cache reads and writes', () => {

@@ -83,9 +83,9 @@ export async function convertMessages(
 function systemParts(content: unknown, path: string): GeminiPart[] {
   if (typeof content === 'string') return content === '' ? [] : [{ text: content }];
   if (!Array.isArray(content)) throw badRequest('System message content must be a string or text parts.', path);
-  return content.map((p: any, j) => {
+  return content.flatMap((p: any, j) => {
     if (p?.type !== 'text' || typeof p.text !== 'string') throw badRequest('System messages take only text parts.', `${path}[${j}]`);
-    return { text: p.text };
+    return p.text === '' ? [] : [{ text: p.text }]; // Gemini refuses empty text parts
   });
 }
 
@@ -133,18 +133,12 @@ function parseArgs(raw: unknown, path: string): Record<string, unknown> {
  * the error details under an `error` key of the response object.
  */
 function toolError(text: string): Record<string, unknown> {
-  try {
-    const parsed = JSON.parse(text);
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return { error: parsed };
-  } catch {
-    // not JSON: the error's text
-  }
-  return { error: text };
+  return { error: jsonObject(text) ?? text };
 }
 
 /**
  * functionResponse.response must be a JSON object: a tool result that already is one is sent
- * as-is, anything else (plain text, arrays, numbers) is wrapped as `{result: ...}`.
+ * as-is, anything else (plain text, arrays, numbers, see jsonObject) is wrapped as `{result: ...}`.
  */
 function toolResult(content: unknown): Record<string, unknown> {
   const text = Array.isArray(content)
@@ -152,11 +146,26 @@ function toolResult(content: unknown): Record<string, unknown> {
     : typeof content === 'string'
       ? content
       : JSON.stringify(content ?? '');
+  return jsonObject(text) ?? { result: text };
+}
+
+/**
+ * The text as a JSON object, or null: not JSON, not an object, or holding a `$ref` key, which
+ * Gemini reads as a reference to a declared schema even inside a function response and refuses
+ * (400 INVALID_ARGUMENT): a JSON Schema an MCP tool returned goes as text instead.
+ */
+function jsonObject(text: string): Record<string, unknown> | null {
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(text);
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed;
+    parsed = JSON.parse(text);
   } catch {
-    // not JSON: plain text result
+    return null; // plain text
   }
-  return { result: text };
+  return parsed && typeof parsed === 'object' && !Array.isArray(parsed) && !hasRefKey(parsed) ? (parsed as Record<string, unknown>) : null;
+}
+
+function hasRefKey(v: unknown): boolean {
+  if (Array.isArray(v)) return v.some(hasRefKey);
+  if (!v || typeof v !== 'object') return false;
+  return Object.entries(v).some(([k, x]) => k === '$ref' || hasRefKey(x));
 }

@@ -10,9 +10,12 @@ type AnyPart = Record<string, any>;
  * downloaded by the gateway (under the SSRF guard) and sent inline.
  */
 export async function userParts(content: unknown, path: string, deps: AdapterDeps, signal?: AbortSignal): Promise<GeminiPart[]> {
-  if (typeof content === 'string') return [{ text: content }];
+  if (typeof content === 'string') return content === '' ? [] : [{ text: content }];
   if (!Array.isArray(content)) throw badRequest('Message content must be a string or an array of content parts.', path);
-  return Promise.all(content.map((part, j) => convertPart(part, `${path}[${j}]`, deps, signal)));
+  const parts = await Promise.all(content.map((part, j) => convertPart(part, `${path}[${j}]`, deps, signal)));
+  // Gemini refuses an empty text part ("Unable to submit request because it has an empty text
+  // parameter"); it says nothing, so it is left out (a turn left with no parts is skipped).
+  return parts.filter((p) => p.text !== '');
 }
 
 async function convertPart(part: AnyPart, path: string, deps: AdapterDeps, signal?: AbortSignal): Promise<GeminiPart> {

@@ -1,4 +1,5 @@
 import { badRequest } from '../../errors/api-error';
+import { inlineSchemaRefs } from './gemini-schema';
 import type { GeminiFunctionDeclaration, GeminiRequest, GeminiToolConfig } from './gemini-wire';
 
 type Tools = Pick<GeminiRequest, 'tools' | 'toolConfig'>;
@@ -6,7 +7,8 @@ type Tools = Pick<GeminiRequest, 'tools' | 'toolConfig'>;
 /**
  * OpenAI tools / tool_choice -> Gemini functionDeclarations / toolConfig. Schemas go in
  * `parametersJsonSchema` (full JSON Schema) because the older `parameters` field takes only an
- * OpenAPI subset and rejects keys OpenAI clients routinely send (`additionalProperties`, `$ref`).
+ * OpenAPI subset and rejects keys OpenAI clients routinely send (`additionalProperties`, `$ref`);
+ * local `$ref`s are inlined first (gemini-schema.ts).
  */
 export function convertTools(tools: unknown, toolChoice: unknown): Tools {
   if (tools === undefined || tools === null) {
@@ -23,7 +25,7 @@ export function convertTools(tools: unknown, toolChoice: unknown): Tools {
     if (typeof f?.name !== 'string' || f.name === '') throw badRequest('A function tool needs a name.', `tools[${i}].function.name`);
     const d: GeminiFunctionDeclaration = { name: f.name };
     if (typeof f.description === 'string') d.description = f.description;
-    if (f.parameters && typeof f.parameters === 'object') d.parametersJsonSchema = f.parameters;
+    if (f.parameters && typeof f.parameters === 'object') d.parametersJsonSchema = inlineSchemaRefs(f.parameters);
     return d;
   });
 
