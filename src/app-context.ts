@@ -160,6 +160,9 @@ function assembleContext(
   const monitor = overrides.monitor ?? new BunMonitorHub(() => providerKeys(state), (id) => clientNameIn(state.getSnapshot(), id));
   // Several instances: every instance's requests reach every monitor (src/redis/monitor-relay.ts).
   if (redis) relayMonitor(monitor, redis);
+  // A sign-out, password change or deleted user (here, or told by another instance) ends its live
+  // monitor at once, not at the hub's periodic check.
+  auth.onSessionsEnded(() => monitor.revalidateSoon());
   // DeepSeek's reasoning_content by tool call id, bounded (10k ids, 1 h); several instances: also in Redis.
   const reasoning = redis ? new RedisReasoningStore(redis) : new ReasoningMemory();
   return {

@@ -58,10 +58,26 @@ export class AuthRuntime {
     this.outsideWrites = opts.sqlite ? dataVersionWatch(opts.sqlite) : null;
   }
 
+  private readonly endListeners: (() => void)[] = [];
+
+  /**
+   * Told whenever sessions may have ended: a change here (invalidate) or another instance's
+   * notice (dropSessions). The live monitor re-checks its sockets then.
+   */
+  onSessionsEnded(listener: () => void): void {
+    this.endListeners.push(listener);
+  }
+
   /** Drops every cached session: called after any change to users or sessions. */
   invalidate(): void {
-    this.cache.clear();
+    this.dropSessions();
     this.onInvalidate?.();
+  }
+
+  /** Drops every cached session without telling other instances (a change they told us of). */
+  dropSessions(): void {
+    this.cache.clear();
+    for (const l of this.endListeners) l();
   }
 }
 

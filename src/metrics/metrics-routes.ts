@@ -30,9 +30,13 @@ function unauthorized(): Response {
   return Response.json(body, { status: 401, headers: { 'www-authenticate': 'Bearer realm="metrics"' } });
 }
 
-/** Compares without an early exit so the response time does not reveal the token's prefix. */
+/**
+ * Compares without an early exit so the response time does not reveal the token's prefix. The
+ * scheme is matched as HTTP defines it (any letter case, any spaces or a tab after it), as /v1 does.
+ */
 function tokenMatches(header: string | null, token: string): boolean {
-  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7).trim() : '');
+  const scheme = header ? /^\s*Bearer[ \t]+/i.exec(header) : null;
+  const given = Buffer.from(scheme ? header!.slice(scheme[0].length).trim() : '');
   const want = Buffer.from(token);
   return given.length === want.length && timingSafeEqual(given, want);
 }

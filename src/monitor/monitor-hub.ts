@@ -84,6 +84,22 @@ export class BunMonitorHub implements MonitorHub {
     return this.sockets.size;
   }
 
+  private recheckQueued = false;
+
+  /**
+   * Re-checks every socket as soon as the current task is done (once for a burst of calls): told
+   * when sessions may have ended (a sign-out, a password change, a user deleted, another
+   * instance's notice), so an ended session gets no further record.
+   */
+  revalidateSoon(): void {
+    if (this.recheckQueued || this.sockets.size === 0) return;
+    this.recheckQueued = true;
+    queueMicrotask(() => {
+      this.recheckQueued = false;
+      this.revalidate();
+    });
+  }
+
   /** Closes (code 4401) every socket whose session ended since it connected. */
   revalidate(): number {
     let closed = 0;

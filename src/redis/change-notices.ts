@@ -21,10 +21,10 @@ export function connectChangeNotices(link: RedisLink, state: StateStore, rt: Aut
   rt.onInvalidate = () => send('sessions');
   link.onNotice<Notice>(CHANGES_CHANNEL, (n) => {
     if (n.k === 'state') state.reload('outside');
-    else if (n.k === 'sessions') rt.cache.clear();
+    else if (n.k === 'sessions') rt.dropSessions();
   });
   link.onUp(() => {
     state.reload('outside');
-    rt.cache.clear();
+    rt.dropSessions();
   });
 }

@@ -105,14 +105,40 @@ describe('live monitor WebSocket', () => {
     c.ws.close();
   });
 
-  test('a socket whose session ended is closed at the next check', async () => {
+  test('a socket whose session ended here (sign-out, password change, user deleted) is closed at once, before any further record', async () => {
+    const endings: [string, (s: Session, userId: number) => Promise<Response>][] = [
+      ['sign-out', (s) => api(gw, 'POST', '/api/auth/logout', { as: s })],
+      ['password change', (s) => api(gw, 'POST', '/api/auth/change-password', { as: s, body: { current_password: 'ending-password-1', new_password: 'ending-password-2' } })],
+      ['user deleted', (_s, id) => api(gw, 'DELETE', `/api/users/${id}`, { as: admin })],
+    ];
+    for (const [i, [how, end]] of endings.entries()) {
+      const created = await (await api(gw, 'POST', '/api/users', { as: admin, body: { username: `ending${i}`, password: 'ending-password-1', role: 'viewer', must_change_password: false } })).json();
+      const s = await login(gw, `ending${i}`, 'ending-password-1');
+      const c = await connect({ authorization: `Bearer ${s.token}` });
+      if ('refused' in c) throw new Error(`refused ${c.refused}`);
+      await until(() => c.messages.some((m) => m.type === 'hello'));
+      const seen = { code: null as number | null };
+      void c.closed.then((v) => (seen.code = v));
+      expect((await end(s, created.id)).status).toBe(200);
+      // A request finishing right after the answer must not reach the ended session.
+      const after = `after-${how}`;
+      gw.ctx.monitor.publish(record({ requestId: after }));
+      await until(() => seen.code !== null || c.messages.some((m) => m.data?.request_id === after));
+      expect({ how, code: seen.code, got: c.messages.some((m) => m.data?.request_id === after) }).toEqual({ how, code: 4401, got: false });
+      c.ws.close();
+    }
+  });
+
+  test('the periodic check closes a socket whose session another process ended', async () => {
     const s = await login(gw, 'admin', ADMIN_PASSWORD);
     const c = await connect({ authorization: `Bearer ${s.token}` });
     if ('refused' in c) throw new Error(`refused ${c.refused}`);
     await until(() => c.messages.some((m) => m.type === 'hello'));
     const hub = gw.ctx.monitor;
     expect(hub.revalidate()).toBe(0);
-    await api(gw, 'POST', '/api/auth/logout', { as: s });
+    // Another process (or instance) ended it: the row is gone and the cache no longer vouches for it.
+    gw.ctx.sqlite.run('DELETE FROM sessions WHERE id = ?', [s.token.split('.')[0]!]);
+    gw.ctx.auth.cache.delete(s.token.split('.')[0]!);
     expect(hub.revalidate()).toBe(1);
     expect(await c.closed).toBe(4401);
   });

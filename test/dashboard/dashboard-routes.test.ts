@@ -145,4 +145,25 @@ describe('dashboard routes', () => {
         .toEqual({ route: `${r.method} ${r.path}`, anon: 401, viewer: viewerAllowed ? 'own session' : 403 });
     }
   });
+
+  test('every dashboard mutation route refuses an admin cookie without the CSRF header (a form posted by another site)', async () => {
+    // Generated from the app's own routes, as above: the guard must come with every new mutation.
+    const routes = createApp(gw.ctx).routes
+      .filter((r) => !['GET', 'HEAD', 'OPTIONS', 'WS', '$INTERNALWS'].includes(r.method))
+      .filter((r) => !/^\/(api|v1)(\/|$)/.test(r.path) && `${r.method} ${r.path}` !== 'POST /login')
+      .map((r) => ({ method: r.method, path: r.path.replace(/:(\w+)/g, (_m, n) => (n === 'id' ? '1' : 'fast-flow')) }));
+    expect(routes.length).toBeGreaterThanOrEqual(12);
+    const admin = await signIn('admin', ADMIN_PW);
+    for (const r of routes) {
+      const forged = await fetch(`${gw.url}${r.path}`, {
+        method: r.method,
+        headers: { cookie: admin.cookie, origin: 'https://evil.example' },
+        body: new URLSearchParams({ name: 'x', enabled: 'false', role: 'viewer', current_password: ADMIN_PW, new_password: 'another-long-password-1', confirm_password: 'another-long-password-1' }),
+      });
+      const code = forged.status === 403 ? ((await forged.json()) as { error: { code: string } }).error.code : null;
+      expect({ route: `${r.method} ${r.path}`, status: forged.status, code }).toEqual({ route: `${r.method} ${r.path}`, status: 403, code: 'csrf_failed' });
+    }
+    // The session still works: the forged sign-out above did not end it.
+    expect((await fetch(`${gw.url}/clients`, { headers: { cookie: admin.cookie }, redirect: 'manual' })).status).toBe(200);
+  });
 });

@@ -143,6 +143,14 @@ describe('GET /metrics', () => {
     parsePrometheus(await ok.text());
   });
 
+  test('the scheme is read as HTTP says (any case, spaces or a tab after it), as on /v1 and /api', async () => {
+    const { scrape } = setup({ LLM_PROXY__METRICS__TOKEN: 'scrape-secret' });
+    for (const authorization of ['bearer scrape-secret', 'BEARER scrape-secret', 'Bearer\tscrape-secret', 'Bearer   scrape-secret  '])
+      expect({ authorization, status: (await scrape({ authorization })).status }).toEqual({ authorization, status: 200 });
+    for (const authorization of ['bearer wrong-secret', 'Basic scrape-secret', 'Bearerscrape-secret'])
+      expect({ authorization, status: (await scrape({ authorization })).status }).toEqual({ authorization, status: 401 });
+  });
+
   test('a token set with a trailing newline (a secret file, a .env value in quotes) still matches the token Prometheus sends', async () => {
     const { scrape } = setup({ LLM_PROXY__METRICS__TOKEN: ' scrape-secret\n' });
     expect((await scrape({ authorization: 'Bearer scrape-secret' })).status).toBe(200);

@@ -67,4 +67,17 @@ describe('change notices', () => {
     expect((await api(A, 'POST', '/api/auth/logout', { as: s })).status).toBeLessThan(300);
     expect(await eventually(async () => (await api(B, 'GET', '/api/auth/me', { as: s })).status === 401, 1_000)).toBe(true);
   });
+
+  test("a session signed out on A ends its live monitor on B within 1 s (not at B's periodic check)", async () => {
+    const s = await login(A, 'admin', 'test-admin-password');
+    const ws = new WebSocket(`${B.url.replace('http', 'ws')}/api/monitor/ws`, { headers: { authorization: `Bearer ${s.token}` } } as any);
+    const seen = { code: null as number | null };
+    ws.onclose = (e) => (seen.code = e.code);
+    await new Promise<void>((resolve, reject) => {
+      ws.onmessage = () => resolve(); // the hello
+      ws.onerror = () => reject(new Error('monitor socket refused'));
+    });
+    expect((await api(A, 'POST', '/api/auth/logout', { as: s })).status).toBeLessThan(300);
+    expect(await eventually(() => seen.code === 4401, 1_000)).toBe(true);
+  });
 });
