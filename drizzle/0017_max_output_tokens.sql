@@ -17,6 +17,7 @@ UPDATE `models` SET `max_output_tokens` = 65536 WHERE `id` = 'gemini-2.5-pro' AN
 UPDATE `models` SET `max_output_tokens` = 65536 WHERE `id` = 'gemini-3-flash-preview' AND `provider` = 'gemini' AND `upstream_id` = 'gemini-3-flash-preview';--> statement-breakpoint
 UPDATE `models` SET `max_output_tokens` = 8192 WHERE `id` = 'deepseek-chat' AND `provider` = 'deepseek' AND `upstream_id` = 'deepseek-chat';--> statement-breakpoint
 UPDATE `models` SET `max_output_tokens` = 64000 WHERE `id` = 'deepseek-reasoner' AND `provider` = 'deepseek' AND `upstream_id` = 'deepseek-reasoner';--> statement-breakpoint
+UPDATE `models` SET `max_output_tokens` = 128000 WHERE `id` = 'claude-opus-4-6' AND `provider` = 'anthropic' AND `upstream_id` = 'claude-opus-4-6';--> statement-breakpoint
 UPDATE `models` SET `max_output_tokens` = 64000 WHERE `id` = 'claude-opus-4-5' AND `provider` = 'anthropic' AND `upstream_id` = 'claude-opus-4-5';--> statement-breakpoint
 UPDATE `models` SET `max_output_tokens` = 64000 WHERE `id` = 'claude-sonnet-4-5' AND `provider` = 'anthropic' AND `upstream_id` = 'claude-sonnet-4-5';--> statement-breakpoint
 UPDATE `models` SET `max_output_tokens` = 64000 WHERE `id` = 'claude-haiku-4-5' AND `provider` = 'anthropic' AND `upstream_id` = 'claude-haiku-4-5';

@@ -119,7 +119,7 @@ function serviceTierMultipliers(m: SeedModel): { flex: number | null; priority: 
  * (genai-prices does not carry them); a request asking for more is sent with this many
  * (src/proxy/output-limit.ts). DeepSeek: deepseek-chat 8K, deepseek-reasoner 64K (taken as 64,000,
  * the lower reading of "64K"); Gemini's API pages: 8,192 for 2.0 Flash, 65,536 for 2.5 and 3 Flash;
- * OpenAI's model pages; Anthropic's models overview. A model missing here (Moonshot, Grok, DeepSeek
+ * OpenAI's model pages; Anthropic's models overview (as providers/anthropic/anthropic-limits.ts). A model missing here (Moonshot, Grok, DeepSeek
  * V4, the newest OpenAI and Anthropic ids) is left unknown and sent as asked. Migration 0017 (pg
  * 0009) writes the same numbers into existing databases: keep the two in step.
  */
@@ -138,6 +138,7 @@ export const SEED_MAX_OUTPUT_TOKENS: Readonly<Record<string, number>> = {
   'gemini-3-flash-preview': 65_536,
   'deepseek-chat': 8_192,
   'deepseek-reasoner': 64_000,
+  'claude-opus-4-6': 128_000,
   'claude-opus-4-5': 64_000,
   'claude-sonnet-4-5': 64_000,
   'claude-haiku-4-5': 64_000,
