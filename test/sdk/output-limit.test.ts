@@ -3,11 +3,11 @@
  * most 8192 and refuses more with a 400, so before the per-model output limit every turn routed
  * there failed. The gateway now sends each target at most its model's max_output_tokens, through
  * the official SDKs, on a DeepSeek fake that refuses as DeepSeek does; a model of unknown limit is
- * sent as asked; the admin API sets and clears the limit.
+ * sent as asked; Anthropic's native body is lowered too; the admin API sets and clears the limit.
  */
 import { expect, test } from 'bun:test';
 import { modelGroups } from '../../src/db/schema';
-import { jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream, type RecordedRequest } from '../helpers/fake-upstream';
+import { fixtureJson, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream, type RecordedRequest } from '../helpers/fake-upstream';
 import { providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
 import { api, json, login, ADMIN_PASSWORD, type Session } from '../helpers/admin-harness';
 import { anthropicClient, foldChatChunks } from '../messages/messages-helpers';
@@ -22,6 +22,7 @@ const LIMITS: Record<string, number> = { 'deepseek-chat': 8192 };
 
 let deepseek: FakeUpstream;
 let openai: FakeUpstream;
+let anthropic: FakeUpstream;
 let gw: TestGateway;
 let admin: Session;
 
@@ -41,7 +42,8 @@ useGateway(async (g) => {
   env: (() => {
     deepseek = startFakeUpstream((_r, rec) => (rec.body.messages?.at(-1)?.content === 'fail here' ? jsonResponse({ error: { message: 'busy', type: 'server_error' } }, 503) : answer(rec)));
     openai = startFakeUpstream((_r, rec) => (rec.body.stream ? sseResponse(TEXT) : jsonResponse(foldChatChunks(TEXT))));
-    return { ...providerEnv('deepseek', `${deepseek.url}/v1`), ...providerEnv('openai', `${openai.url}/v1`) };
+    anthropic = startFakeUpstream(() => jsonResponse(fixtureJson('anthropic', 'text.json')));
+    return { ...providerEnv('deepseek', `${deepseek.url}/v1`), ...providerEnv('openai', `${openai.url}/v1`), ...providerEnv('anthropic', anthropic.url) };
   })(),
 });
 
@@ -76,6 +78,16 @@ test('Responses API: max_output_tokens 32000 to deepseek-chat is sent as 8192', 
   const r = await gw.openai().responses.create({ model: 'deepseek-chat', max_output_tokens: 32_000, input: 'Hi' });
   expect(r.status).toBe('completed');
   expect(since(deepseek, from).map((x) => x.body.max_tokens)).toEqual([8192]);
+});
+
+test("Anthropic itself: the client's body goes as sent but for max_tokens above the model's 64000, its thinking budget kept below it", async () => {
+  const from = anthropic.requests.length;
+  await anthropicClient(gw).messages.create({
+    model: 'claude-opus-4-5', max_tokens: 100_000, thinking: { type: 'enabled', budget_tokens: 80_000 }, messages: [{ role: 'user', content: 'Hi' }],
+  });
+  await anthropicClient(gw).messages.create({ model: 'claude-opus-4-5', max_tokens: 32_000, messages: [{ role: 'user', content: 'Hi' }] });
+  const sent = anthropic.requests.slice(from).map((r) => [r.body.max_tokens, r.body.thinking?.budget_tokens]);
+  expect(sent).toEqual([[64_000, 63_999], [32_000, undefined]]);
 });
 
 test('a model of unknown output limit is sent what was asked', async () => {
