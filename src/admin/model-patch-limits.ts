@@ -20,9 +20,9 @@ const label = (field: string) => field.replace(/_/g, ' ');
 export function checkModelPatch(patch: ModelPatch): void {
   for (const [field, v] of Object.entries(patch)) {
     if (v === undefined || v === null || typeof v === 'boolean') continue;
-    if (field === 'context_window') {
+    if (field === 'context_window' || field === 'max_output_tokens') {
       if (!Number.isInteger(v) || v < 1 || v > MAX_LONG_CONTEXT_THRESHOLD)
-        throw badRequest(`context window must be a whole number of tokens, from 1 to ${MAX_LONG_CONTEXT_THRESHOLD.toLocaleString('en-US')}.`, field);
+        throw badRequest(`${field === 'context_window' ? 'context window' : 'max output tokens'} must be a whole number of tokens, from 1 to ${MAX_LONG_CONTEXT_THRESHOLD.toLocaleString('en-US')}.`, field);
       continue;
     }
     if (field === 'long_context_threshold') {

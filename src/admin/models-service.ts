@@ -41,6 +41,8 @@ export interface ModelView {
   /** Every token price times this for an answer OpenAI served at service_tier flex / priority; null: standard prices. */
   flex_price_multiplier: number | null;
   priority_price_multiplier: number | null;
+  /** The most output tokens the model writes per answer; a request asking for more is sent with this many. Null: unknown, sent as asked. */
+  max_output_tokens: number | null;
 }
 
 /**
@@ -58,6 +60,7 @@ const NULLABLE_COLUMNS = {
   audio_output_price: 'audioOutputPrice',
   flex_price_multiplier: 'flexPriceMultiplier',
   priority_price_multiplier: 'priorityPriceMultiplier',
+  max_output_tokens: 'maxOutputTokens',
 } as const satisfies Record<string, keyof typeof models.$inferSelect>;
 type NullableField = keyof typeof NULLABLE_COLUMNS;
 

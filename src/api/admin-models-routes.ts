@@ -29,6 +29,10 @@ const patchFields = {
     minimum: 1, maximum: MAX_LONG_CONTEXT_THRESHOLD,
     description: 'Tokens of prompt plus output the model takes (a budget reserves up to it when a request names no max_tokens); null: unknown',
   }))),
+  max_output_tokens: t.Optional(t.Nullable(jsonInteger({
+    minimum: 1, maximum: MAX_LONG_CONTEXT_THRESHOLD,
+    description: 'The most output tokens the model writes per answer: a request asking for more (max_tokens, max_completion_tokens, max_output_tokens) is sent with this many, and a budget reserves no more; null: unknown, sent as asked',
+  }))),
   long_context_threshold: t.Optional(t.Nullable(jsonInteger({
     minimum: 1, maximum: MAX_LONG_CONTEXT_THRESHOLD,
     description: 'From this many prompt tokens (input with cache reads and writes) on, the whole request bills at the long_context_* prices; null: no tier',

@@ -70,7 +70,7 @@ const priceFields = [
   'audio_input_price', 'audio_output_price', 'flex_price_multiplier', 'priority_price_multiplier',
 ];
 const model = obj(
-  { id: str, provider: str, enabled: bool, long_context_threshold: nullable(int), ...Object.fromEntries(priceFields.map((f) => [f, nullable(num)])) },
+  { id: str, provider: str, enabled: bool, long_context_threshold: nullable(int), context_window: nullable(int), max_output_tokens: nullable(int), ...Object.fromEntries(priceFields.map((f) => [f, nullable(num)])) },
   ['id', 'provider', 'enabled', 'input_price', 'cached_input_price', 'output_price', 'reasoning_price', 'cache_write_price', 'image_price'],
 );
 

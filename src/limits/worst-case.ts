@@ -28,6 +28,12 @@ export interface WorstPrices {
   /** Largest context window among the targets (unknown ones count as DEFAULT_OUTPUT_TOKENS); null for a model of unknown window. */
   contextWindow: number | null;
   /**
+   * The most output tokens any target writes per answer (the gateway lowers a larger max_tokens
+   * to it per target: proxy/output-limit.ts), so the output reserved is the smaller of the two;
+   * for a group the largest among its targets. Unset: no bound (a target's limit is unknown).
+   */
+  maxOutputTokens?: number | null;
+  /**
    * A prompt of at least `threshold` tokens may bill at these prices (a long-context tier); for a
    * group the lowest threshold among its targets and, above it, the dearest price of any target.
    * Unset: no target has a tier.
@@ -76,6 +82,7 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
   if (!group || seen.has(name)) return FREE;
   seen.add(name);
   const w: WorstPrices = { input: 0, output: 0, image: 0, contextWindow: 0 };
+  let maxOutput: number | null = 0;
   // A classifier group's scoring call is billed as its own row (charged to the key when it lands),
   // so only whether its model has a price matters here.
   const classifier = group.strategy === 'classifier' ? group.settings.classifier_model : undefined;
@@ -105,7 +112,10 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
     }
     // A target of unknown window counts as the default allowance, so a known large window still wins.
     w.contextWindow = Math.max(w.contextWindow!, p.contextWindow ?? DEFAULT_OUTPUT_TOKENS);
+    // One target without a known limit may write all the request asks for.
+    maxOutput = maxOutput === null || !p.maxOutputTokens ? null : Math.max(maxOutput, p.maxOutputTokens);
   }
+  if (maxOutput) w.maxOutputTokens = maxOutput;
   return w;
 }
 
@@ -122,6 +132,7 @@ function entryWorstPrices(entry: ModelEntry): WorstPrices {
     ...(p.webSearch ? { webSearch: p.webSearch } : {}),
     ...(p.priorityMultiplier && p.priorityMultiplier > 1 ? { priorityMultiplier: p.priorityMultiplier } : {}),
     contextWindow: entry.contextWindow ?? null,
+    ...(entry.maxOutputTokens ? { maxOutputTokens: entry.maxOutputTokens } : {}),
     ...(tier && {
       longContext: { threshold: p.longContext!.threshold, input: Math.max(base.input, tier.input), output: Math.max(base.output, tier.output) },
     }),
@@ -210,7 +221,8 @@ function worstImagePrice(prices: WorstPrices, body: Record<string, unknown>, n: 
  * The most a request may cost and the tokens it may use: the prompt estimated from the body's
  * size, plus the output it asked to be capped at (`max_tokens`, `max_completion_tokens`,
  * `max_output_tokens`), else the model's context window less the prompt (the true ceiling),
- * else DEFAULT_OUTPUT_TOKENS. Images: `n` images at the dearest price their quality and size may
+ * else DEFAULT_OUTPUT_TOKENS; either at most the model's output limit, which the gateway lowers a
+ * larger ask to. Images: `n` images at the dearest price their quality and size may
  * bill (worstImagePrice), plus output tokens each.
  */
 export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unknown>, bodyBytes: number, prices: WorstPrices): WorstCase {
@@ -224,8 +236,11 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
     const n = num(body.n) ?? 1;
     return { costUsd: (prompt * rate.input + n * IMAGE_OUTPUT_TOKENS * rate.output) / 1e6 + n * worstImagePrice(prices, body, n), tokens: prompt };
   }
-  const asked = num(body.max_completion_tokens) ?? num(body.max_tokens) ?? num(body.max_output_tokens);
-  const output = asked ?? (prices.contextWindow ? Math.max(prices.contextWindow - prompt, 1) : DEFAULT_OUTPUT_TOKENS);
+  // What a target is sent is at most its model's output limit (proxy/output-limit.ts): reserve the smaller.
+  const cap = (n: number) => (prices.maxOutputTokens ? Math.min(n, prices.maxOutputTokens) : n);
+  const askedRaw = num(body.max_completion_tokens) ?? num(body.max_tokens) ?? num(body.max_output_tokens);
+  const asked = askedRaw === null ? null : cap(askedRaw);
+  const output = asked ?? cap(prices.contextWindow ? Math.max(prices.contextWindow - prompt, 1) : DEFAULT_OUTPUT_TOKENS);
   // TPM reserves the default allowance at most when no cap was asked: a 1M-token window would
   // otherwise shut out every key whose TPM is below it. The budget reserves the real ceiling.
   const tpmOutput = asked ?? Math.min(output, DEFAULT_OUTPUT_TOKENS);

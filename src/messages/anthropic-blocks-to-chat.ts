@@ -3,6 +3,7 @@ import { badRequest } from '../errors/api-error';
 import { errorToolContent, TOOL_ERROR, type ToolErrorMarked } from '../providers/shared/tool-error';
 import type { AnthropicBlock } from './anthropic-types';
 import { fromToolUseId } from './tool-use-id';
+import { markToolResultMedia } from '../providers/shared/tool-result-media';
 
 /** Anthropic content blocks -> chat messages and content parts (one turn at a time). */
 
@@ -36,7 +37,7 @@ export function systemText(content: unknown, path: string): string {
  * One user turn -> chat messages: its tool_result blocks become tool messages first (chat
  * wants them right after the assistant turn that made the calls), then the rest is one user
  * message. Images inside tool results go into that user message, since chat tool messages
- * carry only text. A result with `is_error: true` reads `Error: …` and carries TOOL_ERROR.
+ * carry only text (marked as a tool result's: TOOL_RESULT_MEDIA). A result with `is_error: true` reads `Error: …` and carries TOOL_ERROR.
  */
 export function userMessages(content: unknown, path: string): ChatCompletionMessageParam[] {
   const out: ChatCompletionMessageParam[] = [];
@@ -53,7 +54,8 @@ export function userMessages(content: unknown, path: string): ChatCompletionMess
         tool[TOOL_ERROR] = text;
       }
       out.push(tool);
-      parts.push(...images);
+      // Marked, so a text-only upstream can leave them out rather than refuse (tool-result-media.ts).
+      parts.push(...images.map(markToolResultMedia));
       return;
     }
     const part = userPart(b, p);

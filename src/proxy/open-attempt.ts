@@ -8,6 +8,7 @@ import type { RequestClock } from './request-clock';
 import { inlineTransform, type ChunkReader } from './inline-transform';
 import { openUpstream, readAnswerBytes } from './open-upstream';
 import { notAnObject } from './upstream-errors';
+import { clampOutputTokens, outputLimitOf } from './output-limit';
 
 export interface AttemptInput {
   ctx: AppContext;
@@ -69,14 +70,16 @@ export async function openAttempt(a: AttemptInput): Promise<JsonAttempt | Stream
   const { ctx, target, clock } = a;
   const adapter = adapterFor(target.provider);
   const settings = a.settings ?? ctx.state.getSnapshot().providers.get(target.provider)!;
+  // Each target gets the output the client asked for, at most what its model writes (one 8K model in a group lowers only its own call).
+  const limit = outputLimitOf(target);
   const callCtx: ChatCallContext = {
     model: target.upstreamModel, stream: a.stream, clientWantsUsage: a.clientWantsUsage,
-    clientHeaders: a.clientHeaders, nativeMessages: a.nativeMessages, reasoning: a.deps.reasoning, clientId: a.clientId, showReasoning: a.showReasoning,
+    clientHeaders: a.clientHeaders, nativeMessages: a.nativeMessages && clampOutputTokens(a.nativeMessages, limit), reasoning: a.deps.reasoning, clientId: a.clientId, showReasoning: a.showReasoning,
   };
   // Image downloads made while building the call stop when the client goes away.
   const signal = a.signal;
   const deps: AdapterDeps = signal ? { ...a.deps, fetchImage: (url, s) => a.deps.fetchImage(url, s ?? signal) } : a.deps;
-  const call = await adapter.buildChatCall(a.req, callCtx, settings, deps);
+  const call = await adapter.buildChatCall(clampOutputTokens(a.req, limit), callCtx, settings, deps);
 
   // A whole JSON answer stays under the header timeout; a stream is timed by its silences.
   const up = await openUpstream(ctx, target, call, { signal, dropClient: a.dropClient, clock, bodyTimeout: a.stream ? 'idle' : 'header', apiKey: settings.apiKey });

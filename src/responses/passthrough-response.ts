@@ -8,6 +8,7 @@ import type { RouteTarget } from '../routing/types';
 import type { MessageLike } from '../usage/estimate-usage';
 import type { Usage } from '../usage/types';
 import { settleAnswer, walkTargets } from '../proxy/walk-targets';
+import { clampOutputTokens, outputLimitOf } from '../proxy/output-limit';
 import { buildOpenAIResponseCall, buildOpenAIResponsesCall, relayResponsesStream } from './openai-passthrough';
 import { isTerminalStatus, type ResponseState } from './background-follower';
 import { responseOutputText, usageFromResponse } from './response-usage';
@@ -28,7 +29,7 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
   let settings: ProviderSettings | null = null;
   const walk = await walkTargets(ctx, { ...decision, targets }, (t, s) => {
     settings = s;
-    return openUpstream(ctx, t, buildOpenAIResponsesCall(req, t.upstreamModel, s), { signal: run.signal, dropClient: run.dropClient, clock, apiKey: s.apiKey });
+    return openUpstream(ctx, t, buildOpenAIResponsesCall(clampOutputTokens(req, outputLimitOf(t)), t.upstreamModel, s), { signal: run.signal, dropClient: run.dropClient, clock, apiKey: s.apiKey });
   }, { signal: run.signal, settledOnReturn: () => false, firstKey: previousResponseKey(run) });
   if (!walk.ok) throw recordFailure(ctx, meta, { decision, walk }, walk.error);
   const { value: up, target } = walk;

@@ -13,6 +13,7 @@ export interface SnapshotRows {
     id: string; provider: string; upstreamId: string; kind: 'chat' | 'image' | 'embedding'; enabled: boolean;
     inputPrice: number; cachedInputPrice: number | null; outputPrice: number; reasoningPrice: number | null; imagePrice: number | null; cacheWritePrice?: number | null;
     contextWindow?: number | null;
+    maxOutputTokens?: number | null;
     longContextThreshold?: number | null; longContextInputPrice?: number | null; longContextCachedInputPrice?: number | null;
     longContextCacheWritePrice?: number | null; longContextOutputPrice?: number | null; longContextReasoningPrice?: number | null;
     audioInputPrice?: number | null; audioOutputPrice?: number | null; flexPriceMultiplier?: number | null; priorityPriceMultiplier?: number | null;
@@ -157,5 +158,6 @@ function modelEntryOf(m: SnapshotRows['models'][number]): ModelEntry {
       webSearch: webSearchPriceOf(m.provider as ProviderId),
     },
     contextWindow: m.contextWindow ?? null,
+    maxOutputTokens: m.maxOutputTokens ?? null,
   };
 }

@@ -51,6 +51,8 @@ export interface ModelEntry {
   prices: ModelPrices;
   /** Tokens of prompt plus output the model takes, when known (bounds a budget's worst case). */
   contextWindow?: number | null;
+  /** The most output tokens the model writes per answer, when known: a request asking more is sent with this many. */
+  maxOutputTokens?: number | null;
   /**
    * Not a models-table row: priced from the bundled genai-prices data for a `provider/<id>` the
    * table lacks (its `kind` is a guess, so endpoint kind checks let it through).

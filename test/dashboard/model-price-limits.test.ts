@@ -35,6 +35,23 @@ beforeAll(async () => {
 afterAll(() => gw.close());
 
 describe('model prices in the dashboard', () => {
+  test('the row edits the output limit: a whole number saves, a fraction is refused beside its field, blank clears it', async () => {
+    const limit = () => gw.ctx.db.select().from(models).where(eq(models.id, 'gpt-4o-mini')).get()!.maxOutputTokens;
+    expect(limit()).toBe(16_384);
+    const row = { input_price: '0.15', output_price: '0.6' };
+    const ok = await save('gpt-4o-mini', { ...row, max_output_tokens: '4096' });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('name="max_output_tokens" value="4096"');
+    expect(limit()).toBe(4096);
+    const bad = await save('gpt-4o-mini', { ...row, max_output_tokens: '10.5' });
+    expect(bad.status).toBe(422);
+    const input = /<input[^>]*name="max_output_tokens"[^>]*>\s*<div[^>]*class="form-error small field-error"[^>]*>([^<]*)<\/div>/.exec(await bad.text());
+    expect(input?.[1]).toBe('max output tokens must be a whole number of tokens, from 1 to 100,000,000.');
+    expect(limit()).toBe(4096);
+    expect((await save('gpt-4o-mini', { ...row, max_output_tokens: '' })).status).toBe(200);
+    expect(limit()).toBeNull();
+  });
+
   test('a price over 1,000,000 is refused as by PATCH /api/models, beside its field, keeping what was typed', async () => {
     const before = inputPrice();
     const api = await fetch(`${gw.url}/api/models/gpt-4o-mini`, {

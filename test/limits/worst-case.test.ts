@@ -138,3 +138,22 @@ test("an image model is reserved at its dearest image: dall-e-3 HD 1792 (3x), gp
   expect(worstPricesOf('gpt-image-1', snap).image).toBeCloseTo((0.042 * 6240) / 1056, 12);
   expect(worstPricesOf('pics', snap).image).toBeCloseTo(0.12, 12);
 });
+
+test('output above the model\'s output limit reserves the limit (the gateway sends no more); a group by its largest, unbounded with an unknown target', () => {
+  // Claude Code's 32000 to an 8K model: the upstream is sent 8192, so that is what may be billed.
+  expect(worstCaseOf('messages', { max_tokens: 32_000 }, 300, { ...prices, maxOutputTokens: 8192 })).toEqual({ costUsd: (100 * 1000 + 8192 * 2000) / 1e6, tokens: 100 + 8192 });
+  expect(worstCaseOf('chat', { max_completion_tokens: 32_000 }, 300, { ...prices, maxOutputTokens: 8192 }).tokens).toBe(100 + 8192);
+  expect(worstCaseOf('responses', { max_output_tokens: 32_000 }, 300, { ...prices, maxOutputTokens: 8192 }).tokens).toBe(100 + 8192);
+  // Below the limit, or no cap asked: as before, the window's rest at most the limit.
+  expect(worstCaseOf('chat', { max_tokens: 100 }, 300, { ...prices, maxOutputTokens: 8192 }).tokens).toBe(200);
+  expect(worstCaseOf('chat', {}, 300, { ...prices, maxOutputTokens: 8192 }).costUsd).toBeCloseTo((100 * 1000 + 8192 * 2000) / 1e6, 12);
+
+  const small = { ...model('small', 'deepseek'), maxOutputTokens: 8192 };
+  const big = { ...model('big', 'openai'), maxOutputTokens: 16_384 };
+  const open = model('open', 'moonshot');
+  const snap = makeSnapshot({ models: [small, big, open], groups: [group('both', ['small', 'big']), group('any', ['small', 'open'])] });
+  expect(worstPricesOf('small', snap).maxOutputTokens).toBe(8192);
+  expect(worstPricesOf('both', snap).maxOutputTokens).toBe(16_384);
+  expect(worstPricesOf('any', snap).maxOutputTokens).toBeUndefined();
+  expect(worstPricesOf('open', snap).maxOutputTokens).toBeUndefined();
+});

@@ -26,6 +26,8 @@ export interface ModelRow {
   /** Every token price times this for an answer OpenAI served at service_tier flex / priority (blank: standard prices). */
   flexMultiplier?: number | null;
   priorityMultiplier?: number | null;
+  /** The most output tokens per answer (a request asking more is sent with this many); blank: unknown, sent as asked. */
+  maxOutputTokens?: number | null;
   /** Added by the seed (which puts it back at every start): disabled, never deleted. */
   seeded?: boolean;
 }
@@ -144,7 +146,7 @@ function AudioTiersEditor(props: { m: ModelRow; rowId: string; url: string }) {
 }
 
 /** The price inputs of a row, in the order of its cells (its Save form sends these). */
-export const ROW_PRICES = ['input_price', 'cached_input_price', 'cache_write_price', 'output_price', 'reasoning_price', 'image_price'] as const;
+export const ROW_PRICES = ['input_price', 'cached_input_price', 'cache_write_price', 'output_price', 'max_output_tokens', 'reasoning_price', 'image_price'] as const;
 
 /** A refused save: its message, the field it is about (null: the row), and the prices as typed. */
 export interface RowError {
@@ -154,14 +156,14 @@ export interface RowError {
 }
 
 /** A price input; with the refusal about it, the value as typed and the message under it. */
-function PriceInput(props: { name: string; value: number | null; label: string; placeholder?: string; rowId: string; error?: RowError }) {
+function PriceInput(props: { name: string; value: number | null; label: string; placeholder?: string; rowId: string; error?: RowError; tokens?: boolean }) {
   const e = props.error;
   const typed = e?.typed?.[props.name];
   const invalid = e?.field === props.name;
   const msgId = `${props.rowId}-${props.name}-error`;
   return (
     <>
-      <input class="price" type="number" step="any" min="0" max={String(MAX_MODEL_PRICE)} name={props.name} value={typed ?? price(props.value)}
+      <input class="price" type="number" step={props.tokens ? '1' : 'any'} min={props.tokens ? '1' : '0'} max={String(props.tokens ? MAX_LONG_CONTEXT_THRESHOLD : MAX_MODEL_PRICE)} name={props.name} value={typed ?? price(props.value)}
         aria-label={props.label} title={props.label} placeholder={props.placeholder ?? ''}
         aria-invalid={invalid ? 'true' : undefined} aria-describedby={invalid ? msgId : undefined} />
       {invalid ? <div class="form-error small field-error" id={msgId} role="alert" safe>{e!.message}</div> : ''}
@@ -185,7 +187,7 @@ export function ModelRowView(props: { m: ModelRow; admin: boolean; error?: RowEr
         <td>{m.enabled ? <span class="badge ok">on</span> : <span class="badge muted">off</span>}</td>
         <td class="num">{price(m.inputPrice)}</td>
         <td class="num">{`${price(m.cachedInputPrice) || '—'} / ${price(m.cacheWritePrice ?? null) || '—'}`}</td>
-        <td class="num">{price(m.outputPrice)}</td>
+        <td class="num">{price(m.outputPrice)}{m.maxOutputTokens != null ? <div class="muted small max-output" safe>{`max ${m.maxOutputTokens.toLocaleString('en-US')} tokens`}</div> : ''}</td>
         <td class="num">{price(m.reasoningPrice) || '—'}</td>
         <td class="num">{price(m.imagePrice) || '—'}</td>
       </tr>
@@ -212,7 +214,12 @@ export function ModelRowView(props: { m: ModelRow; admin: boolean; error?: RowEr
         <PriceInput name="cached_input_price" rowId={rowId} error={props.error} value={m.cachedInputPrice} label="Cached input (cache read) $/1M tokens (blank: input price)" placeholder="= input" />
         <PriceInput name="cache_write_price" rowId={rowId} error={props.error} value={m.cacheWritePrice ?? null} label="Cache write $/1M tokens (blank: input price)" placeholder="write = input" />
       </td>
-      <td><PriceInput name="output_price" rowId={rowId} error={props.error} value={m.outputPrice} label="Output $/1M tokens" /></td>
+      {/* The output limit sits under the output price: both are about the answer, and the row must fit the page. */}
+      <td class="stacked">
+        <PriceInput name="output_price" rowId={rowId} error={props.error} value={m.outputPrice} label="Output $/1M tokens" />
+        <PriceInput name="max_output_tokens" rowId={rowId} error={props.error} value={m.maxOutputTokens ?? null} tokens
+          label="Max output tokens per answer: a request asking more is sent with this many (blank: unknown, sent as asked)" placeholder="max out: any" />
+      </td>
       <td><PriceInput name="reasoning_price" rowId={rowId} error={props.error} value={m.reasoningPrice} label="Reasoning $/1M tokens (blank: output price)" placeholder="= output" /></td>
       <td><PriceInput name="image_price" rowId={rowId} error={props.error} value={m.imagePrice} label="$ per image" placeholder="—" /></td>
       <td class="actions">
@@ -272,8 +279,11 @@ function CreateModelForm(props: { providers: string[]; provider: string | null; 
         <label>Context window
           <input name="context_window" type="number" min="1" max={String(MAX_LONG_CONTEXT_THRESHOLD)} step="1" placeholder="genai-prices" />
         </label>
+        <label>Max output tokens
+          <input name="max_output_tokens" type="number" min="1" max={String(MAX_LONG_CONTEXT_THRESHOLD)} step="1" placeholder="unknown" />
+        </label>
       </div>
-      <p class="muted small">Blank prices and window come from the bundled genai-prices data when it lists the model (Ollama models are free); otherwise give input and output prices. A model without a price is refused to keys with a budget.</p>
+      <p class="muted small">Blank prices and window come from the bundled genai-prices data when it lists the model (Ollama models are free); otherwise give input and output prices. A request asking for more output than the max output tokens is sent with that many (blank: sent as asked). A model without a price is refused to keys with a budget.</p>
       <button type="submit" class="btn primary">Add model</button>
       {props.added ? <span class="saved small" role="status" safe>{`added ${props.added}`}</span> : ''}
       <div id={MODEL_CREATE_ERRORS}><FormErrors errors={props.errors} /></div>

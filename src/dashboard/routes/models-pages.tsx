@@ -21,6 +21,7 @@ const row = (m: ModelView): ModelRow => ({
   },
   audioInputPrice: m.audio_input_price, audioOutputPrice: m.audio_output_price,
   flexMultiplier: m.flex_price_multiplier, priorityMultiplier: m.priority_price_multiplier,
+  maxOutputTokens: m.max_output_tokens,
   seeded: SEEDED_MODEL_IDS.includes(m.id),
 });
 
@@ -34,7 +35,7 @@ function price(body: unknown, name: string, nullable: boolean): number | null | 
     throw badRequest(`${name.replace(/_/g, ' ')} is required.`, name);
   }
   const n = Number(v);
-  const what = (MULTIPLIER_FIELDS as readonly string[]).includes(name) ? 'a number' : 'a number of dollars';
+  const what = name === 'max_output_tokens' ? 'a whole number of tokens' : (MULTIPLIER_FIELDS as readonly string[]).includes(name) ? 'a number' : 'a number of dollars';
   if (!Number.isFinite(n)) throw badRequest(`${name.replace(/_/g, ' ')} must be ${what}.`, name);
   return n;
 }
@@ -84,6 +85,7 @@ function patchOf(body: unknown): ModelPatch {
   set('reasoning_price', price(body, 'reasoning_price', true));
   set('image_price', price(body, 'image_price', true));
   set('cache_write_price', price(body, 'cache_write_price', true));
+  set('max_output_tokens', price(body, 'max_output_tokens', true));
   return patch;
 }
 
@@ -110,6 +112,7 @@ function modelInputOf(body: unknown): ModelInput {
     input.context_window = Number(window);
     if (!Number.isFinite(input.context_window)) throw badRequest('context window must be a whole number of tokens.', 'context_window');
   }
+  if (field(body, 'max_output_tokens') !== '') input.max_output_tokens = price(body, 'max_output_tokens', false);
   return input;
 }
 

@@ -47,6 +47,12 @@ export const models = sqliteTable(
      */
     flexPriceMultiplier: real('flex_price_multiplier'),
     priorityPriceMultiplier: real('priority_price_multiplier'),
+    /**
+     * The most output tokens the model writes in one answer (deepseek-chat: 8,192). A request asking
+     * for more is sent with this many (src/proxy/output-limit.ts) instead of the upstream's 400.
+     * Unset: unknown, the request is sent as asked.
+     */
+    maxOutputTokens: integer('max_output_tokens'),
   },
   (t) => [index('models_provider_idx').on(t.provider)],
 );

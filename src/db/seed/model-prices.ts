@@ -114,6 +114,36 @@ function serviceTierMultipliers(m: SeedModel): { flex: number | null; priority: 
   return { flex: FLEX_MULTIPLIER, priority: PRIORITY_MULTIPLIER[m.id] ?? null };
 }
 
+/**
+ * The most output tokens each seeded chat model writes per answer, from the providers' model pages
+ * (genai-prices does not carry them); a request asking for more is sent with this many
+ * (src/proxy/output-limit.ts). DeepSeek: deepseek-chat 8K, deepseek-reasoner 64K (taken as 64,000,
+ * the lower reading of "64K"); Gemini's API pages: 8,192 for 2.0 Flash, 65,536 for 2.5 and 3 Flash;
+ * OpenAI's model pages; Anthropic's models overview (as providers/anthropic/anthropic-limits.ts). A model missing here (Moonshot, Grok, DeepSeek
+ * V4, the newest OpenAI and Anthropic ids) is left unknown and sent as asked. Migration 0017 (pg
+ * 0009) writes the same numbers into existing databases: keep the two in step.
+ */
+export const SEED_MAX_OUTPUT_TOKENS: Readonly<Record<string, number>> = {
+  'gpt-4o': 16_384,
+  'gpt-4o-mini': 16_384,
+  'gpt-4.1': 32_768,
+  'gpt-4.1-mini': 32_768,
+  'gpt-5': 128_000,
+  'gpt-5-mini': 128_000,
+  o3: 100_000,
+  'o4-mini': 100_000,
+  'gemini-2.0-flash': 8_192,
+  'gemini-2.5-flash': 65_536,
+  'gemini-2.5-pro': 65_536,
+  'gemini-3-flash-preview': 65_536,
+  'deepseek-chat': 8_192,
+  'deepseek-reasoner': 64_000,
+  'claude-opus-4-6': 128_000,
+  'claude-opus-4-5': 64_000,
+  'claude-sonnet-4-5': 64_000,
+  'claude-haiku-4-5': 64_000,
+};
+
 /** Models genai-prices has no entry for (per-image models, and local Ollama which is free). */
 const FALLBACK: Record<string, HandPrice> = {
   'dall-e-2': { input: 0, output: 0 },
@@ -273,5 +303,7 @@ function modelRow(m: SeedModel, price: HandPrice, contextWindow: number | null, 
     audioOutputPrice: price.audioOutput ?? null,
     flexPriceMultiplier: tiers.flex,
     priorityPriceMultiplier: tiers.priority,
+    // Keyed by the seeded id on its own provider (a `provider/<id>` pass-through of it gets it too).
+    maxOutputTokens: SEED_MODELS.some((s) => s.id === m.id && s.provider === m.provider) ? (SEED_MAX_OUTPUT_TOKENS[m.id] ?? null) : null,
   };
 }

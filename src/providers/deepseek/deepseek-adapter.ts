@@ -13,6 +13,7 @@ import {
   rememberResponseReasoning,
 } from '../openai-compatible/reasoning-quirk';
 import type { ReasoningStore } from '../openai-compatible/reasoning-memory';
+import { isToolResultMedia, omittedMediaText } from '../shared/tool-result-media';
 
 export const DEEPSEEK_DEFAULT_SYSTEM = 'Always respond in English.';
 
@@ -28,6 +29,20 @@ export function refuseJsonSchema(body: UpstreamBody): void {
     "Structured output with a JSON schema (response_format json_schema; text.format on /v1/responses) is not supported by provider 'deepseek': its JSON mode is {type: 'json_object'}.",
     'response_format',
     'unsupported_parameter',
+  );
+}
+
+/**
+ * An image or document a tool returned (an agent's screenshot, a PDF it read) becomes a short text
+ * placeholder: refusing it would fail this turn and every later turn of the conversation, which
+ * keeps the result. The messages are copied where a part changes: a group's next target may see it.
+ */
+export function omitToolResultMedia(body: UpstreamBody, model: string): void {
+  if (!Array.isArray(body.messages) || !(body.messages as any[]).some((m) => Array.isArray(m?.content) && m.content.some(isToolResultMedia))) return;
+  body.messages = (body.messages as any[]).map((m) =>
+    Array.isArray(m?.content) && m.content.some(isToolResultMedia)
+      ? { ...m, content: m.content.map((p: any) => (isToolResultMedia(p) ? { type: 'text', text: omittedMediaText(p, model) } : p)) }
+      : m,
   );
 }
 
@@ -55,7 +70,8 @@ export function refuseNonTextParts(body: UpstreamBody): void {
 
 /**
  * DeepSeek quirks on the way up:
- * - response_format json_schema and content parts other than text are refused (above);
+ * - response_format json_schema and content parts other than text are refused (above), but for
+ *   a tool result's images and documents, which become a placeholder;
  * - without a system prompt its models drift into Chinese, so one is injected (a client's own
  *   system prompt is left alone);
  * - in thinking mode an assistant turn that made tool calls must carry its `reasoning_content`
@@ -65,6 +81,7 @@ export function refuseNonTextParts(body: UpstreamBody): void {
  */
 export function deepseekRequest(body: UpstreamBody, memory?: ReasoningStore): UpstreamBody | Promise<UpstreamBody> {
   refuseJsonSchema(body);
+  omitToolResultMedia(body, String(body.model));
   refuseNonTextParts(body);
   developerToSystem(body);
   completionTokensToMaxTokens(body);

@@ -1,0 +1,24 @@
+import type { ChatCompletionContentPart } from 'openai/resources/chat/completions';
+
+/**
+ * An image or document that came back inside a tool result (Anthropic's `tool_result` content):
+ * chat's tool message carries text only, so the translation moves it into the user message after
+ * it and marks it with this symbol. A text-only upstream (DeepSeek) gets a placeholder for a marked
+ * part instead of refusing the request: an agent's screenshot tool would otherwise fail this turn
+ * and every later one, as the result stays in the conversation. A symbol never reaches a JSON body.
+ */
+export const TOOL_RESULT_MEDIA: unique symbol = Symbol('gophergate.toolResultMedia');
+
+type Marked = { [TOOL_RESULT_MEDIA]?: true };
+
+/** The part, marked as coming from a tool result (not enumerable: the part reads as any other image part). */
+export function markToolResultMedia(part: ChatCompletionContentPart): ChatCompletionContentPart {
+  Object.defineProperty(part, TOOL_RESULT_MEDIA, { value: true, enumerable: false });
+  return part;
+}
+
+export const isToolResultMedia = (part: unknown): boolean => !!part && typeof part === 'object' && (part as Marked)[TOOL_RESULT_MEDIA] === true;
+
+/** What a text-only model reads in place of a tool result's image or document. */
+export const omittedMediaText = (part: { type?: unknown }, model: string): string =>
+  `[${part.type === 'file' ? 'document' : 'image'} omitted: ${model} reads text only]`;
