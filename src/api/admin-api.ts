@@ -3,7 +3,7 @@ import { apiGuard, matchedRouteGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
 import { monitorRoutes } from '../monitor/monitor-routes';
 import { adminAuthRoutes } from './admin-auth-routes';
-import { refuseNonUtf8AdminJson, refusePrototypeKeys } from './admin-json-body';
+import { bodySchemaLookup, refuseNonUtf8AdminJson, refusePrototypeKeys, refuseUnknownFields } from './admin-json-body';
 import { adminClientsRoutes } from './admin-clients-routes';
 import { adminGroupsRoutes } from './admin-groups-routes';
 import { adminModelsRoutes } from './admin-models-routes';
@@ -18,16 +18,22 @@ import { usageRoutes } from './usage-routes';
  * below again from the route pattern the router matched; each route declares its role too
  * (`{ role: 'admin' }`, the macro of sessionGuard), which hands the handler `auth`. JSON bodies
  * must be UTF-8 (refuseNonUtf8AdminJson); a body with a `__proto__`, `constructor` or `prototype`
- * key at any depth is a 400 (refusePrototypeKeys).
+ * key at any depth is a 400 (refusePrototypeKeys); so is a top-level field the route's body schema
+ * does not name (refuseUnknownFields), which Elysia would otherwise drop silently.
  */
 export function adminApi(ctx: AppContext) {
-  return new Elysia({ name: 'admin-api' })
+  // Read on first request, when every route below has been added.
+  let app: Elysia<any, any, any, any, any, any, any> | undefined;
+  const schemaOf = bodySchemaLookup({ get routes() { return app!.routes; } });
+  return app = new Elysia({ name: 'admin-api' })
     .use(apiGuard(ctx))
     .onBeforeHandle(matchedRouteGuard(ctx))
     // Bodies that are not UTF-8 are refused rather than stored with U+FFFD (admin-json-body.ts).
     .onRequest(refuseNonUtf8AdminJson)
     // `{"__proto__": {...}}` would read as its nested fields once Elysia copies the body: refused.
     .onTransform(refusePrototypeKeys)
+    // `{"revoked": false}` or `budgetUsd` would be dropped and answered 200: refused, naming the field.
+    .onTransform(refuseUnknownFields(schemaOf))
     .use(adminAuthRoutes(ctx))
     .use(adminClientsRoutes(ctx))
     .use(adminTeamsRoutes(ctx))
