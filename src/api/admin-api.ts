@@ -1,5 +1,6 @@
 import { Elysia } from 'elysia';
-import { apiGuard, matchedRouteGuard } from '../auth/session-guard';
+import { apiGuard, matchedRouteGuard, pathOf } from '../auth/session-guard';
+import { isApiPath } from '../auth/access-policy';
 import type { AppContext } from '../context';
 import { monitorRoutes } from '../monitor/monitor-routes';
 import { adminAuthRoutes } from './admin-auth-routes';
@@ -43,4 +44,14 @@ export function adminApi(ctx: AppContext) {
     .use(adminGroupsRoutes(ctx))
     .use(usageRoutes(ctx))
     .use(monitorRoutes(ctx));
+}
+
+/**
+ * Every /api answer (logs, users, key prefixes, spend, and its errors) is `cache-control: no-store`:
+ * no browser or shared cache may keep it. Set on the request's headers before anything else runs,
+ * so handlers and the error handler answer with it; app.ts adds it before any other onRequest hook
+ * (the host check and the body cap refuse /api requests too).
+ */
+export function noStoreForApi({ request, set }: { request: Request; set: { headers: Record<string, string | number> } }): void {
+  if (isApiPath(pathOf(request.url))) set.headers['cache-control'] = 'no-store';
 }
