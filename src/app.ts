@@ -1,6 +1,6 @@
 import { Elysia } from 'elysia';
 import type { AppContext } from './context';
-import { adminApi } from './api/admin-api';
+import { adminApi, noStoreForApi } from './api/admin-api';
 import { BUN_MAX_REQUEST_BODY_SIZE, bodyLimit } from './api/body-limit';
 import { corsRoutes } from './api/cors-routes';
 import { dashboardRoutes } from './dashboard/dashboard-routes';
@@ -41,6 +41,8 @@ export function createApp(ctx: AppContext) {
   })
     // JSON errors in the API's shape; dashboard pages asked for by a browser get an HTML page.
     .use(errorHandlerWith(dashboardErrorPage(ctx)))
+    // Every /api answer, refusals included, is `cache-control: no-store` (first, so all carry it).
+    .onRequest(noStoreForApi)
     .use(hostGuard)
     .use(bodyLimit(ctx))
     .use(swaggerRoutes())

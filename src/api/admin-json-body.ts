@@ -25,3 +25,37 @@ export function refusePrototypeKeys({ body }: { body: unknown }): void {
   const path = found && found.length > 200 ? `…${found.slice(-200)}` : found;
   if (path) throw badRequest(`The key '${path.split('.').pop()}' is not allowed in a request body (at ${path}).`, path);
 }
+
+/** The body schema a route declared, found by method and the route pattern the router matched. */
+export type BodySchemaOf = (method: string, route: string) => unknown;
+
+/**
+ * Builds BodySchemaOf from an app's route table, read on first use (after every route is added).
+ * One place for every admin route: a route added later is covered without edits.
+ */
+export function bodySchemaLookup(app: { routes: { method: string; path: string; hooks: { body?: unknown } }[] }): BodySchemaOf {
+  let table: Map<string, unknown> | undefined;
+  return (method, route) => {
+    table ??= new Map(app.routes.map((r) => [`${r.method} ${r.path}`, r.hooks?.body]));
+    return table.get(`${method} ${route}`);
+  };
+}
+
+/**
+ * A top-level field the route's body schema does not name is a 400 naming it (a transform hook,
+ * before the body check). Elysia would drop it silently: `{"revoked": false}` or a typo such as
+ * `budgetUsd` answered 200 while nothing changed. A schema with `additionalProperties: true`
+ * documents that it takes extra fields and is left alone.
+ */
+export function refuseUnknownFields(schemaOf: BodySchemaOf) {
+  return ({ body, route, request }: { body: unknown; route: string; request: Request }): void => {
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return;
+    const schema = schemaOf(request.method, route) as { type?: string; properties?: Record<string, unknown>; additionalProperties?: unknown } | undefined;
+    if (!schema || schema.type !== 'object' || !schema.properties || schema.additionalProperties === true) return;
+    const known = Object.keys(schema.properties);
+    const unknown = Object.keys(body).find((k) => !Object.hasOwn(schema.properties!, k));
+    if (unknown === undefined) return;
+    const shown = unknown.length > 100 ? `${unknown.slice(0, 100)}…` : unknown;
+    throw badRequest(`Unknown field '${shown}': this endpoint takes only ${known.map((k) => `'${k}'`).join(', ')}.`, shown, 'unknown_field');
+  };
+}

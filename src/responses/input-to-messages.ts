@@ -4,6 +4,7 @@ import type {
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
 import { badRequest } from '../errors/api-error';
+import { markToolResultMedia } from '../providers/shared/tool-result-media';
 import type { ResponsesInputItem } from './responses-types';
 import { decodeThinking } from './thinking-content';
 
@@ -16,6 +17,10 @@ import { decodeThinking } from './thinking-content';
  * A `reasoning` item's text rides along as `reasoning_content` on the assistant turn after it,
  * but only when that turn made tool calls: DeepSeek and Kimi thinking models require it back
  * inside a tool loop, and elsewhere it is noise (older DeepSeek reasoners even reject it).
+ * Images and files inside a `function_call_output` go, as for Anthropic's tool_result
+ * (anthropic-blocks-to-chat.ts), into a user message after the run of tool messages, since chat
+ * tool messages carry only text; they are marked (TOOL_RESULT_MEDIA) so a text-only upstream
+ * reads a placeholder rather than refusing.
  */
 export function inputToMessages(input: string | ResponsesInputItem[] | undefined): ChatCompletionMessageParam[] {
   if (input === undefined || input === null) return [];
@@ -26,8 +31,15 @@ export function inputToMessages(input: string | ResponsesInputItem[] | undefined
   // Anthropic thinking blocks from a reasoning item's encrypted_content (thinking-content.ts):
   // they go where reasoning_content goes, as `thinking_blocks`.
   let thinking: unknown[] | null = null;
+  // Images and files of the tool outputs just read, sent once the run of tool messages ends.
+  let media: ChatCompletionContentPart[] = [];
+  const flushMedia = () => {
+    if (media.length) out.push({ role: 'user', content: media });
+    media = [];
+  };
   input.forEach((item, i) => {
     const type = item?.type ?? (item?.role ? 'message' : undefined);
+    if (type !== 'function_call_output') flushMedia();
     switch (type) {
       case 'message': {
         const m = messageItem(item, i);
@@ -48,11 +60,14 @@ export function inputToMessages(input: string | ResponsesInputItem[] | undefined
         reasoning = null;
         thinking = null;
         break;
-      case 'function_call_output':
+      case 'function_call_output': {
         reasoning = null;
         thinking = null;
-        out.push({ role: 'tool', tool_call_id: str(item.call_id, `input[${i}].call_id`), content: toolOutput(item.output, i) });
+        const result = toolOutput(item.output, i);
+        out.push({ role: 'tool', tool_call_id: str(item.call_id, `input[${i}].call_id`), content: result.text });
+        media.push(...result.media.map(markToolResultMedia));
         break;
+      }
       case 'reasoning':
         reasoning = reasoningText(item) || null;
         thinking = decodeThinking(item.encrypted_content);
@@ -65,6 +80,7 @@ export function inputToMessages(input: string | ResponsesInputItem[] | undefined
         );
     }
   });
+  flushMedia();
   for (const m of out) if (m.role === 'assistant' && !m.tool_calls?.length) delete (m as any).reasoning_content, delete (m as any).thinking_blocks;
   return out;
 }
@@ -86,18 +102,19 @@ function str(value: unknown, param: string): string {
 function messageItem(item: ResponsesInputItem, i: number): ChatCompletionMessageParam {
   const role = item.role;
   if (role === 'assistant') return { role: 'assistant', content: assistantText(item.content, i) };
-  const parts = contentParts(item.content, i);
+  const parts = contentParts(item.content, `input[${i}].content`);
   // `developer` is OpenAI's newer name for system; other providers only know `system`.
   if (role === 'system' || role === 'developer') return { role: 'system', content: textOnly(parts, i) };
   if (role === 'user') return { role: 'user', content: parts.length === 1 && parts[0]!.type === 'text' ? parts[0]!.text : parts };
   throw badRequest(`Unknown message role '${String(role)}'.`, `input[${i}].role`);
 }
 
-function contentParts(content: unknown, i: number): ChatCompletionContentPart[] {
+/** Responses content parts at `path` (`input[0].content`, `input[2].output`) -> chat content parts. */
+function contentParts(content: unknown, path: string): ChatCompletionContentPart[] {
   if (typeof content === 'string') return [{ type: 'text', text: content }];
-  if (!Array.isArray(content)) throw badRequest(`'input[${i}].content' must be a string or an array.`, `input[${i}].content`);
+  if (!Array.isArray(content)) throw badRequest(`'${path}' must be a string or an array.`, path);
   return content.map((part: any, j: number): ChatCompletionContentPart => {
-    const param = `input[${i}].content[${j}]`;
+    const param = `${path}[${j}]`;
     switch (part?.type) {
       case 'input_text':
       case 'output_text':
@@ -153,9 +170,13 @@ function appendToolCall(out: ChatCompletionMessageParam[], item: ResponsesInputI
   out.push(m);
 }
 
-function toolOutput(output: unknown, i: number): string {
-  if (typeof output === 'string') return output;
-  // Output given as content parts: chat tool messages only carry text.
-  if (Array.isArray(output)) return output.map((p: any) => (typeof p?.text === 'string' ? p.text : '')).join('');
-  throw badRequest(`'input[${i}].output' must be a string.`, `input[${i}].output`);
+/** A function_call_output's output: a string, or content parts whose text is the tool message and whose images and files travel apart. */
+function toolOutput(output: unknown, i: number): { text: string; media: ChatCompletionContentPart[] } {
+  if (typeof output === 'string') return { text: output, media: [] };
+  if (!Array.isArray(output)) throw badRequest(`'input[${i}].output' must be a string or an array of content parts.`, `input[${i}].output`);
+  const parts = contentParts(output, `input[${i}].output`);
+  return {
+    text: parts.map((p) => (p.type === 'text' ? p.text : '')).join(''),
+    media: parts.filter((p) => p.type !== 'text'),
+  };
 }

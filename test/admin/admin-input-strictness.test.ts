@@ -124,3 +124,51 @@ describe('ids, integers and dates are what the API documents', () => {
     }
   });
 });
+
+describe('fields a route does not take', () => {
+  test('PATCH {"revoked": false} on a revoked key is a 400 naming `revoked`; the key stays revoked', async () => {
+    const c = await json(await api(gw, 'POST', '/api/clients', { as: admin, body: { name: 'unknown-field-client' } }));
+    expect((await api(gw, 'DELETE', `/api/clients/${c.id}`, { as: admin })).status).toBe(200);
+    const r = await api(gw, 'PATCH', `/api/clients/${c.id}`, { as: admin, body: { revoked: false } });
+    await expect400(r, 'revoked');
+    const after = await json(await api(gw, 'GET', `/api/clients/${c.id}`, { as: admin }));
+    expect(after.revoked_at ?? after.revoked).toBeTruthy();
+  });
+
+  test('a camelCase typo is a 400 naming it, with the field left as it was; the right name still works', async () => {
+    const c = await json(await api(gw, 'POST', '/api/clients', { as: admin, body: { name: 'typo-client' } }));
+    const r = await api(gw, 'PATCH', `/api/clients/${c.id}`, { as: admin, body: { budgetUsd: 5 } });
+    await expect400(r, 'budgetUsd');
+    expect((await json(await api(gw, 'GET', `/api/clients/${c.id}`, { as: admin }))).budget_usd ?? null).toBeNull();
+    const ok = await api(gw, 'PATCH', `/api/clients/${c.id}`, { as: admin, body: { budget_usd: 5 } });
+    expect(ok.status).toBe(200);
+    expect((await json(ok)).budget_usd).toBe(5);
+  });
+
+  test('every admin body route refuses an extra top-level field, naming it, and creates nothing', async () => {
+    await expect400(await api(gw, 'POST', '/api/clients', { as: admin, body: { name: 'x-extra', extra: 1 } }), 'extra');
+    expect((await json(await api(gw, 'GET', '/api/clients', { as: admin }))).data.map((c: any) => c.name)).not.toContain('x-extra');
+    await expect400(await api(gw, 'POST', '/api/teams', { as: admin, body: { name: 't-extra', budgetUsd: 1 } }), 'budgetUsd');
+    const team = await json(await api(gw, 'POST', '/api/teams', { as: admin, body: { name: 't-ok' } }));
+    await expect400(await api(gw, 'PATCH', `/api/teams/${team.id}`, { as: admin, body: { maxParallel: 1 } }), 'maxParallel');
+    await expect400(await api(gw, 'POST', '/api/users', { as: admin, body: { username: 'u-extra', password: 'long-enough-pass-1', admin: true } }), 'admin');
+    await expect400(await api(gw, 'PATCH', '/api/users/1', { as: admin, body: { username: 'renamed' } }), 'username');
+    await expect400(await api(gw, 'PATCH', '/api/providers/openai', { as: admin, body: { disabled: true } }), 'disabled');
+    await expect400(await api(gw, 'POST', '/api/providers/openai/keys', { as: admin, body: { key: 'sk-extra-0000000000', name: 'k' } }), 'name');
+    await expect400(await api(gw, 'PATCH', '/api/models/gpt-4o', { as: admin, body: { disabled: true } }), 'disabled');
+    expect(gw.ctx.state.getSnapshot().models.get('gpt-4o')!.enabled).toBe(true);
+    await expect400(await api(gw, 'POST', '/api/groups', { as: admin, body: { name: 'g-extra', strategy: 'heuristic', targets: ['gpt-4o'], fallback: true } }), 'fallback');
+    await expect400(await api(gw, 'PUT', '/api/groups/fast-flow', { as: admin, body: { strategy: 'heuristic', targets: ['gpt-4o'], enabled: true } }), 'enabled');
+    await expect400(await api(gw, 'POST', '/api/groups/try', { as: admin, body: { model: 'gpt-4o', prompt: 'hi', stream: true } }), 'stream');
+    await expect400(await api(gw, 'POST', '/api/auth/change-password', { as: admin, body: { current_password: 'x', new_password: 'y', confirm: 'y' } }), 'confirm');
+    const login = await fetch(`${gw.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'x', remember: true }) });
+    await expect400(login, 'remember');
+  });
+
+  test('the error says which fields the route takes', async () => {
+    const b = await json(await api(gw, 'POST', '/api/teams', { as: admin, body: { name: 't2', nmae: 'x' } }));
+    expect(b.error.code).toBe('unknown_field');
+    expect(b.error.message).toContain("'nmae'");
+    expect(b.error.message).toContain("'budget_usd'");
+  });
+});

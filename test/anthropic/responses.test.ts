@@ -4,6 +4,7 @@ import OpenAI from 'openai';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
 import { EVENT_SCHEMAS, schemaErrors } from '../responses/openai-schema';
+import { PNG_BASE64 } from '../messages/messages-helpers';
 import { anthropicJson, json, queue, sse, strictAboutThinking } from './fake-anthropic';
 
 const MODEL = 'anthropic/claude-sonnet-4-5';
@@ -131,5 +132,23 @@ describe('anthropic through /v1/responses', () => {
     const sent = fake.last().body;
     expect(sent.messages[1]).toEqual(assistantTurn);
     expect(sent.thinking).toEqual({ type: 'enabled', budget_tokens: 1024 });
+  });
+  test('a function_call_output holding an image: Anthropic gets the image in the turn of the tool result, not dropped', async () => {
+    fake.handler = queue(json('text.json'));
+    const png = `data:image/png;base64,${PNG_BASE64}`;
+    await client.responses.create({
+      model: MODEL, max_output_tokens: 300, tools: [weatherTool],
+      input: [
+        { role: 'user', content: 'Show me the weather map of Paris.' },
+        { type: 'function_call', call_id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', name: 'get_weather', arguments: '{"city":"Paris"}' },
+        { type: 'function_call_output', call_id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', output: [{ type: 'input_text', text: 'Map attached.' }, { type: 'input_image', image_url: png, detail: 'auto' }] },
+      ],
+    });
+    const turn = (fake.last().body.messages as any[]).at(-1);
+    expect(turn.role).toBe('user');
+    expect(JSON.stringify(turn.content)).toContain('Map attached.');
+    const images = (turn.content as any[]).flatMap((b) => (b.type === 'image' ? [b] : b.type === 'tool_result' && Array.isArray(b.content) ? b.content.filter((c: any) => c.type === 'image') : []));
+    expect(images).toHaveLength(1);
+    expect(images[0].source).toMatchObject({ type: 'base64', media_type: 'image/png', data: PNG_BASE64 });
   });
 });

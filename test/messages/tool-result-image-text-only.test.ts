@@ -95,3 +95,22 @@ test('in a group, DeepSeek gets the placeholder and the next target, which reads
   expect(gpt).toHaveLength(1);
   expect(gpt[0]!.at(-1).content[0]).toEqual({ type: 'image_url', image_url: { url: `data:image/png;base64,${PNG_BASE64}` } });
 });
+
+test('/v1/responses: a function_call_output holding an image reaches DeepSeek as the same placeholder', async () => {
+  const from = deepseek.requests.length;
+  const res = await gw.openai().responses.create({
+    model: 'deepseek-chat',
+    input: [
+      { role: 'user', content: 'Take a screenshot of the page.' },
+      { type: 'function_call', call_id: 'call_01', name: 'screenshot', arguments: '{}' },
+      { type: 'function_call_output', call_id: 'call_01', output: [{ type: 'input_text', text: 'Screenshot taken.' }, { type: 'input_image', image_url: `data:image/png;base64,${PNG_BASE64}`, detail: 'auto' }] },
+    ],
+  });
+  expect(res.status).toBe('completed');
+  const sent = deepseek.requests.slice(from).map((r) => r.body.messages as any[]);
+  expect(sent).toHaveLength(1);
+  const messages = sent[0]!;
+  const tool = messages.find((m) => m.role === 'tool');
+  expect(tool).toMatchObject({ tool_call_id: 'call_01', content: 'Screenshot taken.' });
+  expect(messages[messages.indexOf(tool) + 1]).toEqual({ role: 'user', content: [{ type: 'text', text: PLACEHOLDER }] });
+});

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import { ApiError } from '../../src/errors/api-error';
 import { responsesToChat } from '../../src/responses/request-to-chat';
 import type { ResponsesRequest } from '../../src/responses/responses-types';
+import { isToolResultMedia } from '../../src/providers/shared/tool-result-media';
 
 const opts = { model: 'deepseek-chat', provider: 'deepseek' };
 
@@ -90,6 +91,61 @@ describe('responsesToChat', () => {
       { role: 'tool', tool_call_id: 'call_a', content: '{"temp":21}' },
       { role: 'tool', tool_call_id: 'call_b', content: '14:00' },
     ]);
+  });
+
+  test('images and files in a function_call_output are kept: after the run of tool messages, in a user message, marked as a tool result\'s', () => {
+    const png = 'data:image/png;base64,iVBORw0KGgo=';
+    const { chat } = responsesToChat(
+      {
+        model: 'x',
+        input: [
+          { role: 'user', content: 'Screenshot both pages' },
+          { type: 'function_call', call_id: 'call_a', name: 'shot', arguments: '{"page":1}' },
+          { type: 'function_call', call_id: 'call_b', name: 'shot', arguments: '{"page":2}' },
+          { type: 'function_call_output', call_id: 'call_a', output: [{ type: 'input_text', text: 'page 1' }, { type: 'input_image', image_url: png, detail: 'high' }] },
+          { type: 'function_call_output', call_id: 'call_b', output: [{ type: 'input_file', file_data: 'data:application/pdf;base64,JVBERi0=', filename: 'p2.pdf' }] },
+          { role: 'user', content: 'Compare them' },
+        ],
+      } as ResponsesRequest,
+      opts,
+    );
+    expect(chat.messages.slice(2)).toEqual([
+      { role: 'tool', tool_call_id: 'call_a', content: 'page 1' },
+      { role: 'tool', tool_call_id: 'call_b', content: '' },
+      {
+        role: 'user',
+        content: [
+          { type: 'image_url', image_url: { url: png, detail: 'high' } },
+          { type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0=', filename: 'p2.pdf' } },
+        ],
+      },
+      { role: 'user', content: 'Compare them' },
+    ] as any);
+    const parts = (chat.messages[4] as any).content as unknown[];
+    expect(parts.every(isToolResultMedia)).toBe(true);
+  });
+
+  test('a tool output image as the last input item is still sent; a part the bridge cannot carry is a 400 naming it', () => {
+    const { chat } = responsesToChat(
+      {
+        model: 'x',
+        input: [
+          { type: 'function_call', call_id: 'call_a', name: 'shot', arguments: '{}' },
+          { type: 'function_call_output', call_id: 'call_a', output: [{ type: 'input_image', image_url: 'https://example.test/a.png' }] },
+        ],
+      } as ResponsesRequest,
+      opts,
+    );
+    expect(chat.messages.at(-1)).toEqual({ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.test/a.png', detail: 'auto' } }] });
+    const err = refused({
+      model: 'x',
+      input: [
+        { type: 'function_call', call_id: 'call_a', name: 'shot', arguments: '{}' },
+        { type: 'function_call_output', call_id: 'call_a', output: [{ type: 'input_text', text: 'ok' }, { type: 'input_image', file_id: 'file_1' }] },
+      ],
+    } as ResponsesRequest);
+    expect(err.status).toBe(400);
+    expect(err.param).toBe('input[1].output[1]');
   });
 
   test('an assistant message right after function_call items joins their turn, so the tool results still follow the calls', () => {
