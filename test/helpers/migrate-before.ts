@@ -3,9 +3,11 @@
  * tag ends with `tag` (SQLite or PostgreSQL), so an upgrade test can put old rows in and then run
  * the real migrations over them.
  */
-import type { Database } from 'bun:sqlite';
+import { Database } from 'bun:sqlite';
 import { SQL } from 'bun';
 import { migratePg } from '../../src/db/pg-store';
+import { runMigrations } from '../../src/db/migrate';
+import { seedDatabase } from '../../src/db/seed/seed';
 import { drizzle as sqliteDrizzle } from 'drizzle-orm/bun-sqlite';
 import { drizzle as pgDrizzle } from 'drizzle-orm/bun-sql';
 import * as sqliteSchema from '../../src/db/schema';
@@ -80,4 +82,28 @@ export function oldModelRows(rows: readonly object[], columns: readonly string[]
     const v = (r as Record<string, unknown>)[f];
     return typeof v === 'boolean' ? Number(v) : v;
   }));
+}
+
+/**
+ * A price migration's upgrade on SQLite: an in-memory database as it was before `tag`, the old
+ * `models` rows put in, the remaining migrations run (then the seed when `seedPassword` is given,
+ * as a start does); the models rows as they come out.
+ */
+export function upgradedSqliteModels(tag: string, columns: readonly string[], rows: readonly unknown[][], seed?: { now: number; adminPassword: string }): Record<string, unknown>[] {
+  const lite = new Database(':memory:');
+  try {
+    const db = migrateSqliteBefore(lite, tag);
+    insertSqliteRows(lite, 'models', columns, rows);
+    runMigrations(db);
+    if (seed) seedDatabase(db, seed);
+    return lite.query('SELECT * FROM models').all() as Record<string, unknown>[];
+  } finally {
+    lite.close();
+  }
+}
+
+/** The same on PostgreSQL (`upgradePgOver`: the start's migrations and seed): the models rows after it. */
+export async function upgradedPgModels(url: string, tag: string, columns: readonly string[], rows: readonly unknown[][], adminPassword: string): Promise<Record<string, unknown>[]> {
+  await upgradePgOver(url, tag, (client) => insertPgRows(client, 'models', columns, rows, ['enabled']), adminPassword);
+  return withPgClient(url, async (client) => (await client.unsafe('SELECT * FROM models')) as Record<string, unknown>[]);
 }

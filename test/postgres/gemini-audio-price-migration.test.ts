@@ -12,7 +12,7 @@ import { runMigrations } from '../../src/db/migrate';
 import { seedDatabase } from '../../src/db/seed/seed';
 import { seedModelRows } from '../../src/db/seed/model-prices';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
-import { insertPgRows, insertSqliteRows, migrateSqliteBefore, oldModelRows, upgradePgOver, withPgClient } from '../helpers/migrate-before';
+import { oldModelRows, upgradedPgModels, upgradedSqliteModels } from '../helpers/migrate-before';
 
 const MIGRATION = 'gemini_audio_prices';
 const COLUMNS = [
@@ -48,13 +48,7 @@ test('the seed prices the audio input of the Gemini models Google prices it apar
 });
 
 test('SQLite: upgrading a seeded database gives the unedited Gemini models their audio price only', () => {
-  const lite = new Database(':memory:');
-  const db = migrateSqliteBefore(lite, MIGRATION);
-  insertSqliteRows(lite, 'models', COLUMNS, oldRows());
-  runMigrations(db);
-  seedDatabase(db, { now: NOW, adminPassword: 'pw-gemini-audio' });
-  expectUpgraded(lite.query('SELECT * FROM models').all() as Record<string, unknown>[]);
-  lite.close();
+  expectUpgraded(upgradedSqliteModels(MIGRATION, COLUMNS, oldRows(), { now: NOW, adminPassword: 'pw-gemini-audio' }));
 });
 
 describe('PostgreSQL', () => {
@@ -65,7 +59,6 @@ describe('PostgreSQL', () => {
   afterAll(async () => pg?.drop());
 
   test('upgrading a seeded database gives the unedited Gemini models their audio price only', async () => {
-    await upgradePgOver(pg.url, MIGRATION, (client) => insertPgRows(client, 'models', COLUMNS, oldRows(), ['enabled']), 'pw-gemini-audio');
-    await withPgClient(pg.url, async (check) => expectUpgraded((await check.unsafe('SELECT * FROM models')) as Record<string, unknown>[]));
+    expectUpgraded(await upgradedPgModels(pg.url, MIGRATION, COLUMNS, oldRows(), 'pw-gemini-audio'));
   });
 });

@@ -11,7 +11,7 @@ import { runMigrations } from '../../src/db/migrate';
 import { seedDatabase } from '../../src/db/seed/seed';
 import { seedModelRows } from '../../src/db/seed/model-prices';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
-import { insertPgRows, insertSqliteRows, migrateSqliteBefore, oldModelRows, upgradePgOver, withPgClient } from '../helpers/migrate-before';
+import { oldModelRows, upgradedPgModels, upgradedSqliteModels } from '../helpers/migrate-before';
 
 const TIER_MIGRATION = 'long_context_tier';
 const TIER_COLUMNS = ['long_context_threshold', 'long_context_input_price', 'long_context_cached_input_price', 'long_context_cache_write_price', 'long_context_output_price', 'long_context_reasoning_price'];
@@ -49,12 +49,7 @@ test('the seed carries genai-prices\u2019 tiers: Claude Sonnet 4.5, Gemini 2.5 P
 });
 
 test('SQLite: upgrading a seeded database fills the tiers of unedited models only', () => {
-  const lite = new Database(':memory:');
-  const db = migrateSqliteBefore(lite, TIER_MIGRATION);
-  insertSqliteRows(lite, 'models', OLD_COLUMNS, oldRows());
-  runMigrations(db);
-  expectUpgraded(lite.query('SELECT * FROM models').all() as Record<string, unknown>[]);
-  lite.close();
+  expectUpgraded(upgradedSqliteModels(TIER_MIGRATION, OLD_COLUMNS, oldRows()));
 });
 
 describe('PostgreSQL', () => {
@@ -65,7 +60,6 @@ describe('PostgreSQL', () => {
   afterAll(async () => pg?.drop());
 
   test('upgrading a seeded database fills the tiers of unedited models only; the start\u2019s seed leaves them', async () => {
-    await upgradePgOver(pg.url, TIER_MIGRATION, (client) => insertPgRows(client, 'models', OLD_COLUMNS, oldRows(), ['enabled']), 'pw-long-context');
-    await withPgClient(pg.url, async (check) => expectUpgraded((await check.unsafe('SELECT * FROM models')) as Record<string, unknown>[]));
+    expectUpgraded(await upgradedPgModels(pg.url, TIER_MIGRATION, OLD_COLUMNS, oldRows(), 'pw-long-context'));
   });
 });

@@ -12,7 +12,7 @@ import { runMigrations } from '../../src/db/migrate';
 import { seedDatabase } from '../../src/db/seed/seed';
 import { SEED_MAX_OUTPUT_TOKENS, seedModelRows } from '../../src/db/seed/model-prices';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
-import { insertPgRows, insertSqliteRows, migrateSqliteBefore, oldModelRows, upgradePgOver, withPgClient } from '../helpers/migrate-before';
+import { oldModelRows, upgradedPgModels, upgradedSqliteModels } from '../helpers/migrate-before';
 
 const MIGRATION = 'max_output_tokens';
 const COLUMNS = [
@@ -50,13 +50,7 @@ function expectUpgraded(rows: Record<string, unknown>[]) {
 }
 
 test('SQLite: upgrading a seeded database gives the seeded models their output limit, not a repointed row', () => {
-  const lite = new Database(':memory:');
-  const db = migrateSqliteBefore(lite, MIGRATION);
-  insertSqliteRows(lite, 'models', COLUMNS, oldRows());
-  runMigrations(db);
-  seedDatabase(db, { now: NOW, adminPassword: 'pw-max-output' });
-  expectUpgraded(lite.query('SELECT * FROM models').all() as Record<string, unknown>[]);
-  lite.close();
+  expectUpgraded(upgradedSqliteModels(MIGRATION, COLUMNS, oldRows(), { now: NOW, adminPassword: 'pw-max-output' }));
 });
 
 describe('PostgreSQL', () => {
@@ -67,7 +61,6 @@ describe('PostgreSQL', () => {
   afterAll(async () => pg?.drop());
 
   test('upgrading a seeded database gives the seeded models their output limit, not a repointed row', async () => {
-    await upgradePgOver(pg.url, MIGRATION, (client) => insertPgRows(client, 'models', COLUMNS, oldRows(), ['enabled']), 'pw-max-output');
-    await withPgClient(pg.url, async (check) => expectUpgraded((await check.unsafe('SELECT * FROM models')) as Record<string, unknown>[]));
+    expectUpgraded(await upgradedPgModels(pg.url, MIGRATION, COLUMNS, oldRows(), 'pw-max-output'));
   });
 });

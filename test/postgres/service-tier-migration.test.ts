@@ -12,7 +12,7 @@ import { runMigrations } from '../../src/db/migrate';
 import { seedDatabase } from '../../src/db/seed/seed';
 import { seedModelRows } from '../../src/db/seed/model-prices';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
-import { insertPgRows, insertSqliteRows, migrateSqliteBefore, oldModelRows, upgradePgOver, withPgClient } from '../helpers/migrate-before';
+import { oldModelRows, upgradedPgModels, upgradedSqliteModels } from '../helpers/migrate-before';
 
 const MIGRATION = 'audio_and_service_tier_prices';
 const COLUMNS = ['audio_input_price', 'audio_output_price', 'flex_price_multiplier', 'priority_price_multiplier'];
@@ -61,13 +61,7 @@ test('the seed prices gpt-audio and gpt-audio-mini\u2019s audio tokens and OpenA
 });
 
 test('SQLite: upgrading a seeded database gives unedited OpenAI models their multipliers only', () => {
-  const lite = new Database(':memory:');
-  const db = migrateSqliteBefore(lite, MIGRATION);
-  insertSqliteRows(lite, 'models', OLD_COLUMNS, oldRows());
-  runMigrations(db);
-  seedDatabase(db, { now: NOW, adminPassword: 'pw-service-tier' });
-  expectUpgraded(lite.query('SELECT * FROM models').all() as Record<string, unknown>[]);
-  lite.close();
+  expectUpgraded(upgradedSqliteModels(MIGRATION, OLD_COLUMNS, oldRows(), { now: NOW, adminPassword: 'pw-service-tier' }));
 });
 
 describe('PostgreSQL', () => {
@@ -78,7 +72,6 @@ describe('PostgreSQL', () => {
   afterAll(async () => pg?.drop());
 
   test('upgrading a seeded database gives unedited OpenAI models their multipliers only', async () => {
-    await upgradePgOver(pg.url, MIGRATION, (client) => insertPgRows(client, 'models', OLD_COLUMNS, oldRows(), ['enabled']), 'pw-service-tier');
-    await withPgClient(pg.url, async (check) => expectUpgraded((await check.unsafe('SELECT * FROM models')) as Record<string, unknown>[]));
+    expectUpgraded(await upgradedPgModels(pg.url, MIGRATION, OLD_COLUMNS, oldRows(), 'pw-service-tier'));
   });
 });
