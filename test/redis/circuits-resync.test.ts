@@ -9,6 +9,7 @@ import { RedisLink } from '../../src/redis/redis-link';
 import { shareBreakers, type SharedBreakers } from '../../src/redis/shared-breakers';
 import { deleteKeys, eventually, randomPrefix, REDIS_URL } from '../helpers/redis-env';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+import { holdScan } from '../helpers/redis-scan-hold';
 
 setDefaultTimeout(30_000);
 
@@ -57,29 +58,17 @@ test('a circuit opened elsewhere while two re-reads overlap stays open after the
   const p = 'overlap-test' as any;
   // B's first re-read misses this circuit (a key created during a SCAN may not be returned) and
   // waits after its first page; a second re-read runs meanwhile.
-  const send = linkB.send.bind(linkB);
-  const firstPage = Promise.withResolvers<void>();
-  let holding = false;
-  linkB.send = (async (cmd: string, args: string[]) => {
-    const hold = holding && cmd === 'SCAN';
-    if (hold) holding = false;
-    const r = await send(cmd, args);
-    if (cmd !== 'SCAN') return r;
-    const [cursor, keys] = r as [string, string[]];
-    if (hold) await firstPage.promise;
-    return [cursor, keys.filter((k) => !k.includes('overlap-test'))];
-  }) as typeof linkB.send;
+  const scan = holdScan(linkB, 'overlap-test', 'first');
   try {
-    holding = true;
     const firstRead = B.resync();
-    expect(holding).toBe(false);
+    expect(scan.waiting).toBe(false);
     await B.resync();
     for (let i = 0; i < A.threshold; i++) A.onFailure(p, 'm1', { providerWide: true });
     expect(await eventually(() => B.state(p) === 'open', 3_000)).toBe(true);
-    firstPage.resolve();
+    scan.release();
     await firstRead;
     expect(B.state(p)).toBe('open');
   } finally {
-    linkB.send = send;
+    scan.restore();
   }
 });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from '
 import { RedisKeyStateStore } from '../../src/redis/redis-key-state-store';
 import { RedisLink } from '../../src/redis/redis-link';
 import { deleteKeys, eventually, randomPrefix, REDIS_URL } from '../helpers/redis-env';
+import { holdScan } from '../helpers/redis-scan-hold';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 
 setDefaultTimeout(30_000);
@@ -42,52 +43,33 @@ describe('key states re-read from Redis', () => {
   test('a key set aside elsewhere while an instance re-reads the shared states stays set aside there', async () => {
     // A key created during a SCAN may or may not be returned (Redis's guarantee): B's scan misses
     // this one, and its last page comes only once A's notice reached B, as on a busy Redis.
-    const send = linkB.send.bind(linkB);
-    const lastPage = Promise.withResolvers<void>();
-    linkB.send = (async (cmd: string, args: string[]) => {
-      const r = await send(cmd, args);
-      if (cmd !== 'SCAN') return r;
-      const [cursor, keys] = r as [string, string[]];
-      if (cursor === '0') await lastPage.promise;
-      return [cursor, keys.filter((k) => !k.includes('during-read'))];
-    }) as typeof linkB.send;
+    const scan = holdScan(linkB, 'during-read', 'last');
     try {
       const resync = B.resync();
       A.setAside('openai', 'during-read', Date.now());
       expect(await eventually(() => state(B, 'during-read') === 'set_aside', 3_000)).toBe(true);
-      lastPage.resolve();
+      scan.release();
       await resync;
       expect(state(B, 'during-read')).toBe('set_aside');
     } finally {
-      linkB.send = send;
+      scan.restore();
     }
   });
 
   test('a key set aside elsewhere while two re-reads overlap stays set aside after the first one ends', async () => {
     // B's first re-read misses this key and waits after its first page; a second re-read runs meanwhile.
-    const send = linkB.send.bind(linkB);
-    const firstPage = Promise.withResolvers<void>();
-    let holding = true;
-    linkB.send = (async (cmd: string, args: string[]) => {
-      const hold = holding && cmd === 'SCAN';
-      if (hold) holding = false;
-      const r = await send(cmd, args);
-      if (cmd !== 'SCAN') return r;
-      const [cursor, keys] = r as [string, string[]];
-      if (hold) await firstPage.promise;
-      return [cursor, keys.filter((k) => !k.includes('overlap'))];
-    }) as typeof linkB.send;
+    const scan = holdScan(linkB, 'overlap', 'first');
     try {
       const firstRead = B.resync();
-      expect(await eventually(() => !holding, 3_000)).toBe(true);
+      expect(await eventually(() => !scan.waiting, 3_000)).toBe(true);
       await B.resync();
       A.setAside('openai', 'overlap', Date.now());
       expect(await eventually(() => state(B, 'overlap') === 'set_aside', 3_000)).toBe(true);
-      firstPage.resolve();
+      scan.release();
       await firstRead;
       expect(state(B, 'overlap')).toBe('set_aside');
     } finally {
-      linkB.send = send;
+      scan.restore();
     }
   });
 
