@@ -12,7 +12,8 @@ import { migratePg, openPgStore } from './db/pg-store';
 import { listen } from './serve';
 import { unreadableKeyWarnings } from './startup/unreadable-keys';
 import { prepareRuntime } from './startup/prepare-runtime';
-import { urlHost } from './startup/local-url';
+import { localUrl, urlHost } from './startup/local-url';
+import { signInHint } from './startup/sign-in-hint';
 import { runHealthcheck } from './startup/healthcheck';
 import { startupFailureMessage, type StartupStep } from './startup/startup-failure';
 import { VERSION } from './version';
@@ -110,6 +111,9 @@ async function serve(config: Config): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // After the handlers: a stop asked for meanwhile still drains.
+  const hint = await signInHint(ctx.db, localUrl(config.server.host, server.port!, '/')).catch(() => null);
+  if (hint && !stopping) console.log(hint);
 }
 
 const command = parseArgs(process.argv.slice(2));

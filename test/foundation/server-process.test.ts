@@ -3,6 +3,9 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pkg from '../../package.json';
+import { resetAdmin } from '../../src/db/seed/seed';
+import { signInHint } from '../../src/startup/sign-in-hint';
+import { startGateway } from '../helpers/start-gateway';
 
 // Spawns the server: seconds on a loaded CI machine. A limit only bounds a hang.
 setDefaultTimeout(30_000);
@@ -26,6 +29,13 @@ test('the server starts in an empty directory, creates ./data, answers /health a
     out += new TextDecoder().decode(value);
   }
   const port = Number(/listening on http:\/\/[^:]+:(\d+)/.exec(out)![1]);
+  // A fresh install says how to sign in (no LLM_PROXY__ADMIN__PASSWORD: the default one).
+  while (!out.includes('admin123')) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    out += new TextDecoder().decode(value);
+  }
+  expect(out).toContain(`gophergate: sign in at http://127.0.0.1:${port}/ as admin / admin123; you will be asked to choose a new password`);
   const health = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json());
   expect(health.status).toBe('ok');
   // The same version `--version` prints (INTERFACE.md: /health carries `version`).
@@ -36,4 +46,16 @@ test('the server starts in an empty directory, creates ./data, answers /health a
   expect(existsSync(join(cwd, 'data', 'encryption.key'))).toBe(true);
   proc.kill('SIGTERM');
   expect(await proc.exited).toBe(0);
+});
+
+test('no sign-in line when admin's password was configured; the line is back after --reset-admin', async () => {
+  // The test gateway sets LLM_PROXY__ADMIN__PASSWORD.
+  const gw = await startGateway();
+  try {
+    expect(await signInHint(gw.ctx.db, 'http://x/')).toBeNull();
+    resetAdmin(gw.ctx.db);
+    expect(await signInHint(gw.ctx.db, 'http://x/')).toBe('gophergate: sign in at http://x/ as admin / admin123; you will be asked to choose a new password');
+  } finally {
+    await gw.close();
+  }
 });

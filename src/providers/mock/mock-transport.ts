@@ -1,4 +1,5 @@
 import type { UpstreamCall } from '../types';
+import { mockReply, textOf } from './mock-reply';
 
 /** Per-request settings: body fields `mock_latency_ms` / `mock_chunks` (set from config by the adapter). */
 function mockSettings(body: any): { latencyMs: number; chunks: number } {
@@ -8,12 +9,6 @@ function mockSettings(body: any): { latencyMs: number; chunks: number } {
     latencyMs: Number.isFinite(latency) && latency > 0 ? latency : 0,
     chunks: Number.isFinite(chunks) && chunks >= 1 ? Math.floor(chunks) : 5,
   };
-}
-
-function textOf(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content.map((p: any) => (p?.type === 'text' && typeof p.text === 'string' ? p.text : '')).join('');
 }
 
 /** About four characters per token: the mock only needs plausible, deterministic numbers. */
@@ -34,18 +29,19 @@ function splitInto(text: string, n: number): string[] {
 }
 
 /**
- * Answers an OpenAI-shaped chat call in-process: the reply echoes the last user message. It
- * speaks the same wire format as a real upstream, so the whole proxy path runs unchanged.
+ * Answers an OpenAI-shaped chat call in-process with the reply mock-reply.ts plans (an echo, a
+ * tool call or a JSON value). It speaks the same wire format as a real upstream, so the whole
+ * proxy path runs unchanged.
  */
 export async function mockTransport(call: UpstreamCall, signal: AbortSignal): Promise<Response> {
   const body = JSON.parse(call.body ?? '{}');
   const { latencyMs, chunks } = mockSettings(body);
   const messages: any[] = Array.isArray(body.messages) ? body.messages : [];
-  const lastUser = [...messages].reverse().find((m) => m?.role === 'user');
-  const reply = `echo: ${textOf(lastUser?.content)}`;
+  const reply = mockReply(body);
+  const toolCalls = reply.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
   const usage = {
     prompt_tokens: roughTokens(messages.map((m) => textOf(m?.content)).join('\n')),
-    completion_tokens: roughTokens(reply),
+    completion_tokens: roughTokens(reply.content ?? reply.toolCalls.map((c) => c.name + c.arguments).join('')),
   };
   const fullUsage = { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens };
   const id = `chatcmpl-mock-${crypto.randomUUID()}`;
@@ -59,14 +55,20 @@ export async function mockTransport(call: UpstreamCall, signal: AbortSignal): Pr
       object: 'chat.completion',
       created,
       model: body.model,
-      choices: [{ index: 0, message: { role: 'assistant', content: reply, refusal: null }, finish_reason: 'stop', logprobs: null }],
+      choices: [{
+        index: 0,
+        message: { role: 'assistant', content: reply.content, refusal: null, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) },
+        finish_reason: reply.finishReason,
+        logprobs: null,
+      }],
       usage: fullUsage,
     });
   }
   const events = [
     { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] },
-    ...splitInto(reply, chunks).map((content) => ({ ...base, choices: [{ index: 0, delta: { content }, finish_reason: null }] })),
-    { ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
+    ...(reply.content === null ? [] : splitInto(reply.content, chunks)).map((content) => ({ ...base, choices: [{ index: 0, delta: { content }, finish_reason: null }] })),
+    ...toolCalls.map((call, index) => ({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index, ...call }] }, finish_reason: null }] })),
+    { ...base, choices: [{ index: 0, delta: {}, finish_reason: reply.finishReason }] },
     ...(body.stream_options?.include_usage ? [{ ...base, choices: [], usage: fullUsage }] : []),
   ];
   const sse = events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join('') + 'data: [DONE]\n\n';
