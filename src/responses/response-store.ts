@@ -138,6 +138,23 @@ export class ResponseStore {
 
   /** Any response made through the gateway (bridged or forwarded), or null when unknown, expired or another client's. */
   find(id: string, clientId: number | null): StoredConversation | null {
+    const entry = this.live(id);
+    if (!entry) return null;
+    if (entry.clientId !== null && entry.clientId !== clientId) return null;
+    return entry;
+  }
+
+  /**
+   * Whether `id` is a response made through the gateway by another client. OpenAI would continue
+   * it for anyone holding the gateway's key (one project), so a follow-up to it is refused, not forwarded.
+   */
+  heldByAnother(id: string, clientId: number | null): boolean {
+    const entry = this.live(id);
+    return entry !== null && entry.clientId !== null && entry.clientId !== clientId;
+  }
+
+  /** The entry of `id` whoever made it (cache, else the SQLite row), or null when unknown or expired. */
+  private live(id: string): StoredConversation | null {
     let entry = this.cache.get(id) ?? null;
     if (!entry && !this.shared) {
       const row = this.select.get(id) as StoredRow | null;
@@ -146,9 +163,7 @@ export class ResponseStore {
         this.remember(id, entry);
       }
     }
-    if (!entry) return null;
-    if (entry.createdAt < this.opts.now() - this.opts.retentionDays * DAY_MS) return null;
-    if (entry.clientId !== null && entry.clientId !== clientId) return null;
+    if (!entry || entry.createdAt < this.opts.now() - this.opts.retentionDays * DAY_MS) return null;
     return entry;
   }
 

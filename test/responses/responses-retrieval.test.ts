@@ -229,3 +229,20 @@ describe("stored responses, OpenAI's own (forwarded)", () => {
     expect(openai.requests.at(-1)!.path).toBe(`/v1/responses/${STREAM_ID}`);
   });
 });
+
+describe('previous_response_id of another client', () => {
+  test("an OpenAI response made through the gateway cannot be continued by another key (OpenAI would: the gateway's key is one project); 404, nothing sent", async () => {
+    const created = await client.responses.create({ model: 'gpt-5-mini', input: 'my secret is heron' });
+    const n = openai.requests.length;
+    const err = await apiError(other.responses.create({ model: 'gpt-5-mini', previous_response_id: created.id, input: 'what is my secret?' }));
+    expect(err.status).toBe(404);
+    expect(err.error).toMatchObject({ code: 'previous_response_not_found', param: 'previous_response_id', type: 'invalid_request_error' });
+    const streamed = await apiError(other.responses.create({ model: 'gpt-5-mini', previous_response_id: created.id, input: 'what is my secret?', stream: true }));
+    expect(streamed.status).toBe(404);
+    expect(openai.requests.length).toBe(n);
+    expect(await gw.waitForRow(err)).toMatchObject({ endpoint: 'responses', status: 404 });
+    // The owner continues it at OpenAI as before.
+    await client.responses.create({ model: 'gpt-5-mini', previous_response_id: created.id, input: 'and now?' });
+    expect(openai.requests.at(-1)!.body.previous_response_id).toBe(created.id);
+  });
+});
