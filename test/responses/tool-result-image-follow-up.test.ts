@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { foldChatChunks, PNG_BASE64 } from '../messages/messages-helpers';
+import { schemaErrors } from './openai-schema';
 
 const TEXT = readChunks('deepseek', 'text.chunks.txt');
 const PLACEHOLDER = '[image omitted: deepseek-chat reads text only]';
@@ -101,4 +102,14 @@ test('read from the table, continued by a model that reads images: it gets the i
   const sent = openai.requests.slice(from).map((r) => r.body.messages as any[]);
   expect(sent).toHaveLength(1);
   expect(afterTool(sent[0]!)).toEqual({ role: 'user', content: [{ type: 'image_url', image_url: { url: PNG, detail: 'auto' } }] });
+});
+
+test('input_items of the stored response list the tool output with its image, as sent, in OpenAI\'s schema (on the other instance too)', async () => {
+  const first = await a.openai().responses.create({ model: 'deepseek-chat', input: screenshotTurn });
+  await written();
+  const res = await b.fetch(`/v1/responses/${first.id}/input_items?order=asc`, { headers: { authorization: `Bearer ${a.clientKey}` } });
+  const list = await res.json();
+  expect(schemaErrors('ResponseItemList', list)).toEqual([]);
+  expect(list.data.map((i: any) => i.type)).toEqual(['message', 'function_call', 'function_call_output']);
+  expect(list.data[2]).toMatchObject({ call_id: 'call_shot', output: screenshotTurn[2]!.output });
 });
