@@ -121,6 +121,19 @@ describe('stored responses, bridged (mock provider)', () => {
     expect((await res.json()).error).toMatchObject({ param: 'before' });
   });
 
+  test("input items sent with the same id are listed under distinct ids: the SDK's auto-pagination (after the last id) ends", async () => {
+    const twice = { type: 'message' as const, id: 'msg_same', role: 'user' as const, content: [{ type: 'input_text' as const, text: 'again' }] };
+    const created = await client.responses.create({ model: 'mock/echo', input: [twice, twice, twice] });
+    const ids: string[] = [];
+    for await (const item of client.responses.inputItems.list(created.id, { limit: 1, order: 'asc' })) {
+      ids.push(item.id!);
+      if (ids.length > 3) break; // the same page again: it would never end
+    }
+    expect(ids).toHaveLength(3);
+    expect(ids[0]).toBe('msg_same');
+    expect(new Set(ids).size).toBe(3);
+  });
+
   test('stream=true on a bridged response is a 400 naming stream (it was never background), not JSON the SDK reads as no events', async () => {
     const created = await client.responses.create({ model: 'mock/echo', input: 'stream me back' });
     const err = await apiError(client.responses.retrieve(created.id, { stream: true }));
