@@ -29,6 +29,12 @@ const FIELDS: [string, Check][] = Object.entries({
   truncation: oneOf('auto', 'disabled'),
 } satisfies Record<string, Check>);
 
+/** Fields inside those objects that the bridge reads and a response echoes back (a number was dropped, then echoed). */
+const NESTED: [string, string, Check][] = [
+  ['reasoning', 'effort', string],
+  ['reasoning', 'summary', string],
+];
+
 /** Throws a 400 naming the first top-level field of a Responses body with a value of the wrong kind. */
 export function validateResponsesFields(body: unknown): unknown {
   if (!isObject(body)) return body; // create-response.ts refuses it, in its words
@@ -37,6 +43,12 @@ export function validateResponsesFields(body: unknown): unknown {
     if (v == null) continue;
     const problem = check(v);
     if (problem) throw badRequest(`Invalid value for '${field}': ${problem}.`, field);
+  }
+  for (const [outer, inner, check] of NESTED) {
+    const v = isObject(body[outer]) ? body[outer][inner] : undefined;
+    if (v == null) continue;
+    const problem = check(v);
+    if (problem) throw badRequest(`Invalid value for '${outer}.${inner}': ${problem}.`, `${outer}.${inner}`);
   }
   return body;
 }

@@ -59,8 +59,12 @@ export function historyOf(run: ResponsesRun): ChatCompletionMessageParam[] | und
       'unsupported_parameter',
     );
   }
-  throw notFound(`Previous response with id '${String(prev)}' not found.`, 'previous_response_not_found', 'previous_response_id');
+  throw previousNotFound(prev);
 }
+
+/** OpenAI's 404 for a `previous_response_id` it does not hold (for this key). */
+export const previousNotFound = (prev: unknown) =>
+  notFound(`Previous response with id '${String(prev)}' not found.`, 'previous_response_not_found', 'previous_response_id');
 
 /** A bridged request ready to run: the request with its item references resolved, and its chat form. */
 export interface BridgedRun extends BridgedRequest {

@@ -4,7 +4,7 @@ import { badRequest } from '../errors/api-error';
 import type { ChatRequest } from '../providers/types';
 import type { RequestClock } from '../proxy/request-clock';
 import { routeChat } from '../proxy/route-chat';
-import { bridgedResponse, bridgeRequest, type BridgedRun } from './bridged-response';
+import { bridgedResponse, bridgeRequest, previousNotFound, type BridgedRun } from './bridged-response';
 import { loadResponseChain, referencedResponses } from './item-references';
 import { classifierCallModel, logRejectedChat } from '../proxy/chat-pipeline';
 import { passthroughResponse } from './passthrough-response';
@@ -62,6 +62,8 @@ export async function createResponse(ctx: AppContext, body: unknown, opts: Creat
     for (const id of continued) await opts.store.load(id);
     // Item references into the conversation continued are a replay of it (bridgeRequest): its earlier responses are read too.
     if (typeof prev === 'string' && continued.length > 1) await loadResponseChain(prev, opts.store, opts.clientId);
+    // Another key's response (OpenAI's own too, which OpenAI would continue for any key of the gateway's project).
+    if (typeof prev === 'string' && opts.store.heldByAnother(prev, opts.clientId)) throw previousNotFound(prev);
     const ours = continued.some((id) => opts.store.get(id, opts.clientId) !== null);
     if (decision.targets[0]?.provider !== 'openai' || ours) bridged = bridgeRequest(run);
   } catch (err) {

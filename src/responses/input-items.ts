@@ -20,9 +20,12 @@ function outputContent(content: unknown): unknown[] {
   );
 }
 
-function itemResource(item: ResponsesInputItem): InputItemResource {
+function itemResource(item: ResponsesInputItem, seen: Set<string>): InputItemResource {
   const type = item?.type ?? (item?.role ? 'message' : 'message');
-  const id = typeof item.id === 'string' && item.id ? item.id : null;
+  // A repeated id gets a new one: pages are read `after` an id, and a client that follows them
+  // (the SDKs' auto-pagination) would be sent the same page again and again.
+  const id = typeof item.id === 'string' && item.id && !seen.has(item.id) ? item.id : null;
+  if (id) seen.add(id);
   switch (type) {
     case 'message':
       if (item.role === 'assistant') {
@@ -40,11 +43,12 @@ function itemResource(item: ResponsesInputItem): InputItemResource {
 
 /**
  * A Responses request's `input` as the item resources OpenAI lists for it: each with an id
- * (the client's, else a new one) and a status; a plain string is one user message.
+ * (the client's, else, or when an earlier item has it, a new one) and a status; a plain string is one user message.
  * `instructions` are not items.
  */
 export function inputItemsOf(input: string | ResponsesInputItem[] | undefined | null): InputItemResource[] {
   if (input === undefined || input === null) return [];
-  if (typeof input === 'string') return [itemResource({ role: 'user', content: input })];
-  return Array.isArray(input) ? input.map(itemResource) : [];
+  const seen = new Set<string>();
+  if (typeof input === 'string') return [itemResource({ role: 'user', content: input }, seen)];
+  return Array.isArray(input) ? input.map((item) => itemResource(item, seen)) : [];
 }

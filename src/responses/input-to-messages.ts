@@ -156,7 +156,7 @@ function appendToolCall(out: ChatCompletionMessageParam[], item: ResponsesInputI
   const call = {
     id: str(item.call_id, `input[${i}].call_id`),
     type: 'function' as const,
-    function: { name: str(item.name, `input[${i}].name`), arguments: typeof item.arguments === 'string' ? item.arguments : '{}' },
+    function: { name: str(item.name, `input[${i}].name`), arguments: callArguments(item.arguments, i) },
   };
   const last = out[out.length - 1];
   if (last?.role === 'assistant') {
@@ -168,6 +168,13 @@ function appendToolCall(out: ChatCompletionMessageParam[], item: ResponsesInputI
   if (reasoning) (m as any).reasoning_content = reasoning;
   if (thinking) (m as any).thinking_blocks = thinking;
   out.push(m);
+}
+
+/** A function_call's arguments: a JSON string as OpenAI takes it (left out: none); anything else was sent on as '{}'. */
+function callArguments(args: unknown, i: number): string {
+  if (args === undefined || args === null) return '{}';
+  if (typeof args !== 'string') throw badRequest(`'input[${i}].arguments' must be a string (the arguments as JSON).`, `input[${i}].arguments`);
+  return args;
 }
 
 /** A function_call_output's output: a string, or content parts whose text is the tool message and whose images and files travel apart. */

@@ -1,5 +1,5 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import { notFound } from '../errors/api-error';
+import { badRequest, notFound } from '../errors/api-error';
 import { responseOfItem } from './response-ids';
 import type { ResponseStore } from './response-store';
 import type { ResponseObject, ResponsesInputItem } from './responses-types';
@@ -30,6 +30,7 @@ export function expandItemReferences<T extends string | ResponsesInputItem[] | u
 }
 
 function referencedItem(id: unknown, i: number, store: ResponseStore, clientId: number | null): ResponsesInputItem {
+  if (typeof id !== 'string' || !id) throw badRequest(`'input[${i}].id' is required: the id of the item referred to.`, `input[${i}].id`);
   const responseId = typeof id === 'string' ? responseOfItem(id) : null;
   const response = responseId ? (store.get(responseId, clientId)?.response as ResponseObject | undefined) : undefined;
   const item = response?.output?.find((o) => o.id === id);

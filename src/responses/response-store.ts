@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'bun:sqlite';
 import { num, numOrNull, type Store } from '../db/store';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import { messagesFromJson, messagesToJson } from '../providers/shared/tool-result-media';
 
 /** What a bridged response leaves behind for a `previous_response_id` follow-up. */
 export interface StoredConversation {
@@ -66,7 +67,7 @@ const SELECT_SQL =
   'SELECT client_id, model, messages, created_at, provider, forwarded, response, input_items, provider_key_id FROM stored_responses WHERE id = ?';
 
 const entryOf = (row: StoredRow): StoredConversation => ({
-  clientId: numOrNull(row.client_id), model: row.model, messages: JSON.parse(row.messages), createdAt: num(row.created_at),
+  clientId: numOrNull(row.client_id), model: row.model, messages: messagesFromJson(row.messages), createdAt: num(row.created_at),
   provider: row.provider, forwarded: Boolean(row.forwarded),
   response: row.response === null ? undefined : JSON.parse(row.response),
   inputItems: row.input_items === null ? null : JSON.parse(row.input_items),
@@ -137,6 +138,23 @@ export class ResponseStore {
 
   /** Any response made through the gateway (bridged or forwarded), or null when unknown, expired or another client's. */
   find(id: string, clientId: number | null): StoredConversation | null {
+    const entry = this.live(id);
+    if (!entry) return null;
+    if (entry.clientId !== null && entry.clientId !== clientId) return null;
+    return entry;
+  }
+
+  /**
+   * Whether `id` is a response made through the gateway by another client. OpenAI would continue
+   * it for anyone holding the gateway's key (one project), so a follow-up to it is refused, not forwarded.
+   */
+  heldByAnother(id: string, clientId: number | null): boolean {
+    const entry = this.live(id);
+    return entry !== null && entry.clientId !== null && entry.clientId !== clientId;
+  }
+
+  /** The entry of `id` whoever made it (cache, else the SQLite row), or null when unknown or expired. */
+  private live(id: string): StoredConversation | null {
     let entry = this.cache.get(id) ?? null;
     if (!entry && !this.shared) {
       const row = this.select.get(id) as StoredRow | null;
@@ -145,9 +163,7 @@ export class ResponseStore {
         this.remember(id, entry);
       }
     }
-    if (!entry) return null;
-    if (entry.createdAt < this.opts.now() - this.opts.retentionDays * DAY_MS) return null;
-    if (entry.clientId !== null && entry.clientId !== clientId) return null;
+    if (!entry || entry.createdAt < this.opts.now() - this.opts.retentionDays * DAY_MS) return null;
     return entry;
   }
 
@@ -197,7 +213,7 @@ export class ResponseStore {
     this.sqlite.transaction(() => {
       for (const [id, c] of rows) {
         this.insert.run(
-          id, c.clientId, c.model, JSON.stringify(c.messages), c.createdAt, c.provider ?? null, c.forwarded ? 1 : 0,
+          id, c.clientId, c.model, messagesToJson(c.messages), c.createdAt, c.provider ?? null, c.forwarded ? 1 : 0,
           c.response === undefined ? null : JSON.stringify(c.response), c.inputItems ? JSON.stringify(c.inputItems) : null,
           c.providerKeyId ?? null,
         );
@@ -235,7 +251,7 @@ export class ResponseStore {
             'messages = excluded.messages, created_at = excluded.created_at, provider = excluded.provider, forwarded = excluded.forwarded, ' +
             'response = excluded.response, input_items = excluded.input_items, provider_key_id = excluded.provider_key_id',
           [
-            id, c.clientId, c.model, JSON.stringify(c.messages), c.createdAt, c.provider ?? null, Boolean(c.forwarded),
+            id, c.clientId, c.model, messagesToJson(c.messages), c.createdAt, c.provider ?? null, Boolean(c.forwarded),
             c.response === undefined ? null : JSON.stringify(c.response), c.inputItems ? JSON.stringify(c.inputItems) : null,
             c.providerKeyId ?? null,
           ],

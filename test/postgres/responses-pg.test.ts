@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { ResponseStore } from '../../src/responses/response-store';
+import { isToolResultMedia, markToolResultMedia } from '../../src/providers/shared/tool-result-media';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
 
@@ -76,3 +77,16 @@ test('a follow-up on B that sends the conversation again (an item reference two 
   const items = await b.openai(a.clientKey).responses.inputItems.list(r4!.id);
   expect(items.data.map((i: any) => i.content?.[0]?.text)).toEqual(['which words?']);
 }, 30_000);
+
+test("a tool result's image keeps its tool-result mark through PostgreSQL (another instance's follow-up gives DeepSeek the placeholder)", async () => {
+  const id = `resp_mark_${crypto.randomUUID().replaceAll('-', '')}`;
+  const shot = markToolResultMedia({ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA', detail: 'auto' } });
+  const writer = new ResponseStore(a.ctx.store);
+  writer.save(id, { clientId: a.clientId, model: 'deepseek-chat', messages: [{ role: 'tool', tool_call_id: 'c1', content: 'ok' }, { role: 'user', content: [shot] }] });
+  await writer.close();
+  const reader = new ResponseStore(b.ctx.store);
+  await reader.load(id);
+  const [part] = reader.get(id, a.clientId)!.messages[1]!.content as any[];
+  expect(part).toEqual({ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA', detail: 'auto' } });
+  expect(isToolResultMedia(part)).toBe(true);
+});

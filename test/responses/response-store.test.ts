@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { openDatabase } from '../../src/db/client';
 import { runMigrations } from '../../src/db/migrate';
 import { ResponseStore } from '../../src/responses/response-store';
+import { isToolResultMedia, markToolResultMedia } from '../../src/providers/shared/tool-result-media';
 
 const dir = mkdtempSync(join(tmpdir(), 'gg-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,6 +31,19 @@ describe('ResponseStore', () => {
     // another client cannot continue it
     expect(reopened.get('resp_a', 8)).toBeNull();
     expect(reopened.get('resp_missing', 7)).toBeNull();
+  });
+
+  test("a tool result's image keeps its mark through the table (a symbol does not survive JSON); a plain image stays unmarked", () => {
+    const sqlite = fresh();
+    const store = new ResponseStore(sqlite);
+    const shot = markToolResultMedia({ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA', detail: 'auto' } });
+    const plain = { type: 'image_url' as const, image_url: { url: 'data:image/png;base64,BBBB' } };
+    store.save('resp_img', { clientId: 7, model: 'deepseek-chat', messages: [{ role: 'tool', tool_call_id: 'c1', content: 'ok' }, { role: 'user', content: [shot, plain] }] });
+    store.flush();
+    const [read, other] = (new ResponseStore(sqlite).get('resp_img', 7)!.messages[1]!.content as any[]);
+    expect(read).toEqual({ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA', detail: 'auto' } });
+    expect(isToolResultMedia(read)).toBe(true);
+    expect(isToolResultMedia(other)).toBe(false);
   });
 
   test('a write SQLite refuses (disk full) keeps the conversation and retries a second later; the process carries on', async () => {

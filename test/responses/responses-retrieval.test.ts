@@ -121,6 +121,19 @@ describe('stored responses, bridged (mock provider)', () => {
     expect((await res.json()).error).toMatchObject({ param: 'before' });
   });
 
+  test("input items sent with the same id are listed under distinct ids: the SDK's auto-pagination (after the last id) ends", async () => {
+    const twice = { type: 'message' as const, id: 'msg_same', role: 'user' as const, content: [{ type: 'input_text' as const, text: 'again' }] };
+    const created = await client.responses.create({ model: 'mock/echo', input: [twice, twice, twice] });
+    const ids: string[] = [];
+    for await (const item of client.responses.inputItems.list(created.id, { limit: 1, order: 'asc' })) {
+      ids.push(item.id!);
+      if (ids.length > 3) break; // the same page again: it would never end
+    }
+    expect(ids).toHaveLength(3);
+    expect(ids[0]).toBe('msg_same');
+    expect(new Set(ids).size).toBe(3);
+  });
+
   test('stream=true on a bridged response is a 400 naming stream (it was never background), not JSON the SDK reads as no events', async () => {
     const created = await client.responses.create({ model: 'mock/echo', input: 'stream me back' });
     const err = await apiError(client.responses.retrieve(created.id, { stream: true }));
@@ -227,5 +240,22 @@ describe("stored responses, OpenAI's own (forwarded)", () => {
     expect(openai.requests.at(-1)!.path).toBe(`/v1/responses/${STREAM_ID}`);
     expect((await apiError(other.responses.retrieve(STREAM_ID))).status).toBe(404);
     expect(openai.requests.at(-1)!.path).toBe(`/v1/responses/${STREAM_ID}`);
+  });
+});
+
+describe('previous_response_id of another client', () => {
+  test("an OpenAI response made through the gateway cannot be continued by another key (OpenAI would: the gateway's key is one project); 404, nothing sent", async () => {
+    const created = await client.responses.create({ model: 'gpt-5-mini', input: 'my secret is heron' });
+    const n = openai.requests.length;
+    const err = await apiError(other.responses.create({ model: 'gpt-5-mini', previous_response_id: created.id, input: 'what is my secret?' }));
+    expect(err.status).toBe(404);
+    expect(err.error).toMatchObject({ code: 'previous_response_not_found', param: 'previous_response_id', type: 'invalid_request_error' });
+    const streamed = await apiError(other.responses.create({ model: 'gpt-5-mini', previous_response_id: created.id, input: 'what is my secret?', stream: true }));
+    expect(streamed.status).toBe(404);
+    expect(openai.requests.length).toBe(n);
+    expect(await gw.waitForRow(err)).toMatchObject({ endpoint: 'responses', status: 404 });
+    // The owner continues it at OpenAI as before.
+    await client.responses.create({ model: 'gpt-5-mini', previous_response_id: created.id, input: 'and now?' });
+    expect(openai.requests.at(-1)!.body.previous_response_id).toBe(created.id);
   });
 });
