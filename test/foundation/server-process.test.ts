@@ -48,7 +48,7 @@ test('the server starts in an empty directory, creates ./data, answers /health a
   expect(await proc.exited).toBe(0);
 });
 
-test('no sign-in line when admin's password was configured; the line is back after --reset-admin', async () => {
+test("no sign-in line when admin's password was configured; the line is back after --reset-admin", async () => {
   // The test gateway sets LLM_PROXY__ADMIN__PASSWORD.
   const gw = await startGateway();
   try {
