@@ -10,6 +10,7 @@ import { seedDatabase } from './db/seed/seed';
 import { fillKeyFingerprints } from './admin/key-fingerprints';
 import type { LogSink } from './logging/log-sink-interface';
 import { createLogSink } from './logging/log-sink';
+import { DeliveryLogSink } from './logging/delivery-log-sink';
 import { MeteredLogSink } from './metrics/metered-log-sink';
 import { connectMonitor } from './monitor/connect-monitor';
 import { clientNameIn } from './monitor/client-name-index';
@@ -165,19 +166,21 @@ function assembleContext(
   auth.onSessionsEnded(() => monitor.revalidateSoon());
   // DeepSeek's reasoning_content by tool call id, bounded (10k ids, 1 h); several instances: also in Redis.
   const reasoning = redis ? new RedisReasoningStore(redis) : new ReasoningMemory();
+  // Metrics observe every record on its way to the writer (src/metrics/metered-log-sink.ts).
+  // The monitor hears of each record from the sink (after commit, for the worker sink).
+  // Limits settle each request's reservation from its row (src/limits/limits-log-sink.ts).
+  // A whole answer's row waits until its body went out (src/logging/delivery-log-sink.ts).
+  const deliveries = new DeliveryLogSink(
+    new MeteredLogSink(new LimitsLogSink(stampInstance(connectMonitor(overrides.logSink ?? defaultSink(), monitor), config.instanceId), limits, state), metrics),
+  );
   return {
     config,
     sqlite,
     db,
     state,
     secretBox,
-    // Metrics observe every record on its way to the writer (src/metrics/metered-log-sink.ts).
-    // The monitor hears of each record from the sink (after commit, for the worker sink).
-    // Limits settle each request's reservation from its row (src/limits/limits-log-sink.ts).
-    logSink: new MeteredLogSink(
-      new LimitsLogSink(stampInstance(connectMonitor(overrides.logSink ?? defaultSink(), monitor), config.instanceId), limits, state),
-      metrics,
-    ),
+    logSink: deliveries,
+    deliveries,
     store,
     // Defaults: 5 consecutive retryable failures open a circuit for 30 s (src/routing/circuit-breaker.ts).
     breakers,

@@ -3,6 +3,7 @@ import type { Config } from './config/config';
 import type { Db } from './db/client';
 import type { Store } from './db/store';
 import type { LogSink } from './logging/log-sink-interface';
+import type { DeliveryLogSink } from './logging/delivery-log-sink';
 import type { LogRow } from './logging/log-row';
 import type { StateStore } from './state/state-store';
 import type { SecretBox } from './crypto/secret-box';
@@ -66,6 +67,8 @@ export interface AppContext {
   state: StateStore;
   secretBox: SecretBox;
   logSink: LogSink;
+  /** The outermost log sink: holds a whole answer's row until its body went out (src/logging/delivery-log-sink.ts). */
+  deliveries: DeliveryLogSink;
   /** Circuit breakers with their views (src/routing/circuit-breaker.ts; shared through Redis when set). */
   breakers: CircuitBreakers;
   /** The live monitor's WebSocket subscribers (src/monitor/monitor-hub.ts; relayed through Redis when set). */

@@ -1,11 +1,13 @@
 import { authenticateClient } from '../auth/client-auth';
 import type { AppContext } from '../context';
 import { ApiError, toErrorResponse } from '../errors/api-error';
+import { pacedBody } from '../http/paced-body';
 import { withHeaders } from '../http/with-headers';
 import { admitRequest } from '../limits/admit-request';
 import { toAnthropicError } from '../messages/anthropic-errors';
 import { logRejectedChat } from '../proxy/chat-pipeline';
 import { RequestClock } from '../proxy/request-clock';
+import { clientClosed, clientStalled } from '../proxy/upstream-errors';
 import type { Endpoint } from '../proxy/request-outcome';
 import type { ClientEntry, RuntimeSnapshot } from '../state/snapshot-types';
 import { readJsonBody } from './request-validation-body';
@@ -26,6 +28,34 @@ function withDeadline<V>(p: Promise<V>, ms: number, onTimeout: () => Error): Pro
       (e) => (clearTimeout(timer), reject(e)),
     );
   });
+}
+
+/** A whole answer this large may not fit the socket buffers at once: it is paced, so a client that stops reading is seen. */
+const PACED_FROM_BYTES = 256 * 1024;
+
+/**
+ * The answer as it goes out, its held row released once the body is out. A stream is watched by
+ * its relay already (its row comes when it ends). A large whole answer goes out paced (http/paced-body.ts):
+ * a client that takes none of it for the idle timeout has its connection closed, and its row says
+ * 499 `client_read_timeout`; one that hangs up before the end, 499 `client_closed_request`.
+ */
+async function deliverWhole(ctx: AppContext, res: Response, requestId: string, dropClient: () => void): Promise<Response> {
+  if (!res.body || res.headers.get('content-type')?.startsWith('text/event-stream')) {
+    ctx.deliveries.delivered(requestId, null);
+    return res;
+  }
+  const bytes = await res.bytes();
+  if (bytes.length < PACED_FROM_BYTES) {
+    ctx.deliveries.delivered(requestId, null);
+    return new Response(bytes, res);
+  }
+  const { idleTimeoutS } = ctx.config.upstream;
+  const body = pacedBody(bytes, idleTimeoutS * 1000, (how) => {
+    const e = how === 'stalled' ? clientStalled(idleTimeoutS, 'the answer') : how === 'closed' ? clientClosed() : null;
+    ctx.deliveries.delivered(requestId, e && { status: e.status, errorType: e.code, error: e.message });
+    if (how === 'stalled') dropClient();
+  });
+  return new Response(body, { status: res.status, headers: res.headers });
 }
 
 /** Which API's conventions an endpoint speaks (see OpenAIPostOptions.dialect). */
@@ -139,11 +169,15 @@ export function openaiPost<T = unknown>(
       // Bun keeps a connection open while it has bytes its client does not take, an errored body
       // or not: a client dropped for not reading is cut by Bun's idle limit, 1 s (+ its 4 s tick).
       const dropClient = () => server?.timeout(request, 1);
-      const res = await run({ request, client, clock, body, requestId, dropClient });
+      // A whole answer's row waits until its body went out (deliverWhole).
+      ctx.deliveries.hold(requestId);
+      let res = await run({ request, client, clock, body, requestId, dropClient });
+      res = await deliverWhole(ctx, res, requestId, dropClient);
       // Anthropic's SDKs read a request's id from `request-id` (`_request_id`): the log row's id, as in x-request-id.
       const extra = opts.dialect === 'anthropic' ? { ...limitHeaders, 'request-id': requestId } : limitHeaders;
       return extra ? withHeaders(res, extra) : res;
     } catch (err) {
+      if (requestId) ctx.deliveries.delivered(requestId, null);
       if (limitHeaders) ctx.limits.release(requestId);
       // A refusal before the body was (fully) read (bad key, too large, too slow): close the connection
       // instead of waiting for the rest of a body nobody will read.

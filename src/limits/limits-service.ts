@@ -28,6 +28,9 @@ const ignore = (p: unknown) => {
  * The limits of keys and teams for one app: the counters (in memory now, shared later), the clock
  * they read, where period spend starts from (the logs), and what /metrics reports about them.
  */
+/** A scope without a budget, for dropping a spend counted under its key. */
+const unbudgeted = (key: string): ScopeLimits => ({ key, label: key, allow: null, budgetUsd: null, period: 'month', rpm: null, tpm: null, maxParallel: null });
+
 export class LimitsService {
   readonly counters: LimitCounters;
   readonly now: () => number;
@@ -44,6 +47,8 @@ export class LimitsService {
   private readonly admittedTeams = new Map<string, number>();
   /** Scopes that had a budget at the last seed, by scope key: one that loses it has its spend dropped. */
   private budgeted = new Map<string, ScopeLimits>();
+  /** No seed ran yet in this process (see seed). */
+  private firstSeed = true;
 
   constructor(private readonly store: Store, opts: LimitsOptions = {}) {
     this.counters = opts.counters ?? new MemoryLimitCounters();
@@ -108,7 +113,17 @@ export class LimitsService {
     this.budgeted = new Map(want.map((scope) => [scope.key, scope]));
     const drops: ScopeLimits[] = [];
     for (const [key, old] of before) if (this.budgeted.get(key)?.period !== old.period) drops.push(old);
-    for (const scope of drops) await this.counters.dropSpend(scope);
+    // At start nothing says which budgets the shared counters (Redis) still trust a spend for: one
+    // removed while every instance was stopped, or while Redis was away (the drop waited in a
+    // stopped instance's memory), would be trusted again when the budget comes back, missing what
+    // the key spent without it. The database is the truth: every key and team it gives no budget
+    // has its counted spend dropped once.
+    if (this.firstSeed) {
+      this.firstSeed = false;
+      for (const c of snap.clientsById?.values() ?? []) if (!c.revoked && !this.budgeted.has(`c:${c.id}`)) drops.push(unbudgeted(`c:${c.id}`));
+      for (const t of snap.teams?.values() ?? []) if (!this.budgeted.has(t.scope.key)) drops.push(t.scope);
+    }
+    await Promise.all(drops.map((scope) => this.counters.dropSpend(scope)));
     for (const scope of want) {
       if ((await this.counters.spend(scope, now)) !== null) continue;
       await this.counters.seedSpend(scope, await this.loggedSpend(scope, now), now);

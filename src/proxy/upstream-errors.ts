@@ -23,10 +23,10 @@ export const clientClosed = () =>
  * the connection (as nginx's send_timeout does) so the upstream call, its slot and the key's
  * limits are not held for a reader that may never come back. The client's failure, not the upstream's.
  */
-export const clientStalled = (s: number) =>
+export const clientStalled = (s: number, what = 'the stream') =>
   new ApiError({
     status: 499,
-    message: `The client read nothing of the stream for ${s} s (LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S); the connection was closed.`,
+    message: `The client read nothing of ${what} for ${s} s (LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S); the connection was closed.`,
     type: 'invalid_request_error',
     code: 'client_read_timeout',
   });

@@ -63,19 +63,22 @@ interface RawClient {
   text(): string;
   /** Resolves once the received text matches (or has this many bytes). */
   sees(what: RegExp | number): Promise<void>;
+  /** Whether the gateway closed the connection. */
+  closed(): boolean;
 }
 
 /** A client on a raw TCP socket: sends `head` (and `body`), reads unless `paused`. */
 async function rawClient(head: string, body = '', opts: { paused?: boolean } = {}): Promise<RawClient> {
   let text = '';
+  let closed = false;
   const sock = await Bun.connect({
     hostname: '127.0.0.1',
     port: Number(new URL(gw.url).port),
-    socket: { data: (_s, d) => void (text += new TextDecoder().decode(d)), error: () => {} },
+    socket: { data: (_s, d) => void (text += new TextDecoder().decode(d)), error: () => {}, close: () => void (closed = true) },
   });
   if (opts.paused) sock.pause();
   sock.write(head + body);
-  return { sock, text: () => text, sees: (what) => until(() => (typeof what === 'number' ? text.length >= what : what.test(text)), 15_000) };
+  return { sock, text: () => text, sees: (what) => until(() => (typeof what === 'number' ? text.length >= what : what.test(text)), 15_000), closed: () => closed };
 }
 
 const requestHead = (key: string, path: string, length: number, extra = '') =>
@@ -204,4 +207,83 @@ test('a reader that stops taking a stream has its connection closed once dropped
   }
   expect(h).toMatchObject({ requests_in_flight: 0, upstream: { in_use: 0, waiting: 0 } });
   for (const r of readers) r.sock.terminate();
+});
+
+/** A whole chat completion of `bytes` characters of text: far more than the socket buffers hold. */
+const hugeCompletion = (bytes: number) =>
+  Response.json({ id: 'c', object: 'chat.completion', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, message: { role: 'assistant', content: 'x'.repeat(bytes) }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 5, total_tokens: 8 } });
+
+/** Waits until nothing is in flight (requests, upstream slots) and says what is left. */
+async function settled() {
+  let h = await health();
+  const deadline = Date.now() + 15_000;
+  while ((h.requests_in_flight > 0 || h.upstream.in_use > 0) && Date.now() < deadline) {
+    await Bun.sleep(100);
+    h = await health();
+  }
+  return h;
+}
+
+/**
+ * The one row of a client that reads nothing, once written; the answer's head, read after that
+ * from the socket's buffer, names it by x-request-id, and the gateway has closed the connection.
+ */
+async function rowOfStalled(c: RawClient, clientId: number) {
+  const [first] = await gw.waitForClientRows(clientId, 1, 20_000);
+  c.sock.resume();
+  await c.sees(/x-request-id: [\w-]+\r\n/);
+  const row = await gw.waitForRow(/x-request-id: ([\w-]+)\r\n/.exec(c.text())![1]!);
+  expect(row).toBe(first!);
+  await until(() => c.closed(), 15_000);
+  return row;
+}
+
+test('a reader that never takes a large whole answer is dropped after the idle timeout: 499 row, key slot and connection given back', async () => {
+  // A whole answer went out as one body: Bun kept the connection and the answer's bytes for as
+  // long as the client read nothing (a request in flight forever), and the row said 200.
+  fake.handler = () => hugeCompletion(24 * 1024 * 1024);
+  const key = await limitedKey('never reads a whole answer', 1);
+  const body = JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+  const reader = await rawClient(requestHead(key.key, '/v1/chat/completions', body.length), body, { paused: true });
+  const row = await rowOfStalled(reader, key.id);
+  expect(row).toMatchObject({ status: 499, errorType: 'client_read_timeout', endpoint: 'chat', promptTokens: 3, completionTokens: 5 });
+  expect(row.error).toContain('LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S');
+  expect(reader.text()).toStartWith('HTTP/1.1 200');
+  expect(await settled()).toMatchObject({ requests_in_flight: 0, upstream: { in_use: 0, waiting: 0 } });
+  expect(gw.ctx.breakers.state('openai')).toBe('closed');
+  const left = key.outstanding() as { reservedUsd: number; inFlight: number };
+  expect(left.inFlight).toBe(0);
+  expect(left.reservedUsd).toBeCloseTo(0, 12);
+  reader.sock.terminate();
+});
+
+test('a reader that never takes a large images answer (base64) is dropped the same way', async () => {
+  fake.handler = () => Response.json({ created: 1, data: [{ b64_json: 'A'.repeat(24 * 1024 * 1024) }], usage: { input_tokens: 5, output_tokens: 10, total_tokens: 15 } });
+  const own = gw.addClient('never reads an image');
+  const body = JSON.stringify({ model: 'openai/gpt-image-1', prompt: 'a lighthouse' });
+  const reader = await rawClient(requestHead(own.key, '/v1/images/generations', body.length), body, { paused: true });
+  const row = await rowOfStalled(reader, own.id);
+  expect(row).toMatchObject({ status: 499, errorType: 'client_read_timeout', endpoint: 'images', images: 1 });
+  expect(await settled()).toMatchObject({ requests_in_flight: 0, upstream: { in_use: 0, waiting: 0 } });
+  reader.sock.terminate();
+});
+
+test('a large whole answer read to its end arrives whole and its row says 200', async () => {
+  fake.handler = () => hugeCompletion(4 * 1024 * 1024);
+  const own = gw.addClient('reads a large answer');
+  const { data, response } = await gw.openai(own.key).chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+  expect(data.choices[0]!.message.content).toHaveLength(4 * 1024 * 1024);
+  expect(await gw.waitForRow(response)).toMatchObject({ status: 200, errorType: null });
+});
+
+test('a client that hangs up in the middle of a large whole answer: 499 client_closed_request', async () => {
+  fake.handler = () => hugeCompletion(24 * 1024 * 1024);
+  const own = gw.addClient('hangs up mid-answer');
+  const body = JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+  const c = await rawClient(requestHead(own.key, '/v1/chat/completions', body.length), body);
+  await c.sees(256 * 1024);
+  const id = /x-request-id: ([\w-]+)\r\n/.exec(c.text())![1]!;
+  c.sock.terminate();
+  expect(await gw.waitForRow(id, 20_000)).toMatchObject({ status: 499, errorType: 'client_closed_request' });
+  expect(await settled()).toMatchObject({ requests_in_flight: 0 });
 });

@@ -1,0 +1,52 @@
+/** How a paced body ended: all of it taken, the client stopped taking it, or the client left. */
+export type PacedEnd = 'delivered' | 'stalled' | 'closed';
+
+/** A piece of the body handed out per pull: the runtime asks for the next once the socket took this one. */
+const PIECE_BYTES = 64 * 1024;
+
+/** What the body errors with when its client stopped taking it (an AbortError: Bun prints any other error as unhandled). */
+const stalledError = new DOMException('The client stopped reading the answer.', 'AbortError');
+
+/**
+ * A whole answer's bytes as a pull-based body, handed out a piece at a time so the gateway sees
+ * when its client stops taking them. Bun keeps a connection open, with the bytes it could not
+ * send, for as long as a client reads nothing; a whole answer (a multi-MB completion, base64
+ * images) would hold its memory and the connection forever. If no piece is taken for `stallMs`,
+ * the body errors and `onEnd('stalled')` runs (the caller closes the connection); `onEnd` runs
+ * exactly once.
+ */
+export function pacedBody(bytes: Uint8Array, stallMs: number, onEnd: (end: PacedEnd) => void): ReadableStream<Uint8Array> {
+  let offset = 0;
+  let timer: Timer | null = null;
+  let ended = false;
+  const end = (how: PacedEnd) => {
+    if (ended) return;
+    ended = true;
+    if (timer) clearTimeout(timer);
+    onEnd(how);
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (offset >= bytes.length) {
+          controller.close();
+          return end('delivered');
+        }
+        const piece = bytes.subarray(offset, offset + PIECE_BYTES);
+        offset += piece.length;
+        controller.enqueue(piece);
+        if (timer) timer.refresh();
+        else
+          timer = setTimeout(() => {
+            if (ended) return;
+            end('stalled');
+            controller.error(stalledError);
+          }, stallMs);
+      },
+      cancel() {
+        end('closed');
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
