@@ -37,6 +37,9 @@ export function createApp(ctx: AppContext) {
       // Elysia turns SO_REUSEPORT on by default: a second gateway (another database) would then
       // share the port and take part of the traffic. Off, a port in use stops the start (main.ts).
       reusePort: false,
+      // A connection idle this long is closed (between requests; a /v1 request lifts it while it
+      // waits on the upstream and sets it again once its answer is ready: api/openai-request.ts).
+      idleTimeout: ctx.config.server.keepAliveTimeoutS,
     },
   })
     // JSON errors in the API's shape; dashboard pages asked for by a browser get an HTML page.

@@ -58,6 +58,20 @@ async function deliverWhole(ctx: AppContext, res: Response, requestId: string, d
   return new Response(body, { status: res.status, headers: res.headers });
 }
 
+/** Bun's largest socket idle limit, in seconds. */
+const MAX_SOCKET_IDLE_S = 255;
+
+/**
+ * The client connection's idle limit once its answer is ready: the keep-alive limit for a whole
+ * answer; for a stream, a little past the upstream idle timeout, so the relay (which ends a silent
+ * stream with an error event and its row) acts before Bun would cut the socket.
+ */
+function answerIdleS(ctx: AppContext, res: Response): number {
+  const keepAlive = ctx.config.server.keepAliveTimeoutS;
+  if (!res.headers.get('content-type')?.startsWith('text/event-stream')) return keepAlive;
+  return Math.min(MAX_SOCKET_IDLE_S, Math.max(keepAlive, Math.ceil(ctx.config.upstream.idleTimeoutS) + 5));
+}
+
 /** Which API's conventions an endpoint speaks (see OpenAIPostOptions.dialect). */
 type Dialect = 'openai' | 'anthropic';
 
@@ -172,11 +186,15 @@ export function openaiPost<T = unknown>(
       // A whole answer's row waits until its body went out (deliverWhole).
       ctx.deliveries.hold(requestId);
       let res = await run({ request, client, clock, body, requestId, dropClient });
+      // The answer is ready: Bun's idle limit applies again, so the connection, kept alive after
+      // it, is closed once idle (a stream's silence is the relay's to time out first).
+      server?.timeout(request, answerIdleS(ctx, res));
       res = await deliverWhole(ctx, res, requestId, dropClient);
       // Anthropic's SDKs read a request's id from `request-id` (`_request_id`): the log row's id, as in x-request-id.
       const extra = opts.dialect === 'anthropic' ? { ...limitHeaders, 'request-id': requestId } : limitHeaders;
       return extra ? withHeaders(res, extra) : res;
     } catch (err) {
+      server?.timeout(request, ctx.config.server.keepAliveTimeoutS);
       if (requestId) ctx.deliveries.delivered(requestId, null);
       if (limitHeaders) ctx.limits.release(requestId);
       // A refusal before the body was (fully) read (bad key, too large, too slow): close the connection

@@ -25,6 +25,8 @@ export const ConfigSchema = Type.Object({
     maxBodyMb: Type.Number({ exclusiveMinimum: 0 }),
     /** A /v1 request body must have arrived this many seconds after the request did (408 otherwise). */
     bodyTimeoutS: Type.Number({ exclusiveMinimum: 0 }),
+    /** Seconds a kept-alive client connection may sit idle between requests before it is closed. */
+    keepAliveTimeoutS: Type.Integer({ minimum: 1, maximum: 255 }),
   }),
   database: Type.Object({
     path: Type.String({ minLength: 1 }),
@@ -123,6 +125,7 @@ export function loadConfig(env: Env): Config {
       port: readInt(env, 'LLM_PROXY__SERVER__PORT', 8080, 0, 65535),
       maxBodyMb: readNumber(env, 'LLM_PROXY__SERVER__MAX_BODY_MB', 32, 0.001),
       bodyTimeoutS: readNumber(env, 'LLM_PROXY__SERVER__BODY_TIMEOUT_S', 60, 0.001),
+      keepAliveTimeoutS: readInt(env, 'LLM_PROXY__SERVER__KEEPALIVE_TIMEOUT_S', 30, 1, 255),
     },
     database: { path: env.LLM_PROXY__DATABASE__PATH || './data/gophergate.db', url: readDatabaseUrl(env) },
     instanceId: env.LLM_PROXY__INSTANCE_ID?.trim() || defaultInstanceId(),

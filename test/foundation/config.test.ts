@@ -8,7 +8,7 @@ import { join } from 'node:path';
 describe('loadConfig', () => {
   test("defaults match the README's configuration table", () => {
     const c = loadConfig({});
-    expect(c.server).toEqual({ host: '0.0.0.0', port: 8080, maxBodyMb: 32, bodyTimeoutS: 60 });
+    expect(c.server).toEqual({ host: '0.0.0.0', port: 8080, maxBodyMb: 32, bodyTimeoutS: 60, keepAliveTimeoutS: 30 });
     expect(c.database.path).toBe('./data/gophergate.db');
     expect(c.upstream).toEqual({ timeoutS: 600, idleTimeoutS: 120, maxConnections: 16_384, queueTimeoutS: 10, client: 'socket' });
     expect(c.logging.retentionDays).toBe(30);
