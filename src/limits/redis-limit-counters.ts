@@ -324,9 +324,10 @@ export class RedisLimitCounters implements LimitCounters {
    * Each connection: if Redis lost its data meanwhile (restarted without persistence: the epoch
    * key this instance saw is gone), the waiting work is dropped. Its reservations are gone with it,
    * and what the requests spent is in the logs, which each budget is seeded from again on its next
-   * request (ADMIT asks for it): charging it as well would count it twice. The reservations of the
-   * requests still running here are put back, or their budget, slots and tokens would be free to
-   * others until they end.
+   * request (ADMIT asks for it): charging it as well would count it twice. Then the reservations
+   * of the requests still running here that Redis no longer holds (lost with its data, or freed by
+   * the others' heartbeat while this instance was cut off) are put back, or their budget, slots
+   * and tokens would be free to others until they end.
    */
   private async checkEpoch(): Promise<void> {
     this.episode++;
@@ -340,8 +341,7 @@ export class RedisLimitCounters implements LimitCounters {
     }
     const lost = this.epoch !== null && current !== this.epoch;
     this.epoch = current;
-    if (!lost) return;
-    if (this.pending.length) {
+    if (lost && this.pending.length) {
       this.warn?.(`limits: Redis lost its data; ${this.pending.length} waiting counter updates dropped (budgets are read again from the logs)`);
       this.pending.length = 0;
     }
