@@ -5,6 +5,7 @@
  * the budget and the max_parallel slots free and the key overspends. Before, after the restart a
  * key at its budget (every dollar reserved by streams in flight) was served again at once, and the
  * logged spend ended above the budget; a key at max_parallel got more streams than its limit.
+ * Connections killed (CLIENT KILL) while Redis keeps its data: the streams settle once each.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { SQL } from 'bun';
@@ -112,7 +113,7 @@ async function loggedSpend(id: number, n: number): Promise<number> {
   return Number(r.s);
 }
 
-describe('Redis restarted empty with streams in flight', () => {
+describe('Redis restarted empty, or its connections killed, with streams in flight', () => {
   test('a budget fully reserved by streams in flight stays reserved: no request is served past it, on either instance', async () => {
     const budget = 0.2;
     const k = await createKey('budget-in-flight', { budget_usd: budget, budget_period: 'month' });
@@ -160,5 +161,25 @@ describe('Redis restarted empty with streams in flight', () => {
     await Promise.all(held.map(drain));
     // The slots come back once the streams end.
     for (const gw of [A, B]) await drain(await open(gw, k.key));
+  });
+
+  test('connections killed (CLIENT KILL), Redis kept its data: the streams in flight settle once, nothing left reserved', async () => {
+    const k = await createKey('client-kill', { budget_usd: 5, budget_period: 'month', max_parallel: 4 });
+    holdGate();
+    const held = await Promise.all([A, B, A, B].map((gw) => open(gw, k.key)));
+    expect(held.map((o) => o.ok)).toEqual([true, true, true, true]);
+    const kill = Bun.spawn(['redis-cli', '-p', String(redis.port), 'CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes'], { stdout: 'ignore', stderr: 'ignore' });
+    await kill.exited;
+    for (const gw of [A, B]) expect(await eventually(async () => (await redisOf(gw)) === 'ok', 10_000)).toBe(true);
+    // Still four in flight: a fifth is refused on either instance.
+    expect(await open(B, k.key)).toEqual({ ok: false, code: 'concurrency_limit_exceeded' });
+    openGate();
+    gate = null;
+    await Promise.all(held.map(drain));
+    const spent = await loggedSpend(k.id, 5);
+    const scope = A.ctx.state.getSnapshot().clientsById!.get(k.id)!.limits!.scopes[0]!;
+    expect(await eventually(async () => (await B.ctx.limits.counters.outstanding(scope)).inFlight === 0, 5_000)).toBe(true);
+    expect(await A.ctx.limits.counters.outstanding(scope)).toEqual({ reservedUsd: 0, inFlight: 0 });
+    expect(await eventually(async () => Math.abs(((await A.ctx.limits.counters.spend(scope, Date.now())) ?? -1) - spent) < 1e-9, 5_000)).toBe(true);
   });
 });
