@@ -6,7 +6,7 @@ import type { Actual, AdmitInput, Admission, LimitCounters, RefusalReason, Spend
 import type { ScopeLimits } from './limit-types';
 import { MemoryLimitCounters } from './memory-limit-counters';
 import type { RateInfo } from './rate-headers';
-import { ADMIT, HEARTBEAT, SETTLE, CHARGE, SEED, END_FLIGHT, KEEP_ALIVE } from './redis-limit-scripts';
+import { ADMIT, HEARTBEAT, SETTLE, CHARGE, SEED, END_FLIGHT, KEEP_ALIVE, RESTORE } from './redis-limit-scripts';
 
 /** Thrown by `admit` in fail mode `closed` while Redis is unreachable: the key's request gets 503. */
 export class LimitsUnavailableError extends ApiError {
@@ -26,6 +26,18 @@ const MAX_PENDING = 10_000;
 
 const opt = (n: number | null) => (n === null ? -1 : n);
 
+/** A reservation made in Redis, as this instance made it: enough to make it again in a Redis that lost it. */
+interface RedisAdmit {
+  scopes: readonly ScopeLimits[];
+  worst: number;
+  tokens: number;
+  at: number;
+  /** Admit or last keep-alive time (the stale sweep's clock). */
+  aliveAt: number;
+  /** Its in-flight slot was freed already (endFlight). */
+  ended: boolean;
+}
+
 /**
  * Limit counters in Redis, for several instances: one Lua script per `admit` (check every scope,
  * then reserve in all or none) and one per `settle`, so RPM, TPM, max_parallel and budgets are
@@ -42,7 +54,13 @@ export class RedisLimitCounters implements LimitCounters {
   /** Requests admitted by the local counters (Redis was down), with their scopes. */
   private readonly localAdmits = new Map<string, readonly ScopeLimits[]>();
   /** Requests this instance admitted through Redis: only their rows settle there (a key without limits costs no round trip). */
-  private readonly redisAdmits = new Map<string, readonly ScopeLimits[]>();
+  private readonly redisAdmits = new Map<string, RedisAdmit>();
+  /**
+   * Set from a connection until its epoch is checked (and, when Redis lost its data, this
+   * instance's reservations are put back): admits and settles wait for it, so none is counted
+   * against a Redis that does not yet hold the requests in flight.
+   */
+  private restoring: Promise<void> | null = null;
   /** Work for Redis that came while it was down. */
   private readonly pending: (() => Promise<unknown>)[] = [];
   /** Spend last read from Redis per scope and period, to start local budgets from. */
@@ -66,7 +84,13 @@ export class RedisLimitCounters implements LimitCounters {
     /** Heartbeat period; an instance silent for `deadAfterMs` has its reservations freed by the others. */
     private readonly beat = { everyMs: 2_000, deadAfterMs: 10_000 },
   ) {
-    link.onUp(() => void this.reconnected());
+    link.onUp(() => {
+      const restored = this.checkEpoch();
+      this.restoring = restored;
+      void restored.finally(() => {
+        if (this.restoring === restored) this.restoring = null;
+      }).then(() => this.flush());
+    });
     const timer = setInterval(() => {
       if (link.isClosed()) return clearInterval(timer);
       if (!link.isUp()) return;
@@ -80,6 +104,7 @@ export class RedisLimitCounters implements LimitCounters {
   }
 
   admit(input: AdmitInput, seeds = 0): Admission | Promise<Admission> {
+    if (this.restoring) return this.restoring.then(() => this.admit(input, seeds));
     if (!this.link.isUp()) return this.admitLocally(input);
     const args: (string | number)[] = [this.link.prefix, input.now, input.requestId, input.worstCostUsd, input.tokens, input.scopes.length];
     for (const s of input.scopes) args.push(s.key, opt(s.rpm), opt(s.tpm), opt(s.maxParallel), opt(s.budgetUsd), periodKey(s.period, input.now));
@@ -99,7 +124,7 @@ export class RedisLimitCounters implements LimitCounters {
         if (a.ok) {
           // Bounded: a request whose row never came must not grow this for ever (Redis sweeps it after an hour).
           if (this.redisAdmits.size >= 100_000) this.redisAdmits.delete(this.redisAdmits.keys().next().value!);
-          this.redisAdmits.set(input.requestId, input.scopes);
+          this.redisAdmits.set(input.requestId, { scopes: input.scopes, worst: input.worstCostUsd, tokens: input.tokens, at: input.now, aliveAt: input.now, ended: false });
         }
         return a;
       },
@@ -108,6 +133,7 @@ export class RedisLimitCounters implements LimitCounters {
   }
 
   settle(requestId: string, actual: Actual, now: number): boolean | Promise<boolean> {
+    if (this.restoring && this.redisAdmits.has(requestId)) return this.restoring.then(() => this.settle(requestId, actual, now));
     const scopes = this.localAdmits.get(requestId);
     if (scopes) {
       this.localAdmits.delete(requestId);
@@ -116,7 +142,7 @@ export class RedisLimitCounters implements LimitCounters {
       this.toRedis(() => this.chargeRedis(scopes, actual, now));
       return settled;
     }
-    const admitted = this.redisAdmits.get(requestId);
+    const admitted = this.redisAdmits.get(requestId)?.scopes;
     if (!admitted) return false;
     this.redisAdmits.delete(requestId);
     const run = () =>
@@ -147,14 +173,21 @@ export class RedisLimitCounters implements LimitCounters {
 
   endFlight(requestId: string): void | Promise<void> {
     if (this.localAdmits.has(requestId)) return this.local.endFlight(requestId);
-    if (!this.redisAdmits.has(requestId) || !this.link.isUp()) return;
+    const admitted = this.redisAdmits.get(requestId);
+    if (!admitted) return;
+    admitted.ended = true;
+    if (this.restoring) return this.restoring.then(() => this.endFlight(requestId));
+    if (!this.link.isUp()) return;
     // Not queued when it fails: the settle then frees the slot, as before.
     return END_FLIGHT.run(this.link, [], [this.link.prefix, requestId]).then(() => {}, () => {});
   }
 
   keepAlive(requestId: string, now: number): void | Promise<void> {
     if (this.localAdmits.has(requestId)) return this.local.keepAlive(requestId, now);
-    if (!this.redisAdmits.has(requestId) || !this.link.isUp()) return;
+    const admitted = this.redisAdmits.get(requestId);
+    if (!admitted) return;
+    admitted.aliveAt = Math.max(admitted.aliveAt, now);
+    if (!this.link.isUp()) return;
     // Not queued when it fails: the next read of the followed request sends it again.
     return KEEP_ALIVE.run(this.link, [], [this.link.prefix, requestId, now]).then(() => {}, () => {});
   }
@@ -291,9 +324,12 @@ export class RedisLimitCounters implements LimitCounters {
    * Each connection: if Redis lost its data meanwhile (restarted without persistence: the epoch
    * key this instance saw is gone), the waiting work is dropped. Its reservations are gone with it,
    * and what the requests spent is in the logs, which each budget is seeded from again on its next
-   * request (ADMIT asks for it): charging it as well would count it twice.
+   * request (ADMIT asks for it): charging it as well would count it twice. Then the reservations
+   * of the requests still running here that Redis no longer holds (lost with its data, or freed by
+   * the others' heartbeat while this instance was cut off) are put back, or their budget, slots
+   * and tokens would be free to others until they end.
    */
-  private async reconnected(): Promise<void> {
+  private async checkEpoch(): Promise<void> {
     this.episode++;
     const key = `${this.link.prefix}lim:epoch`;
     let current: string | null;
@@ -309,7 +345,13 @@ export class RedisLimitCounters implements LimitCounters {
       this.warn?.(`limits: Redis lost its data; ${this.pending.length} waiting counter updates dropped (budgets are read again from the logs)`);
       this.pending.length = 0;
     }
-    await this.flush();
+    await Promise.all([...this.redisAdmits].map(([id, a]) => this.restore(id, a).catch(() => {})));
+  }
+
+  private restore(requestId: string, a: RedisAdmit): Promise<unknown> {
+    const args: (string | number)[] = [this.link.prefix, requestId, a.worst, a.tokens, a.at, a.aliveAt, a.ended ? '1' : '0', this.link.origin, a.scopes.length];
+    for (const s of a.scopes) args.push(s.key, opt(s.rpm), opt(s.tpm), periodKey(s.period, a.at));
+    return RESTORE.run(this.link, [], args);
   }
 
   /** Redis is back: what waited goes now, in order. */

@@ -231,6 +231,51 @@ export const SETTLE = new LuaScript(`${COMMON}
 return settle(ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]))
 `);
 
+// A reservation this instance still holds, put back into a Redis that lost its data (restarted
+// empty) as it was made: no check, the request is already running. ARGV: P, request id, worst USD,
+// tokens, admit time, last sign of life (admit or keep-alive), '1' when its in-flight slot was already freed (END_FLIGHT), origin, n, then
+// per scope: key, rpm (-1: none), tpm (-1: none), period key at admit. Returns 0 if it is there already.
+export const RESTORE = new LuaScript(`${COMMON}
+local id = ARGV[2]
+local worst = tonumber(ARGV[3])
+local tokens = tonumber(ARGV[4])
+local at = tonumber(ARGV[5])
+local alive = tonumber(ARGV[6])
+local ended = ARGV[7] == '1'
+local origin = ARGV[8]
+local n = tonumber(ARGV[9])
+local R = P..'lim:res:'..id
+if redis.call('EXISTS', R) == 1 then return 0 end
+redis.call('HSET', R, 'n', n, 'worst', tostring(worst), 'at', at, 'o', origin)
+if ended then redis.call('HSET', R, 'f', '1') end
+redis.call('SADD', P..'lim:held:'..origin, id)
+for i = 1, n do
+  local b = 9 + (i - 1) * 4
+  local S = P..'lim:'..ARGV[b + 1]
+  local st = S..':st'
+  -- The period is only named, never rolled back: its spend is not seeded, so the next ADMIT reads the logs.
+  redis.call('HSETNX', st, 'period', ARGV[b + 4])
+  if not ended then redis.call('HINCRBY', st, 'inflight', 1) end
+  redis.call('HINCRBYFLOAT', st, 'reserved', worst)
+  local t = 0
+  if tonumber(ARGV[b + 2]) >= 0 then
+    redis.call('ZADD', S..':req', at, id)
+    redis.call('PEXPIRE', S..':req', WINDOW * 2)
+  end
+  if tonumber(ARGV[b + 3]) >= 0 then
+    redis.call('ZADD', S..':tok', at, id)
+    redis.call('HSET', S..':tokn', id, tokens)
+    redis.call('HINCRBY', st, 'tsum', tokens)
+    redis.call('PEXPIRE', S..':tok', WINDOW * 2)
+    redis.call('PEXPIRE', S..':tokn', WINDOW * 2)
+    t = 1
+  end
+  redis.call('HSET', R, 's'..i, S, 'p'..i, ARGV[b + 4], 't'..i, t)
+end
+redis.call('ZADD', P..'lim:resv', alive, id)
+return 1
+`);
+
 // ARGV: P, now, cost, tokens, entry id, n, then per scope: key, tpm (-1: none), current period key, the period key of actual.at.
 export const CHARGE = new LuaScript(`${COMMON}
 local now = tonumber(ARGV[2])

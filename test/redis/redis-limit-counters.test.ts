@@ -254,6 +254,32 @@ describe('an instance cut off from Redis long enough to be taken for dead', () =
     expect(await alive.c.spend(s, T0)).toBeCloseTo(0.3, 9);
     expect(await alive.c.outstanding(s)).toEqual({ reservedUsd: 0, inFlight: 0 });
   });
+
+  test('a request still running when it is back has its reservation put back: its slot and USD stay counted until it settles', async () => {
+    const mk = async (url: string) => {
+      const link = new RedisLink(url, prefix, { retryMs: 50, pingMs: 200 }).start();
+      links.push(link);
+      expect(await link.whenUp(5_000)).toBe(true);
+      return { link, c: new RedisLimitCounters(link, 'open', undefined, { everyMs: 100, deadAfterMs: 500 }) };
+    };
+    const [cutOff, alive] = [await mk(proxy.url), await mk(REDIS_URL)];
+    const s = scope({ maxParallel: 1, budgetUsd: 1 });
+    await alive.c.seedSpend(s, 0, T0);
+    await Bun.sleep(150); // both have beaten once
+    const id = `running-${prefix}`;
+    expect((await cutOff.c.admit({ requestId: id, scopes: [s], worstCostUsd: 0.6, tokens: 0, now: T0 })).ok).toBe(true);
+    proxy.cut();
+    await eventually(() => !cutOff.link.isUp());
+    expect(await eventually(async () => (await alive.c.outstanding(s)).inFlight === 0, 5_000)).toBe(true);
+    proxy.restore();
+    expect(await eventually(async () => cutOff.link.isUp() && (await alive.c.outstanding(s)).inFlight === 1, 5_000)).toBe(true);
+    expect(await alive.c.outstanding(s)).toEqual({ reservedUsd: 0.6, inFlight: 1 });
+    // The other instance cannot start a second request of the key while it runs.
+    expect(await admit(alive.c, [s], T0 + 1, 0.1)).toMatchObject({ ok: false, reason: 'parallel' });
+    expect(await cutOff.c.settle(id, { costUsd: 0.2, tokens: 0, at: T0 }, T0 + 2)).toBe(true);
+    expect(await alive.c.outstanding(s)).toEqual({ reservedUsd: 0, inFlight: 0 });
+    expect(await alive.c.spend(s, T0)).toBeCloseTo(0.2, 9);
+  }, 20_000);
 });
 
 describe('Redis cut and restored', () => {
