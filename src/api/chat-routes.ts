@@ -2,7 +2,7 @@ import type { AppContext } from '../context';
 import type { ChatRequest } from '../providers/types';
 import { startChat } from '../proxy/chat-pipeline';
 import { forwardableHeaders } from '../proxy/forward-headers';
-import { openaiPost, SSE_HEADERS } from './openai-request';
+import { openaiPost } from './openai-request';
 import { validateChatRequest } from './request-validation';
 import type { V1Route } from './v1-routes';
 
@@ -13,11 +13,9 @@ export function chatCompletionsRoute(ctx: AppContext): V1Route {
       ctx,
       async ({ request, client, clock, body: req, requestId, dropClient }) => {
         const r = await startChat(ctx, req, { clientId: client.id, signal: request.signal, dropClient, clock, requestId, clientHeaders: forwardableHeaders(request.headers) });
-        if (r.kind === 'json') {
-          // The upstream's own bytes when nothing in them had to change (no re-serialising).
-          return new Response(r.raw ?? JSON.stringify(r.completion), { headers: { ...r.headers, 'content-type': 'application/json' } });
-        }
-        return new Response(r.body, { headers: { ...r.headers, ...SSE_HEADERS } });
+        // The upstream's own bytes when nothing in them had to change (no re-serialising).
+        if (r.kind === 'json') return { json: r.raw ?? JSON.stringify(r.completion), headers: r.headers };
+        return { stream: r.body, headers: r.headers };
       },
       { endpoint: 'chat', validate: validateChatRequest },
     ),

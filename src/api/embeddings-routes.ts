@@ -8,7 +8,7 @@ export function embeddingsRoute(ctx: AppContext): V1Route {
   return {
     handler: openaiPost(ctx, async ({ request, client, clock, body, requestId }) => {
       const r = await createEmbeddings(ctx, body, { clientId: client.id, signal: request.signal, clock, requestId });
-      return new Response(r.body, { headers: { ...r.headers, 'content-type': 'application/json' } });
+      return { json: r.body, headers: r.headers };
     }, { endpoint: 'embeddings' }),
     detail: {
       tags: ['OpenAI API'],

@@ -8,9 +8,7 @@ export function imagesRoute(ctx: AppContext): V1Route {
   return {
     handler: openaiPost(ctx, async ({ request, client, body, requestId }) => {
       const { result, headers } = await generateImages(ctx, body, { clientId: client.id, signal: request.signal, requestId });
-      return new Response(result.raw ?? JSON.stringify(result.body), {
-        headers: { ...headers, 'content-type': 'application/json' },
-      });
+      return { json: result.raw ?? JSON.stringify(result.body), headers };
     }, { endpoint: 'images' }),
     detail: {
       tags: ['OpenAI API'],

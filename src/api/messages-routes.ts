@@ -4,7 +4,7 @@ import { createMessage } from '../messages/create-message';
 import { anthropicCount } from '../messages/native-count-tokens';
 import { validateMessagesRequest } from '../messages/messages-to-chat';
 import { upstreamBeta } from '../proxy/forward-headers';
-import { openaiPost, SSE_HEADERS } from './openai-request';
+import { openaiPost } from './openai-request';
 import type { V1Route } from './v1-routes';
 
 /** The Anthropic headers a client sent, kept for a native Anthropic upstream (others ignore them). */
@@ -30,8 +30,7 @@ export function messagesRoute(ctx: AppContext): V1Route {
       ctx,
       async ({ request, client, clock, body, requestId, dropClient }) => {
         const r = await createMessage(ctx, body, { clientId: client.id, signal: request.signal, dropClient, clock, requestId, anthropicHeaders: anthropicHeaders(request) });
-        if (r.kind === 'json') return new Response(r.body, { headers: { ...r.headers, 'content-type': 'application/json' } });
-        return new Response(r.body, { headers: { ...r.headers, ...SSE_HEADERS } });
+        return r.kind === 'json' ? { json: r.body, headers: r.headers } : { stream: r.body, headers: r.headers };
       },
       { endpoint: 'messages', dialect: 'anthropic', validate: validateMessagesRequest },
     ),
@@ -59,9 +58,7 @@ export function countTokensRoute(ctx: AppContext): V1Route {
       async ({ request, client, clock, body, requestId }) => {
         const native = anthropicCount(ctx, clock, anthropicHeaders(request));
         const r = await countMessageTokens(ctx, body, { clientId: client.id, clock, signal: request.signal, requestId }, native);
-        return new Response(JSON.stringify({ input_tokens: r.inputTokens }), {
-          headers: { 'content-type': 'application/json', ...r.headers },
-        });
+        return { json: JSON.stringify({ input_tokens: r.inputTokens }), headers: r.headers };
       },
       { endpoint: 'count_tokens', dialect: 'anthropic' },
     ),

@@ -11,7 +11,7 @@ import { clientClosed, clientStalled } from '../proxy/upstream-errors';
 import type { Endpoint } from '../proxy/request-outcome';
 import type { ClientEntry, RuntimeSnapshot } from '../state/snapshot-types';
 import { readJsonBody } from './request-validation-body';
-import type { V1Handler } from './v1-routes';
+import type { V1Handler, V1Server } from './v1-routes';
 
 const CLOSE = { connection: 'close' };
 
@@ -33,43 +33,45 @@ function withDeadline<V>(p: Promise<V>, ms: number, onTimeout: () => Error): Pro
 /** A whole answer this large may not fit the socket buffers at once: it is paced, so a client that stops reading is seen. */
 const PACED_FROM_BYTES = 256 * 1024;
 
-/**
- * The answer as it goes out, its held row released once the body is out. A stream is watched by
- * its relay already (its row comes when it ends). A large whole answer goes out paced (http/paced-body.ts):
- * a client that takes none of it for the idle timeout has its connection closed, and its row says
- * 499 `client_read_timeout`; one that hangs up before the end, 499 `client_closed_request`.
- */
-async function deliverWhole(ctx: AppContext, res: Response, requestId: string, dropClient: () => void): Promise<Response> {
-  if (!res.body || res.headers.get('content-type')?.startsWith('text/event-stream')) {
-    ctx.deliveries.delivered(requestId, null);
-    return res;
-  }
-  const bytes = await res.bytes();
-  if (bytes.length < PACED_FROM_BYTES) {
-    ctx.deliveries.delivered(requestId, null);
-    return new Response(bytes, res);
-  }
-  const { idleTimeoutS } = ctx.config.upstream;
-  const body = pacedBody(bytes, idleTimeoutS * 1000, (how) => {
-    const e = how === 'stalled' ? clientStalled(idleTimeoutS, 'the answer') : how === 'closed' ? clientClosed() : null;
-    ctx.deliveries.delivered(requestId, e && { status: e.status, errorType: e.code, error: e.message });
-    if (how === 'stalled') dropClient();
-  });
-  return new Response(body, { status: res.status, headers: res.headers });
-}
-
 /** Bun's largest socket idle limit, in seconds. */
 const MAX_SOCKET_IDLE_S = 255;
 
+const utf8 = new TextEncoder();
+
+/** What an endpoint answers: a stream (its relay watches the delivery and writes the row at its end), or a whole JSON body. */
+export type V1Answer = { stream: ReadableStream<Uint8Array>; headers: Record<string, string> } | { json: string | Uint8Array<ArrayBuffer>; headers: Record<string, string> };
+
 /**
- * The client connection's idle limit once its answer is ready: the keep-alive limit for a whole
- * answer; for a stream, a little past the upstream idle timeout, so the relay (which ends a silent
- * stream with an error event and its row) acts before Bun would cut the socket.
+ * The answer as it goes out. Bun's idle limit, lifted for the upstream wait, applies again, so the
+ * connection, kept alive after it, is closed once idle: the keep-alive limit after a whole answer;
+ * after a stream a little past the upstream idle timeout, so the relay (which ends a silent stream
+ * with an error event and its row) acts before Bun would cut the socket. The held row is released
+ * once the body is out. A large whole answer goes out paced (http/paced-body.ts): a client that
+ * takes none of it for the idle timeout has its connection closed, and its row says 499
+ * `client_read_timeout`; one that hangs up before the end, 499 `client_closed_request`.
  */
-function answerIdleS(ctx: AppContext, res: Response): number {
-  const keepAlive = ctx.config.server.keepAliveTimeoutS;
-  if (!res.headers.get('content-type')?.startsWith('text/event-stream')) return keepAlive;
-  return Math.min(MAX_SOCKET_IDLE_S, Math.max(keepAlive, Math.ceil(ctx.config.upstream.idleTimeoutS) + 5));
+function respond(ctx: AppContext, answer: V1Answer, r: { request: Request; server: V1Server; requestId: string; dropClient: () => void }): Response {
+  const keepAliveS = ctx.config.server.keepAliveTimeoutS;
+  const { idleTimeoutS } = ctx.config.upstream;
+  if ('stream' in answer) {
+    r.server?.timeout(r.request, Math.min(MAX_SOCKET_IDLE_S, Math.max(keepAliveS, Math.ceil(idleTimeoutS) + 5)));
+    ctx.deliveries.delivered(r.requestId, null);
+    return new Response(answer.stream, { headers: { ...answer.headers, ...SSE_HEADERS } });
+  }
+  r.server?.timeout(r.request, keepAliveS);
+  const headers = { ...answer.headers, 'content-type': 'application/json' };
+  // A string of fewer than a third as many characters cannot reach the threshold in UTF-8.
+  const bytes = answer.json.length < PACED_FROM_BYTES / 3 ? null : typeof answer.json === 'string' ? utf8.encode(answer.json) : answer.json;
+  if (!bytes || bytes.length < PACED_FROM_BYTES) {
+    ctx.deliveries.delivered(r.requestId, null);
+    return new Response(answer.json, { headers });
+  }
+  const body = pacedBody(bytes, idleTimeoutS * 1000, (how) => {
+    const e = how === 'stalled' ? clientStalled(idleTimeoutS, 'the answer') : how === 'closed' ? clientClosed() : null;
+    ctx.deliveries.delivered(r.requestId, e && { status: e.status, errorType: e.code, error: e.message });
+    if (how === 'stalled') r.dropClient();
+  });
+  return new Response(body, { headers });
 }
 
 /** Which API's conventions an endpoint speaks (see OpenAIPostOptions.dialect). */
@@ -89,7 +91,7 @@ export function errorResponse(err: unknown, extra: Record<string, string> = {}, 
   return new Response(JSON.stringify(r.body), { status: r.status, headers });
 }
 
-export const SSE_HEADERS = {
+const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache',
   // Tells nginx-style proxies in front of the gateway not to buffer the stream.
@@ -149,7 +151,7 @@ export function clientOf(snap: RuntimeSnapshot, request: Request, dialect: Diale
  */
 export function openaiPost<T = unknown>(
   ctx: AppContext,
-  run: (r: OpenAIRequest<T>) => Promise<Response>,
+  run: (r: OpenAIRequest<T>) => Promise<V1Answer>,
   opts: OpenAIPostOptions<T>,
 ): V1Handler {
   const maxBytes = ctx.config.server.maxBodyMb * 1024 * 1024;
@@ -185,11 +187,8 @@ export function openaiPost<T = unknown>(
       const dropClient = () => server?.timeout(request, 1);
       // A whole answer's row waits until its body went out (deliverWhole).
       ctx.deliveries.hold(requestId);
-      let res = await run({ request, client, clock, body, requestId, dropClient });
-      // The answer is ready: Bun's idle limit applies again, so the connection, kept alive after
-      // it, is closed once idle (a stream's silence is the relay's to time out first).
-      server?.timeout(request, answerIdleS(ctx, res));
-      res = await deliverWhole(ctx, res, requestId, dropClient);
+      const answer = await run({ request, client, clock, body, requestId, dropClient });
+      const res = respond(ctx, answer, { request, server, requestId, dropClient });
       // Anthropic's SDKs read a request's id from `request-id` (`_request_id`): the log row's id, as in x-request-id.
       const extra = opts.dialect === 'anthropic' ? { ...limitHeaders, 'request-id': requestId } : limitHeaders;
       return extra ? withHeaders(res, extra) : res;

@@ -1,6 +1,6 @@
 import type { AppContext } from '../context';
 import { createResponse } from '../responses/create-response';
-import { openaiPost, SSE_HEADERS } from './openai-request';
+import { openaiPost } from './openai-request';
 import { validateResponsesFields } from './request-validation-responses';
 import { forwardableHeaders } from '../proxy/forward-headers';
 import type { V1Route } from './v1-routes';
@@ -11,8 +11,7 @@ export function createResponseRoute(ctx: AppContext): V1Route {
   return {
     handler: openaiPost(ctx, async ({ request, client, clock, body, requestId, dropClient }) => {
       const r = await createResponse(ctx, body, { clientId: client.id, signal: request.signal, dropClient, clock, store, requestId, clientHeaders: forwardableHeaders(request.headers) });
-      if (r.kind === 'json') return new Response(r.body, { headers: { ...r.headers, 'content-type': 'application/json' } });
-      return new Response(r.body, { headers: { ...r.headers, ...SSE_HEADERS } });
+      return r.kind === 'json' ? { json: r.body, headers: r.headers } : { stream: r.body, headers: r.headers };
     }, { endpoint: 'responses', validate: validateResponsesFields }),
     detail: {
       tags: ['OpenAI API'],
