@@ -1,5 +1,6 @@
 import type { GroupInput, GroupView } from '../admin/groups-service';
 import { badRequest } from '../errors/api-error';
+import { formNumber } from './form-number';
 import { prototypeKeyPath } from '../security/prototype-keys';
 import type { GroupCard, GroupFormValues } from './pages/groups-view';
 
@@ -41,10 +42,7 @@ export function readGroupForm(get: (name: string) => string): GroupFormValues {
 }
 
 function num(v: string, label: string, param: string): number | undefined {
-  if (v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw badRequest(`${label} must be a number.`, param);
-  return n;
+  return formNumber(v, { label, param }) ?? undefined;
 }
 
 /**

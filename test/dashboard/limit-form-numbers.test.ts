@@ -103,3 +103,24 @@ describe('team forms', () => {
     expect(await getTeam(gw.ctx, team.id)).toMatchObject({ name: 'edit-me', rpm: 60, budget_usd: 5, tpm: null });
   });
 });
+
+describe('the other number fields read the same way', () => {
+  test("a model price of '1e3' or '0x10' is refused and the price stays", async () => {
+    const price = async () => ((await (await fetch(`${gw.url}/api/models/gpt-4o-mini`, { headers: { authorization: `Bearer ${admin.token}` } })).json()) as { input_price: number }).input_price;
+    const before = await price();
+    for (const v of ['1e3', '0x10', '1,5']) {
+      const r = await post('/models/gpt-4o-mini', { input_price: v, output_price: '0.6' });
+      expect([v, r.status]).toEqual([v, 422]);
+      expect(await errorText(r)).toContain(`input price: '${v}' is not a number`);
+    }
+    expect(await price()).toBe(before);
+  });
+
+  test("a pool key's weight of '0x10' is refused; no key is added", async () => {
+    const r = await post('/providers/openai/keys', { key: 'sk-weight-test-0123456789abcdef', label: 'w', weight: '0x10' });
+    expect(r.status).toBe(422);
+    expect(await errorText(r)).toContain("Weight: '0x10' is not a whole number");
+    const p = (await (await fetch(`${gw.url}/api/providers/openai`, { headers: { authorization: `Bearer ${admin.token}` } })).json()) as { keys: { label: string }[] };
+    expect(p.keys.map((k) => k.label)).not.toContain('w');
+  });
+});
