@@ -54,7 +54,7 @@ export function parseIsoTimestamp(s: string): number {
 
 function positiveInt(v: unknown, param: string): number | null {
   if (v === null) return null;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 1e9) throw badRequest(`'${param}' must be a whole number of at least 1, or null for no limit.`, param);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 1e9) throw badRequest(`'${param}' must be a whole number from 1 to 1,000,000,000, or null for no limit.`, param);
   return v;
 }
 

@@ -5,7 +5,7 @@ import { badRequest } from '../errors/api-error';
 // "0b11", "Infinity" and " 12 " and save a value the admin never typed.
 const WHOLE = /^-?\d+$/;
 const DECIMAL = /^-?(\d+(\.\d*)?|\.\d+)$/;
-/** Past this many significant digits a double no longer holds what was typed. */
+/** Past this many significant digits a double no longer holds the decimal typed (whole numbers have the caller's range). */
 const MAX_DIGITS = 15;
 
 /** How a form field reads: its label (for the message) and its parameter (the /api field). */
@@ -22,11 +22,13 @@ export interface FormNumberField {
  */
 export function formNumber(raw: string, f: FormNumberField): number | null {
   if (raw === '') return null;
-  const kind = f.whole ? 'a whole number' : 'a number';
-  const digits = raw.replace(/^-/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
-  if (!(f.whole ? WHOLE : DECIMAL).test(raw) || digits.length > MAX_DIGITS) {
-    const shown = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
-    throw badRequest(`${f.label}: '${shown}' is not ${kind}; type ${f.whole ? 'digits only' : 'digits with an optional decimal point'}${digits.length > MAX_DIGITS ? `, at most ${MAX_DIGITS} of them` : ''}.`, f.param);
+  const shown = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
+  if (!(f.whole ? WHOLE : DECIMAL).test(raw)) {
+    throw badRequest(`${f.label}: '${shown}' is not ${f.whole ? 'a whole number; type digits only' : 'a number; type digits with an optional decimal point'}.`, f.param);
+  }
+  const significant = raw.replace(/^-/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
+  if (!f.whole && significant.length > MAX_DIGITS) {
+    throw badRequest(`${f.label}: '${shown}' has more digits than can be stored exactly (at most ${MAX_DIGITS}).`, f.param);
   }
   // `+ 0`: "-0" is stored and shown as 0.
   return Number(raw) + 0;

@@ -35,7 +35,7 @@ afterAll(() => gw.close());
 
 // What Number() would have saved for each: 10abc and 1,000 failed later, the rest went in as another number.
 const LOOSE = ['10abc', '1e3', '0x10', '0b11', '1,000', 'Infinity', '12 000', '+5', '1_000', '１２'];
-const LOOSE_BUDGET = [...LOOSE.filter((v) => v !== '1_000'), '1.2.3', '5$', '12345678901234567.5'];
+const LOOSE_BUDGET = [...LOOSE.filter((v) => v !== '1_000'), '1.2.3', '5$', '--5', '.'];
 
 describe('a key limits form', () => {
   const before = { models: ['gpt-4o'], budget_usd: 5, budget_period: 'week', rpm: 60, tpm: 1000, max_parallel: 2 };
@@ -123,4 +123,13 @@ describe('the other number fields read the same way', () => {
     const p = (await (await fetch(`${gw.url}/api/providers/openai`, { headers: { authorization: `Bearer ${admin.token}` } })).json()) as { keys: { label: string }[] };
     expect(p.keys.map((k) => k.label)).not.toContain('w');
   });
+});
+
+test('a limit past the API range says the range; a budget with more digits than a number holds says so', async () => {
+  const rpm = await post(`/clients/${gw.clientId}/limits`, { ...KEY_FORM, rpm: '99999999999999999999' });
+  expect(rpm.status).toBe(422);
+  expect(await errorText(rpm)).toContain("'rpm' must be a whole number from 1 to 1,000,000,000");
+  const budget = await post(`/clients/${gw.clientId}/limits`, { ...KEY_FORM, budget_usd: '1234567890.1234567' });
+  expect(budget.status).toBe(422);
+  expect(await errorText(budget)).toContain("Budget (USD): '1234567890.1234567' has more digits than can be stored exactly");
 });
