@@ -106,7 +106,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('form errors in Chromiu
     await page.waitForSelector('#teams-table .team-name:text-is("fresh-team")');
     expect(await page.locator('#team-create .form-errors').count()).toBe(0);
     await page.reload();
-    expect(await page.textContent('#teams-table tr:has(.team-name:text-is("fresh-team"))')).toContain('1k tpm');
+    expect(await page.textContent('#teams-table tr:has(.team-name:text-is("fresh-team"))')).toContain('1,000 tpm');
   });
 
   test('a new user, client key, pool key or base URL refused: each form keeps what was typed', async () => {

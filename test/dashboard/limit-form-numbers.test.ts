@@ -133,3 +133,10 @@ test('a limit past the API range says the range; a budget with more digits than 
   expect(budget.status).toBe(422);
   expect(await errorText(budget)).toContain("Budget (USD): '1234567890.1234567' has more digits than can be stored exactly");
 });
+
+test('the summary shows the limits saved, exactly (1,050 rpm read "1.1k rpm")', async () => {
+  const r = await post(`/clients/${gw.clientId}/limits`, { ...KEY_FORM, models: '', budget_usd: '', rpm: '1050', tpm: '1234567', max_parallel: '' });
+  expect(r.status).toBe(200);
+  const summary = new RegExp(`<tr id="client-${gw.clientId}"[\\s\\S]*?<span class="limits-summary small">([^<]*)</span>`).exec(await r.text());
+  expect(summary?.[1]).toBe('1,050 rpm · 1,234,567 tpm');
+});

@@ -1,6 +1,6 @@
 /** @jsxImportSource #html */
 import type { BudgetPeriod } from '../../limits/limit-types';
-import { compactNumber, usd } from '../format';
+import { usd } from '../format';
 
 /** What the limits form and summaries show for a key or a team. */
 export interface LimitValues {
@@ -37,12 +37,14 @@ export function BudgetBar(props: { spendUsd: number; budgetUsd: number | null; p
   );
 }
 
-/** The limits in a few words: `60 rpm · 10k tpm · 4 parallel · 2 models · expires …`. */
+/** The limits in a few words: `60 rpm · 10,000 tpm · 4 parallel · models: … · expires …`. */
 export function LimitSummary(props: { v: LimitValues; teamName?: string | null }) {
   const { v } = props;
   const parts: string[] = [];
-  if (v.rpm !== null) parts.push(`${compactNumber(v.rpm)} rpm`);
-  if (v.tpm !== null) parts.push(`${compactNumber(v.tpm)} tpm`);
+  // Exact, not compactNumber: 1,050 rpm read "1.1k rpm", a limit other than the one saved.
+  const exact = (n: number) => n.toLocaleString('en-US');
+  if (v.rpm !== null) parts.push(`${exact(v.rpm)} rpm`);
+  if (v.tpm !== null) parts.push(`${exact(v.tpm)} tpm`);
   if (v.maxParallel != null) parts.push(`${v.maxParallel} parallel`);
   if (v.models !== null) parts.push(`models: ${v.models.join(', ')}`);
   if (v.expiresAt) parts.push(`expires ${v.expiresAt.replace('T', ' ').replace(/\.000Z$|Z$/, ' UTC')}`);
