@@ -5,8 +5,6 @@ import { badRequest } from '../errors/api-error';
 // "0b11", "Infinity" and " 12 " and save a value the admin never typed.
 const WHOLE = /^-?\d+$/;
 const DECIMAL = /^-?(\d+(\.\d*)?|\.\d+)$/;
-/** Past this many significant digits a double no longer holds the decimal typed (whole numbers have the caller's range). */
-const MAX_DIGITS = 15;
 
 /** How a form field reads: its label (for the message) and its parameter (the /api field). */
 export interface FormNumberField {
@@ -22,14 +20,20 @@ export interface FormNumberField {
  */
 export function formNumber(raw: string, f: FormNumberField): number | null {
   if (raw === '') return null;
-  const shown = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
   if (!(f.whole ? WHOLE : DECIMAL).test(raw)) {
+    const shown = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
     throw badRequest(`${f.label}: '${shown}' is not ${f.whole ? 'a whole number; type digits only' : 'a number; type digits with an optional decimal point'}.`, f.param);
-  }
-  const significant = raw.replace(/^-/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
-  if (!f.whole && significant.length > MAX_DIGITS) {
-    throw badRequest(`${f.label}: '${shown}' has more digits than can be stored exactly (at most ${MAX_DIGITS}).`, f.param);
   }
   // `+ 0`: "-0" is stored and shown as 0.
   return Number(raw) + 0;
+}
+
+/**
+ * A stored number as a form shows it, in the digits formNumber reads back: String() writes
+ * 1e-7 and 1e+21, which saving the form unchanged would then refuse.
+ */
+export function formValue(n: number | null | undefined): string {
+  if (n == null) return '';
+  const s = String(n);
+  return s.includes('e') ? n.toLocaleString('en-US', { useGrouping: false, maximumFractionDigits: 100 }) : s;
 }

@@ -1,6 +1,6 @@
 import type { GroupInput, GroupView } from '../admin/groups-service';
 import { badRequest } from '../errors/api-error';
-import { formNumber } from './form-number';
+import { formNumber, formValue } from './form-number';
 import { prototypeKeyPath } from '../security/prototype-keys';
 import type { GroupCard, GroupFormValues } from './pages/groups-view';
 
@@ -10,7 +10,7 @@ const FORM_NAMES: Record<(typeof CLASSIFIER_KEYS)[number], keyof GroupFormValues
   classifier_model: 'classifierModel', scale_min: 'scaleMin', scale_max: 'scaleMax', threshold: 'threshold', timeout_ms: 'timeoutMs',
 };
 
-const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+const str = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'number' ? formValue(v) : String(v));
 
 export const BLANK_GROUP: GroupFormValues = {
   name: '', strategy: 'heuristic', targets: '', logicLevel: '', primaryUse: '',

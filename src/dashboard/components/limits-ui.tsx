@@ -1,5 +1,6 @@
 /** @jsxImportSource #html */
 import type { BudgetPeriod } from '../../limits/limit-types';
+import { formValue } from '../form-number';
 import { usd } from '../format';
 
 /** What the limits form and summaries show for a key or a team. */
@@ -55,7 +56,6 @@ export function LimitSummary(props: { v: LimitValues; teamName?: string | null }
 /** The limit inputs of a key or a team form (blank = no limit). */
 export function LimitInputs(props: { v: LimitValues; idPrefix: string; teams?: { id: number; name: string }[] }) {
   const { v, idPrefix } = props;
-  const num = (n: number | null | undefined) => (n == null ? '' : String(n));
   return (
     <div class="form-grid limits-grid">
       <label for={`${idPrefix}-models`}>Allowed models
@@ -63,7 +63,7 @@ export function LimitInputs(props: { v: LimitValues; idPrefix: string; teams?: {
           title="Exact ids, provider/*, group names or *, comma-separated; blank allows every model" />
       </label>
       <label for={`${idPrefix}-budget`}>Budget (USD)
-        <input id={`${idPrefix}-budget`} name="budget_usd" type="number" min="0" step="any" value={num(v.budgetUsd)} placeholder="none" />
+        <input id={`${idPrefix}-budget`} name="budget_usd" type="number" min="0" step="any" value={formValue(v.budgetUsd)} placeholder="none" />
       </label>
       <label for={`${idPrefix}-period`}>Per
         <select id={`${idPrefix}-period`} name="budget_period">
@@ -71,15 +71,15 @@ export function LimitInputs(props: { v: LimitValues; idPrefix: string; teams?: {
         </select>
       </label>
       <label for={`${idPrefix}-rpm`}>Requests / min
-        <input id={`${idPrefix}-rpm`} name="rpm" type="number" min="1" step="1" value={num(v.rpm)} placeholder="none" />
+        <input id={`${idPrefix}-rpm`} name="rpm" type="number" min="1" step="1" value={formValue(v.rpm)} placeholder="none" />
       </label>
       <label for={`${idPrefix}-tpm`}>Tokens / min
-        <input id={`${idPrefix}-tpm`} name="tpm" type="number" min="1" step="1" value={num(v.tpm)} placeholder="none" />
+        <input id={`${idPrefix}-tpm`} name="tpm" type="number" min="1" step="1" value={formValue(v.tpm)} placeholder="none" />
       </label>
       {props.teams ? (
         <>
           <label for={`${idPrefix}-parallel`}>In flight at once
-            <input id={`${idPrefix}-parallel`} name="max_parallel" type="number" min="1" step="1" value={num(v.maxParallel)} placeholder="none" />
+            <input id={`${idPrefix}-parallel`} name="max_parallel" type="number" min="1" step="1" value={formValue(v.maxParallel)} placeholder="none" />
           </label>
           <label for={`${idPrefix}-expires`}>Expires (UTC)
             <input id={`${idPrefix}-expires`} name="expires_at" value={v.expiresAt ?? ''} placeholder="never, or 2026-12-31T23:59:59Z" maxlength="40" />

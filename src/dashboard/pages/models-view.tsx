@@ -1,5 +1,6 @@
 /** @jsxImportSource #html */
 import { domIdPart } from '../dom-id';
+import { formValue } from '../form-number';
 import { Card, FormErrors } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import type { LongContextTier } from '../../state/snapshot-types';
@@ -33,7 +34,7 @@ export interface ModelRow {
   seeded?: boolean;
 }
 
-const price = (v: number | null) => (v == null ? '' : String(v));
+const price = formValue;
 
 /** The long-context tier under the model's id: each price the tier sets; the rest stay at base. */
 function LongContextNote(props: { tier: LongContextTier | null | undefined }) {
@@ -59,7 +60,7 @@ export const tierErrorSlot = (rowId: string) => `${rowId}_tier-errors`;
  */
 function LongContextEditor(props: { m: ModelRow; rowId: string; url: string }) {
   const t = props.m.longContext;
-  const v = (n: number | null | undefined) => (n == null ? '' : String(n));
+  const v = formValue;
   const tierPrice = (name: string, label: string, value: number | null | undefined, base: string) => (
     <label>{label}
       <input class="tier-price" type="number" step="any" min="0" max={String(MAX_MODEL_PRICE)} name={name} value={v(value)} placeholder={`= ${base}`} />
@@ -120,7 +121,7 @@ export const audioTiersErrorSlot = (rowId: string) => `${rowId}_audio-tiers-erro
  */
 function AudioTiersEditor(props: { m: ModelRow; rowId: string; url: string }) {
   const { m } = props;
-  const v = (n: number | null | undefined) => (n == null ? '' : String(n));
+  const v = formValue;
   const input = (name: string, label: string, value: number | null | undefined, max: number, placeholder: string) => (
     <label>{label}
       <input class="extra-price" type="number" step="any" min="0" max={String(max)} name={name} value={v(value)} placeholder={placeholder} />
