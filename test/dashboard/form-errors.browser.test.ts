@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import type { Browser, Page } from 'playwright-core';
 import OpenAI from 'openai';
-import { createClient, updateClient } from '../../src/admin/clients-service';
+import { createClient, getClient, updateClient } from '../../src/admin/clients-service';
 import { createTeam } from '../../src/admin/teams-service';
 import { chromiumAvailable, launchBrowser, screenshot, watchPage } from '../browser-helpers/launch-browser';
 import { firstRunAdminPage, startDashboardGateway, type DashboardGateway, navTo } from '../browser-helpers/dashboard-gateway';
@@ -54,6 +54,26 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('form errors in Chromiu
     await page.click(`${row} button:text-is("Save limits")`);
     await page.waitForSelector(`${row} .limits-summary:text-is("7 rpm")`);
     expect(await page.locator('#clients-section .form-errors').count()).toBe(0);
+  });
+
+  test("a limit typed as '1e3' (a number input takes it): the message names the field, the editor keeps it, nothing is saved", async () => {
+    const { id } = await createClient(env.gw.ctx, 'exponent-typo');
+    await updateClient(env.gw.ctx, id, { rpm: 60 });
+    await nav('Clients', 'clients');
+    const row = `#client-${id}`;
+    await page.click(`${row} .limits-summary`);
+    await page.fill(`${row} input[name=tpm]`, '1e3');
+    await page.click(`${row} button:text-is("Save limits")`);
+    await page.waitForSelector(`${row} .limits-form .form-errors`);
+    expect(await page.textContent(`${row} .limits-form .form-errors`)).toBe("Tokens / min: '1e3' is not a whole number; type digits only.");
+    expect(await page.inputValue(`${row} input[name=tpm]`)).toBe('1e3');
+    expect(await page.inputValue(`${row} input[name=rpm]`)).toBe('60');
+    expect(await getClient(env.gw.ctx, id)).toMatchObject({ rpm: 60, tpm: null });
+
+    await page.fill(`${row} input[name=tpm]`, '1000');
+    await page.click(`${row} button:text-is("Save limits")`);
+    await page.waitForSelector(`${row} .limits-summary:text-is("60 rpm · 1,000 tpm")`);
+    expect(await getClient(env.gw.ctx, id)).toMatchObject({ rpm: 60, tpm: 1000 });
   });
 
   test("a key renamed to blanks: the message is in that row's rename form", async () => {
