@@ -76,6 +76,20 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('form errors in Chromiu
     expect(await getClient(env.gw.ctx, id)).toMatchObject({ rpm: 60, tpm: 1000 });
   });
 
+  test('a limit over the API cap (1,000,000,000) is reported on its input before anything is sent', async () => {
+    const { id } = await createClient(env.gw.ctx, 'over-the-cap');
+    await nav('Clients', 'clients');
+    const row = `#client-${id}`;
+    let posts = 0;
+    page.on('request', (r) => void (r.method() === 'POST' && r.url().endsWith(`/clients/${id}/limits`) && posts++));
+    await page.click(`${row} .limits-summary`);
+    await page.fill(`${row} input[name=rpm]`, '2000000000');
+    await page.click(`${row} button:text-is("Save limits")`);
+    await page.waitForFunction(() => (document.activeElement as HTMLInputElement | null)?.name === 'rpm');
+    expect(await page.$eval(`${row} input[name=rpm]`, (i) => (i as HTMLInputElement).validity.rangeOverflow)).toBe(true);
+    expect(posts).toBe(0);
+  });
+
   test("a key renamed to blanks: the message is in that row's rename form", async () => {
     const { id } = await createClient(env.gw.ctx, 'rename-me');
     await nav('Clients', 'clients');

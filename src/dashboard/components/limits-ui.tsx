@@ -1,4 +1,5 @@
 /** @jsxImportSource #html */
+import { MAX_COUNT_LIMIT } from '../../admin/limit-fields';
 import type { BudgetPeriod } from '../../limits/limit-types';
 import { formValue } from '../form-number';
 import { usd } from '../format';
@@ -17,6 +18,7 @@ export interface LimitValues {
   teamId?: number | null;
 }
 
+const MAX = String(MAX_COUNT_LIMIT);
 const PERIODS: BudgetPeriod[] = ['day', 'week', 'month', 'total'];
 const periodLabel = (p: BudgetPeriod) => (p === 'total' ? 'in total' : p === 'day' ? 'today' : `this ${p}`);
 
@@ -71,15 +73,15 @@ export function LimitInputs(props: { v: LimitValues; idPrefix: string; teams?: {
         </select>
       </label>
       <label for={`${idPrefix}-rpm`}>Requests / min
-        <input id={`${idPrefix}-rpm`} name="rpm" type="number" min="1" step="1" value={formValue(v.rpm)} placeholder="none" />
+        <input id={`${idPrefix}-rpm`} name="rpm" type="number" min="1" max={MAX} step="1" value={formValue(v.rpm)} placeholder="none" />
       </label>
       <label for={`${idPrefix}-tpm`}>Tokens / min
-        <input id={`${idPrefix}-tpm`} name="tpm" type="number" min="1" step="1" value={formValue(v.tpm)} placeholder="none" />
+        <input id={`${idPrefix}-tpm`} name="tpm" type="number" min="1" max={MAX} step="1" value={formValue(v.tpm)} placeholder="none" />
       </label>
       {props.teams ? (
         <>
           <label for={`${idPrefix}-parallel`}>In flight at once
-            <input id={`${idPrefix}-parallel`} name="max_parallel" type="number" min="1" step="1" value={formValue(v.maxParallel)} placeholder="none" />
+            <input id={`${idPrefix}-parallel`} name="max_parallel" type="number" min="1" max={MAX} step="1" value={formValue(v.maxParallel)} placeholder="none" />
           </label>
           <label for={`${idPrefix}-expires`}>Expires (UTC)
             <input id={`${idPrefix}-expires`} name="expires_at" value={v.expiresAt ?? ''} placeholder="never, or 2026-12-31T23:59:59Z" maxlength="40" />
