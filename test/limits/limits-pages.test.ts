@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, test, setDefaultTimeout } from 'bun:test';
 import { eq } from 'drizzle-orm';
 import { clients, teams } from '../../src/db/schema';
 import { createClient } from '../../src/admin/clients-service';
+import { createTeam, deleteTeam } from '../../src/admin/teams-service';
 import { ADMIN_PASSWORD, login, makeUser } from '../helpers/admin-harness';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
 
@@ -92,4 +93,16 @@ test('a key past its expiry reads "expired", not "active" (it gets 401); moved l
   expect(refused.status).toBe(401);
   const later = await post(admin, `/clients/${id}/limits`, { ...form, expires_at: '2099-01-01T00:00:00Z' });
   expect(badge(await later.text())).toEqual(['ok', 'active']);
+});
+
+test('saving a team deleted meanwhile (another tab) shows the list without it and says so', async () => {
+  const { id } = await createTeam(gw.ctx, { name: 'gone-meanwhile' });
+  await deleteTeam(gw.ctx, id);
+  const r = await post(admin, `/teams/${id}`, { name: 'gone-meanwhile', ...LIMITS, rpm: '5' });
+  expect(r.status).toBe(422);
+  expect(r.headers.get('hx-retarget')).toBeNull();
+  const html = await r.text();
+  expect(html).toContain('id="teams-section"');
+  expect(html).not.toContain(`id="team-${id}"`);
+  expect(html).toContain(`No team with id ${id}.`);
 });
