@@ -52,9 +52,14 @@ export function parseIsoTimestamp(s: string): number {
   return Date.parse(s);
 }
 
+/** The largest rpm, tpm or max_parallel (the dashboard's inputs carry it as their max). */
+export const MAX_COUNT_LIMIT = 1_000_000_000;
+
 function positiveInt(v: unknown, param: string): number | null {
   if (v === null) return null;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 1e9) throw badRequest(`'${param}' must be a whole number of at least 1, or null for no limit.`, param);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_COUNT_LIMIT) {
+    throw badRequest(`'${param}' must be a whole number from 1 to ${MAX_COUNT_LIMIT.toLocaleString('en-US')}, or null for no limit.`, param);
+  }
   return v;
 }
 

@@ -80,14 +80,15 @@ export const adminRoute = () => ({ detail: { hide: true }, role: 'admin' }) as c
  * Runs a service call and turns its user-facing failures (ApiError 4xx: validation, conflicts,
  * not found) into messages for an inline error list; anything else propagates as a 500.
  */
-export async function attempt<T>(fn: () => T | Promise<T>): Promise<{ ok: true; value: T } | { ok: false; errors: string[]; param: string | null }> {
+export async function attempt<T>(fn: () => T | Promise<T>): Promise<{ ok: true; value: T } | { ok: false; errors: string[]; param: string | null; status: number }> {
   try {
     return { ok: true, value: await fn() };
   } catch (err) {
     if (err instanceof ApiError && err.status >= 400 && err.status < 500) {
       const problems = (err as ApiError & { problems?: { group: string; message: string }[] }).problems;
       // `param`: the field the error is about, so a form can show it beside that input.
-      return { ok: false, errors: problems?.length ? problems.map((p) => `${p.group}: ${p.message}`) : [err.message], param: err.param };
+      // `status`: a 404 means the row is gone (changed in another tab), so the caller shows the list afresh.
+      return { ok: false, errors: problems?.length ? problems.map((p) => `${p.group}: ${p.message}`) : [err.message], param: err.param, status: err.status };
     }
     throw err;
   }

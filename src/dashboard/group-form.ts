@@ -1,5 +1,6 @@
 import type { GroupInput, GroupView } from '../admin/groups-service';
 import { badRequest } from '../errors/api-error';
+import { formNumber, formValue } from './form-number';
 import { prototypeKeyPath } from '../security/prototype-keys';
 import type { GroupCard, GroupFormValues } from './pages/groups-view';
 
@@ -9,7 +10,7 @@ const FORM_NAMES: Record<(typeof CLASSIFIER_KEYS)[number], keyof GroupFormValues
   classifier_model: 'classifierModel', scale_min: 'scaleMin', scale_max: 'scaleMax', threshold: 'threshold', timeout_ms: 'timeoutMs',
 };
 
-const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+const str = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'number' ? formValue(v) : String(v));
 
 export const BLANK_GROUP: GroupFormValues = {
   name: '', strategy: 'heuristic', targets: '', logicLevel: '', primaryUse: '',
@@ -41,10 +42,7 @@ export function readGroupForm(get: (name: string) => string): GroupFormValues {
 }
 
 function num(v: string, label: string, param: string): number | undefined {
-  if (v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw badRequest(`${label} must be a number.`, param);
-  return n;
+  return formNumber(v, { label, param }) ?? undefined;
 }
 
 /**

@@ -1,29 +1,27 @@
 import type { LimitFieldsInput } from '../admin/limit-fields';
 import type { BudgetPeriod } from '../limits/limit-types';
 import { field } from './dash-session';
-
-/** A blank field means "no limit" (null); anything else goes to the service's checks as typed. */
-const numberOrNull = (v: string): number | null => (v === '' ? null : Number(v));
+import { formNumber } from './form-number';
 
 /**
- * Limit fields from a dashboard form (every field present, so a cleared box removes that limit).
- * `models` is one name per line or comma-separated; blank allows every model.
+ * Limit fields from a dashboard form (every field present, so a cleared box removes that limit:
+ * the form says "none"). Numbers are read strictly (form-number.ts), ranges are the service's
+ * checks, the API's. `models` is one name per line or comma-separated; blank allows every model.
  */
 export function limitInputFromForm(body: unknown, which: 'client' | 'team'): LimitFieldsInput {
   const names = field(body, 'models').split(/[\s,]+/).filter(Boolean);
   const input: LimitFieldsInput = {
     models: names.length ? names : null,
-    budget_usd: numberOrNull(field(body, 'budget_usd')),
+    budget_usd: formNumber(field(body, 'budget_usd'), { label: 'Budget (USD)', param: 'budget_usd' }),
     budget_period: (field(body, 'budget_period') || 'month') as BudgetPeriod,
-    rpm: numberOrNull(field(body, 'rpm')),
-    tpm: numberOrNull(field(body, 'tpm')),
+    rpm: formNumber(field(body, 'rpm'), { label: 'Requests / min', param: 'rpm', whole: true }),
+    tpm: formNumber(field(body, 'tpm'), { label: 'Tokens / min', param: 'tpm', whole: true }),
   };
   if (which === 'team') return input;
-  const team = field(body, 'team_id');
   return {
     ...input,
-    max_parallel: numberOrNull(field(body, 'max_parallel')),
+    max_parallel: formNumber(field(body, 'max_parallel'), { label: 'In flight at once', param: 'max_parallel', whole: true }),
     expires_at: field(body, 'expires_at') || null,
-    team_id: team === '' ? null : Number(team),
+    team_id: formNumber(field(body, 'team_id'), { label: 'Team', param: 'team_id', whole: true }),
   };
 }

@@ -63,10 +63,10 @@ describe('dashboard routes', () => {
     for (const [user, pw] of [['admin', ADMIN_PW], ['viewer1', 'viewer-password-1']] as const) {
       const { cookie } = await signIn(user, pw);
       const html = await (await fetch(`${gw.url}/models?provider=gemini`, { headers: { cookie } })).text();
-      const row = /<tr id="model-gemini-2_5-pro">[\s\S]*?<\/tr>/.exec(html)![0];
+      const row = /<tr id="model-gemini-2_002e5-pro">[\s\S]*?<\/tr>/.exec(html)![0];
       expect(row).toContain('from 200,001 prompt tokens: in 2.5, cache read 0.25, out 15');
       // No tier: no note (an admin gets the editor's "no long-context tier" instead).
-      const flash = /<tr id="model-gemini-2_5-flash">[\s\S]*?<\/tr>/.exec(html)![0];
+      const flash = /<tr id="model-gemini-2_002e5-flash">[\s\S]*?<\/tr>/.exec(html)![0];
       expect(flash).not.toContain('prompt tokens:');
       expect(flash.includes('no long-context tier')).toBe(user === 'admin');
     }

@@ -62,7 +62,7 @@ test('the checker itself catches raw payloads', async () => {
 
 describe('every dashboard view escapes user-controlled text', () => {
   test('clients (table, rename form, key panel)', async () => {
-    const c = { id: 1, name: X + Q, keyPrefix: Q, revoked: false, createdAt: 0, lastUsedAt: null, requests: 1, tokens: 2, costUsd: 0.1 };
+    const c = { id: 1, name: X + Q, keyPrefix: Q, revoked: false, expired: false, createdAt: 0, lastUsedAt: null, requests: 1, tokens: 2, costUsd: 0.1 };
     const out = await html(<ClientsView clients={[c]} admin />);
     await expectInert(out);
     expect(out).toContain('&lt;img src=x onerror=alert(1)&gt;');

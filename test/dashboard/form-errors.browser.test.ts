@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import type { Browser, Page } from 'playwright-core';
 import OpenAI from 'openai';
-import { createClient, updateClient } from '../../src/admin/clients-service';
+import { createClient, getClient, updateClient } from '../../src/admin/clients-service';
 import { createTeam } from '../../src/admin/teams-service';
 import { chromiumAvailable, launchBrowser, screenshot, watchPage } from '../browser-helpers/launch-browser';
 import { firstRunAdminPage, startDashboardGateway, type DashboardGateway, navTo } from '../browser-helpers/dashboard-gateway';
@@ -54,6 +54,40 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('form errors in Chromiu
     await page.click(`${row} button:text-is("Save limits")`);
     await page.waitForSelector(`${row} .limits-summary:text-is("7 rpm")`);
     expect(await page.locator('#clients-section .form-errors').count()).toBe(0);
+  });
+
+  test("a limit typed as '1e3' (a number input takes it): the message names the field, the editor keeps it, nothing is saved", async () => {
+    const { id } = await createClient(env.gw.ctx, 'exponent-typo');
+    await updateClient(env.gw.ctx, id, { rpm: 60 });
+    await nav('Clients', 'clients');
+    const row = `#client-${id}`;
+    await page.click(`${row} .limits-summary`);
+    await page.fill(`${row} input[name=tpm]`, '1e3');
+    await page.click(`${row} button:text-is("Save limits")`);
+    await page.waitForSelector(`${row} .limits-form .form-errors`);
+    expect(await page.textContent(`${row} .limits-form .form-errors`)).toBe("Tokens / min: '1e3' is not a whole number; type digits only.");
+    expect(await page.inputValue(`${row} input[name=tpm]`)).toBe('1e3');
+    expect(await page.inputValue(`${row} input[name=rpm]`)).toBe('60');
+    expect(await getClient(env.gw.ctx, id)).toMatchObject({ rpm: 60, tpm: null });
+
+    await page.fill(`${row} input[name=tpm]`, '1000');
+    await page.click(`${row} button:text-is("Save limits")`);
+    await page.waitForSelector(`${row} .limits-summary:text-is("60 rpm · 1,000 tpm")`);
+    expect(await getClient(env.gw.ctx, id)).toMatchObject({ rpm: 60, tpm: 1000 });
+  });
+
+  test('a limit over the API cap (1,000,000,000) is reported on its input before anything is sent', async () => {
+    const { id } = await createClient(env.gw.ctx, 'over-the-cap');
+    await nav('Clients', 'clients');
+    const row = `#client-${id}`;
+    let posts = 0;
+    page.on('request', (r) => void (r.method() === 'POST' && r.url().endsWith(`/clients/${id}/limits`) && posts++));
+    await page.click(`${row} .limits-summary`);
+    await page.fill(`${row} input[name=rpm]`, '2000000000');
+    await page.click(`${row} button:text-is("Save limits")`);
+    await page.waitForFunction(() => (document.activeElement as HTMLInputElement | null)?.name === 'rpm');
+    expect(await page.$eval(`${row} input[name=rpm]`, (i) => (i as HTMLInputElement).validity.rangeOverflow)).toBe(true);
+    expect(posts).toBe(0);
   });
 
   test("a key renamed to blanks: the message is in that row's rename form", async () => {
@@ -106,7 +140,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('form errors in Chromiu
     await page.waitForSelector('#teams-table .team-name:text-is("fresh-team")');
     expect(await page.locator('#team-create .form-errors').count()).toBe(0);
     await page.reload();
-    expect(await page.textContent('#teams-table tr:has(.team-name:text-is("fresh-team"))')).toContain('1k tpm');
+    expect(await page.textContent('#teams-table tr:has(.team-name:text-is("fresh-team"))')).toContain('1,000 tpm');
   });
 
   test('a new user, client key, pool key or base URL refused: each form keeps what was typed', async () => {

@@ -109,7 +109,10 @@ describe('model groups page', () => {
       [{ scale_min: '5', scale_max: '5' }, /greater than scale min/],
       [{ scale_min: '1.5' }, /whole numbers/],
       [{ timeout_ms: '0' }, /above 0/],
-      [{ threshold: 'high' }, /threshold must be a number/],
+      [{ threshold: 'high' }, /threshold: 'high' is not a number/],
+      // Number() read these as 1000 and 16.
+      [{ timeout_ms: '1e3' }, /timeout ms: '1e3' is not a number/],
+      [{ threshold: '0x10' }, /threshold: '0x10' is not a number/],
     ];
     for (const [change, message] of cases) {
       const r = await post('/groups/dispatcher', { ...CLASSIFIER_FORM, ...change });

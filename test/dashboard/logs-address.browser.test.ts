@@ -64,6 +64,13 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Logs page addresses in
     expect(await page.textContent('#log-detail')).toContain('no longer in the log');
   });
 
+  test("the row's id written another way (hex, exponent, leading zero) names no row, as on /api", async () => {
+    for (const id of [`0x${rowId.toString(16)}`, `${rowId}e0`, `0${rowId}`]) {
+      const answer = await page.goto(`${env.gw.url}/logs/${id}`);
+      expect([id, answer!.status()]).toEqual([id, 404]);
+    }
+  });
+
   test('a bad from= is dropped from the field, with the message and no warning', async () => {
     await page.goto(`${env.gw.url}/logs?from=garbage`);
     await page.waitForSelector('#main [data-page="logs"] .form-errors');

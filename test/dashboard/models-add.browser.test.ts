@@ -13,7 +13,7 @@ import { firstRunAdminPage, startDashboardGateway, type DashboardGateway } from 
 
 setDefaultTimeout(60_000);
 
-const FORM = '#model-create';
+const FORM = '#model_create';
 
 describe.skipIf(!chromiumAvailable() && !process.env.CI)('adding a model on the Models page', () => {
   let env: DashboardGateway;

@@ -2,6 +2,8 @@
 import { afterAll, beforeAll, expect, test, setDefaultTimeout } from 'bun:test';
 import { eq } from 'drizzle-orm';
 import { clients, teams } from '../../src/db/schema';
+import { createClient } from '../../src/admin/clients-service';
+import { createTeam, deleteTeam } from '../../src/admin/teams-service';
 import { ADMIN_PASSWORD, login, makeUser } from '../helpers/admin-harness';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
 
@@ -78,4 +80,29 @@ test('a viewer sees the Teams page and the limits, without controls, and cannot 
   expect(clientsPage).not.toContain('/limits"');
   expect((await post(viewer, '/teams', { name: 'nope', ...LIMITS })).status).toBe(403);
   expect((await post(viewer, `/clients/${gw.clientId}/limits`, { ...LIMITS, rpm: '1' })).status).toBe(403);
+});
+
+test('a key past its expiry reads "expired", not "active" (it gets 401); moved later, it is active again', async () => {
+  const { id, key } = await createClient(gw.ctx, 'short-lived');
+  const form = { ...LIMITS, max_parallel: '', team_id: '' };
+  const badge = (html: string) => new RegExp(`<tr id="client-${id}"[\\s\\S]*?<span class="badge (\\w+)">(\\w+)</span>`).exec(html)?.slice(1);
+  const past = await post(admin, `/clients/${id}/limits`, { ...form, expires_at: '2020-01-01T00:00:00Z' });
+  expect(past.status).toBe(200);
+  expect(badge(await past.text())).toEqual(['warn', 'expired']);
+  const refused = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }) });
+  expect(refused.status).toBe(401);
+  const later = await post(admin, `/clients/${id}/limits`, { ...form, expires_at: '2099-01-01T00:00:00Z' });
+  expect(badge(await later.text())).toEqual(['ok', 'active']);
+});
+
+test('saving a team deleted meanwhile (another tab) shows the list without it and says so', async () => {
+  const { id } = await createTeam(gw.ctx, { name: 'gone-meanwhile' });
+  await deleteTeam(gw.ctx, id);
+  const r = await post(admin, `/teams/${id}`, { name: 'gone-meanwhile', ...LIMITS, rpm: '5' });
+  expect(r.status).toBe(422);
+  expect(r.headers.get('hx-retarget')).toBeNull();
+  const html = await r.text();
+  expect(html).toContain('id="teams-section"');
+  expect(html).not.toContain(`id="team-${id}"`);
+  expect(html).toContain(`No team with id ${id}.`);
 });

@@ -1,6 +1,8 @@
 /** @jsxImportSource #html */
+import { MAX_COUNT_LIMIT } from '../../admin/limit-fields';
 import type { BudgetPeriod } from '../../limits/limit-types';
-import { compactNumber, usd } from '../format';
+import { formValue } from '../form-number';
+import { usd } from '../format';
 
 /** What the limits form and summaries show for a key or a team. */
 export interface LimitValues {
@@ -16,6 +18,7 @@ export interface LimitValues {
   teamId?: number | null;
 }
 
+const MAX = String(MAX_COUNT_LIMIT);
 const PERIODS: BudgetPeriod[] = ['day', 'week', 'month', 'total'];
 const periodLabel = (p: BudgetPeriod) => (p === 'total' ? 'in total' : p === 'day' ? 'today' : `this ${p}`);
 
@@ -37,12 +40,14 @@ export function BudgetBar(props: { spendUsd: number; budgetUsd: number | null; p
   );
 }
 
-/** The limits in a few words: `60 rpm · 10k tpm · 4 parallel · 2 models · expires …`. */
+/** The limits in a few words: `60 rpm · 10,000 tpm · 4 parallel · models: … · expires …`. */
 export function LimitSummary(props: { v: LimitValues; teamName?: string | null }) {
   const { v } = props;
   const parts: string[] = [];
-  if (v.rpm !== null) parts.push(`${compactNumber(v.rpm)} rpm`);
-  if (v.tpm !== null) parts.push(`${compactNumber(v.tpm)} tpm`);
+  // Exact, not compactNumber: 1,050 rpm read "1.1k rpm", a limit other than the one saved.
+  const exact = (n: number) => n.toLocaleString('en-US');
+  if (v.rpm !== null) parts.push(`${exact(v.rpm)} rpm`);
+  if (v.tpm !== null) parts.push(`${exact(v.tpm)} tpm`);
   if (v.maxParallel != null) parts.push(`${v.maxParallel} parallel`);
   if (v.models !== null) parts.push(`models: ${v.models.join(', ')}`);
   if (v.expiresAt) parts.push(`expires ${v.expiresAt.replace('T', ' ').replace(/\.000Z$|Z$/, ' UTC')}`);
@@ -53,7 +58,6 @@ export function LimitSummary(props: { v: LimitValues; teamName?: string | null }
 /** The limit inputs of a key or a team form (blank = no limit). */
 export function LimitInputs(props: { v: LimitValues; idPrefix: string; teams?: { id: number; name: string }[] }) {
   const { v, idPrefix } = props;
-  const num = (n: number | null | undefined) => (n == null ? '' : String(n));
   return (
     <div class="form-grid limits-grid">
       <label for={`${idPrefix}-models`}>Allowed models
@@ -61,7 +65,7 @@ export function LimitInputs(props: { v: LimitValues; idPrefix: string; teams?: {
           title="Exact ids, provider/*, group names or *, comma-separated; blank allows every model" />
       </label>
       <label for={`${idPrefix}-budget`}>Budget (USD)
-        <input id={`${idPrefix}-budget`} name="budget_usd" type="number" min="0" step="any" value={num(v.budgetUsd)} placeholder="none" />
+        <input id={`${idPrefix}-budget`} name="budget_usd" type="number" min="0" step="any" value={formValue(v.budgetUsd)} placeholder="none" />
       </label>
       <label for={`${idPrefix}-period`}>Per
         <select id={`${idPrefix}-period`} name="budget_period">
@@ -69,15 +73,15 @@ export function LimitInputs(props: { v: LimitValues; idPrefix: string; teams?: {
         </select>
       </label>
       <label for={`${idPrefix}-rpm`}>Requests / min
-        <input id={`${idPrefix}-rpm`} name="rpm" type="number" min="1" step="1" value={num(v.rpm)} placeholder="none" />
+        <input id={`${idPrefix}-rpm`} name="rpm" type="number" min="1" max={MAX} step="1" value={formValue(v.rpm)} placeholder="none" />
       </label>
       <label for={`${idPrefix}-tpm`}>Tokens / min
-        <input id={`${idPrefix}-tpm`} name="tpm" type="number" min="1" step="1" value={num(v.tpm)} placeholder="none" />
+        <input id={`${idPrefix}-tpm`} name="tpm" type="number" min="1" max={MAX} step="1" value={formValue(v.tpm)} placeholder="none" />
       </label>
       {props.teams ? (
         <>
           <label for={`${idPrefix}-parallel`}>In flight at once
-            <input id={`${idPrefix}-parallel`} name="max_parallel" type="number" min="1" step="1" value={num(v.maxParallel)} placeholder="none" />
+            <input id={`${idPrefix}-parallel`} name="max_parallel" type="number" min="1" max={MAX} step="1" value={formValue(v.maxParallel)} placeholder="none" />
           </label>
           <label for={`${idPrefix}-expires`}>Expires (UTC)
             <input id={`${idPrefix}-expires`} name="expires_at" value={v.expiresAt ?? ''} placeholder="never, or 2026-12-31T23:59:59Z" maxlength="40" />

@@ -9,6 +9,8 @@ export interface ClientRow {
   name: string;
   keyPrefix: string;
   revoked: boolean;
+  /** Past its expires_at: refused with 401 like a revoked key, though its limits may still be changed. */
+  expired: boolean;
   createdAt: number;
   lastUsedAt: number | null;
   /** Usage over the last 30 days. */
@@ -72,7 +74,7 @@ function ClientRowView(props: { c: ClientRow; admin: boolean; teams: { id: numbe
         ) : ''}
       </td>
       <td class="nowrap"><code safe>{`${c.keyPrefix}…`}</code></td>
-      <td>{c.revoked ? <span class="badge err">revoked</span> : <span class="badge ok">active</span>}</td>
+      <td>{c.revoked ? <span class="badge err">revoked</span> : c.expired ? <span class="badge warn">expired</span> : <span class="badge ok">active</span>}</td>
       <td class="num">{compactNumber(c.requests)}</td>
       <td class="num">{compactNumber(c.tokens)}</td>
       <td class="num">{usd(c.costUsd)}</td>

@@ -1,4 +1,5 @@
 /** @jsxImportSource #html */
+import { domIdPart } from '../dom-id';
 import { Card, FormErrors } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 
@@ -37,14 +38,13 @@ export interface RouteTry {
   error?: string;
 }
 
-const slug = (name: string) => name.replace(/[^A-Za-z0-9_-]/g, '_');
 
 export function GroupForm(props: { v: GroupFormValues; isNew: boolean; errors?: string[] }) {
   const { v, isNew } = props;
-  const id = isNew ? 'group-new' : `group-form-${slug(v.name)}`;
+  const id = isNew ? 'group_new' : `group_form-${domIdPart(v.name)}`;
   const action = isNew ? '/groups' : `/groups/${encodeURIComponent(v.name)}`;
   return (
-    <form class="group-form" id={id} hx-post={action} hx-target={isNew ? '#group-new-box' : `#group-${slug(v.name)}`} hx-swap="outerHTML" x-data="groupForm">
+    <form class="group-form" id={id} hx-post={action} hx-target={isNew ? '#group_new-box' : `#group-${domIdPart(v.name)}`} hx-swap="outerHTML" x-data="groupForm">
       <FormErrors errors={props.errors} />
       <div class="form-grid">
         <label>Name
@@ -87,7 +87,7 @@ export function GroupForm(props: { v: GroupFormValues; isNew: boolean; errors?: 
 
 export function GroupCardView(props: { g: GroupCard; admin: boolean; errors?: string[]; saved?: boolean; deleteErrors?: string[] }) {
   const { g, admin } = props;
-  const cardId = `group-${slug(g.name)}`;
+  const cardId = `group-${domIdPart(g.name)}`;
   return (
     <Card class="group" id={cardId}>
       <div class="provider-head">
@@ -130,7 +130,7 @@ export function GroupDeletedNote(props: { name: string }) {
 
 export function NewGroupBox(props: { v: GroupFormValues; errors?: string[]; created?: string }) {
   return (
-    <Card id="group-new-box" title="New group">
+    <Card id="group_new-box" title="New group">
       {props.created ? <p class="saved" role="status">Created <strong safe>{props.created}</strong>. Reload the list to edit it.</p> : ''}
       <details open={!!props.errors?.length}>
         <summary>Create a group</summary>

@@ -1,4 +1,6 @@
 /** @jsxImportSource #html */
+import { domIdPart } from '../dom-id';
+import { formValue } from '../form-number';
 import { Card, FormErrors } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import type { LongContextTier } from '../../state/snapshot-types';
@@ -32,7 +34,7 @@ export interface ModelRow {
   seeded?: boolean;
 }
 
-const price = (v: number | null) => (v == null ? '' : String(v));
+const price = formValue;
 
 /** The long-context tier under the model's id: each price the tier sets; the rest stay at base. */
 function LongContextNote(props: { tier: LongContextTier | null | undefined }) {
@@ -50,7 +52,7 @@ function LongContextNote(props: { tier: LongContextTier | null | undefined }) {
 }
 
 /** Where the tier editor of a row shows why a save was refused (it stays open with what was typed). */
-export const tierErrorSlot = (rowId: string) => `${rowId}-tier-errors`;
+export const tierErrorSlot = (rowId: string) => `${rowId}_tier-errors`;
 
 /**
  * The tier under an admin's model id: the note (or "no long-context tier") opens a small form,
@@ -58,7 +60,7 @@ export const tierErrorSlot = (rowId: string) => `${rowId}-tier-errors`;
  */
 function LongContextEditor(props: { m: ModelRow; rowId: string; url: string }) {
   const t = props.m.longContext;
-  const v = (n: number | null | undefined) => (n == null ? '' : String(n));
+  const v = formValue;
   const tierPrice = (name: string, label: string, value: number | null | undefined, base: string) => (
     <label>{label}
       <input class="tier-price" type="number" step="any" min="0" max={String(MAX_MODEL_PRICE)} name={name} value={v(value)} placeholder={`= ${base}`} />
@@ -111,7 +113,7 @@ function AudioTiersNote(props: { m: ModelRow }) {
 }
 
 /** Where the audio/tier editor of a row shows why a save was refused (it stays open with what was typed). */
-export const audioTiersErrorSlot = (rowId: string) => `${rowId}-audio-tiers-errors`;
+export const audioTiersErrorSlot = (rowId: string) => `${rowId}_audio-tiers-errors`;
 
 /**
  * Audio prices and flex/priority multipliers under an admin's model id, edited as the long-context
@@ -119,7 +121,7 @@ export const audioTiersErrorSlot = (rowId: string) => `${rowId}-audio-tiers-erro
  */
 function AudioTiersEditor(props: { m: ModelRow; rowId: string; url: string }) {
   const { m } = props;
-  const v = (n: number | null | undefined) => (n == null ? '' : String(n));
+  const v = formValue;
   const input = (name: string, label: string, value: number | null | undefined, max: number, placeholder: string) => (
     <label>{label}
       <input class="extra-price" type="number" step="any" min="0" max={String(max)} name={name} value={v(value)} placeholder={placeholder} />
@@ -160,7 +162,7 @@ function PriceInput(props: { name: string; value: number | null; label: string; 
   const e = props.error;
   const typed = e?.typed?.[props.name];
   const invalid = e?.field === props.name;
-  const msgId = `${props.rowId}-${props.name}-error`;
+  const msgId = `${props.rowId}_${props.name}-error`;
   return (
     <>
       <input class="price" type="number" step={props.tokens ? '1' : 'any'} min={props.tokens ? '1' : '0'} max={String(props.tokens ? MAX_LONG_CONTEXT_THRESHOLD : MAX_MODEL_PRICE)} name={props.name} value={typed ?? price(props.value)}
@@ -172,7 +174,7 @@ function PriceInput(props: { name: string; value: number | null; label: string; 
 }
 
 /** A model row's element id (its id with anything unusual as `_`). */
-export const modelRowId = (id: string) => `model-${id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+export const modelRowId = (id: string) => `model-${domIdPart(id)}`;
 
 export function ModelRowView(props: { m: ModelRow; admin: boolean; error?: RowError; saved?: boolean }) {
   const { m, admin } = props;
@@ -194,7 +196,7 @@ export function ModelRowView(props: { m: ModelRow; admin: boolean; error?: RowEr
     );
   }
   // A <form> cannot span table cells, so the row's Save form pulls the price inputs in with hx-include.
-  const formId = `${rowId}-form`;
+  const formId = `${rowId}_form`;
   return (
     <tr id={rowId}>
       <td>
@@ -238,7 +240,7 @@ export function ModelRowView(props: { m: ModelRow; admin: boolean; error?: RowEr
 }
 
 /** Where the "Add model" form shows why a model was not added (the form keeps what was typed). */
-export const MODEL_CREATE_ERRORS = 'model-create-errors';
+export const MODEL_CREATE_ERRORS = 'model_create-errors';
 
 /**
  * An admin adds a model the table lacks (a model released after this build, a fine-tune). Prices
@@ -251,7 +253,7 @@ function CreateModelForm(props: { providers: string[]; provider: string | null; 
     </label>
   );
   return (
-    <form id="model-create" hx-post="/models" hx-target="#models-section" hx-swap="outerHTML">
+    <form id="model_create" hx-post="/models" hx-target="#models-section" hx-swap="outerHTML">
       <input type="hidden" name="view_provider" value={props.provider ?? ''} />
       <div class="form-grid">
         <label>Model id

@@ -22,7 +22,8 @@ function UserRowView(props: { u: UserRow; selfId: number }) {
         {u.mustChangePassword ? <span class="badge warn small">must change password</span> : ''}
       </td>
       <td>
-        <form hx-post={`/users/${u.id}/role`} hx-target="#users-section" hx-swap="outerHTML" hx-trigger="change">
+        <form hx-post={`/users/${u.id}/role`} hx-target="#users-section" hx-swap="outerHTML" hx-trigger="change"
+          hx-confirm={self ? 'Make yourself a viewer? You lose the admin pages at once.' : undefined}>
           <select name="role" aria-label={`Role of ${u.username}`}>
             <option value="admin" selected={u.role === 'admin'}>admin</option>
             <option value="viewer" selected={u.role === 'viewer'}>viewer</option>
@@ -31,12 +32,17 @@ function UserRowView(props: { u: UserRow; selfId: number }) {
       </td>
       <td class="nowrap" title={dateTime(u.createdAt)}>{ago(u.createdAt)}</td>
       <td class="actions" x-data="{ resetting: false }">
-        <button type="button" class="btn small ghost" x-show="!resetting" x-on:click="resetting = true">Reset password</button>
-        <form x-show="resetting" x-cloak class="inline-form tight" hx-post={`/users/${u.id}/password`} hx-target="#users-section" hx-swap="outerHTML">
-          <input name="password" type="password" minlength="12" required autocomplete="new-password" placeholder="New password" aria-label="New password" />
-          <button type="submit" class="btn small primary">Set</button>
-          <button type="button" class="btn small ghost" x-on:click="resetting = false">Cancel</button>
-        </form>
+        {/* Resetting one's own password ended this very session: one's own goes through Change password. */}
+        {self ? <a class="btn small ghost" href="/change-password">Change password</a> : (
+          <>
+            <button type="button" class="btn small ghost" x-show="!resetting" x-on:click="resetting = true">Reset password</button>
+            <form x-show="resetting" x-cloak class="inline-form tight" hx-post={`/users/${u.id}/password`} hx-target="#users-section" hx-swap="outerHTML">
+              <input name="password" type="password" minlength="12" required autocomplete="new-password" placeholder="New password" aria-label="New password" />
+              <button type="submit" class="btn small primary">Set</button>
+              <button type="button" class="btn small ghost" x-on:click="resetting = false">Cancel</button>
+            </form>
+          </>
+        )}
         {self ? '' : (
           <button type="button" class="btn small danger" hx-delete={`/users/${u.id}`} hx-target="#users-section" hx-swap="outerHTML"
             hx-confirm="Delete this user? Their sessions end now.">Delete</button>

@@ -2,6 +2,7 @@
 import { Elysia } from 'elysia';
 import { eq } from 'drizzle-orm';
 import { clientNames } from '../../admin/clients-service';
+import { decimalId } from '../../admin/decimal-id';
 import type { AppContext } from '../../context';
 import { requestLogs } from '../../db/schema';
 import { logJson } from '../../logging/log-row';
@@ -120,8 +121,9 @@ async function logsPage(ctx: AppContext, query: Record<string, string | undefine
 
 /** One stored row with its client's name and the pool key it used, or null when it is gone. */
 async function logDetail(ctx: AppContext, rawId: string): Promise<LogDetail | null> {
-  const id = Number(rawId);
-  const row = Number.isSafeInteger(id) ? (await ctx.db.select().from(requestLogs).where(eq(requestLogs.id, id)))[0] : undefined;
+  // Plain decimal, as /api reads ids: Number() took /logs/0x10 and /logs/1e1 for row 16 and 10.
+  const id = decimalId(rawId);
+  const row = id !== null ? (await ctx.db.select().from(requestLogs).where(eq(requestLogs.id, id)))[0] : undefined;
   if (!row) return null;
   const clientName = row.clientId == null ? null : (await clientNames(ctx)).get(row.clientId) ?? null;
   const poolKey = ctx.state.getSnapshot().providers.get(row.provider as ProviderId)?.keys?.find((k) => k.id === row.providerKeyId);

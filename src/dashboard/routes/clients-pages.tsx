@@ -16,10 +16,13 @@ const THIRTY_DAYS = 30 * 86_400_000;
 /** Clients joined with their last-30-days usage from the rollups. */
 async function clientRows(ctx: AppContext): Promise<ClientRow[]> {
   const usage = new Map((await usageBreakdown(ctx.store, 'client', { from: Date.now() - THIRTY_DAYS }, 1000)).map((u) => [u.key, u]));
+  // The clock that refuses expired keys (limits/admit-request.ts), so the badge says what a request meets.
+  const now = ctx.limits.now();
   return (await listClients(ctx)).map((c) => {
     const u = usage.get(c.id);
     return {
       id: c.id, name: c.name, keyPrefix: c.key_prefix, revoked: c.revoked, createdAt: c.created_at, lastUsedAt: c.last_used_at,
+      expired: c.expires_at !== null && now >= Date.parse(c.expires_at),
       requests: u?.requests ?? 0, tokens: (u?.prompt_tokens ?? 0) + (u?.completion_tokens ?? 0), costUsd: u?.cost_usd ?? 0,
       limits: {
         models: c.models, budgetUsd: c.budget_usd, budgetPeriod: c.budget_period, rpm: c.rpm, tpm: c.tpm, spendUsd: c.spend_usd,

@@ -7,8 +7,9 @@ import { PROVIDER_IDS } from '../../providers/types';
 import { SEEDED_MODEL_IDS } from '../../db/seed/model-prices';
 import { adminRoute, attempt, field, pageRoute, pageGuard, pathParam, rawField } from '../dash-session';
 import { isAdmin } from '../dash-types';
-import { formErrorsInto, fragment, pageResponse } from '../page-response';
 import { MULTIPLIER_FIELDS } from '../../admin/model-patch-limits';
+import { formNumber } from '../form-number';
+import { formErrorsInto, fragment, pageResponse } from '../page-response';
 import { audioTiersErrorSlot, MODEL_CREATE_ERRORS, modelRowId, ModelRowView, ModelsSection, ModelsView, ROW_PRICES, tierErrorSlot, type ModelRow } from '../pages/models-view';
 
 const row = (m: ModelView): ModelRow => ({
@@ -25,7 +26,7 @@ const row = (m: ModelView): ModelRow => ({
   seeded: SEEDED_MODEL_IDS.includes(m.id),
 });
 
-/** A price field: blank -> null (where allowed), else a number (its range is updateModel's check, the API's). */
+/** A price or token field: blank -> null (where allowed), else a number (its range, whole or not, is updateModel's check, the API's). */
 function price(body: unknown, name: string, nullable: boolean): number | null | undefined {
   const b = (body ?? {}) as Record<string, unknown>;
   if (!(name in b)) return undefined;
@@ -34,19 +35,12 @@ function price(body: unknown, name: string, nullable: boolean): number | null | 
     if (nullable) return null;
     throw badRequest(`${name.replace(/_/g, ' ')} is required.`, name);
   }
-  const n = Number(v);
-  const what = name === 'max_output_tokens' ? 'a whole number of tokens' : (MULTIPLIER_FIELDS as readonly string[]).includes(name) ? 'a number' : 'a number of dollars';
-  if (!Number.isFinite(n)) throw badRequest(`${name.replace(/_/g, ' ')} must be ${what}.`, name);
-  return n;
+  return formNumber(v, { label: name.replace(/_/g, ' '), param: name });
 }
 
 /** The tier's threshold: blank -> no tier (null), else a number of prompt tokens (range checked by updateModel). */
 function threshold(body: unknown): number | null {
-  const v = field(body, 'long_context_threshold');
-  if (v === '') return null;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw badRequest('long context threshold must be a whole number of prompt tokens.', 'long_context_threshold');
-  return n;
+  return formNumber(field(body, 'long_context_threshold'), { label: 'long context threshold', param: 'long_context_threshold' });
 }
 
 const TIER_PRICES = ['long_context_input_price', 'long_context_cached_input_price', 'long_context_cache_write_price', 'long_context_output_price', 'long_context_reasoning_price'] as const;
@@ -106,12 +100,9 @@ function modelInputOf(body: unknown): ModelInput {
   for (const k of ['input_price', 'cached_input_price', 'output_price', 'image_price'] as const) {
     if (field(body, k) !== '') input[k] = price(body, k, false) as number;
   }
-  const window = field(body, 'context_window');
-  if (window !== '') {
-    // Its range is createModel's check; a word is refused here with the same message.
-    input.context_window = Number(window);
-    if (!Number.isFinite(input.context_window)) throw badRequest('context window must be a whole number of tokens.', 'context_window');
-  }
+  // Its range is createModel's check.
+  const window = formNumber(field(body, 'context_window'), { label: 'context window', param: 'context_window' });
+  if (window !== null) input.context_window = window;
   if (field(body, 'max_output_tokens') !== '') input.max_output_tokens = price(body, 'max_output_tokens', false);
   return input;
 }

@@ -4,6 +4,7 @@ import { addProviderKey, deleteProviderKey, listProviderKeys } from '../../admin
 import { getProvider } from '../../admin/providers-service';
 import type { AppContext } from '../../context';
 import { adminRoute, attempt, field, pageGuard, pathParam, rawField } from '../dash-session';
+import { formNumber } from '../form-number';
 import { formErrorsInto, fragment } from '../page-response';
 import { keyPoolErrorSlot, KeyPoolView } from '../pages/provider-keys-view';
 import { ApiKeyCell } from '../pages/providers-view';
@@ -21,10 +22,11 @@ export function providerKeysPages(ctx: AppContext) {
   return new Elysia({ name: 'dashboard-provider-keys-pages' })
     .use(pageGuard(ctx))
     .post('/providers/:id/keys', async ({ body, params }) => {
-      const weight = field(body, 'weight');
-      const r = await attempt(() =>
-        addProviderKey(ctx, params.id, { key: rawField(body, 'key'), label: field(body, 'label') || undefined, weight: weight ? Number(weight) : undefined }),
-      );
+      const r = await attempt(() => {
+        // Blank: the default weight, 1 (the form starts at 1).
+        const weight = formNumber(field(body, 'weight'), { label: 'Weight', param: 'weight', whole: true }) ?? undefined;
+        return addProviderKey(ctx, params.id, { key: rawField(body, 'key'), label: field(body, 'label') || undefined, weight });
+      });
       return r.ok ? section(params.id) : formErrorsInto(keyPoolErrorSlot(params.id), r.errors);
     }, adminRoute())
     .post('/providers/:id/keys/:key_id/delete', async ({ params }) => {

@@ -26,7 +26,9 @@ export function teamsPages(ctx: AppContext) {
     }, adminRoute())
     .post('/teams/:id', async ({ body, params }) => {
       const r = await attempt(() => updateTeam(ctx, idOf(params), { name: field(body, 'name'), ...limitInputFromForm(body, 'team') }));
-      return r.ok ? section() : formErrorsInto(teamErrorSlot(idOf(params)), r.errors);
+      if (r.ok) return section();
+      // Deleted since the page was shown: the list without it, and why, rather than a message in a row that is gone.
+      return r.status === 404 ? section(r.errors) : formErrorsInto(teamErrorSlot(idOf(params)), r.errors);
     }, adminRoute())
     .post('/teams/:id/delete', async ({ params }) => {
       const r = await attempt(() => deleteTeam(ctx, idOf(params)));

@@ -3,12 +3,19 @@ import { Elysia } from 'elysia';
 import { createUser, deleteUser, listUsers, resetPassword, setRole, type UserView } from '../../admin/users-service';
 import type { AppContext } from '../../context';
 import { adminRoute, attempt, field, pageRoute, pageGuard, rawField, idOf } from '../dash-session';
+import { badRequest } from '../../errors/api-error';
 import { formErrorsInto, fragment, pageResponse } from '../page-response';
+import { redirect } from '../respond';
 import { ForbiddenPage } from '../pages/auth-views';
 import { USER_CREATE_ERRORS, UsersSection, UsersView, type UserRow } from '../pages/users-view';
 
 const row = (u: UserView): UserRow => ({ id: u.id, username: u.username, role: u.role, mustChangePassword: u.must_change_password, createdAt: u.created_at });
-const roleOf = (body: unknown) => (field(body, 'role') === 'admin' ? 'admin' : 'viewer');
+/** The role chosen, as /api/users reads it: anything but admin or viewer is refused, not made a viewer. */
+function roleOf(body: unknown): 'admin' | 'viewer' {
+  const role = field(body, 'role');
+  if (role !== 'admin' && role !== 'viewer') throw badRequest("'role' must be admin or viewer.", 'role');
+  return role;
+}
 
 /** Users: admins only, to read as well as to change (viewers get a 403 page). */
 export function usersPages(ctx: AppContext) {
@@ -26,8 +33,10 @@ export function usersPages(ctx: AppContext) {
       const r = await attempt(() => createUser(ctx.db, field(body, 'username'), rawField(body, 'password'), roleOf(body), true));
       return r.ok ? section(me.id, { notice: `Created ${r.value.username} (${r.value.role}).` }) : formErrorsInto(USER_CREATE_ERRORS, r.errors);
     }, adminRoute())
-    .post('/users/:id/role', async ({ user: me, body, params }) => {
+    .post('/users/:id/role', async ({ user: me, body, params, request }) => {
       const r = await attempt(() => setRole(ctx, idOf(params), roleOf(body)));
+      // An admin who made themselves a viewer may no longer see this page: load the dashboard as a viewer.
+      if (r.ok && r.value.id === me.id && r.value.role !== 'admin') return redirect(request, '/');
       return section(me.id, r.ok ? { notice: `${r.value.username} is now ${r.value.role}.` } : { errors: r.errors });
     }, adminRoute())
     .post('/users/:id/password', async ({ user: me, body, params }) => {

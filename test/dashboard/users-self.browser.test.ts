@@ -1,0 +1,64 @@
+/**
+ * An admin's own row on the Users page, in real headless Chromium: making oneself a viewer asks
+ * first and then shows the dashboard as a viewer sees it (the admin page stayed on screen, every
+ * control answering 403); one's own password goes through Change password (a reset ended the
+ * session in use); a role other than admin or viewer is refused, not made a viewer.
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import type { Browser, Page } from 'playwright-core';
+import { createUser, listUsers } from '../../src/admin/users-service';
+import { chromiumAvailable, launchBrowser, watchPage } from '../browser-helpers/launch-browser';
+import { firstRunAdminPage, navTo, startDashboardGateway, type DashboardGateway } from '../browser-helpers/dashboard-gateway';
+
+setDefaultTimeout(60_000);
+
+describe.skipIf(!chromiumAvailable() && !process.env.CI)("the admin's own row in Chromium", () => {
+  let env: DashboardGateway;
+  let browser: Browser;
+  let page: Page;
+  let watch: ReturnType<typeof watchPage>;
+  const roleOf = async (name: string) => (await listUsers(env.gw.ctx.db)).find((u) => u.username === name)?.role;
+
+  beforeAll(async () => {
+    env = await startDashboardGateway();
+    await createUser(env.gw.ctx.db, 'second-admin', 'second-admin-password', 'admin', false);
+    browser = await launchBrowser();
+    ({ page, watch } = await firstRunAdminPage(browser, env.gw.url, 'users-self-password-1'));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await env?.close();
+  });
+
+  test('no Reset password on one\'s own row: Change password instead', async () => {
+    await navTo(page, 'Users', 'users');
+    const self = page.locator('#users-table tr, #users-section tr', { hasText: '(you)' }).first();
+    expect(await self.locator('button:text-is("Reset password")').count()).toBe(0);
+    expect(await self.locator('a[href="/change-password"]').count()).toBe(1);
+    const other = page.locator('#users-section tr', { hasText: 'second-admin' });
+    expect(await other.locator('button:text-is("Reset password")').count()).toBe(1);
+  });
+
+  test('a role that is neither admin nor viewer is refused; nothing changes', async () => {
+    const csrf = await page.evaluate(() => JSON.parse(document.getElementById('app')?.getAttribute('hx-headers') ?? '{}')['x-csrf-token']);
+    const id = (await listUsers(env.gw.ctx.db)).find((u) => u.username === 'second-admin')!.id;
+    const r = await page.request.post(`${env.gw.url}/users/${id}/role`, { form: { role: 'root' }, headers: { 'x-csrf-token': csrf, 'hx-request': 'true' } });
+    expect(r.status()).toBe(422);
+    expect(await r.text()).toContain('must be admin or viewer');
+    expect(await roleOf('second-admin')).toBe('admin');
+  });
+
+  test('making oneself a viewer asks, then shows the dashboard as a viewer', async () => {
+    await navTo(page, 'Users', 'users');
+    const self = page.locator('#users-section tr', { hasText: '(you)' });
+    await self.locator('select[name=role]').selectOption('viewer');
+    await page.waitForSelector('#main [data-page="usage"]');
+    expect(watch.dialogs).toEqual(['confirm: Make yourself a viewer? You lose the admin pages at once.']);
+    expect(await roleOf('admin')).toBe('viewer');
+    expect(await page.locator('.nav a:text-is("Users")').count()).toBe(0);
+  });
+
+  test('nothing else went wrong', () => {
+    expect(watch.problems).toEqual([]);
+  });
+});
