@@ -1,5 +1,6 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { badRequest } from '../errors/api-error';
+import { threadUnsupported } from './anthropic-errors';
 import { checkModelName } from '../routing/model-name';
 import type { ChatRequest } from '../providers/types';
 import { assistantMessage, systemText, userMessages } from './anthropic-blocks-to-chat';
@@ -85,6 +86,7 @@ export function validateMessagesRequest(body: unknown): MessagesRequest {
  */
 export function messagesToChat(req: MessagesRequest, target: TranslateTarget): ChatRequest {
   const { provider } = target;
+  if (req.thread !== undefined && req.thread !== null) throw threadUnsupported(provider);
   for (const [field, what] of Object.entries(REFUSED_FIELDS)) {
     const v = req[field];
     if (v !== undefined && v !== null) throw unsupported(what, field, provider);
