@@ -14,6 +14,7 @@ import { modelGroups } from '../../src/db/schema';
 import { jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { json } from '../anthropic/fake-anthropic';
+import { limitedClient } from '../limits/limits-helpers';
 import { anthropicClient, foldChatChunks } from './messages-helpers';
 
 let openai: FakeUpstream;
@@ -115,6 +116,19 @@ test('to Anthropic the thread goes untouched, with the threads beta header; a gr
     expect(anthropic.last().body.messages).toEqual([{ role: 'user', content: 'And 3+3?' }]);
     expect(openai.requests.length).toBe(openaiBefore);
   }
+});
+
+test("a key's budget reserves the whole window for a turn that continues a thread (Anthropic adds the conversation it holds); the turn that creates it is admitted", async () => {
+  const key = await limitedClient(gw, 'thread-budget', { budgetUsd: 1, budgetPeriod: 'month' });
+  const thread = anthropicClient(gw, key.key).beta.messages.thread({ model: 'claude-sonnet-4-5', max_tokens: 100 });
+  const first = await thread.send({ role: 'user', content: 'What is 2+2?' });
+  expect(first.content[0]).toMatchObject({ type: 'text' });
+  const before = anthropic.requests.length;
+  // A held conversation may fill the window (~200K tokens, $0.60+ at $3/M): more than the body shows.
+  const refused = await thread.send({ role: 'user', content: 'And 3+3?' }).catch((e) => e);
+  expect(refused).toBeInstanceOf(Anthropic.RateLimitError);
+  expect(refused.error.error.message).toContain('Budget exceeded');
+  expect(anthropic.requests.length).toBe(before);
 });
 
 test('count_tokens of a threaded request for OpenAI counts what it carries', async () => {
