@@ -176,6 +176,9 @@ function webSearchesOf(body: Record<string, unknown>): number {
   return n;
 }
 
+/** A Messages turn that continues a thread (`thread.type` `continue`): Anthropic adds the conversation it holds. */
+const continuesThread = (body: Record<string, unknown>): boolean => (body.thread as { type?: unknown } | null | undefined)?.type === 'continue';
+
 /**
  * Whether a Messages request names content the upstream reads itself, whose size the body does
  * not show: a document by URL, or a document or image by Files API id (in a turn or a tool result).
@@ -249,10 +252,12 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
   if (body.service_tier === 'priority' && prices.priorityMultiplier) costUsd *= prices.priorityMultiplier;
   // Server-side web searches bill per search beside the tokens (Anthropic's web_search tool on /v1/messages).
   if (endpoint === 'messages' && prices.webSearch) costUsd += webSearchesOf(body) * prices.webSearch;
-  // A Responses follow-up carries the stored conversation the body does not show, and a Messages
-  // request may name content Anthropic reads itself (a PDF by URL, an uploaded file): the model's
-  // whole window, at the dearer price of the tier such a prompt reaches, is then the only honest ceiling.
-  const unseen = endpoint === 'responses' ? typeof body.previous_response_id === 'string' : endpoint === 'messages' && namesFetchedContent(body);
+  // A Responses follow-up carries the stored conversation the body does not show, as does a
+  // Messages turn continuing a thread Anthropic holds, and a Messages request may name content
+  // Anthropic reads itself (a PDF by URL, an uploaded file): the model's whole window, at the
+  // dearer price of the tier such a prompt reaches, is then the only honest ceiling.
+  const unseen =
+    endpoint === 'responses' ? typeof body.previous_response_id === 'string' : endpoint === 'messages' && (continuesThread(body) || namesFetchedContent(body));
   if (unseen && prices.contextWindow) {
     const full = atPrompt(prices, prices.contextWindow);
     costUsd = Math.max(costUsd, (prices.contextWindow * Math.max(full.input, full.output)) / 1e6);

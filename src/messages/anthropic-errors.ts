@@ -1,11 +1,28 @@
-import { anthropicStatus, ApiError, UpstreamError } from '../errors/api-error';
+import { anthropicStatus, ApiError, badRequest, UpstreamError } from '../errors/api-error';
 
 export { anthropicStatus };
 
 /** Anthropic's error envelope: `{"type":"error","error":{"type","message"}}`. */
 export interface AnthropicErrorBody {
   type: 'error';
-  error: { type: string; message: string };
+  error: { type: string; message: string; details?: Record<string, unknown> };
+}
+
+const THREAD_UNSUPPORTED = 'thread_unsupported_request';
+
+/**
+ * A message thread (`thread`: conversation state the server holds between turns, which the SDK's
+ * tool runner asks for by default) cannot be held for a provider other than Anthropic. Refused the
+ * way Anthropic refuses a request it cannot thread, `error.details.error_code`
+ * `thread_unsupported_request`: the SDK then sends the turn again with the whole conversation and
+ * no thread. Served, a `continue` would reach the provider with only the newest messages.
+ */
+export function threadUnsupported(provider: string): ApiError {
+  return badRequest(
+    `Message threads ('thread') are held only by Anthropic, not by provider '${provider}': send the whole conversation without 'thread'.`,
+    'thread',
+    THREAD_UNSUPPORTED,
+  );
 }
 
 /** Anthropic's error type for an HTTP status (Anthropic's documented map; other 4xx/5xx by class). */
@@ -46,6 +63,9 @@ export function toAnthropicError(err: unknown): { status: number; body: Anthropi
     return { status: 500, body: { type: 'error', error: { type: 'api_error', message: 'Internal gateway error.' } }, headers: {} };
   }
   const status = anthropicStatus(err);
-  return { status, body: { type: 'error', error: { type: anthropicErrorType(status), message: err.message } }, headers: err.headers };
+  const error: AnthropicErrorBody['error'] = { type: anthropicErrorType(status), message: err.message };
+  // The SDK reads why a thread was refused from here (see threadUnsupported).
+  if (err.code === THREAD_UNSUPPORTED) error.details = { error_code: THREAD_UNSUPPORTED, unsupported: ['provider'] };
+  return { status, body: { type: 'error', error }, headers: err.headers };
 }
 

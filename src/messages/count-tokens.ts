@@ -72,7 +72,7 @@ export async function countMessageTokens(
 function countableRequest(req: MessagesRequest): { countable: MessagesRequest; serverTools: unknown[] } {
   const tools = Array.isArray(req.tools) ? req.tools : [];
   const client = (t: any) => t && typeof t === 'object' && (t.type === undefined || t.type === null || t.type === 'custom');
-  const countable = { ...req, tools: tools.filter(client), top_k: undefined, container: undefined, mcp_servers: undefined, output_config: undefined };
+  const countable = { ...req, tools: tools.filter(client), top_k: undefined, container: undefined, mcp_servers: undefined, output_config: undefined, output_format: undefined, thread: undefined };
   return { countable, serverTools: tools.filter((t) => !client(t)) };
 }
 

@@ -1,5 +1,6 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { badRequest } from '../errors/api-error';
+import { threadUnsupported } from './anthropic-errors';
 import { checkModelName } from '../routing/model-name';
 import type { ChatRequest } from '../providers/types';
 import { assistantMessage, systemText, userMessages } from './anthropic-blocks-to-chat';
@@ -85,6 +86,7 @@ export function validateMessagesRequest(body: unknown): MessagesRequest {
  */
 export function messagesToChat(req: MessagesRequest, target: TranslateTarget): ChatRequest {
   const { provider } = target;
+  if (req.thread !== undefined && req.thread !== null) throw threadUnsupported(provider);
   for (const [field, what] of Object.entries(REFUSED_FIELDS)) {
     const v = req[field];
     if (v !== undefined && v !== null) throw unsupported(what, field, provider);
@@ -128,13 +130,13 @@ export function messagesToChat(req: MessagesRequest, target: TranslateTarget): C
   } else if (req.tool_choice?.type === 'any' || req.tool_choice?.type === 'tool') {
     throw badRequest(`tool_choice.type '${req.tool_choice.type}' needs tools.`, 'tool_choice');
   }
-  const format = req.output_config?.format;
+  const { format, param } = outputFormat(req);
   if (format && typeof format === 'object') {
     if (format.type !== 'json_schema' || !format.schema || typeof format.schema !== 'object') {
-      throw badRequest("output_config.format: only {type: 'json_schema', schema} is supported.", 'output_config.format');
+      throw badRequest(`${param}: only {type: 'json_schema', schema} is supported.`, param);
     }
     // DeepSeek's JSON mode has no schemas (json_object only): refused rather than silently loosened.
-    if (provider === 'deepseek') throw unsupported('Structured output with a JSON schema', 'output_config.format', provider);
+    if (provider === 'deepseek') throw unsupported('Structured output with a JSON schema', param, provider);
     chat.response_format = { type: 'json_schema', json_schema: { name: 'output', schema: format.schema, strict: true } };
   }
   applyThinking(chat, req, provider, target.upstreamModel);
@@ -143,6 +145,17 @@ export function messagesToChat(req: MessagesRequest, target: TranslateTarget): C
     chat.stream_options = { include_usage: true };
   }
   return chat;
+}
+
+/**
+ * The structured-output format asked for: `output_config.format`, else the top-level
+ * `output_format` of the structured-outputs beta, which Anthropic still takes and older SDKs
+ * (and raw clients) still send; left unread, a bridged answer came back as free text.
+ */
+function outputFormat(req: MessagesRequest): { format: Record<string, any> | null | undefined; param: string } {
+  const config = req.output_config?.format;
+  if (config !== undefined && config !== null) return { format: config, param: 'output_config.format' };
+  return { format: req.output_format as Record<string, any> | null | undefined, param: 'output_format' };
 }
 
 /**
