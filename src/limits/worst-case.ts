@@ -160,20 +160,26 @@ export interface WorstCase {
 
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null);
 
-/** Searches reserved for a web search tool that names no `max_uses` (Claude Code sends 8). */
+/** Searches reserved for a web search tool that names no `max_uses` (Claude Code sends 8) nor `max_tool_calls`. */
 export const DEFAULT_WEB_SEARCHES = 20;
+/**
+ * Prompt tokens one web search may add (its results are read as input: Anthropic bills them as
+ * input tokens, OpenAI's web_search as search content tokens, gpt-4o-mini's as a fixed 8,000-token block).
+ */
+export const SEARCH_CONTENT_TOKENS = 10_000;
 
 /**
- * The most web searches a Messages request's server tools may run: each `web_search_*` tool's
- * `max_uses`, or DEFAULT_WEB_SEARCHES when it names none (Anthropic sets no ceiling of its own).
+ * The most web searches a request's server-side search tools may run. Messages: each
+ * `web_search_*` tool's `max_uses`, or DEFAULT_WEB_SEARCHES when it names none (Anthropic sets no
+ * ceiling of its own). Responses (OpenAI's `web_search`, `web_search_preview`): the body's
+ * `max_tool_calls`, or DEFAULT_WEB_SEARCHES. Chat: none (no provider's chat runs them).
  */
-function webSearchesOf(body: Record<string, unknown>): number {
-  if (!Array.isArray(body.tools)) return 0;
-  let n = 0;
-  for (const t of body.tools as { type?: unknown; max_uses?: unknown }[]) {
-    if (typeof t?.type === 'string' && t.type.startsWith('web_search')) n += num(t.max_uses) ?? DEFAULT_WEB_SEARCHES;
-  }
-  return n;
+function webSearchesOf(endpoint: LimitedEndpoint, body: Record<string, unknown>): number {
+  if (!Array.isArray(body.tools) || (endpoint !== 'messages' && endpoint !== 'responses')) return 0;
+  const search = (t: { type?: unknown }) => typeof t?.type === 'string' && t.type.startsWith('web_search');
+  const tools = (body.tools as { type?: unknown; max_uses?: unknown }[]).filter(search);
+  if (endpoint === 'responses') return tools.length ? (num(body.max_tool_calls) ?? DEFAULT_WEB_SEARCHES) : 0;
+  return tools.reduce((n, t) => n + (num(t.max_uses) ?? DEFAULT_WEB_SEARCHES), 0);
 }
 
 /**
@@ -247,8 +253,11 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
   let costUsd = (prompt * rate.input + output * rate.output) / 1e6;
   // A request that asks OpenAI for priority processing bills every token at the priority premium.
   if (body.service_tier === 'priority' && prices.priorityMultiplier) costUsd *= prices.priorityMultiplier;
-  // Server-side web searches bill per search beside the tokens (Anthropic's web_search tool on /v1/messages).
-  if (endpoint === 'messages' && prices.webSearch) costUsd += webSearchesOf(body) * prices.webSearch;
+  // Server-side web searches bill per search beside the tokens, and their results as prompt tokens
+  // (Anthropic's web_search tool on /v1/messages, OpenAI's on /v1/responses). TPM, as for output
+  // without a cap, reserves one search's content at most; the row settles to what was read.
+  const searches = prices.webSearch ? webSearchesOf(endpoint, body) : 0;
+  if (searches) costUsd += searches * (prices.webSearch! + (SEARCH_CONTENT_TOKENS * rate.input) / 1e6);
   // A Responses follow-up carries the stored conversation the body does not show, and a Messages
   // request may name content Anthropic reads itself (a PDF by URL, an uploaded file): the model's
   // whole window, at the dearer price of the tier such a prompt reaches, is then the only honest ceiling.
@@ -257,5 +266,5 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
     const full = atPrompt(prices, prices.contextWindow);
     costUsd = Math.max(costUsd, (prices.contextWindow * Math.max(full.input, full.output)) / 1e6);
   }
-  return { costUsd, tokens: prompt + tpmOutput };
+  return { costUsd, tokens: prompt + tpmOutput + (searches ? SEARCH_CONTENT_TOKENS : 0) };
 }

@@ -28,9 +28,15 @@ export interface Usage {
   cacheWrite1h?: number;
   /**
    * Web searches the provider ran on the model's behalf and bills per search, beside the tokens
-   * (Anthropic's usage.server_tool_use.web_search_requests). Unset: none.
+   * (Anthropic's usage.server_tool_use.web_search_requests; OpenAI's `web_search_call` output items
+   * of a Responses answer). Unset: none.
    */
   webSearches?: number;
+  /**
+   * USD per search when the answer shows which rate applies (OpenAI: usage/openai-web-search.ts);
+   * unset: the model's `webSearch` price.
+   */
+  webSearchUsd?: number;
   /**
    * Of `input`, audio tokens (OpenAI's prompt_tokens_details.audio_tokens), billed at the model's
    * audio input price. Unset: none.

@@ -1,6 +1,6 @@
 /** The worst case a request reserves: prompt from the body's size, output from its cap or the model's window. */
 import { expect, test } from 'bun:test';
-import { worstCaseOf, worstPricesOf, DEFAULT_OUTPUT_TOKENS, DEFAULT_WEB_SEARCHES } from '../../src/limits/worst-case';
+import { worstCaseOf, worstPricesOf, DEFAULT_OUTPUT_TOKENS, DEFAULT_WEB_SEARCHES, SEARCH_CONTENT_TOKENS } from '../../src/limits/worst-case';
 import { group, makeSnapshot, model } from '../routing/snapshot-fixture';
 
 const prices = { input: 1000, output: 2000, image: 0.04, contextWindow: 10_000 };
@@ -105,15 +105,30 @@ test('a group reaches the lowest threshold of its targets and, past it, the dear
   expect(worstPricesOf('flat', snap).longContext).toBeUndefined();
 });
 
-test("a Messages request's web search tool reserves its max_uses searches (DEFAULT_WEB_SEARCHES without one) at the search price", () => {
+test("a Messages request's web search tool reserves its max_uses searches (DEFAULT_WEB_SEARCHES without one): the fee and the results read as input", () => {
   const prices = { input: 1000, output: 2000, image: 0, webSearch: 0.01, contextWindow: null };
   const tokens = (100 * 1000 + 100 * 2000) / 1e6;
-  const search = (tool: Record<string, unknown>) => worstCaseOf('messages', { max_tokens: 100, tools: [{ name: 'get_weather', input_schema: {} }, tool] }, 300, prices).costUsd;
-  expect(search({ type: 'web_search_20250305', name: 'web_search', max_uses: 8 })).toBeCloseTo(tokens + 8 * 0.01, 12);
-  expect(search({ type: 'web_search_20250305', name: 'web_search' })).toBeCloseTo(tokens + DEFAULT_WEB_SEARCHES * 0.01, 12);
+  const perSearch = 0.01 + (SEARCH_CONTENT_TOKENS * 1000) / 1e6;
+  const search = (tool: Record<string, unknown>) => worstCaseOf('messages', { max_tokens: 100, tools: [{ name: 'get_weather', input_schema: {} }, tool] }, 300, prices);
+  expect(search({ type: 'web_search_20250305', name: 'web_search', max_uses: 8 }).costUsd).toBeCloseTo(tokens + 8 * perSearch, 12);
+  expect(search({ type: 'web_search_20250305', name: 'web_search' }).costUsd).toBeCloseTo(tokens + DEFAULT_WEB_SEARCHES * perSearch, 12);
+  // TPM reserves one search's results on top of prompt and output.
+  expect(search({ type: 'web_search_20250305', name: 'web_search', max_uses: 8 }).tokens).toBe(200 + SEARCH_CONTENT_TOKENS);
   // No search tool, or a provider that bills none: tokens only.
   expect(worstCaseOf('messages', { max_tokens: 100 }, 300, prices).costUsd).toBeCloseTo(tokens, 12);
   expect(worstCaseOf('messages', { max_tokens: 100, tools: [{ type: 'web_search_20250305', name: 'web_search' }] }, 300, { ...prices, webSearch: 0 }).costUsd).toBeCloseTo(tokens, 12);
+});
+
+test("a Responses request with OpenAI's web search tool reserves max_tool_calls searches (DEFAULT_WEB_SEARCHES without it)", () => {
+  const prices = { input: 1000, output: 2000, image: 0, webSearch: 0.025, contextWindow: null };
+  const tokens = (100 * 1000 + 100 * 2000) / 1e6;
+  const perSearch = 0.025 + (SEARCH_CONTENT_TOKENS * 1000) / 1e6;
+  const ask = (extra: Record<string, unknown>) => worstCaseOf('responses', { max_output_tokens: 100, ...extra }, 300, prices).costUsd;
+  expect(ask({ tools: [{ type: 'web_search' }] })).toBeCloseTo(tokens + DEFAULT_WEB_SEARCHES * perSearch, 12);
+  expect(ask({ tools: [{ type: 'web_search_preview' }], max_tool_calls: 3 })).toBeCloseTo(tokens + 3 * perSearch, 12);
+  expect(ask({ tools: [{ type: 'function', name: 'f', parameters: {} }] })).toBeCloseTo(tokens, 12);
+  // Chat runs no server-side search.
+  expect(worstCaseOf('chat', { max_tokens: 100, tools: [{ type: 'web_search' }] }, 300, prices).costUsd).toBeCloseTo(tokens, 12);
 });
 
 test('audio prices and the priority premium: an audio model reserves at its audio rates, a priority request at the premium', () => {
