@@ -2,6 +2,7 @@ import { FREE_PROVIDERS, isProviderId, type ProviderId } from '../providers/type
 import { maxImagePriceUnits, reservedImageUnits } from '../images/image-price-units';
 import { maxImagesPerCall } from '../images/image-params';
 import { pricedAs } from '../routing/resolve-concrete';
+import { fileInputsOf, type FileInputs } from './file-inputs';
 import type { ModelEntry, ModelPrices, RuntimeSnapshot } from '../state/snapshot-types';
 import { highestInputPrice, highestOutputPrice, pricesForPrompt } from '../usage/cost';
 
@@ -183,18 +184,6 @@ function webSearchesOf(endpoint: LimitedEndpoint, body: Record<string, unknown>)
 }
 
 /**
- * Whether a Messages request names content the upstream reads itself, whose size the body does
- * not show: a document by URL, or a document or image by Files API id (in a turn or a tool result).
- * Image URLs are not: the gateway downloads them under its size limit, and an image costs a
- * bounded number of tokens.
- */
-function namesFetchedContent(body: Record<string, unknown>): boolean {
-  const fetched = (b: any): boolean =>
-    b?.source?.type === 'file' || (b?.type === 'document' && b.source?.type === 'url') || (b?.type === 'tool_result' && Array.isArray(b.content) && b.content.some(fetched));
-  return Array.isArray(body.messages) && body.messages.some((m: any) => Array.isArray(m?.content) && m.content.some(fetched));
-}
-
-/**
  * The exact prompt of an embeddings input given as token ids (one array, or an array of them):
  * their count. Ids take ~6 bytes each in JSON, so the body's size would reserve twice the tokens.
  * Null for text (or anything else), which the body's size estimates.
@@ -224,6 +213,18 @@ function worstImagePrice(prices: WorstPrices, body: Record<string, unknown>, n: 
 }
 
 /**
+ * The prompt tokens of a body of this size: 3 bytes a token, except that an inline PDF counts its
+ * pages (PDF_PAGE_MAX_TOKENS each: text and page image) when that is more than its base64 shows;
+ * the PDFs' part never past the model's window (a longer prompt is refused by the upstream).
+ */
+function promptEstimate(bodyBytes: number, files: FileInputs, contextWindow: number | null): number {
+  const bySize = Math.ceil(bodyBytes / BYTES_PER_TOKEN);
+  const extra = files.pdfTokens - Math.ceil(files.pdfChars / BYTES_PER_TOKEN);
+  if (extra <= 0) return bySize;
+  return Math.max(bySize, Math.min(bySize + extra, contextWindow ?? Infinity));
+}
+
+/**
  * The most a request may cost and the tokens it may use: the prompt estimated from the body's
  * size, plus the output it asked to be capped at (`max_tokens`, `max_completion_tokens`,
  * `max_output_tokens`), else the model's context window less the prompt (the true ceiling),
@@ -232,7 +233,8 @@ function worstImagePrice(prices: WorstPrices, body: Record<string, unknown>, n: 
  * bill (worstImagePrice), plus output tokens each.
  */
 export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unknown>, bodyBytes: number, prices: WorstPrices): WorstCase {
-  const prompt = (endpoint === 'embeddings' ? tokenArrayCount(body.input) : null) ?? Math.ceil(bodyBytes / BYTES_PER_TOKEN);
+  const files = fileInputsOf(endpoint, body);
+  const prompt = (endpoint === 'embeddings' ? tokenArrayCount(body.input) : null) ?? promptEstimate(bodyBytes, files, prices.contextWindow);
   // A prompt that reaches a long-context tier bills the whole request at the tier's prices.
   const rate = atPrompt(prices, prompt);
   // Counting tokens is free (its row costs nothing): it reserves nothing against a budget.
@@ -258,10 +260,10 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
   // without a cap, reserves one search's content at most; the row settles to what was read.
   const searches = prices.webSearch ? webSearchesOf(endpoint, body) : 0;
   if (searches) costUsd += searches * (prices.webSearch! + (SEARCH_CONTENT_TOKENS * rate.input) / 1e6);
-  // A Responses follow-up carries the stored conversation the body does not show, and a Messages
-  // request may name content Anthropic reads itself (a PDF by URL, an uploaded file): the model's
+  // A Responses follow-up carries the stored conversation the body does not show, and a request
+  // may name a file the upstream reads itself (a PDF by URL, an uploaded file id): the model's
   // whole window, at the dearer price of the tier such a prompt reaches, is then the only honest ceiling.
-  const unseen = endpoint === 'responses' ? typeof body.previous_response_id === 'string' : endpoint === 'messages' && namesFetchedContent(body);
+  const unseen = files.readsItself || (endpoint === 'responses' && typeof body.previous_response_id === 'string');
   if (unseen && prices.contextWindow) {
     const full = atPrompt(prices, prices.contextWindow);
     costUsd = Math.max(costUsd, (prices.contextWindow * Math.max(full.input, full.output)) / 1e6);

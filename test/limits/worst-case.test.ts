@@ -1,6 +1,8 @@
 /** The worst case a request reserves: prompt from the body's size, output from its cap or the model's window. */
 import { expect, test } from 'bun:test';
 import { worstCaseOf, worstPricesOf, DEFAULT_OUTPUT_TOKENS, DEFAULT_WEB_SEARCHES, SEARCH_CONTENT_TOKENS } from '../../src/limits/worst-case';
+import { PDF_PAGE_MAX_TOKENS } from '../../src/usage/file-tokens';
+import { makePdf, pdfDataUri } from '../helpers/make-pdf';
 import { group, makeSnapshot, model } from '../routing/snapshot-fixture';
 
 const prices = { input: 1000, output: 2000, image: 0.04, contextWindow: 10_000 };
@@ -37,7 +39,7 @@ test('a Messages request naming content Anthropic reads itself (a document by UR
   expect(ask({ type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'document', source: { type: 'url', url: 'https://example.com/b.pdf' } }] })).toBeCloseTo(window, 12);
   // Inline content, and an image URL (downloaded by the gateway, a bounded cost), reserve by the body's size.
   const bySize = (10 * 1000 + 10 * 2000) / 1e6;
-  expect(ask({ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' } })).toBeCloseTo(bySize, 12);
+  expect(ask({ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'Some notes.' } })).toBeCloseTo(bySize, 12);
   expect(ask({ type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } })).toBeCloseTo(bySize, 12);
   // Chat bodies are not read for Anthropic's blocks.
   expect(worstCaseOf('chat', { max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'url', url: 'x' } }] }] }, 30, prices).costUsd).toBeCloseTo(bySize, 12);
@@ -171,4 +173,29 @@ test('output above the model\'s output limit reserves the limit (the gateway sen
   expect(worstPricesOf('both', snap).maxOutputTokens).toBe(16_384);
   expect(worstPricesOf('any', snap).maxOutputTokens).toBeUndefined();
   expect(worstPricesOf('open', snap).maxOutputTokens).toBeUndefined();
+});
+
+test('an inline PDF reserves its pages (PDF_PAGE_MAX_TOKENS each), on chat, Responses and Messages, up to the window', () => {
+  // 40 pages in a compressed object stream: under 1 KB, so ~400 tokens by size.
+  const pdf = makePdf(40, { objectStream: true });
+  const wide = { ...prices, contextWindow: 1_000_000 };
+  const reserve = (endpoint: 'chat' | 'responses' | 'messages', body: Record<string, unknown>, p = wide) =>
+    worstCaseOf(endpoint, { max_tokens: 10, max_output_tokens: 10, ...body }, JSON.stringify(body).length, p).tokens;
+  const chat = { messages: [{ role: 'user', content: [{ type: 'file', file: { filename: 'a.pdf', file_data: pdfDataUri(pdf) } }, { type: 'text', text: 'Sum up.' }] }] };
+  const responses = { input: [{ role: 'user', content: [{ type: 'input_file', filename: 'a.pdf', file_data: pdfDataUri(pdf) }] }] };
+  const messages = { messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: pdf.toString('base64') } }] }] };
+  for (const [endpoint, body] of [['chat', chat], ['responses', responses], ['messages', messages]] as const) {
+    const t = reserve(endpoint, body);
+    expect(t).toBeGreaterThanOrEqual(40 * PDF_PAGE_MAX_TOKENS);
+    expect(t).toBeLessThan(40 * PDF_PAGE_MAX_TOKENS + JSON.stringify(body).length / 3 + 10);
+  }
+  // Pages in plain objects count the same; the prompt is never reserved past the window (the upstream refuses longer).
+  const plain = { messages: [{ role: 'user', content: [{ type: 'file', file: { file_data: pdfDataUri(makePdf(3)) } }] }] };
+  expect(reserve('chat', plain)).toBeGreaterThanOrEqual(3 * PDF_PAGE_MAX_TOKENS);
+  expect(reserve('chat', chat, { ...prices, contextWindow: 50_000 })).toBe(50_000 + 10);
+  // A file OpenAI reads itself (by id or URL) reserves the whole window, as Anthropic's do.
+  const byId = worstCaseOf('chat', { max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: 'file-abc' } }] }] }, 100, prices);
+  expect(byId.costUsd).toBeCloseTo((10_000 * 2000) / 1e6, 12);
+  const byUrl = worstCaseOf('responses', { max_output_tokens: 10, input: [{ role: 'user', content: [{ type: 'input_file', file_url: 'https://example.com/a.pdf' }] }] }, 100, prices);
+  expect(byUrl.costUsd).toBeCloseTo((10_000 * 2000) / 1e6, 12);
 });
