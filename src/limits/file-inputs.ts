@@ -13,6 +13,9 @@ export interface FileInputs {
    * URLs are not: the gateway downloads them under its size limit.
    */
   readsItself: boolean;
+  /** Images (by URL or inline), and the characters of the inline ones' data in the body. */
+  images: number;
+  imageChars: number;
 }
 
 /** One inline file's data and media type, in any of the shapes the endpoints take; null for any other value. */
@@ -21,6 +24,18 @@ function inlineFile(v: any): { data: string; mediaType?: string } | null {
   if (v?.type === 'input_file' && typeof v.file_data === 'string') return { data: v.file_data }; // Responses
   const s = v?.source; // Messages: a base64 document
   if (v?.type === 'document' && s?.type === 'base64' && typeof s.data === 'string') return { data: s.data, ...(typeof s.media_type === 'string' ? { mediaType: s.media_type } : {}) };
+  return null;
+}
+
+/**
+ * An image part's data in the body: the URL string (a data URI holds the image itself) of chat's
+ * `image_url`, Responses' `input_image`, a Messages `image` block (its base64 or URL); null for
+ * any other value.
+ */
+function imageData(v: any): string | null {
+  if (v?.type === 'image_url') return typeof v.image_url === 'string' ? v.image_url : String(v.image_url?.url ?? '');
+  if (v?.type === 'input_image') return String(v.image_url ?? '');
+  if (v?.type === 'image' && v.source && typeof v.source === 'object') return String(v.source.data ?? v.source.url ?? '');
   return null;
 }
 
@@ -36,7 +51,7 @@ function readsItself(endpoint: LimitedEndpoint, v: any): boolean {
  * turn, a tool result, a Responses function_call_output). Other endpoints have none.
  */
 export function fileInputsOf(endpoint: LimitedEndpoint, body: Record<string, unknown>): FileInputs {
-  const found: FileInputs = { pdfTokens: 0, pdfChars: 0, readsItself: false };
+  const found: FileInputs = { pdfTokens: 0, pdfChars: 0, readsItself: false, images: 0, imageChars: 0 };
   if (endpoint !== 'chat' && endpoint !== 'responses' && endpoint !== 'messages') return found;
   const visit = (v: unknown): void => {
     if (Array.isArray(v)) {
@@ -45,6 +60,12 @@ export function fileInputsOf(endpoint: LimitedEndpoint, body: Record<string, unk
     }
     if (v === null || typeof v !== 'object') return;
     if (readsItself(endpoint, v)) found.readsItself = true;
+    const image = imageData(v);
+    if (image !== null) {
+      found.images++;
+      found.imageChars += image.length;
+      return;
+    }
     const file = inlineFile(v);
     if (file) {
       const tokens = inlinePdfTokens(file.data, PDF_PAGE_MAX_TOKENS, file.mediaType);

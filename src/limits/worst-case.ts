@@ -2,6 +2,7 @@ import { FREE_PROVIDERS, isProviderId, type ProviderId } from '../providers/type
 import { maxImagePriceUnits, reservedImageUnits } from '../images/image-price-units';
 import { maxImagesPerCall } from '../images/image-params';
 import { pricedAs } from '../routing/resolve-concrete';
+import { thinkingBudget } from '../providers/anthropic/anthropic-limits';
 import { fileInputsOf, type FileInputs } from './file-inputs';
 import type { ModelEntry, ModelPrices, RuntimeSnapshot } from '../state/snapshot-types';
 import { highestInputPrice, highestOutputPrice, pricesForPrompt } from '../usage/cost';
@@ -40,6 +41,13 @@ export interface WorstPrices {
    * Unset: no target has a tier.
    */
   longContext?: { threshold: number; input: number; output: number };
+  /**
+   * Some target is Claude, whose translated requests (chat, Responses) get a `reasoning_effort`'s
+   * thinking budget on top of the asked max_tokens (providers/anthropic/anthropic-limits.ts planTokens).
+   */
+  thinkingOnTop?: boolean;
+  /** Prompt tokens one image may bill at the dearest target (imageInputTokens); unset: IMAGE_INPUT_TOKENS. */
+  imageInputTokens?: number;
   /** The highest priority-tier multiplier among the targets (OpenAI's service_tier priority); unset: none. */
   priorityMultiplier?: number;
   /**
@@ -102,6 +110,8 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
       if (!have.some((h) => h.provider === m.provider && h.model === m.model && h.price === m.price)) have.push(m);
     }
     if (p.webSearch) w.webSearch = Math.max(w.webSearch ?? 0, p.webSearch);
+    if (p.thinkingOnTop) w.thinkingOnTop = true;
+    if (p.imageInputTokens) w.imageInputTokens = Math.max(w.imageInputTokens ?? 0, p.imageInputTokens);
     if (p.priorityMultiplier) w.priorityMultiplier = Math.max(w.priorityMultiplier ?? 1, p.priorityMultiplier);
     if (p.longContext || w.longContext) {
       const [a, b] = [atPrompt(w, Infinity), atPrompt(p, Infinity)];
@@ -131,6 +141,8 @@ function entryWorstPrices(entry: ModelEntry): WorstPrices {
     image: (p.image ?? 0) * maxImagePriceUnits(entry.upstreamId),
     ...(p.image ? { imageModels: [{ provider: entry.provider, model: entry.upstreamId, price: p.image }] } : {}),
     ...(p.webSearch ? { webSearch: p.webSearch } : {}),
+    ...(entry.provider === 'anthropic' ? { thinkingOnTop: true } : {}),
+    ...(imageInputTokensOf(entry.upstreamId) > IMAGE_INPUT_TOKENS ? { imageInputTokens: imageInputTokensOf(entry.upstreamId) } : {}),
     ...(p.priorityMultiplier && p.priorityMultiplier > 1 ? { priorityMultiplier: p.priorityMultiplier } : {}),
     contextWindow: entry.contextWindow ?? null,
     ...(entry.maxOutputTokens ? { maxOutputTokens: entry.maxOutputTokens } : {}),
@@ -139,6 +151,33 @@ function entryWorstPrices(entry: ModelEntry): WorstPrices {
     }),
     ...(entry.unpriced ? { unpriced: entry.id } : {}),
   };
+}
+
+/**
+ * Prompt tokens one image may bill: Gemini tiles a large image at 258 tokens per 768-pixel tile
+ * (a 3072-pixel square: 4,128), Anthropic up to ~1,600, OpenAI's patch models up to ~3,800
+ * (gpt-4.1-nano), its tile models 1,445 (gpt-4o at high detail) - except gpt-4o-mini (imageInputTokensOf).
+ */
+export const IMAGE_INPUT_TOKENS = 5_000;
+/** gpt-4o-mini counts an image at 2,833 tokens plus 5,667 a 512-pixel tile: 8 tiles at high detail. */
+const GPT_4O_MINI_IMAGE_TOKENS = 2_833 + 8 * 5_667;
+
+/** Prompt tokens one image may bill at a model, by its upstream id. */
+function imageInputTokensOf(upstreamId: string): number {
+  return /gpt-4o-mini/.test(upstreamId) ? GPT_4O_MINI_IMAGE_TOKENS : IMAGE_INPUT_TOKENS;
+}
+
+/** Most choices a chat request may ask (OpenAI's limit of `n`). */
+const MAX_CHOICES = 128;
+
+/** The thinking budget a `reasoning_effort` adds on top of max_tokens at a Claude target (0: none, or an effort the adapter refuses). */
+function thinkingOnTopOf(endpoint: LimitedEndpoint, body: Record<string, unknown>): number {
+  const effort = endpoint === 'chat' ? body.reasoning_effort : endpoint === 'responses' ? (body.reasoning as { effort?: unknown } | null)?.effort : undefined;
+  try {
+    return thinkingBudget(effort) ?? 0;
+  } catch {
+    return 0; // refused with a 400 before anything is billed
+  }
 }
 
 /** Output tokens allowed when the request names no limit and the model's window is unknown. */
@@ -214,12 +253,16 @@ function worstImagePrice(prices: WorstPrices, body: Record<string, unknown>, n: 
 
 /**
  * The prompt tokens of a body of this size: 3 bytes a token, except that an inline PDF counts its
- * pages (PDF_PAGE_MAX_TOKENS each: text and page image) when that is more than its base64 shows;
- * the PDFs' part never past the model's window (a longer prompt is refused by the upstream).
+ * pages (PDF_PAGE_MAX_TOKENS each: text and page image) and images what the dearest target may
+ * bill for one (an image URL shows nothing of its size, and a small PNG may be a large image),
+ * when that is more than their data shows; that part never past the model's window (a longer
+ * prompt is refused by the upstream).
  */
-function promptEstimate(bodyBytes: number, files: FileInputs, contextWindow: number | null): number {
+function promptEstimate(bodyBytes: number, files: FileInputs, prices: WorstPrices): number {
   const bySize = Math.ceil(bodyBytes / BYTES_PER_TOKEN);
-  const extra = files.pdfTokens - Math.ceil(files.pdfChars / BYTES_PER_TOKEN);
+  const imageTokens = files.images * (prices.imageInputTokens ?? IMAGE_INPUT_TOKENS);
+  const extra = files.pdfTokens + imageTokens - Math.ceil((files.pdfChars + files.imageChars) / BYTES_PER_TOKEN);
+  const contextWindow = prices.contextWindow;
   if (extra <= 0) return bySize;
   return Math.max(bySize, Math.min(bySize + extra, contextWindow ?? Infinity));
 }
@@ -234,7 +277,7 @@ function promptEstimate(bodyBytes: number, files: FileInputs, contextWindow: num
  */
 export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unknown>, bodyBytes: number, prices: WorstPrices): WorstCase {
   const files = fileInputsOf(endpoint, body);
-  const prompt = (endpoint === 'embeddings' ? tokenArrayCount(body.input) : null) ?? promptEstimate(bodyBytes, files, prices.contextWindow);
+  const prompt = (endpoint === 'embeddings' ? tokenArrayCount(body.input) : null) ?? promptEstimate(bodyBytes, files, prices);
   // A prompt that reaches a long-context tier bills the whole request at the tier's prices.
   const rate = atPrompt(prices, prompt);
   // Counting tokens is free (its row costs nothing): it reserves nothing against a budget.
@@ -247,11 +290,15 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
   // What a target is sent is at most its model's output limit (proxy/output-limit.ts): reserve the smaller.
   const cap = (n: number) => (prices.maxOutputTokens ? Math.min(n, prices.maxOutputTokens) : n);
   const askedRaw = num(body.max_completion_tokens) ?? num(body.max_tokens) ?? num(body.max_output_tokens);
-  const asked = askedRaw === null ? null : cap(askedRaw);
-  const output = asked ?? cap(prices.contextWindow ? Math.max(prices.contextWindow - prompt, 1) : DEFAULT_OUTPUT_TOKENS);
+  // A Claude target is sent a reasoning_effort's thinking budget on top of a small max_tokens.
+  const thinking = prices.thinkingOnTop ? thinkingOnTopOf(endpoint, body) : 0;
+  const asked = askedRaw === null ? null : cap(askedRaw + thinking);
+  // Each of a chat request's `n` choices writes up to the output allowance (OpenAI, Gemini's candidateCount).
+  const choices = endpoint === 'chat' ? Math.min(Math.floor(num(body.n) ?? 1), MAX_CHOICES) || 1 : 1;
+  const output = choices * (asked ?? cap(prices.contextWindow ? Math.max(prices.contextWindow - prompt, 1) : DEFAULT_OUTPUT_TOKENS));
   // TPM reserves the default allowance at most when no cap was asked: a 1M-token window would
   // otherwise shut out every key whose TPM is below it. The budget reserves the real ceiling.
-  const tpmOutput = asked ?? Math.min(output, DEFAULT_OUTPUT_TOKENS);
+  const tpmOutput = asked !== null ? choices * asked : Math.min(output, choices * DEFAULT_OUTPUT_TOKENS);
   let costUsd = (prompt * rate.input + output * rate.output) / 1e6;
   // A request that asks OpenAI for priority processing bills every token at the priority premium.
   if (body.service_tier === 'priority' && prices.priorityMultiplier) costUsd *= prices.priorityMultiplier;

@@ -1,6 +1,6 @@
 /** The worst case a request reserves: prompt from the body's size, output from its cap or the model's window. */
 import { expect, test } from 'bun:test';
-import { worstCaseOf, worstPricesOf, DEFAULT_OUTPUT_TOKENS, DEFAULT_WEB_SEARCHES, SEARCH_CONTENT_TOKENS } from '../../src/limits/worst-case';
+import { worstCaseOf, worstPricesOf, DEFAULT_OUTPUT_TOKENS, DEFAULT_WEB_SEARCHES, IMAGE_INPUT_TOKENS, SEARCH_CONTENT_TOKENS } from '../../src/limits/worst-case';
 import { PDF_PAGE_MAX_TOKENS } from '../../src/usage/file-tokens';
 import { makePdf, pdfDataUri } from '../helpers/make-pdf';
 import { group, makeSnapshot, model } from '../routing/snapshot-fixture';
@@ -37,10 +37,10 @@ test('a Messages request naming content Anthropic reads itself (a document by UR
   expect(ask({ type: 'document', source: { type: 'file', file_id: 'file_011' } })).toBeCloseTo(window, 12);
   expect(ask({ type: 'image', source: { type: 'file', file_id: 'file_012' } })).toBeCloseTo(window, 12);
   expect(ask({ type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'document', source: { type: 'url', url: 'https://example.com/b.pdf' } }] })).toBeCloseTo(window, 12);
-  // Inline content, and an image URL (downloaded by the gateway, a bounded cost), reserve by the body's size.
+  // Inline content reserves by the body's size; an image URL (downloaded by the gateway, a bounded cost) one image's tokens.
   const bySize = (10 * 1000 + 10 * 2000) / 1e6;
   expect(ask({ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'Some notes.' } })).toBeCloseTo(bySize, 12);
-  expect(ask({ type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } })).toBeCloseTo(bySize, 12);
+  expect(ask({ type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } })).toBeCloseTo(bySize + (IMAGE_INPUT_TOKENS - Math.ceil('https://example.com/a.png'.length / 3)) * 1000 / 1e6, 12);
   // Chat bodies are not read for Anthropic's blocks.
   expect(worstCaseOf('chat', { max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'url', url: 'x' } }] }] }, 30, prices).costUsd).toBeCloseTo(bySize, 12);
 });
@@ -90,7 +90,7 @@ test('a prompt that reaches a long-context tier reserves at the tier\u2019s pric
   };
   const snap = makeSnapshot({ models: [claude] });
   const w = worstPricesOf('claude', snap);
-  expect(w).toEqual({ input: 6, output: 15, image: 0, contextWindow: 1_000_000, longContext: { threshold: 200_001, input: 12, output: 22.5 } });
+  expect(w).toEqual({ input: 6, output: 15, image: 0, contextWindow: 1_000_000, longContext: { threshold: 200_001, input: 12, output: 22.5 }, thinkingOnTop: true });
   // 600,000 bytes: 200,000 prompt tokens, under the tier; 600,003 bytes: 200,001, in it.
   expect(worstCaseOf('chat', { max_tokens: 1000 }, 600_000, w).costUsd).toBeCloseTo((200_000 * 6 + 1000 * 15) / 1e6, 12);
   expect(worstCaseOf('chat', { max_tokens: 1000 }, 600_003, w).costUsd).toBeCloseTo((200_001 * 12 + 1000 * 22.5) / 1e6, 12);
@@ -198,4 +198,47 @@ test('an inline PDF reserves its pages (PDF_PAGE_MAX_TOKENS each), on chat, Resp
   expect(byId.costUsd).toBeCloseTo((10_000 * 2000) / 1e6, 12);
   const byUrl = worstCaseOf('responses', { max_output_tokens: 10, input: [{ role: 'user', content: [{ type: 'input_file', file_url: 'https://example.com/a.pdf' }] }] }, 100, prices);
   expect(byUrl.costUsd).toBeCloseTo((10_000 * 2000) / 1e6, 12);
+});
+
+test('images reserve what one may bill at the dearest target (gpt-4o-mini counts ~48K tokens an image), however small their data', () => {
+  const url = 'https://example.com/wide.png';
+  const tinyPng = `data:image/png;base64,${'A'.repeat(300)}`;
+  const chat = (parts: unknown[]) => ({ max_tokens: 10, messages: [{ role: 'user', content: parts }] });
+  const tokens = (body: Record<string, unknown>, p: Parameters<typeof worstCaseOf>[3] = prices) => worstCaseOf('chat', body, JSON.stringify(body).length, p).tokens;
+  const two = chat([{ type: 'image_url', image_url: { url } }, { type: 'image_url', image_url: { url: tinyPng, detail: 'high' } }]);
+  const wide = { ...prices, contextWindow: 1_000_000 };
+  expect(tokens(two, wide)).toBeGreaterThanOrEqual(2 * IMAGE_INPUT_TOKENS + 10);
+  const responses = { max_output_tokens: 10, input: [{ role: 'user', content: [{ type: 'input_image', image_url: url }] }] };
+  expect(worstCaseOf('responses', responses, 100, wide).tokens).toBeGreaterThanOrEqual(IMAGE_INPUT_TOKENS + 10);
+  // A model that counts more per image reserves its own figure; a group its dearest target's.
+  const mini = { ...model('mini', 'openai'), upstreamId: 'gpt-4o-mini', contextWindow: 128_000 };
+  const snap = makeSnapshot({ models: [mini, model('other', 'gemini')], groups: [group('g', ['other', 'mini'])] });
+  expect(worstPricesOf('g', snap).imageInputTokens).toBe(2_833 + 8 * 5_667);
+  expect(tokens(two, worstPricesOf('g', snap))).toBeGreaterThanOrEqual(2 * (2_833 + 8 * 5_667));
+  // A large inline image is reserved by its size, as before.
+  const big = chat([{ type: 'image_url', image_url: { url: `data:image/png;base64,${'A'.repeat(60_000)}` } }]);
+  expect(tokens(big, wide)).toBe(Math.ceil(JSON.stringify(big).length / 3) + 10);
+});
+
+test('a chat request reserves output for each of its n choices', () => {
+  expect(worstCaseOf('chat', { max_tokens: 100, n: 4 }, 300, prices)).toEqual({ costUsd: (100 * 1000 + 400 * 2000) / 1e6, tokens: 500 });
+  // Without a cap each choice may reach the window's rest; TPM the default allowance each.
+  const open = worstCaseOf('chat', { n: 2 }, 300, prices);
+  expect(open.costUsd).toBeCloseTo((100 * 1000 + 2 * 9_900 * 2000) / 1e6, 12);
+  expect(open.tokens).toBe(100 + 2 * 9_900);
+  expect(worstCaseOf('chat', { max_tokens: 100, n: 0.5 }, 300, prices).tokens).toBe(200);
+});
+
+test('a reasoning_effort that a Claude target adds as thinking on top of max_tokens is reserved too', () => {
+  const claude = { ...model('claude', 'anthropic'), prices: { input: 1000, cachedInput: null, output: 2000, reasoning: null, image: null }, contextWindow: 200_000, maxOutputTokens: 64_000 };
+  const gpt = { ...model('gpt', 'openai'), prices: { input: 1000, cachedInput: null, output: 2000, reasoning: null, image: null }, contextWindow: 200_000, maxOutputTokens: 64_000 };
+  const snap = makeSnapshot({ models: [claude, gpt], groups: [group('mixed', ['gpt', 'claude'])] });
+  const out = (name: string, endpoint: 'chat' | 'responses', body: Record<string, unknown>) => worstCaseOf(endpoint, body, 300, worstPricesOf(name, snap)).tokens - 100;
+  expect(out('claude', 'chat', { max_tokens: 100, reasoning_effort: 'high' })).toBe(100 + 24_576);
+  expect(out('mixed', 'responses', { max_output_tokens: 100, reasoning: { effort: 'medium' } })).toBe(100 + 8_192);
+  // At most the model's output limit; OpenAI counts reasoning inside max_completion_tokens.
+  expect(out('claude', 'chat', { max_tokens: 60_000, reasoning_effort: 'high' })).toBe(64_000);
+  expect(out('gpt', 'chat', { max_tokens: 100, reasoning_effort: 'high' })).toBe(100);
+  // An effort the adapter refuses (400 before anything is billed) adds nothing.
+  expect(out('claude', 'chat', { max_tokens: 100, reasoning_effort: 'extreme' })).toBe(100);
 });
