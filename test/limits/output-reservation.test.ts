@@ -1,0 +1,34 @@
+/**
+ * What a request may write is reserved in full: each of chat's `n` choices, and images by what one
+ * image bills rather than the few bytes of its URL.
+ */
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
+import { apiError } from '../helpers/start-gateway';
+import { chatBody, limitedClient, startLimitsRig, type LimitsRig } from './limits-helpers';
+
+setDefaultTimeout(30_000);
+
+let rig: LimitsRig;
+beforeAll(async () => {
+  rig = await startLimitsRig();
+});
+afterAll(() => rig.close());
+
+test('n: 4 choices of 1,000 tokens do not fit a budget that fits one', async () => {
+  // $0.001 a token: one choice of 1,000 tokens is ~$1, four ~$4.
+  const c = await limitedClient(rig.gw, 'n-choices', { budgetUsd: 2, budgetPeriod: 'day' });
+  const openai = rig.gw.openai(c.key);
+  const err = await apiError(openai.chat.completions.create(chatBody('lim-model', { max_tokens: 1000, n: 4 })));
+  expect([err.status, err.code]).toEqual([429, 'budget_exceeded']);
+  expect(err.message).toMatch(/this request may cost up to \$4\.0/);
+  await openai.chat.completions.create(chatBody('lim-model', { max_tokens: 1000 }));
+});
+
+test('an image URL reserves an image of the dearest kind the model counts (gpt-4o-mini: ~48K tokens)', async () => {
+  const c = await limitedClient(rig.gw, 'image-url', { tpm: 40_000 });
+  const openai = rig.gw.openai(c.key);
+  const withImage = chatBody('lim-model', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }, { type: 'text', text: 'What is it?' }] }] });
+  const err = await apiError(openai.chat.completions.create(withImage as any));
+  expect([err.status, err.code]).toEqual([429, 'rate_limit_exceeded']);
+  await openai.chat.completions.create(chatBody('lim-model'));
+});
