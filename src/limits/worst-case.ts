@@ -238,6 +238,11 @@ function tokenArrayCount(input: unknown): number | null {
   return n;
 }
 
+/** A Messages request with Anthropic's web fetch tool: the pages (or PDFs) it reads are prompt the body does not show. */
+function fetchesPages(body: Record<string, unknown>): boolean {
+  return Array.isArray(body.tools) && body.tools.some((t: any) => typeof t?.type === 'string' && t.type.startsWith('web_fetch'));
+}
+
 /**
  * The dearest image the request may bill: at each image model the name reaches that can make its
  * `n` (a group skips the others: images/image-targets.ts), the image of its quality and size.
@@ -308,9 +313,10 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
   const searches = prices.webSearch ? webSearchesOf(endpoint, body) : 0;
   if (searches) costUsd += searches * (prices.webSearch! + (SEARCH_CONTENT_TOKENS * rate.input) / 1e6);
   // A Responses follow-up carries the stored conversation the body does not show, and a request
-  // may name a file the upstream reads itself (a PDF by URL, an uploaded file id): the model's
+  // may name a file the upstream reads itself (a PDF by URL, an uploaded file id) or give Claude
+  // a web fetch tool: the model's
   // whole window, at the dearer price of the tier such a prompt reaches, is then the only honest ceiling.
-  const unseen = files.readsItself || (endpoint === 'responses' && typeof body.previous_response_id === 'string');
+  const unseen = files.readsItself || (endpoint === 'responses' && typeof body.previous_response_id === 'string') || (endpoint === 'messages' && fetchesPages(body));
   if (unseen && prices.contextWindow) {
     const full = atPrompt(prices, prices.contextWindow);
     costUsd = Math.max(costUsd, (prices.contextWindow * Math.max(full.input, full.output)) / 1e6);
