@@ -1,11 +1,12 @@
 import { FREE_PROVIDERS, isProviderId, type ProviderId } from '../providers/types';
-import { maxImagePriceUnits, reservedImageUnits } from '../images/image-price-units';
+import { gptImageTokens, maxImagePriceUnits, reservedImageUnits } from '../images/image-price-units';
 import { maxImagesPerCall } from '../images/image-params';
 import { pricedAs } from '../routing/resolve-concrete';
 import { thinkingBudget } from '../providers/anthropic/anthropic-limits';
 import { fileInputsOf, type FileInputs } from './file-inputs';
 import type { ModelEntry, ModelPrices, RuntimeSnapshot } from '../state/snapshot-types';
 import { highestInputPrice, highestOutputPrice, pricesForPrompt } from '../usage/cost';
+import { imageToolUsdPerToken, OPENAI_CONTAINER_USD, OPENAI_FILE_SEARCH_USD } from '../usage/openai-tool-prices';
 
 /** One image model a name can reach and its per-image price (the default image's). */
 export interface ImageModelPrice {
@@ -25,8 +26,10 @@ export interface WorstPrices {
    * size and `n` may cost there (worstCaseOf) rather than the dearest image any request could ask.
    */
   imageModels?: ImageModelPrice[];
-  /** USD per web search a target's provider bills (Anthropic's server tool); unset: none. */
+  /** USD per web search a target's provider bills (Anthropic's server tool, OpenAI's Responses tool); unset: none. */
   webSearch?: number;
+  /** Some target is OpenAI's, whose Responses built-in tools bill beside the tokens (openAIToolsWorstUsd). */
+  openAITools?: boolean;
   /** Largest context window among the targets (unknown ones count as DEFAULT_OUTPUT_TOKENS); null for a model of unknown window. */
   contextWindow: number | null;
   /**
@@ -111,6 +114,7 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
     }
     if (p.webSearch) w.webSearch = Math.max(w.webSearch ?? 0, p.webSearch);
     if (p.thinkingOnTop) w.thinkingOnTop = true;
+    if (p.openAITools) w.openAITools = true;
     if (p.imageInputTokens) w.imageInputTokens = Math.max(w.imageInputTokens ?? 0, p.imageInputTokens);
     if (p.priorityMultiplier) w.priorityMultiplier = Math.max(w.priorityMultiplier ?? 1, p.priorityMultiplier);
     if (p.longContext || w.longContext) {
@@ -142,6 +146,7 @@ function entryWorstPrices(entry: ModelEntry): WorstPrices {
     ...(p.image ? { imageModels: [{ provider: entry.provider, model: entry.upstreamId, price: p.image }] } : {}),
     ...(p.webSearch ? { webSearch: p.webSearch } : {}),
     ...(entry.provider === 'anthropic' ? { thinkingOnTop: true } : {}),
+    ...(entry.provider === 'openai' ? { openAITools: true } : {}),
     ...(imageInputTokensOf(entry.upstreamId) > IMAGE_INPUT_TOKENS ? { imageInputTokens: imageInputTokensOf(entry.upstreamId) } : {}),
     ...(p.priorityMultiplier && p.priorityMultiplier > 1 ? { priorityMultiplier: p.priorityMultiplier } : {}),
     contextWindow: entry.contextWindow ?? null,
@@ -200,26 +205,48 @@ export interface WorstCase {
 
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null);
 
-/** Searches reserved for a web search tool that names no `max_uses` (Claude Code sends 8) nor `max_tool_calls`. */
+/** Calls reserved for server-side tools that name no limit (`max_uses`, `max_tool_calls`; Claude Code sends 8). */
 export const DEFAULT_WEB_SEARCHES = 20;
 /**
- * Prompt tokens one web search may add (its results are read as input: Anthropic bills them as
- * input tokens, OpenAI's web_search as search content tokens, gpt-4o-mini's as a fixed 8,000-token block).
+ * Prompt tokens one search may add (its results are read as input: Anthropic bills web search
+ * results as input tokens, OpenAI its web and file search content, gpt-4o-mini's as a fixed 8,000-token block).
  */
 export const SEARCH_CONTENT_TOKENS = 10_000;
 
+const isWebSearch = (t: any) => typeof t?.type === 'string' && t.type.startsWith('web_search');
+
 /**
- * The most web searches a request's server-side search tools may run. Messages: each
- * `web_search_*` tool's `max_uses`, or DEFAULT_WEB_SEARCHES when it names none (Anthropic sets no
- * ceiling of its own). Responses (OpenAI's `web_search`, `web_search_preview`): the body's
- * `max_tool_calls`, or DEFAULT_WEB_SEARCHES. Chat: none (no provider's chat runs them).
+ * The most web searches a Messages request's server tools may run: each `web_search_*` tool's
+ * `max_uses`, or DEFAULT_WEB_SEARCHES when it names none (Anthropic sets no ceiling of its own).
  */
-function webSearchesOf(endpoint: LimitedEndpoint, body: Record<string, unknown>): number {
-  if (!Array.isArray(body.tools) || (endpoint !== 'messages' && endpoint !== 'responses')) return 0;
-  const search = (t: { type?: unknown }) => typeof t?.type === 'string' && t.type.startsWith('web_search');
-  const tools = (body.tools as { type?: unknown; max_uses?: unknown }[]).filter(search);
-  if (endpoint === 'responses') return tools.length ? (num(body.max_tool_calls) ?? DEFAULT_WEB_SEARCHES) : 0;
-  return tools.reduce((n, t) => n + (num(t.max_uses) ?? DEFAULT_WEB_SEARCHES), 0);
+function messagesWebSearches(body: Record<string, unknown>): number {
+  if (!Array.isArray(body.tools)) return 0;
+  return (body.tools as { max_uses?: unknown }[]).filter(isWebSearch).reduce((n, t) => n + (num(t.max_uses) ?? DEFAULT_WEB_SEARCHES), 0);
+}
+
+/**
+ * The most a Responses request's built-in tools may bill at OpenAI beside the tokens, and whether
+ * one searches (its results are prompt: TPM reserves one search's). Up to `max_tool_calls` calls
+ * (else DEFAULT_WEB_SEARCHES) of the dearest tool it names: a web search (its fee and results), a
+ * file search ($2.50 per 1,000 and its chunks), an image of the image generation tool (the
+ * dearest of its quality and size); plus a container per code interpreter tool.
+ */
+function openAIToolsWorstUsd(body: Record<string, unknown>, prices: WorstPrices, inputPrice: number): { usd: number; searches: boolean } {
+  if (!Array.isArray(body.tools)) return { usd: 0, searches: false };
+  const content = (SEARCH_CONTENT_TOKENS * inputPrice) / 1e6;
+  let perCall = 0;
+  let containers = 0;
+  let searches = false;
+  for (const t of body.tools as any[]) {
+    if (isWebSearch(t) && prices.webSearch) perCall = Math.max(perCall, prices.webSearch + content);
+    else if (t?.type === 'file_search') perCall = Math.max(perCall, OPENAI_FILE_SEARCH_USD + content);
+    else if (t?.type === 'image_generation') perCall = Math.max(perCall, gptImageTokens(t, true) * imageToolUsdPerToken(t.model));
+    else if (t?.type === 'code_interpreter') containers++;
+    else continue;
+    searches ||= isWebSearch(t) || t?.type === 'file_search';
+  }
+  const calls = perCall > 0 ? (num(body.max_tool_calls) ?? DEFAULT_WEB_SEARCHES) : 0;
+  return { usd: calls * perCall + containers * OPENAI_CONTAINER_USD, searches };
 }
 
 /**
@@ -307,11 +334,19 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
   let costUsd = (prompt * rate.input + output * rate.output) / 1e6;
   // A request that asks OpenAI for priority processing bills every token at the priority premium.
   if (body.service_tier === 'priority' && prices.priorityMultiplier) costUsd *= prices.priorityMultiplier;
-  // Server-side web searches bill per search beside the tokens, and their results as prompt tokens
-  // (Anthropic's web_search tool on /v1/messages, OpenAI's on /v1/responses). TPM, as for output
-  // without a cap, reserves one search's content at most; the row settles to what was read.
-  const searches = prices.webSearch ? webSearchesOf(endpoint, body) : 0;
-  if (searches) costUsd += searches * (prices.webSearch! + (SEARCH_CONTENT_TOKENS * rate.input) / 1e6);
+  // Server-side tools bill per call beside the tokens, and search results as prompt tokens
+  // (Anthropic's web_search tool on /v1/messages, OpenAI's built-in tools on /v1/responses). TPM, as
+  // for output without a cap, reserves one search's content at most; the row settles to what was read.
+  let searches = false;
+  if (endpoint === 'messages' && prices.webSearch) {
+    const n = messagesWebSearches(body);
+    costUsd += n * (prices.webSearch + (SEARCH_CONTENT_TOKENS * rate.input) / 1e6);
+    searches = n > 0;
+  } else if (endpoint === 'responses' && prices.openAITools) {
+    const tools = openAIToolsWorstUsd(body, prices, rate.input);
+    costUsd += tools.usd;
+    searches = tools.searches;
+  }
   // A Responses follow-up carries the stored conversation the body does not show, and a request
   // may name a file the upstream reads itself (a PDF by URL, an uploaded file id) or give Claude
   // a web fetch tool: the model's

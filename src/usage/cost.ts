@@ -72,7 +72,8 @@ export function serviceTierMultiplier(prices: ModelPrices, tier: Usage['serviceT
  * (usage.serviceTier: OpenAI's flex or priority) bills every token price times the model's
  * multiplier for it.
  * Web searches the provider ran (usage.webSearches) are billed per search at usage.webSearchUsd when
- * the answer showed the rate, else at the model's `webSearch` price.
+ * the answer showed the rate, else at the model's `webSearch` price; other built-in tools' fees
+ * (usage.toolFeesUsd) are added as they are.
  */
 export function computeCost(usage: Usage, modelPrices: ModelPrices, images = 0): number {
   const prices = pricesForPrompt(modelPrices, Math.max(usage.input, 0));
@@ -97,7 +98,7 @@ export function computeCost(usage: Usage, modelPrices: ModelPrices, images = 0):
     serviceTierMultiplier(modelPrices, usage.serviceTier);
   const imagesUsd = images > 0 ? images * (prices.image ?? 0) : 0;
   const searchesUsd = (usage.webSearches ?? 0) > 0 ? usage.webSearches! * (usage.webSearchUsd ?? modelPrices.webSearch ?? 0) : 0;
-  return tokensUsd + imagesUsd + searchesUsd;
+  return tokensUsd + imagesUsd + searchesUsd + Math.max(usage.toolFeesUsd ?? 0, 0);
 }
 
 /**

@@ -33,10 +33,15 @@ export interface Usage {
    */
   webSearches?: number;
   /**
-   * USD per search when the answer shows which rate applies (OpenAI: usage/openai-web-search.ts);
+   * USD per search when the answer shows which rate applies (OpenAI: responses/openai-tool-fees.ts);
    * unset: the model's `webSearch` price.
    */
   webSearchUsd?: number;
+  /**
+   * USD the upstream bills for other built-in tools beside the tokens (OpenAI's file search calls,
+   * code interpreter containers, image generation tool images). Unset: none.
+   */
+  toolFeesUsd?: number;
   /**
    * Of `input`, audio tokens (OpenAI's prompt_tokens_details.audio_tokens), billed at the model's
    * audio input price. Unset: none.

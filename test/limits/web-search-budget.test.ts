@@ -1,12 +1,13 @@
 /**
- * Web searches bill per search beside the tokens. OpenAI's Responses web search tool: a budgeted
- * key reserves the searches a request may run (max_tool_calls, else DEFAULT_WEB_SEARCHES) and its
- * row bills one fee per `web_search_call` item of the answer, at the rate of the tool it used.
+ * OpenAI's Responses built-in tools bill beside the tokens. Web search: a budgeted key reserves the
+ * searches a request may run (max_tool_calls, else DEFAULT_WEB_SEARCHES) and its row bills one fee
+ * per `web_search_call` item of the answer, at the rate of the tool it used; file searches,
+ * code interpreter containers and generated images likewise.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import { models } from '../../src/db/schema';
 import { DEFAULT_WEB_SEARCHES, SEARCH_CONTENT_TOKENS } from '../../src/limits/worst-case';
-import { OPENAI_WEB_SEARCH_PREVIEW_USD, OPENAI_WEB_SEARCH_USD } from '../../src/usage/openai-web-search';
+import { OPENAI_CONTAINER_USD, OPENAI_FILE_SEARCH_USD, OPENAI_WEB_SEARCH_PREVIEW_USD, OPENAI_WEB_SEARCH_USD } from '../../src/usage/openai-tool-prices';
 import { fixtureJson, jsonResponse, startFakeUpstream } from '../helpers/fake-upstream';
 import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { limitedClient } from './limits-helpers';
@@ -76,4 +77,25 @@ test('a budget that fits the tokens but not the searches refuses the request; ma
   answer = searchAnswer(1, 'web_search', null);
   const { response } = await (ask({ max_tool_calls: 5 }) as any).withResponse();
   expect((await gw.waitForRow(response)).costUsd).toBeCloseTo(tokensUsd + OPENAI_WEB_SEARCH_USD, 9);
+});
+
+test('file searches, code interpreter containers and generated images are billed from the answer\'s items', async () => {
+  const c = await limitedClient(gw, 'tool-fees', { budgetUsd: 50, budgetPeriod: 'day' });
+  const base = searchAnswer(0, 'file_search', null);
+  answer = {
+    ...base,
+    tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }, { type: 'code_interpreter', container: { type: 'auto' } }, { type: 'image_generation', quality: 'low', size: '1024x1024' }],
+    output: [
+      { id: 'fs_1', type: 'file_search_call', status: 'completed', queries: ['q'], results: null },
+      { id: 'fs_2', type: 'file_search_call', status: 'completed', queries: ['r'], results: null },
+      { id: 'ci_1', type: 'code_interpreter_call', status: 'completed', code: 'print(1)', container_id: 'cntr_1', outputs: null },
+      { id: 'ci_2', type: 'code_interpreter_call', status: 'completed', code: 'print(2)', container_id: 'cntr_1', outputs: null },
+      { id: 'ig_1', type: 'image_generation_call', status: 'completed', result: 'iVBORw0KGgo=', revised_prompt: 'a cat' },
+      base.output.at(-1),
+    ],
+  };
+  const { response } = await gw.openai(c.key).responses.create({ model: 'search-model', input: 'Go', tools: answer.tools, max_output_tokens: 200, max_tool_calls: 5 } as any).withResponse();
+  // Two file searches, one container, one low square gpt-image-1 image (272 tokens at $40 per 1M).
+  const fees = 2 * OPENAI_FILE_SEARCH_USD + OPENAI_CONTAINER_USD + (272 * 40) / 1e6;
+  expect((await gw.waitForRow(response)).costUsd).toBeCloseTo(tokensUsd + fees, 9);
 });

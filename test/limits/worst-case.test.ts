@@ -64,7 +64,7 @@ test('a group is priced at the dearest of every target it can reach, through nes
     models: [cheap, { ...cheap, id: 'mid', contextWindow: 5000 }, dear],
     groups: [group('outer', ['cheap', 'inner']), group('inner', ['dear', 'outer'])],
   });
-  expect(worstPricesOf('outer', snap)).toEqual({ input: 5, output: 40, image: 0, contextWindow: DEFAULT_OUTPUT_TOKENS });
+  expect(worstPricesOf('outer', snap)).toEqual({ input: 5, output: 40, image: 0, contextWindow: DEFAULT_OUTPUT_TOKENS, openAITools: true });
   expect(worstPricesOf('inner', snap).contextWindow).toBe(DEFAULT_OUTPUT_TOKENS);
   expect(worstPricesOf('gemini/dear', snap)).toMatchObject({ input: 5, output: 40, contextWindow: 1000 });
   expect(worstPricesOf('openai/dear', snap)).toMatchObject({ input: 0, output: 0 });
@@ -124,15 +124,28 @@ test("a Messages request's web search tool reserves its max_uses searches (DEFAU
 });
 
 test("a Responses request with OpenAI's web search tool reserves max_tool_calls searches (DEFAULT_WEB_SEARCHES without it)", () => {
-  const prices = { input: 1000, output: 2000, image: 0, webSearch: 0.025, contextWindow: null };
+  const prices = { input: 1000, output: 2000, image: 0, webSearch: 0.025, openAITools: true, contextWindow: null };
   const tokens = (100 * 1000 + 100 * 2000) / 1e6;
   const perSearch = 0.025 + (SEARCH_CONTENT_TOKENS * 1000) / 1e6;
   const ask = (extra: Record<string, unknown>) => worstCaseOf('responses', { max_output_tokens: 100, ...extra }, 300, prices).costUsd;
   expect(ask({ tools: [{ type: 'web_search' }] })).toBeCloseTo(tokens + DEFAULT_WEB_SEARCHES * perSearch, 12);
   expect(ask({ tools: [{ type: 'web_search_preview' }], max_tool_calls: 3 })).toBeCloseTo(tokens + 3 * perSearch, 12);
   expect(ask({ tools: [{ type: 'function', name: 'f', parameters: {} }] })).toBeCloseTo(tokens, 12);
-  // Chat runs no server-side search.
+  // Chat runs no server-side search; a model that is not OpenAI's runs none of its tools.
   expect(worstCaseOf('chat', { max_tokens: 100, tools: [{ type: 'web_search' }] }, 300, prices).costUsd).toBeCloseTo(tokens, 12);
+  expect(ask({ tools: [{ type: 'file_search' }] })).toBeCloseTo(tokens + DEFAULT_WEB_SEARCHES * (0.0025 + (SEARCH_CONTENT_TOKENS * 1000) / 1e6), 12);
+  expect(worstCaseOf('responses', { max_output_tokens: 100, tools: [{ type: 'file_search' }] }, 300, { ...prices, openAITools: undefined }).costUsd).toBeCloseTo(tokens, 12);
+});
+
+test("a Responses request's image generation and code interpreter tools reserve their images and containers", () => {
+  const prices = { input: 1, output: 2, image: 0, openAITools: true, contextWindow: null };
+  const tokens = (100 * 1 + 100 * 2) / 1e6;
+  const ask = (extra: Record<string, unknown>) => worstCaseOf('responses', { max_output_tokens: 100, ...extra }, 300, prices).costUsd;
+  // gpt-image-1's dearest image (high, non-square: 6,240 tokens at $40 per 1M), max_tool_calls of them.
+  expect(ask({ tools: [{ type: 'image_generation' }], max_tool_calls: 2 })).toBeCloseTo(tokens + 2 * 6_240 * 40 / 1e6, 12);
+  // Its quality and size named: that image (low, square: 272 tokens); gpt-image-1-mini at $8 per 1M.
+  expect(ask({ tools: [{ type: 'image_generation', quality: 'low', size: '1024x1024', model: 'gpt-image-1-mini' }], max_tool_calls: 1 })).toBeCloseTo(tokens + 272 * 8 / 1e6, 12);
+  expect(ask({ tools: [{ type: 'code_interpreter', container: { type: 'auto' } }] })).toBeCloseTo(tokens + 0.03, 12);
 });
 
 test('audio prices and the priority premium: an audio model reserves at its audio rates, a priority request at the premium', () => {
