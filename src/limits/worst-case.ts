@@ -302,8 +302,8 @@ function promptEstimate(bodyBytes: number, files: FileInputs, prices: WorstPrice
 /**
  * The most a request may cost and the tokens it may use: the prompt estimated from the body's
  * size, plus the output it asked to be capped at (`max_tokens`, `max_completion_tokens`,
- * `max_output_tokens`), else the model's context window less the prompt (the true ceiling),
- * else DEFAULT_OUTPUT_TOKENS; either at most the model's output limit, which the gateway lowers a
+ * `max_output_tokens`), else the model's context window (the prompt estimate is no lower bound to
+ * take off it), else DEFAULT_OUTPUT_TOKENS; either at most the model's output limit, which the gateway lowers a
  * larger ask to. Images: `n` images at the dearest price their quality and size may
  * bill (worstImagePrice), plus output tokens each.
  */
@@ -327,7 +327,10 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
   const asked = askedRaw === null ? null : cap(askedRaw + thinking);
   // Each of a chat request's `n` choices writes up to the output allowance (OpenAI, Gemini's candidateCount).
   const choices = endpoint === 'chat' ? Math.min(Math.floor(num(body.n) ?? 1), MAX_CHOICES) || 1 : 1;
-  const output = choices * (asked ?? cap(prices.contextWindow ? Math.max(prices.contextWindow - prompt, 1) : DEFAULT_OUTPUT_TOKENS));
+  // Without an ask, the window itself (at most the output limit), not the window less the prompt
+  // estimate: 3 bytes a token overstates most prompts (English runs ~4, a base64 image far more),
+  // and every token the estimate overstates is one more the answer may write, at the dearer price.
+  const output = choices * (asked ?? cap(prices.contextWindow ?? DEFAULT_OUTPUT_TOKENS));
   // TPM reserves the default allowance at most when no cap was asked: a 1M-token window would
   // otherwise shut out every key whose TPM is below it. The budget reserves the real ceiling.
   const tpmOutput = asked !== null ? choices * asked : Math.min(output, choices * DEFAULT_OUTPUT_TOKENS);

@@ -13,10 +13,13 @@ test('chat: prompt by bytes / 3 plus max_tokens (or max_completion_tokens) at th
   expect(worstCaseOf('responses', { max_output_tokens: 10 }, 30, prices).tokens).toBe(20);
 });
 
-test('without a cap the budget reserves the rest of the context window, TPM at most the default allowance', () => {
+test('without a cap the budget reserves the context window as output (the prompt estimate is no lower bound), TPM at most the default allowance', () => {
   const w = worstCaseOf('chat', {}, 300, prices);
-  expect(w.costUsd).toBeCloseTo((100 * 1000 + 9_900 * 2000) / 1e6, 12);
-  expect(w.tokens).toBe(100 + 9_900);
+  expect(w.costUsd).toBeCloseTo((100 * 1000 + 10_000 * 2000) / 1e6, 12);
+  expect(w.tokens).toBe(100 + 10_000);
+  // 6,000 bytes of English are ~1,500 tokens, estimated 2,000: the answer may write 8,500, more
+  // than the 8,000 the window less the estimate would leave.
+  expect(worstCaseOf('chat', {}, 6_000, prices).costUsd).toBeGreaterThanOrEqual((1_500 * 1000 + 8_500 * 2000) / 1e6);
   const unknown = worstCaseOf('chat', {}, 300, { ...prices, contextWindow: null });
   expect(unknown.tokens).toBe(100 + DEFAULT_OUTPUT_TOKENS);
 });
@@ -239,8 +242,8 @@ test('a chat request reserves output for each of its n choices', () => {
   expect(worstCaseOf('chat', { max_tokens: 100, n: 4 }, 300, prices)).toEqual({ costUsd: (100 * 1000 + 400 * 2000) / 1e6, tokens: 500 });
   // Without a cap each choice may reach the window's rest; TPM the default allowance each.
   const open = worstCaseOf('chat', { n: 2 }, 300, prices);
-  expect(open.costUsd).toBeCloseTo((100 * 1000 + 2 * 9_900 * 2000) / 1e6, 12);
-  expect(open.tokens).toBe(100 + 2 * 9_900);
+  expect(open.costUsd).toBeCloseTo((100 * 1000 + 2 * 10_000 * 2000) / 1e6, 12);
+  expect(open.tokens).toBe(100 + 2 * 10_000);
   expect(worstCaseOf('chat', { max_tokens: 100, n: 0.5 }, 300, prices).tokens).toBe(200);
 });
 
