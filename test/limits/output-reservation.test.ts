@@ -32,3 +32,20 @@ test('an image URL reserves an image of the dearest kind the model counts (gpt-4
   expect([err.status, err.code]).toEqual([429, 'rate_limit_exceeded']);
   await openai.chat.completions.create(chatBody('lim-model'));
 });
+
+test('a chunked body (no content-length) is estimated by its bytes, not its characters: CJK text is ~a token a character', async () => {
+  const c = await limitedClient(rig.gw, 'chunked-cjk', { tpm: 15_000 });
+  // 30,000 CJK characters: 90,000 bytes, ~30,000 tokens; counted as characters it looked like 10,000.
+  const body = JSON.stringify(chatBody('lim-model', { messages: [{ role: 'user', content: '漢'.repeat(30_000) }] }));
+  const chunked = new ReadableStream({
+    start(ctrl) {
+      ctrl.enqueue(new TextEncoder().encode(body));
+      ctrl.close();
+    },
+  });
+  const res = await fetch(`${rig.gw.url}/v1/chat/completions`, {
+    method: 'POST', body: chunked, duplex: 'half', headers: { authorization: `Bearer ${c.key}`, 'content-type': 'application/json' },
+  } as RequestInit);
+  expect(res.status).toBe(429);
+  expect(((await res.json()) as any).error.code).toBe('rate_limit_exceeded');
+});
