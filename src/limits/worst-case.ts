@@ -45,10 +45,11 @@ export interface WorstPrices {
    */
   longContext?: { threshold: number; input: number; output: number };
   /**
-   * Some target is Claude, whose translated requests (chat, Responses) get a `reasoning_effort`'s
-   * thinking budget on top of the asked max_tokens (providers/anthropic/anthropic-limits.ts planTokens).
+   * Some target is Claude: its translated requests (chat, Responses) get a `reasoning_effort`'s
+   * thinking budget on top of the asked max_tokens (providers/anthropic/anthropic-limits.ts
+   * planTokens), and a request with tools a tool-use system prompt (claudeToolTokens).
    */
-  thinkingOnTop?: boolean;
+  claude?: boolean;
   /** Prompt tokens one image may bill at the dearest target (imageInputTokens); unset: IMAGE_INPUT_TOKENS. */
   imageInputTokens?: number;
   /** The highest priority-tier multiplier among the targets (OpenAI's service_tier priority); unset: none. */
@@ -113,7 +114,7 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
       if (!have.some((h) => h.provider === m.provider && h.model === m.model && h.price === m.price)) have.push(m);
     }
     if (p.webSearch) w.webSearch = Math.max(w.webSearch ?? 0, p.webSearch);
-    if (p.thinkingOnTop) w.thinkingOnTop = true;
+    if (p.claude) w.claude = true;
     if (p.openAITools) w.openAITools = true;
     if (p.imageInputTokens) w.imageInputTokens = Math.max(w.imageInputTokens ?? 0, p.imageInputTokens);
     if (p.priorityMultiplier) w.priorityMultiplier = Math.max(w.priorityMultiplier ?? 1, p.priorityMultiplier);
@@ -145,7 +146,7 @@ function entryWorstPrices(entry: ModelEntry): WorstPrices {
     image: (p.image ?? 0) * maxImagePriceUnits(entry.upstreamId),
     ...(p.image ? { imageModels: [{ provider: entry.provider, model: entry.upstreamId, price: p.image }] } : {}),
     ...(p.webSearch ? { webSearch: p.webSearch } : {}),
-    ...(entry.provider === 'anthropic' ? { thinkingOnTop: true } : {}),
+    ...(entry.provider === 'anthropic' ? { claude: true } : {}),
     ...(entry.provider === 'openai' ? { openAITools: true } : {}),
     ...(imageInputTokensOf(entry.upstreamId) > IMAGE_INPUT_TOKENS ? { imageInputTokens: imageInputTokensOf(entry.upstreamId) } : {}),
     ...(p.priorityMultiplier && p.priorityMultiplier > 1 ? { priorityMultiplier: p.priorityMultiplier } : {}),
@@ -183,6 +184,21 @@ function thinkingOnTopOf(endpoint: LimitedEndpoint, body: Record<string, unknown
   } catch {
     return 0; // refused with a 400 before anything is billed
   }
+}
+
+/** Anthropic's tool-use system prompt, added to the prompt of a request with tools (346 tokens at most for Claude 4). */
+const CLAUDE_TOOL_SYSTEM_TOKENS = 400;
+/** What each of Anthropic's typed tools (computer_*, bash_*, text_editor_*...) adds beside its definition (computer use: 735). */
+const CLAUDE_TYPED_TOOL_TOKENS = 750;
+
+/**
+ * Prompt tokens a Claude target adds for a request's tools that its body does not show: the
+ * tool-use system prompt, and each typed tool's own instructions (the body names it in a few bytes).
+ */
+function claudeToolTokens(body: Record<string, unknown>): number {
+  if (!Array.isArray(body.tools) || body.tools.length === 0) return 0;
+  const typed = (body.tools as { type?: unknown }[]).filter((t) => typeof t?.type === 'string' && /_\d{8}$/.test(t.type)).length;
+  return CLAUDE_TOOL_SYSTEM_TOKENS + typed * CLAUDE_TYPED_TOOL_TOKENS;
 }
 
 /** Output tokens allowed when the request names no limit and the model's window is unknown. */
@@ -309,7 +325,8 @@ function promptEstimate(bodyBytes: number, files: FileInputs, prices: WorstPrice
  */
 export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unknown>, bodyBytes: number, prices: WorstPrices): WorstCase {
   const files = fileInputsOf(endpoint, body);
-  const prompt = (endpoint === 'embeddings' ? tokenArrayCount(body.input) : null) ?? promptEstimate(bodyBytes, files, prices);
+  const prompt = (endpoint === 'embeddings' ? tokenArrayCount(body.input) : null) ??
+    promptEstimate(bodyBytes, files, prices) + (prices.claude && endpoint !== 'images' ? claudeToolTokens(body) : 0);
   // A prompt that reaches a long-context tier bills the whole request at the tier's prices.
   const rate = atPrompt(prices, prompt);
   // Counting tokens is free (its row costs nothing): it reserves nothing against a budget.
@@ -323,7 +340,7 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
   const cap = (n: number) => (prices.maxOutputTokens ? Math.min(n, prices.maxOutputTokens) : n);
   const askedRaw = num(body.max_completion_tokens) ?? num(body.max_tokens) ?? num(body.max_output_tokens);
   // A Claude target is sent a reasoning_effort's thinking budget on top of a small max_tokens.
-  const thinking = prices.thinkingOnTop ? thinkingOnTopOf(endpoint, body) : 0;
+  const thinking = prices.claude ? thinkingOnTopOf(endpoint, body) : 0;
   const asked = askedRaw === null ? null : cap(askedRaw + thinking);
   // Each of a chat request's `n` choices writes up to the output allowance (OpenAI, Gemini's candidateCount).
   const choices = endpoint === 'chat' ? Math.min(Math.floor(num(body.n) ?? 1), MAX_CHOICES) || 1 : 1;

@@ -95,7 +95,7 @@ test('a prompt that reaches a long-context tier reserves at the tier\u2019s pric
   };
   const snap = makeSnapshot({ models: [claude] });
   const w = worstPricesOf('claude', snap);
-  expect(w).toEqual({ input: 6, output: 15, image: 0, contextWindow: 1_000_000, longContext: { threshold: 200_001, input: 12, output: 22.5 }, thinkingOnTop: true });
+  expect(w).toEqual({ input: 6, output: 15, image: 0, contextWindow: 1_000_000, longContext: { threshold: 200_001, input: 12, output: 22.5 }, claude: true });
   // 600,000 bytes: 200,000 prompt tokens, under the tier; 600,003 bytes: 200,001, in it.
   expect(worstCaseOf('chat', { max_tokens: 1000 }, 600_000, w).costUsd).toBeCloseTo((200_000 * 6 + 1000 * 15) / 1e6, 12);
   expect(worstCaseOf('chat', { max_tokens: 1000 }, 600_003, w).costUsd).toBeCloseTo((200_001 * 12 + 1000 * 22.5) / 1e6, 12);
@@ -259,4 +259,15 @@ test('a reasoning_effort that a Claude target adds as thinking on top of max_tok
   expect(out('gpt', 'chat', { max_tokens: 100, reasoning_effort: 'high' })).toBe(100);
   // An effort the adapter refuses (400 before anything is billed) adds nothing.
   expect(out('claude', 'chat', { max_tokens: 100, reasoning_effort: 'extreme' })).toBe(100);
+});
+
+test("a Claude target's tool-use system prompt (and each typed tool's instructions) is reserved beside a few bytes of tools", () => {
+  const claude = { ...model('claude', 'anthropic'), contextWindow: 200_000, maxOutputTokens: 64_000 };
+  const snap = makeSnapshot({ models: [claude, model('gpt', 'openai')] });
+  const body = { max_tokens: 10, tools: [{ name: 'f', input_schema: { type: 'object' } }, { type: 'bash_20250124', name: 'bash' }] };
+  const prompt = (name: string, endpoint: 'chat' | 'messages' = 'messages') => worstCaseOf(endpoint, body, 300, worstPricesOf(name, snap)).tokens - 10;
+  expect(prompt('claude')).toBe(100 + 400 + 750);
+  expect(prompt('claude', 'chat')).toBe(100 + 400 + 750);
+  expect(prompt('gpt')).toBe(100);
+  expect(worstCaseOf('messages', { max_tokens: 10 }, 300, worstPricesOf('claude', snap)).tokens).toBe(110);
 });
