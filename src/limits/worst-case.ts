@@ -52,6 +52,11 @@ export interface WorstPrices {
   claude?: boolean;
   /** Prompt tokens one image may bill at the dearest target (imageInputTokens); unset: IMAGE_INPUT_TOKENS. */
   imageInputTokens?: number;
+  /**
+   * USD the classifier calls of the groups the name goes through may cost (each a logged request of
+   * its own, charged to the key: proxy/chat-pipeline.ts classifierCallModel); unset: none.
+   */
+  classifierUsd?: number;
   /** The highest priority-tier multiplier among the targets (OpenAI's service_tier priority); unset: none. */
   priorityMultiplier?: number;
   /**
@@ -96,12 +101,13 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
   seen.add(name);
   const w: WorstPrices = { input: 0, output: 0, image: 0, contextWindow: 0 };
   let maxOutput: number | null = 0;
-  // A classifier group's scoring call is billed as its own row (charged to the key when it lands),
-  // so only whether its model has a price matters here.
+  // A classifier group's scoring call is billed as its own row, charged to the key when it lands:
+  // reserved here beside the request's own cost.
   const classifier = group.strategy === 'classifier' ? group.settings.classifier_model : undefined;
   if (typeof classifier === 'string') {
-    const unpriced = worstPricesOf(classifier, snap, seen).unpriced;
-    if (unpriced) w.unpriced = unpriced;
+    const c = worstPricesOf(classifier, snap, seen);
+    if (c.unpriced) w.unpriced = c.unpriced;
+    w.classifierUsd = classifierCallUsd(c);
   }
   for (const t of group.targets) {
     const p = worstPricesOf(t, snap, seen);
@@ -115,6 +121,8 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
     }
     if (p.webSearch) w.webSearch = Math.max(w.webSearch ?? 0, p.webSearch);
     if (p.claude) w.claude = true;
+    // Each classifier group on the way may score the prompt once.
+    if (p.classifierUsd) w.classifierUsd = (w.classifierUsd ?? 0) + p.classifierUsd;
     if (p.openAITools) w.openAITools = true;
     if (p.imageInputTokens) w.imageInputTokens = Math.max(w.imageInputTokens ?? 0, p.imageInputTokens);
     if (p.priorityMultiplier) w.priorityMultiplier = Math.max(w.priorityMultiplier ?? 1, p.priorityMultiplier);
@@ -184,6 +192,21 @@ function thinkingOnTopOf(endpoint: LimitedEndpoint, body: Record<string, unknown
   } catch {
     return 0; // refused with a 400 before anything is billed
   }
+}
+
+/**
+ * Prompt tokens of a classifier call: its fixed instructions and notes (~200) and at most 3,000
+ * characters of the user's last turn (routing/classifier-strategy.ts), taken at 2 tokens a character.
+ */
+const CLASSIFIER_PROMPT_TOKENS = 6_200;
+
+/**
+ * The most one classifier call may cost: its prompt, and an answer as long as the classifier model
+ * writes (it is sent without max_tokens, and a reasoning model thinks before its one integer).
+ */
+function classifierCallUsd(c: WorstPrices): number {
+  const output = c.maxOutputTokens ?? c.contextWindow ?? DEFAULT_OUTPUT_TOKENS;
+  return (CLASSIFIER_PROMPT_TOKENS * c.input + output * c.output) / 1e6 + (c.classifierUsd ?? 0);
 }
 
 /** Anthropic's tool-use system prompt, added to the prompt of a request with tools (346 tokens at most for Claude 4). */
@@ -329,8 +352,18 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
     promptEstimate(bodyBytes, files, prices) + (prices.claude && endpoint !== 'images' ? claudeToolTokens(body) : 0);
   // A prompt that reaches a long-context tier bills the whole request at the tier's prices.
   const rate = atPrompt(prices, prompt);
-  // Counting tokens is free (its row costs nothing): it reserves nothing against a budget.
-  if (endpoint === 'count_tokens') return { costUsd: 0, tokens: 0 };
+  // Counting tokens is free (its row costs nothing): it reserves nothing against a budget, but for
+  // a classifier group's scoring call, which routing it makes (and every endpoint's) may run.
+  const classifierUsd = prices.classifierUsd ?? 0;
+  if (endpoint === 'count_tokens') return { costUsd: classifierUsd, tokens: 0 };
+  const result = worstCaseOwn(endpoint, body, prompt, rate, prices, files.readsItself);
+  return { costUsd: result.costUsd + classifierUsd, tokens: result.tokens };
+}
+
+/** The worst case of the request itself (worstCaseOf, without the classifier calls its routing may make). */
+function worstCaseOwn(
+  endpoint: LimitedEndpoint, body: Record<string, unknown>, prompt: number, rate: { input: number; output: number }, prices: WorstPrices, readsFiles: boolean,
+): WorstCase {
   if (endpoint === 'embeddings') return { costUsd: (prompt * rate.input) / 1e6, tokens: prompt };
   if (endpoint === 'images') {
     const n = num(body.n) ?? 1;
@@ -371,7 +404,7 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
   // may name a file the upstream reads itself (a PDF by URL, an uploaded file id) or give Claude
   // a web fetch tool: the model's
   // whole window, at the dearer price of the tier such a prompt reaches, is then the only honest ceiling.
-  const unseen = files.readsItself || (endpoint === 'responses' && typeof body.previous_response_id === 'string') || (endpoint === 'messages' && fetchesPages(body));
+  const unseen = readsFiles || (endpoint === 'responses' && typeof body.previous_response_id === 'string') || (endpoint === 'messages' && fetchesPages(body));
   if (unseen && prices.contextWindow) {
     const full = atPrompt(prices, prices.contextWindow);
     costUsd = Math.max(costUsd, (prices.contextWindow * Math.max(full.input, full.output)) / 1e6);

@@ -271,3 +271,19 @@ test("a Claude target's tool-use system prompt (and each typed tool's instructio
   expect(prompt('gpt')).toBe(100);
   expect(worstCaseOf('messages', { max_tokens: 10 }, 300, worstPricesOf('claude', snap)).tokens).toBe(110);
 });
+
+test("a classifier group reserves its scoring call: the excerpt it sends and an answer as long as the classifier writes", () => {
+  const judge = { ...model('judge', 'openai'), prices: { input: 1, cachedInput: null, output: 4, reasoning: null, image: null }, maxOutputTokens: 1_000 };
+  const worker = { ...model('worker', 'openai'), prices: { input: 1000, cachedInput: null, output: 2000, reasoning: null, image: null } };
+  const scored = group('scored', ['worker'], { strategy: 'classifier', settings: { classifier_model: 'judge' } });
+  const snap = makeSnapshot({ models: [judge, worker], groups: [scored, group('outer', ['scored'], { strategy: 'classifier', settings: { classifier_model: 'judge' } })] });
+  const call = (6_200 * 1 + 1_000 * 4) / 1e6;
+  expect(worstPricesOf('scored', snap).classifierUsd).toBeCloseTo(call, 12);
+  // Two classifier groups on the way: two calls.
+  expect(worstPricesOf('outer', snap).classifierUsd).toBeCloseTo(2 * call, 12);
+  const own = (100 * 1000 + 100 * 2000) / 1e6;
+  expect(worstCaseOf('chat', { max_tokens: 100 }, 300, worstPricesOf('scored', snap)).costUsd).toBeCloseTo(own + call, 12);
+  // count_tokens routes too: only the classifier call is reserved.
+  expect(worstCaseOf('count_tokens', {}, 300, worstPricesOf('scored', snap))).toEqual({ costUsd: call, tokens: 0 });
+  expect(worstPricesOf('worker', snap).classifierUsd).toBeUndefined();
+});
