@@ -3,6 +3,7 @@
  * image bills rather than the few bytes of its URL.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
+import { modelGroups } from '../../src/db/schema';
 import { apiError } from '../helpers/start-gateway';
 import { chatBody, limitedClient, startLimitsRig, type LimitsRig } from './limits-helpers';
 
@@ -48,4 +49,14 @@ test('a chunked body (no content-length) is estimated by its bytes, not its char
   } as RequestInit);
   expect(res.status).toBe(429);
   expect(((await res.json()) as any).error.code).toBe('rate_limit_exceeded');
+});
+
+test("a classifier group's scoring call is reserved with the request: a budget that fits the request alone refuses it", async () => {
+  // The classifier (lim-other, $0.001 a token, no output limit known) may write 16,384 tokens after its 6,200-token prompt: ~$22.6.
+  rig.gw.ctx.db.insert(modelGroups).values({ name: 'lim-classified', strategy: 'classifier', targets: ['lim-model'], settings: { classifier_model: 'lim-other' }, updatedAt: Date.now() }).run();
+  const c = await limitedClient(rig.gw, 'classified', { budgetUsd: 20, budgetPeriod: 'day' });
+  const err = await apiError(rig.gw.openai(c.key).chat.completions.create(chatBody('lim-classified')));
+  expect([err.status, err.code]).toEqual([429, 'budget_exceeded']);
+  expect(err.message).toMatch(/this request may cost up to \$22\.6/);
+  await rig.gw.openai(c.key).chat.completions.create(chatBody('lim-model'));
 });
