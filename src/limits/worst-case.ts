@@ -304,9 +304,17 @@ function tokenArrayCount(input: unknown): number | null {
   return n;
 }
 
-/** A Messages request with Anthropic's web fetch tool: the pages (or PDFs) it reads are prompt the body does not show. */
-function fetchesPages(body: Record<string, unknown>): boolean {
-  return Array.isArray(body.tools) && body.tools.some((t: any) => typeof t?.type === 'string' && t.type.startsWith('web_fetch'));
+/**
+ * A request whose upstream reads content in on its own, prompt the body does not show: Anthropic's
+ * web fetch tool (the pages or PDFs it fetches) or MCP servers (`mcp_servers`: their tool results),
+ * an OpenAI Responses `mcp` tool (likewise).
+ */
+function readsRemoteContent(endpoint: LimitedEndpoint, body: Record<string, unknown>): boolean {
+  const tools = Array.isArray(body.tools) ? (body.tools as { type?: unknown }[]) : [];
+  if (endpoint === 'messages') {
+    return (Array.isArray(body.mcp_servers) && body.mcp_servers.length > 0) || tools.some((t) => typeof t?.type === 'string' && t.type.startsWith('web_fetch'));
+  }
+  return endpoint === 'responses' && tools.some((t) => t?.type === 'mcp');
 }
 
 /**
@@ -401,10 +409,10 @@ function worstCaseOwn(
     searches = tools.searches;
   }
   // A Responses follow-up carries the stored conversation the body does not show, and a request
-  // may name a file the upstream reads itself (a PDF by URL, an uploaded file id) or give Claude
-  // a web fetch tool: the model's
+  // may name a file the upstream reads itself (a PDF by URL, an uploaded file id) or give it tools
+  // that read content in (web fetch, MCP): the model's
   // whole window, at the dearer price of the tier such a prompt reaches, is then the only honest ceiling.
-  const unseen = readsFiles || (endpoint === 'responses' && typeof body.previous_response_id === 'string') || (endpoint === 'messages' && fetchesPages(body));
+  const unseen = readsFiles || (endpoint === 'responses' && typeof body.previous_response_id === 'string') || readsRemoteContent(endpoint, body);
   if (unseen && prices.contextWindow) {
     const full = atPrompt(prices, prices.contextWindow);
     costUsd = Math.max(costUsd, (prices.contextWindow * Math.max(full.input, full.output)) / 1e6);

@@ -46,6 +46,9 @@ test('a Messages request naming content Anthropic reads itself (a document by UR
   expect(ask({ type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } })).toBeCloseTo(bySize + (IMAGE_INPUT_TOKENS - Math.ceil('https://example.com/a.png'.length / 3)) * 1000 / 1e6, 12);
   // Anthropic's web fetch tool reads pages the body does not show.
   expect(worstCaseOf('messages', { max_tokens: 10, tools: [{ type: 'web_fetch_20250910', name: 'web_fetch', max_uses: 2 }], messages: [] }, 30, prices).costUsd).toBeCloseTo(window, 12);
+  // MCP servers' tool results are prompt the body does not show too (Anthropic's connector, OpenAI's mcp tool).
+  expect(worstCaseOf('messages', { max_tokens: 10, mcp_servers: [{ type: 'url', url: 'https://mcp.example.com/sse', name: 'x' }], messages: [] }, 30, prices).costUsd).toBeCloseTo(window, 12);
+  expect(worstCaseOf('responses', { max_output_tokens: 10, tools: [{ type: 'mcp', server_label: 'x', server_url: 'https://mcp.example.com' }] }, 30, prices).costUsd).toBeCloseTo(window, 12);
   // Chat bodies are not read for Anthropic's blocks.
   expect(worstCaseOf('chat', { max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'url', url: 'x' } }] }] }, 30, prices).costUsd).toBeCloseTo(bySize, 12);
 });
