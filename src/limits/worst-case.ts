@@ -388,10 +388,13 @@ function worstCaseOwn(
   // Without an ask, the window itself (at most the output limit), not the window less the prompt
   // estimate: 3 bytes a token overstates most prompts (English runs ~4, a base64 image far more),
   // and every token the estimate overstates is one more the answer may write, at the dearer price.
-  const output = choices * (asked ?? cap(prices.contextWindow ?? DEFAULT_OUTPUT_TOKENS));
+  // Predicted outputs: the prediction's tokens the answer does not use bill as completion tokens
+  // (OpenAI's rejected_prediction_tokens), beside what max_tokens lets the model write.
+  const predicted = endpoint === 'chat' && body.prediction && typeof body.prediction === 'object' ? Math.ceil(Buffer.byteLength(JSON.stringify(body.prediction)) / BYTES_PER_TOKEN) : 0;
+  const output = choices * ((asked ?? cap(prices.contextWindow ?? DEFAULT_OUTPUT_TOKENS)) + predicted);
   // TPM reserves the default allowance at most when no cap was asked: a 1M-token window would
   // otherwise shut out every key whose TPM is below it. The budget reserves the real ceiling.
-  const tpmOutput = asked !== null ? choices * asked : Math.min(output, choices * DEFAULT_OUTPUT_TOKENS);
+  const tpmOutput = asked !== null ? choices * (asked + predicted) : Math.min(output, choices * DEFAULT_OUTPUT_TOKENS);
   let costUsd = (prompt * rate.input + output * rate.output) / 1e6;
   // A request that asks OpenAI for priority processing bills every token at the priority premium.
   if (body.service_tier === 'priority' && prices.priorityMultiplier) costUsd *= prices.priorityMultiplier;

@@ -290,3 +290,9 @@ test("a classifier group reserves its scoring call: the excerpt it sends and an 
   expect(worstCaseOf('count_tokens', {}, 300, worstPricesOf('scored', snap))).toEqual({ costUsd: call, tokens: 0 });
   expect(worstPricesOf('worker', snap).classifierUsd).toBeUndefined();
 });
+
+test("a chat request's predicted output reserves its tokens as output too (the rejected ones bill as completion tokens)", () => {
+  const prediction = { type: 'content', content: 'x'.repeat(3_000) };
+  const predicted = Math.ceil(JSON.stringify(prediction).length / 3);
+  expect(worstCaseOf('chat', { max_tokens: 100, prediction }, 300, prices)).toEqual({ costUsd: (100 * 1000 + (100 + predicted) * 2000) / 1e6, tokens: 200 + predicted });
+});
