@@ -385,19 +385,28 @@ function worstCaseOwn(
   const asked = askedRaw === null ? null : cap(askedRaw + thinking);
   // Each of a chat request's `n` choices writes up to the output allowance (OpenAI, Gemini's candidateCount).
   const choices = endpoint === 'chat' ? Math.min(Math.floor(num(body.n) ?? 1), MAX_CHOICES) || 1 : 1;
-  // Without an ask, the window itself (at most the output limit), not the window less the prompt
-  // estimate: 3 bytes a token overstates most prompts (English runs ~4, a base64 image far more),
-  // and every token the estimate overstates is one more the answer may write, at the dearer price.
   // Predicted outputs: the prediction's tokens the answer does not use bill as completion tokens
   // (OpenAI's rejected_prediction_tokens), beside what max_tokens lets the model write.
   const predicted = endpoint === 'chat' && body.prediction && typeof body.prediction === 'object' ? Math.ceil(Buffer.byteLength(JSON.stringify(body.prediction)) / BYTES_PER_TOKEN) : 0;
+  // Without an ask, the window itself (at most the output limit), not the window less the prompt
+  // estimate: 3 bytes a token overstates most prompts (English runs ~4, a base64 image far more),
+  // and every token the estimate overstates is one more the answer may write, at the dearer price.
   const output = choices * ((asked ?? cap(prices.contextWindow ?? DEFAULT_OUTPUT_TOKENS)) + predicted);
   // TPM reserves the default allowance at most when no cap was asked: a 1M-token window would
   // otherwise shut out every key whose TPM is below it. The budget reserves the real ceiling.
   const tpmOutput = asked !== null ? choices * (asked + predicted) : Math.min(output, choices * DEFAULT_OUTPUT_TOKENS);
-  let costUsd = (prompt * rate.input + output * rate.output) / 1e6;
+  let tokensUsd = (prompt * rate.input + output * rate.output) / 1e6;
+  // A Responses follow-up carries the stored conversation the body does not show, and a request
+  // may name a file the upstream reads itself (a PDF by URL, an uploaded file id) or give it tools
+  // that read content in (web fetch, MCP): the model's whole window, at the dearer price of the
+  // tier such a prompt reaches, is then the only honest ceiling of its tokens.
+  const unseen = readsFiles || (endpoint === 'responses' && typeof body.previous_response_id === 'string') || readsRemoteContent(endpoint, body);
+  if (unseen && prices.contextWindow) {
+    const full = atPrompt(prices, prices.contextWindow);
+    tokensUsd = Math.max(tokensUsd, (prices.contextWindow * Math.max(full.input, full.output)) / 1e6);
+  }
   // A request that asks OpenAI for priority processing bills every token at the priority premium.
-  if (body.service_tier === 'priority' && prices.priorityMultiplier) costUsd *= prices.priorityMultiplier;
+  let costUsd = body.service_tier === 'priority' && prices.priorityMultiplier ? tokensUsd * prices.priorityMultiplier : tokensUsd;
   // Server-side tools bill per call beside the tokens, and search results as prompt tokens
   // (Anthropic's web_search tool on /v1/messages, OpenAI's built-in tools on /v1/responses). TPM, as
   // for output without a cap, reserves one search's content at most; the row settles to what was read.
@@ -410,15 +419,6 @@ function worstCaseOwn(
     const tools = openAIToolsWorstUsd(body, prices, rate.input);
     costUsd += tools.usd;
     searches = tools.searches;
-  }
-  // A Responses follow-up carries the stored conversation the body does not show, and a request
-  // may name a file the upstream reads itself (a PDF by URL, an uploaded file id) or give it tools
-  // that read content in (web fetch, MCP): the model's
-  // whole window, at the dearer price of the tier such a prompt reaches, is then the only honest ceiling.
-  const unseen = readsFiles || (endpoint === 'responses' && typeof body.previous_response_id === 'string') || readsRemoteContent(endpoint, body);
-  if (unseen && prices.contextWindow) {
-    const full = atPrompt(prices, prices.contextWindow);
-    costUsd = Math.max(costUsd, (prices.contextWindow * Math.max(full.input, full.output)) / 1e6);
   }
   return { costUsd, tokens: prompt + tpmOutput + (searches ? SEARCH_CONTENT_TOKENS : 0) };
 }

@@ -296,3 +296,12 @@ test("a chat request's predicted output reserves its tokens as output too (the r
   const predicted = Math.ceil(JSON.stringify(prediction).length / 3);
   expect(worstCaseOf('chat', { max_tokens: 100, prediction }, 300, prices)).toEqual({ costUsd: (100 * 1000 + (100 + predicted) * 2000) / 1e6, tokens: 200 + predicted });
 });
+
+test("a follow-up that reserves the whole window still reserves its tool fees beside it, and a priority request the window at the premium", () => {
+  const p = { input: 1000, output: 2000, image: 0, webSearch: 0.025, openAITools: true, contextWindow: 10_000, priorityMultiplier: 2 };
+  const window = (10_000 * 2000) / 1e6;
+  const follow = { previous_response_id: 'resp_1', max_output_tokens: 10, tools: [{ type: 'web_search' }], max_tool_calls: 2 };
+  const fees = 2 * (0.025 + (SEARCH_CONTENT_TOKENS * 1000) / 1e6);
+  expect(worstCaseOf('responses', follow, 30, p).costUsd).toBeCloseTo(window + fees, 12);
+  expect(worstCaseOf('responses', { ...follow, tools: [], service_tier: 'priority' }, 30, p).costUsd).toBeCloseTo(2 * window, 12);
+});
