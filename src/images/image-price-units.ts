@@ -19,7 +19,7 @@ const isLarge = (size: unknown) => size === '1792x1024' || size === '1024x1792';
  * quality is high, `auto` or no size is non-square); otherwise what an image without a reported
  * count is taken to be (`auto` or none is OpenAI's default, medium and square).
  */
-function gptImageTokens(req: ImageRequest, dearest: boolean): number {
+export function gptImageTokens(req: Pick<ImageRequest, 'size' | 'quality'>, dearest: boolean): number {
   const byQuality = GPT_IMAGE_TOKENS[String(req.quality)] ?? GPT_IMAGE_TOKENS[dearest ? 'high' : 'medium']!;
   const square = dearest ? req.size === '1024x1024' : req.size !== '1536x1024' && req.size !== '1024x1536';
   return byQuality[square ? 0 : 1];

@@ -129,7 +129,8 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
     const budgeted = limits.scopes.find((s) => s.budgetUsd !== null);
     if (budgeted) refuse(ctx, args, client.id, endpoint, model, 'model_not_priced', modelNotPriced(model, prices.unpriced, budgeted.label));
   }
-  const bytes = Number(args.request.headers.get('content-length')) || JSON.stringify(body).length;
+  // A chunked body has no length: its bytes, not its characters (a CJK character is 3 bytes, about a token).
+  const bytes = Number(args.request.headers.get('content-length')) || Buffer.byteLength(JSON.stringify(body));
   const worst = worstCaseOf(endpoint, body, bytes, prices);
   // Fail mode `closed` with the shared counters unreachable: a 503, logged like any refusal.
   const unavailable = (err: unknown): never => {

@@ -1,9 +1,12 @@
 import { FREE_PROVIDERS, isProviderId, type ProviderId } from '../providers/types';
-import { maxImagePriceUnits, reservedImageUnits } from '../images/image-price-units';
+import { gptImageTokens, maxImagePriceUnits, reservedImageUnits } from '../images/image-price-units';
 import { maxImagesPerCall } from '../images/image-params';
 import { pricedAs } from '../routing/resolve-concrete';
+import { thinkingBudget } from '../providers/anthropic/anthropic-limits';
+import { fileInputsOf, type FileInputs } from './file-inputs';
 import type { ModelEntry, ModelPrices, RuntimeSnapshot } from '../state/snapshot-types';
 import { highestInputPrice, highestOutputPrice, pricesForPrompt } from '../usage/cost';
+import { imageToolUsdPerToken, OPENAI_CONTAINER_USD, OPENAI_FILE_SEARCH_USD } from '../usage/openai-tool-prices';
 
 /** One image model a name can reach and its per-image price (the default image's). */
 export interface ImageModelPrice {
@@ -23,8 +26,10 @@ export interface WorstPrices {
    * size and `n` may cost there (worstCaseOf) rather than the dearest image any request could ask.
    */
   imageModels?: ImageModelPrice[];
-  /** USD per web search a target's provider bills (Anthropic's server tool); unset: none. */
+  /** USD per web search a target's provider bills (Anthropic's server tool, OpenAI's Responses tool); unset: none. */
   webSearch?: number;
+  /** Some target is OpenAI's, whose Responses built-in tools bill beside the tokens (openAIToolsWorstUsd). */
+  openAITools?: boolean;
   /** Largest context window among the targets (unknown ones count as DEFAULT_OUTPUT_TOKENS); null for a model of unknown window. */
   contextWindow: number | null;
   /**
@@ -39,6 +44,19 @@ export interface WorstPrices {
    * Unset: no target has a tier.
    */
   longContext?: { threshold: number; input: number; output: number };
+  /**
+   * Some target is Claude: its translated requests (chat, Responses) get a `reasoning_effort`'s
+   * thinking budget on top of the asked max_tokens (providers/anthropic/anthropic-limits.ts
+   * planTokens), and a request with tools a tool-use system prompt (claudeToolTokens).
+   */
+  claude?: boolean;
+  /** Prompt tokens one image may bill at the dearest target (imageInputTokens); unset: IMAGE_INPUT_TOKENS. */
+  imageInputTokens?: number;
+  /**
+   * USD the classifier calls of the groups the name goes through may cost (each a logged request of
+   * its own, charged to the key: proxy/chat-pipeline.ts classifierCallModel); unset: none.
+   */
+  classifierUsd?: number;
   /** The highest priority-tier multiplier among the targets (OpenAI's service_tier priority); unset: none. */
   priorityMultiplier?: number;
   /**
@@ -83,12 +101,13 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
   seen.add(name);
   const w: WorstPrices = { input: 0, output: 0, image: 0, contextWindow: 0 };
   let maxOutput: number | null = 0;
-  // A classifier group's scoring call is billed as its own row (charged to the key when it lands),
-  // so only whether its model has a price matters here.
+  // A classifier group's scoring call is billed as its own row, charged to the key when it lands:
+  // reserved here beside the request's own cost.
   const classifier = group.strategy === 'classifier' ? group.settings.classifier_model : undefined;
   if (typeof classifier === 'string') {
-    const unpriced = worstPricesOf(classifier, snap, seen).unpriced;
-    if (unpriced) w.unpriced = unpriced;
+    const c = worstPricesOf(classifier, snap, seen);
+    if (c.unpriced) w.unpriced = c.unpriced;
+    w.classifierUsd = classifierCallUsd(c);
   }
   for (const t of group.targets) {
     const p = worstPricesOf(t, snap, seen);
@@ -101,6 +120,11 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
       if (!have.some((h) => h.provider === m.provider && h.model === m.model && h.price === m.price)) have.push(m);
     }
     if (p.webSearch) w.webSearch = Math.max(w.webSearch ?? 0, p.webSearch);
+    if (p.claude) w.claude = true;
+    // Each classifier group on the way may score the prompt once.
+    if (p.classifierUsd) w.classifierUsd = (w.classifierUsd ?? 0) + p.classifierUsd;
+    if (p.openAITools) w.openAITools = true;
+    if (p.imageInputTokens) w.imageInputTokens = Math.max(w.imageInputTokens ?? 0, p.imageInputTokens);
     if (p.priorityMultiplier) w.priorityMultiplier = Math.max(w.priorityMultiplier ?? 1, p.priorityMultiplier);
     if (p.longContext || w.longContext) {
       const [a, b] = [atPrompt(w, Infinity), atPrompt(p, Infinity)];
@@ -130,6 +154,9 @@ function entryWorstPrices(entry: ModelEntry): WorstPrices {
     image: (p.image ?? 0) * maxImagePriceUnits(entry.upstreamId),
     ...(p.image ? { imageModels: [{ provider: entry.provider, model: entry.upstreamId, price: p.image }] } : {}),
     ...(p.webSearch ? { webSearch: p.webSearch } : {}),
+    ...(entry.provider === 'anthropic' ? { claude: true } : {}),
+    ...(entry.provider === 'openai' ? { openAITools: true } : {}),
+    ...(imageInputTokensOf(entry.upstreamId) > IMAGE_INPUT_TOKENS ? { imageInputTokens: imageInputTokensOf(entry.upstreamId) } : {}),
     ...(p.priorityMultiplier && p.priorityMultiplier > 1 ? { priorityMultiplier: p.priorityMultiplier } : {}),
     contextWindow: entry.contextWindow ?? null,
     ...(entry.maxOutputTokens ? { maxOutputTokens: entry.maxOutputTokens } : {}),
@@ -138,6 +165,63 @@ function entryWorstPrices(entry: ModelEntry): WorstPrices {
     }),
     ...(entry.unpriced ? { unpriced: entry.id } : {}),
   };
+}
+
+/**
+ * Prompt tokens one image may bill: Gemini tiles a large image at 258 tokens per 768-pixel tile
+ * (a 3072-pixel square: 4,128), Anthropic up to ~1,600, OpenAI's patch models up to ~3,800
+ * (gpt-4.1-nano), its tile models 1,445 (gpt-4o at high detail) - except gpt-4o-mini (imageInputTokensOf).
+ */
+export const IMAGE_INPUT_TOKENS = 5_000;
+/** gpt-4o-mini counts an image at 2,833 tokens plus 5,667 a 512-pixel tile: 8 tiles at high detail. */
+const GPT_4O_MINI_IMAGE_TOKENS = 2_833 + 8 * 5_667;
+
+/** Prompt tokens one image may bill at a model, by its upstream id. */
+function imageInputTokensOf(upstreamId: string): number {
+  return /gpt-4o-mini/.test(upstreamId) ? GPT_4O_MINI_IMAGE_TOKENS : IMAGE_INPUT_TOKENS;
+}
+
+/** Most choices a chat request may ask (OpenAI's limit of `n`). */
+const MAX_CHOICES = 128;
+
+/** The thinking budget a `reasoning_effort` adds on top of max_tokens at a Claude target (0: none, or an effort the adapter refuses). */
+function thinkingOnTopOf(endpoint: LimitedEndpoint, body: Record<string, unknown>): number {
+  const effort = endpoint === 'chat' ? body.reasoning_effort : endpoint === 'responses' ? (body.reasoning as { effort?: unknown } | null)?.effort : undefined;
+  try {
+    return thinkingBudget(effort) ?? 0;
+  } catch {
+    return 0; // refused with a 400 before anything is billed
+  }
+}
+
+/**
+ * Prompt tokens of a classifier call: its fixed instructions and notes (~200) and at most 3,000
+ * characters of the user's last turn (routing/classifier-strategy.ts), taken at 2 tokens a character.
+ */
+const CLASSIFIER_PROMPT_TOKENS = 6_200;
+
+/**
+ * The most one classifier call may cost: its prompt, and an answer as long as the classifier model
+ * writes (it is sent without max_tokens, and a reasoning model thinks before its one integer).
+ */
+function classifierCallUsd(c: WorstPrices): number {
+  const output = c.maxOutputTokens ?? c.contextWindow ?? DEFAULT_OUTPUT_TOKENS;
+  return (CLASSIFIER_PROMPT_TOKENS * c.input + output * c.output) / 1e6 + (c.classifierUsd ?? 0);
+}
+
+/** Anthropic's tool-use system prompt, added to the prompt of a request with tools (346 tokens at most for Claude 4). */
+const CLAUDE_TOOL_SYSTEM_TOKENS = 400;
+/** What each of Anthropic's typed tools (computer_*, bash_*, text_editor_*...) adds beside its definition (computer use: 735). */
+const CLAUDE_TYPED_TOOL_TOKENS = 750;
+
+/**
+ * Prompt tokens a Claude target adds for a request's tools that its body does not show: the
+ * tool-use system prompt, and each typed tool's own instructions (the body names it in a few bytes).
+ */
+function claudeToolTokens(body: Record<string, unknown>): number {
+  if (!Array.isArray(body.tools) || body.tools.length === 0) return 0;
+  const typed = (body.tools as { type?: unknown }[]).filter((t) => typeof t?.type === 'string' && /_\d{8}$/.test(t.type)).length;
+  return CLAUDE_TOOL_SYSTEM_TOKENS + typed * CLAUDE_TYPED_TOOL_TOKENS;
 }
 
 /** Output tokens allowed when the request names no limit and the model's window is unknown. */
@@ -160,35 +244,51 @@ export interface WorstCase {
 
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null);
 
-/** Searches reserved for a web search tool that names no `max_uses` (Claude Code sends 8). */
+/** Calls reserved for server-side tools that name no limit (`max_uses`, `max_tool_calls`; Claude Code sends 8). */
 export const DEFAULT_WEB_SEARCHES = 20;
+/**
+ * Prompt tokens one search may add (its results are read as input: Anthropic bills web search
+ * results as input tokens, OpenAI its web and file search content, gpt-4o-mini's as a fixed 8,000-token block).
+ */
+export const SEARCH_CONTENT_TOKENS = 10_000;
+
+const isWebSearch = (t: any) => typeof t?.type === 'string' && t.type.startsWith('web_search');
 
 /**
  * The most web searches a Messages request's server tools may run: each `web_search_*` tool's
  * `max_uses`, or DEFAULT_WEB_SEARCHES when it names none (Anthropic sets no ceiling of its own).
  */
-function webSearchesOf(body: Record<string, unknown>): number {
+function messagesWebSearches(body: Record<string, unknown>): number {
   if (!Array.isArray(body.tools)) return 0;
-  let n = 0;
-  for (const t of body.tools as { type?: unknown; max_uses?: unknown }[]) {
-    if (typeof t?.type === 'string' && t.type.startsWith('web_search')) n += num(t.max_uses) ?? DEFAULT_WEB_SEARCHES;
-  }
-  return n;
+  return (body.tools as { max_uses?: unknown }[]).filter(isWebSearch).reduce((n, t) => n + (num(t.max_uses) ?? DEFAULT_WEB_SEARCHES), 0);
 }
 
 /** A Messages turn that continues a thread (`thread.type` `continue`): Anthropic adds the conversation it holds. */
 const continuesThread = (body: Record<string, unknown>): boolean => (body.thread as { type?: unknown } | null | undefined)?.type === 'continue';
 
 /**
- * Whether a Messages request names content the upstream reads itself, whose size the body does
- * not show: a document by URL, or a document or image by Files API id (in a turn or a tool result).
- * Image URLs are not: the gateway downloads them under its size limit, and an image costs a
- * bounded number of tokens.
+ * The most a Responses request's built-in tools may bill at OpenAI beside the tokens, and whether
+ * one searches (its results are prompt: TPM reserves one search's). Up to `max_tool_calls` calls
+ * (else DEFAULT_WEB_SEARCHES) of the dearest tool it names: a web search (its fee and results), a
+ * file search ($2.50 per 1,000 and its chunks), an image of the image generation tool (the
+ * dearest of its quality and size); plus a container per code interpreter tool.
  */
-function namesFetchedContent(body: Record<string, unknown>): boolean {
-  const fetched = (b: any): boolean =>
-    b?.source?.type === 'file' || (b?.type === 'document' && b.source?.type === 'url') || (b?.type === 'tool_result' && Array.isArray(b.content) && b.content.some(fetched));
-  return Array.isArray(body.messages) && body.messages.some((m: any) => Array.isArray(m?.content) && m.content.some(fetched));
+function openAIToolsWorstUsd(body: Record<string, unknown>, prices: WorstPrices, inputPrice: number): { usd: number; searches: boolean } {
+  if (!Array.isArray(body.tools)) return { usd: 0, searches: false };
+  const content = (SEARCH_CONTENT_TOKENS * inputPrice) / 1e6;
+  let perCall = 0;
+  let containers = 0;
+  let searches = false;
+  for (const t of body.tools as any[]) {
+    if (isWebSearch(t) && prices.webSearch) perCall = Math.max(perCall, prices.webSearch + content);
+    else if (t?.type === 'file_search') perCall = Math.max(perCall, OPENAI_FILE_SEARCH_USD + content);
+    else if (t?.type === 'image_generation') perCall = Math.max(perCall, gptImageTokens(t, true) * imageToolUsdPerToken(t.model));
+    else if (t?.type === 'code_interpreter') containers++;
+    else continue;
+    searches ||= isWebSearch(t) || t?.type === 'file_search';
+  }
+  const calls = perCall > 0 ? (num(body.max_tool_calls) ?? DEFAULT_WEB_SEARCHES) : 0;
+  return { usd: calls * perCall + containers * OPENAI_CONTAINER_USD, searches };
 }
 
 /**
@@ -208,6 +308,19 @@ function tokenArrayCount(input: unknown): number | null {
 }
 
 /**
+ * A request whose upstream reads content in on its own, prompt the body does not show: Anthropic's
+ * web fetch tool (the pages or PDFs it fetches) or MCP servers (`mcp_servers`: their tool results),
+ * an OpenAI Responses `mcp` tool (likewise).
+ */
+function readsRemoteContent(endpoint: LimitedEndpoint, body: Record<string, unknown>): boolean {
+  const tools = Array.isArray(body.tools) ? (body.tools as { type?: unknown }[]) : [];
+  if (endpoint === 'messages') {
+    return (Array.isArray(body.mcp_servers) && body.mcp_servers.length > 0) || tools.some((t) => typeof t?.type === 'string' && t.type.startsWith('web_fetch'));
+  }
+  return endpoint === 'responses' && tools.some((t) => t?.type === 'mcp');
+}
+
+/**
  * The dearest image the request may bill: at each image model the name reaches that can make its
  * `n` (a group skips the others: images/image-targets.ts), the image of its quality and size.
  */
@@ -221,19 +334,47 @@ function worstImagePrice(prices: WorstPrices, body: Record<string, unknown>, n: 
 }
 
 /**
+ * The prompt tokens of a body of this size: 3 bytes a token, except that an inline PDF counts its
+ * pages (PDF_PAGE_MAX_TOKENS each: text and page image) and images what the dearest target may
+ * bill for one (an image URL shows nothing of its size, and a small PNG may be a large image),
+ * when that is more than their data shows; that part never past the model's window (a longer
+ * prompt is refused by the upstream).
+ */
+function promptEstimate(bodyBytes: number, files: FileInputs, prices: WorstPrices): number {
+  const bySize = Math.ceil(bodyBytes / BYTES_PER_TOKEN);
+  const imageTokens = files.images * (prices.imageInputTokens ?? IMAGE_INPUT_TOKENS);
+  const extra = files.pdfTokens + imageTokens - Math.ceil((files.pdfChars + files.imageChars) / BYTES_PER_TOKEN);
+  const contextWindow = prices.contextWindow;
+  if (extra <= 0) return bySize;
+  return Math.max(bySize, Math.min(bySize + extra, contextWindow ?? Infinity));
+}
+
+/**
  * The most a request may cost and the tokens it may use: the prompt estimated from the body's
  * size, plus the output it asked to be capped at (`max_tokens`, `max_completion_tokens`,
- * `max_output_tokens`), else the model's context window less the prompt (the true ceiling),
- * else DEFAULT_OUTPUT_TOKENS; either at most the model's output limit, which the gateway lowers a
+ * `max_output_tokens`), else the model's context window (the prompt estimate is no lower bound to
+ * take off it), else DEFAULT_OUTPUT_TOKENS; either at most the model's output limit, which the gateway lowers a
  * larger ask to. Images: `n` images at the dearest price their quality and size may
  * bill (worstImagePrice), plus output tokens each.
  */
 export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unknown>, bodyBytes: number, prices: WorstPrices): WorstCase {
-  const prompt = (endpoint === 'embeddings' ? tokenArrayCount(body.input) : null) ?? Math.ceil(bodyBytes / BYTES_PER_TOKEN);
+  const files = fileInputsOf(endpoint, body);
+  const prompt = (endpoint === 'embeddings' ? tokenArrayCount(body.input) : null) ??
+    promptEstimate(bodyBytes, files, prices) + (prices.claude && endpoint !== 'images' ? claudeToolTokens(body) : 0);
   // A prompt that reaches a long-context tier bills the whole request at the tier's prices.
   const rate = atPrompt(prices, prompt);
-  // Counting tokens is free (its row costs nothing): it reserves nothing against a budget.
-  if (endpoint === 'count_tokens') return { costUsd: 0, tokens: 0 };
+  // Counting tokens is free (its row costs nothing): it reserves nothing against a budget, but for
+  // a classifier group's scoring call, which routing it makes (and every endpoint's) may run.
+  const classifierUsd = prices.classifierUsd ?? 0;
+  if (endpoint === 'count_tokens') return { costUsd: classifierUsd, tokens: 0 };
+  const result = worstCaseOwn(endpoint, body, prompt, rate, prices, files.readsItself);
+  return { costUsd: result.costUsd + classifierUsd, tokens: result.tokens };
+}
+
+/** The worst case of the request itself (worstCaseOf, without the classifier calls its routing may make). */
+function worstCaseOwn(
+  endpoint: LimitedEndpoint, body: Record<string, unknown>, prompt: number, rate: { input: number; output: number }, prices: WorstPrices, readsFiles: boolean,
+): WorstCase {
   if (endpoint === 'embeddings') return { costUsd: (prompt * rate.input) / 1e6, tokens: prompt };
   if (endpoint === 'images') {
     const n = num(body.n) ?? 1;
@@ -242,25 +383,46 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
   // What a target is sent is at most its model's output limit (proxy/output-limit.ts): reserve the smaller.
   const cap = (n: number) => (prices.maxOutputTokens ? Math.min(n, prices.maxOutputTokens) : n);
   const askedRaw = num(body.max_completion_tokens) ?? num(body.max_tokens) ?? num(body.max_output_tokens);
-  const asked = askedRaw === null ? null : cap(askedRaw);
-  const output = asked ?? cap(prices.contextWindow ? Math.max(prices.contextWindow - prompt, 1) : DEFAULT_OUTPUT_TOKENS);
+  // A Claude target is sent a reasoning_effort's thinking budget on top of a small max_tokens.
+  const thinking = prices.claude ? thinkingOnTopOf(endpoint, body) : 0;
+  const asked = askedRaw === null ? null : cap(askedRaw + thinking);
+  // Each of a chat request's `n` choices writes up to the output allowance (OpenAI, Gemini's candidateCount).
+  const choices = endpoint === 'chat' ? Math.min(Math.floor(num(body.n) ?? 1), MAX_CHOICES) || 1 : 1;
+  // Predicted outputs: the prediction's tokens the answer does not use bill as completion tokens
+  // (OpenAI's rejected_prediction_tokens), beside what max_tokens lets the model write.
+  const predicted = endpoint === 'chat' && body.prediction && typeof body.prediction === 'object' ? Math.ceil(Buffer.byteLength(JSON.stringify(body.prediction)) / BYTES_PER_TOKEN) : 0;
+  // Without an ask, the window itself (at most the output limit), not the window less the prompt
+  // estimate: 3 bytes a token overstates most prompts (English runs ~4, a base64 image far more),
+  // and every token the estimate overstates is one more the answer may write, at the dearer price.
+  const output = choices * ((asked ?? cap(prices.contextWindow ?? DEFAULT_OUTPUT_TOKENS)) + predicted);
   // TPM reserves the default allowance at most when no cap was asked: a 1M-token window would
   // otherwise shut out every key whose TPM is below it. The budget reserves the real ceiling.
-  const tpmOutput = asked ?? Math.min(output, DEFAULT_OUTPUT_TOKENS);
-  let costUsd = (prompt * rate.input + output * rate.output) / 1e6;
-  // A request that asks OpenAI for priority processing bills every token at the priority premium.
-  if (body.service_tier === 'priority' && prices.priorityMultiplier) costUsd *= prices.priorityMultiplier;
-  // Server-side web searches bill per search beside the tokens (Anthropic's web_search tool on /v1/messages).
-  if (endpoint === 'messages' && prices.webSearch) costUsd += webSearchesOf(body) * prices.webSearch;
+  const tpmOutput = asked !== null ? choices * (asked + predicted) : Math.min(output, choices * DEFAULT_OUTPUT_TOKENS);
+  let tokensUsd = (prompt * rate.input + output * rate.output) / 1e6;
   // A Responses follow-up carries the stored conversation the body does not show, as does a
-  // Messages turn continuing a thread Anthropic holds, and a Messages request may name content
-  // Anthropic reads itself (a PDF by URL, an uploaded file): the model's whole window, at the
-  // dearer price of the tier such a prompt reaches, is then the only honest ceiling.
-  const unseen =
-    endpoint === 'responses' ? typeof body.previous_response_id === 'string' : endpoint === 'messages' && (continuesThread(body) || namesFetchedContent(body));
+  // Messages turn continuing a thread Anthropic holds, and a request
+  // may name a file the upstream reads itself (a PDF by URL, an uploaded file id) or give it tools
+  // that read content in (web fetch, MCP): the model's whole window, at the dearer price of the
+  // tier such a prompt reaches, is then the only honest ceiling of its tokens.
+  const unseen = readsFiles || (endpoint === 'responses' && typeof body.previous_response_id === 'string') || (endpoint === 'messages' && continuesThread(body)) || readsRemoteContent(endpoint, body);
   if (unseen && prices.contextWindow) {
     const full = atPrompt(prices, prices.contextWindow);
-    costUsd = Math.max(costUsd, (prices.contextWindow * Math.max(full.input, full.output)) / 1e6);
+    tokensUsd = Math.max(tokensUsd, (prices.contextWindow * Math.max(full.input, full.output)) / 1e6);
   }
-  return { costUsd, tokens: prompt + tpmOutput };
+  // A request that asks OpenAI for priority processing bills every token at the priority premium.
+  let costUsd = body.service_tier === 'priority' && prices.priorityMultiplier ? tokensUsd * prices.priorityMultiplier : tokensUsd;
+  // Server-side tools bill per call beside the tokens, and search results as prompt tokens
+  // (Anthropic's web_search tool on /v1/messages, OpenAI's built-in tools on /v1/responses). TPM, as
+  // for output without a cap, reserves one search's content at most; the row settles to what was read.
+  let searches = false;
+  if (endpoint === 'messages' && prices.webSearch) {
+    const n = messagesWebSearches(body);
+    costUsd += n * (prices.webSearch + (SEARCH_CONTENT_TOKENS * rate.input) / 1e6);
+    searches = n > 0;
+  } else if (endpoint === 'responses' && prices.openAITools) {
+    const tools = openAIToolsWorstUsd(body, prices, rate.input);
+    costUsd += tools.usd;
+    searches = tools.searches;
+  }
+  return { costUsd, tokens: prompt + tpmOutput + (searches ? SEARCH_CONTENT_TOKENS : 0) };
 }

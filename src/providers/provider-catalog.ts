@@ -1,8 +1,12 @@
+import { OPENAI_WEB_SEARCH_PREVIEW_USD } from '../usage/openai-tool-prices';
 import type { ProviderId } from './types';
 
 /** Static facts about each provider: display name, default upstream, whether it needs a key. */
 export const PROVIDER_CATALOG = {
-  openai: { name: 'OpenAI', defaultBaseUrl: 'https://api.openai.com/v1', needsKey: true },
+  // The Responses API's web search tool bills per call beside the tokens: $10 per 1,000, or $25 for
+  // web_search_preview on a model without reasoning (OpenAI's pricing page). The dearer one is what
+  // a request reserves; a row bills what its answer shows (responses/openai-tool-fees.ts).
+  openai: { name: 'OpenAI', defaultBaseUrl: 'https://api.openai.com/v1', needsKey: true, webSearchUsd: OPENAI_WEB_SEARCH_PREVIEW_USD },
   gemini: { name: 'Google Gemini', defaultBaseUrl: 'https://generativelanguage.googleapis.com', needsKey: true },
   deepseek: { name: 'DeepSeek', defaultBaseUrl: 'https://api.deepseek.com/v1', needsKey: true },
   moonshot: { name: 'Moonshot (Kimi)', defaultBaseUrl: 'https://api.moonshot.ai/v1', needsKey: true },

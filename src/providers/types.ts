@@ -87,6 +87,12 @@ export interface ChatCallContext {
    * `includeThoughts`) asks for it. Others return their reasoning anyway or have none to give.
    */
   showReasoning?: boolean;
+  /**
+   * The target model's output limit (its models-table `max_output_tokens`), which the request's
+   * ask was already lowered to; an adapter that picks a default or a thinking budget keeps within
+   * it (anthropic/anthropic-limits.ts). Unset or null: unknown.
+   */
+  maxOutputTokens?: number | null;
 }
 
 /** Side services an adapter may need while building a call (kept out so adapters stay pure). */

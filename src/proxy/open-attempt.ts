@@ -75,6 +75,7 @@ export async function openAttempt(a: AttemptInput): Promise<JsonAttempt | Stream
   const callCtx: ChatCallContext = {
     model: target.upstreamModel, stream: a.stream, clientWantsUsage: a.clientWantsUsage,
     clientHeaders: a.clientHeaders, nativeMessages: a.nativeMessages && clampOutputTokens(a.nativeMessages, limit), reasoning: a.deps.reasoning, clientId: a.clientId, showReasoning: a.showReasoning,
+    maxOutputTokens: limit,
   };
   // Image downloads made while building the call stop when the client goes away.
   const signal = a.signal;

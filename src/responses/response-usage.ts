@@ -1,16 +1,18 @@
 import { normalizeOpenAIUsage } from '../usage/openai-usage';
+import { addOpenAIToolFees } from './openai-tool-fees';
 import { serviceTierOf, type Usage } from '../usage/types';
 
 /**
  * A Responses object's usage (OpenAI's own or a bridged one) -> canonical Usage, with the
  * processing tier the response says served it (`service_tier` flex or priority, which prices its
- * tokens); null when it has none or its counts are nonsense (negative, strings), so the row is
+ * tokens) and what its built-in tools bill beside the tokens (web searches, file searches, containers, images); null when it has none or its counts are nonsense (negative, strings), so the row is
  * estimated instead.
  */
 export function usageFromResponse(response: any): Usage | null {
   const usage = normalizeOpenAIUsage(response?.usage);
   const tier = serviceTierOf(response?.service_tier);
   if (usage && tier) usage.serviceTier = tier;
+  if (usage) addOpenAIToolFees(usage, response);
   return usage;
 }
 

@@ -71,7 +71,9 @@ export function serviceTierMultiplier(prices: ModelPrices, tier: Usage['serviceT
  * (the text prices when the model has none). A request served at a processing tier priced apart
  * (usage.serviceTier: OpenAI's flex or priority) bills every token price times the model's
  * multiplier for it.
- * Web searches the provider ran (usage.webSearches) are billed per search at the model's `webSearch` price.
+ * Web searches the provider ran (usage.webSearches) are billed per search at usage.webSearchUsd when
+ * the answer showed the rate, else at the model's `webSearch` price; other built-in tools' fees
+ * (usage.toolFeesUsd) are added as they are.
  */
 export function computeCost(usage: Usage, modelPrices: ModelPrices, images = 0): number {
   const prices = pricesForPrompt(modelPrices, Math.max(usage.input, 0));
@@ -95,8 +97,8 @@ export function computeCost(usage: Usage, modelPrices: ModelPrices, images = 0):
     PER_TOKEN *
     serviceTierMultiplier(modelPrices, usage.serviceTier);
   const imagesUsd = images > 0 ? images * (prices.image ?? 0) : 0;
-  const searchesUsd = (usage.webSearches ?? 0) > 0 ? usage.webSearches! * (modelPrices.webSearch ?? 0) : 0;
-  return tokensUsd + imagesUsd + searchesUsd;
+  const searchesUsd = (usage.webSearches ?? 0) > 0 ? usage.webSearches! * (usage.webSearchUsd ?? modelPrices.webSearch ?? 0) : 0;
+  return tokensUsd + imagesUsd + searchesUsd + Math.max(usage.toolFeesUsd ?? 0, 0);
 }
 
 /**

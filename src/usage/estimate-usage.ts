@@ -1,3 +1,4 @@
+import { inlinePdfTokens, PDF_PAGE_TOKENS } from './file-tokens';
 import { tokenCounter, type TokenCounter } from './token-counter';
 import type { Usage } from './types';
 
@@ -12,6 +13,32 @@ const TOKENS_PER_MESSAGE = 3;
 const REPLY_PRIMING = 3;
 /** A low-detail image is 85 tokens at OpenAI; without the image's size nothing better is known. */
 const TOKENS_PER_IMAGE = 85;
+/**
+ * Bytes of an audio clip per token: Gemini bills 32 tokens a second, OpenAI's audio models ~10;
+ * an mp3 at 128 kbit/s is 16,000 bytes a second (a WAV more, so it is counted high).
+ */
+const AUDIO_BYTES_PER_TOKEN = 500;
+/** Bytes of a file that is not a PDF per token (text runs ~4 bytes a token). */
+const FILE_BYTES_PER_TOKEN = 4;
+
+/** Decoded bytes of base64 data (a data URI's payload, or bare base64). */
+function base64Bytes(data: string): number {
+  const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
+  return Math.floor(((data.length - (data.indexOf(',') + 1)) * 3) / 4) - padding;
+}
+
+/** An inline file's tokens: a PDF's pages (PDF_PAGE_TOKENS each), another file by its size; none without inline data. */
+function fileTokens(file: unknown): number {
+  const data = (file as { file_data?: unknown } | null)?.file_data;
+  if (typeof data !== 'string') return 0;
+  return inlinePdfTokens(data, PDF_PAGE_TOKENS) ?? Math.ceil(base64Bytes(data) / FILE_BYTES_PER_TOKEN);
+}
+
+/** An audio clip's tokens, from its size. */
+function audioTokens(audio: unknown): number {
+  const data = (audio as { data?: unknown } | null)?.data;
+  return typeof data === 'string' ? Math.ceil(base64Bytes(data) / AUDIO_BYTES_PER_TOKEN) : 0;
+}
 
 /** The parts of an OpenAI chat message the estimate reads; other fields are ignored. */
 export interface MessageLike {
@@ -38,6 +65,8 @@ function addContent(content: unknown, p: PromptPieces): void {
     const x = part as Record<string, unknown>;
     if (typeof x.text === 'string') p.texts.push(x.text);
     else if (x.type === 'image_url' || x.type === 'input_image') p.fixed += TOKENS_PER_IMAGE;
+    else if (x.type === 'file') p.fixed += fileTokens(x.file);
+    else if (x.type === 'input_audio') p.fixed += audioTokens(x.input_audio);
   }
 }
 

@@ -28,9 +28,20 @@ export interface Usage {
   cacheWrite1h?: number;
   /**
    * Web searches the provider ran on the model's behalf and bills per search, beside the tokens
-   * (Anthropic's usage.server_tool_use.web_search_requests). Unset: none.
+   * (Anthropic's usage.server_tool_use.web_search_requests; OpenAI's `web_search_call` output items
+   * of a Responses answer). Unset: none.
    */
   webSearches?: number;
+  /**
+   * USD per search when the answer shows which rate applies (OpenAI: responses/openai-tool-fees.ts);
+   * unset: the model's `webSearch` price.
+   */
+  webSearchUsd?: number;
+  /**
+   * USD the upstream bills for other built-in tools beside the tokens (OpenAI's file search calls,
+   * code interpreter containers, image generation tool images). Unset: none.
+   */
+  toolFeesUsd?: number;
   /**
    * Of `input`, audio tokens (OpenAI's prompt_tokens_details.audio_tokens), billed at the model's
    * audio input price. Unset: none.

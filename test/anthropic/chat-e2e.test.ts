@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import OpenAI from 'openai';
+import { and, eq } from 'drizzle-orm';
+import { models } from '../../src/db/schema';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { apiError, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { chunkErrors, completionErrors } from './chat-schema';
@@ -140,6 +142,27 @@ describe('anthropic through /v1/chat/completions', () => {
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', content: [{ type: 'text', text: '18 °C, sunny' }] }] },
     ]);
     expect(second.choices[0]!.message.content).toBe('It is 18 °C and sunny in Paris.');
+  });
+
+  test("the model's max_output_tokens column, not a second list, bounds the default max_tokens and the thinking budget", async () => {
+    const limitOf = (n: number | null) => {
+      gw.ctx.db.update(models).set({ maxOutputTokens: n }).where(and(eq(models.id, 'claude-sonnet-4-5'), eq(models.provider, 'anthropic'))).run();
+      gw.ctx.state.reload();
+    };
+    try {
+      limitOf(16_000);
+      fake.handler = queue(json('text.json'));
+      await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Think hard.' }], reasoning_effort: 'high' });
+      // high is 24,576 thinking + 8,192 answer: within 16,000 the budget gives way.
+      expect(fake.last().body).toMatchObject({ max_tokens: 16_000, thinking: { type: 'enabled', budget_tokens: 14_976 } });
+      // Seeded at the list's 64,000 (unchanged behaviour): 24,576 + 8,192 fits.
+      limitOf(64_000);
+      fake.handler = queue(json('text.json'));
+      await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Think hard.' }], reasoning_effort: 'high' });
+      expect(fake.last().body).toMatchObject({ max_tokens: 32_768, thinking: { type: 'enabled', budget_tokens: 24_576 } });
+    } finally {
+      limitOf(64_000);
+    }
   });
 
   test('reasoning_effort with a forced tool (required or named): sent without thinking, the answer a tool call', async () => {

@@ -1,6 +1,8 @@
 /** The worst case a request reserves: prompt from the body's size, output from its cap or the model's window. */
 import { expect, test } from 'bun:test';
-import { worstCaseOf, worstPricesOf, DEFAULT_OUTPUT_TOKENS, DEFAULT_WEB_SEARCHES } from '../../src/limits/worst-case';
+import { worstCaseOf, worstPricesOf, DEFAULT_OUTPUT_TOKENS, DEFAULT_WEB_SEARCHES, IMAGE_INPUT_TOKENS, SEARCH_CONTENT_TOKENS } from '../../src/limits/worst-case';
+import { PDF_PAGE_MAX_TOKENS } from '../../src/usage/file-tokens';
+import { makePdf, pdfDataUri } from '../helpers/make-pdf';
 import { group, makeSnapshot, model } from '../routing/snapshot-fixture';
 
 const prices = { input: 1000, output: 2000, image: 0.04, contextWindow: 10_000 };
@@ -11,10 +13,13 @@ test('chat: prompt by bytes / 3 plus max_tokens (or max_completion_tokens) at th
   expect(worstCaseOf('responses', { max_output_tokens: 10 }, 30, prices).tokens).toBe(20);
 });
 
-test('without a cap the budget reserves the rest of the context window, TPM at most the default allowance', () => {
+test('without a cap the budget reserves the context window as output (the prompt estimate is no lower bound), TPM at most the default allowance', () => {
   const w = worstCaseOf('chat', {}, 300, prices);
-  expect(w.costUsd).toBeCloseTo((100 * 1000 + 9_900 * 2000) / 1e6, 12);
-  expect(w.tokens).toBe(100 + 9_900);
+  expect(w.costUsd).toBeCloseTo((100 * 1000 + 10_000 * 2000) / 1e6, 12);
+  expect(w.tokens).toBe(100 + 10_000);
+  // 6,000 bytes of English are ~1,500 tokens, estimated 2,000: the answer may write 8,500, more
+  // than the 8,000 the window less the estimate would leave.
+  expect(worstCaseOf('chat', {}, 6_000, prices).costUsd).toBeGreaterThanOrEqual((1_500 * 1000 + 8_500 * 2000) / 1e6);
   const unknown = worstCaseOf('chat', {}, 300, { ...prices, contextWindow: null });
   expect(unknown.tokens).toBe(100 + DEFAULT_OUTPUT_TOKENS);
 });
@@ -35,10 +40,15 @@ test('a Messages request naming content Anthropic reads itself (a document by UR
   expect(ask({ type: 'document', source: { type: 'file', file_id: 'file_011' } })).toBeCloseTo(window, 12);
   expect(ask({ type: 'image', source: { type: 'file', file_id: 'file_012' } })).toBeCloseTo(window, 12);
   expect(ask({ type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'document', source: { type: 'url', url: 'https://example.com/b.pdf' } }] })).toBeCloseTo(window, 12);
-  // Inline content, and an image URL (downloaded by the gateway, a bounded cost), reserve by the body's size.
+  // Inline content reserves by the body's size; an image URL (downloaded by the gateway, a bounded cost) one image's tokens.
   const bySize = (10 * 1000 + 10 * 2000) / 1e6;
-  expect(ask({ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' } })).toBeCloseTo(bySize, 12);
-  expect(ask({ type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } })).toBeCloseTo(bySize, 12);
+  expect(ask({ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'Some notes.' } })).toBeCloseTo(bySize, 12);
+  expect(ask({ type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } })).toBeCloseTo(bySize + (IMAGE_INPUT_TOKENS - Math.ceil('https://example.com/a.png'.length / 3)) * 1000 / 1e6, 12);
+  // Anthropic's web fetch tool reads pages the body does not show.
+  expect(worstCaseOf('messages', { max_tokens: 10, tools: [{ type: 'web_fetch_20250910', name: 'web_fetch', max_uses: 2 }], messages: [] }, 30, prices).costUsd).toBeCloseTo(window, 12);
+  // MCP servers' tool results are prompt the body does not show too (Anthropic's connector, OpenAI's mcp tool).
+  expect(worstCaseOf('messages', { max_tokens: 10, mcp_servers: [{ type: 'url', url: 'https://mcp.example.com/sse', name: 'x' }], messages: [] }, 30, prices).costUsd).toBeCloseTo(window, 12);
+  expect(worstCaseOf('responses', { max_output_tokens: 10, tools: [{ type: 'mcp', server_label: 'x', server_url: 'https://mcp.example.com' }] }, 30, prices).costUsd).toBeCloseTo(window, 12);
   // Chat bodies are not read for Anthropic's blocks.
   expect(worstCaseOf('chat', { max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'url', url: 'x' } }] }] }, 30, prices).costUsd).toBeCloseTo(bySize, 12);
 });
@@ -60,7 +70,7 @@ test('a group is priced at the dearest of every target it can reach, through nes
     models: [cheap, { ...cheap, id: 'mid', contextWindow: 5000 }, dear],
     groups: [group('outer', ['cheap', 'inner']), group('inner', ['dear', 'outer'])],
   });
-  expect(worstPricesOf('outer', snap)).toEqual({ input: 5, output: 40, image: 0, contextWindow: DEFAULT_OUTPUT_TOKENS });
+  expect(worstPricesOf('outer', snap)).toEqual({ input: 5, output: 40, image: 0, contextWindow: DEFAULT_OUTPUT_TOKENS, openAITools: true });
   expect(worstPricesOf('inner', snap).contextWindow).toBe(DEFAULT_OUTPUT_TOKENS);
   expect(worstPricesOf('gemini/dear', snap)).toMatchObject({ input: 5, output: 40, contextWindow: 1000 });
   expect(worstPricesOf('openai/dear', snap)).toMatchObject({ input: 0, output: 0 });
@@ -88,7 +98,7 @@ test('a prompt that reaches a long-context tier reserves at the tier\u2019s pric
   };
   const snap = makeSnapshot({ models: [claude] });
   const w = worstPricesOf('claude', snap);
-  expect(w).toEqual({ input: 6, output: 15, image: 0, contextWindow: 1_000_000, longContext: { threshold: 200_001, input: 12, output: 22.5 } });
+  expect(w).toEqual({ input: 6, output: 15, image: 0, contextWindow: 1_000_000, longContext: { threshold: 200_001, input: 12, output: 22.5 }, claude: true });
   // 600,000 bytes: 200,000 prompt tokens, under the tier; 600,003 bytes: 200,001, in it.
   expect(worstCaseOf('chat', { max_tokens: 1000 }, 600_000, w).costUsd).toBeCloseTo((200_000 * 6 + 1000 * 15) / 1e6, 12);
   expect(worstCaseOf('chat', { max_tokens: 1000 }, 600_003, w).costUsd).toBeCloseTo((200_001 * 12 + 1000 * 22.5) / 1e6, 12);
@@ -105,15 +115,43 @@ test('a group reaches the lowest threshold of its targets and, past it, the dear
   expect(worstPricesOf('flat', snap).longContext).toBeUndefined();
 });
 
-test("a Messages request's web search tool reserves its max_uses searches (DEFAULT_WEB_SEARCHES without one) at the search price", () => {
+test("a Messages request's web search tool reserves its max_uses searches (DEFAULT_WEB_SEARCHES without one): the fee and the results read as input", () => {
   const prices = { input: 1000, output: 2000, image: 0, webSearch: 0.01, contextWindow: null };
   const tokens = (100 * 1000 + 100 * 2000) / 1e6;
-  const search = (tool: Record<string, unknown>) => worstCaseOf('messages', { max_tokens: 100, tools: [{ name: 'get_weather', input_schema: {} }, tool] }, 300, prices).costUsd;
-  expect(search({ type: 'web_search_20250305', name: 'web_search', max_uses: 8 })).toBeCloseTo(tokens + 8 * 0.01, 12);
-  expect(search({ type: 'web_search_20250305', name: 'web_search' })).toBeCloseTo(tokens + DEFAULT_WEB_SEARCHES * 0.01, 12);
+  const perSearch = 0.01 + (SEARCH_CONTENT_TOKENS * 1000) / 1e6;
+  const search = (tool: Record<string, unknown>) => worstCaseOf('messages', { max_tokens: 100, tools: [{ name: 'get_weather', input_schema: {} }, tool] }, 300, prices);
+  expect(search({ type: 'web_search_20250305', name: 'web_search', max_uses: 8 }).costUsd).toBeCloseTo(tokens + 8 * perSearch, 12);
+  expect(search({ type: 'web_search_20250305', name: 'web_search' }).costUsd).toBeCloseTo(tokens + DEFAULT_WEB_SEARCHES * perSearch, 12);
+  // TPM reserves one search's results on top of prompt and output.
+  expect(search({ type: 'web_search_20250305', name: 'web_search', max_uses: 8 }).tokens).toBe(200 + SEARCH_CONTENT_TOKENS);
   // No search tool, or a provider that bills none: tokens only.
   expect(worstCaseOf('messages', { max_tokens: 100 }, 300, prices).costUsd).toBeCloseTo(tokens, 12);
   expect(worstCaseOf('messages', { max_tokens: 100, tools: [{ type: 'web_search_20250305', name: 'web_search' }] }, 300, { ...prices, webSearch: 0 }).costUsd).toBeCloseTo(tokens, 12);
+});
+
+test("a Responses request with OpenAI's web search tool reserves max_tool_calls searches (DEFAULT_WEB_SEARCHES without it)", () => {
+  const prices = { input: 1000, output: 2000, image: 0, webSearch: 0.025, openAITools: true, contextWindow: null };
+  const tokens = (100 * 1000 + 100 * 2000) / 1e6;
+  const perSearch = 0.025 + (SEARCH_CONTENT_TOKENS * 1000) / 1e6;
+  const ask = (extra: Record<string, unknown>) => worstCaseOf('responses', { max_output_tokens: 100, ...extra }, 300, prices).costUsd;
+  expect(ask({ tools: [{ type: 'web_search' }] })).toBeCloseTo(tokens + DEFAULT_WEB_SEARCHES * perSearch, 12);
+  expect(ask({ tools: [{ type: 'web_search_preview' }], max_tool_calls: 3 })).toBeCloseTo(tokens + 3 * perSearch, 12);
+  expect(ask({ tools: [{ type: 'function', name: 'f', parameters: {} }] })).toBeCloseTo(tokens, 12);
+  // Chat runs no server-side search; a model that is not OpenAI's runs none of its tools.
+  expect(worstCaseOf('chat', { max_tokens: 100, tools: [{ type: 'web_search' }] }, 300, prices).costUsd).toBeCloseTo(tokens, 12);
+  expect(ask({ tools: [{ type: 'file_search' }] })).toBeCloseTo(tokens + DEFAULT_WEB_SEARCHES * (0.0025 + (SEARCH_CONTENT_TOKENS * 1000) / 1e6), 12);
+  expect(worstCaseOf('responses', { max_output_tokens: 100, tools: [{ type: 'file_search' }] }, 300, { ...prices, openAITools: undefined }).costUsd).toBeCloseTo(tokens, 12);
+});
+
+test("a Responses request's image generation and code interpreter tools reserve their images and containers", () => {
+  const prices = { input: 1, output: 2, image: 0, openAITools: true, contextWindow: null };
+  const tokens = (100 * 1 + 100 * 2) / 1e6;
+  const ask = (extra: Record<string, unknown>) => worstCaseOf('responses', { max_output_tokens: 100, ...extra }, 300, prices).costUsd;
+  // gpt-image-1's dearest image (high, non-square: 6,240 tokens at $40 per 1M), max_tool_calls of them.
+  expect(ask({ tools: [{ type: 'image_generation' }], max_tool_calls: 2 })).toBeCloseTo(tokens + 2 * 6_240 * 40 / 1e6, 12);
+  // Its quality and size named: that image (low, square: 272 tokens); gpt-image-1-mini at $8 per 1M.
+  expect(ask({ tools: [{ type: 'image_generation', quality: 'low', size: '1024x1024', model: 'gpt-image-1-mini' }], max_tool_calls: 1 })).toBeCloseTo(tokens + 272 * 8 / 1e6, 12);
+  expect(ask({ tools: [{ type: 'code_interpreter', container: { type: 'auto' } }] })).toBeCloseTo(tokens + 0.03, 12);
 });
 
 test('audio prices and the priority premium: an audio model reserves at its audio rates, a priority request at the premium', () => {
@@ -156,4 +194,114 @@ test('output above the model\'s output limit reserves the limit (the gateway sen
   expect(worstPricesOf('both', snap).maxOutputTokens).toBe(16_384);
   expect(worstPricesOf('any', snap).maxOutputTokens).toBeUndefined();
   expect(worstPricesOf('open', snap).maxOutputTokens).toBeUndefined();
+});
+
+test('an inline PDF reserves its pages (PDF_PAGE_MAX_TOKENS each), on chat, Responses and Messages, up to the window', () => {
+  // 40 pages in a compressed object stream: under 1 KB, so ~400 tokens by size.
+  const pdf = makePdf(40, { objectStream: true });
+  const wide = { ...prices, contextWindow: 1_000_000 };
+  const reserve = (endpoint: 'chat' | 'responses' | 'messages', body: Record<string, unknown>, p = wide) =>
+    worstCaseOf(endpoint, { max_tokens: 10, max_output_tokens: 10, ...body }, JSON.stringify(body).length, p).tokens;
+  const chat = { messages: [{ role: 'user', content: [{ type: 'file', file: { filename: 'a.pdf', file_data: pdfDataUri(pdf) } }, { type: 'text', text: 'Sum up.' }] }] };
+  const responses = { input: [{ role: 'user', content: [{ type: 'input_file', filename: 'a.pdf', file_data: pdfDataUri(pdf) }] }] };
+  const messages = { messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: pdf.toString('base64') } }] }] };
+  for (const [endpoint, body] of [['chat', chat], ['responses', responses], ['messages', messages]] as const) {
+    const t = reserve(endpoint, body);
+    expect(t).toBeGreaterThanOrEqual(40 * PDF_PAGE_MAX_TOKENS);
+    expect(t).toBeLessThan(40 * PDF_PAGE_MAX_TOKENS + JSON.stringify(body).length / 3 + 10);
+  }
+  // Pages in plain objects count the same; the prompt is never reserved past the window (the upstream refuses longer).
+  const plain = { messages: [{ role: 'user', content: [{ type: 'file', file: { file_data: pdfDataUri(makePdf(3)) } }] }] };
+  expect(reserve('chat', plain)).toBeGreaterThanOrEqual(3 * PDF_PAGE_MAX_TOKENS);
+  expect(reserve('chat', chat, { ...prices, contextWindow: 50_000 })).toBe(50_000 + 10);
+  // A file OpenAI reads itself (by id or URL) reserves the whole window, as Anthropic's do.
+  const byId = worstCaseOf('chat', { max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: 'file-abc' } }] }] }, 100, prices);
+  expect(byId.costUsd).toBeCloseTo((10_000 * 2000) / 1e6, 12);
+  const byUrl = worstCaseOf('responses', { max_output_tokens: 10, input: [{ role: 'user', content: [{ type: 'input_file', file_url: 'https://example.com/a.pdf' }] }] }, 100, prices);
+  expect(byUrl.costUsd).toBeCloseTo((10_000 * 2000) / 1e6, 12);
+});
+
+test('images reserve what one may bill at the dearest target (gpt-4o-mini counts ~48K tokens an image), however small their data', () => {
+  const url = 'https://example.com/wide.png';
+  const tinyPng = `data:image/png;base64,${'A'.repeat(300)}`;
+  const chat = (parts: unknown[]) => ({ max_tokens: 10, messages: [{ role: 'user', content: parts }] });
+  const tokens = (body: Record<string, unknown>, p: Parameters<typeof worstCaseOf>[3] = prices) => worstCaseOf('chat', body, JSON.stringify(body).length, p).tokens;
+  const two = chat([{ type: 'image_url', image_url: { url } }, { type: 'image_url', image_url: { url: tinyPng, detail: 'high' } }]);
+  const wide = { ...prices, contextWindow: 1_000_000 };
+  expect(tokens(two, wide)).toBeGreaterThanOrEqual(2 * IMAGE_INPUT_TOKENS + 10);
+  const responses = { max_output_tokens: 10, input: [{ role: 'user', content: [{ type: 'input_image', image_url: url }] }] };
+  expect(worstCaseOf('responses', responses, 100, wide).tokens).toBeGreaterThanOrEqual(IMAGE_INPUT_TOKENS + 10);
+  // A model that counts more per image reserves its own figure; a group its dearest target's.
+  const mini = { ...model('mini', 'openai'), upstreamId: 'gpt-4o-mini', contextWindow: 128_000 };
+  const snap = makeSnapshot({ models: [mini, model('other', 'gemini')], groups: [group('g', ['other', 'mini'])] });
+  expect(worstPricesOf('g', snap).imageInputTokens).toBe(2_833 + 8 * 5_667);
+  expect(tokens(two, worstPricesOf('g', snap))).toBeGreaterThanOrEqual(2 * (2_833 + 8 * 5_667));
+  // A large inline image is reserved by its size, as before.
+  const big = chat([{ type: 'image_url', image_url: { url: `data:image/png;base64,${'A'.repeat(60_000)}` } }]);
+  expect(tokens(big, wide)).toBe(Math.ceil(JSON.stringify(big).length / 3) + 10);
+});
+
+test('a chat request reserves output for each of its n choices', () => {
+  expect(worstCaseOf('chat', { max_tokens: 100, n: 4 }, 300, prices)).toEqual({ costUsd: (100 * 1000 + 400 * 2000) / 1e6, tokens: 500 });
+  // Without a cap each choice may reach the window's rest; TPM the default allowance each.
+  const open = worstCaseOf('chat', { n: 2 }, 300, prices);
+  expect(open.costUsd).toBeCloseTo((100 * 1000 + 2 * 10_000 * 2000) / 1e6, 12);
+  expect(open.tokens).toBe(100 + 2 * 10_000);
+  expect(worstCaseOf('chat', { max_tokens: 100, n: 0.5 }, 300, prices).tokens).toBe(200);
+});
+
+test('a reasoning_effort that a Claude target adds as thinking on top of max_tokens is reserved too', () => {
+  const claude = { ...model('claude', 'anthropic'), prices: { input: 1000, cachedInput: null, output: 2000, reasoning: null, image: null }, contextWindow: 200_000, maxOutputTokens: 64_000 };
+  const gpt = { ...model('gpt', 'openai'), prices: { input: 1000, cachedInput: null, output: 2000, reasoning: null, image: null }, contextWindow: 200_000, maxOutputTokens: 64_000 };
+  const snap = makeSnapshot({ models: [claude, gpt], groups: [group('mixed', ['gpt', 'claude'])] });
+  const out = (name: string, endpoint: 'chat' | 'responses', body: Record<string, unknown>) => worstCaseOf(endpoint, body, 300, worstPricesOf(name, snap)).tokens - 100;
+  expect(out('claude', 'chat', { max_tokens: 100, reasoning_effort: 'high' })).toBe(100 + 24_576);
+  expect(out('mixed', 'responses', { max_output_tokens: 100, reasoning: { effort: 'medium' } })).toBe(100 + 8_192);
+  // At most the model's output limit; OpenAI counts reasoning inside max_completion_tokens.
+  expect(out('claude', 'chat', { max_tokens: 60_000, reasoning_effort: 'high' })).toBe(64_000);
+  expect(out('gpt', 'chat', { max_tokens: 100, reasoning_effort: 'high' })).toBe(100);
+  // An effort the adapter refuses (400 before anything is billed) adds nothing.
+  expect(out('claude', 'chat', { max_tokens: 100, reasoning_effort: 'extreme' })).toBe(100);
+});
+
+test("a Claude target's tool-use system prompt (and each typed tool's instructions) is reserved beside a few bytes of tools", () => {
+  const claude = { ...model('claude', 'anthropic'), contextWindow: 200_000, maxOutputTokens: 64_000 };
+  const snap = makeSnapshot({ models: [claude, model('gpt', 'openai')] });
+  const body = { max_tokens: 10, tools: [{ name: 'f', input_schema: { type: 'object' } }, { type: 'bash_20250124', name: 'bash' }] };
+  const prompt = (name: string, endpoint: 'chat' | 'messages' = 'messages') => worstCaseOf(endpoint, body, 300, worstPricesOf(name, snap)).tokens - 10;
+  expect(prompt('claude')).toBe(100 + 400 + 750);
+  expect(prompt('claude', 'chat')).toBe(100 + 400 + 750);
+  expect(prompt('gpt')).toBe(100);
+  expect(worstCaseOf('messages', { max_tokens: 10 }, 300, worstPricesOf('claude', snap)).tokens).toBe(110);
+});
+
+test("a classifier group reserves its scoring call: the excerpt it sends and an answer as long as the classifier writes", () => {
+  const judge = { ...model('judge', 'openai'), prices: { input: 1, cachedInput: null, output: 4, reasoning: null, image: null }, maxOutputTokens: 1_000 };
+  const worker = { ...model('worker', 'openai'), prices: { input: 1000, cachedInput: null, output: 2000, reasoning: null, image: null } };
+  const scored = group('scored', ['worker'], { strategy: 'classifier', settings: { classifier_model: 'judge' } });
+  const snap = makeSnapshot({ models: [judge, worker], groups: [scored, group('outer', ['scored'], { strategy: 'classifier', settings: { classifier_model: 'judge' } })] });
+  const call = (6_200 * 1 + 1_000 * 4) / 1e6;
+  expect(worstPricesOf('scored', snap).classifierUsd).toBeCloseTo(call, 12);
+  // Two classifier groups on the way: two calls.
+  expect(worstPricesOf('outer', snap).classifierUsd).toBeCloseTo(2 * call, 12);
+  const own = (100 * 1000 + 100 * 2000) / 1e6;
+  expect(worstCaseOf('chat', { max_tokens: 100 }, 300, worstPricesOf('scored', snap)).costUsd).toBeCloseTo(own + call, 12);
+  // count_tokens routes too: only the classifier call is reserved.
+  expect(worstCaseOf('count_tokens', {}, 300, worstPricesOf('scored', snap))).toEqual({ costUsd: call, tokens: 0 });
+  expect(worstPricesOf('worker', snap).classifierUsd).toBeUndefined();
+});
+
+test("a chat request's predicted output reserves its tokens as output too (the rejected ones bill as completion tokens)", () => {
+  const prediction = { type: 'content', content: 'x'.repeat(3_000) };
+  const predicted = Math.ceil(JSON.stringify(prediction).length / 3);
+  expect(worstCaseOf('chat', { max_tokens: 100, prediction }, 300, prices)).toEqual({ costUsd: (100 * 1000 + (100 + predicted) * 2000) / 1e6, tokens: 200 + predicted });
+});
+
+test("a follow-up that reserves the whole window still reserves its tool fees beside it, and a priority request the window at the premium", () => {
+  const p = { input: 1000, output: 2000, image: 0, webSearch: 0.025, openAITools: true, contextWindow: 10_000, priorityMultiplier: 2 };
+  const window = (10_000 * 2000) / 1e6;
+  const follow = { previous_response_id: 'resp_1', max_output_tokens: 10, tools: [{ type: 'web_search' }], max_tool_calls: 2 };
+  const fees = 2 * (0.025 + (SEARCH_CONTENT_TOKENS * 1000) / 1e6);
+  expect(worstCaseOf('responses', follow, 30, p).costUsd).toBeCloseTo(window + fees, 12);
+  expect(worstCaseOf('responses', { ...follow, tools: [], service_tier: 'priority' }, 30, p).costUsd).toBeCloseTo(2 * window, 12);
 });

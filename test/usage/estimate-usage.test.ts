@@ -73,3 +73,16 @@ test('the default counter (the worker) gives the same estimate as the tokenizer 
   const delivered = 'Salt on the cold stones, counted by the tide.';
   expect(await estimateUsage(prompt, delivered)).toEqual(await estimateUsage(prompt, delivered, direct));
 });
+
+test('files and audio count in the prompt: a PDF by its pages, another file and an audio clip by their size', async () => {
+  const { makePdf, pdfDataUri } = await import('../helpers/make-pdf');
+  const { PDF_PAGE_TOKENS } = await import('../../src/usage/file-tokens');
+  const pdf = promptPieces([{ role: 'user', content: [{ type: 'file', file: { file_data: pdfDataUri(makePdf(4, { objectStream: true })) } }] }]);
+  expect(pdf.fixed).toBe(3 + 3 + 4 * PDF_PAGE_TOKENS);
+  // 4,000 bytes of CSV at ~4 bytes a token.
+  const csv = promptPieces([{ role: 'user', content: [{ type: 'file', file: { file_data: `data:text/csv;base64,${Buffer.alloc(4000, 'a').toString('base64')}` } }] }]);
+  expect(csv.fixed).toBe(3 + 3 + 1000);
+  // 160,000 bytes of mp3 (10 s at 128 kbit/s) at 500 bytes a token.
+  const audio = promptPieces([{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: Buffer.alloc(160_000).toString('base64'), format: 'mp3' } }] }]);
+  expect(audio.fixed).toBe(3 + 3 + 320);
+});

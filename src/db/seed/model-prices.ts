@@ -1,6 +1,7 @@
 import { calcPrice, type ModelInfo, type ModelPrice } from '@pydantic/genai-prices';
 import type { models } from '../schema/models';
 import type { ProviderId } from '../../providers/types';
+import { listedClaudeOutputLimit } from '../../providers/anthropic/anthropic-limits';
 
 /**
  * Seed rows for the models table. Token prices come from `@pydantic/genai-prices` (bundled data,
@@ -119,7 +120,7 @@ function serviceTierMultipliers(m: SeedModel): { flex: number | null; priority: 
  * (genai-prices does not carry them); a request asking for more is sent with this many
  * (src/proxy/output-limit.ts). DeepSeek: deepseek-chat 8K, deepseek-reasoner 64K (taken as 64,000,
  * the lower reading of "64K"); Gemini's API pages: 8,192 for 2.0 Flash, 65,536 for 2.5 and 3 Flash;
- * OpenAI's model pages; Anthropic's models overview (as providers/anthropic/anthropic-limits.ts). A model missing here (Moonshot, Grok, DeepSeek
+ * OpenAI's model pages; Anthropic's from providers/anthropic/anthropic-limits.ts, the one list of Claude limits. A model missing here (Moonshot, Grok, DeepSeek
  * V4, the newest OpenAI and Anthropic ids) is left unknown and sent as asked. Migration 0017 (pg
  * 0009) writes the same numbers into existing databases: keep the two in step.
  */
@@ -138,10 +139,13 @@ export const SEED_MAX_OUTPUT_TOKENS: Readonly<Record<string, number>> = {
   'gemini-3-flash-preview': 65_536,
   'deepseek-chat': 8_192,
   'deepseek-reasoner': 64_000,
-  'claude-opus-4-6': 128_000,
-  'claude-opus-4-5': 64_000,
-  'claude-sonnet-4-5': 64_000,
-  'claude-haiku-4-5': 64_000,
+  // Claude's from the one list of their limits (claude-opus-4-6 128,000; the other 4.5s 64,000).
+  ...Object.fromEntries(
+    SEED_MODELS.filter((m) => m.provider === 'anthropic').flatMap((m) => {
+      const limit = listedClaudeOutputLimit(m.id);
+      return limit ? [[m.id, limit]] : [];
+    }),
+  ),
 };
 
 /** Models genai-prices has no entry for (per-image models, and local Ollama which is free). */

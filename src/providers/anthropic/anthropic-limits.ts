@@ -8,13 +8,29 @@ import { badRequest } from '../../errors/api-error';
  */
 export const DEFAULT_MAX_TOKENS = 8192;
 
-/** Output token limits of Claude models, by id; the newest models are the fallback. */
-export function outputLimit(model: string): number {
-  if (/claude-3-(haiku|opus|sonnet)-/.test(model)) return 4096;
-  if (/claude-3-5-/.test(model)) return 8192;
-  if (/claude-opus-4(-[01])?(-\d{8})?$/.test(model)) return 32_000;
-  if (/claude-opus-4-6/.test(model)) return 128_000;
-  return 64_000;
+/**
+ * Output token limits of Claude models by id (Anthropic's models overview), first match wins. This
+ * is only the seed: the models table's `max_output_tokens` (seeded from it: db/seed/model-prices.ts)
+ * is what a request reads, and this list only for an id the table gives no limit.
+ */
+const CLAUDE_OUTPUT_LIMITS: readonly (readonly [RegExp, number])[] = [
+  [/claude-3-(haiku|opus|sonnet)-/, 4096],
+  [/claude-3-5-/, 8192],
+  [/claude-opus-4(-[01])?(-\d{8})?$/, 32_000],
+  [/claude-opus-4-6/, 128_000],
+  [/claude-(opus|sonnet|haiku)-4-5/, 64_000],
+];
+/** The output limit taken for a Claude model neither the table nor the list knows (the newest models'). */
+const NEWEST_CLAUDE_OUTPUT_TOKENS = 64_000;
+
+/** The output limit the list gives a Claude model id; null: not listed. */
+export function listedClaudeOutputLimit(model: string): number | null {
+  return CLAUDE_OUTPUT_LIMITS.find(([re]) => re.test(model))?.[1] ?? null;
+}
+
+/** A Claude model's output limit: its models-table `max_output_tokens` when set, else the list's, else the newest models'. */
+export function outputLimit(model: string, column?: number | null): number {
+  return column || listedClaudeOutputLimit(model) || NEWEST_CLAUDE_OUTPUT_TOKENS;
 }
 
 /**
@@ -30,13 +46,14 @@ export function thinkingBudget(effort: unknown): number | null {
 }
 
 /**
- * max_tokens to send, and the thinking budget that fits it. Anthropic counts thinking inside
+ * max_tokens to send, and the thinking budget that fits it (`column`: the model's models-table
+ * max_output_tokens, which wins over the list). Anthropic counts thinking inside
  * max_tokens and wants budget_tokens < max_tokens. When the client's limit does not leave room
  * above the budget, the client's limit is taken as room for the visible answer and max_tokens is
  * raised to budget + that limit (capped at the model's output limit, the budget shrinking to fit).
  */
-export function planTokens(model: string, clientMax: number | undefined, budget: number | null): { maxTokens: number; budget: number | null } {
-  const limit = outputLimit(model);
+export function planTokens(model: string, clientMax: number | undefined, budget: number | null, column?: number | null): { maxTokens: number; budget: number | null } {
+  const limit = outputLimit(model, column);
   const answer = clientMax ?? Math.min(DEFAULT_MAX_TOKENS, limit);
   if (!budget) return { maxTokens: answer, budget: null };
   if (clientMax !== undefined && clientMax > budget) return { maxTokens: clientMax, budget };

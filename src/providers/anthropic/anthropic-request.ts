@@ -63,7 +63,7 @@ export async function buildAnthropicRequest(
   const explicitThinking = r.thinking && typeof r.thinking === 'object' ? (r.thinking as Record<string, unknown>) : null;
   const effortBudget = thinkingBudget(r.reasoning_effort);
   const budget = explicitThinking || noThinking ? null : effortBudget;
-  const plan = planTokens(ctx.model, clientMax ?? undefined, budget);
+  const plan = planTokens(ctx.model, clientMax ?? undefined, budget, ctx.maxOutputTokens);
 
   const body: AnthropicRequest = { model: ctx.model, max_tokens: plan.maxTokens, messages };
   if (system) body.system = system;

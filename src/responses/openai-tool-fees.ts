@@ -1,0 +1,40 @@
+import { gptImageTokens } from '../images/image-price-units';
+import {
+  imageToolUsdPerToken, OPENAI_CONTAINER_USD, OPENAI_FILE_SEARCH_USD, OPENAI_WEB_SEARCH_PREVIEW_USD, OPENAI_WEB_SEARCH_USD,
+} from '../usage/openai-tool-prices';
+import type { Usage } from '../usage/types';
+
+/**
+ * What an OpenAI Responses answer's built-in tools bill beside the tokens, from its output items
+ * (its usage counts none of them), added to `usage` in place:
+ * - each `web_search_call` as a web search (usage.webSearches), at the rate of the search tool the
+ *   answer echoes (`web_search_preview*` on a model without reasoning, `reasoning.effort` null:
+ *   the preview rate);
+ * - each `file_search_call`, each container a `code_interpreter_call` ran in, and each
+ *   `image_generation_call` image (gpt-image-1's tokens for its quality and size, the dearest when
+ *   `auto`) as usage.toolFeesUsd.
+ */
+export function addOpenAIToolFees(usage: Usage, response: any): void {
+  const output: any[] = Array.isArray(response?.output) ? response.output : [];
+  const tools: any[] = Array.isArray(response?.tools) ? response.tools : [];
+  const imageTool = tools.find((t) => t?.type === 'image_generation') ?? {};
+  let searches = 0;
+  let fees = 0;
+  const containers = new Set<string>();
+  for (const item of output) {
+    if (item?.type === 'web_search_call') searches++;
+    else if (item?.type === 'file_search_call') fees += OPENAI_FILE_SEARCH_USD;
+    else if (item?.type === 'code_interpreter_call') containers.add(String(item.container_id ?? ''));
+    else if (item?.type === 'image_generation_call' && item.status !== 'failed') {
+      const asked = { size: item.size ?? imageTool.size, quality: item.quality ?? imageTool.quality };
+      fees += gptImageTokens(asked, true) * imageToolUsdPerToken(imageTool.model);
+    }
+  }
+  fees += containers.size * OPENAI_CONTAINER_USD;
+  if (fees > 0) usage.toolFeesUsd = fees;
+  if (searches === 0) return;
+  const preview = tools.some((t) => typeof t?.type === 'string' && t.type.startsWith('web_search_preview'));
+  const reasons = typeof response?.reasoning?.effort === 'string' && response.reasoning.effort !== 'none';
+  usage.webSearches = searches;
+  usage.webSearchUsd = preview && !reasons ? OPENAI_WEB_SEARCH_PREVIEW_USD : OPENAI_WEB_SEARCH_USD;
+}

@@ -1,0 +1,18 @@
+/**
+ * What OpenAI bills for the Responses API's built-in tools beside the model's tokens (its pricing
+ * page). Reserved by limits/worst-case.ts, billed from the answer by responses/openai-tool-fees.ts.
+ */
+
+/** Web search: $10 per 1,000 calls (search content tokens bill as input, inside the usage). */
+export const OPENAI_WEB_SEARCH_USD = 0.01;
+/** web_search_preview on a model without reasoning (gpt-4o, gpt-4.1): $25 per 1,000 calls, its content tokens free. */
+export const OPENAI_WEB_SEARCH_PREVIEW_USD = 0.025;
+/** File search: $2.50 per 1,000 calls (the chunks it finds bill as input, inside the usage). */
+export const OPENAI_FILE_SEARCH_USD = 0.0025;
+/** Code interpreter: $0.03 per container it runs in. */
+export const OPENAI_CONTAINER_USD = 0.03;
+/** The image generation tool's images bill at their image model's output rate (gpt-image-1 $40 per 1M tokens, gpt-image-1-mini $8). */
+const IMAGE_OUTPUT_USD_PER_TOKEN: Record<string, number> = { 'gpt-image-1': 40 / 1e6, 'gpt-image-1-mini': 8 / 1e6 };
+
+/** USD per output token of the image generation tool's model (an unknown one at gpt-image-1's rate). */
+export const imageToolUsdPerToken = (model: unknown): number => IMAGE_OUTPUT_USD_PER_TOKEN[String(model)] ?? IMAGE_OUTPUT_USD_PER_TOKEN['gpt-image-1']!;
