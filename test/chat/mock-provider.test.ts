@@ -42,6 +42,23 @@ describe('mock provider (local echo)', () => {
     expect(usage.completion_tokens).toBeGreaterThan(0);
   });
 
+  test('n choices, whole and streamed, each the echo; completion tokens counted n times', async () => {
+    const one = await gw.openai().chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'pick one' }] });
+    const three = await gw.openai().chat.completions.create({ model: 'mock/echo', n: 3, messages: [{ role: 'user', content: 'pick one' }] });
+    expect(three.choices.map((c) => [c.index, c.message.content, c.finish_reason])).toEqual([0, 1, 2].map((i) => [i, 'echo: pick one', 'stop']));
+    expect(three.usage!.completion_tokens).toBe(3 * one.usage!.completion_tokens);
+    const stream = await gw.openai().chat.completions.create({ model: 'mock/echo', n: 2, stream: true, messages: [{ role: 'user', content: 'pick one' }] });
+    const texts = ['', ''];
+    const finished: number[] = [];
+    for await (const chunk of stream)
+      for (const c of chunk.choices) {
+        texts[c.index] += c.delta?.content ?? '';
+        if (c.finish_reason) finished.push(c.index);
+      }
+    expect(texts).toEqual(['echo: pick one', 'echo: pick one']);
+    expect(finished.sort()).toEqual([0, 1]);
+  });
+
   test('mock is off by default: mock/* is model_not_found', async () => {
     const off = await startGateway();
     try {

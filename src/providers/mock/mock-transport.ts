@@ -39,9 +39,12 @@ export async function mockTransport(call: UpstreamCall, signal: AbortSignal): Pr
   const messages: any[] = Array.isArray(body.messages) ? body.messages : [];
   const reply = mockReply(body);
   const toolCalls = reply.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+  // `n` choices, each the same reply (OpenAI's limit is 128).
+  const n = Number.isInteger(body.n) && body.n > 1 ? Math.min(body.n, 128) : 1;
+  const indexes = Array.from({ length: n }, (_, i) => i);
   const usage = {
     prompt_tokens: roughTokens(messages.map((m) => textOf(m?.content)).join('\n')),
-    completion_tokens: roughTokens(reply.content ?? reply.toolCalls.map((c) => c.name + c.arguments).join('')),
+    completion_tokens: n * roughTokens(reply.content ?? reply.toolCalls.map((c) => c.name + c.arguments).join('')),
   };
   const fullUsage = { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens };
   const id = `chatcmpl-mock-${crypto.randomUUID()}`;
@@ -55,20 +58,22 @@ export async function mockTransport(call: UpstreamCall, signal: AbortSignal): Pr
       object: 'chat.completion',
       created,
       model: body.model,
-      choices: [{
-        index: 0,
+      choices: indexes.map((index) => ({
+        index,
         message: { role: 'assistant', content: reply.content, refusal: null, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) },
         finish_reason: reply.finishReason,
         logprobs: null,
-      }],
+      })),
       usage: fullUsage,
     });
   }
   const events = [
-    { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] },
-    ...(reply.content === null ? [] : splitInto(reply.content, chunks)).map((content) => ({ ...base, choices: [{ index: 0, delta: { content }, finish_reason: null }] })),
-    ...toolCalls.map((call, index) => ({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index, ...call }] }, finish_reason: null }] })),
-    { ...base, choices: [{ index: 0, delta: {}, finish_reason: reply.finishReason }] },
+    ...indexes.flatMap((i) => [
+      { ...base, choices: [{ index: i, delta: { role: 'assistant', content: '' }, finish_reason: null }] },
+      ...(reply.content === null ? [] : splitInto(reply.content, chunks)).map((content) => ({ ...base, choices: [{ index: i, delta: { content }, finish_reason: null }] })),
+      ...toolCalls.map((call, index) => ({ ...base, choices: [{ index: i, delta: { tool_calls: [{ index, ...call }] }, finish_reason: null }] })),
+      { ...base, choices: [{ index: i, delta: {}, finish_reason: reply.finishReason }] },
+    ]),
     ...(body.stream_options?.include_usage ? [{ ...base, choices: [], usage: fullUsage }] : []),
   ];
   const sse = events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join('') + 'data: [DONE]\n\n';
