@@ -41,6 +41,14 @@ export interface WorstPrices {
   longContext?: { threshold: number; input: number; output: number };
   /** The highest priority-tier multiplier among the targets (OpenAI's service_tier priority); unset: none. */
   priorityMultiplier?: number;
+  /** The highest fast-mode multiplier among the targets (Anthropic's `speed: "fast"`); unset: none. */
+  fastMultiplier?: number;
+  /**
+   * The highest US-only inference multiplier among the targets (Anthropic's `inference_geo: "us"`);
+   * unset: none. Reserved on every request: a workspace may default to US-only inference, which the
+   * request does not show.
+   */
+  usInferenceMultiplier?: number;
   /**
    * A model the name may reach (itself, a group's target or classifier) whose price is unknown:
    * what it costs cannot be reserved nor counted, so a budgeted key is refused it. Unset: all priced.
@@ -102,6 +110,8 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
     }
     if (p.webSearch) w.webSearch = Math.max(w.webSearch ?? 0, p.webSearch);
     if (p.priorityMultiplier) w.priorityMultiplier = Math.max(w.priorityMultiplier ?? 1, p.priorityMultiplier);
+    if (p.fastMultiplier) w.fastMultiplier = Math.max(w.fastMultiplier ?? 1, p.fastMultiplier);
+    if (p.usInferenceMultiplier) w.usInferenceMultiplier = Math.max(w.usInferenceMultiplier ?? 1, p.usInferenceMultiplier);
     if (p.longContext || w.longContext) {
       const [a, b] = [atPrompt(w, Infinity), atPrompt(p, Infinity)];
       w.longContext = {
@@ -131,6 +141,8 @@ function entryWorstPrices(entry: ModelEntry): WorstPrices {
     ...(p.image ? { imageModels: [{ provider: entry.provider, model: entry.upstreamId, price: p.image }] } : {}),
     ...(p.webSearch ? { webSearch: p.webSearch } : {}),
     ...(p.priorityMultiplier && p.priorityMultiplier > 1 ? { priorityMultiplier: p.priorityMultiplier } : {}),
+    ...(p.fastMultiplier && p.fastMultiplier > 1 ? { fastMultiplier: p.fastMultiplier } : {}),
+    ...(p.usInferenceMultiplier && p.usInferenceMultiplier > 1 ? { usInferenceMultiplier: p.usInferenceMultiplier } : {}),
     contextWindow: entry.contextWindow ?? null,
     ...(entry.maxOutputTokens ? { maxOutputTokens: entry.maxOutputTokens } : {}),
     ...(tier && {
@@ -221,6 +233,19 @@ function worstImagePrice(prices: WorstPrices, body: Record<string, unknown>, n: 
 }
 
 /**
+ * What the request's every token price may be multiplied by: OpenAI's priority tier when it asks for
+ * it; Anthropic's fast mode when it asks for it (6x on Opus 4.6); Anthropic's US-only inference
+ * always (1.1x), since a workspace may make it the default without the request saying so.
+ */
+function tokenPriceMultiplier(body: Record<string, unknown>, prices: WorstPrices): number {
+  let m = 1;
+  if (body.service_tier === 'priority' && prices.priorityMultiplier) m *= prices.priorityMultiplier;
+  if (body.speed === 'fast' && prices.fastMultiplier) m *= prices.fastMultiplier;
+  if (prices.usInferenceMultiplier) m *= prices.usInferenceMultiplier;
+  return m;
+}
+
+/**
  * The most a request may cost and the tokens it may use: the prompt estimated from the body's
  * size, plus the output it asked to be capped at (`max_tokens`, `max_completion_tokens`,
  * `max_output_tokens`), else the model's context window less the prompt (the true ceiling),
@@ -247,9 +272,8 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
   // TPM reserves the default allowance at most when no cap was asked: a 1M-token window would
   // otherwise shut out every key whose TPM is below it. The budget reserves the real ceiling.
   const tpmOutput = asked ?? Math.min(output, DEFAULT_OUTPUT_TOKENS);
-  let costUsd = (prompt * rate.input + output * rate.output) / 1e6;
-  // A request that asks OpenAI for priority processing bills every token at the priority premium.
-  if (body.service_tier === 'priority' && prices.priorityMultiplier) costUsd *= prices.priorityMultiplier;
+  const perToken = tokenPriceMultiplier(body, prices);
+  let costUsd = ((prompt * rate.input + output * rate.output) / 1e6) * perToken;
   // Server-side web searches bill per search beside the tokens (Anthropic's web_search tool on /v1/messages).
   if (endpoint === 'messages' && prices.webSearch) costUsd += webSearchesOf(body) * prices.webSearch;
   // A Responses follow-up carries the stored conversation the body does not show, as does a
@@ -260,7 +284,7 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
     endpoint === 'responses' ? typeof body.previous_response_id === 'string' : endpoint === 'messages' && (continuesThread(body) || namesFetchedContent(body));
   if (unseen && prices.contextWindow) {
     const full = atPrompt(prices, prices.contextWindow);
-    costUsd = Math.max(costUsd, (prices.contextWindow * Math.max(full.input, full.output)) / 1e6);
+    costUsd = Math.max(costUsd, ((prices.contextWindow * Math.max(full.input, full.output)) / 1e6) * perToken);
   }
   return { costUsd, tokens: prompt + tpmOutput };
 }

@@ -36,6 +36,9 @@ export function normalizeAnthropicUsage(raw: unknown): Usage | null {
     cacheWrite,
     ...(cacheWrite1h > 0 ? { cacheWrite1h } : {}),
     ...(webSearches > 0 ? { webSearches } : {}),
+    // Billing follows where and how Anthropic says it ran the request, not what was asked.
+    ...(u.speed === 'fast' ? { fast: true as const } : {}),
+    ...(u.inference_geo === 'us' ? { usOnly: true as const } : {}),
   };
 }
 

@@ -60,6 +60,14 @@ export function serviceTierMultiplier(prices: ModelPrices, tier: Usage['serviceT
 }
 
 /**
+ * What every token price is multiplied by for an answer Anthropic ran in fast mode and/or only in
+ * the US: the model's multiplier for each (they stack); 1 for neither, or a model without one.
+ */
+export function anthropicModeMultiplier(prices: ModelPrices, usage: Pick<Usage, 'fast' | 'usOnly'>): number {
+  return (usage.fast ? (prices.fastMultiplier ?? 1) : 1) * (usage.usOnly ? (prices.usInferenceMultiplier ?? 1) : 1);
+}
+
+/**
  * USD cost of one request. Prices are per 1M tokens (per image for `image`). Each token is billed
  * once, at the rate of its kind: cached input at the cached price (input price when the model has
  * none), uncached input at the input price, reasoning at the reasoning price (output price when
@@ -70,7 +78,7 @@ export function serviceTierMultiplier(prices: ModelPrices, tier: Usage['serviceT
  * Audio tokens (parts of the uncached input and of the visible output) bill at the audio prices
  * (the text prices when the model has none). A request served at a processing tier priced apart
  * (usage.serviceTier: OpenAI's flex or priority) bills every token price times the model's
- * multiplier for it.
+ * multiplier for it, as does one Anthropic ran in fast mode or only in the US (anthropicModeMultiplier).
  * Web searches the provider ran (usage.webSearches) are billed per search at the model's `webSearch` price.
  */
 export function computeCost(usage: Usage, modelPrices: ModelPrices, images = 0): number {
@@ -93,7 +101,8 @@ export function computeCost(usage: Usage, modelPrices: ModelPrices, images = 0):
       audioOut * (prices.audioOutput ?? prices.output) +
       reasoning * (prices.reasoning ?? prices.output)) *
     PER_TOKEN *
-    serviceTierMultiplier(modelPrices, usage.serviceTier);
+    serviceTierMultiplier(modelPrices, usage.serviceTier) *
+    anthropicModeMultiplier(modelPrices, usage);
   const imagesUsd = images > 0 ? images * (prices.image ?? 0) : 0;
   const searchesUsd = (usage.webSearches ?? 0) > 0 ? usage.webSearches! * (modelPrices.webSearch ?? 0) : 0;
   return tokensUsd + imagesUsd + searchesUsd;

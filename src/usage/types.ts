@@ -44,6 +44,17 @@ export interface Usage {
    * multiplier for it. Unset: standard (also `default`, `auto` and `scale`).
    */
   serviceTier?: ServiceTier;
+  /**
+   * Anthropic ran the request in fast mode (its usage says `speed: "fast"`): every token bills at
+   * the model's fast multiplier. Unset: standard speed (also a request that asked for fast mode and
+   * was served at standard speed, which Anthropic bills at standard rates).
+   */
+  fast?: true;
+  /**
+   * Anthropic ran the request only in the US (its usage says `inference_geo: "us"`, asked per request
+   * or by the workspace's default): every token bills at the model's US-only multiplier. Unset: global.
+   */
+  usOnly?: true;
   /** True when the gateway counted with a tokenizer because the upstream gave no numbers. */
   estimated?: boolean;
 }
