@@ -192,6 +192,16 @@ function webSearchesOf(body: Record<string, unknown>): number {
 const continuesThread = (body: Record<string, unknown>): boolean => (body.thread as { type?: unknown } | null | undefined)?.type === 'continue';
 
 /**
+ * Whether a Messages request lets Anthropic compact the context (`context_management.edits` with a
+ * `compact_*` strategy): the summary is a sampling step of its own over the conversation, billed
+ * beside the answer, so the request may cost up to twice what the body and max_tokens show.
+ */
+const compactsContext = (body: Record<string, unknown>): boolean => {
+  const edits = (body.context_management as { edits?: unknown } | null | undefined)?.edits;
+  return Array.isArray(edits) && edits.some((e) => typeof e?.type === 'string' && e.type.startsWith('compact'));
+};
+
+/**
  * Whether a Messages request names content the upstream reads itself, whose size the body does
  * not show: a document by URL, or a document or image by Files API id (in a turn or a tool result).
  * Image URLs are not: the gateway downloads them under its size limit, and an image costs a
@@ -273,7 +283,8 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
   // otherwise shut out every key whose TPM is below it. The budget reserves the real ceiling.
   const tpmOutput = asked ?? Math.min(output, DEFAULT_OUTPUT_TOKENS);
   const perToken = tokenPriceMultiplier(body, prices);
-  let costUsd = ((prompt * rate.input + output * rate.output) / 1e6) * perToken;
+  const samplings = endpoint === 'messages' && compactsContext(body) ? 2 : 1;
+  let costUsd = ((prompt * rate.input + output * rate.output) / 1e6) * perToken * samplings;
   // Server-side web searches bill per search beside the tokens (Anthropic's web_search tool on /v1/messages).
   if (endpoint === 'messages' && prices.webSearch) costUsd += webSearchesOf(body) * prices.webSearch;
   // A Responses follow-up carries the stored conversation the body does not show, as does a

@@ -80,8 +80,32 @@ export function anthropicModeMultiplier(prices: ModelPrices, usage: Pick<Usage, 
  * (usage.serviceTier: OpenAI's flex or priority) bills every token price times the model's
  * multiplier for it, as does one Anthropic ran in fast mode or only in the US (anthropicModeMultiplier).
  * Web searches the provider ran (usage.webSearches) are billed per search at the model's `webSearch` price.
+ * Server-side sampling steps billed on their own (usage.extraSteps: Anthropic's compactions) are
+ * part of the counts; each bills at its own prompt length's prices, the answer at the rest.
  */
 export function computeCost(usage: Usage, modelPrices: ModelPrices, images = 0): number {
+  const steps = usage.extraSteps ?? [];
+  let tokensUsd = 0;
+  for (const s of steps) tokensUsd += stepTokensUsd(s, modelPrices);
+  tokensUsd += stepTokensUsd(steps.length ? withoutSteps(usage, steps) : usage, modelPrices);
+  tokensUsd *= serviceTierMultiplier(modelPrices, usage.serviceTier) * anthropicModeMultiplier(modelPrices, usage);
+  const prices = pricesForPrompt(modelPrices, Math.max(usage.input, 0));
+  const imagesUsd = images > 0 ? images * (prices.image ?? 0) : 0;
+  const searchesUsd = (usage.webSearches ?? 0) > 0 ? usage.webSearches! * (modelPrices.webSearch ?? 0) : 0;
+  return tokensUsd + imagesUsd + searchesUsd;
+}
+
+type StepUsage = Pick<Usage, 'input' | 'cachedInput' | 'output' | 'reasoning' | 'cacheWrite' | 'cacheWrite1h' | 'audioInput' | 'audioOutput'>;
+
+/** The answer's own counts: the usage less the server-side steps added into it. */
+function withoutSteps(usage: Usage, steps: NonNullable<Usage['extraSteps']>): StepUsage {
+  const sum = (k: 'input' | 'cachedInput' | 'output' | 'reasoning' | 'cacheWrite' | 'cacheWrite1h') =>
+    Math.max((usage[k] ?? 0) - steps.reduce((t, s) => t + (s[k] ?? 0), 0), 0);
+  return { ...usage, input: sum('input'), cachedInput: sum('cachedInput'), output: sum('output'), reasoning: sum('reasoning'), cacheWrite: sum('cacheWrite'), cacheWrite1h: sum('cacheWrite1h') };
+}
+
+/** USD of one sampling step's tokens at the standard tier, at the prices its prompt length reaches. */
+function stepTokensUsd(usage: StepUsage, modelPrices: ModelPrices): number {
   const prices = pricesForPrompt(modelPrices, Math.max(usage.input, 0));
   const cached = Math.min(Math.max(usage.cachedInput, 0), Math.max(usage.input, 0));
   const cacheWrite = Math.min(Math.max(usage.cacheWrite ?? 0, 0), Math.max(usage.input, 0) - cached);
@@ -91,7 +115,7 @@ export function computeCost(usage: Usage, modelPrices: ModelPrices, images = 0):
   const reasoning = Math.min(Math.max(usage.reasoning, 0), Math.max(usage.output, 0));
   const visibleOutput = Math.max(usage.output, 0) - reasoning;
   const audioOut = Math.min(Math.max(usage.audioOutput ?? 0, 0), visibleOutput);
-  const tokensUsd =
+  return (
     ((uncached - audioIn) * prices.input +
       audioIn * (prices.audioInput ?? prices.input) +
       cached * (prices.cachedInput ?? prices.input) +
@@ -100,12 +124,8 @@ export function computeCost(usage: Usage, modelPrices: ModelPrices, images = 0):
       (visibleOutput - audioOut) * prices.output +
       audioOut * (prices.audioOutput ?? prices.output) +
       reasoning * (prices.reasoning ?? prices.output)) *
-    PER_TOKEN *
-    serviceTierMultiplier(modelPrices, usage.serviceTier) *
-    anthropicModeMultiplier(modelPrices, usage);
-  const imagesUsd = images > 0 ? images * (prices.image ?? 0) : 0;
-  const searchesUsd = (usage.webSearches ?? 0) > 0 ? usage.webSearches! * (modelPrices.webSearch ?? 0) : 0;
-  return tokensUsd + imagesUsd + searchesUsd;
+    PER_TOKEN
+  );
 }
 
 /**

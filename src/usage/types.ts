@@ -55,6 +55,13 @@ export interface Usage {
    * or by the workspace's default): every token bills at the model's US-only multiplier. Unset: global.
    */
   usOnly?: true;
+  /**
+   * Sampling steps the provider ran server-side beside the answer and bills on their own
+   * (Anthropic's `usage.iterations` of type `compaction`: the model summarising the context it
+   * closes, whose tokens its top-level counts leave out). Already added into the counts above;
+   * each step bills at the prices of its own prompt length. Unset: none.
+   */
+  extraSteps?: Pick<Usage, 'input' | 'cachedInput' | 'output' | 'reasoning' | 'cacheWrite' | 'cacheWrite1h'>[];
   /** True when the gateway counted with a tokenizer because the upstream gave no numbers. */
   estimated?: boolean;
 }
