@@ -100,6 +100,10 @@ export function messagesToChat(req: MessagesRequest, target: TranslateTarget): C
   const { provider } = target;
   if (req.thread !== undefined && req.thread !== null) throw threadUnsupported(provider);
   checkThinkingForTranslation(req);
+  // A data-residency demand no other provider can be held to (`global`, the default, asks nothing).
+  if (req.inference_geo !== undefined && req.inference_geo !== null && req.inference_geo !== 'global') {
+    throw unsupported(`Inference geography '${String(req.inference_geo)}'`, 'inference_geo', provider);
+  }
   for (const [field, what] of Object.entries(REFUSED_FIELDS)) {
     const v = req[field];
     if (v !== undefined && v !== null) throw unsupported(what, field, provider);

@@ -74,6 +74,8 @@ const TRANSLATED_ONLY: [string, Record<string, unknown>, string][] = [
     tools: [{ name: 'weather', input_schema: { type: 'object' } }],
   }, "content block type 'hologram'"],
   ['an unknown block in a user turn', { messages: [user([{ type: 'video', source: {} }])] }, "content block type 'video'"],
+  // US-only inference is a promise only Anthropic keeps: refused rather than served elsewhere.
+  ['inference_geo us', { inference_geo: 'us' }, "Inference geography 'us'"],
 ];
 
 async function refused(body: Record<string, unknown>) {
@@ -126,10 +128,11 @@ describe('an Anthropic target', () => {
 });
 
 describe('what Anthropic takes is still taken', () => {
-  test('a valid thinking budget, metadata and an empty final assistant turn (a prefill) reach the provider', async () => {
+  test('a valid thinking budget, metadata, an empty final assistant turn (a prefill), global inference and fast mode reach the provider', async () => {
     const calls = openai.requests.length;
     const msg = await client.messages.create({
       model: 'openai/gpt-4o-mini', max_tokens: 2048, thinking: { type: 'enabled', budget_tokens: 1024 }, metadata: { user_id: 'u-1' },
+      inference_geo: 'global', speed: 'fast',
       messages: [{ role: 'user', content: 'Hello' }, { role: 'assistant', content: [] }],
     });
     expect(msg.type).toBe('message');
