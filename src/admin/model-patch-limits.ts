@@ -5,10 +5,10 @@ import type { ModelPatch } from './models-service';
 export const MAX_MODEL_PRICE = 1_000_000;
 /** Highest long-context threshold (prompt tokens). */
 export const MAX_LONG_CONTEXT_THRESHOLD = 100_000_000;
-/** Highest flex/priority multiplier: OpenAI's priority premium is under 2x, so more is a typo. */
+/** Highest price multiplier: OpenAI's priority premium is under 2x, Anthropic's fast mode 6x, so more is a typo. */
 export const MAX_PRICE_MULTIPLIER = 100;
-/** The processing-tier multipliers (a factor of every token price, not a price). */
-export const MULTIPLIER_FIELDS = ['flex_price_multiplier', 'priority_price_multiplier'] as const;
+/** The processing-tier and Anthropic mode multipliers (a factor of every token price, not a price). */
+export const MULTIPLIER_FIELDS = ['flex_price_multiplier', 'priority_price_multiplier', 'fast_price_multiplier', 'us_inference_price_multiplier'] as const;
 
 const label = (field: string) => field.replace(/_/g, ' ');
 

@@ -41,6 +41,9 @@ export interface ModelView {
   /** Every token price times this for an answer OpenAI served at service_tier flex / priority; null: standard prices. */
   flex_price_multiplier: number | null;
   priority_price_multiplier: number | null;
+  /** Every token price times this for an answer Anthropic ran in fast mode / only in the US (inference_geo us); null: standard prices. */
+  fast_price_multiplier: number | null;
+  us_inference_price_multiplier: number | null;
   /** The most output tokens the model writes per answer; a request asking for more is sent with this many. Null: unknown, sent as asked. */
   max_output_tokens: number | null;
 }
@@ -60,6 +63,8 @@ const NULLABLE_COLUMNS = {
   audio_output_price: 'audioOutputPrice',
   flex_price_multiplier: 'flexPriceMultiplier',
   priority_price_multiplier: 'priorityPriceMultiplier',
+  fast_price_multiplier: 'fastPriceMultiplier',
+  us_inference_price_multiplier: 'usInferencePriceMultiplier',
   max_output_tokens: 'maxOutputTokens',
 } as const satisfies Record<string, keyof typeof models.$inferSelect>;
 type NullableField = keyof typeof NULLABLE_COLUMNS;

@@ -46,6 +46,14 @@ const patchFields = {
   audio_output_price: t.Optional(t.Nullable(price)),
   flex_price_multiplier: t.Optional(t.Nullable(multiplier('flex'))),
   priority_price_multiplier: t.Optional(t.Nullable(multiplier('priority'))),
+  fast_price_multiplier: t.Optional(t.Nullable(t.Number({
+    minimum: 0, maximum: MAX_PRICE_MULTIPLIER,
+    description: 'Every token price times this for an answer Anthropic ran in fast mode (usage speed "fast"; 6 for Claude Opus 4.6); null: standard prices',
+  }))),
+  us_inference_price_multiplier: t.Optional(t.Nullable(t.Number({
+    minimum: 0, maximum: MAX_PRICE_MULTIPLIER,
+    description: 'Every token price times this for an answer Anthropic ran only in the US (usage inference_geo "us"; 1.1 on Claude Opus 4.6, Sonnet 4.6 and later); null: standard prices',
+  }))),
 };
 const modelId = (description: string) => t.String({ minLength: 1, maxLength: MODEL_ID_MAX_CHARS, pattern: MODEL_ID_PATTERN, description });
 

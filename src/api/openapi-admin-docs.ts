@@ -68,6 +68,7 @@ const priceFields = [
   'input_price', 'cached_input_price', 'output_price', 'reasoning_price', 'cache_write_price', 'image_price',
   'long_context_input_price', 'long_context_cached_input_price', 'long_context_cache_write_price', 'long_context_output_price', 'long_context_reasoning_price',
   'audio_input_price', 'audio_output_price', 'flex_price_multiplier', 'priority_price_multiplier',
+  'fast_price_multiplier', 'us_inference_price_multiplier',
 ];
 const model = obj(
   { id: str, provider: str, enabled: bool, long_context_threshold: nullable(int), context_window: nullable(int), max_output_tokens: nullable(int), ...Object.fromEntries(priceFields.map((f) => [f, nullable(num)])) },

@@ -59,6 +59,14 @@ export interface WorstPrices {
   classifierUsd?: number;
   /** The highest priority-tier multiplier among the targets (OpenAI's service_tier priority); unset: none. */
   priorityMultiplier?: number;
+  /** The highest fast-mode multiplier among the targets (Anthropic's `speed: "fast"`); unset: none. */
+  fastMultiplier?: number;
+  /**
+   * The highest US-only inference multiplier among the targets (Anthropic's `inference_geo: "us"`);
+   * unset: none. Reserved on every request: a workspace may default to US-only inference, which the
+   * request does not show.
+   */
+  usInferenceMultiplier?: number;
   /**
    * A model the name may reach (itself, a group's target or classifier) whose price is unknown:
    * what it costs cannot be reserved nor counted, so a budgeted key is refused it. Unset: all priced.
@@ -126,6 +134,8 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
     if (p.openAITools) w.openAITools = true;
     if (p.imageInputTokens) w.imageInputTokens = Math.max(w.imageInputTokens ?? 0, p.imageInputTokens);
     if (p.priorityMultiplier) w.priorityMultiplier = Math.max(w.priorityMultiplier ?? 1, p.priorityMultiplier);
+    if (p.fastMultiplier) w.fastMultiplier = Math.max(w.fastMultiplier ?? 1, p.fastMultiplier);
+    if (p.usInferenceMultiplier) w.usInferenceMultiplier = Math.max(w.usInferenceMultiplier ?? 1, p.usInferenceMultiplier);
     if (p.longContext || w.longContext) {
       const [a, b] = [atPrompt(w, Infinity), atPrompt(p, Infinity)];
       w.longContext = {
@@ -158,6 +168,8 @@ function entryWorstPrices(entry: ModelEntry): WorstPrices {
     ...(entry.provider === 'openai' ? { openAITools: true } : {}),
     ...(imageInputTokensOf(entry.upstreamId) > IMAGE_INPUT_TOKENS ? { imageInputTokens: imageInputTokensOf(entry.upstreamId) } : {}),
     ...(p.priorityMultiplier && p.priorityMultiplier > 1 ? { priorityMultiplier: p.priorityMultiplier } : {}),
+    ...(p.fastMultiplier && p.fastMultiplier > 1 ? { fastMultiplier: p.fastMultiplier } : {}),
+    ...(p.usInferenceMultiplier && p.usInferenceMultiplier > 1 ? { usInferenceMultiplier: p.usInferenceMultiplier } : {}),
     contextWindow: entry.contextWindow ?? null,
     ...(entry.maxOutputTokens ? { maxOutputTokens: entry.maxOutputTokens } : {}),
     ...(tier && {
@@ -267,6 +279,16 @@ function messagesWebSearches(body: Record<string, unknown>): number {
 const continuesThread = (body: Record<string, unknown>): boolean => (body.thread as { type?: unknown } | null | undefined)?.type === 'continue';
 
 /**
+ * Whether a Messages request lets Anthropic compact the context (`context_management.edits` with a
+ * `compact_*` strategy): the summary is a sampling step of its own over the conversation, billed
+ * beside the answer, so the request may cost up to twice what the body and max_tokens show.
+ */
+const compactsContext = (body: Record<string, unknown>): boolean => {
+  const edits = (body.context_management as { edits?: unknown } | null | undefined)?.edits;
+  return Array.isArray(edits) && edits.some((e) => typeof e?.type === 'string' && e.type.startsWith('compact'));
+};
+
+/**
  * The most a Responses request's built-in tools may bill at OpenAI beside the tokens, and whether
  * one searches (its results are prompt: TPM reserves one search's). Up to `max_tool_calls` calls
  * (else DEFAULT_WEB_SEARCHES) of the dearest tool it names: a web search (its fee and results), a
@@ -350,6 +372,19 @@ function promptEstimate(bodyBytes: number, files: FileInputs, prices: WorstPrice
 }
 
 /**
+ * What the request's every token price may be multiplied by: OpenAI's priority tier when it asks for
+ * it; Anthropic's fast mode when it asks for it (6x on Opus 4.6); Anthropic's US-only inference
+ * always (1.1x), since a workspace may make it the default without the request saying so.
+ */
+function tokenPriceMultiplier(body: Record<string, unknown>, prices: WorstPrices): number {
+  let m = 1;
+  if (body.service_tier === 'priority' && prices.priorityMultiplier) m *= prices.priorityMultiplier;
+  if (body.speed === 'fast' && prices.fastMultiplier) m *= prices.fastMultiplier;
+  if (prices.usInferenceMultiplier) m *= prices.usInferenceMultiplier;
+  return m;
+}
+
+/**
  * The most a request may cost and the tokens it may use: the prompt estimated from the body's
  * size, plus the output it asked to be capped at (`max_tokens`, `max_completion_tokens`,
  * `max_output_tokens`), else the model's context window (the prompt estimate is no lower bound to
@@ -398,7 +433,9 @@ function worstCaseOwn(
   // TPM reserves the default allowance at most when no cap was asked: a 1M-token window would
   // otherwise shut out every key whose TPM is below it. The budget reserves the real ceiling.
   const tpmOutput = asked !== null ? choices * (asked + predicted) : Math.min(output, choices * DEFAULT_OUTPUT_TOKENS);
-  let tokensUsd = (prompt * rate.input + output * rate.output) / 1e6;
+  // A Messages request that lets Anthropic compact its context may sample twice (compactsContext).
+  const samplings = endpoint === 'messages' && compactsContext(body) ? 2 : 1;
+  let tokensUsd = ((prompt * rate.input + output * rate.output) / 1e6) * samplings;
   // A Responses follow-up carries the stored conversation the body does not show, as does a
   // Messages turn continuing a thread Anthropic holds, and a request
   // may name a file the upstream reads itself (a PDF by URL, an uploaded file id) or give it tools
@@ -409,8 +446,8 @@ function worstCaseOwn(
     const full = atPrompt(prices, prices.contextWindow);
     tokensUsd = Math.max(tokensUsd, (prices.contextWindow * Math.max(full.input, full.output)) / 1e6);
   }
-  // A request that asks OpenAI for priority processing bills every token at the priority premium.
-  let costUsd = body.service_tier === 'priority' && prices.priorityMultiplier ? tokensUsd * prices.priorityMultiplier : tokensUsd;
+  // Every token price times the request's multipliers (OpenAI's priority tier, Anthropic's fast mode and US-only inference).
+  let costUsd = tokensUsd * tokenPriceMultiplier(body, prices);
   // Server-side tools bill per call beside the tokens, and search results as prompt tokens
   // (Anthropic's web_search tool on /v1/messages, OpenAI's built-in tools on /v1/responses). TPM, as
   // for output without a cap, reserves one search's content at most; the row settles to what was read.

@@ -123,6 +123,9 @@ function searchResultText(b: AnthropicBlock): string {
   return [b.title, b.source, body].filter((x) => typeof x === 'string' && x).join('\n');
 }
 
+/** Tool-result blocks Anthropic takes that have no chat equivalent: left out. Any other type is refused, as Anthropic refuses it. */
+const WORDLESS_RESULT_BLOCKS = new Set(['tool_reference', 'browser_state']);
+
 function toolResultContent(content: unknown, path: string): { text: string; images: ChatCompletionContentPart[] } {
   if (content === undefined || content === null) return { text: '', images: [] };
   if (typeof content === 'string') return { text: content, images: [] };
@@ -136,8 +139,9 @@ function toolResultContent(content: unknown, path: string): { text: string; imag
       const part = documentPart(b, `${path}.${j}`);
       if (part.type === 'text') texts.push(part.text);
       else images.push(part);
+    } else if (!WORDLESS_RESULT_BLOCKS.has(b.type)) {
+      throw badRequest(`${path}.${j}.type: content block type '${b.type}' is not supported in a tool result`, `${path}.${j}.type`);
     }
-    // Other block kinds (tool references, browser state) have no chat equivalent: left out.
   });
   return { text: texts.join('\n'), images };
 }

@@ -1,7 +1,47 @@
+import { badRequest } from '../errors/api-error';
 import type { ChatRequest } from '../providers/types';
 import type { MessagesRequest } from './anthropic-types';
 
 type Effort = 'low' | 'medium' | 'high';
+
+/** Anthropic's smallest thinking budget. */
+const MIN_THINKING_BUDGET = 1024;
+
+/**
+ * Anthropic's rules for `thinking` that hold on every model (its error messages): an object with
+ * a `type`; `enabled` with an integer `budget_tokens` of at least 1024. Checked for every target.
+ */
+export function checkThinking(t: unknown): void {
+  if (t === undefined || t === null) return;
+  if (typeof t !== 'object' || Array.isArray(t)) throw badRequest('thinking: Input should be a valid dictionary or object', 'thinking');
+  const { type, budget_tokens: budget } = t as Record<string, unknown>;
+  if (typeof type !== 'string') throw badRequest('thinking.type: Field required', 'thinking.type');
+  if (type !== 'enabled') return;
+  if (budget === undefined || budget === null) throw badRequest('thinking.enabled.budget_tokens: Field required', 'thinking.budget_tokens');
+  if (typeof budget !== 'number' || !Number.isInteger(budget)) throw badRequest('thinking.enabled.budget_tokens: Input should be a valid integer', 'thinking.budget_tokens');
+  if (budget < MIN_THINKING_BUDGET) {
+    throw badRequest(`thinking.enabled.budget_tokens: Input should be greater than or equal to ${MIN_THINKING_BUDGET}`, 'thinking.budget_tokens');
+  }
+}
+
+/** The thinking types Anthropic's API takes today (an unknown one would be silently dropped by translation). */
+const THINKING_TYPES = new Set(['enabled', 'disabled', 'adaptive', 'between_tools']);
+
+/**
+ * The rules a translated request is held to besides checkThinking, which Anthropic's own API may
+ * relax (so a native request is left for Anthropic to judge): a known `type`, and a budget below
+ * `max_tokens` (Anthropic's interleaved-thinking beta lets the budget exceed it).
+ */
+export function checkThinkingForTranslation(req: MessagesRequest): void {
+  const t = req.thinking;
+  if (!t) return;
+  if (!THINKING_TYPES.has(t.type)) {
+    throw badRequest(`thinking.type: Input tag '${t.type}' does not match any of the expected tags: ${[...THINKING_TYPES].map((x) => `'${x}'`).join(', ')}`, 'thinking.type');
+  }
+  if (t.type === 'enabled' && typeof t.budget_tokens === 'number' && t.budget_tokens >= req.max_tokens) {
+    throw badRequest('`max_tokens` must be greater than `thinking.budget_tokens`.', 'max_tokens');
+  }
+}
 
 /**
  * The effort a request asks for: `output_config.effort` when given, else the thinking budget

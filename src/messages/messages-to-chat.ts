@@ -5,7 +5,7 @@ import { checkModelName } from '../routing/model-name';
 import type { ChatRequest } from '../providers/types';
 import { assistantMessage, systemText, userMessages } from './anthropic-blocks-to-chat';
 import type { MessagesRequest } from './anthropic-types';
-import { applyThinking } from './map-thinking';
+import { applyThinking, checkThinking, checkThinkingForTranslation } from './map-thinking';
 import { mapToolChoice, mapTools } from './map-anthropic-tools';
 
 export interface TranslateTarget {
@@ -48,6 +48,7 @@ export function validateMessagesRequest(body: unknown): MessagesRequest {
     throw badRequest('max_tokens: Field required (a positive integer)', 'max_tokens');
   }
   if (!Array.isArray(req.messages) || req.messages.length === 0) throw badRequest('messages: at least one message is required', 'messages');
+  const last = req.messages.length - 1;
   req.messages.forEach((m, i) => {
     if (!m || typeof m !== 'object') throw badRequest(`messages.${i}: must be an object`, `messages.${i}`);
     if (m.role !== 'user' && m.role !== 'assistant' && m.role !== 'system') {
@@ -56,7 +57,18 @@ export function validateMessagesRequest(body: unknown): MessagesRequest {
     if (typeof m.content !== 'string' && !Array.isArray(m.content)) {
       throw badRequest(`messages.${i}.content: must be a string or a list of content blocks`, `messages.${i}.content`);
     }
+    // Anthropic's rule (its words): only a final assistant turn, a prefill, may be empty.
+    if (m.content.length === 0 && !(i === last && m.role === 'assistant')) {
+      throw badRequest(`messages.${i}: all messages must have non-empty content except for the optional final assistant message`, `messages.${i}.content`);
+    }
   });
+  // Checked for every target, Anthropic's included: Anthropic refuses these too, whatever the model.
+  checkThinking(req.thinking);
+  if (req.metadata !== undefined && req.metadata !== null) {
+    if (typeof req.metadata !== 'object' || Array.isArray(req.metadata)) throw badRequest('metadata: Input should be a valid dictionary', 'metadata');
+    const user = req.metadata.user_id;
+    if (user !== undefined && user !== null && typeof user !== 'string') throw badRequest('metadata.user_id: Input should be a valid string', 'metadata.user_id');
+  }
   if (req.system !== undefined && req.system !== null && typeof req.system !== 'string' && !Array.isArray(req.system)) {
     throw badRequest('system: must be a string or a list of text blocks', 'system');
   }
@@ -87,6 +99,11 @@ export function validateMessagesRequest(body: unknown): MessagesRequest {
 export function messagesToChat(req: MessagesRequest, target: TranslateTarget): ChatRequest {
   const { provider } = target;
   if (req.thread !== undefined && req.thread !== null) throw threadUnsupported(provider);
+  checkThinkingForTranslation(req);
+  // A data-residency demand no other provider can be held to (`global`, the default, asks nothing).
+  if (req.inference_geo !== undefined && req.inference_geo !== null && req.inference_geo !== 'global') {
+    throw unsupported(`Inference geography '${String(req.inference_geo)}'`, 'inference_geo', provider);
+  }
   for (const [field, what] of Object.entries(REFUSED_FIELDS)) {
     const v = req[field];
     if (v !== undefined && v !== null) throw unsupported(what, field, provider);

@@ -17,6 +17,7 @@ export interface SnapshotRows {
     longContextThreshold?: number | null; longContextInputPrice?: number | null; longContextCachedInputPrice?: number | null;
     longContextCacheWritePrice?: number | null; longContextOutputPrice?: number | null; longContextReasoningPrice?: number | null;
     audioInputPrice?: number | null; audioOutputPrice?: number | null; flexPriceMultiplier?: number | null; priorityPriceMultiplier?: number | null;
+    fastPriceMultiplier?: number | null; usInferencePriceMultiplier?: number | null;
   }[];
   groups: { name: string; strategy: 'heuristic' | 'classifier'; targets: string[]; logicLevel: number | null; primaryUse: string; settings: Record<string, unknown> }[];
   clients: ({ id: number; name: string; keyHash: string; revoked: boolean; teamId?: number | null; expiresAt?: number | null } & LimitColumns)[];
@@ -155,6 +156,7 @@ function modelEntryOf(m: SnapshotRows['models'][number]): ModelEntry {
       longContext: longContextOf(m),
       audioInput: m.audioInputPrice ?? null, audioOutput: m.audioOutputPrice ?? null,
       flexMultiplier: m.flexPriceMultiplier ?? null, priorityMultiplier: m.priorityPriceMultiplier ?? null,
+      fastMultiplier: m.fastPriceMultiplier ?? null, usInferenceMultiplier: m.usInferencePriceMultiplier ?? null,
       webSearch: webSearchPriceOf(m.provider as ProviderId),
     },
     contextWindow: m.contextWindow ?? null,

@@ -25,6 +25,10 @@ export interface ModelPrices {
    */
   flexMultiplier?: number | null;
   priorityMultiplier?: number | null;
+  /** Every token price times this for an answer Anthropic ran in fast mode (usage `speed: "fast"`); unset: standard prices. */
+  fastMultiplier?: number | null;
+  /** Every token price times this for an answer Anthropic ran only in the US (usage `inference_geo: "us"`); unset: standard prices. */
+  usInferenceMultiplier?: number | null;
 }
 
 /**

@@ -23,19 +23,43 @@ export function normalizeAnthropicUsage(raw: unknown): Usage | null {
   if (!raw || typeof raw !== 'object') return null;
   const u = raw as Record<string, unknown>;
   if (!validCounts(u.input_tokens, u.output_tokens, u.cache_creation_input_tokens, u.cache_read_input_tokens)) return null;
+  const own = tokenCounts(u);
+  // Compaction (context_management's compact strategy) is a sampling step of its own that
+  // Anthropic bills but leaves out of the top-level counts: added in, and kept apart for its price.
+  const compactions = Array.isArray(u.iterations)
+    ? u.iterations.filter((it): it is Record<string, unknown> => it?.type === 'compaction').map(tokenCounts)
+    : [];
+  const total = compactions.reduce(
+    (t, c) => ({ input: t.input + c.input, cachedInput: t.cachedInput + c.cachedInput, cacheWrite: t.cacheWrite + c.cacheWrite, cacheWrite1h: t.cacheWrite1h + c.cacheWrite1h, output: t.output + c.output }),
+    own,
+  );
+  const webSearches = num((u.server_tool_use as Record<string, unknown> | null | undefined)?.web_search_requests);
+  return {
+    input: total.input,
+    cachedInput: total.cachedInput,
+    output: total.output,
+    reasoning: 0,
+    cacheWrite: total.cacheWrite,
+    ...(total.cacheWrite1h > 0 ? { cacheWrite1h: total.cacheWrite1h } : {}),
+    ...(webSearches > 0 ? { webSearches } : {}),
+    ...(compactions.length ? { extraSteps: compactions.map((c) => ({ ...c, reasoning: 0 })) } : {}),
+    // Billing follows where and how Anthropic says it ran the request, not what was asked.
+    ...(u.speed === 'fast' ? { fast: true as const } : {}),
+    ...(u.inference_geo === 'us' ? { usOnly: true as const } : {}),
+  };
+}
+
+/** One sampling step's counts (the top level, or an entry of `usage.iterations`), `input` in OpenAI's convention. */
+function tokenCounts(u: Record<string, unknown>) {
   const cachedInput = num(u.cache_read_input_tokens);
   const cacheWrite = num(u.cache_creation_input_tokens);
   const creation = u.cache_creation as Record<string, unknown> | null | undefined;
-  const cacheWrite1h = Math.min(num(creation?.ephemeral_1h_input_tokens), cacheWrite);
-  const webSearches = num((u.server_tool_use as Record<string, unknown> | null | undefined)?.web_search_requests);
   return {
     input: num(u.input_tokens) + cachedInput + cacheWrite,
     cachedInput,
-    output: num(u.output_tokens),
-    reasoning: 0,
     cacheWrite,
-    ...(cacheWrite1h > 0 ? { cacheWrite1h } : {}),
-    ...(webSearches > 0 ? { webSearches } : {}),
+    cacheWrite1h: Math.min(num(creation?.ephemeral_1h_input_tokens), cacheWrite),
+    output: num(u.output_tokens),
   };
 }
 

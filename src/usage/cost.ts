@@ -60,6 +60,14 @@ export function serviceTierMultiplier(prices: ModelPrices, tier: Usage['serviceT
 }
 
 /**
+ * What every token price is multiplied by for an answer Anthropic ran in fast mode and/or only in
+ * the US: the model's multiplier for each (they stack); 1 for neither, or a model without one.
+ */
+export function anthropicModeMultiplier(prices: ModelPrices, usage: Pick<Usage, 'fast' | 'usOnly'>): number {
+  return (usage.fast ? (prices.fastMultiplier ?? 1) : 1) * (usage.usOnly ? (prices.usInferenceMultiplier ?? 1) : 1);
+}
+
+/**
  * USD cost of one request. Prices are per 1M tokens (per image for `image`). Each token is billed
  * once, at the rate of its kind: cached input at the cached price (input price when the model has
  * none), uncached input at the input price, reasoning at the reasoning price (output price when
@@ -70,12 +78,36 @@ export function serviceTierMultiplier(prices: ModelPrices, tier: Usage['serviceT
  * Audio tokens (parts of the uncached input and of the visible output) bill at the audio prices
  * (the text prices when the model has none). A request served at a processing tier priced apart
  * (usage.serviceTier: OpenAI's flex or priority) bills every token price times the model's
- * multiplier for it.
+ * multiplier for it, as does one Anthropic ran in fast mode or only in the US (anthropicModeMultiplier).
  * Web searches the provider ran (usage.webSearches) are billed per search at usage.webSearchUsd when
  * the answer showed the rate, else at the model's `webSearch` price; other built-in tools' fees
  * (usage.toolFeesUsd) are added as they are.
+ * Server-side sampling steps billed on their own (usage.extraSteps: Anthropic's compactions) are
+ * part of the counts; each bills at its own prompt length's prices, the answer at the rest.
  */
 export function computeCost(usage: Usage, modelPrices: ModelPrices, images = 0): number {
+  const steps = usage.extraSteps ?? [];
+  let tokensUsd = 0;
+  for (const s of steps) tokensUsd += stepTokensUsd(s, modelPrices);
+  tokensUsd += stepTokensUsd(steps.length ? withoutSteps(usage, steps) : usage, modelPrices);
+  tokensUsd *= serviceTierMultiplier(modelPrices, usage.serviceTier) * anthropicModeMultiplier(modelPrices, usage);
+  const prices = pricesForPrompt(modelPrices, Math.max(usage.input, 0));
+  const imagesUsd = images > 0 ? images * (prices.image ?? 0) : 0;
+  const searchesUsd = (usage.webSearches ?? 0) > 0 ? usage.webSearches! * (usage.webSearchUsd ?? modelPrices.webSearch ?? 0) : 0;
+  return tokensUsd + imagesUsd + searchesUsd + Math.max(usage.toolFeesUsd ?? 0, 0);
+}
+
+type StepUsage = Pick<Usage, 'input' | 'cachedInput' | 'output' | 'reasoning' | 'cacheWrite' | 'cacheWrite1h' | 'audioInput' | 'audioOutput'>;
+
+/** The answer's own counts: the usage less the server-side steps added into it. */
+function withoutSteps(usage: Usage, steps: NonNullable<Usage['extraSteps']>): StepUsage {
+  const sum = (k: 'input' | 'cachedInput' | 'output' | 'reasoning' | 'cacheWrite' | 'cacheWrite1h') =>
+    Math.max((usage[k] ?? 0) - steps.reduce((t, s) => t + (s[k] ?? 0), 0), 0);
+  return { ...usage, input: sum('input'), cachedInput: sum('cachedInput'), output: sum('output'), reasoning: sum('reasoning'), cacheWrite: sum('cacheWrite'), cacheWrite1h: sum('cacheWrite1h') };
+}
+
+/** USD of one sampling step's tokens at the standard tier, at the prices its prompt length reaches. */
+function stepTokensUsd(usage: StepUsage, modelPrices: ModelPrices): number {
   const prices = pricesForPrompt(modelPrices, Math.max(usage.input, 0));
   const cached = Math.min(Math.max(usage.cachedInput, 0), Math.max(usage.input, 0));
   const cacheWrite = Math.min(Math.max(usage.cacheWrite ?? 0, 0), Math.max(usage.input, 0) - cached);
@@ -85,7 +117,7 @@ export function computeCost(usage: Usage, modelPrices: ModelPrices, images = 0):
   const reasoning = Math.min(Math.max(usage.reasoning, 0), Math.max(usage.output, 0));
   const visibleOutput = Math.max(usage.output, 0) - reasoning;
   const audioOut = Math.min(Math.max(usage.audioOutput ?? 0, 0), visibleOutput);
-  const tokensUsd =
+  return (
     ((uncached - audioIn) * prices.input +
       audioIn * (prices.audioInput ?? prices.input) +
       cached * (prices.cachedInput ?? prices.input) +
@@ -94,11 +126,8 @@ export function computeCost(usage: Usage, modelPrices: ModelPrices, images = 0):
       (visibleOutput - audioOut) * prices.output +
       audioOut * (prices.audioOutput ?? prices.output) +
       reasoning * (prices.reasoning ?? prices.output)) *
-    PER_TOKEN *
-    serviceTierMultiplier(modelPrices, usage.serviceTier);
-  const imagesUsd = images > 0 ? images * (prices.image ?? 0) : 0;
-  const searchesUsd = (usage.webSearches ?? 0) > 0 ? usage.webSearches! * (usage.webSearchUsd ?? modelPrices.webSearch ?? 0) : 0;
-  return tokensUsd + imagesUsd + searchesUsd + Math.max(usage.toolFeesUsd ?? 0, 0);
+    PER_TOKEN
+  );
 }
 
 /**

@@ -55,6 +55,24 @@ export interface Usage {
    * multiplier for it. Unset: standard (also `default`, `auto` and `scale`).
    */
   serviceTier?: ServiceTier;
+  /**
+   * Anthropic ran the request in fast mode (its usage says `speed: "fast"`): every token bills at
+   * the model's fast multiplier. Unset: standard speed (also a request that asked for fast mode and
+   * was served at standard speed, which Anthropic bills at standard rates).
+   */
+  fast?: true;
+  /**
+   * Anthropic ran the request only in the US (its usage says `inference_geo: "us"`, asked per request
+   * or by the workspace's default): every token bills at the model's US-only multiplier. Unset: global.
+   */
+  usOnly?: true;
+  /**
+   * Sampling steps the provider ran server-side beside the answer and bills on their own
+   * (Anthropic's `usage.iterations` of type `compaction`: the model summarising the context it
+   * closes, whose tokens its top-level counts leave out). Already added into the counts above;
+   * each step bills at the prices of its own prompt length. Unset: none.
+   */
+  extraSteps?: Pick<Usage, 'input' | 'cachedInput' | 'output' | 'reasoning' | 'cacheWrite' | 'cacheWrite1h'>[];
   /** True when the gateway counted with a tokenizer because the upstream gave no numbers. */
   estimated?: boolean;
 }

@@ -41,10 +41,12 @@ describe('models', () => {
       long_context_threshold: null, long_context_input_price: null, long_context_cached_input_price: null, long_context_cache_write_price: null,
       long_context_output_price: null, long_context_reasoning_price: null,
       audio_input_price: null, audio_output_price: null, flex_price_multiplier: null, priority_price_multiplier: null,
+      fast_price_multiplier: null, us_inference_price_multiplier: null,
     });
     const prices = {
       input_price: 0.5, cached_input_price: 0.25, output_price: 1.5, reasoning_price: 2, image_price: 0.04, cache_write_price: 0.6,
       audio_input_price: 8, audio_output_price: 16, flex_price_multiplier: 0.5, priority_price_multiplier: 1.75,
+      fast_price_multiplier: 6, us_inference_price_multiplier: 1.1,
     };
     const r = await api(gw, 'PATCH', path, { as: admin, body: prices });
     expect(r.status).toBe(200);
@@ -53,7 +55,7 @@ describe('models', () => {
     // The request path prices with them at once.
     expect(gw.ctx.state.getSnapshot().models.get(id)!.prices).toEqual({
       input: 0.5, cachedInput: 0.25, output: 1.5, reasoning: 2, image: 0.04, cacheWrite: 0.6, longContext: null, webSearch: null,
-      audioInput: 8, audioOutput: 16, flexMultiplier: 0.5, priorityMultiplier: 1.75,
+      audioInput: 8, audioOutput: 16, flexMultiplier: 0.5, priorityMultiplier: 1.75, fastMultiplier: 6, usInferenceMultiplier: 1.1,
     });
   });
 

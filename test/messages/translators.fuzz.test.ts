@@ -17,6 +17,8 @@ const PROVIDERS = ['openai', 'gemini', 'deepseek', 'moonshot', 'grok', 'ollama',
 const json = fc.jsonValue({ maxDepth: 3 });
 const id = fc.stringMatching(/^[A-Za-z0-9_:.-]{1,20}$/);
 const text = fc.string({ maxLength: 30 });
+/** A whole turn's text: Anthropic refuses an empty turn (but for a final assistant prefill). */
+const turnText = fc.string({ minLength: 1, maxLength: 30 });
 const cache = fc.option(fc.constant({ type: 'ephemeral' }), { nil: undefined });
 const image = fc.oneof(
   fc.record({ type: fc.constant('image'), source: fc.record({ type: fc.constant('base64'), media_type: fc.constantFrom('image/png', 'image/jpeg'), data: fc.base64String({ maxLength: 16 }) }) }),
@@ -27,11 +29,11 @@ const toolResult = fc.record(
   { type: fc.constant('tool_result'), tool_use_id: id, content: fc.oneof(text, fc.array(fc.oneof(textBlock, image), { maxLength: 2 })), is_error: fc.boolean() },
   { requiredKeys: ['type', 'tool_use_id'] },
 );
-const userTurn = fc.record({ role: fc.constant('user'), content: fc.oneof(text, fc.array(fc.oneof(textBlock, image, toolResult), { minLength: 1, maxLength: 4 })) });
+const userTurn = fc.record({ role: fc.constant('user'), content: fc.oneof(turnText, fc.array(fc.oneof(textBlock, image, toolResult), { minLength: 1, maxLength: 4 })) });
 const assistantTurn = fc.record({
   role: fc.constant('assistant'),
   content: fc.oneof(
-    text,
+    turnText,
     fc.array(
       fc.oneof(
         textBlock,
@@ -52,7 +54,7 @@ const validRequest = fc.record(
   {
     model: fc.constant('m'),
     max_tokens: fc.integer({ min: 1, max: 100_000 }),
-    messages: fc.array(fc.oneof(userTurn, assistantTurn, fc.record({ role: fc.constant('system'), content: text })), { minLength: 1, maxLength: 5 }),
+    messages: fc.array(fc.oneof(userTurn, assistantTurn, fc.record({ role: fc.constant('system'), content: turnText })), { minLength: 1, maxLength: 5 }),
     system: fc.oneof(text, fc.array(textBlock, { maxLength: 3 })),
     stop_sequences: fc.array(fc.string({ minLength: 1, maxLength: 5 }), { maxLength: 4 }),
     temperature: fc.double({ min: 0, max: 1, noNaN: true }),
@@ -66,7 +68,11 @@ const validRequest = fc.record(
     service_tier: fc.constantFrom('auto', 'standard_only'),
   },
   { requiredKeys: ['model', 'max_tokens', 'messages'] },
-);
+).map((r) => {
+  // Anthropic wants a thinking budget below max_tokens.
+  const t = r.thinking as { type: string; budget_tokens?: number } | undefined;
+  return t?.type === 'enabled' && t.budget_tokens! >= r.max_tokens ? { ...r, max_tokens: t.budget_tokens! + 1 } : r;
+});
 
 const allText = (v: unknown): string => JSON.stringify(v);
 

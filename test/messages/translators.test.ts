@@ -94,7 +94,7 @@ describe('Anthropic request -> chat request', () => {
 
   test('thinking -> reasoning per provider', () => {
     const thinking = (provider: string, m: string, t: unknown, extra = {}) =>
-      messagesToChat(req({ thinking: t, ...extra }), target(provider, m)).reasoning_effort;
+      messagesToChat(req({ max_tokens: 64_000, thinking: t, ...extra }), target(provider, m)).reasoning_effort;
     const enabled = (budget: number) => ({ type: 'enabled', budget_tokens: budget });
     expect(thinking('openai', 'o4-mini', enabled(2048))).toBe('low');
     expect(thinking('openai', 'gpt-5-mini', enabled(10000))).toBe('medium');

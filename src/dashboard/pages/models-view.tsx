@@ -28,6 +28,9 @@ export interface ModelRow {
   /** Every token price times this for an answer OpenAI served at service_tier flex / priority (blank: standard prices). */
   flexMultiplier?: number | null;
   priorityMultiplier?: number | null;
+  /** Every token price times this for an answer Anthropic ran in fast mode / only in the US (blank: standard prices). */
+  fastMultiplier?: number | null;
+  usInferenceMultiplier?: number | null;
   /** The most output tokens per answer (a request asking more is sent with this many); blank: unknown, sent as asked. */
   maxOutputTokens?: number | null;
   /** Added by the seed (which puts it back at every start): disabled, never deleted. */
@@ -98,6 +101,7 @@ function audioTiersText(m: ModelRow): string | null {
   const parts = ([
     ['audio in', m.audioInputPrice, String], ['audio out', m.audioOutputPrice, String],
     ['flex', m.flexMultiplier, times], ['priority', m.priorityMultiplier, times],
+    ['fast', m.fastMultiplier, times], ['US-only', m.usInferenceMultiplier, times],
   ] as const).filter(([, v]) => v != null).map(([k, v, f]) => `${k} ${f(v!)}`);
   return parts.length ? parts.join(', ') : null;
 }
@@ -106,7 +110,7 @@ function AudioTiersNote(props: { m: ModelRow }) {
   const text = audioTiersText(props.m);
   if (!text) return '';
   return (
-    <div class="muted small audio-tiers" title="Audio tokens bill at these prices (USD per 1M); an answer OpenAI served at service_tier flex or priority bills every token price times its multiplier" safe>
+    <div class="muted small audio-tiers" title="Audio tokens bill at these prices (USD per 1M); an answer OpenAI served at service_tier flex or priority, or Anthropic ran in fast mode or only in the US, bills every token price times its multiplier" safe>
       {text}
     </div>
   );
@@ -139,6 +143,8 @@ function AudioTiersEditor(props: { m: ModelRow; rowId: string; url: string }) {
           {input('audio_output_price', 'Audio output $/1M', m.audioOutputPrice, MAX_MODEL_PRICE, '= output')}
           {input('flex_price_multiplier', 'Flex tier ×', m.flexMultiplier, MAX_PRICE_MULTIPLIER, 'standard')}
           {input('priority_price_multiplier', 'Priority tier ×', m.priorityMultiplier, MAX_PRICE_MULTIPLIER, 'standard')}
+          {input('fast_price_multiplier', 'Fast mode ×', m.fastMultiplier, MAX_PRICE_MULTIPLIER, 'standard')}
+          {input('us_inference_price_multiplier', 'US-only inference ×', m.usInferenceMultiplier, MAX_PRICE_MULTIPLIER, 'standard')}
         </div>
         <button type="submit" class="btn small primary">Save audio and tiers</button>
         <button type="button" class="btn small ghost" x-on:click="open = false">Cancel</button>

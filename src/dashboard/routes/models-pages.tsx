@@ -22,6 +22,7 @@ const row = (m: ModelView): ModelRow => ({
   },
   audioInputPrice: m.audio_input_price, audioOutputPrice: m.audio_output_price,
   flexMultiplier: m.flex_price_multiplier, priorityMultiplier: m.priority_price_multiplier,
+  fastMultiplier: m.fast_price_multiplier, usInferenceMultiplier: m.us_inference_price_multiplier,
   maxOutputTokens: m.max_output_tokens,
   seeded: SEEDED_MODEL_IDS.includes(m.id),
 });

@@ -48,6 +48,16 @@ export const models = sqliteTable(
     flexPriceMultiplier: real('flex_price_multiplier'),
     priorityPriceMultiplier: real('priority_price_multiplier'),
     /**
+     * Anthropic's fast mode: an answer whose usage says `speed: "fast"` bills every token price
+     * (cache reads and writes included) times this (6 for Claude Opus 4.6); unset: standard prices.
+     */
+    fastPriceMultiplier: real('fast_price_multiplier'),
+    /**
+     * Anthropic's US-only inference: an answer whose usage says `inference_geo: "us"` bills every
+     * token price times this (1.1 on Claude Opus 4.6, Sonnet 4.6 and later); unset: standard prices.
+     */
+    usInferencePriceMultiplier: real('us_inference_price_multiplier'),
+    /**
      * The most output tokens the model writes in one answer (deepseek-chat: 8,192). A request asking
      * for more is sent with this many (src/proxy/output-limit.ts) instead of the upstream's 400.
      * Unset: unknown, the request is sent as asked.

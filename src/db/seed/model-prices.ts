@@ -116,6 +116,16 @@ function serviceTierMultipliers(m: SeedModel): { flex: number | null; priority: 
 }
 
 /**
+ * Anthropic's price multipliers, on every token price (cache reads and writes included), for an
+ * answer whose usage says it ran in fast mode (`speed: "fast"`: 6x on Opus 4.6 and 4.7, Anthropic's
+ * fast-mode page) or only in the US (`inference_geo: "us"`: 1.1x on Opus 4.6, Sonnet 4.6 and later;
+ * the older models refuse the parameter). genai-prices has neither. Migration 0018 (pg 0010) writes
+ * the same numbers into existing databases: keep the two in step.
+ */
+export const FAST_MULTIPLIER: Record<string, number> = { 'claude-opus-4-7': 6, 'claude-opus-4-6': 6 };
+export const US_INFERENCE_MULTIPLIER: Record<string, number> = { 'claude-opus-4-7': 1.1, 'claude-opus-4-6': 1.1, 'claude-sonnet-4-6': 1.1 };
+
+/**
  * The most output tokens each seeded chat model writes per answer, from the providers' model pages
  * (genai-prices does not carry them); a request asking for more is sent with this many
  * (src/proxy/output-limit.ts). DeepSeek: deepseek-chat 8K, deepseek-reasoner 64K (taken as 64,000,
@@ -278,6 +288,12 @@ export function genaiPriceRow(provider: ProviderId, id: string, now: number): Fu
   }
 }
 
+/** A seeded Claude model's fast-mode and US-only multipliers (null elsewhere, and for a pass-through id). */
+function anthropicMultipliers(m: SeedModel): { fastPriceMultiplier: number | null; usInferencePriceMultiplier: number | null } {
+  const seeded = m.provider === 'anthropic' && SEED_MODELS.some((s) => s.id === m.id && s.provider === m.provider);
+  return { fastPriceMultiplier: seeded ? (FAST_MULTIPLIER[m.id] ?? null) : null, usInferencePriceMultiplier: seeded ? (US_INFERENCE_MULTIPLIER[m.id] ?? null) : null };
+}
+
 function modelRow(m: SeedModel, price: HandPrice, contextWindow: number | null, now: number): FullModelRow {
   const image = m.kind === 'image';
   const tiers = serviceTierMultipliers(m);
@@ -307,6 +323,7 @@ function modelRow(m: SeedModel, price: HandPrice, contextWindow: number | null, 
     audioOutputPrice: price.audioOutput ?? null,
     flexPriceMultiplier: tiers.flex,
     priorityPriceMultiplier: tiers.priority,
+    ...anthropicMultipliers(m),
     // Keyed by the seeded id on its own provider (a `provider/<id>` pass-through of it gets it too).
     maxOutputTokens: SEED_MODELS.some((s) => s.id === m.id && s.provider === m.provider) ? (SEED_MAX_OUTPUT_TOKENS[m.id] ?? null) : null,
   };

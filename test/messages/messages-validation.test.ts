@@ -1,0 +1,155 @@
+/**
+ * /v1/messages input Anthropic refuses with 400 invalid_request_error is refused the same way for
+ * every target: a malformed `thinking`, a `metadata` that is not an object, an empty turn, an
+ * unknown content block type. Driven with the official @anthropic-ai/sdk (and raw bodies the SDK's
+ * types would not let through). Rules Anthropic holds on every model are checked before routing,
+ * for Anthropic targets too (one row, no upstream call); rules Anthropic's own API may relax (the
+ * interleaved-thinking beta's budget, a block type newer than the gateway) are the translator's,
+ * and for an Anthropic target Anthropic's own 400 is relayed. One log row each.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import Anthropic from '@anthropic-ai/sdk';
+import { jsonResponse, readChunks, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { anthropicClient, foldChatChunks } from './messages-helpers';
+
+let openai: FakeUpstream;
+let anthropic: FakeUpstream;
+let gw: TestGateway;
+let client: Anthropic;
+
+/** Anthropic's answer to a thinking budget not below max_tokens (its real message). */
+const BUDGET_REFUSAL = {
+  type: 'error',
+  error: { type: 'invalid_request_error', message: '`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size' },
+  request_id: 'req_011CVBudgetRefused000001',
+};
+
+beforeAll(async () => {
+  const answer = foldChatChunks(readChunks('openai', 'text.chunks.txt'));
+  openai = startFakeUpstream(() => jsonResponse(answer));
+  anthropic = startFakeUpstream((_r, rec) => {
+    const t = rec.body?.thinking;
+    if (t?.type === 'enabled' && t.budget_tokens >= rec.body.max_tokens) return jsonResponse(BUDGET_REFUSAL, 400);
+    return jsonResponse({ type: 'error', error: { type: 'invalid_request_error', message: `fake: unexpected ${JSON.stringify(rec.body)}` } }, 400);
+  });
+  gw = await startGateway({
+    env: { ...providerEnv('openai', `${openai.url}/v1`), LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true', ANTHROPIC_API_KEY: 'sk-ant-test-0123456789', LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: anthropic.url },
+  });
+  client = anthropicClient(gw);
+});
+afterAll(async () => {
+  await gw.close();
+  openai.close();
+  anthropic.close();
+});
+
+const user = (content: unknown) => ({ role: 'user', content });
+const base = (model: string, extra: Record<string, unknown>) => ({ model, max_tokens: 2048, messages: [user('Hello')], ...extra });
+
+/** Refused before routing, for every target: [name, body fields, what the message names]. */
+const EVERY_TARGET: [string, Record<string, unknown>, string][] = [
+  ['thinking as a string', { thinking: 'enabled' }, 'thinking'],
+  ['thinking enabled without budget_tokens', { thinking: { type: 'enabled' } }, 'thinking.enabled.budget_tokens: Field required'],
+  ['thinking budget below 1024', { thinking: { type: 'enabled', budget_tokens: 512 } }, 'greater than or equal to 1024'],
+  ['thinking budget not an integer', { thinking: { type: 'enabled', budget_tokens: '2000' } }, 'thinking.enabled.budget_tokens'],
+  ['thinking without a type', { thinking: { budget_tokens: 2000 } }, 'thinking.type'],
+  ['metadata a string', { metadata: 'user-1' }, 'metadata'],
+  ['metadata an array', { metadata: [{ user_id: 'u' }] }, 'metadata'],
+  ['metadata.user_id a number', { metadata: { user_id: 7 } }, 'metadata.user_id'],
+  ['an empty content array', { messages: [user([])] }, 'messages.0: all messages must have non-empty content'],
+  ['an empty user turn before an answer', { messages: [user(''), { role: 'assistant', content: 'Hi' }, user('Again')] }, 'messages.0'],
+];
+
+/** Refused by translation for non-Anthropic targets (Anthropic's own API judges them natively). */
+const TRANSLATED_ONLY: [string, Record<string, unknown>, string][] = [
+  ['thinking budget equal to max_tokens', { thinking: { type: 'enabled', budget_tokens: 2048 } }, '`max_tokens` must be greater than `thinking.budget_tokens`'],
+  ['thinking of an unknown type', { thinking: { type: 'sometimes' } }, "thinking.type: Input tag 'sometimes'"],
+  ['an unknown block in a tool result', {
+    messages: [
+      user('Weather?'),
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_01', name: 'weather', input: {} }] },
+      user([{ type: 'tool_result', tool_use_id: 'toolu_01', content: [{ type: 'hologram', data: 'x' }] }]),
+    ],
+    tools: [{ name: 'weather', input_schema: { type: 'object' } }],
+  }, "content block type 'hologram'"],
+  ['an unknown block in a user turn', { messages: [user([{ type: 'video', source: {} }])] }, "content block type 'video'"],
+  // US-only inference is a promise only Anthropic keeps: refused rather than served elsewhere.
+  ['inference_geo us', { inference_geo: 'us' }, "Inference geography 'us'"],
+];
+
+async function refused(body: Record<string, unknown>) {
+  const res = await gw.fetch('/v1/messages', { method: 'POST', body: JSON.stringify(body) });
+  const json = (await res.json()) as any;
+  const row = await gw.waitForRow(res);
+  return { status: res.status, json, row };
+}
+
+for (const model of ['openai/gpt-4o-mini', 'mock/echo', 'claude-sonnet-4-5']) {
+  describe(`refused before any call, target ${model}`, () => {
+    for (const [name, fields, needle] of EVERY_TARGET) {
+      test(name, async () => {
+        const calls = openai.requests.length + anthropic.requests.length;
+        const { status, json, row } = await refused(base(model, fields));
+        expect(status).toBe(400);
+        expect(json).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining(needle) } });
+        expect(row).toMatchObject({ endpoint: 'messages', status: 400, costUsd: 0 });
+        expect(openai.requests.length + anthropic.requests.length).toBe(calls);
+      });
+    }
+  });
+}
+
+for (const model of ['openai/gpt-4o-mini', 'mock/echo']) {
+  describe(`refused by translation, target ${model}`, () => {
+    for (const [name, fields, needle] of TRANSLATED_ONLY) {
+      test(name, async () => {
+        const calls = openai.requests.length;
+        const { status, json, row } = await refused(base(model, fields));
+        expect(status).toBe(400);
+        expect(json).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining(needle) } });
+        expect(row).toMatchObject({ endpoint: 'messages', status: 400, costUsd: 0 });
+        expect(openai.requests.length).toBe(calls);
+      });
+    }
+  });
+}
+
+describe('an Anthropic target', () => {
+  test('a budget not below max_tokens goes to Anthropic, whose 400 reaches the SDK as it sent it, one row', async () => {
+    const err = await client.messages
+      .create({ model: 'claude-sonnet-4-5', max_tokens: 2048, thinking: { type: 'enabled', budget_tokens: 4096 }, messages: [{ role: 'user', content: 'Hello' }] })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(err.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('`max_tokens` must be greater than `thinking.budget_tokens`') } });
+    expect(anthropic.last().body.thinking).toEqual({ type: 'enabled', budget_tokens: 4096 });
+    expect(await gw.waitForRow(err.requestID)).toMatchObject({ endpoint: 'messages', status: 400, provider: 'anthropic' });
+  });
+});
+
+describe('what Anthropic takes is still taken', () => {
+  test('a valid thinking budget, metadata, an empty final assistant turn (a prefill), global inference and fast mode reach the provider', async () => {
+    const calls = openai.requests.length;
+    const msg = await client.messages.create({
+      model: 'openai/gpt-4o-mini', max_tokens: 2048, thinking: { type: 'enabled', budget_tokens: 1024 }, metadata: { user_id: 'u-1' },
+      inference_geo: 'global', speed: 'fast',
+      messages: [{ role: 'user', content: 'Hello' }, { role: 'assistant', content: [] }],
+    });
+    expect(msg.type).toBe('message');
+    expect(openai.requests.length).toBe(calls + 1);
+    expect(openai.last().body.user).toBe('u-1');
+  });
+
+  test('tool_reference and browser_state blocks in a tool result are left out, not refused', async () => {
+    const msg = await client.messages.create({
+      model: 'openai/gpt-4o-mini', max_tokens: 100, tools: [{ name: 'weather', input_schema: { type: 'object' } }],
+      messages: [
+        { role: 'user', content: 'Weather?' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_01', name: 'weather', input: {} }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01', content: [{ type: 'text', text: 'Sunny' }, { type: 'tool_reference', tool_name: 'weather' } as any] }] },
+      ],
+    });
+    expect(msg.type).toBe('message');
+    expect(openai.last().body.messages.find((m: any) => m.role === 'tool').content).toBe('Sunny');
+  });
+});
