@@ -118,6 +118,7 @@ export async function walkTargets<T>(
       try {
         const value = await attempt(target, withKey(settings, key));
         if (opts.settledOnReturn?.(value) ?? true) breakers.onSuccess(target.provider, target.upstreamModel);
+        if (key) keyPool.answered(target.provider, key);
         attempts.push(attemptRecord(target, 200, null, performance.now() - start, key));
         return { ok: true, value, target, attempts };
       } catch (err) {
@@ -137,8 +138,10 @@ export async function walkTargets<T>(
           return { ok: false, error: e.code === 'unsupported_parameter' ? (refused ?? e) : e, target, attempts };
         }
         failure = e;
+        if (key && !isKeyFailure(e)) keyPool.answered(target.provider, key);
         if (!key || !isKeyFailure(e)) break;
-        keyPool.reportFailure(target.provider, key, e);
+        // Not when an admin removed or replaced the key meanwhile: its id (`main`) may name a new key now.
+        if (stillInPool(ctx, target.provider, key)) keyPool.reportFailure(target.provider, key, e);
         if (opts.signal?.aborted) break;
       }
     }
@@ -162,6 +165,12 @@ export async function walkTargets<T>(
     if (opts.signal?.aborted) break;
   }
   return { ok: false, error: lastError ?? refused ?? circuitOpen(decision, Number.isFinite(retryAfterMs) ? retryAfterMs : 1000), target: last, attempts };
+}
+
+/** Whether the pool still holds this key, the same secret under the same id. */
+function stillInPool(ctx: WalkContext, provider: ProviderId, key: PoolKey): boolean {
+  const now = ctx.state.getSnapshot().providers.get(provider)?.keys?.find((k) => k.id === key.id);
+  return now?.apiKey === key.apiKey;
 }
 
 /** One try as its log record (plain values: no closure per target is kept while the try waits). */
