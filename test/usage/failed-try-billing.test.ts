@@ -1,0 +1,93 @@
+/**
+ * Failed tries a provider bills all the same: a whole answer cut while its body was read (the
+ * provider made it), then answered by the group's next target, or by none. The row's cost, the
+ * key's spend and the budget count them, noted in `attempts`. (A stream cut after its first chunk
+ * is not tried again: its row bills the prompt and the text delivered, test/chat/stream-failures.test.ts.)
+ */
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
+import type { TCPSocketListener } from 'bun';
+import { modelGroups, models } from '../../src/db/schema';
+import { fixtureJson, jsonResponse } from '../helpers/fake-upstream';
+import { providerEnv } from '../helpers/start-gateway';
+import { chatBody, FIXTURE_COST, limitedClient, PRICE, startLimitsRig, type LimitsRig } from '../limits/limits-helpers';
+
+setDefaultTimeout(30_000);
+
+let rig: LimitsRig;
+let cutter: TCPSocketListener<undefined>;
+let cutCalls = 0;
+
+beforeAll(async () => {
+  // DeepSeek's upstream answers 200 with half a JSON body, then drops the connection (a raw
+  // socket, so the head and the half surely go out before the drop).
+  const text = JSON.stringify(fixtureJson('deepseek', 'chat.json'));
+  const half = text.slice(0, Math.floor(text.length / 2));
+  cutter = Bun.listen({
+    hostname: '127.0.0.1',
+    port: 0,
+    socket: {
+      data(socket) {
+        cutCalls++;
+        socket.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${text.length}\r\n\r\n${half}`);
+        socket.end();
+      },
+    },
+  });
+  rig = await startLimitsRig({ env: providerEnv('deepseek', `http://127.0.0.1:${cutter.port}/v1`) });
+  const now = Date.now();
+  rig.gw.ctx.db.insert(models).values([
+    { id: 'lim-cut', provider: 'deepseek', upstreamId: 'deepseek-chat', inputPrice: PRICE, outputPrice: PRICE, updatedAt: now },
+    { id: 'lim-cut2', provider: 'deepseek', upstreamId: 'deepseek-v4-flash', inputPrice: PRICE, outputPrice: PRICE, updatedAt: now },
+  ]).run();
+  rig.gw.ctx.db.insert(modelGroups).values([
+    { name: 'bill-pair', strategy: 'heuristic', targets: ['lim-cut', 'lim-model'], updatedAt: now },
+    { name: 'bill-cut-both', strategy: 'heuristic', targets: ['lim-cut', 'lim-cut2'], updatedAt: now },
+  ]).run();
+  rig.gw.ctx.state.reload();
+});
+afterAll(async () => {
+  await rig.close();
+  cutter.stop(true);
+});
+
+const scopeOf = (id: number) => rig.gw.ctx.state.getSnapshot().clientsById!.get(id)!.limits!.scopes[0]!;
+
+test('a whole answer cut mid-body, then the next target answers: the row bills both, the first estimated and noted in attempts', async () => {
+  rig.fake.handler = () => jsonResponse(fixtureJson('openai', 'chat.json'));
+  cutCalls = 0;
+  const c = await limitedClient(rig.gw, 'bill-cut', { budgetUsd: 5, budgetPeriod: 'total' });
+  const { data, response } = await rig.gw.openai(c.key).chat.completions.create(chatBody('bill-pair')).withResponse();
+  expect(data.object).toBe('chat.completion');
+  expect(cutCalls).toBe(1);
+  const row = await rig.gw.waitForRow(response);
+  expect(row.model).toBe('lim-model');
+  const attempts = JSON.parse(row.attempts!);
+  expect(attempts.map((a: any) => [a.provider, a.status])).toEqual([['deepseek', 502], ['openai', 200]]);
+  // The cut try: its prompt, estimated (its usage was at the end of the lost body), at its model's price.
+  const billed = attempts[0].billed;
+  expect(billed.prompt_tokens).toBeGreaterThan(0);
+  expect(billed.completion_tokens).toBe(0);
+  expect(billed.estimated).toBe(true);
+  expect(billed.cost_usd).toBeCloseTo(billed.prompt_tokens * (PRICE / 1e6), 10);
+  expect(attempts[1].billed).toBeUndefined();
+  // The row: the answer's own tokens, and a cost that adds the cut try's.
+  expect([row.promptTokens, row.completionTokens]).toEqual([19, 9]);
+  expect(row.costUsd).toBeCloseTo(FIXTURE_COST + billed.cost_usd, 10);
+  expect(row.estimated).toBe(true);
+  // The key's spend is what the providers bill.
+  expect(rig.gw.ctx.limits.counters.spend(scopeOf(c.id), rig.clock.now)).toBeCloseTo(row.costUsd, 10);
+  expect(rig.gw.ctx.limits.counters.outstanding(scopeOf(c.id))).toEqual({ reservedUsd: 0, inFlight: 0 });
+});
+
+test('every target cut mid-body: the client gets the error, and the row still bills what the providers made', async () => {
+  const c = await limitedClient(rig.gw, 'bill-all-cut', { budgetUsd: 5, budgetPeriod: 'total' });
+  const res = await rig.gw.fetch('/v1/chat/completions', { method: 'POST', headers: { authorization: `Bearer ${c.key}` }, body: JSON.stringify(chatBody('bill-cut-both')) });
+  expect(res.status).toBe(502);
+  expect(((await res.json()) as any).error.code).toBe('upstream_unreachable');
+  const row = await rig.gw.waitForRow(res);
+  const attempts = JSON.parse(row.attempts!);
+  expect(attempts.every((a: any) => a.billed?.prompt_tokens > 0)).toBe(true);
+  expect(row.costUsd).toBeCloseTo(attempts[0].billed.cost_usd + attempts[1].billed.cost_usd, 10);
+  expect(row.costUsd).toBeGreaterThan(0);
+  expect(rig.gw.ctx.limits.counters.spend(scopeOf(c.id), rig.clock.now)).toBeCloseTo(row.costUsd, 10);
+});
