@@ -121,7 +121,7 @@ function toLogRow(o: RequestOutcome): LogRow {
     model: o.target?.modelId ?? null,
     provider: o.target?.provider ?? null,
     route: o.decision ? routeOf(o.decision, o.target) : null,
-    attempts: o.attempts.length > 1 ? JSON.stringify(attemptsBilled(o)) : null,
+    attempts: o.attempts.length > 1 || o.spent.length > 0 ? JSON.stringify(attemptsBilled(o)) : null,
     providerKeyId: o.attempts.at(-1)?.keyId ?? null,
     stream: meta.stream,
     // Anthropic-dialect clients get an upstream 529 as 529 (anthropic-errors.ts): the row says so.

@@ -91,3 +91,13 @@ test('every target cut mid-body: the client gets the error, and the row still bi
   expect(row.costUsd).toBeGreaterThan(0);
   expect(rig.gw.ctx.limits.counters.spend(scopeOf(c.id), rig.clock.now)).toBeCloseTo(row.costUsd, 10);
 });
+
+test('one target, cut mid-body: the row bills the cut try and notes it, though it is the only try', async () => {
+  const res = await rig.gw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify(chatBody('lim-cut')) });
+  expect(res.status).toBe(502);
+  const row = await rig.gw.waitForRow(res);
+  const attempts = JSON.parse(row.attempts!);
+  expect(attempts.length).toBe(1);
+  expect(attempts[0].billed.prompt_tokens).toBeGreaterThan(0);
+  expect(row.costUsd).toBeCloseTo(attempts[0].billed.cost_usd, 10);
+});
