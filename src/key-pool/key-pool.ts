@@ -30,7 +30,8 @@ export const PROBE_HOLD_MS = 10_000;
  * Spreads requests over each provider's keys by weight (smooth weighted round-robin: with weights
  * 3 and 1, every 4 requests go 3 and 1, interleaved) and keeps their states: a key answered 429
  * cools down for its `retry-after` (else 60 s), one answered 402 (out of credit) for 10 minutes,
- * one answered 401/403 is set aside until an admin adds or changes it, or the process restarts.
+ * one answered 401/403 is set aside until an admin adds or changes it, a try with it succeeds
+ * (tried when no other key is left), or the process restarts.
  *
  * When a key's cooldown ends, one request probes it (as a half-open circuit does) while the
  * others keep to the other keys: all of them trying it at once would likely all be refused again
@@ -96,9 +97,13 @@ export class ProviderKeyPool {
     return [first, ...usable.filter((k) => k !== first).sort((a, b) => b.weight - a.weight)];
   }
 
-  /** A try with the key was not refused for the key's sake (an answer, or another failure): a probe's hold ends. */
-  answered(provider: ProviderId, key: PoolKey): void {
-    this.states.answered(provider, key.id);
+  /**
+   * A try with the key was not refused for the key's sake (an answer, or another failure): a
+   * probe's hold ends. `okSince`: it succeeded, sent at that time (this pool's clock): a key set
+   * aside before then works again (the provider took it back; a one-key provider keeps trying it).
+   */
+  answered(provider: ProviderId, key: PoolKey, okSince?: number): void {
+    this.states.answered(provider, key.id, okSince);
   }
 
   /** Records what a failed try says about its key (429, 402: cools down, out of credit longer; 401/403: set aside). */

@@ -26,8 +26,12 @@ export interface KeyStateStore {
    * that gets it, which holds the key as a probe until `holdUntil`; false when the key is not due.
    */
   claimProbe(provider: ProviderId, keyId: string, now: number, holdUntil: number): boolean;
-  /** A try with the key got an answer that was not a key failure: a probe's hold ends (the key is active). */
-  answered(provider: ProviderId, keyId: string): void;
+  /**
+   * A try with the key got an answer that was not a key failure: a probe's hold ends (the key is
+   * active). `okSince`: the try succeeded and was sent then, so a key set aside before it works
+   * again (the provider took it back); a 401 newer than the try stays.
+   */
+  answered(provider: ProviderId, keyId: string, okSince?: number): void;
   /** Back to active (an admin added or changed the key). */
   clear(provider: ProviderId, keyId: string): void;
 }
@@ -77,16 +81,13 @@ export class MemoryKeyStateStore implements KeyStateStore {
     this.states.set(k, { state: 'cooling', until, probe: true });
   }
 
-  answered(provider: ProviderId, keyId: string): void {
+  /** Whether the answer ended a state (the Redis store sends it only then). */
+  answered(provider: ProviderId, keyId: string, okSince?: number): boolean {
     const k = `${provider}\0${keyId}`;
     const s = this.states.get(k);
-    if (s?.state === 'cooling' && s.probe) this.states.delete(k);
-  }
-
-  /** Whether the key is held by a probe (the Redis store sends the end of the hold only then). */
-  isProbe(provider: ProviderId, keyId: string): boolean {
-    const s = this.states.get(`${provider}\0${keyId}`);
-    return s?.state === 'cooling' && s.probe === true;
+    if (!(s?.state === 'cooling' && s.probe) && !(s?.state === 'set_aside' && okSince !== undefined && s.since < okSince)) return false;
+    this.states.delete(k);
+    return true;
   }
 
   clear(provider: ProviderId, keyId: string): void {

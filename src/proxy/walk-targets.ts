@@ -126,10 +126,11 @@ export async function walkTargets<T>(
     let failure: UpstreamError | null = null;
     for (const key of keys.length > 0 ? keys : [null]) {
       const start = performance.now();
+      const sentAt = keyPool.now();
       try {
         const value = await attempt(target, withKey(settings, key));
         if (opts.settledOnReturn?.(value) ?? true) breakers.onSuccess(target.provider, target.upstreamModel);
-        if (key) keyPool.answered(target.provider, key);
+        if (key) keyPool.answered(target.provider, key, sentAt);
         attempts.push(attemptRecord(target, 200, null, performance.now() - start, key));
         return { ok: true, value, target, attempts, spent };
       } catch (err) {

@@ -42,11 +42,15 @@ redis.call('PUBLISH', ARGV[3], cjson.encode({o = ARGV[4], p = ARGV[5], k = ARGV[
 return {'cooling', hold, '1'}
 `);
 
-// A probe answered: its hold ends (the key is active), unless a cooldown replaced it meanwhile.
-// ARGV: channel, origin, provider, key id.
+// A probe answered: its hold ends (the key is active), unless a cooldown replaced it meanwhile; a
+// success sent at ARGV[5] (-1: no success) also ends a set-aside older than it.
+// ARGV: channel, origin, provider, key id, ok since.
 const ANSWERED = new LuaScript(`
-local v = redis.call('HMGET', KEYS[1], 's', 'p')
-if v[1] ~= 'cooling' or v[2] ~= '1' then return 0 end
+local v = redis.call('HMGET', KEYS[1], 's', 't', 'p')
+local since = tonumber(ARGV[5])
+local probe = v[1] == 'cooling' and v[3] == '1'
+local back = v[1] == 'set_aside' and since >= 0 and tonumber(v[2]) < since
+if not probe and not back then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('PUBLISH', ARGV[1], cjson.encode({o = ARGV[2], p = ARGV[3], k = ARGV[4], s = 'active', t = 0}))
 return 1
@@ -136,10 +140,10 @@ export class RedisKeyStateStore implements KeyStateStore {
     return true;
   }
 
-  answered(provider: ProviderId, keyId: string): void {
-    if (!this.mirror.isProbe(provider, keyId)) return;
-    this.mirror.answered(provider, keyId);
-    this.run(ANSWERED, provider, keyId, 'clear', [this.channel, this.link.origin, provider, keyId]);
+  answered(provider: ProviderId, keyId: string, okSince?: number): void {
+    // Most answers find nothing to end: no Redis call then.
+    if (!this.mirror.answered(provider, keyId, okSince)) return;
+    this.run(ANSWERED, provider, keyId, 'clear', [this.channel, this.link.origin, provider, keyId, okSince ?? -1]);
   }
 
   clear(provider: ProviderId, keyId: string): void {

@@ -137,6 +137,20 @@ describe('ProviderKeyPool', () => {
     expect(pool.order(s).map((k) => k.id)).toEqual(['a']);
   });
 
+  test('a set-aside key that later answers a try sent after its 401 is active again; a try sent before the 401 does not count', () => {
+    const { pool, clock } = clocked();
+    const a = key('a');
+    pool.reportFailure('openai', a, upstream(401));
+    const before = clock.now - 1;
+    clock.now += 1_000;
+    pool.answered('openai', a, before); // sent before the 401, answered after it
+    expect(pool.stateOf('openai', 'a').state).toBe('set_aside');
+    pool.answered('openai', a); // a failure that is not the key's (a 500): proves nothing
+    expect(pool.stateOf('openai', 'a').state).toBe('set_aside');
+    pool.answered('openai', a, clock.now);
+    expect(pool.stateOf('openai', 'a')).toEqual({ state: 'active' });
+  });
+
   test('a first key (a follow-up\'s maker) goes before the weighted pick, even cooling, never once set aside', () => {
     const { pool } = clocked();
     const a = key('a', 1);

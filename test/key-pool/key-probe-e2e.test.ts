@@ -104,3 +104,16 @@ test('every key cooling: the one back first is still tried, not the key another 
   expect((await chat()).object).toBe('chat.completion');
   expect(keysSeen()).toEqual([`Bearer ${POOL_KEY}`, `Bearer ${ENV_KEY}`]);
 });
+
+test('a key set aside after a 401 that the provider takes back is active again once a try with it succeeds', async () => {
+  const env = { id: 'env', apiKey: ENV_KEY, label: 'env', last4: '6789', weight: 1 };
+  const pool = { id: poolKeyId, apiKey: POOL_KEY, label: 'second', last4: 'WXYZ', weight: 3 };
+  gw.ctx.keyPool.reportFailure('openai', env, new UpstreamError('openai', 401, 'HTTP 401', false));
+  gw.ctx.keyPool.reportFailure('openai', pool, new UpstreamError('openai', 401, 'HTTP 401', false));
+  clock.now += 1_000;
+  // Both set aside: the first is still tried, and the provider answers it now.
+  expect((await chat()).object).toBe('chat.completion');
+  expect(keysSeen()).toEqual([`Bearer ${ENV_KEY}`]);
+  expect(gw.ctx.keyPool.stateOf('openai', 'env')).toEqual({ state: 'active' });
+  expect(gw.ctx.keyPool.stateOf('openai', poolKeyId).state).toBe('set_aside');
+});

@@ -80,3 +80,13 @@ test('a 429 during the probe replaces its hold everywhere; an answer then does n
   expect(await record('k3')).toEqual(['cooling', '0']);
   expect(A.get('openai', 'k3', Date.now()).state).toBe('cooling');
 });
+
+test('a set-aside key that answers a try sent after its 401 is active again on every instance', async () => {
+  const t = Date.now();
+  A.setAside('openai', 'k4', t);
+  expect(await eventually(() => B.get('openai', 'k4', Date.now()).state === 'set_aside', 3_000)).toBe(true);
+  B.answered('openai', 'k4', t - 1); // sent before the 401: proves nothing
+  B.answered('openai', 'k4', t + 1);
+  expect(await eventually(() => A.get('openai', 'k4', Date.now()).state === 'active', 3_000)).toBe(true);
+  expect(await record('k4')).toEqual([null, null]);
+});
