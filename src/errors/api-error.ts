@@ -25,6 +25,8 @@ export interface SpentAnswer {
   text: string;
   /** Characters produced in all, when `text` is a sample. */
   chars?: number;
+  /** Images the answer held, in units of the model's per-image price (an image call cut while its body was read). */
+  imageUnits?: number;
 }
 
 /** An error with an HTTP status that maps straight onto OpenAI's error shape. */

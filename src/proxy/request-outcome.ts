@@ -77,7 +77,7 @@ export interface RequestOutcome {
   readonly imageUnits: number;
   readonly deliveredText: string;
   /** Failed tries the providers bill all the same (their answer had begun), with their usage and cost. */
-  readonly spent: readonly { attempt: number; usage: Usage; costUsd: number }[];
+  readonly spent: readonly { attempt: number; usage: Usage; imageUnits: number; costUsd: number }[];
   readonly error: ApiError | null;
   /** Milliseconds: in all, the gateway's own, upstream time to first byte, waiting for an upstream slot. */
   readonly timings: { readonly latencyMs: number; readonly overheadMs: number; readonly ttfbMs: number | null; readonly queueMs: number };
@@ -89,7 +89,7 @@ function requestOutcome(meta: RequestMeta, s: StepResults, estimate: Usage | nul
   const spent = (s.walk?.spent ?? []).map((t, i) => {
     const usage = spentUsage[i] ?? ZERO_USAGE;
     const prices = t.target.entry?.prices;
-    return { attempt: t.attempt, usage, costUsd: prices ? computeCost(usage, prices, 0) : 0 };
+    return { attempt: t.attempt, usage, imageUnits: t.answer.imageUnits ?? 0, costUsd: prices ? computeCost(usage, prices, t.answer.imageUnits ?? 0) : 0 };
   });
   return {
     meta,
@@ -133,7 +133,7 @@ function toLogRow(o: RequestOutcome): LogRow {
     completionTokens: usage?.output ?? 0,
     reasoningTokens: usage?.reasoning ?? 0,
     images: o.images,
-    estimated: usage?.estimated === true || o.spent.some((t) => t.usage.estimated === true),
+    estimated: usage?.estimated === true || o.spent.some((t) => t.usage.estimated === true || t.imageUnits > 0),
     // A failed try the provider bills (its answer had begun) counts in the request's cost, so spend and budgets match the providers' bills.
     costUsd: (prices && (usage || o.imageUnits) ? computeCost(usage ?? ZERO_USAGE, prices, o.imageUnits) : 0) + spentUsd,
     // Tokens were used at a price nobody knows: the row's $0 is not a cost (and no budget counted it).
@@ -153,7 +153,7 @@ function attemptsBilled(o: RequestOutcome): readonly unknown[] {
   return o.attempts.map((a, i) => {
     const t = o.spent.find((x) => x.attempt === i);
     if (!t) return a;
-    const billed = { prompt_tokens: t.usage.input, completion_tokens: t.usage.output, cost_usd: t.costUsd, estimated: t.usage.estimated === true };
+    const billed = { prompt_tokens: t.usage.input, completion_tokens: t.usage.output, ...(t.imageUnits ? { image_units: t.imageUnits } : {}), cost_usd: t.costUsd, estimated: t.usage.estimated === true || t.imageUnits > 0 };
     return { ...a, billed };
   });
 }

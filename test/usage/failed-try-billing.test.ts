@@ -33,11 +33,13 @@ beforeAll(async () => {
       },
     },
   });
-  rig = await startLimitsRig({ env: providerEnv('deepseek', `http://127.0.0.1:${cutter.port}/v1`) });
+  const cutUrl = `http://127.0.0.1:${cutter.port}/v1`;
+  rig = await startLimitsRig({ env: { ...providerEnv('deepseek', cutUrl), ...providerEnv('grok', cutUrl) } });
   const now = Date.now();
   rig.gw.ctx.db.insert(models).values([
     { id: 'lim-cut', provider: 'deepseek', upstreamId: 'deepseek-chat', inputPrice: PRICE, outputPrice: PRICE, updatedAt: now },
     { id: 'lim-cut2', provider: 'deepseek', upstreamId: 'deepseek-v4-flash', inputPrice: PRICE, outputPrice: PRICE, updatedAt: now },
+    { id: 'lim-cut-image', provider: 'grok', upstreamId: 'grok-2-image', kind: 'image', inputPrice: 0, outputPrice: 0, imagePrice: 0.07, updatedAt: now },
   ]).run();
   rig.gw.ctx.db.insert(modelGroups).values([
     { name: 'bill-pair', strategy: 'heuristic', targets: ['lim-cut', 'lim-model'], updatedAt: now },
@@ -100,4 +102,16 @@ test('one target, cut mid-body: the row bills the cut try and notes it, though i
   expect(attempts.length).toBe(1);
   expect(attempts[0].billed.prompt_tokens).toBeGreaterThan(0);
   expect(row.costUsd).toBeCloseTo(attempts[0].billed.cost_usd, 10);
+});
+
+test('an image call cut while its body was read bills the images asked for (the provider made them)', async () => {
+  const res = await rig.gw.fetch('/v1/images/generations', { method: 'POST', body: JSON.stringify({ model: 'lim-cut-image', prompt: 'a red fox', n: 2 }) });
+  expect(res.status).toBe(502);
+  const row = await rig.gw.waitForRow(res);
+  expect(row.endpoint).toBe('images');
+  const billed = JSON.parse(row.attempts!)[0].billed;
+  expect(billed).toMatchObject({ image_units: 2, estimated: true });
+  expect(billed.cost_usd).toBeCloseTo(0.14, 10);
+  expect(row.costUsd).toBeCloseTo(0.14, 10);
+  expect(row.images).toBe(0);
 });
