@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import type { TCPSocketListener } from 'bun';
 import { modelGroups, models } from '../../src/db/schema';
-import { fixtureJson, jsonResponse } from '../helpers/fake-upstream';
+import { fixtureJson, jsonResponse, readChunks, sseResponse } from '../helpers/fake-upstream';
 import { providerEnv } from '../helpers/start-gateway';
 import { chatBody, FIXTURE_COST, limitedClient, PRICE, startLimitsRig, type LimitsRig } from '../limits/limits-helpers';
 
@@ -26,9 +26,15 @@ beforeAll(async () => {
     hostname: '127.0.0.1',
     port: 0,
     socket: {
-      data(socket) {
+      data(socket, bytes) {
         cutCalls++;
-        socket.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${text.length}\r\n\r\n${half}`);
+        // A stream: one chunk that reports the prompt's usage, then the drop.
+        if (new TextDecoder().decode(bytes).includes('"stream":true')) {
+          const usage = { id: 'chatcmpl-u', object: 'chat.completion.chunk', created: 1, model: 'deepseek-chat', choices: [], usage: { prompt_tokens: 1000, completion_tokens: 0, total_tokens: 1000 } };
+          socket.write(`HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\r\ndata: ${JSON.stringify(usage)}\n\n`);
+        } else {
+          socket.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${text.length}\r\n\r\n${half}`);
+        }
         socket.end();
       },
     },
@@ -114,4 +120,19 @@ test('an image call cut while its body was read bills the images asked for (the 
   expect(billed.cost_usd).toBeCloseTo(0.14, 10);
   expect(row.costUsd).toBeCloseTo(0.14, 10);
   expect(row.images).toBe(0);
+});
+
+test('a stream that reported usage, then broke before anything reached the client: the next target answers, the row bills both', async () => {
+  rig.fake.handler = () => sseResponse(readChunks('openai', 'text.chunks.txt'));
+  cutCalls = 0;
+  const res = await rig.gw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify(chatBody('bill-pair', { stream: true })) });
+  expect(res.status).toBe(200);
+  expect(await res.text()).toContain('[DONE]');
+  expect(cutCalls).toBe(1);
+  const row = await rig.gw.waitForRow(res);
+  expect(row.model).toBe('lim-model');
+  const attempts = JSON.parse(row.attempts!);
+  expect(attempts[0].billed).toMatchObject({ prompt_tokens: 1000, completion_tokens: 0, estimated: false });
+  expect(attempts[0].billed.cost_usd).toBeCloseTo(1000 * (PRICE / 1e6), 10);
+  expect(row.costUsd).toBeGreaterThan(attempts[0].billed.cost_usd);
 });
