@@ -141,9 +141,11 @@ export class RedisKeyStateStore implements KeyStateStore {
   }
 
   answered(provider: ProviderId, keyId: string, okSince?: number): void {
-    // Most answers find nothing to end: no Redis call then.
+    // Most answers find nothing to end: no Redis call then. Missed while Redis was down, it is not
+    // sent later (`state`: active sends nothing): an unconditional clear then could undo a cooldown
+    // another instance set meanwhile; a probe's hold left in Redis ends by itself.
     if (!this.mirror.answered(provider, keyId, okSince)) return;
-    this.run(ANSWERED, provider, keyId, 'clear', [this.channel, this.link.origin, provider, keyId, okSince ?? -1]);
+    this.run(ANSWERED, provider, keyId, 'state', [this.channel, this.link.origin, provider, keyId, okSince ?? -1]);
   }
 
   clear(provider: ProviderId, keyId: string): void {
