@@ -51,6 +51,8 @@ export class ProviderKeyPool {
     readonly states: KeyStateStore = new MemoryKeyStateStore(),
     /** The clock cooldowns are read against (tests inject one). */
     readonly now: () => number = Date.now,
+    /** Told once when a key is set aside: the operator has a key to replace (label and last four only). */
+    private readonly warn?: (msg: string) => void,
   ) {}
 
   /**
@@ -116,7 +118,11 @@ export class ProviderKeyPool {
       const ms = retryAfterMs(err.headers['retry-after'], now) ?? DEFAULT_COOLDOWN_MS;
       this.states.coolUntil(provider, key.id, now + ms);
     } else {
+      const was = this.states.get(provider, key.id, now).state;
       this.states.setAside(provider, key.id, now);
+      if (was !== 'set_aside') {
+        this.warn?.(`provider key '${key.label}' (…${key.last4}) of ${provider} was refused with HTTP ${err.upstreamStatus}; set aside until it is changed on the Providers page or a try with it succeeds`);
+      }
     }
   }
 

@@ -151,6 +151,18 @@ describe('ProviderKeyPool', () => {
     expect(pool.stateOf('openai', 'a')).toEqual({ state: 'active' });
   });
 
+  test('a key set aside is told once, by label and last four, never the key', () => {
+    const told: string[] = [];
+    const pool = new ProviderKeyPool(undefined, () => 1_700_000_000_000, (m) => told.push(m));
+    const a = key('abcd1234');
+    pool.reportFailure('openai', a, upstream(401));
+    pool.reportFailure('openai', a, upstream(403)); // already set aside: not told again
+    pool.reportFailure('openai', a, upstream(429));
+    expect(told.length).toBe(1);
+    expect(told[0]).toContain("'abcd1234' (…1234) of openai was refused with HTTP 401");
+    expect(told[0]).not.toContain(a.apiKey);
+  });
+
   test('a first key (a follow-up\'s maker) goes before the weighted pick, even cooling, never once set aside', () => {
     const { pool } = clocked();
     const a = key('a', 1);
