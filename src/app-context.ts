@@ -188,7 +188,7 @@ function assembleContext(
     startedAt: Date.now(),
     auth,
     // Several instances: cooldowns and set-aside keys are shared (src/redis/redis-key-state-store.ts).
-    keyPool: overrides.keyPool ?? new ProviderKeyPool(redis ? new RedisKeyStateStore(redis, overrides.warn) : undefined),
+    keyPool: overrides.keyPool ?? new ProviderKeyPool(redis ? new RedisKeyStateStore(redis, overrides.warn) : undefined, Date.now, overrides.warn ?? ((m) => console.warn(`[gophergate] ${m}`))),
     upstreamSlots: new UpstreamSlots(config.upstream.maxConnections, config.upstream.queueTimeoutS * 1000),
     pendingLogWrites: new PendingLogWrites(),
     limits,

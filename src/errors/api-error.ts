@@ -1,3 +1,5 @@
+import type { Usage } from '../usage/types';
+
 /** OpenAI's error envelope: every error the gateway returns has this shape. */
 export interface OpenAIErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
@@ -15,6 +17,18 @@ export interface ApiErrorOptions {
   headers?: Record<string, string>;
 }
 
+/** What a failed try's answer had produced before it broke: the usage it reported, else the text (estimated with the prompt). */
+export interface SpentAnswer {
+  usage: Usage | null;
+  /** `usage`'s output count is a placeholder (StreamTally.outputPending). */
+  outputPending?: boolean;
+  text: string;
+  /** Characters produced in all, when `text` is a sample. */
+  chars?: number;
+  /** Images the answer held, in units of the model's per-image price (an image call cut while its body was read). */
+  imageUnits?: number;
+}
+
 /** An error with an HTTP status that maps straight onto OpenAI's error shape. */
 export class ApiError extends Error {
   readonly status: number;
@@ -23,6 +37,11 @@ export class ApiError extends Error {
   readonly param: string | null;
   /** Extra response headers, e.g. retry-after. */
   readonly headers: Record<string, string>;
+  /**
+   * Set on a try that failed after the provider's answer had begun: what the gateway saw of it,
+   * which the provider bills all the same (proxy/walk-targets.ts collects it as the walk's `spent`).
+   */
+  spent?: SpentAnswer;
 
   constructor(o: ApiErrorOptions) {
     super(o.message);

@@ -1,6 +1,6 @@
 import { checkModelName, modelForLog } from '../routing/model-name';
 import type { AppContext } from '../context';
-import { badRequest } from '../errors/api-error';
+import { badRequest, type ApiError } from '../errors/api-error';
 import { billedUsageOf } from '../errors/billed-error';
 import { RequestClock } from '../proxy/request-clock';
 import { routeRequest, type RouteDecision } from '../routing';
@@ -49,7 +49,11 @@ export async function generateImages(
     walk = await walkTargets(ctx, decision, async (t, settings) => {
       const plan = planImageCall(req, t, settings);
       const up = await openUpstream(ctx, t, plan.call, { signal: opts.signal, clock, apiKey: settings.apiKey });
-      const text = await readBody(up, clock);
+      const text = await readBody(up, clock).catch((err: ApiError) => {
+        // Cut while its body was read: the provider made the images (and bills them) all the same.
+        err.spent = { usage: null, text: '', imageUnits: imagePriceUnits(t.upstreamModel, req, req.n ?? 1, null) };
+        throw err;
+      });
       let json: unknown;
       try {
         json = JSON.parse(text);

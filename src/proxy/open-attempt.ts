@@ -85,9 +85,14 @@ export async function openAttempt(a: AttemptInput): Promise<JsonAttempt | Stream
   // A whole JSON answer stays under the header timeout; a stream is timed by its silences.
   const up = await openUpstream(ctx, target, call, { signal, dropClient: a.dropClient, clock, bodyTimeout: a.stream ? 'idle' : 'header', apiKey: settings.apiKey });
   const readFrom = performance.now();
+  let tally: StreamTally | null = null;
+  /** A whole answer's body was being read when the try failed: the provider made it (and bills it). */
+  let readingBody = false;
   try {
     if (!a.stream) {
+      readingBody = true;
       const bytes = await readAnswerBytes(up);
+      readingBody = false;
       const body: unknown = JSON.parse(utf8.decode(bytes));
       if (body === null || typeof body !== 'object' || Array.isArray(body)) throw notAnObject(target.provider, body);
       const { completion, usage, verbatim } = adapter.parseChatResponse(body, callCtx);
@@ -95,7 +100,7 @@ export async function openAttempt(a: AttemptInput): Promise<JsonAttempt | Stream
       return { kind: 'json', completion, usage, raw: verbatim ? bytes : null };
     }
 
-    const tally: StreamTally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };
+    tally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };
     const reader = inlineTransform(up.res.body!.getReader(), adapter.chatStream(callCtx, tally));
     const first = await reader.read();
     if (first.done) throw new Error('empty stream');
@@ -103,8 +108,23 @@ export async function openAttempt(a: AttemptInput): Promise<JsonAttempt | Stream
     return { kind: 'stream', first: first.value, reader, tally, touch: up.touch, awaitClient: up.awaitClient, abort: up.abort, failure: up.failure, dispose: up.dispose };
   } catch (err) {
     up.dispose();
-    throw up.failure(err);
+    const e = up.failure(err);
+    e.spent = spentBy(tally, readingBody);
+    throw e;
   } finally {
     clock.upstreamMs += performance.now() - readFrom;
   }
+}
+
+/**
+ * What a try that failed after its 2xx answer had produced, for the bill (see ApiError.spent): a
+ * whole answer cut while its body was read was made in full (its usage, at the end, is lost: the
+ * prompt is estimated); a stream that broke before its first chunk reached the client, the usage
+ * or text it had sent. Nothing when nothing was seen (an error event as the first thing, an empty
+ * stream, a body that is not JSON): the provider made no answer.
+ */
+function spentBy(tally: StreamTally | null, readingBody: boolean) {
+  if (readingBody) return { usage: null, text: '' };
+  if (!tally || (tally.usage === null && tally.deliveredText === '')) return undefined;
+  return { usage: tally.usage, outputPending: tally.outputPending === true, text: tally.deliveredText, chars: tally.deliveredChars };
 }

@@ -1,5 +1,5 @@
 import type { AppContext } from '../context';
-import { anthropicStatus, ApiError } from '../errors/api-error';
+import { anthropicStatus, ApiError, type SpentAnswer } from '../errors/api-error';
 import { withRequestId } from '../errors/request-id';
 import { headerValue } from '../http/header-value';
 import type { LogRow } from '../logging/log-row';
@@ -13,7 +13,7 @@ import type { TokenCounter } from '../usage/token-counter';
 import { ZERO_USAGE, type Usage } from '../usage/types';
 import { roundMs, type RequestClock } from './request-clock';
 import { logMessageOf } from './upstream-redirect';
-import type { AttemptRecord } from './walk-targets';
+import type { AttemptRecord, SpentTry } from './walk-targets';
 
 // The record step of every request (chat, messages, responses, images, embeddings, count_tokens):
 // the steps' results -> one RequestOutcome -> one log row.
@@ -55,7 +55,7 @@ export interface Delivered {
 export interface StepResults {
   decision?: RouteDecision | null;
   /** The attempts with fallback: every try, and the target that answered (or was tried last). */
-  walk?: { target: RouteTarget | null; attempts: readonly AttemptRecord[] } | null;
+  walk?: { target: RouteTarget | null; attempts: readonly AttemptRecord[]; spent?: readonly SpentTry[] } | null;
   delivered?: Delivered | null;
   error?: ApiError | null;
   /** The gateway's own time when the answer's headers went out or the request failed (streams: the rest is the client's and upstream's pace). */
@@ -76,14 +76,21 @@ export interface RequestOutcome {
   /** The images as billed, in units of the per-image price. */
   readonly imageUnits: number;
   readonly deliveredText: string;
+  /** Failed tries the providers bill all the same (their answer had begun), with their usage and cost. */
+  readonly spent: readonly { attempt: number; usage: Usage; imageUnits: number; costUsd: number }[];
   readonly error: ApiError | null;
   /** Milliseconds: in all, the gateway's own, upstream time to first byte, waiting for an upstream slot. */
   readonly timings: { readonly latencyMs: number; readonly overheadMs: number; readonly ttfbMs: number | null; readonly queueMs: number };
 }
 
 /** The one place a request's outcome is assembled, from its steps' results. */
-function requestOutcome(meta: RequestMeta, s: StepResults, estimate: Usage | null, latencyMs: number): RequestOutcome {
+function requestOutcome(meta: RequestMeta, s: StepResults, estimate: Usage | null, latencyMs: number, spentUsage: readonly Usage[] = []): RequestOutcome {
   const target = s.walk?.target ?? null;
+  const spent = (s.walk?.spent ?? []).map((t, i) => {
+    const usage = spentUsage[i] ?? ZERO_USAGE;
+    const prices = t.target.entry?.prices;
+    return { attempt: t.attempt, usage, imageUnits: t.answer.imageUnits ?? 0, costUsd: prices ? computeCost(usage, prices, t.answer.imageUnits ?? 0) : 0 };
+  });
   return {
     meta,
     decision: s.decision ?? null,
@@ -93,6 +100,7 @@ function requestOutcome(meta: RequestMeta, s: StepResults, estimate: Usage | nul
     images: s.delivered?.images ?? 0,
     imageUnits: s.delivered?.imageUnits ?? s.delivered?.images ?? 0,
     deliveredText: s.delivered?.text ?? '',
+    spent,
     error: s.error ?? null,
     timings: { latencyMs, overheadMs: s.overheadMs, ttfbMs: meta.clock.ttfbMs, queueMs: meta.clock.queueMs },
   };
@@ -102,6 +110,7 @@ function requestOutcome(meta: RequestMeta, s: StepResults, estimate: Usage | nul
 function toLogRow(o: RequestOutcome): LogRow {
   const { meta, usage, error, timings } = o;
   const prices = o.target?.entry?.prices;
+  const spentUsd = o.spent.reduce((sum, t) => sum + t.costUsd, 0);
   return {
     createdAt: meta.clock.createdAt,
     requestId: meta.requestId,
@@ -112,7 +121,7 @@ function toLogRow(o: RequestOutcome): LogRow {
     model: o.target?.modelId ?? null,
     provider: o.target?.provider ?? null,
     route: o.decision ? routeOf(o.decision, o.target) : null,
-    attempts: o.attempts.length > 1 ? JSON.stringify(o.attempts) : null,
+    attempts: o.attempts.length > 1 || o.spent.length > 0 ? JSON.stringify(attemptsBilled(o)) : null,
     providerKeyId: o.attempts.at(-1)?.keyId ?? null,
     stream: meta.stream,
     // Anthropic-dialect clients get an upstream 529 as 529 (anthropic-errors.ts): the row says so.
@@ -124,8 +133,9 @@ function toLogRow(o: RequestOutcome): LogRow {
     completionTokens: usage?.output ?? 0,
     reasoningTokens: usage?.reasoning ?? 0,
     images: o.images,
-    estimated: usage?.estimated === true,
-    costUsd: prices && (usage || o.imageUnits) ? computeCost(usage ?? ZERO_USAGE, prices, o.imageUnits) : 0,
+    estimated: usage?.estimated === true || o.spent.some((t) => t.usage.estimated === true || t.imageUnits > 0),
+    // A failed try the provider bills (its answer had begun) counts in the request's cost, so spend and budgets match the providers' bills.
+    costUsd: (prices && (usage || o.imageUnits) ? computeCost(usage ?? ZERO_USAGE, prices, o.imageUnits) : 0) + spentUsd,
     // Tokens were used at a price nobody knows: the row's $0 is not a cost (and no budget counted it).
     costUnknown: !!o.target && !!(usage || o.imageUnits) && isUnpricedTarget(o.target),
     latencyMs: roundMs(timings.latencyMs),
@@ -135,6 +145,17 @@ function toLogRow(o: RequestOutcome): LogRow {
     body: meta.storeBodies ? JSON.stringify({ request: meta.chat, response: o.deliveredText }) : null,
     cacheWriteTokens: usage?.cacheWrite ?? 0,
   };
+}
+
+/** The tries as the row's `attempts` JSON: a failed try the provider bills carries `billed` (its tokens and cost, in the row's cost). */
+function attemptsBilled(o: RequestOutcome): readonly unknown[] {
+  if (o.spent.length === 0) return o.attempts;
+  return o.attempts.map((a, i) => {
+    const t = o.spent.find((x) => x.attempt === i);
+    if (!t) return a;
+    const billed = { prompt_tokens: t.usage.input, completion_tokens: t.usage.output, ...(t.imageUnits ? { image_units: t.imageUnits } : {}), cost_usd: t.costUsd, estimated: t.usage.estimated === true || t.imageUnits > 0 };
+    return { ...a, billed };
+  });
 }
 
 /** What recording a request uses of the app: the sink, the pending estimates, the limits, the token counter. */
@@ -152,12 +173,27 @@ export function recordRequest(ctx: RecordDeps, meta: RequestMeta, steps: StepRes
   const estimate = meta.chat && d && d.usage === null && steps.walk?.target && (!steps.error || (d.text ?? '').length > 0);
   // A stream cut after its prompt counts but before its output count: the output is what was delivered.
   const outputOnly = d?.usage && d.outputPending && (d.text ?? '').length > 0;
-  if (!estimate && !outputOnly) return ctx.logSink.write(toLogRow(requestOutcome(meta, steps, null, latencyMs)));
+  const spent = steps.walk?.spent ?? [];
+  if (!estimate && !outputOnly && spent.length === 0) return ctx.logSink.write(toLogRow(requestOutcome(meta, steps, null, latencyMs)));
   // The request has ended: its max_parallel slot is free now, not when the estimate comes (the
   // token counter's first start takes seconds); its cost and tokens settle with the row.
   ctx.limits.requestEnded(meta.requestId);
-  const estimated = outputOnly ? estimateOutputDelivered(d.usage!, d, ctx.tokenCounter) : estimateDelivered(meta.chat!, d!, ctx.tokenCounter);
-  ctx.pendingLogWrites.track(estimated.then((u) => ctx.logSink.write(toLogRow(requestOutcome(meta, steps, u, latencyMs)))));
+  const estimated = outputOnly
+    ? estimateOutputDelivered(d.usage!, d, ctx.tokenCounter)
+    : estimate
+      ? estimateDelivered(meta.chat!, d!, ctx.tokenCounter)
+      : Promise.resolve(null);
+  const spentUsage = Promise.all(spent.map((t) => spentTryUsage(meta.chat, t.answer, ctx.tokenCounter)));
+  ctx.pendingLogWrites.track(
+    Promise.all([estimated, spentUsage]).then(([u, su]) => ctx.logSink.write(toLogRow(requestOutcome(meta, steps, u, latencyMs, su)))),
+  );
+}
+
+/** A failed try's bill: the usage it reported (its output estimated when only a placeholder came), else the prompt and its text, estimated. */
+function spentTryUsage(chat: ChatRequest | undefined, a: SpentAnswer, counter: TokenCounter): Promise<Usage> {
+  const d: Delivered = { usage: a.usage, outputPending: a.outputPending, text: a.text, chars: a.chars };
+  if (a.usage) return a.outputPending && a.text ? estimateOutputDelivered(a.usage, d, counter) : Promise.resolve(a.usage);
+  return chat ? estimateDelivered(chat, d, counter) : Promise.resolve(ZERO_USAGE);
 }
 
 /** Records a request that failed at a step, and returns its error (named by the request id) to throw. */

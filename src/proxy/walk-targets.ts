@@ -1,7 +1,7 @@
 import type { AppContext } from '../context';
 import { isKeyFailure, withKey } from '../key-pool/key-pool';
 import type { PoolKey, ProviderId, ProviderSettings } from '../providers/types';
-import { ApiError, UpstreamError } from '../errors/api-error';
+import { ApiError, UpstreamError, type SpentAnswer } from '../errors/api-error';
 import type { RouteDecision, RouteTarget } from '../routing/types';
 import type { FailureKind } from '../routing/circuit-breaker';
 import { roundMs } from './request-clock';
@@ -68,10 +68,20 @@ export function failureKind(e: UpstreamError): FailureKind {
 /** What the walk reads: breakers, key pools and the snapshot's provider settings. */
 export type WalkContext = Pick<AppContext, 'breakers' | 'keyPool' | 'state'>;
 
-/** What a walk did: every try in order, the target that answered or was tried last, and its value or the error that ended it. */
+/** A try that failed after the provider's answer had begun: `attempt` is its index in the walk's attempts. */
+export interface SpentTry {
+  attempt: number;
+  target: RouteTarget;
+  answer: SpentAnswer;
+}
+
+/**
+ * What a walk did: every try in order, the target that answered or was tried last, and its value
+ * or the error that ended it; `spent`, the failed tries the providers bill all the same.
+ */
 export type Walk<T> =
-  | { ok: true; value: T; target: RouteTarget; attempts: AttemptRecord[] }
-  | { ok: false; error: ApiError; target: RouteTarget | null; attempts: AttemptRecord[] };
+  | { ok: true; value: T; target: RouteTarget; attempts: AttemptRecord[]; spent: SpentTry[] }
+  | { ok: false; error: ApiError; target: RouteTarget | null; attempts: AttemptRecord[]; spent: SpentTry[] };
 
 /**
  * Tries `attempt` on the decision's targets in order, for every endpoint (chat, images, Responses
@@ -91,6 +101,7 @@ export async function walkTargets<T>(
   const { breakers, keyPool } = ctx;
   const snap = ctx.state.getSnapshot();
   const attempts: AttemptRecord[] = [];
+  const spent: SpentTry[] = [];
   let last: RouteTarget | null = null;
   let lastError: ApiError | null = null;
   let retryAfterMs = Number.POSITIVE_INFINITY;
@@ -115,14 +126,17 @@ export async function walkTargets<T>(
     let failure: UpstreamError | null = null;
     for (const key of keys.length > 0 ? keys : [null]) {
       const start = performance.now();
+      const sentAt = keyPool.now();
       try {
         const value = await attempt(target, withKey(settings, key));
         if (opts.settledOnReturn?.(value) ?? true) breakers.onSuccess(target.provider, target.upstreamModel);
+        if (key) keyPool.answered(target.provider, key, sentAt);
         attempts.push(attemptRecord(target, 200, null, performance.now() - start, key));
-        return { ok: true, value, target, attempts };
+        return { ok: true, value, target, attempts, spent };
       } catch (err) {
         const e = ApiError.from(err);
         attempts.push(attemptRecord(target, e.status, e.message, performance.now() - start, key));
+        if (e.spent) spent.push({ attempt: attempts.length - 1, target, answer: e.spent });
         if (!(e instanceof UpstreamError)) {
           // Refused before the call, or the client left before the upstream answered: the target
           // neither answered nor failed, so a half-open probe slot this request took is free at once.
@@ -134,11 +148,13 @@ export async function walkTargets<T>(
             tries--;
             continue targets;
           }
-          return { ok: false, error: e.code === 'unsupported_parameter' ? (refused ?? e) : e, target, attempts };
+          return { ok: false, error: e.code === 'unsupported_parameter' ? (refused ?? e) : e, target, attempts, spent };
         }
         failure = e;
+        if (key && !isKeyFailure(e)) keyPool.answered(target.provider, key);
         if (!key || !isKeyFailure(e)) break;
-        keyPool.reportFailure(target.provider, key, e);
+        // Not when an admin removed or replaced the key meanwhile: its id (`main`) may name a new key now.
+        if (stillInPool(ctx, target.provider, key)) keyPool.reportFailure(target.provider, key, e);
         if (opts.signal?.aborted) break;
       }
     }
@@ -151,7 +167,7 @@ export async function walkTargets<T>(
     const notServed = e.upstreamStatus === 404;
     if (!e.isRetryable && !keysExhausted && !notServed) {
       breakers.onSuccess(target.provider, target.upstreamModel); // it answered: alive
-      return { ok: false, error: e, target, attempts };
+      return { ok: false, error: e, target, attempts, spent };
     }
     // Every key refused (401/403, 402 out of credit), or the model not served there (404), is the operator's
     // problem with this target, not the client's: the next one may still answer. The upstream itself
@@ -161,7 +177,13 @@ export async function walkTargets<T>(
     lastError = e;
     if (opts.signal?.aborted) break;
   }
-  return { ok: false, error: lastError ?? refused ?? circuitOpen(decision, Number.isFinite(retryAfterMs) ? retryAfterMs : 1000), target: last, attempts };
+  return { ok: false, error: lastError ?? refused ?? circuitOpen(decision, Number.isFinite(retryAfterMs) ? retryAfterMs : 1000), target: last, attempts, spent };
+}
+
+/** Whether the pool still holds this key, the same secret under the same id. */
+function stillInPool(ctx: WalkContext, provider: ProviderId, key: PoolKey): boolean {
+  const now = ctx.state.getSnapshot().providers.get(provider)?.keys?.find((k) => k.id === key.id);
+  return now?.apiKey === key.apiKey;
 }
 
 /** One try as its log record (plain values: no closure per target is kept while the try waits). */

@@ -5,25 +5,60 @@ import type { RedisLink } from './redis-link';
 
 export const KEY_STATES_CHANNEL = 'key-states';
 
-/** A key's state after a change, as every instance applies it (`s: active` = cleared). */
-type Notice = { o: string; p: string; k: string; s: 'active' | 'cooling' | 'set_aside'; t: number };
+/** A key's state after a change, as every instance applies it (`s: active` = cleared; `probing`: a probe's hold until `t`). */
+type Notice = { o: string; p: string; k: string; s: 'active' | 'cooling' | 'set_aside' | 'probing'; t: number };
 
-// A 429: cooling until ARGV[1], unless set aside or already cooling longer (same rule as memory).
-// KEYS[1] the key's hash; ARGV: until, now, channel, origin, provider, key id.
+/**
+ * How long a cooldown's record outlives its end: an instance re-reading Redis then still sees the
+ * key as a probe due (one request tries it) rather than as active (every request at once).
+ */
+const ENDED_KEPT_MS = 600_000;
+
+// A 429: cooling until ARGV[1], unless set aside or already cooling longer (same rule as memory:
+// a probe's hold, field p = 1, always gives way). KEYS[1] the key's hash; ARGV: until, now, channel, origin, provider, key id.
 const COOL = new LuaScript(`
-local s = redis.call('HGET', KEYS[1], 's')
-local t = tonumber(redis.call('HGET', KEYS[1], 't') or '0')
+local v = redis.call('HMGET', KEYS[1], 's', 't', 'p')
+local s = v[1]
+local t = tonumber(v[2] or '0')
 local until_ = tonumber(ARGV[1])
-if s == 'set_aside' or (s == 'cooling' and t >= until_) then return {s, t} end
-redis.call('HSET', KEYS[1], 's', 'cooling', 't', until_)
-redis.call('PEXPIREAT', KEYS[1], until_)
+if s == 'set_aside' or (s == 'cooling' and v[3] ~= '1' and t >= until_) then return {s, t} end
+redis.call('HSET', KEYS[1], 's', 'cooling', 't', until_, 'p', '0')
+redis.call('PEXPIREAT', KEYS[1], math.floor(until_) + ${ENDED_KEPT_MS})
 redis.call('PUBLISH', ARGV[3], cjson.encode({o = ARGV[4], p = ARGV[5], k = ARGV[6], s = 'cooling', t = until_}))
 return {'cooling', until_}
 `);
 
+// The probe of a key whose cooldown ended (or whose record expired): one instance claims it and
+// holds the key until ARGV[1]; a claim already made, a new cooldown or a set-aside key is answered
+// instead, as {state, t, p}. ARGV: hold end, now, channel, origin, provider, key id.
+const PROBE = new LuaScript(`
+local v = redis.call('HMGET', KEYS[1], 's', 't', 'p')
+local t = tonumber(v[2] or '0')
+if v[1] == 'set_aside' or (v[1] == 'cooling' and t > tonumber(ARGV[2])) then return {v[1], t, v[3] or '0'} end
+local hold = tonumber(ARGV[1])
+redis.call('HSET', KEYS[1], 's', 'cooling', 't', hold, 'p', '1')
+redis.call('PEXPIREAT', KEYS[1], math.floor(hold) + ${ENDED_KEPT_MS})
+redis.call('PUBLISH', ARGV[3], cjson.encode({o = ARGV[4], p = ARGV[5], k = ARGV[6], s = 'probing', t = hold}))
+return {'cooling', hold, '1'}
+`);
+
+// A probe answered: its hold ends (the key is active), unless a cooldown replaced it meanwhile; a
+// success sent at ARGV[5] (-1: no success) also ends a set-aside older than it.
+// ARGV: channel, origin, provider, key id, ok since.
+const ANSWERED = new LuaScript(`
+local v = redis.call('HMGET', KEYS[1], 's', 't', 'p')
+local since = tonumber(ARGV[5])
+local probe = v[1] == 'cooling' and v[3] == '1'
+local back = v[1] == 'set_aside' and since >= 0 and tonumber(v[2]) < since
+if not probe and not back then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('PUBLISH', ARGV[1], cjson.encode({o = ARGV[2], p = ARGV[3], k = ARGV[4], s = 'active', t = 0}))
+return 1
+`);
+
 // A 401/403: set aside until an admin clears it (no expiry).
 const SET_ASIDE = new LuaScript(`
-redis.call('HSET', KEYS[1], 's', 'set_aside', 't', ARGV[1])
+redis.call('HSET', KEYS[1], 's', 'set_aside', 't', ARGV[1], 'p', '0')
 redis.call('PERSIST', KEYS[1])
 redis.call('PUBLISH', ARGV[2], cjson.encode({o = ARGV[3], p = ARGV[4], k = ARGV[5], s = 'set_aside', t = tonumber(ARGV[1])}))
 return 1
@@ -85,6 +120,34 @@ export class RedisKeyStateStore implements KeyStateStore {
     this.run(SET_ASIDE, provider, keyId, 'state', [now, this.channel, this.link.origin, provider, keyId]);
   }
 
+  /**
+   * Claimed here at once (reads are local), then in Redis: two instances may each send a probe in
+   * the moment before the claim reaches the other, never every request of each.
+   */
+  claimProbe(provider: ProviderId, keyId: string, now: number, holdUntil: number): boolean {
+    if (!this.mirror.claimProbe(provider, keyId, now, holdUntil)) return false;
+    this.hold(provider, keyId);
+    const k = `${provider}:${keyId}`;
+    this.changed(k);
+    if (!this.link.isUp()) return true;
+    PROBE.run(this.link, [this.hashKey(provider, keyId)], [holdUntil, now, this.channel, this.link.origin, provider, keyId])
+      .then((r) => {
+        const [s, t, p] = r as [string, number | string, string];
+        // Another instance's claim, a new cooldown or a set-aside key: the mirror takes it.
+        if (Number(t) !== holdUntil) this.apply(provider, keyId, s === 'cooling' && p === '1' ? 'probing' : (s as Notice['s']), Number(t));
+      })
+      .catch((err) => this.warn?.(`redis: key probe claim failed: ${(err as Error).message}`));
+    return true;
+  }
+
+  answered(provider: ProviderId, keyId: string, okSince?: number): void {
+    // Most answers find nothing to end: no Redis call then. Missed while Redis was down, it is not
+    // sent later (`state`: active sends nothing): an unconditional clear then could undo a cooldown
+    // another instance set meanwhile; a probe's hold left in Redis ends by itself.
+    if (!this.mirror.answered(provider, keyId, okSince)) return;
+    this.run(ANSWERED, provider, keyId, 'state', [this.channel, this.link.origin, provider, keyId, okSince ?? -1]);
+  }
+
   clear(provider: ProviderId, keyId: string): void {
     this.held.delete(`${provider}:${keyId}`);
     this.mirror.clear(provider, keyId);
@@ -143,6 +206,7 @@ export class RedisKeyStateStore implements KeyStateStore {
     }
     this.hold(provider, keyId);
     if (s === 'cooling') this.mirror.coolUntil(provider, keyId, t);
+    else if (s === 'probing') this.mirror.holdProbe(provider, keyId, t);
     else this.mirror.setAside(provider, keyId, t);
   }
 
@@ -175,12 +239,12 @@ export class RedisKeyStateStore implements KeyStateStore {
       const [next, keys] = (await this.link.send('SCAN', [cursor, 'MATCH', `${this.start}*`, 'COUNT', '200'])) as [string, string[]];
       cursor = next;
       for (const full of keys) {
-        const [s, t] = (await this.link.send('HMGET', [full, 's', 't'])) as [string | null, string | null];
+        const [s, t, p] = (await this.link.send('HMGET', [full, 's', 't', 'p'])) as [string | null, string | null, string | null];
         const rest = full.slice(this.start.length);
         const at = rest.indexOf(':');
         if (at < 0 || (s !== 'cooling' && s !== 'set_aside')) continue;
         seen.add(rest);
-        if (fresh(rest)) this.apply(rest.slice(0, at) as ProviderId, rest.slice(at + 1), s, Number(t ?? 0));
+        if (fresh(rest)) this.apply(rest.slice(0, at) as ProviderId, rest.slice(at + 1), s === 'cooling' && p === '1' ? 'probing' : s, Number(t ?? 0));
       }
     } while (cursor !== '0');
     // Cleared (or expired) elsewhere while this instance was cut off; not a key changed during the

@@ -282,8 +282,11 @@ describe('Gemini (the key goes in x-goog-api-key)', () => {
     const g1 = g.ctx.state.getSnapshot().providers.get('gemini')!.keys![0]!.id;
     const g2 = g.ctx.state.getSnapshot().providers.get('gemini')!.keys![1]!.id;
     // Both keys rest (G2 from the test above until its 10 s pass, then G1 here): the client's 429.
+    // G2 is back first: the first request probes it (it answers), then G1 gets its turn and is refused.
     clock.now += 11_000;
-    await g.openai().chat.completions.create({ model: 'gemini/gemini-2.5-flash', messages: msgs }).catch(() => {});
+    for (let i = 0; i < 3 && g.ctx.keyPool.stateOf('gemini', g1).state === 'active'; i++) {
+      await g.openai().chat.completions.create({ model: 'gemini/gemini-2.5-flash', messages: msgs }).catch(() => {});
+    }
     expect(g.ctx.keyPool.stateOf('gemini', g1)).toEqual({ state: 'cooling', until: clock.now + 37_000 });
     refused = G2;
     const res = await fetch(`${g.url}/v1/messages?beta=true`, {

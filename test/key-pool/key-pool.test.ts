@@ -1,7 +1,7 @@
 /** The pool's choice and key states, without HTTP: weighted order, cooldowns, set-aside keys. */
 import { describe, expect, test } from 'bun:test';
 import { UpstreamError } from '../../src/errors/api-error';
-import { ProviderKeyPool } from '../../src/key-pool/key-pool';
+import { PROBE_HOLD_MS, ProviderKeyPool } from '../../src/key-pool/key-pool';
 import { DEFAULT_COOLDOWN_MS, retryAfterMs } from '../../src/key-pool/retry-after';
 import type { PoolKey, ProviderSettings } from '../../src/providers/types';
 
@@ -57,6 +57,9 @@ describe('ProviderKeyPool', () => {
     for (let i = 0; i < 4; i++) expect(pool.order(s).map((k) => k.id)).toEqual(['b']);
     clock.now += 20_000;
     expect(pool.stateOf('openai', 'a').state).toBe('active');
+    // The first request after the cooldown probes it (first in its order); its answer makes it active.
+    expect(pool.order(s).map((k) => k.id)).toEqual(['a', 'b']);
+    pool.answered('openai', a);
     expect(pool.order(s).length).toBe(2);
 
     pool.reportFailure('openai', b, upstream(429));
@@ -64,6 +67,58 @@ describe('ProviderKeyPool', () => {
     pool.reportFailure('openai', a, upstream(500));
     pool.reportFailure('openai', a, new Error('x'));
     expect(pool.stateOf('openai', 'a').state).toBe('active');
+  });
+
+  test('after a cooldown one request probes the key; the others keep to the other keys until it answers', () => {
+    const { pool, clock } = clocked();
+    const a = key('a', 5);
+    const b = key('b');
+    const s = settings(a, b);
+    pool.reportFailure('openai', a, upstream(429, { 'retry-after': '20' }));
+    clock.now += 20_000;
+    // Ten requests choose keys at once: only the first gets the key just back (weight 5 or not).
+    const orders = Array.from({ length: 10 }, () => pool.order(s).map((k) => k.id));
+    expect(orders[0]).toEqual(['a', 'b']);
+    for (const o of orders.slice(1)) expect(o).toEqual(['b']);
+    expect(pool.stateOf('openai', 'a')).toEqual({ state: 'cooling', until: clock.now + PROBE_HOLD_MS, probe: true });
+
+    // Refused again: a new cooldown replaces the probe's hold, and the next probe waits for its end.
+    pool.reportFailure('openai', a, upstream(429, { 'retry-after': '5' }));
+    expect(pool.stateOf('openai', 'a')).toEqual({ state: 'cooling', until: clock.now + 5_000 });
+    clock.now += 5_000;
+    expect(pool.order(s).map((k) => k.id)).toEqual(['a', 'b']);
+    expect(pool.order(s).map((k) => k.id)).toEqual(['b']);
+    // A probe that never reports back holds the key PROBE_HOLD_MS; then the next request probes.
+    clock.now += PROBE_HOLD_MS;
+    expect(pool.order(s).map((k) => k.id)).toEqual(['a', 'b']);
+    expect(pool.order(s).map((k) => k.id)).toEqual(['b']);
+    // Answered: active for everyone, the weights apply again.
+    pool.answered('openai', a);
+    expect(pool.stateOf('openai', 'a')).toEqual({ state: 'active' });
+    const firsts = Array.from({ length: 6 }, () => pool.order(s)[0]!.id);
+    expect(firsts.filter((id) => id === 'a').length).toBe(5);
+    // An answer with a key that is cooling for real (a 429 another request got) does not end the cooldown.
+    pool.reportFailure('openai', a, upstream(429, { 'retry-after': '30' }));
+    pool.answered('openai', a);
+    expect(pool.stateOf('openai', 'a').state).toBe('cooling');
+  });
+
+  test('every key cooling: the soonest back is still tried, a key held by a probe only when no other is cooling', () => {
+    const { pool, clock } = clocked();
+    const a = key('a');
+    const b = key('b');
+    pool.reportFailure('openai', a, upstream(429, { 'retry-after': '30' }));
+    pool.reportFailure('openai', b, upstream(429, { 'retry-after': '10' }));
+    expect(pool.order(settings(a, b)).map((k) => k.id)).toEqual(['b']);
+    clock.now += 10_000;
+    expect(pool.order(settings(a, b)).map((k) => k.id)).toEqual(['b']); // the probe
+    expect(pool.order(settings(a, b)).map((k) => k.id)).toEqual(['a']); // not onto the probe
+    const only = key('only');
+    pool.reportFailure('openai', only, upstream(429, { 'retry-after': '3' }));
+    expect(pool.order(settings(only))).toEqual([only]);
+    clock.now += 3_000;
+    expect(pool.order(settings(only))).toEqual([only]);
+    expect(pool.order(settings(only))).toEqual([only]);
   });
 
   test('401/403 set a key aside until reset; with every key out, the soonest to cool is still tried', () => {
@@ -80,6 +135,32 @@ describe('ProviderKeyPool', () => {
     expect(pool.order(s).map((k) => k.id)).toEqual(['c']); // cooling beats set aside
     pool.reset('openai', 'a');
     expect(pool.order(s).map((k) => k.id)).toEqual(['a']);
+  });
+
+  test('a set-aside key that later answers a try sent after its 401 is active again; a try sent before the 401 does not count', () => {
+    const { pool, clock } = clocked();
+    const a = key('a');
+    pool.reportFailure('openai', a, upstream(401));
+    const before = clock.now - 1;
+    clock.now += 1_000;
+    pool.answered('openai', a, before); // sent before the 401, answered after it
+    expect(pool.stateOf('openai', 'a').state).toBe('set_aside');
+    pool.answered('openai', a); // a failure that is not the key's (a 500): proves nothing
+    expect(pool.stateOf('openai', 'a').state).toBe('set_aside');
+    pool.answered('openai', a, clock.now);
+    expect(pool.stateOf('openai', 'a')).toEqual({ state: 'active' });
+  });
+
+  test('a key set aside is told once, by label and last four, never the key', () => {
+    const told: string[] = [];
+    const pool = new ProviderKeyPool(undefined, () => 1_700_000_000_000, (m) => told.push(m));
+    const a = key('abcd1234');
+    pool.reportFailure('openai', a, upstream(401));
+    pool.reportFailure('openai', a, upstream(403)); // already set aside: not told again
+    pool.reportFailure('openai', a, upstream(429));
+    expect(told.length).toBe(1);
+    expect(told[0]).toContain("'abcd1234' (…1234) of openai was refused with HTTP 401");
+    expect(told[0]).not.toContain(a.apiKey);
   });
 
   test('a first key (a follow-up\'s maker) goes before the weighted pick, even cooling, never once set aside', () => {
