@@ -229,13 +229,14 @@ describe('an instance killed (kill -9: no settle, no more heartbeats)', () => {
 });
 
 describe('an instance cut off from Redis long enough to be taken for dead', () => {
+  /** An instance's counters on `url`, beating every 100 ms and taken for dead after 500 ms of silence. */
+  const mk = async (url: string) => {
+    const link = new RedisLink(url, prefix, { retryMs: 50, pingMs: 200 }).start();
+    links.push(link);
+    expect(await link.whenUp(5_000)).toBe(true);
+    return { link, c: new RedisLimitCounters(link, 'open', undefined, { everyMs: 100, deadAfterMs: 500 }) };
+  };
   test('what its requests cost is still charged when Redis is back, though the others freed their reservations', async () => {
-    const mk = async (url: string) => {
-      const link = new RedisLink(url, prefix, { retryMs: 50, pingMs: 200 }).start();
-      links.push(link);
-      expect(await link.whenUp(5_000)).toBe(true);
-      return { link, c: new RedisLimitCounters(link, 'open', undefined, { everyMs: 100, deadAfterMs: 500 }) };
-    };
     const [cutOff, alive] = [await mk(proxy.url), await mk(REDIS_URL)];
     const s = scope({ maxParallel: 2, budgetUsd: 1 });
     await alive.c.seedSpend(s, 0, T0);
@@ -256,12 +257,6 @@ describe('an instance cut off from Redis long enough to be taken for dead', () =
   });
 
   test('a request still running when it is back has its reservation put back: its slot and USD stay counted until it settles', async () => {
-    const mk = async (url: string) => {
-      const link = new RedisLink(url, prefix, { retryMs: 50, pingMs: 200 }).start();
-      links.push(link);
-      expect(await link.whenUp(5_000)).toBe(true);
-      return { link, c: new RedisLimitCounters(link, 'open', undefined, { everyMs: 100, deadAfterMs: 500 }) };
-    };
     const [cutOff, alive] = [await mk(proxy.url), await mk(REDIS_URL)];
     const s = scope({ maxParallel: 1, budgetUsd: 1 });
     await alive.c.seedSpend(s, 0, T0);
