@@ -35,6 +35,11 @@ useGateway(
     g.ctx.db.insert(modelGroups).values({
       name: 'embed-pool', strategy: 'heuristic', targets: ['text-embedding-3-small', 'gemini-embedding-001'], updatedAt: Date.now(),
     }).run();
+    // A group a chat model heads: embeddings skip to the targets that can take the input.
+    g.ctx.db.insert(modelGroups).values({
+      name: 'chat-first', strategy: 'heuristic', targets: ['deepseek-chat', 'gemini-embedding-001', 'text-embedding-3-small'], updatedAt: Date.now(),
+    }).run();
+    g.ctx.db.insert(modelGroups).values({ name: 'chat-only', strategy: 'heuristic', targets: ['deepseek-chat'], updatedAt: Date.now() }).run();
     g.ctx.state.reload();
   },
   {
@@ -42,6 +47,8 @@ useGateway(
       ...providerEnv('openai', `${openai.url}/v1`),
       ...providerEnv('gemini', gemini.url),
       ...providerEnv('ollama', `${ollama.url}/v1`),
+      // Never called: DeepSeek has no embeddings API.
+      ...providerEnv('deepseek', `${ollama.url}/never`),
     },
   },
 );
@@ -181,6 +188,23 @@ describe('POST /v1/embeddings: groups', () => {
     } finally {
       openaiDown = false;
     }
+  });
+
+  test('a group skips the targets that cannot embed the input: no embeddings API, or text only before token arrays', async () => {
+    const text = await client.embeddings.create({ model: 'chat-first', input: 'skip the chat model', encoding_format: 'float' }).withResponse();
+    expect(text.response.headers.get('x-gophergate-route')).toBe('chat-first>gemini-embedding-001');
+    expect(text.data.data[0]!.embedding).toEqual(vectorFor('skip the chat model', 8));
+    const row = await rowOf(text.response.headers.get('x-request-id'));
+    expect(row).toMatchObject({ status: 200, provider: 'gemini', modelRequested: 'chat-first' });
+
+    const tokens = await client.embeddings.create({ model: 'chat-first', input: [[1, 2, 3]], encoding_format: 'float' }).withResponse();
+    expect(tokens.response.headers.get('x-gophergate-route')).toBe('chat-first>text-embedding-3-small');
+    expect(openai.requests.at(-1)!.body.input).toEqual([[1, 2, 3]]);
+
+    // None can: the first target's own 400.
+    const err = await apiError(client.embeddings.create({ model: 'chat-only', input: 'x' }));
+    expect(err.status).toBe(400);
+    expect(err.error).toMatchObject({ param: 'model', code: 'embeddings_not_supported' });
   });
 
   test('the group takes its first target while it answers', async () => {
