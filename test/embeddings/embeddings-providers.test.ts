@@ -15,9 +15,15 @@ const openai = startFakeUpstream((_req, rec) =>
       ? new Response('<html><body>Bad gateway</body></html>', { headers: { 'content-type': 'text/html' } })
       : openaiEmbeddingAnswer(rec.body, 7),
 );
-const gemini = startFakeUpstream((_req, rec) =>
-  rec.path.endsWith(':batchEmbedContents') ? geminiBatchAnswer(rec) : jsonResponse({ error: { code: 404, message: 'not found', status: 'NOT_FOUND' } }, 404),
-);
+/** Batches the fake Gemini answers before it is out of quota (429); null: it always answers. */
+let geminiBatchesLeft: number | null = null;
+const gemini = startFakeUpstream((_req, rec) => {
+  if (!rec.path.endsWith(':batchEmbedContents')) return jsonResponse({ error: { code: 404, message: 'not found', status: 'NOT_FOUND' } }, 404);
+  if (geminiBatchesLeft !== null && geminiBatchesLeft-- <= 0) {
+    return jsonResponse({ error: { code: 429, message: 'Resource has been exhausted (e.g. check quota).', status: 'RESOURCE_EXHAUSTED' } }, 429);
+  }
+  return geminiBatchAnswer(rec);
+});
 /** An Ollama from before `dimensions`: it sends the model's whole vector whatever is asked. */
 let ollamaIgnoresDimensions = false;
 const ollama = startFakeUpstream((_req, rec) =>
@@ -105,6 +111,26 @@ describe('POST /v1/embeddings: Gemini', () => {
     expect(gemini.requests.slice(before).map((r) => r.body.requests.length)).toEqual([100, 50]);
     expect(res.data[149]!.embedding).toEqual(vectorFor('text 149', 8));
     expect(res.data.map((d) => d.index)).toEqual(inputs.map((_, i) => i));
+  });
+
+  test('a later batch refused after earlier ones were answered: the error reaches the client, the answered batches are billed', async () => {
+    const inputs = Array.from({ length: 150 }, (_, i) => `billed text number ${i}`);
+    geminiBatchesLeft = 1;
+    try {
+      const res = await gw.fetch('/v1/embeddings', {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gemini-embedding-001', input: inputs }),
+      });
+      expect(res.status).toBe(429);
+      expect((await res.json()).error).toMatchObject({ code: 'rate_limit_exceeded' });
+      const row = await rowOf(res.headers.get('x-request-id'));
+      expect(row).toMatchObject({ status: 429, provider: 'gemini', estimated: true });
+      const [attempt] = JSON.parse(row.attempts!);
+      const firstHundred = (await gw.ctx.tokenCounter.count(inputs.slice(0, 100))).reduce((a, n) => a + n, 0);
+      expect(attempt.billed).toMatchObject({ prompt_tokens: firstHundred, completion_tokens: 0 });
+      expect(row.costUsd).toBeCloseTo((firstHundred * 0.15) / 1e6, 12);
+    } finally {
+      geminiBatchesLeft = null;
+    }
   });
 
   test("task_type (the gateway's field) becomes each input's taskType across batches; OpenAI never sees it; a bad one is a 400", async () => {
