@@ -9,10 +9,35 @@ import { callJson, malformed, type CallOptions } from './upstream-json';
 
 /** Gemini's batchEmbedContents takes at most 100 requests per call. */
 const GEMINI_BATCH = 100;
+/**
+ * Its request body may hold at most 4 MiB ("Request payload size exceeds the limit: 4194304
+ * bytes"); a little under it, for the JSON around the requests.
+ */
+const GEMINI_BATCH_BYTES = 4 * 1024 * 1024 - 64 * 1024;
+
+/**
+ * Where each batch starts: at most GEMINI_BATCH requests and GEMINI_BATCH_BYTES of JSON each (a
+ * request that alone is larger goes alone, for Gemini's own 400), in order.
+ */
+export function batchStarts(requestBytes: readonly number[]): number[] {
+  const starts: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < requestBytes.length; i++) {
+    const n = requestBytes[i]! + 1; // the comma
+    const full = starts.length > 0 && (i - starts.at(-1)! >= GEMINI_BATCH || bytes + n > GEMINI_BATCH_BYTES);
+    if (starts.length === 0 || full) {
+      starts.push(i);
+      bytes = 0;
+    }
+    bytes += n;
+  }
+  return starts;
+}
 
 /**
  * Gemini's `:batchEmbedContents`, one request per input, `dimensions` as
- * `outputDimensionality`, the gateway's `task_type` as `taskType`. Larger inputs lists are sent as several batches, in order. Vectors
+ * `outputDimensionality`, the gateway's `task_type` as `taskType`. Larger inputs lists (more than 100,
+ * or more than 4 MiB) are sent as several batches, in order. Vectors
  * are returned as Google sends them (a shortened vector is not renormalised). Gemini reports no
  * token usage for embeddings, so the caller estimates it. A failure after some batches were answered
  * carries them as spent: the client gets the error, the row bills what Google did.
@@ -30,16 +55,20 @@ export async function geminiEmbeddings(
   const vectors: number[][] = [];
   let promptTokens: number | null = null;
   let nonsense = false;
-  for (let i = 0; i < inputs.texts.length; i += GEMINI_BATCH) {
-    const batch = inputs.texts.slice(i, i + GEMINI_BATCH);
-    const done = (err: unknown) => billedSoFar(ctx, err, inputs.texts.slice(0, i), nonsense ? null : promptTokens);
-    const requests = batch.map((text) => ({
+  const all = inputs.texts.map((text) =>
+    JSON.stringify({
       model: `models/${model}`,
       content: { parts: [{ text }] },
       ...(inputs.dimensions !== null ? { outputDimensionality: inputs.dimensions } : {}),
       ...(inputs.taskType !== null ? { taskType: inputs.taskType } : {}),
-    }));
-    const { json } = await callJson(ctx, target, { url, method: 'POST', headers, body: JSON.stringify({ requests }) }, opts).catch(async (e) => {
+    }),
+  );
+  const starts = batchStarts(all.map((r) => Buffer.byteLength(r)));
+  for (const [b, i] of starts.entries()) {
+    const batch = all.slice(i, starts[b + 1] ?? all.length);
+    const done = (err: unknown) => billedSoFar(ctx, err, inputs.texts.slice(0, i), nonsense ? null : promptTokens);
+    const body = `{"requests":[${batch.join(',')}]}`;
+    const { json } = await callJson(ctx, target, { url, method: 'POST', headers, body }, opts).catch(async (e) => {
       throw await done(e);
     });
     const got: any[] = Array.isArray(json?.embeddings) ? json.embeddings : [];

@@ -19,6 +19,9 @@ const openai = startFakeUpstream((_req, rec) =>
 let geminiBatchesLeft: number | null = null;
 const gemini = startFakeUpstream((_req, rec) => {
   if (!rec.path.endsWith(':batchEmbedContents')) return jsonResponse({ error: { code: 404, message: 'not found', status: 'NOT_FOUND' } }, 404);
+  if (JSON.stringify(rec.body).length > 4_194_304) {
+    return jsonResponse({ error: { code: 400, message: 'Request payload size exceeds the limit: 4194304 bytes.', status: 'INVALID_ARGUMENT' } }, 400);
+  }
   if (geminiBatchesLeft !== null && geminiBatchesLeft-- <= 0) {
     return jsonResponse({ error: { code: 429, message: 'Resource has been exhausted (e.g. check quota).', status: 'RESOURCE_EXHAUSTED' } }, 429);
   }
@@ -111,6 +114,14 @@ describe('POST /v1/embeddings: Gemini', () => {
     expect(gemini.requests.slice(before).map((r) => r.body.requests.length)).toEqual([100, 50]);
     expect(res.data[149]!.embedding).toEqual(vectorFor('text 149', 8));
     expect(res.data.map((d) => d.index)).toEqual(inputs.map((_, i) => i));
+  });
+
+  test("batches stay under Gemini's 4 MiB body limit too, in order", async () => {
+    const inputs = ['a', 'b', 'c'].map((c) => `${c} `.repeat(750_000));
+    const before = gemini.requests.length;
+    const res = await client.embeddings.create({ model: 'gemini-embedding-001', input: inputs, encoding_format: 'float' });
+    expect(gemini.requests.slice(before).map((r) => r.body.requests.length)).toEqual([2, 1]);
+    expect(res.data.map((d) => d.embedding)).toEqual(inputs.map((t) => vectorFor(t, 8)));
   });
 
   test('a later batch refused after earlier ones were answered: the error reaches the client, the answered batches are billed', async () => {
