@@ -12,6 +12,7 @@ import type { RouteTarget } from '../routing/types';
 import { tokenCounter, type TokenCounter } from '../usage/token-counter';
 import type { Usage } from '../usage/types';
 import { embeddingResponseBody } from './embedding-body';
+import { targetsForEmbeddings } from './embedding-targets';
 import type { EmbeddingInputs, EmbeddingRequest, EmbeddingResult } from './embeddings-types';
 import { geminiEmbeddings } from './gemini-embeddings';
 import { mockEmbeddings } from './mock-embeddings';
@@ -79,6 +80,8 @@ export async function createEmbeddings(
     // Only a group's rules read the text (a classifier group scores it); concrete names skip the join.
     const text = snap.groups.has(req.model) && inputs.kind === 'text' ? inputs.texts.join('\n') : '';
     ({ decision } = await routeRequest(req.model, { input: text }, routeDeps(ctx, classifierCallModel(ctx, requestId, opts.clientId), opts.signal)));
+    // A model named directly keeps its own 400; a group tries the targets that can embed the input.
+    if (snap.groups.has(req.model)) decision = targetsForEmbeddings(decision, inputs);
     walk = await walkTargets(ctx, decision, (t, settings) => embedOn(ctx, t, settings, req, inputs, { signal: opts.signal, clock, apiKey: settings.apiKey }), {
       signal: opts.signal,
     });

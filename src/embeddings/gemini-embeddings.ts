@@ -1,5 +1,5 @@
 import type { AppContext } from '../context';
-import { badRequest } from '../errors/api-error';
+import { ApiError, badRequest } from '../errors/api-error';
 import { joinUrl } from '../providers/shared/upstream-call';
 import type { ProviderSettings } from '../providers/types';
 import type { RouteTarget } from '../routing/types';
@@ -9,12 +9,38 @@ import { callJson, malformed, type CallOptions } from './upstream-json';
 
 /** Gemini's batchEmbedContents takes at most 100 requests per call. */
 const GEMINI_BATCH = 100;
+/**
+ * Its request body may hold at most 4 MiB ("Request payload size exceeds the limit: 4194304
+ * bytes"); a little under it, for the JSON around the requests.
+ */
+const GEMINI_BATCH_BYTES = 4 * 1024 * 1024 - 64 * 1024;
+
+/**
+ * Where each batch starts: at most GEMINI_BATCH requests and GEMINI_BATCH_BYTES of JSON each (a
+ * request that alone is larger goes alone, for Gemini's own 400), in order.
+ */
+export function batchStarts(requestBytes: readonly number[]): number[] {
+  const starts: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < requestBytes.length; i++) {
+    const n = requestBytes[i]! + 1; // the comma
+    const full = starts.length > 0 && (i - starts.at(-1)! >= GEMINI_BATCH || bytes + n > GEMINI_BATCH_BYTES);
+    if (starts.length === 0 || full) {
+      starts.push(i);
+      bytes = 0;
+    }
+    bytes += n;
+  }
+  return starts;
+}
 
 /**
  * Gemini's `:batchEmbedContents`, one request per input, `dimensions` as
- * `outputDimensionality`, the gateway's `task_type` as `taskType`. Larger inputs lists are sent as several batches, in order. Vectors
+ * `outputDimensionality`, the gateway's `task_type` as `taskType`. Larger inputs lists (more than 100,
+ * or more than 4 MiB) are sent as several batches, in order. Vectors
  * are returned as Google sends them (a shortened vector is not renormalised). Gemini reports no
- * token usage for embeddings, so the caller estimates it.
+ * token usage for embeddings, so the caller estimates it. A failure after some batches were answered
+ * carries them as spent: the client gets the error, the row bills what Google did.
  */
 export async function geminiEmbeddings(
   ctx: AppContext, target: RouteTarget, inputs: EmbeddingInputs, settings: ProviderSettings, opts: CallOptions,
@@ -29,17 +55,24 @@ export async function geminiEmbeddings(
   const vectors: number[][] = [];
   let promptTokens: number | null = null;
   let nonsense = false;
-  for (let i = 0; i < inputs.texts.length; i += GEMINI_BATCH) {
-    const batch = inputs.texts.slice(i, i + GEMINI_BATCH);
-    const requests = batch.map((text) => ({
+  const all = inputs.texts.map((text) =>
+    JSON.stringify({
       model: `models/${model}`,
       content: { parts: [{ text }] },
       ...(inputs.dimensions !== null ? { outputDimensionality: inputs.dimensions } : {}),
       ...(inputs.taskType !== null ? { taskType: inputs.taskType } : {}),
-    }));
-    const { json } = await callJson(ctx, target, { url, method: 'POST', headers, body: JSON.stringify({ requests }) }, opts);
+    }),
+  );
+  const starts = batchStarts(all.map((r) => Buffer.byteLength(r)));
+  for (const [b, i] of starts.entries()) {
+    const batch = all.slice(i, starts[b + 1] ?? all.length);
+    const done = (err: unknown) => billedSoFar(ctx, err, inputs.texts.slice(0, i), nonsense ? null : promptTokens);
+    const body = `{"requests":[${batch.join(',')}]}`;
+    const { json } = await callJson(ctx, target, { url, method: 'POST', headers, body }, opts).catch(async (e) => {
+      throw await done(e);
+    });
     const got: any[] = Array.isArray(json?.embeddings) ? json.embeddings : [];
-    if (got.length !== batch.length || !got.every((e) => Array.isArray(e?.values))) throw malformed(target.provider, 'one vector per input');
+    if (got.length !== batch.length || !got.every((e) => Array.isArray(e?.values))) throw await done(malformed(target.provider, 'one vector per input'));
     for (const e of got) vectors.push(e.values);
     // Not sent by the API today; read in case Google starts to.
     const n = json?.usageMetadata?.promptTokenCount;
@@ -48,4 +81,15 @@ export async function geminiEmbeddings(
   }
   // A nonsense count (negative, a string) is no count: the prompt is estimated instead.
   return { vectors, model, promptTokens: nonsense ? null : promptTokens };
+}
+
+/**
+ * A later batch failed after earlier ones were answered: Google bills those all the same, so the
+ * error carries them as spent (proxy/walk-targets.ts), counted as it reported or by the tokenizer.
+ */
+async function billedSoFar(ctx: Pick<AppContext, 'tokenCounter'>, err: unknown, answered: string[], reported: number | null): Promise<unknown> {
+  if (answered.length === 0 || !(err instanceof ApiError)) return err;
+  const input = reported ?? (await ctx.tokenCounter.count(answered)).reduce((a, n) => a + n, 0);
+  err.spent = { usage: { input, cachedInput: 0, output: 0, reasoning: 0, estimated: reported === null }, text: '' };
+  return err;
 }

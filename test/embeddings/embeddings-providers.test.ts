@@ -15,9 +15,18 @@ const openai = startFakeUpstream((_req, rec) =>
       ? new Response('<html><body>Bad gateway</body></html>', { headers: { 'content-type': 'text/html' } })
       : openaiEmbeddingAnswer(rec.body, 7),
 );
-const gemini = startFakeUpstream((_req, rec) =>
-  rec.path.endsWith(':batchEmbedContents') ? geminiBatchAnswer(rec) : jsonResponse({ error: { code: 404, message: 'not found', status: 'NOT_FOUND' } }, 404),
-);
+/** Batches the fake Gemini answers before it is out of quota (429); null: it always answers. */
+let geminiBatchesLeft: number | null = null;
+const gemini = startFakeUpstream((_req, rec) => {
+  if (!rec.path.endsWith(':batchEmbedContents')) return jsonResponse({ error: { code: 404, message: 'not found', status: 'NOT_FOUND' } }, 404);
+  if (JSON.stringify(rec.body).length > 4_194_304) {
+    return jsonResponse({ error: { code: 400, message: 'Request payload size exceeds the limit: 4194304 bytes.', status: 'INVALID_ARGUMENT' } }, 400);
+  }
+  if (geminiBatchesLeft !== null && geminiBatchesLeft-- <= 0) {
+    return jsonResponse({ error: { code: 429, message: 'Resource has been exhausted (e.g. check quota).', status: 'RESOURCE_EXHAUSTED' } }, 429);
+  }
+  return geminiBatchAnswer(rec);
+});
 /** An Ollama from before `dimensions`: it sends the model's whole vector whatever is asked. */
 let ollamaIgnoresDimensions = false;
 const ollama = startFakeUpstream((_req, rec) =>
@@ -35,6 +44,11 @@ useGateway(
     g.ctx.db.insert(modelGroups).values({
       name: 'embed-pool', strategy: 'heuristic', targets: ['text-embedding-3-small', 'gemini-embedding-001'], updatedAt: Date.now(),
     }).run();
+    // A group a chat model heads: embeddings skip to the targets that can take the input.
+    g.ctx.db.insert(modelGroups).values({
+      name: 'chat-first', strategy: 'heuristic', targets: ['deepseek-chat', 'gemini-embedding-001', 'text-embedding-3-small'], updatedAt: Date.now(),
+    }).run();
+    g.ctx.db.insert(modelGroups).values({ name: 'chat-only', strategy: 'heuristic', targets: ['deepseek-chat'], updatedAt: Date.now() }).run();
     g.ctx.state.reload();
   },
   {
@@ -42,6 +56,8 @@ useGateway(
       ...providerEnv('openai', `${openai.url}/v1`),
       ...providerEnv('gemini', gemini.url),
       ...providerEnv('ollama', `${ollama.url}/v1`),
+      // Never called: DeepSeek has no embeddings API.
+      ...providerEnv('deepseek', `${ollama.url}/never`),
     },
   },
 );
@@ -98,6 +114,34 @@ describe('POST /v1/embeddings: Gemini', () => {
     expect(gemini.requests.slice(before).map((r) => r.body.requests.length)).toEqual([100, 50]);
     expect(res.data[149]!.embedding).toEqual(vectorFor('text 149', 8));
     expect(res.data.map((d) => d.index)).toEqual(inputs.map((_, i) => i));
+  });
+
+  test("batches stay under Gemini's 4 MiB body limit too, in order", async () => {
+    const inputs = ['a', 'b', 'c'].map((c) => `${c} `.repeat(750_000));
+    const before = gemini.requests.length;
+    const res = await client.embeddings.create({ model: 'gemini-embedding-001', input: inputs, encoding_format: 'float' });
+    expect(gemini.requests.slice(before).map((r) => r.body.requests.length)).toEqual([2, 1]);
+    expect(res.data.map((d) => d.embedding)).toEqual(inputs.map((t) => vectorFor(t, 8)));
+  });
+
+  test('a later batch refused after earlier ones were answered: the error reaches the client, the answered batches are billed', async () => {
+    const inputs = Array.from({ length: 150 }, (_, i) => `billed text number ${i}`);
+    geminiBatchesLeft = 1;
+    try {
+      const res = await gw.fetch('/v1/embeddings', {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gemini-embedding-001', input: inputs }),
+      });
+      expect(res.status).toBe(429);
+      expect((await res.json()).error).toMatchObject({ code: 'rate_limit_exceeded' });
+      const row = await rowOf(res.headers.get('x-request-id'));
+      expect(row).toMatchObject({ status: 429, provider: 'gemini', estimated: true });
+      const [attempt] = JSON.parse(row.attempts!);
+      const firstHundred = (await gw.ctx.tokenCounter.count(inputs.slice(0, 100))).reduce((a, n) => a + n, 0);
+      expect(attempt.billed).toMatchObject({ prompt_tokens: firstHundred, completion_tokens: 0 });
+      expect(row.costUsd).toBeCloseTo((firstHundred * 0.15) / 1e6, 12);
+    } finally {
+      geminiBatchesLeft = null;
+    }
   });
 
   test("task_type (the gateway's field) becomes each input's taskType across batches; OpenAI never sees it; a bad one is a 400", async () => {
@@ -181,6 +225,23 @@ describe('POST /v1/embeddings: groups', () => {
     } finally {
       openaiDown = false;
     }
+  });
+
+  test('a group skips the targets that cannot embed the input: no embeddings API, or text only before token arrays', async () => {
+    const text = await client.embeddings.create({ model: 'chat-first', input: 'skip the chat model', encoding_format: 'float' }).withResponse();
+    expect(text.response.headers.get('x-gophergate-route')).toBe('chat-first>gemini-embedding-001');
+    expect(text.data.data[0]!.embedding).toEqual(vectorFor('skip the chat model', 8));
+    const row = await rowOf(text.response.headers.get('x-request-id'));
+    expect(row).toMatchObject({ status: 200, provider: 'gemini', modelRequested: 'chat-first' });
+
+    const tokens = await client.embeddings.create({ model: 'chat-first', input: [[1, 2, 3]], encoding_format: 'float' }).withResponse();
+    expect(tokens.response.headers.get('x-gophergate-route')).toBe('chat-first>text-embedding-3-small');
+    expect(openai.requests.at(-1)!.body.input).toEqual([[1, 2, 3]]);
+
+    // None can: the first target's own 400.
+    const err = await apiError(client.embeddings.create({ model: 'chat-only', input: 'x' }));
+    expect(err.status).toBe(400);
+    expect(err.error).toMatchObject({ param: 'model', code: 'embeddings_not_supported' });
   });
 
   test('the group takes its first target while it answers', async () => {
