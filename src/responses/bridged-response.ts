@@ -17,6 +17,7 @@ import { responseSkeleton, wantsReasoningSummary } from './response-skeleton';
 import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
 import type { ResponseEvent, ResponseObject, ResponsesRequest, ResponseUsage } from './responses-types';
 import { ResponsesStreamBridge } from './stream-bridge';
+import { truncateToWindow } from './truncate-input';
 
 
 const responseUsage = (u: Usage): ResponseUsage => ({
@@ -96,6 +97,10 @@ export function bridgeRequest(run: ResponsesRun): BridgedRun {
  */
 export async function bridgedResponse(run: ResponsesRun, { req, chat, conversation }: BridgedRun): Promise<ResponsesAnswer> {
   const { decision, clock } = run;
+  if (req.truncation === 'auto') {
+    const opts = { targets: decision.targets, hasInstructions: typeof req.instructions === 'string', maxOutputTokens: req.max_output_tokens };
+    chat.messages = await truncateToWindow(chat.messages, opts);
+  }
   const id = newId('resp');
   const createdAt = Math.floor(Date.now() / 1000);
   const opts: ChatRunOptions = {
