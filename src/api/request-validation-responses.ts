@@ -29,10 +29,15 @@ const FIELDS: [string, Check][] = Object.entries({
   truncation: oneOf('auto', 'disabled'),
 } satisfies Record<string, Check>);
 
-/** Fields inside those objects that the bridge reads and a response echoes back (a number was dropped, then echoed). */
+/**
+ * Fields inside those objects that the bridge reads and a response echoes back (a number was
+ * dropped, then echoed). Their words are OpenAI's enums (the openai SDK's `ReasoningEffort` and
+ * `Reasoning.summary`): a bridged model would otherwise be sent any word, which one upstream
+ * refuses in its own terms and another ignores (and the response echoes it back).
+ */
 const NESTED: [string, string, Check][] = [
-  ['reasoning', 'effort', string],
-  ['reasoning', 'summary', string],
+  ['reasoning', 'effort', oneOf('none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max')],
+  ['reasoning', 'summary', oneOf('auto', 'concise', 'detailed')],
 ];
 
 /** Throws a 400 naming the first top-level field of a Responses body with a value of the wrong kind. */

@@ -13,6 +13,8 @@ export interface ChunkEventBridge<E extends { type: string }> {
   finish(): E[] | Promise<E[]>;
   /** The events that end a stream that failed midway. */
   fail(err: unknown): E[] | Promise<E[]>;
+  /** The client left before the end (nothing more is sent): the bridge's last word on what it holds. */
+  cancel?(): void;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface ChunkEventBridge<E extends { type: string }> {
  * upstream failures before it were plain HTTP errors): the bridge's start events, then its
  * events per chunk as they come (chunks that yield none are read past), then its finish, or its
  * fail events when the upstream breaks midway. With `ping`, that event goes out after every
- * `pingMs` of upstream silence. Cancelling the body (the client left) ends the upstream call.
+ * `pingMs` of upstream silence. Cancelling the body (the client left) tells the bridge and ends the upstream call.
  */
 export function chunkEventStream<E extends { type: string }>(
   chunks: AsyncGenerator<ChatCompletionChunk>,
@@ -65,7 +67,10 @@ export function chunkEventStream<E extends { type: string }>(
         }
       },
       async cancel() {
-        if (!done) await chunks.return(undefined);
+        if (done) return;
+        done = true;
+        bridge.cancel?.();
+        await chunks.return(undefined);
       },
     },
     { highWaterMark: 0 },

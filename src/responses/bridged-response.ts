@@ -17,6 +17,7 @@ import { responseSkeleton, wantsReasoningSummary } from './response-skeleton';
 import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
 import type { ResponseEvent, ResponseObject, ResponsesRequest, ResponseUsage } from './responses-types';
 import { ResponsesStreamBridge } from './stream-bridge';
+import { truncateToWindow } from './truncate-input';
 
 
 const responseUsage = (u: Usage): ResponseUsage => ({
@@ -49,6 +50,11 @@ export function historyOf(run: ResponsesRun): ChatCompletionMessageParam[] | und
   const prev = run.req.previous_response_id;
   if (prev === undefined || prev === null) return undefined;
   const stored = typeof prev === 'string' ? run.store.get(prev, run.clientId) : null;
+  const status = (stored?.response as ResponseObject | undefined)?.status;
+  // Still streaming: its output is not known yet, so there is nothing whole to continue.
+  if (status === 'in_progress') {
+    throw badRequest(`Previous response '${String(prev)}' is still in progress; continue it once it has ended.`, 'previous_response_id');
+  }
   if (stored) return stored.messages;
   if (typeof prev === 'string' && run.store.find(prev, run.clientId)?.forwarded) {
     const provider = run.decision.targets[0]?.provider ?? 'unknown';
@@ -91,6 +97,10 @@ export function bridgeRequest(run: ResponsesRun): BridgedRun {
  */
 export async function bridgedResponse(run: ResponsesRun, { req, chat, conversation }: BridgedRun): Promise<ResponsesAnswer> {
   const { decision, clock } = run;
+  if (req.truncation === 'auto') {
+    const opts = { targets: decision.targets, hasInstructions: typeof req.instructions === 'string', maxOutputTokens: req.max_output_tokens };
+    chat.messages = await truncateToWindow(chat.messages, opts);
+  }
   const id = newId('resp');
   const createdAt = Math.floor(Date.now() / 1000);
   const opts: ChatRunOptions = {
@@ -99,12 +109,12 @@ export async function bridgedResponse(run: ResponsesRun, { req, chat, conversati
     // A summary asked for: the reasoning is shown (a summary of it is all a client may see).
     showReasoning: wantsReasoningSummary(req),
   };
-  // A failed response is kept too (OpenAI keeps its failed ones: `retrieve` shows the status and
-  // error); a follow-up to it continues from its input, without the partial output (a tool call cut
-  // midway could not be sent upstream again).
+  // A failed or cancelled response is kept too (OpenAI keeps its failed ones: `retrieve` shows the
+  // status and error); a follow-up to it continues from its input, without the partial output (a
+  // tool call cut midway could not be sent upstream again).
   const remember = (res: ResponseObject, model: string) => {
     if (req.store === false) return;
-    const output = res.status === 'failed' ? [] : storedOutput(res);
+    const output = res.status === 'failed' || res.status === 'cancelled' ? [] : storedOutput(res);
     run.store.save(id, {
       clientId: run.clientId, model, messages: [...conversation, ...output],
       provider: decision.targets.find((t) => t.modelId === model)?.provider ?? decision.targets[0]?.provider, response: res, inputItems: inputItemsOf(req.input),
@@ -125,6 +135,9 @@ export async function bridgedResponse(run: ResponsesRun, { req, chat, conversati
   // The model as the upstream names it (a dated snapshot), as the non-stream answer gives it.
   const { model, chunks } = await readAhead(s.chunks);
   const bridge = new ResponsesStreamBridge(responseSkeleton(req, id, model || s.target.upstreamModel, createdAt));
+  // Retrievable from the moment its id goes out (response.created), as OpenAI shows a response
+  // while it streams: `in_progress` (a copy: the bridge fills its own as chunks come), then as it ended.
+  remember(structuredClone(bridge.result), s.target.modelId);
   // No usage from the upstream: the estimate the row bills (what was delivered, a failed stream's
   // too), as the non-stream answer gives it.
   const estimate = async () => {
@@ -144,6 +157,11 @@ export async function bridgedResponse(run: ResponsesRun, { req, chat, conversati
       const events = bridge.fail((err as Error)?.message ?? 'The upstream stream failed.');
       remember(bridge.result, s.target.modelId);
       return events;
+    },
+    // The client left: the upstream call ends, and the response ends `cancelled` rather than in progress for ever.
+    cancel: () => {
+      bridge.cancel();
+      remember(bridge.result, s.target.modelId);
     },
   });
   return { kind: 'stream', body, headers };

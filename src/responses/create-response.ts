@@ -5,7 +5,7 @@ import type { ChatRequest } from '../providers/types';
 import type { RequestClock } from '../proxy/request-clock';
 import { routeChat } from '../proxy/route-chat';
 import { bridgedResponse, bridgeRequest, previousNotFound, type BridgedRun } from './bridged-response';
-import { loadResponseChain, referencedResponses } from './item-references';
+import { loadResponseChain, referencedResponses, refuseOthersItems } from './item-references';
 import { classifierCallModel, logRejectedChat } from '../proxy/chat-pipeline';
 import { passthroughResponse } from './passthrough-response';
 import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
@@ -64,6 +64,7 @@ export async function createResponse(ctx: AppContext, body: unknown, opts: Creat
     if (typeof prev === 'string' && continued.length > 1) await loadResponseChain(prev, opts.store, opts.clientId);
     // Another key's response (OpenAI's own too, which OpenAI would continue for any key of the gateway's project).
     if (typeof prev === 'string' && opts.store.heldByAnother(prev, opts.clientId)) throw previousNotFound(prev);
+    await refuseOthersItems(req.input, opts.store, opts.clientId);
     const ours = continued.some((id) => opts.store.get(id, opts.clientId) !== null);
     if (decision.targets[0]?.provider !== 'openai' || ours) bridged = bridgeRequest(run);
   } catch (err) {

@@ -19,6 +19,28 @@ export function referencedResponses(input: string | ResponsesInputItem[] | undef
   return [...new Set(ids.filter((id): id is string => id !== null))];
 }
 
+/** The item ids the input's item references name, with their index in `input`. */
+export function referencedItems(input: string | ResponsesInputItem[] | undefined): { id: string; index: number }[] {
+  if (!Array.isArray(input)) return [];
+  return input.flatMap((item, index) => (isReference(item) && typeof item.id === 'string' && item.id ? [{ id: item.id, index }] : []));
+}
+
+/**
+ * OpenAI's 404 for an item reference to an output of a response another client key made through
+ * the gateway, bridged or OpenAI's own (OpenAI would resolve that for any key of the gateway's
+ * project, as it would continue the response), before any model sees the request.
+ */
+export async function refuseOthersItems(input: string | ResponsesInputItem[] | undefined, store: ResponseStore, clientId: number | null): Promise<void> {
+  for (const { id, index } of referencedItems(input)) {
+    // A bridged response's item leads to its response (outputItemId); OpenAI's has a row of its own.
+    const holder = responseOfItem(id) ?? id;
+    await store.load(holder);
+    if (store.heldByAnother(holder, clientId)) throw itemNotFound(id, index);
+  }
+}
+
+const itemNotFound = (id: string, i: number) => notFound(`Item with id '${id}' not found.`, 'item_not_found', `input[${i}].id`);
+
 /** `input` with every item reference replaced by the output item it names; OpenAI's 404 when there is none. */
 export function expandItemReferences<T extends string | ResponsesInputItem[] | undefined>(
   input: T,
@@ -34,7 +56,7 @@ function referencedItem(id: unknown, i: number, store: ResponseStore, clientId: 
   const responseId = typeof id === 'string' ? responseOfItem(id) : null;
   const response = responseId ? (store.get(responseId, clientId)?.response as ResponseObject | undefined) : undefined;
   const item = response?.output?.find((o) => o.id === id);
-  if (!item) throw notFound(`Item with id '${String(id)}' not found.`, 'item_not_found', `input[${i}].id`);
+  if (!item) throw itemNotFound(id, i);
   return item as unknown as ResponsesInputItem;
 }
 

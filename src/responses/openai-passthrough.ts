@@ -36,11 +36,20 @@ export interface ResponsesStreamEnd {
   usage: Usage | null;
   error: ApiError | null;
   responseId?: string | null;
+  /** The ids of the response's output items, from its terminal event (none when it never came). */
+  outputIds?: string[];
   /** The text deltas relayed (a bounded sample, see tallyText) and their length in all. */
   text: string;
   chars?: number;
 }
 const encoder = new TextEncoder();
+
+/** The ids of a Responses object's output items (an `item_reference` names them). */
+export function outputIdsOf(response: unknown): string[] {
+  const output = (response as { output?: unknown } | null)?.output;
+  if (!Array.isArray(output)) return [];
+  return output.map((item) => item?.id).filter((id): id is string => typeof id === 'string' && id !== '');
+}
 
 /**
  * OpenAI's own report that the response failed, in the stream it relays as it came: an `error`
@@ -70,6 +79,7 @@ export function relayResponsesStream(
   const decoder = new TextDecoder();
   let usage: Usage | null = null;
   let responseId: string | null = null;
+  let outputIds: string[] = [];
   let events = 0;
   let ended = false;
   /** The failure OpenAI reported in the stream (relayed to the client as it came). */
@@ -92,7 +102,10 @@ export function relayResponsesStream(
       }
       // The id is kept so the client's later GET/DELETE of this response can be checked and forwarded.
       if (typeof data?.response?.id === 'string') responseId = data.response.id;
-      if (TERMINAL.has(data?.type)) usage = usageFromResponse(data.response) ?? usage;
+      if (TERMINAL.has(data?.type)) {
+        usage = usageFromResponse(data.response) ?? usage;
+        outputIds = outputIdsOf(data.response);
+      }
     } catch {
       // not JSON: nothing to account
     }
@@ -101,7 +114,7 @@ export function relayResponsesStream(
     if (ended) return;
     ended = true;
     up.dispose();
-    onEnd({ usage, error, responseId, text: tally.deliveredText, chars: tally.deliveredChars });
+    onEnd({ usage, error, responseId, outputIds, text: tally.deliveredText, chars: tally.deliveredChars });
   };
   let out!: ReadableStreamDefaultController<Uint8Array>;
   /** The client took nothing for the idle timeout (see relayStream): dropped, the upstream not blamed. */

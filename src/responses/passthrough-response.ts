@@ -9,7 +9,7 @@ import type { MessageLike } from '../usage/estimate-usage';
 import type { Usage } from '../usage/types';
 import { settleAnswer, walkTargets } from '../proxy/walk-targets';
 import { clampOutputTokens, outputLimitOf } from '../proxy/output-limit';
-import { buildOpenAIResponseCall, buildOpenAIResponsesCall, relayResponsesStream } from './openai-passthrough';
+import { buildOpenAIResponseCall, buildOpenAIResponsesCall, outputIdsOf, relayResponsesStream } from './openai-passthrough';
 import { isTerminalStatus, type ResponseState } from './background-follower';
 import { responseOutputText, usageFromResponse } from './response-usage';
 import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
@@ -36,9 +36,13 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
   // The pool key that answered (the walk's last try): OpenAI holds the response for its project only.
   const providerKeyId = walk.attempts.at(-1)?.keyId ?? null;
   // OpenAI keeps the response (unless store: false); the gateway keeps who made it, and with which key, for retrieval.
-  const recordOwner = (id: unknown) => {
+  // Its output items get the same record: OpenAI resolves an `item_reference` to them for any key of the
+  // gateway's project, so one from another client key is refused (create-response.ts); a read of such an
+  // id is forwarded and answered by OpenAI (404: no response has it).
+  const recordOwner = (id: unknown, outputIds: string[] = []) => {
     if (typeof id !== 'string' || !id || req.store === false) return;
-    run.store.save(id, { clientId: run.clientId, model: target.modelId, messages: [], provider: 'openai', forwarded: true, providerKeyId });
+    const owner = { clientId: run.clientId, model: target.modelId, messages: [], provider: 'openai', forwarded: true, providerKeyId };
+    for (const key of [id, ...outputIds]) run.store.save(key, owner);
   };
   const record = (delivered: Delivered, error: ApiError | null, overheadMs: number, latencyMs?: number) =>
     recordRequest(ctx, meta, { decision, walk, delivered, error, overheadMs, latencyMs });
@@ -66,8 +70,8 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
   if (stream) {
     const overheadMs = clock.overhead();
     const headers = gatewayHeaders({ overheadMs, target, decision, requestId: run.requestId });
-    const body = relayResponsesStream(up, ({ usage, error, responseId, text, chars }) => {
-      recordOwner(responseId);
+    const body = relayResponsesStream(up, ({ usage, error, responseId, outputIds, text, chars }) => {
+      recordOwner(responseId, outputIds);
       if (usage) return settle({ usage, text, chars }, error, overheadMs);
       // Cut before the terminal event (the client left, the upstream broke off): no usage came, so
       // the row bills the prompt and the delivered text, estimated (as a cut chat stream is)...
@@ -92,7 +96,7 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
   try {
     json = JSON.parse(text);
     usage = usageFromResponse(json);
-    recordOwner(json?.id);
+    recordOwner(json?.id, outputIdsOf(json));
   } catch {
     // Not JSON: still relayed as OpenAI sent it; nothing to account.
   }

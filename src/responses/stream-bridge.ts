@@ -132,18 +132,25 @@ export class ResponsesStreamBridge {
 
   /** The upstream failed mid-stream: close open items as incomplete and end with response.failed. */
   fail(message: string): ResponseEvent[] {
+    return this.stop('failed', { code: 'server_error', message });
+  }
+
+  /**
+   * The client left mid-stream (the upstream call is ended): the response stops as `cancelled`,
+   * its open items incomplete, as a later retrieve shows it. No event reaches anyone.
+   */
+  cancel(): void {
+    this.stop('cancelled', null);
+  }
+
+  private stop(status: 'failed' | 'cancelled', error: ResponseObject['error']): ResponseEvent[] {
     if (this.ended) return [];
     this.ended = true;
     const events: ResponseEvent[] = [];
     this.closeText(events, 'incomplete');
     this.closeTools(events, () => 'incomplete');
-    Object.assign(this.response, {
-      status: 'failed',
-      error: { code: 'server_error', message },
-      output: this.output,
-      usage: toResponseUsage(this.usage) ?? this.usageEstimate,
-    });
-    events.push(this.ev('response.failed', { response: structuredClone(this.response) }));
+    Object.assign(this.response, { status, error, output: this.output, usage: toResponseUsage(this.usage) ?? this.usageEstimate });
+    events.push(this.ev(`response.${status}`, { response: structuredClone(this.response) }));
     return events;
   }
 

@@ -63,6 +63,8 @@ const RESPONSES_FIELDS: { name: string; raw: string; param: string }[] = [
   { name: 'tool_choice names a function not in tools', raw: '{"model":"mock/echo","input":"hi","tools":[{"type":"function","name":"a"}],"tool_choice":{"type":"function","name":"b"}}', param: 'tool_choice' },
   { name: 'previous_response_id is a number', raw: '{"model":"mock/echo","input":"hi","previous_response_id":5}', param: 'previous_response_id' },
   { name: 'reasoning.effort is a number (it was dropped, and echoed back in a response OpenAI\'s schema refuses)', raw: '{"model":"mock/echo","input":"hi","reasoning":{"effort":5}}', param: 'reasoning.effort' },
+  { name: "reasoning.effort is no word of OpenAI's enum (it was sent to the provider as is)", raw: '{"model":"mock/echo","input":"hi","reasoning":{"effort":"extreme"}}', param: 'reasoning.effort' },
+  { name: "reasoning.summary is no word of OpenAI's enum", raw: '{"model":"mock/echo","input":"hi","reasoning":{"summary":"brief"}}', param: 'reasoning.summary' },
   { name: 'reasoning.summary is an object', raw: '{"model":"mock/echo","input":"hi","reasoning":{"summary":{}}}', param: 'reasoning.summary' },
   { name: "a function_call's arguments are an object (they were sent on as '{}')", raw: '{"model":"mock/echo","input":[{"type":"function_call","call_id":"c","name":"f","arguments":{"city":"Oslo"}},{"type":"function_call_output","call_id":"c","output":"ok"}]}', param: 'input[0].arguments' },
   { name: 'an item_reference without an id (was the 404 of item \'undefined\')', raw: '{"model":"mock/echo","input":[{"type":"item_reference"},{"role":"user","content":"hi"}]}', param: 'input[0].id' },

@@ -259,3 +259,38 @@ describe('previous_response_id of another client', () => {
     expect(openai.requests.at(-1)!.body.previous_response_id).toBe(created.id);
   });
 });
+
+describe('item_reference to another client key', () => {
+  test("an OpenAI response's output items (non-stream and streamed) cannot be referred to by another key: 404 item_not_found, nothing sent", async () => {
+    const created = await client.responses.create({ model: 'gpt-5-mini', input: 'my secret is heron' });
+    const stream = await client.responses.create({ model: 'gpt-4o-mini', input: 'Hello', stream: true });
+    let done: any;
+    for await (const e of stream) if (e.type === 'response.completed') done = e.response;
+    const ids = [...created.output.map((o: any) => o.id), done.output[0].id];
+    expect(ids).toHaveLength(3);
+    const n = openai.requests.length;
+    for (const id of ids) {
+      const input = [{ role: 'user' as const, content: 'repeat it' }, { type: 'item_reference' as const, id }];
+      const err = await apiError(other.responses.create({ model: 'gpt-5-mini', input }));
+      expect(err.status).toBe(404);
+      expect(err.error).toMatchObject({ code: 'item_not_found', param: 'input[1].id', type: 'invalid_request_error' });
+      expect(await gw.waitForRow(err)).toMatchObject({ endpoint: 'responses', status: 404 });
+    }
+    expect(openai.requests.length).toBe(n);
+    // The owner's reference goes to OpenAI as sent; an item id's read is OpenAI's answer (no response has that id).
+    await client.responses.create({ model: 'gpt-5-mini', input: [{ type: 'item_reference', id: ids[1]! }] });
+    expect(openai.requests.at(-1)!.body.input).toEqual([{ type: 'item_reference', id: ids[1] }]);
+    expect((await apiError(client.responses.retrieve(ids[1]!))).status).toBe(404);
+  });
+
+  test("a bridged response's items are refused to another key whatever model it names", async () => {
+    const created = await client.responses.create({ model: 'mock/echo', input: 'my secret is heron' });
+    const n = openai.requests.length;
+    for (const model of ['mock/echo', 'gpt-5-mini']) {
+      const err = await apiError(other.responses.create({ model, input: [{ type: 'item_reference', id: created.output[0]!.id! }] }));
+      expect(err.status).toBe(404);
+      expect(err.error).toMatchObject({ code: 'item_not_found', param: 'input[0].id' });
+    }
+    expect(openai.requests.length).toBe(n);
+  });
+});
