@@ -6,7 +6,7 @@ import { thinkingBudget } from '../providers/anthropic/anthropic-limits';
 import { fileInputsOf, type FileInputs } from './file-inputs';
 import type { ModelEntry, ModelPrices, RuntimeSnapshot } from '../state/snapshot-types';
 import { highestInputPrice, highestOutputPrice, pricesForPrompt } from '../usage/cost';
-import { imageToolUsdPerToken, OPENAI_CONTAINER_USD, OPENAI_FILE_SEARCH_USD } from '../usage/openai-tool-prices';
+import { imageToolUsdPerToken, OPENAI_CONTAINER_USD, OPENAI_FILE_SEARCH_USD, searchModelCallUsd } from '../usage/openai-tool-prices';
 
 /** One image model a name can reach and its per-image price (the default image's). */
 export interface ImageModelPrice {
@@ -28,6 +28,11 @@ export interface WorstPrices {
   imageModels?: ImageModelPrice[];
   /** USD per web search a target's provider bills (Anthropic's server tool, OpenAI's Responses tool); unset: none. */
   webSearch?: number;
+  /**
+   * USD per request of a target that searches the web on every chat request (OpenAI's search
+   * models: searchModelCallUsd), the dearest for a group; unset: none.
+   */
+  searchModelUsd?: number;
   /** Some target is OpenAI's, whose Responses built-in tools bill beside the tokens (openAIToolsWorstUsd). */
   openAITools?: boolean;
   /** Largest context window among the targets (unknown ones count as DEFAULT_OUTPUT_TOKENS); null for a model of unknown window. */
@@ -129,6 +134,7 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
     }
     if (p.webSearch) w.webSearch = Math.max(w.webSearch ?? 0, p.webSearch);
     if (p.claude) w.claude = true;
+    if (p.searchModelUsd) w.searchModelUsd = Math.max(w.searchModelUsd ?? 0, p.searchModelUsd);
     // Each classifier group on the way may score the prompt once.
     if (p.classifierUsd) w.classifierUsd = (w.classifierUsd ?? 0) + p.classifierUsd;
     if (p.openAITools) w.openAITools = true;
@@ -166,6 +172,7 @@ function entryWorstPrices(entry: ModelEntry): WorstPrices {
     ...(p.webSearch ? { webSearch: p.webSearch } : {}),
     ...(entry.provider === 'anthropic' ? { claude: true } : {}),
     ...(entry.provider === 'openai' ? { openAITools: true } : {}),
+    ...(entry.provider === 'openai' && searchModelCallUsd(entry.upstreamId) ? { searchModelUsd: searchModelCallUsd(entry.upstreamId) } : {}),
     ...(imageInputTokensOf(entry.upstreamId) > IMAGE_INPUT_TOKENS ? { imageInputTokens: imageInputTokensOf(entry.upstreamId) } : {}),
     ...(p.priorityMultiplier && p.priorityMultiplier > 1 ? { priorityMultiplier: p.priorityMultiplier } : {}),
     ...(p.fastMultiplier && p.fastMultiplier > 1 ? { fastMultiplier: p.fastMultiplier } : {}),
@@ -372,13 +379,22 @@ function promptEstimate(bodyBytes: number, files: FileInputs, prices: WorstPrice
 }
 
 /**
- * What the request's every token price may be multiplied by: OpenAI's priority tier when it asks for
- * it; Anthropic's fast mode when it asks for it (6x on Opus 4.6); Anthropic's US-only inference
- * always (1.1x), since a workspace may make it the default without the request saying so.
+ * Whether OpenAI may serve the request at its priority tier: when it asks for it, and when it names
+ * no tier or `auto`, which OpenAI serves at the project's default tier (priority where the project
+ * is set so; the answer then says `service_tier: "priority"` and bills the premium). Only an explicit
+ * `default`, `flex` or `scale` rules it out.
+ */
+const mayRunAtPriority = (tier: unknown): boolean => tier === undefined || tier === null || tier === 'auto' || tier === 'priority';
+
+/**
+ * What the request's every token price may be multiplied by: OpenAI's priority tier unless the request
+ * names another (mayRunAtPriority); Anthropic's fast mode when it asks for it (6x on Opus 4.6);
+ * Anthropic's US-only inference always (1.1x), since a workspace may make it the default without the
+ * request saying so.
  */
 function tokenPriceMultiplier(body: Record<string, unknown>, prices: WorstPrices): number {
   let m = 1;
-  if (body.service_tier === 'priority' && prices.priorityMultiplier) m *= prices.priorityMultiplier;
+  if (prices.priorityMultiplier && mayRunAtPriority(body.service_tier)) m *= prices.priorityMultiplier;
   if (body.speed === 'fast' && prices.fastMultiplier) m *= prices.fastMultiplier;
   if (prices.usInferenceMultiplier) m *= prices.usInferenceMultiplier;
   return m;
@@ -460,6 +476,12 @@ function worstCaseOwn(
     const tools = openAIToolsWorstUsd(body, prices, rate.input);
     costUsd += tools.usd;
     searches = tools.searches;
+  }
+  // OpenAI's search models search once per chat request (Messages reach them through chat): the
+  // call's fee and, for gpt-5-search-api, its content as prompt tokens (the previews' is free).
+  if ((endpoint === 'chat' || endpoint === 'messages') && prices.searchModelUsd) {
+    costUsd += prices.searchModelUsd + (SEARCH_CONTENT_TOKENS * rate.input) / 1e6;
+    searches = true;
   }
   return { costUsd, tokens: prompt + tpmOutput + (searches ? SEARCH_CONTENT_TOKENS : 0) };
 }
