@@ -6,6 +6,7 @@ import { thinkingBudget } from '../providers/anthropic/anthropic-limits';
 import { fileInputsOf, type FileInputs } from './file-inputs';
 import type { ModelEntry, ModelPrices, RuntimeSnapshot } from '../state/snapshot-types';
 import { highestInputPrice, highestOutputPrice, pricesForPrompt } from '../usage/cost';
+import { XAI_LIVE_SEARCH_SOURCE_USD } from '../usage/grok-usage';
 import { imageToolUsdPerToken, OPENAI_CONTAINER_USD, OPENAI_FILE_SEARCH_USD, searchModelCallUsd } from '../usage/openai-tool-prices';
 
 /** One image model a name can reach and its per-image price (the default image's). */
@@ -33,6 +34,8 @@ export interface WorstPrices {
    * models: searchModelCallUsd), the dearest for a group; unset: none.
    */
   searchModelUsd?: number;
+  /** Some target is xAI's, whose Live Search (`search_parameters`) bills each source it reads (xaiLiveSearchSources). */
+  xaiLiveSearch?: boolean;
   /** Some target is OpenAI's, whose Responses built-in tools bill beside the tokens (openAIToolsWorstUsd). */
   openAITools?: boolean;
   /** Largest context window among the targets (unknown ones count as DEFAULT_OUTPUT_TOKENS); null for a model of unknown window. */
@@ -134,6 +137,7 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
     }
     if (p.webSearch) w.webSearch = Math.max(w.webSearch ?? 0, p.webSearch);
     if (p.claude) w.claude = true;
+    if (p.xaiLiveSearch) w.xaiLiveSearch = true;
     if (p.searchModelUsd) w.searchModelUsd = Math.max(w.searchModelUsd ?? 0, p.searchModelUsd);
     // Each classifier group on the way may score the prompt once.
     if (p.classifierUsd) w.classifierUsd = (w.classifierUsd ?? 0) + p.classifierUsd;
@@ -172,6 +176,7 @@ function entryWorstPrices(entry: ModelEntry): WorstPrices {
     ...(p.webSearch ? { webSearch: p.webSearch } : {}),
     ...(entry.provider === 'anthropic' ? { claude: true } : {}),
     ...(entry.provider === 'openai' ? { openAITools: true } : {}),
+    ...(entry.provider === 'grok' ? { xaiLiveSearch: true } : {}),
     ...(entry.provider === 'openai' && searchModelCallUsd(entry.upstreamId) ? { searchModelUsd: searchModelCallUsd(entry.upstreamId) } : {}),
     ...(imageInputTokensOf(entry.upstreamId) > IMAGE_INPUT_TOKENS ? { imageInputTokens: imageInputTokensOf(entry.upstreamId) } : {}),
     ...(p.priorityMultiplier && p.priorityMultiplier > 1 ? { priorityMultiplier: p.priorityMultiplier } : {}),
@@ -280,6 +285,20 @@ const isWebSearch = (t: any) => typeof t?.type === 'string' && t.type.startsWith
 function messagesWebSearches(body: Record<string, unknown>): number {
   if (!Array.isArray(body.tools)) return 0;
   return (body.tools as { max_uses?: unknown }[]).filter(isWebSearch).reduce((n, t) => n + (num(t.max_uses) ?? DEFAULT_WEB_SEARCHES), 0);
+}
+
+/** The most sources a Live Search may read (xAI's limit of `max_search_results`, and its default). */
+const XAI_MAX_SOURCES = 50;
+const XAI_DEFAULT_SOURCES = 20;
+
+/**
+ * The sources a chat request's xAI Live Search may read: its `search_parameters.max_search_results`
+ * (20 when unnamed); none without `search_parameters` or with `mode: "off"`.
+ */
+function xaiLiveSearchSources(body: Record<string, unknown>): number {
+  const sp = body.search_parameters as { mode?: unknown; max_search_results?: unknown } | null | undefined;
+  if (!sp || typeof sp !== 'object' || sp.mode === 'off') return 0;
+  return Math.min(Math.floor(num(sp.max_search_results) ?? XAI_DEFAULT_SOURCES), XAI_MAX_SOURCES);
 }
 
 /** A Messages turn that continues a thread (`thread.type` `continue`): Anthropic adds the conversation it holds. */
@@ -481,6 +500,12 @@ function worstCaseOwn(
   // call's fee and, for gpt-5-search-api, its content as prompt tokens (the previews' is free).
   if ((endpoint === 'chat' || endpoint === 'messages') && prices.searchModelUsd) {
     costUsd += prices.searchModelUsd + (SEARCH_CONTENT_TOKENS * rate.input) / 1e6;
+    searches = true;
+  }
+  // xAI's Live Search bills each source it reads, and their content as prompt tokens.
+  const sources = endpoint === 'chat' && prices.xaiLiveSearch ? xaiLiveSearchSources(body) : 0;
+  if (sources > 0) {
+    costUsd += sources * XAI_LIVE_SEARCH_SOURCE_USD + (SEARCH_CONTENT_TOKENS * rate.input) / 1e6;
     searches = true;
   }
   return { costUsd, tokens: prompt + tpmOutput + (searches ? SEARCH_CONTENT_TOKENS : 0) };

@@ -327,3 +327,17 @@ test("OpenAI's search models reserve one search per chat request (its fee and co
   expect(worstCaseOf('messages', body, 300, worstPricesOf('gpt-4o-search-preview', snap)).costUsd).toBeCloseTo(w.costUsd, 12);
   expect(worstCaseOf('chat', body, 300, worstPricesOf('gpt-4o', snap))).toEqual({ costUsd: tokens, tokens: 200 });
 });
+
+test("xAI's Live Search reserves max_search_results sources (20 when unnamed, at most 50) at $0.025, none when off or absent", () => {
+  const grok = { ...model('grok-4', 'grok'), prices: { input: 3, cachedInput: 0.75, output: 15, reasoning: null, image: null } };
+  const p = worstPricesOf('grok-4', makeSnapshot({ models: [grok] }));
+  expect(p.xaiLiveSearch).toBe(true);
+  const tokens = (100 * 3 + 100 * 15) / 1e6;
+  const content = (SEARCH_CONTENT_TOKENS * 3) / 1e6;
+  const ask = (sp?: unknown) => worstCaseOf('chat', { max_tokens: 100, ...(sp ? { search_parameters: sp } : {}) }, 300, p).costUsd;
+  expect(ask()).toBeCloseTo(tokens, 12);
+  expect(ask({ mode: 'off' })).toBeCloseTo(tokens, 12);
+  expect(ask({ mode: 'auto' })).toBeCloseTo(tokens + 20 * 0.025 + content, 12);
+  expect(ask({ mode: 'on', max_search_results: 5 })).toBeCloseTo(tokens + 5 * 0.025 + content, 12);
+  expect(ask({ max_search_results: 500 })).toBeCloseTo(tokens + 50 * 0.025 + content, 12);
+});

@@ -34,6 +34,11 @@ const openaiFake = startFakeUpstream((_req, recorded) => {
   ].map((c) => JSON.stringify(c)));
 });
 const grokFake = startFakeUpstream((_req, recorded) => {
+  if (recorded.body.search_parameters) {
+    // Live Search: the answer counts the sources it read.
+    const answer = fixture('grok-3-mini-reasoning.json');
+    return jsonResponse({ ...answer, usage: { ...answer.usage, num_sources_used: 3 }, citations: ['https://example.com/a', 'https://example.com/b', 'https://x.com/c'] });
+  }
   if (!recorded.body.stream) return jsonResponse(fixture('grok-3-mini-reasoning.json'));
   return sseResponse(chunks('grok-3-mini-reasoning.chunks.txt').map((c) => JSON.stringify(c)));
 });
@@ -152,4 +157,17 @@ test('grok-3-mini: reasoning reported outside completion_tokens bills once as ou
   const srow = await gw.waitForRow(streamed.response);
   expect(srow).toMatchObject({ completionTokens: 103, reasoningTokens: 94 });
   expect(srow.costUsd).toBeCloseTo(GROK_USD, 12);
+});
+
+test("xAI Live Search: the row bills each source the usage counts (num_sources_used) at $0.025; a budget reserves max_search_results of them", async () => {
+  const body = { model: 'xai-mini', messages, max_tokens: 200, search_parameters: { mode: 'on', max_search_results: 3 } };
+  const { response } = await (gw.openai().chat.completions.create(body as any) as any).withResponse();
+  expect(grokFake.last().body.search_parameters).toEqual({ mode: 'on', max_search_results: 3 });
+  expect((await gw.waitForRow(response)).costUsd).toBeCloseTo(GROK_USD + 3 * 0.025, 12);
+  // Room for the tokens and 3 sources, not for the 20 an unnamed max_search_results may read.
+  const c = await limitedClient(gw, 'live-search-budget', { budgetUsd: 0.1, budgetPeriod: 'day' });
+  const err = await apiError(gw.openai(c.key).chat.completions.create({ ...body, search_parameters: { mode: 'on' } } as any));
+  expect([err.status, err.code]).toEqual([429, 'budget_exceeded']);
+  const ok = await (gw.openai(c.key).chat.completions.create(body as any) as any).withResponse();
+  expect((await gw.waitForRow(ok.response)).costUsd).toBeCloseTo(GROK_USD + 3 * 0.025, 12);
 });
