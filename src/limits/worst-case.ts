@@ -411,9 +411,12 @@ const mayRunAtPriority = (tier: unknown): boolean => tier === undefined || tier 
  * Anthropic's US-only inference always (1.1x), since a workspace may make it the default without the
  * request saying so.
  */
-function tokenPriceMultiplier(body: Record<string, unknown>, prices: WorstPrices): number {
+function tokenPriceMultiplier(endpoint: LimitedEndpoint, body: Record<string, unknown>, prices: WorstPrices): number {
   let m = 1;
-  if (prices.priorityMultiplier && mayRunAtPriority(body.service_tier)) m *= prices.priorityMultiplier;
+  // A Messages body's service_tier is Anthropic's (`auto`, `standard_only`): the bridge to an OpenAI
+  // target sends none, so OpenAI serves it at the project's default tier.
+  const openAITier = endpoint === 'messages' ? undefined : body.service_tier;
+  if (prices.priorityMultiplier && mayRunAtPriority(openAITier)) m *= prices.priorityMultiplier;
   if (body.speed === 'fast' && prices.fastMultiplier) m *= prices.fastMultiplier;
   if (prices.usInferenceMultiplier) m *= prices.usInferenceMultiplier;
   return m;
@@ -482,7 +485,7 @@ function worstCaseOwn(
     tokensUsd = Math.max(tokensUsd, (prices.contextWindow * Math.max(full.input, full.output)) / 1e6);
   }
   // Every token price times the request's multipliers (OpenAI's priority tier, Anthropic's fast mode and US-only inference).
-  let costUsd = tokensUsd * tokenPriceMultiplier(body, prices);
+  let costUsd = tokensUsd * tokenPriceMultiplier(endpoint, body, prices);
   // Server-side tools bill per call beside the tokens, and search results as prompt tokens
   // (Anthropic's web_search tool on /v1/messages, OpenAI's built-in tools on /v1/responses). TPM, as
   // for output without a cap, reserves one search's content at most; the row settles to what was read.

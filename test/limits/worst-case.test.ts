@@ -170,6 +170,8 @@ test('audio prices and the priority premium: an audio model reserves at its audi
   // No tier, or `auto`: OpenAI serves the project's default tier, which may be priority.
   expect(worstCaseOf('chat', { max_tokens: 100 }, 300, p).costUsd).toBeCloseTo(standard * 1.75, 12);
   expect(worstCaseOf('chat', { max_tokens: 100, service_tier: 'auto' }, 300, p).costUsd).toBeCloseTo(standard * 1.75, 12);
+  // A Messages body's service_tier is Anthropic's, not sent to OpenAI: the project's default tier applies.
+  expect(worstCaseOf('messages', { max_tokens: 100, service_tier: 'standard_only' }, 300, p).costUsd).toBeCloseTo(standard * 1.75, 12);
 });
 
 test("an image model is reserved at its dearest image: dall-e-3 HD 1792 (3x), gpt-image-1 high 1536 (6240 of 1056 tokens)", () => {
