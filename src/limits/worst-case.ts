@@ -6,7 +6,8 @@ import { thinkingBudget } from '../providers/anthropic/anthropic-limits';
 import { fileInputsOf, type FileInputs } from './file-inputs';
 import type { ModelEntry, ModelPrices, RuntimeSnapshot } from '../state/snapshot-types';
 import { highestInputPrice, highestOutputPrice, pricesForPrompt } from '../usage/cost';
-import { imageToolUsdPerToken, OPENAI_CONTAINER_USD, OPENAI_FILE_SEARCH_USD } from '../usage/openai-tool-prices';
+import { XAI_LIVE_SEARCH_SOURCE_USD } from '../usage/grok-usage';
+import { imageToolUsdPerToken, OPENAI_CONTAINER_USD, OPENAI_FILE_SEARCH_USD, searchModelCallUsd } from '../usage/openai-tool-prices';
 
 /** One image model a name can reach and its per-image price (the default image's). */
 export interface ImageModelPrice {
@@ -28,6 +29,13 @@ export interface WorstPrices {
   imageModels?: ImageModelPrice[];
   /** USD per web search a target's provider bills (Anthropic's server tool, OpenAI's Responses tool); unset: none. */
   webSearch?: number;
+  /**
+   * USD per request of a target that searches the web on every chat request (OpenAI's search
+   * models: searchModelCallUsd), the dearest for a group; unset: none.
+   */
+  searchModelUsd?: number;
+  /** Some target is xAI's, whose Live Search (`search_parameters`) bills each source it reads (xaiLiveSearchSources). */
+  xaiLiveSearch?: boolean;
   /** Some target is OpenAI's, whose Responses built-in tools bill beside the tokens (openAIToolsWorstUsd). */
   openAITools?: boolean;
   /** Largest context window among the targets (unknown ones count as DEFAULT_OUTPUT_TOKENS); null for a model of unknown window. */
@@ -129,6 +137,8 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
     }
     if (p.webSearch) w.webSearch = Math.max(w.webSearch ?? 0, p.webSearch);
     if (p.claude) w.claude = true;
+    if (p.xaiLiveSearch) w.xaiLiveSearch = true;
+    if (p.searchModelUsd) w.searchModelUsd = Math.max(w.searchModelUsd ?? 0, p.searchModelUsd);
     // Each classifier group on the way may score the prompt once.
     if (p.classifierUsd) w.classifierUsd = (w.classifierUsd ?? 0) + p.classifierUsd;
     if (p.openAITools) w.openAITools = true;
@@ -166,6 +176,8 @@ function entryWorstPrices(entry: ModelEntry): WorstPrices {
     ...(p.webSearch ? { webSearch: p.webSearch } : {}),
     ...(entry.provider === 'anthropic' ? { claude: true } : {}),
     ...(entry.provider === 'openai' ? { openAITools: true } : {}),
+    ...(entry.provider === 'grok' ? { xaiLiveSearch: true } : {}),
+    ...(entry.provider === 'openai' && searchModelCallUsd(entry.upstreamId) ? { searchModelUsd: searchModelCallUsd(entry.upstreamId) } : {}),
     ...(imageInputTokensOf(entry.upstreamId) > IMAGE_INPUT_TOKENS ? { imageInputTokens: imageInputTokensOf(entry.upstreamId) } : {}),
     ...(p.priorityMultiplier && p.priorityMultiplier > 1 ? { priorityMultiplier: p.priorityMultiplier } : {}),
     ...(p.fastMultiplier && p.fastMultiplier > 1 ? { fastMultiplier: p.fastMultiplier } : {}),
@@ -275,6 +287,20 @@ function messagesWebSearches(body: Record<string, unknown>): number {
   return (body.tools as { max_uses?: unknown }[]).filter(isWebSearch).reduce((n, t) => n + (num(t.max_uses) ?? DEFAULT_WEB_SEARCHES), 0);
 }
 
+/** The most sources a Live Search may read (xAI's limit of `max_search_results`, and its default). */
+const XAI_MAX_SOURCES = 50;
+const XAI_DEFAULT_SOURCES = 20;
+
+/**
+ * The sources a chat request's xAI Live Search may read: its `search_parameters.max_search_results`
+ * (20 when unnamed); none without `search_parameters` or with `mode: "off"`.
+ */
+function xaiLiveSearchSources(body: Record<string, unknown>): number {
+  const sp = body.search_parameters as { mode?: unknown; max_search_results?: unknown } | null | undefined;
+  if (!sp || typeof sp !== 'object' || sp.mode === 'off') return 0;
+  return Math.min(Math.floor(num(sp.max_search_results) ?? XAI_DEFAULT_SOURCES), XAI_MAX_SOURCES);
+}
+
 /** A Messages turn that continues a thread (`thread.type` `continue`): Anthropic adds the conversation it holds. */
 const continuesThread = (body: Record<string, unknown>): boolean => (body.thread as { type?: unknown } | null | undefined)?.type === 'continue';
 
@@ -372,13 +398,25 @@ function promptEstimate(bodyBytes: number, files: FileInputs, prices: WorstPrice
 }
 
 /**
- * What the request's every token price may be multiplied by: OpenAI's priority tier when it asks for
- * it; Anthropic's fast mode when it asks for it (6x on Opus 4.6); Anthropic's US-only inference
- * always (1.1x), since a workspace may make it the default without the request saying so.
+ * Whether OpenAI may serve the request at its priority tier: when it asks for it, and when it names
+ * no tier or `auto`, which OpenAI serves at the project's default tier (priority where the project
+ * is set so; the answer then says `service_tier: "priority"` and bills the premium). Only an explicit
+ * `default`, `flex` or `scale` rules it out.
  */
-function tokenPriceMultiplier(body: Record<string, unknown>, prices: WorstPrices): number {
+const mayRunAtPriority = (tier: unknown): boolean => tier === undefined || tier === null || tier === 'auto' || tier === 'priority';
+
+/**
+ * What the request's every token price may be multiplied by: OpenAI's priority tier unless the request
+ * names another (mayRunAtPriority); Anthropic's fast mode when it asks for it (6x on Opus 4.6);
+ * Anthropic's US-only inference always (1.1x), since a workspace may make it the default without the
+ * request saying so.
+ */
+function tokenPriceMultiplier(endpoint: LimitedEndpoint, body: Record<string, unknown>, prices: WorstPrices): number {
   let m = 1;
-  if (body.service_tier === 'priority' && prices.priorityMultiplier) m *= prices.priorityMultiplier;
+  // A Messages body's service_tier is Anthropic's (`auto`, `standard_only`): the bridge to an OpenAI
+  // target sends none, so OpenAI serves it at the project's default tier.
+  const openAITier = endpoint === 'messages' ? undefined : body.service_tier;
+  if (prices.priorityMultiplier && mayRunAtPriority(openAITier)) m *= prices.priorityMultiplier;
   if (body.speed === 'fast' && prices.fastMultiplier) m *= prices.fastMultiplier;
   if (prices.usInferenceMultiplier) m *= prices.usInferenceMultiplier;
   return m;
@@ -447,7 +485,7 @@ function worstCaseOwn(
     tokensUsd = Math.max(tokensUsd, (prices.contextWindow * Math.max(full.input, full.output)) / 1e6);
   }
   // Every token price times the request's multipliers (OpenAI's priority tier, Anthropic's fast mode and US-only inference).
-  let costUsd = tokensUsd * tokenPriceMultiplier(body, prices);
+  let costUsd = tokensUsd * tokenPriceMultiplier(endpoint, body, prices);
   // Server-side tools bill per call beside the tokens, and search results as prompt tokens
   // (Anthropic's web_search tool on /v1/messages, OpenAI's built-in tools on /v1/responses). TPM, as
   // for output without a cap, reserves one search's content at most; the row settles to what was read.
@@ -460,6 +498,18 @@ function worstCaseOwn(
     const tools = openAIToolsWorstUsd(body, prices, rate.input);
     costUsd += tools.usd;
     searches = tools.searches;
+  }
+  // OpenAI's search models search once per chat request (Messages reach them through chat): the
+  // call's fee and, for gpt-5-search-api, its content as prompt tokens (the previews' is free).
+  if ((endpoint === 'chat' || endpoint === 'messages') && prices.searchModelUsd) {
+    costUsd += prices.searchModelUsd + (SEARCH_CONTENT_TOKENS * rate.input) / 1e6;
+    searches = true;
+  }
+  // xAI's Live Search bills each source it reads, and their content as prompt tokens.
+  const sources = endpoint === 'chat' && prices.xaiLiveSearch ? xaiLiveSearchSources(body) : 0;
+  if (sources > 0) {
+    costUsd += sources * XAI_LIVE_SEARCH_SOURCE_USD + (SEARCH_CONTENT_TOKENS * rate.input) / 1e6;
+    searches = true;
   }
   return { costUsd, tokens: prompt + tpmOutput + (searches ? SEARCH_CONTENT_TOKENS : 0) };
 }

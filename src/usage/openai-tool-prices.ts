@@ -16,3 +16,16 @@ const IMAGE_OUTPUT_USD_PER_TOKEN: Record<string, number> = { 'gpt-image-1': 40 /
 
 /** USD per output token of the image generation tool's model (an unknown one at gpt-image-1's rate). */
 export const imageToolUsdPerToken = (model: unknown): number => IMAGE_OUTPUT_USD_PER_TOKEN[String(model)] ?? IMAGE_OUTPUT_USD_PER_TOKEN['gpt-image-1']!;
+
+/**
+ * What one chat answer of OpenAI's search models bills beside the tokens: they search the web once
+ * per request, and their answer reports no search count. The `*-search-preview` models (gpt-4o and
+ * gpt-4o-mini, without reasoning) at web_search_preview's $25 per 1,000 calls, their search content
+ * free; the `*-search-api` ones (gpt-5-search-api, a reasoning model) at web search's $10 per 1,000,
+ * their search content inside the usage's prompt tokens. Undefined for every other model.
+ */
+export function searchModelCallUsd(upstreamModel: string): number | undefined {
+  if (/-search-preview(?:-|$)/i.test(upstreamModel)) return OPENAI_WEB_SEARCH_PREVIEW_USD;
+  if (/-search-api(?:-|$)/i.test(upstreamModel)) return OPENAI_WEB_SEARCH_USD;
+  return undefined;
+}

@@ -162,10 +162,16 @@ test('audio prices and the priority premium: an audio model reserves at its audi
   const p = worstPricesOf('o3', snap);
   expect(p.priorityMultiplier).toBe(1.75);
   expect(worstPricesOf('both', snap)).toMatchObject({ input: 32, output: 64, priorityMultiplier: 1.75 });
-  const standard = worstCaseOf('chat', { max_tokens: 100 }, 300, p).costUsd;
+  const standard = worstCaseOf('chat', { max_tokens: 100, service_tier: 'default' }, 300, p).costUsd;
   expect(standard).toBeCloseTo((100 * 2 + 100 * 8) / 1e6, 12);
   expect(worstCaseOf('chat', { max_tokens: 100, service_tier: 'priority' }, 300, p).costUsd).toBeCloseTo(standard * 1.75, 12);
   expect(worstCaseOf('chat', { max_tokens: 100, service_tier: 'flex' }, 300, p).costUsd).toBeCloseTo(standard, 12);
+  expect(worstCaseOf('chat', { max_tokens: 100, service_tier: 'scale' }, 300, p).costUsd).toBeCloseTo(standard, 12);
+  // No tier, or `auto`: OpenAI serves the project's default tier, which may be priority.
+  expect(worstCaseOf('chat', { max_tokens: 100 }, 300, p).costUsd).toBeCloseTo(standard * 1.75, 12);
+  expect(worstCaseOf('chat', { max_tokens: 100, service_tier: 'auto' }, 300, p).costUsd).toBeCloseTo(standard * 1.75, 12);
+  // A Messages body's service_tier is Anthropic's, not sent to OpenAI: the project's default tier applies.
+  expect(worstCaseOf('messages', { max_tokens: 100, service_tier: 'standard_only' }, 300, p).costUsd).toBeCloseTo(standard * 1.75, 12);
 });
 
 test("an image model is reserved at its dearest image: dall-e-3 HD 1792 (3x), gpt-image-1 high 1536 (6240 of 1056 tokens)", () => {
@@ -300,8 +306,40 @@ test("a chat request's predicted output reserves its tokens as output too (the r
 test("a follow-up that reserves the whole window still reserves its tool fees beside it, and a priority request the window at the premium", () => {
   const p = { input: 1000, output: 2000, image: 0, webSearch: 0.025, openAITools: true, contextWindow: 10_000, priorityMultiplier: 2 };
   const window = (10_000 * 2000) / 1e6;
-  const follow = { previous_response_id: 'resp_1', max_output_tokens: 10, tools: [{ type: 'web_search' }], max_tool_calls: 2 };
+  const follow = { previous_response_id: 'resp_1', max_output_tokens: 10, tools: [{ type: 'web_search' }], max_tool_calls: 2, service_tier: 'default' };
   const fees = 2 * (0.025 + (SEARCH_CONTENT_TOKENS * 1000) / 1e6);
   expect(worstCaseOf('responses', follow, 30, p).costUsd).toBeCloseTo(window + fees, 12);
   expect(worstCaseOf('responses', { ...follow, tools: [], service_tier: 'priority' }, 30, p).costUsd).toBeCloseTo(2 * window, 12);
+});
+
+test("OpenAI's search models reserve one search per chat request (its fee and content), a group its dearest; other models none", () => {
+  const search = { ...model('gpt-4o-search-preview', 'openai'), prices: { input: 2.5, cachedInput: null, output: 10, reasoning: null, image: null } };
+  const api = { ...model('gpt-5-search-api', 'openai'), prices: { input: 1.25, cachedInput: 0.125, output: 10, reasoning: null, image: null } };
+  const plain = { ...model('gpt-4o', 'openai'), prices: { input: 2.5, cachedInput: 1.25, output: 10, reasoning: null, image: null } };
+  const snap = makeSnapshot({ models: [search, api, plain], groups: [group('searchers', ['gpt-5-search-api', 'gpt-4o-search-preview'])] });
+  expect(worstPricesOf('gpt-4o-search-preview', snap).searchModelUsd).toBe(0.025);
+  expect(worstPricesOf('gpt-5-search-api', snap).searchModelUsd).toBe(0.01);
+  expect(worstPricesOf('gpt-4o', snap).searchModelUsd).toBeUndefined();
+  expect(worstPricesOf('searchers', snap).searchModelUsd).toBe(0.025);
+  const body = { max_tokens: 100, service_tier: 'default' };
+  const tokens = (100 * 2.5 + 100 * 10) / 1e6;
+  const w = worstCaseOf('chat', body, 300, worstPricesOf('gpt-4o-search-preview', snap));
+  expect(w.costUsd).toBeCloseTo(tokens + 0.025 + (SEARCH_CONTENT_TOKENS * 2.5) / 1e6, 12);
+  expect(w.tokens).toBe(200 + SEARCH_CONTENT_TOKENS);
+  expect(worstCaseOf('messages', body, 300, worstPricesOf('gpt-4o-search-preview', snap)).costUsd).toBeCloseTo(w.costUsd, 12);
+  expect(worstCaseOf('chat', body, 300, worstPricesOf('gpt-4o', snap))).toEqual({ costUsd: tokens, tokens: 200 });
+});
+
+test("xAI's Live Search reserves max_search_results sources (20 when unnamed, at most 50) at $0.025, none when off or absent", () => {
+  const grok = { ...model('grok-4', 'grok'), prices: { input: 3, cachedInput: 0.75, output: 15, reasoning: null, image: null } };
+  const p = worstPricesOf('grok-4', makeSnapshot({ models: [grok] }));
+  expect(p.xaiLiveSearch).toBe(true);
+  const tokens = (100 * 3 + 100 * 15) / 1e6;
+  const content = (SEARCH_CONTENT_TOKENS * 3) / 1e6;
+  const ask = (sp?: unknown) => worstCaseOf('chat', { max_tokens: 100, ...(sp ? { search_parameters: sp } : {}) }, 300, p).costUsd;
+  expect(ask()).toBeCloseTo(tokens, 12);
+  expect(ask({ mode: 'off' })).toBeCloseTo(tokens, 12);
+  expect(ask({ mode: 'auto' })).toBeCloseTo(tokens + 20 * 0.025 + content, 12);
+  expect(ask({ mode: 'on', max_search_results: 5 })).toBeCloseTo(tokens + 5 * 0.025 + content, 12);
+  expect(ask({ max_search_results: 500 })).toBeCloseTo(tokens + 50 * 0.025 + content, 12);
 });

@@ -2,7 +2,7 @@ import type { ChatCompletion } from 'openai/resources/chat/completions';
 import type { ProviderAdapter } from '../types';
 import { bearerJsonPost } from '../shared/upstream-call';
 import { normalizeUsage } from '../../usage/normalize-usage';
-import { serviceTierOf } from '../../usage/types';
+import { answerUsage } from './answer-usage';
 import { isOpenAIUsage, withOpenAIUsage } from './with-openai-usage';
 import { fillCompletionShape } from './openai-shape';
 import type { OpenAICompatibleOptions, UpstreamBody } from './openai-compatible-options';
@@ -43,10 +43,7 @@ export function createOpenAICompatibleAdapter(opts: OpenAICompatibleOptions): Pr
       let verbatim = !opts.transformResponse || touched === false;
       // Required fields an upstream left out (refusal, logprobs...): the bytes are then re-encoded.
       if (fillCompletionShape(body, ctx.model)) verbatim = false;
-      const usage = convertUsage(body?.usage);
-      // The tier OpenAI says served the request (flex, priority) prices its tokens.
-      const tier = serviceTierOf(body?.service_tier);
-      if (usage && tier) usage.serviceTier = tier;
+      const usage = answerUsage(opts, convertUsage, body, ctx.model);
       if (usage && !isOpenAIUsage(body.usage, usage)) {
         body.usage = withOpenAIUsage(body.usage, usage);
         verbatim = false;

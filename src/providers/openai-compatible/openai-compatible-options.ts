@@ -41,6 +41,11 @@ export interface OpenAICompatibleOptions {
   unfinishedReasons?: readonly string[];
   /** The upstream `usage` object -> canonical Usage; default: the usage module's normaliser for this provider. */
   convertUsage?: (raw: any) => Usage | null;
+  /**
+   * Adds to an answer's usage, in place, what the provider bills beside the tokens that the answer
+   * does not count (OpenAI's search models: one web search per answer), given the upstream model id.
+   */
+  addFees?: (usage: Usage, model: string) => void;
   /** Answers in-process instead of over HTTP (the mock provider). */
   transport?: (call: UpstreamCall, signal: AbortSignal) => Promise<Response>;
 }

@@ -1,5 +1,6 @@
 import { UpstreamError } from '../../errors/api-error';
-import { serviceTierOf, type Usage } from '../../usage/types';
+import type { Usage } from '../../usage/types';
+import { answerUsage } from './answer-usage';
 import { eventTransformer } from '../shared/sse-event-stream';
 import { tallyText } from '../shared/tally-text';
 import type { ChatCallContext, StreamTally } from '../types';
@@ -33,7 +34,7 @@ interface ChunkOut {
 function openAIChunk(
   chunk: any,
   quirk: ((chunk: any) => boolean) | undefined,
-  convertUsage: (raw: any) => Usage | null,
+  usageOf: (chunk: any) => Usage | null,
   clientWantsUsage: boolean,
   model: string,
   indexToolCalls: (chunk: any) => boolean,
@@ -42,10 +43,7 @@ function openAIChunk(
   if (fillChunkShape(chunk, model)) changed = true;
   if (indexToolCalls(chunk)) changed = true;
   if (!chunk.usage) return { chunk, changed, usageChunk: null, usage: null };
-  const usage = convertUsage(chunk.usage);
-  // The tier OpenAI says served the request (every chunk names it, the usage chunk too) prices its tokens.
-  const tier = serviceTierOf(chunk.service_tier);
-  if (usage && tier) usage.serviceTier = tier;
+  const usage = usageOf(chunk);
   const usageOnly = chunk.choices.length === 0;
   if (!clientWantsUsage) {
     if (usageOnly) return { chunk: null, changed, usageChunk: null, usage };
@@ -102,6 +100,7 @@ export function openAICompatibleStream(
   // each chunk (LangChain) would count it several times. OpenAI sends one, last; so does the gateway.
   let heldUsage: string | null = null;
   const indexToolCalls = toolCallIndexer();
+  const usageOf = (chunk: any) => answerUsage(opts, convertUsage, chunk, ctx.model);
   return eventTransformer(tally, (send) => ({
     event({ data }) {
       if (sawDone) return;
@@ -130,7 +129,7 @@ export function openAICompatibleStream(
         const msg = typeof parsed.error === 'string' ? parsed.error : typeof parsed.error.message === 'string' ? parsed.error.message : 'stream error';
         throw new UpstreamError(opts.id, null, `${opts.id} stream failed: ${msg}`, true);
       }
-      const out = openAIChunk(parsed, quirk, convertUsage, ctx.clientWantsUsage, ctx.model, indexToolCalls);
+      const out = openAIChunk(parsed, quirk, usageOf, ctx.clientWantsUsage, ctx.model, indexToolCalls);
       if (out.usage) tally.usage = out.usage;
       const unfinished = unfinishedReason(opts, out.chunk?.choices);
       if (unfinished) {

@@ -1,6 +1,8 @@
 import { createOpenAICompatibleAdapter } from '../openai-compatible/create-openai-compatible-adapter';
 import type { UpstreamBody } from '../openai-compatible/openai-compatible-options';
 import { PROVIDER_CATALOG } from '../provider-catalog';
+import { searchModelCallUsd } from '../../usage/openai-tool-prices';
+import type { Usage } from '../../usage/types';
 
 /** o1/o3/o4-mini and GPT-5 reasoning models (gpt-5-chat-* is a plain chat model). */
 export function isOpenAIReasoningModel(model: string): boolean {
@@ -22,8 +24,21 @@ export function reasoningModelParams(body: UpstreamBody): UpstreamBody {
   return body;
 }
 
+/**
+ * OpenAI's search models (gpt-4o-search-preview, gpt-5-search-api...) search the web once per
+ * chat request and bill the call beside the tokens; their answer counts no searches (only its
+ * url_citation annotations show them), so each answer bills one (searchModelCallUsd).
+ */
+export function addSearchModelFee(usage: Usage, model: string): void {
+  const fee = searchModelCallUsd(model);
+  if (fee === undefined) return;
+  usage.webSearches = 1;
+  usage.webSearchUsd = fee;
+}
+
 export const openaiAdapter = createOpenAICompatibleAdapter({
   id: 'openai',
   defaultBaseUrl: PROVIDER_CATALOG.openai.defaultBaseUrl,
   transformRequestBody: reasoningModelParams,
+  addFees: addSearchModelFee,
 });
