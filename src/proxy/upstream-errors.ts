@@ -157,7 +157,7 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
   // A provider refusing the gateway's own key is the operator's problem, not the client's: passing
   // 401/403 through would make SDKs report "your API key is wrong" to a client whose key is fine.
   if (res.status === 401 || res.status === 403) {
-    return new UpstreamError(
+    const refused = new UpstreamError(
       provider,
       res.status,
       `Upstream ${providerName(provider)} rejected the gateway's provider credentials (HTTP ${res.status}): ${detail}`,
@@ -165,6 +165,9 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
       502,
       'upstream_auth_failed',
     );
+    // The key pool tells a refusal of one model (set aside for that model) from a refused key.
+    refused.upstreamCode = code;
+    return refused;
   }
   // A 429 is a rate limit whatever the provider calls it (Gemini: RESOURCE_EXHAUSTED, a number as
   // its code; Anthropic: rate_limit_error): OpenAI's code, unless it is an account out of credit,

@@ -122,7 +122,8 @@ export async function walkTargets<T>(
     // while MAX_TRIES bounds the waits (timeouts) of a walk.
     tries++;
     const settings = snap.providers.get(target.provider)!;
-    const keys = keyPool.order(settings, opts.firstKey?.provider === target.provider ? opts.firstKey.keyId : null);
+    const model = target.upstreamModel;
+    const keys = keyPool.order(settings, opts.firstKey?.provider === target.provider ? opts.firstKey.keyId : null, model);
     let failure: UpstreamError | null = null;
     for (const key of keys.length > 0 ? keys : [null]) {
       const start = performance.now();
@@ -130,7 +131,7 @@ export async function walkTargets<T>(
       try {
         const value = await attempt(target, withKey(settings, key));
         if (opts.settledOnReturn?.(value) ?? true) breakers.onSuccess(target.provider, target.upstreamModel);
-        if (key) keyPool.answered(target.provider, key, sentAt);
+        if (key) keyPool.answered(target.provider, key, sentAt, model);
         attempts.push(attemptRecord(target, 200, null, performance.now() - start, key));
         return { ok: true, value, target, attempts, spent };
       } catch (err) {
@@ -151,14 +152,15 @@ export async function walkTargets<T>(
           return { ok: false, error: e.code === 'unsupported_parameter' ? (refused ?? e) : e, target, attempts, spent };
         }
         failure = e;
-        if (key && !isKeyFailure(e)) keyPool.answered(target.provider, key);
+        if (key && !isKeyFailure(e)) keyPool.answered(target.provider, key, undefined, model);
         if (!key || !isKeyFailure(e)) break;
         // Not when an admin removed or replaced the key meanwhile: its id (`main`) may name a new key now.
-        if (stillInPool(ctx, target.provider, key)) keyPool.reportFailure(target.provider, key, e);
+        if (stillInPool(ctx, target.provider, key)) keyPool.reportFailure(target.provider, key, e, model);
         if (opts.signal?.aborted) break;
       }
     }
     const e = failure!;
+    if (keys.length > 0) rateLimitedUntilPoolFrees(e, keyPool.retryAfterMs(settings, model));
     // Every key refused (401/403, 402), or the provider has none at all (switched on without one):
     // either way the provider refused the gateway's credentials, not the client's request.
     const keysExhausted = isKeyFailure(e);
@@ -178,6 +180,15 @@ export async function walkTargets<T>(
     if (opts.signal?.aborted) break;
   }
   return { ok: false, error: lastError ?? refused ?? circuitOpen(decision, Number.isFinite(retryAfterMs) ? retryAfterMs : 1000), target: last, attempts, spent };
+}
+
+/**
+ * A 429 the upstream sent without a `retry-after` gets the gateway's: when the first of the
+ * provider's keys is back for the model (each key tried was just cooled). The client's SDK then waits that long rather than retrying at once into the same wall.
+ */
+function rateLimitedUntilPoolFrees(e: UpstreamError, ms: number | null): void {
+  if (e.upstreamStatus !== 429 || e.code === 'insufficient_quota' || e.headers['retry-after'] || ms === null) return;
+  e.headers['retry-after'] = String(Math.max(1, Math.ceil(ms / 1000)));
 }
 
 /** Whether the pool still holds this key, the same secret under the same id. */
