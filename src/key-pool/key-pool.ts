@@ -1,7 +1,7 @@
 import { UpstreamError } from '../errors/api-error';
 import type { PoolKey, ProviderId, ProviderSettings } from '../providers/types';
 import { MemoryKeyStateStore, type KeyState, type KeyStateStore } from './key-state-store';
-import { isModelRefusal, rateLimitScope, scopedSlot, slotsFor } from './key-slots';
+import { isModelRefusal, isScopedSlot, rateLimitScope, scopedSlot, slotsFor } from './key-slots';
 import { DEFAULT_COOLDOWN_MS, retryAfterMs } from './retry-after';
 
 /** A failure that says something about the key rather than the provider: try the next key. */
@@ -155,6 +155,17 @@ export class ProviderKeyPool {
   /** A key's state: its own, or (with `model`) for that model, its own and the model's together. */
   stateOf(provider: ProviderId, keyId: string, model?: string | null): KeyState {
     return this.stateFor(provider, keyId, model, this.now());
+  }
+
+  /** The key's states for one model or model class (`class:opus-4`) that are not active: what a 429 or a 403 of that model left. */
+  modelStatesOf(provider: ProviderId, keyId: string): { model: string; state: Exclude<KeyState, { state: 'active' }> }[] {
+    const now = this.now();
+    const out: { model: string; state: Exclude<KeyState, { state: 'active' }> }[] = [];
+    for (const slot of this.states.slotsOf(provider, keyId)) {
+      const state = isScopedSlot(slot) ? this.states.get(provider, slot, now) : null;
+      if (state && state.state !== 'active') out.push({ model: slot.slice(keyId.length + 1), state });
+    }
+    return out;
   }
 
   /**

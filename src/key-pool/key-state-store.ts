@@ -38,6 +38,8 @@ export interface KeyStateStore {
    * again (the provider took it back); a 401 newer than the try stays.
    */
   answered(provider: ProviderId, keyId: string, okSince?: number): void;
+  /** The slots of a key that hold a state: its own id and its models' (`keyId#scope`). */
+  slotsOf(provider: ProviderId, keyId: string): string[];
   /** Back to active, for every model too (an admin added or changed the key: `keyId` is a key's own id). */
   clear(provider: ProviderId, keyId: string): void;
 }

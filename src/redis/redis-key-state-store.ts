@@ -151,6 +151,10 @@ export class RedisKeyStateStore implements KeyStateStore {
     this.run(ANSWERED, provider, keyId, 'state', [this.channel, this.link.origin, provider, keyId, okSince ?? -1]);
   }
 
+  slotsOf(provider: ProviderId, keyId: string): string[] {
+    return this.mirror.slotsOf(provider, keyId);
+  }
+
   /** The key's own slot and every model's slot this instance knows of (each instance hears of all of them). */
   clear(provider: ProviderId, keyId: string): void {
     const slots = new Set([keyId, ...this.mirror.slotsOf(provider, keyId)]);
