@@ -5,6 +5,7 @@ import { MAX_UPSTREAM_BODY_BYTES, readCapped } from '../providers/shared/read-ca
 import { ClassifierTimeout } from '../routing/classifier-strategy';
 import { redactKeyForms } from '../security/redact-key';
 import { UpstreamRedirectError } from './upstream-redirect';
+import { impliedRetryAfter } from '../key-pool/retry-after';
 
 /** Why the gateway aborted an upstream call (the abort reason tells errors apart). */
 export class GatewayAbort extends Error {
@@ -152,7 +153,7 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
   }
   const detail = redactSecrets(String(message).slice(0, 1000), apiKey).trim() || res.statusText || 'no details';
   const headers: Record<string, string> = {};
-  const retryAfter = res.headers.get('retry-after') ?? bodyRetryAfter;
+  const retryAfter = res.headers.get('retry-after') ?? bodyRetryAfter ?? impliedRetryAfter(res.headers);
   if (retryAfter && res.status === 429) headers['retry-after'] = retryAfter;
   // A provider refusing the gateway's own key is the operator's problem, not the client's: passing
   // 401/403 through would make SDKs report "your API key is wrong" to a client whose key is fine.

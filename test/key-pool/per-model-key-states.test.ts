@@ -155,3 +155,14 @@ test('the same on /v1/messages: an Anthropic-shaped 429 with the pool\'s retry-a
   const json = (await res.json()) as any;
   expect([json.type, json.error.type]).toEqual(['error', 'rate_limit_error']);
 });
+
+test("a 429 naming its wait only in OpenAI's other headers: the key rests that long and the client is told so", async () => {
+  // The pool key spent its tokens for 6 minutes (its requests are fine); the env key names its wait in retry-after-ms.
+  const tokensGone = { 'x-ratelimit-remaining-requests': '499', 'x-ratelimit-reset-requests': '120ms', 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': '6m0s' };
+  refuse.set(`${POOL_KEY} gpt-4o`, { status: 429, body: rateLimited, headers: tokensGone });
+  refuse.set(`${ENV_KEY} gpt-4o`, { status: 429, body: rateLimited, headers: { 'retry-after-ms': '1500' } });
+  const e = await apiError(chat('openai/gpt-4o'));
+  expect(e.headers?.get('retry-after')).toBe('2'); // before: none, and both keys rested 60 s
+  expect(gw.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o')).toEqual({ state: 'cooling', until: clock.now + 360_000 });
+  expect(gw.ctx.keyPool.stateOf('openai', 'env', 'gpt-4o')).toEqual({ state: 'cooling', until: clock.now + 2_000 });
+});
