@@ -57,7 +57,7 @@ export function settleAnswer(breakers: AppContext['breakers'], target: RouteTarg
 
 /**
  * Whether a retryable failure is the provider's as a whole: it could not be reached or did not
- * answer in time, whatever the model. An HTTP error (429, 5xx) or a broken answer may be one
+ * answer in time, whatever the model. An HTTP error (5xx; a 429 is left to the key pool) or a broken answer may be one
  * model's (retired, overloaded): it opens that model's circuit, the provider's only once failures
  * of several models add up (routing/circuit-breaker.ts).
  */
@@ -173,8 +173,10 @@ export async function walkTargets<T>(
     }
     // Every key refused (401/403, 402 out of credit), or the model not served there (404), is the operator's
     // problem with this target, not the client's: the next one may still answer. The upstream itself
-    // answered, so its breaker hears a success.
-    if (e.isRetryable) breakers.onFailure(target.provider, target.upstreamModel, failureKind(e));
+    // answered, so its breaker hears a success. So does a 429 on every key: the pool rests the keys
+    // for as long as the provider says; an open circuit would answer 503 "failing" for 30 s instead of
+    // the provider's 429 and its retry-after (and a one-key provider's clients would be refused locally).
+    if (e.isRetryable && !keysExhausted) breakers.onFailure(target.provider, target.upstreamModel, failureKind(e));
     else breakers.onSuccess(target.provider, target.upstreamModel);
     lastError = e;
     if (opts.signal?.aborted) break;
