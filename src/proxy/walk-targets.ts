@@ -30,6 +30,11 @@ export interface WalkOptions<T> {
   settledOnReturn?: (value: T) => boolean;
   /** A key to try first on this provider's targets (see ProviderKeyPool.order): a follow-up's key. */
   firstKey?: { provider: ProviderId; keyId: string } | null;
+  /**
+   * What the key pool keeps this call's 429s and refusals under instead of the target's model,
+   * when the provider limits the endpoint apart (Anthropic's count_tokens has limits of its own).
+   */
+  keyScope?: string;
 }
 
 /** Retryable failures beyond this many tries stop the fallback walk (each may take a timeout). */
@@ -122,7 +127,7 @@ export async function walkTargets<T>(
     // while MAX_TRIES bounds the waits (timeouts) of a walk.
     tries++;
     const settings = snap.providers.get(target.provider)!;
-    const model = target.upstreamModel;
+    const model = opts.keyScope ?? target.upstreamModel;
     const keys = keyPool.order(settings, opts.firstKey?.provider === target.provider ? opts.firstKey.keyId : null, model);
     let failure: UpstreamError | null = null;
     for (const key of keys.length > 0 ? keys : [null]) {

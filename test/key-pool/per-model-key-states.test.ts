@@ -30,8 +30,10 @@ const refuse = new Map<string, { status: number; body: unknown; headers?: Record
 const byKeyAndModel =
   (keyOf: (req: Request) => string, ok: FakeHandler): FakeHandler =>
   (req, rec, fake) => {
-    const r = refuse.get(`${keyOf(req)} ${rec.body?.model}`);
-    return r ? jsonResponse(r.body, r.status, r.headers) : ok(req, rec, fake);
+    const counting = rec.path.endsWith('/count_tokens');
+    const r = refuse.get(`${keyOf(req)} ${counting ? 'count_tokens ' : ''}${rec.body?.model}`);
+    if (r) return jsonResponse(r.body, r.status, r.headers);
+    return counting ? jsonResponse({ input_tokens: 12 }) : ok(req, rec, fake);
   };
 
 const rateLimited = { error: { message: 'Rate limit reached for gpt-4o in organization org-abc on requests per min (RPM): Limit 500, Used 500, Requested 1.', type: 'requests', param: null, code: 'rate_limit_exceeded' } };
@@ -68,20 +70,20 @@ async function four(model: string, seen = keysSeen) {
   for (let i = 0; i < 4; i++) expect((await chat(model)).object).toBe('chat.completion');
   return seen().slice(before);
 }
-const count = (keys: string[], k: string) => keys.filter((x) => x === k).length;
+const countOf = (keys: string[], k: string) => keys.filter((x) => x === k).length;
 
 test('a 429 on gpt-4o rests the key for gpt-4o only: gpt-4o-mini keeps its weighted share of it', async () => {
   refuse.set(`${POOL_KEY} gpt-4o`, { status: 429, body: rateLimited, headers: { 'retry-after': '30' } });
   expect((await chat('openai/gpt-4o')).object).toBe('chat.completion'); // the pool key refused, the env key answers
   expect(keysSeen()).toEqual([POOL_KEY, ENV_KEY]);
-  expect(count(await four('openai/gpt-4o-mini'), POOL_KEY)).toBe(3); // before: 0 (the key cooled for every model)
+  expect(countOf(await four('openai/gpt-4o-mini'), POOL_KEY)).toBe(3); // before: 0 (the key cooled for every model)
   expect(await four('openai/gpt-4o')).toEqual(Array(4).fill(ENV_KEY));
   expect(gw.ctx.keyPool.stateOf('openai', poolKeyId)).toEqual({ state: 'active' });
   expect(gw.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o')).toEqual({ state: 'cooling', until: clock.now + 30_000 });
   // Back after its retry-after: one request probes it for gpt-4o, then the weights apply again.
   clock.now += 30_000;
   refuse.clear();
-  expect(count(await four('openai/gpt-4o'), POOL_KEY)).toBeGreaterThanOrEqual(2);
+  expect(countOf(await four('openai/gpt-4o'), POOL_KEY)).toBeGreaterThanOrEqual(2);
   expect(gw.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o')).toEqual({ state: 'active' });
 });
 
@@ -96,7 +98,7 @@ test('a 403 refusing one model sets the key aside for that model; a 401 for all'
   refuse.set(`${POOL_KEY} gpt-4o`, { status: 403, body: noAccess });
   expect((await chat('openai/gpt-4o')).object).toBe('chat.completion');
   expect(gw.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o').state).toBe('set_aside');
-  expect(count(await four('openai/gpt-4o-mini'), POOL_KEY)).toBe(3); // before: 0
+  expect(countOf(await four('openai/gpt-4o-mini'), POOL_KEY)).toBe(3); // before: 0
   expect(await four('openai/gpt-4o')).toEqual(Array(4).fill(ENV_KEY));
 
   refuse.set(`${POOL_KEY} gpt-4o-mini`, { status: 401, body: badKey });
@@ -114,14 +116,14 @@ test("Anthropic's limits are per model class: a 429 on one Opus 4.x rests the ke
   expect((await chat('anthropic/claude-opus-4-6')).object).toBe('chat.completion');
   expect(antKeysSeen()).toEqual([ANT_POOL, ANT_ENV]);
   expect(await four('anthropic/claude-opus-4-5', antKeysSeen)).toEqual(Array(4).fill(ANT_ENV));
-  expect(count(await four('anthropic/claude-sonnet-4-5', antKeysSeen), ANT_POOL)).toBe(3);
+  expect(countOf(await four('anthropic/claude-sonnet-4-5', antKeysSeen), ANT_POOL)).toBe(3);
 });
 
 test('an Anthropic permission_error sets the key aside for that model only', async () => {
   refuse.set(`${ANT_POOL} claude-opus-4-6`, { status: 403, body: antDenied });
   expect((await chat('anthropic/claude-opus-4-6')).object).toBe('chat.completion');
   expect(gw.ctx.keyPool.stateOf('anthropic', antPoolId).state).toBe('active');
-  expect(count(await four('anthropic/claude-opus-4-5', antKeysSeen), ANT_POOL)).toBe(3);
+  expect(countOf(await four('anthropic/claude-opus-4-5', antKeysSeen), ANT_POOL)).toBe(3);
   expect(await four('anthropic/claude-opus-4-6', antKeysSeen)).toEqual(Array(4).fill(ANT_ENV));
 });
 
@@ -165,4 +167,18 @@ test("a 429 naming its wait only in OpenAI's other headers: the key rests that l
   expect(e.headers?.get('retry-after')).toBe('2'); // before: none, and both keys rested 60 s
   expect(gw.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o')).toEqual({ state: 'cooling', until: clock.now + 360_000 });
   expect(gw.ctx.keyPool.stateOf('openai', 'env', 'gpt-4o')).toEqual({ state: 'cooling', until: clock.now + 2_000 });
+});
+
+test("Anthropic's token counting has limits of its own: a 429 on count_tokens does not rest the key for the model's messages", async () => {
+  const body = fixtureJson('anthropic', 'error-429.json');
+  refuse.set(`${ANT_POOL} count_tokens claude-sonnet-4-5`, { status: 429, body, headers: { 'retry-after': '50' } });
+  const count = await fetch(`${gw.url}/v1/messages/count_tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': gw.clientKey, 'anthropic-version': '2023-06-01' },
+    body: JSON.stringify({ model: 'anthropic/claude-sonnet-4-5', messages: msgs }),
+  });
+  expect(count.status).toBe(200);
+  expect(((await count.json()) as any).input_tokens).toBe(12);
+  expect(antKeysSeen()).toEqual([ANT_POOL, ANT_ENV]); // the pool key refused, the env key counted
+  expect(countOf(await four('anthropic/claude-sonnet-4-5', antKeysSeen), ANT_POOL)).toBe(3); // before: 0
 });
