@@ -20,6 +20,8 @@ export interface ProviderKeyView {
   state: 'active' | 'cooling' | 'set_aside';
   /** ISO 8601 UTC end of the cooldown while `cooling`, else null. */
   cooling_until: string | null;
+  /** Models (or Anthropic model classes, `class:opus-4`) the key is cooling or set aside for, while it serves the others. */
+  models: { model: string; state: 'cooling' | 'set_aside'; cooling_until: string | null }[];
   /** Set when the key cannot be used at all (stored under another encryption key). */
   error?: string;
   /** Requests whose last try used this key over the last 24 hours, failed ones and their cost included. */
@@ -60,6 +62,11 @@ export async function listProviderKeys(deps: ProviderKeyDeps, id: string, now = 
       id: k.id, label: k.label, last4: k.last4, weight: k.weight,
       state: usable ? s.state : 'set_aside',
       cooling_until: usable && s.state === 'cooling' ? new Date(s.until).toISOString() : null,
+      models: deps.keyPool.modelStatesOf(pid, k.id).map(({ model, state }) => ({
+        model,
+        state: state.state,
+        cooling_until: state.state === 'cooling' ? new Date(state.until).toISOString() : null,
+      })),
       ...(usable ? {} : { error: 'The key cannot be decrypted with the current encryption key; add it again.' }),
       usage_24h: usage.get(k.id) ?? { requests: 0, errors: 0, cost_usd: 0 },
     };

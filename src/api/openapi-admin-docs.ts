@@ -134,7 +134,7 @@ export const ADMIN_RESPONSES = {
   putGroup: answers(group, { bad: true, missing: true }),
   createTeam: answers(team, { status: 201, bad: true, conflict: true }),
   team: answers(team, { missing: true }),
-  provider: answers(obj({ id: str, enabled: bool, circuit, keys: arr(obj({ id: str, label: str, last4: str, weight: num, state: { enum: ['active', 'cooling', 'set_aside'] }, cooling_until: nullable(int) }, ['id', 'label', 'last4', 'weight', 'state'])) }, ['id', 'enabled', 'keys']), { missing: true }),
+  provider: answers(obj({ id: str, enabled: bool, circuit, keys: arr(obj({ id: str, label: str, last4: str, weight: num, state: { enum: ['active', 'cooling', 'set_aside'] }, cooling_until: nullable(str), models: arr(obj({ model: str, state: { enum: ['cooling', 'set_aside'] }, cooling_until: nullable(str) }, ['model', 'state'])) }, ['id', 'label', 'last4', 'weight', 'state'])) }, ['id', 'enabled', 'keys']), { missing: true }),
   addProviderKey: answers(poolKey, { status: 201, bad: true, missing: true, conflict: true }),
   logout: answers(obj({ ok: { const: true } })),
   me: answers(obj({ user: obj({ id: int, username: str, role: { enum: ['admin', 'viewer'] }, must_change_password: bool }), csrf_token: str, expires_at: int })),

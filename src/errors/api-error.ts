@@ -84,6 +84,9 @@ export const modelNotFound = (model: string) =>
  * fallback and the circuit breaker; client-caused 4xx are not retryable.
  */
 export class UpstreamError extends ApiError {
+  /** The provider's own code or type for the failure (`permission_error`, `model_not_found`), when it sent one. */
+  upstreamCode?: string;
+
   constructor(
     readonly provider: string,
     readonly upstreamStatus: number | null,

@@ -1,6 +1,7 @@
 import { UpstreamError } from '../errors/api-error';
 import type { PoolKey, ProviderId, ProviderSettings } from '../providers/types';
 import { MemoryKeyStateStore, type KeyState, type KeyStateStore } from './key-state-store';
+import { isModelRefusal, isScopedSlot, rateLimitScope, scopedSlot, slotsFor } from './key-slots';
 import { DEFAULT_COOLDOWN_MS, retryAfterMs } from './retry-after';
 
 /** A failure that says something about the key rather than the provider: try the next key. */
@@ -33,6 +34,10 @@ export const PROBE_HOLD_MS = 10_000;
  * one answered 401/403 is set aside until an admin adds or changes it, a try with it succeeds
  * (tried when no other key is left), or the process restarts.
  *
+ * Where a provider's rate limits are per model (key-slots.ts), a 429 cools the key for that model
+ * (or model class) only, and a 403 refusing one model sets the key aside for that model only; a
+ * key's state for a model is the sum of its own and the model's (key-wide: 401, out of credit).
+ *
  * When a key's cooldown ends, one request probes it (as a half-open circuit does) while the
  * others keep to the other keys: all of them trying it at once would likely all be refused again
  * and push the cooldown out. The probe's answer makes the key active (or cools it again); a probe
@@ -64,14 +69,14 @@ export class ProviderKeyPool {
    * cooling (a cooldown is an estimate, and the other keys would get a 404), but not once set
    * aside (401/403: the key no longer works); an unknown id is ignored.
    */
-  order(settings: ProviderSettings, firstId?: string | null): PoolKey[] {
+  order(settings: ProviderSettings, firstId?: string | null, model?: string | null): PoolKey[] {
     const keys = settings.keys;
     if (!keys || keys.length === 0) return [];
     const now = this.now();
     const preferred = firstId == null ? undefined : keys.find((k) => k.id === firstId);
-    if (preferred && this.states.get(settings.id, preferred.id, now).state !== 'set_aside') {
+    if (preferred && this.stateFor(settings.id, preferred.id, model, now).state !== 'set_aside') {
       const rest = keys.filter((k) => {
-        const s = k !== preferred && this.states.get(settings.id, k.id, now);
+        const s = k !== preferred && this.stateFor(settings.id, k.id, model, now);
         return s && s.state === 'active' && !s.probeDue;
       });
       return [preferred, ...rest.sort((a, b) => b.weight - a.weight)];
@@ -80,10 +85,10 @@ export class ProviderKeyPool {
     let probe: PoolKey | null = null;
     let fallback: { key: PoolKey; rank: number } | null = null;
     for (const k of keys) {
-      const s = this.states.get(settings.id, k.id, now);
+      const s = this.stateFor(settings.id, k.id, model, now);
       if (s.state === 'active' && !s.probeDue) usable.push(k);
       // One probe per request: other keys due stay for the next requests.
-      else if (s.state === 'active' && !probe && this.states.claimProbe(settings.id, k.id, now, now + PROBE_HOLD_MS)) probe = k;
+      else if (s.state === 'active' && !probe && this.claimProbe(settings.id, k.id, model, now)) probe = k;
       else {
         // Rank: the earliest cooldown end first, keys held by a probe after those (piling onto a
         // probe is the herd it prevents), set-aside keys last.
@@ -104,30 +109,106 @@ export class ProviderKeyPool {
    * probe's hold ends. `okSince`: it succeeded, sent at that time (this pool's clock): a key set
    * aside before then works again (the provider took it back; a one-key provider keeps trying it).
    */
-  answered(provider: ProviderId, key: PoolKey, okSince?: number): void {
-    this.states.answered(provider, key.id, okSince);
+  answered(provider: ProviderId, key: PoolKey, okSince?: number, model?: string | null): void {
+    for (const slot of slotsFor(provider, key.id, model)) this.states.answered(provider, slot, okSince);
   }
 
-  /** Records what a failed try says about its key (429, 402: cools down, out of credit longer; 401/403: set aside). */
-  reportFailure(provider: ProviderId, key: PoolKey, err: unknown): void {
+  /**
+   * Records what a failed try (with `model`) says about its key: 429 cools it down (for the model
+   * where limits are per model), 402 or out of quota for longer (the account's); 401 sets it
+   * aside, 403 too (for the model when the refusal is the model's).
+   */
+  reportFailure(provider: ProviderId, key: PoolKey, err: unknown, model?: string | null): void {
     if (!isKeyFailure(err)) return;
     const now = this.now();
-    if (err.upstreamStatus === 402 || (err.upstreamStatus === 429 && err.code === 'insufficient_quota')) {
-      this.states.coolUntil(provider, key.id, now + OUT_OF_CREDIT_COOLDOWN_MS);
-    } else if (err.upstreamStatus === 429) {
-      const ms = retryAfterMs(err.headers['retry-after'], now) ?? DEFAULT_COOLDOWN_MS;
-      this.states.coolUntil(provider, key.id, now + ms);
-    } else {
-      const was = this.states.get(provider, key.id, now).state;
-      this.states.setAside(provider, key.id, now);
-      if (was !== 'set_aside') {
-        this.warn?.(`provider key '${key.label}' (…${key.last4}) of ${provider} was refused with HTTP ${err.upstreamStatus}; set aside until it is changed on the Providers page or a try with it succeeds`);
-      }
-    }
+    const slot = this.record(provider, key, err, model, now);
+    // A probe's hold on the key's other slots ends: this answer was the probe's, and it is recorded.
+    for (const other of slotsFor(provider, key.id, model)) if (other !== slot) this.states.answered(provider, other);
   }
 
-  stateOf(provider: ProviderId, keyId: string): KeyState {
-    return this.states.get(provider, keyId, this.now());
+  /** Stores what the failure says in the slot it concerns, and returns that slot. */
+  private record(provider: ProviderId, key: PoolKey, err: UpstreamError, model: string | null | undefined, now: number): string {
+    if (err.upstreamStatus === 402 || (err.upstreamStatus === 429 && err.code === 'insufficient_quota')) {
+      this.states.coolUntil(provider, key.id, now + OUT_OF_CREDIT_COOLDOWN_MS, now);
+      return key.id;
+    }
+    if (err.upstreamStatus === 429) {
+      const until = now + (retryAfterMs(err.headers['retry-after'], now) ?? DEFAULT_COOLDOWN_MS);
+      const scope = model ? rateLimitScope(provider, model) : null;
+      const slot = scope ? scopedSlot(key.id, scope) : key.id;
+      if (this.states.coolUntil(provider, slot, until, now)) return slot;
+      // No room left for another model's state (bounded): the whole key cools, as it did before.
+      this.states.coolUntil(provider, key.id, until, now);
+      return key.id;
+    }
+    const forModel = isModelRefusal(err, model) ? model! : null;
+    let slot = forModel ? scopedSlot(key.id, forModel) : key.id;
+    const was = this.states.get(provider, slot, now).state;
+    if (!this.states.setAside(provider, slot, now)) this.states.setAside(provider, (slot = key.id), now);
+    if (was !== 'set_aside') {
+      const what = forModel && slot !== key.id ? `for model '${forModel}' ` : '';
+      this.warn?.(`provider key '${key.label}' (…${key.last4}) of ${provider} was refused ${what}with HTTP ${err.upstreamStatus}; set aside ${what}until it is changed on the Providers page or a try with it succeeds`);
+    }
+    return slot;
+  }
+
+  /** A key's state: its own, or (with `model`) for that model, its own and the model's together. */
+  stateOf(provider: ProviderId, keyId: string, model?: string | null): KeyState {
+    return this.stateFor(provider, keyId, model, this.now());
+  }
+
+  /** The key's states for one model or model class (`class:opus-4`) that are not active: what a 429 or a 403 of that model left. */
+  modelStatesOf(provider: ProviderId, keyId: string): { model: string; state: Exclude<KeyState, { state: 'active' }> }[] {
+    const now = this.now();
+    const out: { model: string; state: Exclude<KeyState, { state: 'active' }> }[] = [];
+    for (const slot of this.states.slotsOf(provider, keyId)) {
+      const state = isScopedSlot(slot) ? this.states.get(provider, slot, now) : null;
+      if (state && state.state !== 'active') out.push({ model: slot.slice(keyId.length + 1), state });
+    }
+    return out;
+  }
+
+  /**
+   * How long until a key of the provider serves the model again, by the pool's knowledge (null:
+   * one serves now, or none will by itself: all set aside). A 429 that came without a
+   * `retry-after` is sent on with this one, so the client waits as long as the gateway would.
+   */
+  retryAfterMs(settings: ProviderSettings, model?: string | null): number | null {
+    const now = this.now();
+    let soonest = Number.POSITIVE_INFINITY;
+    for (const k of settings.keys ?? []) {
+      const s = this.stateFor(settings.id, k.id, model, now);
+      if (s.state === 'active') return null;
+      if (s.state === 'cooling') soonest = Math.min(soonest, s.until - now);
+    }
+    return Number.isFinite(soonest) ? Math.max(0, soonest) : null;
+  }
+
+  /**
+   * The key's state for the model: set aside if any of its slots is, else cooling until the
+   * latest cooldown ends, else active (a probe due if a slot's cooldown ended unclaimed).
+   */
+  private stateFor(provider: ProviderId, keyId: string, model: string | null | undefined, now: number): KeyState {
+    if (!model) return this.states.get(provider, keyId, now);
+    let due: KeyState | null = null;
+    let cooling: KeyState | null = null;
+    for (const slot of slotsFor(provider, keyId, model)) {
+      const s = this.states.get(provider, slot, now);
+      if (s.state === 'set_aside') return s;
+      if (s.state === 'cooling') {
+        if (!cooling || (cooling.state === 'cooling' && s.until > cooling.until)) cooling = s;
+      } else if (s.probeDue) due = s;
+    }
+    return cooling ?? due ?? { state: 'active' };
+  }
+
+  /** Claims the probe of every slot of the key whose cooldown ended: this request tries the key for them all. */
+  private claimProbe(provider: ProviderId, keyId: string, model: string | null | undefined, now: number): boolean {
+    let claimed = false;
+    for (const slot of slotsFor(provider, keyId, model)) {
+      if (this.states.get(provider, slot, now).state === 'active' && this.states.claimProbe(provider, slot, now, now + PROBE_HOLD_MS)) claimed = true;
+    }
+    return claimed;
   }
 
   /** An admin added or changed the key: it starts active. */

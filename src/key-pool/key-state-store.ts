@@ -1,4 +1,5 @@
 import type { ProviderId } from '../providers/types';
+import { isScopedSlot } from './key-slots';
 
 /**
  * What the pool knows of one key: usable, cooling after a 429 or a 402, or set aside after a 401/403.
@@ -12,15 +13,20 @@ export type KeyState =
   | { state: 'set_aside'; since: number };
 
 /**
- * Where key states live. The memory implementation serves a single instance; a shared one
+ * Where key states live, per slot (key-slots.ts): `keyId` is a key's own id or, for a state of
+ * the key for one model, `keyId#scope`. The memory implementation serves a single instance; a shared one
  * (Redis, for several instances) implements the same calls. Reads are synchronous because they
  * run on every request: a shared store is expected to keep a local mirror.
  */
 export interface KeyStateStore {
   get(provider: ProviderId, keyId: string, now: number): KeyState;
-  /** A cooldown (a 429, a 402); it replaces a probe's hold, and of two cooldowns the later end wins. */
-  coolUntil(provider: ProviderId, keyId: string, until: number): void;
-  setAside(provider: ProviderId, keyId: string, now: number): void;
+  /**
+   * A cooldown (a 429, a 402); it replaces a probe's hold, and of two cooldowns the later end wins.
+   * False when a model's slot found no room (the store is bounded): the caller cools the key.
+   */
+  coolUntil(provider: ProviderId, keyId: string, until: number, now?: number): boolean;
+  /** Set aside (a 401/403); false when a model's slot found no room, as for coolUntil. */
+  setAside(provider: ProviderId, keyId: string, now: number): boolean;
   /**
    * Claims the probe of a key whose cooldown has ended (see KeyState): true for the one caller
    * that gets it, which holds the key as a probe until `holdUntil`; false when the key is not due.
@@ -32,7 +38,9 @@ export interface KeyStateStore {
    * again (the provider took it back); a 401 newer than the try stays.
    */
   answered(provider: ProviderId, keyId: string, okSince?: number): void;
-  /** Back to active (an admin added or changed the key). */
+  /** The slots of a key that hold a state: its own id and its models' (`keyId#scope`). */
+  slotsOf(provider: ProviderId, keyId: string): string[];
+  /** Back to active, for every model too (an admin added or changed the key: `keyId` is a key's own id). */
   clear(provider: ProviderId, keyId: string): void;
 }
 
@@ -41,12 +49,19 @@ const PROBE_DUE: KeyState = { state: 'active', probeDue: true };
 
 type Held = Exclude<KeyState, { state: 'active' }>;
 
+/** At most this many states of keys for one model are kept (models are many; keys are few). */
+export const MAX_SCOPED_STATES = 4096;
+
 /**
  * Key states in a Map; a set-aside key stays so until `clear` or a restart. A cooldown that ended
- * stays too, as a probe due, until a request claims it (its answer clears it).
+ * stays too, as a probe due, until a request claims it (its answer clears it); a model's one is
+ * dropped when room is needed for another.
  */
 export class MemoryKeyStateStore implements KeyStateStore {
   private readonly states = new Map<string, Held>();
+  private scoped = 0;
+
+  constructor(private readonly maxScoped = MAX_SCOPED_STATES) {}
 
   get(provider: ProviderId, keyId: string, now: number): KeyState {
     const s = this.states.get(`${provider}\0${keyId}`);
@@ -54,16 +69,16 @@ export class MemoryKeyStateStore implements KeyStateStore {
     return s.state === 'cooling' && s.until <= now ? PROBE_DUE : s;
   }
 
-  coolUntil(provider: ProviderId, keyId: string, until: number): void {
+  coolUntil(provider: ProviderId, keyId: string, until: number, now = Date.now()): boolean {
     const k = `${provider}\0${keyId}`;
     const s = this.states.get(k);
     // A set-aside key stays set aside; of two cooldowns the later end wins (a probe's hold always loses).
-    if (s?.state === 'set_aside' || (s?.state === 'cooling' && !s.probe && s.until >= until)) return;
-    this.states.set(k, { state: 'cooling', until });
+    if (s?.state === 'set_aside' || (s?.state === 'cooling' && !s.probe && s.until >= until)) return true;
+    return this.put(k, { state: 'cooling', until }, now);
   }
 
-  setAside(provider: ProviderId, keyId: string, now: number): void {
-    this.states.set(`${provider}\0${keyId}`, { state: 'set_aside', since: now });
+  setAside(provider: ProviderId, keyId: string, now: number): boolean {
+    return this.put(`${provider}\0${keyId}`, { state: 'set_aside', since: now }, now);
   }
 
   claimProbe(provider: ProviderId, keyId: string, now: number, holdUntil: number): boolean {
@@ -78,7 +93,7 @@ export class MemoryKeyStateStore implements KeyStateStore {
   holdProbe(provider: ProviderId, keyId: string, until: number): void {
     const k = `${provider}\0${keyId}`;
     if (this.states.get(k)?.state === 'set_aside') return;
-    this.states.set(k, { state: 'cooling', until, probe: true });
+    this.put(k, { state: 'cooling', until, probe: true }, Date.now());
   }
 
   /** Whether the answer ended a state (the Redis store sends it only then). */
@@ -86,11 +101,45 @@ export class MemoryKeyStateStore implements KeyStateStore {
     const k = `${provider}\0${keyId}`;
     const s = this.states.get(k);
     if (!(s?.state === 'cooling' && s.probe) && !(s?.state === 'set_aside' && okSince !== undefined && s.since < okSince)) return false;
-    this.states.delete(k);
+    this.drop(provider, keyId);
     return true;
   }
 
   clear(provider: ProviderId, keyId: string): void {
-    this.states.delete(`${provider}\0${keyId}`);
+    for (const slot of this.slotsOf(provider, keyId)) this.drop(provider, slot);
+  }
+
+  /** The slots of a key that hold a state: its own and its models'. */
+  slotsOf(provider: ProviderId, keyId: string): string[] {
+    const own = `${provider}\0${keyId}`;
+    const out: string[] = [];
+    for (const k of this.states.keys()) if (k === own || k.startsWith(`${own}#`)) out.push(k.slice(provider.length + 1));
+    return out;
+  }
+
+  /** One slot back to active. */
+  drop(provider: ProviderId, keyId: string): void {
+    if (this.states.delete(`${provider}\0${keyId}`) && isScopedSlot(keyId)) this.scoped--;
+  }
+
+  /** Stores a state; a new model's slot needs room: ended cooldowns of models make it, else none is taken. */
+  private put(k: string, s: Held, now: number): boolean {
+    if (isScopedSlot(k) && !this.states.has(k)) {
+      if (this.scoped >= this.maxScoped) this.prune(now);
+      if (this.scoped >= this.maxScoped) return false;
+      this.scoped++;
+    }
+    this.states.set(k, s);
+    return true;
+  }
+
+  /** Drops models' cooldowns that have ended (their probe is not sent: the model is simply active again). */
+  private prune(now: number): void {
+    for (const [k, s] of this.states) {
+      if (isScopedSlot(k) && s.state === 'cooling' && s.until <= now) {
+        this.states.delete(k);
+        this.scoped--;
+      }
+    }
   }
 }

@@ -21,6 +21,7 @@ export function anthropicCount(ctx: AppContext, clock: RequestClock, clientHeade
     if (decision.targets[0]?.provider !== 'anthropic') return null;
     const deps = ctx.adapterDeps;
     const only = keepTargets(decision, (t) => t.provider === 'anthropic', 'counted by Anthropic')!;
+    // Anthropic limits token counting apart from messages: a 429 here must not rest the key for the model's messages.
     return walkTargets(ctx, only, async (target, settings) => {
       const call = nativeMessagesCall(await inlineRemoteImages(body, deps), target.upstreamModel, settings, PROVIDER_CATALOG.anthropic.defaultBaseUrl, clientHeaders, '/v1/messages/count_tokens');
       const up = await openUpstream(ctx, target, call, { signal, clock, bodyTimeout: 'header', apiKey: settings.apiKey });
@@ -31,6 +32,6 @@ export function anthropicCount(ctx: AppContext, clock: RequestClock, clientHeade
       } catch {}
       if (typeof n !== 'number' || !Number.isFinite(n)) throw new UpstreamError('anthropic', null, 'Anthropic (anthropic) count_tokens answered without input_tokens.', true);
       return n;
-    }, { signal });
+    }, { signal, keyScope: 'count_tokens' });
   };
 }

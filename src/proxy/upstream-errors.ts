@@ -5,6 +5,7 @@ import { MAX_UPSTREAM_BODY_BYTES, readCapped } from '../providers/shared/read-ca
 import { ClassifierTimeout } from '../routing/classifier-strategy';
 import { redactKeyForms } from '../security/redact-key';
 import { UpstreamRedirectError } from './upstream-redirect';
+import { impliedRetryAfter } from '../key-pool/retry-after';
 
 /** Why the gateway aborted an upstream call (the abort reason tells errors apart). */
 export class GatewayAbort extends Error {
@@ -152,12 +153,12 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
   }
   const detail = redactSecrets(String(message).slice(0, 1000), apiKey).trim() || res.statusText || 'no details';
   const headers: Record<string, string> = {};
-  const retryAfter = res.headers.get('retry-after') ?? bodyRetryAfter;
+  const retryAfter = res.headers.get('retry-after') ?? bodyRetryAfter ?? impliedRetryAfter(res.headers);
   if (retryAfter && res.status === 429) headers['retry-after'] = retryAfter;
   // A provider refusing the gateway's own key is the operator's problem, not the client's: passing
   // 401/403 through would make SDKs report "your API key is wrong" to a client whose key is fine.
   if (res.status === 401 || res.status === 403) {
-    return new UpstreamError(
+    const refused = new UpstreamError(
       provider,
       res.status,
       `Upstream ${providerName(provider)} rejected the gateway's provider credentials (HTTP ${res.status}): ${detail}`,
@@ -165,6 +166,9 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
       502,
       'upstream_auth_failed',
     );
+    // The key pool tells a refusal of one model (set aside for that model) from a refused key.
+    refused.upstreamCode = code;
+    return refused;
   }
   // A 429 is a rate limit whatever the provider calls it (Gemini: RESOURCE_EXHAUSTED, a number as
   // its code; Anthropic: rate_limit_error): OpenAI's code, unless it is an account out of credit,

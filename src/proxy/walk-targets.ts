@@ -30,6 +30,11 @@ export interface WalkOptions<T> {
   settledOnReturn?: (value: T) => boolean;
   /** A key to try first on this provider's targets (see ProviderKeyPool.order): a follow-up's key. */
   firstKey?: { provider: ProviderId; keyId: string } | null;
+  /**
+   * What the key pool keeps this call's 429s and refusals under instead of the target's model,
+   * when the provider limits the endpoint apart (Anthropic's count_tokens has limits of its own).
+   */
+  keyScope?: string;
 }
 
 /** Retryable failures beyond this many tries stop the fallback walk (each may take a timeout). */
@@ -57,7 +62,7 @@ export function settleAnswer(breakers: AppContext['breakers'], target: RouteTarg
 
 /**
  * Whether a retryable failure is the provider's as a whole: it could not be reached or did not
- * answer in time, whatever the model. An HTTP error (429, 5xx) or a broken answer may be one
+ * answer in time, whatever the model. An HTTP error (5xx; a 429 is left to the key pool) or a broken answer may be one
  * model's (retired, overloaded): it opens that model's circuit, the provider's only once failures
  * of several models add up (routing/circuit-breaker.ts).
  */
@@ -122,7 +127,8 @@ export async function walkTargets<T>(
     // while MAX_TRIES bounds the waits (timeouts) of a walk.
     tries++;
     const settings = snap.providers.get(target.provider)!;
-    const keys = keyPool.order(settings, opts.firstKey?.provider === target.provider ? opts.firstKey.keyId : null);
+    const model = opts.keyScope ?? target.upstreamModel;
+    const keys = keyPool.order(settings, opts.firstKey?.provider === target.provider ? opts.firstKey.keyId : null, model);
     let failure: UpstreamError | null = null;
     for (const key of keys.length > 0 ? keys : [null]) {
       const start = performance.now();
@@ -130,7 +136,7 @@ export async function walkTargets<T>(
       try {
         const value = await attempt(target, withKey(settings, key));
         if (opts.settledOnReturn?.(value) ?? true) breakers.onSuccess(target.provider, target.upstreamModel);
-        if (key) keyPool.answered(target.provider, key, sentAt);
+        if (key) keyPool.answered(target.provider, key, sentAt, model);
         attempts.push(attemptRecord(target, 200, null, performance.now() - start, key));
         return { ok: true, value, target, attempts, spent };
       } catch (err) {
@@ -151,14 +157,15 @@ export async function walkTargets<T>(
           return { ok: false, error: e.code === 'unsupported_parameter' ? (refused ?? e) : e, target, attempts, spent };
         }
         failure = e;
-        if (key && !isKeyFailure(e)) keyPool.answered(target.provider, key);
+        if (key && !isKeyFailure(e)) keyPool.answered(target.provider, key, undefined, model);
         if (!key || !isKeyFailure(e)) break;
         // Not when an admin removed or replaced the key meanwhile: its id (`main`) may name a new key now.
-        if (stillInPool(ctx, target.provider, key)) keyPool.reportFailure(target.provider, key, e);
+        if (stillInPool(ctx, target.provider, key)) keyPool.reportFailure(target.provider, key, e, model);
         if (opts.signal?.aborted) break;
       }
     }
     const e = failure!;
+    if (keys.length > 0) rateLimitedUntilPoolFrees(e, keyPool.retryAfterMs(settings, model));
     // Every key refused (401/403, 402), or the provider has none at all (switched on without one):
     // either way the provider refused the gateway's credentials, not the client's request.
     const keysExhausted = isKeyFailure(e);
@@ -171,13 +178,24 @@ export async function walkTargets<T>(
     }
     // Every key refused (401/403, 402 out of credit), or the model not served there (404), is the operator's
     // problem with this target, not the client's: the next one may still answer. The upstream itself
-    // answered, so its breaker hears a success.
-    if (e.isRetryable) breakers.onFailure(target.provider, target.upstreamModel, failureKind(e));
+    // answered, so its breaker hears a success. So does a 429 on every key: the pool rests the keys
+    // for as long as the provider says; an open circuit would answer 503 "failing" for 30 s instead of
+    // the provider's 429 and its retry-after (and a one-key provider's clients would be refused locally).
+    if (e.isRetryable && !keysExhausted) breakers.onFailure(target.provider, target.upstreamModel, failureKind(e));
     else breakers.onSuccess(target.provider, target.upstreamModel);
     lastError = e;
     if (opts.signal?.aborted) break;
   }
   return { ok: false, error: lastError ?? refused ?? circuitOpen(decision, Number.isFinite(retryAfterMs) ? retryAfterMs : 1000), target: last, attempts, spent };
+}
+
+/**
+ * A 429 the upstream sent without a `retry-after` gets the gateway's: when the first of the
+ * provider's keys is back for the model (each key tried was just cooled). The client's SDK then waits that long rather than retrying at once into the same wall.
+ */
+function rateLimitedUntilPoolFrees(e: UpstreamError, ms: number | null): void {
+  if (e.upstreamStatus !== 429 || e.code === 'insufficient_quota' || e.headers['retry-after'] || ms === null) return;
+  e.headers['retry-after'] = String(Math.max(1, Math.ceil(ms / 1000)));
 }
 
 /** Whether the pool still holds this key, the same secret under the same id. */

@@ -108,16 +108,19 @@ export class RedisKeyStateStore implements KeyStateStore {
     return this.mirror.get(provider, keyId, now);
   }
 
-  coolUntil(provider: ProviderId, keyId: string, until: number): void {
+  /** Bounded as the mirror is: a model's slot the mirror has no room for is not shared either. */
+  coolUntil(provider: ProviderId, keyId: string, until: number, now = Date.now()): boolean {
+    if (!this.mirror.coolUntil(provider, keyId, until, now)) return false;
     this.hold(provider, keyId);
-    this.mirror.coolUntil(provider, keyId, until);
     this.run(COOL, provider, keyId, 'state', [until, Date.now(), this.channel, this.link.origin, provider, keyId]);
+    return true;
   }
 
-  setAside(provider: ProviderId, keyId: string, now: number): void {
+  setAside(provider: ProviderId, keyId: string, now: number): boolean {
+    if (!this.mirror.setAside(provider, keyId, now)) return false;
     this.hold(provider, keyId);
-    this.mirror.setAside(provider, keyId, now);
     this.run(SET_ASIDE, provider, keyId, 'state', [now, this.channel, this.link.origin, provider, keyId]);
+    return true;
   }
 
   /**
@@ -148,10 +151,19 @@ export class RedisKeyStateStore implements KeyStateStore {
     this.run(ANSWERED, provider, keyId, 'state', [this.channel, this.link.origin, provider, keyId, okSince ?? -1]);
   }
 
+  slotsOf(provider: ProviderId, keyId: string): string[] {
+    return this.mirror.slotsOf(provider, keyId);
+  }
+
+  /** The key's own slot and every model's slot this instance knows of (each instance hears of all of them). */
   clear(provider: ProviderId, keyId: string): void {
-    this.held.delete(`${provider}:${keyId}`);
-    this.mirror.clear(provider, keyId);
-    this.run(CLEAR, provider, keyId, 'clear', [this.channel, this.link.origin, provider, keyId]);
+    const slots = new Set([keyId, ...this.mirror.slotsOf(provider, keyId)]);
+    for (const [k, [p, slot]] of this.held) if (p === provider && k.startsWith(`${provider}:${keyId}#`)) slots.add(slot);
+    for (const slot of slots) {
+      this.held.delete(`${provider}:${slot}`);
+      this.mirror.drop(provider, slot);
+      this.run(CLEAR, provider, slot, 'clear', [this.channel, this.link.origin, provider, slot]);
+    }
   }
 
   private get channel(): string {
@@ -201,7 +213,7 @@ export class RedisKeyStateStore implements KeyStateStore {
   private apply(provider: ProviderId, keyId: string, s: Notice['s'], t: number): void {
     if (s === 'active') {
       this.held.delete(`${provider}:${keyId}`);
-      this.mirror.clear(provider, keyId);
+      this.mirror.drop(provider, keyId);
       return;
     }
     this.hold(provider, keyId);
@@ -252,7 +264,7 @@ export class RedisKeyStateStore implements KeyStateStore {
     for (const [k, [provider, keyId]] of [...this.held]) {
       if (!seen.has(k) && fresh(k)) {
         this.held.delete(k);
-        this.mirror.clear(provider, keyId);
+        this.mirror.drop(provider, keyId);
       }
     }
   }

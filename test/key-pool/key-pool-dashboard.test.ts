@@ -1,5 +1,6 @@
 /** The Providers page's key pool, over real HTTP as the dashboard's forms send it. */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
+import { scopedSlot } from '../../src/key-pool/key-slots';
 import { makeUser, login } from '../helpers/admin-harness';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 
@@ -52,7 +53,9 @@ test('the Providers page lists the pool with states; an admin adds and removes k
 
   gw.ctx.keyPool.states.coolUntil('openai', id, Date.now() + 60_000);
   gw.ctx.keyPool.states.setAside('openai', 'env', Date.now());
+  gw.ctx.keyPool.states.setAside('openai', scopedSlot(id, 'gpt-4.1'), Date.now());
   const states = poolOf(await page(viewer), 'openai');
+  expect(states).toContain('data-model-state="set_aside">gpt-4.1: set aside');
   expect(states).toContain(`data-key-id="${id}" data-state="cooling"`);
   expect(states).toContain('cooling until');
   expect(states).toContain('data-key-id="env" data-state="set_aside"');

@@ -83,7 +83,7 @@ test('a 429 moves traffic to the other key until its retry-after has passed', as
   expect(attempts.map((a: any) => [a.key, a.keyLast4, a.status])).toEqual([['second', 'WXYZ', 429], ['env', '6789', 200]]);
   expect(first.row.attempts).not.toContain(POOL_KEY);
   expect(first.row.providerKeyId).toBe('env');
-  expect(gw.ctx.keyPool.stateOf('openai', poolKeyId)).toEqual({ state: 'cooling', until: clock.now + 30_000 });
+  expect(gw.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o-mini')).toEqual({ state: 'cooling', until: clock.now + 30_000 });
 
   refuse.clear();
   openai.requests.length = 0;
@@ -99,7 +99,7 @@ test('a 429 moves traffic to the other key until its retry-after has passed', as
 test('a 429 without retry-after cools the key for 60 s', async () => {
   refuse.set(bearer(POOL_KEY), { status: 429 });
   await chat();
-  expect(gw.ctx.keyPool.stateOf('openai', poolKeyId)).toEqual({ state: 'cooling', until: clock.now + 60_000 });
+  expect(gw.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o-mini')).toEqual({ state: 'cooling', until: clock.now + 60_000 });
 });
 
 test('a 401 sets a key aside; the request still succeeds on the other key, and later ones avoid it', async () => {
@@ -273,7 +273,7 @@ describe('Gemini (the key goes in x-goog-api-key)', () => {
     // G2 is tried once (refused, then G1 answers), then cools for 10 s.
     expect(seen().filter((k) => k === G2).length).toBe(1);
     expect(seen().filter((k) => k === G1).length).toBe(4);
-    expect(g.ctx.keyPool.stateOf('gemini', g.ctx.state.getSnapshot().providers.get('gemini')!.keys![1]!.id).state).toBe('cooling');
+    expect(g.ctx.keyPool.stateOf('gemini', g.ctx.state.getSnapshot().providers.get('gemini')!.keys![1]!.id, 'gemini-2.5-flash').state).toBe('cooling');
   });
 
   test("Google's 429 names its wait only in the body (RetryInfo): the key rests that long, and the client is told to wait it out", async () => {
@@ -284,10 +284,10 @@ describe('Gemini (the key goes in x-goog-api-key)', () => {
     // Both keys rest (G2 from the test above until its 10 s pass, then G1 here): the client's 429.
     // G2 is back first: the first request probes it (it answers), then G1 gets its turn and is refused.
     clock.now += 11_000;
-    for (let i = 0; i < 3 && g.ctx.keyPool.stateOf('gemini', g1).state === 'active'; i++) {
+    for (let i = 0; i < 3 && g.ctx.keyPool.stateOf('gemini', g1, 'gemini-2.5-flash').state === 'active'; i++) {
       await g.openai().chat.completions.create({ model: 'gemini/gemini-2.5-flash', messages: msgs }).catch(() => {});
     }
-    expect(g.ctx.keyPool.stateOf('gemini', g1)).toEqual({ state: 'cooling', until: clock.now + 37_000 });
+    expect(g.ctx.keyPool.stateOf('gemini', g1, 'gemini-2.5-flash')).toEqual({ state: 'cooling', until: clock.now + 37_000 });
     refused = G2;
     const res = await fetch(`${g.url}/v1/messages?beta=true`, {
       method: 'POST',
@@ -297,6 +297,6 @@ describe('Gemini (the key goes in x-goog-api-key)', () => {
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('37');
     expect(((await res.json()) as any).error.type).toBe('rate_limit_error');
-    expect(g.ctx.keyPool.stateOf('gemini', g2)).toEqual({ state: 'cooling', until: clock.now + 37_000 });
+    expect(g.ctx.keyPool.stateOf('gemini', g2, 'gemini-2.5-flash')).toEqual({ state: 'cooling', until: clock.now + 37_000 });
   });
 });

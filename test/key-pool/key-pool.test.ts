@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'bun:test';
 import { UpstreamError } from '../../src/errors/api-error';
 import { PROBE_HOLD_MS, ProviderKeyPool } from '../../src/key-pool/key-pool';
-import { DEFAULT_COOLDOWN_MS, retryAfterMs } from '../../src/key-pool/retry-after';
+import { DEFAULT_COOLDOWN_MS, durationMs, impliedRetryAfter, retryAfterMs } from '../../src/key-pool/retry-after';
 import type { PoolKey, ProviderSettings } from '../../src/providers/types';
 
 const key = (id: string, weight = 1): PoolKey => ({ id, label: id, last4: id.slice(-4), weight, apiKey: `sk-${id}-secret` });
@@ -25,6 +25,14 @@ describe('retry-after', () => {
     expect(retryAfterMs('soon', now)).toBeNull();
     expect(retryAfterMs('0', now)).toBeNull();
     expect(retryAfterMs(undefined, now)).toBeNull();
+  });
+
+  test("OpenAI's reset durations and retry-after-ms; a limit not exhausted names no wait", () => {
+    expect([durationMs('6m0s'), durationMs('1s'), durationMs('20ms'), durationMs('1h2m3.5s'), durationMs('soon'), durationMs('')]).toEqual([360_000, 1000, 20, 3_723_500, null, null]);
+    expect(impliedRetryAfter(new Headers({ 'retry-after-ms': '1500' }))).toBe('2');
+    expect(impliedRetryAfter(new Headers({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '20ms' }))).toBe('1');
+    expect(impliedRetryAfter(new Headers({ 'x-ratelimit-remaining-tokens': '5', 'x-ratelimit-reset-tokens': '6m0s' }))).toBeNull();
+    expect(impliedRetryAfter(new Headers({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '2s', 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': '1m30s' }))).toBe('90');
   });
 });
 

@@ -73,8 +73,8 @@ test('after a cooldown ends, one request probes the key; the others at that mome
   const seen = keysSeen();
   expect(seen.filter((k) => k === `Bearer ${POOL_KEY}`).length).toBe(1); // before: 6 of the 8 (its weight's share)
   expect(seen.filter((k) => k === `Bearer ${ENV_KEY}`).length).toBe(8);
-  // The probe's 429 cooled it again for its retry-after.
-  expect(gw.ctx.keyPool.stateOf('openai', poolKeyId)).toEqual({ state: 'cooling', until: clock.now + 20_000 });
+  // The probe's 429 cooled it again for its retry-after (for the model: OpenAI's limits are per model).
+  expect(gw.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o-mini')).toEqual({ state: 'cooling', until: clock.now + 20_000 });
 });
 
 test('a probe that answers makes the key active for everyone: the weights apply again', async () => {

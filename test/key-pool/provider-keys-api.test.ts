@@ -1,5 +1,6 @@
 /** POST/DELETE /api/providers/{id}/keys and the pool in GET /api/providers/{id}: last four only, admins change, viewers read. */
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { scopedSlot } from '../../src/key-pool/key-slots';
 import { replayJson, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, type TestGateway } from '../helpers/start-gateway';
 import { api, json, makeUser, useAdminGateway, type Session } from '../helpers/admin-harness';
@@ -83,6 +84,21 @@ describe('provider key pool API', () => {
     expect(after.find((k) => k.id === idA).usage_24h).toEqual({ requests: 0, errors: 0, cost_usd: 0 });
     gw.ctx.keyPool.reset('openai', idA);
     gw.ctx.keyPool.reset('openai', 'env');
+  });
+
+  test('a key cooling or set aside for single models lists them under `models` and stays active itself; an admin change clears them', async () => {
+    const now = Date.now();
+    gw.ctx.keyPool.states.coolUntil('openai', scopedSlot(idA, 'gpt-4o'), now + 45_000);
+    gw.ctx.keyPool.states.setAside('openai', scopedSlot(idA, 'gpt-4.1'), now);
+    const a = (await keysOf(viewer)).find((k) => k.id === idA);
+    expect(a).toMatchObject({ state: 'active', cooling_until: null });
+    expect(a.models).toEqual([
+      { model: 'gpt-4o', state: 'cooling', cooling_until: new Date(now + 45_000).toISOString() },
+      { model: 'gpt-4.1', state: 'set_aside', cooling_until: null },
+    ]);
+    expect((await keysOf(viewer)).find((k) => k.id === 'env').models).toEqual([]);
+    gw.ctx.keyPool.reset('openai', idA);
+    expect((await keysOf(viewer)).find((k) => k.id === idA).models).toEqual([]);
   });
 
   test('viewers cannot add or remove keys', async () => {

@@ -41,8 +41,8 @@ const chat = (gw: TestGateway) =>
 describe('shared provider key states', () => {
   test('a key cooled down by a 429 on A is skipped by B', async () => {
     expect((await chat(A)).status).toBe(200);
-    expect(A.ctx.keyPool.stateOf('openai', poolKeyId).state).toBe('cooling');
-    expect(await eventually(() => B.ctx.keyPool.stateOf('openai', poolKeyId).state === 'cooling', 3_000)).toBe(true);
+    expect(A.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o-mini').state).toBe('cooling');
+    expect(await eventually(() => B.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o-mini').state === 'cooling', 3_000)).toBe(true);
     const seen = upstream.requests.length;
     for (let i = 0; i < 4; i++) expect((await chat(B)).status).toBe(200);
     const fromB = upstream.requests.slice(seen).map((r) => r.headers.authorization);
@@ -60,7 +60,7 @@ describe('shared provider key states', () => {
     const { redisEnv } = await import('../helpers/redis-env');
     const C = await startGateway({ env: { ...redisEnv(cluster.prefix), ...providerEnv('openai', `${upstream.url}/v1`) } });
     try {
-      expect(await eventually(() => C.ctx.keyPool.stateOf('openai', poolKeyId).state === 'cooling', 2_000)).toBe(true);
+      expect(await eventually(() => C.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o-mini').state === 'cooling', 2_000)).toBe(true);
     } finally {
       await C.close();
     }

@@ -92,6 +92,8 @@ interface PreFault {
   status: number;
   code: string;
   retryable: boolean;
+  /** A retryable failure the breaker does not count (a 429: the key pool rests the keys instead). */
+  keysOnly?: true;
   headers?: Record<string, string>;
 }
 
@@ -107,7 +109,7 @@ const PRE: PreFault[] = [
   {
     name: 'HTTP 429 with retry-after',
     handler: () => jsonResponse({ error: { message: 'slow down', code: 'rate_limit_exceeded' } }, 429, { 'retry-after': '7' }),
-    stream: false, status: 429, code: 'rate_limit_exceeded', retryable: true, headers: { 'retry-after': '7' },
+    stream: false, status: 429, code: 'rate_limit_exceeded', retryable: true, keysOnly: true, headers: { 'retry-after': '7' },
   },
   { name: 'slow headers (timeout)', handler: noAnswer, timed: true, stream: false, status: 504, code: 'upstream_timeout', retryable: true },
   { name: 'slow headers on a stream (timeout)', handler: noAnswer, timed: true, stream: true, status: 504, code: 'upstream_timeout', retryable: true },
@@ -162,7 +164,8 @@ describe('faults before the first byte', () => {
       }
     });
 
-    test(`${f.name}: ${f.retryable ? 'five in a row open the circuit; then a fast 503 without a call' : 'never opens the circuit'}`, async () => {
+    const opens = f.retryable && !f.keysOnly;
+    test(`${f.name}: ${opens ? 'five in a row open the circuit; then a fast 503 without a call' : 'never opens the circuit'}`, async () => {
       fake.handler = f.handler;
       const g = via();
       await fiveFailures(g, { model: MODEL, messages: msgs, stream: f.stream }, f.timed === true, async (res) => {
@@ -173,11 +176,11 @@ describe('faults before the first byte', () => {
       // The model's circuit opens on any retryable failure; its provider's only when the provider
       // failed as a whole (not reached, timed out, broke off), not on one model's HTTP errors.
       const providerWide = f.code === 'upstream_timeout' || f.code === 'upstream_unreachable';
-      expect(health.providers.openai.circuit).toBe(f.retryable && providerWide ? 'open' : 'closed');
-      expect(health.providers.openai.model_circuits.map((c: any) => [c.model, c.circuit])).toEqual(f.retryable ? [['gpt-4o-mini', 'open']] : []);
+      expect(health.providers.openai.circuit).toBe(opens && providerWide ? 'open' : 'closed');
+      expect(health.providers.openai.model_circuits.map((c: any) => [c.model, c.circuit])).toEqual(opens ? [['gpt-4o-mini', 'open']] : []);
       const before = fake.requests.length;
       const res = await post(g, { model: MODEL, messages: msgs });
-      if (f.retryable) {
+      if (opens) {
         const err = await expectApiError(res, 503);
         expect(err.code).toBe('circuit_open');
         expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);

@@ -16,6 +16,19 @@ function StateBadge(props: { k: ProviderKeyView }) {
   return <span class={`badge ${STATE_KIND[k.state]}`} title={title}>{k.state === 'set_aside' ? 'set aside' : 'active'}</span>;
 }
 
+/** The models (or Anthropic model classes) the key rests for while it serves the others: one small line each. */
+function ModelStates(props: { k: ProviderKeyView }) {
+  return (
+    <>
+      {(props.k.models ?? []).map((m) => (
+        <div class="muted small" data-model-state={m.state} safe>
+          {m.state === 'cooling' ? `${m.model}: cooling until ${dateTime(Date.parse(m.cooling_until!))}` : `${m.model}: set aside`}
+        </div>
+      ))}
+    </>
+  );
+}
+
 /** Where the pool shows why a key was not added (the add form stays open with what was typed). */
 export const keyPoolErrorSlot = (provider: string) => `provider-keys-${provider}-errors`;
 
@@ -43,7 +56,10 @@ export function KeyPoolView(props: { provider: string; keys: ProviderKeyView[]; 
                   <div><code class="small" safe>{`••••${k.last4}`}</code></div>
                 </td>
                 <td class="num">{String(k.weight)}</td>
-                <td><StateBadge k={k} /></td>
+                <td>
+                  <StateBadge k={k} />
+                  <ModelStates k={k} />
+                </td>
                 {/* One cell, three lines: the pool table must fit a provider card on a laptop-wide window. */}
                 <td class="num">
                   {`${compactNumber(k.usage_24h.requests)} req`}

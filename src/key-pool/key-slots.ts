@@ -1,0 +1,53 @@
+import type { UpstreamError } from '../errors/api-error';
+import type { ProviderId } from '../providers/types';
+
+/**
+ * Where a key's state is kept: the key itself (`keyId`: a 401, an account out of credit, a 429 of
+ * a provider whose limits are the account's) or the key for one model or model class
+ * (`keyId#scope`: a 429 of a provider whose limits are per model, a refusal of one model).
+ */
+export const scopedSlot = (keyId: string, scope: string) => `${keyId}#${scope}`;
+
+/** Whether a slot is a key's state for one model (a bounded store may have no room for another). */
+export const isScopedSlot = (slot: string) => slot.includes('#');
+
+/**
+ * What a provider's rate limits count per, for a model: null when they are the account's (the
+ * whole key cools). OpenAI and Gemini count per model; Anthropic per model class, one limit for
+ * every Opus 4.x, another for every Sonnet 4.x (claude-opus-4-1 and claude-opus-4-5 share it),
+ * while each 3.x model has its own. DeepSeek, Moonshot and Grok are taken as account-wide (the
+ * safe side: a 429 there rests the whole key, as before).
+ */
+export function rateLimitScope(provider: ProviderId, model: string): string | null {
+  if (provider === 'openai' || provider === 'gemini') return model;
+  if (provider !== 'anthropic') return null;
+  const m = /claude-(opus|sonnet|haiku)-(\d+)(?!\d)/.exec(model) ?? /claude-(\d+(?:[-.]\d)?)-(opus|sonnet|haiku)/.exec(model);
+  if (!m) return model;
+  const [family, version] = /\d/.test(m[1]!) ? [m[2]!, m[1]!.replace('-', '.')] : [m[1]!, m[2]!];
+  return `class:${family}-${version}`;
+}
+
+/**
+ * The slots that decide whether a key serves a model, the key's own first: the key, its model
+ * class's rate limit (where the provider has one), the model itself (a refusal of that model).
+ */
+export function slotsFor(provider: ProviderId, keyId: string, model: string | null | undefined): string[] {
+  if (!model) return [keyId];
+  const rate = rateLimitScope(provider, model);
+  const out = [keyId, scopedSlot(keyId, model)];
+  if (rate && rate !== model) out.splice(1, 0, scopedSlot(keyId, rate));
+  return out;
+}
+
+/**
+ * A 403 that refuses one model rather than the key: Anthropic's permission_error ("Your API key
+ * does not have permission to use the specified resource": a model, a feature), OpenAI's
+ * model_not_found ("Project `proj_…` does not have access to model `gpt-4o`"), or any refusal
+ * that names the model (Gemini's tuned models). A 403 that names no model (Gemini's leaked or
+ * disabled key, a region refused) is the key's.
+ */
+export function isModelRefusal(err: UpstreamError, model: string | null | undefined): boolean {
+  if (err.upstreamStatus !== 403 || !model) return false;
+  if (err.upstreamCode === 'permission_error' || err.upstreamCode === 'model_not_found') return true;
+  return model.length >= 3 && err.message.includes(model);
+}
