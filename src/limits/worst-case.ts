@@ -479,12 +479,14 @@ function worstCaseOwn(
   // Each of a chat request's `n` choices writes up to the output allowance (OpenAI, Gemini's candidateCount).
   const choices = endpoint === 'chat' ? Math.min(Math.floor(num(body.n) ?? 1), MAX_CHOICES) || 1 : 1;
   // Predicted outputs: the prediction's tokens the answer does not use bill as completion tokens
-  // (OpenAI's rejected_prediction_tokens), beside what max_tokens lets the model write.
-  const predicted = endpoint === 'chat' && body.prediction && typeof body.prediction === 'object' ? Math.ceil(Buffer.byteLength(JSON.stringify(body.prediction)) / BYTES_PER_TOKEN) : 0;
+  // (OpenAI's rejected_prediction_tokens), beside what max_tokens lets the model write: for the
+  // budget at their ceiling, a token a byte (as the prompt's), for TPM at the estimate.
+  const predictionBytes = endpoint === 'chat' && body.prediction && typeof body.prediction === 'object' ? Buffer.byteLength(JSON.stringify(body.prediction)) : 0;
+  const predicted = Math.ceil(predictionBytes / BYTES_PER_TOKEN);
   // Without an ask, the window itself (at most the output limit), not the window less the prompt
   // estimate: 3 bytes a token overstates most prompts (English runs ~4, a base64 image far more),
   // and every token the estimate overstates is one more the answer may write, at the dearer price.
-  const output = choices * ((asked ?? cap(prices.contextWindow ?? DEFAULT_OUTPUT_TOKENS)) + predicted);
+  const output = choices * ((asked ?? cap(prices.contextWindow ?? DEFAULT_OUTPUT_TOKENS)) + predictionBytes);
   // TPM reserves the default allowance at most when no cap was asked: a 1M-token window would
   // otherwise shut out every key whose TPM is below it. The budget reserves the real ceiling.
   const tpmOutput = asked !== null ? choices * (asked + predicted) : Math.min(output, choices * DEFAULT_OUTPUT_TOKENS);

@@ -309,10 +309,10 @@ test("a classifier group reserves its scoring call: the excerpt it sends and an 
   expect(worstPricesOf('worker', snap).classifierUsd).toBeUndefined();
 });
 
-test("a chat request's predicted output reserves its tokens as output too (the rejected ones bill as completion tokens)", () => {
-  const prediction = { type: 'content', content: 'x'.repeat(3_000) };
-  const predicted = Math.ceil(JSON.stringify(prediction).length / 3);
-  expect(worstCaseOf('chat', { max_tokens: 100, prediction }, 300, prices)).toEqual({ costUsd: (300 * 1000 + (100 + predicted) * 2000) / 1e6, tokens: 200 + predicted });
+test("a chat request's predicted output reserves its tokens as output too (the rejected ones bill as completion tokens): the budget a token a byte, TPM 3 bytes a token", () => {
+  const prediction = { type: 'content', content: 'a '.repeat(1_500) };
+  const bytes = JSON.stringify(prediction).length;
+  expect(worstCaseOf('chat', { max_tokens: 100, prediction }, 300, prices)).toEqual({ costUsd: (300 * 1000 + (100 + bytes) * 2000) / 1e6, tokens: 200 + Math.ceil(bytes / 3) });
 });
 
 test("a follow-up that reserves the whole window still reserves its tool fees beside it, and a priority request the window at the premium", () => {
