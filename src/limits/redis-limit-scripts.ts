@@ -54,7 +54,7 @@ local function settle(id, cost, tokens)
     local S = r['s'..i]
     local st = S..':st'
     if r.f ~= '1' and redis.call('HINCRBY', st, 'inflight', -1) < 0 then redis.call('HSET', st, 'inflight', 0) end
-    if tonumber(redis.call('HINCRBYFLOAT', st, 'reserved', -worst)) < 0 then redis.call('HSET', st, 'reserved', 0) end
+    if tonumber(redis.call('HINCRBYFLOAT', st, 'reserved', -worst)) < 1e-9 then redis.call('HSET', st, 'reserved', 0) end
     if redis.call('HGET', st, 'period') == r['p'..i] then redis.call('HINCRBYFLOAT', st, 'spend', cost) end
     if r['t'..i] == '1' then
       local est = tonumber(redis.call('HGET', S..':tokn', id))

@@ -390,11 +390,23 @@ function worstImagePrice(prices: WorstPrices, body: Record<string, unknown>, n: 
  */
 function promptEstimate(bodyBytes: number, files: FileInputs, prices: WorstPrices): number {
   const bySize = Math.ceil(bodyBytes / BYTES_PER_TOKEN);
-  const imageTokens = files.images * (prices.imageInputTokens ?? IMAGE_INPUT_TOKENS);
-  const extra = files.pdfTokens + imageTokens - Math.ceil((files.pdfChars + files.imageChars) / BYTES_PER_TOKEN);
+  const extra = files.pdfTokens + imageTokensOf(files, prices) - Math.ceil((files.pdfChars + files.imageChars) / BYTES_PER_TOKEN);
   const contextWindow = prices.contextWindow;
   if (extra <= 0) return bySize;
   return Math.max(bySize, Math.min(bySize + extra, contextWindow ?? Infinity));
+}
+
+const imageTokensOf = (files: FileInputs, prices: WorstPrices) => files.images * (prices.imageInputTokens ?? IMAGE_INPUT_TOKENS);
+
+/**
+ * The most prompt tokens a body of this size can bill, for the budget: a token stands for at least
+ * one byte of text in every provider's tokenizer, so the body's bytes, less its files' and images'
+ * data, bound its text's tokens ("a a a ..." runs 2 bytes a token, under the estimate's 3); plus
+ * the files' and images' tokens; never past the model's window. TPM, a rate, takes the estimate.
+ */
+function promptCeiling(bodyBytes: number, files: FileInputs, prices: WorstPrices, estimate: number): number {
+  const text = Math.max(bodyBytes - files.pdfChars - files.imageChars, 0);
+  return Math.max(estimate, Math.min(text + files.pdfTokens + imageTokensOf(files, prices), prices.contextWindow ?? Infinity));
 }
 
 /**
@@ -423,35 +435,40 @@ function tokenPriceMultiplier(endpoint: LimitedEndpoint, body: Record<string, un
 }
 
 /**
- * The most a request may cost and the tokens it may use: the prompt estimated from the body's
- * size, plus the output it asked to be capped at (`max_tokens`, `max_completion_tokens`,
- * `max_output_tokens`), else the model's context window (the prompt estimate is no lower bound to
+ * The most a request may cost and the tokens it may use: the prompt (for the cost its ceiling,
+ * promptCeiling; for the tokens its estimate from the body's size), plus the output it asked to
+ * be capped at (`max_tokens`, `max_completion_tokens`, `max_output_tokens`), else the model's context window (the prompt estimate is no lower bound to
  * take off it), else DEFAULT_OUTPUT_TOKENS; either at most the model's output limit, which the gateway lowers a
  * larger ask to. Images: `n` images at the dearest price their quality and size may
  * bill (worstImagePrice), plus output tokens each.
  */
 export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unknown>, bodyBytes: number, prices: WorstPrices): WorstCase {
   const files = fileInputsOf(endpoint, body);
-  const prompt = (endpoint === 'embeddings' ? tokenArrayCount(body.input) : null) ??
-    promptEstimate(bodyBytes, files, prices) + (prices.claude && endpoint !== 'images' ? claudeToolTokens(body) : 0);
+  const exact = endpoint === 'embeddings' ? tokenArrayCount(body.input) : null;
+  const toolTokens = prices.claude && endpoint !== 'images' ? claudeToolTokens(body) : 0;
+  // TPM, a rate, counts the estimate; the budget, which must never be overspent, the ceiling.
+  const estimate = promptEstimate(bodyBytes, files, prices);
+  const prompt = exact ?? estimate + toolTokens;
+  const billable = exact ?? promptCeiling(bodyBytes, files, prices, estimate) + toolTokens;
   // A prompt that reaches a long-context tier bills the whole request at the tier's prices.
-  const rate = atPrompt(prices, prompt);
+  const rate = atPrompt(prices, billable);
   // Counting tokens is free (its row costs nothing): it reserves nothing against a budget, but for
   // a classifier group's scoring call, which routing it makes (and every endpoint's) may run.
   const classifierUsd = prices.classifierUsd ?? 0;
   if (endpoint === 'count_tokens') return { costUsd: classifierUsd, tokens: 0 };
-  const result = worstCaseOwn(endpoint, body, prompt, rate, prices, files.readsItself);
+  const result = worstCaseOwn(endpoint, body, { tokens: prompt, billable }, rate, prices, files.readsItself);
   return { costUsd: result.costUsd + classifierUsd, tokens: result.tokens };
 }
 
 /** The worst case of the request itself (worstCaseOf, without the classifier calls its routing may make). */
 function worstCaseOwn(
-  endpoint: LimitedEndpoint, body: Record<string, unknown>, prompt: number, rate: { input: number; output: number }, prices: WorstPrices, readsFiles: boolean,
+  endpoint: LimitedEndpoint, body: Record<string, unknown>, promptTokens: { tokens: number; billable: number }, rate: { input: number; output: number }, prices: WorstPrices, readsFiles: boolean,
 ): WorstCase {
-  if (endpoint === 'embeddings') return { costUsd: (prompt * rate.input) / 1e6, tokens: prompt };
+  const { tokens: prompt, billable } = promptTokens;
+  if (endpoint === 'embeddings') return { costUsd: (billable * rate.input) / 1e6, tokens: prompt };
   if (endpoint === 'images') {
     const n = num(body.n) ?? 1;
-    return { costUsd: (prompt * rate.input + n * IMAGE_OUTPUT_TOKENS * rate.output) / 1e6 + n * worstImagePrice(prices, body, n), tokens: prompt };
+    return { costUsd: (billable * rate.input + n * IMAGE_OUTPUT_TOKENS * rate.output) / 1e6 + n * worstImagePrice(prices, body, n), tokens: prompt };
   }
   // What a target is sent is at most its model's output limit (proxy/output-limit.ts): reserve the smaller.
   const cap = (n: number) => (prices.maxOutputTokens ? Math.min(n, prices.maxOutputTokens) : n);
@@ -462,18 +479,20 @@ function worstCaseOwn(
   // Each of a chat request's `n` choices writes up to the output allowance (OpenAI, Gemini's candidateCount).
   const choices = endpoint === 'chat' ? Math.min(Math.floor(num(body.n) ?? 1), MAX_CHOICES) || 1 : 1;
   // Predicted outputs: the prediction's tokens the answer does not use bill as completion tokens
-  // (OpenAI's rejected_prediction_tokens), beside what max_tokens lets the model write.
-  const predicted = endpoint === 'chat' && body.prediction && typeof body.prediction === 'object' ? Math.ceil(Buffer.byteLength(JSON.stringify(body.prediction)) / BYTES_PER_TOKEN) : 0;
+  // (OpenAI's rejected_prediction_tokens), beside what max_tokens lets the model write: for the
+  // budget at their ceiling, a token a byte (as the prompt's), for TPM at the estimate.
+  const predictionBytes = endpoint === 'chat' && body.prediction && typeof body.prediction === 'object' ? Buffer.byteLength(JSON.stringify(body.prediction)) : 0;
+  const predicted = Math.ceil(predictionBytes / BYTES_PER_TOKEN);
   // Without an ask, the window itself (at most the output limit), not the window less the prompt
   // estimate: 3 bytes a token overstates most prompts (English runs ~4, a base64 image far more),
   // and every token the estimate overstates is one more the answer may write, at the dearer price.
-  const output = choices * ((asked ?? cap(prices.contextWindow ?? DEFAULT_OUTPUT_TOKENS)) + predicted);
+  const output = choices * ((asked ?? cap(prices.contextWindow ?? DEFAULT_OUTPUT_TOKENS)) + predictionBytes);
   // TPM reserves the default allowance at most when no cap was asked: a 1M-token window would
   // otherwise shut out every key whose TPM is below it. The budget reserves the real ceiling.
   const tpmOutput = asked !== null ? choices * (asked + predicted) : Math.min(output, choices * DEFAULT_OUTPUT_TOKENS);
   // A Messages request that lets Anthropic compact its context may sample twice (compactsContext).
   const samplings = endpoint === 'messages' && compactsContext(body) ? 2 : 1;
-  let tokensUsd = ((prompt * rate.input + output * rate.output) / 1e6) * samplings;
+  let tokensUsd = ((billable * rate.input + output * rate.output) / 1e6) * samplings;
   // A Responses follow-up carries the stored conversation the body does not show, as does a
   // Messages turn continuing a thread Anthropic holds, and a request
   // may name a file the upstream reads itself (a PDF by URL, an uploaded file id) or give it tools

@@ -56,7 +56,7 @@ test('a budget removed while Redis was out of reach, every instance restarted, t
   B = await start('gw-b', REDIS_URL);
   let admin = await login(A, 'admin', ADMIN_PASSWORD);
   expect((await api(A, 'PATCH', '/api/models/gpt-4o-mini', { as: admin, body: { input_price: PRICE, output_price: PRICE, cached_input_price: PRICE } })).status).toBe(200);
-  const k = await json(await api(A, 'POST', '/api/clients', { as: admin, body: { name: 'budget-restart', budget_usd: 0.1, budget_period: 'total' } }));
+  const k = await json(await api(A, 'POST', '/api/clients', { as: admin, body: { name: 'budget-restart', budget_usd: 0.2, budget_period: 'total' } }));
   expect(await eventually(() => B!.ctx.state.getSnapshot().clientsById?.has(k.id) === true, 3_000)).toBe(true);
   // $0.028 spent, counted in Redis (its spend is trusted there from now on).
   expect(await ask(B, k.key)).toBe('ok');
@@ -80,9 +80,11 @@ test('a budget removed while Redis was out of reach, every instance restarted, t
   const scope = { key: `c:${k.id}`, period: 'total' } as ScopeLimits;
   expect(await eventually(async () => (await A!.ctx.limits.loggedSpend(scope, Date.now())) >= 4 * 0.028 - 1e-9, 10_000, 50)).toBe(true);
 
-  // The budget again: $0.112 is spent, over $0.10, on both instances.
-  expect((await api(A, 'PATCH', `/api/clients/${k.id}`, { as: admin, body: { budget_usd: 0.1 } })).status).toBe(200);
-  for (const gw of [A, B]) expect(await eventually(() => gw.ctx.state.getSnapshot().clientsById?.get(k.id)?.limits?.scopes[0]?.budgetUsd === 0.1, 3_000)).toBe(true);
+  // The budget again: $0.112 is spent, and a request's worst case ($0.16: its body a token a byte
+  // and max_tokens, at the priority premium) more is over $0.20 on both instances (the $0.028
+  // Redis kept would let it in).
+  expect((await api(A, 'PATCH', `/api/clients/${k.id}`, { as: admin, body: { budget_usd: 0.2 } })).status).toBe(200);
+  for (const gw of [A, B]) expect(await eventually(() => gw.ctx.state.getSnapshot().clientsById?.get(k.id)?.limits?.scopes[0]?.budgetUsd === 0.2, 3_000)).toBe(true);
   expect(await ask(A, k.key)).toBe('budget_exceeded');
   expect(await ask(B, k.key)).toBe('budget_exceeded');
 });

@@ -25,7 +25,8 @@ setDefaultTimeout(60_000);
 
 const PRICE = 1000; // USD per 1M tokens: the fixture's 19 + 9 tokens cost $0.028
 const COST = 28 * (PRICE / 1e6);
-// Worst case of one request: ~30 prompt tokens estimated from the body plus max_tokens 10, about $0.04.
+// Worst case of one request: its 86-byte body a token a byte (the budget's prompt ceiling) plus
+// max_tokens 10, at gpt-4o-mini's priority premium (5/3): $0.16.
 const body = { model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user' as const, content: 'Hello' }] };
 
 let fake: FakeUpstream;
@@ -129,7 +130,7 @@ describe('budgets in Redis start from what PostgreSQL says was spent', () => {
   });
 
   test('Redis restarted empty after an outage served in fail mode open: the spend comes back from PostgreSQL', async () => {
-    const budget = 0.1;
+    const budget = 0.23;
     const k = await createKey('restart', { budget_usd: budget, budget_period: 'month' });
     expect(await ask(A, k.key)).toBe('ok');
     expect(await ask(B, k.key)).toBe('ok');
@@ -143,16 +144,19 @@ describe('budgets in Redis start from what PostgreSQL says was spent', () => {
 
     await redis.start();
     for (const gw of [A, B]) expect(await eventually(async () => (await redisOf(gw)) === 'ok', 10_000)).toBe(true);
-    // $0.084 spent: one more request's worst case (~$0.04) does not fit in $0.10, on either instance.
+    // $0.084 spent: one more request's worst case ($0.16) does not fit in $0.23, on either instance.
     const after = await Promise.all([ask(A, k.key), ask(B, k.key), ask(A, k.key), ask(B, k.key)]);
     expect(after).toEqual(['budget_exceeded', 'budget_exceeded', 'budget_exceeded', 'budget_exceeded']);
     expect(await rolledUp(k.id, spent)).toBeLessThanOrEqual(budget);
   });
 
   test('an instance cut off from Redis starts the budget from the spend it last saw there, not from its start', async () => {
-    const budget = 0.2;
+    // Eight requests spend $0.224, more than a worst case ($0.16): counted from its start (zero), A
+    // would serve nine more and pass the budget; from the $0.224 it saw, one.
+    const budget = 0.4;
+    const before = 8;
     const k = await createKey('cut-off', { budget_usd: budget, budget_period: 'month' });
-    for (let i = 0; i < 4; i++) expect(await ask(A, k.key)).toBe('ok');
+    for (let i = 0; i < before; i++) expect(await ask(A, k.key)).toBe('ok');
     proxy.cut();
     try {
       expect(await eventually(async () => (await redisOf(A)) === 'down', 5_000)).toBe(true);
@@ -160,7 +164,7 @@ describe('budgets in Redis start from what PostgreSQL says was spent', () => {
       const answers: string[] = [];
       while (answers.length < 10 && answers.at(-1) !== 'budget_exceeded') answers.push(await ask(A, k.key));
       expect(answers.at(-1)).toBe('budget_exceeded');
-      await rolledUp(k.id, (4 + answers.length - 1) * COST);
+      await rolledUp(k.id, (before + answers.length - 1) * COST);
       expect(await loggedSpend(k.id)).toBeLessThanOrEqual(budget);
     } finally {
       proxy.restore();

@@ -115,7 +115,9 @@ async function loggedSpend(id: number, n: number): Promise<number> {
 
 describe('Redis restarted empty, or its connections killed, with streams in flight', () => {
   test('a budget fully reserved by streams in flight stays reserved: no request is served past it, on either instance', async () => {
-    const budget = 0.2;
+    // A stream's worst case is ~$0.18 (its ~100-byte body a token a byte and max_tokens, at the
+    // priority premium): three are held before the budget refuses one.
+    const budget = 0.6;
     const k = await createKey('budget-in-flight', { budget_usd: budget, budget_period: 'month' });
     holdGate();
     const held: Opened[] = [];

@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm';
 import { clients, models } from '../../src/db/schema';
 import { fixtureJson, jsonResponse, readChunks, sseResponse } from '../helpers/fake-upstream';
 import { apiError } from '../helpers/start-gateway';
-import { chatBody, FIXTURE_COST, limitedClient, startLimitsRig, type LimitsRig } from './limits-helpers';
+import { chatBody, FIXTURE_COST, limitedClient, PRICE, startLimitsRig, type LimitsRig } from './limits-helpers';
 
 // A loaded CI machine starts a gateway slowly; a limit only bounds a hang.
 setDefaultTimeout(30_000);
@@ -19,7 +19,9 @@ const rowsOf = (id: number) => rig.gw.logs.filter((r) => r.clientId === id);
 
 test('50 parallel requests against a budget that fits about 10: spend never passes it, the rest get budget_exceeded', async () => {
   rig.fake.handler = async () => (await Bun.sleep(20), jsonResponse(fixtureJson('openai', 'chat.json')));
-  const budget = 0.4;
+  // Each reserves its body a token a byte (the budget's prompt ceiling) and max_tokens: ~$0.094.
+  const worst = ((JSON.stringify(chatBody()).length + 10) * PRICE) / 1e6;
+  const budget = 10 * worst;
   const c = await limitedClient(rig.gw, 'parallel-budget', { budgetUsd: budget, budgetPeriod: 'month' });
   const client = rig.gw.openai(c.key);
   const results = await Promise.allSettled(Array.from({ length: 50 }, () => client.chat.completions.create(chatBody())));
@@ -56,12 +58,12 @@ test('period spend starts from the logged spend (daily rollup), and a new day st
   const day = rig.gw.ctx.sqlite.query('INSERT INTO usage_client_daily (day, client_id, requests, cost_usd) VALUES (?, ?, 1, ?)');
   day.run(today, c.id, 0.04);
   day.run(today - 86_400_000, c.id, 5);
-  rig.gw.ctx.db.update(clients).set({ budgetUsd: 0.1, budgetPeriod: 'day' }).where(eq(clients.id, c.id)).run();
+  rig.gw.ctx.db.update(clients).set({ budgetUsd: 0.15, budgetPeriod: 'day' }).where(eq(clients.id, c.id)).run();
   await rig.gw.ctx.limits.seed(rig.gw.ctx.state.reload());
   expect(rig.gw.ctx.limits.counters.spend(scopeOf(c.id), rig.clock.now)).toBeCloseTo(0.04, 10);
 
   const client = rig.gw.openai(c.key);
-  await client.chat.completions.create(chatBody()); // 0.04 + 0.028 spent; a next worst case (~0.039) does not fit
+  await client.chat.completions.create(chatBody()); // 0.04 + 0.028 spent; a next worst case (~0.094) does not fit
   const err = await apiError(client.chat.completions.create(chatBody()));
   expect(err).toBeInstanceOf(OpenAI.RateLimitError);
   expect(err.code).toBe('budget_exceeded');
@@ -145,7 +147,7 @@ test('a prompt that reaches a long-context tier reserves at the tier price, and 
   }).run();
   const c = await limitedClient(rig.gw, 'long-context', { budgetUsd: 1, budgetPeriod: 'day' });
   const body = JSON.stringify(chatBody('lim-long', { messages: [{ role: 'user', content: 'x'.repeat(3_000) }] }));
-  const prompt = Math.ceil(body.length / 3); // the reservation's prompt estimate: bytes / 3
+  const prompt = body.length; // the budget's prompt ceiling: a token a byte
   expect(prompt).toBeGreaterThanOrEqual(1000);
   const post = (b: string, key = c.key) =>
     fetch(`${rig.gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: b });

@@ -46,7 +46,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('limits pages in Chromi
     await page.waitForSelector('#main [data-page="clients"]');
     const id = env.gw.clientId;
     await page.click(`#client-${id} button[aria-label="Edit limits"]`);
-    await page.fill(`#client-${id}-budget`, '0.1');
+    // $0.20: the request's worst case (~$0.16: its body a token a byte and max_tokens, at the priority premium) fits.
+    await page.fill(`#client-${id}-budget`, '0.2');
     await page.selectOption(`#client-${id}-period`, 'day');
     await page.fill(`#client-${id}-rpm`, '60');
     await page.selectOption(`#client-${id}-team`, { label: 'research' });
@@ -59,9 +60,9 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('limits pages in Chromi
     expect(response.headers.get('x-ratelimit-limit-requests')).toBe('60');
     await page.reload();
     await page.waitForSelector(`#client-${id} .budget-bar`);
-    expect(await page.textContent(`#client-${id} .budget`)).toContain('of $0.10 today');
+    expect(await page.textContent(`#client-${id} .budget`)).toContain('of $0.20 today');
     const width = await page.evaluate((sel) => (document.querySelector(sel) as HTMLElement).style.width, `#client-${id} .budget-bar > span`);
-    expect(width).toBe('28%');
+    expect(width).toBe('14%');
     await page.click('.nav a:text-is("Teams")');
     await page.waitForSelector('#teams-table .team-name:text-is("research")');
     expect(await page.textContent('#teams-table')).toContain('$0.028 of $10.00 this month');

@@ -26,10 +26,10 @@ export async function teamSpendStaysWithTheTeam(start: () => Promise<TestGateway
     return json(r);
   };
   await call(first, 'PATCH', `/api/models/${encodeURIComponent('gpt-4o-mini')}`, { input_price: PRICE, output_price: PRICE });
-  // Budgets of $0.12: $0.056 spent plus a request's worst case (~$0.068: its prompt and max_tokens,
-  // at the priority premium a project may default to) does not fit; $0.028 or $0 does.
-  const teamA = await call(first, 'POST', '/api/teams', { name: 'team-a', budget_usd: 0.12, budget_period: 'total' });
-  const teamB = await call(first, 'POST', '/api/teams', { name: 'team-b', budget_usd: 0.12, budget_period: 'total' });
+  // Budgets of $0.21: a request's worst case is ~$0.17 (its ~90-byte body a token a byte plus
+  // max_tokens, at OpenAI's priority premium): $0.028 spent plus it fits, $0.056 plus it does not.
+  const teamA = await call(first, 'POST', '/api/teams', { name: 'team-a', budget_usd: 0.21, budget_period: 'total' });
+  const teamB = await call(first, 'POST', '/api/teams', { name: 'team-b', budget_usd: 0.21, budget_period: 'total' });
   const mover = await call(first, 'POST', '/api/clients', { name: 'mover', team_id: teamA.id });
   const stayer = await call(first, 'POST', '/api/clients', { name: 'stayer', team_id: teamA.id });
 

@@ -1,4 +1,7 @@
-/** The worst case a request reserves: prompt from the body's size, output from its cap or the model's window. */
+/**
+ * The worst case a request reserves: the prompt from the body's size (the budget a token a byte, its
+ * ceiling; TPM 3 bytes a token, its estimate), output from its cap or the model's window.
+ */
 import { expect, test } from 'bun:test';
 import { worstCaseOf, worstPricesOf, DEFAULT_OUTPUT_TOKENS, DEFAULT_WEB_SEARCHES, IMAGE_INPUT_TOKENS, SEARCH_CONTENT_TOKENS } from '../../src/limits/worst-case';
 import { PDF_PAGE_MAX_TOKENS } from '../../src/usage/file-tokens';
@@ -7,15 +10,17 @@ import { group, makeSnapshot, model } from '../routing/snapshot-fixture';
 
 const prices = { input: 1000, output: 2000, image: 0.04, contextWindow: 10_000 };
 
-test('chat: prompt by bytes / 3 plus max_tokens (or max_completion_tokens) at the output price', () => {
-  expect(worstCaseOf('chat', { max_tokens: 100 }, 300, prices)).toEqual({ costUsd: (100 * 1000 + 100 * 2000) / 1e6, tokens: 200 });
+test('chat: the budget reserves the prompt at a token a byte, TPM at bytes / 3, plus max_tokens (or max_completion_tokens) at the output price', () => {
+  expect(worstCaseOf('chat', { max_tokens: 100 }, 300, prices)).toEqual({ costUsd: (300 * 1000 + 100 * 2000) / 1e6, tokens: 200 });
+  // The ceiling stops at the model's window (a longer prompt is refused upstream); the estimate does not.
+  expect(worstCaseOf('chat', { max_tokens: 100 }, 20_000, prices)).toEqual({ costUsd: (10_000 * 1000 + 100 * 2000) / 1e6, tokens: 6_667 + 100 });
   expect(worstCaseOf('chat', { max_completion_tokens: 50, max_tokens: 100 }, 300, prices).tokens).toBe(150);
   expect(worstCaseOf('responses', { max_output_tokens: 10 }, 30, prices).tokens).toBe(20);
 });
 
 test('without a cap the budget reserves the context window as output (the prompt estimate is no lower bound), TPM at most the default allowance', () => {
   const w = worstCaseOf('chat', {}, 300, prices);
-  expect(w.costUsd).toBeCloseTo((100 * 1000 + 10_000 * 2000) / 1e6, 12);
+  expect(w.costUsd).toBeCloseTo((300 * 1000 + 10_000 * 2000) / 1e6, 12);
   expect(w.tokens).toBe(100 + 10_000);
   // 6,000 bytes of English are ~1,500 tokens, estimated 2,000: the answer may write 8,500, more
   // than the 8,000 the window less the estimate would leave.
@@ -27,8 +32,8 @@ test('without a cap the budget reserves the context window as output (the prompt
 test('a Responses follow-up reserves the whole window; images reserve n images; embeddings only input', () => {
   const follow = worstCaseOf('responses', { previous_response_id: 'resp_1', max_output_tokens: 10 }, 30, prices);
   expect(follow.costUsd).toBeCloseTo((10_000 * 2000) / 1e6, 12);
-  expect(worstCaseOf('images', { n: 2 }, 30, prices).costUsd).toBeCloseTo((10 * 1000 + 2 * 8192 * 2000) / 1e6 + 0.08, 12);
-  expect(worstCaseOf('embeddings', {}, 300, prices)).toEqual({ costUsd: 0.1, tokens: 100 });
+  expect(worstCaseOf('images', { n: 2 }, 30, prices).costUsd).toBeCloseTo((30 * 1000 + 2 * 8192 * 2000) / 1e6 + 0.08, 12);
+  expect(worstCaseOf('embeddings', {}, 300, prices)).toEqual({ costUsd: 0.3, tokens: 100 });
   // Counting tokens is free: nothing reserved (its row costs nothing either).
   expect(worstCaseOf('count_tokens', { model: 'x', messages: [] }, 300, prices)).toEqual({ costUsd: 0, tokens: 0 });
 });
@@ -40,10 +45,10 @@ test('a Messages request naming content Anthropic reads itself (a document by UR
   expect(ask({ type: 'document', source: { type: 'file', file_id: 'file_011' } })).toBeCloseTo(window, 12);
   expect(ask({ type: 'image', source: { type: 'file', file_id: 'file_012' } })).toBeCloseTo(window, 12);
   expect(ask({ type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'document', source: { type: 'url', url: 'https://example.com/b.pdf' } }] })).toBeCloseTo(window, 12);
-  // Inline content reserves by the body's size; an image URL (downloaded by the gateway, a bounded cost) one image's tokens.
-  const bySize = (10 * 1000 + 10 * 2000) / 1e6;
+  // Inline content reserves by the body's size; an image URL (downloaded by the gateway, a bounded cost) one image's tokens in place of its URL's bytes.
+  const bySize = (30 * 1000 + 10 * 2000) / 1e6;
   expect(ask({ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'Some notes.' } })).toBeCloseTo(bySize, 12);
-  expect(ask({ type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } })).toBeCloseTo(bySize + (IMAGE_INPUT_TOKENS - Math.ceil('https://example.com/a.png'.length / 3)) * 1000 / 1e6, 12);
+  expect(ask({ type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } })).toBeCloseTo(bySize + (IMAGE_INPUT_TOKENS - 'https://example.com/a.png'.length) * 1000 / 1e6, 12);
   // Anthropic's web fetch tool reads pages the body does not show.
   expect(worstCaseOf('messages', { max_tokens: 10, tools: [{ type: 'web_fetch_20250910', name: 'web_fetch', max_uses: 2 }], messages: [] }, 30, prices).costUsd).toBeCloseTo(window, 12);
   // MCP servers' tool results are prompt the body does not show too (Anthropic's connector, OpenAI's mcp tool).
@@ -99,9 +104,12 @@ test('a prompt that reaches a long-context tier reserves at the tier\u2019s pric
   const snap = makeSnapshot({ models: [claude] });
   const w = worstPricesOf('claude', snap);
   expect(w).toEqual({ input: 6, output: 15, image: 0, contextWindow: 1_000_000, longContext: { threshold: 200_001, input: 12, output: 22.5 }, claude: true });
-  // 600,000 bytes: 200,000 prompt tokens, under the tier; 600,003 bytes: 200,001, in it.
-  expect(worstCaseOf('chat', { max_tokens: 1000 }, 600_000, w).costUsd).toBeCloseTo((200_000 * 6 + 1000 * 15) / 1e6, 12);
-  expect(worstCaseOf('chat', { max_tokens: 1000 }, 600_003, w).costUsd).toBeCloseTo((200_001 * 12 + 1000 * 22.5) / 1e6, 12);
+  // The tier is judged from the prompt's ceiling, a token a byte: 200,000 bytes may bill 200,000
+  // prompt tokens, under the tier; 200,001 bytes 200,001, in it (TPM still counts 66,667).
+  expect(worstCaseOf('chat', { max_tokens: 1000 }, 200_000, w).costUsd).toBeCloseTo((200_000 * 6 + 1000 * 15) / 1e6, 12);
+  expect(worstCaseOf('chat', { max_tokens: 1000 }, 200_001, w)).toEqual({ costUsd: expect.closeTo((200_001 * 12 + 1000 * 22.5) / 1e6, 12), tokens: 66_667 + 1000 });
+  // 300,000 bytes of "a a a ..." are 150,000 tokens, under the tier by the 3-bytes estimate (100,000), in it when billed.
+  expect(worstCaseOf('chat', { max_tokens: 1000 }, 300_000, w).costUsd).toBeCloseTo((300_000 * 12 + 1000 * 22.5) / 1e6, 12);
   // A Responses follow-up reserves the whole window, which is over the threshold: tier prices.
   expect(worstCaseOf('responses', { previous_response_id: 'resp_1', max_output_tokens: 10 }, 30, w).costUsd).toBeCloseTo((1_000_000 * 22.5) / 1e6, 12);
 });
@@ -117,7 +125,7 @@ test('a group reaches the lowest threshold of its targets and, past it, the dear
 
 test("a Messages request's web search tool reserves its max_uses searches (DEFAULT_WEB_SEARCHES without one): the fee and the results read as input", () => {
   const prices = { input: 1000, output: 2000, image: 0, webSearch: 0.01, contextWindow: null };
-  const tokens = (100 * 1000 + 100 * 2000) / 1e6;
+  const tokens = (300 * 1000 + 100 * 2000) / 1e6;
   const perSearch = 0.01 + (SEARCH_CONTENT_TOKENS * 1000) / 1e6;
   const search = (tool: Record<string, unknown>) => worstCaseOf('messages', { max_tokens: 100, tools: [{ name: 'get_weather', input_schema: {} }, tool] }, 300, prices);
   expect(search({ type: 'web_search_20250305', name: 'web_search', max_uses: 8 }).costUsd).toBeCloseTo(tokens + 8 * perSearch, 12);
@@ -131,7 +139,7 @@ test("a Messages request's web search tool reserves its max_uses searches (DEFAU
 
 test("a Responses request with OpenAI's web search tool reserves max_tool_calls searches (DEFAULT_WEB_SEARCHES without it)", () => {
   const prices = { input: 1000, output: 2000, image: 0, webSearch: 0.025, openAITools: true, contextWindow: null };
-  const tokens = (100 * 1000 + 100 * 2000) / 1e6;
+  const tokens = (300 * 1000 + 100 * 2000) / 1e6;
   const perSearch = 0.025 + (SEARCH_CONTENT_TOKENS * 1000) / 1e6;
   const ask = (extra: Record<string, unknown>) => worstCaseOf('responses', { max_output_tokens: 100, ...extra }, 300, prices).costUsd;
   expect(ask({ tools: [{ type: 'web_search' }] })).toBeCloseTo(tokens + DEFAULT_WEB_SEARCHES * perSearch, 12);
@@ -145,7 +153,7 @@ test("a Responses request with OpenAI's web search tool reserves max_tool_calls 
 
 test("a Responses request's image generation and code interpreter tools reserve their images and containers", () => {
   const prices = { input: 1, output: 2, image: 0, openAITools: true, contextWindow: null };
-  const tokens = (100 * 1 + 100 * 2) / 1e6;
+  const tokens = (300 * 1 + 100 * 2) / 1e6;
   const ask = (extra: Record<string, unknown>) => worstCaseOf('responses', { max_output_tokens: 100, ...extra }, 300, prices).costUsd;
   // gpt-image-1's dearest image (high, non-square: 6,240 tokens at $40 per 1M), max_tool_calls of them.
   expect(ask({ tools: [{ type: 'image_generation' }], max_tool_calls: 2 })).toBeCloseTo(tokens + 2 * 6_240 * 40 / 1e6, 12);
@@ -163,7 +171,7 @@ test('audio prices and the priority premium: an audio model reserves at its audi
   expect(p.priorityMultiplier).toBe(1.75);
   expect(worstPricesOf('both', snap)).toMatchObject({ input: 32, output: 64, priorityMultiplier: 1.75 });
   const standard = worstCaseOf('chat', { max_tokens: 100, service_tier: 'default' }, 300, p).costUsd;
-  expect(standard).toBeCloseTo((100 * 2 + 100 * 8) / 1e6, 12);
+  expect(standard).toBeCloseTo((300 * 2 + 100 * 8) / 1e6, 12);
   expect(worstCaseOf('chat', { max_tokens: 100, service_tier: 'priority' }, 300, p).costUsd).toBeCloseTo(standard * 1.75, 12);
   expect(worstCaseOf('chat', { max_tokens: 100, service_tier: 'flex' }, 300, p).costUsd).toBeCloseTo(standard, 12);
   expect(worstCaseOf('chat', { max_tokens: 100, service_tier: 'scale' }, 300, p).costUsd).toBeCloseTo(standard, 12);
@@ -185,12 +193,12 @@ test("an image model is reserved at its dearest image: dall-e-3 HD 1792 (3x), gp
 
 test('output above the model\'s output limit reserves the limit (the gateway sends no more); a group by its largest, unbounded with an unknown target', () => {
   // Claude Code's 32000 to an 8K model: the upstream is sent 8192, so that is what may be billed.
-  expect(worstCaseOf('messages', { max_tokens: 32_000 }, 300, { ...prices, maxOutputTokens: 8192 })).toEqual({ costUsd: (100 * 1000 + 8192 * 2000) / 1e6, tokens: 100 + 8192 });
+  expect(worstCaseOf('messages', { max_tokens: 32_000 }, 300, { ...prices, maxOutputTokens: 8192 })).toEqual({ costUsd: (300 * 1000 + 8192 * 2000) / 1e6, tokens: 100 + 8192 });
   expect(worstCaseOf('chat', { max_completion_tokens: 32_000 }, 300, { ...prices, maxOutputTokens: 8192 }).tokens).toBe(100 + 8192);
   expect(worstCaseOf('responses', { max_output_tokens: 32_000 }, 300, { ...prices, maxOutputTokens: 8192 }).tokens).toBe(100 + 8192);
   // Below the limit, or no cap asked: as before, the window's rest at most the limit.
   expect(worstCaseOf('chat', { max_tokens: 100 }, 300, { ...prices, maxOutputTokens: 8192 }).tokens).toBe(200);
-  expect(worstCaseOf('chat', {}, 300, { ...prices, maxOutputTokens: 8192 }).costUsd).toBeCloseTo((100 * 1000 + 8192 * 2000) / 1e6, 12);
+  expect(worstCaseOf('chat', {}, 300, { ...prices, maxOutputTokens: 8192 }).costUsd).toBeCloseTo((300 * 1000 + 8192 * 2000) / 1e6, 12);
 
   const small = { ...model('small', 'deepseek'), maxOutputTokens: 8192 };
   const big = { ...model('big', 'openai'), maxOutputTokens: 16_384 };
@@ -248,10 +256,10 @@ test('images reserve what one may bill at the dearest target (gpt-4o-mini counts
 });
 
 test('a chat request reserves output for each of its n choices', () => {
-  expect(worstCaseOf('chat', { max_tokens: 100, n: 4 }, 300, prices)).toEqual({ costUsd: (100 * 1000 + 400 * 2000) / 1e6, tokens: 500 });
+  expect(worstCaseOf('chat', { max_tokens: 100, n: 4 }, 300, prices)).toEqual({ costUsd: (300 * 1000 + 400 * 2000) / 1e6, tokens: 500 });
   // Without a cap each choice may reach the window's rest; TPM the default allowance each.
   const open = worstCaseOf('chat', { n: 2 }, 300, prices);
-  expect(open.costUsd).toBeCloseTo((100 * 1000 + 2 * 10_000 * 2000) / 1e6, 12);
+  expect(open.costUsd).toBeCloseTo((300 * 1000 + 2 * 10_000 * 2000) / 1e6, 12);
   expect(open.tokens).toBe(100 + 2 * 10_000);
   expect(worstCaseOf('chat', { max_tokens: 100, n: 0.5 }, 300, prices).tokens).toBe(200);
 });
@@ -279,6 +287,10 @@ test("a Claude target's tool-use system prompt (and each typed tool's instructio
   expect(prompt('claude', 'chat')).toBe(100 + 400 + 750);
   expect(prompt('gpt')).toBe(100);
   expect(worstCaseOf('messages', { max_tokens: 10 }, 300, worstPricesOf('claude', snap)).tokens).toBe(110);
+  // The budget reserves them on top of the body's ceiling (a token a byte).
+  const p = worstPricesOf('claude', snap);
+  const m = p.usInferenceMultiplier ?? 1;
+  expect(worstCaseOf('messages', body, 300, p).costUsd).toBeCloseTo((((300 + 400 + 750) * p.input + 10 * p.output) / 1e6) * m, 12);
 });
 
 test("a classifier group reserves its scoring call: the excerpt it sends and an answer as long as the classifier writes", () => {
@@ -290,17 +302,17 @@ test("a classifier group reserves its scoring call: the excerpt it sends and an 
   expect(worstPricesOf('scored', snap).classifierUsd).toBeCloseTo(call, 12);
   // Two classifier groups on the way: two calls.
   expect(worstPricesOf('outer', snap).classifierUsd).toBeCloseTo(2 * call, 12);
-  const own = (100 * 1000 + 100 * 2000) / 1e6;
+  const own = (300 * 1000 + 100 * 2000) / 1e6;
   expect(worstCaseOf('chat', { max_tokens: 100 }, 300, worstPricesOf('scored', snap)).costUsd).toBeCloseTo(own + call, 12);
   // count_tokens routes too: only the classifier call is reserved.
   expect(worstCaseOf('count_tokens', {}, 300, worstPricesOf('scored', snap))).toEqual({ costUsd: call, tokens: 0 });
   expect(worstPricesOf('worker', snap).classifierUsd).toBeUndefined();
 });
 
-test("a chat request's predicted output reserves its tokens as output too (the rejected ones bill as completion tokens)", () => {
-  const prediction = { type: 'content', content: 'x'.repeat(3_000) };
-  const predicted = Math.ceil(JSON.stringify(prediction).length / 3);
-  expect(worstCaseOf('chat', { max_tokens: 100, prediction }, 300, prices)).toEqual({ costUsd: (100 * 1000 + (100 + predicted) * 2000) / 1e6, tokens: 200 + predicted });
+test("a chat request's predicted output reserves its tokens as output too (the rejected ones bill as completion tokens): the budget a token a byte, TPM 3 bytes a token", () => {
+  const prediction = { type: 'content', content: 'a '.repeat(1_500) };
+  const bytes = JSON.stringify(prediction).length;
+  expect(worstCaseOf('chat', { max_tokens: 100, prediction }, 300, prices)).toEqual({ costUsd: (300 * 1000 + (100 + bytes) * 2000) / 1e6, tokens: 200 + Math.ceil(bytes / 3) });
 });
 
 test("a follow-up that reserves the whole window still reserves its tool fees beside it, and a priority request the window at the premium", () => {
@@ -322,7 +334,7 @@ test("OpenAI's search models reserve one search per chat request (its fee and co
   expect(worstPricesOf('gpt-4o', snap).searchModelUsd).toBeUndefined();
   expect(worstPricesOf('searchers', snap).searchModelUsd).toBe(0.025);
   const body = { max_tokens: 100, service_tier: 'default' };
-  const tokens = (100 * 2.5 + 100 * 10) / 1e6;
+  const tokens = (300 * 2.5 + 100 * 10) / 1e6;
   const w = worstCaseOf('chat', body, 300, worstPricesOf('gpt-4o-search-preview', snap));
   expect(w.costUsd).toBeCloseTo(tokens + 0.025 + (SEARCH_CONTENT_TOKENS * 2.5) / 1e6, 12);
   expect(w.tokens).toBe(200 + SEARCH_CONTENT_TOKENS);
@@ -334,7 +346,7 @@ test("xAI's Live Search reserves max_search_results sources (20 when unnamed, at
   const grok = { ...model('grok-4', 'grok'), prices: { input: 3, cachedInput: 0.75, output: 15, reasoning: null, image: null } };
   const p = worstPricesOf('grok-4', makeSnapshot({ models: [grok] }));
   expect(p.xaiLiveSearch).toBe(true);
-  const tokens = (100 * 3 + 100 * 15) / 1e6;
+  const tokens = (300 * 3 + 100 * 15) / 1e6;
   const content = (SEARCH_CONTENT_TOKENS * 3) / 1e6;
   const ask = (sp?: unknown) => worstCaseOf('chat', { max_tokens: 100, ...(sp ? { search_parameters: sp } : {}) }, 300, p).costUsd;
   expect(ask()).toBeCloseTo(tokens, 12);
@@ -342,4 +354,29 @@ test("xAI's Live Search reserves max_search_results sources (20 when unnamed, at
   expect(ask({ mode: 'auto' })).toBeCloseTo(tokens + 20 * 0.025 + content, 12);
   expect(ask({ mode: 'on', max_search_results: 5 })).toBeCloseTo(tokens + 5 * 0.025 + content, 12);
   expect(ask({ max_search_results: 500 })).toBeCloseTo(tokens + 50 * 0.025 + content, 12);
+});
+
+test('the budget reserves the prompt at its ceiling: a token a byte of text ("a a a" runs 2), files and images by their own figures', () => {
+  // Gemini bills "a ".repeat(1000) 1,001 tokens; the 3-bytes estimate reserved ~680 of them.
+  const text = { model: 'gemini-embedding-001', input: 'a '.repeat(1000) };
+  const bytes = JSON.stringify(text).length;
+  expect(worstCaseOf('embeddings', text, bytes, prices)).toEqual({ costUsd: (bytes * 1000) / 1e6, tokens: Math.ceil(bytes / 3) });
+  expect(bytes).toBeGreaterThan(1001);
+  // An image counts what it may bill in place of its data's bytes: a small one its IMAGE_INPUT_TOKENS...
+  const wide = { ...prices, contextWindow: 1_000_000 };
+  const chat = (url: string) => ({ max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url } }, { type: 'text', text: 'Describe.' }] }] });
+  const small = `data:image/png;base64,${'A'.repeat(300)}`;
+  const smallBytes = JSON.stringify(chat(small)).length;
+  expect(worstCaseOf('chat', chat(small), smallBytes, wide).costUsd).toBeCloseTo(((smallBytes - small.length + IMAGE_INPUT_TOKENS) * 1000 + 10 * 2000) / 1e6, 12);
+  // ...a large one its estimate by size (3 bytes a token), not a token for each of its 60,000 bytes.
+  const large = `data:image/png;base64,${'A'.repeat(60_000)}`;
+  const w = worstCaseOf('chat', chat(large), JSON.stringify(chat(large)).length, wide);
+  expect(w.costUsd).toBeCloseTo(((w.tokens - 10) * 1000 + 10 * 2000) / 1e6, 12);
+  // A PDF its pages (PDF_PAGE_MAX_TOKENS each) in place of its data, beside the text's bytes.
+  const pdf = pdfDataUri(makePdf(40, { objectStream: true }));
+  const doc = { max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'file', file: { filename: 'a.pdf', file_data: pdf } }, { type: 'text', text: 'Sum up.' }] }] };
+  const docBytes = JSON.stringify(doc).length;
+  expect(worstCaseOf('chat', doc, docBytes, wide).costUsd).toBeCloseTo(((docBytes - pdf.length + 40 * PDF_PAGE_MAX_TOKENS) * 1000 + 10 * 2000) / 1e6, 12);
+  // Embeddings given as token ids stay exact.
+  expect(worstCaseOf('embeddings', { input: [1, 2, 3] }, 300, prices).costUsd).toBeCloseTo((3 * 1000) / 1e6, 12);
 });

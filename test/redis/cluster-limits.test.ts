@@ -73,7 +73,8 @@ describe('limits across three instances', () => {
   });
 
   test('a budget under parallel load through all three is never overspent; the rows of all three add up to the spend', async () => {
-    const budget = 0.4;
+    // A request's worst case is its body a token a byte plus max_tokens ($0.094): ten fit at once.
+    const budget = (10 * (JSON.stringify(body).length + 10) * PRICE) / 1e6;
     const k = await limitedKey(c, 'budget-cluster', { budgetUsd: budget, budgetPeriod: 'month' });
     const results = await spread(c, k.key, 60);
     const ok = results.filter((r) => r.status === 'fulfilled').length;
