@@ -1,5 +1,5 @@
 import { badRequest } from '../errors/api-error';
-import { bool, int, isObject, metadata, num, object, oneOf, shortString, string, type Check } from './request-validation-rules';
+import { bool, int, isObject, metadata, num, object, oneOf, reasoningEffort, shortString, string, type Check } from './request-validation-rules';
 
 const stringArray: Check = (v) => (Array.isArray(v) && v.every((s) => typeof s === 'string') ? null : 'must be an array of strings');
 
@@ -36,7 +36,7 @@ const FIELDS: [string, Check][] = Object.entries({
  * refuses in its own terms and another ignores (and the response echoes it back).
  */
 const NESTED: [string, string, Check][] = [
-  ['reasoning', 'effort', oneOf('none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max')],
+  ['reasoning', 'effort', reasoningEffort],
   ['reasoning', 'summary', oneOf('auto', 'concise', 'detailed')],
 ];
 

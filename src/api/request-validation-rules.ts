@@ -47,6 +47,13 @@ export const oneOf =
   (v) =>
     typeof v === 'string' && values.includes(v) ? null : `must be one of ${values.map((x) => `'${x}'`).join(', ')}`;
 
+/**
+ * OpenAI's reasoning effort words (the openai SDK's `ReasoningEffort`): a model bridged or passed
+ * to another provider would otherwise be sent any word, which one upstream refuses in its own
+ * terms and another silently ignores.
+ */
+export const reasoningEffort: Check = oneOf('none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max');
+
 export const stop: Check = (v) =>
   typeof v === 'string' || (Array.isArray(v) && v.length <= 4 && v.every((s) => typeof s === 'string'))
     ? null

@@ -2,7 +2,7 @@ import { badRequest } from '../errors/api-error';
 import type { ChatRequest } from '../providers/types';
 import { checkModelName } from '../routing/model-name';
 import { validateMessages } from './request-validation-messages';
-import { bool, int, isObject, nonEmptyString, num, object, oneOf, stop, string, type Check } from './request-validation-rules';
+import { bool, int, isObject, nonEmptyString, num, object, oneOf, reasoningEffort, stop, string, type Check } from './request-validation-rules';
 
 /** Top-level fields with a known type; null means "not set" as in OpenAI's API. Others pass through. */
 const FIELDS: Record<string, Check> = {
@@ -19,7 +19,7 @@ const FIELDS: Record<string, Check> = {
   logprobs: bool,
   top_logprobs: int(0, 20),
   stop,
-  reasoning_effort: string,
+  reasoning_effort: reasoningEffort,
   stream_options: object,
   parallel_tool_calls: bool,
   logit_bias: object,

@@ -18,14 +18,23 @@ const reportedTokens = (json: any): number | null => {
 };
 
 /**
- * OpenAI: the client's body as sent (concrete model id; without the gateway's own `task_type`,
- * which OpenAI would refuse as unknown), the answer byte for byte.
+ * The client's body for OpenAI: the concrete model id; without the gateway's own `task_type`
+ * (OpenAI would refuse it as unknown) nor fields set to null. The gateway reads null as "not
+ * set", as the SDKs' types allow (`dimensions?: number | null`), but OpenAI's API refuses an
+ * explicit null in some fields (`encoding_format`, `dimensions`) as a value of the wrong type.
  */
+export function openaiEmbeddingBody(req: EmbeddingRequest, model: string): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(req)) if (v !== null && k !== 'task_type') body[k] = v;
+  body.model = model;
+  return body;
+}
+
+/** OpenAI: the client's body as sent (openaiEmbeddingBody), the answer byte for byte. */
 export async function openaiEmbeddings(
   ctx: AppContext, target: RouteTarget, req: EmbeddingRequest, settings: ProviderSettings, opts: CallOptions,
 ): Promise<EmbeddingResult> {
-  const { task_type: _gemini, ...body } = req;
-  const call = postEmbeddings(settings, { ...body, model: target.upstreamModel });
+  const call = postEmbeddings(settings, openaiEmbeddingBody(req, target.upstreamModel));
   const { text, json } = await callJson(ctx, target, call, opts);
   if (!Array.isArray(json?.data)) throw malformed(target.provider, 'a data list');
   return { raw: text, model: typeof json.model === 'string' ? json.model : target.upstreamModel, promptTokens: reportedTokens(json) };

@@ -1,4 +1,4 @@
-import type { Usage } from '../usage/types';
+import type { BillExtras, Usage } from '../usage/types';
 
 /** OpenAI's error envelope: every error the gateway returns has this shape. */
 export interface OpenAIErrorBody {
@@ -23,6 +23,8 @@ export interface SpentAnswer {
   /** `usage`'s output count is a placeholder (StreamTally.outputPending). */
   outputPending?: boolean;
   text: string;
+  /** What it bills beside its tokens (StreamTally.billExtras), kept when its usage is estimated. */
+  billExtras?: BillExtras;
   /** Characters produced in all, when `text` is a sample. */
   chars?: number;
   /** Images the answer held, in units of the model's per-image price (an image call cut while its body was read). */

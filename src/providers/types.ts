@@ -4,7 +4,7 @@ import type {
   ChatCompletionChunk,
   ChatCompletionCreateParams,
 } from 'openai/resources/chat/completions';
-import type { Usage } from '../usage/types';
+import type { BillExtras, Usage } from '../usage/types';
 
 export const PROVIDER_IDS = ['openai', 'gemini', 'deepseek', 'moonshot', 'grok', 'ollama', 'anthropic', 'mock'] as const;
 export type ProviderId = (typeof PROVIDER_IDS)[number];
@@ -120,6 +120,8 @@ export interface StreamTally {
    * sample so a huge stream is never held in memory.
    */
   deliveredText: string;
+  /** What the stream bills beside its tokens, known before its usage (answer-usage.ts billExtrasOf): kept when no usage comes. */
+  billExtras?: BillExtras;
   /** Characters delivered in all (deliveredText may hold only the first of them); unset = its length. */
   deliveredChars?: number;
   finishReason: string | null;

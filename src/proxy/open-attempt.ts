@@ -126,5 +126,5 @@ export async function openAttempt(a: AttemptInput): Promise<JsonAttempt | Stream
 function spentBy(tally: StreamTally | null, readingBody: boolean) {
   if (readingBody) return { usage: null, text: '' };
   if (!tally || (tally.usage === null && tally.deliveredText === '')) return undefined;
-  return { usage: tally.usage, outputPending: tally.outputPending === true, text: tally.deliveredText, chars: tally.deliveredChars };
+  return { usage: tally.usage, outputPending: tally.outputPending === true, text: tally.deliveredText, chars: tally.deliveredChars, billExtras: tally.billExtras };
 }

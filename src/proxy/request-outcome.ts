@@ -10,7 +10,7 @@ import type { RouteDecision, RouteTarget } from '../routing/types';
 import { computeCost } from '../usage/cost';
 import { estimateOutput, estimateUsage } from '../usage/estimate-usage';
 import type { TokenCounter } from '../usage/token-counter';
-import { ZERO_USAGE, type Usage } from '../usage/types';
+import { ZERO_USAGE, type BillExtras, type Usage } from '../usage/types';
 import { roundMs, type RequestClock } from './request-clock';
 import { logMessageOf } from './upstream-redirect';
 import type { AttemptRecord, SpentTry } from './walk-targets';
@@ -46,6 +46,8 @@ export interface Delivered {
   text?: string;
   /** Characters delivered in all, when `text` is only a sample (see tallyText). */
   chars?: number;
+  /** What the answer bills beside its tokens (a stream's tier and per-request fees): kept by a token estimate. */
+  billExtras?: BillExtras;
   images?: number;
   /** `images` in units of the model's per-image price (a large or HD image bills as several); unset: `images`. */
   imageUnits?: number;
@@ -191,7 +193,7 @@ export function recordRequest(ctx: RecordDeps, meta: RequestMeta, steps: StepRes
 
 /** A failed try's bill: the usage it reported (its output estimated when only a placeholder came), else the prompt and its text, estimated. */
 function spentTryUsage(chat: ChatRequest | undefined, a: SpentAnswer, counter: TokenCounter): Promise<Usage> {
-  const d: Delivered = { usage: a.usage, outputPending: a.outputPending, text: a.text, chars: a.chars };
+  const d: Delivered = { usage: a.usage, outputPending: a.outputPending, text: a.text, chars: a.chars, billExtras: a.billExtras };
   if (a.usage) return a.outputPending && a.text ? estimateOutputDelivered(a.usage, d, counter) : Promise.resolve(a.usage);
   return chat ? estimateDelivered(chat, d, counter) : Promise.resolve(ZERO_USAGE);
 }
@@ -208,7 +210,8 @@ async function estimateDelivered(chat: ChatRequest, d: Delivered, counter: Token
   const text = d.text ?? '';
   const u = await estimateUsage(Array.isArray(chat.messages) ? (chat.messages as any[]) : [], text, counter);
   u.output = scaledToDelivered(u.output, d);
-  return u;
+  // The tokens are counted here; the tier and the fees are what the stream said before it was cut.
+  return { ...u, ...d.billExtras };
 }
 
 /** The upstream's prompt counts (cache reads and writes included) with the delivered text's output. */

@@ -112,10 +112,11 @@ export async function bridgedResponse(run: ResponsesRun, { req, chat, conversati
   // A failed or cancelled response is kept too (OpenAI keeps its failed ones: `retrieve` shows the
   // status and error); a follow-up to it continues from its input, without the partial output (a
   // tool call cut midway could not be sent upstream again).
-  const remember = (res: ResponseObject, model: string) => {
+  // `again`: a stream's last save, which must not bring back a response deleted while it ran.
+  const remember = (res: ResponseObject, model: string, again = false) => {
     if (req.store === false) return;
     const output = res.status === 'failed' || res.status === 'cancelled' ? [] : storedOutput(res);
-    run.store.save(id, {
+    run.store[again ? 'replace' : 'save'](id, {
       clientId: run.clientId, model, messages: [...conversation, ...output],
       provider: decision.targets.find((t) => t.modelId === model)?.provider ?? decision.targets[0]?.provider, response: res, inputItems: inputItemsOf(req.input),
     });
@@ -149,19 +150,19 @@ export async function bridgedResponse(run: ResponsesRun, { req, chat, conversati
     finish: async () => {
       await estimate();
       const events = bridge.finish();
-      remember(bridge.result, s.target.modelId);
+      remember(bridge.result, s.target.modelId, true);
       return events;
     },
     fail: async (err) => {
       await estimate();
       const events = bridge.fail((err as Error)?.message ?? 'The upstream stream failed.');
-      remember(bridge.result, s.target.modelId);
+      remember(bridge.result, s.target.modelId, true);
       return events;
     },
     // The client left: the upstream call ends, and the response ends `cancelled` rather than in progress for ever.
     cancel: () => {
       bridge.cancel();
-      remember(bridge.result, s.target.modelId);
+      remember(bridge.result, s.target.modelId, true);
     },
   });
   return { kind: 'stream', body, headers };

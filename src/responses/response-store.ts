@@ -63,6 +63,25 @@ interface StoredRow {
   provider_key_id: string | null;
 }
 
+/**
+ * A row waiting to be written. `replaceOnly`: written only over a row still stored (a streamed
+ * response's last save), so a DELETE that came meanwhile is not undone.
+ */
+interface PendingRow {
+  conv: StoredConversation;
+  replaceOnly: boolean;
+}
+
+const COLUMNS = 'client_id, model, messages, created_at, provider, forwarded, response, input_items, provider_key_id';
+const UPDATE_SQL = `UPDATE stored_responses SET ${COLUMNS.split(', ').map((c) => `${c} = ?`).join(', ')} WHERE id = ?`;
+
+/** A conversation's column values in COLUMNS order (`forwarded` as the dialect stores it). */
+const columnValues = (c: StoredConversation, forwarded: number | boolean) => [
+  c.clientId, c.model, messagesToJson(c.messages), c.createdAt, c.provider ?? null, forwarded,
+  c.response === undefined ? null : JSON.stringify(c.response), c.inputItems ? JSON.stringify(c.inputItems) : null,
+  c.providerKeyId ?? null,
+];
+
 const SELECT_SQL =
   'SELECT client_id, model, messages, created_at, provider, forwarded, response, input_items, provider_key_id FROM stored_responses WHERE id = ?';
 
@@ -81,13 +100,16 @@ const entryOf = (row: StoredRow): StoredConversation => ({
  */
 export class ResponseStore {
   private readonly cache = new Map<string, StoredConversation>();
-  private readonly pending = new Map<string, StoredConversation>();
+  private readonly pending = new Map<string, PendingRow>();
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** The last PostgreSQL write queued (inTurn). */
+  private writes: Promise<void> = Promise.resolve();
   private lastPrune = 0;
   /** Conversations dropped unwritten since the last successful write. */
   private droppedPending = 0;
   private readonly opts: Required<ResponseStoreOptions>;
   private readonly insert!: Statement;
+  private readonly update!: Statement;
   private readonly select!: Statement;
   private readonly remove!: Statement;
   private readonly sqlite!: Database;
@@ -113,16 +135,32 @@ export class ResponseStore {
       'INSERT OR REPLACE INTO stored_responses (id, client_id, model, messages, created_at, provider, forwarded, response, input_items, provider_key_id) ' +
         'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
+    this.update = sqlite.prepare(UPDATE_SQL);
     this.select = sqlite.prepare(SELECT_SQL);
     this.remove = sqlite.prepare('DELETE FROM stored_responses WHERE id = ?');
   }
 
   save(id: string, conv: Omit<StoredConversation, 'createdAt'>): void {
+    this.queue(id, { ...conv, createdAt: this.opts.now() }, false);
+  }
+
+  /**
+   * Saves again a response saved before (a stream's end, saved `in_progress` from its start),
+   * only while it is still stored: a DELETE /v1/responses/{id} during the stream wins, on this
+   * instance or another, instead of the stream's last save bringing the response back.
+   */
+  replace(id: string, conv: Omit<StoredConversation, 'createdAt'>): void {
+    // Its first save not written yet: this one takes its place, as the insert.
+    const replaceOnly = this.pending.get(id)?.replaceOnly !== false;
+    this.queue(id, { ...conv, createdAt: this.opts.now() }, replaceOnly);
+  }
+
+  private queue(id: string, entry: StoredConversation, replaceOnly: boolean): void {
     if (!this.opts.enabled) return;
-    const entry = { ...conv, createdAt: this.opts.now() };
-    this.remember(id, entry);
+    // A replace is kept in memory only where it is (a delete took it out; an evicted one is read back from the table).
+    if (!replaceOnly || this.cache.has(id)) this.remember(id, entry);
     this.pending.delete(id); // re-queued as the newest
-    this.pending.set(id, entry);
+    this.pending.set(id, { conv: entry, replaceOnly });
     this.trimPending();
     if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), this.opts.flushDelayMs);
@@ -183,8 +221,9 @@ export class ResponseStore {
   async delete(id: string): Promise<void> {
     this.cache.delete(id);
     this.pending.delete(id);
-    if (this.shared) await this.shared.run('DELETE FROM stored_responses WHERE id = ?', [id]);
-    else this.remove.run(id);
+    if (!this.shared) return void this.remove.run(id);
+    const shared = this.shared;
+    await this.inTurn(() => shared.run('DELETE FROM stored_responses WHERE id = ?', [id]));
   }
 
   /**
@@ -198,7 +237,8 @@ export class ResponseStore {
     const rows = [...this.pending];
     this.pending.clear();
     const now = this.opts.now();
-    if (this.shared) return this.flushShared(this.shared, rows, now);
+    const shared = this.shared;
+    if (shared) return this.inTurn(() => this.flushShared(shared, rows, now));
     try {
       this.writeSqlite(rows, now);
       this.written();
@@ -209,14 +249,12 @@ export class ResponseStore {
   }
 
   /** flush() on SQLite: one transaction for the queued rows, pruning when due. */
-  private writeSqlite(rows: [string, StoredConversation][], now: number): void {
+  private writeSqlite(rows: [string, PendingRow][], now: number): void {
     this.sqlite.transaction(() => {
-      for (const [id, c] of rows) {
-        this.insert.run(
-          id, c.clientId, c.model, messagesToJson(c.messages), c.createdAt, c.provider ?? null, c.forwarded ? 1 : 0,
-          c.response === undefined ? null : JSON.stringify(c.response), c.inputItems ? JSON.stringify(c.inputItems) : null,
-          c.providerKeyId ?? null,
-        );
+      for (const [id, { conv: c, replaceOnly }] of rows) {
+        const values = columnValues(c, c.forwarded ? 1 : 0);
+        if (replaceOnly) this.update.run(...values, id);
+        else this.insert.run(id, ...values);
       }
       if (now - this.lastPrune >= PRUNE_EVERY_MS) {
         this.lastPrune = now;
@@ -242,19 +280,17 @@ export class ResponseStore {
   }
 
   /** flush() on PostgreSQL: one upsert per row, pruning when due; a failed write is retried with the next flush. */
-  private async flushShared(store: Store, rows: [string, StoredConversation][], now: number): Promise<void> {
+  private async flushShared(store: Store, rows: [string, PendingRow][], now: number): Promise<void> {
     try {
-      for (const [id, c] of rows) {
-        await store.run(
+      for (const [id, { conv: c, replaceOnly }] of rows) {
+        const values = columnValues(c, Boolean(c.forwarded));
+        if (replaceOnly) await store.run(UPDATE_SQL, [...values, id]);
+        else await store.run(
           'INSERT INTO stored_responses (id, client_id, model, messages, created_at, provider, forwarded, response, input_items, provider_key_id) ' +
             'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET client_id = excluded.client_id, model = excluded.model, ' +
             'messages = excluded.messages, created_at = excluded.created_at, provider = excluded.provider, forwarded = excluded.forwarded, ' +
             'response = excluded.response, input_items = excluded.input_items, provider_key_id = excluded.provider_key_id',
-          [
-            id, c.clientId, c.model, messagesToJson(c.messages), c.createdAt, c.provider ?? null, Boolean(c.forwarded),
-            c.response === undefined ? null : JSON.stringify(c.response), c.inputItems ? JSON.stringify(c.inputItems) : null,
-            c.providerKeyId ?? null,
-          ],
+          [id, ...values],
         );
       }
       if (now - this.lastPrune >= PRUNE_EVERY_MS) {
@@ -268,6 +304,16 @@ export class ResponseStore {
     }
   }
 
+  /**
+   * PostgreSQL writes one after another: a delete or a stream's last save (an UPDATE) after the
+   * insert still under way, so neither is overtaken by it.
+   */
+  private inTurn<T>(write: () => Promise<T>): Promise<T> {
+    const done = this.writes.then(write);
+    this.writes = done.then(() => {}, () => {});
+    return done;
+  }
+
   /** A write went through: says so once if conversations were dropped while the store refused them. */
   private written(): void {
     if (this.droppedPending) console.error(`gophergate: stored responses: written again; ${this.droppedPending} conversation(s) were not kept meanwhile`);
@@ -275,13 +321,15 @@ export class ResponseStore {
   }
 
   /** A failed write's rows wait for a try a second later, older than what was queued meanwhile (a newer save of an id wins). */
-  private keepForRetry(rows: [string, StoredConversation][]): void {
+  private keepForRetry(rows: [string, PendingRow][]): void {
     const newer = [...this.pending];
     this.pending.clear();
     for (const [id, c] of rows) this.pending.set(id, c);
     for (const [id, c] of newer) {
+      // A replace queued over a first save that failed to be written becomes that insert.
+      const replaceOnly = c.replaceOnly && this.pending.get(id)?.replaceOnly !== false;
       this.pending.delete(id);
-      this.pending.set(id, c);
+      this.pending.set(id, { conv: c.conv, replaceOnly });
     }
     this.trimPending();
     if (!this.timer) {

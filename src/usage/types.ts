@@ -77,6 +77,12 @@ export interface Usage {
   estimated?: boolean;
 }
 
+/**
+ * What an answer bills beside its token counts (the tier that served it, per-request fees):
+ * known from a stream's first chunk, and kept for the token estimate of a stream cut before its usage.
+ */
+export type BillExtras = Pick<Usage, 'serviceTier' | 'webSearches' | 'webSearchUsd' | 'toolFeesUsd'>;
+
 export const ZERO_USAGE: Usage = Object.freeze({ input: 0, cachedInput: 0, output: 0, reasoning: 0 });
 
 /** OpenAI's `usage` object for a chat completion. */

@@ -8,8 +8,12 @@ import { geminiBatchAnswer, ollamaEmbeddingAnswer, openaiEmbeddingAnswer, vector
 
 /** How the fake OpenAI fails: a 503, or a 200 HTML page (a proxy in front of it); false: it answers. */
 let openaiDown: false | '503' | 'html' = false;
+/** OpenAI refuses an explicit null where it wants a value (`Invalid type for 'dimensions'`). */
+const nullField = (body: Record<string, unknown>) => Object.keys(body).find((k) => body[k] === null);
 const openai = startFakeUpstream((_req, rec) =>
-  openaiDown === '503'
+  nullField(rec.body)
+    ? jsonResponse({ error: { message: `Invalid type for '${nullField(rec.body)}': expected a value, but got null instead.`, type: 'invalid_request_error', param: nullField(rec.body), code: 'invalid_type' } }, 400)
+    : openaiDown === '503'
     ? jsonResponse({ error: { message: 'The server is overloaded', type: 'server_error' } }, 503)
     : openaiDown === 'html'
       ? new Response('<html><body>Bad gateway</body></html>', { headers: { 'content-type': 'text/html' } })
@@ -250,4 +254,23 @@ describe('POST /v1/embeddings: groups', () => {
     const row = await rowOf(response.headers.get('x-request-id'));
     expect(row).toMatchObject({ promptTokens: 7, model: 'text-embedding-3-small' });
   });
+});
+
+describe('POST /v1/embeddings: optional fields set to null mean "not set", for every provider', () => {
+  const nulls = { encoding_format: null, dimensions: null, user: null, task_type: null };
+  for (const model of ['openai/text-embedding-3-small', 'gemini/gemini-embedding-001', 'ollama/nomic-embed-text']) {
+    test(`${model}: answered as without them; nothing null reaches the upstream`, async () => {
+      const fake = { openai, gemini, ollama }[model.split('/')[0] as 'openai' | 'gemini' | 'ollama'];
+      const res = await gw.fetch('/v1/embeddings', { method: 'POST', body: JSON.stringify({ model, input: ['one', 'two'], ...nulls }) });
+      expect(res.status).toBe(200);
+      const body = await res.json();
+      expect(body.data.map((d: { embedding: unknown }) => Array.isArray(d.embedding))).toEqual([true, true]);
+      expect(JSON.stringify(fake.requests.at(-1)!.body)).not.toContain('null');
+      expect(await rowOf(res.headers.get('x-request-id'))).toMatchObject({ status: 200 });
+      // The official client sends dimensions and user as given (a null encoding_format it makes base64).
+      const viaSdk = await client.embeddings.create({ model, input: 'one', dimensions: null, user: null } as any);
+      expect(viaSdk.data[0]!.embedding).toHaveLength(body.data[0].embedding.length);
+      expect(JSON.stringify(fake.requests.at(-1)!.body)).not.toContain('null');
+    });
+  }
 });

@@ -33,6 +33,31 @@ describe('ResponseStore', () => {
     expect(reopened.get('resp_missing', 7)).toBeNull();
   });
 
+  test("replace (a stream's last save) writes only over a row still stored: a delete meanwhile wins; over an unwritten first save it is the insert", async () => {
+    const sqlite = fresh();
+    const store = new ResponseStore(sqlite);
+    const count = () => sqlite.query('SELECT count(*) AS n FROM stored_responses').get();
+    // Saved, written, deleted, then replaced: nothing comes back, in memory or in the table.
+    store.save('resp_del', { clientId: 7, model: 'deepseek-chat', messages: msgs.slice(0, 1) });
+    store.flush();
+    await store.delete('resp_del');
+    store.replace('resp_del', { clientId: 7, model: 'deepseek-chat', messages: msgs });
+    store.flush();
+    expect(store.get('resp_del', 7)).toBeNull();
+    expect(count()).toEqual({ n: 0 });
+    // A stream shorter than the flush delay: its first save is still queued, the replace takes its place.
+    store.save('resp_short', { clientId: 7, model: 'deepseek-chat', messages: msgs.slice(0, 1) });
+    store.replace('resp_short', { clientId: 7, model: 'deepseek-chat', messages: msgs });
+    store.flush();
+    expect(new ResponseStore(sqlite).get('resp_short', 7)?.messages).toEqual(msgs);
+    // Written first, then replaced: the row holds the last save.
+    store.save('resp_long', { clientId: 7, model: 'deepseek-chat', messages: msgs.slice(0, 1) });
+    store.flush();
+    store.replace('resp_long', { clientId: 7, model: 'deepseek-chat', messages: msgs });
+    store.flush();
+    expect(new ResponseStore(sqlite).get('resp_long', 7)?.messages).toEqual(msgs);
+  });
+
   test("a tool result's image keeps its mark through the table (a symbol does not survive JSON); a plain image stays unmarked", () => {
     const sqlite = fresh();
     const store = new ResponseStore(sqlite);

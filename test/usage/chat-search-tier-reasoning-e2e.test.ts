@@ -23,6 +23,9 @@ const M = 1e6;
 /** What the fake OpenAI answers with, and the tier it says served the request. */
 let openaiAnswer: Record<string, any> = fixture('openai-4o-search-preview.json');
 let servedTier = 'default';
+/** Set: the fake OpenAI's stream is cut after its first chunk (before its usage), once `cutWhen` settles. */
+let cutAfter: number | undefined;
+let cutWhen: Promise<void> = Promise.resolve();
 const openaiFake = startFakeUpstream((_req, recorded) => {
   const answer: Record<string, any> = { ...openaiAnswer, service_tier: servedTier };
   if (!recorded.body.stream) return jsonResponse(answer);
@@ -31,7 +34,7 @@ const openaiFake = startFakeUpstream((_req, recorded) => {
     { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: answer.choices[0].message.content }, finish_reason: null }] },
     { ...base, choices: [{ index: 0, delta: { annotations: answer.choices[0].message.annotations }, finish_reason: 'stop' }] },
     { ...base, choices: [], usage: answer.usage },
-  ].map((c) => JSON.stringify(c)));
+  ].map((c) => JSON.stringify(c)), { cutAfter, holdAt: { at: 1, until: cutWhen } });
 });
 const grokFake = startFakeUpstream((_req, recorded) => {
   if (recorded.body.search_parameters) {
@@ -136,6 +139,42 @@ test('a budgeted key reserves the priority premium when the request names no tie
   }
   const { response } = await (ask({ service_tier: 'default' }) as any).withResponse();
   expect((await gw.waitForRow(response)).costUsd).toBeCloseTo(SEARCH_TOKENS_USD, 12);
+});
+
+/** Streams a request whose stream the fake cuts after its first chunk; the row, once estimated. */
+async function cutStream(model: string) {
+  cutAfter = 1;
+  let firstRead!: () => void;
+  // The cut waits until the first chunk reached the client: a cut stream, not a failed try.
+  cutWhen = new Promise<void>((r) => (firstRead = r));
+  try {
+    const { data, response } = await gw.openai().chat.completions.create({ model, messages, stream: true }).withResponse();
+    const err = await apiError((async () => {
+      for await (const _ of data) firstRead();
+    })());
+    expect(err.message).toContain('stream');
+    const row = await gw.waitForRow(response);
+    expect(row).toMatchObject({ model, estimated: true });
+    expect(row.completionTokens).toBeGreaterThan(0);
+    return row;
+  } finally {
+    cutAfter = undefined;
+  }
+}
+
+test('a search model\'s stream cut before its usage: the estimate keeps the one search fee', async () => {
+  openaiAnswer = fixture('openai-4o-search-preview.json');
+  servedTier = 'default';
+  const row = await cutStream('searcher');
+  expect(row.costUsd).toBeCloseTo((row.promptTokens * 2.5 + row.completionTokens * 10) / M + 0.025, 12);
+});
+
+test('a stream served at priority cut before its usage: the estimate bills the priority the chunks named', async () => {
+  openaiAnswer = { ...fixture('openai-4o-search-preview.json'), model: 'gpt-4o-2024-08-06' };
+  servedTier = 'priority';
+  const row = await cutStream('tiered');
+  expect(row.costUsd).toBeCloseTo(((row.promptTokens * 2.5 + row.completionTokens * 10) / M) * 1.7, 12);
+  servedTier = 'default';
 });
 
 /** grok-3-mini's answer: 32 prompt (6 cached), 9 completion plus 94 reasoning outside it (total 135). */

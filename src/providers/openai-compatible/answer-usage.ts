@@ -1,4 +1,4 @@
-import { serviceTierOf, type Usage } from '../../usage/types';
+import { serviceTierOf, ZERO_USAGE, type BillExtras, type Usage } from '../../usage/types';
 import type { OpenAICompatibleOptions } from './openai-compatible-options';
 
 /**
@@ -19,4 +19,21 @@ export function answerUsage(
   if (tier) usage.serviceTier = tier;
   opts.addFees?.(usage, model);
   return usage;
+}
+
+/** The tier a chunk's text names (every chunk of OpenAI's names it), read without parsing it. */
+const TIER = /"service_tier":"(flex|priority)"/;
+
+/**
+ * What a stream bills beside its tokens, read off its first chunk (`data`, the event's text):
+ * the tier that serves it and the provider's per-request fees (opts.addFees: a search model's one
+ * search). A stream cut before its usage bills these with its token estimate; undefined: none.
+ */
+export function billExtrasOf(opts: Pick<OpenAICompatibleOptions, 'addFees'>, data: string, model: string): BillExtras | undefined {
+  const u: Usage = { ...ZERO_USAGE };
+  const tier = serviceTierOf(TIER.exec(data)?.[1]);
+  if (tier) u.serviceTier = tier;
+  opts.addFees?.(u, model);
+  const { input: _i, cachedInput: _c, output: _o, reasoning: _r, ...extras } = u;
+  return Object.keys(extras).length ? extras : undefined;
 }

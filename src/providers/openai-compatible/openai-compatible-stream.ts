@@ -1,6 +1,6 @@
 import { UpstreamError } from '../../errors/api-error';
 import type { Usage } from '../../usage/types';
-import { answerUsage } from './answer-usage';
+import { answerUsage, billExtrasOf } from './answer-usage';
 import { eventTransformer } from '../shared/sse-event-stream';
 import { tallyText } from '../shared/tally-text';
 import type { ChatCallContext, StreamTally } from '../types';
@@ -95,6 +95,7 @@ export function openAICompatibleStream(
 ): Transformer<Uint8Array, Uint8Array> {
   const quirk = opts.streamChunkHook?.(ctx) ?? opts.transformChunk;
   let sawDone = false;
+  let sawChunk = false;
   // The usage chunk the client gets, held to the end: some upstreams repeat usage (xAI has sent
   // running totals on every chunk, then a usage-only chunk), and clients that add up the usage of
   // each chunk (LangChain) would count it several times. OpenAI sends one, last; so does the gateway.
@@ -107,6 +108,10 @@ export function openAICompatibleStream(
       if (data === '[DONE]') {
         sawDone = true; // the gateway writes its own
         return;
+      }
+      if (!sawChunk) {
+        sawChunk = true;
+        tally.billExtras = billExtrasOf(opts, data, ctx.model);
       }
       // Most of OpenAI's chunks: a plain text delta, already in OpenAI's shape, sent as it came unparsed.
       if (!quirk) {
