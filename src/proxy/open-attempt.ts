@@ -1,12 +1,11 @@
 import type { AppContext } from '../context';
-import type { ApiError } from '../errors/api-error';
 import { adapterFor } from '../providers/registry';
 import type { AdapterDeps, ChatCallContext, ChatCompletion, ChatRequest, ProviderSettings, StreamTally } from '../providers/types';
 import type { RouteTarget } from '../routing/types';
 import type { Usage } from '../usage/types';
 import type { RequestClock } from './request-clock';
 import { inlineTransform, type ChunkReader } from './inline-transform';
-import { openUpstream, readAnswerBytes } from './open-upstream';
+import { openUpstream, readAnswerBytes, type OpenedUpstream } from './open-upstream';
 import { notAnObject } from './upstream-errors';
 import { clampOutputTokens, outputLimitOf } from './output-limit';
 
@@ -49,16 +48,12 @@ export interface StreamAttempt {
   first: Uint8Array;
   reader: ChunkReader;
   tally: StreamTally;
-  /** Call before every read: restarts the idle timer. */
-  touch(): void;
-  /** Call once a chunk was handed on: see OpenedUpstream.awaitClient. */
-  awaitClient(onStall: () => void): void;
-  /** Aborts the upstream (the client went away). */
-  abort(): void;
-  /** Maps an error thrown by reader.read() to the error event the client gets. */
-  failure(err: unknown): ApiError;
-  /** Stops timers and listeners; call once when the stream is over. */
-  dispose(): void;
+  /**
+   * The upstream call: `touch()` before every read (restarts the idle timer), `awaitClient` once a
+   * chunk was handed on, `abort()` when the client went away, `failure(err)` maps an error thrown
+   * by reader.read() to the error event the client gets, `dispose()` once when the stream is over.
+   */
+  upstream: OpenedUpstream;
 }
 
 /**
@@ -99,7 +94,7 @@ export async function openAttempt(a: AttemptInput): Promise<JsonAttempt | Stream
     const first = await reader.read();
     if (first.done) throw new Error('empty stream');
     up.touch();
-    return { kind: 'stream', first: first.value, reader, tally, touch: up.touch, awaitClient: up.awaitClient, abort: up.abort, failure: up.failure, dispose: up.dispose };
+    return { kind: 'stream', first: first.value, reader, tally, upstream: up };
   } catch (err) {
     up.dispose();
     throw up.failure(err);
