@@ -11,7 +11,6 @@ import { clampOutputTokens, outputLimitOf } from './output-limit';
 
 export interface AttemptInput {
   ctx: AppContext;
-  target: RouteTarget;
   req: ChatRequest;
   stream: boolean;
   clientWantsUsage: boolean;
@@ -21,8 +20,6 @@ export interface AttemptInput {
   dropClient?: () => void;
   deps: AdapterDeps;
   clock: RequestClock;
-  /** The provider's settings with the key this try uses (walkTargets); unset: the snapshot's. */
-  settings?: ProviderSettings;
   clientHeaders?: Readonly<Record<string, string>>;
   /** See ChatCallContext.nativeMessages. */
   nativeMessages?: unknown;
@@ -57,14 +54,15 @@ export interface StreamAttempt {
 }
 
 /**
- * One try at one target: build the call, send it under the header timeout, and read until
- * there is something to answer with (the whole JSON, or the first stream chunk). Throws an
- * ApiError (UpstreamError for upstream failures, whose isRetryable drives fallback).
+ * One try at one target, with the provider's settings carrying the key this try uses
+ * (walkTargets): build the call, send it under the header timeout, and read until there is
+ * something to answer with (the whole JSON, or the first stream chunk). Throws an ApiError
+ * (UpstreamError for upstream failures, whose isRetryable drives fallback). `a` is the same for
+ * every try of a request.
  */
-export async function openAttempt(a: AttemptInput): Promise<JsonAttempt | StreamAttempt> {
-  const { ctx, target, clock } = a;
+export async function openAttempt(a: AttemptInput, target: RouteTarget, settings: ProviderSettings): Promise<JsonAttempt | StreamAttempt> {
+  const { ctx, clock } = a;
   const adapter = adapterFor(target.provider);
-  const settings = a.settings ?? ctx.state.getSnapshot().providers.get(target.provider)!;
   // Each target gets the output the client asked for, at most what its model writes (one 8K model in a group lowers only its own call).
   const limit = outputLimitOf(target);
   const callCtx: ChatCallContext = {
