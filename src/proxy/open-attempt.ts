@@ -69,13 +69,10 @@ export async function openAttempt(a: AttemptInput, target: RouteTarget, settings
     model: target.upstreamModel, stream: a.stream, clientWantsUsage: a.clientWantsUsage,
     clientHeaders: a.clientHeaders, nativeMessages: a.nativeMessages && clampOutputTokens(a.nativeMessages, limit), reasoning: a.deps.reasoning, clientId: a.clientId, showReasoning: a.showReasoning,
   };
-  // Image downloads made while building the call stop when the client goes away.
-  const signal = a.signal;
-  const deps: AdapterDeps = signal ? { ...a.deps, fetchImage: (url, s) => a.deps.fetchImage(url, s ?? signal) } : a.deps;
-  const call = await adapter.buildChatCall(clampOutputTokens(a.req, limit), callCtx, settings, deps);
+  const call = await adapter.buildChatCall(clampOutputTokens(a.req, limit), callCtx, settings, depsFor(a.deps, a.signal));
 
   // A whole JSON answer stays under the header timeout; a stream is timed by its silences.
-  const up = await openUpstream(ctx, target, call, { signal, dropClient: a.dropClient, clock, bodyTimeout: a.stream ? 'idle' : 'header', apiKey: settings.apiKey });
+  const up = await openUpstream(ctx, target, call, { signal: a.signal, dropClient: a.dropClient, clock, bodyTimeout: a.stream ? 'idle' : 'header', apiKey: settings.apiKey });
   const readFrom = performance.now();
   try {
     if (!a.stream) {
@@ -99,4 +96,13 @@ export async function openAttempt(a: AttemptInput, target: RouteTarget, settings
   } finally {
     clock.upstreamMs += performance.now() - readFrom;
   }
+}
+
+/**
+ * The adapter's deps for one try: image downloads made while building the call stop when the
+ * client goes away. A function of its own, so the closure's scope is not openAttempt's, which
+ * lives (with everything it captured) while the try waits on its upstream.
+ */
+function depsFor(deps: AdapterDeps, signal: AbortSignal | undefined): AdapterDeps {
+  return signal ? { ...deps, fetchImage: (url, s) => deps.fetchImage(url, s ?? signal) } : deps;
 }
