@@ -20,6 +20,8 @@ export function withKey(settings: ProviderSettings, key: PoolKey | null): Provid
   return key && key.apiKey !== settings.apiKey ? { ...settings, apiKey: key.apiKey } : settings;
 }
 
+const NO_KEYS: readonly PoolKey[] = [];
+
 /**
  * Spreads requests over each provider's keys by weight (smooth weighted round-robin: with weights
  * 3 and 1, every 4 requests go 3 and 1, interleaved) and keeps their states: a key answered 429
@@ -49,11 +51,12 @@ export class ProviderKeyPool {
    * cooling (a cooldown is an estimate, and the other keys would get a 404), but not once set
    * aside (401/403: the key no longer works); an unknown id is ignored.
    */
-  order(settings: ProviderSettings, firstId?: string | null): PoolKey[] {
+  order(settings: ProviderSettings, firstId?: string | null): readonly PoolKey[] {
     const keys = settings.keys;
-    if (!keys || keys.length === 0) return [];
-    // One key: nothing to choose (its state is still kept, for the dashboard).
-    if (keys.length === 1) return [keys[0]!];
+    if (!keys || keys.length === 0) return NO_KEYS;
+    // One key: nothing to choose (its state is still kept, for the dashboard), and no array made
+    // for it (most providers have one; the order lives while the request waits on its upstream).
+    if (keys.length === 1) return keys;
     const now = this.now();
     const preferred = firstId == null ? undefined : keys.find((k) => k.id === firstId);
     if (preferred && this.states.get(settings.id, preferred.id, now).state !== 'set_aside') {

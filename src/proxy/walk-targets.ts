@@ -32,6 +32,9 @@ export interface WalkOptions<T> {
   firstKey?: { provider: ProviderId; keyId: string } | null;
 }
 
+/** A provider without keys is tried once, keyless. */
+const NO_KEY = [null] as const;
+
 /** Retryable failures beyond this many tries stop the fallback walk (each may take a timeout). */
 const MAX_TRIES = 4;
 
@@ -113,7 +116,7 @@ export async function walkTargets<T>(
     const settings = snap.providers.get(target.provider)!;
     const keys = keyPool.order(settings, opts.firstKey?.provider === target.provider ? opts.firstKey.keyId : null);
     let failure: UpstreamError | null = null;
-    for (const key of keys.length > 0 ? keys : [null]) {
+    for (const key of keys.length > 0 ? keys : NO_KEY) {
       const start = performance.now();
       try {
         const value = await attempt(target, withKey(settings, key));
