@@ -1,22 +1,27 @@
 import type { AppContext } from '../context';
 import type { ChatRequest } from '../providers/types';
-import { startChat } from '../proxy/chat-pipeline';
+import { startChat, type ChatStarted } from '../proxy/chat-pipeline';
 import { forwardableHeaders } from '../proxy/forward-headers';
-import { openaiPost } from './openai-request';
+import { openaiPost, type V1Answer } from './openai-request';
 import { validateChatRequest } from './request-validation';
 import type { V1Route } from './v1-routes';
+
+/** What the chat endpoint answers. */
+function chatAnswer(r: ChatStarted): V1Answer {
+  // The upstream's own bytes when nothing in them had to change (no re-serialising).
+  if (r.kind === 'json') return { json: r.raw ?? JSON.stringify(r.completion), headers: r.headers };
+  return { stream: r.body, headers: r.headers };
+}
 
 /** POST /v1/chat/completions: OpenAI's chat API over every provider, streaming or not. */
 export function chatCompletionsRoute(ctx: AppContext): V1Route {
   return {
     handler: openaiPost<ChatRequest>(
       ctx,
-      async ({ request, client, clock, body: req, requestId, dropClient }) => {
-        const r = await startChat(ctx, req, { clientId: client.id, signal: request.signal, dropClient, clock, requestId, clientHeaders: forwardableHeaders(request.headers) });
-        // The upstream's own bytes when nothing in them had to change (no re-serialising).
-        if (r.kind === 'json') return { json: r.raw ?? JSON.stringify(r.completion), headers: r.headers };
-        return { stream: r.body, headers: r.headers };
-      },
+      // Not async: the handler waits on the upstream for most of the request's life, and each
+      // async function on that wait keeps its frame, arguments and promise alive.
+      ({ request, client, clock, body, requestId, dropClient }) =>
+        startChat(ctx, body, { clientId: client.id, signal: request.signal, dropClient, clock, requestId, clientHeaders: forwardableHeaders(request.headers) }).then(chatAnswer),
       { endpoint: 'chat', validate: validateChatRequest },
     ),
     detail: {

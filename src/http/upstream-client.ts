@@ -62,7 +62,7 @@ class Exchange {
 
   constructor(
     private readonly pool: OriginPool,
-    private readonly bytes: Uint8Array,
+    private bytes: Uint8Array | null,
     noBody: boolean,
     private readonly signal: AbortSignal,
     private readonly resolve: (r: Response) => void,
@@ -84,7 +84,10 @@ class Exchange {
   private attach(conn: Connection, reused: boolean): void {
     this.conn = conn;
     this.reused = reused;
-    conn.send(this, this.bytes);
+    conn.send(this, this.bytes!);
+    // The request's bytes are kept only for the one retry, which only a pooled connection gets:
+    // a request waiting on a new connection (thousands under load) holds no copy of them.
+    if (!reused) this.bytes = null;
   }
 
   /** The signal aborted. */
@@ -94,6 +97,7 @@ class Exchange {
   }
 
   head(h: ResponseHead): void {
+    this.bytes = null; // answered: never retried
     if (h.status < 200 || h.status > 599) throw new TypeError(`upstream sent status ${h.status}`);
     const headers = new Headers(h.headers);
     if (NULL_BODY_STATUS.has(h.status)) {

@@ -21,6 +21,8 @@ export function withKey(settings: ProviderSettings, key: PoolKey | null): Provid
   return key && key.apiKey !== settings.apiKey ? { ...settings, apiKey: key.apiKey } : settings;
 }
 
+const NO_KEYS: readonly PoolKey[] = [];
+
 /**
  * How long a probe holds a key whose cooldown ended before another request may probe it: a
  * refusal (429) comes back at once, so a probe still out after this long was let through.
@@ -69,9 +71,12 @@ export class ProviderKeyPool {
    * cooling (a cooldown is an estimate, and the other keys would get a 404), but not once set
    * aside (401/403: the key no longer works); an unknown id is ignored.
    */
-  order(settings: ProviderSettings, firstId?: string | null, model?: string | null): PoolKey[] {
+  order(settings: ProviderSettings, firstId?: string | null, model?: string | null): readonly PoolKey[] {
     const keys = settings.keys;
-    if (!keys || keys.length === 0) return [];
+    if (!keys || keys.length === 0) return NO_KEYS;
+    // One key: nothing to choose (its state is still kept, for the dashboard), and no array made
+    // for it (most providers have one; the order lives while the request waits on its upstream).
+    if (keys.length === 1) return keys;
     const now = this.now();
     const preferred = firstId == null ? undefined : keys.find((k) => k.id === firstId);
     if (preferred && this.stateFor(settings.id, preferred.id, model, now).state !== 'set_aside') {

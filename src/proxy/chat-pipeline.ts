@@ -4,7 +4,7 @@ import type { ApiError } from '../errors/api-error';
 import type { ChatCompletion, ChatRequest, StreamTally } from '../providers/types';
 import type { CallModel, RouteDecision, RouteTarget } from '../routing';
 import type { Usage } from '../usage/types';
-import { openAttempt } from './open-attempt';
+import { openAttempt, type AttemptInput } from './open-attempt';
 import { RequestClock } from './request-clock';
 import { completionText, gatewayHeaders, recordFailure, recordRequest, type Delivered, type Endpoint, type RequestMeta } from './request-outcome';
 import { routeChat } from './route-chat';
@@ -119,8 +119,8 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
 
   // Attempts with fallback: the first target (and key) that answers, whole JSON or a stream's first chunk.
   const clientWantsUsage = stream && ((req.stream_options as any)?.include_usage === true || opts.forceStreamUsage === true);
-  const input = { ctx, req, stream, clientWantsUsage, signal: opts.signal, dropClient: opts.dropClient, deps: ctx.adapterDeps, clock, clientHeaders: opts.clientHeaders, nativeMessages: opts.nativeMessages, clientId: meta.clientId, showReasoning: opts.showReasoning };
-  const walk = await walkTargets(ctx, decision, (target, settings) => openAttempt({ ...input, target, settings }), {
+  const input: AttemptInput = { ctx, req, stream, clientWantsUsage, signal: opts.signal, dropClient: opts.dropClient, deps: ctx.adapterDeps, clock, clientHeaders: opts.clientHeaders, nativeMessages: opts.nativeMessages, clientId: meta.clientId, showReasoning: opts.showReasoning };
+  const walk = await walkTargets(ctx, decision, (target, settings) => openAttempt(input, target, settings), {
     signal: opts.signal,
     settledOnReturn: answeredWhole,
   });

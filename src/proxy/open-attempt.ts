@@ -1,18 +1,16 @@
 import type { AppContext } from '../context';
-import type { ApiError } from '../errors/api-error';
 import { adapterFor } from '../providers/registry';
 import type { AdapterDeps, ChatCallContext, ChatCompletion, ChatRequest, ProviderSettings, StreamTally } from '../providers/types';
 import type { RouteTarget } from '../routing/types';
 import type { Usage } from '../usage/types';
 import type { RequestClock } from './request-clock';
 import { inlineTransform, type ChunkReader } from './inline-transform';
-import { openUpstream, readAnswerBytes } from './open-upstream';
+import { openUpstream, readAnswerBytes, type OpenedUpstream } from './open-upstream';
 import { notAnObject } from './upstream-errors';
 import { clampOutputTokens, outputLimitOf } from './output-limit';
 
 export interface AttemptInput {
   ctx: AppContext;
-  target: RouteTarget;
   req: ChatRequest;
   stream: boolean;
   clientWantsUsage: boolean;
@@ -22,8 +20,6 @@ export interface AttemptInput {
   dropClient?: () => void;
   deps: AdapterDeps;
   clock: RequestClock;
-  /** The provider's settings with the key this try uses (walkTargets); unset: the snapshot's. */
-  settings?: ProviderSettings;
   clientHeaders?: Readonly<Record<string, string>>;
   /** See ChatCallContext.nativeMessages. */
   nativeMessages?: unknown;
@@ -49,27 +45,24 @@ export interface StreamAttempt {
   first: Uint8Array;
   reader: ChunkReader;
   tally: StreamTally;
-  /** Call before every read: restarts the idle timer. */
-  touch(): void;
-  /** Call once a chunk was handed on: see OpenedUpstream.awaitClient. */
-  awaitClient(onStall: () => void): void;
-  /** Aborts the upstream (the client went away). */
-  abort(): void;
-  /** Maps an error thrown by reader.read() to the error event the client gets. */
-  failure(err: unknown): ApiError;
-  /** Stops timers and listeners; call once when the stream is over. */
-  dispose(): void;
+  /**
+   * The upstream call: `touch()` before every read (restarts the idle timer), `awaitClient` once a
+   * chunk was handed on, `abort()` when the client went away, `failure(err)` maps an error thrown
+   * by reader.read() to the error event the client gets, `dispose()` once when the stream is over.
+   */
+  upstream: OpenedUpstream;
 }
 
 /**
- * One try at one target: build the call, send it under the header timeout, and read until
- * there is something to answer with (the whole JSON, or the first stream chunk). Throws an
- * ApiError (UpstreamError for upstream failures, whose isRetryable drives fallback).
+ * One try at one target, with the provider's settings carrying the key this try uses
+ * (walkTargets): build the call, send it under the header timeout, and read until there is
+ * something to answer with (the whole JSON, or the first stream chunk). Throws an ApiError
+ * (UpstreamError for upstream failures, whose isRetryable drives fallback). `a` is the same for
+ * every try of a request.
  */
-export async function openAttempt(a: AttemptInput): Promise<JsonAttempt | StreamAttempt> {
-  const { ctx, target, clock } = a;
+export async function openAttempt(a: AttemptInput, target: RouteTarget, settings: ProviderSettings): Promise<JsonAttempt | StreamAttempt> {
+  const { ctx, clock } = a;
   const adapter = adapterFor(target.provider);
-  const settings = a.settings ?? ctx.state.getSnapshot().providers.get(target.provider)!;
   // Each target gets the output the client asked for, at most what its model writes (one 8K model in a group lowers only its own call).
   const limit = outputLimitOf(target);
   const callCtx: ChatCallContext = {
@@ -77,13 +70,10 @@ export async function openAttempt(a: AttemptInput): Promise<JsonAttempt | Stream
     clientHeaders: a.clientHeaders, nativeMessages: a.nativeMessages && clampOutputTokens(a.nativeMessages, limit), reasoning: a.deps.reasoning, clientId: a.clientId, showReasoning: a.showReasoning,
     maxOutputTokens: limit,
   };
-  // Image downloads made while building the call stop when the client goes away.
-  const signal = a.signal;
-  const deps: AdapterDeps = signal ? { ...a.deps, fetchImage: (url, s) => a.deps.fetchImage(url, s ?? signal) } : a.deps;
-  const call = await adapter.buildChatCall(clampOutputTokens(a.req, limit), callCtx, settings, deps);
+  const call = await adapter.buildChatCall(clampOutputTokens(a.req, limit), callCtx, settings, depsFor(a.deps, a.signal));
 
   // A whole JSON answer stays under the header timeout; a stream is timed by its silences.
-  const up = await openUpstream(ctx, target, call, { signal, dropClient: a.dropClient, clock, bodyTimeout: a.stream ? 'idle' : 'header', apiKey: settings.apiKey });
+  const up = await openUpstream(ctx, target, call, { signal: a.signal, dropClient: a.dropClient, clock, bodyTimeout: a.stream ? 'idle' : 'header', apiKey: settings.apiKey });
   const readFrom = performance.now();
   let tally: StreamTally | null = null;
   /** A whole answer's body was being read when the try failed: the provider made it (and bills it). */
@@ -105,7 +95,7 @@ export async function openAttempt(a: AttemptInput): Promise<JsonAttempt | Stream
     const first = await reader.read();
     if (first.done) throw new Error('empty stream');
     up.touch();
-    return { kind: 'stream', first: first.value, reader, tally, touch: up.touch, awaitClient: up.awaitClient, abort: up.abort, failure: up.failure, dispose: up.dispose };
+    return { kind: 'stream', first: first.value, reader, tally, upstream: up };
   } catch (err) {
     up.dispose();
     const e = up.failure(err);
@@ -127,4 +117,13 @@ function spentBy(tally: StreamTally | null, readingBody: boolean) {
   if (readingBody) return { usage: null, text: '' };
   if (!tally || (tally.usage === null && tally.deliveredText === '')) return undefined;
   return { usage: tally.usage, outputPending: tally.outputPending === true, text: tally.deliveredText, chars: tally.deliveredChars, billExtras: tally.billExtras };
+}
+
+/**
+ * The adapter's deps for one try: image downloads made while building the call stop when the
+ * client goes away. A function of its own, so the closure's scope is not openAttempt's, which
+ * lives (with everything it captured) while the try waits on its upstream.
+ */
+function depsFor(deps: AdapterDeps, signal: AbortSignal | undefined): AdapterDeps {
+  return signal ? { ...deps, fetchImage: (url, s) => deps.fetchImage(url, s ?? signal) } : deps;
 }

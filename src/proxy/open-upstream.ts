@@ -6,8 +6,8 @@ import type { ProviderId, UpstreamCall } from '../providers/types';
 import type { RouteTarget } from '../routing/types';
 import type { ApiError } from '../errors/api-error';
 import type { RequestClock } from './request-clock';
-import { GatewayAbort, answerTooLarge, callerAbort, errorFromUpstreamResponse, mapUpstreamFailure } from './upstream-errors';
-import { takeSlot } from './upstream-slots';
+import { GatewayAbort, answerTooLarge, callerAbort, errorFromUpstreamResponse, mapUpstreamFailure, type FailureContext } from './upstream-errors';
+import { acquireSlot, type UpstreamSlots } from './upstream-slots';
 
 const utf8 = new TextDecoder();
 
@@ -57,73 +57,133 @@ export interface OpenUpstreamOptions {
  * header timeout, with client-abort wiring and error mapping, and returns once a 2xx answer's
  * headers are in. Throws ApiError (UpstreamError for upstream failures, driving fallback).
  */
-export async function openUpstream(
-  ctx: AppContext,
-  target: RouteTarget,
-  call: UpstreamCall,
-  opts: OpenUpstreamOptions,
-): Promise<OpenedUpstream> {
+export function openUpstream(ctx: AppContext, target: RouteTarget, call: UpstreamCall, opts: OpenUpstreamOptions): Promise<OpenedUpstream> {
   // One of the upstream requests in flight, held until dispose (waits in a bounded queue when full).
-  const slot = takeSlot(ctx.upstreamSlots, opts.signal, opts.clock);
-  const releaseSlot = typeof slot === 'function' ? slot : await slot;
-  const apiKey = opts.apiKey ?? ctx.state.getSnapshot().providers.get(target.provider)?.apiKey;
-  const controller = new AbortController();
-  const onClientAbort = () => controller.abort(callerAbort(opts.signal!));
-  if (opts.signal?.aborted) onClientAbort();
-  // No `{ once: true }`: dispose removes the listener anyway, and Bun's options parsing cost
-  // ~1.3 µs per request (BENCHMARKS.md, "Cutting the per-request cost").
-  opts.signal?.addEventListener('abort', onClientAbort);
-  const { timeoutS, idleTimeoutS } = ctx.config.upstream;
-  const fc = { provider: target.provider, signal: controller.signal, timeoutS, idleTimeoutS, apiKey };
-  let timer: Timer | null = setTimeout(() => controller.abort(new GatewayAbort('timeout')), timeoutS * 1000);
-  const dispose = () => {
-    if (timer) clearTimeout(timer);
-    timer = null;
-    opts.signal?.removeEventListener('abort', onClientAbort);
-    releaseSlot();
-  };
+  const queued = acquireSlot(ctx.upstreamSlots, opts.signal, opts.clock);
+  return queued ? queued.then(() => send(ctx, target, call, opts)) : send(ctx, target, call, opts);
+}
+
+/**
+ * Sends the call on a held slot. Not async: an async function keeps its arguments until it
+ * returns, and the call (its body, URL and key) is not needed once it is sent.
+ */
+function send(ctx: AppContext, target: RouteTarget, call: UpstreamCall, opts: OpenUpstreamOptions): Promise<OpenedUpstream> {
+  const up = new UpstreamCallInFlight(ctx, target.provider, opts);
   const sentAt = performance.now();
+  const transport = adapterFor(target.provider).transport;
+  let answer: Promise<Response>;
   try {
-    const transport = adapterFor(target.provider).transport;
-    const res = transport
-      ? await transport(call, controller.signal)
-      : await sendUpstream(ctx.config.upstream.client, call, controller.signal);
-    opts.clock.ttfbMs = performance.now() - sentAt;
-    if (!res.ok) throw await errorFromUpstreamResponse(target.provider, res, apiKey);
-    /** Set while the relay waits for its client: the silence is then the client's. */
-    let onStall: (() => void) | null = null;
-    if (opts.bodyTimeout !== 'header') {
-      // Headers are in: from here on silence between chunks is what times out.
-      clearTimeout(timer!);
-      timer = setTimeout(() => {
-        const stalled = onStall;
-        controller.abort(new GatewayAbort(stalled ? 'stalled' : 'idle'));
-        if (!stalled) return;
-        stalled();
-        opts.dropClient?.();
-      }, idleTimeoutS * 1000);
-    }
-    return {
-      res,
-      provider: target.provider,
-      touch: () => {
-        onStall = null;
-        timer?.refresh();
-      },
-      awaitClient: (f) => {
-        onStall = f;
-        timer?.refresh();
-      },
-      abort: () => controller.abort(new GatewayAbort('client')),
-      failure: (err) => mapUpstreamFailure(err, fc, true),
-      dispose,
-    };
+    answer = transport ? transport(call, up.signal) : sendUpstream(ctx.config.upstream.client, call, up.signal);
   } catch (err) {
-    dispose();
-    throw mapUpstreamFailure(err, fc);
-  } finally {
-    opts.clock.upstreamMs += performance.now() - sentAt;
+    answer = Promise.reject(err);
   }
+  return awaitHead(up, answer, opts.clock, opts.bodyTimeout !== 'header', sentAt);
+}
+
+/** Waits for the answer's head: a 2xx opens the call (`idle`: its body is then timed by silences), anything else fails it. */
+async function awaitHead(up: UpstreamCallInFlight, answer: Promise<Response>, clock: RequestClock, idle: boolean, sentAt: number): Promise<OpenedUpstream> {
+  try {
+    const res = await answer;
+    clock.ttfbMs = performance.now() - sentAt;
+    if (!res.ok) throw await errorFromUpstreamResponse(up.provider, res, up.apiKey);
+    up.answered(res, idle);
+    return up;
+  } catch (err) {
+    up.dispose();
+    throw mapUpstreamFailure(err, up);
+  } finally {
+    clock.upstreamMs += performance.now() - sentAt;
+  }
+}
+
+/**
+ * One upstream call from its slot to dispose: the abort controller, the timer, the client
+ * signal's listener (itself, as handleEvent) and the slot, in one object. Thousands wait on their
+ * upstream at once, so it holds no per-call closures, and not the call (its body, URL and key)
+ * once it is sent (BENCHMARKS.md, "Memory per request in flight"). It is also the
+ * FailureContext its errors are mapped with.
+ */
+class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
+  res!: Response;
+  readonly controller = new AbortController();
+  readonly signal = this.controller.signal;
+  readonly provider: ProviderId;
+  readonly apiKey: string | undefined;
+  readonly timeoutS: number;
+  readonly idleTimeoutS: number;
+  private readonly clientSignal: AbortSignal | undefined;
+  private readonly dropClient: (() => void) | undefined;
+  private slots: UpstreamSlots | null;
+  private timer: Timer | null;
+  /** Set while the relay waits for its client: the silence is then the client's. */
+  private onStall: (() => void) | null = null;
+
+  constructor(ctx: AppContext, provider: ProviderId, opts: OpenUpstreamOptions) {
+    this.provider = provider;
+    this.apiKey = opts.apiKey ?? ctx.state.getSnapshot().providers.get(provider)?.apiKey;
+    ({ timeoutS: this.timeoutS, idleTimeoutS: this.idleTimeoutS } = ctx.config.upstream);
+    this.clientSignal = opts.signal;
+    this.dropClient = opts.dropClient;
+    this.slots = ctx.upstreamSlots;
+    if (opts.signal?.aborted) this.handleEvent();
+    // No `{ once: true }`: dispose removes the listener anyway, and Bun's options parsing cost
+    // ~1.3 µs per request (BENCHMARKS.md, "Cutting the per-request cost").
+    opts.signal?.addEventListener('abort', this);
+    this.timer = setTimeout(timedOut, this.timeoutS * 1000, this, 'timeout');
+  }
+
+  /** The client's signal fired: abort the upstream call. */
+  handleEvent(): void {
+    this.controller.abort(callerAbort(this.clientSignal!));
+  }
+
+  /** A 2xx head is in; with `idle`, from here on silence between chunks is what times out. */
+  answered(res: Response, idle: boolean): void {
+    this.res = res;
+    if (!idle) return;
+    clearTimeout(this.timer!);
+    this.timer = setTimeout(timedOut, this.idleTimeoutS * 1000, this, 'idle');
+  }
+
+  /** The timer ran out: the header timeout, or a silence of the idle timeout (the client's while it does not read). */
+  expire(kind: 'timeout' | 'idle'): void {
+    const stalled = kind === 'idle' ? this.onStall : null;
+    this.controller.abort(new GatewayAbort(stalled ? 'stalled' : kind));
+    if (!stalled) return;
+    stalled();
+    this.dropClient?.();
+  }
+
+  touch(): void {
+    this.onStall = null;
+    this.timer?.refresh();
+  }
+
+  awaitClient(onStall: () => void): void {
+    this.onStall = onStall;
+    this.timer?.refresh();
+  }
+
+  abort(): void {
+    this.controller.abort(new GatewayAbort('client'));
+  }
+
+  failure(err: unknown): ApiError {
+    return mapUpstreamFailure(err, this, true);
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.clientSignal?.removeEventListener('abort', this);
+    this.slots?.release();
+    this.slots = null;
+  }
+}
+
+/** A timer's callback (one function for every call: setTimeout passes the call and what ran out). */
+function timedOut(up: UpstreamCallInFlight, kind: 'timeout' | 'idle'): void {
+  up.expire(kind);
 }
 
 /**

@@ -29,14 +29,14 @@ export function relayStream(s: StreamAttempt, onEnd: (end: StreamEnd) => void, e
   const end = (error: ApiError | null) => {
     if (ended) return;
     ended = true;
-    s.dispose();
+    s.upstream.dispose();
     onEnd({ error });
   };
   let out!: ReadableStreamDefaultController<Uint8Array>;
   /** The client took nothing for the idle timeout (the upstream call is aborted already). */
   const stalled = () => {
     if (ended) return;
-    const e = s.failure(null);
+    const e = s.upstream.failure(null);
     s.reader.cancel().catch(() => {});
     end(e);
     // Ends the body; Bun would still keep the connection while it holds unsent bytes, so the
@@ -53,7 +53,7 @@ export function relayStream(s: StreamAttempt, onEnd: (end: StreamEnd) => void, e
           let chunk = pending;
           pending = null;
           // The client asks for more: silence from here on is the upstream's.
-          s.touch();
+          s.upstream.touch();
           if (!chunk) {
             const r = await s.reader.read();
             if (r.done) {
@@ -71,9 +71,9 @@ export function relayStream(s: StreamAttempt, onEnd: (end: StreamEnd) => void, e
             end(null);
             return;
           }
-          s.awaitClient(stalled);
+          s.upstream.awaitClient(stalled);
         } catch (err) {
-          const e = s.failure(err);
+          const e = s.upstream.failure(err);
           if (ended) return; // cancelled meanwhile
           for (const bytes of errorBytes ? errorBytes(e) : [sseBytes(JSON.stringify(e.toBody())), SSE_DONE]) controller.enqueue(bytes);
           controller.close();
@@ -81,7 +81,7 @@ export function relayStream(s: StreamAttempt, onEnd: (end: StreamEnd) => void, e
         }
       },
       cancel() {
-        s.abort();
+        s.upstream.abort();
         s.reader.cancel().catch(() => {});
         end(clientClosed());
       },

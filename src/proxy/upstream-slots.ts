@@ -117,10 +117,19 @@ const roundS = (ms: number) => Math.round(ms / 100) / 10;
  * rejects with `overloaded` after the queue timeout, or clientClosed when the client goes first.
  */
 export function takeSlot(slots: UpstreamSlots, signal: AbortSignal | undefined, clock: { queueMs: number }): (() => void) | Promise<() => void> {
-  return slots.tryAcquire() ? releaseOnce(slots) : waitForSlot(slots, signal, clock);
+  const waiting = acquireSlot(slots, signal, clock);
+  return waiting ? waiting.then(() => releaseOnce(slots)) : releaseOnce(slots);
 }
 
-async function waitForSlot(slots: UpstreamSlots, signal: AbortSignal | undefined, clock: { queueMs: number }): Promise<() => void> {
+/**
+ * takeSlot without the release function (the caller calls `slots.release()` once itself): null
+ * when a slot was free, else a promise that resolves once one is held.
+ */
+export function acquireSlot(slots: UpstreamSlots, signal: AbortSignal | undefined, clock: { queueMs: number }): Promise<void> | null {
+  return slots.tryAcquire() ? null : waitForSlot(slots, signal, clock);
+}
+
+async function waitForSlot(slots: UpstreamSlots, signal: AbortSignal | undefined, clock: { queueMs: number }): Promise<void> {
   const queuedAt = performance.now();
   try {
     await slots.wait(signal);
@@ -129,7 +138,6 @@ async function waitForSlot(slots: UpstreamSlots, signal: AbortSignal | undefined
   } finally {
     clock.queueMs += performance.now() - queuedAt;
   }
-  return releaseOnce(slots);
 }
 
 function releaseOnce(slots: UpstreamSlots): () => void {

@@ -37,6 +37,9 @@ export interface WalkOptions<T> {
   keyScope?: string;
 }
 
+/** A provider without keys is tried once, keyless. */
+const NO_KEY = [null] as const;
+
 /** Retryable failures beyond this many tries stop the fallback walk (each may take a timeout). */
 const MAX_TRIES = 4;
 
@@ -130,7 +133,7 @@ export async function walkTargets<T>(
     const model = opts.keyScope ?? target.upstreamModel;
     const keys = keyPool.order(settings, opts.firstKey?.provider === target.provider ? opts.firstKey.keyId : null, model);
     let failure: UpstreamError | null = null;
-    for (const key of keys.length > 0 ? keys : [null]) {
+    for (const key of keys.length > 0 ? keys : NO_KEY) {
       const start = performance.now();
       const sentAt = keyPool.now();
       try {

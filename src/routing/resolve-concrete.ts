@@ -3,6 +3,11 @@ import { FREE_PROVIDERS, isProviderId } from '../providers/types';
 import type { ModelEntry, RuntimeSnapshot } from '../state/snapshot-types';
 import type { RouteTarget } from './types';
 
+/** A models-table entry as a route target (the snapshot makes each once: RuntimeSnapshot.modelTargets). */
+export function modelTarget(entry: ModelEntry): RouteTarget {
+  return { provider: entry.provider, upstreamModel: entry.upstreamId, modelId: entry.id, entry };
+}
+
 /**
  * Resolves a name that is not a group: `provider/model` goes to that provider even when the
  * id is unknown (a model of the table, though, only while enabled); a bare id must be an enabled
@@ -13,7 +18,7 @@ export function resolveConcrete(name: string, snap: RuntimeSnapshot): RouteTarge
   const entry = snap.models.get(name);
   if (entry) {
     if (!entry.enabled || !snap.providers.get(entry.provider)?.enabled) throw modelNotFound(name);
-    return { provider: entry.provider, upstreamModel: entry.upstreamId, modelId: entry.id, entry };
+    return snap.modelTargets?.get(name) ?? modelTarget(entry);
   }
   const slash = name.indexOf('/');
   if (slash > 0) {
@@ -25,7 +30,7 @@ export function resolveConcrete(name: string, snap: RuntimeSnapshot): RouteTarge
       if (known && known.provider === provider) {
         // Disabled in the table is disabled under every name, `provider/id` included.
         if (!known.enabled) throw modelNotFound(name);
-        return { provider, upstreamModel: known.upstreamId, modelId: known.id, entry: known };
+        return snap.modelTargets?.get(upstreamModel) ?? modelTarget(known);
       }
       // An unknown id still reaches its provider; a dated Anthropic snapshot bills as its model.
       return { provider, upstreamModel, modelId: name, entry: pricedAs(provider, upstreamModel, snap) };

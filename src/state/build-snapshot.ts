@@ -3,6 +3,7 @@ import type { SecretBox } from '../crypto/secret-box';
 import { PROVIDER_CATALOG } from '../providers/provider-catalog';
 import { FREE_PROVIDERS, PROVIDER_IDS, type PoolKey, type ProviderId, type ProviderSettings } from '../providers/types';
 import { genaiPriceRow } from '../db/seed/model-prices';
+import { modelTarget } from '../routing/resolve-concrete';
 import { keyLimitsOf, teamEntries, type LimitColumns, type TeamRow } from '../limits/build-key-limits';
 import type { ClientEntry, GroupEntry, LongContextTier, ModelEntry, RuntimeSnapshot } from './snapshot-types';
 
@@ -119,7 +120,8 @@ export function buildSnapshot(rows: SnapshotRows, config: Config, box: SecretBox
     clientsByKeyHash.set(c.keyHash, entry);
     clientsById.set(c.id, entry);
   }
-  return { version, providers, models, groups, clientsByKeyHash, clientsById, teams, unlistedModel: unlistedModelLookup() };
+  const modelTargets = new Map([...models].map(([id, m]) => [id, modelTarget(m)]));
+  return { version, providers, models, modelTargets, groups, clientsByKeyHash, clientsById, teams, unlistedModel: unlistedModelLookup() };
 }
 
 /** Lookups remembered per snapshot (clients choose the names, so the memory is bounded). */

@@ -1,3 +1,4 @@
+import type { RouteTarget } from '../routing/types';
 import type { KeyLimits, ScopeLimits } from '../limits/limit-types';
 import type { ProviderId, ProviderSettings } from '../providers/types';
 
@@ -99,6 +100,12 @@ export interface RuntimeSnapshot {
   version: number;
   providers: ReadonlyMap<ProviderId, ProviderSettings>;
   models: ReadonlyMap<string, ModelEntry>;
+  /**
+   * Each model's route target, by model id, made once per snapshot instead of per request (a
+   * routing decision keeps its targets while the request waits on its upstream). Unset in
+   * hand-made snapshots: resolveConcrete then makes them as it goes.
+   */
+  modelTargets?: ReadonlyMap<string, RouteTarget>;
   groups: ReadonlyMap<string, GroupEntry>;
   /** SHA-256 hex of the client key -> client. */
   clientsByKeyHash: ReadonlyMap<string, ClientEntry>;
