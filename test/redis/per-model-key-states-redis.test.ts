@@ -4,18 +4,18 @@
  * change on A brings the key back on B for every model.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
-import { addProviderKey } from '../../src/admin/provider-keys-service';
-import { jsonResponse, replayJson, startFakeUpstream, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
-import { apiError, providerEnv, type TestGateway } from '../helpers/start-gateway';
+import { jsonResponse, replayJson, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
+import { apiError, type TestGateway } from '../helpers/start-gateway';
 import { eventually } from '../helpers/redis-env';
-import { startCluster, type Cluster } from './cluster';
+import type { Cluster } from './cluster';
+import { POOL_KEY, startPoolKeyCluster, type PoolKeyCluster } from './pool-key-cluster';
 
 setDefaultTimeout(30_000);
 
 const ENV_KEY = 'sk-test-openai-key-0123456789';
-const POOL_KEY = 'sk-pool-second-key-abcdWXYZ';
 const rateLimited = { error: { message: 'Rate limit reached for gpt-4o on requests per min (RPM).', type: 'requests', param: null, code: 'rate_limit_exceeded' } };
 
+let env: PoolKeyCluster;
 let upstream: FakeUpstream;
 let cluster: Cluster;
 let A: TestGateway;
@@ -31,17 +31,10 @@ const handler: FakeHandler = (req, rec, fake) => {
 };
 
 beforeAll(async () => {
-  upstream = startFakeUpstream(handler);
-  cluster = await startCluster(2, { sharedDb: true, env: providerEnv('openai', `${upstream.url}/v1`) });
-  [A, B] = cluster.nodes as [TestGateway, TestGateway];
-  // Weight 5 against the env key's 1: B picks it first unless it knows it is cooling.
-  poolKeyId = (await addProviderKey(A.ctx, 'openai', { key: POOL_KEY, weight: 5, label: 'second' })).id;
-  expect(await eventually(() => (B.ctx.state.getSnapshot().providers.get('openai')?.keys ?? []).length === 2, 3_000)).toBe(true);
+  env = await startPoolKeyCluster(handler);
+  ({ upstream, cluster, A, B, poolKeyId } = env);
 });
-afterAll(async () => {
-  await cluster?.close();
-  upstream?.close();
-});
+afterAll(() => env?.close());
 
 const chat = (gw: TestGateway, model: string) => gw.openai().chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] });
 const keysSince = (n: number) => upstream.requests.slice(n).map((r) => r.headers.authorization!.replace('Bearer ', ''));

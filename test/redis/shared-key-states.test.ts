@@ -1,15 +1,15 @@
 /** Provider-key cooldowns and set-aside keys shared through Redis: a key A saw refused is skipped by B. */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { addProviderKey } from '../../src/admin/provider-keys-service';
 import { UpstreamError } from '../../src/errors/api-error';
-import { jsonResponse, replayJson, startFakeUpstream, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
+import { jsonResponse, replayJson, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, type TestGateway } from '../helpers/start-gateway';
 import { eventually } from '../helpers/redis-env';
-import { startCluster, type Cluster } from './cluster';
+import type { Cluster } from './cluster';
+import { POOL_KEY, startPoolKeyCluster, type PoolKeyCluster } from './pool-key-cluster';
 
 setDefaultTimeout(30_000);
 
-const POOL_KEY = 'sk-pool-second-key-abcdWXYZ';
+let env: PoolKeyCluster;
 let upstream: FakeUpstream;
 let cluster: Cluster;
 let A: TestGateway;
@@ -23,17 +23,10 @@ const handler: FakeHandler = (req, rec, fake) =>
     : replayJson('openai', 'chat.json')(req, rec, fake);
 
 beforeAll(async () => {
-  upstream = startFakeUpstream(handler);
-  cluster = await startCluster(2, { sharedDb: true, env: providerEnv('openai', `${upstream.url}/v1`) });
-  [A, B] = cluster.nodes as [TestGateway, TestGateway];
-  // Weight 5 against the env key's 1: without a shared cooldown B would pick it first.
-  poolKeyId = (await addProviderKey(A.ctx, 'openai', { key: POOL_KEY, weight: 5, label: 'second' })).id;
-  expect(await eventually(() => (B.ctx.state.getSnapshot().providers.get('openai')?.keys ?? []).length === 2, 3_000)).toBe(true);
+  env = await startPoolKeyCluster(handler);
+  ({ upstream, cluster, A, B, poolKeyId } = env);
 });
-afterAll(async () => {
-  await cluster?.close();
-  upstream?.close();
-});
+afterAll(() => env?.close());
 
 const chat = (gw: TestGateway) =>
   gw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
