@@ -4,16 +4,16 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type OpenAI from 'openai';
-import { fixtureJson, jsonResponse, replay, replayJson, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
-import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { fixtureJson, jsonResponse, replay, replayJson, type FakeUpstream } from '../helpers/fake-upstream';
+import { fakeProviders } from '../helpers/fake-providers';
+import { apiError, startGateway, type TestGateway } from '../helpers/start-gateway';
 
 let fakes: Record<string, FakeUpstream>;
 let gw: TestGateway;
 let client: OpenAI;
 beforeAll(async () => {
-  fakes = Object.fromEntries(['openai', 'deepseek', 'moonshot', 'grok', 'ollama'].map((id) => [id, startFakeUpstream(replayJson(id, 'chat.json'))]));
-  const env: Record<string, string> = {};
-  for (const [id, f] of Object.entries(fakes)) Object.assign(env, providerEnv(id, `${f.url}/v1`));
+  let env: Record<string, string>;
+  ({ fakes, env } = fakeProviders(['openai', 'deepseek', 'moonshot', 'grok', 'ollama']));
   gw = await startGateway({ env });
   client = gw.openai();
 });

@@ -5,17 +5,17 @@
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type OpenAI from 'openai';
-import { replayJson, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
-import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import type { FakeUpstream } from '../helpers/fake-upstream';
+import { fakeProviders } from '../helpers/fake-providers';
+import { apiError, startGateway, type TestGateway } from '../helpers/start-gateway';
 
 const PROVIDERS = ['deepseek', 'moonshot', 'ollama'];
 let fakes: Record<string, FakeUpstream>;
 let gw: TestGateway;
 let client: OpenAI;
 beforeAll(async () => {
-  fakes = Object.fromEntries(PROVIDERS.map((id) => [id, startFakeUpstream(replayJson(id, 'chat.json'))]));
-  const env: Record<string, string> = {};
-  for (const [id, f] of Object.entries(fakes)) Object.assign(env, providerEnv(id, `${f.url}/v1`));
+  let env: Record<string, string>;
+  ({ fakes, env } = fakeProviders(PROVIDERS));
   gw = await startGateway({ env });
   client = gw.openai();
 });
