@@ -6,7 +6,7 @@ import type { LimitCounters } from './limit-counters';
 import type { ScopeLimits } from './limit-types';
 import { MemoryLimitCounters } from './memory-limit-counters';
 import { spendSince } from './spend-queries';
-import { worstPricesOf, type WorstPrices } from './worst-case';
+import { worstPricesOf, type WorstPrices } from './worst-prices';
 
 /** Refusal codes as counted in `gophergate_limit_refusals_total`. */
 export type RefusalCode = 'model_not_allowed' | 'model_not_priced' | 'budget_exceeded' | 'rate_limit_exceeded' | 'concurrency_limit_exceeded' | 'key_expired' | 'limits_unavailable';

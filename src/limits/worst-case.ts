@@ -1,209 +1,10 @@
-import { FREE_PROVIDERS, isProviderId, type ProviderId } from '../providers/types';
-import { gptImageTokens, maxImagePriceUnits, reservedImageUnits } from '../images/image-price-units';
+import { gptImageTokens, reservedImageUnits } from '../images/image-price-units';
 import { maxImagesPerCall } from '../images/image-params';
-import { pricedAs } from '../routing/resolve-concrete';
 import { thinkingBudget } from '../providers/anthropic/anthropic-limits';
 import { fileInputsOf, type FileInputs } from './file-inputs';
-import type { ModelEntry, ModelPrices, RuntimeSnapshot } from '../state/snapshot-types';
-import { highestInputPrice, highestOutputPrice, pricesForPrompt } from '../usage/cost';
 import { XAI_LIVE_SEARCH_SOURCE_USD } from '../usage/grok-usage';
-import { imageToolUsdPerToken, OPENAI_CONTAINER_USD, OPENAI_FILE_SEARCH_USD, searchModelCallUsd } from '../usage/openai-tool-prices';
-
-/** One image model a name can reach and its per-image price (the default image's). */
-export interface ImageModelPrice {
-  provider: ProviderId;
-  /** Its upstream id, which decides what a size or quality costs (image-price-units.ts). */
-  model: string;
-  price: number;
-}
-
-/** Highest prices among what a model name can reach (USD per 1M tokens; per image: its dearest image). */
-export interface WorstPrices {
-  input: number;
-  output: number;
-  image: number;
-  /**
-   * The image models the name can reach, so an images request reserves what its own quality,
-   * size and `n` may cost there (worstCaseOf) rather than the dearest image any request could ask.
-   */
-  imageModels?: ImageModelPrice[];
-  /** USD per web search a target's provider bills (Anthropic's server tool, OpenAI's Responses tool); unset: none. */
-  webSearch?: number;
-  /**
-   * USD per request of a target that searches the web on every chat request (OpenAI's search
-   * models: searchModelCallUsd), the dearest for a group; unset: none.
-   */
-  searchModelUsd?: number;
-  /** Some target is xAI's, whose Live Search (`search_parameters`) bills each source it reads (xaiLiveSearchSources). */
-  xaiLiveSearch?: boolean;
-  /** Some target is OpenAI's, whose Responses built-in tools bill beside the tokens (openAIToolsWorstUsd). */
-  openAITools?: boolean;
-  /** Largest context window among the targets (unknown ones count as DEFAULT_OUTPUT_TOKENS); null for a model of unknown window. */
-  contextWindow: number | null;
-  /**
-   * The most output tokens any target writes per answer (the gateway lowers a larger max_tokens
-   * to it per target: proxy/output-limit.ts), so the output reserved is the smaller of the two;
-   * for a group the largest among its targets. Unset: no bound (a target's limit is unknown).
-   */
-  maxOutputTokens?: number | null;
-  /**
-   * A prompt of at least `threshold` tokens may bill at these prices (a long-context tier); for a
-   * group the lowest threshold among its targets and, above it, the dearest price of any target.
-   * Unset: no target has a tier.
-   */
-  longContext?: { threshold: number; input: number; output: number };
-  /**
-   * Some target is Claude: its translated requests (chat, Responses) get a `reasoning_effort`'s
-   * thinking budget on top of the asked max_tokens (providers/anthropic/anthropic-limits.ts
-   * planTokens), and a request with tools a tool-use system prompt (claudeToolTokens).
-   */
-  claude?: boolean;
-  /** Prompt tokens one image may bill at the dearest target (imageInputTokens); unset: IMAGE_INPUT_TOKENS. */
-  imageInputTokens?: number;
-  /**
-   * USD the classifier calls of the groups the name goes through may cost (each a logged request of
-   * its own, charged to the key: proxy/chat-pipeline.ts classifierCallModel); unset: none.
-   */
-  classifierUsd?: number;
-  /** The highest priority-tier multiplier among the targets (OpenAI's service_tier priority); unset: none. */
-  priorityMultiplier?: number;
-  /** The highest fast-mode multiplier among the targets (Anthropic's `speed: "fast"`); unset: none. */
-  fastMultiplier?: number;
-  /**
-   * The highest US-only inference multiplier among the targets (Anthropic's `inference_geo: "us"`);
-   * unset: none. Reserved on every request: a workspace may default to US-only inference, which the
-   * request does not show.
-   */
-  usInferenceMultiplier?: number;
-  /**
-   * A model the name may reach (itself, a group's target or classifier) whose price is unknown:
-   * what it costs cannot be reserved nor counted, so a budgeted key is refused it. Unset: all priced.
-   */
-  unpriced?: string;
-}
-
-/** The dearest input and output rates of one price list. */
-function dearest(p: ModelPrices): { input: number; output: number } {
-  // Every prompt token may be a cache write, dearer than plain input (Anthropic: 1.25x, 2x for 1 hour),
-  // or audio (gpt-audio: 32 $/M against 2.5 for text).
-  return { input: highestInputPrice(p), output: highestOutputPrice(p) };
-}
-
-/** The prices a prompt of this many tokens may bill at. */
-function atPrompt(prices: WorstPrices, promptTokens: number): { input: number; output: number } {
-  return prices.longContext && promptTokens >= prices.longContext.threshold ? prices.longContext : prices;
-}
-
-const FREE: WorstPrices = { input: 0, output: 0, image: 0, contextWindow: null };
-
-/**
- * Prices a name may be billed at: its model entry's, or for a group the highest of each price
- * among every target it may reach (a classifier or heuristic may pick any, fallbacks may run).
- * An unknown name bills nothing; a `provider/<id>` without a price (not in the table nor in
- * genai-prices) bills nothing too, and says so in `unpriced` (the local providers are free, not unpriced).
- */
-export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<string> = new Set()): WorstPrices {
-  const entry = snap.models.get(name);
-  if (entry) return entryWorstPrices(entry);
-  const slash = name.indexOf('/');
-  if (slash > 0 && isProviderId(name.slice(0, slash))) {
-    const provider = name.slice(0, slash);
-    const known = pricedAs(provider, name.slice(slash + 1), snap);
-    if (known) return entryWorstPrices(known);
-    return FREE_PROVIDERS.has(provider as ProviderId) ? FREE : { ...FREE, unpriced: name };
-  }
-  const group = snap.groups.get(name);
-  if (!group || seen.has(name)) return FREE;
-  seen.add(name);
-  const w: WorstPrices = { input: 0, output: 0, image: 0, contextWindow: 0 };
-  let maxOutput: number | null = 0;
-  // A classifier group's scoring call is billed as its own row, charged to the key when it lands:
-  // reserved here beside the request's own cost.
-  const classifier = group.strategy === 'classifier' ? group.settings.classifier_model : undefined;
-  if (typeof classifier === 'string') {
-    const c = worstPricesOf(classifier, snap, seen);
-    if (c.unpriced) w.unpriced = c.unpriced;
-    w.classifierUsd = classifierCallUsd(c);
-  }
-  for (const t of group.targets) {
-    const p = worstPricesOf(t, snap, seen);
-    if (p.unpriced) w.unpriced ??= p.unpriced;
-    w.input = Math.max(w.input, p.input);
-    w.output = Math.max(w.output, p.output);
-    w.image = Math.max(w.image, p.image);
-    for (const m of p.imageModels ?? []) {
-      const have = (w.imageModels ??= []);
-      if (!have.some((h) => h.provider === m.provider && h.model === m.model && h.price === m.price)) have.push(m);
-    }
-    if (p.webSearch) w.webSearch = Math.max(w.webSearch ?? 0, p.webSearch);
-    if (p.claude) w.claude = true;
-    if (p.xaiLiveSearch) w.xaiLiveSearch = true;
-    if (p.searchModelUsd) w.searchModelUsd = Math.max(w.searchModelUsd ?? 0, p.searchModelUsd);
-    // Each classifier group on the way may score the prompt once.
-    if (p.classifierUsd) w.classifierUsd = (w.classifierUsd ?? 0) + p.classifierUsd;
-    if (p.openAITools) w.openAITools = true;
-    if (p.imageInputTokens) w.imageInputTokens = Math.max(w.imageInputTokens ?? 0, p.imageInputTokens);
-    if (p.priorityMultiplier) w.priorityMultiplier = Math.max(w.priorityMultiplier ?? 1, p.priorityMultiplier);
-    if (p.fastMultiplier) w.fastMultiplier = Math.max(w.fastMultiplier ?? 1, p.fastMultiplier);
-    if (p.usInferenceMultiplier) w.usInferenceMultiplier = Math.max(w.usInferenceMultiplier ?? 1, p.usInferenceMultiplier);
-    if (p.longContext || w.longContext) {
-      const [a, b] = [atPrompt(w, Infinity), atPrompt(p, Infinity)];
-      w.longContext = {
-        threshold: Math.min(w.longContext?.threshold ?? Infinity, p.longContext?.threshold ?? Infinity),
-        input: Math.max(a.input, b.input),
-        output: Math.max(a.output, b.output),
-      };
-    }
-    // A target of unknown window counts as the default allowance, so a known large window still wins.
-    w.contextWindow = Math.max(w.contextWindow!, p.contextWindow ?? DEFAULT_OUTPUT_TOKENS);
-    // One target without a known limit may write all the request asks for.
-    maxOutput = maxOutput === null || !p.maxOutputTokens ? null : Math.max(maxOutput, p.maxOutputTokens);
-  }
-  if (maxOutput) w.maxOutputTokens = maxOutput;
-  return w;
-}
-
-/** The worst prices of one model entry (a table row, or genai-prices' price of an unlisted id). */
-function entryWorstPrices(entry: ModelEntry): WorstPrices {
-  const p = entry.prices;
-  const base = dearest(p);
-  const tier = p.longContext ? dearest(pricesForPrompt(p, p.longContext.threshold)) : null;
-  return {
-    ...base,
-    // The dearest image the model makes (a dall-e-3 HD 1792, a high-quality gpt-image-1).
-    image: (p.image ?? 0) * maxImagePriceUnits(entry.upstreamId),
-    ...(p.image ? { imageModels: [{ provider: entry.provider, model: entry.upstreamId, price: p.image }] } : {}),
-    ...(p.webSearch ? { webSearch: p.webSearch } : {}),
-    ...(entry.provider === 'anthropic' ? { claude: true } : {}),
-    ...(entry.provider === 'openai' ? { openAITools: true } : {}),
-    ...(entry.provider === 'grok' ? { xaiLiveSearch: true } : {}),
-    ...(entry.provider === 'openai' && searchModelCallUsd(entry.upstreamId) ? { searchModelUsd: searchModelCallUsd(entry.upstreamId) } : {}),
-    ...(imageInputTokensOf(entry.upstreamId) > IMAGE_INPUT_TOKENS ? { imageInputTokens: imageInputTokensOf(entry.upstreamId) } : {}),
-    ...(p.priorityMultiplier && p.priorityMultiplier > 1 ? { priorityMultiplier: p.priorityMultiplier } : {}),
-    ...(p.fastMultiplier && p.fastMultiplier > 1 ? { fastMultiplier: p.fastMultiplier } : {}),
-    ...(p.usInferenceMultiplier && p.usInferenceMultiplier > 1 ? { usInferenceMultiplier: p.usInferenceMultiplier } : {}),
-    contextWindow: entry.contextWindow ?? null,
-    ...(entry.maxOutputTokens ? { maxOutputTokens: entry.maxOutputTokens } : {}),
-    ...(tier && {
-      longContext: { threshold: p.longContext!.threshold, input: Math.max(base.input, tier.input), output: Math.max(base.output, tier.output) },
-    }),
-    ...(entry.unpriced ? { unpriced: entry.id } : {}),
-  };
-}
-
-/**
- * Prompt tokens one image may bill: Gemini tiles a large image at 258 tokens per 768-pixel tile
- * (a 3072-pixel square: 4,128), Anthropic up to ~1,600, OpenAI's patch models up to ~3,800
- * (gpt-4.1-nano), its tile models 1,445 (gpt-4o at high detail) - except gpt-4o-mini (imageInputTokensOf).
- */
-export const IMAGE_INPUT_TOKENS = 5_000;
-/** gpt-4o-mini counts an image at 2,833 tokens plus 5,667 a 512-pixel tile: 8 tiles at high detail. */
-const GPT_4O_MINI_IMAGE_TOKENS = 2_833 + 8 * 5_667;
-
-/** Prompt tokens one image may bill at a model, by its upstream id. */
-function imageInputTokensOf(upstreamId: string): number {
-  return /gpt-4o-mini/.test(upstreamId) ? GPT_4O_MINI_IMAGE_TOKENS : IMAGE_INPUT_TOKENS;
-}
+import { imageToolUsdPerToken, OPENAI_CONTAINER_USD, OPENAI_FILE_SEARCH_USD } from '../usage/openai-tool-prices';
+import { atPrompt, DEFAULT_OUTPUT_TOKENS, IMAGE_INPUT_TOKENS, type WorstPrices } from './worst-prices';
 
 /** Most choices a chat request may ask (OpenAI's limit of `n`). */
 const MAX_CHOICES = 128;
@@ -216,21 +17,6 @@ function thinkingOnTopOf(endpoint: LimitedEndpoint, body: Record<string, unknown
   } catch {
     return 0; // refused with a 400 before anything is billed
   }
-}
-
-/**
- * Prompt tokens of a classifier call: its fixed instructions and notes (~200) and at most 3,000
- * characters of the user's last turn (routing/classifier-strategy.ts), taken at 2 tokens a character.
- */
-const CLASSIFIER_PROMPT_TOKENS = 6_200;
-
-/**
- * The most one classifier call may cost: its prompt, and an answer as long as the classifier model
- * writes (it is sent without max_tokens, and a reasoning model thinks before its one integer).
- */
-function classifierCallUsd(c: WorstPrices): number {
-  const output = c.maxOutputTokens ?? c.contextWindow ?? DEFAULT_OUTPUT_TOKENS;
-  return (CLASSIFIER_PROMPT_TOKENS * c.input + output * c.output) / 1e6 + (c.classifierUsd ?? 0);
 }
 
 /** Anthropic's tool-use system prompt, added to the prompt of a request with tools (346 tokens at most for Claude 4). */
@@ -248,8 +34,6 @@ function claudeToolTokens(body: Record<string, unknown>): number {
   return CLAUDE_TOOL_SYSTEM_TOKENS + typed * CLAUDE_TYPED_TOOL_TOKENS;
 }
 
-/** Output tokens allowed when the request names no limit and the model's window is unknown. */
-export const DEFAULT_OUTPUT_TOKENS = 16_384;
 /** Tokens a gpt-image image may bill as output (its high-quality large size is ~6,200). */
 const IMAGE_OUTPUT_TOKENS = 8_192;
 /**

@@ -3,7 +3,8 @@
  * ceiling; TPM 3 bytes a token, its estimate), output from its cap or the model's window.
  */
 import { expect, test } from 'bun:test';
-import { worstCaseOf, worstPricesOf, DEFAULT_OUTPUT_TOKENS, DEFAULT_WEB_SEARCHES, IMAGE_INPUT_TOKENS, SEARCH_CONTENT_TOKENS } from '../../src/limits/worst-case';
+import { worstCaseOf, DEFAULT_WEB_SEARCHES, SEARCH_CONTENT_TOKENS } from '../../src/limits/worst-case';
+import { worstPricesOf, DEFAULT_OUTPUT_TOKENS, IMAGE_INPUT_TOKENS } from '../../src/limits/worst-prices';
 import { PDF_PAGE_MAX_TOKENS } from '../../src/usage/file-tokens';
 import { makePdf, pdfDataUri } from '../helpers/make-pdf';
 import { group, makeSnapshot, model } from '../routing/snapshot-fixture';
