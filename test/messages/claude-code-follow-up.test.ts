@@ -8,7 +8,8 @@
  */
 import { afterAll, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
-import { fixtureJson, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { fixtureJson, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { foldChatChunks } from './messages-helpers';
 import { providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
 
 const REQUEST = fixtureJson('messages', 'claude-code-request.json');
@@ -93,4 +94,55 @@ test('the failed tool result reaches each provider as an error, and thinking goe
   expect(oa.reasoning_effort).toBe('high');
   const response = ge.contents.at(-1).parts[0];
   expect(response).toEqual({ functionResponse: { name: 'Bash', response: { error: 'Exit code 1\nexpected 4, received 5' } } });
+});
+
+/** OpenAI's refusal of a function name past 64 characters (its wire shape), or null. */
+function openaiNameCheck(body: any): Response | null {
+  const names: [string, string][] = [
+    ...(body.tools ?? []).map((t: any, i: number) => [`tools[${i}].function.name`, t.function.name]),
+    ...body.messages.flatMap((m: any, i: number) => (m.tool_calls ?? []).map((c: any, j: number) => [`messages[${i}].tool_calls[${j}].function.name`, c.function.name])),
+  ];
+  const bad = names.find(([, n]) => n.length > 64);
+  if (!bad) return null;
+  const message = `Invalid '${bad[0]}': string too long. Expected a string with maximum length 64, but got a string with length ${bad[1].length} instead.`;
+  return Response.json({ error: { message, type: 'invalid_request_error', param: bad[0], code: 'string_above_max_length' } }, { status: 400 });
+}
+
+test('an MCP tool name past 64 characters: shortened for OpenAI in tools, tool_choice and history; the answer calls it by its own name', async () => {
+  const mcpName = 'mcp__claude_ai_Atlassian__getConfluencePageDescendantsWithFullMetadataAndHistory';
+  expect(mcpName.length).toBeGreaterThan(64);
+  const mcp = { name: mcpName, description: 'Confluence page descendants', input_schema: { type: 'object', properties: { pageId: { type: 'string' } }, required: ['pageId'] } };
+  const chunk = (delta: any, finish: string | null = null) => JSON.stringify({ id: 'chatcmpl-m', object: 'chat.completion.chunk', created: 1, model: 'gpt-5', choices: [{ index: 0, delta, finish_reason: finish }] });
+  openai.handler = (_r, rec) => {
+    const refused = openaiNameCheck(rec.body);
+    if (refused) return refused;
+    const name = rec.body.tools.at(-1).function.name;
+    const chunks = [
+      chunk({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_Mcp1', type: 'function', function: { name, arguments: '' } }] }),
+      chunk({ tool_calls: [{ index: 0, function: { arguments: '{"pageId":"42"}' } }] }),
+      chunk({}, 'tool_calls'),
+      JSON.stringify({ id: 'chatcmpl-m', object: 'chat.completion.chunk', created: 1, model: 'gpt-5', choices: [], usage: { prompt_tokens: 900, completion_tokens: 20, total_tokens: 920 } }),
+      '[DONE]',
+    ];
+    return rec.body.stream ? sseResponse(chunks) : jsonResponse(foldChatChunks(chunks));
+  };
+  const body = secondTurn('openai/gpt-5');
+  body.tools = [...body.tools, mcp];
+  (body.messages[1] as any).content.push({ type: 'tool_use', id: 'toolu_01Mcp0', name: mcpName, input: { pageId: '7' } });
+  (body.messages[2] as any).content.push({ type: 'tool_result', tool_use_id: 'toolu_01Mcp0', content: 'no descendants' });
+  const stream = beta().stream({ ...body, tool_choice: { type: 'tool', name: mcpName } } as any);
+  const final = await stream.finalMessage();
+  expect(final.content).toEqual([{ type: 'tool_use', id: 'call_Mcp1', name: mcpName, input: { pageId: '42' } }] as any);
+  const sent = openai.last().body;
+  const short = sent.tools.at(-1).function.name;
+  expect(short).toHaveLength(64);
+  expect(short).toStartWith('mcp__claude_ai_Atlassian__getConfluencePage');
+  expect(sent.tool_choice).toEqual({ type: 'function', function: { name: short } });
+  expect(sent.messages.find((m: any) => m.role === 'assistant').tool_calls.map((c: any) => c.function.name)).toEqual(['Bash', short]);
+  const { response } = await stream.withResponse();
+  expect(await gw.waitForRow(response.headers.get('x-request-id') ?? 'none')).toMatchObject({ provider: 'openai', stream: true, status: 200, promptTokens: 900, completionTokens: 20 });
+
+  // The same answer as JSON.
+  const json = await beta().create({ ...body, tool_choice: { type: 'tool', name: mcpName }, stream: false } as any);
+  expect(json.content).toEqual(final.content);
 });
