@@ -3,6 +3,7 @@ import { badRequest } from '../errors/api-error';
 import { errorToolContent, TOOL_ERROR, type ToolErrorMarked } from '../providers/shared/tool-error';
 import type { AnthropicBlock } from './anthropic-types';
 import { fromToolUseId } from './tool-use-id';
+import { chatToolName } from './tool-name-limit';
 import { markToolResultMedia } from '../providers/shared/tool-result-media';
 
 /** Anthropic content blocks -> chat messages and content parts (one turn at a time). */
@@ -170,7 +171,7 @@ export function assistantMessage(content: unknown, path: string, reasoningBack: 
         if (typeof b.id !== 'string' || !b.id) throw badRequest(`${p}.id: Field required`, `${p}.id`);
         if (typeof b.name !== 'string' || !b.name) throw badRequest(`${p}.name: Field required`, `${p}.name`);
         const input = b.input === undefined || b.input === null ? {} : b.input;
-        calls.push({ id: fromToolUseId(b.id), type: 'function', function: { name: b.name, arguments: JSON.stringify(input) } });
+        calls.push({ id: fromToolUseId(b.id), type: 'function', function: { name: chatToolName(b.name), arguments: JSON.stringify(input) } });
         return;
       }
       default:

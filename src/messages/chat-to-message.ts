@@ -75,7 +75,7 @@ export function toolInput(args: unknown): Record<string, unknown> {
  */
 export function chatToMessage(
   completion: ChatCompletion,
-  o: { id: string; model: string; usage: Usage | null; stopSequences?: readonly string[] },
+  o: { id: string; model: string; usage: Usage | null; stopSequences?: readonly string[]; toolName?: (name: string) => string },
 ): AnthropicMessage {
   const choice = completion.choices?.[0] as (ChatCompletion.Choice & Record<string, unknown>) | undefined;
   const m = (choice?.message ?? {}) as ChatCompletion.Choice['message'] & { reasoning_content?: unknown; refusal?: unknown };
@@ -88,7 +88,7 @@ export function chatToMessage(
   if (refused) content.push({ type: 'text', text: m.refusal as string, citations: null });
   for (const call of Array.isArray(m.tool_calls) ? m.tool_calls : []) {
     const fn = (call as any)?.function;
-    content.push({ type: 'tool_use', id: toToolUseId(call?.id), name: String(fn?.name ?? ''), input: toolInput(fn?.arguments) });
+    content.push({ type: 'tool_use', id: toToolUseId(call?.id), name: (o.toolName ?? String)(String(fn?.name ?? '')), input: toolInput(fn?.arguments) });
   }
   const hasCalls = content.some((b) => b.type === 'tool_use');
   const stop = refused ? { stop_reason: 'refusal' as const, stop_sequence: null } : finalStop(choice?.finish_reason, matchedStopOf(choice), hasCalls, o.stopSequences);

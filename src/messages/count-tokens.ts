@@ -66,13 +66,15 @@ export async function countMessageTokens(
 
 /**
  * Counting needs no provider to honour anything: what /v1/messages would refuse for this
- * provider (server tools, top_k, containers, a schema format) is left out of the translation,
+ * provider (server tools, top_k, containers, a schema format, the thinking budget) is left out of the translation,
  * and server tool definitions are counted as their JSON. Claude Code counts its whole request.
  */
 function countableRequest(req: MessagesRequest): { countable: MessagesRequest; serverTools: unknown[] } {
   const tools = Array.isArray(req.tools) ? req.tools : [];
   const client = (t: any) => t && typeof t === 'object' && (t.type === undefined || t.type === null || t.type === 'custom');
-  const countable = { ...req, tools: tools.filter(client), top_k: undefined, container: undefined, mcp_servers: undefined, output_config: undefined, output_format: undefined, thread: undefined };
+  // `thinking` adds no prompt tokens, and its budget must not be held against the `max_tokens`
+  // count_tokens does not take (Claude Code counts with a 31999-token budget).
+  const countable = { ...req, tools: tools.filter(client), thinking: undefined, top_k: undefined, container: undefined, mcp_servers: undefined, output_config: undefined, output_format: undefined, thread: undefined };
   return { countable, serverTools: tools.filter((t) => !client(t)) };
 }
 

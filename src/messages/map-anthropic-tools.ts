@@ -1,6 +1,7 @@
 import type { ChatCompletionFunctionTool, ChatCompletionToolChoiceOption } from 'openai/resources/chat/completions';
 import { badRequest } from '../errors/api-error';
 import type { MessagesRequest } from './anthropic-types';
+import { chatToolName } from './tool-name-limit';
 
 /**
  * Anthropic tools -> chat function tools. Client tools (no `type`, or `custom`) map one to one;
@@ -22,7 +23,7 @@ export function mapTools(tools: unknown, provider: string): ChatCompletionFuncti
     }
     if (typeof t.name !== 'string' || !t.name) throw badRequest(`${path}.name: Field required`, `${path}.name`);
     const schema = inputSchema(t.input_schema);
-    const fn: ChatCompletionFunctionTool['function'] = { name: t.name, parameters: schema };
+    const fn: ChatCompletionFunctionTool['function'] = { name: chatToolName(t.name), parameters: schema };
     if (typeof t.description === 'string') fn.description = t.description;
     if (t.strict === true) fn.strict = true;
     return { type: 'function', function: fn };
@@ -57,7 +58,7 @@ export function mapToolChoice(choice: MessagesRequest['tool_choice']): {
       return { toolChoice: 'none' };
     case 'tool':
       if (typeof choice.name !== 'string' || !choice.name) throw badRequest('tool_choice.name: Field required', 'tool_choice.name');
-      return { toolChoice: { type: 'function', function: { name: choice.name } }, parallel };
+      return { toolChoice: { type: 'function', function: { name: chatToolName(choice.name) } }, parallel };
     default:
       throw badRequest(`tool_choice.type: '${String(choice.type)}' is not one of auto, any, tool, none`, 'tool_choice.type');
   }

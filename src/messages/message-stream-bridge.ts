@@ -44,6 +44,8 @@ export class MessageStreamBridge {
   constructor(
     private readonly skeleton: Omit<AnthropicMessage, 'content'>,
     private readonly stopSequences?: readonly string[],
+    /** The client's name for a function name the request shortened (tool-name-limit.ts). */
+    private readonly toolName: (name: string) => string = (name) => name,
   ) {}
 
   start(): MessagesEvent[] {
@@ -152,7 +154,7 @@ export class MessageStreamBridge {
 
   private startCall(call: Call, events: MessagesEvent[]): void {
     this.close(events);
-    call.block = this.begin({ type: 'tool_use', id: toToolUseId(call.id), name: call.name, input: {} }, events);
+    call.block = this.begin({ type: 'tool_use', id: toToolUseId(call.id), name: this.toolName(call.name), input: {} }, events);
     this.open = { kind: 'tool_use', index: call.block, call };
     if (call.args) events.push({ type: 'content_block_delta', index: call.block, delta: { type: 'input_json_delta', partial_json: call.args } });
   }

@@ -199,3 +199,21 @@ test('to Gemini with an MCP tool whose schema uses $defs: the references arrive 
     },
   });
 });
+
+test('count_tokens with the whole request (thinking budget, no max_tokens) to DeepSeek and Gemini: an estimate, one row each', async () => {
+  const { stream: _s, max_tokens: _m, temperature: _t, metadata: _u, ...counted } = REQUEST;
+  expect(counted.thinking).toEqual({ budget_tokens: 31999, type: 'enabled' });
+  for (const model of ['claude-sonnet', 'gemini/gemini-2.5-pro']) {
+    const calls = deepseek.requests.length + gemini.requests.length;
+    const res = await fetch(`${gw.url}/v1/messages/count_tokens?beta=true`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': gw.clientKey, 'anthropic-version': '2023-06-01', 'anthropic-beta': 'claude-code-20250219,interleaved-thinking-2025-05-14' },
+      body: JSON.stringify({ ...counted, model }),
+    });
+    expect([model, res.status]).toEqual([model, 200]);
+    const { input_tokens } = (await res.json()) as { input_tokens: number };
+    expect(input_tokens).toBeGreaterThan(4000);
+    expect(deepseek.requests.length + gemini.requests.length).toBe(calls);
+    expect(await gw.waitForRow(res)).toMatchObject({ endpoint: 'count_tokens', modelRequested: model, status: 200, costUsd: 0 });
+  }
+});

@@ -3,6 +3,7 @@ import type { UpstreamBody } from '../openai-compatible/openai-compatible-option
 import { PROVIDER_CATALOG } from '../provider-catalog';
 import { searchModelCallUsd } from '../../usage/openai-tool-prices';
 import type { Usage } from '../../usage/types';
+import { shortenToolCallIds } from './tool-call-id-limit';
 
 /** o1/o3/o4-mini and GPT-5 reasoning models (gpt-5-chat-* is a plain chat model). */
 export function isOpenAIReasoningModel(model: string): boolean {
@@ -39,6 +40,6 @@ export function addSearchModelFee(usage: Usage, model: string): void {
 export const openaiAdapter = createOpenAICompatibleAdapter({
   id: 'openai',
   defaultBaseUrl: PROVIDER_CATALOG.openai.defaultBaseUrl,
-  transformRequestBody: reasoningModelParams,
+  transformRequestBody: (body) => shortenToolCallIds(reasoningModelParams(body)),
   addFees: addSearchModelFee,
 });
