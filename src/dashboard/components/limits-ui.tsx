@@ -40,6 +40,11 @@ export function BudgetBar(props: { spendUsd: number; budgetUsd: number | null; p
   );
 }
 
+/** After a save: allowed model names that match nothing today (model-names-check.ts). */
+export function ModelNamesWarning(props: { text?: string | null }) {
+  return props.text ? <p class="notice-text model-names-warning" role="status" safe>{props.text}</p> : '';
+}
+
 /** The limits in a few words: `60 rpm · 10,000 tpm · 4 parallel · models: … · expires …`. */
 export function LimitSummary(props: { v: LimitValues; teamName?: string | null }) {
   const { v } = props;
