@@ -157,6 +157,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('admin controls at thei
     await nav('Models', 'models');
     const row = '#model-gpt-4o-mini';
     const stored = () => env.gw.ctx.db.select().from(models).where(eq(models.id, 'gpt-4o-mini')).get()!;
+    // Its button names every multiplier it edits, for a screen reader.
+    expect(await page.getAttribute(`${row} .audio-tiers-editor .link-button`, 'aria-label')).toContain('fast-mode and US-only');
     await page.click(`${row} .audio-tiers-editor .link-button`);
     await page.fill(`${row} input[name=fast_price_multiplier]`, '6');
     await page.fill(`${row} input[name=us_inference_price_multiplier]`, '1.1');
