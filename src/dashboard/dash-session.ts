@@ -49,7 +49,7 @@ export function pageGuard(deps: AuthDeps) {
           const auth = enforceAccess(deps, request, ruleOf(need));
           return { auth, user: toDashUser(auth) };
         } catch (err) {
-          throw signInAgain(request, err);
+          throw htmxRecovery(request, err);
         }
       },
     }),
@@ -57,15 +57,19 @@ export function pageGuard(deps: AuthDeps) {
 }
 
 /**
- * A button or form whose session ended (expired, signed out in another tab): still the 401, but
- * with HX-Location so HTMX loads the sign-in page, as a page link would, instead of swapping the
- * JSON error into the row or card that was being saved.
+ * What HTMX should do instead of swapping the JSON error into the row or card being saved:
+ * - 401 (session expired, signed out in another tab): HX-Location loads the sign-in page, as a
+ *   page link would.
+ * - 403 (demoted to viewer by another admin, a password change now forced, a CSRF token from an
+ *   older session): HX-Refresh reloads the page, which then shows what this session may do (the
+ *   viewer's view, or the password form) instead of admin controls that all answer 403.
  */
-function signInAgain(request: Request, err: unknown): unknown {
-  if (!(err instanceof ApiError) || err.status !== 401 || !isHtmx(request)) return err;
+function htmxRecovery(request: Request, err: unknown): unknown {
+  if (!(err instanceof ApiError) || (err.status !== 401 && err.status !== 403) || !isHtmx(request)) return err;
+  const follow: Record<string, string> = err.status === 401 ? { 'HX-Location': JSON.stringify({ path: '/login', target: 'body' }) } : { 'HX-Refresh': 'true' };
   return new ApiError({
     status: err.status, message: err.message, type: err.type, code: err.code, param: err.param,
-    headers: { ...err.headers, 'HX-Location': JSON.stringify({ path: '/login', target: 'body' }) },
+    headers: { ...err.headers, ...follow },
   });
 }
 

@@ -43,6 +43,23 @@ export function usd(n: number): string {
   return `${sign}$${abs.toPrecision(2).replace(/0+$/, '').replace(/\.$/, '')}`;
 }
 
+/**
+ * A budget as the operator typed it: cents always, more digits only when the amount has them
+ * ("$1,234.56", "$1,000.00", "$0.05", "$0.005"). usd() rounds above $1,000, which made a budget
+ * of $1,234.56 read "$1,235".
+ */
+export function usdExact(n: number): string {
+  if (!Number.isFinite(n)) return '$0.00';
+  const s = Math.abs(n).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 6 });
+  return `${n < 0 ? '-' : ''}$${s}`;
+}
+
+/** Spend beside a budget: to the cent from $1 ("$1,234.56"), usd()'s significant digits below. */
+export function usdCents(n: number): string {
+  if (!Number.isFinite(n) || Math.abs(n) < 1) return usd(n);
+  return usdExact(Math.round(n * 100) / 100);
+}
+
 /** "0.36 ms", "312 ms", "1.4 s", "2.1 min". */
 export function duration(ms: number): string {
   if (!Number.isFinite(ms)) return '—';

@@ -6,7 +6,7 @@ import type { GroupCard, GroupFormValues } from './pages/groups-view';
 
 /** The settings keys the form edits; any others a group carries are kept as they are. */
 const CLASSIFIER_KEYS = ['classifier_model', 'scale_min', 'scale_max', 'threshold', 'timeout_ms'] as const;
-const FORM_NAMES: Record<(typeof CLASSIFIER_KEYS)[number], keyof GroupFormValues> = {
+const FORM_NAMES: Record<(typeof CLASSIFIER_KEYS)[number], 'classifierModel' | 'scaleMin' | 'scaleMax' | 'threshold' | 'timeoutMs'> = {
   classifier_model: 'classifierModel', scale_min: 'scaleMin', scale_max: 'scaleMax', threshold: 'threshold', timeout_ms: 'timeoutMs',
 };
 
@@ -33,8 +33,10 @@ export const cardOf = (g: GroupView): GroupCard => ({
 
 /** Form fields as posted (strings), before any interpretation. */
 export function readGroupForm(get: (name: string) => string): GroupFormValues {
-  const strategy = get('strategy') === 'classifier' ? 'classifier' : 'heuristic';
+  const sent = get('strategy');
+  const strategy = sent === 'classifier' ? 'classifier' : 'heuristic';
   return {
+    ...(sent === 'heuristic' || sent === 'classifier' ? {} : { unknownStrategy: sent }),
     name: get('name'), strategy, targets: get('targets'), logicLevel: get('logic_level'), primaryUse: get('primary_use'),
     classifierModel: get('classifier_model'), scaleMin: get('scale_min'), scaleMax: get('scale_max'),
     threshold: get('threshold'), timeoutMs: get('timeout_ms'), rules: get('rules'),
@@ -64,6 +66,9 @@ function checkClassifierNumbers(s: Record<string, unknown>): void {
  * cycles, depth and rule shapes are validated by the groups service against the whole set.
  */
 export function groupInputOf(v: GroupFormValues, existing: Record<string, unknown> = {}): GroupInput {
+  if (v.unknownStrategy !== undefined) {
+    throw badRequest(`Strategy must be heuristic or classifier, not '${v.unknownStrategy.slice(0, 40)}'.`, 'strategy');
+  }
   const settings: Record<string, unknown> = { ...existing };
   for (const k of CLASSIFIER_KEYS) delete settings[k];
   delete settings.rules;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { ago, compactNumber, duration, percent, tokens, usd } from '../../src/dashboard/format';
+import { ago, compactNumber, duration, percent, tokens, usd, usdCents, usdExact } from '../../src/dashboard/format';
 import { parseRange, rangeBounds } from '../../src/dashboard/usage-range';
 
 describe('dashboard number formats carry units', () => {
@@ -10,6 +10,14 @@ describe('dashboard number formats carry units', () => {
   test.each([
     [0, '$0'], [0.0041, '$0.0041'], [0.00001666, '$0.000017'], [0.05, '$0.05'], [0.123, '$0.123'], [1.234, '$1.23'], [1234.5, '$1,235'],
   ])('usd(%p) = %p', (n, s) => expect(usd(n)).toBe(s));
+
+  test.each([
+    [1234.56, '$1,234.56'], [1000, '$1,000.00'], [0.05, '$0.05'], [0.005, '$0.005'], [12.345, '$12.345'], [0, '$0.00'], [2_500_000, '$2,500,000.00'],
+  ])('usdExact(%p) = %p (a budget as typed)', (n, s) => expect(usdExact(n)).toBe(s));
+
+  test.each([
+    [1234.567, '$1,234.57'], [1000, '$1,000.00'], [2.5, '$2.50'], [0.0041, '$0.0041'], [0, '$0'],
+  ])('usdCents(%p) = %p (spend beside a budget)', (n, s) => expect(usdCents(n)).toBe(s));
 
   test('durations, percentages, tokens', () => {
     expect(duration(312.4)).toBe('312 ms');

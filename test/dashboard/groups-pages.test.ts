@@ -140,6 +140,17 @@ describe('model groups page', () => {
     expect(Object.keys(g.settings)).toEqual(['rules']);
   });
 
+  test('a strategy other than heuristic or classifier is refused inline, not saved as heuristic', async () => {
+    const before = await getGroup(gw.ctx, 'dispatcher');
+    const r = await post('/groups/dispatcher', { ...CLASSIFIER_FORM, strategy: 'classifer' });
+    expect(r.status).toBe(422);
+    expect(await textOf(await r.text(), '#group-dispatcher .form-errors li')).toBe("Strategy must be heuristic or classifier, not 'classifer'.");
+    expect(await getGroup(gw.ctx, 'dispatcher')).toEqual(before);
+    const created = await post('/groups', { name: 'no-strategy', targets: 'gpt-4o-mini' });
+    expect(created.status).toBe(422);
+    expect((await gw.ctx.db.select().from(modelGroups).all()).map((g) => g.name)).not.toContain('no-strategy');
+  });
+
   test("a new group's name follows the API's rule: markup, a slash or 1,000 characters are refused inline", async () => {
     const form = { strategy: 'heuristic', targets: 'gpt-4o-mini', logic_level: '', primary_use: '', rules: '' };
     for (const name of ['<b>x</b>', 'a/b', 'g'.repeat(1000), '']) {

@@ -2,7 +2,7 @@
 import { MAX_COUNT_LIMIT } from '../../admin/limit-fields';
 import type { BudgetPeriod } from '../../limits/limit-types';
 import { formValue } from '../form-number';
-import { usd } from '../format';
+import { usdCents, usdExact } from '../format';
 
 /** What the limits form and summaries show for a key or a team. */
 export interface LimitValues {
@@ -25,7 +25,7 @@ const periodLabel = (p: BudgetPeriod) => (p === 'total' ? 'in total' : p === 'da
 /** Spend of the current period against the budget, as a bar (or the spend alone without a budget). */
 export function BudgetBar(props: { spendUsd: number; budgetUsd: number | null; period: BudgetPeriod }) {
   const { spendUsd, budgetUsd, period } = props;
-  if (budgetUsd === null) return <span class="muted small" data-spend={spendUsd.toFixed(6)}>{usd(spendUsd)} {periodLabel(period)}</span>;
+  if (budgetUsd === null) return <span class="muted small" data-spend={spendUsd.toFixed(6)}>{usdCents(spendUsd)} {periodLabel(period)}</span>;
   const ratio = budgetUsd > 0 ? spendUsd / budgetUsd : 1;
   const pct = Math.max(0, Math.min(100, ratio * 100));
   const kind = ratio >= 1 ? 'err' : ratio >= 0.8 ? 'warn' : 'ok';
@@ -35,9 +35,14 @@ export function BudgetBar(props: { spendUsd: number; budgetUsd: number | null; p
         aria-label={`Spend ${periodLabel(period)}`} title={`${pct.toFixed(1)}%`}>
         <span style={`width:${pct.toFixed(1)}%`}></span>
       </div>
-      <span class="small">{usd(spendUsd)} of {usd(budgetUsd)} {periodLabel(period)}</span>
+      <span class="small">{usdCents(spendUsd)} of {usdExact(budgetUsd)} {periodLabel(period)}</span>
     </div>
   );
+}
+
+/** After a save: allowed model names that match nothing today (model-names-check.ts). */
+export function ModelNamesWarning(props: { text?: string | null }) {
+  return props.text ? <p class="notice-text model-names-warning" role="status" safe>{props.text}</p> : '';
 }
 
 /** The limits in a few words: `60 rpm · 10,000 tpm · 4 parallel · models: … · expires …`. */

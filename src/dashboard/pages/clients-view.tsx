@@ -2,7 +2,7 @@
 import { Card, FormErrors } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import { ago, compactNumber, dateTime, usd } from '../format';
-import { BudgetBar, LimitInputs, LimitSummary, type LimitValues } from '../components/limits-ui';
+import { BudgetBar, LimitInputs, LimitSummary, ModelNamesWarning, type LimitValues } from '../components/limits-ui';
 
 export interface ClientRow {
   id: number;
@@ -120,7 +120,7 @@ function ClientRowView(props: { c: ClientRow; admin: boolean; teams: { id: numbe
 export const NEW_KEY_SLOT = 'new-key-slot';
 
 /** Everything below the header (and the new key's panel, when `created`); mutations swap this whole section. */
-export function ClientsSection(props: { clients: ClientRow[]; admin: boolean; teams?: { id: number; name: string }[]; created?: { name: string; key: string }; errors?: string[] }) {
+export function ClientsSection(props: { clients: ClientRow[]; admin: boolean; teams?: { id: number; name: string }[]; created?: { name: string; key: string }; errors?: string[]; warning?: string | null }) {
   const { clients, admin } = props;
   const teams = props.teams ?? [];
   return (
@@ -128,6 +128,7 @@ export function ClientsSection(props: { clients: ClientRow[]; admin: boolean; te
     {props.created ? <div id={NEW_KEY_SLOT} hx-swap-oob="true"><NewKeyPanel name={props.created.name} keyValue={props.created.key} /></div> : ''}
     <div id="clients-section">
       {admin ? <Card><CreateForm errors={props.errors} /></Card> : ''}
+      <ModelNamesWarning text={props.warning} />
       {clients.length === 0 ? (
         <EmptyState title="No clients yet">
           {admin ? 'Create one above: each client gets its own API key, and its usage is tracked separately.' : 'An admin can create client keys here.'}

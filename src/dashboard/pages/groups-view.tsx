@@ -7,6 +7,8 @@ import { EmptyState, PageHeader } from '../components/layout';
 export interface GroupFormValues {
   name: string;
   strategy: 'heuristic' | 'classifier';
+  /** A strategy sent that is neither (not from the form's select): refused, not read as heuristic. */
+  unknownStrategy?: string;
   /** One target per line, in order (weakest/fastest first). */
   targets: string;
   logicLevel: string;

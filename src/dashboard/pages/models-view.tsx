@@ -120,7 +120,7 @@ function AudioTiersNote(props: { m: ModelRow }) {
 export const audioTiersErrorSlot = (rowId: string) => `${rowId}_audio-tiers-errors`;
 
 /**
- * Audio prices and flex/priority multipliers under an admin's model id, edited as the long-context
+ * Audio prices and the flex/priority/fast/US-only multipliers under an admin's model id, edited as the long-context
  * tier is: the note opens a small form; a blank field bills as text / at the standard prices.
  */
 function AudioTiersEditor(props: { m: ModelRow; rowId: string; url: string }) {
@@ -133,7 +133,7 @@ function AudioTiersEditor(props: { m: ModelRow; rowId: string; url: string }) {
   );
   return (
     <div class="audio-tiers-editor" x-data="{ open: false }">
-      <button type="button" class="link-button" title="Edit audio prices and flex/priority multipliers" aria-label="Edit audio prices and flex/priority multipliers" x-on:click="open = !open">
+      <button type="button" class="link-button" title="Edit audio prices and the flex, priority, fast-mode and US-only multipliers" aria-label="Edit audio prices and the flex, priority, fast-mode and US-only multipliers" x-on:click="open = !open">
         {audioTiersText(m) ? <AudioTiersNote m={m} /> : <span class="muted small audio-tiers none">no audio/tier prices</span>}
       </button>
       <form x-show="open" x-cloak class="limits-form audio-tiers-form" hx-post={props.url} hx-target={`#${props.rowId}`} hx-swap="outerHTML">

@@ -2,7 +2,7 @@
 import type { TeamView } from '../../admin/teams-service';
 import { Card, FormErrors } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
-import { BudgetBar, LimitInputs, LimitSummary, type LimitValues } from '../components/limits-ui';
+import { BudgetBar, LimitInputs, LimitSummary, ModelNamesWarning, type LimitValues } from '../components/limits-ui';
 
 const valuesOf = (t: TeamView): LimitValues => ({
   models: t.models, budgetUsd: t.budget_usd, budgetPeriod: t.budget_period, rpm: t.rpm, tpm: t.tpm, spendUsd: t.spend_usd,
@@ -61,11 +61,12 @@ function TeamRow(props: { t: TeamView; admin: boolean; clientNames: Map<number, 
 }
 
 /** Everything below the header; changes swap this whole section. */
-export function TeamsSection(props: { teams: TeamView[]; admin: boolean; clientNames: Map<number, string>; errors?: string[] }) {
+export function TeamsSection(props: { teams: TeamView[]; admin: boolean; clientNames: Map<number, string>; errors?: string[]; warning?: string | null }) {
   const { teams, admin } = props;
   return (
     <div id="teams-section">
       {admin ? <Card><CreateForm errors={props.errors} /></Card> : ''}
+      <ModelNamesWarning text={props.warning} />
       {teams.length === 0 ? (
         <EmptyState title="No teams yet">
           {admin ? "Create one above, then put client keys in it from the Clients page: the team's limits apply on top of each key's own." : 'An admin can create teams here.'}

@@ -4,6 +4,7 @@ import { Elysia } from 'elysia';
 import { createClient, listClients, renameClient, revokeClient, updateClient } from '../../admin/clients-service';
 import { teams } from '../../db/schema';
 import { limitInputFromForm } from '../limit-form';
+import { modelNamesWarning } from '../model-names-check';
 import type { AppContext } from '../../context';
 import { usageBreakdown } from '../../logging/usage-queries';
 import { adminRoute, attempt, field, pageRoute, pageGuard, idOf } from '../dash-session';
@@ -36,7 +37,7 @@ const teamChoices = async (ctx: AppContext) => await ctx.db.select({ id: teams.i
 
 
 export function clientsPages(ctx: AppContext) {
-  const section = async (extra: { created?: { name: string; key: string }; errors?: string[] } = {}) =>
+  const section = async (extra: { created?: { name: string; key: string }; errors?: string[]; warning?: string | null } = {}) =>
     fragment(<ClientsSection clients={await clientRows(ctx)} teams={await teamChoices(ctx)} admin {...extra} />, extra.errors);
 
   return new Elysia({ name: 'dashboard-clients-pages' })
@@ -54,7 +55,7 @@ export function clientsPages(ctx: AppContext) {
     }, adminRoute())
     .post('/clients/:id/limits', async ({ body, params }) => {
       const r = await attempt(() => updateClient(ctx, idOf(params), limitInputFromForm(body, 'client')));
-      return r.ok ? section() : formErrorsInto(clientErrorSlot(idOf(params), 'limits'), r.errors);
+      return r.ok ? section({ warning: await modelNamesWarning(ctx, r.value.models) }) : formErrorsInto(clientErrorSlot(idOf(params), 'limits'), r.errors);
     }, adminRoute())
     .post('/clients/:id/revoke', async ({ params }) => {
       const r = await attempt(() => revokeClient(ctx, idOf(params)));

@@ -9,6 +9,7 @@ import { adminRoute, attempt, field, pageRoute, pageGuard, pathParam, rawField }
 import { isAdmin } from '../dash-types';
 import { MULTIPLIER_FIELDS } from '../../admin/model-patch-limits';
 import { formNumber } from '../form-number';
+import { onOffField } from '../form-on-off';
 import { formErrorsInto, fragment, pageResponse } from '../page-response';
 import { audioTiersErrorSlot, MODEL_CREATE_ERRORS, modelRowId, ModelRowView, ModelsSection, ModelsView, ROW_PRICES, tierErrorSlot, type ModelRow } from '../pages/models-view';
 
@@ -70,7 +71,7 @@ function patchOf(body: unknown): ModelPatch {
     return patch;
   }
   const patch: ModelPatch = {};
-  if ('enabled' in b) patch.enabled = field(body, 'enabled') === 'true';
+  if ('enabled' in b) patch.enabled = onOffField(body, 'enabled');
   const set = <K extends keyof ModelPatch>(k: K, v: ModelPatch[K] | undefined) => {
     if (v !== undefined) patch[k] = v;
   };

@@ -7,6 +7,7 @@ import type { AppContext } from '../../context';
 import { PROVIDER_CATALOG } from '../../providers/provider-catalog';
 import { adminRoute, attempt, field, pageRoute, pageGuard, rawField } from '../dash-session';
 import { isAdmin } from '../dash-types';
+import { onOffField } from '../form-on-off';
 import { formErrorsInto, fragment, pageResponse } from '../page-response';
 import { providerErrorSlot, ProviderCardView, ProvidersView, TestResultView, type ProviderCard } from '../pages/providers-view';
 
@@ -25,7 +26,7 @@ export function card(p: ProviderView, keys?: ProviderCard['keys']): ProviderCard
 function patchOf(body: unknown): ProviderPatch {
   const b = (body ?? {}) as Record<string, unknown>;
   const patch: ProviderPatch = {};
-  if ('enabled' in b) patch.enabled = field(body, 'enabled') === 'true';
+  if ('enabled' in b) patch.enabled = onOffField(body, 'enabled');
   if ('base_url' in b) patch.base_url = field(body, 'base_url') || null;
   if ('api_key' in b) patch.api_key = rawField(body, 'api_key').trim() || null;
   return patch;

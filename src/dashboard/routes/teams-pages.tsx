@@ -6,14 +6,15 @@ import type { AppContext } from '../../context';
 import { adminRoute, attempt, field, pageGuard, pageRoute, idOf } from '../dash-session';
 import { isAdmin } from '../dash-types';
 import { limitInputFromForm } from '../limit-form';
+import { modelNamesWarning } from '../model-names-check';
 import { formErrorsInto, fragment, pageResponse } from '../page-response';
 import { TEAM_CREATE_ERRORS, teamErrorSlot, TeamsSection, TeamsView } from '../pages/teams-view';
 
 
 /** The Teams page: list with spend against budget; admins create, edit and delete. */
 export function teamsPages(ctx: AppContext) {
-  const section = async (errors?: string[]) =>
-    fragment(<TeamsSection teams={await listTeams(ctx)} admin clientNames={await clientNames(ctx)} errors={errors} />, errors);
+  const section = async (errors?: string[], warning?: string | null) =>
+    fragment(<TeamsSection teams={await listTeams(ctx)} admin clientNames={await clientNames(ctx)} errors={errors} warning={warning} />, errors);
 
   return new Elysia({ name: 'dashboard-teams-pages' })
     .use(pageGuard(ctx))
@@ -22,11 +23,11 @@ export function teamsPages(ctx: AppContext) {
     }, pageRoute())
     .post('/teams', async ({ body }) => {
       const r = await attempt(() => createTeam(ctx, { name: field(body, 'name'), ...limitInputFromForm(body, 'team') }));
-      return r.ok ? section() : formErrorsInto(TEAM_CREATE_ERRORS, r.errors);
+      return r.ok ? section(undefined, await modelNamesWarning(ctx, r.value.models)) : formErrorsInto(TEAM_CREATE_ERRORS, r.errors);
     }, adminRoute())
     .post('/teams/:id', async ({ body, params }) => {
       const r = await attempt(() => updateTeam(ctx, idOf(params), { name: field(body, 'name'), ...limitInputFromForm(body, 'team') }));
-      if (r.ok) return section();
+      if (r.ok) return section(undefined, await modelNamesWarning(ctx, r.value.models));
       // Deleted since the page was shown: the list without it, and why, rather than a message in a row that is gone.
       return r.status === 404 ? section(r.errors) : formErrorsInto(teamErrorSlot(idOf(params)), r.errors);
     }, adminRoute())
