@@ -80,6 +80,19 @@ describe('a start that cannot go on says why in one line', () => {
     expectOneLineRefusal(r, 'cannot use the PostgreSQL database postgres://gg:***@127.0.0.1:1/gg', 'LLM_PROXY__DATABASE__URL');
     expect(r.err).not.toContain('hunter2-secret');
   });
+
+  test('a PostgreSQL URL its client cannot read: one line naming the setting, not a stack trace', () => {
+    const key = { LLM_PROXY__ENCRYPTION_KEY: '11'.repeat(32) };
+    for (const [url, why] of [
+      ['postgres://gg:hunter2-secret@127.0.0.1:99999/gg', 'Invalid URL'],
+      ['postgres://gg:100%-secret@127.0.0.1:5432/gg', 'URI error'],
+      ['postgres://gg@127.0.0.1:5432/gg?sslmode=sometimes', 'sslmode'],
+    ]) {
+      const r = start({ LLM_PROXY__DATABASE__URL: url!, ...key });
+      expectOneLineRefusal(r, 'LLM_PROXY__DATABASE__URL cannot be read as a PostgreSQL URL', why!, 'percent-encoded');
+      expect(r.err).not.toContain('secret');
+    }
+  });
 });
 
 describe('startupFailureMessage', () => {
