@@ -198,7 +198,11 @@ export class RedisLink {
       const cmd = new RedisClient(this.url, options);
       const sub = new RedisClient(this.url, options);
       try {
-        await Promise.all([cmd.connect(), sub.connect()]);
+        // connect() resolves before Redis has answered the URL's SELECT (and AUTH); only a command
+        // queued at once gets Redis's own refusal (`ERR DB index is out of range`) for lastError():
+        // a later one finds the connection closed and says only that.
+        const ready = (c: RedisClient) => c.connect().then(() => c.send('PING', []));
+        await Promise.all([ready(cmd), ready(sub)]);
         for (const channel of this.channels.keys()) await this.listen(sub, channel);
       } catch (err) {
         this.failure = err instanceof Error ? err.message : String(err);
