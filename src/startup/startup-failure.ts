@@ -50,7 +50,9 @@ export function startupFailureMessage(err: unknown, step: StartupStep, config: C
   }
   if (config.database.url) {
     if (!code.startsWith('ERR_POSTGRES') && !/^E[A-Z]+$/.test(code)) return null;
-    return `cannot use the PostgreSQL database ${urlWithoutPassword(config.database.url)}: ${messageOf(err)} (${code}); check LLM_PROXY__DATABASE__URL and that the server is up.`;
+    // Bun says only "Failed to connect" both for a refused port and for a host name that does not resolve.
+    const why = code === 'ERR_POSTGRES_CONNECTION_REFUSED' ? 'nothing accepted the connection (the server is down, the port is wrong, or the host name does not resolve)' : messageOf(err);
+    return `cannot use the PostgreSQL database ${urlWithoutPassword(config.database.url)}: ${why} (${code}); check LLM_PROXY__DATABASE__URL and that the server is up.`;
   }
   const base = code.replace(/^(SQLITE_[A-Z]+?)_[A-Z_]+$/, '$1'); // SQLITE_IOERR_WRITE -> SQLITE_IOERR
   const reason = FILE_REASONS[code] ?? FILE_REASONS[base];

@@ -78,6 +78,8 @@ describe('a start that cannot go on says why in one line', () => {
     // Port 1 on loopback: refused at once.
     const r = start({ LLM_PROXY__DATABASE__URL: 'postgres://gg:hunter2-secret@127.0.0.1:1/gg', LLM_PROXY__ENCRYPTION_KEY: '11'.repeat(32) });
     expectOneLineRefusal(r, 'cannot use the PostgreSQL database postgres://gg:***@127.0.0.1:1/gg', 'LLM_PROXY__DATABASE__URL');
+    // Bun's own words ("Failed to connect") do not say that a host name that does not resolve ends here too.
+    expect(r.err).toContain('the host name does not resolve');
     expect(r.err).not.toContain('hunter2-secret');
   });
 
