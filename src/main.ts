@@ -15,7 +15,7 @@ import { prepareRuntime } from './startup/prepare-runtime';
 import { localUrl, urlHost } from './startup/local-url';
 import { signInHint } from './startup/sign-in-hint';
 import { runHealthcheck } from './startup/healthcheck';
-import { startupFailureMessage, type StartupStep } from './startup/startup-failure';
+import { redisDownAtStartMessage, startupFailureMessage, type StartupStep } from './startup/startup-failure';
 import { VERSION } from './version';
 
 function readConfig(): Config {
@@ -84,7 +84,7 @@ async function serve(config: Config): Promise<void> {
   ctx.state.watch();
   for (const w of unreadableKeyWarnings(ctx.state.getSnapshot())) console.warn(w);
   // Serving starts without Redis too (limits then follow LLM_PROXY__LIMITS__FAIL_MODE); /health says `redis: down`.
-  if (ctx.redis && !(await ctx.redis.whenUp(3_000))) console.error('gophergate: Redis is unreachable; serving on, reconnecting in the background');
+  if (ctx.redis && !(await ctx.redis.whenUp(3_000))) console.error(redisDownAtStartMessage(config.redis.url!, ctx.redis.lastError()));
   const server = (await step('listen', config, () => listen(ctx, config.server.host, config.server.port))).server!;
   console.log(`gophergate ${VERSION} listening on http://${urlHost(config.server.host)}:${server.port} (${config.database.url ? `PostgreSQL, instance ${config.instanceId}` : `database ${config.database.path}`})`);
 

@@ -263,9 +263,10 @@
     Alpine.data('monitor', function () {
       return {
         rows: [], connected: false, paused: false, pending: 0, held: [],
-        ws: null, retry: 0, closed: false, seq: 0, names: {},
+        ws: null, retry: 0, closed: false, seq: 0, names: {}, showInstance: false,
         init: function () {
           var self = this;
+          this.showInstance = this.$el.getAttribute('data-show-instance') === 'true';
           try { this.names = JSON.parse(this.$el.getAttribute('data-clients') || '{}'); } catch (e) { this.names = {}; }
           try {
             // Recent rows from the log, in the shape of the socket's events.
@@ -365,6 +366,7 @@
         costUnknown: pick('cost_unknown', 'costUnknown') === true,
         latencyMs: Number(pick('latency_ms', 'latencyMs')) || 0,
         error: String(r.error || ''),
+        instance: String(r.instance || ''),
         fresh: false,
       };
     }

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { SQL } from 'bun';
 import { hostname } from 'node:os';
 import { Value } from '@sinclair/typebox/value';
 import { PROVIDER_IDS, type ProviderId } from '../providers/types';
@@ -107,6 +108,18 @@ function readDatabaseUrl(env: Env): string | undefined {
   if (!/^postgres(ql)?:\/\/./.test(v)) {
     throw new ConfigError(
       'LLM_PROXY__DATABASE__URL must be a PostgreSQL URL (postgres://user@host:5432/db); for SQLite set LLM_PROXY__DATABASE__PATH instead',
+    );
+  }
+  // Bun's client parses the URL only when the store opens, and a URL it cannot read (a port past
+  // 65535, a `%` not followed by two hex digits, an unknown sslmode) threw there with a stack
+  // trace. Making a client here connects nothing and reads it exactly as the store will.
+  try {
+    void new SQL({ url: v, max: 1 }).close();
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new ConfigError(
+      `LLM_PROXY__DATABASE__URL cannot be read as a PostgreSQL URL (${why}); write it as postgres://user:password@host:5432/db, ` +
+        'with a port from 1 to 65535 and any special character of the user or password percent-encoded (% as %25, @ as %40)',
     );
   }
   return v;

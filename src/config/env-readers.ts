@@ -3,6 +3,20 @@ export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
 
+/**
+ * `scheme://user:secret@host/…` with the password shown as `***`, for messages and logs. Works on
+ * a URL that does not parse too (those are the ones an error message quotes): everything between
+ * `user:` and the last `@` is hidden, which hides too much rather than too little.
+ */
+export function urlWithoutPassword(raw: string): string {
+  const start = raw.indexOf('://');
+  const at = raw.lastIndexOf('@');
+  if (start < 0 || at < start) return raw;
+  const colon = raw.indexOf(':', start + 3);
+  if (colon < 0 || colon > at) return raw;
+  return `${raw.slice(0, colon + 1)}***${raw.slice(at)}`;
+}
+
 // Plain decimal only: Number() also reads `0x50`, `1e3`, `0b1` and `+80` (as 80, 1000, 1, 80).
 const DECIMAL_INT = /^\d+$/;
 const DECIMAL = /^(\d+(\.\d*)?|\.\d+)$/;
@@ -48,9 +62,9 @@ export function readUrl(env: Env, name: string): string | undefined {
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(`${name} must be an absolute http(s) URL such as https://api.example.com/v1 (got "${raw}").`);
+    throw new ConfigError(`${name} must be an absolute http(s) URL such as https://api.example.com/v1 (got "${urlWithoutPassword(raw)}").`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new ConfigError(`${name} must use http or https (got "${raw}").`);
+    throw new ConfigError(`${name} must use http or https (got "${urlWithoutPassword(raw)}").`);
   return raw.replace(/\/+$/, '');
 }

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { ConfigError } from './env-readers';
+import { ConfigError, urlWithoutPassword } from './env-readers';
 
 type Env = Record<string, string | undefined>;
 
@@ -22,10 +22,10 @@ export function readRedisConfig(env: Env): { url?: string; prefix: string } {
     try {
       parsed = new URL(raw);
     } catch {
-      throw new ConfigError(`LLM_PROXY__REDIS__URL must be a URL such as redis://127.0.0.1:6379 (got "${raw}").`);
+      throw new ConfigError(`LLM_PROXY__REDIS__URL must be a URL such as redis://127.0.0.1:6379 (got "${urlWithoutPassword(raw)}").`);
     }
     if (!['redis:', 'rediss:', 'valkey:', 'valkeys:', 'redis+unix:'].includes(parsed.protocol))
-      throw new ConfigError(`LLM_PROXY__REDIS__URL must use redis:// or rediss:// (got "${raw}").`);
+      throw new ConfigError(`LLM_PROXY__REDIS__URL must use redis:// or rediss:// (got "${urlWithoutPassword(raw)}").`);
     url = raw;
   }
   const prefix = env.LLM_PROXY__REDIS__PREFIX ?? 'gophergate:';

@@ -43,6 +43,7 @@ export class RedisLink {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private everUp = false;
+  private failure: string | null = null;
   private readonly channels = new Map<string, Set<Handler>>();
   private readonly upListeners = new Set<() => void>();
   private readonly downListeners = new Set<() => void>();
@@ -86,6 +87,11 @@ export class RedisLink {
 
   stats(): RedisLinkStats {
     return { up: this.up, ...this.counts };
+  }
+
+  /** Why the last connection attempt failed (`ERR DB index is out of range`, `Connection closed`); null once connected. */
+  lastError(): string | null {
+    return this.failure;
   }
 
   /** Resolves true once connected (at once when up), false after `ms`. */
@@ -192,9 +198,14 @@ export class RedisLink {
       const cmd = new RedisClient(this.url, options);
       const sub = new RedisClient(this.url, options);
       try {
-        await Promise.all([cmd.connect(), sub.connect()]);
+        // connect() resolves before Redis has answered the URL's SELECT (and AUTH); only a command
+        // queued at once gets Redis's own refusal (`ERR DB index is out of range`) for lastError():
+        // a later one finds the connection closed and says only that.
+        const ready = (c: RedisClient) => c.connect().then(() => c.send('PING', []));
+        await Promise.all([ready(cmd), ready(sub)]);
         for (const channel of this.channels.keys()) await this.listen(sub, channel);
-      } catch {
+      } catch (err) {
+        this.failure = err instanceof Error ? err.message : String(err);
         cmd.close();
         sub.close();
         this.scheduleRetry();
@@ -210,6 +221,7 @@ export class RedisLink {
       cmd.onclose = () => this.lost(cmd);
       sub.onclose = () => this.lost(sub);
       this.up = true;
+      this.failure = null;
       if (this.everUp) {
         this.counts.reconnects++;
         this.opts.warn?.('redis: connection restored');

@@ -1,5 +1,5 @@
 import type { Config } from '../config/config';
-import { ConfigError } from '../config/env-readers';
+import { ConfigError, urlWithoutPassword } from '../config/env-readers';
 
 /** What the process was doing when it failed: opening its store, or binding its port. */
 export type StartupStep = 'store' | 'listen';
@@ -34,17 +34,6 @@ const LISTEN_REASONS: Record<string, (host: string, port: number) => string> = {
 const codeOf = (err: unknown): string => String((err as { code?: unknown } | null)?.code ?? '');
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-/** `postgres://user:secret@host/db` with the password left out. */
-function withoutPassword(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'the configured URL';
-  }
-}
-
 /**
  * The one line printed when the start fails for a reason outside the program (a setting, a
  * disk, a port), instead of a stack trace; null for anything else (a defect keeps its stack).
@@ -61,7 +50,9 @@ export function startupFailureMessage(err: unknown, step: StartupStep, config: C
   }
   if (config.database.url) {
     if (!code.startsWith('ERR_POSTGRES') && !/^E[A-Z]+$/.test(code)) return null;
-    return `cannot use the PostgreSQL database ${withoutPassword(config.database.url)}: ${messageOf(err)} (${code}); check LLM_PROXY__DATABASE__URL and that the server is up.`;
+    // Bun says only "Failed to connect" both for a refused port and for a host name that does not resolve.
+    const why = code === 'ERR_POSTGRES_CONNECTION_REFUSED' ? 'nothing accepted the connection (the server is down, the port is wrong, or the host name does not resolve)' : messageOf(err);
+    return `cannot use the PostgreSQL database ${urlWithoutPassword(config.database.url)}: ${why} (${code}); check LLM_PROXY__DATABASE__URL and that the server is up.`;
   }
   const base = code.replace(/^(SQLITE_[A-Z]+?)_[A-Z_]+$/, '$1'); // SQLITE_IOERR_WRITE -> SQLITE_IOERR
   const reason = FILE_REASONS[code] ?? FILE_REASONS[base];
@@ -71,5 +62,17 @@ export function startupFailureMessage(err: unknown, step: StartupStep, config: C
   return (
     `cannot use the database ${config.database.path}${where}: ${reason} (${code}). ` +
     'Set LLM_PROXY__DATABASE__PATH to a file on a writable disk with free space (its folder is created), or fix this one.'
+  );
+}
+
+/**
+ * The line a start prints when Redis has not answered within its first wait: serving goes on
+ * without it, so this is a warning, and it says why (a refused connection, `ERR DB index is out
+ * of range`, a wrong password) so a wrong LLM_PROXY__REDIS__URL is not mistaken for an outage.
+ */
+export function redisDownAtStartMessage(url: string, why: string | null): string {
+  return (
+    `gophergate: Redis at ${urlWithoutPassword(url)} is unreachable${why ? ` (${why})` : ''}; ` +
+    'serving on, reconnecting in the background; check LLM_PROXY__REDIS__URL if it does not come up'
   );
 }

@@ -78,7 +78,65 @@ describe('a start that cannot go on says why in one line', () => {
     // Port 1 on loopback: refused at once.
     const r = start({ LLM_PROXY__DATABASE__URL: 'postgres://gg:hunter2-secret@127.0.0.1:1/gg', LLM_PROXY__ENCRYPTION_KEY: '11'.repeat(32) });
     expectOneLineRefusal(r, 'cannot use the PostgreSQL database postgres://gg:***@127.0.0.1:1/gg', 'LLM_PROXY__DATABASE__URL');
+    // Bun's own words ("Failed to connect") do not say that a host name that does not resolve ends here too.
+    expect(r.err).toContain('the host name does not resolve');
     expect(r.err).not.toContain('hunter2-secret');
+  });
+
+  test('a PostgreSQL URL its client cannot read: one line naming the setting, not a stack trace', () => {
+    const key = { LLM_PROXY__ENCRYPTION_KEY: '11'.repeat(32) };
+    for (const [url, why] of [
+      ['postgres://gg:hunter2-secret@127.0.0.1:99999/gg', 'Invalid URL'],
+      ['postgres://gg:100%-secret@127.0.0.1:5432/gg', 'URI error'],
+      ['postgres://gg@127.0.0.1:5432/gg?sslmode=sometimes', 'sslmode'],
+    ]) {
+      const r = start({ LLM_PROXY__DATABASE__URL: url!, ...key });
+      expectOneLineRefusal(r, 'LLM_PROXY__DATABASE__URL cannot be read as a PostgreSQL URL', why!, 'percent-encoded');
+      expect(r.err).not.toContain('secret');
+    }
+  });
+
+  test('a Redis URL that is not one is refused without showing its password', () => {
+    const r = start({ LLM_PROXY__REDIS__URL: 'redis://:hunter2-secret@127.0.0.1:99999' });
+    expectOneLineRefusal(r, 'LLM_PROXY__REDIS__URL must be a URL', 'redis://:***@127.0.0.1:99999');
+    expect(r.err).not.toContain('hunter2-secret');
+  });
+});
+
+describe('Redis not answering at start', () => {
+  test('the start serves on and its warning names the URL (without its password) and why', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'gg-startredis-'));
+    const p = Bun.spawn(['bun', MAIN], {
+      cwd,
+      env: {
+        PATH: process.env.PATH!,
+        HOME: process.env.HOME ?? '/tmp',
+        LLM_PROXY__SERVER__HOST: '127.0.0.1',
+        LLM_PROXY__SERVER__PORT: '0',
+        // Port 1 on loopback: refused at once, whether or not a Redis runs on this machine.
+        LLM_PROXY__REDIS__URL: 'redis://:hunter2-secret@127.0.0.1:1',
+      },
+      stdout: 'pipe',
+      stderr: 'pipe',
+    });
+    try {
+      let out = '';
+      const reader = p.stdout.getReader();
+      while (!out.includes('listening on')) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        out += new TextDecoder().decode(value);
+      }
+      expect(out).toContain('listening on');
+    } finally {
+      p.kill('SIGTERM');
+      await p.exited;
+    }
+    const err = await new Response(p.stderr).text();
+    const line = err.split('\n').find((l) => l.includes('Redis at')) ?? '';
+    expect(line).toMatch(/^gophergate: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1 is unreachable \(.+\); serving on/);
+    expect(line).toContain('LLM_PROXY__REDIS__URL');
+    expect(err).not.toContain('hunter2-secret');
   });
 });
 

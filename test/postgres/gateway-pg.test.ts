@@ -177,6 +177,9 @@ describe('a gateway on PostgreSQL', () => {
     const id = (await json(await api(gw, 'GET', '/api/logs?limit=1', { as: admin }))).data[0].id;
     const detail = await fetch(`${gw.url}/logs/${id}`, { headers: { cookie: admin.cookie } });
     expect(detail.status).toBe(200);
+    // Several instances write one log: the detail and the monitor name the one that served.
+    expect(await detail.text()).toMatch(/<dt>Instance<\/dt>\s*<dd><code>pg-test-1<\/code>/);
+    expect(await (await fetch(`${gw.url}/monitor`, { headers: { cookie: admin.cookie } })).text()).toContain('data-show-instance="true"');
     // Without a session the pages ask for one.
     expect((await fetch(`${gw.url}/logs`, { redirect: 'manual' })).status).not.toBe(200);
   }, 30_000);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
 import { deleteKeys, eventually, randomPrefix, redisEnv } from '../helpers/redis-env';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+import { RedisLink } from '../../src/redis/redis-link';
 
 const prefix = randomPrefix();
 let proxy: TcpProxy;
@@ -42,6 +43,18 @@ describe('Redis connection owner', () => {
     text = await (await fetch(`${gw.url}/metrics`)).text();
     expect(text).toMatch(/gophergate_redis_up\{instance="[^"]+"\} 1\n/);
     expect(text).toMatch(/gophergate_redis_reconnects_total\{instance="[^"]+"\} [1-9]/);
+  });
+
+  test('a Redis that answers but refuses the URL (no such database number) is down, and lastError says why', async () => {
+    const link = new RedisLink('redis://127.0.0.1:6379/99', prefix, { retryMs: 60_000 }).start();
+    try {
+      expect(await link.whenUp(3_000)).toBe(false);
+      expect(link.status()).toBe('down');
+      expect(link.lastError()).toContain('DB index is out of range');
+    } finally {
+      link.close();
+    }
+    expect(gw.ctx.redis!.lastError()).toBeNull();
   });
 
   test('without a Redis URL the field says off', async () => {

@@ -166,6 +166,7 @@ export function LogDetailView(props: { d: LogDetail }) {
         <Field k="Time (UTC)">{dateTime(d.createdAt)}</Field>
         <Field k="Request id"><code safe>{d.requestId}</code></Field>
         {d.parentRequestId ? <Field k="Classifier call for"><code safe>{d.parentRequestId}</code></Field> : ''}
+        {d.instance ? <Field k="Instance"><code safe>{d.instance}</code></Field> : ''}
         <Field k="Endpoint"><span safe>{`${d.endpoint}${d.stream ? ' (stream)' : ''}`}</span></Field>
         <Field k="Client"><span safe>{d.clientName ?? (d.clientId == null ? '—' : `#${d.clientId}`)}</span></Field>
         <Field k="Model requested"><code safe>{d.modelRequested}</code></Field>

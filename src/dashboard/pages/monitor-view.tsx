@@ -9,10 +9,11 @@ import type { LogJson } from '../../logging/log-row';
  * table seed the view in data-initial (a JSON attribute, escaped by Kita), in the same shape as
  * the socket's events, so one function in app.js reads both.
  */
-export function MonitorView(props: { initial: LogJson[]; clientNames: Record<string, string> }) {
+export function MonitorView(props: { initial: LogJson[]; clientNames: Record<string, string>; showInstance?: boolean }) {
   return (
     <div class="page" data-page="monitor" x-data="monitor" data-ws="/api/monitor/ws"
-      data-initial={JSON.stringify(props.initial)} data-clients={JSON.stringify(props.clientNames)}>
+      data-initial={JSON.stringify(props.initial)} data-clients={JSON.stringify(props.clientNames)}
+      data-show-instance={props.showInstance ? 'true' : 'false'}>
       <PageHeader title="Monitoring" subtitle="Requests as they finish, newest first.">
         <span class="badge" x-bind:class="connected ? 'ok' : 'warn'" x-text="connected ? 'live' : 'connecting…'" id="monitor-status">connecting…</span>
         <span class="muted small" x-show="paused && pending > 0" x-text="pending + ' new while paused'"></span>
@@ -28,7 +29,9 @@ export function MonitorView(props: { initial: LogJson[]; clientNames: Record<str
             <tbody>
               <template x-for="r in rows" x-bind:key="r.id">
                 <tr class="monitor-row" x-bind:class="r.fresh ? 'fresh' : ''">
-                  <td class="nowrap" x-text="time(r.t)"></td>
+                  <td class="nowrap"><span x-text="time(r.t)"></span>
+                    {/* On PostgreSQL several instances feed one monitor: each row names the one that served it. */}
+                    <div class="muted small monitor-instance" x-show="showInstance && r.instance" x-text="r.instance"></div></td>
                   <td><span class="badge" x-bind:class="statusKind(r.status)" x-text="r.status"></span></td>
                   <td><span class="clip" x-text="r.client" x-bind:title="r.client"></span></td>
                   <td><code x-text="r.model"></code><div class="muted small" x-text="r.provider"></div></td>

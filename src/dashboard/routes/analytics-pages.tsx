@@ -79,7 +79,7 @@ export function analyticsPages(ctx: AppContext) {
       const names = await clientNames(ctx);
       const initial = (await listLogs(ctx.store, { limit: 50 })).map(logJson);
       const nameMap = Object.fromEntries([...names].map(([id, n]) => [String(id), n]));
-      return pageResponse(request, user, 'monitor', 'Monitoring', <MonitorView initial={initial} clientNames={nameMap} />);
+      return pageResponse(request, user, 'monitor', 'Monitoring', <MonitorView initial={initial} clientNames={nameMap} showInstance={ctx.store.kind === 'postgres'} />);
     }, pageRoute())
     .get('/logs', async ({ user, request, query }) => {
       return pageResponse(request, user, 'logs', 'Logs', <LogsView vm={await logsPage(ctx, query)} />);
