@@ -10,7 +10,7 @@ import { completionText, gatewayHeaders } from '../proxy/request-outcome';
 import { routeChat } from '../proxy/route-chat';
 import { runChatCompletion, streamChatCompletion } from '../proxy/run-chat-completion';
 import type { RouteDecision, RouteTarget } from '../routing';
-import { estimateUsage, usageOrEstimate } from '../usage/estimate-usage';
+import { approximatePromptTokens, estimateUsage, usageOrEstimate } from '../usage/estimate-usage';
 import { toAnthropicError } from './anthropic-errors';
 import type { MessagesRequest } from './anthropic-types';
 import { claudeModelAlias } from './claude-model-alias';
@@ -115,12 +115,19 @@ interface MessageShape {
 /**
  * Chat chunks -> Anthropic's event sequence (message_start with `model`, pings while the upstream
  * is silent, output estimated from the prompt when the upstream reports no usage).
+ *
+ * Anthropic's message_start carries the prompt's tokens, and clients read them there (LangChain's
+ * ChatAnthropic only there; Claude Code shows the context size from it); a chat upstream reports
+ * them only at the end. So message_start says an approximation of the translated prompt, and
+ * message_delta the upstream's exact counts, which the SDKs' final message takes (the Anthropic
+ * SDK overwrites input and cache tokens with message_delta's, as newer API versions send them).
  */
 function anthropicEvents(chunks: AsyncGenerator<ChatCompletionChunk>, model: string, chat: ChatRequest, o: MessageShape): ReadableStream<Uint8Array> {
   const messages = chat.messages as any[];
+  const usage = { ...toAnthropicUsage(null), input_tokens: approximatePromptTokens(messages, chat.tools) };
   const skeleton = {
     id: o.id, type: 'message' as const, role: 'assistant' as const, model,
-    stop_reason: null, stop_sequence: null, stop_details: null, usage: toAnthropicUsage(null),
+    stop_reason: null, stop_sequence: null, stop_details: null, usage,
   };
   return messageEventStream(chunks, new MessageStreamBridge(skeleton, o.stops, o.toolName), { pingMs: o.pingMs, estimate: (text: string) => estimateUsage(messages, text) });
 }

@@ -43,21 +43,36 @@ export function checkThinkingForTranslation(req: MessagesRequest): void {
   }
 }
 
+const EFFORTS: readonly Effort[] = ['low', 'medium', 'high'];
+
+/**
+ * The effort a thinking budget asks for: the higher of what the budget is in tokens (Gemini's own
+ * OpenAI endpoint maps low/medium/high to 1K/8K/24K, so the boundaries sit between those) and
+ * what share of `max_tokens` it takes (a fifth: medium; a third: high). The share is what clients
+ * that size the budget from a level mean: the AI SDK's `reasoning: 'high'` on a model it does not
+ * know (every non-Claude id) sends 60% of its assumed 4,096-token output, 2,458 of max_tokens
+ * 6,554, which in tokens alone would be low; its `medium` is 1,229 of 5,325. Anthropic's smallest
+ * budget, 1024 (the AI SDK's `low` everywhere), is the least thinking one can ask: low.
+ */
+function budgetEffort(budget: number, maxTokens: number): Effort {
+  if (budget <= MIN_THINKING_BUDGET) return 'low';
+  const byTokens = budget <= 4096 ? 0 : budget <= 16384 ? 1 : 2;
+  const share = budget / maxTokens;
+  const byShare = share >= 1 / 3 ? 2 : share >= 1 / 5 ? 1 : 0;
+  return EFFORTS[Math.max(byTokens, byShare)]!;
+}
+
 /**
  * The effort a request asks for: `output_config.effort` when given, else the thinking budget
- * (Anthropic's budgets start at 1024; Gemini's own OpenAI endpoint maps low/medium/high to
- * 1K/8K/24K, so the boundaries sit between those). Adaptive thinking leaves the amount to the
- * model: medium. `null`: thinking off or not asked for.
+ * (budgetEffort). Adaptive thinking leaves the amount to the model: medium. `null`: thinking off
+ * or not asked for.
  */
 export function requestedEffort(req: MessagesRequest): Effort | 'none' | null {
   const t = req.thinking;
   const e = req.output_config?.effort;
   if (t?.type === 'disabled') return 'none';
   if (typeof e === 'string' && e) return e === 'low' ? 'low' : e === 'medium' ? 'medium' : 'high';
-  if (t?.type === 'enabled') {
-    const b = typeof t.budget_tokens === 'number' ? t.budget_tokens : 0;
-    return b <= 4096 ? 'low' : b <= 16384 ? 'medium' : 'high';
-  }
+  if (t?.type === 'enabled') return budgetEffort(typeof t.budget_tokens === 'number' ? t.budget_tokens : 0, req.max_tokens);
   if (t?.type === 'adaptive' || t?.type === 'between_tools') return 'medium';
   return null;
 }

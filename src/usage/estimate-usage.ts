@@ -1,5 +1,5 @@
 import { inlinePdfTokens, PDF_PAGE_TOKENS } from './file-tokens';
-import { tokenCounter, type TokenCounter } from './token-counter';
+import { approximateTokens, tokenCounter, type TokenCounter } from './token-counter';
 import type { Usage } from './types';
 
 /**
@@ -85,6 +85,19 @@ export function promptPieces(prompt: readonly MessageLike[] | string): PromptPie
     if (Array.isArray(m.tool_calls)) p.texts.push(JSON.stringify(m.tool_calls));
   }
   return p;
+}
+
+/**
+ * A chat prompt's tokens (messages plus the JSON of its tool definitions) at ~4 characters a
+ * token, counted at once on the calling thread. For a number the client sees before the upstream
+ * reports any (message_start's `input_tokens`): the tokenizer's worker would hold up the first
+ * byte when cold (~0.3 s to load its tables, ~110 MiB kept) and count each long prompt again,
+ * for a figure the exact count at the end replaces.
+ */
+export function approximatePromptTokens(messages: readonly MessageLike[], tools?: unknown): number {
+  const p = promptPieces(messages);
+  if (Array.isArray(tools) && tools.length) p.texts.push(JSON.stringify(tools));
+  return p.texts.reduce((n, t) => n + approximateTokens(t), p.fixed);
 }
 
 /**

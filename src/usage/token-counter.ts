@@ -14,7 +14,7 @@ export interface TokenCounter {
  * What counts fall back to when the tokenizer cannot run: ~4 characters per token. (Not imported
  * from count-text-tokens.ts: that would bundle the tokenizer's tables into the main thread's code.)
  */
-const approximateTokens = (text: string) => Math.ceil(text.length / 4);
+export const approximateTokens = (text: string) => Math.ceil(text.length / 4);
 
 /** Bun's Worker can be unref'd, so an idle counter does not keep the process alive. */
 type RefWorker = Worker & { ref(): void; unref(): void };

@@ -19,7 +19,7 @@ interface Case {
   /** Text and reasoning of `text`. */
   answer: string;
   reasoning: string | null;
-  /** What the upstream got for thinking {enabled, budget 2048}. */
+  /** What the upstream got for thinking {enabled, budget 2048} with max_tokens 4000 (half of it: high effort). */
   thinkingSent: (body: any) => void;
   /** The model takes no stop sequences (xAI's reasoning models: a 400 unsupported_parameter, test/chat/provider-quirks.test.ts). */
   refusesStop?: true;
@@ -45,20 +45,20 @@ const CASES: Case[] = [
   {
     id: 'grok', model: 'grok/grok-3-mini', text: 'text.chunks.txt', tools: 'tools.chunks.txt',
     answer: 'Hello! How can I help?', reasoning: 'The user says hello.',
-    thinkingSent: (b) => expect(b.reasoning_effort).toBe('low'),
+    thinkingSent: (b) => expect(b.reasoning_effort).toBe('high'),
     refusesStop: true,
   },
   {
     id: 'ollama', model: 'ollama/qwen3:8b', text: 'text.chunks.txt', tools: 'tools.chunks.txt',
     answer: 'Hello! How can I help?', reasoning: 'The user says hello.',
-    thinkingSent: (b) => expect(b.reasoning_effort).toBe('low'),
+    thinkingSent: (b) => expect(b.reasoning_effort).toBe('high'),
   },
   {
     id: 'gemini', model: 'gemini/gemini-2.5-flash', text: 'text.chunks.txt', tools: 'tool-call-gemini3.chunks.txt',
     toolsModel: 'gemini/gemini-3-pro-preview',
     answer: 'There are **3** letter "r"s in "strawberry": st**r**awbe**rr**y — ünïcödé ✓.',
     reasoning: '**Counting the letters**\n\nI\'m going through "strawberry" letter by letter and marking each \'r\'.',
-    thinkingSent: (b) => expect(b.generationConfig.thinkingConfig).toEqual({ thinkingLevel: 'low', includeThoughts: true }),
+    thinkingSent: (b) => expect(b.generationConfig.thinkingConfig).toEqual({ thinkingLevel: 'high', includeThoughts: true }),
   },
 ];
 

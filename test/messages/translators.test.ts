@@ -109,6 +109,19 @@ describe('Anthropic request -> chat request', () => {
     expect(thinking('openai', 'o3', undefined)).toBeUndefined();
   });
 
+  test('a thinking budget is read by its tokens and by its share of max_tokens, the higher effort of the two', () => {
+    const effort = (budget: number, max_tokens: number) =>
+      messagesToChat(req({ max_tokens, thinking: { type: 'enabled', budget_tokens: budget } }), target('openai', 'o4-mini')).reasoning_effort;
+    // Claude Code's think / megathink / ultrathink budgets beside its 32000 max_tokens.
+    expect([effort(4000, 32000), effort(10000, 32000), effort(31999, 32000)]).toEqual(['low', 'medium', 'high']);
+    // Anthropic's documented example: most of the output for thinking.
+    expect(effort(10000, 16000)).toBe('high');
+    // The AI SDK's levels on an id it does not know: low (Anthropic's least budget), medium, high.
+    expect([effort(1024, 5120), effort(1229, 5325), effort(2458, 6554)]).toEqual(['low', 'medium', 'high']);
+    // The least budget stays low however small max_tokens is; a large budget is high however large.
+    expect([effort(1024, 1100), effort(20000, 200000)]).toEqual(['low', 'high']);
+  });
+
   test('sampling, stop_sequences, metadata, output_config.format, stream', () => {
     const chat = messagesToChat(
       req({

@@ -101,9 +101,28 @@ describe('thinking through providerOptions', () => {
     expect(steps.map((s) => s.finishReason)).toEqual(['tool-calls', 'stop']);
     expect(steps[0]!.reasoningText).toStartWith('**Planning the lookups**');
     const sent = gemini.last().body;
-    expect(sent.generationConfig.thinkingConfig).toEqual({ thinkingLevel: 'low', includeThoughts: true });
+    // A budget of 2000 beside the SDK's 4096-token answer (max_tokens 6096): about a third, medium.
+    expect(sent.generationConfig.thinkingConfig).toEqual({ thinkingLevel: 'medium', includeThoughts: true });
     expect(sent.contents[1].parts.map((p: any) => [p.functionCall.args.city, typeof p.thoughtSignature])).toEqual([['Paris', 'string'], ['Tokyo', 'undefined']]);
     await expectRowsMatch(steps);
+  });
+});
+
+describe("the SDK's top-level `reasoning` level on an OpenAI reasoning model", () => {
+  // On an id it does not know (every non-Claude one) the SDK sends the level's share of a 4096-token
+  // output as the budget, beside a 4096-token answer: high is 2458 of max_tokens 6554, which the
+  // gateway reads by its share of max_tokens, not as a small number of tokens.
+  test.each([
+    ['low', 'low', 5120],
+    ['medium', 'medium', 5325],
+    ['high', 'high', 6554],
+    ['xhigh', 'high', 7782],
+  ] as const)('reasoning %p reaches OpenAI as reasoning_effort %p', async (reasoning, effort, maxTokens) => {
+    openaiUp.handler = () => jsonResponse(fixtureJson('openai', 'chat.json'));
+    const r = await generateText({ model: anthropic()('openai/o4-mini'), prompt: 'Why is the sky blue?', reasoning, maxRetries: 0 });
+    expect(r.text).toBe('Hello! How can I help you today?');
+    expect(openaiUp.last().body).toMatchObject({ model: 'o4-mini', reasoning_effort: effort, max_completion_tokens: maxTokens });
+    expect(await gw.waitForRow(idOf(r.response.headers))).toMatchObject({ provider: 'openai', status: 200 });
   });
 });
 

@@ -114,6 +114,7 @@ test('ChatAnthropic on DeepSeek, bindTools streamed: both tool_use blocks assemb
   expect(deepseek.last().body.tools).toEqual([weatherTool]);
   const row = await gw.waitForRow(rec.last());
   expect(row).toMatchObject({ endpoint: 'messages', provider: 'deepseek', stream: true, status: 200, promptTokens: 210, completionTokens: 40 });
-  // (input_tokens: LangChain reads them from message_start only, sent before DeepSeek reports any; see README)
+  // input_tokens: LangChain reads them from message_start only, sent before DeepSeek reports any: the gateway's approximation (see README)
+  expect(message.usage_metadata?.input_tokens).toBeGreaterThan(0);
   expect(message.usage_metadata?.output_tokens).toBe(row.completionTokens);
 });
