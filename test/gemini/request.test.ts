@@ -290,6 +290,9 @@ describe('generationConfig', () => {
     ['gemini-3-pro-preview', 'minimal', { thinkingLevel: 'low', includeThoughts: true }],
     ['gemini-3-flash-preview', 'minimal', { thinkingLevel: 'minimal', includeThoughts: true }],
     ['gemini-3-flash-preview', 'medium', { thinkingLevel: 'medium', includeThoughts: true }],
+    // Gemini 3 Pro (3.0) takes only low and high; 3.1 Pro takes medium.
+    ['gemini-3-pro-preview', 'medium', { thinkingLevel: 'high', includeThoughts: true }],
+    ['gemini-3.1-pro-preview', 'medium', { thinkingLevel: 'medium', includeThoughts: true }],
     ['gemini-3-flash-preview', 'xhigh', { thinkingLevel: 'high', includeThoughts: true }],
   ])('%s reasoning_effort=%s', async (model, effort, thinking) => {
     const body = await build({ messages, reasoning_effort: effort as never }, model);

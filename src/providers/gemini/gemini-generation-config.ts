@@ -78,8 +78,10 @@ function thinkingConfig(effort: unknown, model: string): GeminiThinkingConfig | 
   const pro = /-pro/i.test(model);
   const off = effort === 'none';
   if (geminiMajor(model) >= 3) {
+    // Gemini 3 Pro (3.0) takes only low and high (3.1 Pro and the Flash models take medium too).
+    const medium = /gemini-3-pro/i.test(model) ? 'high' : 'medium';
     const level: GeminiThinkingConfig['thinkingLevel'] =
-      off || effort === 'minimal' ? (pro ? 'low' : 'minimal') : effort === 'low' ? 'low' : effort === 'medium' ? 'medium' : 'high';
+      off || effort === 'minimal' ? (pro ? 'low' : 'minimal') : effort === 'low' ? 'low' : effort === 'medium' ? medium : 'high';
     return { thinkingLevel: level, includeThoughts: !off };
   }
   if (off && pro) return { thinkingBudget: 128, includeThoughts: false };
