@@ -5,11 +5,12 @@
  * translated), cache_control, and a tool conversation that moves from Gemini to OpenAI. Fake
  * upstreams replay recorded wire shapes; each step's usage is checked against its log row.
  */
-import { afterAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { generateObject, generateText, jsonSchema, stepCountIs, streamText, tool, type ModelMessage } from 'ai';
-import { fixtureJson, jsonResponse, readChunks, sseResponse, startFakeUpstream, type RecordedRequest } from '../helpers/fake-upstream';
-import { providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
+import { fixtureJson, jsonResponse, readChunks, sseResponse, type RecordedRequest } from '../helpers/fake-upstream';
+import type { TestGateway } from '../helpers/start-gateway';
+import { useFakeProviders } from './fake-providers';
 import { fixtureWith } from './langchain-helpers';
 
 // generateObject is deprecated in AI SDK 7, and the SDK does not know the output limits of the gateway's ids: no warnings.
@@ -31,21 +32,8 @@ function openaiIdCheck(rec: RecordedRequest): Response | null {
   return null;
 }
 
-const anthropicUp = startFakeUpstream();
-const openaiUp = startFakeUpstream();
-const deepseek = startFakeUpstream();
-const gemini = startFakeUpstream();
 let gw: TestGateway;
-useGateway((g) => void (gw = g), {
-  env: {
-    ANTHROPIC_API_KEY: 'sk-ant-test-0123456789',
-    LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: anthropicUp.url,
-    ...providerEnv('openai', `${openaiUp.url}/v1`),
-    ...providerEnv('deepseek', deepseek.url),
-    ...providerEnv('gemini', gemini.url),
-  },
-});
-afterAll(() => [anthropicUp, openaiUp, deepseek, gemini].forEach((u) => u.close()));
+const { anthropicUp, openaiUp, deepseekUp: deepseek, geminiUp: gemini } = useFakeProviders((g) => void (gw = g), { gemini: true });
 
 const anthropic = () => createAnthropic({ baseURL: `${gw.url}/v1`, apiKey: gw.clientKey });
 const idOf = (headers: Record<string, string | undefined> | undefined) => headers?.['x-request-id'] ?? 'no x-request-id';
@@ -101,8 +89,9 @@ describe('thinking through providerOptions', () => {
     expect(steps.map((s) => s.finishReason)).toEqual(['tool-calls', 'stop']);
     expect(steps[0]!.reasoningText).toStartWith('**Planning the lookups**');
     const sent = gemini.last().body;
-    // A budget of 2000 beside the SDK's 4096-token answer (max_tokens 6096): about a third, medium.
-    expect(sent.generationConfig.thinkingConfig).toEqual({ thinkingLevel: 'medium', includeThoughts: true });
+    // A budget of 2000 beside the SDK's 4096-token answer (max_tokens 6096): about a third, medium,
+    // which Gemini 3 Pro (low and high only) takes as high.
+    expect(sent.generationConfig.thinkingConfig).toEqual({ thinkingLevel: 'high', includeThoughts: true });
     expect(sent.contents[1].parts.map((p: any) => [p.functionCall.args.city, typeof p.thoughtSignature])).toEqual([['Paris', 'string'], ['Tokyo', 'undefined']]);
     await expectRowsMatch(steps);
   });

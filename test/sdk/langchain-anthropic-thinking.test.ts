@@ -4,28 +4,16 @@
  * on the next turn), and withStructuredOutput's `jsonSchema` method (Anthropic's
  * output_config.format) natively and translated. Rows are picked by the answer's x-request-id.
  */
-import { afterAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import { ChatAnthropic } from '@langchain/anthropic';
 import { AIMessageChunk, HumanMessage, ToolMessage } from '@langchain/core/messages';
-import { fixtureJson, jsonResponse, readChunks, sseResponse, startFakeUpstream } from '../helpers/fake-upstream';
-import { providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
+import { fixtureJson, jsonResponse, readChunks, sseResponse } from '../helpers/fake-upstream';
+import type { TestGateway } from '../helpers/start-gateway';
+import { useFakeProviders } from './fake-providers';
 import { fixtureWith, idRecorder, weatherSchema, weatherTool } from './langchain-helpers';
 
-const anthropicUp = startFakeUpstream();
-const openaiUp = startFakeUpstream();
-const deepseek = startFakeUpstream();
-const gemini = startFakeUpstream();
 let gw: TestGateway;
-useGateway((g) => void (gw = g), {
-  env: {
-    ANTHROPIC_API_KEY: 'sk-ant-test-0123456789',
-    LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: anthropicUp.url,
-    ...providerEnv('openai', `${openaiUp.url}/v1`),
-    ...providerEnv('deepseek', deepseek.url),
-    ...providerEnv('gemini', gemini.url),
-  },
-});
-afterAll(() => [anthropicUp, openaiUp, deepseek, gemini].forEach((u) => u.close()));
+const { anthropicUp, openaiUp, deepseekUp: deepseek, geminiUp: gemini } = useFakeProviders((g) => void (gw = g), { gemini: true });
 
 const rec = idRecorder();
 const chat = (model: string, fields: ConstructorParameters<typeof ChatAnthropic>[0] = {}) =>
@@ -67,7 +55,8 @@ describe('thinking on translated models, streamed, with a tool turn', () => {
     const model = chat('gemini/gemini-3-pro-preview', thinking).bindTools([weatherTool]);
     const user = new HumanMessage('Weather in Paris and Tokyo?');
     const first = await collect(await model.stream([user]));
-    expect(gemini.last().body.generationConfig).toMatchObject({ maxOutputTokens: 4096, thinkingConfig: { thinkingLevel: 'low', includeThoughts: true } });
+    // A budget of half of max_tokens is high effort (messages/map-thinking.ts).
+    expect(gemini.last().body.generationConfig).toMatchObject({ maxOutputTokens: 4096, thinkingConfig: { thinkingLevel: 'high', includeThoughts: true } });
     expect((first.content as any[])[0]).toMatchObject({ type: 'thinking', thinking: expect.stringMatching(/^\*\*Planning the lookups\*\*/) });
     expect(first.tool_calls).toHaveLength(2);
     const second = await model.invoke([user, first, ...results(first)]);
