@@ -13,6 +13,13 @@ export const PDF_PAGE_MAX_TOKENS = 5_000;
 /** A PDF whose pages cannot be counted is taken as a page per this many bytes (a compressed text page is 2-4 KB). */
 const BYTES_PER_UNCOUNTED_PAGE = 2_000;
 
+/**
+ * The most a PDF's object streams are inflated to, in all: a real one's are kilobytes, and a
+ * hostile one (a few KB of deflate that inflates to gigabytes) must not exhaust memory or hold the
+ * event loop. Past it the pages found so far stand (none: the PDF's size estimates them).
+ */
+const MAX_INFLATED_BYTES = 8 * 1024 * 1024;
+
 const PAGE = /\/Type\s*\/Page(?![A-Za-z])/g;
 const OBJECT_STREAM = /\/Type\s*\/ObjStm\b/g;
 
@@ -26,16 +33,22 @@ export function pdfPageCount(bytes: Uint8Array): number | null {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
   let pages = text.match(PAGE)?.length ?? 0;
   if (pages === 0) {
+    let budget = MAX_INFLATED_BYTES;
     for (const m of text.matchAll(OBJECT_STREAM)) {
       const start = text.indexOf('stream', m.index);
       const end = text.indexOf('endstream', start);
       if (start < 0 || end < 0) continue;
       const from = start + (text[start + 6] === '\r' ? 8 : 7);
+      let inflated: Buffer;
       try {
-        pages += inflateSync(bytes.subarray(from, end)).toString('latin1').match(PAGE)?.length ?? 0;
-      } catch {
-        // Not Flate, or cut short: its pages stay uncounted.
+        inflated = inflateSync(bytes.subarray(from, end), { maxOutputLength: budget });
+      } catch (err) {
+        if (err instanceof RangeError) break; // past the budget: a bomb, or more than any real PDF holds
+        continue; // not Flate, or cut short: its pages stay uncounted
       }
+      budget -= inflated.length;
+      pages += inflated.toString('latin1').match(PAGE)?.length ?? 0;
+      if (budget <= 0) break;
     }
   }
   return pages || null;

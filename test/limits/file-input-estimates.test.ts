@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { models } from '../../src/db/schema';
-import { PDF_PAGE_TOKENS } from '../../src/usage/file-tokens';
+import { deflateSync } from 'node:zlib';
+import { pdfPageCount, PDF_PAGE_TOKENS } from '../../src/usage/file-tokens';
 import { fixtureJson, jsonResponse, startFakeUpstream } from '../helpers/fake-upstream';
 import { makePdf, pdfDataUri } from '../helpers/make-pdf';
 import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
@@ -78,4 +79,34 @@ test('count_tokens for a translated target counts a base64 PDF document by its p
   const small = await client.messages.countTokens({ model: 'mock/echo', messages: [{ role: 'user', content: [{ ...document, source: { ...document.source, data: three } }] }] });
   expect(small.input_tokens).toBeGreaterThanOrEqual(3 * PDF_PAGE_TOKENS);
   expect(small.input_tokens).toBeLessThan(4 * PDF_PAGE_TOKENS);
+});
+
+/**
+ * A PDF whose one object stream is a few KB of deflate that inflates to 64 MiB of zeros and then
+ * page objects (a decompression bomb): read whole, its pages would be counted.
+ */
+function bombPdf(): Buffer {
+  const bomb = deflateSync(Buffer.concat([Buffer.alloc(64 * 1024 * 1024), Buffer.from('<< /Type /Page >>\n'.repeat(3), 'latin1')]));
+  return Buffer.concat([
+    Buffer.from(`%PDF-1.7\n1 0 obj << /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length ${bomb.length} >> stream\n`, 'latin1'),
+    bomb,
+    Buffer.from('\nendstream endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n', 'latin1'),
+  ]);
+}
+
+test('a PDF whose object stream is a decompression bomb is not inflated past a bound: what lies beyond is uncounted, the request answered', async () => {
+  const bomb = bombPdf();
+  expect(pdfPageCount(bomb)).toBeNull();
+  // Through a budgeted key (the reservation reads the PDF) and an answer without usage (the estimate does too).
+  const c = await limitedClient(gw, 'pdf-bomb', { budgetUsd: 100, budgetPeriod: 'day' });
+  withUsage = false;
+  try {
+    const body = { model: 'pdf-model', max_tokens: 10, messages: [{ role: 'user' as const, content: [{ type: 'file' as const, file: { filename: 'bomb.pdf', file_data: pdfDataUri(bomb) } }, { type: 'text' as const, text: 'Sum up.' }] }] };
+    const { response } = await gw.openai(c.key).chat.completions.create(body as any).withResponse();
+    expect(response.status).toBe(200);
+    expect((await gw.waitForRow(response)).status).toBe(200);
+  } finally {
+    withUsage = true;
+  }
+  expect((await fetch(`${gw.url}/health`)).status).toBe(200);
 });
