@@ -135,3 +135,13 @@ test('schemaExample: a value of each schema form the SDK helpers generate', () =
   ];
   for (const [schema, value] of cases) expect(schemaExample(schema, 'hi')).toEqual(value);
 });
+
+test('schemaExample on a hostile schema stays bounded: huge minItems / minLength, every property referring back to the root', () => {
+  expect((schemaExample({ type: 'array', items: { type: 'integer' }, minItems: 1e9 }, 'hi') as unknown[]).length).toBe(100);
+  expect((schemaExample({ type: 'string', minLength: 1e9 }, 'hi') as string).length).toBe(10_000);
+  // 10 properties, each the whole schema again: 10^9 values at depth 8 if nothing bounds them.
+  const wide = { type: 'object', properties: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`p${i}`, { $ref: '#' }])) };
+  const size = JSON.stringify(schemaExample(wide, 'hi')).length;
+  expect(size).toBeGreaterThan(0);
+  expect(size).toBeLessThan(1_000_000);
+});

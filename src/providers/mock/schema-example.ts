@@ -9,6 +9,11 @@
 
 /** Past this depth (a recursive schema) the value is `null`. */
 const MAX_DEPTH = 8;
+/** Values made for one schema at most (a schema whose every property refers back to itself grows exponentially); past it, `null`. */
+const MAX_VALUES = 10_000;
+/** The most items of an array and characters of a string made, whatever `minItems` / `minLength` ask. */
+const MAX_ITEMS = 100;
+const MAX_CHARS = 10_000;
 
 /** Strings of the formats the SDKs' validators check (zod's `.email()`, `.uuid()`, `.datetime()`, …). */
 const FORMATTED: Record<string, string> = {
@@ -22,7 +27,14 @@ const FORMATTED: Record<string, string> = {
 };
 
 export function schemaExample(schema: unknown, text: string): unknown {
-  return example(schema, schema, text, 0);
+  return example(schema, { root: schema, text, left: MAX_VALUES }, 0);
+}
+
+/** What one schemaExample call walks with: the schema's root (for `$ref`s), the text, the values it may still make. */
+interface Walk {
+  root: unknown;
+  text: string;
+  left: number;
 }
 
 function resolveRef(root: any, ref: string): unknown {
@@ -34,25 +46,25 @@ function resolveRef(root: any, ref: string): unknown {
   return node;
 }
 
-function example(schema: any, root: any, text: string, depth: number): unknown {
-  if (depth > MAX_DEPTH || schema === null || typeof schema !== 'object') return null;
-  if (typeof schema.$ref === 'string') return example(resolveRef(root, schema.$ref), root, text, depth + 1);
+function example(schema: any, w: Walk, depth: number): unknown {
+  if (depth > MAX_DEPTH || --w.left < 0 || schema === null || typeof schema !== 'object') return null;
+  if (typeof schema.$ref === 'string') return example(resolveRef(w.root, schema.$ref), w, depth + 1);
   if ('const' in schema) return schema.const;
   if (Array.isArray(schema.enum) && schema.enum.length) return schema.enum[0];
   const branch = schema.anyOf ?? schema.oneOf;
-  if (Array.isArray(branch) && branch.length) return example(branch[0], root, text, depth + 1);
-  if (Array.isArray(schema.allOf) && schema.allOf.length) return example(Object.assign({}, ...schema.allOf), root, text, depth + 1);
+  if (Array.isArray(branch) && branch.length) return example(branch[0], w, depth + 1);
+  if (Array.isArray(schema.allOf) && schema.allOf.length) return example(Object.assign({}, ...schema.allOf), w, depth + 1);
   // `type: ['string', 'null']` (nullable): the first type that is not null.
   const type = Array.isArray(schema.type) ? (schema.type.find((t: unknown) => t !== 'null') ?? 'null') : schema.type;
   switch (type ?? (schema.properties ? 'object' : schema.items ? 'array' : 'string')) {
     case 'object': {
       const out: Record<string, unknown> = {};
-      for (const [name, sub] of Object.entries(schema.properties ?? {})) out[name] = example(sub, root, text, depth + 1);
+      for (const [name, sub] of Object.entries(schema.properties ?? {})) out[name] = example(sub, w, depth + 1);
       return out;
     }
     case 'array': {
-      const n = Number.isInteger(schema.minItems) && schema.minItems > 0 ? schema.minItems : 1;
-      return Array.from({ length: n }, () => example(schema.items, root, text, depth + 1));
+      const n = Number.isInteger(schema.minItems) && schema.minItems > 0 ? Math.min(schema.minItems, MAX_ITEMS) : 1;
+      return Array.from({ length: n }, () => example(schema.items, w, depth + 1));
     }
     case 'integer':
       return typeof schema.minimum === 'number' ? Math.ceil(schema.minimum) : 0;
@@ -64,9 +76,9 @@ function example(schema: any, root: any, text: string, depth: number): unknown {
       return null;
     default: {
       if (typeof schema.format === 'string' && schema.format in FORMATTED) return FORMATTED[schema.format];
-      const min = Number.isInteger(schema.minLength) ? schema.minLength : 0;
+      const min = Number.isInteger(schema.minLength) ? Math.min(schema.minLength, MAX_CHARS) : 0;
       const max = Number.isInteger(schema.maxLength) ? schema.maxLength : Infinity;
-      return text.padEnd(min, '.').slice(0, max);
+      return w.text.padEnd(min, '.').slice(0, max);
     }
   }
 }
