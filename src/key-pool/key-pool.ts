@@ -115,6 +115,8 @@ export class ProviderKeyPool {
    * aside before then works again (the provider took it back; a one-key provider keeps trying it).
    */
   answered(provider: ProviderId, key: PoolKey, okSince?: number, model?: string | null): void {
+    // Most answers come while every key is active: nothing to end, no slot names made per request.
+    if (this.states.empty()) return;
     for (const slot of slotsFor(provider, key.id, model)) this.states.answered(provider, slot, okSince);
   }
 

@@ -40,6 +40,8 @@ export interface KeyStateStore {
   answered(provider: ProviderId, keyId: string, okSince?: number): void;
   /** The slots of a key that hold a state: its own id and its models' (`keyId#scope`). */
   slotsOf(provider: ProviderId, keyId: string): string[];
+  /** No key of any provider holds a state (every key active): an answer has nothing to end. */
+  empty(): boolean;
   /** Back to active, for every model too (an admin added or changed the key: `keyId` is a key's own id). */
   clear(provider: ProviderId, keyId: string): void;
 }
@@ -107,6 +109,10 @@ export class MemoryKeyStateStore implements KeyStateStore {
 
   clear(provider: ProviderId, keyId: string): void {
     for (const slot of this.slotsOf(provider, keyId)) this.drop(provider, slot);
+  }
+
+  empty(): boolean {
+    return this.states.size === 0;
   }
 
   /** The slots of a key that hold a state: its own and its models'. */

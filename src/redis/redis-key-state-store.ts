@@ -155,6 +155,10 @@ export class RedisKeyStateStore implements KeyStateStore {
     return this.mirror.slotsOf(provider, keyId);
   }
 
+  empty(): boolean {
+    return this.mirror.empty();
+  }
+
   /** The key's own slot and every model's slot this instance knows of (each instance hears of all of them). */
   clear(provider: ProviderId, keyId: string): void {
     const slots = new Set([keyId, ...this.mirror.slotsOf(provider, keyId)]);
