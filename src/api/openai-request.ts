@@ -185,7 +185,7 @@ export function openaiPost<T = unknown>(
       // Bun keeps a connection open while it has bytes its client does not take, an errored body
       // or not: a client dropped for not reading is cut by Bun's idle limit, 1 s (+ its 4 s tick).
       const dropClient = () => server?.timeout(request, 1);
-      // A whole answer's row waits until its body went out (deliverWhole).
+      // A whole answer's row waits until its body went out (respond).
       ctx.deliveries.hold(requestId);
       const answer = await run({ request, client, clock, body, requestId, dropClient });
       const res = respond(ctx, answer, { request, server, requestId, dropClient });
