@@ -116,3 +116,34 @@ describe('Gemini function names Gemini refuses', () => {
     expect(body.contents[2].parts[0].functionResponse.name).toBe(declared[1]);
   });
 });
+
+describe('through the bridges', () => {
+  test('/v1/responses: the function_call items carry the client names', async () => {
+    const declared = await declaredNames();
+    fake.reply({ json: callsAll(declared) });
+    const res = await client.responses.create({
+      model: 'gemini/gemini-2.5-flash',
+      input: 'go',
+      tools: NAMES.map((name) => ({ type: 'function' as const, name, strict: false, parameters: { type: 'object', properties: { q: { type: 'string' } } } })),
+    });
+    for (const d of fake.last().body.tools[0].functionDeclarations) expect(d.name).toMatch(GEMINI_RULE);
+    expect(res.output.filter((o) => o.type === 'function_call').map((o: any) => o.name)).toEqual(NAMES);
+  });
+
+  test('/v1/messages: a long name starting with a digit, shortened for chat and renamed for Gemini, comes back whole', async () => {
+    const long = `7${'z'.repeat(99)}`;
+    fake.reply({ json: { candidates: [{ content: { role: 'model', parts: [{ text: 'ok' }] }, finishReason: 'STOP' }] } });
+    const send = () =>
+      fetch(`http://127.0.0.1:${server.port}/v1/messages`, {
+        method: 'POST',
+        headers: { 'x-api-key': CLIENT_KEY, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gemini/gemini-2.5-flash', max_tokens: 100, messages: [{ role: 'user', content: 'go' }], tools: [{ name: long, input_schema: { type: 'object' } }] }),
+      });
+    expect((await send()).status).toBe(200);
+    const declared = fake.last().body.tools[0].functionDeclarations[0].name;
+    expect(declared).toMatch(GEMINI_RULE);
+    fake.reply({ json: callsAll([declared]) });
+    const msg = (await (await send()).json()) as any;
+    expect(msg.content.filter((b: any) => b.type === 'tool_use').map((b: any) => b.name)).toEqual([long]);
+  });
+});
