@@ -15,7 +15,7 @@ import { FakeGemini } from './fake-gemini';
 // first): the gateway renames them on the way up and gives the client its own names back. The
 // official openai client -> real HTTP -> fake Gemini.
 const CLIENT_KEY = 'gg-gemini-fn-names-client-key';
-const GEMINI_RULE = /^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/;
+const GEMINI_RULE = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 const DIGIT_64 = `9${'x'.repeat(63)}`;
 const NAMES = [DIGIT_64, '2fa_verify', '-dash-first', '0', 'get_weather'];
 const tools: OpenAI.ChatCompletionTool[] = NAMES.map((name) => ({

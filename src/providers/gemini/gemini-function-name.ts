@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Gemini refuses (400 INVALID_ARGUMENT) a function name that does not start with a letter or an
- * underscore, holds a character outside [a-zA-Z0-9_.:-] or passes 64 characters. OpenAI takes
- * names Gemini does not (`2fa_check`, `-x`), and MCP clients use others (`github/create issue`).
+ * Gemini refuses (400 INVALID_ARGUMENT "Invalid function name. Must start with a letter or an
+ * underscore. Must be alphameric (a-z, A-Z, 0-9), underscores (_), dots (.) or dashes (-), with a
+ * maximum length of 64.") names OpenAI takes (`2fa_check`, `-x`). Some of its docs allow colons
+ * too, its error does not: a colon is renamed as well (harmless: the client gets its name back).
  */
-const GEMINI_NAME = /^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/;
+const GEMINI_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 const MAX = 64;
 
 /**
@@ -18,7 +19,7 @@ const MAX = 64;
 export function geminiFunctionName(name: string): string {
   if (GEMINI_NAME.test(name)) return name;
   const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
-  let head = name.replace(/[^A-Za-z0-9_.:-]/g, '_');
+  let head = name.replace(/[^A-Za-z0-9_.-]/g, '_');
   if (!/^[A-Za-z_]/.test(head)) head = `_${head}`;
   return `${head.slice(0, MAX - hash.length - 1)}_${hash}`;
 }
