@@ -77,7 +77,7 @@ describe('Gemini function names Gemini refuses', () => {
     expect(declared).toHaveLength(NAMES.length);
     expect(new Set(declared).size).toBe(NAMES.length);
     expect(declared[4]).toBe('get_weather');
-    expect(declared[2]).toStartWith('_-dash-first_');
+    expect(declared[2]).toStartWith('fn_-dash-first_');
   });
 
   test('non-stream: the calls come back under the client names', async () => {
