@@ -93,6 +93,11 @@ export interface ChatCallContext {
    * it (anthropic/anthropic-limits.ts). Unset or null: unknown.
    */
   maxOutputTokens?: number | null;
+  /**
+   * The request's `tools`: an adapter that renames function names its API refuses (Gemini,
+   * gemini-function-name.ts) gives the answer's calls the client's names back. Unset: none.
+   */
+  tools?: unknown;
 }
 
 /** Side services an adapter may need while building a call (kept out so adapters stay pure). */

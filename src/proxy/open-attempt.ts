@@ -68,7 +68,7 @@ export async function openAttempt(a: AttemptInput, target: RouteTarget, settings
   const callCtx: ChatCallContext = {
     model: target.upstreamModel, stream: a.stream, clientWantsUsage: a.clientWantsUsage,
     clientHeaders: a.clientHeaders, nativeMessages: a.nativeMessages && clampOutputTokens(a.nativeMessages, limit), reasoning: a.deps.reasoning, clientId: a.clientId, showReasoning: a.showReasoning,
-    maxOutputTokens: limit,
+    maxOutputTokens: limit, tools: a.req.tools,
   };
   const call = await adapter.buildChatCall(clampOutputTokens(a.req, limit), callCtx, settings, depsFor(a.deps, a.signal));
 

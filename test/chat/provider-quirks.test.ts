@@ -99,6 +99,19 @@ describe('DeepSeek', () => {
     expect('max_completion_tokens' in sent('deepseek')).toBe(false);
   });
 
+  test('n > 1 is a 400 unsupported_parameter naming n before any call (DeepSeek makes one choice a request); n: 1 goes', async () => {
+    const before = fakes.deepseek!.requests.length;
+    for (const stream of [false, true]) {
+      const err = await apiError(client.chat.completions.create({ model: 'deepseek/deepseek-chat', messages: hi, n: 2, stream }));
+      expect(err.status).toBe(400);
+      expect(err).toMatchObject({ code: 'unsupported_parameter', param: 'n' });
+      expect(await gw.waitForRow(err)).toMatchObject({ status: 400, errorType: 'unsupported_parameter', provider: 'deepseek' });
+    }
+    expect(fakes.deepseek!.requests.length).toBe(before);
+    await client.chat.completions.create({ model: 'deepseek/deepseek-chat', messages: hi, n: 1 });
+    expect(sent('deepseek').n).toBe(1);
+  });
+
   test('usage with prompt_cache_hit_tokens reaches the client as cached_tokens', async () => {
     const r = await client.chat.completions.create({ model: 'deepseek/deepseek-reasoner', messages: hi });
     expect(r.usage).toMatchObject({ prompt_tokens: 24, completion_tokens: 58, prompt_tokens_details: { cached_tokens: 16 } });

@@ -1,6 +1,8 @@
 /**
  * Gemini's logprobs are not translated: a client asking for them gets a 400 naming the field
  * (with a log row) instead of an answer whose `logprobs: null` looks like a model without them.
+ * So are the deprecated `functions` (the model would answer as if it had no tools), a web search
+ * and audio output (each would quietly not happen).
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import OpenAI from 'openai';
@@ -26,10 +28,14 @@ test.each([
   ['logprobs', { logprobs: true }],
   ['logprobs', { logprobs: true, top_logprobs: 3 }],
   ['top_logprobs', { top_logprobs: 2 }],
+  ['functions', { functions: [{ name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }] }],
+  ['functions', { functions: [{ name: 'get_weather' }], function_call: { name: 'get_weather' } }],
+  ['web_search_options', { web_search_options: {} }],
+  ['modalities', { modalities: ['text', 'audio'], audio: { voice: 'alloy', format: 'wav' } }],
 ] as const)('%s asked for: 400 unsupported_parameter naming it, nothing sent upstream, one row (%#)', async (param, extra) => {
   const before = fake.requests.length;
   for (const stream of [false, true]) {
-    const err = await gw.openai().chat.completions.create({ model: 'gemini/gemini-2.5-flash', messages, stream, ...extra }).catch((e) => e);
+    const err = await gw.openai().chat.completions.create({ model: 'gemini/gemini-2.5-flash', messages, stream, ...(extra as {}) }).catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect(err.status).toBe(400);
     expect(err.error).toMatchObject({ type: 'invalid_request_error', code: 'unsupported_parameter', param });

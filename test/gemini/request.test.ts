@@ -252,6 +252,17 @@ describe('tools and tool_choice', () => {
     expect(body.toolConfig).toEqual({ functionCallingConfig: { mode: 'ANY' } });
   });
 
+  test('allowed_tools naming a function Gemini takes only renamed keeps its renamed declaration', async () => {
+    const renamed = [...tools, { type: 'function', function: { name: '2fa_verify' } }];
+    const body = await build({
+      messages,
+      tools: renamed,
+      tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'auto', tools: [{ type: 'function', function: { name: '2fa_verify' } }] } } as never,
+    });
+    expect(body.tools![0]!.functionDeclarations.map((d) => d.name)).toEqual([expect.stringMatching(/^fn_2fa_verify_[0-9a-f]{8}$/)]);
+    expect(body.toolConfig).toEqual({ functionCallingConfig: { mode: 'AUTO' } });
+  });
+
   test('a choice naming an unknown function, or a custom tool, is a 400', async () => {
     expect((await rejection(build({ messages, tools, tool_choice: { type: 'function', function: { name: 'nope' } } }))).param).toBe('tool_choice.function.name');
     expect((await rejection(build({ messages, tools: [{ type: 'custom', custom: { name: 'x' } }] as never }))).param).toBe('tools[0].type');

@@ -33,6 +33,16 @@ export function refuseJsonSchema(body: UpstreamBody): void {
 }
 
 /**
+ * DeepSeek makes one choice a request: `n` above 1 is its 400 (its API "only supports n = 1",
+ * deepseek-ai/DeepSeek-V2#55, DeepSeek-V3#291), which a group could not fall back from. Refused
+ * before the call as a parameter it cannot take, so a group passes the request on to a target that can.
+ */
+export function refuseSeveralChoices(body: UpstreamBody): void {
+  if (typeof body.n !== 'number' || body.n <= 1) return;
+  throw badRequest("n > 1 (several choices per request) is not supported by provider 'deepseek': its models make one choice a request.", 'n', 'unsupported_parameter');
+}
+
+/**
  * An image or document a tool returned (an agent's screenshot, a PDF it read) becomes a short text
  * placeholder: refusing it would fail this turn and every later turn of the conversation, which
  * keeps the result. The messages are copied where a part changes: a group's next target may see it.
@@ -70,7 +80,7 @@ export function refuseNonTextParts(body: UpstreamBody): void {
 
 /**
  * DeepSeek quirks on the way up:
- * - response_format json_schema and content parts other than text are refused (above), but for
+ * - response_format json_schema, n > 1 and content parts other than text are refused (above), but for
  *   a tool result's images and documents, which become a placeholder;
  * - without a system prompt its models drift into Chinese, so one is injected (a client's own
  *   system prompt is left alone);
@@ -81,6 +91,7 @@ export function refuseNonTextParts(body: UpstreamBody): void {
  */
 export function deepseekRequest(body: UpstreamBody, memory?: ReasoningStore): UpstreamBody | Promise<UpstreamBody> {
   refuseJsonSchema(body);
+  refuseSeveralChoices(body);
   omitToolResultMedia(body, String(body.model));
   refuseNonTextParts(body);
   developerToSystem(body);

@@ -17,7 +17,7 @@ export function geminiMajor(model: string): number {
 export function convertGenerationConfig(req: ChatRequest, model: string, showThoughts = false): GeminiGenerationConfig | undefined {
   const g: GeminiGenerationConfig = {};
   const r = req as Record<string, any>;
-  refuseLogprobs(r);
+  refuseUnsupported(r);
   if (typeof r.temperature === 'number') g.temperature = r.temperature;
   if (typeof r.top_p === 'number') g.topP = r.top_p;
   // Not an OpenAI field, but some clients send it for providers that have it.
@@ -50,16 +50,22 @@ export function convertGenerationConfig(req: ChatRequest, model: string, showTho
 }
 
 /**
- * Gemini's logprobs (responseLogprobs, logprobsResult) are not translated to OpenAI's
- * `choices[].logprobs`: asked for, they are a 400 naming the field rather than silently dropped,
- * since the client would read `logprobs: null` as an answer without them.
+ * OpenAI chat parameters the translation does not carry to Gemini: refused with a 400 naming them
+ * rather than silently dropped, since the client would get something other than what it asked
+ * for. Gemini's logprobs (responseLogprobs, logprobsResult) are not translated to OpenAI's
+ * `choices[].logprobs` (the client would read `logprobs: null` as an answer without them); the
+ * deprecated `functions` would be lost, the model answering as if it had no tools; a web search
+ * (Google Search grounding) or spoken audio would quietly not happen.
  */
-function refuseLogprobs(r: Record<string, any>): void {
-  const refuse = (param: string) => {
-    throw badRequest(`Gemini models do not support ${param} through the gateway.`, param, 'unsupported_parameter');
+function refuseUnsupported(r: Record<string, any>): void {
+  const refuse = (param: string, what = param) => {
+    throw badRequest(`Gemini models do not support ${what} through the gateway.`, param, 'unsupported_parameter');
   };
   if (r.logprobs === true) refuse('logprobs');
   if (r.top_logprobs != null) refuse('top_logprobs');
+  if (Array.isArray(r.functions) || r.function_call != null) refuse('functions', 'the deprecated functions/function_call (use tools)');
+  if (r.web_search_options != null) refuse('web_search_options');
+  if (r.audio != null || (Array.isArray(r.modalities) && r.modalities.includes('audio'))) refuse('modalities', 'audio output (modalities: audio)');
 }
 
 /**

@@ -2,6 +2,7 @@ import { parseToolArguments } from '../shared/tool-arguments';
 import { badRequest } from '../../errors/api-error';
 import { toolErrorOf } from '../shared/tool-error';
 import type { AdapterDeps } from '../types';
+import { geminiFunctionName } from './gemini-function-name';
 import { userParts } from './gemini-parts';
 import type { GeminiContent, GeminiPart } from './gemini-wire';
 import { signatureFromToolCallId } from './tool-call-id';
@@ -70,7 +71,7 @@ export async function convertMessages(
       }
       case 'function': // deprecated OpenAI function-calling result; it names the function itself
         if (typeof m.name !== 'string') throw badRequest('A function message needs a name.', `${path}.name`);
-        push('user', [{ functionResponse: { name: m.name, response: toolResult(m.content) } }]);
+        push('user', [{ functionResponse: { name: geminiFunctionName(m.name), response: toolResult(m.content) } }]);
         break;
       default:
         throw badRequest(`Unknown message role '${String(m?.role)}'.`, `${path}.role`);
@@ -105,8 +106,10 @@ function assistantParts(m: AnyMessage, path: string, toolNames: Map<string, stri
     const fpath = `${path}.tool_calls[${k}].function`;
     const name = c?.function?.name;
     if (typeof name !== 'string' || name === '') throw badRequest('A tool call needs a function name.', `${fpath}.name`);
-    if (typeof c.id === 'string') toolNames.set(c.id, name);
-    const part: GeminiPart = { functionCall: { name, args: parseArgs(c.function.arguments, `${fpath}.arguments`) } };
+    // Renamed as in the tools (gemini-function-name.ts), and so is the functionResponse answering it.
+    const geminiName = geminiFunctionName(name);
+    if (typeof c.id === 'string') toolNames.set(c.id, geminiName);
+    const part: GeminiPart = { functionCall: { name: geminiName, args: parseArgs(c.function.arguments, `${fpath}.arguments`) } };
     // Google's own OpenAI-compatible endpoint returns the signature in extra_content; accept it too.
     const signature =
       (typeof c.id === 'string' ? signatureFromToolCallId(c.id) : undefined) ?? c.extra_content?.google?.thought_signature;

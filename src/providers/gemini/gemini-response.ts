@@ -2,6 +2,7 @@ import type { ChatCompletion } from 'openai/resources/chat/completions';
 import type { Usage } from '../../usage/types';
 import { geminiOpenAIUsage, normalizeGeminiUsage } from '../../usage/gemini-usage';
 import type { ChatCallContext } from '../types';
+import { functionNameRestorer } from './gemini-function-name';
 import { failedToolCall, mapFinishReason } from './map-finish-reason';
 import type { GeminiCandidate, GeminiPart, GeminiResponse } from './gemini-wire';
 import { makeToolCallId } from './tool-call-id';
@@ -22,9 +23,10 @@ export function parseGeminiResponse(body: unknown, ctx: ChatCallContext): { comp
     const failed = c && typeof c === 'object' ? failedToolCall(c.finishReason, c.finishMessage) : null;
     if (failed) throw failed;
   }
+  const clientName = functionNameRestorer(ctx.tools);
   const choices: ChatCompletion.Choice[] = candidates
     .filter((c) => c && typeof c === 'object')
-    .map((c, i) => toChoice(c, typeof c.index === 'number' ? c.index : i));
+    .map((c, i) => toChoice(c, typeof c.index === 'number' ? c.index : i, clientName));
   if (choices.length === 0) {
     // The prompt itself was blocked (promptFeedback.blockReason): no candidate at all.
     choices.push({
@@ -51,7 +53,7 @@ export function partsOf(c: GeminiCandidate): GeminiPart[] {
   return Array.isArray(parts) ? parts.filter((p): p is GeminiPart => !!p && typeof p === 'object') : [];
 }
 
-function toChoice(c: GeminiCandidate, index: number): ChatCompletion.Choice {
+function toChoice(c: GeminiCandidate, index: number, clientName: (name: string) => string): ChatCompletion.Choice {
   let text = '';
   let reasoning = '';
   let sawText = false;
@@ -61,7 +63,7 @@ function toChoice(c: GeminiCandidate, index: number): ChatCompletion.Choice {
       toolCalls.push({
         id: makeToolCallId(p.thoughtSignature),
         type: 'function',
-        function: { name: p.functionCall.name, arguments: JSON.stringify(p.functionCall.args ?? {}) },
+        function: { name: clientName(p.functionCall.name), arguments: JSON.stringify(p.functionCall.args ?? {}) },
       });
     } else if (typeof p.text === 'string') {
       if (p.thought) reasoning += p.text;

@@ -6,6 +6,7 @@ import { geminiOpenAIUsage, normalizeGeminiUsage } from '../../usage/gemini-usag
 import type { ChatCallContext, StreamTally } from '../types';
 import { completionId, partsOf } from './gemini-response';
 import { geminiErrorMessage, geminiErrorStatus } from './gemini-error';
+import { functionNameRestorer } from './gemini-function-name';
 import { failedToolCall, mapFinishReason } from './map-finish-reason';
 import type { GeminiPart, GeminiResponse } from './gemini-wire';
 import { makeToolCallId } from './tool-call-id';
@@ -39,6 +40,7 @@ function geminiTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEv
   let id: string | null = null;
   let lastUsage: unknown = null;
   let stopped = false;
+  const clientName = functionNameRestorer(ctx.tools);
 
   const emit = (index: number, delta: Delta, finish: ChatCompletionChunk.Choice['finish_reason'] = null) => {
     const chunk: ChatCompletionChunk = {
@@ -72,8 +74,9 @@ function geminiTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEv
   const onPart = (index: number, s: CandidateState, p: GeminiPart) => {
     if (p.functionCall && typeof p.functionCall.name === 'string') {
       const args = JSON.stringify(p.functionCall.args ?? {});
-      tallyText(tally, p.functionCall.name + args);
-      const call = { index: s.toolCalls++, id: makeToolCallId(p.thoughtSignature), type: 'function' as const, function: { name: p.functionCall.name, arguments: args } };
+      const name = clientName(p.functionCall.name);
+      tallyText(tally, name + args);
+      const call = { index: s.toolCalls++, id: makeToolCallId(p.thoughtSignature), type: 'function' as const, function: { name, arguments: args } };
       emit(index, withRole(s, { tool_calls: [call] }));
     } else if (typeof p.text === 'string' && p.text !== '') {
       tallyText(tally, p.text);

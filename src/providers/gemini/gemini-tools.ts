@@ -1,4 +1,5 @@
 import { badRequest } from '../../errors/api-error';
+import { geminiFunctionName } from './gemini-function-name';
 import { inlineSchemaRefs } from './gemini-schema';
 import type { GeminiFunctionDeclaration, GeminiRequest, GeminiToolConfig } from './gemini-wire';
 
@@ -8,7 +9,8 @@ type Tools = Pick<GeminiRequest, 'tools' | 'toolConfig'>;
  * OpenAI tools / tool_choice -> Gemini functionDeclarations / toolConfig. Schemas go in
  * `parametersJsonSchema` (full JSON Schema) because the older `parameters` field takes only an
  * OpenAPI subset and rejects keys OpenAI clients routinely send (`additionalProperties`, `$ref`);
- * local `$ref`s are inlined first (gemini-schema.ts).
+ * local `$ref`s are inlined first (gemini-schema.ts). A name Gemini refuses goes up renamed
+ * (gemini-function-name.ts); tool_choice is checked against the client's names.
  */
 export function convertTools(tools: unknown, toolChoice: unknown): Tools {
   if (tools === undefined || tools === null) {
@@ -23,7 +25,7 @@ export function convertTools(tools: unknown, toolChoice: unknown): Tools {
     if (t?.type !== 'function') throw badRequest(`Gemini supports only function tools, not '${String(t?.type)}'.`, `tools[${i}].type`);
     const f = t.function;
     if (typeof f?.name !== 'string' || f.name === '') throw badRequest('A function tool needs a name.', `tools[${i}].function.name`);
-    const d: GeminiFunctionDeclaration = { name: f.name };
+    const d: GeminiFunctionDeclaration = { name: geminiFunctionName(f.name) };
     if (typeof f.description === 'string') d.description = f.description;
     if (f.parameters && typeof f.parameters === 'object') d.parametersJsonSchema = inlineSchemaRefs(f.parameters);
     return d;
@@ -32,6 +34,7 @@ export function convertTools(tools: unknown, toolChoice: unknown): Tools {
   let toolConfig: GeminiToolConfig | undefined;
   const tc = toolChoice as any;
   const names = new Set(declarations.map((d) => d.name));
+  const known = (name: string) => names.has(geminiFunctionName(name));
   if (tc === undefined || tc === null) {
     toolConfig = undefined;
   } else if (tc === 'auto') {
@@ -41,11 +44,13 @@ export function convertTools(tools: unknown, toolChoice: unknown): Tools {
   } else if (tc === 'required') {
     toolConfig = { functionCallingConfig: { mode: 'ANY' } };
   } else if (tc?.type === 'function' && typeof tc.function?.name === 'string') {
-    if (!names.has(tc.function.name)) throw badRequest(`tool_choice names '${tc.function.name}', which is not in tools.`, 'tool_choice.function.name');
-    toolConfig = { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [tc.function.name] } };
+    if (!known(tc.function.name)) throw badRequest(`tool_choice names '${tc.function.name}', which is not in tools.`, 'tool_choice.function.name');
+    toolConfig = { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [geminiFunctionName(tc.function.name)] } };
   } else if (tc?.type === 'allowed_tools' && Array.isArray(tc.allowed_tools?.tools)) {
     // Gemini allows allowedFunctionNames only with mode ANY, so for `auto` the list is narrowed instead.
-    const allowed = new Set<string>(tc.allowed_tools.tools.map((t: any) => t?.function?.name).filter(Boolean));
+    const allowed = new Set<string>(
+      tc.allowed_tools.tools.map((t: any) => t?.function?.name).filter((n: unknown) => typeof n === 'string' && n !== '').map(geminiFunctionName),
+    );
     declarations = declarations.filter((d) => allowed.has(d.name));
     if (declarations.length === 0) throw badRequest('tool_choice.allowed_tools names none of the tools.', 'tool_choice.allowed_tools.tools');
     toolConfig = { functionCallingConfig: { mode: tc.allowed_tools.mode === 'required' ? 'ANY' : 'AUTO' } };

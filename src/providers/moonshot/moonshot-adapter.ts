@@ -1,8 +1,10 @@
 import { createOpenAICompatibleAdapter } from '../openai-compatible/create-openai-compatible-adapter';
+import { functionNameStreamHook, renameFunctionsUp, restoreFunctionsInAnswer } from '../openai-compatible/function-name-quirk';
 import { completionTokensToMaxTokens, developerToSystem } from '../openai-compatible/message-quirks';
 import type { UpstreamBody } from '../openai-compatible/openai-compatible-options';
 import { fillReasoningContent, reasoningStreamHook, rememberResponseReasoning, type CallKey } from '../openai-compatible/reasoning-quirk';
 import { PROVIDER_CATALOG } from '../provider-catalog';
+import type { FunctionNameRule } from '../shared/function-names';
 import type { ChatCallContext } from '../types';
 
 /**
@@ -35,6 +37,13 @@ export function hasFixedSampling(model: string): boolean {
 const FIXED_SAMPLING = ['temperature', 'top_p', 'presence_penalty', 'frequency_penalty'] as const;
 
 /**
+ * Kimi refuses a function name that does not start with a letter (400 "function name is invalid,
+ * must start with a letter and can contain letters, numbers, underscores, and dashes"), which OpenAI
+ * takes: MCP servers name tools `21st_magic_component_builder` (MoonshotAI/kimi-cli#1806).
+ */
+export const KIMI_FUNCTION_NAMES: FunctionNameRule = { valid: /^[A-Za-z][A-Za-z0-9_-]{0,63}$/, refused: /[^A-Za-z0-9_-]/g };
+
+/**
  * Moonshot (Kimi) on the way up:
  * - a model with fixed sampling (hasFixedSampling) gets no temperature, top_p or penalties (it
  *   uses its own, whatever the client set: dropped as for OpenAI's reasoning models);
@@ -43,15 +52,21 @@ const FIXED_SAMPLING = ['temperature', 'top_p', 'presence_penalty', 'frequency_p
  * - in thinking mode (kimi-k2.6 by default, kimi-k2-thinking always) an assistant turn that made
  *   tool calls must carry its `reasoning_content` back ("thinking is enabled but reasoning_content
  *   is missing in assistant tool call message at index N"); one the client dropped gets the one
- *   the gateway remembered for this client.
+ *   the gateway remembered for this client;
+ * - a function name Kimi refuses goes up renamed (KIMI_FUNCTION_NAMES), and comes back as the client's.
  */
 export function moonshotRequest(body: UpstreamBody, ctx?: ChatCallContext): UpstreamBody | Promise<UpstreamBody> {
   developerToSystem(body);
   completionTokensToMaxTokens(body);
   if (hasFixedSampling(String(body.model))) for (const k of FIXED_SAMPLING) delete body[k];
   if (typeof body.temperature === 'number') body.temperature = Math.min(1, Math.max(0, body.temperature));
+  // The reasoning is remembered under the client's function names, so it is filled in before they are renamed.
   const filling = fillReasoningContent(body, ctx?.reasoning, kimiCallKey(ctx?.clientId));
-  return filling ? filling.then(() => body) : body;
+  const finish = () => {
+    renameFunctionsUp(body, KIMI_FUNCTION_NAMES);
+    return body;
+  };
+  return filling ? filling.then(finish) : finish();
 }
 
 /**
@@ -73,14 +88,17 @@ export const moonshotAdapter = createOpenAICompatibleAdapter({
   // Reasoning of tool-calling turns is remembered on the way down, in the app's memory.
   streamChunkHook: (ctx) => {
     const remember = reasoningStreamHook(ctx.reasoning, kimiCallKey(ctx.clientId));
+    const restoreNames = functionNameStreamHook(KIMI_FUNCTION_NAMES, ctx);
     return (chunk) => {
       const lifted = liftChoiceUsage(chunk);
+      const restored = restoreNames(chunk);
       remember(chunk);
-      return lifted;
+      return lifted || restored;
     };
   },
   transformResponse: (body, ctx) => {
+    const restored = restoreFunctionsInAnswer(body, KIMI_FUNCTION_NAMES, ctx);
     rememberResponseReasoning(body, ctx?.reasoning, kimiCallKey(ctx?.clientId));
-    return liftChoiceUsage(body);
+    return liftChoiceUsage(body) || restored;
   },
 });
