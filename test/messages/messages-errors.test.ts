@@ -150,7 +150,6 @@ describe('bad input and auth', () => {
     ['bad role', { model: 'mock/echo', max_tokens: 5, messages: [{ role: 'tool', content: 'x' }] }, 'messages.0.role'],
     ['unknown block', { model: 'mock/echo', max_tokens: 5, messages: [{ role: 'user', content: [{ type: 'video' }] }] }, 'messages.0.content.0.type'],
     ['server tool', { model: 'openai/gpt-4o-mini', max_tokens: 5, messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'web_search_20250305', name: 'web_search' }] }, 'tools.0.type'],
-    ['top_k on OpenAI', { model: 'openai/gpt-4o-mini', max_tokens: 5, top_k: 5, messages: [{ role: 'user', content: 'x' }] }, 'top_k'],
     ['container', { model: 'openai/gpt-4o-mini', max_tokens: 5, container: 'c1', messages: [{ role: 'user', content: 'x' }] }, 'container'],
     // Anthropic's ranges hold whatever the provider: OpenAI must not be handed a temperature of 5.
     ['temperature above 1', { model: 'openai/gpt-4o-mini', max_tokens: 5, temperature: 5, messages: [{ role: 'user', content: 'x' }] }, 'temperature'],
@@ -335,7 +334,7 @@ test('a group: tool round trip and count_tokens through claude-haiku', async () 
   expect(n.input_tokens).toBeGreaterThan(10);
 });
 
-test('count_tokens counts what /v1/messages would refuse for the provider (server tools, top_k)', async () => {
+test('count_tokens counts what /v1/messages would refuse for the provider (a server tool)', async () => {
   const body = {
     model: 'openai/gpt-4o-mini',
     top_k: 3,
