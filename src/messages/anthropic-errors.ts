@@ -39,6 +39,10 @@ export function anthropicErrorType(status: number): string {
       return 'permission_error';
     case 404:
       return 'not_found_error';
+    // Anthropic's own types for these (the SDK's ErrorType): a conflicting request, and a
+    // request that timed out (the gateway's 504 when no upstream headers came in time).
+    case 409:
+      return 'conflict_error';
     case 413:
       return 'request_too_large';
     case 429:
@@ -48,6 +52,8 @@ export function anthropicErrorType(status: number): string {
     case 503:
     case 529:
       return 'overloaded_error';
+    case 504:
+      return 'timeout_error';
     default:
       return status >= 500 ? 'api_error' : 'invalid_request_error';
   }
