@@ -40,7 +40,10 @@ export function anthropicErrorType(status: number): string {
     case 404:
       return 'not_found_error';
     // Anthropic's own types for these (the SDK's ErrorType): a conflicting request, and a
-    // request that timed out (the gateway's 504 when no upstream headers came in time).
+    // request that timed out (an upstream's 408; the gateway's 504 when no upstream headers came
+    // in time), which a client may retry where invalid_request_error says it may not.
+    case 408:
+      return 'timeout_error';
     case 409:
       return 'conflict_error';
     case 413:

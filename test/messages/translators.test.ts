@@ -235,8 +235,8 @@ describe('tool_use ids', () => {
 describe('errors', () => {
   test('status -> Anthropic type; an upstream 529 stays 529', () => {
     const type = (status: number) => toAnthropicError(new ApiError({ status, message: 'x' })).body.error.type;
-    expect([400, 401, 402, 403, 404, 409, 413, 429, 500, 502, 504, 529].map(type)).toEqual([
-      'invalid_request_error', 'authentication_error', 'billing_error', 'permission_error', 'not_found_error', 'conflict_error', 'request_too_large',
+    expect([400, 401, 402, 403, 404, 408, 409, 413, 429, 500, 502, 504, 529].map(type)).toEqual([
+      'invalid_request_error', 'authentication_error', 'billing_error', 'permission_error', 'not_found_error', 'timeout_error', 'conflict_error', 'request_too_large',
       'rate_limit_error', 'api_error', 'api_error', 'timeout_error', 'overloaded_error',
     ]);
     const overloaded = toAnthropicError(new UpstreamError('openai', 529, 'busy', true));
