@@ -43,7 +43,7 @@ export function messagesRoute(ctx: AppContext): V1Route {
         '`provider/model` or a group. The client key goes in `x-api-key` or `Authorization: Bearer`; ' +
         '`anthropic-version` / `anthropic-beta` are accepted. Models on the `anthropic` provider get the body and ' +
         "those headers as they came, and answer in Anthropic's own JSON / event stream. Other providers are served through " +
-        "the chat adapters; what a provider cannot honour (server tools, `top_k`, …) is a 400 naming it. Errors: " +
+        "the chat adapters; what a provider cannot honour (server tools, containers, …) is a 400 naming it; `top_k` goes only to providers that take it. Errors: " +
         '`{"type":"error","error":{"type","message"}}`. Streams send message_start, content_block_start/delta/stop, ' +
         'message_delta, message_stop, ping while the upstream is silent, and `event: error` if it fails midway.',
     },

@@ -4,6 +4,7 @@ import { errorToolContent, TOOL_ERROR, type ToolErrorMarked } from '../providers
 import type { AnthropicBlock } from './anthropic-types';
 import { fromToolUseId } from './tool-use-id';
 import { chatToolName } from './tool-name-limit';
+import { isToolSearchTool } from './map-anthropic-tools';
 import { markToolResultMedia } from '../providers/shared/tool-result-media';
 
 /** Anthropic content blocks -> chat messages and content parts (one turn at a time). */
@@ -167,6 +168,12 @@ export function assistantMessage(content: unknown, path: string, reasoningBack: 
         return;
       case 'redacted_thinking':
         return;
+      // Anthropic's tool search, run by Anthropic in an earlier turn: nothing for another provider (isToolSearchTool).
+      case 'tool_search_tool_result':
+        return;
+      case 'server_tool_use':
+        if (isToolSearchTool(b.name)) return;
+        throw badRequest(`${p}.type: content block type '${b.type}' is not supported in assistant turns`, `${p}.type`);
       case 'tool_use': {
         if (typeof b.id !== 'string' || !b.id) throw badRequest(`${p}.id: Field required`, `${p}.id`);
         if (typeof b.name !== 'string' || !b.name) throw badRequest(`${p}.name: Field required`, `${p}.name`);

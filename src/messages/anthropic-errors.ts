@@ -1,4 +1,5 @@
 import { anthropicStatus, ApiError, badRequest, UpstreamError } from '../errors/api-error';
+import { anthropicOverflowMessage, parseContextOverflow } from './context-overflow';
 
 export { anthropicStatus };
 
@@ -39,6 +40,13 @@ export function anthropicErrorType(status: number): string {
       return 'permission_error';
     case 404:
       return 'not_found_error';
+    // Anthropic's own types for these (the SDK's ErrorType): a conflicting request, and a
+    // request that timed out (an upstream's 408; the gateway's 504 when no upstream headers came
+    // in time), which a client may retry where invalid_request_error says it may not.
+    case 408:
+      return 'timeout_error';
+    case 409:
+      return 'conflict_error';
     case 413:
       return 'request_too_large';
     case 429:
@@ -48,6 +56,8 @@ export function anthropicErrorType(status: number): string {
     case 503:
     case 529:
       return 'overloaded_error';
+    case 504:
+      return 'timeout_error';
     default:
       return status >= 500 ? 'api_error' : 'invalid_request_error';
   }
@@ -63,9 +73,19 @@ export function toAnthropicError(err: unknown): { status: number; body: Anthropi
     return { status: 500, body: { type: 'error', error: { type: 'api_error', message: 'Internal gateway error.' } }, headers: {} };
   }
   const status = anthropicStatus(err);
-  const error: AnthropicErrorBody['error'] = { type: anthropicErrorType(status), message: err.message };
+  const error: AnthropicErrorBody['error'] = { type: anthropicErrorType(status), message: overflowMessage(err, status) ?? err.message };
   // The SDK reads why a thread was refused from here (see threadUnsupported).
   if (err.code === THREAD_UNSUPPORTED) error.details = { error_code: THREAD_UNSUPPORTED, unsupported: ['provider'] };
   return { status, body: { type: 'error', error }, headers: err.headers };
 }
 
+
+/**
+ * A translated provider's 400 for a prompt over the model's window, in Anthropic's words (see
+ * context-overflow.ts); Anthropic's own already are. Null for any other error.
+ */
+function overflowMessage(err: ApiError, status: number): string | null {
+  if (status !== 400 || !(err instanceof UpstreamError) || err.provider === 'anthropic') return null;
+  const o = parseContextOverflow(err.message, err.code);
+  return o && anthropicOverflowMessage(o, err.message);
+}

@@ -66,7 +66,7 @@ export async function countMessageTokens(
 
 /**
  * Counting needs no provider to honour anything: what /v1/messages would refuse for this
- * provider (server tools, top_k, containers, a schema format, the thinking budget) is left out of the translation,
+ * provider (server tools, containers, a schema format, the thinking budget; top_k, dropped there) is left out of the translation,
  * and server tool definitions are counted as their JSON. Claude Code counts its whole request.
  */
 function countableRequest(req: MessagesRequest): { countable: MessagesRequest; serverTools: unknown[] } {

@@ -147,7 +147,8 @@ function translateForTargets(req: MessagesRequest, decision: RouteDecision): { c
   const bare = req as unknown as ChatRequest;
   if (!other) return { chat: bare, decision };
   try {
-    return { chat: messagesToChat(req, { model: req.model, provider: other.provider, upstreamModel: other.upstreamModel }), decision };
+    const providers = decision.targets.filter((t) => !isNative(t)).map((t) => t.provider);
+    return { chat: messagesToChat(req, { model: req.model, provider: other.provider, upstreamModel: other.upstreamModel, providers }), decision };
   } catch (err) {
     if (!decision.targets.some(isNative)) throw err;
     // keepTargets keeps each target's path beside it, so the route reported names the model that answered.

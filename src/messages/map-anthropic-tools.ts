@@ -4,16 +4,27 @@ import type { MessagesRequest } from './anthropic-types';
 import { chatToolName } from './tool-name-limit';
 
 /**
- * Anthropic tools -> chat function tools. Client tools (no `type`, or `custom`) map one to one;
- * Anthropic's server and versioned tools (web_search_20250305, bash_20250124, computer_…, …)
- * run inside Anthropic's API, so another provider cannot honour them: 400 naming the tool.
+ * Anthropic's tool search (`tool_search_tool_regex_…`, `tool_search_tool_bm25_…`; Claude Code sends
+ * it with ENABLE_TOOL_SEARCH): it finds the `defer_loading` tools a turn needs inside Anthropic's API.
+ * Another provider gets every tool whole, deferred ones too, so there is nothing left to search:
+ * the tool is left out, as are its earlier calls and results in the conversation (a turn served by
+ * Anthropic before). Refused like other server tools, every request of such a session was a 400.
+ */
+export const isToolSearchTool = (type: unknown): boolean => typeof type === 'string' && type.startsWith('tool_search_tool_');
+
+/**
+ * Anthropic tools -> chat function tools. Client tools (no `type`, or `custom`) map one to one,
+ * `defer_loading` ones too; tool search is left out (isToolSearchTool). Anthropic's other server
+ * and versioned tools (web_search_20250305, bash_20250124, computer_…, …) run inside Anthropic's
+ * API, so another provider cannot honour them: 400 naming the tool.
  */
 export function mapTools(tools: unknown, provider: string): ChatCompletionFunctionTool[] | undefined {
   if (tools === undefined || tools === null) return undefined;
   if (!Array.isArray(tools)) throw badRequest('tools: must be a list', 'tools');
-  return tools.map((t: any, i): ChatCompletionFunctionTool => {
+  return tools.flatMap((t: any, i): ChatCompletionFunctionTool[] => {
     const path = `tools.${i}`;
     if (!t || typeof t !== 'object') throw badRequest(`${path}: must be an object`, path);
+    if (isToolSearchTool(t.type)) return [];
     if (t.type !== undefined && t.type !== null && t.type !== 'custom') {
       throw badRequest(
         `Anthropic's server tool '${String(t.type)}' ('${path}.type') is not supported by provider '${provider}'; only client tools with an input_schema are.`,
@@ -26,7 +37,7 @@ export function mapTools(tools: unknown, provider: string): ChatCompletionFuncti
     const fn: ChatCompletionFunctionTool['function'] = { name: chatToolName(t.name), parameters: schema };
     if (typeof t.description === 'string') fn.description = t.description;
     if (t.strict === true) fn.strict = true;
-    return { type: 'function', function: fn };
+    return [{ type: 'function', function: fn }];
   });
 }
 

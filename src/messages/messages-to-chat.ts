@@ -14,6 +14,11 @@ export interface TranslateTarget {
   /** Provider and upstream model of the first route target: what the request must suit. */
   provider: string;
   upstreamModel: string;
+  /**
+   * Every non-Anthropic provider the walk may send the translated request to (a group's other
+   * targets get the same body on fallback); default: `provider` alone.
+   */
+  providers?: readonly string[];
 }
 
 const unsupported = (what: string, param: string, provider: string) =>
@@ -25,7 +30,12 @@ const REFUSED_FIELDS: Record<string, string> = {
   mcp_servers: 'MCP servers',
 };
 
-/** Providers whose chat API takes `top_k` (Gemini as topK; the mock ignores everything). */
+/**
+ * Providers whose chat API takes `top_k` (Gemini as topK; the mock ignores everything). OpenAI,
+ * DeepSeek, xAI, Moonshot and Ollama's OpenAI endpoint have none (OpenAI refuses the field), so
+ * there it is left out, as `speed` is: a sampling refinement (Anthropic: "for advanced use cases
+ * only") that must not turn a request into a 400, nor cost a group its fallback.
+ */
 const TOP_K_PROVIDERS = new Set(['gemini', 'mock']);
 /** Providers that need an assistant turn's reasoning back inside a tool loop (see reasoning-quirk.ts). */
 const REASONING_BACK = new Set(['deepseek', 'moonshot', 'ollama']);
@@ -130,10 +140,8 @@ export function messagesToChat(req: MessagesRequest, target: TranslateTarget): C
   else chat.max_tokens = req.max_tokens;
   if (typeof req.temperature === 'number') chat.temperature = req.temperature;
   if (typeof req.top_p === 'number') chat.top_p = req.top_p;
-  if (typeof req.top_k === 'number') {
-    if (!TOP_K_PROVIDERS.has(provider)) throw unsupported('top_k sampling', 'top_k', provider);
-    chat.top_k = req.top_k;
-  }
+  // One body serves every translated target of the walk: top_k only when each of them takes it.
+  if (typeof req.top_k === 'number' && (target.providers ?? [provider]).every((p) => TOP_K_PROVIDERS.has(p))) chat.top_k = req.top_k;
   if (req.stop_sequences?.length) chat.stop = req.stop_sequences;
   const user = req.metadata?.user_id;
   if (typeof user === 'string' && user) chat.user = userId(user);
