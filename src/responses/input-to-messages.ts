@@ -118,7 +118,7 @@ function contentParts(content: unknown, path: string): ChatCompletionContentPart
     switch (part?.type) {
       case 'input_text':
       case 'output_text':
-        return { type: 'text', text: String(part.text ?? '') };
+        return { type: 'text', text: partText(part, param) };
       case 'input_image': {
         if (typeof part.image_url !== 'string' || !part.image_url) {
           throw badRequest('input_image needs an image_url (an https URL or a data: URI); file_id is not supported for this model.', param, 'unsupported_input_image');
@@ -149,7 +149,21 @@ function textOnly(parts: ChatCompletionContentPart[], i: number): string {
 function assistantText(content: unknown, i: number): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) throw badRequest(`'input[${i}].content' must be a string or an array.`, `input[${i}].content`);
-  return content.map((p: any) => (p?.type === 'refusal' ? String(p.refusal ?? '') : String(p?.text ?? ''))).join('');
+  return content
+    .map((p: any, j) => {
+      if (p?.type === 'refusal') return String(p.refusal ?? '');
+      return p?.type === 'output_text' || p?.type === 'input_text' ? partText(p, `input[${i}].content[${j}]`) : String(p?.text ?? '');
+    })
+    .join('');
+}
+
+/**
+ * A text part's text, which OpenAI requires as a string: a number or object would reach the
+ * upstream as "5" or "[object Object]", a missing one as nothing, instead of OpenAI's 400.
+ */
+function partText(part: any, param: string): string {
+  if (typeof part?.text !== 'string') throw badRequest(`'${param}.text' must be a string.`, `${param}.text`);
+  return part.text;
 }
 
 function appendToolCall(out: ChatCompletionMessageParam[], item: ResponsesInputItem, i: number, reasoning: string | null, thinking: unknown[] | null = null): void {

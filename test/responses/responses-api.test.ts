@@ -409,6 +409,22 @@ describe('POST /v1/responses, groups and errors', () => {
     }
   });
 
+  test('a text part without a string text is a 400 naming it, nothing sent (not "5" or "[object Object]" upstream)', async () => {
+    const sent = deepseek.requests.length;
+    const parts: [unknown, string][] = [
+      [{ role: 'user', content: [{ type: 'input_text', text: 5 }] }, 'input[0].content[0].text'],
+      [{ role: 'user', content: [{ type: 'input_text', text: 'ok' }, { type: 'input_text', text: { a: 1 } }] }, 'input[0].content[1].text'],
+      [{ role: 'user', content: [{ type: 'input_text' }] }, 'input[0].content[0].text'],
+      [{ role: 'assistant', content: [{ type: 'output_text', text: null }] }, 'input[0].content[0].text'],
+      [{ type: 'function_call_output', call_id: 'c', output: [{ type: 'input_text', text: 7 }] }, 'input[0].output[0].text'],
+    ];
+    for (const [item, param] of parts) {
+      const err = await apiError(client.responses.create({ model: 'deepseek-chat', input: [item] } as any));
+      expect([err.status, err.param]).toEqual([400, param]);
+    }
+    expect(deepseek.requests.length).toBe(sent);
+  });
+
   test("a model that is not a string is named as such (not as missing)", async () => {
     const missing = await apiError(client.responses.create({ input: 'x' } as any));
     expect([missing.status, missing.param, (missing.error as any).message]).toEqual([400, 'model', "'model' is required."]);
