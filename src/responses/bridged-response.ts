@@ -5,6 +5,7 @@ import { chunkEventStream } from '../proxy/chunk-event-stream';
 import { gatewayHeaders } from '../proxy/request-outcome';
 import { runChatCompletion, streamChatCompletion } from '../proxy/run-chat-completion';
 import type { ChatRunOptions } from '../proxy/chat-pipeline';
+import type { EarlierTries } from '../proxy/walk-targets';
 import { estimateUsage } from '../usage/estimate-usage';
 import type { Usage } from '../usage/types';
 import { chatToResponse } from './chat-to-response';
@@ -95,7 +96,7 @@ export function bridgeRequest(run: ResponsesRun): BridgedRun {
  * pipeline (same routing decision, fallback, breakers and log row, endpoint 'responses'), and
  * the completion (or its chunks) becomes a Responses object (or event sequence).
  */
-export async function bridgedResponse(run: ResponsesRun, { req, chat, conversation }: BridgedRun): Promise<ResponsesAnswer> {
+export async function bridgedResponse(run: ResponsesRun, { req, chat, conversation }: BridgedRun, earlier?: EarlierTries): Promise<ResponsesAnswer> {
   const { decision, clock } = run;
   if (req.truncation === 'auto') {
     const opts = { targets: decision.targets, hasInstructions: typeof req.instructions === 'string', maxOutputTokens: req.max_output_tokens };
@@ -105,7 +106,7 @@ export async function bridgedResponse(run: ResponsesRun, { req, chat, conversati
   const createdAt = Math.floor(Date.now() / 1000);
   const opts: ChatRunOptions = {
     clientId: run.clientId, signal: run.signal, dropClient: run.dropClient, endpoint: 'responses', requestId: run.requestId, clock, decision,
-    clientHeaders: run.clientHeaders,
+    clientHeaders: run.clientHeaders, earlier,
     // A summary asked for: the reasoning is shown (a summary of it is all a client may see).
     showReasoning: wantsReasoningSummary(req),
   };

@@ -325,6 +325,45 @@ describe('POST /v1/responses, groups and errors', () => {
     expect(classifier).toMatchObject({ endpoint: 'classifier', parentRequestId: res.response.headers.get('x-request-id') });
   });
 
+  test("a group's OpenAI target failing: its next target answers (OpenAI's next model, or another provider through the bridge), one row with every try", async () => {
+    const raw = await fixture('openai-response.json');
+    // openai-auto: gpt-4o-mini, then gpt-4o (both OpenAI, passed through).
+    replies['openai /v1/responses'] = (s) => (s.body.model === 'gpt-4o-mini' ? jsonResponse({ error: { message: 'boom', type: 'server_error' } }, 500) : rawJsonResponse(raw));
+    const viaOpenAI = await client.responses.create({ model: 'openai-auto', input: 'Hi' }).withResponse();
+    expect(viaOpenAI.data.output_text).toBe('Hi! How can I help?');
+    expect(openai.requests.slice(-2).map((r) => r.body.model)).toEqual(['gpt-4o-mini', 'gpt-4o']);
+    const first = await gw.waitForRow(viaOpenAI.response);
+    expect(JSON.parse(first.attempts!).map((a: any) => [a.model, a.status])).toEqual([['gpt-4o-mini', 502], ['gpt-4o', 200]]);
+
+    // standard-pro: gpt-5.4-mini (OpenAI), then gemini-3-flash-preview, reached through the bridge, streamed too.
+    replies['openai /v1/responses'] = () => jsonResponse({ error: { message: 'boom', type: 'server_error' } }, 500);
+    replies['gemini /v1beta/models/gemini-3-flash-preview:generateContent'] = async () => rawJsonResponse(await fixture('gemini-text.json'));
+    replies['gemini /v1beta/models/gemini-3-flash-preview:streamGenerateContent?alt=sse'] = async () =>
+      sse((await lines('gemini-thinking-text.chunks.txt')).map((data) => ({ data })));
+    const whole = await client.responses.create({ model: 'standard-pro', input: 'Hi' }).withResponse();
+    expect(whole.response.headers.get('x-gophergate-route')).toBe('standard-pro>gemini-3-flash-preview');
+    expect(whole.data).toMatchObject({ status: 'completed', model: expect.stringContaining('gemini') });
+    const events: any[] = [];
+    const { data: stream, response } = await client.responses.create({ model: 'standard-pro', input: 'Hi', stream: true }).withResponse();
+    for await (const e of stream) events.push(e);
+    expectValidEvents(events);
+    expect(events.at(-1)).toMatchObject({ type: 'response.completed', response: { status: 'completed' } });
+    for (const ref of [whole.response, response]) {
+      const row = await gw.waitForRow(ref);
+      expect(row).toMatchObject({ endpoint: 'responses', provider: 'gemini', status: 200 });
+      expect(JSON.parse(row.attempts!).map((a: any) => [a.provider, a.status])).toEqual([['openai', 502], ['gemini', 200]]);
+    }
+    // The stored response continues on the bridge.
+    expect((await client.responses.retrieve(whole.data.id)).id).toBe(whole.data.id);
+
+    // A request the bridge cannot take (background): OpenAI's failure stands, nothing else is asked.
+    const geminiCalls = gemini.requests.length;
+    const err = await apiError(client.responses.create({ model: 'standard-pro', input: 'Hi', background: true }));
+    expect(err.status).toBe(502);
+    expect(gemini.requests.length).toBe(geminiCalls);
+    expect(JSON.parse((await gw.waitForRow(err)).attempts ?? '[{"provider":"openai"}]').map((a: any) => a.provider)).toEqual(['openai']);
+  });
+
   test('a bridged stream cut mid-way ends with response.failed', async () => {
     const chunks = await lines('deepseek-reasoner-text.chunks.txt');
     // The connection drops once the client has seen text: a drop that arrived with the chunks (a
