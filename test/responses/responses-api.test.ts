@@ -364,6 +364,33 @@ describe('POST /v1/responses, groups and errors', () => {
     expect(JSON.parse((await gw.waitForRow(err)).attempts ?? '[{"provider":"openai"}]').map((a: any) => a.provider)).toEqual(['openai']);
   });
 
+  test("an OpenAI model's refusal on the bridge (a follow-up to a bridged response): streamed as refusal events, a message with the refusal part, as the JSON answer has it", async () => {
+    replies['deepseek /chat/completions'] = async () => rawJsonResponse(await fixture('deepseek-reasoner-tools.completion.json'));
+    const first = await client.responses.create({ model: 'deepseek-chat', input: 'Hi' });
+    // OpenAI's chat stream of a refusal (structured outputs), as gpt-4o sends it.
+    const head = { id: 'chatcmpl-R1', object: 'chat.completion.chunk', created: 1745400500, model: 'gpt-4o-2024-08-06', service_tier: 'default', system_fingerprint: 'fp_07871e2ad8' };
+    const chunk = (delta: object, finish: string | null = null) => JSON.stringify({ ...head, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
+    const refusal = "I'm sorry, I can't assist with that request.";
+    replies['openai /v1/chat/completions'] = () =>
+      sse([
+        chunk({ role: 'assistant', content: null, refusal: '' }), chunk({ refusal: "I'm sorry, " }), chunk({ refusal: "I can't assist with that request." }), chunk({}, 'stop'),
+        JSON.stringify({ ...head, choices: [], usage: { prompt_tokens: 30, completion_tokens: 10, total_tokens: 40 } }), '[DONE]',
+      ].map((data) => ({ data })));
+    const events: any[] = [];
+    for await (const e of await client.responses.create({ model: 'gpt-4o', previous_response_id: first.id, input: 'Now something bad.', stream: true })) events.push(e);
+    expectValidEvents(events);
+    expect(events.filter((e) => e.type === 'response.refusal.delta').map((e) => e.delta).join('')).toBe(refusal);
+    expect(events.find((e) => e.type === 'response.refusal.done')).toMatchObject({ output_index: 0, content_index: 0, refusal });
+    const streamed = events.at(-1).response;
+    expect(streamed.output).toEqual([{ type: 'message', id: expect.any(String), status: 'completed', role: 'assistant', content: [{ type: 'refusal', refusal }] }]);
+    expect(streamed.usage).toMatchObject({ input_tokens: 30, output_tokens: 10 });
+    // The JSON answer to the same refusal holds the same output.
+    replies['openai /v1/chat/completions'] = () =>
+      jsonResponse({ ...head, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: null, refusal, annotations: [] }, logprobs: null, finish_reason: 'stop' }], usage: { prompt_tokens: 30, completion_tokens: 10, total_tokens: 40 } });
+    const whole = await client.responses.create({ model: 'gpt-4o', previous_response_id: first.id, input: 'Now something bad.' });
+    expect(whole.output.map(({ id: _, ...o }: any) => o)).toEqual(streamed.output.map(({ id: _, ...o }: any) => o));
+  });
+
   test('a bridged stream cut mid-way ends with response.failed', async () => {
     const chunks = await lines('deepseek-reasoner-text.chunks.txt');
     // The connection drops once the client has seen text: a drop that arrived with the chunks (a
