@@ -2,7 +2,7 @@ import type { ChatCompletionMessageParam } from 'openai/resources/chat/completio
 import { badRequest } from '../errors/api-error';
 import type { ChatRequest } from '../providers/types';
 import { inputToMessages } from './input-to-messages';
-import { mapToolChoice, mapTools } from './map-tools';
+import { isJsonObject, mapToolChoice, mapTools } from './map-tools';
 import type { ResponsesRequest } from './responses-types';
 
 export interface BridgedRequest {
@@ -105,8 +105,8 @@ function mapTextFormat(format: Record<string, unknown> | undefined): ChatRequest
   if (!format || format.type === 'text') return undefined;
   if (format.type === 'json_object') return { type: 'json_object' };
   if (format.type === 'json_schema') {
-    if (typeof format.name !== 'string' || typeof format.schema !== 'object') {
-      throw badRequest("text.format json_schema needs 'name' and 'schema'.", 'text.format');
+    if (typeof format.name !== 'string' || !isJsonObject(format.schema)) {
+      throw badRequest("text.format json_schema needs 'name' (a string) and 'schema' (a JSON Schema object).", 'text.format');
     }
     const js: Record<string, unknown> = { name: format.name, schema: format.schema };
     if (typeof format.description === 'string') js.description = format.description;

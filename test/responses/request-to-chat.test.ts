@@ -310,4 +310,16 @@ describe('responsesToChat', () => {
     expect(refused({ model: 'x', input: 'hi', tool_choice: { type: 'web_search_preview' } }).param).toBe('tool_choice');
     expect(refused({ model: 'x' }).param).toBe('input');
   });
+
+  test("a function tool's parameters that are no schema object, a description that is no string, a text.format schema that is none: 400s naming the client's field", () => {
+    const tool = (t: object) => ({ model: 'x', input: 'hi', tools: [{ type: 'function', name: 'ok' }, { type: 'function', name: 'f', ...t }] }) as ResponsesRequest;
+    for (const parameters of ['x', 5, [1], true]) expect(refused(tool({ parameters })).param).toBe('tools[1].parameters');
+    expect(refused(tool({ description: 5 })).param).toBe('tools[1].description');
+    for (const schema of [null, 'x', [{ type: 'object' }]]) {
+      expect(refused({ model: 'x', input: 'hi', text: { format: { type: 'json_schema', name: 'n', schema } } } as any).param).toBe('text.format');
+    }
+    // What OpenAI takes goes through: no parameters at all, null ones, a schema object.
+    const ok = responsesToChat(tool({ parameters: { type: 'object', properties: {} }, description: null }), opts);
+    expect(ok.chat.tools!.map((t: any) => t.function.parameters)).toEqual([undefined, { type: 'object', properties: {} }]);
+  });
 });
