@@ -1,5 +1,5 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import { badRequest, notFound } from '../errors/api-error';
+import { ApiError, badRequest, notFound } from '../errors/api-error';
 import { readAhead } from '../proxy/chat-chunks';
 import { chunkEventStream } from '../proxy/chunk-event-stream';
 import { gatewayHeaders } from '../proxy/request-outcome';
@@ -96,7 +96,30 @@ export function bridgeRequest(run: ResponsesRun): BridgedRun {
  * pipeline (same routing decision, fallback, breakers and log row, endpoint 'responses'), and
  * the completion (or its chunks) becomes a Responses object (or event sequence).
  */
-export async function bridgedResponse(run: ResponsesRun, { req, chat, conversation }: BridgedRun, earlier?: EarlierTries): Promise<ResponsesAnswer> {
+export async function bridgedResponse(run: ResponsesRun, bridged: BridgedRun, earlier?: EarlierTries): Promise<ResponsesAnswer> {
+  try {
+    return await answerBridged(run, bridged, earlier);
+  } catch (err) {
+    throw inClientTerms(err, bridged);
+  }
+}
+
+/**
+ * A refusal of the chat request before any call (a part or field the provider cannot take)
+ * names the chat form's field (`messages[1].content[0].type`, `response_format`): it is given
+ * the field of the client's request it came from instead (`input[0].content[0]`, `text.format`).
+ */
+function inClientTerms(err: unknown, { chat, paramOf }: BridgedRun): unknown {
+  // A plain ApiError only (an upstream's own error, or one of another class, is left as it is).
+  if (!(err instanceof ApiError) || err.constructor !== ApiError || err.status !== 400 || err.param === null) return err;
+  const param = paramOf(err.param, chat.messages as ChatCompletionMessageParam[]);
+  if (param === err.param) return err;
+  const e = new ApiError({ status: err.status, message: err.message, type: err.type, code: err.code, param, headers: err.headers });
+  if (err.spent) e.spent = err.spent;
+  return e;
+}
+
+async function answerBridged(run: ResponsesRun, { req, chat, conversation }: BridgedRun, earlier?: EarlierTries): Promise<ResponsesAnswer> {
   const { decision, clock } = run;
   if (req.truncation === 'auto') {
     const opts = { targets: decision.targets, hasInstructions: typeof req.instructions === 'string', maxOutputTokens: req.max_output_tokens };

@@ -491,6 +491,24 @@ describe('POST /v1/responses, groups and errors', () => {
     expect(deepseek.requests.length).toBe(sent);
   });
 
+  test("a part or field the provider cannot take is refused naming the client's field (input[i].content[j], text.format), not the chat form's", async () => {
+    const png = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+    const sent = deepseek.requests.length;
+    const input = [
+      { role: 'user' as const, content: 'Look.' },
+      { type: 'function_call' as const, call_id: 'c1', name: 'shot', arguments: '{}' },
+      { type: 'function_call_output' as const, call_id: 'c1', output: 'done' },
+      { role: 'user' as const, content: [{ type: 'input_text' as const, text: 'this:' }, { type: 'input_image' as const, image_url: png, detail: 'auto' as const }] },
+    ];
+    const image = await apiError(client.responses.create({ model: 'deepseek-chat', instructions: 'Be brief.', input }));
+    expect([image.status, image.code, image.param]).toEqual([400, 'unsupported_parameter', 'input[3].content[1]']);
+    const schema = await apiError(
+      client.responses.create({ model: 'deepseek-chat', input: 'Hi', text: { format: { type: 'json_schema', name: 'x', schema: { type: 'object', properties: {} } } } }),
+    );
+    expect([schema.status, schema.code, schema.param]).toEqual([400, 'unsupported_parameter', 'text.format']);
+    expect(deepseek.requests.length).toBe(sent);
+  });
+
   test("a model that is not a string is named as such (not as missing)", async () => {
     const missing = await apiError(client.responses.create({ input: 'x' } as any));
     expect([missing.status, missing.param, (missing.error as any).message]).toEqual([400, 'model', "'model' is required."]);

@@ -79,7 +79,7 @@ describe('responses.parse with zodTextFormat', () => {
   test('DeepSeek (bridged): a JSON schema is refused with a 400 before any call (its JSON mode takes none)', async () => {
     const before = deepseekUp.requests.length;
     const err = await apiError(sdk.client.responses.parse({ model: 'deepseek-chat', input: 'Facts about Paris?', text: { format: cityFormat() } }));
-    expect([err.status, err.code, err.param]).toEqual([400, 'unsupported_parameter', 'response_format']);
+    expect([err.status, err.code, err.param]).toEqual([400, 'unsupported_parameter', 'text.format']);
     expect(deepseekUp.requests.length).toBe(before);
     expect(await gw.waitForRow(err)).toMatchObject({ endpoint: 'responses', status: 400, modelRequested: 'deepseek-chat', promptTokens: 0 });
   });
