@@ -54,7 +54,6 @@ function chatParamTranslator(
 
 /** Request fields the bridge cannot honour on a chat upstream. */
 const REFUSED_FIELDS: Record<string, string> = {
-  background: 'background mode',
   conversation: 'conversations',
   prompt: 'prompt templates',
 };
@@ -92,6 +91,10 @@ export function responsesToChat(
     }
   }
   checkInclude(req.include);
+  // A background response is read back (retrieve): it has to be stored, as OpenAI requires.
+  if (req.background === true && req.store === false) {
+    throw badRequest("A background response is stored to be read back: 'store' cannot be false with 'background' true.", 'store');
+  }
   const sources: MessageSource[] = [];
   const conversation = [...(opts.history ?? []), ...inputToMessages(req.input, sources)];
   const messages: ChatCompletionMessageParam[] = [...conversation];

@@ -306,7 +306,7 @@ describe('responsesToChat', () => {
   test('inputs and options the bridge cannot honour are 400s', () => {
     expect(refused({ model: 'x', input: [{ type: 'web_search_call', id: 'ws_1' }] }).param).toBe('input[0]');
     expect(refused({ model: 'x', input: [{ role: 'user', content: [{ type: 'input_image', file_id: 'file-1' }] }] }).param).toBe('input[0].content[0]');
-    expect(refused({ model: 'x', input: 'hi', background: true }).param).toBe('background');
+    expect(refused({ model: 'x', input: 'hi', background: true, store: false }).param).toBe('store');
     expect(refused({ model: 'x', input: 'hi', tool_choice: { type: 'web_search_preview' } }).param).toBe('tool_choice');
     expect(refused({ model: 'x' }).param).toBe('input');
   });

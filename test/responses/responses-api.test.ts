@@ -356,9 +356,9 @@ describe('POST /v1/responses, groups and errors', () => {
     // The stored response continues on the bridge.
     expect((await client.responses.retrieve(whole.data.id)).id).toBe(whole.data.id);
 
-    // A request the bridge cannot take (background): OpenAI's failure stands, nothing else is asked.
+    // A request the bridge cannot take (an `include` value it does not know): OpenAI's failure stands, nothing else is asked.
     const geminiCalls = gemini.requests.length;
-    const err = await apiError(client.responses.create({ model: 'standard-pro', input: 'Hi', background: true }));
+    const err = await apiError(client.responses.create({ model: 'standard-pro', input: 'Hi', include: ['made.up'] as any }));
     expect(err.status).toBe(502);
     expect(gemini.requests.length).toBe(geminiCalls);
     expect(JSON.parse((await gw.waitForRow(err)).attempts ?? '[{"provider":"openai"}]').map((a: any) => a.provider)).toEqual(['openai']);
