@@ -111,6 +111,10 @@ describe('bridged background responses', () => {
     const again: any[] = [];
     for await (const e of await client.responses.retrieve(id, { stream: true })) again.push(e);
     expect(again.map((e) => e.sequence_number)).toEqual(all.map((e) => e.sequence_number));
+    // The SDK's own resume helper (it reads the events from the start and skips those it had).
+    const resumed = await client.responses.stream({ response_id: id, starting_after: last }).finalResponse();
+    expect(resumed.output_text).toBe(done.output_text);
+    expect(resumed.status).toBe('completed');
     const bad = await gw.fetch(`/v1/responses/${id}?stream=true&starting_after=x`);
     expect(bad.status).toBe(400);
     expect((await bad.json()).error.param).toBe('starting_after');
