@@ -40,6 +40,7 @@ import { ScoreCache } from './routing/score-cache';
 import { createImageFetcher } from './providers/shared/fetch-image';
 import { ResponseStore } from './responses/response-store';
 import { BackgroundFollower } from './responses/background-follower';
+import { BackgroundJobs } from './responses/bridged-background';
 import { RedisLimitCounters } from './limits/redis-limit-counters';
 import { tokenCounter, type TokenCounter } from './usage/token-counter';
 
@@ -200,6 +201,7 @@ function assembleContext(
     responseStore: new ResponseStore(store, { enabled: config.responses.store, retentionDays: config.responses.retentionDays }),
     // Each background response is read back (2 s, then 1.5x longer, at most 30 s apart; 3 h at most) until it ends.
     backgroundResponses: overrides.backgroundResponses ?? new BackgroundFollower(),
+    backgroundJobs: new BackgroundJobs(),
     redis,
     reasoning,
   };

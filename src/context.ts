@@ -19,6 +19,7 @@ import type { GatewayMetrics } from './metrics/gateway-metrics';
 import type { ScoreCache } from './routing/score-cache';
 import type { AdapterDeps } from './providers/types';
 import type { BackgroundFollower } from './responses/background-follower';
+import type { BackgroundJobs } from './responses/bridged-background';
 import type { ResponseStore } from './responses/response-store';
 import type { AuthRuntime } from './auth/auth-runtime';
 import type { CircuitBreakers, FailureKind } from './routing/circuit-breaker';
@@ -100,4 +101,6 @@ export interface AppContext {
   responseStore: ResponseStore;
   /** `background: true` responses read back until they end, so their rows carry their usage (src/responses/background-follower.ts). */
   backgroundResponses: BackgroundFollower;
+  /** Bridged (non-OpenAI) `background: true` responses the gateway runs itself, on this instance (src/responses/bridged-background.ts). */
+  backgroundJobs: BackgroundJobs;
 }

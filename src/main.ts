@@ -96,7 +96,8 @@ async function serve(config: Config): Promise<void> {
     // Stop accepting; in-flight requests (streams included) run to the end.
     await server.stop(false);
     // Background responses still running at OpenAI: read once more, then their rows are written.
-    await ctx.backgroundResponses.drain();
+    // Bridged ones this instance runs: a while to end, then cancelled (each writes its row).
+    await Promise.all([ctx.backgroundResponses.drain(), ctx.backgroundJobs.drain()]);
     // Rows waiting for a token estimate; bounded, so a stuck counter cannot hold the shutdown.
     const settled = await Promise.race([ctx.pendingLogWrites.settled().then(() => true), Bun.sleep(10_000).then(() => false)]);
     if (!settled) console.error('gophergate: gave up waiting for token estimates after 10 s; their log rows are lost');

@@ -43,8 +43,8 @@ export const retrieveResponseRoute = (ctx: AppContext): V1Route => ({
   handler: read(ctx, retrieveResponse),
   detail: docs(
     'Retrieve a stored model response',
-    'With `stream=true` (and `starting_after`), OpenAI’s own `background` responses are streamed from OpenAI; a bridged response is never ' +
-      'background, so `stream=true` on one is a 400 (param `stream`). ' + OWNER,
+    'With `stream=true` (and `starting_after`), a `background` response’s events are streamed: OpenAI’s own from OpenAI, a bridged one ' +
+      'from the gateway instance that runs it (while it runs and for 10 minutes after); on any other response it is a 400 (param `stream`). ' + OWNER,
   ),
 });
 
@@ -69,8 +69,8 @@ export const cancelResponseRoute = (ctx: AppContext): V1Route => ({
   handler: read(ctx, cancelResponse),
   detail: docs(
     'Cancel a background model response',
-    'OpenAI’s own `background` responses are cancelled at OpenAI (the answer is the response, `status: "cancelled"`). ' +
-      'Bridged responses are never background (the bridge refuses `background`): cancelling one is a 400, as OpenAI answers for a synchronous response. ' +
+    'OpenAI’s own `background` responses are cancelled at OpenAI (the answer is the response, `status: "cancelled"`); a bridged one is ended ' +
+      'by the gateway (one that already ended is answered as it is). Cancelling a synchronous response is a 400, as OpenAI answers. ' +
       OWNER,
   ),
 });

@@ -35,7 +35,7 @@ export function saturationOf(ctx: AppContext, server: Server<unknown> | null | u
     queueTimeoutS: s.queueTimeoutMs / 1000,
     runtimeFetchCap: runtimeFetchCap(),
     openFilesLimit: readOpenFileLimit()?.soft ?? null,
-    backgroundResponses: ctx.backgroundResponses.size,
+    backgroundResponses: ctx.backgroundResponses.size + ctx.backgroundJobs.running,
   };
 }
 
@@ -68,7 +68,7 @@ export function saturationGauges(s: Saturation): GaugeFamily[] {
     { name: 'gophergate_upstream_requests_waiting', help: 'Requests waiting for a free upstream slot.', type: 'gauge', samples: one(s.upstreamWaiting) },
     { name: 'gophergate_upstream_overloaded_total', help: "Requests refused with 503 'overloaded' after waiting LLM_PROXY__UPSTREAM__QUEUE_TIMEOUT_S for a slot.", type: 'counter', samples: one(s.upstreamRefused) },
     { name: 'gophergate_upstream_max_connections', help: 'Configured upstream requests in flight at most (LLM_PROXY__UPSTREAM__MAX_CONNECTIONS).', type: 'gauge', samples: one(s.maxConnections) },
-    { name: 'gophergate_background_responses', help: 'Background responses running at the upstream, read back until they end (their log rows are written then).', type: 'gauge', samples: one(s.backgroundResponses) },
+    { name: 'gophergate_background_responses', help: 'Background responses running: at OpenAI, read back until they end, and bridged ones this instance runs (their log rows are written at their end).', type: 'gauge', samples: one(s.backgroundResponses) },
     { name: 'gophergate_runtime_fetch_cap', help: "Bun's own cap on fetches in flight, as the process started (BUN_CONFIG_MAX_HTTP_REQUESTS).", type: 'gauge', samples: one(s.runtimeFetchCap) },
   );
   if (s.openFilesLimit !== null)

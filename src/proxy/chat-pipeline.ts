@@ -9,7 +9,7 @@ import { RequestClock } from './request-clock';
 import { completionText, gatewayHeaders, recordFailure, recordRequest, type Delivered, type Endpoint, type RequestMeta } from './request-outcome';
 import { routeChat } from './route-chat';
 import { relayStream, type StreamEnd } from './stream-relay';
-import { settleAnswer, walkTargets } from './walk-targets';
+import { settleAnswer, walkTargets, type EarlierTries } from './walk-targets';
 
 /*
  * The chat request path, one pipeline:
@@ -40,6 +40,8 @@ export interface ChatRunOptions {
   nativeMessages?: unknown;
   /** The client asked to see the model's reasoning (ChatCallContext.showReasoning). */
   showReasoning?: boolean;
+  /** Tries made before this run, on the decision's earlier targets (WalkOptions.earlier): the walk goes on from them. */
+  earlier?: EarlierTries | null;
   /** The bytes that end a stream failing after its first byte; default OpenAI's error chunk + [DONE]. */
   streamErrorBytes?: (e: ApiError) => Uint8Array[];
 }
@@ -123,6 +125,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
   const walk = await walkTargets(ctx, decision, (target, settings) => openAttempt(input, target, settings), {
     signal: opts.signal,
     settledOnReturn: answeredWhole,
+    earlier: opts.earlier,
   });
   if (!walk.ok) throw recordFailure(ctx, meta, { decision, walk }, walk.error);
 

@@ -35,6 +35,19 @@ export interface WalkOptions<T> {
    * when the provider limits the endpoint apart (Anthropic's count_tokens has limits of its own).
    */
   keyScope?: string;
+  /**
+   * The tries of a walk over the decision's earlier targets that ran out (a Responses
+   * pass-through's OpenAI targets, before the bridge walks the rest): this walk goes on from them,
+   * so the row lists every try and MAX_TRIES counts them all.
+   */
+  earlier?: EarlierTries | null;
+}
+
+/** A failed walk's tries, for a walk that goes on from it (WalkOptions.earlier). */
+export interface EarlierTries {
+  attempts: readonly AttemptRecord[];
+  spent: readonly SpentTry[];
+  tries: number;
 }
 
 /** A provider without keys is tried once, keyless. */
@@ -89,7 +102,17 @@ export interface SpentTry {
  */
 export type Walk<T> =
   | { ok: true; value: T; target: RouteTarget; attempts: AttemptRecord[]; spent: SpentTry[] }
-  | { ok: false; error: ApiError; target: RouteTarget | null; attempts: AttemptRecord[]; spent: SpentTry[] };
+  | {
+      ok: false;
+      error: ApiError;
+      target: RouteTarget | null;
+      attempts: AttemptRecord[];
+      spent: SpentTry[];
+      /** Targets tried (as MAX_TRIES counts them). */
+      tries: number;
+      /** It ran out of targets, each failure one after which a next target is tried: one more may still answer. */
+      more: boolean;
+    };
 
 /**
  * Tries `attempt` on the decision's targets in order, for every endpoint (chat, images, Responses
@@ -108,16 +131,22 @@ export async function walkTargets<T>(
 ): Promise<Walk<T>> {
   const { breakers, keyPool } = ctx;
   const snap = ctx.state.getSnapshot();
-  const attempts: AttemptRecord[] = [];
-  const spent: SpentTry[] = [];
+  const attempts: AttemptRecord[] = [...(opts.earlier?.attempts ?? [])];
+  const spent: SpentTry[] = [...(opts.earlier?.spent ?? [])];
   let last: RouteTarget | null = null;
   let lastError: ApiError | null = null;
   let retryAfterMs = Number.POSITIVE_INFINITY;
-  let tries = 0;
+  let tries = opts.earlier?.tries ?? 0;
+  /** Ended before its targets ran out: MAX_TRIES reached, or the client left. */
+  let stopped = false;
+  const failed = (error: ApiError, target: RouteTarget | null, more = false): Walk<T> => ({ ok: false, error, target, attempts, spent, tries, more });
   /** The first target that refused the request before calling (a parameter its provider cannot take). */
   let refused: ApiError | null = null;
   targets: for (const target of decision.targets) {
-    if (tries >= MAX_TRIES) break;
+    if (tries >= MAX_TRIES) {
+      stopped = true;
+      break;
+    }
     last = target;
     // Shared circuits answer a promise only while they claim a half-open probe across instances.
     const allowed = breakers.allow(target.provider, target.upstreamModel);
@@ -157,7 +186,7 @@ export async function walkTargets<T>(
             tries--;
             continue targets;
           }
-          return { ok: false, error: e.code === 'unsupported_parameter' ? (refused ?? e) : e, target, attempts, spent };
+          return failed(e.code === 'unsupported_parameter' ? (refused ?? e) : e, target);
         }
         failure = e;
         if (key && !isKeyFailure(e)) keyPool.answered(target.provider, key, undefined, model);
@@ -177,7 +206,7 @@ export async function walkTargets<T>(
     const notServed = e.upstreamStatus === 404;
     if (!e.isRetryable && !keysExhausted && !notServed) {
       breakers.onSuccess(target.provider, target.upstreamModel); // it answered: alive
-      return { ok: false, error: e, target, attempts, spent };
+      return failed(e, target);
     }
     // Every key refused (401/403, 402 out of credit), or the model not served there (404), is the operator's
     // problem with this target, not the client's: the next one may still answer. The upstream itself
@@ -187,9 +216,13 @@ export async function walkTargets<T>(
     if (e.isRetryable && !keysExhausted) breakers.onFailure(target.provider, target.upstreamModel, failureKind(e));
     else breakers.onSuccess(target.provider, target.upstreamModel);
     lastError = e;
-    if (opts.signal?.aborted) break;
+    if (opts.signal?.aborted) {
+      stopped = true;
+      break;
+    }
   }
-  return { ok: false, error: lastError ?? refused ?? circuitOpen(decision, Number.isFinite(retryAfterMs) ? retryAfterMs : 1000), target: last, attempts, spent };
+  const error = lastError ?? refused ?? circuitOpen(decision, Number.isFinite(retryAfterMs) ? retryAfterMs : 1000);
+  return failed(error, last, !stopped);
 }
 
 /**

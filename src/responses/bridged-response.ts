@@ -1,10 +1,11 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import { badRequest, notFound } from '../errors/api-error';
+import { ApiError, badRequest, notFound } from '../errors/api-error';
 import { readAhead } from '../proxy/chat-chunks';
 import { chunkEventStream } from '../proxy/chunk-event-stream';
 import { gatewayHeaders } from '../proxy/request-outcome';
 import { runChatCompletion, streamChatCompletion } from '../proxy/run-chat-completion';
 import type { ChatRunOptions } from '../proxy/chat-pipeline';
+import type { EarlierTries } from '../proxy/walk-targets';
 import { estimateUsage } from '../usage/estimate-usage';
 import type { Usage } from '../usage/types';
 import { chatToResponse } from './chat-to-response';
@@ -17,6 +18,7 @@ import { responseSkeleton, wantsReasoningSummary } from './response-skeleton';
 import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
 import type { ResponseEvent, ResponseObject, ResponsesRequest, ResponseUsage } from './responses-types';
 import { ResponsesStreamBridge } from './stream-bridge';
+import { followJob, type BackgroundJob } from './bridged-background';
 import { truncateToWindow } from './truncate-input';
 
 
@@ -51,8 +53,8 @@ export function historyOf(run: ResponsesRun): ChatCompletionMessageParam[] | und
   if (prev === undefined || prev === null) return undefined;
   const stored = typeof prev === 'string' ? run.store.get(prev, run.clientId) : null;
   const status = (stored?.response as ResponseObject | undefined)?.status;
-  // Still streaming: its output is not known yet, so there is nothing whole to continue.
-  if (status === 'in_progress') {
+  // Still streaming (or running in the background): its output is not known yet, so there is nothing whole to continue.
+  if (status === 'in_progress' || status === 'queued') {
     throw badRequest(`Previous response '${String(prev)}' is still in progress; continue it once it has ended.`, 'previous_response_id');
   }
   if (stored) return stored.messages;
@@ -95,7 +97,30 @@ export function bridgeRequest(run: ResponsesRun): BridgedRun {
  * pipeline (same routing decision, fallback, breakers and log row, endpoint 'responses'), and
  * the completion (or its chunks) becomes a Responses object (or event sequence).
  */
-export async function bridgedResponse(run: ResponsesRun, { req, chat, conversation }: BridgedRun): Promise<ResponsesAnswer> {
+export async function bridgedResponse(run: ResponsesRun, bridged: BridgedRun, earlier?: EarlierTries): Promise<ResponsesAnswer> {
+  try {
+    return await answerBridged(run, bridged, earlier);
+  } catch (err) {
+    throw inClientTerms(err, bridged);
+  }
+}
+
+/**
+ * A refusal of the chat request before any call (a part or field the provider cannot take)
+ * names the chat form's field (`messages[1].content[0].type`, `response_format`): it is given
+ * the field of the client's request it came from instead (`input[0].content[0]`, `text.format`).
+ */
+function inClientTerms(err: unknown, { chat, paramOf }: BridgedRun): unknown {
+  // A plain ApiError only (an upstream's own error, or one of another class, is left as it is).
+  if (!(err instanceof ApiError) || err.constructor !== ApiError || err.status !== 400 || err.param === null) return err;
+  const param = paramOf(err.param, chat.messages as ChatCompletionMessageParam[]);
+  if (param === err.param) return err;
+  const e = new ApiError({ status: err.status, message: err.message, type: err.type, code: err.code, param, headers: err.headers });
+  if (err.spent) e.spent = err.spent;
+  return e;
+}
+
+async function answerBridged(run: ResponsesRun, { req, chat, conversation }: BridgedRun, earlier?: EarlierTries): Promise<ResponsesAnswer> {
   const { decision, clock } = run;
   if (req.truncation === 'auto') {
     const opts = { targets: decision.targets, hasInstructions: typeof req.instructions === 'string', maxOutputTokens: req.max_output_tokens };
@@ -105,7 +130,7 @@ export async function bridgedResponse(run: ResponsesRun, { req, chat, conversati
   const createdAt = Math.floor(Date.now() / 1000);
   const opts: ChatRunOptions = {
     clientId: run.clientId, signal: run.signal, dropClient: run.dropClient, endpoint: 'responses', requestId: run.requestId, clock, decision,
-    clientHeaders: run.clientHeaders,
+    clientHeaders: run.clientHeaders, earlier,
     // A summary asked for: the reasoning is shown (a summary of it is all a client may see).
     showReasoning: wantsReasoningSummary(req),
   };
@@ -121,6 +146,8 @@ export async function bridgedResponse(run: ResponsesRun, { req, chat, conversati
       provider: decision.targets.find((t) => t.modelId === model)?.provider ?? decision.targets[0]?.provider, response: res, inputItems: inputItemsOf(req.input),
     });
   };
+
+  if (req.background === true) return inBackground(run, { req, chat, id, createdAt, opts, remember });
 
   if (!req.stream) {
     const r = await runChatCompletion(run.ctx, chat, opts);
@@ -167,3 +194,94 @@ export async function bridgedResponse(run: ResponsesRun, { req, chat, conversati
   });
   return { kind: 'stream', body, headers };
 }
+
+interface BackgroundStart {
+  req: ResponsesRequest;
+  chat: BridgedRun['chat'];
+  id: string;
+  createdAt: number;
+  opts: ChatRunOptions;
+  remember: (res: ResponseObject, model: string, again?: boolean) => void;
+}
+
+/**
+ * `background: true` on a bridged model: answered at once, `queued` (streamed: the events as they
+ * come), while the gateway runs the chat call itself, detached from the client's connection (its
+ * leaving ends only its stream). The response is stored `queued`, `in_progress` once the upstream
+ * answers, then as it ended; `retrieve` reads it, streams its events from a `starting_after`
+ * while this instance holds them, and `cancel` ends it (bridged-background.ts). The chat pipeline
+ * writes the request's one row when the upstream call ends, so the key's limits hold until then.
+ */
+function inBackground(run: ResponsesRun, { req, chat, id, createdAt, opts, remember }: BackgroundStart): ResponsesAnswer {
+  const { ctx, decision, clock, requestId } = run;
+  const first = decision.targets[0]!;
+  const job = ctx.backgroundJobs.start(id);
+  const bridge = new ResponsesStreamBridge({ ...responseSkeleton(req, id, first.upstreamModel, createdAt), background: true });
+  const queued: ResponseObject = { ...structuredClone(bridge.result), status: 'queued' };
+  remember(queued, first.modelId);
+  void runInBackground(run, job, bridge, { chat, opts, remember }).catch((err) => {
+    // A bug must not leave the response in progress for ever, nor become an unhandled rejection.
+    console.error(`[gophergate] background response ${id}: ${(err as Error)?.message ?? err}`);
+    job.end();
+  });
+  const headers = gatewayHeaders({ overheadMs: clock.overhead(), target: first, decision, requestId });
+  return req.stream ? { kind: 'stream', body: followJob(job), headers } : { kind: 'json', body: JSON.stringify(queued), headers };
+}
+
+/** How often a running background response looks in the store for a cancel made on another instance. */
+const CANCEL_CHECK_MS = 2_000;
+
+async function runInBackground(
+  run: ResponsesRun,
+  job: BackgroundJob,
+  bridge: ResponsesStreamBridge,
+  { chat, opts, remember }: Pick<BackgroundStart, 'chat' | 'opts' | 'remember'>,
+): Promise<void> {
+  const { ctx, store, decision, clientId } = run;
+  const id = bridge.result.id;
+  let modelId = decision.targets[0]!.modelId;
+  job.push(bridge.start());
+  const estimate = async () => {
+    if (!bridge.hasUsage) bridge.usageEstimate = responseUsage(await estimateUsage(chat.messages as any[], bridge.delivered));
+  };
+  /** The response ends as it stands: cancelled (no more events), failed, or complete. */
+  const end = async (how: 'finish' | { error: unknown }) => {
+    if (job.cancelled) bridge.cancel();
+    else {
+      await estimate();
+      job.push(how === 'finish' ? bridge.finish() : bridge.fail((how.error as Error)?.message ?? 'The upstream stream failed.'));
+    }
+    remember(bridge.result, modelId, true);
+    job.end();
+  };
+  // A cancel made through another instance is written to the store (cancelResponse): seen here, it ends the call.
+  const watch = setInterval(() => {
+    void store.load(id, true).then(
+      () => (store.get(id, clientId)?.response as ResponseObject | undefined)?.status === 'cancelled' && job.cancel(),
+      () => {}, // the store is away: looked at again next time
+    );
+  }, CANCEL_CHECK_MS);
+  (watch as any).unref?.();
+  // The client's connection is not the call's: it runs on when the client leaves.
+  const detached: ChatRunOptions = { ...opts, signal: job.signal, dropClient: undefined };
+  try {
+    const s = await streamChatCompletion(ctx, chat, detached).catch((error: unknown) => ({ error }));
+    if ('error' in s) return await end({ error: s.error });
+    modelId = s.target.modelId;
+    try {
+      const { model, chunks } = await readAhead(s.chunks);
+      bridge.result.model = model || s.target.upstreamModel;
+      remember(structuredClone(bridge.result), modelId, true);
+      for await (const c of chunks) {
+        job.push(bridge.push(c));
+        if (job.cancelled) break;
+      }
+      await end('finish');
+    } catch (error) {
+      await end({ error });
+    }
+  } finally {
+    clearInterval(watch);
+  }
+}
+

@@ -29,7 +29,10 @@ export function chatToResponse(completion: ChatCompletion, skeleton: ResponseObj
     });
   }
   const toolCalls = singleCall(skeleton, msg.tool_calls ?? []);
-  if (msg.content || msg.refusal || toolCalls.length === 0) {
+  // A completion with nothing else still answers with one (empty) message, as the stream bridge
+  // does; reasoning alone (cut by the token limit while thinking) is answered as it streams, and
+  // as OpenAI answers it: the reasoning item without an empty message after it.
+  if (msg.content || msg.refusal || (toolCalls.length === 0 && output.length === 0)) {
     const content: MessageItem['content'] = [];
     if (msg.content || !msg.refusal) content.push({ type: 'output_text', text: msg.content ?? '', annotations: [], logprobs: [] });
     if (msg.refusal) content.push({ type: 'refusal', refusal: msg.refusal });

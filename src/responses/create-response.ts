@@ -11,6 +11,8 @@ import { passthroughResponse } from './passthrough-response';
 import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
 import type { ResponseStore } from './response-store';
 import type { ResponsesRequest } from './responses-types';
+import type { RouteTarget } from '../routing/types';
+import type { EarlierTries } from '../proxy/walk-targets';
 
 export interface CreateResponseOptions {
   clientId: number | null;
@@ -71,5 +73,23 @@ export async function createResponse(ctx: AppContext, body: unknown, opts: Creat
     logRejectedChat(ctx, err, body, { clientId: opts.clientId, clock: opts.clock, endpoint: 'responses', requestId });
     throw err;
   }
-  return bridged ? bridgedResponse(run, bridged) : passthroughResponse(run);
+  return bridged ? bridgedResponse(run, bridged) : passthroughResponse(run, (rest, earlier) => bridgedFallback(run, rest, earlier));
+}
+
+/**
+ * A group's targets after its OpenAI ones, tried through the bridge once those failed (as chat
+ * falls back), when the request can be bridged; null when it cannot (a built-in tool, an OpenAI
+ * response it continues, `background`...): the OpenAI failure stands.
+ */
+function bridgedFallback(run: ResponsesRun, rest: RouteTarget[], earlier: EarlierTries): Promise<ResponsesAnswer> | null {
+  const { decision } = run;
+  const paths = decision.targetPaths?.slice(decision.targets.length - rest.length);
+  const restRun: ResponsesRun = { ...run, decision: { ...decision, targets: rest, path: paths?.[0] ?? decision.path, ...(paths ? { targetPaths: paths } : {}) } };
+  let bridged: BridgedRun;
+  try {
+    bridged = bridgeRequest(restRun);
+  } catch {
+    return null;
+  }
+  return bridgedResponse(restRun, bridged, earlier);
 }

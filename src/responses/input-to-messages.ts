@@ -22,9 +22,12 @@ import { decodeThinking } from './thinking-content';
  * tool messages carry only text; they are marked (TOOL_RESULT_MEDIA) so a text-only upstream
  * reads a placeholder rather than refusing.
  */
-export function inputToMessages(input: string | ResponsesInputItem[] | undefined): ChatCompletionMessageParam[] {
+export function inputToMessages(input: string | ResponsesInputItem[] | undefined, sources?: MessageSource[]): ChatCompletionMessageParam[] {
   if (input === undefined || input === null) return [];
-  if (typeof input === 'string') return [{ role: 'user', content: input }];
+  if (typeof input === 'string') {
+    sources?.push({ item: 0, sameParts: false });
+    return [{ role: 'user', content: input }];
+  }
   if (!Array.isArray(input)) throw badRequest("'input' must be a string or an array of input items.", 'input');
   const out: ChatCompletionMessageParam[] = [];
   let reasoning: string | null = null;
@@ -33,9 +36,14 @@ export function inputToMessages(input: string | ResponsesInputItem[] | undefined
   let thinking: unknown[] | null = null;
   // Images and files of the tool outputs just read, sent once the run of tool messages ends.
   let media: ChatCompletionContentPart[] = [];
+  let mediaFrom = 0;
   const flushMedia = () => {
-    if (media.length) out.push({ role: 'user', content: media });
+    if (media.length) push({ role: 'user', content: media }, mediaFrom, false);
     media = [];
+  };
+  const push = (m: ChatCompletionMessageParam, item: number, sameParts: boolean) => {
+    out.push(m);
+    sources?.push({ item, sameParts });
   };
   input.forEach((item, i) => {
     const type = item?.type ?? (item?.role ? 'message' : undefined);
@@ -52,11 +60,11 @@ export function inputToMessages(input: string | ResponsesInputItem[] | undefined
         if (m.role === 'assistant' && thinking) (m as any).thinking_blocks = thinking;
         reasoning = null;
         thinking = null;
-        out.push(m);
+        push(m, i, m.role !== 'assistant');
         break;
       }
       case 'function_call':
-        appendToolCall(out, item, i, reasoning, thinking);
+        if (appendToolCall(out, item, i, reasoning, thinking)) sources?.push({ item: i, sameParts: false });
         reasoning = null;
         thinking = null;
         break;
@@ -64,7 +72,8 @@ export function inputToMessages(input: string | ResponsesInputItem[] | undefined
         reasoning = null;
         thinking = null;
         const result = toolOutput(item.output, i);
-        out.push({ role: 'tool', tool_call_id: str(item.call_id, `input[${i}].call_id`), content: result.text });
+        push({ role: 'tool', tool_call_id: str(item.call_id, `input[${i}].call_id`), content: result.text }, i, false);
+        if (!media.length) mediaFrom = i;
         media.push(...result.media.map(markToolResultMedia));
         break;
       }
@@ -83,6 +92,16 @@ export function inputToMessages(input: string | ResponsesInputItem[] | undefined
   flushMedia();
   for (const m of out) if (m.role === 'assistant' && !m.tool_calls?.length) delete (m as any).reasoning_content, delete (m as any).thinking_blocks;
   return out;
+}
+
+/**
+ * Where a chat message came from: the input item (`input[item]`), and whether its content parts
+ * are that item's, one for one (a user or system message's), so an error about part j is about
+ * the item's part j.
+ */
+export interface MessageSource {
+  item: number;
+  sameParts: boolean;
 }
 
 /**
@@ -118,7 +137,7 @@ function contentParts(content: unknown, path: string): ChatCompletionContentPart
     switch (part?.type) {
       case 'input_text':
       case 'output_text':
-        return { type: 'text', text: String(part.text ?? '') };
+        return { type: 'text', text: partText(part, param) };
       case 'input_image': {
         if (typeof part.image_url !== 'string' || !part.image_url) {
           throw badRequest('input_image needs an image_url (an https URL or a data: URI); file_id is not supported for this model.', param, 'unsupported_input_image');
@@ -149,10 +168,25 @@ function textOnly(parts: ChatCompletionContentPart[], i: number): string {
 function assistantText(content: unknown, i: number): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) throw badRequest(`'input[${i}].content' must be a string or an array.`, `input[${i}].content`);
-  return content.map((p: any) => (p?.type === 'refusal' ? String(p.refusal ?? '') : String(p?.text ?? ''))).join('');
+  return content
+    .map((p: any, j) => {
+      if (p?.type === 'refusal') return String(p.refusal ?? '');
+      return p?.type === 'output_text' || p?.type === 'input_text' ? partText(p, `input[${i}].content[${j}]`) : String(p?.text ?? '');
+    })
+    .join('');
 }
 
-function appendToolCall(out: ChatCompletionMessageParam[], item: ResponsesInputItem, i: number, reasoning: string | null, thinking: unknown[] | null = null): void {
+/**
+ * A text part's text, which OpenAI requires as a string: a number or object would reach the
+ * upstream as "5" or "[object Object]", a missing one as nothing, instead of OpenAI's 400.
+ */
+function partText(part: any, param: string): string {
+  if (typeof part?.text !== 'string') throw badRequest(`'${param}.text' must be a string.`, `${param}.text`);
+  return part.text;
+}
+
+/** Adds the call to the assistant turn before it, or as a new one (then answers true). */
+function appendToolCall(out: ChatCompletionMessageParam[], item: ResponsesInputItem, i: number, reasoning: string | null, thinking: unknown[] | null = null): boolean {
   const call = {
     id: str(item.call_id, `input[${i}].call_id`),
     type: 'function' as const,
@@ -162,12 +196,13 @@ function appendToolCall(out: ChatCompletionMessageParam[], item: ResponsesInputI
   if (last?.role === 'assistant') {
     const a = last as ChatCompletionAssistantMessageParam;
     a.tool_calls = [...(a.tool_calls ?? []), call];
-    return;
+    return false;
   }
   const m: ChatCompletionAssistantMessageParam = { role: 'assistant', content: null, tool_calls: [call] };
   if (reasoning) (m as any).reasoning_content = reasoning;
   if (thinking) (m as any).thinking_blocks = thinking;
   out.push(m);
+  return true;
 }
 
 /** A function_call's arguments: a JSON string as OpenAI takes it (left out: none); anything else was sent on as '{}'. */

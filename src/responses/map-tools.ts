@@ -19,6 +19,14 @@ export function mapTools(tools: ResponsesTool[] | undefined, provider: string): 
       );
     }
     if (typeof tool.name !== 'string' || !tool.name) throw badRequest(`'tools[${i}].name' is required.`, `tools[${i}].name`);
+    // OpenAI's types, checked here so the 400 names the client's field (`tools[i].parameters`), not
+    // the chat form's, or is not left to each upstream to refuse in its words (or ignore).
+    if (tool.description != null && typeof tool.description !== 'string') {
+      throw badRequest(`'tools[${i}].description' must be a string.`, `tools[${i}].description`);
+    }
+    if (tool.parameters != null && !isJsonObject(tool.parameters)) {
+      throw badRequest(`'tools[${i}].parameters' must be a JSON Schema object.`, `tools[${i}].parameters`);
+    }
     const fn: ChatCompletionFunctionTool['function'] = { name: tool.name };
     if (tool.description) fn.description = tool.description;
     if (tool.parameters) fn.parameters = tool.parameters;
@@ -27,6 +35,9 @@ export function mapTools(tools: ResponsesTool[] | undefined, provider: string): 
     return { type: 'function', function: fn } as ChatCompletionFunctionTool;
   });
 }
+
+/** A JSON object (a schema): not null, not an array. */
+export const isJsonObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Responses `tool_choice` -> chat `tool_choice`, and the subset of tools `allowed_tools` keeps. */
 export function mapToolChoice(

@@ -7,7 +7,7 @@ import { RequestClock } from '../proxy/request-clock';
 import type { RouteTarget } from '../routing/types';
 import type { MessageLike } from '../usage/estimate-usage';
 import type { Usage } from '../usage/types';
-import { settleAnswer, walkTargets } from '../proxy/walk-targets';
+import { settleAnswer, walkTargets, type EarlierTries } from '../proxy/walk-targets';
 import { clampOutputTokens, outputLimitOf } from '../proxy/output-limit';
 import { buildOpenAIResponseCall, buildOpenAIResponsesCall, outputIdsOf, relayResponsesStream } from './openai-passthrough';
 import { isTerminalStatus, type ResponseState } from './background-follower';
@@ -18,11 +18,13 @@ import type { ResponsesRequest } from './responses-types';
 /**
  * OpenAI models: the Responses request goes to OpenAI's own /responses unchanged (built-in
  * tools, previous_response_id and store included) and the answer comes back byte for byte.
- * Fallback walks the leading OpenAI targets of the decision only.
+ * Fallback walks the leading OpenAI targets of the decision; once they all failed, `fallback`
+ * answers with the rest (the bridge, create-response.ts).
  */
-export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesAnswer> {
+export async function passthroughResponse(run: ResponsesRun, fallback?: PassthroughFallback): Promise<ResponsesAnswer> {
   const { ctx, req, decision, clock } = run;
-  const targets = decision.targets.slice(0, Math.max(1, decision.targets.findIndex((t) => t.provider !== 'openai')));
+  const openaiTargets = decision.targets.findIndex((t) => t.provider !== 'openai');
+  const targets = openaiTargets < 0 ? decision.targets : decision.targets.slice(0, Math.max(1, openaiTargets));
   const stream = req.stream === true;
   const meta: RequestMeta = { endpoint: 'responses', requestId: run.requestId, clientId: run.clientId, modelRequested: req.model, stream, clock };
   // The settings (and key) of the try that answered: a background response is read back with them.
@@ -31,7 +33,14 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
     settings = s;
     return openUpstream(ctx, t, buildOpenAIResponsesCall(clampOutputTokens(req, outputLimitOf(t)), t.upstreamModel, s), { signal: run.signal, dropClient: run.dropClient, clock, apiKey: s.apiKey });
   }, { signal: run.signal, settledOnReturn: () => false, firstKey: previousResponseKey(run) });
-  if (!walk.ok) throw recordFailure(ctx, meta, { decision, walk }, walk.error);
+  if (!walk.ok) {
+    // Every OpenAI target failed in a way that lets a group go on: its other targets are tried
+    // through the bridge, which writes the one row with these tries too.
+    const rest = decision.targets.slice(targets.length);
+    const answer = walk.more && rest.length > 0 ? fallback?.(rest, walk) : null;
+    if (answer) return answer;
+    throw recordFailure(ctx, meta, { decision, walk }, walk.error);
+  }
   const { value: up, target } = walk;
   // The pool key that answered (the walk's last try): OpenAI holds the response for its project only.
   const providerKeyId = walk.attempts.at(-1)?.keyId ?? null;
@@ -110,6 +119,12 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
   } else settle({ usage }, null, overheadMs);
   return { kind: 'json', body: text, headers: gatewayHeaders({ overheadMs, target, decision, requestId: run.requestId }) };
 }
+
+/**
+ * The answer of a group's targets after its leading OpenAI ones (`rest`), once those all failed
+ * (`earlier`: their tries); null when the request cannot go to them (the bridge refuses it).
+ */
+export type PassthroughFallback = (rest: RouteTarget[], earlier: EarlierTries) => Promise<ResponsesAnswer> | null;
 
 /**
  * The pool key that made the OpenAI response a follow-up continues (`previous_response_id`), to be

@@ -1,19 +1,59 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { badRequest } from '../errors/api-error';
 import type { ChatRequest } from '../providers/types';
-import { inputToMessages } from './input-to-messages';
-import { mapToolChoice, mapTools } from './map-tools';
+import { inputToMessages, type MessageSource } from './input-to-messages';
+import { isJsonObject, mapToolChoice, mapTools } from './map-tools';
 import type { ResponsesRequest } from './responses-types';
 
 export interface BridgedRequest {
   chat: ChatRequest;
   /** The conversation without `instructions` (OpenAI does not carry instructions into a follow-up). */
   conversation: ChatCompletionMessageParam[];
+  /**
+   * A `param` of the chat request (`messages[2].content[1].type`, `response_format`) as the field
+   * of the client's Responses request it came from (`input[1].content[1]`, `text.format`), for
+   * the 400s the chat side raises before any call.
+   */
+  paramOf: (chatParam: string, sent: readonly ChatCompletionMessageParam[]) => string;
+}
+
+/** Chat request fields and the Responses fields they are made from. */
+const CLIENT_FIELDS: [RegExp, string][] = [
+  [/^response_format\b.*/, 'text.format'],
+  [/^max_(completion_)?tokens$/, 'max_output_tokens'],
+  [/^reasoning_effort$/, 'reasoning.effort'],
+];
+
+/**
+ * `paramOf` for a chat request whose `messages` came from `sources` (MessageSource, one per message
+ * of the conversation), after `lead` messages of their own (the instructions) and `history` ones
+ * (the conversation `previous_response_id` continues). The messages `sent` may be fewer
+ * (`truncation: "auto"` dropped the oldest): each is found among `messages` by identity.
+ */
+function chatParamTranslator(
+  messages: readonly ChatCompletionMessageParam[], lead: number, history: number, sources: MessageSource[], toolIndex: number[],
+): BridgedRequest['paramOf'] {
+  return (chatParam, sent) => {
+    // A function tool's field (its `function` wrapper is the chat form's); `allowed_tools` may have left some out.
+    const t = /^tools\[(\d+)\](?:\.function(?:\.(\w+))?)?/.exec(chatParam);
+    if (t) return `tools[${toolIndex[Number(t[1])] ?? t[1]}]` + (t[2] ? `.${t[2]}` : '');
+    const m = /^messages\[(\d+)\](?:\.content\[(\d+)\])?/.exec(chatParam);
+    if (!m) {
+      const field = CLIENT_FIELDS.find(([re]) => re.test(chatParam));
+      return field ? chatParam.replace(field[0], field[1]) : chatParam;
+    }
+    const k = messages.indexOf(sent[Number(m[1])]!);
+    if (k < 0) return 'input';
+    if (k < lead) return 'instructions';
+    if (k < lead + history) return 'previous_response_id';
+    const source = sources[k - lead - history];
+    if (!source) return 'input';
+    return `input[${source.item}]` + (source.sameParts && m[2] !== undefined ? `.content[${m[2]}]` : '');
+  };
 }
 
 /** Request fields the bridge cannot honour on a chat upstream. */
 const REFUSED_FIELDS: Record<string, string> = {
-  background: 'background mode',
   conversation: 'conversations',
   prompt: 'prompt templates',
 };
@@ -51,7 +91,12 @@ export function responsesToChat(
     }
   }
   checkInclude(req.include);
-  const conversation = [...(opts.history ?? []), ...inputToMessages(req.input)];
+  // A background response is read back (retrieve): it has to be stored, as OpenAI requires.
+  if (req.background === true && req.store === false) {
+    throw badRequest("A background response is stored to be read back: 'store' cannot be false with 'background' true.", 'store');
+  }
+  const sources: MessageSource[] = [];
+  const conversation = [...(opts.history ?? []), ...inputToMessages(req.input, sources)];
   const messages: ChatCompletionMessageParam[] = [...conversation];
   if (req.instructions !== undefined && req.instructions !== null) {
     if (typeof req.instructions !== 'string') throw badRequest("'instructions' must be a string.", 'instructions');
@@ -63,7 +108,11 @@ export function responsesToChat(
   let tools = mapTools(req.tools, opts.provider);
   const { toolChoice, allowed } = mapToolChoice(req.tool_choice, opts.provider);
   checkToolChoice(toolChoice, allowed, tools ?? []);
-  if (tools && allowed) tools = tools.filter((t) => allowed.has(t.function.name));
+  let toolIndex = tools?.map((_, i) => i) ?? [];
+  if (tools && allowed) {
+    toolIndex = toolIndex.filter((i) => allowed.has(tools![i]!.function.name));
+    tools = toolIndex.map((i) => tools![i]!);
+  }
   if (tools?.length) {
     chat.tools = tools;
     if (toolChoice) chat.tool_choice = toolChoice;
@@ -82,7 +131,8 @@ export function responsesToChat(
     chat.stream = true;
     chat.stream_options = { include_usage: true };
   }
-  return { chat, conversation };
+  const lead = messages.length - conversation.length;
+  return { chat, conversation, paramOf: chatParamTranslator(messages, lead, opts.history?.length ?? 0, sources, toolIndex) };
 }
 
 /**
@@ -105,8 +155,8 @@ function mapTextFormat(format: Record<string, unknown> | undefined): ChatRequest
   if (!format || format.type === 'text') return undefined;
   if (format.type === 'json_object') return { type: 'json_object' };
   if (format.type === 'json_schema') {
-    if (typeof format.name !== 'string' || typeof format.schema !== 'object') {
-      throw badRequest("text.format json_schema needs 'name' and 'schema'.", 'text.format');
+    if (typeof format.name !== 'string' || !isJsonObject(format.schema)) {
+      throw badRequest("text.format json_schema needs 'name' (a string) and 'schema' (a JSON Schema object).", 'text.format');
     }
     const js: Record<string, unknown> = { name: format.name, schema: format.schema };
     if (typeof format.description === 'string') js.description = format.description;

@@ -96,7 +96,7 @@ export interface ResponseUsage {
   total_tokens: number;
 }
 
-export type ResponseStatus = 'completed' | 'failed' | 'in_progress' | 'incomplete' | 'cancelled';
+export type ResponseStatus = 'completed' | 'failed' | 'in_progress' | 'incomplete' | 'cancelled' | 'queued';
 
 /** OpenAI's `response` object. */
 export interface ResponseObject {

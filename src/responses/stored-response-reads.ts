@@ -7,6 +7,7 @@ import type { RouteTarget } from '../routing/types';
 import type { InputItemResource } from './input-items';
 import { buildOpenAIResponseCall, relayResponsesStream } from './openai-passthrough';
 import type { ResponseStore, StoredConversation } from './response-store';
+import { followJob } from './bridged-background';
 
 /** What a read answers: a JSON body (or an SSE stream, forwarded as OpenAI sent it) and its status. */
 export interface ReadAnswer {
@@ -63,10 +64,24 @@ export async function retrieveResponse(ctx: AppContext, store: ResponseStore, id
   if (entry.forwarded) return forward(ctx, entry, 'GET', `/responses/${encodeURIComponent(id)}`, o);
   // Rows stored before responses were kept whole can continue a conversation but not be shown.
   if (entry.response === undefined || entry.response === null) throw missing(id);
-  // OpenAI streams back only a `background` response's events; a bridged one never is (the
-  // bridge refuses `background`), and JSON under `stream=true` reads as an empty event stream to the SDKs.
-  if (new URLSearchParams(o.search).get('stream') === 'true') {
-    throw badRequest('This response cannot be streamed: only responses created with background=true can be; retrieve it without stream.', 'stream');
+  // OpenAI streams back only a `background` response's events (JSON under `stream=true` reads as
+  // an empty event stream to the SDKs): a bridged one's from this instance, while it holds them.
+  const query = new URLSearchParams(o.search);
+  if (query.get('stream') === 'true') {
+    if ((entry.response as { background?: unknown }).background !== true) {
+      throw badRequest('This response cannot be streamed: only responses created with background=true can be; retrieve it without stream.', 'stream');
+    }
+    const job = ctx.backgroundJobs.get(id);
+    if (!job) {
+      throw badRequest(
+        "This background response's events are no longer held (they are kept on the gateway instance that ran it, for 10 minutes after it ended); retrieve it without stream.",
+        'stream',
+      );
+    }
+    const after = query.get('starting_after');
+    const n = after === null || after === '' ? -1 : Number(after);
+    if (!Number.isInteger(n) || n < -1) throw badRequest("'starting_after' must be an event's sequence_number (an integer, 0 or more).", 'starting_after');
+    return { status: 200, body: followJob(job, n), contentType: 'text/event-stream; charset=utf-8' };
   }
   return json(entry.response);
 }
@@ -91,13 +106,26 @@ export async function deleteResponse(ctx: AppContext, store: ResponseStore, id: 
 
 /**
  * POST /v1/responses/{id}/cancel: OpenAI's own (a `background` response) is cancelled at OpenAI.
- * A bridged response never runs in the background (the bridge refuses `background`): it is
- * finished when its id is known, and OpenAI answers such a cancel with this 400.
+ * A bridged background response running on this instance is ended here (its upstream call stops,
+ * it is stored `cancelled` with what it made so far); one running on another instance is stored
+ * `cancelled`, which its instance reads within seconds and ends it. One that already ended is
+ * answered as it is. A synchronous response is finished when its id is known: OpenAI's 400.
  */
 export async function cancelResponse(ctx: AppContext, store: ResponseStore, id: string, o: ReadOptions): Promise<ReadAnswer> {
   const entry = await owned(store, id, o.clientId);
   if (entry.forwarded) return forward(ctx, entry, 'POST', `/responses/${encodeURIComponent(id)}/cancel`, { ...o, search: '' });
-  throw badRequest('Cannot cancel a synchronous response.');
+  const response = entry.response as { background?: unknown; status?: unknown } | null | undefined;
+  if (response?.background !== true) throw badRequest('Cannot cancel a synchronous response.');
+  if (response.status !== 'queued' && response.status !== 'in_progress') return json(response);
+  const job = ctx.backgroundJobs.get(id);
+  if (job && !job.ended) {
+    job.cancel();
+    await job.done;
+    return json(store.find(id, o.clientId)?.response ?? { ...response, status: 'cancelled' });
+  }
+  const cancelled = { ...response, status: 'cancelled' };
+  store.replace(id, { ...entry, response: cancelled });
+  return json(cancelled);
 }
 
 export interface ListParams {

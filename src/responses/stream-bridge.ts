@@ -15,7 +15,8 @@ import type {
 import { encodeThinking } from './thinking-content';
 
 interface OpenText {
-  kind: 'message' | 'reasoning';
+  /** `refusal`: a message item whose part is a refusal (an OpenAI model's `delta.refusal`). */
+  kind: 'message' | 'refusal' | 'reasoning';
   outputIndex: number;
   item: MessageItem | ReasoningItem;
   text: string;
@@ -92,14 +93,18 @@ export class ResponsesStreamBridge {
     const choice = chunk.choices?.[0];
     if (!choice) return events;
     const delta = (choice.delta ?? {}) as ChatCompletionChunk.Choice.Delta & { reasoning_content?: string | null };
-    // In the order the chat adapters tally delivered text (content, reasoning, tool calls), so an
+    const refusal = typeof delta.refusal === 'string' ? delta.refusal : '';
+    // In the order the chat adapters tally delivered text (content, reasoning, refusal, tool calls), so an
     // estimate counts what the row's does.
     if (delta.content) this.delivered += delta.content;
     if (delta.reasoning_content) this.delivered += delta.reasoning_content;
+    this.delivered += refusal;
     if (delta.reasoning_content) this.appendText('reasoning', delta.reasoning_content, events);
     const blocks = (delta as { thinking_blocks?: unknown }).thinking_blocks;
     if (Array.isArray(blocks) && blocks.length) this.addThinking(blocks, events);
     if (delta.content) this.appendText('message', delta.content, events);
+    // An OpenAI model's refusal (structured outputs): a message whose part is the refusal, as the non-stream answer holds it.
+    if (refusal) this.appendText('refusal', refusal, events);
     for (const tc of Array.isArray(delta.tool_calls) ? delta.tool_calls : []) this.tool(tc, events);
     if (choice.finish_reason) this.finishReason = choice.finish_reason;
     return events;
@@ -195,7 +200,7 @@ export class ResponsesStreamBridge {
       this.closeText(events, 'completed');
       this.closeTools(events, undefined, true);
       const item: MessageItem | ReasoningItem =
-        kind === 'message'
+        kind !== 'reasoning'
           ? { type: 'message', id: outputItemId('msg', this.response.id, this.output.length), status: 'in_progress', role: 'assistant', content: [] }
           : { type: 'reasoning', id: outputItemId('rs', this.response.id, this.output.length), summary: [], content: [], status: 'in_progress' };
       const outputIndex = this.output.push(item) - 1;
@@ -215,6 +220,7 @@ export class ResponsesStreamBridge {
     open.text += text;
     const base = { item_id: open.item.id, output_index: open.outputIndex, content_index: 0, delta: text };
     if (kind === 'message') return void events.push(this.ev('response.output_text.delta', { ...base, logprobs: [] }));
+    if (kind === 'refusal') return void events.push(this.ev('response.refusal.delta', base));
     events.push(this.ev('response.reasoning_text.delta', base));
     if (!this.summaries) return;
     const ids = { item_id: open.item.id, output_index: open.outputIndex, summary_index: 0 };
@@ -234,6 +240,7 @@ export class ResponsesStreamBridge {
   }
 
   private part(kind: OpenText['kind'], text: string) {
+    if (kind === 'refusal') return { type: 'refusal' as const, refusal: text };
     return kind === 'message'
       ? { type: 'output_text' as const, text, annotations: [], logprobs: [] }
       : { type: 'reasoning_text' as const, text };
@@ -246,6 +253,8 @@ export class ResponsesStreamBridge {
     const ids = { item_id: open.item.id, output_index: open.outputIndex, content_index: 0 };
     if (open.kind === 'message') {
       events.push(this.ev('response.output_text.done', { ...ids, text: open.text, logprobs: [] }));
+    } else if (open.kind === 'refusal') {
+      events.push(this.ev('response.refusal.done', { ...ids, refusal: open.text }));
     } else {
       events.push(this.ev('response.reasoning_text.done', { ...ids, text: open.text }));
     }

@@ -91,4 +91,19 @@ describe('bridged stream: finalResponse = retrieve = the non-stream answer', () 
       ]);
     }
   });
+  test('max_output_tokens reached while reasoning: the reasoning item alone, incomplete, in the stream, the JSON answer and retrieve', async () => {
+    // DeepSeek's reasoner cut by the token limit before any text: its reasoning chunks, then the length finish.
+    const thinking = readChunks('responses', 'deepseek-reasoner-text.chunks.txt').filter((c) => c.includes('"reasoning_content":"') && !c.includes('"reasoning_content":""'));
+    const last = JSON.parse(thinking.at(-1)!);
+    const end = { ...last, choices: [{ index: 0, delta: { content: '' }, logprobs: null, finish_reason: 'length' }], usage: { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17, completion_tokens_details: { reasoning_tokens: 5 } } };
+    const json = fixtureJson('deepseek', 'chat.json');
+    json.model = 'deepseek-reasoner';
+    json.choices[0] = { index: 0, message: { role: 'assistant', content: '', reasoning_content: 'The user greets me.' }, logprobs: null, finish_reason: 'length' };
+    const { final, whole } = await streamAndJson('deepseek-reasoner', deepseek, [...thinking, JSON.stringify(end), '[DONE]'], json, { max_output_tokens: 5 });
+    for (const r of [final, whole, await sdk.client.responses.retrieve(final.id)]) {
+      expect(r.status).toBe('incomplete');
+      expect(r.incomplete_details).toEqual({ reason: 'max_output_tokens' });
+      expect(r.output.map((o: any) => [o.type, o.status, o.content?.map((c: any) => c.text).join('')])).toEqual([['reasoning', 'incomplete', 'The user greets me.']]);
+    }
+  });
 });

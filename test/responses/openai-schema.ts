@@ -118,6 +118,8 @@ export const EVENT_SCHEMAS: Record<string, string> = {
   'response.content_part.done': 'ResponseContentPartDoneEvent',
   'response.output_text.delta': 'ResponseTextDeltaEvent',
   'response.output_text.done': 'ResponseTextDoneEvent',
+  'response.refusal.delta': 'ResponseRefusalDeltaEvent',
+  'response.refusal.done': 'ResponseRefusalDoneEvent',
   'response.function_call_arguments.delta': 'ResponseFunctionCallArgumentsDeltaEvent',
   'response.function_call_arguments.done': 'ResponseFunctionCallArgumentsDoneEvent',
   'response.reasoning_text.delta': 'ResponseReasoningTextDeltaEvent',

@@ -306,8 +306,47 @@ describe('responsesToChat', () => {
   test('inputs and options the bridge cannot honour are 400s', () => {
     expect(refused({ model: 'x', input: [{ type: 'web_search_call', id: 'ws_1' }] }).param).toBe('input[0]');
     expect(refused({ model: 'x', input: [{ role: 'user', content: [{ type: 'input_image', file_id: 'file-1' }] }] }).param).toBe('input[0].content[0]');
-    expect(refused({ model: 'x', input: 'hi', background: true }).param).toBe('background');
+    expect(refused({ model: 'x', input: 'hi', background: true, store: false }).param).toBe('store');
     expect(refused({ model: 'x', input: 'hi', tool_choice: { type: 'web_search_preview' } }).param).toBe('tool_choice');
     expect(refused({ model: 'x' }).param).toBe('input');
+  });
+
+  test("paramOf: a chat request's field as the client's Responses field it came from", () => {
+    const history = [{ role: 'user' as const, content: 'before' }, { role: 'assistant' as const, content: 'ok' }];
+    const req = {
+      model: 'x', instructions: 'Be brief.',
+      input: [
+        { role: 'user', content: [{ type: 'input_text', text: 'a' }, { type: 'input_image', image_url: 'data:image/png;base64,AA==' }] },
+        { type: 'function_call', call_id: 'c1', name: 'f', arguments: '{}' },
+        { type: 'function_call', call_id: 'c2', name: 'g', arguments: '{}' },
+        { type: 'function_call_output', call_id: 'c1', output: [{ type: 'input_image', image_url: 'data:image/png;base64,AA==' }] },
+        { type: 'function_call_output', call_id: 'c2', output: 'x' },
+      ],
+      tools: [{ type: 'function', name: 'f' }, { type: 'function', name: 'g' }],
+      tool_choice: { type: 'allowed_tools', mode: 'auto', tools: [{ type: 'function', name: 'g' }] },
+    } as ResponsesRequest;
+    const { chat, paramOf } = responsesToChat(req, { ...opts, history });
+    const sent = chat.messages as any[];
+    // system, 2 history, user (input[0]), assistant with both calls (input[1]), 2 tool messages (input[3], input[4]), the tool's image (input[3]).
+    expect(sent.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user', 'assistant', 'tool', 'tool', 'user']);
+    const of = (p: string) => paramOf(p, sent);
+    expect(['messages[0].content', 'messages[2]', 'messages[3].content[1].type', 'messages[4].tool_calls[1]', 'messages[6]', 'messages[7].content[0]', 'messages[9]'].map(of))
+      .toEqual(['instructions', 'previous_response_id', 'input[0].content[1]', 'input[1]', 'input[4]', 'input[3]', 'input']);
+    expect(['response_format.json_schema.schema', 'max_tokens', 'reasoning_effort', 'tools[0].function.parameters', 'tools[0]', 'temperature'].map(of))
+      .toEqual(['text.format', 'max_output_tokens', 'reasoning.effort', 'tools[1].parameters', 'tools[1]', 'temperature']);
+    // Fewer messages sent (truncation dropped the oldest): each is still found.
+    expect(paramOf('messages[1].content[1]', [sent[0], ...sent.slice(3)])).toBe('input[0].content[1]');
+  });
+
+  test("a function tool's parameters that are no schema object, a description that is no string, a text.format schema that is none: 400s naming the client's field", () => {
+    const tool = (t: object) => ({ model: 'x', input: 'hi', tools: [{ type: 'function', name: 'ok' }, { type: 'function', name: 'f', ...t }] }) as ResponsesRequest;
+    for (const parameters of ['x', 5, [1], true]) expect(refused(tool({ parameters })).param).toBe('tools[1].parameters');
+    expect(refused(tool({ description: 5 })).param).toBe('tools[1].description');
+    for (const schema of [null, 'x', [{ type: 'object' }]]) {
+      expect(refused({ model: 'x', input: 'hi', text: { format: { type: 'json_schema', name: 'n', schema } } } as any).param).toBe('text.format');
+    }
+    // What OpenAI takes goes through: no parameters at all, null ones, a schema object.
+    const ok = responsesToChat(tool({ parameters: { type: 'object', properties: {} }, description: null }), opts);
+    expect(ok.chat.tools!.map((t: any) => t.function.parameters)).toEqual([undefined, { type: 'object', properties: {} }]);
   });
 });

@@ -325,6 +325,72 @@ describe('POST /v1/responses, groups and errors', () => {
     expect(classifier).toMatchObject({ endpoint: 'classifier', parentRequestId: res.response.headers.get('x-request-id') });
   });
 
+  test("a group's OpenAI target failing: its next target answers (OpenAI's next model, or another provider through the bridge), one row with every try", async () => {
+    const raw = await fixture('openai-response.json');
+    // openai-auto: gpt-4o-mini, then gpt-4o (both OpenAI, passed through).
+    replies['openai /v1/responses'] = (s) => (s.body.model === 'gpt-4o-mini' ? jsonResponse({ error: { message: 'boom', type: 'server_error' } }, 500) : rawJsonResponse(raw));
+    const viaOpenAI = await client.responses.create({ model: 'openai-auto', input: 'Hi' }).withResponse();
+    expect(viaOpenAI.data.output_text).toBe('Hi! How can I help?');
+    expect(openai.requests.slice(-2).map((r) => r.body.model)).toEqual(['gpt-4o-mini', 'gpt-4o']);
+    const first = await gw.waitForRow(viaOpenAI.response);
+    expect(JSON.parse(first.attempts!).map((a: any) => [a.model, a.status])).toEqual([['gpt-4o-mini', 502], ['gpt-4o', 200]]);
+
+    // standard-pro: gpt-5.4-mini (OpenAI), then gemini-3-flash-preview, reached through the bridge, streamed too.
+    replies['openai /v1/responses'] = () => jsonResponse({ error: { message: 'boom', type: 'server_error' } }, 500);
+    replies['gemini /v1beta/models/gemini-3-flash-preview:generateContent'] = async () => rawJsonResponse(await fixture('gemini-text.json'));
+    replies['gemini /v1beta/models/gemini-3-flash-preview:streamGenerateContent?alt=sse'] = async () =>
+      sse((await lines('gemini-thinking-text.chunks.txt')).map((data) => ({ data })));
+    const whole = await client.responses.create({ model: 'standard-pro', input: 'Hi' }).withResponse();
+    expect(whole.response.headers.get('x-gophergate-route')).toBe('standard-pro>gemini-3-flash-preview');
+    expect(whole.data).toMatchObject({ status: 'completed', model: expect.stringContaining('gemini') });
+    const events: any[] = [];
+    const { data: stream, response } = await client.responses.create({ model: 'standard-pro', input: 'Hi', stream: true }).withResponse();
+    for await (const e of stream) events.push(e);
+    expectValidEvents(events);
+    expect(events.at(-1)).toMatchObject({ type: 'response.completed', response: { status: 'completed' } });
+    for (const ref of [whole.response, response]) {
+      const row = await gw.waitForRow(ref);
+      expect(row).toMatchObject({ endpoint: 'responses', provider: 'gemini', status: 200 });
+      expect(JSON.parse(row.attempts!).map((a: any) => [a.provider, a.status])).toEqual([['openai', 502], ['gemini', 200]]);
+    }
+    // The stored response continues on the bridge.
+    expect((await client.responses.retrieve(whole.data.id)).id).toBe(whole.data.id);
+
+    // A request the bridge cannot take (an `include` value it does not know): OpenAI's failure stands, nothing else is asked.
+    const geminiCalls = gemini.requests.length;
+    const err = await apiError(client.responses.create({ model: 'standard-pro', input: 'Hi', include: ['made.up'] as any }));
+    expect(err.status).toBe(502);
+    expect(gemini.requests.length).toBe(geminiCalls);
+    expect(JSON.parse((await gw.waitForRow(err)).attempts ?? '[{"provider":"openai"}]').map((a: any) => a.provider)).toEqual(['openai']);
+  });
+
+  test("an OpenAI model's refusal on the bridge (a follow-up to a bridged response): streamed as refusal events, a message with the refusal part, as the JSON answer has it", async () => {
+    replies['deepseek /chat/completions'] = async () => rawJsonResponse(await fixture('deepseek-reasoner-tools.completion.json'));
+    const first = await client.responses.create({ model: 'deepseek-chat', input: 'Hi' });
+    // OpenAI's chat stream of a refusal (structured outputs), as gpt-4o sends it.
+    const head = { id: 'chatcmpl-R1', object: 'chat.completion.chunk', created: 1745400500, model: 'gpt-4o-2024-08-06', service_tier: 'default', system_fingerprint: 'fp_07871e2ad8' };
+    const chunk = (delta: object, finish: string | null = null) => JSON.stringify({ ...head, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
+    const refusal = "I'm sorry, I can't assist with that request.";
+    replies['openai /v1/chat/completions'] = () =>
+      sse([
+        chunk({ role: 'assistant', content: null, refusal: '' }), chunk({ refusal: "I'm sorry, " }), chunk({ refusal: "I can't assist with that request." }), chunk({}, 'stop'),
+        JSON.stringify({ ...head, choices: [], usage: { prompt_tokens: 30, completion_tokens: 10, total_tokens: 40 } }), '[DONE]',
+      ].map((data) => ({ data })));
+    const events: any[] = [];
+    for await (const e of await client.responses.create({ model: 'gpt-4o', previous_response_id: first.id, input: 'Now something bad.', stream: true })) events.push(e);
+    expectValidEvents(events);
+    expect(events.filter((e) => e.type === 'response.refusal.delta').map((e) => e.delta).join('')).toBe(refusal);
+    expect(events.find((e) => e.type === 'response.refusal.done')).toMatchObject({ output_index: 0, content_index: 0, refusal });
+    const streamed = events.at(-1).response;
+    expect(streamed.output).toEqual([{ type: 'message', id: expect.any(String), status: 'completed', role: 'assistant', content: [{ type: 'refusal', refusal }] }]);
+    expect(streamed.usage).toMatchObject({ input_tokens: 30, output_tokens: 10 });
+    // The JSON answer to the same refusal holds the same output.
+    replies['openai /v1/chat/completions'] = () =>
+      jsonResponse({ ...head, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: null, refusal, annotations: [] }, logprobs: null, finish_reason: 'stop' }], usage: { prompt_tokens: 30, completion_tokens: 10, total_tokens: 40 } });
+    const whole = await client.responses.create({ model: 'gpt-4o', previous_response_id: first.id, input: 'Now something bad.' });
+    expect(whole.output.map(({ id: _, ...o }: any) => o)).toEqual(streamed.output.map(({ id: _, ...o }: any) => o));
+  });
+
   test('a bridged stream cut mid-way ends with response.failed', async () => {
     const chunks = await lines('deepseek-reasoner-text.chunks.txt');
     // The connection drops once the client has seen text: a drop that arrived with the chunks (a
@@ -407,6 +473,40 @@ describe('POST /v1/responses, groups and errors', () => {
       expect(err.status).toBe(status);
       expect(await gw.waitForRow(err)).toMatchObject({ endpoint: 'responses', status, modelRequested, clientId: gw.clientId, promptTokens: 0 });
     }
+  });
+
+  test('a text part without a string text is a 400 naming it, nothing sent (not "5" or "[object Object]" upstream)', async () => {
+    const sent = deepseek.requests.length;
+    const parts: [unknown, string][] = [
+      [{ role: 'user', content: [{ type: 'input_text', text: 5 }] }, 'input[0].content[0].text'],
+      [{ role: 'user', content: [{ type: 'input_text', text: 'ok' }, { type: 'input_text', text: { a: 1 } }] }, 'input[0].content[1].text'],
+      [{ role: 'user', content: [{ type: 'input_text' }] }, 'input[0].content[0].text'],
+      [{ role: 'assistant', content: [{ type: 'output_text', text: null }] }, 'input[0].content[0].text'],
+      [{ type: 'function_call_output', call_id: 'c', output: [{ type: 'input_text', text: 7 }] }, 'input[0].output[0].text'],
+    ];
+    for (const [item, param] of parts) {
+      const err = await apiError(client.responses.create({ model: 'deepseek-chat', input: [item] } as any));
+      expect([err.status, err.param]).toEqual([400, param]);
+    }
+    expect(deepseek.requests.length).toBe(sent);
+  });
+
+  test("a part or field the provider cannot take is refused naming the client's field (input[i].content[j], text.format), not the chat form's", async () => {
+    const png = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+    const sent = deepseek.requests.length;
+    const input = [
+      { role: 'user' as const, content: 'Look.' },
+      { type: 'function_call' as const, call_id: 'c1', name: 'shot', arguments: '{}' },
+      { type: 'function_call_output' as const, call_id: 'c1', output: 'done' },
+      { role: 'user' as const, content: [{ type: 'input_text' as const, text: 'this:' }, { type: 'input_image' as const, image_url: png, detail: 'auto' as const }] },
+    ];
+    const image = await apiError(client.responses.create({ model: 'deepseek-chat', instructions: 'Be brief.', input }));
+    expect([image.status, image.code, image.param]).toEqual([400, 'unsupported_parameter', 'input[3].content[1]']);
+    const schema = await apiError(
+      client.responses.create({ model: 'deepseek-chat', input: 'Hi', text: { format: { type: 'json_schema', name: 'x', schema: { type: 'object', properties: {} } } } }),
+    );
+    expect([schema.status, schema.code, schema.param]).toEqual([400, 'unsupported_parameter', 'text.format']);
+    expect(deepseek.requests.length).toBe(sent);
   });
 
   test("a model that is not a string is named as such (not as missing)", async () => {

@@ -288,7 +288,7 @@ describe('AI SDK Responses model, DeepSeek target (bridged through chat)', () =>
     expect(APICallError.isInstance(err)).toBe(true);
     const e = err as APICallError;
     expect(e.statusCode).toBe(400);
-    expect(JSON.parse(e.responseBody!).error).toMatchObject({ code: 'unsupported_parameter', param: 'response_format', message: expect.stringContaining("provider 'deepseek'") });
+    expect(JSON.parse(e.responseBody!).error).toMatchObject({ code: 'unsupported_parameter', param: 'text.format', message: expect.stringContaining("provider 'deepseek'") });
     expect(sdkSent.at(-1).text.format).toMatchObject({ type: 'json_schema', name: 'recipe' });
     expect(deepseekUp.requests.length).toBe(before);
     expect(await gw.waitForRow(idOf(e.responseHeaders))).toMatchObject({ endpoint: 'responses', status: 400, modelRequested: 'deepseek-chat' });

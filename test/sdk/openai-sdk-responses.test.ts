@@ -79,7 +79,7 @@ describe('responses.parse with zodTextFormat', () => {
   test('DeepSeek (bridged): a JSON schema is refused with a 400 before any call (its JSON mode takes none)', async () => {
     const before = deepseekUp.requests.length;
     const err = await apiError(sdk.client.responses.parse({ model: 'deepseek-chat', input: 'Facts about Paris?', text: { format: cityFormat() } }));
-    expect([err.status, err.code, err.param]).toEqual([400, 'unsupported_parameter', 'response_format']);
+    expect([err.status, err.code, err.param]).toEqual([400, 'unsupported_parameter', 'text.format']);
     expect(deepseekUp.requests.length).toBe(before);
     expect(await gw.waitForRow(err)).toMatchObject({ endpoint: 'responses', status: 400, modelRequested: 'deepseek-chat', promptTokens: 0 });
   });
@@ -252,13 +252,26 @@ describe('stored bridged responses: retrieve, inputItems.list, delete', () => {
 });
 
 describe('background and cancel', () => {
-  test('bridged (DeepSeek, Claude): background is a clear 400 naming the field, logged, nothing sent upstream', async () => {
+  test('bridged (DeepSeek, Claude): background runs at the gateway, queued, then completed on retrieve, one row; with store false a 400 naming store, nothing sent upstream', async () => {
+    deepseekUp.handler = () => sseResponse(readChunks('deepseek', 'text.chunks.txt'));
+    anthropicUp.handler = () => anthropicSse('text.sse');
     for (const [model, up] of [['deepseek-chat', deepseekUp], ['claude-sonnet-4-5', anthropicUp]] as const) {
       const before = up.requests.length;
-      const err = await apiError(sdk.client.responses.create({ model, input: 'Hello', background: true }));
-      expect([model, err.status, err.code, err.param, err.type]).toEqual([model, 400, 'unsupported_parameter', 'background', 'invalid_request_error']);
+      const err = await apiError(sdk.client.responses.create({ model, input: 'Hello', background: true, store: false }));
+      expect([model, err.status, err.param, err.type]).toEqual([model, 400, 'store', 'invalid_request_error']);
       expect(up.requests.length).toBe(before);
       expect(await gw.waitForRow(err)).toMatchObject({ endpoint: 'responses', status: 400, modelRequested: model });
+
+      const { data: queued, request_id } = await sdk.client.responses.create({ model, input: 'Hello', background: true }).withResponse();
+      expect(queued).toMatchObject({ status: 'queued', background: true, output: [] });
+      let done = await sdk.client.responses.retrieve(queued.id);
+      for (let i = 0; i < 1_000 && (done.status === 'queued' || done.status === 'in_progress'); i++) {
+        await Bun.sleep(5);
+        done = await sdk.client.responses.retrieve(queued.id);
+      }
+      expect(done).toMatchObject({ id: queued.id, status: 'completed', background: true });
+      expect(done.output_text).not.toBe('');
+      expect(await gw.waitForRow(request_id!)).toMatchObject({ endpoint: 'responses', status: 200, modelRequested: model });
     }
   });
 

@@ -60,13 +60,14 @@ function openAIChunk(
   return { chunk, changed: true, usageChunk, usage };
 }
 
-/** Adds the text a chunk delivers (content, reasoning, tool calls) and its finish reason to the tally. */
+/** Adds the text a chunk delivers (content, reasoning, a refusal, tool calls) and its finish reason to the tally. */
 function tallyChunk(tally: StreamTally, chunk: any): void {
   for (const choice of chunk.choices) {
     const delta = choice?.delta;
     if (delta) {
       if (typeof delta.content === 'string') tallyText(tally, delta.content);
       if (typeof delta.reasoning_content === 'string') tallyText(tally, delta.reasoning_content);
+      if (typeof delta.refusal === 'string') tallyText(tally, delta.refusal);
       if (Array.isArray(delta.tool_calls)) {
         for (const call of delta.tool_calls) {
           const fn = call?.function;

@@ -1,0 +1,123 @@
+import { namedSseFrame } from '../proxy/chunk-event-stream';
+import type { ResponseEvent } from './responses-types';
+
+/** How long a finished job's events stay, for `retrieve(id, { stream: true, starting_after })`. */
+const KEEP_EVENTS_MS = 10 * 60_000;
+/** Finished jobs kept at most (the oldest are forgotten first). */
+const MAX_FINISHED = 1_000;
+
+/**
+ * One bridged `background: true` response the gateway runs itself (bridged-response.ts): the
+ * Responses events it produced so far, for every stream that follows it (the create call's own,
+ * and `retrieve` with `stream=true` from a `starting_after`), and the switch that cancels it.
+ */
+export class BackgroundJob {
+  readonly events: ResponseEvent[] = [];
+  ended = false;
+  private readonly abort = new AbortController();
+  private wakers: (() => void)[] = [];
+  private resolveEnd!: () => void;
+  /** Settles when the job has ended and saved its last state. */
+  readonly done = new Promise<void>((r) => (this.resolveEnd = r));
+
+  /** Fires when the job is cancelled: the upstream call ends. */
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  get cancelled(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  push(events: ResponseEvent[]): void {
+    if (!events.length) return;
+    this.events.push(...events);
+    this.wake();
+  }
+
+  cancel(): void {
+    this.abort.abort();
+    this.wake();
+  }
+
+  end(): void {
+    this.ended = true;
+    this.resolveEnd();
+    this.wake();
+  }
+
+  /** Resolves at the next push or end. */
+  changed(): Promise<void> {
+    return new Promise((r) => this.wakers.push(r));
+  }
+
+  private wake(): void {
+    for (const w of this.wakers.splice(0)) w();
+  }
+}
+
+/**
+ * The bridged background responses of this instance, by response id: running, and finished ones
+ * for KEEP_EVENTS_MS (their events can still be streamed back). Shutdown waits for the running
+ * ones a while, then cancels them (`drain`), so each writes its row.
+ */
+export class BackgroundJobs {
+  private readonly jobs = new Map<string, BackgroundJob>();
+
+  get running(): number {
+    let n = 0;
+    for (const job of this.jobs.values()) if (!job.ended) n++;
+    return n;
+  }
+
+  /** A new job (one started while shutdown drains is waited for too). */
+  start(id: string): BackgroundJob {
+    const job = new BackgroundJob();
+    this.jobs.set(id, job);
+    void job.done.then(() => this.forgetLater(id, job));
+    return job;
+  }
+
+  get(id: string): BackgroundJob | undefined {
+    return this.jobs.get(id);
+  }
+
+  /** Shutdown: the running jobs get `waitMs` to end, then are cancelled; resolves once all ended (or after twice `waitMs`). */
+  async drain(waitMs = 10_000): Promise<void> {
+    const running = [...this.jobs.values()].filter((j) => !j.ended);
+    const all = Promise.all(running.map((j) => j.done));
+    await Promise.race([all, Bun.sleep(waitMs)]);
+    for (const j of running) if (!j.ended) j.cancel();
+    await Promise.race([all, Bun.sleep(waitMs)]);
+  }
+
+  private forgetLater(id: string, job: BackgroundJob): void {
+    const timer = setTimeout(() => this.jobs.get(id) === job && this.jobs.delete(id), KEEP_EVENTS_MS);
+    (timer as any).unref?.();
+    const finished = [...this.jobs].filter(([, j]) => j.ended);
+    for (const [oldId] of finished.slice(0, Math.max(0, finished.length - MAX_FINISHED))) this.jobs.delete(oldId);
+  }
+}
+
+/**
+ * A job's events after sequence number `after` (-1: all) as an SSE body, live until the job
+ * ends. A client that leaves only stops following: the job runs on.
+ */
+export function followJob(job: BackgroundJob, after = -1): ReadableStream<Uint8Array> {
+  let next = job.events.findIndex((e) => e.sequence_number > after);
+  if (next < 0) next = job.events.length;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        while (next >= job.events.length && !job.ended) await job.changed();
+        if (next < job.events.length) {
+          for (const e of job.events.slice(next)) controller.enqueue(namedSseFrame(e));
+          next = job.events.length;
+          return;
+        }
+        controller.close();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}

@@ -1,0 +1,53 @@
+/**
+ * A bridged background response on several instances (PostgreSQL): any instance reads it from the
+ * store; a cancel through another instance than the one running it is stored, and the running
+ * instance ends the upstream call within seconds; only the running instance holds its events.
+ */
+import { afterAll, expect, test } from 'bun:test';
+import { readChunks, sseResponse, startFakeUpstream } from '../helpers/fake-upstream';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
+import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+
+const CHUNKS = readChunks('responses', 'deepseek-reasoner-text.chunks.txt');
+const deepseek = startFakeUpstream(() => sseResponse([...CHUNKS, '[DONE]'], { hangAfter: 3, onAbort: () => deepseek.noteAbort() }));
+let db: TestDatabase;
+let a: TestGateway;
+let b: TestGateway;
+afterAll(async () => {
+  await a?.close();
+  await b?.close();
+  await db?.drop();
+  deepseek.close();
+});
+
+test('cancelled through another instance: the running one ends the call; the response is cancelled on both, one row', async () => {
+  db = await createTestDatabase();
+  const env = (id: string) => providerEnv('deepseek', deepseek.url, { LLM_PROXY__DATABASE__URL: db.url, LLM_PROXY__INSTANCE_ID: id });
+  a = await startGateway({ env: env('bg-a') });
+  b = await startGateway({ env: env('bg-b') });
+  const onA = a.openai();
+  const onB = b.openai(a.clientKey);
+  const { data: queued, response } = await onA.responses.create({ model: 'deepseek-reasoner', input: 'Hello', background: true }).withResponse();
+  // Written a moment later: the other instance sees it in progress once the upstream answered.
+  let seen = '';
+  for (let i = 0; i < 500 && seen !== 'in_progress'; i++) {
+    seen = await onB.responses.retrieve(queued.id).then((r) => String(r.status), () => '');
+    if (seen !== 'in_progress') await Bun.sleep(10);
+  }
+  expect(seen).toBe('in_progress');
+  // Its events are held by the instance running it.
+  expect((await apiError(onB.responses.retrieve(queued.id, { stream: true }) as any)).param).toBe('stream');
+  const cancelled = await onB.responses.cancel(queued.id);
+  expect(cancelled).toMatchObject({ id: queued.id, status: 'cancelled' });
+  await deepseek.waitForAbort(1);
+  await a.ctx.responseStore.flush();
+  for (const client of [onA, onB]) {
+    let status = '';
+    for (let i = 0; i < 500 && status !== 'cancelled'; i++) {
+      status = (await client.responses.retrieve(queued.id)).status ?? '';
+      if (status !== 'cancelled') await Bun.sleep(10);
+    }
+    expect(status).toBe('cancelled');
+  }
+  expect(await a.waitForRow(response)).toMatchObject({ endpoint: 'responses', status: 499 });
+}, 60_000);

@@ -1,0 +1,182 @@
+/**
+ * `background: true` on a bridged (non-OpenAI) model, driven with the official SDK: answered at
+ * once `queued`, run by the gateway itself, polled with `retrieve`, its stream resumed with
+ * `retrieve(id, { stream: true, starting_after })`, stopped with `cancel`; one log row, written
+ * when the upstream call ends, billing its real usage.
+ */
+import { afterAll, describe, expect, test } from 'bun:test';
+import type OpenAI from 'openai';
+import { fixtureJson, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeHandler } from '../helpers/fake-upstream';
+import { apiError, providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
+import { EVENT_SCHEMAS, schemaErrors } from './openai-schema';
+import { expectConsistentItems } from './stream-invariants';
+
+const CHUNKS = readChunks('responses', 'deepseek-reasoner-text.chunks.txt');
+let answer: FakeHandler = () => sseResponse([...CHUNKS, '[DONE]']);
+const deepseek = startFakeUpstream((req, rec, fake) => answer(req, rec, fake));
+let gw: TestGateway;
+let client: OpenAI;
+let other: OpenAI;
+
+useGateway(
+  (g) => {
+    gw = g;
+    client = g.openai();
+    other = g.openai(g.addClient('another key').key);
+  },
+  { env: providerEnv('deepseek', deepseek.url) },
+);
+afterAll(() => deepseek.close());
+
+/** Polls as a client does, until `cond` holds (the limit only bounds a hang). */
+async function until(cond: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await Bun.sleep(10);
+  }
+}
+
+/** Retrieves until the response left `queued` / `in_progress`. */
+async function settled(id: string): Promise<any> {
+  let r: any;
+  await until(async () => !['queued', 'in_progress'].includes(String((r = await client.responses.retrieve(id)).status)));
+  return r;
+}
+
+function expectValidEvents(events: any[], from = 0) {
+  events.forEach((e, i) => {
+    expect(e.sequence_number).toBe(from + i);
+    expect(schemaErrors(EVENT_SCHEMAS[e.type]!, e)).toEqual([]);
+  });
+}
+
+describe('bridged background responses', () => {
+  test('answered at once, queued; retrieve polls it to completed with its usage; one row billing it, sent upstream as a stream', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    answer = () => sseResponse([...CHUNKS, '[DONE]'], { holdAt: { at: 2, until: held } });
+    const { data: queued, response } = await client.responses.create({ model: 'deepseek-reasoner', input: 'Hello', background: true }).withResponse();
+    expect(queued).toMatchObject({ status: 'queued', background: true, output: [], usage: null });
+    expect(schemaErrors('Response', queued)).toEqual([]);
+    // Running: in progress, and a follow-up to it waits for its end.
+    await until(async () => (await client.responses.retrieve(queued.id)).status === 'in_progress');
+    const follow = await apiError(client.responses.create({ model: 'deepseek-reasoner', input: 'and?', previous_response_id: queued.id }));
+    expect([follow.status, follow.param]).toEqual([400, 'previous_response_id']);
+    expect((await apiError(other.responses.retrieve(queued.id))).status).toBe(404);
+    release();
+    const done = await settled(queued.id);
+    expect(done).toMatchObject({ id: queued.id, status: 'completed', background: true, output_text: 'Hello! How can I help?' });
+    expect(done.output.map((o: any) => o.type)).toEqual(['reasoning', 'message']);
+    const { output_text: _text, _request_id: _id, ...wire } = done;
+    expect(schemaErrors('Response', wire)).toEqual([]);
+    expect(deepseek.last().body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    const row = await gw.waitForRow(response);
+    expect(row).toMatchObject({ endpoint: 'responses', status: 200, promptTokens: 12, completionTokens: 30, reasoningTokens: 22 });
+    expect(done.usage).toMatchObject({ input_tokens: 12, output_tokens: 30 });
+    // Continued once it ended.
+    answer = () => jsonResponse(fixtureJson('deepseek', 'chat.json'));
+    const next = await client.responses.create({ model: 'deepseek-reasoner', input: 'and?', previous_response_id: queued.id });
+    expect(next.status).toBe('completed');
+    // Ended: a cancel answers it as it is.
+    expect((await client.responses.cancel(queued.id)).status).toBe('completed');
+  });
+
+  test('streamed: the client that leaves stops only its stream; retrieve with stream and starting_after resumes the events where it left', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    answer = () => sseResponse([...CHUNKS, '[DONE]'], { holdAt: { at: 3, until: held } });
+    const { data: stream, response } = await client.responses.create({ model: 'deepseek-reasoner', input: 'Hello', background: true, stream: true }).withResponse();
+    const seen: any[] = [];
+    for await (const e of stream) {
+      seen.push(e);
+      if (e.type === 'response.reasoning_text.delta') break; // the client leaves
+    }
+    expectValidEvents(seen);
+    const id = seen[0].response.id;
+    expect(seen[0].response).toMatchObject({ status: 'in_progress', background: true });
+    release();
+    const done = await settled(id);
+    expect(done.status).toBe('completed');
+    const last = seen.at(-1).sequence_number;
+    const rest: any[] = [];
+    for await (const e of await client.responses.retrieve(id, { stream: true, starting_after: last })) rest.push(e);
+    expectValidEvents(rest, last + 1);
+    const all = [...seen, ...rest];
+    expectConsistentItems(all);
+    expect(rest.at(-1)).toMatchObject({ type: 'response.completed' });
+    expect(rest.at(-1).response.output_text ?? '').toBe('');
+    expect(rest.at(-1).response.output).toEqual(done.output);
+    // From the start, all of them again; a bad starting_after is a 400 naming it.
+    const again: any[] = [];
+    for await (const e of await client.responses.retrieve(id, { stream: true })) again.push(e);
+    expect(again.map((e) => e.sequence_number)).toEqual(all.map((e) => e.sequence_number));
+    // The SDK's own resume helper (it reads the events from the start and skips those it had).
+    const resumed = await client.responses.stream({ response_id: id, starting_after: last }).finalResponse();
+    expect(resumed.output_text).toBe(done.output_text);
+    expect(resumed.status).toBe('completed');
+    const bad = await gw.fetch(`/v1/responses/${id}?stream=true&starting_after=x`);
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.param).toBe('starting_after');
+    // One row, as the upstream call ended (the client leaving its stream did not end the call).
+    expect(await gw.waitForRow(response)).toMatchObject({ endpoint: 'responses', status: 200, completionTokens: 30, error: null });
+  });
+
+  test('cancel ends the upstream call: stored cancelled, its partial output incomplete; one row', async () => {
+    answer = () => sseResponse([...CHUNKS, '[DONE]'], { hangAfter: 3, onAbort: () => deepseek.noteAbort() });
+    const aborts = deepseek.aborts;
+    const { data: queued, response } = await client.responses.create({ model: 'deepseek-reasoner', input: 'Hello', background: true }).withResponse();
+    await until(async () => (await client.responses.retrieve(queued.id)).status === 'in_progress');
+    const cancelled = await client.responses.cancel(queued.id);
+    expect(cancelled).toMatchObject({ id: queued.id, status: 'cancelled', background: true });
+    await deepseek.waitForAbort(aborts + 1);
+    const after = await client.responses.retrieve(queued.id);
+    expect(after.status).toBe('cancelled');
+    expect(after.output.map((o: any) => [o.type, o.status])).toEqual([['reasoning', 'incomplete']]);
+    // Billed once: the prompt and the reasoning delivered before the cancel (estimated), status 499 as a client that left.
+    const row = await gw.waitForRow(response);
+    expect(row).toMatchObject({ endpoint: 'responses', status: 499, estimated: true });
+    expect(row.promptTokens).toBeGreaterThan(0);
+    expect(row.completionTokens).toBeGreaterThan(0);
+    // Cancelled again: as it is.
+    expect((await client.responses.cancel(queued.id)).status).toBe('cancelled');
+  });
+
+  test('an upstream refusal ends it failed with the error; store false is a 400 naming store; a synchronous one still cannot be cancelled', async () => {
+    answer = () => jsonResponse({ error: { message: 'Insufficient Balance', type: 'unknown_error', code: 'invalid_request_error' } }, 402);
+    const { data: queued, response } = await client.responses.create({ model: 'deepseek-reasoner', input: 'Hello', background: true }).withResponse();
+    const failed = await settled(queued.id);
+    expect(failed.status).toBe('failed');
+    expect(failed.error.message).toContain('Insufficient Balance');
+    expect(await gw.waitForRow(response)).toMatchObject({ endpoint: 'responses', status: 402 });
+
+    const noStore = await apiError(client.responses.create({ model: 'deepseek-reasoner', input: 'Hello', background: true, store: false }));
+    expect([noStore.status, noStore.param]).toEqual([400, 'store']);
+    expect(await gw.waitForRow(noStore)).toMatchObject({ endpoint: 'responses', status: 400 });
+
+    answer = () => jsonResponse(fixtureJson('deepseek', 'chat.json'));
+    const sync = await client.responses.create({ model: 'deepseek-reasoner', input: 'Hello' });
+    expect((await apiError(client.responses.cancel(sync.id))).message).toContain('synchronous');
+    expect((await apiError(client.responses.retrieve(sync.id, { stream: true }) as any)).param).toBe('stream');
+  });
+});
+
+describe('BackgroundJobs', () => {
+  test('drain: the running jobs get a while to end, then are cancelled, and it waits for their end; a follower sees the events after starting_after', async () => {
+    const { BackgroundJobs, followJob } = await import('../../src/responses/bridged-background');
+    const jobs = new BackgroundJobs();
+    const quick = jobs.start('resp_quick');
+    const slow = jobs.start('resp_slow');
+    // A job ends once its run saw the cancel (as runInBackground does).
+    slow.signal.addEventListener('abort', () => setTimeout(() => slow.end(), 5));
+    const ev = (n: number) => ({ type: 'response.output_text.delta', sequence_number: n }) as any;
+    quick.push([ev(0), ev(1)]);
+    const text = new Response(followJob(quick, 0)).text();
+    quick.push([ev(2)]);
+    setTimeout(() => quick.end(), 5);
+    expect(jobs.running).toBe(2);
+    await jobs.drain(30);
+    expect([quick.cancelled, slow.cancelled, quick.ended, slow.ended, jobs.running]).toEqual([false, true, true, true, 0]);
+    expect((await text).match(/"sequence_number":\d+/g)).toEqual(['"sequence_number":1', '"sequence_number":2']);
+  });
+});
