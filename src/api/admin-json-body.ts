@@ -1,21 +1,30 @@
 import { badRequest } from '../errors/api-error';
 import { prototypeKeyPath } from '../security/prototype-keys';
-import { decodeUtf8 } from './request-validation-body';
+import { decodeUtf8, refuseNonJsonHeaders } from './request-validation-body';
 
 /**
- * The admin API's JSON bodies must be UTF-8. Elysia reads them with `request.json()`, which turns
- * bytes that are not UTF-8 into U+FFFD: a name or a key sent so would be stored silently changed.
- * Here (an onRequest hook, before Elysia parses) such a body is a 400 `invalid_encoding`, as on
- * /v1; Elysia then parses the body as usual, so its OpenAPI document keeps the routes' body
- * schemas (a parse hook of our own would hide them). Other content types (the dashboard's forms)
- * and other paths are left alone. Admin traffic only: the body is read twice.
+ * The admin API takes JSON bodies only, as /v1 does (an onRequest hook, before Elysia parses):
+ * - a declared non-JSON content type (a form, multipart, text) or a Content-Encoding is a 400
+ *   `unsupported_content_type` / `unsupported_content_encoding` (refuseNonJsonHeaders). Elysia
+ *   would parse a form as fields and a text body as a string: `PATCH /api/clients/{id}` with a
+ *   `text/plain` JSON text answered 200 and changed nothing, and a gzip body was "not valid UTF-8".
+ * - a JSON type Elysia does not recognise (`Application/JSON`, `application/merge-patch+json`)
+ *   or none at all is relabelled `application/json`, so it is parsed as the JSON it is rather
+ *   than refused with "Expected object".
+ * - the body must be UTF-8. Elysia reads it with `request.json()`, which turns bytes that are not
+ *   UTF-8 into U+FFFD: a name or a key sent so would be stored silently changed. Such a body is
+ *   a 400 `invalid_encoding`, as on /v1.
+ * Elysia then parses the body as usual, so its OpenAPI document keeps the routes' body schemas (a
+ * parse hook of our own would hide them). Other paths (the dashboard's forms) are left alone; an
+ * empty body (`Content-Length: 0`, e.g. `curl -d ''` on a bodiless route) is no body. Admin
+ * traffic only: the body is read twice.
  */
 export async function refuseNonUtf8AdminJson({ request }: { request: Request }): Promise<void> {
-  if (!request.body) return;
-  const contentType = request.headers.get('content-type') ?? '';
-  if (!/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType.trim())) return;
+  if (!request.body || request.headers.get('content-length') === '0') return;
   const path = new URL(request.url).pathname;
   if (!path.startsWith('/api/')) return;
+  refuseNonJsonHeaders(request);
+  if (request.headers.get('content-type') !== 'application/json') request.headers.set('content-type', 'application/json');
   decodeUtf8(await request.clone().bytes());
 }
 

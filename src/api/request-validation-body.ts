@@ -32,25 +32,24 @@ async function readChunked(request: Request, maxBytes: number): Promise<Uint8Arr
   return read.bytes;
 }
 
+/** `application/json` or a `+json` type, any letter case, with or without parameters. */
+export const isJsonContentType = (type: string): boolean => /^\s*application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type);
+
 /**
- * Reads and parses a JSON request body ourselves (routes use `parse: 'none'`) so malformed JSON
- * is OpenAI's 400 rather than Elysia's 422, and an oversized body is refused with 413 as soon as
- * it is known to be too big (Content-Length, or while reading a chunked body). A body nested
- * deeper than MAX_JSON_DEPTH is a 400 too, before anything walks or re-serialises it.
+ * The headers of a JSON body: a declared non-JSON content type is refused as OpenAI does, rather
+ * than parsing a form or text body as if it were JSON (a missing one is tolerated: hand-written
+ * clients). Compressed bodies are not decoded (no decompression-bomb cap to get wrong): a gzip body
+ * must not reach the parser as "not valid UTF-8", nor a plain one labelled gzip pass as if unlabelled.
  */
-export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
-  // A missing content type is tolerated (hand-written clients); a declared non-JSON one is
-  // refused as OpenAI does, rather than parsing a form or text body as if it were JSON.
+export function refuseNonJsonHeaders(request: Request): void {
   const type = request.headers.get('content-type');
-  if (type && !/^\s*application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
+  if (type && !isJsonContentType(type)) {
     throw badRequest(
       `Unsupported content type '${type.slice(0, 100)}': this endpoint only accepts 'application/json' bodies.`,
       null,
       'unsupported_content_type',
     );
   }
-  // Compressed bodies are not decoded (no decompression-bomb cap to get wrong): a gzip body must
-  // not reach the parser as "not valid UTF-8", nor a plain one labelled gzip pass as if unlabelled.
   const encoding = request.headers.get('content-encoding');
   if (encoding && !/^\s*identity\s*$/i.test(encoding)) {
     throw badRequest(
@@ -59,6 +58,16 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
       'unsupported_content_encoding',
     );
   }
+}
+
+/**
+ * Reads and parses a JSON request body ourselves (routes use `parse: 'none'`) so malformed JSON
+ * is OpenAI's 400 rather than Elysia's 422, and an oversized body is refused with 413 as soon as
+ * it is known to be too big (Content-Length, or while reading a chunked body). A body nested
+ * deeper than MAX_JSON_DEPTH is a 400 too, before anything walks or re-serialises it.
+ */
+export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+  refuseNonJsonHeaders(request);
   const length = request.headers.get('content-length');
   const declared = length === null ? NaN : Number(length);
   if (declared > maxBytes) throw payloadTooLarge(maxBytes);

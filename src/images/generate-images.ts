@@ -39,6 +39,8 @@ export async function generateImages(
   let decision: RouteDecision | null = null;
   let walk: Walk<ImageResult> | null = null;
   try {
+    // As the other endpoints say it: `[]` or `null` is not a request missing its model.
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object.');
     if (typeof req.model !== 'string' || !req.model) throw badRequest("'model' is required.", 'model');
     checkModelName(req.model);
     if (req.stream) throw badRequest('Streaming image generation is not supported by the gateway.', 'stream', 'unsupported_parameter');

@@ -18,11 +18,22 @@ export class UpstreamRedirectError extends UpstreamError {
   }
 }
 
+/** The most of an error's text a log row keeps (the rest is counted, not kept). */
+export const MAX_LOG_ERROR_CHARS = 2000;
+
 /**
  * What a log row keeps as the error text: errors may carry a `logMessage` with details for
- * operators only (a redirect target, why an image URL was refused).
+ * operators only (a redirect target, why an image URL was refused). At most MAX_LOG_ERROR_CHARS:
+ * a refusal may quote what the client sent (an unknown response id, item type or `include`
+ * value), and the row (the request log, `GET /api/logs`, the monitor) is no place for megabytes
+ * of it. Upstream texts are cut shorter already (proxy/upstream-errors.ts).
  */
 export const logMessageOf = (err: ApiError): string => {
   const detail = (err as { logMessage?: unknown }).logMessage;
-  return typeof detail === 'string' ? detail : err.message;
+  const text = typeof detail === 'string' ? detail : err.message;
+  if (text.length <= MAX_LOG_ERROR_CHARS) return text;
+  let kept = MAX_LOG_ERROR_CHARS - 40;
+  // Never half of a surrogate pair: the row's text stays valid UTF-16.
+  if (/[\uD800-\uDBFF]/.test(text[kept - 1]!)) kept -= 1;
+  return `${text.slice(0, kept)}… (${text.length - kept} characters cut)`;
 };

@@ -184,6 +184,17 @@ describe('POST /v1/images/generations', () => {
     expect(openai.requests.length + gemini.requests.length).toBe(before);
   });
 
+  test('a body that is not a JSON object (an array, null, a number) is a 400 saying so, as on the other endpoints, one row each', async () => {
+    for (const body of ['[]', 'null', '42', '"dall-e-3"']) {
+      const r = await fetch(`${gw.url}/v1/images/generations`, {
+        method: 'POST', headers: { authorization: `Bearer ${gw.clientKey}`, 'content-type': 'application/json' }, body,
+      });
+      expect({ body, status: r.status }).toEqual({ body, status: 400 });
+      expect(((await r.json()) as any).error).toMatchObject({ type: 'invalid_request_error', param: null, message: 'The request body must be a JSON object.' });
+      expect((await gw.waitForRow(r)).status).toBe(400);
+    }
+  });
+
   test('an upstream error comes back in OpenAI shape and is logged', async () => {
     replies['openai /v1/images/generations'] = () =>
       jsonResponse({ error: { message: 'Your request was rejected by the safety system.', type: 'invalid_request_error', code: 'content_policy_violation' } }, 400);
