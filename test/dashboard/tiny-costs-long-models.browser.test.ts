@@ -1,6 +1,7 @@
 /**
  * Figures and names the traffic brings, in real headless Chromium: a cost under $0.000001 (a short
- * embedding, a cheap model) reads as decimals on Logs, Monitoring (live) and Usage, never "$3.7e-8";
+ * embedding, a cheap model) reads as decimals on Logs, Monitoring (live) and Usage, never "$3.7e-8",
+ * and the Usage breakdowns still fit their cards with it;
  * and a model name as long as a request may send (256 characters, one word) neither pushes the Logs
  * or Monitoring columns out of sight on a laptop, 1280 or 1360 pixels wide, nor goes unseen: it is
  * whole in the cell's tooltip and in the row's detail.
@@ -50,16 +51,28 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('tiny costs and long mo
     await page.waitForSelector('#log-detail-body');
     expect(await page.innerText('#log-detail-body')).toContain(CHEAP_COST);
 
+    // Five tokens of text-embedding-3-small ($0.02 per 1M): $0.0000001.
+    const embedded = await env.gw.openai().embeddings.create({ model: 'text-embedding-3-small', input: 'Hi' }).withResponse();
+    const embeddingRow = await storedLogRow(env, embedded.response.headers.get('x-request-id')!);
+    expect(embeddingRow.costUsd).toBeCloseTo(1e-7, 15);
+
     // Usage reads the hourly rollups, which the log writer fills a moment after the row.
     let usage = '';
-    for (let i = 0; i < 40 && !usage.includes(CHEAP); i++) {
+    for (let i = 0; i < 40 && !(usage.includes(CHEAP) && usage.includes('text-embedding-3-small')); i++) {
       await page.goto(`${env.gw.url}/`);
       await page.waitForSelector('#main [data-page="usage"]');
       usage = await page.innerText('#main');
-      if (!usage.includes(CHEAP)) await Bun.sleep(100);
+      await Bun.sleep(100);
     }
-    expect(usage).toContain(CHEAP_COST);
-    for (const text of [usage, await page.innerText('body')]) expect(text).not.toMatch(/\de-\d/);
+    expect(await page.locator('#breakdown-model tr', { has: page.locator(`[title="${CHEAP}"]`) }).locator('td.num').nth(2).innerText()).toBe(CHEAP_COST);
+    expect(await page.locator('#breakdown-model tr', { has: page.locator('[title="text-embedding-3-small"]') }).locator('td.num').nth(2).innerText()).toBe('$0.0000001');
+    expect(usage).not.toMatch(/\de-\d/);
+    // The longer figures (and the model's kind, "embeddings") still fit the breakdown cards.
+    for (const width of [1360, 1280]) {
+      await page.setViewportSize({ width, height: 900 });
+      expect({ width, ...(await cut(page)) }).toEqual({ width, overflow: 0, tableCut: 0 });
+    }
+    await page.setViewportSize({ width: 1360, height: 900 });
   });
 
   test('a 256-character model name: the Logs and Monitoring tables keep every column in sight, the name whole in tooltip and detail', async () => {
