@@ -44,6 +44,9 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('tiny costs and long mo
     const live = page.locator('#monitor-table tr.monitor-row', { has: page.locator(`code:text-is("${CHEAP}")`) });
     await live.waitFor();
     expect(await live.locator('td.num').nth(1).innerText()).toBe(CHEAP_COST);
+    // Its times are UTC, as on Logs, and it says so (a reader in New York took 18:12 for local time).
+    expect(await page.innerText('#monitor-table thead th >> nth=0')).toBe('Time (UTC)');
+    expect(await live.locator('td >> nth=0').innerText()).toBe(new Date(row.createdAt).toISOString().slice(11, 19));
 
     await page.goto(`${env.gw.url}/logs`);
     expect(await page.locator(`#log-${row.id} td.num`).nth(1).innerText()).toBe(CHEAP_COST);

@@ -24,7 +24,7 @@ export function MonitorView(props: { initial: LogJson[]; clientNames: Record<str
         <div class="table-wrap">
           <table class="table compact" id="monitor-table">
             <thead>
-              <tr><th>Time</th><th>Status</th><th>Client</th><th>Model</th><th>Route</th><th class="num">Tokens in/out</th><th class="num">Cost</th><th class="num">Latency</th></tr>
+              <tr><th>Time (UTC)</th><th>Status</th><th>Client</th><th>Model</th><th>Route</th><th class="num">Tokens in/out</th><th class="num">Cost</th><th class="num">Latency</th></tr>
             </thead>
             <tbody>
               <template x-for="r in rows" x-bind:key="r.id">
