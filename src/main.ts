@@ -93,8 +93,11 @@ async function serve(config: Config): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`gophergate: ${signal} received, draining in-flight requests and the log queue`);
-    // Stop accepting; in-flight requests (streams included) run to the end.
-    await server.stop(false);
+    // Stop accepting; in-flight requests (streams included) run to the end. Monitor sockets would
+    // never end by themselves: they are closed (their pages reconnect once a server answers).
+    const stopped = server.stop(false);
+    ctx.monitor.closeAll();
+    await stopped;
     // Background responses still running at OpenAI: read once more, then their rows are written.
     // Bridged ones this instance runs: a while to end, then cancelled (each writes its row).
     await Promise.all([ctx.backgroundResponses.drain(), ctx.backgroundJobs.drain()]);

@@ -199,7 +199,7 @@
     document.body.addEventListener('htmx:responseError', function (ev) {
       toast(errorMessage(ev.detail && ev.detail.xhr));
     });
-    // Below 1250px the log detail sits under the table: bring it into sight when a row opens it,
+    // Below 1300px the log detail sits under the table: bring it into sight when a row opens it,
     // or a click on row 40 of 50 seems to do nothing.
     document.body.addEventListener('htmx:afterSwap', function (ev) {
       var t = ev.detail && ev.detail.target;

@@ -40,7 +40,11 @@ export function usd(n: number): string {
   if (abs >= 1000) return `${sign}$${Math.round(abs).toLocaleString('en-US')}`;
   if (abs >= 1) return `${sign}$${abs.toFixed(2)}`;
   if (abs >= 0.01) return `${sign}$${abs.toFixed(3).replace(/0$/, '')}`;
-  return `${sign}$${abs.toPrecision(2).replace(/0+$/, '').replace(/\.$/, '')}`;
+  // Two significant digits as fixed decimals: toPrecision(2) switches to exponent notation below
+  // 1e-6 ("$1.0e-7", a short embedding's cost). Past 100 decimals toFixed throws: "$0" then.
+  const decimals = 1 - Math.floor(Math.log10(abs));
+  if (decimals > 100) return '$0';
+  return `${sign}$${abs.toFixed(decimals).replace(/0+$/, '').replace(/\.$/, '')}`;
 }
 
 /**

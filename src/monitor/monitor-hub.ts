@@ -123,6 +123,22 @@ export class BunMonitorHub implements MonitorHub {
     return closed;
   }
 
+  /**
+   * At shutdown: closes every socket with 1001 (going away), whose page reconnects, to the next
+   * instance. Open, a socket would hold the drain (Bun's server.stop waits for every connection)
+   * for as long as a Monitoring page stays open.
+   */
+  closeAll(): void {
+    for (const ws of [...this.sockets.keys()]) {
+      this.sockets.delete(ws);
+      try {
+        ws.close(1001, 'server shutting down');
+      } catch {
+        // already gone
+      }
+    }
+  }
+
   private end(ws: MonitorSocket): void {
     if (!this.sockets.delete(ws)) return;
     try {

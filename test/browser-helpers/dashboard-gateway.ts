@@ -6,6 +6,7 @@
 import { createLogSink } from '../../src/logging/log-sink';
 import { jsonResponse, startFakeUpstream, fixtureJson, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { openaiEmbeddingAnswer } from '../embeddings/fake-embeddings';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { openDatabase } from '../../src/db/client';
 import { runMigrations } from '../../src/db/migrate';
@@ -25,6 +26,7 @@ export async function startDashboardGateway(opts: { authClock?: () => number } =
   const upstream = startFakeUpstream((_req, rec) => {
     if (rec.path.endsWith('/models')) return jsonResponse({ object: 'list', data: [{ id: 'gpt-4o-mini', object: 'model' }] });
     if (rec.path.endsWith('/chat/completions')) return jsonResponse(fixtureJson('openai', 'chat.json'));
+    if (rec.path.endsWith('/embeddings')) return openaiEmbeddingAnswer(rec.body, 5);
     return jsonResponse({ error: { message: `unexpected ${rec.path}` } }, 404);
   });
   // The log writer needs the database path before the gateway exists: give it its own dir and

@@ -9,6 +9,8 @@ describe('dashboard number formats carry units', () => {
 
   test.each([
     [0, '$0'], [0.0041, '$0.0041'], [0.00001666, '$0.000017'], [0.05, '$0.05'], [0.123, '$0.123'], [1.234, '$1.23'], [1234.5, '$1,235'],
+    // Below $0.000001 (5 tokens of text-embedding-3-small) still decimals, never "$1.0e-7".
+    [1e-7, '$0.0000001'], [2.5e-9, '$0.0000000025'], [-3e-8, '-$0.00000003'], [1e-300, '$0'],
   ])('usd(%p) = %p', (n, s) => expect(usd(n)).toBe(s));
 
   test.each([

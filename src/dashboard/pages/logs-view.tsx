@@ -56,6 +56,11 @@ function ClippedName(props: { name: string }) {
   return <span class="clip" title={props.name} safe>{props.name}</span>;
 }
 
+/** A model name as the client sent it (up to 256 characters, one word): cut, whole in the tooltip and the detail. */
+function ModelName(props: { name: string }) {
+  return <code class="model-name" title={props.name} safe>{props.name}</code>;
+}
+
 function Filters(props: { vm: LogsViewModel }) {
   const f = props.vm.filters;
   return (
@@ -120,8 +125,9 @@ export function LogsView(props: { vm: LogsViewModel; detail?: JSX.Element }) {
                       <td class="nowrap" title={dateTime(r.createdAt)}>{dateTime(r.createdAt).slice(5)}</td>
                       <td><StatusBadge status={r.status} /></td>
                       <td><ClippedName name={r.clientName ?? (r.clientId == null ? '—' : `#${r.clientId}`)} /></td>
-                      <td><code safe>{r.model ?? r.modelRequested}</code> <span class="muted small" safe>{r.provider ?? ''}</span>
-                        {r.endpoint === 'chat' ? '' : <span class="muted small endpoint" safe>{` · ${r.endpoint}`}</span>}</td>
+                      {/* The provider and endpoint on a second line, as on the Monitoring page: the row must fit beside the detail panel. */}
+                      <td class="model-cell"><ModelName name={r.model ?? r.modelRequested} /><div class="muted small"><span safe>{r.provider ?? ''}</span>
+                        {r.endpoint === 'chat' ? '' : <span class="endpoint" safe>{`${r.provider ? ' · ' : ''}${r.endpoint}`}</span>}</div></td>
                       <td class="num">
                         {`${compactNumber(r.promptTokens)} / ${compactNumber(r.completionTokens)}`}
                         {/* A second line, not a column: the table must fit beside the detail panel. */}

@@ -293,8 +293,8 @@ function CreateModelForm(props: { providers: string[]; provider: string | null; 
       </div>
       <p class="muted small">Blank prices and window come from the bundled genai-prices data when it lists the model (Ollama models are free); otherwise give input and output prices. A request asking for more output than the max output tokens is sent with that many (blank: sent as asked). A model without a price is refused to keys with a budget.</p>
       <button type="submit" class="btn primary">Add model</button>
-      {props.added ? <span class="saved small" role="status" safe>{`added ${props.added}`}</span> : ''}
-      <div id={MODEL_CREATE_ERRORS}><FormErrors errors={props.errors} /></div>
+      {/* In the errors' slot, so a failed add that follows replaces "added …" rather than sit under it. */}
+      <div id={MODEL_CREATE_ERRORS}><FormErrors errors={props.errors} />{props.added ? <span class="saved small" role="status" safe>{`added ${props.added}`}</span> : ''}</div>
     </form>
   );
 }

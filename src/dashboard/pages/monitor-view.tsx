@@ -24,7 +24,7 @@ export function MonitorView(props: { initial: LogJson[]; clientNames: Record<str
         <div class="table-wrap">
           <table class="table compact" id="monitor-table">
             <thead>
-              <tr><th>Time</th><th>Status</th><th>Client</th><th>Model</th><th>Route</th><th class="num">Tokens in/out</th><th class="num">Cost</th><th class="num">Latency</th></tr>
+              <tr><th>Time (UTC)</th><th>Status</th><th>Client</th><th>Model</th><th>Route</th><th class="num">Tokens in/out</th><th class="num">Cost</th><th class="num">Latency</th></tr>
             </thead>
             <tbody>
               <template x-for="r in rows" x-bind:key="r.id">
@@ -34,8 +34,8 @@ export function MonitorView(props: { initial: LogJson[]; clientNames: Record<str
                     <div class="muted small monitor-instance" x-show="showInstance && r.instance" x-text="r.instance"></div></td>
                   <td><span class="badge" x-bind:class="statusKind(r.status)" x-text="r.status"></span></td>
                   <td><span class="clip" x-text="r.client" x-bind:title="r.client"></span></td>
-                  <td><code x-text="r.model"></code><div class="muted small" x-text="r.provider"></div></td>
-                  <td><code class="small" x-text="r.route"></code><div class="form-error small" x-show="r.error" x-text="r.error"></div></td>
+                  <td><code class="model-name" x-text="r.model" x-bind:title="r.model"></code><div class="muted small" x-text="r.provider"></div></td>
+                  <td><code class="small model-name" x-text="r.route" x-bind:title="r.route"></code><div class="form-error small monitor-error" x-show="r.error" x-text="r.error"></div></td>
                   <td class="num" x-text="num(r.promptTokens) + ' / ' + num(r.completionTokens)"></td>
                   <td class="num" x-text="r.costUnknown ? 'unknown' : usd(r.costUsd)"></td>
                   <td class="num" x-text="ms(r.latencyMs)"></td>

@@ -90,8 +90,8 @@ export function ProviderCardView(props: { p: ProviderCard; admin: boolean; saved
         <dd>{p.recentErrorRate == null ? <span class="muted">no traffic</span> : `${percent(p.recentErrorRate)} of ${p.recentRequests}`}</dd>
       </dl>
       {p.keys && (p.needsKey || p.keys.length > 0) ? <KeyPoolView provider={p.id} keys={p.keys} admin={admin} /> : ''}
-      <div id={providerErrorSlot(p.id)}></div>
-      {props.saved ? <p class="saved" role="status">Saved.</p> : ''}
+      {/* "Saved." in the errors' slot: a failed save that follows replaces it. */}
+      <div id={providerErrorSlot(p.id)}>{props.saved ? <p class="saved" role="status">Saved.</p> : ''}</div>
       {admin ? (
         <div class="provider-actions">
           <form class="inline-form" hx-post={`/providers/${p.id}`} hx-target={target} hx-swap="outerHTML">

@@ -81,7 +81,8 @@ function Breakdown(props: { title: string; rows: BreakdownRow[]; id: string }) {
           <tbody>
             {props.rows.map((r) => (
               <tr>
-                <td><span class="clip" title={r.label} safe>{r.label}</span>{r.tag ? <span class="muted small tag" safe>{` ${r.tag}`}</span> : ''}</td>
+                {/* The kind (embeddings, images) under the name: beside it, it widened the table past its card. */}
+                <td><span class="clip" title={r.label} safe>{r.label}</span>{r.tag ? <div class="muted small tag" safe>{r.tag}</div> : ''}</td>
                 <td class="num">{compactNumber(r.requests)}{r.errors ? <span class="muted"> ({compactNumber(r.errors)} err)</span> : ''}</td>
                 <td class="num">
                   {compactNumber(r.tokens)}

@@ -68,8 +68,9 @@ export function UsersSection(props: { users: UserRow[]; selfId: number; errors?:
           </select>
           <button type="submit" class="btn primary">Create user</button>
         </form>
-        <div id={USER_CREATE_ERRORS}><FormErrors errors={props.errors} /></div>
-        {props.notice ? <p class="saved" role="status" safe>{props.notice}</p> : ''}
+        {/* The notice inside the errors' slot: a failed create that follows replaces it (beside them it
+            said "Created vera" under "The username 'Vera' is taken"). */}
+        <div id={USER_CREATE_ERRORS}><FormErrors errors={props.errors} />{props.notice ? <p class="saved" role="status" safe>{props.notice}</p> : ''}</div>
       </Card>
       <Card>
         <div class="table-wrap">
