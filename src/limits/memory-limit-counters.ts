@@ -1,7 +1,7 @@
 import { refusalMessage, type RefusalFacts } from './refusal-message';
 import { periodEnd, periodKey, periodStart } from './budget-period';
 import type { Actual, AdmitInput, Admission, LimitCounters, RefusalReason } from './limit-counters';
-import type { ScopeLimits } from './limit-types';
+import type { BudgetPeriod, ScopeLimits } from './limit-types';
 import type { RateInfo } from './rate-headers';
 
 const WINDOW_MS = 60_000;
@@ -73,11 +73,17 @@ class ScopeState {
   }
 }
 
+/** Whether a request that arrived at `at` belongs to the period `key` (`<period>:<start>`). */
+function arrivedIn(key: string, at: number): boolean {
+  return periodKey(key.slice(0, key.indexOf(':')) as BudgetPeriod, at) === key;
+}
+
 interface Reservation {
   states: ScopeState[];
-  periodKeys: (string | null)[];
   tokenEntries: (TokenEntry | null)[];
   worstCostUsd: number;
+  /** When it was admitted, by the counters' clock: the budget period it is billed to. */
+  admittedAt: number;
   /** Admitted, or last kept alive (keepAlive): the stale sweep counts from here. */
   at: number;
   /** The request ended before its row (endFlight): its slot is free already. */
@@ -112,13 +118,12 @@ export class MemoryLimitCounters implements LimitCounters {
       const refusal = this.check(scopes[i]!, states[i]!, input);
       if (refusal) return { ...refusal, rate: this.rateInfo(scopes, states, now) };
     }
-    const res: Reservation = { states, periodKeys: [], tokenEntries: [], worstCostUsd: input.worstCostUsd, at: now };
+    const res: Reservation = { states, tokenEntries: [], worstCostUsd: input.worstCostUsd, admittedAt: now, at: now };
     for (let i = 0; i < scopes.length; i++) {
       const l = scopes[i]!;
       const s = states[i]!;
       s.inFlight++;
       s.reservedUsd += input.worstCostUsd;
-      res.periodKeys.push(s.periodKey);
       if (l.rpm !== null) s.reqTimes.push(now);
       let entry: TokenEntry | null = null;
       if (l.tpm !== null) {
@@ -193,8 +198,10 @@ export class MemoryLimitCounters implements LimitCounters {
       // Float sums leave a residue (0.094 in and out is 2.8e-17): under EPS is nothing reserved.
       const left = s.reservedUsd - res.worstCostUsd;
       s.reservedUsd = left < EPS ? 0 : left;
-      // A request is billed to the period it arrived in; after a rollover it no longer counts.
-      if (s.periodKey === res.periodKeys[i]) s.spend += actual.costUsd;
+      // A request is billed to the period it arrived in; after a rollover it no longer counts. The
+      // period is judged now, not at admission: one changed (or a budget set again) while it was
+      // in flight started from the logs, which do not hold this request yet.
+      if (actual.costUsd !== 0 && s.periodKey !== null && arrivedIn(s.periodKey, res.admittedAt)) s.spend += actual.costUsd;
       const e = res.tokenEntries[i];
       if (e) {
         if (e.live) s.tokSum += actual.tokens - e.n;

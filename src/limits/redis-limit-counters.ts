@@ -3,7 +3,7 @@ import type { RedisLink } from '../redis/redis-link';
 import { refusalMessage } from './refusal-message';
 import { periodKey } from './budget-period';
 import type { Actual, AdmitInput, Admission, LimitCounters, RefusalReason, SpendSource } from './limit-counters';
-import type { ScopeLimits } from './limit-types';
+import { BUDGET_PERIODS, type ScopeLimits } from './limit-types';
 import { MemoryLimitCounters } from './memory-limit-counters';
 import type { RateInfo } from './rate-headers';
 import { ADMIT, HEARTBEAT, SETTLE, CHARGE, SEED, END_FLIGHT, KEEP_ALIVE, RESTORE } from './redis-limit-scripts';
@@ -142,11 +142,14 @@ export class RedisLimitCounters implements LimitCounters {
       this.toRedis(() => this.chargeRedis(scopes, actual, now));
       return settled;
     }
-    const admitted = this.redisAdmits.get(requestId)?.scopes;
-    if (!admitted) return false;
+    const admit = this.redisAdmits.get(requestId);
+    if (!admit) return false;
+    const admitted = admit.scopes;
     this.redisAdmits.delete(requestId);
+    // The period of each kind the request arrived in: billed to the one the scope counts when it settles.
+    const arrived = BUDGET_PERIODS.map((p) => periodKey(p, admit.at));
     const run = () =>
-      SETTLE.run(this.link, [], [this.link.prefix, requestId, actual.costUsd, actual.tokens]).then(async (r) => {
+      SETTLE.run(this.link, [], [this.link.prefix, requestId, actual.costUsd, actual.tokens, ...arrived]).then(async (r) => {
         // The reservation is gone: the others took this instance for dead while it was cut off
         // (HEARTBEAT freed it at no cost), or it outlived the hour's sweep. What the request cost
         // is charged all the same, or the budget would not count it.

@@ -38,7 +38,11 @@ local function roll(st, pk)
   if not cur or string.sub(cur, 1, #kind) ~= kind then redis.call('HDEL', st, 'seeded') end
   redis.call('HSET', st, 'period', pk, 'spend', 0)
 end
-local function settle(id, cost, tokens)
+-- arrived (SETTLE only): the period key of each kind (day, week, month, total) holding the request's
+-- admission. A request is billed to the period it arrived in, judged by the period the scope counts
+-- now: one changed (or a budget set again) while it was in flight was seeded from the logs, which do
+-- not hold it yet. Without it (the sweep, a dead instance's cleanup: cost 0) the period at admit.
+local function settle(id, cost, tokens, arrived)
   local R = P..'lim:res:'..id
   local h = redis.call('HGETALL', R)
   if #h == 0 then
@@ -55,7 +59,9 @@ local function settle(id, cost, tokens)
     local st = S..':st'
     if r.f ~= '1' and redis.call('HINCRBY', st, 'inflight', -1) < 0 then redis.call('HSET', st, 'inflight', 0) end
     if tonumber(redis.call('HINCRBYFLOAT', st, 'reserved', -worst)) < 1e-9 then redis.call('HSET', st, 'reserved', 0) end
-    if redis.call('HGET', st, 'period') == r['p'..i] then redis.call('HINCRBYFLOAT', st, 'spend', cost) end
+    local cur = redis.call('HGET', st, 'period')
+    local billed = cur and (arrived and arrived[string.match(cur, '^[^:]*')] or r['p'..i])
+    if cost ~= 0 and cur == billed then redis.call('HINCRBYFLOAT', st, 'spend', cost) end
     if r['t'..i] == '1' then
       local est = tonumber(redis.call('HGET', S..':tokn', id))
       if est then
@@ -226,9 +232,9 @@ redis.call('ZADD', P..'lim:resv', 'XX', tonumber(ARGV[3]), ARGV[2])
 return 1
 `);
 
-// ARGV: P, request id, cost, tokens.
+// ARGV: P, request id, cost, tokens, then the period keys of its admission: day, week, month, total.
 export const SETTLE = new LuaScript(`${COMMON}
-return settle(ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]))
+return settle(ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), {day = ARGV[5], week = ARGV[6], month = ARGV[7], total = ARGV[8]})
 `);
 
 // A reservation this instance still holds, put back into a Redis that lost its data (restarted
