@@ -47,6 +47,10 @@ test('a team and a limited key made through the API are in force at once; GET sh
   expect(p.status).toBe(200);
   expect((await json(p)).models).toEqual(['gpt-4o']);
   expect((await apiError(chat(c.key))).status).toBe(403);
+  // An empty list is every model, as null is (README): the request is served again.
+  const empty = await api(gw, 'PATCH', `/api/clients/${c.id}`, { as: admin, body: { models: [] } });
+  expect((await json(empty)).models).toBe(null);
+  await chat(c.key);
   await api(gw, 'PATCH', `/api/clients/${c.id}`, { as: admin, body: { models: null, expires_at: '2020-01-01T00:00:00Z' } });
   expect((await apiError(chat(c.key))).status).toBe(401);
 
