@@ -52,7 +52,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)("the admin's own row in
     await navTo(page, 'Users', 'users');
     const self = page.locator('#users-section tr', { hasText: '(you)' });
     await self.locator('select[name=role]').selectOption('viewer');
-    await page.waitForSelector('#main [data-page="usage"]');
+    // The role change reloads the whole page: on a loaded CI machine that takes longer than the 8 s default.
+    await page.waitForSelector('#main [data-page="usage"]', { timeout: 30_000 });
     expect(watch.dialogs).toEqual(['confirm: Make yourself a viewer? You lose the admin pages at once.']);
     expect(await roleOf('admin')).toBe('viewer');
     expect(await page.locator('.nav a:text-is("Users")').count()).toBe(0);
