@@ -45,7 +45,7 @@ interface RedisAdmit {
  *
  * Redis unreachable:
  * - `open`: each instance enforces from its own in-memory counters (budgets start from the spend
- *   it last saw in Redis); what those requests spend and use is charged to Redis once it is back,
+ *   it last saw in Redis, or the logs' when larger); what those requests spend and use is charged to Redis once it is back,
  *   and settles of Redis reservations made while it was down are sent then too;
  * - `closed`: `admit` throws a 503 (LimitsUnavailableError) for limited keys until Redis is back.
  */
@@ -68,8 +68,10 @@ export class RedisLimitCounters implements LimitCounters {
   private dropped = 0;
   /** Connections made so far: local budgets are restarted from `lastSpend` once per outage. */
   private episode = 0;
-  /** Scope key -> the episode its local spend was last set from `lastSpend` in. */
+  /** Scope key -> the episode (outage) its local spend was last started in (startLocalBudget). */
   private readonly localFrom = new Map<string, number>();
+  /** Local budget starts under way, by scope key: concurrent requests of one scope wait for one read. */
+  private readonly localStarts = new Map<string, Promise<void>>();
   /** The data set of Redis this instance counted in (`<P>lim:epoch`): another one means Redis lost its data. */
   private epoch: string | null = null;
   /** Where a budget's spend is read from when Redis has none (the logs; LimitsService sets it). */
@@ -264,19 +266,48 @@ export class RedisLimitCounters implements LimitCounters {
     return `${this.link.prefix}lim:${scope.key}:st`;
   }
 
-  private admitLocally(input: AdmitInput): Admission {
+  private admitLocally(input: AdmitInput): Admission | Promise<Admission> {
     if (this.failMode === 'closed') throw new LimitsUnavailableError();
-    // Budgets start from the spend last seen in Redis (once per outage: what is spent meanwhile adds
-    // to it here). The local counters' own spend is as old as their seed at start, so it is replaced.
-    for (const s of input.scopes) {
-      const seen = this.lastSpend.get(s.key);
-      if (!seen || this.localFrom.get(s.key) === this.episode) continue;
-      this.localFrom.set(s.key, this.episode);
-      if (seen.pk === periodKey(s.period, input.now)) this.local.setSpend(s, seen.spend, input.now);
-    }
+    // Budgets start, once per outage, from what was spent: what is spent meanwhile adds to it here.
+    // The local counters' own spend is as old as their seed at start, so it is replaced.
+    const starting = input.scopes.filter((s) => s.budgetUsd !== null && this.localFrom.get(s.key) !== this.episode);
+    if (!starting.length) return this.admitHere(input);
+    return Promise.all(starting.map((s) => this.startLocalBudget(s, input.now))).then(() => this.admitHere(input));
+  }
+
+  private admitHere(input: AdmitInput): Admission {
     const a = this.local.admit(input);
     if (a.ok) this.localAdmits.set(input.requestId, input.scopes);
     return a;
+  }
+
+  /**
+   * A budget's local spend for this outage: the larger of the spend this instance last saw in
+   * Redis and the logs' (PostgreSQL has the rows of every instance, so a key served only elsewhere
+   * until now, or since this instance last admitted it, does not start from a stale count). One read
+   * of the logs per scope and outage; a store that does not answer within a second is not waited for.
+   */
+  private startLocalBudget(scope: ScopeLimits, now: number): Promise<void> {
+    let p = this.localStarts.get(scope.key);
+    if (p) return p;
+    const episode = this.episode;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 1_000)));
+    p = Promise.race([this.spendSource(scope, now).catch(() => null), late])
+      .then((logged) => {
+        if (this.localFrom.get(scope.key) === episode) return;
+        this.localFrom.set(scope.key, episode);
+        const seen = this.lastSpend.get(scope.key);
+        const fromRedis = seen && seen.pk === periodKey(scope.period, now) ? seen.spend : null;
+        const spend = Math.max(fromRedis ?? -1, logged ?? -1);
+        if (spend >= 0) this.local.setSpend(scope, spend, now);
+      })
+      .finally(() => {
+        clearTimeout(timer);
+        this.localStarts.delete(scope.key);
+      });
+    this.localStarts.set(scope.key, p);
+    return p;
   }
 
   private admission(input: AdmitInput, r: unknown[]): Admission {
