@@ -208,7 +208,9 @@ export class RedisLimitCounters implements LimitCounters {
   }
 
   async spend(scope: ScopeLimits, now: number): Promise<number | null> {
-    if (!this.link.isUp()) return this.local.spend(scope, now);
+    // Cut off: the count this instance enforces once it started the budget in this outage; before
+    // that its local count is as old as its start (the caller reads the logs instead).
+    if (!this.link.isUp()) return this.localFrom.get(scope.key) === this.episode ? this.local.spend(scope, now) : null;
     const [pk, spend, seeded] = (await this.link.send('HMGET', [this.stKey(scope), 'period', 'spend', 'seeded'])) as (string | null)[];
     // Not read from the logs: Redis only counted the requests it saw.
     if (pk == null || seeded !== '1') return null;

@@ -183,6 +183,9 @@ describe('budgets in Redis start from what PostgreSQL says was spent', () => {
     proxy.cut();
     try {
       expect(await eventually(async () => (await redisOf(A)) === 'down', 5_000)).toBe(true);
+      // What A's admin API says the key spent is what was spent, not A's count from its start.
+      const shown = await json(await api(A, 'GET', `/api/clients/${k.id}`, { as: admin }));
+      expect(shown.spend_usd).toBeCloseTo(before * COST, 6);
       const answers: string[] = [];
       while (answers.length < 10 && answers.at(-1) !== 'budget_exceeded') answers.push(await ask(A, k.key));
       expect(answers.at(-1)).toBe('budget_exceeded');
