@@ -143,7 +143,7 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
    */
   async function committedBefore(batch: readonly LogRow[]): Promise<boolean> {
     const first = pgRow(batch[0]!);
-    const found = await client.unsafe('SELECT 1 FROM request_logs WHERE created_at = $1 AND request_id = $2 LIMIT 1', [first.createdAt, first.requestId]);
+    const found = await client.unsafe('SELECT 1 FROM request_logs WHERE created_at = $1::bigint AND request_id = $2::text LIMIT 1', [first.createdAt, first.requestId]);
     return found.length > 0;
   }
 
