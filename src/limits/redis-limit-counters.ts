@@ -51,8 +51,8 @@ interface RedisAdmit {
  */
 export class RedisLimitCounters implements LimitCounters {
   private readonly local = new MemoryLimitCounters();
-  /** Requests admitted by the local counters (Redis was down), with their scopes. */
-  private readonly localAdmits = new Map<string, readonly ScopeLimits[]>();
+  /** Requests admitted by the local counters (Redis was down), with their scopes and admit time. */
+  private readonly localAdmits = new Map<string, { scopes: readonly ScopeLimits[]; at: number }>();
   /** Requests this instance admitted through Redis: only their rows settle there (a key without limits costs no round trip). */
   private readonly redisAdmits = new Map<string, RedisAdmit>();
   /**
@@ -136,12 +136,13 @@ export class RedisLimitCounters implements LimitCounters {
 
   settle(requestId: string, actual: Actual, now: number): boolean | Promise<boolean> {
     if (this.restoring && this.redisAdmits.has(requestId)) return this.restoring.then(() => this.settle(requestId, actual, now));
-    const scopes = this.localAdmits.get(requestId);
-    if (scopes) {
+    const local = this.localAdmits.get(requestId);
+    if (local) {
       this.localAdmits.delete(requestId);
       const settled = this.local.settle(requestId, actual, now);
-      // What it used counts in Redis too, now or once Redis is back.
-      this.toRedis(() => this.chargeRedis(scopes, actual, now));
+      // What it used counts in Redis too, now or once Redis is back, and so does the request in
+      // the RPM windows of the minute it was admitted in.
+      this.toRedis(() => this.chargeRedis(local.scopes, actual, now, local.at));
       return settled;
     }
     const admitted = this.redisAdmits.get(requestId)?.scopes;
@@ -279,7 +280,7 @@ export class RedisLimitCounters implements LimitCounters {
 
   private admitHere(input: AdmitInput): Admission {
     const a = this.local.admit(input);
-    if (a.ok) this.localAdmits.set(input.requestId, input.scopes);
+    if (a.ok) this.localAdmits.set(input.requestId, { scopes: input.scopes, at: input.now });
     return a;
   }
 
@@ -333,9 +334,11 @@ export class RedisLimitCounters implements LimitCounters {
     return { ok: false, reason: reason as RefusalReason, scope, retryAfterMs, rate, message: refusalMessage(reason as RefusalReason, scope, { tokens: input.tokens, worstCostUsd: input.worstCostUsd, waitMs: retryAfterMs, tokensInUse: tsum, spentUsd: spend, reservedUsd: reserved }) };
   }
 
-  private chargeRedis(scopes: readonly ScopeLimits[], actual: Actual, now: number): Promise<unknown> {
+  /** `admittedAt`: a request admitted while Redis was away (it enters the RPM windows then), else -1. */
+  private chargeRedis(scopes: readonly ScopeLimits[], actual: Actual, now: number, admittedAt = -1): Promise<unknown> {
     const args: (string | number)[] = [this.link.prefix, now, actual.costUsd, actual.tokens, `c:${crypto.randomUUID()}`, scopes.length];
-    for (const s of scopes) args.push(s.key, opt(s.tpm), periodKey(s.period, now), periodKey(s.period, actual.at));
+    for (const s of scopes) args.push(s.key, opt(s.tpm), periodKey(s.period, now), periodKey(s.period, actual.at), opt(s.rpm));
+    args.push(admittedAt);
     return CHARGE.run(this.link, [], args);
   }
 

@@ -311,6 +311,23 @@ describe('Redis cut and restored', () => {
     expect(after.filter((r) => r.ok).length).toBe(4);
   });
 
+  test('open: requests admitted while cut count in the RPM window once Redis is back, not only from the next minute on', async () => {
+    const [a, b] = [await instance('open', proxy.url), await instance('open', proxy.url)];
+    const s = scope({ rpm: 4 });
+    proxy.cut();
+    await eventually(() => !(a as any).link.isUp() && !(b as any).link.isUp());
+    const ids = Array.from({ length: 4 }, (_, i) => `rpm-cut-${i}-${prefix}`);
+    for (const [i, id] of ids.entries()) expect((await a.admit({ requestId: id, scopes: [s], worstCostUsd: 0, tokens: 0, now: T0 + 1 + i })).ok).toBe(true);
+    for (const id of ids) await a.settle(id, { costUsd: 0, tokens: 0, at: T0 + 5 }, T0 + 5);
+    proxy.restore();
+    expect(await eventually(() => (a as any).link.isUp() && (b as any).link.isUp() && a.stats().pending === 0, 5_000)).toBe(true);
+    // The same minute: A's four are in the window, on either instance.
+    const same = await Promise.all(Array.from({ length: 4 }, (_, i) => admit(i % 2 ? a : b, [s], T0 + 10 + i)));
+    expect(same.filter((r) => r.ok).length).toBe(0);
+    // They leave the window a minute after they were admitted.
+    expect((await admit(b, [s], T0 + 60_002)).ok).toBe(true);
+  });
+
   test('closed: limited keys are refused with 503 while cut; exact again after', async () => {
     const [a, b] = [await instance('closed', proxy.url), await instance('closed', proxy.url)];
     const s = scope({ rpm: 3 });
