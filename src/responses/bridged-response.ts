@@ -127,7 +127,7 @@ export async function bridgedResponse(run: ResponsesRun, { req, chat, conversati
     const res = chatToResponse(r.completion, responseSkeleton(req, id, r.completion.model || r.target.upstreamModel, createdAt));
     res.usage = responseUsage(r.usage);
     remember(res, r.target.modelId);
-    await run.store.persisted();
+    if (req.store !== false) await run.store.persisted();
     const headers = gatewayHeaders({ overheadMs: clock.overhead(), target: r.target, decision, requestId: run.requestId });
     return { kind: 'json', body: JSON.stringify(res), headers };
   }
@@ -153,14 +153,14 @@ export async function bridgedResponse(run: ResponsesRun, { req, chat, conversati
       const events = bridge.finish();
       remember(bridge.result, s.target.modelId, true);
       // The end goes out once the stored response says it ended (a follow-up may go to another instance).
-      await run.store.persisted();
+      if (req.store !== false) await run.store.persisted();
       return events;
     },
     fail: async (err) => {
       await estimate();
       const events = bridge.fail((err as Error)?.message ?? 'The upstream stream failed.');
       remember(bridge.result, s.target.modelId, true);
-      await run.store.persisted();
+      if (req.store !== false) await run.store.persisted();
       return events;
     },
     // The client left: the upstream call ends, and the response ends `cancelled` rather than in progress for ever.

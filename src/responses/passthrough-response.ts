@@ -88,7 +88,7 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
       atTerminal: async (id, outputIds) => {
         ownerKept = true;
         recordOwner(id, outputIds);
-        await run.store.persisted();
+        if (req.store !== false) await run.store.persisted();
       },
     });
     return { kind: 'stream', body, headers };
@@ -111,7 +111,7 @@ export async function passthroughResponse(run: ResponsesRun): Promise<ResponsesA
     // Not JSON: still relayed as OpenAI sent it; nothing to account.
   }
   // Written before the answer goes out: the client's next request may reach another instance.
-  await run.store.persisted();
+  if (req.store !== false) await run.store.persisted();
   const overheadMs = clock.overhead();
   if (req.background === true && typeof json?.id === 'string' && !isTerminalStatus(json.status)) follow(json.id, null, overheadMs, { usage });
   else if (usage === null && (json?.status === 'completed' || json?.status === 'incomplete')) {
