@@ -96,7 +96,14 @@ export class RedisLimitCounters implements LimitCounters {
     const timer = setInterval(() => {
       if (link.isClosed()) return clearInterval(timer);
       if (!link.isUp()) return;
-      HEARTBEAT.run(link, [], [link.prefix, link.origin, beat.deadAfterMs]).catch(() => {});
+      HEARTBEAT.run(link, [], [link.prefix, link.origin, beat.deadAfterMs]).then(
+        (r: unknown[]) => {
+          // Taken for dead while its connection stayed open (the process stopped, or its host
+          // stalled, past deadAfterMs): the others freed its reservations; those still running go back.
+          if (r[1] === 1 && this.redisAdmits.size && !this.restoring) this.restoreAll();
+        },
+        () => {},
+      );
     }, beat.everyMs);
     (timer as { unref?: () => void }).unref?.();
   }
@@ -382,6 +389,15 @@ export class RedisLimitCounters implements LimitCounters {
       this.pending.length = 0;
     }
     await Promise.all([...this.redisAdmits].map(([id, a]) => this.restore(id, a).catch(() => {})));
+  }
+
+  /** Puts back every reservation of this instance's requests still running; settles wait for it (as on a connection). */
+  private restoreAll(): void {
+    const restored = Promise.all([...this.redisAdmits].map(([id, a]) => this.restore(id, a).catch(() => {}))).then(() => {});
+    this.restoring = restored;
+    void restored.finally(() => {
+      if (this.restoring === restored) this.restoring = null;
+    });
   }
 
   private restore(requestId: string, a: RedisAdmit): Promise<unknown> {

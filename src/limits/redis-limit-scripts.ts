@@ -188,10 +188,12 @@ return out
 
 // An instance that stopped beating (killed, or cut off for good): its reservations are freed
 // (settled at zero) so its slots and reserved USD do not wait for the one-hour sweep.
-// ARGV: P, this instance's origin, its heartbeat TTL ms.
+// ARGV: P, this instance's origin, its heartbeat TTL ms. Returns {freed, revived}: revived is 1
+// when this instance was not listed (its first beat, or the others took it for dead while it was
+// stopped or stalled with its connection open): it then puts back the reservations it holds.
 export const HEARTBEAT = new LuaScript(`${COMMON}
 redis.call('SET', P..'lim:alive:'..ARGV[2], '1', 'PX', ARGV[3])
-redis.call('SADD', P..'lim:instances', ARGV[2])
+local revived = redis.call('SADD', P..'lim:instances', ARGV[2])
 local freed = 0
 for _, o in ipairs(redis.call('SMEMBERS', P..'lim:instances')) do
   if redis.call('EXISTS', P..'lim:alive:'..o) == 0 then
@@ -200,7 +202,7 @@ for _, o in ipairs(redis.call('SMEMBERS', P..'lim:instances')) do
     redis.call('SREM', P..'lim:instances', o)
   end
 end
-return freed
+return {freed, revived}
 `);
 
 // A request that ended before its row (a token estimate pending): its in-flight slots are freed

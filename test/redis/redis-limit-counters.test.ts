@@ -4,9 +4,11 @@
  * fail modes while Redis is cut (a loopback TCP proxy) and after it is back.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
+import { RedisClient } from 'bun';
 import type { Admission, LimitCounters } from '../../src/limits/limit-counters';
 import type { ScopeLimits } from '../../src/limits/limit-types';
 import { LimitsUnavailableError, RedisLimitCounters } from '../../src/limits/redis-limit-counters';
+import { HEARTBEAT } from '../../src/limits/redis-limit-scripts';
 import { RedisLink } from '../../src/redis/redis-link';
 import { deleteKeys, eventually, randomPrefix, REDIS_URL } from '../helpers/redis-env';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
@@ -225,6 +227,38 @@ describe('an instance killed (kill -9: no settle, no more heartbeats)', () => {
     expect(await eventually(async () => (await alive.c.outstanding(s)).inFlight === 0, 5_000)).toBe(true);
     expect(await alive.c.outstanding(s)).toEqual({ reservedUsd: 0, inFlight: 0 });
     expect((await admit(alive.c, [s], T0, 0.5)).ok).toBe(true);
+  });
+});
+
+describe('an instance stopped (or stalled) past the heartbeat while its connection stayed open', () => {
+  test('taken for dead, its reservations were freed; on its next beat it puts back those still running', async () => {
+    const link = new RedisLink(REDIS_URL, prefix, { retryMs: 50, pingMs: 200 }).start();
+    links.push(link);
+    expect(await link.whenUp(5_000)).toBe(true);
+    const stalled = new RedisLimitCounters(link, 'open', undefined, { everyMs: 100, deadAfterMs: 500 });
+    const other = await instance('open');
+    const s = scope({ maxParallel: 1, budgetUsd: 1 });
+    await other.seedSpend(s, 0, T0);
+    await Bun.sleep(250); // it has beaten
+    const id = `stalled-${prefix}`;
+    expect((await stalled.admit({ requestId: id, scopes: [s], worstCostUsd: 0.6, tokens: 0, now: T0 })).ok).toBe(true);
+    // What the others see of a process stopped past deadAfterMs: its beat expired, and a beat of
+    // theirs frees what it held (here the one that follows at once).
+    const raw = new RedisClient(REDIS_URL);
+    await raw.connect();
+    await raw.send('DEL', [`${prefix}lim:alive:${link.origin}`]);
+    const swept = new RedisLink(REDIS_URL, prefix).start();
+    links.push(swept);
+    expect(await swept.whenUp(5_000)).toBe(true);
+    await HEARTBEAT.run(swept, [], [prefix, `sweeper-${prefix}`, 500]);
+    raw.close();
+    // Running again, it beats: the request it still runs is counted again, slot and USD.
+    expect(await eventually(async () => (await other.outstanding(s)).inFlight === 1, 3_000)).toBe(true);
+    expect(await other.outstanding(s)).toEqual({ reservedUsd: 0.6, inFlight: 1 });
+    expect(await admit(other, [s], T0 + 1, 0.1)).toMatchObject({ ok: false, reason: 'parallel' });
+    expect(await stalled.settle(id, { costUsd: 0.2, tokens: 0, at: T0 }, T0 + 2)).toBe(true);
+    expect(await other.outstanding(s)).toEqual({ reservedUsd: 0, inFlight: 0 });
+    expect(await other.spend(s, T0)).toBeCloseTo(0.2, 9);
   });
 });
 
