@@ -72,6 +72,8 @@ export class RedisLimitCounters implements LimitCounters {
   private readonly localFrom = new Map<string, number>();
   /** Local budget starts under way, by scope key: concurrent requests of one scope wait for one read. */
   private readonly localStarts = new Map<string, Promise<void>>();
+  /** Requests admitted through Redis whose worst cost a local budget start counted, by request id: the scopes it counted in. */
+  private readonly heldLocally = new Map<string, Set<string>>();
   /** The data set of Redis this instance counted in (`<P>lim:epoch`): another one means Redis lost its data. */
   private epoch: string | null = null;
   /** Where a budget's spend is read from when Redis has none (the logs; LimitsService sets it). */
@@ -132,7 +134,11 @@ export class RedisLimitCounters implements LimitCounters {
         const a = this.admission(input, r);
         if (a.ok) {
           // Bounded: a request whose row never came must not grow this for ever (Redis sweeps it after an hour).
-          if (this.redisAdmits.size >= 100_000) this.redisAdmits.delete(this.redisAdmits.keys().next().value!);
+          if (this.redisAdmits.size >= 100_000) {
+            const oldest = this.redisAdmits.keys().next().value!;
+            this.redisAdmits.delete(oldest);
+            this.heldLocally.delete(oldest);
+          }
           this.redisAdmits.set(input.requestId, { scopes: input.scopes, worst: input.worstCostUsd, tokens: input.tokens, at: input.now, aliveAt: input.now, ended: false });
         }
         return a;
@@ -152,9 +158,16 @@ export class RedisLimitCounters implements LimitCounters {
       this.toRedis(() => this.chargeRedis(local.scopes, actual, now, local.at));
       return settled;
     }
-    const admitted = this.redisAdmits.get(requestId)?.scopes;
-    if (!admitted) return false;
+    const admitting = this.redisAdmits.get(requestId);
+    if (!admitting) return false;
+    const admitted = admitting.scopes;
     this.redisAdmits.delete(requestId);
+    const held = this.heldLocally.get(requestId);
+    if (held) {
+      // Counted at its worst by a local budget start: now at what it cost.
+      this.heldLocally.delete(requestId);
+      this.local.charge(admitted.filter((s) => held.has(s.key)), { costUsd: actual.costUsd - admitting.worst, tokens: 0, at: actual.at }, now);
+    }
     const run = () =>
       SETTLE.run(this.link, [], [this.link.prefix, requestId, actual.costUsd, actual.tokens]).then(async (r) => {
         // The reservation is gone: the others took this instance for dead while it was cut off
@@ -310,7 +323,18 @@ export class RedisLimitCounters implements LimitCounters {
         const seen = this.lastSpend.get(scope.key);
         const fromRedis = seen && seen.pk === periodKey(scope.period, now) ? seen.spend : null;
         const spend = Math.max(fromRedis ?? -1, logged ?? -1);
-        if (spend >= 0) this.local.setSpend(scope, spend, now);
+        if (spend < 0) return;
+        // The requests this instance admitted through Redis and still runs may yet spend their
+        // worst (the others' are out of sight: with N instances cut off, each counts its own).
+        let running = 0;
+        for (const [id, a] of this.redisAdmits) {
+          if (!a.scopes.some((s) => s.key === scope.key)) continue;
+          running += a.worst;
+          let keys = this.heldLocally.get(id);
+          if (!keys) this.heldLocally.set(id, (keys = new Set()));
+          keys.add(scope.key);
+        }
+        this.local.setSpend(scope, spend + running, now);
       })
       .finally(() => {
         clearTimeout(timer);

@@ -362,6 +362,22 @@ describe('Redis cut and restored', () => {
     expect((await admit(b, [s], T0 + 60_002)).ok).toBe(true);
   });
 
+  test('open: the requests an instance admitted through Redis and still runs count in its budgets while cut, at their worst until they end', async () => {
+    const a = await instance('open', proxy.url);
+    const s = scope({ budgetUsd: 1 });
+    await a.seedSpend(s, 0, T0);
+    const running = `running-before-cut-${prefix}`;
+    expect((await a.admit({ requestId: running, scopes: [s], worstCostUsd: 0.6, tokens: 0, now: T0 })).ok).toBe(true);
+    proxy.cut();
+    await eventually(() => !(a as any).link.isUp());
+    // $0.6 may still be spent by the request running: $0.5 more would pass the budget.
+    expect(await admit(a, [s], T0 + 1, 0.5)).toMatchObject({ ok: false, reason: 'budget' });
+    // It ends costing $0.2: now $0.5 fits.
+    await a.settle(running, { costUsd: 0.2, tokens: 0, at: T0 }, T0 + 2);
+    expect((await admit(a, [s], T0 + 3, 0.5)).ok).toBe(true);
+    expect(await admit(a, [s], T0 + 4, 0.5)).toMatchObject({ ok: false, reason: 'budget' });
+  });
+
   test('closed: limited keys are refused with 503 while cut; exact again after', async () => {
     const [a, b] = [await instance('closed', proxy.url), await instance('closed', proxy.url)];
     const s = scope({ rpm: 3 });
