@@ -45,14 +45,14 @@ interface RedisAdmit {
  *
  * Redis unreachable:
  * - `open`: each instance enforces from its own in-memory counters (budgets start from the spend
- *   it last saw in Redis); what those requests spend and use is charged to Redis once it is back,
+ *   it last saw in Redis, or the logs' when larger); what those requests spend and use is charged to Redis once it is back,
  *   and settles of Redis reservations made while it was down are sent then too;
  * - `closed`: `admit` throws a 503 (LimitsUnavailableError) for limited keys until Redis is back.
  */
 export class RedisLimitCounters implements LimitCounters {
   private readonly local = new MemoryLimitCounters();
-  /** Requests admitted by the local counters (Redis was down), with their scopes. */
-  private readonly localAdmits = new Map<string, readonly ScopeLimits[]>();
+  /** Requests admitted by the local counters (Redis was down), with their scopes and admit time. */
+  private readonly localAdmits = new Map<string, { scopes: readonly ScopeLimits[]; at: number }>();
   /** Requests this instance admitted through Redis: only their rows settle there (a key without limits costs no round trip). */
   private readonly redisAdmits = new Map<string, RedisAdmit>();
   /**
@@ -68,8 +68,12 @@ export class RedisLimitCounters implements LimitCounters {
   private dropped = 0;
   /** Connections made so far: local budgets are restarted from `lastSpend` once per outage. */
   private episode = 0;
-  /** Scope key -> the episode its local spend was last set from `lastSpend` in. */
+  /** Scope key -> the episode (outage) its local spend was last started in (startLocalBudget). */
   private readonly localFrom = new Map<string, number>();
+  /** Local budget starts under way, by scope key: concurrent requests of one scope wait for one read. */
+  private readonly localStarts = new Map<string, Promise<void>>();
+  /** Requests admitted through Redis whose worst cost a local budget start counted, by request id: the scopes it counted in. */
+  private readonly heldLocally = new Map<string, Set<string>>();
   /** The data set of Redis this instance counted in (`<P>lim:epoch`): another one means Redis lost its data. */
   private epoch: string | null = null;
   /** Where a budget's spend is read from when Redis has none (the logs; LimitsService sets it). */
@@ -94,7 +98,14 @@ export class RedisLimitCounters implements LimitCounters {
     const timer = setInterval(() => {
       if (link.isClosed()) return clearInterval(timer);
       if (!link.isUp()) return;
-      HEARTBEAT.run(link, [], [link.prefix, link.origin, beat.deadAfterMs]).catch(() => {});
+      HEARTBEAT.run(link, [], [link.prefix, link.origin, beat.deadAfterMs]).then(
+        (r: unknown[]) => {
+          // Taken for dead while its connection stayed open (the process stopped, or its host
+          // stalled, past deadAfterMs): the others freed its reservations; those still running go back.
+          if (r[1] === 1 && this.redisAdmits.size && !this.restoring) this.restoreAll();
+        },
+        () => {},
+      );
     }, beat.everyMs);
     (timer as { unref?: () => void }).unref?.();
   }
@@ -123,7 +134,11 @@ export class RedisLimitCounters implements LimitCounters {
         const a = this.admission(input, r);
         if (a.ok) {
           // Bounded: a request whose row never came must not grow this for ever (Redis sweeps it after an hour).
-          if (this.redisAdmits.size >= 100_000) this.redisAdmits.delete(this.redisAdmits.keys().next().value!);
+          if (this.redisAdmits.size >= 100_000) {
+            const oldest = this.redisAdmits.keys().next().value!;
+            this.redisAdmits.delete(oldest);
+            this.heldLocally.delete(oldest);
+          }
           this.redisAdmits.set(input.requestId, { scopes: input.scopes, worst: input.worstCostUsd, tokens: input.tokens, at: input.now, aliveAt: input.now, ended: false });
         }
         return a;
@@ -134,20 +149,27 @@ export class RedisLimitCounters implements LimitCounters {
 
   settle(requestId: string, actual: Actual, now: number): boolean | Promise<boolean> {
     if (this.restoring && this.redisAdmits.has(requestId)) return this.restoring.then(() => this.settle(requestId, actual, now));
-    const scopes = this.localAdmits.get(requestId);
-    if (scopes) {
+    const local = this.localAdmits.get(requestId);
+    if (local) {
       this.localAdmits.delete(requestId);
       const settled = this.local.settle(requestId, actual, now);
-      // What it used counts in Redis too, now or once Redis is back.
-      this.toRedis(() => this.chargeRedis(scopes, actual, now));
+      // What it used counts in Redis too, now or once Redis is back, and so does the request in
+      // the RPM windows of the minute it was admitted in.
+      this.toRedis(() => this.chargeRedis(local.scopes, actual, now, local.at));
       return settled;
     }
-    const admit = this.redisAdmits.get(requestId);
-    if (!admit) return false;
-    const admitted = admit.scopes;
+    const admitting = this.redisAdmits.get(requestId);
+    if (!admitting) return false;
+    const admitted = admitting.scopes;
     this.redisAdmits.delete(requestId);
+    const held = this.heldLocally.get(requestId);
+    if (held) {
+      // Counted at its worst by a local budget start: now at what it cost.
+      this.heldLocally.delete(requestId);
+      this.local.charge(admitted.filter((s) => held.has(s.key)), { costUsd: actual.costUsd - admitting.worst, tokens: 0, at: actual.at }, now);
+    }
     // The period of each kind the request arrived in: billed to the one the scope counts when it settles.
-    const arrived = BUDGET_PERIODS.map((p) => periodKey(p, admit.at));
+    const arrived = BUDGET_PERIODS.map((p) => periodKey(p, admitting.at));
     const run = () =>
       SETTLE.run(this.link, [], [this.link.prefix, requestId, actual.costUsd, actual.tokens, ...arrived]).then(async (r) => {
         // The reservation is gone: the others took this instance for dead while it was cut off
@@ -209,7 +231,9 @@ export class RedisLimitCounters implements LimitCounters {
   }
 
   async spend(scope: ScopeLimits, now: number): Promise<number | null> {
-    if (!this.link.isUp()) return this.local.spend(scope, now);
+    // Cut off: the count this instance enforces once it started the budget in this outage; before
+    // that its local count is as old as its start (the caller reads the logs instead).
+    if (!this.link.isUp()) return this.localFrom.get(scope.key) === this.episode ? this.local.spend(scope, now) : null;
     const [pk, spend, seeded] = (await this.link.send('HMGET', [this.stKey(scope), 'period', 'spend', 'seeded'])) as (string | null)[];
     // Not read from the logs: Redis only counted the requests it saw.
     if (pk == null || seeded !== '1') return null;
@@ -267,19 +291,59 @@ export class RedisLimitCounters implements LimitCounters {
     return `${this.link.prefix}lim:${scope.key}:st`;
   }
 
-  private admitLocally(input: AdmitInput): Admission {
+  private admitLocally(input: AdmitInput): Admission | Promise<Admission> {
     if (this.failMode === 'closed') throw new LimitsUnavailableError();
-    // Budgets start from the spend last seen in Redis (once per outage: what is spent meanwhile adds
-    // to it here). The local counters' own spend is as old as their seed at start, so it is replaced.
-    for (const s of input.scopes) {
-      const seen = this.lastSpend.get(s.key);
-      if (!seen || this.localFrom.get(s.key) === this.episode) continue;
-      this.localFrom.set(s.key, this.episode);
-      if (seen.pk === periodKey(s.period, input.now)) this.local.setSpend(s, seen.spend, input.now);
-    }
+    // Budgets start, once per outage, from what was spent: what is spent meanwhile adds to it here.
+    // The local counters' own spend is as old as their seed at start, so it is replaced.
+    const starting = input.scopes.filter((s) => s.budgetUsd !== null && this.localFrom.get(s.key) !== this.episode);
+    if (!starting.length) return this.admitHere(input);
+    return Promise.all(starting.map((s) => this.startLocalBudget(s, input.now))).then(() => this.admitHere(input));
+  }
+
+  private admitHere(input: AdmitInput): Admission {
     const a = this.local.admit(input);
-    if (a.ok) this.localAdmits.set(input.requestId, input.scopes);
+    if (a.ok) this.localAdmits.set(input.requestId, { scopes: input.scopes, at: input.now });
     return a;
+  }
+
+  /**
+   * A budget's local spend for this outage: the larger of the spend this instance last saw in
+   * Redis and the logs' (PostgreSQL has the rows of every instance, so a key served only elsewhere
+   * until now, or since this instance last admitted it, does not start from a stale count). One read
+   * of the logs per scope and outage; a store that does not answer within a second is not waited for.
+   */
+  private startLocalBudget(scope: ScopeLimits, now: number): Promise<void> {
+    let p = this.localStarts.get(scope.key);
+    if (p) return p;
+    const episode = this.episode;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 1_000)));
+    p = Promise.race([this.spendSource(scope, now).catch(() => null), late])
+      .then((logged) => {
+        if (this.localFrom.get(scope.key) === episode) return;
+        this.localFrom.set(scope.key, episode);
+        const seen = this.lastSpend.get(scope.key);
+        const fromRedis = seen && seen.pk === periodKey(scope.period, now) ? seen.spend : null;
+        const spend = Math.max(fromRedis ?? -1, logged ?? -1);
+        if (spend < 0) return;
+        // The requests this instance admitted through Redis and still runs may yet spend their
+        // worst (the others' are out of sight: with N instances cut off, each counts its own).
+        let running = 0;
+        for (const [id, a] of this.redisAdmits) {
+          if (!a.scopes.some((s) => s.key === scope.key)) continue;
+          running += a.worst;
+          let keys = this.heldLocally.get(id);
+          if (!keys) this.heldLocally.set(id, (keys = new Set()));
+          keys.add(scope.key);
+        }
+        this.local.setSpend(scope, spend + running, now);
+      })
+      .finally(() => {
+        clearTimeout(timer);
+        this.localStarts.delete(scope.key);
+      });
+    this.localStarts.set(scope.key, p);
+    return p;
   }
 
   private admission(input: AdmitInput, r: unknown[]): Admission {
@@ -303,9 +367,11 @@ export class RedisLimitCounters implements LimitCounters {
     return { ok: false, reason: reason as RefusalReason, scope, retryAfterMs, rate, message: refusalMessage(reason as RefusalReason, scope, { tokens: input.tokens, worstCostUsd: input.worstCostUsd, waitMs: retryAfterMs, tokensInUse: tsum, spentUsd: spend, reservedUsd: reserved }) };
   }
 
-  private chargeRedis(scopes: readonly ScopeLimits[], actual: Actual, now: number): Promise<unknown> {
+  /** `admittedAt`: a request admitted while Redis was away (it enters the RPM windows then), else -1. */
+  private chargeRedis(scopes: readonly ScopeLimits[], actual: Actual, now: number, admittedAt = -1): Promise<unknown> {
     const args: (string | number)[] = [this.link.prefix, now, actual.costUsd, actual.tokens, `c:${crypto.randomUUID()}`, scopes.length];
-    for (const s of scopes) args.push(s.key, opt(s.tpm), periodKey(s.period, now), periodKey(s.period, actual.at));
+    for (const s of scopes) args.push(s.key, opt(s.tpm), periodKey(s.period, now), periodKey(s.period, actual.at), opt(s.rpm));
+    args.push(admittedAt);
     return CHARGE.run(this.link, [], args);
   }
 
@@ -349,6 +415,15 @@ export class RedisLimitCounters implements LimitCounters {
       this.pending.length = 0;
     }
     await Promise.all([...this.redisAdmits].map(([id, a]) => this.restore(id, a).catch(() => {})));
+  }
+
+  /** Puts back every reservation of this instance's requests still running; settles wait for it (as on a connection). */
+  private restoreAll(): void {
+    const restored = Promise.all([...this.redisAdmits].map(([id, a]) => this.restore(id, a).catch(() => {}))).then(() => {});
+    this.restoring = restored;
+    void restored.finally(() => {
+      if (this.restoring === restored) this.restoring = null;
+    });
   }
 
   private restore(requestId: string, a: RedisAdmit): Promise<unknown> {

@@ -194,10 +194,12 @@ return out
 
 // An instance that stopped beating (killed, or cut off for good): its reservations are freed
 // (settled at zero) so its slots and reserved USD do not wait for the one-hour sweep.
-// ARGV: P, this instance's origin, its heartbeat TTL ms.
+// ARGV: P, this instance's origin, its heartbeat TTL ms. Returns {freed, revived}: revived is 1
+// when this instance was not listed (its first beat, or the others took it for dead while it was
+// stopped or stalled with its connection open): it then puts back the reservations it holds.
 export const HEARTBEAT = new LuaScript(`${COMMON}
 redis.call('SET', P..'lim:alive:'..ARGV[2], '1', 'PX', ARGV[3])
-redis.call('SADD', P..'lim:instances', ARGV[2])
+local revived = redis.call('SADD', P..'lim:instances', ARGV[2])
 local freed = 0
 for _, o in ipairs(redis.call('SMEMBERS', P..'lim:instances')) do
   if redis.call('EXISTS', P..'lim:alive:'..o) == 0 then
@@ -206,7 +208,7 @@ for _, o in ipairs(redis.call('SMEMBERS', P..'lim:instances')) do
     redis.call('SREM', P..'lim:instances', o)
   end
 end
-return freed
+return {freed, revived}
 `);
 
 // A request that ended before its row (a token estimate pending): its in-flight slots are freed
@@ -282,19 +284,27 @@ redis.call('ZADD', P..'lim:resv', alive, id)
 return 1
 `);
 
-// ARGV: P, now, cost, tokens, entry id, n, then per scope: key, tpm (-1: none), current period key, the period key of actual.at.
+// ARGV: P, now, cost, tokens, entry id, n, then per scope: key, tpm (-1: none), current period key,
+// the period key of actual.at, rpm (-1: none); last the time a request admitted while Redis was
+// away was admitted (-1: not a request), which enters the RPM windows (a minute after it, it is pruned).
 export const CHARGE = new LuaScript(`${COMMON}
 local now = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
 local tokens = tonumber(ARGV[4])
 local id = ARGV[5]
-for i = 1, tonumber(ARGV[6]) do
-  local b = 6 + (i - 1) * 4
+local n = tonumber(ARGV[6])
+local admitted = tonumber(ARGV[7 + n * 5])
+for i = 1, n do
+  local b = 6 + (i - 1) * 5
   local S = P..'lim:'..ARGV[b + 1]
   local st = S..':st'
   prune(S, now - WINDOW)
   roll(st, ARGV[b + 3])
   if ARGV[b + 3] == ARGV[b + 4] then redis.call('HINCRBYFLOAT', st, 'spend', cost) end
+  if tonumber(ARGV[b + 5]) >= 0 and admitted >= 0 and admitted > now - WINDOW then
+    redis.call('ZADD', S..':req', admitted, id)
+    redis.call('PEXPIRE', S..':req', WINDOW * 2)
+  end
   if tonumber(ARGV[b + 2]) >= 0 and tokens > 0 then
     redis.call('ZADD', S..':tok', now, id)
     redis.call('HSET', S..':tokn', id, tokens)

@@ -107,6 +107,8 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
   let refusals = 0;
   /** Rows still to be written one per transaction after a batch was refused, so only the refused row is lost. */
   let isolating = 0;
+  /** Rows at the head of the queue whose batch lost its connection mid-write: committed or not, unknown. */
+  let uncertain = 0;
   const listeners = new Set<(records: readonly LogRow[]) => void>();
 
   function drop(count: number, why: string): void {
@@ -134,14 +136,29 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
     });
   }
 
+  /**
+   * True when the batch is in the database already: its transaction committed, but the connection
+   * was lost before PostgreSQL's answer came. A batch commits whole, so its first row tells
+   * (found through the created_at index).
+   */
+  async function committedBefore(batch: readonly LogRow[]): Promise<boolean> {
+    const first = pgRow(batch[0]!);
+    const found = await client.unsafe('SELECT 1 FROM request_logs WHERE created_at = $1::bigint AND request_id = $2::text LIMIT 1', [first.createdAt, first.requestId]);
+    return found.length > 0;
+  }
+
   /** Writes batches until the queue is empty; a failed batch goes back to the front and is retried. */
   async function drain(): Promise<void> {
     while (queue.length) {
-      const batch = queue.slice(0, isolating > 0 ? 1 : batchSize);
+      // A batch whose commit may have gone through (connection lost) is retried as it was, and
+      // only once the database says it is not there: written again, its rows and rollups would count twice.
+      const batch = queue.slice(0, uncertain || (isolating > 0 ? 1 : batchSize));
+      const check = uncertain > 0;
       queue = queue.slice(batch.length);
       inflight = batch.length;
       try {
-        await commit(batch);
+        if (!check || !(await committedBefore(batch))) await commit(batch);
+        uncertain = 0;
         inflight = 0;
         refusals = 0;
         if (isolating > 0) isolating--;
@@ -155,6 +172,8 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
         }
       } catch (err) {
         inflight = 0;
+        // Refused, not lost: PostgreSQL answered, so nothing of the batch is in.
+        if (!isConnectionError(err)) uncertain = 0;
         // A batch PostgreSQL refuses (not an outage) is about some row's content: its rows go again
         // one per transaction, and a row refused 3 times is counted as dropped, not the batch.
         if (!isConnectionError(err) && batch.length > 1) {
@@ -171,6 +190,7 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
           continue;
         }
         queue = batch.concat(queue);
+        uncertain = batch.length;
         const now = Date.now();
         if (now - lastWarn >= warnEveryMs) {
           lastWarn = now;

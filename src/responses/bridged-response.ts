@@ -154,6 +154,7 @@ async function answerBridged(run: ResponsesRun, { req, chat, conversation }: Bri
     const res = chatToResponse(r.completion, responseSkeleton(req, id, r.completion.model || r.target.upstreamModel, createdAt));
     res.usage = responseUsage(r.usage);
     remember(res, r.target.modelId);
+    if (req.store !== false) await run.store.persisted();
     const headers = gatewayHeaders({ overheadMs: clock.overhead(), target: r.target, decision, requestId: run.requestId });
     return { kind: 'json', body: JSON.stringify(res), headers };
   }
@@ -178,12 +179,15 @@ async function answerBridged(run: ResponsesRun, { req, chat, conversation }: Bri
       await estimate();
       const events = bridge.finish();
       remember(bridge.result, s.target.modelId, true);
+      // The end goes out once the stored response says it ended (a follow-up may go to another instance).
+      if (req.store !== false) await run.store.persisted();
       return events;
     },
     fail: async (err) => {
       await estimate();
       const events = bridge.fail((err as Error)?.message ?? 'The upstream stream failed.');
       remember(bridge.result, s.target.modelId, true);
+      if (req.store !== false) await run.store.persisted();
       return events;
     },
     // The client left: the upstream call ends, and the response ends `cancelled` rather than in progress for ever.

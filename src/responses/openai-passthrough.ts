@@ -74,6 +74,12 @@ function streamedFailure(err: { code?: unknown; message?: unknown } | null | und
 export function relayResponsesStream(
   up: OpenedUpstream,
   onEnd: (end: ResponsesStreamEnd) => void,
+  /**
+   * `onId`: the response's id, as soon as the stream names it. `atTerminal`: awaited before the
+   * bytes holding the terminal event go out (the caller makes its record of the finished response
+   * readable by other instances first: the client may act on that event at once).
+   */
+  hooks: { onId?: (id: string) => void; atTerminal?: (id: string | null, outputIds: string[]) => Promise<void> } = {},
 ): ReadableStream<Uint8Array> {
   const reader = up.res.body!.getReader();
   const decoder = new TextDecoder();
@@ -82,6 +88,9 @@ export function relayResponsesStream(
   let outputIds: string[] = [];
   let events = 0;
   let ended = false;
+  /** The terminal event was parsed; `held`: its bytes waited for `hooks.atTerminal`. */
+  let terminal = false;
+  let held = false;
   /** The failure OpenAI reported in the stream (relayed to the client as it came). */
   let failed: ApiError | null = null;
   const tally: StreamTally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };
@@ -101,10 +110,14 @@ export function relayResponsesStream(
         return;
       }
       // The id is kept so the client's later GET/DELETE of this response can be checked and forwarded.
-      if (typeof data?.response?.id === 'string') responseId = data.response.id;
+      if (typeof data?.response?.id === 'string') {
+        if (responseId === null) hooks.onId?.(data.response.id);
+        responseId = data.response.id;
+      }
       if (TERMINAL.has(data?.type)) {
         usage = usageFromResponse(data.response) ?? usage;
         outputIds = outputIdsOf(data.response);
+        terminal = true;
       }
     } catch {
       // not JSON: nothing to account
@@ -141,6 +154,10 @@ export function relayResponsesStream(
             return;
           }
           parser.push(decoder.decode(r.value, { stream: true }));
+          if (terminal && !held && hooks.atTerminal) {
+            held = true;
+            await hooks.atTerminal(responseId, outputIds);
+          }
           controller.enqueue(r.value);
           up.awaitClient(stalled);
         } catch (err) {

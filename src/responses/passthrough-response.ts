@@ -77,10 +77,11 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
     });
   };
   if (stream) {
+    let ownerKept = false;
     const overheadMs = clock.overhead();
     const headers = gatewayHeaders({ overheadMs, target, decision, requestId: run.requestId });
     const body = relayResponsesStream(up, ({ usage, error, responseId, outputIds, text, chars }) => {
-      recordOwner(responseId, outputIds);
+      if (!ownerKept) recordOwner(responseId, outputIds);
       if (usage) return settle({ usage, text, chars }, error, overheadMs);
       // Cut before the terminal event (the client left, the upstream broke off): no usage came, so
       // the row bills the prompt and the delivered text, estimated (as a cut chat stream is)...
@@ -89,6 +90,15 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
       // ...unless the response runs on in the background at OpenAI: then its own usage, at its end.
       if (req.background === true && responseId) return follow(responseId, error, overheadMs, cut);
       settle(cut, error, overheadMs);
+    }, {
+      // Recorded from the moment the client learns the id, and again, with the output items and
+      // written, before the terminal event goes out: another key's read or follow-up on any instance is refused.
+      onId: (id) => recordOwner(id),
+      atTerminal: async (id, outputIds) => {
+        ownerKept = true;
+        recordOwner(id, outputIds);
+        if (req.store !== false) await run.store.persisted();
+      },
     });
     return { kind: 'stream', body, headers };
   }
@@ -109,6 +119,8 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
   } catch {
     // Not JSON: still relayed as OpenAI sent it; nothing to account.
   }
+  // Written before the answer goes out: the client's next request may reach another instance.
+  if (req.store !== false) await run.store.persisted();
   const overheadMs = clock.overhead();
   if (req.background === true && typeof json?.id === 'string' && !isTerminalStatus(json.status)) follow(json.id, null, overheadMs, { usage });
   else if (usage === null && (json?.status === 'completed' || json?.status === 'incomplete')) {

@@ -168,6 +168,20 @@ export class ResponseStore {
     }
   }
 
+  /**
+   * Resolves once what is queued (the conversation just answered) is written on PostgreSQL, so a
+   * follow-up the client sends to another instance the moment it has the answer finds it there
+   * (the flush timer would leave it unknown, or still `in_progress`, for a moment). Not held while
+   * PostgreSQL is known to be away, nor longer than `maxWaitMs`: the row then waits for its retry,
+   * as in an outage. SQLite: at once (one process, which answers from its own cache).
+   */
+  persisted(maxWaitMs = 2_000): Promise<void> {
+    if (!this.shared || !this.pending.size || !this.shared.reachable()) return Promise.resolve();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)));
+    return Promise.race([this.flush().catch(() => {}), late]).finally(() => clearTimeout(timer));
+  }
+
   /** The stored conversation, or null when unknown, expired, stored by another client or held by OpenAI. */
   get(id: string, clientId: number | null): StoredConversation | null {
     const entry = this.find(id, clientId);

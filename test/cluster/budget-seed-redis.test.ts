@@ -172,6 +172,31 @@ describe('budgets in Redis start from what PostgreSQL says was spent', () => {
     expect(await eventually(async () => (await redisOf(A)) === 'ok', 10_000)).toBe(true);
   });
 
+  test('an instance cut off from Redis that never served the key starts its budget from the logs, not from zero', async () => {
+    // The key's traffic went through B; A admitted none of it, so it saw no spend in Redis. Cut
+    // off, A must still count the $0.224 the logs hold: from zero it would serve nine more.
+    const budget = 0.4;
+    const before = 8;
+    const k = await createKey('served-elsewhere', { budget_usd: budget, budget_period: 'month' });
+    for (let i = 0; i < before; i++) expect(await ask(B, k.key)).toBe('ok');
+    await rolledUp(k.id, before * COST);
+    proxy.cut();
+    try {
+      expect(await eventually(async () => (await redisOf(A)) === 'down', 5_000)).toBe(true);
+      // What A's admin API says the key spent is what was spent, not A's count from its start.
+      const shown = await json(await api(A, 'GET', `/api/clients/${k.id}`, { as: admin }));
+      expect(shown.spend_usd).toBeCloseTo(before * COST, 6);
+      const answers: string[] = [];
+      while (answers.length < 10 && answers.at(-1) !== 'budget_exceeded') answers.push(await ask(A, k.key));
+      expect(answers.at(-1)).toBe('budget_exceeded');
+      await rolledUp(k.id, (before + answers.length - 1) * COST);
+      expect(await loggedSpend(k.id)).toBeLessThanOrEqual(budget);
+    } finally {
+      proxy.restore();
+    }
+    expect(await eventually(async () => (await redisOf(A)) === 'ok', 10_000)).toBe(true);
+  });
+
   test('Redis restarted empty: charges an instance kept for it during its outage are not counted on top of the logs', async () => {
     const k = await createKey('counted-once', { budget_usd: 5, budget_period: 'month' });
     for (let i = 0; i < 2; i++) expect(await ask(A, k.key)).toBe('ok');

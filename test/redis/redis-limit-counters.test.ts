@@ -4,9 +4,11 @@
  * fail modes while Redis is cut (a loopback TCP proxy) and after it is back.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
+import { RedisClient } from 'bun';
 import type { Admission, LimitCounters } from '../../src/limits/limit-counters';
 import type { ScopeLimits } from '../../src/limits/limit-types';
 import { LimitsUnavailableError, RedisLimitCounters } from '../../src/limits/redis-limit-counters';
+import { HEARTBEAT } from '../../src/limits/redis-limit-scripts';
 import { RedisLink } from '../../src/redis/redis-link';
 import { deleteKeys, eventually, randomPrefix, REDIS_URL } from '../helpers/redis-env';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
@@ -228,6 +230,38 @@ describe('an instance killed (kill -9: no settle, no more heartbeats)', () => {
   });
 });
 
+describe('an instance stopped (or stalled) past the heartbeat while its connection stayed open', () => {
+  test('taken for dead, its reservations were freed; on its next beat it puts back those still running', async () => {
+    const link = new RedisLink(REDIS_URL, prefix, { retryMs: 50, pingMs: 200 }).start();
+    links.push(link);
+    expect(await link.whenUp(5_000)).toBe(true);
+    const stalled = new RedisLimitCounters(link, 'open', undefined, { everyMs: 100, deadAfterMs: 500 });
+    const other = await instance('open');
+    const s = scope({ maxParallel: 1, budgetUsd: 1 });
+    await other.seedSpend(s, 0, T0);
+    await Bun.sleep(250); // it has beaten
+    const id = `stalled-${prefix}`;
+    expect((await stalled.admit({ requestId: id, scopes: [s], worstCostUsd: 0.6, tokens: 0, now: T0 })).ok).toBe(true);
+    // What the others see of a process stopped past deadAfterMs: its beat expired, and a beat of
+    // theirs frees what it held (here the one that follows at once).
+    const raw = new RedisClient(REDIS_URL);
+    await raw.connect();
+    await raw.send('DEL', [`${prefix}lim:alive:${link.origin}`]);
+    const swept = new RedisLink(REDIS_URL, prefix).start();
+    links.push(swept);
+    expect(await swept.whenUp(5_000)).toBe(true);
+    await HEARTBEAT.run(swept, [], [prefix, `sweeper-${prefix}`, 500]);
+    raw.close();
+    // Running again, it beats: the request it still runs is counted again, slot and USD.
+    expect(await eventually(async () => (await other.outstanding(s)).inFlight === 1, 3_000)).toBe(true);
+    expect(await other.outstanding(s)).toEqual({ reservedUsd: 0.6, inFlight: 1 });
+    expect(await admit(other, [s], T0 + 1, 0.1)).toMatchObject({ ok: false, reason: 'parallel' });
+    expect(await stalled.settle(id, { costUsd: 0.2, tokens: 0, at: T0 }, T0 + 2)).toBe(true);
+    expect(await other.outstanding(s)).toEqual({ reservedUsd: 0, inFlight: 0 });
+    expect(await other.spend(s, T0)).toBeCloseTo(0.2, 9);
+  });
+});
+
 describe('an instance cut off from Redis long enough to be taken for dead', () => {
   /** An instance's counters on `url`, beating every 100 ms and taken for dead after 500 ms of silence. */
   const mk = async (url: string) => {
@@ -309,6 +343,39 @@ describe('Redis cut and restored', () => {
     // Exact again: a new minute, 4 in total across both.
     const after = await Promise.all(Array.from({ length: 8 }, (_, i) => admit(i % 2 ? a : b, [s], T0 + 120_000 + i)));
     expect(after.filter((r) => r.ok).length).toBe(4);
+  });
+
+  test('open: requests admitted while cut count in the RPM window once Redis is back, not only from the next minute on', async () => {
+    const [a, b] = [await instance('open', proxy.url), await instance('open', proxy.url)];
+    const s = scope({ rpm: 4 });
+    proxy.cut();
+    await eventually(() => !(a as any).link.isUp() && !(b as any).link.isUp());
+    const ids = Array.from({ length: 4 }, (_, i) => `rpm-cut-${i}-${prefix}`);
+    for (const [i, id] of ids.entries()) expect((await a.admit({ requestId: id, scopes: [s], worstCostUsd: 0, tokens: 0, now: T0 + 1 + i })).ok).toBe(true);
+    for (const id of ids) await a.settle(id, { costUsd: 0, tokens: 0, at: T0 + 5 }, T0 + 5);
+    proxy.restore();
+    expect(await eventually(() => (a as any).link.isUp() && (b as any).link.isUp() && a.stats().pending === 0, 5_000)).toBe(true);
+    // The same minute: A's four are in the window, on either instance.
+    const same = await Promise.all(Array.from({ length: 4 }, (_, i) => admit(i % 2 ? a : b, [s], T0 + 10 + i)));
+    expect(same.filter((r) => r.ok).length).toBe(0);
+    // They leave the window a minute after they were admitted.
+    expect((await admit(b, [s], T0 + 60_002)).ok).toBe(true);
+  });
+
+  test('open: the requests an instance admitted through Redis and still runs count in its budgets while cut, at their worst until they end', async () => {
+    const a = await instance('open', proxy.url);
+    const s = scope({ budgetUsd: 1 });
+    await a.seedSpend(s, 0, T0);
+    const running = `running-before-cut-${prefix}`;
+    expect((await a.admit({ requestId: running, scopes: [s], worstCostUsd: 0.6, tokens: 0, now: T0 })).ok).toBe(true);
+    proxy.cut();
+    await eventually(() => !(a as any).link.isUp());
+    // $0.6 may still be spent by the request running: $0.5 more would pass the budget.
+    expect(await admit(a, [s], T0 + 1, 0.5)).toMatchObject({ ok: false, reason: 'budget' });
+    // It ends costing $0.2: now $0.5 fits.
+    await a.settle(running, { costUsd: 0.2, tokens: 0, at: T0 }, T0 + 2);
+    expect((await admit(a, [s], T0 + 3, 0.5)).ok).toBe(true);
+    expect(await admit(a, [s], T0 + 4, 0.5)).toMatchObject({ ok: false, reason: 'budget' });
   });
 
   test('closed: limited keys are refused with 503 while cut; exact again after', async () => {
