@@ -24,7 +24,9 @@ local function prune(S, edge)
     for _, v in ipairs(ns) do sub = sub + num(v) end
     redis.call('HDEL', S..':tokn', unpack(old))
     redis.call('ZREM', S..':tok', unpack(old))
-    redis.call('HINCRBY', S..':st', 'tsum', -sub)
+    -- Not when they add up to 0: Lua writes -0 as "-0", which HINCRBY refuses (the script failed,
+    -- and the request was admitted on this instance's own counts instead of the shared ones).
+    if sub ~= 0 then redis.call('HINCRBY', S..':st', 'tsum', -sub) end
     old = redis.call('ZRANGEBYSCORE', S..':tok', '-inf', edge, 'LIMIT', 0, 1000)
   end
 end

@@ -46,3 +46,15 @@ test('a reservation never settled keeps its record until the sweep gives back it
   expect(await link.send('EXISTS', [`${prefix}lim:res:${lost}`])).toBe(0);
   expect(await c.outstanding(scope)).toEqual({ reservedUsd: 0.75, inFlight: 1 });
 });
+
+test('token entries that add up to 0 are pruned without failing the admit (it stays on the shared counts)', async () => {
+  const { c } = await counters();
+  const s: ScopeLimits = { ...scope, key: 'c:zero', budgetUsd: null, maxParallel: null };
+  // A request that ended with no tokens (refused upstream, cut before any): its entry counts 0.
+  expect((await c.admit({ requestId: `zero-${prefix}`, scopes: [s], worstCostUsd: 0, tokens: 0, now: T0 })).ok).toBe(true);
+  await c.settle(`zero-${prefix}`, { costUsd: 0, tokens: 0, at: T0 }, T0);
+  // Past the minute its entry is pruned by the next admit, which Redis answers (not a local fallback).
+  const next = await c.admit({ requestId: `after-${prefix}`, scopes: [s], worstCostUsd: 0, tokens: 10, now: T0 + 61_000 });
+  expect(next.ok).toBe(true);
+  expect(c.stats().localInFlight).toBe(0);
+});
