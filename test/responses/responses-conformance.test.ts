@@ -65,10 +65,10 @@ afterAll(async () => {
 const post = (body: object) => gw.fetch('/v1/responses', { method: 'POST', body: JSON.stringify(body) });
 
 /** The events of a Responses stream, each checked against its type's schema and its `event:` line. */
-async function streamEvents(res: Response, allow = (errs: string[]) => errs): Promise<any[]> {
+async function streamEvents(res: Response, allow = (errs: string[]) => errs, text?: Promise<string>): Promise<any[]> {
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toContain('text/event-stream');
-  const events = (await res.text()).split('\n\n').filter((e) => e.trim()).map((block) => {
+  const events = (await (text ?? res.text())).split('\n\n').filter((e) => e.trim()).map((block) => {
     const name = /^event: (.+)$/m.exec(block)?.[1];
     const data = JSON.parse(/^data: (.+)$/m.exec(block)![1]!);
     expect(name).toBe(data.type);
@@ -136,3 +136,50 @@ for (const r of ROWS) {
     }
   });
 }
+
+describe('the ends a bridged stream can have', () => {
+  test('a cut stream ends with response.failed', async () => {
+    // The cut waits until the client has read the first text, so it cannot come before the answer started.
+    let release!: () => void;
+    const read = new Promise<void>((r) => (release = r));
+    fakes.moonshot!.handler = replay('moonshot', 'text.chunks.txt', { cutAfter: 3, holdAt: { at: 3, until: read } });
+    const res = await post({ model: 'moonshot/kimi-k2-0905-preview', input: 'Hello', stream: true });
+    const text = (async () => {
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let all = '';
+      for (let r = await reader.read(); !r.done; r = await reader.read()) {
+        all += r.value;
+        if (all.includes('response.output_text.delta')) release();
+      }
+      return all;
+    })();
+    const events = await streamEvents(res, undefined, text);
+    expect(events.at(-1).type).toBe('response.failed');
+  });
+  test('a length cut ends with response.incomplete', async () => {
+    const head = { id: 'chatcmpl-len', object: 'chat.completion.chunk', created: 1757925900, model: 'qwen3:8b' };
+    fakes.ollama!.handler = () =>
+      sseEventsResponse([
+        { data: JSON.stringify({ ...head, choices: [{ index: 0, delta: { role: 'assistant', content: 'Once upon' }, finish_reason: null }] }) },
+        { data: JSON.stringify({ ...head, choices: [{ index: 0, delta: {}, finish_reason: 'length' }] }) },
+        { data: JSON.stringify({ ...head, choices: [], usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 } }) },
+        { data: '[DONE]' },
+      ]);
+    const events = await streamEvents(await post({ model: 'ollama/qwen3:8b', input: 'A story', max_output_tokens: 16, stream: true }));
+    expect(events.at(-1).type).toBe('response.incomplete');
+  });
+  test('background: the queued answer, then the finished one read back', async () => {
+    const res = await post({ model: 'mock/echo', input: 'Hello', background: true });
+    expect(res.status).toBe(200);
+    const queued = await res.json();
+    expect(openaiSchemaErrors('Response', queued)).toEqual([]);
+    expect(queued.status).toBe('queued');
+    let done: any = queued;
+    for (let i = 0; i < 200 && !['completed', 'failed', 'incomplete'].includes(done.status); i++) {
+      await Bun.sleep(10);
+      done = await (await gw.fetch(`/v1/responses/${queued.id}`)).json();
+    }
+    expect(done.status).toBe('completed');
+    expect(openaiSchemaErrors('Response', done)).toEqual([]);
+  });
+});
