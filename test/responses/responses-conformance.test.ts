@@ -110,7 +110,50 @@ describe('openai (passed through)', () => {
     const events = await streamEvents(await post({ model: 'openai/gpt-4o-mini', input: 'Hello', stream: true }), openaiOwn);
     expect(events.at(-1).type).toBe('response.completed');
   });
+  test("a stream cut mid-way ends with the gateway's error event", async () => {
+    const lines = fixtureText('responses', 'openai-response-stream.chunks.txt').trim().split('\n');
+    const { release, readAll } = cutWhenRead('response.output_text.delta');
+    fakes.openai!.handler = () => sseCut(lines.slice(0, -1), release);
+    const res = await post({ model: 'openai/gpt-4o-mini', input: 'Hello', stream: true });
+    const events = await streamEvents(res, openaiOwn, readAll(res));
+    expect(events.at(-1).type).toBe('error');
+  });
 });
+
+/** A promise the fake waits on before it cuts, released once the client has read `marker`; and that reader. */
+function cutWhenRead(marker: string) {
+  let release!: () => void;
+  const read = new Promise<void>((r) => (release = r));
+  const readAll = async (res: Response) => {
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let all = '';
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      all += r.value;
+      if (all.includes(marker)) release();
+    }
+    return all;
+  };
+  return { release: read, readAll };
+}
+
+/** OpenAI's named events, then (once `until` settles) the connection broken off. */
+function sseCut(lines: string[], until: Promise<void>): Response {
+  const enc = new TextEncoder();
+  let i = 0;
+  return new Response(
+    new ReadableStream<Uint8Array>({
+      async pull(c) {
+        if (i === lines.length) {
+          await until;
+          return c.error(new Error('fake upstream cut the stream'));
+        }
+        const data = lines[i++]!;
+        c.enqueue(enc.encode(`event: ${JSON.parse(data).type}\ndata: ${data}\n\n`));
+      },
+    }),
+    { headers: { 'content-type': 'text/event-stream' } },
+  );
+}
 
 for (const r of ROWS) {
   describe(`${r.provider} (bridged)`, () => {
@@ -140,19 +183,10 @@ for (const r of ROWS) {
 describe('the ends a bridged stream can have', () => {
   test('a cut stream ends with response.failed', async () => {
     // The cut waits until the client has read the first text, so it cannot come before the answer started.
-    let release!: () => void;
-    const read = new Promise<void>((r) => (release = r));
-    fakes.moonshot!.handler = replay('moonshot', 'text.chunks.txt', { cutAfter: 3, holdAt: { at: 3, until: read } });
+    const { release, readAll } = cutWhenRead('response.output_text.delta');
+    fakes.moonshot!.handler = replay('moonshot', 'text.chunks.txt', { cutAfter: 3, holdAt: { at: 3, until: release } });
     const res = await post({ model: 'moonshot/kimi-k2-0905-preview', input: 'Hello', stream: true });
-    const text = (async () => {
-      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-      let all = '';
-      for (let r = await reader.read(); !r.done; r = await reader.read()) {
-        all += r.value;
-        if (all.includes('response.output_text.delta')) release();
-      }
-      return all;
-    })();
+    const text = readAll(res);
     const events = await streamEvents(res, undefined, text);
     expect(events.at(-1).type).toBe('response.failed');
   });
