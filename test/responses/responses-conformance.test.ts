@@ -180,6 +180,23 @@ for (const r of ROWS) {
   });
 }
 
+describe('reasoning, with its summary asked for', () => {
+  // Upstreams whose recorded answers think first: DeepSeek's and xAI's reasoning_content, Anthropic's thinking.
+  for (const r of ROWS.filter((r) => ['deepseek', 'grok', 'anthropic'].includes(r.provider))) {
+    for (const stream of [false, true]) {
+      test(`${r.provider}${stream ? ', streamed' : ''}`, async () => {
+        const mode: Mode = r.provider === 'anthropic' ? 'tools' : 'text';
+        fakes[r.provider]!.handler = r.reply!(mode, stream);
+        const res = await post({ model: r.model, input: 'Hello', reasoning: { effort: 'low', summary: 'auto' }, ...(mode === 'tools' ? { tools: TOOLS } : {}), stream });
+        const final = stream ? (await streamEvents(res)).at(-1).response : await res.json();
+        expect(openaiSchemaErrors('Response', final)).toEqual([]);
+        const reasoning = final.output.find((o: any) => o.type === 'reasoning');
+        expect(reasoning?.summary?.length).toBeGreaterThan(0);
+      });
+    }
+  }
+});
+
 describe('the ends a bridged stream can have', () => {
   test('a cut stream ends with response.failed', async () => {
     // The cut waits until the client has read the first text, so it cannot come before the answer started.
