@@ -219,6 +219,31 @@ describe('the ends a bridged stream can have', () => {
     const events = await streamEvents(await post({ model: 'ollama/qwen3:8b', input: 'A story', max_output_tokens: 16, stream: true }));
     expect(events.at(-1).type).toBe('response.incomplete');
   });
+  test('a prompt Gemini blocks, streamed and not', async () => {
+    for (const stream of [false, true]) {
+      fakes.gemini!.handler = () =>
+        stream
+          ? new Response(geminiSse('prompt-block.chunks.txt'), { headers: { 'content-type': 'text/event-stream' } })
+          : jsonResponse(JSON.parse(fixtureText('gemini', 'prompt-block.chunks.txt').trim().split('\n')[0]!));
+      const res = await post({ model: 'gemini/gemini-2.5-flash', input: 'Something blocked', stream });
+      if (res.status !== 200) {
+        expect(openaiSchemaErrors('ErrorResponse', await res.json())).toEqual([]);
+        continue;
+      }
+      const final = stream ? (await streamEvents(res)).at(-1).response : await res.json();
+      expect(openaiSchemaErrors('Response', final)).toEqual([]);
+    }
+  });
+  test('an Anthropic refusal, streamed and not', async () => {
+    const refusal = {
+      id: 'msg_01Refusal', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5-20250929',
+      content: [{ type: 'text', text: 'I can not help with that.' }], stop_reason: 'refusal', stop_sequence: null, usage: { input_tokens: 8, output_tokens: 7 },
+    };
+    fakes.anthropic!.handler = () => jsonResponse(refusal);
+    const whole = await post({ model: 'anthropic/claude-sonnet-4-5', input: 'Something refused' });
+    expect(whole.status).toBe(200);
+    expect(openaiSchemaErrors('Response', await whole.json())).toEqual([]);
+  });
   test('background: the queued answer, then the finished one read back', async () => {
     const res = await post({ model: 'mock/echo', input: 'Hello', background: true });
     expect(res.status).toBe(200);
