@@ -77,7 +77,7 @@ export const RESPONSE_EVENT_SCHEMAS: Record<string, string> = Object.fromEntries
 );
 
 /** Errors of one Responses stream event against its own type's schema (an unknown type is one). */
-export function responseEventErrors(event: { type?: unknown }): string[] {
+export function responseEventErrors(event: { type?: unknown; [field: string]: unknown }): string[] {
   const name = RESPONSE_EVENT_SCHEMAS[String(event?.type)];
   return name ? openaiSchemaErrors(name, event) : [`unknown event type ${JSON.stringify(event?.type)}`];
 }
