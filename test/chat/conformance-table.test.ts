@@ -12,6 +12,7 @@ import { providerEnv, startGateway, type TestGateway } from '../helpers/start-ga
 import { fixtureJson as geminiJson, fixtureSse as geminiSse } from '../gemini/helpers';
 import { chatSchemaErrors } from '../responses/openai-schema';
 import { PNG_BASE64 } from './provider-cases';
+import { anthropicJson, anthropicSse } from '../anthropic/fake-anthropic';
 
 setDefaultTimeout(30_000);
 
@@ -34,6 +35,11 @@ const gemini = (mode: Mode, stream: boolean): FakeHandler => () => {
   return new Response(geminiSse(`${name}.chunks.txt`), { headers: { 'content-type': 'text/event-stream' } });
 };
 
+const anthropic = (mode: Mode, stream: boolean): FakeHandler => () => {
+  const name = mode === 'text' ? 'text' : 'thinking-tool';
+  return stream ? anthropicSse(`${name}.sse`) : jsonResponse(anthropicJson(`${name}.json`));
+};
+
 const ROWS: Row[] = [
   { provider: 'openai', model: 'openai/gpt-4o-mini', groupTarget: 'gpt-4o-mini', reply: compatible('openai') },
   { provider: 'gemini', model: 'gemini/gemini-2.5-flash', groupTarget: 'gemini-2.5-flash', reply: gemini },
@@ -41,6 +47,7 @@ const ROWS: Row[] = [
   { provider: 'moonshot', model: 'moonshot/kimi-k2-0905-preview', groupTarget: 'kimi-k2.6', reply: compatible('moonshot') },
   { provider: 'grok', model: 'grok/grok-3-mini', groupTarget: 'grok-3-mini', reply: compatible('grok') },
   { provider: 'ollama', model: 'ollama/qwen3:8b', groupTarget: 'llama3', reply: compatible('ollama') },
+  { provider: 'anthropic', model: 'anthropic/claude-sonnet-4-5', groupTarget: 'claude-sonnet-4-5', reply: anthropic },
   { provider: 'mock', model: 'mock/echo', groupTarget: null, reply: null },
 ];
 
@@ -74,7 +81,8 @@ beforeAll(async () => {
   for (const r of ROWS) {
     if (!r.reply) continue;
     fakes[r.provider] = startFakeUpstream();
-    Object.assign(env, providerEnv(r.provider, r.provider === 'gemini' ? fakes[r.provider]!.url : `${fakes[r.provider]!.url}/v1`));
+    // Gemini's and Anthropic's base URLs carry no /v1 (the adapters add their own paths).
+    Object.assign(env, providerEnv(r.provider, ['gemini', 'anthropic'].includes(r.provider) ? fakes[r.provider]!.url : `${fakes[r.provider]!.url}/v1`));
   }
   gw = await startGateway({ env });
   // One group per provider, so the table also covers answers that came through a group.

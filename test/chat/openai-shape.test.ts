@@ -69,12 +69,12 @@ test('fillChunkShape gives xAI chunks their finish_reason: null and leaves compl
   expect(fillChunkShape(openai)).toBe(false);
 });
 
-test('xAI chunks lacking only finish_reason get it as null, everything else as the upstream sent it', async () => {
+test('xAI chunks lacking only finish_reason get it as null and their bare UUID id OpenAI\'s chatcmpl- prefix, everything else as the upstream sent it', async () => {
   const upstream = readChunks('grok', 'text.chunks.txt').slice(0, 3);
   const out = await streamOut('grok', 'text.chunks.txt', true);
   for (let i = 0; i < upstream.length; i++) {
     const sent = JSON.parse(upstream[i]!);
-    expect(out[i]).toEqual({ ...sent, choices: [{ ...sent.choices[0], finish_reason: null }] });
+    expect(out[i]).toEqual({ ...sent, id: `chatcmpl-${sent.id}`, choices: [{ ...sent.choices[0], finish_reason: null }] });
   }
   // Two choices without it: both completed.
   const two = JSON.parse(upstream[0]!);

@@ -52,19 +52,20 @@ describe('plainDeltaText', () => {
   });
 
   test('a cut, doubled or malformed chunk is not recognised', () => {
-    const ok = '{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"a\\"}b\\n"},"logprobs":null,"finish_reason":null}]}';
+    const ok = '{"id":"chatcmpl-c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"a\\"}b\\n"},"logprobs":null,"finish_reason":null}]}';
     expect(plainDeltaText(ok)).toBe('a"}b\n');
     for (let cut = 1; cut < ok.length; cut++) expect(plainDeltaText(ok.slice(0, cut))).toBeUndefined();
     expect(plainDeltaText(ok + ok)).toBeUndefined();
     expect(plainDeltaText(ok.replace('"created":1', '"created":"1"'))).toBeUndefined();
     expect(plainDeltaText(ok.replace('b\\n', 'b\\x'))).toBeUndefined(); // an invalid escape
+    expect(plainDeltaText(ok.replace('chatcmpl-c1', 'c1'))).toBeUndefined(); // a bare id (DeepSeek's, xAI's) gets OpenAI's prefix
     expect(plainDeltaText(ok.replace('"model":"m"', '"model":"m","object":"x"'))).toBeUndefined(); // a repeated key wins in JSON.parse
     expect(plainDeltaText(ok.replace('"model":"m"', '"model":"m","usage":{"prompt_tokens":1}'))).toBeUndefined();
   });
 
   test('chunks over 1,024 characters take the full parse', () => {
     const chunkOf = (content: string) =>
-      JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content }, logprobs: null, finish_reason: null }] });
+      JSON.stringify({ id: 'chatcmpl-c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content }, logprobs: null, finish_reason: null }] });
     expect(plainDeltaText(chunkOf('x'.repeat(800)))).toBe('x'.repeat(800));
     expect(plainDeltaText(chunkOf('\n'.repeat(400)))).toBe('\n'.repeat(400));
     expect(plainDeltaText(chunkOf('x'.repeat(1100)))).toBeUndefined();

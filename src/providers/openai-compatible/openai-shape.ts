@@ -1,7 +1,10 @@
+/** What OpenAI's chat completion and chunk ids start with. */
+export const CHAT_ID_PREFIX = 'chatcmpl-';
+
 /**
  * Fills the fields OpenAI's schemas require that OpenAI-compatible upstreams leave out, in
  * place, and says whether anything was added (so an answer that was already right keeps the
- * upstream's bytes). Only missing required fields are added, as null or their only value;
+ * upstream's bytes). Only missing required fields are added, as null or their only value (and a bare id gets OpenAI's `chatcmpl-`);
  * provider extras (reasoning_content, num_sources_used...) stay.
  *
  * Non-stream (CreateChatCompletionResponse): each choice needs `logprobs` and `finish_reason`,
@@ -45,10 +48,15 @@ export function fillChunkShape(chunk: any, model?: string): boolean {
   return changed;
 }
 
-/** `id`, `object`, `choices`, `created` and `model` (every working upstream sends it); a `usage` that is not an object goes. */
+/**
+ * `id`, `object`, `choices`, `created` and `model` (every working upstream sends it); a `usage` that is not an object goes.
+ * An id without OpenAI's `chatcmpl-` (DeepSeek's and xAI's are bare UUIDs) gets it in front, so every chunk of
+ * a stream still shares one id and the upstream's stays readable in it.
+ */
 function fillTop(body: any, object: string, model: string | undefined): boolean {
   let changed = false;
   if (typeof body.id !== 'string') (body.id = `chatcmpl-${crypto.randomUUID().replace(/-/g, '')}`), (changed = true);
+  else if (!body.id.startsWith(CHAT_ID_PREFIX)) (body.id = CHAT_ID_PREFIX + body.id), (changed = true);
   if (body.object !== object) (body.object = object), (changed = true);
   if (!Array.isArray(body.choices)) (body.choices = []), (changed = true);
   if (typeof body.created !== 'number') (body.created = Math.floor(Date.now() / 1000)), (changed = true);

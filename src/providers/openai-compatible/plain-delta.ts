@@ -3,7 +3,7 @@
  * of JSON.parse: one choice whose delta carries text (or OpenAI's first delta, which also names the role), not
  * finished, no usage, in the order and spelling OpenAI sends:
  *
- *   {"id":"…","object":"chat.completion.chunk","created":N,"model":"…",…,"choices":[{"index":0,"delta":{"content":"…"},"logprobs":null,"finish_reason":null}],"usage":null,…}
+ *   {"id":"chatcmpl-…","object":"chat.completion.chunk","created":N,"model":"…",…,"choices":[{"index":0,"delta":{"content":"…"},"logprobs":null,"finish_reason":null}],"usage":null,…}
  *
  * The expression describes the whole text, so a match is valid JSON of exactly that shape: every
  * field OpenAI's schema requires is there, and the chunk goes out as the upstream sent it; only the
@@ -20,7 +20,7 @@ const OTHER_FIELD = `,"(?!(?:id|object|created|model|choices|usage|error)")[a-z_
  */
 const TEXT = '("[^"\\\\\\x00-\\x1f]*(?:\\\\.[^"\\\\\\x00-\\x1f]*)*"|null)';
 const PLAIN_DELTA = new RegExp(
-  `^\\{"id":${STR},"object":"chat\\.completion\\.chunk","created":\\d+,"model":${STR}(?:${OTHER_FIELD})*` +
+  `^\\{"id":"chatcmpl-[^"\\\\\\x00-\\x1f]*","object":"chat\\.completion\\.chunk","created":\\d+,"model":${STR}(?:${OTHER_FIELD})*` +
     `,"choices":\\[\\{"index":0,"delta":\\{(?:"role":"assistant","content":${TEXT}(?:,"refusal":null)?|"content":${TEXT})\\}` +
     `(?:,"logprobs":null)?,"finish_reason":null\\}\\](?:,"usage":null|${OTHER_FIELD})*\\}$`,
 );
