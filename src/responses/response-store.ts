@@ -2,6 +2,7 @@ import type { Database, Statement } from 'bun:sqlite';
 import { num, numOrNull, type Store } from '../db/store';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { messagesFromJson, messagesToJson } from '../providers/shared/tool-result-media';
+import { approxBytes } from './approx-bytes';
 
 /** What a bridged response leaves behind for a `previous_response_id` follow-up. */
 export interface StoredConversation {
@@ -91,30 +92,6 @@ interface Cached {
   bytes: number;
 }
 
-/**
- * About how many bytes a conversation holds in memory: its strings' lengths plus a little per
- * value. An estimate for bounding caches, walked once per save (JSON-shaped data, no cycles).
- */
-export function approxBytes(value: unknown): number {
-  let n = 0;
-  const stack: unknown[] = [value];
-  while (stack.length) {
-    const v = stack.pop();
-    if (typeof v === 'string') n += v.length + 16;
-    else if (v === null || typeof v !== 'object') n += 8;
-    else if (Array.isArray(v)) {
-      n += 16;
-      for (const e of v) stack.push(e);
-    } else {
-      n += 16;
-      for (const k in v) {
-        n += k.length + 8;
-        stack.push((v as Record<string, unknown>)[k]);
-      }
-    }
-  }
-  return n;
-}
 
 const COLUMNS = 'client_id, model, messages, created_at, provider, forwarded, response, input_items, provider_key_id';
 const UPDATE_SQL = `UPDATE stored_responses SET ${COLUMNS.split(', ').map((c) => `${c} = ?`).join(', ')} WHERE id = ?`;

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/db/client';
 import { runMigrations } from '../../src/db/migrate';
-import { approxBytes, MAX_CACHE_BYTES, ResponseStore } from '../../src/responses/response-store';
+import { approxBytes } from '../../src/responses/approx-bytes';
+import { MAX_CACHE_BYTES, ResponseStore } from '../../src/responses/response-store';
 import { isToolResultMedia, markToolResultMedia } from '../../src/providers/shared/tool-result-media';
 
 const dir = mkdtempSync(join(tmpdir(), 'gg-store-'));
