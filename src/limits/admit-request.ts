@@ -5,6 +5,7 @@ import { roundMs, type RequestClock } from '../proxy/request-clock';
 import type { ClientEntry } from '../state/snapshot-types';
 import { isModelAllowed } from './allow-list';
 import { claudeModelAlias } from '../messages/claude-model-alias';
+import { MAX_MODEL_CHARS, modelForLog } from '../routing/model-name';
 import type { Admission } from './limit-counters';
 import type { RefusalCode } from './limits-service';
 import { anthropicRateHeaders } from './anthropic-rate-headers';
@@ -64,9 +65,15 @@ const retrySeconds = (ms: number) => String(Math.max(1, Math.ceil(ms / 1000)));
 const keyExpired = (at: number) =>
   new ApiError({ status: 401, message: `This API key expired at ${new Date(at).toISOString()}.`, type: 'authentication_error', code: 'key_expired' });
 
+/**
+ * A model name as a refusal says it. Limits are checked before the endpoint refuses a name over
+ * MAX_MODEL_CHARS (images, embeddings, responses, count_tokens), so it may be as long as the body.
+ */
+const shown = (model: string) => (model.length > MAX_MODEL_CHARS ? `${model.slice(0, MAX_MODEL_CHARS)}…` : model);
+
 /** 403 for a budgeted key or team asking for a model whose cost could not be counted. */
 function modelNotPriced(model: string, unpriced: string, scope: string): ApiError {
-  const what = unpriced === model ? `The model '${model}' has` : `The model '${model}' may route to '${unpriced}', which has`;
+  const what = unpriced === model ? `The model '${shown(model)}' has` : `The model '${shown(model)}' may route to '${shown(unpriced)}', which has`;
   return new ApiError({
     status: 403,
     message: `${what} no known price (it is not in the models table, and the bundled genai-prices data does not list it), so ${scope}'s budget could not count its cost. An admin can add it with its prices (POST /api/models, or the dashboard's Models page).`,
@@ -120,7 +127,7 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
   const routed = isMessagesEndpoint(endpoint) ? (claudeModelAlias(model, snap) ?? model) : model;
   for (const scope of limits.scopes) {
     if (!isModelAllowed(scope.allow, model, snap.models) && !isModelAllowed(scope.allow, routed, snap.models)) {
-      refuse(ctx, args, client.id, endpoint, model, 'model_not_allowed', new ApiError({ status: 403, message: `The model '${model}' is not allowed for ${scope.label}.`, type: 'permission_error', code: 'model_not_allowed', param: 'model' }));
+      refuse(ctx, args, client.id, endpoint, model, 'model_not_allowed', new ApiError({ status: 403, message: `The model '${shown(model)}' is not allowed for ${scope.label}.`, type: 'permission_error', code: 'model_not_allowed', param: 'model' }));
     }
   }
   const prices = svc.prices(routed, snap);
@@ -170,7 +177,7 @@ function refusalRecord(args: AdmitArgs, clientId: number, endpoint: LimitedEndpo
     requestId: args.requestId,
     clientId,
     endpoint: endpoint as LogRow['endpoint'],
-    modelRequested: model,
+    modelRequested: modelForLog(model),
     model: null,
     provider: null,
     route: null,

@@ -1,5 +1,6 @@
 import type { Store } from '../db/store';
 import type { LogRow } from '../logging/log-row';
+import { MAX_MODEL_CHARS } from '../routing/model-name';
 import type { RuntimeSnapshot } from '../state/snapshot-types';
 import { periodStart } from './budget-period';
 import type { LimitCounters } from './limit-counters';
@@ -78,7 +79,11 @@ export class LimitsService {
     return held ?? limitsTeam;
   }
 
-  /** Worst prices of a model name, computed once per snapshot (groups walk their targets). */
+  /**
+   * Worst prices of a model name, computed once per snapshot (groups walk their targets). Names no
+   * endpoint accepts (longer than MAX_MODEL_CHARS: checked after the limits on some endpoints) are
+   * not remembered: 10,000 names as long as a request body would hold gigabytes.
+   */
   prices(name: string, snap: RuntimeSnapshot): WorstPrices {
     if (snap.version !== this.pricesVersion) {
       this.pricesVersion = snap.version;
@@ -87,9 +92,16 @@ export class LimitsService {
     let p = this.pricesByName.get(name);
     if (!p) {
       p = worstPricesOf(name, snap);
-      if (this.pricesByName.size < 10_000) this.pricesByName.set(name, p);
+      if (this.pricesByName.size < 10_000 && name.length <= MAX_MODEL_CHARS) this.pricesByName.set(name, p);
     }
     return p;
+  }
+
+  /** Model names whose prices are remembered, and their characters (for tests and diagnostics). */
+  get pricedNames(): { names: number; chars: number } {
+    let chars = 0;
+    for (const name of this.pricesByName.keys()) chars += name.length;
+    return { names: this.pricesByName.size, chars };
   }
 
   /**

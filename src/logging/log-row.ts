@@ -70,3 +70,13 @@ export function logJson(row: Pick<LogRow, PublicLogField> & { id?: number }): Lo
   for (const c of PUBLIC_COLUMNS) out[c.name] = row[c.key as PublicLogField] ?? c.fallback;
   return out as LogJson;
 }
+
+/**
+ * Bytes a row waiting to be written holds, about: a fixed part plus its long texts. With
+ * LLM_PROXY__LOGGING__STORE_BODIES a row carries the request and the answer, so a queue bounded
+ * by rows alone could hold gigabytes while the database refuses writes.
+ */
+export const logRowBytes = (r: LogRow): number => 512 + (r.body?.length ?? 0) + (r.attempts?.length ?? 0) + (r.error?.length ?? 0);
+
+/** Bytes (logRowBytes) of the rows a sink holds unwritten at most; past it new rows are dropped and counted. */
+export const MAX_LOG_QUEUE_BYTES = 256 * 1024 * 1024;

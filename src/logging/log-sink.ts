@@ -1,6 +1,6 @@
 import { bundledWorkerUrl } from '../runtime/bundled-worker-url';
 import type { LogSink } from './log-sink-interface';
-import type { LogRow } from './log-row';
+import { logRowBytes, MAX_LOG_QUEUE_BYTES, type LogRow } from './log-row';
 import type { FromWriter, ToWriter } from './log-writer-protocol';
 import { PASSING_SQLITE_FAILURE } from '../db/sqlite-write-failure';
 
@@ -12,6 +12,8 @@ export interface LogSinkOptions {
   flushMs?: number;
   /** Records accepted but not yet committed; beyond this, write() drops and counts. */
   maxQueue?: number;
+  /** Their size (logRowBytes) at most, likewise (default MAX_LOG_QUEUE_BYTES). */
+  maxQueueBytes?: number;
   /** Raw rows older than this are deleted by the writer (hourly and at start); 0 keeps all. */
   retentionDays?: number;
   /** Rows per retention delete step. */
@@ -46,12 +48,16 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
   const batchSize = opts.batchSize ?? 500;
   const flushMs = opts.flushMs ?? 100;
   const maxQueue = opts.maxQueue ?? 100_000;
+  const maxQueueBytes = opts.maxQueueBytes ?? MAX_LOG_QUEUE_BYTES;
   const warnEveryMs = opts.warnEveryMs ?? 10_000;
   const warn = opts.warn ?? ((m: string) => console.warn(m));
 
   let pending: LogRow[] = [];
   const inflight = new Map<number, LogRow[]>();
   let inflightCount = 0;
+  /** logRowBytes of the rows pending and in flight, each row's as it was counted when written. */
+  let queuedBytes = 0;
+  const sizeOf = new WeakMap<LogRow, number>();
   let seq = 0;
   let written = 0;
   let dropped = 0;
@@ -119,6 +125,7 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
     const records = inflight.get(id) ?? [];
     inflight.delete(id);
     inflightCount -= records.length;
+    for (const r of records) queuedBytes -= sizeOf.get(r) ?? 0;
     return records;
   }
 
@@ -176,6 +183,7 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
     pending = [];
     inflight.clear();
     inflightCount = 0;
+    queuedBytes = 0;
     lastWarn = -Infinity;
     drop(lost, `log writer failed ${crashes} times in a row and was given up; request logging is off until restart`);
     for (const resolve of retentionWaiters.values()) resolve(0);
@@ -218,6 +226,10 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
       if (pending.length + inflightCount >= maxQueue) {
         return drop(1, `log queue full (${maxQueue} records waiting for SQLite)`);
       }
+      const bytes = logRowBytes(record);
+      if (queuedBytes + bytes > maxQueueBytes) return drop(1, `log queue full (${Math.round(maxQueueBytes / 1048576)} MiB of records waiting for SQLite)`);
+      queuedBytes += bytes;
+      sizeOf.set(record, bytes);
       pending.push(record);
       if (pending.length >= batchSize) flush();
       else timer ??= setTimeout(flush, flushMs);

@@ -1,7 +1,7 @@
 import type { SQL } from 'bun';
 import { isConnectionError } from '../db/pg-store';
 import { pgText } from '../db/pg-text';
-import { LOG_COLUMNS, type LogRow } from './log-row';
+import { LOG_COLUMNS, logRowBytes, MAX_LOG_QUEUE_BYTES, type LogRow } from './log-row';
 import type { WorkerLogSink } from './log-sink';
 import { LOG_INSERT_COLUMNS, logRowValues, type LogRowValues } from './log-row-sql';
 import { rollupDeltas } from './rollup-batch';
@@ -14,6 +14,8 @@ export interface PgLogSinkOptions {
   flushMs?: number;
   /** Rows accepted but not yet committed; beyond this, write() drops and counts (PostgreSQL down). */
   maxQueue?: number;
+  /** Their size (logRowBytes) at most, likewise (default MAX_LOG_QUEUE_BYTES). */
+  maxQueueBytes?: number;
   /** Pause before retrying a batch that failed (PostgreSQL unreachable). */
   retryMs?: number;
   /** Raw rows older than this are deleted (hourly, and at start); 0 keeps all. */
@@ -91,6 +93,7 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
   const batchSize = opts.batchSize ?? 500;
   const flushMs = opts.flushMs ?? 100;
   const maxQueue = opts.maxQueue ?? 100_000;
+  const maxQueueBytes = opts.maxQueueBytes ?? MAX_LOG_QUEUE_BYTES;
   const retryMs = opts.retryMs ?? 1000;
   const warnEveryMs = opts.warnEveryMs ?? 10_000;
   const warn = opts.warn ?? ((m: string) => console.warn(m));
@@ -98,6 +101,13 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
 
   let queue: LogRow[] = [];
   let inflight = 0;
+  /** logRowBytes of the rows queued and in flight, each row's as it was counted when written. */
+  let queuedBytes = 0;
+  const sizeOf = new WeakMap<LogRow, number>();
+  /** The rows of a batch leave the buffer (written, or dropped). */
+  const gone = (batch: readonly LogRow[]) => {
+    for (const r of batch) queuedBytes -= sizeOf.get(r) ?? 0;
+  };
   let written = 0;
   let dropped = 0;
   let lastWarn = -Infinity;
@@ -160,6 +170,7 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
         if (!check || !(await committedBefore(batch))) await commit(batch);
         uncertain = 0;
         inflight = 0;
+        gone(batch);
         refusals = 0;
         if (isolating > 0) isolating--;
         written += batch.length;
@@ -186,6 +197,7 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
           refusals = 0;
           if (isolating > 0) isolating--;
           lastWarn = -Infinity;
+          gone(batch);
           drop(batch.length, `PostgreSQL refused a log row (${(err as Error).message})`);
           continue;
         }
@@ -242,6 +254,10 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
     write(record) {
       if (closed) return drop(1, 'log record written after shutdown began');
       if (queue.length + inflight >= maxQueue) return drop(1, `log queue full (${maxQueue} records waiting for PostgreSQL)`);
+      const bytes = logRowBytes(record);
+      if (queuedBytes + bytes > maxQueueBytes) return drop(1, `log queue full (${Math.round(maxQueueBytes / 1048576)} MiB of records waiting for PostgreSQL)`);
+      queuedBytes += bytes;
+      sizeOf.set(record, bytes);
       queue.push(record);
       if (writing) return;
       if (queue.length >= batchSize) kick();
@@ -264,6 +280,7 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
         closeGiveUp = true;
         const lost = queue.length + inflight;
         queue = [];
+        queuedBytes = 0;
         if (lost) drop(lost, `log rows not written to PostgreSQL within ${wait} ms of shutdown`);
       }
     },

@@ -1,10 +1,16 @@
 import { namedSseFrame } from '../proxy/chunk-event-stream';
+import { approxBytes } from './approx-bytes';
 import type { ResponseEvent } from './responses-types';
 
 /** How long a finished job's events stay, for `retrieve(id, { stream: true, starting_after })`. */
 const KEEP_EVENTS_MS = 10 * 60_000;
 /** Finished jobs kept at most (the oldest are forgotten first). */
 const MAX_FINISHED = 1_000;
+/**
+ * Size (approxBytes) of the finished jobs' events kept at most, the oldest forgotten first: a long
+ * answer is thousands of delta events, so 1,000 of them could hold a gigabyte for ten minutes.
+ */
+export const MAX_FINISHED_EVENT_BYTES = 64 * 1024 * 1024;
 
 /**
  * One bridged `background: true` response the gateway runs itself (bridged-response.ts): the
@@ -14,6 +20,8 @@ const MAX_FINISHED = 1_000;
 export class BackgroundJob {
   readonly events: ResponseEvent[] = [];
   ended = false;
+  /** Size of its events once it ended and is kept (BackgroundJobs). */
+  heldBytes = 0;
   private readonly abort = new AbortController();
   private wakers: (() => void)[] = [];
   private resolveEnd!: () => void;
@@ -63,6 +71,18 @@ export class BackgroundJob {
  */
 export class BackgroundJobs {
   private readonly jobs = new Map<string, BackgroundJob>();
+  /** Sum of the finished jobs' heldBytes. */
+  private finishedBytes = 0;
+
+  constructor(
+    private readonly maxFinished = MAX_FINISHED,
+    private readonly maxFinishedBytes = MAX_FINISHED_EVENT_BYTES,
+  ) {}
+
+  /** Jobs kept now: running, and finished with the size of their events (for tests and diagnostics). */
+  get held(): { jobs: number; finishedBytes: number } {
+    return { jobs: this.jobs.size, finishedBytes: this.finishedBytes };
+  }
 
   get running(): number {
     let n = 0;
@@ -91,11 +111,28 @@ export class BackgroundJobs {
     await Promise.race([all, Bun.sleep(waitMs)]);
   }
 
+  /** A job ended: its events are kept KEEP_EVENTS_MS, within the count and size bounds (the oldest finished go first, never this one). */
   private forgetLater(id: string, job: BackgroundJob): void {
-    const timer = setTimeout(() => this.jobs.get(id) === job && this.jobs.delete(id), KEEP_EVENTS_MS);
+    if (this.jobs.get(id) !== job) return;
+    const timer = setTimeout(() => this.jobs.get(id) === job && this.forget(id), KEEP_EVENTS_MS);
     (timer as any).unref?.();
-    const finished = [...this.jobs].filter(([, j]) => j.ended);
-    for (const [oldId] of finished.slice(0, Math.max(0, finished.length - MAX_FINISHED))) this.jobs.delete(oldId);
+    job.heldBytes = approxBytes(job.events);
+    this.finishedBytes += job.heldBytes;
+    let finished = 0;
+    for (const j of this.jobs.values()) if (j.ended) finished++;
+    for (const [oldId, j] of this.jobs) {
+      if (finished <= this.maxFinished && this.finishedBytes <= this.maxFinishedBytes) break;
+      if (!j.ended || j === job) continue;
+      this.forget(oldId);
+      finished--;
+    }
+  }
+
+  private forget(id: string): void {
+    const j = this.jobs.get(id);
+    if (!j) return;
+    this.jobs.delete(id);
+    if (j.ended) this.finishedBytes -= j.heldBytes;
   }
 }
 

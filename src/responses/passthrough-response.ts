@@ -1,7 +1,7 @@
 import { ApiError } from '../errors/api-error';
 import { withRequestId } from '../errors/request-id';
 import { openUpstream, readBody } from '../proxy/open-upstream';
-import { gatewayHeaders, recordFailure, recordRequest, type Delivered, type RequestMeta } from '../proxy/request-outcome';
+import { gatewayHeaders, recordFailure, recordRequest, type Delivered, type RequestMeta, type StepResults } from '../proxy/request-outcome';
 import type { ChatRequest, ProviderSettings } from '../providers/types';
 import { RequestClock } from '../proxy/request-clock';
 import type { RouteTarget } from '../routing/types';
@@ -53,28 +53,18 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
     const owner = { clientId: run.clientId, model: target.modelId, messages: [], provider: 'openai', forwarded: true, providerKeyId };
     for (const key of [id, ...outputIds]) run.store.save(key, owner);
   };
-  const record = (delivered: Delivered, error: ApiError | null, overheadMs: number, latencyMs?: number) =>
-    recordRequest(ctx, meta, { decision, walk, delivered, error, overheadMs, latencyMs });
   // The breaker hears once the answer is over, as for chat streams (the walk left it unsettled).
   const settle = (delivered: Delivered, error: ApiError | null, overheadMs: number) => {
     settleAnswer(ctx.breakers, target, error);
-    record(delivered, error, overheadMs);
+    recordRequest(ctx, meta, { decision, walk, delivered, error, overheadMs });
   };
   // `background: true`: the answer is over but the response runs on at OpenAI. Its row waits for
   // its end (read back now and then), so it carries the real usage and the key's limits count it;
   // `unseen` is what the row bills when the end is not seen (gone, given up, shutdown).
   const follow = (id: string, error: ApiError | null, overheadMs: number, unseen: Delivered) => {
     settleAnswer(ctx.breakers, target, error);
-    const latencyMs = clock.elapsed();
-    const used = settings!;
-    ctx.backgroundResponses.follow({
-      read: () => {
-        // Each read is a sign of life: the key's reservation outlives the sweep of lost rows (an hour).
-        ctx.limits.keepAlive(run.requestId);
-        return readResponseState(ctx, target, used, id);
-      },
-      finish: (usage) => record(usage ? { ...unseen, usage } : unseen, error, overheadMs, latencyMs),
-    });
+    const tries = { target: walk.target, attempts: walk.attempts, spent: walk.spent };
+    followToEnd(ctx, { target, settings: settings!, id }, meta, { decision, walk: tries, delivered: unseen, error, overheadMs, latencyMs: clock.elapsed() });
   };
   if (stream) {
     let ownerKept = false;
@@ -148,6 +138,29 @@ function previousResponseKey(run: ResponsesRun): { provider: 'openai'; keyId: st
   if (typeof prev !== 'string') return null;
   const entry = run.store.find(prev, run.clientId);
   return entry?.forwarded && entry.providerKeyId ? { provider: 'openai', keyId: entry.providerKeyId } : null;
+}
+
+/**
+ * Follows a background response until it ends (ctx.backgroundResponses), then writes its one row
+ * with the usage seen (`steps.delivered` when none). Made outside passthroughResponse so that the
+ * job, held for as long as the response runs (hours), keeps only these values: a closure made
+ * there shares its scope, which holds the whole request (an input as large as the body: 30
+ * followed responses of 8 MB input held 240 MiB).
+ */
+function followToEnd(
+  ctx: ResponsesRun['ctx'],
+  response: { target: RouteTarget; settings: ProviderSettings; id: string },
+  meta: RequestMeta,
+  steps: StepResults & { delivered: Delivered },
+): void {
+  ctx.backgroundResponses.follow({
+    read: () => {
+      // Each read is a sign of life: the key's reservation outlives the sweep of lost rows (an hour).
+      ctx.limits.keepAlive(meta.requestId);
+      return readResponseState(ctx, response.target, response.settings, response.id);
+    },
+    finish: (usage) => recordRequest(ctx, meta, usage ? { ...steps, delivered: { ...steps.delivered, usage } } : steps),
+  });
 }
 
 /** A background response's status and usage, read at OpenAI with the key that made it. */

@@ -2,6 +2,7 @@ import type { Database, Statement } from 'bun:sqlite';
 import { num, numOrNull, type Store } from '../db/store';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { messagesFromJson, messagesToJson } from '../providers/shared/tool-result-media';
+import { approxBytes } from './approx-bytes';
 
 /** What a bridged response leaves behind for a `previous_response_id` follow-up. */
 export interface StoredConversation {
@@ -34,10 +35,14 @@ export interface ResponseStoreOptions {
   maxRows?: number;
   /** Recent conversations kept in memory, so a quick follow-up (a tool loop) never reads SQLite. */
   cacheSize?: number;
+  /** Their size at most (approxBytes), whatever their count: the newest is kept even when larger. */
+  cacheBytes?: number;
   /** Delay before queued rows are written, batching writes off the request path. */
   flushDelayMs?: number;
   /** Conversations waiting to be written at most (PostgreSQL down): past it the oldest are not stored. */
   maxPending?: number;
+  /** Their size at most (approxBytes), likewise. */
+  maxPendingBytes?: number;
   now?: () => number;
 }
 
@@ -48,6 +53,13 @@ const DAY_MS = 86_400_000;
  * costs follow-ups of old responses, not the gateway's memory.
  */
 export const MAX_PENDING_RESPONSES = 1000;
+/**
+ * Bytes (approxBytes) of the conversations kept in memory, cached or waiting to be written. A
+ * conversation may be as large as a request body (32 MB by default): 500 cached ones, or 1000
+ * waiting through an outage, would otherwise hold gigabytes.
+ */
+export const MAX_CACHE_BYTES = 64 * 1024 * 1024;
+export const MAX_PENDING_BYTES = 256 * 1024 * 1024;
 const PRUNE_EVERY_MS = 10 * 60_000;
 
 /** A stored_responses row as SQLite returns it (PostgreSQL: bigints as text, forwarded a boolean). */
@@ -70,7 +82,16 @@ interface StoredRow {
 interface PendingRow {
   conv: StoredConversation;
   replaceOnly: boolean;
+  /** approxBytes(conv) */
+  bytes: number;
 }
+
+/** A conversation in memory with its size (approxBytes). */
+interface Cached {
+  conv: StoredConversation;
+  bytes: number;
+}
+
 
 const COLUMNS = 'client_id, model, messages, created_at, provider, forwarded, response, input_items, provider_key_id';
 const UPDATE_SQL = `UPDATE stored_responses SET ${COLUMNS.split(', ').map((c) => `${c} = ?`).join(', ')} WHERE id = ?`;
@@ -99,8 +120,11 @@ const entryOf = (row: StoredRow): StoredConversation => ({
  * primary-key lookup. Retention: `retentionDays` and `maxRows`, enforced while flushing.
  */
 export class ResponseStore {
-  private readonly cache = new Map<string, StoredConversation>();
+  private readonly cache = new Map<string, Cached>();
   private readonly pending = new Map<string, PendingRow>();
+  /** Sum of the sizes in `cache`, and in `pending`. */
+  private cacheBytes = 0;
+  private pendingBytes = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   /** The last PostgreSQL write queued (inTurn). */
   private writes: Promise<void> = Promise.resolve();
@@ -122,8 +146,10 @@ export class ResponseStore {
       retentionDays: options.retentionDays ?? 30,
       maxRows: options.maxRows ?? 50_000,
       cacheSize: options.cacheSize ?? 500,
+      cacheBytes: options.cacheBytes ?? MAX_CACHE_BYTES,
       flushDelayMs: options.flushDelayMs ?? 20,
       maxPending: options.maxPending ?? MAX_PENDING_RESPONSES,
+      maxPendingBytes: options.maxPendingBytes ?? MAX_PENDING_BYTES,
       now: options.now ?? Date.now,
     };
     if ('kind' in db && db.kind === 'postgres') {
@@ -157,10 +183,11 @@ export class ResponseStore {
 
   private queue(id: string, entry: StoredConversation, replaceOnly: boolean): void {
     if (!this.opts.enabled) return;
+    const bytes = approxBytes(entry);
     // A replace is kept in memory only where it is (a delete took it out; an evicted one is read back from the table).
-    if (!replaceOnly || this.cache.has(id)) this.remember(id, entry);
-    this.pending.delete(id); // re-queued as the newest
-    this.pending.set(id, { conv: entry, replaceOnly });
+    if (!replaceOnly || this.cache.has(id)) this.remember(id, entry, bytes);
+    this.unqueue(id); // re-queued as the newest
+    this.enqueue(id, { conv: entry, replaceOnly, bytes });
     this.trimPending();
     if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), this.opts.flushDelayMs);
@@ -207,12 +234,14 @@ export class ResponseStore {
 
   /** The entry of `id` whoever made it (cache, else the SQLite row), or null when unknown or expired. */
   private live(id: string): StoredConversation | null {
-    let entry = this.cache.get(id) ?? null;
+    // A first save not yet written may have left the cache (the size bound) before reaching the table.
+    const queued = this.pending.get(id);
+    let entry = this.cache.get(id)?.conv ?? (queued && !queued.replaceOnly ? queued.conv : null);
     if (!entry && !this.shared) {
       const row = this.select.get(id) as StoredRow | null;
       if (row) {
         entry = entryOf(row);
-        this.remember(id, entry);
+        this.remember(id, entry, approxBytes(entry));
       }
     }
     if (!entry || entry.createdAt < this.opts.now() - this.opts.retentionDays * DAY_MS) return null;
@@ -227,14 +256,16 @@ export class ResponseStore {
   async load(id: string, fresh = false): Promise<void> {
     if (!this.shared || (!fresh && this.cache.has(id)) || this.pending.has(id)) return;
     const [row] = await this.shared.all<StoredRow>(SELECT_SQL, [id]);
-    if (row) this.remember(id, entryOf(row));
-    else this.cache.delete(id);
+    if (row) {
+      const entry = entryOf(row);
+      this.remember(id, entry, approxBytes(entry));
+    } else this.forget(id);
   }
 
   /** Forgets a response (DELETE /v1/responses/{id}): gone from memory, the write queue and the table. */
   async delete(id: string): Promise<void> {
-    this.cache.delete(id);
-    this.pending.delete(id);
+    this.forget(id);
+    this.unqueue(id);
     if (!this.shared) return void this.remove.run(id);
     const shared = this.shared;
     await this.inTurn(() => shared.run('DELETE FROM stored_responses WHERE id = ?', [id]));
@@ -250,6 +281,7 @@ export class ResponseStore {
     this.timer = null;
     const rows = [...this.pending];
     this.pending.clear();
+    this.pendingBytes = 0;
     const now = this.opts.now();
     const shared = this.shared;
     if (shared) return this.inTurn(() => this.flushShared(shared, rows, now));
@@ -338,12 +370,13 @@ export class ResponseStore {
   private keepForRetry(rows: [string, PendingRow][]): void {
     const newer = [...this.pending];
     this.pending.clear();
-    for (const [id, c] of rows) this.pending.set(id, c);
+    this.pendingBytes = 0;
+    for (const [id, c] of rows) this.enqueue(id, c);
     for (const [id, c] of newer) {
       // A replace queued over a first save that failed to be written becomes that insert.
       const replaceOnly = c.replaceOnly && this.pending.get(id)?.replaceOnly !== false;
-      this.pending.delete(id);
-      this.pending.set(id, { conv: c.conv, replaceOnly });
+      this.unqueue(id);
+      this.enqueue(id, { ...c, replaceOnly });
     }
     this.trimPending();
     if (!this.timer) {
@@ -357,21 +390,51 @@ export class ResponseStore {
     return this.pending.size;
   }
 
+  /** Conversations in memory now: cached, and waiting to be written (for tests and diagnostics). */
+  get memory(): { cached: number; cachedBytes: number; pending: number; pendingBytes: number } {
+    return { cached: this.cache.size, cachedBytes: this.cacheBytes, pending: this.pending.size, pendingBytes: this.pendingBytes };
+  }
+
+  private enqueue(id: string, row: PendingRow): void {
+    this.pending.set(id, row);
+    this.pendingBytes += row.bytes;
+  }
+
+  private unqueue(id: string): void {
+    const row = this.pending.get(id);
+    if (!row) return;
+    this.pending.delete(id);
+    this.pendingBytes -= row.bytes;
+  }
+
+  /** The oldest waiting conversations go past the count or the size bound (the newest always stays). */
   private trimPending(): void {
     const before = this.droppedPending;
     for (const id of this.pending.keys()) {
-      if (this.pending.size <= this.opts.maxPending) break;
-      this.pending.delete(id);
+      if (this.pending.size <= 1 || (this.pending.size <= this.opts.maxPending && this.pendingBytes <= this.opts.maxPendingBytes)) break;
+      this.unqueue(id);
       this.droppedPending++;
     }
     // Said once per outage, not per answer.
     if (before === 0 && this.droppedPending > 0)
-      console.error(`gophergate: stored responses: the store refuses writes and ${this.opts.maxPending} conversations wait; older ones are no longer kept`);
+      console.error(`gophergate: stored responses: the store refuses writes and ${this.pending.size} conversations wait; older ones are no longer kept`);
   }
 
-  private remember(id: string, entry: StoredConversation): void {
+  /** Caches a conversation as the newest; the oldest go past the count or the size bound (the newest always stays). */
+  private remember(id: string, conv: StoredConversation, bytes: number): void {
+    this.forget(id);
+    this.cache.set(id, { conv, bytes });
+    this.cacheBytes += bytes;
+    for (const oldest of this.cache.keys()) {
+      if (this.cache.size <= 1 || (this.cache.size <= this.opts.cacheSize && this.cacheBytes <= this.opts.cacheBytes)) break;
+      this.forget(oldest);
+    }
+  }
+
+  private forget(id: string): void {
+    const c = this.cache.get(id);
+    if (!c) return;
     this.cache.delete(id);
-    this.cache.set(id, entry);
-    if (this.cache.size > this.opts.cacheSize) this.cache.delete(this.cache.keys().next().value!);
+    this.cacheBytes -= c.bytes;
   }
 }

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import type OpenAI from 'openai';
-import { ReasoningMemory } from '../../src/providers/openai-compatible/reasoning-memory';
+import { MAX_REASONING_CHARS, ReasoningMemory } from '../../src/providers/openai-compatible/reasoning-memory';
 import { fixtureText, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { secondTurn, USER_TURN as user, WEATHER_TOOLS as tools } from '../helpers/weather-tool-loop';
@@ -130,5 +130,42 @@ describe('ReasoningMemory bounds', () => {
     expect(m.recall('d')).toBe('r2');
     now = 1001;
     expect(m.recall('d')).toBeUndefined();
+  });
+});
+
+describe('ReasoningMemory size bound', () => {
+  test('the reasoning held stays within the default size bound however long each turn thinks; a turn is counted once', () => {
+    const m = new ReasoningMemory();
+    // 1,000 turns of 200 KB reasoning: under the count bound (10k ids), ~200 MB without a size bound.
+    const long = 'r'.repeat(200_000);
+    for (let i = 0; i < 1000; i++) m.remember([`call_${i}_a`, `call_${i}_b`, `call_${i}_a`], `${i}:${long}`);
+    expect(m.heldChars).toBeLessThanOrEqual(MAX_REASONING_CHARS);
+    expect(m.heldChars).toBeGreaterThan(MAX_REASONING_CHARS - 200_010);
+    expect(m.size).toBe(2 * Math.floor(m.heldChars / (long.length + 4)));
+    expect(m.recall('call_999_b')?.startsWith('999:')).toBe(true);
+    expect(m.recall('call_0_a')).toBeUndefined();
+  });
+
+  test('one reasoning over the bound is kept alone, and the size follows ids replaced and expired', () => {
+    let now = 0;
+    const m = new ReasoningMemory(100, 1000, () => now, 20);
+    m.remember(['a'], 'four');
+    m.remember(['b', 'c'], 'this is twenty-three');
+    // Over the bound alone: kept (the newest turn always is), the older one goes.
+    expect(m.size).toBe(2);
+    expect(m.heldChars).toBe(20);
+    expect(m.recall('a')).toBeUndefined();
+    m.remember(['b'], 'six');
+    // Over the bound again: the oldest id goes (c), and with it the turn nothing names now.
+    expect(m.heldChars).toBe(3);
+    expect(m.recall('c')).toBeUndefined();
+    m.remember(['d', 'e'], 'ten chars!');
+    m.remember(['d'], 'two');
+    // e still names its turn's reasoning: it counts once, with d's new one.
+    expect(m.heldChars).toBe(16);
+    now = 1001;
+    for (const id of ['b', 'd', 'e']) expect(m.recall(id)).toBeUndefined();
+    expect(m.heldChars).toBe(0);
+    expect(m.size).toBe(0);
   });
 });

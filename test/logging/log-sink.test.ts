@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from 'bun:test';
 import { createLogSink, type WorkerLogSink } from '../../src/logging/log-sink';
-import type { LogRow } from '../../src/logging/log-row';
+import { logRowBytes, type LogRow } from '../../src/logging/log-row';
 import { HOUR_MS } from '../../src/logging/log-row-sql';
 import { makeRecord, tempDb, waitFor } from './log-test-helpers';
 
@@ -92,6 +92,32 @@ test('a full queue drops and counts, warns once, and never blocks', async () => 
   expect(sink.stats()).toEqual({ depth: 0, dropped: 150, written: 100 });
   sink.write(makeRecord(1));
   expect(sink.stats().dropped).toBe(151);
+});
+
+test('a queue of large rows (stored bodies) is bounded by size too: past it rows are dropped and counted, the rest written', async () => {
+  const warnings: string[] = [];
+  const { sink, sqlite } = setup({ maxQueueBytes: 100_000, batchSize: 1000, warn: (m) => warnings.push(m) });
+  const body = 'b'.repeat(10_000);
+  // Synchronous burst: nothing is acknowledged meanwhile. 50 rows are far under maxQueue (100k rows).
+  for (let i = 0; i < 50; i++) sink.write({ ...makeRecord(i), body });
+  const accepted = Math.floor(100_000 / logRowBytes({ ...makeRecord(0), body }));
+  expect(sink.stats().depth).toBe(accepted);
+  expect(sink.stats().dropped).toBe(50 - accepted);
+  expect(warnings[0]).toContain('log queue full');
+  await sink.close();
+  expect((sqlite.query('SELECT count(*) AS n FROM request_logs').get() as { n: number }).n).toBe(accepted);
+});
+
+test('the size of written rows is given back: a steady flow of large rows is never dropped', async () => {
+  const { sink, sqlite } = setup({ maxQueueBytes: 100_000, batchSize: 5, flushMs: 5 });
+  const body = 'b'.repeat(10_000);
+  for (let round = 0; round < 10; round++) {
+    for (let i = 0; i < 5; i++) sink.write({ ...makeRecord(round * 5 + i), body });
+    await waitFor(() => sink.stats().depth === 0);
+  }
+  expect(sink.stats()).toEqual({ depth: 0, dropped: 0, written: 50 });
+  await sink.close();
+  expect((sqlite.query('SELECT count(*) AS n FROM request_logs').get() as { n: number }).n).toBe(50);
 });
 
 test('the flush timer posts a partial batch without close()', async () => {

@@ -116,3 +116,28 @@ test('a row PostgreSQL refuses is dropped alone: the rest of its batch and their
     await sql.close();
   }
 }, 60_000);
+
+test('while PostgreSQL is away, waiting rows are bounded by size too; once it is back the kept ones are written', async () => {
+  const url = new URL(db.url);
+  const writer = new SQL({ url: db.url, max: 1, connectionTimeout: 2 });
+  // Away first: the rows wait. A queue of 100 KB; each row carries a 10 KB body (stored bodies).
+  const away = new SQL({ url: `postgres://${url.username || 'postgres'}@127.0.0.1:1/${url.pathname.slice(1)}`, max: 1, connectionTimeout: 1 });
+  const sink = createPgLogSink(away, { maxQueueBytes: 100_000, batchSize: 1000, flushMs: 5, retryMs: 50, retentionDays: 0, closeTimeoutMs: 200, warn: () => {} });
+  const body = 'b'.repeat(10_000);
+  for (let i = 0; i < 50; i++) sink.write({ ...record(i, 'bytes'), body });
+  const accepted = sink.stats().depth;
+  expect(accepted).toBeGreaterThan(0);
+  expect(accepted).toBeLessThanOrEqual(10);
+  expect(sink.stats().dropped).toBe(50 - accepted);
+  await sink.close();
+  await away.close();
+  // The bound gives its room back as rows are written: a steady flow through a reachable PostgreSQL drops none.
+  const live = createPgLogSink(writer, { maxQueueBytes: 100_000, batchSize: 5, flushMs: 5, retentionDays: 0, warn: () => {} });
+  for (let round = 0; round < 10; round++) {
+    for (let i = 0; i < 5; i++) live.write({ ...record(1000 + round * 5 + i, 'bytes-live'), body });
+    for (let t = 0; t < 400 && live.stats().depth > 0; t++) await Bun.sleep(10);
+  }
+  await live.close();
+  expect(live.stats()).toMatchObject({ depth: 0, dropped: 0, written: 50 });
+  await writer.close();
+}, 30_000);

@@ -180,3 +180,51 @@ describe('BackgroundJobs', () => {
     expect((await text).match(/"sequence_number":\d+/g)).toEqual(['"sequence_number":1', '"sequence_number":2']);
   });
 });
+
+describe('BackgroundJobs: finished events held within a size bound', () => {
+  const delta = (n: number, text: string) => ({ type: 'response.output_text.delta', sequence_number: n, item_id: 'msg_1', output_index: 0, content_index: 0, delta: text }) as any;
+  /** A finished job of `count` deltas of `size` characters each. */
+  const finish = async (jobs: InstanceType<typeof import('../../src/responses/bridged-background').BackgroundJobs>, id: string, count: number, size: number) => {
+    const job = jobs.start(id);
+    for (let i = 0; i < count; i++) job.push([delta(i, 'x'.repeat(size))]);
+    job.end();
+    await job.done;
+    await Bun.sleep(0);
+    return job;
+  };
+
+  test('long answers: the oldest finished jobs are forgotten past the default size bound, the newest kept; running ones never', async () => {
+    const { BackgroundJobs, MAX_FINISHED_EVENT_BYTES } = await import('../../src/responses/bridged-background');
+    const jobs = new BackgroundJobs();
+    const running = jobs.start('resp_running');
+    running.push([delta(0, 'still going')]);
+    // 100 answers of 4,000 deltas of 250 characters (~1 MB each): under the count bound (1,000),
+    // ~100 MB of events without a size bound.
+    for (let i = 0; i < 100; i++) await finish(jobs, `resp_long${i}`, 4000, 250);
+    const held = jobs.held;
+    expect(held.finishedBytes).toBeLessThanOrEqual(MAX_FINISHED_EVENT_BYTES);
+    expect(held.finishedBytes).toBeGreaterThan(MAX_FINISHED_EVENT_BYTES / 2);
+    expect(held.jobs).toBeLessThan(101);
+    expect(jobs.get('resp_long99')?.events).toHaveLength(4000);
+    expect(jobs.get('resp_long0')).toBeUndefined();
+    expect(jobs.get('resp_running')).toBe(running);
+    expect(jobs.running).toBe(1);
+  });
+
+  test('one finished job over the bound alone is kept; the sizes follow what is forgotten', async () => {
+    const { BackgroundJobs } = await import('../../src/responses/bridged-background');
+    const jobs = new BackgroundJobs(1000, 50_000);
+    await finish(jobs, 'resp_a', 10, 1000);
+    await finish(jobs, 'resp_b', 10, 1000);
+    expect(jobs.held.jobs).toBe(2);
+    const before = jobs.held.finishedBytes;
+    await finish(jobs, 'resp_huge', 100, 1000);
+    expect(jobs.held.jobs).toBe(1);
+    expect(jobs.get('resp_huge')).toBeDefined();
+    expect(jobs.held.finishedBytes).toBeGreaterThan(100_000);
+    expect(before).toBeGreaterThan(20_000);
+    await finish(jobs, 'resp_c', 10, 1000);
+    expect([...['resp_huge', 'resp_c'].map((id) => jobs.get(id) !== undefined)]).toEqual([false, true]);
+    expect(jobs.held.finishedBytes).toBeLessThan(before);
+  });
+});

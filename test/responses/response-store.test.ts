@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/db/client';
 import { runMigrations } from '../../src/db/migrate';
-import { ResponseStore } from '../../src/responses/response-store';
+import { approxBytes } from '../../src/responses/approx-bytes';
+import { MAX_CACHE_BYTES, ResponseStore } from '../../src/responses/response-store';
 import { isToolResultMedia, markToolResultMedia } from '../../src/providers/shared/tool-result-media';
 
 const dir = mkdtempSync(join(tmpdir(), 'gg-store-'));
@@ -139,5 +140,63 @@ describe('ResponseStore: retrieval records', () => {
     store.save('resp_aging', { clientId: 1, model: 'm', messages: msgs, provider: 'openai', forwarded: true });
     now += 31 * 86_400_000;
     expect(store.find('resp_aging', 1)).toBeNull();
+  });
+});
+
+describe('ResponseStore: memory is bounded by size, not only by count', () => {
+  const MB = 1024 * 1024;
+  const big = (tag: string) => [{ role: 'user' as const, content: `${tag} ${'x'.repeat(MB)}` }];
+
+  test('large conversations push older ones out of the cache (the default bound too); those are read back from the table', () => {
+    const sqlite = fresh();
+    const store = new ResponseStore(sqlite);
+    // 100 conversations of 1 MB: under the count bound (500), far over the size bound.
+    for (let i = 0; i < 100; i++) store.save(`resp_big${i}`, { clientId: 1, model: 'm', messages: big(String(i)) });
+    store.flush();
+    const m = store.memory;
+    expect(m.cachedBytes).toBeLessThanOrEqual(MAX_CACHE_BYTES);
+    expect(m.cached).toBeLessThan(100);
+    expect(m.cached).toBeGreaterThan(0);
+    expect(approxBytes(big('0'))).toBeGreaterThan(MB);
+    // The oldest left memory, not the store.
+    expect((store.get('resp_big0', 1)?.messages[0]?.content as string).startsWith('0 x')).toBe(true);
+    expect(store.memory.cachedBytes).toBeLessThanOrEqual(MAX_CACHE_BYTES);
+  });
+
+  test('one conversation over the bound is still kept (the newest always is), alone', () => {
+    const sqlite = fresh();
+    const store = new ResponseStore(sqlite, { cacheBytes: MB / 2, flushDelayMs: 60_000 });
+    store.save('resp_small', { clientId: 1, model: 'm', messages: msgs });
+    store.save('resp_huge', { clientId: 1, model: 'm', messages: big('h') });
+    expect(store.memory.cached).toBe(1);
+    // Pushed out of the cache before it was written: still found in the write queue.
+    expect(store.get('resp_small', 1)?.messages).toEqual(msgs);
+    expect(store.get('resp_huge', 1)?.messages).toEqual(big('h'));
+    store.flush();
+    expect(store.get('resp_small', 1)?.messages).toEqual(msgs);
+  });
+
+  test('while the database refuses writes, the conversations waiting stay within the size bound; the newest are kept', () => {
+    const sqlite = fresh();
+    const store = new ResponseStore(sqlite, { flushDelayMs: 5, maxPendingBytes: 3 * MB, cacheBytes: MB });
+    const { page_count } = sqlite.query('PRAGMA page_count').get() as { page_count: number };
+    sqlite.run(`PRAGMA max_page_count = ${page_count}`);
+    const errors = console.error;
+    console.error = () => {};
+    try {
+      for (let i = 0; i < 10; i++) store.save(`resp_wait${i}`, { clientId: 1, model: 'm', messages: big(String(i)) });
+      store.flush();
+      const m = store.memory;
+      expect(m.pendingBytes).toBeLessThanOrEqual(3 * MB);
+      expect(m.pending).toBeGreaterThan(0);
+      expect(m.pending).toBeLessThan(10);
+      expect(store.get('resp_wait9', 1)).not.toBeNull();
+      expect(store.get('resp_wait0', 1)).toBeNull();
+    } finally {
+      sqlite.run('PRAGMA max_page_count = 1073741823');
+      store.flush();
+      console.error = errors;
+    }
+    expect(store.memory.pending).toBe(0);
   });
 });

@@ -9,33 +9,48 @@ export interface ReasoningStore {
   recallShared?(callIds: readonly string[]): Promise<string | undefined>;
 }
 
+/** Characters of reasoning held at most: a thinking model's turn can carry a 100 KB reasoning, so 10k ids alone could hold a gigabyte. */
+export const MAX_REASONING_CHARS = 32 * 1024 * 1024;
+
+interface Remembered {
+  reasoning: string;
+  at: number;
+  /** Tool call ids that name it (one turn's calls share one entry, counted once in the size). */
+  refs: number;
+}
+
 /**
  * DeepSeek's thinking models (deepseek-reasoner, deepseek-v4-*) and Kimi's (kimi-k2.6,
  * kimi-k2-thinking) reject the next request of a tool-calling turn unless the assistant message
  * that made the calls carries its `reasoning_content` back. Many OpenAI-SDK clients rebuild
  * assistant messages from typed fields and drop it, so the gateway remembers it by tool call (its
  * key: reasoning-quirk.ts) and fills it in. Bounded and in-memory only: a Map (insertion order =
- * age) holding at most `max` keys for `ttlMs`.
+ * age) holding at most `max` keys and `maxChars` characters of reasoning for `ttlMs`; the newest
+ * turn always stays.
  */
 export class ReasoningMemory implements ReasoningStore {
-  private readonly byCallId = new Map<string, { reasoning: string; at: number }>();
+  private readonly byCallId = new Map<string, Remembered>();
+  private chars = 0;
 
   constructor(
     private readonly max = 10_000,
     private readonly ttlMs = 60 * 60 * 1000,
     private readonly now: () => number = Date.now,
+    private readonly maxChars = MAX_REASONING_CHARS,
   ) {}
 
   /** Remembers the reasoning of one assistant turn under each of its tool call ids. */
   remember(callIds: readonly string[], reasoning: string): void {
-    const entry = { reasoning, at: this.now() };
-    for (const id of callIds) {
-      this.byCallId.delete(id); // re-inserted as the newest
+    const entry: Remembered = { reasoning, at: this.now(), refs: 0 };
+    for (const id of new Set(callIds)) {
+      this.forget(id); // re-inserted as the newest
       this.byCallId.set(id, entry);
+      entry.refs++;
     }
-    for (const oldest of this.byCallId.keys()) {
-      if (this.byCallId.size <= this.max) break;
-      this.byCallId.delete(oldest);
+    if (entry.refs) this.chars += reasoning.length;
+    for (const [oldest, e] of this.byCallId) {
+      if (e === entry || (this.byCallId.size <= this.max && this.chars <= this.maxChars)) break;
+      this.forget(oldest);
     }
   }
 
@@ -44,13 +59,25 @@ export class ReasoningMemory implements ReasoningStore {
     const entry = this.byCallId.get(callId);
     if (!entry) return undefined;
     if (this.now() - entry.at > this.ttlMs) {
-      this.byCallId.delete(callId);
+      this.forget(callId);
       return undefined;
     }
     return entry.reasoning;
   }
 
+  private forget(callId: string): void {
+    const e = this.byCallId.get(callId);
+    if (!e) return;
+    this.byCallId.delete(callId);
+    if (--e.refs === 0) this.chars -= e.reasoning.length;
+  }
+
   get size(): number {
     return this.byCallId.size;
+  }
+
+  /** Characters of reasoning held (each turn's once, however many calls name it). */
+  get heldChars(): number {
+    return this.chars;
   }
 }
