@@ -131,15 +131,14 @@ export async function walkTargets<T>(
 ): Promise<Walk<T>> {
   const { breakers, keyPool } = ctx;
   const snap = ctx.state.getSnapshot();
-  const attempts: AttemptRecord[] = [...(opts.earlier?.attempts ?? [])];
-  const spent: SpentTry[] = [...(opts.earlier?.spent ?? [])];
+  const attempts: AttemptRecord[] = opts.earlier ? [...opts.earlier.attempts] : [];
+  const spent: SpentTry[] = opts.earlier ? [...opts.earlier.spent] : [];
   let last: RouteTarget | null = null;
   let lastError: ApiError | null = null;
   let retryAfterMs = Number.POSITIVE_INFINITY;
   let tries = opts.earlier?.tries ?? 0;
   /** Ended before its targets ran out: MAX_TRIES reached, or the client left. */
   let stopped = false;
-  const failed = (error: ApiError, target: RouteTarget | null, more = false): Walk<T> => ({ ok: false, error, target, attempts, spent, tries, more });
   /** The first target that refused the request before calling (a parameter its provider cannot take). */
   let refused: ApiError | null = null;
   targets: for (const target of decision.targets) {
@@ -186,7 +185,7 @@ export async function walkTargets<T>(
             tries--;
             continue targets;
           }
-          return failed(e.code === 'unsupported_parameter' ? (refused ?? e) : e, target);
+          return { ok: false, error: e.code === 'unsupported_parameter' ? (refused ?? e) : e, target, attempts, spent, tries, more: false };
         }
         failure = e;
         if (key && !isKeyFailure(e)) keyPool.answered(target.provider, key, undefined, model);
@@ -206,7 +205,7 @@ export async function walkTargets<T>(
     const notServed = e.upstreamStatus === 404;
     if (!e.isRetryable && !keysExhausted && !notServed) {
       breakers.onSuccess(target.provider, target.upstreamModel); // it answered: alive
-      return failed(e, target);
+      return { ok: false, error: e, target, attempts, spent, tries, more: false };
     }
     // Every key refused (401/403, 402 out of credit), or the model not served there (404), is the operator's
     // problem with this target, not the client's: the next one may still answer. The upstream itself
@@ -222,7 +221,7 @@ export async function walkTargets<T>(
     }
   }
   const error = lastError ?? refused ?? circuitOpen(decision, Number.isFinite(retryAfterMs) ? retryAfterMs : 1000);
-  return failed(error, last, !stopped);
+  return { ok: false, error, target: last, attempts, spent, tries, more: !stopped };
 }
 
 /**
