@@ -43,7 +43,7 @@ export function anthropicErrorType(status: number): string {
     // Anthropic's own types for these (the SDK's ErrorType): a conflicting request, and an
     // upstream's 408 (a request that timed out), which a client may retry where
     // invalid_request_error says it may not. The gateway's own 504 (no upstream headers in time)
-    // stays `api_error`, the name INTERFACE.md gives scripts for 500/502/504; SDKs and Claude
+    // stays `api_error`, the documented name scripts match for 500/502/504; SDKs and Claude
     // Code retry a 504 by its status whatever the type says.
     case 408:
       return 'timeout_error';
