@@ -272,6 +272,9 @@ describe('Admin API', () => {
     expect(c).toEqual({ id: expect.any(Number), name: 'iface-client', key: expect.any(String) });
     const u = await api(gw, 'POST', '/api/users', { as: admin, body: { username: 'iface-admin2', password: 'iface-admin2-password', role: 'admin' } });
     expect({ status: u.status, body: await json(u) }).toMatchObject({ status: 201, body: { id: expect.any(Number), username: 'iface-admin2', role: 'admin' } });
+    // A role outside the two names says which two.
+    const bad = await api(gw, 'POST', '/api/users', { as: admin, body: { username: 'iface-x', password: 'iface-x-password-1', role: 'root' } });
+    expect({ status: bad.status, body: await json(bad) }).toMatchObject({ status: 400, body: { error: { param: 'role', message: expect.stringContaining("'admin', 'viewer'") } } });
     expect((await post('/v1/chat/completions', chat(), { authorization: `Bearer ${c.key}` })).status).toBe(200);
     expect((await api(gw, 'DELETE', `/api/clients/${c.id}`, { as: admin })).status).toBe(200);
     await openaiError(await post('/v1/chat/completions', chat(), { authorization: `Bearer ${c.key}` }), 401);
