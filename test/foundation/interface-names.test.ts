@@ -31,6 +31,8 @@ let viewer: Session;
 useAdminGateway(async (s) => {
   ({ gw, admin } = s);
   viewer = await makeUser(gw, admin, 'iface-viewer', 'viewer');
+  const group = await api(gw, 'POST', '/api/groups', { as: admin, body: { name: 'iface-group', strategy: 'heuristic', targets: ['mock/echo'] } });
+  if (group.status !== 201) throw new Error(`POST /api/groups: ${group.status}`);
 }, {
   env: {
     LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true',
@@ -137,7 +139,6 @@ describe('HTTP /v1 (OpenAI wire format)', () => {
     expect(b.usage).toMatchObject({ prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number), total_tokens: b.usage.prompt_tokens + b.usage.completion_tokens,
       prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } });
     expect((await post('/v1/chat/completions', chat('iface-listed'))).status).toBe(200);
-    expect((await api(gw, 'POST', '/api/groups', { as: admin, body: { name: 'iface-group', strategy: 'heuristic', targets: ['mock/echo'] } })).status).toBe(201);
     expect((await post('/v1/chat/completions', chat('iface-group'))).status).toBe(200);
   });
 
@@ -181,6 +182,9 @@ describe('HTTP /v1 (OpenAI wire format)', () => {
 
 describe('/v1/messages (Anthropic wire format)', () => {
   test('x-api-key or bearer, ?beta=true, count_tokens, SSE event names', async () => {
+    // Every model name that works on /v1/chat/completions works here: provider/model, a bare id, a group.
+    for (const model of ['iface-listed', 'iface-group'])
+      expect({ model, status: (await anthropicPost('/v1/messages', gw.clientKey, message(model))).status }).toEqual({ model, status: 200 });
     const r = await anthropicPost('/v1/messages', gw.clientKey, message());
     expect(await json(r)).toMatchObject({ type: 'message', role: 'assistant', usage: { input_tokens: expect.any(Number), output_tokens: expect.any(Number) } });
     const s = await post('/v1/messages?beta=true', message('mock/echo', { stream: true }), { 'anthropic-beta': 'context-management-2025-06-27', 'anthropic-version': '2023-06-01' });
@@ -426,6 +430,9 @@ describe('the gateway\'s own 504 (LLM_PROXY__UPSTREAM__TIMEOUT_S)', () => {
       const o = await g.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify(chat('openai/gpt-4o')) });
       expect(o.status).toBe(504);
       expect(Object.keys((await json(o)).error).sort()).toEqual(['code', 'message', 'param', 'type']);
+      // MOCK is off unless LLM_PROXY__PROVIDERS__MOCK__ENABLED=true.
+      expect((await json(await fetch(`${g.url}/health`))).providers.mock.enabled).toBe(false);
+      await openaiError(await g.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify(chat('mock/echo')) }), 404, { code: 'model_not_found' });
       const a = await g.fetch('/v1/messages', { method: 'POST', body: JSON.stringify(message('openai/gpt-4o')) });
       expect({ status: a.status, body: await json(a) }).toEqual({ status: 504, body: { type: 'error', error: { type: 'api_error', message: expect.any(String) } } });
     } finally {
