@@ -292,9 +292,15 @@ describe('Admin API', () => {
     expect(row).toMatchObject({ client_id: gw.clientId, model_requested: 'mock/echo', provider: 'mock', status: 200, stream: false, endpoint: 'chat', instance: 'iface-instance' });
     const newest = (await json(await api(gw, 'GET', '/api/logs?limit=2', { as: admin }))).data;
     expect(newest[0].id).toBeGreaterThan(newest[1].id);
-    const sum = await json(await api(gw, 'GET', '/api/usage/summary', { as: admin }));
+    const summary = async () => json(await api(gw, 'GET', '/api/usage/summary', { as: admin }));
+    const sum = await summary();
     for (const k of ['requests', 'errors', 'prompt_tokens', 'completion_tokens', 'reasoning_tokens', 'cached_tokens', 'cost_usd', 'cache_write_tokens'])
       expect({ k, type: typeof sum[k] }).toEqual({ k, type: 'number' });
+    // `requests` counts failed requests too (once their row is written).
+    const failed = await post('/v1/chat/completions', chat('no-such-model-xyz'));
+    await apiLogRow(gw, admin, failed.headers.get('x-request-id')!);
+    const after = await summary();
+    expect([after.requests - sum.requests, after.errors - sum.errors]).toEqual([1, 1]);
   });
 
   test('GET|PATCH /api/models/{id} (an id with / URL-encoded) and the price fields', async () => {
