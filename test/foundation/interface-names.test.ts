@@ -318,8 +318,11 @@ describe('Admin API', () => {
     await new Promise<void>((resolve, reject) => { ws.onopen = () => resolve(); ws.onclose = (e) => reject(new Error(`closed ${e.code}`)); });
     try {
       const id = (await post('/v1/chat/completions', chat())).headers.get('x-request-id');
-      for (let i = 0; i < 250 && !JSON.stringify(got).includes(id!); i++) await Bun.sleep(20);
-      expect(JSON.stringify(got)).toContain(id!);
+      const mine = () => got.filter((m) => m.type === 'request' && m.data?.request_id === id);
+      for (let i = 0; i < 250 && !mine().length; i++) await Bun.sleep(20);
+      expect(got[0]).toEqual({ type: 'hello', data: { topic: expect.any(String) } });
+      expect(mine()).toHaveLength(1);
+      expect(mine()[0].data).toMatchObject({ endpoint: 'chat', status: 200, model_requested: 'mock/echo' });
       expect(JSON.stringify(got)).not.toContain(gw.clientKey);
     } finally {
       ws.close();
