@@ -5,6 +5,7 @@ import { createGroup, deleteGroup, getGroup, GROUP_NAME_MAX_CHARS, GROUP_NAME_PA
 import { tryRouting } from '../admin/try-routing';
 import { ADMIN_RESPONSES } from './openapi-admin-docs';
 import { jsonInteger } from './strict-schema';
+import { badRequest } from '../errors/api-error';
 
 const tags = ['Admin'];
 const security = [{ session: [] }];
@@ -41,8 +42,17 @@ export function adminGroupsRoutes(ctx: AppContext) {
       return getGroup(ctx, params.name);
     }, { role: 'viewer', detail: { tags, security, responses: ADMIN_RESPONSES.group, summary: 'One model group' } })
     .put('/api/groups/:name', ({ params, body }) => {
-      return updateGroup(ctx, params.name, body);
-    }, { role: 'admin', body: t.Object(groupFields), detail: { tags, security, responses: ADMIN_RESPONSES.putGroup, summary: 'Replace a model group' } })
+      // The body POST took (its `name` included) replaces the group; a group is not renamed here.
+      const { name, ...rest } = body;
+      if (name !== undefined && name !== params.name) {
+        throw badRequest(`'name' is '${name}' but the path names group '${params.name}'; a group cannot be renamed (create the new one, then delete the old).`, 'name');
+      }
+      return updateGroup(ctx, params.name, rest);
+    }, {
+      role: 'admin',
+      body: t.Object({ name: t.Optional(groupName), ...groupFields }),
+      detail: { tags, security, responses: ADMIN_RESPONSES.putGroup, summary: 'Replace a model group (`name` may be sent; it must be the one in the path)' },
+    })
     .delete('/api/groups/:name', async ({ params }) => {
       await deleteGroup(ctx, params.name);
       return { name: params.name, deleted: true };

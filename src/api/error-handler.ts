@@ -12,13 +12,23 @@ function body(message: string, type: string, code: string, param: string | null 
 /** /v1/messages and everything under it: Anthropic's API. */
 const ANTHROPIC_PATHS = /^\/v1\/messages(?:\/|$)/;
 
+/**
+ * A field that takes one of a few words (`role`, `strategy`, `budget_period`) names them: TypeBox's
+ * own summary says "should be one of: 'string', 'string'".
+ */
+function oneOfMessage(schema: any): string | null {
+  const options = Array.isArray(schema?.anyOf) ? schema.anyOf : null;
+  if (!options?.length || !options.every((o: any) => typeof o?.const === 'string')) return null;
+  return `must be one of ${options.map((o: any) => `'${o.const}'`).join(', ')}.`;
+}
+
 /** Elysia's validation error: the first failing field becomes OpenAI's `param`. */
 function validationBody(error: any): OpenAIErrorBody {
   const first = error?.all?.[0] ?? error?.valueError;
   const path = typeof first?.path === 'string' ? first.path.replace(/^\//, '').replace(/\//g, '.') : '';
   // TypeBox summaries end in "but found: <value>": the value may be a password or a key, so it is cut.
   // A schema may word its own refusal (`error`, as strict-schema.ts's ids do).
-  const own = typeof first?.schema?.error === 'string' ? first.schema.error : null;
+  const own = typeof first?.schema?.error === 'string' ? first.schema.error : oneOfMessage(first?.schema);
   const message = own ?? String(first?.summary ?? first?.message ?? 'Invalid request.').replace(/,?\s*but found:[\s\S]*$/, '');
   return body(path ? `Invalid value for '${path}': ${message}` : String(message), 'invalid_request_error', 'invalid_request', path || null);
 }

@@ -40,9 +40,11 @@ export function anthropicErrorType(status: number): string {
       return 'permission_error';
     case 404:
       return 'not_found_error';
-    // Anthropic's own types for these (the SDK's ErrorType): a conflicting request, and a
-    // request that timed out (an upstream's 408; the gateway's 504 when no upstream headers came
-    // in time), which a client may retry where invalid_request_error says it may not.
+    // Anthropic's own types for these (the SDK's ErrorType): a conflicting request, and an
+    // upstream's 408 (a request that timed out), which a client may retry where
+    // invalid_request_error says it may not. The gateway's own 504 (no upstream headers in time)
+    // stays `api_error`, the documented name scripts match for 500/502/504; SDKs and Claude
+    // Code retry a 504 by its status whatever the type says.
     case 408:
       return 'timeout_error';
     case 409:
@@ -56,8 +58,6 @@ export function anthropicErrorType(status: number): string {
     case 503:
     case 529:
       return 'overloaded_error';
-    case 504:
-      return 'timeout_error';
     default:
       return status >= 500 ? 'api_error' : 'invalid_request_error';
   }

@@ -115,7 +115,7 @@ describe('upstream errors -> Anthropic error types', () => {
 });
 
 describe('the gateway\'s own 413 and 504 in Anthropic\'s shape', () => {
-  test('a body over LLM_PROXY__SERVER__MAX_BODY_MB -> 413 request_too_large; no upstream headers in time -> 504 timeout_error', async () => {
+  test('a body over LLM_PROXY__SERVER__MAX_BODY_MB -> 413 request_too_large; no upstream headers in time -> 504 api_error (INTERFACE.md)', async () => {
     // The fake never answers until the gateway hangs up, so load can delay the timeout, never prevent it.
     const silent = startFakeUpstream((req) => new Promise((resolve) => req.signal.addEventListener('abort', () => resolve(jsonResponse({})))));
     const small = await startGateway({
@@ -133,7 +133,7 @@ describe('the gateway\'s own 413 and 504 in Anthropic\'s shape', () => {
 
       const slow = await small.fetch('/v1/messages', { method: 'POST', body: JSON.stringify(hello) });
       expect(slow.status).toBe(504);
-      expect(await slow.json()).toEqual({ type: 'error', error: { type: 'timeout_error', message: expect.any(String) } });
+      expect(await slow.json()).toEqual({ type: 'error', error: { type: 'api_error', message: expect.any(String) } });
       expect(await small.waitForRow(slow)).toMatchObject({ endpoint: 'messages', status: 504, errorType: 'upstream_timeout' });
     } finally {
       await small.close();

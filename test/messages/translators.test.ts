@@ -237,7 +237,7 @@ describe('errors', () => {
     const type = (status: number) => toAnthropicError(new ApiError({ status, message: 'x' })).body.error.type;
     expect([400, 401, 402, 403, 404, 408, 409, 413, 429, 500, 502, 504, 529].map(type)).toEqual([
       'invalid_request_error', 'authentication_error', 'billing_error', 'permission_error', 'not_found_error', 'timeout_error', 'conflict_error', 'request_too_large',
-      'rate_limit_error', 'api_error', 'api_error', 'timeout_error', 'overloaded_error',
+      'rate_limit_error', 'api_error', 'api_error', 'api_error', 'overloaded_error',
     ]);
     const overloaded = toAnthropicError(new UpstreamError('openai', 529, 'busy', true));
     expect(overloaded).toMatchObject({ status: 529, body: { type: 'error', error: { type: 'overloaded_error', message: 'busy' } } });
