@@ -79,14 +79,16 @@ async function runResetAdmin(config: Config): Promise<void> {
 
 async function serve(config: Config): Promise<void> {
   // Bun's fetch cap from the configuration (may re-execute this process) and the fd limit raised.
-  prepareRuntime(config);
+  const fdWarning = prepareRuntime(config);
   const ctx = await step('store', config, () => openAppContext(config));
   ctx.state.watch();
-  for (const w of unreadableKeyWarnings(ctx.state.getSnapshot())) console.warn(w);
   // Serving starts without Redis too (limits then follow LLM_PROXY__LIMITS__FAIL_MODE); /health says `redis: down`.
   if (ctx.redis && !(await ctx.redis.whenUp(3_000))) console.error(redisDownAtStartMessage(config.redis.url!, ctx.redis.lastError()));
   const server = (await step('listen', config, () => listen(ctx, config.server.host, config.server.port))).server!;
   console.log(`gophergate ${VERSION} listening on http://${urlHost(config.server.host)}:${server.port} (${config.database.url ? `PostgreSQL, instance ${config.instanceId}` : `database ${config.database.path}`})`);
+  // Warnings about a running server only once it runs: a start that fails shows its error alone.
+  if (fdWarning) console.error(fdWarning);
+  for (const w of unreadableKeyWarnings(ctx.state.getSnapshot())) console.warn(w);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
