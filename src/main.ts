@@ -5,7 +5,7 @@ import { openAppContext } from './app-context';
 import { HELP, parseArgs } from './cli-args';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { environmentWithDotenv } from './config/dotenv';
-import { openDatabase } from './db/client';
+import { closeSqlite, openDatabase } from './db/client';
 import { runMigrations } from './db/migrate';
 import { resetAdmin, resetAdminAsync, seedDatabase } from './db/seed/seed';
 import { migratePg, openPgStore } from './db/pg-store';
@@ -68,7 +68,7 @@ async function runResetAdmin(config: Config): Promise<void> {
     runMigrations(db);
     seedDatabase(db); // without the configured password, as above
     const result = resetAdmin(db);
-    sqlite.close();
+    closeSqlite(sqlite);
     return result;
   });
   console.log(

@@ -1,10 +1,13 @@
+import { Database } from 'bun:sqlite';
 import { expect, setDefaultTimeout, test } from 'bun:test';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pkg from '../../package.json';
 import { resetAdmin } from '../../src/db/seed/seed';
 import { signInHint } from '../../src/startup/sign-in-hint';
+import OpenAI from 'openai';
+import { createClientKey, startGatewayProcess } from '../helpers/gateway-process';
 import { startGateway } from '../helpers/start-gateway';
 
 // Spawns the server: seconds on a loaded CI machine. A limit only bounds a hang.
@@ -57,5 +60,36 @@ test("no sign-in line when admin's password was configured; the line is back aft
     expect(await signInHint(gw.ctx.db, 'http://x/')).toBe('gophergate: sign in at http://x/ as admin / admin123; you will be asked to choose a new password');
   } finally {
     await gw.close();
+  }
+});
+
+test('a clean stop leaves the whole database in the .db file: no -wal left, a copy of the file alone holds the last request', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-wal-'));
+  const dbPath = join(cwd, 'data', 'gophergate.db');
+  // Whether the connection used to stay open underneath depended on the garbage collector having
+  // finalized its statements: a few starts, each stopped as soon as it served one request.
+  const requestIds: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const p = await startGatewayProcess({ cwd, dbPath, adminPassword: 'wal-admin-password-1', env: { LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' } });
+    const key = await createClientKey(p.url, 'wal-admin-password-1');
+    const client = new OpenAI({ baseURL: `${p.url}/v1`, apiKey: key });
+    const { data, response } = await client.chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: `keep me ${i}` }] }).withResponse();
+    expect(data.choices[0]!.message.content).toContain(`keep me ${i}`);
+    requestIds.push(response.headers.get('x-request-id')!);
+    p.proc.kill('SIGTERM');
+    expect(await p.proc.exited).toBe(0);
+    // What a backup of the file alone (cp data/gophergate.db elsewhere) gets after a clean stop.
+    expect(existsSync(`${dbPath}-wal`)).toBe(false);
+  }
+  const copy = join(cwd, 'copy.db');
+  copyFileSync(dbPath, copy);
+  const db = new Database(copy, { readonly: true });
+  try {
+    for (const id of requestIds) {
+      const row = db.query('SELECT status, model FROM request_logs WHERE request_id = ?').get(id) as any;
+      expect(row).toEqual({ status: 200, model: 'mock/echo' });
+    }
+  } finally {
+    db.close();
   }
 });
