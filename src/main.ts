@@ -91,10 +91,20 @@ async function serve(config: Config): Promise<void> {
   for (const w of unreadableKeyWarnings(ctx.state.getSnapshot())) console.warn(w);
 
   let stopping = false;
+  let cutting = false;
   const shutdown = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal (Ctrl-C again): a stream may run for hours, so stop waiting for it. The
+      // requests still in flight are cut as if their clients left (each writes its row), and the
+      // drain below goes on: log rows and stored conversations are still written, exit code 0.
+      if (cutting) return;
+      cutting = true;
+      console.log(`gophergate: ${signal} received again, cutting the requests still in flight (each keeps its log row)`);
+      void server.stop(true);
+      return;
+    }
     stopping = true;
-    console.log(`gophergate: ${signal} received, draining in-flight requests and the log queue`);
+    console.log(`gophergate: ${signal} received, draining in-flight requests and the log queue (${signal} again cuts them)`);
     // Stop accepting; in-flight requests (streams included) run to the end.
     await server.stop(false);
     // Background responses still running at OpenAI: read once more, then their rows are written.

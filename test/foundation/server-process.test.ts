@@ -7,6 +7,7 @@ import pkg from '../../package.json';
 import { resetAdmin } from '../../src/db/seed/seed';
 import { signInHint } from '../../src/startup/sign-in-hint';
 import OpenAI from 'openai';
+import { sseResponse, startFakeUpstream } from '../helpers/fake-upstream';
 import { createClientKey, startGatewayProcess } from '../helpers/gateway-process';
 import { startGateway } from '../helpers/start-gateway';
 
@@ -91,5 +92,55 @@ test('a clean stop leaves the whole database in the .db file: no -wal left, a co
     }
   } finally {
     db.close();
+  }
+});
+
+test('SIGTERM waits for streams in flight; a second SIGTERM cuts the endless ones, each keeps its row, and the exit is 0', async () => {
+  // An upstream stream that would go on for hours, one chunk every 100 ms.
+  const chunk = (content: string) => JSON.stringify({ id: 'chatcmpl-long', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content }, finish_reason: null }] });
+  const fake = startFakeUpstream(() => sseResponse(Array.from({ length: 100_000 }, (_, i) => chunk(`tick ${i} `)), { delayMs: 100 }));
+  const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-cut-'));
+  const dbPath = join(cwd, 'gophergate.db');
+  const p = await startGatewayProcess({
+    cwd, dbPath, adminPassword: 'cut-admin-password-1',
+    env: { OPENAI_API_KEY: 'sk-cut-test', LLM_PROXY__PROVIDERS__OPENAI__BASE_URL: `${fake.url}/v1` },
+  });
+  try {
+    const client = new OpenAI({ baseURL: `${p.url}/v1`, apiKey: await createClientKey(p.url, 'cut-admin-password-1'), maxRetries: 0 });
+    const streams = await Promise.all([1, 2].map(async () => {
+      const { data, response } = await client.chat.completions.create({ model: 'openai/gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'go on' }] }).withResponse();
+      const it = data[Symbol.asyncIterator]();
+      expect((await it.next()).done).toBe(false); // streaming
+      // Read on until the stream ends or is cut.
+      const ended = (async () => {
+        try {
+          while (!(await it.next()).done);
+        } catch {
+          // cut: the SDK sees the connection end mid-stream
+        }
+      })();
+      return { id: response.headers.get('x-request-id')!, ended };
+    }));
+    p.proc.kill('SIGTERM');
+    while (!p.out().includes('draining')) await Bun.sleep(20);
+    // The first signal waits for them: still running, still streaming.
+    await Bun.sleep(300);
+    expect(p.proc.exitCode).toBeNull();
+    p.proc.kill('SIGTERM');
+    expect(await p.proc.exited).toBe(0);
+    await Promise.all(streams.map((s) => s.ended));
+    expect(p.out()).toContain('gophergate: stopped cleanly');
+    const db = new Database(dbPath, { readonly: true });
+    try {
+      for (const s of streams) {
+        const rows = db.query('SELECT status, stream FROM request_logs WHERE request_id = ?').all(s.id) as any[];
+        expect(rows).toEqual([{ status: 499, stream: 1 }]);
+      }
+    } finally {
+      db.close();
+    }
+  } finally {
+    p.proc.kill('SIGKILL');
+    fake.close();
   }
 });
