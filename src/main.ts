@@ -124,6 +124,8 @@ async function serve(config: Config): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // The terminal it ran in closed (an ssh session ended): stop as cleanly, rather than die with rows queued.
+  process.on('SIGHUP', () => void shutdown('SIGHUP'));
   // After the handlers: a stop asked for meanwhile still drains.
   const hint = await signInHint(ctx.db, localUrl(config.server.host, server.port!, '/')).catch(() => null);
   if (hint && !stopping) console.log(hint);

@@ -144,3 +144,25 @@ test('SIGTERM waits for streams in flight; a second SIGTERM cuts the endless one
     fake.close();
   }
 });
+
+test('SIGHUP (its terminal closed) stops it as cleanly as SIGTERM: the request just answered is logged, exit 0', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-hup-'));
+  const dbPath = join(cwd, 'gophergate.db');
+  const p = await startGatewayProcess({ cwd, dbPath, adminPassword: 'hup-admin-password-1', env: { LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' } });
+  try {
+    const client = new OpenAI({ baseURL: `${p.url}/v1`, apiKey: await createClientKey(p.url, 'hup-admin-password-1') });
+    const { response } = await client.chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'hang up' }] }).withResponse();
+    p.proc.kill('SIGHUP');
+    expect(await p.proc.exited).toBe(0);
+    expect(p.out()).toContain('gophergate: SIGHUP received');
+    expect(p.out()).toContain('gophergate: stopped cleanly');
+    const db = new Database(dbPath, { readonly: true });
+    try {
+      expect(db.query('SELECT status FROM request_logs WHERE request_id = ?').all(response.headers.get('x-request-id'))).toEqual([{ status: 200 }]);
+    } finally {
+      db.close();
+    }
+  } finally {
+    p.proc.kill('SIGKILL');
+  }
+});
