@@ -1,6 +1,6 @@
 import { Database } from 'bun:sqlite';
 import { expect, setDefaultTimeout, test } from 'bun:test';
-import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pkg from '../../package.json';
@@ -162,6 +162,29 @@ test('SIGHUP (its terminal closed) stops it as cleanly as SIGTERM: the request j
     } finally {
       db.close();
     }
+  } finally {
+    p.proc.kill('SIGKILL');
+  }
+});
+
+test('a misspelt LLM_PROXY__ name (environment or .env) is named at start, with the setting it resembles; real settings are not', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-typo-'));
+  writeFileSync(join(cwd, '.env'), 'LLM_PROXY__LOGGING__RETENTION_DAY=5\nLLM_PROXY__LOGGING__RETENTION_DAYS=7\n');
+  const p = await startGatewayProcess({
+    cwd, dbPath: join(cwd, 'gophergate.db'), adminPassword: 'typo-admin-password-1',
+    env: { LLM_PROXY__SERVER_PORT: '9000', LLM_PROXY__PROVIDERS__NOPE__API_KEY: 'x', LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' },
+  });
+  try {
+    // Printed right after the listening line; a bound only against a hang.
+    for (const deadline = Date.now() + 10_000; !p.out().includes('LLM_PROXY__SERVER_PORT') && Date.now() < deadline; ) await Bun.sleep(20);
+    p.proc.kill('SIGTERM');
+    expect(await p.proc.exited).toBe(0);
+    const warnings = p.out().split('\n').filter((l) => l.includes('is not a setting'));
+    expect(warnings).toEqual([
+      'gophergate: LLM_PROXY__LOGGING__RETENTION_DAY is not a setting; it is ignored. Every setting is listed in the README.',
+      'gophergate: LLM_PROXY__PROVIDERS__NOPE__API_KEY is not a setting; it is ignored. Every setting is listed in the README.',
+      'gophergate: LLM_PROXY__SERVER_PORT is not a setting; it is ignored (did you mean LLM_PROXY__SERVER__PORT?). Every setting is listed in the README.',
+    ]);
   } finally {
     p.proc.kill('SIGKILL');
   }
