@@ -40,6 +40,8 @@ const messageOf = (err: unknown): string => (err instanceof Error ? err.message 
  */
 export function startupFailureMessage(err: unknown, step: StartupStep, config: Config): string | null {
   if (err instanceof ConfigError) return err.message;
+  // Drizzle wraps SQLite's error ("Failed to run the query 'COMMIT'"): the code is on its cause.
+  for (let i = 0; i < 5 && !codeOf(err) && (err as { cause?: unknown } | null)?.cause; i++) err = (err as { cause: unknown }).cause;
   const code = codeOf(err);
   if (step === 'listen') {
     const { host, port } = config.server;

@@ -64,6 +64,15 @@ describe('a start that cannot go on says why in one line', () => {
     expectOneLineRefusal(start({ LLM_PROXY__SERVER__HOST: '999.1.1.1' }), 'cannot listen on 999.1.1.1', 'LLM_PROXY__SERVER__HOST');
   });
 
+  test.skipIf(process.platform !== 'linux')('a disk that fills up while the first start migrates: one line, not the failed ROLLBACK\'s stack trace', () => {
+    // A file-size limit stands in for a full disk (SIGXFSZ ignored: a write past it fails instead);
+    // the migrations need more than 100 KB. SQLite then rolls back itself, and drizzle's own
+    // ROLLBACK failed with "no transaction is active", which hid the cause behind a stack trace.
+    const r = start({}, [], "trap '' XFSZ && ulimit -f 200");
+    expectOneLineRefusal(r, 'cannot use the database ./data/gophergate.db', 'LLM_PROXY__DATABASE__PATH');
+    expect(r.err).not.toContain('no transaction is active');
+  });
+
   test.skipIf(process.platform !== 'linux')('under an open-file limit too low for the setting, a failing start shows its error alone, not that warning first', async () => {
     // A hard limit of 1000 fits about 468 requests, below the default 16,384: a start that serves warns.
     const low = 'ulimit -Sn 300 && ulimit -Hn 1000';
