@@ -64,6 +64,14 @@ describe('a start that cannot go on says why in one line', () => {
     expectOneLineRefusal(start({ LLM_PROXY__SERVER__HOST: '999.1.1.1' }), 'cannot listen on 999.1.1.1', 'LLM_PROXY__SERVER__HOST');
   });
 
+  test('an encryption.key beside the database that cannot be read names that file, not the database', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gg-startfail-key-'));
+    mkdirSync(join(dir, 'encryption.key')); // e.g. a volume mount made a folder of it
+    const r = start({ LLM_PROXY__DATABASE__PATH: join(dir, 'gophergate.db') });
+    expectOneLineRefusal(r, `cannot use the encryption key file ${join(dir, 'encryption.key')}`, 'the path is a directory', 'LLM_PROXY__ENCRYPTION_KEY');
+    expect(r.err).not.toContain('cannot use the database');
+  });
+
   test.skipIf(process.platform !== 'linux')('a disk that fills up while the first start migrates: one line, not the failed ROLLBACK\'s stack trace', () => {
     // A file-size limit stands in for a full disk (SIGXFSZ ignored: a write past it fails instead);
     // the migrations need more than 100 KB. SQLite then rolls back itself, and drizzle's own
