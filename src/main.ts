@@ -94,18 +94,22 @@ async function serve(config: Config): Promise<void> {
 
   let stopping = false;
   let cutting = false;
+  let firstSignalAt = 0;
   const shutdown = async (signal: string) => {
     if (stopping) {
       // A second signal (Ctrl-C again): a stream may run for hours, so stop waiting for it. The
       // requests still in flight are cut as if their clients left (each writes its row), and the
       // drain below goes on: log rows and stored conversations are still written, exit code 0.
-      if (cutting) return;
+      // One within a second of the first is that one delivered twice (`timeout` signals the
+      // process and then its group), not a second request.
+      if (cutting || performance.now() - firstSignalAt < 1_000) return;
       cutting = true;
       console.log(`gophergate: ${signal} received again, cutting the requests still in flight (each keeps its log row)`);
       void server.stop(true);
       return;
     }
     stopping = true;
+    firstSignalAt = performance.now();
     console.log(`gophergate: ${signal} received, draining in-flight requests and the log queue (${signal} again cuts them)`);
     // Stop accepting; in-flight requests (streams included) run to the end.
     await server.stop(false);
