@@ -21,7 +21,13 @@ stop_running() {
     log "stopping pid $pid (SIGTERM: drains requests and the log queue)"
     kill -TERM "$pid"
     for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && { log "still running after 30 s, killing"; kill -KILL "$pid"; }
+    if kill -0 "$pid" 2>/dev/null; then
+      # Long streams still running: a second SIGTERM cuts them (each keeps its log row) and the stop goes on.
+      log "still running after 30 s, SIGTERM again (cuts the requests still in flight)"
+      kill -TERM "$pid"
+      for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
+    kill -0 "$pid" 2>/dev/null && { log "still running after 45 s, killing"; kill -KILL "$pid"; }
   fi
   rm -f "$PID_FILE"
 }

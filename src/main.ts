@@ -5,7 +5,8 @@ import { openAppContext } from './app-context';
 import { HELP, parseArgs } from './cli-args';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { environmentWithDotenv } from './config/dotenv';
-import { openDatabase } from './db/client';
+import { unknownSettingWarnings } from './config/unknown-settings';
+import { closeSqlite, openDatabase } from './db/client';
 import { runMigrations } from './db/migrate';
 import { resetAdmin, resetAdminAsync, seedDatabase } from './db/seed/seed';
 import { migratePg, openPgStore } from './db/pg-store';
@@ -68,7 +69,7 @@ async function runResetAdmin(config: Config): Promise<void> {
     runMigrations(db);
     seedDatabase(db); // without the configured password, as above
     const result = resetAdmin(db);
-    sqlite.close();
+    closeSqlite(sqlite);
     return result;
   });
   console.log(
@@ -79,20 +80,37 @@ async function runResetAdmin(config: Config): Promise<void> {
 
 async function serve(config: Config): Promise<void> {
   // Bun's fetch cap from the configuration (may re-execute this process) and the fd limit raised.
-  prepareRuntime(config);
+  const fdWarning = prepareRuntime(config);
   const ctx = await step('store', config, () => openAppContext(config));
   ctx.state.watch();
-  for (const w of unreadableKeyWarnings(ctx.state.getSnapshot())) console.warn(w);
   // Serving starts without Redis too (limits then follow LLM_PROXY__LIMITS__FAIL_MODE); /health says `redis: down`.
   if (ctx.redis && !(await ctx.redis.whenUp(3_000))) console.error(redisDownAtStartMessage(config.redis.url!, ctx.redis.lastError()));
   const server = (await step('listen', config, () => listen(ctx, config.server.host, config.server.port))).server!;
   console.log(`gophergate ${VERSION} listening on http://${urlHost(config.server.host)}:${server.port} (${config.database.url ? `PostgreSQL, instance ${config.instanceId}` : `database ${config.database.path}`})`);
+  // Warnings about a running server only once it runs: a start that fails shows its error alone.
+  if (fdWarning) console.error(fdWarning);
+  for (const w of unknownSettingWarnings(environmentWithDotenv(process.env))) console.warn(w);
+  for (const w of unreadableKeyWarnings(ctx.state.getSnapshot())) console.warn(w);
 
   let stopping = false;
+  let cutting = false;
+  let firstSignalAt = 0;
   const shutdown = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal (Ctrl-C again): a stream may run for hours, so stop waiting for it. The
+      // requests still in flight are cut as if their clients left (each writes its row), and the
+      // drain below goes on: log rows and stored conversations are still written, exit code 0.
+      // One within a second of the first is that one delivered twice (`timeout` signals the
+      // process and then its group), not a second request.
+      if (cutting || performance.now() - firstSignalAt < 1_000) return;
+      cutting = true;
+      console.log(`gophergate: ${signal} received again, cutting the requests still in flight (each keeps its log row)`);
+      void server.stop(true);
+      return;
+    }
     stopping = true;
-    console.log(`gophergate: ${signal} received, draining in-flight requests and the log queue`);
+    firstSignalAt = performance.now();
+    console.log(`gophergate: ${signal} received, draining in-flight requests and the log queue (${signal} again cuts them)`);
     // Stop accepting; in-flight requests (streams included) run to the end. Monitor sockets would
     // never end by themselves: they are closed (their pages reconnect once a server answers).
     const stopped = server.stop(false);
@@ -115,6 +133,8 @@ async function serve(config: Config): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // The terminal it ran in closed (an ssh session ended): stop as cleanly, rather than die with rows queued.
+  process.on('SIGHUP', () => void shutdown('SIGHUP'));
   // After the handlers: a stop asked for meanwhile still drains.
   const hint = await signInHint(ctx.db, localUrl(config.server.host, server.port!, '/')).catch(() => null);
   if (hint && !stopping) console.log(hint);

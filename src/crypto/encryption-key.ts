@@ -16,6 +16,9 @@ export function decodeKey(raw: string, name = 'LLM_PROXY__ENCRYPTION_KEY'): Uint
   throw new ConfigError(`${name} must be 32 bytes as hex or base64; ${HOW_TO}`);
 }
 
+/** Where the generated key lives: `encryption.key` beside the SQLite file. */
+export const encryptionKeyFile = (dbPath: string) => join(dbPath === ':memory:' ? '.' : dirname(dbPath), 'encryption.key');
+
 /**
  * The key that signs sessions and encrypts provider keys: from the environment, else from
  * `encryption.key` beside the database, generated there (mode 0600) on first start.
@@ -26,11 +29,22 @@ export function resolveEncryptionKey(
   warn: (msg: string) => void = console.warn,
 ): Uint8Array {
   if (configured) return decodeKey(configured);
-  const file = join(dbPath === ':memory:' ? '.' : dirname(dbPath), 'encryption.key');
-  if (existsSync(file)) return decodeKey(readFileSync(file, 'utf8'), file);
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  writeFileSync(file, randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
-  chmodSync(file, 0o600);
+  const file = encryptionKeyFile(dbPath);
+  // A file error names the key file (start-up says which file it could not use, not the database).
+  const onFile = <T>(run: () => T): T => {
+    try {
+      return run();
+    } catch (err) {
+      if (err && typeof err === 'object' && 'code' in err) Object.assign(err, { path: file });
+      throw err;
+    }
+  };
+  if (existsSync(file)) return decodeKey(onFile(() => readFileSync(file, 'utf8')), file);
+  onFile(() => {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
+    chmodSync(file, 0o600);
+  });
   warn(
     `[gophergate] generated a new encryption key in ${file}. Back it up: without it, stored provider keys cannot be decrypted. ` +
       'Or set LLM_PROXY__ENCRYPTION_KEY.',

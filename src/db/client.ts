@@ -15,6 +15,20 @@ export function applyPragmas(sqlite: Database): void {
 }
 
 /**
+ * Closes a connection for good. Bun's plain close() leaves a connection whose prepared statements
+ * (Drizzle's, the log writer's) are not finalized open underneath until the process exits, so the
+ * last one to close never checkpoints: a clean stop left every row in the -wal file and a copy of
+ * the .db file alone (a backup) empty. close(true) finalizes them; the WAL is then folded in and removed.
+ */
+export function closeSqlite(sqlite: Database): void {
+  try {
+    sqlite.close(true);
+  } catch {
+    sqlite.close(); // still busy (a statement mid-step): closed once it is done, as before
+  }
+}
+
+/**
  * Opens (creating the folder and file when missing) the SQLite database. A folder it creates is
  * 0700 and the database file 0600 (SQLite gives its -wal and -shm files the database file's
  * mode); existing files are tightened to 0600 too. Prompts, logs and users live in there.

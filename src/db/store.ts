@@ -1,5 +1,5 @@
 import type { Database, SQLQueryBindings } from 'bun:sqlite';
-import type { Db } from './client';
+import { closeSqlite, type Db } from './client';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -38,7 +38,7 @@ export function sqliteStore(sqlite: Database, db: Db): Store {
     all: async <T>(sql: string, args: readonly SQLQueryBindings[] = []) => sqlite.query(sql).all(...args) as T[],
     run: async (sql, args = []) => void sqlite.query(sql).run(...args),
     reachable: () => true,
-    close: async () => sqlite.close(),
+    close: async () => closeSqlite(sqlite),
   };
 }
 

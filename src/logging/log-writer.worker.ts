@@ -5,7 +5,7 @@
  * are handled in order, so `close` is acknowledged only after every earlier batch is committed.
  */
 import { Database } from 'bun:sqlite';
-import { applyPragmas } from '../db/client';
+import { applyPragmas, closeSqlite } from '../db/client';
 import { createLogWriter, type LogWriter } from './log-writer';
 import type { LogRow } from './log-row';
 import type { FromWriter, ToWriter, WriterInit } from './log-writer-protocol';
@@ -88,7 +88,7 @@ self.onmessage = (event: MessageEvent<ToWriter>) => {
       closing = true;
       if (retentionTimer) clearInterval(retentionTimer);
       void (retentionBusy ?? Promise.resolve(0)).then(() => {
-        sqlite?.close();
+        if (sqlite) closeSqlite(sqlite);
         sqlite = null;
         writer = null;
         reply({ type: 'closed' });

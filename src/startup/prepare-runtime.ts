@@ -4,11 +4,12 @@ import { ensureFetchCap } from './fetch-cap';
 
 /**
  * Before the server starts: the runtime's fetch cap from the configuration (may re-execute the
- * process, see fetch-cap.ts), the open-file limit raised to its hard limit, and a warning when
- * that limit leaves room for fewer requests in flight than configured.
+ * process, see fetch-cap.ts) and the open-file limit raised to its hard limit. Returns the warning
+ * for a limit that leaves room for fewer requests in flight than configured (else null): main.ts
+ * prints it once the server listens, so a start that fails (a port in use, a database it cannot
+ * open) shows its error alone, not under a warning about capacity it never reached.
  */
-export function prepareRuntime(config: Config, warn: (msg: string) => void = console.error): void {
+export function prepareRuntime(config: Config, warn: (msg: string) => void = console.error): string | null {
   ensureFetchCap(config.upstream.maxConnections, warn);
-  const message = fdLimitWarning(raiseOpenFileLimit(), config.upstream.maxConnections);
-  if (message) warn(message);
+  return fdLimitWarning(raiseOpenFileLimit(), config.upstream.maxConnections);
 }

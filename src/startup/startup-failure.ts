@@ -1,5 +1,6 @@
 import type { Config } from '../config/config';
 import { ConfigError, urlWithoutPassword } from '../config/env-readers';
+import { encryptionKeyFile } from '../crypto/encryption-key';
 
 /** What the process was doing when it failed: opening its store, or binding its port. */
 export type StartupStep = 'store' | 'listen';
@@ -40,6 +41,8 @@ const messageOf = (err: unknown): string => (err instanceof Error ? err.message 
  */
 export function startupFailureMessage(err: unknown, step: StartupStep, config: Config): string | null {
   if (err instanceof ConfigError) return err.message;
+  // Drizzle wraps SQLite's error ("Failed to run the query 'COMMIT'"): the code is on its cause.
+  for (let i = 0; i < 5 && !codeOf(err) && (err as { cause?: unknown } | null)?.cause; i++) err = (err as { cause: unknown }).cause;
   const code = codeOf(err);
   if (step === 'listen') {
     const { host, port } = config.server;
@@ -58,6 +61,12 @@ export function startupFailureMessage(err: unknown, step: StartupStep, config: C
   const reason = FILE_REASONS[code] ?? FILE_REASONS[base];
   if (!reason) return null;
   const path = (err as { path?: unknown }).path;
+  if (!config.encryptionKey && path === encryptionKeyFile(config.database.path)) {
+    return (
+      `cannot use the encryption key file ${path}: ${reason} (${code}). ` +
+      'Fix it (a file of 64 hex characters, readable by this user), or set LLM_PROXY__ENCRYPTION_KEY.'
+    );
+  }
   const where = typeof path === 'string' && path !== config.database.path ? ` (${path})` : '';
   return (
     `cannot use the database ${config.database.path}${where}: ${reason} (${code}). ` +

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/config';
+import { startGateway } from '../helpers/start-gateway';
 
 // Keeps deploy/ honest without Docker or a cluster: the files are parsed and checked against each
 // other and against the configuration the gateway really reads, so a renamed setting, a missing
@@ -198,4 +199,17 @@ describe('deploy/ settings', () => {
   test('the check itself refuses a name the configuration does not read', () => {
     expect(unknownNames(['LLM_PROXY__REDIS__URLS', 'LLM_PROXY__SERVER__PORT'])).toEqual(['LLM_PROXY__REDIS__URLS']);
   });
+});
+
+test('every page the deploy files tell people to open is one the gateway serves', async () => {
+  // "open http://localhost:8080/…" in compose.yml and the Kubernetes README: the path must answer 200, not 404.
+  const texts = [readText(DEPLOY, 'compose.yml'), readText(K8S, 'README.md'), readText(ROOT, 'README.md')];
+  const paths = new Set(texts.flatMap((t) => [...t.matchAll(/open [`"]?https?:\/\/localhost(?::\d+)?(\/[^\s`"')]*)?/g)].map((m) => m[1] ?? '/')));
+  expect(paths.size).toBeGreaterThan(0);
+  const gw = await startGateway();
+  try {
+    for (const path of paths) expect({ path, status: (await fetch(`${gw.url}${path}`)).status }).toEqual({ path, status: 200 });
+  } finally {
+    await gw.close();
+  }
 });

@@ -12,9 +12,10 @@ setDefaultTimeout(30_000);
 const MAIN = join(import.meta.dir, '../../src/main.ts');
 
 /** Runs `bun src/main.ts` (the binary's entry) in an empty directory with only `env` set. */
-function start(env: Record<string, string>, args: string[] = []) {
+function start(env: Record<string, string>, args: string[] = [], shell?: string) {
   const cwd = mkdtempSync(join(tmpdir(), 'gg-startfail-'));
-  const p = Bun.spawnSync(['bun', MAIN, ...args], {
+  const cmd = shell ? ['sh', '-c', `${shell} && exec bun "$0" "$@"`, MAIN, ...args] : ['bun', MAIN, ...args];
+  const p = Bun.spawnSync(cmd, {
     cwd,
     env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', LLM_PROXY__SERVER__HOST: '127.0.0.1', LLM_PROXY__SERVER__PORT: '0', ...env },
     timeout: 20_000,
@@ -25,9 +26,9 @@ function start(env: Record<string, string>, args: string[] = []) {
 /** A start refused for a reason outside the program: one line naming the setting, no stack trace. */
 function expectOneLineRefusal(r: ReturnType<typeof start>, ...parts: string[]) {
   expect(r.code).toBe(1);
-  // The open-file limit warning (prepareRuntime, on a machine with a low limit) may come first.
-  const lines = r.err.split('\n').filter((l) => l.startsWith('gophergate: ') && !l.includes('open-file limit'));
-  expect(lines.length).toBe(1);
+  // The error alone: no warning about a server that never ran (the open-file limit) above it.
+  const lines = r.err.split('\n').filter((l) => l.startsWith('gophergate: '));
+  expect(lines).toHaveLength(1);
   for (const part of parts) expect(lines[0]).toContain(part);
   // Neither a stack frame nor the source excerpt Bun prints above an uncaught error.
   expect(r.err).not.toMatch(/\n\s+at |\n\d+ \| |Bun v\d/);
@@ -61,6 +62,43 @@ describe('a start that cannot go on says why in one line', () => {
       holder.stop(true);
     }
     expectOneLineRefusal(start({ LLM_PROXY__SERVER__HOST: '999.1.1.1' }), 'cannot listen on 999.1.1.1', 'LLM_PROXY__SERVER__HOST');
+  });
+
+  test('an encryption.key beside the database that cannot be read names that file, not the database', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gg-startfail-key-'));
+    mkdirSync(join(dir, 'encryption.key')); // e.g. a volume mount made a folder of it
+    const r = start({ LLM_PROXY__DATABASE__PATH: join(dir, 'gophergate.db') });
+    expectOneLineRefusal(r, `cannot use the encryption key file ${join(dir, 'encryption.key')}`, 'the path is a directory', 'LLM_PROXY__ENCRYPTION_KEY');
+    expect(r.err).not.toContain('cannot use the database');
+  });
+
+  test.skipIf(process.platform !== 'linux')('a disk that fills up while the first start migrates: one line, not the failed ROLLBACK\'s stack trace', () => {
+    // A file-size limit stands in for a full disk (SIGXFSZ ignored: a write past it fails instead);
+    // the migrations need more than 100 KB. SQLite then rolls back itself, and drizzle's own
+    // ROLLBACK failed with "no transaction is active", which hid the cause behind a stack trace.
+    const r = start({}, [], "trap '' XFSZ && ulimit -f 200");
+    expectOneLineRefusal(r, 'cannot use the database ./data/gophergate.db', 'LLM_PROXY__DATABASE__PATH');
+    expect(r.err).not.toContain('no transaction is active');
+  });
+
+  test.skipIf(process.platform !== 'linux')('under an open-file limit too low for the setting, a failing start shows its error alone, not that warning first', async () => {
+    // A hard limit of 1000 fits about 468 requests, below the default 16,384: a start that serves warns.
+    const low = 'ulimit -Sn 300 && ulimit -Hn 1000';
+    const holder = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response('taken') });
+    try {
+      // With a key set, nothing else is said (a first start without one reports the key file it wrote).
+      const r = start({ LLM_PROXY__SERVER__PORT: String(holder.port), LLM_PROXY__ENCRYPTION_KEY: 'ab'.repeat(32) }, [], low);
+      expectOneLineRefusal(r, `cannot listen on 127.0.0.1:${holder.port}`, 'is in use');
+      expect(r.err).not.toContain('open-file limit');
+      expect(r.err.trimStart()).toStartWith('gophergate: cannot listen');
+    } finally {
+      holder.stop(true);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'gg-startfail-fd-'));
+    writeFileSync(join(dir, 'not-sqlite.db'), 'this is not a database, only text long enough to be read as a header.........');
+    const r = start({ LLM_PROXY__DATABASE__PATH: join(dir, 'not-sqlite.db') }, [], low);
+    expectOneLineRefusal(r, 'not a SQLite database');
+    expect(r.err).not.toContain('open-file limit');
   });
 
   test('a port another gateway already listens on is in use too (no shared SO_REUSEPORT socket splitting its traffic)', async () => {

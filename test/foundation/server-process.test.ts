@@ -1,10 +1,14 @@
+import { Database } from 'bun:sqlite';
 import { expect, setDefaultTimeout, test } from 'bun:test';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pkg from '../../package.json';
 import { resetAdmin } from '../../src/db/seed/seed';
 import { signInHint } from '../../src/startup/sign-in-hint';
+import OpenAI from 'openai';
+import { sseResponse, startFakeUpstream } from '../helpers/fake-upstream';
+import { createClientKey, startGatewayProcess } from '../helpers/gateway-process';
 import { startGateway } from '../helpers/start-gateway';
 
 // Spawns the server: seconds on a loaded CI machine. A limit only bounds a hang.
@@ -57,5 +61,133 @@ test("no sign-in line when admin's password was configured; the line is back aft
     expect(await signInHint(gw.ctx.db, 'http://x/')).toBe('gophergate: sign in at http://x/ as admin / admin123; you will be asked to choose a new password');
   } finally {
     await gw.close();
+  }
+});
+
+test('a clean stop leaves the whole database in the .db file: no -wal left, a copy of the file alone holds the last request', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-wal-'));
+  const dbPath = join(cwd, 'data', 'gophergate.db');
+  // Whether the connection used to stay open underneath depended on the garbage collector having
+  // finalized its statements: a few starts, each stopped as soon as it served one request.
+  const requestIds: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const p = await startGatewayProcess({ cwd, dbPath, adminPassword: 'wal-admin-password-1', env: { LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' } });
+    const key = await createClientKey(p.url, 'wal-admin-password-1');
+    const client = new OpenAI({ baseURL: `${p.url}/v1`, apiKey: key });
+    const { data, response } = await client.chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: `keep me ${i}` }] }).withResponse();
+    expect(data.choices[0]!.message.content).toContain(`keep me ${i}`);
+    requestIds.push(response.headers.get('x-request-id')!);
+    p.proc.kill('SIGTERM');
+    expect(await p.proc.exited).toBe(0);
+    // What a backup of the file alone (cp data/gophergate.db elsewhere) gets after a clean stop.
+    expect(existsSync(`${dbPath}-wal`)).toBe(false);
+  }
+  const copy = join(cwd, 'copy.db');
+  copyFileSync(dbPath, copy);
+  const db = new Database(copy, { readonly: true });
+  try {
+    for (const id of requestIds) {
+      const row = db.query('SELECT status, model FROM request_logs WHERE request_id = ?').get(id) as any;
+      expect(row).toEqual({ status: 200, model: 'mock/echo' });
+    }
+  } finally {
+    db.close();
+  }
+});
+
+test('SIGTERM waits for streams in flight; a second SIGTERM cuts the endless ones, each keeps its row, and the exit is 0', async () => {
+  // An upstream stream that would go on for hours, one chunk every 100 ms.
+  const chunk = (content: string) => JSON.stringify({ id: 'chatcmpl-long', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content }, finish_reason: null }] });
+  const fake = startFakeUpstream(() => sseResponse(Array.from({ length: 100_000 }, (_, i) => chunk(`tick ${i} `)), { delayMs: 100 }));
+  const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-cut-'));
+  const dbPath = join(cwd, 'gophergate.db');
+  const p = await startGatewayProcess({
+    cwd, dbPath, adminPassword: 'cut-admin-password-1',
+    env: { OPENAI_API_KEY: 'sk-cut-test', LLM_PROXY__PROVIDERS__OPENAI__BASE_URL: `${fake.url}/v1` },
+  });
+  try {
+    const client = new OpenAI({ baseURL: `${p.url}/v1`, apiKey: await createClientKey(p.url, 'cut-admin-password-1'), maxRetries: 0 });
+    const streams = await Promise.all([1, 2].map(async () => {
+      const { data, response } = await client.chat.completions.create({ model: 'openai/gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'go on' }] }).withResponse();
+      const it = data[Symbol.asyncIterator]();
+      expect((await it.next()).done).toBe(false); // streaming
+      // Read on until the stream ends or is cut.
+      const ended = (async () => {
+        try {
+          while (!(await it.next()).done);
+        } catch {
+          // cut: the SDK sees the connection end mid-stream
+        }
+      })();
+      return { id: response.headers.get('x-request-id')!, ended };
+    }));
+    p.proc.kill('SIGTERM');
+    while (!p.out().includes('draining')) await Bun.sleep(20);
+    // The first signal waits for them: still running, still streaming. (A repeat within a second
+    // is taken for the same signal delivered twice, so the second one comes later.)
+    await Bun.sleep(1_500);
+    expect(p.proc.exitCode).toBeNull();
+    expect(p.out()).not.toContain('cutting');
+    p.proc.kill('SIGTERM');
+    expect(await p.proc.exited).toBe(0);
+    await Promise.all(streams.map((s) => s.ended));
+    expect(p.out()).toContain('gophergate: stopped cleanly');
+    const db = new Database(dbPath, { readonly: true });
+    try {
+      for (const s of streams) {
+        const rows = db.query('SELECT status, stream FROM request_logs WHERE request_id = ?').all(s.id) as any[];
+        expect(rows).toEqual([{ status: 499, stream: 1 }]);
+      }
+    } finally {
+      db.close();
+    }
+  } finally {
+    p.proc.kill('SIGKILL');
+    fake.close();
+  }
+});
+
+test('SIGHUP (its terminal closed) stops it as cleanly as SIGTERM: the request just answered is logged, exit 0', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-hup-'));
+  const dbPath = join(cwd, 'gophergate.db');
+  const p = await startGatewayProcess({ cwd, dbPath, adminPassword: 'hup-admin-password-1', env: { LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' } });
+  try {
+    const client = new OpenAI({ baseURL: `${p.url}/v1`, apiKey: await createClientKey(p.url, 'hup-admin-password-1') });
+    const { response } = await client.chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'hang up' }] }).withResponse();
+    p.proc.kill('SIGHUP');
+    expect(await p.proc.exited).toBe(0);
+    expect(p.out()).toContain('gophergate: SIGHUP received');
+    expect(p.out()).toContain('gophergate: stopped cleanly');
+    const db = new Database(dbPath, { readonly: true });
+    try {
+      expect(db.query('SELECT status FROM request_logs WHERE request_id = ?').all(response.headers.get('x-request-id'))).toEqual([{ status: 200 }]);
+    } finally {
+      db.close();
+    }
+  } finally {
+    p.proc.kill('SIGKILL');
+  }
+});
+
+test('a misspelt LLM_PROXY__ name (environment or .env) is named at start, with the setting it resembles; real settings are not', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-typo-'));
+  writeFileSync(join(cwd, '.env'), 'LLM_PROXY__LOGGING__RETENTION_DAY=5\nLLM_PROXY__LOGGING__RETENTION_DAYS=7\n');
+  const p = await startGatewayProcess({
+    cwd, dbPath: join(cwd, 'gophergate.db'), adminPassword: 'typo-admin-password-1',
+    env: { LLM_PROXY__SERVER_PORT: '9000', LLM_PROXY__PROVIDERS__NOPE__API_KEY: 'x', LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' },
+  });
+  try {
+    // Printed right after the listening line; a bound only against a hang.
+    for (const deadline = Date.now() + 10_000; !p.out().includes('LLM_PROXY__SERVER_PORT') && Date.now() < deadline; ) await Bun.sleep(20);
+    p.proc.kill('SIGTERM');
+    expect(await p.proc.exited).toBe(0);
+    const warnings = p.out().split('\n').filter((l) => l.includes('is not a setting'));
+    expect(warnings).toEqual([
+      'gophergate: LLM_PROXY__LOGGING__RETENTION_DAY is not a setting; it is ignored. Every setting is listed in the README.',
+      'gophergate: LLM_PROXY__PROVIDERS__NOPE__API_KEY is not a setting; it is ignored. Every setting is listed in the README.',
+      'gophergate: LLM_PROXY__SERVER_PORT is not a setting; it is ignored (did you mean LLM_PROXY__SERVER__PORT?). Every setting is listed in the README.',
+    ]);
+  } finally {
+    p.proc.kill('SIGKILL');
   }
 });
