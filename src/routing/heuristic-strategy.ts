@@ -185,6 +185,14 @@ export function validateHeuristicRules(rules: unknown): string[] {
           out.push(`${at}.words must be an array of strings`);
         break;
       case 'regex':
+        if (typeof rule.pattern !== 'string') {
+          out.push(`${at}.pattern must be a string`);
+          break;
+        }
+        if (rule.flags !== undefined && typeof rule.flags !== 'string') {
+          out.push(`${at}.flags must be a string`);
+          break;
+        }
         try {
           new RegExp(String(rule.pattern), typeof rule.flags === 'string' ? rule.flags : '');
         } catch (e) {

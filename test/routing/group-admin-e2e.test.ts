@@ -1,0 +1,123 @@
+/**
+ * Groups as admins change them through the admin API, with requests through the official openai
+ * client: cycles and unusable settings refused on save (never a 500 at request time), an edit or
+ * a delete while a request is in flight, and a classifier timeout saved before its limit existed.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { eq } from 'drizzle-orm';
+import { modelGroups } from '../../src/db/schema';
+import { api, login, type Session } from '../helpers/admin-harness';
+import { fixtureJson, jsonResponse, startFakeUpstream, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
+import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+
+setDefaultTimeout(30_000);
+
+const PROVIDERS = ['openai', 'deepseek', 'moonshot', 'grok'] as const;
+type P = (typeof PROVIDERS)[number];
+
+function completion(model: string, content: string) {
+  const base = fixtureJson('usage', 'openai-chat.json');
+  return { ...base, model, choices: [{ ...base.choices[0], message: { role: 'assistant', content, refusal: null, annotations: [] } }] };
+}
+const answer: FakeHandler = (_req, rec) => jsonResponse(completion(rec.body.model, `answer from ${rec.body.model}`));
+
+let fakes: Record<P, FakeUpstream>;
+let gw: TestGateway;
+let admin: Session;
+beforeAll(async () => {
+  fakes = Object.fromEntries(PROVIDERS.map((p) => [p, startFakeUpstream(answer)])) as Record<P, FakeUpstream>;
+  gw = await startGateway({ env: Object.assign({}, ...PROVIDERS.map((p) => providerEnv(p, `${fakes[p].url}/v1`))) });
+  admin = await login(gw, 'admin', 'test-admin-password');
+});
+afterAll(async () => {
+  await gw.close();
+  for (const f of Object.values(fakes)) f.close();
+});
+beforeEach(() => {
+  for (const p of PROVIDERS) {
+    fakes[p].handler = answer;
+    fakes[p].requests.length = 0;
+  }
+});
+
+const saveGroup = (method: 'POST' | 'PUT', name: string, body: Record<string, unknown>) =>
+  api(gw, method, method === 'POST' ? '/api/groups' : `/api/groups/${name}`, { as: admin, body: method === 'POST' ? { name, ...body } : body });
+const chat = (model: string, content = 'hello') => gw.openai().chat.completions.create({ model, messages: [{ role: 'user', content }] }).withResponse();
+
+describe('recursive groups are refused on save', () => {
+  test('a group naming itself, and an edit that closes a cycle; the groups keep serving', async () => {
+    const self = await saveGroup('POST', 'loop-self', { strategy: 'heuristic', targets: ['loop-self'] });
+    expect(self.status).toBe(400);
+    expect((await self.json()).error).toMatchObject({ code: 'invalid_group', message: 'loop-self: cycle: loop-self > loop-self' });
+
+    expect((await saveGroup('POST', 'loop-a', { strategy: 'heuristic', targets: ['grok-4.3'] })).status).toBe(201);
+    expect((await saveGroup('POST', 'loop-b', { strategy: 'heuristic', targets: ['loop-a', 'kimi-k2.6'] })).status).toBe(201);
+    const closing = await saveGroup('PUT', 'loop-a', { strategy: 'heuristic', targets: ['loop-b'] });
+    expect(closing.status).toBe(400);
+    expect((await closing.json()).error.message).toContain('loop-a: cycle: loop-a > loop-b > loop-a');
+    // A classifier may not be a group either (it must be one model).
+    const viaClassifier = await saveGroup('PUT', 'loop-a', { strategy: 'classifier', targets: ['grok-4.3', 'kimi-k2.6'], settings: { classifier_model: 'loop-b' } });
+    expect(viaClassifier.status).toBe(400);
+
+    const { response } = await chat('loop-b');
+    expect(response.headers.get('x-gophergate-route')).toBe('loop-b>loop-a>grok-4.3');
+    expect((await api(gw, 'GET', '/api/groups/loop-a', { as: admin }).then((r) => r.json())).targets).toEqual(['grok-4.3']);
+  });
+});
+
+describe('edits while a request is in flight', () => {
+  test('the request finishes on the targets it was routed to; the next one sees the change', async () => {
+    expect((await saveGroup('POST', 'in-flight', { strategy: 'heuristic', targets: ['grok-4.3', 'kimi-k2.6'] })).status).toBe(201);
+    let reached!: () => void;
+    const upstream = new Promise<void>((r) => (reached = r));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    fakes.grok.handler = async () => {
+      reached();
+      await gate;
+      return jsonResponse({ error: { message: 'overloaded' } }, 500);
+    };
+    const pending = chat('in-flight');
+    await upstream;
+    expect((await saveGroup('PUT', 'in-flight', { strategy: 'heuristic', targets: ['deepseek-v4-pro'] })).status).toBe(200);
+    expect((await api(gw, 'DELETE', '/api/groups/in-flight', { as: admin })).status).toBe(200);
+    release();
+    // Its fallback is the one it was routed with.
+    const { data, response } = await pending;
+    expect(data.model).toBe('kimi-k2.6');
+    expect(response.headers.get('x-gophergate-route')).toBe('in-flight>kimi-k2.6');
+    expect(await gw.waitForRow(response)).toMatchObject({ status: 200, route: 'in-flight>kimi-k2.6' });
+    const gone = await apiError(chat('in-flight'));
+    expect([gone.status, gone.code]).toEqual([404, 'model_not_found']);
+  });
+});
+
+describe('classifier timeout_ms', () => {
+  test('over 10 minutes is refused on save', async () => {
+    const res = await saveGroup('POST', 'slow-cls', { strategy: 'classifier', targets: ['grok-4.3', 'kimi-k2.6'], settings: { classifier_model: 'gpt-5.4-nano', timeout_ms: 1e12 } });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error).toMatchObject({ code: 'invalid_group', message: 'slow-cls: settings.timeout_ms must be a positive number of at most 600000 (10 minutes)' });
+  });
+
+  test('one saved before the limit waits for the classifier instead of abandoning it at once', async () => {
+    // A timer past 2^31 - 1 ms fires after 1 ms: the classifier was abandoned before it could answer.
+    const seeded = gw.ctx.state.getSnapshot().groups.get('dispatcher')!;
+    gw.ctx.db.update(modelGroups).set({ settings: { ...seeded.settings, timeout_ms: 1e12 } }).where(eq(modelGroups.name, 'dispatcher')).run();
+    gw.ctx.state.reload();
+    try {
+      fakes.openai.handler = async (req, rec, f) => {
+        if (rec.body.model !== 'gpt-5.4-nano') return answer(req, rec, f);
+        await Bun.sleep(50);
+        return jsonResponse(completion('gpt-5.4-nano', '9'));
+      };
+      // The heuristic would take fast-flow for "hello"; the classifier's 9 takes heavy-logic.
+      const { response } = await chat('dispatcher', 'hello (stored timeout)');
+      expect(response.headers.get('x-gophergate-route')).toBe('dispatcher>heavy-logic>grok-4.3');
+      const [cls] = await gw.waitForChildRows(response, 1);
+      expect(cls).toMatchObject({ endpoint: 'classifier', status: 200 });
+    } finally {
+      gw.ctx.db.update(modelGroups).set({ settings: seeded.settings }).where(eq(modelGroups.name, 'dispatcher')).run();
+      gw.ctx.state.reload();
+    }
+  });
+});
