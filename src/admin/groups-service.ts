@@ -54,13 +54,18 @@ export class GroupValidationError extends ApiError {
 /**
  * The whole group set with `name` replaced by `next` (or removed when null) must validate:
  * unknown targets, cycles and depth are checked across groups, so editing one can break another.
+ * Another group's problem that was there before the edit does not refuse it (a group naming a
+ * model since dropped from LLM_PROXY__PROVIDERS__<P>__MODELS must not block every other edit;
+ * routing skips such a target); the group being saved must be sound itself.
  */
 export function checkGroupSet(deps: AdminDeps, name: string, next: GroupInput | null): GroupProblem[] {
   const snap = deps.state.getSnapshot();
   const all = new Map(snap.groups);
   if (next) all.set(name, entry(name, next));
   else all.delete(name);
-  return validateGroups(all.values(), snap.models);
+  const key = (p: GroupProblem) => `${p.group}\n${p.message}`;
+  const before = new Set(validateGroups(snap.groups.values(), snap.models).map(key));
+  return validateGroups(all.values(), snap.models).filter((p) => p.group === name || !before.has(key(p)));
 }
 
 function assertValid(deps: AdminDeps, name: string, next: GroupInput | null): void {

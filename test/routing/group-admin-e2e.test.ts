@@ -5,6 +5,9 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { eq } from 'drizzle-orm';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { modelGroups } from '../../src/db/schema';
 import { api, login, type Session } from '../helpers/admin-harness';
 import { fixtureJson, jsonResponse, startFakeUpstream, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
@@ -118,6 +121,54 @@ describe('classifier timeout_ms', () => {
     } finally {
       gw.ctx.db.update(modelGroups).set({ settings: seeded.settings }).where(eq(modelGroups.name, 'dispatcher')).run();
       gw.ctx.state.reload();
+    }
+  });
+});
+
+describe('a group naming a model that is gone', () => {
+  test('after a restart without its LLM_PROXY__PROVIDERS__<P>__MODELS id: routed past, and no block on other edits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gophergate-stale-group-'));
+    const env = (models: Record<string, string>) => ({
+      LLM_PROXY__DATABASE__PATH: join(dir, 'gophergate.db'),
+      ...providerEnv('grok', `${fakes.grok.url}/v1`, models),
+      ...providerEnv('moonshot', `${fakes.moonshot.url}/v1`),
+    });
+    try {
+      const first = await startGateway({ env: env({ LLM_PROXY__PROVIDERS__GROK__MODELS: 'grok-extra' }) });
+      const firstAdmin = await login(first, 'admin', 'test-admin-password');
+      const made = await api(first, 'POST', '/api/groups', { as: firstAdmin, body: { name: 'with-extra', strategy: 'heuristic', targets: ['grok-extra', 'kimi-k2.6'] } });
+      expect(made.status).toBe(201);
+      await first.close();
+
+      // The operator dropped grok-extra from the environment and restarted.
+      const again = await startGateway({ env: env({}) });
+      try {
+        const as = await login(again, 'admin', 'test-admin-password');
+        const { data, response } = await again.openai().chat.completions.create({ model: 'with-extra', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+        expect(data.model).toBe('kimi-k2.6');
+        expect(response.headers.get('x-gophergate-route')).toBe('with-extra>kimi-k2.6');
+
+        // Another group's edit is not refused for the stale one's problem...
+        const other = await api(again, 'POST', '/api/groups', { as, body: { name: 'unrelated', strategy: 'heuristic', targets: ['grok-4.3'] } });
+        expect(other.status).toBe(201);
+        expect((await api(again, 'PUT', '/api/groups/unrelated', { as, body: { strategy: 'heuristic', targets: ['kimi-k2.6'] } })).status).toBe(200);
+        // ...but saving the stale group as it is, or a new group naming the gone model, is.
+        const keep = await api(again, 'PUT', '/api/groups/with-extra', { as, body: { strategy: 'heuristic', targets: ['grok-extra', 'kimi-k2.6'] } });
+        expect(keep.status).toBe(400);
+        expect((await keep.json()).error).toMatchObject({ code: 'invalid_group', message: "with-extra: unknown target 'grok-extra': not a model id, provider/model or group" });
+        const naming = await api(again, 'POST', '/api/groups', { as, body: { name: 'also-extra', strategy: 'heuristic', targets: ['grok-extra'] } });
+        expect(naming.status).toBe(400);
+        // Deleting a group still may not leave another pointing at nothing.
+        expect((await api(again, 'POST', '/api/groups', { as, body: { name: 'outer', strategy: 'heuristic', targets: ['unrelated'] } })).status).toBe(201);
+        const orphaning = await api(again, 'DELETE', '/api/groups/unrelated', { as });
+        expect(orphaning.status).toBe(400);
+        expect((await orphaning.json()).error.message).toBe("outer: unknown target 'unrelated': not a model id, provider/model or group");
+        expect((await api(again, 'PUT', '/api/groups/with-extra', { as, body: { strategy: 'heuristic', targets: ['kimi-k2.6'] } })).status).toBe(200);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
