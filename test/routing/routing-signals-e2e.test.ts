@@ -133,3 +133,42 @@ describe('the same signals through /v1/responses and /v1/messages', () => {
     expect(asked[1]).toContain('loop task B');
   });
 });
+
+describe('why a group chose: x-gophergate-route-reason', () => {
+  const classifier = (h: FakeHandler) => {
+    fakes.openai.handler = (req, rec, f) => (rec.body.model === 'gpt-5.4-nano' ? h(req, rec, f) : answer(req, rec, f));
+  };
+
+  test("the classifier's score, and the heuristic of the group it chose", async () => {
+    classifier(() => jsonResponse(completion('gpt-5.4-nano', '9')));
+    const { response } = await gw.openai().chat.completions.create({ model: 'dispatcher', messages: [{ role: 'user', content: 'Please debug this (reason #1)' }] }).withResponse();
+    expect(response.headers.get('x-gophergate-route')).toBe('dispatcher>heavy-logic>kimi-k2.6');
+    expect(response.headers.get('x-gophergate-route-reason')).toBe(
+      'dispatcher: classifier score 9 on 1-10 -> heavy-logic; heavy-logic: heuristic: coding task = 1 pt -> kimi-k2.6',
+    );
+  });
+
+  test('a classifier that failed: the heuristic decided, and the answer says so; its own row beside the request row', async () => {
+    classifier(() => jsonResponse({ error: { message: 'boom', type: 'server_error', param: null, code: null } }, 500));
+    const { response } = await gw.openai().chat.completions.create({ model: 'dispatcher', messages: [{ role: 'user', content: 'Prove it (reason #2)' }] }).withResponse();
+    expect(response.headers.get('x-gophergate-route')).toBe('dispatcher>heavy-logic>deepseek-v4-pro');
+    const reason = response.headers.get('x-gophergate-route-reason')!;
+    expect(reason).toStartWith('dispatcher: classifier failed (');
+    expect(reason).toContain('boom), heuristic: hard reasoning = 2 pt -> heavy-logic;');
+    expect(reason).toEndWith('heavy-logic: heuristic: hard reasoning = 2 pt -> deepseek-v4-pro');
+    const row = await gw.waitForRow(response);
+    expect(row).toMatchObject({ endpoint: 'chat', status: 200, route: 'dispatcher>heavy-logic>deepseek-v4-pro' });
+    const [cls] = await gw.waitForChildRows(response, 1);
+    expect(cls).toMatchObject({ endpoint: 'classifier', model: 'gpt-5.4-nano', status: 502, errorType: 'upstream_error' });
+  });
+
+  test('on /v1/messages too; a model named directly has no reason', async () => {
+    const { response } = await anthropic()
+      .messages.create({ model: 'heavy-logic', max_tokens: 16, messages: [{ role: 'user', content: 'hello (reason #3)' }] })
+      .withResponse();
+    expect(response.headers.get('x-gophergate-route-reason')).toBe('heavy-logic: heuristic: no rule matched -> grok-4.3');
+    const direct = await gw.openai().chat.completions.create({ model: 'grok-4.3', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    expect(direct.response.headers.get('x-gophergate-route')).toBe('grok-4.3');
+    expect(direct.response.headers.has('x-gophergate-route-reason')).toBe(false);
+  });
+});
