@@ -172,3 +172,18 @@ describe('why a group chose: x-gophergate-route-reason', () => {
     expect(direct.response.headers.has('x-gophergate-route-reason')).toBe(false);
   });
 });
+
+describe('a request with no words of the user to rate', () => {
+  test('is not sent to the classifier (an empty task would share one cached score); the heuristic decides and says why', async () => {
+    fakes.openai.handler = (req, rec, f) => (rec.body.model === 'gpt-5.4-nano' ? jsonResponse(completion('gpt-5.4-nano', '9')) : answer(req, rec, f));
+    const image = { type: 'image_url' as const, image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } };
+    const { response } = await gw
+      .openai()
+      .chat.completions.create({ model: 'dispatcher', messages: [{ role: 'system', content: 'Describe images.' }, { role: 'user', content: [image] }] })
+      .withResponse();
+    expect(fakes.openai.requests.filter((r) => String(r.body.messages[0].content).includes('scale from 1 to 10'))).toHaveLength(0);
+    expect(response.headers.get('x-gophergate-route-reason')).toStartWith('dispatcher: classifier failed (no user text to rate), heuristic: no rule matched -> fast-flow');
+    await gw.waitForRow(response);
+    expect(gw.logs.filter((l) => l.parentRequestId === response.headers.get('x-request-id'))).toEqual([]);
+  });
+});
