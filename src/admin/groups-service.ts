@@ -2,6 +2,7 @@ import { orConflict } from '../db/unique-violation';
 import { binaryOrder } from '../db/text-order';
 import { asc, eq } from 'drizzle-orm';
 import { modelGroups } from '../db/schema';
+import { SEEDED_GROUP_NAMES } from '../db/seed/model-groups';
 import { ApiError, badRequest, notFound } from '../errors/api-error';
 import { validateGroups, type GroupProblem } from '../routing';
 import type { GroupEntry } from '../state/snapshot-types';
@@ -103,10 +104,20 @@ export async function updateGroup(deps: AdminDeps, name: string, input: GroupInp
   return view(row!);
 }
 
-/** Refused while another group still targets it (that group would point at nothing). */
+/**
+ * Refused while another group still targets it (that group would point at nothing), and for a
+ * seeded group, which the seed would add back at the next start (as a seeded model is refused).
+ */
 export async function deleteGroup(deps: AdminDeps, name: string): Promise<void> {
   await getGroup(deps, name);
   assertValid(deps, name, null);
+  if (SEEDED_GROUP_NAMES.includes(name))
+    throw new ApiError({
+      status: 409,
+      message: `'${name}' is a seeded model group: the seed adds it back at every start. Change its targets instead (PUT /api/groups/${name}).`,
+      code: 'group_seeded',
+      param: 'name',
+    });
   await deps.db.delete(modelGroups).where(eq(modelGroups.name, name));
   await deps.state.refresh();
 }

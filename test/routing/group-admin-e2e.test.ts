@@ -172,3 +172,33 @@ describe('a group naming a model that is gone', () => {
     }
   });
 });
+
+describe('seeded groups', () => {
+  test('cannot be deleted (the seed would add them back at the next start): 409 group_seeded; their edits survive a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gophergate-seeded-group-'));
+    const env = { LLM_PROXY__DATABASE__PATH: join(dir, 'gophergate.db'), ...providerEnv('grok', `${fakes.grok.url}/v1`) };
+    try {
+      const first = await startGateway({ env });
+      const as = await login(first, 'admin', 'test-admin-password');
+      const del = await api(first, 'DELETE', '/api/groups/dispatcher', { as });
+      expect(del.status).toBe(409);
+      expect((await del.json()).error).toMatchObject({ code: 'group_seeded', param: 'name' });
+      // Still targeted by dispatcher: that refusal comes first.
+      expect((await (await api(first, 'DELETE', '/api/groups/fast-flow', { as })).json()).error.code).toBe('invalid_group');
+      const edited = await api(first, 'PUT', '/api/groups/gemini-auto', { as, body: { strategy: 'heuristic', targets: ['grok-4.3'] } });
+      expect(edited.status).toBe(200);
+      await first.close();
+
+      const again = await startGateway({ env });
+      try {
+        const as2 = await login(again, 'admin', 'test-admin-password');
+        expect((await api(again, 'GET', '/api/groups/dispatcher', { as: as2 })).status).toBe(200);
+        expect((await (await api(again, 'GET', '/api/groups/gemini-auto', { as: as2 })).json()).targets).toEqual(['grok-4.3']);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
