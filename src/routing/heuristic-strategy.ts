@@ -61,11 +61,18 @@ function scanText(t: RoutingText): string {
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/**
+ * A whole word's edges: `\b` beside a word character; beside another one (`c++`, `c#`, `.net`)
+ * `\b` would demand a word character on the far side, so the edge is "no word character there".
+ */
+const startEdge = (core: string) => (/^\w/.test(core) ? '\\b' : '(?<!\\w)');
+const endEdge = (core: string) => (/\w$/.test(core) ? '\\b' : '(?!\\w)');
+
 function keywordSource(word: string): string {
   const prefix = word.endsWith('*');
   const core = (prefix ? word.slice(0, -1) : word).trim();
   const body = core.split(/\s+/).map((w) => escapeRe(w).replace(/\\\*/g, '\\w*')).join('\\s+');
-  return `\\b${body}${prefix ? '' : '\\b'}`;
+  return `${startEdge(core)}${body}${prefix ? '' : endEdge(core)}`;
 }
 
 /**

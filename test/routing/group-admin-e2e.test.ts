@@ -202,3 +202,15 @@ describe('seeded groups', () => {
     }
   });
 });
+
+describe('a user-defined heuristic group', () => {
+  test('keywords of a coding router (c++, c#, .net) move the request to its strong target', async () => {
+    const rules = [{ name: 'languages', kind: 'keywords', words: ['c++', 'c#', '.net'], weight: 1 }];
+    expect((await saveGroup('POST', 'lang-router', { strategy: 'heuristic', targets: ['grok-4.3', 'kimi-k2.6'], settings: { rules } })).status).toBe(201);
+    for (const prompt of ['Port this C++ class', 'Is C# garbage collected?', 'Deploy my .NET app'])
+      expect([prompt, (await chat('lang-router', prompt)).response.headers.get('x-gophergate-route')]).toEqual([prompt, 'lang-router>kimi-k2.6']);
+    const plain = await chat('lang-router', 'Write a haiku');
+    expect(plain.response.headers.get('x-gophergate-route')).toBe('lang-router>grok-4.3');
+    expect(plain.response.headers.get('x-gophergate-route-reason')).toBe('lang-router: heuristic: no rule matched -> grok-4.3');
+  });
+});

@@ -64,6 +64,12 @@ describe('rules as data', () => {
   test('points beyond the last target stay on the last target', () => {
     expect(chooseHeuristic([{ kind: 'tools', weight: 9 }], textOf('x', { tools: [{}] }), 3).index).toBe(2);
   });
+  test('keywords that begin or end with a non-word character (c++, c#, .net) match as whole words', () => {
+    const rules: HeuristicRule[] = [{ kind: 'keywords', words: ['c++', 'c#', '.net', 'f#*'] }];
+    const hit = (prompt: string) => chooseHeuristic(rules, textOf(prompt), 2).index;
+    for (const p of ['port this c++ class', 'C# please', 'an app on .NET.', 'ends with c++', 'f#-like']) expect([p, hit(p)]).toEqual([p, 1]);
+    for (const p of ['c++11', 'abc# tag', 'asp.net', 'c#x', 'c', 'net']) expect([p, hit(p)]).toEqual([p, 0]);
+  });
   test('an invalid regex never matches and never throws', () => {
     expect(chooseHeuristic([{ kind: 'regex', pattern: '(' }], textOf('((('), 2).index).toBe(0);
   });
