@@ -92,6 +92,41 @@ export function keywordMatcher(words: unknown): KeywordMatcher {
   return { each: sources.map((src) => new RegExp(src, 'i')), any: sources.length ? new RegExp(sources.map((src) => `(?:${src})`).join('|'), 'i') : null };
 }
 
+/**
+ * Whether a regex repeats a part that itself repeats (`(a+)+`, `(\\w*\\s)*`, `(x{2,})+`): the
+ * classic catastrophic backtracking, where a few dozen characters of a prompt that almost match
+ * keep the (single) event loop busy for minutes. A rough, safe-side check of the pattern's text
+ * (escapes and character classes skipped); bounded repeats (`?`) do not count.
+ */
+export function nestsRepetition(pattern: string): boolean {
+  const groups: boolean[] = [false]; // per open group: does it hold a repetition?
+  let i = 0;
+  const repeatAt = (j: number) => pattern[j] === '*' || pattern[j] === '+' || (pattern[j] === '{' && /^\{\d*,?\d*\}/.test(pattern.slice(j)));
+  while (i < pattern.length) {
+    const ch = pattern[i]!;
+    if (ch === '\\') i += 2;
+    else if (ch === '[') {
+      i++;
+      while (i < pattern.length && pattern[i] !== ']') i += pattern[i] === '\\' ? 2 : 1;
+      i++;
+    } else if (ch === '(') {
+      groups.push(false);
+      i++;
+      if (pattern[i] === '?') i++; // (?:, (?=, (?<name>: the ? is no repeat
+    } else if (ch === ')') {
+      const inner = groups.length > 1 ? groups.pop()! : false;
+      i++;
+      const repeated = repeatAt(i);
+      if (repeated && inner) return true;
+      if (inner || repeated) groups[groups.length - 1] = true;
+    } else {
+      if (repeatAt(i)) groups[groups.length - 1] = true;
+      i++;
+    }
+  }
+  return false;
+}
+
 // Compiled once per rule object: snapshot rules are stable objects, so this is a cache hit
 // on every request after the first.
 const compiled = new WeakMap<object, RegExp | KeywordMatcher | null>();
@@ -103,7 +138,9 @@ function compile(rule: HeuristicRule): RegExp | KeywordMatcher | null {
     if (rule.kind === 'keywords') {
       c = keywordMatcher(rule.words);
     } else if (rule.kind === 'regex') {
-      c = new RegExp(rule.pattern, (rule.flags ?? '').replace(/[gy]/g, ''));
+      // A pattern that nests repetition never matches (validateHeuristicRules refuses it on save;
+      // one stored before that check must not let a prompt stall the gateway).
+      c = nestsRepetition(rule.pattern) ? null : new RegExp(rule.pattern, (rule.flags ?? '').replace(/[gy]/g, ''));
     } else {
       c = null;
     }
@@ -204,7 +241,10 @@ export function validateHeuristicRules(rules: unknown): string[] {
           new RegExp(String(rule.pattern), typeof rule.flags === 'string' ? rule.flags : '');
         } catch (e) {
           out.push(`${at}.pattern is not a valid regular expression: ${(e as Error).message}`);
+          break;
         }
+        if (nestsRepetition(rule.pattern))
+          out.push(`${at}.pattern repeats a part that itself repeats (such as (a+)+): a prompt could make it run for minutes; write it without the nesting`);
         break;
       case 'min_chars':
         if (typeof rule.chars !== 'number') out.push(`${at}.chars must be a number`);

@@ -214,3 +214,18 @@ describe('a user-defined heuristic group', () => {
     expect(plain.response.headers.get('x-gophergate-route-reason')).toBe('lang-router: heuristic: no rule matched -> grok-4.3');
   });
 });
+
+describe('a regex rule with catastrophic backtracking', () => {
+  test('is refused on save; one stored before never runs, so a prompt cannot stall the gateway', async () => {
+    const rules = [{ name: 'as', kind: 'regex', pattern: '(a+)+$' }];
+    const refused = await saveGroup('POST', 'redos', { strategy: 'heuristic', targets: ['grok-4.3', 'kimi-k2.6'], settings: { rules } });
+    expect(refused.status).toBe(400);
+    expect((await refused.json()).error.message).toContain('settings.rules[0].pattern repeats a part that itself repeats');
+
+    gw.ctx.db.insert(modelGroups).values({ name: 'redos-stored', strategy: 'heuristic', targets: ['grok-4.3', 'kimi-k2.6'], settings: { rules }, updatedAt: Date.now() }).run();
+    gw.ctx.state.reload();
+    // 40 characters that almost match: (a+)+$ would backtrack for hours on the one event loop.
+    const { response } = await chat('redos-stored', `${'a'.repeat(40)}!`);
+    expect(response.headers.get('x-gophergate-route')).toBe('redos-stored>grok-4.3');
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
-import { chooseHeuristic, DEFAULT_HEURISTIC_RULES, keywordMatcher, rulesOf, type HeuristicRule } from '../../src/routing/heuristic-strategy';
+import { chooseHeuristic, DEFAULT_HEURISTIC_RULES, keywordMatcher, nestsRepetition, rulesOf, type HeuristicRule } from '../../src/routing/heuristic-strategy';
 import { routingTextOf } from '../../src/routing/routing-text';
 import { textOf } from './snapshot-fixture';
 
@@ -69,6 +69,12 @@ describe('rules as data', () => {
     const hit = (prompt: string) => chooseHeuristic(rules, textOf(prompt), 2).index;
     for (const p of ['port this c++ class', 'C# please', 'an app on .NET.', 'ends with c++', 'f#-like']) expect([p, hit(p)]).toEqual([p, 1]);
     for (const p of ['c++11', 'abc# tag', 'asp.net', 'c#x', 'c', 'net']) expect([p, hit(p)]).toEqual([p, 0]);
+  });
+  test('a regex that nests repetition is told apart (catastrophic backtracking) and never runs', () => {
+    for (const p of ['(a+)+$', '(\\w*\\s)*x', '(x{2,})+', '(?:ab+)*', '((a)+)+', '^(\\d+,)+$']) expect([p, nestsRepetition(p)]).toEqual([p, true]);
+    for (const p of ['\\bselect\\b.+\\bfrom\\b', '(a|b)+', '[(+]+', '\\(a+\\)+', '(ab)?c+', '(a+)?', '(?<n>a+)b']) expect([p, nestsRepetition(p)]).toEqual([p, false]);
+    // 40 characters that almost match would take (a+)+$ hours; it is not run at all.
+    expect(chooseHeuristic([{ kind: 'regex', pattern: '(a+)+$' }], textOf(`${'a'.repeat(40)}!`), 2).index).toBe(0);
   });
   test('an invalid regex never matches and never throws', () => {
     expect(chooseHeuristic([{ kind: 'regex', pattern: '(' }], textOf('((('), 2).index).toBe(0);

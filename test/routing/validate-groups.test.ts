@@ -65,6 +65,11 @@ describe('validateGroups', () => {
       groups: [group('a', ['m'], { settings: { rules: [{ kind: 'regex' }, { kind: 'regex', pattern: 'x', flags: 1 }] } })],
       expected: ['a: settings.rules[0].pattern must be a string', 'a: settings.rules[1].flags must be a string'],
     },
+    {
+      name: 'regex rule nesting repetition',
+      groups: [group('a', ['m'], { settings: { rules: [{ kind: 'regex', pattern: '(a+)+$' }] } })],
+      expected: ['a: settings.rules[0].pattern repeats a part that itself repeats (such as (a+)+): a prompt could make it run for minutes; write it without the nesting'],
+    },
   ];
   for (const c of cases) test(c.name, () => expect(messages(c.groups).sort()).toEqual([...c.expected].sort()));
 });
