@@ -62,8 +62,10 @@ export function routingTextOf(body: unknown): RoutingText {
   for (const item of items) {
     if (!item || typeof item !== 'object') continue;
     messageCount++;
-    const m = item as { role?: unknown; content?: unknown };
+    const m = item as { role?: unknown; content?: unknown; output?: unknown };
     totalChars += contentText(m.content, true).length;
+    // A Responses `function_call_output` item: tool output is prompt, as a chat `tool` message is.
+    if (typeof m.output === 'string') totalChars += m.output.length;
     if (m.role === 'user' && !onlyToolResults(m.content)) lastUser = contentText(m.content, false);
   }
   const hasTools = hasAny(b.tools) || hasAny(b.functions);

@@ -98,6 +98,17 @@ describe('routingTextOf', () => {
     expect(routingTextOf({ input: 'hello', instructions: 'be brief' })).toEqual({ lastUser: 'hello', totalChars: 13, hasTools: false, messageCount: 1 });
     const items = routingTextOf({ input: [{ role: 'user', content: [{ type: 'input_text', text: 'q' }] }, { type: 'function_call_output', output: 'r' }] });
     expect(items.lastUser).toBe('q');
+    expect(items.totalChars).toBe(2); // a tool's output counts toward the length, as a chat tool message does
+    // Anthropic's body: the top-level system counts; a user turn of only tool results is not the task, but its text counts.
+    const claude = routingTextOf({
+      system: [{ type: 'text', text: 'sys' }],
+      messages: [
+        { role: 'user', content: 'task' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'f', input: {} }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'text', text: 'out' }] }] },
+      ],
+    });
+    expect(claude).toEqual({ lastUser: 'task', totalChars: 10, hasTools: false, messageCount: 3 });
     expect(routingTextOf(null)).toEqual({ lastUser: '', totalChars: 0, hasTools: false, messageCount: 0 });
   });
 });
