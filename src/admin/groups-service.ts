@@ -2,6 +2,7 @@ import { orConflict } from '../db/unique-violation';
 import { binaryOrder } from '../db/text-order';
 import { asc, eq } from 'drizzle-orm';
 import { modelGroups } from '../db/schema';
+import { SEEDED_GROUP_NAMES } from '../db/seed/model-groups';
 import { ApiError, badRequest, notFound } from '../errors/api-error';
 import { validateGroups, type GroupProblem } from '../routing';
 import type { GroupEntry } from '../state/snapshot-types';
@@ -54,13 +55,18 @@ export class GroupValidationError extends ApiError {
 /**
  * The whole group set with `name` replaced by `next` (or removed when null) must validate:
  * unknown targets, cycles and depth are checked across groups, so editing one can break another.
+ * Another group's problem that was there before the edit does not refuse it (a group naming a
+ * model since dropped from LLM_PROXY__PROVIDERS__<P>__MODELS must not block every other edit;
+ * routing skips such a target); the group being saved must be sound itself.
  */
 export function checkGroupSet(deps: AdminDeps, name: string, next: GroupInput | null): GroupProblem[] {
   const snap = deps.state.getSnapshot();
   const all = new Map(snap.groups);
   if (next) all.set(name, entry(name, next));
   else all.delete(name);
-  return validateGroups(all.values(), snap.models);
+  const key = (p: GroupProblem) => `${p.group}\n${p.message}`;
+  const before = new Set(validateGroups(snap.groups.values(), snap.models).map(key));
+  return validateGroups(all.values(), snap.models).filter((p) => p.group === name || !before.has(key(p)));
 }
 
 function assertValid(deps: AdminDeps, name: string, next: GroupInput | null): void {
@@ -98,10 +104,20 @@ export async function updateGroup(deps: AdminDeps, name: string, input: GroupInp
   return view(row!);
 }
 
-/** Refused while another group still targets it (that group would point at nothing). */
+/**
+ * Refused while another group still targets it (that group would point at nothing), and for a
+ * seeded group, which the seed would add back at the next start (as a seeded model is refused).
+ */
 export async function deleteGroup(deps: AdminDeps, name: string): Promise<void> {
   await getGroup(deps, name);
   assertValid(deps, name, null);
+  if (SEEDED_GROUP_NAMES.includes(name))
+    throw new ApiError({
+      status: 409,
+      message: `'${name}' is a seeded model group: the seed adds it back at every start. Change its targets instead (PUT /api/groups/${name}).`,
+      code: 'group_seeded',
+      param: 'name',
+    });
   await deps.db.delete(modelGroups).where(eq(modelGroups.name, name));
   await deps.state.refresh();
 }

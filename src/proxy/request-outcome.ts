@@ -240,13 +240,23 @@ export function completionText(c: ChatCompletion): string {
   return text;
 }
 
-/** The x-gophergate-* headers every answer carries. */
-export function gatewayHeaders(o: { overheadMs: number; target: RouteTarget; decision: RouteDecision; requestId: string }) {
-  return {
+/** Longest `x-gophergate-route-reason`: a classifier's error text can be long; a header should not be. */
+const ROUTE_REASON_MAX_CHARS = 512;
+
+/**
+ * The x-gophergate-* headers every answer carries; a model group's answer adds why its route was
+ * chosen (`x-gophergate-route-reason`: the classifier's score, or that it failed and the heuristic
+ * decided, and the rules that fired).
+ */
+export function gatewayHeaders(o: { overheadMs: number; target: RouteTarget; decision: RouteDecision; requestId: string }): Record<string, string> {
+  const headers: Record<string, string> = {
     'x-gophergate-overhead-ms': String(roundMs(o.overheadMs)),
     'x-gophergate-model': headerValue(o.target.modelId),
     'x-gophergate-provider': o.target.provider,
     'x-gophergate-route': headerValue(routeOf(o.decision, o.target)),
     'x-request-id': o.requestId,
   };
+  const reason = o.decision.path.length > 1 ? o.decision.reason : '';
+  if (reason) headers['x-gophergate-route-reason'] = headerValue(reason.length > ROUTE_REASON_MAX_CHARS ? `${reason.slice(0, ROUTE_REASON_MAX_CHARS - 3)}...` : reason);
+  return headers;
 }

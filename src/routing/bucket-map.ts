@@ -6,7 +6,9 @@
  * - `threshold`: a score at or above it always goes to the last (strongest) target. It can only
  *   widen the top bucket, never narrow it; unset (or above `scale_max`) leaves the proportional
  *   buckets alone. The seeded dispatcher uses 10, which on 1-10 with three targets changes nothing.
- * - `timeout_ms`: the classifier call's own deadline, default 3000; past it the heuristic decides.
+ * - `timeout_ms`: the classifier call's own deadline, default 3000, at most 600000 (a larger one,
+ *   saved before the limit, counts as the limit: timers past 2^31 - 1 ms fire at once); past it
+ *   the heuristic decides.
  */
 export interface ClassifierSettings {
   model: string | null;
@@ -17,6 +19,8 @@ export interface ClassifierSettings {
 }
 
 export const DEFAULT_CLASSIFIER_TIMEOUT_MS = 3000;
+/** Ten minutes, the upstream header timeout's default: no classifier should be waited on longer. */
+export const MAX_CLASSIFIER_TIMEOUT_MS = 600_000;
 
 const int = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) ? v : null);
 
@@ -31,7 +35,7 @@ export function classifierSettingsOf(settings: Record<string, unknown>): Classif
     min,
     max,
     threshold: typeof t === 'number' && Number.isFinite(t) ? t : null,
-    timeoutMs: typeof timeout === 'number' && timeout > 0 ? timeout : DEFAULT_CLASSIFIER_TIMEOUT_MS,
+    timeoutMs: typeof timeout === 'number' && timeout > 0 ? Math.min(timeout, MAX_CLASSIFIER_TIMEOUT_MS) : DEFAULT_CLASSIFIER_TIMEOUT_MS,
   };
 }
 

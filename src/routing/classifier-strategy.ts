@@ -107,6 +107,10 @@ export async function runClassifier(
 ): Promise<{ outcome: ClassifierOutcome; call: ClassifierCall | null }> {
   const cs = classifierSettingsOf(group.settings);
   if (!cs.model) return { outcome: { error: 'no classifier_model set' }, call: null };
+  // No words of the user's to rate (an image alone, or a turn that only carries tool output with the
+  // task in a stored conversation): the classifier would rate an empty task, and that one cached
+  // score would then stand for every such request. Nothing is sent; the heuristic decides.
+  if (!t.lastUser.trim()) return { outcome: { error: 'no user text to rate' }, call: null };
   const messages = classifierMessages(t, cs.min, cs.max);
   const key = `${group.name}|${cs.model}|${cs.min}-${cs.max}|${Bun.hash(messages[1]!.content)}`;
   const cached = deps.cache.get(key);

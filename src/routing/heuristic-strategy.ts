@@ -61,11 +61,18 @@ function scanText(t: RoutingText): string {
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/**
+ * A whole word's edges: `\b` beside a word character; beside another one (`c++`, `c#`, `.net`)
+ * `\b` would demand a word character on the far side, so the edge is "no word character there".
+ */
+const startEdge = (core: string) => (/^\w/.test(core) ? '\\b' : '(?<!\\w)');
+const endEdge = (core: string) => (/\w$/.test(core) ? '\\b' : '(?!\\w)');
+
 function keywordSource(word: string): string {
   const prefix = word.endsWith('*');
   const core = (prefix ? word.slice(0, -1) : word).trim();
   const body = core.split(/\s+/).map((w) => escapeRe(w).replace(/\\\*/g, '\\w*')).join('\\s+');
-  return `\\b${body}${prefix ? '' : '\\b'}`;
+  return `${startEdge(core)}${body}${prefix ? '' : endEdge(core)}`;
 }
 
 /**
@@ -85,6 +92,41 @@ export function keywordMatcher(words: unknown): KeywordMatcher {
   return { each: sources.map((src) => new RegExp(src, 'i')), any: sources.length ? new RegExp(sources.map((src) => `(?:${src})`).join('|'), 'i') : null };
 }
 
+/**
+ * Whether a regex repeats a part that itself repeats (`(a+)+`, `(\\w*\\s)*`, `(x{2,})+`): the
+ * classic catastrophic backtracking, where a few dozen characters of a prompt that almost match
+ * keep the (single) event loop busy for minutes. A rough, safe-side check of the pattern's text
+ * (escapes and character classes skipped); bounded repeats (`?`) do not count.
+ */
+export function nestsRepetition(pattern: string): boolean {
+  const groups: boolean[] = [false]; // per open group: does it hold a repetition?
+  let i = 0;
+  const repeatAt = (j: number) => pattern[j] === '*' || pattern[j] === '+' || (pattern[j] === '{' && /^\{\d*,?\d*\}/.test(pattern.slice(j)));
+  while (i < pattern.length) {
+    const ch = pattern[i]!;
+    if (ch === '\\') i += 2;
+    else if (ch === '[') {
+      i++;
+      while (i < pattern.length && pattern[i] !== ']') i += pattern[i] === '\\' ? 2 : 1;
+      i++;
+    } else if (ch === '(') {
+      groups.push(false);
+      i++;
+      if (pattern[i] === '?') i++; // (?:, (?=, (?<name>: the ? is no repeat
+    } else if (ch === ')') {
+      const inner = groups.length > 1 ? groups.pop()! : false;
+      i++;
+      const repeated = repeatAt(i);
+      if (repeated && inner) return true;
+      if (inner || repeated) groups[groups.length - 1] = true;
+    } else {
+      if (repeatAt(i)) groups[groups.length - 1] = true;
+      i++;
+    }
+  }
+  return false;
+}
+
 // Compiled once per rule object: snapshot rules are stable objects, so this is a cache hit
 // on every request after the first.
 const compiled = new WeakMap<object, RegExp | KeywordMatcher | null>();
@@ -96,7 +138,9 @@ function compile(rule: HeuristicRule): RegExp | KeywordMatcher | null {
     if (rule.kind === 'keywords') {
       c = keywordMatcher(rule.words);
     } else if (rule.kind === 'regex') {
-      c = new RegExp(rule.pattern, (rule.flags ?? '').replace(/[gy]/g, ''));
+      // A pattern that nests repetition never matches (validateHeuristicRules refuses it on save;
+      // one stored before that check must not let a prompt stall the gateway).
+      c = nestsRepetition(rule.pattern) ? null : new RegExp(rule.pattern, (rule.flags ?? '').replace(/[gy]/g, ''));
     } else {
       c = null;
     }
@@ -185,11 +229,22 @@ export function validateHeuristicRules(rules: unknown): string[] {
           out.push(`${at}.words must be an array of strings`);
         break;
       case 'regex':
+        if (typeof rule.pattern !== 'string') {
+          out.push(`${at}.pattern must be a string`);
+          break;
+        }
+        if (rule.flags !== undefined && typeof rule.flags !== 'string') {
+          out.push(`${at}.flags must be a string`);
+          break;
+        }
         try {
           new RegExp(String(rule.pattern), typeof rule.flags === 'string' ? rule.flags : '');
         } catch (e) {
           out.push(`${at}.pattern is not a valid regular expression: ${(e as Error).message}`);
+          break;
         }
+        if (nestsRepetition(rule.pattern))
+          out.push(`${at}.pattern repeats a part that itself repeats (such as (a+)+): a prompt could make it run for minutes; write it without the nesting`);
         break;
       case 'min_chars':
         if (typeof rule.chars !== 'number') out.push(`${at}.chars must be a number`);

@@ -1,5 +1,6 @@
 import { isProviderId } from '../providers/types';
 import type { GroupEntry } from '../state/snapshot-types';
+import { MAX_CLASSIFIER_TIMEOUT_MS } from './bucket-map';
 import { MAX_GROUP_DEPTH } from './resolve-route';
 import { validateHeuristicRules } from './heuristic-strategy';
 
@@ -54,8 +55,8 @@ export function validateGroups(groups: Iterable<GroupLike>, models: ModelIds): G
         add(g.name, 'settings.scale_min and scale_max must be integers with scale_min < scale_max');
       if (s.threshold !== undefined && s.threshold !== null && typeof s.threshold !== 'number')
         add(g.name, 'settings.threshold must be a number');
-      if (s.timeout_ms !== undefined && (typeof s.timeout_ms !== 'number' || s.timeout_ms <= 0))
-        add(g.name, 'settings.timeout_ms must be a positive number');
+      if (s.timeout_ms !== undefined && (typeof s.timeout_ms !== 'number' || !(s.timeout_ms > 0 && s.timeout_ms <= MAX_CLASSIFIER_TIMEOUT_MS)))
+        add(g.name, `settings.timeout_ms must be a positive number of at most ${MAX_CLASSIFIER_TIMEOUT_MS} (10 minutes)`);
     }
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
-import { chooseHeuristic, DEFAULT_HEURISTIC_RULES, keywordMatcher, rulesOf, type HeuristicRule } from '../../src/routing/heuristic-strategy';
+import { chooseHeuristic, DEFAULT_HEURISTIC_RULES, keywordMatcher, nestsRepetition, rulesOf, type HeuristicRule } from '../../src/routing/heuristic-strategy';
 import { routingTextOf } from '../../src/routing/routing-text';
 import { textOf } from './snapshot-fixture';
 
@@ -64,6 +64,18 @@ describe('rules as data', () => {
   test('points beyond the last target stay on the last target', () => {
     expect(chooseHeuristic([{ kind: 'tools', weight: 9 }], textOf('x', { tools: [{}] }), 3).index).toBe(2);
   });
+  test('keywords that begin or end with a non-word character (c++, c#, .net) match as whole words', () => {
+    const rules: HeuristicRule[] = [{ kind: 'keywords', words: ['c++', 'c#', '.net', 'f#*'] }];
+    const hit = (prompt: string) => chooseHeuristic(rules, textOf(prompt), 2).index;
+    for (const p of ['port this c++ class', 'C# please', 'an app on .NET.', 'ends with c++', 'f#-like']) expect([p, hit(p)]).toEqual([p, 1]);
+    for (const p of ['c++11', 'abc# tag', 'asp.net', 'c#x', 'c', 'net']) expect([p, hit(p)]).toEqual([p, 0]);
+  });
+  test('a regex that nests repetition is told apart (catastrophic backtracking) and never runs', () => {
+    for (const p of ['(a+)+$', '(\\w*\\s)*x', '(x{2,})+', '(?:ab+)*', '((a)+)+', '^(\\d+,)+$']) expect([p, nestsRepetition(p)]).toEqual([p, true]);
+    for (const p of ['\\bselect\\b.+\\bfrom\\b', '(a|b)+', '[(+]+', '\\(a+\\)+', '(ab)?c+', '(a+)?', '(?<n>a+)b']) expect([p, nestsRepetition(p)]).toEqual([p, false]);
+    // 40 characters that almost match would take (a+)+$ hours; it is not run at all.
+    expect(chooseHeuristic([{ kind: 'regex', pattern: '(a+)+$' }], textOf(`${'a'.repeat(40)}!`), 2).index).toBe(0);
+  });
   test('an invalid regex never matches and never throws', () => {
     expect(chooseHeuristic([{ kind: 'regex', pattern: '(' }], textOf('((('), 2).index).toBe(0);
   });
@@ -86,6 +98,17 @@ describe('routingTextOf', () => {
     expect(routingTextOf({ input: 'hello', instructions: 'be brief' })).toEqual({ lastUser: 'hello', totalChars: 13, hasTools: false, messageCount: 1 });
     const items = routingTextOf({ input: [{ role: 'user', content: [{ type: 'input_text', text: 'q' }] }, { type: 'function_call_output', output: 'r' }] });
     expect(items.lastUser).toBe('q');
+    expect(items.totalChars).toBe(2); // a tool's output counts toward the length, as a chat tool message does
+    // Anthropic's body: the top-level system counts; a user turn of only tool results is not the task, but its text counts.
+    const claude = routingTextOf({
+      system: [{ type: 'text', text: 'sys' }],
+      messages: [
+        { role: 'user', content: 'task' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'f', input: {} }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'text', text: 'out' }] }] },
+      ],
+    });
+    expect(claude).toEqual({ lastUser: 'task', totalChars: 10, hasTools: false, messageCount: 3 });
     expect(routingTextOf(null)).toEqual({ lastUser: '', totalChars: 0, hasTools: false, messageCount: 0 });
   });
 });

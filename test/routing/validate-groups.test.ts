@@ -53,6 +53,23 @@ describe('validateGroups', () => {
         'a: settings.rules[2].words must be an array of strings',
       ],
     },
+    {
+      // A timer past 2^31 - 1 ms fires at once: such a classifier would always be abandoned.
+      name: 'classifier timeout_ms over 10 minutes',
+      groups: [group('a', ['m', 'n'], { strategy: 'classifier', settings: { classifier_model: 'm', timeout_ms: 1e12 } })],
+      expected: ['a: settings.timeout_ms must be a positive number of at most 600000 (10 minutes)'],
+    },
+    {
+      // Routing would never match these (a missing pattern would even compile as /undefined/).
+      name: 'regex rule without a string pattern or with non-string flags',
+      groups: [group('a', ['m'], { settings: { rules: [{ kind: 'regex' }, { kind: 'regex', pattern: 'x', flags: 1 }] } })],
+      expected: ['a: settings.rules[0].pattern must be a string', 'a: settings.rules[1].flags must be a string'],
+    },
+    {
+      name: 'regex rule nesting repetition',
+      groups: [group('a', ['m'], { settings: { rules: [{ kind: 'regex', pattern: '(a+)+$' }] } })],
+      expected: ['a: settings.rules[0].pattern repeats a part that itself repeats (such as (a+)+): a prompt could make it run for minutes; write it without the nesting'],
+    },
   ];
   for (const c of cases) test(c.name, () => expect(messages(c.groups).sort()).toEqual([...c.expected].sort()));
 });

@@ -3,7 +3,8 @@ import type { modelGroups } from '../schema/model-groups';
 type GroupRow = typeof modelGroups.$inferInsert;
 
 /**
- * The groups seeded on first start (editable later in the dashboard). Heuristic groups carry no
+ * The groups seeded at every start where missing (editable later in the dashboard; so not
+ * deletable: SEEDED_GROUP_NAMES). Heuristic groups carry no
  * `rules`, so they use DEFAULT_HEURISTIC_RULES (src/routing/heuristic-strategy.ts) and pick up
  * improvements to the defaults; the dispatcher rates with a cheap model and falls back to the
  * same heuristic when the classifier fails.
@@ -28,3 +29,6 @@ export function seedGroupRows(now: number): GroupRow[] {
   ];
   return rows.map((r) => ({ ...r, updatedAt: now }));
 }
+
+/** Names of the seeded groups: the seed adds each back at every start, so they cannot be deleted. */
+export const SEEDED_GROUP_NAMES: readonly string[] = seedGroupRows(0).map((r) => r.name);
