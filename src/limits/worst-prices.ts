@@ -4,6 +4,7 @@
  */
 import { FREE_PROVIDERS, isProviderId, type ProviderId } from '../providers/types';
 import { maxImagePriceUnits } from '../images/image-price-units';
+import { CLASSIFIER_MAX_OUTPUT_TOKENS } from '../routing/classifier-strategy';
 import { pricedAs } from '../routing/resolve-concrete';
 import type { ModelEntry, ModelPrices, RuntimeSnapshot } from '../state/snapshot-types';
 import { highestInputPrice, highestOutputPrice, pricesForPrompt } from '../usage/cost';
@@ -216,10 +217,10 @@ function imageInputTokensOf(upstreamId: string): number {
 const CLASSIFIER_PROMPT_TOKENS = 6_200;
 
 /**
- * The most one classifier call may cost: its prompt, and an answer as long as the classifier model
- * writes (it is sent without max_tokens, and a reasoning model thinks before its one integer).
+ * The most one classifier call may cost: its prompt, and its answer at the length the call allows
+ * (CLASSIFIER_MAX_OUTPUT_TOKENS, room for a reasoning model to think before its one integer).
  */
 function classifierCallUsd(c: WorstPrices): number {
-  const output = c.maxOutputTokens ?? c.contextWindow ?? DEFAULT_OUTPUT_TOKENS;
+  const output = Math.min(CLASSIFIER_MAX_OUTPUT_TOKENS, c.maxOutputTokens ?? c.contextWindow ?? DEFAULT_OUTPUT_TOKENS);
   return (CLASSIFIER_PROMPT_TOKENS * c.input + output * c.output) / 1e6 + (c.classifierUsd ?? 0);
 }

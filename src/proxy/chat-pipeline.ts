@@ -1,3 +1,4 @@
+import { CLASSIFIER_MAX_OUTPUT_TOKENS } from '../routing/classifier-strategy';
 import { modelForLog } from '../routing/model-name';
 import type { AppContext } from '../context';
 import type { ApiError } from '../errors/api-error';
@@ -86,7 +87,7 @@ export function logRejectedChat(ctx: AppContext, err: unknown, body: unknown, op
 export function classifierCallModel(ctx: AppContext, parentRequestId: string, clientId: number | null): CallModel {
   return async (target, messages, signal) => {
     const decision = { requested: target.modelId, targets: [target], path: [target.modelId], reason: 'classifier' };
-    const r = await startChat(ctx, { model: target.modelId, messages, stream: false }, {
+    const r = await startChat(ctx, { model: target.modelId, messages, stream: false, max_completion_tokens: CLASSIFIER_MAX_OUTPUT_TOKENS }, {
       decision, signal, endpoint: 'classifier', parentRequestId, clientId,
     });
     if (r.kind !== 'json') throw new Error('unreachable: non-stream request streamed');

@@ -55,6 +55,13 @@ export class ClassifierTimeout extends Error {
 
 // The classifier sees the head and tail of the task; the middle of a long paste rarely
 // changes how hard it is, and a short prompt keeps the call cheap and fast.
+/**
+ * The longest answer a classifier call may write (sent as max_completion_tokens): one integer, after
+ * a reasoning model's thinking. Bounded, so a budget reserves a few cents for it at most, not an
+ * answer as long as the model's output limit (a 400K-token window priced as output: $0.50).
+ */
+export const CLASSIFIER_MAX_OUTPUT_TOKENS = 4_096;
+
 const EXCERPT_HEAD = 2500;
 const EXCERPT_TAIL = 500;
 

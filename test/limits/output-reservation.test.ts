@@ -52,11 +52,12 @@ test('a chunked body (no content-length) is estimated by its bytes, not its char
 });
 
 test("a classifier group's scoring call is reserved with the request: a budget that fits the request alone refuses it", async () => {
-  // The classifier (lim-other, $0.001 a token, no output limit known) may write 16,384 tokens after its 6,200-token prompt: ~$22.6.
+  // The classifier (lim-other, $0.001 a token, no output limit known) is sent with max_completion_tokens 4,096: its
+  // 6,200-token prompt and that answer, ~$10.3 (without the cap, 16,384 tokens: ~$22.6).
   rig.gw.ctx.db.insert(modelGroups).values({ name: 'lim-classified', strategy: 'classifier', targets: ['lim-model'], settings: { classifier_model: 'lim-other' }, updatedAt: Date.now() }).run();
-  const c = await limitedClient(rig.gw, 'classified', { budgetUsd: 20, budgetPeriod: 'day' });
+  const c = await limitedClient(rig.gw, 'classified', { budgetUsd: 10, budgetPeriod: 'day' });
   const err = await apiError(rig.gw.openai(c.key).chat.completions.create(chatBody('lim-classified')));
   expect([err.status, err.code]).toEqual([429, 'budget_exceeded']);
-  expect(err.message).toMatch(/this request may cost up to \$22\.6/);
+  expect(err.message).toMatch(/this request may cost up to \$10\.3/);
   await rig.gw.openai(c.key).chat.completions.create(chatBody('lim-model'));
 });

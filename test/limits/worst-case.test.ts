@@ -2,6 +2,7 @@
  * The worst case a request reserves: the prompt from the body's size (the budget a token a byte, its
  * ceiling; TPM 3 bytes a token, its estimate), output from its cap or the model's window.
  */
+import { CLASSIFIER_MAX_OUTPUT_TOKENS } from '../../src/routing/classifier-strategy';
 import { expect, test } from 'bun:test';
 import { worstCaseOf, DEFAULT_WEB_SEARCHES, SEARCH_CONTENT_TOKENS } from '../../src/limits/worst-case';
 import { worstPricesOf, DEFAULT_OUTPUT_TOKENS, IMAGE_INPUT_TOKENS } from '../../src/limits/worst-prices';
@@ -308,6 +309,13 @@ test("a classifier group reserves its scoring call: the excerpt it sends and an 
   // count_tokens routes too: only the classifier call is reserved.
   expect(worstCaseOf('count_tokens', {}, 300, worstPricesOf('scored', snap))).toEqual({ costUsd: call, tokens: 0 });
   expect(worstPricesOf('worker', snap).classifierUsd).toBeUndefined();
+});
+
+test('a classifier without a known output limit is reserved at the max_completion_tokens its call is sent with, not its window', () => {
+  const judge = { ...model('judge', 'openai'), prices: { input: 0.05, cachedInput: null, output: 0.4, reasoning: null, image: null }, contextWindow: 400_000 };
+  const scored = group('scored', ['judge'], { strategy: 'classifier', settings: { classifier_model: 'judge' } });
+  const snap = makeSnapshot({ models: [judge], groups: [scored] });
+  expect(worstPricesOf('scored', snap).classifierUsd).toBeCloseTo((6_200 * 0.05 + CLASSIFIER_MAX_OUTPUT_TOKENS * 0.4) / 1e6, 12);
 });
 
 test("a chat request's predicted output reserves its tokens as output too (the rejected ones bill as completion tokens): the budget a token a byte, TPM 3 bytes a token", () => {

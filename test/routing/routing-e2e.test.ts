@@ -68,6 +68,8 @@ describe('dispatcher through HTTP', () => {
     const asked = fakes.openai.requests.find((r) => r.body.model === 'gpt-5.4-nano')!;
     expect(asked.body.messages[0].content).toContain('scale from 1 to 10');
     expect(asked.body.messages[1].content).toContain('Prove step by step');
+    // Its answer is capped (a budget reserves that much for it, not the model's whole window).
+    expect(asked.body.max_completion_tokens).toBe(4096);
 
     const main = await gw.waitForRow(response);
     const [cls] = await gw.waitForChildRows(response, 1);
