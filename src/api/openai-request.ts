@@ -167,7 +167,10 @@ export function openaiPost<T = unknown>(
       let raw: unknown = null;
       let body: T;
       try {
-        // Bun's idle limit catches a silent sender; this deadline catches a trickling one.
+        // The deadline alone bounds the body, silent or trickling: Bun's idle limit is not reset by
+        // body bytes, so it would cut a body still arriving (a slow upload) once the keep-alive
+        // limit passed, with no answer and a row blaming the client, before the documented deadline.
+        server?.timeout(request, 0);
         raw = await withDeadline(readJsonBody(request, maxBytes), bodyTimeoutMs, () => bodyTimeout(ctx.config.server.bodyTimeoutS));
         body = opts.validate ? opts.validate(raw) : (raw as T);
       } catch (err) {
