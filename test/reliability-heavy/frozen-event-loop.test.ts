@@ -49,7 +49,7 @@ beforeAll(async () => {
     cwd: dir, dbPath: join(dir, 'gophergate.db'), adminPassword: ADMIN_PASSWORD,
     env: { LLM_PROXY__PROVIDERS__OPENAI__BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: 'sk-frozen-provider-0123456789', LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S: '1' },
   });
-});
+}, 60_000);
 afterAll(async () => {
   gw?.proc.kill('SIGCONT');
   gw?.proc.kill('SIGTERM');

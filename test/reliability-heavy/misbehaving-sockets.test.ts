@@ -29,7 +29,8 @@ let gw: GatewayProcess;
 
 /** What the fake upstream does is named by the first message's text. */
 function upstream(what: string, stream: boolean): Response | Promise<Response> {
-  if (what === 'endless') return new Response(new ReadableStream({ pull: (c) => c.enqueue(FRAME) }), { headers: { 'content-type': 'text/event-stream' } });
+  // A frame a millisecond (16 MB/s): never silent, and yielding, so the test's own clients keep their turn.
+  if (what === 'endless') return new Response(new ReadableStream({ pull: (c) => Bun.sleep(1).then(() => c.enqueue(FRAME)) }), { headers: { 'content-type': 'text/event-stream' } });
   if (what.startsWith('hang')) return new Promise<Response>(() => {});
   if (what === 'stall') {
     let i = 0;
@@ -52,10 +53,10 @@ beforeAll(async () => {
       // Short limits, so every misbehaviour is ended by one of them within the test. The body
       // deadline is longer than the keep-alive limit, as it is by default (60 s and 30 s).
       LLM_PROXY__SERVER__KEEPALIVE_TIMEOUT_S: '1', LLM_PROXY__SERVER__BODY_TIMEOUT_S: '3',
-      LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S: '2', LLM_PROXY__UPSTREAM__TIMEOUT_S: '4',
+      LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S: '5', LLM_PROXY__UPSTREAM__TIMEOUT_S: '8',
     },
   });
-});
+}, 60_000);
 afterAll(async () => {
   gw?.proc.kill('SIGTERM');
   await gw?.proc.exited;
@@ -300,7 +301,9 @@ test('hundreds of misbehaving sockets at once: descriptors and slots given back,
   await after.text();
   const rssGrowthMb = (procStatusBytes(gw.proc.pid, 'VmRSS') - baseRss) / 1024 / 1024;
   console.log(`misbehaving sockets: ${results.length} connections, RSS growth after ${Math.round(rssGrowthMb)} MB`);
-  // Loose: garbage not yet collected grows it; holding each connection's buffers would pass it.
-  expect(rssGrowthMb).toBeLessThan(200);
+  // Loose (garbage not yet collected grows it): holding the unread streams (16 MB/s each) would pass it.
+  expect(rssGrowthMb).toBeLessThan(400);
+  // Nothing printed per client: a stream errored with the row's ApiError for a stalled reader was
+  // printed by Bun, stack and all, once per client when the machine was loaded.
   expect(gw.out()).not.toMatch(/\n\s+at\s|Unhandled|uncaught/i);
 }, 120_000);
