@@ -144,9 +144,9 @@ export function clientOf(snap: RuntimeSnapshot, request: Request, dialect: Diale
 
 /**
  * The prelude every POST /v1/* endpoint shares, the first two steps of the request pipeline
- * (proxy/chat-pipeline.ts): start the clock; authenticate the client key, read the body under the
- * size cap and the body deadline as JSON (413/408/400 as OpenAI answers them) and validate it;
- * give the request its id and admit it under the key's limits; lift Bun's socket idle limit, then
+ * (proxy/chat-pipeline.ts): start the clock; authenticate the client key, lift Bun's socket idle
+ * limit, read the body under the size cap and the body deadline as JSON (413/408/400 as OpenAI
+ * answers them) and validate it; give the request its id and admit it under the key's limits, then
  * run the endpoint. Anything thrown becomes the endpoint's error shape.
  */
 export function openaiPost<T = unknown>(
@@ -167,7 +167,11 @@ export function openaiPost<T = unknown>(
       let raw: unknown = null;
       let body: T;
       try {
-        // Bun's idle limit catches a silent sender; this deadline catches a trickling one.
+        // Bun's idle limit is lifted from here on: it is not reset by body bytes, so it would cut a
+        // body still arriving (a slow upload) once the keep-alive limit passed, with no answer and
+        // a row blaming the client. The deadline bounds the body, silent or trickling; after it,
+        // LLM answers and image models take minutes: the upstream timeouts govern.
+        server?.timeout(request, 0);
         raw = await withDeadline(readJsonBody(request, maxBytes), bodyTimeoutMs, () => bodyTimeout(ctx.config.server.bodyTimeoutS));
         body = opts.validate ? opts.validate(raw) : (raw as T);
       } catch (err) {
@@ -180,8 +184,6 @@ export function openaiPost<T = unknown>(
         const grant = admitRequest(ctx, client, { request, body: raw, requestId, clock });
         limitHeaders = (grant instanceof Promise ? await grant : grant)?.headers;
       }
-      // LLM answers and image models take minutes; the upstream timeouts govern, not Bun's 10 s socket idle limit.
-      server?.timeout(request, 0);
       // Bun keeps a connection open while it has bytes its client does not take, an errored body
       // or not: a client dropped for not reading is cut by Bun's idle limit, 1 s (+ its 4 s tick).
       const dropClient = () => server?.timeout(request, 1);

@@ -4,8 +4,12 @@ export type PacedEnd = 'delivered' | 'stalled' | 'closed';
 /** A piece of the body handed out per pull: the runtime asks for the next once the socket took this one. */
 const PIECE_BYTES = 64 * 1024;
 
-/** What the body errors with when its client stopped taking it (an AbortError: Bun prints any other error as unhandled). */
-const stalledError = new DOMException('The client stopped reading the answer.', 'AbortError');
+/**
+ * What a body (a paced answer, a relayed stream) errors with when its client stopped taking it: an
+ * AbortError, since Bun prints any other error, stack and all, for each such client. The request's
+ * row carries the real error (499 `client_read_timeout`).
+ */
+export const stalledError = new DOMException('The client stopped reading the answer.', 'AbortError');
 
 /**
  * A whole answer's bytes as a pull-based body, handed out a piece at a time so the gateway sees

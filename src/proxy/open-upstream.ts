@@ -11,6 +11,14 @@ import { acquireSlot, type UpstreamSlots } from './upstream-slots';
 
 const utf8 = new TextDecoder();
 
+/**
+ * A timer that runs this much later than due was held up by a blocked event loop (a long GC
+ * pause, a starved CPU), not by the silence it measures: timers run before the reads that arrived
+ * meanwhile are handled. It is checked again once those reads had their turn.
+ */
+const LATE_TIMER_MS = 1000;
+const RECHECK_MS = 20;
+
 /** An upstream answer with a 2xx status, its timers still running until `dispose`. */
 export interface OpenedUpstream {
   res: Response;
@@ -117,6 +125,10 @@ class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
   private timer: Timer | null;
   /** Set while the relay waits for its client: the silence is then the client's. */
   private onStall: (() => void) | null = null;
+  /** When the timer was last (re)armed: a silence is counted from here. */
+  private armedAt = performance.now();
+  /** A late timer's second look is pending (see LATE_TIMER_MS). */
+  private rechecking = false;
 
   constructor(ctx: AppContext, provider: ProviderId, opts: OpenUpstreamOptions) {
     this.provider = provider;
@@ -143,10 +155,23 @@ class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
     if (!idle) return;
     clearTimeout(this.timer!);
     this.timer = setTimeout(timedOut, this.idleTimeoutS * 1000, this, 'idle');
+    this.armedAt = performance.now();
   }
 
   /** The timer ran out: the header timeout, or a silence of the idle timeout (the client's while it does not read). */
-  expire(kind: 'timeout' | 'idle'): void {
+  expire(kind: 'timeout' | 'idle', recheck: boolean): void {
+    if (!this.timer) return; // disposed
+    const dueMs = (kind === 'idle' ? this.idleTimeoutS : this.timeoutS) * 1000;
+    const silentMs = performance.now() - this.armedAt;
+    if (recheck) {
+      this.rechecking = false;
+      // A read came in meanwhile and rearmed the timer, which runs on by itself.
+      if (silentMs < dueMs) return;
+    } else if (silentMs > dueMs + LATE_TIMER_MS) {
+      if (!this.rechecking) setTimeout(timedOut, RECHECK_MS, this, kind, true);
+      this.rechecking = true;
+      return;
+    }
     const stalled = kind === 'idle' ? this.onStall : null;
     this.controller.abort(new GatewayAbort(stalled ? 'stalled' : kind));
     if (!stalled) return;
@@ -157,11 +182,13 @@ class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
   touch(): void {
     this.onStall = null;
     this.timer?.refresh();
+    this.armedAt = performance.now();
   }
 
   awaitClient(onStall: () => void): void {
     this.onStall = onStall;
     this.timer?.refresh();
+    this.armedAt = performance.now();
   }
 
   abort(): void {
@@ -181,9 +208,9 @@ class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
   }
 }
 
-/** A timer's callback (one function for every call: setTimeout passes the call and what ran out). */
-function timedOut(up: UpstreamCallInFlight, kind: 'timeout' | 'idle'): void {
-  up.expire(kind);
+/** A timer's callback (one function for every call: setTimeout passes the call, what ran out and whether it is a late timer's second look). */
+function timedOut(up: UpstreamCallInFlight, kind: 'timeout' | 'idle', recheck = false): void {
+  up.expire(kind, recheck);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { ApiError } from '../errors/api-error';
+import { stalledError } from '../http/paced-body';
 import { SSE_DONE, sseBytes } from '../providers/shared/sse-parser';
 import type { StreamAttempt } from './open-attempt';
 import { clientClosed } from './upstream-errors';
@@ -41,7 +42,7 @@ export function relayStream(s: StreamAttempt, onEnd: (end: StreamEnd) => void, e
     end(e);
     // Ends the body; Bun would still keep the connection while it holds unsent bytes, so the
     // caller's dropClient (open-upstream.ts, run right after this) closes it.
-    out.error(e);
+    out.error(stalledError);
   };
   return new ReadableStream<Uint8Array>(
     {

@@ -1,4 +1,5 @@
 import { UpstreamError, type ApiError } from '../errors/api-error';
+import { stalledError } from '../http/paced-body';
 import type { OpenedUpstream } from '../proxy/open-upstream';
 import { bearerJsonPost, joinUrl } from '../providers/shared/upstream-call';
 import { SseParser } from '../providers/shared/sse-parser';
@@ -136,7 +137,7 @@ export function relayResponsesStream(
     const e = up.failure(null);
     reader.cancel().catch(() => {});
     end(e);
-    out.error(e);
+    out.error(stalledError);
   };
   return new ReadableStream<Uint8Array>(
     {

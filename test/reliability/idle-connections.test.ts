@@ -97,3 +97,22 @@ test('a connection reused within the limit answers again, and an error answer al
   expect(c.closed()).toBe(false);
   await until(() => c.closed(), 15_000);
 });
+
+test('a body still arriving after the keep-alive limit is read to its end: the body deadline governs, not idleness', async () => {
+  // Bun's idle limit is not reset by body bytes: it cut a slow upload once the 1 s keep-alive
+  // limit passed (no answer, a 499 row), long before LLM_PROXY__SERVER__BODY_TIMEOUT_S (60 s).
+  fake.handler = () => okCompletion('gpt-4o-mini');
+  const c = await connect();
+  const body = chat(false);
+  c.sock.write(post(body).slice(0, -body.length));
+  // ~8 s of trickling: past the limit plus Bun's 4 s tick.
+  for (let i = 0; i < body.length && !c.closed(); i++) {
+    c.sock.write(body[i]!);
+    await Bun.sleep(8000 / body.length);
+  }
+  await until(() => /"object":"chat\.completion"/.test(c.text()) || c.closed(), 15_000);
+  expect(c.text()).toStartWith('HTTP/1.1 200');
+  const id = /x-request-id: ([\w-]+)\r\n/.exec(c.text())![1]!;
+  expect(await gw.waitForRow(id)).toMatchObject({ status: 200 });
+  c.sock.terminate();
+});
