@@ -3,44 +3,25 @@
  * client: cycles and unusable settings refused on save (never a 500 at request time), an edit or
  * a delete while a request is in flight, and a classifier timeout saved before its limit existed.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { eq } from 'drizzle-orm';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { modelGroups } from '../../src/db/schema';
 import { api, login, type Session } from '../helpers/admin-harness';
-import { fixtureJson, jsonResponse, startFakeUpstream, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
+import { jsonResponse, type FakeUpstream } from '../helpers/fake-upstream';
 import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { answer, completion, useRoutingFakes, type P } from './routing-fakes';
 
 setDefaultTimeout(30_000);
-
-const PROVIDERS = ['openai', 'deepseek', 'moonshot', 'grok'] as const;
-type P = (typeof PROVIDERS)[number];
-
-function completion(model: string, content: string) {
-  const base = fixtureJson('usage', 'openai-chat.json');
-  return { ...base, model, choices: [{ ...base.choices[0], message: { role: 'assistant', content, refusal: null, annotations: [] } }] };
-}
-const answer: FakeHandler = (_req, rec) => jsonResponse(completion(rec.body.model, `answer from ${rec.body.model}`));
 
 let fakes: Record<P, FakeUpstream>;
 let gw: TestGateway;
 let admin: Session;
-beforeAll(async () => {
-  fakes = Object.fromEntries(PROVIDERS.map((p) => [p, startFakeUpstream(answer)])) as Record<P, FakeUpstream>;
-  gw = await startGateway({ env: Object.assign({}, ...PROVIDERS.map((p) => providerEnv(p, `${fakes[p].url}/v1`))) });
+useRoutingFakes(async (rig) => {
+  ({ fakes, gw } = rig);
   admin = await login(gw, 'admin', 'test-admin-password');
-});
-afterAll(async () => {
-  await gw.close();
-  for (const f of Object.values(fakes)) f.close();
-});
-beforeEach(() => {
-  for (const p of PROVIDERS) {
-    fakes[p].handler = answer;
-    fakes[p].requests.length = 0;
-  }
 });
 
 const saveGroup = (method: 'POST' | 'PUT', name: string, body: Record<string, unknown>) =>

@@ -2,27 +2,19 @@
  * Routing through the real HTTP API: the official openai client against the gateway, every
  * provider pointed at its own fake upstream on loopback, the seeded groups from a fresh database.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { beforeEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { eq } from 'drizzle-orm';
 import { modelGroups } from '../../src/db/schema';
 import { createBreakerRegistry } from '../../src/routing/circuit-breaker';
-import { fixtureJson, jsonResponse, replay, startFakeUpstream, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
+import { jsonResponse, replay, startFakeUpstream, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
 import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { answer, completion, useRoutingFakes, type P } from './routing-fakes';
 import { limitedClient } from '../limits/limits-helpers';
 
 // Tests send many requests and wait out timeouts: seconds on a loaded CI machine. A limit only
 // bounds a hang.
 setDefaultTimeout(30_000);
 
-const PROVIDERS = ['openai', 'deepseek', 'moonshot', 'grok'] as const;
-type P = (typeof PROVIDERS)[number];
-
-/** A chat.completion in the recorded OpenAI shape, naming the model the fake was asked for. */
-function completion(model: string, content: string) {
-  const base = fixtureJson('usage', 'openai-chat.json');
-  return { ...base, model, choices: [{ ...base.choices[0], message: { role: 'assistant', content, refusal: null, annotations: [] } }] };
-}
-const answer: FakeHandler = (_req, rec) => jsonResponse(completion(rec.body.model, `answer from ${rec.body.model}`));
 const fail500: FakeHandler = () => jsonResponse({ code: 'Internal error', error: 'upstream exploded' }, 500);
 
 let fakes: Record<P, FakeUpstream>;
@@ -30,20 +22,8 @@ let gw: TestGateway;
 const clock = 1_000_000;
 const breakers = createBreakerRegistry({ failureThreshold: 2, cooldownMs: 30_000, now: () => clock });
 
-beforeAll(async () => {
-  fakes = Object.fromEntries(PROVIDERS.map((p) => [p, startFakeUpstream()])) as Record<P, FakeUpstream>;
-  const env = Object.assign({}, ...PROVIDERS.map((p) => providerEnv(p, `${fakes[p].url}/v1`)));
-  gw = await startGateway({ env, breakers });
-});
-afterAll(async () => {
-  await gw.close();
-  for (const f of Object.values(fakes)) f.close();
-});
+useRoutingFakes((rig) => void ({ fakes, gw } = rig), { breakers });
 beforeEach(() => {
-  for (const p of PROVIDERS) {
-    fakes[p].handler = answer;
-    fakes[p].requests.length = 0;
-  }
   gw.logs.length = 0;
   breakers.reset();
 });

@@ -5,37 +5,16 @@
  * endpoint it came through; an agent loop's turn keeps the user's task (a tool result is not one).
  */
 import Anthropic from '@anthropic-ai/sdk';
-import { afterAll, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { fixtureJson, jsonResponse, startFakeUpstream, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
-import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { jsonResponse, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
+import type { TestGateway } from '../helpers/start-gateway';
+import { answer, completion, useRoutingFakes, type P } from './routing-fakes';
 
 setDefaultTimeout(30_000);
 
-const PROVIDERS = ['openai', 'deepseek', 'moonshot', 'grok'] as const;
-type P = (typeof PROVIDERS)[number];
-
-function completion(model: string, content: string) {
-  const base = fixtureJson('usage', 'openai-chat.json');
-  return { ...base, model, choices: [{ ...base.choices[0], message: { role: 'assistant', content, refusal: null, annotations: [] } }] };
-}
-const answer: FakeHandler = (_req, rec) => jsonResponse(completion(rec.body.model, `answer from ${rec.body.model}`));
-
 let fakes: Record<P, FakeUpstream>;
 let gw: TestGateway;
-beforeAll(async () => {
-  fakes = Object.fromEntries(PROVIDERS.map((p) => [p, startFakeUpstream(answer)])) as Record<P, FakeUpstream>;
-  gw = await startGateway({ env: Object.assign({}, ...PROVIDERS.map((p) => providerEnv(p, `${fakes[p].url}/v1`))) });
-});
-afterAll(async () => {
-  await gw.close();
-  for (const f of Object.values(fakes)) f.close();
-});
-beforeEach(() => {
-  for (const p of PROVIDERS) {
-    fakes[p].handler = answer;
-    fakes[p].requests.length = 0;
-  }
-});
+useRoutingFakes((rig) => void ({ fakes, gw } = rig));
 
 const anthropic = () => new Anthropic({ apiKey: gw.clientKey, baseURL: gw.url, maxRetries: 0 });
 const tool = { type: 'function' as const, function: { name: 'read_file', parameters: { type: 'object', properties: {} } } };
