@@ -1,4 +1,5 @@
 import type { GroupInput, GroupView } from '../admin/groups-service';
+import { SEEDED_GROUP_NAMES } from '../db/seed/model-groups';
 import { badRequest } from '../errors/api-error';
 import { formNumber, formValue } from './form-number';
 import { prototypeKeyPath } from '../security/prototype-keys';
@@ -29,6 +30,7 @@ export function formValuesOf(g: GroupView): GroupFormValues {
 
 export const cardOf = (g: GroupView): GroupCard => ({
   name: g.name, strategy: g.strategy, targets: g.targets, logicLevel: g.logic_level, primaryUse: g.primary_use, form: formValuesOf(g),
+  seeded: SEEDED_GROUP_NAMES.includes(g.name),
 });
 
 /** Form fields as posted (strings), before any interpretation. */

@@ -191,6 +191,13 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard in Chromium'
     await screenshot(page, '09-models');
 
     // Model groups: an invalid edit is refused inline; try routing shows a decision.
+    // Two groups of the admin's own, one the target of the other (the seeded ones cannot be deleted).
+    const now = Date.now();
+    env.gw.ctx.db.insert(modelGroups).values([
+      { name: 'own-inner', strategy: 'heuristic', targets: ['gpt-4o-mini'], updatedAt: now },
+      { name: 'own-outer', strategy: 'heuristic', targets: ['own-inner'], updatedAt: now },
+    ]).run();
+    env.gw.ctx.state.reload();
     await nav('Model groups', 'groups');
     await page.fill('#try-routing textarea[name=prompt]', 'Please debug this race condition step by step');
     await page.fill('#try-routing input[name=model]', 'openai-auto');
@@ -206,13 +213,15 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard in Chromium'
     expect(await page.textContent('#group-fast-flow .form-errors')).toContain('no-such-model-xyz');
     await screenshot(page, '10-groups');
 
-    // Delete: refused inline while another group targets it; allowed (after a confirm) otherwise.
-    await page.click('#group-fast-flow button:text-is("Delete")');
-    await page.waitForSelector('#group-fast-flow .delete-errors');
-    expect(await page.textContent('#group-fast-flow .delete-errors')).toContain('still a target of dispatcher');
-    await page.click('#group-deepseek-auto button:text-is("Delete")');
-    await page.waitForSelector('.group.deleted:has-text("Deleted deepseek-auto")');
-    expect(env.gw.ctx.db.select().from(modelGroups).where(eq(modelGroups.name, 'deepseek-auto')).all()).toEqual([]);
+    // Delete: none on a seeded group (the seed adds it back at every start); refused inline while
+    // another group targets it; allowed (after a confirm) otherwise.
+    expect(await page.locator('#group-deepseek-auto button:text-is("Delete")').count()).toBe(0);
+    await page.click('#group-own-inner button:text-is("Delete")');
+    await page.waitForSelector('#group-own-inner .delete-errors');
+    expect(await page.textContent('#group-own-inner .delete-errors')).toContain('still a target of own-outer');
+    await page.click('#group-own-outer button:text-is("Delete")');
+    await page.waitForSelector('.group.deleted:has-text("Deleted own-outer")');
+    expect(env.gw.ctx.db.select().from(modelGroups).where(eq(modelGroups.name, 'own-outer')).all()).toEqual([]);
     expect(watch.dialogs.filter((d) => d.startsWith('confirm:'))).toHaveLength(2);
 
     // Classifier settings: shown for a classifier group, and for a heuristic one switched over.

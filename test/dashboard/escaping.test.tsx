@@ -96,7 +96,7 @@ describe('every dashboard view escapes user-controlled text', () => {
     };
     await expectInert(await html(<ProvidersView providers={[p]} admin />));
     const form = { name: X, strategy: 'heuristic' as const, targets: X, logicLevel: Q, primaryUse: X, classifierModel: Q, scaleMin: Q, scaleMax: Q, threshold: Q, timeoutMs: Q, rules: `</textarea>${X}` };
-    const g = { name: X, strategy: 'classifier' as const, targets: [X, Q], logicLevel: 3, primaryUse: Q, form };
+    const g = { name: X, strategy: 'classifier' as const, targets: [X, Q], logicLevel: 3, primaryUse: Q, form, seeded: false };
     const groups = await html(<GroupsView groups={[g]} admin blank={form} />);
     await expectInert(groups);
     await expectInert(await html(<RouteTryResult r={{ ok: true, path: X, reason: Q, targets: [X] }} />));

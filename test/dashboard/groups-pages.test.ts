@@ -3,6 +3,7 @@
  * another group targets it) and the classifier settings of the edit form.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { eq } from 'drizzle-orm';
 import { getGroup } from '../../src/admin/groups-service';
 import { modelGroups } from '../../src/db/schema';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
@@ -62,10 +63,15 @@ beforeAll(async () => {
 afterAll(() => gw.close());
 
 describe('model groups page', () => {
-  test('every card has a delete control for an admin, with a confirmation', async () => {
+  test('an admin\'s own group has a delete control, with a confirmation; a seeded group none (the seed adds it back)', async () => {
+    gw.ctx.db.insert(modelGroups).values({ name: 'own-deletable', strategy: 'heuristic', targets: ['gpt-4o-mini'], updatedAt: Date.now() }).run();
+    gw.ctx.state.reload();
     const page = await (await fetch(`${gw.url}/groups`, { headers: { cookie: admin.cookie } })).text();
-    expect(page).toContain('hx-post="/groups/fast-flow/delete"');
-    expect(page).toMatch(/hx-post="\/groups\/fast-flow\/delete"[^>]*hx-confirm="Delete the group fast-flow\?/);
+    expect(page).toMatch(/hx-post="\/groups\/own-deletable\/delete"[^>]*hx-confirm="Delete the group own-deletable\?/);
+    expect(page).toContain('id="group-fast-flow"');
+    expect(page).not.toContain('hx-post="/groups/fast-flow/delete"');
+    gw.ctx.db.delete(modelGroups).where(eq(modelGroups.name, 'own-deletable')).run();
+    gw.ctx.state.reload();
   });
 
   test('a group another group targets is not deleted; the refusal names that group, on the card', async () => {

@@ -29,6 +29,8 @@ export interface GroupCard {
   logicLevel: number | null;
   primaryUse: string;
   form: GroupFormValues;
+  /** Seeded at every start: it cannot be deleted (the seed would add it back), only edited. */
+  seeded: boolean;
 }
 
 export interface RouteTry {
@@ -113,8 +115,10 @@ export function GroupCardView(props: { g: GroupCard; admin: boolean; errors?: st
             <summary>Edit</summary>
             <GroupForm v={g.form} isNew={false} errors={props.errors} />
           </details>
-          <button type="button" class="btn small danger" hx-post={`/groups/${encodeURIComponent(g.name)}/delete`} hx-target={`#${cardId}`} hx-swap="outerHTML"
-            hx-confirm={`Delete the group ${g.name}? Clients that use it as a model will get 404.`}>Delete</button>
+          {g.seeded ? '' : (
+            <button type="button" class="btn small danger" hx-post={`/groups/${encodeURIComponent(g.name)}/delete`} hx-target={`#${cardId}`} hx-swap="outerHTML"
+              hx-confirm={`Delete the group ${g.name}? Clients that use it as a model will get 404.`}>Delete</button>
+          )}
         </div>
       ) : ''}
     </Card>
