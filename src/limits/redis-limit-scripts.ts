@@ -29,6 +29,9 @@ local function prune(S, edge)
     if sub ~= 0 then redis.call('HINCRBY', S..':st', 'tsum', -sub) end
     old = redis.call('ZRANGEBYSCORE', S..':tok', '-inf', edge, 'LIMIT', 0, 1000)
   end
+  -- Token entries that expired with their keys (no use for two minutes: PEXPIRE below) took their
+  -- part of tsum with them: an empty window holds no tokens (else they would count for ever).
+  if redis.call('EXISTS', S..':tok') == 0 and num(redis.call('HGET', S..':st', 'tsum')) ~= 0 then redis.call('HSET', S..':st', 'tsum', 0) end
 end
 -- The spend of the period pk: a new period of the same kind starts at 0 and stays trusted (its
 -- spend was counted here from the period's start); a period of another kind (the budget's period
@@ -273,6 +276,8 @@ for i = 1, n do
     redis.call('PEXPIRE', S..':req', WINDOW * 2)
   end
   if tonumber(ARGV[b + 3]) >= 0 then
+    -- As prune: token entries that expired with their keys leave nothing counted.
+    if redis.call('EXISTS', S..':tok') == 0 then redis.call('HSET', st, 'tsum', 0) end
     redis.call('ZADD', S..':tok', at, id)
     redis.call('HSET', S..':tokn', id, tokens)
     redis.call('HINCRBY', st, 'tsum', tokens)
@@ -351,6 +356,8 @@ for i = 1, n do
   if tpm >= 0 then
     local sum = tonumber(redis.call('HGET', S..':st', 'tsum')) or 0
     local old = redis.call('ZRANGEBYSCORE', S..':tok', '-inf', edge)
+    -- As prune: entries expired with their keys leave nothing in the window.
+    if redis.call('EXISTS', S..':tok') == 0 then sum = 0 end
     if #old > 0 then
       for _, v in ipairs(redis.call('HMGET', S..':tokn', unpack(old))) do sum = sum - (tonumber(v) or 0) end
     end
