@@ -1,8 +1,9 @@
 import type { AppContext } from '../context';
 import { badRequest, modelNotFound } from '../errors/api-error';
 import { groupsAsModels, resolveConcrete, type GroupModelObject } from '../routing';
-import type { RuntimeSnapshot } from '../state/snapshot-types';
-import { assertKeyNotExpired } from '../limits/admit-request';
+import type { ClientEntry, RuntimeSnapshot } from '../state/snapshot-types';
+import { withHeaders } from '../http/with-headers';
+import { assertKeyNotExpired, peekLimitHeaders } from '../limits/admit-request';
 import { isModelAllowed } from '../limits/allow-list';
 import type { V1Route } from './v1-routes';
 import { anthropicModelPage, isAnthropicClient, modelInfo } from './anthropic-models';
@@ -33,33 +34,46 @@ const contextWindowOf = (snap: RuntimeSnapshot, id: string) => snap.models.get(i
 const detail = (summary: string) => ({ tags: ['OpenAI API'], summary });
 
 /**
- * The models and groups the request's key may call, once the key is known good and not expired
- * (throws the 401/403): a key or team with a `models` list sees only what the list allows (as
- * OpenAI lists what a key has access to), so a client that fills its model picker from here does
- * not offer names every call to which is a 403 model_not_allowed.
+ * The models and groups a known-good, current key may call: a key or team with a `models` list
+ * sees only what the list allows (as OpenAI lists what a key has access to), so a client that fills
+ * its model picker from here does not offer names every call to which is a 403 model_not_allowed.
  */
-function modelsForKey(ctx: AppContext, request: Request, dialect: 'openai' | 'anthropic', created: number) {
-  const snap = ctx.state.getSnapshot();
-  const client = clientOf(snap, request, dialect);
-  assertKeyNotExpired(ctx, client);
+function modelsForKey(snap: RuntimeSnapshot, client: ClientEntry, created: number) {
   const scopes = client.limits?.scopes ?? [];
   const allows = (name: string) => scopes.every((sc) => isModelAllowed(sc.allow, name, snap.models));
   const all = listModels(snap, created);
-  return { snap, allows, models: scopes.every((sc) => sc.allow === null) ? all : all.filter((m) => allows(m.id)) };
+  return { allows, models: scopes.every((sc) => sc.allow === null) ? all : all.filter((m) => allows(m.id)) };
 }
 
+type Answer = (request: Request, client: ClientEntry, snap: RuntimeSnapshot) => Response;
+
 /**
- * OpenAI's shape, or Anthropic's for Anthropic's clients (`anthropic-version` sent: the key may
- * come as x-api-key, the answer and any error are Anthropic's; see anthropic-models.ts).
+ * Authenticates the key (the 401s, an expired key's too), then answers in OpenAI's shape, or
+ * Anthropic's for Anthropic's clients (`anthropic-version` sent: the key may come as x-api-key,
+ * the answer and any error are Anthropic's; see anthropic-models.ts). A key with an RPM or TPM
+ * limit (or in a team with one) gets the rate headers on the answer and its errors, from a
+ * read-only look at its windows: reading the list counts against nothing.
  */
-function eitherDialect(openai: (request: Request) => Response, anthropic: (request: Request) => Response) {
-  return (request: Request) => {
-    if (!isAnthropicClient(request)) return openai(request);
+function eitherDialect(ctx: AppContext, openai: Answer, anthropic: Answer) {
+  return (request: Request): Response | Promise<Response> => {
+    const dialect = isAnthropicClient(request) ? 'anthropic' : 'openai';
+    const snap = ctx.state.getSnapshot();
+    let client: ClientEntry;
     try {
-      return anthropic(request);
+      client = clientOf(snap, request, dialect);
+      assertKeyNotExpired(ctx, client);
     } catch (err) {
-      return errorResponse(err, {}, 'anthropic');
+      return errorResponse(err, {}, dialect);
     }
+    let res: Response;
+    try {
+      res = (dialect === 'anthropic' ? anthropic : openai)(request, client, snap);
+    } catch (err) {
+      res = errorResponse(err, {}, dialect);
+    }
+    const h = peekLimitHeaders(ctx, client.limits, dialect === 'anthropic');
+    if (!h) return res;
+    return h instanceof Promise ? h.then((h) => (h ? withHeaders(res, h) : res)) : withHeaders(res, h);
   };
 }
 
@@ -69,9 +83,10 @@ export function modelsRoute(ctx: AppContext): V1Route {
   const createdAt = new Date(ctx.startedAt).toISOString();
   return {
     handler: eitherDialect(
-      (request) => Response.json({ object: 'list', data: modelsForKey(ctx, request, 'openai', created).models }),
-      (request) => {
-        const { snap, models } = modelsForKey(ctx, request, 'anthropic', created);
+      ctx,
+      (_request, client, snap) => Response.json({ object: 'list', data: modelsForKey(snap, client, created).models }),
+      (request, client, snap) => {
+        const { models } = modelsForKey(snap, client, created);
         const all = models.map((m) => modelInfo(m.id, createdAt, contextWindowOf(snap, m.id)));
         return Response.json(anthropicModelPage(all, new URL(request.url).searchParams));
       },
@@ -87,8 +102,8 @@ export function modelsRoute(ctx: AppContext): V1Route {
 export function modelRoute(ctx: AppContext): V1Route {
   const created = Math.floor(ctx.startedAt / 1000);
   const createdAt = new Date(ctx.startedAt).toISOString();
-  const find = (request: Request, dialect: 'openai' | 'anthropic') => {
-    const { snap, models, allows } = modelsForKey(ctx, request, dialect, created);
+  const find = (request: Request, client: ClientEntry, snap: RuntimeSnapshot) => {
+    const { models, allows } = modelsForKey(snap, client, created);
     const path = new URL(request.url).pathname;
     let id: string;
     try {
@@ -106,9 +121,10 @@ export function modelRoute(ctx: AppContext): V1Route {
   };
   return {
     handler: eitherDialect(
-      (request) => Response.json(find(request, 'openai').model),
-      (request) => {
-        const { model, contextWindow } = find(request, 'anthropic');
+      ctx,
+      (request, client, snap) => Response.json(find(request, client, snap).model),
+      (request, client, snap) => {
+        const { model, contextWindow } = find(request, client, snap);
         return Response.json(modelInfo(model.id, createdAt, contextWindow));
       },
     ),

@@ -50,6 +50,12 @@ export type SpendSource = (scope: ScopeLimits, now: number) => Promise<number>;
  */
 export interface LimitCounters {
   admit(input: AdmitInput): MaybePromise<Admission>;
+  /**
+   * The RPM/TPM state of these scopes at `now` as `admit` would report it, read only: nothing is
+   * counted or reserved (the headers of answers that are not admitted: model lists, a 403 before
+   * admission). Never rejects: a shared store that cannot answer gives this instance's own view.
+   */
+  peekRate(scopes: readonly ScopeLimits[], now: number): MaybePromise<RateInfo>;
   /** Settles the reservation of `requestId`; false when there is none (then nothing changes). */
   settle(requestId: string, actual: Actual, now: number): MaybePromise<boolean>;
   /**

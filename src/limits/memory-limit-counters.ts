@@ -165,6 +165,14 @@ export class MemoryLimitCounters implements LimitCounters {
     return null;
   }
 
+  peekRate(scopes: readonly ScopeLimits[], now: number): RateInfo {
+    // A scope never admitted has empty windows: a fresh state, not kept.
+    const states = scopes.map((l) => this.states.get(l.key) ?? new ScopeState());
+    // Dropping entries that left the window changes no count: what was still counted is counted.
+    for (let i = 0; i < scopes.length; i++) if (scopes[i]!.rpm !== null || scopes[i]!.tpm !== null) states[i]!.prune(now);
+    return this.rateInfo(scopes, states, now);
+  }
+
   /** The tightest scope's request and token state (remaining counts this request when admitted). */
   private rateInfo(scopes: readonly ScopeLimits[], states: ScopeState[], now: number): RateInfo {
     const info: RateInfo = { requests: null, tokens: null };

@@ -6,7 +6,7 @@ import type { Actual, AdmitInput, Admission, LimitCounters, RefusalReason, Spend
 import { BUDGET_PERIODS, type ScopeLimits } from './limit-types';
 import { MemoryLimitCounters } from './memory-limit-counters';
 import type { RateInfo } from './rate-headers';
-import { ADMIT, HEARTBEAT, SETTLE, CHARGE, SEED, END_FLIGHT, KEEP_ALIVE, RESTORE } from './redis-limit-scripts';
+import { ADMIT, HEARTBEAT, SETTLE, CHARGE, SEED, END_FLIGHT, KEEP_ALIVE, RESTORE, PEEK_RATE } from './redis-limit-scripts';
 
 /** Thrown by `admit` in fail mode `closed` while Redis is unreachable: the key's request gets 503. */
 export class LimitsUnavailableError extends ApiError {
@@ -144,6 +144,20 @@ export class RedisLimitCounters implements LimitCounters {
         return a;
       },
       () => this.admitLocally(input),
+    );
+  }
+
+  peekRate(scopes: readonly ScopeLimits[], now: number): RateInfo | Promise<RateInfo> {
+    // Cut off (or failing): what this instance counts itself, as its admissions do meanwhile.
+    if (!this.link.isUp()) return this.local.peekRate(scopes, now);
+    const args: (string | number)[] = [this.link.prefix, now, scopes.length];
+    for (const s of scopes) args.push(s.key, opt(s.rpm), opt(s.tpm));
+    return PEEK_RATE.run(this.link, [], args).then(
+      ([rl, rr, rt, tl, tr, tt]: number[]): RateInfo => ({
+        requests: rl! >= 0 ? { limit: rl!, remaining: rr!, resetMs: rt! } : null,
+        tokens: tl! >= 0 ? { limit: tl!, remaining: tr!, resetMs: tt! } : null,
+      }),
+      () => this.local.peekRate(scopes, now),
     );
   }
 

@@ -29,6 +29,9 @@ local function prune(S, edge)
     if sub ~= 0 then redis.call('HINCRBY', S..':st', 'tsum', -sub) end
     old = redis.call('ZRANGEBYSCORE', S..':tok', '-inf', edge, 'LIMIT', 0, 1000)
   end
+  -- Token entries that expired with their keys (no use for two minutes: PEXPIRE below) took their
+  -- part of tsum with them: an empty window holds no tokens (else they would count for ever).
+  if redis.call('EXISTS', S..':tok') == 0 and num(redis.call('HGET', S..':st', 'tsum')) ~= 0 then redis.call('HSET', S..':st', 'tsum', 0) end
 end
 -- The spend of the period pk: a new period of the same kind starts at 0 and stays trusted (its
 -- spend was counted here from the period's start); a period of another kind (the budget's period
@@ -273,6 +276,8 @@ for i = 1, n do
     redis.call('PEXPIRE', S..':req', WINDOW * 2)
   end
   if tonumber(ARGV[b + 3]) >= 0 then
+    -- As prune: token entries that expired with their keys leave nothing counted.
+    if redis.call('EXISTS', S..':tok') == 0 then redis.call('HSET', st, 'tsum', 0) end
     redis.call('ZADD', S..':tok', at, id)
     redis.call('HSET', S..':tokn', id, tokens)
     redis.call('HINCRBY', st, 'tsum', tokens)
@@ -326,4 +331,41 @@ local v = redis.call('HMGET', st, 'period', 'seeded')
 if v[1] == ARGV[3] and v[2] == '1' then return 0 end
 redis.call('HSET', st, 'period', ARGV[3], 'spend', ARGV[4], 'seeded', '1')
 return 1
+`);
+
+// The RPM/TPM state ADMIT would report, read only (nothing pruned, counted or reserved): entries
+// at or before the window's edge, which ADMIT would prune first, are left out.
+// ARGV: P, now, n, then per scope: key, rpm (-1: none), tpm (-1: none). Returns {req limit, req
+// remaining, req reset, tok limit, tok remaining, tok reset} (limit -1: none).
+export const PEEK_RATE = new LuaScript(`
+local WINDOW = 60000
+local P = ARGV[1]
+local now = tonumber(ARGV[2])
+local n = tonumber(ARGV[3])
+local edge = now - WINDOW
+local rl, rr, rt, tl, tr, tt = -1, 0, 0, -1, 0, 0
+for i = 1, n do
+  local b = 3 + (i - 1) * 3
+  local S, rpm, tpm = P..'lim:'..ARGV[b + 1], tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3])
+  if rpm >= 0 then
+    local c = redis.call('ZCOUNT', S..':req', '('..edge, '+inf')
+    local reset = 0
+    if c > 0 then reset = tonumber(redis.call('ZRANGE', S..':req', -1, -1, 'WITHSCORES')[2]) + WINDOW - now end
+    if rl < 0 or rpm - c < rr then rl, rr, rt = rpm, rpm - c, reset end
+  end
+  if tpm >= 0 then
+    local sum = tonumber(redis.call('HGET', S..':st', 'tsum')) or 0
+    local old = redis.call('ZRANGEBYSCORE', S..':tok', '-inf', edge)
+    -- As prune: entries expired with their keys leave nothing in the window.
+    if redis.call('EXISTS', S..':tok') == 0 then sum = 0 end
+    if #old > 0 then
+      for _, v in ipairs(redis.call('HMGET', S..':tokn', unpack(old))) do sum = sum - (tonumber(v) or 0) end
+    end
+    local last = redis.call('ZRANGE', S..':tok', -1, -1, 'WITHSCORES')
+    local reset = 0
+    if #last > 0 and tonumber(last[2]) > edge then reset = tonumber(last[2]) + WINDOW - now end
+    if tl < 0 or tpm - sum < tr then tl, tr, tt = tpm, tpm - sum, reset end
+  end
+end
+return {rl, rr, rt, tl, tr, tt}
 `);
