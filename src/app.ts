@@ -11,6 +11,7 @@ import { swaggerRoutes } from './api/swagger-routes';
 import { bunRoutes, v1Plugin, v1Routes } from './api/v1-routes';
 import { metricsRoutes } from './metrics/metrics-routes';
 import { hostGuard } from './http/host-header';
+import { keepAliveHints } from './http/keep-alive-hint';
 import { MONITOR_WEBSOCKET } from './monitor/monitor-routes';
 
 /**
@@ -46,6 +47,8 @@ export function createApp(ctx: AppContext) {
     .use(errorHandlerWith(dashboardErrorPage(ctx)))
     // Every /api answer, refusals included, is `cache-control: no-store` (first, so all carry it).
     .onRequest(noStoreForApi)
+    // Every answer announces the idle limit as `Keep-Alive: timeout=N` (http/keep-alive-hint.ts).
+    .use(keepAliveHints(ctx.config.server.keepAliveTimeoutS))
     .use(hostGuard)
     .use(bodyLimit(ctx))
     .use(swaggerRoutes())

@@ -106,6 +106,8 @@ export function errorHandlerWith(page?: ErrorPage) {
   return new Elysia({ name: 'error-handler', seed: page ? 'pages' : undefined }).onError({ as: 'global' }, ({ code, error, set, request }) => {
     const answer = errorAnswer(code, error, request);
     set.status = answer.status;
+    // A refusal that closes the connection announces no idle limit (http/keep-alive-hint.ts).
+    if (answer.headers.connection === 'close') delete set.headers['keep-alive'];
     const html = page?.(request, answer);
     if (html) return html;
     return new Response(JSON.stringify(answer.body), {

@@ -1,6 +1,7 @@
 import { authenticateClient } from '../auth/client-auth';
 import type { AppContext } from '../context';
 import { ApiError, toErrorResponse } from '../errors/api-error';
+import { keepAliveHint } from '../http/keep-alive-hint';
 import { pacedBody } from '../http/paced-body';
 import { withHeaders } from '../http/with-headers';
 import { admitRequest } from '../limits/admit-request';
@@ -14,6 +15,9 @@ import { readJsonBody } from './request-validation-body';
 import type { V1Handler, V1Server } from './v1-routes';
 
 const CLOSE = { connection: 'close' };
+
+/** The /v1 handlers (openaiPost) that announce their connection's idle limit themselves: v1Answer leaves theirs. */
+export const ANNOUNCES_KEEP_ALIVE = new WeakSet<V1Handler>();
 
 const bodyTimeout = (s: number) =>
   new ApiError({ status: 408, message: `The request body did not arrive within ${s} s (LLM_PROXY__SERVER__BODY_TIMEOUT_S).`, code: 'request_timeout' });
@@ -36,6 +40,10 @@ const PACED_FROM_BYTES = 256 * 1024;
 /** Bun's largest socket idle limit, in seconds. */
 const MAX_SOCKET_IDLE_S = 255;
 
+/** The socket idle limit after a stream: a little past the upstream idle timeout, so the relay acts first (respond). */
+const idleAfterStreamS = (ctx: AppContext) =>
+  Math.min(MAX_SOCKET_IDLE_S, Math.max(ctx.config.server.keepAliveTimeoutS, Math.ceil(ctx.config.upstream.idleTimeoutS) + 5));
+
 const utf8 = new TextEncoder();
 
 /** What an endpoint answers: a stream (its relay watches the delivery and writes the row at its end), or a whole JSON body. */
@@ -54,12 +62,13 @@ function respond(ctx: AppContext, answer: V1Answer, r: { request: Request; serve
   const keepAliveS = ctx.config.server.keepAliveTimeoutS;
   const { idleTimeoutS } = ctx.config.upstream;
   if ('stream' in answer) {
-    r.server?.timeout(r.request, Math.min(MAX_SOCKET_IDLE_S, Math.max(keepAliveS, Math.ceil(idleTimeoutS) + 5)));
+    const idleS = idleAfterStreamS(ctx);
+    r.server?.timeout(r.request, idleS);
     ctx.deliveries.delivered(r.requestId, null);
-    return new Response(answer.stream, { headers: { ...answer.headers, ...SSE_HEADERS } });
+    return new Response(answer.stream, { headers: { ...answer.headers, ...SSE_HEADERS, 'keep-alive': keepAliveHint(idleS) } });
   }
   r.server?.timeout(r.request, keepAliveS);
-  const headers = { ...answer.headers, 'content-type': 'application/json' };
+  const headers = { ...answer.headers, 'content-type': 'application/json', 'keep-alive': keepAliveHint(keepAliveS) };
   // A string of fewer than a third as many characters cannot reach the threshold in UTF-8.
   const bytes = answer.json.length < PACED_FROM_BYTES / 3 ? null : typeof answer.json === 'string' ? utf8.encode(answer.json) : answer.json;
   if (!bytes || bytes.length < PACED_FROM_BYTES) {
@@ -156,7 +165,9 @@ export function openaiPost<T = unknown>(
 ): V1Handler {
   const maxBytes = ctx.config.server.maxBodyMb * 1024 * 1024;
   const bodyTimeoutMs = ctx.config.server.bodyTimeoutS * 1000;
-  return async (request, server) => {
+  // An error answer leaves the connection open under the keep-alive limit, unless it closes it.
+  const keepOpen = { 'keep-alive': keepAliveHint(ctx.config.server.keepAliveTimeoutS) };
+  const handler: V1Handler = async (request, server) => {
     const clock = new RequestClock();
     let limitHeaders: Record<string, string> | undefined;
     let requestId = '';
@@ -204,8 +215,10 @@ export function openaiPost<T = unknown>(
       // The error's row carries this id too (the endpoints log with the prelude's id); errorResponse
       // copies it to Anthropic's `request-id`.
       const ids: Record<string, string> = requestId ? { 'x-request-id': requestId } : {};
-      const extra = { ...(unread ? CLOSE : {}), ...limitHeaders, ...ids };
+      const extra = { ...(unread ? CLOSE : keepOpen), ...limitHeaders, ...ids };
       return errorResponse(err, extra, opts.dialect);
     }
   };
+  ANNOUNCES_KEEP_ALIVE.add(handler);
+  return handler;
 }

@@ -1,13 +1,14 @@
 import { Elysia, type DocumentDecoration } from 'elysia';
 import type { AppContext } from '../context';
 import { hostIsValid, invalidHost } from '../http/host-header';
+import { keepAliveHint } from '../http/keep-alive-hint';
 import { withHeaders } from '../http/with-headers';
 import { chatCompletionsRoute } from './chat-routes';
 import { embeddingsRoute } from './embeddings-routes';
 import { imagesRoute } from './images-routes';
 import { countTokensRoute, messagesRoute } from './messages-routes';
 import { modelRoute, modelsRoute } from './models-routes';
-import { errorResponse } from './openai-request';
+import { ANNOUNCES_KEEP_ALIVE, errorResponse } from './openai-request';
 import { V1_OPENAPI } from './openapi-v1-docs';
 import { cancelResponseRoute, deleteResponseRoute, inputItemsRoute, retrieveResponseRoute } from './responses-retrieval-routes';
 import { createResponseRoute } from './responses-routes';
@@ -50,16 +51,17 @@ export const CORS_HEADERS: Record<string, string> = {
   ].join(', '),
 };
 
-const withCors = (res: Response) => withHeaders(res, CORS_HEADERS);
-
-const failed = (err: unknown) => withCors(errorResponse(err));
-
 /**
  * What every /v1 answer gets, wherever it is called from: the Host check (Bun's router runs no
  * Elysia hook, so http/host-header.ts is applied here), the CORS headers, and anything thrown
  * as OpenAI's error JSON (the POST endpoints answer their own errors, Anthropic's for /v1/messages).
+ * `open` is the CORS headers plus the `Keep-Alive` hint of the keep-alive limit, which applies
+ * after these answers; the POST endpoints (openaiPost) set their own hint (a stream's limit is longer).
  */
-function v1Answer(handler: V1Handler): V1Handler {
+function v1Answer(handler: V1Handler, open: Record<string, string>): V1Handler {
+  const headers = ANNOUNCES_KEEP_ALIVE.has(handler) ? CORS_HEADERS : open;
+  const withCors = (res: Response) => withHeaders(res, headers);
+  const failed = (err: unknown) => withHeaders(errorResponse(err), open);
   return (request, server) => {
     if (!hostIsValid(request)) return failed(invalidHost());
     try {
@@ -86,9 +88,10 @@ export function v1Routes(ctx: AppContext): V1Table {
     '/v1/models': { GET: modelsRoute(ctx) },
     '/v1/models/*': { GET: modelRoute(ctx) },
   };
+  const open = { ...CORS_HEADERS, 'keep-alive': keepAliveHint(ctx.config.server.keepAliveTimeoutS) };
   for (const [path, methods] of Object.entries(table))
     for (const [method, route] of Object.entries(methods)) {
-      route.handler = v1Answer(route.handler);
+      route.handler = v1Answer(route.handler, open);
       // Request and response schemas (openapi-v1-docs.ts); `/v1/models/*` is documented by hand as `/v1/models/{model}`.
       route.detail = path === '/v1/models/*' ? { hide: true } : { security: [{ clientKey: [] }], ...route.detail, ...V1_OPENAPI[`${method} ${path}`] };
     }
