@@ -4,39 +4,27 @@
  * open; and today's additions seen as an operator sees them (per-model key states on the
  * Providers page, the fast-mode and US-only multipliers on the Models page).
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { eq } from 'drizzle-orm';
-import type { Browser, Page } from 'playwright-core';
 import { createClient, getClient, updateClient } from '../../src/admin/clients-service';
 import { createTeam } from '../../src/admin/teams-service';
 import { createUser, setRole } from '../../src/admin/users-service';
 import { getProvider } from '../../src/admin/providers-service';
 import { models } from '../../src/db/schema';
 import { scopedSlot } from '../../src/key-pool/key-slots';
-import { chromiumAvailable, launchBrowser, screenshot, watchPage } from '../browser-helpers/launch-browser';
-import { firstRunAdminPage, startDashboardGateway, type DashboardGateway, navTo } from '../browser-helpers/dashboard-gateway';
+import { chromiumAvailable, screenshot, watchPage } from '../browser-helpers/launch-browser';
+import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
+import { navTo } from '../browser-helpers/dashboard-gateway';
 
 setDefaultTimeout(60_000);
 
 describe.skipIf(!chromiumAvailable() && !process.env.CI)('admin controls at their edges, in Chromium', () => {
-  let env: DashboardGateway;
-  let browser: Browser;
-  let page: Page;
-  let watch: ReturnType<typeof watchPage>;
+  const s = useDashboardSuite('admin-controls-password-1');
 
-  beforeAll(async () => {
-    env = await startDashboardGateway();
-    browser = await launchBrowser();
-    ({ page, watch } = await firstRunAdminPage(browser, env.gw.url, 'admin-controls-password-1'));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await env?.close();
-  });
-
-  const nav = (label: string, pageKey: string) => navTo(page, label, pageKey);
+  const nav = (label: string, pageKey: string) => navTo(s.page, label, pageKey);
 
   test('a budget reads as typed, cents included, and the spend beside it to the cent', async () => {
+    const { env, page } = s;
     const big = await createClient(env.gw.ctx, 'budget-cents');
     await updateClient(env.gw.ctx, big.id, { budget_usd: 1234.56, budget_period: 'month' });
     const small = await createClient(env.gw.ctx, 'budget-nickel');
@@ -51,6 +39,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('admin controls at thei
   });
 
   test("a key's model list naming nothing: saved, and the names are listed; a known list says nothing", async () => {
+    const { env, page } = s;
     const { id } = await createClient(env.gw.ctx, 'typo-models');
     await nav('Clients', 'clients');
     const row = `#client-${id}`;
@@ -73,6 +62,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('admin controls at thei
   });
 
   test("a team created with a model typo: created, and the typo is named", async () => {
+    const { page } = s;
     await nav('Teams', 'teams');
     await page.fill('#team-name', 'typo-team');
     await page.fill('#team-new-models', 'gpt-4o-mni');
@@ -83,6 +73,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('admin controls at thei
   });
 
   test('the provider on/off form sent with another value: refused in the card, the provider untouched', async () => {
+    const { env, page } = s;
     await nav('Providers', 'providers');
     const card = '#provider-openai';
     expect((await getProvider(env.gw.ctx, 'openai')).enabled).toBe(true);
@@ -103,6 +94,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('admin controls at thei
   });
 
   test("a model's on/off sent with another value: refused in its row, the model untouched", async () => {
+    const { env, page } = s;
     await nav('Models', 'models');
     const row = '#model-gpt-4o-mini';
     await page.$eval(`${row} button[hx-vals*=enabled]`, (b) => b.setAttribute('hx-vals', '{"enabled":"maybe"}'));
@@ -113,6 +105,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('admin controls at thei
   });
 
   test("an admin demoted while the page is open: the next action reloads the viewer's page, nothing changes", async () => {
+    const { env, browser, page } = s;
     const ops = await createUser(env.gw.ctx.db, 'ops-two', 'ops-two-password-1', 'admin', false);
     const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
     context.setDefaultTimeout(8_000);
@@ -140,6 +133,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('admin controls at thei
   });
 
   test('the Providers page shows a pool key cooling or set aside for one model', async () => {
+    const { env, page } = s;
     const states = env.gw.ctx.keyPool.states;
     states.coolUntil('openai', scopedSlot('env', 'gpt-4o'), Date.now() + 60_000);
     states.setAside('openai', scopedSlot('env', 'gpt-4.1'), Date.now());
@@ -154,6 +148,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('admin controls at thei
   });
 
   test('the fast-mode and US-only multipliers: shown, saved, read strictly, cleared', async () => {
+    const { env, page } = s;
     await nav('Models', 'models');
     const row = '#model-gpt-4o-mini';
     const stored = () => env.gw.ctx.db.select().from(models).where(eq(models.id, 'gpt-4o-mini')).get()!;
@@ -185,6 +180,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('admin controls at thei
   });
 
   test('no console errors, no dialogs but confirms', () => {
+    const { watch } = s;
     expect(watch.problems.filter((p) => !/status of 422/.test(p))).toEqual([]);
     expect(watch.dialogs.filter((d) => !d.startsWith('confirm'))).toEqual([]);
   });
