@@ -3,6 +3,7 @@ import { num, numOrNull, type Store } from '../db/store';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { messagesFromJson, messagesToJson } from '../providers/shared/tool-result-media';
 import { approxBytes } from './approx-bytes';
+import { SizedMap } from './sized-map';
 
 /** What a bridged response leaves behind for a `previous_response_id` follow-up. */
 export interface StoredConversation {
@@ -120,11 +121,8 @@ const entryOf = (row: StoredRow): StoredConversation => ({
  * primary-key lookup. Retention: `retentionDays` and `maxRows`, enforced while flushing.
  */
 export class ResponseStore {
-  private readonly cache = new Map<string, Cached>();
-  private readonly pending = new Map<string, PendingRow>();
-  /** Sum of the sizes in `cache`, and in `pending`. */
-  private cacheBytes = 0;
-  private pendingBytes = 0;
+  private readonly cache = new SizedMap<Cached>((c) => c.bytes);
+  private readonly pending = new SizedMap<PendingRow>((r) => r.bytes);
   private timer: ReturnType<typeof setTimeout> | null = null;
   /** The last PostgreSQL write queued (inTurn). */
   private writes: Promise<void> = Promise.resolve();
@@ -186,8 +184,7 @@ export class ResponseStore {
     const bytes = approxBytes(entry);
     // A replace is kept in memory only where it is (a delete took it out; an evicted one is read back from the table).
     if (!replaceOnly || this.cache.has(id)) this.remember(id, entry, bytes);
-    this.unqueue(id); // re-queued as the newest
-    this.enqueue(id, { conv: entry, replaceOnly, bytes });
+    this.pending.set(id, { conv: entry, replaceOnly, bytes }); // queued as the newest
     this.trimPending();
     if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), this.opts.flushDelayMs);
@@ -259,13 +256,13 @@ export class ResponseStore {
     if (row) {
       const entry = entryOf(row);
       this.remember(id, entry, approxBytes(entry));
-    } else this.forget(id);
+    } else this.cache.delete(id);
   }
 
   /** Forgets a response (DELETE /v1/responses/{id}): gone from memory, the write queue and the table. */
   async delete(id: string): Promise<void> {
-    this.forget(id);
-    this.unqueue(id);
+    this.cache.delete(id);
+    this.pending.delete(id);
     if (!this.shared) return void this.remove.run(id);
     const shared = this.shared;
     await this.inTurn(() => shared.run('DELETE FROM stored_responses WHERE id = ?', [id]));
@@ -281,7 +278,6 @@ export class ResponseStore {
     this.timer = null;
     const rows = [...this.pending];
     this.pending.clear();
-    this.pendingBytes = 0;
     const now = this.opts.now();
     const shared = this.shared;
     if (shared) return this.inTurn(() => this.flushShared(shared, rows, now));
@@ -370,13 +366,11 @@ export class ResponseStore {
   private keepForRetry(rows: [string, PendingRow][]): void {
     const newer = [...this.pending];
     this.pending.clear();
-    this.pendingBytes = 0;
-    for (const [id, c] of rows) this.enqueue(id, c);
+    for (const [id, c] of rows) this.pending.set(id, c);
     for (const [id, c] of newer) {
       // A replace queued over a first save that failed to be written becomes that insert.
       const replaceOnly = c.replaceOnly && this.pending.get(id)?.replaceOnly !== false;
-      this.unqueue(id);
-      this.enqueue(id, { ...c, replaceOnly });
+      this.pending.set(id, { ...c, replaceOnly });
     }
     this.trimPending();
     if (!this.timer) {
@@ -392,29 +386,13 @@ export class ResponseStore {
 
   /** Conversations in memory now: cached, and waiting to be written (for tests and diagnostics). */
   get memory(): { cached: number; cachedBytes: number; pending: number; pendingBytes: number } {
-    return { cached: this.cache.size, cachedBytes: this.cacheBytes, pending: this.pending.size, pendingBytes: this.pendingBytes };
-  }
-
-  private enqueue(id: string, row: PendingRow): void {
-    this.pending.set(id, row);
-    this.pendingBytes += row.bytes;
-  }
-
-  private unqueue(id: string): void {
-    const row = this.pending.get(id);
-    if (!row) return;
-    this.pending.delete(id);
-    this.pendingBytes -= row.bytes;
+    return { cached: this.cache.size, cachedBytes: this.cache.bytes, pending: this.pending.size, pendingBytes: this.pending.bytes };
   }
 
   /** The oldest waiting conversations go past the count or the size bound (the newest always stays). */
   private trimPending(): void {
     const before = this.droppedPending;
-    for (const id of this.pending.keys()) {
-      if (this.pending.size <= 1 || (this.pending.size <= this.opts.maxPending && this.pendingBytes <= this.opts.maxPendingBytes)) break;
-      this.unqueue(id);
-      this.droppedPending++;
-    }
+    this.droppedPending += this.pending.trim(this.opts.maxPending, this.opts.maxPendingBytes);
     // Said once per outage, not per answer.
     if (before === 0 && this.droppedPending > 0)
       console.error(`gophergate: stored responses: the store refuses writes and ${this.pending.size} conversations wait; older ones are no longer kept`);
@@ -422,19 +400,7 @@ export class ResponseStore {
 
   /** Caches a conversation as the newest; the oldest go past the count or the size bound (the newest always stays). */
   private remember(id: string, conv: StoredConversation, bytes: number): void {
-    this.forget(id);
     this.cache.set(id, { conv, bytes });
-    this.cacheBytes += bytes;
-    for (const oldest of this.cache.keys()) {
-      if (this.cache.size <= 1 || (this.cache.size <= this.opts.cacheSize && this.cacheBytes <= this.opts.cacheBytes)) break;
-      this.forget(oldest);
-    }
-  }
-
-  private forget(id: string): void {
-    const c = this.cache.get(id);
-    if (!c) return;
-    this.cache.delete(id);
-    this.cacheBytes -= c.bytes;
+    this.cache.trim(this.opts.cacheSize, this.opts.cacheBytes);
   }
 }
