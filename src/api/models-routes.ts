@@ -2,10 +2,9 @@ import type { AppContext } from '../context';
 import { badRequest, modelNotFound } from '../errors/api-error';
 import { groupsAsModels, resolveConcrete, type GroupModelObject } from '../routing';
 import type { ClientEntry, RuntimeSnapshot } from '../state/snapshot-types';
-import { withHeaders } from '../http/with-headers';
-import { assertKeyNotExpired, peekLimitHeaders } from '../limits/admit-request';
+import { assertKeyNotExpired } from '../limits/admit-request';
 import { isModelAllowed } from '../limits/allow-list';
-import type { V1Route } from './v1-routes';
+import type { V1Handler, V1Route } from './v1-routes';
 import { anthropicModelPage, isAnthropicClient, modelInfo } from './anthropic-models';
 import { clientOf, errorResponse } from './openai-request';
 
@@ -51,29 +50,27 @@ type Answer = (request: Request, client: ClientEntry, snap: RuntimeSnapshot) => 
  * Authenticates the key (the 401s, an expired key's too), then answers in OpenAI's shape, or
  * Anthropic's for Anthropic's clients (`anthropic-version` sent: the key may come as x-api-key,
  * the answer and any error are Anthropic's; see anthropic-models.ts). A key with an RPM or TPM
- * limit (or in a team with one) gets the rate headers on the answer and its errors, from a
- * read-only look at its windows: reading the list counts against nothing.
+ * limit (or in a team with one) gets the rate headers on the answer and its errors (v1Answer), from
+ * a read-only look at its windows: reading the list counts against nothing.
  */
-function eitherDialect(ctx: AppContext, openai: Answer, anthropic: Answer) {
-  return (request: Request): Response | Promise<Response> => {
+function eitherDialect(ctx: AppContext, openai: Answer, anthropic: Answer): V1Handler {
+  return (request, _server, key) => {
     const dialect = isAnthropicClient(request) ? 'anthropic' : 'openai';
     const snap = ctx.state.getSnapshot();
     let client: ClientEntry;
     try {
       client = clientOf(snap, request, dialect);
+      key.limits = client.limits;
+      key.anthropic = dialect === 'anthropic';
       assertKeyNotExpired(ctx, client);
     } catch (err) {
       return errorResponse(err, {}, dialect);
     }
-    let res: Response;
     try {
-      res = (dialect === 'anthropic' ? anthropic : openai)(request, client, snap);
+      return (dialect === 'anthropic' ? anthropic : openai)(request, client, snap);
     } catch (err) {
-      res = errorResponse(err, {}, dialect);
+      return errorResponse(err, {}, dialect);
     }
-    const h = peekLimitHeaders(ctx, client.limits, dialect === 'anthropic');
-    if (!h) return res;
-    return h instanceof Promise ? h.then((h) => (h ? withHeaders(res, h) : res)) : withHeaders(res, h);
   };
 }
 

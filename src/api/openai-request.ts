@@ -167,7 +167,7 @@ export function openaiPost<T = unknown>(
   const bodyTimeoutMs = ctx.config.server.bodyTimeoutS * 1000;
   // An error answer leaves the connection open under the keep-alive limit, unless it closes it.
   const keepOpen = { 'keep-alive': keepAliveHint(ctx.config.server.keepAliveTimeoutS) };
-  const handler: V1Handler = async (request, server) => {
+  const handler: V1Handler = async (request, server, key) => {
     const clock = new RequestClock();
     let limitHeaders: Record<string, string> | undefined;
     let requestId = '';
@@ -175,6 +175,9 @@ export function openaiPost<T = unknown>(
       // The key first: until it is known good, Bun's socket idle limit stays on, so a request
       // that never sends its body cannot hold the connection.
       const client = clientOf(ctx.state.getSnapshot(), request, opts.dialect);
+      // Every answer from here on is this key's: v1Answer adds its rate headers to the ones not admitted.
+      key.limits = client.limits;
+      key.anthropic = opts.dialect === 'anthropic';
       let raw: unknown = null;
       let body: T;
       try {

@@ -19,11 +19,14 @@ function idOf(url: URL): string {
 
 /**
  * The prelude of the stored-response reads: the client key (not expired), then the read. They cost nothing
- * and leave no log row (they are not model requests); errors in OpenAI's shape (v1-routes.ts).
+ * and leave no log row (they are not model requests); errors in OpenAI's shape (v1-routes.ts). A limited
+ * key's answers, its 401 key_expired too, carry its rate headers as they are (nothing counted: v1Answer).
  */
 function read(ctx: AppContext, fn: Read): V1Handler {
-  return async (request) => {
+  return async (request, _server, key) => {
     const client = authenticateClient(ctx.state.getSnapshot(), request.headers.get('authorization'));
+    // Its answers show the key's windows (v1Answer), as they are: a read counts against nothing.
+    key.limits = client.limits;
     // An expired key reads nothing either (what it stored is conversation text), as on GET /v1/models.
     assertKeyNotExpired(ctx, client);
     const url = new URL(request.url);

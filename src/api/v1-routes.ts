@@ -3,6 +3,7 @@ import type { AppContext } from '../context';
 import { hostIsValid, invalidHost } from '../http/host-header';
 import { keepAliveHint } from '../http/keep-alive-hint';
 import { withHeaders } from '../http/with-headers';
+import { withRateHeaders, type AnswerKey } from '../limits/answer-rate-headers';
 import { chatCompletionsRoute } from './chat-routes';
 import { embeddingsRoute } from './embeddings-routes';
 import { imagesRoute } from './images-routes';
@@ -16,8 +17,14 @@ import { createResponseRoute } from './responses-routes';
 /** What a /v1 handler may use of the server: lifting the socket idle limit for a long answer. */
 export type V1Server = { timeout(request: Request, seconds: number): void } | null;
 
-/** A /v1 handler: a plain function of the request, as Bun's router calls it. */
-export type V1Handler = (request: Request, server: V1Server) => Response | Promise<Response>;
+/**
+ * A /v1 endpoint's handler: a plain function of the request. `key` starts empty; the handler fills
+ * it in once the client key is known good, so its answer, whatever ends it, gets the key's rate headers.
+ */
+export type V1Handler = (request: Request, server: V1Server, key: AnswerKey) => Response | Promise<Response>;
+
+/** A /v1 endpoint as served (wrapped by v1Answer), as Bun's router calls it. */
+export type ServedHandler = (request: Request, server: V1Server) => Response | Promise<Response>;
 
 /** One /v1 endpoint: its handler and its entry in the OpenAPI document. */
 export interface V1Route {
@@ -26,7 +33,8 @@ export interface V1Route {
 }
 
 type V1Method = 'GET' | 'POST' | 'DELETE';
-export type V1Table = Record<string, Partial<Record<V1Method, V1Route>>>;
+/** Every /v1 endpoint as served: path -> method -> the wrapped handler and its OpenAPI entry. */
+export type V1Table = Record<string, Partial<Record<V1Method, { handler: ServedHandler; detail: DocumentDecoration }>>>;
 
 /** Anthropic's rate headers on /v1/messages (src/limits/anthropic-rate-headers.ts). */
 const ANTHROPIC_RATE_HEADERS = ['requests', 'tokens', 'input-tokens', 'output-tokens'].flatMap((kind) =>
@@ -53,29 +61,33 @@ export const CORS_HEADERS: Record<string, string> = {
 
 /**
  * What every /v1 answer gets, wherever it is called from: the Host check (Bun's router runs no
- * Elysia hook, so http/host-header.ts is applied here), the CORS headers, and anything thrown
- * as OpenAI's error JSON (the POST endpoints answer their own errors, Anthropic's for /v1/messages).
+ * Elysia hook, so http/host-header.ts is applied here), the CORS headers, anything thrown as
+ * OpenAI's error JSON (the POST endpoints answer their own errors, Anthropic's for /v1/messages),
+ * and, once the handler knew the key, the key's rate headers (limits/answer-rate-headers.ts): the
+ * one place they are added to answers that were not admitted (reads, refusals before admission).
  * `open` is the CORS headers plus the `Keep-Alive` hint of the keep-alive limit, which applies
  * after these answers; the POST endpoints (openaiPost) set their own hint (a stream's limit is longer).
  */
-function v1Answer(handler: V1Handler, open: Record<string, string>): V1Handler {
+function v1Answer(ctx: AppContext, handler: V1Handler, open: Record<string, string>): ServedHandler {
   const headers = ANNOUNCES_KEEP_ALIVE.has(handler) ? CORS_HEADERS : open;
-  const withCors = (res: Response) => withHeaders(res, headers);
   const failed = (err: unknown) => withHeaders(errorResponse(err), open);
   return (request, server) => {
     if (!hostIsValid(request)) return failed(invalidHost());
+    const key: AnswerKey = { limits: null, anthropic: false };
+    const out = (res: Response) => (key.limits ? withRateHeaders(ctx, key, withHeaders(res, headers)) : withHeaders(res, headers));
+    const outFailed = (err: unknown) => (key.limits ? withRateHeaders(ctx, key, failed(err)) : failed(err));
     try {
-      const r = handler(request, server);
-      return r instanceof Promise ? r.then(withCors, failed) : withCors(r);
+      const r = handler(request, server, key);
+      return r instanceof Promise ? r.then(out, outFailed) : out(r);
     } catch (err) {
-      return failed(err);
+      return outFailed(err);
     }
   };
 }
 
 /** Every /v1 endpoint (OPTIONS preflight aside: api/cors-routes.ts), each wrapped by v1Answer. */
 export function v1Routes(ctx: AppContext): V1Table {
-  const table: V1Table = {
+  const table: Record<string, Partial<Record<V1Method, V1Route>>> = {
     '/v1/chat/completions': { POST: chatCompletionsRoute(ctx) },
     '/v1/responses': { POST: createResponseRoute(ctx) },
     '/v1/responses/:id': { GET: retrieveResponseRoute(ctx), DELETE: deleteResponseRoute(ctx) },
@@ -89,13 +101,17 @@ export function v1Routes(ctx: AppContext): V1Table {
     '/v1/models/*': { GET: modelRoute(ctx) },
   };
   const open = { ...CORS_HEADERS, 'keep-alive': keepAliveHint(ctx.config.server.keepAliveTimeoutS) };
-  for (const [path, methods] of Object.entries(table))
-    for (const [method, route] of Object.entries(methods)) {
-      route.handler = v1Answer(route.handler, open);
-      // Request and response schemas (openapi-v1-docs.ts); `/v1/models/*` is documented by hand as `/v1/models/{model}`.
-      route.detail = path === '/v1/models/*' ? { hide: true } : { security: [{ clientKey: [] }], ...route.detail, ...V1_OPENAPI[`${method} ${path}`] };
-    }
-  return table;
+  const served: V1Table = {};
+  for (const [path, methods] of Object.entries(table)) {
+    served[path] = {};
+    for (const [method, route] of Object.entries(methods))
+      served[path][method as V1Method] = {
+        handler: v1Answer(ctx, route.handler, open),
+        // Request and response schemas (openapi-v1-docs.ts); `/v1/models/*` is documented by hand as `/v1/models/{model}`.
+        detail: path === '/v1/models/*' ? { hide: true } : { security: [{ clientKey: [] }], ...route.detail, ...V1_OPENAPI[`${method} ${path}`] },
+      };
+  }
+  return served;
 }
 
 /**
@@ -103,8 +119,8 @@ export function v1Routes(ctx: AppContext): V1Table {
  * per-request pipeline (context, hooks, response mapping): serving /v1 through Elysia instead
  * costs 12-26 % more CPU per request (BENCHMARKS.md, "/v1 through Bun's router or Elysia").
  */
-export function bunRoutes(table: V1Table): Record<string, Partial<Record<V1Method, V1Handler>>> {
-  const routes: Record<string, Partial<Record<V1Method, V1Handler>>> = {};
+export function bunRoutes(table: V1Table): Record<string, Partial<Record<V1Method, ServedHandler>>> {
+  const routes: Record<string, Partial<Record<V1Method, ServedHandler>>> = {};
   for (const [path, methods] of Object.entries(table)) {
     routes[path] = {};
     for (const [method, route] of Object.entries(methods)) routes[path][method as V1Method] = route.handler;

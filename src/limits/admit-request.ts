@@ -7,7 +7,6 @@ import { isModelAllowed } from './allow-list';
 import { claudeModelAlias } from '../messages/claude-model-alias';
 import { MAX_MODEL_CHARS, modelForLog } from '../routing/model-name';
 import type { Admission } from './limit-counters';
-import type { KeyLimits } from './limit-types';
 import type { RefusalCode } from './limits-service';
 import { anthropicRateHeaders } from './anthropic-rate-headers';
 import { rateHeaders, type RateInfo } from './rate-headers';
@@ -106,7 +105,8 @@ function refusalOf(a: Extract<Admission, { ok: false }>, headers: Record<string,
  * The limits of a key and its team, checked before routing from memory only: expiry (401),
  * allow-lists (403), then one atomic admit of max_parallel, RPM, TPM and budget (429). An admitted
  * request holds a reservation until its log row settles it (src/limits/limits-log-sink.ts). A
- * refusal is counted, logged as its own row with zero cost, and thrown as the API's error.
+ * refusal is counted, logged as its own row with zero cost, and thrown as the API's error (a rate
+ * refusal with its admission's rate headers; the others get theirs as they leave: answer-rate-headers.ts).
  * Returns null for a key without limits (nothing else runs for it). Synchronous when the counters
  * are (in memory): an await per request is measurable at this size; a shared store's promise is
  * returned as it is.
@@ -128,14 +128,14 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
   const routed = isMessagesEndpoint(endpoint) ? (claudeModelAlias(model, snap) ?? model) : model;
   for (const scope of limits.scopes) {
     if (!isModelAllowed(scope.allow, model, snap.models) && !isModelAllowed(scope.allow, routed, snap.models)) {
-      return refuseRated(ctx, client, args, endpoint, model, 'model_not_allowed', new ApiError({ status: 403, message: `The model '${shown(model)}' is not allowed for ${scope.label}.`, type: 'permission_error', code: 'model_not_allowed', param: 'model' }));
+      return refuse(ctx, args, client.id, endpoint, model, 'model_not_allowed', new ApiError({ status: 403, message: `The model '${shown(model)}' is not allowed for ${scope.label}.`, type: 'permission_error', code: 'model_not_allowed', param: 'model' }));
     }
   }
   const prices = svc.prices(routed, snap);
   // A model of unknown price would be counted at $0: a budget could never stop it. Counting tokens is free.
   if (prices.unpriced && endpoint !== 'count_tokens') {
     const budgeted = limits.scopes.find((s) => s.budgetUsd !== null);
-    if (budgeted) return refuseRated(ctx, client, args, endpoint, model, 'model_not_priced', modelNotPriced(model, prices.unpriced, budgeted.label));
+    if (budgeted) refuse(ctx, args, client.id, endpoint, model, 'model_not_priced', modelNotPriced(model, prices.unpriced, budgeted.label));
   }
   // A chunked body has no length: its bytes, not its characters (a CJK character is 3 bytes, about a token).
   const bytes = Number(args.request.headers.get('content-length')) || Buffer.byteLength(JSON.stringify(body));
@@ -161,34 +161,6 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
     return { headers };
   };
   return a instanceof Promise ? a.then(grant, unavailable) : grant(a);
-}
-
-/**
- * `refuse`, for a refusal before admission (403): it carries the rate headers of a read-only look
- * at the key's windows, as every answer of a limited key does.
- */
-function refuseRated(ctx: AppContext, client: ClientEntry, args: AdmitArgs, endpoint: LimitedEndpoint, model: string, code: RefusalCode, err: ApiError): never | Promise<never> {
-  const h = peekLimitHeaders(ctx, client.limits, isMessagesEndpoint(endpoint));
-  const go = (h: Record<string, string> | null): never => refuse(ctx, args, client.id, endpoint, model, code, h ? (Object.assign(err.headers, h), err) : err);
-  return h instanceof Promise ? h.then(go) : go(h);
-}
-
-/**
- * The rate headers of an answer that is not admitted (the model lists, a 403 before admission):
- * a read-only look at the key's and its team's RPM/TPM windows, nothing counted. Null when neither
- * has an RPM or TPM limit (nothing is read, as admitted answers then carry none). Never fails:
- * counters that cannot answer leave the headers out.
- */
-export function peekLimitHeaders(ctx: AppContext, limits: KeyLimits | null | undefined, anthropic: boolean): Record<string, string> | null | Promise<Record<string, string> | null> {
-  if (!limits || !limits.scopes.some((s) => s.rpm !== null || s.tpm !== null)) return null;
-  const now = ctx.limits.now();
-  const headers = (rate: RateInfo) => (anthropic ? { ...rateHeaders(rate), ...anthropicRateHeaders(rate, now) } : rateHeaders(rate));
-  try {
-    const rate = ctx.limits.counters.peekRate(limits.scopes, now);
-    return rate instanceof Promise ? rate.then(headers, () => null) : headers(rate);
-  } catch {
-    return null;
-  }
 }
 
 /** Counts and logs a refusal (its own row, zero cost), then throws it as the API's error. */
