@@ -43,12 +43,14 @@ const logRow = obj(
     id: int,
     created_at: int,
     request_id: str,
+    parent_request_id: nullable({ ...str, description: 'On a classifier row: the request it routed' }),
     endpoint: str,
-    instance: str,
+    instance: nullable(str),
     client_id: nullable(int),
     model_requested: str,
     model: nullable(str),
     provider: nullable(str),
+    route: nullable({ ...str, description: 'Groups walked, e.g. `dispatcher>heavy-logic>deepseek-v4-pro`' }),
     status: int,
     stream: bool,
     prompt_tokens: int,
@@ -56,9 +58,14 @@ const logRow = obj(
     reasoning_tokens: int,
     cached_tokens: int,
     cache_write_tokens: int,
+    images: int,
+    estimated: { ...bool, description: 'Token counts estimated (the upstream reported none)' },
     cost_usd: num,
+    cost_unknown: { ...bool, description: 'The model has no known price, so `cost_usd` 0 is not a cost' },
     latency_ms: num,
+    ttfb_ms: nullable(num),
     overhead_ms: nullable(num),
+    error_type: nullable(str),
     error: nullable(str),
   },
   ['id', 'created_at', 'request_id', 'endpoint', 'client_id', 'model_requested', 'model', 'provider', 'status', 'stream', 'prompt_tokens', 'completion_tokens', 'reasoning_tokens', 'cached_tokens', 'cache_write_tokens', 'cost_usd', 'latency_ms', 'error'],
@@ -71,30 +78,34 @@ const priceFields = [
   'fast_price_multiplier', 'us_inference_price_multiplier',
 ];
 const model = obj(
-  { id: str, provider: str, enabled: bool, long_context_threshold: nullable(int), context_window: nullable(int), max_output_tokens: nullable(int), ...Object.fromEntries(priceFields.map((f) => [f, nullable(num)])) },
+  { id: str, provider: str, upstream_id: str, kind: { enum: ['chat', 'image', 'embedding'] }, enabled: bool, updated_at: int, long_context_threshold: nullable(int), context_window: nullable(int), max_output_tokens: nullable(int), ...Object.fromEntries(priceFields.map((f) => [f, nullable(num)])) },
   ['id', 'provider', 'enabled', 'input_price', 'cached_input_price', 'output_price', 'reasoning_price', 'cache_write_price', 'image_price'],
 );
 
 const group = obj(
-  { name: str, strategy: { enum: ['heuristic', 'classifier'] }, targets: arr(str), logic_level: nullable(int), primary_use: str, settings: { type: 'object' } },
+  { name: str, strategy: { enum: ['heuristic', 'classifier'] }, targets: arr(str), logic_level: nullable(int), primary_use: str, settings: { type: 'object' }, updated_at: int },
   ['name', 'strategy', 'targets'],
 );
 
 const { models, budget_usd, budget_period, rpm, tpm } = limitFields;
-const team = obj({ id: int, name: str, models, budget_usd, budget_period, rpm, tpm, spend_usd: num, client_ids: arr(int) }, ['id', 'name']);
+const team = obj({ id: int, name: str, models, budget_usd, budget_period, rpm, tpm, spend_usd: num, client_ids: arr(int), created_at: int, updated_at: int }, ['id', 'name']);
 
 const poolKey = obj({ id: str, label: str, last4: str, weight: num });
 
 const circuit = { enum: ['closed', 'open', 'half_open'] };
+/** A provider's models whose own circuit is not closed (src/routing/circuit-breaker.ts modelCircuitsJson). */
+const modelCircuits = arr(obj({ model: str, circuit, retry_after_s: int }));
 
 const health = obj(
   {
     status: { enum: ['ok', 'degraded'] },
     version: str,
+    uptime_s: { ...int, description: 'Whole seconds since the process started' },
     instance: str,
     store: { enum: ['sqlite', 'postgres'] },
+    store_reachable: { ...bool, description: 'PostgreSQL only' },
     redis: { enum: ['off', 'ok', 'down'] },
-    providers: { type: 'object', additionalProperties: obj({ enabled: bool, circuit }) },
+    providers: { type: 'object', additionalProperties: obj({ enabled: bool, circuit, model_circuits: modelCircuits }) },
     log_queue: obj({ depth: int, dropped: int, error: str }, ['depth', 'dropped']),
     requests_in_flight: int,
     background_responses: int,
@@ -103,16 +114,25 @@ const health = obj(
   ['status', 'version', 'instance', 'store', 'redis', 'providers', 'log_queue'],
 );
 
-const usageSummary = obj({ requests: int, errors: int, prompt_tokens: int, completion_tokens: int, reasoning_tokens: int, cached_tokens: int, cache_write_tokens: int, cost_usd: num });
 
 const user = obj({ id: int, username: str, role: { enum: ['admin', 'viewer'] }, must_change_password: bool, created_at: int }, ['id', 'username', 'role', 'must_change_password']);
 const provider = obj(
-  { id: str, name: str, enabled: bool, has_key: bool, key_source: nullable(str), api_key_last4: nullable(str), base_url: str, circuit, recent_requests: int, recent_error_rate: num },
+  { id: str, name: str, enabled: bool, has_key: bool, key_source: nullable(str), api_key_last4: nullable(str), base_url: str, circuit, model_circuits: modelCircuits, recent_requests: int, recent_error_rate: num },
   ['id', 'name', 'enabled', 'has_key', 'base_url', 'circuit'],
 );
+const poolKeyState = obj(
+  {
+    id: str, label: str, last4: str, weight: num, state: { enum: ['active', 'cooling', 'set_aside'] }, cooling_until: nullable(str),
+    models: arr(obj({ model: str, state: { enum: ['cooling', 'set_aside'] }, cooling_until: nullable(str) }, ['model', 'state'])),
+    error: str, usage_24h: obj({ requests: int, errors: int, cost_usd: num }),
+  },
+  ['id', 'label', 'last4', 'weight', 'state'],
+);
+const providerWithKeys = obj({ ...(provider.properties as Record<string, Schema>), keys: arr(poolKeyState) }, [...(provider.required as string[]), 'keys']);
 const deleted = (id: Schema) => obj({ id, deleted: { const: true } });
 const usageTotals = { requests: int, errors: int, prompt_tokens: int, completion_tokens: int, reasoning_tokens: int, cached_tokens: int, cache_write_tokens: int, cost_usd: num, avg_latency_ms: nullable(num), avg_overhead_ms: nullable(num) };
 const list = (items: Schema) => obj({ data: arr(items) });
+const usageSummary = obj(usageTotals, ['requests', 'errors', 'prompt_tokens', 'completion_tokens', 'reasoning_tokens', 'cached_tokens', 'cache_write_tokens', 'cost_usd']);
 
 /** `responses` of each documented route, by the name the route file uses. */
 export const ADMIN_RESPONSES = {
@@ -134,7 +154,7 @@ export const ADMIN_RESPONSES = {
   putGroup: answers(group, { bad: true, missing: true }),
   createTeam: answers(team, { status: 201, bad: true, conflict: true }),
   team: answers(team, { missing: true }),
-  provider: answers(obj({ id: str, enabled: bool, circuit, keys: arr(obj({ id: str, label: str, last4: str, weight: num, state: { enum: ['active', 'cooling', 'set_aside'] }, cooling_until: nullable(str), models: arr(obj({ model: str, state: { enum: ['cooling', 'set_aside'] }, cooling_until: nullable(str) }, ['model', 'state'])) }, ['id', 'label', 'last4', 'weight', 'state'])) }, ['id', 'enabled', 'keys']), { missing: true }),
+  provider: answers(providerWithKeys, { missing: true }),
   addProviderKey: answers(poolKey, { status: 201, bad: true, missing: true, conflict: true }),
   logout: answers(obj({ ok: { const: true } })),
   me: answers(obj({ user: obj({ id: int, username: str, role: { enum: ['admin', 'viewer'] }, must_change_password: bool }), csrf_token: str, expires_at: int })),
@@ -146,10 +166,10 @@ export const ADMIN_RESPONSES = {
   user: answers(user, { missing: true }),
   patchUser: answers(user, { bad: true, missing: true, conflict: true }),
   deleteUser: answers(deleted(int), { missing: true, conflict: true }),
-  listProviders: answers(list(provider)),
+  listProviders: answers(list(providerWithKeys)),
   patchProvider: answers(provider, { bad: true, missing: true }),
   deleteProviderKey: answers(deleted(str), { missing: true, conflict: true }),
-  testProvider: answers(obj({ ok: bool, status: nullable(int), latency_ms: num, models: nullable(arr(str)), error: nullable(str) }), { missing: true }),
+  testProvider: answers(obj({ ok: bool, status: nullable(int), latency_ms: num, models: nullable({ ...int, description: 'How many models the upstream listed' }), error: nullable(str) }), { missing: true }),
   listModels: answers(list(model)),
   listGroups: answers(list(group)),
   tryGroup: answers(obj({ requested: str, path: arr(str), reason: str, targets: arr({ type: 'object' }) }, ['requested', 'path']), { bad: true, missing: true }),

@@ -46,6 +46,8 @@ test('the server starts in an empty directory, creates ./data, answers /health a
   expect(health.version).toBe(pkg.version);
   expect(health.providers.openai).toEqual({ enabled: false, circuit: 'closed', model_circuits: [] });
   expect(health.log_queue).toEqual({ depth: 0, dropped: 0 });
+  // README: whole seconds since the process started.
+  expect(Number.isInteger(health.uptime_s) && health.uptime_s >= 0).toBe(true);
   expect(existsSync(join(cwd, 'data', 'gophergate.db'))).toBe(true);
   expect(existsSync(join(cwd, 'data', 'encryption.key'))).toBe(true);
   proc.kill('SIGTERM');
