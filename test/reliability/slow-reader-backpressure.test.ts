@@ -133,6 +133,8 @@ let upstream: ReturnType<typeof startUpstream>;
 let mode: 'large' | 'endless' = 'large';
 /** The idle timeout far beyond every wait: only the client decides when it reads. */
 let patient: TestGateway;
+/** The same over Bun's fetch (LLM_PROXY__UPSTREAM__CLIENT=fetch, as with an HTTP proxy) instead of the gateway's own client. */
+let patientFetch: TestGateway;
 /** A 1 s idle timeout: a client that reads nothing for 1 s is dropped. */
 let strict: TestGateway;
 
@@ -140,18 +142,21 @@ beforeAll(async () => {
   upstream = startUpstream(() => mode);
   await upstream.listening;
   patient = await startGateway({ env: { ...providerEnv('openai', upstream.url()), LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S: '120' } });
+  patientFetch = await startGateway({ env: { ...providerEnv('openai', upstream.url()), LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S: '120', LLM_PROXY__UPSTREAM__CLIENT: 'fetch' } });
   strict = await startGateway({ env: { ...providerEnv('openai', upstream.url()), LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S: '1' } });
 });
 afterAll(async () => {
   await patient.close();
+  await patientFetch.close();
   await strict.close();
   upstream.server.close();
 });
 
-test('a client that stops reading holds the upstream back; once it reads again the whole stream arrives intact, one row', async () => {
+test.each(['socket', 'fetch'])('a client that stops reading holds the upstream back (upstream client: %s); once it reads again the whole stream arrives intact, one row', async (client) => {
   mode = 'large';
+  const gw = client === 'fetch' ? patientFetch : patient;
   const before = upstream.conns.length;
-  const c = rawStream(patient, patient.clientKey);
+  const c = rawStream(gw, gw.clientKey);
   await until(() => c.bytes() > 0);
   c.sock.pause();
   await until(() => upstream.conns.length > before);
@@ -172,7 +177,7 @@ test('a client that stops reading holds the upstream back; once it reads again t
   texts.forEach((t, i) => {
     if (t.length !== PIECE || t.slice(0, 8) !== String(i).padStart(8, '0')) throw new Error(`frame ${i} arrived wrong: ${t.slice(0, 16)}… (${t.length} chars)`);
   });
-  const row = await patient.waitForRow(c.requestId()!);
+  const row = await gw.waitForRow(c.requestId()!);
   expect(row).toMatchObject({ status: 200, errorType: null, completionTokens: USAGE.completion_tokens });
   c.sock.destroy();
 });
