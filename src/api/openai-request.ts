@@ -8,6 +8,7 @@ import { admitRequest } from '../limits/admit-request';
 import { toAnthropicError } from '../messages/anthropic-errors';
 import { logRejectedChat } from '../proxy/chat-pipeline';
 import { RequestClock } from '../proxy/request-clock';
+import { withDeadline } from '../runtime/deadline';
 import { clientClosed, clientStalled } from '../proxy/upstream-errors';
 import type { Endpoint } from '../proxy/request-outcome';
 import type { ClientEntry, RuntimeSnapshot } from '../state/snapshot-types';
@@ -21,18 +22,6 @@ export const ANNOUNCES_KEEP_ALIVE = new WeakSet<V1Handler>();
 
 const bodyTimeout = (s: number) =>
   new ApiError({ status: 408, message: `The request body did not arrive within ${s} s (LLM_PROXY__SERVER__BODY_TIMEOUT_S).`, code: 'request_timeout' });
-
-/** `p`, or the error of `onTimeout` once `ms` passed (the timer never outlives `p`). */
-function withDeadline<V>(p: Promise<V>, ms: number, onTimeout: () => Error): Promise<V> {
-  return new Promise<V>((resolve, reject) => {
-    const timer = setTimeout(() => reject(onTimeout()), ms);
-    // A body read that fails after the deadline is nobody's business: the promise is settled.
-    p.then(
-      (v) => (clearTimeout(timer), resolve(v)),
-      (e) => (clearTimeout(timer), reject(e)),
-    );
-  });
-}
 
 /** A whole answer this large may not fit the socket buffers at once: it is paced, so a client that stops reading is seen. */
 const PACED_FROM_BYTES = 256 * 1024;

@@ -1,3 +1,5 @@
+import { Deadline } from '../runtime/deadline';
+
 /** How a paced body ended: all of it taken, the client stopped taking it, or the client left. */
 export type PacedEnd = 'delivered' | 'stalled' | 'closed';
 
@@ -21,13 +23,19 @@ export const stalledError = new DOMException('The client stopped reading the ans
  */
 export function pacedBody(bytes: Uint8Array, stallMs: number, onEnd: (end: PacedEnd) => void): ReadableStream<Uint8Array> {
   let offset = 0;
-  let timer: Timer | null = null;
   let ended = false;
+  // Started at the first piece; a late run looks again (runtime/deadline.ts): the socket may have
+  // taken the piece while the event loop was held up.
+  let stall: Deadline<ReadableStreamDefaultController<Uint8Array>> | null = null;
   const end = (how: PacedEnd) => {
     if (ended) return;
     ended = true;
-    if (timer) clearTimeout(timer);
+    stall?.clear();
     onEnd(how);
+  };
+  const stalled = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    end('stalled');
+    controller.error(stalledError);
   };
   return new ReadableStream<Uint8Array>(
     {
@@ -39,13 +47,8 @@ export function pacedBody(bytes: Uint8Array, stallMs: number, onEnd: (end: Paced
         const piece = bytes.subarray(offset, offset + PIECE_BYTES);
         offset += piece.length;
         controller.enqueue(piece);
-        if (timer) timer.refresh();
-        else
-          timer = setTimeout(() => {
-            if (ended) return;
-            end('stalled');
-            controller.error(stalledError);
-          }, stallMs);
+        if (stall) stall.refresh();
+        else stall = new Deadline(stalled, controller).start(stallMs);
       },
       cancel() {
         end('closed');

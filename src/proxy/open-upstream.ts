@@ -3,6 +3,7 @@ import { sendUpstream } from '../http/send-upstream';
 import { adapterFor } from '../providers/registry';
 import { MAX_UPSTREAM_BODY_BYTES, readWholeAnswer } from '../providers/shared/read-capped';
 import type { ProviderId, UpstreamCall } from '../providers/types';
+import { Deadline } from '../runtime/deadline';
 import type { RouteTarget } from '../routing/types';
 import type { ApiError } from '../errors/api-error';
 import type { RequestClock } from './request-clock';
@@ -10,14 +11,6 @@ import { GatewayAbort, answerTooLarge, callerAbort, errorFromUpstreamResponse, m
 import { acquireSlot, type UpstreamSlots } from './upstream-slots';
 
 const utf8 = new TextDecoder();
-
-/**
- * A timer that runs this much later than due was held up by a blocked event loop (a long GC
- * pause, a starved CPU), not by the silence it measures: timers run before the reads that arrived
- * meanwhile are handled. It is checked again once those reads had their turn.
- */
-const LATE_TIMER_MS = 1000;
-const RECHECK_MS = 20;
 
 /** An upstream answer with a 2xx status, its timers still running until `dispose`. */
 export interface OpenedUpstream {
@@ -122,13 +115,11 @@ class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
   private readonly clientSignal: AbortSignal | undefined;
   private readonly dropClient: (() => void) | undefined;
   private slots: UpstreamSlots | null;
-  private timer: Timer | null;
+  /** The header timeout, then (`kind` 'idle') the idle timeout; a late run looks again (runtime/deadline.ts). */
+  private readonly deadline = new Deadline(timedOut, this);
+  private kind: 'timeout' | 'idle' = 'timeout';
   /** Set while the relay waits for its client: the silence is then the client's. */
   private onStall: (() => void) | null = null;
-  /** When the timer was last (re)armed: a silence is counted from here. */
-  private armedAt = performance.now();
-  /** A late timer's second look is pending (see LATE_TIMER_MS). */
-  private rechecking = false;
 
   constructor(ctx: AppContext, provider: ProviderId, opts: OpenUpstreamOptions) {
     this.provider = provider;
@@ -141,7 +132,7 @@ class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
     // No `{ once: true }`: dispose removes the listener anyway, and Bun's options parsing cost
     // ~1.3 µs per request (BENCHMARKS.md, "Cutting the per-request cost").
     opts.signal?.addEventListener('abort', this);
-    this.timer = setTimeout(timedOut, this.timeoutS * 1000, this, 'timeout');
+    this.deadline.start(this.timeoutS * 1000);
   }
 
   /** The client's signal fired: abort the upstream call. */
@@ -152,28 +143,15 @@ class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
   /** A 2xx head is in; with `idle`, from here on silence between chunks is what times out. */
   answered(res: Response, idle: boolean): void {
     this.res = res;
-    if (!idle) return;
-    clearTimeout(this.timer!);
-    this.timer = setTimeout(timedOut, this.idleTimeoutS * 1000, this, 'idle');
-    this.armedAt = performance.now();
+    if (!idle || !this.deadline.running) return;
+    this.kind = 'idle';
+    this.deadline.start(this.idleTimeoutS * 1000);
   }
 
   /** The timer ran out: the header timeout, or a silence of the idle timeout (the client's while it does not read). */
-  expire(kind: 'timeout' | 'idle', recheck: boolean): void {
-    if (!this.timer) return; // disposed
-    const dueMs = (kind === 'idle' ? this.idleTimeoutS : this.timeoutS) * 1000;
-    const silentMs = performance.now() - this.armedAt;
-    if (recheck) {
-      this.rechecking = false;
-      // A read came in meanwhile and rearmed the timer, which runs on by itself.
-      if (silentMs < dueMs) return;
-    } else if (silentMs > dueMs + LATE_TIMER_MS) {
-      if (!this.rechecking) setTimeout(timedOut, RECHECK_MS, this, kind, true);
-      this.rechecking = true;
-      return;
-    }
-    const stalled = kind === 'idle' ? this.onStall : null;
-    this.controller.abort(new GatewayAbort(stalled ? 'stalled' : kind));
+  expire(): void {
+    const stalled = this.kind === 'idle' ? this.onStall : null;
+    this.controller.abort(new GatewayAbort(stalled ? 'stalled' : this.kind));
     if (!stalled) return;
     stalled();
     this.dropClient?.();
@@ -181,14 +159,12 @@ class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
 
   touch(): void {
     this.onStall = null;
-    this.timer?.refresh();
-    this.armedAt = performance.now();
+    this.deadline.refresh();
   }
 
   awaitClient(onStall: () => void): void {
     this.onStall = onStall;
-    this.timer?.refresh();
-    this.armedAt = performance.now();
+    this.deadline.refresh();
   }
 
   abort(): void {
@@ -200,17 +176,16 @@ class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
   }
 
   dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.deadline.clear();
     this.clientSignal?.removeEventListener('abort', this);
     this.slots?.release();
     this.slots = null;
   }
 }
 
-/** A timer's callback (one function for every call: setTimeout passes the call, what ran out and whether it is a late timer's second look). */
-function timedOut(up: UpstreamCallInFlight, kind: 'timeout' | 'idle', recheck = false): void {
-  up.expire(kind, recheck);
+/** The deadline's callback (one function for every call: the deadline passes the call). */
+function timedOut(up: UpstreamCallInFlight): void {
+  up.expire();
 }
 
 /**

@@ -1,5 +1,6 @@
 import { ApiError } from '../errors/api-error';
 import { ClassifierTimeout } from '../routing/classifier-strategy';
+import { Deadline } from '../runtime/deadline';
 import { classifierTimedOut, clientClosed } from './upstream-errors';
 
 /** Suggested wait before retrying a request refused for lack of a slot (seconds). */
@@ -54,11 +55,17 @@ export class UpstreamSlots {
    */
   wait(signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      let timer: Timer | null = null;
+      // A late run looks again (runtime/deadline.ts): the answers that came while the event loop
+      // was held up give their slots back first, and one of them may be this request's.
+      const deadline = new Deadline(() => {
+        leave();
+        this.refused++;
+        reject(overloaded(this.max, roundS(this.queueTimeoutMs)));
+      }, undefined);
       const leave = () => {
         w.live = false;
         this.waiting--;
-        if (timer) clearTimeout(timer);
+        deadline.clear();
         signal?.removeEventListener('abort', onAbort);
         // Waiters that left stay in the array until a release passes them; drop them in bulk.
         if (this.queue.length - this.head > 2 * this.waiting + 1024) this.dropLeft();
@@ -77,11 +84,7 @@ export class UpstreamSlots {
       if (signal?.aborted) return reject(signal.reason);
       this.waiting++;
       this.queue.push(w);
-      timer = setTimeout(() => {
-        leave();
-        this.refused++;
-        reject(overloaded(this.max, roundS(this.queueTimeoutMs)));
-      }, this.queueTimeoutMs);
+      deadline.start(this.queueTimeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }

@@ -5,6 +5,7 @@ import { resolveConcrete } from './resolve-concrete';
 import type { ClassifierOutcome } from './resolve-route';
 import type { ScoreCache } from './score-cache';
 import type { HealthCheck, RouteTarget, RoutingText } from './types';
+import { withDeadline } from '../runtime/deadline';
 
 export interface ClassifierMessage {
   role: 'system' | 'user';
@@ -138,25 +139,22 @@ export async function runClassifier(
   const ac = new AbortController();
   const onParentAbort = () => ac.abort(deps.signal?.reason);
   deps.signal?.addEventListener('abort', onParentAbort, { once: true });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const reason = new ClassifierTimeout(cs.timeoutMs);
-      ac.abort(reason);
-      reject(reason);
-    }, cs.timeoutMs);
-  });
+  const timedOut = () => {
+    const reason = new ClassifierTimeout(cs.timeoutMs);
+    ac.abort(reason);
+    return reason;
+  };
   const call: ClassifierCall = { group: group.name, target, startedAt, latencyMs: 0, usage: null, score: null, error: null };
   try {
-    // Racing the timer too: a callModel that ignores the signal must not hold the request.
-    const res = await Promise.race([deps.callModel(target, messages, ac.signal), timeout]);
+    // Under a deadline too: a callModel that ignores the signal must not hold the request. A late
+    // run looks again (runtime/deadline.ts): the answer may have come while the loop was held up.
+    const res = await withDeadline(deps.callModel(target, messages, ac.signal), cs.timeoutMs, timedOut);
     call.usage = res.usage;
     call.score = parseScore(res.text, cs.min, cs.max);
     if (call.score === null) call.error = `unparseable answer "${short(res.text.trim())}"`;
   } catch (e) {
     call.error = short(e instanceof Error ? e.message : String(e), 120);
   } finally {
-    clearTimeout(timer);
     deps.signal?.removeEventListener('abort', onParentAbort);
     call.latencyMs = now() - startedAt;
   }

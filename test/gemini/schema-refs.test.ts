@@ -1,6 +1,6 @@
 /** inlineSchemaRefs: local $refs of a tool schema inlined for Gemini's parametersJsonSchema. */
 import { expect, test } from 'bun:test';
-import { inlineSchemaRefs } from '../../src/providers/gemini/gemini-schema';
+import { inlineSchemaRefs } from '../../src/providers/shared/inline-schema-refs';
 
 const option = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] };
 

@@ -3,6 +3,7 @@ import { parseScore, type CallModel, type ClassifierMessage } from '../../src/ro
 import { routeRequest } from '../../src/routing/route-request';
 import { ScoreCache } from '../../src/routing/score-cache';
 import type { HealthCheck, RouteTarget } from '../../src/routing/types';
+import { holdEventLoop } from '../helpers/hold-event-loop';
 import { allHealthy, group, makeSnapshot, model } from './snapshot-fixture';
 
 describe('parseScore', () => {
@@ -99,6 +100,33 @@ describe('routeRequest with the seeded dispatcher', () => {
     expect(r.decision.reason).toContain('classifier failed (timeout after 30 ms), heuristic: coding task');
     expect(seen!.aborted).toBe(true);
     expect(r.classifierCalls[0]!.error).toBe('timeout after 30 ms');
+  });
+
+  test('an answer that came while the event loop was held up past the timeout is used', async () => {
+    const s = makeSnapshot({
+      groups: [group('auto', ['gpt-4o-mini', 'gpt-4o'], { strategy: 'classifier', settings: { classifier_model: 'gpt-5.4-nano', timeout_ms: 200 } })],
+    });
+    // The answer arrives as I/O (a socket's data) while the loop is held up (test/helpers/hold-event-loop.ts).
+    let answer!: (text: string) => void;
+    const answered = new Promise<string>((r) => (answer = r));
+    const upstream = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data: () => answer('2') } });
+    const sender = await Bun.connect({ hostname: '127.0.0.1', port: upstream.port, socket: { data() {} } });
+    let called = false;
+    const callModel: CallModel = async () => {
+      called = true;
+      return { text: await answered, usage: { input: 50, cachedInput: 0, output: 1, reasoning: 0 } };
+    };
+    try {
+      const routed = routeRequest('auto', body('refactor this'), { snap: s, health: allHealthy, callModel, cache: new ScoreCache() });
+      while (!called) await Bun.sleep(1);
+      await holdEventLoop(1800, () => void sender.write('x'));
+      const r = await routed;
+      expect(r.classifierCalls[0]).toMatchObject({ score: 2, error: null });
+      expect(r.decision.reason).toContain('classifier score 2');
+    } finally {
+      sender.end();
+      upstream.stop(true);
+    }
   });
 
   test('an upstream error falls back to the heuristic', async () => {

@@ -1,6 +1,6 @@
 import { badRequest } from '../../errors/api-error';
 import { geminiFunctionName } from './gemini-function-name';
-import { inlineSchemaRefs } from './gemini-schema';
+import { inlineSchemaRefs } from '../shared/inline-schema-refs';
 import type { GeminiFunctionDeclaration, GeminiRequest, GeminiToolConfig } from './gemini-wire';
 
 type Tools = Pick<GeminiRequest, 'tools' | 'toolConfig'>;
@@ -9,7 +9,7 @@ type Tools = Pick<GeminiRequest, 'tools' | 'toolConfig'>;
  * OpenAI tools / tool_choice -> Gemini functionDeclarations / toolConfig. Schemas go in
  * `parametersJsonSchema` (full JSON Schema) because the older `parameters` field takes only an
  * OpenAPI subset and rejects keys OpenAI clients routinely send (`additionalProperties`, `$ref`);
- * local `$ref`s are inlined first (gemini-schema.ts). A name Gemini refuses goes up renamed
+ * local `$ref`s are inlined first (shared/inline-schema-refs.ts). A name Gemini refuses goes up renamed
  * (gemini-function-name.ts); tool_choice is checked against the client's names.
  */
 export function convertTools(tools: unknown, toolChoice: unknown): Tools {

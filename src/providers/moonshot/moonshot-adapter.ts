@@ -6,6 +6,7 @@ import { fillReasoningContent, reasoningStreamHook, rememberResponseReasoning, t
 import { PROVIDER_CATALOG } from '../provider-catalog';
 import type { FunctionNameRule } from '../shared/function-names';
 import type { ChatCallContext } from '../types';
+import { moonshotToolSchema } from './moonshot-schema';
 
 /**
  * The memory key of a Kimi tool call. Its ids are counters within one conversation
@@ -53,13 +54,16 @@ export const KIMI_FUNCTION_NAMES: FunctionNameRule = { valid: /^[A-Za-z][A-Za-z0
  *   tool calls must carry its `reasoning_content` back ("thinking is enabled but reasoning_content
  *   is missing in assistant tool call message at index N"); one the client dropped gets the one
  *   the gateway remembered for this client;
- * - a function name Kimi refuses goes up renamed (KIMI_FUNCTION_NAMES), and comes back as the client's.
+ * - a function name Kimi refuses goes up renamed (KIMI_FUNCTION_NAMES), and comes back as the client's;
+ * - tool parameters are rewritten to the JSON Schema subset Moonshot takes (moonshot-schema.ts),
+ *   or refused with 400 `unsupported_tool_schema` before the call.
  */
 export function moonshotRequest(body: UpstreamBody, ctx?: ChatCallContext): UpstreamBody | Promise<UpstreamBody> {
   developerToSystem(body);
   completionTokensToMaxTokens(body);
   if (hasFixedSampling(String(body.model))) for (const k of FIXED_SAMPLING) delete body[k];
   if (typeof body.temperature === 'number') body.temperature = Math.min(1, Math.max(0, body.temperature));
+  if (Array.isArray(body.tools)) body.tools = body.tools.map(withMoonshotParameters);
   // The reasoning is remembered under the client's function names, so it is filled in before they are renamed.
   const filling = fillReasoningContent(body, ctx?.reasoning, kimiCallKey(ctx?.clientId));
   const finish = () => {
@@ -67,6 +71,13 @@ export function moonshotRequest(body: UpstreamBody, ctx?: ChatCallContext): Upst
     return body;
   };
   return filling ? filling.then(finish) : finish();
+}
+
+/** A function tool with its parameters as Moonshot takes them (a copy: the client's request is not changed). */
+function withMoonshotParameters(tool: any, i: number): unknown {
+  const parameters = tool?.function?.parameters;
+  if (tool?.type !== 'function' || !parameters || typeof parameters !== 'object') return tool;
+  return { ...tool, function: { ...tool.function, parameters: moonshotToolSchema(parameters, `tools[${i}].function.parameters`) } };
 }
 
 /**

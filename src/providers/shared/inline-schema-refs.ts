@@ -1,10 +1,11 @@
 /**
- * A tool's JSON Schema made fit for Gemini's `parametersJsonSchema`: local `$ref`s (`#/$defs/X`,
- * `#/definitions/X`, any `#/…` pointer, as MCP servers built on pydantic or zod emit them) are
- * replaced by what they point at. Gemini refuses a `$ref` with siblings other than `description`
+ * A tool's JSON Schema with its local `$ref`s (`#/$defs/X`, `#/definitions/X`, any `#/…` pointer,
+ * as MCP servers built on pydantic or zod emit them) replaced by what they point at, for the
+ * providers that take references only in part. Gemini (`parametersJsonSchema`) refuses a `$ref` with siblings other than `description`
  * and `default` ("If a schema node has $ref set, then only description and default can be set
  * alongside it"), and has failed to resolve `$defs` references inside `anyOf` ("reference to
- * undefined schema"), so one MCP tool would fail every Claude Code turn. Siblings of a `$ref`
+ * undefined schema"), so one MCP tool would fail every Claude Code turn; Moonshot's refusals are in
+ * moonshot/moonshot-schema.ts. Siblings of a `$ref`
  * are laid over its target. A recursive reference cannot be inlined: it stays, and so do the
  * definitions it needs. A schema without `$ref` is returned as it is.
  */
