@@ -1,5 +1,6 @@
 import type { AppContext } from '../context';
 import { createEmbeddings } from '../embeddings/create-embeddings';
+import { validateEmbeddingRequest } from '../embeddings/validate-embeddings';
 import { openaiPost } from './openai-request';
 import type { V1Route } from './v1-routes';
 
@@ -9,7 +10,7 @@ export function embeddingsRoute(ctx: AppContext): V1Route {
     handler: openaiPost(ctx, async ({ request, client, clock, body, requestId }) => {
       const r = await createEmbeddings(ctx, body, { clientId: client.id, signal: request.signal, clock, requestId });
       return { json: r.body, headers: r.headers };
-    }, { endpoint: 'embeddings' }),
+    }, { endpoint: 'embeddings', validate: validateEmbeddingRequest }),
     detail: {
       tags: ['OpenAI API'],
       summary: 'Create embeddings (OpenAI, Gemini, Ollama, mock)',

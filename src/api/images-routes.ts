@@ -1,5 +1,6 @@
 import type { AppContext } from '../context';
 import { generateImages } from '../images/generate-images';
+import { validateImageRequest } from '../images/image-params';
 import { openaiPost } from './openai-request';
 import type { V1Route } from './v1-routes';
 
@@ -9,7 +10,7 @@ export function imagesRoute(ctx: AppContext): V1Route {
     handler: openaiPost(ctx, async ({ request, client, body, requestId }) => {
       const { result, headers } = await generateImages(ctx, body, { clientId: client.id, signal: request.signal, requestId });
       return { json: result.raw ?? JSON.stringify(result.body), headers };
-    }, { endpoint: 'images' }),
+    }, { endpoint: 'images', validate: validateImageRequest }),
     detail: {
       tags: ['OpenAI API'],
       summary: 'Create images (OpenAI dall-e / gpt-image, Gemini Imagen and gemini-*-image)',

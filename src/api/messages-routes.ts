@@ -1,5 +1,5 @@
 import type { AppContext } from '../context';
-import { countMessageTokens } from '../messages/count-tokens';
+import { countMessageTokens, validateCountRequest } from '../messages/count-tokens';
 import { createMessage } from '../messages/create-message';
 import { anthropicCount } from '../messages/native-count-tokens';
 import { validateMessagesRequest } from '../messages/messages-to-chat';
@@ -60,7 +60,7 @@ export function countTokensRoute(ctx: AppContext): V1Route {
         const r = await countMessageTokens(ctx, body, { clientId: client.id, clock, signal: request.signal, requestId }, native);
         return { json: JSON.stringify({ input_tokens: r.inputTokens }), headers: r.headers };
       },
-      { endpoint: 'count_tokens', dialect: 'anthropic' },
+      { endpoint: 'count_tokens', dialect: 'anthropic', validate: validateCountRequest },
     ),
     detail: {
       tags: ['Anthropic API'],

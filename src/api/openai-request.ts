@@ -116,8 +116,12 @@ export interface OpenAIPostOptions<T> {
    * `x-request-id` whichever endpoint it was sent to.
    */
   endpoint: Endpoint;
-  /** Turns the parsed JSON into the endpoint's request; throws a 400 ApiError. */
-  validate?: (body: unknown) => T;
+  /**
+   * Turns the parsed JSON into the endpoint's request; throws a 400 ApiError. Required: it runs
+   * before admission, so a body the endpoint would refuse counts against none of the key's limits
+   * (RPM, TPM, budget) and its row is logged here, under `endpoint`.
+   */
+  validate: (body: unknown) => T;
   /**
    * Which API's conventions the endpoint speaks: 'anthropic' answers errors in Anthropic's shape
    * and also takes the client key as `x-api-key` (Anthropic SDKs and Claude Code send it there).
@@ -147,7 +151,7 @@ export function clientOf(snap: RuntimeSnapshot, request: Request, dialect: Diale
  * answers them) and validate it; give the request its id and admit it under the key's limits, then
  * run the endpoint. Anything thrown becomes the endpoint's error shape.
  */
-export function openaiPost<T = unknown>(
+export function openaiPost<T>(
   ctx: AppContext,
   run: (r: OpenAIRequest<T>) => Promise<V1Answer>,
   opts: OpenAIPostOptions<T>,
@@ -176,7 +180,7 @@ export function openaiPost<T = unknown>(
         // LLM answers and image models take minutes: the upstream timeouts govern.
         server?.timeout(request, 0);
         raw = await withDeadline(readJsonBody(request, maxBytes), bodyTimeoutMs, () => bodyTimeout(ctx.config.server.bodyTimeoutS));
-        body = opts.validate ? opts.validate(raw) : (raw as T);
+        body = opts.validate(raw);
       } catch (err) {
         logRejectedChat(ctx, err, raw, { clientId: client.id, clock, endpoint: opts.endpoint });
         throw err;

@@ -1,4 +1,6 @@
 import { badRequest } from '../errors/api-error';
+import type { ResponsesRequest } from '../responses/responses-types';
+import { checkModelName } from '../routing/model-name';
 import { bool, int, isObject, metadata, num, object, oneOf, reasoningEffort, shortString, string, type Check } from './request-validation-rules';
 
 const stringArray: Check = (v) => (Array.isArray(v) && v.every((s) => typeof s === 'string') ? null : 'must be an array of strings');
@@ -41,8 +43,7 @@ const NESTED: [string, string, Check][] = [
 ];
 
 /** Throws a 400 naming the first top-level field of a Responses body with a value of the wrong kind. */
-export function validateResponsesFields(body: unknown): unknown {
-  if (!isObject(body)) return body; // create-response.ts refuses it, in its words
+function checkFields(body: Record<string, any>): void {
   for (const [field, check] of FIELDS) {
     const v = body[field];
     if (v == null) continue;
@@ -55,5 +56,23 @@ export function validateResponsesFields(body: unknown): unknown {
     const problem = check(v);
     if (problem) throw badRequest(`Invalid value for '${outer}.${inner}': ${problem}.`, `${outer}.${inner}`);
   }
-  return body;
+}
+
+/**
+ * The body of POST /v1/responses as the /v1 prelude checks it, before admission: an object, its
+ * fields of a known type (checkFields, first), a model name, `input` a string or an array of
+ * items, `stream` a boolean. What depends on the model (tools, stored responses) is checked once routed.
+ */
+export function validateResponsesRequest(body: unknown): ResponsesRequest {
+  if (!isObject(body)) throw badRequest('The request body must be a JSON object.');
+  checkFields(body);
+  const req = body as ResponsesRequest;
+  if (req.model === undefined || req.model === null || req.model === '') throw badRequest("'model' is required.", 'model');
+  if (typeof req.model !== 'string') throw badRequest("'model' must be a string.", 'model');
+  checkModelName(req.model);
+  if (req.input !== undefined && typeof req.input !== 'string' && !Array.isArray(req.input)) {
+    throw badRequest("'input' must be a string or an array of input items.", 'input');
+  }
+  if (req.stream !== undefined && req.stream !== null && typeof req.stream !== 'boolean') throw badRequest("'stream' must be a boolean.", 'stream');
+  return req;
 }

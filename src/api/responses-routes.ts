@@ -1,7 +1,7 @@
 import type { AppContext } from '../context';
 import { createResponse } from '../responses/create-response';
 import { openaiPost } from './openai-request';
-import { validateResponsesFields } from './request-validation-responses';
+import { validateResponsesRequest } from './request-validation-responses';
 import { forwardableHeaders } from '../proxy/forward-headers';
 import type { V1Route } from './v1-routes';
 
@@ -12,7 +12,7 @@ export function createResponseRoute(ctx: AppContext): V1Route {
     handler: openaiPost(ctx, async ({ request, client, clock, body, requestId, dropClient }) => {
       const r = await createResponse(ctx, body, { clientId: client.id, signal: request.signal, dropClient, clock, store, requestId, clientHeaders: forwardableHeaders(request.headers) });
       return r.kind === 'json' ? { json: r.body, headers: r.headers } : { stream: r.body, headers: r.headers };
-    }, { endpoint: 'responses', validate: validateResponsesFields }),
+    }, { endpoint: 'responses', validate: validateResponsesRequest }),
     detail: {
       tags: ['OpenAI API'],
       summary: 'Create a model response (OpenAI Responses API, every provider)',

@@ -18,7 +18,7 @@ import { geminiEmbeddings } from './gemini-embeddings';
 import { mockEmbeddings } from './mock-embeddings';
 import { ollamaEmbeddings, openaiEmbeddings } from './openai-embeddings';
 import type { CallOptions } from './upstream-json';
-import { validateEmbeddingRequest } from './validate-embeddings';
+import type { ValidEmbeddings } from './validate-embeddings';
 
 export interface EmbeddingsOptions {
   clientId: number | null;
@@ -59,23 +59,22 @@ async function estimatePromptTokens(inputs: EmbeddingInputs, counter: TokenCount
 }
 
 /**
- * POST /v1/embeddings: validate, route the model (groups and fallback as for chat), call the
- * provider's embeddings API, answer in OpenAI's shape (base64 encoded by the gateway for the
- * translated providers) and log one row: prompt tokens, no completion, cost at the input price.
+ * POST /v1/embeddings, its body validated by the /v1 prelude (validateEmbeddingRequest): route
+ * the model (groups and fallback as for chat), call the provider's embeddings API, answer in
+ * OpenAI's shape (base64 encoded by the gateway for the translated providers) and log one row:
+ * prompt tokens, no completion, cost at the input price.
  */
 export async function createEmbeddings(
   ctx: AppContext,
-  body: unknown,
+  { req, inputs }: ValidEmbeddings,
   opts: EmbeddingsOptions,
 ): Promise<{ body: string; headers: Record<string, string> }> {
   const clock = opts.clock;
   const requestId = opts.requestId ?? crypto.randomUUID();
-  const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-  const meta: RequestMeta = { endpoint: 'embeddings', requestId, clientId: opts.clientId, modelRequested: modelForLog(b.model), stream: false, clock };
+  const meta: RequestMeta = { endpoint: 'embeddings', requestId, clientId: opts.clientId, modelRequested: modelForLog(req.model), stream: false, clock };
   let decision: RouteDecision | null = null;
   let walk: Walk<EmbeddingResult> | null = null;
   try {
-    const { req, inputs } = validateEmbeddingRequest(body);
     const snap = ctx.state.getSnapshot();
     // Only a group's rules read the text (a classifier group scores it); concrete names skip the join.
     const text = snap.groups.has(req.model) && inputs.kind === 'text' ? inputs.texts.join('\n') : '';

@@ -20,12 +20,18 @@ function tokenArray(v: unknown[], where: string): number[] {
   return v as number[];
 }
 
+/** An embeddings request that passed validateEmbeddingRequest, with its inputs in one shape. */
+export interface ValidEmbeddings {
+  req: EmbeddingRequest;
+  inputs: EmbeddingInputs;
+}
+
 /**
  * The request's inputs in one shape: a string, an array of strings, one token array or an array
  * of token arrays, as OpenAI accepts them. Empty strings, empty arrays, mixed or other types and
  * more than MAX_INPUTS inputs are refused with a 400 naming `input`.
  */
-export function validateEmbeddingRequest(body: unknown): { req: EmbeddingRequest; inputs: EmbeddingInputs } {
+export function validateEmbeddingRequest(body: unknown): ValidEmbeddings {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object.');
   const req = body as EmbeddingRequest;
   if (typeof req.model !== 'string' || !req.model) throw badRequest("'model' is required.", 'model');

@@ -1,6 +1,6 @@
-import { checkModelName, modelForLog } from '../routing/model-name';
+import { modelForLog } from '../routing/model-name';
 import type { AppContext } from '../context';
-import { badRequest, type ApiError } from '../errors/api-error';
+import type { ApiError } from '../errors/api-error';
 import { billedUsageOf } from '../errors/billed-error';
 import { RequestClock } from '../proxy/request-clock';
 import { routeRequest, type RouteDecision } from '../routing';
@@ -23,27 +23,21 @@ export interface ImagesOptions {
 }
 
 /**
- * POST /v1/images/generations: route the model (groups work), call the provider's image API
- * (falling back on retryable failures), answer in OpenAI's shape and log one row with the
- * image count and cost.
+ * POST /v1/images/generations, its body validated by the /v1 prelude (validateImageRequest):
+ * route the model (groups work), call the provider's image API (falling back on retryable
+ * failures), answer in OpenAI's shape and log one row with the image count and cost.
  */
 export async function generateImages(
   ctx: AppContext,
-  body: unknown,
+  req: ImageRequest,
   opts: ImagesOptions,
 ): Promise<{ result: ImageResult; headers: Record<string, string> }> {
   const clock = new RequestClock();
   const requestId = opts.requestId ?? crypto.randomUUID();
-  const req = (body && typeof body === 'object' ? body : {}) as ImageRequest;
   const meta: RequestMeta = { endpoint: 'images', requestId, clientId: opts.clientId, modelRequested: modelForLog(req.model), stream: false, clock };
   let decision: RouteDecision | null = null;
   let walk: Walk<ImageResult> | null = null;
   try {
-    // As the other endpoints say it: `[]` or `null` is not a request missing its model.
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object.');
-    if (typeof req.model !== 'string' || !req.model) throw badRequest("'model' is required.", 'model');
-    checkModelName(req.model);
-    if (req.stream) throw badRequest('Streaming image generation is not supported by the gateway.', 'stream', 'unsupported_parameter');
     const callModel = classifierCallModel(ctx, requestId, opts.clientId);
     ({ decision } = await routeRequest(req.model, { input: req.prompt }, routeDeps(ctx, callModel, opts.signal)));
     // A model named directly keeps its own 400 for an `n` it cannot take; a group tries the targets that can.

@@ -1,4 +1,5 @@
 import { badRequest } from '../errors/api-error';
+import { checkModelName } from '../routing/model-name';
 import type { ProviderId } from '../providers/types';
 import type { ImageRequest } from './images-types';
 
@@ -27,6 +28,22 @@ export function checkCommonParams(req: ImageRequest): number {
     throw badRequest("'response_format' must be 'url' or 'b64_json'.", 'response_format');
   }
   return n;
+}
+
+/**
+ * The body of POST /v1/images/generations as the /v1 prelude checks it, before admission: an
+ * object naming its model, not asking to stream, and with what every provider agrees on
+ * (checkCommonParams). What a model cannot honour is its plan's 400, once routed.
+ */
+export function validateImageRequest(body: unknown): ImageRequest {
+  // As the other endpoints say it: `[]` or `null` is not a request missing its model.
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object.');
+  const req = body as ImageRequest;
+  if (typeof req.model !== 'string' || !req.model) throw badRequest("'model' is required.", 'model');
+  checkModelName(req.model);
+  if (req.stream) throw badRequest('Streaming image generation is not supported by the gateway.', 'stream', 'unsupported_parameter');
+  checkCommonParams(req);
+  return req;
 }
 
 /** A 400 naming the parameter the model cannot honour, instead of silently dropping it. */

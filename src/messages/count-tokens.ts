@@ -21,32 +21,40 @@ import { messagesToChat, validateMessagesRequest } from './messages-to-chat';
  */
 export type NativeCount = (decision: RouteDecision, body: unknown, signal?: AbortSignal) => Promise<Walk<number>> | null;
 
-/** The Messages request as count_tokens takes it: like /v1/messages, without `max_tokens`. */
-function validateCountRequest(body: unknown): MessagesRequest {
-  const b = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
-  return validateMessagesRequest(b && b.max_tokens === undefined ? { ...b, max_tokens: 1 } : body);
+/** A count_tokens body that passed validateCountRequest: as it came (for Anthropic's own count) and as a Messages request. */
+export interface CountRequest {
+  body: unknown;
+  req: MessagesRequest;
 }
 
 /**
- * POST /v1/messages/count_tokens: the model is routed as on /v1/messages (so a name that would
- * fail there fails here); Anthropic counts the body itself when it is the first target (`native`),
- * else the request is translated for the provider and the prompt (messages, system, tool
- * definitions) counted with the o200k tokenizer off the main thread. Logged with
- * endpoint `count_tokens`, zero tokens and zero cost: counting uses no model.
+ * The Messages request as count_tokens takes it: like /v1/messages, without `max_tokens`. The
+ * /v1 prelude runs it before admission; throws a 400 naming the field.
+ */
+export function validateCountRequest(body: unknown): CountRequest {
+  const b = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
+  return { body, req: validateMessagesRequest(b && b.max_tokens === undefined ? { ...b, max_tokens: 1 } : body) };
+}
+
+/**
+ * POST /v1/messages/count_tokens, its body validated by the /v1 prelude (validateCountRequest):
+ * the model is routed as on /v1/messages (so a name that would fail there fails here); Anthropic
+ * counts the body itself when it is the first target (`native`), else the request is translated
+ * for the provider and the prompt (messages, system, tool definitions) counted with the o200k
+ * tokenizer off the main thread. Logged with endpoint `count_tokens`, zero tokens and zero cost:
+ * counting uses no model.
  */
 export async function countMessageTokens(
   ctx: AppContext,
-  body: unknown,
+  { body, req }: CountRequest,
   opts: { clientId: number | null; clock: RequestClock; signal?: AbortSignal; requestId?: string },
   native?: NativeCount,
 ): Promise<{ inputTokens: number; headers: Record<string, string> }> {
   const requestId = opts.requestId ?? crypto.randomUUID();
-  const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-  const meta: RequestMeta = { requestId, clientId: opts.clientId, endpoint: 'count_tokens', clock: opts.clock, modelRequested: modelForLog(b.model), stream: b.stream === true };
+  const meta: RequestMeta = { requestId, clientId: opts.clientId, endpoint: 'count_tokens', clock: opts.clock, modelRequested: modelForLog(req.model), stream: req.stream === true };
   let decision: RouteDecision | null = null;
   let walk: Walk<number> | null = null;
   try {
-    const req = validateCountRequest(body);
     const routed = claudeModelAlias(req.model, ctx.state.getSnapshot()) ?? req.model;
     decision = await routeChat(ctx, { ...req, model: routed } as unknown as ChatRequest, classifierCallModel(ctx, requestId, opts.clientId), opts.signal);
     const target = decision.targets[0]!;

@@ -1,6 +1,4 @@
-import { checkModelName } from '../routing/model-name';
 import type { AppContext } from '../context';
-import { badRequest } from '../errors/api-error';
 import type { ChatRequest } from '../providers/types';
 import type { RequestClock } from '../proxy/request-clock';
 import { routeChat } from '../proxy/route-chat';
@@ -27,33 +25,20 @@ export interface CreateResponseOptions {
   requestId?: string;
 }
 
-function validate(body: unknown): ResponsesRequest {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object.');
-  const req = body as ResponsesRequest;
-  if (req.model === undefined || req.model === null || req.model === '') throw badRequest("'model' is required.", 'model');
-  if (typeof req.model !== 'string') throw badRequest("'model' must be a string.", 'model');
-  checkModelName(req.model);
-  if (req.input !== undefined && typeof req.input !== 'string' && !Array.isArray(req.input)) {
-    throw badRequest("'input' must be a string or an array of input items.", 'input');
-  }
-  if (req.stream !== undefined && req.stream !== null && typeof req.stream !== 'boolean') throw badRequest("'stream' must be a boolean.", 'stream');
-  return req;
-}
-
 /**
- * POST /v1/responses: route the model like chat (groups included). OpenAI targets get the
+ * POST /v1/responses, its body validated by the /v1 prelude (validateResponsesRequest in
+ * api/request-validation-responses.ts): route the model like chat (groups included). OpenAI targets get the
  * request as is; every other provider goes through the chat bridge. A `previous_response_id`
  * (or an item reference) to a response the gateway stored (a bridged response) keeps the
  * conversation on the bridge even when the follow-up names an OpenAI model, because OpenAI has
- * never seen that id. A request refused before its upstream call (invalid, unknown model or
- * stored response) is logged here, as chat and messages log theirs; the call logs its own row.
+ * never seen that id. A request refused before its upstream call (unknown model or stored
+ * response) is logged here, as chat and messages log theirs; the call logs its own row.
  */
-export async function createResponse(ctx: AppContext, body: unknown, opts: CreateResponseOptions): Promise<ResponsesAnswer> {
+export async function createResponse(ctx: AppContext, req: ResponsesRequest, opts: CreateResponseOptions): Promise<ResponsesAnswer> {
   const requestId = opts.requestId ?? crypto.randomUUID();
   let run: ResponsesRun;
   let bridged: BridgedRun | null = null;
   try {
-    const req = validate(body);
     const callModel = classifierCallModel(ctx, requestId, opts.clientId);
     const decision = await routeChat(ctx, req as unknown as ChatRequest, callModel, opts.signal);
     run = { ctx, req, decision, requestId, ...opts };
@@ -70,7 +55,7 @@ export async function createResponse(ctx: AppContext, body: unknown, opts: Creat
     const ours = continued.some((id) => opts.store.get(id, opts.clientId) !== null);
     if (decision.targets[0]?.provider !== 'openai' || ours) bridged = bridgeRequest(run);
   } catch (err) {
-    logRejectedChat(ctx, err, body, { clientId: opts.clientId, clock: opts.clock, endpoint: 'responses', requestId });
+    logRejectedChat(ctx, err, req, { clientId: opts.clientId, clock: opts.clock, endpoint: 'responses', requestId });
     throw err;
   }
   return bridged ? bridgedResponse(run, bridged) : passthroughResponse(run, (rest, earlier) => bridgedFallback(run, rest, earlier));
