@@ -1,6 +1,6 @@
 import type { AppContext } from '../context';
 import { ApiError, badRequest } from '../errors/api-error';
-import { joinUrl } from '../providers/shared/upstream-call';
+import { googleJsonHeaders, joinUrl } from '../providers/shared/upstream-call';
 import type { ProviderSettings } from '../providers/types';
 import type { RouteTarget } from '../routing/types';
 import { validCounts } from '../usage/usage-fields';
@@ -49,8 +49,7 @@ export async function geminiEmbeddings(
     throw badRequest(`Provider 'gemini' takes text inputs only, not token arrays.`, 'input', 'invalid_input');
   }
   const model = target.upstreamModel;
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (settings.apiKey) headers['x-goog-api-key'] = settings.apiKey;
+  const headers = googleJsonHeaders(settings);
   const url = joinUrl(settings.baseUrl, `/v1beta/models/${encodeURIComponent(model)}:batchEmbedContents`);
   const vectors: number[][] = [];
   let promptTokens: number | null = null;

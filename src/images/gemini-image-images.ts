@@ -1,6 +1,6 @@
 import { badRequest } from '../errors/api-error';
 import { BilledError } from '../errors/billed-error';
-import { joinUrl } from '../providers/shared/upstream-call';
+import { googleJsonHeaders, joinUrl } from '../providers/shared/upstream-call';
 import type { ProviderSettings } from '../providers/types';
 import type { Usage } from '../usage/types';
 import { normalizeGeminiUsage } from '../usage/gemini-usage';
@@ -57,8 +57,7 @@ export function planGeminiImage(req: ImageRequest, model: string, settings: Prov
   const aspectRatio = sizeToAspectRatio(req.size, GEMINI_IMAGE_RATIOS, model);
   if (aspectRatio) generationConfig.imageConfig = { aspectRatio };
   const wantsB64 = req.response_format === 'b64_json';
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (settings.apiKey) headers['x-goog-api-key'] = settings.apiKey;
+  const headers = googleJsonHeaders(settings);
   return {
     call: {
       url: joinUrl(settings.baseUrl, `/v1beta/models/${encodeURIComponent(model)}:generateContent`),

@@ -1,5 +1,5 @@
 import { badRequest } from '../errors/api-error';
-import { joinUrl } from '../providers/shared/upstream-call';
+import { googleJsonHeaders, joinUrl } from '../providers/shared/upstream-call';
 import type { ProviderSettings } from '../providers/types';
 import { checkCommonParams, dataUri, maxImagesPerCall, refuseParams, sizeToAspectRatio, unsupported } from './image-params';
 import type { ImagePlan, ImageRequest, ImageResult } from './images-types';
@@ -30,8 +30,7 @@ export function planImagenImages(req: ImageRequest, model: string, settings: Pro
     parameters.outputOptions = { mimeType: `image/${format}` };
   }
   const wantsB64 = req.response_format === 'b64_json';
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (settings.apiKey) headers['x-goog-api-key'] = settings.apiKey;
+  const headers = googleJsonHeaders(settings);
   return {
     call: {
       url: joinUrl(settings.baseUrl, `/v1beta/models/${encodeURIComponent(model)}:predict`),

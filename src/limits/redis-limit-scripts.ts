@@ -5,6 +5,9 @@ import { LuaScript } from '../redis/lua-script';
  * check over every scope and its reservation happen atomically on the Redis server.
  */
 
+/** A limit as the scripts take it: -1 for none. */
+export const opt = (n: number | null) => (n === null ? -1 : n);
+
 // Shared by the scripts. Keys: <P>lim:<scope>:st (hash: inflight, reserved, tsum, period, spend,
 // seeded: '1' once the spend was started from the logs),
 // <P>lim:<scope>:req (zset of admissions in the last minute), <P>lim:<scope>:tok (zset of token

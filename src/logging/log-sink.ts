@@ -3,6 +3,7 @@ import type { LogSink } from './log-sink-interface';
 import { logRowBytes, MAX_LOG_QUEUE_BYTES, type LogRow } from './log-row';
 import type { FromWriter, ToWriter } from './log-writer-protocol';
 import { PASSING_SQLITE_FAILURE } from '../db/sqlite-write-failure';
+import { DroppedRows } from './dropped-rows';
 
 export interface LogSinkOptions {
   dbPath: string;
@@ -60,8 +61,7 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
   const sizeOf = new WeakMap<LogRow, number>();
   let seq = 0;
   let written = 0;
-  let dropped = 0;
-  let lastWarn = -Infinity;
+  const drops = new DroppedRows(warn, warnEveryMs);
   let timer: ReturnType<typeof setTimeout> | null = null;
   /** Batches kept after a passing commit failure, each waiting for its next try. */
   const retries = new Map<number, ReturnType<typeof setTimeout>>();
@@ -84,15 +84,6 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
     retentionBatch: opts.retentionBatch ?? 5000,
     retentionIntervalMs: opts.retentionIntervalMs ?? 3_600_000,
   };
-
-  function drop(count: number, why: string): void {
-    dropped += count;
-    const now = Date.now();
-    if (now - lastWarn >= warnEveryMs) {
-      lastWarn = now;
-      warn(`gophergate: ${why}; ${dropped} log record(s) dropped so far`);
-    }
-  }
 
   function flush(): void {
     if (timer) {
@@ -156,7 +147,7 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
         // no later. Anything else (a row SQLite refuses) would fail again: counted as dropped.
         if (msg.count > 0 && !closed && PASSING_SQLITE_FAILURE.test(msg.message) && inflight.has(msg.seq)) return keepForRetry(msg.seq, msg.message);
         const lost = settle(msg.seq).length;
-        drop(lost, `log writer could not commit a batch of ${lost} (${msg.message})`);
+        drops.drop(lost, `log writer could not commit a batch of ${lost} (${msg.message})`);
         return;
       }
       case 'retention':
@@ -184,8 +175,7 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
     inflight.clear();
     inflightCount = 0;
     queuedBytes = 0;
-    lastWarn = -Infinity;
-    drop(lost, `log writer failed ${crashes} times in a row and was given up; request logging is off until restart`);
+    drops.drop(lost, `log writer failed ${crashes} times in a row and was given up; request logging is off until restart`, true);
     for (const resolve of retentionWaiters.values()) resolve(0);
     retentionWaiters.clear();
     resolveClosed?.();
@@ -222,19 +212,19 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
 
   return {
     write(record) {
-      if (closed || dead) return drop(1, dead ? 'log writer is down' : 'log record written after shutdown began');
+      if (closed || dead) return drops.drop(1, dead ? 'log writer is down' : 'log record written after shutdown began');
       if (pending.length + inflightCount >= maxQueue) {
-        return drop(1, `log queue full (${maxQueue} records waiting for SQLite)`);
+        return drops.drop(1, `log queue full (${maxQueue} records waiting for SQLite)`);
       }
       const bytes = logRowBytes(record);
-      if (queuedBytes + bytes > maxQueueBytes) return drop(1, `log queue full (${Math.round(maxQueueBytes / 1048576)} MiB of records waiting for SQLite)`);
+      if (queuedBytes + bytes > maxQueueBytes) return drops.drop(1, `log queue full (${Math.round(maxQueueBytes / 1048576)} MiB of records waiting for SQLite)`);
       queuedBytes += bytes;
       sizeOf.set(record, bytes);
       pending.push(record);
       if (pending.length >= batchSize) flush();
       else timer ??= setTimeout(flush, flushMs);
     },
-    stats: () => ({ depth: pending.length + inflightCount, dropped, written, ...(failing ? { error: failing } : {}) }),
+    stats: () => ({ depth: pending.length + inflightCount, dropped: drops.count, written, ...(failing ? { error: failing } : {}) }),
     onWritten(cb) {
       listeners.add(cb);
       return () => listeners.delete(cb);

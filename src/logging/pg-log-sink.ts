@@ -6,6 +6,7 @@ import type { WorkerLogSink } from './log-sink';
 import { LOG_INSERT_COLUMNS, logRowValues, type LogRowValues } from './log-row-sql';
 import { rollupDeltas } from './rollup-batch';
 import { MEASURES, ROLLUP_TABLES, type RollupTable } from './rollup-tables';
+import { DroppedRows } from './dropped-rows';
 
 export interface PgLogSinkOptions {
   /** Rows per transaction (one multi-row insert plus one multi-row upsert per rollup table). */
@@ -109,8 +110,7 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
     for (const r of batch) queuedBytes -= sizeOf.get(r) ?? 0;
   };
   let written = 0;
-  let dropped = 0;
-  let lastWarn = -Infinity;
+  const drops = new DroppedRows(warn, warnEveryMs);
   let timer: ReturnType<typeof setTimeout> | null = null;
   let writing: Promise<void> | null = null;
   let closed = false;
@@ -120,15 +120,6 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
   /** Rows at the head of the queue whose batch lost its connection mid-write: committed or not, unknown. */
   let uncertain = 0;
   const listeners = new Set<(records: readonly LogRow[]) => void>();
-
-  function drop(count: number, why: string): void {
-    dropped += count;
-    const now = Date.now();
-    if (now - lastWarn >= warnEveryMs) {
-      lastWarn = now;
-      warn(`gophergate: ${why}; ${dropped} log record(s) dropped so far`);
-    }
-  }
 
   async function commit(batch: readonly LogRow[]): Promise<void> {
     // Text as PostgreSQL can store it before the rollup keys are made from it (two spellings of
@@ -196,18 +187,13 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
         if (!isConnectionError(err) && ++refusals >= 3) {
           refusals = 0;
           if (isolating > 0) isolating--;
-          lastWarn = -Infinity;
           gone(batch);
-          drop(batch.length, `PostgreSQL refused a log row (${(err as Error).message})`);
+          drops.drop(batch.length, `PostgreSQL refused a log row (${(err as Error).message})`, true);
           continue;
         }
         queue = batch.concat(queue);
         uncertain = batch.length;
-        const now = Date.now();
-        if (now - lastWarn >= warnEveryMs) {
-          lastWarn = now;
-          warn(`gophergate: log writer could not write to PostgreSQL (${(err as Error).message}); ${queue.length} row(s) waiting`);
-        }
+        drops.warn(`gophergate: log writer could not write to PostgreSQL (${(err as Error).message}); ${queue.length} row(s) waiting`);
         if (closed && closeGiveUp) return;
         await Bun.sleep(retryMs);
       }
@@ -252,10 +238,10 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
 
   return {
     write(record) {
-      if (closed) return drop(1, 'log record written after shutdown began');
-      if (queue.length + inflight >= maxQueue) return drop(1, `log queue full (${maxQueue} records waiting for PostgreSQL)`);
+      if (closed) return drops.drop(1, 'log record written after shutdown began');
+      if (queue.length + inflight >= maxQueue) return drops.drop(1, `log queue full (${maxQueue} records waiting for PostgreSQL)`);
       const bytes = logRowBytes(record);
-      if (queuedBytes + bytes > maxQueueBytes) return drop(1, `log queue full (${Math.round(maxQueueBytes / 1048576)} MiB of records waiting for PostgreSQL)`);
+      if (queuedBytes + bytes > maxQueueBytes) return drops.drop(1, `log queue full (${Math.round(maxQueueBytes / 1048576)} MiB of records waiting for PostgreSQL)`);
       queuedBytes += bytes;
       sizeOf.set(record, bytes);
       queue.push(record);
@@ -263,7 +249,7 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
       if (queue.length >= batchSize) kick();
       else timer ??= setTimeout(kick, flushMs);
     },
-    stats: () => ({ depth: queue.length + inflight, dropped, written }),
+    stats: () => ({ depth: queue.length + inflight, dropped: drops.count, written }),
     onWritten(cb) {
       listeners.add(cb);
       return () => listeners.delete(cb);
@@ -281,7 +267,7 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
         const lost = queue.length + inflight;
         queue = [];
         queuedBytes = 0;
-        if (lost) drop(lost, `log rows not written to PostgreSQL within ${wait} ms of shutdown`);
+        if (lost) drops.drop(lost, `log rows not written to PostgreSQL within ${wait} ms of shutdown`);
       }
     },
   };

@@ -1,26 +1,16 @@
 import type { AppContext } from '../context';
 import type { ChatRequest } from '../providers/types';
-import type { RequestClock } from '../proxy/request-clock';
 import { routeChat } from '../proxy/route-chat';
 import { bridgedResponse, bridgeRequest, previousNotFound, type BridgedRun } from './bridged-response';
 import { loadResponseChain, referencedResponses, refuseOthersItems } from './item-references';
 import { classifierCallModel, logRejectedChat } from '../proxy/chat-pipeline';
 import { passthroughResponse } from './passthrough-response';
-import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
-import type { ResponseStore } from './response-store';
+import type { ResponsesAnswer, ResponsesCaller, ResponsesRun } from './responses-answer';
 import type { ResponsesRequest } from './responses-types';
 import type { RouteTarget } from '../routing/types';
 import type { EarlierTries } from '../proxy/walk-targets';
 
-export interface CreateResponseOptions {
-  clientId: number | null;
-  signal?: AbortSignal;
-  /** Closes the client's connection: it stopped reading a stream and was dropped (see OpenUpstreamOptions.dropClient). */
-  dropClient?: () => void;
-  clock: RequestClock;
-  store: ResponseStore;
-  /** Client headers a provider may forward (see ChatCallContext.clientHeaders). */
-  clientHeaders?: Readonly<Record<string, string>>;
+export interface CreateResponseOptions extends ResponsesCaller {
   /** The log row's id (the /v1 prelude's, which a limited key's reservation waits on). */
   requestId?: string;
 }

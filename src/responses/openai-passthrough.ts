@@ -1,11 +1,10 @@
 import { UpstreamError, type ApiError } from '../errors/api-error';
-import { stalledError } from '../http/paced-body';
 import type { OpenedUpstream } from '../proxy/open-upstream';
 import { bearerJsonPost, joinUrl } from '../providers/shared/upstream-call';
 import { SseParser } from '../providers/shared/sse-parser';
 import { tallyText } from '../providers/shared/tally-text';
 import type { ProviderSettings, StreamTally, UpstreamCall } from '../providers/types';
-import { clientClosed } from '../proxy/upstream-errors';
+import { pullRelay } from '../proxy/pull-relay';
 import type { Usage } from '../usage/types';
 import { usageFromResponse } from './response-usage';
 import type { ResponsesRequest } from './responses-types';
@@ -88,7 +87,6 @@ export function relayResponsesStream(
   let responseId: string | null = null;
   let outputIds: string[] = [];
   let events = 0;
-  let ended = false;
   /** The terminal event was parsed; `held`: its bytes waited for `hooks.atTerminal`. */
   let terminal = false;
   let held = false;
@@ -124,58 +122,25 @@ export function relayResponsesStream(
       // not JSON: nothing to account
     }
   });
-  const end = (error: ApiError | null) => {
-    if (ended) return;
-    ended = true;
-    up.dispose();
-    onEnd({ usage, error, responseId, outputIds, text: tally.deliveredText, chars: tally.deliveredChars });
-  };
-  let out!: ReadableStreamDefaultController<Uint8Array>;
-  /** The client took nothing for the idle timeout (see relayStream): dropped, the upstream not blamed. */
-  const stalled = () => {
-    if (ended) return;
-    const e = up.failure(null);
-    reader.cancel().catch(() => {});
-    end(e);
-    out.error(stalledError);
-  };
-  return new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        out = controller;
-      },
-      async pull(controller) {
-        try {
-          up.touch();
-          const r = await reader.read();
-          if (r.done) {
-            parser.end();
-            controller.close();
-            end(failed);
-            return;
-          }
-          parser.push(decoder.decode(r.value, { stream: true }));
-          if (terminal && !held && hooks.atTerminal) {
-            held = true;
-            await hooks.atTerminal(responseId, outputIds);
-          }
-          controller.enqueue(r.value);
-          up.awaitClient(stalled);
-        } catch (err) {
-          const e = up.failure(err);
-          if (ended) return;
-          const payload = { type: 'error', code: e.code, message: e.message, param: null, sequence_number: events };
-          controller.enqueue(encoder.encode(`event: error\ndata: ${JSON.stringify(payload)}\n\n`));
-          controller.close();
-          end(e);
-        }
-      },
-      cancel() {
-        up.abort();
-        reader.cancel().catch(() => {});
-        end(clientClosed());
-      },
+  return pullRelay(up, reader, {
+    async step(controller) {
+      const r = await reader.read();
+      if (r.done) {
+        parser.end();
+        return { error: failed };
+      }
+      parser.push(decoder.decode(r.value, { stream: true }));
+      if (terminal && !held && hooks.atTerminal) {
+        held = true;
+        await hooks.atTerminal(responseId, outputIds);
+      }
+      controller.enqueue(r.value);
+      return null;
     },
-    { highWaterMark: 0 },
-  );
+    errorBytes(e) {
+      const payload = { type: 'error', code: e.code, message: e.message, param: null, sequence_number: events };
+      return [encoder.encode(`event: error\ndata: ${JSON.stringify(payload)}\n\n`)];
+    },
+    onEnd: (error) => onEnd({ usage, error, responseId, outputIds, text: tally.deliveredText, chars: tally.deliveredChars }),
+  });
 }

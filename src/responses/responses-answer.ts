@@ -9,12 +9,8 @@ export type ResponsesAnswer =
   | { kind: 'json'; body: string; headers: Record<string, string> }
   | { kind: 'stream'; body: ReadableStream<Uint8Array>; headers: Record<string, string> };
 
-/** Everything one Responses request carries through its path. */
-export interface ResponsesRun {
-  ctx: AppContext;
-  req: ResponsesRequest;
-  decision: RouteDecision;
-  requestId: string;
+/** What the caller of a Responses request hands it (createResponse's options), carried through its path. */
+export interface ResponsesCaller {
   clientId: number | null;
   signal?: AbortSignal;
   /** Closes the client's connection: it stopped reading a stream and was dropped (see OpenUpstreamOptions.dropClient). */
@@ -23,4 +19,12 @@ export interface ResponsesRun {
   store: ResponseStore;
   /** Client headers a provider may forward (see ChatCallContext.clientHeaders). */
   clientHeaders?: Readonly<Record<string, string>>;
+}
+
+/** Everything one Responses request carries through its path. */
+export interface ResponsesRun extends ResponsesCaller {
+  ctx: AppContext;
+  req: ResponsesRequest;
+  decision: RouteDecision;
+  requestId: string;
 }

@@ -34,10 +34,14 @@ export interface ClassifierCall {
   error: string | null;
 }
 
+/** What routing and its classifier calls need (routeRequest hands its deps on as they are: RouteDeps). */
 export interface ClassifierDeps {
   snap: RuntimeSnapshot;
+  /** Usually `breakers.available` (no side effect). */
   health: HealthCheck;
+  /** Non-stream completion through the provider layer, for classifier groups. */
   callModel: CallModel;
+  /** Classifier scores already asked for (the app's is AppContext.scoreCache). */
   cache: ScoreCache;
   /** The client's request signal: a client that leaves stops the classifier too. */
   signal?: AbortSignal;

@@ -1,21 +1,10 @@
-import type { RuntimeSnapshot } from '../state/snapshot-types';
-import { runClassifier, type CallModel, type ClassifierCall } from './classifier-strategy';
+import { runClassifier, type ClassifierCall, type ClassifierDeps } from './classifier-strategy';
 import { nextUnscoredClassifier, resolveRoute, type ClassifierOutcome, type HeuristicMemo } from './resolve-route';
 import { routingTextOf } from './routing-text';
-import type { ScoreCache } from './score-cache';
-import type { HealthCheck, RouteDecision } from './types';
+import type { RouteDecision } from './types';
 
-export interface RouteDeps {
-  snap: RuntimeSnapshot;
-  /** Usually `breakers.available` (no side effect). */
-  health: HealthCheck;
-  /** Non-stream completion through the provider layer, for classifier groups. */
-  callModel: CallModel;
-  /** Classifier scores already asked for (the app's is AppContext.scoreCache). */
-  cache: ScoreCache;
-  signal?: AbortSignal;
-  now?: () => number;
-}
+/** What routing needs: the classifier step's deps, handed on as they are. */
+export type RouteDeps = ClassifierDeps;
 
 export interface RouteResult {
   decision: RouteDecision;

@@ -22,12 +22,17 @@ export interface DashboardSuite {
 
 /**
  * Registers beforeAll/afterAll in the calling describe block; the fields are set before its first
- * test. `setup` runs once the gateway is up, before the browser starts (seed what the pages show).
+ * test. `setup` runs once the gateway is up, before the browser starts (seed what the pages show);
+ * `gateway` is startDashboardGateway's options (the auth clock).
  */
-export function useDashboardSuite(adminPassword: string, setup?: (env: DashboardGateway) => Promise<void>): DashboardSuite {
+export function useDashboardSuite(
+  adminPassword: string,
+  setup?: (env: DashboardGateway) => Promise<void>,
+  gateway?: Parameters<typeof startDashboardGateway>[0],
+): DashboardSuite {
   const suite = { failedRequests: [] as string[] } as DashboardSuite;
   beforeAll(async () => {
-    suite.env = await startDashboardGateway();
+    suite.env = await startDashboardGateway(gateway);
     await setup?.(suite.env);
     suite.browser = await launchBrowser();
     const { page, watch } = await firstRunAdminPage(suite.browser, suite.env.gw.url, adminPassword);

@@ -4,34 +4,23 @@
  * gone), a failed save keeps the page and shows the error's message as a notice, and an unknown
  * address is a page in the layout with a way back. Never the API's JSON, never nothing at all.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { eq, sql } from 'drizzle-orm';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { clients, requestLogs } from '../../src/db/schema';
-import { chromiumAvailable, launchBrowser, screenshot, watchPage } from '../browser-helpers/launch-browser';
-import { firstRunAdminPage, navTo, startDashboardGateway, type DashboardGateway } from '../browser-helpers/dashboard-gateway';
+import { chromiumAvailable, screenshot } from '../browser-helpers/launch-browser';
+import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
+import { navTo } from '../browser-helpers/dashboard-gateway';
 
 setDefaultTimeout(60_000);
 
 describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard errors in Chromium', () => {
-  let env: DashboardGateway;
-  let browser: Browser;
-  let page: Page;
-  let watch: ReturnType<typeof watchPage>;
+  const s = useDashboardSuite('error-pages-password-1');
 
-  beforeAll(async () => {
-    env = await startDashboardGateway();
-    browser = await launchBrowser();
-    ({ page, watch } = await firstRunAdminPage(browser, env.gw.url, 'error-pages-password-1'));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await env?.close();
-  });
-
-  const rename = (from: string, to: string) => env.gw.ctx.db.run(sql.raw(`ALTER TABLE ${from} RENAME TO ${to}`));
+  const rename = (from: string, to: string) => s.env.gw.ctx.db.run(sql.raw(`ALTER TABLE ${from} RENAME TO ${to}`));
 
   test('a sidebar link to a page that fails: the error page in #main with Retry; Retry loads the page once it works', async () => {
+    const { page } = s;
     rename('teams', 'teams_away');
     try {
       await page.click('.nav a:text-is("Teams")');
@@ -52,6 +41,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard errors in Ch
   });
 
   test('a save that fails: the page stays and the error is shown as a notice', async () => {
+    const { env, page } = s;
     await navTo(page, 'Clients', 'clients');
     await page.fill('#client-name', 'fails-to-save');
     rename('clients', 'clients_away');
@@ -72,6 +62,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard errors in Ch
   });
 
   test('a log row removed since the list was shown: its detail panel says so (the 404 content is shown, not a bare status)', async () => {
+    const { env, page } = s;
     const { response } = await env.gw.openai().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
     const requestId = response.headers.get('x-request-id')!;
     let row: { id: number } | undefined;
@@ -84,6 +75,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard errors in Ch
   });
 
   test('an unknown address: a 404 page in the layout with a way back', async () => {
+    const { env, page, watch } = s;
     const r = await page.goto(`${env.gw.url}/no-such-page`);
     expect(r!.status()).toBe(404);
     await page.waitForSelector('#main [data-page="error"][data-status="404"]');

@@ -2,37 +2,27 @@
  * Bad input in the dashboard's row editors, in real headless Chromium: the message shows where
  * the admin typed, the editor stays open with what they typed, and nothing fails silently.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import OpenAI from 'openai';
 import { createClient, getClient, updateClient } from '../../src/admin/clients-service';
 import { createTeam } from '../../src/admin/teams-service';
-import { chromiumAvailable, launchBrowser, screenshot, watchPage } from '../browser-helpers/launch-browser';
-import { firstRunAdminPage, startDashboardGateway, type DashboardGateway, navTo } from '../browser-helpers/dashboard-gateway';
+import { chromiumAvailable, screenshot } from '../browser-helpers/launch-browser';
+import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
+import { navTo } from '../browser-helpers/dashboard-gateway';
 
 setDefaultTimeout(60_000);
 
 describe.skipIf(!chromiumAvailable() && !process.env.CI)('form errors in Chromium', () => {
-  let env: DashboardGateway;
-  let browser: Browser;
-  let page: Page;
-  let watch: ReturnType<typeof watchPage>;
   let url: string;
 
-  beforeAll(async () => {
-    env = await startDashboardGateway();
+  const s = useDashboardSuite('form-errors-password-1', async (env) => {
     url = env.gw.url;
-    browser = await launchBrowser();
-    ({ page, watch } = await firstRunAdminPage(browser, url, 'form-errors-password-1'));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await env?.close();
   });
 
-  const nav = (label: string, pageKey: string) => navTo(page, label, pageKey);
+  const nav = (label: string, pageKey: string) => navTo(s.page, label, pageKey);
 
   test("a key's limits refused: the message is in that key's editor, which keeps what was typed", async () => {
+    const { env, page } = s;
     const { id } = await createClient(env.gw.ctx, 'limits-typo');
     await nav('Clients', 'clients');
     const row = `#client-${id}`;
@@ -57,6 +47,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('form errors in Chromiu
   });
 
   test("a limit typed as '1e3' (a number input takes it): the message names the field, the editor keeps it, nothing is saved", async () => {
+    const { env, page } = s;
     const { id } = await createClient(env.gw.ctx, 'exponent-typo');
     await updateClient(env.gw.ctx, id, { rpm: 60 });
     await nav('Clients', 'clients');
@@ -77,6 +68,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('form errors in Chromiu
   });
 
   test('a limit over the API cap (1,000,000,000) is reported on its input before anything is sent', async () => {
+    const { env, page } = s;
     const { id } = await createClient(env.gw.ctx, 'over-the-cap');
     await nav('Clients', 'clients');
     const row = `#client-${id}`;
@@ -91,6 +83,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('form errors in Chromiu
   });
 
   test("a key renamed to blanks: the message is in that row's rename form", async () => {
+    const { env, page } = s;
     const { id } = await createClient(env.gw.ctx, 'rename-me');
     await nav('Clients', 'clients');
     const row = `#client-${id}`;
@@ -104,6 +97,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('form errors in Chromiu
   });
 
   test("a team renamed to another team's name: the message is in that team's editor", async () => {
+    const { env, page } = s;
     await createTeam(env.gw.ctx, { name: 'alpha' });
     const beta = await createTeam(env.gw.ctx, { name: 'beta' });
     await nav('Teams', 'teams');
@@ -120,6 +114,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('form errors in Chromiu
   });
 
   test('a new team refused: the message is under the New team form, which keeps everything typed', async () => {
+    const { env, page } = s;
     await createTeam(env.gw.ctx, { name: 'taken-team' });
     await nav('Teams', 'teams');
     await page.fill('#team-name', 'taken-team');
@@ -144,6 +139,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('form errors in Chromiu
   });
 
   test('a new user, client key, pool key or base URL refused: each form keeps what was typed', async () => {
+    const { page } = s;
     await nav('Users', 'users');
     await page.fill('#users-section input[name=username]', 'admin');
     await page.fill('#users-section input[name=password]', 'a-long-enough-password');
@@ -180,6 +176,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('form errors in Chromiu
   });
 
   test('a negative model price is reported on its input, not dropped silently', async () => {
+    const { page } = s;
     await nav('Models', 'models');
     const row = '#model-gpt-4o-mini';
     let posts = 0;
@@ -192,6 +189,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('form errors in Chromiu
   });
 
   test('a model price over the API cap (1,000,000) is reported on its input too', async () => {
+    const { page } = s;
     await nav('Models', 'models');
     const row = '#model-gpt-4o-mini';
     let posts = 0;
@@ -204,6 +202,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('form errors in Chromiu
   });
 
   test('the logs can be filtered to 403s (a model outside a key allow-list)', async () => {
+    const { env, page } = s;
     const { id, key } = await createClient(env.gw.ctx, 'allow-listed');
     await updateClient(env.gw.ctx, id, { models: ['gpt-4o'] });
     const refused = await new OpenAI({ apiKey: key, baseURL: `${url}/v1`, maxRetries: 0 }).chat.completions
@@ -219,6 +218,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('form errors in Chromiu
   });
 
   test('nothing else went wrong', () => {
+    const { watch } = s;
     expect(watch.dialogs).toEqual([]);
     // The refused saves answer 422 on purpose.
     expect(watch.problems.filter((p) => !/Failed to load resource.*\b422\b/.test(p))).toEqual([]);

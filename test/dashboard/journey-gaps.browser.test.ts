@@ -3,12 +3,12 @@
  * a log row opened from the keyboard, the password changed later from the sidebar, the key's Copy
  * button clicked twice, a provider carried by its key pool alone, and the Swagger page's console.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { eq } from 'drizzle-orm';
-import type { Browser, Page } from 'playwright-core';
 import { requestLogs } from '../../src/db/schema';
-import { chromiumAvailable, launchBrowser, watchPage } from '../browser-helpers/launch-browser';
-import { firstRunAdminPage, navTo, startDashboardGateway, type DashboardGateway } from '../browser-helpers/dashboard-gateway';
+import { chromiumAvailable, watchPage } from '../browser-helpers/launch-browser';
+import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
+import { navTo } from '../browser-helpers/dashboard-gateway';
 
 setDefaultTimeout(60_000);
 
@@ -16,15 +16,10 @@ const FIRST_PASSWORD = 'journey-gaps-password-1';
 const SECOND_PASSWORD = 'journey-gaps-password-2';
 
 describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard journey gaps in Chromium', () => {
-  let env: DashboardGateway;
-  let browser: Browser;
-  let page: Page;
-  let watch: ReturnType<typeof watchPage>;
   let rowId = 0;
   let requestId = '';
 
-  beforeAll(async () => {
-    env = await startDashboardGateway();
+  const s = useDashboardSuite(FIRST_PASSWORD, async (env) => {
     const { response } = await env.gw.openai().chat.completions
       .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }).withResponse();
     requestId = response.headers.get('x-request-id')!;
@@ -33,15 +28,10 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard journey gaps
       if (!rowId) await Bun.sleep(25);
     }
     expect(rowId).toBeGreaterThan(0);
-    browser = await launchBrowser();
-    ({ page, watch } = await firstRunAdminPage(browser, env.gw.url, FIRST_PASSWORD));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await env?.close();
   });
 
   test('a log row opens its detail from the keyboard (Enter), as with a click', async () => {
+    const { page } = s;
     await navTo(page, 'Logs', 'logs');
     await page.focus(`#log-${rowId}`);
     await page.keyboard.press('Enter');
@@ -50,6 +40,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard journey gaps
   });
 
   test('the new key\'s Copy button clicked twice goes back to "Copy"', async () => {
+    const { env, page } = s;
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.gw.url });
     await navTo(page, 'Clients', 'clients');
     await page.fill('#client-name', 'copy-twice');
@@ -66,6 +57,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard journey gaps
   });
 
   test("the new key stays on screen while its limits are set, until it was copied", async () => {
+    const { page } = s;
     await navTo(page, 'Clients', 'clients');
     await page.fill('#client-name', 'limited-before-copy');
     await page.click('button:text-is("Create key")');
@@ -84,6 +76,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard journey gaps
   });
 
   test('a provider with pool keys only: its card no longer says the key is "not set"', async () => {
+    const { page } = s;
     await navTo(page, 'Providers', 'providers');
     const card = page.locator('#provider-deepseek');
     expect(await card.locator('#provider-deepseek-key').textContent()).toContain('not set');
@@ -100,6 +93,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard journey gaps
 
   /** How far the sidebar's buttons run past its right edge (0: inside), at a window width. */
   async function footOverflow(width: number): Promise<number> {
+    const { page } = s;
     await page.setViewportSize({ width, height: 900 });
     return page.evaluate(() => {
       const edge = document.querySelector('.sidebar-inner')!.getBoundingClientRect().right;
@@ -108,6 +102,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard journey gaps
   }
 
   test('the password is changed later from the sidebar, with a way back that changes nothing', async () => {
+    const { page } = s;
     // Its button fits beside Theme and Log out, on a laptop and on a phone.
     expect(await footOverflow(390)).toBe(0);
     expect(await footOverflow(1360)).toBe(0);
@@ -125,6 +120,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard journey gaps
   });
 
   test('Back after signing out shows the sign-in page, not a blank one', async () => {
+    const { page } = s;
     await navTo(page, 'Logs', 'logs');
     await page.click('button:text-is("Log out")');
     await page.waitForSelector('.auth-card input[name=username]');
@@ -141,6 +137,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard journey gaps
   });
 
   test('the Swagger page loads without console errors', async () => {
+    const { env, page } = s;
     const swagger = await page.context().newPage();
     const problems = watchPage(swagger).problems;
     const answer = await swagger.goto(`${env.gw.url}/swagger`);
@@ -152,6 +149,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard journey gaps
   });
 
   test('nothing else went wrong', () => {
+    const { watch } = s;
     expect(watch.dialogs).toEqual([]);
     expect(watch.problems).toEqual([]);
   });

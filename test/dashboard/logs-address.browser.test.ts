@@ -4,26 +4,20 @@
  * and a bad time in the query string is dropped from the field with the page's message, without
  * the browser complaining about the field's value.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { eq } from 'drizzle-orm';
-import type { Browser, Page } from 'playwright-core';
 import { requestLogs } from '../../src/db/schema';
-import { chromiumAvailable, launchBrowser, watchPage } from '../browser-helpers/launch-browser';
-import { firstRunAdminPage, startDashboardGateway, type DashboardGateway } from '../browser-helpers/dashboard-gateway';
+import { chromiumAvailable } from '../browser-helpers/launch-browser';
+import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
 
 setDefaultTimeout(60_000);
 
 describe.skipIf(!chromiumAvailable() && !process.env.CI)('Logs page addresses in Chromium', () => {
-  let env: DashboardGateway;
-  let browser: Browser;
-  let page: Page;
-  let watch: ReturnType<typeof watchPage>;
   const warnings: string[] = [];
   let rowId = 0;
   let requestId = '';
 
-  beforeAll(async () => {
-    env = await startDashboardGateway();
+  const s = useDashboardSuite('logs-address-password-1', async (env) => {
     const { data, response } = await env.gw.openai().chat.completions
       .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }).withResponse();
     expect(data.choices.length).toBe(1);
@@ -34,16 +28,15 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Logs page addresses in
       if (!rowId) await Bun.sleep(25);
     }
     expect(rowId).toBeGreaterThan(0);
-    browser = await launchBrowser();
-    ({ page, watch } = await firstRunAdminPage(browser, env.gw.url, 'logs-address-password-1'));
-    page.on('console', (m) => void (m.type() === 'warning' && warnings.push(m.text())));
   });
-  afterAll(async () => {
-    await browser?.close();
-    await env?.close();
+
+  beforeAll(async () => {
+    const { page } = s;
+    page.on('console', (m) => void (m.type() === 'warning' && warnings.push(m.text())));
   });
 
   test("a row's address opened directly: the dashboard, with that row's detail", async () => {
+    const { env, page } = s;
     const answer = await page.goto(`${env.gw.url}/logs/${rowId}`);
     expect(answer!.status()).toBe(200);
     await page.waitForSelector('#main [data-page="logs"]');
@@ -58,6 +51,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Logs page addresses in
   });
 
   test('a row no longer in the log, opened directly: the Logs page says so (404)', async () => {
+    const { env, page } = s;
     const answer = await page.goto(`${env.gw.url}/logs/99999999`);
     expect(answer!.status()).toBe(404);
     await page.waitForSelector('#main [data-page="logs"]');
@@ -65,6 +59,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Logs page addresses in
   });
 
   test("the row's id written another way (hex, exponent, leading zero) names no row, as on /api", async () => {
+    const { env, page } = s;
     for (const id of [`0x${rowId.toString(16)}`, `${rowId}e0`, `0${rowId}`]) {
       const answer = await page.goto(`${env.gw.url}/logs/${id}`);
       expect([id, answer!.status()]).toEqual([id, 404]);
@@ -72,6 +67,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Logs page addresses in
   });
 
   test('a bad from= is dropped from the field, with the message and no warning', async () => {
+    const { env, page } = s;
     await page.goto(`${env.gw.url}/logs?from=garbage`);
     await page.waitForSelector('#main [data-page="logs"] .form-errors');
     expect(await page.textContent('.form-errors')).toContain("'from' must be");
@@ -86,6 +82,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Logs page addresses in
   });
 
   test('nothing else went wrong', () => {
+    const { watch } = s;
     expect(watch.dialogs).toEqual([]);
     // The gone row answers 404 on purpose.
     expect(watch.problems.filter((p) => !/Failed to load resource.*\b404\b/.test(p))).toEqual([]);

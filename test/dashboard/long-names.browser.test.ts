@@ -3,16 +3,15 @@
  * 100-character name without a space neither hides a table's buttons on a laptop nor makes the
  * page scroll sideways on a phone. At phone width a log row's detail comes into sight when opened.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import OpenAI from 'openai';
 import { createClient, updateClient } from '../../src/admin/clients-service';
 import { clients } from '../../src/db/schema';
 import { addProviderKey } from '../../src/admin/provider-keys-service';
 import { createTeam } from '../../src/admin/teams-service';
 import { createUser } from '../../src/admin/users-service';
-import { chromiumAvailable, launchBrowser, screenshot, watchPage } from '../browser-helpers/launch-browser';
-import { firstRunAdminPage, startDashboardGateway, type DashboardGateway } from '../browser-helpers/dashboard-gateway';
+import { chromiumAvailable, screenshot } from '../browser-helpers/launch-browser';
+import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
 
 setDefaultTimeout(60_000);
 
@@ -22,13 +21,7 @@ const HOSTILE = `<script>alert("x")</script>'"&amp;`;
 const PAGES = [['/', 'usage'], ['/monitor', 'monitor'], ['/logs', 'logs'], ['/clients', 'clients'], ['/teams', 'teams'], ['/providers', 'providers'], ['/users', 'users']] as const;
 
 describe.skipIf(!chromiumAvailable() && !process.env.CI)('long and hostile names in Chromium', () => {
-  let env: DashboardGateway;
-  let browser: Browser;
-  let page: Page;
-  let watch: ReturnType<typeof watchPage>;
-
-  beforeAll(async () => {
-    env = await startDashboardGateway();
+  const s = useDashboardSuite('long-names-password-1', async (env) => {
     const ctx = env.gw.ctx;
     const team = await createTeam(ctx, { name: LONG });
     await createTeam(ctx, { name: HOSTILE });
@@ -41,15 +34,10 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('long and hostile names
       await new OpenAI({ apiKey: key, baseURL: `${env.gw.url}/v1`, maxRetries: 0 }).chat.completions
         .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
     }
-    browser = await launchBrowser();
-    ({ page, watch } = await firstRunAdminPage(browser, env.gw.url, 'long-names-password-1'));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await env?.close();
   });
 
   async function measure(width: number) {
+    const { env, page } = s;
     await page.setViewportSize({ width, height: 900 });
     const problems: string[] = [];
     for (const [path, key] of PAGES) {
@@ -79,6 +67,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('long and hostile names
   });
 
   test('hostile names are text on every page they appear on', async () => {
+    const { env, page } = s;
     await page.setViewportSize({ width: 1360, height: 900 });
     for (const [path, key] of [['/clients', 'clients'], ['/teams', 'teams'], ['/logs', 'logs'], ['/', 'usage'], ['/monitor', 'monitor']] as const) {
       await page.goto(`${env.gw.url}${path}`);
@@ -100,6 +89,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('long and hostile names
   });
 
   test('phone width: a log row opened far down the list brings its detail into sight', async () => {
+    const { env, page } = s;
     await page.setViewportSize({ width: 400, height: 800 });
     await page.goto(`${env.gw.url}/logs`);
     await page.click('#logs-table tbody tr >> nth=0');
@@ -114,6 +104,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('long and hostile names
   });
 
   test('nothing else went wrong', () => {
+    const { watch } = s;
     expect(watch.dialogs).toEqual([]);
     expect(watch.problems).toEqual([]);
   });

@@ -3,39 +3,30 @@
  * with its prices and served (and billed) at once; blank prices come from genai-prices; a refusal
  * shows in the form with what was typed kept; a row of unknown cost reads "unknown" on the Logs page.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { eq } from 'drizzle-orm';
-import type { Browser, Page } from 'playwright-core';
 import OpenAI from 'openai';
 import { modelGroups, models } from '../../src/db/schema';
-import { chromiumAvailable, launchBrowser, screenshot, watchPage } from '../browser-helpers/launch-browser';
-import { firstRunAdminPage, startDashboardGateway, type DashboardGateway } from '../browser-helpers/dashboard-gateway';
+import { chromiumAvailable, screenshot } from '../browser-helpers/launch-browser';
+import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
 
 setDefaultTimeout(60_000);
 
 const FORM = '#model_create';
 
 describe.skipIf(!chromiumAvailable() && !process.env.CI)('adding a model on the Models page', () => {
-  let env: DashboardGateway;
-  let browser: Browser;
-  let page: Page;
-  let watch: ReturnType<typeof watchPage>;
-  const stored = (id: string) => env.gw.ctx.db.select().from(models).where(eq(models.id, id)).get();
-  const client = () => new OpenAI({ apiKey: env.gw.clientKey, baseURL: `${env.gw.url}/v1`, maxRetries: 0 });
+  const s = useDashboardSuite('models-add-password-1');
+  const stored = (id: string) => s.env.gw.ctx.db.select().from(models).where(eq(models.id, id)).get();
+  const client = () => new OpenAI({ apiKey: s.env.gw.clientKey, baseURL: `${s.env.gw.url}/v1`, maxRetries: 0 });
 
   beforeAll(async () => {
-    env = await startDashboardGateway();
-    browser = await launchBrowser();
-    ({ page, watch } = await firstRunAdminPage(browser, env.gw.url, 'models-add-password-1'));
+    const { page } = s;
     await page.click('.nav a:text-is("Models")');
     await page.waitForSelector(FORM);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await env?.close();
-  });
 
   test('an id nobody prices, without prices: refused in the form, what was typed kept', async () => {
+    const { page } = s;
     await page.fill(`${FORM} input[name=id]`, 'acme-chat-1');
     await page.selectOption(`${FORM} select[name=provider]`, 'openai');
     await page.fill(`${FORM} input[name=input_price]`, '3');
@@ -48,6 +39,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('adding a model on the 
   });
 
   test('with its prices: added, listed, served at once and billed at them', async () => {
+    const { env, page } = s;
     await page.fill(`${FORM} input[name=output_price]`, '12');
     await page.fill(`${FORM} input[name=context_window]`, '200000');
     await page.click(`${FORM} button:text-is("Add model")`);
@@ -67,6 +59,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('adding a model on the 
   });
 
   test('blank prices are filled from genai-prices for a model it lists', async () => {
+    const { page } = s;
     await page.fill(`${FORM} input[name=id]`, 'o3-mini');
     await page.selectOption(`${FORM} select[name=provider]`, 'openai');
     await page.click(`${FORM} button:text-is("Add model")`);
@@ -75,6 +68,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('adding a model on the 
   });
 
   test('a request to a model nobody prices shows its cost as unknown on the Logs page, not $0', async () => {
+    const { page } = s;
     const { response } = await client().chat.completions.create({ model: 'openai/acme-unpriced', messages: [{ role: 'user', content: 'Hi' }] }).withResponse();
     const row = await logRow(response.headers.get('x-request-id')!);
     expect(row).toMatchObject({ cost_usd: 0, cost_unknown: true });
@@ -87,6 +81,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('adding a model on the 
   });
 
   test('Delete: refused with the reason while a group names the model, then the row goes; seeded rows have none', async () => {
+    const { env, page, watch } = s;
     await page.click('.nav a:text-is("Models")');
     await page.waitForSelector('#model-acme-chat-1');
     expect(await page.locator('#model-gpt-4o button:text-is("Delete")').count()).toBe(0);
@@ -108,11 +103,13 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('adding a model on the 
   });
 
   test('nothing else went wrong', () => {
+    const { watch } = s;
     expect(watch.dialogs.filter((d) => !d.startsWith('confirm: Delete the model'))).toEqual([]);
     expect(watch.problems.filter((p) => !/Failed to load resource.*\b422\b/.test(p))).toEqual([]);
   });
 
   async function logRow(requestId: string): Promise<{ id: number; cost_usd: number; cost_unknown: boolean }> {
+    const { env, page } = s;
     for (let i = 0; i < 400; i++) {
       const logs = (await (await page.request.get(`${env.gw.url}/api/logs?limit=100`)).json()) as { data: { id: number; request_id: string; cost_usd: number; cost_unknown: boolean }[] };
       const row = logs.data.find((r) => r.request_id === requestId);

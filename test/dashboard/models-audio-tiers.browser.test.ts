@@ -5,15 +5,14 @@
  * "priority" with audio prompt tokens), refused inline with what was typed kept, cleared, and
  * shown read-only to a viewer.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { eq } from 'drizzle-orm';
-import type { Browser, Page } from 'playwright-core';
 import OpenAI from 'openai';
 import { models } from '../../src/db/schema';
 import { createUser } from '../../src/admin/users-service';
 import { fixtureJson, jsonResponse } from '../helpers/fake-upstream';
-import { chromiumAvailable, launchBrowser, screenshot, watchPage } from '../browser-helpers/launch-browser';
-import { firstRunAdminPage, startDashboardGateway, type DashboardGateway } from '../browser-helpers/dashboard-gateway';
+import { chromiumAvailable, screenshot, watchPage } from '../browser-helpers/launch-browser';
+import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
 
 setDefaultTimeout(60_000);
 
@@ -21,31 +20,24 @@ const ROW = '#model-gpt-4o-mini';
 const NOTE = `${ROW} .audio-tiers-editor .audio-tiers`;
 
 describe.skipIf(!chromiumAvailable() && !process.env.CI)('audio prices and tier multipliers on the Models page', () => {
-  let env: DashboardGateway;
-  let browser: Browser;
-  let page: Page;
-  let watch: ReturnType<typeof watchPage>;
-  const stored = () => env.gw.ctx.db.select().from(models).where(eq(models.id, 'gpt-4o-mini')).get()!;
+  const s = useDashboardSuite('audio-tiers-password-1');
+  const stored = () => s.env.gw.ctx.db.select().from(models).where(eq(models.id, 'gpt-4o-mini')).get()!;
 
   beforeAll(async () => {
-    env = await startDashboardGateway();
-    browser = await launchBrowser();
-    ({ page, watch } = await firstRunAdminPage(browser, env.gw.url, 'audio-tiers-password-1'));
+    const { page } = s;
     await page.click('.nav a:text-is("Models")');
     await page.waitForSelector(ROW);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await env?.close();
-  });
 
   test('the seeded multipliers are shown under the id, rounded for reading', async () => {
+    const { page } = s;
     // Seeded from OpenAI's prices: flex half, priority 5/3 for gpt-4o-mini; no audio prices.
     expect(stored()).toMatchObject({ flexPriceMultiplier: 0.5, audioInputPrice: null, audioOutputPrice: null });
     expect(await page.textContent(NOTE)).toBe('flex ×0.5, priority ×1.6667');
   });
 
   test('set from the note: shown, kept after a reload, and billed', async () => {
+    const { env, page } = s;
     await page.click(`${ROW} .audio-tiers-editor .link-button`);
     // The editor holds the exact stored value, not the rounded one.
     expect(Number(await page.inputValue(`${ROW} input[name=priority_price_multiplier]`))).toBe(stored().priorityPriceMultiplier!);
@@ -83,6 +75,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('audio prices and tier 
   });
 
   test('refused: the message is in the editor, which keeps what was typed', async () => {
+    const { page } = s;
     await page.click(`${ROW} .audio-tiers-editor .link-button`);
     // Past what the browser's own checks allow, as a hand-edited form could send.
     await page.$eval(`${ROW} input[name=flex_price_multiplier]`, (el) => el.removeAttribute('max'));
@@ -97,6 +90,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('audio prices and tier 
   });
 
   test('blank fields clear them: text prices and the standard tier again', async () => {
+    const { page } = s;
     for (const name of ['audio_input_price', 'audio_output_price', 'flex_price_multiplier', 'priority_price_multiplier'])
       await page.fill(`${ROW} input[name=${name}]`, '');
     await page.click(`${ROW} button:text-is("Save audio and tiers")`);
@@ -106,6 +100,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('audio prices and tier 
   });
 
   test('a viewer reads them under the id, with no editor', async () => {
+    const { env, browser, page } = s;
     await page.click(`${ROW} .audio-tiers-editor .link-button`);
     await page.fill(`${ROW} input[name=audio_input_price]`, '32');
     await page.fill(`${ROW} input[name=flex_price_multiplier]`, '0.5');
@@ -134,6 +129,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('audio prices and tier 
   });
 
   test('nothing else went wrong', () => {
+    const { watch } = s;
     expect(watch.dialogs).toEqual([]);
     expect(watch.problems.filter((p) => !/Failed to load resource.*\b422\b/.test(p))).toEqual([]);
   });

@@ -3,38 +3,29 @@
  * the note under the model's id, saved, shown, kept after a reload, applied to the next request's
  * cost, refused inline (with what was typed kept), and removed with a blank threshold.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { eq } from 'drizzle-orm';
-import type { Browser, Page } from 'playwright-core';
 import OpenAI from 'openai';
 import { models } from '../../src/db/schema';
-import { chromiumAvailable, launchBrowser, screenshot, watchPage } from '../browser-helpers/launch-browser';
-import { firstRunAdminPage, startDashboardGateway, type DashboardGateway } from '../browser-helpers/dashboard-gateway';
+import { chromiumAvailable, screenshot } from '../browser-helpers/launch-browser';
+import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
 
 setDefaultTimeout(60_000);
 
 const ROW = '#model-gpt-4o-mini';
 
 describe.skipIf(!chromiumAvailable() && !process.env.CI)('long-context tier on the Models page', () => {
-  let env: DashboardGateway;
-  let browser: Browser;
-  let page: Page;
-  let watch: ReturnType<typeof watchPage>;
-  const stored = () => env.gw.ctx.db.select().from(models).where(eq(models.id, 'gpt-4o-mini')).get()!;
+  const s = useDashboardSuite('long-context-password-1');
+  const stored = () => s.env.gw.ctx.db.select().from(models).where(eq(models.id, 'gpt-4o-mini')).get()!;
 
   beforeAll(async () => {
-    env = await startDashboardGateway();
-    browser = await launchBrowser();
-    ({ page, watch } = await firstRunAdminPage(browser, env.gw.url, 'long-context-password-1'));
+    const { page } = s;
     await page.click('.nav a:text-is("Models")');
     await page.waitForSelector(ROW);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await env?.close();
-  });
 
   test('set from the note under the id: shown, kept after a reload, and billed', async () => {
+    const { env, page } = s;
     expect(stored().longContextThreshold).toBeNull();
     await page.click(`${ROW} button:has-text("no long-context tier")`);
     await page.fill(`${ROW} input[name=long_context_threshold]`, '10');
@@ -64,6 +55,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('long-context tier on t
   });
 
   test('refused: the message is in the tier editor, which keeps what was typed', async () => {
+    const { page } = s;
     await page.click(`${ROW} .long-context-editor .link-button`);
     // Past what the browser's own checks allow, as a hand-edited form could send.
     await page.$eval(`${ROW} input[name=long_context_threshold]`, (el) => el.removeAttribute('max'));
@@ -77,6 +69,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('long-context tier on t
   });
 
   test('a blank threshold removes the whole tier', async () => {
+    const { page } = s;
     await page.fill(`${ROW} input[name=long_context_threshold]`, '');
     await page.click(`${ROW} button:text-is("Save tier")`);
     await page.waitForSelector(`${ROW} .saved`);
@@ -85,6 +78,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('long-context tier on t
   });
 
   test('nothing else went wrong', () => {
+    const { watch } = s;
     expect(watch.dialogs).toEqual([]);
     expect(watch.problems.filter((p) => !/Failed to load resource.*\b422\b/.test(p))).toEqual([]);
   });

@@ -3,32 +3,19 @@
  * headless Chromium: `gemini-2.5-flash` and `gemini-2_5-flash` (and groups `fast.flow`, `fast_flow`,
  * `new`) each keep their own row, so a save sends that row's inputs and lands in that row.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { createGroup, getGroup } from '../../src/admin/groups-service';
 import { createModel, getModel } from '../../src/admin/models-service';
 import { domIdPart } from '../../src/dashboard/dom-id';
-import { chromiumAvailable, launchBrowser, watchPage } from '../browser-helpers/launch-browser';
-import { firstRunAdminPage, startDashboardGateway, type DashboardGateway } from '../browser-helpers/dashboard-gateway';
+import { chromiumAvailable } from '../browser-helpers/launch-browser';
+import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
 
 setDefaultTimeout(60_000);
 
 describe.skipIf(!chromiumAvailable() && !process.env.CI)('row ids in Chromium', () => {
-  let env: DashboardGateway;
-  let browser: Browser;
-  let page: Page;
-  let watch: ReturnType<typeof watchPage>;
-
-  beforeAll(async () => {
-    env = await startDashboardGateway();
+  const s = useDashboardSuite('row-ids-password-1', async (env) => {
     await createModel(env.gw.ctx, { id: 'gemini-2_5-flash', provider: 'gemini', input_price: 7, output_price: 9 });
     for (const name of ['fast.flow', 'fast_flow', 'new']) await createGroup(env.gw.ctx, name, { strategy: 'heuristic', targets: ['gpt-4o-mini'] });
-    browser = await launchBrowser();
-    ({ page, watch } = await firstRunAdminPage(browser, env.gw.url, 'row-ids-password-1'));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await env?.close();
   });
 
   test('one id per name, and no name takes the id of a form', () => {
@@ -39,6 +26,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('row ids in Chromium', 
   });
 
   test("saving the model whose id differs by '_' saves its own prices, in its own row", async () => {
+    const { env, page } = s;
     await page.goto(`${env.gw.url}/models?provider=gemini`);
     const row = page.locator('tr', { has: page.locator('code:text-is("gemini-2_5-flash")') });
     await row.locator('input[name=input_price]').fill('8');
@@ -54,6 +42,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('row ids in Chromium', 
   });
 
   test("a group's Save changes that group only; a group named 'new' leaves the New group form alone", async () => {
+    const { env, page } = s;
     await page.goto(`${env.gw.url}/groups`);
     expect(await page.locator('[id]').evaluateAll((els) => els.length - new Set(els.map((e) => e.id)).size)).toBe(0);
     const card = `#group-${domIdPart('fast_flow')}`;
@@ -73,6 +62,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('row ids in Chromium', 
   });
 
   test('nothing else went wrong', () => {
+    const { watch } = s;
     expect(watch.problems).toEqual([]);
     expect(watch.dialogs).toEqual([]);
   });

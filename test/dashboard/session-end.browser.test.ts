@@ -2,33 +2,21 @@
  * A dashboard left open past its session's lifetime, in real headless Chromium: the next save
  * leads to the sign-in page (as a link would), never the API's JSON error pasted into the page.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { eq } from 'drizzle-orm';
-import type { Browser, Page } from 'playwright-core';
 import { clients, models } from '../../src/db/schema';
-import { chromiumAvailable, launchBrowser, screenshot, watchPage } from '../browser-helpers/launch-browser';
-import { firstRunAdminPage, startDashboardGateway, type DashboardGateway } from '../browser-helpers/dashboard-gateway';
+import { chromiumAvailable, screenshot } from '../browser-helpers/launch-browser';
+import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
 
 setDefaultTimeout(60_000);
 
 describe.skipIf(!chromiumAvailable() && !process.env.CI)('session end in Chromium', () => {
-  let env: DashboardGateway;
-  let browser: Browser;
-  let page: Page;
-  let watch: ReturnType<typeof watchPage>;
   let ahead = 0;
 
-  beforeAll(async () => {
-    env = await startDashboardGateway({ authClock: () => Date.now() + ahead });
-    browser = await launchBrowser();
-    ({ page, watch } = await firstRunAdminPage(browser, env.gw.url, 'session-end-password-1'));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await env?.close();
-  });
+  const s = useDashboardSuite('session-end-password-1', undefined, { authClock: () => Date.now() + ahead });
 
   test('a save after the session expired goes to the sign-in page; nothing is saved or pasted in', async () => {
+    const { env, page } = s;
     await page.click('.nav a:text-is("Models")');
     await page.waitForSelector('#model-gpt-4o-mini');
     const before = env.gw.ctx.db.select().from(models).where(eq(models.id, 'gpt-4o-mini')).get()!.inputPrice;
@@ -49,6 +37,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('session end in Chromiu
   });
 
   test('a key created after the session expired: the sign-in page, and no key', async () => {
+    const { env, page } = s;
     await page.click('.nav a:text-is("Clients")');
     await page.waitForSelector('#main [data-page="clients"]');
     // The sign-in above was at the moved clock: move past that session's end too.
@@ -61,6 +50,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('session end in Chromiu
   });
 
   async function signInAgain() {
+    const { env, page } = s;
     await page.goto(`${env.gw.url}/login`);
     await page.fill('.auth-card input[name=username]', 'admin');
     await page.fill('.auth-card input[name=password]', 'session-end-password-1');
@@ -69,11 +59,13 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('session end in Chromiu
   }
 
   async function liveMonitor() {
+    const { page } = s;
     await page.click('.nav a:text-is("Monitoring")');
     await page.waitForSelector('#monitor-status.ok');
   }
 
   test('the Monitoring page whose session ended (the server closes its socket) goes to the sign-in page', async () => {
+    const { env, page } = s;
     await signInAgain();
     await liveMonitor();
     ahead += 2 * env.gw.ctx.auth.sessionTtlMs;
@@ -84,6 +76,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('session end in Chromiu
   });
 
   test('a Monitoring socket that drops after the session ended does not reconnect in the background', async () => {
+    const { env, page } = s;
     await signInAgain();
     await liveMonitor();
     ahead += 2 * env.gw.ctx.auth.sessionTtlMs;
@@ -98,6 +91,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('session end in Chromiu
   });
 
   test('nothing else went wrong', () => {
+    const { watch } = s;
     expect(watch.dialogs).toEqual([]);
     // The refused saves (and the monitor's session check) answer 401 on purpose.
     expect(watch.problems.filter((p) => !/Failed to load resource.*\b401\b/.test(p))).toEqual([]);

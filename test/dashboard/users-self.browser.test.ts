@@ -4,33 +4,22 @@
  * control answering 403); one's own password goes through Change password (a reset ended the
  * session in use); a role other than admin or viewer is refused, not made a viewer.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { createUser, listUsers } from '../../src/admin/users-service';
-import { chromiumAvailable, launchBrowser, watchPage } from '../browser-helpers/launch-browser';
-import { firstRunAdminPage, navTo, startDashboardGateway, type DashboardGateway } from '../browser-helpers/dashboard-gateway';
+import { chromiumAvailable } from '../browser-helpers/launch-browser';
+import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
+import { navTo } from '../browser-helpers/dashboard-gateway';
 
 setDefaultTimeout(60_000);
 
 describe.skipIf(!chromiumAvailable() && !process.env.CI)("the admin's own row in Chromium", () => {
-  let env: DashboardGateway;
-  let browser: Browser;
-  let page: Page;
-  let watch: ReturnType<typeof watchPage>;
-  const roleOf = async (name: string) => (await listUsers(env.gw.ctx.db)).find((u) => u.username === name)?.role;
-
-  beforeAll(async () => {
-    env = await startDashboardGateway();
+  const s = useDashboardSuite('users-self-password-1', async (env) => {
     await createUser(env.gw.ctx.db, 'second-admin', 'second-admin-password', 'admin', false);
-    browser = await launchBrowser();
-    ({ page, watch } = await firstRunAdminPage(browser, env.gw.url, 'users-self-password-1'));
   });
-  afterAll(async () => {
-    await browser?.close();
-    await env?.close();
-  });
+  const roleOf = async (name: string) => (await listUsers(s.env.gw.ctx.db)).find((u) => u.username === name)?.role;
 
   test('no Reset password on one\'s own row: Change password instead', async () => {
+    const { page } = s;
     await navTo(page, 'Users', 'users');
     const self = page.locator('#users-table tr, #users-section tr', { hasText: '(you)' }).first();
     expect(await self.locator('button:text-is("Reset password")').count()).toBe(0);
@@ -40,6 +29,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)("the admin's own row in
   });
 
   test('a role that is neither admin nor viewer is refused; nothing changes', async () => {
+    const { env, page } = s;
     const csrf = await page.evaluate(() => JSON.parse(document.getElementById('app')?.getAttribute('hx-headers') ?? '{}')['x-csrf-token']);
     const id = (await listUsers(env.gw.ctx.db)).find((u) => u.username === 'second-admin')!.id;
     const r = await page.request.post(`${env.gw.url}/users/${id}/role`, { form: { role: 'root' }, headers: { 'x-csrf-token': csrf, 'hx-request': 'true' } });
@@ -49,6 +39,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)("the admin's own row in
   });
 
   test('making oneself a viewer asks, then shows the dashboard as a viewer', async () => {
+    const { page, watch } = s;
     await navTo(page, 'Users', 'users');
     const self = page.locator('#users-section tr', { hasText: '(you)' });
     await self.locator('select[name=role]').selectOption('viewer');
@@ -60,6 +51,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)("the admin's own row in
   });
 
   test('nothing else went wrong', () => {
+    const { watch } = s;
     expect(watch.problems).toEqual([]);
   });
 });

@@ -2,37 +2,26 @@
  * The Teams page and the limits on the Clients page in real headless Chromium, in both themes:
  * an admin creates a team, puts a key in it with a budget, the key spends, the bar shows it.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import OpenAI from 'openai';
 import { models } from '../../src/db/schema';
-import { chromiumAvailable, launchBrowser, screenshot, watchPage } from '../browser-helpers/launch-browser';
-import { firstRunAdminPage, startDashboardGateway, type DashboardGateway } from '../browser-helpers/dashboard-gateway';
+import { chromiumAvailable, screenshot } from '../browser-helpers/launch-browser';
+import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
 
 setDefaultTimeout(60_000);
 
 describe.skipIf(!chromiumAvailable() && !process.env.CI)('limits pages in Chromium', () => {
-  let env: DashboardGateway;
-  let browser: Browser;
-  let page: Page;
-  let watch: ReturnType<typeof watchPage>;
   let url: string;
 
-  beforeAll(async () => {
-    env = await startDashboardGateway();
+  const s = useDashboardSuite('limits-password-1', async (env) => {
     url = env.gw.url;
     // $0.001 a token each way: the chat fixture (19 + 9 tokens) costs $0.028.
     env.gw.ctx.db.update(models).set({ inputPrice: 1000, outputPrice: 1000 }).run();
     env.gw.ctx.state.reload();
-    browser = await launchBrowser();
-    ({ page, watch } = await firstRunAdminPage(browser, url, 'limits-password-1'));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await env?.close();
   });
 
   test('an admin makes a team, gives a key limits and a budget; its spend shows as a bar', async () => {
+    const { env, page } = s;
     await page.click('.nav a:text-is("Teams")');
     await page.waitForSelector('#main [data-page="teams"]');
     await page.fill('#team-name', 'research');
@@ -69,6 +58,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('limits pages in Chromi
   });
 
   test('both themes: the Teams and Clients pages fit a laptop-wide window; screenshots', async () => {
+    const { page, watch } = s;
     const problems: string[] = [];
     for (const theme of ['light', 'dark']) {
       await page.evaluate((t) => localStorage.setItem('gg-theme', t), theme);

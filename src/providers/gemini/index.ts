@@ -1,4 +1,5 @@
 import { PROVIDER_CATALOG } from '../provider-catalog';
+import { googleJsonHeaders } from '../shared/upstream-call';
 import type { ProviderAdapter } from '../types';
 import { geminiErrorMessage } from './gemini-error';
 import { buildGeminiRequest } from './gemini-request';
@@ -24,8 +25,7 @@ export const geminiAdapter: ProviderAdapter = {
     const url = ctx.stream
       ? `${base}/v1beta/models/${model}:streamGenerateContent?alt=sse`
       : `${base}/v1beta/models/${model}:generateContent`;
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (settings.apiKey) headers['x-goog-api-key'] = settings.apiKey;
+    const headers = googleJsonHeaders(settings);
     return { url, method: 'POST', headers, body: JSON.stringify(body) };
   },
 

@@ -15,3 +15,13 @@ export function bearerJsonPost(settings: ProviderSettings, path: string, body: u
   if (extra) Object.assign(headers, extra);
   return { url: joinUrl(base, path), method: 'POST', headers, body: JSON.stringify(body) };
 }
+
+/**
+ * The headers of a JSON call to Google's Gemini API: the key in `x-goog-api-key`, never in the
+ * query string (where it would end up in logs).
+ */
+export function googleJsonHeaders(settings: ProviderSettings): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (settings.apiKey) headers['x-goog-api-key'] = settings.apiKey;
+  return headers;
+}

@@ -1,0 +1,160 @@
+import { periodKey } from './budget-period';
+import type { Actual, AdmitInput, Admission, SpendSource } from './limit-counters';
+import type { ScopeLimits } from './limit-types';
+import { MemoryLimitCounters } from './memory-limit-counters';
+
+/** What the local budget start needs of a reservation this instance made in Redis. */
+interface HeldAdmit {
+  scopes: readonly ScopeLimits[];
+  worst: number;
+}
+
+/**
+ * RedisLimitCounters' own counters, for when Redis is unreachable in fail mode `open`: the
+ * requests admitted here meanwhile, the spend last seen in Redis per budget, and each budget's
+ * local start once per outage (from that spend or the logs', plus the worst cost of this
+ * instance's requests admitted through Redis and still running: held locally until they settle).
+ */
+export class LocalLimitFallback {
+  readonly counters = new MemoryLimitCounters();
+  /** Requests admitted by the local counters (Redis was down), with their scopes and admit time. */
+  private readonly admits = new Map<string, { scopes: readonly ScopeLimits[]; at: number }>();
+  /** Spend last read from Redis per scope and period, to start local budgets from. */
+  private readonly lastSpend = new Map<string, { pk: string; spend: number }>();
+  /** Connections made so far: local budgets are restarted from `lastSpend` once per outage. */
+  private episode = 0;
+  /** Scope key -> the episode (outage) its local spend was last started in (startLocalBudget). */
+  private readonly localFrom = new Map<string, number>();
+  /** Local budget starts under way, by scope key: concurrent requests of one scope wait for one read. */
+  private readonly localStarts = new Map<string, Promise<void>>();
+  /** Requests admitted through Redis whose worst cost a local budget start counted, by request id: the scopes it counted in. */
+  private readonly heldLocally = new Map<string, Set<string>>();
+
+  constructor(
+    /** The reservations this instance made in Redis, by request id (RedisLimitCounters keeps them). */
+    private readonly redisAdmits: ReadonlyMap<string, HeldAdmit>,
+    /** Where a budget's spend is read from (the logs). */
+    private readonly spendSource: SpendSource,
+  ) {}
+
+  /** A connection was made: the next outage starts its budgets again. */
+  connected(): void {
+    this.episode++;
+  }
+
+  admit(input: AdmitInput): Admission | Promise<Admission> {
+    // Budgets start, once per outage, from what was spent: what is spent meanwhile adds to it here.
+    // The local counters' own spend is as old as their seed at start, so it is replaced.
+    const starting = input.scopes.filter((s) => s.budgetUsd !== null && this.localFrom.get(s.key) !== this.episode);
+    if (!starting.length) return this.admitHere(input);
+    return Promise.all(starting.map((s) => this.startLocalBudget(s, input.now))).then(() => this.admitHere(input));
+  }
+
+  has(requestId: string): boolean {
+    return this.admits.has(requestId);
+  }
+
+  /** The local admission of `requestId`, taken out (its settle is the caller's), or undefined. */
+  take(requestId: string): { scopes: readonly ScopeLimits[]; at: number } | undefined {
+    const local = this.admits.get(requestId);
+    if (local) this.admits.delete(requestId);
+    return local;
+  }
+
+  /** Requests admitted here and not settled. */
+  get inFlight(): number {
+    return this.admits.size;
+  }
+
+  /** A reservation made in Redis settles: where a local budget start counted it at its worst, now at what it cost. */
+  settled(requestId: string, admitted: HeldAdmit, actual: Actual, now: number): void {
+    const held = this.heldLocally.get(requestId);
+    if (!held) return;
+    this.heldLocally.delete(requestId);
+    this.counters.charge(admitted.scopes.filter((s) => held.has(s.key)), { costUsd: actual.costUsd - admitted.worst, tokens: 0, at: actual.at }, now);
+  }
+
+  /** A reservation made in Redis forgotten without its settle (the bound on them). */
+  forget(requestId: string): void {
+    this.heldLocally.delete(requestId);
+  }
+
+  /** The spend Redis reported for a budget scope at `now`. */
+  sawSpend(scope: ScopeLimits, now: number, spend: number): void {
+    this.lastSpend.set(scope.key, { pk: periodKey(scope.period, now), spend });
+  }
+
+  /** What this instance last saw spent includes its own settled requests (an outage starts from it). */
+  addSettled(scopes: readonly ScopeLimits[], actual: Actual): void {
+    if (actual.costUsd <= 0) return;
+    for (const s of scopes) {
+      const seen = this.lastSpend.get(s.key);
+      if (seen && seen.pk === periodKey(s.period, actual.at)) seen.spend += actual.costUsd;
+    }
+  }
+
+  /**
+   * Cut off: the count this instance enforces once it started the budget in this outage; before
+   * that its local count is as old as its start (null: the caller reads the logs instead).
+   */
+  spend(scope: ScopeLimits, now: number): number | null {
+    return this.localFrom.get(scope.key) === this.episode ? this.counters.spend(scope, now) : null;
+  }
+
+  forgetScopesExcept(live: ReadonlySet<string>): void {
+    this.counters.forgetScopesExcept(live);
+    for (const key of this.lastSpend.keys()) if (!live.has(key)) this.lastSpend.delete(key);
+    for (const key of this.localFrom.keys()) if (!live.has(key)) this.localFrom.delete(key);
+  }
+
+  dropSpend(scope: ScopeLimits): void {
+    this.counters.dropSpend(scope);
+    this.lastSpend.delete(scope.key);
+  }
+
+  private admitHere(input: AdmitInput): Admission {
+    const a = this.counters.admit(input);
+    if (a.ok) this.admits.set(input.requestId, { scopes: input.scopes, at: input.now });
+    return a;
+  }
+
+  /**
+   * A budget's local spend for this outage: the larger of the spend this instance last saw in
+   * Redis and the logs' (PostgreSQL has the rows of every instance, so a key served only elsewhere
+   * until now, or since this instance last admitted it, does not start from a stale count). One read
+   * of the logs per scope and outage; a store that does not answer within a second is not waited for.
+   */
+  private startLocalBudget(scope: ScopeLimits, now: number): Promise<void> {
+    let p = this.localStarts.get(scope.key);
+    if (p) return p;
+    const episode = this.episode;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 1_000)));
+    p = Promise.race([this.spendSource(scope, now).catch(() => null), late])
+      .then((logged) => {
+        if (this.localFrom.get(scope.key) === episode) return;
+        this.localFrom.set(scope.key, episode);
+        const seen = this.lastSpend.get(scope.key);
+        const fromRedis = seen && seen.pk === periodKey(scope.period, now) ? seen.spend : null;
+        const spend = Math.max(fromRedis ?? -1, logged ?? -1);
+        if (spend < 0) return;
+        // The requests this instance admitted through Redis and still runs may yet spend their
+        // worst (the others' are out of sight: with N instances cut off, each counts its own).
+        let running = 0;
+        for (const [id, a] of this.redisAdmits) {
+          if (!a.scopes.some((s) => s.key === scope.key)) continue;
+          running += a.worst;
+          let keys = this.heldLocally.get(id);
+          if (!keys) this.heldLocally.set(id, (keys = new Set()));
+          keys.add(scope.key);
+        }
+        this.counters.setSpend(scope, spend + running, now);
+      })
+      .finally(() => {
+        clearTimeout(timer);
+        this.localStarts.delete(scope.key);
+      });
+    this.localStarts.set(scope.key, p);
+    return p;
+  }
+}

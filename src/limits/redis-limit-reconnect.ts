@@ -1,0 +1,150 @@
+import type { RedisLink } from '../redis/redis-link';
+import { periodKey } from './budget-period';
+import type { ScopeLimits } from './limit-types';
+import { HEARTBEAT, opt, RESTORE } from './redis-limit-scripts';
+
+/** Pending settles and charges kept while Redis is down, at most. */
+const MAX_PENDING = 10_000;
+
+/** A reservation made in Redis, as this instance made it: enough to make it again in a Redis that lost it. */
+export interface RedisAdmit {
+  scopes: readonly ScopeLimits[];
+  worst: number;
+  tokens: number;
+  at: number;
+  /** Admit or last keep-alive time (the stale sweep's clock). */
+  aliveAt: number;
+  /** Its in-flight slot was freed already (endFlight). */
+  ended: boolean;
+}
+
+/**
+ * RedisLimitCounters across a Redis outage: the work for Redis that came while it was down
+ * (bounded, sent in order once it is back), the heartbeat that keeps this instance's reservations
+ * from being freed by the others, and on each connection (or a heartbeat that finds this instance
+ * was taken for dead) the reservations of its requests still running put back where Redis lost them.
+ */
+export class RedisLimitReconnect {
+  /**
+   * Set from a connection until its epoch is checked (and, when Redis lost its data, this
+   * instance's reservations are put back): admits and settles wait for it, so none is counted
+   * against a Redis that does not yet hold the requests in flight.
+   */
+  restoring: Promise<void> | null = null;
+  /** Work for Redis that came while it was down. */
+  private readonly pending: (() => Promise<unknown>)[] = [];
+  private dropped = 0;
+  /** The data set of Redis this instance counted in (`<P>lim:epoch`): another one means Redis lost its data. */
+  private epoch: string | null = null;
+
+  constructor(
+    private readonly link: RedisLink,
+    /** The reservations this instance made in Redis, by request id (RedisLimitCounters keeps them). */
+    private readonly redisAdmits: ReadonlyMap<string, RedisAdmit>,
+    /** Called first on each connection. */
+    connected: () => void,
+    private readonly warn: ((msg: string) => void) | undefined,
+    beat: { everyMs: number; deadAfterMs: number },
+  ) {
+    link.onUp(() => {
+      connected();
+      const restored = this.checkEpoch();
+      this.restoring = restored;
+      void restored.finally(() => {
+        if (this.restoring === restored) this.restoring = null;
+      }).then(() => this.flush());
+    });
+    const timer = setInterval(() => {
+      if (link.isClosed()) return clearInterval(timer);
+      if (!link.isUp()) return;
+      HEARTBEAT.run(link, [], [link.prefix, link.origin, beat.deadAfterMs]).then(
+        (r: unknown[]) => {
+          // Taken for dead while its connection stayed open (the process stopped, or its host
+          // stalled, past deadAfterMs): the others freed its reservations; those still running go back.
+          if (r[1] === 1 && this.redisAdmits.size && !this.restoring) this.restoreAll();
+        },
+        () => {},
+      );
+    }, beat.everyMs);
+    (timer as { unref?: () => void }).unref?.();
+  }
+
+  /** Work for Redis: sent now, or queued while Redis is down or when it fails. */
+  toRedis(work: () => Promise<unknown>): void {
+    if (!this.link.isUp()) return this.queue(work);
+    work().catch(() => this.queue(work));
+  }
+
+  queue(work: () => Promise<unknown>): void {
+    if (this.pending.length >= MAX_PENDING) {
+      this.dropped++;
+      if (this.dropped === 1) this.warn?.('limits: too much counter work waiting for Redis; the oldest is dropped');
+      this.pending.shift();
+    }
+    this.pending.push(work);
+  }
+
+  /** Work queued while Redis was down (bounded; what overflows is counted and warned about). */
+  stats(): { pending: number; dropped: number } {
+    return { pending: this.pending.length, dropped: this.dropped };
+  }
+
+  /**
+   * Each connection: if Redis lost its data meanwhile (restarted without persistence: the epoch
+   * key this instance saw is gone), the waiting work is dropped. Its reservations are gone with it,
+   * and what the requests spent is in the logs, which each budget is seeded from again on its next
+   * request (ADMIT asks for it): charging it as well would count it twice. Then the reservations
+   * of the requests still running here that Redis no longer holds (lost with its data, or freed by
+   * the others' heartbeat while this instance was cut off) are put back, or their budget, slots
+   * and tokens would be free to others until they end.
+   */
+  private async checkEpoch(): Promise<void> {
+    const key = `${this.link.prefix}lim:epoch`;
+    let current: string | null;
+    try {
+      await this.link.send('SET', [key, crypto.randomUUID(), 'NX']);
+      current = (await this.link.send('GET', [key])) as string | null;
+    } catch {
+      return; // down again: the next connection checks
+    }
+    const lost = this.epoch !== null && current !== this.epoch;
+    this.epoch = current;
+    if (lost && this.pending.length) {
+      this.warn?.(`limits: Redis lost its data; ${this.pending.length} waiting counter updates dropped (budgets are read again from the logs)`);
+      this.pending.length = 0;
+    }
+    await this.restoreEach();
+  }
+
+  /** Puts back every reservation of this instance's requests still running; settles wait for it (as on a connection). */
+  private restoreAll(): void {
+    const restored = this.restoreEach();
+    this.restoring = restored;
+    void restored.finally(() => {
+      if (this.restoring === restored) this.restoring = null;
+    });
+  }
+
+  private restoreEach(): Promise<void> {
+    return Promise.all([...this.redisAdmits].map(([id, a]) => this.restore(id, a).catch(() => {}))).then(() => {});
+  }
+
+  private restore(requestId: string, a: RedisAdmit): Promise<unknown> {
+    const args: (string | number)[] = [this.link.prefix, requestId, a.worst, a.tokens, a.at, a.aliveAt, a.ended ? '1' : '0', this.link.origin, a.scopes.length];
+    for (const s of a.scopes) args.push(s.key, opt(s.rpm), opt(s.tpm), periodKey(s.period, a.at));
+    return RESTORE.run(this.link, [], args);
+  }
+
+  /** Redis is back: what waited goes now, in order. */
+  private async flush(): Promise<void> {
+    while (this.pending.length && this.link.isUp()) {
+      const work = this.pending.shift()!;
+      try {
+        await work();
+      } catch {
+        this.pending.unshift(work);
+        return;
+      }
+    }
+  }
+}
