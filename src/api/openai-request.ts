@@ -7,6 +7,7 @@ import { withHeaders } from '../http/with-headers';
 import { admitRequest } from '../limits/admit-request';
 import { toAnthropicError } from '../messages/anthropic-errors';
 import { logRejectedChat } from '../proxy/chat-pipeline';
+import { checkForwardedHeaders } from '../proxy/forward-headers';
 import { RequestClock } from '../proxy/request-clock';
 import { withDeadline } from '../runtime/deadline';
 import { clientClosed, clientStalled } from '../proxy/upstream-errors';
@@ -181,6 +182,7 @@ export function openaiPost<T>(
         server?.timeout(request, 0);
         raw = await withDeadline(readJsonBody(request, maxBytes), bodyTimeoutMs, () => bodyTimeout(ctx.config.server.bodyTimeoutS));
         body = opts.validate(raw);
+        checkForwardedHeaders(request.headers);
       } catch (err) {
         logRejectedChat(ctx, err, raw, { clientId: client.id, clock, endpoint: opts.endpoint });
         throw err;

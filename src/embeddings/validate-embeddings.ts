@@ -68,7 +68,7 @@ export function validateEmbeddingRequest(body: unknown): ValidEmbeddings {
   }
   const dims = req.dimensions;
   if (dims !== undefined && dims !== null) {
-    if (typeof dims !== 'number' || !Number.isInteger(dims) || dims < 1) {
+    if (typeof dims !== 'number' || !Number.isSafeInteger(dims) || dims < 1) {
       throw badRequest("'dimensions' must be a positive integer.", 'dimensions');
     }
     inputs.dimensions = dims;

@@ -18,7 +18,7 @@ export function checkThinking(t: unknown): void {
   if (typeof type !== 'string') throw badRequest('thinking.type: Field required', 'thinking.type');
   if (type !== 'enabled') return;
   if (budget === undefined || budget === null) throw badRequest('thinking.enabled.budget_tokens: Field required', 'thinking.budget_tokens');
-  if (typeof budget !== 'number' || !Number.isInteger(budget)) throw badRequest('thinking.enabled.budget_tokens: Input should be a valid integer', 'thinking.budget_tokens');
+  if (typeof budget !== 'number' || !Number.isSafeInteger(budget)) throw badRequest('thinking.enabled.budget_tokens: Input should be a valid integer', 'thinking.budget_tokens');
   if (budget < MIN_THINKING_BUDGET) {
     throw badRequest(`thinking.enabled.budget_tokens: Input should be greater than or equal to ${MIN_THINKING_BUDGET}`, 'thinking.budget_tokens');
   }

@@ -54,8 +54,9 @@ export function validateMessagesRequest(body: unknown): MessagesRequest {
   if (typeof req.model !== 'string' || !req.model) throw badRequest('model: Field required', 'model');
   // Bounded and free of control characters before routing, upstream headers and log rows see it.
   checkModelName(req.model);
-  if (typeof req.max_tokens !== 'number' || !Number.isInteger(req.max_tokens) || req.max_tokens < 1) {
-    throw badRequest('max_tokens: Field required (a positive integer)', 'max_tokens');
+  if (typeof req.max_tokens !== 'number' || !Number.isSafeInteger(req.max_tokens) || req.max_tokens < 1) {
+    const what = req.max_tokens === undefined ? 'Field required' : 'Input should be a positive integer below 2^53';
+    throw badRequest(`max_tokens: ${what}`, 'max_tokens');
   }
   if (!Array.isArray(req.messages) || req.messages.length === 0) throw badRequest('messages: at least one message is required', 'messages');
   const last = req.messages.length - 1;

@@ -1,3 +1,5 @@
+import { badRequest } from '../errors/api-error';
+
 /** Client request headers a provider may forward upstream (only the anthropic adapter reads them). */
 const FORWARDED = ['anthropic-beta'] as const;
 
@@ -25,4 +27,19 @@ export function upstreamBeta(value: string | null | undefined): string | null {
     .map((b) => b.trim())
     .filter((b) => b && !/^oauth-/i.test(b));
   return kept.length ? kept.join(',') : null;
+}
+
+/** Every client header some endpoint hands to a provider (here, and /v1/messages' anthropic-version). */
+const SENT_UPSTREAM = ['anthropic-beta', 'anthropic-version'] as const;
+
+/**
+ * Refuses (400 naming it) a header that may reach a provider unless it is printable ASCII: Bun's
+ * parser passes bytes past ASCII on as Latin-1 characters, which would go upstream re-encoded as
+ * UTF-8, a value the client never sent. (CR, LF and NUL never get this far: Bun answers 400.)
+ */
+export function checkForwardedHeaders(headers: Headers): void {
+  for (const name of SENT_UPSTREAM) {
+    const v = headers.get(name);
+    if (v !== null && !/^[\t\x20-\x7e]*$/.test(v)) throw badRequest(`The '${name}' header must be printable ASCII.`, name);
+  }
 }

@@ -57,7 +57,7 @@ export async function buildAnthropicRequest(
   const forcedTool = tools.tool_choice?.type === 'any' || tools.tool_choice?.type === 'tool';
   const noThinking = lastToolTurnLacksThinking || forcedTool;
   const clientMax = r.max_completion_tokens ?? r.max_tokens;
-  if (clientMax != null && (typeof clientMax !== 'number' || !Number.isInteger(clientMax) || clientMax < 1)) {
+  if (clientMax != null && (typeof clientMax !== 'number' || !Number.isSafeInteger(clientMax) || clientMax < 1)) {
     throw badRequest('max_tokens must be a positive integer.', r.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens');
   }
   const explicitThinking = r.thinking && typeof r.thinking === 'object' ? (r.thinking as Record<string, unknown>) : null;
