@@ -126,8 +126,9 @@ export function toErrorResponse(err: unknown): { status: number; body: OpenAIErr
  * The status an Anthropic-dialect client gets for an ApiError; the log row records it. An
  * upstream's 529, and its 503 (OpenAI's, DeepSeek's and Gemini's word for overloaded: "The model
  * is overloaded", UNAVAILABLE), is Anthropic's 529 `overloaded_error` rather than the gateway's
- * generic 502, in a stream's `event: error` too, where a client has no status to go by and
- * Claude Code retries an overload by its type.
+ * generic 502, in a stream's `event: error` too, where a client has only the type to go by
+ * (Anthropic's streaming docs: an `overloaded_error` event "would normally correspond to an HTTP
+ * 529 in a non-streaming context").
  */
 export function anthropicStatus(err: ApiError): number {
   return err instanceof UpstreamError && (err.upstreamStatus === 529 || err.upstreamStatus === 503) ? 529 : err.status;
