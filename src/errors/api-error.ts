@@ -122,7 +122,14 @@ export function toErrorResponse(err: unknown): { status: number; body: OpenAIErr
   return { status: e.status, body: e.toBody(), headers: e.headers };
 }
 
-/** The status an Anthropic-dialect client gets for an ApiError (an upstream 529 stays 529); the log row records it. */
+/**
+ * The status an Anthropic-dialect client gets for an ApiError; the log row records it. An
+ * upstream's 529, and its 503 (OpenAI's, DeepSeek's and Gemini's word for overloaded: "The model
+ * is overloaded", UNAVAILABLE), is Anthropic's 529 `overloaded_error` rather than the gateway's
+ * generic 502, in a stream's `event: error` too, where a client has only the type to go by
+ * (Anthropic's streaming docs: an `overloaded_error` event "would normally correspond to an HTTP
+ * 529 in a non-streaming context").
+ */
 export function anthropicStatus(err: ApiError): number {
-  return err instanceof UpstreamError && err.upstreamStatus === 529 ? 529 : err.status;
+  return err instanceof UpstreamError && (err.upstreamStatus === 529 || err.upstreamStatus === 503) ? 529 : err.status;
 }

@@ -6,6 +6,7 @@ import { fromToolUseId } from './tool-use-id';
 import { chatToolName } from './tool-name-limit';
 import { isToolSearchTool } from './map-anthropic-tools';
 import { markToolResultMedia } from '../providers/shared/tool-result-media';
+import { markClientPart } from '../providers/shared/client-part';
 
 /** Anthropic content blocks -> chat messages and content parts (one turn at a time). */
 
@@ -61,7 +62,8 @@ export function userMessages(content: unknown, path: string): ChatCompletionMess
       return;
     }
     const part = userPart(b, p);
-    if (part) parts.push(part);
+    // An image or document keeps the client's path and block type, for a text-only upstream's refusal.
+    if (part) parts.push(part.type === 'text' ? part : markClientPart(part, { path: p, type: b.type }));
   });
   if (parts.length) {
     const only = parts.length === 1 && parts[0]!.type === 'text' ? parts[0]!.text : null;

@@ -64,8 +64,8 @@ export function anthropicErrorType(status: number): string {
 }
 
 /**
- * Anything thrown -> Anthropic's status, body and headers. An upstream's own 529 (an Anthropic-
- * style upstream overloaded) stays 529 rather than becoming the gateway's generic 502, so
+ * Anything thrown -> Anthropic's status, body and headers. An upstream's own 529 or 503 (an
+ * upstream overloaded) is 529 rather than the gateway's generic 502 (anthropicStatus), so
  * clients such as Claude Code back off as they would against Anthropic.
  */
 export function toAnthropicError(err: unknown): { status: number; body: AnthropicErrorBody; headers: Record<string, string> } {

@@ -157,6 +157,9 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
   if (retryAfter && res.status === 429) headers['retry-after'] = retryAfter;
   // A provider refusing the gateway's own key is the operator's problem, not the client's: passing
   // 401/403 through would make SDKs report "your API key is wrong" to a client whose key is fine.
+  // As a 502 the SDKs would retry it (Claude Code up to 10 times, each retry calling the provider
+  // with the refused key again), though the walk already tried every key it had: `x-should-retry:
+  // false`, as the 401 itself would have been, which the OpenAI and Anthropic SDKs obey.
   if (res.status === 401 || res.status === 403) {
     const refused = new UpstreamError(
       provider,
@@ -165,6 +168,7 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
       false,
       502,
       'upstream_auth_failed',
+      { 'x-should-retry': 'false' },
     );
     // The key pool tells a refusal of one model (set aside for that model) from a refused key.
     refused.upstreamCode = code;

@@ -62,6 +62,8 @@ describe('upstream errors -> Anthropic error types', () => {
     { upstream: 402, status: 402, type: 'billing_error' },
     { upstream: 500, status: 502, type: 'api_error' },
     { upstream: 529, status: 529, type: 'overloaded_error' },
+    // OpenAI's, DeepSeek's and Gemini's overloaded: Anthropic's 529, which Claude Code backs off from as from Anthropic.
+    { upstream: 503, status: 529, type: 'overloaded_error' },
   ];
   for (const c of cases) {
     test(`upstream ${c.upstream} -> ${c.status} ${c.type}`, async () => {

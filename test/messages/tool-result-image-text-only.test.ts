@@ -84,6 +84,24 @@ test('an image the user sends at the top level is still the clear 400, nothing s
   expect(deepseek.requests.length).toBe(from);
 });
 
+test("the 400 names the block where the client sent it (Anthropic's path and type), though the system prompt and a tool result shift chat's numbering", async () => {
+  const from = deepseek.requests.length;
+  const pdf = { type: 'document' as const, source: { type: 'base64' as const, media_type: 'application/pdf' as const, data: 'JVBERi0xLjQK' } };
+  const refused = async (messages: Anthropic.MessageParam[]) => {
+    const err: any = await anthropicClient(gw).messages.create({ model: 'deepseek-chat', max_tokens: 100, system: 'Be brief.', tools: [screenshotTool], messages }).catch((e) => e);
+    expect(err.status).toBe(400);
+    return err.error?.error?.message as string;
+  };
+  expect(await refused([{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }, { role: 'user', content: [{ type: 'text', text: 'What is this?' }, image] }]))
+    .toBe("Content of type 'image' (messages.2.content.1) is not supported by provider 'deepseek': its models read text only.");
+  expect(await refused([
+    { role: 'user', content: 'Look' },
+    { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_01A', name: 'screenshot', input: {} }] },
+    { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01A', content: 'done' }, pdf] },
+  ])).toBe("Content of type 'document' (messages.2.content.1) is not supported by provider 'deepseek': its models read text only.");
+  expect(deepseek.requests.length).toBe(from);
+});
+
 test('in a group, DeepSeek gets the placeholder and the next target, which reads images, still the image', async () => {
   const [dFrom, oFrom] = [deepseek.requests.length, openai.requests.length];
   const msg = await anthropicClient(gw).messages.create({ model: 'ds-then-gpt', max_tokens: 500, tools: [screenshotTool], messages: conversation('busy') });

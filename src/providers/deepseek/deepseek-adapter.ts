@@ -14,6 +14,7 @@ import {
 } from '../openai-compatible/reasoning-quirk';
 import type { ReasoningStore } from '../openai-compatible/reasoning-memory';
 import { isToolResultMedia, omittedMediaText } from '../shared/tool-result-media';
+import { clientPartOf } from '../shared/client-part';
 
 export const DEEPSEEK_DEFAULT_SYSTEM = 'Always respond in English.';
 
@@ -69,10 +70,13 @@ export function refuseNonTextParts(body: UpstreamBody): void {
     if (!Array.isArray(m?.content)) continue;
     const j = m.content.findIndex((p: any) => p?.type !== 'text');
     if (j < 0) continue;
-    const type = String(m.content[j]?.type);
+    // A bridged request's part is named where the client sent it (client-part.ts).
+    const origin = clientPartOf(m.content[j]);
+    const where = origin?.path ?? `messages[${i}].content[${j}]`;
+    const type = origin?.type ?? String(m.content[j]?.type);
     throw badRequest(
-      `Content of type '${type}' (messages[${i}].content[${j}]) is not supported by provider 'deepseek': its models read text only.`,
-      `messages[${i}].content[${j}].type`,
+      `Content of type '${type}' (${where}) is not supported by provider 'deepseek': its models read text only.`,
+      `${where}.type`,
       'unsupported_parameter',
     );
   }
