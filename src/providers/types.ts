@@ -98,6 +98,11 @@ export interface ChatCallContext {
    * gemini-function-name.ts) gives the answer's calls the client's names back. Unset: none.
    */
   tools?: unknown;
+  /**
+   * The `tool_call_id` of the tool result the request's messages end with: the answer continues
+   * that tool loop (DeepSeek's thinking models want its reasoning back in later turns, reasoning-quirk.ts). Unset: none.
+   */
+  followsToolCall?: string;
 }
 
 /** Side services an adapter may need while building a call (kept out so adapters stay pure). */

@@ -1,6 +1,7 @@
 import type { AppContext } from '../context';
 import { adapterFor } from '../providers/registry';
 import type { AdapterDeps, ChatCallContext, ChatCompletion, ChatRequest, ProviderSettings, StreamTally } from '../providers/types';
+import { lastToolResultId } from '../providers/openai-compatible/reasoning-quirk';
 import type { RouteTarget } from '../routing/types';
 import type { Usage } from '../usage/types';
 import type { RequestClock } from './request-clock';
@@ -68,7 +69,7 @@ export async function openAttempt(a: AttemptInput, target: RouteTarget, settings
   const callCtx: ChatCallContext = {
     model: target.upstreamModel, stream: a.stream, clientWantsUsage: a.clientWantsUsage,
     clientHeaders: a.clientHeaders, nativeMessages: a.nativeMessages && clampOutputTokens(a.nativeMessages, limit), reasoning: a.deps.reasoning, clientId: a.clientId, showReasoning: a.showReasoning,
-    maxOutputTokens: limit, tools: a.req.tools,
+    maxOutputTokens: limit, tools: a.req.tools, followsToolCall: lastToolResultId(a.req.messages),
   };
   const call = await adapter.buildChatCall(clampOutputTokens(a.req, limit), callCtx, settings, depsFor(a.deps, a.signal));
 

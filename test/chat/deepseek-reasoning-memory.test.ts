@@ -92,6 +92,43 @@ describe('DeepSeek reasoning_content on tool-call turns', () => {
     expect(sentAssistant().reasoning_content).toBe(REASONING);
   });
 
+  // DeepSeek V4's thinking-mode guide: between two user turns with a tool call, every assistant
+  // turn's reasoning_content goes back in all later turns, the answer after the tool results too
+  // (else its 400 "The `reasoning_content` in the thinking mode must be passed back to the API.").
+  const assistantsSent = () => fake.last().body.messages.filter((m: any) => m.role === 'assistant');
+  const nextUserTurn = (messages: any[], answer: string) => [...messages, { role: 'assistant', content: answer }, { role: 'user', content: 'And tomorrow?' }];
+
+  test('non-stream: the answer after the tool results gets its reasoning back in the next user turn', async () => {
+    nonStreamFirstTurn();
+    const r1 = await client.chat.completions.create({ model: 'deepseek/deepseek-reasoner', messages: [user], tools });
+    const messages = secondTurn(r1.choices[0]!.message.tool_calls as any[]);
+    const r2 = await client.chat.completions.create({ model: 'deepseek/deepseek-reasoner', messages, tools });
+    expect((r2.choices[0]!.message as any).reasoning_content).toBe('The user greets me.');
+    await client.chat.completions.create({ model: 'deepseek/deepseek-reasoner', messages: nextUserTurn(messages, r2.choices[0]!.message.content!), tools });
+    expect(assistantsSent().map((m: any) => m.reasoning_content)).toEqual([REASONING, 'The user greets me.']);
+  });
+
+  test('stream: the streamed answer after the tool results is remembered the same way', async () => {
+    const saved = fake.handler;
+    fake.handler = (req, rec, f) => (rec.body.stream && rec.body.messages.some((m: any) => m.role === 'tool') ? sseResponse(readChunks('deepseek', 'text.chunks.txt')) : saved(req, rec, f));
+    try {
+      nonStreamFirstTurn();
+      const r1 = await client.chat.completions.create({ model: 'deepseek/deepseek-reasoner', messages: [user], tools });
+      const messages = secondTurn(r1.choices[0]!.message.tool_calls as any[]);
+      let answer = '';
+      for await (const c of await client.chat.completions.create({ model: 'deepseek/deepseek-reasoner', messages, tools, stream: true })) answer += c.choices[0]?.delta.content ?? '';
+      await client.chat.completions.create({ model: 'deepseek/deepseek-reasoner', messages: nextUserTurn(messages, answer), tools });
+      expect(assistantsSent().map((m: any) => m.reasoning_content)).toEqual([REASONING, 'The user greets me.']);
+    } finally {
+      fake.handler = saved;
+    }
+  });
+
+  test('a plain answer that followed no tool result gets nothing added', async () => {
+    await client.chat.completions.create({ model: 'deepseek/deepseek-reasoner', messages: [user, { role: 'assistant', content: 'Sunny.' }, { role: 'user', content: 'Thanks' }] });
+    expect('reasoning_content' in sentAssistant()).toBe(false);
+  });
+
   test("a client that sends its own reasoning_content keeps its own", async () => {
     const r1Ids = nonStreamFirstTurn();
     const r1 = await client.chat.completions.create({ model: 'deepseek/deepseek-reasoner', messages: [user], tools });

@@ -8,6 +8,7 @@ import {
 } from '../openai-compatible/message-quirks';
 import type { UpstreamBody } from '../openai-compatible/openai-compatible-options';
 import {
+  byCallId,
   fillReasoningContent,
   reasoningStreamHook,
   rememberResponseReasoning,
@@ -89,8 +90,9 @@ export function refuseNonTextParts(body: UpstreamBody): void {
  * - without a system prompt its models drift into Chinese, so one is injected (a client's own
  *   system prompt is left alone);
  * - in thinking mode an assistant turn that made tool calls must carry its `reasoning_content`
- *   back; a client's own is forwarded as is, and one that dropped it (OpenAI SDKs rebuild
- *   messages from typed fields) gets the one the gateway remembered by tool call id;
+ *   back, and so must the answer after its tool results (V4); a client's own is forwarded as is,
+ *   and one that dropped it (OpenAI SDKs rebuild messages from typed fields) gets the one the
+ *   gateway remembered by tool call id (or by the tool result the answer followed);
  * - only `max_tokens` is read.
  */
 export function deepseekRequest(body: UpstreamBody, memory?: ReasoningStore): UpstreamBody | Promise<UpstreamBody> {
@@ -116,8 +118,8 @@ export const deepseekAdapter = createOpenAICompatibleAdapter({
   defaultBaseUrl: PROVIDER_CATALOG.deepseek.defaultBaseUrl,
   transformRequestBody: (body, info) => deepseekRequest(body, info.ctx.reasoning ?? info.deps.reasoning),
   // Reasoning of tool-calling turns is remembered on the way down (see reasoning-quirk.ts), in the app's memory.
-  transformResponse: (body, ctx) => rememberResponseReasoning(body, ctx?.reasoning),
-  streamChunkHook: (ctx) => reasoningStreamHook(ctx.reasoning),
+  transformResponse: (body, ctx) => rememberResponseReasoning(body, ctx?.reasoning, byCallId, ctx?.followsToolCall),
+  streamChunkHook: (ctx) => reasoningStreamHook(ctx.reasoning, byCallId, ctx.followsToolCall),
   // DeepSeek's docs: "the request is interrupted due to insufficient resource of the inference system".
   unfinishedReasons: ['insufficient_system_resource'],
 });

@@ -7,8 +7,9 @@ export const CHAT_ID_PREFIX = 'chatcmpl-';
  * upstream's bytes). Only missing required fields are added, as null or their only value (and a bare id gets OpenAI's `chatcmpl-`);
  * provider extras (reasoning_content, num_sources_used...) stay.
  *
- * Non-stream (CreateChatCompletionResponse): each choice needs `logprobs` and `finish_reason`,
- * each message `role`, `content` and `refusal` (DeepSeek, Moonshot, xAI and Ollama omit some).
+ * Non-stream (CreateChatCompletionResponse): each choice needs `logprobs` and `finish_reason`
+ * (one of OpenAI's: xAI has sent `""`), each message `role`, `content` and `refusal` (DeepSeek,
+ * Moonshot, xAI and Ollama omit some).
  * Stream (CreateChatCompletionStreamResponse): each choice needs `delta` and `finish_reason`
  * (xAI omits `finish_reason` until the last chunk).
  * A broken upstream's worse gaps get the same treatment, so the client still reads OpenAI's
@@ -23,10 +24,14 @@ export function fillCompletionShape(body: any, model?: string): boolean {
     if (!choice || typeof choice !== 'object' || Array.isArray(choice)) (choice = body.choices[i] = {}), (changed = true);
     if (choice.index === undefined) (choice.index = i), (changed = true);
     if (choice.logprobs === undefined) (choice.logprobs = null), (changed = true);
-    // Required and non-null here: an upstream that says nothing ended normally.
-    if (choice.finish_reason == null) (choice.finish_reason = 'stop'), (changed = true);
     let message = choice.message;
     if (!message || typeof message !== 'object') (message = choice.message = {}), (changed = true);
+    // Required and non-null here: an upstream that says nothing (or `""`, as xAI has for a turn of
+    // tool calls, per LiteLLM's xAI adapter) ended normally: `tool_calls` when it made calls.
+    if (choice.finish_reason == null || choice.finish_reason === '') {
+      choice.finish_reason = Array.isArray(message.tool_calls) && message.tool_calls.length > 0 ? 'tool_calls' : 'stop';
+      changed = true;
+    }
     if (message.role === undefined) (message.role = 'assistant'), (changed = true);
     if (message.content === undefined) (message.content = null), (changed = true);
     if (message.refusal === undefined) (message.refusal = null), (changed = true);
@@ -42,7 +47,8 @@ export function fillChunkShape(chunk: any, model?: string): boolean {
     let choice = chunk.choices[i];
     if (!choice || typeof choice !== 'object' || Array.isArray(choice)) (choice = chunk.choices[i] = {}), (changed = true);
     if (choice.index === undefined) (choice.index = i), (changed = true);
-    if (choice.finish_reason === undefined) (choice.finish_reason = null), (changed = true);
+    // Not there yet (xAI omits it until the last chunk); `""` is no finish reason of OpenAI's either.
+    if (choice.finish_reason === undefined || choice.finish_reason === '') (choice.finish_reason = null), (changed = true);
     if (!choice.delta || typeof choice.delta !== 'object') (choice.delta = {}), (changed = true);
   }
   return changed;

@@ -17,15 +17,39 @@ const callKeys = (calls: unknown, keyOf: CallKey): string[] =>
   Array.isArray(calls) ? calls.map(keyOf).filter((k): k is string => k !== undefined) : [];
 
 /**
- * Non-stream response: an assistant message with tool calls and reasoning is remembered by its
- * call ids. Never changes the body (returns false, so its bytes go on verbatim).
+ * DeepSeek's V4 thinking mode wants back the reasoning of every assistant turn between two user
+ * turns that made a tool call, the answer that came after the tool results too ("Between two user
+ * messages, if the model performed a tool call, the intermediate assistant's reasoning_content must
+ * ... be passed back to the API in all subsequent user interaction turns", its thinking-mode guide).
+ * That answer has no call id of its own: it is remembered under the tool result it follows.
  */
-export function rememberResponseReasoning(body: any, memory: ReasoningStore | undefined, keyOf: CallKey = byCallId): false {
+const afterKey = (toolCallId: string | undefined, keyOf: CallKey): string | undefined =>
+  toolCallId === undefined ? undefined : keyOf({ id: `after:${toolCallId}` });
+
+/** The `tool_call_id` of the tool result that ends `messages`, if it ends with one (ChatCallContext.followsToolCall). */
+export function lastToolResultId(messages: unknown): string | undefined {
+  const last: any = Array.isArray(messages) ? messages[messages.length - 1] : undefined;
+  return last?.role === 'tool' && typeof last.tool_call_id === 'string' && last.tool_call_id !== '' ? last.tool_call_id : undefined;
+}
+
+/** The memory keys of an answer: its call ids, and the tool result it follows (`follows`). */
+function answerKeys(calls: unknown, keyOf: CallKey, follows: string | undefined): string[] {
+  const keys = callKeys(calls, keyOf);
+  const after = afterKey(follows, keyOf);
+  return after === undefined ? keys : [...keys, after];
+}
+
+/**
+ * Non-stream response: an assistant message with reasoning is remembered by its call ids and, when
+ * the request ended with a tool result (`follows`, its tool_call_id), under that result.
+ * Never changes the body (returns false, so its bytes go on verbatim).
+ */
+export function rememberResponseReasoning(body: any, memory: ReasoningStore | undefined, keyOf: CallKey = byCallId, follows?: string): false {
   const choices = body?.choices;
   if (!memory || !Array.isArray(choices)) return false;
   for (const choice of choices) {
     const m = choice?.message;
-    const ids = callKeys(m?.tool_calls, keyOf);
+    const ids = answerKeys(m?.tool_calls, keyOf, follows);
     if (ids.length && typeof m.reasoning_content === 'string' && m.reasoning_content) memory.remember(ids, m.reasoning_content);
   }
   return false;
@@ -33,9 +57,10 @@ export function rememberResponseReasoning(body: any, memory: ReasoningStore | un
 
 /**
  * Per stream: gathers each choice's reasoning deltas and tool call ids; when the choice finishes
- * with both, remembers them. Never changes a chunk.
+ * with reasoning, remembers it under them (and the tool result it follows, as rememberResponseReasoning).
+ * Never changes a chunk.
  */
-export function reasoningStreamHook(memory: ReasoningStore | undefined, keyOf: CallKey = byCallId): (chunk: any) => boolean {
+export function reasoningStreamHook(memory: ReasoningStore | undefined, keyOf: CallKey = byCallId, follows?: string): (chunk: any) => boolean {
   if (!memory) return () => false;
   const reasoning = new Map<number, string>();
   const ids = new Map<number, string[]>();
@@ -52,8 +77,9 @@ export function reasoningStreamHook(memory: ReasoningStore | undefined, keyOf: C
       if (newIds.length) ids.set(index, [...(ids.get(index) ?? []), ...newIds]);
       if (choice?.finish_reason) {
         const text = reasoning.get(index);
-        const calls = ids.get(index);
-        if (text && calls?.length) memory.remember(calls, text);
+        const after = afterKey(follows, keyOf);
+        const calls = [...(ids.get(index) ?? []), ...(after === undefined ? [] : [after])];
+        if (text && calls.length) memory.remember(calls, text);
         reasoning.delete(index);
         ids.delete(index);
       }
@@ -63,8 +89,9 @@ export function reasoningStreamHook(memory: ReasoningStore | undefined, keyOf: C
 }
 
 /**
- * Request: an assistant message with tool calls but no reasoning_content gets the reasoning
- * remembered for one of its call ids. A client's own reasoning_content is left as it was.
+ * Request: an assistant message without reasoning_content gets the reasoning remembered for one of
+ * its call ids, or, without calls, for the tool result right before it. A client's own
+ * reasoning_content is left as it was.
  */
 export function fillReasoningContent(body: UpstreamBody, memory: ReasoningStore | undefined, keyOf: CallKey = byCallId): void | Promise<void> {
   if (!memory || !Array.isArray(body.messages)) return;
@@ -77,9 +104,13 @@ export function fillReasoningContent(body: UpstreamBody, memory: ReasoningStore 
   };
   const misses: Promise<void>[] = [];
   body.messages.forEach((m: any, i: number) => {
-    if (m?.role !== 'assistant' || m.reasoning_content != null || !Array.isArray(m.tool_calls)) return;
+    if (m?.role !== 'assistant' || m.reasoning_content != null) return;
+    const before = body.messages[i - 1];
+    const ids = Array.isArray(m.tool_calls) && m.tool_calls.length
+      ? callKeys(m.tool_calls, keyOf)
+      : answerKeys(undefined, keyOf, before?.role === 'tool' && typeof before.tool_call_id === 'string' ? before.tool_call_id : undefined);
+    if (ids.length === 0) return;
     let reasoning: string | undefined;
-    const ids = callKeys(m.tool_calls, keyOf);
     for (const id of ids) if ((reasoning = memory.recall(id)) !== undefined) break;
     // Not seen here: another instance may have answered that turn (one round trip, shared store only).
     if (reasoning === undefined && memory.recallShared && ids.length) {
