@@ -248,11 +248,18 @@ export class ResponseStore {
   /**
    * Makes get()/find() answer from memory: reads the row into the cache. Needed before them on
    * PostgreSQL (they cannot wait); a no-op on SQLite. `fresh` re-reads a cached row (another
-   * instance may have deleted it); otherwise a cached one is kept.
+   * instance may have deleted it); otherwise a cached one is kept. A cached row whose re-read fails
+   * (PostgreSQL away) is used as it is, as /v1 serves from memory through an outage.
    */
   async load(id: string, fresh = false): Promise<void> {
     if (!this.shared || (!fresh && this.cache.has(id)) || this.pending.has(id)) return;
-    const [row] = await this.shared.all<StoredRow>(SELECT_SQL, [id]);
+    let row: StoredRow | undefined;
+    try {
+      [row] = await this.shared.all<StoredRow>(SELECT_SQL, [id]);
+    } catch (err) {
+      if (this.cache.has(id)) return;
+      throw err;
+    }
     if (row) {
       const entry = entryOf(row);
       this.remember(id, entry, approxBytes(entry));

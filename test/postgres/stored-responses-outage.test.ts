@@ -49,3 +49,19 @@ test('conversations queued during an outage are bounded; the newest are written 
     await direct.close();
   }
 }, 60_000);
+
+test('a follow-up re-reads the conversation it continues (another instance may have deleted it); PostgreSQL away, the copy in memory serves', async () => {
+  const responses = new ResponseStore(store, { flushDelayMs: 600_000 });
+  responses.save('resp_outage_cached', { clientId: 1, model: 'mock/echo-1', messages: [{ role: 'user', content: 'kept in memory' }] });
+  await responses.flush();
+  expect(responses.pendingCount).toBe(0);
+  pg.proxy.cut();
+  try {
+    await responses.load('resp_outage_cached', true);
+    expect(responses.get('resp_outage_cached', 1)?.messages).toEqual([{ role: 'user', content: 'kept in memory' }]);
+    // Nothing in memory to fall back on: the read's failure is the caller's.
+    await expect(responses.load('resp_outage_unknown', true)).rejects.toBeDefined();
+  } finally {
+    pg.proxy.restore();
+  }
+}, 60_000);
