@@ -34,9 +34,10 @@ export async function createResponse(ctx: AppContext, req: ResponsesRequest, opt
     run = { ctx, req, decision, requestId, ...opts };
     const prev = req.previous_response_id;
     // The stored responses the request continues (`previous_response_id`, item references). On
-    // PostgreSQL they are read here (awaited), so the checks below and the bridge find them in memory.
+    // PostgreSQL they are read here (awaited), so the checks below and the bridge find them in memory;
+    // read afresh even when cached, since another instance may have deleted them (DELETE /v1/responses/{id}).
     const continued = [...(typeof prev === 'string' ? [prev] : []), ...referencedResponses(req.input)];
-    for (const id of continued) await opts.store.load(id);
+    for (const id of continued) await opts.store.load(id, true);
     // Item references into the conversation continued are a replay of it (bridgeRequest): its earlier responses are read too.
     if (typeof prev === 'string' && continued.length > 1) await loadResponseChain(prev, opts.store, opts.clientId);
     // Another key's response (OpenAI's own too, which OpenAI would continue for any key of the gateway's project).

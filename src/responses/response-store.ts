@@ -1,5 +1,7 @@
 import type { Database, Statement } from 'bun:sqlite';
 import { num, numOrNull, type Store } from '../db/store';
+import { isStoreUnreachableError } from '../db/pg-store';
+import { ApiError } from '../errors/api-error';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { messagesFromJson, messagesToJson } from '../providers/shared/tool-result-media';
 import { approxBytes } from './approx-bytes';
@@ -48,6 +50,19 @@ export interface ResponseStoreOptions {
 }
 
 const DAY_MS = 86_400_000;
+
+/**
+ * A stored response this instance does not hold in memory, read or deleted while PostgreSQL is
+ * away: a 503 to retry (as /api answers then), not an internal error.
+ */
+const storeAway = () =>
+  new ApiError({
+    status: 503,
+    type: 'api_error',
+    code: 'store_unavailable',
+    headers: { 'retry-after': '5' },
+    message: 'The database is unreachable; this stored response cannot be read or deleted until it is back.',
+  });
 /**
  * Conversations held for writing at most. While PostgreSQL is down every answer adds one (with
  * its whole conversation) and each retry fails: past this the oldest are dropped, so an outage
@@ -248,11 +263,19 @@ export class ResponseStore {
   /**
    * Makes get()/find() answer from memory: reads the row into the cache. Needed before them on
    * PostgreSQL (they cannot wait); a no-op on SQLite. `fresh` re-reads a cached row (another
-   * instance may have deleted it); otherwise a cached one is kept.
+   * instance may have deleted it); otherwise a cached one is kept. A cached row whose re-read fails
+   * (PostgreSQL away) is used as it is, as /v1 serves from memory through an outage.
    */
   async load(id: string, fresh = false): Promise<void> {
     if (!this.shared || (!fresh && this.cache.has(id)) || this.pending.has(id)) return;
-    const [row] = await this.shared.all<StoredRow>(SELECT_SQL, [id]);
+    let row: StoredRow | undefined;
+    try {
+      if (!this.shared.reachable()) throw storeAway();
+      [row] = await this.shared.all<StoredRow>(SELECT_SQL, [id]);
+    } catch (err) {
+      if (this.cache.has(id)) return;
+      throw isStoreUnreachableError(err) ? storeAway() : err;
+    }
     if (row) {
       const entry = entryOf(row);
       this.remember(id, entry, approxBytes(entry));
@@ -261,11 +284,15 @@ export class ResponseStore {
 
   /** Forgets a response (DELETE /v1/responses/{id}): gone from memory, the write queue and the table. */
   async delete(id: string): Promise<void> {
+    // PostgreSQL known to be away: refused before anything is forgotten here, so this instance still holds it.
+    if (this.shared && !this.shared.reachable()) throw storeAway();
     this.cache.delete(id);
     this.pending.delete(id);
     if (!this.shared) return void this.remove.run(id);
     const shared = this.shared;
-    await this.inTurn(() => shared.run('DELETE FROM stored_responses WHERE id = ?', [id]));
+    await this.inTurn(() => shared.run('DELETE FROM stored_responses WHERE id = ?', [id])).catch((err: unknown) => {
+      throw isStoreUnreachableError(err) ? storeAway() : err;
+    });
   }
 
   /**

@@ -121,10 +121,13 @@ export async function cancelResponse(ctx: AppContext, store: ResponseStore, id: 
   if (job && !job.ended) {
     job.cancel();
     await job.done;
+    // Written before the answer (as a new response is), so a read through another instance right after says cancelled.
+    await store.persisted();
     return json(store.find(id, o.clientId)?.response ?? { ...response, status: 'cancelled' });
   }
   const cancelled = { ...response, status: 'cancelled' };
   store.replace(id, { ...entry, response: cancelled });
+  await store.persisted();
   return json(cancelled);
 }
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { ResponseStore } from '../../src/responses/response-store';
 import { isToolResultMedia, markToolResultMedia } from '../../src/providers/shared/tool-result-media';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
-import { startGateway, type TestGateway } from '../helpers/start-gateway';
+import { apiError, startGateway, type TestGateway } from '../helpers/start-gateway';
 
 let db: TestDatabase;
 let a: TestGateway;
@@ -52,6 +52,19 @@ test('a follow-up sent to B the moment A answered finds the conversation, for a 
     const next = await b.openai(a.clientKey).responses.create({ model: 'mock/echo-1', previous_response_id: id, input: 'which letter?' });
     expect(next.previous_response_id).toBe(id);
   }
+}, 30_000);
+
+test('a response deleted through B can no longer be continued or referred to through A, which held it in memory: 404', async () => {
+  const first = await a.openai().responses.create({ model: 'mock/echo-1', input: 'forget the word heron' });
+  await b.openai(a.clientKey).responses.delete(first.id);
+  const follow = await apiError(a.openai().responses.create({ model: 'mock/echo-1', previous_response_id: first.id, input: 'which word?' }));
+  expect(follow.status).toBe(404);
+  expect(follow.error).toMatchObject({ code: 'previous_response_not_found', param: 'previous_response_id' });
+  const reference = await apiError(
+    a.openai().responses.create({ model: 'mock/echo-1', input: [{ type: 'item_reference', id: first.output[0]!.id! }, { role: 'user', content: 'which word?' }] }),
+  );
+  expect(reference.status).toBe(404);
+  expect(reference.error).toMatchObject({ code: 'item_not_found', param: 'input[0].id' });
 }, 30_000);
 
 test('close() writes the queued conversations and waits for PostgreSQL (a draining instance exits right after)', async () => {

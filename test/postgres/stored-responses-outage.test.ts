@@ -2,6 +2,8 @@
  * Stored Responses conversations while PostgreSQL is unreachable (a loopback TCP proxy the test
  * cuts): each answer queues its conversation and each write fails, so the queue used to grow for
  * the whole outage. It holds at most MAX_PENDING_RESPONSES (the newest), written once PostgreSQL is back.
+ * Reads through the gateway meanwhile: what the instance holds in memory serves; anything else is a
+ * 503 store_unavailable, not a 500.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { SQL } from 'bun';
@@ -9,14 +11,24 @@ import { openPgStore } from '../../src/db/pg-store';
 import type { Store } from '../../src/db/store';
 import { MAX_PENDING_RESPONSES, ResponseStore } from '../../src/responses/response-store';
 import { createProxiedDatabase, type ProxiedDatabase } from '../helpers/pg-database';
+import { apiError, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { until } from '../helpers/until';
+import { schemaErrors } from '../responses/openai-schema';
 
 let pg: ProxiedDatabase;
 let store: Store;
+let gw: TestGateway;
 beforeAll(async () => {
   pg = await createProxiedDatabase();
   store = openPgStore(pg.url, { max: 2, connectionTimeoutS: 1, probeMs: 100 });
+  gw = await startGateway({ env: { LLM_PROXY__DATABASE__URL: pg.url, LLM_PROXY__INSTANCE_ID: 'outage-reads', LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' } });
 }, 60_000);
-afterAll(() => pg?.close(async () => store?.close()));
+afterAll(() =>
+  pg?.close(async () => {
+    await store?.close();
+    await gw?.close();
+  }),
+);
 
 test('conversations queued during an outage are bounded; the newest are written once it is back', async () => {
   // A flush delay far past the test: the writes below are the test's own flush() calls.
@@ -48,4 +60,51 @@ test('conversations queued during an outage are bounded; the newest are written 
   } finally {
     await direct.close();
   }
+}, 60_000);
+
+test('a follow-up re-reads the conversation it continues (another instance may have deleted it); PostgreSQL away, the copy in memory serves', async () => {
+  const responses = new ResponseStore(store, { flushDelayMs: 600_000 });
+  responses.save('resp_outage_cached', { clientId: 1, model: 'mock/echo-1', messages: [{ role: 'user', content: 'kept in memory' }] });
+  await responses.flush();
+  expect(responses.pendingCount).toBe(0);
+  pg.proxy.cut();
+  try {
+    await responses.load('resp_outage_cached', true);
+    expect(responses.get('resp_outage_cached', 1)?.messages).toEqual([{ role: 'user', content: 'kept in memory' }]);
+    // Nothing in memory to fall back on: the read's failure is the caller's.
+    await expect(responses.load('resp_outage_unknown', true)).rejects.toBeDefined();
+  } finally {
+    pg.proxy.restore();
+  }
+}, 60_000);
+
+test("PostgreSQL away: the stored responses this instance holds are read and continued; another id is a 503 store_unavailable, a delete too, not a 500", async () => {
+  const client = gw.openai();
+  const held = await client.responses.create({ model: 'mock/echo-1', input: 'remember the word heron' });
+  pg.proxy.cut();
+  try {
+    await until(() => !gw.ctx.store.reachable(), 30_000);
+    expect((await client.responses.retrieve(held.id)).id).toBe(held.id);
+    expect((await client.responses.inputItems.list(held.id)).data).toHaveLength(1);
+    const away = [
+      client.responses.retrieve('resp_0123456789abcdef0123456789abcdef'),
+      client.responses.inputItems.list('resp_0123456789abcdef0123456789abcdef'),
+      client.responses.create({ model: 'mock/echo-1', previous_response_id: 'resp_0123456789abcdef0123456789abcdef', input: 'which word?' }),
+      client.responses.delete(held.id),
+    ];
+    for (const call of away) {
+      const err = await apiError(call);
+      expect(err.status).toBe(503);
+      expect(err.error).toMatchObject({ type: 'api_error', code: 'store_unavailable' });
+      expect(schemaErrors('ErrorResponse', { error: err.error })).toEqual([]);
+    }
+    // The refused delete forgot nothing: the conversation is still continued from memory.
+    const next = await client.responses.create({ model: 'mock/echo-1', previous_response_id: held.id, input: 'which word?' });
+    expect(next.previous_response_id).toBe(held.id);
+  } finally {
+    pg.proxy.restore();
+  }
+  await until(() => gw.ctx.store.reachable(), 30_000);
+  await client.responses.delete(held.id);
+  expect((await apiError(client.responses.retrieve(held.id))).status).toBe(404);
 }, 60_000);

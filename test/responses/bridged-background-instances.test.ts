@@ -1,7 +1,8 @@
 /**
  * A bridged background response on several instances (PostgreSQL): any instance reads it from the
  * store; a cancel through another instance than the one running it is stored, and the running
- * instance ends the upstream call within seconds; only the running instance holds its events.
+ * instance ends the upstream call within seconds; only the running instance holds its events. A
+ * cancel, through either, is stored before it is answered.
  */
 import { afterAll, expect, test } from 'bun:test';
 import { readChunks, sseResponse, startFakeUpstream } from '../helpers/fake-upstream';
@@ -39,6 +40,9 @@ test('cancelled through another instance: the running one ends the call; the res
   expect((await apiError(onB.responses.retrieve(queued.id, { stream: true }) as any)).param).toBe('stream');
   const cancelled = await onB.responses.cancel(queued.id);
   expect(cancelled).toMatchObject({ id: queued.id, status: 'cancelled' });
+  // Stored before it is answered, as a new response is: any instance read at once says so.
+  const [row] = await b.ctx.store.all<{ response: string }>('SELECT response FROM stored_responses WHERE id = ?', [queued.id]);
+  expect(JSON.parse(row!.response).status).toBe('cancelled');
   await deepseek.waitForAbort(1);
   await a.ctx.responseStore.flush();
   for (const client of [onA, onB]) {
@@ -50,4 +54,17 @@ test('cancelled through another instance: the running one ends the call; the res
     expect(status).toBe('cancelled');
   }
   expect(await a.waitForRow(response)).toMatchObject({ endpoint: 'responses', status: 499 });
+}, 60_000);
+
+test('cancelled through the instance running it: stored cancelled before the answer, so any instance read at once says so', async () => {
+  const onA = a.openai();
+  const queued = await onA.responses.create({ model: 'deepseek-reasoner', input: 'Hello', background: true });
+  let seen = '';
+  for (let i = 0; i < 500 && seen !== 'in_progress'; i++) {
+    seen = String((await onA.responses.retrieve(queued.id)).status);
+    if (seen !== 'in_progress') await Bun.sleep(10);
+  }
+  expect((await onA.responses.cancel(queued.id)).status).toBe('cancelled');
+  const [row] = await b.ctx.store.all<{ response: string }>('SELECT response FROM stored_responses WHERE id = ?', [queued.id]);
+  expect(JSON.parse(row!.response).status).toBe('cancelled');
 }, 60_000);
