@@ -10,6 +10,7 @@ import { isOpenAIUsage, withOpenAIUsage } from './with-openai-usage';
 import type { OpenAICompatibleOptions } from './openai-compatible-options';
 import { unfinishedAnswer, unfinishedReason } from './unfinished-answer';
 import { toolCallIndexer } from './tool-call-index';
+import { StreamFinish } from './stream-finish';
 
 /** What one upstream chunk becomes (see openAIChunk). */
 interface ChunkOut {
@@ -86,7 +87,8 @@ function tallyChunk(tally: StreamTally, chunk: any): void {
  * upstream's own `data` text rather than re-encoded (most content deltas; the saving is in
  * BENCHMARKS.md, "Stream adapters over parsed events"). Junk lines are dropped; an error chunk
  * fails the stream. The gateway writes its own `[DONE]`; a stream that ends without one (and
- * without a finish reason) was cut, and fails so the proxy can send an error event.
+ * without a finish reason) was cut, and fails so the proxy can send an error event. One that said
+ * `[DONE]` without ever giving a finish reason gets OpenAI's closing chunk (stream-finish.ts).
  */
 export function openAICompatibleStream(
   opts: OpenAICompatibleOptions,
@@ -102,6 +104,7 @@ export function openAICompatibleStream(
   // each chunk (LangChain) would count it several times. OpenAI sends one, last; so does the gateway.
   let heldUsage: string | null = null;
   const indexToolCalls = toolCallIndexer();
+  const finish = new StreamFinish();
   const usageOf = (chunk: any) => answerUsage(opts, convertUsage, chunk, ctx.model);
   return eventTransformer(tally, (send) => ({
     event({ data }) {
@@ -119,6 +122,7 @@ export function openAICompatibleStream(
         const text = plainDeltaText(data);
         if (text !== undefined) {
           tallyText(tally, text);
+          finish.plain(data);
           send(data);
           return;
         }
@@ -152,6 +156,7 @@ export function openAICompatibleStream(
         if (out.chunk.choices.length === 0 && out.chunk.usage) heldUsage = text;
         else {
           tallyChunk(tally, out.chunk);
+          finish.chunk(out.chunk, text);
           send(text);
         }
       }
@@ -160,6 +165,12 @@ export function openAICompatibleStream(
     end() {
       if (!sawDone && !tally.finishReason) {
         throw new UpstreamError(opts.id, null, `${opts.id} stream ended before it finished`, true);
+      }
+      // It said [DONE] without saying why: the finish reason every client expects, before the usage.
+      const closing = finish.closing();
+      if (closing) {
+        tally.finishReason ??= closing.reason;
+        send(JSON.stringify(closing.chunk));
       }
       if (heldUsage !== null) send(heldUsage);
     },
