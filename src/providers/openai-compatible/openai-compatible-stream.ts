@@ -11,6 +11,7 @@ import type { OpenAICompatibleOptions } from './openai-compatible-options';
 import { unfinishedAnswer, unfinishedReason } from './unfinished-answer';
 import { toolCallIndexer } from './tool-call-index';
 import { StreamFinish } from './stream-finish';
+import { dropLaterToolCalls, isEmptyChunk } from '../shared/one-tool-call';
 
 /** What one upstream chunk becomes (see openAIChunk). */
 interface ChunkOut {
@@ -69,13 +70,7 @@ function tallyChunk(tally: StreamTally, chunk: any): void {
       if (typeof delta.content === 'string') tallyText(tally, delta.content);
       if (typeof delta.reasoning_content === 'string') tallyText(tally, delta.reasoning_content);
       if (typeof delta.refusal === 'string') tallyText(tally, delta.refusal);
-      if (Array.isArray(delta.tool_calls)) {
-        for (const call of delta.tool_calls) {
-          const fn = call?.function;
-          if (typeof fn?.name === 'string') tallyText(tally, fn.name);
-          if (typeof fn?.arguments === 'string') tallyText(tally, fn.arguments);
-        }
-      }
+      if (Array.isArray(delta.tool_calls)) for (const call of delta.tool_calls) tallyCall(tally, call);
     }
     if (choice?.finish_reason) tally.finishReason = choice.finish_reason;
   }
@@ -140,6 +135,11 @@ export function openAICompatibleStream(
         throw new UpstreamError(opts.id, null, `${opts.id} stream failed: ${msg}`, true);
       }
       const out = openAIChunk(parsed, quirk, usageOf, ctx.clientWantsUsage, ctx.model, indexToolCalls);
+      // Calls past the first the client forbade (one-tool-call.ts): counted, not sent.
+      if (ctx.oneToolCall && out.chunk && dropLaterToolCalls(out.chunk, (tc) => tallyCall(tally, tc))) {
+        out.changed = true;
+        if (isEmptyChunk(out.chunk)) out.chunk = null;
+      }
       if (out.usage) tally.usage = out.usage;
       const unfinished = unfinishedReason(opts, out.chunk?.choices);
       if (unfinished) {
@@ -175,6 +175,13 @@ export function openAICompatibleStream(
       if (heldUsage !== null) send(heldUsage);
     },
   }));
+}
+
+/** Adds a tool_calls delta's name and arguments to the tally. */
+function tallyCall(tally: StreamTally, call: any): void {
+  const fn = call?.function;
+  if (typeof fn?.name === 'string') tallyText(tally, fn.name);
+  if (typeof fn?.arguments === 'string') tallyText(tally, fn.arguments);
 }
 
 /** Whether a delta carries anything to show (text, reasoning, tool calls). */
