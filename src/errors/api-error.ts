@@ -97,8 +97,10 @@ export class UpstreamError extends ApiError {
     status = upstreamStatus && upstreamStatus >= 400 && upstreamStatus < 500 ? upstreamStatus : 502,
     code: string = 'upstream_error',
     headers: Record<string, string> = {},
+    /** The request field the upstream's error names (OpenAI's `param`: `stop`, `temperature`). */
+    param: string | null = null,
   ) {
-    super({ status, message, type: upstreamErrorType(status, code), code, headers });
+    super({ status, message, type: upstreamErrorType(status, code), code, headers, param });
   }
 }
 

@@ -70,20 +70,14 @@ export function toolInput(args: unknown): Record<string, unknown> {
 }
 
 /**
- * Whether the request asked for one tool call at most (`tool_choice.disable_parallel_tool_use`).
- * OpenAI honours it as parallel_tool_calls: false, but Gemini's API has no such setting (the
- * adapter drops the field) and OpenAI-compatible servers may ignore it, so the bridge keeps the
- * turn's first call, as Anthropic answers: a client that runs one call per turn never sees another.
- */
-export const oneToolUse = (toolChoice: unknown): boolean => (toolChoice as { disable_parallel_tool_use?: unknown } | null | undefined)?.disable_parallel_tool_use === true;
-
-/**
  * A chat completion -> an Anthropic message: thinking (from `reasoning_content`), text, then
- * tool_use blocks, in the order the model produced them.
+ * tool_use blocks, in the order the model produced them. `disable_parallel_tool_use` went up as
+ * parallel_tool_calls: false, and the chat answer holds one call at most then, whatever the
+ * upstream made (providers/shared/one-tool-call.ts), as Anthropic answers.
  */
 export function chatToMessage(
   completion: ChatCompletion,
-  o: { id: string; model: string; usage: Usage | null; stopSequences?: readonly string[]; toolName?: (name: string) => string; oneCall?: boolean },
+  o: { id: string; model: string; usage: Usage | null; stopSequences?: readonly string[]; toolName?: (name: string) => string },
 ): AnthropicMessage {
   const choice = completion.choices?.[0] as (ChatCompletion.Choice & Record<string, unknown>) | undefined;
   const m = (choice?.message ?? {}) as ChatCompletion.Choice['message'] & { reasoning_content?: unknown; refusal?: unknown };
@@ -95,7 +89,7 @@ export function chatToMessage(
   const refused = typeof m.refusal === 'string' && m.refusal !== '';
   if (refused) content.push({ type: 'text', text: m.refusal as string, citations: null });
   const calls = Array.isArray(m.tool_calls) ? m.tool_calls : [];
-  for (const call of o.oneCall ? calls.slice(0, 1) : calls) {
+  for (const call of calls) {
     const fn = (call as any)?.function;
     content.push({ type: 'tool_use', id: toToolUseId(call?.id), name: (o.toolName ?? String)(String(fn?.name ?? '')), input: toolInput(fn?.arguments) });
   }

@@ -14,7 +14,7 @@ import { approximatePromptTokens, estimateUsage, usageOrEstimate } from '../usag
 import { toAnthropicError } from './anthropic-errors';
 import type { MessagesRequest } from './anthropic-types';
 import { claudeModelAlias } from './claude-model-alias';
-import { chatToMessage, newMessageId, oneToolUse, toAnthropicUsage } from './chat-to-message';
+import { chatToMessage, newMessageId, toAnthropicUsage } from './chat-to-message';
 import { DEFAULT_PING_MS, messageEventStream } from './message-event-stream';
 import { MessageStreamBridge } from './message-stream-bridge';
 import { messagesToChat } from './messages-to-chat';
@@ -70,12 +70,12 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
   const run: ChatRunOptions & { requestId: string } = { clientId: opts.clientId, signal: opts.signal, dropClient: opts.dropClient, endpoint: 'messages', requestId, clock: opts.clock, decision };
   const id = newMessageId();
   const stops = req.stop_sequences ?? undefined;
-  const shape: MessageShape = { id, stops, pingMs: opts.pingMs, toolName: toolNameRestorer(req.tools), oneCall: oneToolUse(req.tool_choice) };
+  const shape: MessageShape = { id, stops, pingMs: opts.pingMs, toolName: toolNameRestorer(req.tools) };
   if (decision.targets.some(isNative)) return nativeOrTranslated(ctx, req, chat, { ...run, clientHeaders: opts.anthropicHeaders, nativeMessages: req }, shape);
 
   if (!req.stream) {
     const r = await runChatCompletion(ctx, chat, run);
-    const message = chatToMessage(r.completion, { id, model: r.completion.model || r.target.upstreamModel, usage: r.usage, stopSequences: stops, toolName: shape.toolName, oneCall: shape.oneCall });
+    const message = chatToMessage(r.completion, { id, model: r.completion.model || r.target.upstreamModel, usage: r.usage, stopSequences: stops, toolName: shape.toolName });
     const headers = gatewayHeaders({ overheadMs: opts.clock.overhead(), target: r.target, decision, requestId });
     return { kind: 'json', body: JSON.stringify(message), headers };
   }
@@ -104,13 +104,12 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
   return { kind: 'stream', body: anthropicEvents(chunks, model || s.target.upstreamModel, chat, shape), headers };
 }
 
-/** How the answer is shaped: its message id, the client's stop sequences, the ping interval, the client's tool names, one call at most. */
+/** How the answer is shaped: its message id, the client's stop sequences, the ping interval, the client's tool names. */
 interface MessageShape {
   id: string;
   stops: string[] | undefined;
   pingMs?: number;
   toolName: (name: string) => string;
-  oneCall: boolean;
 }
 
 /**
@@ -130,7 +129,7 @@ function anthropicEvents(chunks: AsyncGenerator<ChatCompletionChunk>, model: str
     id: o.id, type: 'message' as const, role: 'assistant' as const, model,
     stop_reason: null, stop_sequence: null, stop_details: null, usage,
   };
-  return messageEventStream(chunks, new MessageStreamBridge(skeleton, o.stops, o.toolName, o.oneCall), { pingMs: o.pingMs, estimate: (text: string) => estimateUsage(messages, text) });
+  return messageEventStream(chunks, new MessageStreamBridge(skeleton, o.stops, o.toolName), { pingMs: o.pingMs, estimate: (text: string) => estimateUsage(messages, text) });
 }
 
 const isNative = (t: RouteTarget) => t.provider === 'anthropic';
@@ -187,7 +186,7 @@ async function nativeOrTranslated(
     if (isNative(r.target) && r.raw) return { kind: 'json', body: utf8.decode(r.raw), headers };
     const messages = chat.messages as any[];
     const usage = await usageOrEstimate(r.usage, messages, completionText(r.completion));
-    const message = chatToMessage(r.completion, { id: o.id, model: r.completion.model || r.target.upstreamModel, usage, stopSequences: o.stops, toolName: o.toolName, oneCall: o.oneCall });
+    const message = chatToMessage(r.completion, { id: o.id, model: r.completion.model || r.target.upstreamModel, usage, stopSequences: o.stops, toolName: o.toolName });
     return { kind: 'json', body: JSON.stringify(message), headers };
   }
   if (isNative(r.target)) return { kind: 'stream', body: r.body, headers };

@@ -46,8 +46,6 @@ export class MessageStreamBridge {
     private readonly stopSequences?: readonly string[],
     /** The client's name for a function name the request shortened (tool-name-limit.ts). */
     private readonly toolName: (name: string) => string = (name) => name,
-    /** `disable_parallel_tool_use`: the turn's first call only (see oneToolUse, chat-to-message.ts). */
-    private readonly oneCall = false,
   ) {}
 
   start(): MessagesEvent[] {
@@ -167,8 +165,6 @@ export class MessageStreamBridge {
     this.delivered += args;
     if (fresh) {
       call.args = args;
-      // A call past the first the client forbade: neither started nor held, so none of it goes out.
-      if (this.oneCall && this.calls.count > 1) return;
       if (this.waiting()) this.held.push({ kind: 'tool_use', call });
       else this.startCall(call, events);
       return;

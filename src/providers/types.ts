@@ -103,6 +103,11 @@ export interface ChatCallContext {
    * that tool loop (DeepSeek's thinking models want its reasoning back in later turns, reasoning-quirk.ts). Unset: none.
    */
   followsToolCall?: string;
+  /**
+   * The request said `parallel_tool_calls: false`: an answer holds its first tool call only, even
+   * from an upstream that ignores the flag (providers/shared/one-tool-call.ts). Unset: any number.
+   */
+  oneToolCall?: boolean;
 }
 
 /** Side services an adapter may need while building a call (kept out so adapters stay pure). */

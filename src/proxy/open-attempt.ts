@@ -9,6 +9,7 @@ import { inlineTransform, type ChunkReader } from './inline-transform';
 import { openUpstream, readAnswerBytes, type OpenedUpstream } from './open-upstream';
 import { notAnObject } from './upstream-errors';
 import { clampOutputTokens, outputLimitOf } from './output-limit';
+import { firstToolCallOnly } from '../providers/shared/one-tool-call';
 
 export interface AttemptInput {
   ctx: AppContext;
@@ -70,6 +71,7 @@ export async function openAttempt(a: AttemptInput, target: RouteTarget, settings
     model: target.upstreamModel, stream: a.stream, clientWantsUsage: a.clientWantsUsage,
     clientHeaders: a.clientHeaders, nativeMessages: a.nativeMessages && clampOutputTokens(a.nativeMessages, limit), reasoning: a.deps.reasoning, clientId: a.clientId, showReasoning: a.showReasoning,
     maxOutputTokens: limit, tools: a.req.tools, followsToolCall: lastToolResultId(a.req.messages),
+    oneToolCall: a.req.parallel_tool_calls === false,
   };
   const call = await adapter.buildChatCall(clampOutputTokens(a.req, limit), callCtx, settings, depsFor(a.deps, a.signal));
 
@@ -88,7 +90,9 @@ export async function openAttempt(a: AttemptInput, target: RouteTarget, settings
       if (body === null || typeof body !== 'object' || Array.isArray(body)) throw notAnObject(target.provider, body);
       const { completion, usage, verbatim } = adapter.parseChatResponse(body, callCtx);
       up.dispose();
-      return { kind: 'json', completion, usage, raw: verbatim ? bytes : null };
+      // Calls past the first the client forbade (an upstream without the switch made them): the bytes changed.
+      const cut = callCtx.oneToolCall === true && firstToolCallOnly(completion);
+      return { kind: 'json', completion, usage, raw: verbatim && !cut ? bytes : null };
     }
 
     tally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };

@@ -136,6 +136,7 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
   const text = await readErrorText(res, 16_384).catch(() => '');
   let message: unknown = text;
   let code: string | undefined;
+  let param: string | null = null;
   let outOfCredit = false;
   let bodyRetryAfter: string | null = null;
   try {
@@ -144,6 +145,8 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
     const err = Array.isArray(json) ? json[0]?.error : json?.error;
     message = typeof err === 'string' ? err : (err?.message ?? json?.message ?? text);
     if (typeof err?.code === 'string') code = err.code;
+    // OpenAI names the field it refused (`Unsupported parameter: 'stop' ...`, param `stop`): passed on.
+    if (typeof err?.param === 'string' && res.status === 400) param = err.param.slice(0, 200);
     // Anthropic: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}.
     else if (json?.type === 'error' && typeof err?.type === 'string') code = err.type;
     outOfCredit = res.status === 429 && (OUT_OF_CREDIT.has(err?.code) || OUT_OF_CREDIT.has(err?.type));
@@ -193,7 +196,18 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
     undefined,
     relayed,
     headers,
+    param,
   );
+}
+
+/**
+ * OpenAI's 400 for a parameter the model does not take (its reasoning models refuse `stop`,
+ * penalties, logprobs: `unsupported_parameter`; a temperature other than 1: `unsupported_value`).
+ * The request is fine for other models, so a group goes on to its next target, as it does when
+ * the gateway itself refuses a parameter before the call (walk-targets.ts).
+ */
+export function isParameterRefusal(e: UpstreamError): boolean {
+  return e.upstreamStatus === 400 && (e.code === 'unsupported_parameter' || e.code === 'unsupported_value');
 }
 
 export interface FailureContext {

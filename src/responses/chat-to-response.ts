@@ -28,7 +28,8 @@ export function chatToResponse(completion: ChatCompletion, skeleton: ResponseObj
       ...(encrypted ? { encrypted_content: encrypted } : {}),
     });
   }
-  const toolCalls = singleCall(skeleton, msg.tool_calls ?? []);
+  // One call at most with parallel_tool_calls false, whatever the upstream made (providers/shared/one-tool-call.ts).
+  const toolCalls = msg.tool_calls ?? [];
   // A completion with nothing else still answers with one (empty) message, as the stream bridge
   // does; reasoning alone (cut by the token limit while thinking) is answered as it streams, and
   // as OpenAI answers it: the reasoning item without an empty message after it.
@@ -66,11 +67,3 @@ export function chatToResponse(completion: ChatCompletion, skeleton: ResponseObj
   };
 }
 
-/**
- * With `parallel_tool_calls: false` a response holds one call at most, as OpenAI's models answer.
- * Some chat upstreams have no such switch (Gemini, Ollama) and make several calls anyway: only the
- * first is given, and the model makes the next one in a later turn, after that call's result.
- */
-export function singleCall<T>(response: Pick<ResponseObject, 'parallel_tool_calls'>, calls: T[]): T[] {
-  return response.parallel_tool_calls ? calls : calls.slice(0, 1);
-}

@@ -1,3 +1,4 @@
+import { markClientPart } from '../providers/shared/client-part';
 import type {
   ChatCompletionAssistantMessageParam,
   ChatCompletionContentPart,
@@ -143,11 +144,12 @@ function contentParts(content: unknown, path: string): ChatCompletionContentPart
           throw badRequest('input_image needs an image_url (an https URL or a data: URI); file_id is not supported for this model.', param, 'unsupported_input_image');
         }
         const detail = part.detail === 'low' || part.detail === 'high' ? part.detail : 'auto';
-        return { type: 'image_url', image_url: { url: part.image_url, detail } };
+        // Named as the client sent it, should a text-only upstream refuse it (client-part.ts).
+        return markClientPart({ type: 'image_url', image_url: { url: part.image_url, detail } }, { path: param, type: part.type });
       }
       case 'input_file':
         if (typeof part.file_data === 'string') {
-          return { type: 'file', file: { file_data: part.file_data, filename: part.filename } } as ChatCompletionContentPart;
+          return markClientPart({ type: 'file', file: { file_data: part.file_data, filename: part.filename } } as ChatCompletionContentPart, { path: param, type: part.type });
         }
         throw badRequest('input_file needs file_data; file_id and file_url are not supported for this model.', param, 'unsupported_input_file');
       default:

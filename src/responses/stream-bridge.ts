@@ -30,8 +30,6 @@ interface OpenText {
 interface Call extends ChatToolCall {
   open?: { outputIndex: number; item: FunctionCallItem };
   done?: boolean;
-  /** A call past the first while `parallel_tool_calls` is false: not given to the client. */
-  dropped?: boolean;
 }
 
 /**
@@ -164,9 +162,6 @@ export class ResponsesStreamBridge {
     const args = typeof tc?.function?.arguments === 'string' ? tc.function.arguments : '';
     if (typeof tc?.function?.name === 'string') this.delivered += tc.function.name;
     this.delivered += args;
-    // parallel_tool_calls false and an upstream that made more calls anyway (singleCall, chat-to-response.ts).
-    if (fresh && !this.response.parallel_tool_calls && this.calls.count > 1) call.dropped = true;
-    if (call.dropped) return;
     this.closeText(events, 'completed');
     if (fresh) {
       this.closeTools(events, undefined, true);

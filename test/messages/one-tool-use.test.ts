@@ -1,15 +1,15 @@
 /**
  * `tool_choice.disable_parallel_tool_use: true` promises at most one tool_use block. OpenAI gets
  * parallel_tool_calls: false, but Gemini's API has no such setting (the adapter drops it) and
- * OpenAI-compatible servers such as Ollama may ignore it: the bridge then keeps the first call,
- * JSON and stream. Driven by the official @anthropic-ai/sdk against fake upstreams replaying
+ * OpenAI-compatible servers such as Ollama may ignore it: the chat answer under the bridge then
+ * keeps the first call, JSON and stream (providers/shared/one-tool-call.ts; interleaved calls:
+ * test/chat/one-tool-call.test.ts). Driven by the official @anthropic-ai/sdk against fake upstreams replaying
  * Gemini's recorded two-call answer and an OpenAI-shaped one; rows picked by request id.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type Anthropic from '@anthropic-ai/sdk';
 import { jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
-import { MessageStreamBridge } from '../../src/messages/message-stream-bridge';
 import { anthropicClient, expectAnthropicOrder, foldChatChunks, foldGeminiChunks } from './messages-helpers';
 
 let gemini: FakeUpstream;
@@ -74,23 +74,4 @@ describe.each([
       expect((await gw.waitForRow(stream.request_id!)).status).toBe(200);
     });
   }
-});
-
-test('the stream bridge: a second call interleaved with the first is left out, the first streams whole', () => {
-  const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({ id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] }) as any;
-  const skeleton = { id: 'msg_1', type: 'message', role: 'assistant', model: 'm', stop_reason: null, stop_sequence: null, stop_details: null, usage: { input_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 0 } } as any;
-  const b = new MessageStreamBridge(skeleton, undefined, undefined, true);
-  const events: any[] = [
-    ...b.start(),
-    ...b.push(chunk({ tool_calls: [{ index: 0, id: 'a', type: 'function', function: { name: 'f', arguments: '{"x":' } }] })),
-    ...b.push(chunk({ tool_calls: [{ index: 1, id: 'b', type: 'function', function: { name: 'g', arguments: '{"y":' } }] })),
-    ...b.push(chunk({ tool_calls: [{ index: 0, function: { arguments: '1}' } }] })),
-    ...b.push(chunk({ tool_calls: [{ index: 1, function: { arguments: '2}' } }] })),
-    ...b.push(chunk({ content: 'after' }, 'tool_calls')),
-    ...b.end(null),
-  ];
-  expectAnthropicOrder(events);
-  expect(events.filter((e) => e.type === 'content_block_start').map((e) => e.content_block.name ?? e.content_block.type)).toEqual(['f', 'text']);
-  expect(events.filter((e) => e.delta?.type === 'input_json_delta').map((e) => e.delta.partial_json).join('')).toBe('{"x":1}');
-  expect(events.at(-2).delta.stop_reason).toBe('tool_use');
 });

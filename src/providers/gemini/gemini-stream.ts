@@ -10,6 +10,7 @@ import { functionNameRestorer } from './gemini-function-name';
 import { failedToolCall, mapFinishReason } from './map-finish-reason';
 import type { GeminiPart, GeminiResponse } from './gemini-wire';
 import { makeToolCallId } from './tool-call-id';
+import { dropLaterToolCalls, isEmptyChunk } from '../shared/one-tool-call';
 
 type Delta = ChatCompletionChunk.Choice.Delta & { reasoning_content?: string };
 interface CandidateState {
@@ -50,6 +51,8 @@ function geminiTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEv
       model: ctx.model,
       choices: [{ index, delta, logprobs: null, finish_reason: finish }],
     };
+    // Gemini has no parallel_tool_calls switch: calls past the first the client forbade are not sent (one-tool-call.ts).
+    if (ctx.oneToolCall && dropLaterToolCalls(chunk) && isEmptyChunk(chunk)) return;
     send(JSON.stringify(chunk));
   };
   /** Ends the translation: `status` is the HTTP status Gemini's error names (null: a broken stream). */

@@ -10,6 +10,8 @@ import { isOpenAIUsage, withOpenAIUsage } from './with-openai-usage';
 import type { OpenAICompatibleOptions } from './openai-compatible-options';
 import { unfinishedAnswer, unfinishedReason } from './unfinished-answer';
 import { toolCallIndexer } from './tool-call-index';
+import { StreamFinish } from './stream-finish';
+import { dropLaterToolCalls, isEmptyChunk } from '../shared/one-tool-call';
 
 /** What one upstream chunk becomes (see openAIChunk). */
 interface ChunkOut {
@@ -68,13 +70,7 @@ function tallyChunk(tally: StreamTally, chunk: any): void {
       if (typeof delta.content === 'string') tallyText(tally, delta.content);
       if (typeof delta.reasoning_content === 'string') tallyText(tally, delta.reasoning_content);
       if (typeof delta.refusal === 'string') tallyText(tally, delta.refusal);
-      if (Array.isArray(delta.tool_calls)) {
-        for (const call of delta.tool_calls) {
-          const fn = call?.function;
-          if (typeof fn?.name === 'string') tallyText(tally, fn.name);
-          if (typeof fn?.arguments === 'string') tallyText(tally, fn.arguments);
-        }
-      }
+      if (Array.isArray(delta.tool_calls)) for (const call of delta.tool_calls) tallyCall(tally, call);
     }
     if (choice?.finish_reason) tally.finishReason = choice.finish_reason;
   }
@@ -86,7 +82,8 @@ function tallyChunk(tally: StreamTally, chunk: any): void {
  * upstream's own `data` text rather than re-encoded (most content deltas; the saving is in
  * BENCHMARKS.md, "Stream adapters over parsed events"). Junk lines are dropped; an error chunk
  * fails the stream. The gateway writes its own `[DONE]`; a stream that ends without one (and
- * without a finish reason) was cut, and fails so the proxy can send an error event.
+ * without a finish reason) was cut, and fails so the proxy can send an error event. One that said
+ * `[DONE]` without ever giving a finish reason gets OpenAI's closing chunk (stream-finish.ts).
  */
 export function openAICompatibleStream(
   opts: OpenAICompatibleOptions,
@@ -102,6 +99,7 @@ export function openAICompatibleStream(
   // each chunk (LangChain) would count it several times. OpenAI sends one, last; so does the gateway.
   let heldUsage: string | null = null;
   const indexToolCalls = toolCallIndexer();
+  const finish = new StreamFinish();
   const usageOf = (chunk: any) => answerUsage(opts, convertUsage, chunk, ctx.model);
   return eventTransformer(tally, (send) => ({
     event({ data }) {
@@ -119,6 +117,7 @@ export function openAICompatibleStream(
         const text = plainDeltaText(data);
         if (text !== undefined) {
           tallyText(tally, text);
+          finish.plain(data);
           send(data);
           return;
         }
@@ -136,6 +135,11 @@ export function openAICompatibleStream(
         throw new UpstreamError(opts.id, null, `${opts.id} stream failed: ${msg}`, true);
       }
       const out = openAIChunk(parsed, quirk, usageOf, ctx.clientWantsUsage, ctx.model, indexToolCalls);
+      // Calls past the first the client forbade (one-tool-call.ts): counted, not sent.
+      if (ctx.oneToolCall && out.chunk && dropLaterToolCalls(out.chunk, (tc) => tallyCall(tally, tc))) {
+        out.changed = true;
+        if (isEmptyChunk(out.chunk)) out.chunk = null;
+      }
       if (out.usage) tally.usage = out.usage;
       const unfinished = unfinishedReason(opts, out.chunk?.choices);
       if (unfinished) {
@@ -152,6 +156,7 @@ export function openAICompatibleStream(
         if (out.chunk.choices.length === 0 && out.chunk.usage) heldUsage = text;
         else {
           tallyChunk(tally, out.chunk);
+          finish.chunk(out.chunk, text);
           send(text);
         }
       }
@@ -161,9 +166,22 @@ export function openAICompatibleStream(
       if (!sawDone && !tally.finishReason) {
         throw new UpstreamError(opts.id, null, `${opts.id} stream ended before it finished`, true);
       }
+      // It said [DONE] without saying why: the finish reason every client expects, before the usage.
+      const closing = finish.closing();
+      if (closing) {
+        tally.finishReason ??= closing.reason;
+        send(JSON.stringify(closing.chunk));
+      }
       if (heldUsage !== null) send(heldUsage);
     },
   }));
+}
+
+/** Adds a tool_calls delta's name and arguments to the tally. */
+function tallyCall(tally: StreamTally, call: any): void {
+  const fn = call?.function;
+  if (typeof fn?.name === 'string') tallyText(tally, fn.name);
+  if (typeof fn?.arguments === 'string') tallyText(tally, fn.arguments);
 }
 
 /** Whether a delta carries anything to show (text, reasoning, tool calls). */
