@@ -70,7 +70,10 @@ export function LimitInputs(props: { v: LimitValues; idPrefix: string; teams?: {
           title="Exact ids, provider/*, group names or *, comma-separated; blank allows every model" />
       </label>
       <label for={`${idPrefix}-budget`}>Budget (USD)
-        <input id={`${idPrefix}-budget`} name="budget_usd" type="number" min="0" step="any" value={formValue(v.budgetUsd)} placeholder="none" />
+        {/* Text, not type=number: Chromium's number field on this English page takes a comma for a
+            thousands separator, so "12,50" typed as a decimal comma was saved as $1,250. The server
+            reads what was typed (form-number.ts) and refuses it by name. */}
+        <input id={`${idPrefix}-budget`} name="budget_usd" inputmode="decimal" value={formValue(v.budgetUsd)} placeholder="none" autocomplete="off" />
       </label>
       <label for={`${idPrefix}-period`}>Per
         <select id={`${idPrefix}-period`} name="budget_period">
