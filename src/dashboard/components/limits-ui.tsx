@@ -3,6 +3,7 @@ import { MAX_COUNT_LIMIT } from '../../admin/limit-fields';
 import type { BudgetPeriod } from '../../limits/limit-types';
 import { formValue } from '../form-number';
 import { usdCents, usdExact } from '../format';
+import { DECIMAL_FIELD } from './ui';
 
 /** What the limits form and summaries show for a key or a team. */
 export interface LimitValues {
@@ -70,10 +71,7 @@ export function LimitInputs(props: { v: LimitValues; idPrefix: string; teams?: {
           title="Exact ids, provider/*, group names or *, comma-separated; blank allows every model" />
       </label>
       <label for={`${idPrefix}-budget`}>Budget (USD)
-        {/* Text, not type=number: Chromium's number field on this English page takes a comma for a
-            thousands separator, so "12,50" typed as a decimal comma was saved as $1,250. The server
-            reads what was typed (form-number.ts) and refuses it by name. */}
-        <input id={`${idPrefix}-budget`} name="budget_usd" inputmode="decimal" value={formValue(v.budgetUsd)} placeholder="none" autocomplete="off" />
+        <input id={`${idPrefix}-budget`} name="budget_usd" {...DECIMAL_FIELD} value={formValue(v.budgetUsd)} placeholder="none" />
       </label>
       <label for={`${idPrefix}-period`}>Per
         <select id={`${idPrefix}-period`} name="budget_period">
