@@ -91,6 +91,11 @@ export function dateTime(epochMs: number | null | undefined): string {
   return new Date(epochMs).toISOString().slice(0, 19).replace('T', ' ');
 }
 
+/** dateTime() with its zone, "2025-01-31 14:05:09 UTC", where no heading on the page says UTC. */
+export function utcDateTime(epochMs: number | null | undefined): string {
+  return epochMs == null ? 'never' : `${dateTime(epochMs)} UTC`;
+}
+
 /** "just now", "5 min ago", "3 h ago", "2 d ago", or "never". */
 export function ago(epochMs: number | null | undefined, now = Date.now()): string {
   if (epochMs == null) return 'never';

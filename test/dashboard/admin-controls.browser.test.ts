@@ -143,7 +143,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('admin controls at thei
     const lines = await page.$$eval(`${key} [data-model-state]`, (els) => els.map((e) => [e.getAttribute('data-model-state'), e.textContent]));
     expect(lines).toContainEqual(['set_aside', 'gpt-4.1: set aside']);
     const cooling = lines.find(([s]) => s === 'cooling');
-    expect(cooling?.[1]).toMatch(/^gpt-4o: cooling until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    expect(cooling?.[1]).toMatch(/^gpt-4o: cooling until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
     await screenshot(page, 'admin-controls-model-key-states');
   });
 
