@@ -58,7 +58,9 @@ export function LimitSummary(props: { v: LimitValues; teamName?: string | null }
   if (v.models !== null) parts.push(`models: ${v.models.join(', ')}`);
   if (v.expiresAt) parts.push(`expires ${v.expiresAt.replace('T', ' ').replace(/\.000Z$|Z$/, ' UTC')}`);
   if (props.teamName) parts.push(`team ${props.teamName}`);
-  return <span class="limits-summary small" safe>{parts.length ? parts.join(' · ') : 'no limits'}</span>;
+  // A budget is shown by its bar beside this: "no limits" under "$0 of $25.50 this month" said otherwise.
+  const none = v.budgetUsd !== null ? 'no other limits' : 'no limits';
+  return <span class="limits-summary small" safe>{parts.length ? parts.join(' · ') : none}</span>;
 }
 
 /** The limit inputs of a key or a team form (blank = no limit). */
