@@ -179,7 +179,7 @@
       ];
       htmx.config.historyCacheSize = 0; // pages show live numbers: always refetch on back
       // Inputs a form pulls in with hx-include (a model row's prices) are checked by HTMX, not
-      // the browser: without this an invalid one (a negative price) stops the save silently.
+      // the browser: without this an invalid one (a context window of 0) stops the save silently.
       htmx.config.reportValidityOfForms = true;
     } else {
       renderCharts(document);

@@ -9,7 +9,8 @@ export function compactNumber(n: number): string {
   const abs = Math.abs(n);
   const units: [number, string][] = [[1e9, 'B'], [1e6, 'M'], [1e3, 'k']];
   for (const [size, suffix] of units) {
-    if (abs >= size) {
+    // From the first figure that rounds to 1,000 of the unit below: 999,950 is "1M", not "1000k".
+    if (abs >= size - size / 2000) {
       const v = n / size;
       // One decimal below 100 ("1.2k"), none above ("312k"); trailing ".0" dropped.
       const s = Math.abs(v) < 100 ? v.toFixed(1).replace(/\.0$/, '') : Math.round(v).toString();
@@ -37,7 +38,8 @@ export function usd(n: number): string {
   if (!Number.isFinite(n) || n === 0) return '$0';
   const abs = Math.abs(n);
   const sign = n < 0 ? '-' : '';
-  if (abs >= 1000) return `${sign}$${Math.round(abs).toLocaleString('en-US')}`;
+  // From what toFixed(2) would show as 1000.00: $999.999 is "$1,000" as $1,000 is.
+  if (abs >= 999.995) return `${sign}$${Math.round(abs).toLocaleString('en-US')}`;
   if (abs >= 1) return `${sign}$${abs.toFixed(2)}`;
   if (abs >= 0.01) return `${sign}$${abs.toFixed(3).replace(/0$/, '')}`;
   // Two significant digits as fixed decimals: toPrecision(2) switches to exponent notation below
@@ -70,8 +72,9 @@ export function duration(ms: number): string {
   // Below 10 ms the fraction is the figure (the gateway's mean overhead is often under 1 ms):
   // rounded to whole ms it read "0 ms".
   if (Math.abs(ms) < 10) return `${Number(ms.toFixed(2))} ms`;
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1).replace(/\.0$/, '')} s`;
+  // Each unit up to the figure that would round to the next one's size: 999.6 ms is "1 s", not "1000 ms".
+  if (ms < 999.5) return `${Math.round(ms)} ms`;
+  if (ms < 59_950) return `${(ms / 1000).toFixed(1).replace(/\.0$/, '')} s`;
   return `${(ms / 60_000).toFixed(1).replace(/\.0$/, '')} min`;
 }
 
@@ -86,6 +89,11 @@ export function percent(ratio: number): string {
 export function dateTime(epochMs: number | null | undefined): string {
   if (epochMs == null) return 'never';
   return new Date(epochMs).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** dateTime() with its zone, "2025-01-31 14:05:09 UTC", where no heading on the page says UTC. */
+export function utcDateTime(epochMs: number | null | undefined): string {
+  return epochMs == null ? 'never' : `${dateTime(epochMs)} UTC`;
 }
 
 /** "just now", "5 min ago", "3 h ago", "2 d ago", or "never". */

@@ -2,6 +2,7 @@ import type { LimitFieldsInput } from '../admin/limit-fields';
 import type { BudgetPeriod } from '../limits/limit-types';
 import { field } from './dash-session';
 import { formNumber } from './form-number';
+import { zonelessAsUtc } from './utc-field';
 
 /**
  * Limit fields from a dashboard form (every field present, so a cleared box removes that limit:
@@ -21,7 +22,8 @@ export function limitInputFromForm(body: unknown, which: 'client' | 'team'): Lim
   return {
     ...input,
     max_parallel: formNumber(field(body, 'max_parallel'), { label: 'In flight at once', param: 'max_parallel', whole: true }),
-    expires_at: field(body, 'expires_at') || null,
+    // The field is labelled "Expires (UTC)": a time typed without a zone is that.
+    expires_at: zonelessAsUtc(field(body, 'expires_at')) || null,
     team_id: formNumber(field(body, 'team_id'), { label: 'Team', param: 'team_id', whole: true }),
   };
 }

@@ -1,6 +1,7 @@
 import { parseLogFilter, parseTime } from '../logging/usage-query-params';
 import type { LogFilter } from '../logging/usage-queries';
 import type { LogFilters } from './pages/logs-view';
+import { zonelessAsUtc } from './utc-field';
 
 type Query = Record<string, string | undefined>;
 
@@ -10,16 +11,16 @@ export function logFiltersOf(q: Query): LogFilters {
   return { from: s('from'), to: s('to'), client: s('client'), provider: s('provider'), model: s('model'), status: s('status'), endpoint: s('endpoint') };
 }
 
-/** `datetime-local` values carry no zone; the page says times are UTC, so read them as UTC. */
-const asUtc = (v: string) => (v && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(v) ? `${v}Z` : v);
-
-/** Form values -> the usage-queries filter, through the parser the JSON API uses (so they agree). */
+/**
+ * Form values -> the usage-queries filter, through the parser the JSON API uses (so they agree).
+ * `datetime-local` values carry no zone; the page says times are UTC, so they are read as UTC.
+ */
 export function logFilterFrom(f: LogFilters, beforeId: string | undefined, limit: number): { ok: true; value: LogFilter } | { ok: false; error: string } {
   try {
     return {
       ok: true,
       value: parseLogFilter({
-        from: asUtc(f.from), to: asUtc(f.to), client_id: f.client, provider: f.provider, model: f.model,
+        from: zonelessAsUtc(f.from), to: zonelessAsUtc(f.to), client_id: f.client, provider: f.provider, model: f.model,
         status: f.status, endpoint: f.endpoint, before_id: beforeId, limit: String(limit),
       }),
     };
@@ -38,7 +39,7 @@ export function dateTimeField(v: string): string {
   if (!v) return '';
   let ms: number | undefined;
   try {
-    ms = parseTime({ v: asUtc(v) }, 'v');
+    ms = parseTime({ v: zonelessAsUtc(v) }, 'v');
   } catch {
     return '';
   }

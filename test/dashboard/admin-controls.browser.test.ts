@@ -38,6 +38,14 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('admin controls at thei
     expect(await page.textContent('#teams-table tr:has(.team-name:text-is("thousand")) .budget .small')).toBe('$0 of $1,000.00 this week');
   });
 
+  test('a key with a budget alone: its summary beside the bar says "no other limits", not "no limits"', async () => {
+    const { env, page } = s;
+    const { id } = await createClient(env.gw.ctx, 'budget-only');
+    await updateClient(env.gw.ctx, id, { budget_usd: 25.5, budget_period: 'month' });
+    await nav('Clients', 'clients');
+    expect(await page.textContent(`#client-${id} .limits-summary`)).toBe('no other limits');
+  });
+
   test("a key's model list naming nothing: saved, and the names are listed; a known list says nothing", async () => {
     const { env, page } = s;
     const { id } = await createClient(env.gw.ctx, 'typo-models');
@@ -143,7 +151,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('admin controls at thei
     const lines = await page.$$eval(`${key} [data-model-state]`, (els) => els.map((e) => [e.getAttribute('data-model-state'), e.textContent]));
     expect(lines).toContainEqual(['set_aside', 'gpt-4.1: set aside']);
     const cooling = lines.find(([s]) => s === 'cooling');
-    expect(cooling?.[1]).toMatch(/^gpt-4o: cooling until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    expect(cooling?.[1]).toMatch(/^gpt-4o: cooling until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
     await screenshot(page, 'admin-controls-model-key-states');
   });
 

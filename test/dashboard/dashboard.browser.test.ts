@@ -80,7 +80,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard in Chromium'
     await signIn('admin', 'admin123');
     await page.waitForSelector('input[name=current_password]');
     expect(new URL(page.url()).pathname).toBe('/change-password');
-    expect(await page.textContent('body')).toContain('default password');
+    expect(await page.textContent('body')).toContain('password was set for you (the default one');
     await screenshot(page, '02-change-password');
     // Nothing else works until the password changes.
     expect((await page.request.get(`${url}/clients`, { maxRedirects: 0 })).headers().location).toBe('/change-password');

@@ -5,10 +5,13 @@ import { parseRange, rangeBounds } from '../../src/dashboard/usage-range';
 describe('dashboard number formats carry units', () => {
   test.each([
     [0, '0'], [950, '950'], [1234, '1.2k'], [1000, '1k'], [312_400, '312k'], [2_500_000, '2.5M'], [7_000_000_000, '7B'],
+    // A figure that rounds to 1,000 of a unit is one of the next: never "1000k" or "1000M".
+    [999_499, '999k'], [999_500, '1M'], [999_950, '1M'], [999_999_999, '1B'], [999.5, '1k'],
   ])('compactNumber(%p) = %p', (n, s) => expect(compactNumber(n)).toBe(s));
 
   test.each([
     [0, '$0'], [0.0041, '$0.0041'], [0.00001666, '$0.000017'], [0.05, '$0.05'], [0.123, '$0.123'], [1.234, '$1.23'], [1234.5, '$1,235'],
+    [999.999, '$1,000'], [999.99, '$999.99'],
     // Below $0.000001 (5 tokens of text-embedding-3-small) still decimals, never "$1.0e-7".
     [1e-7, '$0.0000001'], [2.5e-9, '$0.0000000025'], [-3e-8, '-$0.00000003'], [1e-300, '$0'],
   ])('usd(%p) = %p', (n, s) => expect(usd(n)).toBe(s));
@@ -31,6 +34,9 @@ describe('dashboard number formats carry units', () => {
     expect(duration(9.999)).toBe('10 ms');
     expect(duration(1400)).toBe('1.4 s');
     expect(duration(90_000)).toBe('1.5 min');
+    // Rounded up to the next unit's size, the figure is said in that unit.
+    expect(duration(999.6)).toBe('1 s');
+    expect(duration(59_960)).toBe('1 min');
     expect(percent(0)).toBe('0%');
     expect(percent(0.0312)).toBe('3.1%');
     expect(percent(0.5)).toBe('50%');

@@ -139,6 +139,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard journey gaps
   test('the Swagger page loads without console errors', async () => {
     const { env, page } = s;
     const swagger = await page.context().newPage();
+    // Swagger UI's bundle is large: on a loaded machine its load and network-idle waits ran past the 8 s of the other pages.
+    swagger.setDefaultTimeout(30_000);
     const problems = watchPage(swagger).problems;
     const answer = await swagger.goto(`${env.gw.url}/swagger`);
     expect(answer!.status()).toBe(200);

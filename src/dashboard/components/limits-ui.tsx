@@ -3,6 +3,7 @@ import { MAX_COUNT_LIMIT } from '../../admin/limit-fields';
 import type { BudgetPeriod } from '../../limits/limit-types';
 import { formValue } from '../form-number';
 import { usdCents, usdExact } from '../format';
+import { DECIMAL_FIELD } from './ui';
 
 /** What the limits form and summaries show for a key or a team. */
 export interface LimitValues {
@@ -57,7 +58,9 @@ export function LimitSummary(props: { v: LimitValues; teamName?: string | null }
   if (v.models !== null) parts.push(`models: ${v.models.join(', ')}`);
   if (v.expiresAt) parts.push(`expires ${v.expiresAt.replace('T', ' ').replace(/\.000Z$|Z$/, ' UTC')}`);
   if (props.teamName) parts.push(`team ${props.teamName}`);
-  return <span class="limits-summary small" safe>{parts.length ? parts.join(' · ') : 'no limits'}</span>;
+  // A budget is shown by its bar beside this: "no limits" under "$0 of $25.50 this month" said otherwise.
+  const none = v.budgetUsd !== null ? 'no other limits' : 'no limits';
+  return <span class="limits-summary small" safe>{parts.length ? parts.join(' · ') : none}</span>;
 }
 
 /** The limit inputs of a key or a team form (blank = no limit). */
@@ -70,7 +73,7 @@ export function LimitInputs(props: { v: LimitValues; idPrefix: string; teams?: {
           title="Exact ids, provider/*, group names or *, comma-separated; blank allows every model" />
       </label>
       <label for={`${idPrefix}-budget`}>Budget (USD)
-        <input id={`${idPrefix}-budget`} name="budget_usd" type="number" min="0" step="any" value={formValue(v.budgetUsd)} placeholder="none" />
+        <input id={`${idPrefix}-budget`} name="budget_usd" {...DECIMAL_FIELD} value={formValue(v.budgetUsd)} placeholder="none" />
       </label>
       <label for={`${idPrefix}-period`}>Per
         <select id={`${idPrefix}-period`} name="budget_period">

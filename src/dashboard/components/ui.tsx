@@ -53,3 +53,11 @@ export function ShareBar(props: { ratio: number }) {
     </span>
   );
 }
+
+/**
+ * A field for an amount with decimals (a budget, a price), spread on its <input>: text, not
+ * type=number. Chromium's number field on this English page takes a comma for a thousands
+ * separator, so "12,50" typed with a decimal comma reached the server as 1250. As text the server
+ * reads what was typed (form-number.ts) and refuses it by the field's name; phones still show digits.
+ */
+export const DECIMAL_FIELD = { inputmode: 'decimal', autocomplete: 'off' } as const;

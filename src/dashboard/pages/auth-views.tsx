@@ -31,12 +31,15 @@ export function LoginPage(props: { username?: string; errors?: string[] }) {
   );
 }
 
-/** Forced after signing in with the default password (and reachable from the sidebar). */
+/**
+ * Forced after signing in with a password someone else set: the default admin's, or one an admin
+ * gave a new user or reset (and reachable from the sidebar).
+ */
 export function ChangePasswordPage(props: { csrfToken: string; forced: boolean; errors?: string[] }) {
   return (
     <Document title="Change password">
       <AuthCard title="Choose a new password">
-        {props.forced ? <p class="notice-text">This account still uses the default password. Choose a new one to continue.</p> : ''}
+        {props.forced ? <p class="notice-text">This account's password was set for you (the default one, or by an admin). Choose your own to continue.</p> : ''}
         <form hx-post="/change-password" hx-target="#app" hx-select="#app" hx-swap="outerHTML" class="stack"
           hx-headers={JSON.stringify({ 'x-csrf-token': props.csrfToken })}>
           <FormErrors errors={props.errors} />

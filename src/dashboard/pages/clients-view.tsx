@@ -1,7 +1,7 @@
 /** @jsxImportSource #html */
 import { Card, FormErrors } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
-import { ago, compactNumber, dateTime, usd } from '../format';
+import { ago, compactNumber, usd, utcDateTime } from '../format';
 import { BudgetBar, LimitInputs, LimitSummary, ModelNamesWarning, type LimitValues } from '../components/limits-ui';
 
 export interface ClientRow {
@@ -95,8 +95,8 @@ function ClientRowView(props: { c: ClientRow; admin: boolean; teams: { id: numbe
           </form>
         ) : ''}
       </td>
-      <td class="last-used nowrap" title={dateTime(c.lastUsedAt)}>{ago(c.lastUsedAt)}</td>
-      <td class="nowrap" title={dateTime(c.createdAt)}>{ago(c.createdAt)}</td>
+      <td class="last-used nowrap" title={utcDateTime(c.lastUsedAt)}>{ago(c.lastUsedAt)}</td>
+      <td class="created nowrap" title={utcDateTime(c.createdAt)}>{ago(c.createdAt)}</td>
       {admin ? (
         <td class="actions">
           {c.revoked ? '' : (

@@ -1,6 +1,6 @@
 /** @jsxImportSource #html */
 import { domIdPart } from '../dom-id';
-import { Card, FormErrors } from '../components/ui';
+import { Card, DECIMAL_FIELD, FormErrors } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 
 /** A group as the form edits it: every field a string, exactly as typed. */
@@ -75,7 +75,7 @@ export function GroupForm(props: { v: GroupFormValues; isNew: boolean; errors?: 
         <label>Classifier model<input name="classifier_model" value={v.classifierModel} placeholder="openai/gpt-5.4-nano" x-bind:required="strategy === 'classifier'" /></label>
         <label>Scale min<input name="scale_min" type="number" step="1" value={v.scaleMin} placeholder="1" /></label>
         <label>Scale max<input name="scale_max" type="number" step="1" value={v.scaleMax} placeholder="10" /></label>
-        <label title="A score at or above this always goes to the last (strongest) target">Threshold<input name="threshold" type="number" step="any" value={v.threshold} placeholder="none" /></label>
+        <label title="A score at or above this always goes to the last (strongest) target">Threshold<input name="threshold" {...DECIMAL_FIELD} value={v.threshold} placeholder="none" /></label>
         <label>Timeout (ms)<input name="timeout_ms" type="number" min="1" step="1" value={v.timeoutMs} placeholder="3000" /></label>
         <p class="muted small span-3">The classifier model rates each prompt on the scale; the scale is split evenly over the targets in order. Past the timeout, the heuristic rules decide.</p>
       </fieldset>

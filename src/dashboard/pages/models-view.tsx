@@ -1,10 +1,10 @@
 /** @jsxImportSource #html */
 import { domIdPart } from '../dom-id';
 import { formValue } from '../form-number';
-import { Card, FormErrors } from '../components/ui';
+import { Card, DECIMAL_FIELD, FormErrors } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import type { LongContextTier } from '../../state/snapshot-types';
-import { MAX_LONG_CONTEXT_THRESHOLD, MAX_MODEL_PRICE, MAX_PRICE_MULTIPLIER } from '../../admin/model-patch-limits';
+import { MAX_LONG_CONTEXT_THRESHOLD } from '../../admin/model-patch-limits';
 import { MODEL_ID_MAX_CHARS } from '../../admin/models-service';
 
 export interface ModelRow {
@@ -66,7 +66,7 @@ function LongContextEditor(props: { m: ModelRow; rowId: string; url: string }) {
   const v = formValue;
   const tierPrice = (name: string, label: string, value: number | null | undefined, base: string) => (
     <label>{label}
-      <input class="tier-price" type="number" step="any" min="0" max={String(MAX_MODEL_PRICE)} name={name} value={v(value)} placeholder={`= ${base}`} />
+      <input class="tier-price" {...DECIMAL_FIELD} name={name} value={v(value)} placeholder={`= ${base}`} />
     </label>
   );
   return (
@@ -126,9 +126,9 @@ export const audioTiersErrorSlot = (rowId: string) => `${rowId}_audio-tiers-erro
 function AudioTiersEditor(props: { m: ModelRow; rowId: string; url: string }) {
   const { m } = props;
   const v = formValue;
-  const input = (name: string, label: string, value: number | null | undefined, max: number, placeholder: string) => (
+  const input = (name: string, label: string, value: number | null | undefined, placeholder: string) => (
     <label>{label}
-      <input class="extra-price" type="number" step="any" min="0" max={String(max)} name={name} value={v(value)} placeholder={placeholder} />
+      <input class="extra-price" {...DECIMAL_FIELD} name={name} value={v(value)} placeholder={placeholder} />
     </label>
   );
   return (
@@ -139,12 +139,12 @@ function AudioTiersEditor(props: { m: ModelRow; rowId: string; url: string }) {
       <form x-show="open" x-cloak class="limits-form audio-tiers-form" hx-post={props.url} hx-target={`#${props.rowId}`} hx-swap="outerHTML">
         <div id={audioTiersErrorSlot(props.rowId)}></div>
         <div class="form-grid">
-          {input('audio_input_price', 'Audio input $/1M', m.audioInputPrice, MAX_MODEL_PRICE, '= input')}
-          {input('audio_output_price', 'Audio output $/1M', m.audioOutputPrice, MAX_MODEL_PRICE, '= output')}
-          {input('flex_price_multiplier', 'Flex tier ×', m.flexMultiplier, MAX_PRICE_MULTIPLIER, 'standard')}
-          {input('priority_price_multiplier', 'Priority tier ×', m.priorityMultiplier, MAX_PRICE_MULTIPLIER, 'standard')}
-          {input('fast_price_multiplier', 'Fast mode ×', m.fastMultiplier, MAX_PRICE_MULTIPLIER, 'standard')}
-          {input('us_inference_price_multiplier', 'US-only inference ×', m.usInferenceMultiplier, MAX_PRICE_MULTIPLIER, 'standard')}
+          {input('audio_input_price', 'Audio input $/1M', m.audioInputPrice, '= input')}
+          {input('audio_output_price', 'Audio output $/1M', m.audioOutputPrice, '= output')}
+          {input('flex_price_multiplier', 'Flex tier ×', m.flexMultiplier, 'standard')}
+          {input('priority_price_multiplier', 'Priority tier ×', m.priorityMultiplier, 'standard')}
+          {input('fast_price_multiplier', 'Fast mode ×', m.fastMultiplier, 'standard')}
+          {input('us_inference_price_multiplier', 'US-only inference ×', m.usInferenceMultiplier, 'standard')}
         </div>
         <button type="submit" class="btn small primary">Save audio and tiers</button>
         <button type="button" class="btn small ghost" x-on:click="open = false">Cancel</button>
@@ -171,7 +171,7 @@ function PriceInput(props: { name: string; value: number | null; label: string; 
   const msgId = `${props.rowId}_${props.name}-error`;
   return (
     <>
-      <input class="price" type="number" step={props.tokens ? '1' : 'any'} min={props.tokens ? '1' : '0'} max={String(props.tokens ? MAX_LONG_CONTEXT_THRESHOLD : MAX_MODEL_PRICE)} name={props.name} value={typed ?? price(props.value)}
+      <input class="price" {...(props.tokens ? { type: 'number', step: '1', min: '1', max: String(MAX_LONG_CONTEXT_THRESHOLD) } : DECIMAL_FIELD)} name={props.name} value={typed ?? price(props.value)}
         aria-label={props.label} title={props.label} placeholder={props.placeholder ?? ''}
         aria-invalid={invalid ? 'true' : undefined} aria-describedby={invalid ? msgId : undefined} />
       {invalid ? <div class="form-error small field-error" id={msgId} role="alert" safe>{e!.message}</div> : ''}
@@ -255,7 +255,7 @@ export const MODEL_CREATE_ERRORS = 'model_create-errors';
 function CreateModelForm(props: { providers: string[]; provider: string | null; added?: string; errors?: string[] }) {
   const priceInput = (name: string, label: string, placeholder: string) => (
     <label>{label}
-      <input name={name} type="number" step="any" min="0" max={String(MAX_MODEL_PRICE)} placeholder={placeholder} />
+      <input name={name} {...DECIMAL_FIELD} placeholder={placeholder} />
     </label>
   );
   return (

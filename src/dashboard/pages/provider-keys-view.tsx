@@ -1,6 +1,6 @@
 /** @jsxImportSource #html */
 import type { ProviderKeyView } from '../../admin/provider-keys-service';
-import { compactNumber, dateTime, usd } from '../format';
+import { compactNumber, usd, utcDateTime } from '../format';
 
 const STATE_KIND = { active: 'ok', cooling: 'warn', set_aside: 'err' } as const;
 
@@ -8,7 +8,7 @@ function StateBadge(props: { k: ProviderKeyView }) {
   const { k } = props;
   if (k.state === 'cooling') {
     const until = Date.parse(k.cooling_until!);
-    return <span class="badge warn" title="Answered 429: skipped while another key is usable" safe>{`cooling until ${dateTime(until)}`}</span>;
+    return <span class="badge warn" title="Answered 429: skipped while another key is usable" safe>{`cooling until ${utcDateTime(until)}`}</span>;
   }
   const title = k.state === 'set_aside'
     ? (k.error ?? 'Answered 401/403: skipped while another key is usable, until the key is changed or added again, or the gateway restarts')
@@ -22,7 +22,7 @@ function ModelStates(props: { k: ProviderKeyView }) {
     <>
       {(props.k.models ?? []).map((m) => (
         <div class="muted small" data-model-state={m.state} safe>
-          {m.state === 'cooling' ? `${m.model}: cooling until ${dateTime(Date.parse(m.cooling_until!))}` : `${m.model}: set aside`}
+          {m.state === 'cooling' ? `${m.model}: cooling until ${utcDateTime(Date.parse(m.cooling_until!))}` : `${m.model}: set aside`}
         </div>
       ))}
     </>

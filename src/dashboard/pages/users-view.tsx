@@ -1,7 +1,7 @@
 /** @jsxImportSource #html */
 import { Card, FormErrors } from '../components/ui';
 import { PageHeader, VIEWER_SCOPE } from '../components/layout';
-import { ago, dateTime } from '../format';
+import { ago, utcDateTime } from '../format';
 
 export interface UserRow {
   id: number;
@@ -30,7 +30,7 @@ function UserRowView(props: { u: UserRow; selfId: number }) {
           </select>
         </form>
       </td>
-      <td class="nowrap" title={dateTime(u.createdAt)}>{ago(u.createdAt)}</td>
+      <td class="nowrap" title={utcDateTime(u.createdAt)}>{ago(u.createdAt)}</td>
       <td class="actions" x-data="{ resetting: false }">
         {/* Resetting one's own password ended this very session: one's own goes through Change password. */}
         {self ? <a class="btn small ghost" href="/change-password">Change password</a> : (
