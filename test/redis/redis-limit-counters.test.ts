@@ -228,6 +228,25 @@ describe('an instance killed (kill -9: no settle, no more heartbeats)', () => {
     expect(await alive.c.outstanding(s)).toEqual({ reservedUsd: 0, inFlight: 0 });
     expect((await admit(alive.c, [s], T0, 0.5)).ok).toBe(true);
   });
+
+  test('killed before its timer ever beat (it crashed within 2 s of connecting): its reservations are freed all the same', async () => {
+    // Its timer would first beat after a minute: only the beat made when it connects can list it.
+    const link = new RedisLink(REDIS_URL, prefix, { retryMs: 50, pingMs: 200 }).start();
+    links.push(link);
+    const dying = new RedisLimitCounters(link, 'open', undefined, { everyMs: 60_000, deadAfterMs: 500 });
+    expect(await link.whenUp(5_000)).toBe(true);
+    const alive = await instance('open');
+    const s = scope({ maxParallel: 1, budgetUsd: 1 });
+    await alive.seedSpend(s, 0, T0);
+    expect((await admit(dying, [s], T0, 0.5)).ok).toBe(true);
+    link.close(); // gone without settling, never having beaten on its timer
+    const mk = new RedisLink(REDIS_URL, prefix, { retryMs: 50, pingMs: 200 }).start();
+    links.push(mk);
+    expect(await mk.whenUp(5_000)).toBe(true);
+    const beating = new RedisLimitCounters(mk, 'open', undefined, { everyMs: 100, deadAfterMs: 500 });
+    expect(await eventually(async () => (await beating.outstanding(s)).inFlight === 0, 5_000)).toBe(true);
+    expect(await alive.outstanding(s)).toEqual({ reservedUsd: 0, inFlight: 0 });
+  }, 10_000);
 });
 
 describe('an instance stopped (or stalled) past the heartbeat while its connection stayed open', () => {
