@@ -218,13 +218,13 @@ async function load(keys: string[], n: number, parallel = n, on = [0, 1, 2]): Pr
   return out;
 }
 
-interface Row { request_id: string; instance: string; status: number; cost_usd: number; created_at: number; client_id: number; error_type: string | null }
+interface Row { request_id: string; instance: string; status: number; cost_usd: number; created_at: number; client_id: number; error_type: string | null; tokens: number }
 
 /** The rows of these request ids, once every one has at least one (the log writers batch). */
 async function rowsOf(ids: string[]): Promise<Row[]> {
   const read = async () =>
-    ((await pg`SELECT request_id, instance, status, cost_usd, created_at, client_id, error_type FROM request_logs WHERE request_id IN ${pg(ids)}`) as any[]).map((r) => ({
-      ...r, status: Number(r.status), client_id: Number(r.client_id), cost_usd: Number(r.cost_usd), created_at: Number(r.created_at),
+    ((await pg`SELECT request_id, instance, status, cost_usd, created_at, client_id, error_type, prompt_tokens + completion_tokens AS tokens FROM request_logs WHERE request_id IN ${pg(ids)}`) as any[]).map((r) => ({
+      ...r, tokens: Number(r.tokens), status: Number(r.status), client_id: Number(r.client_id), cost_usd: Number(r.cost_usd), created_at: Number(r.created_at),
     })) as Row[];
   await eventually(async () => new Set((await read()).map((r) => r.request_id)).size === ids.length, 15_000, 100);
   return read();
@@ -262,7 +262,7 @@ function busiestMinute(rows: Row[]): number {
 }
 
 describe('a mixed burst over three instances', () => {
-  test('one key: budget, RPM and TPM hold across the instances; one row per request, on its instance', async () => {
+  test('one key: budget and RPM hold across the instances; one row per request, on its instance', async () => {
     const BUDGET = 0.02;
     const RPM = 40;
     const k = await created('/api/clients', { name: 'mixed-key', budget_usd: BUDGET, budget_period: 'month', rpm: RPM, tpm: 20_000 });
@@ -285,6 +285,20 @@ describe('a mixed burst over three instances', () => {
     expect(busiestMinute(admitted)).toBeLessThanOrEqual(RPM);
     // Cut streams were billed what they delivered (an estimate), and every row of a served request costs something.
     for (const r of admitted) expect(r.cost_usd).toBeGreaterThan(0);
+  });
+
+  test('TPM across the instances: the tokens of the requests admitted in a minute stay within it', async () => {
+    const TPM = 1_500;
+    const k = await created('/api/clients', { name: 'mixed-tpm', tpm: TPM });
+    await knownEverywhere(k.key);
+    const sent = await load([k.key], 200, 8);
+    expect(sent.filter((s) => s.status !== 200 && s.status !== 499 && !refused(s))).toEqual([]);
+    expect(sent.some((s) => s.code === 'rate_limit_exceeded' || s.code === 'rate_limit_error')).toBe(true);
+    const rows = await oneRowEach(sent);
+    const admitted = rows.filter((r) => r.status !== 429);
+    expect(admitted.length).toBeGreaterThan(5);
+    // Each reserves its estimate and settles to what the fake reported (never more than asked).
+    expect(admitted.reduce((a, r) => a + r.tokens, 0)).toBeLessThanOrEqual(TPM);
   });
 
   test("a team's budget smaller than its keys' together holds; each key's own too", async () => {
