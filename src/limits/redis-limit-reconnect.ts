@@ -46,19 +46,27 @@ export class RedisLimitReconnect {
     private readonly warn: ((msg: string) => void) | undefined,
     beat: { everyMs: number; deadAfterMs: number },
   ) {
+    const beatOnce = () => HEARTBEAT.run(link, [], [link.prefix, link.origin, beat.deadAfterMs]) as Promise<unknown[]>;
+    // Each connection beats before its first admit: an instance killed before its timer's first
+    // beat was never listed, so no other would ever free what it reserved (only the hour's sweep).
+    // The epoch check after it puts back every reservation still running, so `revived` is moot here.
+    const connect = () => {
+      const restored = beatOnce().then(() => this.checkEpoch(), () => this.checkEpoch());
+      this.restoring = restored;
+      return restored.finally(() => {
+        if (this.restoring === restored) this.restoring = null;
+      });
+    };
     link.onUp(() => {
       connected();
-      const restored = this.checkEpoch();
-      this.restoring = restored;
-      void restored.finally(() => {
-        if (this.restoring === restored) this.restoring = null;
-      }).then(() => this.flush());
+      void connect().then(() => this.flush());
     });
+    if (link.isUp()) void connect();
     const timer = setInterval(() => {
       if (link.isClosed()) return clearInterval(timer);
       if (!link.isUp()) return;
-      HEARTBEAT.run(link, [], [link.prefix, link.origin, beat.deadAfterMs]).then(
-        (r: unknown[]) => {
+      beatOnce().then(
+        (r) => {
           // Taken for dead while its connection stayed open (the process stopped, or its host
           // stalled, past deadAfterMs): the others freed its reservations; those still running go back.
           if (r[1] === 1 && this.redisAdmits.size && !this.restoring) this.restoreAll();

@@ -1,8 +1,5 @@
 import type { MonitorHub } from '../context';
-import type { LogSink } from '../logging/log-sink-interface';
-import type { LogRow } from '../logging/log-row';
-
-type WithWritten = LogSink & { onWritten(cb: (records: readonly LogRow[]) => void): () => void };
+import { isReportingSink, type LogSink } from '../logging/log-sink-interface';
 
 /**
  * Feeds the monitor from a log sink. The worker sink reports batches once they are committed
@@ -10,8 +7,8 @@ type WithWritten = LogSink & { onWritten(cb: (records: readonly LogRow[]) => voi
  * stand-in) is wrapped so each record is published as it is written.
  */
 export function connectMonitor(sink: LogSink, monitor: MonitorHub): LogSink {
-  if (typeof (sink as Partial<WithWritten>).onWritten === 'function') {
-    (sink as WithWritten).onWritten((records) => {
+  if (isReportingSink(sink)) {
+    sink.onWritten((records) => {
       for (const r of records) monitor.publish(r);
     });
     return sink;

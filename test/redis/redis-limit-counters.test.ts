@@ -209,6 +209,31 @@ describe('exact across instances', () => {
   });
 });
 
+describe('a spend read again from the logs (period changed, budget set again)', () => {
+  test('adds what was settled but not yet written, until 2 s after the writer reports the row', async () => {
+    const c = await instance();
+    c.trackUnlogged();
+    const s = scope({ budgetUsd: 1 });
+    await c.seedSpend(s, 0, T0);
+    const id = `unlogged-${prefix}`;
+    expect((await c.admit({ requestId: id, scopes: [s], worstCostUsd: 0.5, tokens: 0, now: T0 })).ok).toBe(true);
+    await c.settle(id, { costUsd: 0.3, tokens: 0, at: T0 }, T0);
+    // Read again while the row is not in the logs (they hold 0): the settled $0.30 still counts.
+    await c.dropSpend(s);
+    await c.seedSpend(s, 0, T0);
+    expect(await c.spend(s, T0)).toBeCloseTo(0.3, 9);
+    // Written: a later read of the logs (which now hold it) does not count it twice.
+    c.logged([id]);
+    const raw = new RedisClient(REDIS_URL);
+    await raw.connect();
+    expect(await eventually(async () => (await raw.send('HGET', [`${prefix}lim:${s.key}:st`, 'unlogged'])) === null, 5_000, 100)).toBe(true);
+    raw.close();
+    await c.dropSpend(s);
+    await c.seedSpend(s, 0.3, T0);
+    expect(await c.spend(s, T0)).toBeCloseTo(0.3, 9);
+  });
+});
+
 describe('an instance killed (kill -9: no settle, no more heartbeats)', () => {
   test('its reservations are freed by the others, so its slots come back', async () => {
     const mk = async () => {
@@ -228,6 +253,25 @@ describe('an instance killed (kill -9: no settle, no more heartbeats)', () => {
     expect(await alive.c.outstanding(s)).toEqual({ reservedUsd: 0, inFlight: 0 });
     expect((await admit(alive.c, [s], T0, 0.5)).ok).toBe(true);
   });
+
+  test('killed before its timer ever beat (it crashed within 2 s of connecting): its reservations are freed all the same', async () => {
+    // Its timer would first beat after a minute: only the beat made when it connects can list it.
+    const link = new RedisLink(REDIS_URL, prefix, { retryMs: 50, pingMs: 200 }).start();
+    links.push(link);
+    const dying = new RedisLimitCounters(link, 'open', undefined, { everyMs: 60_000, deadAfterMs: 500 });
+    expect(await link.whenUp(5_000)).toBe(true);
+    const alive = await instance('open');
+    const s = scope({ maxParallel: 1, budgetUsd: 1 });
+    await alive.seedSpend(s, 0, T0);
+    expect((await admit(dying, [s], T0, 0.5)).ok).toBe(true);
+    link.close(); // gone without settling, never having beaten on its timer
+    const mk = new RedisLink(REDIS_URL, prefix, { retryMs: 50, pingMs: 200 }).start();
+    links.push(mk);
+    expect(await mk.whenUp(5_000)).toBe(true);
+    const beating = new RedisLimitCounters(mk, 'open', undefined, { everyMs: 100, deadAfterMs: 500 });
+    expect(await eventually(async () => (await beating.outstanding(s)).inFlight === 0, 5_000)).toBe(true);
+    expect(await alive.outstanding(s)).toEqual({ reservedUsd: 0, inFlight: 0 });
+  }, 10_000);
 });
 
 describe('an instance stopped (or stalled) past the heartbeat while its connection stayed open', () => {
