@@ -140,7 +140,8 @@ function upgradeSuite(store: string, prepare: () => Promise<Record<string, strin
     } finally {
       await gw.close();
     }
-  });
+    // Three sign-ins hash passwords: ~1.5 s on a quiet box, over 5 s seen with both cores busy.
+  }, 30_000);
 }
 
 const MIGRATION = 'unique_pool_keys_and_usernames';
