@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NAV_PAGES, VIEWER_SCOPE } from '../../src/dashboard/components/layout';
 import type { TestGateway } from '../helpers/start-gateway';
-import { api, useAdminGateway } from '../helpers/admin-harness';
+import { ADMIN_PASSWORD, api, login, useAdminGateway } from '../helpers/admin-harness';
 
 setDefaultTimeout(30_000);
 
@@ -39,5 +39,36 @@ describe('a viewer on the dashboard', () => {
     expect(roles![1]!.split(', ')).toEqual(NAV_PAGES.filter((p) => p.adminOnly).map((p) => p.label));
     expect(roles![2]!.split(', ')).toEqual(NAV_PAGES.filter((p) => !p.adminOnly).map((p) => p.label));
     expect(README).not.toContain('reads analytics only');
+  });
+});
+
+describe('a kept request body (LOGGING__STORE_BODIES) in the Logs detail', () => {
+  const PROMPT = 'viewer-must-not-read-this-prompt';
+  const insertRow = async () => {
+    const { requestLogs } = await import('../../src/db/schema');
+    return gw.ctx.db
+      .insert(requestLogs)
+      .values({ createdAt: Date.now(), requestId: `body-${crypto.randomUUID()}`, endpoint: 'chat', modelRequested: 'gpt-4o-mini', provider: 'openai', status: 200, body: JSON.stringify({ messages: [{ role: 'user', content: PROMPT }] }) })
+      .returning({ id: requestLogs.id })
+      .get().id;
+  };
+
+  test('a viewer is told one was kept, and gets none of it (as /api/logs never returns bodies)', async () => {
+    const id = await insertRow();
+    for (const hx of [{}, { 'hx-request': 'true', 'hx-target': 'log-detail' }]) {
+      const r = await fetch(`${gw.url}/logs/${id}`, { headers: { cookie: viewerCookie, ...hx } });
+      const html = await r.text();
+      expect(r.status).toBe(200);
+      expect(html).not.toContain(PROMPT);
+      expect(html).toContain('shown to admins only');
+    }
+  });
+
+  test('an admin reads it', async () => {
+    const id = await insertRow();
+    const admin = await login(gw, 'admin', ADMIN_PASSWORD);
+    const html = await (await fetch(`${gw.url}/logs/${id}`, { headers: { cookie: admin.cookie } })).text();
+    expect(html).toContain(PROMPT);
+    expect(html).not.toContain('shown to admins only');
   });
 });

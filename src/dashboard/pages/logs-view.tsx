@@ -16,6 +16,8 @@ export type LogDetail = StoredLogRow & {
   clientName: string | null;
   /** The provider key the last try used, as `label ••••last4` (or its pool id once removed). */
   providerKey?: string | null;
+  /** A body was kept (LOGGING__STORE_BODIES) but this user may not read it: prompts are admins' only. */
+  bodyHidden?: boolean;
 };
 
 /** Filter values exactly as in the query string (strings, blank = any). */
@@ -187,6 +189,7 @@ export function LogDetailView(props: { d: LogDetail }) {
       </dl>
       {d.attempts ? <><h3>Attempts</h3><pre class="mono" safe>{d.attempts}</pre></> : ''}
       {d.body ? <><h3>Body</h3><pre class="mono body" safe>{d.body}</pre></> : ''}
+      {d.bodyHidden ? <><h3>Body</h3><p class="muted body-hidden">Kept, and shown to admins only (prompts and answers may hold what a viewer should not read).</p></> : ''}
     </div>
   );
 }

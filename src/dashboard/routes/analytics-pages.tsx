@@ -13,6 +13,7 @@ import { authenticateRequest } from '../../auth/authenticate';
 import { pageRoute, pageGuard, pageUser } from '../dash-session';
 import { LoginPage } from '../pages/auth-views';
 import { pageResponse } from '../page-response';
+import { isAdmin } from '../dash-types';
 import { LogDetailView, LogsView, type LogDetail, type LogFilters, type LogsViewModel } from '../pages/logs-view';
 import { MonitorView } from '../pages/monitor-view';
 import { UsageView, type BreakdownRow } from '../pages/usage-view';
@@ -85,7 +86,7 @@ export function analyticsPages(ctx: AppContext) {
       return pageResponse(request, user, 'logs', 'Logs', <LogsView vm={await logsPage(ctx, query)} />);
     }, pageRoute())
     .get('/logs/:id', async ({ user, request, params }) => {
-      const found = await logDetail(ctx, params.id);
+      const found = await logDetail(ctx, params.id, isAdmin(user));
       const detail = found ? <LogDetailView d={found} /> : <p class="muted">That request is no longer in the log (retention may have removed it).</p>;
       const status = found ? 200 : 404;
       // A row clicked on the Logs page fills its detail panel; an address opened directly (a
@@ -119,8 +120,12 @@ async function logsPage(ctx: AppContext, query: Record<string, string | undefine
   };
 }
 
-/** One stored row with its client's name and the pool key it used, or null when it is gone. */
-async function logDetail(ctx: AppContext, rawId: string): Promise<LogDetail | null> {
+/**
+ * One stored row with its client's name and the pool key it used, or null when it is gone. Its
+ * body (prompt and answer, kept with LOGGING__STORE_BODIES) only for an admin, as /api/logs never
+ * returns bodies: a viewer is told one was kept.
+ */
+async function logDetail(ctx: AppContext, rawId: string, admin: boolean): Promise<LogDetail | null> {
   // Plain decimal, as /api reads ids: Number() took /logs/0x10 and /logs/1e1 for row 16 and 10.
   const id = decimalId(rawId);
   const row = id !== null ? (await ctx.db.select().from(requestLogs).where(eq(requestLogs.id, id)))[0] : undefined;
@@ -128,5 +133,6 @@ async function logDetail(ctx: AppContext, rawId: string): Promise<LogDetail | nu
   const clientName = row.clientId == null ? null : (await clientNames(ctx)).get(row.clientId) ?? null;
   const poolKey = ctx.state.getSnapshot().providers.get(row.provider as ProviderId)?.keys?.find((k) => k.id === row.providerKeyId);
   const providerKey = poolKey ? `${poolKey.label} ••••${poolKey.last4}` : row.providerKeyId;
+  if (!admin && row.body != null) return { ...row, body: null, bodyHidden: true, clientName, providerKey };
   return { ...row, clientName, providerKey };
 }
