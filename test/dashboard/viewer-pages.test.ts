@@ -55,7 +55,7 @@ describe('a kept request body (LOGGING__STORE_BODIES) in the Logs detail', () =>
 
   test('a viewer is told one was kept, and gets none of it (as /api/logs never returns bodies)', async () => {
     const id = await insertRow();
-    for (const hx of [{}, { 'hx-request': 'true', 'hx-target': 'log-detail' }]) {
+    for (const hx of [{}, { 'hx-request': 'true', 'hx-target': 'log-detail' }] as Record<string, string>[]) {
       const r = await fetch(`${gw.url}/logs/${id}`, { headers: { cookie: viewerCookie, ...hx } });
       const html = await r.text();
       expect(r.status).toBe(200);
