@@ -16,6 +16,7 @@ import { providerEnv, startGateway, type TestGateway } from '../helpers/start-ga
 import { parsePrometheus, valueOf } from '../metrics/parse-prometheus';
 import { ENDPOINTS, requestOf, send, type Behaviour, type Endpoint, type Seen } from './chaos-client';
 import { FAULTS, startChaosUpstream, type ChaosUpstream, type Fault } from './chaos-upstream';
+import { startCountingProxy, type CountingProxy } from './counting-proxy';
 
 export const GROUP = 'chaos';
 export const EMBED_GROUP = 'chaos-embed';
@@ -35,6 +36,8 @@ export interface ChaosRig {
   gw: TestGateway;
   admin: Session;
   upstreams: ChaosUpstream[];
+  /** In front of the gateway for requests aborted on a timer, which may close before their request went out. */
+  proxy: CountingProxy;
   /** The plan of each tagged request (the fakes read it by the tag in the body). */
   plans: Map<number, Planned>;
   nextTag: number;
@@ -74,13 +77,16 @@ export async function startChaosRig(env: Record<string, string> = {}): Promise<C
   ]).run();
   gw.ctx.state.reload();
   const admin = await login(gw, 'admin', ADMIN_PASSWORD);
+  const proxy = startCountingProxy(Number(new URL(gw.url).port));
   return {
     gw,
     admin,
     upstreams,
+    proxy,
     plans,
     nextTag: 0,
     close: async () => {
+      proxy.close();
       await gw.close();
       for (const u of upstreams) u.close();
     },
@@ -105,17 +111,24 @@ async function chaosKey(rig: ChaosRig): Promise<{ key: string; id: number }> {
 }
 
 /** Sends the plans `width` at a time with a fresh limited key; returns the key and what the client saw of each. */
-export async function runPlans(rig: ChaosRig, planned: Planned[], width = 8): Promise<{ id: number; seen: { plan: Planned; seen: Seen }[] }> {
+export interface Sent {
+  tag: number;
+  plan: Planned;
+  seen: Seen;
+}
+
+export async function runPlans(rig: ChaosRig, planned: Planned[], width = 8): Promise<{ id: number; seen: Sent[] }> {
   const key = await chaosKey(rig);
-  const out: { plan: Planned; seen: Seen }[] = [];
+  const out: Sent[] = [];
   let next = 0;
   const worker = async () => {
     while (next < planned.length) {
       const plan = planned[next++]!;
       const tag = rig.nextTag++;
       rig.plans.set(tag, plan);
-      const seen = await send(rig.gw.url, key.key, requestOf(plan.endpoint, tag, GROUP, EMBED_GROUP), plan.behaviour);
-      out.push({ plan, seen });
+      const url = plan.behaviour.kind === 'abort-after-ms' ? rig.proxy.url : rig.gw.url;
+      const seen = await send(url, key.key, requestOf(plan.endpoint, tag, GROUP, EMBED_GROUP), plan.behaviour);
+      out.push({ tag, plan, seen });
     }
   };
   await Promise.all(Array.from({ length: width }, worker));
@@ -150,18 +163,23 @@ export function statusAgrees(plan: Planned, seen: Seen, status: number): boolean
   return status === 200 || status >= 400;
 }
 
-export async function checkInvariants(rig: ChaosRig, run: { id: number; seen: { plan: Planned; seen: Seen }[] }): Promise<void> {
+export async function checkInvariants(rig: ChaosRig, run: { id: number; seen: Sent[] }): Promise<void> {
   const { gw } = rig;
   const rowsOf = () => gw.ctx.db.select().from(requestLogs).where(and(eq(requestLogs.clientId, run.id), isNull(requestLogs.parentRequestId))).all() as Row[];
   // Every request leaves exactly one row: wait for the writer, then read again once its queue is empty.
-  await settleOn(rowsOf, (r) => r.length >= run.seen.length);
+  await settleOn(rowsOf, (r) => r.length >= run.seen.filter((s) => s.seen.requestId || rig.proxy.whole.has(s.tag)).length);
   await settleOn(() => gw.ctx.logSink.stats().depth, (d) => d === 0);
   await Bun.sleep(200);
   const rows = rowsOf();
   const byId = new Map<string, Row[]>();
   for (const r of rows) byId.set(r.requestId, [...(byId.get(r.requestId) ?? []), r]);
   const problems: string[] = [];
-  if (rows.length !== run.seen.length) problems.push(`${run.seen.length} requests left ${rows.length} rows`);
+  // A request without an answer leaves a row when it reached the gateway whole (the proxy saw it go).
+  const withId = run.seen.filter((s) => s.seen.requestId).length;
+  const unanswered = run.seen.filter((s) => !s.seen.requestId);
+  const least = withId + unanswered.filter((s) => rig.proxy.whole.has(s.tag)).length;
+  const most = least + unanswered.filter((s) => rig.proxy.partial.has(s.tag)).length;
+  if (rows.length < least || rows.length > most) problems.push(`${run.seen.length} requests (${least} seen whole by the gateway, ${most - least} in part) left ${rows.length} rows`);
   for (const { plan, seen } of run.seen) {
     if (!seen.requestId) continue;
     const mine = byId.get(seen.requestId) ?? [];
@@ -192,7 +210,7 @@ export async function checkInvariants(rig: ChaosRig, run: { id: number; seen: { 
 
   if (process.env.CHAOS_DEBUG) {
     // One line per request: endpoint, faults, behaviour, what the client saw, the row's status.
-    const line = ({ plan, seen }: (typeof run.seen)[number]) =>
+    const line = ({ plan, seen }: Sent) =>
       [plan.endpoint, plan.faults.join('/'), plan.behaviour.kind, seen.status, seen.complete, seen.errorEvent, seen.cut, byId.get(seen.requestId ?? '')?.[0]?.status].join(' ');
     console.log(run.seen.map(line).join('\n'));
   }
