@@ -23,12 +23,14 @@ export const EMBED_GROUP = 'chaos-embed';
 const PROVIDERS = ['openai', 'deepseek', 'grok'] as const;
 /** $1 per 1M tokens each way. */
 const PRICE = 1;
-export const LIMITS = { rpm: 100_000, tpm: 100_000_000, budgetUsd: 1_000, budgetPeriod: 'day' as const, maxParallel: 6 };
+export const LIMITS = { rpm: 100_000, tpm: 100_000_000, budgetUsd: 1_000, budgetPeriod: 'day' as const, maxParallel: 8 };
 
 export interface Planned {
   endpoint: Endpoint;
   /** The fault each upstream answers this request with (by PROVIDERS index; embeddings use 0 and 1). */
   faults: Fault[];
+  /** Every upstream answers with 16 MiB instead of a few bytes (a client that stops reading then holds the gateway back). */
+  big: boolean;
   behaviour: Behaviour;
 }
 
@@ -46,8 +48,8 @@ export interface ChaosRig {
 
 export async function startChaosRig(env: Record<string, string> = {}): Promise<ChaosRig> {
   const plans = new Map<number, Planned>();
-  const faultOf = (tag: number, upstream: number): Fault => plans.get(tag)?.faults[upstream] ?? 'ok';
-  const upstreams = [0, 1, 2].map((i) => startChaosUpstream(i, faultOf));
+  const answerOf = (tag: number, upstream: number) => ({ fault: plans.get(tag)?.faults[upstream] ?? 'ok', big: plans.get(tag)?.big ?? false });
+  const upstreams = [0, 1, 2].map((i) => startChaosUpstream(i, answerOf));
   const gw = await startGateway({
     storeLogs: true,
     breakers: createBreakerRegistry({ cooldownMs: 300 }),
@@ -100,7 +102,12 @@ const behaviour: fc.Arbitrary<Behaviour> = fc.oneof(
   { weight: 1, arbitrary: fc.constant<Behaviour>({ kind: 'abort-after-first-chunk' }) },
   { weight: 1, arbitrary: fc.constant<Behaviour>({ kind: 'stop-reading' }) },
 );
-export const planArb: fc.Arbitrary<Planned> = fc.record({ endpoint: fc.constantFrom(...ENDPOINTS), faults: fc.array(fault, { minLength: 3, maxLength: 3 }), behaviour });
+export const planArb: fc.Arbitrary<Planned> = fc.record({
+  endpoint: fc.constantFrom(...ENDPOINTS),
+  faults: fc.array(fault, { minLength: 3, maxLength: 3 }),
+  big: fc.integer({ min: 0, max: 7 }).map((n) => n === 0),
+  behaviour,
+});
 
 /** A new key with high limits, in force. */
 async function chaosKey(rig: ChaosRig): Promise<{ key: string; id: number }> {
@@ -183,8 +190,11 @@ export async function checkInvariants(rig: ChaosRig, run: { id: number; seen: Se
   for (const { plan, seen } of run.seen) {
     if (!seen.requestId) continue;
     const mine = byId.get(seen.requestId) ?? [];
+    const endpoint = plan.endpoint.replace('-stream', '');
     if (mine.length !== 1) problems.push(`request ${seen.requestId} (${JSON.stringify(plan)}) left ${mine.length} rows`);
-    else if (!statusAgrees(plan, seen, mine[0]!.status)) {
+    else if (mine[0]!.endpoint !== endpoint || mine[0]!.stream !== plan.endpoint.endsWith('-stream')) {
+      problems.push(`request ${seen.requestId} (${JSON.stringify(plan)}): row says endpoint ${mine[0]!.endpoint}, stream ${mine[0]!.stream}`);
+    } else if (!statusAgrees(plan, seen, mine[0]!.status)) {
       problems.push(`request ${seen.requestId} (${JSON.stringify(plan)}): client saw ${JSON.stringify({ ...seen, unread: undefined })}, row status ${mine[0]!.status} (${mine[0]!.error})`);
     }
   }
@@ -211,7 +221,7 @@ export async function checkInvariants(rig: ChaosRig, run: { id: number; seen: Se
   if (process.env.CHAOS_DEBUG) {
     // One line per request: endpoint, faults, behaviour, what the client saw, the row's status.
     const line = ({ plan, seen }: Sent) =>
-      [plan.endpoint, plan.faults.join('/'), plan.behaviour.kind, seen.status, seen.complete, seen.errorEvent, seen.cut, byId.get(seen.requestId ?? '')?.[0]?.status].join(' ');
+      [plan.endpoint, plan.faults.join('/'), plan.big ? 'big' : 'small', plan.behaviour.kind, seen.status, seen.complete, seen.errorEvent, seen.cut, byId.get(seen.requestId ?? '')?.[0]?.status, byId.get(seen.requestId ?? '')?.[0]?.error?.slice(0, 60)].join(' ');
     console.log(run.seen.map(line).join('\n'));
   }
   expect(problems).toEqual([]);

@@ -7,7 +7,7 @@
 import type { Socket } from 'bun';
 import { fixtureJson, readChunks } from '../helpers/fake-upstream';
 
-export const FAULTS = ['ok', '429', '500', 'close-before-headers', 'close-mid', 'stall', 'malformed', 'error-event'] as const;
+export const FAULTS = ['ok', '429', '500', 'close-before-headers', 'reset-before-headers', 'stall-before-headers', 'close-mid', 'stall', 'malformed', 'error-event'] as const;
 export type Fault = (typeof FAULTS)[number];
 
 export interface ChaosUpstream {
@@ -19,6 +19,8 @@ export interface ChaosUpstream {
 
 interface Conn {
   buf: Buffer;
+  /** Bytes Bun's socket did not take yet (a gateway that reads slowly): sent on drain. */
+  out: Buffer[];
   busy: boolean;
   closed: boolean;
 }
@@ -34,10 +36,42 @@ const EMBEDDING_JSON = JSON.stringify({
   usage: { prompt_tokens: 4, total_tokens: 4 },
 });
 
-/** The SSE frames of a normal stream for this path. */
-function streamFrames(path: string): string[] {
-  if (path.endsWith('/responses')) return RESPONSE_EVENTS.map((d) => `event: ${JSON.parse(d).type}\ndata: ${d}\n\n`);
-  return [...CHAT_CHUNKS.map((d) => `data: ${d}\n\n`), 'data: [DONE]\n\n'];
+/** A big answer's text: 16 MiB, more than the loopback sockets between upstream, gateway and client hold. */
+const BIG_TEXT = 'lorem ipsum '.repeat(Math.ceil((16 << 20) / 12));
+/** A big stream's text: 1,024 deltas of 16 KiB. */
+const BIG_DELTAS = Array.from({ length: 1024 }, () => BIG_TEXT.slice(0, 16 << 10));
+
+/** The SSE frames of a normal stream for this path; a big one has 16 MiB of text deltas after the first. */
+function makeStreamFrames(path: string, big: boolean): string[] {
+  if (path.endsWith('/responses')) {
+    const events = RESPONSE_EVENTS.map((d) => JSON.parse(d));
+    const at = events.findIndex((e) => e.type === 'response.output_text.delta');
+    const deltas = big ? BIG_DELTAS.map((delta) => ({ ...events[at], delta })) : [];
+    return [...events.slice(0, at + 1), ...deltas, ...events.slice(at + 1)].map((e) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+  }
+  const first = JSON.parse(CHAT_CHUNKS[1]!);
+  const deltas = big ? BIG_DELTAS.map((content) => JSON.stringify({ ...first, choices: [{ ...first.choices[0], delta: { content } }] })) : [];
+  return [CHAT_CHUNKS[0]!, CHAT_CHUNKS[1]!, ...deltas, ...CHAT_CHUNKS.slice(2)].map((d) => `data: ${d}\n\n`).concat('data: [DONE]\n\n');
+}
+
+/** The whole JSON answer for this path; a big one carries 16 MiB of text (embeddings: 2 Mi numbers). */
+function makeWholeAnswer(path: string, big: boolean): string {
+  if (path.endsWith('/embeddings')) {
+    if (!big) return EMBEDDING_JSON;
+    const e = JSON.parse(EMBEDDING_JSON);
+    e.data[0].embedding = Array.from({ length: 2 << 20 }, (_, i) => (i % 7) / 10);
+    return JSON.stringify(e);
+  }
+  if (path.endsWith('/responses')) {
+    if (!big) return RESPONSE_JSON;
+    const r = JSON.parse(RESPONSE_JSON);
+    r.output.find((o: any) => o.type === 'message').content[0].text = BIG_TEXT;
+    return JSON.stringify(r);
+  }
+  if (!big) return CHAT_JSON;
+  const c = JSON.parse(CHAT_JSON);
+  c.choices[0].message.content = BIG_TEXT;
+  return JSON.stringify(c);
 }
 
 function errorFrame(path: string): string {
@@ -57,29 +91,69 @@ function jsonAnswer(status: number, reason: string, body: string, extra: Record<
   return head(status, reason, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...extra }) + body;
 }
 
+/** Made once per path and size: a 16 MiB answer built per request would hold the event loop the gateway shares. */
+function memo<T>(make: (path: string, big: boolean) => T): (path: string, big: boolean) => T {
+  const made = new Map<string, T>();
+  return (path, big) => {
+    const key = `${path.slice(path.lastIndexOf('/'))}:${big}`;
+    if (!made.has(key)) made.set(key, make(path, big));
+    return made.get(key)!;
+  };
+}
+const streamFrames = memo(makeStreamFrames);
+const wholeAnswer = memo(makeWholeAnswer);
+
 const chunk = (s: string) => `${Buffer.byteLength(s).toString(16)}\r\n${s}\r\n`;
 
-export function startChaosUpstream(index: number, faultOf: (tag: number, upstream: number) => Fault, gapMs = 15): ChaosUpstream {
+/** What the fake does with one tagged request at one upstream. */
+export interface Answer {
+  fault: Fault;
+  /** 16 MiB of answer instead of a few bytes. */
+  big: boolean;
+}
+
+export function startChaosUpstream(index: number, answerOf: (tag: number, upstream: number) => Answer, gapMs = 15): ChaosUpstream {
   const sockets = new Set<Socket<Conn>>();
   const self: ChaosUpstream = { url: '', hits: 0, close: () => {} };
 
   const write = (s: Socket<Conn>, text: string) => {
-    if (!s.data.closed) s.write(text);
+    if (s.data.closed) return;
+    const bytes = Buffer.from(text);
+    if (s.data.out.length) return void s.data.out.push(bytes);
+    const n = Math.max(s.write(bytes), 0);
+    if (n < bytes.length) s.data.out.push(bytes.subarray(n));
+  };
+  const flushOut = (s: Socket<Conn>) => {
+    while (s.data.out.length) {
+      const head = s.data.out[0]!;
+      const n = Math.max(s.write(head), 0);
+      if (n < head.length) return void (s.data.out[0] = head.subarray(n));
+      s.data.out.shift();
+    }
+  };
+  /** Waits until the socket took what was written (a slow reader holds the stream back, as a real upstream is). */
+  const whenDrained = (s: Socket<Conn>, then: () => void) => {
+    if (!s.data.out.length || s.data.closed) return then();
+    setTimeout(() => whenDrained(s, then), 5);
   };
   const done = (s: Socket<Conn>) => {
     s.data.busy = false;
     drain(s);
   };
 
-  /** A stream of frames, one every gapMs; `at` 2 the fault strikes (after the first good frames went out). */
-  const stream = (s: Socket<Conn>, path: string, fault: Fault) => {
+  /**
+   * A stream of frames, one every gapMs (a big one's deltas back to back); the fault strikes before
+   * the third frame, or a big stream's third from last (after the first good frames went out).
+   */
+  const stream = (s: Socket<Conn>, path: string, { fault, big }: Answer) => {
     write(s, head(200, 'OK', { 'content-type': 'text/event-stream', 'transfer-encoding': 'chunked' }));
-    const frames = streamFrames(path);
+    const frames = streamFrames(path, big);
+    const faultAt = big ? frames.length - 3 : 2;
     let i = 0;
     const next = () => {
       if (s.data.closed) return;
-      if (i === 2 && fault !== 'ok') {
-        if (fault === 'close-mid') return s.end();
+      if (i === faultAt && fault !== 'ok') {
+        if (fault === 'close-mid') return whenDrained(s, () => s.end());
         if (fault === 'stall') return; // silent until the gateway hangs up
         if (fault === 'error-event') {
           write(s, chunk(errorFrame(path)) + '0\r\n\r\n');
@@ -92,7 +166,7 @@ export function startChaosUpstream(index: number, faultOf: (tag: number, upstrea
         return done(s);
       }
       write(s, chunk(frames[i++]!));
-      setTimeout(next, gapMs);
+      whenDrained(s, () => (big && i > 1 && i < faultAt ? next() : setTimeout(next, gapMs)));
     };
     next();
   };
@@ -100,15 +174,20 @@ export function startChaosUpstream(index: number, faultOf: (tag: number, upstrea
   const answer = (s: Socket<Conn>, path: string, body: string) => {
     self.hits++;
     const tag = /chaos-(\d+)/.exec(body);
-    const fault = tag ? faultOf(Number(tag[1]), index) : 'ok';
+    const plan = tag ? answerOf(Number(tag[1]), index) : { fault: 'ok' as const, big: false };
+    const fault = plan.fault;
     let streaming = false;
     try {
       streaming = JSON.parse(body).stream === true;
     } catch {}
-    const whole = path.endsWith('/responses') ? RESPONSE_JSON : path.endsWith('/embeddings') ? EMBEDDING_JSON : CHAT_JSON;
+    const whole = wholeAnswer(path, plan.big);
     switch (fault) {
       case 'close-before-headers':
         return s.end();
+      case 'reset-before-headers':
+        return s.terminate();
+      case 'stall-before-headers':
+        return; // silent until the gateway's header timeout hangs up
       case '429':
         write(s, jsonAnswer(429, 'Too Many Requests', JSON.stringify({ error: { message: 'chaos: rate limited', type: 'requests', param: null, code: 'rate_limit_exceeded' } }), { 'retry-after': '1' }));
         return done(s);
@@ -116,7 +195,7 @@ export function startChaosUpstream(index: number, faultOf: (tag: number, upstrea
         write(s, jsonAnswer(500, 'Internal Server Error', JSON.stringify({ error: { message: 'chaos: server error', type: 'server_error', param: null, code: null } })));
         return done(s);
     }
-    if (streaming) return stream(s, path, fault);
+    if (streaming) return stream(s, path, plan);
     if (fault === 'ok') {
       write(s, jsonAnswer(200, 'OK', whole));
       return done(s);
@@ -131,7 +210,7 @@ export function startChaosUpstream(index: number, faultOf: (tag: number, upstrea
     }
     // close-mid and stall: the headers promise the whole body, half of it comes.
     write(s, head(200, 'OK', { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(whole)) }) + whole.slice(0, whole.length >> 1));
-    if (fault === 'close-mid') setTimeout(() => s.end(), gapMs);
+    if (fault === 'close-mid') whenDrained(s, () => setTimeout(() => s.end(), gapMs));
   };
 
   /** Takes the next whole request off the connection's buffer (the gateway sends content-length bodies). */
@@ -156,12 +235,15 @@ export function startChaosUpstream(index: number, faultOf: (tag: number, upstrea
     port: 0,
     socket: {
       open(s) {
-        s.data = { buf: Buffer.alloc(0), busy: false, closed: false };
+        s.data = { buf: Buffer.alloc(0), out: [], busy: false, closed: false };
         sockets.add(s);
       },
       data(s, bytes) {
         s.data.buf = Buffer.concat([s.data.buf, bytes]);
         drain(s);
+      },
+      drain(s) {
+        flushOut(s);
       },
       close(s) {
         s.data.closed = true;
