@@ -20,6 +20,8 @@ export interface Seen {
   errorEvent: boolean;
   /** The body broke off with a network error while the client was still reading (not its own abort). */
   cut: boolean;
+  /** The body of an error answer read whole. */
+  errorBody?: string;
   /** Left unread: cancel it once the run is over. */
   unread?: ReadableStreamDefaultReader<Uint8Array>;
 }
@@ -81,6 +83,7 @@ export async function send(url: string, key: string, req: ReturnType<typeof requ
       }
     }
     seen.errorEvent = ERROR_EVENT.test(text);
+    if (seen.complete && seen.status !== 200) seen.errorBody = text;
   } catch {
     if (!aborted) seen.cut = true;
   } finally {

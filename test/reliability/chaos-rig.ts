@@ -160,7 +160,7 @@ type Row = typeof requestLogs.$inferSelect;
 /** What a row's status may be, given what the client saw. null: anything the gateway answers. */
 export function statusAgrees(plan: Planned, seen: Seen, status: number): boolean {
   if (seen.status === null) return status >= 200 && status < 600;
-  if (seen.status !== 200) return status === seen.status || status === 499;
+  if (seen.status !== 200) return status === seen.status || (!seen.complete && status === 499);
   const stream = plan.endpoint.endsWith('-stream');
   if (seen.complete && !seen.cut) {
     if (stream && seen.errorEvent) return status >= 400 && status !== 499;
@@ -168,6 +168,17 @@ export function statusAgrees(plan: Planned, seen: Seen, status: number): boolean
   }
   // Aborted, cut or left unread after a 200: it went out, broke off, or the client left.
   return status === 200 || status >= 400;
+}
+
+/** An error answer in the endpoint's API shape: Anthropic's on /v1/messages, OpenAI's elsewhere. */
+function errorShaped(plan: Planned, body: string): boolean {
+  try {
+    const b = JSON.parse(body);
+    if (plan.endpoint.startsWith('messages')) return b.type === 'error' && typeof b.error?.type === 'string' && typeof b.error?.message === 'string';
+    return typeof b.error?.message === 'string' && typeof b.error?.type === 'string' && 'code' in b.error && 'param' in b.error;
+  } catch {
+    return false;
+  }
 }
 
 export async function checkInvariants(rig: ChaosRig, run: { id: number; seen: Sent[] }): Promise<void> {
@@ -194,8 +205,10 @@ export async function checkInvariants(rig: ChaosRig, run: { id: number; seen: Se
     if (mine.length !== 1) problems.push(`request ${seen.requestId} (${JSON.stringify(plan)}) left ${mine.length} rows`);
     else if (mine[0]!.endpoint !== endpoint || mine[0]!.stream !== plan.endpoint.endsWith('-stream')) {
       problems.push(`request ${seen.requestId} (${JSON.stringify(plan)}): row says endpoint ${mine[0]!.endpoint}, stream ${mine[0]!.stream}`);
+    } else if (seen.errorBody !== undefined && !errorShaped(plan, seen.errorBody)) {
+      problems.push(`request ${seen.requestId} (${JSON.stringify(plan)}): error answer ${seen.status} not in the API's shape: ${seen.errorBody.slice(0, 300)}`);
     } else if (!statusAgrees(plan, seen, mine[0]!.status)) {
-      problems.push(`request ${seen.requestId} (${JSON.stringify(plan)}): client saw ${JSON.stringify({ ...seen, unread: undefined })}, row status ${mine[0]!.status} (${mine[0]!.error})`);
+      problems.push(`request ${seen.requestId} (${JSON.stringify(plan)}): client saw ${JSON.stringify({ ...seen, unread: undefined, errorBody: seen.errorBody?.slice(0, 200) })}, row status ${mine[0]!.status} (${mine[0]!.error})`);
     }
   }
 
