@@ -18,16 +18,19 @@ import { ENDPOINTS, requestOf, send, type Behaviour, type Endpoint, type Seen } 
 import { FAULTS, startChaosUpstream, type ChaosUpstream, type Fault } from './chaos-upstream';
 import { startCountingProxy, type CountingProxy } from './counting-proxy';
 
-export const GROUP = 'chaos';
+/** Two fallback groups over the same fakes: OpenAI first, and Anthropic first (its own Messages API, chat and Responses translated). */
+export const GROUPS = ['chaos', 'chaos-anthropic'] as const;
 export const EMBED_GROUP = 'chaos-embed';
-const PROVIDERS = ['openai', 'deepseek', 'grok'] as const;
+const PROVIDERS = ['openai', 'deepseek', 'grok', 'anthropic'] as const;
 /** $1 per 1M tokens each way. */
 const PRICE = 1;
 export const LIMITS = { rpm: 100_000, tpm: 100_000_000, budgetUsd: 1_000, budgetPeriod: 'day' as const, maxParallel: 8 };
 
 export interface Planned {
   endpoint: Endpoint;
-  /** The fault each upstream answers this request with (by PROVIDERS index; embeddings use 0 and 1). */
+  /** Which of GROUPS (embeddings always use EMBED_GROUP). */
+  group: 0 | 1;
+  /** The fault of each target of the group, in its order (embeddings use the first two). */
   faults: Fault[];
   /** Every upstream answers with 16 MiB instead of a few bytes (a client that stops reading then holds the gateway back). */
   big: boolean;
@@ -48,7 +51,12 @@ export interface ChaosRig {
 
 export async function startChaosRig(env: Record<string, string> = {}): Promise<ChaosRig> {
   const plans = new Map<number, Planned>();
-  const answerOf = (tag: number, upstream: number) => ({ fault: plans.get(tag)?.faults[upstream] ?? 'ok', big: plans.get(tag)?.big ?? false });
+  /** The fault of a request at one fake (by its place in the request's group: Anthropic first in the second group). */
+  const answerOf = (tag: number, upstream: number) => {
+    const plan = plans.get(tag);
+    const place = plan?.group === 1 && plan.endpoint !== 'embeddings' ? [1, 2, 0][upstream]! : upstream;
+    return { fault: plan?.faults[place] ?? 'ok', big: plan?.big ?? false };
+  };
   const upstreams = [0, 1, 2].map((i) => startChaosUpstream(i, answerOf));
   const gw = await startGateway({
     storeLogs: true,
@@ -57,10 +65,15 @@ export async function startChaosRig(env: Record<string, string> = {}): Promise<C
       ...providerEnv('openai', `${upstreams[0]!.url}/v1`),
       ...providerEnv('deepseek', `${upstreams[1]!.url}/v1`),
       ...providerEnv('grok', `${upstreams[2]!.url}/v1`),
+      // Anthropic on the third fake too (its base URL is the host root): the groups' third upstream either way.
+      ...providerEnv('anthropic', upstreams[2]!.url),
       // The embeddings group's second target: ollama on the second fake.
       ...providerEnv('ollama', `${upstreams[1]!.url}/v1`),
       LLM_PROXY__UPSTREAM__TIMEOUT_S: '1',
       LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S: '1',
+      // Fewer upstream slots than requests at once: some wait for one (and leave while waiting), some get 503 overloaded.
+      LLM_PROXY__UPSTREAM__MAX_CONNECTIONS: '4',
+      LLM_PROXY__UPSTREAM__QUEUE_TIMEOUT_S: '0.5',
       ...env,
     },
   });
@@ -70,11 +83,13 @@ export async function startChaosRig(env: Record<string, string> = {}): Promise<C
     { id: 'chaos-a', provider: 'openai', upstreamId: 'gpt-4o-mini', ...priced },
     { id: 'chaos-b', provider: 'deepseek', upstreamId: 'deepseek-chat', ...priced },
     { id: 'chaos-c', provider: 'grok', upstreamId: 'grok-3-mini', ...priced },
+    { id: 'chaos-d', provider: 'anthropic', upstreamId: 'claude-sonnet-4-5', ...priced },
     { id: 'chaos-embed-a', provider: 'openai', upstreamId: 'text-embedding-3-small', kind: 'embedding', ...priced },
     { id: 'chaos-embed-b', provider: 'ollama', upstreamId: 'nomic-embed-text', kind: 'embedding', ...priced },
   ]).run();
   gw.ctx.db.insert(modelGroups).values([
-    { name: GROUP, strategy: 'heuristic', targets: ['chaos-a', 'chaos-b', 'chaos-c'], updatedAt: now },
+    { name: GROUPS[0], strategy: 'heuristic', targets: ['chaos-a', 'chaos-b', 'chaos-c'], updatedAt: now },
+    { name: GROUPS[1], strategy: 'heuristic', targets: ['chaos-d', 'chaos-a', 'chaos-b'], updatedAt: now },
     { name: EMBED_GROUP, strategy: 'heuristic', targets: ['chaos-embed-a', 'chaos-embed-b'], updatedAt: now },
   ]).run();
   gw.ctx.state.reload();
@@ -104,6 +119,7 @@ const behaviour: fc.Arbitrary<Behaviour> = fc.oneof(
 );
 export const planArb: fc.Arbitrary<Planned> = fc.record({
   endpoint: fc.constantFrom(...ENDPOINTS),
+  group: fc.constantFrom<0 | 1>(0, 1),
   faults: fc.array(fault, { minLength: 3, maxLength: 3 }),
   big: fc.integer({ min: 0, max: 7 }).map((n) => n === 0),
   behaviour,
@@ -134,7 +150,7 @@ export async function runPlans(rig: ChaosRig, planned: Planned[], width = 8): Pr
       const tag = rig.nextTag++;
       rig.plans.set(tag, plan);
       const url = plan.behaviour.kind === 'abort-after-ms' ? rig.proxy.url : rig.gw.url;
-      const seen = await send(url, key.key, requestOf(plan.endpoint, tag, GROUP, EMBED_GROUP), plan.behaviour);
+      const seen = await send(url, key.key, requestOf(plan.endpoint, tag, GROUPS[plan.group], EMBED_GROUP), plan.behaviour);
       out.push({ tag, plan, seen });
     }
   };
@@ -199,6 +215,8 @@ export async function checkInvariants(rig: ChaosRig, run: { id: number; seen: Se
   const most = least + unanswered.filter((s) => rig.proxy.partial.has(s.tag)).length;
   if (rows.length < least || rows.length > most) problems.push(`${run.seen.length} requests (${least} seen whole by the gateway, ${most - least} in part) left ${rows.length} rows`);
   for (const { plan, seen } of run.seen) {
+    // An upstream failure ends a stream with an error event, never a dropped connection, for a client that reads.
+    if (plan.behaviour.kind === 'read-all' && (seen.cut || !seen.complete)) problems.push(`request ${seen.requestId} (${JSON.stringify(plan)}): a reading client's answer broke off`);
     if (!seen.requestId) continue;
     const mine = byId.get(seen.requestId) ?? [];
     const endpoint = plan.endpoint.replace('-stream', '');
@@ -234,7 +252,7 @@ export async function checkInvariants(rig: ChaosRig, run: { id: number; seen: Se
   if (process.env.CHAOS_DEBUG) {
     // One line per request: endpoint, faults, behaviour, what the client saw, the row's status.
     const line = ({ plan, seen }: Sent) =>
-      [plan.endpoint, plan.faults.join('/'), plan.big ? 'big' : 'small', plan.behaviour.kind, seen.status, seen.complete, seen.errorEvent, seen.cut, byId.get(seen.requestId ?? '')?.[0]?.status, byId.get(seen.requestId ?? '')?.[0]?.error?.slice(0, 60)].join(' ');
+      [plan.endpoint, GROUPS[plan.group], plan.faults.join('/'), plan.big ? 'big' : 'small', plan.behaviour.kind, seen.status, seen.complete, seen.errorEvent, seen.cut, byId.get(seen.requestId ?? '')?.[0]?.status, byId.get(seen.requestId ?? '')?.[0]?.error?.slice(0, 60)].join(' ');
     console.log(run.seen.map(line).join('\n'));
   }
   expect(problems).toEqual([]);
@@ -246,7 +264,7 @@ export async function checkBreakers(rig: ChaosRig): Promise<void> {
   const health = (await (await fetch(`${gw.url}/health`)).json()) as { providers: Record<string, { circuit: string }> };
   for (const p of PROVIDERS) expect(['closed', 'open', 'half_open']).toContain(health.providers[p]!.circuit);
   await Bun.sleep(400);
-  for (const model of ['chaos-a', 'chaos-b', 'chaos-c']) {
+  for (const model of ['chaos-a', 'chaos-b', 'chaos-c', 'chaos-d']) {
     const r = await gw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model, messages: [{ role: 'user', content: 'healthy now' }] }) });
     expect({ model, status: r.status, body: await r.text() }).toMatchObject({ status: 200 });
   }

@@ -1,11 +1,12 @@
 /**
  * A fake OpenAI-compatible upstream on raw TCP (Bun.listen), so it can fail the ways a real one
  * does below HTTP: close the socket before the headers, cut a chunked body, go silent. It answers
- * /chat/completions, /responses (OpenAI's own shape) and /embeddings from the recorded fixtures,
- * and picks its fault per request from the `chaos-<n>` tag in the body (the plan of that request).
+ * /chat/completions, /responses (OpenAI's own shape), /embeddings from the recorded fixtures and
+ * Anthropic's /v1/messages, and picks its fault per request from the `chaos-<n>` tag in the body
+ * (the plan of that request).
  */
 import type { Socket } from 'bun';
-import { fixtureJson, readChunks } from '../helpers/fake-upstream';
+import { fixtureJson, fixtureText, readChunks } from '../helpers/fake-upstream';
 
 export const FAULTS = ['ok', '429', '500', 'close-before-headers', 'reset-before-headers', 'stall-before-headers', 'close-mid', 'stall', 'malformed', 'error-event'] as const;
 export type Fault = (typeof FAULTS)[number];
@@ -27,6 +28,9 @@ interface Conn {
 
 const CHAT_CHUNKS = readChunks('openai', 'text.chunks.txt');
 const RESPONSE_EVENTS = readChunks('responses', 'openai-response-stream.chunks.txt');
+/** Anthropic's Messages stream, event by event (`event:` and `data:` lines). */
+const MESSAGES_EVENTS = fixtureText('anthropic', 'text.sse').split('\n\n').filter((e) => e.trim()).map((e) => `${e}\n\n`);
+const MESSAGES_JSON = JSON.stringify(fixtureJson('anthropic', 'text.json'));
 const CHAT_JSON = JSON.stringify(fixtureJson('openai', 'chat.json'));
 const RESPONSE_JSON = JSON.stringify(fixtureJson('responses', 'openai-response.json'));
 const EMBEDDING_JSON = JSON.stringify({
@@ -43,6 +47,12 @@ const BIG_DELTAS = Array.from({ length: 1024 }, () => BIG_TEXT.slice(0, 16 << 10
 
 /** The SSE frames of a normal stream for this path; a big one has 16 MiB of text deltas after the first. */
 function makeStreamFrames(path: string, big: boolean): string[] {
+  if (path.endsWith('/messages')) {
+    const at = MESSAGES_EVENTS.findIndex((e) => e.includes('text_delta'));
+    const delta = JSON.parse(MESSAGES_EVENTS[at]!.split('data: ')[1]!);
+    const deltas = big ? BIG_DELTAS.map((text) => `event: content_block_delta\ndata: ${JSON.stringify({ ...delta, delta: { ...delta.delta, text } })}\n\n`) : [];
+    return [...MESSAGES_EVENTS.slice(0, at + 1), ...deltas, ...MESSAGES_EVENTS.slice(at + 1)];
+  }
   if (path.endsWith('/responses')) {
     const events = RESPONSE_EVENTS.map((d) => JSON.parse(d));
     const at = events.findIndex((e) => e.type === 'response.output_text.delta');
@@ -62,6 +72,12 @@ function makeWholeAnswer(path: string, big: boolean): string {
     e.data[0].embedding = Array.from({ length: 2 << 20 }, (_, i) => (i % 7) / 10);
     return JSON.stringify(e);
   }
+  if (path.endsWith('/messages')) {
+    if (!big) return MESSAGES_JSON;
+    const m = JSON.parse(MESSAGES_JSON);
+    m.content[0].text = BIG_TEXT;
+    return JSON.stringify(m);
+  }
   if (path.endsWith('/responses')) {
     if (!big) return RESPONSE_JSON;
     const r = JSON.parse(RESPONSE_JSON);
@@ -75,13 +91,25 @@ function makeWholeAnswer(path: string, big: boolean): string {
 }
 
 function errorFrame(path: string): string {
+  if (path.endsWith('/messages')) {
+    return `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'chaos: overloaded mid-stream' } })}\n\n`;
+  }
   if (path.endsWith('/responses')) {
     return `event: error\ndata: ${JSON.stringify({ type: 'error', code: 'server_error', message: 'chaos: upstream failed mid-stream', param: null, sequence_number: 3 })}\n\n`;
   }
   return `data: ${JSON.stringify({ error: { message: 'chaos: upstream failed mid-stream', type: 'server_error', param: null, code: null } })}\n\n`;
 }
 
-const MALFORMED_FRAME = 'data: {"id":"chatcmpl-broken","choices":[{"delta":{"content":"x"\n\n';
+const malformedFrame = (path: string) =>
+  path.endsWith('/messages')
+    ? 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x"\n\n'
+    : 'data: {"id":"chatcmpl-broken","choices":[{"delta":{"content":"x"\n\n';
+
+/** An error answer's body in the API's shape (Anthropic's on /messages). */
+function errorBody(path: string, type: string, message: string): string {
+  if (path.endsWith('/messages')) return JSON.stringify({ type: 'error', error: { type: type === 'requests' ? 'rate_limit_error' : 'api_error', message } });
+  return JSON.stringify({ error: { message, type, param: null, code: type === 'requests' ? 'rate_limit_exceeded' : null } });
+}
 
 function head(status: number, reason: string, headers: Record<string, string>): string {
   return `HTTP/1.1 ${status} ${reason}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
@@ -159,7 +187,7 @@ export function startChaosUpstream(index: number, answerOf: (tag: number, upstre
           write(s, chunk(errorFrame(path)) + '0\r\n\r\n');
           return done(s);
         }
-        if (fault === 'malformed') write(s, chunk(MALFORMED_FRAME));
+        if (fault === 'malformed') write(s, chunk(malformedFrame(path)));
       }
       if (i >= frames.length) {
         write(s, '0\r\n\r\n');
@@ -189,10 +217,10 @@ export function startChaosUpstream(index: number, answerOf: (tag: number, upstre
       case 'stall-before-headers':
         return; // silent until the gateway's header timeout hangs up
       case '429':
-        write(s, jsonAnswer(429, 'Too Many Requests', JSON.stringify({ error: { message: 'chaos: rate limited', type: 'requests', param: null, code: 'rate_limit_exceeded' } }), { 'retry-after': '1' }));
+        write(s, jsonAnswer(429, 'Too Many Requests', errorBody(path, 'requests', 'chaos: rate limited'), { 'retry-after': '1' }));
         return done(s);
       case '500':
-        write(s, jsonAnswer(500, 'Internal Server Error', JSON.stringify({ error: { message: 'chaos: server error', type: 'server_error', param: null, code: null } })));
+        write(s, jsonAnswer(500, 'Internal Server Error', errorBody(path, 'server_error', 'chaos: server error')));
         return done(s);
     }
     if (streaming) return stream(s, path, plan);
@@ -205,7 +233,7 @@ export function startChaosUpstream(index: number, answerOf: (tag: number, upstre
       return done(s);
     }
     if (fault === 'error-event') {
-      write(s, jsonAnswer(200, 'OK', JSON.stringify({ error: { message: 'chaos: error in a 200', type: 'server_error', param: null, code: null } })));
+      write(s, jsonAnswer(200, 'OK', errorBody(path, 'server_error', 'chaos: error in a 200')));
       return done(s);
     }
     // close-mid and stall: the headers promise the whole body, half of it comes.
