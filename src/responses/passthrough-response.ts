@@ -1,5 +1,6 @@
 import { ApiError } from '../errors/api-error';
 import { withRequestId } from '../errors/request-id';
+import { errorInAnswer } from '../providers/shared/error-in-answer';
 import { openUpstream, readBody } from '../proxy/open-upstream';
 import { gatewayHeaders, recordFailure, recordRequest, type Delivered, type RequestMeta, type StepResults } from '../proxy/request-outcome';
 import type { ChatRequest, ProviderSettings } from '../providers/types';
@@ -108,6 +109,12 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
     recordOwner(json?.id, outputIdsOf(json));
   } catch {
     // Not JSON: still relayed as OpenAI sent it; nothing to account.
+  }
+  // An error answered with 200 (an OpenAI-compatible server in OpenAI's place may): a failure, not a response.
+  if (json?.error && json.object === undefined) {
+    const error = withRequestId(errorInAnswer(target.provider, json.error), run.requestId);
+    settle({ usage: null }, error, clock.overhead());
+    throw error;
   }
   // Written before the answer goes out: the client's next request may reach another instance.
   if (req.store !== false) await run.store.persisted();
