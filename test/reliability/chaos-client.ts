@@ -22,6 +22,8 @@ export interface Seen {
   cut: boolean;
   /** The body of an error answer read whole. */
   errorBody?: string;
+  /** A whole answer (not a stream) of 200 read whole, when under 1 MB. */
+  answerBody?: string;
   /** Left unread: cancel it once the run is over. */
   unread?: ReadableStreamDefaultReader<Uint8Array>;
 }
@@ -84,6 +86,7 @@ export async function send(url: string, key: string, req: ReturnType<typeof requ
     }
     seen.errorEvent = ERROR_EVENT.test(text);
     if (seen.complete && seen.status !== 200) seen.errorBody = text;
+    else if (seen.complete && !res.headers.get('content-type')?.includes('event-stream') && text.length < 1 << 20) seen.answerBody = text;
   } catch {
     if (!aborted) seen.cut = true;
   } finally {

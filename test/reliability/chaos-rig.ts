@@ -186,6 +186,19 @@ export function statusAgrees(plan: Planned, seen: Seen, status: number): boolean
   return status === 200 || status >= 400;
 }
 
+/** A 200 whole answer carries what the upstream answered: text (chat, Responses, Messages) or a vector. */
+function answered(plan: Planned, body: string): boolean {
+  try {
+    const b = JSON.parse(body);
+    if (plan.endpoint === 'chat') return typeof b.choices?.[0]?.message?.content === 'string' && b.choices[0].message.content.length > 0;
+    if (plan.endpoint === 'responses') return b.output?.some((o: any) => o.type === 'message' && o.content?.[0]?.text?.length > 0) === true;
+    if (plan.endpoint === 'messages') return typeof b.content?.[0]?.text === 'string' && b.content[0].text.length > 0;
+    return Array.isArray(b.data?.[0]?.embedding) && b.data[0].embedding.length > 0;
+  } catch {
+    return false;
+  }
+}
+
 /** An error answer in the endpoint's API shape: Anthropic's on /v1/messages, OpenAI's elsewhere. */
 function errorShaped(plan: Planned, body: string): boolean {
   try {
@@ -225,6 +238,8 @@ export async function checkInvariants(rig: ChaosRig, run: { id: number; seen: Se
       problems.push(`request ${seen.requestId} (${JSON.stringify(plan)}): row says endpoint ${mine[0]!.endpoint}, stream ${mine[0]!.stream}`);
     } else if (seen.errorBody !== undefined && !errorShaped(plan, seen.errorBody)) {
       problems.push(`request ${seen.requestId} (${JSON.stringify(plan)}): error answer ${seen.status} not in the API's shape: ${seen.errorBody.slice(0, 300)}`);
+    } else if (seen.answerBody !== undefined && !answered(plan, seen.answerBody)) {
+      problems.push(`request ${seen.requestId} (${JSON.stringify(plan)}): a 200 answer without the upstream's answer in it: ${seen.answerBody.slice(0, 300)}`);
     } else if (!statusAgrees(plan, seen, mine[0]!.status)) {
       problems.push(`request ${seen.requestId} (${JSON.stringify(plan)}): client saw ${JSON.stringify({ ...seen, unread: undefined, errorBody: seen.errorBody?.slice(0, 200) })}, row status ${mine[0]!.status} (${mine[0]!.error})`);
     }
