@@ -78,3 +78,13 @@ describe('an upstream error answered with status 200', () => {
     expect(row.status).toBe(502);
   });
 });
+
+describe('a Responses answer passed through that is not JSON (CHAOS_SEED=53: a 200 cut short within its content-length)', () => {
+  test("is a 502 in OpenAI's shape with its row, not the broken bytes relayed with 200", async () => {
+    const { status, body, row } = await once('responses', 0, ['malformed', 'reset-before-headers', '429']);
+    expect(status).toBe(502);
+    expect(body.error).toMatchObject({ code: 'upstream_error', message: 'Upstream OpenAI (openai) answered with something that is not JSON.' });
+    expect([row.status, row.provider]).toEqual([502, 'openai']);
+  });
+});
+
