@@ -2,7 +2,7 @@
  * The chaos run shared by the SQLite and Redis variants: a gateway (real log writer, 1 s timers,
  * 300 ms breaker cool-down) over three fake upstreams in one fallback group (openai, deepseek,
  * grok; openai and ollama for embeddings), random plans of requests (endpoint, a fault per
- * upstream, a client behaviour) sent 8 at a time by a limited key, then the invariants checked:
+ * upstream, a client behaviour) sent 8 at a time (CHAOS_WIDTH) by a limited key, then the invariants checked:
  * one log row per request with a status that agrees with what the client saw, the saturation
  * gauges back at 0, the key's reservations all settled, the breakers sane.
  */
@@ -24,7 +24,9 @@ export const EMBED_GROUP = 'chaos-embed';
 const PROVIDERS = ['openai', 'deepseek', 'grok', 'anthropic'] as const;
 /** $1 per 1M tokens each way. */
 const PRICE = 1;
-export const LIMITS = { rpm: 100_000, tpm: 100_000_000, budgetUsd: 1_000, budgetPeriod: 'day' as const, maxParallel: 8 };
+/** Requests sent at once (CHAOS_WIDTH); the key's max_parallel is as many, so a slot its row still holds is refused now and then. */
+const WIDTH = Number(process.env.CHAOS_WIDTH ?? 8);
+export const LIMITS = { rpm: 100_000, tpm: 100_000_000, budgetUsd: 1_000, budgetPeriod: 'day' as const, maxParallel: WIDTH };
 
 export interface Planned {
   endpoint: Endpoint;
@@ -140,7 +142,7 @@ export interface Sent {
   seen: Seen;
 }
 
-export async function runPlans(rig: ChaosRig, planned: Planned[], width = 8): Promise<{ id: number; seen: Sent[] }> {
+export async function runPlans(rig: ChaosRig, planned: Planned[], width = WIDTH): Promise<{ id: number; seen: Sent[] }> {
   const key = await chaosKey(rig);
   const out: Sent[] = [];
   let next = 0;
@@ -289,7 +291,7 @@ export async function checkBreakers(rig: ChaosRig): Promise<void> {
 
 /**
  * The property: any plan of 16-32 requests keeps the invariants. Fixed seed (CHAOS_SEED overrides),
- * printed on failure; CHAOS_RUNS more plans; CHAOS_DEBUG=1 prints each request's outcome.
+ * printed on failure; CHAOS_RUNS more plans, CHAOS_WIDTH more at once; CHAOS_DEBUG=1 prints each request's outcome.
  */
 export async function chaosProperty(rig: ChaosRig, runs = 3): Promise<void> {
   const seed = Number(process.env.CHAOS_SEED ?? 20261204);
