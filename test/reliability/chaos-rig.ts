@@ -1,10 +1,12 @@
 /**
  * The chaos run shared by the SQLite and Redis variants: a gateway (real log writer, 1 s timers,
- * 300 ms breaker cool-down) over three fake upstreams in one fallback group (openai, deepseek,
- * grok; openai and ollama for embeddings), random plans of requests (endpoint, a fault per
- * upstream, a client behaviour) sent 8 at a time (CHAOS_WIDTH) by a limited key, then the invariants checked:
- * one log row per request with a status that agrees with what the client saw, the saturation
- * gauges back at 0, the key's reservations all settled, the breakers sane.
+ * 300 ms breaker cool-down, 4 upstream slots) over three fake upstreams in two fallback groups
+ * (openai > deepseek > grok, and anthropic > openai > deepseek; openai > ollama for embeddings),
+ * random plans of requests (endpoint, group, a fault per target, answer size, a client behaviour)
+ * sent 8 at a time (CHAOS_WIDTH) by a limited key, then the invariants checked: one log row per
+ * request with a status (endpoint, stream flag) that agrees with what the client saw, error
+ * answers in the API's shape, 200 answers that carry the answer, the saturation gauges back at 0,
+ * the key's reservations all settled, the breakers sane.
  */
 import { expect } from 'bun:test';
 import { and, eq, isNull } from 'drizzle-orm';
