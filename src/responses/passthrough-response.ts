@@ -1,6 +1,8 @@
 import { ApiError } from '../errors/api-error';
 import { withRequestId } from '../errors/request-id';
+import { errorInAnswer } from '../providers/shared/error-in-answer';
 import { openUpstream, readBody } from '../proxy/open-upstream';
+import { notJson } from '../proxy/upstream-errors';
 import { gatewayHeaders, recordFailure, recordRequest, type Delivered, type RequestMeta, type StepResults } from '../proxy/request-outcome';
 import type { ChatRequest, ProviderSettings } from '../providers/types';
 import { RequestClock } from '../proxy/request-clock';
@@ -104,10 +106,20 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
   let json: any = null;
   try {
     json = JSON.parse(text);
+  } catch {}
+  // A 2xx that is not JSON (a cut body, a proxy's page) or an error answered with 200 (an
+  // OpenAI-compatible server in OpenAI's place may): a failure, as on chat, never relayed as a response.
+  const failed = json === null || typeof json !== 'object' ? notJson(target.provider) : json.error && json.object === undefined ? errorInAnswer(target.provider, json.error) : null;
+  if (failed) {
+    const error = withRequestId(failed, run.requestId);
+    settle({ usage: null }, error, clock.overhead());
+    throw error;
+  }
+  try {
     usage = usageFromResponse(json);
-    recordOwner(json?.id, outputIdsOf(json));
+    recordOwner(json.id, outputIdsOf(json));
   } catch {
-    // Not JSON: still relayed as OpenAI sent it; nothing to account.
+    // A shape nothing can be read from: relayed as OpenAI sent it; nothing to account.
   }
   // Written before the answer goes out: the client's next request may reach another instance.
   if (req.store !== false) await run.store.persisted();

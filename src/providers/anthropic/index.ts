@@ -2,6 +2,7 @@ import { PROVIDER_CATALOG } from '../provider-catalog';
 import type { ProviderAdapter } from '../types';
 import { buildAnthropicRequest } from './anthropic-request';
 import { parseAnthropicResponse } from './anthropic-response';
+import { errorInAnswer } from '../shared/error-in-answer';
 import { anthropicChatStream } from './anthropic-stream';
 import { inlineRemoteImages, nativeMessagesCall, nativeMessagesTransformer } from './native-messages';
 
@@ -32,6 +33,10 @@ export const anthropicAdapter: ProviderAdapter = {
 
   // A native /v1/messages answer is sent to the client in Anthropic's own bytes (verbatim); the
   // parse still reads its usage for the log row.
-  parseChatResponse: (body, ctx) => (ctx.nativeMessages ? { ...parseAnthropicResponse(body, ctx), verbatim: true } : parseAnthropicResponse(body, ctx)),
+  parseChatResponse: (body: any, ctx) => {
+    // Anthropic's error shape answered with 200 (a proxy in front of it may): a failure, not an empty message.
+    if (body?.type === 'error') throw errorInAnswer('anthropic', body.error);
+    return ctx.nativeMessages ? { ...parseAnthropicResponse(body, ctx), verbatim: true } : parseAnthropicResponse(body, ctx);
+  },
   chatStream: (ctx, tally) => (ctx.nativeMessages ? nativeMessagesTransformer(ctx, tally) : anthropicChatStream(ctx, tally)),
 };

@@ -8,6 +8,7 @@ import { fillCompletionShape } from './openai-shape';
 import type { OpenAICompatibleOptions, UpstreamBody } from './openai-compatible-options';
 import { openAICompatibleStream } from './openai-compatible-stream';
 import { unfinishedAnswer, unfinishedReason } from './unfinished-answer';
+import { errorInAnswer } from '../shared/error-in-answer';
 
 /**
  * Builds a provider adapter for an OpenAI-compatible upstream. The client's body is forwarded
@@ -36,6 +37,8 @@ export function createOpenAICompatibleAdapter(opts: OpenAICompatibleOptions): Pr
     },
 
     parseChatResponse(body: any, ctx) {
+      // An `error` and no `choices`: a failure answered with 200, not a completion without choices.
+      if (body?.error && !Array.isArray(body.choices)) throw errorInAnswer(opts.id, body.error);
       // An answer the provider gave up on is a failure (a group falls back), not a completion.
       const unfinished = unfinishedReason(opts, body?.choices);
       if (unfinished) throw unfinishedAnswer(opts, unfinished);

@@ -1,0 +1,90 @@
+/**
+ * Scenarios the chaos test (chaos-invariants.test.ts) found, pinned as plain tests on its rig. Seed
+ * 20261204-7 (CHAOS_SEED=7): an upstream that answers an error with status 200 (`{"error": …}`;
+ * Anthropic's `{"type": "error", …}`) had it relayed as a success: chat a completion without
+ * choices, a bridged Messages answer an empty message, a Responses passthrough the error body with
+ * 200, each billed as an answer and without fallback.
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { eq } from 'drizzle-orm';
+import { requestLogs } from '../../src/db/schema';
+import { until } from '../helpers/until';
+import { requestOf, type Endpoint } from './chaos-client';
+import { EMBED_GROUP, GROUPS, startChaosRig, type ChaosRig, type Planned } from './chaos-rig';
+import type { Fault } from './chaos-upstream';
+
+setDefaultTimeout(30_000);
+
+let rig: ChaosRig;
+beforeAll(async () => {
+  rig = await startChaosRig();
+});
+afterAll(() => rig.close());
+
+/** Sends one request of this plan (read whole) and returns its answer and log row. */
+async function once(endpoint: Endpoint, group: 0 | 1, faults: Fault[]) {
+  const plan: Planned = { endpoint, group, faults, big: false, behaviour: { kind: 'read-all' } };
+  const tag = rig.nextTag++;
+  rig.plans.set(tag, plan);
+  rig.gw.ctx.breakers.reset();
+  const req = requestOf(endpoint, tag, GROUPS[group], EMBED_GROUP);
+  const res = await rig.gw.fetch(req.path, { method: 'POST', body: JSON.stringify(req.body), headers: req.headers });
+  const body = (await res.json()) as any;
+  // The rig stores rows through the real log writer: read this request's from the database.
+  const rowsOf = () => rig.gw.ctx.db.select().from(requestLogs).where(eq(requestLogs.requestId, res.headers.get('x-request-id')!)).all();
+  await until(() => rowsOf().length > 0);
+  const rows = rowsOf();
+  expect(rows).toHaveLength(1);
+  const row = rows[0]!;
+  return { status: res.status, body, row };
+}
+
+describe('an upstream error answered with status 200', () => {
+  test('chat: the group falls back to its next target, whose answer the client gets', async () => {
+    const { status, body, row } = await once('chat', 0, ['error-event', 'ok', 'ok']);
+    expect(status).toBe(200);
+    expect(body.choices[0].message.content).toBe('Hello! How can I help you today?');
+    expect(body.error).toBeUndefined();
+    expect([row.status, row.provider]).toEqual([200, 'deepseek']);
+    expect(JSON.parse(row.attempts!)[0]).toMatchObject({ provider: 'openai', status: 502, error: expect.stringContaining('answered with an error: chaos: error in a 200') });
+  });
+
+  test('chat: with every target failing so, the client gets a 502 in OpenAI\'s shape and the row says why', async () => {
+    const { status, body, row } = await once('chat', 0, ['error-event', 'error-event', 'error-event']);
+    expect(status).toBe(502);
+    expect(body.error).toMatchObject({ type: 'api_error', code: 'upstream_error', message: expect.stringContaining('answered with an error: chaos: error in a 200') });
+    expect(row.status).toBe(502);
+  });
+
+  test('messages bridged to chat: the next target answers, not an empty message', async () => {
+    const { status, body, row } = await once('messages', 0, ['error-event', 'ok', 'ok']);
+    expect(status).toBe(200);
+    expect(body.content[0].text).toBe('Hello! How can I help you today?');
+    expect([row.status, row.provider]).toEqual([200, 'deepseek']);
+  });
+
+  test("Anthropic's error shape: the group falls back from Anthropic, on chat and on native messages", async () => {
+    for (const endpoint of ['chat', 'messages'] as const) {
+      const { status, row } = await once(endpoint, 1, ['error-event', 'ok', 'ok']);
+      expect({ endpoint, status, provider: row.provider }).toEqual({ endpoint, status: 200, provider: 'openai' });
+      expect(JSON.parse(row.attempts!)[0]).toMatchObject({ provider: 'anthropic', status: 502 });
+    }
+  });
+
+  test("Responses passthrough: a 502 in OpenAI's shape, not the error body relayed with 200", async () => {
+    const { status, body, row } = await once('responses', 0, ['error-event', 'ok', '500']);
+    expect(status).toBe(502);
+    expect(body.error.message).toContain('answered with an error: chaos: error in a 200');
+    expect(row.status).toBe(502);
+  });
+});
+
+describe('a Responses answer passed through that is not JSON (CHAOS_SEED=53: a 200 cut short within its content-length)', () => {
+  test("is a 502 in OpenAI's shape with its row, not the broken bytes relayed with 200", async () => {
+    const { status, body, row } = await once('responses', 0, ['malformed', 'reset-before-headers', '429']);
+    expect(status).toBe(502);
+    expect(body.error).toMatchObject({ code: 'upstream_error', message: 'Upstream OpenAI (openai) answered with something that is not JSON.' });
+    expect([row.status, row.provider]).toEqual([502, 'openai']);
+  });
+});
+
