@@ -38,7 +38,7 @@ for (const [type, part] of Object.entries(PARTS)) {
         ],
       }),
     );
-    expect([err.status, err.code, err.param]).toEqual([400, 'unsupported_parameter', 'input[1].content[1].type']);
+    expect([err.status, err.code, err.param]).toEqual([400, 'unsupported_parameter', 'input[1].content[1]']);
     expect((err as any).error.message).toBe(`Content of type '${type}' (input[1].content[1]) is not supported by provider 'deepseek': its models read text only.`);
     expect(await gw.waitForRow(err)).toMatchObject({ status: 400, endpoint: 'responses' });
     expect(deepseek.requests.length).toBe(0);

@@ -77,7 +77,8 @@ export function refuseNonTextParts(body: UpstreamBody): void {
     const type = origin?.type ?? String(m.content[j]?.type);
     throw badRequest(
       `Content of type '${type}' (${where}) is not supported by provider 'deepseek': its models read text only.`,
-      `${where}.type`,
+      // A bridge's part is named as a whole (input[3].content[1]), as its own refusals name it.
+      origin ? where : `${where}.type`,
       'unsupported_parameter',
     );
   }
