@@ -40,8 +40,8 @@ export interface Actual {
   at: number;
 }
 
-/** The spend of a scope in the period holding `now`, as the logs have it, the rows of the `leaveOut` requests left out. */
-export type SpendSource = (scope: ScopeLimits, now: number, leaveOut?: readonly string[]) => Promise<number>;
+/** The spend of a scope in the period holding `now`, as the logs have it. */
+export type SpendSource = (scope: ScopeLimits, now: number) => Promise<number>;
 
 /**
  * Budget, RPM, TPM and in-flight counters for keys and teams. `admit` checks and reserves in one
@@ -94,17 +94,11 @@ export interface LimitCounters {
    */
   forgetScopesExcept?(live: ReadonlySet<string>): void;
   /**
-   * Shared counters: from now on a settled cost is also kept by request as not yet in the logs
-   * until `logged` names its request, so a spend read again from the logs (a period changed, a
-   * budget set again) adds what their writers still hold, and leaves those rows out of the logs'
-   * sum (each counted once). Called once the log sink reports its commits.
+   * Shared counters: from now on a settled cost also counts as not yet in the logs until `logged`
+   * names its request, so a spend read again from the logs (a period changed, a budget set again)
+   * adds what their writers still hold. Called once the log sink reports its commits.
    */
   trackUnlogged?(): void;
-  /**
-   * Shared counters: starts a scope's spend from the spend source (the logs) and what is settled
-   * but not yet written, unless that period is tracked already. Used instead of `seedSpend`.
-   */
-  seedFromLogs?(scope: ScopeLimits, now: number): Promise<void>;
   /** The log sink wrote these requests' rows. */
   logged?(requestIds: readonly string[]): void;
 }

@@ -54,12 +54,12 @@ export class LimitsService {
   constructor(private readonly store: Store, opts: LimitsOptions = {}) {
     this.counters = opts.counters ?? new MemoryLimitCounters();
     this.now = opts.now ?? Date.now;
-    this.counters.useSpendSource?.((scope, now, leaveOut) => this.loggedSpend(scope, now, leaveOut));
+    this.counters.useSpendSource?.((scope, now) => this.loggedSpend(scope, now));
   }
 
-  /** A scope's spend in the period holding `now`, from the logs' daily rollups (rows of `leaveOut` left out). */
-  loggedSpend(scope: ScopeLimits, now: number, leaveOut?: readonly string[]): Promise<number> {
-    return spendSince(this.store, scope.key, periodStart(scope.period, now), leaveOut);
+  /** A scope's spend in the period holding `now`, from the logs' daily rollups. */
+  loggedSpend(scope: ScopeLimits, now: number): Promise<number> {
+    return spendSince(this.store, scope.key, periodStart(scope.period, now));
   }
 
   /** Request `requestId` was admitted under team `teamId`: its row (and its classifier calls') is billed there. */
@@ -138,8 +138,7 @@ export class LimitsService {
     await Promise.all(drops.map((scope) => this.counters.dropSpend(scope)));
     for (const scope of want) {
       if ((await this.counters.spend(scope, now)) !== null) continue;
-      if (this.counters.seedFromLogs) await this.counters.seedFromLogs(scope, now);
-      else await this.counters.seedSpend(scope, await this.loggedSpend(scope, now), now);
+      await this.counters.seedSpend(scope, await this.loggedSpend(scope, now), now);
     }
   }
 

@@ -7,13 +7,10 @@ import { BUDGET_PERIODS, type ScopeLimits } from './limit-types';
 import { LocalLimitFallback } from './local-limit-fallback';
 import type { RateInfo } from './rate-headers';
 import { RedisLimitReconnect, type RedisAdmit } from './redis-limit-reconnect';
-import { periodStart } from './budget-period';
-import { ADMIT, SETTLE, CHARGE, SEED, END_FLIGHT, KEEP_ALIVE, LOGGED, PEEK_RATE, READ_UNLOGGED, opt } from './redis-limit-scripts';
+import { ADMIT, SETTLE, CHARGE, SEED, END_FLIGHT, KEEP_ALIVE, LOGGED, PEEK_RATE, opt } from './redis-limit-scripts';
 
-/** Settles kept as unlogged at most (a writer cut off from PostgreSQL for long): past it, not kept. */
-const MAX_UNLOGGED = 100_000;
-/** Reads of the logs for one seed before the settles that land meanwhile are simply added. */
-const SEED_TRIES = 5;
+/** How long after its row is written a settled cost stops counting as unlogged (see `logged`). */
+const LOGGED_AFTER_MS = 2_000;
 
 /** Thrown by `admit` in fail mode `closed` while Redis is unreachable: the key's request gets 503. */
 export class LimitsUnavailableError extends ApiError {
@@ -52,16 +49,14 @@ export class RedisLimitCounters implements LimitCounters {
   private readonly fallback = new LocalLimitFallback(this.redisAdmits, (scope, now) => this.spendSource(scope, now));
   private readonly reconnect: RedisLimitReconnect;
   /**
-   * Settles sent to Redis as unlogged (kept in each scope's :unl until their rows are written),
-   * by request id: their scope keys, so `logged` can take them off. Null until a sink that reports
-   * its commits is connected (trackUnlogged), so nothing is kept that no one would take off.
-   * Bounded (MAX_UNLOGGED); an entry whose row never comes (dropped) stays in Redis a day (its
-   * cost counts: the request was served), here until pushed out.
+   * Settles counted in Redis as 'unlogged' (their rows not yet written), by request id: taken off
+   * once the log sink reports the row written (`logged`). Null until a sink that reports its
+   * commits is connected (trackUnlogged), so nothing is counted that no one would take off.
    */
-  private unlogged: Map<string, string[]> | null = null;
-  /** Settles waiting for Redis (queued while it is down) whose rows may be written first. */
+  private unlogged: Map<string, { keys: string[]; cost: number }> | null = null;
+  /** Settles counted as unlogged whose script has not answered yet (queued while Redis is down, or on its way). */
   private readonly settling = new Set<string>();
-  /** Of those, the ones whose rows were reported written first: their settle keeps nothing unlogged. */
+  /** Of those, the ones whose rows were reported written first: the settle takes its cost off at once. */
   private readonly writtenEarly = new Set<string>();
 
   constructor(
@@ -144,10 +139,12 @@ export class RedisLimitCounters implements LimitCounters {
     this.fallback.settled(requestId, admitting, actual, now);
     // The period of each kind the request arrived in: billed to the one the scope counts when it settles.
     const arrived = BUDGET_PERIODS.map((p) => periodKey(p, admitting.at));
-    const track = this.unlogged !== null && actual.costUsd > 0 && this.settling.size < MAX_UNLOGGED;
+    // Bounded: past it (settles queued for a long outage) a cost is not counted as unlogged.
+    const track = this.unlogged !== null && actual.costUsd > 0 && this.settling.size < 100_000;
     if (track) this.settling.add(requestId);
     const run = () =>
-      SETTLE.run(this.link, [], [this.link.prefix, requestId, actual.costUsd, actual.tokens, ...arrived, track ? this.keepUnlogged(requestId, admitted, actual, now) : '']).then(async (r) => {
+      SETTLE.run(this.link, [], [this.link.prefix, requestId, actual.costUsd, actual.tokens, ...arrived, track ? '1' : '0']).then(async (r) => {
+        if (track) this.settled(requestId, r === 1 ? admitted.map((s) => s.key) : null, actual.costUsd);
         // The reservation is gone: the others took this instance for dead while it was cut off
         // (HEARTBEAT freed it at no cost), or it outlived the hour's sweep. What the request cost
         // is charged all the same, or the budget would not count it.
@@ -218,42 +215,10 @@ export class RedisLimitCounters implements LimitCounters {
     return { reservedUsd: Number(reserved ?? 0) + mine.reservedUsd, inFlight: Number(inflight ?? 0) + mine.inFlight };
   }
 
-  /** `amount`: the logs' spend, the rows still unlogged in Redis left out (their costs are added). */
   async seedSpend(scope: ScopeLimits, amount: number, now: number): Promise<void> {
     this.fallback.counters.seedSpend(scope, amount, now);
     if (!this.link.isUp()) return;
-    await SEED.run(this.link, [], [this.link.prefix, scope.key, periodKey(scope.period, now), amount, now, periodStart(scope.period, now), '0', 0]);
-  }
-
-  /**
-   * The logs' spend plus what is settled but not yet written, each row counted once: :unl is read
-   * (the read marked, so no entry leaves it meanwhile), the logs are summed without those rows and
-   * their costs added; a request settled meanwhile may have its row in that sum, so the read is
-   * made again (at most SEED_TRIES times: a scope being seeded admits nothing, only requests already
-   * running settle). Requests settle before their rows go to the writer, so one settled after SEED
-   * is not in the logs read before it, and counts through its settle.
-   */
-  async seedFromLogs(scope: ScopeLimits, now: number): Promise<void> {
-    if (!this.link.isUp()) return this.seedSpend(scope, await this.spendSource(scope, now), now);
-    const from = periodStart(scope.period, now);
-    for (let attempt = 1; ; attempt++) {
-      const entries = (await READ_UNLOGGED.run(this.link, [], [this.link.prefix, scope.key])) as string[];
-      const ids: string[] = [];
-      let usd = 0;
-      for (let i = 0; i < entries.length; i += 2) {
-        const [cost, at] = entries[i + 1]!.split('|').map(Number);
-        // Arrived in an earlier period: not this period's spend, nor in the logs' sum since `from`.
-        if (at! < from) continue;
-        ids.push(entries[i]!);
-        usd += cost!;
-      }
-      const amount = (await this.spendSource(scope, now, ids)) + usd;
-      const mode = attempt >= SEED_TRIES ? '2' : '1';
-      const r = await SEED.run(this.link, [], [this.link.prefix, scope.key, periodKey(scope.period, now), amount, now, from, mode, ids.length, ...ids]);
-      if (r === -1) continue;
-      this.fallback.counters.seedSpend(scope, amount, now);
-      return;
-    }
+    await SEED.run(this.link, [], [this.link.prefix, scope.key, periodKey(scope.period, now), amount]);
   }
 
   forgetScopesExcept(live: ReadonlySet<string>): void {
@@ -268,46 +233,54 @@ export class RedisLimitCounters implements LimitCounters {
     return drop().then(() => {}, () => this.reconnect.queue(drop));
   }
 
-  /** From now on settles are kept as unlogged until `logged` is told their rows were written. */
+  /** From now on settles count as unlogged until `logged` is told their rows were written. */
   trackUnlogged(): void {
     this.unlogged ??= new Map();
   }
 
   /**
-   * Rows written to the logs: their settles leave :unl (a read of the logs under way keeps them
-   * until its end; it left those rows out of the logs' sum). Redis away: sent once it is back
-   * (ordered after the settles queued before it).
+   * Rows written to the logs: the spend a reseed reads from there no longer needs adding, once
+   * every read of the logs begun before their commit is over (LOGGED_AFTER_MS later): a reseed
+   * that read the logs just before the commit and adds 'unlogged' just after would otherwise count
+   * the rows nowhere. Meanwhile such a reseed counts them twice, which only errs on the safe side.
    */
   logged(requestIds: readonly string[]): void {
     if (!this.unlogged) return;
-    const byScope = new Map<string, string[]>();
+    const later = setTimeout(() => void this.takeOffUnlogged(requestIds), LOGGED_AFTER_MS);
+    (later as { unref?: () => void }).unref?.();
+  }
+
+  private takeOffUnlogged(requestIds: readonly string[]): void | Promise<void> {
+    if (!this.unlogged) return;
+    const byScope = new Map<string, number>();
     for (const id of requestIds) {
-      const keys = this.unlogged.get(id);
-      if (!keys) {
+      const u = this.unlogged.get(id);
+      if (!u) {
         if (this.settling.has(id)) this.writtenEarly.add(id);
         continue;
       }
       this.unlogged.delete(id);
-      for (const k of keys) byScope.get(k)?.push(id) ?? byScope.set(k, [id]);
+      for (const k of u.keys) byScope.set(k, (byScope.get(k) ?? 0) + u.cost);
     }
-    if (!byScope.size) return;
+    if (!byScope.size || !this.link.isUp()) return; // Not queued: left over, it only counts more spent.
     const args: (string | number)[] = [this.link.prefix, byScope.size];
-    for (const [k, ids] of byScope) args.push(k, ids.length, ...ids);
-    const send = () => LOGGED.run(this.link, [], args);
-    if (!this.link.isUp()) return void this.reconnect.queue(send);
-    void send().then(() => {}, () => this.reconnect.queue(send));
+    for (const [k, usd] of byScope) args.push(k, usd);
+    return LOGGED.run(this.link, [], args).then(() => {}, () => {});
   }
 
-  /**
-   * What a settle sent now keeps in :unl ('cost|arrived|settled'), '' for nothing: its row was
-   * reported written already (the settle waited for Redis), or MAX_UNLOGGED are kept.
-   */
-  private keepUnlogged(requestId: string, admitted: readonly ScopeLimits[], actual: Actual, now: number): string {
-    // Sent again after a failure: its row may have been reported written meanwhile (then not kept).
-    if (!this.settling.delete(requestId) && !this.unlogged!.has(requestId)) return '';
-    if (this.writtenEarly.delete(requestId) || this.unlogged!.size >= MAX_UNLOGGED) return '';
-    this.unlogged!.set(requestId, admitted.map((s) => s.key));
-    return `${actual.costUsd}|${actual.at}|${now}`;
+  /** A tracked settle answered: `keys` null when there was no reservation to count it on. */
+  private settled(requestId: string, keys: string[] | null, cost: number): void {
+    this.settling.delete(requestId);
+    const early = this.writtenEarly.delete(requestId);
+    if (!keys) return;
+    if (early) {
+      this.unlogged!.set(requestId, { keys, cost });
+      void this.takeOffUnlogged([requestId]);
+      return;
+    }
+    // Bounded: a row never reported written (dropped) leaves its cost counted, never the map growing.
+    if (this.unlogged!.size >= 100_000) this.unlogged!.delete(this.unlogged!.keys().next().value!);
+    this.unlogged!.set(requestId, { keys, cost });
   }
 
   /** Work queued while Redis was down (bounded; what overflows is counted and warned about). */
@@ -319,7 +292,8 @@ export class RedisLimitCounters implements LimitCounters {
   private seedScope(scope: ScopeLimits, now: number): Promise<void> {
     let p = this.seeding.get(scope.key);
     if (!p) {
-      p = this.seedFromLogs(scope, now)
+      p = this.spendSource(scope, now)
+        .then((amount) => this.seedSpend(scope, amount, now))
         .finally(() => this.seeding.delete(scope.key));
       this.seeding.set(scope.key, p);
     }

@@ -9,9 +9,7 @@ import { LuaScript } from '../redis/lua-script';
 export const opt = (n: number | null) => (n === null ? -1 : n);
 
 // Shared by the scripts. Keys: <P>lim:<scope>:st (hash: inflight, reserved, tsum, period, spend,
-// seeded: '1' once the spend was started from the logs), <P>lim:<scope>:unl (hash: request id ->
-// 'cost|arrived ms|settled ms' of settles whose rows are not yet reported written), <P>lim:<scope>:rd
-// (reads of the logs under way: meanwhile :unl keeps its entries, the written ones listed in <P>lim:<scope>:gone),
+// seeded: '1' once the spend was started from the logs),
 // <P>lim:<scope>:req (zset of admissions in the last minute), <P>lim:<scope>:tok (zset of token
 // entries) with <P>lim:<scope>:tokn (their counts), <P>lim:res:<request id> (a reservation),
 // <P>lim:resv (zset of reservations by admit or last keep-alive time, for the stale sweep).
@@ -20,10 +18,6 @@ local WINDOW = 60000
 local STALE = 3600000
 local P = ARGV[1]
 local function num(v) return tonumber(v) or 0 end
--- How long a settle stays in :unl without its row reported written: the row of a crashed instance
--- is lost and its cost counts until then (its requests were served); a queue of rows waiting for
--- PostgreSQL longer than this is counted by the logs alone.
-local UNLOGGED_TTL = 86400000
 local function prune(S, edge)
   redis.call('ZREMRANGEBYSCORE', S..':req', '-inf', edge)
   local old = redis.call('ZRANGEBYSCORE', S..':tok', '-inf', edge, 'LIMIT', 0, 1000)
@@ -56,9 +50,8 @@ end
 -- admission. A request is billed to the period it arrived in, judged by the period the scope counts
 -- now: one changed (or a budget set again) while it was in flight was seeded from the logs, which do
 -- not hold it yet. Without it (the sweep, a dead instance's cleanup: cost 0) the period at admit.
--- unlogged (SETTLE only, when this instance's log sink reports its commits): 'cost|arrived|settled',
--- put in each scope's :unl under the request id until LOGGED takes it off (a read of the logs
--- leaves those rows out and adds these costs, so each row counts once whether written or not).
+-- unlogged (SETTLE only, true when this instance's log sink reports its commits): the cost is also
+-- added to each scope's 'unlogged', what is counted but maybe not yet in the logs, until LOGGED takes it off.
 local function settle(id, cost, tokens, arrived, unlogged)
   local R = P..'lim:res:'..id
   local h = redis.call('HGETALL', R)
@@ -79,10 +72,7 @@ local function settle(id, cost, tokens, arrived, unlogged)
     local cur = redis.call('HGET', st, 'period')
     local billed = cur and (arrived and arrived[string.match(cur, '^[^:]*')] or r['p'..i])
     if cost ~= 0 and cur == billed then redis.call('HINCRBYFLOAT', st, 'spend', cost) end
-    if unlogged then
-      redis.call('HSET', S..':unl', id, unlogged)
-      redis.call('PEXPIRE', S..':unl', UNLOGGED_TTL)
-    end
+    if unlogged and cost > 0 then redis.call('HINCRBYFLOAT', st, 'unlogged', cost) end
     if r['t'..i] == '1' then
       local est = tonumber(redis.call('HGET', S..':tokn', id))
       if est then
@@ -256,43 +246,20 @@ return 1
 `);
 
 // ARGV: P, request id, cost, tokens, then the period keys of its admission: day, week, month, total;
-// last 'cost|arrived ms|settled ms' to keep it in :unl until its row is written (LOGGED), '' not to.
+// last '1' to count the cost as unlogged until its row is written (LOGGED).
 export const SETTLE = new LuaScript(`${COMMON}
-local unl = ARGV[9]
-if unl == '' then unl = nil end
-return settle(ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), {day = ARGV[5], week = ARGV[6], month = ARGV[7], total = ARGV[8]}, unl)
+return settle(ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), {day = ARGV[5], week = ARGV[6], month = ARGV[7], total = ARGV[8]}, ARGV[9] == '1')
 `);
 
-// Rows written to the logs: their settles leave :unl. While a read of the logs is under way (:rd)
-// they stay, listed in :gone (that read counts them from :unl, its snapshot left them out of the
-// logs), and leave when no read is. ARGV: P, n, then per scope: key, count, that many request ids.
-export const LOGGED = new LuaScript(`${COMMON}
-local a = 3
-for _ = 1, tonumber(ARGV[2]) do
-  local S = P..'lim:'..ARGV[a]
-  local ids = {}
-  for j = 1, tonumber(ARGV[a + 1]) do ids[j] = ARGV[a + 1 + j] end
-  a = a + 2 + #ids
-  if redis.call('EXISTS', S..':rd') == 1 then
-    redis.call('SADD', S..':gone', unpack(ids))
-    redis.call('PEXPIRE', S..':gone', UNLOGGED_TTL)
-  else
-    redis.call('HDEL', S..':unl', unpack(ids))
-    local gone = redis.call('SMEMBERS', S..':gone')
-    if #gone > 0 then redis.call('HDEL', S..':unl', unpack(gone)) end
-    redis.call('DEL', S..':gone')
-  end
+// Rows written to the logs: what their settles counted as unlogged is taken off. ARGV: P, n, then
+// per scope: key, USD.
+export const LOGGED = new LuaScript(`
+local P = ARGV[1]
+for i = 1, tonumber(ARGV[2]) do
+  local st = P..'lim:'..ARGV[1 + i * 2]..':st'
+  if tonumber(redis.call('HINCRBYFLOAT', st, 'unlogged', -tonumber(ARGV[2 + i * 2]))) < 1e-9 then redis.call('HDEL', st, 'unlogged') end
 end
 return 1
-`);
-
-// A read of the logs begins: :unl keeps its entries until SEED (or 30 s, a reader that died).
-// Returns :unl's entries (id, value, ...). ARGV: P, scope key.
-export const READ_UNLOGGED = new LuaScript(`
-local S = ARGV[1]..'lim:'..ARGV[2]
-redis.call('INCR', S..':rd')
-redis.call('PEXPIRE', S..':rd', 30000)
-return redis.call('HGETALL', S..':unl')
 `);
 
 // A reservation this instance still holds, put back into a Redis that lost its data (restarted
@@ -374,43 +341,15 @@ end
 return 1
 `);
 
-// ARGV: P, scope key, period key, amount, now, period start, read ('0': none, '1': READ_UNLOGGED
-// began it, '2': that too, but the last try: settles since are added, never refused), n, then the
-// request ids READ_UNLOGGED returned. amount is the logs' spend without those ids' rows plus their
-// costs. A period Redis counted without a seed (requests of a key without a budget) is overwritten:
-// only the logs know what was spent before. Entries of :unl not among the ids (settled since) are
-// not in amount: with a read begun, the read is refused (-1: the caller reads again), their rows
-// may be in the logs it read (also when the read outlived :rd); without one, those of the period are added. Returns 1 seeded,
-// 0 when seeded already.
+// ARGV: P, scope key, period key, amount. A period Redis counted without a seed (requests of a
+// key without a budget) is overwritten: only the logs know what was spent before. What was settled
+// but may not be in the logs yet ('unlogged': rows in a log writer's queue, or waiting for the
+// database) is added, or it would count nowhere.
 export const SEED = new LuaScript(`${COMMON}
-local S = P..'lim:'..ARGV[2]
-local st = S..':st'
-local now, from, reading, strict = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7] ~= '0', ARGV[7] == '1'
-local known = {}
-for i = 1, tonumber(ARGV[8]) do known[ARGV[8 + i]] = true end
-local valid = not strict or redis.call('EXISTS', S..':rd') == 1
-local function release()
-  if not reading or redis.call('DECR', S..':rd') > 0 then return end
-  redis.call('DEL', S..':rd')
-  local gone = redis.call('SMEMBERS', S..':gone')
-  if #gone > 0 then redis.call('HDEL', S..':unl', unpack(gone)) end
-  redis.call('DEL', S..':gone')
-end
-local v = redis.call('HMGET', st, 'period', 'seeded')
-if v[1] == ARGV[3] and v[2] == '1' then release() return 0 end
-local extra = 0
-local h = redis.call('HGETALL', S..':unl')
-for i = 1, #h, 2 do
-  local cost, at, settled = string.match(h[i + 1], '^([^|]*)|([^|]*)|([^|]*)$')
-  if num(settled) < now - UNLOGGED_TTL then redis.call('HDEL', S..':unl', h[i])
-  elseif not known[h[i]] and num(at) >= from then
-    if strict then valid = false end
-    extra = extra + num(cost)
-  end
-end
-release()
-if not valid then return -1 end
-redis.call('HSET', st, 'period', ARGV[3], 'spend', tonumber(ARGV[4]) + extra, 'seeded', '1')
+local st = P..'lim:'..ARGV[2]..':st'
+local v = redis.call('HMGET', st, 'period', 'seeded', 'unlogged')
+if v[1] == ARGV[3] and v[2] == '1' then return 0 end
+redis.call('HSET', st, 'period', ARGV[3], 'spend', tonumber(ARGV[4]) + num(v[3]), 'seeded', '1')
 return 1
 `);
 
