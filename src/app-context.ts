@@ -8,7 +8,7 @@ import { openDatabase } from './db/client';
 import { runMigrations } from './db/migrate';
 import { seedDatabase } from './db/seed/seed';
 import { fillKeyFingerprints } from './admin/key-fingerprints';
-import { isReportingSink, type LogSink } from './logging/log-sink-interface';
+import type { LogSink } from './logging/log-sink-interface';
 import { createLogSink } from './logging/log-sink';
 import { DeliveryLogSink } from './logging/delivery-log-sink';
 import { MeteredLogSink } from './metrics/metered-log-sink';
@@ -171,15 +171,8 @@ function assembleContext(
   // The monitor hears of each record from the sink (after commit, for the worker sink).
   // Limits settle each request's reservation from its row (src/limits/limits-log-sink.ts).
   // A whole answer's row waits until its body went out (src/logging/delivery-log-sink.ts).
-  const writer = overrides.logSink ?? defaultSink();
-  // Shared counters hear which rows are in the logs, so a budget read again from them adds those not yet written.
-  const counters = limits.counters;
-  if (isReportingSink(writer) && counters.trackUnlogged && counters.logged) {
-    counters.trackUnlogged();
-    writer.onWritten((rows) => counters.logged!(rows.map((r) => r.requestId)));
-  }
   const deliveries = new DeliveryLogSink(
-    new MeteredLogSink(new LimitsLogSink(stampInstance(connectMonitor(writer, monitor), config.instanceId), limits, state), metrics),
+    new MeteredLogSink(new LimitsLogSink(stampInstance(connectMonitor(overrides.logSink ?? defaultSink(), monitor), config.instanceId), limits, state), metrics),
   );
   return {
     config,

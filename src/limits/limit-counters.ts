@@ -93,12 +93,4 @@ export interface LimitCounters {
    * limits were removed) and not in use: the counters are kept for the scopes that exist.
    */
   forgetScopesExcept?(live: ReadonlySet<string>): void;
-  /**
-   * Shared counters: from now on a settled cost also counts as not yet in the logs until `logged`
-   * names its request, so a spend read again from the logs (a period changed, a budget set again)
-   * adds what their writers still hold. Called once the log sink reports its commits.
-   */
-  trackUnlogged?(): void;
-  /** The log sink wrote these requests' rows. */
-  logged?(requestIds: readonly string[]): void;
 }

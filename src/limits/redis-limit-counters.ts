@@ -7,10 +7,7 @@ import { BUDGET_PERIODS, type ScopeLimits } from './limit-types';
 import { LocalLimitFallback } from './local-limit-fallback';
 import type { RateInfo } from './rate-headers';
 import { RedisLimitReconnect, type RedisAdmit } from './redis-limit-reconnect';
-import { ADMIT, SETTLE, CHARGE, SEED, END_FLIGHT, KEEP_ALIVE, LOGGED, PEEK_RATE, opt } from './redis-limit-scripts';
-
-/** How long after its row is written a settled cost stops counting as unlogged (see `logged`). */
-const LOGGED_AFTER_MS = 2_000;
+import { ADMIT, SETTLE, CHARGE, SEED, END_FLIGHT, KEEP_ALIVE, PEEK_RATE, opt } from './redis-limit-scripts';
 
 /** Thrown by `admit` in fail mode `closed` while Redis is unreachable: the key's request gets 503. */
 export class LimitsUnavailableError extends ApiError {
@@ -48,16 +45,6 @@ export class RedisLimitCounters implements LimitCounters {
   /** Its own counters, for while Redis is unreachable (fail mode `open`). */
   private readonly fallback = new LocalLimitFallback(this.redisAdmits, (scope, now) => this.spendSource(scope, now));
   private readonly reconnect: RedisLimitReconnect;
-  /**
-   * Settles counted in Redis as 'unlogged' (their rows not yet written), by request id: taken off
-   * once the log sink reports the row written (`logged`). Null until a sink that reports its
-   * commits is connected (trackUnlogged), so nothing is counted that no one would take off.
-   */
-  private unlogged: Map<string, { keys: string[]; cost: number }> | null = null;
-  /** Settles counted as unlogged whose script has not answered yet (queued while Redis is down, or on its way). */
-  private readonly settling = new Set<string>();
-  /** Of those, the ones whose rows were reported written first: the settle takes its cost off at once. */
-  private readonly writtenEarly = new Set<string>();
 
   constructor(
     private readonly link: RedisLink,
@@ -139,12 +126,8 @@ export class RedisLimitCounters implements LimitCounters {
     this.fallback.settled(requestId, admitting, actual, now);
     // The period of each kind the request arrived in: billed to the one the scope counts when it settles.
     const arrived = BUDGET_PERIODS.map((p) => periodKey(p, admitting.at));
-    // Bounded: past it (settles queued for a long outage) a cost is not counted as unlogged.
-    const track = this.unlogged !== null && actual.costUsd > 0 && this.settling.size < 100_000;
-    if (track) this.settling.add(requestId);
     const run = () =>
-      SETTLE.run(this.link, [], [this.link.prefix, requestId, actual.costUsd, actual.tokens, ...arrived, track ? '1' : '0']).then(async (r) => {
-        if (track) this.settled(requestId, r === 1 ? admitted.map((s) => s.key) : null, actual.costUsd);
+      SETTLE.run(this.link, [], [this.link.prefix, requestId, actual.costUsd, actual.tokens, ...arrived]).then(async (r) => {
         // The reservation is gone: the others took this instance for dead while it was cut off
         // (HEARTBEAT freed it at no cost), or it outlived the hour's sweep. What the request cost
         // is charged all the same, or the budget would not count it.
@@ -231,56 +214,6 @@ export class RedisLimitCounters implements LimitCounters {
     const drop = () => this.link.send('HDEL', [this.stKey(scope), 'seeded']);
     if (!this.link.isUp()) return this.reconnect.queue(drop);
     return drop().then(() => {}, () => this.reconnect.queue(drop));
-  }
-
-  /** From now on settles count as unlogged until `logged` is told their rows were written. */
-  trackUnlogged(): void {
-    this.unlogged ??= new Map();
-  }
-
-  /**
-   * Rows written to the logs: the spend a reseed reads from there no longer needs adding, once
-   * every read of the logs begun before their commit is over (LOGGED_AFTER_MS later): a reseed
-   * that read the logs just before the commit and adds 'unlogged' just after would otherwise count
-   * the rows nowhere. Meanwhile such a reseed counts them twice, which only errs on the safe side.
-   */
-  logged(requestIds: readonly string[]): void {
-    if (!this.unlogged) return;
-    const later = setTimeout(() => void this.takeOffUnlogged(requestIds), LOGGED_AFTER_MS);
-    (later as { unref?: () => void }).unref?.();
-  }
-
-  private takeOffUnlogged(requestIds: readonly string[]): void | Promise<void> {
-    if (!this.unlogged) return;
-    const byScope = new Map<string, number>();
-    for (const id of requestIds) {
-      const u = this.unlogged.get(id);
-      if (!u) {
-        if (this.settling.has(id)) this.writtenEarly.add(id);
-        continue;
-      }
-      this.unlogged.delete(id);
-      for (const k of u.keys) byScope.set(k, (byScope.get(k) ?? 0) + u.cost);
-    }
-    if (!byScope.size || !this.link.isUp()) return; // Not queued: left over, it only counts more spent.
-    const args: (string | number)[] = [this.link.prefix, byScope.size];
-    for (const [k, usd] of byScope) args.push(k, usd);
-    return LOGGED.run(this.link, [], args).then(() => {}, () => {});
-  }
-
-  /** A tracked settle answered: `keys` null when there was no reservation to count it on. */
-  private settled(requestId: string, keys: string[] | null, cost: number): void {
-    this.settling.delete(requestId);
-    const early = this.writtenEarly.delete(requestId);
-    if (!keys) return;
-    if (early) {
-      this.unlogged!.set(requestId, { keys, cost });
-      void this.takeOffUnlogged([requestId]);
-      return;
-    }
-    // Bounded: a row never reported written (dropped) leaves its cost counted, never the map growing.
-    if (this.unlogged!.size >= 100_000) this.unlogged!.delete(this.unlogged!.keys().next().value!);
-    this.unlogged!.set(requestId, { keys, cost });
   }
 
   /** Work queued while Redis was down (bounded; what overflows is counted and warned about). */

@@ -50,9 +50,7 @@ end
 -- admission. A request is billed to the period it arrived in, judged by the period the scope counts
 -- now: one changed (or a budget set again) while it was in flight was seeded from the logs, which do
 -- not hold it yet. Without it (the sweep, a dead instance's cleanup: cost 0) the period at admit.
--- unlogged (SETTLE only, true when this instance's log sink reports its commits): the cost is also
--- added to each scope's 'unlogged', what is counted but maybe not yet in the logs, until LOGGED takes it off.
-local function settle(id, cost, tokens, arrived, unlogged)
+local function settle(id, cost, tokens, arrived)
   local R = P..'lim:res:'..id
   local h = redis.call('HGETALL', R)
   if #h == 0 then
@@ -72,7 +70,6 @@ local function settle(id, cost, tokens, arrived, unlogged)
     local cur = redis.call('HGET', st, 'period')
     local billed = cur and (arrived and arrived[string.match(cur, '^[^:]*')] or r['p'..i])
     if cost ~= 0 and cur == billed then redis.call('HINCRBYFLOAT', st, 'spend', cost) end
-    if unlogged and cost > 0 then redis.call('HINCRBYFLOAT', st, 'unlogged', cost) end
     if r['t'..i] == '1' then
       local est = tonumber(redis.call('HGET', S..':tokn', id))
       if est then
@@ -245,21 +242,9 @@ redis.call('ZADD', P..'lim:resv', 'XX', tonumber(ARGV[3]), ARGV[2])
 return 1
 `);
 
-// ARGV: P, request id, cost, tokens, then the period keys of its admission: day, week, month, total;
-// last '1' to count the cost as unlogged until its row is written (LOGGED).
+// ARGV: P, request id, cost, tokens, then the period keys of its admission: day, week, month, total.
 export const SETTLE = new LuaScript(`${COMMON}
-return settle(ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), {day = ARGV[5], week = ARGV[6], month = ARGV[7], total = ARGV[8]}, ARGV[9] == '1')
-`);
-
-// Rows written to the logs: what their settles counted as unlogged is taken off. ARGV: P, n, then
-// per scope: key, USD.
-export const LOGGED = new LuaScript(`
-local P = ARGV[1]
-for i = 1, tonumber(ARGV[2]) do
-  local st = P..'lim:'..ARGV[1 + i * 2]..':st'
-  if tonumber(redis.call('HINCRBYFLOAT', st, 'unlogged', -tonumber(ARGV[2 + i * 2]))) < 1e-9 then redis.call('HDEL', st, 'unlogged') end
-end
-return 1
+return settle(ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), {day = ARGV[5], week = ARGV[6], month = ARGV[7], total = ARGV[8]})
 `);
 
 // A reservation this instance still holds, put back into a Redis that lost its data (restarted
@@ -342,14 +327,12 @@ return 1
 `);
 
 // ARGV: P, scope key, period key, amount. A period Redis counted without a seed (requests of a
-// key without a budget) is overwritten: only the logs know what was spent before. What was settled
-// but may not be in the logs yet ('unlogged': rows in a log writer's queue, or waiting for the
-// database) is added, or it would count nowhere.
+// key without a budget) is overwritten: only the logs know what was spent before.
 export const SEED = new LuaScript(`${COMMON}
 local st = P..'lim:'..ARGV[2]..':st'
-local v = redis.call('HMGET', st, 'period', 'seeded', 'unlogged')
+local v = redis.call('HMGET', st, 'period', 'seeded')
 if v[1] == ARGV[3] and v[2] == '1' then return 0 end
-redis.call('HSET', st, 'period', ARGV[3], 'spend', tonumber(ARGV[4]) + num(v[3]), 'seeded', '1')
+redis.call('HSET', st, 'period', ARGV[3], 'spend', ARGV[4], 'seeded', '1')
 return 1
 `);
 

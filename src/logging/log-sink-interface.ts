@@ -8,11 +8,3 @@ export interface LogSink {
   /** Waits until every accepted record is in SQLite, then stops the writer. */
   close(): Promise<void>;
 }
-
-/** A sink that tells when rows are committed (the worker and PostgreSQL sinks). */
-export interface ReportingLogSink extends LogSink {
-  onWritten(cb: (records: readonly LogRow[]) => void): () => void;
-}
-
-export const isReportingSink = (sink: LogSink): sink is ReportingLogSink =>
-  typeof (sink as Partial<ReportingLogSink>).onWritten === 'function';

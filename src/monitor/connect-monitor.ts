@@ -1,5 +1,8 @@
 import type { MonitorHub } from '../context';
-import { isReportingSink, type LogSink } from '../logging/log-sink-interface';
+import type { LogSink } from '../logging/log-sink-interface';
+import type { LogRow } from '../logging/log-row';
+
+type WithWritten = LogSink & { onWritten(cb: (records: readonly LogRow[]) => void): () => void };
 
 /**
  * Feeds the monitor from a log sink. The worker sink reports batches once they are committed
@@ -7,8 +10,8 @@ import { isReportingSink, type LogSink } from '../logging/log-sink-interface';
  * stand-in) is wrapped so each record is published as it is written.
  */
 export function connectMonitor(sink: LogSink, monitor: MonitorHub): LogSink {
-  if (isReportingSink(sink)) {
-    sink.onWritten((records) => {
+  if (typeof (sink as Partial<WithWritten>).onWritten === 'function') {
+    (sink as WithWritten).onWritten((records) => {
       for (const r of records) monitor.publish(r);
     });
     return sink;
