@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { clientsLastUsed } from '../../src/admin/client-last-used';
-import { dateTime } from '../../src/dashboard/format';
+import { dateTime, utcDateTime } from '../../src/dashboard/format';
 import { ADMIN_PASSWORD, api, json, login, type Session } from '../helpers/admin-harness';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
 
@@ -84,7 +84,7 @@ describe('client last used', () => {
       expect({ id, list: list.find((c) => c.id === id)!.last_used_at }).toEqual({ id, list: want });
       const one = await json(await api(gw, 'GET', `/api/clients/${id}`, { as: admin }));
       expect({ id, one: one.last_used_at }).toEqual({ id, one: want });
-      expect({ id, page: page.get(id) }).toEqual({ id, page: dateTime(want) });
+      expect({ id, page: page.get(id) }).toEqual({ id, page: utcDateTime(want) });
     }
     expect(page.get(never)).toBe('never');
     // The gateway's own test client used the gateway 30 s ago.
