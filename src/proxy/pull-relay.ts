@@ -9,7 +9,7 @@ export interface RelaySteps {
    * One pull: reads and hands on what the client gets (controller.enqueue). Answers the stream's
    * outcome when it is over (pullRelay then closes the body), or null when more follows.
    */
-  step(controller: ReadableStreamDefaultController<Uint8Array>): Promise<{ error: ApiError | null } | null>;
+  step(controller: ReadableStreamDefaultController<Uint8Array>): { error: ApiError | null } | null | Promise<{ error: ApiError | null } | null>;
   /** What ends the body when a read fails after the first byte (an error event in the API's shape). */
   errorBytes(e: ApiError): Uint8Array[];
   /** Runs exactly once, when the stream is over: null error = finished normally. */

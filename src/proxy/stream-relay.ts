@@ -1,7 +1,7 @@
 import type { ApiError } from '../errors/api-error';
 import { SSE_DONE, sseBytes } from '../providers/shared/sse-parser';
 import type { StreamAttempt } from './open-attempt';
-import { pullRelay } from './pull-relay';
+import { pullRelay, type RelaySteps } from './pull-relay';
 
 function endsWithDone(chunk: Uint8Array): boolean {
   const n = SSE_DONE.length;
@@ -13,6 +13,52 @@ function endsWithDone(chunk: Uint8Array): boolean {
 /** How a relayed stream ended: null error = finished normally. */
 export type StreamEnd = { error: ApiError | null };
 
+/** A finished step (pullRelay then closes the body). */
+const FINISHED = { error: null };
+
+/**
+ * The chat relay's steps (pullRelay's RelaySteps): a class, so a stream in flight gets one object
+ * rather than a closure per method, and `step` is not async (the pre-read chunk goes out without a
+ * promise; a read's result is handled in one `then`): thousands of streams make each count.
+ */
+class ChatRelaySteps implements RelaySteps {
+  private pending: Uint8Array | null;
+
+  constructor(
+    private readonly s: StreamAttempt,
+    private readonly ended: (end: StreamEnd) => void,
+    private readonly errorBytesOf: ((e: ApiError) => Uint8Array[]) | undefined,
+  ) {
+    this.pending = s.first;
+  }
+
+  step(controller: ReadableStreamDefaultController<Uint8Array>): { error: null } | null | Promise<{ error: null } | null> {
+    const chunk = this.pending;
+    if (chunk) {
+      this.pending = null;
+      return send(controller, chunk);
+    }
+    return this.s.reader.read().then((r) => (r.done ? FINISHED : send(controller, r.value)));
+  }
+
+  errorBytes(e: ApiError): Uint8Array[] {
+    return this.errorBytesOf ? this.errorBytesOf(e) : [sseBytes(JSON.stringify(e.toBody())), SSE_DONE];
+  }
+
+  onEnd(error: ApiError | null): void {
+    this.ended({ error });
+  }
+}
+
+/**
+ * Hands one piece to the client. The adapter wrote [DONE]: finish now, so a client that hangs up
+ * right after it is not logged as having closed the request early.
+ */
+function send(controller: ReadableStreamDefaultController<Uint8Array>, chunk: Uint8Array): { error: null } | null {
+  controller.enqueue(chunk);
+  return endsWithDone(chunk) ? FINISHED : null;
+}
+
 /**
  * The client-facing stream: the pre-read first chunk, then the adapter's output as it comes
  * (pull-based, with the idle and stalled-client handling of pullRelay). A failure after the first
@@ -20,22 +66,5 @@ export type StreamEnd = { error: ApiError | null };
  * Anthropic's `event: error` on /v1/messages), never a dropped socket. `onEnd` runs exactly once.
  */
 export function relayStream(s: StreamAttempt, onEnd: (end: StreamEnd) => void, errorBytes?: (e: ApiError) => Uint8Array[]): ReadableStream<Uint8Array> {
-  let pending: Uint8Array | null = s.first;
-  return pullRelay(s.upstream, s.reader, {
-    async step(controller) {
-      let chunk = pending;
-      pending = null;
-      if (!chunk) {
-        const r = await s.reader.read();
-        if (r.done) return { error: null };
-        chunk = r.value;
-      }
-      controller.enqueue(chunk);
-      // The adapter wrote [DONE]: finish now, so a client that hangs up right after it
-      // is not logged as having closed the request early.
-      return endsWithDone(chunk) ? { error: null } : null;
-    },
-    errorBytes: (e) => (errorBytes ? errorBytes(e) : [sseBytes(JSON.stringify(e.toBody())), SSE_DONE]),
-    onEnd: (error) => onEnd({ error }),
-  });
+  return pullRelay(s.upstream, s.reader, new ChatRelaySteps(s, onEnd, errorBytes));
 }

@@ -6,15 +6,19 @@
  * non-stream answer gets (fillCompletionShape): `tool_calls` after calls, else `stop`.
  */
 export class StreamFinish {
-  /** Choice index -> whether it made tool calls and whether it finished. */
-  private readonly choices = new Map<number, { calls: boolean; finished: boolean }>();
+  /** Choice 0 (nearly every stream's only one): came, made tool calls, finished. Kept in fields: no allocation per stream. */
+  private seen0 = false;
+  private calls0 = false;
+  private finished0 = false;
+  /** Other choices (n > 1), made when the first comes: index -> whether it made calls and finished. */
+  private others: Map<number, { calls: boolean; finished: boolean }> | null = null;
   /** The last chunk sent with choices (its envelope names the closing chunk). */
   private lastData: string | null = null;
 
   /** A plain text delta of choice 0 went out (plain-delta.ts: never a finish, never calls). */
   plain(data: string): void {
     this.lastData = data;
-    if (!this.choices.has(0)) this.choices.set(0, { calls: false, finished: false });
+    this.seen0 = true;
   }
 
   /** A parsed chunk went out. */
@@ -23,19 +27,32 @@ export class StreamFinish {
     this.lastData = data;
     for (const c of chunk.choices) {
       const index = typeof c?.index === 'number' ? c.index : 0;
-      let s = this.choices.get(index);
-      if (!s) this.choices.set(index, (s = { calls: false, finished: false }));
-      if (Array.isArray(c?.delta?.tool_calls) && c.delta.tool_calls.length > 0) s.calls = true;
-      if (c?.finish_reason) s.finished = true;
+      const calls = Array.isArray(c?.delta?.tool_calls) && c.delta.tool_calls.length > 0;
+      const finished = !!c?.finish_reason;
+      if (index === 0) {
+        this.seen0 = true;
+        if (calls) this.calls0 = true;
+        if (finished) this.finished0 = true;
+        continue;
+      }
+      this.others ??= new Map();
+      let s = this.others.get(index);
+      if (!s) this.others.set(index, (s = { calls: false, finished: false }));
+      if (calls) s.calls = true;
+      if (finished) s.finished = true;
     }
   }
 
   /** The chunk that finishes the choices left open, or null when every choice finished (or none came). */
   closing(): { chunk: Record<string, unknown>; reason: string } | null {
-    const open = [...this.choices].filter(([, s]) => !s.finished);
-    if (open.length === 0 || this.lastData === null) return null;
+    if (this.lastData === null) return null;
+    let open: { index: number; calls: boolean }[] | null = null;
+    if (this.seen0 && !this.finished0) (open ??= []).push({ index: 0, calls: this.calls0 });
+    if (this.others) for (const [index, s] of this.others) if (!s.finished) (open ??= []).push({ index, calls: s.calls });
+    if (open === null) return null;
+    open.sort((a, b) => a.index - b.index);
     const last = JSON.parse(this.lastData);
-    const choices = open.map(([index, s]) => ({ index, delta: {}, logprobs: null, finish_reason: s.calls ? 'tool_calls' : 'stop' }));
+    const choices = open.map(({ index, calls }) => ({ index, delta: {}, logprobs: null, finish_reason: calls ? 'tool_calls' : 'stop' }));
     const chunk: Record<string, unknown> = { id: last.id, object: 'chat.completion.chunk', created: last.created, model: last.model };
     if (last.system_fingerprint !== undefined) chunk.system_fingerprint = last.system_fingerprint;
     chunk.choices = choices;
