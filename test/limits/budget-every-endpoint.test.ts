@@ -7,22 +7,16 @@
 import { afterAll, beforeAll, expect, test, setDefaultTimeout } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { models } from '../../src/db/schema';
 import { fixtureJson, jsonResponse, readChunks, sseResponse } from '../helpers/fake-upstream';
 import { openaiEmbeddingAnswer } from '../embeddings/fake-embeddings';
-import { limitedClient, PRICE, startLimitsRig, type LimitsRig } from './limits-helpers';
+import { limitedClient, startLimitsRig, type LimitsRig, addEmbeddingAndImageModels } from './limits-helpers';
 
 setDefaultTimeout(60_000);
 
 let rig: LimitsRig;
 beforeAll(async () => {
   rig = await startLimitsRig();
-  const now = Date.now();
-  rig.gw.ctx.db.insert(models).values([
-    { id: 'lim-embed', provider: 'openai', upstreamId: 'text-embedding-3-small', kind: 'embedding', inputPrice: PRICE, outputPrice: 0, updatedAt: now },
-    { id: 'lim-dalle', provider: 'openai', upstreamId: 'dall-e-2', kind: 'image', inputPrice: 0, outputPrice: 0, imagePrice: 0.05, updatedAt: now },
-  ]).run();
-  rig.gw.ctx.state.reload();
+  addEmbeddingAndImageModels(rig);
   const CHAT = readChunks('openai', 'text.chunks.txt');
   const RESPONSES = readChunks('responses', 'openai-response-stream.chunks.txt');
   const IMAGES = fixtureJson('images', 'openai-dalle2-b64.json');

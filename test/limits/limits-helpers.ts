@@ -35,6 +35,16 @@ export async function startLimitsRig(options: Omit<GatewayOptions, 'limitsClock'
 type ClientLimits = Partial<Pick<typeof clients.$inferInsert, 'teamId' | 'models' | 'budgetUsd' | 'budgetPeriod' | 'rpm' | 'tpm' | 'maxParallel' | 'expiresAt'>>;
 
 /** A new key with these limits, in force (snapshot reloaded, period spend read). */
+/** The rig's embedding model (lim-embed, at PRICE per 1M input tokens) and image model (lim-dalle, $0.05 an image), for the other endpoints. */
+export function addEmbeddingAndImageModels(rig: LimitsRig): void {
+  const now = Date.now();
+  rig.gw.ctx.db.insert(models).values([
+    { id: 'lim-embed', provider: 'openai', upstreamId: 'text-embedding-3-small', kind: 'embedding', inputPrice: PRICE, outputPrice: 0, updatedAt: now },
+    { id: 'lim-dalle', provider: 'openai', upstreamId: 'dall-e-2', kind: 'image', inputPrice: 0, outputPrice: 0, imagePrice: 0.05, updatedAt: now },
+  ]).run();
+  rig.gw.ctx.state.reload();
+}
+
 export async function limitedClient(gw: TestGateway, name: string, limits: ClientLimits): Promise<{ key: string; id: number }> {
   const c = gw.addClient(name);
   gw.ctx.db.update(clients).set(limits).where(eq(clients.id, c.id)).run();

@@ -6,10 +6,9 @@
  * whose budget is spent is still told what is wrong with its body (400), not refused for its budget.
  */
 import { afterAll, beforeAll, expect, test, setDefaultTimeout } from 'bun:test';
-import { models } from '../../src/db/schema';
 import { openaiEmbeddingAnswer } from '../embeddings/fake-embeddings';
 import { fixtureJson, jsonResponse } from '../helpers/fake-upstream';
-import { chatBody, limitedClient, PRICE, startLimitsRig, type LimitsRig } from './limits-helpers';
+import { chatBody, limitedClient, startLimitsRig, type LimitsRig, addEmbeddingAndImageModels } from './limits-helpers';
 
 setDefaultTimeout(30_000);
 
@@ -20,12 +19,7 @@ const BUDGET = 5;
 let rig: LimitsRig;
 beforeAll(async () => {
   rig = await startLimitsRig();
-  const now = Date.now();
-  rig.gw.ctx.db.insert(models).values([
-    { id: 'lim-embed', provider: 'openai', upstreamId: 'text-embedding-3-small', kind: 'embedding', inputPrice: PRICE, outputPrice: 0, updatedAt: now },
-    { id: 'lim-dalle', provider: 'openai', upstreamId: 'dall-e-2', kind: 'image', inputPrice: 0, outputPrice: 0, imagePrice: 0.05, updatedAt: now },
-  ]).run();
-  rig.gw.ctx.state.reload();
+  addEmbeddingAndImageModels(rig);
   rig.fake.handler = (_req, rec) => {
     if (rec.path === '/v1/embeddings') return openaiEmbeddingAnswer(rec.body, 5);
     if (rec.path === '/v1/images/generations') return jsonResponse(fixtureJson('images', 'openai-dalle2-b64.json'));
