@@ -1,33 +1,12 @@
 import type { Database, Statement } from 'bun:sqlite';
-import { num, numOrNull, type Store } from '../db/store';
+import type { Store } from '../db/store';
 import { isStoreUnreachableError } from '../db/pg-store';
 import { ApiError } from '../errors/api-error';
-import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import { messagesFromJson, messagesToJson } from '../providers/shared/tool-result-media';
 import { approxBytes } from './approx-bytes';
 import { SizedMap } from './sized-map';
+import { columnValues, entryOf, SELECT_SQL, UPDATE_SQL, type StoredConversation, type StoredRow } from './stored-response-rows';
 
-/** What a bridged response leaves behind for a `previous_response_id` follow-up. */
-export interface StoredConversation {
-  clientId: number | null;
-  model: string;
-  /** The conversation so far (no instructions), the response's own output included. */
-  messages: ChatCompletionMessageParam[];
-  createdAt: number;
-  /** The provider that answered; unset on rows from before it was kept. */
-  provider?: string | null;
-  /** OpenAI holds this response (a pass-through): only the owner is kept here, and reads are forwarded. */
-  forwarded?: boolean;
-  /** The response object as the client got it (bridged responses). */
-  response?: unknown;
-  /** The request's input as OpenAI's input item resources, each with its id. */
-  inputItems?: unknown[] | null;
-  /**
-   * The pool key (its id, never the key) that made a forwarded response: OpenAI answers only that
-   * key's project for it. Unset on bridged responses and rows from before it was kept.
-   */
-  providerKeyId?: string | null;
-}
+export type { StoredConversation } from './stored-response-rows';
 
 export interface ResponseStoreOptions {
   /** false: nothing is stored (`previous_response_id` then finds nothing). */
@@ -78,19 +57,6 @@ export const MAX_CACHE_BYTES = 64 * 1024 * 1024;
 export const MAX_PENDING_BYTES = 256 * 1024 * 1024;
 const PRUNE_EVERY_MS = 10 * 60_000;
 
-/** A stored_responses row as SQLite returns it (PostgreSQL: bigints as text, forwarded a boolean). */
-interface StoredRow {
-  client_id: number | string | null;
-  model: string;
-  messages: string;
-  created_at: number | string;
-  provider: string | null;
-  forwarded: number | boolean;
-  response: string | null;
-  input_items: string | null;
-  provider_key_id: string | null;
-}
-
 /**
  * A row waiting to be written. `replaceOnly`: written only over a row still stored (a streamed
  * response's last save), so a DELETE that came meanwhile is not undone.
@@ -108,27 +74,6 @@ interface Cached {
   bytes: number;
 }
 
-
-const COLUMNS = 'client_id, model, messages, created_at, provider, forwarded, response, input_items, provider_key_id';
-const UPDATE_SQL = `UPDATE stored_responses SET ${COLUMNS.split(', ').map((c) => `${c} = ?`).join(', ')} WHERE id = ?`;
-
-/** A conversation's column values in COLUMNS order (`forwarded` as the dialect stores it). */
-const columnValues = (c: StoredConversation, forwarded: number | boolean) => [
-  c.clientId, c.model, messagesToJson(c.messages), c.createdAt, c.provider ?? null, forwarded,
-  c.response === undefined ? null : JSON.stringify(c.response), c.inputItems ? JSON.stringify(c.inputItems) : null,
-  c.providerKeyId ?? null,
-];
-
-const SELECT_SQL =
-  'SELECT client_id, model, messages, created_at, provider, forwarded, response, input_items, provider_key_id FROM stored_responses WHERE id = ?';
-
-const entryOf = (row: StoredRow): StoredConversation => ({
-  clientId: numOrNull(row.client_id), model: row.model, messages: messagesFromJson(row.messages), createdAt: num(row.created_at),
-  provider: row.provider, forwarded: Boolean(row.forwarded),
-  response: row.response === null ? undefined : JSON.parse(row.response),
-  inputItems: row.input_items === null ? null : JSON.parse(row.input_items),
-  providerKeyId: row.provider_key_id,
-});
 
 /**
  * Stored bridged responses (table `stored_responses`). Writes are queued and flushed in one

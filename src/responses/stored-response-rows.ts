@@ -1,0 +1,62 @@
+/**
+ * A stored response as the `stored_responses` table holds it: the conversation type, the row as
+ * either store returns it, and the mapping between the two (ResponseStore reads and writes with these).
+ */
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import { num, numOrNull } from '../db/store';
+import { messagesFromJson, messagesToJson } from '../providers/shared/tool-result-media';
+
+/** What a bridged response leaves behind for a `previous_response_id` follow-up. */
+export interface StoredConversation {
+  clientId: number | null;
+  model: string;
+  /** The conversation so far (no instructions), the response's own output included. */
+  messages: ChatCompletionMessageParam[];
+  createdAt: number;
+  /** The provider that answered; unset on rows from before it was kept. */
+  provider?: string | null;
+  /** OpenAI holds this response (a pass-through): only the owner is kept here, and reads are forwarded. */
+  forwarded?: boolean;
+  /** The response object as the client got it (bridged responses). */
+  response?: unknown;
+  /** The request's input as OpenAI's input item resources, each with its id. */
+  inputItems?: unknown[] | null;
+  /**
+   * The pool key (its id, never the key) that made a forwarded response: OpenAI answers only that
+   * key's project for it. Unset on bridged responses and rows from before it was kept.
+   */
+  providerKeyId?: string | null;
+}
+
+/** A stored_responses row as SQLite returns it (PostgreSQL: bigints as text, forwarded a boolean). */
+export interface StoredRow {
+  client_id: number | string | null;
+  model: string;
+  messages: string;
+  created_at: number | string;
+  provider: string | null;
+  forwarded: number | boolean;
+  response: string | null;
+  input_items: string | null;
+  provider_key_id: string | null;
+}
+
+export const COLUMNS = 'client_id, model, messages, created_at, provider, forwarded, response, input_items, provider_key_id';
+export const UPDATE_SQL = `UPDATE stored_responses SET ${COLUMNS.split(', ').map((c) => `${c} = ?`).join(', ')} WHERE id = ?`;
+
+/** A conversation's column values in COLUMNS order (`forwarded` as the dialect stores it). */
+export const columnValues = (c: StoredConversation, forwarded: number | boolean) => [
+  c.clientId, c.model, messagesToJson(c.messages), c.createdAt, c.provider ?? null, forwarded,
+  c.response === undefined ? null : JSON.stringify(c.response), c.inputItems ? JSON.stringify(c.inputItems) : null,
+  c.providerKeyId ?? null,
+];
+
+export const SELECT_SQL = `SELECT ${COLUMNS} FROM stored_responses WHERE id = ?`;
+
+export const entryOf = (row: StoredRow): StoredConversation => ({
+  clientId: numOrNull(row.client_id), model: row.model, messages: messagesFromJson(row.messages), createdAt: num(row.created_at),
+  provider: row.provider, forwarded: Boolean(row.forwarded),
+  response: row.response === null ? undefined : JSON.parse(row.response),
+  inputItems: row.input_items === null ? null : JSON.parse(row.input_items),
+  providerKeyId: row.provider_key_id,
+});
