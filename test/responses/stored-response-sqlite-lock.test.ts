@@ -8,17 +8,37 @@
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import { Database } from 'bun:sqlite';
-import { startGateway, type TestGateway } from '../helpers/start-gateway';
+import { fixtureText, jsonResponse, rawJsonResponse, startFakeUpstream } from '../helpers/fake-upstream';
+import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 
 setDefaultTimeout(30_000);
 
+const OPENAI_RAW = fixtureText('responses', 'openai-response.json');
+const OPENAI_ID = JSON.parse(OPENAI_RAW).id as string;
+/** OpenAI: makes OPENAI_ID, deletes it once, then no longer has it. */
+let openaiHas = false;
+const openai = startFakeUpstream((_req, rec) => {
+  if (rec.method === 'POST' && rec.path === '/v1/responses') {
+    openaiHas = true;
+    return rawJsonResponse(OPENAI_RAW);
+  }
+  if (rec.method === 'DELETE' && rec.path === `/v1/responses/${OPENAI_ID}` && openaiHas) {
+    openaiHas = false;
+    return jsonResponse({ id: OPENAI_ID, object: 'response', deleted: true });
+  }
+  return jsonResponse({ error: { message: `No response found with id '${OPENAI_ID}'.`, type: 'invalid_request_error', param: null, code: null } }, 404);
+});
+
 let gw: TestGateway;
 beforeAll(async () => {
-  gw = await startGateway({ env: { LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' } });
+  gw = await startGateway({ env: { ...providerEnv('openai', `${openai.url}/v1`), LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' } });
   // The gateway's connection waits 5 s for a lock (on the event loop): a few ms here, the rest is the same.
   gw.ctx.sqlite.exec('PRAGMA busy_timeout = 20');
 });
-afterAll(() => gw?.close());
+afterAll(async () => {
+  await gw?.close();
+  openai.close();
+});
 
 /** A second connection to the gateway's file holding the write lock until `release()`. */
 function holdWriteLock(): { release(): void } {
@@ -34,8 +54,8 @@ function holdWriteLock(): { release(): void } {
   };
 }
 
-async function created(input: string): Promise<string> {
-  const { data, response } = await gw.openai().responses.create({ model: 'mock/echo', input }).withResponse();
+async function created(input: string, model = 'mock/echo'): Promise<string> {
+  const { data, response } = await gw.openai().responses.create({ model, input }).withResponse();
   expect(response.status).toBe(200);
   const row = await gw.waitForRow(response);
   expect(row).toMatchObject({ endpoint: 'responses', status: 200 });
@@ -95,4 +115,23 @@ test('cancel of a finished response under the lock answers it as it is (OpenAI: 
   } finally {
     lock.release();
   }
+});
+
+test("OpenAI's own response, deleted there while the gateway's record cannot be: the answer is OpenAI's deleted, not a 503 whose retry is a 404", async () => {
+  const id = await created('Hi', 'gpt-5-mini');
+  expect(id).toBe(OPENAI_ID);
+  const lock = holdWriteLock();
+  let res: Response;
+  try {
+    res = await gw.fetch(`/v1/responses/${id}`, { method: 'DELETE' });
+  } finally {
+    lock.release();
+  }
+  expect(res.status).toBe(200);
+  expect(await res.json()).toEqual({ id, object: 'response', deleted: true });
+  expect(openaiHas).toBe(false);
+  // The record left behind points to nothing: OpenAI's 404, and the next delete removes it.
+  const again = await gw.fetch(`/v1/responses/${id}`, { method: 'DELETE' });
+  expect(again.status).toBe(404);
+  expect(gw.ctx.sqlite.query('SELECT count(*) AS n FROM stored_responses WHERE id = ?').get(id)).toEqual({ n: 0 });
 });
