@@ -2,7 +2,7 @@ import { Elysia } from 'elysia';
 import { ApiError, notFound, toErrorResponse, type OpenAIErrorBody } from '../errors/api-error';
 import { storeUnavailable } from '../auth/store-unavailable';
 import { isStoreUnreachableError } from '../db/pg-store';
-import { isPassingSqliteFailure } from '../db/sqlite-write-failure';
+import { isPassingSqliteFailure, storeBusyOr } from '../db/sqlite-write-failure';
 import { toAnthropicError } from '../messages/anthropic-errors';
 
 function body(message: string, type: string, code: string, param: string | null = null): OpenAIErrorBody {
@@ -76,11 +76,7 @@ export function errorAnswer(code: unknown, error: unknown, request: Request): Er
       // SQLite could not write just now (a lock held past busy_timeout, a full disk): it may
       // pass, so say so rather than "unexpected error".
       if (isPassingSqliteFailure(error)) {
-        console.warn('[gophergate] a database write failed and may pass:', (error as any)?.message ?? error);
-        const r = toErrorResponse(new ApiError({
-          status: 503, type: 'api_error', code: 'store_busy', headers: { 'retry-after': '1' },
-          message: 'The database could not be written just now (busy or full); retry in a moment.',
-        }));
+        const r = toErrorResponse(storeBusyOr(error));
         return of(r.status, r.body, r.headers);
       }
       const status = (error as any)?.status;

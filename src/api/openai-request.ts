@@ -1,5 +1,6 @@
 import { authenticateClient } from '../auth/client-auth';
 import type { AppContext } from '../context';
+import { storeBusyOr } from '../db/sqlite-write-failure';
 import { ApiError, toErrorResponse } from '../errors/api-error';
 import { keepAliveHint } from '../http/keep-alive-hint';
 import { pacedBody } from '../http/paced-body';
@@ -81,6 +82,8 @@ type Dialect = 'openai' | 'anthropic';
  * POST /v1/messages and count_tokens (routes answer errors themselves, without Elysia's parse).
  */
 export function errorResponse(err: unknown, extra: Record<string, string> = {}, dialect: Dialect = 'openai'): Response {
+  // SQLite busy past busy_timeout (or its disk full): /api's 503 store_busy, not a 500.
+  err = storeBusyOr(err);
   const r = dialect === 'anthropic' ? toAnthropicError(err) : toErrorResponse(err);
   if (r.status === 500 && !(err as any)?.status) console.error(`[gophergate] ${dialect === 'anthropic' ? 'messages' : 'chat'} error:`, (err as any)?.message ?? err);
   const headers: Record<string, string> = { 'content-type': 'application/json', ...r.headers, ...extra };

@@ -1,3 +1,5 @@
+import { ApiError } from '../errors/api-error';
+
 /**
  * SQLite failures that pass: the disk full, the file read-only for a while, an I/O error, a lock
  * held past busy_timeout. The same write may work a moment later; any other failure would not.
@@ -12,4 +14,18 @@ export function isPassingSqliteFailure(err: unknown): boolean {
     if (name === 'SQLiteError' && typeof message === 'string' && PASSING_SQLITE_FAILURE.test(message)) return true;
   }
   return false;
+}
+
+/** The 503 for such a failure, on /api and /v1 alike: it may pass, so it is not an internal error. */
+export const storeBusy = () =>
+  new ApiError({
+    status: 503, type: 'api_error', code: 'store_busy', headers: { 'retry-after': '1' },
+    message: 'The database could not be used just now (busy or full); retry in a moment.',
+  });
+
+/** `err` as the answer to give: the 503 `store_busy` for a failure that passes (warned about here), else `err` unchanged. */
+export function storeBusyOr(err: unknown): unknown {
+  if (!isPassingSqliteFailure(err)) return err;
+  console.warn('[gophergate] a database operation failed and may pass:', (err as { message?: unknown })?.message ?? err);
+  return storeBusy();
 }

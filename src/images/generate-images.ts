@@ -2,7 +2,7 @@ import { modelForLog } from '../routing/model-name';
 import type { AppContext } from '../context';
 import type { ApiError } from '../errors/api-error';
 import { billedUsageOf } from '../errors/billed-error';
-import { RequestClock } from '../proxy/request-clock';
+import type { RequestClock } from '../proxy/request-clock';
 import { routeRequest, type RouteDecision } from '../routing';
 import { walkTargets, type Walk } from '../proxy/walk-targets';
 import { openUpstream, readBody } from '../proxy/open-upstream';
@@ -20,6 +20,8 @@ export interface ImagesOptions {
   signal?: AbortSignal;
   /** The log row's id (the /v1 prelude's, which a limited key's reservation waits on). */
   requestId?: string;
+  /** The prelude's clock, started when the request arrived (as chat's, responses' and embeddings'). */
+  clock: RequestClock;
 }
 
 /**
@@ -32,7 +34,7 @@ export async function generateImages(
   req: ImageRequest,
   opts: ImagesOptions,
 ): Promise<{ result: ImageResult; headers: Record<string, string> }> {
-  const clock = new RequestClock();
+  const clock = opts.clock;
   const requestId = opts.requestId ?? crypto.randomUUID();
   const meta: RequestMeta = { endpoint: 'images', requestId, clientId: opts.clientId, modelRequested: modelForLog(req.model), stream: false, clock };
   let decision: RouteDecision | null = null;

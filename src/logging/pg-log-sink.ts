@@ -140,7 +140,7 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
   /**
    * True when the batch is in the database already: its transaction committed, but the connection
    * was lost before PostgreSQL's answer came. A batch commits whole, so its first row tells
-   * (found through the created_at index).
+   * (found through the request_id index).
    */
   async function committedBefore(batch: readonly LogRow[]): Promise<boolean> {
     const first = pgRow(batch[0]!);

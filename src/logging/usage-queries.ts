@@ -34,6 +34,8 @@ export interface LogFilter extends UsageFilter {
   status?: number | 'error' | 'ok';
   /** One endpoint's rows (`chat`, `embeddings`, ...). */
   endpoint?: (typeof LOG_ENDPOINTS)[number];
+  /** The row of one request: the id its answer carried as x-request-id (request_logs_request_id_idx). */
+  requestId?: string;
   /** Paging: rows strictly older (in the list's order) than this row. */
   beforeId?: number;
   limit: number;
@@ -170,6 +172,7 @@ export async function listLogs(store: Pick<Store, 'db'>, f: LogFilter): Promise<
   // Each side has its (column, created_at) index, so the OR stays an index search on both dialects.
   if (f.model !== undefined) where.push(or(eq(t.model, f.model), eq(t.modelRequested, f.model))!);
   if (f.endpoint !== undefined) where.push(eq(t.endpoint, f.endpoint));
+  if (f.requestId !== undefined) where.push(eq(t.requestId, f.requestId));
   if (f.status === 'error') where.push(or(gte(t.status, 400), isNotNull(t.errorType))!);
   else if (f.status === 'ok') where.push(and(lt(t.status, 400), isNull(t.errorType))!);
   else if (f.status !== undefined) where.push(eq(t.status, f.status));

@@ -72,6 +72,7 @@ export function parseLogFilter(q: RawQuery): LogFilter {
     ...parseUsageFilter(q),
     status,
     endpoint: present(q, 'endpoint') === undefined ? undefined : parseEnum(q, 'endpoint', LOG_ENDPOINTS, 'chat'),
+    requestId: present(q, 'request_id'),
     beforeId: parseInt(q, 'before_id', 1, Number.MAX_SAFE_INTEGER),
     limit: parseInt(q, 'limit', 1, 1000) ?? 50,
   };

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'bun:sqlite';
 import type { Store } from '../db/store';
 import { isStoreUnreachableError } from '../db/pg-store';
+import { storeBusyOr } from '../db/sqlite-write-failure';
 import { ApiError } from '../errors/api-error';
 import { approxBytes } from './approx-bytes';
 import { SizedMap } from './sized-map';
@@ -195,7 +196,12 @@ export class ResponseStore {
     const queued = this.pending.get(id);
     let entry = this.cache.get(id)?.conv ?? (queued && !queued.replaceOnly ? queued.conv : null);
     if (!entry && !this.shared) {
-      const row = this.select.get(id) as StoredRow | null;
+      let row: StoredRow | null;
+      try {
+        row = this.select.get(id) as StoredRow | null;
+      } catch (err) {
+        throw storeBusyOr(err); // WAL lets reads through a writer's lock, but not every lock (a checkpoint's, an exclusive connection's)
+      }
       if (row) {
         entry = entryOf(row);
         this.remember(id, entry, approxBytes(entry));
@@ -231,9 +237,19 @@ export class ResponseStore {
   async delete(id: string): Promise<void> {
     // PostgreSQL known to be away: refused before anything is forgotten here, so this instance still holds it.
     if (this.shared && !this.shared.reachable()) throw storeAway();
+    if (!this.shared) {
+      // SQLite: the row first, so a delete refused (the lock held past busy_timeout) forgets nothing.
+      try {
+        this.remove.run(id);
+      } catch (err) {
+        throw storeBusyOr(err);
+      }
+      this.cache.delete(id);
+      this.pending.delete(id);
+      return;
+    }
     this.cache.delete(id);
     this.pending.delete(id);
-    if (!this.shared) return void this.remove.run(id);
     const shared = this.shared;
     await this.inTurn(() => shared.run('DELETE FROM stored_responses WHERE id = ?', [id])).catch((err: unknown) => {
       throw isStoreUnreachableError(err) ? storeAway() : err;

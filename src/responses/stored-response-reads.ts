@@ -86,6 +86,9 @@ export async function retrieveResponse(ctx: AppContext, store: ResponseStore, id
   return json(entry.response);
 }
 
+/** The store's 503s: SQLite busy or PostgreSQL away, which pass. */
+const isStoreBusyOrAway = (err: unknown) => err instanceof ApiError && (err.code === 'store_busy' || err.code === 'store_unavailable');
+
 /** DELETE /v1/responses/{id}: forgotten here, and at OpenAI for its own. */
 export async function deleteResponse(ctx: AppContext, store: ResponseStore, id: string, o: ReadOptions): Promise<ReadAnswer> {
   const entry = await owned(store, id, o.clientId);
@@ -95,7 +98,12 @@ export async function deleteResponse(ctx: AppContext, store: ResponseStore, id: 
   }
   try {
     const answer = await forward(ctx, entry, 'DELETE', `/responses/${encodeURIComponent(id)}`, { ...o, search: '' });
-    await store.delete(id);
+    // Deleted at OpenAI, where it lives: that is the answer, even when the gateway's record of it cannot
+    // be removed just now (SQLite busy, PostgreSQL away). The record then points to nothing (reads and a
+    // delete are OpenAI's 404) until retention ends it; a 503 here would make the client's retry a 404.
+    await store.delete(id).catch((err: unknown) => {
+      if (!isStoreBusyOrAway(err)) throw err;
+    });
     return answer;
   } catch (err) {
     // OpenAI no longer has it (expired or deleted there): nothing left to point to.

@@ -52,14 +52,17 @@ export async function json(r: Response): Promise<any> {
 }
 
 /**
- * The GET /api/logs row (the admin API's JSON, as operators read it) of one request, picked by
- * its request id, once the log writer committed it; throws after `ms`.
+ * The GET /api/logs row (the admin API's JSON, as operators read it) of one request, asked for by
+ * its request id (`?request_id=`), once the log writer committed it; throws after `ms`, or when
+ * the request left more than one row.
  */
 export async function apiLogRow(gw: TestGateway, as: Session, requestId: string, ms = 10_000): Promise<any> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const rows = ((await json(await api(gw, 'GET', '/api/logs?limit=1000', { as }))) as { data: any[] }).data;
-    const row = rows.find((r) => r.request_id === requestId);
+    const rows = ((await json(await api(gw, 'GET', `/api/logs?request_id=${encodeURIComponent(requestId)}`, { as }))) as { data: any[] }).data;
+    if (rows.some((r) => r.request_id !== requestId)) throw new Error(`?request_id=${requestId} listed another request's row`);
+    if (rows.length > 1) throw new Error(`request ${requestId} left ${rows.length} log rows`);
+    const row = rows[0];
     if (row) return row;
     if (Date.now() > deadline) throw new Error(`no log row for ${requestId}`);
     await Bun.sleep(20);

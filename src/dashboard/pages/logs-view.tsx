@@ -30,6 +30,8 @@ export interface LogFilters {
   status: string;
   /** One endpoint (`embeddings`, ...); blank or unset = any. */
   endpoint?: string;
+  /** One request's row, by the x-request-id its answer carried; blank or unset = any. */
+  request_id?: string;
 }
 
 export interface LogsViewModel {
@@ -95,6 +97,7 @@ function Filters(props: { vm: LogsViewModel }) {
           ))}
         </select>
       </label>
+      <label>Request id<input name="request_id" value={f.request_id ?? ''} placeholder="any" title="The x-request-id header of the request's answer" /></label>
       <noscript><button type="submit" class="btn small">Filter</button></noscript>
     </form>
   );

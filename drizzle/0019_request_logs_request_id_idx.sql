@@ -1,0 +1,1 @@
+CREATE INDEX `request_logs_request_id_idx` ON `request_logs` (`request_id`);
