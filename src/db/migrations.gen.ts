@@ -18,6 +18,7 @@ import m15 from '../../drizzle/0015_log_cost_unknown.sql' with { type: 'text' };
 import m16 from '../../drizzle/0016_unique_pool_keys_and_usernames.sql' with { type: 'text' };
 import m17 from '../../drizzle/0017_max_output_tokens.sql' with { type: 'text' };
 import m18 from '../../drizzle/0018_fast_and_us_inference_prices.sql' with { type: 'text' };
+import m19 from '../../drizzle/0019_log_provider_cost.sql' with { type: 'text' };
 
 export const embeddedMigrations: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: "0000_motionless_avengers", when: 1795645372281, breakpoints: true, sql: m0 },
@@ -39,4 +40,5 @@ export const embeddedMigrations: { tag: string; when: number; breakpoints: boole
   { tag: "0016_unique_pool_keys_and_usernames", when: 1796318773288, breakpoints: true, sql: m16 },
   { tag: "0017_max_output_tokens", when: 1796319415733, breakpoints: true, sql: m17 },
   { tag: "0018_fast_and_us_inference_prices", when: 1796399237638, breakpoints: true, sql: m18 },
+  { tag: "0019_log_provider_cost", when: 1796432486484, breakpoints: true, sql: m19 },
 ];

@@ -1,0 +1,3 @@
+-- Log rows keep what the upstream said it billed (xAI's cost_in_usd_ticks; cost_usd is then that figure) beside the price table's figure.
+ALTER TABLE `request_logs` ADD `provider_cost_usd` real;--> statement-breakpoint
+ALTER TABLE `request_logs` ADD `computed_cost_usd` real;
