@@ -90,6 +90,20 @@ test('streamed: every chunk carries the running cost; the row bills the last, no
   expect(row.computed_cost_usd).toBeCloseTo(TOKENS_USD + TOOLS_USD, 12);
 });
 
+test('/v1/responses bridged to xAI: the row bills xAI\'s figure too, streamed and not', async () => {
+  usageEdit = undefined;
+  const { response } = await gw.openai().responses.create({ model: 'xai-fast', input: 'Did the launch move?' }).withResponse();
+  const streamed = await gw.openai().responses.create({ model: 'xai-fast', input: 'Did the launch move?', stream: true }).withResponse();
+  for await (const _ of streamed.data);
+  for (const r of [response, streamed.response]) {
+    const row = await storedRow(r);
+    expect(row.endpoint).toBe('responses');
+    expect(row.cost_usd).toBeCloseTo(XAI_USD, 12);
+    expect(row.provider_cost_usd).toBeCloseTo(XAI_USD, 12);
+    expect(row.computed_cost_usd).toBeCloseTo(TOKENS_USD + TOOLS_USD, 12);
+  }
+});
+
 test('without cost_in_usd_ticks (or with one that is not a count) the row bills the price table: tokens plus the tool calls', async () => {
   for (const ticks of [undefined, '152876000', -5]) {
     usageEdit = (u) => ({ ...u, cost_in_usd_ticks: ticks });
