@@ -62,6 +62,8 @@ const logRow = obj(
     estimated: { ...bool, description: 'Token counts estimated (the upstream reported none)' },
     cost_usd: num,
     cost_unknown: { ...bool, description: 'The model has no known price, so `cost_usd` 0 is not a cost' },
+    provider_cost_usd: nullable({ ...num, description: "What the upstream said it billed (xAI's `cost_in_usd_ticks`); when set, `cost_usd` is this" }),
+    computed_cost_usd: nullable({ ...num, description: "The price table's figure for the request; null on rows from before it was recorded" }),
     latency_ms: num,
     ttfb_ms: nullable(num),
     overhead_ms: nullable(num),

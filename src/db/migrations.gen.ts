@@ -19,6 +19,7 @@ import m16 from '../../drizzle/0016_unique_pool_keys_and_usernames.sql' with { t
 import m17 from '../../drizzle/0017_max_output_tokens.sql' with { type: 'text' };
 import m18 from '../../drizzle/0018_fast_and_us_inference_prices.sql' with { type: 'text' };
 import m19 from '../../drizzle/0019_request_logs_request_id_idx.sql' with { type: 'text' };
+import m20 from '../../drizzle/0020_log_provider_cost.sql' with { type: 'text' };
 
 export const embeddedMigrations: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: "0000_motionless_avengers", when: 1795645372281, breakpoints: true, sql: m0 },
@@ -41,4 +42,5 @@ export const embeddedMigrations: { tag: string; when: number; breakpoints: boole
   { tag: "0017_max_output_tokens", when: 1796319415733, breakpoints: true, sql: m17 },
   { tag: "0018_fast_and_us_inference_prices", when: 1796399237638, breakpoints: true, sql: m18 },
   { tag: "0019_request_logs_request_id_idx", when: 1796432340770, breakpoints: true, sql: m19 },
+  { tag: "0020_log_provider_cost", when: 1796432826225, breakpoints: true, sql: m20 },
 ];

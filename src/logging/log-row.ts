@@ -11,7 +11,7 @@ import { requestLogs } from '../db/schema/request-logs';
 export type StoredLogRow = typeof requestLogs.$inferSelect;
 
 /** Columns a builder may leave out: the sinks write the column's default (null, or 0 for the counts). */
-type OptionalField = 'parentRequestId' | 'attempts' | 'images' | 'queueMs' | 'body' | 'providerKeyId' | 'cacheWriteTokens' | 'instance' | 'teamId' | 'costUnknown';
+type OptionalField = 'parentRequestId' | 'attempts' | 'images' | 'queueMs' | 'body' | 'providerKeyId' | 'cacheWriteTokens' | 'instance' | 'teamId' | 'costUnknown' | 'providerCostUsd' | 'computedCostUsd';
 
 /** One request's accounting as the request path hands it to the log sink (the database assigns `id`). */
 export type LogRow = Omit<StoredLogRow, 'id' | OptionalField> & Partial<Pick<StoredLogRow, OptionalField>>;
@@ -47,6 +47,7 @@ export const PUBLIC_LOG_FIELDS = [
   'createdAt', 'requestId', 'parentRequestId', 'clientId', 'endpoint', 'modelRequested', 'model', 'provider', 'route',
   'stream', 'status', 'errorType', 'error', 'promptTokens', 'cachedTokens', 'completionTokens', 'reasoningTokens',
   'images', 'estimated', 'costUsd', 'latencyMs', 'ttfbMs', 'overheadMs', 'cacheWriteTokens', 'instance', 'costUnknown',
+  'providerCostUsd', 'computedCostUsd',
 ] as const satisfies readonly LogColumn['key'][];
 export type PublicLogField = (typeof PUBLIC_LOG_FIELDS)[number];
 

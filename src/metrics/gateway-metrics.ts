@@ -42,7 +42,7 @@ export class GatewayMetrics {
   readonly requests = new Counter('gophergate_requests_total', 'Requests handled, by endpoint, provider, model and HTTP status.', ['endpoint', 'provider', 'model', 'status']);
   readonly errors = new Counter('gophergate_request_errors_total', 'Requests that ended with an error status, by error type.', ['endpoint', 'provider', 'model', 'error_type']);
   readonly tokens = new Counter('gophergate_tokens_total', 'Tokens by kind (input includes cached_input and cache_write, output includes reasoning), OpenAI convention.', ['provider', 'model', 'kind']);
-  readonly costUsd = new Counter('gophergate_cost_usd_total', 'Cost in US dollars from the price table.', ['provider', 'model']);
+  readonly costUsd = new Counter('gophergate_cost_usd_total', 'Cost in US dollars: what the provider said it billed where it did (xAI), else from the price table.', ['provider', 'model']);
   readonly estimated = new Counter('gophergate_usage_estimated_total', 'Requests whose usage was estimated by the tokenizer (upstream gave none).', ['provider', 'model']);
   readonly latency = new Histogram('gophergate_request_duration_seconds', 'Whole request time, arrival to last byte.', ['endpoint', 'provider', 'model'], LATENCY_BUCKETS);
   readonly ttfb = new Histogram('gophergate_stream_ttfb_seconds', 'Streams: arrival to the first byte sent to the client.', ['provider', 'model'], LATENCY_BUCKETS);

@@ -7,6 +7,7 @@ import type { ChatCompletion, ChatRequest } from '../providers/types';
 import { isUnpricedTarget } from '../routing/resolve-concrete';
 import { routeOf } from '../routing/route-of';
 import type { RouteDecision, RouteTarget } from '../routing/types';
+import type { ModelPrices } from '../state/snapshot-types';
 import { computeCost } from '../usage/cost';
 import { estimateOutput, estimateUsage } from '../usage/estimate-usage';
 import type { TokenCounter } from '../usage/token-counter';
@@ -79,10 +80,27 @@ export interface RequestOutcome {
   readonly imageUnits: number;
   readonly deliveredText: string;
   /** Failed tries the providers bill all the same (their answer had begun), with their usage and cost. */
-  readonly spent: readonly { attempt: number; usage: Usage; imageUnits: number; costUsd: number }[];
+  readonly spent: readonly SpentCost[];
   readonly error: ApiError | null;
   /** Milliseconds: in all, the gateway's own, upstream time to first byte, waiting for an upstream slot. */
   readonly timings: { readonly latencyMs: number; readonly overheadMs: number; readonly ttfbMs: number | null; readonly queueMs: number };
+}
+
+/** A failed try the provider bills: its usage, what it is charged (answerCost) and what the price table makes of it. */
+interface SpentCost { attempt: number; usage: Usage; imageUnits: number; costUsd: number; computedUsd: number }
+
+/**
+ * One answer's charge, the row's and the budget's: `costUsd` is what the upstream said it billed
+ * when it said so (usage.providerCostUsd: xAI's cost_in_usd_ticks, the amount on its invoice, after
+ * discounts and tool fees the price table may not know), else the price table's figure
+ * `computedUsd` (computeCost); `providerUsd` the upstream's report (undefined: none). With no known
+ * price and no report, both are 0.
+ */
+function answerCost(usage: Usage | null, prices: ModelPrices | undefined, imageUnits: number): { costUsd: number; computedUsd: number; providerUsd?: number } {
+  const billed = usage ?? (imageUnits ? ZERO_USAGE : null);
+  const computedUsd = prices && billed ? computeCost(billed, prices, imageUnits) : 0;
+  const providerUsd = usage?.providerCostUsd;
+  return { costUsd: providerUsd ?? computedUsd, computedUsd, providerUsd };
 }
 
 /** The one place a request's outcome is assembled, from its steps' results. */
@@ -90,8 +108,9 @@ function requestOutcome(meta: RequestMeta, s: StepResults, estimate: Usage | nul
   const target = s.walk?.target ?? null;
   const spent = (s.walk?.spent ?? []).map((t, i) => {
     const usage = spentUsage[i] ?? ZERO_USAGE;
-    const prices = t.target.entry?.prices;
-    return { attempt: t.attempt, usage, imageUnits: t.answer.imageUnits ?? 0, costUsd: prices ? computeCost(usage, prices, t.answer.imageUnits ?? 0) : 0 };
+    const imageUnits = t.answer.imageUnits ?? 0;
+    const { costUsd, computedUsd } = answerCost(usage, t.target.entry?.prices, imageUnits);
+    return { attempt: t.attempt, usage, imageUnits, costUsd, computedUsd };
   });
   return {
     meta,
@@ -111,8 +130,10 @@ function requestOutcome(meta: RequestMeta, s: StepResults, estimate: Usage | nul
 /** The one accounting row of a request, whatever its endpoint and outcome. */
 function toLogRow(o: RequestOutcome): LogRow {
   const { meta, usage, error, timings } = o;
-  const prices = o.target?.entry?.prices;
+  const answer = answerCost(usage, o.target?.entry?.prices, o.imageUnits);
   const spentUsd = o.spent.reduce((sum, t) => sum + t.costUsd, 0);
+  const spentReported = o.spent.filter((t) => t.usage.providerCostUsd !== undefined);
+  const reported = answer.providerUsd !== undefined || spentReported.length > 0;
   return {
     createdAt: meta.clock.createdAt,
     requestId: meta.requestId,
@@ -137,9 +158,13 @@ function toLogRow(o: RequestOutcome): LogRow {
     images: o.images,
     estimated: usage?.estimated === true || o.spent.some((t) => t.usage.estimated === true || t.imageUnits > 0),
     // A failed try the provider bills (its answer had begun) counts in the request's cost, so spend and budgets match the providers' bills.
-    costUsd: (prices && (usage || o.imageUnits) ? computeCost(usage ?? ZERO_USAGE, prices, o.imageUnits) : 0) + spentUsd,
+    // The provider's own figure where it gave one (xAI's cost_in_usd_ticks), else the price table's.
+    costUsd: answer.costUsd + spentUsd,
     // Tokens were used at a price nobody knows: the row's $0 is not a cost (and no budget counted it).
-    costUnknown: !!o.target && !!(usage || o.imageUnits) && isUnpricedTarget(o.target),
+    // An upstream that said what it billed made its cost known.
+    costUnknown: !!o.target && !!(usage || o.imageUnits) && isUnpricedTarget(o.target) && answer.providerUsd === undefined,
+    providerCostUsd: reported ? (answer.providerUsd ?? 0) + spentReported.reduce((sum, t) => sum + t.usage.providerCostUsd!, 0) : null,
+    computedCostUsd: answer.computedUsd + o.spent.reduce((sum, t) => sum + t.computedUsd, 0),
     latencyMs: roundMs(timings.latencyMs),
     ttfbMs: timings.ttfbMs === null ? null : roundMs(timings.ttfbMs),
     overheadMs: roundMs(timings.overheadMs),

@@ -4,8 +4,84 @@ import { count, field, has, makeUsage, validCounts } from './usage-fields';
 /** xAI's Live Search (`search_parameters`): $25 per 1,000 sources used, which its usage counts in `num_sources_used`. */
 export const XAI_LIVE_SEARCH_SOURCE_USD = 0.025;
 
+/** USD in one of xAI's cost ticks: its usage.cost_in_usd_ticks counts 1e10 ticks to the dollar. */
+export const XAI_USD_PER_TICK = 1e-10;
+
 /**
- * xAI (Grok). Three quirks:
+ * xAI's server-side tools (Agent Tools: its /v1/responses and gRPC API), USD per successful call, by
+ * the tool's name (docs.x.ai/developers/pricing): web search, X search and code execution $5 per
+ * 1,000 calls, collections search (file_search) $2.50, file attachments search $10. Remote MCP,
+ * image and X video understanding bill only their tokens, so they are not here (no fee).
+ * `document_search` is the counter name xAI's usage gives the attachment search (its usage has no
+ * `attachment_search_calls`); taken to be that tool.
+ */
+export const XAI_TOOL_CALL_USD: Readonly<Record<string, number>> = {
+  web_search: 0.005,
+  x_search: 0.005,
+  code_execution: 0.005,
+  code_interpreter: 0.005,
+  collections_search: 0.0025,
+  file_search: 0.0025,
+  attachment_search: 0.01,
+  document_search: 0.01,
+};
+
+/**
+ * The tool a counter of xAI's usage names: `web_search_calls` in the REST usage's
+ * `server_side_tool_usage_details`, `SERVER_SIDE_TOOL_WEB_SEARCH` in the gRPC/SDK's
+ * `server_side_tool_usage`, or the bare name.
+ */
+const toolName = (key: string): string =>
+  key.toLowerCase().replace(/^server_side_tool_/, '').replace(/_calls$/, '');
+
+/**
+ * USD of the server-side tool calls an xAI usage object counts (`server_side_tool_usage_details`,
+ * or `server_side_tool_usage`), at XAI_TOOL_CALL_USD; 0 when it counts none that bill. Counters of
+ * something other than calls (`x_posts_fetched`) and tools priced by their tokens are skipped.
+ */
+export function xaiToolFeesUsd(usage: unknown): number {
+  const counts = field(usage, 'server_side_tool_usage_details') ?? field(usage, 'server_side_tool_usage');
+  if (counts === null || typeof counts !== 'object' || Array.isArray(counts)) return 0;
+  let usd = 0;
+  for (const [key, n] of Object.entries(counts)) {
+    const price = XAI_TOOL_CALL_USD[toolName(key)];
+    if (price !== undefined) usd += count(n) * price;
+  }
+  return usd;
+}
+
+/**
+ * What xAI says it billed (usage.cost_in_usd_ticks, in USD), or undefined when it said nothing
+ * usable: a tick count is a whole, finite, non-negative number (a string or a negative is ignored,
+ * and the price table's figure stands).
+ */
+export function xaiReportedCostUsd(usage: unknown): number | undefined {
+  const ticks = field(usage, 'cost_in_usd_ticks');
+  if (typeof ticks !== 'number' || !Number.isFinite(ticks) || ticks < 0) return undefined;
+  return Math.round(ticks) * XAI_USD_PER_TICK;
+}
+
+/**
+ * What an xAI answer bills beside its token counts, added to `usage` in place: the sources its
+ * Live Search read (`num_sources_used`, as web searches at XAI_LIVE_SEARCH_SOURCE_USD), its
+ * server-side tool calls (xaiToolFeesUsd, as toolFeesUsd) and the cost it reports it billed
+ * (providerCostUsd, which then is the request's cost).
+ */
+export function addXaiBill(usage: Usage, raw: unknown): Usage {
+  const sources = count(field(raw, 'num_sources_used'));
+  if (sources > 0) {
+    usage.webSearches = sources;
+    usage.webSearchUsd = XAI_LIVE_SEARCH_SOURCE_USD;
+  }
+  const fees = xaiToolFeesUsd(raw);
+  if (fees > 0) usage.toolFeesUsd = fees;
+  const reported = xaiReportedCostUsd(raw);
+  if (reported !== undefined) usage.providerCostUsd = reported;
+  return usage;
+}
+
+/**
+ * xAI (Grok). Four quirks:
  * - `completion_tokens` EXCLUDES `completion_tokens_details.reasoning_tokens` (xAI's
  *   `total_tokens` = prompt + completion + reasoning), yet reasoning is billed at the output
  *   rate, so canonical output = completion + reasoning. If a response ever reports a total that
@@ -13,7 +89,9 @@ export const XAI_LIVE_SEARCH_SOURCE_USD = 0.025;
  * - `prompt_tokens_details.cached_tokens` has been seen larger than `prompt_tokens`; cached is
  *   clamped to the prompt total (by makeUsage) so it is never billed beyond the prompt.
  * - Live Search bills each source it read beside the tokens (`num_sources_used`), as a web search
- *   at XAI_LIVE_SEARCH_SOURCE_USD.
+ *   at XAI_LIVE_SEARCH_SOURCE_USD; server-side tools bill each call (addXaiBill).
+ * - Every answer says what it cost (`cost_in_usd_ticks`; a stream's chunks carry the running total,
+ *   its last usage the final one): kept as providerCostUsd, the request's cost.
  */
 export function normalizeGrokUsage(raw: unknown): Usage | null {
   if (raw === null || typeof raw !== 'object') return null;
@@ -26,11 +104,5 @@ export function normalizeGrokUsage(raw: unknown): Usage | null {
   const total = u.total_tokens;
   const reasoningInside = has(total) && reasoning > 0 && count(total) === prompt + completion && completion >= reasoning;
   const output = reasoningInside ? completion : completion + reasoning;
-  const usage = makeUsage(prompt, count(field(u.prompt_tokens_details, 'cached_tokens')), output, reasoning);
-  const sources = count(u.num_sources_used);
-  if (sources > 0) {
-    usage.webSearches = sources;
-    usage.webSearchUsd = XAI_LIVE_SEARCH_SOURCE_USD;
-  }
-  return usage;
+  return addXaiBill(makeUsage(prompt, count(field(u.prompt_tokens_details, 'cached_tokens')), output, reasoning), u);
 }

@@ -73,6 +73,13 @@ export interface Usage {
    * each step bills at the prices of its own prompt length. Unset: none.
    */
   extraSteps?: Pick<Usage, 'input' | 'cachedInput' | 'output' | 'reasoning' | 'cacheWrite' | 'cacheWrite1h'>[];
+  /**
+   * USD the upstream itself says it billed for this answer, everything included (xAI's
+   * usage.cost_in_usd_ticks / 1e10: tokens and server-side tool calls, after its discounts). When
+   * set it is the request's cost (proxy/request-outcome.ts answerCost); computeCost's price-table
+   * figure is logged beside it. Unset: the upstream reported none.
+   */
+  providerCostUsd?: number;
   /** True when the gateway counted with a tokenizer because the upstream gave no numbers. */
   estimated?: boolean;
 }

@@ -37,6 +37,39 @@ describe('OpenAI', () => {
     });
   }
 
+  // OpenAI's GPT-5.1 and GPT-5.2 guides: temperature and top_p are taken only at reasoning effort
+  // `none` (their default); any other effort, and the older gpt-5 models, refuse them.
+  for (const model of ['gpt-5.1', 'gpt-5.2', 'gpt-5.1-2025-11-13', 'gpt-5.2-2025-12-11']) {
+    for (const effort of [undefined, 'none'] as const) {
+      test(`${model} at effort ${effort ?? '(default none)'}: temperature and top_p go up as sent`, async () => {
+        await client.chat.completions.create({ model: `openai/${model}`, messages: hi, max_tokens: 300, temperature: 0.2, top_p: 0.9, ...(effort ? { reasoning_effort: effort } : {}) } as any);
+        const body = sent('openai');
+        expect(body).toMatchObject({ temperature: 0.2, top_p: 0.9, max_completion_tokens: 300 });
+        expect('max_tokens' in body).toBe(false);
+        expect(body.reasoning_effort).toBe(effort);
+      });
+    }
+    for (const effort of ['low', 'medium', 'high'] as const) {
+      test(`${model} at effort ${effort}: a non-default temperature and top_p are dropped, the effort kept`, async () => {
+        await client.chat.completions.create({ model: `openai/${model}`, messages: hi, temperature: 0.2, top_p: 0.9, reasoning_effort: effort });
+        const body = sent('openai');
+        expect(body.reasoning_effort).toBe(effort);
+        expect('temperature' in body).toBe(false);
+        expect('top_p' in body).toBe(false);
+      });
+    }
+  }
+
+  // Not covered by those guides (no `none` effort, or older): dropped even when the client says none.
+  for (const model of ['gpt-5', 'gpt-5-mini', 'gpt-5.1-codex', 'gpt-5.1-codex-mini', 'gpt-5.2-pro', 'gpt-5.2-codex', 'gpt-5.4']) {
+    test(`${model} at effort none: a non-default temperature and top_p are still dropped`, async () => {
+      await client.chat.completions.create({ model: `openai/${model}`, messages: hi, temperature: 0.2, top_p: 0.9, reasoning_effort: 'none' } as any);
+      const body = sent('openai');
+      expect('temperature' in body).toBe(false);
+      expect('top_p' in body).toBe(false);
+    });
+  }
+
   test('a reasoning model keeps temperature 1 and its own max_completion_tokens', async () => {
     await client.chat.completions.create({ model: 'openai/o3', messages: hi, temperature: 1, max_completion_tokens: 50, reasoning_effort: 'low' });
     expect(sent('openai')).toMatchObject({ temperature: 1, max_completion_tokens: 50, reasoning_effort: 'low' });

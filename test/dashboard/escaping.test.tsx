@@ -25,7 +25,7 @@ const hostileRow: StoredLogRow = {
   id: 1, createdAt: 0, requestId: X, parentRequestId: Q, clientId: 1, endpoint: 'chat', modelRequested: X, model: Q, provider: X, route: Q,
   attempts: X, stream: false, status: 500, errorType: X, error: X, promptTokens: 0, cachedTokens: 0, completionTokens: 0, reasoningTokens: 0,
   images: 0, estimated: false, costUsd: 0, latencyMs: 0, ttfbMs: 1, overheadMs: 0, queueMs: null, body: X + Q, providerKeyId: Q,
-  cacheWriteTokens: 0, instance: X, teamId: null, costUnknown: false,
+  cacheWriteTokens: 0, instance: X, teamId: null, costUnknown: false, providerCostUsd: null, computedCostUsd: null,
 };
 
 /**

@@ -34,6 +34,17 @@ test('grok-2-image-1212: OpenAI body goes to xAI, the answer gains `created`, co
   expect(row.costUsd).toBeCloseTo(0.14, 6);
 });
 
+test('an answer that says what xAI billed (usage.cost_in_usd_ticks) is charged that, the per-image price kept beside it', async () => {
+  const answer = { ...JSON.parse(fixtureText('images', 'xai-grok-2-image-url.json')), usage: { cost_in_usd_ticks: 400_000_000 } };
+  xai.handler = () => jsonResponse(answer);
+  const { response } = await client.images.generate({ model: 'grok-2-image-1212', prompt: 'a red fox', n: 2 }).withResponse();
+  const row = await gw.waitForRow(response);
+  expect(row).toMatchObject({ images: 2, promptTokens: 0, completionTokens: 0, costUnknown: false });
+  expect(row.costUsd).toBeCloseTo(0.04, 12);
+  expect(row.providerCostUsd).toBeCloseTo(0.04, 12);
+  expect(row.computedCostUsd).toBeCloseTo(0.14, 12);
+});
+
 test('b64_json is forwarded; an answer that already has `created` goes out byte for byte', async () => {
   const raw = JSON.stringify({ created: 1757925000, data: [{ b64_json: 'iVBORw0KGgo=', revised_prompt: 'a fox' }] });
   xai.handler = () => rawJsonResponse(raw);

@@ -187,6 +187,7 @@ export function LogDetailView(props: { d: LogDetail }) {
         <Field k="Tokens">{`${compactNumber(d.promptTokens)} in (${compactNumber(d.cachedTokens)} cached${d.cacheWriteTokens ? `, ${compactNumber(d.cacheWriteTokens)} cache write` : ''}), ${compactNumber(d.completionTokens)} out (${compactNumber(d.reasoningTokens)} reasoning)${d.estimated ? ', estimated' : ''}`}</Field>
         {d.images ? <Field k="Images">{String(d.images)}</Field> : ''}
         <Field k="Cost">{d.costUnknown ? <span class="cost-unknown">{`unknown: ${UNKNOWN_COST_NOTE}`}</span> : usd(d.costUsd)}</Field>
+        {d.providerCostUsd != null ? <Field k="Cost reported by the provider">{`${usd(d.providerCostUsd)} (billed; the price table says ${usd(d.computedCostUsd ?? 0)})`}</Field> : ''}
         <Field k="Latency">{`${duration(d.latencyMs)} total, ${d.ttfbMs == null ? '—' : duration(d.ttfbMs)} to first byte, ${duration(d.overheadMs)} gateway overhead`}</Field>
         {d.error ? <Field k="Error"><span class="form-error" safe>{`${d.errorType ? `${d.errorType}: ` : ''}${d.error}`}</span></Field> : ''}
       </dl>

@@ -57,6 +57,17 @@ export const requestLogs = sqliteTable(
      * bundled genai-prices data prices): cost_usd is 0 because nothing could be counted, not because it was free.
      */
     costUnknown: integer('cost_unknown', { mode: 'boolean' }).notNull().default(false),
+    /**
+     * What the upstream said it billed (xAI's usage.cost_in_usd_ticks, in USD); null: it said
+     * nothing. When set, cost_usd is this figure (the provider's invoice is authoritative).
+     */
+    providerCostUsd: real('provider_cost_usd'),
+    /**
+     * The price table's figure for the request (usage/cost.ts computeCost, failed tries it bills
+     * included), beside cost_usd; equal to it unless the upstream reported its own cost. Null on
+     * rows from before it was recorded.
+     */
+    computedCostUsd: real('computed_cost_usd'),
   },
   (t) => [
     index('request_logs_created_idx').on(t.createdAt),

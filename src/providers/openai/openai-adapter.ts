@@ -11,15 +11,40 @@ export function isOpenAIReasoningModel(model: string): boolean {
 }
 
 /**
- * Reasoning models reject `max_tokens` ("use max_completion_tokens instead") and any
- * temperature/top_p other than the default 1, so those are mapped or dropped.
+ * The reasoning models that sample as a plain chat model when they do not reason: gpt-5.1 and
+ * gpt-5.2 (and their dated snapshots), whose default effort is `none`. Not their -codex, -pro,
+ * -mini variants, which have no `none` effort.
+ */
+const SAMPLES_WITHOUT_REASONING = /^gpt-5\.[12](?:-\d{4}-\d{2}-\d{2})?$/i;
+
+/**
+ * Whether OpenAI takes `temperature` / `top_p` (other than 1) for this model at this reasoning
+ * effort. OpenAI's guides ("GPT-5.1 / GPT-5.2 parameter compatibility"): temperature, top_p and
+ * logprobs are "only supported when using GPT-5.1 [GPT-5.2] with reasoning effort set to none";
+ * requests to them "with any other reasoning effort setting, or to older GPT-5 models (gpt-5,
+ * gpt-5-mini, gpt-5-nano) that include these fields will raise an error". `none` is the default of
+ * both, so a request naming no effort takes them too. o-series and gpt-5 models never do. Later
+ * models (gpt-5.3 and on) and the -codex/-pro variants are not covered by those pages, so their
+ * sampling settings stay dropped until OpenAI documents them.
+ */
+export function takesSamplingParams(model: string, effort: unknown): boolean {
+  if (!isOpenAIReasoningModel(model)) return true;
+  return SAMPLES_WITHOUT_REASONING.test(model) && (effort === undefined || effort === null || effort === 'none');
+}
+
+/**
+ * Reasoning models reject `max_tokens` ("use max_completion_tokens instead") and, unless
+ * takesSamplingParams says otherwise (gpt-5.1 and gpt-5.2 without reasoning), any temperature/top_p
+ * other than the default 1, so those are mapped or dropped.
  */
 export function reasoningModelParams(body: UpstreamBody): UpstreamBody {
-  if (!isOpenAIReasoningModel(String(body.model))) return body;
+  const model = String(body.model);
+  if (!isOpenAIReasoningModel(model)) return body;
   if (body.max_tokens != null) {
     body.max_completion_tokens ??= body.max_tokens;
     delete body.max_tokens;
   }
+  if (takesSamplingParams(model, body.reasoning_effort)) return body;
   if (body.temperature != null && body.temperature !== 1) delete body.temperature;
   if (body.top_p != null && body.top_p !== 1) delete body.top_p;
   return body;
