@@ -2,8 +2,8 @@
  * Gemini's wire quirks through the real gateway, driven by the official openai and Anthropic
  * clients against the fake Gemini: chunks that carry only usage or only a finish reason, a stream
  * whose 429 is Google's array-wrapped RESOURCE_EXHAUSTED with a RetryInfo delay, the finish reasons
- * that mean the turn failed, and a prompt blocked with HTTP 200 and no candidate. Each request
- * leaves one row, found by its x-request-id.
+ * that mean the turn failed, a tool call history that lost its thought signature, and a prompt
+ * blocked with HTTP 200 and no candidate. Each request leaves one row, found by its x-request-id.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
@@ -115,6 +115,23 @@ const lostSignature: OpenAI.ChatCompletionMessageParam[] = [
   { role: 'assistant', content: null, tool_calls: [{ id: 'toolu_client_made_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
   { role: 'tool', tool_call_id: 'toolu_client_made_1', content: 'sunny' },
 ];
+
+test.each(['gemini-flash-latest', 'gemini-pro-latest', 'gemini-3-flash-preview'])(
+  '%s: a tool call whose signature was lost goes up with the skip sentinel (an alias names no version, and may be a Gemini 3)',
+  async (model) => {
+    fake.reply({ json: { candidates: [{ content: { role: 'model', parts: [{ text: 'Sunny.' }] }, finishReason: 'STOP', index: 0 }], usageMetadata: usage(20, 2) } });
+    const { data, response } = await gw.openai().chat.completions.create({ model: `gemini/${model}`, messages: lostSignature, tools: weather }).withResponse();
+    expect(data.choices[0]!.message.content).toBe('Sunny.');
+    expect(fake.last().body.contents[1].parts[0]).toEqual({ functionCall: { name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: 'skip_thought_signature_validator' });
+    expect(await gw.waitForRow(response)).toMatchObject({ status: 200 });
+  },
+);
+
+test('gemini-2.5-flash (signatures not validated): no sentinel is made up', async () => {
+  fake.reply({ json: { candidates: [{ content: { role: 'model', parts: [{ text: 'Sunny.' }] }, finishReason: 'STOP', index: 0 }], usageMetadata: usage(20, 2) } });
+  await gw.openai().chat.completions.create({ model: 'gemini/gemini-2.5-flash', messages: lostSignature, tools: weather });
+  expect(fake.last().body.contents[1].parts[0]).toEqual({ functionCall: { name: 'get_weather', args: { city: 'Paris' } } });
+});
 
 const missingSignature = {
   candidates: [{ content: { role: 'model', parts: [] }, finishReason: 'MISSING_THOUGHT_SIGNATURE', index: 0 }],

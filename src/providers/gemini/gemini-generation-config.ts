@@ -9,6 +9,15 @@ export function geminiMajor(model: string): number {
 }
 
 /**
+ * Whether the model validates thought signatures on the history's function calls: Gemini 3 and
+ * later, and the floating aliases (`gemini-flash-latest`, `gemini-pro-latest`), which name no
+ * version and which Google moved to Gemini 3 models. Gemini 2.5 does not validate them.
+ */
+export function validatesThoughtSignatures(model: string): boolean {
+  return geminiMajor(model) >= 3 || /(^|\/)gemini-[a-z-]*latest$/i.test(model);
+}
+
+/**
  * Sampling, length, stop, JSON output and thinking settings -> Gemini's generationConfig.
  * `showThoughts`: the client asked to see the reasoning (ChatCallContext.showReasoning), so
  * thought summaries are asked for even without a reasoning_effort (the model's own thinking
