@@ -2,8 +2,8 @@
  * Gemini's wire quirks through the real gateway, driven by the official openai and Anthropic
  * clients against the fake Gemini: chunks that carry only usage or only a finish reason, a stream
  * whose 429 is Google's array-wrapped RESOURCE_EXHAUSTED with a RetryInfo delay, the finish reasons
- * that mean the turn failed, a tool call history that lost its thought signature, and a prompt
- * blocked with HTTP 200 and no candidate. Each request leaves one row, found by its x-request-id.
+ * that mean the turn failed, a prompt blocked with HTTP 200 and no candidate, and structured
+ * output schemas as SDKs write them. Each request leaves one row, found by its x-request-id.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
@@ -163,4 +163,36 @@ test('finishReason MALFORMED_RESPONSE is a retryable upstream error, not an empt
   expect(err.status).toBe(502);
   expect(err.message).toContain('MALFORMED_RESPONSE');
   expect(await gw.waitForRow(err)).toMatchObject({ status: 502 });
+});
+
+test('response_format json_schema as the SDKs write it ($defs and $ref, a nullable anyOf): refs inlined, the rest as sent', async () => {
+  const schema = {
+    type: 'object',
+    properties: {
+      home: { $ref: '#/$defs/City' },
+      trips: { type: 'array', items: { $ref: '#/$defs/City' } },
+      note: { anyOf: [{ type: 'string' }, { type: 'null' }] },
+    },
+    required: ['home', 'trips', 'note'],
+    additionalProperties: false,
+    $defs: { City: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'], additionalProperties: false } },
+  };
+  const json = '{"home":{"name":"Oslo"},"trips":[],"note":null}';
+  fake.reply({ json: { candidates: [{ content: { role: 'model', parts: [{ text: json }] }, finishReason: 'STOP', index: 0 }], usageMetadata: usage(30, 12) } });
+  const { data, response } = await gw
+    .openai()
+    .chat.completions.create({ model: 'gemini/gemini-2.5-flash', messages: hi, response_format: { type: 'json_schema', json_schema: { name: 'trip', strict: true, schema } } })
+    .withResponse();
+  expect(JSON.parse(data.choices[0]!.message.content!)).toEqual({ home: { name: 'Oslo' }, trips: [], note: null });
+  const city = schema.$defs.City;
+  expect(fake.last().body.generationConfig).toEqual({
+    responseMimeType: 'application/json',
+    responseJsonSchema: {
+      type: 'object',
+      properties: { home: city, trips: { type: 'array', items: city }, note: { anyOf: [{ type: 'string' }, { type: 'null' }] } },
+      required: ['home', 'trips', 'note'],
+      additionalProperties: false,
+    },
+  });
+  expect(await gw.waitForRow(response)).toMatchObject({ status: 200, promptTokens: 30, completionTokens: 12 });
 });

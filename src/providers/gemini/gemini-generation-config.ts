@@ -1,4 +1,5 @@
 import { badRequest } from '../../errors/api-error';
+import { inlineSchemaRefs } from '../shared/inline-schema-refs';
 import type { ChatRequest } from '../types';
 import type { GeminiGenerationConfig, GeminiThinkingConfig } from './gemini-wire';
 
@@ -47,7 +48,8 @@ export function convertGenerationConfig(req: ChatRequest, model: string, showTho
     const schema = rf.json_schema?.schema;
     if (!schema || typeof schema !== 'object') throw badRequest('response_format.json_schema.schema is required.', 'response_format.json_schema.schema');
     g.responseMimeType = 'application/json';
-    g.responseJsonSchema = schema;
+    // The same validator as the tools' schemas: local $refs inlined as there (gemini-tools.ts).
+    g.responseJsonSchema = inlineSchemaRefs(schema);
   } else if (rf !== undefined && rf !== null && rf?.type !== 'text') {
     throw badRequest(`Unsupported response_format type '${String(rf?.type)}'.`, 'response_format.type');
   }
