@@ -1,4 +1,5 @@
 import { badRequest } from '../../errors/api-error';
+import { inlineSchemaRefs } from '../shared/inline-schema-refs';
 import type { ChatRequest } from '../types';
 import type { GeminiGenerationConfig, GeminiThinkingConfig } from './gemini-wire';
 
@@ -6,6 +7,15 @@ import type { GeminiGenerationConfig, GeminiThinkingConfig } from './gemini-wire
 export function geminiMajor(model: string): number {
   const m = /gemini-(\d+)/i.exec(model);
   return m ? Number(m[1]) : 0;
+}
+
+/**
+ * Whether the model validates thought signatures on the history's function calls: Gemini 3 and
+ * later, and the floating aliases (`gemini-flash-latest`, `gemini-pro-latest`), which name no
+ * version and which Google moved to Gemini 3 models. Gemini 2.5 does not validate them.
+ */
+export function validatesThoughtSignatures(model: string): boolean {
+  return geminiMajor(model) >= 3 || /(^|\/)gemini-[a-z-]*latest$/i.test(model);
 }
 
 /**
@@ -38,7 +48,8 @@ export function convertGenerationConfig(req: ChatRequest, model: string, showTho
     const schema = rf.json_schema?.schema;
     if (!schema || typeof schema !== 'object') throw badRequest('response_format.json_schema.schema is required.', 'response_format.json_schema.schema');
     g.responseMimeType = 'application/json';
-    g.responseJsonSchema = schema;
+    // The same validator as the tools' schemas: local $refs inlined as there (gemini-tools.ts).
+    g.responseJsonSchema = inlineSchemaRefs(schema);
   } else if (rf !== undefined && rf !== null && rf?.type !== 'text') {
     throw badRequest(`Unsupported response_format type '${String(rf?.type)}'.`, 'response_format.type');
   }

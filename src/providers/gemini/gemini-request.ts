@@ -1,5 +1,5 @@
 import type { AdapterDeps, ChatCallContext, ChatRequest } from '../types';
-import { convertGenerationConfig, geminiMajor } from './gemini-generation-config';
+import { convertGenerationConfig, validatesThoughtSignatures } from './gemini-generation-config';
 import { convertMessages } from './gemini-messages';
 import { convertTools } from './gemini-tools';
 import type { GeminiRequest } from './gemini-wire';
@@ -17,7 +17,7 @@ export async function buildGeminiRequest(
   signal?: AbortSignal,
 ): Promise<GeminiRequest> {
   const { systemInstruction, contents } = await convertMessages(req.messages, {
-    requireSignatures: geminiMajor(ctx.model) >= 3,
+    requireSignatures: validatesThoughtSignatures(ctx.model),
     deps,
     signal,
   });

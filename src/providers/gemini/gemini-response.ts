@@ -3,7 +3,7 @@ import type { Usage } from '../../usage/types';
 import { geminiOpenAIUsage, normalizeGeminiUsage } from '../../usage/gemini-usage';
 import type { ChatCallContext } from '../types';
 import { functionNameRestorer } from './gemini-function-name';
-import { failedToolCall, mapFinishReason } from './map-finish-reason';
+import { failedTurn, mapFinishReason } from './map-finish-reason';
 import type { GeminiCandidate, GeminiPart, GeminiResponse } from './gemini-wire';
 import { makeToolCallId } from './tool-call-id';
 
@@ -19,8 +19,8 @@ export function parseGeminiResponse(body: unknown, ctx: ChatCallContext): { comp
   const usage = normalizeGeminiUsage(res.usageMetadata);
   const candidates = Array.isArray(res.candidates) ? res.candidates : [];
   for (const c of candidates) {
-    // A tool call the model failed to make is a failed request, not an empty answer.
-    const failed = c && typeof c === 'object' ? failedToolCall(c.finishReason, c.finishMessage) : null;
+    // A turn that failed (a tool call the model could not make...) is a failed request, not an empty answer.
+    const failed = c && typeof c === 'object' ? failedTurn(c.finishReason, c.finishMessage) : null;
     if (failed) throw failed;
   }
   const clientName = functionNameRestorer(ctx.tools);

@@ -7,7 +7,7 @@ import type { ChatCallContext, StreamTally } from '../types';
 import { completionId, partsOf } from './gemini-response';
 import { geminiErrorMessage, geminiErrorStatus } from './gemini-error';
 import { functionNameRestorer } from './gemini-function-name';
-import { failedToolCall, mapFinishReason } from './map-finish-reason';
+import { failedTurn, mapFinishReason } from './map-finish-reason';
 import type { GeminiPart, GeminiResponse } from './gemini-wire';
 import { makeToolCallId } from './tool-call-id';
 import { dropLaterToolCalls, isEmptyChunk } from '../shared/one-tool-call';
@@ -110,7 +110,7 @@ function geminiTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEv
       if (!c || typeof c !== 'object') return;
       const index = typeof c.index === 'number' ? c.index : i;
       const s = state(index);
-      const failed = failedToolCall(c.finishReason, c.finishMessage);
+      const failed = failedTurn(c.finishReason, c.finishMessage);
       if (failed) {
         // Before the first byte a plain retryable error (a group falls back), after it the error chunk.
         stopped = true;

@@ -47,7 +47,7 @@ export interface GeminiGenerationConfig {
   presencePenalty?: number;
   frequencyPenalty?: number;
   responseMimeType?: string;
-  /** Full JSON Schema; `responseSchema` would reject what OpenAI clients send (additionalProperties...). */
+  /** Full JSON Schema, local `$ref`s inlined; `responseSchema` would reject what OpenAI clients send (additionalProperties...). */
   responseJsonSchema?: unknown;
   thinkingConfig?: GeminiThinkingConfig;
 }

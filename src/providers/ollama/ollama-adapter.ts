@@ -20,6 +20,28 @@ export function ollamaChunk(chunk: any): boolean {
   return changed;
 }
 
+/**
+ * One stream's chunk hook: the rename above, and the finish of a choice that streamed tool calls.
+ * Ollama's OpenAI endpoint closed such a stream with finish_reason `stop` until ollama/ollama#7963
+ * (its non-stream answer said `tool_calls`), and clients that run tools only on `tool_calls` (agent
+ * loops, the SDKs' tool runners) would take the turn for over: it goes out as `tool_calls`.
+ */
+export function ollamaStreamHook(): (chunk: any) => boolean {
+  const called = new Set<number>();
+  return (chunk) => {
+    let changed = ollamaChunk(chunk);
+    for (const choice of chunk?.choices ?? []) {
+      const index = typeof choice?.index === 'number' ? choice.index : 0;
+      if (Array.isArray(choice?.delta?.tool_calls) && choice.delta.tool_calls.length > 0) called.add(index);
+      if (choice?.finish_reason === 'stop' && called.has(index)) {
+        choice.finish_reason = 'tool_calls';
+        changed = true;
+      }
+    }
+    return changed;
+  };
+}
+
 export function ollamaResponse(body: any): void {
   for (const choice of body?.choices ?? []) renameReasoning(choice?.message);
 }
@@ -41,7 +63,7 @@ export function reasoningBackToOllama(body: Record<string, any>): void {
 /**
  * Ollama's OpenAI endpoint reads only `max_tokens` and cannot fetch remote image URLs (it
  * wants base64), so those are downloaded by the gateway and inlined; its thinking field is
- * `reasoning` both ways.
+ * `reasoning` both ways; a stream's tool calls finish as `tool_calls` (ollamaStreamHook).
  */
 export const ollamaAdapter = createOpenAICompatibleAdapter({
   id: 'ollama',
@@ -53,6 +75,6 @@ export const ollamaAdapter = createOpenAICompatibleAdapter({
     await inlineRemoteImages(body, deps);
     return body;
   },
-  transformChunk: ollamaChunk,
+  streamChunkHook: ollamaStreamHook,
   transformResponse: ollamaResponse,
 });
