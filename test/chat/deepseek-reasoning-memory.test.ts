@@ -138,9 +138,11 @@ describe('DeepSeek reasoning_content on tool-call turns', () => {
     expect(sentAssistant().reasoning_content).toBe('My own notes.');
   });
 
-  test('tool call ids the gateway never answered get nothing added', async () => {
+  test('tool call ids the gateway never answered: an empty reasoning_content in thinking mode (none invented), nothing otherwise', async () => {
     const calls = [{ id: `call_0_${crypto.randomUUID()}`, function: { name: 'get_weather', arguments: '{"city": "Paris"}' } }];
     await client.chat.completions.create({ model: 'deepseek/deepseek-reasoner', messages: secondTurn(calls), tools });
+    expect(sentAssistant().reasoning_content).toBe('');
+    await client.chat.completions.create({ model: 'deepseek/deepseek-chat', messages: secondTurn(calls), tools });
     expect('reasoning_content' in sentAssistant()).toBe(false);
   });
 

@@ -65,6 +65,16 @@ test("an upstream 503 (OpenAI's overloaded) is Anthropic's 529 overloaded_error,
   expect((await gw.waitForRow(answers[0]!)).status).toBe(529);
 });
 
+test("an upstream 503 with retry-after: the 529 carries it, so the SDK waits it out before its retry", async () => {
+  failures = [() => jsonResponse({ error: { message: 'The server is overloaded or not ready yet.', type: 'server_error', code: null } }, 503, { 'retry-after': '1' })];
+  const { client, answers } = retryingClient();
+  await client.messages.create(hello);
+  expect(answers.map((r) => r.status)).toEqual([529, 200]);
+  expect(answers[0]!.headers.get('retry-after')).toBe('1');
+  expect((await gw.waitForRow(answers[0]!)).status).toBe(529);
+  expect((await gw.waitForRow(answers[1]!)).status).toBe(200);
+});
+
 test("the provider refusing the gateway's key: one 502 with x-should-retry: false, so the SDK does not call again (nor the provider)", async () => {
   const refused = () => jsonResponse({ error: { message: 'Incorrect API key provided: sk-test****', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } }, 401);
   failures = [refused, refused, refused];

@@ -85,6 +85,19 @@ export function refuseNonTextParts(body: UpstreamBody): void {
 }
 
 /**
+ * Whether DeepSeek answers `body` in thinking mode: deepseek-reasoner always; the V4 models
+ * (deepseek-v4-flash, deepseek-v4-pro) unless `thinking: {type: "disabled"}`; deepseek-chat only
+ * with `thinking: {type: "enabled"}`.
+ */
+export function deepseekThinks(body: UpstreamBody): boolean {
+  const model = String(body.model);
+  if (/^deepseek-reasoner/i.test(model)) return true;
+  const asked = (body.thinking as { type?: unknown } | undefined)?.type;
+  if (asked === 'enabled' || asked === 'disabled') return asked === 'enabled';
+  return /^deepseek-v4/i.test(model);
+}
+
+/**
  * DeepSeek quirks on the way up:
  * - response_format json_schema, n > 1 and content parts other than text are refused (above), but for
  *   a tool result's images and documents, which become a placeholder;
@@ -93,7 +106,8 @@ export function refuseNonTextParts(body: UpstreamBody): void {
  * - in thinking mode an assistant turn that made tool calls must carry its `reasoning_content`
  *   back, and so must the answer after its tool results (V4); a client's own is forwarded as is,
  *   and one that dropped it (OpenAI SDKs rebuild messages from typed fields) gets the one the
- *   gateway remembered by tool call id (or by the tool result the answer followed);
+ *   gateway remembered by tool call id (or by the tool result the answer followed), and one it
+ *   holds none for (another model made that turn) an empty one, which DeepSeek takes;
  * - only `max_tokens` is read.
  */
 export function deepseekRequest(body: UpstreamBody, memory?: ReasoningStore): UpstreamBody | Promise<UpstreamBody> {
@@ -103,7 +117,7 @@ export function deepseekRequest(body: UpstreamBody, memory?: ReasoningStore): Up
   refuseNonTextParts(body);
   developerToSystem(body);
   completionTokensToMaxTokens(body);
-  const filling = fillReasoningContent(body, memory);
+  const filling = fillReasoningContent(body, memory, byCallId, deepseekThinks(body));
   const finish = () => {
     if (Array.isArray(body.messages) && !hasSystemMessage(body)) {
       body.messages = [{ role: 'system', content: DEEPSEEK_DEFAULT_SYSTEM }, ...body.messages];

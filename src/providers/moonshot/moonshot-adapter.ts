@@ -35,6 +35,18 @@ export function hasFixedSampling(model: string): boolean {
   return /^kimi-k2\.\d/i.test(model);
 }
 
+/**
+ * Whether Kimi answers `body` in thinking mode: kimi-k2-thinking always; K2.5 and later K2.x
+ * (kimi-k2.6) unless `thinking: {type: "disabled"}`; others only with `thinking: {type: "enabled"}`.
+ */
+export function kimiThinks(body: UpstreamBody): boolean {
+  const model = String(body.model);
+  if (/thinking/i.test(model)) return true;
+  const asked = (body.thinking as { type?: unknown } | undefined)?.type;
+  if (asked === 'enabled' || asked === 'disabled') return asked === 'enabled';
+  return hasFixedSampling(model);
+}
+
 const FIXED_SAMPLING = ['temperature', 'top_p', 'presence_penalty', 'frequency_penalty'] as const;
 
 /**
@@ -53,7 +65,7 @@ export const KIMI_FUNCTION_NAMES: FunctionNameRule = { valid: /^[A-Za-z][A-Za-z0
  * - in thinking mode (kimi-k2.6 by default, kimi-k2-thinking always) an assistant turn that made
  *   tool calls must carry its `reasoning_content` back ("thinking is enabled but reasoning_content
  *   is missing in assistant tool call message at index N"); one the client dropped gets the one
- *   the gateway remembered for this client;
+ *   the gateway remembered for this client, one it holds none for an empty one, which Kimi takes;
  * - a function name Kimi refuses goes up renamed (KIMI_FUNCTION_NAMES), and comes back as the client's;
  * - tool parameters are rewritten to the JSON Schema subset Moonshot takes (moonshot-schema.ts),
  *   or refused with 400 `unsupported_tool_schema` before the call.
@@ -65,7 +77,7 @@ export function moonshotRequest(body: UpstreamBody, ctx?: ChatCallContext): Upst
   if (typeof body.temperature === 'number') body.temperature = Math.min(1, Math.max(0, body.temperature));
   if (Array.isArray(body.tools)) body.tools = body.tools.map(withMoonshotParameters);
   // The reasoning is remembered under the client's function names, so it is filled in before they are renamed.
-  const filling = fillReasoningContent(body, ctx?.reasoning, kimiCallKey(ctx?.clientId));
+  const filling = fillReasoningContent(body, ctx?.reasoning, kimiCallKey(ctx?.clientId), kimiThinks(body));
   const finish = () => {
     renameFunctionsUp(body, KIMI_FUNCTION_NAMES);
     return body;

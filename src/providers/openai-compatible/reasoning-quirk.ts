@@ -92,10 +92,19 @@ export function reasoningStreamHook(memory: ReasoningStore | undefined, keyOf: C
  * Request: an assistant message without reasoning_content gets the reasoning remembered for one of
  * its call ids, or, without calls, for the tool result right before it. A client's own
  * reasoning_content is left as it was.
+ *
+ * `thinking` (the model answers this request in thinking mode): such a message the gateway holds
+ * nothing for gets an empty reasoning_content, which DeepSeek and Kimi take (the field is what
+ * they check: "The `reasoning_content` in the thinking mode must be passed back to the API.",
+ * "reasoning_content is missing in assistant tool call message at index N"). Its turn was made by
+ * another model (a group's earlier target, a client that switched models mid-conversation), by
+ * another client key (Kimi), or longer ago than the memory holds: without it the conversation could
+ * not go on at all.
  */
-export function fillReasoningContent(body: UpstreamBody, memory: ReasoningStore | undefined, keyOf: CallKey = byCallId): void | Promise<void> {
-  if (!memory || !Array.isArray(body.messages)) return;
+export function fillReasoningContent(body: UpstreamBody, memory: ReasoningStore | undefined, keyOf: CallKey = byCallId, thinking = false): void | Promise<void> {
+  if ((!memory && !thinking) || !Array.isArray(body.messages)) return;
   let copied = false;
+  const ifNone = thinking ? '' : undefined;
   const fill = (i: number, m: any, reasoning: string | undefined) => {
     if (reasoning === undefined) return;
     if (!copied) body.messages = [...body.messages];
@@ -106,16 +115,16 @@ export function fillReasoningContent(body: UpstreamBody, memory: ReasoningStore 
   body.messages.forEach((m: any, i: number) => {
     if (m?.role !== 'assistant' || m.reasoning_content != null) return;
     const before = body.messages[i - 1];
-    const ids = Array.isArray(m.tool_calls) && m.tool_calls.length
-      ? callKeys(m.tool_calls, keyOf)
-      : answerKeys(undefined, keyOf, before?.role === 'tool' && typeof before.tool_call_id === 'string' ? before.tool_call_id : undefined);
-    if (ids.length === 0) return;
+    const madeCalls = Array.isArray(m.tool_calls) && m.tool_calls.length > 0;
+    const followed = before?.role === 'tool' && typeof before.tool_call_id === 'string' ? before.tool_call_id : undefined;
+    if (!madeCalls && followed === undefined) return;
+    const ids = madeCalls ? callKeys(m.tool_calls, keyOf) : answerKeys(undefined, keyOf, followed);
     let reasoning: string | undefined;
-    for (const id of ids) if ((reasoning = memory.recall(id)) !== undefined) break;
+    if (memory) for (const id of ids) if ((reasoning = memory.recall(id)) !== undefined) break;
     // Not seen here: another instance may have answered that turn (one round trip, shared store only).
-    if (reasoning === undefined && memory.recallShared && ids.length) {
-      misses.push(memory.recallShared(ids).then((r) => fill(i, m, r), () => {}));
-    } else fill(i, m, reasoning);
+    if (reasoning === undefined && memory?.recallShared && ids.length) {
+      misses.push(memory.recallShared(ids).then((r) => fill(i, m, r ?? ifNone), () => fill(i, m, ifNone)));
+    } else fill(i, m, reasoning ?? ifNone);
   });
   if (misses.length) return Promise.all(misses).then(() => {});
 }
