@@ -131,9 +131,18 @@ function requestOutcome(meta: RequestMeta, s: StepResults, estimate: Usage | nul
 function toLogRow(o: RequestOutcome): LogRow {
   const { meta, usage, error, timings } = o;
   const answer = answerCost(usage, o.target?.entry?.prices, o.imageUnits);
-  const spentUsd = o.spent.reduce((sum, t) => sum + t.costUsd, 0);
-  const spentReported = o.spent.filter((t) => t.usage.providerCostUsd !== undefined);
-  const reported = answer.providerUsd !== undefined || spentReported.length > 0;
+  // The billed failed tries, summed in one pass (no closures or arrays per request on the hot path).
+  let spentUsd = 0;
+  let spentComputedUsd = 0;
+  let spentReportedUsd = 0;
+  let reported = answer.providerUsd !== undefined;
+  for (const t of o.spent) {
+    spentUsd += t.costUsd;
+    spentComputedUsd += t.computedUsd;
+    if (t.usage.providerCostUsd === undefined) continue;
+    reported = true;
+    spentReportedUsd += t.usage.providerCostUsd;
+  }
   return {
     createdAt: meta.clock.createdAt,
     requestId: meta.requestId,
@@ -163,8 +172,8 @@ function toLogRow(o: RequestOutcome): LogRow {
     // Tokens were used at a price nobody knows: the row's $0 is not a cost (and no budget counted it).
     // An upstream that said what it billed made its cost known.
     costUnknown: !!o.target && !!(usage || o.imageUnits) && isUnpricedTarget(o.target) && answer.providerUsd === undefined,
-    providerCostUsd: reported ? (answer.providerUsd ?? 0) + spentReported.reduce((sum, t) => sum + t.usage.providerCostUsd!, 0) : null,
-    computedCostUsd: answer.computedUsd + o.spent.reduce((sum, t) => sum + t.computedUsd, 0),
+    providerCostUsd: reported ? (answer.providerUsd ?? 0) + spentReportedUsd : null,
+    computedCostUsd: answer.computedUsd + spentComputedUsd,
     latencyMs: roundMs(timings.latencyMs),
     ttfbMs: timings.ttfbMs === null ? null : roundMs(timings.ttfbMs),
     overheadMs: roundMs(timings.overheadMs),
