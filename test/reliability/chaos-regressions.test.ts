@@ -23,11 +23,11 @@ beforeAll(async () => {
 afterAll(() => rig.close());
 
 /** Sends one request of this plan (read whole) and returns its answer and log row. */
-async function once(endpoint: Endpoint, group: 0 | 1, faults: Fault[]) {
+async function once(endpoint: Endpoint, group: 0 | 1, faults: Fault[], resetBreakers = true) {
   const plan: Planned = { endpoint, group, faults, big: false, behaviour: { kind: 'read-all' } };
   const tag = rig.nextTag++;
   rig.plans.set(tag, plan);
-  rig.gw.ctx.breakers.reset();
+  if (resetBreakers) rig.gw.ctx.breakers.reset();
   const req = requestOf(endpoint, tag, GROUPS[group], EMBED_GROUP);
   const res = await rig.gw.fetch(req.path, { method: 'POST', body: JSON.stringify(req.body), headers: req.headers });
   const body = (await res.json()) as any;
@@ -101,10 +101,23 @@ describe('a Responses answer passed through that is not JSON (CHAOS_SEED=53: a 2
   test("with every target failing: a 502 in OpenAI's shape with its one row of every try", async () => {
     const { status, body, row } = await once('responses', 0, ['malformed', 'reset-before-headers', 'malformed']);
     expect(status).toBe(502);
-    expect(body.error).toMatchObject({ type: 'api_error', param: null, message: expect.stringContaining('(grok)') });
+    expect(body.error).toEqual({ type: 'api_error', code: 'upstream_error', param: null, message: 'Upstream xAI Grok (grok) answered with something that is not JSON.' });
     expect(row.status).toBe(502);
     const attempts = JSON.parse(row.attempts!);
     expect(attempts.map((a: any) => [a.provider, a.status])).toEqual([['openai', 502], ['deepseek', 502], ['grok', 502]]);
     expect(attempts[0].error).toBe('Upstream OpenAI (openai) answered with something that is not JSON.');
+  });
+});
+
+describe('a chat answer that is not JSON (a 200 cut short within its content-length)', () => {
+  test("is the upstream's broken answer, not a connection that broke off: the model's circuit counts it, not the provider's", async () => {
+    const { status, body, row } = await once('chat', 0, ['malformed', 'malformed', 'malformed']);
+    expect(status).toBe(502);
+    expect(body.error).toEqual({ type: 'api_error', code: 'upstream_error', param: null, message: 'Upstream xAI Grok (grok) answered with something that is not JSON.' });
+    expect(JSON.parse(row.attempts!).map((a: any) => a.error)).toEqual(['OpenAI (openai)', 'DeepSeek (deepseek)', 'xAI Grok (grok)'].map((p) => `Upstream ${p} answered with something that is not JSON.`));
+    // Five in a row: each model's circuit opens, no provider's (a connection failure five times would open it).
+    for (let i = 0; i < 4; i++) await once('chat', 0, ['malformed', 'malformed', 'malformed'], false);
+    const states = rig.gw.ctx.breakers.list().map((b) => [b.key, b.state, b.failures]);
+    expect(states).toEqual([['openai', 'closed', 5], ['openai/gpt-4o-mini', 'open', 5], ['deepseek', 'closed', 5], ['deepseek/deepseek-chat', 'open', 5], ['grok', 'closed', 5], ['grok/grok-3-mini', 'open', 5]]);
   });
 });
