@@ -67,6 +67,10 @@ export function streamedFailure(err: { code?: unknown; message?: unknown } | nul
   return new UpstreamError(provider, null, `${PROVIDER_CATALOG[provider].name} (${provider}) stream failed: ${message}`, retryable, retryable ? 502 : 400, code);
 }
 
+/** A Responses stream closed before its terminal event (and without an error event): retryable, as a cut stream is. */
+const endedEarly = (provider: ProviderId) =>
+  new UpstreamError(provider, null, `Upstream ${PROVIDER_CATALOG[provider].name} (${provider}) ended the stream before its terminal event.`, true);
+
 /**
  * Relays OpenAI's Responses SSE bytes unmodified (pull-based, so a slow client slows the
  * upstream read) while watching the terminal event for usage and tallying the text deltas, so a
@@ -133,6 +137,9 @@ export function relayResponsesStream(
       const r = head.length > 0 ? { done: false as const, value: head.shift()! } : await reader.read();
       if (r.done) {
         parser.end();
+        // Closed before its terminal event, with no failure said: the client's answer is cut short,
+        // so it ends with an error event (as a chat stream that ends before it finished does).
+        if (!terminal && failed === null) throw endedEarly(up.provider);
         return { error: failed };
       }
       parser.push(decoder.decode(r.value, { stream: true }));

@@ -198,4 +198,24 @@ describe('a stream', () => {
     expect(openai.requests.map((r) => r.body.model)).toEqual(['gpt-4o-mini']);
     expect(await gw.waitForRow(response)).toMatchObject({ status: 502, model: 'gpt-4o-mini' });
   });
+
+  test('closed without its terminal event after the first event went out: an error event ends it, the row and the breaker count a failure', async () => {
+    // response.created and the first deltas, then the connection closes cleanly: no response.completed, no error event.
+    openaiReplies = { 'gpt-4o-mini': () => sseEventsResponse(EVENTS.slice(0, 5).map((data) => ({ event: JSON.parse(data).type, data }))), 'gpt-4o': goodStream };
+    const { data: stream, response } = await client.responses.create({ model: 'openai-auto', input: 'Hi', stream: true }).withResponse();
+    const events: any[] = [];
+    let failure: Error | null = null;
+    try {
+      for await (const e of stream) events.push(e);
+    } catch (err) {
+      failure = err as Error;
+    }
+    expect(events.map((e) => e.type)).toEqual(EVENTS.slice(0, 5).map((d) => JSON.parse(d).type));
+    expect(failure?.message).toContain('ended the stream before its terminal event');
+    expect(openai.requests.map((r) => r.body.model)).toEqual(['gpt-4o-mini']);
+    expect(failuresOf('openai/gpt-4o-mini')).toBe(1);
+    const row = await gw.waitForRow(response);
+    expect(row).toMatchObject({ status: 502, model: 'gpt-4o-mini' });
+    expect(row.error).toContain('ended the stream before its terminal event');
+  });
 });
