@@ -18,7 +18,6 @@ import { streamedFailure } from './openai-passthrough';
 
 /** A whole answer that is a Responses object: its text (relayed as it is) and the parsed JSON. */
 export interface PassthroughJson {
-  up: OpenedUpstream;
   text: string;
   json: any;
 }
@@ -36,7 +35,7 @@ export async function readPassthroughJson(up: OpenedUpstream, clock: RequestCloc
   } catch {}
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw notJson(up.provider);
   if (json.error && json.object === undefined) throw errorInAnswer(up.provider, json.error);
-  return { up, text, json };
+  return { text, json };
 }
 
 /** A stream whose first event came and is a Responses event: the bytes read so far (`head`) go out first. */
