@@ -7,7 +7,7 @@ import type { Usage } from '../usage/types';
 import type { RequestClock } from './request-clock';
 import { inlineTransform, type ChunkReader } from './inline-transform';
 import { openUpstream, readAnswerBytes, type OpenedUpstream } from './open-upstream';
-import { notAnObject } from './upstream-errors';
+import { notAnObject, notJson } from './upstream-errors';
 import { clampOutputTokens, outputLimitOf } from './output-limit';
 import { firstToolCallOnly } from '../providers/shared/one-tool-call';
 
@@ -86,7 +86,7 @@ export async function openAttempt(a: AttemptInput, target: RouteTarget, settings
       readingBody = true;
       const bytes = await readAnswerBytes(up);
       readingBody = false;
-      const body: unknown = JSON.parse(utf8.decode(bytes));
+      const body = parseAnswer(target.provider, bytes);
       if (body === null || typeof body !== 'object' || Array.isArray(body)) throw notAnObject(target.provider, body);
       const { completion, usage, verbatim } = adapter.parseChatResponse(body, callCtx);
       up.dispose();
@@ -108,6 +108,19 @@ export async function openAttempt(a: AttemptInput, target: RouteTarget, settings
     throw e;
   } finally {
     clock.upstreamMs += performance.now() - readFrom;
+  }
+}
+
+/**
+ * A whole answer's JSON. One that is not JSON is the upstream's broken answer (notJson: counted
+ * on the model's circuit), not a connection that broke off (`upstream_unreachable`, which counts
+ * against the whole provider's).
+ */
+function parseAnswer(provider: RouteTarget['provider'], bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(utf8.decode(bytes));
+  } catch {
+    throw notJson(provider);
   }
 }
 

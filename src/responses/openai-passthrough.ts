@@ -3,11 +3,13 @@ import type { OpenedUpstream } from '../proxy/open-upstream';
 import { bearerJsonPost, joinUrl } from '../providers/shared/upstream-call';
 import { SseParser } from '../providers/shared/sse-parser';
 import { tallyText } from '../providers/shared/tally-text';
-import type { ProviderSettings, StreamTally, UpstreamCall } from '../providers/types';
+import { PROVIDER_CATALOG } from '../providers/provider-catalog';
+import type { ProviderId, ProviderSettings, StreamTally, UpstreamCall } from '../providers/types';
 import { pullRelay } from '../proxy/pull-relay';
 import type { Usage } from '../usage/types';
 import { usageFromResponse } from './response-usage';
 import type { ResponsesRequest } from './responses-types';
+import type { PassthroughStream } from './passthrough-first-answer';
 
 /** The Responses call for OpenAI itself: the client's body as sent, with the concrete model id. */
 export function buildOpenAIResponsesCall(req: ResponsesRequest, model: string, settings: ProviderSettings): UpstreamCall {
@@ -57,19 +59,24 @@ export function outputIdsOf(response: unknown): string[] {
  * as the failure it is; a server-side or rate failure counts against the breaker (row 502), one
  * of the request's own (an invalid prompt) does not (row 400).
  */
-function streamedFailure(err: { code?: unknown; message?: unknown } | null | undefined): UpstreamError {
+export function streamedFailure(err: { code?: unknown; message?: unknown } | null | undefined, provider: ProviderId = 'openai'): UpstreamError {
   const code = typeof err?.code === 'string' && err.code ? err.code : 'upstream_error';
   const message = typeof err?.message === 'string' && err.message ? err.message : 'no details';
   const retryable = code === 'upstream_error' || /server_error|rate_limit|overloaded|timeout|unavailable/.test(code);
   // The row's status: 502 for OpenAI's own failure, 400 for one of the request's (as its HTTP answer would have been).
-  return new UpstreamError('openai', null, `OpenAI (openai) stream failed: ${message}`, retryable, retryable ? 502 : 400, code);
+  return new UpstreamError(provider, null, `${PROVIDER_CATALOG[provider].name} (${provider}) stream failed: ${message}`, retryable, retryable ? 502 : 400, code);
 }
+
+/** A Responses stream closed before its terminal event (and without an error event): retryable, as a cut stream is. */
+const endedEarly = (provider: ProviderId) =>
+  new UpstreamError(provider, null, `Upstream ${PROVIDER_CATALOG[provider].name} (${provider}) ended the stream before its terminal event.`, true);
 
 /**
  * Relays OpenAI's Responses SSE bytes unmodified (pull-based, so a slow client slows the
  * upstream read) while watching the terminal event for usage and tallying the text deltas, so a
  * stream cut before its terminal event is billed what it delivered, not nothing. A failure after
  * the first byte ends the stream with an `error` event (what OpenAI's SDKs raise), not a dropped socket.
+ * `opened`: the stream as openPassthroughStream left it (its first event read, not yet relayed).
  */
 export function relayResponsesStream(
   up: OpenedUpstream,
@@ -80,8 +87,11 @@ export function relayResponsesStream(
    * readable by other instances first: the client may act on that event at once).
    */
   hooks: { onId?: (id: string) => void; atTerminal?: (id: string | null, outputIds: string[]) => Promise<void> } = {},
+  opened?: PassthroughStream,
 ): ReadableStream<Uint8Array> {
-  const reader = up.res.body!.getReader();
+  const reader = opened?.reader ?? up.res.body!.getReader();
+  /** Bytes read before the relay began (the first event's), relayed first. */
+  const head = opened?.head ?? [];
   const decoder = new TextDecoder();
   let usage: Usage | null = null;
   let responseId: string | null = null;
@@ -124,9 +134,12 @@ export function relayResponsesStream(
   });
   return pullRelay(up, reader, {
     async step(controller) {
-      const r = await reader.read();
+      const r = head.length > 0 ? { done: false as const, value: head.shift()! } : await reader.read();
       if (r.done) {
         parser.end();
+        // Closed before its terminal event, with no failure said: the client's answer is cut short,
+        // so it ends with an error event (as a chat stream that ends before it finished does).
+        if (!terminal && failed === null) throw endedEarly(up.provider);
         return { error: failed };
       }
       parser.push(decoder.decode(r.value, { stream: true }));

@@ -1,8 +1,5 @@
-import { ApiError } from '../errors/api-error';
-import { withRequestId } from '../errors/request-id';
-import { errorInAnswer } from '../providers/shared/error-in-answer';
+import type { ApiError } from '../errors/api-error';
 import { openUpstream, readBody } from '../proxy/open-upstream';
-import { notJson } from '../proxy/upstream-errors';
 import { gatewayHeaders, recordFailure, recordRequest, type Delivered, type RequestMeta, type StepResults } from '../proxy/request-outcome';
 import type { ChatRequest, ProviderSettings } from '../providers/types';
 import { RequestClock } from '../proxy/request-clock';
@@ -13,6 +10,7 @@ import { settleAnswer, walkTargets, type EarlierTries } from '../proxy/walk-targ
 import { clampOutputTokens, outputLimitOf } from '../proxy/output-limit';
 import { buildOpenAIResponseCall, buildOpenAIResponsesCall, outputIdsOf, relayResponsesStream } from './openai-passthrough';
 import { isTerminalStatus, type ResponseState } from './background-follower';
+import { openPassthroughStream, readPassthroughJson, type PassthroughJson, type PassthroughStream } from './passthrough-first-answer';
 import { responseOutputText, usageFromResponse } from './response-usage';
 import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
 import type { ResponsesRequest } from './responses-types';
@@ -31,9 +29,12 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
   const meta: RequestMeta = { endpoint: 'responses', requestId: run.requestId, clientId: run.clientId, modelRequested: req.model, stream, clock };
   // The settings (and key) of the try that answered: a background response is read back with them.
   let settings: ProviderSettings | null = null;
-  const walk = await walkTargets(ctx, { ...decision, targets }, (t, s) => {
+  // A try counts as answered once its whole JSON answer, or its stream's first event, was read and
+  // is a Responses answer: a 200 that is not one fails the try, and the next target is tried.
+  const walk = await walkTargets(ctx, { ...decision, targets }, async (t, s): Promise<PassthroughJson | PassthroughStream> => {
     settings = s;
-    return openUpstream(ctx, t, buildOpenAIResponsesCall(clampOutputTokens(req, outputLimitOf(t)), t.upstreamModel, s), { signal: run.signal, dropClient: run.dropClient, clock, apiKey: s.apiKey });
+    const up = await openUpstream(ctx, t, buildOpenAIResponsesCall(clampOutputTokens(req, outputLimitOf(t)), t.upstreamModel, s), { signal: run.signal, dropClient: run.dropClient, clock, apiKey: s.apiKey });
+    return stream ? openPassthroughStream(up, clock) : readPassthroughJson(up, clock);
   }, { signal: run.signal, settledOnReturn: () => false, firstKey: previousResponseKey(run) });
   if (!walk.ok) {
     // Every OpenAI target failed in a way that lets a group go on: its other targets are tried
@@ -43,7 +44,7 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
     if (answer) return answer;
     throw recordFailure(ctx, meta, { decision, walk }, walk.error);
   }
-  const { value: up, target } = walk;
+  const { value: got, target } = walk;
   // The pool key that answered (the walk's last try): OpenAI holds the response for its project only.
   const providerKeyId = walk.attempts.at(-1)?.keyId ?? null;
   // OpenAI keeps the response (unless store: false); the gateway keeps who made it, and with which key, for retrieval.
@@ -72,7 +73,8 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
     let ownerKept = false;
     const overheadMs = clock.overhead();
     const headers = gatewayHeaders({ overheadMs, target, decision, requestId: run.requestId });
-    const body = relayResponsesStream(up, ({ usage, error, responseId, outputIds, text, chars }) => {
+    const opened = got as PassthroughStream;
+    const body = relayResponsesStream(opened.up, ({ usage, error, responseId, outputIds, text, chars }) => {
       if (!ownerKept) recordOwner(responseId, outputIds);
       if (usage) return settle({ usage, text, chars }, error, overheadMs);
       // Cut before the terminal event (the client left, the upstream broke off): no usage came, so
@@ -91,30 +93,11 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
         recordOwner(id, outputIds);
         if (req.store !== false) await run.store.persisted();
       },
-    });
+    }, opened);
     return { kind: 'stream', body, headers };
   }
-  let text: string;
-  try {
-    text = await readBody(up, clock);
-  } catch (err) {
-    const error = withRequestId(ApiError.from(err), run.requestId);
-    settle({ usage: null }, error, clock.overhead());
-    throw error;
-  }
+  const { text, json } = got as PassthroughJson;
   let usage: Usage | null = null;
-  let json: any = null;
-  try {
-    json = JSON.parse(text);
-  } catch {}
-  // A 2xx that is not JSON (a cut body, a proxy's page) or an error answered with 200 (an
-  // OpenAI-compatible server in OpenAI's place may): a failure, as on chat, never relayed as a response.
-  const failed = json === null || typeof json !== 'object' ? notJson(target.provider) : json.error && json.object === undefined ? errorInAnswer(target.provider, json.error) : null;
-  if (failed) {
-    const error = withRequestId(failed, run.requestId);
-    settle({ usage: null }, error, clock.overhead());
-    throw error;
-  }
   try {
     usage = usageFromResponse(json);
     recordOwner(json.id, outputIdsOf(json));

@@ -19,6 +19,7 @@ export interface BridgedRequest {
 
 /** Chat request fields and the Responses fields they are made from. */
 const CLIENT_FIELDS: [RegExp, string][] = [
+  [/^response_format\.json_schema\.schema$/, 'text.format.schema'],
   [/^response_format\b.*/, 'text.format'],
   [/^max_(completion_)?tokens$/, 'max_output_tokens'],
   [/^reasoning_effort$/, 'reasoning.effort'],

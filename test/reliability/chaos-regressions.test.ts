@@ -3,7 +3,8 @@
  * 20261204-7 (CHAOS_SEED=7): an upstream that answers an error with status 200 (`{"error": …}`;
  * Anthropic's `{"type": "error", …}`) had it relayed as a success: chat a completion without
  * choices, a bridged Messages answer an empty message, a Responses passthrough the error body with
- * 200, each billed as an answer and without fallback.
+ * 200, each billed as an answer and without fallback. (A Responses passthrough's broken 200 then
+ * became a 502, still without fallback; now it is a failed try, as on chat.)
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { eq } from 'drizzle-orm';
@@ -22,11 +23,11 @@ beforeAll(async () => {
 afterAll(() => rig.close());
 
 /** Sends one request of this plan (read whole) and returns its answer and log row. */
-async function once(endpoint: Endpoint, group: 0 | 1, faults: Fault[]) {
+async function once(endpoint: Endpoint, group: 0 | 1, faults: Fault[], resetBreakers = true) {
   const plan: Planned = { endpoint, group, faults, big: false, behaviour: { kind: 'read-all' } };
   const tag = rig.nextTag++;
   rig.plans.set(tag, plan);
-  rig.gw.ctx.breakers.reset();
+  if (resetBreakers) rig.gw.ctx.breakers.reset();
   const req = requestOf(endpoint, tag, GROUPS[group], EMBED_GROUP);
   const res = await rig.gw.fetch(req.path, { method: 'POST', body: JSON.stringify(req.body), headers: req.headers });
   const body = (await res.json()) as any;
@@ -71,20 +72,52 @@ describe('an upstream error answered with status 200', () => {
     }
   });
 
-  test("Responses passthrough: a 502 in OpenAI's shape, not the error body relayed with 200", async () => {
+  test('Responses passthrough: the group falls back to its next target (through the bridge), not the error body relayed with 200', async () => {
     const { status, body, row } = await once('responses', 0, ['error-event', 'ok', '500']);
+    expect(status).toBe(200);
+    expect(body.output.find((o: any) => o.type === 'message').content[0].text).toBe('Hello! How can I help you today?');
+    expect([row.status, row.provider]).toEqual([200, 'deepseek']);
+    expect(JSON.parse(row.attempts!)[0]).toMatchObject({ provider: 'openai', status: 502, error: expect.stringContaining('answered with an error: chaos: error in a 200') });
+  });
+
+  test("Responses passthrough with every target failing so: a 502 in OpenAI's shape, one row", async () => {
+    const { status, body, row } = await once('responses', 0, ['error-event', 'error-event', 'error-event']);
     expect(status).toBe(502);
-    expect(body.error.message).toContain('answered with an error: chaos: error in a 200');
+    expect(body.error).toMatchObject({ type: 'api_error', code: 'upstream_error', message: expect.stringContaining('answered with an error: chaos: error in a 200') });
     expect(row.status).toBe(502);
+    expect(JSON.parse(row.attempts!).map((a: any) => [a.provider, a.status])).toEqual([['openai', 502], ['deepseek', 502], ['grok', 502]]);
   });
 });
 
 describe('a Responses answer passed through that is not JSON (CHAOS_SEED=53: a 200 cut short within its content-length)', () => {
-  test("is a 502 in OpenAI's shape with its row, not the broken bytes relayed with 200", async () => {
-    const { status, body, row } = await once('responses', 0, ['malformed', 'reset-before-headers', '429']);
+  test('is a failed try: the group falls back, the client never gets the broken bytes', async () => {
+    const { status, body, row } = await once('responses', 0, ['malformed', 'ok', '429']);
+    expect(status).toBe(200);
+    expect(body.output.find((o: any) => o.type === 'message').content[0].text).toBe('Hello! How can I help you today?');
+    expect([row.status, row.provider]).toEqual([200, 'deepseek']);
+    expect(JSON.parse(row.attempts!)[0]).toMatchObject({ provider: 'openai', status: 502, error: 'Upstream OpenAI (openai) answered with something that is not JSON.' });
+  });
+
+  test("with every target failing: a 502 in OpenAI's shape with its one row of every try", async () => {
+    const { status, body, row } = await once('responses', 0, ['malformed', 'reset-before-headers', 'malformed']);
     expect(status).toBe(502);
-    expect(body.error).toMatchObject({ code: 'upstream_error', message: 'Upstream OpenAI (openai) answered with something that is not JSON.' });
-    expect([row.status, row.provider]).toEqual([502, 'openai']);
+    expect(body.error).toEqual({ type: 'api_error', code: 'upstream_error', param: null, message: 'Upstream xAI Grok (grok) answered with something that is not JSON.' });
+    expect(row.status).toBe(502);
+    const attempts = JSON.parse(row.attempts!);
+    expect(attempts.map((a: any) => [a.provider, a.status])).toEqual([['openai', 502], ['deepseek', 502], ['grok', 502]]);
+    expect(attempts[0].error).toBe('Upstream OpenAI (openai) answered with something that is not JSON.');
   });
 });
 
+describe('a chat answer that is not JSON (a 200 cut short within its content-length)', () => {
+  test("is the upstream's broken answer, not a connection that broke off: the model's circuit counts it, not the provider's", async () => {
+    const { status, body, row } = await once('chat', 0, ['malformed', 'malformed', 'malformed']);
+    expect(status).toBe(502);
+    expect(body.error).toEqual({ type: 'api_error', code: 'upstream_error', param: null, message: 'Upstream xAI Grok (grok) answered with something that is not JSON.' });
+    expect(JSON.parse(row.attempts!).map((a: any) => a.error)).toEqual(['OpenAI (openai)', 'DeepSeek (deepseek)', 'xAI Grok (grok)'].map((p) => `Upstream ${p} answered with something that is not JSON.`));
+    // Five in a row: each model's circuit opens, no provider's (a connection failure five times would open it).
+    for (let i = 0; i < 4; i++) await once('chat', 0, ['malformed', 'malformed', 'malformed'], false);
+    const states = rig.gw.ctx.breakers.list().map((b) => [b.key, b.state, b.failures]);
+    expect(states).toEqual([['openai', 'closed', 5], ['openai/gpt-4o-mini', 'open', 5], ['deepseek', 'closed', 5], ['deepseek/deepseek-chat', 'open', 5], ['grok', 'closed', 5], ['grok/grok-3-mini', 'open', 5]]);
+  });
+});

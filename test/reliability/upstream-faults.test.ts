@@ -113,7 +113,7 @@ const PRE: PreFault[] = [
   },
   { name: 'slow headers (timeout)', handler: noAnswer, timed: true, stream: false, status: 504, code: 'upstream_timeout', retryable: true },
   { name: 'slow headers on a stream (timeout)', handler: noAnswer, timed: true, stream: true, status: 504, code: 'upstream_timeout', retryable: true },
-  { name: '200 with an invalid JSON body', handler: () => new Response('{"id": "chatcmpl-1", "choices": [', { headers: { 'content-type': 'application/json' } }), stream: false, status: 502, code: 'upstream_unreachable', retryable: true },
+  { name: '200 with an invalid JSON body', handler: () => new Response('{"id": "chatcmpl-1", "choices": [', { headers: { 'content-type': 'application/json' } }), stream: false, status: 502, code: 'upstream_error', retryable: true },
   {
     name: '200 with invalid SSE (no event, no [DONE])',
     handler: () => new Response('this is not\nserver-sent events\n\n', { headers: { 'content-type': 'text/event-stream' } }),

@@ -332,8 +332,8 @@ describe('responsesToChat', () => {
     const of = (p: string) => paramOf(p, sent);
     expect(['messages[0].content', 'messages[2]', 'messages[3].content[1].type', 'messages[4].tool_calls[1]', 'messages[6]', 'messages[7].content[0]', 'messages[9]'].map(of))
       .toEqual(['instructions', 'previous_response_id', 'input[0].content[1]', 'input[1]', 'input[4]', 'input[3]', 'input']);
-    expect(['response_format.json_schema.schema', 'max_tokens', 'reasoning_effort', 'tools[0].function.parameters', 'tools[0]', 'temperature'].map(of))
-      .toEqual(['text.format', 'max_output_tokens', 'reasoning.effort', 'tools[1].parameters', 'tools[1]', 'temperature']);
+    expect(['response_format.json_schema.schema', 'response_format.type', 'max_tokens', 'reasoning_effort', 'tools[0].function.parameters', 'tools[0]', 'temperature'].map(of))
+      .toEqual(['text.format.schema', 'text.format', 'max_output_tokens', 'reasoning.effort', 'tools[1].parameters', 'tools[1]', 'temperature']);
     // Fewer messages sent (truncation dropped the oldest): each is still found.
     expect(paramOf('messages[1].content[1]', [sent[0], ...sent.slice(3)])).toBe('input[0].content[1]');
   });

@@ -6,7 +6,7 @@ import { fillReasoningContent, reasoningStreamHook, rememberResponseReasoning, t
 import { PROVIDER_CATALOG } from '../provider-catalog';
 import type { FunctionNameRule } from '../shared/function-names';
 import type { ChatCallContext } from '../types';
-import { moonshotToolSchema } from './moonshot-schema';
+import { moonshotResponseSchema, moonshotToolSchema } from './moonshot-schema';
 
 /**
  * The memory key of a Kimi tool call. Its ids are counters within one conversation
@@ -67,8 +67,8 @@ export const KIMI_FUNCTION_NAMES: FunctionNameRule = { valid: /^[A-Za-z][A-Za-z0
  *   is missing in assistant tool call message at index N"); one the client dropped gets the one
  *   the gateway remembered for this client, one it holds none for an empty one, which Kimi takes;
  * - a function name Kimi refuses goes up renamed (KIMI_FUNCTION_NAMES), and comes back as the client's;
- * - tool parameters are rewritten to the JSON Schema subset Moonshot takes (moonshot-schema.ts),
- *   or refused with 400 `unsupported_tool_schema` before the call.
+ * - tool parameters, and a `json_schema` response format's schema, are rewritten to the JSON Schema
+ *   subset Moonshot takes (moonshot-schema.ts), or refused with 400 `unsupported_tool_schema` before the call.
  */
 export function moonshotRequest(body: UpstreamBody, ctx?: ChatCallContext): UpstreamBody | Promise<UpstreamBody> {
   developerToSystem(body);
@@ -76,6 +76,7 @@ export function moonshotRequest(body: UpstreamBody, ctx?: ChatCallContext): Upst
   if (hasFixedSampling(String(body.model))) for (const k of FIXED_SAMPLING) delete body[k];
   if (typeof body.temperature === 'number') body.temperature = Math.min(1, Math.max(0, body.temperature));
   if (Array.isArray(body.tools)) body.tools = body.tools.map(withMoonshotParameters);
+  if (body.response_format !== undefined) body.response_format = withMoonshotResponseSchema(body.response_format);
   // The reasoning is remembered under the client's function names, so it is filled in before they are renamed.
   const filling = fillReasoningContent(body, ctx?.reasoning, kimiCallKey(ctx?.clientId), kimiThinks(body));
   const finish = () => {
@@ -90,6 +91,13 @@ function withMoonshotParameters(tool: any, i: number): unknown {
   const parameters = tool?.function?.parameters;
   if (tool?.type !== 'function' || !parameters || typeof parameters !== 'object') return tool;
   return { ...tool, function: { ...tool.function, parameters: moonshotToolSchema(parameters, `tools[${i}].function.parameters`) } };
+}
+
+/** A `json_schema` response format with its schema as Moonshot takes it (a copy); any other as it is. */
+function withMoonshotResponseSchema(format: any): unknown {
+  const schema = format?.json_schema?.schema;
+  if (format?.type !== 'json_schema' || !schema || typeof schema !== 'object') return format;
+  return { ...format, json_schema: { ...format.json_schema, schema: moonshotResponseSchema(schema, 'response_format.json_schema.schema') } };
 }
 
 /**

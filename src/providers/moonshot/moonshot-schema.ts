@@ -21,12 +21,23 @@ import { inlineSchemaRefs } from '../shared/inline-schema-refs';
  * and where it is, before the upstream is called.
  */
 export function moonshotToolSchema(schema: unknown, param: string): unknown {
-  return fix(inlineSchemaRefs(schema), { param, at: 'root' });
+  return fix(inlineSchemaRefs(schema), { param, what: 'tool schema', at: 'root' });
+}
+
+/**
+ * The schema of `response_format: {type: "json_schema"}` (structured outputs; a bridged Responses
+ * `text.format` or Messages `output_format` arrives as one), which Moonshot checks as it checks
+ * tool parameters: rewritten the same way, or refused with the same 400 `unsupported_tool_schema`.
+ */
+export function moonshotResponseSchema(schema: unknown, param: string): unknown {
+  return fix(inlineSchemaRefs(schema), { param, what: 'structured-output schema', at: 'root' });
 }
 
 interface Where {
   /** The request field (`tools[0].function.parameters`). */
   param: string;
+  /** What the schema is, in the refusal's words. */
+  what: string;
   /** The path inside the schema, as Moonshot names it (`properties.x.items`). */
   at: string;
 }
@@ -152,7 +163,7 @@ function enumType(values: unknown[]): string | string[] | undefined {
 function refusal(where: Where, keyword: string, why: string): ApiError {
   return new ApiError({
     status: 400,
-    message: `Moonshot (Kimi) refuses this tool schema and the gateway cannot rewrite it to the same meaning: '${keyword}' at '${where.at}' is ${why}. Restructure ${where.param} (put '${keyword}' inside each anyOf branch).`,
+    message: `Moonshot (Kimi) refuses this ${where.what} and the gateway cannot rewrite it to the same meaning: '${keyword}' at '${where.at}' is ${why}. Restructure the schema (put '${keyword}' inside each anyOf branch).`,
     code: 'unsupported_tool_schema',
     param: where.param,
   });
