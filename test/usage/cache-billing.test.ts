@@ -559,3 +559,46 @@ describe('an Anthropic stream cut before its final usage', () => {
     });
   }
 });
+
+/** Gemini events (`data:` only), then the connection cut before the finishing chunk. */
+const cutGeminiStream = (payloads: unknown[]): Reply => () => {
+  const enc = new TextEncoder();
+  let i = 0;
+  return new Response(
+    new ReadableStream<Uint8Array>({
+      async pull(c) {
+        const p = payloads[i++];
+        if (!p) return c.error(new Error('fake upstream cut the stream'));
+        c.enqueue(enc.encode(`data: ${JSON.stringify(p)}\r\n\r\n`));
+        await Bun.sleep(1);
+      },
+    }),
+    { headers: { 'content-type': 'text/event-stream' } },
+  );
+};
+
+describe('a Gemini stream cut before its finishing chunk', () => {
+  // Before the finishing chunk usageMetadata is a running total: the prompt's counts (cache hits
+  // included) and the thoughts so far are real, the candidates count is not there yet.
+  const delivered = 'word '.repeat(300);
+  const running = { promptTokenCount: 1045, cachedContentTokenCount: 1024, thoughtsTokenCount: 468, totalTokenCount: 1513 };
+  const payloads = [
+    { candidates: [{ content: { parts: [{ text: 'The capital' }], role: 'model' }, index: 0 }], usageMetadata: running, modelVersion: 'gemini-2.5-flash' },
+    { candidates: [{ content: { parts: [{ text: delivered }], role: 'model' }, index: 0 }], usageMetadata: running, modelVersion: 'gemini-2.5-flash' },
+  ];
+  for (const [path, body] of [['/v1/chat/completions', chat('gemini-2.5-flash', true)], ['/v1/messages', messages('gemini-2.5-flash', true)]] as const) {
+    test(`${path}: the prompt's real counts, the thoughts plus the delivered text as output (not the running total's thoughts alone)`, async () => {
+      fake.handler = cutGeminiStream(payloads);
+      const res = await gw.fetch(path, { method: 'POST', body: JSON.stringify(body) });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('word word');
+      const row = await gw.waitForRow(res);
+      expect(row).toMatchObject({ promptTokens: 1045, cachedTokens: 1024, reasoningTokens: 468, estimated: true });
+      // 468 thoughts (billed, not delivered) + about 300 tokens of delivered text.
+      expect(row.completionTokens).toBeGreaterThanOrEqual(468 + 250);
+      expect(row.completionTokens).toBeLessThanOrEqual(468 + 350);
+      // Prompt at its exact rates (21 uncached at 0.3, 1024 cached at 0.03), all output at 2.5 $/M.
+      expect(row.costUsd).toBeCloseTo((21 * 0.3 + 1024 * 0.03 + row.completionTokens * 2.5) / M, 12);
+    });
+  }
+});
