@@ -47,6 +47,11 @@ export interface Usage {
    * audio input price. Unset: none.
    */
   audioInput?: number;
+  /**
+   * Of `cachedInput`, audio tokens (Gemini's cacheTokensDetails AUDIO), billed at the cached audio
+   * price (usage/cost.ts cachedAudioPrice). Unset: none.
+   */
+  cachedAudioInput?: number;
   /** Of `output`, audio tokens (completion_tokens_details.audio_tokens), at the audio output price. Unset: none. */
   audioOutput?: number;
   /**

@@ -56,6 +56,7 @@ const PRICES = {
   'grok-3-mini': { input: 0.3, cachedInput: 0.075, output: 0.5 },
   // Audio input at Google's audio rate (1 $/M against 0.3 for text).
   'gemini-2.5-flash': { input: 0.3, cachedInput: 0.03, output: 2.5, audioInput: 1 },
+  'gemini-2.0-flash': { input: 0.1, cachedInput: 0.025, output: 0.4, audioInput: 0.7 },
   // Anthropic: cache read 0.1x input, 5-minute write 1.25x, 1-hour write 2x (6 $/M, not stored
   // as a column: derived from the input price).
   'claude-sonnet-4-5': { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15, webSearch: 0.01 },
@@ -134,10 +135,26 @@ const geminiRow = { promptTokens: 1045, cachedTokens: 1024, cacheWriteTokens: 0,
 const geminiAudio = fixture('gemini-2.5-flash-audio.json');
 /**
  * Gemini with audio input: prompt 1928 (8 text + 1920 audio) of which 1024 cached (all audio);
- * 12 candidates + 228 thoughts out. Uncached: 8 text at 0.3 and 896 audio at 1; the cached 1024 at
- * the cache price (genai-prices' audio cache price, 0.1, has no column: cached audio bills as cached text).
+ * 12 candidates + 228 thoughts out. Uncached: 8 text at 0.3 and 896 audio at 1; the cached 1024
+ * audio at Google's cached audio price for 2.5 Flash, 0.1 (cached text is 0.03).
  */
-const geminiAudioRow = { promptTokens: 1928, cachedTokens: 1024, cacheWriteTokens: 0, completionTokens: 240, reasoningTokens: 228, costUsd: (8 * 0.3 + 896 * 1 + 1024 * 0.03 + 240 * 2.5) / M };
+const geminiAudioRow = { promptTokens: 1928, cachedTokens: 1024, cacheWriteTokens: 0, completionTokens: 240, reasoningTokens: 228, costUsd: (8 * 0.3 + 896 * 1 + 1024 * 0.1 + 240 * 2.5) / M };
+
+/**
+ * gemini-2.0-flash, a cache hit of text and audio: prompt 2400 (400 text + 2000 audio) of which
+ * 1600 cached (100 text + 1500 audio); 30 out. Uncached: 300 text at 0.1 and 500 audio at 0.7;
+ * cached: 100 text at 0.025 and 1500 audio at Google's cached audio price for 2.0 Flash, 0.175.
+ */
+const gemini20MixedCache = {
+  ...geminiAudio, modelVersion: 'gemini-2.0-flash',
+  usageMetadata: {
+    promptTokenCount: 2400, candidatesTokenCount: 30, totalTokenCount: 2430, cachedContentTokenCount: 1600,
+    promptTokensDetails: [{ modality: 'TEXT', tokenCount: 400 }, { modality: 'AUDIO', tokenCount: 2000 }],
+    cacheTokensDetails: [{ modality: 'TEXT', tokenCount: 100 }, { modality: 'AUDIO', tokenCount: 1500 }],
+    candidatesTokensDetails: [{ modality: 'TEXT', tokenCount: 30 }],
+  },
+};
+const gemini20MixedRow = { promptTokens: 2400, cachedTokens: 1600, cacheWriteTokens: 0, completionTokens: 30, reasoningTokens: 0, costUsd: (300 * 0.1 + 500 * 0.7 + 100 * 0.025 + 1500 * 0.175 + 30 * 0.4) / M };
 
 const o3 = fixture('openai-o3-cached-reasoning.json');
 /** o3: 2006 prompt of which 1920 cached; 300 completion of which 192 reasoning (billed as output). */
@@ -409,6 +426,11 @@ const CASES: Case[] = [
     ]),
     path: '/v1/chat/completions', body: chat('gemini-2.5-flash', true),
     row: geminiAudioRow, usage: async (r) => chatStreamUsage(await ssePayloads(r)), clientUsage: chatUsage(1928, 1024, 240, 228, 1920),
+  },
+  {
+    name: 'gemini-2.0-flash JSON, a cache hit of text and audio: cached audio at the cached audio price, cached text at the cached price',
+    reply: json(gemini20MixedCache), path: '/v1/chat/completions', body: chat('gemini-2.0-flash'),
+    row: gemini20MixedRow, usage: jsonUsage, clientUsage: chatUsage(2400, 1600, 30, 0, 2000),
   },
   {
     name: 'gemini through /v1/responses (bridged): reasoning in output_tokens_details',
