@@ -624,3 +624,60 @@ describe('a Gemini stream cut before its finishing chunk', () => {
     });
   }
 });
+
+/**
+ * A /v1/messages stream whose upstream holds its last payload until message_start reached the
+ * client, so message_start can only say what the upstream's first chunk did. Returns every event.
+ */
+async function messagesStreamHeldAtEnd(body: unknown, payloads: unknown[]): Promise<{ res: Response; events: any[] }> {
+  let release!: () => void;
+  const until = new Promise<void>((r) => (release = r));
+  fake.handler = () => sseResponse(payloads.map((p) => JSON.stringify(p)), { holdAt: { at: payloads.length - 1, until } });
+  const res = await gw.fetch('/v1/messages', { method: 'POST', body: JSON.stringify(body) });
+  expect(res.status).toBe(200);
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+    if (text.includes('event: message_start')) release();
+  }
+  const events = text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)));
+  return { res, events };
+}
+
+describe('/v1/messages translated streams: message_start usage', () => {
+  // LangChain's ChatAnthropic reads the prompt's usage from message_start only, and Claude Code
+  // its context size: Gemini reports the prompt's counts (cache hits included) with its first
+  // chunk, so message_start says them exactly, in Anthropic's convention (input without the hits).
+  test('gemini: message_start carries the first chunk\'s exact prompt and cache counts, message_delta the final ones', async () => {
+    const { res, events } = await messagesStreamHeldAtEnd(messages('gemini-2.5-flash', true), [
+      { candidates: [{ content: { parts: [{ text: 'The capital' }], role: 'model' }, index: 0 }], usageMetadata: { promptTokenCount: 1045, cachedContentTokenCount: 1024, thoughtsTokenCount: 468, totalTokenCount: 1513 }, modelVersion: 'gemini-2.5-flash' },
+      { candidates: [{ content: { parts: [{ text: ' of France is Paris.' }], role: 'model' }, finishReason: 'STOP', index: 0 }], usageMetadata: geminiThinking.usageMetadata, modelVersion: 'gemini-2.5-flash' },
+    ]);
+    expect(events.find((e) => e.type === 'message_start').message.usage).toEqual(anthropicClientUsage(21, 1024, 0, 0));
+    expect(events.find((e) => e.type === 'message_delta').usage).toEqual(anthropicClientUsage(21, 1024, 0, 476));
+    const row = await gw.waitForRow(res);
+    const { costUsd, ...tokens } = geminiRow;
+    expect(row).toMatchObject({ ...tokens, estimated: false });
+    expect(row.costUsd).toBeCloseTo(costUsd, 12);
+  });
+
+  test('an upstream that reports usage only at the end (DeepSeek): message_start approximates the prompt, message_delta has the exact cache hits', async () => {
+    const { res, events } = await messagesStreamHeldAtEnd(messages('deepseek-chat', true), [
+      { id: 'd1', object: 'chat.completion.chunk', created: 1, model: 'deepseek-chat', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null }] },
+      { id: 'd1', object: 'chat.completion.chunk', created: 1, model: 'deepseek-chat', choices: [{ index: 0, delta: { content: '' }, finish_reason: 'stop' }], usage: { prompt_tokens: 1516, completion_tokens: 23, total_tokens: 1539, prompt_cache_hit_tokens: 1472, prompt_cache_miss_tokens: 44 } },
+    ]);
+    const start = events.find((e) => e.type === 'message_start').message.usage;
+    // 'Clause?' is a few tokens: the approximation, with no cache counts it could know.
+    expect(start).toMatchObject({ cache_read_input_tokens: 0, cache_creation_input_tokens: 0, output_tokens: 0 });
+    expect(start.input_tokens).toBeGreaterThan(0);
+    expect(start.input_tokens).toBeLessThan(20);
+    expect(events.find((e) => e.type === 'message_delta').usage).toEqual(anthropicClientUsage(44, 1472, 0, 23));
+    const row = await gw.waitForRow(res);
+    expect(row).toMatchObject({ promptTokens: 1516, cachedTokens: 1472, completionTokens: 23, estimated: false });
+    expect(row.costUsd).toBeCloseTo((44 * 0.27 + 1472 * 0.07 + 23 * 1.1) / M, 12);
+  });
+});
