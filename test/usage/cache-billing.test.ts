@@ -179,6 +179,11 @@ const responsesUsage = (input: number, cached: number, output: number, reasoning
   input_tokens: input, input_tokens_details: { cached_tokens: cached },
   output_tokens: output, output_tokens_details: { reasoning_tokens: reasoning }, total_tokens: input + output,
 });
+/** A chat or Responses usage with Anthropic's prompt-cache writes told as OpenRouter does: `*_details.cache_write_tokens`. */
+const withWrites = (u: any, written: number) =>
+  'prompt_tokens_details' in u
+    ? { ...u, prompt_tokens_details: { ...u.prompt_tokens_details, cache_write_tokens: written } }
+    : { ...u, input_tokens_details: { ...u.input_tokens_details, cache_write_tokens: written } };
 const anthropicClientUsage = (input: number, read: number, write: number, output: number) => ({
   input_tokens: input, cache_read_input_tokens: read, cache_creation_input_tokens: write, output_tokens: output,
 });
@@ -446,12 +451,12 @@ const CASES: Case[] = [
   {
     name: 'anthropic chat JSON: prompt = input + read + write; 1-hour writes at the 1-hour rate',
     reply: json(anthropicMessage), path: '/v1/chat/completions', body: chat('claude-sonnet-4-5'),
-    row: anthropicRow, usage: jsonUsage, clientUsage: chatUsage(3512, 500, 40, 0),
+    row: anthropicRow, usage: jsonUsage, clientUsage: withWrites(chatUsage(3512, 500, 40, 0), 3000),
   },
   {
     name: 'anthropic chat stream: message_start and message_delta merged, nothing counted twice',
     reply: anthropicStream, path: '/v1/chat/completions', body: chat('claude-sonnet-4-5', true),
-    row: anthropicRow, usage: async (r) => chatStreamUsage(await ssePayloads(r)), clientUsage: chatUsage(3512, 500, 40, 0),
+    row: anthropicRow, usage: async (r) => chatStreamUsage(await ssePayloads(r)), clientUsage: withWrites(chatUsage(3512, 500, 40, 0), 3000),
   },
   {
     name: 'anthropic /v1/messages native JSON: the client gets Anthropic\'s own usage',
@@ -472,17 +477,17 @@ const CASES: Case[] = [
   {
     name: 'anthropic chat stream with two web searches (counted in message_delta)',
     reply: searchStream, path: '/v1/chat/completions', body: chat('claude-sonnet-4-5', true),
-    row: searchRow, usage: async (r) => chatStreamUsage(await ssePayloads(r)), clientUsage: chatUsage(3512, 500, 40, 0),
+    row: searchRow, usage: async (r) => chatStreamUsage(await ssePayloads(r)), clientUsage: withWrites(chatUsage(3512, 500, 40, 0), 3000),
   },
   {
     name: 'anthropic through /v1/responses (bridged): input_tokens include cache reads and writes',
     reply: json(anthropicMessage), path: '/v1/responses', body: responses('claude-sonnet-4-5'),
-    row: anthropicRow, usage: jsonUsage, clientUsage: responsesUsage(3512, 500, 40, 0),
+    row: anthropicRow, usage: jsonUsage, clientUsage: withWrites(responsesUsage(3512, 500, 40, 0), 3000),
   },
   {
     name: 'anthropic through /v1/responses (bridged) stream',
     reply: anthropicStream, path: '/v1/responses', body: responses('claude-sonnet-4-5', true),
-    row: anthropicRow, usage: async (r) => responsesStreamUsage(await ssePayloads(r)), clientUsage: responsesUsage(3512, 500, 40, 0),
+    row: anthropicRow, usage: async (r) => responsesStreamUsage(await ssePayloads(r)), clientUsage: withWrites(responsesUsage(3512, 500, 40, 0), 3000),
   },
   // ---- OpenAI-convention upstreams through /v1/messages (translated) ----
   {
@@ -680,4 +685,13 @@ describe('/v1/messages translated streams: message_start usage', () => {
     expect(row).toMatchObject({ promptTokens: 1516, cachedTokens: 1472, completionTokens: 23, estimated: false });
     expect(row.costUsd).toBeCloseTo((44 * 0.27 + 1472 * 0.07 + 23 * 1.1) / M, 12);
   });
+});
+
+test('usage without prompt-cache writes tells none (cache_write_tokens only where the provider wrote to its cache)', async () => {
+  fake.handler = json(geminiThinking);
+  const res = await gw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify(chat('gemini-2.5-flash')) });
+  expect(((await res.json()) as any).usage.prompt_tokens_details).toEqual({ cached_tokens: 1024 });
+  fake.handler = json(geminiThinking);
+  const r2 = await gw.fetch('/v1/responses', { method: 'POST', body: JSON.stringify(responses('gemini-2.5-flash')) });
+  expect(((await r2.json()) as any).usage.input_tokens_details).toEqual({ cached_tokens: 1024 });
 });
