@@ -11,6 +11,7 @@ import { routeChat } from '../proxy/route-chat';
 import { runChatCompletion, streamChatCompletion } from '../proxy/run-chat-completion';
 import type { RouteDecision, RouteTarget } from '../routing';
 import { approximatePromptTokens, estimateUsage, usageOrEstimate } from '../usage/estimate-usage';
+import type { Usage } from '../usage/types';
 import { toAnthropicError } from './anthropic-errors';
 import type { MessagesRequest } from './anthropic-types';
 import { claudeModelAlias } from './claude-model-alias';
@@ -101,7 +102,7 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
 
   const headers = gatewayHeaders({ overheadMs: opts.clock.overhead(), target: s.target, decision, requestId });
   const { model, chunks } = await readAhead(s.chunks);
-  return { kind: 'stream', body: anthropicEvents(chunks, model || s.target.upstreamModel, chat, shape), headers };
+  return { kind: 'stream', body: anthropicEvents(chunks, model || s.target.upstreamModel, chat, shape, s.upstreamUsage()), headers };
 }
 
 /** How the answer is shaped: its message id, the client's stop sequences, the ping interval, the client's tool names. */
@@ -117,14 +118,18 @@ interface MessageShape {
  * is silent, output estimated from the prompt when the upstream reports no usage).
  *
  * Anthropic's message_start carries the prompt's tokens, and clients read them there (LangChain's
- * ChatAnthropic only there; Claude Code shows the context size from it); a chat upstream reports
- * them only at the end. So message_start says an approximation of the translated prompt, and
- * message_delta the upstream's exact counts, which the SDKs' final message takes (the Anthropic
- * SDK overwrites input and cache tokens with message_delta's, as newer API versions send them).
+ * ChatAnthropic only there; Claude Code shows the context size from it); most chat upstreams report
+ * them only at the end. So message_start says the prompt counts the upstream reported with its
+ * first chunk (`early`: Gemini's usageMetadata, cache hits apart as Anthropic reports them), else an
+ * approximation of the translated prompt, and message_delta the upstream's exact counts, which the
+ * SDKs' final message takes (the Anthropic SDK overwrites input and cache tokens with
+ * message_delta's, as newer API versions send them).
  */
-function anthropicEvents(chunks: AsyncGenerator<ChatCompletionChunk>, model: string, chat: ChatRequest, o: MessageShape): ReadableStream<Uint8Array> {
+function anthropicEvents(chunks: AsyncGenerator<ChatCompletionChunk>, model: string, chat: ChatRequest, o: MessageShape, early: Usage | null = null): ReadableStream<Uint8Array> {
   const messages = chat.messages as any[];
-  const usage = { ...toAnthropicUsage(null), input_tokens: approximatePromptTokens(messages, chat.tools) };
+  const usage = early
+    ? { ...toAnthropicUsage(early), output_tokens: 0 }
+    : { ...toAnthropicUsage(null), input_tokens: approximatePromptTokens(messages, chat.tools) };
   const skeleton = {
     id: o.id, type: 'message' as const, role: 'assistant' as const, model,
     stop_reason: null, stop_sequence: null, stop_details: null, usage,

@@ -125,7 +125,8 @@ export interface StreamTally {
   usage: Usage | null;
   /**
    * `usage` holds the upstream's prompt counts but not yet its final output count (Anthropic's
-   * message_start carries a placeholder output_tokens; message_delta brings the real one). A
+   * message_start carries a placeholder output_tokens; message_delta brings the real one; Gemini's
+   * usageMetadata before the finishing chunk is a running total without the final candidates). A
    * stream that ends while this is set is billed its real prompt and the delivered text's output.
    */
   outputPending?: boolean;

@@ -56,7 +56,16 @@ interface Started {
 }
 export type ChatStarted =
   | (Started & { kind: 'json'; completion: ChatCompletion; usage: Usage | null; raw: Uint8Array<ArrayBuffer> | null })
-  | (Started & { kind: 'stream'; body: ReadableStream<Uint8Array>; ended: Promise<StreamEnd> });
+  | (Started & {
+      kind: 'stream';
+      body: ReadableStream<Uint8Array>;
+      ended: Promise<StreamEnd>;
+      /**
+       * The usage the upstream reported so far: a Gemini stream's prompt counts (cache hits included)
+       * from its first chunk on; null from upstreams that report usage only at the end.
+       */
+      upstreamUsage: () => Usage | null;
+    });
 
 /** Who asked, for the log row (the HTTP route and programmatic callers fill it differently). */
 function chatMeta(opts: ChatRunOptions, modelRequested: string, stream: boolean): RequestMeta {
@@ -148,7 +157,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
     recordRequest(ctx, meta, { decision, walk, delivered: streamDelivered(opened.tally, meta.storeBodies), error: end.error, overheadMs });
     resolveEnded(end);
   }, opts.streamErrorBytes);
-  return { ...started, kind: 'stream', body, ended };
+  return { ...started, kind: 'stream', body, ended, upstreamUsage: () => opened.tally.usage };
 }
 
 /**

@@ -249,10 +249,8 @@ async function estimateDelivered(chat: ChatRequest, d: Delivered, counter: Token
 }
 
 /** The upstream's prompt counts (cache reads and writes included) with the delivered text's output. */
-async function estimateOutputDelivered(upstream: Usage, d: Delivered, counter: TokenCounter): Promise<Usage> {
-  const u = await estimateOutput(upstream, d.text ?? '', counter);
-  u.output = scaledToDelivered(u.output, d); // never below the upstream's count: estimateOutput keeps it as a floor
-  return u;
+function estimateOutputDelivered(upstream: Usage, d: Delivered, counter: TokenCounter): Promise<Usage> {
+  return estimateOutput(upstream, d.text ?? '', counter, (n) => scaledToDelivered(n, d));
 }
 
 /** An output count of a sampled text (tallyText keeps only the first part) scaled up to all that was delivered. */

@@ -34,8 +34,8 @@ export async function streamChatCompletion(
   ctx: AppContext,
   body: ChatRequest,
   opts: ChatRunOptions = {},
-): Promise<{ target: RouteTarget; decision: RouteDecision; chunks: AsyncGenerator<ChatCompletionChunk> }> {
+): Promise<{ target: RouteTarget; decision: RouteDecision; chunks: AsyncGenerator<ChatCompletionChunk>; upstreamUsage: () => Usage | null }> {
   const r = await startChat(ctx, { ...body, stream: true }, { ...opts, forceStreamUsage: true });
   if (r.kind !== 'stream') throw new Error('unreachable: stream request answered whole');
-  return { target: r.target, decision: r.decision, chunks: chatChunks(r.body, r.ended) };
+  return { target: r.target, decision: r.decision, chunks: chatChunks(r.body, r.ended), upstreamUsage: r.upstreamUsage };
 }

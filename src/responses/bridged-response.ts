@@ -7,28 +7,22 @@ import { runChatCompletion, streamChatCompletion } from '../proxy/run-chat-compl
 import type { ChatRunOptions } from '../proxy/chat-pipeline';
 import type { EarlierTries } from '../proxy/walk-targets';
 import { estimateUsage } from '../usage/estimate-usage';
-import type { Usage } from '../usage/types';
+import { toOpenAIUsage, type Usage } from '../usage/types';
 import { chatToResponse } from './chat-to-response';
 import { inputItemsOf } from './input-items';
 import { expandItemReferences, responseChain, withoutReplay } from './item-references';
 import { inputToMessages } from './input-to-messages';
 import { responsesToChat, type BridgedRequest } from './request-to-chat';
 import { newId } from './response-ids';
-import { responseSkeleton, wantsReasoningSummary } from './response-skeleton';
+import { responseSkeleton, toResponseUsage, wantsReasoningSummary } from './response-skeleton';
 import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
 import type { ResponseEvent, ResponseObject, ResponsesRequest, ResponseUsage } from './responses-types';
 import { ResponsesStreamBridge } from './stream-bridge';
 import { followJob, type BackgroundJob } from './bridged-background';
 import { truncateToWindow } from './truncate-input';
 
-
-const responseUsage = (u: Usage): ResponseUsage => ({
-  input_tokens: u.input,
-  input_tokens_details: { cached_tokens: u.cachedInput },
-  output_tokens: u.output,
-  output_tokens_details: { reasoning_tokens: u.reasoning },
-  total_tokens: u.input + u.output,
-});
+/** Canonical usage -> the Responses usage, as the chat usage it is told as (cache writes included). */
+const responseUsage = (u: Usage): ResponseUsage => toResponseUsage(toOpenAIUsage(u))!;
 
 /**
  * The answer's output as chat messages for the next turn. An upstream's malformed answer (a tool

@@ -65,15 +65,17 @@ export function toResponseUsage(u: {
   prompt_tokens?: number;
   completion_tokens?: number;
   total_tokens?: number;
-  prompt_tokens_details?: { cached_tokens?: number } | null;
+  prompt_tokens_details?: { cached_tokens?: number; cache_write_tokens?: number } | null;
   completion_tokens_details?: { reasoning_tokens?: number } | null;
 } | null | undefined): ResponseUsage | null {
   if (!u) return null;
   const input = u.prompt_tokens ?? 0;
   const output = u.completion_tokens ?? 0;
+  // Prompt-cache writes (Anthropic's) as the chat usage tells them (toOpenAIUsage).
+  const written = u.prompt_tokens_details?.cache_write_tokens;
   return {
     input_tokens: input,
-    input_tokens_details: { cached_tokens: u.prompt_tokens_details?.cached_tokens ?? 0 },
+    input_tokens_details: { cached_tokens: u.prompt_tokens_details?.cached_tokens ?? 0, ...(written ? { cache_write_tokens: written } : {}) },
     output_tokens: output,
     output_tokens_details: { reasoning_tokens: u.completion_tokens_details?.reasoning_tokens ?? 0 },
     total_tokens: input + output,

@@ -90,7 +90,8 @@ export type OutputItem = MessageItem | FunctionCallItem | ReasoningItem;
 
 export interface ResponseUsage {
   input_tokens: number;
-  input_tokens_details: { cached_tokens: number };
+  /** `cache_write_tokens`: prompt-cache writes (Anthropic's), when there are any. */
+  input_tokens_details: { cached_tokens: number; cache_write_tokens?: number };
   output_tokens: number;
   output_tokens_details: { reasoning_tokens: number };
   total_tokens: number;

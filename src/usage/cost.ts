@@ -19,6 +19,19 @@ export function cacheWrite1hPrice(prices: Pick<ModelPrices, 'input' | 'cacheWrit
 }
 
 /**
+ * USD per 1M cached audio prompt tokens: the audio input price discounted as the model discounts
+ * cached text (cachedInput / input). Google prices a cache hit as that share of the modality's own
+ * input price: genai-prices' cache_audio_read_mtok is exactly this for every Gemini model with
+ * audio (2.0 Flash 0.7 x 0.25 = 0.175, 2.5 Flash 1 x 0.1 = 0.1, 2.5 Flash-Lite 0.3 x 0.1 = 0.03).
+ * A model without an audio price bills cached audio as cached text.
+ */
+export function cachedAudioPrice(prices: Pick<ModelPrices, 'input' | 'cachedInput' | 'audioInput'>): number {
+  const cached = prices.cachedInput ?? prices.input;
+  if (prices.audioInput == null || !(prices.input > 0)) return cached;
+  return (prices.audioInput * cached) / prices.input;
+}
+
+/**
  * The prices a request with this many prompt tokens (input including cache reads and writes)
  * bills at: the long-context tier's once the prompt reaches its threshold, for every token of the
  * request (Anthropic's and Google's rule, and genai-prices' calcPrice), each unset tier price
@@ -76,7 +89,7 @@ export function anthropicModeMultiplier(prices: ModelPrices, usage: Pick<Usage, 
  * (input price when the model has none), those to the 1-hour cache at cacheWrite1hPrice.
  * A prompt long enough for the model's long-context tier bills all of it at the tier's prices.
  * Audio tokens (parts of the uncached input and of the visible output) bill at the audio prices
- * (the text prices when the model has none). A request served at a processing tier priced apart
+ * (the text prices when the model has none), cached audio (part of the cached input) at cachedAudioPrice. A request served at a processing tier priced apart
  * (usage.serviceTier: OpenAI's flex or priority) bills every token price times the model's
  * multiplier for it, as does one Anthropic ran in fast mode or only in the US (anthropicModeMultiplier).
  * Web searches the provider ran (usage.webSearches) are billed per search at usage.webSearchUsd when
@@ -97,7 +110,7 @@ export function computeCost(usage: Usage, modelPrices: ModelPrices, images = 0):
   return tokensUsd + imagesUsd + searchesUsd + Math.max(usage.toolFeesUsd ?? 0, 0);
 }
 
-type StepUsage = Pick<Usage, 'input' | 'cachedInput' | 'output' | 'reasoning' | 'cacheWrite' | 'cacheWrite1h' | 'audioInput' | 'audioOutput'>;
+type StepUsage = Pick<Usage, 'input' | 'cachedInput' | 'output' | 'reasoning' | 'cacheWrite' | 'cacheWrite1h' | 'audioInput' | 'cachedAudioInput' | 'audioOutput'>;
 
 /** The answer's own counts: the usage less the server-side steps added into it. */
 function withoutSteps(usage: Usage, steps: NonNullable<Usage['extraSteps']>): StepUsage {
@@ -110,6 +123,7 @@ function withoutSteps(usage: Usage, steps: NonNullable<Usage['extraSteps']>): St
 function stepTokensUsd(usage: StepUsage, modelPrices: ModelPrices): number {
   const prices = pricesForPrompt(modelPrices, Math.max(usage.input, 0));
   const cached = Math.min(Math.max(usage.cachedInput, 0), Math.max(usage.input, 0));
+  const cachedAudio = Math.min(Math.max(usage.cachedAudioInput ?? 0, 0), cached);
   const cacheWrite = Math.min(Math.max(usage.cacheWrite ?? 0, 0), Math.max(usage.input, 0) - cached);
   const cacheWrite1h = Math.min(Math.max(usage.cacheWrite1h ?? 0, 0), cacheWrite);
   const uncached = Math.max(usage.input, 0) - cached - cacheWrite;
@@ -120,7 +134,8 @@ function stepTokensUsd(usage: StepUsage, modelPrices: ModelPrices): number {
   return (
     ((uncached - audioIn) * prices.input +
       audioIn * (prices.audioInput ?? prices.input) +
-      cached * (prices.cachedInput ?? prices.input) +
+      (cached - cachedAudio) * (prices.cachedInput ?? prices.input) +
+      cachedAudio * cachedAudioPrice(prices) +
       (cacheWrite - cacheWrite1h) * (prices.cacheWrite ?? prices.input) +
       cacheWrite1h * cacheWrite1hPrice(prices) +
       (visibleOutput - audioOut) * prices.output +

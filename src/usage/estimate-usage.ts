@@ -118,13 +118,23 @@ export async function estimateUsage(
 
 /**
  * Usage whose prompt counts the upstream reported but whose output count it never sent (a stream
- * cut between Anthropic's message_start and message_delta): the prompt as reported, cache reads and
- * writes included, and the output counted from the delivered text, never below the upstream's.
+ * cut between Anthropic's message_start and message_delta, or a Gemini stream cut before its
+ * finishing chunk): the prompt as reported, cache reads and writes included, and the output counted
+ * from the delivered text, never below the upstream's. Reasoning the upstream counted apart and did
+ * not deliver (Gemini's running thoughtsTokenCount) is added to the counted text, not compared with
+ * it: the visible part is the larger of the delivered text's count and the upstream's own.
+ * `scale` turns the count of `deliveredText` into that of all that was delivered (a sampled text).
  */
-export async function estimateOutput(upstream: Usage, deliveredText: string, counter: TokenCounter = tokenCounter): Promise<Usage> {
+export async function estimateOutput(
+  upstream: Usage,
+  deliveredText: string,
+  counter: TokenCounter = tokenCounter,
+  scale: (tokens: number) => number = (n) => n,
+): Promise<Usage> {
   const [counted = 0] = await counter.count([deliveredText]);
-  const output = Math.max(counted, upstream.output);
-  return { ...upstream, output, reasoning: Math.min(upstream.reasoning, output), estimated: true };
+  const reasoning = Math.min(upstream.reasoning, upstream.output);
+  const output = Math.max(scale(counted), upstream.output - reasoning) + reasoning;
+  return { ...upstream, output, reasoning, estimated: true };
 }
 
 /** The upstream's usage when it sent one, otherwise an estimate of prompt + delivered text. */

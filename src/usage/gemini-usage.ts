@@ -47,10 +47,16 @@ export function normalizeGeminiUsage(raw: unknown): Usage | null {
   const output = num(u.candidatesTokenCount) + reasoning;
   // Audio prompt tokens bill at the model's audio rate (gemini-2.5-flash: 1 $/M against 0.3 for
   // text). promptTokensDetails counts every prompt token by modality, cacheTokensDetails the cached
-  // ones: the uncached audio is the difference (cached audio stays at the cached price).
+  // ones: the uncached audio is the difference, and the cached audio bills at the cached audio
+  // price (0.1 $/M against 0.03 for cached text: usage/cost.ts cachedAudioPrice).
+  const cachedAudio = Math.min(modalityTokens(u.cacheTokensDetails, 'AUDIO'), cachedInput);
   const audioIn = Math.min(
     Math.max(modalityTokens(u.promptTokensDetails, 'AUDIO') - modalityTokens(u.cacheTokensDetails, 'AUDIO'), 0),
     input - cachedInput,
   );
-  return { input, cachedInput, output, reasoning, ...(audioIn > 0 ? { audioInput: audioIn } : {}) };
+  return {
+    input, cachedInput, output, reasoning,
+    ...(audioIn > 0 ? { audioInput: audioIn } : {}),
+    ...(cachedAudio > 0 ? { cachedAudioInput: cachedAudio } : {}),
+  };
 }

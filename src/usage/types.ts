@@ -47,6 +47,11 @@ export interface Usage {
    * audio input price. Unset: none.
    */
   audioInput?: number;
+  /**
+   * Of `cachedInput`, audio tokens (Gemini's cacheTokensDetails AUDIO), billed at the cached audio
+   * price (usage/cost.ts cachedAudioPrice). Unset: none.
+   */
+  cachedAudioInput?: number;
   /** Of `output`, audio tokens (completion_tokens_details.audio_tokens), at the audio output price. Unset: none. */
   audioOutput?: number;
   /**
@@ -92,13 +97,19 @@ export type BillExtras = Pick<Usage, 'serviceTier' | 'webSearches' | 'webSearchU
 
 export const ZERO_USAGE: Usage = Object.freeze({ input: 0, cachedInput: 0, output: 0, reasoning: 0 });
 
-/** OpenAI's `usage` object for a chat completion. */
+/**
+ * OpenAI's `usage` object for a chat completion. Prompt-cache writes (Anthropic's, part of
+ * prompt_tokens and billed above the input rate) have no OpenAI field: they are told as
+ * `prompt_tokens_details.cache_write_tokens`, OpenRouter's name for them, when there are any.
+ */
 export function toOpenAIUsage(u: Usage) {
+  const details: { cached_tokens: number; cache_write_tokens?: number } = { cached_tokens: u.cachedInput };
+  if ((u.cacheWrite ?? 0) > 0) details.cache_write_tokens = u.cacheWrite;
   return {
     prompt_tokens: u.input,
     completion_tokens: u.output,
     total_tokens: u.input + u.output,
-    prompt_tokens_details: { cached_tokens: u.cachedInput },
+    prompt_tokens_details: details,
     completion_tokens_details: { reasoning_tokens: u.reasoning },
   };
 }

@@ -72,7 +72,8 @@ describe('cache reads and writes: usage and cost exact in the log row', () => {
     for await (const c of stream) if (c.usage) usage = c.usage;
     expect(usage).toEqual({
       prompt_tokens: 2362, completion_tokens: 8, total_tokens: 2370,
-      prompt_tokens_details: { cached_tokens: 2048 }, completion_tokens_details: { reasoning_tokens: 0 },
+      // The 300 written to the cache, told as OpenRouter tells them (OpenAI has no field for them).
+      prompt_tokens_details: { cached_tokens: 2048, cache_write_tokens: 300 }, completion_tokens_details: { reasoning_tokens: 0 },
     });
     const row = await logRow(response.headers.get('x-request-id')!);
     expect(row).toMatchObject({ prompt_tokens: 2362, cached_tokens: 2048, cache_write_tokens: 300, completion_tokens: 8, stream: true });

@@ -6,15 +6,32 @@
  * message_delta, which the official SDK's final message and the log row keep.
  */
 import { afterAll, describe, expect, test } from 'bun:test';
+import Anthropic from '@anthropic-ai/sdk';
 import { ChatAnthropic } from '@langchain/anthropic';
 import { AIMessageChunk } from '@langchain/core/messages';
 import { readChunks, sseResponse, startFakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
 import { idRecorder } from '../sdk/langchain-helpers';
-import { anthropicClient, parseSse } from './messages-helpers';
+import { parseSse } from './messages-helpers';
 
-/** The recorded OpenAI stream: 19 prompt and 9 completion tokens in its last chunk. */
-const openai = startFakeUpstream(() => sseResponse(readChunks('openai', 'text.chunks.txt')));
+/**
+ * The recorded OpenAI stream: 19 prompt and 9 completion tokens in its last chunk. As a real
+ * upstream's, its usage comes after the gateway opened the stream: the fake holds all but the first
+ * chunk until the gateway's answer reached the client (`answered`), else it could come in the
+ * gateway's first read and message_start would rightly carry the upstream's exact counts.
+ */
+let answered = () => {};
+const openai = startFakeUpstream(() => {
+  const until = new Promise<void>((r) => (answered = r));
+  return sseResponse(readChunks('openai', 'text.chunks.txt'), { holdAt: { at: 1, until } });
+});
+/** fetch that lets the fake go on once the gateway answered. */
+const released = (inner: typeof fetch = fetch) =>
+  (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const res = await inner(input, init);
+    answered();
+    return res;
+  }) as typeof fetch;
 let gw: TestGateway;
 useGateway((g) => void (gw = g), { env: providerEnv('openai', `${openai.url}/v1`) });
 afterAll(() => openai.close());
@@ -26,6 +43,7 @@ const request = { model: 'openai/gpt-4o-mini', max_tokens: 200, stream: true, sy
 describe('message_start on a translated stream', () => {
   test('raw SSE: message_start has the prompt approximated, message_delta the upstream counts; the row the exact ones', async () => {
     const res = await gw.fetch('/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
+    answered();
     expect(res.status).toBe(200);
     const events = parseSse(await res.text());
     const start = events.find((e) => e.type === 'message_start').message.usage;
@@ -39,7 +57,8 @@ describe('message_start on a translated stream', () => {
   });
 
   test("the official SDK: the stream's message_start has the approximation, finalMessage() the upstream's exact counts", async () => {
-    const stream = anthropicClient(gw).messages.stream({ ...request, stream: undefined } as any);
+    const client = new Anthropic({ apiKey: gw.clientKey, baseURL: gw.url, maxRetries: 0, timeout: 20_000, fetch: released() });
+    const stream = client.messages.stream({ ...request, stream: undefined } as any);
     let started = 0;
     stream.on('streamEvent', (e) => {
       if (e.type === 'message_start') started = e.message.usage.input_tokens;
@@ -53,7 +72,7 @@ describe('message_start on a translated stream', () => {
 
   test("LangChain's ChatAnthropic: usage_metadata has input tokens (message_start's), output tokens exact", async () => {
     const rec = idRecorder();
-    const model = new ChatAnthropic({ model: 'openai/gpt-4o-mini', apiKey: gw.clientKey, anthropicApiUrl: gw.url, maxRetries: 0, clientOptions: { fetch: rec.fetch } });
+    const model = new ChatAnthropic({ model: 'openai/gpt-4o-mini', apiKey: gw.clientKey, anthropicApiUrl: gw.url, maxRetries: 0, clientOptions: { fetch: released(rec.fetch) } });
     let message: AIMessageChunk | undefined;
     for await (const c of await model.stream([{ role: 'system', content: LONG }, { role: 'user', content: 'Summarise.' }])) message = message ? message.concat(c) : c;
     expect(message!.content).toBe('Hello! How can I help you today?');
@@ -66,6 +85,7 @@ describe('message_start on a translated stream', () => {
     const schema = { type: 'object', properties: { text: { type: 'string', description: LONG } } };
     const withTools = { ...request, system: undefined, tools: [{ name: 'note', description: 'Keeps a note', input_schema: schema }] };
     const res = await gw.fetch('/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(withTools) });
+    answered();
     const start = parseSse(await res.text()).find((e) => e.type === 'message_start').message.usage;
     expect(start.input_tokens).toBeGreaterThan(1_500);
   });

@@ -56,6 +56,7 @@ const PRICES = {
   'grok-3-mini': { input: 0.3, cachedInput: 0.075, output: 0.5 },
   // Audio input at Google's audio rate (1 $/M against 0.3 for text).
   'gemini-2.5-flash': { input: 0.3, cachedInput: 0.03, output: 2.5, audioInput: 1 },
+  'gemini-2.0-flash': { input: 0.1, cachedInput: 0.025, output: 0.4, audioInput: 0.7 },
   // Anthropic: cache read 0.1x input, 5-minute write 1.25x, 1-hour write 2x (6 $/M, not stored
   // as a column: derived from the input price).
   'claude-sonnet-4-5': { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15, webSearch: 0.01 },
@@ -134,10 +135,26 @@ const geminiRow = { promptTokens: 1045, cachedTokens: 1024, cacheWriteTokens: 0,
 const geminiAudio = fixture('gemini-2.5-flash-audio.json');
 /**
  * Gemini with audio input: prompt 1928 (8 text + 1920 audio) of which 1024 cached (all audio);
- * 12 candidates + 228 thoughts out. Uncached: 8 text at 0.3 and 896 audio at 1; the cached 1024 at
- * the cache price (genai-prices' audio cache price, 0.1, has no column: cached audio bills as cached text).
+ * 12 candidates + 228 thoughts out. Uncached: 8 text at 0.3 and 896 audio at 1; the cached 1024
+ * audio at Google's cached audio price for 2.5 Flash, 0.1 (cached text is 0.03).
  */
-const geminiAudioRow = { promptTokens: 1928, cachedTokens: 1024, cacheWriteTokens: 0, completionTokens: 240, reasoningTokens: 228, costUsd: (8 * 0.3 + 896 * 1 + 1024 * 0.03 + 240 * 2.5) / M };
+const geminiAudioRow = { promptTokens: 1928, cachedTokens: 1024, cacheWriteTokens: 0, completionTokens: 240, reasoningTokens: 228, costUsd: (8 * 0.3 + 896 * 1 + 1024 * 0.1 + 240 * 2.5) / M };
+
+/**
+ * gemini-2.0-flash, a cache hit of text and audio: prompt 2400 (400 text + 2000 audio) of which
+ * 1600 cached (100 text + 1500 audio); 30 out. Uncached: 300 text at 0.1 and 500 audio at 0.7;
+ * cached: 100 text at 0.025 and 1500 audio at Google's cached audio price for 2.0 Flash, 0.175.
+ */
+const gemini20MixedCache = {
+  ...geminiAudio, modelVersion: 'gemini-2.0-flash',
+  usageMetadata: {
+    promptTokenCount: 2400, candidatesTokenCount: 30, totalTokenCount: 2430, cachedContentTokenCount: 1600,
+    promptTokensDetails: [{ modality: 'TEXT', tokenCount: 400 }, { modality: 'AUDIO', tokenCount: 2000 }],
+    cacheTokensDetails: [{ modality: 'TEXT', tokenCount: 100 }, { modality: 'AUDIO', tokenCount: 1500 }],
+    candidatesTokensDetails: [{ modality: 'TEXT', tokenCount: 30 }],
+  },
+};
+const gemini20MixedRow = { promptTokens: 2400, cachedTokens: 1600, cacheWriteTokens: 0, completionTokens: 30, reasoningTokens: 0, costUsd: (300 * 0.1 + 500 * 0.7 + 100 * 0.025 + 1500 * 0.175 + 30 * 0.4) / M };
 
 const o3 = fixture('openai-o3-cached-reasoning.json');
 /** o3: 2006 prompt of which 1920 cached; 300 completion of which 192 reasoning (billed as output). */
@@ -162,6 +179,11 @@ const responsesUsage = (input: number, cached: number, output: number, reasoning
   input_tokens: input, input_tokens_details: { cached_tokens: cached },
   output_tokens: output, output_tokens_details: { reasoning_tokens: reasoning }, total_tokens: input + output,
 });
+/** A chat or Responses usage with Anthropic's prompt-cache writes told as OpenRouter does: `*_details.cache_write_tokens`. */
+const withWrites = (u: any, written: number) =>
+  'prompt_tokens_details' in u
+    ? { ...u, prompt_tokens_details: { ...u.prompt_tokens_details, cache_write_tokens: written } }
+    : { ...u, input_tokens_details: { ...u.input_tokens_details, cache_write_tokens: written } };
 const anthropicClientUsage = (input: number, read: number, write: number, output: number) => ({
   input_tokens: input, cache_read_input_tokens: read, cache_creation_input_tokens: write, output_tokens: output,
 });
@@ -411,6 +433,11 @@ const CASES: Case[] = [
     row: geminiAudioRow, usage: async (r) => chatStreamUsage(await ssePayloads(r)), clientUsage: chatUsage(1928, 1024, 240, 228, 1920),
   },
   {
+    name: 'gemini-2.0-flash JSON, a cache hit of text and audio: cached audio at the cached audio price, cached text at the cached price',
+    reply: json(gemini20MixedCache), path: '/v1/chat/completions', body: chat('gemini-2.0-flash'),
+    row: gemini20MixedRow, usage: jsonUsage, clientUsage: chatUsage(2400, 1600, 30, 0, 2000),
+  },
+  {
     name: 'gemini through /v1/responses (bridged): reasoning in output_tokens_details',
     reply: json(geminiThinking), path: '/v1/responses', body: responses('gemini-2.5-flash'),
     row: geminiRow, usage: jsonUsage, clientUsage: responsesUsage(1045, 1024, 476, 468),
@@ -424,12 +451,12 @@ const CASES: Case[] = [
   {
     name: 'anthropic chat JSON: prompt = input + read + write; 1-hour writes at the 1-hour rate',
     reply: json(anthropicMessage), path: '/v1/chat/completions', body: chat('claude-sonnet-4-5'),
-    row: anthropicRow, usage: jsonUsage, clientUsage: chatUsage(3512, 500, 40, 0),
+    row: anthropicRow, usage: jsonUsage, clientUsage: withWrites(chatUsage(3512, 500, 40, 0), 3000),
   },
   {
     name: 'anthropic chat stream: message_start and message_delta merged, nothing counted twice',
     reply: anthropicStream, path: '/v1/chat/completions', body: chat('claude-sonnet-4-5', true),
-    row: anthropicRow, usage: async (r) => chatStreamUsage(await ssePayloads(r)), clientUsage: chatUsage(3512, 500, 40, 0),
+    row: anthropicRow, usage: async (r) => chatStreamUsage(await ssePayloads(r)), clientUsage: withWrites(chatUsage(3512, 500, 40, 0), 3000),
   },
   {
     name: 'anthropic /v1/messages native JSON: the client gets Anthropic\'s own usage',
@@ -450,17 +477,17 @@ const CASES: Case[] = [
   {
     name: 'anthropic chat stream with two web searches (counted in message_delta)',
     reply: searchStream, path: '/v1/chat/completions', body: chat('claude-sonnet-4-5', true),
-    row: searchRow, usage: async (r) => chatStreamUsage(await ssePayloads(r)), clientUsage: chatUsage(3512, 500, 40, 0),
+    row: searchRow, usage: async (r) => chatStreamUsage(await ssePayloads(r)), clientUsage: withWrites(chatUsage(3512, 500, 40, 0), 3000),
   },
   {
     name: 'anthropic through /v1/responses (bridged): input_tokens include cache reads and writes',
     reply: json(anthropicMessage), path: '/v1/responses', body: responses('claude-sonnet-4-5'),
-    row: anthropicRow, usage: jsonUsage, clientUsage: responsesUsage(3512, 500, 40, 0),
+    row: anthropicRow, usage: jsonUsage, clientUsage: withWrites(responsesUsage(3512, 500, 40, 0), 3000),
   },
   {
     name: 'anthropic through /v1/responses (bridged) stream',
     reply: anthropicStream, path: '/v1/responses', body: responses('claude-sonnet-4-5', true),
-    row: anthropicRow, usage: async (r) => responsesStreamUsage(await ssePayloads(r)), clientUsage: responsesUsage(3512, 500, 40, 0),
+    row: anthropicRow, usage: async (r) => responsesStreamUsage(await ssePayloads(r)), clientUsage: withWrites(responsesUsage(3512, 500, 40, 0), 3000),
   },
   // ---- OpenAI-convention upstreams through /v1/messages (translated) ----
   {
@@ -558,4 +585,113 @@ describe('an Anthropic stream cut before its final usage', () => {
       expect(row.costUsd).toBeCloseTo((12 * 3 + 500 * 0.3 + 1000 * 3.75 + 2000 * 6 + row.completionTokens * 15) / M, 12);
     });
   }
+});
+
+/** Gemini events (`data:` only), then the connection cut before the finishing chunk. */
+const cutGeminiStream = (payloads: unknown[]): Reply => () => {
+  const enc = new TextEncoder();
+  let i = 0;
+  return new Response(
+    new ReadableStream<Uint8Array>({
+      async pull(c) {
+        const p = payloads[i++];
+        if (!p) return c.error(new Error('fake upstream cut the stream'));
+        c.enqueue(enc.encode(`data: ${JSON.stringify(p)}\r\n\r\n`));
+        await Bun.sleep(1);
+      },
+    }),
+    { headers: { 'content-type': 'text/event-stream' } },
+  );
+};
+
+describe('a Gemini stream cut before its finishing chunk', () => {
+  // Before the finishing chunk usageMetadata is a running total: the prompt's counts (cache hits
+  // included) and the thoughts so far are real, the candidates count is not there yet.
+  const delivered = 'word '.repeat(300);
+  const running = { promptTokenCount: 1045, cachedContentTokenCount: 1024, thoughtsTokenCount: 468, totalTokenCount: 1513 };
+  const payloads = [
+    { candidates: [{ content: { parts: [{ text: 'The capital' }], role: 'model' }, index: 0 }], usageMetadata: running, modelVersion: 'gemini-2.5-flash' },
+    { candidates: [{ content: { parts: [{ text: delivered }], role: 'model' }, index: 0 }], usageMetadata: running, modelVersion: 'gemini-2.5-flash' },
+  ];
+  for (const [path, body] of [['/v1/chat/completions', chat('gemini-2.5-flash', true)], ['/v1/messages', messages('gemini-2.5-flash', true)]] as const) {
+    test(`${path}: the prompt's real counts, the thoughts plus the delivered text as output (not the running total's thoughts alone)`, async () => {
+      fake.handler = cutGeminiStream(payloads);
+      const res = await gw.fetch(path, { method: 'POST', body: JSON.stringify(body) });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('word word');
+      const row = await gw.waitForRow(res);
+      expect(row).toMatchObject({ promptTokens: 1045, cachedTokens: 1024, reasoningTokens: 468, estimated: true });
+      // 468 thoughts (billed, not delivered) + about 300 tokens of delivered text.
+      expect(row.completionTokens).toBeGreaterThanOrEqual(468 + 250);
+      expect(row.completionTokens).toBeLessThanOrEqual(468 + 350);
+      // Prompt at its exact rates (21 uncached at 0.3, 1024 cached at 0.03), all output at 2.5 $/M.
+      expect(row.costUsd).toBeCloseTo((21 * 0.3 + 1024 * 0.03 + row.completionTokens * 2.5) / M, 12);
+    });
+  }
+});
+
+/**
+ * A /v1/messages stream whose upstream holds its last payload until message_start reached the
+ * client, so message_start can only say what the upstream's first chunk did. Returns every event.
+ */
+async function messagesStreamHeldAtEnd(body: unknown, payloads: unknown[]): Promise<{ res: Response; events: any[] }> {
+  let release!: () => void;
+  const until = new Promise<void>((r) => (release = r));
+  fake.handler = () => sseResponse(payloads.map((p) => JSON.stringify(p)), { holdAt: { at: payloads.length - 1, until } });
+  const res = await gw.fetch('/v1/messages', { method: 'POST', body: JSON.stringify(body) });
+  expect(res.status).toBe(200);
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+    if (text.includes('event: message_start')) release();
+  }
+  const events = text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)));
+  return { res, events };
+}
+
+describe('/v1/messages translated streams: message_start usage', () => {
+  // LangChain's ChatAnthropic reads the prompt's usage from message_start only, and Claude Code
+  // its context size: Gemini reports the prompt's counts (cache hits included) with its first
+  // chunk, so message_start says them exactly, in Anthropic's convention (input without the hits).
+  test('gemini: message_start carries the first chunk\'s exact prompt and cache counts, message_delta the final ones', async () => {
+    const { res, events } = await messagesStreamHeldAtEnd(messages('gemini-2.5-flash', true), [
+      { candidates: [{ content: { parts: [{ text: 'The capital' }], role: 'model' }, index: 0 }], usageMetadata: { promptTokenCount: 1045, cachedContentTokenCount: 1024, thoughtsTokenCount: 468, totalTokenCount: 1513 }, modelVersion: 'gemini-2.5-flash' },
+      { candidates: [{ content: { parts: [{ text: ' of France is Paris.' }], role: 'model' }, finishReason: 'STOP', index: 0 }], usageMetadata: geminiThinking.usageMetadata, modelVersion: 'gemini-2.5-flash' },
+    ]);
+    expect(events.find((e) => e.type === 'message_start').message.usage).toEqual(anthropicClientUsage(21, 1024, 0, 0));
+    expect(events.find((e) => e.type === 'message_delta').usage).toEqual(anthropicClientUsage(21, 1024, 0, 476));
+    const row = await gw.waitForRow(res);
+    const { costUsd, ...tokens } = geminiRow;
+    expect(row).toMatchObject({ ...tokens, estimated: false });
+    expect(row.costUsd).toBeCloseTo(costUsd, 12);
+  });
+
+  test('an upstream that reports usage only at the end (DeepSeek): message_start approximates the prompt, message_delta has the exact cache hits', async () => {
+    const { res, events } = await messagesStreamHeldAtEnd(messages('deepseek-chat', true), [
+      { id: 'd1', object: 'chat.completion.chunk', created: 1, model: 'deepseek-chat', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null }] },
+      { id: 'd1', object: 'chat.completion.chunk', created: 1, model: 'deepseek-chat', choices: [{ index: 0, delta: { content: '' }, finish_reason: 'stop' }], usage: { prompt_tokens: 1516, completion_tokens: 23, total_tokens: 1539, prompt_cache_hit_tokens: 1472, prompt_cache_miss_tokens: 44 } },
+    ]);
+    const start = events.find((e) => e.type === 'message_start').message.usage;
+    // 'Clause?' is a few tokens: the approximation, with no cache counts it could know.
+    expect(start).toMatchObject({ cache_read_input_tokens: 0, cache_creation_input_tokens: 0, output_tokens: 0 });
+    expect(start.input_tokens).toBeGreaterThan(0);
+    expect(start.input_tokens).toBeLessThan(20);
+    expect(events.find((e) => e.type === 'message_delta').usage).toEqual(anthropicClientUsage(44, 1472, 0, 23));
+    const row = await gw.waitForRow(res);
+    expect(row).toMatchObject({ promptTokens: 1516, cachedTokens: 1472, completionTokens: 23, estimated: false });
+    expect(row.costUsd).toBeCloseTo((44 * 0.27 + 1472 * 0.07 + 23 * 1.1) / M, 12);
+  });
+});
+
+test('usage without prompt-cache writes tells none (cache_write_tokens only where the provider wrote to its cache)', async () => {
+  fake.handler = json(geminiThinking);
+  const res = await gw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify(chat('gemini-2.5-flash')) });
+  expect(((await res.json()) as any).usage.prompt_tokens_details).toEqual({ cached_tokens: 1024 });
+  fake.handler = json(geminiThinking);
+  const r2 = await gw.fetch('/v1/responses', { method: 'POST', body: JSON.stringify(responses('gemini-2.5-flash')) });
+  expect(((await r2.json()) as any).usage.input_tokens_details).toEqual({ cached_tokens: 1024 });
 });

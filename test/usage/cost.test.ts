@@ -1,5 +1,5 @@
 import { expect, test } from 'bun:test';
-import { computeCost } from '../../src/usage/cost';
+import { cachedAudioPrice, computeCost } from '../../src/usage/cost';
 import type { ModelPrices } from '../../src/state/snapshot-types';
 
 const gpt4o: ModelPrices = { input: 2.5, cachedInput: 1.25, output: 10, reasoning: null, image: null };
@@ -45,4 +45,17 @@ test('free model costs 0; inconsistent numbers never go negative', () => {
   const free: ModelPrices = { input: 0, cachedInput: 0, output: 0, reasoning: 0, image: 0 };
   expect(computeCost({ input: 5000, cachedInput: 0, output: 5000, reasoning: 0 }, free)).toBe(0);
   expect(computeCost({ input: 10, cachedInput: 50, output: 5, reasoning: 9 }, gpt4o)).toBeCloseTo((10 * 1.25 + 5 * 10) / 1e6, 12);
+});
+
+test('cached audio price: the audio price discounted as cached text is, which is genai-prices\' cache_audio_read_mtok for every Gemini model with audio', async () => {
+  const { calcPrice } = await import('@pydantic/genai-prices');
+  const ids = ['gemini-2.0-flash', 'gemini-2.5-flash', 'gemini-2.5-flash-lite', 'gemini-3-flash-preview', 'gemini-3.1-flash-lite-preview'];
+  for (const id of ids) {
+    const p = calcPrice({ input_tokens: 0, output_tokens: 0 }, id, { providerId: 'google' })!.model.prices as Record<string, number>;
+    expect(typeof p.cache_audio_read_mtok).toBe('number');
+    const prices = { input: p.input_mtok!, cachedInput: p.cache_read_mtok!, audioInput: p.input_audio_mtok! };
+    expect({ id, price: cachedAudioPrice(prices) }).toEqual({ id, price: expect.closeTo(p.cache_audio_read_mtok!, 12) });
+  }
+  // No audio price: cached audio is cached text.
+  expect(cachedAudioPrice({ input: 1.25, cachedInput: 0.125, audioInput: null })).toBe(0.125);
 });

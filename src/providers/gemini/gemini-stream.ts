@@ -131,6 +131,10 @@ function geminiTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEv
       tally.finishReason = 'content_filter';
       emit(0, withRole(state(0), {}), 'content_filter');
     }
+    // usageMetadata before the finishing chunk is a running total whose prompt counts (cache
+    // included) are final but whose candidates count is not (absent, or short of what was sent):
+    // a stream cut here bills the delivered text's output (request-outcome.ts), as Anthropic's.
+    if (tally.usage) tally.outputPending = ![...candidates.values()].some((s) => s.finished);
   };
   return {
     event: (e) => onEvent(e.data),
