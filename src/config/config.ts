@@ -14,6 +14,8 @@ import { DEFAULT_MAX_CONNECTIONS, MAX_CONNECTIONS_LIMIT, MAX_CONNECTIONS_VAR } f
 
 const ProviderEnv = Type.Object({
   baseUrl: Type.Optional(Type.String({ minLength: 1 })),
+  /** DeepSeek only: the base URL of its beta API (Chat Prefix Completion). */
+  betaBaseUrl: Type.Optional(Type.String({ minLength: 1 })),
   apiKey: Type.Optional(Type.String({ minLength: 1 })),
   enabled: Type.Optional(Type.Boolean()),
   models: Type.Array(Type.String({ minLength: 1 })),
@@ -83,6 +85,8 @@ function providerFromEnv(env: Env, id: ProviderId): ProviderEnvConfig {
   const apiKey = readProviderKey(env[`${p}API_KEY`] ? `${p}API_KEY` : plainName, env[`${p}API_KEY`] || plainKey || undefined);
   return {
     baseUrl: readUrl(env, `${p}BASE_URL`),
+    // Only DeepSeek serves a prefill at a base URL of its own (its beta API).
+    ...(id === 'deepseek' ? { betaBaseUrl: readUrl(env, `${p}BETA_BASE_URL`) } : {}),
     apiKey,
     enabled: readBool(env, `${p}ENABLED`),
     models: readList(env, `${p}MODELS`),

@@ -129,7 +129,14 @@ export function messagesToChat(req: MessagesRequest, target: TranslateTarget): C
       const text = systemText(m.content, `${path}.content`);
       if (text) messages.push({ role: 'system', content: text });
     } else if (m.role === 'assistant') {
-      messages.push(assistantMessage(m.content, path, REASONING_BACK.has(provider)));
+      const turn = assistantMessage(m.content, path, REASONING_BACK.has(provider));
+      if (i === req.messages.length - 1 && !('tool_calls' in turn)) {
+        // A final assistant turn is a prefill: its text is continued, not answered. An empty one
+        // asks for nothing (Kimi refuses an empty assistant message), so it is left out.
+        if (!turn.content) return;
+        markPrefill(turn);
+      }
+      messages.push(turn);
     } else {
       messages.push(...userMessages(m.content, path));
     }
@@ -171,6 +178,16 @@ export function messagesToChat(req: MessagesRequest, target: TranslateTarget): C
     chat.stream_options = { include_usage: true };
   }
   return chat;
+}
+
+/**
+ * Marks a prefill the way Kimi's Partial Mode does (`partial: true`): each chat adapter puts it in
+ * its provider's terms (providers/openai-compatible/prefill.ts): Kimi's `partial`, DeepSeek's
+ * `prefix` at its beta base URL, or no flag for a provider without prefill, which reads the turn
+ * as a past one.
+ */
+function markPrefill(turn: ChatCompletionMessageParam): void {
+  (turn as ChatCompletionMessageParam & { partial?: boolean }).partial = true;
 }
 
 /**

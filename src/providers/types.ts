@@ -27,6 +27,12 @@ export interface ProviderSettings {
   /** Base URL as in the README's configuration table: OpenAI-compatible ones end where /chat/completions is appended (Gemini's is the host root). */
   baseUrl: string;
   apiKey?: string;
+  /**
+   * DeepSeek only: the base URL of its beta API, which alone serves Chat Prefix Completion
+   * (LLM_PROXY__PROVIDERS__DEEPSEEK__BETA_BASE_URL); unset: derived from `baseUrl` only when that
+   * is DeepSeek's own host (providers/deepseek/deepseek-beta-url.ts).
+   */
+  betaBaseUrl?: string;
   /** Stored keys (its own, pool keys) that do not decrypt: made under another LLM_PROXY__ENCRYPTION_KEY. */
   unreadableKeys?: number;
   /**

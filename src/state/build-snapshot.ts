@@ -52,7 +52,11 @@ function providerSettings(
   const catalog = PROVIDER_CATALOG[id];
   // Dashboard choice first, then the environment, then: on when it can work (has a key or needs none).
   const enabled = row?.enabled ?? env.enabled ?? (id === 'mock' ? false : !catalog.needsKey || !!apiKey);
-  return { id, enabled, baseUrl: row?.baseUrl || env.baseUrl || catalog.defaultBaseUrl, apiKey, keys, ...(unreadableKeys ? { unreadableKeys } : {}) };
+  return {
+    id, enabled, baseUrl: row?.baseUrl || env.baseUrl || catalog.defaultBaseUrl, apiKey, keys,
+    ...(env.betaBaseUrl ? { betaBaseUrl: env.betaBaseUrl } : {}),
+    ...(unreadableKeys ? { unreadableKeys } : {}),
+  };
 }
 
 /** The provider's own key (`main` when stored, `env` from the environment) first, then its pool rows (and how many of those did not decrypt). */

@@ -122,13 +122,14 @@ describe('messagesToChat', () => {
 const toolCall = fc.record({ id, type: fc.constant('function'), function: fc.record({ name: fc.stringMatching(/^[a-zA-Z_]{1,12}$/), arguments: fc.dictionary(fc.string({ maxLength: 5 }), json, { maxKeys: 3 }).map((o) => JSON.stringify(o)) }) });
 
 describe('chatToMessage and back', () => {
+  // The turn is followed by a user turn: a final assistant turn is a prefill, left out when empty (prefill.test.ts).
   test('a completion becomes a message whose assistant turn translates back to the same text and calls', () => {
     fc.assert(
       fc.property(text, fc.option(text, { nil: undefined }), fc.array(toolCall, { maxLength: 3 }), fc.constantFrom('stop', 'length', 'tool_calls', 'content_filter', null), fc.constantFrom(...PROVIDERS), (content, reasoning, calls, finish, provider) => {
         const message: any = { role: 'assistant', content, reasoning_content: reasoning };
         if (calls.length) message.tool_calls = calls;
         const m = chatToMessage({ id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message, finish_reason: finish as any, logprobs: null }] }, { id: 'msg', model: 'm', usage: null });
-        const back = messagesToChat(validateMessagesRequest({ model: 'm', max_tokens: 1, messages: [{ role: 'assistant', content: m.content.length ? m.content : 'x' }] }), { model: 'm', provider, upstreamModel: 'm' });
+        const back = messagesToChat(validateMessagesRequest({ model: 'm', max_tokens: 1, messages: [{ role: 'assistant', content: m.content.length ? m.content : 'x' }, { role: 'user', content: 'next' }] }), { model: 'm', provider, upstreamModel: 'm' });
         const a = back.messages[0] as any;
         if (content) expect(a.content).toBe(content);
         expect((a.tool_calls ?? []).map((c: any) => [c.id, c.function.name, JSON.parse(c.function.arguments)])).toEqual(calls.map((c) => [c.id, c.function.name, JSON.parse(c.function.arguments)]));

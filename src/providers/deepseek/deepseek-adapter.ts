@@ -16,6 +16,7 @@ import {
 import type { ReasoningStore } from '../openai-compatible/reasoning-memory';
 import { isToolResultMedia, omittedMediaText } from '../shared/tool-result-media';
 import { clientPartOf } from '../shared/client-part';
+import { deepseekBetaBaseUrl } from './deepseek-beta-url';
 
 export const DEEPSEEK_DEFAULT_SYSTEM = 'Always respond in English.';
 
@@ -131,6 +132,8 @@ export function deepseekRequest(body: UpstreamBody, memory?: ReasoningStore): Up
 export const deepseekAdapter = createOpenAICompatibleAdapter({
   id: 'deepseek',
   defaultBaseUrl: PROVIDER_CATALOG.deepseek.defaultBaseUrl,
+  // Chat Prefix Completion (beta): `prefix: true` on the final assistant message, at the beta base URL.
+  prefill: { flag: 'prefix', baseUrl: deepseekBetaBaseUrl },
   transformRequestBody: (body, info) => deepseekRequest(body, info.ctx.reasoning ?? info.deps.reasoning),
   // Reasoning of tool-calling turns is remembered on the way down (see reasoning-quirk.ts), in the app's memory.
   transformResponse: (body, ctx) => rememberResponseReasoning(body, ctx?.reasoning, byCallId, ctx?.followsToolCall),

@@ -115,6 +115,8 @@ export function liftChoiceUsage(chunk: any): boolean {
 export const moonshotAdapter = createOpenAICompatibleAdapter({
   id: 'moonshot',
   defaultBaseUrl: PROVIDER_CATALOG.moonshot.defaultBaseUrl,
+  // Partial Mode: `partial: true` on the final assistant message; the answer leaves out the fed text.
+  prefill: { flag: 'partial' },
   transformRequestBody: (body, info) => moonshotRequest(body, { ...info.ctx, reasoning: info.ctx.reasoning ?? info.deps.reasoning }),
   // Reasoning of tool-calling turns is remembered on the way down, in the app's memory.
   streamChunkHook: (ctx) => {

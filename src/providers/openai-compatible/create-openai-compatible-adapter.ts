@@ -9,6 +9,7 @@ import type { OpenAICompatibleOptions, UpstreamBody } from './openai-compatible-
 import { openAICompatibleStream } from './openai-compatible-stream';
 import { unfinishedAnswer, unfinishedReason } from './unfinished-answer';
 import { errorInAnswer } from '../shared/error-in-answer';
+import { settlePrefill } from './prefill';
 
 /**
  * Builds a provider adapter for an OpenAI-compatible upstream. The client's body is forwarded
@@ -32,8 +33,10 @@ export function createOpenAICompatibleAdapter(opts: OpenAICompatibleOptions): Pr
         // OpenAI rejects stream_options on a non-stream request.
         delete body.stream_options;
       }
+      // A final assistant message to continue: the provider's own flag (and base URL), or none.
+      const prefillBase = settlePrefill(body, opts.prefill, settings, opts.defaultBaseUrl);
       if (opts.transformRequestBody) body = await opts.transformRequestBody(body, { ctx, settings, deps });
-      return bearerJsonPost(settings, '/chat/completions', body, opts.headers?.(settings), settings.baseUrl || opts.defaultBaseUrl);
+      return bearerJsonPost(settings, '/chat/completions', body, opts.headers?.(settings), prefillBase ?? (settings.baseUrl || opts.defaultBaseUrl));
     },
 
     parseChatResponse(body: any, ctx) {

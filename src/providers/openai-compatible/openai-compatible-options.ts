@@ -1,5 +1,6 @@
 import type { Usage } from '../../usage/types';
 import type { AdapterDeps, ChatCallContext, ProviderId, ProviderSettings, UpstreamCall } from '../types';
+import type { PrefillSupport } from './prefill';
 
 /** A request body on its way upstream: OpenAI's shape plus whatever extra fields the client sent. */
 export type UpstreamBody = Record<string, any>;
@@ -20,6 +21,11 @@ export interface OpenAICompatibleOptions {
   defaultBaseUrl: string;
   /** Extra headers for every call (after Authorization and Content-Type). */
   headers?: (settings: ProviderSettings) => Record<string, string>;
+  /**
+   * How the provider continues a final assistant message (prefill.ts): Kimi's `partial`, DeepSeek's
+   * `prefix` at its beta base URL. Absent: it cannot, and the flags are taken off.
+   */
+  prefill?: PrefillSupport;
   /** Rewrites the outgoing body (a shallow copy the hook may mutate) for a provider quirk. */
   transformRequestBody?: (body: UpstreamBody, info: RequestHookInfo) => UpstreamBody | Promise<UpstreamBody>;
   /**
