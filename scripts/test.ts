@@ -5,6 +5,10 @@
  * machine without them they are left out with a note, as the browser suites skip without
  * Chromium, so the quick start's second command works on a fresh machine. Arguments are passed
  * on to `bun test`.
+ *
+ * Every test and hook gets 15 s unless it sets its own limit (or `--timeout` is passed): bun's
+ * default of 5 s is met by starting a gateway or hashing a few passwords on a loaded 2-core
+ * machine, which failed runs that were only slow. No test asserts a time; a hang still fails.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -61,5 +65,6 @@ if (!process.env.CI && args.every((a) => a.startsWith('-'))) {
   }
 }
 
-const proc = Bun.spawn(['bun', 'test', ...paths, ...args], { stdio: ['inherit', 'inherit', 'inherit'] });
+const timeout = args.some((a) => a.startsWith('--timeout')) ? [] : ['--timeout', '15000'];
+const proc = Bun.spawn(['bun', 'test', ...timeout, ...paths, ...args], { stdio: ['inherit', 'inherit', 'inherit'] });
 process.exit(await proc.exited);
