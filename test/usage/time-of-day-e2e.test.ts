@@ -7,7 +7,7 @@
  *   much at 23:50 and 00:10 (off-peak over midnight) as at 00:40;
  * - a stream that starts at 03:59:59 and ends after 04:00 is priced at its start's (peak) price;
  * - a budgeted key's worst case is reserved at the peak prices in a peak window;
- * - the admin API shows the windows, and a changed flat price ends them.
+ * - the admin API and the Models page show the windows, and a changed flat price ends them.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import OpenAI from 'openai';
@@ -111,7 +111,7 @@ test('a budget reserves a peak-hour request at the peak prices', async () => {
   expect(answer.usage?.completion_tokens).toBe(58);
 });
 
-test('the admin API shows the windows; a changed flat price ends them, an unchanged one does not', async () => {
+test('the admin API and the Models page show the windows; a changed flat price ends them, an unchanged one does not', async () => {
   const shown = await json(await api(gw, 'GET', '/api/models/deepseek-v4-flash', { as: admin }));
   expect(shown).toMatchObject({ input_price: 0.22, cached_input_price: 0.007, output_price: 0.66 });
   expect(shown.time_of_day_prices).toEqual([
@@ -120,6 +120,11 @@ test('the admin API shows the windows; a changed flat price ends them, an unchan
   ]);
   const listed = (await json(await api(gw, 'GET', '/api/models?provider=deepseek', { as: admin }))).data;
   expect(listed.find((m: any) => m.id === 'deepseek-chat').time_of_day_prices.map((w: any) => [w.start, w.end])).toEqual([['16:30', '00:30']]);
+
+  // The Models page lists them under the model's id.
+  const page = await (await fetch(`${gw.url}/models`, { headers: { cookie: admin.cookie } })).text();
+  expect(page).toContain('01:00–04:00 UTC: in 0.44, cache read 0.014, out 1.32');
+  expect(page).toContain('16:30–00:30 UTC: in 0.135, cache read 0.035, out 0.55');
 
   // The dashboard's row form sends the prices it showed: unchanged, the windows stay.
   const same = await api(gw, 'PATCH', '/api/models/deepseek-v4-flash', { as: admin, body: { input_price: 0.22, output_price: 0.66, enabled: true } });
