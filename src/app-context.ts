@@ -58,6 +58,8 @@ export interface ContextOverrides {
   limitsClock?: () => number;
   /** Clock of sessions and the login throttle, epoch ms (tests move it by hand). */
   authClock?: () => number;
+  /** Wall clock of requests, epoch ms: a row's created_at and the time-of-day prices it bills at (tests set the hour). */
+  requestClock?: () => number;
   /** Background responses followed to their end (tests pass one that reads back sooner). */
   backgroundResponses?: BackgroundFollower;
   /** Token counter of usage estimates (tests pass one they hold back). */
@@ -187,6 +189,7 @@ function assembleContext(
     breakers,
     monitor,
     startedAt: Date.now(),
+    requestClock: overrides.requestClock ?? Date.now,
     auth,
     // Several instances: cooldowns and set-aside keys are shared (src/redis/redis-key-state-store.ts).
     keyPool: overrides.keyPool ?? new ProviderKeyPool(redis ? new RedisKeyStateStore(redis, overrides.warn) : undefined, Date.now, overrides.warn ?? ((m) => console.warn(`[gophergate] ${m}`))),

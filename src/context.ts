@@ -75,6 +75,8 @@ export interface AppContext {
   /** The live monitor's WebSocket subscribers (src/monitor/monitor-hub.ts; relayed through Redis when set). */
   monitor: BunMonitorHub;
   startedAt: number;
+  /** The wall clock a request starts by, epoch ms: its row's created_at and the time-of-day prices it bills at (tests set the hour). */
+  requestClock: () => number;
   /** Dashboard sessions and sign-ins: the clock, the session cache, the login throttle (src/auth/auth-runtime.ts). */
   auth: AuthRuntime;
   /** Provider key pools: weighted choice of a provider's key, cooldowns and set-aside keys (src/key-pool/). */

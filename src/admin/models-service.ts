@@ -8,6 +8,7 @@ import { models } from '../db/schema';
 import { ApiError, badRequest, notFound } from '../errors/api-error';
 import type { AdminDeps } from './admin-deps';
 import { checkModelPatch } from './model-patch-limits';
+import type { TimeOfDayWindow } from '../usage/time-of-day-prices';
 
 export interface ModelView {
   id: string;
@@ -46,7 +47,19 @@ export interface ModelView {
   us_inference_price_multiplier: number | null;
   /** The most output tokens the model writes per answer; a request asking for more is sent with this many. Null: unknown, sent as asked. */
   max_output_tokens: number | null;
+  /**
+   * Time-of-day prices (DeepSeek's peak and off-peak hours, from genai-prices; read-only): daily UTC
+   * windows `[start, end)` (an end before the start crosses midnight) in which these token prices
+   * replace the flat ones for a request that starts inside. Null: the flat prices all day. A change
+   * of input, cached input, cache-write or output price clears them: a price set by hand holds all day.
+   */
+  time_of_day_prices: TimeOfDayWindow[] | null;
 }
+
+/** The flat prices a time-of-day window replaces: changing one by hand ends the windows (updateModel). */
+const WINDOW_PRICES = {
+  input_price: 'inputPrice', cached_input_price: 'cachedInputPrice', cache_write_price: 'cacheWritePrice', output_price: 'outputPrice',
+} as const;
 
 /**
  * The nullable numeric columns read and patched as they are: the long-context tier, audio prices
@@ -82,12 +95,14 @@ export interface ModelPatch extends Partial<Record<NullableField, number | null>
 }
 
 type Row = typeof models.$inferSelect;
+const windowPriceColumns = { inputPrice: models.inputPrice, cachedInputPrice: models.cachedInputPrice, cacheWritePrice: models.cacheWritePrice, outputPrice: models.outputPrice };
 const view = (r: Row): ModelView => ({
   id: r.id, provider: r.provider, upstream_id: r.upstreamId, kind: r.kind, enabled: r.enabled,
   input_price: r.inputPrice, cached_input_price: r.cachedInputPrice, output_price: r.outputPrice,
   reasoning_price: r.reasoningPrice, image_price: r.imagePrice, context_window: r.contextWindow, updated_at: r.updatedAt,
   cache_write_price: r.cacheWritePrice,
   ...(Object.fromEntries(Object.entries(NULLABLE_COLUMNS).map(([k, col]) => [k, r[col]])) as Record<NullableField, number | null>),
+  time_of_day_prices: r.timeOfDayPrices?.length ? r.timeOfDayPrices : null,
 });
 
 export async function listModels(deps: AdminDeps, provider?: string): Promise<ModelView[]> {
@@ -122,6 +137,12 @@ export async function updateModel(deps: AdminDeps, id: string, patch: ModelPatch
   if (patch.cache_write_price !== undefined) set.cacheWritePrice = patch.cache_write_price;
   if (patch.context_window !== undefined) set.contextWindow = patch.context_window;
   copyNullableColumns(patch, set);
+  // An admin's flat price is the price all day: a changed token price ends the time-of-day windows
+  // (a form sending the prices it showed, unchanged, keeps them).
+  const [before] = await deps.db.select({ id: models.id, ...windowPriceColumns, windows: models.timeOfDayPrices }).from(models).where(eq(models.id, id));
+  if (!before) throw notFound(`No model '${id}' in the models table.`, 'model_not_found', 'id');
+  const changed = (Object.keys(WINDOW_PRICES) as (keyof typeof WINDOW_PRICES)[]).some((k) => patch[k] !== undefined && patch[k] !== before[WINDOW_PRICES[k]]);
+  if (before.windows && changed) set.timeOfDayPrices = null;
   const [row] = await deps.db.update(models).set(set).where(eq(models.id, id)).returning();
   if (!row) throw notFound(`No model '${id}' in the models table.`, 'model_not_found', 'id');
   await deps.state.refresh();
@@ -179,6 +200,8 @@ export async function createModel(deps: AdminDeps, input: ModelInput): Promise<M
     imagePrice: patch.image_price ?? null,
     cacheWritePrice: patch.cache_write_price !== undefined ? patch.cache_write_price : (source?.cacheWritePrice ?? null),
     contextWindow: patch.context_window !== undefined ? patch.context_window : (source?.contextWindow ?? null),
+    // genai-prices' time-of-day windows only over its own flat prices: a token price given here holds all day.
+    timeOfDayPrices: (Object.keys(WINDOW_PRICES) as (keyof typeof WINDOW_PRICES)[]).some((k) => patch[k] !== undefined) ? null : (source?.timeOfDayPrices ?? null),
   };
   copyNullableColumns(patch, row);
   const [created] = await orConflict(deps.db.insert(models).values(row).returning(), exists);

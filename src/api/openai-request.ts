@@ -165,7 +165,7 @@ export function openaiPost<T>(
   // An error answer leaves the connection open under the keep-alive limit, unless it closes it.
   const keepOpen = { 'keep-alive': keepAliveHint(ctx.config.server.keepAliveTimeoutS) };
   const handler: V1Handler = async (request, server, key) => {
-    const clock = new RequestClock();
+    const clock = new RequestClock(ctx.requestClock());
     let limitHeaders: Record<string, string> | undefined;
     let requestId = '';
     try {

@@ -79,8 +79,23 @@ const priceFields = [
   'audio_input_price', 'audio_output_price', 'flex_price_multiplier', 'priority_price_multiplier',
   'fast_price_multiplier', 'us_inference_price_multiplier',
 ];
+/** A time-of-day price window (src/usage/time-of-day-prices.ts TimeOfDayWindow). */
+const timeOfDayWindow = obj(
+  {
+    start: { ...str, description: 'UTC HH:MM, inclusive' },
+    end: { ...str, description: 'UTC HH:MM, exclusive; before start: the window crosses midnight' },
+    input_price: num, cached_input_price: nullable(num), cache_write_price: nullable(num), output_price: num,
+  },
+  ['start', 'end', 'input_price', 'cached_input_price', 'cache_write_price', 'output_price'],
+);
 const model = obj(
-  { id: str, provider: str, upstream_id: str, kind: { enum: ['chat', 'image', 'embedding'] }, enabled: bool, updated_at: int, long_context_threshold: nullable(int), context_window: nullable(int), max_output_tokens: nullable(int), ...Object.fromEntries(priceFields.map((f) => [f, nullable(num)])) },
+  {
+    id: str, provider: str, upstream_id: str, kind: { enum: ['chat', 'image', 'embedding'] }, enabled: bool, updated_at: int, long_context_threshold: nullable(int), context_window: nullable(int), max_output_tokens: nullable(int), ...Object.fromEntries(priceFields.map((f) => [f, nullable(num)])),
+    time_of_day_prices: {
+      ...nullable(arr(timeOfDayWindow)),
+      description: "Read-only. Daily UTC windows (DeepSeek's peak and off-peak hours, from genai-prices) in which these token prices replace the flat ones for a request that STARTS inside; null: the flat prices all day. Changing a flat token price clears them",
+    },
+  },
   ['id', 'provider', 'enabled', 'input_price', 'cached_input_price', 'output_price', 'reasoning_price', 'cache_write_price', 'image_price'],
 );
 

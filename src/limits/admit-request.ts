@@ -131,7 +131,8 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
       return refuse(ctx, args, client.id, endpoint, model, 'model_not_allowed', new ApiError({ status: 403, message: `The model '${shown(model)}' is not allowed for ${scope.label}.`, type: 'permission_error', code: 'model_not_allowed', param: 'model' }));
     }
   }
-  const prices = svc.prices(routed, snap);
+  // At the prices in force when the request started (time-of-day prices), the instant its row bills at.
+  const prices = svc.prices(routed, snap, args.clock.createdAt);
   // A model of unknown price would be counted at $0: a budget could never stop it. Counting tokens is free.
   if (prices.unpriced && endpoint !== 'count_tokens') {
     const budgeted = limits.scopes.find((s) => s.budgetUsd !== null);

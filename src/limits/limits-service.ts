@@ -40,6 +40,7 @@ export class LimitsService {
   /** USD billed since start to each team (by team name), under the team each request was admitted in. */
   readonly teamSpendUsd = new Map<string, number>();
   private pricesVersion = -1;
+  private pricesMinute = -1;
   private readonly pricesByName = new Map<string, WorstPrices>();
   /**
    * The team each admitted request of a team's key was admitted under, until its row comes: the
@@ -80,18 +81,22 @@ export class LimitsService {
   }
 
   /**
-   * Worst prices of a model name, computed once per snapshot (groups walk their targets). Names no
-   * endpoint accepts (longer than MAX_MODEL_CHARS: checked after the limits on some endpoints) are
-   * not remembered: 10,000 names as long as a request body would hold gigabytes.
+   * Worst prices of a model name for a request starting at `at` (epoch ms: time-of-day prices are
+   * those in force then), computed once per snapshot and minute (groups walk their targets; the
+   * windows start and end on whole minutes). Names no endpoint accepts (longer than MAX_MODEL_CHARS:
+   * checked after the limits on some endpoints) are not remembered: 10,000 names as long as a
+   * request body would hold gigabytes.
    */
-  prices(name: string, snap: RuntimeSnapshot): WorstPrices {
-    if (snap.version !== this.pricesVersion) {
+  prices(name: string, snap: RuntimeSnapshot, at: number): WorstPrices {
+    const minute = Math.floor(at / 60_000);
+    if (snap.version !== this.pricesVersion || minute !== this.pricesMinute) {
       this.pricesVersion = snap.version;
+      this.pricesMinute = minute;
       this.pricesByName.clear();
     }
     let p = this.pricesByName.get(name);
     if (!p) {
-      p = worstPricesOf(name, snap);
+      p = worstPricesOf(name, snap, at);
       if (this.pricesByName.size < 10_000 && name.length <= MAX_MODEL_CHARS) this.pricesByName.set(name, p);
     }
     return p;

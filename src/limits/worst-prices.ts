@@ -9,6 +9,7 @@ import { pricedAs } from '../routing/resolve-concrete';
 import type { ModelEntry, ModelPrices, RuntimeSnapshot } from '../state/snapshot-types';
 import { highestInputPrice, highestOutputPrice, pricesForPrompt } from '../usage/cost';
 import { searchModelCallUsd } from '../usage/openai-tool-prices';
+import { pricesAt } from '../usage/time-of-day-prices';
 
 /** Output tokens allowed when the request names no limit and the model's window is unknown. */
 export const DEFAULT_OUTPUT_TOKENS = 16_384;
@@ -101,19 +102,21 @@ export function atPrompt(prices: WorstPrices, promptTokens: number): { input: nu
 const FREE: WorstPrices = { input: 0, output: 0, image: 0, contextWindow: null };
 
 /**
- * Prices a name may be billed at: its model entry's, or for a group the highest of each price
- * among every target it may reach (a classifier or heuristic may pick any, fallbacks may run).
+ * Prices a name may be billed at by a request starting at `at` (epoch ms): its model entry's in
+ * force then (a time-of-day window's inside one: the request bills at its start's prices), or for
+ * a group the highest of each price among every target it may reach (a classifier or heuristic may
+ * pick any, fallbacks may run).
  * An unknown name bills nothing; a `provider/<id>` without a price (not in the table nor in
  * genai-prices) bills nothing too, and says so in `unpriced` (the local providers are free, not unpriced).
  */
-export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<string> = new Set()): WorstPrices {
+export function worstPricesOf(name: string, snap: RuntimeSnapshot, at: number = Date.now(), seen: Set<string> = new Set()): WorstPrices {
   const entry = snap.models.get(name);
-  if (entry) return entryWorstPrices(entry);
+  if (entry) return entryWorstPrices(entry, at);
   const slash = name.indexOf('/');
   if (slash > 0 && isProviderId(name.slice(0, slash))) {
     const provider = name.slice(0, slash);
     const known = pricedAs(provider, name.slice(slash + 1), snap);
-    if (known) return entryWorstPrices(known);
+    if (known) return entryWorstPrices(known, at);
     return FREE_PROVIDERS.has(provider as ProviderId) ? FREE : { ...FREE, unpriced: name };
   }
   const group = snap.groups.get(name);
@@ -125,12 +128,12 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
   // reserved here beside the request's own cost.
   const classifier = group.strategy === 'classifier' ? group.settings.classifier_model : undefined;
   if (typeof classifier === 'string') {
-    const c = worstPricesOf(classifier, snap, seen);
+    const c = worstPricesOf(classifier, snap, at, seen);
     if (c.unpriced) w.unpriced = c.unpriced;
     w.classifierUsd = classifierCallUsd(c);
   }
   for (const t of group.targets) {
-    const p = worstPricesOf(t, snap, seen);
+    const p = worstPricesOf(t, snap, at, seen);
     if (p.unpriced) w.unpriced ??= p.unpriced;
     w.input = Math.max(w.input, p.input);
     w.output = Math.max(w.output, p.output);
@@ -167,9 +170,9 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, seen: Set<str
   return w;
 }
 
-/** The worst prices of one model entry (a table row, or genai-prices' price of an unlisted id). */
-function entryWorstPrices(entry: ModelEntry): WorstPrices {
-  const p = entry.prices;
+/** The worst prices of one model entry (a table row, or genai-prices' price of an unlisted id) for a request starting at `at`. */
+function entryWorstPrices(entry: ModelEntry, at: number): WorstPrices {
+  const p = pricesAt(entry.prices, at);
   const base = dearest(p);
   const tier = p.longContext ? dearest(pricesForPrompt(p, p.longContext.threshold)) : null;
   return {

@@ -68,13 +68,13 @@ export type ChatStarted =
     });
 
 /** Who asked, for the log row (the HTTP route and programmatic callers fill it differently). */
-function chatMeta(opts: ChatRunOptions, modelRequested: string, stream: boolean): RequestMeta {
+function chatMeta(ctx: Pick<AppContext, 'requestClock'>, opts: ChatRunOptions, modelRequested: string, stream: boolean): RequestMeta {
   return {
     requestId: opts.requestId ?? crypto.randomUUID(),
     clientId: opts.clientId ?? null,
     endpoint: opts.endpoint ?? 'chat',
     parentRequestId: opts.parentRequestId,
-    clock: opts.clock ?? new RequestClock(),
+    clock: opts.clock ?? new RequestClock(ctx.requestClock()),
     modelRequested,
     stream,
   };
@@ -86,7 +86,7 @@ function chatMeta(opts: ChatRunOptions, modelRequested: string, stream: boolean)
  */
 export function logRejectedChat(ctx: AppContext, err: unknown, body: unknown, opts: ChatRunOptions = {}): void {
   const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-  recordFailure(ctx, chatMeta(opts, modelForLog(b.model), b.stream === true), {}, err);
+  recordFailure(ctx, chatMeta(ctx, opts, modelForLog(b.model), b.stream === true), {}, err);
 }
 
 /**
@@ -115,7 +115,7 @@ export function classifierCallModel(ctx: AppContext, parentRequestId: string, cl
 export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRunOptions = {}): Promise<ChatStarted> {
   const stream = req.stream === true;
   const meta: RequestMeta = {
-    ...chatMeta(opts, typeof req.model === 'string' ? req.model : '', stream),
+    ...chatMeta(ctx, opts, typeof req.model === 'string' ? req.model : '', stream),
     chat: req,
     storeBodies: ctx.config.logging.storeBodies,
   };

@@ -3,7 +3,6 @@
  * waiting for an upstream slot, and the gateway's own overhead = total minus both waits.
  */
 export class RequestClock {
-  readonly createdAt = Date.now();
   private readonly start = performance.now();
   /** Milliseconds spent waiting on upstreams (headers, bodies, first stream chunk). */
   upstreamMs = 0;
@@ -11,6 +10,12 @@ export class RequestClock {
   ttfbMs: number | null = null;
   /** Milliseconds spent waiting for a free upstream slot (the gateway was full), every attempt. */
   queueMs = 0;
+
+  /**
+   * @param createdAt when the request started, epoch ms: its row's created_at, and the instant its
+   * time-of-day prices are read at (ctx.requestClock(); tests set the hour).
+   */
+  constructor(readonly createdAt: number = Date.now()) {}
 
   elapsed(): number {
     return performance.now() - this.start;

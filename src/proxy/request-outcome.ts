@@ -9,6 +9,7 @@ import { routeOf } from '../routing/route-of';
 import type { RouteDecision, RouteTarget } from '../routing/types';
 import type { ModelPrices } from '../state/snapshot-types';
 import { computeCost } from '../usage/cost';
+import { pricesAt } from '../usage/time-of-day-prices';
 import { estimateOutput, estimateUsage } from '../usage/estimate-usage';
 import type { TokenCounter } from '../usage/token-counter';
 import { ZERO_USAGE, type BillExtras, type Usage } from '../usage/types';
@@ -93,12 +94,13 @@ interface SpentCost { attempt: number; usage: Usage; imageUnits: number; costUsd
  * One answer's charge, the row's and the budget's: `costUsd` is what the upstream said it billed
  * when it said so (usage.providerCostUsd: xAI's cost_in_usd_ticks, the amount on its invoice, after
  * discounts and tool fees the price table may not know), else the price table's figure
- * `computedUsd` (computeCost); `providerUsd` the upstream's report (undefined: none). With no known
- * price and no report, both are 0.
+ * `computedUsd` (computeCost, at the prices in force at `startedAt`, the request's start: a model's
+ * time-of-day prices go by when the request was made, as DeepSeek bills); `providerUsd` the
+ * upstream's report (undefined: none). With no known price and no report, both are 0.
  */
-function answerCost(usage: Usage | null, prices: ModelPrices | undefined, imageUnits: number): { costUsd: number; computedUsd: number; providerUsd?: number } {
+function answerCost(usage: Usage | null, prices: ModelPrices | undefined, imageUnits: number, startedAt: number): { costUsd: number; computedUsd: number; providerUsd?: number } {
   const billed = usage ?? (imageUnits ? ZERO_USAGE : null);
-  const computedUsd = prices && billed ? computeCost(billed, prices, imageUnits) : 0;
+  const computedUsd = prices && billed ? computeCost(billed, pricesAt(prices, startedAt), imageUnits) : 0;
   const providerUsd = usage?.providerCostUsd;
   return { costUsd: providerUsd ?? computedUsd, computedUsd, providerUsd };
 }
@@ -109,7 +111,7 @@ function requestOutcome(meta: RequestMeta, s: StepResults, estimate: Usage | nul
   const spent = (s.walk?.spent ?? []).map((t, i) => {
     const usage = spentUsage[i] ?? ZERO_USAGE;
     const imageUnits = t.answer.imageUnits ?? 0;
-    const { costUsd, computedUsd } = answerCost(usage, t.target.entry?.prices, imageUnits);
+    const { costUsd, computedUsd } = answerCost(usage, t.target.entry?.prices, imageUnits, meta.clock.createdAt);
     return { attempt: t.attempt, usage, imageUnits, costUsd, computedUsd };
   });
   return {
@@ -130,7 +132,7 @@ function requestOutcome(meta: RequestMeta, s: StepResults, estimate: Usage | nul
 /** The one accounting row of a request, whatever its endpoint and outcome. */
 function toLogRow(o: RequestOutcome): LogRow {
   const { meta, usage, error, timings } = o;
-  const answer = answerCost(usage, o.target?.entry?.prices, o.imageUnits);
+  const answer = answerCost(usage, o.target?.entry?.prices, o.imageUnits, meta.clock.createdAt);
   // The billed failed tries, summed in one pass (no closures or arrays per request on the hot path).
   let spentUsd = 0;
   let spentComputedUsd = 0;

@@ -4,6 +4,7 @@ import { PROVIDER_CATALOG } from '../providers/provider-catalog';
 import { FREE_PROVIDERS, PROVIDER_IDS, type PoolKey, type ProviderId, type ProviderSettings } from '../providers/types';
 import { genaiPriceRow } from '../db/seed/model-prices';
 import { modelTarget } from '../routing/resolve-concrete';
+import { timeOfDayOf } from '../usage/time-of-day-prices';
 import { keyLimitsOf, teamEntries, type LimitColumns, type TeamRow } from '../limits/build-key-limits';
 import type { ClientEntry, GroupEntry, LongContextTier, ModelEntry, RuntimeSnapshot } from './snapshot-types';
 
@@ -19,6 +20,8 @@ export interface SnapshotRows {
     longContextCacheWritePrice?: number | null; longContextOutputPrice?: number | null; longContextReasoningPrice?: number | null;
     audioInputPrice?: number | null; audioOutputPrice?: number | null; flexPriceMultiplier?: number | null; priorityPriceMultiplier?: number | null;
     fastPriceMultiplier?: number | null; usInferencePriceMultiplier?: number | null;
+    /** models.time_of_day_prices as stored (JSON windows; usage/time-of-day-prices.ts reads them). */
+    timeOfDayPrices?: unknown;
   }[];
   groups: { name: string; strategy: 'heuristic' | 'classifier'; targets: string[]; logicLevel: number | null; primaryUse: string; settings: Record<string, unknown> }[];
   clients: ({ id: number; name: string; keyHash: string; revoked: boolean; teamId?: number | null; expiresAt?: number | null } & LimitColumns)[];
@@ -164,6 +167,7 @@ function modelEntryOf(m: SnapshotRows['models'][number]): ModelEntry {
       flexMultiplier: m.flexPriceMultiplier ?? null, priorityMultiplier: m.priorityPriceMultiplier ?? null,
       fastMultiplier: m.fastPriceMultiplier ?? null, usInferenceMultiplier: m.usInferencePriceMultiplier ?? null,
       webSearch: webSearchPriceOf(m.provider as ProviderId),
+      timeOfDay: timeOfDayOf(m.timeOfDayPrices),
     },
     contextWindow: m.contextWindow ?? null,
     maxOutputTokens: m.maxOutputTokens ?? null,

@@ -30,6 +30,27 @@ export interface ModelPrices {
   fastMultiplier?: number | null;
   /** Every token price times this for an answer Anthropic ran only in the US (usage `inference_geo: "us"`); unset: standard prices. */
   usInferenceMultiplier?: number | null;
+  /**
+   * Time-of-day prices (DeepSeek's peak and off-peak hours): a request that STARTS inside a window
+   * bills the window's token prices instead of the flat ones above (usage/time-of-day-prices.ts
+   * pricesAt); unset or empty: the flat prices all day.
+   */
+  timeOfDay?: readonly TimeOfDayPrice[] | null;
+}
+
+/**
+ * One daily window of other token prices, in minutes after 00:00 UTC: from `start` (inclusive) to
+ * `end` (exclusive); an `end` before `start` crosses midnight (one equal to it: never in force, as in genai-prices). The window's prices replace the
+ * flat input, cached input, cache-write and output prices (a null one bills as the window's input,
+ * as on the flat row); reasoning, audio, image, tier and multipliers stay the row's.
+ */
+export interface TimeOfDayPrice {
+  start: number;
+  end: number;
+  input: number;
+  cachedInput: number | null;
+  cacheWrite: number | null;
+  output: number;
 }
 
 /**

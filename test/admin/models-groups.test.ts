@@ -55,7 +55,7 @@ describe('models', () => {
     // The request path prices with them at once.
     expect(gw.ctx.state.getSnapshot().models.get(id)!.prices).toEqual({
       input: 0.5, cachedInput: 0.25, output: 1.5, reasoning: 2, image: 0.04, cacheWrite: 0.6, longContext: null, webSearch: null,
-      audioInput: 8, audioOutput: 16, flexMultiplier: 0.5, priorityMultiplier: 1.75, fastMultiplier: 6, usInferenceMultiplier: 1.1,
+      audioInput: 8, audioOutput: 16, flexMultiplier: 0.5, priorityMultiplier: 1.75, fastMultiplier: 6, usInferenceMultiplier: 1.1, timeOfDay: null,
     });
   });
 

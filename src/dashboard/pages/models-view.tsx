@@ -6,6 +6,7 @@ import { EmptyState, PageHeader } from '../components/layout';
 import type { LongContextTier } from '../../state/snapshot-types';
 import { MAX_LONG_CONTEXT_THRESHOLD } from '../../admin/model-patch-limits';
 import { MODEL_ID_MAX_CHARS } from '../../admin/models-service';
+import type { TimeOfDayWindow } from '../../usage/time-of-day-prices';
 
 export interface ModelRow {
   id: string;
@@ -35,6 +36,8 @@ export interface ModelRow {
   maxOutputTokens?: number | null;
   /** Added by the seed (which puts it back at every start): disabled, never deleted. */
   seeded?: boolean;
+  /** Daily UTC windows of other token prices (DeepSeek's peak and off-peak hours); read-only here. */
+  timeOfDay?: TimeOfDayWindow[] | null;
 }
 
 const price = formValue;
@@ -89,6 +92,25 @@ function LongContextEditor(props: { m: ModelRow; rowId: string; url: string }) {
         <button type="submit" class="btn small primary">Save tier</button>
         <button type="button" class="btn small ghost" x-on:click="tier = false">Cancel</button>
       </form>
+    </div>
+  );
+}
+
+/**
+ * The time-of-day windows under the model's id, read-only: `16:30–00:30 UTC: in 0.135, cache read
+ * 0.035, out 0.55`, one line each. Changing a flat token price clears them (models-service.ts).
+ */
+function TimeOfDayNote(props: { windows: TimeOfDayWindow[] | null | undefined }) {
+  if (!props.windows?.length) return '';
+  const line = (w: TimeOfDayWindow) => {
+    const parts = ([['in', w.input_price], ['cache read', w.cached_input_price], ['cache write', w.cache_write_price], ['out', w.output_price]] as const)
+      .filter(([, v]) => v != null)
+      .map(([k, v]) => `${k} ${price(v)}`);
+    return `${w.start}–${w.end} UTC: ${parts.join(', ')}`;
+  };
+  return (
+    <div class="muted small time-of-day" title="Time-of-day prices: a request that starts in one of these UTC windows bills its tokens at the window's prices (USD per 1M), the flat ones otherwise. Changing a flat token price removes them">
+      {props.windows.map((w) => <div safe>{line(w)}</div>)}
     </div>
   );
 }
@@ -189,7 +211,7 @@ export function ModelRowView(props: { m: ModelRow; admin: boolean; error?: RowEr
   if (!admin) {
     return (
       <tr id={rowId}>
-        <td><code safe>{m.id}</code><LongContextNote tier={m.longContext} /><AudioTiersNote m={m} /></td>
+        <td><code safe>{m.id}</code><LongContextNote tier={m.longContext} /><AudioTiersNote m={m} /><TimeOfDayNote windows={m.timeOfDay} /></td>
         <td safe>{m.provider}</td>
         <td safe>{m.kind}</td>
         <td>{m.enabled ? <span class="badge ok">on</span> : <span class="badge muted">off</span>}</td>
@@ -209,6 +231,7 @@ export function ModelRowView(props: { m: ModelRow; admin: boolean; error?: RowEr
         <code safe>{m.id}</code>{m.upstreamId !== m.id ? <div class="muted small" safe>{`→ ${m.upstreamId}`}</div> : ''}
         <LongContextEditor m={m} rowId={rowId} url={url} />
         <AudioTiersEditor m={m} rowId={rowId} url={url} />
+        <TimeOfDayNote windows={m.timeOfDay} />
       </td>
       <td safe>{m.provider}</td>
       <td safe>{m.kind}</td>
@@ -327,7 +350,7 @@ export function ModelsSection(props: { models: ModelRow[]; providers: string[]; 
 export function ModelsView(props: { models: ModelRow[]; providers: string[]; provider: string | null; admin: boolean }) {
   return (
     <div class="page" data-page="models">
-      <PageHeader title="Models" subtitle="Prices are USD per 1M tokens (per image for image models). Blank cached/reasoning prices fall back to input/output. A long-context tier, shown under a model's id, bills a whole request at its prices once the prompt is that long; below it, audio-token prices and the multipliers of OpenAI's flex and priority tiers. Admins click either to edit it.">
+      <PageHeader title="Models" subtitle="Prices are USD per 1M tokens (per image for image models). Blank cached/reasoning prices fall back to input/output. A long-context tier, shown under a model's id, bills a whole request at its prices once the prompt is that long; below it, audio-token prices and the multipliers of OpenAI's flex and priority tiers. Admins click either to edit it. Time-of-day prices (DeepSeek's peak and off-peak hours) are listed last: a request that starts in a UTC window bills at its prices; changing a flat token price removes them.">
         <form hx-get="/models" hx-target="#main" hx-push-url="true" hx-trigger="change">
           <select name="provider" aria-label="Filter by provider">
             <option value="">All providers</option>

@@ -26,6 +26,7 @@ const row = (m: ModelView): ModelRow => ({
   fastMultiplier: m.fast_price_multiplier, usInferenceMultiplier: m.us_inference_price_multiplier,
   maxOutputTokens: m.max_output_tokens,
   seeded: SEEDED_MODEL_IDS.includes(m.id),
+  timeOfDay: m.time_of_day_prices,
 });
 
 /** A price or token field: blank -> null (where allowed), else a number (its range, whole or not, is updateModel's check, the API's). */

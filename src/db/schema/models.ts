@@ -1,4 +1,5 @@
 import { sqliteTable, text, integer, real, index } from 'drizzle-orm/sqlite-core';
+import type { TimeOfDayWindow } from '../../usage/time-of-day-prices';
 
 /** Known models and their prices (USD per 1M tokens; per image for image models). */
 export const models = sqliteTable(
@@ -63,6 +64,14 @@ export const models = sqliteTable(
      * Unset: unknown, the request is sent as asked.
      */
     maxOutputTokens: integer('max_output_tokens'),
+    /**
+     * Time-of-day prices (DeepSeek's peak and off-peak hours, from genai-prices): daily UTC windows
+     * in which other token prices apply, as JSON `[{start: "HH:MM", end: "HH:MM", input_price,
+     * cached_input_price, cache_write_price, output_price}]` (src/usage/time-of-day-prices.ts); a
+     * request is priced at the window in force when it started. Unset: the flat prices all day.
+     * An admin's price change clears it (a flat price set by hand is the price all day).
+     */
+    timeOfDayPrices: text('time_of_day_prices', { mode: 'json' }).$type<TimeOfDayWindow[]>(),
   },
   (t) => [index('models_provider_idx').on(t.provider)],
 );

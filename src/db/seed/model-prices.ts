@@ -1,7 +1,9 @@
-import { calcPrice, type ModelInfo, type ModelPrice } from '@pydantic/genai-prices';
+import { calcPrice, type ConditionalPrice, type ModelInfo, type ModelPrice } from '@pydantic/genai-prices';
 import type { models } from '../schema/models';
 import type { ProviderId } from '../../providers/types';
 import { listedClaudeOutputLimit } from '../../providers/anthropic/anthropic-limits';
+import { storedTimeOfDay, type TimeOfDayWindow } from '../../usage/time-of-day-prices';
+import type { TimeOfDayPrice } from '../../state/snapshot-types';
 
 /**
  * Seed rows for the models table. Token prices come from `@pydantic/genai-prices` (bundled data,
@@ -33,6 +35,8 @@ interface HandPrice {
   /** Audio tokens (OpenAI's audio models), USD per 1M. */
   audioInput?: number;
   audioOutput?: number;
+  /** Daily UTC windows of other token prices (DeepSeek's peak and off-peak hours). */
+  timeOfDay?: TimeOfDayWindow[] | null;
 }
 
 /** A long-context tier as the models table holds it (see long_context_* in src/db/schema/models.ts). */
@@ -205,16 +209,22 @@ export function longContextTier(modelId: string, p: ModelPrice): SeedTier | null
   return threshold === undefined ? null : { threshold, ...prices };
 }
 
-function minutes(hms: string): number {
-  const [h = 0, m = 0] = hms.replace('Z', '').split(':').map(Number);
-  return h * 60 + m;
+/**
+ * Seconds after 00:00 UTC of a genai-prices time of day (`HH:MM:SS[.f](Z|+HH:MM|-HH:MM)`), as
+ * genai-prices reads it; null when malformed.
+ */
+function secondsOfDay(t: string): number | null {
+  const m = /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|([+-])(\d{2}):(\d{2}))$/.exec(t);
+  if (!m) return null;
+  const local = Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) + Number(`0.${m[4] ?? ''}`);
+  const offset = m[5] === 'Z' ? 0 : (m[6] === '+' ? 1 : -1) * (Number(m[7]) * 60 + Number(m[8])) * 60;
+  return (((local - offset) % 86_400) + 86_400) % 86_400;
 }
 
-/**
- * One flat price out of genai-prices' conditional list: start-date entries apply once their date
- * has passed (later ones win); for time-of-day discounts (DeepSeek's peak/off-peak) the price that
- * applies for most of the day is seeded, since a row holds one price.
- */
+function minutes(hms: string): number {
+  return Math.floor((secondsOfDay(hms) ?? 0) / 60);
+}
+
 export function resolveSourcePrice(info: Pick<ModelInfo, 'prices'>, now: number): ModelPrice {
   if (!Array.isArray(info.prices)) return info.prices;
   let base: ModelPrice | undefined;
@@ -235,6 +245,75 @@ export function resolveSourcePrice(info: Pick<ModelInfo, 'prices'>, now: number)
   return base ?? info.prices[0]!.prices;
 }
 
+/** genai-prices' price of one conditional list at minute `minute` of the day on `now`'s date (its own rule: the last entry that applies wins). */
+function priceAtMinute(prices: ConditionalPrices, now: number, minute: number): ModelPrice {
+  for (let i = prices.length - 1; i >= 0; i--) {
+    const c = prices[i]!.constraint;
+    if (!c) return prices[i]!.prices;
+    if (c.type === 'start_date' && Date.parse(c.start_date) <= now) return prices[i]!.prices;
+    if (c.type === 'time_of_date') {
+      const [start, end] = [minutes(c.start_time), minutes(c.end_time)];
+      if (end < start ? minute >= start || minute < end : minute >= start && minute < end) return prices[i]!.prices;
+    }
+  }
+  return prices[0]!.prices;
+}
+
+type ConditionalPrices = ConditionalPrice[];
+
+/** The token prices a window may set (the rest of a window's price set must equal the flat one's). */
+const WINDOW_KEYS = ['input_mtok', 'cache_read_mtok', 'cache_write_mtok', 'output_mtok'] as const;
+
+/**
+ * genai-prices' time-of-day prices as daily windows over the flat price `base` (resolveSourcePrice's):
+ * every stretch of the day (a minute at a time, on `now`'s date) whose price differs from the flat
+ * one, as one window, a stretch over midnight as one window crossing it. Empty: no time-of-day
+ * prices. Shapes the table cannot hold (a boundary off the minute, a window with tiers or other
+ * prices of its own) stop the seed, as longContextTier does.
+ */
+export function timeOfDayWindows(modelId: string, info: Pick<ModelInfo, 'prices'>, base: ModelPrice, now: number): TimeOfDayWindow[] {
+  if (!Array.isArray(info.prices)) return [];
+  const list = info.prices as ConditionalPrices;
+  const timed = list.flatMap((c) => (c.constraint?.type === 'time_of_date' ? [c.constraint] : []));
+  if (!timed.length) return [];
+  for (const c of timed) {
+    const [a, b] = [secondsOfDay(c.start_time), secondsOfDay(c.end_time)];
+    if (a === null || b === null || a % 60 || b % 60) throw new Error(`seed: ${modelId}'s time-of-day prices (${c.start_time}-${c.end_time}) are not on whole UTC minutes; price it in FALLBACK in model-prices.ts`);
+  }
+  const same = (p: ModelPrice, q: ModelPrice) => JSON.stringify(p) === JSON.stringify(q);
+  // The price of each minute of the day, then runs of one price other than the flat one.
+  const byMinute = Array.from({ length: 1440 }, (_, m) => priceAtMinute(list, now, m));
+  const runs: { start: number; end: number; prices: ModelPrice }[] = [];
+  for (let m = 0; m < 1440; m++) {
+    const p = byMinute[m]!;
+    if (same(p, base)) continue;
+    const last = runs.at(-1);
+    if (last && last.end === m && same(last.prices, p)) last.end = m + 1;
+    else runs.push({ start: m, end: m + 1, prices: p });
+  }
+  // A run up to midnight and one from it, of one price, are one window crossing midnight.
+  const [first, last] = [runs[0], runs.at(-1)];
+  if (first && last && first !== last && first.start === 0 && last.end === 1440 && same(first.prices, last.prices)) {
+    runs.shift();
+    last.end = first.end;
+  }
+  if (runs.length === 1 && runs[0]!.start === 0 && runs[0]!.end === 1440) return [];
+  const windows: TimeOfDayPrice[] = runs.map((r) => {
+    for (const k of Object.keys(r.prices)) {
+      const v = r.prices[k];
+      const ours = (WINDOW_KEYS as readonly string[]).includes(k);
+      if ((ours && typeof v !== 'number' && v !== undefined) || (!ours && JSON.stringify(v) !== JSON.stringify(base[k]))) {
+        throw new Error(`seed: ${modelId}'s time-of-day prices set ${k} in a way the table cannot hold; price it in FALLBACK in model-prices.ts`);
+      }
+    }
+    const input = flat(r.prices.input_mtok);
+    const output = flat(r.prices.output_mtok);
+    if (input === undefined || output === undefined) throw new Error(`seed: ${modelId}'s time-of-day prices lack an input or output price`);
+    return { start: r.start, end: r.end % 1440, input, output, cachedInput: flat(r.prices.cache_read_mtok) ?? null, cacheWrite: flat(r.prices.cache_write_mtok) ?? null };
+  });
+  return storedTimeOfDay(windows);
+}
+
 function sourcePrice(m: SeedModel, now: number): { price: HandPrice; contextWindow?: number } | null {
   if (m.provider === 'ollama' || m.provider === 'mock') return null;
   const found = calcPrice({ input_tokens: 0, output_tokens: 0 }, m.id, {
@@ -243,6 +322,7 @@ function sourcePrice(m: SeedModel, now: number): { price: HandPrice; contextWind
   });
   if (!found) return null;
   const p = resolveSourcePrice(found.model, now);
+  const timeOfDay = timeOfDayWindows(m.id, found.model, p, now);
   const input = flat(p.input_mtok);
   // Embedding models have no output tokens, and genai-prices lists no output price for them.
   const output = flat(p.output_mtok) ?? (m.kind === 'embedding' ? 0 : undefined);
@@ -254,6 +334,7 @@ function sourcePrice(m: SeedModel, now: number): { price: HandPrice; contextWind
       // AUDIO modality: usage/gemini-usage.ts); the other providers report none.
       ...(m.provider === 'openai' ? { audioInput: flat(p.input_audio_mtok), audioOutput: flat(p.output_audio_mtok) } : {}),
       ...(m.provider === 'gemini' ? { audioInput: flat(p.input_audio_mtok) } : {}),
+      timeOfDay: timeOfDay.length ? timeOfDay : null,
     },
     contextWindow: found.model.context_window,
   };
@@ -326,5 +407,6 @@ function modelRow(m: SeedModel, price: HandPrice, contextWindow: number | null, 
     ...anthropicMultipliers(m),
     // Keyed by the seeded id on its own provider (a `provider/<id>` pass-through of it gets it too).
     maxOutputTokens: SEED_MODELS.some((s) => s.id === m.id && s.provider === m.provider) ? (SEED_MAX_OUTPUT_TOKENS[m.id] ?? null) : null,
+    timeOfDayPrices: price.timeOfDay ?? null,
   };
 }
