@@ -19,9 +19,13 @@ export function parseGeminiResponse(body: unknown, ctx: ChatCallContext): { comp
   const usage = normalizeGeminiUsage(res.usageMetadata);
   const candidates = Array.isArray(res.candidates) ? res.candidates : [];
   for (const c of candidates) {
-    // A turn that failed (a tool call the model could not make...) is a failed request, not an empty answer.
+    // A turn that failed (a tool call the model could not make...) is a failed request, not an empty
+    // answer; Google bills it all the same (its usageMetadata): the try's bill, as a stream's (ApiError.spent).
     const failed = c && typeof c === 'object' ? failedTurn(c.finishReason, c.finishMessage) : null;
-    if (failed) throw failed;
+    if (failed) {
+      if (usage) failed.spent = { usage, text: '' };
+      throw failed;
+    }
   }
   const clientName = functionNameRestorer(ctx.tools);
   const choices: ChatCompletion.Choice[] = candidates
