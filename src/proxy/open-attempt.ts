@@ -104,7 +104,8 @@ export async function openAttempt(a: AttemptInput, target: RouteTarget, settings
   } catch (err) {
     up.dispose();
     const e = up.failure(err);
-    e.spent = spentBy(tally, readingBody);
+    // An adapter that read a failed answer's usage (Gemini's failed turn) said what it bills.
+    e.spent = spentBy(tally, readingBody) ?? e.spent;
     throw e;
   } finally {
     clock.upstreamMs += performance.now() - readFrom;

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect, test } from 'bun:test';
 import OpenAI from 'openai';
 import { modelGroups } from '../../src/db/schema';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
+import { limitedClient } from '../limits/limits-helpers';
 import { FakeGemini } from './fake-gemini';
 
 let fake: FakeGemini;
@@ -79,6 +80,39 @@ test('UNEXPECTED_TOOL_CALL in a group: retryable, the next target answers', asyn
     ['gemini', 502],
     ['gemini', 200],
   ]);
+  // Google billed the failed try's prompt: the row's cost carries it beside the answer's.
+  const billed = JSON.parse(row.attempts!)[0].billed;
+  expect(billed).toMatchObject({ prompt_tokens: 2595, completion_tokens: 0, estimated: false });
+  expect(billed.cost_usd).toBeGreaterThan(0);
+  expect(row.costUsd).toBeGreaterThan(billed.cost_usd);
+});
+
+test("non-stream failed turns (MALFORMED_FUNCTION_CALL, MISSING_THOUGHT_SIGNATURE) are billed from Google's usageMetadata: the row's cost and the key's budget", async () => {
+  const { key, id } = await limitedClient(gw, 'failed-turn-bill', { budgetUsd: 5, budgetPeriod: 'day' });
+  const client = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+  // The same usageMetadata answered as a plain STOP: what those tokens cost.
+  fake.reply({ json: answer('STOP', [{ text: 'Saved.' }]) });
+  const ok = await client.chat.completions.create({ model: 'gemini/gemini-2.5-flash', ...ask }).withResponse();
+  const price = (await gw.waitForRow(ok.response)).costUsd;
+  expect(price).toBeGreaterThan(0);
+  const rows = [];
+  for (const [json, status] of [
+    [MALFORMED, 502],
+    [answer('MISSING_THOUGHT_SIGNATURE', [], { finishMessage: 'at least one thought signature from a previous call is missing' }), 400],
+  ] as const) {
+    fake.reply({ json });
+    const err = await client.chat.completions.create({ model: 'gemini/gemini-2.5-flash', ...ask }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect(err.status).toBe(status);
+    const row = await gw.waitForRow(err.headers.get('x-request-id'));
+    expect(row).toMatchObject({ status, provider: 'gemini', estimated: false });
+    expect(row.costUsd).toBeCloseTo(price, 12);
+    expect(JSON.parse(row.attempts!)).toEqual([expect.objectContaining({ status, billed: { prompt_tokens: 2595, completion_tokens: 0, cost_usd: row.costUsd, estimated: false } })]);
+    rows.push(row);
+  }
+  const scope = gw.ctx.state.getSnapshot().clientsById!.get(id)!.limits!.scopes[0]!;
+  expect(gw.ctx.limits.counters.spend(scope, Date.now())).toBeCloseTo(price * 3, 12);
+  expect(gw.ctx.limits.counters.outstanding(scope)).toEqual({ reservedUsd: 0, inFlight: 0 });
 });
 
 test('stream, MALFORMED_FUNCTION_CALL before any byte: a 502 before the stream starts, so a group falls back', async () => {

@@ -24,6 +24,19 @@ function withCache<T extends AnthropicBlock>(block: T, part: unknown): T {
   return cc ? { ...block, cache_control: cc } : block;
 }
 
+/**
+ * `cache_control` on a whole message (`{role, content, cache_control}`, as OpenRouter documents it
+ * for Anthropic models and some OpenAI-SDK clients send it) marks the message's end: it goes on its
+ * last block, as Anthropic puts a breakpoint, unless that block has its own (from its part) or is a
+ * thinking block, which Anthropic does not cache directly. `blocks` are the message's own, new ones.
+ */
+export function withMessageCache(blocks: AnthropicBlock[], message: unknown): AnthropicBlock[] {
+  const cc = cacheControlOf(message);
+  const last = blocks[blocks.length - 1];
+  if (!cc || !last || 'cache_control' in last || last.type === 'thinking' || last.type === 'redacted_thinking') return blocks;
+  return [...blocks.slice(0, -1), { ...last, cache_control: cc } as AnthropicBlock];
+}
+
 /** Text of a system, tool or assistant message: a string or text parts (refusals count as text). */
 export function textBlocks(content: unknown, path: string): AnthropicBlock[] {
   if (content === null || content === undefined) return [];

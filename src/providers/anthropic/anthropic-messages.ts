@@ -1,6 +1,6 @@
 import { parseToolArguments } from '../shared/tool-arguments';
 import { badRequest } from '../../errors/api-error';
-import { type ContentOptions, textBlocks, userBlocks } from './anthropic-content';
+import { type ContentOptions, textBlocks, userBlocks, withMessageCache } from './anthropic-content';
 import type { AnthropicBlock, AnthropicMessage, AnthropicRequest } from './anthropic-wire';
 import { readThinkingBlocks } from './thinking-blocks';
 import { toolUseId } from './tool-use-id';
@@ -20,7 +20,8 @@ export interface ConvertedMessages {
  * blocks (given back in `thinking_blocks`, signatures intact), its text, then its tool calls as
  * tool_use blocks. Tool results become tool_result blocks in a user turn; adjacent turns of one
  * role are merged, so the results of parallel calls travel in the single user turn Anthropic
- * wants, ahead of any text that follows them.
+ * wants, ahead of any text that follows them. A message's own `cache_control` goes on its last
+ * block (withMessageCache).
  */
 export async function convertMessages(input: unknown, opts: ContentOptions): Promise<ConvertedMessages> {
   if (!Array.isArray(input) || input.length === 0) throw badRequest('messages must be a non-empty array.', 'messages');
@@ -47,22 +48,22 @@ export async function convertMessages(input: unknown, opts: ContentOptions): Pro
     switch (m?.role) {
       case 'system':
       case 'developer':
-        for (const b of textBlocks(m.content, `${path}.content`)) if (b.type === 'text') system.push(b);
+        for (const b of withMessageCache(textBlocks(m.content, `${path}.content`), m)) if (b.type === 'text') system.push(b);
         break;
       case 'user':
-        push('user', await userBlocks(m.content, `${path}.content`, opts));
+        push('user', withMessageCache(await userBlocks(m.content, `${path}.content`, opts), m));
         break;
       case 'assistant': {
         const thinking = readThinkingBlocks(m.thinking_blocks, `${path}.thinking_blocks`);
         const calls = toolUseBlocks(m, path);
         lastToolTurnLacksThinking = calls.length > 0 && thinking.length === 0;
-        push('assistant', [...thinking, ...textBlocks(m.content, `${path}.content`), ...calls]);
+        push('assistant', withMessageCache([...thinking, ...textBlocks(m.content, `${path}.content`), ...calls], m));
         break;
       }
       case 'tool': {
         if (typeof m.tool_call_id !== 'string' || !m.tool_call_id) throw badRequest('A tool message needs a tool_call_id.', `${path}.tool_call_id`);
         const content = textBlocks(m.content, `${path}.content`);
-        push('user', [{ type: 'tool_result', tool_use_id: toolUseId(m.tool_call_id), content: content.length ? content : '' }]);
+        push('user', withMessageCache([{ type: 'tool_result', tool_use_id: toolUseId(m.tool_call_id), content: content.length ? content : '' }], m));
         break;
       }
       case 'function':

@@ -98,6 +98,37 @@ export function deepseekThinks(body: UpstreamBody): boolean {
   return /^deepseek-v4/i.test(model);
 }
 
+/** A tool_choice that makes the model call a tool: `required`, a named function (or custom tool), `allowed_tools` in mode `required`. */
+function forcesTool(choice: unknown): boolean {
+  if (choice === 'required') return true;
+  if (!choice || typeof choice !== 'object') return false;
+  const c = choice as { type?: unknown; allowed_tools?: { mode?: unknown } };
+  return c.type === 'allowed_tools' ? c.allowed_tools?.mode === 'required' : true;
+}
+
+/**
+ * In thinking mode DeepSeek refuses a forced tool call (tool_choice `required` or a named
+ * function) with its 400 "Thinking mode does not support this tool_choice" (deepseek-ai/DeepSeek-V3#1376),
+ * which is what LangChain's withStructuredOutput, agents' forced steps and Anthropic's
+ * tool_choice `any`/`tool` on /v1/messages send. The forced call is what the client is after, the
+ * thinking the part it can do without (as for Anthropic targets, anthropic-request.ts): a model
+ * that can be switched (deepseek-v4-*, deepseek-chat) gets this one request with
+ * `thinking: {type: "disabled"}` (its `reasoning_effort` dropped with it). deepseek-reasoner always
+ * thinks: refused before the call as a parameter it cannot take, so a group passes it on.
+ */
+export function forcedToolWithoutThinking(body: UpstreamBody): void {
+  if (!forcesTool(body.tool_choice) || !deepseekThinks(body)) return;
+  if (/^deepseek-reasoner/i.test(String(body.model))) {
+    throw badRequest(
+      `A forced tool call (tool_choice 'required' or a named function) is not supported by '${String(body.model)}': it always thinks, and DeepSeek's thinking mode takes tool_choice 'auto' or 'none' only.`,
+      'tool_choice',
+      'unsupported_parameter',
+    );
+  }
+  body.thinking = { type: 'disabled' };
+  delete body.reasoning_effort;
+}
+
 /**
  * DeepSeek quirks on the way up:
  * - response_format json_schema, n > 1 and content parts other than text are refused (above), but for
@@ -109,6 +140,7 @@ export function deepseekThinks(body: UpstreamBody): boolean {
  *   and one that dropped it (OpenAI SDKs rebuild messages from typed fields) gets the one the
  *   gateway remembered by tool call id (or by the tool result the answer followed), and one it
  *   holds none for (another model made that turn) an empty one, which DeepSeek takes;
+ * - a forced tool call goes without thinking (or, from deepseek-reasoner, is refused: above);
  * - only `max_tokens` is read.
  */
 export function deepseekRequest(body: UpstreamBody, memory?: ReasoningStore): UpstreamBody | Promise<UpstreamBody> {
@@ -118,6 +150,7 @@ export function deepseekRequest(body: UpstreamBody, memory?: ReasoningStore): Up
   refuseNonTextParts(body);
   developerToSystem(body);
   completionTokensToMaxTokens(body);
+  forcedToolWithoutThinking(body);
   const filling = fillReasoningContent(body, memory, byCallId, deepseekThinks(body));
   const finish = () => {
     if (Array.isArray(body.messages) && !hasSystemMessage(body)) {

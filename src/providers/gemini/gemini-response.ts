@@ -19,9 +19,13 @@ export function parseGeminiResponse(body: unknown, ctx: ChatCallContext): { comp
   const usage = normalizeGeminiUsage(res.usageMetadata);
   const candidates = Array.isArray(res.candidates) ? res.candidates : [];
   for (const c of candidates) {
-    // A turn that failed (a tool call the model could not make...) is a failed request, not an empty answer.
+    // A turn that failed (a tool call the model could not make...) is a failed request, not an empty
+    // answer; Google bills it all the same (its usageMetadata): the try's bill, as a stream's (ApiError.spent).
     const failed = c && typeof c === 'object' ? failedTurn(c.finishReason, c.finishMessage) : null;
-    if (failed) throw failed;
+    if (failed) {
+      if (usage) failed.spent = { usage, text: '' };
+      throw failed;
+    }
   }
   const clientName = functionNameRestorer(ctx.tools);
   const choices: ChatCompletion.Choice[] = candidates
@@ -53,13 +57,30 @@ export function partsOf(c: GeminiCandidate): GeminiPart[] {
   return Array.isArray(parts) ? parts.filter((p): p is GeminiPart => !!p && typeof p === 'object') : [];
 }
 
+/**
+ * A part that carries only a thoughtSignature (an empty text part). Gemini 3 sometimes sends a
+ * function call's signature that way, in a part after the call instead of on it; it belongs to
+ * the first call of the turn (the one Gemini validates), which then carries it as an inline one would.
+ */
+export function lateSignature(p: GeminiPart): string | undefined {
+  if (p.functionCall || p.thought || (p.text !== undefined && p.text !== '')) return undefined;
+  return typeof p.thoughtSignature === 'string' && p.thoughtSignature !== '' ? p.thoughtSignature : undefined;
+}
+
 function toChoice(c: GeminiCandidate, index: number, clientName: (name: string) => string): ChatCompletion.Choice {
   let text = '';
   let reasoning = '';
   let sawText = false;
   const toolCalls: NonNullable<ChatCompletion.Choice['message']['tool_calls']> = [];
+  let signed = false;
   for (const p of partsOf(c)) {
-    if (p.functionCall && typeof p.functionCall.name === 'string') {
+    const late = lateSignature(p);
+    if (late !== undefined) {
+      // The signature of the calls before it (see lateSignature), unless one of them had its own.
+      if (toolCalls.length && !signed) toolCalls[0]!.id = makeToolCallId(late);
+      signed ||= toolCalls.length > 0;
+    } else if (p.functionCall && typeof p.functionCall.name === 'string') {
+      signed ||= typeof p.thoughtSignature === 'string' && p.thoughtSignature !== '';
       toolCalls.push({
         id: makeToolCallId(p.thoughtSignature),
         type: 'function',

@@ -4,7 +4,7 @@ import { eventTransformer, type EventTranslator, type SendEvent } from '../share
 import { tallyText } from '../shared/tally-text';
 import { geminiOpenAIUsage, normalizeGeminiUsage } from '../../usage/gemini-usage';
 import type { ChatCallContext, StreamTally } from '../types';
-import { completionId, partsOf } from './gemini-response';
+import { completionId, lateSignature, partsOf } from './gemini-response';
 import { geminiErrorMessage, geminiErrorStatus } from './gemini-error';
 import { functionNameRestorer } from './gemini-function-name';
 import { failedTurn, mapFinishReason } from './map-finish-reason';
@@ -17,6 +17,10 @@ interface CandidateState {
   started: boolean;
   toolCalls: number;
   finished: boolean;
+  /** Calls read but not yet sent: none of the turn's calls had a signature yet, and it may come in a later part (lateSignature). */
+  held: { name: string; args: string; signature?: string }[];
+  /** A call of this turn carried its signature. */
+  signed: boolean;
 }
 
 /**
@@ -64,7 +68,7 @@ function geminiTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEv
   };
   const state = (index: number) => {
     let s = candidates.get(index);
-    if (!s) candidates.set(index, (s = { started: false, toolCalls: 0, finished: false }));
+    if (!s) candidates.set(index, (s = { started: false, toolCalls: 0, finished: false, held: [], signed: false }));
     return s;
   };
   // The first delta of each choice carries the role, as OpenAI's does.
@@ -74,18 +78,43 @@ function geminiTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEv
     return { role: 'assistant', ...delta };
   };
 
+  const sendCall = (index: number, s: CandidateState, c: CandidateState['held'][number]) => {
+    const call = { index: s.toolCalls++, id: makeToolCallId(c.signature), type: 'function' as const, function: { name: c.name, arguments: c.args } };
+    emit(index, withRole(s, { tool_calls: [call] }));
+  };
+  /** Sends the calls held back for a signature that did not come (or came: `late`, onto the first). */
+  const release = (index: number, s: CandidateState, late?: string) => {
+    if (s.held.length === 0) return;
+    const held = s.held;
+    s.held = [];
+    if (late !== undefined) {
+      held[0]!.signature = late;
+      s.signed = true;
+    }
+    for (const c of held) sendCall(index, s, c);
+  };
+
   const onPart = (index: number, s: CandidateState, p: GeminiPart) => {
+    const late = lateSignature(p);
+    // A text part with only a thoughtSignature carries nothing to show; after calls without one, it is theirs.
+    if (late !== undefined) return release(index, s, s.signed ? undefined : late);
     if (p.functionCall && typeof p.functionCall.name === 'string') {
       const args = JSON.stringify(p.functionCall.args ?? {});
       const name = clientName(p.functionCall.name);
       tallyText(tally, name + args);
-      const call = { index: s.toolCalls++, id: makeToolCallId(p.thoughtSignature), type: 'function' as const, function: { name, arguments: args } };
-      emit(index, withRole(s, { tool_calls: [call] }));
+      const call = { name, args, signature: p.thoughtSignature };
+      if (typeof p.thoughtSignature === 'string' && p.thoughtSignature !== '') {
+        release(index, s);
+        s.signed = true;
+        sendCall(index, s, call);
+      } else if (s.signed) sendCall(index, s, call);
+      // The turn's calls have no signature yet: Gemini 3 may send it in a later part (lateSignature), and the id the client gets must carry it.
+      else s.held.push(call);
     } else if (typeof p.text === 'string' && p.text !== '') {
+      release(index, s);
       tallyText(tally, p.text);
       emit(index, withRole(s, p.thought ? { reasoning_content: p.text } : { content: p.text }));
     }
-    // A text part with only a thoughtSignature (Gemini 3 ends some turns that way) carries nothing to show.
   };
 
   const onEvent = (data: string) => {
@@ -119,6 +148,7 @@ function geminiTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEv
       }
       for (const p of partsOf(c)) onPart(index, s, p);
       if (c.finishReason && !s.finished) {
+        release(index, s);
         s.finished = true;
         const finish = mapFinishReason(c.finishReason, s.toolCalls > 0);
         if (index === 0 || tally.finishReason === null) tally.finishReason = finish;
@@ -139,6 +169,8 @@ function geminiTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEv
   return {
     event: (e) => onEvent(e.data),
     end() {
+      // Calls still held (a stream that ended without its finishing event) go out as they are.
+      if (!stopped) for (const [index, s] of candidates) release(index, s);
       if (!stopped && ![...candidates.values()].some((s) => s.finished)) {
         fail('the stream ended before the response was complete.');
       }
