@@ -47,6 +47,17 @@
     row.click();
   });
 
+  // An open <details> editor (a group's Edit, Create a group) closes with Escape, as the other
+  // editors do (the 'editors' component below), and the focus goes back to its summary.
+  document.addEventListener('keydown', function (ev) {
+    if (ev.key !== 'Escape' || ev.defaultPrevented) return;
+    var details = ev.target instanceof Element ? ev.target.closest('details[open]') : null;
+    if (!details) return;
+    details.open = false;
+    var summary = details.querySelector('summary');
+    if (summary) summary.focus();
+  });
+
   // ---- copy buttons: data-copy="#selector" copies that element's text ----------------------
   function copyText(button) {
     var src = document.querySelector(button.getAttribute('data-copy'));
@@ -248,6 +259,46 @@
   // ---- Alpine components --------------------------------------------------------------------
   document.addEventListener('alpine:init', function () {
     var Alpine = window.Alpine;
+
+    // Inline editors (a key's rename and limits, a team, a model's tiers, a pool key, a password
+    // reset): x-data="editors" holds which are open. An opener (data-opens="name") calls
+    // toggle('name'); the form (data-editor="name", x-show="open.name") closes with its Cancel
+    // or Escape. Opening moves the focus to the form's first field, closing gives it back to
+    // the opener, so a keyboard user is never left on a field that just disappeared.
+    Alpine.data('editors', function () {
+      return {
+        open: {},
+        init: function () {
+          var self = this;
+          this.$root.addEventListener('keydown', function (ev) {
+            if (ev.key !== 'Escape') return;
+            var form = ev.target instanceof Element ? ev.target.closest('[data-editor]') : null;
+            if (!form) return;
+            ev.preventDefault(); // an enclosing <details> stays open (the handler above)
+            self.close(form.getAttribute('data-editor'));
+          });
+        },
+        toggle: function (name) { if (this.open[name]) this.close(name); else this.show(name); },
+        show: function (name) {
+          var root = this.$root;
+          this.open[name] = true;
+          this.$nextTick(function () {
+            var sel = '[data-editor="' + name + '"]';
+            var form = root.matches(sel) ? root : root.querySelector(sel);
+            var first = form && form.querySelector('input:not([type=hidden]), select, textarea');
+            if (first) first.focus();
+          });
+        },
+        close: function (name) {
+          var root = this.$root;
+          this.open[name] = false;
+          this.$nextTick(function () {
+            var opener = root.querySelector('[data-opens="' + name + '"]');
+            if (opener) opener.focus();
+          });
+        },
+      };
+    });
 
     Alpine.data('groupForm', function () {
       return {

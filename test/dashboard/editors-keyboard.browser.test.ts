@@ -1,0 +1,119 @@
+/**
+ * Every inline editor of the dashboard used from the keyboard alone, in real headless Chromium:
+ * Enter on its opener moves the focus to its first field, Escape closes it (what was typed stays
+ * for the next opening, as with Cancel) and gives the focus back to the opener.
+ */
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
+import type { Page } from 'playwright-core';
+import { createClient } from '../../src/admin/clients-service';
+import { createTeam } from '../../src/admin/teams-service';
+import { createUser } from '../../src/admin/users-service';
+import { chromiumAvailable } from '../browser-helpers/launch-browser';
+import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
+import { navTo } from '../browser-helpers/dashboard-gateway';
+
+setDefaultTimeout(60_000);
+
+/** Waits until the focused element matches `selector` (focus moves once Alpine has shown or hidden the form). */
+async function focusOn(page: Page, selector: string): Promise<void> {
+  try {
+    await page.waitForFunction((sel) => document.activeElement?.matches(sel) ?? false, selector, { timeout: 3_000 });
+  } catch {
+    const at = await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 160) ?? 'nothing');
+    throw new Error(`focus is not on ${selector} but on ${at}`);
+  }
+}
+
+describe.skipIf(!chromiumAvailable() && !process.env.CI)('inline editors from the keyboard in Chromium', () => {
+  let clientId = 0;
+  let teamId = 0;
+  let userId = 0;
+
+  const s = useDashboardSuite('editors-keyboard-password-1', async (env) => {
+    clientId = (await createClient(env.gw.ctx, 'keyboard-key')).id;
+    teamId = (await createTeam(env.gw.ctx, { name: 'keyboard-team' })).id;
+    userId = (await createUser(env.gw.ctx.db, 'keyboard-viewer', 'a-long-enough-password', 'viewer')).id;
+  });
+
+  /** Opens the editor from its opener with Enter, types, closes it with Escape; the focus is followed throughout. */
+  async function escapeWalk(opener: string, form: string, firstField: string, typed = 'typed-then-escaped') {
+    const { page } = s;
+    await page.focus(opener);
+    await page.keyboard.press('Enter');
+    await page.locator(form).waitFor({ state: 'visible' });
+    await focusOn(page, `${form} ${firstField}`);
+    await page.keyboard.type(typed);
+    await page.keyboard.press('Escape');
+    await page.locator(form).waitFor({ state: 'hidden' });
+    await focusOn(page, opener);
+    // Opened again: what was typed is still there, as after Cancel.
+    await page.keyboard.press('Enter');
+    await focusOn(page, `${form} ${firstField}`);
+    expect(await page.inputValue(`${form} ${firstField}`)).toContain(typed);
+    await page.keyboard.press('Escape');
+    await page.locator(form).waitFor({ state: 'hidden' });
+  }
+
+  test("a key's limits editor closes with Escape and the focus goes back to its summary", async () => {
+    await navTo(s.page, 'Clients', 'clients');
+    await escapeWalk(`#client-${clientId} [data-opens=limits]`, `#client-${clientId} form.limits-form`, 'input[name=models]');
+    expect(await s.page.getAttribute(`#client-${clientId} [data-opens=limits]`, 'aria-expanded')).toBe('false');
+  });
+
+  test("a key's rename form closes with Escape; the name shows again and Rename has the focus", async () => {
+    await navTo(s.page, 'Clients', 'clients');
+    await escapeWalk(`#client-${clientId} [data-opens=rename]`, `#client-${clientId} form[hx-post$="/rename"]`, 'input[name=name]');
+    expect(await s.page.isVisible(`#client-${clientId} .client-name`)).toBe(true);
+  });
+
+  test("a team's editor closes with Escape", async () => {
+    await navTo(s.page, 'Teams', 'teams');
+    await escapeWalk(`#team-${teamId} [data-opens=team]`, `#team-${teamId} form.limits-form`, 'input[name=name]');
+  });
+
+  test("a model's long-context tier and audio/tier editors close with Escape", async () => {
+    await navTo(s.page, 'Models', 'models');
+    const row = (await s.page.locator('tr:has([data-opens=tier])').first().getAttribute('id'))!;
+    await escapeWalk(`#${row} [data-opens=tier]`, `#${row} form.tier-form`, 'input[name=long_context_threshold]', '123');
+    await escapeWalk(`#${row} [data-opens=tiers]`, `#${row} form.audio-tiers-form`, 'input[name=audio_input_price]', '1.5');
+  });
+
+  test("a pool's Add key form closes with Escape or its Cancel (it had no way to close)", async () => {
+    const { page } = s;
+    await navTo(page, 'Providers', 'providers');
+    const form = 'form[hx-post="/providers/openai/keys"]';
+    await escapeWalk(`${form} [data-opens=key]`, `${form} span.inline-form`, 'input[name=key]');
+    await page.focus(`${form} [data-opens=key]`);
+    await page.keyboard.press('Enter');
+    await focusOn(page, `${form} input[name=key]`);
+    await page.click(`${form} button:text-is("Cancel")`);
+    await page.locator(`${form} span.inline-form`).waitFor({ state: 'hidden' });
+    await focusOn(page, `${form} [data-opens=key]`);
+  });
+
+  test("a user's password reset closes with Escape", async () => {
+    await navTo(s.page, 'Users', 'users');
+    await escapeWalk(`#user-${userId} [data-opens=password]`, `#user-${userId} form[hx-post$="/password"]`, 'input[name=password]');
+  });
+
+  test("a group's Edit (a <details>) closes with Escape and its summary has the focus", async () => {
+    const { page } = s;
+    await navTo(page, 'Model groups', 'groups');
+    const summary = '#group_new-box summary';
+    await page.focus(summary);
+    await page.keyboard.press('Enter');
+    await page.locator('#group_new-box form').waitFor({ state: 'visible' });
+    await page.focus('#group_new-box form input[name=name]');
+    await page.keyboard.type('escaped-group');
+    await page.keyboard.press('Escape');
+    await page.locator('#group_new-box form').waitFor({ state: 'hidden' });
+    await focusOn(page, summary);
+    expect(await page.locator('#group_new-box details[open]').count()).toBe(0);
+  });
+
+  test('nothing else went wrong', () => {
+    expect(s.watch.problems).toEqual([]);
+    expect(s.watch.dialogs).toEqual([]);
+    expect(s.failedRequests).toEqual([]);
+  });
+});
