@@ -218,6 +218,19 @@
       var r = t.getBoundingClientRect();
       if (r.top >= window.innerHeight || r.bottom <= 0) t.scrollIntoView({ block: 'start' });
     });
+    // A saved editor's section comes back whole, and the focus, on a field of the form that is
+    // gone, would fall to the start of the page: give it to that editor's opener in the new copy
+    // of its row (a refused save swaps only its message, so the focus stays in the form).
+    document.body.addEventListener('htmx:afterSettle', function (ev) {
+      var sent = ev.detail && ev.detail.requestConfig && ev.detail.requestConfig.elt;
+      if (!(sent instanceof Element) || !sent.hasAttribute('data-editor') || document.contains(sent)) return;
+      var active = document.activeElement;
+      if (active && active !== document.body && active.getClientRects().length) return;
+      var holder = sent.closest('[id]');
+      var row = holder && document.getElementById(holder.id);
+      var opener = row && row.querySelector('[data-opens="' + sent.getAttribute('data-editor') + '"]');
+      if (opener) opener.focus();
+    });
     document.body.addEventListener('htmx:sendError', function () { toast('The gateway did not answer. Is it running?'); });
     // Back/Forward to a page that now redirects (the session ended: the sign-in page): the
     // restore followed the server's 303, so load where it landed, address bar included.

@@ -111,6 +111,40 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('inline editors from th
     expect(await page.locator('#group_new-box details[open]').count()).toBe(0);
   });
 
+  test("saved with Enter: the section comes back and the focus is on the same editor's opener, not the page's start", async () => {
+    const { page } = s;
+    await navTo(page, 'Clients', 'clients');
+    const opener = `#client-${clientId} [data-opens=limits]`;
+    await page.focus(opener);
+    await page.keyboard.press('Enter');
+    await focusOn(page, `#client-${clientId} input[name=models]`);
+    await page.fill(`#client-${clientId} input[name=models]`, '');
+    await page.focus(`#client-${clientId} input[name=rpm]`);
+    await page.keyboard.type('42');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(`#client-${clientId} .limits-summary:text("42 rpm")`);
+    await focusOn(page, opener);
+
+    await navTo(page, 'Teams', 'teams');
+    await page.focus(`#team-${teamId} [data-opens=team]`);
+    await page.keyboard.press('Enter');
+    await focusOn(page, `#team-${teamId} input[name=name]`);
+    await page.fill(`#team-${teamId} input[name=name]`, 'keyboard-team-renamed');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(`#team-${teamId} .team-name:text-is("keyboard-team-renamed")`);
+    await focusOn(page, `#team-${teamId} [data-opens=team]`);
+
+    await navTo(page, 'Providers', 'providers');
+    const form = 'form[hx-post="/providers/openai/keys"]';
+    await page.focus(`${form} [data-opens=key]`);
+    await page.keyboard.press('Enter');
+    await focusOn(page, `${form} input[name=key]`);
+    await page.keyboard.type('sk-keyboard-added-4242');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#provider-keys-openai td:has-text("4242")');
+    await focusOn(page, `${form} [data-opens=key]`);
+  });
+
   test('nothing else went wrong', () => {
     expect(s.watch.problems).toEqual([]);
     expect(s.watch.dialogs).toEqual([]);
