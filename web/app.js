@@ -123,7 +123,7 @@
           { label: 'Output tokens', data: s.completionTokens, backgroundColor: cssVar('--chart-2'), stack: 't' },
         ] },
         options: Object.assign({}, common, {
-          scales: { x: Object.assign({ stacked: true }, scaleBase), y: Object.assign({ stacked: true, beginAtZero: true }, scaleBase, { ticks: { color: text, callback: compact } }) },
+          scales: { x: Object.assign({ stacked: true }, scaleBase), y: Object.assign({ stacked: true, beginAtZero: true }, scaleBase, { ticks: { color: text, precision: 0, callback: compact } }) },
           plugins: Object.assign({}, common.plugins, { tooltip: { callbacks: { label: function (c) { return c.dataset.label + ': ' + compact(c.parsed.y); } } } }),
         }),
       };
