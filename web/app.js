@@ -231,6 +231,40 @@
       var opener = row && row.querySelector('[data-opens="' + sent.getAttribute('data-editor') + '"]');
       if (opener) opener.focus();
     });
+    // A refused save's message lands in its form's error slot; when it names a field of that
+    // form (data-param, the input's name), the field is marked (aria-invalid, described by the
+    // message) and takes the focus, and in a grid of labelled fields (a key's limits, a team)
+    // the message moves under that field instead of staying at the top of the form.
+    document.body.addEventListener('htmx:afterSwap', function (ev) {
+      var slot = ev.detail && ev.detail.target;
+      var sent = ev.detail && ev.detail.requestConfig && ev.detail.requestConfig.elt;
+      var form = sent instanceof Element ? sent.closest('form') : null;
+      if (!slot || !form || !slot.id) return;
+      // The marks of the previous refusal of this form go first.
+      form.querySelectorAll('[aria-invalid="true"][data-field-error]').forEach(function (i) {
+        i.removeAttribute('aria-invalid');
+        i.removeAttribute('aria-describedby');
+        i.removeAttribute('data-field-error');
+      });
+      form.querySelectorAll('.form-errors[data-moved-from="' + slot.id + '"]').forEach(function (m) { m.remove(); });
+      var list = slot.querySelector('.form-errors[data-param]');
+      if (!list) return;
+      var name = list.getAttribute('data-param');
+      var input = Array.prototype.filter.call(form.querySelectorAll('input, select, textarea'), function (i) {
+        return i.name === name && i.type !== 'hidden';
+      })[0];
+      if (!input) return;
+      var box = input.closest('label');
+      if (box && form.contains(box) && !box.contains(slot)) {
+        list.setAttribute('data-moved-from', slot.id);
+        box.appendChild(list);
+      }
+      list.id = slot.id + '-message';
+      input.setAttribute('aria-invalid', 'true');
+      input.setAttribute('aria-describedby', list.id);
+      input.setAttribute('data-field-error', '');
+      input.focus();
+    });
     document.body.addEventListener('htmx:sendError', function () { toast('The gateway did not answer. Is it running?'); });
     // Back/Forward to a page that now redirects (the session ended: the sign-in page): the
     // restore followed the server's 303, so load where it landed, address bar included.
