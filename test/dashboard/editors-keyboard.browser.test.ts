@@ -7,7 +7,7 @@ import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import type { Page } from 'playwright-core';
 import { createClient } from '../../src/admin/clients-service';
 import { createTeam } from '../../src/admin/teams-service';
-import { createUser } from '../../src/admin/users-service';
+import { createUser, getUser } from '../../src/admin/users-service';
 import { chromiumAvailable } from '../browser-helpers/launch-browser';
 import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
 import { navTo } from '../browser-helpers/dashboard-gateway';
@@ -143,6 +143,24 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('inline editors from th
     await page.keyboard.press('Enter');
     await page.waitForSelector('#provider-keys-openai td:has-text("4242")');
     await focusOn(page, `${form} [data-opens=key]`);
+  });
+
+  test('a select that saves or filters on change keeps the focus through the swap (arrow keys step through it)', async () => {
+    const { env, page } = s;
+    await navTo(page, 'Models', 'models');
+    await page.focus('#main select[name=provider]');
+    await page.keyboard.press('ArrowDown');
+    await page.waitForFunction(() => new URL(location.href).searchParams.has('provider'));
+    await focusOn(page, '#main select[name=provider]');
+    await page.keyboard.press('ArrowDown');
+    await focusOn(page, '#main select[name=provider]');
+
+    await navTo(page, 'Users', 'users');
+    await page.focus(`#user-${userId} select[name=role]`);
+    await page.keyboard.press('ArrowUp'); // viewer -> admin, saved at once
+    await page.waitForFunction(() => !document.querySelector('.htmx-request, .htmx-settling'));
+    await focusOn(page, `#user-${userId} select[name=role]`);
+    expect((await getUser(env.gw.ctx.db, userId)).role).toBe('admin');
   });
 
   test('nothing else went wrong', () => {

@@ -329,7 +329,8 @@ export function ModelsView(props: { models: ModelRow[]; providers: string[]; pro
     <div class="page" data-page="models">
       <PageHeader title="Models" subtitle="Prices are USD per 1M tokens (per image for image models). Blank cached/reasoning prices fall back to input/output. A long-context tier, shown under a model's id, bills a whole request at its prices once the prompt is that long; below it, audio-token prices and the multipliers of OpenAI's flex and priority tiers. Admins click either to edit it.">
         <form hx-get="/models" hx-target="#main" hx-push-url="true" hx-trigger="change">
-          <select name="provider" aria-label="Filter by provider">
+          {/* The id: htmx gives it the focus back after the reload (arrowing through the providers). */}
+          <select id="models-provider-filter" name="provider" aria-label="Filter by provider">
             <option value="">All providers</option>
             {props.providers.map((p) => <option value={p} selected={p === props.provider} safe>{p}</option>)}
           </select>

@@ -24,7 +24,7 @@ function UserRowView(props: { u: UserRow; selfId: number }) {
       <td>
         <form hx-post={`/users/${u.id}/role`} hx-target="#users-section" hx-swap="outerHTML" hx-trigger="change"
           hx-confirm={self ? 'Make yourself a viewer? You lose the admin pages at once.' : undefined}>
-          <select name="role" aria-label={`Role of ${u.username}`}>
+          <select id={`user-${u.id}-role`} name="role" aria-label={`Role of ${u.username}`}>
             <option value="admin" selected={u.role === 'admin'}>admin</option>
             <option value="viewer" selected={u.role === 'viewer'}>viewer</option>
           </select>
