@@ -45,6 +45,11 @@ export function fragment(content: JSX.Element, errors?: readonly string[]): Resp
  * is about (`param`, the /api name, which is the input's name) rides along as `data-param`:
  * web/app.js marks that input and puts the message under it.
  */
-export function formErrorsInto(slot: string, failed: { errors: readonly string[]; param?: string | null }): Response | Promise<Response> {
-  return htmlResponse(<FormErrors errors={[...failed.errors]} param={failed.param} />, { status: 422, headers: { 'hx-retarget': `#${slot}`, 'hx-reswap': 'innerHTML' } });
+export function formErrorsInto(
+  slot: string,
+  failed: { errors: readonly string[]; param?: string | null },
+  init: { status?: number; headers?: Record<string, string> } = {},
+): Response | Promise<Response> {
+  return htmlResponse(<FormErrors errors={[...failed.errors]} param={failed.param} />,
+    { status: init.status ?? 422, headers: { ...init.headers, 'hx-retarget': `#${slot}`, 'hx-reswap': 'innerHTML' } });
 }
