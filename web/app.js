@@ -218,6 +218,16 @@
       var r = t.getBoundingClientRect();
       if (r.top >= window.innerHeight || r.bottom <= 0) t.scrollIntoView({ block: 'start' });
     });
+    // A page opened from the sidebar: the focus goes to its heading, as a page load would start
+    // there, so the next Tab is the page's first control, not the sidebar's next link.
+    document.body.addEventListener('htmx:afterSettle', function (ev) {
+      var sent = ev.detail && ev.detail.requestConfig && ev.detail.requestConfig.elt;
+      var target = ev.detail && ev.detail.target;
+      if (!(sent instanceof Element) || !sent.closest('.nav') || !target || target.id !== 'main') return;
+      var heading = target.querySelector('h1') || target;
+      if (!heading.hasAttribute('tabindex')) heading.setAttribute('tabindex', '-1');
+      heading.focus({ preventScroll: true });
+    });
     // A saved editor's section comes back whole, and the focus, on a field of the form that is
     // gone, would fall to the start of the page: give it to that editor's opener in the new copy
     // of its row (a refused save swaps only its message, so the focus stays in the form).

@@ -163,6 +163,26 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('inline editors from th
     expect((await getUser(env.gw.ctx.db, userId)).role).toBe('admin');
   });
 
+  test('the first Tab stop skips the sidebar; a page opened from the sidebar starts at its heading', async () => {
+    const { env, page } = s;
+    await page.goto(`${env.gw.url}/clients`);
+    await page.keyboard.press('Tab');
+    await focusOn(page, 'a.skip-link');
+    expect(await page.isVisible('a.skip-link')).toBe(true);
+    expect(await page.evaluate(() => document.querySelector('a.skip-link')!.getBoundingClientRect().top >= 0)).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Tab');
+    await focusOn(page, '#client-name');
+
+    // Enter on a sidebar link: the new page's heading has the focus, and Tab goes into that page.
+    await page.focus('.nav a[data-nav=teams]');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#main [data-page="teams"]');
+    await focusOn(page, '#main h1');
+    await page.keyboard.press('Tab');
+    await focusOn(page, '#team-name');
+  });
+
   test('nothing else went wrong', () => {
     expect(s.watch.problems).toEqual([]);
     expect(s.watch.dialogs).toEqual([]);
