@@ -339,23 +339,30 @@
         show: function (name) {
           var root = this.$root;
           this.open[name] = true;
-          this.$nextTick(function () {
+          focusOnceShown(function () {
             var sel = '[data-editor="' + name + '"]';
             var form = root.matches(sel) ? root : root.querySelector(sel);
-            var first = form && form.querySelector('input:not([type=hidden]), select, textarea');
-            if (first) first.focus();
+            return form && form.querySelector('input:not([type=hidden]), select, textarea');
           });
         },
         close: function (name) {
           var root = this.$root;
           this.open[name] = false;
-          this.$nextTick(function () {
-            var opener = root.querySelector('[data-opens="' + name + '"]');
-            if (opener) opener.focus();
-          });
+          focusOnceShown(function () { return root.querySelector('[data-opens="' + name + '"]'); });
         },
       };
     });
+
+    // x-show shows an element on the next animation frame (hiding is at once): focus() before
+    // then does nothing. So: look on each frame, for a few, until the element is shown.
+    function focusOnceShown(find) {
+      var frames = 0;
+      (function attempt() {
+        var el = find();
+        if (el && el.getClientRects().length) el.focus();
+        else if (frames++ < 10) requestAnimationFrame(attempt);
+      })();
+    }
 
     Alpine.data('groupForm', function () {
       return {
