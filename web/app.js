@@ -218,6 +218,14 @@
       var r = t.getBoundingClientRect();
       if (r.top >= window.innerHeight || r.bottom <= 0) t.scrollIntoView({ block: 'start' });
     });
+    // The Logs filters leave blank fields out of the address: "/logs?status=error", not
+    // "/logs?from=&to=&client=&provider=&model=&endpoint=&status=error" (the pager's own links
+    // are written so too, and the address is what an operator copies to a colleague).
+    document.body.addEventListener('htmx:configRequest', function (ev) {
+      var d = ev.detail;
+      if (!d || !(d.elt instanceof Element) || !d.elt.matches('form.filters') || !d.parameters) return;
+      Object.keys(d.parameters).forEach(function (k) { if (d.parameters[k] === '') delete d.parameters[k]; });
+    });
     // A page opened from the sidebar: the focus goes to its heading, as a page load would start
     // there, so the next Tab is the page's first control, not the sidebar's next link.
     document.body.addEventListener('htmx:afterSettle', function (ev) {

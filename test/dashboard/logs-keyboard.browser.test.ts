@@ -40,7 +40,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('the Logs page from the
     await page.focus('#main input[name=model]');
     await page.keyboard.type('gpt-4o-mini');
     const at = await focusAfterReload(page, () => page.keyboard.press('Tab'));
-    expect(new URL(page.url()).searchParams.get('model')).toBe('gpt-4o-mini');
+    // Only the filter set is in the address, not every blank field.
+    expect(new URL(page.url()).search).toBe('?model=gpt-4o-mini');
     expect(at).toBe('logs-endpoint');
   });
 
