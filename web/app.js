@@ -249,6 +249,22 @@
       var opener = row && row.querySelector('[data-opens="' + sent.getAttribute('data-editor') + '"]');
       if (opener) opener.focus();
     });
+    // Any other control that went with the swap it caused (Revoke, Delete, Remove, the last
+    // page's Older): the focus goes to the nearest of its containers still on the page (the
+    // revoked key's row, else the section), not back to the start of the page.
+    document.body.addEventListener('htmx:afterSettle', function (ev) {
+      var sent = ev.detail && ev.detail.requestConfig && ev.detail.requestConfig.elt;
+      if (!(sent instanceof Element) || document.contains(sent)) return;
+      var active = document.activeElement;
+      if (active && active !== document.body && active.getClientRects().length) return;
+      for (var el = sent.parentElement; el; el = el.parentElement) {
+        var now = el.id && document.getElementById(el.id);
+        if (!now || !now.getClientRects().length) continue;
+        if (!now.hasAttribute('tabindex')) now.setAttribute('tabindex', '-1');
+        now.focus({ preventScroll: true });
+        return;
+      }
+    });
     // A refused save's message lands in its form's error slot; when it names a field of that
     // form (data-param, the input's name), the field is marked (aria-invalid, described by the
     // message) and takes the focus, and in a grid of labelled fields (a key's limits, a team)

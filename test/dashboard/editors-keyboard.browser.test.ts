@@ -183,9 +183,28 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('inline editors from th
     await focusOn(page, '#team-name');
   });
 
+  test("Revoke or Delete from the keyboard: the focus stays by the row (or its section once the row is gone)", async () => {
+    const { env, page } = s;
+    const doomed = await createClient(env.gw.ctx, 'keyboard-revoked');
+    await navTo(page, 'Clients', 'clients');
+    await page.focus(`#client-${doomed.id} button:text-is("Revoke")`);
+    await page.keyboard.press('Enter'); // the confirm is accepted (watchPage)
+    await page.waitForSelector(`#client-${doomed.id} .badge:text-is("revoked")`);
+    await focusOn(page, `#client-${doomed.id}`);
+
+    const gone = await createTeam(env.gw.ctx, { name: 'keyboard-deleted-team' });
+    await navTo(page, 'Teams', 'teams');
+    await page.focus(`#team-${gone.id} button:text-is("Delete")`);
+    await page.keyboard.press('Enter');
+    await page.locator(`#team-${gone.id}`).waitFor({ state: 'detached' });
+    await focusOn(page, '#teams-section, #teams-table');
+    expect(s.watch.dialogs.filter((d) => !d.startsWith('confirm: '))).toEqual([]);
+  });
+
   test('nothing else went wrong', () => {
     expect(s.watch.problems).toEqual([]);
-    expect(s.watch.dialogs).toEqual([]);
+    // The Revoke and Delete confirms above, nothing else.
+    expect(s.watch.dialogs.filter((d) => !d.startsWith('confirm: '))).toEqual([]);
     expect(s.failedRequests).toEqual([]);
   });
 });
