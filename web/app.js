@@ -378,10 +378,15 @@
     });
 
     // x-show shows an element on the next animation frame (hiding is at once): focus() before
-    // then does nothing. So: look on each frame, for a few, until the element is shown.
+    // then does nothing. So: look on each frame, for a few, until the element is shown. If the
+    // focus moved meanwhile (a click into another field of the form just opened), it stays there:
+    // what is typed next must not land in the first field instead.
     function focusOnceShown(find) {
       var frames = 0;
+      var before = document.activeElement;
       (function attempt() {
+        var now = document.activeElement;
+        if (now !== before && now && now !== document.body) return;
         var el = find();
         if (el && el.getClientRects().length) el.focus();
         else if (frames++ < 10) requestAnimationFrame(attempt);

@@ -111,6 +111,28 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('inline editors from th
     expect(await page.locator('#group_new-box details[open]').count()).toBe(0);
   });
 
+  test('a click elsewhere right after opening keeps the focus there: what is typed next does not land in the editor', async () => {
+    const { env, page } = s;
+    const { id } = await createClient(env.gw.ctx, 'quick-clicker');
+    await navTo(page, 'Clients', 'clients');
+    // In one task: the opener clicked, then at once (before the frame that shows the editor, where
+    // its own focus on the first field waits) the "New client" field clicked. A dozen frames on,
+    // the focus must still be where the operator put it last.
+    const after = await page.evaluate(async (row) => {
+      const frame = () => new Promise((r) => requestAnimationFrame(r));
+      (document.querySelector(`${row} [data-opens=limits]`) as HTMLElement).click();
+      (document.getElementById('client-name') as HTMLInputElement).focus();
+      for (let i = 0; i < 12; i++) await frame();
+      return document.activeElement?.id ?? null;
+    }, `#client-${id}`);
+    expect(after).toBe('client-name');
+    expect(await page.isVisible(`#client-${id} form.limits-form`)).toBe(true);
+    await page.keyboard.type('typed-after-a-quick-click');
+    expect(await page.inputValue(`#client-${id} input[name=models]`)).toBe('');
+    expect(await page.inputValue('#client-name')).toBe('typed-after-a-quick-click');
+    await page.fill('#client-name', '');
+  });
+
   test("saved with Enter: the section comes back and the focus is on the same editor's opener, not the page's start", async () => {
     const { page } = s;
     await navTo(page, 'Clients', 'clients');
