@@ -47,6 +47,17 @@
     row.click();
   });
 
+  // An open <details> editor (a group's Edit, Create a group) closes with Escape, as the other
+  // editors do (the 'editors' component below), and the focus goes back to its summary.
+  document.addEventListener('keydown', function (ev) {
+    if (ev.key !== 'Escape' || ev.defaultPrevented) return;
+    var details = ev.target instanceof Element ? ev.target.closest('details[open]') : null;
+    if (!details) return;
+    details.open = false;
+    var summary = details.querySelector('summary');
+    if (summary) summary.focus();
+  });
+
   // ---- copy buttons: data-copy="#selector" copies that element's text ----------------------
   function copyText(button) {
     var src = document.querySelector(button.getAttribute('data-copy'));
@@ -112,7 +123,7 @@
           { label: 'Output tokens', data: s.completionTokens, backgroundColor: cssVar('--chart-2'), stack: 't' },
         ] },
         options: Object.assign({}, common, {
-          scales: { x: Object.assign({ stacked: true }, scaleBase), y: Object.assign({ stacked: true, beginAtZero: true }, scaleBase, { ticks: { color: text, callback: compact } }) },
+          scales: { x: Object.assign({ stacked: true }, scaleBase), y: Object.assign({ stacked: true, beginAtZero: true }, scaleBase, { ticks: { color: text, precision: 0, callback: compact } }) },
           plugins: Object.assign({}, common.plugins, { tooltip: { callbacks: { label: function (c) { return c.dataset.label + ': ' + compact(c.parsed.y); } } } }),
         }),
       };
@@ -207,6 +218,87 @@
       var r = t.getBoundingClientRect();
       if (r.top >= window.innerHeight || r.bottom <= 0) t.scrollIntoView({ block: 'start' });
     });
+    // The Logs filters leave blank fields out of the address: "/logs?status=error", not
+    // "/logs?from=&to=&client=&provider=&model=&endpoint=&status=error" (the pager's own links
+    // are written so too, and the address is what an operator copies to a colleague).
+    document.body.addEventListener('htmx:configRequest', function (ev) {
+      var d = ev.detail;
+      if (!d || !(d.elt instanceof Element) || !d.elt.matches('form.filters') || !d.parameters) return;
+      Object.keys(d.parameters).forEach(function (k) { if (d.parameters[k] === '') delete d.parameters[k]; });
+    });
+    // A page opened from the sidebar: the focus goes to its heading, as a page load would start
+    // there, so the next Tab is the page's first control, not the sidebar's next link.
+    document.body.addEventListener('htmx:afterSettle', function (ev) {
+      var sent = ev.detail && ev.detail.requestConfig && ev.detail.requestConfig.elt;
+      var target = ev.detail && ev.detail.target;
+      if (!(sent instanceof Element) || !sent.closest('.nav') || !target || target.id !== 'main') return;
+      var heading = target.querySelector('h1') || target;
+      if (!heading.hasAttribute('tabindex')) heading.setAttribute('tabindex', '-1');
+      heading.focus({ preventScroll: true });
+    });
+    // A saved editor's section comes back whole, and the focus, on a field of the form that is
+    // gone, would fall to the start of the page: give it to that editor's opener in the new copy
+    // of its row (a refused save swaps only its message, so the focus stays in the form).
+    document.body.addEventListener('htmx:afterSettle', function (ev) {
+      var sent = ev.detail && ev.detail.requestConfig && ev.detail.requestConfig.elt;
+      if (!(sent instanceof Element) || !sent.hasAttribute('data-editor') || document.contains(sent)) return;
+      var active = document.activeElement;
+      if (active && active !== document.body && active.getClientRects().length) return;
+      var holder = sent.closest('[id]');
+      var row = holder && document.getElementById(holder.id);
+      var opener = row && row.querySelector('[data-opens="' + sent.getAttribute('data-editor') + '"]');
+      if (opener) opener.focus();
+    });
+    // Any other control that went with the swap it caused (Revoke, Delete, Remove, the last
+    // page's Older): the focus goes to the nearest of its containers still on the page (the
+    // revoked key's row, else the section), not back to the start of the page.
+    document.body.addEventListener('htmx:afterSettle', function (ev) {
+      var sent = ev.detail && ev.detail.requestConfig && ev.detail.requestConfig.elt;
+      if (!(sent instanceof Element) || document.contains(sent)) return;
+      var active = document.activeElement;
+      if (active && active !== document.body && active.getClientRects().length) return;
+      for (var el = sent.parentElement; el; el = el.parentElement) {
+        var now = el.id && document.getElementById(el.id);
+        if (!now || !now.getClientRects().length) continue;
+        if (!now.hasAttribute('tabindex')) now.setAttribute('tabindex', '-1');
+        now.focus({ preventScroll: true });
+        return;
+      }
+    });
+    // A refused save's message lands in its form's error slot; when it names a field of that
+    // form (data-param, the input's name), the field is marked (aria-invalid, described by the
+    // message) and takes the focus, and in a grid of labelled fields (a key's limits, a team)
+    // the message moves under that field instead of staying at the top of the form.
+    document.body.addEventListener('htmx:afterSwap', function (ev) {
+      var slot = ev.detail && ev.detail.target;
+      var sent = ev.detail && ev.detail.requestConfig && ev.detail.requestConfig.elt;
+      var form = sent instanceof Element ? sent.closest('form') : null;
+      if (!slot || !form || !slot.id) return;
+      // The marks of the previous refusal of this form go first.
+      form.querySelectorAll('[aria-invalid="true"][data-field-error]').forEach(function (i) {
+        i.removeAttribute('aria-invalid');
+        i.removeAttribute('aria-describedby');
+        i.removeAttribute('data-field-error');
+      });
+      form.querySelectorAll('.form-errors[data-moved-from="' + slot.id + '"]').forEach(function (m) { m.remove(); });
+      var list = slot.querySelector('.form-errors[data-param]');
+      if (!list) return;
+      var name = list.getAttribute('data-param');
+      var input = Array.prototype.filter.call(form.querySelectorAll('input, select, textarea'), function (i) {
+        return i.name === name && i.type !== 'hidden';
+      })[0];
+      if (!input) return;
+      var box = input.closest('label');
+      if (box && form.contains(box) && !box.contains(slot)) {
+        list.setAttribute('data-moved-from', slot.id);
+        box.appendChild(list);
+      }
+      list.id = slot.id + '-message';
+      input.setAttribute('aria-invalid', 'true');
+      input.setAttribute('aria-describedby', list.id);
+      input.setAttribute('data-field-error', '');
+      input.focus();
+    });
     document.body.addEventListener('htmx:sendError', function () { toast('The gateway did not answer. Is it running?'); });
     // Back/Forward to a page that now redirects (the session ended: the sign-in page): the
     // restore followed the server's 303, so load where it landed, address bar included.
@@ -248,6 +340,58 @@
   // ---- Alpine components --------------------------------------------------------------------
   document.addEventListener('alpine:init', function () {
     var Alpine = window.Alpine;
+
+    // Inline editors (a key's rename and limits, a team, a model's tiers, a pool key, a password
+    // reset): x-data="editors" holds which are open. An opener (data-opens="name") calls
+    // toggle('name'); the form (data-editor="name", x-show="open.name") closes with its Cancel
+    // or Escape. Opening moves the focus to the form's first field, closing gives it back to
+    // the opener, so a keyboard user is never left on a field that just disappeared.
+    Alpine.data('editors', function () {
+      return {
+        open: {},
+        init: function () {
+          var self = this;
+          this.$root.addEventListener('keydown', function (ev) {
+            if (ev.key !== 'Escape') return;
+            var form = ev.target instanceof Element ? ev.target.closest('[data-editor]') : null;
+            if (!form) return;
+            ev.preventDefault(); // an enclosing <details> stays open (the handler above)
+            self.close(form.getAttribute('data-editor'));
+          });
+        },
+        toggle: function (name) { if (this.open[name]) this.close(name); else this.show(name); },
+        show: function (name) {
+          var root = this.$root;
+          this.open[name] = true;
+          focusOnceShown(function () {
+            var sel = '[data-editor="' + name + '"]';
+            var form = root.matches(sel) ? root : root.querySelector(sel);
+            return form && form.querySelector('input:not([type=hidden]), select, textarea');
+          });
+        },
+        close: function (name) {
+          var root = this.$root;
+          this.open[name] = false;
+          focusOnceShown(function () { return root.querySelector('[data-opens="' + name + '"]'); });
+        },
+      };
+    });
+
+    // x-show shows an element on the next animation frame (hiding is at once): focus() before
+    // then does nothing. So: look on each frame, for a few, until the element is shown. If the
+    // focus moved meanwhile (a click into another field of the form just opened), it stays there:
+    // what is typed next must not land in the first field instead.
+    function focusOnceShown(find) {
+      var frames = 0;
+      var before = document.activeElement;
+      (function attempt() {
+        var now = document.activeElement;
+        if (now !== before && now && now !== document.body) return;
+        var el = find();
+        if (el && el.getClientRects().length) el.focus();
+        else if (frames++ < 10) requestAnimationFrame(attempt);
+      })();
+    }
 
     Alpine.data('groupForm', function () {
       return {

@@ -41,8 +41,15 @@ export function fragment(content: JSX.Element, errors?: readonly string[]): Resp
 /**
  * Validation errors of a form inside a list (a table row's editor): shown in that form's own
  * error slot (`#<slot>`), so the form stays open with what the admin typed, instead of the
- * whole section being swapped and the errors landing beside another form.
+ * whole section being swapped and the errors landing beside another form. The field the error
+ * is about (`param`, the /api name, which is the input's name) rides along as `data-param`:
+ * web/app.js marks that input and puts the message under it.
  */
-export function formErrorsInto(slot: string, errors: readonly string[]): Response | Promise<Response> {
-  return htmlResponse(<FormErrors errors={[...errors]} />, { status: 422, headers: { 'hx-retarget': `#${slot}`, 'hx-reswap': 'innerHTML' } });
+export function formErrorsInto(
+  slot: string,
+  failed: { errors: readonly string[]; param?: string | null },
+  init: { status?: number; headers?: Record<string, string> } = {},
+): Response | Promise<Response> {
+  return htmlResponse(<FormErrors errors={[...failed.errors]} param={failed.param} />,
+    { status: init.status ?? 422, headers: { ...init.headers, 'hx-retarget': `#${slot}`, 'hx-reswap': 'innerHTML' } });
 }

@@ -109,6 +109,34 @@ describe('dashboard routes', () => {
     expect(clientsPage).not.toContain('hx-post="/clients');
   });
 
+  test("a refused password change answers only its form's errors, never the passwords; guessing on gets 429 with retry-after", async () => {
+    await createUser(gw.ctx.db, 'guesser', 'guesser-password-1', 'viewer', false);
+    const me = await signIn('guesser', 'guesser-password-1');
+    const change = (current: string, next: string, confirm = next) => fetch(`${gw.url}/change-password`, {
+      method: 'POST',
+      headers: { cookie: me.cookie, 'x-csrf-token': me.csrf, 'hx-request': 'true' },
+      body: new URLSearchParams({ current_password: current, new_password: next, confirm_password: confirm }),
+    });
+    const differ = await change('guesser-password-1', 'new-password-0001', 'new-password-0002');
+    const differHtml = await differ.text();
+    expect([differ.status, differ.headers.get('hx-retarget')]).toEqual([422, '#change-password-errors']);
+    expect(differHtml).toContain('data-param="confirm_password"');
+    expect(differHtml).not.toContain('new-password-000');
+    const statuses: number[] = [];
+    let last: Response | null = null;
+    for (let i = 0; i < 8 && statuses.at(-1) !== 429; i++) {
+      last = await change(`wrong-guess-${i}`, 'new-password-0001');
+      statuses.push(last.status);
+    }
+    expect(statuses[0]).toBe(422);
+    expect(statuses.at(-1)).toBe(429);
+    expect(last!.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(last!.headers.get('hx-retarget')).toBe('#change-password-errors');
+    const html = await last!.text();
+    expect(html).toContain('class="form-errors"');
+    expect(html).not.toContain('wrong-guess');
+  }, 30_000);
+
   test('validation errors come back inline as 422 fragments', async () => {
     const admin = await signIn('admin', ADMIN_PW);
     const r = await fetch(`${gw.url}/groups/fast-flow`, {

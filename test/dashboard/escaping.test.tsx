@@ -15,6 +15,7 @@ import { UsageView } from '../../src/dashboard/pages/usage-view';
 import { UsersView } from '../../src/dashboard/pages/users-view';
 import { ChangePasswordPage, LoginPage } from '../../src/dashboard/pages/auth-views';
 import { Shell } from '../../src/dashboard/components/layout';
+import { FormErrors } from '../../src/dashboard/components/ui';
 import { parseRange } from '../../src/dashboard/usage-range';
 
 const X = '<img src=x onerror=alert(1)>';
@@ -109,6 +110,8 @@ describe('every dashboard view escapes user-controlled text', () => {
     const shell = await html(<Shell user={{ id: 1, username: X + Q, role: 'admin', csrfToken: Q }} active="usage" title={X}><p>hi</p></Shell>);
     await expectInert(shell);
     await expectInert(await html(<LoginPage username={Q + X} errors={[X]} />));
-    await expectInert(await html(<ChangePasswordPage csrfToken={Q} forced errors={[X]} />));
+    await expectInert(await html(<ChangePasswordPage csrfToken={Q} forced />));
+    // A refused form's message, with the name of the field it is about (change password's among them).
+    await expectInert(await html(<FormErrors errors={[X]} param={Q + X} />));
   });
 });

@@ -46,6 +46,41 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('form errors in Chromiu
     expect(await page.locator('#clients-section .form-errors').count()).toBe(0);
   });
 
+  test("the field a refused save names is marked, has the focus, and its message is under it, not at the editor's top", async () => {
+    const { env, page } = s;
+    const { id } = await createClient(env.gw.ctx, 'field-marked');
+    await nav('Clients', 'clients');
+    const row = `#client-${id}`;
+    await page.click(`${row} .limits-summary`);
+    await page.fill(`${row} input[name=rpm]`, '9');
+    await page.fill(`${row} input[name=expires_at]`, 'next tuesday');
+    await page.click(`${row} button:text-is("Save limits")`);
+    const expires = `${row} input[name=expires_at]`;
+    await page.waitForSelector(`${row} label:has(input[name=expires_at]) .form-errors`);
+    const mark = () => page.$eval(expires, (i) => ({
+      invalid: i.getAttribute('aria-invalid'),
+      focused: document.activeElement === i,
+      describedBy: document.getElementById(i.getAttribute('aria-describedby') ?? '')?.textContent ?? null,
+      // The message follows the field: directly after it in its label.
+      next: i.nextElementSibling?.className ?? null,
+    }));
+    const first = await mark();
+    expect(first).toMatchObject({ invalid: 'true', focused: true, next: 'form-errors' });
+    expect(first.describedBy).toContain('expires_at');
+    expect(await page.locator(`${row} .form-errors`).count()).toBe(1);
+    expect(await page.inputValue(`${row} input[name=rpm]`)).toBe('9');
+
+    // Fixed there, another field refused: the mark and the message move to that one.
+    await page.fill(expires, '');
+    await page.fill(`${row} input[name=budget_usd]`, '12,50');
+    await page.click(`${row} button:text-is("Save limits")`);
+    await page.waitForSelector(`${row} label:has(input[name=budget_usd]) .form-errors`);
+    expect(await page.locator(`${row} .form-errors`).count()).toBe(1);
+    expect((await mark()).invalid).toBeNull();
+    expect(await page.$eval(`${row} input[name=budget_usd]`, (i) => [i.getAttribute('aria-invalid'), document.activeElement === i])).toEqual(['true', true]);
+    expect((await getClient(env.gw.ctx, id)).rpm).toBeNull();
+  });
+
   test("a limit typed as '1e3' (a number input takes it): the message names the field, the editor keeps it, nothing is saved", async () => {
     const { env, page } = s;
     const { id } = await createClient(env.gw.ctx, 'exponent-typo');

@@ -5,6 +5,7 @@
  */
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import OpenAI from 'openai';
+import { eq } from 'drizzle-orm';
 import { createClient, updateClient } from '../../src/admin/clients-service';
 import { clients } from '../../src/db/schema';
 import { addProviderKey } from '../../src/admin/provider-keys-service';
@@ -28,6 +29,11 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('long and hostile names
     const long = await createClient(ctx, LONG);
     await updateClient(ctx, long.id, { team_id: team.id });
     const hostile = await createClient(ctx, HOSTILE);
+    // An old key, used long ago: its dates read "1000 d ago", as wide as they get ("just now" was
+    // all a fresh suite showed, and a slow run's "1 min ago" already cut the Revoke button off).
+    const old = await createClient(ctx, 'old-key');
+    const longAgo = Date.now() - 1000 * 86_400_000;
+    ctx.db.update(clients).set({ createdAt: longAgo, lastUsedAt: longAgo + 60_000 }).where(eq(clients.id, old.id)).run();
     await addProviderKey(ctx, 'openai', { key: 'sk-a-long-enough-pool-key-0001', label: `${'K'.repeat(60)}end` });
     await createUser(ctx.db, `${'u'.repeat(61)}end`, 'a-long-enough-password', 'viewer', true);
     for (const key of [long.key, hostile.key]) {

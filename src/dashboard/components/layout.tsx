@@ -54,6 +54,8 @@ export function Shell(props: { user: DashUser; active?: NavKey; title: string; c
       {/* hx-headers lives on #app (not <body>) so a login/logout swap of body's content replaces
           the token too; every hx-post/hx-delete below inherits it. */}
       <div id="app" class="app" hx-headers={headers} data-role={user.role}>
+        {/* The first Tab stop: past the sidebar's dozen links and buttons to the page itself. */}
+        <a class="skip-link" href="#main">Skip to content</a>
         {/* The aside stretches to the page's full height (its background and border go all the
             way down); the inner column sticks to the viewport so nav and sign-out stay in reach. */}
         <aside class="sidebar">
@@ -85,7 +87,7 @@ export function Shell(props: { user: DashUser; active?: NavKey; title: string; c
             </div>
           </div>
         </aside>
-        <main id="main" class="main">{props.children}</main>
+        <main id="main" class="main" tabindex="-1">{props.children}</main>
       </div>
     </Document>
   );

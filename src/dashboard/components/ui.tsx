@@ -32,11 +32,14 @@ export function Badge(props: { kind?: 'ok' | 'warn' | 'err' | 'muted' | 'info'; 
   return <span class={`badge ${props.kind ?? 'muted'}`}>{props.children}</span>;
 }
 
-/** Inline error list under a form (server-side validation). */
-export function FormErrors(props: { errors?: string[] }) {
+/**
+ * Inline error list under a form (server-side validation). `param`: the name of the input the
+ * errors are about, when one is (web/app.js marks that input and shows them under it).
+ */
+export function FormErrors(props: { errors?: string[]; param?: string | null }) {
   if (!props.errors?.length) return '';
   return (
-    <ul class="form-errors" role="alert">
+    <ul class="form-errors" role="alert" data-param={props.param ?? undefined}>
       {props.errors.map((e) => (
         <li safe>{e}</li>
       ))}

@@ -22,8 +22,9 @@ export function LoginPage(props: { username?: string; errors?: string[] }) {
       <AuthCard title="Sign in">
         <form method="post" action="/login" hx-post="/login" hx-target="#app" hx-select="#app" hx-swap="outerHTML" class="stack">
           <FormErrors errors={props.errors} />
-          <label>Username<input name="username" value={props.username ?? ''} required autocomplete="username" autofocus /></label>
-          <label>Password<input name="password" type="password" required autocomplete="current-password" /></label>
+          {/* After a refused sign-in the name is kept: the password, cleared, is what to type next. */}
+          <label>Username<input name="username" value={props.username ?? ''} required autocomplete="username" autofocus={!props.username} /></label>
+          <label>Password<input name="password" type="password" required autocomplete="current-password" autofocus={!!props.username} /></label>
           <button type="submit" class="btn primary">Sign in</button>
         </form>
       </AuthCard>
@@ -35,15 +36,19 @@ export function LoginPage(props: { username?: string; errors?: string[] }) {
  * Forced after signing in with a password someone else set: the default admin's, or one an admin
  * gave a new user or reset (and reachable from the sidebar).
  */
-export function ChangePasswordPage(props: { csrfToken: string; forced: boolean; errors?: string[] }) {
+/** Where a refused change shows why, under the field it names; the passwords typed stay in their fields. */
+export const CHANGE_PASSWORD_ERRORS = 'change-password-errors';
+
+export function ChangePasswordPage(props: { csrfToken: string; forced: boolean }) {
   return (
     <Document title="Change password">
       <AuthCard title="Choose a new password">
         {props.forced ? <p class="notice-text">This account's password was set for you (the default one, or by an admin). Choose your own to continue.</p> : ''}
-        <form hx-post="/change-password" hx-target="#app" hx-select="#app" hx-swap="outerHTML" class="stack"
+        {/* Answered by HX-Location when done, else by the errors for its slot (hx-retarget): no hx-select. */}
+        <form hx-post="/change-password" hx-target="#app" hx-swap="outerHTML" class="stack"
           hx-headers={JSON.stringify({ 'x-csrf-token': props.csrfToken })}>
-          <FormErrors errors={props.errors} />
-          <label>Current password<input name="current_password" type="password" required autocomplete="current-password" /></label>
+          <div id={CHANGE_PASSWORD_ERRORS}></div>
+          <label>Current password<input name="current_password" type="password" required autocomplete="current-password" autofocus /></label>
           <label>New password (12+ characters)<input name="new_password" type="password" required minlength="12" autocomplete="new-password" /></label>
           <label>Repeat new password<input name="confirm_password" type="password" required minlength="12" autocomplete="new-password" /></label>
           <button type="submit" class="btn primary">Change password</button>

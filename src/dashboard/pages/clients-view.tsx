@@ -61,14 +61,14 @@ function ClientRowView(props: { c: ClientRow; admin: boolean; teams: { id: numbe
   const limits = c.limits ?? NO_LIMITS;
   const teamName = teams.find((t) => t.id === limits.teamId)?.name ?? null;
   return (
-    <tr id={`client-${c.id}`} class={c.revoked ? 'dim' : undefined} x-data="{ editing: false, limits: false }">
+    <tr id={`client-${c.id}`} class={c.revoked ? 'dim' : undefined} x-data="editors">
       <td>
-        <span class="client-name clip" title={c.name} x-show="!editing" safe>{c.name}</span>
+        <span class="client-name clip" title={c.name} x-show="!open.rename" safe>{c.name}</span>
         {admin && !c.revoked ? (
-          <form x-show="editing" x-cloak class="inline-form tight" hx-post={`/clients/${c.id}/rename`} hx-target="#clients-section" hx-swap="outerHTML">
+          <form x-show="open.rename" x-cloak data-editor="rename" class="inline-form tight" hx-post={`/clients/${c.id}/rename`} hx-target="#clients-section" hx-swap="outerHTML">
             <input name="name" value={c.name} required maxlength="100" aria-label="New name" />
             <button type="submit" class="btn small primary">Save</button>
-            <button type="button" class="btn small ghost" x-on:click="editing = false">Cancel</button>
+            <button type="button" class="btn small ghost" x-on:click="close('rename')">Cancel</button>
             <div id={clientErrorSlot(c.id, 'rename')}></div>
           </form>
         ) : ''}
@@ -82,16 +82,16 @@ function ClientRowView(props: { c: ClientRow; admin: boolean; teams: { id: numbe
         {limits.budgetUsd !== null ? <BudgetBar spendUsd={limits.spendUsd} budgetUsd={limits.budgetUsd} period={limits.budgetPeriod} /> : ''}
         {admin && !c.revoked ? (
           // The summary is the editor's toggle: a separate button would widen the table past a laptop's width.
-          <button type="button" class="link-button" title="Edit limits" aria-label="Edit limits" x-on:click="limits = !limits">
+          <button type="button" class="link-button" title="Edit limits" aria-label="Edit limits" data-opens="limits" x-bind:aria-expanded="!!open.limits" x-on:click="toggle('limits')">
             <LimitSummary v={limits} teamName={teamName} />
           </button>
         ) : <LimitSummary v={limits} teamName={teamName} />}
         {admin && !c.revoked ? (
-          <form x-show="limits" x-cloak class="limits-form" hx-post={`/clients/${c.id}/limits`} hx-target="#clients-section" hx-swap="outerHTML">
+          <form x-show="open.limits" x-cloak data-editor="limits" class="limits-form" hx-post={`/clients/${c.id}/limits`} hx-target="#clients-section" hx-swap="outerHTML">
             <div id={clientErrorSlot(c.id, 'limits')}></div>
             <LimitInputs v={limits} idPrefix={`client-${c.id}`} teams={teams} />
             <button type="submit" class="btn small primary">Save limits</button>
-            <button type="button" class="btn small ghost" x-on:click="limits = false">Cancel</button>
+            <button type="button" class="btn small ghost" x-on:click="close('limits')">Cancel</button>
           </form>
         ) : ''}
       </td>
@@ -101,7 +101,7 @@ function ClientRowView(props: { c: ClientRow; admin: boolean; teams: { id: numbe
         <td class="actions">
           {c.revoked ? '' : (
             <>
-              <button type="button" class="btn small ghost" x-show="!editing" x-on:click="editing = true">Rename</button>
+              <button type="button" class="btn small ghost" data-opens="rename" x-show="!open.rename" x-on:click="toggle('rename')">Rename</button>
               <button type="button" class="btn small danger" hx-post={`/clients/${c.id}/revoke`} hx-target="#clients-section" hx-swap="outerHTML"
                 hx-confirm="Revoke this key? Requests using it will fail immediately.">Revoke</button>
             </>

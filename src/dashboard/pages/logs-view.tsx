@@ -67,31 +67,34 @@ function ModelName(props: { name: string }) {
 
 function Filters(props: { vm: LogsViewModel }) {
   const f = props.vm.filters;
+  // Each field has an id: a change reloads the page, and htmx gives the focus back to the field
+  // with the id of the one that had it (without, a keyboard user tabbing on from the Model field
+  // or arrowing through Status was left at the start of the page after every step).
   return (
     <form class="filters" hx-get="/logs" hx-target="#main" hx-push-url="true" hx-trigger="change, submit">
-      <label>From<input type="datetime-local" name="from" value={f.from} /></label>
-      <label>To<input type="datetime-local" name="to" value={f.to} /></label>
+      <label>From<input id="logs-from" type="datetime-local" name="from" value={f.from} /></label>
+      <label>To<input id="logs-to" type="datetime-local" name="to" value={f.to} /></label>
       <label>Client
-        <select name="client">
+        <select id="logs-client" name="client">
           <option value="">any</option>
           {props.vm.clients.map((c) => <option value={String(c.id)} selected={String(c.id) === f.client} safe>{c.name}</option>)}
         </select>
       </label>
       <label>Provider
-        <select name="provider">
+        <select id="logs-provider" name="provider">
           <option value="">any</option>
           {props.vm.providers.map((p) => <option value={p} selected={p === f.provider} safe>{p}</option>)}
         </select>
       </label>
-      <label>Model<input name="model" value={f.model} placeholder="any" title="The model asked for (a group, an unknown name) or the one that answered" /></label>
+      <label>Model<input id="logs-model" name="model" value={f.model} placeholder="any" title="The model asked for (a group, an unknown name) or the one that answered" /></label>
       <label>Endpoint
-        <select name="endpoint">
+        <select id="logs-endpoint" name="endpoint">
           <option value="">any</option>
           {LOG_ENDPOINTS.map((e) => <option value={e} selected={e === f.endpoint}>{e}</option>)}
         </select>
       </label>
       <label>Status
-        <select name="status">
+        <select id="logs-status" name="status">
           {[['', 'any'], ['ok', 'success'], ['error', 'failed'], ...['400', '401', '403', '404', '429', '500', '502', '503', '504', '529'].map((c) => [c, c])].map(([v, l]) => (
             <option value={v!} selected={v === f.status}>{l}</option>
           ))}
@@ -146,10 +149,11 @@ export function LogsView(props: { vm: LogsViewModel; detail?: JSX.Element }) {
               </table>
             </div>
           )}
+          {/* Ids here too: Enter on "Older" keeps the focus on the next page's "Older", to page on. */}
           <nav class="pager" hx-target="#main" hx-push-url="true">
-            {vm.beforeId != null ? <a class="btn small" href={qs(vm.filters, null)} hx-get={qs(vm.filters, null)}>← Newest</a> : <span></span>}
+            {vm.beforeId != null ? <a id="logs-newest" class="btn small" href={qs(vm.filters, null)} hx-get={qs(vm.filters, null)}>← Newest</a> : <span></span>}
             <span class="muted small">{`${vm.rows.length} rows`}</span>
-            {vm.nextBeforeId != null ? <a class="btn small" href={qs(vm.filters, vm.nextBeforeId)} hx-get={qs(vm.filters, vm.nextBeforeId)}>Older →</a> : <span></span>}
+            {vm.nextBeforeId != null ? <a id="logs-older" class="btn small" href={qs(vm.filters, vm.nextBeforeId)} hx-get={qs(vm.filters, vm.nextBeforeId)}>Older →</a> : <span></span>}
           </nav>
         </Card>
         <aside id="log-detail" class="card log-detail">{props.detail ?? <p class="muted">Select a row to see its detail.</p>}</aside>

@@ -73,11 +73,11 @@ function LongContextEditor(props: { m: ModelRow; rowId: string; url: string }) {
     </label>
   );
   return (
-    <div class="long-context-editor" x-data="{ tier: false }">
-      <button type="button" class="link-button" title="Edit the long-context tier" aria-label="Edit the long-context tier" x-on:click="tier = !tier">
+    <div class="long-context-editor" x-data="editors">
+      <button type="button" class="link-button" title="Edit the long-context tier" aria-label="Edit the long-context tier" data-opens="tier" x-bind:aria-expanded="!!open.tier" x-on:click="toggle('tier')">
         {t ? <LongContextNote tier={t} /> : <span class="muted small long-context none">no long-context tier</span>}
       </button>
-      <form x-show="tier" x-cloak class="limits-form tier-form" hx-post={props.url} hx-target={`#${props.rowId}`} hx-swap="outerHTML">
+      <form x-show="open.tier" x-cloak data-editor="tier" class="limits-form tier-form" hx-post={props.url} hx-target={`#${props.rowId}`} hx-swap="outerHTML">
         <div id={tierErrorSlot(props.rowId)}></div>
         <div class="form-grid">
           <label>From prompt tokens
@@ -90,7 +90,7 @@ function LongContextEditor(props: { m: ModelRow; rowId: string; url: string }) {
           {tierPrice('long_context_reasoning_price', 'Reasoning', t?.reasoning, 'reasoning')}
         </div>
         <button type="submit" class="btn small primary">Save tier</button>
-        <button type="button" class="btn small ghost" x-on:click="tier = false">Cancel</button>
+        <button type="button" class="btn small ghost" x-on:click="close('tier')">Cancel</button>
       </form>
     </div>
   );
@@ -154,11 +154,11 @@ function AudioTiersEditor(props: { m: ModelRow; rowId: string; url: string }) {
     </label>
   );
   return (
-    <div class="audio-tiers-editor" x-data="{ open: false }">
-      <button type="button" class="link-button" title="Edit audio prices and the flex, priority, fast-mode and US-only multipliers" aria-label="Edit audio prices and the flex, priority, fast-mode and US-only multipliers" x-on:click="open = !open">
+    <div class="audio-tiers-editor" x-data="editors">
+      <button type="button" class="link-button" title="Edit audio prices and the flex, priority, fast-mode and US-only multipliers" aria-label="Edit audio prices and the flex, priority, fast-mode and US-only multipliers" data-opens="tiers" x-bind:aria-expanded="!!open.tiers" x-on:click="toggle('tiers')">
         {audioTiersText(m) ? <AudioTiersNote m={m} /> : <span class="muted small audio-tiers none">no audio/tier prices</span>}
       </button>
-      <form x-show="open" x-cloak class="limits-form audio-tiers-form" hx-post={props.url} hx-target={`#${props.rowId}`} hx-swap="outerHTML">
+      <form x-show="open.tiers" x-cloak data-editor="tiers" class="limits-form audio-tiers-form" hx-post={props.url} hx-target={`#${props.rowId}`} hx-swap="outerHTML">
         <div id={audioTiersErrorSlot(props.rowId)}></div>
         <div class="form-grid">
           {input('audio_input_price', 'Audio input $/1M', m.audioInputPrice, '= input')}
@@ -169,7 +169,7 @@ function AudioTiersEditor(props: { m: ModelRow; rowId: string; url: string }) {
           {input('us_inference_price_multiplier', 'US-only inference ×', m.usInferenceMultiplier, 'standard')}
         </div>
         <button type="submit" class="btn small primary">Save audio and tiers</button>
-        <button type="button" class="btn small ghost" x-on:click="open = false">Cancel</button>
+        <button type="button" class="btn small ghost" x-on:click="close('tiers')">Cancel</button>
       </form>
     </div>
   );
@@ -352,7 +352,8 @@ export function ModelsView(props: { models: ModelRow[]; providers: string[]; pro
     <div class="page" data-page="models">
       <PageHeader title="Models" subtitle="Prices are USD per 1M tokens (per image for image models). Blank cached/reasoning prices fall back to input/output. A long-context tier, shown under a model's id, bills a whole request at its prices once the prompt is that long; below it, audio-token prices and the multipliers of OpenAI's flex and priority tiers. Admins click either to edit it. Time-of-day prices (DeepSeek's peak and off-peak hours) are listed last: a request that starts in a UTC window bills at its prices; changing a flat token price removes them.">
         <form hx-get="/models" hx-target="#main" hx-push-url="true" hx-trigger="change">
-          <select name="provider" aria-label="Filter by provider">
+          {/* The id: htmx gives it the focus back after the reload (arrowing through the providers). */}
+          <select id="models-provider-filter" name="provider" aria-label="Filter by provider">
             <option value="">All providers</option>
             {props.providers.map((p) => <option value={p} selected={p === props.provider} safe>{p}</option>)}
           </select>

@@ -80,13 +80,14 @@ export function KeyPoolView(props: { provider: string; keys: ProviderKeyView[]; 
       )}
       <div id={keyPoolErrorSlot(provider)}>{props.errors?.length ? <ul class="form-errors" role="alert">{props.errors.map((e) => <li safe>{e}</li>)}</ul> : ''}</div>
       {admin ? (
-        <form class="inline-form" hx-post={`/providers/${provider}/keys`} {...swap} x-data="{ open: false }">
-          <button type="button" class="btn small" x-show="!open" x-on:click="open = true">Add key</button>
-          <span class="inline-form" x-show="open" x-cloak>
+        <form class="inline-form" hx-post={`/providers/${provider}/keys`} {...swap} x-data="editors" data-editor="key">
+          <button type="button" class="btn small" data-opens="key" x-show="!open.key" x-on:click="toggle('key')">Add key</button>
+          <span class="inline-form" x-show="open.key" x-cloak>
             <input name="key" type="password" autocomplete="off" placeholder="Provider key" aria-label="Provider key" class="grow" required />
             <input name="label" placeholder="Label" aria-label="Label" maxlength="64" />
             <input name="weight" type="number" min="1" max="1000" step="1" value="1" aria-label="Weight" />
             <button type="submit" class="btn small primary">Add</button>
+            <button type="button" class="btn small ghost" x-on:click="close('key')">Cancel</button>
           </span>
         </form>
       ) : ''}

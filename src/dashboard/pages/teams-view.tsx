@@ -33,17 +33,17 @@ function TeamRow(props: { t: TeamView; admin: boolean; clientNames: Map<number, 
   const { t, admin } = props;
   const members = t.client_ids.map((id) => props.clientNames.get(id) ?? `#${id}`);
   return (
-    <tr id={`team-${t.id}`} x-data="{ editing: false }">
+    <tr id={`team-${t.id}`} x-data="editors">
       <td><strong class="team-name clip" title={t.name} safe>{t.name}</strong></td>
       <td>
         <LimitSummary v={valuesOf(t)} />
         {admin ? (
-          <form x-show="editing" x-cloak class="limits-form" hx-post={`/teams/${t.id}`} hx-target="#teams-section" hx-swap="outerHTML">
+          <form x-show="open.team" x-cloak data-editor="team" class="limits-form" hx-post={`/teams/${t.id}`} hx-target="#teams-section" hx-swap="outerHTML">
             <div id={teamErrorSlot(t.id)}></div>
             <label for={`team-${t.id}-name`}>Name <input id={`team-${t.id}-name`} name="name" value={t.name} required maxlength="100" /></label>
             <LimitInputs v={valuesOf(t)} idPrefix={`team-${t.id}`} />
             <button type="submit" class="btn small primary">Save</button>
-            <button type="button" class="btn small ghost" x-on:click="editing = false">Cancel</button>
+            <button type="button" class="btn small ghost" x-on:click="close('team')">Cancel</button>
           </form>
         ) : ''}
       </td>
@@ -51,7 +51,7 @@ function TeamRow(props: { t: TeamView; admin: boolean; clientNames: Map<number, 
       <td class="small team-keys">{members.length ? members.map((m, i) => <>{i ? ', ' : ''}<span class="clip" title={m} safe>{m}</span></>) : '—'}</td>
       {admin ? (
         <td class="actions">
-          <button type="button" class="btn small ghost" x-show="!editing" x-on:click="editing = true">Edit</button>
+          <button type="button" class="btn small ghost" data-opens="team" x-show="!open.team" x-on:click="toggle('team')">Edit</button>
           <button type="button" class="btn small danger" hx-post={`/teams/${t.id}/delete`} hx-target="#teams-section" hx-swap="outerHTML"
             hx-confirm="Delete this team? Its keys stay, without a team.">Delete</button>
         </td>

@@ -24,22 +24,22 @@ function UserRowView(props: { u: UserRow; selfId: number }) {
       <td>
         <form hx-post={`/users/${u.id}/role`} hx-target="#users-section" hx-swap="outerHTML" hx-trigger="change"
           hx-confirm={self ? 'Make yourself a viewer? You lose the admin pages at once.' : undefined}>
-          <select name="role" aria-label={`Role of ${u.username}`}>
+          <select id={`user-${u.id}-role`} name="role" aria-label={`Role of ${u.username}`}>
             <option value="admin" selected={u.role === 'admin'}>admin</option>
             <option value="viewer" selected={u.role === 'viewer'}>viewer</option>
           </select>
         </form>
       </td>
       <td class="nowrap" title={utcDateTime(u.createdAt)}>{ago(u.createdAt)}</td>
-      <td class="actions" x-data="{ resetting: false }">
+      <td class="actions" x-data="editors">
         {/* Resetting one's own password ended this very session: one's own goes through Change password. */}
         {self ? <a class="btn small ghost" href="/change-password">Change password</a> : (
           <>
-            <button type="button" class="btn small ghost" x-show="!resetting" x-on:click="resetting = true">Reset password</button>
-            <form x-show="resetting" x-cloak class="inline-form tight" hx-post={`/users/${u.id}/password`} hx-target="#users-section" hx-swap="outerHTML">
+            <button type="button" class="btn small ghost" data-opens="password" x-show="!open.password" x-on:click="toggle('password')">Reset password</button>
+            <form x-show="open.password" x-cloak data-editor="password" class="inline-form tight" hx-post={`/users/${u.id}/password`} hx-target="#users-section" hx-swap="outerHTML">
               <input name="password" type="password" minlength="12" required autocomplete="new-password" placeholder="New password" aria-label="New password" />
               <button type="submit" class="btn small primary">Set</button>
-              <button type="button" class="btn small ghost" x-on:click="resetting = false">Cancel</button>
+              <button type="button" class="btn small ghost" x-on:click="close('password')">Cancel</button>
             </form>
           </>
         )}

@@ -6,7 +6,8 @@ import { clearSessionCookie, sessionCookie } from '../../auth/session-cookie';
 import { ApiError } from '../../errors/api-error';
 import { checkSameOrigin } from '../../http/same-origin';
 import { field, pageGuard, rawField } from '../dash-session';
-import { ChangePasswordPage, LoginPage } from '../pages/auth-views';
+import { CHANGE_PASSWORD_ERRORS, ChangePasswordPage, LoginPage } from '../pages/auth-views';
+import { formErrorsInto } from '../page-response';
 import { htmlResponse, redirect } from '../respond';
 
 const hidden = { detail: { hide: true } };
@@ -57,9 +58,11 @@ export function authPages(deps: AuthDeps) {
     }, hidden)
     .post('/change-password', async ({ auth, body, request, server }) => {
       const next = rawField(body, 'new_password');
-      const page = (errors: string[], status: number, headers?: Record<string, string>) =>
-        htmlResponse(<ChangePasswordPage csrfToken={auth.session.csrfToken} forced={auth.user.mustChangePassword} errors={errors} />, { status, headers });
-      if (next !== rawField(body, 'confirm_password')) return page(['The two new passwords differ.'], 422);
+      // Into the form's slot, not a new copy of the page: the three passwords stay as typed (and
+      // are never sent back in the page), the field at fault marked (web/app.js).
+      const refused = (errors: string[], param: string | null, init?: { status: number; headers?: Record<string, string> }) =>
+        formErrorsInto(CHANGE_PASSWORD_ERRORS, { errors, param }, init);
+      if (next !== rawField(body, 'confirm_password')) return refused(['The two new passwords differ.'], 'confirm_password');
       const address = server?.requestIP(request)?.address ?? 'unknown';
       try {
         const r = await changePassword(deps, auth.user.id, rawField(body, 'current_password'), next, address);
@@ -67,7 +70,7 @@ export function authPages(deps: AuthDeps) {
       } catch (err) {
         if (!(err instanceof ApiError) || err.status >= 500) throw err;
         // Throttled guesses keep their 429 and retry-after, as on the sign-in form.
-        return err.status === 429 ? page([err.message], 429, err.headers) : page([err.message], 422);
+        return err.status === 429 ? refused([err.message], null, { status: 429, headers: err.headers }) : refused([err.message], err.param);
       }
     }, signedIn());
 }

@@ -47,15 +47,15 @@ export function clientsPages(ctx: AppContext) {
     }, pageRoute())
     .post('/clients', async ({ body }) => {
       const r = await attempt(() => createClient(ctx, field(body, 'name')));
-      return r.ok ? section({ created: { name: r.value.name, key: r.value.key } }) : formErrorsInto(CLIENT_CREATE_ERRORS, r.errors);
+      return r.ok ? section({ created: { name: r.value.name, key: r.value.key } }) : formErrorsInto(CLIENT_CREATE_ERRORS, r);
     }, adminRoute())
     .post('/clients/:id/rename', async ({ body, params }) => {
       const r = await attempt(() => renameClient(ctx, idOf(params), field(body, 'name')));
-      return r.ok ? section() : formErrorsInto(clientErrorSlot(idOf(params), 'rename'), r.errors);
+      return r.ok ? section() : formErrorsInto(clientErrorSlot(idOf(params), 'rename'), r);
     }, adminRoute())
     .post('/clients/:id/limits', async ({ body, params }) => {
       const r = await attempt(() => updateClient(ctx, idOf(params), limitInputFromForm(body, 'client')));
-      return r.ok ? section({ warning: await modelNamesWarning(ctx, r.value.models) }) : formErrorsInto(clientErrorSlot(idOf(params), 'limits'), r.errors);
+      return r.ok ? section({ warning: await modelNamesWarning(ctx, r.value.models) }) : formErrorsInto(clientErrorSlot(idOf(params), 'limits'), r);
     }, adminRoute())
     .post('/clients/:id/revoke', async ({ params }) => {
       const r = await attempt(() => revokeClient(ctx, idOf(params)));

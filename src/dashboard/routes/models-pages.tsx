@@ -123,7 +123,7 @@ export function modelsPages(ctx: AppContext) {
     }, pageRoute())
     .post('/models', async ({ body }) => {
       const r = await attempt(() => createModel(ctx, modelInputOf(body)));
-      if (!r.ok) return formErrorsInto(MODEL_CREATE_ERRORS, r.errors);
+      if (!r.ok) return formErrorsInto(MODEL_CREATE_ERRORS, r);
       const provider = providerFilter(field(body, 'view_provider'));
       const models = (await listModels(ctx, provider ?? undefined)).map(row);
       return fragment(<ModelsSection models={models} providers={[...PROVIDER_IDS]} provider={provider} admin added={r.value.id} />);
@@ -142,8 +142,8 @@ export function modelsPages(ctx: AppContext) {
       const r = await attempt(() => updateModel(ctx, id, patchOf(body)));
       if (r.ok) return fragment(<ModelRowView m={row(r.value)} admin saved />);
       // The tier editor keeps what was typed: its message goes into its own slot.
-      if (body && typeof body === 'object' && 'long_context_threshold' in body) return formErrorsInto(tierErrorSlot(modelRowId(id)), r.errors);
-      if (isAudioTiersForm(body)) return formErrorsInto(audioTiersErrorSlot(modelRowId(id)), r.errors);
+      if (body && typeof body === 'object' && 'long_context_threshold' in body) return formErrorsInto(tierErrorSlot(modelRowId(id)), r);
+      if (isAudioTiersForm(body)) return formErrorsInto(audioTiersErrorSlot(modelRowId(id)), r);
       const current = await attempt(() => getModel(ctx, id));
       if (!current.ok) return fragment(<tr><td colspan="10" class="form-error" safe>{current.errors.join(' ')}</td></tr>, current.errors);
       // The row keeps what was typed, and a price's message sits under its input.

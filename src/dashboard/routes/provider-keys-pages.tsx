@@ -27,7 +27,7 @@ export function providerKeysPages(ctx: AppContext) {
         const weight = formNumber(field(body, 'weight'), { label: 'Weight', param: 'weight', whole: true }) ?? undefined;
         return addProviderKey(ctx, params.id, { key: rawField(body, 'key'), label: field(body, 'label') || undefined, weight });
       });
-      return r.ok ? section(params.id) : formErrorsInto(keyPoolErrorSlot(params.id), r.errors);
+      return r.ok ? section(params.id) : formErrorsInto(keyPoolErrorSlot(params.id), r);
     }, adminRoute())
     .post('/providers/:id/keys/:key_id/delete', async ({ params }) => {
       const r = await attempt(() => deleteProviderKey(ctx, params.id, pathParam(params.key_id)));

@@ -45,7 +45,7 @@ export function providersPages(ctx: AppContext) {
       const current = await attempt(() => getProvider(ctx, params.id));
       if (!current.ok) return fragment(<p class="form-error" safe>{current.errors.join(' ')}</p>, current.errors);
       // Into the card's error slot: its forms keep what the admin typed (a URL to correct).
-      return formErrorsInto(providerErrorSlot(current.value.id), r.errors);
+      return formErrorsInto(providerErrorSlot(current.value.id), r);
     }, adminRoute())
     .post('/providers/:id/test', async ({ params }) => {
       const r = await attempt(() => testProviderConnection(ctx, params.id));

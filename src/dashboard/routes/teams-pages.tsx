@@ -23,13 +23,13 @@ export function teamsPages(ctx: AppContext) {
     }, pageRoute())
     .post('/teams', async ({ body }) => {
       const r = await attempt(() => createTeam(ctx, { name: field(body, 'name'), ...limitInputFromForm(body, 'team') }));
-      return r.ok ? section(undefined, await modelNamesWarning(ctx, r.value.models)) : formErrorsInto(TEAM_CREATE_ERRORS, r.errors);
+      return r.ok ? section(undefined, await modelNamesWarning(ctx, r.value.models)) : formErrorsInto(TEAM_CREATE_ERRORS, r);
     }, adminRoute())
     .post('/teams/:id', async ({ body, params }) => {
       const r = await attempt(() => updateTeam(ctx, idOf(params), { name: field(body, 'name'), ...limitInputFromForm(body, 'team') }));
       if (r.ok) return section(undefined, await modelNamesWarning(ctx, r.value.models));
       // Deleted since the page was shown: the list without it, and why, rather than a message in a row that is gone.
-      return r.status === 404 ? section(r.errors) : formErrorsInto(teamErrorSlot(idOf(params)), r.errors);
+      return r.status === 404 ? section(r.errors) : formErrorsInto(teamErrorSlot(idOf(params)), r);
     }, adminRoute())
     .post('/teams/:id/delete', async ({ params }) => {
       const r = await attempt(() => deleteTeam(ctx, idOf(params)));

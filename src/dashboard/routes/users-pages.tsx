@@ -31,7 +31,7 @@ export function usersPages(ctx: AppContext) {
     .post('/users', async ({ user: me, body }) => {
       // Created by an admin who chose the password: the user picks their own at first sign-in.
       const r = await attempt(() => createUser(ctx.db, field(body, 'username'), rawField(body, 'password'), roleOf(body), true));
-      return r.ok ? section(me.id, { notice: `Created ${r.value.username} (${r.value.role}).` }) : formErrorsInto(USER_CREATE_ERRORS, r.errors);
+      return r.ok ? section(me.id, { notice: `Created ${r.value.username} (${r.value.role}).` }) : formErrorsInto(USER_CREATE_ERRORS, r);
     }, adminRoute())
     .post('/users/:id/role', async ({ user: me, body, params, request }) => {
       const r = await attempt(() => setRole(ctx, idOf(params), roleOf(body)));

@@ -1,0 +1,37 @@
+/**
+ * The Usage page's charts on a gateway that has served nothing yet, in real headless Chromium:
+ * drawn (empty), with counts on whole-number ticks: no "0.1 tokens" or "0.5 requests".
+ */
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { chromiumAvailable } from '../browser-helpers/launch-browser';
+import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
+
+setDefaultTimeout(60_000);
+
+describe.skipIf(!chromiumAvailable() && !process.env.CI)('Usage charts with no data in Chromium', () => {
+  const s = useDashboardSuite('usage-charts-password-1');
+
+  /** The tick values of one axis of the chart drawn on `canvas[data-chart=kind]`. */
+  const ticks = (kind: string, axis: string) => s.page.evaluate(([k, a]) => {
+    const canvas = document.querySelector(`canvas[data-chart="${k}"]`) as HTMLCanvasElement;
+    const chart = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { scales: Record<string, { ticks: { value: number }[] }> } } }).Chart.getChart(canvas);
+    return chart.scales[a!]!.ticks.map((t) => t.value);
+  }, [kind, axis] as const);
+
+  test('both charts are drawn, and their count axes tick in whole numbers', async () => {
+    const { page } = s;
+    await page.waitForSelector('#main [data-page="usage"] canvas[data-chart="tokens"][data-rendered]');
+    await page.waitForSelector('#main [data-page="usage"] canvas[data-chart="requests"][data-rendered]');
+    expect(await page.textContent('#main')).toContain('No requests in this range yet');
+    for (const [kind, axis] of [['tokens', 'y'], ['requests', 'y']] as const) {
+      const values = await ticks(kind, axis);
+      expect(values.length).toBeGreaterThan(0);
+      expect({ kind, fractional: values.filter((v) => !Number.isInteger(v)) }).toEqual({ kind, fractional: [] });
+    }
+  });
+
+  test('nothing else went wrong', () => {
+    expect(s.watch.problems).toEqual([]);
+    expect(s.failedRequests).toEqual([]);
+  });
+});
