@@ -11,16 +11,16 @@ import { usageFromResponse } from './response-usage';
 import type { ResponsesRequest } from './responses-types';
 import type { PassthroughStream } from './passthrough-first-answer';
 
-/** The Responses call for OpenAI itself: the client's body as sent, with the concrete model id. */
-export function buildOpenAIResponsesCall(req: ResponsesRequest, model: string, settings: ProviderSettings): UpstreamCall {
+/** The Responses call for a provider with its own Responses API (OpenAI, xAI): the client's body as sent, with the concrete model id. */
+export function buildResponsesCall(req: ResponsesRequest, model: string, settings: ProviderSettings): UpstreamCall {
   return bearerJsonPost(settings, '/responses', { ...req, model }, req.stream ? { accept: 'text/event-stream' } : undefined);
 }
 
 /**
- * A call on one of OpenAI's stored responses (`/responses/{id}`, its input_items, cancel) without
- * a body, with the settings' key: pass the settings of the key that made the response.
+ * A call on one of a provider's stored responses (OpenAI's or xAI's `/responses/{id}`, OpenAI's
+ * input_items and cancel) without a body, with the settings' key: pass the settings of the key that made the response.
  */
-export function buildOpenAIResponseCall(settings: ProviderSettings, method: 'GET' | 'POST' | 'DELETE', path: string): UpstreamCall {
+export function buildStoredResponseCall(settings: ProviderSettings, method: 'GET' | 'POST' | 'DELETE', path: string): UpstreamCall {
   const headers: Record<string, string> = {};
   if (settings.apiKey) headers.authorization = `Bearer ${settings.apiKey}`;
   return { url: joinUrl(settings.baseUrl, path), method, headers };
@@ -72,7 +72,7 @@ const endedEarly = (provider: ProviderId) =>
   new UpstreamError(provider, null, `Upstream ${PROVIDER_CATALOG[provider].name} (${provider}) ended the stream before its terminal event.`, true);
 
 /**
- * Relays OpenAI's Responses SSE bytes unmodified (pull-based, so a slow client slows the
+ * Relays a Responses SSE stream (OpenAI's, xAI's) unmodified (pull-based, so a slow client slows the
  * upstream read) while watching the terminal event for usage and tallying the text deltas, so a
  * stream cut before its terminal event is billed what it delivered, not nothing. A failure after
  * the first byte ends the stream with an `error` event (what OpenAI's SDKs raise), not a dropped socket.
@@ -110,10 +110,10 @@ export function relayResponsesStream(
     try {
       const data = JSON.parse(e.data);
       if (data?.type === 'error' || e.event === 'error') {
-        failed ??= streamedFailure(data?.error ?? data);
+        failed ??= streamedFailure(data?.error ?? data, up.provider);
         return;
       }
-      if (data?.type === 'response.failed') failed ??= streamedFailure(data.response?.error);
+      if (data?.type === 'response.failed') failed ??= streamedFailure(data.response?.error, up.provider);
       if (delta) {
         if (typeof data?.delta === 'string') tallyText(tally, data.delta);
         return;
@@ -124,7 +124,7 @@ export function relayResponsesStream(
         responseId = data.response.id;
       }
       if (TERMINAL.has(data?.type)) {
-        usage = usageFromResponse(data.response) ?? usage;
+        usage = usageFromResponse(data.response, up.provider) ?? usage;
         outputIds = outputIdsOf(data.response);
         terminal = true;
       }

@@ -5,11 +5,13 @@ import { openUpstream, readBody } from '../proxy/open-upstream';
 import { RequestClock } from '../proxy/request-clock';
 import type { RouteTarget } from '../routing/types';
 import type { InputItemResource } from './input-items';
-import { buildOpenAIResponseCall, relayResponsesStream } from './openai-passthrough';
+import { buildStoredResponseCall, relayResponsesStream } from './openai-passthrough';
+import { forwardedProvider } from './native-responses';
+import { PROVIDER_CATALOG } from '../providers/provider-catalog';
 import type { ResponseStore, StoredConversation } from './response-store';
 import { followJob } from './bridged-background';
 
-/** What a read answers: a JSON body (or an SSE stream, forwarded as OpenAI sent it) and its status. */
+/** What a read answers: a JSON body (or an SSE stream, forwarded as the provider sent it) and its status. */
 export interface ReadAnswer {
   status: number;
   body: string | ReadableStream<Uint8Array>;
@@ -18,7 +20,7 @@ export interface ReadAnswer {
 
 export interface ReadOptions {
   clientId: number;
-  /** The query string as the client sent it (`?limit=…`), forwarded to OpenAI as is. */
+  /** The query string as the client sent it (`?limit=…`), forwarded to the provider as is. */
   search: string;
   signal?: AbortSignal;
 }
@@ -36,26 +38,37 @@ async function owned(store: ResponseStore, id: string, clientId: number): Promis
 }
 
 /**
- * A read of a response OpenAI holds, sent to OpenAI with the pool key that made it (OpenAI answers
- * 404 to a key of another project), or the provider's key when that one is gone (removed from the
- * pool, or a row from before keys were kept). Not a routed request: no fallback (only OpenAI has
- * the response), no breaker, no log row.
+ * A read of a response a provider holds (OpenAI's, xAI's), sent to it with the pool key that made
+ * it (OpenAI answers 404 to a key of another project), or the provider's key when that one is gone
+ * (removed from the pool, or a row from before keys were kept). Not a routed request: no fallback
+ * (only that provider has the response), no breaker, no log row.
  */
 async function forward(ctx: AppContext, entry: StoredConversation, method: 'GET' | 'POST' | 'DELETE', path: string, o: ReadOptions): Promise<ReadAnswer> {
-  const settings = ctx.state.getSnapshot().providers.get('openai');
+  const provider = forwardedProvider(entry);
+  const settings = ctx.state.getSnapshot().providers.get(provider);
   if (!settings?.enabled) throw new ApiError({
     status: 503,
-    message: 'The openai provider is disabled; its responses cannot be read.',
+    message: `The ${provider} provider is disabled; its responses cannot be read.`,
     type: 'api_error',
     code: 'provider_disabled',
   });
-  const target: RouteTarget = { provider: 'openai', upstreamModel: entry.model, modelId: entry.model, entry: null };
+  const target: RouteTarget = { provider, upstreamModel: entry.model, modelId: entry.model, entry: null };
   const keyed = withKey(settings, settings.keys?.find((k) => k.id === entry.providerKeyId) ?? null);
   const clock = new RequestClock();
-  const up = await openUpstream(ctx, target, buildOpenAIResponseCall(keyed, method, path + o.search), { signal: o.signal, clock, apiKey: keyed.apiKey });
+  const up = await openUpstream(ctx, target, buildStoredResponseCall(keyed, method, path + o.search), { signal: o.signal, clock, apiKey: keyed.apiKey });
   const type = up.res.headers.get('content-type') ?? 'application/json';
   if (type.includes('text/event-stream')) return { status: up.res.status, body: relayResponsesStream(up, () => {}), contentType: type };
   return { status: up.res.status, body: await readBody(up, clock), contentType: type };
+}
+
+/**
+ * Cancel and input_items exist on OpenAI's Responses API only: xAI's has create, retrieve and
+ * delete. For a response xAI holds they are a 400 that says so, not xAI's 404 for a path it lacks.
+ */
+function onlyOpenAI(entry: StoredConversation, what: string, why: string): void {
+  const provider = forwardedProvider(entry);
+  if (provider === 'openai') return;
+  throw badRequest(`This response is held by ${PROVIDER_CATALOG[provider]?.name ?? provider}, whose Responses API ${why}; '${what}' cannot be used on it.`);
 }
 
 /** GET /v1/responses/{id}. */
@@ -121,7 +134,10 @@ export async function deleteResponse(ctx: AppContext, store: ResponseStore, id: 
  */
 export async function cancelResponse(ctx: AppContext, store: ResponseStore, id: string, o: ReadOptions): Promise<ReadAnswer> {
   const entry = await owned(store, id, o.clientId);
-  if (entry.forwarded) return forward(ctx, entry, 'POST', `/responses/${encodeURIComponent(id)}/cancel`, { ...o, search: '' });
+  if (entry.forwarded) {
+    onlyOpenAI(entry, 'cancel', 'runs no background responses');
+    return forward(ctx, entry, 'POST', `/responses/${encodeURIComponent(id)}/cancel`, { ...o, search: '' });
+  }
   const response = entry.response as { background?: unknown; status?: unknown } | null | undefined;
   if (response?.background !== true) throw badRequest('Cannot cancel a synchronous response.');
   if (response.status !== 'queued' && response.status !== 'in_progress') return json(response);
@@ -195,7 +211,10 @@ export function pageOf(items: readonly InputItemResource[], p: ListParams) {
 export async function listInputItems(ctx: AppContext, store: ResponseStore, id: string, o: ReadOptions): Promise<ReadAnswer> {
   const params = listParams(new URLSearchParams(o.search));
   const entry = await owned(store, id, o.clientId);
-  if (entry.forwarded) return forward(ctx, entry, 'GET', `/responses/${encodeURIComponent(id)}/input_items`, o);
+  if (entry.forwarded) {
+    onlyOpenAI(entry, 'input_items', 'does not list a response\'s input items');
+    return forward(ctx, entry, 'GET', `/responses/${encodeURIComponent(id)}/input_items`, o);
+  }
   if (!entry.inputItems) throw missing(id);
   return json(pageOf(entry.inputItems as InputItemResource[], params));
 }

@@ -354,7 +354,7 @@ test("OpenAI's search models reserve one search per chat request (its fee and co
 test("xAI's Live Search reserves max_search_results sources (20 when unnamed, at most 50) at $0.025, none when off or absent", () => {
   const grok = { ...model('grok-4', 'grok'), prices: { input: 3, cachedInput: 0.75, output: 15, reasoning: null, image: null } };
   const p = worstPricesOf('grok-4', makeSnapshot({ models: [grok] }));
-  expect(p.xaiLiveSearch).toBe(true);
+  expect(p.xai).toBe(true);
   const tokens = (300 * 3 + 100 * 15) / 1e6;
   const content = (SEARCH_CONTENT_TOKENS * 3) / 1e6;
   const ask = (sp?: unknown) => worstCaseOf('chat', { max_tokens: 100, ...(sp ? { search_parameters: sp } : {}) }, 300, p).costUsd;

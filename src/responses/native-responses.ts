@@ -1,0 +1,47 @@
+import { badRequest } from '../errors/api-error';
+import { PROVIDER_CATALOG } from '../providers/provider-catalog';
+import type { ProviderId } from '../providers/types';
+import type { RouteTarget } from '../routing/types';
+
+/**
+ * The providers whose own Responses API takes `/v1/responses` as it is (OpenAI, xAI): their
+ * catalog's `nativeResponses`. Every other provider is bridged onto chat.
+ */
+export function hasNativeResponses(provider: string | undefined): boolean {
+  const facts = provider ? (PROVIDER_CATALOG as Record<string, { nativeResponses?: boolean }>)[provider] : undefined;
+  return facts?.nativeResponses === true;
+}
+
+/**
+ * The leading targets one native pass-through walk tries: those of the first target's provider
+ * (a response lives with the provider that made it, and each provider runs its own built-in tools).
+ */
+export function leadingSameProvider(targets: readonly RouteTarget[]): RouteTarget[] {
+  const first = targets[0]?.provider;
+  const end = targets.findIndex((t) => t.provider !== first);
+  return targets.slice(0, end < 0 ? targets.length : Math.max(1, end));
+}
+
+/**
+ * A built-in tool the provider's Responses API does not run (`responsesTools`; OpenAI's runs them
+ * all) is refused before any call with the bridge's 400 `unsupported_tool`, naming it: xAI would
+ * answer an opaque 400 for `image_generation` or `computer_use_preview`.
+ */
+export function refuseForeignTools(tools: unknown, provider: ProviderId): void {
+  const known = (PROVIDER_CATALOG as Record<string, { responsesTools?: readonly string[] }>)[provider]?.responsesTools;
+  if (!known || !Array.isArray(tools)) return;
+  tools.forEach((tool, i) => {
+    const type = (tool as { type?: unknown } | null)?.type;
+    if (type === 'function' || (typeof type === 'string' && known.includes(type))) return;
+    throw badRequest(
+      `The built-in tool '${String(type)}' is not supported by provider '${provider}'; its Responses API runs function tools and ${known.join(', ')}.`,
+      `tools[${i}]`,
+      'unsupported_tool',
+    );
+  });
+}
+
+/** The provider holding a forwarded (passed-through) response: rows from before the provider was kept are OpenAI's. */
+export function forwardedProvider(entry: { provider?: string | null }): ProviderId {
+  return (entry.provider ?? 'openai') as ProviderId;
+}
