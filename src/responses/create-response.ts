@@ -9,7 +9,7 @@ import type { ResponsesAnswer, ResponsesCaller, ResponsesRun } from './responses
 import type { ResponsesRequest } from './responses-types';
 import type { RouteTarget } from '../routing/types';
 import type { EarlierTries } from '../proxy/walk-targets';
-import { forwardedProvider, hasNativeResponses, refuseForeignTools } from './native-responses';
+import { forwardedProvider, hasNativeResponses, refuseForeignTools, targetsRunningTools } from './native-responses';
 
 export interface CreateResponseOptions extends ResponsesCaller {
   /** The log row's id (the /v1 prelude's, which a limited key's reservation waits on). */
@@ -33,7 +33,7 @@ export async function createResponse(ctx: AppContext, req: ResponsesRequest, opt
   let bridged: BridgedRun | null = null;
   try {
     const callModel = classifierCallModel(ctx, requestId, opts.clientId);
-    const decision = await routeChat(ctx, req as unknown as ChatRequest, callModel, opts.signal);
+    const decision = targetsRunningTools(await routeChat(ctx, req as unknown as ChatRequest, callModel, opts.signal), req.tools);
     run = { ctx, req, decision, requestId, ...opts };
     const prev = req.previous_response_id;
     // The stored responses the request continues (`previous_response_id`, item references). On

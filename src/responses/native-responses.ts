@@ -1,7 +1,7 @@
 import { badRequest } from '../errors/api-error';
 import { PROVIDER_CATALOG } from '../providers/provider-catalog';
 import type { ProviderId } from '../providers/types';
-import type { RouteTarget } from '../routing/types';
+import type { RouteDecision, RouteTarget } from '../routing/types';
 
 /**
  * The providers whose own Responses API takes `/v1/responses` as it is (OpenAI, xAI): their
@@ -44,4 +44,28 @@ export function refuseForeignTools(tools: unknown, provider: ProviderId): void {
 /** The provider holding a forwarded (passed-through) response: rows from before the provider was kept are OpenAI's. */
 export function forwardedProvider(entry: { provider?: string | null }): ProviderId {
   return (entry.provider ?? 'openai') as ProviderId;
+}
+
+/** Whether the provider's own Responses API runs every built-in tool of the request (none named: yes). */
+function runsTools(provider: ProviderId, tools: unknown): boolean {
+  if (!Array.isArray(tools)) return true;
+  const builtIn = tools.map((t) => (t as { type?: unknown } | null)?.type).filter((type) => type !== 'function');
+  if (builtIn.length === 0) return true;
+  if (!hasNativeResponses(provider)) return false;
+  const known = (PROVIDER_CATALOG as Record<string, { responsesTools?: readonly string[] }>)[provider]?.responsesTools;
+  return !known || builtIn.every((type) => typeof type === 'string' && known.includes(type));
+}
+
+/**
+ * A request with built-in tools goes only to the decision's targets that can run them (a group
+ * whose heuristic put DeepSeek before Grok, for `x_search`, is answered by Grok), as a group skips
+ * the targets that cannot take an image request's `n`. When none can, the decision stays whole
+ * and its first target's refusal (the 400 `unsupported_tool`) is the answer.
+ */
+export function targetsRunningTools(decision: RouteDecision, tools: unknown): RouteDecision {
+  const keep = decision.targets.map((t) => runsTools(t.provider, tools));
+  if (keep.every(Boolean) || !keep.some(Boolean)) return decision;
+  const targets = decision.targets.filter((_, i) => keep[i]);
+  const paths = decision.targetPaths?.filter((_, i) => keep[i]);
+  return { ...decision, targets, ...(paths ? { targetPaths: paths, path: paths[0] ?? decision.path } : {}) };
 }
