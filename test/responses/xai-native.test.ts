@@ -9,13 +9,16 @@
  * - a `previous_response_id` follow-up goes to xAI with the same key, only for the key that made it;
  *   retrieve and delete go to xAI; another key gets 404 without xAI hearing of it;
  * - a group falls back from xAI to another provider (through the bridge);
- * - a built-in tool xAI does not run, and xAI's tools on a bridged provider, are the 400 `unsupported_tool`.
+ * - a built-in tool xAI does not run, and xAI's tools on a bridged provider, are the 400 `unsupported_tool`;
+ * - a budgeted key reserves the tool calls a request may make (max_tool_calls, else DEFAULT_WEB_SEARCHES).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { modelGroups, models } from '../../src/db/schema';
 import { XAI_TOOL_CALL_USD, XAI_USD_PER_TICK } from '../../src/usage/grok-usage';
 import { fixtureJson, fixtureText, jsonResponse, rawJsonResponse, sseEventsResponse, startFakeUpstream, type RecordedRequest } from '../helpers/fake-upstream';
 import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { DEFAULT_WEB_SEARCHES, SEARCH_CONTENT_TOKENS } from '../../src/limits/worst-case';
+import { limitedClient } from '../limits/limits-helpers';
 
 setDefaultTimeout(30_000);
 
@@ -196,6 +199,19 @@ describe('groups and tools', () => {
     expect([search.status, search.code, search.param]).toEqual([400, 'unsupported_tool', 'tools[0]']);
     expect(xai.requests.length + deepseek.requests.length).toBe(0);
   });
+});
+
+test('a budget that fits the tokens but not the searches refuses the request; max_tool_calls lowers the reservation; the spend is xAI\'s figure', async () => {
+  const perSearch = XAI_TOOL_CALL_USD.web_search! + (SEARCH_CONTENT_TOKENS * 0.2) / 1e6;
+  const c = await limitedClient(gw, 'xai-search-budget', { budgetUsd: 5.5 * perSearch, budgetPeriod: 'day' });
+  const ask = (extra: Record<string, unknown>) =>
+    gw.openai(c.key).responses.create({ model: 'grok-fast', input: 'Title of x.ai?', tools: [{ type: 'web_search' }], max_output_tokens: 200, ...extra } as any);
+  expect(DEFAULT_WEB_SEARCHES).toBeGreaterThan(5);
+  const err = await apiError(ask({}));
+  expect([err.status, err.code]).toEqual([429, 'budget_exceeded']);
+  expect(xai.requests.length).toBe(0);
+  const { response } = await (ask({ max_tool_calls: 2 }) as any).withResponse();
+  expect((await gw.waitForRow(response)).costUsd).toBe(REPORTED);
 });
 
 test('the recorded fixture is the shape the test bills', () => {
