@@ -2,6 +2,8 @@ import { badRequest } from '../errors/api-error';
 import { PROVIDER_CATALOG } from '../providers/provider-catalog';
 import type { ProviderId } from '../providers/types';
 import type { RouteDecision, RouteTarget } from '../routing/types';
+import { takesReasoningEffort } from '../providers/grok/grok-adapter';
+import type { ResponsesRequest } from './responses-types';
 
 /**
  * The providers whose own Responses API takes `/v1/responses` as it is (OpenAI, xAI): their
@@ -68,4 +70,18 @@ export function targetsRunningTools(decision: RouteDecision, tools: unknown): Ro
   const targets = decision.targets.filter((_, i) => keep[i]);
   const paths = decision.targetPaths?.filter((_, i) => keep[i]);
   return { ...decision, targets, ...(paths ? { targetPaths: paths, path: paths[0] ?? decision.path } : {}) };
+}
+
+/**
+ * The request as a provider's own Responses API takes it. xAI refuses `reasoning.effort` on the Grok
+ * models without an effort dial ("Model grok-4-fast-reasoning does not support parameter
+ * reasoningEffort", a 400 on its Responses API as on chat) while they reason anyway: the effort is
+ * left out there, as the chat adapter leaves out `reasoning_effort` (grokRequest), and the rest of
+ * `reasoning` (its `summary`) goes on. Otherwise the request as the client sent it.
+ */
+export function nativeRequestFor(req: ResponsesRequest, target: RouteTarget): ResponsesRequest {
+  const reasoning = req.reasoning as { effort?: unknown } | null | undefined;
+  if (target.provider !== 'grok' || reasoning?.effort == null || takesReasoningEffort(target.upstreamModel)) return req;
+  const { effort: _effort, ...rest } = reasoning;
+  return { ...req, reasoning: rest } as ResponsesRequest;
 }

@@ -125,6 +125,13 @@ describe('passed through to xAI', () => {
   });
 });
 
+test("reasoning.effort goes only to the Grok models with an effort dial (xAI refuses it on the others); its summary always", async () => {
+  await gw.openai().responses.create({ model: 'grok-fast', input: 'Hi', reasoning: { effort: 'high', summary: 'auto' } });
+  expect(xai.last().body.reasoning).toEqual({ summary: 'auto' });
+  await gw.openai().responses.create({ model: 'grok/grok-4.3', input: 'Hi', reasoning: { effort: 'high', summary: 'auto' } });
+  expect([xai.last().body.model, xai.last().body.reasoning]).toEqual(['grok-4.3', { effort: 'high', summary: 'auto' }]);
+});
+
 describe("xAI's stored responses", () => {
   test('a previous_response_id follow-up goes to xAI with the key that made it; retrieve and delete too; another key sees none of it', async () => {
     const first = await gw.openai().responses.create({ model: 'grok-fast', input: 'What is the title of x.ai?', tools: [{ type: 'web_search' }] });
