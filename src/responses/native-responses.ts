@@ -4,6 +4,7 @@ import type { ProviderId } from '../providers/types';
 import type { RouteDecision, RouteTarget } from '../routing/types';
 import { takesReasoningEffort } from '../providers/grok/grok-adapter';
 import type { ResponsesRequest } from './responses-types';
+import { upstreamResponseId } from './xai-response-ids';
 
 /**
  * The providers whose own Responses API takes `/v1/responses` as it is (OpenAI, xAI): their
@@ -77,11 +78,17 @@ export function targetsRunningTools(decision: RouteDecision, tools: unknown): Ro
  * models without an effort dial ("Model grok-4-fast-reasoning does not support parameter
  * reasoningEffort", a 400 on its Responses API as on chat) while they reason anyway: the effort is
  * left out there, as the chat adapter leaves out `reasoning_effort` (grokRequest), and the rest of
- * `reasoning` (its `summary`) goes on. Otherwise the request as the client sent it.
+ * `reasoning` (its `summary`) goes on. A `previous_response_id` goes to xAI as its own id
+ * (upstreamResponseId). Otherwise the request as the client sent it.
  */
 export function nativeRequestFor(req: ResponsesRequest, target: RouteTarget): ResponsesRequest {
+  if (target.provider !== 'grok') return req;
+  let out = req;
+  const prev = req.previous_response_id;
+  // The id the client was given (`resp_…`) is xAI's own without the prefix (xai-response-ids.ts).
+  if (typeof prev === 'string' && upstreamResponseId('grok', prev) !== prev) out = { ...out, previous_response_id: upstreamResponseId('grok', prev) };
   const reasoning = req.reasoning as { effort?: unknown } | null | undefined;
-  if (target.provider !== 'grok' || reasoning?.effort == null || takesReasoningEffort(target.upstreamModel)) return req;
+  if (reasoning?.effort == null || takesReasoningEffort(target.upstreamModel)) return out;
   const { effort: _effort, ...rest } = reasoning;
-  return { ...req, reasoning: rest } as ResponsesRequest;
+  return { ...out, reasoning: rest } as ResponsesRequest;
 }

@@ -10,6 +10,7 @@ import type { Usage } from '../usage/types';
 import { usageFromResponse } from './response-usage';
 import type { ResponsesRequest } from './responses-types';
 import type { PassthroughStream } from './passthrough-first-answer';
+import { renameEventIds, renamesResponseIds } from './xai-response-ids';
 
 /** The Responses call for a provider with its own Responses API (OpenAI, xAI): the client's body as sent, with the concrete model id. */
 export function buildResponsesCall(req: ResponsesRequest, model: string, settings: ProviderSettings): UpstreamCall {
@@ -103,12 +104,24 @@ export function relayResponsesStream(
   /** The failure OpenAI reported in the stream (relayed to the client as it came). */
   let failed: ApiError | null = null;
   const tally: StreamTally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };
+  // xAI's response ids are renamed for the client (xai-response-ids.ts): its events go out re-framed,
+  // each as it was but for the ids of the response it carries; every other provider's bytes as they came.
+  const rename = renamesResponseIds(up.provider);
+  let reframed = '';
   const parser = new SseParser((e) => {
     events++;
+    let renamed: any;
+    if (rename) {
+      try {
+        renamed = JSON.parse(e.data);
+        if (!renameEventIds(up.provider, renamed)) renamed = undefined;
+      } catch {}
+      reframed += (e.event !== null ? `event: ${e.event}\n` : '') + (renamed !== undefined ? `data: ${JSON.stringify(renamed)}\n` : e.data.split('\n').map((l) => `data: ${l}\n`).join('')) + '\n';
+    }
     const delta = e.event !== null && TEXT_DELTAS.has(e.event);
     if (e.event !== null && !delta && !TERMINAL.has(e.event) && e.event !== 'response.created' && e.event !== 'error') return;
     try {
-      const data = JSON.parse(e.data);
+      const data = renamed ?? JSON.parse(e.data);
       if (data?.type === 'error' || e.event === 'error') {
         failed ??= streamedFailure(data?.error ?? data, up.provider);
         return;
@@ -137,6 +150,9 @@ export function relayResponsesStream(
       const r = head.length > 0 ? { done: false as const, value: head.shift()! } : await reader.read();
       if (r.done) {
         parser.end();
+        // An event the stream ended without its blank line after, re-framed (whole) only now.
+        if (reframed !== '') controller.enqueue(encoder.encode(reframed));
+        reframed = '';
         // Closed before its terminal event, with no failure said: the client's answer is cut short,
         // so it ends with an error event (as a chat stream that ends before it finished does).
         if (!terminal && failed === null) throw endedEarly(up.provider);
@@ -147,7 +163,11 @@ export function relayResponsesStream(
         held = true;
         await hooks.atTerminal(responseId, outputIds);
       }
-      controller.enqueue(r.value);
+      if (!rename) controller.enqueue(r.value);
+      else if (reframed !== '') {
+        controller.enqueue(encoder.encode(reframed));
+        reframed = '';
+      }
       return null;
     },
     errorBytes(e) {

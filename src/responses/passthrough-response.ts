@@ -10,6 +10,7 @@ import { settleAnswer, walkTargets, type EarlierTries } from '../proxy/walk-targ
 import { clampOutputTokens, outputLimitOf } from '../proxy/output-limit';
 import { buildStoredResponseCall, buildResponsesCall, outputIdsOf, relayResponsesStream } from './openai-passthrough';
 import { forwardedProvider, leadingSameProvider, nativeRequestFor } from './native-responses';
+import { renameResponseIds, upstreamResponseId } from './xai-response-ids';
 import { isTerminalStatus, type ResponseState } from './background-follower';
 import { openPassthroughStream, readPassthroughJson, type PassthroughJson, type PassthroughStream } from './passthrough-first-answer';
 import { responseOutputText, usageFromResponse } from './response-usage';
@@ -97,7 +98,9 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
     }, opened);
     return { kind: 'stream', body, headers };
   }
-  const { text, json } = got as PassthroughJson;
+  const { json } = got as PassthroughJson;
+  // xAI's bare response id as the client sees it (`resp_…`): the answer then goes out re-serialised.
+  const text = renameResponseIds(target.provider, json) ? JSON.stringify(json) : (got as PassthroughJson).text;
   let usage: Usage | null = null;
   try {
     usage = usageFromResponse(json, target.provider);
@@ -162,7 +165,7 @@ function followToEnd(
 /** A background response's status and usage, read at its provider with the key that made it. */
 async function readResponseState(ctx: ResponsesRun['ctx'], target: RouteTarget, settings: ProviderSettings, id: string): Promise<ResponseState> {
   const clock = new RequestClock();
-  const up = await openUpstream(ctx, target, buildStoredResponseCall(settings, 'GET', `/responses/${encodeURIComponent(id)}`), { clock, apiKey: settings.apiKey, bodyTimeout: 'header' });
+  const up = await openUpstream(ctx, target, buildStoredResponseCall(settings, 'GET', `/responses/${encodeURIComponent(upstreamResponseId(target.provider, id))}`), { clock, apiKey: settings.apiKey, bodyTimeout: 'header' });
   const json = JSON.parse(await readBody(up, clock));
   return { status: String(json?.status ?? ''), usage: usageFromResponse(json, target.provider) };
 }

@@ -7,6 +7,7 @@ import type { RouteTarget } from '../routing/types';
 import type { InputItemResource } from './input-items';
 import { buildStoredResponseCall, relayResponsesStream } from './openai-passthrough';
 import { forwardedProvider } from './native-responses';
+import { renameResponseIds, renamesResponseIds, upstreamResponseId } from './xai-response-ids';
 import { PROVIDER_CATALOG } from '../providers/provider-catalog';
 import type { ResponseStore, StoredConversation } from './response-store';
 import { followJob } from './bridged-background';
@@ -58,8 +59,21 @@ async function forward(ctx: AppContext, entry: StoredConversation, method: 'GET'
   const up = await openUpstream(ctx, target, buildStoredResponseCall(keyed, method, path + o.search), { signal: o.signal, clock, apiKey: keyed.apiKey });
   const type = up.res.headers.get('content-type') ?? 'application/json';
   if (type.includes('text/event-stream')) return { status: up.res.status, body: relayResponsesStream(up, () => {}), contentType: type };
-  return { status: up.res.status, body: await readBody(up, clock), contentType: type };
+  const body = await readBody(up, clock);
+  if (!renamesResponseIds(provider)) return { status: up.res.status, body, contentType: type };
+  // xAI's bare id as the client was given it (`resp_…`), in the response read back and in a delete's answer.
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return { status: up.res.status, body, contentType: type };
+  }
+  return { status: up.res.status, body: renameResponseIds(provider, json) ? JSON.stringify(json) : body, contentType: type };
 }
+
+/** The provider's path of a forwarded response (its own id: xai-response-ids.ts), and of its sub-resource `rest`. */
+const pathOf = (entry: StoredConversation, id: string, rest = '') =>
+  `/responses/${encodeURIComponent(upstreamResponseId(forwardedProvider(entry), id))}${rest}`;
 
 /**
  * Cancel and input_items exist on OpenAI's Responses API only: xAI's has create, retrieve and
@@ -74,7 +88,7 @@ function onlyOpenAI(entry: StoredConversation, what: string, why: string): void 
 /** GET /v1/responses/{id}. */
 export async function retrieveResponse(ctx: AppContext, store: ResponseStore, id: string, o: ReadOptions): Promise<ReadAnswer> {
   const entry = await owned(store, id, o.clientId);
-  if (entry.forwarded) return forward(ctx, entry, 'GET', `/responses/${encodeURIComponent(id)}`, o);
+  if (entry.forwarded) return forward(ctx, entry, 'GET', pathOf(entry, id), o);
   // Rows stored before responses were kept whole can continue a conversation but not be shown.
   if (entry.response === undefined || entry.response === null) throw missing(id);
   // OpenAI streams back only a `background` response's events (JSON under `stream=true` reads as
@@ -110,7 +124,7 @@ export async function deleteResponse(ctx: AppContext, store: ResponseStore, id: 
     return json({ id, object: 'response', deleted: true });
   }
   try {
-    const answer = await forward(ctx, entry, 'DELETE', `/responses/${encodeURIComponent(id)}`, { ...o, search: '' });
+    const answer = await forward(ctx, entry, 'DELETE', pathOf(entry, id), { ...o, search: '' });
     // Deleted at OpenAI, where it lives: that is the answer, even when the gateway's record of it cannot
     // be removed just now (SQLite busy, PostgreSQL away). The record then points to nothing (reads and a
     // delete are OpenAI's 404) until retention ends it; a 503 here would make the client's retry a 404.
@@ -136,7 +150,7 @@ export async function cancelResponse(ctx: AppContext, store: ResponseStore, id: 
   const entry = await owned(store, id, o.clientId);
   if (entry.forwarded) {
     onlyOpenAI(entry, 'cancel', 'runs no background responses');
-    return forward(ctx, entry, 'POST', `/responses/${encodeURIComponent(id)}/cancel`, { ...o, search: '' });
+    return forward(ctx, entry, 'POST', pathOf(entry, id, '/cancel'), { ...o, search: '' });
   }
   const response = entry.response as { background?: unknown; status?: unknown } | null | undefined;
   if (response?.background !== true) throw badRequest('Cannot cancel a synchronous response.');
@@ -213,7 +227,7 @@ export async function listInputItems(ctx: AppContext, store: ResponseStore, id: 
   const entry = await owned(store, id, o.clientId);
   if (entry.forwarded) {
     onlyOpenAI(entry, 'input_items', 'does not list a response\'s input items');
-    return forward(ctx, entry, 'GET', `/responses/${encodeURIComponent(id)}/input_items`, o);
+    return forward(ctx, entry, 'GET', pathOf(entry, id, '/input_items'), o);
   }
   if (!entry.inputItems) throw missing(id);
   return json(pageOf(entry.inputItems as InputItemResource[], params));

@@ -2,7 +2,7 @@
  * xAI models on /v1/responses go to xAI's own Responses API (POST /v1/responses, GET|DELETE
  * /v1/responses/{id}), passed through as OpenAI's are: its server-side tools (web_search,
  * x_search, code_interpreter, file_search, mcp) reach it, and the answer comes back as xAI sent
- * it. Real gateway, a fake xAI replaying xAI's Responses wire shapes (test/fixtures/grok/
+ * it but for xAI's bare response id, which the client sees as `resp_<id>` (and xAI gets back bare). Real gateway, a fake xAI replaying xAI's Responses wire shapes (test/fixtures/grok/
  * responses-web-search.*: two web searches, its usage with cost_in_usd_ticks and
  * server_side_tool_usage_details), the official `openai` client; rows by x-request-id:
  * - cost_usd is xAI's figure, computed_cost_usd the price table's (tokens + each search call);
@@ -19,6 +19,7 @@ import { fixtureJson, fixtureText, jsonResponse, rawJsonResponse, sseEventsRespo
 import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { DEFAULT_WEB_SEARCHES, SEARCH_CONTENT_TOKENS } from '../../src/limits/worst-case';
 import { limitedClient } from '../limits/limits-helpers';
+import { openaiSchemaErrors } from '../helpers/openai-schema';
 
 setDefaultTimeout(30_000);
 
@@ -76,6 +77,13 @@ beforeEach(() => {
 const COMPUTED = ((4144 - 1920) * 0.2 + 1920 * 0.05 + 49 * 0.5) / 1e6 + 2 * XAI_TOOL_CALL_USD.web_search!;
 const REPORTED = USAGE.cost_in_usd_ticks * XAI_USD_PER_TICK;
 
+/**
+ * An answer checked against OpenAI's Response schema: no deviation beyond those OpenAI's own
+ * recorded answer has (its null `safety_identifier` and `prompt_cache_key`, which the spec types as strings).
+ */
+const OPENAI_OWN = new Set(openaiSchemaErrors('Response', fixtureJson('responses', 'openai-response.json')));
+const schemaErrors = (r: unknown) => openaiSchemaErrors('Response', r).filter((e) => !OPENAI_OWN.has(e));
+
 function expectBilled(row: any) {
   expect(row.endpoint).toBe('responses');
   expect(row.provider).toBe('grok');
@@ -87,7 +95,7 @@ function expectBilled(row: any) {
 }
 
 describe('passed through to xAI', () => {
-  test('JSON with web_search: the body reaches xAI as sent (model made concrete), the answer comes back byte for byte', async () => {
+  test("JSON with web_search: the body reaches xAI as sent (model made concrete), the answer comes back as xAI's, its id as OpenAI's (resp_)", async () => {
     const { data, response } = await gw.openai().responses
       .create({ model: 'grok-fast', input: 'What is the title of x.ai?', tools: [{ type: 'web_search' }, { type: 'x_search' } as any] })
       .withResponse();
@@ -96,13 +104,14 @@ describe('passed through to xAI', () => {
     expect(sent.path).toBe('/v1/responses');
     expect(sent.body).toEqual({ model: 'grok-4-fast-non-reasoning', input: 'What is the title of x.ai?', tools: [{ type: 'web_search' }, { type: 'x_search' }] });
     expect(sent.headers.authorization).toStartWith('Bearer ');
-    expect(data.id).toBe(ID);
+    expect(data.id).toBe(`resp_${ID}`);
+    expect(schemaErrors(JSON.parse(JSON.stringify(data)))).toEqual([]);
     expect(data.output.map((o) => o.type)).toEqual(['web_search_call', 'web_search_call', 'message']);
     expect(data.output_text).toBe('xAI builds Grok; its site is https://x.ai.');
     expect(response.headers.get('x-gophergate-provider')).toBe('grok');
     expectBilled(await gw.waitForRow(response));
     const raw = await gw.openai().responses.create({ model: 'grok-fast', input: 'Again', tools: [{ type: 'web_search' }] }).asResponse();
-    expect(await raw.text()).toBe(ANSWER);
+    expect(await raw.json()).toEqual({ ...JSON.parse(ANSWER), id: `resp_${ID}` });
   });
 
   test("streamed: xAI's events (the web_search_call ones included) come as sent; the row bills the terminal event's usage", async () => {
@@ -118,6 +127,9 @@ describe('passed through to xAI', () => {
     expect(types).toEqual(EVENTS.map((e) => JSON.parse(e).type));
     expect(types.filter((t) => t === 'response.web_search_call.searching').length).toBe(2);
     expect(final.usage.cost_in_usd_ticks).toBe(USAGE.cost_in_usd_ticks);
+    expect(final.id).toBe(`resp_${ID}`);
+    expect(schemaErrors(final)).toEqual([]);
+    expect(final.output.map((o: any) => o.id)).toEqual(JSON.parse(ANSWER).output.map((o: any) => o.id));
     expect(xai.last().body.stream).toBe(true);
     const row = await gw.waitForRow(response);
     expect(row.stream).toBe(true);
@@ -136,9 +148,11 @@ describe("xAI's stored responses", () => {
   test('a previous_response_id follow-up goes to xAI with the key that made it; retrieve and delete too; another key sees none of it', async () => {
     const first = await gw.openai().responses.create({ model: 'grok-fast', input: 'What is the title of x.ai?', tools: [{ type: 'web_search' }] });
     const key = xai.last().headers.authorization;
+    expect(first.id).toBe(`resp_${ID}`);
 
+    // xAI gets its own id back.
     const { response } = await gw.openai().responses.create({ model: 'grok-fast', input: 'And of x.com?', previous_response_id: first.id }).withResponse();
-    expect(xai.last().body.previous_response_id).toBe(first.id);
+    expect(xai.last().body.previous_response_id).toBe(ID);
     expect(xai.last().headers.authorization).toBe(key);
     expect((await gw.waitForRow(response)).provider).toBe('grok');
 
@@ -153,16 +167,17 @@ describe("xAI's stored responses", () => {
 
     // The key that made it reads it at xAI, with the same xAI key.
     const got = await gw.openai().responses.retrieve(first.id);
-    expect(got.output_text).toBe('xAI builds Grok; its site is https://x.ai.');
-    expect([xai.last().method, xai.last().path, xai.last().headers.authorization]).toEqual(['GET', `/v1/responses/${first.id}`, key]);
+    expect([got.id, got.output_text]).toEqual([first.id, 'xAI builds Grok; its site is https://x.ai.']);
+    expect([xai.last().method, xai.last().path, xai.last().headers.authorization]).toEqual(['GET', `/v1/responses/${ID}`, key]);
     // xAI has no input_items or cancel: a 400 that says so, without a call.
     const items = await apiError(gw.openai().responses.inputItems.list(first.id));
     expect(items.status).toBe(400);
     expect(items.message).toContain('xAI Grok');
     expect(xai.last().method).toBe('GET');
 
-    await gw.openai().responses.delete(first.id);
-    expect([xai.last().method, xai.last().path]).toEqual(['DELETE', `/v1/responses/${first.id}`]);
+    const deleted = await gw.openai().responses.delete(first.id).asResponse();
+    expect(await deleted.json()).toEqual({ id: first.id, object: 'response', deleted: true });
+    expect([xai.last().method, xai.last().path]).toEqual(['DELETE', `/v1/responses/${ID}`]);
     expect((await apiError(gw.openai().responses.retrieve(first.id))).status).toBe(404);
   });
 
