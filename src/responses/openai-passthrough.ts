@@ -73,7 +73,8 @@ const endedEarly = (provider: ProviderId) =>
   new UpstreamError(provider, null, `Upstream ${PROVIDER_CATALOG[provider].name} (${provider}) ended the stream before its terminal event.`, true);
 
 /**
- * Relays a Responses SSE stream (OpenAI's, xAI's) unmodified (pull-based, so a slow client slows the
+ * Relays a Responses SSE stream unmodified (OpenAI's; xAI's re-framed event by event for its
+ * response ids, xai-response-ids.ts) (pull-based, so a slow client slows the
  * upstream read) while watching the terminal event for usage and tallying the text deltas, so a
  * stream cut before its terminal event is billed what it delivered, not nothing. A failure after
  * the first byte ends the stream with an `error` event (what OpenAI's SDKs raise), not a dropped socket.
@@ -147,28 +148,35 @@ export function relayResponsesStream(
   });
   return pullRelay(up, reader, {
     async step(controller) {
-      const r = head.length > 0 ? { done: false as const, value: head.shift()! } : await reader.read();
-      if (r.done) {
-        parser.end();
-        // An event the stream ended without its blank line after, re-framed (whole) only now.
-        if (reframed !== '') controller.enqueue(encoder.encode(reframed));
-        reframed = '';
-        // Closed before its terminal event, with no failure said: the client's answer is cut short,
-        // so it ends with an error event (as a chat stream that ends before it finished does).
-        if (!terminal && failed === null) throw endedEarly(up.provider);
-        return { error: failed };
+      // A re-framed stream (xAI's) reads on until a whole event is ready: a pull must hand on something.
+      for (;;) {
+        const r = head.length > 0 ? { done: false as const, value: head.shift()! } : await reader.read();
+        if (r.done) {
+          parser.end();
+          // An event the stream ended without its blank line after, re-framed (whole) only now.
+          if (reframed !== '') controller.enqueue(encoder.encode(reframed));
+          reframed = '';
+          // Closed before its terminal event, with no failure said: the client's answer is cut short,
+          // so it ends with an error event (as a chat stream that ends before it finished does).
+          if (!terminal && failed === null) throw endedEarly(up.provider);
+          return { error: failed };
+        }
+        parser.push(decoder.decode(r.value, { stream: true }));
+        if (terminal && !held && hooks.atTerminal) {
+          held = true;
+          await hooks.atTerminal(responseId, outputIds);
+        }
+        if (!rename) {
+          controller.enqueue(r.value);
+          return null;
+        }
+        if (reframed !== '') {
+          controller.enqueue(encoder.encode(reframed));
+          reframed = '';
+          return null;
+        }
+        up.touch(); // part of an event came: the upstream is not silent
       }
-      parser.push(decoder.decode(r.value, { stream: true }));
-      if (terminal && !held && hooks.atTerminal) {
-        held = true;
-        await hooks.atTerminal(responseId, outputIds);
-      }
-      if (!rename) controller.enqueue(r.value);
-      else if (reframed !== '') {
-        controller.enqueue(encoder.encode(reframed));
-        reframed = '';
-      }
-      return null;
     },
     errorBytes(e) {
       const payload = { type: 'error', code: e.code, message: e.message, param: null, sequence_number: events };

@@ -144,6 +144,30 @@ test("reasoning.effort goes only to the Grok models with an effort dial (xAI ref
   expect([xai.last().body.model, xai.last().body.reasoning]).toEqual(['grok-4.3', { effort: 'high', summary: 'auto' }]);
 });
 
+test("xAI's stream in small pieces (events split across reads): the client gets every event whole, in order, the response's id renamed", async () => {
+  const sse = EVENTS.map((data) => `event: ${JSON.parse(data).type}\ndata: ${data}\n\n`).join('');
+  const bytes = new TextEncoder().encode(sse);
+  create = () => {
+    let at = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (at >= bytes.length) return controller.close();
+        await Bun.sleep(1);
+        controller.enqueue(bytes.slice(at, (at += 37)));
+      },
+    });
+    return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+  };
+  const stream = await gw.openai().responses.create({ model: 'grok-fast', input: 'Hi', tools: [{ type: 'web_search' }], stream: true });
+  const got: any[] = [];
+  for await (const e of stream) got.push(e);
+  const sent = EVENTS.map((e) => JSON.parse(e));
+  expect(got.map((e) => e.sequence_number)).toEqual(sent.map((e) => e.sequence_number));
+  // Every event as xAI sent it, but the id of the response the first two and the last carry.
+  for (const e of sent) if (e.response) e.response.id = `resp_${ID}`;
+  expect(got).toEqual(sent);
+});
+
 describe("xAI's stored responses", () => {
   test('a previous_response_id follow-up goes to xAI with the key that made it; retrieve and delete too; another key sees none of it', async () => {
     const first = await gw.openai().responses.create({ model: 'grok-fast', input: 'What is the title of x.ai?', tools: [{ type: 'web_search' }] });
