@@ -20,7 +20,8 @@ import type { ResponsesRequest } from './responses-types';
 /**
  * Models of a provider with its own Responses API (OpenAI, xAI: native-responses.ts): the
  * Responses request goes to the provider's /responses unchanged (built-in tools,
- * previous_response_id and store included) and the answer comes back byte for byte. Fallback
+ * previous_response_id and store included) and the answer comes back byte for byte (xAI's with
+ * its response id renamed: xai-response-ids.ts). Fallback
  * walks the decision's leading targets of that provider (after `earlier`, the tries of a group's
  * targets before them); once they all failed, `fallback` answers with the rest (create-response.ts).
  */
