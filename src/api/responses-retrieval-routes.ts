@@ -38,7 +38,7 @@ function read(ctx: AppContext, fn: Read): V1Handler {
 const docs = (summary: string, description: string) => ({ tags: ['OpenAI API'], summary, description });
 const OWNER =
   'Covers every response made through the gateway with `store` not false: bridged ones from the gateway’s store, ' +
-  'OpenAI’s own forwarded to OpenAI. Only the client key that made the response sees it; any other key gets 404. ' +
+  'OpenAI’s own forwarded to OpenAI, xAI’s to xAI (retrieve and delete). Only the client key that made the response sees it; any other key gets 404. ' +
   'Free, and not logged as a request.';
 
 /** GET /v1/responses/{id} */

@@ -17,9 +17,9 @@ export function createResponseRoute(ctx: AppContext): V1Route {
       tags: ['OpenAI API'],
       summary: 'Create a model response (OpenAI Responses API, every provider)',
       description:
-        'OpenAI models are passed through unchanged; other providers are bridged through chat completions ' +
+        'OpenAI and xAI (Grok) models are passed through unchanged to their own Responses APIs; other providers are bridged through chat completions ' +
         '(function tools, images, reasoning, structured output, streaming events, previous_response_id, item references). ' +
-        'Built-in tools (web_search, file_search, ...) work only on OpenAI models.',
+        'Built-in tools work only on OpenAI models (all of OpenAI\'s) and xAI models (web_search, x_search, code_interpreter, file_search, mcp).',
     },
   };
 }

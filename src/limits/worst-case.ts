@@ -2,7 +2,7 @@ import { gptImageTokens, reservedImageUnits } from '../images/image-price-units'
 import { maxImagesPerCall } from '../images/image-params';
 import { thinkingBudget } from '../providers/anthropic/anthropic-limits';
 import { fileInputsOf, type FileInputs } from './file-inputs';
-import { XAI_LIVE_SEARCH_SOURCE_USD } from '../usage/grok-usage';
+import { XAI_LIVE_SEARCH_SOURCE_USD, XAI_TOOL_CALL_USD } from '../usage/grok-usage';
 import { imageToolUsdPerToken, OPENAI_CONTAINER_USD, OPENAI_FILE_SEARCH_USD } from '../usage/openai-tool-prices';
 import { atPrompt, DEFAULT_OUTPUT_TOKENS, IMAGE_INPUT_TOKENS, type WorstPrices } from './worst-prices';
 
@@ -121,6 +121,33 @@ function openAIToolsWorstUsd(body: Record<string, unknown>, prices: WorstPrices,
   }
   const calls = perCall > 0 ? (num(body.max_tool_calls) ?? DEFAULT_WEB_SEARCHES) : 0;
   return { usd: calls * perCall + containers * OPENAI_CONTAINER_USD, searches };
+}
+
+/** xAI's Responses tools whose results are read as prompt (search results, collection chunks). */
+const XAI_SEARCH_TOOLS = new Set(['web_search', 'x_search', 'file_search']);
+
+/**
+ * The most a Responses request's server-side tools may bill at xAI beside the tokens, and whether
+ * one searches: up to `max_tool_calls` calls (else DEFAULT_WEB_SEARCHES) of the dearest tool it
+ * names (XAI_TOOL_CALL_USD: web and X search, code execution $5 per 1,000, collections search
+ * $2.50), a search's results with it as prompt tokens. Remote MCP bills only tokens (the window,
+ * readsRemoteContent); function tools nothing.
+ */
+function xaiToolsWorstUsd(body: Record<string, unknown>, inputPrice: number): { usd: number; searches: boolean } {
+  if (!Array.isArray(body.tools)) return { usd: 0, searches: false };
+  const content = (SEARCH_CONTENT_TOKENS * inputPrice) / 1e6;
+  let perCall = 0;
+  let searches = false;
+  for (const t of body.tools as any[]) {
+    const type = typeof t?.type === 'string' ? t.type : '';
+    const fee = XAI_TOOL_CALL_USD[type];
+    if (fee === undefined) continue;
+    const search = XAI_SEARCH_TOOLS.has(type);
+    perCall = Math.max(perCall, fee + (search ? content : 0));
+    searches ||= search;
+  }
+  const calls = perCall > 0 ? (num(body.max_tool_calls) ?? DEFAULT_WEB_SEARCHES) : 0;
+  return { usd: calls * perCall, searches };
 }
 
 /**
@@ -290,17 +317,20 @@ function worstCaseOwn(
   // Every token price times the request's multipliers (OpenAI's priority tier, Anthropic's fast mode and US-only inference).
   let costUsd = tokensUsd * tokenPriceMultiplier(endpoint, body, prices);
   // Server-side tools bill per call beside the tokens, and search results as prompt tokens
-  // (Anthropic's web_search tool on /v1/messages, OpenAI's built-in tools on /v1/responses). TPM, as
+  // (Anthropic's web_search tool on /v1/messages, OpenAI's and xAI's built-in tools on /v1/responses). TPM, as
   // for output without a cap, reserves one search's content at most; the row settles to what was read.
   let searches = false;
   if (endpoint === 'messages' && prices.webSearch) {
     const n = messagesWebSearches(body);
     costUsd += n * (prices.webSearch + (SEARCH_CONTENT_TOKENS * rate.input) / 1e6);
     searches = n > 0;
-  } else if (endpoint === 'responses' && prices.openAITools) {
-    const tools = openAIToolsWorstUsd(body, prices, rate.input);
-    costUsd += tools.usd;
-    searches = tools.searches;
+  } else if (endpoint === 'responses' && (prices.openAITools || prices.xai)) {
+    // A group reaching both providers runs the tools at one of them: the dearer.
+    const none = { usd: 0, searches: false };
+    const openai = prices.openAITools ? openAIToolsWorstUsd(body, prices, rate.input) : none;
+    const xai = prices.xai ? xaiToolsWorstUsd(body, rate.input) : none;
+    costUsd += Math.max(openai.usd, xai.usd);
+    searches = openai.searches || xai.searches;
   }
   // OpenAI's search models search once per chat request (Messages reach them through chat): the
   // call's fee and, for gpt-5-search-api, its content as prompt tokens (the previews' is free).
@@ -309,7 +339,7 @@ function worstCaseOwn(
     searches = true;
   }
   // xAI's Live Search bills each source it reads, and their content as prompt tokens.
-  const sources = endpoint === 'chat' && prices.xaiLiveSearch ? xaiLiveSearchSources(body) : 0;
+  const sources = endpoint === 'chat' && prices.xai ? xaiLiveSearchSources(body) : 0;
   if (sources > 0) {
     costUsd += sources * XAI_LIVE_SEARCH_SOURCE_USD + (SEARCH_CONTENT_TOKENS * rate.input) / 1e6;
     searches = true;

@@ -39,8 +39,11 @@ export interface WorstPrices {
    * models: searchModelCallUsd), the dearest for a group; unset: none.
    */
   searchModelUsd?: number;
-  /** Some target is xAI's, whose Live Search (`search_parameters`) bills each source it reads (xaiLiveSearchSources). */
-  xaiLiveSearch?: boolean;
+  /**
+   * Some target is xAI's, whose Live Search (`search_parameters`, chat) bills each source it reads
+   * (xaiLiveSearchSources) and whose Responses server-side tools bill each call (xaiToolsWorstUsd).
+   */
+  xai?: boolean;
   /** Some target is OpenAI's, whose Responses built-in tools bill beside the tokens (openAIToolsWorstUsd). */
   openAITools?: boolean;
   /** Largest context window among the targets (unknown ones count as DEFAULT_OUTPUT_TOKENS); null for a model of unknown window. */
@@ -144,7 +147,7 @@ export function worstPricesOf(name: string, snap: RuntimeSnapshot, at: number = 
     }
     if (p.webSearch) w.webSearch = Math.max(w.webSearch ?? 0, p.webSearch);
     if (p.claude) w.claude = true;
-    if (p.xaiLiveSearch) w.xaiLiveSearch = true;
+    if (p.xai) w.xai = true;
     if (p.searchModelUsd) w.searchModelUsd = Math.max(w.searchModelUsd ?? 0, p.searchModelUsd);
     // Each classifier group on the way may score the prompt once.
     if (p.classifierUsd) w.classifierUsd = (w.classifierUsd ?? 0) + p.classifierUsd;
@@ -183,7 +186,7 @@ function entryWorstPrices(entry: ModelEntry, at: number): WorstPrices {
     ...(p.webSearch ? { webSearch: p.webSearch } : {}),
     ...(entry.provider === 'anthropic' ? { claude: true } : {}),
     ...(entry.provider === 'openai' ? { openAITools: true } : {}),
-    ...(entry.provider === 'grok' ? { xaiLiveSearch: true } : {}),
+    ...(entry.provider === 'grok' ? { xai: true } : {}),
     ...(entry.provider === 'openai' && searchModelCallUsd(entry.upstreamId) ? { searchModelUsd: searchModelCallUsd(entry.upstreamId) } : {}),
     ...(imageInputTokensOf(entry.upstreamId) > IMAGE_INPUT_TOKENS ? { imageInputTokens: imageInputTokensOf(entry.upstreamId) } : {}),
     ...(p.priorityMultiplier && p.priorityMultiplier > 1 ? { priorityMultiplier: p.priorityMultiplier } : {}),

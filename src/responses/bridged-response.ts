@@ -20,6 +20,8 @@ import type { ResponseEvent, ResponseObject, ResponsesRequest, ResponseUsage } f
 import { ResponsesStreamBridge } from './stream-bridge';
 import { followJob, type BackgroundJob } from './bridged-background';
 import { truncateToWindow } from './truncate-input';
+import { forwardedProvider } from './native-responses';
+import { PROVIDER_CATALOG } from '../providers/provider-catalog';
 
 /** Canonical usage -> the Responses usage, as the chat usage it is told as (cache writes included). */
 const responseUsage = (u: Usage): ResponseUsage => toResponseUsage(toOpenAIUsage(u))!;
@@ -38,9 +40,9 @@ function storedOutput(res: ResponseObject): ChatCompletionMessageParam[] {
 }
 
 /**
- * The stored conversation `previous_response_id` names, or OpenAI's 404. A response an OpenAI
- * model made is held by OpenAI (the gateway keeps only its owner), so another provider cannot
- * continue it: a 400 that says so, rather than the 404 of an id that does not exist.
+ * The stored conversation `previous_response_id` names, or OpenAI's 404. A response an OpenAI (or
+ * xAI) model made is held by that provider (the gateway keeps only its owner), so another provider
+ * cannot continue it: a 400 that says so, rather than the 404 of an id that does not exist.
  */
 export function historyOf(run: ResponsesRun): ChatCompletionMessageParam[] | undefined {
   const prev = run.req.previous_response_id;
@@ -52,11 +54,13 @@ export function historyOf(run: ResponsesRun): ChatCompletionMessageParam[] | und
     throw badRequest(`Previous response '${String(prev)}' is still in progress; continue it once it has ended.`, 'previous_response_id');
   }
   if (stored) return stored.messages;
-  if (typeof prev === 'string' && run.store.find(prev, run.clientId)?.forwarded) {
+  const held = typeof prev === 'string' ? run.store.find(prev, run.clientId) : null;
+  if (held?.forwarded) {
     const provider = run.decision.targets[0]?.provider ?? 'unknown';
+    const holder = PROVIDER_CATALOG[forwardedProvider(held)]?.name ?? forwardedProvider(held);
     throw badRequest(
-      `Previous response '${prev}' was made by an OpenAI model and is held by OpenAI, so provider '${provider}' cannot continue it. ` +
-        "Continue it with an OpenAI model, or send the conversation in 'input' without previous_response_id.",
+      `Previous response '${String(prev)}' was made by an ${holder} model and is held by ${holder}, so provider '${provider}' cannot continue it. ` +
+        `Continue it with an ${holder} model, or send the conversation in 'input' without previous_response_id.`,
       'previous_response_id',
       'unsupported_parameter',
     );

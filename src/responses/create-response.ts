@@ -9,6 +9,7 @@ import type { ResponsesAnswer, ResponsesCaller, ResponsesRun } from './responses
 import type { ResponsesRequest } from './responses-types';
 import type { RouteTarget } from '../routing/types';
 import type { EarlierTries } from '../proxy/walk-targets';
+import { forwardedProvider, hasNativeResponses, refuseForeignTools, targetsRunningTools } from './native-responses';
 
 export interface CreateResponseOptions extends ResponsesCaller {
   /** The log row's id (the /v1 prelude's, which a limited key's reservation waits on). */
@@ -17,12 +18,14 @@ export interface CreateResponseOptions extends ResponsesCaller {
 
 /**
  * POST /v1/responses, its body validated by the /v1 prelude (validateResponsesRequest in
- * api/request-validation-responses.ts): route the model like chat (groups included). OpenAI targets get the
- * request as is; every other provider goes through the chat bridge. A `previous_response_id`
- * (or an item reference) to a response the gateway stored (a bridged response) keeps the
- * conversation on the bridge even when the follow-up names an OpenAI model, because OpenAI has
- * never seen that id. A request refused before its upstream call (unknown model or stored
- * response) is logged here, as chat and messages log theirs; the call logs its own row.
+ * api/request-validation-responses.ts): route the model like chat (groups included). Targets of a
+ * provider with its own Responses API (OpenAI, xAI: native-responses.ts) get the request as is;
+ * every other provider goes through the chat bridge. A `previous_response_id` (or an item
+ * reference) to a response the gateway stored (a bridged response) keeps the conversation on the
+ * bridge even when the follow-up names an OpenAI or xAI model, because that provider has never
+ * seen that id; one to a response a provider holds goes only to that provider. A request refused
+ * before its upstream call (unknown model or stored response) is logged here, as chat and
+ * messages log theirs; the call logs its own row.
  */
 export async function createResponse(ctx: AppContext, req: ResponsesRequest, opts: CreateResponseOptions): Promise<ResponsesAnswer> {
   const requestId = opts.requestId ?? crypto.randomUUID();
@@ -30,7 +33,7 @@ export async function createResponse(ctx: AppContext, req: ResponsesRequest, opt
   let bridged: BridgedRun | null = null;
   try {
     const callModel = classifierCallModel(ctx, requestId, opts.clientId);
-    const decision = await routeChat(ctx, req as unknown as ChatRequest, callModel, opts.signal);
+    const decision = targetsRunningTools(await routeChat(ctx, req as unknown as ChatRequest, callModel, opts.signal), req.tools);
     run = { ctx, req, decision, requestId, ...opts };
     const prev = req.previous_response_id;
     // The stored responses the request continues (`previous_response_id`, item references). On
@@ -43,26 +46,47 @@ export async function createResponse(ctx: AppContext, req: ResponsesRequest, opt
     // Another key's response (OpenAI's own too, which OpenAI would continue for any key of the gateway's project).
     if (typeof prev === 'string' && opts.store.heldByAnother(prev, opts.clientId)) throw previousNotFound(prev);
     await refuseOthersItems(req.input, opts.store, opts.clientId);
-    const ours = continued.some((id) => opts.store.get(id, opts.clientId) !== null);
-    if (decision.targets[0]?.provider !== 'openai' || ours) bridged = bridgeRequest(run);
+    if (!goesNative(run, decision.targets)) bridged = bridgeRequest(run);
   } catch (err) {
     logRejectedChat(ctx, err, req, { clientId: opts.clientId, clock: opts.clock, endpoint: 'responses', requestId });
     throw err;
   }
-  return bridged ? bridgedResponse(run, bridged) : passthroughResponse(run, (rest, earlier) => bridgedFallback(run, rest, earlier));
+  return bridged ? bridgedResponse(run, bridged) : passthroughResponse(run, (rest, earlier) => fallbackTo(run, rest, earlier));
 }
 
 /**
- * A group's targets after its OpenAI ones, tried through the bridge once those failed (as chat
- * falls back), when the request can be bridged; null when it cannot (a built-in tool, an OpenAI
- * response it continues, `background`...): the OpenAI failure stands.
+ * Whether the request goes to the first target's own Responses API: its provider has one, the
+ * request continues no response the gateway bridged (`ours`), and any provider-held response it
+ * continues is that provider's (another's goes to the bridge, whose historyOf says why it cannot).
+ * Throws the 400 `unsupported_tool` for a built-in tool that provider does not run.
  */
-function bridgedFallback(run: ResponsesRun, rest: RouteTarget[], earlier: EarlierTries): Promise<ResponsesAnswer> | null {
+function goesNative(run: ResponsesRun, targets: readonly RouteTarget[]): boolean {
+  const { req, store, clientId } = run;
+  const provider = targets[0]?.provider;
+  if (!provider || !hasNativeResponses(provider)) return false;
+  const prev = req.previous_response_id;
+  const continued = [...(typeof prev === 'string' ? [prev] : []), ...referencedResponses(req.input)];
+  if (continued.some((id) => store.get(id, clientId) !== null)) return false;
+  const held = typeof prev === 'string' ? store.find(prev, clientId) : null;
+  if (held?.forwarded && forwardedProvider(held) !== provider) return false;
+  refuseForeignTools(req.tools, provider);
+  return true;
+}
+
+/**
+ * A group's targets after the leading ones of one native provider, once those failed (as chat
+ * falls back): to the next target's own Responses API when it has one and can take the request,
+ * else through the bridge when the request can be bridged; null when it can go to neither (a
+ * built-in tool the rest cannot run, a provider-held response it continues, `background`...): the
+ * failure stands.
+ */
+function fallbackTo(run: ResponsesRun, rest: RouteTarget[], earlier: EarlierTries): Promise<ResponsesAnswer> | null {
   const { decision } = run;
   const paths = decision.targetPaths?.slice(decision.targets.length - rest.length);
   const restRun: ResponsesRun = { ...run, decision: { ...decision, targets: rest, path: paths?.[0] ?? decision.path, ...(paths ? { targetPaths: paths } : {}) } };
   let bridged: BridgedRun;
   try {
+    if (goesNative(restRun, rest)) return passthroughResponse(restRun, (more, tries) => fallbackTo(restRun, more, tries), earlier);
     bridged = bridgeRequest(restRun);
   } catch {
     return null;

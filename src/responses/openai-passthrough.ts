@@ -10,17 +10,18 @@ import type { Usage } from '../usage/types';
 import { usageFromResponse } from './response-usage';
 import type { ResponsesRequest } from './responses-types';
 import type { PassthroughStream } from './passthrough-first-answer';
+import { renameEventIds, renamesResponseIds } from './xai-response-ids';
 
-/** The Responses call for OpenAI itself: the client's body as sent, with the concrete model id. */
-export function buildOpenAIResponsesCall(req: ResponsesRequest, model: string, settings: ProviderSettings): UpstreamCall {
+/** The Responses call for a provider with its own Responses API (OpenAI, xAI): the client's body as sent, with the concrete model id. */
+export function buildResponsesCall(req: ResponsesRequest, model: string, settings: ProviderSettings): UpstreamCall {
   return bearerJsonPost(settings, '/responses', { ...req, model }, req.stream ? { accept: 'text/event-stream' } : undefined);
 }
 
 /**
- * A call on one of OpenAI's stored responses (`/responses/{id}`, its input_items, cancel) without
- * a body, with the settings' key: pass the settings of the key that made the response.
+ * A call on one of a provider's stored responses (OpenAI's or xAI's `/responses/{id}`, OpenAI's
+ * input_items and cancel) without a body, with the settings' key: pass the settings of the key that made the response.
  */
-export function buildOpenAIResponseCall(settings: ProviderSettings, method: 'GET' | 'POST' | 'DELETE', path: string): UpstreamCall {
+export function buildStoredResponseCall(settings: ProviderSettings, method: 'GET' | 'POST' | 'DELETE', path: string): UpstreamCall {
   const headers: Record<string, string> = {};
   if (settings.apiKey) headers.authorization = `Bearer ${settings.apiKey}`;
   return { url: joinUrl(settings.baseUrl, path), method, headers };
@@ -72,7 +73,8 @@ const endedEarly = (provider: ProviderId) =>
   new UpstreamError(provider, null, `Upstream ${PROVIDER_CATALOG[provider].name} (${provider}) ended the stream before its terminal event.`, true);
 
 /**
- * Relays OpenAI's Responses SSE bytes unmodified (pull-based, so a slow client slows the
+ * Relays a Responses SSE stream unmodified (OpenAI's; xAI's re-framed event by event for its
+ * response ids, xai-response-ids.ts) (pull-based, so a slow client slows the
  * upstream read) while watching the terminal event for usage and tallying the text deltas, so a
  * stream cut before its terminal event is billed what it delivered, not nothing. A failure after
  * the first byte ends the stream with an `error` event (what OpenAI's SDKs raise), not a dropped socket.
@@ -103,17 +105,29 @@ export function relayResponsesStream(
   /** The failure OpenAI reported in the stream (relayed to the client as it came). */
   let failed: ApiError | null = null;
   const tally: StreamTally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };
+  // xAI's response ids are renamed for the client (xai-response-ids.ts): its events go out re-framed,
+  // each as it was but for the ids of the response it carries; every other provider's bytes as they came.
+  const rename = renamesResponseIds(up.provider);
+  let reframed = '';
   const parser = new SseParser((e) => {
     events++;
+    let renamed: any;
+    if (rename) {
+      try {
+        renamed = JSON.parse(e.data);
+        if (!renameEventIds(up.provider, renamed)) renamed = undefined;
+      } catch {}
+      reframed += (e.event !== null ? `event: ${e.event}\n` : '') + (renamed !== undefined ? `data: ${JSON.stringify(renamed)}\n` : e.data.split('\n').map((l) => `data: ${l}\n`).join('')) + '\n';
+    }
     const delta = e.event !== null && TEXT_DELTAS.has(e.event);
     if (e.event !== null && !delta && !TERMINAL.has(e.event) && e.event !== 'response.created' && e.event !== 'error') return;
     try {
-      const data = JSON.parse(e.data);
+      const data = renamed ?? JSON.parse(e.data);
       if (data?.type === 'error' || e.event === 'error') {
-        failed ??= streamedFailure(data?.error ?? data);
+        failed ??= streamedFailure(data?.error ?? data, up.provider);
         return;
       }
-      if (data?.type === 'response.failed') failed ??= streamedFailure(data.response?.error);
+      if (data?.type === 'response.failed') failed ??= streamedFailure(data.response?.error, up.provider);
       if (delta) {
         if (typeof data?.delta === 'string') tallyText(tally, data.delta);
         return;
@@ -124,7 +138,7 @@ export function relayResponsesStream(
         responseId = data.response.id;
       }
       if (TERMINAL.has(data?.type)) {
-        usage = usageFromResponse(data.response) ?? usage;
+        usage = usageFromResponse(data.response, up.provider) ?? usage;
         outputIds = outputIdsOf(data.response);
         terminal = true;
       }
@@ -134,21 +148,35 @@ export function relayResponsesStream(
   });
   return pullRelay(up, reader, {
     async step(controller) {
-      const r = head.length > 0 ? { done: false as const, value: head.shift()! } : await reader.read();
-      if (r.done) {
-        parser.end();
-        // Closed before its terminal event, with no failure said: the client's answer is cut short,
-        // so it ends with an error event (as a chat stream that ends before it finished does).
-        if (!terminal && failed === null) throw endedEarly(up.provider);
-        return { error: failed };
+      // A re-framed stream (xAI's) reads on until a whole event is ready: a pull must hand on something.
+      for (;;) {
+        const r = head.length > 0 ? { done: false as const, value: head.shift()! } : await reader.read();
+        if (r.done) {
+          parser.end();
+          // An event the stream ended without its blank line after, re-framed (whole) only now.
+          if (reframed !== '') controller.enqueue(encoder.encode(reframed));
+          reframed = '';
+          // Closed before its terminal event, with no failure said: the client's answer is cut short,
+          // so it ends with an error event (as a chat stream that ends before it finished does).
+          if (!terminal && failed === null) throw endedEarly(up.provider);
+          return { error: failed };
+        }
+        parser.push(decoder.decode(r.value, { stream: true }));
+        if (terminal && !held && hooks.atTerminal) {
+          held = true;
+          await hooks.atTerminal(responseId, outputIds);
+        }
+        if (!rename) {
+          controller.enqueue(r.value);
+          return null;
+        }
+        if (reframed !== '') {
+          controller.enqueue(encoder.encode(reframed));
+          reframed = '';
+          return null;
+        }
+        up.touch(); // part of an event came: the upstream is not silent
       }
-      parser.push(decoder.decode(r.value, { stream: true }));
-      if (terminal && !held && hooks.atTerminal) {
-        held = true;
-        await hooks.atTerminal(responseId, outputIds);
-      }
-      controller.enqueue(r.value);
-      return null;
     },
     errorBytes(e) {
       const payload = { type: 'error', code: e.code, message: e.message, param: null, sequence_number: events };

@@ -1,14 +1,16 @@
 import type { ApiError } from '../errors/api-error';
 import { openUpstream, readBody } from '../proxy/open-upstream';
 import { gatewayHeaders, recordFailure, recordRequest, type Delivered, type RequestMeta, type StepResults } from '../proxy/request-outcome';
-import type { ChatRequest, ProviderSettings } from '../providers/types';
+import type { ChatRequest, ProviderId, ProviderSettings } from '../providers/types';
 import { RequestClock } from '../proxy/request-clock';
 import type { RouteTarget } from '../routing/types';
 import type { MessageLike } from '../usage/estimate-usage';
 import type { Usage } from '../usage/types';
 import { settleAnswer, walkTargets, type EarlierTries } from '../proxy/walk-targets';
 import { clampOutputTokens, outputLimitOf } from '../proxy/output-limit';
-import { buildOpenAIResponseCall, buildOpenAIResponsesCall, outputIdsOf, relayResponsesStream } from './openai-passthrough';
+import { buildStoredResponseCall, buildResponsesCall, outputIdsOf, relayResponsesStream } from './openai-passthrough';
+import { forwardedProvider, leadingSameProvider, nativeRequestFor } from './native-responses';
+import { renameResponseIds, upstreamResponseId } from './xai-response-ids';
 import { isTerminalStatus, type ResponseState } from './background-follower';
 import { openPassthroughStream, readPassthroughJson, type PassthroughJson, type PassthroughStream } from './passthrough-first-answer';
 import { responseOutputText, usageFromResponse } from './response-usage';
@@ -16,15 +18,16 @@ import type { ResponsesAnswer, ResponsesRun } from './responses-answer';
 import type { ResponsesRequest } from './responses-types';
 
 /**
- * OpenAI models: the Responses request goes to OpenAI's own /responses unchanged (built-in
- * tools, previous_response_id and store included) and the answer comes back byte for byte.
- * Fallback walks the leading OpenAI targets of the decision; once they all failed, `fallback`
- * answers with the rest (the bridge, create-response.ts).
+ * Models of a provider with its own Responses API (OpenAI, xAI: native-responses.ts): the
+ * Responses request goes to the provider's /responses unchanged (built-in tools,
+ * previous_response_id and store included) and the answer comes back byte for byte (xAI's with
+ * its response id renamed: xai-response-ids.ts). Fallback
+ * walks the decision's leading targets of that provider (after `earlier`, the tries of a group's
+ * targets before them); once they all failed, `fallback` answers with the rest (create-response.ts).
  */
-export async function passthroughResponse(run: ResponsesRun, fallback?: PassthroughFallback): Promise<ResponsesAnswer> {
+export async function passthroughResponse(run: ResponsesRun, fallback?: PassthroughFallback, earlier?: EarlierTries): Promise<ResponsesAnswer> {
   const { ctx, req, decision, clock } = run;
-  const openaiTargets = decision.targets.findIndex((t) => t.provider !== 'openai');
-  const targets = openaiTargets < 0 ? decision.targets : decision.targets.slice(0, Math.max(1, openaiTargets));
+  const targets = leadingSameProvider(decision.targets);
   const stream = req.stream === true;
   const meta: RequestMeta = { endpoint: 'responses', requestId: run.requestId, clientId: run.clientId, modelRequested: req.model, stream, clock };
   // The settings (and key) of the try that answered: a background response is read back with them.
@@ -33,27 +36,27 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
   // is a Responses answer: a 200 that is not one fails the try, and the next target is tried.
   const walk = await walkTargets(ctx, { ...decision, targets }, async (t, s): Promise<PassthroughJson | PassthroughStream> => {
     settings = s;
-    const up = await openUpstream(ctx, t, buildOpenAIResponsesCall(clampOutputTokens(req, outputLimitOf(t)), t.upstreamModel, s), { signal: run.signal, dropClient: run.dropClient, clock, apiKey: s.apiKey });
+    const up = await openUpstream(ctx, t, buildResponsesCall(clampOutputTokens(nativeRequestFor(req, t), outputLimitOf(t)), t.upstreamModel, s), { signal: run.signal, dropClient: run.dropClient, clock, apiKey: s.apiKey });
     return stream ? openPassthroughStream(up, clock) : readPassthroughJson(up, clock);
-  }, { signal: run.signal, settledOnReturn: () => false, firstKey: previousResponseKey(run) });
+  }, { signal: run.signal, settledOnReturn: () => false, firstKey: previousResponseKey(run), earlier });
   if (!walk.ok) {
-    // Every OpenAI target failed in a way that lets a group go on: its other targets are tried
-    // through the bridge, which writes the one row with these tries too.
+    // Every target of this provider failed in a way that lets a group go on: its other targets are
+    // tried (natively or through the bridge), which writes the one row with these tries too.
     const rest = decision.targets.slice(targets.length);
     const answer = walk.more && rest.length > 0 ? fallback?.(rest, walk) : null;
     if (answer) return answer;
     throw recordFailure(ctx, meta, { decision, walk }, walk.error);
   }
   const { value: got, target } = walk;
-  // The pool key that answered (the walk's last try): OpenAI holds the response for its project only.
+  // The pool key that answered (the walk's last try): OpenAI holds the response for its project only (xAI for its team).
   const providerKeyId = walk.attempts.at(-1)?.keyId ?? null;
-  // OpenAI keeps the response (unless store: false); the gateway keeps who made it, and with which key, for retrieval.
-  // Its output items get the same record: OpenAI resolves an `item_reference` to them for any key of the
-  // gateway's project, so one from another client key is refused (create-response.ts); a read of such an
-  // id is forwarded and answered by OpenAI (404: no response has it).
+  // The provider keeps the response (unless store: false); the gateway keeps who made it, where, and with
+  // which key, for retrieval and follow-ups. Its output items get the same record: OpenAI resolves an
+  // `item_reference` to them for any key of the gateway's project, so one from another client key is
+  // refused (create-response.ts); a read of such an id is forwarded and answered by the provider (404).
   const recordOwner = (id: unknown, outputIds: string[] = []) => {
     if (typeof id !== 'string' || !id || req.store === false) return;
-    const owner = { clientId: run.clientId, model: target.modelId, messages: [], provider: 'openai', forwarded: true, providerKeyId };
+    const owner = { clientId: run.clientId, model: target.modelId, messages: [], provider: target.provider, forwarded: true, providerKeyId };
     for (const key of [id, ...outputIds]) run.store.save(key, owner);
   };
   // The breaker hears once the answer is over, as for chat streams (the walk left it unsettled).
@@ -61,7 +64,7 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
     settleAnswer(ctx.breakers, target, error);
     recordRequest(ctx, meta, { decision, walk, delivered, error, overheadMs });
   };
-  // `background: true`: the answer is over but the response runs on at OpenAI. Its row waits for
+  // `background: true`: the answer is over but the response runs on at the provider. Its row waits for
   // its end (read back now and then), so it carries the real usage and the key's limits count it;
   // `unseen` is what the row bills when the end is not seen (gone, given up, shutdown).
   const follow = (id: string, error: ApiError | null, overheadMs: number, unseen: Delivered) => {
@@ -96,10 +99,12 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
     }, opened);
     return { kind: 'stream', body, headers };
   }
-  const { text, json } = got as PassthroughJson;
+  const { json } = got as PassthroughJson;
+  // xAI's bare response id as the client sees it (`resp_…`): the answer then goes out re-serialised.
+  const text = renameResponseIds(target.provider, json) ? JSON.stringify(json) : (got as PassthroughJson).text;
   let usage: Usage | null = null;
   try {
-    usage = usageFromResponse(json);
+    usage = usageFromResponse(json, target.provider);
     recordOwner(json.id, outputIdsOf(json));
   } catch {
     // A shape nothing can be read from: relayed as OpenAI sent it; nothing to account.
@@ -118,21 +123,21 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
 }
 
 /**
- * The answer of a group's targets after its leading OpenAI ones (`rest`), once those all failed
+ * The answer of a group's targets after its leading ones of one native provider (`rest`), once those all failed
  * (`earlier`: their tries); null when the request cannot go to them (the bridge refuses it).
  */
 export type PassthroughFallback = (rest: RouteTarget[], earlier: EarlierTries) => Promise<ResponsesAnswer> | null;
 
 /**
- * The pool key that made the OpenAI response a follow-up continues (`previous_response_id`), to be
- * tried first: with keys of several OpenAI projects, only that one's project can find it. (The
+ * The pool key that made the provider's response a follow-up continues (`previous_response_id`), to be
+ * tried first: with keys of several OpenAI projects (xAI teams), only that one's can find it. (The
  * store was loaded for this id before routing, so find() answers from memory on PostgreSQL too.)
  */
-function previousResponseKey(run: ResponsesRun): { provider: 'openai'; keyId: string } | null {
+function previousResponseKey(run: ResponsesRun): { provider: ProviderId; keyId: string } | null {
   const prev = run.req.previous_response_id;
   if (typeof prev !== 'string') return null;
   const entry = run.store.find(prev, run.clientId);
-  return entry?.forwarded && entry.providerKeyId ? { provider: 'openai', keyId: entry.providerKeyId } : null;
+  return entry?.forwarded && entry.providerKeyId ? { provider: forwardedProvider(entry), keyId: entry.providerKeyId } : null;
 }
 
 /**
@@ -158,12 +163,12 @@ function followToEnd(
   });
 }
 
-/** A background response's status and usage, read at OpenAI with the key that made it. */
+/** A background response's status and usage, read at its provider with the key that made it. */
 async function readResponseState(ctx: ResponsesRun['ctx'], target: RouteTarget, settings: ProviderSettings, id: string): Promise<ResponseState> {
   const clock = new RequestClock();
-  const up = await openUpstream(ctx, target, buildOpenAIResponseCall(settings, 'GET', `/responses/${encodeURIComponent(id)}`), { clock, apiKey: settings.apiKey, bodyTimeout: 'header' });
+  const up = await openUpstream(ctx, target, buildStoredResponseCall(settings, 'GET', `/responses/${encodeURIComponent(upstreamResponseId(target.provider, id))}`), { clock, apiKey: settings.apiKey, bodyTimeout: 'header' });
   const json = JSON.parse(await readBody(up, clock));
-  return { status: String(json?.status ?? ''), usage: usageFromResponse(json) };
+  return { status: String(json?.status ?? ''), usage: usageFromResponse(json, target.provider) };
 }
 
 /**

@@ -1,4 +1,6 @@
 import { normalizeOpenAIUsage } from '../usage/openai-usage';
+import { normalizeUsage } from '../usage/normalize-usage';
+import type { ProviderId } from '../providers/types';
 import { addOpenAIToolFees } from './openai-tool-fees';
 import { serviceTierOf, type Usage } from '../usage/types';
 
@@ -6,9 +8,11 @@ import { serviceTierOf, type Usage } from '../usage/types';
  * A Responses object's usage (OpenAI's own or a bridged one) -> canonical Usage, with the
  * processing tier the response says served it (`service_tier` flex or priority, which prices its
  * tokens) and what its built-in tools bill beside the tokens (web searches, file searches, containers, images); null when it has none or its counts are nonsense (negative, strings), so the row is
- * estimated instead.
+ * estimated instead. Another provider's own Responses object (xAI's) is read by that provider's
+ * normaliser: xAI's usage counts its server-side tool calls and says what it billed.
  */
-export function usageFromResponse(response: any): Usage | null {
+export function usageFromResponse(response: any, provider: ProviderId = 'openai'): Usage | null {
+  if (provider !== 'openai') return normalizeUsage(provider, response?.usage);
   const usage = normalizeOpenAIUsage(response?.usage);
   const tier = serviceTierOf(response?.service_tier);
   if (usage && tier) usage.serviceTier = tier;

@@ -5,11 +5,14 @@ import { openUpstream, readBody } from '../proxy/open-upstream';
 import { RequestClock } from '../proxy/request-clock';
 import type { RouteTarget } from '../routing/types';
 import type { InputItemResource } from './input-items';
-import { buildOpenAIResponseCall, relayResponsesStream } from './openai-passthrough';
+import { buildStoredResponseCall, relayResponsesStream } from './openai-passthrough';
+import { forwardedProvider } from './native-responses';
+import { renameResponseIds, renamesResponseIds, upstreamResponseId } from './xai-response-ids';
+import { PROVIDER_CATALOG } from '../providers/provider-catalog';
 import type { ResponseStore, StoredConversation } from './response-store';
 import { followJob } from './bridged-background';
 
-/** What a read answers: a JSON body (or an SSE stream, forwarded as OpenAI sent it) and its status. */
+/** What a read answers: a JSON body (or an SSE stream, forwarded as the provider sent it) and its status. */
 export interface ReadAnswer {
   status: number;
   body: string | ReadableStream<Uint8Array>;
@@ -18,7 +21,7 @@ export interface ReadAnswer {
 
 export interface ReadOptions {
   clientId: number;
-  /** The query string as the client sent it (`?limit=…`), forwarded to OpenAI as is. */
+  /** The query string as the client sent it (`?limit=…`), forwarded to the provider as is. */
   search: string;
   signal?: AbortSignal;
 }
@@ -36,32 +39,56 @@ async function owned(store: ResponseStore, id: string, clientId: number): Promis
 }
 
 /**
- * A read of a response OpenAI holds, sent to OpenAI with the pool key that made it (OpenAI answers
- * 404 to a key of another project), or the provider's key when that one is gone (removed from the
- * pool, or a row from before keys were kept). Not a routed request: no fallback (only OpenAI has
- * the response), no breaker, no log row.
+ * A read of a response a provider holds (OpenAI's, xAI's), sent to it with the pool key that made
+ * it (OpenAI answers 404 to a key of another project), or the provider's key when that one is gone
+ * (removed from the pool, or a row from before keys were kept). Not a routed request: no fallback
+ * (only that provider has the response), no breaker, no log row.
  */
 async function forward(ctx: AppContext, entry: StoredConversation, method: 'GET' | 'POST' | 'DELETE', path: string, o: ReadOptions): Promise<ReadAnswer> {
-  const settings = ctx.state.getSnapshot().providers.get('openai');
+  const provider = forwardedProvider(entry);
+  const settings = ctx.state.getSnapshot().providers.get(provider);
   if (!settings?.enabled) throw new ApiError({
     status: 503,
-    message: 'The openai provider is disabled; its responses cannot be read.',
+    message: `The ${provider} provider is disabled; its responses cannot be read.`,
     type: 'api_error',
     code: 'provider_disabled',
   });
-  const target: RouteTarget = { provider: 'openai', upstreamModel: entry.model, modelId: entry.model, entry: null };
+  const target: RouteTarget = { provider, upstreamModel: entry.model, modelId: entry.model, entry: null };
   const keyed = withKey(settings, settings.keys?.find((k) => k.id === entry.providerKeyId) ?? null);
   const clock = new RequestClock();
-  const up = await openUpstream(ctx, target, buildOpenAIResponseCall(keyed, method, path + o.search), { signal: o.signal, clock, apiKey: keyed.apiKey });
+  const up = await openUpstream(ctx, target, buildStoredResponseCall(keyed, method, path + o.search), { signal: o.signal, clock, apiKey: keyed.apiKey });
   const type = up.res.headers.get('content-type') ?? 'application/json';
   if (type.includes('text/event-stream')) return { status: up.res.status, body: relayResponsesStream(up, () => {}), contentType: type };
-  return { status: up.res.status, body: await readBody(up, clock), contentType: type };
+  const body = await readBody(up, clock);
+  if (!renamesResponseIds(provider)) return { status: up.res.status, body, contentType: type };
+  // xAI's bare id as the client was given it (`resp_…`), in the response read back and in a delete's answer.
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return { status: up.res.status, body, contentType: type };
+  }
+  return { status: up.res.status, body: renameResponseIds(provider, json) ? JSON.stringify(json) : body, contentType: type };
+}
+
+/** The provider's path of a forwarded response (its own id: xai-response-ids.ts), and of its sub-resource `rest`. */
+const pathOf = (entry: StoredConversation, id: string, rest = '') =>
+  `/responses/${encodeURIComponent(upstreamResponseId(forwardedProvider(entry), id))}${rest}`;
+
+/**
+ * Cancel and input_items exist on OpenAI's Responses API only: xAI's has create, retrieve and
+ * delete. For a response xAI holds they are a 400 that says so, not xAI's 404 for a path it lacks.
+ */
+function onlyOpenAI(entry: StoredConversation, what: string, why: string): void {
+  const provider = forwardedProvider(entry);
+  if (provider === 'openai') return;
+  throw badRequest(`This response is held by ${PROVIDER_CATALOG[provider]?.name ?? provider}, whose Responses API ${why}; '${what}' cannot be used on it.`);
 }
 
 /** GET /v1/responses/{id}. */
 export async function retrieveResponse(ctx: AppContext, store: ResponseStore, id: string, o: ReadOptions): Promise<ReadAnswer> {
   const entry = await owned(store, id, o.clientId);
-  if (entry.forwarded) return forward(ctx, entry, 'GET', `/responses/${encodeURIComponent(id)}`, o);
+  if (entry.forwarded) return forward(ctx, entry, 'GET', pathOf(entry, id), o);
   // Rows stored before responses were kept whole can continue a conversation but not be shown.
   if (entry.response === undefined || entry.response === null) throw missing(id);
   // OpenAI streams back only a `background` response's events (JSON under `stream=true` reads as
@@ -97,7 +124,7 @@ export async function deleteResponse(ctx: AppContext, store: ResponseStore, id: 
     return json({ id, object: 'response', deleted: true });
   }
   try {
-    const answer = await forward(ctx, entry, 'DELETE', `/responses/${encodeURIComponent(id)}`, { ...o, search: '' });
+    const answer = await forward(ctx, entry, 'DELETE', pathOf(entry, id), { ...o, search: '' });
     // Deleted at OpenAI, where it lives: that is the answer, even when the gateway's record of it cannot
     // be removed just now (SQLite busy, PostgreSQL away). The record then points to nothing (reads and a
     // delete are OpenAI's 404) until retention ends it; a 503 here would make the client's retry a 404.
@@ -121,7 +148,10 @@ export async function deleteResponse(ctx: AppContext, store: ResponseStore, id: 
  */
 export async function cancelResponse(ctx: AppContext, store: ResponseStore, id: string, o: ReadOptions): Promise<ReadAnswer> {
   const entry = await owned(store, id, o.clientId);
-  if (entry.forwarded) return forward(ctx, entry, 'POST', `/responses/${encodeURIComponent(id)}/cancel`, { ...o, search: '' });
+  if (entry.forwarded) {
+    onlyOpenAI(entry, 'cancel', 'runs no background responses');
+    return forward(ctx, entry, 'POST', pathOf(entry, id, '/cancel'), { ...o, search: '' });
+  }
   const response = entry.response as { background?: unknown; status?: unknown } | null | undefined;
   if (response?.background !== true) throw badRequest('Cannot cancel a synchronous response.');
   if (response.status !== 'queued' && response.status !== 'in_progress') return json(response);
@@ -195,7 +225,10 @@ export function pageOf(items: readonly InputItemResource[], p: ListParams) {
 export async function listInputItems(ctx: AppContext, store: ResponseStore, id: string, o: ReadOptions): Promise<ReadAnswer> {
   const params = listParams(new URLSearchParams(o.search));
   const entry = await owned(store, id, o.clientId);
-  if (entry.forwarded) return forward(ctx, entry, 'GET', `/responses/${encodeURIComponent(id)}/input_items`, o);
+  if (entry.forwarded) {
+    onlyOpenAI(entry, 'input_items', 'does not list a response\'s input items');
+    return forward(ctx, entry, 'GET', pathOf(entry, id, '/input_items'), o);
+  }
   if (!entry.inputItems) throw missing(id);
   return json(pageOf(entry.inputItems as InputItemResource[], params));
 }

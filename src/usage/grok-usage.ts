@@ -1,5 +1,5 @@
 import type { Usage } from './types';
-import { count, field, has, makeUsage, validCounts } from './usage-fields';
+import { count, field, has, makeUsage, sent, validCounts } from './usage-fields';
 
 /** xAI's Live Search (`search_parameters`): $25 per 1,000 sources used, which its usage counts in `num_sources_used`. */
 export const XAI_LIVE_SEARCH_SOURCE_USD = 0.025;
@@ -50,6 +50,13 @@ export function xaiToolFeesUsd(usage: unknown): number {
   return usd;
 }
 
+/** Whether an xAI usage says its server-side tools ran (`num_server_side_tools_used`, or any counter of its details). */
+function usesServerSideTools(usage: unknown): boolean {
+  if (count(field(usage, 'num_server_side_tools_used')) > 0) return true;
+  const counts = field(usage, 'server_side_tool_usage_details') ?? field(usage, 'server_side_tool_usage');
+  return counts !== null && typeof counts === 'object' && Object.values(counts).some((n) => count(n) > 0);
+}
+
 /**
  * What xAI says it billed (usage.cost_in_usd_ticks, in USD), or undefined when it said nothing
  * usable: a tick count is a whole, finite, non-negative number (a string or a negative is ignored,
@@ -69,11 +76,13 @@ export function xaiReportedCostUsd(usage: unknown): number | undefined {
  */
 export function addXaiBill(usage: Usage, raw: unknown): Usage {
   const sources = count(field(raw, 'num_sources_used'));
-  if (sources > 0) {
+  const fees = xaiToolFeesUsd(raw);
+  // The Responses API counts the sources its web and X search tools read too: those bill as the
+  // tool calls they came from, not again as Live Search sources.
+  if (sources > 0 && !usesServerSideTools(raw)) {
     usage.webSearches = sources;
     usage.webSearchUsd = XAI_LIVE_SEARCH_SOURCE_USD;
   }
-  const fees = xaiToolFeesUsd(raw);
   if (fees > 0) usage.toolFeesUsd = fees;
   const reported = xaiReportedCostUsd(raw);
   if (reported !== undefined) usage.providerCostUsd = reported;
@@ -92,10 +101,12 @@ export function addXaiBill(usage: Usage, raw: unknown): Usage {
  *   at XAI_LIVE_SEARCH_SOURCE_USD; server-side tools bill each call (addXaiBill).
  * - Every answer says what it cost (`cost_in_usd_ticks`; a stream's chunks carry the running total,
  *   its last usage the final one): kept as providerCostUsd, the request's cost.
+ * Its Responses API's usage (input_tokens/output_tokens, reasoning inside output) is read by responsesUsage.
  */
 export function normalizeGrokUsage(raw: unknown): Usage | null {
   if (raw === null || typeof raw !== 'object') return null;
   const u = raw as Record<string, unknown>;
+  if (!sent(u.prompt_tokens) && !sent(u.completion_tokens) && (sent(u.input_tokens) || sent(u.output_tokens))) return responsesUsage(u);
   // Nonsense main counts (negative, strings) are no usage: the row is estimated instead.
   if (!validCounts(u.prompt_tokens, u.completion_tokens)) return null;
   const prompt = count(u.prompt_tokens);
@@ -105,4 +116,20 @@ export function normalizeGrokUsage(raw: unknown): Usage | null {
   const reasoningInside = has(total) && reasoning > 0 && count(total) === prompt + completion && completion >= reasoning;
   const output = reasoningInside ? completion : completion + reasoning;
   return addXaiBill(makeUsage(prompt, count(field(u.prompt_tokens_details, 'cached_tokens')), output, reasoning), u);
+}
+
+/**
+ * xAI's Responses usage (its /v1/responses: `input_tokens`, `output_tokens`, their `*_details`,
+ * `num_server_side_tools_used`, `server_side_tool_usage_details`, `cost_in_usd_ticks`). There its
+ * `output_tokens` INCLUDES `output_tokens_details.reasoning_tokens` (total = input + output, as
+ * OpenAI counts; recorded answers: 35,493 + 1,135 = 36,628 with 708 reasoning); a total that
+ * shows them outside (input + output + reasoning) has them added, as on chat.
+ */
+function responsesUsage(u: Record<string, unknown>): Usage | null {
+  if (!validCounts(u.input_tokens, u.output_tokens)) return null;
+  const input = count(u.input_tokens);
+  const output = count(u.output_tokens);
+  const reasoning = count(field(u.output_tokens_details, 'reasoning_tokens'));
+  const outside = has(u.total_tokens) && reasoning > 0 && count(u.total_tokens) === input + output + reasoning;
+  return addXaiBill(makeUsage(input, count(field(u.input_tokens_details, 'cached_tokens')), outside ? output + reasoning : output, reasoning), u);
 }

@@ -354,7 +354,7 @@ test("OpenAI's search models reserve one search per chat request (its fee and co
 test("xAI's Live Search reserves max_search_results sources (20 when unnamed, at most 50) at $0.025, none when off or absent", () => {
   const grok = { ...model('grok-4', 'grok'), prices: { input: 3, cachedInput: 0.75, output: 15, reasoning: null, image: null } };
   const p = worstPricesOf('grok-4', makeSnapshot({ models: [grok] }));
-  expect(p.xaiLiveSearch).toBe(true);
+  expect(p.xai).toBe(true);
   const tokens = (300 * 3 + 100 * 15) / 1e6;
   const content = (SEARCH_CONTENT_TOKENS * 3) / 1e6;
   const ask = (sp?: unknown) => worstCaseOf('chat', { max_tokens: 100, ...(sp ? { search_parameters: sp } : {}) }, 300, p).costUsd;
@@ -363,6 +363,25 @@ test("xAI's Live Search reserves max_search_results sources (20 when unnamed, at
   expect(ask({ mode: 'auto' })).toBeCloseTo(tokens + 20 * 0.025 + content, 12);
   expect(ask({ mode: 'on', max_search_results: 5 })).toBeCloseTo(tokens + 5 * 0.025 + content, 12);
   expect(ask({ max_search_results: 500 })).toBeCloseTo(tokens + 50 * 0.025 + content, 12);
+});
+
+test("xAI's Responses server-side tools reserve max_tool_calls (else DEFAULT_WEB_SEARCHES) calls of the dearest one named, searches with their content; none without tools", () => {
+  const grok = { ...model('grok-4', 'grok'), prices: { input: 3, cachedInput: 0.75, output: 15, reasoning: null, image: null } };
+  const p = worstPricesOf('grok-4', makeSnapshot({ models: [grok] }));
+  const tokens = (300 * 3 + 100 * 15) / 1e6;
+  const content = (SEARCH_CONTENT_TOKENS * 3) / 1e6;
+  const ask = (extra: Record<string, unknown>) => worstCaseOf('responses', { max_output_tokens: 100, ...extra }, 300, p);
+  expect(ask({}).costUsd).toBeCloseTo(tokens, 12);
+  expect(ask({ tools: [{ type: 'function', name: 'f' }] }).costUsd).toBeCloseTo(tokens, 12);
+  // web_search and x_search: $5 per 1,000 calls and their results as prompt.
+  expect(ask({ tools: [{ type: 'x_search' }] }).costUsd).toBeCloseTo(tokens + DEFAULT_WEB_SEARCHES * (0.005 + content), 12);
+  expect(ask({ tools: [{ type: 'web_search' }], max_tool_calls: 3 }).costUsd).toBeCloseTo(tokens + 3 * (0.005 + content), 12);
+  expect(ask({ tools: [{ type: 'web_search' }] }).tokens).toBe(200 + SEARCH_CONTENT_TOKENS);
+  // Code execution: the call's fee, no content; collections search $2.50 per 1,000 and its chunks.
+  expect(ask({ tools: [{ type: 'code_interpreter' }], max_tool_calls: 4 })).toEqual({ costUsd: expect.closeTo(tokens + 4 * 0.005, 12), tokens: 200 });
+  expect(ask({ tools: [{ type: 'file_search', vector_store_ids: ['c'] }], max_tool_calls: 2 }).costUsd).toBeCloseTo(tokens + 2 * (0.0025 + content), 12);
+  // On chat, where xAI runs none of them, nothing is reserved for them.
+  expect(worstCaseOf('chat', { max_tokens: 100, tools: [{ type: 'web_search' }] }, 300, p).costUsd).toBeCloseTo(tokens, 12);
 });
 
 test('the budget reserves the prompt at its ceiling: a token a byte of text ("a a a" runs 2), files and images by their own figures', () => {

@@ -4,7 +4,8 @@
  * (with its `event:` name, sequence numbers from 0), the stored response read back
  * (GET /v1/responses/{id}) and its input items (ResponseItemList), all validated by Ajv against
  * OpenAI's spec (test/helpers/openai-schema.ts). OpenAI's own answers are passed through
- * (responses-api.test.ts checks they are unchanged); every other provider is bridged onto chat.
+ * (responses-api.test.ts checks they are unchanged), as are xAI's (xai-native.test.ts: they come
+ * as xAI sends them); every other provider is bridged onto chat.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { fixtureText, jsonResponse, replay, replayJson, sseEventsResponse, startFakeUpstream, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
@@ -39,7 +40,6 @@ const ROWS: Row[] = [
   { provider: 'gemini', model: 'gemini/gemini-2.5-flash', reply: gemini },
   { provider: 'deepseek', model: 'deepseek/deepseek-reasoner', reply: compatible('deepseek') },
   { provider: 'moonshot', model: 'moonshot/kimi-k2-0905-preview', reply: compatible('moonshot') },
-  { provider: 'grok', model: 'grok/grok-3-mini', reply: compatible('grok') },
   { provider: 'ollama', model: 'ollama/qwen3:8b', reply: compatible('ollama') },
   { provider: 'anthropic', model: 'anthropic/claude-sonnet-4-5', reply: anthropic },
   { provider: 'mock', model: 'mock/echo', reply: null },
@@ -181,8 +181,8 @@ for (const r of ROWS) {
 }
 
 describe('reasoning, with its summary asked for', () => {
-  // Upstreams whose recorded answers think first: DeepSeek's and xAI's reasoning_content, Anthropic's thinking.
-  for (const r of ROWS.filter((r) => ['deepseek', 'grok', 'anthropic'].includes(r.provider))) {
+  // Upstreams whose recorded answers think first: DeepSeek's reasoning_content, Anthropic's thinking.
+  for (const r of ROWS.filter((r) => ['deepseek', 'anthropic'].includes(r.provider))) {
     for (const stream of [false, true]) {
       test(`${r.provider}${stream ? ', streamed' : ''}`, async () => {
         const mode: Mode = r.provider === 'anthropic' ? 'tools' : 'text';

@@ -512,8 +512,13 @@ const CASES: Case[] = [
     usage: jsonUsage, clientUsage: anthropicClientUsage(44, 1472, 0, 23),
   },
   {
-    name: 'grok through /v1/responses (bridged): reasoning inside output_tokens',
-    reply: json(fixture('grok-3-mini-reasoning.json')), path: '/v1/responses', body: responses('grok-3-mini'),
+    // Passed through to xAI's own Responses API, whose usage counts reasoning inside output_tokens (its chat usage does not).
+    name: "grok through /v1/responses (xAI's own): reasoning inside output_tokens, as xAI counts it there",
+    reply: json({
+      ...fixture('openai-responses.json'), id: '3a0f9b52-7e0c-4a55-b1b2-0c7c3f1a9d11', model: 'grok-3-mini',
+      usage: { input_tokens: 32, input_tokens_details: { cached_tokens: 6 }, output_tokens: 103, output_tokens_details: { reasoning_tokens: 94 }, total_tokens: 135, num_sources_used: 0, num_server_side_tools_used: 0 },
+    }),
+    path: '/v1/responses', body: responses('grok-3-mini'),
     row: { promptTokens: 32, cachedTokens: 6, completionTokens: 103, reasoningTokens: 94, costUsd: (26 * 0.3 + 6 * 0.075 + 103 * 0.5) / M },
     usage: jsonUsage, clientUsage: responsesUsage(32, 6, 103, 94),
   },

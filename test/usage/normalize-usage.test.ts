@@ -90,6 +90,24 @@ describe('grok (xAI)', () => {
     const u = { prompt_tokens: 10, completion_tokens: 50, total_tokens: 60, completion_tokens_details: { reasoning_tokens: 30 } };
     expect(normalizeUsage('grok', u)).toEqual({ input: 10, cachedInput: 0, output: 50, reasoning: 30 });
   });
+  test("its Responses API's usage: reasoning inside output_tokens (total = input + output), its tool calls and reported cost", () => {
+    // Recorded on xAI's /v1/responses: 35,493 + 1,135 = 36,628, 708 of the 1,135 reasoning.
+    const u = {
+      input_tokens: 35493, input_tokens_details: { cached_tokens: 896 }, output_tokens: 1135, output_tokens_details: { reasoning_tokens: 708 },
+      total_tokens: 36628, num_sources_used: 0, num_server_side_tools_used: 0, cost_in_usd_ticks: 462629500,
+    };
+    expect(normalizeUsage('grok', u)).toEqual({ input: 35493, cachedInput: 896, output: 1135, reasoning: 708, providerCostUsd: 462629500 * 1e-10 });
+    // A total that shows the reasoning outside output_tokens has it added, as on chat.
+    expect(normalizeUsage('grok', { input_tokens: 10, output_tokens: 20, output_tokens_details: { reasoning_tokens: 5 }, total_tokens: 35 })).toEqual({
+      input: 10, cachedInput: 0, output: 25, reasoning: 5,
+    });
+  });
+  test('sources its web and X search tools read bill as those tool calls, not again as Live Search sources', () => {
+    const tools = { input_tokens: 100, output_tokens: 10, num_sources_used: 4, num_server_side_tools_used: 2, server_side_tool_usage_details: { web_search_calls: 1, x_search_calls: 1 } };
+    expect(normalizeUsage('grok', tools)).toEqual({ input: 100, cachedInput: 0, output: 10, reasoning: 0, toolFeesUsd: 0.01 });
+    // Live Search on chat (no server-side tools): each source bills.
+    expect(normalizeUsage('grok', { prompt_tokens: 100, completion_tokens: 10, num_sources_used: 4 })).toMatchObject({ webSearches: 4, webSearchUsd: 0.025 });
+  });
 });
 
 describe('ollama', () => {

@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import { models } from '../../src/db/schema';
 import { ADMIN_PASSWORD, api, apiLogRow, json, login } from '../helpers/admin-harness';
-import { jsonResponse, sseResponse, startFakeUpstream } from '../helpers/fake-upstream';
+import { jsonResponse, sseEventsResponse, sseResponse, startFakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { limitedClient } from '../limits/limits-helpers';
 import { chunks, fixture } from './load-fixture';
@@ -24,12 +24,38 @@ const M = 1e6;
 let usageEdit: ((usage: Record<string, any>) => Record<string, any>) | undefined;
 const grokFake = startFakeUpstream((_req, recorded) => {
   const edit = usageEdit ?? ((u) => u);
+  if (recorded.path.endsWith('/responses')) return responsesAnswer(edit, recorded.body.stream === true);
   if (!recorded.body.stream) {
     const answer = fixture('grok-4-1-fast-tools.json');
     return jsonResponse({ ...answer, usage: edit(answer.usage) });
   }
   return sseResponse(chunks('grok-4-1-fast-tools.chunks.txt').map((c) => JSON.stringify(c.usage ? { ...c, usage: edit(c.usage) } : c)));
 });
+
+/**
+ * The same answer from xAI's own Responses API (where /v1/responses goes for Grok models): its usage
+ * spells the counts input_tokens / output_tokens, reasoning inside the output (80 + 300), with the
+ * same tool counters and cost. Streamed: response.created, then response.completed with the usage.
+ */
+function responsesAnswer(edit: (u: Record<string, any>) => Record<string, any>, stream: boolean): Response {
+  const chat = fixture('grok-4-1-fast-tools.json');
+  const { prompt_tokens_details, completion_tokens_details, prompt_tokens: _p, completion_tokens: _c, ...xaiFields } = chat.usage;
+  const usage = {
+    ...xaiFields,
+    input_tokens: 1200, input_tokens_details: { cached_tokens: prompt_tokens_details.cached_tokens },
+    output_tokens: 380, output_tokens_details: { reasoning_tokens: completion_tokens_details.reasoning_tokens },
+  };
+  const text = chat.choices[0].message.content;
+  const response = {
+    id: chat.id, object: 'response', created_at: chat.created, model: chat.model, status: 'completed',
+    output: [{ id: `msg_${chat.id}`, type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text, annotations: [], logprobs: [] }] }],
+    usage: edit(usage),
+  };
+  if (!stream) return jsonResponse(response);
+  const created = { type: 'response.created', sequence_number: 0, response: { ...response, status: 'in_progress', output: [], usage: null } };
+  const completed = { type: 'response.completed', sequence_number: 1, response };
+  return sseEventsResponse([created, completed].map((e) => ({ event: e.type, data: JSON.stringify(e) })));
+}
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -90,14 +116,16 @@ test('streamed: every chunk carries the running cost; the row bills the last, no
   expect(row.computed_cost_usd).toBeCloseTo(TOKENS_USD + TOOLS_USD, 12);
 });
 
-test('/v1/responses bridged to xAI: the row bills xAI\'s figure too, streamed and not', async () => {
+test("/v1/responses passed through to xAI's own Responses API: the row bills xAI's figure too, streamed and not", async () => {
   usageEdit = undefined;
   const { response } = await gw.openai().responses.create({ model: 'xai-fast', input: 'Did the launch move?' }).withResponse();
   const streamed = await gw.openai().responses.create({ model: 'xai-fast', input: 'Did the launch move?', stream: true }).withResponse();
   for await (const _ of streamed.data);
+  expect(grokFake.requests.slice(-2).map((r) => r.path)).toEqual(['/v1/responses', '/v1/responses']);
   for (const r of [response, streamed.response]) {
     const row = await storedRow(r);
     expect(row.endpoint).toBe('responses');
+    expect([row.prompt_tokens, row.cached_tokens, row.completion_tokens, row.reasoning_tokens]).toEqual([1200, 512, 380, 300]);
     expect(row.cost_usd).toBeCloseTo(XAI_USD, 12);
     expect(row.provider_cost_usd).toBeCloseTo(XAI_USD, 12);
     expect(row.computed_cost_usd).toBeCloseTo(TOKENS_USD + TOOLS_USD, 12);

@@ -1,0 +1,94 @@
+import { badRequest } from '../errors/api-error';
+import { PROVIDER_CATALOG } from '../providers/provider-catalog';
+import type { ProviderId } from '../providers/types';
+import type { RouteDecision, RouteTarget } from '../routing/types';
+import { takesReasoningEffort } from '../providers/grok/grok-adapter';
+import type { ResponsesRequest } from './responses-types';
+import { upstreamResponseId } from './xai-response-ids';
+
+/**
+ * The providers whose own Responses API takes `/v1/responses` as it is (OpenAI, xAI): their
+ * catalog's `nativeResponses`. Every other provider is bridged onto chat.
+ */
+export function hasNativeResponses(provider: string | undefined): boolean {
+  const facts = provider ? (PROVIDER_CATALOG as Record<string, { nativeResponses?: boolean }>)[provider] : undefined;
+  return facts?.nativeResponses === true;
+}
+
+/**
+ * The leading targets one native pass-through walk tries: those of the first target's provider
+ * (a response lives with the provider that made it, and each provider runs its own built-in tools).
+ */
+export function leadingSameProvider(targets: readonly RouteTarget[]): RouteTarget[] {
+  const first = targets[0]?.provider;
+  const end = targets.findIndex((t) => t.provider !== first);
+  return targets.slice(0, end < 0 ? targets.length : Math.max(1, end));
+}
+
+/**
+ * A built-in tool the provider's Responses API does not run (`responsesTools`; OpenAI's runs them
+ * all) is refused before any call with the bridge's 400 `unsupported_tool`, naming it: xAI would
+ * answer an opaque 400 for `image_generation` or `computer_use_preview`.
+ */
+export function refuseForeignTools(tools: unknown, provider: ProviderId): void {
+  const known = (PROVIDER_CATALOG as Record<string, { responsesTools?: readonly string[] }>)[provider]?.responsesTools;
+  if (!known || !Array.isArray(tools)) return;
+  tools.forEach((tool, i) => {
+    const type = (tool as { type?: unknown } | null)?.type;
+    if (type === 'function' || (typeof type === 'string' && known.includes(type))) return;
+    throw badRequest(
+      `The built-in tool '${String(type)}' is not supported by provider '${provider}'; its Responses API runs function tools and ${known.join(', ')}.`,
+      `tools[${i}]`,
+      'unsupported_tool',
+    );
+  });
+}
+
+/** The provider holding a forwarded (passed-through) response: rows from before the provider was kept are OpenAI's. */
+export function forwardedProvider(entry: { provider?: string | null }): ProviderId {
+  return (entry.provider ?? 'openai') as ProviderId;
+}
+
+/** Whether the provider's own Responses API runs every built-in tool of the request (none named: yes). */
+function runsTools(provider: ProviderId, tools: unknown): boolean {
+  if (!Array.isArray(tools)) return true;
+  const builtIn = tools.map((t) => (t as { type?: unknown } | null)?.type).filter((type) => type !== 'function');
+  if (builtIn.length === 0) return true;
+  if (!hasNativeResponses(provider)) return false;
+  const known = (PROVIDER_CATALOG as Record<string, { responsesTools?: readonly string[] }>)[provider]?.responsesTools;
+  return !known || builtIn.every((type) => typeof type === 'string' && known.includes(type));
+}
+
+/**
+ * A request with built-in tools goes only to the decision's targets that can run them (a group
+ * whose heuristic put DeepSeek before Grok, for `x_search`, is answered by Grok), as a group skips
+ * the targets that cannot take an image request's `n`. When none can, the decision stays whole
+ * and its first target's refusal (the 400 `unsupported_tool`) is the answer.
+ */
+export function targetsRunningTools(decision: RouteDecision, tools: unknown): RouteDecision {
+  const keep = decision.targets.map((t) => runsTools(t.provider, tools));
+  if (keep.every(Boolean) || !keep.some(Boolean)) return decision;
+  const targets = decision.targets.filter((_, i) => keep[i]);
+  const paths = decision.targetPaths?.filter((_, i) => keep[i]);
+  return { ...decision, targets, ...(paths ? { targetPaths: paths, path: paths[0] ?? decision.path } : {}) };
+}
+
+/**
+ * The request as a provider's own Responses API takes it. xAI refuses `reasoning.effort` on the Grok
+ * models without an effort dial ("Model grok-4-fast-reasoning does not support parameter
+ * reasoningEffort", a 400 on its Responses API as on chat) while they reason anyway: the effort is
+ * left out there, as the chat adapter leaves out `reasoning_effort` (grokRequest), and the rest of
+ * `reasoning` (its `summary`) goes on. A `previous_response_id` goes to xAI as its own id
+ * (upstreamResponseId). Otherwise the request as the client sent it.
+ */
+export function nativeRequestFor(req: ResponsesRequest, target: RouteTarget): ResponsesRequest {
+  if (target.provider !== 'grok') return req;
+  let out = req;
+  const prev = req.previous_response_id;
+  // The id the client was given (`resp_…`) is xAI's own without the prefix (xai-response-ids.ts).
+  if (typeof prev === 'string' && upstreamResponseId('grok', prev) !== prev) out = { ...out, previous_response_id: upstreamResponseId('grok', prev) };
+  const reasoning = req.reasoning as { effort?: unknown } | null | undefined;
+  if (reasoning?.effort == null || takesReasoningEffort(target.upstreamModel)) return out;
+  const { effort: _effort, ...rest } = reasoning;
+  return { ...out, reasoning: rest } as ResponsesRequest;
+}

@@ -1,0 +1,48 @@
+import type { ProviderId } from '../providers/types';
+
+/**
+ * xAI names its responses with bare UUIDs (`1d1a0870-4485-…`), where OpenAI's carry `resp_`. As a
+ * chat completion's bare id gets `chatcmpl-` in front, the client sees xAI's response as
+ * `resp_<xAI's id>`, and xAI gets its own id back wherever the client names it
+ * (`previous_response_id`, GET/DELETE /v1/responses/{id}). Other providers' ids are left alone.
+ */
+const PREFIX = 'resp_';
+
+const renames = (provider: ProviderId) => provider === 'grok';
+
+/** The id the client sees for a provider's response id. */
+export function clientResponseId(provider: ProviderId, id: string): string {
+  return renames(provider) && !id.startsWith(PREFIX) ? PREFIX + id : id;
+}
+
+/** The provider's own id of a response the client names (a bare id is taken as it is). */
+export function upstreamResponseId(provider: ProviderId, id: string): string {
+  return renames(provider) && id.startsWith(PREFIX) ? id.slice(PREFIX.length) : id;
+}
+
+/**
+ * A Responses object of the provider with its ids as the client sees them (`id`,
+ * `previous_response_id`), changed in place; true when something changed (the answer must then
+ * be sent re-serialised, not as the upstream's bytes).
+ */
+export function renameResponseIds(provider: ProviderId, response: unknown): boolean {
+  if (!renames(provider) || response === null || typeof response !== 'object' || Array.isArray(response)) return false;
+  const r = response as { id?: unknown; previous_response_id?: unknown };
+  let changed = false;
+  for (const key of ['id', 'previous_response_id'] as const) {
+    const id = r[key];
+    if (typeof id === 'string' && id !== '' && !id.startsWith(PREFIX)) {
+      r[key] = PREFIX + id;
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+/** A stream event's data with the ids of the response it carries (`response`) as the client sees them. */
+export function renameEventIds(provider: ProviderId, event: unknown): boolean {
+  return renameResponseIds(provider, (event as { response?: unknown } | null)?.response);
+}
+
+/** Whether the provider's Responses answers are relayed with their ids renamed (not byte for byte). */
+export const renamesResponseIds = renames;

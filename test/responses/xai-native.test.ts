@@ -1,0 +1,261 @@
+/**
+ * xAI models on /v1/responses go to xAI's own Responses API (POST /v1/responses, GET|DELETE
+ * /v1/responses/{id}), passed through as OpenAI's are: its server-side tools (web_search,
+ * x_search, code_interpreter, file_search, mcp) reach it, and the answer comes back as xAI sent
+ * it but for xAI's bare response id, which the client sees as `resp_<id>` (and xAI gets back bare). Real gateway, a fake xAI replaying xAI's Responses wire shapes (test/fixtures/grok/
+ * responses-web-search.*: two web searches, its usage with cost_in_usd_ticks and
+ * server_side_tool_usage_details), the official `openai` client; rows by x-request-id:
+ * - cost_usd is xAI's figure, computed_cost_usd the price table's (tokens + each search call);
+ * - a `previous_response_id` follow-up goes to xAI with the same key, only for the key that made it;
+ *   retrieve and delete go to xAI; another key gets 404 without xAI hearing of it;
+ * - a group falls back from xAI to another provider (through the bridge);
+ * - a built-in tool xAI does not run, and xAI's tools on a bridged provider, are the 400 `unsupported_tool`;
+ * - a budgeted key reserves the tool calls a request may make (max_tool_calls, else DEFAULT_WEB_SEARCHES).
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { modelGroups, models } from '../../src/db/schema';
+import { XAI_TOOL_CALL_USD, XAI_USD_PER_TICK } from '../../src/usage/grok-usage';
+import { fixtureJson, fixtureText, jsonResponse, rawJsonResponse, sseEventsResponse, startFakeUpstream, type RecordedRequest } from '../helpers/fake-upstream';
+import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { DEFAULT_WEB_SEARCHES, SEARCH_CONTENT_TOKENS } from '../../src/limits/worst-case';
+import { limitedClient } from '../limits/limits-helpers';
+import { openaiSchemaErrors } from '../helpers/openai-schema';
+
+setDefaultTimeout(30_000);
+
+const ANSWER = fixtureText('grok', 'responses-web-search.json');
+const EVENTS = fixtureText('grok', 'responses-web-search.events.txt').trim().split('\n');
+const ID = JSON.parse(ANSWER).id as string;
+const USAGE = JSON.parse(ANSWER).usage;
+
+/** What the fake xAI answers to POST /v1/responses (the recorded answer unless set). */
+let create: ((r: RecordedRequest) => Response) | null = null;
+/** The ids xAI holds (a delete forgets one). */
+const held = new Set<string>();
+const xai = startFakeUpstream((_req, r) => {
+  const stored = r.path.match(/^\/v1\/responses\/([^/]+)$/)?.[1];
+  if (stored) {
+    const id = decodeURIComponent(stored);
+    if (!held.has(id)) return jsonResponse({ code: 'Client specified an invalid argument', error: `Response ${id} not found` }, 404);
+    if (r.method === 'DELETE') {
+      held.delete(id);
+      return jsonResponse({ id, object: 'response', deleted: true });
+    }
+    return rawJsonResponse(ANSWER);
+  }
+  if (r.method !== 'POST' || r.path !== '/v1/responses') return jsonResponse({ error: `unexpected ${r.method} ${r.path}` }, 500);
+  held.add(ID);
+  if (create) return create(r);
+  return r.body.stream ? sseEventsResponse(EVENTS.map((data) => ({ event: JSON.parse(data).type, data }))) : rawJsonResponse(ANSWER);
+});
+const deepseek = startFakeUpstream(() => rawJsonResponse(fixtureText('deepseek', 'chat.json')));
+
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startGateway({ env: { ...providerEnv('grok', `${xai.url}/v1`), ...providerEnv('deepseek', deepseek.url) } });
+  const now = Date.now();
+  // grok-4-fast-non-reasoning's prices (xAI's pricing page: 0.20 in, 0.05 cached, 0.50 out).
+  gw.ctx.db.insert(models).values([
+    { id: 'grok-fast', provider: 'grok', upstreamId: 'grok-4-fast-non-reasoning', inputPrice: 0.2, cachedInputPrice: 0.05, outputPrice: 0.5, contextWindow: 2_000_000, updatedAt: now },
+  ]).run();
+  gw.ctx.db.insert(modelGroups).values({ name: 'xai-then-deepseek', strategy: 'heuristic', targets: ['grok-fast', 'deepseek-chat'], updatedAt: now }).run();
+  gw.ctx.state.reload();
+});
+afterAll(async () => {
+  await gw.close();
+  xai.close();
+  deepseek.close();
+});
+beforeEach(() => {
+  create = null;
+  xai.requests.length = 0;
+  deepseek.requests.length = 0;
+  gw.ctx.breakers.reset();
+});
+
+/** The price table's figure for the recorded usage: uncached, cached and output tokens, and two web searches. */
+const COMPUTED = ((4144 - 1920) * 0.2 + 1920 * 0.05 + 49 * 0.5) / 1e6 + 2 * XAI_TOOL_CALL_USD.web_search!;
+const REPORTED = USAGE.cost_in_usd_ticks * XAI_USD_PER_TICK;
+
+/**
+ * An answer checked against OpenAI's Response schema: no deviation beyond those OpenAI's own
+ * recorded answer has (its null `safety_identifier` and `prompt_cache_key`, which the spec types as strings).
+ */
+const OPENAI_OWN = new Set(openaiSchemaErrors('Response', fixtureJson('responses', 'openai-response.json')));
+const schemaErrors = (r: unknown) => openaiSchemaErrors('Response', r).filter((e) => !OPENAI_OWN.has(e));
+
+function expectBilled(row: any) {
+  expect(row.endpoint).toBe('responses');
+  expect(row.provider).toBe('grok');
+  expect([row.promptTokens, row.cachedTokens, row.completionTokens, row.reasoningTokens]).toEqual([4144, 1920, 49, 0]);
+  expect(row.costUsd).toBe(REPORTED);
+  expect(row.providerCostUsd).toBe(REPORTED);
+  expect(row.computedCostUsd).toBeCloseTo(COMPUTED, 12);
+  expect(row.computedCostUsd).not.toBeCloseTo(REPORTED, 6);
+}
+
+describe('passed through to xAI', () => {
+  test("JSON with web_search: the body reaches xAI as sent (model made concrete), the answer comes back as xAI's, its id as OpenAI's (resp_)", async () => {
+    const { data, response } = await gw.openai().responses
+      .create({ model: 'grok-fast', input: 'What is the title of x.ai?', tools: [{ type: 'web_search' }, { type: 'x_search' } as any] })
+      .withResponse();
+    expect(xai.requests.length).toBe(1);
+    const sent = xai.last();
+    expect(sent.path).toBe('/v1/responses');
+    expect(sent.body).toEqual({ model: 'grok-4-fast-non-reasoning', input: 'What is the title of x.ai?', tools: [{ type: 'web_search' }, { type: 'x_search' }] });
+    expect(sent.headers.authorization).toStartWith('Bearer ');
+    expect(data.id).toBe(`resp_${ID}`);
+    expect(schemaErrors(JSON.parse(JSON.stringify(data)))).toEqual([]);
+    expect(data.output.map((o) => o.type)).toEqual(['web_search_call', 'web_search_call', 'message']);
+    expect(data.output_text).toBe('xAI builds Grok; its site is https://x.ai.');
+    expect(response.headers.get('x-gophergate-provider')).toBe('grok');
+    expectBilled(await gw.waitForRow(response));
+    const raw = await gw.openai().responses.create({ model: 'grok-fast', input: 'Again', tools: [{ type: 'web_search' }] }).asResponse();
+    expect(await raw.json()).toEqual({ ...JSON.parse(ANSWER), id: `resp_${ID}` });
+  });
+
+  test("streamed: xAI's events (the web_search_call ones included) come as sent; the row bills the terminal event's usage", async () => {
+    const { data: stream, response } = await gw.openai().responses
+      .create({ model: 'grok-fast', input: 'What is the title of x.ai?', tools: [{ type: 'web_search' }], stream: true })
+      .withResponse();
+    const types: string[] = [];
+    let final: any = null;
+    for await (const e of stream) {
+      types.push(e.type);
+      if (e.type === 'response.completed') final = e.response;
+    }
+    expect(types).toEqual(EVENTS.map((e) => JSON.parse(e).type));
+    expect(types.filter((t) => t === 'response.web_search_call.searching').length).toBe(2);
+    expect(final.usage.cost_in_usd_ticks).toBe(USAGE.cost_in_usd_ticks);
+    expect(final.id).toBe(`resp_${ID}`);
+    expect(schemaErrors(final)).toEqual([]);
+    expect(final.output.map((o: any) => o.id)).toEqual(JSON.parse(ANSWER).output.map((o: any) => o.id));
+    expect(xai.last().body.stream).toBe(true);
+    const row = await gw.waitForRow(response);
+    expect(row.stream).toBe(true);
+    expectBilled(row);
+  });
+});
+
+test("reasoning.effort goes only to the Grok models with an effort dial (xAI refuses it on the others); its summary always", async () => {
+  await gw.openai().responses.create({ model: 'grok-fast', input: 'Hi', reasoning: { effort: 'high', summary: 'auto' } });
+  expect(xai.last().body.reasoning).toEqual({ summary: 'auto' });
+  await gw.openai().responses.create({ model: 'grok/grok-4.3', input: 'Hi', reasoning: { effort: 'high', summary: 'auto' } });
+  expect([xai.last().body.model, xai.last().body.reasoning]).toEqual(['grok-4.3', { effort: 'high', summary: 'auto' }]);
+});
+
+test("xAI's stream in small pieces (events split across reads): the client gets every event whole, in order, the response's id renamed", async () => {
+  const sse = EVENTS.map((data) => `event: ${JSON.parse(data).type}\ndata: ${data}\n\n`).join('');
+  const bytes = new TextEncoder().encode(sse);
+  create = () => {
+    let at = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (at >= bytes.length) return controller.close();
+        await Bun.sleep(1);
+        controller.enqueue(bytes.slice(at, (at += 37)));
+      },
+    });
+    return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+  };
+  const stream = await gw.openai().responses.create({ model: 'grok-fast', input: 'Hi', tools: [{ type: 'web_search' }], stream: true });
+  const got: any[] = [];
+  for await (const e of stream) got.push(e);
+  const sent = EVENTS.map((e) => JSON.parse(e));
+  expect(got.map((e) => e.sequence_number)).toEqual(sent.map((e) => e.sequence_number));
+  // Every event as xAI sent it, but the id of the response the first two and the last carry.
+  for (const e of sent) if (e.response) e.response.id = `resp_${ID}`;
+  expect(got).toEqual(sent);
+});
+
+describe("xAI's stored responses", () => {
+  test('a previous_response_id follow-up goes to xAI with the key that made it; retrieve and delete too; another key sees none of it', async () => {
+    const first = await gw.openai().responses.create({ model: 'grok-fast', input: 'What is the title of x.ai?', tools: [{ type: 'web_search' }] });
+    const key = xai.last().headers.authorization;
+    expect(first.id).toBe(`resp_${ID}`);
+
+    // xAI gets its own id back.
+    const { response } = await gw.openai().responses.create({ model: 'grok-fast', input: 'And of x.com?', previous_response_id: first.id }).withResponse();
+    expect(xai.last().body.previous_response_id).toBe(ID);
+    expect(xai.last().headers.authorization).toBe(key);
+    expect((await gw.waitForRow(response)).provider).toBe('grok');
+
+    // Another client key: refused before xAI hears of it, as for OpenAI's own responses.
+    const other = gw.openai(gw.addClient('xai-other').key);
+    const before = xai.requests.length;
+    const refused = await apiError(other.responses.create({ model: 'grok-fast', input: 'Go on', previous_response_id: first.id }));
+    expect([refused.status, refused.code]).toEqual([404, 'previous_response_not_found']);
+    expect((await apiError(other.responses.retrieve(first.id))).status).toBe(404);
+    expect((await apiError(other.responses.delete(first.id))).status).toBe(404);
+    expect(xai.requests.length).toBe(before);
+
+    // The key that made it reads it at xAI, with the same xAI key.
+    const got = await gw.openai().responses.retrieve(first.id);
+    expect([got.id, got.output_text]).toEqual([first.id, 'xAI builds Grok; its site is https://x.ai.']);
+    expect([xai.last().method, xai.last().path, xai.last().headers.authorization]).toEqual(['GET', `/v1/responses/${ID}`, key]);
+    // xAI has no input_items or cancel: a 400 that says so, without a call.
+    const items = await apiError(gw.openai().responses.inputItems.list(first.id));
+    expect(items.status).toBe(400);
+    expect(items.message).toContain('xAI Grok');
+    expect(xai.last().method).toBe('GET');
+
+    const deleted = await gw.openai().responses.delete(first.id).asResponse();
+    expect(await deleted.json()).toEqual({ id: first.id, object: 'response', deleted: true });
+    expect([xai.last().method, xai.last().path]).toEqual(['DELETE', `/v1/responses/${ID}`]);
+    expect((await apiError(gw.openai().responses.retrieve(first.id))).status).toBe(404);
+  });
+
+  test("a follow-up to xAI's response naming a bridged model: a 400 that names xAI, no call", async () => {
+    const first = await gw.openai().responses.create({ model: 'grok-fast', input: 'Hi' });
+    const err = await apiError(gw.openai().responses.create({ model: 'deepseek-chat', input: 'Go on', previous_response_id: first.id }));
+    expect([err.status, err.code, err.param]).toEqual([400, 'unsupported_parameter', 'previous_response_id']);
+    expect(err.message).toContain('held by xAI Grok');
+    expect(deepseek.requests.length).toBe(0);
+  });
+});
+
+describe('groups and tools', () => {
+  test('a group falls back from xAI (503) to DeepSeek through the bridge; one row with both tries', async () => {
+    create = () => jsonResponse({ error: { message: 'overloaded', type: 'server_error' } }, 503);
+    const { data, response } = await gw.openai().responses.create({ model: 'xai-then-deepseek', input: 'Hi' }).withResponse();
+    expect(data.output_text.length).toBeGreaterThan(0);
+    expect(response.headers.get('x-gophergate-provider')).toBe('deepseek');
+    expect(xai.requests.length).toBe(1);
+    expect(deepseek.requests.length).toBe(1);
+    const row = await gw.waitForRow(response);
+    expect(JSON.parse(row.attempts!).map((a: any) => [a.provider, a.status])).toEqual([['grok', 502], ['deepseek', 200]]);
+  });
+
+  test("with x_search the group goes only to xAI (its heuristic put DeepSeek first, for tools): xAI answers; when xAI fails, its failure stands", async () => {
+    const ask = () => gw.openai().responses.create({ model: 'xai-then-deepseek', input: 'Hi', tools: [{ type: 'x_search' } as any] });
+    const { response } = await ask().withResponse();
+    expect(response.headers.get('x-gophergate-provider')).toBe('grok');
+    expect((await gw.waitForRow(response)).provider).toBe('grok');
+    expect(deepseek.requests.length).toBe(0);
+    create = () => jsonResponse({ error: { message: 'overloaded', type: 'server_error' } }, 503);
+    const err = await apiError(ask());
+    expect(err.status).toBe(502);
+    expect(deepseek.requests.length).toBe(0);
+  });
+
+  test('a built-in tool xAI does not run is the 400 unsupported_tool before any call; a bridged provider still refuses web_search', async () => {
+    const image = await apiError(gw.openai().responses.create({ model: 'grok-fast', input: 'Draw', tools: [{ type: 'image_generation' }] }));
+    expect([image.status, image.code, image.param]).toEqual([400, 'unsupported_tool', 'tools[0]']);
+    const search = await apiError(gw.openai().responses.create({ model: 'deepseek-chat', input: 'Hi', tools: [{ type: 'web_search' }] }));
+    expect([search.status, search.code, search.param]).toEqual([400, 'unsupported_tool', 'tools[0]']);
+    expect(xai.requests.length + deepseek.requests.length).toBe(0);
+  });
+});
+
+test('a budget that fits the tokens but not the searches refuses the request; max_tool_calls lowers the reservation; the spend is xAI\'s figure', async () => {
+  const perSearch = XAI_TOOL_CALL_USD.web_search! + (SEARCH_CONTENT_TOKENS * 0.2) / 1e6;
+  const c = await limitedClient(gw, 'xai-search-budget', { budgetUsd: 5.5 * perSearch, budgetPeriod: 'day' });
+  const ask = (extra: Record<string, unknown>) =>
+    gw.openai(c.key).responses.create({ model: 'grok-fast', input: 'Title of x.ai?', tools: [{ type: 'web_search' }], max_output_tokens: 200, ...extra } as any);
+  expect(DEFAULT_WEB_SEARCHES).toBeGreaterThan(5);
+  const err = await apiError(ask({}));
+  expect([err.status, err.code]).toEqual([429, 'budget_exceeded']);
+  expect(xai.requests.length).toBe(0);
+  const { response } = await (ask({ max_tool_calls: 2 }) as any).withResponse();
+  expect((await gw.waitForRow(response)).costUsd).toBe(REPORTED);
+});
