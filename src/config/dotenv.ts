@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { ConfigError } from './env-readers';
 
 /** Parses a `.env` file: KEY=value lines, `#` comments, optional quotes, `export ` prefix. */
 export function parseDotenv(text: string): Record<string, string> {
@@ -17,11 +18,32 @@ export function parseDotenv(text: string): Record<string, string> {
   return out;
 }
 
+const READ_FAILURES: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a directory',
+};
+
+/**
+ * The settings of `.env` in `cwd` ({} when there is none). One that is there but cannot be read
+ * (a folder a volume mount made, a file of another user) stops the start with a ConfigError
+ * rather than being skipped: the settings it holds would silently not apply.
+ */
+function readDotenv(cwd: string): Record<string, string> {
+  const file = `${cwd}/.env`;
+  if (!existsSync(file)) return {};
+  try {
+    return parseDotenv(readFileSync(file, 'utf8'));
+  } catch (err) {
+    const code = String((err as { code?: unknown } | null)?.code ?? '');
+    const why = READ_FAILURES[code] ?? (err instanceof Error ? err.message : String(err));
+    throw new ConfigError(`cannot read ${file}: ${why}${code ? ` (${code})` : ''}; make it a file of KEY=value lines this user can read, or remove it.`);
+  }
+}
+
 /** The environment with `.env` (in the working directory) underneath it: real env wins. */
 export function environmentWithDotenv(env: Record<string, string | undefined>, cwd = process.cwd()) {
-  const file = `${cwd}/.env`;
-  const fromFile = existsSync(file) ? parseDotenv(readFileSync(file, 'utf8')) : {};
-  return { ...fromFile, ...env };
+  return { ...readDotenv(cwd), ...env };
 }
 
 /**
@@ -30,7 +52,5 @@ export function environmentWithDotenv(env: Record<string, string | undefined>, c
  * variables itself (HTTPS_PROXY for fetch), as it did when Bun loaded the file.
  */
 export function exportDotenv(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): void {
-  const file = `${cwd}/.env`;
-  if (!existsSync(file)) return;
-  for (const [name, value] of Object.entries(parseDotenv(readFileSync(file, 'utf8')))) if (env[name] === undefined) env[name] = value;
+  for (const [name, value] of Object.entries(readDotenv(cwd))) if (env[name] === undefined) env[name] = value;
 }
