@@ -3,7 +3,7 @@ import { SQL } from 'bun';
 import { hostname } from 'node:os';
 import { Value } from '@sinclair/typebox/value';
 import { PROVIDER_IDS, type ProviderId } from '../providers/types';
-import { ConfigError, readBool, readInt, readList, readNumber, readUrl } from './env-readers';
+import { ConfigError, readBool, readHostList, readInt, readList, readNumber, readUrl } from './env-readers';
 import { LimitsConfigSchema, RedisConfigSchema, readLimitsConfig, readRedisConfig } from './redis-config';
 
 export { ConfigError };
@@ -152,7 +152,7 @@ export function loadConfig(env: Env): Config {
       queueTimeoutS: readNumber(env, 'LLM_PROXY__UPSTREAM__QUEUE_TIMEOUT_S', 10, 0.001),
       client: readUpstreamClient(env),
     },
-    security: { imageUrlAllowHosts: readList(env, 'LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS') },
+    security: { imageUrlAllowHosts: readHostList(env, 'LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS') },
     logging: {
       retentionDays: readNumber(env, 'LLM_PROXY__LOGGING__RETENTION_DAYS', 30, 0.001),
       storeBodies: readBool(env, 'LLM_PROXY__LOGGING__STORE_BODIES') ?? false,

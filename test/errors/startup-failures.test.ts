@@ -72,6 +72,11 @@ describe('a start that cannot go on says why in one line', () => {
     expect(r.err).not.toContain('cannot use the database');
   });
 
+  test('an image-URL allow-list entry that is a URL or host:port (it would never match) stops the start in one line', () => {
+    const r = start({ LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS: 'images.internal,http://minio:9000' });
+    expectOneLineRefusal(r, 'LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS holds "http://minio:9000"', 'without a scheme or path');
+  });
+
   test('a .env that cannot be read stops serve, --reset-admin and --healthcheck in one line; --version still answers', () => {
     // A folder where the file should be (a volume mount of a missing file makes one): reading it
     // failed with EISDIR and Bun's uncaught-error dump of the minified source.
