@@ -42,6 +42,12 @@ describe('loadConfig', () => {
     expect(c.security.imageUrlAllowHosts).toEqual(['127.0.0.1', 'localhost']);
   });
 
+  test('LLM_PROXY__DATABASE__PATH is trimmed, blank is the default, :memory: is refused', () => {
+    expect(loadConfig({ LLM_PROXY__DATABASE__PATH: ' /srv/gw/gg.db \n' }).database.path).toBe('/srv/gw/gg.db');
+    expect(loadConfig({ LLM_PROXY__DATABASE__PATH: '  ' }).database.path).toBe('./data/gophergate.db');
+    expect(() => loadConfig({ LLM_PROXY__DATABASE__PATH: ':memory:' })).toThrow(/^LLM_PROXY__DATABASE__PATH cannot be :memory:/);
+  });
+
   test('LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS takes host names and IP addresses; a URL, a port or a space stops the start naming the entry', () => {
     const hosts = 'images.internal, 10.0.0.5,::1,[fd00::1],xn--bcher-kva.de,minio_1';
     expect(loadConfig({ LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS: hosts }).security.imageUrlAllowHosts).toEqual(['images.internal', '10.0.0.5', '::1', '[fd00::1]', 'xn--bcher-kva.de', 'minio_1']);

@@ -1,6 +1,6 @@
 import { Database } from 'bun:sqlite';
 import { expect, setDefaultTimeout, test } from 'bun:test';
-import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pkg from '../../package.json';
@@ -96,6 +96,33 @@ test('a clean stop leaves the whole database in the .db file: no -wal left, a co
     db.close();
   }
 });
+
+test('LLM_PROXY__DATABASE__PATH with spaces around it (or blank) is the file it names (or the default), mode 0600, and keeps what was served', async () => {
+  // bun:sqlite trims the name it opens: ` ./data/spaced.db ` was served from ./data/spaced.db while
+  // the file made (and chmod-ed 0600) beforehand was ` ./data/spaced.db ` in a folder ` .`; a blank
+  // value served from a private temporary database, lost at exit, whose log rows all failed.
+  for (const [given, file] of [[' ./data/spaced.db ', 'data/spaced.db'], ['   ', 'data/gophergate.db']] as const) {
+    const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-path-'));
+    const p = await startGatewayProcess({ cwd, dbPath: given, adminPassword: 'path-admin-password-1', env: { LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' } });
+    expect(p.out()).toContain(`(database ${given.trim() || './data/gophergate.db'})`);
+    const key = await createClientKey(p.url, 'path-admin-password-1');
+    const { response } = await new OpenAI({ baseURL: `${p.url}/v1`, apiKey: key })
+      .chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'keep me' }] })
+      .withResponse();
+    p.proc.kill('SIGTERM');
+    expect(await p.proc.exited).toBe(0);
+    expect(p.out()).not.toContain('log writer');
+    expect(readdirSync(cwd).sort()).toEqual(['data']);
+    expect(statSync(join(cwd, file)).mode & 0o777).toBe(0o600);
+    const db = new Database(join(cwd, file), { readonly: true });
+    try {
+      const row = db.query('SELECT status, model FROM request_logs WHERE request_id = ?').get(response.headers.get('x-request-id')) as any;
+      expect(row).toEqual({ status: 200, model: 'mock/echo' });
+    } finally {
+      db.close();
+    }
+  }
+}, 60_000);
 
 test('SIGTERM waits for streams in flight; a second SIGTERM cuts the endless ones, each keeps its row, and the exit is 0', async () => {
   // An upstream stream that would go on for hours, one chunk every 100 ms.
