@@ -65,3 +65,20 @@ test('a start that migrates while another process is migrating the same new file
   expect(first.query('SELECT count(*) AS n FROM "__drizzle_migrations"').get()).toEqual({ n: embeddedMigrations.length });
   first.close();
 });
+
+test('processes that generate the key file at the same moment all end up with the one key the file holds', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gg-first-key-'));
+  const dbPath = join(dir, 'gophergate.db');
+  // Each process loads, then spins until the same instant, so their check-then-create overlap.
+  const at = Date.now() + 3_000;
+  const script = `
+    import { resolveEncryptionKey } from './src/crypto/encryption-key';
+    while (Date.now() < ${at}) {}
+    const key = resolveEncryptionKey(undefined, process.argv[1], () => {});
+    console.log(Buffer.from(key).toString('hex'));
+  `;
+  const procs = Array.from({ length: 4 }, () => Bun.spawn(['bun', '-e', script, dbPath], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' }));
+  const keys = await Promise.all(procs.map(async (p) => [await p.exited, (await new Response(p.stdout).text()).trim(), await new Response(p.stderr).text()] as const));
+  const onFile = (await Bun.file(join(dir, 'encryption.key')).text()).trim();
+  expect(keys).toEqual(procs.map(() => [0, onFile, ''] as const));
+});
