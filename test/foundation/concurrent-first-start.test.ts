@@ -82,3 +82,35 @@ test('processes that generate the key file at the same moment all end up with th
   const onFile = (await Bun.file(join(dir, 'encryption.key')).text()).trim();
   expect(keys).toEqual(procs.map(() => [0, onFile, ''] as const));
 });
+
+test('a start that opens a new file while another process holds its first lock waits for it (switching to WAL is no instant SQLITE_BUSY)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gg-first-open-'));
+  const dbPath = join(dir, 'gophergate.db');
+  // The other start, caught before its switch to WAL: a new file, still in rollback-journal mode, locked.
+  const first = new Database(dbPath, { create: true });
+  first.run('BEGIN EXCLUSIVE');
+  first.run('CREATE TABLE starting (x)');
+  const script = `
+    import { openDatabase } from './src/db/client';
+    console.log('opening');
+    try { openDatabase(process.argv[1]); console.log('opened'); } catch (err) { console.log('failed: ' + err.code); process.exit(1); }
+  `;
+  const second = Bun.spawn(['bun', '-e', script, dbPath], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' });
+  const reader = second.stdout.getReader();
+  const decoder = new TextDecoder();
+  let out = '';
+  while (!out.includes('opening')) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    out += decoder.decode(value, { stream: true });
+  }
+  await Bun.sleep(1_000);
+  first.run('COMMIT');
+  first.close();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    out += decoder.decode(value, { stream: true });
+  }
+  expect([await second.exited, out.trim().split('\n').at(-1)]).toEqual([0, 'opened']);
+});
