@@ -1,13 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { ConfigError } from './env-readers';
 
+const ASSIGNMENT = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/;
+
 /** Parses a `.env` file: KEY=value lines, `#` comments, optional quotes, `export ` prefix. */
 export function parseDotenv(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     if (!line || line.startsWith('#')) continue;
-    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    const m = ASSIGNMENT.exec(line);
     if (!m) continue;
     let value = m[2]!;
     const q = value[0];
@@ -53,4 +55,24 @@ export function environmentWithDotenv(env: Record<string, string | undefined>, c
  */
 export function exportDotenv(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): void {
   for (const [name, value] of Object.entries(readDotenv(cwd))) if (env[name] === undefined) env[name] = value;
+}
+
+/**
+ * One warning per line of `.env` (in `cwd`) that is not NAME=value and so sets nothing
+ * (`LLM_PROXY__SERVER__PORT: 9000`, `PORT 9000`): naming only how the line starts, never a value
+ * (it may be a key). An unreadable file has none here: the start already stopped on it.
+ */
+export function dotenvLineWarnings(cwd = process.cwd()): string[] {
+  let text: string;
+  try {
+    text = readFileSync(`${cwd}/.env`, 'utf8');
+  } catch {
+    return [];
+  }
+  return text.split(/\r?\n/).flatMap((raw, i) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#') || ASSIGNMENT.test(line)) return [];
+    const start = (/^[^\s=:]*/.exec(line)?.[0] ?? '').slice(0, 64);
+    return [`gophergate: line ${i + 1} of .env is not NAME=value${start ? ` (it starts "${start}")` : ''}; it is ignored.`];
+  });
 }

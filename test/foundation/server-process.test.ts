@@ -200,7 +200,8 @@ test('SIGHUP (its terminal closed) stops it as cleanly as SIGTERM: the request j
 
 test('a misspelt LLM_PROXY__ name (environment or .env) is named at start, with the setting it resembles; real settings are not', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-typo-'));
-  writeFileSync(join(cwd, '.env'), 'LLM_PROXY__LOGGING__RETENTION_DAY=5\nLLM_PROXY__LOGGING__RETENTION_DAYS=7\n');
+  // Line 3 sets nothing (YAML's colon), line 4 neither, and its value (a key) must not be echoed.
+  writeFileSync(join(cwd, '.env'), 'LLM_PROXY__LOGGING__RETENTION_DAY=5\nLLM_PROXY__LOGGING__RETENTION_DAYS=7\nLLM_PROXY__SERVER__KEEPALIVE_TIMEOUT_S: 9\nOPENAI_API_KEY sk-secret-value\n');
   const p = await startGatewayProcess({
     cwd, dbPath: join(cwd, 'gophergate.db'), adminPassword: 'typo-admin-password-1',
     env: { LLM_PROXY__SERVER_PORT: '9000', LLM_PROXY__PROVIDERS__NOPE__API_KEY: 'x', LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' },
@@ -216,6 +217,11 @@ test('a misspelt LLM_PROXY__ name (environment or .env) is named at start, with 
       'gophergate: LLM_PROXY__PROVIDERS__NOPE__API_KEY is not a setting; it is ignored. Every setting is listed in the README.',
       'gophergate: LLM_PROXY__SERVER_PORT is not a setting; it is ignored (did you mean LLM_PROXY__SERVER__PORT?). Every setting is listed in the README.',
     ]);
+    expect(p.out().split('\n').filter((l) => l.includes('of .env is not NAME=value'))).toEqual([
+      'gophergate: line 3 of .env is not NAME=value (it starts "LLM_PROXY__SERVER__KEEPALIVE_TIMEOUT_S"); it is ignored.',
+      'gophergate: line 4 of .env is not NAME=value (it starts "OPENAI_API_KEY"); it is ignored.',
+    ]);
+    expect(p.out()).not.toContain('sk-secret-value');
   } finally {
     p.proc.kill('SIGKILL');
   }
