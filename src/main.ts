@@ -4,7 +4,7 @@ import './startup/early-fetch-cap';
 import { openAppContext } from './app-context';
 import { HELP, parseArgs } from './cli-args';
 import { ConfigError, loadConfig, type Config } from './config/config';
-import { environmentWithDotenv } from './config/dotenv';
+import { dotenvLineWarnings, environmentWithDotenv } from './config/dotenv';
 import { unknownSettingWarnings } from './config/unknown-settings';
 import { closeSqlite, openDatabase } from './db/client';
 import { runMigrations } from './db/migrate';
@@ -90,6 +90,7 @@ async function serve(config: Config): Promise<void> {
   // Warnings about a running server only once it runs: a start that fails shows its error alone.
   if (fdWarning) console.error(fdWarning);
   for (const w of unknownSettingWarnings(environmentWithDotenv(process.env))) console.warn(w);
+  for (const w of dotenvLineWarnings()) console.warn(w);
   for (const w of unreadableKeyWarnings(ctx.state.getSnapshot())) console.warn(w);
 
   let stopping = false;

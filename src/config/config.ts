@@ -3,7 +3,7 @@ import { SQL } from 'bun';
 import { hostname } from 'node:os';
 import { Value } from '@sinclair/typebox/value';
 import { PROVIDER_IDS, type ProviderId } from '../providers/types';
-import { ConfigError, readBool, readInt, readList, readNumber, readUrl } from './env-readers';
+import { ConfigError, readBool, readHostList, readInt, readList, readNumber, readUrl } from './env-readers';
 import { LimitsConfigSchema, RedisConfigSchema, readLimitsConfig, readRedisConfig } from './redis-config';
 
 export { ConfigError };
@@ -105,6 +105,19 @@ function readProviderKey(name: string, value: string | undefined): string | unde
   return key;
 }
 
+/**
+ * `LLM_PROXY__DATABASE__PATH`, trimmed: bun:sqlite trims the name it opens, so ` ./x.db` opened
+ * `./x.db` while the file made beforehand (mode 0600) was ` ./x.db`, and a blank value opened a
+ * private temporary database: served from, lost at exit, and not the one the log writer opens.
+ * `:memory:` is refused for the same reason (the log writer could not reach it).
+ */
+function readDatabasePath(env: Env): string {
+  const path = env.LLM_PROXY__DATABASE__PATH?.trim() || './data/gophergate.db';
+  if (path === ':memory:')
+    throw new ConfigError('LLM_PROXY__DATABASE__PATH cannot be :memory: (request logs are written from another thread, which needs a file); give it a file path, e.g. /tmp/gophergate.db.');
+  return path;
+}
+
 /** `LLM_PROXY__DATABASE__URL`: only PostgreSQL URLs (the SQLite file is LLM_PROXY__DATABASE__PATH). */
 function readDatabaseUrl(env: Env): string | undefined {
   const v = env.LLM_PROXY__DATABASE__URL?.trim();
@@ -144,7 +157,7 @@ export function loadConfig(env: Env): Config {
       bodyTimeoutS: readNumber(env, 'LLM_PROXY__SERVER__BODY_TIMEOUT_S', 60, 0.001),
       keepAliveTimeoutS: readInt(env, 'LLM_PROXY__SERVER__KEEPALIVE_TIMEOUT_S', 30, 1, 255),
     },
-    database: { path: env.LLM_PROXY__DATABASE__PATH || './data/gophergate.db', url: readDatabaseUrl(env) },
+    database: { path: readDatabasePath(env), url: readDatabaseUrl(env) },
     instanceId: env.LLM_PROXY__INSTANCE_ID?.trim() || defaultInstanceId(),
     encryptionKey: env.LLM_PROXY__ENCRYPTION_KEY || undefined,
     admin: { password: env.LLM_PROXY__ADMIN__PASSWORD || undefined },
@@ -156,7 +169,7 @@ export function loadConfig(env: Env): Config {
       queueTimeoutS: readNumber(env, 'LLM_PROXY__UPSTREAM__QUEUE_TIMEOUT_S', 10, 0.001),
       client: readUpstreamClient(env),
     },
-    security: { imageUrlAllowHosts: readList(env, 'LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS') },
+    security: { imageUrlAllowHosts: readHostList(env, 'LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS') },
     logging: {
       retentionDays: readNumber(env, 'LLM_PROXY__LOGGING__RETENTION_DAYS', 30, 0.001),
       storeBodies: readBool(env, 'LLM_PROXY__LOGGING__STORE_BODIES') ?? false,

@@ -1,4 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { ConfigError } from './env-readers';
+
+const ASSIGNMENT = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/;
 
 /** Parses a `.env` file: KEY=value lines, `#` comments, optional quotes, `export ` prefix. */
 export function parseDotenv(text: string): Record<string, string> {
@@ -6,7 +9,7 @@ export function parseDotenv(text: string): Record<string, string> {
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     if (!line || line.startsWith('#')) continue;
-    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    const m = ASSIGNMENT.exec(line);
     if (!m) continue;
     let value = m[2]!;
     const q = value[0];
@@ -17,11 +20,32 @@ export function parseDotenv(text: string): Record<string, string> {
   return out;
 }
 
+const READ_FAILURES: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a directory',
+};
+
+/**
+ * The settings of `.env` in `cwd` ({} when there is none). One that is there but cannot be read
+ * (a folder a volume mount made, a file of another user) stops the start with a ConfigError
+ * rather than being skipped: the settings it holds would silently not apply.
+ */
+function readDotenv(cwd: string): Record<string, string> {
+  const file = `${cwd}/.env`;
+  if (!existsSync(file)) return {};
+  try {
+    return parseDotenv(readFileSync(file, 'utf8'));
+  } catch (err) {
+    const code = String((err as { code?: unknown } | null)?.code ?? '');
+    const why = READ_FAILURES[code] ?? (err instanceof Error ? err.message : String(err));
+    throw new ConfigError(`cannot read ${file}: ${why}${code ? ` (${code})` : ''}; make it a file of KEY=value lines this user can read, or remove it.`);
+  }
+}
+
 /** The environment with `.env` (in the working directory) underneath it: real env wins. */
 export function environmentWithDotenv(env: Record<string, string | undefined>, cwd = process.cwd()) {
-  const file = `${cwd}/.env`;
-  const fromFile = existsSync(file) ? parseDotenv(readFileSync(file, 'utf8')) : {};
-  return { ...fromFile, ...env };
+  return { ...readDotenv(cwd), ...env };
 }
 
 /**
@@ -30,7 +54,25 @@ export function environmentWithDotenv(env: Record<string, string | undefined>, c
  * variables itself (HTTPS_PROXY for fetch), as it did when Bun loaded the file.
  */
 export function exportDotenv(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): void {
-  const file = `${cwd}/.env`;
-  if (!existsSync(file)) return;
-  for (const [name, value] of Object.entries(parseDotenv(readFileSync(file, 'utf8')))) if (env[name] === undefined) env[name] = value;
+  for (const [name, value] of Object.entries(readDotenv(cwd))) if (env[name] === undefined) env[name] = value;
+}
+
+/**
+ * One warning per line of `.env` (in `cwd`) that is not NAME=value and so sets nothing
+ * (`LLM_PROXY__SERVER__PORT: 9000`, `PORT 9000`): naming only how the line starts, never a value
+ * (it may be a key). An unreadable file has none here: the start already stopped on it.
+ */
+export function dotenvLineWarnings(cwd = process.cwd()): string[] {
+  let text: string;
+  try {
+    text = readFileSync(`${cwd}/.env`, 'utf8');
+  } catch {
+    return [];
+  }
+  return text.split(/\r?\n/).flatMap((raw, i) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#') || ASSIGNMENT.test(line)) return [];
+    const start = (/^[^\s=:]*/.exec(line)?.[0] ?? '').slice(0, 64);
+    return [`gophergate: line ${i + 1} of .env is not NAME=value${start ? ` (it starts "${start}")` : ''}; it is ignored.`];
+  });
 }

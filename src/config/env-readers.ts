@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /** A bad setting: the message names the variable and says how to fix it. */
 export class ConfigError extends Error {}
 
@@ -51,6 +53,32 @@ export function readList(env: Env, name: string): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+const HOST_NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$/;
+
+/** Why `entry` is not a host name or IP address as a URL's host is compared (null: it is one). */
+function hostEntryProblem(entry: string): string | null {
+  const bare = entry.startsWith('[') && entry.endsWith(']') ? entry.slice(1, -1) : entry;
+  if (isIP(bare) === 6 || (bare === entry && isIP(entry) === 4)) return null;
+  if (entry.includes('://') || entry.includes('/')) return 'write the host alone, without a scheme or path';
+  if (/^[^:]+:\d*$/.test(entry) || /^\[.*\]:\d*$/.test(entry)) return 'write the host without a port (it is allowed on every port)';
+  if (HOST_NAME.test(entry)) return null;
+  return 'it is not a host name or IP address (IDN names in their xn-- form)';
+}
+
+/**
+ * A comma-separated list of hosts (names or IP addresses, IPv6 with or without brackets). An entry
+ * that is not one (a URL, `host:port`, a space inside) would never match a URL's host, so the
+ * allowance it was meant to give would silently not apply: it stops the start instead.
+ */
+export function readHostList(env: Env, name: string): string[] {
+  const hosts = readList(env, name);
+  for (const host of hosts) {
+    const problem = hostEntryProblem(host);
+    if (problem) throw new ConfigError(`${name} holds "${host}": ${problem}; e.g. images.internal,10.0.0.5 (comma-separated).`);
+  }
+  return hosts;
 }
 
 export function readUrl(env: Env, name: string): string | undefined {

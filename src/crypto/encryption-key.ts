@@ -40,14 +40,33 @@ export function resolveEncryptionKey(
     }
   };
   if (existsSync(file)) return decodeKey(onFile(() => readFileSync(file, 'utf8')), file);
-  onFile(() => {
+  // Created exclusively: of two gateways started at once on a new folder, one writes the key and
+  // the other reads it (each writing its own made them sign sessions and encrypt provider keys
+  // with different keys, and the one overwritten was lost with what it encrypted).
+  const made = onFile(() => {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    writeFileSync(file, randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
+    try {
+      writeFileSync(file, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      if ((err as { code?: string }).code === 'EEXIST') return false;
+      throw err;
+    }
     chmodSync(file, 0o600);
+    return true;
   });
+  if (!made) return readKeyBeingWritten(file, onFile);
   warn(
     `[gophergate] generated a new encryption key in ${file}. Back it up: without it, stored provider keys cannot be decrypted. ` +
       'Or set LLM_PROXY__ENCRYPTION_KEY.',
   );
   return decodeKey(readFileSync(file, 'utf8'), file);
+}
+
+/** The key file another process has just created: read until its one write is in (a moment). */
+function readKeyBeingWritten(file: string, onFile: <T>(run: () => T) => T): Uint8Array {
+  for (let tries = 0; ; tries++) {
+    const text = onFile(() => readFileSync(file, 'utf8'));
+    if (text.endsWith('\n') || tries >= 100) return decodeKey(text, file);
+    Bun.sleepSync(10);
+  }
 }

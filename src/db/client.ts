@@ -8,9 +8,11 @@ export type Db = BunSQLiteDatabase<typeof schema>;
 
 /** Pragmas every connection (main thread and log writer) uses. */
 export function applyPragmas(sqlite: Database): void {
+  // The wait first: switching a new file to WAL takes a lock another process starting at the same
+  // moment may hold, and without a busy timeout that was an immediate SQLITE_BUSY crash.
+  sqlite.exec('PRAGMA busy_timeout = 5000');
   sqlite.exec('PRAGMA journal_mode = WAL');
   sqlite.exec('PRAGMA synchronous = NORMAL');
-  sqlite.exec('PRAGMA busy_timeout = 5000');
   sqlite.exec('PRAGMA foreign_keys = ON');
 }
 

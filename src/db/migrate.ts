@@ -1,44 +1,56 @@
+import type { Database } from 'bun:sqlite';
 import type { Db } from './client';
 import { embeddedMigrations } from './migrations.gen';
 
+/** drizzle's bookkeeping table, as its SQLite migrator makes and reads it. */
+const TABLE = '"__drizzle_migrations"';
+
+/** How long a start waits for another process's migration to end (each BEGIN waits busy_timeout). */
+const LOCK_WAIT_MS = 60_000;
+
 /**
- * Applies the migrations compiled into the binary, using drizzle's own bookkeeping table so a
- * database migrated by `drizzle-kit` and one migrated here agree.
+ * Applies the migrations compiled into the binary, with drizzle's own bookkeeping (the same table,
+ * rows and rule: each migration newer than the last one recorded), so a database migrated by
+ * `drizzle-kit` and one migrated here agree.
+ *
+ * Unlike drizzle's migrator, the bookkeeping is read inside the write transaction (BEGIN
+ * IMMEDIATE): two gateways started at once on a new file both read "nothing applied" before
+ * either wrote, and the second one's CREATE TABLE failed ("table `users` already exists") with a
+ * stack trace. Now the second waits for the first and finds its migrations done. A failed
+ * statement's error is the one thrown (after SQLITE_FULL, SQLite has already rolled back and the
+ * ROLLBACK fails too: that error would hide the cause start-up reports, startup-failure.ts).
  */
 export function runMigrations(db: Db): void {
-  const migrations = embeddedMigrations.map((m) => ({
-    sql: m.sql.split('--> statement-breakpoint'),
-    bps: m.breakpoints,
-    folderMillis: m.when,
-    hash: new Bun.CryptoHasher('sha256').update(m.sql).digest('hex'),
-  }));
-  // drizzle's dialect.migrate is what its file-based migrator calls after reading the folder.
-  // Its ROLLBACK after a failed statement fails too when SQLite already rolled back (a full disk:
-  // SQLITE_FULL), and that error ("no transaction is active") is the one it throws: the first
-  // error of the run is the cause, and the one start-up reports (startup-failure.ts).
-  let first: unknown;
-  const session = watchErrors((db as any).session, (err) => (first ??= err));
+  const sqlite = (db as unknown as { $client: Database }).$client;
+  beginImmediate(sqlite);
   try {
-    (db as any).dialect.migrate(migrations, session, {});
+    sqlite.run(`CREATE TABLE IF NOT EXISTS ${TABLE} (\n\t\t\tid SERIAL PRIMARY KEY,\n\t\t\thash text NOT NULL,\n\t\t\tcreated_at numeric\n\t\t)`);
+    const last = sqlite.query(`SELECT id, hash, created_at FROM ${TABLE} ORDER BY created_at DESC LIMIT 1`).values()[0];
+    for (const m of embeddedMigrations) {
+      if (last && Number(last[2]) >= m.when) continue;
+      for (const statement of m.sql.split('--> statement-breakpoint')) sqlite.run(statement);
+      sqlite.run(`INSERT INTO ${TABLE} ("hash", "created_at") VALUES (?, ?)`, [new Bun.CryptoHasher('sha256').update(m.sql).digest('hex'), m.when]);
+    }
+    sqlite.run('COMMIT');
   } catch (err) {
-    throw first ?? err;
+    try {
+      sqlite.run('ROLLBACK');
+    } catch {
+      // already rolled back by SQLite (a full disk): the statement's error above is the cause
+    }
+    throw err;
   }
 }
 
-/** `target` with every method call's throw passed to `seen` first. */
-function watchErrors<T extends object>(target: T, seen: (err: unknown) => void): T {
-  return new Proxy(target, {
-    get(t, key) {
-      const value = Reflect.get(t, key, t);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        try {
-          return value.apply(t, args);
-        } catch (err) {
-          seen(err);
-          throw err;
-        }
-      };
-    },
-  });
+/** BEGIN IMMEDIATE, waiting past busy_timeout while another process migrates (a slow, loaded start). */
+function beginImmediate(sqlite: Database): void {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      sqlite.run('BEGIN IMMEDIATE');
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
+    }
+  }
 }

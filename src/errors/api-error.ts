@@ -72,10 +72,11 @@ export const forbidden = (message = 'Your role does not allow this action.') =>
   new ApiError({ status: 403, message, type: 'permission_error', code: 'forbidden' });
 export const notFound = (message: string, code: string = 'not_found', param: string | null = null) =>
   new ApiError({ status: 404, message, type: 'invalid_request_error', code, param });
-export const modelNotFound = (model: string) =>
+/** `why`: what keeps a known model off (its provider's state), for the message; else the generic words. */
+export const modelNotFound = (model: string, why?: string) =>
   new ApiError({
     status: 404,
-    message: `The model '${model}' does not exist or is not enabled.`,
+    message: why ? `The model '${model}' is not enabled: ${why}.` : `The model '${model}' does not exist or is not enabled.`,
     type: 'invalid_request_error',
     code: 'model_not_found',
     param: 'model',

@@ -1,5 +1,5 @@
 import { modelNotFound } from '../errors/api-error';
-import { FREE_PROVIDERS, isProviderId } from '../providers/types';
+import { FREE_PROVIDERS, isProviderId, type ProviderId } from '../providers/types';
 import type { ModelEntry, RuntimeSnapshot } from '../state/snapshot-types';
 import type { RouteTarget } from './types';
 
@@ -17,7 +17,8 @@ export function modelTarget(entry: ModelEntry): RouteTarget {
 export function resolveConcrete(name: string, snap: RuntimeSnapshot): RouteTarget | null {
   const entry = snap.models.get(name);
   if (entry) {
-    if (!entry.enabled || !snap.providers.get(entry.provider)?.enabled) throw modelNotFound(name);
+    if (!entry.enabled) throw modelNotFound(name);
+    if (!snap.providers.get(entry.provider)?.enabled) throw modelNotFound(name, providerOffReason(entry.provider, snap));
     return snap.modelTargets?.get(name) ?? modelTarget(entry);
   }
   const slash = name.indexOf('/');
@@ -25,7 +26,7 @@ export function resolveConcrete(name: string, snap: RuntimeSnapshot): RouteTarge
     const provider = name.slice(0, slash);
     const upstreamModel = name.slice(slash + 1);
     if (isProviderId(provider) && upstreamModel) {
-      if (!snap.providers.get(provider)?.enabled) throw modelNotFound(name);
+      if (!snap.providers.get(provider)?.enabled) throw modelNotFound(name, providerOffReason(provider, snap));
       const known = snap.models.get(upstreamModel);
       if (known && known.provider === provider) {
         // Disabled in the table is disabled under every name, `provider/id` included.
@@ -37,6 +38,18 @@ export function resolveConcrete(name: string, snap: RuntimeSnapshot): RouteTarge
     }
   }
   return null;
+}
+
+/**
+ * Why a provider is off, and what turns it on, in the 404 of a model it serves: a first try of a
+ * seeded name (`gpt-4o`) with no key set otherwise reads as if the gateway did not know the model.
+ */
+export function providerOffReason(id: ProviderId, snap: RuntimeSnapshot): string {
+  const p = snap.providers.get(id);
+  const upper = id.toUpperCase();
+  if (FREE_PROVIDERS.has(id) || p?.apiKey || p?.keys?.length)
+    return `its provider '${id}' is off (the dashboard's Providers page or LLM_PROXY__PROVIDERS__${upper}__ENABLED=true turns it on)`;
+  return `its provider '${id}' has no API key (set ${upper}_API_KEY, or add one on the dashboard's Providers page)`;
 }
 
 /**

@@ -6,14 +6,25 @@
  */
 import { parseArgs } from '../cli-args';
 import { environmentWithDotenv, exportDotenv } from '../config/dotenv';
-import { readInt } from '../config/env-readers';
+import { ConfigError, readInt } from '../config/env-readers';
 import { DEFAULT_MAX_CONNECTIONS, MAX_CONNECTIONS_LIMIT, MAX_CONNECTIONS_VAR } from '../config/upstream-limits';
 import { ensureFetchCap } from './fetch-cap';
 
-// `.env` first, for every command: the runtime and everything after read process.env.
-exportDotenv();
+const command = parseArgs(process.argv.slice(2)).kind;
 
-if (parseArgs(process.argv.slice(2)).kind === 'serve') {
+// `.env` first, for every command: the runtime and everything after read process.env. One that
+// cannot be read stops every command that would use it, in one line (--version and --help need none).
+try {
+  exportDotenv();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  if (command !== 'version' && command !== 'help') {
+    console.error(`gophergate: ${err.message}`);
+    process.exit(1);
+  }
+}
+
+if (command === 'serve') {
   let max: number | null = null;
   try {
     max = readInt(environmentWithDotenv(process.env), MAX_CONNECTIONS_VAR, DEFAULT_MAX_CONNECTIONS, 1, MAX_CONNECTIONS_LIMIT);

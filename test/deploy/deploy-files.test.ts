@@ -56,6 +56,26 @@ const gateways = Object.entries(services).filter(([, s]) => s.image === 'gopherg
 const envOf = (s: Obj) => s.environment as Record<string, string>;
 const hostOf = (url: string) => new URL(url.replace(/\$\{[^}]*\}/g, 'x')).hostname;
 
+describe('Dockerfile', () => {
+  test('the data volume\'s folder is in the image, owned by the user the gateway runs as, so a new named volume is writable', () => {
+    // Docker gives a new named volume the owner of the image folder it is mounted on, and root
+    // when there is none: the documented `docker run -v gophergate-data:/app/data` then failed
+    // with "cannot use the database /app/data/gophergate.db: permission denied".
+    const lines = readText(ROOT, 'Dockerfile').split('\n').map((l) => l.trim());
+    const runStage = lines.slice(lines.findLastIndex((l) => l.startsWith('FROM ')));
+    const user = runStage.find((l) => l.startsWith('USER '))!.slice(5).trim();
+    const volumeAt = runStage.findIndex((l) => l.startsWith('VOLUME '));
+    const volumes = JSON.parse(runStage[volumeAt]!.slice(7)) as string[];
+    const dbPath = /LLM_PROXY__DATABASE__PATH=(\S+)/.exec(runStage.join('\n'))![1]!;
+    expect(volumes).toContain(dbPath.slice(0, dbPath.lastIndexOf('/')));
+    for (const volume of volumes) {
+      const made = runStage.findIndex((l) => new RegExp(`^COPY --from=\\S+ --chown=${user}:${user} \\S+ ${volume}$`).test(l));
+      expect(made).toBeGreaterThanOrEqual(0);
+      expect(made).toBeLessThan(volumeAt);
+    }
+  });
+});
+
 describe('deploy/compose.yml', () => {
   test('three gateways built from the repository Dockerfile, PostgreSQL 15, Redis 7 and a proxy', () => {
     expect(gateways.map(([name]) => name).sort()).toEqual(['gateway-1', 'gateway-2', 'gateway-3']);

@@ -1,5 +1,5 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/config';
@@ -70,6 +70,30 @@ describe('a start that cannot go on says why in one line', () => {
     const r = start({ LLM_PROXY__DATABASE__PATH: join(dir, 'gophergate.db') });
     expectOneLineRefusal(r, `cannot use the encryption key file ${join(dir, 'encryption.key')}`, 'the path is a directory', 'LLM_PROXY__ENCRYPTION_KEY');
     expect(r.err).not.toContain('cannot use the database');
+  });
+
+  test('an image-URL allow-list entry that is a URL or host:port (it would never match) stops the start in one line', () => {
+    const r = start({ LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS: 'images.internal,http://minio:9000' });
+    expectOneLineRefusal(r, 'LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS holds "http://minio:9000"', 'without a scheme or path');
+  });
+
+  test('a .env that cannot be read stops serve, --reset-admin and --healthcheck in one line; --version still answers', () => {
+    // A folder where the file should be (a volume mount of a missing file makes one): reading it
+    // failed with EISDIR and Bun's uncaught-error dump of the minified source.
+    for (const args of [[], ['--reset-admin'], ['--healthcheck']]) {
+      const r = start({}, args, 'mkdir .env');
+      expectOneLineRefusal(r, '.env: it is a directory (EISDIR)', 'KEY=value');
+      expect(existsSync(join(r.cwd, 'data'))).toBe(false); // nothing was started
+    }
+    const v = start({}, ['--version'], 'mkdir .env');
+    expect(v.code).toBe(0);
+    expect(v.out).toStartWith('gophergate ');
+  });
+
+  test('a .env that starts with a byte-order mark has its first line read (a bad value there stops the start)', () => {
+    // Notepad's UTF-8 has a BOM; the line's trim() drops it, so the first name is read as written.
+    const r = start({}, [], "printf '\\357\\273\\277LLM_PROXY__UPSTREAM__CLIENT=curl\\n' > .env");
+    expectOneLineRefusal(r, 'LLM_PROXY__UPSTREAM__CLIENT must be socket or fetch (got "curl")');
   });
 
   test.skipIf(process.platform !== 'linux')('a disk that fills up while the first start migrates: one line, not the failed ROLLBACK\'s stack trace', () => {

@@ -42,6 +42,25 @@ describe('loadConfig', () => {
     expect(c.security.imageUrlAllowHosts).toEqual(['127.0.0.1', 'localhost']);
   });
 
+  test('LLM_PROXY__DATABASE__PATH is trimmed, blank is the default, :memory: is refused', () => {
+    expect(loadConfig({ LLM_PROXY__DATABASE__PATH: ' /srv/gw/gg.db \n' }).database.path).toBe('/srv/gw/gg.db');
+    expect(loadConfig({ LLM_PROXY__DATABASE__PATH: '  ' }).database.path).toBe('./data/gophergate.db');
+    expect(() => loadConfig({ LLM_PROXY__DATABASE__PATH: ':memory:' })).toThrow(/^LLM_PROXY__DATABASE__PATH cannot be :memory:/);
+  });
+
+  test('LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS takes host names and IP addresses; a URL, a port or a space stops the start naming the entry', () => {
+    const hosts = 'images.internal, 10.0.0.5,::1,[fd00::1],xn--bcher-kva.de,minio_1';
+    expect(loadConfig({ LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS: hosts }).security.imageUrlAllowHosts).toEqual(['images.internal', '10.0.0.5', '::1', '[fd00::1]', 'xn--bcher-kva.de', 'minio_1']);
+    // Each of these never matched a URL's host: the allowance silently did not apply.
+    const refusals: [string, RegExp][] = [
+      ['http://images.internal:9000/', /holds "http:\/\/images.internal:9000\/": write the host alone, without a scheme or path/],
+      ['a.test,minio:9000', /holds "minio:9000": write the host without a port/],
+      ['[::1]:8080', /holds "\[::1\]:8080": write the host without a port/],
+      ['images internal', /holds "images internal": it is not a host name or IP address/],
+    ];
+    for (const [value, message] of refusals) expect(() => loadConfig({ LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS: value })).toThrow(message);
+  });
+
   test('a URL with a line break, tab or bidi character inside stops the start (URL parsing would drop it and reach another host)', () => {
     for (const bad of ['https://api.openai.com\n.example.net/v1', 'https://api.openai.com\t.example.net', 'https://api.openai.com\u202e.ten.example']) {
       expect(() => loadConfig({ LLM_PROXY__PROVIDERS__OPENAI__BASE_URL: bad })).toThrow(/^LLM_PROXY__PROVIDERS__OPENAI__BASE_URL holds a control/);

@@ -1,6 +1,6 @@
 import { Database } from 'bun:sqlite';
 import { expect, setDefaultTimeout, test } from 'bun:test';
-import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pkg from '../../package.json';
@@ -97,6 +97,33 @@ test('a clean stop leaves the whole database in the .db file: no -wal left, a co
   }
 });
 
+test('LLM_PROXY__DATABASE__PATH with spaces around it (or blank) is the file it names (or the default), mode 0600, and keeps what was served', async () => {
+  // bun:sqlite trims the name it opens: ` ./data/spaced.db ` was served from ./data/spaced.db while
+  // the file made (and chmod-ed 0600) beforehand was ` ./data/spaced.db ` in a folder ` .`; a blank
+  // value served from a private temporary database, lost at exit, whose log rows all failed.
+  for (const [given, file] of [[' ./data/spaced.db ', 'data/spaced.db'], ['   ', 'data/gophergate.db']] as const) {
+    const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-path-'));
+    const p = await startGatewayProcess({ cwd, dbPath: given, adminPassword: 'path-admin-password-1', env: { LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' } });
+    expect(p.out()).toContain(`(database ${given.trim() || './data/gophergate.db'})`);
+    const key = await createClientKey(p.url, 'path-admin-password-1');
+    const { response } = await new OpenAI({ baseURL: `${p.url}/v1`, apiKey: key })
+      .chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'keep me' }] })
+      .withResponse();
+    p.proc.kill('SIGTERM');
+    expect(await p.proc.exited).toBe(0);
+    expect(p.out()).not.toContain('log writer');
+    expect(readdirSync(cwd).sort()).toEqual(['data']);
+    expect(statSync(join(cwd, file)).mode & 0o777).toBe(0o600);
+    const db = new Database(join(cwd, file), { readonly: true });
+    try {
+      const row = db.query('SELECT status, model FROM request_logs WHERE request_id = ?').get(response.headers.get('x-request-id')) as any;
+      expect(row).toEqual({ status: 200, model: 'mock/echo' });
+    } finally {
+      db.close();
+    }
+  }
+}, 60_000);
+
 test('SIGTERM waits for streams in flight; a second SIGTERM cuts the endless ones, each keeps its row, and the exit is 0', async () => {
   // An upstream stream that would go on for hours, one chunk every 100 ms.
   const chunk = (content: string) => JSON.stringify({ id: 'chatcmpl-long', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content }, finish_reason: null }] });
@@ -173,7 +200,8 @@ test('SIGHUP (its terminal closed) stops it as cleanly as SIGTERM: the request j
 
 test('a misspelt LLM_PROXY__ name (environment or .env) is named at start, with the setting it resembles; real settings are not', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-typo-'));
-  writeFileSync(join(cwd, '.env'), 'LLM_PROXY__LOGGING__RETENTION_DAY=5\nLLM_PROXY__LOGGING__RETENTION_DAYS=7\n');
+  // Line 3 sets nothing (YAML's colon), line 4 neither, and its value (a key) must not be echoed.
+  writeFileSync(join(cwd, '.env'), 'LLM_PROXY__LOGGING__RETENTION_DAY=5\nLLM_PROXY__LOGGING__RETENTION_DAYS=7\nLLM_PROXY__SERVER__KEEPALIVE_TIMEOUT_S: 9\nOPENAI_API_KEY sk-secret-value\n');
   const p = await startGatewayProcess({
     cwd, dbPath: join(cwd, 'gophergate.db'), adminPassword: 'typo-admin-password-1',
     env: { LLM_PROXY__SERVER_PORT: '9000', LLM_PROXY__PROVIDERS__NOPE__API_KEY: 'x', LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' },
@@ -189,6 +217,11 @@ test('a misspelt LLM_PROXY__ name (environment or .env) is named at start, with 
       'gophergate: LLM_PROXY__PROVIDERS__NOPE__API_KEY is not a setting; it is ignored. Every setting is listed in the README.',
       'gophergate: LLM_PROXY__SERVER_PORT is not a setting; it is ignored (did you mean LLM_PROXY__SERVER__PORT?). Every setting is listed in the README.',
     ]);
+    expect(p.out().split('\n').filter((l) => l.includes('of .env is not NAME=value'))).toEqual([
+      'gophergate: line 3 of .env is not NAME=value (it starts "LLM_PROXY__SERVER__KEEPALIVE_TIMEOUT_S"); it is ignored.',
+      'gophergate: line 4 of .env is not NAME=value (it starts "OPENAI_API_KEY"); it is ignored.',
+    ]);
+    expect(p.out()).not.toContain('sk-secret-value');
   } finally {
     p.proc.kill('SIGKILL');
   }
