@@ -24,7 +24,8 @@ export interface PrefillSupport {
   baseUrl?: (settings: ProviderSettings, defaultBaseUrl: string) => string | undefined;
 }
 
-const flagged = (m: any): boolean => !!m && typeof m === 'object' && PREFILL_FLAGS.some((f) => f in m);
+/** Carries either flag (spelt out, not PREFILL_FLAGS.some: no closure per message of every request). */
+const flagged = (m: any): boolean => !!m && typeof m === 'object' && ('partial' in m || 'prefix' in m);
 
 /** Text to continue: a non-empty string, or text parts with some text. */
 function hasText(content: unknown): boolean {
