@@ -50,6 +50,8 @@ const repointed = (r: SeedRow): SeedRow => (r.id === 'deepseek-v4-pro' ? { ...r,
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri'];
 const priceOf = (r: Record<string, unknown>) => [r.input_price, r.cached_input_price, r.output_price].map(Number);
+/** A seed row's flat input, cache-read and output prices. */
+const seedPriceOf = (r: SeedRow) => [r.inputPrice, r.cachedInputPrice, r.outputPrice].map(Number);
 const windowsOf = (r: Record<string, unknown>) => (r.time_of_day_prices == null ? null : JSON.parse(String(r.time_of_day_prices)));
 const row = (rows: Record<string, unknown>[], id: string) => rows.find((r) => r.id === id)!;
 
@@ -58,7 +60,7 @@ function expectUpgraded(rows: Record<string, unknown>[], old: unknown[][]) {
   const today = seedModelRows(NOW).find((r) => r.id === 'deepseek-v4-flash')!;
   const flash = row(rows, 'deepseek-v4-flash');
   expect(priceOf(flash)).toEqual([0.22, 0.007, 0.66]);
-  expect(priceOf(flash)).toEqual([today.inputPrice, today.cachedInputPrice, today.outputPrice]);
+  expect(priceOf(flash)).toEqual(seedPriceOf(today));
   expect(windowsOf(flash)).toEqual(today.timeOfDayPrices);
   expect(windowsOf(flash).map((w: TimeOfDayWindow) => [w.start, w.end, w.input_price, w.output_price, w.days])).toEqual([
     ['01:00', '04:00', 0.44, 1.32, WEEKDAYS],
@@ -100,7 +102,7 @@ test('SQLite: an unedited database seeded before 2026-08-17 ends with both V4 ro
   const rows = upgradedSqliteModels(MIGRATION, COLUMNS, oldRows(BEFORE_V4_CHANGE, (r) => r), { now: NOW, adminPassword: PASSWORD });
   for (const today of seedModelRows(NOW).filter((r) => r.id!.startsWith('deepseek-v4'))) {
     const r = row(rows, today.id!);
-    expect(priceOf(r)).toEqual([today.inputPrice, today.cachedInputPrice, today.outputPrice]);
+    expect(priceOf(r)).toEqual(seedPriceOf(today));
     expect(windowsOf(r)).toEqual(today.timeOfDayPrices);
   }
 });
