@@ -49,8 +49,8 @@ export interface ModelView {
   max_output_tokens: number | null;
   /**
    * Time-of-day prices (DeepSeek's peak and off-peak hours, from genai-prices; read-only): daily UTC
-   * windows `[start, end)` (an end before the start crosses midnight) in which these token prices
-   * replace the flat ones for a request that starts inside. Null: the flat prices all day. A change
+   * windows `[start, end)` (an end before the start crosses midnight), on every day or only on their
+   * `days` (UTC weekdays), in which these token prices replace the flat ones for a request that starts inside. Null: the flat prices all day. A change
    * of input, cached input, cache-write or output price clears them: a price set by hand holds all day.
    */
   time_of_day_prices: TimeOfDayWindow[] | null;

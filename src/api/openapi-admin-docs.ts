@@ -5,6 +5,7 @@
  */
 import { OPENAI_ERROR_SCHEMA } from '../errors/openapi-error-schema';
 import { arr, bool, int, json, nullable, num, str, type Schema } from './openapi-schema-parts';
+import { WEEKDAY_NAMES } from '../usage/time-of-day-prices';
 
 const obj = (properties: Record<string, Schema>, required: string[] = Object.keys(properties)): Schema => ({ type: 'object', required, properties });
 const error = (description: string) => ({ description, content: json(OPENAI_ERROR_SCHEMA) });
@@ -85,6 +86,10 @@ const timeOfDayWindow = obj(
     start: { ...str, description: 'UTC HH:MM, inclusive' },
     end: { ...str, description: 'UTC HH:MM, exclusive; before start: the window crosses midnight' },
     input_price: num, cached_input_price: nullable(num), cache_write_price: nullable(num), output_price: num,
+    days: {
+      ...arr({ enum: [...WEEKDAY_NAMES] }),
+      description: 'UTC weekdays the window holds on (a window crossing midnight: the day it began); absent: every day',
+    },
   },
   ['start', 'end', 'input_price', 'cached_input_price', 'cache_write_price', 'output_price'],
 );

@@ -51,6 +51,11 @@ export interface TimeOfDayPrice {
   cachedInput: number | null;
   cacheWrite: number | null;
   output: number;
+  /**
+   * The UTC weekdays (0: Sunday, as getUTCDay()) the window holds on, the day a window crossing
+   * midnight began; unset: every day. V4's peaks hold Monday to Friday (DeepSeek bills weekends off-peak).
+   */
+  days?: readonly number[];
 }
 
 /**

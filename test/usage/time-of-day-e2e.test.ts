@@ -5,8 +5,11 @@
  * from the real log writer through GET /api/logs by the answer's x-request-id:
  * - deepseek-v4-flash costs twice as much at 02:00 UTC (peak) as at 12:00, deepseek-chat half as
  *   much at 23:50 and 00:10 (off-peak over midnight) as at 00:40;
+ * - V4's peaks hold Monday to Friday UTC: at 02:00 on a Saturday or Sunday V4 bills off-peak, on
+ *   a Friday or Monday at the peak;
  * - a stream that starts at 03:59:59 and ends after 04:00 is priced at its start's (peak) price;
- * - a budgeted key's worst case is reserved at the peak prices in a peak window;
+ * - a budgeted key's worst case is reserved at the peak prices in a peak window, at the off-peak
+ *   ones at a weekend's peak hours;
  * - the admin API and the Models page show the windows, and a changed flat price ends them.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
@@ -18,7 +21,11 @@ import { limitedClient } from '../limits/limits-helpers';
 
 setDefaultTimeout(30_000);
 
+/** A time on 2026-12-03, a Thursday. */
 const at = (h: number, m: number, s = 0) => Date.UTC(2026, 11, 3, h, m, s);
+/** A time on a day of 2026-12: the 4th a Friday, 5th a Saturday, 6th a Sunday, 7th a Monday. */
+const on = (day: number, h: number, m: number) => Date.UTC(2026, 11, day, h, m);
+const [FRI, SAT, SUN, MON] = [4, 5, 6, 7];
 /** The gateway's request clock (epoch ms), moved by the tests; the fake may move it mid-request. */
 const clock = { now: at(12, 0) };
 /** Run by the fake DeepSeek before it answers (to move the clock while a request is in flight). */
@@ -74,6 +81,24 @@ describe('a row is priced at the prices in force when its request started', () =
     expect((await chatAt(at(0, 40), 'deepseek-chat')).cost_usd).toBeCloseTo(day, 9);
   });
 
+  test('V4’s peaks hold Monday to Friday: at 02:00 UTC on a Saturday or Sunday it bills off-peak', async () => {
+    for (const [model, flat, peak] of [
+      ['deepseek-v4-flash', usd(0.22, 0.007, 0.66), usd(0.44, 0.014, 1.32)],
+      ['deepseek-v4-pro', usd(0.66, 0.022, 1.98), usd(1.32, 0.044, 3.96)],
+    ] as const) {
+      const saturday = await chatAt(on(SAT, 2, 0), model);
+      expect(new Date(saturday.created_at).getUTCDay()).toBe(6);
+      expect(saturday.cost_usd).toBeCloseTo(flat, 9);
+      expect((await chatAt(on(SUN, 7, 30), model)).cost_usd).toBeCloseTo(flat, 9);
+      const friday = await chatAt(on(FRI, 2, 0), model);
+      expect(new Date(friday.created_at).getUTCDay()).toBe(5);
+      expect(friday.cost_usd).toBeCloseTo(peak, 9);
+      expect((await chatAt(on(MON, 2, 0), model)).cost_usd).toBeCloseTo(peak, 9);
+    }
+    // deepseek-chat's night holds every day, weekends too.
+    expect((await chatAt(on(SAT, 23, 0), 'deepseek-chat')).cost_usd).toBeCloseTo(usd(0.135, 0.035, 0.55), 9);
+  });
+
   test('a stream that starts in the peak and ends after it bills the peak price', async () => {
     clock.now = at(3, 59, 59);
     // The upstream answers once the peak is over.
@@ -111,19 +136,39 @@ test('a budget reserves a peak-hour request at the peak prices', async () => {
   expect(answer.usage?.completion_tokens).toBe(58);
 });
 
+test('at a weekend’s peak hours a budget reserves at the off-peak prices, on a Friday at the peak ones', async () => {
+  // As above: $0.001 admits 1,000 output tokens at the off-peak price ($0.00066), not at the peak one ($0.00132).
+  const { key } = await limitedClient(gw, 'tod-weekend-budget', { budgetUsd: 0.001, budgetPeriod: 'total' });
+  const client = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+  const ask = () => client.chat.completions.create({ model: 'deepseek-v4-flash', messages, max_tokens: 1000 });
+  clock.now = on(FRI, 2, 30);
+  const refused = await ask().catch((e) => e);
+  expect(refused).toBeInstanceOf(OpenAI.APIError);
+  expect(refused.status).toBe(429);
+  expect(refused.error).toMatchObject({ type: 'insufficient_quota', code: 'budget_exceeded' });
+  clock.now = on(SAT, 2, 30);
+  const { data: answer, response } = await ask().withResponse();
+  expect(answer.usage?.completion_tokens).toBe(58);
+  expect((await apiLogRow(gw, admin, response.headers.get('x-request-id')!)).cost_usd).toBeCloseTo(usd(0.22, 0.007, 0.66), 9);
+});
+
 test('the admin API and the Models page show the windows; a changed flat price ends them, an unchanged one does not', async () => {
   const shown = await json(await api(gw, 'GET', '/api/models/deepseek-v4-flash', { as: admin }));
   expect(shown).toMatchObject({ input_price: 0.22, cached_input_price: 0.007, output_price: 0.66 });
+  const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri'];
   expect(shown.time_of_day_prices).toEqual([
-    { start: '01:00', end: '04:00', input_price: 0.44, cached_input_price: 0.014, cache_write_price: null, output_price: 1.32 },
-    { start: '06:00', end: '10:00', input_price: 0.44, cached_input_price: 0.014, cache_write_price: null, output_price: 1.32 },
+    { start: '01:00', end: '04:00', input_price: 0.44, cached_input_price: 0.014, cache_write_price: null, output_price: 1.32, days: weekdays },
+    { start: '06:00', end: '10:00', input_price: 0.44, cached_input_price: 0.014, cache_write_price: null, output_price: 1.32, days: weekdays },
   ]);
   const listed = (await json(await api(gw, 'GET', '/api/models?provider=deepseek', { as: admin }))).data;
-  expect(listed.find((m: any) => m.id === 'deepseek-chat').time_of_day_prices.map((w: any) => [w.start, w.end])).toEqual([['16:30', '00:30']]);
+  const chat = listed.find((m: any) => m.id === 'deepseek-chat').time_of_day_prices;
+  expect(chat.map((w: any) => [w.start, w.end])).toEqual([['16:30', '00:30']]);
+  expect(chat[0]).not.toHaveProperty('days');
 
-  // The Models page lists them under the model's id.
+  // The Models page lists them under the model's id, with their weekdays.
   const page = await (await fetch(`${gw.url}/models`, { headers: { cookie: admin.cookie } })).text();
-  expect(page).toContain('01:00–04:00 UTC: in 0.44, cache read 0.014, out 1.32');
+  expect(page).toContain('01:00–04:00 UTC Mon–Fri: in 0.44, cache read 0.014, out 1.32');
+  expect(page).toContain('06:00–10:00 UTC Mon–Fri: in 1.32, cache read 0.044, out 3.96');
   expect(page).toContain('16:30–00:30 UTC: in 0.135, cache read 0.035, out 0.55');
 
   // The dashboard's row form sends the prices it showed: unchanged, the windows stay.

@@ -6,7 +6,7 @@ import { EmptyState, PageHeader } from '../components/layout';
 import type { LongContextTier } from '../../state/snapshot-types';
 import { MAX_LONG_CONTEXT_THRESHOLD } from '../../admin/model-patch-limits';
 import { MODEL_ID_MAX_CHARS } from '../../admin/models-service';
-import type { TimeOfDayWindow } from '../../usage/time-of-day-prices';
+import { daysLabel, type TimeOfDayWindow } from '../../usage/time-of-day-prices';
 
 export interface ModelRow {
   id: string;
@@ -98,7 +98,8 @@ function LongContextEditor(props: { m: ModelRow; rowId: string; url: string }) {
 
 /**
  * The time-of-day windows under the model's id, read-only: `16:30–00:30 UTC: in 0.135, cache read
- * 0.035, out 0.55`, one line each. Changing a flat token price clears them (models-service.ts).
+ * 0.035, out 0.55`, one line each, `01:00–04:00 UTC Mon–Fri: …` for one that holds on some weekdays
+ * only. Changing a flat token price clears them (models-service.ts).
  */
 function TimeOfDayNote(props: { windows: TimeOfDayWindow[] | null | undefined }) {
   if (!props.windows?.length) return '';
@@ -106,10 +107,10 @@ function TimeOfDayNote(props: { windows: TimeOfDayWindow[] | null | undefined })
     const parts = ([['in', w.input_price], ['cache read', w.cached_input_price], ['cache write', w.cache_write_price], ['out', w.output_price]] as const)
       .filter(([, v]) => v != null)
       .map(([k, v]) => `${k} ${price(v)}`);
-    return `${w.start}–${w.end} UTC: ${parts.join(', ')}`;
+    return `${w.start}–${w.end} UTC${w.days?.length ? ` ${daysLabel(w.days)}` : ''}: ${parts.join(', ')}`;
   };
   return (
-    <div class="muted small time-of-day" title="Time-of-day prices: a request that starts in one of these UTC windows bills its tokens at the window's prices (USD per 1M), the flat ones otherwise. Changing a flat token price removes them">
+    <div class="muted small time-of-day" title="Time-of-day prices: a request that starts in one of these UTC windows (on its UTC weekdays, when listed: the day a window over midnight began) bills its tokens at the window's prices (USD per 1M), the flat ones otherwise. Changing a flat token price removes them">
       {props.windows.map((w) => <div safe>{line(w)}</div>)}
     </div>
   );

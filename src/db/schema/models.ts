@@ -67,8 +67,9 @@ export const models = sqliteTable(
     /**
      * Time-of-day prices (DeepSeek's peak and off-peak hours, from genai-prices): daily UTC windows
      * in which other token prices apply, as JSON `[{start: "HH:MM", end: "HH:MM", input_price,
-     * cached_input_price, cache_write_price, output_price}]` (src/usage/time-of-day-prices.ts); a
-     * request is priced at the window in force when it started. Unset: the flat prices all day.
+     * cached_input_price, cache_write_price, output_price, days?: ["mon", ...]}]` (days: the UTC
+     * weekdays it holds on, absent: every day; src/usage/time-of-day-prices.ts); a request is priced
+     * at the window in force when it started. Unset: the flat prices all day.
      * An admin's price change clears it (a flat price set by hand is the price all day).
      */
     timeOfDayPrices: text('time_of_day_prices', { mode: 'json' }).$type<TimeOfDayWindow[]>(),

@@ -2,7 +2,7 @@ import { calcPrice, type ConditionalPrice, type ModelInfo, type ModelPrice } fro
 import type { models } from '../schema/models';
 import type { ProviderId } from '../../providers/types';
 import { listedClaudeOutputLimit } from '../../providers/anthropic/anthropic-limits';
-import { storedTimeOfDay, type TimeOfDayWindow } from '../../usage/time-of-day-prices';
+import { parseHhMm, storedTimeOfDay, type TimeOfDayWindow, type WeekdayName } from '../../usage/time-of-day-prices';
 import type { TimeOfDayPrice } from '../../state/snapshot-types';
 
 /**
@@ -314,6 +314,36 @@ export function timeOfDayWindows(modelId: string, info: Pick<ModelInfo, 'prices'
   return storedTimeOfDay(windows);
 }
 
+/**
+ * DeepSeek's weekends, which genai-prices' data cannot say (its price_comments on deepseek-v4-flash
+ * and deepseek-v4-pro; https://github.com/pydantic/genai-prices/issues/582): "from 2026-08-23
+ * DeepSeek bills off-peak all day at weekends (Beijing time), which needs a day-of-week condition,
+ * so on Saturdays and Sundays the peak prices here are an upper bound". V4's peaks, 09:00-12:00 and
+ * 14:00-18:00 Beijing (UTC+8), are 01:00-04:00 and 06:00-10:00 UTC, the same calendar day in both,
+ * so they hold Monday to Friday UTC. By genai-prices' provider and model id (so a dated id it
+ * matches to one of these gets it too).
+ */
+const WEEKDAY_ONLY_WINDOWS: Record<string, readonly string[]> = { deepseek: ['deepseek-v4-flash', 'deepseek-v4-pro'] };
+const MONDAY_TO_FRIDAY: readonly WeekdayName[] = ['mon', 'tue', 'wed', 'thu', 'fri'];
+/** Beijing is UTC+8 all year: a UTC time of day before 16:00 is on the same calendar day there. */
+const BEIJING_DAY_ENDS_UTC = 16 * 60;
+
+/**
+ * `windows` (timeOfDayWindows') with WEEKDAY_ONLY_WINDOWS applied: Monday to Friday UTC for those
+ * models. A window of theirs that is not on one Beijing calendar day (the weekday would differ)
+ * stops the seed, as a shape the table cannot hold does.
+ */
+export function weekdayOnlyWindows(sourceProvider: string, sourceModelId: string, windows: TimeOfDayWindow[]): TimeOfDayWindow[] {
+  if (!WEEKDAY_ONLY_WINDOWS[sourceProvider]?.includes(sourceModelId)) return windows;
+  return windows.map((w) => {
+    const [start, end] = [parseHhMm(w.start)!, parseHhMm(w.end)!];
+    if (!(start < end && end <= BEIJING_DAY_ENDS_UTC)) {
+      throw new Error(`seed: ${sourceModelId}'s window ${w.start}-${w.end} UTC is not within one Beijing day; revisit WEEKDAY_ONLY_WINDOWS in model-prices.ts`);
+    }
+    return { ...w, days: [...MONDAY_TO_FRIDAY] };
+  });
+}
+
 function sourcePrice(m: SeedModel, now: number): { price: HandPrice; contextWindow?: number } | null {
   if (m.provider === 'ollama' || m.provider === 'mock') return null;
   const found = calcPrice({ input_tokens: 0, output_tokens: 0 }, m.id, {
@@ -322,7 +352,7 @@ function sourcePrice(m: SeedModel, now: number): { price: HandPrice; contextWind
   });
   if (!found) return null;
   const p = resolveSourcePrice(found.model, now);
-  const timeOfDay = timeOfDayWindows(m.id, found.model, p, now);
+  const timeOfDay = weekdayOnlyWindows(SOURCE_PROVIDER[m.provider], found.model.id, timeOfDayWindows(m.id, found.model, p, now));
   const input = flat(p.input_mtok);
   // Embedding models have no output tokens, and genai-prices lists no output price for them.
   const output = flat(p.output_mtok) ?? (m.kind === 'embedding' ? 0 : undefined);

@@ -1,0 +1,18 @@
+-- DeepSeek V4 (deepseek-v4-flash, deepseek-v4-pro), two fixes to the rows migration 0021 and the
+-- seed gave them (src/db/seed/model-prices.ts):
+-- 1. Weekends: since 2026-08-23 DeepSeek bills V4 off-peak all day on Saturdays and Sundays
+--    (Beijing time), which genai-prices' data cannot say (its note on these models, its issue 582),
+--    so the peaks (01:00-04:00 and 06:00-10:00 UTC, 09:00-12:00 and 14:00-18:00 Beijing: the same
+--    calendar day) billed 2x at weekends too. A window now holds only on its `days` (UTC weekdays,
+--    src/usage/time-of-day-prices.ts): the seeded windows get Monday to Friday (WEEKDAY_ONLY_WINDOWS
+--    in model-prices.ts) where the row still has the windows 0021 wrote.
+-- 2. Stale flat prices: a database seeded before 2026-08-17 kept V4's older flat price (Flash
+--    0.14 / 0.0028 / 0.28, Pro 0.435 / 0.003625 / 0.87), while DeepSeek's off-peak price since
+--    then, the seed's today, is Flash 0.22 / 0.007 / 0.66, Pro 0.66 / 0.022 / 1.98; and 0021's peak
+--    windows are twice today's. A row still with the old seed's prices gets today's.
+-- Both only where the row sends its seeded id to DeepSeek and has exactly the seed's prices (and,
+-- for the days, windows): a price or window an admin changed, or a row repointed, stays as it is.
+UPDATE `models` SET `input_price` = 0.22, `cached_input_price` = 0.007, `output_price` = 0.66 WHERE `id` = 'deepseek-v4-flash' AND `provider` = 'deepseek' AND `upstream_id` = 'deepseek-v4-flash' AND `cache_write_price` IS NULL AND `input_price` = 0.14 AND `cached_input_price` = 0.0028 AND `output_price` = 0.28;--> statement-breakpoint
+UPDATE `models` SET `input_price` = 0.66, `cached_input_price` = 0.022, `output_price` = 1.98 WHERE `id` = 'deepseek-v4-pro' AND `provider` = 'deepseek' AND `upstream_id` = 'deepseek-v4-pro' AND `cache_write_price` IS NULL AND `input_price` = 0.435 AND `cached_input_price` = 0.003625 AND `output_price` = 0.87;--> statement-breakpoint
+UPDATE `models` SET `time_of_day_prices` = '[{"start":"01:00","end":"04:00","input_price":0.44,"cached_input_price":0.014,"cache_write_price":null,"output_price":1.32,"days":["mon","tue","wed","thu","fri"]},{"start":"06:00","end":"10:00","input_price":0.44,"cached_input_price":0.014,"cache_write_price":null,"output_price":1.32,"days":["mon","tue","wed","thu","fri"]}]' WHERE `id` = 'deepseek-v4-flash' AND `provider` = 'deepseek' AND `upstream_id` = 'deepseek-v4-flash' AND `cache_write_price` IS NULL AND `input_price` = 0.22 AND `cached_input_price` = 0.007 AND `output_price` = 0.66 AND `time_of_day_prices` = '[{"start":"01:00","end":"04:00","input_price":0.44,"cached_input_price":0.014,"cache_write_price":null,"output_price":1.32},{"start":"06:00","end":"10:00","input_price":0.44,"cached_input_price":0.014,"cache_write_price":null,"output_price":1.32}]';--> statement-breakpoint
+UPDATE `models` SET `time_of_day_prices` = '[{"start":"01:00","end":"04:00","input_price":1.32,"cached_input_price":0.044,"cache_write_price":null,"output_price":3.96,"days":["mon","tue","wed","thu","fri"]},{"start":"06:00","end":"10:00","input_price":1.32,"cached_input_price":0.044,"cache_write_price":null,"output_price":3.96,"days":["mon","tue","wed","thu","fri"]}]' WHERE `id` = 'deepseek-v4-pro' AND `provider` = 'deepseek' AND `upstream_id` = 'deepseek-v4-pro' AND `cache_write_price` IS NULL AND `input_price` = 0.66 AND `cached_input_price` = 0.022 AND `output_price` = 1.98 AND `time_of_day_prices` = '[{"start":"01:00","end":"04:00","input_price":1.32,"cached_input_price":0.044,"cache_write_price":null,"output_price":3.96},{"start":"06:00","end":"10:00","input_price":1.32,"cached_input_price":0.044,"cache_write_price":null,"output_price":3.96}]';
