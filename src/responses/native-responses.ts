@@ -26,9 +26,9 @@ export function leadingSameProvider(targets: readonly RouteTarget[]): RouteTarge
 }
 
 /**
- * A built-in tool the provider's Responses API does not run (`responsesTools`; OpenAI's runs them
- * all) is refused before any call with the bridge's 400 `unsupported_tool`, naming it: xAI would
- * answer an opaque 400 for `image_generation` or `computer_use_preview`.
+ * A built-in tool the provider's Responses API does not run (its catalog's `responsesTools`) is
+ * refused before any call with the bridge's 400 `unsupported_tool`, naming it: xAI would answer an
+ * opaque 400 for `image_generation` or `computer_use_preview`, OpenAI for `x_search`.
  */
 export function refuseForeignTools(tools: unknown, provider: ProviderId): void {
   const known = (PROVIDER_CATALOG as Record<string, { responsesTools?: readonly string[] }>)[provider]?.responsesTools;

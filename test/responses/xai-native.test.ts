@@ -49,27 +49,40 @@ const xai = startFakeUpstream((_req, r) => {
   return r.body.stream ? sseEventsResponse(EVENTS.map((data) => ({ event: JSON.parse(data).type, data }))) : rawJsonResponse(ANSWER);
 });
 const deepseek = startFakeUpstream(() => rawJsonResponse(fixtureText('deepseek', 'chat.json')));
+/** A fake OpenAI: its recorded answer, or its 400 for a tool type its Responses API does not have (as OpenAI answers `x_search`). */
+const OPENAI_TOOL_TYPES = ['function', 'web_search', 'web_search_preview', 'file_search', 'code_interpreter', 'image_generation', 'mcp'];
+const openai = startFakeUpstream((_req, r) => {
+  const foreign = (r.body?.tools ?? []).findIndex((t: any) => !OPENAI_TOOL_TYPES.includes(t?.type));
+  if (foreign >= 0) return jsonResponse({ error: { message: `Invalid value: '${r.body.tools[foreign].type}'.`, type: 'invalid_request_error', param: `tools[${foreign}].type`, code: 'invalid_value' } }, 400);
+  return rawJsonResponse(fixtureText('responses', 'openai-response.json'));
+});
 
 let gw: TestGateway;
 beforeAll(async () => {
-  gw = await startGateway({ env: { ...providerEnv('grok', `${xai.url}/v1`), ...providerEnv('deepseek', deepseek.url) } });
+  gw = await startGateway({ env: { ...providerEnv('grok', `${xai.url}/v1`), ...providerEnv('deepseek', deepseek.url), ...providerEnv('openai', `${openai.url}/v1`) } });
   const now = Date.now();
   // grok-4-fast-non-reasoning's prices (xAI's pricing page: 0.20 in, 0.05 cached, 0.50 out).
   gw.ctx.db.insert(models).values([
     { id: 'grok-fast', provider: 'grok', upstreamId: 'grok-4-fast-non-reasoning', inputPrice: 0.2, cachedInputPrice: 0.05, outputPrice: 0.5, contextWindow: 2_000_000, updatedAt: now },
   ]).run();
-  gw.ctx.db.insert(modelGroups).values({ name: 'xai-then-deepseek', strategy: 'heuristic', targets: ['grok-fast', 'deepseek-chat'], updatedAt: now }).run();
+  gw.ctx.db.insert(modelGroups).values([
+    { name: 'xai-then-deepseek', strategy: 'heuristic', targets: ['grok-fast', 'deepseek-chat'], updatedAt: now },
+    // No rules: OpenAI first whatever the request (the default rules move a request with tools to the second target).
+    { name: 'openai-then-xai', strategy: 'heuristic', targets: ['gpt-5-mini', 'grok-fast'], settings: { rules: [] }, updatedAt: now },
+  ]).run();
   gw.ctx.state.reload();
 });
 afterAll(async () => {
   await gw.close();
   xai.close();
   deepseek.close();
+  openai.close();
 });
 beforeEach(() => {
   create = null;
   xai.requests.length = 0;
   deepseek.requests.length = 0;
+  openai.requests.length = 0;
   gw.ctx.breakers.reset();
 });
 
@@ -244,6 +257,38 @@ describe('groups and tools', () => {
     const search = await apiError(gw.openai().responses.create({ model: 'deepseek-chat', input: 'Hi', tools: [{ type: 'web_search' }] }));
     expect([search.status, search.code, search.param]).toEqual([400, 'unsupported_tool', 'tools[0]']);
     expect(xai.requests.length + deepseek.requests.length).toBe(0);
+  });
+});
+
+describe('a group of OpenAI and xAI: each target runs only its own built-in tools', () => {
+  test("x_search skips OpenAI (which would answer 400): xAI answers, one row", async () => {
+    const { data, response } = await gw.openai().responses
+      .create({ model: 'openai-then-xai', input: 'What is trending on X?', tools: [{ type: 'x_search' } as any] })
+      .withResponse();
+    expect(data.id).toBe(`resp_${ID}`);
+    expect(response.headers.get('x-gophergate-provider')).toBe('grok');
+    expect([openai.requests.length, xai.requests.length]).toEqual([0, 1]);
+    const row = await gw.waitForRow(response);
+    expect([row.provider, row.status, row.error]).toEqual(['grok', 200, null]);
+  });
+
+  test('a tool both run (web_search) stays with the group\'s first target, OpenAI', async () => {
+    const { response } = await gw.openai().responses.create({ model: 'openai-then-xai', input: 'Hi', tools: [{ type: 'web_search' }] }).withResponse();
+    expect(response.headers.get('x-gophergate-provider')).toBe('openai');
+    expect([openai.requests.length, xai.requests.length]).toEqual([1, 0]);
+    expect(openai.last().body.tools).toEqual([{ type: 'web_search' }]);
+    expect((await gw.waitForRow(response)).provider).toBe('openai');
+  });
+
+  test('x_search to an OpenAI model, or a tool no target of the group runs: the 400 unsupported_tool before any call, one row', async () => {
+    const alone = await apiError(gw.openai().responses.create({ model: 'gpt-5-mini', input: 'Hi', tools: [{ type: 'function', name: 'f', parameters: {}, strict: false }, { type: 'x_search' } as any] }));
+    expect([alone.status, alone.code, alone.param, alone.type]).toEqual([400, 'unsupported_tool', 'tools[1]', 'invalid_request_error']);
+    expect(alone.message).toContain("'x_search' is not supported by provider 'openai'");
+    const none = await apiError(gw.openai().responses.create({ model: 'openai-then-xai', input: 'Hi', tools: [{ type: 'x_search' } as any, { type: 'image_generation' }] }));
+    // OpenAI cannot run x_search, xAI cannot run image_generation: the first target's refusal.
+    expect([none.status, none.code, none.param]).toEqual([400, 'unsupported_tool', 'tools[0]']);
+    expect(openai.requests.length + xai.requests.length).toBe(0);
+    for (const err of [alone, none]) expect(await gw.waitForRow(err)).toMatchObject({ endpoint: 'responses', status: 400, errorType: 'unsupported_tool' });
   });
 });
 
