@@ -36,6 +36,8 @@ export const PROVIDER_CATALOG = {
   grok: {
     name: 'xAI Grok', defaultBaseUrl: 'https://api.x.ai/v1', needsKey: true, nativeResponses: true,
     responsesTools: ['web_search', 'x_search', 'code_interpreter', 'code_execution', 'file_search', 'mcp'],
+    // xAI documents `background` on its Responses API as unsupported (and has no cancel to stop one).
+    responsesBackground: false,
   },
   ollama: { name: 'Ollama', defaultBaseUrl: 'http://localhost:11434/v1', needsKey: false },
   // Answers locally; off unless LLM_PROXY__PROVIDERS__MOCK__ENABLED=true.
@@ -45,5 +47,5 @@ export const PROVIDER_CATALOG = {
   anthropic: { name: 'Anthropic', defaultBaseUrl: 'https://api.anthropic.com', needsKey: true, webSearchUsd: 0.01 },
 } as const satisfies Record<
   ProviderId,
-  { name: string; defaultBaseUrl: string; needsKey: boolean; webSearchUsd?: number; nativeResponses?: boolean; responsesTools?: readonly string[] }
+  { name: string; defaultBaseUrl: string; needsKey: boolean; webSearchUsd?: number; nativeResponses?: boolean; responsesTools?: readonly string[]; responsesBackground?: boolean }
 >;

@@ -9,13 +9,15 @@
  * - a `previous_response_id` follow-up goes to xAI with the same key, only for the key that made it;
  *   retrieve and delete go to xAI; another key gets 404 without xAI hearing of it;
  * - a group falls back from xAI to another provider (through the bridge);
- * - a built-in tool xAI does not run, and xAI's tools on a bridged provider, are the 400 `unsupported_tool`;
+ * - a built-in tool xAI does not run, and xAI's tools on a bridged provider or OpenAI, are the 400 `unsupported_tool`;
+ *   a group of OpenAI and xAI goes to the target that runs the request's tools;
+ * - `background: true` (unsupported by xAI) on a Grok model is a 400 before any call; a group skips its Grok targets;
  * - a budgeted key reserves the tool calls a request may make (max_tool_calls, else DEFAULT_WEB_SEARCHES).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { modelGroups, models } from '../../src/db/schema';
 import { XAI_TOOL_CALL_USD, XAI_USD_PER_TICK } from '../../src/usage/grok-usage';
-import { fixtureJson, fixtureText, jsonResponse, rawJsonResponse, sseEventsResponse, startFakeUpstream, type RecordedRequest } from '../helpers/fake-upstream';
+import { fixtureJson, fixtureText, jsonResponse, rawJsonResponse, readChunks, sseEventsResponse, sseResponse, startFakeUpstream, type RecordedRequest } from '../helpers/fake-upstream';
 import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { DEFAULT_WEB_SEARCHES, SEARCH_CONTENT_TOKENS } from '../../src/limits/worst-case';
 import { limitedClient } from '../limits/limits-helpers';
@@ -48,7 +50,7 @@ const xai = startFakeUpstream((_req, r) => {
   if (create) return create(r);
   return r.body.stream ? sseEventsResponse(EVENTS.map((data) => ({ event: JSON.parse(data).type, data }))) : rawJsonResponse(ANSWER);
 });
-const deepseek = startFakeUpstream(() => rawJsonResponse(fixtureText('deepseek', 'chat.json')));
+const deepseek = startFakeUpstream((_req, r) => (r.body?.stream ? sseResponse(readChunks('deepseek', 'text.chunks.txt')) : rawJsonResponse(fixtureText('deepseek', 'chat.json'))));
 /** A fake OpenAI: its recorded answer, or its 400 for a tool type its Responses API does not have (as OpenAI answers `x_search`). */
 const OPENAI_TOOL_TYPES = ['function', 'web_search', 'web_search_preview', 'file_search', 'code_interpreter', 'image_generation', 'mcp'];
 const openai = startFakeUpstream((_req, r) => {
@@ -69,6 +71,7 @@ beforeAll(async () => {
     { name: 'xai-then-deepseek', strategy: 'heuristic', targets: ['grok-fast', 'deepseek-chat'], updatedAt: now },
     // No rules: OpenAI first whatever the request (the default rules move a request with tools to the second target).
     { name: 'openai-then-xai', strategy: 'heuristic', targets: ['gpt-5-mini', 'grok-fast'], settings: { rules: [] }, updatedAt: now },
+    { name: 'xai-then-openai', strategy: 'heuristic', targets: ['grok-fast', 'gpt-5-mini'], settings: { rules: [] }, updatedAt: now },
   ]).run();
   gw.ctx.state.reload();
 });
@@ -289,6 +292,36 @@ describe('a group of OpenAI and xAI: each target runs only its own built-in tool
     expect([none.status, none.code, none.param]).toEqual([400, 'unsupported_tool', 'tools[0]']);
     expect(openai.requests.length + xai.requests.length).toBe(0);
     for (const err of [alone, none]) expect(await gw.waitForRow(err)).toMatchObject({ endpoint: 'responses', status: 400, errorType: 'unsupported_tool' });
+  });
+});
+
+describe('background: true (xAI documents background mode as unsupported on its Responses API)', () => {
+  test('to a Grok model: a 400 in OpenAI\'s shape naming `background` before any call, streamed or not; one row each', async () => {
+    for (const stream of [false, true]) {
+      const err = await apiError(gw.openai().responses.create({ model: 'grok-fast', input: 'Write a long story', background: true, stream } as any));
+      expect([err.status, err.type, err.code, err.param]).toEqual([400, 'invalid_request_error', 'unsupported_parameter', 'background']);
+      expect(err.message).toContain("Background mode is not supported by provider 'grok'");
+      expect(await gw.waitForRow(err)).toMatchObject({ endpoint: 'responses', status: 400, errorType: 'unsupported_parameter', stream });
+    }
+    expect(xai.requests.length).toBe(0);
+    // background: false is no background: passed through.
+    const { response } = await gw.openai().responses.create({ model: 'grok-fast', input: 'Hi', background: false }).withResponse();
+    expect(response.headers.get('x-gophergate-provider')).toBe('grok');
+    expect(xai.last().body.background).toBe(false);
+  });
+
+  test('a group skips its Grok targets: to OpenAI natively, or to DeepSeek through the bridge (which runs it itself, queued)', async () => {
+    const { data, response } = await gw.openai().responses.create({ model: 'xai-then-openai', input: 'Hi', background: true }).withResponse();
+    expect(response.headers.get('x-gophergate-provider')).toBe('openai');
+    expect(openai.last().body).toMatchObject({ model: 'gpt-5-mini', background: true });
+    expect(data.id).toBe(fixtureJson('responses', 'openai-response.json').id);
+    expect((await gw.waitForRow(response)).provider).toBe('openai');
+
+    const bridged = await gw.openai().responses.create({ model: 'xai-then-deepseek', input: 'Hi', background: true }).withResponse();
+    expect(bridged.data).toMatchObject({ status: 'queued', background: true });
+    expect(bridged.response.headers.get('x-gophergate-provider')).toBe('deepseek');
+    expect(await gw.waitForRow(bridged.response)).toMatchObject({ provider: 'deepseek', status: 200 });
+    expect(xai.requests.length).toBe(0);
   });
 });
 
