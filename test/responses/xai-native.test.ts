@@ -15,6 +15,7 @@
  * - a budgeted key reserves the tool calls a request may make (max_tool_calls, else DEFAULT_WEB_SEARCHES).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import OpenAI from 'openai';
 import { modelGroups, models } from '../../src/db/schema';
 import { XAI_TOOL_CALL_USD, XAI_USD_PER_TICK } from '../../src/usage/grok-usage';
 import { fixtureJson, fixtureText, jsonResponse, rawJsonResponse, readChunks, sseEventsResponse, sseResponse, startFakeUpstream, type RecordedRequest } from '../helpers/fake-upstream';
@@ -182,6 +183,84 @@ test("xAI's stream in small pieces (events split across reads): the client gets 
   // Every event as xAI sent it, but the id of the response the first two and the last carry.
   for (const e of sent) if (e.response) e.response.id = `resp_${ID}`;
   expect(got).toEqual(sent);
+});
+
+/** A body sent in the given pieces, one read each, then closed. */
+function pieces(parts: string[]): Response {
+  let i = 0;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(c) {
+      if (i >= parts.length) return c.close();
+      await Bun.sleep(1);
+      c.enqueue(new TextEncoder().encode(parts[i++]!));
+    },
+  });
+  return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+}
+
+/** Iterates an SDK stream: the events, and the error it ended with. */
+async function drain(stream: AsyncIterable<any>): Promise<{ got: any[]; failure: Error | null }> {
+  const got: any[] = [];
+  try {
+    for await (const e of stream) got.push(e);
+  } catch (err) {
+    return { got, failure: err as Error };
+  }
+  return { got, failure: null };
+}
+
+describe('hostile xAI answers', () => {
+  const frames = EVENTS.map((data) => `event: ${JSON.parse(data).type}\ndata: ${data}\n\n`);
+
+  test("cut in the middle of an event: the events before it, whole, then the gateway's error event (the half event is not relayed as one)", async () => {
+    create = () => pieces([frames.slice(0, 4).join(''), frames[4]!.slice(0, 60)]);
+    const { data: stream, response } = await gw.openai().responses.create({ model: 'grok-fast', input: 'Hi', stream: true }).withResponse();
+    const { got, failure } = await drain(stream);
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    expect(failure!.message).toContain('ended the stream before its terminal event');
+    expect(got.map((e) => e.sequence_number)).toEqual(EVENTS.slice(0, 4).map((e) => JSON.parse(e).sequence_number));
+    expect(await gw.waitForRow(response)).toMatchObject({ provider: 'grok', stream: true, status: 502 });
+  });
+
+  test("an error in xAI's shape ({code, error: \"…\"}): sent with 200 as JSON, or as a stream's event, the client hears xAI's words", async () => {
+    const words = 'The model grok-4-fast-non-reasoning is overloaded, try again later';
+    create = () => jsonResponse({ code: 'Service unavailable', error: words });
+    const json = await apiError(gw.openai().responses.create({ model: 'grok-fast', input: 'Hi' }));
+    expect(json.status).toBe(502);
+    expect(json.message).toContain(words);
+    // A group goes on to its next target, as after any failed try.
+    const { response } = await gw.openai().responses.create({ model: 'xai-then-deepseek', input: 'Hi' }).withResponse();
+    expect(response.headers.get('x-gophergate-provider')).toBe('deepseek');
+
+    // In a stream, after the first events: the relay's error event carries xAI's words, the row its failure.
+    create = () => pieces([frames.slice(0, 3).join(''), `data: ${JSON.stringify({ code: 'Service unavailable', error: words })}\n\n`]);
+    const { data: stream, response: streamed } = await gw.openai().responses.create({ model: 'grok-fast', input: 'Hi', stream: true }).withResponse();
+    const { got, failure } = await drain(stream);
+    expect(got.length).toBe(3);
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    expect(failure!.message).toContain(words);
+    const row = await gw.waitForRow(streamed);
+    expect(row.status).toBe(502);
+    expect(row.error).toContain(words);
+
+    // As the stream's first event (named `error`): the try fails, with xAI's words.
+    create = () => pieces([`event: error\ndata: ${JSON.stringify({ code: 'Service unavailable', error: words })}\n\n`]);
+    const first = await apiError(gw.openai().responses.create({ model: 'grok-fast', input: 'Hi', stream: true }));
+    expect(first.message).toContain(words);
+  });
+
+  test('a response id that already starts with resp_, with characters a URL must escape: the client gets resp_<id>, xAI gets exactly its id back', async () => {
+    const odd = 'resp_a/b c?d#é';
+    held.add(odd);
+    create = () => jsonResponse({ ...JSON.parse(ANSWER), id: odd });
+    const made = await gw.openai().responses.create({ model: 'grok-fast', input: 'Hi' });
+    expect(made.id).toBe(`resp_${odd}`);
+    await gw.openai().responses.create({ model: 'grok-fast', input: 'Go on', previous_response_id: made.id });
+    expect(xai.last().body.previous_response_id).toBe(odd);
+    await gw.openai().responses.retrieve(made.id);
+    expect([xai.last().method, decodeURIComponent(xai.last().path)]).toEqual(['GET', `/v1/responses/${odd}`]);
+    held.delete(odd);
+  });
 });
 
 describe("xAI's stored responses", () => {
