@@ -151,7 +151,9 @@ export function loadConfig(env: Env): Config {
   for (const id of PROVIDER_IDS) providers[id] = providerFromEnv(env, id);
   const config: Config = {
     server: {
-      host: env.LLM_PROXY__SERVER__HOST || '0.0.0.0',
+      // Trimmed, as the other settings are: ` 127.0.0.1` or a value ending in a newline (a secret file,
+      // a .env line with a trailing space) would otherwise fail the start as "not an address"; blank is the default.
+      host: env.LLM_PROXY__SERVER__HOST?.trim() || '0.0.0.0',
       port: readInt(env, 'LLM_PROXY__SERVER__PORT', 8080, 0, 65535),
       maxBodyMb: readNumber(env, 'LLM_PROXY__SERVER__MAX_BODY_MB', 32, 0.001),
       bodyTimeoutS: readNumber(env, 'LLM_PROXY__SERVER__BODY_TIMEOUT_S', 60, 0.001),

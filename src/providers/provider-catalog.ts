@@ -6,13 +6,28 @@ import type { ProviderId } from './types';
  * `nativeResponses`: it has OpenAI's Responses API itself (POST /responses, GET|DELETE
  * /responses/{id}, stored responses for `previous_response_id`), so `/v1/responses` passes through
  * to it rather than bridging onto chat (responses/native-responses.ts); the built-in tool types it
- * runs there, when not all of OpenAI's (`responsesTools`; function tools always).
+ * runs there (`responsesTools`; function tools always): a request naming another goes to a group's
+ * targets that run it, or is refused before any call.
  */
+
+/**
+ * The tool types of OpenAI's Responses API (the `Tool` union of the official `openai` SDK 7.57,
+ * resources/responses: FunctionTool, FileSearchTool, ComputerTool, ComputerUsePreviewTool,
+ * WebSearchTool, Mcp, CodeInterpreter, ProgrammaticToolCalling, ImageGeneration, LocalShell,
+ * FunctionShellTool, CustomTool, NamespaceTool, ToolSearchTool, WebSearchPreviewTool, ApplyPatchTool),
+ * dated aliases included. Another provider's (xAI's `x_search`) is not one of them: OpenAI answers it 400.
+ */
+const OPENAI_RESPONSES_TOOLS = [
+  'web_search', 'web_search_2025_08_26', 'web_search_preview', 'web_search_preview_2025_03_11', 'file_search',
+  'code_interpreter', 'computer', 'computer_use_preview', 'image_generation', 'mcp', 'local_shell', 'shell',
+  'apply_patch', 'custom', 'namespace', 'tool_search', 'programmatic_tool_calling',
+] as const;
+
 export const PROVIDER_CATALOG = {
   // The Responses API's web search tool bills per call beside the tokens: $10 per 1,000, or $25 for
   // web_search_preview on a model without reasoning (OpenAI's pricing page). The dearer one is what
   // a request reserves; a row bills what its answer shows (responses/openai-tool-fees.ts).
-  openai: { name: 'OpenAI', defaultBaseUrl: 'https://api.openai.com/v1', needsKey: true, webSearchUsd: OPENAI_WEB_SEARCH_PREVIEW_USD, nativeResponses: true },
+  openai: { name: 'OpenAI', defaultBaseUrl: 'https://api.openai.com/v1', needsKey: true, webSearchUsd: OPENAI_WEB_SEARCH_PREVIEW_USD, nativeResponses: true, responsesTools: OPENAI_RESPONSES_TOOLS },
   gemini: { name: 'Google Gemini', defaultBaseUrl: 'https://generativelanguage.googleapis.com', needsKey: true },
   deepseek: { name: 'DeepSeek', defaultBaseUrl: 'https://api.deepseek.com/v1', needsKey: true },
   moonshot: { name: 'Moonshot (Kimi)', defaultBaseUrl: 'https://api.moonshot.ai/v1', needsKey: true },
@@ -21,6 +36,8 @@ export const PROVIDER_CATALOG = {
   grok: {
     name: 'xAI Grok', defaultBaseUrl: 'https://api.x.ai/v1', needsKey: true, nativeResponses: true,
     responsesTools: ['web_search', 'x_search', 'code_interpreter', 'code_execution', 'file_search', 'mcp'],
+    // xAI documents `background` on its Responses API as unsupported (and has no cancel to stop one).
+    responsesBackground: false,
   },
   ollama: { name: 'Ollama', defaultBaseUrl: 'http://localhost:11434/v1', needsKey: false },
   // Answers locally; off unless LLM_PROXY__PROVIDERS__MOCK__ENABLED=true.
@@ -30,5 +47,5 @@ export const PROVIDER_CATALOG = {
   anthropic: { name: 'Anthropic', defaultBaseUrl: 'https://api.anthropic.com', needsKey: true, webSearchUsd: 0.01 },
 } as const satisfies Record<
   ProviderId,
-  { name: string; defaultBaseUrl: string; needsKey: boolean; webSearchUsd?: number; nativeResponses?: boolean; responsesTools?: readonly string[] }
+  { name: string; defaultBaseUrl: string; needsKey: boolean; webSearchUsd?: number; nativeResponses?: boolean; responsesTools?: readonly string[]; responsesBackground?: boolean }
 >;

@@ -9,7 +9,7 @@ import type { ResponsesAnswer, ResponsesCaller, ResponsesRun } from './responses
 import type { ResponsesRequest } from './responses-types';
 import type { RouteTarget } from '../routing/types';
 import type { EarlierTries } from '../proxy/walk-targets';
-import { forwardedProvider, hasNativeResponses, refuseForeignTools, targetsRunningTools } from './native-responses';
+import { forwardedProvider, hasNativeResponses, refuseUnsupported, targetsServing } from './native-responses';
 
 export interface CreateResponseOptions extends ResponsesCaller {
   /** The log row's id (the /v1 prelude's, which a limited key's reservation waits on). */
@@ -33,7 +33,7 @@ export async function createResponse(ctx: AppContext, req: ResponsesRequest, opt
   let bridged: BridgedRun | null = null;
   try {
     const callModel = classifierCallModel(ctx, requestId, opts.clientId);
-    const decision = targetsRunningTools(await routeChat(ctx, req as unknown as ChatRequest, callModel, opts.signal), req.tools);
+    const decision = targetsServing(await routeChat(ctx, req as unknown as ChatRequest, callModel, opts.signal), req);
     run = { ctx, req, decision, requestId, ...opts };
     const prev = req.previous_response_id;
     // The stored responses the request continues (`previous_response_id`, item references). On
@@ -58,7 +58,8 @@ export async function createResponse(ctx: AppContext, req: ResponsesRequest, opt
  * Whether the request goes to the first target's own Responses API: its provider has one, the
  * request continues no response the gateway bridged (`ours`), and any provider-held response it
  * continues is that provider's (another's goes to the bridge, whose historyOf says why it cannot).
- * Throws the 400 `unsupported_tool` for a built-in tool that provider does not run.
+ * Throws the 400 `unsupported_tool` for a built-in tool that provider does not run, and
+ * `unsupported_parameter` for `background: true` where it has no background mode (xAI).
  */
 function goesNative(run: ResponsesRun, targets: readonly RouteTarget[]): boolean {
   const { req, store, clientId } = run;
@@ -69,7 +70,7 @@ function goesNative(run: ResponsesRun, targets: readonly RouteTarget[]): boolean
   if (continued.some((id) => store.get(id, clientId) !== null)) return false;
   const held = typeof prev === 'string' ? store.find(prev, clientId) : null;
   if (held?.forwarded && forwardedProvider(held) !== provider) return false;
-  refuseForeignTools(req.tools, provider);
+  refuseUnsupported(req, provider);
   return true;
 }
 

@@ -26,12 +26,12 @@ export function leadingSameProvider(targets: readonly RouteTarget[]): RouteTarge
 }
 
 /**
- * A built-in tool the provider's Responses API does not run (`responsesTools`; OpenAI's runs them
- * all) is refused before any call with the bridge's 400 `unsupported_tool`, naming it: xAI would
- * answer an opaque 400 for `image_generation` or `computer_use_preview`.
+ * A built-in tool the provider's Responses API does not run (its catalog's `responsesTools`) is
+ * refused before any call with the bridge's 400 `unsupported_tool`, naming it: xAI would answer an
+ * opaque 400 for `image_generation` or `computer_use_preview`, OpenAI for `x_search`.
  */
 export function refuseForeignTools(tools: unknown, provider: ProviderId): void {
-  const known = (PROVIDER_CATALOG as Record<string, { responsesTools?: readonly string[] }>)[provider]?.responsesTools;
+  const known = responsesFacts(provider)?.responsesTools;
   if (!known || !Array.isArray(tools)) return;
   tools.forEach((tool, i) => {
     const type = (tool as { type?: unknown } | null)?.type;
@@ -42,6 +42,36 @@ export function refuseForeignTools(tools: unknown, provider: ProviderId): void {
       'unsupported_tool',
     );
   });
+}
+
+/** The catalog's facts about a provider's own Responses API. */
+function responsesFacts(provider: string): { responsesTools?: readonly string[]; responsesBackground?: boolean } | undefined {
+  return (PROVIDER_CATALOG as Record<string, { responsesTools?: readonly string[]; responsesBackground?: boolean }>)[provider];
+}
+
+/**
+ * Whether the provider takes the request's `background: true`: a bridged one does (the gateway runs
+ * it), a native one unless its catalog says `responsesBackground: false` (xAI's Responses API
+ * documents background mode as unsupported).
+ */
+function takesBackground(provider: ProviderId, background: unknown): boolean {
+  return background !== true || !hasNativeResponses(provider) || responsesFacts(provider)?.responsesBackground !== false;
+}
+
+/**
+ * What the provider's own Responses API cannot take, refused before any call (a 400 in OpenAI's
+ * shape, not the provider's opaque one): a built-in tool it does not run (refuseForeignTools), and
+ * `background: true` where it has no background mode (xAI), the 400 `unsupported_parameter`.
+ */
+export function refuseUnsupported(req: ResponsesRequest, provider: ProviderId): void {
+  refuseForeignTools(req.tools, provider);
+  if (takesBackground(provider, req.background)) return;
+  const name = PROVIDER_CATALOG[provider].name;
+  throw badRequest(
+    `Background mode is not supported by provider '${provider}': ${name}'s Responses API does not run responses in the background. Send the request without 'background', or to a model of another provider.`,
+    'background',
+    'unsupported_parameter',
+  );
 }
 
 /** The provider holding a forwarded (passed-through) response: rows from before the provider was kept are OpenAI's. */
@@ -55,18 +85,19 @@ function runsTools(provider: ProviderId, tools: unknown): boolean {
   const builtIn = tools.map((t) => (t as { type?: unknown } | null)?.type).filter((type) => type !== 'function');
   if (builtIn.length === 0) return true;
   if (!hasNativeResponses(provider)) return false;
-  const known = (PROVIDER_CATALOG as Record<string, { responsesTools?: readonly string[] }>)[provider]?.responsesTools;
+  const known = responsesFacts(provider)?.responsesTools;
   return !known || builtIn.every((type) => typeof type === 'string' && known.includes(type));
 }
 
 /**
- * A request with built-in tools goes only to the decision's targets that can run them (a group
- * whose heuristic put DeepSeek before Grok, for `x_search`, is answered by Grok), as a group skips
- * the targets that cannot take an image request's `n`. When none can, the decision stays whole
- * and its first target's refusal (the 400 `unsupported_tool`) is the answer.
+ * A request goes only to the decision's targets that can serve it: that run its built-in tools (a
+ * group whose heuristic put DeepSeek before Grok, for `x_search`, is answered by Grok) and take its
+ * `background: true` (a group of Grok and OpenAI goes to OpenAI), as a group skips the targets that
+ * cannot take an image request's `n`. When none can, the decision stays whole and its first
+ * target's refusal (the 400 `unsupported_tool` or `unsupported_parameter`) is the answer.
  */
-export function targetsRunningTools(decision: RouteDecision, tools: unknown): RouteDecision {
-  const keep = decision.targets.map((t) => runsTools(t.provider, tools));
+export function targetsServing(decision: RouteDecision, req: { tools?: unknown; background?: unknown }): RouteDecision {
+  const keep = decision.targets.map((t) => runsTools(t.provider, req.tools) && takesBackground(t.provider, req.background));
   if (keep.every(Boolean) || !keep.some(Boolean)) return decision;
   const targets = decision.targets.filter((_, i) => keep[i]);
   const paths = decision.targetPaths?.filter((_, i) => keep[i]);

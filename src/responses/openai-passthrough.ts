@@ -46,6 +46,8 @@ export interface ResponsesStreamEnd {
   chars?: number;
 }
 const encoder = new TextEncoder();
+const LINE_ENDS = encoder.encode('\n\n');
+const concatBytes = (parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
 
 /** The ids of a Responses object's output items (an `item_reference` names them). */
 export function outputIdsOf(response: unknown): string[] {
@@ -67,6 +69,18 @@ export function streamedFailure(err: { code?: unknown; message?: unknown } | nul
   // The row's status: 502 for OpenAI's own failure, 400 for one of the request's (as its HTTP answer would have been).
   return new UpstreamError(provider, null, `${PROVIDER_CATALOG[provider].name} (${provider}) stream failed: ${message}`, retryable, retryable ? 502 : 400, code);
 }
+
+/**
+ * The failure an error event's data reports: OpenAI's (`{type: "error", code, message}`, or the
+ * same under `error`) or xAI's (`{code, error: "<its words>"}`, whose `error` is a string).
+ */
+export function eventFailure(data: any, provider: ProviderId): UpstreamError {
+  if (typeof data?.error === 'string') return streamedFailure({ code: data.code, message: data.error }, provider);
+  return streamedFailure(data?.error ?? data, provider);
+}
+
+/** An event that is an error body rather than a Responses event: no `type`, an `error` (xAI's `{code, error}`). */
+export const isErrorBody = (data: any): boolean => data !== null && typeof data === 'object' && data.type === undefined && data.error != null;
 
 /** A Responses stream closed before its terminal event (and without an error event): retryable, as a cut stream is. */
 const endedEarly = (provider: ProviderId) =>
@@ -109,41 +123,55 @@ export function relayResponsesStream(
   // each as it was but for the ids of the response it carries; every other provider's bytes as they came.
   const rename = renamesResponseIds(up.provider);
   let reframed = '';
+  /**
+   * The upstream's reads not yet relayed (OpenAI's bytes): only whole events go out, so a stream cut
+   * (or an event refused as too large) in the middle of one ends with the error event alone, not with
+   * the error joined to the event's first half (which the client would read as one broken event).
+   */
+  const pending: Uint8Array[] = [];
+  /** The stream ended: an event without its blank line after goes out only when its data is whole JSON. */
+  let ending = false;
+  /** The last event's data was whole JSON, when read (an event at the stream's end may be a cut one). */
+  let whole = true;
   const parser = new SseParser((e) => {
-    events++;
-    let renamed: any;
-    if (rename) {
-      try {
-        renamed = JSON.parse(e.data);
-        if (!renameEventIds(up.provider, renamed)) renamed = undefined;
-      } catch {}
-      reframed += (e.event !== null ? `event: ${e.event}\n` : '') + (renamed !== undefined ? `data: ${JSON.stringify(renamed)}\n` : e.data.split('\n').map((l) => `data: ${l}\n`).join('')) + '\n';
-    }
     const delta = e.event !== null && TEXT_DELTAS.has(e.event);
-    if (e.event !== null && !delta && !TERMINAL.has(e.event) && e.event !== 'response.created' && e.event !== 'error') return;
-    try {
-      const data = renamed ?? JSON.parse(e.data);
-      if (data?.type === 'error' || e.event === 'error') {
-        failed ??= streamedFailure(data?.error ?? data, up.provider);
-        return;
+    /** The events read for the row (OpenAI's others go out unread). */
+    const accounted = e.event === null || delta || TERMINAL.has(e.event) || e.event === 'response.created' || e.event === 'error';
+    let data: any;
+    whole = true;
+    if (rename || ending || accounted) {
+      try {
+        data = JSON.parse(e.data);
+      } catch {
+        whole = false;
       }
-      if (data?.type === 'response.failed') failed ??= streamedFailure(data.response?.error, up.provider);
-      if (delta) {
-        if (typeof data?.delta === 'string') tallyText(tally, data.delta);
-        return;
-      }
-      // The id is kept so the client's later GET/DELETE of this response can be checked and forwarded.
-      if (typeof data?.response?.id === 'string') {
-        if (responseId === null) hooks.onId?.(data.response.id);
-        responseId = data.response.id;
-      }
-      if (TERMINAL.has(data?.type)) {
-        usage = usageFromResponse(data.response, up.provider) ?? usage;
-        outputIds = outputIdsOf(data.response);
-        terminal = true;
-      }
-    } catch {
-      // not JSON: nothing to account
+    }
+    // The stream ended in the middle of this event (its data cut short): not relayed, not accounted.
+    if (ending && !whole) return;
+    events++;
+    if (rename) {
+      const renamed = whole && renameEventIds(up.provider, data);
+      reframed += (e.event !== null ? `event: ${e.event}\n` : '') + (renamed ? `data: ${JSON.stringify(data)}\n` : e.data.split('\n').map((l) => `data: ${l}\n`).join('')) + '\n';
+    }
+    if (!accounted || !whole) return; // not JSON: nothing to account
+    if (data?.type === 'error' || e.event === 'error' || isErrorBody(data)) {
+      failed ??= eventFailure(data, up.provider);
+      return;
+    }
+    if (data?.type === 'response.failed') failed ??= streamedFailure(data.response?.error, up.provider);
+    if (delta) {
+      if (typeof data?.delta === 'string') tallyText(tally, data.delta);
+      return;
+    }
+    // The id is kept so the client's later GET/DELETE of this response can be checked and forwarded.
+    if (typeof data?.response?.id === 'string') {
+      if (responseId === null) hooks.onId?.(data.response.id);
+      responseId = data.response.id;
+    }
+    if (TERMINAL.has(data?.type)) {
+      usage = usageFromResponse(data.response, up.provider) ?? usage;
+      outputIds = outputIdsOf(data.response);
+      terminal = true;
     }
   });
   return pullRelay(up, reader, {
@@ -152,10 +180,15 @@ export function relayResponsesStream(
       for (;;) {
         const r = head.length > 0 ? { done: false as const, value: head.shift()! } : await reader.read();
         if (r.done) {
+          ending = true;
+          whole = false;
           parser.end();
-          // An event the stream ended without its blank line after, re-framed (whole) only now.
+          // An event the stream ended without its blank line after, re-framed (whole) only now; OpenAI's
+          // as it came, with the line ends it lacked (a client drops an event the stream ends inside).
           if (reframed !== '') controller.enqueue(encoder.encode(reframed));
+          else if (pending.length > 0 && whole) controller.enqueue(concatBytes([...pending, LINE_ENDS]));
           reframed = '';
+          pending.length = 0;
           // Closed before its terminal event, with no failure said: the client's answer is cut short,
           // so it ends with an error event (as a chat stream that ends before it finished does).
           if (!terminal && failed === null) throw endedEarly(up.provider);
@@ -167,7 +200,14 @@ export function relayResponsesStream(
           await hooks.atTerminal(responseId, outputIds);
         }
         if (!rename) {
-          controller.enqueue(r.value);
+          pending.push(r.value);
+          // The read ends inside an event: held until the event is whole.
+          if (!parser.idle()) {
+            up.touch(); // part of an event came: the upstream is not silent
+            continue;
+          }
+          controller.enqueue(pending.length === 1 ? r.value : concatBytes(pending));
+          pending.length = 0;
           return null;
         }
         if (reframed !== '') {

@@ -7,7 +7,7 @@ import type { ProviderId } from '../providers/types';
 import { readBody, type OpenedUpstream } from '../proxy/open-upstream';
 import type { RequestClock } from '../proxy/request-clock';
 import { answerTooLarge, notJson } from '../proxy/upstream-errors';
-import { streamedFailure } from './openai-passthrough';
+import { eventFailure } from './openai-passthrough';
 
 /**
  * What a Responses pass-through try reads before it counts as answered, inside the walk (so a
@@ -107,6 +107,6 @@ function checkFirstEvent(provider: ProviderId, e: SseEvent): void {
     throw notEventStream(provider);
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) throw notEventStream(provider);
-  if (data.type === 'error' || e.event === 'error') throw streamedFailure(data.error ?? data, provider);
+  if (data.type === 'error' || e.event === 'error') throw eventFailure(data, provider);
   if (typeof data.type !== 'string') throw data.error ? errorInAnswer(provider, data.error) : notEventStream(provider);
 }

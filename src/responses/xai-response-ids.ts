@@ -5,15 +5,12 @@ import type { ProviderId } from '../providers/types';
  * chat completion's bare id gets `chatcmpl-` in front, the client sees xAI's response as
  * `resp_<xAI's id>`, and xAI gets its own id back wherever the client names it
  * (`previous_response_id`, GET/DELETE /v1/responses/{id}). Other providers' ids are left alone.
+ * Every xAI id gets the prefix, even one that has it already (`resp_x` is `resp_resp_x` to the
+ * client): one taken off on the way back must be one put on, or xAI would be sent `x`.
  */
 const PREFIX = 'resp_';
 
 const renames = (provider: ProviderId) => provider === 'grok';
-
-/** The id the client sees for a provider's response id. */
-export function clientResponseId(provider: ProviderId, id: string): string {
-  return renames(provider) && !id.startsWith(PREFIX) ? PREFIX + id : id;
-}
 
 /** The provider's own id of a response the client names (a bare id is taken as it is). */
 export function upstreamResponseId(provider: ProviderId, id: string): string {
@@ -31,7 +28,7 @@ export function renameResponseIds(provider: ProviderId, response: unknown): bool
   let changed = false;
   for (const key of ['id', 'previous_response_id'] as const) {
     const id = r[key];
-    if (typeof id === 'string' && id !== '' && !id.startsWith(PREFIX)) {
+    if (typeof id === 'string' && id !== '') {
       r[key] = PREFIX + id;
       changed = true;
     }

@@ -42,6 +42,12 @@ describe('loadConfig', () => {
     expect(c.security.imageUrlAllowHosts).toEqual(['127.0.0.1', 'localhost']);
   });
 
+  test('LLM_PROXY__SERVER__HOST is trimmed, blank is the default', () => {
+    expect(loadConfig({ LLM_PROXY__SERVER__HOST: ' 127.0.0.1\n' }).server.host).toBe('127.0.0.1');
+    expect(loadConfig({ LLM_PROXY__SERVER__HOST: '\t::1 ' }).server.host).toBe('::1');
+    expect(loadConfig({ LLM_PROXY__SERVER__HOST: ' \n' }).server.host).toBe('0.0.0.0');
+  });
+
   test('LLM_PROXY__DATABASE__PATH is trimmed, blank is the default, :memory: is refused', () => {
     expect(loadConfig({ LLM_PROXY__DATABASE__PATH: ' /srv/gw/gg.db \n' }).database.path).toBe('/srv/gw/gg.db');
     expect(loadConfig({ LLM_PROXY__DATABASE__PATH: '  ' }).database.path).toBe('./data/gophergate.db');

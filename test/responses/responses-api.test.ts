@@ -130,6 +130,71 @@ describe('POST /v1/responses, OpenAI pass-through', () => {
   });
 });
 
+/** An upstream body sent in the given pieces, one read each, then closed. */
+function piecesResponse(pieces: (string | Uint8Array)[]): Response {
+  const enc = new TextEncoder();
+  let i = 0;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(c) {
+      if (i >= pieces.length) return c.close();
+      await Bun.sleep(1);
+      const p = pieces[i++]!;
+      c.enqueue(typeof p === 'string' ? enc.encode(p) : p);
+    },
+  });
+  return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+}
+
+describe("OpenAI's stream through the relay", () => {
+  test('byte for byte, whatever its framing: comments, CRLF line ends, events split across reads (multi-byte characters too) or sharing one', async () => {
+    const events = (await lines('openai-response-stream.chunks.txt')).map((data) => ({ event: JSON.parse(data).type, data }));
+    const frames = events.map((e, i) => {
+      const data = i === 3 ? e.data.replace('"delta":"', '"delta":"héllo ☃ ') : e.data;
+      return i === 2 ? `event: ${e.event}\r\ndata: ${data}\r\n\r\n` : `event: ${e.event}\ndata: ${data}\n\n`;
+    });
+    const sse = `: OpenAI keep-alive\n\n${frames.slice(0, 4).join('')}: another comment\n\n${frames.slice(4).join('')}`;
+    const bytes = new TextEncoder().encode(sse);
+    const pieces: Uint8Array[] = [];
+    for (let at = 0; at < bytes.length; at += 29) pieces.push(bytes.slice(at, at + 29));
+    replies['openai /v1/responses'] = () => piecesResponse(pieces);
+    const res = await gw.fetch('/v1/responses', { method: 'POST', body: JSON.stringify({ model: 'gpt-4o-mini', input: 'Hello', stream: true }) });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(sse);
+    expect(await gw.waitForRow(res)).toMatchObject({ stream: true, status: 200, promptTokens: 9, completionTokens: 7, error: null });
+
+    replies['openai /v1/responses'] = () => piecesResponse([frames.slice(0, 3).join(''), frames.slice(3).join('')]);
+    const together = await gw.fetch('/v1/responses', { method: 'POST', body: JSON.stringify({ model: 'gpt-4o-mini', input: 'Hello', stream: true }) });
+    expect(await together.text()).toBe(frames.join(''));
+  });
+
+  test('cut in the middle of an event: the client gets the events before it whole, then the error event alone (not joined to half an event)', async () => {
+    const events = (await lines('openai-response-stream.chunks.txt')).map((data) => ({ event: JSON.parse(data).type, data }));
+    const frames = events.map((e) => `event: ${e.event}\ndata: ${e.data}\n\n`);
+    const half = frames[5]!.slice(0, frames[5]!.length / 2);
+    replies['openai /v1/responses'] = () => piecesResponse([frames.slice(0, 5).join(''), half]);
+    const { data: stream, response } = await client.responses.create({ model: 'gpt-4o-mini', input: 'Hello', stream: true }).withResponse();
+    const got: any[] = [];
+    const failure = await (async () => {
+      try {
+        for await (const e of stream) got.push(e);
+      } catch (err) {
+        return err as Error;
+      }
+    })();
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    expect(failure?.message).toContain('ended the stream before its terminal event');
+    expect(got).toEqual(events.slice(0, 5).map((e) => JSON.parse(e.data)));
+    expect(await gw.waitForRow(response)).toMatchObject({ stream: true, status: 502 });
+
+    // Read raw: the half event never reaches the client.
+    const raw = await gw.fetch('/v1/responses', { method: 'POST', body: JSON.stringify({ model: 'gpt-4o-mini', input: 'Hello', stream: true }) });
+    const text = await raw.text();
+    const before = frames.slice(0, 5).join('');
+    expect(text.startsWith(before)).toBe(true);
+    expect(text.slice(before.length)).toMatch(/^event: error\ndata: \{"type":"error","code":"upstream_error",[^\n]*\}\n\n$/);
+  });
+});
+
 describe('POST /v1/responses, bridged through chat', () => {
   test('DeepSeek non-stream: function-call round trip with previous_response_id', async () => {
     replies['deepseek /chat/completions'] = async () => rawJsonResponse(await fixture('deepseek-reasoner-tools.completion.json'));

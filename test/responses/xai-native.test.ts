@@ -9,13 +9,16 @@
  * - a `previous_response_id` follow-up goes to xAI with the same key, only for the key that made it;
  *   retrieve and delete go to xAI; another key gets 404 without xAI hearing of it;
  * - a group falls back from xAI to another provider (through the bridge);
- * - a built-in tool xAI does not run, and xAI's tools on a bridged provider, are the 400 `unsupported_tool`;
+ * - a built-in tool xAI does not run, and xAI's tools on a bridged provider or OpenAI, are the 400 `unsupported_tool`;
+ *   a group of OpenAI and xAI goes to the target that runs the request's tools;
+ * - `background: true` (unsupported by xAI) on a Grok model is a 400 before any call; a group skips its Grok targets;
  * - a budgeted key reserves the tool calls a request may make (max_tool_calls, else DEFAULT_WEB_SEARCHES).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import OpenAI from 'openai';
 import { modelGroups, models } from '../../src/db/schema';
 import { XAI_TOOL_CALL_USD, XAI_USD_PER_TICK } from '../../src/usage/grok-usage';
-import { fixtureJson, fixtureText, jsonResponse, rawJsonResponse, sseEventsResponse, startFakeUpstream, type RecordedRequest } from '../helpers/fake-upstream';
+import { fixtureJson, fixtureText, jsonResponse, rawJsonResponse, readChunks, sseEventsResponse, sseResponse, startFakeUpstream, type RecordedRequest } from '../helpers/fake-upstream';
 import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { DEFAULT_WEB_SEARCHES, SEARCH_CONTENT_TOKENS } from '../../src/limits/worst-case';
 import { limitedClient } from '../limits/limits-helpers';
@@ -48,28 +51,42 @@ const xai = startFakeUpstream((_req, r) => {
   if (create) return create(r);
   return r.body.stream ? sseEventsResponse(EVENTS.map((data) => ({ event: JSON.parse(data).type, data }))) : rawJsonResponse(ANSWER);
 });
-const deepseek = startFakeUpstream(() => rawJsonResponse(fixtureText('deepseek', 'chat.json')));
+const deepseek = startFakeUpstream((_req, r) => (r.body?.stream ? sseResponse(readChunks('deepseek', 'text.chunks.txt')) : rawJsonResponse(fixtureText('deepseek', 'chat.json'))));
+/** A fake OpenAI: its recorded answer, or its 400 for a tool type its Responses API does not have (as OpenAI answers `x_search`). */
+const OPENAI_TOOL_TYPES = ['function', 'web_search', 'web_search_preview', 'file_search', 'code_interpreter', 'image_generation', 'mcp'];
+const openai = startFakeUpstream((_req, r) => {
+  const foreign = (r.body?.tools ?? []).findIndex((t: any) => !OPENAI_TOOL_TYPES.includes(t?.type));
+  if (foreign >= 0) return jsonResponse({ error: { message: `Invalid value: '${r.body.tools[foreign].type}'.`, type: 'invalid_request_error', param: `tools[${foreign}].type`, code: 'invalid_value' } }, 400);
+  return rawJsonResponse(fixtureText('responses', 'openai-response.json'));
+});
 
 let gw: TestGateway;
 beforeAll(async () => {
-  gw = await startGateway({ env: { ...providerEnv('grok', `${xai.url}/v1`), ...providerEnv('deepseek', deepseek.url) } });
+  gw = await startGateway({ env: { ...providerEnv('grok', `${xai.url}/v1`), ...providerEnv('deepseek', deepseek.url), ...providerEnv('openai', `${openai.url}/v1`) } });
   const now = Date.now();
   // grok-4-fast-non-reasoning's prices (xAI's pricing page: 0.20 in, 0.05 cached, 0.50 out).
   gw.ctx.db.insert(models).values([
     { id: 'grok-fast', provider: 'grok', upstreamId: 'grok-4-fast-non-reasoning', inputPrice: 0.2, cachedInputPrice: 0.05, outputPrice: 0.5, contextWindow: 2_000_000, updatedAt: now },
   ]).run();
-  gw.ctx.db.insert(modelGroups).values({ name: 'xai-then-deepseek', strategy: 'heuristic', targets: ['grok-fast', 'deepseek-chat'], updatedAt: now }).run();
+  gw.ctx.db.insert(modelGroups).values([
+    { name: 'xai-then-deepseek', strategy: 'heuristic', targets: ['grok-fast', 'deepseek-chat'], updatedAt: now },
+    // No rules: OpenAI first whatever the request (the default rules move a request with tools to the second target).
+    { name: 'openai-then-xai', strategy: 'heuristic', targets: ['gpt-5-mini', 'grok-fast'], settings: { rules: [] }, updatedAt: now },
+    { name: 'xai-then-openai', strategy: 'heuristic', targets: ['grok-fast', 'gpt-5-mini'], settings: { rules: [] }, updatedAt: now },
+  ]).run();
   gw.ctx.state.reload();
 });
 afterAll(async () => {
   await gw.close();
   xai.close();
   deepseek.close();
+  openai.close();
 });
 beforeEach(() => {
   create = null;
   xai.requests.length = 0;
   deepseek.requests.length = 0;
+  openai.requests.length = 0;
   gw.ctx.breakers.reset();
 });
 
@@ -168,6 +185,84 @@ test("xAI's stream in small pieces (events split across reads): the client gets 
   expect(got).toEqual(sent);
 });
 
+/** A body sent in the given pieces, one read each, then closed. */
+function pieces(parts: string[]): Response {
+  let i = 0;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(c) {
+      if (i >= parts.length) return c.close();
+      await Bun.sleep(1);
+      c.enqueue(new TextEncoder().encode(parts[i++]!));
+    },
+  });
+  return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+}
+
+/** Iterates an SDK stream: the events, and the error it ended with. */
+async function drain(stream: AsyncIterable<any>): Promise<{ got: any[]; failure: Error | null }> {
+  const got: any[] = [];
+  try {
+    for await (const e of stream) got.push(e);
+  } catch (err) {
+    return { got, failure: err as Error };
+  }
+  return { got, failure: null };
+}
+
+describe('hostile xAI answers', () => {
+  const frames = EVENTS.map((data) => `event: ${JSON.parse(data).type}\ndata: ${data}\n\n`);
+
+  test("cut in the middle of an event: the events before it, whole, then the gateway's error event (the half event is not relayed as one)", async () => {
+    create = () => pieces([frames.slice(0, 4).join(''), frames[4]!.slice(0, 60)]);
+    const { data: stream, response } = await gw.openai().responses.create({ model: 'grok-fast', input: 'Hi', stream: true }).withResponse();
+    const { got, failure } = await drain(stream);
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    expect(failure!.message).toContain('ended the stream before its terminal event');
+    expect(got.map((e) => e.sequence_number)).toEqual(EVENTS.slice(0, 4).map((e) => JSON.parse(e).sequence_number));
+    expect(await gw.waitForRow(response)).toMatchObject({ provider: 'grok', stream: true, status: 502 });
+  });
+
+  test("an error in xAI's shape ({code, error: \"…\"}): sent with 200 as JSON, or as a stream's event, the client hears xAI's words", async () => {
+    const words = 'The model grok-4-fast-non-reasoning is overloaded, try again later';
+    create = () => jsonResponse({ code: 'Service unavailable', error: words });
+    const json = await apiError(gw.openai().responses.create({ model: 'grok-fast', input: 'Hi' }));
+    expect(json.status).toBe(502);
+    expect(json.message).toContain(words);
+    // A group goes on to its next target, as after any failed try.
+    const { response } = await gw.openai().responses.create({ model: 'xai-then-deepseek', input: 'Hi' }).withResponse();
+    expect(response.headers.get('x-gophergate-provider')).toBe('deepseek');
+
+    // In a stream, after the first events: the relay's error event carries xAI's words, the row its failure.
+    create = () => pieces([frames.slice(0, 3).join(''), `data: ${JSON.stringify({ code: 'Service unavailable', error: words })}\n\n`]);
+    const { data: stream, response: streamed } = await gw.openai().responses.create({ model: 'grok-fast', input: 'Hi', stream: true }).withResponse();
+    const { got, failure } = await drain(stream);
+    expect(got.length).toBe(3);
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    expect(failure!.message).toContain(words);
+    const row = await gw.waitForRow(streamed);
+    expect(row.status).toBe(502);
+    expect(row.error).toContain(words);
+
+    // As the stream's first event (named `error`): the try fails, with xAI's words.
+    create = () => pieces([`event: error\ndata: ${JSON.stringify({ code: 'Service unavailable', error: words })}\n\n`]);
+    const first = await apiError(gw.openai().responses.create({ model: 'grok-fast', input: 'Hi', stream: true }));
+    expect(first.message).toContain(words);
+  });
+
+  test('a response id that already starts with resp_, with characters a URL must escape: the client gets resp_<id>, xAI gets exactly its id back', async () => {
+    const odd = 'resp_a/b c?d#é';
+    held.add(odd);
+    create = () => jsonResponse({ ...JSON.parse(ANSWER), id: odd });
+    const made = await gw.openai().responses.create({ model: 'grok-fast', input: 'Hi' });
+    expect(made.id).toBe(`resp_${odd}`);
+    await gw.openai().responses.create({ model: 'grok-fast', input: 'Go on', previous_response_id: made.id });
+    expect(xai.last().body.previous_response_id).toBe(odd);
+    await gw.openai().responses.retrieve(made.id);
+    expect([xai.last().method, decodeURIComponent(xai.last().path)]).toEqual(['GET', `/v1/responses/${odd}`]);
+    held.delete(odd);
+  });
+});
+
 describe("xAI's stored responses", () => {
   test('a previous_response_id follow-up goes to xAI with the key that made it; retrieve and delete too; another key sees none of it', async () => {
     const first = await gw.openai().responses.create({ model: 'grok-fast', input: 'What is the title of x.ai?', tools: [{ type: 'web_search' }] });
@@ -244,6 +339,68 @@ describe('groups and tools', () => {
     const search = await apiError(gw.openai().responses.create({ model: 'deepseek-chat', input: 'Hi', tools: [{ type: 'web_search' }] }));
     expect([search.status, search.code, search.param]).toEqual([400, 'unsupported_tool', 'tools[0]']);
     expect(xai.requests.length + deepseek.requests.length).toBe(0);
+  });
+});
+
+describe('a group of OpenAI and xAI: each target runs only its own built-in tools', () => {
+  test("x_search skips OpenAI (which would answer 400): xAI answers, one row", async () => {
+    const { data, response } = await gw.openai().responses
+      .create({ model: 'openai-then-xai', input: 'What is trending on X?', tools: [{ type: 'x_search' } as any] })
+      .withResponse();
+    expect(data.id).toBe(`resp_${ID}`);
+    expect(response.headers.get('x-gophergate-provider')).toBe('grok');
+    expect([openai.requests.length, xai.requests.length]).toEqual([0, 1]);
+    const row = await gw.waitForRow(response);
+    expect([row.provider, row.status, row.error]).toEqual(['grok', 200, null]);
+  });
+
+  test('a tool both run (web_search) stays with the group\'s first target, OpenAI', async () => {
+    const { response } = await gw.openai().responses.create({ model: 'openai-then-xai', input: 'Hi', tools: [{ type: 'web_search' }] }).withResponse();
+    expect(response.headers.get('x-gophergate-provider')).toBe('openai');
+    expect([openai.requests.length, xai.requests.length]).toEqual([1, 0]);
+    expect(openai.last().body.tools).toEqual([{ type: 'web_search' }]);
+    expect((await gw.waitForRow(response)).provider).toBe('openai');
+  });
+
+  test('x_search to an OpenAI model, or a tool no target of the group runs: the 400 unsupported_tool before any call, one row', async () => {
+    const alone = await apiError(gw.openai().responses.create({ model: 'gpt-5-mini', input: 'Hi', tools: [{ type: 'function', name: 'f', parameters: {}, strict: false }, { type: 'x_search' } as any] }));
+    expect([alone.status, alone.code, alone.param, alone.type]).toEqual([400, 'unsupported_tool', 'tools[1]', 'invalid_request_error']);
+    expect(alone.message).toContain("'x_search' is not supported by provider 'openai'");
+    const none = await apiError(gw.openai().responses.create({ model: 'openai-then-xai', input: 'Hi', tools: [{ type: 'x_search' } as any, { type: 'image_generation' }] }));
+    // OpenAI cannot run x_search, xAI cannot run image_generation: the first target's refusal.
+    expect([none.status, none.code, none.param]).toEqual([400, 'unsupported_tool', 'tools[0]']);
+    expect(openai.requests.length + xai.requests.length).toBe(0);
+    for (const err of [alone, none]) expect(await gw.waitForRow(err)).toMatchObject({ endpoint: 'responses', status: 400, errorType: 'unsupported_tool' });
+  });
+});
+
+describe('background: true (xAI documents background mode as unsupported on its Responses API)', () => {
+  test('to a Grok model: a 400 in OpenAI\'s shape naming `background` before any call, streamed or not; one row each', async () => {
+    for (const stream of [false, true]) {
+      const err = await apiError(gw.openai().responses.create({ model: 'grok-fast', input: 'Write a long story', background: true, stream } as any));
+      expect([err.status, err.type, err.code, err.param]).toEqual([400, 'invalid_request_error', 'unsupported_parameter', 'background']);
+      expect(err.message).toContain("Background mode is not supported by provider 'grok'");
+      expect(await gw.waitForRow(err)).toMatchObject({ endpoint: 'responses', status: 400, errorType: 'unsupported_parameter', stream });
+    }
+    expect(xai.requests.length).toBe(0);
+    // background: false is no background: passed through.
+    const { response } = await gw.openai().responses.create({ model: 'grok-fast', input: 'Hi', background: false }).withResponse();
+    expect(response.headers.get('x-gophergate-provider')).toBe('grok');
+    expect(xai.last().body.background).toBe(false);
+  });
+
+  test('a group skips its Grok targets: to OpenAI natively, or to DeepSeek through the bridge (which runs it itself, queued)', async () => {
+    const { data, response } = await gw.openai().responses.create({ model: 'xai-then-openai', input: 'Hi', background: true }).withResponse();
+    expect(response.headers.get('x-gophergate-provider')).toBe('openai');
+    expect(openai.last().body).toMatchObject({ model: 'gpt-5-mini', background: true });
+    expect(data.id).toBe(fixtureJson('responses', 'openai-response.json').id);
+    expect((await gw.waitForRow(response)).provider).toBe('openai');
+
+    const bridged = await gw.openai().responses.create({ model: 'xai-then-deepseek', input: 'Hi', background: true }).withResponse();
+    expect(bridged.data).toMatchObject({ status: 'queued', background: true });
+    expect(bridged.response.headers.get('x-gophergate-provider')).toBe('deepseek');
+    expect(await gw.waitForRow(bridged.response)).toMatchObject({ provider: 'deepseek', status: 200 });
+    expect(xai.requests.length).toBe(0);
   });
 });
 
