@@ -7,7 +7,9 @@ import type { ProviderId } from './types';
  * /responses/{id}, stored responses for `previous_response_id`), so `/v1/responses` passes through
  * to it rather than bridging onto chat (responses/native-responses.ts); the built-in tool types it
  * runs there (`responsesTools`; function tools always): a request naming another goes to a group's
- * targets that run it, or is refused before any call.
+ * targets that run it, or is refused before any call. `responsesToolsOpen` (OpenAI): a tool type no
+ * provider lists goes up too, for the provider to judge, so a tool OpenAI adds after this list was
+ * written is not refused by the gateway; only another provider's own tool is.
  */
 
 /**
@@ -27,7 +29,7 @@ export const PROVIDER_CATALOG = {
   // The Responses API's web search tool bills per call beside the tokens: $10 per 1,000, or $25 for
   // web_search_preview on a model without reasoning (OpenAI's pricing page). The dearer one is what
   // a request reserves; a row bills what its answer shows (responses/openai-tool-fees.ts).
-  openai: { name: 'OpenAI', defaultBaseUrl: 'https://api.openai.com/v1', needsKey: true, webSearchUsd: OPENAI_WEB_SEARCH_PREVIEW_USD, nativeResponses: true, responsesTools: OPENAI_RESPONSES_TOOLS },
+  openai: { name: 'OpenAI', defaultBaseUrl: 'https://api.openai.com/v1', needsKey: true, webSearchUsd: OPENAI_WEB_SEARCH_PREVIEW_USD, nativeResponses: true, responsesTools: OPENAI_RESPONSES_TOOLS, responsesToolsOpen: true },
   gemini: { name: 'Google Gemini', defaultBaseUrl: 'https://generativelanguage.googleapis.com', needsKey: true },
   deepseek: { name: 'DeepSeek', defaultBaseUrl: 'https://api.deepseek.com/v1', needsKey: true },
   moonshot: { name: 'Moonshot (Kimi)', defaultBaseUrl: 'https://api.moonshot.ai/v1', needsKey: true },
@@ -47,5 +49,5 @@ export const PROVIDER_CATALOG = {
   anthropic: { name: 'Anthropic', defaultBaseUrl: 'https://api.anthropic.com', needsKey: true, webSearchUsd: 0.01 },
 } as const satisfies Record<
   ProviderId,
-  { name: string; defaultBaseUrl: string; needsKey: boolean; webSearchUsd?: number; nativeResponses?: boolean; responsesTools?: readonly string[]; responsesBackground?: boolean }
+  { name: string; defaultBaseUrl: string; needsKey: boolean; webSearchUsd?: number; nativeResponses?: boolean; responsesTools?: readonly string[]; responsesToolsOpen?: boolean; responsesBackground?: boolean }
 >;

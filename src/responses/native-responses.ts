@@ -35,7 +35,7 @@ export function refuseForeignTools(tools: unknown, provider: ProviderId): void {
   if (!known || !Array.isArray(tools)) return;
   tools.forEach((tool, i) => {
     const type = (tool as { type?: unknown } | null)?.type;
-    if (type === 'function' || (typeof type === 'string' && known.includes(type))) return;
+    if (type === 'function' || runsTool(provider, type)) return;
     throw badRequest(
       `The built-in tool '${String(type)}' is not supported by provider '${provider}'; its Responses API runs function tools and ${known.join(', ')}.`,
       `tools[${i}]`,
@@ -45,8 +45,27 @@ export function refuseForeignTools(tools: unknown, provider: ProviderId): void {
 }
 
 /** The catalog's facts about a provider's own Responses API. */
-function responsesFacts(provider: string): { responsesTools?: readonly string[]; responsesBackground?: boolean } | undefined {
-  return (PROVIDER_CATALOG as Record<string, { responsesTools?: readonly string[]; responsesBackground?: boolean }>)[provider];
+function responsesFacts(provider: string): { responsesTools?: readonly string[]; responsesToolsOpen?: boolean; responsesBackground?: boolean } | undefined {
+  return (PROVIDER_CATALOG as Record<string, { responsesTools?: readonly string[]; responsesToolsOpen?: boolean; responsesBackground?: boolean }>)[provider];
+}
+
+/** Every built-in tool type some provider's catalog lists as its own. */
+const LISTED_TOOLS: ReadonlySet<string> = new Set(
+  Object.values(PROVIDER_CATALOG as Record<string, { responsesTools?: readonly string[] }>).flatMap((p) => p.responsesTools ?? []),
+);
+
+/**
+ * Whether the provider's own Responses API runs the built-in tool `type`: one its catalog lists;
+ * with `responsesToolsOpen` (OpenAI, which adds tool types often) also one no provider lists, which
+ * goes up for the provider to judge; so only another provider's own tool (xAI's `x_search` for
+ * OpenAI) is foreign to it.
+ */
+function runsTool(provider: ProviderId, type: unknown): boolean {
+  const facts = responsesFacts(provider);
+  const known = facts?.responsesTools;
+  if (!known) return true;
+  if (typeof type !== 'string') return false;
+  return known.includes(type) || (facts.responsesToolsOpen === true && !LISTED_TOOLS.has(type));
 }
 
 /**
@@ -85,8 +104,7 @@ function runsTools(provider: ProviderId, tools: unknown): boolean {
   const builtIn = tools.map((t) => (t as { type?: unknown } | null)?.type).filter((type) => type !== 'function');
   if (builtIn.length === 0) return true;
   if (!hasNativeResponses(provider)) return false;
-  const known = responsesFacts(provider)?.responsesTools;
-  return !known || builtIn.every((type) => typeof type === 'string' && known.includes(type));
+  return builtIn.every((type) => runsTool(provider, type));
 }
 
 /**

@@ -374,6 +374,22 @@ describe('a group of OpenAI and xAI: each target runs only its own built-in tool
   });
 });
 
+describe("a tool type no provider's list names (one OpenAI added later)", () => {
+  test('goes up to OpenAI as sent, which judges it (its own 400 here); xAI still refuses it before any call', async () => {
+    const sent = openai.requests.length;
+    const err = await apiError(gw.openai().responses.create({ model: 'gpt-5-mini', input: 'Hi', tools: [{ type: 'holodeck_2027' } as any] }));
+    expect(openai.requests.length - sent).toBe(1);
+    expect(openai.last().body.tools).toEqual([{ type: 'holodeck_2027' }]);
+    // OpenAI's own refusal, relayed (the fake answers as OpenAI does for a type it does not have).
+    expect([err.status, err.code, err.param]).toEqual([400, 'invalid_value', 'tools[0].type']);
+    const xaiSent = xai.requests.length;
+    const grok = await apiError(gw.openai().responses.create({ model: 'grok-fast', input: 'Hi', tools: [{ type: 'holodeck_2027' } as any] }));
+    expect([grok.status, grok.code, grok.param]).toEqual([400, 'unsupported_tool', 'tools[0]']);
+    expect(xai.requests.length).toBe(xaiSent);
+    for (const e of [err, grok]) expect(await gw.waitForRow(e)).toMatchObject({ endpoint: 'responses', status: 400 });
+  });
+});
+
 describe('background: true (xAI documents background mode as unsupported on its Responses API)', () => {
   test('to a Grok model: a 400 in OpenAI\'s shape naming `background` before any call, streamed or not; one row each', async () => {
     for (const stream of [false, true]) {
