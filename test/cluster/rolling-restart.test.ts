@@ -111,7 +111,7 @@ test('SIGTERM with streams in flight: they finish, one row each, the conversatio
   }
   expect(last).toBe('response.completed');
   expect(await B.proc.exited).toBe(0);
-  expect(B.out()).toContain('stopped cleanly');
+  expect(await B.outAtExit()).toContain('stopped cleanly');
 
   // One row each, written by B before it exited.
   const ids = [...heads.map((r) => r.headers.get('x-request-id')!), resHeaders.headers.get('x-request-id')!];

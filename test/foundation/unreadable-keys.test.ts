@@ -22,8 +22,7 @@ async function start(cwd: string, encryptionKey: string) {
 
 async function stop(g: Awaited<ReturnType<typeof start>>): Promise<string> {
   g.proc.kill('SIGTERM');
-  await g.proc.exited;
-  return g.out();
+  return g.outAtExit();
 }
 
 test('keys saved under one encryption key and read under another: a warning at start naming the provider and the count', async () => {

@@ -16,6 +16,12 @@ export interface GatewayProcess {
   url: string;
   /** Everything the process printed so far (stdout and stderr). */
   out(): string;
+  /**
+   * Everything it printed, once it has exited and both pipes are read to their end: `proc.exited`
+   * can settle before the last lines are read (a warning printed just before a SIGTERM was missing
+   * from `out()` once under load).
+   */
+  outAtExit(): Promise<string>;
 }
 
 export interface GatewayProcessOptions {
@@ -46,8 +52,7 @@ export async function startGatewayProcess(o: GatewayProcessOptions): Promise<Gat
     const decoder = new TextDecoder();
     for await (const b of s) out += decoder.decode(b, { stream: true });
   };
-  void drain(proc.stdout);
-  void drain(proc.stderr);
+  const drained = Promise.all([drain(proc.stdout), drain(proc.stderr)]);
   const deadline = Date.now() + (o.startMs ?? 30_000);
   while (!LISTENING.test(out)) {
     if (proc.exitCode !== null || Date.now() > deadline) {
@@ -57,7 +62,7 @@ export async function startGatewayProcess(o: GatewayProcessOptions): Promise<Gat
     await Bun.sleep(20);
   }
   const port = Number(LISTENING.exec(out)![1]);
-  return { proc, port, url: `http://127.0.0.1:${port}`, out: () => out };
+  return { proc, port, url: `http://127.0.0.1:${port}`, out: () => out, outAtExit: () => proc.exited.then(() => drained).then(() => out) };
 }
 
 /** Signs in as admin and creates a client through the API (the server reloads its snapshot); returns the key. */

@@ -64,8 +64,9 @@ test('SIGTERM under load: every accepted request completes and is logged', async
   for (const r of accepted) expect(r.text.trimEnd().endsWith('data: [DONE]')).toBe(true);
   expect(chatRows(dbPath)).toBe(accepted.length);
   // nothing secret in what the process printed
-  expect(p.out()).not.toContain(PROVIDER_KEY);
-  expect(p.out()).not.toContain(key);
+  const printed = await p.outAtExit();
+  expect(printed).not.toContain(PROVIDER_KEY);
+  expect(printed).not.toContain(key);
 }, 60_000);
 
 test('kill -9 under load, then restart: integrity ok, at most one flush window of rows missing', async () => {

@@ -57,7 +57,7 @@ test('SIGTERM while a monitor socket is open: the socket is closed with 1001 and
   // Without the fix neither settles while the client keeps its socket: the test times out.
   expect(await closed).toEqual({ code: 1001, reason: 'server shutting down' });
   expect(await gw.proc.exited).toBe(0);
-  expect(gw.out()).toContain('stopped cleanly');
+  expect(await gw.outAtExit()).toContain('stopped cleanly');
   const db = new Database(dbPath, { readonly: true });
   try {
     expect(db.query('SELECT count(*) AS n FROM request_logs WHERE request_id = ?').get(requestId)).toEqual({ n: 1 });
