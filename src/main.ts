@@ -86,13 +86,8 @@ async function serve(config: Config): Promise<void> {
   // Serving starts without Redis too (limits then follow LLM_PROXY__LIMITS__FAIL_MODE); /health says `redis: down`.
   if (ctx.redis && !(await ctx.redis.whenUp(3_000))) console.error(redisDownAtStartMessage(config.redis.url!, ctx.redis.lastError()));
   const server = (await step('listen', config, () => listen(ctx, config.server.host, config.server.port))).server!;
-  console.log(`gophergate ${VERSION} listening on http://${urlHost(config.server.host)}:${server.port} (${config.database.url ? `PostgreSQL, instance ${config.instanceId}` : `database ${config.database.path}`})`);
-  // Warnings about a running server only once it runs: a start that fails shows its error alone.
-  if (fdWarning) console.error(fdWarning);
-  for (const w of unknownSettingWarnings(environmentWithDotenv(process.env))) console.warn(w);
-  for (const w of dotenvLineWarnings()) console.warn(w);
-  for (const w of unreadableKeyWarnings(ctx.state.getSnapshot())) console.warn(w);
-
+  // The handlers before the line saying it listens: a supervisor (or a test) may signal as soon as it
+  // reads that line, and a SIGTERM before them was the default action, an exit with no drain.
   let stopping = false;
   let cutting = false;
   let firstSignalAt = 0;
@@ -136,6 +131,12 @@ async function serve(config: Config): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   // The terminal it ran in closed (an ssh session ended): stop as cleanly, rather than die with rows queued.
   process.on('SIGHUP', () => void shutdown('SIGHUP'));
+  console.log(`gophergate ${VERSION} listening on http://${urlHost(config.server.host)}:${server.port} (${config.database.url ? `PostgreSQL, instance ${config.instanceId}` : `database ${config.database.path}`})`);
+  // Warnings about a running server only once it runs: a start that fails shows its error alone.
+  if (fdWarning) console.error(fdWarning);
+  for (const w of unknownSettingWarnings(environmentWithDotenv(process.env))) console.warn(w);
+  for (const w of dotenvLineWarnings()) console.warn(w);
+  for (const w of unreadableKeyWarnings(ctx.state.getSnapshot())) console.warn(w);
   // After the handlers: a stop asked for meanwhile still drains.
   const hint = await signInHint(ctx.db, localUrl(config.server.host, server.port!, '/')).catch(() => null);
   if (hint && !stopping) console.log(hint);

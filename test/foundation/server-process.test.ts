@@ -160,7 +160,7 @@ test('SIGTERM waits for streams in flight; a second SIGTERM cuts the endless one
     p.proc.kill('SIGTERM');
     expect(await p.proc.exited).toBe(0);
     await Promise.all(streams.map((s) => s.ended));
-    expect(p.out()).toContain('gophergate: stopped cleanly');
+    expect(await p.outAtExit()).toContain('gophergate: stopped cleanly');
     const db = new Database(dbPath, { readonly: true });
     try {
       for (const s of streams) {
@@ -176,6 +176,22 @@ test('SIGTERM waits for streams in flight; a second SIGTERM cuts the endless one
   }
 });
 
+test('a SIGTERM sent the moment it says it listens (as a supervisor may) drains and exits 0, with every start-up line printed', async () => {
+  // With a .env line to warn of, the lines after "listening" take a moment; the signal's default
+  // action (an exit with no drain) used to win whenever it came before the handlers did.
+  for (let round = 0; round < 3; round++) {
+    const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-early-term-'));
+    writeFileSync(join(cwd, '.env'), 'LLM_PROXY__SERVER__PORT: 9000\n');
+    const p = await startGatewayProcess({ cwd, dbPath: join(cwd, 'gophergate.db'), adminPassword: 'early-term-password-1' });
+    p.proc.kill('SIGTERM');
+    expect(await p.proc.exited).toBe(0);
+    const printed = await p.outAtExit();
+    expect(printed).toContain('of .env is not NAME=value');
+    expect(printed).toContain('gophergate: SIGTERM received');
+    expect(printed).toContain('gophergate: stopped cleanly');
+  }
+});
+
 test('SIGHUP (its terminal closed) stops it as cleanly as SIGTERM: the request just answered is logged, exit 0', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-hup-'));
   const dbPath = join(cwd, 'gophergate.db');
@@ -185,8 +201,9 @@ test('SIGHUP (its terminal closed) stops it as cleanly as SIGTERM: the request j
     const { response } = await client.chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'hang up' }] }).withResponse();
     p.proc.kill('SIGHUP');
     expect(await p.proc.exited).toBe(0);
-    expect(p.out()).toContain('gophergate: SIGHUP received');
-    expect(p.out()).toContain('gophergate: stopped cleanly');
+    const printed = await p.outAtExit();
+    expect(printed).toContain('gophergate: SIGHUP received');
+    expect(printed).toContain('gophergate: stopped cleanly');
     const db = new Database(dbPath, { readonly: true });
     try {
       expect(db.query('SELECT status FROM request_logs WHERE request_id = ?').all(response.headers.get('x-request-id'))).toEqual([{ status: 200 }]);
