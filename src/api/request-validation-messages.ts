@@ -84,4 +84,14 @@ function checkMessage(m: unknown, i: number): void {
     throw fail(`${p()}.tool_call_id`, 'is required for role \'tool\'');
   }
   if (m.name != null && typeof m.name !== 'string') throw fail(`${p()}.name`, 'must be a string');
+  // The prefill flags (Kimi's `partial`, DeepSeek's `prefix`: providers/openai-compatible/prefill.ts)
+  // continue an assistant message: "yes", or either flag on a system or user message, was taken off
+  // without a word, the answer then not the continuation the client asked for.
+  if (m.partial != null) checkPrefillFlag(m.partial, role, `${p()}.partial`);
+  if (m.prefix != null) checkPrefillFlag(m.prefix, role, `${p()}.prefix`);
+}
+
+function checkPrefillFlag(v: unknown, role: string, path: string): void {
+  if (typeof v !== 'boolean') throw fail(path, 'must be a boolean');
+  if (v && role !== 'assistant') throw fail(path, `marks an assistant message to continue (a prefill), not a '${role}' one`);
 }

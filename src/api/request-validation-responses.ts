@@ -59,9 +59,24 @@ function checkFields(body: Record<string, any>): void {
 }
 
 /**
+ * `tools`, when set, is an array of objects each naming its `type`: which tools a model runs is
+ * checked once routed, and without this a native provider was sent `{}` for a list (a 200 from
+ * OpenAI ignoring it) and a `null` entry was refused as "the built-in tool 'undefined'".
+ */
+function checkTools(tools: unknown): void {
+  if (tools == null) return;
+  if (!Array.isArray(tools)) throw badRequest("Invalid value for 'tools': must be an array of tools.", 'tools');
+  tools.forEach((tool, i) => {
+    if (!isObject(tool)) throw badRequest(`Invalid value for 'tools[${i}]': must be a tool object with a 'type'.`, `tools[${i}]`);
+    if (typeof tool.type !== 'string' || tool.type === '') throw badRequest(`Invalid value for 'tools[${i}].type': must be a non-empty string ('function', 'web_search', ...).`, `tools[${i}].type`);
+  });
+}
+
+/**
  * The body of POST /v1/responses as the /v1 prelude checks it, before admission: an object, its
  * fields of a known type (checkFields, first), a model name, `input` a string or an array of
- * items, `stream` a boolean. What depends on the model (tools, stored responses) is checked once routed.
+ * items, `stream` a boolean, `tools` a list of typed objects. What depends on the model (which tools, stored
+ * responses) is checked once routed.
  */
 export function validateResponsesRequest(body: unknown): ResponsesRequest {
   if (!isObject(body)) throw badRequest('The request body must be a JSON object.');
@@ -74,5 +89,6 @@ export function validateResponsesRequest(body: unknown): ResponsesRequest {
     throw badRequest("'input' must be a string or an array of input items.", 'input');
   }
   if (req.stream !== undefined && req.stream !== null && typeof req.stream !== 'boolean') throw badRequest("'stream' must be a boolean.", 'stream');
+  checkTools(body.tools);
   return req;
 }

@@ -94,5 +94,12 @@ export function readUrl(env: Env, name: string): string | undefined {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new ConfigError(`${name} must use http or https (got "${urlWithoutPassword(raw)}").`);
+  // A path is appended to the base URL (`/chat/completions`): after a query or fragment it would
+  // land inside it (`…/v1?x=1/chat/completions`, or cut off at the `#`), and a user:password in it
+  // is not sent (the provider's key is), so each would fail every call with the upstream's words.
+  if (url.username || url.password)
+    throw new ConfigError(`${name} must not hold a user name or password (got "${urlWithoutPassword(raw)}"); the provider's API key is what is sent.`);
+  if (url.search || url.hash || /[?#]/.test(raw))
+    throw new ConfigError(`${name} must not hold a query (?) or fragment (#): paths are appended to it (got "${raw}").`);
   return raw.replace(/\/+$/, '');
 }

@@ -23,8 +23,8 @@ export interface PassthroughJson {
 }
 
 /**
- * Reads the whole answer. A 2xx that is not a JSON object (a cut body, a proxy's page) or that is
- * an error answered with 200 (`{"error"}` without `object`: an OpenAI-compatible server in
+ * Reads the whole answer. A 2xx that is not a JSON object (a cut body, a proxy's page), not a
+ * Responses object (isResponseObject), or that is an error answered with 200 (`{"error"}` without `object`: an OpenAI-compatible server in
  * OpenAI's place may) is a retryable failure, as on chat, never relayed as a response.
  */
 export async function readPassthroughJson(up: OpenedUpstream, clock: RequestClock): Promise<PassthroughJson> {
@@ -35,8 +35,20 @@ export async function readPassthroughJson(up: OpenedUpstream, clock: RequestCloc
   } catch {}
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw notJson(up.provider);
   if (json.error && json.object === undefined) throw errorInAnswer(up.provider, json.error);
+  if (!isResponseObject(json)) throw notResponse(up.provider);
   return { text, json };
 }
+
+/**
+ * A Responses object: `object: "response"` (OpenAI's and xAI's), or, without `object`, an `output`
+ * list. A chat completion, a list or `{}` from a server in the provider's place was relayed as the
+ * response (the client's SDK then read no output); it fails the try as a stream without a
+ * Responses event does.
+ */
+const isResponseObject = (json: any): boolean => json.object === 'response' || (json.object === undefined && Array.isArray(json.output));
+
+const notResponse = (provider: ProviderId) =>
+  new UpstreamError(provider, null, `Upstream ${providerName(provider)} answered with JSON that is not a Responses object.`, true);
 
 /** A stream whose first event came and is a Responses event: the bytes read so far (`head`) go out first. */
 export interface PassthroughStream {

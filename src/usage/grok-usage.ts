@@ -59,12 +59,14 @@ function usesServerSideTools(usage: unknown): boolean {
 
 /**
  * What xAI says it billed (usage.cost_in_usd_ticks, in USD), or undefined when it said nothing
- * usable: a tick count is a whole, finite, non-negative number (a string or a negative is ignored,
- * and the price table's figure stands).
+ * usable: a tick count is a non-negative number no larger than a whole count can be exactly
+ * (Number.MAX_SAFE_INTEGER ticks, about $900,000 for one request). A string, a negative or a
+ * count past that (1e300: a broken or hostile upstream, which would have been billed as 1e290 USD
+ * and closed the key's budget for good) is ignored, and the price table's figure stands.
  */
 export function xaiReportedCostUsd(usage: unknown): number | undefined {
   const ticks = field(usage, 'cost_in_usd_ticks');
-  if (typeof ticks !== 'number' || !Number.isFinite(ticks) || ticks < 0) return undefined;
+  if (typeof ticks !== 'number' || !(ticks >= 0 && ticks <= Number.MAX_SAFE_INTEGER)) return undefined;
   return Math.round(ticks) * XAI_USD_PER_TICK;
 }
 

@@ -77,6 +77,20 @@ describe('a start that cannot go on says why in one line', () => {
     expectOneLineRefusal(r, 'LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS holds "http://minio:9000"', 'without a scheme or path');
   });
 
+  test("DeepSeek's beta base URL that is not one, not http(s), or holds a password or query stops the start in one line (no password shown)", () => {
+    const name = 'LLM_PROXY__PROVIDERS__DEEPSEEK__BETA_BASE_URL';
+    for (const [value, ...parts] of [
+      ['relay/beta', `${name} must be an absolute http(s) URL`],
+      ['ftp://relay.example/beta', `${name} must use http or https`],
+      ['https://bob:hunter2-secret@relay.example/beta', `${name} must not hold a user name or password`, 'bob:***@relay.example'],
+      ['https://relay.example/beta?token=1', `${name} must not hold a query`],
+    ]) {
+      const r = start({ [name]: value! });
+      expectOneLineRefusal(r, ...parts);
+      expect(r.err + r.out).not.toContain('hunter2-secret');
+    }
+  });
+
   test('a .env that cannot be read stops serve, --reset-admin and --healthcheck in one line; --version still answers', () => {
     // A folder where the file should be (a volume mount of a missing file makes one): reading it
     // failed with EISDIR and Bun's uncaught-error dump of the minified source.

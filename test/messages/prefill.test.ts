@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { jsonResponse, sseResponse, startFakeUpstream, type FakeUpstream, type RecordedRequest } from '../helpers/fake-upstream';
-import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { anthropicClient } from './messages-helpers';
 
 const PREFILL = 'The sky is';
@@ -210,6 +210,25 @@ describe('/v1/chat/completions: a client’s own partial / prefix flag (openai c
     expect(data.choices[0]!.message.content).toBe(NEW_TURN);
     expect(lastMessage(openai.last())).toEqual({ role: 'assistant', content: PREFILL });
     expect(await gw.waitForRow(response.headers.get('x-request-id')!)).toMatchObject({ endpoint: 'chat', status: 200, provider: 'openai' });
+  });
+
+  test('a flag that is not a boolean, or true on a system or user message, is a 400 naming it before any call; one row each', async () => {
+    const sent = kimi.requests.length + deepseek.requests.length;
+    const cases: [string, any[], string, string][] = [
+      ['moonshot/kimi-k2-0905-preview', [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: PREFILL, partial: 'yes' }], 'messages[1].partial', 'must be a boolean'],
+      ['deepseek/deepseek-chat', [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: PREFILL, prefix: 1 }], 'messages[1].prefix', 'must be a boolean'],
+      ['deepseek/deepseek-chat', [{ role: 'system', content: 'Be brief.', prefix: true }, { role: 'user', content: 'Hi' }], 'messages[0].prefix', "not a 'system' one"],
+      ['moonshot/kimi-k2-0905-preview', [{ role: 'user', content: 'Hi', partial: true }], 'messages[0].partial', "not a 'user' one"],
+    ];
+    for (const [model, messages, param, words] of cases) {
+      const err = await apiError(gw.openai().chat.completions.create({ model, messages } as any));
+      expect([err.status, err.param, (err.error as any).type]).toEqual([400, param, 'invalid_request_error']);
+      expect((err.error as any).message).toContain(words);
+      expect(await gw.waitForRow(err)).toMatchObject({ endpoint: 'chat', status: 400 });
+    }
+    expect(kimi.requests.length + deepseek.requests.length).toBe(sent);
+    // false is a flag not set, anywhere.
+    await gw.openai().chat.completions.create({ model: 'deepseek/deepseek-chat', messages: [{ role: 'system', content: 'Be brief.', prefix: false }, { role: 'user', content: 'Hi' }] } as any);
   });
 
   test('a flag on a message that is not the last one is taken off (only a final assistant message is continued)', async () => {

@@ -54,6 +54,12 @@ const BROKEN_JSON: Record<string, { reply: Reply; says: string }> = {
   'an HTML page': { reply: () => new Response(GARBAGE, { headers: { 'content-type': 'text/html' } }), says: 'answered with something that is not JSON' },
   'an error object': { reply: () => jsonResponse({ error: { message: 'model overloaded', type: 'server_error' } }), says: 'answered with an error: model overloaded' },
   'a JSON array': { reply: () => jsonResponse([]), says: 'answered with something that is not JSON' },
+  // A server in OpenAI's place that answered in the chat API's shape, or with nothing: relayed as the response before.
+  'a chat completion': {
+    reply: () => jsonResponse({ id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, message: { role: 'assistant', content: 'Hi' }, finish_reason: 'stop' }] }),
+    says: 'answered with JSON that is not a Responses object',
+  },
+  'an empty object': { reply: () => jsonResponse({}), says: 'answered with JSON that is not a Responses object' },
 };
 
 /** 200 answers that are not a Responses event stream, to a streamed request. */

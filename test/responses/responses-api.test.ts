@@ -521,6 +521,28 @@ describe('POST /v1/responses, groups and errors', () => {
     expect(gemini.requests.length).toBe(before);
   });
 
+  test("a tools list that is not one, or an entry that is not a typed object, is a 400 naming it on every model, one row each, nothing sent (OpenAI was sent `{}`; a null entry was 'the built-in tool undefined')", async () => {
+    const sent = [openai.requests.length, deepseek.requests.length];
+    const cases: [unknown, string][] = [
+      [{}, 'tools'],
+      ['web_search', 'tools'],
+      [[null], 'tools[0]'],
+      [[{ type: 'web_search' }, 'x'], 'tools[1]'],
+      [[{}], 'tools[0].type'],
+      [[{ type: 5 }], 'tools[0].type'],
+      [[{ type: '' }], 'tools[0].type'],
+    ];
+    for (const model of ['gpt-4o-mini', 'deepseek-chat']) {
+      for (const [tools, param] of cases) {
+        const err = await apiError(client.responses.create({ model, input: 'x', tools } as any));
+        expect([err.status, err.param, (err.error as any).type, (err.error as any).code]).toEqual([400, param, 'invalid_request_error', 'invalid_request']);
+        expect((err.error as any).message).toStartWith(`Invalid value for '${param}': must be`);
+        expect(await gw.waitForRow(err)).toMatchObject({ endpoint: 'responses', status: 400 });
+      }
+    }
+    expect([openai.requests.length, deepseek.requests.length]).toEqual(sent);
+  });
+
   test('an unknown previous_response_id is a 404; store:false leaves nothing to continue', async () => {
     const err = await apiError(client.responses.create({ model: 'deepseek-chat', previous_response_id: 'resp_nope', input: 'x' }));
     expect(err.status).toBe(404);

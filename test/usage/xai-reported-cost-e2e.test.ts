@@ -132,8 +132,8 @@ test("/v1/responses passed through to xAI's own Responses API: the row bills xAI
   }
 });
 
-test('without cost_in_usd_ticks (or with one that is not a count) the row bills the price table: tokens plus the tool calls', async () => {
-  for (const ticks of [undefined, '152876000', -5]) {
+test('without cost_in_usd_ticks (or with one that is not a count, or one past any whole count: 1e300) the row bills the price table: tokens plus the tool calls', async () => {
+  for (const ticks of [undefined, '152876000', -5, 'NaN', 1e300, Number.MAX_SAFE_INTEGER + 2]) {
     usageEdit = (u) => ({ ...u, cost_in_usd_ticks: ticks });
     for (const stream of [false, true]) {
       const { response } = stream
