@@ -1,5 +1,5 @@
 /** @jsxImportSource #html */
-import { Card, FormErrors } from '../components/ui';
+import { Card, FormErrors, postTo } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import { ago, compactNumber, usd, utcDateTime } from '../format';
 import { BudgetBar, LimitInputs, LimitSummary, ModelNamesWarning, type LimitValues } from '../components/limits-ui';
@@ -42,7 +42,7 @@ export const CLIENT_CREATE_ERRORS = 'client-create-errors';
 
 function CreateForm(props: { errors?: string[] }) {
   return (
-    <form class="inline-form" hx-post="/clients" hx-target="#clients-section" hx-swap="outerHTML">
+    <form class="inline-form" {...postTo('/clients')} hx-target="#clients-section" hx-swap="outerHTML">
       <label for="client-name">New client</label>
       <input id="client-name" name="name" required maxlength="100" placeholder="e.g. billing-service" autocomplete="off" />
       <button type="submit" class="btn primary">Create key</button>
@@ -65,7 +65,7 @@ function ClientRowView(props: { c: ClientRow; admin: boolean; teams: { id: numbe
       <td>
         <span class="client-name clip" title={c.name} x-show="!open.rename" safe>{c.name}</span>
         {admin && !c.revoked ? (
-          <form x-show="open.rename" x-cloak data-editor="rename" class="inline-form tight" hx-post={`/clients/${c.id}/rename`} hx-target="#clients-section" hx-swap="outerHTML">
+          <form x-show="open.rename" x-cloak data-editor="rename" class="inline-form tight" {...postTo(`/clients/${c.id}/rename`)} hx-target="#clients-section" hx-swap="outerHTML">
             <input name="name" value={c.name} required maxlength="100" aria-label="New name" />
             <button type="submit" class="btn small primary">Save</button>
             <button type="button" class="btn small ghost" x-on:click="close('rename')">Cancel</button>
@@ -87,7 +87,7 @@ function ClientRowView(props: { c: ClientRow; admin: boolean; teams: { id: numbe
           </button>
         ) : <LimitSummary v={limits} teamName={teamName} />}
         {admin && !c.revoked ? (
-          <form x-show="open.limits" x-cloak data-editor="limits" class="limits-form" hx-post={`/clients/${c.id}/limits`} hx-target="#clients-section" hx-swap="outerHTML">
+          <form x-show="open.limits" x-cloak data-editor="limits" class="limits-form" {...postTo(`/clients/${c.id}/limits`)} hx-target="#clients-section" hx-swap="outerHTML">
             <div id={clientErrorSlot(c.id, 'limits')}></div>
             <LimitInputs v={limits} idPrefix={`client-${c.id}`} teams={teams} />
             <button type="submit" class="btn small primary">Save limits</button>

@@ -1,6 +1,7 @@
 /** @jsxImportSource #html */
 import type { ProviderKeyView } from '../../admin/provider-keys-service';
 import { compactNumber, usd, utcDateTime } from '../format';
+import { postTo } from '../components/ui';
 
 const STATE_KIND = { active: 'ok', cooling: 'warn', set_aside: 'err' } as const;
 
@@ -80,7 +81,7 @@ export function KeyPoolView(props: { provider: string; keys: ProviderKeyView[]; 
       )}
       <div id={keyPoolErrorSlot(provider)}>{props.errors?.length ? <ul class="form-errors" role="alert">{props.errors.map((e) => <li safe>{e}</li>)}</ul> : ''}</div>
       {admin ? (
-        <form class="inline-form" hx-post={`/providers/${provider}/keys`} {...swap} x-data="editors" data-editor="key">
+        <form class="inline-form" {...postTo(`/providers/${provider}/keys`)} {...swap} x-data="editors" data-editor="key">
           <button type="button" class="btn small" data-opens="key" x-show="!open.key" x-on:click="toggle('key')">Add key</button>
           <span class="inline-form" x-show="open.key" x-cloak>
             <input name="key" type="password" autocomplete="off" placeholder="Provider key" aria-label="Provider key" class="grow" required />
