@@ -156,7 +156,8 @@ export function LogsView(props: { vm: LogsViewModel; detail?: JSX.Element }) {
             {vm.nextBeforeId != null ? <a id="logs-older" class="btn small" href={qs(vm.filters, vm.nextBeforeId)} hx-get={qs(vm.filters, vm.nextBeforeId)}>Older →</a> : <span></span>}
           </nav>
         </Card>
-        <aside id="log-detail" class="card log-detail">{props.detail ?? <p class="muted">Select a row to see its detail.</p>}</aside>
+        {/* data-empty: what the panel says again once its detail is closed (web/app.js). */}
+        <aside id="log-detail" class="card log-detail" aria-label="Request detail" data-empty={NO_DETAIL}>{props.detail ?? <p class="muted" safe>{NO_DETAIL}</p>}</aside>
       </div>
     </div>
   );
@@ -171,12 +172,40 @@ function Field(props: { k: string; children: JSX.Element | string }) {
   );
 }
 
+const NO_DETAIL = 'Select a row to see its detail.';
+
+/**
+ * What the panel holds for one row (`id`, the row's id, which takes the focus back when it closes):
+ * a region named by its heading, which takes the focus when a row opens it (so a screen reader
+ * reads where it went), and a Close link, which Escape does too (web/app.js); without JavaScript
+ * the link goes to the Logs page.
+ */
+function DetailPanel(props: { id: number | null; title: string; badge?: JSX.Element; children: JSX.Element | JSX.Element[] }) {
+  return (
+    <div id="log-detail-body" data-log-detail data-log-id={props.id == null ? undefined : String(props.id)} role="region" aria-labelledby="log-detail-title">
+      <div class="log-detail-head">
+        <h2 class="card-title" id="log-detail-title" tabindex="-1"><span safe>{props.title}</span> {props.badge ?? ''}</h2>
+        <a class="btn small ghost" href="/logs" data-close-detail aria-label="Close the request detail" title="Close (Escape)">Close</a>
+      </div>
+      {props.children}
+    </div>
+  );
+}
+
+/** The panel for a row that is gone (retention removed it since the list was read). */
+export function LogDetailGone() {
+  return (
+    <DetailPanel id={null} title="Request not found">
+      <p class="muted">That request is no longer in the log (retention may have removed it).</p>
+    </DetailPanel>
+  );
+}
+
 /** Right-hand detail panel for one row. */
 export function LogDetailView(props: { d: LogDetail }) {
   const d = props.d;
   return (
-    <div id="log-detail-body">
-      <h2 class="card-title">{`Request #${d.id}`} <StatusBadge status={d.status} /></h2>
+    <DetailPanel id={d.id} title={`Request #${d.id}`} badge={<StatusBadge status={d.status} />}>
       <dl class="kv">
         <Field k="Time (UTC)">{dateTime(d.createdAt)}</Field>
         <Field k="Request id"><code safe>{d.requestId}</code></Field>
@@ -198,6 +227,6 @@ export function LogDetailView(props: { d: LogDetail }) {
       {d.attempts ? <><h3>Attempts</h3><pre class="mono" safe>{d.attempts}</pre></> : ''}
       {d.body ? <><h3>Body</h3><pre class="mono body" safe>{d.body}</pre></> : ''}
       {d.bodyHidden ? <><h3>Body</h3><p class="muted body-hidden">Kept, and shown to admins only (prompts and answers may hold what a viewer should not read).</p></> : ''}
-    </div>
+    </DetailPanel>
   );
 }
