@@ -152,6 +152,6 @@ test('a form shows stored numbers in digits it reads back: saved unchanged, they
 test('the summary shows the limits saved, exactly (1,050 rpm read "1.1k rpm")', async () => {
   const r = await post(`/clients/${gw.clientId}/limits`, { ...KEY_FORM, models: '', budget_usd: '', rpm: '1050', tpm: '1234567', max_parallel: '' });
   expect(r.status).toBe(200);
-  const summary = new RegExp(`<tr id="client-${gw.clientId}"[\\s\\S]*?<span class="limits-summary small">([^<]*)</span>`).exec(await r.text());
+  const summary = new RegExp(`<tbody id="client-${gw.clientId}"[\\s\\S]*?<span class="limits-summary small">([^<]*)</span>`).exec(await r.text());
   expect(summary?.[1]).toBe('1,050 rpm · 1,234,567 tpm');
 });
