@@ -2,6 +2,7 @@
 import { Card, StatusBadge } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import { compactNumber, dateTime, duration, usd } from '../format';
+import { LOG_FILTER_LABELS } from '../field-labels';
 import { LOG_ENDPOINTS } from '../../db/schema/request-logs';
 import type { ListedLogRow, StoredLogRow } from '../../logging/log-row';
 
@@ -72,35 +73,35 @@ function Filters(props: { vm: LogsViewModel }) {
   // or arrowing through Status was left at the start of the page after every step).
   return (
     <form class="filters" hx-get="/logs" hx-target="#main" hx-push-url="true" hx-trigger="change, submit">
-      <label>From<input id="logs-from" type="datetime-local" name="from" value={f.from} /></label>
-      <label>To<input id="logs-to" type="datetime-local" name="to" value={f.to} /></label>
-      <label>Client
+      <label>{LOG_FILTER_LABELS.from}<input id="logs-from" type="datetime-local" name="from" value={f.from} /></label>
+      <label>{LOG_FILTER_LABELS.to}<input id="logs-to" type="datetime-local" name="to" value={f.to} /></label>
+      <label>{LOG_FILTER_LABELS.client_id}
         <select id="logs-client" name="client">
           <option value="">any</option>
           {props.vm.clients.map((c) => <option value={String(c.id)} selected={String(c.id) === f.client} safe>{c.name}</option>)}
         </select>
       </label>
-      <label>Provider
+      <label>{LOG_FILTER_LABELS.provider}
         <select id="logs-provider" name="provider">
           <option value="">any</option>
           {props.vm.providers.map((p) => <option value={p} selected={p === f.provider} safe>{p}</option>)}
         </select>
       </label>
-      <label>Model<input id="logs-model" name="model" value={f.model} placeholder="any" title="The model asked for (a group, an unknown name) or the one that answered" /></label>
-      <label>Endpoint
+      <label>{LOG_FILTER_LABELS.model}<input id="logs-model" name="model" value={f.model} placeholder="any" title="The model asked for (a group, an unknown name) or the one that answered" /></label>
+      <label>{LOG_FILTER_LABELS.endpoint}
         <select id="logs-endpoint" name="endpoint">
           <option value="">any</option>
           {LOG_ENDPOINTS.map((e) => <option value={e} selected={e === f.endpoint}>{e}</option>)}
         </select>
       </label>
-      <label>Status
+      <label>{LOG_FILTER_LABELS.status}
         <select id="logs-status" name="status">
           {[['', 'any'], ['ok', 'success'], ['error', 'failed'], ...['400', '401', '403', '404', '429', '500', '502', '503', '504', '529'].map((c) => [c, c])].map(([v, l]) => (
             <option value={v!} selected={v === f.status}>{l}</option>
           ))}
         </select>
       </label>
-      <label>Request id<input name="request_id" value={f.request_id ?? ''} placeholder="any" title="The x-request-id header of the request's answer" /></label>
+      <label>{LOG_FILTER_LABELS.request_id}<input name="request_id" value={f.request_id ?? ''} placeholder="any" title="The x-request-id header of the request's answer" /></label>
       <noscript><button type="submit" class="btn small">Filter</button></noscript>
     </form>
   );
