@@ -58,13 +58,14 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('form errors in Chromiu
     await page.click(`${row} button:text-is("Save limits")`);
     const expires = `${row} input[name=expires_at]`;
     await page.waitForSelector(`${row} label:has(input[name=expires_at]) .form-errors`);
-    const mark = () => page.$eval(expires, (i) => ({
+    // Read once htmx has settled the swap (its transient htmx-added class gone from the message).
+    const mark = async () => (await page.waitForFunction(() => !document.querySelector('.htmx-added, .htmx-settling')), page.$eval(expires, (i) => ({
       invalid: i.getAttribute('aria-invalid'),
       focused: document.activeElement === i,
       describedBy: document.getElementById(i.getAttribute('aria-describedby') ?? '')?.textContent ?? null,
       // The message follows the field: directly after it in its label.
       next: i.nextElementSibling?.className ?? null,
-    }));
+    })));
     const first = await mark();
     expect(first).toMatchObject({ invalid: 'true', focused: true, next: 'form-errors' });
     expect(first.describedBy).toContain('Expires (UTC) must be');
