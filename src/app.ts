@@ -6,6 +6,7 @@ import { corsRoutes } from './api/cors-routes';
 import { dashboardRoutes } from './dashboard/dashboard-routes';
 import { errorHandlerWith } from './api/error-handler';
 import { dashboardErrorPage } from './dashboard/error-pages';
+import { refuseSecretsInUrl } from './dashboard/secret-query';
 import { healthRoutes } from './api/health-routes';
 import { swaggerRoutes } from './api/swagger-routes';
 import { bunRoutes, v1Plugin, v1Routes } from './api/v1-routes';
@@ -47,6 +48,8 @@ export function createApp(ctx: AppContext) {
     .use(errorHandlerWith(dashboardErrorPage(ctx)))
     // Every /api answer, refusals included, is `cache-control: no-store` (first, so all carry it).
     .onRequest(noStoreForApi)
+    // A dashboard address carrying a password or key is refused before anything reads it.
+    .onRequest(refuseSecretsInUrl)
     // Every answer announces the idle limit as `Keep-Alive: timeout=N` (http/keep-alive-hint.ts).
     .use(keepAliveHints(ctx.config.server.keepAliveTimeoutS))
     .use(hostGuard)

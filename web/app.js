@@ -35,6 +35,36 @@
     }
     var copy = el.closest('[data-copy]');
     if (copy) copyText(copy);
+    // The log detail's Close: a link to /logs without JavaScript, closed in place with it.
+    if (el.closest('[data-close-detail]') && closeLogDetail()) ev.preventDefault();
+  });
+
+  // ---- the Logs page's detail panel ----------------------------------------------------------
+  // Closed by its Close link or by Escape (from the panel, a log row, or nowhere in particular):
+  // the panel says again what it said empty, the focus goes back to the row it showed (else the
+  // page's heading), and an address that named the row (/logs/12, opened directly) becomes /logs.
+  function closeLogDetail() {
+    var panel = document.getElementById('log-detail');
+    var body = panel && panel.querySelector('[data-log-detail]');
+    if (!body) return false;
+    var id = body.getAttribute('data-log-id');
+    var empty = document.createElement('p');
+    empty.className = 'muted';
+    empty.textContent = panel.getAttribute('data-empty') || '';
+    panel.replaceChildren(empty);
+    if (/^\/logs\/[^/]+$/.test(location.pathname)) history.replaceState(history.state, '', '/logs');
+    var to = (id && document.getElementById('log-' + id)) || document.querySelector('#main h1');
+    if (to) {
+      if (!to.hasAttribute('tabindex')) to.setAttribute('tabindex', '-1');
+      to.focus();
+    }
+    return true;
+  }
+  document.addEventListener('keydown', function (ev) {
+    if (ev.key !== 'Escape' || ev.defaultPrevented) return;
+    var at = ev.target instanceof Element ? ev.target : null;
+    var fromPanel = at && (at === document.body || at.closest('#log-detail') || at.closest('#logs-table'));
+    if (fromPanel && closeLogDetail()) ev.preventDefault();
   });
 
   // A table row that opens something (a log row: tabindex and hx-get) opens with Enter or Space
@@ -210,11 +240,14 @@
     document.body.addEventListener('htmx:responseError', function (ev) {
       toast(errorMessage(ev.detail && ev.detail.xhr));
     });
-    // Below 1300px the log detail sits under the table: bring it into sight when a row opens it,
-    // or a click on row 40 of 50 seems to do nothing.
+    // A row opened in the log detail: the focus goes to the panel's heading (a screen reader reads
+    // the request it shows; Tab goes on to its Close). Below 1300px the panel sits under the
+    // table: bring it into sight, or a click on row 40 of 50 seems to do nothing.
     document.body.addEventListener('htmx:afterSwap', function (ev) {
       var t = ev.detail && ev.detail.target;
       if (!t || t.id !== 'log-detail') return;
+      var heading = t.querySelector('#log-detail-title');
+      if (heading) heading.focus({ preventScroll: true });
       var r = t.getBoundingClientRect();
       if (r.top >= window.innerHeight || r.bottom <= 0) t.scrollIntoView({ block: 'start' });
     });

@@ -6,6 +6,7 @@ import { ApiError } from '../errors/api-error';
 import type { DashUser } from './dash-types';
 import { isHtmx, redirect } from './respond';
 import { decimalId } from '../admin/decimal-id';
+import { inFormTerms } from './field-labels';
 
 export const toDashUser = (a: AuthResult): DashUser => ({
   id: a.user.id,
@@ -92,7 +93,8 @@ export async function attempt<T>(fn: () => T | Promise<T>): Promise<{ ok: true; 
       const problems = (err as ApiError & { problems?: { group: string; message: string }[] }).problems;
       // `param`: the field the error is about, so a form can show it beside that input.
       // `status`: a 404 means the row is gone (changed in another tab), so the caller shows the list afresh.
-      return { ok: false, errors: problems?.length ? problems.map((p) => `${p.group}: ${p.message}`) : [err.message], param: err.param, status: err.status };
+      // In the form's words: its labels, not the API's field names (field-labels.ts).
+      return { ok: false, errors: problems?.length ? problems.map((p) => `${p.group}: ${p.message}`) : [inFormTerms(err.message, err.param)], param: err.param, status: err.status };
     }
     throw err;
   }

@@ -11,13 +11,15 @@ import { htmlResponse, isHtmx, wantsPartial } from './respond';
 /** Paths that are not dashboard pages: the APIs, assets and probes keep their JSON errors. */
 const NOT_PAGES = /^\/(v1|api|assets|health|metrics|swagger)(\/|$)/;
 
+/** True for a dashboard page's path (not an API, asset or probe). */
+export const isPagePath = (request: Request): boolean => !NOT_PAGES.test(pathOf(request.url).toLowerCase().replace(/\/{2,}/g, '/'));
+
 /**
  * True when a failure should be answered with a dashboard page: a path of the dashboard, asked
  * for by a browser (a navigation accepts text/html) or by HTMX. curl and API clients get JSON.
  */
 export function wantsErrorPage(request: Request): boolean {
-  const path = pathOf(request.url).toLowerCase().replace(/\/{2,}/g, '/');
-  if (NOT_PAGES.test(path)) return false;
+  if (!isPagePath(request)) return false;
   return isHtmx(request) || (request.headers.get('accept') ?? '').includes('text/html');
 }
 

@@ -2,6 +2,8 @@ import { parseLogFilter, parseTime } from '../logging/usage-query-params';
 import type { LogFilter } from '../logging/usage-queries';
 import type { LogFilters } from './pages/logs-view';
 import { zonelessAsUtc } from './utc-field';
+import { inFormTerms, LOG_FILTER_LABELS } from './field-labels';
+import { ApiError } from '../errors/api-error';
 
 type Query = Record<string, string | undefined>;
 
@@ -25,7 +27,8 @@ export function logFilterFrom(f: LogFilters, beforeId: string | undefined, limit
       }),
     };
   } catch (err) {
-    return { ok: false, error: (err as Error).message };
+    // In the filters' words ("From must be earlier than To."), not /api/logs' param names.
+    return { ok: false, error: err instanceof ApiError ? inFormTerms(err.message, err.param, LOG_FILTER_LABELS) : (err as Error).message };
   }
 }
 

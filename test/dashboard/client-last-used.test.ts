@@ -39,7 +39,7 @@ async function pageLastUsed(): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   let current = -1;
   await new HTMLRewriter()
-    .on('#clients-table tbody tr', { element: (el) => void (current = Number(el.getAttribute('id')!.replace('client-', ''))) })
+    .on('#clients-table tbody.client', { element: (el) => void (current = Number(el.getAttribute('id')!.replace('client-', ''))) })
     .on('#clients-table td.last-used', { element: (el) => void out.set(current, el.getAttribute('title')!) })
     .transform(new Response(await r.text()))
     .text();

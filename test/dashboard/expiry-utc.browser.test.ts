@@ -17,13 +17,14 @@ async function saveExpiry(page: Page, name: string, expires: string): Promise<st
   await page.fill('#client-name', name);
   await page.click('button:text-is("Create key")');
   await page.waitForSelector('#new-key-value');
-  const row = page.locator('#clients-table tr', { has: page.locator(`.client-name:text-is("${name}")`) });
+  // A key's <tbody>: its row, and its limits editor's row under it.
+  const row = page.locator('#clients-table tbody', { has: page.locator(`.client-name:text-is("${name}")`) });
   await row.locator('.link-button').click();
   await row.locator('input[name=expires_at]').fill(expires);
   await row.locator('button:text-is("Save limits")').click();
   // Saved: the section is swapped and the editor closed; refused: the editor stays open with the error.
   await page.waitForFunction((n) => {
-    const r = [...document.querySelectorAll('#clients-table tr')].find((tr) => tr.querySelector('.client-name')?.textContent === n);
+    const r = [...document.querySelectorAll('#clients-table tbody')].find((tr) => tr.querySelector('.client-name')?.textContent === n);
     return r && (r.querySelector('.form-errors') || r.querySelector('.limits-summary')?.textContent?.includes('expires'));
   }, name);
   return row.locator('.limits-summary').innerText();

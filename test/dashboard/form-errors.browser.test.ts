@@ -31,7 +31,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('form errors in Chromiu
     await page.fill(`${row} input[name=expires_at]`, 'next tuesday');
     await page.click(`${row} button:text-is("Save limits")`);
     await page.waitForSelector(`${row} .limits-form .form-errors`);
-    expect(await page.textContent(`${row} .limits-form .form-errors`)).toContain('expires_at');
+    // By the field's label on the form, not the API's name for it.
+    expect(await page.textContent(`${row} .limits-form .form-errors`)).toBe('Expires (UTC) must be an ISO 8601 timestamp with a zone that exists on the calendar, e.g. 2026-12-31T23:59:59Z, or blank.');
     // Not beside the "New client" form, as if creating a key had failed.
     expect(await page.locator('#clients-section form[hx-post="/clients"] .form-errors').count()).toBe(0);
     expect(await page.isVisible(`${row} .limits-form`)).toBe(true);
@@ -57,16 +58,17 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('form errors in Chromiu
     await page.click(`${row} button:text-is("Save limits")`);
     const expires = `${row} input[name=expires_at]`;
     await page.waitForSelector(`${row} label:has(input[name=expires_at]) .form-errors`);
-    const mark = () => page.$eval(expires, (i) => ({
+    // Read once htmx has settled the swap (its transient htmx-added class gone from the message).
+    const mark = async () => (await page.waitForFunction(() => !document.querySelector('.htmx-added, .htmx-settling')), page.$eval(expires, (i) => ({
       invalid: i.getAttribute('aria-invalid'),
       focused: document.activeElement === i,
       describedBy: document.getElementById(i.getAttribute('aria-describedby') ?? '')?.textContent ?? null,
       // The message follows the field: directly after it in its label.
       next: i.nextElementSibling?.className ?? null,
-    }));
+    })));
     const first = await mark();
     expect(first).toMatchObject({ invalid: 'true', focused: true, next: 'form-errors' });
-    expect(first.describedBy).toContain('expires_at');
+    expect(first.describedBy).toContain('Expires (UTC) must be');
     expect(await page.locator(`${row} .form-errors`).count()).toBe(1);
     expect(await page.inputValue(`${row} input[name=rpm]`)).toBe('9');
 
@@ -208,6 +210,41 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('form errors in Chromiu
     await page.waitForSelector('#provider-openai-errors .form-errors');
     expect(await page.textContent('#provider-openai-errors')).toContain('http or https');
     expect(await page.inputValue('#provider-openai input[name=base_url]')).toBe('ftp://example.test/v1');
+  });
+
+  test("refusals name each field by the label the form shows, never the API's name for it; the API's own words stay", async () => {
+    const { env, page } = s;
+    const { id } = await createClient(env.gw.ctx, 'labels-in-messages');
+    await nav('Clients', 'clients');
+    const row = `#client-${id}`;
+    await page.click(`${row} .limits-summary`);
+    await page.fill(`${row} input[name=models]`, 'gpt-4o, nosuch/*');
+    await page.click(`${row} button:text-is("Save limits")`);
+    await page.waitForSelector(`${row} label:has(input[name=models]) .form-errors`);
+    expect(await page.textContent(`${row} .form-errors`)).toBe("'nosuch/*': unknown provider in Allowed models.");
+
+    await nav('Providers', 'providers');
+    const pool = '#provider-keys-openai';
+    await page.click(`${pool} button:text-is("Add key")`);
+    await page.fill(`${pool} input[name=key]`, 'sk-x');
+    await page.click(`${pool} button:text-is("Add")`);
+    await page.waitForSelector(`${pool} .form-errors`);
+    expect(await page.textContent(`${pool} .form-errors`)).toBe('Provider key is too short to be a provider key.');
+    await page.fill('#provider-openai input[name=base_url]', 'https://user:pw@example.test/v1');
+    await page.click('#provider-openai button:text-is("Save URL")');
+    await page.waitForSelector('#provider-openai-errors .form-errors');
+    expect(await page.textContent('#provider-openai-errors .form-errors')).toBe('Base URL must not carry credentials; set API key instead.');
+
+    // Every message shown on these pages is free of API field names.
+    const shown = await page.locator('.form-errors').allTextContents();
+    expect(shown.filter((m) => /\b(expires_at|budget_usd|budget_period|max_parallel|team_id|base_url|api_key)\b|'(models|rpm|tpm|key|weight)'|\bnull\b/.test(m))).toEqual([]);
+
+    // The JSON API keeps its own words (its callers send those names).
+    const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'form-errors-password-1' }) });
+    const { token } = await login.json() as { token: string };
+    const refused = await fetch(`${url}/api/clients/${id}`, { method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ expires_at: 'next tuesday' }) });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toStartWith("'expires_at' must be an ISO 8601 timestamp");
   });
 
   /** The gpt-4o-mini row's prices after `value` was typed into `field` and saved: the row's answer. */

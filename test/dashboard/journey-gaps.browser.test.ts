@@ -63,7 +63,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard journey gaps
     await page.click('button:text-is("Create key")');
     await page.waitForSelector('#new-key-value');
     const key = (await page.textContent('#new-key-value'))!.trim();
-    const row = page.locator('#clients-table tr:has(.client-name:text-is("limited-before-copy"))');
+    const row = page.locator('#clients-table tbody:has(.client-name:text-is("limited-before-copy"))');
     await row.locator('.link-button').click();
     await row.locator('input[name=rpm]').fill('42');
     await row.locator('button:text-is("Save limits")').click();

@@ -3,6 +3,7 @@
  * as a browser sends them: a number the admin did not type as plain digits ("10abc", "1e3",
  * "0x10", "1,000", "Infinity") is a 422 naming the field, and nothing is saved; blank is "no limit".
  */
+import { FIELD_LABELS } from '../../src/dashboard/field-labels';
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { getClient, updateClient } from '../../src/admin/clients-service';
 import { createTeam, getTeam } from '../../src/admin/teams-service';
@@ -65,7 +66,8 @@ describe('a key limits form', () => {
     for (const [field, v] of [['rpm', '-5'], ['tpm', '0'], ['max_parallel', '-1'], ['rpm', '1000000001'], ['budget_usd', '-0.01']] as const) {
       const r = await post(`/clients/${gw.clientId}/limits`, { ...KEY_FORM, [field]: v });
       expect([field, v, r.status]).toEqual([field, v, 422]);
-      expect(await errorText(r)).toContain(`'${field}' must be`);
+      // The API's check, in the form's words: the field's label, not its API name.
+      expect(await errorText(r)).toContain(`${FIELD_LABELS[field]} must be`);
     }
     expect(await getClient(gw.ctx, gw.clientId)).toMatchObject(before);
   });
@@ -128,7 +130,7 @@ describe('the other number fields read the same way', () => {
 test('a limit past the API range says the range', async () => {
   const rpm = await post(`/clients/${gw.clientId}/limits`, { ...KEY_FORM, rpm: '99999999999999999999' });
   expect(rpm.status).toBe(422);
-  expect(await errorText(rpm)).toContain("'rpm' must be a whole number from 1 to 1,000,000,000");
+  expect(await errorText(rpm)).toContain('Requests / min must be a whole number from 1 to 1,000,000,000, or blank for no limit.');
 });
 
 test('a form shows stored numbers in digits it reads back: saved unchanged, they stay', async () => {
@@ -152,6 +154,6 @@ test('a form shows stored numbers in digits it reads back: saved unchanged, they
 test('the summary shows the limits saved, exactly (1,050 rpm read "1.1k rpm")', async () => {
   const r = await post(`/clients/${gw.clientId}/limits`, { ...KEY_FORM, models: '', budget_usd: '', rpm: '1050', tpm: '1234567', max_parallel: '' });
   expect(r.status).toBe(200);
-  const summary = new RegExp(`<tr id="client-${gw.clientId}"[\\s\\S]*?<span class="limits-summary small">([^<]*)</span>`).exec(await r.text());
+  const summary = new RegExp(`<tbody id="client-${gw.clientId}"[\\s\\S]*?<span class="limits-summary small">([^<]*)</span>`).exec(await r.text());
   expect(summary?.[1]).toBe('1,050 rpm · 1,234,567 tpm');
 });

@@ -70,10 +70,14 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Logs page addresses in
     const { env, page } = s;
     await page.goto(`${env.gw.url}/logs?from=garbage`);
     await page.waitForSelector('#main [data-page="logs"] .form-errors');
-    expect(await page.textContent('.form-errors')).toContain("'from' must be");
+    // Named by the filter's label, not /api/logs' param.
+    expect(await page.textContent('.form-errors')).toStartWith("From must be epoch milliseconds, an ISO 8601 date");
     expect(await page.inputValue('input[name=from]')).toBe('');
     // Chromium warns when a page puts a value a datetime-local field cannot hold into it.
     expect(warnings.filter((w) => /does not conform|specified value/i.test(w))).toEqual([]);
+    await page.goto(`${env.gw.url}/logs?from=2024-01-02T00:00&to=2024-01-01T00:00`);
+    await page.waitForSelector('#main [data-page="logs"] .form-errors');
+    expect(await page.textContent('.form-errors')).toBe('From must be earlier than To.');
     // A time in another accepted spelling is shown as the UTC time it means.
     await page.goto(`${env.gw.url}/logs?from=2024-01-02T03:04:05Z`);
     await page.waitForSelector('#main [data-page="logs"]');

@@ -69,7 +69,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('success notices after 
     await baseUrl().locator('[name=base_url]').fill('ftp://example.test');
     await baseUrl().locator('button[type=submit]').click();
     await page.waitForSelector(`${card} .form-errors`);
-    expect(await messages(page, card)).toEqual(['base_url must use http or https.']);
+    expect(await messages(page, card)).toEqual(['Base URL must use http or https.']);
   });
 
   test('nothing else went wrong', () => {

@@ -85,7 +85,7 @@ test('a viewer sees the Teams page and the limits, without controls, and cannot 
 test('a key past its expiry reads "expired", not "active" (it gets 401); moved later, it is active again', async () => {
   const { id, key } = await createClient(gw.ctx, 'short-lived');
   const form = { ...LIMITS, max_parallel: '', team_id: '' };
-  const badge = (html: string) => new RegExp(`<tr id="client-${id}"[\\s\\S]*?<span class="badge (\\w+)">(\\w+)</span>`).exec(html)?.slice(1);
+  const badge = (html: string) => new RegExp(`<tbody id="client-${id}"[\\s\\S]*?<span class="badge (\\w+)">(\\w+)</span>`).exec(html)?.slice(1);
   const past = await post(admin, `/clients/${id}/limits`, { ...form, expires_at: '2020-01-01T00:00:00Z' });
   expect(past.status).toBe(200);
   expect(badge(await past.text())).toEqual(['warn', 'expired']);

@@ -2,6 +2,7 @@
 import type { Children } from '@kitajs/html';
 import { assetUrl } from '../assets-routes';
 import type { DashUser, NavKey } from '../dash-types';
+import { postTo } from './ui';
 
 const NAV: { key: NavKey; href: string; label: string; adminOnly?: boolean }[] = [
   { key: 'usage', href: '/', label: 'Usage' },
@@ -80,7 +81,7 @@ export function Shell(props: { user: DashUser; active?: NavKey; title: string; c
                 <button type="button" class="btn ghost small" data-theme-toggle title="Switch light/dark theme">Theme</button>
                 {/* A whole page (the sign-in card's frame), so a plain link rather than an HTMX swap. */}
                 <a class="btn ghost small" href="/change-password" title="Change your password">Password</a>
-                <form method="post" action="/logout" hx-post="/logout">
+                <form {...postTo('/logout')}>
                   <button type="submit" class="btn ghost small">Log out</button>
                 </form>
               </div>

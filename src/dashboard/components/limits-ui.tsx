@@ -1,6 +1,7 @@
 /** @jsxImportSource #html */
 import { MAX_COUNT_LIMIT } from '../../admin/limit-fields';
 import type { BudgetPeriod } from '../../limits/limit-types';
+import { FIELD_LABELS } from '../field-labels';
 import { formValue } from '../form-number';
 import { usdCents, usdExact } from '../format';
 import { DECIMAL_FIELD } from './ui';
@@ -68,33 +69,33 @@ export function LimitInputs(props: { v: LimitValues; idPrefix: string; teams?: {
   const { v, idPrefix } = props;
   return (
     <div class="form-grid limits-grid">
-      <label for={`${idPrefix}-models`}>Allowed models
+      <label for={`${idPrefix}-models`}>{FIELD_LABELS.models}
         <input id={`${idPrefix}-models`} name="models" value={(v.models ?? []).join(', ')} placeholder="every model" maxlength="5000"
           title="Exact ids, provider/*, group names or *, comma-separated; blank allows every model" />
       </label>
-      <label for={`${idPrefix}-budget`}>Budget (USD)
+      <label for={`${idPrefix}-budget`}>{FIELD_LABELS.budget_usd}
         <input id={`${idPrefix}-budget`} name="budget_usd" {...DECIMAL_FIELD} value={formValue(v.budgetUsd)} placeholder="none" />
       </label>
-      <label for={`${idPrefix}-period`}>Per
+      <label for={`${idPrefix}-period`}>{FIELD_LABELS.budget_period}
         <select id={`${idPrefix}-period`} name="budget_period">
           {PERIODS.map((p) => <option value={p} selected={p === v.budgetPeriod}>{p}</option>)}
         </select>
       </label>
-      <label for={`${idPrefix}-rpm`}>Requests / min
+      <label for={`${idPrefix}-rpm`}>{FIELD_LABELS.rpm}
         <input id={`${idPrefix}-rpm`} name="rpm" type="number" min="1" max={MAX} step="1" value={formValue(v.rpm)} placeholder="none" />
       </label>
-      <label for={`${idPrefix}-tpm`}>Tokens / min
+      <label for={`${idPrefix}-tpm`}>{FIELD_LABELS.tpm}
         <input id={`${idPrefix}-tpm`} name="tpm" type="number" min="1" max={MAX} step="1" value={formValue(v.tpm)} placeholder="none" />
       </label>
       {props.teams ? (
         <>
-          <label for={`${idPrefix}-parallel`}>In flight at once
+          <label for={`${idPrefix}-parallel`}>{FIELD_LABELS.max_parallel}
             <input id={`${idPrefix}-parallel`} name="max_parallel" type="number" min="1" max={MAX} step="1" value={formValue(v.maxParallel)} placeholder="none" />
           </label>
-          <label for={`${idPrefix}-expires`}>Expires (UTC)
+          <label for={`${idPrefix}-expires`}>{FIELD_LABELS.expires_at}
             <input id={`${idPrefix}-expires`} name="expires_at" value={v.expiresAt ?? ''} placeholder="never, or 2026-12-31T23:59:59Z" maxlength="40" />
           </label>
-          <label for={`${idPrefix}-team`}>Team
+          <label for={`${idPrefix}-team`}>{FIELD_LABELS.team_id}
             <select id={`${idPrefix}-team`} name="team_id">
               <option value="" selected={v.teamId == null}>none</option>
               {props.teams.map((t) => <option value={String(t.id)} selected={t.id === v.teamId} safe>{t.name}</option>)}

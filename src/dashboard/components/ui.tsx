@@ -64,3 +64,11 @@ export function ShareBar(props: { ratio: number }) {
  * reads what was typed (form-number.ts) and refuses it by the field's name; phones still show digits.
  */
 export const DECIMAL_FIELD = { inputmode: 'decimal', autocomplete: 'off' } as const;
+
+/**
+ * A form's POST target, for HTMX and for the browser alike: without `method` and `action`, a form
+ * sent before htmx is loaded (or with JavaScript off) is a GET of the current page carrying every
+ * field in its address, passwords and keys included (history, proxy logs). With them, that submit
+ * is a POST (refused for want of the CSRF header, or done), never a GET.
+ */
+export const postTo = (url: string) => ({ method: 'post', action: url, 'hx-post': url }) as const;

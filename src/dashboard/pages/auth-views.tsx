@@ -1,6 +1,6 @@
 /** @jsxImportSource #html */
 import { Document, VIEWER_SCOPE } from '../components/layout';
-import { FormErrors } from '../components/ui';
+import { FormErrors, postTo } from '../components/ui';
 
 function AuthCard(props: { title: string; children: JSX.Element | JSX.Element[] }) {
   return (
@@ -20,7 +20,7 @@ export function LoginPage(props: { username?: string; errors?: string[] }) {
   return (
     <Document title="Sign in">
       <AuthCard title="Sign in">
-        <form method="post" action="/login" hx-post="/login" hx-target="#app" hx-select="#app" hx-swap="outerHTML" class="stack">
+        <form {...postTo('/login')} hx-target="#app" hx-select="#app" hx-swap="outerHTML" class="stack">
           <FormErrors errors={props.errors} />
           {/* After a refused sign-in the name is kept: the password, cleared, is what to type next. */}
           <label>Username<input name="username" value={props.username ?? ''} required autocomplete="username" autofocus={!props.username} /></label>
@@ -45,7 +45,7 @@ export function ChangePasswordPage(props: { csrfToken: string; forced: boolean }
       <AuthCard title="Choose a new password">
         {props.forced ? <p class="notice-text">This account's password was set for you (the default one, or by an admin). Choose your own to continue.</p> : ''}
         {/* Answered by HX-Location when done, else by the errors for its slot (hx-retarget): no hx-select. */}
-        <form hx-post="/change-password" hx-target="#app" hx-swap="outerHTML" class="stack"
+        <form {...postTo('/change-password')} hx-target="#app" hx-swap="outerHTML" class="stack"
           hx-headers={JSON.stringify({ 'x-csrf-token': props.csrfToken })}>
           <div id={CHANGE_PASSWORD_ERRORS}></div>
           <label>Current password<input name="current_password" type="password" required autocomplete="current-password" autofocus /></label>

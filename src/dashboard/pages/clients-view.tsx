@@ -1,5 +1,5 @@
 /** @jsxImportSource #html */
-import { Card, FormErrors } from '../components/ui';
+import { Card, FormErrors, postTo } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import { ago, compactNumber, usd, utcDateTime } from '../format';
 import { BudgetBar, LimitInputs, LimitSummary, ModelNamesWarning, type LimitValues } from '../components/limits-ui';
@@ -42,7 +42,7 @@ export const CLIENT_CREATE_ERRORS = 'client-create-errors';
 
 function CreateForm(props: { errors?: string[] }) {
   return (
-    <form class="inline-form" hx-post="/clients" hx-target="#clients-section" hx-swap="outerHTML">
+    <form class="inline-form" {...postTo('/clients')} hx-target="#clients-section" hx-swap="outerHTML">
       <label for="client-name">New client</label>
       <input id="client-name" name="name" required maxlength="100" placeholder="e.g. billing-service" autocomplete="off" />
       <button type="submit" class="btn primary">Create key</button>
@@ -60,12 +60,17 @@ function ClientRowView(props: { c: ClientRow; admin: boolean; teams: { id: numbe
   const { c, admin, teams } = props;
   const limits = c.limits ?? NO_LIMITS;
   const teamName = teams.find((t) => t.id === limits.teamId)?.name ?? null;
+  const editable = admin && !c.revoked;
+  // One <tbody> per key (a table may have several): its row, and its limits editor on a row of its
+  // own under it, as wide as the table's visible part and naming the key, so on a phone the
+  // editor is not a column off to the right of the name it belongs to.
   return (
-    <tr id={`client-${c.id}`} class={c.revoked ? 'dim' : undefined} x-data="editors">
+    <tbody id={`client-${c.id}`} class="client" x-data="editors">
+    <tr class={c.revoked ? 'dim' : undefined}>
       <td>
         <span class="client-name clip" title={c.name} x-show="!open.rename" safe>{c.name}</span>
-        {admin && !c.revoked ? (
-          <form x-show="open.rename" x-cloak data-editor="rename" class="inline-form tight" hx-post={`/clients/${c.id}/rename`} hx-target="#clients-section" hx-swap="outerHTML">
+        {editable ? (
+          <form x-show="open.rename" x-cloak data-editor="rename" class="inline-form tight" {...postTo(`/clients/${c.id}/rename`)} hx-target="#clients-section" hx-swap="outerHTML">
             <input name="name" value={c.name} required maxlength="100" aria-label="New name" />
             <button type="submit" class="btn small primary">Save</button>
             <button type="button" class="btn small ghost" x-on:click="close('rename')">Cancel</button>
@@ -80,20 +85,12 @@ function ClientRowView(props: { c: ClientRow; admin: boolean; teams: { id: numbe
       <td class="num">{usd(c.costUsd)}</td>
       <td class="client-limits">
         {limits.budgetUsd !== null ? <BudgetBar spendUsd={limits.spendUsd} budgetUsd={limits.budgetUsd} period={limits.budgetPeriod} /> : ''}
-        {admin && !c.revoked ? (
+        {editable ? (
           // The summary is the editor's toggle: a separate button would widen the table past a laptop's width.
           <button type="button" class="link-button" title="Edit limits" aria-label="Edit limits" data-opens="limits" x-bind:aria-expanded="!!open.limits" x-on:click="toggle('limits')">
             <LimitSummary v={limits} teamName={teamName} />
           </button>
         ) : <LimitSummary v={limits} teamName={teamName} />}
-        {admin && !c.revoked ? (
-          <form x-show="open.limits" x-cloak data-editor="limits" class="limits-form" hx-post={`/clients/${c.id}/limits`} hx-target="#clients-section" hx-swap="outerHTML">
-            <div id={clientErrorSlot(c.id, 'limits')}></div>
-            <LimitInputs v={limits} idPrefix={`client-${c.id}`} teams={teams} />
-            <button type="submit" class="btn small primary">Save limits</button>
-            <button type="button" class="btn small ghost" x-on:click="close('limits')">Cancel</button>
-          </form>
-        ) : ''}
       </td>
       <td class="last-used nowrap" title={utcDateTime(c.lastUsedAt)}>{ago(c.lastUsedAt)}</td>
       <td class="created nowrap" title={utcDateTime(c.createdAt)}>{ago(c.createdAt)}</td>
@@ -109,8 +106,26 @@ function ClientRowView(props: { c: ClientRow; admin: boolean; teams: { id: numbe
         </td>
       ) : ''}
     </tr>
+    {editable ? (
+      <tr class="editor-row" x-show="open.limits" x-cloak>
+        <td colspan={String(CLIENT_COLUMNS + 1)}>
+          <form data-editor="limits" class="limits-form wide-editor" aria-labelledby={`client-${c.id}-limits-title`} {...postTo(`/clients/${c.id}/limits`)} hx-target="#clients-section" hx-swap="outerHTML">
+            <h3 class="editor-title" id={`client-${c.id}-limits-title`}>Limits of <span class="clip" title={c.name} safe>{c.name}</span> <code class="muted small" safe>{`${c.keyPrefix}…`}</code></h3>
+            <div id={clientErrorSlot(c.id, 'limits')}></div>
+            <LimitInputs v={limits} idPrefix={`client-${c.id}`} teams={teams} />
+            <button type="submit" class="btn small primary">Save limits</button>
+            <button type="button" class="btn small ghost" x-on:click="close('limits')">Cancel</button>
+          </form>
+        </td>
+      </tr>
+    ) : ''}
+    </tbody>
   );
 }
+
+/** The table's columns a viewer sees, numbers right-aligned (an admin's has one more, the actions). */
+const COLUMNS: [title: string, numeric?: true][] = [['Name'], ['Key'], ['Status'], ['Requests (30 d)', true], ['Tokens', true], ['Cost', true], ['Limits'], ['Last used'], ['Created']];
+const CLIENT_COLUMNS = COLUMNS.length;
 
 /**
  * Where a new key's panel shows: above the section, not in it, so the next change to the table
@@ -135,17 +150,15 @@ export function ClientsSection(props: { clients: ClientRow[]; admin: boolean; te
         </EmptyState>
       ) : (
         <Card>
-          <div class="table-wrap">
+          <div class="table-wrap clients-wrap">
             <table class="table" id="clients-table">
               <thead>
                 <tr>
-                  <th>Name</th><th>Key</th><th>Status</th><th class="num">Requests (30 d)</th><th class="num">Tokens</th><th class="num">Cost</th><th>Limits</th><th>Last used</th><th>Created</th>
+                  {COLUMNS.map(([title, numeric]) => <th class={numeric ? 'num' : undefined}>{title}</th>)}
                   {admin ? <th></th> : ''}
                 </tr>
               </thead>
-              <tbody>
-                {clients.map((c) => <ClientRowView c={c} admin={admin} teams={teams} />)}
-              </tbody>
+              {clients.map((c) => <ClientRowView c={c} admin={admin} teams={teams} />)}
             </table>
           </div>
         </Card>

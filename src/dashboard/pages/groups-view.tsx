@@ -1,6 +1,6 @@
 /** @jsxImportSource #html */
 import { domIdPart } from '../dom-id';
-import { Card, DECIMAL_FIELD, FormErrors } from '../components/ui';
+import { Card, DECIMAL_FIELD, FormErrors, postTo } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 
 /** A group as the form edits it: every field a string, exactly as typed. */
@@ -48,7 +48,7 @@ export function GroupForm(props: { v: GroupFormValues; isNew: boolean; errors?: 
   const id = isNew ? 'group_new' : `group_form-${domIdPart(v.name)}`;
   const action = isNew ? '/groups' : `/groups/${encodeURIComponent(v.name)}`;
   return (
-    <form class="group-form" id={id} hx-post={action} hx-target={isNew ? '#group_new-box' : `#group-${domIdPart(v.name)}`} hx-swap="outerHTML" x-data="groupForm">
+    <form class="group-form" id={id} {...postTo(action)} hx-target={isNew ? '#group_new-box' : `#group-${domIdPart(v.name)}`} hx-swap="outerHTML" x-data="groupForm">
       <FormErrors errors={props.errors} />
       <div class="form-grid">
         <label>Name

@@ -2,6 +2,7 @@
 import { Card, StatusBadge } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import { compactNumber, dateTime, duration, usd } from '../format';
+import { LOG_FILTER_LABELS } from '../field-labels';
 import { LOG_ENDPOINTS } from '../../db/schema/request-logs';
 import type { ListedLogRow, StoredLogRow } from '../../logging/log-row';
 
@@ -72,35 +73,35 @@ function Filters(props: { vm: LogsViewModel }) {
   // or arrowing through Status was left at the start of the page after every step).
   return (
     <form class="filters" hx-get="/logs" hx-target="#main" hx-push-url="true" hx-trigger="change, submit">
-      <label>From<input id="logs-from" type="datetime-local" name="from" value={f.from} /></label>
-      <label>To<input id="logs-to" type="datetime-local" name="to" value={f.to} /></label>
-      <label>Client
+      <label>{LOG_FILTER_LABELS.from}<input id="logs-from" type="datetime-local" name="from" value={f.from} /></label>
+      <label>{LOG_FILTER_LABELS.to}<input id="logs-to" type="datetime-local" name="to" value={f.to} /></label>
+      <label>{LOG_FILTER_LABELS.client_id}
         <select id="logs-client" name="client">
           <option value="">any</option>
           {props.vm.clients.map((c) => <option value={String(c.id)} selected={String(c.id) === f.client} safe>{c.name}</option>)}
         </select>
       </label>
-      <label>Provider
+      <label>{LOG_FILTER_LABELS.provider}
         <select id="logs-provider" name="provider">
           <option value="">any</option>
           {props.vm.providers.map((p) => <option value={p} selected={p === f.provider} safe>{p}</option>)}
         </select>
       </label>
-      <label>Model<input id="logs-model" name="model" value={f.model} placeholder="any" title="The model asked for (a group, an unknown name) or the one that answered" /></label>
-      <label>Endpoint
+      <label>{LOG_FILTER_LABELS.model}<input id="logs-model" name="model" value={f.model} placeholder="any" title="The model asked for (a group, an unknown name) or the one that answered" /></label>
+      <label>{LOG_FILTER_LABELS.endpoint}
         <select id="logs-endpoint" name="endpoint">
           <option value="">any</option>
           {LOG_ENDPOINTS.map((e) => <option value={e} selected={e === f.endpoint}>{e}</option>)}
         </select>
       </label>
-      <label>Status
+      <label>{LOG_FILTER_LABELS.status}
         <select id="logs-status" name="status">
           {[['', 'any'], ['ok', 'success'], ['error', 'failed'], ...['400', '401', '403', '404', '429', '500', '502', '503', '504', '529'].map((c) => [c, c])].map(([v, l]) => (
             <option value={v!} selected={v === f.status}>{l}</option>
           ))}
         </select>
       </label>
-      <label>Request id<input name="request_id" value={f.request_id ?? ''} placeholder="any" title="The x-request-id header of the request's answer" /></label>
+      <label>{LOG_FILTER_LABELS.request_id}<input name="request_id" value={f.request_id ?? ''} placeholder="any" title="The x-request-id header of the request's answer" /></label>
       <noscript><button type="submit" class="btn small">Filter</button></noscript>
     </form>
   );
@@ -156,7 +157,8 @@ export function LogsView(props: { vm: LogsViewModel; detail?: JSX.Element }) {
             {vm.nextBeforeId != null ? <a id="logs-older" class="btn small" href={qs(vm.filters, vm.nextBeforeId)} hx-get={qs(vm.filters, vm.nextBeforeId)}>Older →</a> : <span></span>}
           </nav>
         </Card>
-        <aside id="log-detail" class="card log-detail">{props.detail ?? <p class="muted">Select a row to see its detail.</p>}</aside>
+        {/* data-empty: what the panel says again once its detail is closed (web/app.js). */}
+        <aside id="log-detail" class="card log-detail" aria-label="Request detail" data-empty={NO_DETAIL}>{props.detail ?? <p class="muted" safe>{NO_DETAIL}</p>}</aside>
       </div>
     </div>
   );
@@ -171,12 +173,40 @@ function Field(props: { k: string; children: JSX.Element | string }) {
   );
 }
 
+const NO_DETAIL = 'Select a row to see its detail.';
+
+/**
+ * What the panel holds for one row (`id`, the row's id, which takes the focus back when it closes):
+ * a region named by its heading, which takes the focus when a row opens it (so a screen reader
+ * reads where it went), and a Close link, which Escape does too (web/app.js); without JavaScript
+ * the link goes to the Logs page.
+ */
+function DetailPanel(props: { id: number | null; title: string; badge?: JSX.Element; children: JSX.Element | JSX.Element[] }) {
+  return (
+    <div id="log-detail-body" data-log-detail data-log-id={props.id == null ? undefined : String(props.id)} role="region" aria-labelledby="log-detail-title">
+      <div class="log-detail-head">
+        <h2 class="card-title" id="log-detail-title" tabindex="-1"><span safe>{props.title}</span> {props.badge ?? ''}</h2>
+        <a class="btn small ghost" href="/logs" data-close-detail aria-label="Close the request detail" title="Close (Escape)">Close</a>
+      </div>
+      {props.children}
+    </div>
+  );
+}
+
+/** The panel for a row that is gone (retention removed it since the list was read). */
+export function LogDetailGone() {
+  return (
+    <DetailPanel id={null} title="Request not found">
+      <p class="muted">That request is no longer in the log (retention may have removed it).</p>
+    </DetailPanel>
+  );
+}
+
 /** Right-hand detail panel for one row. */
 export function LogDetailView(props: { d: LogDetail }) {
   const d = props.d;
   return (
-    <div id="log-detail-body">
-      <h2 class="card-title">{`Request #${d.id}`} <StatusBadge status={d.status} /></h2>
+    <DetailPanel id={d.id} title={`Request #${d.id}`} badge={<StatusBadge status={d.status} />}>
       <dl class="kv">
         <Field k="Time (UTC)">{dateTime(d.createdAt)}</Field>
         <Field k="Request id"><code safe>{d.requestId}</code></Field>
@@ -198,6 +228,6 @@ export function LogDetailView(props: { d: LogDetail }) {
       {d.attempts ? <><h3>Attempts</h3><pre class="mono" safe>{d.attempts}</pre></> : ''}
       {d.body ? <><h3>Body</h3><pre class="mono body" safe>{d.body}</pre></> : ''}
       {d.bodyHidden ? <><h3>Body</h3><p class="muted body-hidden">Kept, and shown to admins only (prompts and answers may hold what a viewer should not read).</p></> : ''}
-    </div>
+    </DetailPanel>
   );
 }

@@ -1,7 +1,7 @@
 /** @jsxImportSource #html */
 import { domIdPart } from '../dom-id';
 import { formValue } from '../form-number';
-import { Card, DECIMAL_FIELD, FormErrors } from '../components/ui';
+import { Card, DECIMAL_FIELD, FormErrors, postTo } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import type { LongContextTier } from '../../state/snapshot-types';
 import { MAX_LONG_CONTEXT_THRESHOLD } from '../../admin/model-patch-limits';
@@ -77,7 +77,7 @@ function LongContextEditor(props: { m: ModelRow; rowId: string; url: string }) {
       <button type="button" class="link-button" title="Edit the long-context tier" aria-label="Edit the long-context tier" data-opens="tier" x-bind:aria-expanded="!!open.tier" x-on:click="toggle('tier')">
         {t ? <LongContextNote tier={t} /> : <span class="muted small long-context none">no long-context tier</span>}
       </button>
-      <form x-show="open.tier" x-cloak data-editor="tier" class="limits-form tier-form" hx-post={props.url} hx-target={`#${props.rowId}`} hx-swap="outerHTML">
+      <form x-show="open.tier" x-cloak data-editor="tier" class="limits-form tier-form" {...postTo(props.url)} hx-target={`#${props.rowId}`} hx-swap="outerHTML">
         <div id={tierErrorSlot(props.rowId)}></div>
         <div class="form-grid">
           <label>From prompt tokens
@@ -159,7 +159,7 @@ function AudioTiersEditor(props: { m: ModelRow; rowId: string; url: string }) {
       <button type="button" class="link-button" title="Edit audio prices and the flex, priority, fast-mode and US-only multipliers" aria-label="Edit audio prices and the flex, priority, fast-mode and US-only multipliers" data-opens="tiers" x-bind:aria-expanded="!!open.tiers" x-on:click="toggle('tiers')">
         {audioTiersText(m) ? <AudioTiersNote m={m} /> : <span class="muted small audio-tiers none">no audio/tier prices</span>}
       </button>
-      <form x-show="open.tiers" x-cloak data-editor="tiers" class="limits-form audio-tiers-form" hx-post={props.url} hx-target={`#${props.rowId}`} hx-swap="outerHTML">
+      <form x-show="open.tiers" x-cloak data-editor="tiers" class="limits-form audio-tiers-form" {...postTo(props.url)} hx-target={`#${props.rowId}`} hx-swap="outerHTML">
         <div id={audioTiersErrorSlot(props.rowId)}></div>
         <div class="form-grid">
           {input('audio_input_price', 'Audio input $/1M', m.audioInputPrice, '= input')}
@@ -255,7 +255,7 @@ export function ModelRowView(props: { m: ModelRow; admin: boolean; error?: RowEr
       <td><PriceInput name="reasoning_price" rowId={rowId} error={props.error} value={m.reasoningPrice} label="Reasoning $/1M tokens (blank: output price)" placeholder="= output" /></td>
       <td><PriceInput name="image_price" rowId={rowId} error={props.error} value={m.imagePrice} label="$ per image" placeholder="—" /></td>
       <td class="actions">
-        <form id={formId} hx-post={url} hx-target={`#${rowId}`} hx-swap="outerHTML" hx-include={`#${rowId} input.price`}>
+        <form id={formId} {...postTo(url)} hx-target={`#${rowId}`} hx-swap="outerHTML" hx-include={`#${rowId} input.price`}>
           <button type="submit" class="btn small">Save</button>
         </form>
         {m.seeded ? '' : (
@@ -283,7 +283,7 @@ function CreateModelForm(props: { providers: string[]; provider: string | null; 
     </label>
   );
   return (
-    <form id="model_create" hx-post="/models" hx-target="#models-section" hx-swap="outerHTML">
+    <form id="model_create" {...postTo('/models')} hx-target="#models-section" hx-swap="outerHTML">
       <input type="hidden" name="view_provider" value={props.provider ?? ''} />
       <div class="form-grid">
         <label>Model id

@@ -1,5 +1,6 @@
 /** @jsxImportSource #html */
-import { Card } from '../components/ui';
+import { Card, postTo } from '../components/ui';
+import { FIELD_LABELS } from '../field-labels';
 import { PageHeader } from '../components/layout';
 import { percent } from '../format';
 import type { ProviderKeyView } from '../../admin/provider-keys-service';
@@ -94,16 +95,16 @@ export function ProviderCardView(props: { p: ProviderCard; admin: boolean; saved
       <div id={providerErrorSlot(p.id)}>{props.saved ? <p class="saved" role="status">Saved.</p> : ''}</div>
       {admin ? (
         <div class="provider-actions">
-          <form class="inline-form" hx-post={`/providers/${p.id}`} hx-target={target} hx-swap="outerHTML">
+          <form class="inline-form" {...postTo(`/providers/${p.id}`)} hx-target={target} hx-swap="outerHTML">
             <input type="hidden" name="enabled" value={p.enabled ? 'false' : 'true'} />
             <button type="submit" class={`btn small ${p.enabled ? 'ghost' : 'primary'}`}>{p.enabled ? 'Disable' : 'Enable'}</button>
           </form>
-          <form class="inline-form" hx-post={`/providers/${p.id}`} hx-target={target} hx-swap="outerHTML">
-            <input name="base_url" value={p.baseUrl} placeholder={p.defaultBaseUrl} aria-label="Base URL" class="grow" />
+          <form class="inline-form" {...postTo(`/providers/${p.id}`)} hx-target={target} hx-swap="outerHTML">
+            <input name="base_url" value={p.baseUrl} placeholder={p.defaultBaseUrl} aria-label={FIELD_LABELS.base_url} class="grow" />
             <button type="submit" class="btn small">Save URL</button>
           </form>
-          {p.needsKey ? <form class="inline-form" hx-post={`/providers/${p.id}`} hx-target={target} hx-swap="outerHTML">
-            <input name="api_key" type="password" autocomplete="off" placeholder={p.keyLast4 ? 'Replace key' : 'Set key'} aria-label="API key" class="grow" required />
+          {p.needsKey ? <form class="inline-form" {...postTo(`/providers/${p.id}`)} hx-target={target} hx-swap="outerHTML">
+            <input name="api_key" type="password" autocomplete="off" placeholder={p.keyLast4 ? 'Replace key' : 'Set key'} aria-label={FIELD_LABELS.api_key} class="grow" required />
             <button type="submit" class="btn small">{p.keyLast4 ? 'Replace key' : 'Set key'}</button>
           </form> : ''}
           <div class="inline-form">

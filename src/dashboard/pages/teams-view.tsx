@@ -1,6 +1,6 @@
 /** @jsxImportSource #html */
 import type { TeamView } from '../../admin/teams-service';
-import { Card, FormErrors } from '../components/ui';
+import { Card, FormErrors, postTo } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import { BudgetBar, LimitInputs, LimitSummary, ModelNamesWarning, type LimitValues } from '../components/limits-ui';
 
@@ -14,7 +14,7 @@ export const TEAM_CREATE_ERRORS = 'team-create-errors';
 
 function CreateForm(props: { errors?: string[] }) {
   return (
-    <form id="team-create" hx-post="/teams" hx-target="#teams-section" hx-swap="outerHTML">
+    <form id="team-create" {...postTo('/teams')} hx-target="#teams-section" hx-swap="outerHTML">
       <div class="inline-form">
         <label for="team-name">New team</label>
         <input id="team-name" name="name" required maxlength="100" placeholder="e.g. research" autocomplete="off" />
@@ -38,7 +38,7 @@ function TeamRow(props: { t: TeamView; admin: boolean; clientNames: Map<number, 
       <td>
         <LimitSummary v={valuesOf(t)} />
         {admin ? (
-          <form x-show="open.team" x-cloak data-editor="team" class="limits-form" hx-post={`/teams/${t.id}`} hx-target="#teams-section" hx-swap="outerHTML">
+          <form x-show="open.team" x-cloak data-editor="team" class="limits-form" {...postTo(`/teams/${t.id}`)} hx-target="#teams-section" hx-swap="outerHTML">
             <div id={teamErrorSlot(t.id)}></div>
             <label for={`team-${t.id}-name`}>Name <input id={`team-${t.id}-name`} name="name" value={t.name} required maxlength="100" /></label>
             <LimitInputs v={valuesOf(t)} idPrefix={`team-${t.id}`} />

@@ -1,5 +1,5 @@
 /** @jsxImportSource #html */
-import { Card, FormErrors } from '../components/ui';
+import { Card, FormErrors, postTo } from '../components/ui';
 import { PageHeader, VIEWER_SCOPE } from '../components/layout';
 import { ago, utcDateTime } from '../format';
 
@@ -22,7 +22,7 @@ function UserRowView(props: { u: UserRow; selfId: number }) {
         {u.mustChangePassword ? <span class="badge warn small">must change password</span> : ''}
       </td>
       <td>
-        <form hx-post={`/users/${u.id}/role`} hx-target="#users-section" hx-swap="outerHTML" hx-trigger="change"
+        <form {...postTo(`/users/${u.id}/role`)} hx-target="#users-section" hx-swap="outerHTML" hx-trigger="change"
           hx-confirm={self ? 'Make yourself a viewer? You lose the admin pages at once.' : undefined}>
           <select id={`user-${u.id}-role`} name="role" aria-label={`Role of ${u.username}`}>
             <option value="admin" selected={u.role === 'admin'}>admin</option>
@@ -36,7 +36,7 @@ function UserRowView(props: { u: UserRow; selfId: number }) {
         {self ? <a class="btn small ghost" href="/change-password">Change password</a> : (
           <>
             <button type="button" class="btn small ghost" data-opens="password" x-show="!open.password" x-on:click="toggle('password')">Reset password</button>
-            <form x-show="open.password" x-cloak data-editor="password" class="inline-form tight" hx-post={`/users/${u.id}/password`} hx-target="#users-section" hx-swap="outerHTML">
+            <form x-show="open.password" x-cloak data-editor="password" class="inline-form tight" {...postTo(`/users/${u.id}/password`)} hx-target="#users-section" hx-swap="outerHTML">
               <input name="password" type="password" minlength="12" required autocomplete="new-password" placeholder="New password" aria-label="New password" />
               <button type="submit" class="btn small primary">Set</button>
               <button type="button" class="btn small ghost" x-on:click="close('password')">Cancel</button>
@@ -59,7 +59,7 @@ export function UsersSection(props: { users: UserRow[]; selfId: number; errors?:
   return (
     <div id="users-section">
       <Card title="Add a user">
-        <form class="inline-form" hx-post="/users" hx-target="#users-section" hx-swap="outerHTML">
+        <form class="inline-form" {...postTo('/users')} hx-target="#users-section" hx-swap="outerHTML">
           <input name="username" required maxlength="64" placeholder="username" aria-label="Username" autocomplete="off" />
           <input name="password" type="password" required minlength="12" placeholder="password (12+ characters)" aria-label="Password" autocomplete="new-password" />
           <select name="role" aria-label="Role">

@@ -14,7 +14,7 @@ import { pageRoute, pageGuard, pageUser } from '../dash-session';
 import { LoginPage } from '../pages/auth-views';
 import { pageResponse } from '../page-response';
 import { isAdmin } from '../dash-types';
-import { LogDetailView, LogsView, type LogDetail, type LogFilters, type LogsViewModel } from '../pages/logs-view';
+import { LogDetailGone, LogDetailView, LogsView, type LogDetail, type LogFilters, type LogsViewModel } from '../pages/logs-view';
 import { MonitorView } from '../pages/monitor-view';
 import { UsageView, type BreakdownRow } from '../pages/usage-view';
 import { htmlResponse, isHtmx } from '../respond';
@@ -87,7 +87,7 @@ export function analyticsPages(ctx: AppContext) {
     }, pageRoute())
     .get('/logs/:id', async ({ user, request, params }) => {
       const found = await logDetail(ctx, params.id, isAdmin(user));
-      const detail = found ? <LogDetailView d={found} /> : <p class="muted">That request is no longer in the log (retention may have removed it).</p>;
+      const detail = found ? <LogDetailView d={found} /> : <LogDetailGone />;
       const status = found ? 200 : 404;
       // A row clicked on the Logs page fills its detail panel; an address opened directly (a
       // bookmark, a link, a reload) gets the Logs page with that row's detail open in it.
