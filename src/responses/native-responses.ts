@@ -1,5 +1,5 @@
 import { badRequest } from '../errors/api-error';
-import { PROVIDER_CATALOG } from '../providers/provider-catalog';
+import { PROVIDER_CATALOG, providerName } from '../providers/provider-catalog';
 import type { ProviderId } from '../providers/types';
 import type { RouteDecision, RouteTarget } from '../routing/types';
 import { takesReasoningEffort } from '../providers/grok/grok-adapter';
@@ -85,7 +85,7 @@ function takesBackground(provider: ProviderId, background: unknown): boolean {
 export function refuseUnsupported(req: ResponsesRequest, provider: ProviderId): void {
   refuseForeignTools(req.tools, provider);
   if (takesBackground(provider, req.background)) return;
-  const name = PROVIDER_CATALOG[provider].name;
+  const name = providerName(provider);
   throw badRequest(
     `Background mode is not supported by provider '${provider}': ${name}'s Responses API does not run responses in the background. Send the request without 'background', or to a model of another provider.`,
     'background',

@@ -8,7 +8,7 @@ import type { InputItemResource } from './input-items';
 import { buildStoredResponseCall, relayResponsesStream } from './openai-passthrough';
 import { forwardedProvider } from './native-responses';
 import { renameResponseIds, renamesResponseIds, upstreamResponseId } from './xai-response-ids';
-import { PROVIDER_CATALOG } from '../providers/provider-catalog';
+import { providerName } from '../providers/provider-catalog';
 import type { ResponseStore, StoredConversation } from './response-store';
 import { followJob } from './bridged-background';
 
@@ -82,7 +82,7 @@ const pathOf = (entry: StoredConversation, id: string, rest = '') =>
 function onlyOpenAI(entry: StoredConversation, what: string, why: string): void {
   const provider = forwardedProvider(entry);
   if (provider === 'openai') return;
-  throw badRequest(`This response is held by ${PROVIDER_CATALOG[provider]?.name ?? provider}, whose Responses API ${why}; '${what}' cannot be used on it.`);
+  throw badRequest(`This response is held by ${providerName(provider)}, whose Responses API ${why}; '${what}' cannot be used on it.`);
 }
 
 /** GET /v1/responses/{id}. */
