@@ -6,13 +6,23 @@ import { takesReasoningEffort } from '../providers/grok/grok-adapter';
 import type { ResponsesRequest } from './responses-types';
 import { upstreamResponseId } from './xai-response-ids';
 
+/** The catalog's facts about a provider's own Responses API (provider-catalog.ts), read by any provider name. */
+interface ResponsesFacts {
+  name: string;
+  nativeResponses?: boolean;
+  responsesTools?: readonly string[];
+  responsesToolsOpen?: boolean;
+  responsesBackground?: boolean;
+}
+const RESPONSES_FACTS: Readonly<Record<string, ResponsesFacts>> = PROVIDER_CATALOG;
+const responsesFacts = (provider: string): ResponsesFacts | undefined => RESPONSES_FACTS[provider];
+
 /**
  * The providers whose own Responses API takes `/v1/responses` as it is (OpenAI, xAI): their
  * catalog's `nativeResponses`. Every other provider is bridged onto chat.
  */
 export function hasNativeResponses(provider: string | undefined): boolean {
-  const facts = provider ? (PROVIDER_CATALOG as Record<string, { nativeResponses?: boolean }>)[provider] : undefined;
-  return facts?.nativeResponses === true;
+  return provider !== undefined && responsesFacts(provider)?.nativeResponses === true;
 }
 
 /**
@@ -30,7 +40,7 @@ export function leadingSameProvider(targets: readonly RouteTarget[]): RouteTarge
  * refused before any call with the bridge's 400 `unsupported_tool`, naming it: xAI would answer an
  * opaque 400 for `image_generation` or `computer_use_preview`, OpenAI for `x_search`.
  */
-export function refuseForeignTools(tools: unknown, provider: ProviderId): void {
+function refuseForeignTools(tools: unknown, provider: ProviderId): void {
   const known = responsesFacts(provider)?.responsesTools;
   if (!known || !Array.isArray(tools)) return;
   tools.forEach((tool, i) => {
@@ -44,15 +54,8 @@ export function refuseForeignTools(tools: unknown, provider: ProviderId): void {
   });
 }
 
-/** The catalog's facts about a provider's own Responses API. */
-function responsesFacts(provider: string): { responsesTools?: readonly string[]; responsesToolsOpen?: boolean; responsesBackground?: boolean } | undefined {
-  return (PROVIDER_CATALOG as Record<string, { responsesTools?: readonly string[]; responsesToolsOpen?: boolean; responsesBackground?: boolean }>)[provider];
-}
-
 /** Every built-in tool type some provider's catalog lists as its own. */
-const LISTED_TOOLS: ReadonlySet<string> = new Set(
-  Object.values(PROVIDER_CATALOG as Record<string, { responsesTools?: readonly string[] }>).flatMap((p) => p.responsesTools ?? []),
-);
+const LISTED_TOOLS: ReadonlySet<string> = new Set(Object.values(RESPONSES_FACTS).flatMap((p) => p.responsesTools ?? []));
 
 /**
  * Whether the provider's own Responses API runs the built-in tool `type`: one its catalog lists;
