@@ -12,6 +12,7 @@ import {
   fillReasoningContent,
   reasoningStreamHook,
   rememberResponseReasoning,
+  thinkingSwitch,
 } from '../openai-compatible/reasoning-quirk';
 import type { ReasoningStore } from '../openai-compatible/reasoning-memory';
 import { isToolResultMedia, omittedMediaText } from '../shared/tool-result-media';
@@ -93,9 +94,7 @@ export function refuseNonTextParts(body: UpstreamBody): void {
 export function deepseekThinks(body: UpstreamBody): boolean {
   const model = String(body.model);
   if (/^deepseek-reasoner/i.test(model)) return true;
-  const asked = (body.thinking as { type?: unknown } | undefined)?.type;
-  if (asked === 'enabled' || asked === 'disabled') return asked === 'enabled';
-  return /^deepseek-v4/i.test(model);
+  return thinkingSwitch(body) ?? /^deepseek-v4/i.test(model);
 }
 
 /** A tool_choice that makes the model call a tool: `required`, a named function (or custom tool), `allowed_tools` in mode `required`. */
