@@ -80,7 +80,7 @@ export function eventFailure(data: any, provider: ProviderId): UpstreamError {
 }
 
 /** An event that is an error body rather than a Responses event: no `type`, an `error` (xAI's `{code, error}`). */
-export const isErrorBody = (data: any): boolean => data !== null && typeof data === 'object' && data.type === undefined && data.error != null;
+const isErrorBody = (data: any): boolean => data !== null && typeof data === 'object' && data.type === undefined && data.error != null;
 
 /** A Responses stream closed before its terminal event (and without an error event): retryable, as a cut stream is. */
 const endedEarly = (provider: ProviderId) =>

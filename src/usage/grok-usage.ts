@@ -39,7 +39,7 @@ const toolName = (key: string): string =>
  * or `server_side_tool_usage`), at XAI_TOOL_CALL_USD; 0 when it counts none that bill. Counters of
  * something other than calls (`x_posts_fetched`) and tools priced by their tokens are skipped.
  */
-export function xaiToolFeesUsd(usage: unknown): number {
+function xaiToolFeesUsd(usage: unknown): number {
   const counts = field(usage, 'server_side_tool_usage_details') ?? field(usage, 'server_side_tool_usage');
   if (counts === null || typeof counts !== 'object' || Array.isArray(counts)) return 0;
   let usd = 0;
@@ -74,7 +74,7 @@ export function xaiReportedCostUsd(usage: unknown): number | undefined {
  * server-side tool calls (xaiToolFeesUsd, as toolFeesUsd) and the cost it reports it billed
  * (providerCostUsd, which then is the request's cost).
  */
-export function addXaiBill(usage: Usage, raw: unknown): Usage {
+function addXaiBill(usage: Usage, raw: unknown): Usage {
   const sources = count(field(raw, 'num_sources_used'));
   const fees = xaiToolFeesUsd(raw);
   // The Responses API counts the sources its web and X search tools read too: those bill as the

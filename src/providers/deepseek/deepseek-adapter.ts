@@ -91,7 +91,7 @@ export function refuseNonTextParts(body: UpstreamBody): void {
  * (deepseek-v4-flash, deepseek-v4-pro) unless `thinking: {type: "disabled"}`; deepseek-chat only
  * with `thinking: {type: "enabled"}`.
  */
-export function deepseekThinks(body: UpstreamBody): boolean {
+function deepseekThinks(body: UpstreamBody): boolean {
   const model = String(body.model);
   if (/^deepseek-reasoner/i.test(model)) return true;
   return thinkingSwitch(body) ?? /^deepseek-v4/i.test(model);
@@ -115,7 +115,7 @@ function forcesTool(choice: unknown): boolean {
  * `thinking: {type: "disabled"}` (its `reasoning_effort` dropped with it). deepseek-reasoner always
  * thinks: refused before the call as a parameter it cannot take, so a group passes it on.
  */
-export function forcedToolWithoutThinking(body: UpstreamBody): void {
+function forcedToolWithoutThinking(body: UpstreamBody): void {
   if (!forcesTool(body.tool_choice) || !deepseekThinks(body)) return;
   if (/^deepseek-reasoner/i.test(String(body.model))) {
     throw badRequest(

@@ -39,7 +39,7 @@ export function hasFixedSampling(model: string): boolean {
  * Whether Kimi answers `body` in thinking mode: kimi-k2-thinking always; K2.5 and later K2.x
  * (kimi-k2.6) unless `thinking: {type: "disabled"}`; others only with `thinking: {type: "enabled"}`.
  */
-export function kimiThinks(body: UpstreamBody): boolean {
+function kimiThinks(body: UpstreamBody): boolean {
   const model = String(body.model);
   if (/thinking/i.test(model)) return true;
   return thinkingSwitch(body) ?? hasFixedSampling(model);
