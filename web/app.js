@@ -88,6 +88,23 @@
     if (summary) summary.focus();
   });
 
+  // ---- focus after htmx swaps: helpers of the handlers below --------------------------------
+  // The element whose request an htmx event reports (the form or button that sent it), or null.
+  function requestElt(ev) {
+    var sent = ev.detail && ev.detail.requestConfig && ev.detail.requestConfig.elt;
+    return sent instanceof Element ? sent : null;
+  }
+  // The focus is on something still shown, not fallen to the page's start with a swapped-out control.
+  function focusIsPlaced() {
+    var active = document.activeElement;
+    return !!(active && active !== document.body && active.getClientRects().length);
+  }
+  // The focus on an element that is not a control (a heading, a row, a section), without scrolling.
+  function focusPlace(el) {
+    if (!el.hasAttribute('tabindex')) el.setAttribute('tabindex', '-1');
+    el.focus({ preventScroll: true });
+  }
+
   // ---- copy buttons: data-copy="#selector" copies that element's text ----------------------
   function copyText(button) {
     var src = document.querySelector(button.getAttribute('data-copy'));
@@ -262,21 +279,17 @@
     // A page opened from the sidebar: the focus goes to its heading, as a page load would start
     // there, so the next Tab is the page's first control, not the sidebar's next link.
     document.body.addEventListener('htmx:afterSettle', function (ev) {
-      var sent = ev.detail && ev.detail.requestConfig && ev.detail.requestConfig.elt;
+      var sent = requestElt(ev);
       var target = ev.detail && ev.detail.target;
-      if (!(sent instanceof Element) || !sent.closest('.nav') || !target || target.id !== 'main') return;
-      var heading = target.querySelector('h1') || target;
-      if (!heading.hasAttribute('tabindex')) heading.setAttribute('tabindex', '-1');
-      heading.focus({ preventScroll: true });
+      if (!sent || !sent.closest('.nav') || !target || target.id !== 'main') return;
+      focusPlace(target.querySelector('h1') || target);
     });
     // A saved editor's section comes back whole, and the focus, on a field of the form that is
     // gone, would fall to the start of the page: give it to that editor's opener in the new copy
     // of its row (a refused save swaps only its message, so the focus stays in the form).
     document.body.addEventListener('htmx:afterSettle', function (ev) {
-      var sent = ev.detail && ev.detail.requestConfig && ev.detail.requestConfig.elt;
-      if (!(sent instanceof Element) || !sent.hasAttribute('data-editor') || document.contains(sent)) return;
-      var active = document.activeElement;
-      if (active && active !== document.body && active.getClientRects().length) return;
+      var sent = requestElt(ev);
+      if (!sent || !sent.hasAttribute('data-editor') || document.contains(sent) || focusIsPlaced()) return;
       var holder = sent.closest('[id]');
       var row = holder && document.getElementById(holder.id);
       var opener = row && row.querySelector('[data-opens="' + sent.getAttribute('data-editor') + '"]');
@@ -286,15 +299,12 @@
     // page's Older): the focus goes to the nearest of its containers still on the page (the
     // revoked key's row, else the section), not back to the start of the page.
     document.body.addEventListener('htmx:afterSettle', function (ev) {
-      var sent = ev.detail && ev.detail.requestConfig && ev.detail.requestConfig.elt;
-      if (!(sent instanceof Element) || document.contains(sent)) return;
-      var active = document.activeElement;
-      if (active && active !== document.body && active.getClientRects().length) return;
+      var sent = requestElt(ev);
+      if (!sent || document.contains(sent) || focusIsPlaced()) return;
       for (var el = sent.parentElement; el; el = el.parentElement) {
         var now = el.id && document.getElementById(el.id);
         if (!now || !now.getClientRects().length) continue;
-        if (!now.hasAttribute('tabindex')) now.setAttribute('tabindex', '-1');
-        now.focus({ preventScroll: true });
+        focusPlace(now);
         return;
       }
     });
@@ -304,8 +314,8 @@
     // the message moves under that field instead of staying at the top of the form.
     document.body.addEventListener('htmx:afterSwap', function (ev) {
       var slot = ev.detail && ev.detail.target;
-      var sent = ev.detail && ev.detail.requestConfig && ev.detail.requestConfig.elt;
-      var form = sent instanceof Element ? sent.closest('form') : null;
+      var sent = requestElt(ev);
+      var form = sent ? sent.closest('form') : null;
       if (!slot || !form || !slot.id) return;
       // The marks of the previous refusal of this form go first.
       form.querySelectorAll('[aria-invalid="true"][data-field-error]').forEach(function (i) {

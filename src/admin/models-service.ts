@@ -60,6 +60,7 @@ export interface ModelView {
 const WINDOW_PRICES = {
   input_price: 'inputPrice', cached_input_price: 'cachedInputPrice', cache_write_price: 'cacheWritePrice', output_price: 'outputPrice',
 } as const;
+const WINDOW_PRICE_FIELDS = Object.keys(WINDOW_PRICES) as (keyof typeof WINDOW_PRICES)[];
 
 /**
  * The nullable numeric columns read and patched as they are: the long-context tier, audio prices
@@ -141,7 +142,7 @@ export async function updateModel(deps: AdminDeps, id: string, patch: ModelPatch
   // (a form sending the prices it showed, unchanged, keeps them).
   const [before] = await deps.db.select({ id: models.id, ...windowPriceColumns, windows: models.timeOfDayPrices }).from(models).where(eq(models.id, id));
   if (!before) throw notFound(`No model '${id}' in the models table.`, 'model_not_found', 'id');
-  const changed = (Object.keys(WINDOW_PRICES) as (keyof typeof WINDOW_PRICES)[]).some((k) => patch[k] !== undefined && patch[k] !== before[WINDOW_PRICES[k]]);
+  const changed = WINDOW_PRICE_FIELDS.some((k) => patch[k] !== undefined && patch[k] !== before[WINDOW_PRICES[k]]);
   if (before.windows && changed) set.timeOfDayPrices = null;
   const [row] = await deps.db.update(models).set(set).where(eq(models.id, id)).returning();
   if (!row) throw notFound(`No model '${id}' in the models table.`, 'model_not_found', 'id');
@@ -201,7 +202,7 @@ export async function createModel(deps: AdminDeps, input: ModelInput): Promise<M
     cacheWritePrice: patch.cache_write_price !== undefined ? patch.cache_write_price : (source?.cacheWritePrice ?? null),
     contextWindow: patch.context_window !== undefined ? patch.context_window : (source?.contextWindow ?? null),
     // genai-prices' time-of-day windows only over its own flat prices: a token price given here holds all day.
-    timeOfDayPrices: (Object.keys(WINDOW_PRICES) as (keyof typeof WINDOW_PRICES)[]).some((k) => patch[k] !== undefined) ? null : (source?.timeOfDayPrices ?? null),
+    timeOfDayPrices: WINDOW_PRICE_FIELDS.some((k) => patch[k] !== undefined) ? null : (source?.timeOfDayPrices ?? null),
   };
   copyNullableColumns(patch, row);
   const [created] = await orConflict(deps.db.insert(models).values(row).returning(), exists);

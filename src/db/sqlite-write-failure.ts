@@ -17,7 +17,7 @@ export function isPassingSqliteFailure(err: unknown): boolean {
 }
 
 /** The 503 for such a failure, on /api and /v1 alike: it may pass, so it is not an internal error. */
-export const storeBusy = () =>
+const storeBusy = () =>
   new ApiError({
     status: 503, type: 'api_error', code: 'store_busy', headers: { 'retry-after': '1' },
     message: 'The database could not be used just now (busy or full); retry in a moment.',

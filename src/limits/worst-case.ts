@@ -2,7 +2,7 @@ import { gptImageTokens, reservedImageUnits } from '../images/image-price-units'
 import { maxImagesPerCall } from '../images/image-params';
 import { thinkingBudget } from '../providers/anthropic/anthropic-limits';
 import { fileInputsOf, type FileInputs } from './file-inputs';
-import { XAI_LIVE_SEARCH_SOURCE_USD, XAI_TOOL_CALL_USD } from '../usage/grok-usage';
+import { XAI_LIVE_SEARCH_SOURCE_USD, xaiToolCallUsd } from '../usage/grok-usage';
 import { imageToolUsdPerToken, OPENAI_CONTAINER_USD, OPENAI_FILE_SEARCH_USD } from '../usage/openai-tool-prices';
 import { atPrompt, DEFAULT_OUTPUT_TOKENS, IMAGE_INPUT_TOKENS, type WorstPrices } from './worst-prices';
 
@@ -129,7 +129,7 @@ const XAI_SEARCH_TOOLS = new Set(['web_search', 'x_search', 'file_search']);
 /**
  * The most a Responses request's server-side tools may bill at xAI beside the tokens, and whether
  * one searches: up to `max_tool_calls` calls (else DEFAULT_WEB_SEARCHES) of the dearest tool it
- * names (XAI_TOOL_CALL_USD: web and X search, code execution $5 per 1,000, collections search
+ * names (xaiToolCallUsd: web and X search, code execution $5 per 1,000, collections search
  * $2.50), a search's results with it as prompt tokens. Remote MCP bills only tokens (the window,
  * readsRemoteContent); function tools nothing.
  */
@@ -140,7 +140,7 @@ function xaiToolsWorstUsd(body: Record<string, unknown>, inputPrice: number): { 
   let searches = false;
   for (const t of body.tools as any[]) {
     const type = typeof t?.type === 'string' ? t.type : '';
-    const fee = XAI_TOOL_CALL_USD[type];
+    const fee = xaiToolCallUsd(type);
     if (fee === undefined) continue;
     const search = XAI_SEARCH_TOOLS.has(type);
     perCall = Math.max(perCall, fee + (search ? content : 0));

@@ -51,3 +51,13 @@ export const PROVIDER_CATALOG = {
   ProviderId,
   { name: string; defaultBaseUrl: string; needsKey: boolean; webSearchUsd?: number; nativeResponses?: boolean; responsesTools?: readonly string[]; responsesToolsOpen?: boolean; responsesBackground?: boolean }
 >;
+
+/** A provider's display name; the id itself for one the catalog does not know (a stored row's). */
+export function providerName(id: string): string {
+  return (PROVIDER_CATALOG as Record<string, { name: string }>)[id]?.name ?? id;
+}
+
+/** How errors name a provider: `OpenAI (openai)`. */
+export function providerLabel(id: ProviderId): string {
+  return `${providerName(id)} (${id})`;
+}

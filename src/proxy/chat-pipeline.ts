@@ -61,10 +61,11 @@ export type ChatStarted =
       body: ReadableStream<Uint8Array>;
       ended: Promise<StreamEnd>;
       /**
-       * The usage the upstream reported so far: a Gemini stream's prompt counts (cache hits included)
-       * from its first chunk on; null from upstreams that report usage only at the end.
+       * The stream's tally, whose `usage` is what the upstream reported so far: a Gemini stream's
+       * prompt counts (cache hits included) from its first chunk on; null from upstreams that report
+       * usage only at the end. The tally itself, not a getter made for every streamed request.
        */
-      upstreamUsage: () => Usage | null;
+      tally: Readonly<Pick<StreamTally, 'usage'>>;
     });
 
 /** Who asked, for the log row (the HTTP route and programmatic callers fill it differently). */
@@ -157,7 +158,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
     recordRequest(ctx, meta, { decision, walk, delivered: streamDelivered(opened.tally, meta.storeBodies), error: end.error, overheadMs });
     resolveEnded(end);
   }, opts.streamErrorBytes);
-  return { ...started, kind: 'stream', body, ended, upstreamUsage: () => opened.tally.usage };
+  return { ...started, kind: 'stream', body, ended, tally: opened.tally };
 }
 
 /**

@@ -87,22 +87,27 @@ export interface RequestOutcome {
   readonly timings: { readonly latencyMs: number; readonly overheadMs: number; readonly ttfbMs: number | null; readonly queueMs: number };
 }
 
-/** A failed try the provider bills: its usage, what it is charged (answerCost) and what the price table makes of it. */
+/** A failed try the provider bills: its usage, what it is charged (chargedUsd) and what the price table makes of it. */
 interface SpentCost { attempt: number; usage: Usage; imageUnits: number; costUsd: number; computedUsd: number }
 
 /**
- * One answer's charge, the row's and the budget's: `costUsd` is what the upstream said it billed
- * when it said so (usage.providerCostUsd: xAI's cost_in_usd_ticks, the amount on its invoice, after
- * discounts and tool fees the price table may not know), else the price table's figure
- * `computedUsd` (computeCost, at the prices in force at `startedAt`, the request's start: a model's
- * time-of-day prices go by when the request was made, as DeepSeek bills); `providerUsd` the
- * upstream's report (undefined: none). With no known price and no report, both are 0.
+ * The price table's figure for one answer (computeCost, at the prices in force at `startedAt`, the
+ * request's start: a model's time-of-day prices go by when the request was made, as DeepSeek
+ * bills); 0 with no known price or nothing billed.
  */
-function answerCost(usage: Usage | null, prices: ModelPrices | undefined, imageUnits: number, startedAt: number): { costUsd: number; computedUsd: number; providerUsd?: number } {
+function computedUsdOf(usage: Usage | null, prices: ModelPrices | undefined, imageUnits: number, startedAt: number): number {
   const billed = usage ?? (imageUnits ? ZERO_USAGE : null);
-  const computedUsd = prices && billed ? computeCost(billed, pricesAt(prices, startedAt), imageUnits) : 0;
-  const providerUsd = usage?.providerCostUsd;
-  return { costUsd: providerUsd ?? computedUsd, computedUsd, providerUsd };
+  return prices && billed ? computeCost(billed, pricesAt(prices, startedAt), imageUnits) : 0;
+}
+
+/**
+ * One answer's charge, the row's and the budget's: what the upstream said it billed when it said so
+ * (usage.providerCostUsd: xAI's cost_in_usd_ticks, the amount on its invoice, after discounts and
+ * tool fees the price table may not know), else the price table's figure `computedUsd`. Two plain
+ * numbers, no result object per request.
+ */
+function chargedUsd(usage: Usage | null, computedUsd: number): number {
+  return usage?.providerCostUsd ?? computedUsd;
 }
 
 /** The one place a request's outcome is assembled, from its steps' results. */
@@ -111,8 +116,8 @@ function requestOutcome(meta: RequestMeta, s: StepResults, estimate: Usage | nul
   const spent = (s.walk?.spent ?? []).map((t, i) => {
     const usage = spentUsage[i] ?? ZERO_USAGE;
     const imageUnits = t.answer.imageUnits ?? 0;
-    const { costUsd, computedUsd } = answerCost(usage, t.target.entry?.prices, imageUnits, meta.clock.createdAt);
-    return { attempt: t.attempt, usage, imageUnits, costUsd, computedUsd };
+    const computedUsd = computedUsdOf(usage, t.target.entry?.prices, imageUnits, meta.clock.createdAt);
+    return { attempt: t.attempt, usage, imageUnits, costUsd: chargedUsd(usage, computedUsd), computedUsd };
   });
   return {
     meta,
@@ -132,12 +137,13 @@ function requestOutcome(meta: RequestMeta, s: StepResults, estimate: Usage | nul
 /** The one accounting row of a request, whatever its endpoint and outcome. */
 function toLogRow(o: RequestOutcome): LogRow {
   const { meta, usage, error, timings } = o;
-  const answer = answerCost(usage, o.target?.entry?.prices, o.imageUnits, meta.clock.createdAt);
+  const computedUsd = computedUsdOf(usage, o.target?.entry?.prices, o.imageUnits, meta.clock.createdAt);
+  const providerUsd = usage?.providerCostUsd;
   // The billed failed tries, summed in one pass (no closures or arrays per request on the hot path).
   let spentUsd = 0;
   let spentComputedUsd = 0;
   let spentReportedUsd = 0;
-  let reported = answer.providerUsd !== undefined;
+  let reported = providerUsd !== undefined;
   for (const t of o.spent) {
     spentUsd += t.costUsd;
     spentComputedUsd += t.computedUsd;
@@ -170,12 +176,12 @@ function toLogRow(o: RequestOutcome): LogRow {
     estimated: usage?.estimated === true || o.spent.some((t) => t.usage.estimated === true || t.imageUnits > 0),
     // A failed try the provider bills (its answer had begun) counts in the request's cost, so spend and budgets match the providers' bills.
     // The provider's own figure where it gave one (xAI's cost_in_usd_ticks), else the price table's.
-    costUsd: answer.costUsd + spentUsd,
+    costUsd: chargedUsd(usage, computedUsd) + spentUsd,
     // Tokens were used at a price nobody knows: the row's $0 is not a cost (and no budget counted it).
     // An upstream that said what it billed made its cost known.
-    costUnknown: !!o.target && !!(usage || o.imageUnits) && isUnpricedTarget(o.target) && answer.providerUsd === undefined,
-    providerCostUsd: reported ? (answer.providerUsd ?? 0) + spentReportedUsd : null,
-    computedCostUsd: answer.computedUsd + spentComputedUsd,
+    costUnknown: !!o.target && !!(usage || o.imageUnits) && isUnpricedTarget(o.target) && providerUsd === undefined,
+    providerCostUsd: reported ? (providerUsd ?? 0) + spentReportedUsd : null,
+    computedCostUsd: computedUsd + spentComputedUsd,
     latencyMs: roundMs(timings.latencyMs),
     ttfbMs: timings.ttfbMs === null ? null : roundMs(timings.ttfbMs),
     overheadMs: roundMs(timings.overheadMs),

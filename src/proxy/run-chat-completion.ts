@@ -37,5 +37,6 @@ export async function streamChatCompletion(
 ): Promise<{ target: RouteTarget; decision: RouteDecision; chunks: AsyncGenerator<ChatCompletionChunk>; upstreamUsage: () => Usage | null }> {
   const r = await startChat(ctx, { ...body, stream: true }, { ...opts, forceStreamUsage: true });
   if (r.kind !== 'stream') throw new Error('unreachable: stream request answered whole');
-  return { target: r.target, decision: r.decision, chunks: chatChunks(r.body, r.ended), upstreamUsage: r.upstreamUsage };
+  const { tally } = r;
+  return { target: r.target, decision: r.decision, chunks: chatChunks(r.body, r.ended), upstreamUsage: () => tally.usage };
 }

@@ -1,5 +1,5 @@
 import { ApiError, UpstreamError, isRetryableStatus } from '../errors/api-error';
-import { PROVIDER_CATALOG } from '../providers/provider-catalog';
+import { providerLabel } from '../providers/provider-catalog';
 import type { ProviderId } from '../providers/types';
 import { MAX_UPSTREAM_BODY_BYTES, readCapped } from '../providers/shared/read-capped';
 import { ClassifierTimeout } from '../routing/classifier-strategy';
@@ -49,7 +49,6 @@ export const classifierTimedOut = (t: ClassifierTimeout) =>
 export const callerAbort = (signal: AbortSignal): GatewayAbort | ClassifierTimeout =>
   signal.reason instanceof ClassifierTimeout ? signal.reason : new GatewayAbort('client');
 
-const providerName = (id: ProviderId) => `${PROVIDER_CATALOG[id].name} (${id})`;
 
 /**
  * A 2xx JSON answer that is not an object (`null`, an array, a number): no adapter can read a
@@ -57,7 +56,7 @@ const providerName = (id: ProviderId) => `${PROVIDER_CATALOG[id].name} (${id})`;
  */
 export function notAnObject(provider: ProviderId, value: unknown, what = 'a completion object'): UpstreamError {
   const kind = value === null ? 'JSON null' : Array.isArray(value) ? 'a JSON array' : `a JSON ${typeof value}`;
-  return new UpstreamError(provider, null, `Upstream ${providerName(provider)} answered with ${kind}, not ${what}.`, true);
+  return new UpstreamError(provider, null, `Upstream ${providerLabel(provider)} answered with ${kind}, not ${what}.`, true);
 }
 
 /**
@@ -65,7 +64,7 @@ export function notAnObject(provider: ProviderId, value: unknown, what = 'a comp
  * body). Retryable, as a broken answer is: the group falls back and the breaker counts it.
  */
 export function notJson(provider: ProviderId): UpstreamError {
-  return new UpstreamError(provider, null, `Upstream ${providerName(provider)} answered with something that is not JSON.`, true);
+  return new UpstreamError(provider, null, `Upstream ${providerLabel(provider)} answered with something that is not JSON.`, true);
 }
 
 /** Removes anything that looks like a key before an upstream's words reach a client or a log. */
@@ -108,7 +107,7 @@ export const answerTooLarge = (provider: ProviderId) =>
   new UpstreamError(
     provider,
     null,
-    `Upstream ${providerName(provider)} sent an answer larger than ${MAX_UPSTREAM_BODY_BYTES / 1024 / 1024} MiB; it was not read to its end.`,
+    `Upstream ${providerLabel(provider)} sent an answer larger than ${MAX_UPSTREAM_BODY_BYTES / 1024 / 1024} MiB; it was not read to its end.`,
     true,
   );
 
@@ -170,7 +169,7 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
     const refused = new UpstreamError(
       provider,
       res.status,
-      `Upstream ${providerName(provider)} rejected the gateway's provider credentials (HTTP ${res.status}): ${detail}`,
+      `Upstream ${providerLabel(provider)} rejected the gateway's provider credentials (HTTP ${res.status}): ${detail}`,
       false,
       502,
       'upstream_auth_failed',
@@ -194,7 +193,7 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
   return new UpstreamError(
     provider,
     res.status,
-    `Upstream ${providerName(provider)} returned HTTP ${res.status}: ${detail}`,
+    `Upstream ${providerLabel(provider)} returned HTTP ${res.status}: ${detail}`,
     isRetryableStatus(res.status),
     undefined,
     relayed,
@@ -233,8 +232,8 @@ export function mapUpstreamFailure(err: unknown, f: FailureContext, afterHead = 
     if (reason.kind === 'stalled') return clientStalled(f.idleTimeoutS);
     const message =
       reason.kind === 'timeout'
-        ? `Upstream ${providerName(f.provider)} did not answer within ${f.timeoutS} s.`
-        : `Upstream ${providerName(f.provider)} sent nothing for ${f.idleTimeoutS} s; the stream was ended.`;
+        ? `Upstream ${providerLabel(f.provider)} did not answer within ${f.timeoutS} s.`
+        : `Upstream ${providerLabel(f.provider)} sent nothing for ${f.idleTimeoutS} s; the stream was ended.`;
     return new UpstreamError(f.provider, null, message, true, 504, 'upstream_timeout');
   }
   if (err instanceof ApiError) {
@@ -244,6 +243,6 @@ export function mapUpstreamFailure(err: unknown, f: FailureContext, afterHead = 
     return err;
   }
   const detail = redactSecrets(String((err as any)?.code ?? (err as any)?.message ?? err), f.apiKey);
-  const message = afterHead ? `Upstream ${providerName(f.provider)} broke off its answer: ${detail}` : `Could not reach upstream ${providerName(f.provider)}: ${detail}`;
+  const message = afterHead ? `Upstream ${providerLabel(f.provider)} broke off its answer: ${detail}` : `Could not reach upstream ${providerLabel(f.provider)}: ${detail}`;
   return new UpstreamError(f.provider, null, message, true, 502, 'upstream_unreachable');
 }

@@ -1,5 +1,5 @@
 import { type ApiError, UpstreamError } from '../errors/api-error';
-import { PROVIDER_CATALOG } from '../providers/provider-catalog';
+import { providerLabel } from '../providers/provider-catalog';
 import type { ProviderId } from '../providers/types';
 
 /**
@@ -11,7 +11,7 @@ export class UpstreamRedirectError extends UpstreamError {
   readonly logMessage: string;
 
   constructor(provider: ProviderId, status: number, location: string) {
-    const name = `${PROVIDER_CATALOG[provider].name} (${provider})`;
+    const name = providerLabel(provider);
     // Retryable like an unreachable upstream: fallback may try another target, breakers count it.
     super(provider, status, `Upstream ${name} answered with a redirect (HTTP ${status}); the gateway does not follow upstream redirects.`, true, 502, 'upstream_redirect');
     this.logMessage = `${this.message} Location: ${location}`;

@@ -21,7 +21,7 @@ import { ResponsesStreamBridge } from './stream-bridge';
 import { followJob, type BackgroundJob } from './bridged-background';
 import { truncateToWindow } from './truncate-input';
 import { forwardedProvider } from './native-responses';
-import { PROVIDER_CATALOG } from '../providers/provider-catalog';
+import { providerName } from '../providers/provider-catalog';
 
 /** Canonical usage -> the Responses usage, as the chat usage it is told as (cache writes included). */
 const responseUsage = (u: Usage): ResponseUsage => toResponseUsage(toOpenAIUsage(u))!;
@@ -57,7 +57,7 @@ export function historyOf(run: ResponsesRun): ChatCompletionMessageParam[] | und
   const held = typeof prev === 'string' ? run.store.find(prev, run.clientId) : null;
   if (held?.forwarded) {
     const provider = run.decision.targets[0]?.provider ?? 'unknown';
-    const holder = PROVIDER_CATALOG[forwardedProvider(held)]?.name ?? forwardedProvider(held);
+    const holder = providerName(forwardedProvider(held));
     throw badRequest(
       `Previous response '${String(prev)}' was made by an ${holder} model and is held by ${holder}, so provider '${provider}' cannot continue it. ` +
         `Continue it with an ${holder} model, or send the conversation in 'input' without previous_response_id.`,

@@ -1,18 +1,28 @@
 import { badRequest } from '../errors/api-error';
-import { PROVIDER_CATALOG } from '../providers/provider-catalog';
+import { PROVIDER_CATALOG, providerName } from '../providers/provider-catalog';
 import type { ProviderId } from '../providers/types';
 import type { RouteDecision, RouteTarget } from '../routing/types';
 import { takesReasoningEffort } from '../providers/grok/grok-adapter';
 import type { ResponsesRequest } from './responses-types';
 import { upstreamResponseId } from './xai-response-ids';
 
+/** The catalog's facts about a provider's own Responses API (provider-catalog.ts), read by any provider name. */
+interface ResponsesFacts {
+  name: string;
+  nativeResponses?: boolean;
+  responsesTools?: readonly string[];
+  responsesToolsOpen?: boolean;
+  responsesBackground?: boolean;
+}
+const RESPONSES_FACTS: Readonly<Record<string, ResponsesFacts>> = PROVIDER_CATALOG;
+const responsesFacts = (provider: string): ResponsesFacts | undefined => RESPONSES_FACTS[provider];
+
 /**
  * The providers whose own Responses API takes `/v1/responses` as it is (OpenAI, xAI): their
  * catalog's `nativeResponses`. Every other provider is bridged onto chat.
  */
 export function hasNativeResponses(provider: string | undefined): boolean {
-  const facts = provider ? (PROVIDER_CATALOG as Record<string, { nativeResponses?: boolean }>)[provider] : undefined;
-  return facts?.nativeResponses === true;
+  return provider !== undefined && responsesFacts(provider)?.nativeResponses === true;
 }
 
 /**
@@ -30,7 +40,7 @@ export function leadingSameProvider(targets: readonly RouteTarget[]): RouteTarge
  * refused before any call with the bridge's 400 `unsupported_tool`, naming it: xAI would answer an
  * opaque 400 for `image_generation` or `computer_use_preview`, OpenAI for `x_search`.
  */
-export function refuseForeignTools(tools: unknown, provider: ProviderId): void {
+function refuseForeignTools(tools: unknown, provider: ProviderId): void {
   const known = responsesFacts(provider)?.responsesTools;
   if (!known || !Array.isArray(tools)) return;
   tools.forEach((tool, i) => {
@@ -44,15 +54,8 @@ export function refuseForeignTools(tools: unknown, provider: ProviderId): void {
   });
 }
 
-/** The catalog's facts about a provider's own Responses API. */
-function responsesFacts(provider: string): { responsesTools?: readonly string[]; responsesToolsOpen?: boolean; responsesBackground?: boolean } | undefined {
-  return (PROVIDER_CATALOG as Record<string, { responsesTools?: readonly string[]; responsesToolsOpen?: boolean; responsesBackground?: boolean }>)[provider];
-}
-
 /** Every built-in tool type some provider's catalog lists as its own. */
-const LISTED_TOOLS: ReadonlySet<string> = new Set(
-  Object.values(PROVIDER_CATALOG as Record<string, { responsesTools?: readonly string[] }>).flatMap((p) => p.responsesTools ?? []),
-);
+const LISTED_TOOLS: ReadonlySet<string> = new Set(Object.values(RESPONSES_FACTS).flatMap((p) => p.responsesTools ?? []));
 
 /**
  * Whether the provider's own Responses API runs the built-in tool `type`: one its catalog lists;
@@ -85,7 +88,7 @@ function takesBackground(provider: ProviderId, background: unknown): boolean {
 export function refuseUnsupported(req: ResponsesRequest, provider: ProviderId): void {
   refuseForeignTools(req.tools, provider);
   if (takesBackground(provider, req.background)) return;
-  const name = PROVIDER_CATALOG[provider].name;
+  const name = providerName(provider);
   throw badRequest(
     `Background mode is not supported by provider '${provider}': ${name}'s Responses API does not run responses in the background. Send the request without 'background', or to a model of another provider.`,
     'background',

@@ -3,7 +3,7 @@ import type { OpenedUpstream } from '../proxy/open-upstream';
 import { bearerJsonPost, joinUrl } from '../providers/shared/upstream-call';
 import { SseParser } from '../providers/shared/sse-parser';
 import { tallyText } from '../providers/shared/tally-text';
-import { PROVIDER_CATALOG } from '../providers/provider-catalog';
+import { providerLabel } from '../providers/provider-catalog';
 import type { ProviderId, ProviderSettings, StreamTally, UpstreamCall } from '../providers/types';
 import { pullRelay } from '../proxy/pull-relay';
 import type { Usage } from '../usage/types';
@@ -67,7 +67,7 @@ export function streamedFailure(err: { code?: unknown; message?: unknown } | nul
   const message = typeof err?.message === 'string' && err.message ? err.message : 'no details';
   const retryable = code === 'upstream_error' || /server_error|rate_limit|overloaded|timeout|unavailable/.test(code);
   // The row's status: 502 for OpenAI's own failure, 400 for one of the request's (as its HTTP answer would have been).
-  return new UpstreamError(provider, null, `${PROVIDER_CATALOG[provider].name} (${provider}) stream failed: ${message}`, retryable, retryable ? 502 : 400, code);
+  return new UpstreamError(provider, null, `${providerLabel(provider)} stream failed: ${message}`, retryable, retryable ? 502 : 400, code);
 }
 
 /**
@@ -80,11 +80,11 @@ export function eventFailure(data: any, provider: ProviderId): UpstreamError {
 }
 
 /** An event that is an error body rather than a Responses event: no `type`, an `error` (xAI's `{code, error}`). */
-export const isErrorBody = (data: any): boolean => data !== null && typeof data === 'object' && data.type === undefined && data.error != null;
+const isErrorBody = (data: any): boolean => data !== null && typeof data === 'object' && data.type === undefined && data.error != null;
 
 /** A Responses stream closed before its terminal event (and without an error event): retryable, as a cut stream is. */
 const endedEarly = (provider: ProviderId) =>
-  new UpstreamError(provider, null, `Upstream ${PROVIDER_CATALOG[provider].name} (${provider}) ended the stream before its terminal event.`, true);
+  new UpstreamError(provider, null, `Upstream ${providerLabel(provider)} ended the stream before its terminal event.`, true);
 
 /**
  * Relays a Responses SSE stream unmodified (OpenAI's; xAI's re-framed event by event for its

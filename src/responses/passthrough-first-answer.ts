@@ -2,7 +2,7 @@ import { UpstreamError } from '../errors/api-error';
 import { errorInAnswer } from '../providers/shared/error-in-answer';
 import { MAX_UPSTREAM_BODY_BYTES } from '../providers/shared/read-capped';
 import { SseParser, type SseEvent } from '../providers/shared/sse-parser';
-import { PROVIDER_CATALOG } from '../providers/provider-catalog';
+import { providerLabel } from '../providers/provider-catalog';
 import type { ProviderId } from '../providers/types';
 import { readBody, type OpenedUpstream } from '../proxy/open-upstream';
 import type { RequestClock } from '../proxy/request-clock';
@@ -96,8 +96,6 @@ export async function openPassthroughStream(up: OpenedUpstream, clock: RequestCl
   }
 }
 
-const providerName = (id: ProviderId) => `${PROVIDER_CATALOG[id].name} (${id})`;
-
 /** The stream ended without one event: an error answered as JSON with 200 says so in its words. */
 function noEvent(provider: ProviderId, head: Uint8Array[]): UpstreamError {
   const text = new TextDecoder().decode(Buffer.concat(head));
@@ -109,7 +107,7 @@ function noEvent(provider: ProviderId, head: Uint8Array[]): UpstreamError {
 }
 
 const notEventStream = (provider: ProviderId) =>
-  new UpstreamError(provider, null, `Upstream ${providerName(provider)} answered a stream with something that is not a Responses event stream.`, true);
+  new UpstreamError(provider, null, `Upstream ${providerLabel(provider)} answered a stream with something that is not a Responses event stream.`, true);
 
 function checkFirstEvent(provider: ProviderId, e: SseEvent): void {
   let data: any;

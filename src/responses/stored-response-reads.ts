@@ -8,7 +8,7 @@ import type { InputItemResource } from './input-items';
 import { buildStoredResponseCall, relayResponsesStream } from './openai-passthrough';
 import { forwardedProvider } from './native-responses';
 import { renameResponseIds, renamesResponseIds, upstreamResponseId } from './xai-response-ids';
-import { PROVIDER_CATALOG } from '../providers/provider-catalog';
+import { providerName } from '../providers/provider-catalog';
 import type { ResponseStore, StoredConversation } from './response-store';
 import { followJob } from './bridged-background';
 
@@ -82,7 +82,7 @@ const pathOf = (entry: StoredConversation, id: string, rest = '') =>
 function onlyOpenAI(entry: StoredConversation, what: string, why: string): void {
   const provider = forwardedProvider(entry);
   if (provider === 'openai') return;
-  throw badRequest(`This response is held by ${PROVIDER_CATALOG[provider]?.name ?? provider}, whose Responses API ${why}; '${what}' cannot be used on it.`);
+  throw badRequest(`This response is held by ${providerName(provider)}, whose Responses API ${why}; '${what}' cannot be used on it.`);
 }
 
 /** GET /v1/responses/{id}. */
@@ -116,7 +116,7 @@ export async function retrieveResponse(ctx: AppContext, store: ResponseStore, id
 /** The store's 503s: SQLite busy or PostgreSQL away, which pass. */
 const isStoreBusyOrAway = (err: unknown) => err instanceof ApiError && (err.code === 'store_busy' || err.code === 'store_unavailable');
 
-/** DELETE /v1/responses/{id}: forgotten here, and at OpenAI for its own. */
+/** DELETE /v1/responses/{id}: forgotten here, and at the provider holding it for a forwarded one (OpenAI's, xAI's). */
 export async function deleteResponse(ctx: AppContext, store: ResponseStore, id: string, o: ReadOptions): Promise<ReadAnswer> {
   const entry = await owned(store, id, o.clientId);
   if (!entry.forwarded) {
@@ -125,15 +125,15 @@ export async function deleteResponse(ctx: AppContext, store: ResponseStore, id: 
   }
   try {
     const answer = await forward(ctx, entry, 'DELETE', pathOf(entry, id), { ...o, search: '' });
-    // Deleted at OpenAI, where it lives: that is the answer, even when the gateway's record of it cannot
-    // be removed just now (SQLite busy, PostgreSQL away). The record then points to nothing (reads and a
-    // delete are OpenAI's 404) until retention ends it; a 503 here would make the client's retry a 404.
+    // Deleted at its provider, where it lives: that is the answer, even when the gateway's record of it
+    // cannot be removed just now (SQLite busy, PostgreSQL away). The record then points to nothing (reads
+    // and a delete are the provider's 404) until retention ends it; a 503 here would make the client's retry a 404.
     await store.delete(id).catch((err: unknown) => {
       if (!isStoreBusyOrAway(err)) throw err;
     });
     return answer;
   } catch (err) {
-    // OpenAI no longer has it (expired or deleted there): nothing left to point to.
+    // The provider no longer has it (expired or deleted there): nothing left to point to.
     if ((err as { status?: number })?.status === 404) await store.delete(id);
     throw err;
   }

@@ -10,11 +10,17 @@ import type { ProviderId } from '../providers/types';
  */
 const PREFIX = 'resp_';
 
-const renames = (provider: ProviderId) => provider === 'grok';
+/** The fields of a Responses object that hold response ids. */
+const ID_FIELDS = ['id', 'previous_response_id'] as const;
+
+/** Whether the provider's Responses answers are relayed with their ids renamed (not byte for byte). */
+export function renamesResponseIds(provider: ProviderId): boolean {
+  return provider === 'grok';
+}
 
 /** The provider's own id of a response the client names (a bare id is taken as it is). */
 export function upstreamResponseId(provider: ProviderId, id: string): string {
-  return renames(provider) && id.startsWith(PREFIX) ? id.slice(PREFIX.length) : id;
+  return renamesResponseIds(provider) && id.startsWith(PREFIX) ? id.slice(PREFIX.length) : id;
 }
 
 /**
@@ -23,10 +29,10 @@ export function upstreamResponseId(provider: ProviderId, id: string): string {
  * be sent re-serialised, not as the upstream's bytes).
  */
 export function renameResponseIds(provider: ProviderId, response: unknown): boolean {
-  if (!renames(provider) || response === null || typeof response !== 'object' || Array.isArray(response)) return false;
+  if (!renamesResponseIds(provider) || response === null || typeof response !== 'object' || Array.isArray(response)) return false;
   const r = response as { id?: unknown; previous_response_id?: unknown };
   let changed = false;
-  for (const key of ['id', 'previous_response_id'] as const) {
+  for (const key of ID_FIELDS) {
     const id = r[key];
     if (typeof id === 'string' && id !== '') {
       r[key] = PREFIX + id;
@@ -40,6 +46,3 @@ export function renameResponseIds(provider: ProviderId, response: unknown): bool
 export function renameEventIds(provider: ProviderId, event: unknown): boolean {
   return renameResponseIds(provider, (event as { response?: unknown } | null)?.response);
 }
-
-/** Whether the provider's Responses answers are relayed with their ids renamed (not byte for byte). */
-export const renamesResponseIds = renames;

@@ -44,7 +44,7 @@ export function resolveConcrete(name: string, snap: RuntimeSnapshot): RouteTarge
  * Why a provider is off, and what turns it on, in the 404 of a model it serves: a first try of a
  * seeded name (`gpt-4o`) with no key set otherwise reads as if the gateway did not know the model.
  */
-export function providerOffReason(id: ProviderId, snap: RuntimeSnapshot): string {
+function providerOffReason(id: ProviderId, snap: RuntimeSnapshot): string {
   const p = snap.providers.get(id);
   const upper = id.toUpperCase();
   if (FREE_PROVIDERS.has(id) || p?.apiKey || p?.keys?.length)

@@ -27,6 +27,16 @@ export const XAI_TOOL_CALL_USD: Readonly<Record<string, number>> = {
 };
 
 /**
+ * The fee of one call of the tool `name`, or undefined for one that bills no fee. Read as the
+ * table's own keys only: a tool type is the client's text (and a counter's name xAI's), and
+ * `constructor` or `toString` would otherwise read Object's functions, making the budget's
+ * reservation NaN (which no budget check refuses, and which never leaves the key's reserved sum).
+ */
+export function xaiToolCallUsd(name: string): number | undefined {
+  return Object.hasOwn(XAI_TOOL_CALL_USD, name) ? XAI_TOOL_CALL_USD[name] : undefined;
+}
+
+/**
  * The tool a counter of xAI's usage names: `web_search_calls` in the REST usage's
  * `server_side_tool_usage_details`, `SERVER_SIDE_TOOL_WEB_SEARCH` in the gRPC/SDK's
  * `server_side_tool_usage`, or the bare name.
@@ -36,15 +46,15 @@ const toolName = (key: string): string =>
 
 /**
  * USD of the server-side tool calls an xAI usage object counts (`server_side_tool_usage_details`,
- * or `server_side_tool_usage`), at XAI_TOOL_CALL_USD; 0 when it counts none that bill. Counters of
+ * or `server_side_tool_usage`), at xaiToolCallUsd; 0 when it counts none that bill. Counters of
  * something other than calls (`x_posts_fetched`) and tools priced by their tokens are skipped.
  */
-export function xaiToolFeesUsd(usage: unknown): number {
+function xaiToolFeesUsd(usage: unknown): number {
   const counts = field(usage, 'server_side_tool_usage_details') ?? field(usage, 'server_side_tool_usage');
   if (counts === null || typeof counts !== 'object' || Array.isArray(counts)) return 0;
   let usd = 0;
   for (const [key, n] of Object.entries(counts)) {
-    const price = XAI_TOOL_CALL_USD[toolName(key)];
+    const price = xaiToolCallUsd(toolName(key));
     if (price !== undefined) usd += count(n) * price;
   }
   return usd;
@@ -76,7 +86,7 @@ export function xaiReportedCostUsd(usage: unknown): number | undefined {
  * server-side tool calls (xaiToolFeesUsd, as toolFeesUsd) and the cost it reports it billed
  * (providerCostUsd, which then is the request's cost).
  */
-export function addXaiBill(usage: Usage, raw: unknown): Usage {
+function addXaiBill(usage: Usage, raw: unknown): Usage {
   const sources = count(field(raw, 'num_sources_used'));
   const fees = xaiToolFeesUsd(raw);
   // The Responses API counts the sources its web and X search tools read too: those bill as the

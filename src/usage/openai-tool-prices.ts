@@ -14,8 +14,14 @@ export const OPENAI_CONTAINER_USD = 0.03;
 /** The image generation tool's images bill at their image model's output rate (gpt-image-1 $40 per 1M tokens, gpt-image-1-mini $8). */
 const IMAGE_OUTPUT_USD_PER_TOKEN: Record<string, number> = { 'gpt-image-1': 40 / 1e6, 'gpt-image-1-mini': 8 / 1e6 };
 
-/** USD per output token of the image generation tool's model (an unknown one at gpt-image-1's rate). */
-export const imageToolUsdPerToken = (model: unknown): number => IMAGE_OUTPUT_USD_PER_TOKEN[String(model)] ?? IMAGE_OUTPUT_USD_PER_TOKEN['gpt-image-1']!;
+/**
+ * USD per output token of the image generation tool's model (an unknown one at gpt-image-1's rate).
+ * The table's own keys only: the model is the client's text, and `toString` would read Object's.
+ */
+export function imageToolUsdPerToken(model: unknown): number {
+  const name = String(model);
+  return Object.hasOwn(IMAGE_OUTPUT_USD_PER_TOKEN, name) ? IMAGE_OUTPUT_USD_PER_TOKEN[name]! : IMAGE_OUTPUT_USD_PER_TOKEN['gpt-image-1']!;
+}
 
 /**
  * What one chat answer of OpenAI's search models bills beside the tokens: they search the web once

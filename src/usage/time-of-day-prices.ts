@@ -53,7 +53,7 @@ export function parseHhMm(s: unknown): number | null {
 }
 
 /** Minutes after midnight -> `HH:MM`. */
-export function formatHhMm(minutes: number): string {
+function formatHhMm(minutes: number): string {
   const m = ((minutes % DAY_MINUTES) + DAY_MINUTES) % DAY_MINUTES;
   return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 }
@@ -63,7 +63,7 @@ export function formatHhMm(minutes: number): string {
  * days? A window crossing midnight (end < start) holds after midnight on the day after one of its
  * days: the day it began.
  */
-export function inWindow(w: Pick<TimeOfDayPrice, 'start' | 'end' | 'days'>, minute: number, weekday: number): boolean {
+function inWindow(w: Pick<TimeOfDayPrice, 'start' | 'end' | 'days'>, minute: number, weekday: number): boolean {
   const crossed = w.end < w.start && minute < w.end;
   const inside = w.end < w.start ? minute >= w.start || crossed : minute >= w.start && minute < w.end;
   return inside && (!w.days || w.days.includes(crossed ? (weekday + 6) % 7 : weekday));
@@ -79,14 +79,14 @@ export function windowAt(windows: readonly TimeOfDayPrice[] | null | undefined, 
 }
 
 /** Stored weekday names -> getUTCDay() numbers, in week order from Sunday; null when not a non-empty list of them. */
-export function parseDays(v: unknown): number[] | null {
+function parseDays(v: unknown): number[] | null {
   if (!Array.isArray(v) || !v.length) return null;
   const days = v.map((d) => WEEKDAY_NAMES.indexOf(d as WeekdayName));
   return days.includes(-1) ? null : [...new Set(days)].sort((a, b) => a - b);
 }
 
 /** getUTCDay() numbers -> stored names, Monday first (a week as DeepSeek and ISO count it). */
-export function storedDays(days: readonly number[]): WeekdayName[] {
+function storedDays(days: readonly number[]): WeekdayName[] {
   return [...days].sort((a, b) => ((a + 6) % 7) - ((b + 6) % 7)).map((d) => WEEKDAY_NAMES[d]!);
 }
 

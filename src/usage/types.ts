@@ -81,7 +81,7 @@ export interface Usage {
   /**
    * USD the upstream itself says it billed for this answer, everything included (xAI's
    * usage.cost_in_usd_ticks / 1e10: tokens and server-side tool calls, after its discounts). When
-   * set it is the request's cost (proxy/request-outcome.ts answerCost); computeCost's price-table
+   * set it is the request's cost (proxy/request-outcome.ts chargedUsd); computeCost's price-table
    * figure is logged beside it. Unset: the upstream reported none.
    */
   providerCostUsd?: number;

@@ -99,3 +99,16 @@ test('file searches, code interpreter containers and generated images are billed
   const fees = 2 * OPENAI_FILE_SEARCH_USD + OPENAI_CONTAINER_USD + (272 * 40) / 1e6;
   expect((await gw.waitForRow(response)).costUsd).toBeCloseTo(tokensUsd + fees, 9);
 });
+
+test("an image_generation tool whose quality or model is named like an Object property ('constructor') is reserved at the dearest image, not NaN", async () => {
+  // One dearest image (high quality, not square: 6,240 tokens at gpt-image-1's $40 per 1M) is $0.25: past this budget.
+  const c = await limitedClient(gw, 'image-tool-proto', { budgetUsd: 0.05, budgetPeriod: 'day' });
+  const sent = fake.requests.length;
+  const ask = (tool: Record<string, unknown>) =>
+    apiError(gw.openai(c.key).responses.create({ model: 'search-model', input: 'Draw', tools: [{ type: 'image_generation', ...tool }], max_output_tokens: 200, max_tool_calls: 1 } as any));
+  for (const tool of [{ quality: 'constructor' }, { model: 'toString' }]) {
+    const err = await ask(tool);
+    expect([err.status, err.code]).toEqual([429, 'budget_exceeded']);
+  }
+  expect(fake.requests.length).toBe(sent);
+});

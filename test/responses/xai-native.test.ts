@@ -432,3 +432,14 @@ test('a budget that fits the tokens but not the searches refuses the request; ma
   const { response } = await (ask({ max_tool_calls: 2 }) as any).withResponse();
   expect((await gw.waitForRow(response)).costUsd).toBe(REPORTED);
 });
+
+test("a tool type named like an Object property ('constructor') reserves a finite cost: the key's budget still holds afterwards", async () => {
+  const c = await limitedClient(gw, 'xai-proto-tool', { budgetUsd: 0.01, budgetPeriod: 'day' });
+  // Admitted (its tokens fit the budget), then refused before any call: xAI runs no such tool.
+  const odd = await apiError(gw.openai(c.key).responses.create({ model: 'grok-fast', input: 'Hi', tools: [{ type: 'constructor' }], max_output_tokens: 10 } as any));
+  expect([odd.status, odd.code]).toEqual([400, 'unsupported_tool']);
+  // Its reservation was a number and is released: a request whose searches exceed the budget is still refused.
+  const err = await apiError(gw.openai(c.key).responses.create({ model: 'grok-fast', input: 'Title of x.ai?', tools: [{ type: 'web_search' }], max_output_tokens: 200 } as any));
+  expect([err.status, err.code]).toEqual([429, 'budget_exceeded']);
+  expect(xai.requests.length).toBe(0);
+});

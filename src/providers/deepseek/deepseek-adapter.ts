@@ -12,6 +12,7 @@ import {
   fillReasoningContent,
   reasoningStreamHook,
   rememberResponseReasoning,
+  thinkingSwitch,
 } from '../openai-compatible/reasoning-quirk';
 import type { ReasoningStore } from '../openai-compatible/reasoning-memory';
 import { isToolResultMedia, omittedMediaText } from '../shared/tool-result-media';
@@ -90,12 +91,10 @@ export function refuseNonTextParts(body: UpstreamBody): void {
  * (deepseek-v4-flash, deepseek-v4-pro) unless `thinking: {type: "disabled"}`; deepseek-chat only
  * with `thinking: {type: "enabled"}`.
  */
-export function deepseekThinks(body: UpstreamBody): boolean {
+function deepseekThinks(body: UpstreamBody): boolean {
   const model = String(body.model);
   if (/^deepseek-reasoner/i.test(model)) return true;
-  const asked = (body.thinking as { type?: unknown } | undefined)?.type;
-  if (asked === 'enabled' || asked === 'disabled') return asked === 'enabled';
-  return /^deepseek-v4/i.test(model);
+  return thinkingSwitch(body) ?? /^deepseek-v4/i.test(model);
 }
 
 /** A tool_choice that makes the model call a tool: `required`, a named function (or custom tool), `allowed_tools` in mode `required`. */
@@ -116,7 +115,7 @@ function forcesTool(choice: unknown): boolean {
  * `thinking: {type: "disabled"}` (its `reasoning_effort` dropped with it). deepseek-reasoner always
  * thinks: refused before the call as a parameter it cannot take, so a group passes it on.
  */
-export function forcedToolWithoutThinking(body: UpstreamBody): void {
+function forcedToolWithoutThinking(body: UpstreamBody): void {
   if (!forcesTool(body.tool_choice) || !deepseekThinks(body)) return;
   if (/^deepseek-reasoner/i.test(String(body.model))) {
     throw badRequest(

@@ -38,6 +38,12 @@ export function geminiChatStream(ctx: ChatCallContext, tally: StreamTally): Tran
   return eventTransformer(tally, (send) => geminiTranslator(ctx, tally, send));
 }
 
+/** Some candidate got its finishReason (a plain loop: it runs on every event that carries usage). */
+function anyFinished(candidates: ReadonlyMap<number, CandidateState>): boolean {
+  for (const s of candidates.values()) if (s.finished) return true;
+  return false;
+}
+
 /** One Gemini stream's translator: each parsed Gemini event -> the OpenAI chunks it makes. */
 function geminiTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEvent): EventTranslator {
   const created = Math.floor(Date.now() / 1000);
@@ -164,14 +170,14 @@ function geminiTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEv
     // usageMetadata before the finishing chunk is a running total whose prompt counts (cache
     // included) are final but whose candidates count is not (absent, or short of what was sent):
     // a stream cut here bills the delivered text's output (request-outcome.ts), as Anthropic's.
-    if (tally.usage) tally.outputPending = ![...candidates.values()].some((s) => s.finished);
+    if (tally.usage) tally.outputPending = !anyFinished(candidates);
   };
   return {
     event: (e) => onEvent(e.data),
     end() {
       // Calls still held (a stream that ended without its finishing event) go out as they are.
       if (!stopped) for (const [index, s] of candidates) release(index, s);
-      if (!stopped && ![...candidates.values()].some((s) => s.finished)) {
+      if (!stopped && !anyFinished(candidates)) {
         fail('the stream ended before the response was complete.');
       }
       if (!stopped && ctx.clientWantsUsage) {

@@ -2,7 +2,7 @@ import { createOpenAICompatibleAdapter } from '../openai-compatible/create-opena
 import { functionNameStreamHook, renameFunctionsUp, restoreFunctionsInAnswer } from '../openai-compatible/function-name-quirk';
 import { completionTokensToMaxTokens, developerToSystem } from '../openai-compatible/message-quirks';
 import type { UpstreamBody } from '../openai-compatible/openai-compatible-options';
-import { fillReasoningContent, reasoningStreamHook, rememberResponseReasoning, type CallKey } from '../openai-compatible/reasoning-quirk';
+import { fillReasoningContent, reasoningStreamHook, rememberResponseReasoning, thinkingSwitch, type CallKey } from '../openai-compatible/reasoning-quirk';
 import { PROVIDER_CATALOG } from '../provider-catalog';
 import type { FunctionNameRule } from '../shared/function-names';
 import type { ChatCallContext } from '../types';
@@ -39,12 +39,10 @@ export function hasFixedSampling(model: string): boolean {
  * Whether Kimi answers `body` in thinking mode: kimi-k2-thinking always; K2.5 and later K2.x
  * (kimi-k2.6) unless `thinking: {type: "disabled"}`; others only with `thinking: {type: "enabled"}`.
  */
-export function kimiThinks(body: UpstreamBody): boolean {
+function kimiThinks(body: UpstreamBody): boolean {
   const model = String(body.model);
   if (/thinking/i.test(model)) return true;
-  const asked = (body.thinking as { type?: unknown } | undefined)?.type;
-  if (asked === 'enabled' || asked === 'disabled') return asked === 'enabled';
-  return hasFixedSampling(model);
+  return thinkingSwitch(body) ?? hasFixedSampling(model);
 }
 
 const FIXED_SAMPLING = ['temperature', 'top_p', 'presence_penalty', 'frequency_penalty'] as const;

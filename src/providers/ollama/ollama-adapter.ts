@@ -26,7 +26,7 @@ export function ollamaChunk(chunk: any): boolean {
  * (its non-stream answer said `tool_calls`), and clients that run tools only on `tool_calls` (agent
  * loops, the SDKs' tool runners) would take the turn for over: it goes out as `tool_calls`.
  */
-export function ollamaStreamHook(): (chunk: any) => boolean {
+function ollamaStreamHook(): (chunk: any) => boolean {
   const called = new Set<number>();
   return (chunk) => {
     let changed = ollamaChunk(chunk);

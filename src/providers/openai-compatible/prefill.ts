@@ -10,7 +10,7 @@ import type { UpstreamBody } from './openai-compatible-options';
  * provider gets its own flag, and a provider without prefill (OpenAI refuses a message field it
  * does not know) gets neither, the message going up as a past turn, as before.
  */
-export const PREFILL_FLAGS = ['partial', 'prefix'] as const;
+const PREFILL_FLAGS = ['partial', 'prefix'] as const;
 export type PrefillFlag = (typeof PREFILL_FLAGS)[number];
 
 export interface PrefillSupport {

@@ -7,6 +7,15 @@ import type { ReasoningStore } from './reasoning-memory';
 // reaching adapters as AdapterDeps.reasoning); a caller without one (a unit test of another quirk)
 // remembers and fills in nothing.
 
+/**
+ * The request's own thinking switch, as DeepSeek and Kimi both read it: `thinking: {type: "enabled"}`
+ * true, `{type: "disabled"}` false, anything else undefined (the model's default decides).
+ */
+export function thinkingSwitch(body: UpstreamBody): boolean | undefined {
+  const asked = (body.thinking as { type?: unknown } | undefined)?.type;
+  return asked === 'enabled' ? true : asked === 'disabled' ? false : undefined;
+}
+
 /** The memory key of one tool call (or of its first stream delta), or undefined for none. */
 export type CallKey = (call: any) => string | undefined;
 

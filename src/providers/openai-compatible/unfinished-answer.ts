@@ -1,5 +1,5 @@
 import { UpstreamError } from '../../errors/api-error';
-import { PROVIDER_CATALOG } from '../provider-catalog';
+import { providerLabel } from '../provider-catalog';
 import type { OpenAICompatibleOptions } from './openai-compatible-options';
 
 /**
@@ -17,6 +17,6 @@ export function unfinishedReason(opts: OpenAICompatibleOptions, choices: unknown
 
 /** The failure an unfinished answer is: retryable (fallback, circuit breaker), in OpenAI's error shape. */
 export function unfinishedAnswer(opts: OpenAICompatibleOptions, reason: string): UpstreamError {
-  const name = `${PROVIDER_CATALOG[opts.id].name} (${opts.id})`;
+  const name = providerLabel(opts.id);
   return new UpstreamError(opts.id, null, `Upstream ${name} did not finish the answer: finish_reason '${reason}'.`, true);
 }

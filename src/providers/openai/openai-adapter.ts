@@ -27,7 +27,7 @@ const SAMPLES_WITHOUT_REASONING = /^gpt-5\.[12](?:-\d{4}-\d{2}-\d{2})?$/i;
  * models (gpt-5.3 and on) and the -codex/-pro variants are not covered by those pages, so their
  * sampling settings stay dropped until OpenAI documents them.
  */
-export function takesSamplingParams(model: string, effort: unknown): boolean {
+function takesSamplingParams(model: string, effort: unknown): boolean {
   if (!isOpenAIReasoningModel(model)) return true;
   return SAMPLES_WITHOUT_REASONING.test(model) && (effort === undefined || effort === null || effort === 'none');
 }

@@ -1,5 +1,5 @@
 import { UpstreamError } from '../../errors/api-error';
-import { PROVIDER_CATALOG } from '../provider-catalog';
+import { providerLabel } from '../provider-catalog';
 import type { ProviderId } from '../types';
 
 /** The words of an upstream's `error` field: OpenAI's and Anthropic's {error: {message}}; xAI's {code, error: "..."} and Ollama's {error: "..."} carry them in `error`. */
@@ -15,6 +15,6 @@ export function errorWords(error: unknown, fallback: string): string {
  * inside a stream is, never an empty answer billed as one.
  */
 export function errorInAnswer(provider: ProviderId, error: unknown): UpstreamError {
-  const name = `${PROVIDER_CATALOG[provider].name} (${provider})`;
+  const name = providerLabel(provider);
   return new UpstreamError(provider, null, `Upstream ${name} answered with an error: ${errorWords(error, 'no message')}`, true);
 }
