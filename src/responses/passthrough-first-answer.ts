@@ -48,7 +48,7 @@ export async function readPassthroughJson(up: OpenedUpstream, clock: RequestCloc
 const isResponseObject = (json: any): boolean => json.object === 'response' || (json.object === undefined && Array.isArray(json.output));
 
 const notResponse = (provider: ProviderId) =>
-  new UpstreamError(provider, null, `Upstream ${providerName(provider)} answered with JSON that is not a Responses object.`, true);
+  new UpstreamError(provider, null, `Upstream ${providerLabel(provider)} answered with JSON that is not a Responses object.`, true);
 
 /** A stream whose first event came and is a Responses event: the bytes read so far (`head`) go out first. */
 export interface PassthroughStream {
