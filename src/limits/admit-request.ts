@@ -148,7 +148,7 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
   };
   let a: Admission | Promise<Admission>;
   try {
-    a = svc.counters.admit({ requestId: args.requestId, scopes: limits.scopes, worstCostUsd: worst.costUsd, tokens: worst.tokens, now });
+    a = svc.counters.admit({ requestId: args.requestId, scopes: limits.scopes, worstCostUsd: boundedWorst(worst.costUsd, WORST_USD_IF_UNKNOWN), tokens: boundedWorst(worst.tokens, WORST_TOKENS_IF_UNKNOWN), now });
   } catch (err) {
     return unavailable(err);
   }
@@ -165,6 +165,18 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
 }
 
 /** Counts and logs a refusal (its own row, zero cost), then throws it as the API's error. */
+/**
+ * A worst case that is not a finite number of 0 or more (a price table read with a key a client
+ * chose once gave NaN) would pass every budget check (NaN compares false) and leave the scope's
+ * reserved sum NaN for good. It is counted as an amount no real budget or TPM limit admits instead;
+ * a scope without one reserves it and settles it back, both counters keeping cents at that size.
+ */
+const WORST_USD_IF_UNKNOWN = 1e9;
+const WORST_TOKENS_IF_UNKNOWN = 1e12;
+export function boundedWorst(v: number, ifUnknown: number): number {
+  return Number.isFinite(v) && v >= 0 ? Math.min(v, ifUnknown) : ifUnknown;
+}
+
 function refuse(ctx: AppContext, args: AdmitArgs, clientId: number, endpoint: LimitedEndpoint, model: string, code: RefusalCode, err: ApiError): never {
   ctx.limits.countRefusal(code);
   ctx.logSink.write(refusalRecord(args, clientId, endpoint, model, err));

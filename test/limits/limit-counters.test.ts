@@ -3,6 +3,7 @@ import { expect, test } from 'bun:test';
 import { compileAllowList, isModelAllowed } from '../../src/limits/allow-list';
 import { periodKey, periodStart } from '../../src/limits/budget-period';
 import type { ScopeLimits } from '../../src/limits/limit-types';
+import { boundedWorst } from '../../src/limits/admit-request';
 import { MemoryLimitCounters } from '../../src/limits/memory-limit-counters';
 import { formatDuration } from '../../src/limits/rate-headers';
 import type { ModelEntry } from '../../src/state/snapshot-types';
@@ -148,4 +149,24 @@ test('a request that ended before its row frees its max_parallel slot at once; t
   expect(c.settle('ended', { costUsd: 0.2, tokens: 0, at: T0 }, T0)).toBe(true);
   expect(c.outstanding(s)).toEqual({ reservedUsd: 0.5, inFlight: 1 });
   expect(c.spend(s, T0)).toBeCloseTo(0.2);
+});
+
+test('a worst case that is not a number is counted as one no budget admits: refused where a budget is, reserved and settled back to the cent where none is', () => {
+  for (const bad of [NaN, Infinity, -1, Number.MAX_VALUE]) expect(boundedWorst(bad, 1e9)).toBe(1e9);
+  expect(boundedWorst(0.25, 1e9)).toBe(0.25);
+  const c = new MemoryLimitCounters();
+  const budgeted = scope({ key: 'c:budget', budgetUsd: 1_000_000 });
+  const refused = admit(c, [budgeted], T0, boundedWorst(NaN, 1e9));
+  expect(refused.ok).toBe(false);
+  if (!refused.ok) expect(refused.reason).toBe('budget');
+  expect(c.outstanding(budgeted).reservedUsd).toBe(0);
+  // No budget: admitted; a small request beside it keeps its cents, and both settle back to 0.
+  const free = scope({ key: 'c:free' });
+  expect(c.admit({ requestId: 'huge', scopes: [free], worstCostUsd: boundedWorst(NaN, 1e9), tokens: 0, now: T0 }).ok).toBe(true);
+  expect(c.admit({ requestId: 'small', scopes: [free], worstCostUsd: 0.01, tokens: 0, now: T0 }).ok).toBe(true);
+  expect(c.outstanding(free).reservedUsd).toBeCloseTo(1e9 + 0.01, 4);
+  c.settle('huge', { costUsd: 0.02, tokens: 0, at: T0 }, T0 + 1);
+  expect(c.outstanding(free).reservedUsd).toBeCloseTo(0.01, 4);
+  c.settle('small', { costUsd: 0.01, tokens: 0, at: T0 }, T0 + 2);
+  expect(c.outstanding(free).reservedUsd).toBe(0);
 });
