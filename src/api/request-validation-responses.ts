@@ -96,7 +96,8 @@ function checkToolChoice(choice: unknown, tools: unknown): void {
 /**
  * The body of POST /v1/responses as the /v1 prelude checks it, before admission: an object, its
  * fields of a known type (checkFields, first), a model name, `input` a string or an array of
- * items, `stream` a boolean, `tools` a list of typed objects. What depends on the model (which tools, stored
+ * items, `stream` a boolean, `tools` a list of typed objects, `tool_choice` naming only a tool given
+ * (checkToolChoice). What depends on the model (which tools, stored
  * responses) is checked once routed.
  */
 export function validateResponsesRequest(body: unknown): ResponsesRequest {

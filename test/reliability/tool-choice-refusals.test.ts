@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:tes
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { modelGroups } from '../../src/db/schema';
+import type { LogRow } from '../../src/logging/log-row';
 import { fixtureText, jsonResponse, rawJsonResponse, startFakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { anthropicJson } from '../anthropic/fake-anthropic';
@@ -46,7 +47,7 @@ const MODELS = ['openai/gpt-4o-mini', 'claude-sonnet-4-5', 'tc-group'];
 const sent = () => openaiFake.requests.length + anthropicFake.requests.length;
 
 /** The call fails with the SDK's 400 before anything went upstream, and leaves one 400 log row. */
-async function refused<E extends { status?: number; requestID?: string | null }>(call: Promise<unknown>, kind: new (...a: any[]) => E, endpoint: string): Promise<E> {
+async function refused<E extends { status?: number; requestID?: string | null }>(call: Promise<unknown>, kind: new (...a: any[]) => E, endpoint: LogRow['endpoint']): Promise<E> {
   let err: E | undefined;
   try {
     await call;
