@@ -73,9 +73,31 @@ function checkTools(tools: unknown): void {
 }
 
 /**
+ * A tool_choice that forces a tool the request does not give is OpenAI's 400 (in its words), refused
+ * here for every target: `required` without tools, `{type: 'function'}` without a name or naming no
+ * function tool. Before, OpenAI's own models were sent it, and a group forwarded it to each target
+ * in turn. Built-in choices (`{type: 'web_search'}`, `mcp`, `custom`, `allowed_tools`) pass as they
+ * are, as does any name when a `namespace` tool may hold functions of its own.
+ */
+function checkToolChoice(choice: unknown, tools: unknown): void {
+  if (choice === undefined || choice === null) return;
+  const list = Array.isArray(tools) ? (tools as Record<string, unknown>[]) : [];
+  if (choice === 'required' && list.length === 0) {
+    throw badRequest("Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.", 'tool_choice');
+  }
+  if (!isObject(choice) || choice.type !== 'function') return;
+  if (typeof choice.name !== 'string' || !choice.name) throw badRequest("Missing required parameter: 'tool_choice.name'.", 'tool_choice.name');
+  if (list.some((t) => t.type === 'namespace')) return;
+  if (!list.some((t) => t.type === 'function' && t.name === choice.name)) {
+    throw badRequest(`Tool choice '${choice.name.slice(0, 128)}' not found in 'tools' parameter.`, 'tool_choice');
+  }
+}
+
+/**
  * The body of POST /v1/responses as the /v1 prelude checks it, before admission: an object, its
  * fields of a known type (checkFields, first), a model name, `input` a string or an array of
- * items, `stream` a boolean, `tools` a list of typed objects. What depends on the model (which tools, stored
+ * items, `stream` a boolean, `tools` a list of typed objects, `tool_choice` naming only a tool given
+ * (checkToolChoice). What depends on the model (which tools, stored
  * responses) is checked once routed.
  */
 export function validateResponsesRequest(body: unknown): ResponsesRequest {
@@ -90,5 +112,6 @@ export function validateResponsesRequest(body: unknown): ResponsesRequest {
   }
   if (req.stream !== undefined && req.stream !== null && typeof req.stream !== 'boolean') throw badRequest("'stream' must be a boolean.", 'stream');
   checkTools(body.tools);
+  checkToolChoice(body.tool_choice, body.tools);
   return req;
 }

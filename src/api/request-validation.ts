@@ -46,12 +46,29 @@ function validateTools(tools: unknown): void {
   });
 }
 
-function validateToolChoice(v: unknown): void {
+/**
+ * A choice that forces a tool must name one the request gives, as OpenAI requires (its 400s, in
+ * its words): `required` or a named function without `tools`, a named function missing from them,
+ * `{type: 'function'}` without `function` or with a name that is not a string. Sent on, one
+ * upstream refused it in its own terms, another (the tools left out) answered with no call at all,
+ * and a group forwarded it to each target in turn. Other objects (`allowed_tools`, `custom`) pass.
+ */
+function validateToolChoice(v: unknown, tools: unknown): void {
+  const given = Array.isArray(tools) && tools.length > 0;
   if (typeof v === 'string') {
     const problem = oneOf('none', 'auto', 'required')(v);
     if (problem) throw fail('tool_choice', problem);
-  } else if (!isObject(v)) {
-    throw fail('tool_choice', "must be 'none', 'auto', 'required' or an object naming a function");
+    if (v === 'required' && !given) throw fail('tool_choice', "'tool_choice' is only allowed when 'tools' are specified");
+    return;
+  }
+  if (!isObject(v)) throw fail('tool_choice', "must be 'none', 'auto', 'required' or an object naming a function");
+  if (v.type !== 'function') return;
+  if (!isObject(v.function)) throw badRequest("Missing required parameter: 'tool_choice.function'.", 'tool_choice.function');
+  const name = v.function.name;
+  if (typeof name !== 'string') throw fail('tool_choice.function.name', 'must be a string');
+  if (!given) throw fail('tool_choice', "'tool_choice' is only allowed when 'tools' are specified");
+  if (!(tools as Record<string, any>[]).some((t) => t.type === 'function' && t.function.name === name)) {
+    throw badRequest(`Tool choice function '${name.slice(0, 64)}' not found in 'tools' parameter.`, 'tool_choice.function.name');
   }
 }
 
@@ -85,7 +102,7 @@ export function validateChatRequest(body: unknown): ChatRequest {
     throw fail('stream_options.include_usage', 'must be a boolean');
   }
   if (body.tools != null) validateTools(body.tools);
-  if (body.tool_choice != null) validateToolChoice(body.tool_choice);
+  if (body.tool_choice != null) validateToolChoice(body.tool_choice, body.tools);
   if (body.response_format != null) validateResponseFormat(body.response_format);
   return body as ChatRequest;
 }

@@ -99,7 +99,26 @@ export function validateMessagesRequest(body: unknown): MessagesRequest {
     }
   }
   if (req.stream !== undefined && req.stream !== null && typeof req.stream !== 'boolean') throw badRequest('stream: must be a boolean', 'stream');
+  checkToolChoice(req);
   return req;
+}
+
+/**
+ * A tool_choice that forces a tool (`any`, `tool`) needs `tools`, and `tool` must name one of them,
+ * as Anthropic requires (its 400s, in its words), checked here for every target: sent on, Anthropic
+ * refused it, a translated target was sent a function no tool declares, and a group forwarded it
+ * to each target in turn.
+ */
+function checkToolChoice(req: MessagesRequest): void {
+  const tools = req.tools;
+  if (tools !== undefined && tools !== null && !Array.isArray(tools)) throw badRequest('tools: Input should be a valid list', 'tools');
+  const choice = req.tool_choice;
+  if (!choice || typeof choice !== 'object' || (choice.type !== 'any' && choice.type !== 'tool')) return;
+  if (choice.type === 'tool' && (typeof choice.name !== 'string' || !choice.name)) throw badRequest('tool_choice.name: Field required', 'tool_choice.name');
+  if (!tools?.length) throw badRequest('tool_choice may only be specified while providing tools.', 'tool_choice');
+  if (choice.type === 'tool' && !tools.some((t: any) => t && typeof t === 'object' && t.name === choice.name)) {
+    throw badRequest(`tool_choice.name: Tool '${choice.name!.slice(0, 128)}' not found in provided tools`, 'tool_choice.name');
+  }
 }
 
 /**

@@ -1,0 +1,180 @@
+/**
+ * A tool_choice that forces a tool the request does not give is refused before any upstream call,
+ * in the API's own shape, on every target (a provider model, a translated one, a group of both):
+ * /v1/chat/completions and /v1/responses as OpenAI refuses them (param `tool_choice...`),
+ * /v1/messages as Anthropic does. Each refusal leaves exactly one log row (by its x-request-id),
+ * and the fakes record that nothing went upstream. The valid forms still reach the upstream as
+ * they came. Real gateway over HTTP, the official `openai` and `@anthropic-ai/sdk` clients.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { modelGroups } from '../../src/db/schema';
+import type { LogRow } from '../../src/logging/log-row';
+import { fixtureText, jsonResponse, rawJsonResponse, startFakeUpstream } from '../helpers/fake-upstream';
+import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { anthropicJson } from '../anthropic/fake-anthropic';
+import { anthropicClient, weatherTool } from '../messages/messages-helpers';
+
+const openaiFake = startFakeUpstream((_req, rec) =>
+  rec.path.endsWith('/responses') ? rawJsonResponse(fixtureText('responses', 'openai-response.json')) : rawJsonResponse(fixtureText('openai', 'chat.json')),
+);
+const anthropicFake = startFakeUpstream(() => jsonResponse(anthropicJson('text.json')));
+let gw: TestGateway;
+let openai: OpenAI;
+let anthropic: Anthropic;
+
+beforeAll(async () => {
+  gw = await startGateway({ env: { ...providerEnv('openai', `${openaiFake.url}/v1`), ...providerEnv('anthropic', anthropicFake.url) } });
+  gw.ctx.db.insert(modelGroups).values({ name: 'tc-group', strategy: 'heuristic', targets: ['openai/gpt-4o-mini', 'claude-sonnet-4-5'], updatedAt: Date.now() }).run();
+  gw.ctx.state.reload();
+  openai = gw.openai();
+  anthropic = anthropicClient(gw);
+});
+afterAll(async () => {
+  await gw.close();
+  openaiFake.close();
+  anthropicFake.close();
+});
+beforeEach(() => {
+  gw.ctx.breakers.reset();
+  openaiFake.requests.length = 0;
+  anthropicFake.requests.length = 0;
+});
+
+/** A provider's own model, a model reached by translation, and a group of both. */
+const MODELS = ['openai/gpt-4o-mini', 'claude-sonnet-4-5', 'tc-group'];
+const sent = () => openaiFake.requests.length + anthropicFake.requests.length;
+
+/** The call fails with the SDK's 400 before anything went upstream, and leaves one 400 log row. */
+async function refused<E extends { status?: number; requestID?: string | null }>(call: Promise<unknown>, kind: new (...a: any[]) => E, endpoint: LogRow['endpoint']): Promise<E> {
+  let err: E | undefined;
+  try {
+    await call;
+  } catch (e) {
+    err = e as E;
+  }
+  expect(err).toBeInstanceOf(kind);
+  expect(err!.status).toBe(400);
+  expect(sent()).toBe(0);
+  const id = (err as any).headers.get('x-request-id');
+  const row = await gw.waitForRow(id);
+  expect(row.status).toBe(400);
+  expect(row.endpoint).toBe(endpoint);
+  expect(sent()).toBe(0);
+  return err!;
+}
+
+const fn = (name: string) => ({ type: 'function', function: { name, parameters: { type: 'object', properties: {} } } });
+const hi = [{ role: 'user' as const, content: 'hi' }];
+
+describe('/v1/chat/completions', () => {
+  const CASES: { name: string; body: Record<string, unknown>; param: string; says: RegExp }[] = [
+    { name: "{type:'function'} without function", body: { tools: [fn('a')], tool_choice: { type: 'function' } }, param: 'tool_choice.function', says: /Missing required parameter: 'tool_choice.function'/ },
+    { name: 'a function name that is not a string', body: { tools: [fn('a')], tool_choice: { type: 'function', function: { name: 5 } } }, param: 'tool_choice.function.name', says: /must be a string/ },
+    { name: 'a function not in tools', body: { tools: [fn('a')], tool_choice: { type: 'function', function: { name: 'nope' } } }, param: 'tool_choice.function.name', says: /'nope' not found in 'tools'/ },
+    { name: "'required' without tools", body: { tool_choice: 'required' }, param: 'tool_choice', says: /only allowed when 'tools' are specified/ },
+    { name: "'required' with an empty tools list", body: { tools: [], tool_choice: 'required' }, param: 'tool_choice', says: /only allowed when 'tools' are specified/ },
+    { name: 'a named function without tools', body: { tool_choice: { type: 'function', function: { name: 'a' } } }, param: 'tool_choice', says: /only allowed when 'tools' are specified/ },
+  ];
+  for (const model of MODELS) {
+    for (const c of CASES) {
+      test(`${model}: ${c.name} is OpenAI's 400, sent nowhere`, async () => {
+        const err = await refused(openai.chat.completions.create({ model, messages: hi, ...c.body } as any), OpenAI.APIError, 'chat');
+        expect(err.error).toMatchObject({ type: 'invalid_request_error', param: c.param });
+        expect(err.message).toMatch(c.says);
+      });
+    }
+  }
+
+  const VALID: [string, Record<string, unknown>][] = [
+    ["'none' without tools", { tool_choice: 'none' }],
+    ["'auto' with tools", { tools: [fn('a')], tool_choice: 'auto' }],
+    ["'required' with tools", { tools: [fn('a')], tool_choice: 'required' }],
+    ['a named function in tools', { tools: [fn('a'), fn('b')], tool_choice: { type: 'function', function: { name: 'b' } } }],
+    ['allowed_tools', { tools: [fn('a'), fn('b')], tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'required', tools: [{ type: 'function', function: { name: 'a' } }] } } }],
+    ['a custom tool', { tools: [{ type: 'custom', custom: { name: 'grammar' } }], tool_choice: { type: 'custom', custom: { name: 'grammar' } } }],
+  ];
+  for (const [name, body] of VALID) {
+    test(`${name} still reaches OpenAI untouched`, async () => {
+      await openai.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: hi, ...body } as any);
+      expect(openaiFake.requests).toHaveLength(1);
+      expect(openaiFake.last().body.tool_choice).toEqual(body.tool_choice);
+    });
+  }
+});
+
+describe('/v1/messages', () => {
+  const CASES: { name: string; body: Record<string, unknown>; says: RegExp }[] = [
+    { name: "{type:'tool'} naming no tool in tools", body: { tools: [weatherTool], tool_choice: { type: 'tool', name: 'nope' } }, says: /tool_choice\.name: Tool 'nope' not found in provided tools/ },
+    { name: "{type:'any'} without tools", body: { tool_choice: { type: 'any' } }, says: /tool_choice may only be specified while providing tools/ },
+    { name: "{type:'tool'} without tools", body: { tool_choice: { type: 'tool', name: 'get_weather' } }, says: /tool_choice may only be specified while providing tools/ },
+    { name: "{type:'any'} with an empty tools list", body: { tools: [], tool_choice: { type: 'any' } }, says: /tool_choice may only be specified while providing tools/ },
+    { name: "{type:'tool'} without a name", body: { tools: [weatherTool], tool_choice: { type: 'tool' } }, says: /tool_choice\.name: Field required/ },
+  ];
+  for (const model of MODELS) {
+    for (const c of CASES) {
+      test(`${model}: ${c.name} is Anthropic's 400, sent nowhere`, async () => {
+        const err = await refused(anthropic.messages.create({ model, max_tokens: 50, messages: hi, ...c.body } as any), Anthropic.APIError, 'messages');
+        expect(err.error).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(c.says) } });
+      });
+    }
+  }
+
+  test('count_tokens refuses it too, before Anthropic counts', async () => {
+    await refused(
+      anthropic.messages.countTokens({ model: 'claude-sonnet-4-5', messages: hi, tools: [weatherTool], tool_choice: { type: 'tool', name: 'nope' } }),
+      Anthropic.APIError,
+      'count_tokens',
+    );
+  });
+
+  const VALID: [string, Record<string, unknown>][] = [
+    ['a named tool in tools', { tools: [weatherTool], tool_choice: { type: 'tool', name: 'get_weather' } }],
+    ["{type:'any'} with tools", { tools: [weatherTool], tool_choice: { type: 'any' } }],
+    ["{type:'auto'} without tools", { tool_choice: { type: 'auto' } }],
+    ["{type:'none'} with tools", { tools: [weatherTool], tool_choice: { type: 'none' } }],
+  ];
+  for (const [name, body] of VALID) {
+    test(`${name} still reaches Anthropic untouched`, async () => {
+      await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: hi, ...body } as any);
+      expect(anthropicFake.requests).toHaveLength(1);
+      expect(anthropicFake.last().body.tool_choice).toEqual(body.tool_choice);
+    });
+  }
+});
+
+describe('/v1/responses', () => {
+  const rfn = (name: string) => ({ type: 'function', name, parameters: { type: 'object', properties: {} } });
+  const CASES: { name: string; body: Record<string, unknown>; param: string; says: RegExp }[] = [
+    { name: 'a function not in tools', body: { tools: [rfn('a')], tool_choice: { type: 'function', name: 'nope' } }, param: 'tool_choice', says: /Tool choice 'nope' not found in 'tools' parameter/ },
+    { name: 'a function when only a built-in tool is given', body: { tools: [{ type: 'web_search' }], tool_choice: { type: 'function', name: 'a' } }, param: 'tool_choice', says: /Tool choice 'a' not found/ },
+    { name: "'required' without tools", body: { tool_choice: 'required' }, param: 'tool_choice', says: /only allowed when 'tools' are specified/ },
+    { name: "{type:'function'} without a name", body: { tools: [rfn('a')], tool_choice: { type: 'function' } }, param: 'tool_choice.name', says: /Missing required parameter: 'tool_choice.name'/ },
+  ];
+  for (const model of MODELS) {
+    for (const c of CASES) {
+      test(`${model}: ${c.name} is OpenAI's 400, sent nowhere`, async () => {
+        const err = await refused(openai.responses.create({ model, input: 'hi', ...c.body } as any), OpenAI.APIError, 'responses');
+        expect(err.error).toMatchObject({ type: 'invalid_request_error', param: c.param });
+        expect(err.message).toMatch(c.says);
+      });
+    }
+  }
+
+  const VALID: [string, Record<string, unknown>][] = [
+    ["'none' without tools", { tool_choice: 'none' }],
+    ['a named function in tools', { tools: [rfn('a')], tool_choice: { type: 'function', name: 'a' } }],
+    ["'required' with a built-in tool only", { tools: [{ type: 'web_search' }], tool_choice: 'required' }],
+    ['a built-in tool choice', { tools: [{ type: 'web_search' }], tool_choice: { type: 'web_search' } }],
+    ['allowed_tools', { tools: [rfn('a'), rfn('b')], tool_choice: { type: 'allowed_tools', mode: 'auto', tools: [{ type: 'function', name: 'a' }] } }],
+    ['a custom tool', { tools: [{ type: 'custom', name: 'grammar' }], tool_choice: { type: 'custom', name: 'grammar' } }],
+  ];
+  for (const [name, body] of VALID) {
+    test(`${name} still reaches OpenAI untouched`, async () => {
+      await openai.responses.create({ model: 'openai/gpt-4o-mini', input: 'hi', ...body } as any);
+      expect(openaiFake.requests).toHaveLength(1);
+      expect(openaiFake.last().body.tool_choice).toEqual(body.tool_choice);
+    });
+  }
+});
