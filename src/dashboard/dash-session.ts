@@ -1,5 +1,5 @@
 import { Elysia } from 'elysia';
-import { enforceAccess } from '../auth/access-policy';
+import { CSRF_FIELD, enforceAccess } from '../auth/access-policy';
 import { ruleOf, type RoleNeed } from '../auth/session-guard';
 import { authenticateRequest, type AuthDeps, type AuthResult } from '../auth/authenticate';
 import { ApiError } from '../errors/api-error';
@@ -29,7 +29,7 @@ export function pageUser(deps: AuthDeps, request: Request): DashUser | Response 
 /**
  * The dashboard's guard, declared per route:
  * - `{ page: true }`: the handler gets `user` (DashUser), or the redirect of pageUser is sent instead.
- * - `{ role: 'admin' }` (or a RoleNeed): a state change. Session, CSRF header, forced password
+ * - `{ role: 'admin' }` (or a RoleNeed): a state change. Session, CSRF (header or form field), forced password
  *   change and role are checked by the auth module (401/403 in OpenAI's shape otherwise), so a
  *   viewer's forged POST fails here even though the viewer never saw the control. The handler
  *   gets `auth` and `user`.
@@ -45,9 +45,10 @@ export function pageGuard(deps: AuthDeps) {
       resolve: ({ request }: { request: Request }) => ({ user: pageUser(deps, request) as DashUser }),
     }),
     role: (need: RoleNeed) => ({
-      resolve: ({ request }: { request: Request }) => {
+      // The CSRF token comes as the header (htmx) or as the form's hidden CSRF_FIELD (JavaScript off).
+      resolve: ({ request, body }: { request: Request; body: unknown }) => {
         try {
-          const auth = enforceAccess(deps, request, ruleOf(need));
+          const auth = enforceAccess(deps, request, ruleOf(need), rawField(body, CSRF_FIELD) || undefined);
           return { auth, user: toDashUser(auth) };
         } catch (err) {
           throw htmxRecovery(request, err);

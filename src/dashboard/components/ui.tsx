@@ -1,5 +1,6 @@
 /** @jsxImportSource #html */
 import type { Children } from '@kitajs/html';
+import { CSRF_FIELD } from '../../auth/access-policy';
 
 /** A summary figure: label, big value (already formatted with its unit), optional note. */
 export function Stat(props: { label: string; value: string; note?: string; id?: string }) {
@@ -69,6 +70,14 @@ export const DECIMAL_FIELD = { inputmode: 'decimal', autocomplete: 'off' } as co
  * A form's POST target, for HTMX and for the browser alike: without `method` and `action`, a form
  * sent before htmx is loaded (or with JavaScript off) is a GET of the current page carrying every
  * field in its address, passwords and keys included (history, proxy logs). With them, that submit
- * is a POST (refused for want of the CSRF header, or done), never a GET.
+ * is a POST (done when the form carries CsrfField, else refused for want of the CSRF header), never a GET.
  */
 export const postTo = (url: string) => ({ method: 'post', action: url, 'hx-post': url }) as const;
+
+/**
+ * The session's CSRF token as a hidden field, for a form that must work with JavaScript off (then
+ * no x-csrf-token header is sent); the dashboard's guard takes either (dash-session.ts).
+ */
+export function CsrfField(props: { token: string }) {
+  return <input type="hidden" name={CSRF_FIELD} value={props.token} />;
+}
