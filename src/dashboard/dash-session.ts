@@ -6,7 +6,7 @@ import { ApiError } from '../errors/api-error';
 import type { DashUser } from './dash-types';
 import { isHtmx, redirect } from './respond';
 import { decimalId } from '../admin/decimal-id';
-import { inFormTerms } from './field-labels';
+import { groupProblemInFormTerms, inFormTerms, withoutApiRoute } from './field-labels';
 
 export const toDashUser = (a: AuthResult): DashUser => ({
   id: a.user.id,
@@ -95,7 +95,13 @@ export async function attempt<T>(fn: () => T | Promise<T>): Promise<{ ok: true; 
       // `param`: the field the error is about, so a form can show it beside that input.
       // `status`: a 404 means the row is gone (changed in another tab), so the caller shows the list afresh.
       // In the form's words: its labels, not the API's field names (field-labels.ts).
-      return { ok: false, errors: problems?.length ? problems.map((p) => `${p.group}: ${p.message}`) : [inFormTerms(err.message, err.param)], param: err.param, status: err.status };
+      // A refusal that points at an API route says what to do on the page instead (field-labels.ts).
+      return {
+        ok: false,
+        errors: problems?.length ? problems.map((p) => `${p.group}: ${groupProblemInFormTerms(p.message)}`) : [inFormTerms(withoutApiRoute(err.message, err.code), err.param)],
+        param: err.param,
+        status: err.status,
+      };
     }
     throw err;
   }
