@@ -81,3 +81,23 @@ export const postTo = (url: string) => ({ method: 'post', action: url, 'hx-post'
 export function CsrfField(props: { token: string }) {
   return <input type="hidden" name={CSRF_FIELD} value={props.token} />;
 }
+
+/**
+ * A table row's editor on a row of its own under it: the two rows share one <tbody> (a table may
+ * have several) with x-data="editors", and the table's wrapper is `.editor-rows` (app.css). The
+ * editor is as wide as the table's visible part, held at its left edge while the table scrolls
+ * sideways, and headed with what it edits, so on a phone it is not a column scrolled off beside
+ * the name it belongs to. `editor`: the name its opener (data-opens) and Escape know it by.
+ */
+export function EditorRow(props: { editor: string; columns: number; titleId: string; title: Children; action: string; target: string; children: Children }) {
+  return (
+    <tr class="editor-row" x-show={`open.${props.editor}`} x-cloak>
+      <td colspan={String(props.columns)}>
+        <form data-editor={props.editor} class="limits-form wide-editor" aria-labelledby={props.titleId} {...postTo(props.action)} hx-target={props.target} hx-swap="outerHTML">
+          <h3 class="editor-title" id={props.titleId}>{props.title}</h3>
+          {props.children}
+        </form>
+      </td>
+    </tr>
+  );
+}
