@@ -1,11 +1,17 @@
 import { timingSafeEqual } from 'node:crypto';
 import { ApiError, forbidden } from '../errors/api-error';
+import { checkSameOrigin } from '../http/same-origin';
 import { authenticateRequest, type AuthDeps, type AuthResult, type Role } from './authenticate';
 
 /** What a route needs: no session at all, or a session of at least `role`. */
 export type AccessRule = { public: true } | { public?: false; role: Role; duringPasswordChange?: boolean };
 
 export const CSRF_HEADER = 'x-csrf-token';
+/**
+ * The same token as a form field: what a dashboard form posted with JavaScript off carries (a
+ * browser cannot add a header then). Only the dashboard's forms read it; /api takes the header alone.
+ */
+export const CSRF_FIELD = '_csrf';
 
 // Routes a user with a forced password change may still use (exact paths only: anything
 // that merely looks similar gets the stricter default).
@@ -59,17 +65,23 @@ export const sessionRequired = () =>
     code: 'invalid_session',
   });
 
+const csrfFailed = () =>
+  new ApiError({ status: 403, message: `Missing or wrong ${CSRF_HEADER} header for this session.`, type: 'permission_error', code: 'csrf_failed' });
+
 /**
  * Checks a request against a rule and returns who it is; throws OpenAI-shaped 401/403 errors.
  * Order: session, CSRF (cookie sessions on unsafe methods), forced password change, role.
+ * `formToken`: the CSRF_FIELD of a dashboard form, taken when the header is absent; such a
+ * request must also come from this gateway's own pages (checkSameOrigin), as a header can only.
  */
-export function enforceAccess(deps: AuthDeps, request: Request, rule: Exclude<AccessRule, { public: true }>): AuthResult {
+export function enforceAccess(deps: AuthDeps, request: Request, rule: Exclude<AccessRule, { public: true }>, formToken?: string): AuthResult {
   const auth = authenticateRequest(deps, request);
   if (!auth) throw sessionRequired();
   if (auth.via === 'cookie' && !isSafeMethod(request.method)) {
-    const given = request.headers.get(CSRF_HEADER);
-    if (!given || !sameSecret(given, auth.session.csrfToken))
-      throw new ApiError({ status: 403, message: `Missing or wrong ${CSRF_HEADER} header for this session.`, type: 'permission_error', code: 'csrf_failed' });
+    const header = request.headers.get(CSRF_HEADER);
+    const given = header ?? formToken;
+    if (!given || !sameSecret(given, auth.session.csrfToken)) throw csrfFailed();
+    if (header === null) checkSameOrigin(request, 'form submission');
   }
   if (auth.user.mustChangePassword && !rule.duringPasswordChange)
     throw new ApiError({

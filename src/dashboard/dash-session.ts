@@ -1,12 +1,12 @@
 import { Elysia } from 'elysia';
-import { enforceAccess } from '../auth/access-policy';
+import { CSRF_FIELD, enforceAccess } from '../auth/access-policy';
 import { ruleOf, type RoleNeed } from '../auth/session-guard';
 import { authenticateRequest, type AuthDeps, type AuthResult } from '../auth/authenticate';
 import { ApiError } from '../errors/api-error';
 import type { DashUser } from './dash-types';
 import { isHtmx, redirect } from './respond';
 import { decimalId } from '../admin/decimal-id';
-import { inFormTerms } from './field-labels';
+import { groupProblemInFormTerms, inFormTerms, withoutApiRoute } from './field-labels';
 
 export const toDashUser = (a: AuthResult): DashUser => ({
   id: a.user.id,
@@ -29,7 +29,7 @@ export function pageUser(deps: AuthDeps, request: Request): DashUser | Response 
 /**
  * The dashboard's guard, declared per route:
  * - `{ page: true }`: the handler gets `user` (DashUser), or the redirect of pageUser is sent instead.
- * - `{ role: 'admin' }` (or a RoleNeed): a state change. Session, CSRF header, forced password
+ * - `{ role: 'admin' }` (or a RoleNeed): a state change. Session, CSRF (header or form field), forced password
  *   change and role are checked by the auth module (401/403 in OpenAI's shape otherwise), so a
  *   viewer's forged POST fails here even though the viewer never saw the control. The handler
  *   gets `auth` and `user`.
@@ -45,9 +45,10 @@ export function pageGuard(deps: AuthDeps) {
       resolve: ({ request }: { request: Request }) => ({ user: pageUser(deps, request) as DashUser }),
     }),
     role: (need: RoleNeed) => ({
-      resolve: ({ request }: { request: Request }) => {
+      // The CSRF token comes as the header (htmx) or as the form's hidden CSRF_FIELD (JavaScript off).
+      resolve: ({ request, body }: { request: Request; body: unknown }) => {
         try {
-          const auth = enforceAccess(deps, request, ruleOf(need));
+          const auth = enforceAccess(deps, request, ruleOf(need), rawField(body, CSRF_FIELD) || undefined);
           return { auth, user: toDashUser(auth) };
         } catch (err) {
           throw htmxRecovery(request, err);
@@ -94,7 +95,13 @@ export async function attempt<T>(fn: () => T | Promise<T>): Promise<{ ok: true; 
       // `param`: the field the error is about, so a form can show it beside that input.
       // `status`: a 404 means the row is gone (changed in another tab), so the caller shows the list afresh.
       // In the form's words: its labels, not the API's field names (field-labels.ts).
-      return { ok: false, errors: problems?.length ? problems.map((p) => `${p.group}: ${p.message}`) : [inFormTerms(err.message, err.param)], param: err.param, status: err.status };
+      // A refusal that points at an API route says what to do on the page instead (field-labels.ts).
+      return {
+        ok: false,
+        errors: problems?.length ? problems.map((p) => `${p.group}: ${groupProblemInFormTerms(p.message)}`) : [inFormTerms(withoutApiRoute(err.message, err.code), err.param)],
+        param: err.param,
+        status: err.status,
+      };
     }
     throw err;
   }

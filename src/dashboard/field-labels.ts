@@ -31,6 +31,47 @@ export const LOG_FILTER_LABELS = {
 } as const;
 
 /**
+ * A group's settings as the Groups form labels them, by the name a group check's message uses
+ * (routing/validate-groups.ts: `logic_level`, `settings.threshold`).
+ */
+export const GROUP_FIELD_LABELS = {
+  logic_level: 'Logic level',
+  classifier_model: 'Classifier model',
+  scale_min: 'Scale min',
+  scale_max: 'Scale max',
+  threshold: 'Threshold',
+  timeout_ms: 'Timeout (ms)',
+} as const;
+
+/**
+ * A refusal's pointer to the API route that would do it instead, by the refusal's code, and what
+ * the page offers for it: in the dashboard an admin edits a group or model where it is listed.
+ */
+const API_ROUTE_HINTS: Record<string, [RegExp, string]> = {
+  group_exists: [/; use PUT \/api\/groups\/\S+ to change it\.$/, '; change it with Edit on its card, or choose another name.'],
+  group_seeded: [/ \(PUT \/api\/groups\/\S+\)\.$/, ' with Edit on its card.'],
+  model_exists: [/; use PATCH \/api\/models\/\S+ to change it\.$/, '; change it in its row of the list, or choose another id.'],
+};
+
+/** A refusal's message without its API route hint, the page's way named instead (API_ROUTE_HINTS). */
+export function withoutApiRoute(message: string, code: string | null | undefined): string {
+  const hint = code ? API_ROUTE_HINTS[code] : undefined;
+  return hint ? message.replace(hint[0], hint[1]) : message;
+}
+
+/**
+ * One problem of a group check about a setting ("logic_level must be an integer from 1 to 10",
+ * "settings.classifier_model is required …") with the Groups form's labels for the settings it
+ * names. Only a message that starts with a setting's name is about one: the others (a cycle, a
+ * depth, an unknown target) name groups and models, which stay as typed, underscores and all.
+ */
+export function groupProblemInFormTerms(message: string): string {
+  const names = Object.keys(GROUP_FIELD_LABELS).join('|');
+  if (!new RegExp(`^(?:settings\\.)?(?:${names})\\b`).test(message)) return message;
+  return message.replace(new RegExp(`(?:settings\\.)?\\b(${names})\\b`, 'g'), (_m, name: keyof typeof GROUP_FIELD_LABELS) => GROUP_FIELD_LABELS[name]);
+}
+
+/**
  * Other fields a refusal of one may name: a base URL with credentials in it says to set the key,
  * a From filter must be earlier than the To.
  */

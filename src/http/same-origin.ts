@@ -11,14 +11,14 @@ function requestHost(request: Request): string {
  * host. Requests without Origin (curl, scripts, old same-origin form posts) pass: a page
  * elsewhere cannot make a browser leave it out of a cross-site POST.
  */
-export function checkSameOrigin(request: Request): void {
+export function checkSameOrigin(request: Request, what = 'sign-in'): void {
   const origin = request.headers.get('origin');
   if (origin === null) return;
   let host: string;
   try {
     host = new URL(origin).host.toLowerCase();
   } catch {
-    throw forbidden('Cross-site sign-in is refused (bad Origin header).');
+    throw forbidden(`Cross-site ${what} is refused (bad Origin header).`);
   }
-  if (origin === 'null' || host !== requestHost(request)) throw forbidden('Cross-site sign-in is refused.');
+  if (origin === 'null' || host !== requestHost(request)) throw forbidden(`Cross-site ${what} is refused.`);
 }

@@ -9,28 +9,13 @@ import type { Page } from 'playwright-core';
 import { chromiumAvailable, screenshot } from '../browser-helpers/launch-browser';
 import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
 import { navTo } from '../browser-helpers/dashboard-gateway';
+import { editorPlacement } from '../browser-helpers/editor-placement';
 
 setDefaultTimeout(60_000);
 
 const NAME = 'billing-service-eu';
 
-/** Where the open editor and each of its fields are, against the window's width. */
-function placement(page: Page, id: string) {
-  return page.evaluate((id) => {
-    const form = document.querySelector(`#client-${id} form[data-editor="limits"]`)!;
-    const out = (el: Element) => { const r = el.getBoundingClientRect(); return r.left < -1 || r.right > window.innerWidth + 1; };
-    const fields = [...form.querySelectorAll('input:not([type=hidden]), select, button')].filter((el) => el.getClientRects().length);
-    const title = document.getElementById(form.getAttribute('aria-labelledby') ?? '');
-    return {
-      formOut: out(form),
-      fieldsOut: fields.filter(out).map((el) => (el as HTMLInputElement).name || el.textContent),
-      fields: fields.length,
-      title: title?.textContent?.replace(/\s+/g, ' ').trim() ?? null,
-      titleOut: title ? out(title) : true,
-      pageOverflow: document.documentElement.scrollWidth - window.innerWidth,
-    };
-  }, id);
-}
+const placement = (page: Page, id: string) => editorPlacement(page, `#client-${id} form[data-editor="limits"]`);
 
 describe.skipIf(!chromiumAvailable() && !process.env.CI)('a key\u2019s limits editor at 375 px in Chromium', () => {
   const s = useDashboardSuite('clients-narrow-password-1');

@@ -2,7 +2,7 @@
 import type { Children } from '@kitajs/html';
 import { assetUrl } from '../assets-routes';
 import type { DashUser, NavKey } from '../dash-types';
-import { postTo } from './ui';
+import { CsrfField, postTo } from './ui';
 
 const NAV: { key: NavKey; href: string; label: string; adminOnly?: boolean }[] = [
   { key: 'usage', href: '/', label: 'Usage' },
@@ -82,6 +82,7 @@ export function Shell(props: { user: DashUser; active?: NavKey; title: string; c
                 {/* A whole page (the sign-in card's frame), so a plain link rather than an HTMX swap. */}
                 <a class="btn ghost small" href="/change-password" title="Change your password">Password</a>
                 <form {...postTo('/logout')}>
+                  <CsrfField token={user.csrfToken} />
                   <button type="submit" class="btn ghost small">Log out</button>
                 </form>
               </div>

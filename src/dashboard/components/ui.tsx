@@ -1,5 +1,6 @@
 /** @jsxImportSource #html */
 import type { Children } from '@kitajs/html';
+import { CSRF_FIELD } from '../../auth/access-policy';
 
 /** A summary figure: label, big value (already formatted with its unit), optional note. */
 export function Stat(props: { label: string; value: string; note?: string; id?: string }) {
@@ -69,6 +70,34 @@ export const DECIMAL_FIELD = { inputmode: 'decimal', autocomplete: 'off' } as co
  * A form's POST target, for HTMX and for the browser alike: without `method` and `action`, a form
  * sent before htmx is loaded (or with JavaScript off) is a GET of the current page carrying every
  * field in its address, passwords and keys included (history, proxy logs). With them, that submit
- * is a POST (refused for want of the CSRF header, or done), never a GET.
+ * is a POST (done when the form carries CsrfField, else refused for want of the CSRF header), never a GET.
  */
 export const postTo = (url: string) => ({ method: 'post', action: url, 'hx-post': url }) as const;
+
+/**
+ * The session's CSRF token as a hidden field, for a form that must work with JavaScript off (then
+ * no x-csrf-token header is sent); the dashboard's guard takes either (dash-session.ts).
+ */
+export function CsrfField(props: { token: string }) {
+  return <input type="hidden" name={CSRF_FIELD} value={props.token} />;
+}
+
+/**
+ * A table row's editor on a row of its own under it: the two rows share one <tbody> (a table may
+ * have several) with x-data="editors", and the table's wrapper is `.editor-rows` (app.css). The
+ * editor is as wide as the table's visible part, held at its left edge while the table scrolls
+ * sideways, and headed with what it edits, so on a phone it is not a column scrolled off beside
+ * the name it belongs to. `editor`: the name its opener (data-opens) and Escape know it by.
+ */
+export function EditorRow(props: { editor: string; columns: number; titleId: string; title: Children; action: string; target: string; children: Children }) {
+  return (
+    <tr class="editor-row" x-show={`open.${props.editor}`} x-cloak>
+      <td colspan={String(props.columns)}>
+        <form data-editor={props.editor} class="limits-form wide-editor" aria-labelledby={props.titleId} {...postTo(props.action)} hx-target={props.target} hx-swap="outerHTML">
+          <h3 class="editor-title" id={props.titleId}>{props.title}</h3>
+          {props.children}
+        </form>
+      </td>
+    </tr>
+  );
+}

@@ -1,6 +1,6 @@
 /** @jsxImportSource #html */
 import { Document, VIEWER_SCOPE } from '../components/layout';
-import { FormErrors, postTo } from '../components/ui';
+import { CsrfField, FormErrors, postTo } from '../components/ui';
 
 function AuthCard(props: { title: string; children: JSX.Element | JSX.Element[] }) {
   return (
@@ -39,7 +39,8 @@ export function LoginPage(props: { username?: string; errors?: string[] }) {
 /** Where a refused change shows why, under the field it names; the passwords typed stay in their fields. */
 export const CHANGE_PASSWORD_ERRORS = 'change-password-errors';
 
-export function ChangePasswordPage(props: { csrfToken: string; forced: boolean }) {
+/** `errors`: a refusal of a form sent with JavaScript off, shown on the page anew (htmx gets the slot alone). */
+export function ChangePasswordPage(props: { csrfToken: string; forced: boolean; errors?: string[]; param?: string | null }) {
   return (
     <Document title="Change password">
       <AuthCard title="Choose a new password">
@@ -47,7 +48,8 @@ export function ChangePasswordPage(props: { csrfToken: string; forced: boolean }
         {/* Answered by HX-Location when done, else by the errors for its slot (hx-retarget): no hx-select. */}
         <form {...postTo('/change-password')} hx-target="#app" hx-swap="outerHTML" class="stack"
           hx-headers={JSON.stringify({ 'x-csrf-token': props.csrfToken })}>
-          <div id={CHANGE_PASSWORD_ERRORS}></div>
+          <CsrfField token={props.csrfToken} />
+          <div id={CHANGE_PASSWORD_ERRORS}><FormErrors errors={props.errors} param={props.param} /></div>
           <label>Current password<input name="current_password" type="password" required autocomplete="current-password" autofocus /></label>
           <label>New password (12+ characters)<input name="new_password" type="password" required minlength="12" autocomplete="new-password" /></label>
           <label>Repeat new password<input name="confirm_password" type="password" required minlength="12" autocomplete="new-password" /></label>

@@ -1,5 +1,5 @@
 /** @jsxImportSource #html */
-import { Card, FormErrors, postTo } from '../components/ui';
+import { Card, EditorRow, FormErrors, postTo } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import { ago, compactNumber, usd, utcDateTime } from '../format';
 import { BudgetBar, LimitInputs, LimitSummary, ModelNamesWarning, type LimitValues } from '../components/limits-ui';
@@ -61,9 +61,7 @@ function ClientRowView(props: { c: ClientRow; admin: boolean; teams: { id: numbe
   const limits = c.limits ?? NO_LIMITS;
   const teamName = teams.find((t) => t.id === limits.teamId)?.name ?? null;
   const editable = admin && !c.revoked;
-  // One <tbody> per key (a table may have several): its row, and its limits editor on a row of its
-  // own under it, as wide as the table's visible part and naming the key, so on a phone the
-  // editor is not a column off to the right of the name it belongs to.
+  // One <tbody> per key: its row, and its limits editor on a row of its own under it (EditorRow).
   return (
     <tbody id={`client-${c.id}`} class="client" x-data="editors">
     <tr class={c.revoked ? 'dim' : undefined}>
@@ -107,17 +105,13 @@ function ClientRowView(props: { c: ClientRow; admin: boolean; teams: { id: numbe
       ) : ''}
     </tr>
     {editable ? (
-      <tr class="editor-row" x-show="open.limits" x-cloak>
-        <td colspan={String(CLIENT_COLUMNS + 1)}>
-          <form data-editor="limits" class="limits-form wide-editor" aria-labelledby={`client-${c.id}-limits-title`} {...postTo(`/clients/${c.id}/limits`)} hx-target="#clients-section" hx-swap="outerHTML">
-            <h3 class="editor-title" id={`client-${c.id}-limits-title`}>Limits of <span class="clip" title={c.name} safe>{c.name}</span> <code class="muted small" safe>{`${c.keyPrefix}…`}</code></h3>
-            <div id={clientErrorSlot(c.id, 'limits')}></div>
-            <LimitInputs v={limits} idPrefix={`client-${c.id}`} teams={teams} />
-            <button type="submit" class="btn small primary">Save limits</button>
-            <button type="button" class="btn small ghost" x-on:click="close('limits')">Cancel</button>
-          </form>
-        </td>
-      </tr>
+      <EditorRow editor="limits" columns={CLIENT_COLUMNS + 1} titleId={`client-${c.id}-limits-title`} action={`/clients/${c.id}/limits`} target="#clients-section"
+        title={<>Limits of <span class="clip" title={c.name} safe>{c.name}</span> <code class="muted small" safe>{`${c.keyPrefix}…`}</code></>}>
+        <div id={clientErrorSlot(c.id, 'limits')}></div>
+        <LimitInputs v={limits} idPrefix={`client-${c.id}`} teams={teams} />
+        <button type="submit" class="btn small primary">Save limits</button>
+        <button type="button" class="btn small ghost" x-on:click="close('limits')">Cancel</button>
+      </EditorRow>
     ) : ''}
     </tbody>
   );
@@ -150,7 +144,7 @@ export function ClientsSection(props: { clients: ClientRow[]; admin: boolean; te
         </EmptyState>
       ) : (
         <Card>
-          <div class="table-wrap clients-wrap">
+          <div class="table-wrap clients-wrap editor-rows">
             <table class="table" id="clients-table">
               <thead>
                 <tr>

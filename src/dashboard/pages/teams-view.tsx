@@ -1,6 +1,6 @@
 /** @jsxImportSource #html */
 import type { TeamView } from '../../admin/teams-service';
-import { Card, FormErrors, postTo } from '../components/ui';
+import { Card, EditorRow, FormErrors, postTo } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import { BudgetBar, LimitInputs, LimitSummary, ModelNamesWarning, type LimitValues } from '../components/limits-ui';
 
@@ -29,24 +29,18 @@ function CreateForm(props: { errors?: string[] }) {
 /** Where a team's edit form shows its validation errors (the form stays open). */
 export const teamErrorSlot = (id: number) => `team-${id}-errors`;
 
+/** The teams table's columns; an admin's has one more, the actions. */
+const TEAM_COLUMNS = ['Team', 'Limits', 'Spend / budget', 'Keys'];
+
 function TeamRow(props: { t: TeamView; admin: boolean; clientNames: Map<number, string> }) {
   const { t, admin } = props;
   const members = t.client_ids.map((id) => props.clientNames.get(id) ?? `#${id}`);
+  // One <tbody> per team: its row, and its editor on a row of its own under it (EditorRow).
   return (
-    <tr id={`team-${t.id}`} x-data="editors">
+    <tbody id={`team-${t.id}`} class="team" x-data="editors">
+    <tr>
       <td><strong class="team-name clip" title={t.name} safe>{t.name}</strong></td>
-      <td>
-        <LimitSummary v={valuesOf(t)} />
-        {admin ? (
-          <form x-show="open.team" x-cloak data-editor="team" class="limits-form" {...postTo(`/teams/${t.id}`)} hx-target="#teams-section" hx-swap="outerHTML">
-            <div id={teamErrorSlot(t.id)}></div>
-            <label for={`team-${t.id}-name`}>Name <input id={`team-${t.id}-name`} name="name" value={t.name} required maxlength="100" /></label>
-            <LimitInputs v={valuesOf(t)} idPrefix={`team-${t.id}`} />
-            <button type="submit" class="btn small primary">Save</button>
-            <button type="button" class="btn small ghost" x-on:click="close('team')">Cancel</button>
-          </form>
-        ) : ''}
-      </td>
+      <td><LimitSummary v={valuesOf(t)} /></td>
       <td class="team-budget"><BudgetBar spendUsd={t.spend_usd} budgetUsd={t.budget_usd} period={t.budget_period} /></td>
       <td class="small team-keys">{members.length ? members.map((m, i) => <>{i ? ', ' : ''}<span class="clip" title={m} safe>{m}</span></>) : '—'}</td>
       {admin ? (
@@ -57,6 +51,17 @@ function TeamRow(props: { t: TeamView; admin: boolean; clientNames: Map<number, 
         </td>
       ) : ''}
     </tr>
+    {admin ? (
+      <EditorRow editor="team" columns={TEAM_COLUMNS.length + 1} titleId={`team-${t.id}-title`} action={`/teams/${t.id}`} target="#teams-section"
+        title={<>Limits of <span class="clip" title={t.name} safe>{t.name}</span></>}>
+        <div id={teamErrorSlot(t.id)}></div>
+        <label for={`team-${t.id}-name`}>Name <input id={`team-${t.id}-name`} name="name" value={t.name} required maxlength="100" /></label>
+        <LimitInputs v={valuesOf(t)} idPrefix={`team-${t.id}`} />
+        <button type="submit" class="btn small primary">Save</button>
+        <button type="button" class="btn small ghost" x-on:click="close('team')">Cancel</button>
+      </EditorRow>
+    ) : ''}
+    </tbody>
   );
 }
 
@@ -73,14 +78,12 @@ export function TeamsSection(props: { teams: TeamView[]; admin: boolean; clientN
         </EmptyState>
       ) : (
         <Card>
-          <div class="table-wrap">
+          <div class="table-wrap editor-rows">
             <table class="table" id="teams-table">
               <thead>
-                <tr><th>Team</th><th>Limits</th><th>Spend / budget</th><th>Keys</th>{admin ? <th></th> : ''}</tr>
+                <tr>{TEAM_COLUMNS.map((title) => <th>{title}</th>)}{admin ? <th></th> : ''}</tr>
               </thead>
-              <tbody>
-                {teams.map((t) => <TeamRow t={t} admin={admin} clientNames={props.clientNames} />)}
-              </tbody>
+              {teams.map((t) => <TeamRow t={t} admin={admin} clientNames={props.clientNames} />)}
             </table>
           </div>
         </Card>

@@ -8,7 +8,7 @@ import { checkSameOrigin } from '../../http/same-origin';
 import { field, pageGuard, rawField } from '../dash-session';
 import { CHANGE_PASSWORD_ERRORS, ChangePasswordPage, LoginPage } from '../pages/auth-views';
 import { formErrorsInto } from '../page-response';
-import { htmlResponse, redirect } from '../respond';
+import { htmlResponse, isHtmx, redirect } from '../respond';
 
 const hidden = { detail: { hide: true } };
 // Sign-out and the password change stay open to a user who must change the password first.
@@ -60,8 +60,12 @@ export function authPages(deps: AuthDeps) {
       const next = rawField(body, 'new_password');
       // Into the form's slot, not a new copy of the page: the three passwords stay as typed (and
       // are never sent back in the page), the field at fault marked (web/app.js).
+      // Sent with JavaScript off, the form is a page of its own: the page again, the error in its slot.
       const refused = (errors: string[], param: string | null, init?: { status: number; headers?: Record<string, string> }) =>
-        formErrorsInto(CHANGE_PASSWORD_ERRORS, { errors, param }, init);
+        isHtmx(request)
+          ? formErrorsInto(CHANGE_PASSWORD_ERRORS, { errors, param }, init)
+          : htmlResponse(<ChangePasswordPage csrfToken={auth.session.csrfToken} forced={auth.user.mustChangePassword} errors={errors} param={param} />,
+            { status: init?.status ?? 422, headers: init?.headers });
       if (next !== rawField(body, 'confirm_password')) return refused(['The two new passwords differ.'], 'confirm_password');
       const address = server?.requestIP(request)?.address ?? 'unknown';
       try {

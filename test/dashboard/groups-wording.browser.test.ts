@@ -1,0 +1,70 @@
+/**
+ * Refusals on the Groups (and Models) page in the dashboard's words, in real headless Chromium:
+ * no API route to use instead ("use PUT /api/groups/<name>"), a group setting named by its label
+ * on the form. The /api answers keep their own messages.
+ */
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { chromiumAvailable } from '../browser-helpers/launch-browser';
+import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
+import { navTo } from '../browser-helpers/dashboard-gateway';
+
+setDefaultTimeout(60_000);
+
+const ADMIN_PW = 'groups-wording-password-1';
+
+describe.skipIf(!chromiumAvailable() && !process.env.CI)('Groups refusals in the dashboard\u2019s words', () => {
+  const s = useDashboardSuite(ADMIN_PW);
+
+  /** An /api call with a bearer token of the admin. */
+  async function api(method: string, path: string, body: unknown): Promise<{ status: number; json: { error: { code: string; message: string } } }> {
+    const login = await fetch(`${s.env.gw.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PW }) });
+    const { token } = (await login.json()) as { token: string };
+    const r = await fetch(`${s.env.gw.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: r.status, json: (await r.json()) as { error: { code: string; message: string } } };
+  }
+
+  test('a new group with a taken name says to edit its card, not which API route to call', async () => {
+    const { page } = s;
+    await navTo(page, 'Model groups', 'groups');
+    await page.click('#group_new-box summary');
+    await page.fill('#group_new input[name=name]', 'openai-auto');
+    await page.fill('#group_new textarea[name=targets]', 'gpt-4o-mini');
+    await page.click('#group_new button:text-is("Create group")');
+    await page.waitForSelector('#group_new .form-errors');
+    expect(await page.textContent('#group_new .form-errors')).toBe("A model group named 'openai-auto' exists; change it with Edit on its card, or choose another name.");
+    // What was typed stays.
+    expect(await page.inputValue('#group_new input[name=name]')).toBe('openai-auto');
+
+    const r = await api('POST', '/api/groups', { name: 'openai-auto', strategy: 'heuristic', targets: ['gpt-4o-mini'] });
+    expect({ status: r.status, code: r.json.error.code, message: r.json.error.message }).toEqual({
+      status: 409, code: 'group_exists', message: "A model group named 'openai-auto' exists; use PUT /api/groups/openai-auto to change it.",
+    });
+  });
+
+  test('a group setting out of range is named by its label on the form', async () => {
+    const { page } = s;
+    await navTo(page, 'Model groups', 'groups');
+    await page.click('#group-openai-auto summary');
+    await page.fill('#group-openai-auto input[name=logic_level]', '0');
+    await page.click('#group-openai-auto button:text-is("Save changes")');
+    await page.waitForSelector('#group-openai-auto .form-errors');
+    expect(await page.textContent('#group-openai-auto .form-errors')).toBe('openai-auto: Logic level must be an integer from 1 to 10');
+    // (/api refuses a logic_level of 0 by its schema before the group check, in its own words.)
+  });
+
+  test('a model id already taken says to change it in its row, not which API route to call', async () => {
+    const { page } = s;
+    await navTo(page, 'Models', 'models');
+    await page.fill('#model_create input[name=id]', 'gpt-4o');
+    await page.selectOption('#model_create select[name=provider]', 'openai');
+    await page.fill('#model_create input[name=input_price]', '1');
+    await page.fill('#model_create input[name=output_price]', '2');
+    await page.click('#model_create button:text-is("Add model")');
+    await page.waitForSelector('#model_create .form-errors');
+    expect(await page.textContent('#model_create .form-errors')).toBe("A model 'gpt-4o' exists; change it in its row of the list, or choose another id.");
+
+    const r = await api('POST', '/api/models', { id: 'gpt-4o', provider: 'openai', input_price: 1, output_price: 2 });
+    expect({ status: r.status, code: r.json.error.code }).toEqual({ status: 409, code: 'model_exists' });
+    expect(r.json.error.message).toContain('use PATCH /api/models/gpt-4o to change it.');
+  });
+});
