@@ -16,6 +16,7 @@ import type { Endpoint } from '../proxy/request-outcome';
 import type { ClientEntry, RuntimeSnapshot } from '../state/snapshot-types';
 import { readJsonBody } from './request-validation-body';
 import type { V1Handler, V1Server } from './v1-routes';
+import { newRequestId } from '../proxy/request-id';
 
 const CLOSE = { connection: 'close' };
 
@@ -190,7 +191,7 @@ export function openaiPost<T>(
         logRejectedChat(ctx, err, raw, { clientId: client.id, clock, endpoint: opts.endpoint });
         throw err;
       }
-      requestId = crypto.randomUUID();
+      requestId = newRequestId();
       // Key and team limits (src/limits/): throws the refusal, or reserves until the row settles.
       if (client.limits) {
         const grant = admitRequest(ctx, client, { request, body: raw, requestId, clock });

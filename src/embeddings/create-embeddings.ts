@@ -19,6 +19,7 @@ import { mockEmbeddings } from './mock-embeddings';
 import { ollamaEmbeddings, openaiEmbeddings } from './openai-embeddings';
 import type { CallOptions } from './upstream-json';
 import type { ValidEmbeddings } from './validate-embeddings';
+import { newRequestId } from '../proxy/request-id';
 
 export interface EmbeddingsOptions {
   clientId: number | null;
@@ -70,7 +71,7 @@ export async function createEmbeddings(
   opts: EmbeddingsOptions,
 ): Promise<{ body: string; headers: Record<string, string> }> {
   const clock = opts.clock;
-  const requestId = opts.requestId ?? crypto.randomUUID();
+  const requestId = opts.requestId ?? newRequestId();
   const meta: RequestMeta = { endpoint: 'embeddings', requestId, clientId: opts.clientId, modelRequested: modelForLog(req.model), stream: false, clock };
   let decision: RouteDecision | null = null;
   let walk: Walk<EmbeddingResult> | null = null;

@@ -14,6 +14,7 @@ import { gatewayHeaders, recordFailure, recordRequest, type RequestMeta } from '
 import { imagePriceUnits } from './image-price-units';
 import { planImageCall } from './plan-image-call';
 import { targetsForImageCount } from './image-targets';
+import { newRequestId } from '../proxy/request-id';
 
 export interface ImagesOptions {
   clientId: number | null;
@@ -35,7 +36,7 @@ export async function generateImages(
   opts: ImagesOptions,
 ): Promise<{ result: ImageResult; headers: Record<string, string> }> {
   const clock = opts.clock;
-  const requestId = opts.requestId ?? crypto.randomUUID();
+  const requestId = opts.requestId ?? newRequestId();
   const meta: RequestMeta = { endpoint: 'images', requestId, clientId: opts.clientId, modelRequested: modelForLog(req.model), stream: false, clock };
   let decision: RouteDecision | null = null;
   let walk: Walk<ImageResult> | null = null;

@@ -13,6 +13,7 @@ import { ZERO_USAGE } from '../usage/types';
 import type { MessagesRequest } from './anthropic-types';
 import { claudeModelAlias } from './claude-model-alias';
 import { messagesToChat, validateMessagesRequest } from './messages-to-chat';
+import { newRequestId } from '../proxy/request-id';
 
 /**
  * Where a provider with its own token count (Anthropic's /v1/messages/count_tokens) answers
@@ -50,7 +51,7 @@ export async function countMessageTokens(
   opts: { clientId: number | null; clock: RequestClock; signal?: AbortSignal; requestId?: string },
   native?: NativeCount,
 ): Promise<{ inputTokens: number; headers: Record<string, string> }> {
-  const requestId = opts.requestId ?? crypto.randomUUID();
+  const requestId = opts.requestId ?? newRequestId();
   const meta: RequestMeta = { requestId, clientId: opts.clientId, endpoint: 'count_tokens', clock: opts.clock, modelRequested: modelForLog(req.model), stream: req.stream === true };
   let decision: RouteDecision | null = null;
   let walk: Walk<number> | null = null;

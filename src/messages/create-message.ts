@@ -20,6 +20,7 @@ import { DEFAULT_PING_MS, messageEventStream } from './message-event-stream';
 import { MessageStreamBridge } from './message-stream-bridge';
 import { messagesToChat } from './messages-to-chat';
 import { toolNameRestorer } from './tool-name-limit';
+import { newRequestId } from '../proxy/request-id';
 
 const utf8 = new TextDecoder();
 
@@ -51,7 +52,7 @@ export interface CreateMessageOptions {
  * (the /v1 prelude, api/openai-request.ts, answers it with the x-request-id header).
  */
 export async function createMessage(ctx: AppContext, req: MessagesRequest, opts: CreateMessageOptions): Promise<MessagesAnswer> {
-  const requestId = opts.requestId ?? crypto.randomUUID();
+  const requestId = opts.requestId ?? newRequestId();
   let chat: ChatRequest;
   let decision: RouteDecision;
   try {

@@ -11,6 +11,7 @@ import { completionText, gatewayHeaders, recordFailure, recordRequest, type Deli
 import { routeChat } from './route-chat';
 import { relayStream, type StreamEnd } from './stream-relay';
 import { settleAnswer, walkTargets, type EarlierTries } from './walk-targets';
+import { newRequestId } from './request-id';
 
 /*
  * The chat request path, one pipeline:
@@ -71,7 +72,7 @@ export type ChatStarted =
 /** Who asked, for the log row (the HTTP route and programmatic callers fill it differently). */
 function chatMeta(ctx: Pick<AppContext, 'requestClock'>, opts: ChatRunOptions, modelRequested: string, stream: boolean): RequestMeta {
   return {
-    requestId: opts.requestId ?? crypto.randomUUID(),
+    requestId: opts.requestId ?? newRequestId(),
     clientId: opts.clientId ?? null,
     endpoint: opts.endpoint ?? 'chat',
     parentRequestId: opts.parentRequestId,

@@ -10,6 +10,7 @@ import type { ResponsesRequest } from './responses-types';
 import type { RouteTarget } from '../routing/types';
 import type { EarlierTries } from '../proxy/walk-targets';
 import { forwardedProvider, hasNativeResponses, refuseUnsupported, targetsServing } from './native-responses';
+import { newRequestId } from '../proxy/request-id';
 
 export interface CreateResponseOptions extends ResponsesCaller {
   /** The log row's id (the /v1 prelude's, which a limited key's reservation waits on). */
@@ -28,7 +29,7 @@ export interface CreateResponseOptions extends ResponsesCaller {
  * messages log theirs; the call logs its own row.
  */
 export async function createResponse(ctx: AppContext, req: ResponsesRequest, opts: CreateResponseOptions): Promise<ResponsesAnswer> {
-  const requestId = opts.requestId ?? crypto.randomUUID();
+  const requestId = opts.requestId ?? newRequestId();
   let run: ResponsesRun;
   let bridged: BridgedRun | null = null;
   try {
