@@ -1,6 +1,6 @@
 /**
- * A tool_choice that forces a tool the request does not give is refused before any upstream call,
- * in the API's own shape, on every target (a provider model, a translated one, a group of both):
+ * A tool_choice that forces a tool the request does not give, or is of a type the API does not
+ * know, is refused before any upstream call, in the API's own shape, on every target (a provider model, a translated one, a group of both):
  * /v1/chat/completions and /v1/responses as OpenAI refuses them (param `tool_choice...`),
  * /v1/messages as Anthropic does. Each refusal leaves exactly one log row (by its x-request-id),
  * and the fakes record that nothing went upstream. The valid forms still reach the upstream as
