@@ -46,12 +46,32 @@ function validateTools(tools: unknown): void {
   });
 }
 
+/** OpenAI's words for a value outside a list: "Invalid value: 'x'. Supported values are: 'a', 'b', and 'c'." */
+function unsupported(param: string, v: unknown, values: string[]) {
+  const list = values.length > 2 ? `${values.slice(0, -1).map((x) => `'${x}'`).join(', ')}, and '${values.at(-1)}'` : values.map((x) => `'${x}'`).join(' and ');
+  return badRequest(`Invalid value: '${String(v).slice(0, 64)}'. Supported values are: ${list}.`, param, 'invalid_value');
+}
+
+/** A tool named in a tool_choice (`function` or `custom`): the request's tool of that type and name, or OpenAI's 400. */
+function checkNamed(v: Record<string, any>, tools: unknown, param: string): void {
+  const kind = v.type as 'function' | 'custom';
+  if (!isObject(v[kind])) throw badRequest(`Missing required parameter: '${param}.${kind}'.`, `${param}.${kind}`);
+  const name = v[kind].name;
+  if (typeof name !== 'string') throw fail(`${param}.${kind}.name`, 'must be a string');
+  if (!(Array.isArray(tools) && tools.length > 0)) throw fail('tool_choice', "'tool_choice' is only allowed when 'tools' are specified");
+  if (!(tools as Record<string, any>[]).some((t) => t.type === kind && t[kind]?.name === name)) {
+    throw badRequest(`Tool choice ${kind} '${name.slice(0, 64)}' not found in 'tools' parameter.`, `${param}.${kind}.name`);
+  }
+}
+
 /**
  * A choice that forces a tool must name one the request gives, as OpenAI requires (its 400s, in
  * its words): `required` or a named function without `tools`, a named function missing from them,
  * `{type: 'function'}` without `function` or with a name that is not a string. Sent on, one
  * upstream refused it in its own terms, another (the tools left out) answered with no call at all,
- * and a group forwarded it to each target in turn. Other objects (`allowed_tools`, `custom`) pass.
+ * and a group forwarded it to each target in turn. The same holds for a named custom tool and for
+ * each tool `allowed_tools` lists (its mode `auto` or `required`), and an object of another type
+ * is refused as OpenAI refuses it.
  */
 function validateToolChoice(v: unknown, tools: unknown): void {
   const given = Array.isArray(tools) && tools.length > 0;
@@ -62,14 +82,19 @@ function validateToolChoice(v: unknown, tools: unknown): void {
     return;
   }
   if (!isObject(v)) throw fail('tool_choice', "must be 'none', 'auto', 'required' or an object naming a function");
-  if (v.type !== 'function') return;
-  if (!isObject(v.function)) throw badRequest("Missing required parameter: 'tool_choice.function'.", 'tool_choice.function');
-  const name = v.function.name;
-  if (typeof name !== 'string') throw fail('tool_choice.function.name', 'must be a string');
-  if (!given) throw fail('tool_choice', "'tool_choice' is only allowed when 'tools' are specified");
-  if (!(tools as Record<string, any>[]).some((t) => t.type === 'function' && t.function.name === name)) {
-    throw badRequest(`Tool choice function '${name.slice(0, 64)}' not found in 'tools' parameter.`, 'tool_choice.function.name');
-  }
+  if (v.type === undefined || v.type === null) throw badRequest("Missing required parameter: 'tool_choice.type'.", 'tool_choice.type');
+  if (v.type === 'function' || v.type === 'custom') return checkNamed(v, tools, 'tool_choice');
+  if (v.type !== 'allowed_tools') throw unsupported('tool_choice.type', v.type, ['function', 'allowed_tools', 'custom']);
+  const allowed = v.allowed_tools;
+  if (!isObject(allowed)) throw badRequest("Missing required parameter: 'tool_choice.allowed_tools'.", 'tool_choice.allowed_tools');
+  if (allowed.mode !== 'auto' && allowed.mode !== 'required') throw unsupported('tool_choice.allowed_tools.mode', allowed.mode, ['auto', 'required']);
+  if (!Array.isArray(allowed.tools)) throw fail('tool_choice.allowed_tools.tools', 'must be an array');
+  allowed.tools.forEach((t: unknown, i: number) => {
+    const p = `tool_choice.allowed_tools.tools[${i}]`;
+    if (!isObject(t)) throw fail(p, 'must be an object');
+    if (t.type !== 'function' && t.type !== 'custom') throw unsupported(`${p}.type`, t.type, ['function', 'custom']);
+    checkNamed(t, tools, p);
+  });
 }
 
 function validateResponseFormat(v: unknown): void {

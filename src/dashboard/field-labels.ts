@@ -16,6 +16,8 @@ export const FIELD_LABELS = {
   weight: 'Weight',
   base_url: 'Base URL',
   api_key: 'API key',
+  input_price: 'Input $/1M',
+  output_price: 'Output $/1M',
 } as const;
 
 /** The Logs filters' labels, by the /api/logs param each is read as. */
@@ -73,9 +75,9 @@ export function groupProblemInFormTerms(message: string): string {
 
 /**
  * Other fields a refusal of one may name: a base URL with credentials in it says to set the key,
- * a From filter must be earlier than the To.
+ * a From filter must be earlier than the To, a model nobody prices needs both its prices.
  */
-const ALSO_NAMED: Record<string, string[]> = { base_url: ['api_key'], from: ['to'] };
+const ALSO_NAMED: Record<string, string[]> = { base_url: ['api_key'], from: ['to'], input_price: ['output_price'], output_price: ['input_price'] };
 
 /**
  * A service's refusal, written for the JSON API ("'expires_at' must be …, or null."), in the words
@@ -90,7 +92,8 @@ export function inFormTerms(message: string, param: string | null, labels: Recor
   for (const name of [param, ...(ALSO_NAMED[param] ?? [])]) {
     // Bare only when it reads as an API name (base_url): "key" or "label" bare are plain words.
     const bare = name.includes('_') ? `|(?<![\\w'/-])${name}(?![\\w'/-])` : '';
-    if (labels[name]) out = out.replace(new RegExp(`'${name}'${bare}`, 'g'), labels[name]);
+    // A function, so a label's `$` ('Input $/1M') is not read as a replacement pattern.
+    if (labels[name]) out = out.replace(new RegExp(`'${name}'${bare}`, 'g'), () => labels[name]);
   }
   return out.replace(/\bor null\b/g, 'or blank');
 }

@@ -103,17 +103,29 @@ export function validateMessagesRequest(body: unknown): MessagesRequest {
   return req;
 }
 
+/** The tool_choice types Anthropic documents, in the order its 400 lists them. */
+const TOOL_CHOICE_TYPES = ['auto', 'any', 'tool', 'none'];
+
 /**
  * A tool_choice that forces a tool (`any`, `tool`) needs `tools`, and `tool` must name one of them,
  * as Anthropic requires (its 400s, in its words), checked here for every target: sent on, Anthropic
  * refused it, a translated target was sent a function no tool declares, and a group forwarded it
- * to each target in turn.
+ * to each target in turn. A choice that is not an object or has a type Anthropic does not know
+ * (`required`, `function`: OpenAI's spelling) is refused the same way: before, only translated
+ * targets refused it (mapToolChoice), while Anthropic's own models were sent it.
  */
 function checkToolChoice(req: MessagesRequest): void {
   const tools = req.tools;
   if (tools !== undefined && tools !== null && !Array.isArray(tools)) throw badRequest('tools: Input should be a valid list', 'tools');
   const choice = req.tool_choice;
-  if (!choice || typeof choice !== 'object' || (choice.type !== 'any' && choice.type !== 'tool')) return;
+  if (choice === undefined || choice === null) return;
+  if (typeof choice !== 'object' || Array.isArray(choice)) throw badRequest('tool_choice: Input should be an object', 'tool_choice');
+  if (!TOOL_CHOICE_TYPES.includes(choice.type)) {
+    if (typeof choice.type !== 'string') throw badRequest("tool_choice: Unable to extract tag using discriminator 'type'", 'tool_choice.type');
+    const expected = TOOL_CHOICE_TYPES.map((t) => `'${t}'`).join(', ');
+    throw badRequest(`tool_choice: Input tag '${choice.type.slice(0, 64)}' found using 'type' does not match any of the expected tags: ${expected}`, 'tool_choice.type');
+  }
+  if (choice.type !== 'any' && choice.type !== 'tool') return;
   if (choice.type === 'tool' && (typeof choice.name !== 'string' || !choice.name)) throw badRequest('tool_choice.name: Field required', 'tool_choice.name');
   if (!tools?.length) throw badRequest('tool_choice may only be specified while providing tools.', 'tool_choice');
   if (choice.type === 'tool' && !tools.some((t: any) => t && typeof t === 'object' && t.name === choice.name)) {

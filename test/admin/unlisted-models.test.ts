@@ -198,7 +198,10 @@ describe('POST and DELETE /api/models', () => {
 
     const missing = await api(gw, 'POST', '/api/models', { as: admin, body: { id: 'acme-2', provider: 'openai', input_price: 1 } });
     expect(missing.status).toBe(400);
-    expect(await json(missing)).toEqual({ error: { message: expect.stringContaining('output_price'), type: 'invalid_request_error', param: 'output_price', code: 'invalid_request' } });
+    // The API's field names (the dashboard's form says its labels instead: models-add.browser.test.ts).
+    expect(await json(missing)).toEqual({
+      error: { message: expect.stringContaining('acme-2: give input_price and output_price (USD per 1M tokens).'), type: 'invalid_request_error', param: 'output_price', code: 'invalid_request' },
+    });
 
     const local = await api(gw, 'POST', '/api/models', { as: admin, body: { id: 'qwen3:8b', provider: 'ollama' } });
     expect(local.status).toBe(201);

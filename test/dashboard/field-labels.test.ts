@@ -6,6 +6,11 @@ test('the field the refusal names becomes its label, and null a blank field', ()
   expect(inFormTerms("'rpm' must be a whole number from 1 to 1,000,000,000, or null for no limit.", 'rpm'))
     .toBe('Requests / min must be a whole number from 1 to 1,000,000,000, or blank for no limit.');
   expect(inFormTerms('base_url must use http or https.', 'base_url')).toBe('Base URL must use http or https.');
+  // Both prices, whichever is missing; a label's `$` is text, not a replacement pattern; cached_input_price is another field.
+  const unpriced = 'No price for openai/acme: give input_price and output_price (USD per 1M tokens); cached_input_price is optional.';
+  for (const param of ['input_price', 'output_price']) {
+    expect(inFormTerms(unpriced, param)).toBe('No price for openai/acme: give Input $/1M and Output $/1M (USD per 1M tokens); cached_input_price is optional.');
+  }
 });
 
 test('names the user chose, and plain words, stay as they are', () => {

@@ -32,7 +32,12 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('adding a model on the 
     await page.fill(`${FORM} input[name=input_price]`, '3');
     await page.click(`${FORM} button:text-is("Add model")`);
     await page.waitForSelector(`${FORM} .form-errors`);
-    expect(await page.textContent(`${FORM} .form-errors`)).toContain('give input_price and output_price');
+    // In the form's labels, not the API's field names (which /api still says).
+    const shown = await page.textContent(`${FORM} .form-errors`);
+    expect(shown).toContain('give Input $/1M and Output $/1M (USD per 1M tokens)');
+    expect(shown).not.toContain('_price');
+    expect(await page.textContent(`${FORM} label:has(input[name=input_price])`)).toContain('Input $/1M');
+    expect(await page.textContent(`${FORM} label:has(input[name=output_price])`)).toContain('Output $/1M');
     expect(await page.inputValue(`${FORM} input[name=id]`)).toBe('acme-chat-1');
     expect(await page.inputValue(`${FORM} input[name=input_price]`)).toBe('3');
     expect(stored('acme-chat-1')).toBeUndefined();

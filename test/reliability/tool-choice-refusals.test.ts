@@ -1,6 +1,6 @@
 /**
- * A tool_choice that forces a tool the request does not give is refused before any upstream call,
- * in the API's own shape, on every target (a provider model, a translated one, a group of both):
+ * A tool_choice that forces a tool the request does not give, or is of a type the API does not
+ * know, is refused before any upstream call, in the API's own shape, on every target (a provider model, a translated one, a group of both):
  * /v1/chat/completions and /v1/responses as OpenAI refuses them (param `tool_choice...`),
  * /v1/messages as Anthropic does. Each refusal leaves exactly one log row (by its x-request-id),
  * and the fakes record that nothing went upstream. The valid forms still reach the upstream as
@@ -66,6 +66,8 @@ async function refused<E extends { status?: number; requestID?: string | null }>
 }
 
 const fn = (name: string) => ({ type: 'function', function: { name, parameters: { type: 'object', properties: {} } } });
+const custom = (name: string) => ({ type: 'custom', custom: { name } });
+const allowed = (mode: string | undefined, tools: unknown[]) => ({ type: 'allowed_tools', allowed_tools: { mode, tools } });
 const hi = [{ role: 'user' as const, content: 'hi' }];
 
 describe('/v1/chat/completions', () => {
@@ -76,6 +78,33 @@ describe('/v1/chat/completions', () => {
     { name: "'required' without tools", body: { tool_choice: 'required' }, param: 'tool_choice', says: /only allowed when 'tools' are specified/ },
     { name: "'required' with an empty tools list", body: { tools: [], tool_choice: 'required' }, param: 'tool_choice', says: /only allowed when 'tools' are specified/ },
     { name: 'a named function without tools', body: { tool_choice: { type: 'function', function: { name: 'a' } } }, param: 'tool_choice', says: /only allowed when 'tools' are specified/ },
+    { name: 'a custom tool not in tools', body: { tools: [fn('a'), custom('g')], tool_choice: { type: 'custom', custom: { name: 'nope' } } }, param: 'tool_choice.custom.name', says: /Tool choice custom 'nope' not found in 'tools'/ },
+    { name: 'a custom choice naming a function tool', body: { tools: [fn('a')], tool_choice: { type: 'custom', custom: { name: 'a' } } }, param: 'tool_choice.custom.name', says: /Tool choice custom 'a' not found/ },
+    { name: '{type:\'custom\'} without custom', body: { tools: [custom('g')], tool_choice: { type: 'custom' } }, param: 'tool_choice.custom', says: /Missing required parameter: 'tool_choice.custom'/ },
+    { name: 'a custom tool without tools', body: { tool_choice: { type: 'custom', custom: { name: 'g' } } }, param: 'tool_choice', says: /only allowed when 'tools' are specified/ },
+    {
+      name: 'allowed_tools naming a function not in tools',
+      body: { tools: [fn('a')], tool_choice: allowed('auto', [{ type: 'function', function: { name: 'a' } }, { type: 'function', function: { name: 'nope' } }]) },
+      param: 'tool_choice.allowed_tools.tools[1].function.name',
+      says: /Tool choice function 'nope' not found in 'tools'/,
+    },
+    {
+      name: 'allowed_tools naming a custom tool not in tools',
+      body: { tools: [fn('a'), custom('g')], tool_choice: allowed('required', [{ type: 'custom', custom: { name: 'nope' } }]) },
+      param: 'tool_choice.allowed_tools.tools[0].custom.name',
+      says: /Tool choice custom 'nope' not found in 'tools'/,
+    },
+    { name: 'allowed_tools without tools', body: { tool_choice: allowed('required', [{ type: 'function', function: { name: 'a' } }]) }, param: 'tool_choice', says: /only allowed when 'tools' are specified/ },
+    { name: "allowed_tools in mode 'any'", body: { tools: [fn('a')], tool_choice: allowed('any', [{ type: 'function', function: { name: 'a' } }]) }, param: 'tool_choice.allowed_tools.mode', says: /Invalid value: 'any'\. Supported values are: 'auto' and 'required'\./ },
+    { name: 'allowed_tools without a mode', body: { tools: [fn('a')], tool_choice: allowed(undefined, [{ type: 'function', function: { name: 'a' } }]) }, param: 'tool_choice.allowed_tools.mode', says: /Supported values are: 'auto' and 'required'/ },
+    { name: "{type:'allowed_tools'} without allowed_tools", body: { tools: [fn('a')], tool_choice: { type: 'allowed_tools' } }, param: 'tool_choice.allowed_tools', says: /Missing required parameter: 'tool_choice.allowed_tools'/ },
+    {
+      name: 'an unknown type (Anthropic\'s spelling)',
+      body: { tools: [fn('a')], tool_choice: { type: 'tool', name: 'a' } },
+      param: 'tool_choice.type',
+      says: /Invalid value: 'tool'\. Supported values are: 'function', 'allowed_tools', and 'custom'\./,
+    },
+    { name: 'an object without a type', body: { tools: [fn('a')], tool_choice: { function: { name: 'a' } } }, param: 'tool_choice.type', says: /Missing required parameter: 'tool_choice.type'/ },
   ];
   for (const model of MODELS) {
     for (const c of CASES) {
@@ -94,6 +123,7 @@ describe('/v1/chat/completions', () => {
     ['a named function in tools', { tools: [fn('a'), fn('b')], tool_choice: { type: 'function', function: { name: 'b' } } }],
     ['allowed_tools', { tools: [fn('a'), fn('b')], tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'required', tools: [{ type: 'function', function: { name: 'a' } }] } } }],
     ['a custom tool', { tools: [{ type: 'custom', custom: { name: 'grammar' } }], tool_choice: { type: 'custom', custom: { name: 'grammar' } } }],
+    ['allowed_tools listing a custom tool and a function', { tools: [fn('a'), custom('g')], tool_choice: allowed('auto', [{ type: 'custom', custom: { name: 'g' } }, { type: 'function', function: { name: 'a' } }]) }],
   ];
   for (const [name, body] of VALID) {
     test(`${name} still reaches OpenAI untouched`, async () => {
@@ -111,6 +141,10 @@ describe('/v1/messages', () => {
     { name: "{type:'tool'} without tools", body: { tool_choice: { type: 'tool', name: 'get_weather' } }, says: /tool_choice may only be specified while providing tools/ },
     { name: "{type:'any'} with an empty tools list", body: { tools: [], tool_choice: { type: 'any' } }, says: /tool_choice may only be specified while providing tools/ },
     { name: "{type:'tool'} without a name", body: { tools: [weatherTool], tool_choice: { type: 'tool' } }, says: /tool_choice\.name: Field required/ },
+    { name: "OpenAI's {type:'required'}", body: { tools: [weatherTool], tool_choice: { type: 'required' } }, says: /^tool_choice: Input tag 'required' found using 'type' does not match any of the expected tags: 'auto', 'any', 'tool', 'none'$/ },
+    { name: "OpenAI's {type:'function'}", body: { tools: [weatherTool], tool_choice: { type: 'function', function: { name: 'get_weather' } } }, says: /^tool_choice: Input tag 'function' found using 'type' does not match/ },
+    { name: 'a choice without a type', body: { tools: [weatherTool], tool_choice: { name: 'get_weather' } }, says: /^tool_choice: Unable to extract tag using discriminator 'type'$/ },
+    { name: 'a string choice', body: { tools: [weatherTool], tool_choice: 'auto' }, says: /^tool_choice: Input should be an object$/ },
   ];
   for (const model of MODELS) {
     for (const c of CASES) {

@@ -1,5 +1,6 @@
 /** @jsxImportSource #html */
 import { domIdPart } from '../dom-id';
+import { FIELD_LABELS } from '../field-labels';
 import { formValue } from '../form-number';
 import { Card, DECIMAL_FIELD, FormErrors, postTo } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
@@ -304,9 +305,9 @@ function CreateModelForm(props: { providers: string[]; provider: string | null; 
             <option value="image">image</option>
           </select>
         </label>
-        {priceInput('input_price', 'Input $/1M', 'genai-prices')}
+        {priceInput('input_price', FIELD_LABELS.input_price, 'genai-prices')}
         {priceInput('cached_input_price', 'Cached input $/1M', 'genai-prices')}
-        {priceInput('output_price', 'Output $/1M', 'genai-prices')}
+        {priceInput('output_price', FIELD_LABELS.output_price, 'genai-prices')}
         {priceInput('image_price', '$ per image', '—')}
         <label>Context window
           <input name="context_window" type="number" min="1" max={String(MAX_LONG_CONTEXT_THRESHOLD)} step="1" placeholder="genai-prices" />
