@@ -23,6 +23,13 @@ for path in /swagger /swagger/json /; do
   code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$path")
   [ "$code" = 200 ] || fail "$path answered $code"
 done
+# Every script and style the page names is embedded in the binary (web/ files come in by import only).
+assets=$(curl -s "http://127.0.0.1:$port/" | grep -o '/assets/[^"]*' || true)
+[ "$(echo "$assets" | grep -c '\.js?')" -ge 5 ] || fail "/ names too few scripts: $assets"
+for asset in $assets; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$asset")
+  [ "$code" = 200 ] || fail "$asset answered $code"
+done
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v1/models")
 [ "$code" = 401 ] || fail "/v1/models without a key answered $code"
 [ -f data/gophergate.db ] || fail "no database created"

@@ -5,7 +5,13 @@ import htmxJs from 'htmx.org/dist/htmx.min.js' with { type: 'file' };
 import alpineJs from 'alpinejs/dist/cdn.min.js' with { type: 'file' };
 // chart.js's package "exports" hides dist/chart.umd.min.js, so it is imported by path.
 import chartJs from '../../node_modules/chart.js/dist/chart.umd.min.js' with { type: 'file' };
-import appJs from '../../web/app.js' with { type: 'file' };
+import themeJs from '../../web/theme.js' with { type: 'file' };
+import pageControlsJs from '../../web/page-controls.js' with { type: 'file' };
+import chartsJs from '../../web/charts.js' with { type: 'file' };
+import htmxSetupJs from '../../web/htmx-setup.js' with { type: 'file' };
+import swapFocusJs from '../../web/swap-focus.js' with { type: 'file' };
+import editorsJs from '../../web/editors.js' with { type: 'file' };
+import monitorJs from '../../web/monitor.js' with { type: 'file' };
 import appCss from '../../web/app.css' with { type: 'file' };
 import faviconSvg from '../../web/favicon.svg' with { type: 'file' };
 import { VERSION } from '../version';
@@ -18,10 +24,28 @@ const ASSETS: Record<string, [string, string]> = {
   'htmx.min.js': [htmxJs, JS],
   'alpine.min.js': [alpineJs, JS],
   'chart.umd.min.js': [chartJs, JS],
-  'app.js': [appJs, JS],
+  'theme.js': [themeJs, JS],
+  'page-controls.js': [pageControlsJs, JS],
+  'charts.js': [chartsJs, JS],
+  'htmx-setup.js': [htmxSetupJs, JS],
+  'swap-focus.js': [swapFocusJs, JS],
+  'editors.js': [editorsJs, JS],
+  'monitor.js': [monitorJs, JS],
   'app.css': [appCss, 'text/css; charset=utf-8'],
   'favicon.svg': [faviconSvg, 'image/svg+xml'],
 };
+
+/**
+ * The dashboard's own scripts (web/), in the order the layout loads them: in <head>, not deferred,
+ * after format.js and before htmx, Chart.js and Alpine (deferred). theme.js first applies the
+ * saved theme before paint; the rest add their listeners (htmx's configuration on DOMContentLoaded,
+ * ahead of htmx's own; Alpine components on alpine:init, before Alpine starts). The CSP forbids
+ * inline scripts, so all page data arrives in data-* attributes, and none of them ever assigns
+ * innerHTML from data (textContent / Alpine x-text only).
+ */
+export const DASHBOARD_SCRIPTS = [
+  'theme.js', 'page-controls.js', 'charts.js', 'htmx-setup.js', 'swap-focus.js', 'editors.js', 'monitor.js',
+] as const;
 
 /** Assets made from source at start rather than embedded as files. */
 const GENERATED: Record<string, [() => string, string]> = {

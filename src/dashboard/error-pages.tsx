@@ -110,7 +110,7 @@ function retryHref(request: Request, text: ErrorText): string | null {
  * The dashboard's error answers, same status and headers as the JSON they replace (retry-after,
  * HX-Location after a session ended): a whole page in the layout on navigation (the sidebar when
  * the viewer is known), the page's content when HTMX swaps pages into #main, and the same content
- * for other HTMX requests, which web/app.js shows as a notice (its [data-error-message]).
+ * for other HTMX requests, which web/htmx-setup.js shows as a notice (its [data-error-message]).
  */
 export function dashboardErrorPage(deps: AuthDeps): ErrorPage {
   return (request: Request, answer: ErrorAnswer) => {

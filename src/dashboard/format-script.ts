@@ -7,8 +7,9 @@ let script: string | null = null;
 
 /**
  * /assets/format.js: the very functions of format.ts (their compiled source, so there is no
- * second copy to drift), as `window.GopherGateFormat`, for web/app.js. They use nothing but their
- * arguments and built-ins, which is what lets a function's source run on its own in the browser.
+ * second copy to drift), as `window.GopherGateFormat`, for web/charts.js and web/monitor.js. They
+ * use nothing but their arguments and built-ins, which is what lets a function's source run on its
+ * own in the browser.
  */
 export function formatScript(): string {
   script ??=

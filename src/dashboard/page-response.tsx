@@ -43,7 +43,7 @@ export function fragment(content: JSX.Element, errors?: readonly string[]): Resp
  * error slot (`#<slot>`), so the form stays open with what the admin typed, instead of the
  * whole section being swapped and the errors landing beside another form. The field the error
  * is about (`param`, the /api name, which is the input's name) rides along as `data-param`:
- * web/app.js marks that input and puts the message under it.
+ * web/swap-focus.js marks that input and puts the message under it.
  */
 export function formErrorsInto(
   slot: string,

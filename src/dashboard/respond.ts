@@ -35,7 +35,7 @@ export function htmlResponse(body: string | Promise<string>, init: { status?: nu
  * into <body> without a full reload (a 3xx would be followed by XHR and swapped into the target).
  * A history restore (Back or Forward to a page whose session has ended) gets the 303 too: HTMX
  * ignores HX-Location there and swapped the empty answer into <body>, a blank page; the XHR
- * follows the 303, and web/app.js loads the page it landed on.
+ * follows the 303, and web/htmx-setup.js loads the page it landed on.
  */
 export function redirect(req: Request, path: string): Response {
   if (isHtmx(req) && !hx(req, 'hx-history-restore-request')) {

@@ -8,7 +8,7 @@ import type { MessageLike } from '../usage/estimate-usage';
 import type { Usage } from '../usage/types';
 import { settleAnswer, walkTargets, type EarlierTries } from '../proxy/walk-targets';
 import { clampOutputTokens, outputLimitOf } from '../proxy/output-limit';
-import { buildStoredResponseCall, buildResponsesCall, outputIdsOf, relayResponsesStream } from './openai-passthrough';
+import { buildStoredResponseCall, buildResponsesCall, outputIdsOf, relayResponsesStream } from './native-passthrough';
 import { forwardedProvider, leadingSameProvider, nativeRequestFor } from './native-responses';
 import { renameResponseIds, upstreamResponseId } from './xai-response-ids';
 import { isTerminalStatus, type ResponseState } from './background-follower';

@@ -5,7 +5,7 @@ import { openUpstream, readBody } from '../proxy/open-upstream';
 import { RequestClock } from '../proxy/request-clock';
 import type { RouteTarget } from '../routing/types';
 import type { InputItemResource } from './input-items';
-import { buildStoredResponseCall, relayResponsesStream } from './openai-passthrough';
+import { buildStoredResponseCall, relayResponsesStream } from './native-passthrough';
 import { forwardedProvider } from './native-responses';
 import { renameResponseIds, renamesResponseIds, upstreamResponseId } from './xai-response-ids';
 import { providerName } from '../providers/provider-catalog';

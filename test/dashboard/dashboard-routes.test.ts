@@ -4,8 +4,11 @@
  * what a viewer or a CSRF-less request may not do.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { createUser } from '../../src/admin/users-service';
 import { createApp } from '../../src/app';
+import { DASHBOARD_SCRIPTS } from '../../src/dashboard/assets-routes';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
 
 let gw: TestGateway;
@@ -73,7 +76,7 @@ describe('dashboard routes', () => {
   });
 
   test('assets are embedded, typed and cached long; unknown names 404', async () => {
-    for (const [name, type] of [['htmx.min.js', 'javascript'], ['alpine.min.js', 'javascript'], ['chart.umd.min.js', 'javascript'], ['app.js', 'javascript'], ['app.css', 'css']]) {
+    for (const [name, type] of [['htmx.min.js', 'javascript'], ['alpine.min.js', 'javascript'], ['chart.umd.min.js', 'javascript'], ...DASHBOARD_SCRIPTS.map((n) => [n, 'javascript']), ['app.css', 'css']]) {
       const r = await fetch(`${gw.url}/assets/${name}?v=1`);
       expect(r.status).toBe(200);
       expect(r.headers.get('content-type')).toContain(type);
@@ -84,6 +87,14 @@ describe('dashboard routes', () => {
     const missing = await fetch(`${gw.url}/assets/nothing.js`);
     expect([missing.status, missing.headers.get('content-type')]).toEqual([404, 'application/json']);
     expect(((await missing.json()) as any).error).toMatchObject({ type: 'invalid_request_error', code: 'not_found' });
+  });
+
+  test('every script in web/ is loaded by the pages, in DASHBOARD_SCRIPTS order, before htmx, Chart.js and Alpine', async () => {
+    const web = readdirSync(join(import.meta.dir, '../../web')).filter((f) => f.endsWith('.js'));
+    expect(web.toSorted()).toEqual([...DASHBOARD_SCRIPTS].toSorted());
+    const page = await (await fetch(`${gw.url}/login`)).text();
+    const srcs = [...page.matchAll(/<script src="\/assets\/([^"?]+)\?v=[^"]*"( defer)?><\/script>/g)].map((m) => `${m[1]}${m[2] ?? ''}`);
+    expect(srcs).toEqual(['format.js', ...DASHBOARD_SCRIPTS, 'htmx.min.js defer', 'chart.umd.min.js defer', 'alpine.min.js defer']);
   });
 
   test('mutations need the CSRF header, and the admin role', async () => {

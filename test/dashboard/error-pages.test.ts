@@ -1,7 +1,7 @@
 /**
  * What a signed-in browser gets when a dashboard request fails (SQLite): an HTML page in the
  * dashboard's layout with the right status and a way back (not the API's JSON), the page's
- * content alone for HTMX (shown in #main or as a notice by web/app.js), no stack or SQL text.
+ * content alone for HTMX (shown in #main or as a notice by web/htmx-setup.js), no stack or SQL text.
  * /v1, /api and non-browser clients keep their JSON error shapes.
  */
 import { expect, test } from 'bun:test';
@@ -60,7 +60,7 @@ test('HTMX: a page swapped into #main gets the error content and its <title>; ot
   expect(nav.html.startsWith('<title>Page not found · GopherGate</title><div class="page" data-page="error"')).toBe(true);
   expect(nav.html).not.toContain('class="sidebar"');
 
-  // A viewer's forged save: 403 with the message web/app.js shows (not JSON it cannot swap).
+  // A viewer's forged save: 403 with the message web/htmx-setup.js shows (not JSON it cannot swap).
   const forged = await page('/clients', form(viewer, { 'hx-request': 'true' }), { method: 'POST', body: 'name=forged' });
   expect([forged.status, forged.type]).toEqual([403, 'text/html; charset=utf-8']);
   expect(forged.html.startsWith('<div class="page" data-page="error"')).toBe(true);

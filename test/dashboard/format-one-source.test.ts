@@ -1,10 +1,11 @@
 /**
  * The browser formats numbers with format.ts itself: /assets/format.js is generated from it, and
- * web/app.js keeps no copy of its own (the two had drifted: usd() of a negative amount).
+ * the scripts in web/ keep no copy of their own (the two had drifted: usd() of a negative amount).
  */
 import { expect, test } from 'bun:test';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DASHBOARD_SCRIPTS } from '../../src/dashboard/assets-routes';
 import { compactNumber, duration, usd } from '../../src/dashboard/format';
 import { useGateway, type TestGateway } from '../helpers/start-gateway';
 
@@ -33,12 +34,18 @@ test('/assets/format.js gives the same answers as format.ts on the same inputs, 
   expect(browser.usd(-5)).toBe('-$5.00');
 });
 
-test('pages load format.js before app.js, and app.js has no formatting code of its own', async () => {
+test('pages load format.js before the dashboard\'s scripts, and these have no formatting code of their own', async () => {
   const page = await (await fetch(`${gw.url}/login`)).text();
   const formatAt = page.indexOf('/assets/format.js');
   expect(formatAt).toBeGreaterThan(-1);
-  expect(formatAt).toBeLessThan(page.indexOf('/assets/app.js'));
-  const appJs = readFileSync(join(import.meta.dir, '../../web/app.js'), 'utf8');
-  expect(appJs).toContain('window.GopherGateFormat');
-  for (const own of ['toPrecision', 'toLocaleString', "'B'], [1e6"]) expect(appJs).not.toContain(own);
+  for (const name of DASHBOARD_SCRIPTS) expect([name, formatAt < page.indexOf(`/assets/${name}?`)]).toEqual([name, true]);
+  const web = join(import.meta.dir, '../../web');
+  const scripts = readdirSync(web).filter((f) => f.endsWith('.js'));
+  expect(scripts.length).toBeGreaterThan(1);
+  for (const name of scripts) {
+    const source = readFileSync(join(web, name), 'utf8');
+    for (const own of ['toPrecision', 'toLocaleString', "'B'], [1e6"]) expect([name, source.includes(own)]).toEqual([name, false]);
+  }
+  // The two that show figures take them from format.js.
+  for (const name of ['charts.js', 'monitor.js']) expect(readFileSync(join(web, name), 'utf8')).toContain('window.GopherGateFormat');
 });

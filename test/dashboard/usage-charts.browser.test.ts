@@ -1,6 +1,7 @@
 /**
  * The Usage page's charts on a gateway that has served nothing yet, in real headless Chromium:
- * drawn (empty), with counts on whole-number ticks: no "0.1 tokens" or "0.5 requests".
+ * drawn (empty), with counts on whole-number ticks: no "0.1 tokens" or "0.5 requests"; drawn again
+ * in the other theme's colours when the theme is toggled.
  */
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { chromiumAvailable } from '../browser-helpers/launch-browser';
@@ -28,6 +29,24 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Usage charts with no d
       expect(values.length).toBeGreaterThan(0);
       expect({ kind, fractional: values.filter((v) => !Number.isInteger(v)) }).toEqual({ kind, fractional: [] });
     }
+  });
+
+  test('the theme toggle draws the charts again in the new theme\'s colours', async () => {
+    const { page } = s;
+    /** The requests chart's grid colour as drawn, and the page's --border it was drawn from. */
+    const colours = () => page.evaluate(() => {
+      const canvas = document.querySelector('canvas[data-chart="requests"]') as HTMLCanvasElement;
+      const chart = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { options: { scales: { x: { grid: { color: string } } } } } } }).Chart.getChart(canvas);
+      return { drawn: chart.options.scales.x.grid.color, border: getComputedStyle(document.documentElement).getPropertyValue('--border').trim() };
+    });
+    const before = await colours();
+    expect(before.drawn).toBe(before.border);
+    await page.click('[data-theme-toggle]');
+    const after = await colours();
+    await page.click('[data-theme-toggle]');
+    await page.evaluate(() => localStorage.removeItem('gg-theme'));
+    expect(after.border).not.toBe(before.border);
+    expect(after.drawn).toBe(after.border);
   });
 
   test('nothing else went wrong', () => {

@@ -1,6 +1,6 @@
 /** @jsxImportSource #html */
 import type { Children } from '@kitajs/html';
-import { assetUrl } from '../assets-routes';
+import { assetUrl, DASHBOARD_SCRIPTS } from '../assets-routes';
 import type { DashUser, NavKey } from '../dash-types';
 import { CsrfField, postTo } from './ui';
 
@@ -33,10 +33,10 @@ export function Document(props: { title: string; children: Children }) {
         <title safe>{`${props.title} · GopherGate`}</title>
         <link rel="icon" href={assetUrl('favicon.svg')} type="image/svg+xml" />
         <link rel="stylesheet" href={assetUrl('app.css')} />
-        {/* app.js first and not deferred: it applies the saved theme before paint and registers
-            Alpine components before Alpine starts. format.js (format.ts for the browser) before it. */}
+        {/* The dashboard's scripts first and not deferred (DASHBOARD_SCRIPTS says why, and their
+            order); format.js (format.ts for the browser) before them. */}
         <script src={assetUrl('format.js')}></script>
-        <script src={assetUrl('app.js')}></script>
+        {DASHBOARD_SCRIPTS.map((name) => <script src={assetUrl(name)}></script>)}
         <script src={assetUrl('htmx.min.js')} defer></script>
         <script src={assetUrl('chart.umd.min.js')} defer></script>
         <script src={assetUrl('alpine.min.js')} defer></script>

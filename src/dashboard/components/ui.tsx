@@ -35,7 +35,7 @@ export function Badge(props: { kind?: 'ok' | 'warn' | 'err' | 'muted' | 'info'; 
 
 /**
  * Inline error list under a form (server-side validation). `param`: the name of the input the
- * errors are about, when one is (web/app.js marks that input and shows them under it).
+ * errors are about, when one is (web/swap-focus.js marks that input and shows them under it).
  */
 export function FormErrors(props: { errors?: string[]; param?: string | null }) {
   if (!props.errors?.length) return '';

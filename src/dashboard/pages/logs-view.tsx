@@ -157,7 +157,7 @@ export function LogsView(props: { vm: LogsViewModel; detail?: JSX.Element }) {
             {vm.nextBeforeId != null ? <a id="logs-older" class="btn small" href={qs(vm.filters, vm.nextBeforeId)} hx-get={qs(vm.filters, vm.nextBeforeId)}>Older →</a> : <span></span>}
           </nav>
         </Card>
-        {/* data-empty: what the panel says again once its detail is closed (web/app.js). */}
+        {/* data-empty: what the panel says again once its detail is closed (web/page-controls.js). */}
         <aside id="log-detail" class="card log-detail" aria-label="Request detail" data-empty={NO_DETAIL}>{props.detail ?? <p class="muted" safe>{NO_DETAIL}</p>}</aside>
       </div>
     </div>
@@ -178,7 +178,7 @@ const NO_DETAIL = 'Select a row to see its detail.';
 /**
  * What the panel holds for one row (`id`, the row's id, which takes the focus back when it closes):
  * a region named by its heading, which takes the focus when a row opens it (so a screen reader
- * reads where it went), and a Close link, which Escape does too (web/app.js); without JavaScript
+ * reads where it went), and a Close link, which Escape does too (web/page-controls.js); without JavaScript
  * the link goes to the Logs page.
  */
 function DetailPanel(props: { id: number | null; title: string; badge?: JSX.Element; children: JSX.Element | JSX.Element[] }) {

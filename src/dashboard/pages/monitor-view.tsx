@@ -4,10 +4,10 @@ import { PageHeader } from '../components/layout';
 import type { LogJson } from '../../logging/log-row';
 
 /**
- * The live stream. Rows are drawn by the `monitor` Alpine component in web/app.js with x-text
+ * The live stream. Rows are drawn by the `monitor` Alpine component in web/monitor.js with x-text
  * (textContent), so nothing from the socket is ever parsed as HTML. Recent rows from the log
  * table seed the view in data-initial (a JSON attribute, escaped by Kita), in the same shape as
- * the socket's events, so one function in app.js reads both.
+ * the socket's events, so one function in monitor.js reads both.
  */
 export function MonitorView(props: { initial: LogJson[]; clientNames: Record<string, string>; showInstance?: boolean }) {
   return (

@@ -99,7 +99,7 @@ function Breakdown(props: { title: string; rows: BreakdownRow[]; id: string }) {
   );
 }
 
-/** The Usage page content (goes into #main). Chart data rides in data-chart for web/app.js. */
+/** The Usage page content (goes into #main). Chart data rides in data-chart for web/charts.js. */
 export function UsageView(props: { vm: UsageViewModel }) {
   const { totals: t, range, series } = props.vm;
   const errorRate = t.requests ? t.errors / t.requests : 0;

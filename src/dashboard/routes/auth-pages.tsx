@@ -59,7 +59,7 @@ export function authPages(deps: AuthDeps) {
     .post('/change-password', async ({ auth, body, request, server }) => {
       const next = rawField(body, 'new_password');
       // Into the form's slot, not a new copy of the page: the three passwords stay as typed (and
-      // are never sent back in the page), the field at fault marked (web/app.js).
+      // are never sent back in the page), the field at fault marked (web/swap-focus.js).
       // Sent with JavaScript off, the form is a page of its own: the page again, the error in its slot.
       const refused = (errors: string[], param: string | null, init?: { status: number; headers?: Record<string, string> }) =>
         isHtmx(request)
