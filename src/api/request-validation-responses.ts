@@ -1,7 +1,8 @@
 import { badRequest } from '../errors/api-error';
 import type { ResponsesRequest } from '../responses/responses-types';
+import { PROVIDER_CATALOG } from '../providers/provider-catalog';
 import { checkModelName } from '../routing/model-name';
-import { bool, int, isObject, metadata, num, object, oneOf, reasoningEffort, shortString, string, type Check } from './request-validation-rules';
+import { bool, int, isObject, metadata, num, object, oneOf, reasoningEffort, shortString, string, unsupported, type Check } from './request-validation-rules';
 
 const stringArray: Check = (v) => (Array.isArray(v) && v.every((s) => typeof s === 'string') ? null : 'must be an array of strings');
 
@@ -73,19 +74,51 @@ function checkTools(tools: unknown): void {
 }
 
 /**
- * A tool_choice that forces a tool the request does not give is OpenAI's 400 (in its words), refused
- * here for every target: `required` without tools, `{type: 'function'}` without a name or naming no
- * function tool. Before, OpenAI's own models were sent it, and a group forwarded it to each target
- * in turn. Built-in choices (`{type: 'web_search'}`, `mcp`, `custom`, `allowed_tools`) pass as they
- * are, as does any name when a `namespace` tool may hold functions of its own.
+ * The object tool_choice types of OpenAI's Responses API: the `tool_choice` union of the official
+ * `openai` SDK (resources/responses: ToolChoiceFunction, ToolChoiceCustom, ToolChoiceAllowed,
+ * ToolChoiceMcp, ToolChoiceTypes, ToolChoiceApplyPatch, ToolChoiceShell and the programmatic tool
+ * calling choice), in that order.
+ */
+const OPENAI_CHOICE_TYPES = [
+  'function', 'custom', 'allowed_tools', 'mcp', 'file_search', 'web_search_preview', 'web_search_preview_2025_03_11',
+  'computer', 'computer_use_preview', 'computer_use', 'image_generation', 'code_interpreter', 'apply_patch', 'shell',
+  'programmatic_tool_calling',
+];
+
+/**
+ * The tool_choice types taken: OpenAI's, then the built-in tool types another provider's Responses
+ * API runs (its catalog's `responsesTools`: xAI's `web_search`, `x_search`, ...), which a client
+ * forces on that provider's models as OpenAI's are forced on OpenAI's.
+ */
+const CATALOG: Readonly<Record<string, { name: string; responsesTools?: readonly string[] }>> = PROVIDER_CATALOG;
+const CHOICE_TYPES: readonly string[] = [
+  ...new Set([...OPENAI_CHOICE_TYPES, ...Object.entries(CATALOG).flatMap(([id, p]) => (id === 'openai' ? [] : (p.responsesTools ?? [])))]),
+];
+
+/**
+ * A tool_choice is refused for every target as OpenAI refuses it (in its words) when it is not
+ * 'none', 'auto' or 'required' nor an object of a known type (CHOICE_TYPES; without a `type`, the
+ * missing parameter), or when it forces a tool the request does not give: `required` without
+ * tools, `{type: 'function'}` without a name or naming no function tool. Before, OpenAI's and xAI's
+ * own models were sent it, and a group forwarded it to each target in turn. Built-in choices
+ * (`{type: 'web_search'}`, `mcp`, `custom`, `allowed_tools`) pass as they are, as does any name
+ * when a `namespace` tool may hold functions of its own.
  */
 function checkToolChoice(choice: unknown, tools: unknown): void {
   if (choice === undefined || choice === null) return;
   const list = Array.isArray(tools) ? (tools as Record<string, unknown>[]) : [];
-  if (choice === 'required' && list.length === 0) {
-    throw badRequest("Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.", 'tool_choice');
+  if (typeof choice === 'string') {
+    const problem = oneOf('none', 'auto', 'required')(choice);
+    if (problem) throw badRequest(`Invalid value for 'tool_choice': ${problem}.`, 'tool_choice');
+    if (choice === 'required' && list.length === 0) {
+      throw badRequest("Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.", 'tool_choice');
+    }
+    return;
   }
-  if (!isObject(choice) || choice.type !== 'function') return;
+  if (!isObject(choice)) throw badRequest("Invalid value for 'tool_choice': must be 'none', 'auto', 'required' or an object with a 'type'.", 'tool_choice');
+  if (choice.type === undefined || choice.type === null) throw badRequest("Missing required parameter: 'tool_choice.type'.", 'tool_choice.type');
+  if (typeof choice.type !== 'string' || !CHOICE_TYPES.includes(choice.type)) throw unsupported('tool_choice.type', choice.type, CHOICE_TYPES);
+  if (choice.type !== 'function') return;
   if (typeof choice.name !== 'string' || !choice.name) throw badRequest("Missing required parameter: 'tool_choice.name'.", 'tool_choice.name');
   if (list.some((t) => t.type === 'namespace')) return;
   if (!list.some((t) => t.type === 'function' && t.name === choice.name)) {
@@ -96,8 +129,8 @@ function checkToolChoice(choice: unknown, tools: unknown): void {
 /**
  * The body of POST /v1/responses as the /v1 prelude checks it, before admission: an object, its
  * fields of a known type (checkFields, first), a model name, `input` a string or an array of
- * items, `stream` a boolean, `tools` a list of typed objects, `tool_choice` naming only a tool given
- * (checkToolChoice). What depends on the model (which tools, stored
+ * items, `stream` a boolean, `tools` a list of typed objects, `tool_choice` of a known form naming only a tool
+ * given (checkToolChoice). What depends on the model (which tools, stored
  * responses) is checked once routed.
  */
 export function validateResponsesRequest(body: unknown): ResponsesRequest {

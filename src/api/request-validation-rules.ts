@@ -1,4 +1,6 @@
-/** Small value checks for request validation: each returns what is wrong, or null. */
+import { badRequest } from '../errors/api-error';
+
+/** Small value checks for request validation: each returns what is wrong, or null (and `unsupported`, OpenAI's 400 for a value outside a list). */
 export type Check = (v: unknown) => string | null;
 
 export const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -58,3 +60,9 @@ export const stop: Check = (v) =>
   typeof v === 'string' || (Array.isArray(v) && v.length <= 4 && v.every((s) => typeof s === 'string'))
     ? null
     : 'must be a string or an array of up to 4 strings';
+
+/** OpenAI's words for a value outside a list: "Invalid value: 'x'. Supported values are: 'a', 'b', and 'c'." */
+export function unsupported(param: string, v: unknown, values: readonly string[]) {
+  const list = values.length > 2 ? `${values.slice(0, -1).map((x) => `'${x}'`).join(', ')}, and '${values.at(-1)}'` : values.map((x) => `'${x}'`).join(' and ');
+  return badRequest(`Invalid value: '${String(v).slice(0, 64)}'. Supported values are: ${list}.`, param, 'invalid_value');
+}

@@ -2,7 +2,7 @@ import { badRequest } from '../errors/api-error';
 import type { ChatRequest } from '../providers/types';
 import { checkModelName } from '../routing/model-name';
 import { validateMessages } from './request-validation-messages';
-import { bool, int, isObject, nonEmptyString, num, object, oneOf, reasoningEffort, stop, string, type Check } from './request-validation-rules';
+import { bool, int, isObject, nonEmptyString, num, object, oneOf, reasoningEffort, stop, string, unsupported, type Check } from './request-validation-rules';
 
 /** Top-level fields with a known type; null means "not set" as in OpenAI's API. Others pass through. */
 const FIELDS: Record<string, Check> = {
@@ -44,12 +44,6 @@ function validateTools(tools: unknown): void {
     }
     if (t.function.parameters != null && !isObject(t.function.parameters)) throw fail(`${p}.function.parameters`, 'must be a JSON Schema object');
   });
-}
-
-/** OpenAI's words for a value outside a list: "Invalid value: 'x'. Supported values are: 'a', 'b', and 'c'." */
-function unsupported(param: string, v: unknown, values: string[]) {
-  const list = values.length > 2 ? `${values.slice(0, -1).map((x) => `'${x}'`).join(', ')}, and '${values.at(-1)}'` : values.map((x) => `'${x}'`).join(' and ');
-  return badRequest(`Invalid value: '${String(v).slice(0, 64)}'. Supported values are: ${list}.`, param, 'invalid_value');
 }
 
 /** A tool named in a tool_choice (`function` or `custom`): the request's tool of that type and name, or OpenAI's 400. */

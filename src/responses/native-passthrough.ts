@@ -57,8 +57,8 @@ export function outputIdsOf(response: unknown): string[] {
 }
 
 /**
- * OpenAI's own report that the response failed, in the stream it relays as it came: an `error`
- * event ({code, message}) or `response.failed` (response.error). The row and the breaker hear it
+ * The provider's own report that the response failed, in the stream relayed to the client (OpenAI's
+ * or xAI's): an `error` event ({code, message}) or `response.failed` (response.error). The row and the breaker hear it
  * as the failure it is; a server-side or rate failure counts against the breaker (row 502), one
  * of the request's own (an invalid prompt) does not (row 400).
  */
@@ -66,7 +66,7 @@ export function streamedFailure(err: { code?: unknown; message?: unknown } | nul
   const code = typeof err?.code === 'string' && err.code ? err.code : 'upstream_error';
   const message = typeof err?.message === 'string' && err.message ? err.message : 'no details';
   const retryable = code === 'upstream_error' || /server_error|rate_limit|overloaded|timeout|unavailable/.test(code);
-  // The row's status: 502 for OpenAI's own failure, 400 for one of the request's (as its HTTP answer would have been).
+  // The row's status: 502 for the provider's own failure, 400 for one of the request's (as its HTTP answer would have been).
   return new UpstreamError(provider, null, `${providerLabel(provider)} stream failed: ${message}`, retryable, retryable ? 502 : 400, code);
 }
 
@@ -116,7 +116,7 @@ export function relayResponsesStream(
   /** The terminal event was parsed; `held`: its bytes waited for `hooks.atTerminal`. */
   let terminal = false;
   let held = false;
-  /** The failure OpenAI reported in the stream (relayed to the client as it came). */
+  /** The failure the provider reported in the stream (relayed to the client: as it came, or re-framed for xAI). */
   let failed: ApiError | null = null;
   const tally: StreamTally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };
   // xAI's response ids are renamed for the client (xai-response-ids.ts): its events go out re-framed,
@@ -124,7 +124,7 @@ export function relayResponsesStream(
   const rename = renamesResponseIds(up.provider);
   let reframed = '';
   /**
-   * The upstream's reads not yet relayed (OpenAI's bytes): only whole events go out, so a stream cut
+   * The upstream's reads not yet relayed (a stream relayed as it came: OpenAI's, not xAI's): only whole events go out, so a stream cut
    * (or an event refused as too large) in the middle of one ends with the error event alone, not with
    * the error joined to the event's first half (which the client would read as one broken event).
    */
@@ -135,7 +135,7 @@ export function relayResponsesStream(
   let whole = true;
   const parser = new SseParser((e) => {
     const delta = e.event !== null && TEXT_DELTAS.has(e.event);
-    /** The events read for the row (OpenAI's others go out unread). */
+    /** The events read for the row (the others go out unread, but for xAI's, each read to be re-framed). */
     const accounted = e.event === null || delta || TERMINAL.has(e.event) || e.event === 'response.created' || e.event === 'error';
     let data: any;
     whole = true;
@@ -183,8 +183,8 @@ export function relayResponsesStream(
           ending = true;
           whole = false;
           parser.end();
-          // An event the stream ended without its blank line after, re-framed (whole) only now; OpenAI's
-          // as it came, with the line ends it lacked (a client drops an event the stream ends inside).
+          // An event the stream ended without its blank line after, re-framed (whole) only now (xAI's);
+          // another provider's (OpenAI's) as it came, with the line ends it lacked (a client drops an event the stream ends inside).
           if (reframed !== '') controller.enqueue(encoder.encode(reframed));
           else if (pending.length > 0 && whole) controller.enqueue(concatBytes([...pending, LINE_ENDS]));
           reframed = '';

@@ -1,8 +1,9 @@
 /**
  * A tool_choice that forces a tool the request does not give, or is of a type the API does not
- * know, is refused before any upstream call, in the API's own shape, on every target (a provider model, a translated one, a group of both):
+ * know, is refused before any upstream call, in the API's own shape, on every target (a provider model, a translated one, a group of both; on /v1/responses xAI's own model too):
  * /v1/chat/completions and /v1/responses as OpenAI refuses them (param `tool_choice...`),
- * /v1/messages as Anthropic does. Each refusal leaves exactly one log row (by its x-request-id),
+ * /v1/messages as Anthropic does. On /v1/responses an object of a type neither OpenAI's Responses API nor
+ * another provider's (xAI's `x_search`) knows is refused with OpenAI's "Invalid value: ..." listing them. Each refusal leaves exactly one log row (by its x-request-id),
  * and the fakes record that nothing went upstream. The valid forms still reach the upstream as
  * they came. Real gateway over HTTP, the official `openai` and `@anthropic-ai/sdk` clients.
  */
@@ -20,12 +21,13 @@ const openaiFake = startFakeUpstream((_req, rec) =>
   rec.path.endsWith('/responses') ? rawJsonResponse(fixtureText('responses', 'openai-response.json')) : rawJsonResponse(fixtureText('openai', 'chat.json')),
 );
 const anthropicFake = startFakeUpstream(() => jsonResponse(anthropicJson('text.json')));
+const xaiFake = startFakeUpstream(() => rawJsonResponse(fixtureText('grok', 'responses-web-search.json')));
 let gw: TestGateway;
 let openai: OpenAI;
 let anthropic: Anthropic;
 
 beforeAll(async () => {
-  gw = await startGateway({ env: { ...providerEnv('openai', `${openaiFake.url}/v1`), ...providerEnv('anthropic', anthropicFake.url) } });
+  gw = await startGateway({ env: { ...providerEnv('openai', `${openaiFake.url}/v1`), ...providerEnv('anthropic', anthropicFake.url), ...providerEnv('grok', `${xaiFake.url}/v1`) } });
   gw.ctx.db.insert(modelGroups).values({ name: 'tc-group', strategy: 'heuristic', targets: ['openai/gpt-4o-mini', 'claude-sonnet-4-5'], updatedAt: Date.now() }).run();
   gw.ctx.state.reload();
   openai = gw.openai();
@@ -35,16 +37,18 @@ afterAll(async () => {
   await gw.close();
   openaiFake.close();
   anthropicFake.close();
+  xaiFake.close();
 });
 beforeEach(() => {
   gw.ctx.breakers.reset();
   openaiFake.requests.length = 0;
   anthropicFake.requests.length = 0;
+  xaiFake.requests.length = 0;
 });
 
 /** A provider's own model, a model reached by translation, and a group of both. */
 const MODELS = ['openai/gpt-4o-mini', 'claude-sonnet-4-5', 'tc-group'];
-const sent = () => openaiFake.requests.length + anthropicFake.requests.length;
+const sent = () => openaiFake.requests.length + anthropicFake.requests.length + xaiFake.requests.length;
 
 /** The call fails with the SDK's 400 before anything went upstream, and leaves one 400 log row. */
 async function refused<E extends { status?: number; requestID?: string | null }>(call: Promise<unknown>, kind: new (...a: any[]) => E, endpoint: LogRow['endpoint']): Promise<E> {
@@ -179,14 +183,28 @@ describe('/v1/messages', () => {
 });
 
 describe('/v1/responses', () => {
+  /** xAI's own model: its Responses API takes the request as OpenAI's does. */
+  const XAI_MODEL = 'grok/grok-4-fast-non-reasoning';
   const rfn = (name: string) => ({ type: 'function', name, parameters: { type: 'object', properties: {} } });
   const CASES: { name: string; body: Record<string, unknown>; param: string; says: RegExp }[] = [
     { name: 'a function not in tools', body: { tools: [rfn('a')], tool_choice: { type: 'function', name: 'nope' } }, param: 'tool_choice', says: /Tool choice 'nope' not found in 'tools' parameter/ },
     { name: 'a function when only a built-in tool is given', body: { tools: [{ type: 'web_search' }], tool_choice: { type: 'function', name: 'a' } }, param: 'tool_choice', says: /Tool choice 'a' not found/ },
     { name: "'required' without tools", body: { tool_choice: 'required' }, param: 'tool_choice', says: /only allowed when 'tools' are specified/ },
     { name: "{type:'function'} without a name", body: { tools: [rfn('a')], tool_choice: { type: 'function' } }, param: 'tool_choice.name', says: /Missing required parameter: 'tool_choice.name'/ },
+    {
+      name: "an unknown type (Anthropic's spelling)",
+      body: { tools: [rfn('a')], tool_choice: { type: 'tool', name: 'a' } },
+      param: 'tool_choice.type',
+      says: /^400 Invalid value: 'tool'\. Supported values are: 'function', 'custom', 'allowed_tools', 'mcp', 'file_search', 'web_search_preview', .*'image_generation', 'code_interpreter', .*'x_search', and 'code_execution'\.$/,
+    },
+    { name: "a built-in tool type nobody runs ('google_search')", body: { tools: [{ type: 'web_search' }], tool_choice: { type: 'google_search' } }, param: 'tool_choice.type', says: /Invalid value: 'google_search'\. Supported values are: 'function'/ },
+    { name: 'a type that is not a string', body: { tools: [rfn('a')], tool_choice: { type: 5 } }, param: 'tool_choice.type', says: /Invalid value: '5'\. Supported values are/ },
+    { name: 'an object without a type', body: { tools: [rfn('a')], tool_choice: { name: 'a' } }, param: 'tool_choice.type', says: /Missing required parameter: 'tool_choice.type'/ },
+    { name: "chat's shape without a type", body: { tools: [rfn('a')], tool_choice: { function: { name: 'a' } } }, param: 'tool_choice.type', says: /Missing required parameter: 'tool_choice.type'/ },
+    { name: "an unknown word ('any')", body: { tools: [rfn('a')], tool_choice: 'any' }, param: 'tool_choice', says: /Invalid value for 'tool_choice': must be one of 'none', 'auto', 'required'/ },
+    { name: 'an array', body: { tools: [rfn('a')], tool_choice: [{ type: 'function', name: 'a' }] }, param: 'tool_choice', says: /must be 'none', 'auto', 'required' or an object with a 'type'/ },
   ];
-  for (const model of MODELS) {
+  for (const model of [...MODELS, XAI_MODEL]) {
     for (const c of CASES) {
       test(`${model}: ${c.name} is OpenAI's 400, sent nowhere`, async () => {
         const err = await refused(openai.responses.create({ model, input: 'hi', ...c.body } as any), OpenAI.APIError, 'responses');
@@ -203,6 +221,9 @@ describe('/v1/responses', () => {
     ['a built-in tool choice', { tools: [{ type: 'web_search' }], tool_choice: { type: 'web_search' } }],
     ['allowed_tools', { tools: [rfn('a'), rfn('b')], tool_choice: { type: 'allowed_tools', mode: 'auto', tools: [{ type: 'function', name: 'a' }] } }],
     ['a custom tool', { tools: [{ type: 'custom', name: 'grammar' }], tool_choice: { type: 'custom', name: 'grammar' } }],
+    ['an mcp tool choice', { tools: [{ type: 'mcp', server_label: 'docs', server_url: 'https://example.com/mcp' }], tool_choice: { type: 'mcp', server_label: 'docs' } }],
+    ['an image_generation choice', { tools: [{ type: 'image_generation' }], tool_choice: { type: 'image_generation' } }],
+    ['a dated web_search_preview choice', { tools: [{ type: 'web_search_preview' }], tool_choice: { type: 'web_search_preview_2025_03_11' } }],
   ];
   for (const [name, body] of VALID) {
     test(`${name} still reaches OpenAI untouched`, async () => {
@@ -211,4 +232,11 @@ describe('/v1/responses', () => {
       expect(openaiFake.last().body.tool_choice).toEqual(body.tool_choice);
     });
   }
+
+  test("xAI's x_search forced on a Grok model still reaches xAI untouched", async () => {
+    const tool_choice = { type: 'x_search' };
+    await openai.responses.create({ model: XAI_MODEL, input: 'hi', tools: [{ type: 'x_search' }], tool_choice } as any);
+    expect(xaiFake.requests).toHaveLength(1);
+    expect(xaiFake.last().body.tool_choice).toEqual(tool_choice);
+  });
 });
