@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { openDatabase } from '../../src/db/client';
 import { runMigrations } from '../../src/db/migrate';
 import { models } from '../../src/db/schema';
-import { resolveSourcePrice, seedModelRows } from '../../src/db/seed/model-prices';
+import { resolveSourcePrice } from '../../src/db/seed/conditional-prices';
+import { seedModelRows } from '../../src/db/seed/model-prices';
 
 const REQUIRED = [
   'gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-5', 'gpt-5-mini', 'gpt-5.4-mini', 'gpt-5.4-nano', 'o3', 'o4-mini',

@@ -9,7 +9,8 @@ import { calcPrice } from '@pydantic/genai-prices';
 import type { ModelPrices, TimeOfDayPrice } from '../../src/state/snapshot-types';
 import { computeCost } from '../../src/usage/cost';
 import { daysLabel, minuteOfDay, pricesAt, storedTimeOfDay, timeOfDayOf, weekdayOf, windowAt } from '../../src/usage/time-of-day-prices';
-import { seedModelRows, timeOfDayWindows, weekdayOnlyWindows } from '../../src/db/seed/model-prices';
+import { timeOfDayWindows, weekdayOnlyWindows } from '../../src/db/seed/conditional-prices';
+import { seedModelRows } from '../../src/db/seed/model-prices';
 
 const at = (h: number, m: number, s = 0, ms = 0) => Date.UTC(2026, 11, 3, h, m, s, ms);
 
