@@ -118,6 +118,8 @@ function runsTools(provider: ProviderId, tools: unknown): boolean {
  * target's refusal (the 400 `unsupported_tool` or `unsupported_parameter`) is the answer.
  */
 export function targetsServing(decision: RouteDecision, req: { tools?: unknown; background?: unknown }): RouteDecision {
+  // Most requests name no tools and no background: every target serves them, nothing to build.
+  if (!Array.isArray(req.tools) && req.background !== true) return decision;
   const keep = decision.targets.map((t) => runsTools(t.provider, req.tools) && takesBackground(t.provider, req.background));
   if (keep.every(Boolean) || !keep.some(Boolean)) return decision;
   const targets = decision.targets.filter((_, i) => keep[i]);
