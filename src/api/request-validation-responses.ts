@@ -101,8 +101,8 @@ const CHOICE_TYPES: readonly string[] = [
  * missing parameter), or when it forces a tool the request does not give: `required` without
  * tools, `{type: 'function'}` without a name or naming no function tool. Before, OpenAI's and xAI's
  * own models were sent it, and a group forwarded it to each target in turn. Built-in choices
- * (`{type: 'web_search'}`, `mcp`, `custom`, `allowed_tools`) pass as they are, as does any name
- * when a `namespace` tool may hold functions of its own.
+ * (`{type: 'web_search'}`, `mcp`, `custom`) pass as they are, as does any name when a `namespace`
+ * tool may hold functions of its own; `allowed_tools` is checked as its own (checkAllowedTools).
  */
 function checkToolChoice(choice: unknown, tools: unknown): void {
   if (choice === undefined || choice === null) return;
@@ -118,12 +118,38 @@ function checkToolChoice(choice: unknown, tools: unknown): void {
   if (!isObject(choice)) throw badRequest("Invalid value for 'tool_choice': must be 'none', 'auto', 'required' or an object with a 'type'.", 'tool_choice');
   if (choice.type === undefined || choice.type === null) throw badRequest("Missing required parameter: 'tool_choice.type'.", 'tool_choice.type');
   if (typeof choice.type !== 'string' || !CHOICE_TYPES.includes(choice.type)) throw unsupported('tool_choice.type', choice.type, CHOICE_TYPES);
+  if (choice.type === 'allowed_tools') return checkAllowedTools(choice, list);
   if (choice.type !== 'function') return;
   if (typeof choice.name !== 'string' || !choice.name) throw badRequest("Missing required parameter: 'tool_choice.name'.", 'tool_choice.name');
+  checkFunctionGiven(choice.name, list, 'tool_choice');
+}
+
+/** A function a choice names must be one of the request's function tools (any name when a `namespace` tool may hold it). */
+function checkFunctionGiven(name: string, list: Record<string, unknown>[], param: string): void {
   if (list.some((t) => t.type === 'namespace')) return;
-  if (!list.some((t) => t.type === 'function' && t.name === choice.name)) {
-    throw badRequest(`Tool choice '${choice.name.slice(0, 128)}' not found in 'tools' parameter.`, 'tool_choice');
+  if (!list.some((t) => t.type === 'function' && t.name === name)) {
+    throw badRequest(`Tool choice '${name.slice(0, 128)}' not found in 'tools' parameter.`, param);
   }
+}
+
+/**
+ * `{type: 'allowed_tools', mode, tools}`: `mode` 'auto' or 'required', `tools` an array of typed
+ * objects, each function among them named and given in `tools`. Before, a missing mode or list
+ * went upstream (OpenAI refused it in its words; a translated target took it as 'auto' with every
+ * tool, or with none).
+ */
+function checkAllowedTools(choice: Record<string, unknown>, list: Record<string, unknown>[]): void {
+  if (choice.mode === undefined || choice.mode === null) throw badRequest("Missing required parameter: 'tool_choice.mode'.", 'tool_choice.mode');
+  if (choice.mode !== 'auto' && choice.mode !== 'required') throw unsupported('tool_choice.mode', choice.mode, ['auto', 'required']);
+  if (choice.tools === undefined || choice.tools === null) throw badRequest("Missing required parameter: 'tool_choice.tools'.", 'tool_choice.tools');
+  if (!Array.isArray(choice.tools)) throw badRequest("Invalid type for 'tool_choice.tools': expected an array.", 'tool_choice.tools');
+  choice.tools.forEach((t: unknown, i: number) => {
+    const p = `tool_choice.tools[${i}]`;
+    if (!isObject(t) || typeof t.type !== 'string' || t.type === '') throw badRequest(`Invalid value for '${p}': must be a tool object with a 'type'.`, p);
+    if (t.type !== 'function') return;
+    if (typeof t.name !== 'string' || !t.name) throw badRequest(`Missing required parameter: '${p}.name'.`, `${p}.name`);
+    checkFunctionGiven(t.name, list, p);
+  });
 }
 
 /**

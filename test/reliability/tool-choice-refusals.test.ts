@@ -203,6 +203,13 @@ describe('/v1/responses', () => {
     { name: "chat's shape without a type", body: { tools: [rfn('a')], tool_choice: { function: { name: 'a' } } }, param: 'tool_choice.type', says: /Missing required parameter: 'tool_choice.type'/ },
     { name: "an unknown word ('any')", body: { tools: [rfn('a')], tool_choice: 'any' }, param: 'tool_choice', says: /Invalid value for 'tool_choice': must be one of 'none', 'auto', 'required'/ },
     { name: 'an array', body: { tools: [rfn('a')], tool_choice: [{ type: 'function', name: 'a' }] }, param: 'tool_choice', says: /must be 'none', 'auto', 'required' or an object with a 'type'/ },
+    { name: 'allowed_tools without a mode', body: { tools: [rfn('a')], tool_choice: { type: 'allowed_tools', tools: [{ type: 'function', name: 'a' }] } }, param: 'tool_choice.mode', says: /Missing required parameter: 'tool_choice.mode'/ },
+    { name: "allowed_tools in mode 'any'", body: { tools: [rfn('a')], tool_choice: { type: 'allowed_tools', mode: 'any', tools: [{ type: 'function', name: 'a' }] } }, param: 'tool_choice.mode', says: /Invalid value: 'any'\. Supported values are: 'auto' and 'required'/ },
+    { name: 'allowed_tools without tools', body: { tools: [rfn('a')], tool_choice: { type: 'allowed_tools', mode: 'auto' } }, param: 'tool_choice.tools', says: /Missing required parameter: 'tool_choice.tools'/ },
+    { name: 'allowed_tools whose tools is an object', body: { tools: [rfn('a')], tool_choice: { type: 'allowed_tools', mode: 'auto', tools: { type: 'function', name: 'a' } } }, param: 'tool_choice.tools', says: /Invalid type for 'tool_choice.tools': expected an array/ },
+    { name: 'allowed_tools listing a string', body: { tools: [rfn('a')], tool_choice: { type: 'allowed_tools', mode: 'auto', tools: ['a'] } }, param: 'tool_choice.tools[0]', says: /'tool_choice.tools\[0\]': must be a tool object/ },
+    { name: 'allowed_tools listing a function without a name', body: { tools: [rfn('a')], tool_choice: { type: 'allowed_tools', mode: 'required', tools: [{ type: 'function' }] } }, param: 'tool_choice.tools[0].name', says: /Missing required parameter: 'tool_choice.tools\[0\].name'/ },
+    { name: 'allowed_tools listing a function not in tools', body: { tools: [rfn('a')], tool_choice: { type: 'allowed_tools', mode: 'required', tools: [{ type: 'function', name: 'a' }, { type: 'function', name: 'nope' }] } }, param: 'tool_choice.tools[1]', says: /Tool choice 'nope' not found in 'tools' parameter/ },
   ];
   for (const model of [...MODELS, XAI_MODEL]) {
     for (const c of CASES) {
@@ -220,6 +227,7 @@ describe('/v1/responses', () => {
     ["'required' with a built-in tool only", { tools: [{ type: 'web_search' }], tool_choice: 'required' }],
     ['a built-in tool choice', { tools: [{ type: 'web_search' }], tool_choice: { type: 'web_search' } }],
     ['allowed_tools', { tools: [rfn('a'), rfn('b')], tool_choice: { type: 'allowed_tools', mode: 'auto', tools: [{ type: 'function', name: 'a' }] } }],
+    ['allowed_tools with a built-in tool', { tools: [rfn('a'), { type: 'web_search' }], tool_choice: { type: 'allowed_tools', mode: 'required', tools: [{ type: 'web_search' }, { type: 'function', name: 'a' }] } }],
     ['a custom tool', { tools: [{ type: 'custom', name: 'grammar' }], tool_choice: { type: 'custom', name: 'grammar' } }],
     ['an mcp tool choice', { tools: [{ type: 'mcp', server_label: 'docs', server_url: 'https://example.com/mcp' }], tool_choice: { type: 'mcp', server_label: 'docs' } }],
     ['an image_generation choice', { tools: [{ type: 'image_generation' }], tool_choice: { type: 'image_generation' } }],
