@@ -29,7 +29,8 @@ export interface ValidEmbeddings {
 /**
  * The request's inputs in one shape: a string, an array of strings, one token array or an array
  * of token arrays, as OpenAI accepts them. Empty strings, empty arrays, mixed or other types and
- * more than MAX_INPUTS inputs are refused with a 400 naming `input`.
+ * more than MAX_INPUTS inputs (strings or token arrays; one token array is one input, of any
+ * length) are refused with a 400 naming `input`.
  */
 export function validateEmbeddingRequest(body: unknown): ValidEmbeddings {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object.');
@@ -44,8 +45,10 @@ export function validateEmbeddingRequest(body: unknown): ValidEmbeddings {
     inputs.texts = [input];
   } else if (Array.isArray(input)) {
     if (input.length === 0) throw invalidInput("'input' must not be an empty array.");
-    if (input.length > MAX_INPUTS) throw invalidInput(`'input' holds ${input.length} inputs; at most ${MAX_INPUTS} are allowed per request.`);
+    // One token array is one input, however many tokens it holds (the provider limits those).
+    const tooMany = () => invalidInput(`'input' holds ${input.length} inputs; at most ${MAX_INPUTS} are allowed per request.`);
     if (input.every((v) => typeof v === 'string')) {
+      if (input.length > MAX_INPUTS) throw tooMany();
       const empty = input.findIndex((v) => v === '');
       if (empty >= 0) throw invalidInput(`'input[${empty}]' must not be an empty string.`);
       inputs.texts = input as string[];
@@ -53,6 +56,7 @@ export function validateEmbeddingRequest(body: unknown): ValidEmbeddings {
       inputs.kind = 'tokens';
       inputs.tokens = [tokenArray(input, "'input'")];
     } else if (input.every((v) => Array.isArray(v))) {
+      if (input.length > MAX_INPUTS) throw tooMany();
       inputs.kind = 'tokens';
       inputs.tokens = input.map((v, i) => tokenArray(v as unknown[], `'input[${i}]'`));
     } else {

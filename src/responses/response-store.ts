@@ -14,7 +14,12 @@ export interface ResponseStoreOptions {
   enabled?: boolean;
   /** Rows older than this are deleted. */
   retentionDays?: number;
-  /** At most this many rows are kept (oldest go first). */
+  /**
+   * At most this many conversations (bridged responses) are kept, oldest go first. The owner rows of
+   * forwarded responses are not counted: OpenAI or xAI keeps those responses whatever the gateway
+   * prunes, and an owner forgotten would let another key continue one (heldByAnother). They are small
+   * (no conversation) and end with retention, as log rows do.
+   */
   maxRows?: number;
   /** Recent conversations kept in memory, so a quick follow-up (a tool loop) never reads SQLite. */
   cacheSize?: number;
@@ -79,7 +84,7 @@ interface Cached {
 /**
  * Stored bridged responses (table `stored_responses`). Writes are queued and flushed in one
  * transaction a moment later; reads look in the in-memory cache first and fall back to a
- * primary-key lookup. Retention: `retentionDays` and `maxRows`, enforced while flushing.
+ * primary-key lookup. Retention: `retentionDays` (every row) and `maxRows` (conversations), enforced while flushing.
  */
 export class ResponseStore {
   private readonly cache = new SizedMap<Cached>((c) => c.bytes);
@@ -290,7 +295,7 @@ export class ResponseStore {
         this.lastPrune = now;
         this.sqlite.run('DELETE FROM stored_responses WHERE created_at < ?', [now - this.opts.retentionDays * DAY_MS]);
         this.sqlite.run(
-          'DELETE FROM stored_responses WHERE id IN (SELECT id FROM stored_responses ORDER BY created_at DESC LIMIT -1 OFFSET ?)',
+          'DELETE FROM stored_responses WHERE id IN (SELECT id FROM stored_responses WHERE NOT forwarded ORDER BY created_at DESC LIMIT -1 OFFSET ?)',
           [this.opts.maxRows],
         );
       }
@@ -326,7 +331,7 @@ export class ResponseStore {
       if (now - this.lastPrune >= PRUNE_EVERY_MS) {
         this.lastPrune = now;
         await store.run('DELETE FROM stored_responses WHERE created_at < ?', [now - this.opts.retentionDays * DAY_MS]);
-        await store.run('DELETE FROM stored_responses WHERE id IN (SELECT id FROM stored_responses ORDER BY created_at DESC OFFSET ?)', [this.opts.maxRows]);
+        await store.run('DELETE FROM stored_responses WHERE id IN (SELECT id FROM stored_responses WHERE NOT forwarded ORDER BY created_at DESC OFFSET ?)', [this.opts.maxRows]);
       }
       this.written();
     } catch {

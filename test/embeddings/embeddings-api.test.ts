@@ -113,6 +113,16 @@ describe('POST /v1/embeddings: OpenAI passed through', () => {
     const row = await rowOf(res.headers.get('x-request-id'));
     expect(row.costUsd).toBeCloseTo(5 * 0.13 / 1e6, 12);
   });
+
+  test('one token array longer than 2048 tokens is one input: passed through, not refused as 2048+ inputs', async () => {
+    const tokens = Array.from({ length: 3000 }, (_, i) => i % 1000);
+    const res = await client.embeddings.create({ model: 'text-embedding-3-small', input: tokens, encoding_format: 'float' });
+    expect(res.data).toHaveLength(1);
+    expect(openai.requests.at(-1)!.body.input).toEqual(tokens);
+    const many = await raw({ model: 'mock/e', input: Array.from({ length: 2049 }, () => [1, 2]) });
+    expect(many.status).toBe(400);
+    expect((await many.json()).error).toMatchObject({ param: 'input', code: 'invalid_input' });
+  });
 });
 
 describe('POST /v1/embeddings: refusals', () => {

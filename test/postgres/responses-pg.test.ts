@@ -112,3 +112,18 @@ test("a tool result's image keeps its tool-result mark through PostgreSQL (anoth
   expect(part).toEqual({ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA', detail: 'auto' } });
   expect(isToolResultMedia(part)).toBe(true);
 });
+
+// Last: its row cap prunes the other tests' conversations.
+test("the row cap counts conversations only: a forwarded response's owner is kept on PostgreSQL too", async () => {
+  let now = Date.now() + 86_400_000; // the newest rows of the table
+  const store = new ResponseStore(a.ctx.store, { maxRows: 2, flushDelayMs: 600_000, now: () => now });
+  const tag = crypto.randomUUID().replaceAll('-', '');
+  store.save(`resp_fwd_${tag}`, { clientId: a.clientId, model: 'gpt-5-mini', messages: [], provider: 'openai', forwarded: true });
+  for (const n of [1, 2, 3]) {
+    now += 1000;
+    store.save(`resp_${n}_${tag}`, { clientId: a.clientId, model: 'mock/echo-1', messages: [{ role: 'user', content: 'hi' }] });
+  }
+  await store.close();
+  const rows = await a.ctx.store.all<{ id: string }>('SELECT id FROM stored_responses WHERE id LIKE ? ORDER BY id', [`%${tag}`]);
+  expect(rows.map((r) => r.id)).toEqual([`resp_2_${tag}`, `resp_3_${tag}`, `resp_fwd_${tag}`]);
+});

@@ -107,6 +107,26 @@ describe('ResponseStore', () => {
     const ids = (sqlite.query('SELECT id FROM stored_responses ORDER BY id').all() as { id: string }[]).map((r) => r.id);
     expect(ids).toEqual(['resp_2', 'resp_3']);
   });
+  test("the row cap counts conversations only: a forwarded response's owner (OpenAI still holds it) is kept until retention ends it", () => {
+    const sqlite = fresh();
+    let now = 1_000 * 86_400_000;
+    const store = new ResponseStore(sqlite, { retentionDays: 30, maxRows: 2, cacheSize: 1, now: () => now });
+    store.save('resp_openai', { clientId: 7, model: 'gpt-5-mini', messages: [], provider: 'openai', forwarded: true });
+    for (const id of ['resp_1', 'resp_2', 'resp_3']) {
+      now += 1000;
+      store.save(id, { clientId: 7, model: 'm', messages: msgs });
+    }
+    store.flush();
+    const ids = (sqlite.query('SELECT id FROM stored_responses ORDER BY id').all() as { id: string }[]).map((r) => r.id);
+    expect(ids).toEqual(['resp_2', 'resp_3', 'resp_openai']);
+    // Forgotten, another key's follow-up to it would go to OpenAI, which continues it for anyone with the gateway's key.
+    const reopened = new ResponseStore(sqlite, { retentionDays: 30, now: () => now });
+    expect(reopened.heldByAnother('resp_openai', 8)).toBe(true);
+    expect(reopened.find('resp_openai', 7)).toMatchObject({ forwarded: true });
+    now += 31 * 86_400_000;
+    new ResponseStore(sqlite, { retentionDays: 30, now: () => now }).flush();
+    expect(sqlite.query('SELECT COUNT(*) AS n FROM stored_responses').get()).toEqual({ n: 0 });
+  });
 });
 
 describe('ResponseStore: retrieval records', () => {

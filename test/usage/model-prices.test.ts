@@ -13,7 +13,7 @@ const REQUIRED = [
   'gpt-audio', 'gpt-audio-mini', 'dall-e-2', 'dall-e-3', 'gpt-image-1', 'gemini-2.0-flash', 'gemini-2.5-flash', 'gemini-2.5-pro', 'gemini-3-flash-preview',
   'imagen-3.0-generate-002', 'imagen-4.0-generate-001', 'gemini-2.5-flash-image', 'deepseek-chat', 'deepseek-reasoner',
   'deepseek-v4-flash', 'deepseek-v4-pro', 'kimi-k2.6', 'moonshot-v1-8k', 'grok-4.3', 'grok-3-mini', 'grok-2-image-1212', 'llama3',
-  'text-embedding-3-small', 'text-embedding-3-large', 'gemini-embedding-001',
+  'text-embedding-3-small', 'text-embedding-3-large', 'text-embedding-ada-002', 'gemini-embedding-001',
   'claude-opus-4-7', 'claude-opus-4-6', 'claude-opus-4-5', 'claude-sonnet-4-6', 'claude-sonnet-4-5', 'claude-haiku-4-5',
 ];
 
@@ -39,6 +39,7 @@ test('every required model is seeded and priced; only Ollama is free', () => {
   expect(byId.get('llama3')).toMatchObject({ provider: 'ollama', kind: 'chat' });
   expect(byId.get('text-embedding-3-small')).toMatchObject({ provider: 'openai', kind: 'embedding', inputPrice: 0.02, outputPrice: 0 });
   expect(byId.get('text-embedding-3-large')).toMatchObject({ provider: 'openai', kind: 'embedding', inputPrice: 0.13, outputPrice: 0 });
+  expect(byId.get('text-embedding-ada-002')).toMatchObject({ provider: 'openai', kind: 'embedding', inputPrice: 0.1, outputPrice: 0 });
   expect(byId.get('gemini-embedding-001')).toMatchObject({ provider: 'gemini', kind: 'embedding', inputPrice: 0.15, outputPrice: 0 });
   // Claude models carry the 5-minute cache-write rate (1.25x input) beside the cache-read rate.
   expect(byId.get('claude-sonnet-4-5')).toMatchObject({ provider: 'anthropic', inputPrice: 3, cachedInputPrice: 0.3, cacheWritePrice: 3.75, outputPrice: 15 });

@@ -69,6 +69,8 @@ const SEED_MODELS: SeedModel[] = [
   { id: 'llama3', provider: 'ollama', kind: 'chat' },
   { id: 'text-embedding-3-small', provider: 'openai', kind: 'embedding' },
   { id: 'text-embedding-3-large', provider: 'openai', kind: 'embedding' },
+  // LangChain's OpenAIEmbeddings sends it when no model is named.
+  { id: 'text-embedding-ada-002', provider: 'openai', kind: 'embedding' },
   { id: 'gemini-embedding-001', provider: 'gemini', kind: 'embedding' },
   // Anthropic's current 4.x models, by their alias ids (the dated ids work as `anthropic/<id>`).
   ...['claude-opus-4-7', 'claude-opus-4-6', 'claude-opus-4-5', 'claude-sonnet-4-6', 'claude-sonnet-4-5', 'claude-haiku-4-5']
