@@ -117,6 +117,10 @@ const TOOL_CHOICE_TYPES = ['auto', 'any', 'tool', 'none'];
 function checkToolChoice(req: MessagesRequest): void {
   const tools = req.tools;
   if (tools !== undefined && tools !== null && !Array.isArray(tools)) throw badRequest('tools: Input should be a valid list', 'tools');
+  // Anthropic refuses these on every model; count_tokens counted them, /v1/messages sent them to Anthropic.
+  tools?.forEach((t: unknown, i: number) => {
+    if (!t || typeof t !== 'object' || Array.isArray(t)) throw badRequest(`tools.${i}: Input should be a valid dictionary`, `tools.${i}`);
+  });
   const choice = req.tool_choice;
   if (choice === undefined || choice === null) return;
   if (typeof choice !== 'object' || Array.isArray(choice)) throw badRequest('tool_choice: Input should be an object', 'tool_choice');
