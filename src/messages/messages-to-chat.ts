@@ -117,6 +117,10 @@ const TOOL_CHOICE_TYPES = ['auto', 'any', 'tool', 'none'];
 function checkToolChoice(req: MessagesRequest): void {
   const tools = req.tools;
   if (tools !== undefined && tools !== null && !Array.isArray(tools)) throw badRequest('tools: Input should be a valid list', 'tools');
+  // Anthropic refuses these on every model; count_tokens counted them, /v1/messages sent them to Anthropic.
+  tools?.forEach((t: unknown, i: number) => {
+    if (!t || typeof t !== 'object' || Array.isArray(t)) throw badRequest(`tools.${i}: Input should be a valid dictionary`, `tools.${i}`);
+  });
   const choice = req.tool_choice;
   if (choice === undefined || choice === null) return;
   if (typeof choice !== 'object' || Array.isArray(choice)) throw badRequest('tool_choice: Input should be an object', 'tool_choice');
@@ -199,8 +203,10 @@ export function messagesToChat(req: MessagesRequest, target: TranslateTarget): C
     if (format.type !== 'json_schema' || !format.schema || typeof format.schema !== 'object') {
       throw badRequest(`${param}: only {type: 'json_schema', schema} is supported.`, param);
     }
-    // DeepSeek's JSON mode has no schemas (json_object only): refused rather than silently loosened.
-    if (provider === 'deepseek') throw unsupported('Structured output with a JSON schema', param, provider);
+    // DeepSeek's JSON mode has no schemas (json_object only): refused rather than silently loosened,
+    // here (naming the client's field) when every translated target is DeepSeek; in a group with
+    // others, its adapter refuses it as a parameter it cannot take and the walk goes on to a target that can.
+    if ((target.providers ?? [provider]).every((p) => p === 'deepseek')) throw unsupported('Structured output with a JSON schema', param, provider);
     chat.response_format = { type: 'json_schema', json_schema: { name: 'output', schema: format.schema, strict: true } };
   }
   applyThinking(chat, req, provider, target.upstreamModel);

@@ -59,6 +59,8 @@ const EVERY_TARGET: [string, Record<string, unknown>, string][] = [
   ['metadata.user_id a number', { metadata: { user_id: 7 } }, 'metadata.user_id'],
   ['an empty content array', { messages: [user([])] }, 'messages.0: all messages must have non-empty content'],
   ['an empty user turn before an answer', { messages: [user(''), { role: 'assistant', content: 'Hi' }, user('Again')] }, 'messages.0'],
+  ['a tool that is not an object', { tools: [null] }, 'tools.0: Input should be a valid dictionary'],
+  ['a tool that is a list', { tools: [[{ name: 'weather' }]] }, 'tools.0: Input should be a valid dictionary'],
 ];
 
 /** Refused by translation for non-Anthropic targets (Anthropic's own API judges them natively). */
@@ -114,6 +116,13 @@ for (const model of ['openai/gpt-4o-mini', 'mock/echo']) {
     }
   });
 }
+
+test('count_tokens refuses a tool that is not an object as /v1/messages does (it was counted), one row', async () => {
+  const res = await gw.fetch('/v1/messages/count_tokens', { method: 'POST', body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [user('Hello')], tools: [7] }) });
+  expect(res.status).toBe(400);
+  expect(await res.json()).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'tools.0: Input should be a valid dictionary' } });
+  expect(await gw.waitForRow(res)).toMatchObject({ endpoint: 'count_tokens', status: 400 });
+});
 
 describe('an Anthropic target', () => {
   test('a budget not below max_tokens goes to Anthropic, whose 400 reaches the SDK as it sent it, one row', async () => {

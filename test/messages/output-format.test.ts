@@ -10,6 +10,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { fixtureJson, jsonResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { anthropicClient } from './messages-helpers';
+import { modelGroups } from '../../src/db/schema';
 
 const SCHEMA = { type: 'object', properties: { answer: { type: 'number' } }, required: ['answer'], additionalProperties: false };
 const BETA = { headers: { 'anthropic-beta': 'structured-outputs-2025-11-13' } };
@@ -25,6 +26,8 @@ beforeAll(async () => {
   openai = startFakeUpstream(() => jsonResponse(answer));
   deepseek = startFakeUpstream(() => jsonResponse(fixtureJson('deepseek', 'chat.json')));
   gw = await startGateway({ env: { ...providerEnv('openai', `${openai.url}/v1`), ...providerEnv('deepseek', `${deepseek.url}/v1`) } });
+  gw.ctx.db.insert(modelGroups).values({ name: 'json-fallback', strategy: 'heuristic', targets: ['deepseek/deepseek-chat', 'openai/gpt-4o-mini'], updatedAt: Date.now() }).run();
+  gw.ctx.state.reload();
   client = anthropicClient(gw);
 });
 afterAll(async () => {
@@ -63,6 +66,16 @@ test('DeepSeek (no JSON schemas) refuses it as output_format, 400 invalid_reques
   expect(err.error.error.message).toContain("'output_format'");
   expect(deepseek.requests.length).toBe(before);
   expect((await gw.waitForRow(err)).status).toBe(400);
+});
+
+test('a group whose first target is DeepSeek: DeepSeek is passed over (nothing sent), its OpenAI target answers; one row', async () => {
+  const before = deepseek.requests.length;
+  const { data, response } = await client.messages.create(ask('json-fallback'), BETA).withResponse();
+  expect(data.content).toEqual([{ type: 'text', text: '{"answer":4}', citations: null }]);
+  expect(response.headers.get('x-gophergate-provider')).toBe('openai');
+  expect(openai.last().body.response_format.json_schema.schema).toEqual(SCHEMA);
+  expect(deepseek.requests.length).toBe(before);
+  expect(await gw.waitForRow(response)).toMatchObject({ endpoint: 'messages', provider: 'openai', status: 200 });
 });
 
 test('count_tokens takes a request with output_format for any provider', async () => {

@@ -10,6 +10,9 @@ export function isOpenAIReasoningModel(model: string): boolean {
   return /^o\d/i.test(model) || (/^gpt-5/i.test(model) && !/^gpt-5[\w.]*-chat/i.test(model));
 }
 
+/** OpenAI's models that do not reason (and refuse `reasoning_effort`): gpt-4o, gpt-4.1, gpt-3.5, chatgpt-4o, their fine-tunes. */
+const DOES_NOT_REASON = /^(?:ft:)?(?:gpt-4|gpt-3\.5|chatgpt-)/i;
+
 /**
  * The reasoning models that sample as a plain chat model when they do not reason: gpt-5.1 and
  * gpt-5.2 (and their dated snapshots), whose default effort is `none`. Not their -codex, -pro,
@@ -39,7 +42,12 @@ function takesSamplingParams(model: string, effort: unknown): boolean {
  */
 export function reasoningModelParams(body: UpstreamBody): UpstreamBody {
   const model = String(body.model);
-  if (!isOpenAIReasoningModel(model)) return body;
+  if (!isOpenAIReasoningModel(model)) {
+    // A hint such a model refuses (400 unsupported_parameter): left out, as for xAI's models without
+    // an effort dial. A group's body made for a target that reasons (Gemini) carries it here on fallback.
+    if (body.reasoning_effort != null && DOES_NOT_REASON.test(model)) delete body.reasoning_effort;
+    return body;
+  }
   if (body.max_tokens != null) {
     body.max_completion_tokens ??= body.max_tokens;
     delete body.max_tokens;
