@@ -6,7 +6,7 @@ import type { Actual, AdmitInput, Admission, LimitCounters, RefusalReason, Spend
 import { BUDGET_PERIODS, type ScopeLimits } from './limit-types';
 import { LocalLimitFallback } from './local-limit-fallback';
 import type { RateInfo } from './rate-headers';
-import { RedisLimitReconnect, type RedisAdmit } from './redis-limit-reconnect';
+import { RedisLimitReconnect, type RedisAdmit, type RedisWork } from './redis-limit-reconnect';
 import { ADMIT, SETTLE, CHARGE, SEED, END_FLIGHT, KEEP_ALIVE, PEEK_RATE, opt } from './redis-limit-scripts';
 
 /** Thrown by `admit` in fail mode `closed` while Redis is unreachable: the key's request gets 503. */
@@ -126,7 +126,7 @@ export class RedisLimitCounters implements LimitCounters {
     this.fallback.settled(requestId, admitting, actual, now);
     // The period of each kind the request arrived in: billed to the one the scope counts when it settles.
     const arrived = BUDGET_PERIODS.map((p) => periodKey(p, admitting.at));
-    const run = () =>
+    const settle = (): Promise<boolean> =>
       SETTLE.run(this.link, [], [this.link.prefix, requestId, actual.costUsd, actual.tokens, ...arrived]).then(async (r) => {
         // The reservation is gone: the others took this instance for dead while it was cut off
         // (HEARTBEAT freed it at no cost), or it outlived the hour's sweep. What the request cost
@@ -135,12 +135,14 @@ export class RedisLimitCounters implements LimitCounters {
         this.fallback.addSettled(admitted, actual);
         return true;
       });
+    // Named: while it waits, the reservation is not taken for an orphan (redis-limit-reconnect.ts).
+    const run: RedisWork = Object.assign(settle, { settles: requestId });
     if (!this.link.isUp()) {
       // A reservation Redis holds: settled once Redis is back (its row is not lost).
       this.reconnect.queue(run);
       return true;
     }
-    return run().catch(() => {
+    return settle().catch(() => {
       this.reconnect.queue(run);
       return true;
     });

@@ -219,6 +219,18 @@ end
 return {freed, revived}
 `);
 
+// Reservations this instance holds in Redis that it no longer follows: admits Redis ran after the
+// instance had given up on their answer (its connection was dropped while Redis stalled; the request
+// was then served from the instance's own counters). Freed at zero, as a dead instance's are.
+// ARGV: P, origin, then request ids. Returns how many were freed.
+export const RELEASE = new LuaScript(`${COMMON}
+local freed = 0
+for i = 3, #ARGV do
+  if redis.call('SISMEMBER', P..'lim:held:'..ARGV[2], ARGV[i]) == 1 then freed = freed + settle(ARGV[i], 0, 0) end
+end
+return freed
+`);
+
 // A request that ended before its row (a token estimate pending): its in-flight slots are freed
 // now and the reservation marked (f), so SETTLE frees the rest only. ARGV: P, request id.
 export const END_FLIGHT = new LuaScript(`${COMMON}
