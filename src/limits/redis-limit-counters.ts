@@ -127,11 +127,11 @@ export class RedisLimitCounters implements LimitCounters {
     // The period of each kind the request arrived in: billed to the one the scope counts when it settles.
     const arrived = BUDGET_PERIODS.map((p) => periodKey(p, admitting.at));
     const settle = (): Promise<boolean> =>
-      SETTLE.run(this.link, [], [this.link.prefix, requestId, actual.costUsd, actual.tokens, ...arrived]).then(async (r) => {
-        // The reservation is gone: the others took this instance for dead while it was cut off
-        // (HEARTBEAT freed it at no cost), or it outlived the hour's sweep. What the request cost
-        // is charged all the same, or the budget would not count it.
-        if (r !== 1 && (actual.costUsd > 0 || actual.tokens > 0)) await this.chargeRedis(admitted, actual, now);
+      SETTLE.run(this.link, [], [this.link.prefix, requestId, actual.costUsd, actual.tokens, ...arrived, this.link.origin]).then(async (r) => {
+        // The reservation was freed at no cost: the others took this instance for dead while it was
+        // cut off (HEARTBEAT), or it outlived the hour's sweep. What the request cost is charged all
+        // the same, or the budget would not count it. (0: this settle already ran, its answer lost.)
+        if (r === 2 && (actual.costUsd > 0 || actual.tokens > 0)) await this.chargeRedis(admitted, actual, now);
         this.fallback.addSettled(admitted, actual);
         return true;
       });

@@ -3,7 +3,9 @@
  * for its admit script. The gateway stops waiting after its ping goes unanswered and serves the
  * request from its own counters (fail mode open); Redis, once it goes on, still runs the admit it
  * had read, whose answer nobody reads any more. That reservation must not stay: its max_parallel
- * slot and reserved USD would refuse the key for the hour until the stale sweep.
+ * slot and reserved USD would refuse the key for the hour until the stale sweep. Likewise a settle
+ * Redis ran after the gateway gave up on its answer: sent again on reconnection, it must not charge
+ * the request's cost a second time.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import { RedisClient } from 'bun';
@@ -102,3 +104,31 @@ test('an admit Redis ran after the gateway gave up on it leaves no slot or USD r
   expect({ spent, spend }).toEqual({ spent: true, spend: expect.closeTo(billed, 12) });
 });
 
+test('a settle Redis ran after the gateway gave up on its answer is not charged a second time', async () => {
+  const { id, key } = await createKey('paused-settle', { budget_usd: 100, budget_period: 'month' });
+  expect((await gw.openai(key).chat.completions.create(body)).choices.length).toBe(1);
+  const before = fake.requests.length;
+  gate = new Promise<void>((r) => (openGate = r));
+  const pending = gw.openai(key).chat.completions.create(body);
+  // Admitted through Redis: the upstream has it.
+  expect(await eventually(() => fake.requests.length > before, 5_000)).toBe(true);
+  redis.pause();
+  // Its row settles while Redis is frozen: the settle waits until the ping gives up on Redis.
+  openGate();
+  gate = null;
+  expect((await pending).choices.length).toBe(1);
+  expect(await eventually(async () => (await health()).redis === 'down', 10_000)).toBe(true);
+  redis.resume();
+  expect(await eventually(async () => (await health()).redis === 'ok', 10_000)).toBe(true);
+
+  // Once the settle that waited went again (and one more request after it, on the same connection),
+  // the spend is each row once.
+  const counters = gw.ctx.limits.counters as RedisLimitCounters;
+  expect(await eventually(() => counters.stats().pending === 0, 5_000)).toBe(true);
+  expect((await gw.openai(key).chat.completions.create(body)).choices.length).toBe(1);
+  const rows = await gw.waitForClientRows(id, 3);
+  const billed = rows.reduce((s, r) => s + r.costUsd, 0);
+  expect(billed).toBeGreaterThan(0);
+  expect(await eventually(async () => (await redisState(id)).reserved === 0, 5_000)).toBe(true);
+  expect(await redisState(id)).toEqual({ spend: expect.closeTo(billed, 12), reserved: 0, inflight: 0 });
+});
