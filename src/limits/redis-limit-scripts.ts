@@ -327,11 +327,14 @@ return 1
 // ARGV: P, now, cost, tokens, entry id, n, then per scope: key, tpm (-1: none), current period key,
 // the period key of actual.at, rpm (-1: none); last the time a request admitted while Redis was
 // away was admitted (-1: not a request), which enters the RPM windows (a minute after it, it is pruned).
+// The entry id is the charge's for every time it is sent: one Redis ran already (its answer lost with
+// the connection) is noted for an hour and not counted again. Returns 0 then, else 1.
 export const CHARGE = new LuaScript(`${COMMON}
 local now = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
 local tokens = tonumber(ARGV[4])
 local id = ARGV[5]
+if not redis.call('SET', P..'lim:chg:'..id, '1', 'NX', 'PX', 3600000) then return 0 end
 local n = tonumber(ARGV[6])
 local admitted = tonumber(ARGV[7 + n * 5])
 for i = 1, n do
