@@ -12,7 +12,9 @@ export const opt = (n: number | null) => (n === null ? -1 : n);
 // seeded: '1' once the spend was started from the logs),
 // <P>lim:<scope>:req (zset of admissions in the last minute), <P>lim:<scope>:tok (zset of token
 // entries) with <P>lim:<scope>:tokn (their counts), <P>lim:res:<request id> (a reservation),
-// <P>lim:resv (zset of reservations by admit or last keep-alive time, for the stale sweep).
+// <P>lim:resv (zset of reservations by admit or last keep-alive time, for the stale sweep),
+// <P>lim:held:<origin> (the reservations each instance made), <P>lim:freed:<origin> (those freed at no
+// cost while their request may run on: a day), <P>lim:chg:<id> (a charge counted: an hour).
 const COMMON = `
 local WINDOW = 60000
 local STALE = 3600000
