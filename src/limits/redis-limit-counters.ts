@@ -6,7 +6,7 @@ import type { Actual, AdmitInput, Admission, LimitCounters, RefusalReason, Spend
 import { BUDGET_PERIODS, type ScopeLimits } from './limit-types';
 import { LocalLimitFallback } from './local-limit-fallback';
 import type { RateInfo } from './rate-headers';
-import { RedisLimitReconnect, type RedisAdmit } from './redis-limit-reconnect';
+import { RedisLimitReconnect, type RedisAdmit, type RedisWork } from './redis-limit-reconnect';
 import { ADMIT, SETTLE, CHARGE, SEED, END_FLIGHT, KEEP_ALIVE, PEEK_RATE, opt } from './redis-limit-scripts';
 
 /** Thrown by `admit` in fail mode `closed` while Redis is unreachable: the key's request gets 503. */
@@ -116,7 +116,7 @@ export class RedisLimitCounters implements LimitCounters {
       const settled = this.fallback.counters.settle(requestId, actual, now);
       // What it used counts in Redis too, now or once Redis is back, and so does the request in
       // the RPM windows of the minute it was admitted in.
-      this.reconnect.toRedis(() => this.chargeRedis(local.scopes, actual, now, local.at));
+      this.reconnect.toRedis(this.chargeWork(local.scopes, actual, now, local.at));
       return settled;
     }
     const admitting = this.redisAdmits.get(requestId);
@@ -126,21 +126,24 @@ export class RedisLimitCounters implements LimitCounters {
     this.fallback.settled(requestId, admitting, actual, now);
     // The period of each kind the request arrived in: billed to the one the scope counts when it settles.
     const arrived = BUDGET_PERIODS.map((p) => periodKey(p, admitting.at));
-    const run = () =>
-      SETTLE.run(this.link, [], [this.link.prefix, requestId, actual.costUsd, actual.tokens, ...arrived]).then(async (r) => {
-        // The reservation is gone: the others took this instance for dead while it was cut off
-        // (HEARTBEAT freed it at no cost), or it outlived the hour's sweep. What the request cost
-        // is charged all the same, or the budget would not count it.
-        if (r !== 1 && (actual.costUsd > 0 || actual.tokens > 0)) await this.chargeRedis(admitted, actual, now);
+    const settle = (): Promise<boolean> =>
+      SETTLE.run(this.link, [], [this.link.prefix, requestId, actual.costUsd, actual.tokens, ...arrived, this.link.origin]).then(async (r) => {
+        // The reservation was freed at no cost: the others took this instance for dead while it was
+        // cut off (HEARTBEAT), or it outlived the hour's sweep. What the request cost is charged all
+        // the same, or the budget would not count it. (0: this settle already ran, its answer lost.)
+        // Sent on its own (queued if it fails): this settle, sent again, would answer 0 then.
+        if (r === 2 && (actual.costUsd > 0 || actual.tokens > 0)) this.reconnect.toRedis(this.chargeWork(admitted, actual, now));
         this.fallback.addSettled(admitted, actual);
         return true;
       });
+    // Named: while it waits, the reservation is not taken for an orphan (redis-limit-reconnect.ts).
+    const run: RedisWork = Object.assign(settle, { settles: requestId });
     if (!this.link.isUp()) {
       // A reservation Redis holds: settled once Redis is back (its row is not lost).
       this.reconnect.queue(run);
       return true;
     }
-    return run().catch(() => {
+    return settle().catch(() => {
       this.reconnect.queue(run);
       return true;
     });
@@ -172,12 +175,13 @@ export class RedisLimitCounters implements LimitCounters {
     if (actual.costUsd === 0 && actual.tokens === 0) return;
     if (!this.link.isUp()) {
       this.fallback.counters.charge(scopes, actual, now);
-      this.reconnect.queue(() => this.chargeRedis(scopes, actual, now));
+      this.reconnect.queue(this.chargeWork(scopes, actual, now));
       return;
     }
-    return this.chargeRedis(scopes, actual, now).then(
+    const work = this.chargeWork(scopes, actual, now);
+    return work().then(
       () => {},
-      () => this.reconnect.queue(() => this.chargeRedis(scopes, actual, now)),
+      () => this.reconnect.queue(work),
     );
   }
 
@@ -264,10 +268,11 @@ export class RedisLimitCounters implements LimitCounters {
   }
 
   /** `admittedAt`: a request admitted while Redis was away (it enters the RPM windows then), else -1. */
-  private chargeRedis(scopes: readonly ScopeLimits[], actual: Actual, now: number, admittedAt = -1): Promise<unknown> {
+  private chargeWork(scopes: readonly ScopeLimits[], actual: Actual, now: number, admittedAt = -1): () => Promise<unknown> {
+    // One id for every time it is sent: a charge Redis ran whose answer was lost counts once.
     const args: (string | number)[] = [this.link.prefix, now, actual.costUsd, actual.tokens, `c:${crypto.randomUUID()}`, scopes.length];
     for (const s of scopes) args.push(s.key, opt(s.tpm), periodKey(s.period, now), periodKey(s.period, actual.at), opt(s.rpm));
     args.push(admittedAt);
-    return CHARGE.run(this.link, [], args);
+    return () => CHARGE.run(this.link, [], args);
   }
 }

@@ -1,10 +1,13 @@
 import type { RedisLink } from '../redis/redis-link';
 import { periodKey } from './budget-period';
 import type { ScopeLimits } from './limit-types';
-import { HEARTBEAT, opt, RESTORE } from './redis-limit-scripts';
+import { HEARTBEAT, opt, RELEASE, RESTORE } from './redis-limit-scripts';
 
 /** Pending settles and charges kept while Redis is down, at most. */
 const MAX_PENDING = 10_000;
+
+/** Work for Redis; a settle names its request (its reservation is not an orphan while it waits). */
+export type RedisWork = (() => Promise<unknown>) & { settles?: string };
 
 /** A reservation made in Redis, as this instance made it: enough to make it again in a Redis that lost it. */
 export interface RedisAdmit {
@@ -32,7 +35,7 @@ export class RedisLimitReconnect {
    */
   restoring: Promise<void> | null = null;
   /** Work for Redis that came while it was down. */
-  private readonly pending: (() => Promise<unknown>)[] = [];
+  private readonly pending: RedisWork[] = [];
   private dropped = 0;
   /** The data set of Redis this instance counted in (`<P>lim:epoch`): another one means Redis lost its data. */
   private epoch: string | null = null;
@@ -78,12 +81,12 @@ export class RedisLimitReconnect {
   }
 
   /** Work for Redis: sent now, or queued while Redis is down or when it fails. */
-  toRedis(work: () => Promise<unknown>): void {
+  toRedis(work: RedisWork): void {
     if (!this.link.isUp()) return this.queue(work);
     work().catch(() => this.queue(work));
   }
 
-  queue(work: () => Promise<unknown>): void {
+  queue(work: RedisWork): void {
     if (this.pending.length >= MAX_PENDING) {
       this.dropped++;
       if (this.dropped === 1) this.warn?.('limits: too much counter work waiting for Redis; the oldest is dropped');
@@ -122,6 +125,24 @@ export class RedisLimitReconnect {
       this.pending.length = 0;
     }
     await this.restoreEach();
+    await this.releaseOrphans().catch(() => {});
+  }
+
+  /**
+   * Frees what Redis holds for this instance beyond the requests it follows: an admit whose answer
+   * was lost with its connection (Redis stalled past the ping, then ran it) reserved a slot, USD and
+   * tokens for a request this instance served from its own counters. Left alone they would count
+   * until the hour's sweep (a key with max_parallel 1 refused all that time). Run on each
+   * connection, while admits wait: no admit is then under way whose id is not yet followed. A
+   * request whose settle waits in the queue is no orphan: the settle bills it.
+   */
+  private async releaseOrphans(): Promise<void> {
+    const held = (await this.link.send('SMEMBERS', [`${this.link.prefix}lim:held:${this.link.origin}`])) as string[];
+    const settling = new Set(this.pending.map((w) => w.settles));
+    const orphans = held.filter((id) => !this.redisAdmits.has(id) && !settling.has(id));
+    for (let i = 0; i < orphans.length; i += 500) {
+      await RELEASE.run(this.link, [], [this.link.prefix, this.link.origin, ...orphans.slice(i, i + 500)]);
+    }
   }
 
   /** Puts back every reservation of this instance's requests still running; settles wait for it (as on a connection). */

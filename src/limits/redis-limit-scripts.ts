@@ -12,7 +12,9 @@ export const opt = (n: number | null) => (n === null ? -1 : n);
 // seeded: '1' once the spend was started from the logs),
 // <P>lim:<scope>:req (zset of admissions in the last minute), <P>lim:<scope>:tok (zset of token
 // entries) with <P>lim:<scope>:tokn (their counts), <P>lim:res:<request id> (a reservation),
-// <P>lim:resv (zset of reservations by admit or last keep-alive time, for the stale sweep).
+// <P>lim:resv (zset of reservations by admit or last keep-alive time, for the stale sweep),
+// <P>lim:held:<origin> (the reservations each instance made), <P>lim:freed:<origin> (those freed at no
+// cost while their request may run on: a day), <P>lim:chg:<id> (a charge counted: an hour).
 const COMMON = `
 local WINDOW = 60000
 local STALE = 3600000
@@ -50,7 +52,11 @@ end
 -- admission. A request is billed to the period it arrived in, judged by the period the scope counts
 -- now: one changed (or a budget set again) while it was in flight was seeded from the logs, which do
 -- not hold it yet. Without it (the sweep, a dead instance's cleanup: cost 0) the period at admit.
-local function settle(id, cost, tokens, arrived)
+-- freed: the reservation is given back at no cost while its request may still run (the sweep, a
+-- dead instance's cleanup): it is noted in <P>lim:freed:<origin> (a day), so the request's own
+-- SETTLE, finding it gone, is told to charge its cost, where a SETTLE that already ran is not.
+local FREED_TTL = 86400000
+local function settle(id, cost, tokens, arrived, freed)
   local R = P..'lim:res:'..id
   local h = redis.call('HGETALL', R)
   if #h == 0 then
@@ -80,7 +86,13 @@ local function settle(id, cost, tokens, arrived)
   end
   redis.call('DEL', R)
   redis.call('ZREM', P..'lim:resv', id)
-  if r.o then redis.call('SREM', P..'lim:held:'..r.o, id) end
+  if r.o then
+    redis.call('SREM', P..'lim:held:'..r.o, id)
+    if freed then
+      redis.call('SADD', P..'lim:freed:'..r.o, id)
+      redis.call('PEXPIRE', P..'lim:freed:'..r.o, FREED_TTL)
+    end
+  end
   return 1
 end
 `;
@@ -99,7 +111,7 @@ local tokens = tonumber(ARGV[5])
 local n = tonumber(ARGV[6])
 local EPS = 1e-9
 local stale = redis.call('ZRANGEBYSCORE', P..'lim:resv', '-inf', now - STALE, 'LIMIT', 0, 20)
-for _, rid in ipairs(stale) do settle(rid, 0, 0) end
+for _, rid in ipairs(stale) do settle(rid, 0, 0, nil, true) end
 local sc = {}
 for i = 1, n do
   local b = 6 + (i - 1) * 6
@@ -211,12 +223,24 @@ local revived = redis.call('SADD', P..'lim:instances', ARGV[2])
 local freed = 0
 for _, o in ipairs(redis.call('SMEMBERS', P..'lim:instances')) do
   if redis.call('EXISTS', P..'lim:alive:'..o) == 0 then
-    for _, id in ipairs(redis.call('SMEMBERS', P..'lim:held:'..o)) do freed = freed + settle(id, 0, 0) end
+    for _, id in ipairs(redis.call('SMEMBERS', P..'lim:held:'..o)) do freed = freed + settle(id, 0, 0, nil, true) end
     redis.call('DEL', P..'lim:held:'..o)
     redis.call('SREM', P..'lim:instances', o)
   end
 end
 return {freed, revived}
+`);
+
+// Reservations this instance holds in Redis that it no longer follows: admits Redis ran after the
+// instance had given up on their answer (its connection was dropped while Redis stalled; the request
+// was then served from the instance's own counters). Freed at zero, as a dead instance's are.
+// ARGV: P, origin, then request ids. Returns how many were freed.
+export const RELEASE = new LuaScript(`${COMMON}
+local freed = 0
+for i = 3, #ARGV do
+  if redis.call('SISMEMBER', P..'lim:held:'..ARGV[2], ARGV[i]) == 1 then freed = freed + settle(ARGV[i], 0, 0) end
+end
+return freed
 `);
 
 // A request that ended before its row (a token estimate pending): its in-flight slots are freed
@@ -242,9 +266,17 @@ redis.call('ZADD', P..'lim:resv', 'XX', tonumber(ARGV[3]), ARGV[2])
 return 1
 `);
 
-// ARGV: P, request id, cost, tokens, then the period keys of its admission: day, week, month, total.
+// ARGV: P, request id, cost, tokens, then the period keys of its admission: day, week, month, total;
+// last the instance's origin. Returns 1 when settled; 2 when the reservation was freed at no cost
+// before (the sweep, or the others took this instance for dead): the caller charges the cost; 0 when
+// it is gone otherwise: settled already (a SETTLE Redis ran whose answer was lost with its
+// connection, now sent again), so nothing is counted twice.
 export const SETTLE = new LuaScript(`${COMMON}
-return settle(ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), {day = ARGV[5], week = ARGV[6], month = ARGV[7], total = ARGV[8]})
+local freed = P..'lim:freed:'..ARGV[9]
+local done = settle(ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), {day = ARGV[5], week = ARGV[6], month = ARGV[7], total = ARGV[8]})
+-- SREM also when settled: a reservation put back after it was freed (RESTORE) leaves no note behind.
+if redis.call('SREM', freed, ARGV[2]) == 1 and done == 0 then return 2 end
+return done
 `);
 
 // A reservation this instance still holds, put back into a Redis that lost its data (restarted
@@ -297,11 +329,14 @@ return 1
 // ARGV: P, now, cost, tokens, entry id, n, then per scope: key, tpm (-1: none), current period key,
 // the period key of actual.at, rpm (-1: none); last the time a request admitted while Redis was
 // away was admitted (-1: not a request), which enters the RPM windows (a minute after it, it is pruned).
+// The entry id is the charge's for every time it is sent: one Redis ran already (its answer lost with
+// the connection) is noted for an hour and not counted again. Returns 0 then, else 1.
 export const CHARGE = new LuaScript(`${COMMON}
 local now = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
 local tokens = tonumber(ARGV[4])
 local id = ARGV[5]
+if not redis.call('SET', P..'lim:chg:'..id, '1', 'NX', 'PX', 3600000) then return 0 end
 local n = tonumber(ARGV[6])
 local admitted = tonumber(ARGV[7 + n * 5])
 for i = 1, n do

@@ -14,6 +14,10 @@ export interface OwnRedis {
   kill(): Promise<void>;
   /** Starts it again on the same port, empty. */
   start(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open, nothing is answered. */
+  pause(): void;
+  /** Lets a paused server go on (SIGCONT), its data and connections as they were. */
+  resume(): void;
   close(): Promise<void>;
 }
 
@@ -58,7 +62,10 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     url: `redis://127.0.0.1:${port}`,
     kill,
     start,
+    pause: () => (proc as Bun.Subprocess | null)?.kill('SIGSTOP'),
+    resume: () => (proc as Bun.Subprocess | null)?.kill('SIGCONT'),
     async close() {
+      (proc as Bun.Subprocess | null)?.kill('SIGCONT');
       await kill();
       rmSync(dir, { recursive: true, force: true });
     },
