@@ -18,6 +18,7 @@ import { BunMonitorHub } from './monitor/monitor-hub';
 import { StateStore } from './state/state-store';
 import { ProviderKeyPool } from './key-pool/key-pool';
 import { sqliteStore, type Store } from './db/store';
+import { watchSqliteFile } from './db/sqlite-file-watch';
 import { migratePg, openPgStore } from './db/pg-store';
 import { createPgLogSink } from './logging/pg-log-sink';
 import { stampInstance } from './logging/stamp-instance';
@@ -84,7 +85,8 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   seedDatabase(db, { adminPassword: config.admin.password });
   const secretBox = new SecretBox(resolveEncryptionKey(config.encryptionKey, config.database.path, overrides.warn));
   const state = new StateStore(db, sqlite, config, secretBox);
-  return assembleContext(config, overrides, sqliteStore(sqlite, db), state, secretBox, () => workerSink(config, overrides.warn));
+  const file = watchSqliteFile(config.database.path, overrides.warn ?? console.error);
+  return assembleContext(config, overrides, sqliteStore(sqlite, db, file), state, secretBox, () => workerSink(config, overrides.warn));
 }
 
 /**

@@ -19,12 +19,15 @@ export function healthRoutes(ctx: AppContext) {
       // A configured store (PostgreSQL) that cannot be reached: /v1 serves on, /api answers 503.
       const storeUp = ctx.store?.reachable() ?? true;
       const redis = ctx.redis ? ctx.redis.status() : 'off';
+      // The SQLite file deleted or moved while running: what is written now is lost at the stop.
+      const storeError = ctx.store?.fileProblem?.() ?? null;
       return {
         // Rows that cannot be stored just now (a full disk) are kept and retried: degraded until they are.
-        status: storeUp && redis !== 'down' && !q.error ? 'ok' : 'degraded',
+        status: storeUp && redis !== 'down' && !q.error && !storeError ? 'ok' : 'degraded',
         instance: ctx.config.instanceId,
         store: ctx.store?.kind ?? 'sqlite',
         ...(ctx.store?.kind === 'postgres' ? { store_reachable: storeUp } : {}),
+        ...(storeError ? { store_error: storeError } : {}),
         redis,
         version: VERSION,
         uptime_s: Math.round((Date.now() - ctx.startedAt) / 1000),

@@ -126,6 +126,7 @@ const health = obj(
     instance: str,
     store: { enum: ['sqlite', 'postgres'] },
     store_reachable: { ...bool, description: 'PostgreSQL only' },
+    store_error: { ...str, description: 'SQLite only, while the database path no longer names the open file (deleted or moved while running)' },
     redis: { enum: ['off', 'ok', 'down'] },
     providers: { type: 'object', additionalProperties: obj({ enabled: bool, circuit, model_circuits: modelCircuits }) },
     log_queue: obj({ depth: int, dropped: int, error: str }, ['depth', 'dropped']),

@@ -17,6 +17,9 @@ export function swaggerRoutes() {
     // CSP (inline script by hash), X-Frame-Options and nosniff on the page, the document and the assets.
     .onAfterHandle(async ({ responseValue, path }) => {
       if (!path.startsWith('/swagger')) return;
+      // The page names its document relatively (`swagger/json`, which also works under a proxy's
+      // path prefix): at /swagger/ that was /swagger/swagger/json, a 404. Sent to /swagger instead.
+      if (path === '/swagger/') return new Response(null, { status: 308, headers: { location: '../swagger' } });
       if (responseValue instanceof Response) return withSwaggerHeaders(responseValue);
       if (typeof responseValue === 'string' || (responseValue && typeof responseValue === 'object'))
         return withSwaggerHeaders(typeof responseValue === 'string' ? new Response(responseValue, { headers: { 'content-type': 'text/html; charset=utf8' } }) : Response.json(responseValue));

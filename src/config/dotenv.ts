@@ -11,13 +11,24 @@ export function parseDotenv(text: string): Record<string, string> {
     if (!line || line.startsWith('#')) continue;
     const m = ASSIGNMENT.exec(line);
     if (!m) continue;
-    let value = m[2]!;
-    const q = value[0];
-    if ((q === '"' || q === "'") && value.endsWith(q) && value.length >= 2) value = value.slice(1, -1);
-    else value = value.replace(/\s+#.*$/, '');
-    out[m[1]!] = value;
+    out[m[1]!] = dotenvValue(m[2]!);
   }
   return out;
+}
+
+/**
+ * A value as written after `=`: one pair of quotes around it removed, with a ` # comment` after
+ * the closing quote (`PORT="9000" # main`: 9000, as dotenv, Bun and Compose read it); unquoted, a
+ * ` # comment` is dropped. Anything else after a closing quote keeps the value as written.
+ */
+function dotenvValue(value: string): string {
+  const q = value[0];
+  if (q === '"' || q === "'") {
+    const m = (q === '"' ? /^"([^"]*)"\s*(?:#.*)?$/ : /^'([^']*)'\s*(?:#.*)?$/).exec(value);
+    if (m) return m[1]!;
+    if (value.length >= 2 && value.endsWith(q)) return value.slice(1, -1);
+  }
+  return value.replace(/\s+#.*$/, '');
 }
 
 const READ_FAILURES: Record<string, string> = {

@@ -1,5 +1,6 @@
 import type { Database, SQLQueryBindings } from 'bun:sqlite';
 import { closeSqlite, type Db } from './client';
+import type { SqliteFileWatch } from './sqlite-file-watch';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -20,6 +21,8 @@ export interface Store {
   run(sql: string, args?: readonly SQLQueryBindings[]): Promise<void>;
   /** False while the store cannot be reached (PostgreSQL down); SQLite is always reachable. */
   reachable(): boolean;
+  /** SQLite: set while the database path no longer names the open file (src/db/sqlite-file-watch.ts). */
+  fileProblem?(): string | null;
   close(): Promise<void>;
 }
 
@@ -29,8 +32,8 @@ export function pgPlaceholders(sql: string): string {
   return sql.replace(/\?/g, () => `$${++i}`);
 }
 
-/** The SQLite store over an open connection. */
-export function sqliteStore(sqlite: Database, db: Db): Store {
+/** The SQLite store over an open connection; with `file`, it watches that the file stays at its path. */
+export function sqliteStore(sqlite: Database, db: Db, file?: SqliteFileWatch): Store {
   return {
     kind: 'sqlite',
     db,
@@ -38,7 +41,11 @@ export function sqliteStore(sqlite: Database, db: Db): Store {
     all: async <T>(sql: string, args: readonly SQLQueryBindings[] = []) => sqlite.query(sql).all(...args) as T[],
     run: async (sql, args = []) => void sqlite.query(sql).run(...args),
     reachable: () => true,
-    close: async () => closeSqlite(sqlite),
+    fileProblem: () => file?.problem() ?? null,
+    close: async () => {
+      file?.stop();
+      closeSqlite(sqlite);
+    },
   };
 }
 

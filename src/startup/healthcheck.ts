@@ -12,6 +12,7 @@ const TIMEOUT_MS = 3000;
 function degradedReasons(b: Record<string, any>): string {
   const why: string[] = [];
   if (b.store_reachable === false) why.push(`${b.store ?? 'store'} unreachable`);
+  if (b.store_error) why.push(String(b.store_error));
   if (b.redis === 'down') why.push('redis down');
   if (b.log_queue?.error) why.push(`log rows cannot be stored (${String(b.log_queue.error)})`);
   return why.length ? why.join(', ') : 'see /health';

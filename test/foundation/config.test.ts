@@ -134,6 +134,18 @@ describe('.env', () => {
     });
   });
 
+  test('a quoted value followed by a comment loses its quotes and the comment (as dotenv, Bun and Compose read it); CRLF lines too', () => {
+    const text = 'LLM_PROXY__SERVER__PORT="9000" # main port\r\nOPENAI_API_KEY=\'sk-a b\'\t# prod\r\nC="a # b"  \r\nD="x"y\r\nE="unterminated # c\r\n';
+    expect(parseDotenv(text)).toEqual({
+      LLM_PROXY__SERVER__PORT: '9000',
+      OPENAI_API_KEY: 'sk-a b',
+      C: 'a # b',
+      // Not one quoted value: kept as written (a comment still needs a space before its #).
+      D: '"x"y',
+      E: '"unterminated',
+    });
+  });
+
   test('real environment wins over .env', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gg-env-'));
     writeFileSync(join(dir, '.env'), 'LLM_PROXY__SERVER__PORT=9000\nLLM_PROXY__SERVER__HOST=127.0.0.1\n');

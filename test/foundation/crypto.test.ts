@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/config/env-readers';
@@ -31,6 +31,18 @@ describe('encryption key', () => {
     const k2 = resolveEncryptionKey(undefined, join(dir, 'db', 'x.db'), (m) => warnings.push(m));
     expect(k2).toEqual(k1);
     expect(warnings).toHaveLength(1);
+  });
+
+  test('an encryption.key made by hand (openssl rand -hex 32 > encryption.key, umask 022) is used and tightened to 0600, as the database is', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gg-key-'));
+    mkdirSync(join(dir, 'db'));
+    const file = join(dir, 'db', 'encryption.key');
+    writeFileSync(file, `${HEX}\n`);
+    chmodSync(file, 0o644);
+    const warnings: string[] = [];
+    expect(resolveEncryptionKey(undefined, join(dir, 'db', 'x.db'), (m) => warnings.push(m))).toEqual(decodeKey(HEX));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(warnings).toEqual([]);
   });
 });
 
