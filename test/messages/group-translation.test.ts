@@ -9,8 +9,9 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type Anthropic from '@anthropic-ai/sdk';
 import { modelGroups } from '../../src/db/schema';
-import { fixtureJson, jsonResponse, okCompletion, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { fixtureJson, jsonResponse, okCompletion, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { anthropicJson } from '../anthropic/fake-anthropic';
 import { anthropicClient } from './messages-helpers';
 
 const PROVIDERS = ['openai', 'gemini', 'deepseek', 'grok', 'moonshot'] as const;
@@ -35,10 +36,12 @@ function answer(p: Provider, body: any): Response {
   }
   if (p === 'gemini') return jsonResponse(fixtureJson('gemini', 'text.json'));
   if (p === 'openai' && body.reasoning_effort === 'none' && /^(o\d|gpt-5$)/.test(body.model)) return jsonResponse(NONE_REFUSED, 400);
-  return okCompletion(body.model);
+  return body.stream ? sseResponse(readChunks('openai', 'text.chunks.txt')) : okCompletion(body.model);
 }
 
 const fakes = {} as Record<Provider, FakeUpstream>;
+/** Anthropic, overloaded (529) throughout. */
+let anthropic: FakeUpstream;
 let gw: TestGateway;
 let client: Anthropic;
 
@@ -61,15 +64,20 @@ beforeAll(async () => {
     fakes[p] = startFakeUpstream((_r, rec) => answer(p, rec.body));
     env = { ...env, ...providerEnv(p, p === 'gemini' ? fakes[p].url : `${fakes[p].url}/v1`) };
   }
+  anthropic = startFakeUpstream(() => jsonResponse(anthropicJson('error-529.json'), 529));
+  env = { ...env, ANTHROPIC_API_KEY: 'sk-ant-test-0123456789', LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: anthropic.url };
   gw = await startGateway({ env });
   const now = Date.now();
   for (const [a, b] of GROUPS) gw.ctx.db.insert(modelGroups).values({ name: group(a, b), strategy: 'heuristic', settings: { rules: [] }, targets: [a, b], updatedAt: now }).run();
+  const three = ['claude-sonnet-4-5', 'gemini/gemini-2.5-flash', 'openai/o4-mini'];
+  gw.ctx.db.insert(modelGroups).values({ name: 'claude>gemini>o4', strategy: 'heuristic', settings: { rules: [] }, targets: three, updatedAt: now }).run();
   gw.ctx.state.reload();
   client = anthropicClient(gw);
 });
 afterAll(async () => {
   await gw.close();
   for (const p of PROVIDERS) fakes[p].close();
+  anthropic.close();
 });
 
 /**
@@ -105,6 +113,31 @@ test('thinking off, Gemini overloaded: o4-mini gets no reasoning_effort (not Gem
   expect(sent.max_tokens).toBeUndefined();
 });
 
+for (const stream of [false, true]) {
+  test(`thinking off, Claude then Gemini overloaded (${stream ? 'stream' : 'JSON'}): o4-mini, the third, gets no reasoning_effort`, async () => {
+    down.clear();
+    down.add('gemini');
+    try {
+      const params = { model: 'claude>gemini>o4', max_tokens: 1000, thinking: { type: 'disabled' as const }, messages: hello };
+      const { data, response } = stream
+        ? await (async () => {
+            const s = client.messages.stream(params);
+            return { data: await s.finalMessage(), response: (await s.withResponse()).response };
+          })()
+        : await client.messages.create(params).withResponse();
+      expect(data.content).toEqual([{ type: 'text', text: stream ? 'Hello! How can I help you today?' : 'ok', citations: null }]);
+      const row = await gw.waitForRow(response);
+      expect(row).toMatchObject({ endpoint: 'messages', provider: 'openai', status: 200, stream });
+      expect(JSON.parse(String(row.attempts)).map((t: any) => t.provider)).toEqual(['anthropic', 'gemini', 'openai']);
+      expect(anthropic.last().body.thinking).toEqual({ type: 'disabled' });
+      expect(fakes.gemini.last().body.generationConfig.thinkingConfig).toEqual({ thinkingBudget: 0 });
+      expect(fakes.openai.last().body.reasoning_effort).toBeUndefined();
+    } finally {
+      down.clear();
+    }
+  });
+}
+
 test('thinking at medium, Gemini overloaded: grok-3-mini gets its own effort (low or high only), high', async () => {
   const sent = await fallback('gemini/gemini-2.5-flash', 'grok/grok-3-mini', { max_tokens: 32000, thinking: { type: 'enabled', budget_tokens: 5000 }, messages: hello });
   expect(sent.reasoning_effort).toBe('high');
@@ -113,7 +146,7 @@ test('thinking at medium, Gemini overloaded: grok-3-mini gets its own effort (lo
 test('thinking on, gpt-4.1 overloaded: Gemini thinks (its thinking budget), and gets top_k', async () => {
   const sent = await fallback('openai/gpt-4.1', 'gemini/gemini-2.5-flash', {
     max_tokens: 32000, top_k: 40, thinking: { type: 'enabled', budget_tokens: 5000 }, messages: hello,
-  });
+  } as Omit<Anthropic.MessageCreateParamsNonStreaming, 'model'>);
   expect(sent.generationConfig).toMatchObject({ maxOutputTokens: 32000, topK: 40, thinkingConfig: { thinkingBudget: 8192, includeThoughts: true } });
 });
 
