@@ -44,7 +44,7 @@ export interface CreateMessageOptions {
 
 /**
  * POST /v1/messages over the chat pipeline: route the model as chat does (groups, fallback,
- * breakers, key pools), translate the request for the first non-Anthropic target's provider, run
+ * breakers, key pools), translate the request for each non-Anthropic target's provider and model, run
  * it as a chat completion (one log row, endpoint `messages`) and answer in Anthropic's format,
  * JSON or SSE. Targets on the `anthropic` provider take the client's body natively (see
  * native-messages.ts): their answer is Anthropic's own bytes, with usage read from them. A
@@ -55,6 +55,7 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
   const requestId = opts.requestId ?? newRequestId();
   let chat: ChatRequest;
   let decision: RouteDecision;
+  let bodyFor: ChatRunOptions['bodyFor'];
   try {
     // Routing reads message text loosely, so the Anthropic body serves as it is.
     const routed = claudeModelAlias(req.model, ctx.state.getSnapshot()) ?? req.model;
@@ -64,12 +65,12 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
     throw err;
   }
   try {
-    ({ chat, decision } = translateForTargets(req, decision));
+    ({ chat, decision, bodyFor } = translateForTargets(req, decision));
   } catch (err) {
     logRejectedChat(ctx, err, req, { clientId: opts.clientId, clock: opts.clock, endpoint: 'messages', requestId });
     throw err;
   }
-  const run: ChatRunOptions & { requestId: string } = { clientId: opts.clientId, signal: opts.signal, dropClient: opts.dropClient, endpoint: 'messages', requestId, clock: opts.clock, decision };
+  const run: ChatRunOptions & { requestId: string } = { clientId: opts.clientId, signal: opts.signal, dropClient: opts.dropClient, endpoint: 'messages', requestId, clock: opts.clock, decision, bodyFor };
   const id = newMessageId();
   const stops = req.stop_sequences ?? undefined;
   const shape: MessageShape = { id, stops, pingMs: opts.pingMs, toolName: toolNameRestorer(req.tools) };
@@ -147,14 +148,22 @@ const isNative = (t: RouteTarget) => t.provider === 'anthropic';
  * with none, the refusal is the answer. Anthropic targets need no translation: the pipeline then
  * carries the client's own body (its model, stream flag and messages are what the row, a stored
  * body and any prompt estimate read; the adapter sends ChatCallContext.nativeMessages).
+ *
+ * The translation depends on the provider and model (thinking becomes that one's reasoning
+ * setting, top_k goes where it is read, thinking text goes back where it is needed), so a group's
+ * target of another provider or model gets the request translated for itself (`bodyFor`), made
+ * when the walk reaches it; none when every translated target is the first's provider and model.
  */
-function translateForTargets(req: MessagesRequest, decision: RouteDecision): { chat: ChatRequest; decision: RouteDecision } {
+function translateForTargets(req: MessagesRequest, decision: RouteDecision): { chat: ChatRequest; decision: RouteDecision; bodyFor?: ChatRunOptions['bodyFor'] } {
   const other = decision.targets.find((t) => !isNative(t));
   const bare = req as unknown as ChatRequest;
   if (!other) return { chat: bare, decision };
   try {
     const providers = decision.targets.filter((t) => !isNative(t)).map((t) => t.provider);
-    return { chat: messagesToChat(req, { model: req.model, provider: other.provider, upstreamModel: other.upstreamModel, providers }), decision };
+    const forTarget = (t: RouteTarget) => messagesToChat(req, { model: req.model, provider: t.provider, upstreamModel: t.upstreamModel, providers });
+    const own = (t: RouteTarget) => !isNative(t) && (t.provider !== other.provider || t.upstreamModel !== other.upstreamModel);
+    const bodyFor = decision.targets.some(own) ? (t: RouteTarget) => (own(t) ? forTarget(t) : undefined) : undefined;
+    return { chat: forTarget(other), decision, bodyFor };
   } catch (err) {
     if (!decision.targets.some(isNative)) throw err;
     // keepTargets keeps each target's path beside it, so the route reported names the model that answered.

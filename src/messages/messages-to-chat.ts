@@ -11,12 +11,12 @@ import { mapToolChoice, mapTools } from './map-anthropic-tools';
 export interface TranslateTarget {
   /** The name the chat pipeline routes (the client's `model`). */
   model: string;
-  /** Provider and upstream model of the first route target: what the request must suit. */
+  /** Provider and upstream model of the route target: what the request must suit. */
   provider: string;
   upstreamModel: string;
   /**
-   * Every non-Anthropic provider the walk may send the translated request to (a group's other
-   * targets get the same body on fallback); default: `provider` alone.
+   * Every non-Anthropic provider of the walk (each target gets the request translated for itself,
+   * create-message.ts); default: `provider` alone. A refusal that holds for all of them is the answer.
    */
   providers?: readonly string[];
 }
@@ -34,7 +34,7 @@ const REFUSED_FIELDS: Record<string, string> = {
  * Providers whose chat API takes `top_k` (Gemini as topK; the mock ignores everything). OpenAI,
  * DeepSeek, xAI, Moonshot and Ollama's OpenAI endpoint have none (OpenAI refuses the field), so
  * there it is left out, as `speed` is: a sampling refinement (Anthropic: "for advanced use cases
- * only") that must not turn a request into a 400, nor cost a group its fallback.
+ * only") that must not turn a request into a 400.
  */
 const TOP_K_PROVIDERS = new Set(['gemini', 'mock']);
 /** Providers that need an assistant turn's reasoning back inside a tool loop (see reasoning-quirk.ts). */
@@ -183,8 +183,7 @@ export function messagesToChat(req: MessagesRequest, target: TranslateTarget): C
   else chat.max_tokens = req.max_tokens;
   if (typeof req.temperature === 'number') chat.temperature = req.temperature;
   if (typeof req.top_p === 'number') chat.top_p = req.top_p;
-  // One body serves every translated target of the walk: top_k only when each of them takes it.
-  if (typeof req.top_k === 'number' && (target.providers ?? [provider]).every((p) => TOP_K_PROVIDERS.has(p))) chat.top_k = req.top_k;
+  if (typeof req.top_k === 'number' && TOP_K_PROVIDERS.has(provider)) chat.top_k = req.top_k;
   if (req.stop_sequences?.length) chat.stop = req.stop_sequences;
   const user = req.metadata?.user_id;
   if (typeof user === 'string' && user) chat.user = userId(user);

@@ -46,6 +46,8 @@ export interface ChatRunOptions {
   earlier?: EarlierTries | null;
   /** The bytes that end a stream failing after its first byte; default OpenAI's error chunk + [DONE]. */
   streamErrorBytes?: (e: ApiError) => Uint8Array[];
+  /** A target's own body, where it differs from the request's (AttemptInput.bodyFor). */
+  bodyFor?: (target: RouteTarget) => ChatRequest | undefined;
 }
 
 interface Started {
@@ -133,7 +135,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
 
   // Attempts with fallback: the first target (and key) that answers, whole JSON or a stream's first chunk.
   const clientWantsUsage = stream && ((req.stream_options as any)?.include_usage === true || opts.forceStreamUsage === true);
-  const input: AttemptInput = { ctx, req, stream, clientWantsUsage, signal: opts.signal, dropClient: opts.dropClient, deps: ctx.adapterDeps, clock, clientHeaders: opts.clientHeaders, nativeMessages: opts.nativeMessages, clientId: meta.clientId, showReasoning: opts.showReasoning };
+  const input: AttemptInput = { ctx, req, stream, clientWantsUsage, signal: opts.signal, dropClient: opts.dropClient, deps: ctx.adapterDeps, clock, clientHeaders: opts.clientHeaders, nativeMessages: opts.nativeMessages, clientId: meta.clientId, showReasoning: opts.showReasoning, bodyFor: opts.bodyFor };
   const walk = await walkTargets(ctx, decision, (target, settings) => openAttempt(input, target, settings), {
     signal: opts.signal,
     settledOnReturn: answeredWhole,

@@ -29,6 +29,12 @@ export interface AttemptInput {
   clientId?: number | null;
   /** See ChatCallContext.showReasoning. */
   showReasoning?: boolean;
+  /**
+   * The body a target gets when it is not `req`: a bridge (/v1/messages) translates the client's
+   * request for a provider and model, so a group's later target of another one gets the request
+   * translated for itself. Undefined (the chat path), or undefined for a target: `req`.
+   */
+  bodyFor?: (target: RouteTarget) => ChatRequest | undefined;
 }
 
 export interface JsonAttempt {
@@ -64,16 +70,17 @@ export interface StreamAttempt {
  */
 export async function openAttempt(a: AttemptInput, target: RouteTarget, settings: ProviderSettings): Promise<JsonAttempt | StreamAttempt> {
   const { ctx, clock } = a;
+  const req = (a.bodyFor && a.bodyFor(target)) || a.req;
   const adapter = adapterFor(target.provider);
   // Each target gets the output the client asked for, at most what its model writes (one 8K model in a group lowers only its own call).
   const limit = outputLimitOf(target);
   const callCtx: ChatCallContext = {
     model: target.upstreamModel, stream: a.stream, clientWantsUsage: a.clientWantsUsage,
     clientHeaders: a.clientHeaders, nativeMessages: a.nativeMessages && clampOutputTokens(a.nativeMessages, limit), reasoning: a.deps.reasoning, clientId: a.clientId, showReasoning: a.showReasoning,
-    maxOutputTokens: limit, tools: a.req.tools, followsToolCall: lastToolResultId(a.req.messages),
-    oneToolCall: a.req.parallel_tool_calls === false,
+    maxOutputTokens: limit, tools: req.tools, followsToolCall: lastToolResultId(req.messages),
+    oneToolCall: req.parallel_tool_calls === false,
   };
-  const call = await adapter.buildChatCall(clampOutputTokens(a.req, limit), callCtx, settings, depsFor(a.deps, a.signal));
+  const call = await adapter.buildChatCall(clampOutputTokens(req, limit), callCtx, settings, depsFor(a.deps, a.signal));
 
   // A whole JSON answer stays under the header timeout; a stream is timed by its silences.
   const up = await openUpstream(ctx, target, call, { signal: a.signal, dropClient: a.dropClient, clock, bodyTimeout: a.stream ? 'idle' : 'header', apiKey: settings.apiKey });

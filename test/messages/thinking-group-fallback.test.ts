@@ -1,8 +1,9 @@
 /**
- * Claude Code sends `thinking` on every turn. Through a group, the translated body is made for the
- * group's first target (Gemini: its `reasoning_effort`) and the same body goes to the next target
- * when the first fails. OpenAI's models that do not reason refuse `reasoning_effort` (its real 400,
- * `unsupported_parameter`), so a fallback to gpt-4.1 would answer that 400 instead of the turn.
+ * Claude Code sends `thinking` on every turn. Through a group, the first target (Gemini) gets it as
+ * its `reasoning_effort`; when it fails, gpt-4.1 gets the request translated for itself. OpenAI's
+ * models that do not reason refuse `reasoning_effort` (its real 400, `unsupported_parameter`), so a
+ * fallback to gpt-4.1 sent one would answer that 400 instead of the turn (group-translation.test.ts
+ * covers the other provider-dependent settings).
  * Driven with the official @anthropic-ai/sdk against fakes replaying each provider's wire shapes.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';

@@ -1,9 +1,9 @@
 /**
  * `top_k` on /v1/messages for translated targets: Gemini takes it (generationConfig.topK); OpenAI,
  * DeepSeek, xAI, Moonshot and Ollama have none, so it is left out rather than answered with a 400.
- * One translated body serves every non-Anthropic target of a group, so it carries top_k only
- * when each of them takes it: a fallback never hands OpenAI a field it refuses, and a group with
- * an Anthropic target keeps its translated fallback. Driven with the official Anthropic SDK.
+ * Each target of a group gets the request translated for its own provider, so Gemini gets top_k
+ * and its OpenAI fallback does not (never a field OpenAI refuses), and a group with an Anthropic
+ * target keeps its translated fallback. Driven with the official Anthropic SDK.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
@@ -79,12 +79,12 @@ test('a group with an Anthropic target keeps its translated fallback: Anthropic 
   expect(row).toMatchObject({ status: 200, provider: 'openai' });
 });
 
-test('Gemini first, OpenAI its fallback: the one body carries no top_k, so the fallback answers', async () => {
+test('Gemini first, OpenAI its fallback: Gemini gets top_k, OpenAI does not, and answers', async () => {
   gemini.handler = () => jsonResponse({ error: { code: 503, message: 'The model is overloaded.', status: 'UNAVAILABLE' } }, 503);
   try {
     const { data, response } = await client.messages.create(ask('gemini-then-gpt')).withResponse();
     expect(data.content).toEqual([{ type: 'text', text: 'ok', citations: null }]);
-    expect(gemini.last().body.generationConfig?.topK).toBeUndefined();
+    expect(gemini.last().body.generationConfig?.topK).toBe(40);
     expect(openai.last().body.top_k).toBeUndefined();
     expect(await gw.waitForRow(response)).toMatchObject({ status: 200, provider: 'openai' });
   } finally {
@@ -92,11 +92,10 @@ test('Gemini first, OpenAI its fallback: the one body carries no top_k, so the f
   }
 });
 
-test('messagesToChat: top_k kept only when every translated provider of the walk takes it', () => {
+test('messagesToChat: top_k kept for the providers that read it, whatever the group holds besides', () => {
   const req = { model: 'm', max_tokens: 5, top_k: 7, messages: [{ role: 'user' as const, content: 'x' }] };
   const chat = (provider: string, providers?: string[]) => messagesToChat(req, { model: 'm', provider, upstreamModel: 'm', providers }) as any;
   expect(chat('gemini').top_k).toBe(7);
-  expect(chat('gemini', ['gemini', 'gemini']).top_k).toBe(7);
-  for (const p of ['openai', 'deepseek', 'grok', 'moonshot', 'ollama']) expect(chat(p).top_k).toBeUndefined();
-  expect(chat('gemini', ['gemini', 'openai']).top_k).toBeUndefined();
+  expect(chat('gemini', ['gemini', 'openai']).top_k).toBe(7);
+  for (const p of ['openai', 'deepseek', 'grok', 'moonshot', 'ollama']) expect(chat(p, ['gemini', p]).top_k).toBeUndefined();
 });

@@ -44,7 +44,7 @@ export function reasoningModelParams(body: UpstreamBody): UpstreamBody {
   const model = String(body.model);
   if (!isOpenAIReasoningModel(model)) {
     // A hint such a model refuses (400 unsupported_parameter): left out, as for xAI's models without
-    // an effort dial. A group's body made for a target that reasons (Gemini) carries it here on fallback.
+    // an effort dial. A client's reasoning_effort sent to a group carries it here on fallback.
     if (body.reasoning_effort != null && DOES_NOT_REASON.test(model)) delete body.reasoning_effort;
     return body;
   }
