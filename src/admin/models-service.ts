@@ -186,7 +186,7 @@ export async function createModel(deps: AdminDeps, input: ModelInput): Promise<M
   if (deps.state.getSnapshot().groups.has(id))
     throw new ApiError({ status: 409, message: `'${id}' is a model group's name; a model of that name would hide the group.`, code: 'group_exists', param: 'id' });
   const now = Date.now();
-  const source = genaiPriceRow(provider, upstreamId, now);
+  const source = genaiPriceRow(provider, upstreamId, now, kind === 'image' ? 'image' : 'chat');
   const free = FREE_PROVIDERS.has(provider as ProviderId);
   const missing = (['input_price', 'output_price'] as const).find((f) => patch[f] === undefined);
   if (!source && !free && missing)
@@ -195,9 +195,11 @@ export async function createModel(deps: AdminDeps, input: ModelInput): Promise<M
     ...(source ?? {}),
     id, provider, upstreamId, kind, enabled, updatedAt: now,
     inputPrice: patch.input_price ?? source?.inputPrice ?? 0,
-    outputPrice: patch.output_price ?? (kind === 'image' ? 0 : (source?.outputPrice ?? 0)),
+    // An image model given a per-image price bills no output tokens (they are the image: billed
+    // twice otherwise); without one, genai-prices' image token rate (seed/model-prices.ts).
+    outputPrice: patch.output_price ?? (kind === 'image' && patch.image_price != null ? 0 : (source?.outputPrice ?? 0)),
     cachedInputPrice: patch.cached_input_price !== undefined ? patch.cached_input_price : (source?.cachedInputPrice ?? null),
-    reasoningPrice: patch.reasoning_price ?? null,
+    reasoningPrice: patch.reasoning_price ?? (kind === 'image' && patch.image_price != null ? null : (source?.reasoningPrice ?? null)),
     imagePrice: patch.image_price ?? null,
     cacheWritePrice: patch.cache_write_price !== undefined ? patch.cache_write_price : (source?.cacheWritePrice ?? null),
     contextWindow: patch.context_window !== undefined ? patch.context_window : (source?.contextWindow ?? null),

@@ -45,6 +45,15 @@ export interface ErrorAnswer {
  * Elysia's default 422), unknown routes 404, and anything unexpected a 500 without a stack (logged
  * here, once).
  */
+/**
+ * An unknown route's message, OpenAI's wording: `Invalid URL (POST /v1/images/edits)`, so a client
+ * calling an endpoint the gateway does not serve reads that, not a missing model or file.
+ */
+function invalidUrl(request: Request): string {
+  const path = new URL(request.url).pathname;
+  return `Invalid URL (${request.method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}).`;
+}
+
 export function errorAnswer(code: unknown, error: unknown, request: Request): ErrorAnswer {
   const of = (status: number, payload: OpenAIErrorBody, headers: Record<string, string> = {}): ErrorAnswer => ({ status, body: payload, headers });
   if (error instanceof ApiError) {
@@ -63,7 +72,7 @@ export function errorAnswer(code: unknown, error: unknown, request: Request): Er
         const r = toAnthropicError(notFound('Not found.'));
         return { status: r.status, body: r.body, headers: {} };
       }
-      return of(404, body('Not found.', 'invalid_request_error', 'not_found'));
+      return of(404, body(invalidUrl(request), 'invalid_request_error', 'not_found'));
     case 'INVALID_COOKIE_SIGNATURE':
       return of(401, body('Invalid session.', 'authentication_error', 'invalid_session'));
     default: {

@@ -3,6 +3,7 @@ import type { SecretBox } from '../crypto/secret-box';
 import { PROVIDER_CATALOG } from '../providers/provider-catalog';
 import { FREE_PROVIDERS, PROVIDER_IDS, type PoolKey, type ProviderId, type ProviderSettings } from '../providers/types';
 import { genaiPriceRow } from '../db/seed/model-prices';
+import { isImageModelId } from '../images/image-model-id';
 import { modelTarget } from '../routing/resolve-concrete';
 import { timeOfDayOf } from '../usage/time-of-day-prices';
 import { keyLimitsOf, teamEntries, type LimitColumns, type TeamRow } from '../limits/build-key-limits';
@@ -109,9 +110,11 @@ export function buildSnapshot(rows: SnapshotRows, config: Config, box: SecretBox
   for (const id of PROVIDER_IDS) {
     for (const modelId of config.providers[id]!.models) {
       if (models.has(modelId)) continue;
-      const row = genaiPriceRow(id, modelId, now);
+      // An image model's id (gpt-image-1.5) is one: /v1/images/generations takes it, chat refuses it.
+      const kind = isImageModelId(id, modelId) ? 'image' : 'chat';
+      const row = genaiPriceRow(id, modelId, now, kind);
       models.set(modelId, row ? modelEntryOf(row) : {
-        id: modelId, provider: id, upstreamId: modelId, kind: 'chat', enabled: true,
+        id: modelId, provider: id, upstreamId: modelId, kind, enabled: true,
         prices: { input: 0, cachedInput: null, output: 0, reasoning: null, image: null },
         ...(FREE_PROVIDERS.has(id) ? {} : { unpriced: true }),
       });
@@ -145,7 +148,8 @@ function unlistedModelLookup(): (provider: ProviderId, id: string) => ModelEntry
     const name = `${provider}/${id}`;
     let entry = seen.get(name);
     if (entry !== undefined) return entry;
-    const row = genaiPriceRow(provider, id, Date.now());
+    // Priced as its kind (an image model's image tokens at the image rate); its kind stays unknown.
+    const row = genaiPriceRow(provider, id, Date.now(), isImageModelId(provider, id) ? 'image' : 'chat');
     entry = row ? { ...modelEntryOf(row), id: name, kind: 'chat', unlisted: true } : null;
     if (seen.size < MAX_UNLISTED_LOOKUPS) seen.set(name, entry);
     return entry;

@@ -29,6 +29,8 @@ interface HandPrice {
   /** Prompt-cache writes, 5-minute rate (Anthropic). */
   cacheWrite?: number;
   output: number;
+  /** Image output tokens (genai-prices' output_image_mtok), where they cost more than text. */
+  outputImage?: number;
   image?: number;
   contextWindow?: number;
   longContext?: SeedTier | null;
@@ -220,7 +222,8 @@ function sourcePrice(m: SeedModel, now: number): { price: HandPrice; contextWind
   if (input === undefined || output === undefined) return null;
   return {
     price: {
-      input, cachedInput: flat(p.cache_read_mtok), cacheWrite: flat(p.cache_write_mtok), output, longContext: longContextTier(m.id, p),
+      input, cachedInput: flat(p.cache_read_mtok), cacheWrite: flat(p.cache_write_mtok), output, outputImage: flat(p.output_image_mtok),
+      longContext: longContextTier(m.id, p),
       // Audio tokens are read from OpenAI's usage (prompt and completion) and Gemini's (the prompt's
       // AUDIO modality: usage/gemini-usage.ts); the other providers report none.
       ...(m.provider === 'openai' ? { audioInput: flat(p.input_audio_mtok), audioOutput: flat(p.output_audio_mtok) } : {}),
@@ -249,8 +252,8 @@ export function seedModelRows(now: number): ModelRow[] {
  * data as the seed prices its own (null when genai-prices has no price for it). A listed price
  * without an output price is an embedding model's (genai-prices lists none for them), billed as one.
  */
-export function genaiPriceRow(provider: ProviderId, id: string, now: number): FullModelRow | null {
-  const m: SeedModel = { id, provider, kind: 'chat' };
+export function genaiPriceRow(provider: ProviderId, id: string, now: number, kind: 'chat' | 'image' = 'chat'): FullModelRow | null {
+  const m: SeedModel = { id, provider, kind };
   try {
     const source = sourcePrice(m, now) ?? sourcePrice({ ...m, kind: 'embedding' }, now);
     return source ? modelRow(m, source.price, source.contextWindow ?? null, now) : null;
@@ -266,8 +269,21 @@ function anthropicMultipliers(m: SeedModel): { fastPriceMultiplier: number | nul
   return { fastPriceMultiplier: seeded ? (FAST_MULTIPLIER[m.id] ?? null) : null, usInferencePriceMultiplier: seeded ? (US_INFERENCE_MULTIPLIER[m.id] ?? null) : null };
 }
 
+/**
+ * An image model's output and reasoning prices. With a per-image price (IMAGE_PRICE) its output
+ * tokens ARE the image, so pricing them as tokens too would bill every picture twice: 0. Without
+ * one (a model priced from genai-prices alone: gpt-image-1.5, gemini-3-pro-image-preview) the image
+ * bills by its output tokens at the image rate (output_image_mtok, else output_mtok, which is the
+ * image rate of gpt-image-1-mini), and thinking (Gemini's thoughts) at the text rate.
+ */
+function imageTokenPrices(m: SeedModel, price: HandPrice): { output: number; reasoning: number | null } {
+  if (IMAGE_PRICE[m.id] !== undefined) return { output: 0, reasoning: null };
+  return { output: price.outputImage ?? price.output, reasoning: price.outputImage !== undefined ? price.output : null };
+}
+
 function modelRow(m: SeedModel, price: HandPrice, contextWindow: number | null, now: number): FullModelRow {
   const image = m.kind === 'image';
+  const imageTokens = image ? imageTokenPrices(m, price) : null;
   const tiers = serviceTierMultipliers(m);
   return {
     id: m.id,
@@ -277,10 +293,8 @@ function modelRow(m: SeedModel, price: HandPrice, contextWindow: number | null, 
     enabled: true,
     inputPrice: price.input,
     cachedInputPrice: price.cachedInput ?? null,
-    // Image models are billed per image; their output tokens ARE the image, so pricing them
-    // as tokens too would bill every picture twice.
-    outputPrice: image ? 0 : price.output,
-    reasoningPrice: null,
+    outputPrice: imageTokens ? imageTokens.output : price.output,
+    reasoningPrice: imageTokens?.reasoning ?? null,
     imagePrice: image ? (IMAGE_PRICE[m.id] ?? null) : null,
     contextWindow,
     updatedAt: now,

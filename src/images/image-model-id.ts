@@ -1,0 +1,15 @@
+import type { ProviderId } from '../providers/types';
+import { isXaiImageModel } from './xai-images';
+
+/**
+ * Whether a provider's model id names an image generation model, by the families the image plans
+ * serve (plan-image-call.ts): OpenAI's dall-e-* and gpt-image-*, Gemini's imagen-* and
+ * gemini-*-image*, xAI's grok-*-image*. Decides the kind of a model listed in
+ * LLM_PROXY__PROVIDERS__<P>__MODELS and how genai-prices prices it.
+ */
+export function isImageModelId(provider: ProviderId, model: string): boolean {
+  if (provider === 'openai') return /^(dall-e-|gpt-image-)/i.test(model);
+  if (provider === 'gemini') return /^imagen-/i.test(model) || /^gemini-.*image/i.test(model);
+  if (provider === 'grok') return isXaiImageModel(model);
+  return false;
+}
