@@ -41,11 +41,6 @@ export interface ErrorAnswer {
 }
 
 /**
- * The answer to one failure (Elysia's error `code` and what was thrown): validation is 400 (never
- * Elysia's default 422), unknown routes 404, and anything unexpected a 500 without a stack (logged
- * here, once).
- */
-/**
  * An unknown route's message, OpenAI's wording: `Invalid URL (POST /v1/images/edits)`, so a client
  * calling an endpoint the gateway does not serve reads that, not a missing model or file.
  */
@@ -54,6 +49,11 @@ function invalidUrl(request: Request): string {
   return `Invalid URL (${request.method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}).`;
 }
 
+/**
+ * The answer to one failure (Elysia's error `code` and what was thrown): validation is 400 (never
+ * Elysia's default 422), unknown routes 404, and anything unexpected a 500 without a stack (logged
+ * here, once).
+ */
 export function errorAnswer(code: unknown, error: unknown, request: Request): ErrorAnswer {
   const of = (status: number, payload: OpenAIErrorBody, headers: Record<string, string> = {}): ErrorAnswer => ({ status, body: payload, headers });
   if (error instanceof ApiError) {
