@@ -83,6 +83,23 @@ export async function resetPassword(deps: SessionDeps, id: number, password: str
   return view(updated!);
 }
 
+/**
+ * PATCH /api/users/{id}: a role and/or a password reset, all or nothing. Every check (the user
+ * exists, the password policy, the last admin) runs before anything is written, so a refused
+ * call leaves the user as it was. `mustChangePassword` qualifies a reset and is refused alone.
+ */
+export async function updateUser(deps: SessionDeps, id: number, change: { role?: Role; password?: string; mustChangePassword?: boolean }): Promise<UserView> {
+  const { db } = deps;
+  const row = await getRow(db, id);
+  if (change.mustChangePassword !== undefined && change.password === undefined)
+    throw badRequest("'must_change_password' goes with 'password' (a reset); send both.", 'must_change_password');
+  if (change.password !== undefined) checkPasswordPolicy(change.password, 'password', row.username);
+  if (change.role !== undefined && row.role === 'admin' && change.role !== 'admin' && (await otherAdmins(db, id)) === 0) throw lastAdmin();
+  if (change.role !== undefined) await setRole(deps, id, change.role);
+  if (change.password !== undefined) await resetPassword(deps, id, change.password, change.mustChangePassword ?? true);
+  return getUser(db, id);
+}
+
 export async function deleteUser(deps: SessionDeps, id: number): Promise<void> {
   const { db } = deps;
   const row = await getRow(db, id);
