@@ -1,7 +1,7 @@
 import { Elysia, t } from 'elysia';
 import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
-import { createUser, deleteUser, getUser, listUsers, resetPassword, setRole } from '../admin/users-service';
+import { createUser, deleteUser, getUser, listUsers, updateUser } from '../admin/users-service';
 import { MIN_PASSWORD_LENGTH } from '../security/password-policy';
 import { ADMIN_RESPONSES } from './openapi-admin-docs';
 import { decimalIdParams } from './strict-schema';
@@ -37,9 +37,7 @@ export function adminUsersRoutes(ctx: AppContext) {
       return getUser(db, params.id);
     }, { role: 'admin', params: idParams, detail: { tags, security, responses: ADMIN_RESPONSES.user, summary: 'One user (admin only)' } })
     .patch('/api/users/:id', async ({ params, body }) => {
-      if (body.role !== undefined) await setRole(ctx, params.id, body.role);
-      if (body.password !== undefined) await resetPassword(ctx, params.id, body.password, body.must_change_password ?? true);
-      return getUser(db, params.id);
+      return updateUser(ctx, params.id, { role: body.role, password: body.password, mustChangePassword: body.must_change_password });
     }, {
       role: 'admin',
       params: idParams,
@@ -52,7 +50,7 @@ export function adminUsersRoutes(ctx: AppContext) {
         tags,
         security,
         responses: ADMIN_RESPONSES.patchUser, summary: 'Change a role or reset a password',
-        description: 'A reset ends the user\'s sessions and (unless `must_change_password: false`) makes them choose a new password at next sign-in. The last admin cannot be demoted.',
+        description: 'A reset ends the user\'s sessions and (unless `must_change_password: false`) makes them choose a new password at next sign-in. The last admin cannot be demoted. All or nothing: a refused part (a weak password, the last admin) changes nothing; `must_change_password` without `password` is a 400.',
       },
     })
     .delete('/api/users/:id', async ({ params }) => {

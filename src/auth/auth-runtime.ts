@@ -49,6 +49,12 @@ export class AuthRuntime {
   readonly perAddress: ThrottleLimit = { maxFailures: 20, windowMs: 15 * 60 * 1000 };
   /** Told after this instance drops its cached sessions (change notices tell other instances). */
   onInvalidate?: () => void;
+  /**
+   * True once other instances' session changes reach this one (Redis change notices). Until then a
+   * PostgreSQL store reads the session row on every request (preloadSession): another instance's
+   * sign-out, password change, role change or deletion has no other way to clear this cache.
+   */
+  toldOfOutsideChanges = false;
   /** True once per commit made by another connection since the last call (null on PostgreSQL). */
   readonly outsideWrites: (() => boolean) | null;
 

@@ -35,9 +35,14 @@ const memo = new WeakMap<Request, AuthResult | null>();
 // Requests whose session row could not be read because the store (PostgreSQL) is unreachable.
 const unreadable = new WeakSet<Request>();
 
+/**
+ * The bearer token: undefined without an `Authorization: Bearer` header, null for one that is
+ * malformed. Another scheme (`Basic` from a reverse proxy that guards the dashboard with HTTP
+ * auth and passes the browser's header on) is not ours: the cookie is looked at instead.
+ */
 function bearerOf(request: Request): string | null | undefined {
   const h = request.headers.get('authorization');
-  if (h === null) return undefined;
+  if (h === null || !/^\s*bearer(\s|$)/i.test(h)) return undefined;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
   return m ? m[1]! : null;
 }
@@ -53,8 +58,8 @@ export function authenticateToken(deps: AuthDeps, token: string): Omit<AuthResul
 }
 
 /**
- * The dashboard session behind a request, or null. An `Authorization` header, when present,
- * is the only credential looked at (a bad one does not fall back to the cookie). Memoised
+ * The dashboard session behind a request, or null. An `Authorization: Bearer` header, when
+ * present, is the only credential looked at (a bad one does not fall back to the cookie). Memoised
  * per Request object, so guards and handlers may call it freely.
  * Throws the 503 `store_unavailable` when the request carries a signed session whose row could
  * not be read (PostgreSQL unreachable, prepareRequestAuth): the user may well be signed in, so

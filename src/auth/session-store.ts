@@ -88,11 +88,14 @@ export function freshCachedSession(rt: AuthRuntime, sessionId: string): CachedSe
 
 /**
  * Makes lookupSession's answer available without waiting on a PostgreSQL store: reads the
- * session row (awaited) into the cache when it is missing or stale. No-op on SQLite.
+ * session row (awaited) into the cache when it is missing or stale, and on every request while
+ * no change notices (Redis) tell this instance of other instances' sign-outs, password changes,
+ * role changes and deletions (the cache then still serves while PostgreSQL is unreachable).
+ * No-op on SQLite.
  */
 export async function preloadSession({ db, auth: rt }: SessionDeps, claims: SessionClaims): Promise<void> {
   if (!isPgDb(db)) return;
-  if (freshCachedSession(rt, claims.sessionId)) return;
+  if (rt.toldOfOutsideChanges && freshCachedSession(rt, claims.sessionId)) return;
   for (let attempt = 0; ; attempt++) {
     const generation = rt.cache.generation;
     const now = rt.now();

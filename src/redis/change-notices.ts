@@ -19,6 +19,7 @@ export function connectChangeNotices(link: RedisLink, state: StateStore, rt: Aut
   const send = (k: Notice['k']) => link.publish(CHANGES_CHANNEL, JSON.stringify({ o: link.origin, k } satisfies Notice));
   state.onLocalChange(() => send('state'));
   rt.onInvalidate = () => send('sessions');
+  rt.toldOfOutsideChanges = true;
   link.onNotice<Notice>(CHANGES_CHANNEL, (n) => {
     if (n.k === 'state') state.reload('outside');
     else if (n.k === 'sessions') rt.dropSessions();
