@@ -65,9 +65,10 @@ export function openUpstream(ctx: AppContext, target: RouteTarget, call: Upstrea
 /**
  * Sends the call (once it holds a slot) and returns it in flight: its `answer` is the head to
  * come, for a caller that waits on it in its own frame (openAttempt: one suspended async function
- * fewer per request waiting, BENCHMARKS.md "Session 15"). The caller runs `headIn` on the answer,
- * maps what it throws with `failure`, disposes of the call and counts its time (countUpstreamTime). Not async: an async function keeps
- * its arguments until it returns, and the call (its body, URL and key) is not needed once sent.
+ * fewer per request waiting, BENCHMARKS.md "session 15"). The caller runs `headIn` on the answer,
+ * maps what it throws with `failure`, disposes of the call and counts its time (countUpstreamTime).
+ * Not async: an async function keeps its arguments until it returns, and the call (its body, URL
+ * and key) is not needed once sent.
  */
 export function startUpstream(ctx: AppContext, target: RouteTarget, call: UpstreamCall, opts: OpenUpstreamOptions): UpstreamCallInFlight {
   const up = new UpstreamCallInFlight(ctx, target.provider, opts);
