@@ -6,7 +6,7 @@ import type { RouteTarget } from '../routing/types';
 import type { Usage } from '../usage/types';
 import type { RequestClock } from './request-clock';
 import { inlineTransform, type ChunkReader } from './inline-transform';
-import { openUpstream, readAnswerBytes, type OpenedUpstream } from './open-upstream';
+import { readAnswerBytes, startUpstream, type OpenedUpstream } from './open-upstream';
 import { notAnObject, notJson } from './upstream-errors';
 import { clampOutputTokens, outputLimitOf } from './output-limit';
 import { firstToolCallOnly } from '../providers/shared/one-tool-call';
@@ -82,13 +82,15 @@ export async function openAttempt(a: AttemptInput, target: RouteTarget, settings
   };
   const call = await adapter.buildChatCall(clampOutputTokens(req, limit), callCtx, settings, depsFor(a.deps, a.signal));
 
-  // A whole JSON answer stays under the header timeout; a stream is timed by its silences.
-  const up = await openUpstream(ctx, target, call, { signal: a.signal, dropClient: a.dropClient, clock, bodyTimeout: a.stream ? 'idle' : 'header', apiKey: settings.apiKey });
-  const readFrom = performance.now();
+  // A whole JSON answer stays under the header timeout; a stream is timed by its silences. The
+  // head is awaited here, not in openUpstream: one async function fewer waits with each request.
+  const up = startUpstream(ctx, target, call, { signal: a.signal, dropClient: a.dropClient, clock, bodyTimeout: a.stream ? 'idle' : 'header', apiKey: settings.apiKey });
   let tally: StreamTally | null = null;
   /** A whole answer's body was being read when the try failed: the provider made it (and bills it). */
   let readingBody = false;
   try {
+    const refused = up.headIn(await up.answer);
+    if (refused) throw await refused;
     if (!a.stream) {
       readingBody = true;
       const bytes = await readAnswerBytes(up);
@@ -115,7 +117,7 @@ export async function openAttempt(a: AttemptInput, target: RouteTarget, settings
     e.spent = spentBy(tally, readingBody) ?? e.spent;
     throw e;
   } finally {
-    clock.upstreamMs += performance.now() - readFrom;
+    up.countUpstreamTime();
   }
 }
 

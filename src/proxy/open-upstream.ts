@@ -59,41 +59,36 @@ export interface OpenUpstreamOptions {
  * headers are in. Throws ApiError (UpstreamError for upstream failures, driving fallback).
  */
 export function openUpstream(ctx: AppContext, target: RouteTarget, call: UpstreamCall, opts: OpenUpstreamOptions): Promise<OpenedUpstream> {
-  // One of the upstream requests in flight, held until dispose (waits in a bounded queue when full).
-  const queued = acquireSlot(ctx.upstreamSlots, opts.signal, opts.clock);
-  return queued ? queued.then(() => send(ctx, target, call, opts)) : send(ctx, target, call, opts);
+  return awaitHead(startUpstream(ctx, target, call, opts));
 }
 
 /**
- * Sends the call on a held slot. Not async: an async function keeps its arguments until it
- * returns, and the call (its body, URL and key) is not needed once it is sent.
+ * Sends the call (once it holds a slot) and returns it in flight: its `answer` is the head to
+ * come, for a caller that waits on it in its own frame (openAttempt: one suspended async function
+ * fewer per request waiting, BENCHMARKS.md "session 15"). The caller runs `headIn` on the answer,
+ * maps what it throws with `failure`, disposes of the call and counts its time (countUpstreamTime).
+ * Not async: an async function keeps its arguments until it returns, and the call (its body, URL
+ * and key) is not needed once sent.
  */
-function send(ctx: AppContext, target: RouteTarget, call: UpstreamCall, opts: OpenUpstreamOptions): Promise<OpenedUpstream> {
+export function startUpstream(ctx: AppContext, target: RouteTarget, call: UpstreamCall, opts: OpenUpstreamOptions): UpstreamCallInFlight {
   const up = new UpstreamCallInFlight(ctx, target.provider, opts);
-  const sentAt = performance.now();
-  const transport = adapterFor(target.provider).transport;
-  let answer: Promise<Response>;
-  try {
-    answer = transport ? transport(call, up.signal) : sendUpstream(ctx.config.upstream.client, call, up.signal);
-  } catch (err) {
-    answer = Promise.reject(err);
-  }
-  return awaitHead(up, answer, opts.clock, opts.bodyTimeout !== 'header', sentAt);
+  // One of the upstream requests in flight, held until dispose (waits in a bounded queue when full).
+  const queued = acquireSlot(ctx.upstreamSlots, opts.signal, opts.clock);
+  up.answer = queued ? queued.then(() => up.send(ctx, target, call)) : up.send(ctx, target, call);
+  return up;
 }
 
-/** Waits for the answer's head: a 2xx opens the call (`idle`: its body is then timed by silences), anything else fails it. */
-async function awaitHead(up: UpstreamCallInFlight, answer: Promise<Response>, clock: RequestClock, idle: boolean, sentAt: number): Promise<OpenedUpstream> {
+/** Waits for the answer's head: a 2xx opens the call, anything else fails it. */
+async function awaitHead(up: UpstreamCallInFlight): Promise<OpenedUpstream> {
   try {
-    const res = await answer;
-    clock.ttfbMs = performance.now() - sentAt;
-    if (!res.ok) throw await errorFromUpstreamResponse(up.provider, res, up.apiKey);
-    up.answered(res, idle);
+    const refused = up.headIn(await up.answer);
+    if (refused) throw await refused;
     return up;
   } catch (err) {
     up.dispose();
-    throw mapUpstreamFailure(err, up);
+    throw up.failure(err);
   } finally {
-    clock.upstreamMs += performance.now() - sentAt;
+    up.countUpstreamTime();
   }
 }
 
@@ -104,8 +99,10 @@ async function awaitHead(up: UpstreamCallInFlight, answer: Promise<Response>, cl
  * once it is sent (BENCHMARKS.md, "Memory per request in flight"). It is also the
  * FailureContext its errors are mapped with.
  */
-class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
+export class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
   res!: Response;
+  /** The answer's head to come (startUpstream). */
+  answer!: Promise<Response>;
   readonly controller = new AbortController();
   readonly signal = this.controller.signal;
   readonly provider: ProviderId;
@@ -114,7 +111,13 @@ class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
   readonly idleTimeoutS: number;
   private readonly clientSignal: AbortSignal | undefined;
   private readonly dropClient: (() => void) | undefined;
-  private slots: UpstreamSlots | null;
+  private readonly clock: RequestClock;
+  /** The body is timed by its silences once the head is in (OpenUpstreamOptions.bodyTimeout). */
+  private readonly idle: boolean;
+  /** When the call went out; 0 while it waits for a slot. */
+  private sentAt = 0;
+  /** Held from send to dispose. */
+  private slots: UpstreamSlots | null = null;
   /** The header timeout, then (`kind` 'idle') the idle timeout; a late run looks again (runtime/deadline.ts). */
   private readonly deadline = new Deadline(timedOut, this);
   private kind: 'timeout' | 'idle' = 'timeout';
@@ -127,12 +130,42 @@ class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
     ({ timeoutS: this.timeoutS, idleTimeoutS: this.idleTimeoutS } = ctx.config.upstream);
     this.clientSignal = opts.signal;
     this.dropClient = opts.dropClient;
+    this.clock = opts.clock;
+    this.idle = opts.bodyTimeout !== 'header';
+  }
+
+  /** Sends the call on the slot it holds now, under the header timeout and the client's abort. */
+  send(ctx: AppContext, target: RouteTarget, call: UpstreamCall): Promise<Response> {
     this.slots = ctx.upstreamSlots;
-    if (opts.signal?.aborted) this.handleEvent();
+    const signal = this.clientSignal;
+    if (signal?.aborted) this.handleEvent();
     // No `{ once: true }`: dispose removes the listener anyway, and Bun's options parsing cost
     // ~1.3 µs per request (BENCHMARKS.md, "Cutting the per-request cost").
-    opts.signal?.addEventListener('abort', this);
+    signal?.addEventListener('abort', this);
     this.deadline.start(this.timeoutS * 1000);
+    this.sentAt = performance.now();
+    const transport = adapterFor(target.provider).transport;
+    try {
+      return transport ? transport(call, this.signal) : sendUpstream(ctx.config.upstream.client, call, this.signal);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * The answer's head is in: a 2xx opens the call (its body then timed by silences, unless the
+   * header timeout still runs), anything else is refused with the upstream's error, read from its
+   * body (returned to throw).
+   */
+  headIn(res: Response): Promise<ApiError> | null {
+    this.clock.ttfbMs = performance.now() - this.sentAt;
+    if (!res.ok) return errorFromUpstreamResponse(this.provider, res, this.apiKey);
+    this.res = res;
+    if (this.idle && this.deadline.running) {
+      this.kind = 'idle';
+      this.deadline.start(this.idleTimeoutS * 1000);
+    }
+    return null;
   }
 
   /** The client's signal fired: abort the upstream call. */
@@ -140,12 +173,9 @@ class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
     this.controller.abort(callerAbort(this.clientSignal!));
   }
 
-  /** A 2xx head is in; with `idle`, from here on silence between chunks is what times out. */
-  answered(res: Response, idle: boolean): void {
-    this.res = res;
-    if (!idle || !this.deadline.running) return;
-    this.kind = 'idle';
-    this.deadline.start(this.idleTimeoutS * 1000);
+  /** Adds the time since the call went out to the clock's upstream time (once, when its caller is done waiting on it). */
+  countUpstreamTime(): void {
+    if (this.sentAt > 0) this.clock.upstreamMs += performance.now() - this.sentAt;
   }
 
   /** The timer ran out: the header timeout, or a silence of the idle timeout (the client's while it does not read). */
@@ -171,8 +201,9 @@ class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
     this.controller.abort(new GatewayAbort('client'));
   }
 
+  /** Before the head (`res` unset) a failure to reach the upstream; after it, the answer broken off. */
   failure(err: unknown): ApiError {
-    return mapUpstreamFailure(err, this, true);
+    return mapUpstreamFailure(err, this, this.res !== undefined);
   }
 
   dispose(): void {

@@ -51,6 +51,9 @@ export interface EarlierTries {
   tries: number;
 }
 
+/** A walk whose tries the providers bill none of (most): one array for all, not one per request. */
+const NONE_SPENT: readonly SpentTry[] = [];
+
 /** A provider without keys is tried once, keyless. */
 const NO_KEY = [null] as const;
 
@@ -102,13 +105,13 @@ export interface SpentTry {
  * or the error that ended it; `spent`, the failed tries the providers bill all the same.
  */
 export type Walk<T> =
-  | { ok: true; value: T; target: RouteTarget; attempts: AttemptRecord[]; spent: SpentTry[] }
+  | { ok: true; value: T; target: RouteTarget; attempts: AttemptRecord[]; spent: readonly SpentTry[] }
   | {
       ok: false;
       error: ApiError;
       target: RouteTarget | null;
       attempts: AttemptRecord[];
-      spent: SpentTry[];
+      spent: readonly SpentTry[];
       /** Targets tried (as MAX_TRIES counts them). */
       tries: number;
       /** It ran out of targets, each failure one after which a next target is tried: one more may still answer. */
@@ -133,7 +136,8 @@ export async function walkTargets<T>(
   const { breakers, keyPool } = ctx;
   const snap = ctx.state.getSnapshot();
   const attempts: AttemptRecord[] = opts.earlier ? [...opts.earlier.attempts] : [];
-  const spent: SpentTry[] = opts.earlier ? [...opts.earlier.spent] : [];
+  // Made at the first billed failure: most walks have none, and it waits with the request.
+  let spent: SpentTry[] | null = opts.earlier?.spent.length ? [...opts.earlier.spent] : null;
   let last: RouteTarget | null = null;
   let lastError: ApiError | null = null;
   let retryAfterMs = Number.POSITIVE_INFINITY;
@@ -170,11 +174,11 @@ export async function walkTargets<T>(
         if (opts.settledOnReturn?.(value) ?? true) breakers.onSuccess(target.provider, target.upstreamModel);
         if (key) keyPool.answered(target.provider, key, sentAt, model);
         attempts.push(attemptRecord(target, 200, null, performance.now() - start, key));
-        return { ok: true, value, target, attempts, spent };
+        return { ok: true, value, target, attempts, spent: spent ?? NONE_SPENT };
       } catch (err) {
         const e = ApiError.from(err);
         attempts.push(attemptRecord(target, e.status, e.message, performance.now() - start, key));
-        if (e.spent) spent.push({ attempt: attempts.length - 1, target, answer: e.spent });
+        if (e.spent) (spent ??= []).push({ attempt: attempts.length - 1, target, answer: e.spent });
         if (!(e instanceof UpstreamError)) {
           // Refused before the call, or the client left before the upstream answered: the target
           // neither answered nor failed, so a half-open probe slot this request took is free at once.
@@ -186,7 +190,7 @@ export async function walkTargets<T>(
             tries--;
             continue targets;
           }
-          return { ok: false, error: e.code === 'unsupported_parameter' ? (refused ?? e) : e, target, attempts, spent, tries, more: false };
+          return { ok: false, error: e.code === 'unsupported_parameter' ? (refused ?? e) : e, target, attempts, spent: spent ?? NONE_SPENT, tries, more: false };
         }
         failure = e;
         if (key && !isKeyFailure(e)) keyPool.answered(target.provider, key, undefined, model);
@@ -208,7 +212,7 @@ export async function walkTargets<T>(
     const paramRefused = isParameterRefusal(e) && target !== decision.targets.at(-1);
     if (!e.isRetryable && !keysExhausted && !notServed && !paramRefused) {
       breakers.onSuccess(target.provider, target.upstreamModel); // it answered: alive
-      return { ok: false, error: isParameterRefusal(e) ? (refused ?? e) : e, target, attempts, spent, tries, more: false };
+      return { ok: false, error: isParameterRefusal(e) ? (refused ?? e) : e, target, attempts, spent: spent ?? NONE_SPENT, tries, more: false };
     }
     // Every key refused (401/403, 402 out of credit), or the model not served there (404), is the operator's
     // problem with this target, not the client's: the next one may still answer. The upstream itself
@@ -229,7 +233,7 @@ export async function walkTargets<T>(
     }
   }
   const error = lastError ?? refused ?? circuitOpen(decision, Number.isFinite(retryAfterMs) ? retryAfterMs : 1000);
-  return { ok: false, error, target: last, attempts, spent, tries, more: !stopped };
+  return { ok: false, error, target: last, attempts, spent: spent ?? NONE_SPENT, tries, more: !stopped };
 }
 
 /**
