@@ -272,9 +272,11 @@ describe('a mixed burst over three instances', () => {
     for (const s of sent) if (refused(s)) expect(REFUSALS.has(s.code ?? '') || s.code === 'insufficient_quota').toBe(true);
     expect(sent.filter((s) => s.status !== 200 && s.status !== 499 && !refused(s))).toEqual([]);
     const served = sent.filter((s) => !refused(s));
-    // Both limits are reached in this burst, and each instance served some.
+    // The burst runs into the limits, and each instance served some. Which one refuses first depends on
+    // which kinds were served (their costs vary): 40 requests (the RPM) cost about the budget, so a slow
+    // run may spend it first. Both are held either way (the spend and the busiest minute below).
     expect(served.length).toBeGreaterThan(10);
-    expect(sent.some((s) => s.code === 'rate_limit_exceeded')).toBe(true);
+    expect(sent.some((s) => s.code === 'rate_limit_exceeded' || s.code === 'budget_exceeded')).toBe(true);
     for (const n of [0, 1, 2]) expect(served.some((s) => s.node === n)).toBe(true);
     expect(served.some((s) => s.status === 499)).toBe(true);
 
