@@ -2,6 +2,7 @@ import { badRequest } from '../../errors/api-error';
 import type { AdapterDeps, ChatCallContext, ChatRequest } from '../types';
 import { planTokens, thinkingBudget } from './anthropic-limits';
 import { convertMessages } from './anthropic-messages';
+import { sampling } from './anthropic-sampling';
 import { convertTools } from './anthropic-tools';
 import { applyJsonOutput } from './json-output';
 import type { AnthropicRequest } from './anthropic-wire';
@@ -69,13 +70,10 @@ export async function buildAnthropicRequest(
   if (system) body.system = system;
   if (typeof r.stop === 'string') body.stop_sequences = [r.stop];
   else if (Array.isArray(r.stop) && r.stop.length) body.stop_sequences = r.stop;
-  if (typeof r.temperature === 'number') body.temperature = r.temperature;
-  if (typeof r.top_p === 'number') body.top_p = r.top_p;
-  // Not an OpenAI field, but Anthropic has it and some clients send it.
-  if (typeof r.top_k === 'number') body.top_k = r.top_k;
-  Object.assign(body, tools);
   if (explicitThinking && !noThinking) body.thinking = explicitThinking;
   else if (plan.budget) body.thinking = { type: 'enabled', budget_tokens: plan.budget };
+  Object.assign(body, sampling(ctx.model, r, !!body.thinking && body.thinking.type !== 'disabled'));
+  Object.assign(body, tools);
   applyJsonOutput(body, r.response_format);
   const user = typeof r.user === 'string' && r.user ? r.user : typeof r.safety_identifier === 'string' ? r.safety_identifier : '';
   if (user) body.metadata = { user_id: user };
