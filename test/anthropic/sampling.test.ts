@@ -1,12 +1,13 @@
 /**
  * Sampling and stop settings Anthropic's API does not take as OpenAI clients send them, through
  * /v1/chat/completions with the official OpenAI client, against a fake Anthropic that refuses
- * what the real one refuses (samplingRefusal). Settings a model does not take are left out.
+ * what the real one refuses (samplingRefusal). Settings a model does not take are left out; a stop
+ * sequence Anthropic cannot honour is the gateway's 400 before any call.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import OpenAI from 'openai';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
-import { startGateway, type TestGateway } from '../helpers/start-gateway';
+import { apiError, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { json, samplingRefusal } from './fake-anthropic';
 
 const hi: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'What is 2 + 2?' }];
@@ -58,5 +59,21 @@ describe('sampling settings a Claude model does not take are left out', () => {
     const weather = { type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } };
     const forced = await send({ reasoning_effort: 'low', temperature: 0.2, tools: [weather], tool_choice: 'required' });
     expect([forced.thinking, forced.temperature]).toEqual([undefined, 0.2]);
+  });
+});
+
+describe('stop sequences', () => {
+  test('a whitespace-only stop ("\\n") is a 400 naming stop before any call; empty ones are left out', async () => {
+    const before = fake.requests.length;
+    for (const stop of ['\n', ['END', ' \n\t']]) {
+      const err = await apiError(client.chat.completions.create({ model: 'anthropic/claude-sonnet-4-5', messages: hi, stop }));
+      expect(err.status).toBe(400);
+      expect(err.error).toMatchObject({ type: 'invalid_request_error', param: 'stop', code: 'unsupported_parameter' });
+      expect(err.message).toContain('whitespace');
+      expect(await gw.waitForRow(err)).toMatchObject({ status: 400 });
+    }
+    expect(fake.requests.length).toBe(before);
+    expect((await send({ stop: ['', 'END'] })).stop_sequences).toEqual(['END']);
+    expect((await send({ stop: '' })).stop_sequences).toBeUndefined();
   });
 });

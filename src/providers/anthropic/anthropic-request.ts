@@ -2,7 +2,7 @@ import { badRequest } from '../../errors/api-error';
 import type { AdapterDeps, ChatCallContext, ChatRequest } from '../types';
 import { planTokens, thinkingBudget } from './anthropic-limits';
 import { convertMessages } from './anthropic-messages';
-import { sampling } from './anthropic-sampling';
+import { sampling, stopSequences } from './anthropic-sampling';
 import { convertTools } from './anthropic-tools';
 import { applyJsonOutput } from './json-output';
 import type { AnthropicRequest } from './anthropic-wire';
@@ -68,8 +68,8 @@ export async function buildAnthropicRequest(
 
   const body: AnthropicRequest = { model: ctx.model, max_tokens: plan.maxTokens, messages };
   if (system) body.system = system;
-  if (typeof r.stop === 'string') body.stop_sequences = [r.stop];
-  else if (Array.isArray(r.stop) && r.stop.length) body.stop_sequences = r.stop;
+  const stop = stopSequences(r.stop);
+  if (stop) body.stop_sequences = stop;
   if (explicitThinking && !noThinking) body.thinking = explicitThinking;
   else if (plan.budget) body.thinking = { type: 'enabled', budget_tokens: plan.budget };
   Object.assign(body, sampling(ctx.model, r, !!body.thinking && body.thinking.type !== 'disabled'));

@@ -1,3 +1,4 @@
+import { badRequest } from '../../errors/api-error';
 import type { AnthropicRequest } from './anthropic-wire';
 
 /** Claude models that take `temperature` and `top_p` together: Claude 3 and the 4.0 pair (Opus 4.1 and later refuse both). */
@@ -19,3 +20,14 @@ export function sampling(model: string, r: Record<string, any>, thinking: boolea
   return out;
 }
 
+/**
+ * OpenAI `stop` (a string or up to 4) -> stop_sequences. Empty ones stop nothing and are left out;
+ * Anthropic refuses a whitespace-only one (`"\n"`) and has no way to stop there, so it is a 400.
+ */
+export function stopSequences(stop: unknown): string[] | undefined {
+  const list = (typeof stop === 'string' ? [stop] : Array.isArray(stop) ? stop : []).filter((s) => s !== '');
+  if (list.some((s) => typeof s === 'string' && s.trim() === '')) {
+    throw badRequest('Anthropic models cannot stop at a whitespace-only sequence (such as "\\n"); stop sequences must contain non-whitespace.', 'stop', 'unsupported_parameter');
+  }
+  return list.length ? list : undefined;
+}
