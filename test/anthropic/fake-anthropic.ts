@@ -70,6 +70,13 @@ export const strictAboutThinking = (answer: () => Response): FakeHandler => (_re
  */
 export function samplingRefusal(body: any): Response | null {
   const refuse = (message: string) => Response.json({ type: 'error', error: { type: 'invalid_request_error', message } }, { status: 400 });
+  // Claude Opus 4.7 and later: adaptive thinking only, and no sampling settings (temperature 1 passes).
+  if (/claude-opus-4-7/.test(String(body?.model))) {
+    if (body.thinking?.type === 'enabled') return refuse('"thinking.type.enabled" is not supported for this model. Use "thinking.type.adaptive" and "output_config.effort" to control thinking behavior.');
+    if (body.temperature !== undefined && body.temperature !== 1) return refuse('`temperature` is deprecated for this model.');
+    if (body.top_p !== undefined) return refuse('`top_p` is deprecated for this model.');
+    if (body.top_k !== undefined) return refuse('`top_k` is deprecated for this model.');
+  }
   const stops: unknown[] = Array.isArray(body?.stop_sequences) ? body.stop_sequences : [];
   if (stops.some((s) => s === '')) return refuse('stop_sequences: each stop sequence must be non-empty');
   if (stops.some((s) => typeof s === 'string' && s.trim() === '')) return refuse('stop_sequences: each stop sequence must contain non-whitespace');

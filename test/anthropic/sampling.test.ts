@@ -62,6 +62,24 @@ describe('sampling settings a Claude model does not take are left out', () => {
   });
 });
 
+describe('Claude Opus 4.7 and later: adaptive thinking only, no sampling settings', () => {
+  test('reasoning_effort becomes adaptive thinking with output_config.effort; temperature, top_p and top_k are left out', async () => {
+    const opus = 'anthropic/claude-opus-4-7';
+    const plain = await send({ model: opus, temperature: 0.2, top_p: 0.9, top_k: 5 } as any);
+    expect([plain.temperature, plain.top_p, plain.top_k, plain.thinking]).toEqual([undefined, undefined, undefined, undefined]);
+    for (const [effort, sent] of [['minimal', 'low'], ['low', 'low'], ['medium', 'medium'], ['high', 'high'], ['xhigh', 'xhigh']] as const) {
+      const body = await send({ model: opus, reasoning_effort: effort as any, temperature: 0.2 });
+      expect([body.thinking, body.output_config, body.temperature]).toEqual([{ type: 'adaptive' }, { effort: sent }, undefined]);
+      // Thinking counts inside max_tokens: room for it above the answer's 8192, as with a budget.
+      expect(body.max_tokens).toBeGreaterThan(8192);
+    }
+    const none = await send({ model: opus, reasoning_effort: 'none' });
+    expect([none.thinking, none.output_config]).toEqual([undefined, undefined]);
+    // Earlier models keep the budget they take.
+    expect((await send({ model: 'anthropic/claude-opus-4-6', reasoning_effort: 'low' })).thinking).toEqual({ type: 'enabled', budget_tokens: 1024 });
+  });
+});
+
 describe('stop sequences', () => {
   test('a whitespace-only stop ("\\n") is a 400 naming stop before any call; empty ones are left out', async () => {
     const before = fake.requests.length;

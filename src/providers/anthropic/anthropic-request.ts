@@ -1,6 +1,6 @@
 import { badRequest } from '../../errors/api-error';
 import type { AdapterDeps, ChatCallContext, ChatRequest } from '../types';
-import { planTokens, thinkingBudget } from './anthropic-limits';
+import { adaptiveEffort, isAdaptiveOnly, planTokens, thinkingBudget } from './anthropic-limits';
 import { convertMessages } from './anthropic-messages';
 import { sampling, stopSequences } from './anthropic-sampling';
 import { convertTools } from './anthropic-tools';
@@ -36,7 +36,8 @@ function refuseUnsupported(r: Record<string, any>): void {
  * OpenAI chat request -> Anthropic Messages body. Pure apart from downloading remote images
  * through `deps.fetchImage`.
  *
- * Thinking: `reasoning_effort` sets a budget (see anthropic-limits.ts); a `thinking` object sent
+ * Thinking: `reasoning_effort` sets a budget (see anthropic-limits.ts; on Claude Opus 4.7 and later,
+ * adaptive thinking at that effort, the budget sizing max_tokens only); a `thinking` object sent
  * by a client that knows Anthropic is passed as it is. When the last assistant turn called tools
  * but its thinking blocks were not given back, thinking is left off for this request: Anthropic
  * refuses a thinking request whose tool-use turn lacks them, and an answer without thinking is
@@ -71,7 +72,11 @@ export async function buildAnthropicRequest(
   const stop = stopSequences(r.stop);
   if (stop) body.stop_sequences = stop;
   if (explicitThinking && !noThinking) body.thinking = explicitThinking;
-  else if (plan.budget) body.thinking = { type: 'enabled', budget_tokens: plan.budget };
+  else if (plan.budget && isAdaptiveOnly(ctx.model)) {
+    // The budget still sizes max_tokens (thinking counts inside it); the effort is what is sent.
+    body.thinking = { type: 'adaptive' };
+    body.output_config = { effort: adaptiveEffort(r.reasoning_effort) };
+  } else if (plan.budget) body.thinking = { type: 'enabled', budget_tokens: plan.budget };
   Object.assign(body, sampling(ctx.model, r, !!body.thinking && body.thinking.type !== 'disabled'));
   Object.assign(body, tools);
   applyJsonOutput(body, r.response_format);

@@ -1,4 +1,5 @@
 import { badRequest } from '../../errors/api-error';
+import { isAdaptiveOnly } from './anthropic-limits';
 import type { AnthropicRequest } from './anthropic-wire';
 
 /** Claude models that take `temperature` and `top_p` together: Claude 3 and the 4.0 pair (Opus 4.1 and later refuse both). */
@@ -8,10 +9,12 @@ const TAKES_TEMPERATURE_WITH_TOP_P = /claude-3|claude-(opus|sonnet)-4(-0)?(-\d{8
  * The client's temperature / top_p / top_k as the model takes them. Settings Anthropic refuses
  * in combination are left out rather than failing the request (as for OpenAI's reasoning
  * models): with thinking on, a temperature other than 1, a top_p below 0.95 and any top_k; on
- * the models that refuse temperature and top_p together, top_p when a temperature is given.
+ * the models that refuse temperature and top_p together, top_p when a temperature is given;
+ * on Claude Opus 4.7 and later, which take none of them, all three.
  */
 export function sampling(model: string, r: Record<string, any>, thinking: boolean): Pick<AnthropicRequest, 'temperature' | 'top_p' | 'top_k'> {
   const out: Pick<AnthropicRequest, 'temperature' | 'top_p' | 'top_k'> = {};
+  if (isAdaptiveOnly(model)) return out;
   if (typeof r.temperature === 'number' && (!thinking || r.temperature === 1)) out.temperature = r.temperature;
   if (typeof r.top_p === 'number' && (!thinking || r.top_p >= 0.95)) out.top_p = r.top_p;
   // Not an OpenAI field, but Anthropic has it and some clients send it.
