@@ -7,6 +7,7 @@
 import { describe, expect, test } from 'bun:test';
 import { ChatOpenAI, OpenAIEmbeddings } from '@langchain/openai';
 import { AIMessageChunk, HumanMessage, ToolMessage } from '@langchain/core/messages';
+import { ContextOverflowError } from '@langchain/core/errors';
 import { fixtureJson, fixtureText, jsonResponse, readChunks, sseEventsResponse, sseResponse, type RecordedRequest } from '../helpers/fake-upstream';
 import type { TestGateway } from '../helpers/start-gateway';
 import { useFakeProviders } from './fake-providers';
@@ -248,6 +249,16 @@ describe('ChatOpenAI on a Claude model, streamed tool loop', () => {
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', content: [{ type: 'text', text: '18°C, sunny' }] }] },
     ]);
     expect(await gw.waitForRow(rec.last())).toMatchObject({ provider: 'anthropic', stream: true, status: 200 });
+  });
+});
+
+describe('ChatOpenAI on a Claude model, prompt over the window', () => {
+  test("Anthropic's prompt is too long 400 is LangChain's ContextOverflowError (what its agents trim history on)", async () => {
+    anthropicAnswer = () => jsonResponse({ type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 210000 tokens > 200000 maximum' } }, 400);
+    const err = await lcError(chat({ model: 'claude-sonnet-4-5' }).invoke('A very long prompt'));
+    expect(err).toBeInstanceOf(ContextOverflowError);
+    expect(err.message).toContain('prompt is too long: 210000 tokens > 200000 maximum');
+    expect(await gw.waitForRow(rec.last())).toMatchObject({ provider: 'anthropic', status: 400 });
   });
 });
 
