@@ -7,6 +7,7 @@ import { pacedBody } from '../http/paced-body';
 import { withHeaders } from '../http/with-headers';
 import { admitRequest } from '../limits/admit-request';
 import { toAnthropicError } from '../messages/anthropic-errors';
+import { openaiOverflowError } from '../messages/context-overflow';
 import { logRejectedChat } from '../proxy/chat-pipeline';
 import { checkForwardedHeaders } from '../proxy/forward-headers';
 import { RequestClock } from '../proxy/request-clock';
@@ -86,6 +87,9 @@ export function errorResponse(err: unknown, extra: Record<string, string> = {}, 
   // SQLite busy past busy_timeout (or its disk full): /api's 503 store_busy, not a 500.
   err = storeBusyOr(err);
   const r = dialect === 'anthropic' ? toAnthropicError(err) : toErrorResponse(err);
+  // A translated provider's "prompt too long" in OpenAI's code and words (see context-overflow.ts).
+  const overflow = dialect === 'openai' ? openaiOverflowError(err) : null;
+  if (overflow) r.body = { error: overflow };
   if (r.status === 500 && !(err as any)?.status) console.error(`[gophergate] ${dialect === 'anthropic' ? 'messages' : 'chat'} error:`, (err as any)?.message ?? err);
   const headers: Record<string, string> = { 'content-type': 'application/json', ...r.headers, ...extra };
   // Anthropic's SDKs read the id from `request-id`; a refusal logged before the prelude named the

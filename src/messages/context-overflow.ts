@@ -8,6 +8,8 @@
  * same request failing every turn (a known failure of gateways in front of Claude Code).
  */
 
+import { UpstreamError, type OpenAIErrorBody } from '../errors/api-error';
+
 /** The counts an overflow message gave: prompt tokens, the output asked for, the window. */
 export interface ContextOverflow {
   input?: number;
@@ -21,7 +23,7 @@ const num = (re: RegExp, text: string): number | undefined => {
 };
 
 /** Words that say the request is over the model's window, with no count to read. */
-const OVERFLOW_WORDS = /context_length_exceeded|exceeds the context window|context length exceeded|maximum context length|maximum prompt length|exceeds the maximum number of tokens|exceeded model token limit|prompt is too long/i;
+const OVERFLOW_WORDS = /context_length_exceeded|exceed context limit|exceeds the context window|context length exceeded|maximum context length|maximum prompt length|exceeds the maximum number of tokens|exceeded model token limit|prompt is too long/i;
 
 /**
  * The counts of a context-window overflow in a provider's error text (and its error code), or
@@ -38,6 +40,8 @@ const OVERFLOW_WORDS = /context_length_exceeded|exceeds the context window|conte
  * - Gemini: "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576)"
  * - xAI: "This model's maximum prompt length is 131072 but the request contains 140000 tokens"
  * - Moonshot: "Your request exceeded model token limit: 262144"
+ * - Anthropic (read for OpenAI's words on /v1/chat/completions): "prompt is too long: 210000 tokens >
+ *   200000 maximum", "input length and `max_tokens` exceed context limit: 195000 + 32000 > 200000"
  */
 export function parseContextOverflow(text: string, code?: string | null): ContextOverflow | null {
   if (!OVERFLOW_WORDS.test(text) && code !== 'context_length_exceeded') return null;
@@ -45,7 +49,9 @@ export function parseContextOverflow(text: string, code?: string | null): Contex
     num(/maximum context length (?:is|of) (\d+)/i, text) ??
     num(/maximum number of tokens allowed \(?(\d+)/i, text) ??
     num(/maximum prompt length is (\d+)/i, text) ??
-    num(/exceeded model token limit:? (\d+)/i, text);
+    num(/exceeded model token limit:? (\d+)/i, text) ??
+    num(/prompt is too long: \d+ tokens > (\d+)/i, text) ??
+    num(/exceed context limit: \d+ \+ \d+ > (\d+)/i, text);
   const messages = num(/(\d+) in the messages/i, text) ?? num(/(\d+) tokens from the input/i, text);
   const input =
     messages !== undefined
@@ -53,8 +59,10 @@ export function parseContextOverflow(text: string, code?: string | null): Contex
       : (num(/messages resulted in (\d+) tokens/i, text) ??
         num(/input token count \((\d+)\)/i, text) ??
         num(/request contains (\d+) tokens/i, text) ??
-        num(/request has (\d+) input tokens/i, text));
-  const output = num(/(\d+) in the completion/i, text) ?? num(/(\d+) tokens for the completion/i, text) ?? num(/max_completion_tokens'? is too large: (\d+)/i, text);
+        num(/request has (\d+) input tokens/i, text) ??
+        num(/prompt is too long: (\d+) tokens/i, text) ??
+        num(/exceed context limit: (\d+) \+/i, text));
+  const output = num(/(\d+) in the completion/i, text) ?? num(/exceed context limit: \d+ \+ (\d+)/i, text) ?? num(/(\d+) tokens for the completion/i, text) ?? num(/max_completion_tokens'? is too large: (\d+)/i, text);
   return { input, output, limit };
 }
 
@@ -70,4 +78,30 @@ export function anthropicOverflowMessage(o: ContextOverflow, original: string): 
   }
   if (input !== undefined && limit !== undefined) return `prompt is too long: ${input} tokens > ${limit} maximum (${original})`;
   return `prompt is too long for the model's context window (${original})`;
+}
+
+/**
+ * OpenAI's words for an overflow, the provider's own in brackets: what OpenAI SDK users match,
+ * and LangChain's ContextOverflowError (its agents' history trimming) looks for.
+ */
+export function openaiOverflowMessage(o: ContextOverflow, original: string): string {
+  const { input, output, limit } = o;
+  if (input !== undefined && output !== undefined && limit !== undefined) {
+    return `This model's maximum context length is ${limit} tokens. However, you requested ${input + output} tokens (${input} in the messages, ${output} in the completion). Please reduce the length of the messages or completion. (${original})`;
+  }
+  if (input !== undefined && limit !== undefined) {
+    return `This model's maximum context length is ${limit} tokens. However, your messages resulted in ${input} tokens. Please reduce the length of the messages. (${original})`;
+  }
+  return `Your input exceeds the context window of this model. Please adjust your input and try again. (${original})`;
+}
+
+/**
+ * A translated provider's 400 for a prompt over the model's window in OpenAI's shape (code
+ * `context_length_exceeded`, param `messages`, OpenAI's words); null for any other error and for
+ * one already so coded (OpenAI's own).
+ */
+export function openaiOverflowError(err: unknown): OpenAIErrorBody['error'] | null {
+  if (!(err instanceof UpstreamError) || err.status !== 400 || err.code === 'context_length_exceeded') return null;
+  const o = parseContextOverflow(err.message, err.code);
+  return o && { message: openaiOverflowMessage(o, err.message), type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' };
 }

@@ -114,6 +114,20 @@ describe('error answers before the first byte', () => {
     expect(failures).toEqual([]);
   });
 
+  test("400 prompt is too long: OpenAI's context_length_exceeded (code, param, words), Anthropic's in brackets", async () => {
+    const original = 'prompt is too long: 210000 tokens > 200000 maximum';
+    for (const stream of [false, true]) {
+      anthropic.handler = () => Response.json({ type: 'error', error: { type: 'invalid_request_error', message: original } }, { status: 400 });
+      const err = await apiError(client.chat.completions.create({ model: MODEL, messages: hi, stream }));
+      expect(err.status).toBe(400);
+      expect(err.error).toMatchObject({ type: 'invalid_request_error', code: 'context_length_exceeded', param: 'messages' });
+      // OpenAI's wording, which LangChain's ContextOverflowError and agents that trim their history look for.
+      expect(err.message).toContain("This model's maximum context length is 200000 tokens. However, your messages resulted in 210000 tokens.");
+      expect(err.message).toContain(original);
+      expect(await rowOf(err.requestID!)).toMatchObject({ status: 400, provider: 'anthropic' });
+    }
+  });
+
   test('an error event as the first thing in a stream falls back like an error status', async () => {
     anthropic.handler = () =>
       new Response('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n', {

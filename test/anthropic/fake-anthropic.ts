@@ -61,3 +61,33 @@ export function thinkingRefusal(body: any): Response | null {
 
 /** A fake Anthropic that refuses what thinkingRefusal refuses and otherwise gives `answer`. */
 export const strictAboutThinking = (answer: () => Response): FakeHandler => (_req, rec) => thinkingRefusal(rec.body) ?? answer();
+
+/**
+ * Anthropic's refusal of sampling and stop settings its API does not take, or null (the real
+ * API's messages): an empty or whitespace-only stop sequence; `temperature` with `top_p` on the
+ * models since Claude Opus 4.1 (Claude 3 and the 4.0 pair take both); and, thinking on, a
+ * `temperature` other than 1, a `top_p` below 0.95 or any `top_k`.
+ */
+export function samplingRefusal(body: any): Response | null {
+  const refuse = (message: string) => Response.json({ type: 'error', error: { type: 'invalid_request_error', message } }, { status: 400 });
+  // Claude Opus 4.7 and later: adaptive thinking only, and no sampling settings (temperature 1 passes).
+  if (/claude-opus-4-7/.test(String(body?.model))) {
+    if (body.thinking?.type === 'enabled') return refuse('"thinking.type.enabled" is not supported for this model. Use "thinking.type.adaptive" and "output_config.effort" to control thinking behavior.');
+    if (body.temperature !== undefined && body.temperature !== 1) return refuse('`temperature` is deprecated for this model.');
+    if (body.top_p !== undefined) return refuse('`top_p` is deprecated for this model.');
+    if (body.top_k !== undefined) return refuse('`top_k` is deprecated for this model.');
+  }
+  const stops: unknown[] = Array.isArray(body?.stop_sequences) ? body.stop_sequences : [];
+  if (stops.some((s) => s === '')) return refuse('stop_sequences: each stop sequence must be non-empty');
+  if (stops.some((s) => typeof s === 'string' && s.trim() === '')) return refuse('stop_sequences: each stop sequence must contain non-whitespace');
+  const thinking = body?.thinking && body.thinking.type !== 'disabled';
+  const docs = 'Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#important-considerations-when-using-extended-thinking';
+  if (thinking && body.temperature !== undefined && body.temperature !== 1) return refuse(`\`temperature\` may only be set to 1 when thinking is enabled. ${docs}`);
+  if (thinking && body.top_p !== undefined && body.top_p < 0.95) return refuse(`\`top_p\` must be greater than or equal to 0.95 or unset when thinking is enabled. ${docs}`);
+  if (thinking && body.top_k !== undefined) return refuse(`\`top_k\` must be unset when thinking is enabled. ${docs}`);
+  const takesBoth = /claude-3|claude-(opus|sonnet)-4(-0)?(-\d{8})?$/.test(String(body?.model));
+  if (!takesBoth && body?.temperature !== undefined && body?.top_p !== undefined) {
+    return refuse('`temperature` and `top_p` cannot both be specified for this model. Please use only one.');
+  }
+  return null;
+}

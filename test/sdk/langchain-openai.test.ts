@@ -7,6 +7,7 @@
 import { describe, expect, test } from 'bun:test';
 import { ChatOpenAI, OpenAIEmbeddings } from '@langchain/openai';
 import { AIMessageChunk, HumanMessage, ToolMessage } from '@langchain/core/messages';
+import { ContextOverflowError } from '@langchain/core/errors';
 import { fixtureJson, fixtureText, jsonResponse, readChunks, sseEventsResponse, sseResponse, type RecordedRequest } from '../helpers/fake-upstream';
 import type { TestGateway } from '../helpers/start-gateway';
 import { useFakeProviders } from './fake-providers';
@@ -223,6 +224,41 @@ describe('ChatOpenAI on a Claude model (chat completions translated to Anthropic
     const [firstId, secondId] = rec.since(mark, 2);
     expect(await gw.waitForRow(firstId!)).toMatchObject({ provider: 'anthropic', status: 200, promptTokens: 472, completionTokens: 89 });
     expect(await gw.waitForRow(secondId!)).toMatchObject({ provider: 'anthropic', status: 200, promptTokens: 640, completionTokens: 15 });
+  });
+});
+
+describe('ChatOpenAI on a Claude model, streamed tool loop', () => {
+  test('stream with bindTools and reasoning_effort: the argument pieces concatenate into the call; the ToolMessage turn goes on', async () => {
+    const model = chat({ model: 'claude-sonnet-4-5', temperature: 0.2, topP: 0.9, modelKwargs: { reasoning_effort: 'low' } }).bindTools([weatherTool]);
+    anthropicAnswer = (r) => anthropicSse(r.body.messages.length === 1 ? 'thinking-tool.sse' : 'text.sse');
+    const user = new HumanMessage('Weather in Paris?');
+    const { message: first } = await collect(await model.stream([user]));
+    expect(first.tool_calls).toEqual([{ id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', name: 'get_weather', args: { city: 'Paris', unit: 'c' }, type: 'tool_call' }]);
+    expect(first.content).toBe('Let me check the weather.');
+    const out1 = anthropic.last().body;
+    expect([out1.thinking, out1.temperature, out1.top_p]).toEqual([{ type: 'enabled', budget_tokens: 1024 }, undefined, undefined]);
+    expect(await gw.waitForRow(rec.last())).toMatchObject({ provider: 'anthropic', stream: true, status: 200, promptTokens: 472, completionTokens: 89 });
+
+    const { message: second } = await collect(await model.stream([user, first, new ToolMessage({ tool_call_id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', content: '18°C, sunny' })]));
+    expect(second.content).toBe('Once upon a time.');
+    const out2 = anthropic.last().body;
+    // The turn after the calls goes without thinking (no signed blocks came back), so the temperature is sent.
+    expect([out2.thinking, out2.temperature, out2.top_p]).toEqual([undefined, 0.2, undefined]);
+    expect(out2.messages.slice(1)).toEqual([
+      { role: 'assistant', content: [{ type: 'text', text: 'Let me check the weather.' }, { type: 'tool_use', id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', name: 'get_weather', input: { city: 'Paris', unit: 'c' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', content: [{ type: 'text', text: '18°C, sunny' }] }] },
+    ]);
+    expect(await gw.waitForRow(rec.last())).toMatchObject({ provider: 'anthropic', stream: true, status: 200 });
+  });
+});
+
+describe('ChatOpenAI on a Claude model, prompt over the window', () => {
+  test("Anthropic's prompt is too long 400 is LangChain's ContextOverflowError (what its agents trim history on)", async () => {
+    anthropicAnswer = () => jsonResponse({ type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 210000 tokens > 200000 maximum' } }, 400);
+    const err = await lcError(chat({ model: 'claude-sonnet-4-5' }).invoke('A very long prompt'));
+    expect(err).toBeInstanceOf(ContextOverflowError);
+    expect(err.message).toContain('prompt is too long: 210000 tokens > 200000 maximum');
+    expect(await gw.waitForRow(rec.last())).toMatchObject({ provider: 'anthropic', status: 400 });
   });
 });
 

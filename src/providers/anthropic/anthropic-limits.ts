@@ -39,6 +39,24 @@ export function outputLimit(model: string, column?: number | null): number {
  */
 const BUDGETS: Record<string, number> = { none: 0, minimal: 1024, low: 1024, medium: 8192, high: 24576, xhigh: 32000, max: 32000 };
 
+/**
+ * Claude Opus 4.7 and later take adaptive thinking only (`thinking: {type: "adaptive"}` with
+ * `output_config.effort`; a budget is a 400) and no sampling settings (`temperature`, `top_p`,
+ * `top_k`: a 400). The models before them, listed here, take budgets and sampling.
+ */
+const BEFORE_ADAPTIVE_ONLY = /^claude-(3|(opus|sonnet|haiku)-4(-[0-6])?(-\d{8})?$)/;
+
+export function isAdaptiveOnly(model: string): boolean {
+  return model.startsWith('claude-') && !BEFORE_ADAPTIVE_ONLY.test(model);
+}
+
+/** reasoning_effort -> output_config.effort of adaptive thinking (Anthropic has no `minimal`). */
+const EFFORTS: Record<string, string> = { minimal: 'low', low: 'low', medium: 'medium', high: 'high', xhigh: 'xhigh', max: 'max' };
+
+export function adaptiveEffort(effort: string): string | undefined {
+  return EFFORTS[effort];
+}
+
 export function thinkingBudget(effort: unknown): number | null {
   if (effort === undefined || effort === null) return null;
   if (typeof effort !== 'string' || !(effort in BUDGETS)) throw badRequest(`Unknown reasoning_effort '${String(effort)}'.`, 'reasoning_effort');

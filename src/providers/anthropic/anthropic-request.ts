@@ -1,7 +1,8 @@
 import { badRequest } from '../../errors/api-error';
 import type { AdapterDeps, ChatCallContext, ChatRequest } from '../types';
-import { planTokens, thinkingBudget } from './anthropic-limits';
+import { adaptiveEffort, isAdaptiveOnly, planTokens, thinkingBudget } from './anthropic-limits';
 import { convertMessages } from './anthropic-messages';
+import { sampling, stopSequences } from './anthropic-sampling';
 import { convertTools } from './anthropic-tools';
 import { applyJsonOutput } from './json-output';
 import type { AnthropicRequest } from './anthropic-wire';
@@ -35,7 +36,8 @@ function refuseUnsupported(r: Record<string, any>): void {
  * OpenAI chat request -> Anthropic Messages body. Pure apart from downloading remote images
  * through `deps.fetchImage`.
  *
- * Thinking: `reasoning_effort` sets a budget (see anthropic-limits.ts); a `thinking` object sent
+ * Thinking: `reasoning_effort` sets a budget (see anthropic-limits.ts; on Claude Opus 4.7 and later,
+ * adaptive thinking at that effort, the budget sizing max_tokens only); a `thinking` object sent
  * by a client that knows Anthropic is passed as it is. When the last assistant turn called tools
  * but its thinking blocks were not given back, thinking is left off for this request: Anthropic
  * refuses a thinking request whose tool-use turn lacks them, and an answer without thinking is
@@ -67,15 +69,16 @@ export async function buildAnthropicRequest(
 
   const body: AnthropicRequest = { model: ctx.model, max_tokens: plan.maxTokens, messages };
   if (system) body.system = system;
-  if (typeof r.stop === 'string') body.stop_sequences = [r.stop];
-  else if (Array.isArray(r.stop) && r.stop.length) body.stop_sequences = r.stop;
-  if (typeof r.temperature === 'number') body.temperature = r.temperature;
-  if (typeof r.top_p === 'number') body.top_p = r.top_p;
-  // Not an OpenAI field, but Anthropic has it and some clients send it.
-  if (typeof r.top_k === 'number') body.top_k = r.top_k;
-  Object.assign(body, tools);
+  const stop = stopSequences(r.stop);
+  if (stop) body.stop_sequences = stop;
   if (explicitThinking && !noThinking) body.thinking = explicitThinking;
-  else if (plan.budget) body.thinking = { type: 'enabled', budget_tokens: plan.budget };
+  else if (plan.budget && isAdaptiveOnly(ctx.model)) {
+    // The budget still sizes max_tokens (thinking counts inside it); the effort is what is sent.
+    body.thinking = { type: 'adaptive' };
+    body.output_config = { effort: adaptiveEffort(r.reasoning_effort) };
+  } else if (plan.budget) body.thinking = { type: 'enabled', budget_tokens: plan.budget };
+  Object.assign(body, sampling(ctx.model, r, !!body.thinking && body.thinking.type !== 'disabled'));
+  Object.assign(body, tools);
   applyJsonOutput(body, r.response_format);
   const user = typeof r.user === 'string' && r.user ? r.user : typeof r.safety_identifier === 'string' ? r.safety_identifier : '';
   if (user) body.metadata = { user_id: user };

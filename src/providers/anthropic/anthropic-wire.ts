@@ -51,6 +51,7 @@ export interface AnthropicRequest {
   tools?: AnthropicTool[];
   tool_choice?: AnthropicToolChoice;
   thinking?: { type: 'enabled'; budget_tokens: number } | { type: 'disabled' } | Record<string, unknown>;
+  output_config?: { effort?: string };
   metadata?: { user_id: string };
   stream?: boolean;
 }
