@@ -171,3 +171,15 @@ test('a nonsense detail count (cached, reasoning) reads as 0; the main counts ar
 test('null counts are not sent: an embeddings usage (prompt_tokens only) is valid', () => {
   expect(normalizeUsage('openai', { prompt_tokens: 8, completion_tokens: null, total_tokens: 8 })).toEqual({ input: 8, cachedInput: 0, output: 0, reasoning: 0 });
 });
+
+test('fractional counts are made whole by every provider\'s normaliser, as OpenAI\'s are (a token column holds whole numbers)', () => {
+  const whole = (u: ReturnType<typeof normalizeUsage>) => Object.values(u!).filter((v) => typeof v === 'number').every(Number.isInteger);
+  const shapes: [ProviderId, unknown][] = [
+    ['openai', { prompt_tokens: 1045.5, completion_tokens: 70.25, prompt_tokens_details: { cached_tokens: 0.5 } }],
+    ['gemini', { promptTokenCount: 1045.5, cachedContentTokenCount: 100.4, candidatesTokenCount: 70.25, thoughtsTokenCount: 9.5, toolUsePromptTokenCount: 0.5, promptTokensDetails: [{ modality: 'AUDIO', tokenCount: 300.5 }] }],
+    ['anthropic', { input_tokens: 12.5, output_tokens: 40.5, cache_read_input_tokens: 0.5, cache_creation_input_tokens: 7.5, cache_creation: { ephemeral_1h_input_tokens: 2.5 }, server_tool_use: { web_search_requests: 1.5 } }],
+  ];
+  for (const [provider, raw] of shapes) expect({ provider, whole: whole(normalizeUsage(provider, raw)) }).toEqual({ provider, whole: true });
+  expect(normalizeUsage('gemini', shapes[1]![1])).toMatchObject({ input: 1047, cachedInput: 100, output: 80, reasoning: 10, audioInput: 301 });
+  expect(normalizeUsage('anthropic', shapes[2]![1])).toMatchObject({ input: 13 + 1 + 8, cachedInput: 1, cacheWrite: 8, cacheWrite1h: 3, output: 41, webSearches: 2 });
+});
