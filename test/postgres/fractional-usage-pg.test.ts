@@ -2,6 +2,7 @@
  * An upstream whose usage has a fractional count (1045.5 tokens: a broken or hostile upstream; the
  * real APIs send whole numbers) still leaves its request's one log row on PostgreSQL, whose token
  * columns are bigint and refuse 1045.5: the count is made whole, as OpenAI's usage always was.
+ * A count past any whole count (1e300, which bigint refuses too) is nonsense, so the row is estimated.
  * Driven with the official openai and Anthropic clients; rows found by x-request-id.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
@@ -53,4 +54,18 @@ test('anthropic /v1/messages: fractional usage counts bill whole tokens, and the
   // 13 uncached at 3 $/M, 100 cache reads at 0.3, 41 output at 15.
   expect(row).toMatchObject({ prompt_tokens: 113, cached_tokens: 100, completion_tokens: 41, estimated: false });
   expect(row.cost_usd).toBeCloseTo((13 * 3 + 100 * 0.3 + 41 * 15) / M, 12);
+});
+
+test('gemini: a count past any whole count (1e300) is nonsense: the row is estimated, and lands', async () => {
+  fake.handler = () => jsonResponse({
+    candidates: [{ content: { parts: [{ text: 'Thirty days.' }], role: 'model' }, finishReason: 'STOP', index: 0 }],
+    usageMetadata: { promptTokenCount: 1e300, candidatesTokenCount: 5, totalTokenCount: 1e300 },
+    modelVersion: 'gemini-2.5-flash',
+  });
+  const { response } = await gw.openai().chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'Notice period?' }] }).withResponse();
+  const row = await apiLogRow(gw, admin, response.headers.get('x-request-id')!);
+  expect(row.estimated).toBe(true);
+  expect(row.prompt_tokens).toBeGreaterThan(0);
+  expect(row.prompt_tokens).toBeLessThan(100);
+  expect(row.cost_usd).toBeLessThan(0.001);
 });
