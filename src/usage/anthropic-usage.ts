@@ -1,7 +1,5 @@
 import type { Usage } from './types';
-import { validCounts } from './usage-fields';
-
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
+import { count, validCounts } from './usage-fields';
 
 /**
  * Anthropic `usage` -> canonical usage. Pure. Returns null when the object carries no counts, or a
@@ -33,7 +31,7 @@ export function normalizeAnthropicUsage(raw: unknown): Usage | null {
     (t, c) => ({ input: t.input + c.input, cachedInput: t.cachedInput + c.cachedInput, cacheWrite: t.cacheWrite + c.cacheWrite, cacheWrite1h: t.cacheWrite1h + c.cacheWrite1h, output: t.output + c.output }),
     own,
   );
-  const webSearches = num((u.server_tool_use as Record<string, unknown> | null | undefined)?.web_search_requests);
+  const webSearches = count((u.server_tool_use as Record<string, unknown> | null | undefined)?.web_search_requests);
   return {
     input: total.input,
     cachedInput: total.cachedInput,
@@ -51,15 +49,15 @@ export function normalizeAnthropicUsage(raw: unknown): Usage | null {
 
 /** One sampling step's counts (the top level, or an entry of `usage.iterations`), `input` in OpenAI's convention. */
 function tokenCounts(u: Record<string, unknown>) {
-  const cachedInput = num(u.cache_read_input_tokens);
-  const cacheWrite = num(u.cache_creation_input_tokens);
+  const cachedInput = count(u.cache_read_input_tokens);
+  const cacheWrite = count(u.cache_creation_input_tokens);
   const creation = u.cache_creation as Record<string, unknown> | null | undefined;
   return {
-    input: num(u.input_tokens) + cachedInput + cacheWrite,
+    input: count(u.input_tokens) + cachedInput + cacheWrite,
     cachedInput,
     cacheWrite,
-    cacheWrite1h: Math.min(num(creation?.ephemeral_1h_input_tokens), cacheWrite),
-    output: num(u.output_tokens),
+    cacheWrite1h: Math.min(count(creation?.ephemeral_1h_input_tokens), cacheWrite),
+    output: count(u.output_tokens),
   };
 }
 

@@ -1,13 +1,11 @@
 import { toOpenAIUsage, type Usage } from './types';
-import { validCounts } from './usage-fields';
-
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
+import { count, validCounts } from './usage-fields';
 
 /** The tokens of one modality in a `*TokensDetails` list (`[{modality: 'AUDIO', tokenCount}]`). */
 function modalityTokens(details: unknown, modality: string): number {
   if (!Array.isArray(details)) return 0;
   let n = 0;
-  for (const d of details) if (d && typeof d === 'object' && (d as Record<string, unknown>).modality === modality) n += num((d as Record<string, unknown>).tokenCount);
+  for (const d of details) if (d && typeof d === 'object' && (d as Record<string, unknown>).modality === modality) n += count((d as Record<string, unknown>).tokenCount);
   return n;
 }
 
@@ -38,13 +36,13 @@ export function normalizeGeminiUsage(raw: unknown): Usage | null {
 
   // Tokens of tool-use prompts (e.g. grounding search results) are billed as input but are
   // not part of promptTokenCount.
-  const input = num(u.promptTokenCount) + num(u.toolUsePromptTokenCount);
+  const input = count(u.promptTokenCount) + count(u.toolUsePromptTokenCount);
   // cachedContentTokenCount is a subset of promptTokenCount; the clamp guards odd reports.
-  const cachedInput = Math.min(num(u.cachedContentTokenCount), input);
+  const cachedInput = Math.min(count(u.cachedContentTokenCount), input);
   // candidatesTokenCount EXCLUDES thinking: OpenAI's completion_tokens includes reasoning, so
   // output = candidates + thoughts and reasoning = thoughts.
-  const reasoning = num(u.thoughtsTokenCount);
-  const output = num(u.candidatesTokenCount) + reasoning;
+  const reasoning = count(u.thoughtsTokenCount);
+  const output = count(u.candidatesTokenCount) + reasoning;
   // Audio prompt tokens bill at the model's audio rate (gemini-2.5-flash: 1 $/M against 0.3 for
   // text). promptTokensDetails counts every prompt token by modality, cacheTokensDetails the cached
   // ones: the uncached audio is the difference, and the cached audio bills at the cached audio

@@ -61,20 +61,21 @@ describe('POST /v1/images/generations', () => {
       [{ model: 'dall-e-3', size: '1024x1792' }, { created: 1, data: [{ url: 'https://x/a.png' }] }, 0.08],
       [{ model: 'dall-e-2', size: '256x256', n: 2 }, { created: 1, data: [{ url: 'https://x/a.png' }, { url: 'https://x/b.png' }] }, 0.032],
       [{ model: 'dall-e-2', size: '512x512' }, { created: 1, data: [{ url: 'https://x/a.png' }] }, 0.018],
-      // gpt-image-1 by its output tokens over the 1056 of a default image (seeded at $0.042): high 1536x1024
-      // is 6240 of them (OpenAI: $0.25), low 1024x1024 272 ($0.011); plus 10 prompt tokens at $5/1M.
+      // gpt-image-1 by its output tokens at OpenAI's $40 per 1M image output tokens (a default image's
+      // 1056 of them are its seeded price, $0.04224): high 1536x1024 is 6240 of them ($0.2496, which
+      // OpenAI's table rounds to $0.25), low 1024x1024 272 ($0.01088); plus 10 prompt tokens at $5/1M.
       [{ model: 'gpt-image-1', quality: 'high', size: '1536x1024' },
         { created: 1, data: [{ b64_json: 'iVBORw0KGgo=' }], usage: { input_tokens: 10, input_tokens_details: { text_tokens: 10, image_tokens: 0 }, output_tokens: 6240, total_tokens: 6250 } },
-        (0.042 * 6240) / 1056 + 10 * 5e-6],
+        6240 * 40e-6 + 10 * 5e-6],
       [{ model: 'gpt-image-1', quality: 'low' },
         { created: 1, data: [{ b64_json: 'iVBORw0KGgo=' }], usage: { input_tokens: 10, input_tokens_details: { text_tokens: 10, image_tokens: 0 }, output_tokens: 272, total_tokens: 282 } },
-        (0.042 * 272) / 1056 + 10 * 5e-6],
+        272 * 40e-6 + 10 * 5e-6],
     ];
     for (const [params, answer, cost] of cases) {
       replies['openai /v1/images/generations'] = () => jsonResponse(answer);
       const { response } = await client.images.generate({ prompt: 'a fox', ...params } as any).withResponse();
       const row = await gw.waitForRow(response);
-      expect([params, row.costUsd]).toEqual([params, expect.closeTo(cost, 6)]);
+      expect([params, row.costUsd]).toEqual([params, expect.closeTo(cost, 9)]);
     }
   });
 
@@ -94,7 +95,8 @@ describe('POST /v1/images/generations', () => {
     expect(last(openai).body).toEqual({ model: 'gpt-image-1', prompt: 'a lighthouse' });
     const row = await gw.waitForRow(response);
     expect(row).toMatchObject({ promptTokens: 14, completionTokens: 1056, images: 1 });
-    expect(row.costUsd).toBeGreaterThan(0.042); // per-image price plus the input tokens
+    // 14 prompt tokens at $5 per 1M, 1056 image tokens at $40 per 1M.
+    expect(row.costUsd).toBeCloseTo(14 * 5e-6 + 1056 * 40e-6, 12);
   });
 
   test("gpt-image-1 without response_format: OpenAI's b64_json comes back as OpenAI sent it", async () => {
@@ -164,6 +166,9 @@ describe('POST /v1/images/generations', () => {
     });
     const row = await gw.waitForRow(response);
     expect(row).toMatchObject({ model: 'gemini-2.5-flash-image', promptTokens: 9, completionTokens: 1290, images: 1 });
+    // Google bills the image's 1290 output tokens at $30 per 1M ($0.0387; its pricing page rounds to
+    // $0.039) and the 9 prompt tokens at $0.30 per 1M.
+    expect(row.costUsd).toBeCloseTo(1290 * 30e-6 + 9 * 0.3e-6, 12);
   });
 
   test('bad parameters are 400s naming the parameter; nothing goes upstream', async () => {
@@ -225,7 +230,7 @@ describe('POST /v1/images/generations', () => {
     replies['openai /v1/images/generations'] = () =>
       jsonResponse({ created: 1, data: [{ b64_json: 'iVBORw0KGgo=' }], usage: { input_tokens: 3, input_tokens_details: { text_tokens: 3, image_tokens: 0 }, output_tokens: 272, total_tokens: 275 } });
     const low = await limited.images.generate({ model: 'gpt-image-1', prompt: 'x', quality: 'low', size: '1024x1024' }).withResponse();
-    expect((await gw.waitForRow(low.response)).costUsd).toBeCloseTo((0.042 * 272) / 1056 + 3 * 5e-6, 6);
+    expect((await gw.waitForRow(low.response)).costUsd).toBeCloseTo(272 * 40e-6 + 3 * 5e-6, 9);
     // About $0.049 is left: an hd dall-e-3 image ($0.08) is refused, two small dall-e-2 ones ($0.032) are not.
     const hd = await apiError(limited.images.generate({ model: 'dall-e-3', prompt: 'x', quality: 'hd' }));
     expect([hd.status, (hd.error as any).code]).toEqual([429, 'budget_exceeded']);

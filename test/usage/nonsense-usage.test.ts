@@ -1,5 +1,6 @@
 /**
  * Nonsense usage from an upstream (a negative count, a number sent as a string, 1e999 which JSON
+ * reads as Infinity, 1e300 which is past any whole count a double holds exactly; and see below)
  * reads as Infinity) is no usage: the row's tokens are estimated from the prompt and the answer
  * the client got, and marked estimated, instead of billed as 0 and marked exact. Driven with the
  * official openai client through the real gateway; each row is found by its request id.
@@ -53,6 +54,9 @@ describe('chat completions', () => {
     ['openai: negative prompt_tokens', 'gpt-4o-mini', () => jsonResponse(openaiChat({ prompt_tokens: -1138, completion_tokens: 70, total_tokens: -1068 }))],
     ['openai: counts sent as strings', 'gpt-4o-mini', () => jsonResponse(openaiChat({ prompt_tokens: '1138', completion_tokens: 70, total_tokens: 1208 }))],
     ['openai: 1e999 (Infinity once parsed)', 'gpt-4o-mini', () => rawJsonResponse(JSON.stringify(openaiChat({ prompt_tokens: 0, completion_tokens: 70 })).replace('"prompt_tokens":0', '"prompt_tokens":1e999'))],
+    // Finite, but past any whole count a double holds exactly: billed, it was 1.5e293 USD on the row and the key's budget.
+    ['openai: 1e300 prompt tokens', 'gpt-4o-mini', () => jsonResponse(openaiChat({ prompt_tokens: 1e300, completion_tokens: 70, total_tokens: 1e300 }))],
+    ['anthropic: 1e300 cache reads', 'claude-sonnet-4-5', () => jsonResponse({ id: 'msg_01Nonsense000000000000001', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text: ANSWER }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 12, output_tokens: 40, cache_read_input_tokens: 1e300 } })],
     ['deepseek: negative completion_tokens', 'deepseek-chat', () => jsonResponse({ ...fixture('deepseek-chat-cache-hit.json'), choices: [{ index: 0, message: { role: 'assistant', content: ANSWER }, finish_reason: 'stop' }], usage: { prompt_tokens: 1516, completion_tokens: -23, prompt_cache_hit_tokens: 1472, prompt_cache_miss_tokens: 44 } })],
     ['gemini: negative promptTokenCount', 'gemini-2.5-flash', () => jsonResponse({ candidates: [{ content: { parts: [{ text: ANSWER }], role: 'model' }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: -1045, candidatesTokenCount: 70, totalTokenCount: -975 }, modelVersion: 'gemini-2.5-flash' })],
     ['anthropic: output_tokens as a string', 'claude-sonnet-4-5', () => jsonResponse({ id: 'msg_01Nonsense000000000000000', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text: ANSWER }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 12, output_tokens: '40' } })],
@@ -111,4 +115,13 @@ test('embeddings with a negative prompt_tokens: the input is counted instead', a
   const row = await gw.waitForRow(response);
   expectEstimated(row, 'text-embedding-3-small', false);
   expect(row.completionTokens).toBe(0);
+});
+
+test('a nonsense detail count (1e300 web searches) reads as 0: the tokens are billed, no search fee of 1e298 USD', async () => {
+  fake.handler = () => jsonResponse({ id: 'msg_01Nonsense000000000000002', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text: ANSWER }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 12, output_tokens: 40, server_tool_use: { web_search_requests: 1e300 } } });
+  const { response } = await gw.openai().chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: PROMPT }] }).withResponse();
+  const row = await gw.waitForRow(response);
+  expect(row).toMatchObject({ promptTokens: 12, completionTokens: 40, estimated: false });
+  // 12 x 3 + 40 x 15 per 1M.
+  expect(row.costUsd).toBeCloseTo((12 * 3 + 40 * 15) / M, 12);
 });

@@ -144,6 +144,9 @@ const NONSENSE: [ProviderId, string, unknown][] = [
   ['openai', 'string completion_tokens', { prompt_tokens: 10, completion_tokens: '3' }],
   ['openai', '"NaN" as prompt_tokens', { prompt_tokens: 'NaN', completion_tokens: 3 }],
   ['openai', 'Infinity (1e999 in JSON)', JSON.parse('{"prompt_tokens":1e999,"completion_tokens":3}')],
+  ['openai', 'past any whole count (1e300)', { prompt_tokens: 1e300, completion_tokens: 3 }],
+  ['gemini', 'past any whole count (2^53)', { promptTokenCount: 2 ** 53, candidatesTokenCount: 3 }],
+  ['anthropic', 'past any whole count (1e300 cache writes)', { input_tokens: 12, output_tokens: 3, cache_creation_input_tokens: 1e300 }],
   ['openai', 'Responses spelling, negative output_tokens', { input_tokens: 10, output_tokens: -1 }],
   ['mock', 'negative completion_tokens', { prompt_tokens: 10, completion_tokens: -3 }],
   ['deepseek', 'negative prompt_tokens', { prompt_tokens: -1, completion_tokens: 3, prompt_cache_hit_tokens: 0 }],
@@ -170,4 +173,16 @@ test('a nonsense detail count (cached, reasoning) reads as 0; the main counts ar
 
 test('null counts are not sent: an embeddings usage (prompt_tokens only) is valid', () => {
   expect(normalizeUsage('openai', { prompt_tokens: 8, completion_tokens: null, total_tokens: 8 })).toEqual({ input: 8, cachedInput: 0, output: 0, reasoning: 0 });
+});
+
+test('fractional counts are made whole by every provider\'s normaliser, as OpenAI\'s are (a token column holds whole numbers)', () => {
+  const whole = (u: ReturnType<typeof normalizeUsage>) => Object.values(u!).filter((v) => typeof v === 'number').every(Number.isInteger);
+  const shapes: [ProviderId, unknown][] = [
+    ['openai', { prompt_tokens: 1045.5, completion_tokens: 70.25, prompt_tokens_details: { cached_tokens: 0.5 } }],
+    ['gemini', { promptTokenCount: 1045.5, cachedContentTokenCount: 100.4, candidatesTokenCount: 70.25, thoughtsTokenCount: 9.5, toolUsePromptTokenCount: 0.5, promptTokensDetails: [{ modality: 'AUDIO', tokenCount: 300.5 }] }],
+    ['anthropic', { input_tokens: 12.5, output_tokens: 40.5, cache_read_input_tokens: 0.5, cache_creation_input_tokens: 7.5, cache_creation: { ephemeral_1h_input_tokens: 2.5 }, server_tool_use: { web_search_requests: 1.5 } }],
+  ];
+  for (const [provider, raw] of shapes) expect({ provider, whole: whole(normalizeUsage(provider, raw)) }).toEqual({ provider, whole: true });
+  expect(normalizeUsage('gemini', shapes[1]![1])).toMatchObject({ input: 1047, cachedInput: 100, output: 80, reasoning: 10, audioInput: 301 });
+  expect(normalizeUsage('anthropic', shapes[2]![1])).toMatchObject({ input: 13 + 1 + 8, cachedInput: 1, cacheWrite: 8, cacheWrite1h: 3, output: 41, webSearches: 2 });
 });

@@ -83,12 +83,14 @@ const SEED_MODELS: SeedModel[] = [
 const IMAGE_PRICE: Record<string, number> = {
   'dall-e-2': 0.02,
   'dall-e-3': 0.04,
-  // gpt-image-1 bills image output tokens ($40/1M); a medium 1024x1024 image is 1056 of them.
-  'gpt-image-1': 0.042,
+  // gpt-image-1 bills image output tokens ($40/1M); a medium 1024x1024 image is 1056 of them:
+  // $0.04224 (OpenAI's table rounds it to $0.042, which billed every image 0.57% short).
+  'gpt-image-1': (1056 * 40) / 1e6,
   'imagen-3.0-generate-002': 0.03,
   'imagen-4.0-generate-001': 0.04,
-  // 1290 output tokens per 1024x1024 image at $30/1M (Google's pricing page).
-  'gemini-2.5-flash-image': 0.039,
+  // 1290 output tokens per 1024x1024 image at $30/1M (Google's pricing page): $0.0387, which the
+  // page rounds to $0.039 (billing every image 0.78% over).
+  'gemini-2.5-flash-image': (1290 * 30) / 1e6,
   // xAI's price per generated image (docs.x.ai, models and pricing).
   'grok-2-image-1212': 0.07,
 };
