@@ -6,6 +6,7 @@ import { ClassifierTimeout } from '../routing/classifier-strategy';
 import { redactKeyForms } from '../security/redact-key';
 import { UpstreamRedirectError } from './upstream-redirect';
 import { impliedRetryAfter } from '../key-pool/retry-after';
+import { parseContextOverflow } from '../messages/context-overflow';
 
 /** Why the gateway aborted an upstream call (the abort reason tells errors apart). */
 export class GatewayAbort extends Error {
@@ -210,6 +211,15 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
  */
 export function isParameterRefusal(e: UpstreamError): boolean {
   return e.upstreamStatus === 400 && (e.code === 'unsupported_parameter' || e.code === 'unsupported_value');
+}
+
+/**
+ * A 400 the target gives for its own limits, not the request's fault: a parameter its model does not
+ * take, or a prompt over its context window (a group's next target may have a larger one). A group
+ * goes on to its next target; when none takes the request, the first such 400 is answered.
+ */
+export function isTargetRefusal(e: UpstreamError): boolean {
+  return isParameterRefusal(e) || (e.upstreamStatus === 400 && parseContextOverflow(e.message, e.code) !== null);
 }
 
 export interface FailureContext {

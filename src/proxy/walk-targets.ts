@@ -5,7 +5,7 @@ import { ApiError, UpstreamError, type SpentAnswer } from '../errors/api-error';
 import type { RouteDecision, RouteTarget } from '../routing/types';
 import type { FailureKind } from '../routing/circuit-breaker';
 import { roundMs } from './request-clock';
-import { isParameterRefusal } from './upstream-errors';
+import { isTargetRefusal } from './upstream-errors';
 
 /** One try, as recorded in the log row's `attempts` JSON. */
 export interface AttemptRecord {
@@ -114,7 +114,10 @@ export type Walk<T> =
       spent: readonly SpentTry[];
       /** Targets tried (as MAX_TRIES counts them). */
       tries: number;
-      /** It ran out of targets, each failure one after which a next target is tried: one more may still answer. */
+      /**
+       * It ran out of targets, each failure one after which a next target is tried (a refusal for
+       * the last target's own limits included): one more may still answer.
+       */
       more: boolean;
     };
 
@@ -190,7 +193,10 @@ export async function walkTargets<T>(
             tries--;
             continue targets;
           }
-          return { ok: false, error: e.code === 'unsupported_parameter' ? (refused ?? e) : e, target, attempts, spent: spent ?? NONE_SPENT, tries, more: false };
+          // A refusal of the target's own leaves `more`: a walk over part of a group (a Responses
+          // pass-through's leading targets) lets the group's other targets try.
+          const own = e.code === 'unsupported_parameter';
+          return { ok: false, error: own ? (refused ?? e) : e, target, attempts, spent: spent ?? NONE_SPENT, tries, more: own };
         }
         failure = e;
         if (key && !isKeyFailure(e)) keyPool.answered(target.provider, key, undefined, model);
@@ -208,11 +214,13 @@ export async function walkTargets<T>(
     // A 404 on a call whose path the gateway built: this provider does not serve the model (retired,
     // renamed) or the base URL is wrong. The target's problem, not the request's: a group goes on.
     const notServed = e.upstreamStatus === 404;
-    // A parameter this model refuses (OpenAI's reasoning models and `stop`): the next target may take it.
-    const paramRefused = isParameterRefusal(e) && target !== decision.targets.at(-1);
+    // A parameter this model refuses (OpenAI's reasoning models and `stop`), or a prompt over its
+    // context window: the next target may take it.
+    const targetRefusal = isTargetRefusal(e);
+    const paramRefused = targetRefusal && target !== decision.targets.at(-1);
     if (!e.isRetryable && !keysExhausted && !notServed && !paramRefused) {
       breakers.onSuccess(target.provider, target.upstreamModel); // it answered: alive
-      return { ok: false, error: isParameterRefusal(e) ? (refused ?? e) : e, target, attempts, spent: spent ?? NONE_SPENT, tries, more: false };
+      return { ok: false, error: targetRefusal ? (refused ?? e) : e, target, attempts, spent: spent ?? NONE_SPENT, tries, more: targetRefusal };
     }
     // Every key refused (401/403, 402 out of credit), or the model not served there (404), is the operator's
     // problem with this target, not the client's: the next one may still answer. The upstream itself

@@ -72,11 +72,14 @@ const EXCERPT_TAIL = 500;
 
 /**
  * Reads a score from a model's answer: the first number in range after dropping reasoning
- * tags and echoes of the scale ("8/10" -> 8, "Score: 7" -> 7, "on a 1-10 scale: 6" -> 6).
+ * (up to the last `</think>`; an unclosed `<think>` to the end) and echoes of the scale ("8/10" -> 8, "Score: 7" -> 7, "on a 1-10 scale: 6" -> 6).
  * Decimals round. Null when no number in range is found.
  */
 export function parseScore(answer: string, min: number, max: number): number | null {
-  let s = answer.replace(/<think>[\s\S]*?<\/think>/gi, ' ');
+  // A reasoning model's thoughts are not its score: what ends in `</think>` goes (the chat template
+  // may have opened it in the prompt), and a thought never closed (cut off at the output cap) too.
+  const closed = answer.toLowerCase().lastIndexOf('</think>');
+  let s = (closed >= 0 ? answer.slice(closed + 8) : answer).replace(/<think>[\s\S]*$/i, ' ');
   s = s.replace(new RegExp(`\\b${min}\\s*(?:-|–|to)\\s*${max}\\b`, 'gi'), ' ');
   s = s.replace(/(?:\/|\bout of\b)\s*\d+/gi, ' ');
   for (const m of s.matchAll(/-?\d+(?:\.\d+)?/g)) {

@@ -225,3 +225,35 @@ describe('a stream', () => {
     expect(row.error).toContain('ended the stream before its terminal event');
   });
 });
+
+describe("a 400 for the OpenAI target's own limits", () => {
+  // OpenAI's 400s that say the model cannot take this request, not that the request is wrong: a
+  // parameter the model refuses, or a prompt over its window. Another target may take it, as on chat.
+  const REFUSALS: Record<string, Reply> = {
+    'a temperature the model refuses (unsupported_parameter)': () =>
+      jsonResponse({ error: { message: "Unsupported parameter: 'temperature' is not supported with this model.", type: 'invalid_request_error', param: 'temperature', code: 'unsupported_parameter' } }, 400),
+    'a prompt over its context window': () =>
+      jsonResponse({ error: { message: 'Your input exceeds the context window of this model. Please adjust your input and try again.', type: 'invalid_request_error', param: 'input', code: 'context_length_exceeded' } }, 400),
+  };
+  for (const [name, reply] of Object.entries(REFUSALS)) {
+    test(`${name}: the group's next target (DeepSeek, through the bridge) answers; one row with both tries`, async () => {
+      openaiReplies = { 'gpt-4o-mini': reply };
+      const { data, response } = await client.responses.create({ model: 'pt-fallback', input: 'Hi', temperature: 0.2 }).withResponse();
+      expect(data.output_text).toBeTruthy();
+      expect(response.headers.get('x-gophergate-provider')).toBe('deepseek');
+      expect(deepseek.requests.length).toBe(1);
+      const row = await gw.waitForRow(response);
+      expect(row).toMatchObject({ endpoint: 'responses', status: 200, provider: 'deepseek' });
+      expect(tries(row)).toEqual([['openai', 'gpt-4o-mini', 400], ['deepseek', 'deepseek-chat', 200]]);
+      expect(failuresOf('openai/gpt-4o-mini')).toBe(0);
+    });
+  }
+
+  test('another 400 (a bad input) is the request\'s own: answered at once, DeepSeek never asked', async () => {
+    openaiReplies = { 'gpt-4o-mini': () => jsonResponse({ error: { message: "Invalid value: 'input_texts'.", type: 'invalid_request_error', param: 'input[0].content[0].type', code: 'invalid_value' } }, 400) };
+    const err = await apiError(client.responses.create({ model: 'pt-fallback', input: 'Hi' }));
+    expect([err.status, err.param]).toEqual([400, 'input[0].content[0].type']);
+    expect(deepseek.requests.length).toBe(0);
+    expect(await gw.waitForRow(err)).toMatchObject({ status: 400, provider: 'openai' });
+  });
+});

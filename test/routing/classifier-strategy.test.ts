@@ -16,6 +16,8 @@ describe('parseScore', () => {
     ['On a 1-10 scale this is 9', 9],
     ['7.6', 8],
     ['<think>maybe 2 or 3</think>5', 5],
+    ['maybe 2 or 3\n</think>\n\n5', 5],
+    ['<think>maybe 2 or 3', null],
     ['11', null],
     ['0', null],
     ['-4', null],

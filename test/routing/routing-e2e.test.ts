@@ -72,6 +72,25 @@ describe('dispatcher through HTTP', () => {
   });
 });
 
+describe('a reasoning classifier that writes its thoughts into the answer', () => {
+  test('numbers in its thoughts are not its score: only what follows </think> is read, and a thought cut off reads as no answer', async () => {
+    const classifierSays = (text: string) =>
+      (fakes.openai.handler = (req, rec, f) => (rec.body.model === 'gpt-5.4-nano' ? jsonResponse(completion('gpt-5.4-nano', text)) : answer(req, rec, f)));
+    // The model's chat template opened <think> in the prompt (DeepSeek-R1, QwQ on vLLM or Ollama
+    // without a reasoning parser): the answer holds the thought's end and then the score.
+    classifierSays('Could this be an 8? No: it is a one-line fact question.\n</think>\n\n2');
+    const templated = await chat('dispatcher', 'What is the capital of Peru? (think #1)');
+    expect(templated.response.headers.get('x-gophergate-route')).toBe('dispatcher>fast-flow>deepseek-v4-flash');
+    expect(templated.response.headers.get('x-gophergate-route-reason')).toContain('classifier score 2');
+
+    // Cut off at max_completion_tokens mid-thought: no score, the heuristic decides (no rule: fast-flow).
+    classifierSays('<think>A capital question; tempting to say 9 since');
+    const cut = await chat('dispatcher', 'What is the capital of Chile? (think #2)');
+    expect(cut.response.headers.get('x-gophergate-route')).toBe('dispatcher>fast-flow>deepseek-v4-flash');
+    expect(cut.response.headers.get('x-gophergate-route-reason')).toContain('classifier failed (unparseable answer');
+  });
+});
+
 describe('classifier timeout through HTTP', () => {
   test('a slow classifier is abandoned after timeout_ms and the heuristic decides', async () => {
     const seeded = gw.ctx.state.getSnapshot().groups.get('dispatcher')!;
