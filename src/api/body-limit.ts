@@ -14,6 +14,29 @@ import { payloadTooLarge } from './request-validation-body';
 export const BUN_MAX_REQUEST_BODY_SIZE = Number.MAX_SAFE_INTEGER;
 
 /**
+ * Bodies read before anyone signed in: the sign-in itself (`/api/auth/login`) and the dashboard's
+ * forms (Elysia parses a form before the page checks the session). None needs more than a few KB,
+ * yet each took LLM_PROXY__SERVER__MAX_BODY_MB: 20 anonymous 30 MB posts to /api/auth/login grew
+ * the gateway by 1.2 GB (the login reads its body twice). The admin API checks its session
+ * before reading, and /v1 its key.
+ */
+export const FORM_MAX_BYTES = 1024 * 1024;
+
+function readBeforeSignIn(url: string): boolean {
+  const path = new URL(url).pathname;
+  return path === '/api/auth/login' || !(path.startsWith('/api/') || path.startsWith('/v1/'));
+}
+
+const formTooLarge = (maxBytes: number) =>
+  new ApiError({
+    status: 413,
+    message: `Request body is larger than the ${maxBytes / 1024 / 1024} MB limit of the sign-in and the dashboard's forms.`,
+    type: 'invalid_request_error',
+    code: 'request_too_large',
+    headers: { connection: 'close' },
+  });
+
+/**
  * The cap for the routes Elysia runs (the /v1 POST endpoints answer before this hook, on Bun's
  * router): a declared Content-Length over it is refused with 413 before the body is read; a
  * body without one (chunked) is refused with 411, since Elysia would read it whole. Both are
@@ -22,11 +45,13 @@ export const BUN_MAX_REQUEST_BODY_SIZE = Number.MAX_SAFE_INTEGER;
  */
 export function bodyLimit(ctx: AppContext) {
   const maxBytes = ctx.config.server.maxBodyMb * 1024 * 1024;
+  const formMaxBytes = Math.min(maxBytes, FORM_MAX_BYTES);
   return new Elysia({ name: 'body-limit' })
     .onRequest(({ request }) => {
       const length = request.headers.get('content-length');
       if (length !== null) {
         if (Number(length) > maxBytes) throw payloadTooLarge(maxBytes);
+        if (Number(length) > formMaxBytes && readBeforeSignIn(request.url)) throw formTooLarge(formMaxBytes);
       } else if (request.headers.has('transfer-encoding')) {
         const err = new ApiError({
           status: 411,

@@ -89,13 +89,20 @@ export class UpstreamSlots {
     });
   }
 
-  /** Gives a slot back: straight to the longest-waiting request, if any. */
+  /**
+   * Gives a slot back: to the longest-waiting request, if any, on the next turn of the event loop.
+   * Handed over at once, it went to a waiter whose client had hung up in the same burst but whose
+   * close the runtime had not dispatched yet: that waiter called the upstream, was aborted, handed
+   * the slot on to the next such waiter, and so on (hundreds of clients leaving the queue at once
+   * made as many upstream calls). By the next turn those closes are handled; the slot stays counted
+   * in use meanwhile, and goes on to the next waiter if this one left.
+   */
   release(): void {
     while (this.head < this.queue.length) {
       const w = this.queue[this.head]!;
       this.queue[this.head++] = undefined!;
       if (this.head > 1024 && this.head * 2 > this.queue.length) this.compact();
-      if (w.live) return w.grant();
+      if (w.live) return void setImmediate(grantLater, this, w);
     }
     this.inUse--;
   }
@@ -109,6 +116,12 @@ export class UpstreamSlots {
     this.queue = this.queue.slice(this.head);
     this.head = 0;
   }
+}
+
+/** Hands a released slot to its waiter, or on to the next one when that left meanwhile. */
+function grantLater(slots: UpstreamSlots, w: Waiter): void {
+  if (w.live) w.grant();
+  else slots.release();
 }
 
 const roundS = (ms: number) => Math.round(ms / 100) / 10;

@@ -99,3 +99,24 @@ test('the server process (bun src/main.ts): a 3 MB body (fetch sends its Content
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('bodies read before anyone signed in (the sign-in, the dashboard\'s forms) take at most 1 MB, whatever LLM_PROXY__SERVER__MAX_BODY_MB: 413 before the body is read', async () => {
+  // Each took the whole 32 MB: 20 anonymous 30 MB posts to /api/auth/login grew the gateway by 1.2 GB.
+  const wide = await startGateway();
+  try {
+    const port = Number(new URL(wide.url).port);
+    for (const path of ['/api/auth/login', '/login', '/clients', '/logout']) {
+      const r = await claimLength(port, path, 2 * 1024 * 1024);
+      expect({ path, status: r.status }).toEqual({ path, status: 413 });
+      expect(JSON.parse(r.body).error).toMatchObject({ type: 'invalid_request_error', code: 'request_too_large', message: expect.stringContaining('1 MB limit of the sign-in') });
+      expect(r.head).toMatch(/\r\nconnection: close/i);
+    }
+    // The admin API checks the session before it reads: refused as unauthenticated, not for the size.
+    expect((await claimLength(port, '/api/clients', 2 * 1024 * 1024)).status).toBe(401);
+    // A sign-in of ordinary size is read as before.
+    const res = await fetch(`${wide.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'test-admin-password' }) });
+    expect(res.status).toBe(200);
+  } finally {
+    await wide.close();
+  }
+});

@@ -196,3 +196,43 @@ describe('upstream slots', () => {
     expect(fake.requests.length).toBe(19);
   });
 });
+
+describe('many clients leaving the queue at once', () => {
+  test('none of them reaches the upstream: a slot given back goes to a request whose client is still there', async () => {
+    // A slot given back was handed at once to the next waiter, whose client had also hung up but
+    // whose close Bun had not dispatched yet: it called the upstream, was aborted, handed its slot
+    // to the next, and so on. 290 waiters leaving at once made 290 upstream calls, each a request
+    // a provider may bill, for clients that were gone.
+    const fake = startFakeUpstream((_req, rec) =>
+      rec.body?.messages?.[0]?.content === 'canary' ? jsonResponse(fixtureJson('openai', 'chat.json')) : sseResponse(readChunks('openai', 'text.chunks.txt'), { hangAfter: 2 }),
+    );
+    const gw = await startGateway({ env: { ...providerEnv('openai', `${fake.url}/v1`), LLM_PROXY__UPSTREAM__MAX_CONNECTIONS: '10', LLM_PROXY__UPSTREAM__QUEUE_TIMEOUT_S: '60' } });
+    cleanup.push(() => fake.close(), () => gw.close());
+    const port = Number(new URL(gw.url).port);
+    const send = async (key: string, content: string) => {
+      const body = JSON.stringify({ model: 'openai/gpt-4o-mini', stream: true, messages: [{ role: 'user', content }] });
+      const sock = await Bun.connect({ hostname: '127.0.0.1', port, socket: { data: () => {}, error: () => {} } });
+      sock.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${key}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+      return sock;
+    };
+    // Which close Bun dispatches first varies from one burst to the next: a few rounds.
+    for (const round of [1, 2, 3]) {
+      const own = gw.addClient(`leaves the queue ${round}`);
+      const socks = [];
+      for (let i = 0; i < 300; i++) socks.push(await send(own.key, `round ${round}`));
+      await healthWhen(gw, (h) => h.upstream.in_use === 10 && h.upstream.waiting === 290, '10 in flight, 290 waiting');
+      for (const s of socks) s.terminate();
+      const rows = await gw.waitForClientRows(own.id, 300, 20_000);
+      expect(new Set(rows.map((r) => `${r.status} ${r.errorType}`))).toEqual(new Set(['499 client_closed_request']));
+      const h = await healthWhen(gw, (x) => x.upstream.in_use === 0 && x.upstream.waiting === 0 && x.requests_in_flight === 0, 'everything given back');
+      expect(h.upstream.refused).toBe(0);
+      // A request sent now reaches the upstream after any stray call of the burst would have.
+      const canary = await gw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'canary' }] }) });
+      expect(canary.status).toBe(200);
+      await canary.json();
+      const reached = fake.requests.filter((r) => r.body?.messages?.[0]?.content === `round ${round}`).length;
+      expect({ round, reached }).toEqual({ round, reached: 10 });
+    }
+    expect(valueOf(await metrics(gw), 'gophergate_upstream_requests_waiting')).toBe(0);
+  });
+});

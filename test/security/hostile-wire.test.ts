@@ -241,3 +241,57 @@ describe('odd Authorization headers', () => {
     }
   });
 });
+
+describe('connections that never finish a request head, or half-close (Bun\'s behaviour, pinned; SECURITY.md "HTTP parsing")', () => {
+  /** Opens a connection, writes `first`, then one byte of `trickle` every 300 ms; resolves with what came back once closed. */
+  function hang(first: string, trickle = ''): Promise<string> {
+    return new Promise((resolve) => {
+      const socket = connect(Number(new URL(gw.url).port), '127.0.0.1');
+      let text = '';
+      let i = 0;
+      const timer = trickle ? setInterval(() => socket.write(trickle[i++ % trickle.length]!), 300) : undefined;
+      socket.on('data', (d) => (text += d.toString('latin1')));
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        clearInterval(timer);
+        resolve(text);
+      });
+      if (first) socket.write(first);
+      // Only bounds a failure: Bun's limit is ~10 s, whatever LLM_PROXY__SERVER__KEEPALIVE_TIMEOUT_S says.
+      setTimeout(() => socket.destroy(), 40_000).unref();
+    });
+  }
+
+  test('nothing sent, a partial request line, a header trickled a byte at a time: closed without an answer, nothing logged, others served', async () => {
+    const c = gw.addClient('wire-slowloris');
+    const hanging = Promise.all([
+      hang(''),
+      hang('POST /v1/chat/comp'),
+      hang(chatHead(c.key, 'x-slow: '), 'abcdefgh'),
+    ]);
+    // Meanwhile other clients are served as usual.
+    await expectStillServing();
+    expect(await hanging).toEqual(['', '', '']);
+    expect(gw.logs.filter((l) => l.clientId === c.id)).toEqual([]);
+  }, 60_000);
+
+  test('a client that half-closes after writing its whole request is taken for one that left: no answer, one 499 row', async () => {
+    // HTTP allows a client to shut its sending side and still read the answer; Bun closes the
+    // connection at the client's FIN and aborts the request. Clients that do this (netcat, some
+    // scripts) get nothing; SDKs, curl and reverse proxies do not half-close.
+    const c = gw.addClient('wire-half-close');
+    const text = await new Promise<string>((resolve) => {
+      const socket = connect({ port: Number(new URL(gw.url).port), host: '127.0.0.1', allowHalfOpen: true });
+      let got = '';
+      socket.on('data', (d) => (got += d.toString('latin1')));
+      socket.on('error', () => {});
+      socket.on('close', () => resolve(got));
+      socket.end(chatHead(c.key, `Content-Length: ${CHAT_BODY.length}\r\n\r\n${CHAT_BODY}`));
+    });
+    expect(text).toBe('');
+    const rows = await gw.waitForClientRows(c.id, 1);
+    await Bun.sleep(200);
+    expect(gw.logs.filter((l) => l.clientId === c.id)).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: 499, errorType: 'client_closed_request' });
+  });
+});
