@@ -1,5 +1,6 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { ApiError, badRequest, notFound } from '../errors/api-error';
+import { wholeJson } from '../providers/shared/chat-tool-calls';
 import { readAhead } from '../proxy/chat-chunks';
 import { chunkEventStream } from '../proxy/chunk-event-stream';
 import { gatewayHeaders } from '../proxy/request-outcome';
@@ -29,11 +30,14 @@ const responseUsage = (u: Usage): ResponseUsage => toResponseUsage(toOpenAIUsage
 /**
  * The answer's output as chat messages for the next turn. An upstream's malformed answer (a tool
  * call without a name) is no valid input: the response is kept without it rather than failing
- * the answer (a 400 blaming the client's input, or a stream cut before its last event).
+ * the answer (a 400 blaming the client's input, or a stream cut before its last event). A call the
+ * token limit cut midway (arguments no whole JSON) is left out too: no upstream takes it back (nor
+ * can a client run it and answer it), so a follow-up that answers the calls that finished goes on.
  */
 function storedOutput(res: ResponseObject): ChatCompletionMessageParam[] {
+  const whole = res.output.filter((o) => o.type !== 'function_call' || o.status !== 'incomplete' || wholeJson(o.arguments));
   try {
-    return inputToMessages(res.output as any);
+    return inputToMessages(whole as any);
   } catch {
     return [];
   }
