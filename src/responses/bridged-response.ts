@@ -187,7 +187,7 @@ async function answerBridged(run: ResponsesRun, { req, chat, conversation }: Bri
     },
     fail: async (err) => {
       await estimate();
-      const events = bridge.fail((err as Error)?.message ?? 'The upstream stream failed.');
+      const events = bridge.fail(err);
       remember(bridge.result, s.target.modelId, true);
       if (req.store !== false) await run.store.persisted();
       return events;
@@ -255,7 +255,7 @@ async function runInBackground(
     if (job.cancelled) bridge.cancel();
     else {
       await estimate();
-      job.push(how === 'finish' ? bridge.finish() : bridge.fail((how.error as Error)?.message ?? 'The upstream stream failed.'));
+      job.push(how === 'finish' ? bridge.finish() : bridge.fail(how.error));
     }
     remember(bridge.result, modelId, true);
     job.end();
