@@ -250,11 +250,14 @@ async function runInBackground(
   const estimate = async () => {
     if (!bridge.hasUsage) bridge.usageEstimate = responseUsage(await estimateUsage(chat.messages as any[], bridge.delivered));
   };
-  /** The response ends as it stands: cancelled (no more events), failed, or complete. */
-  const end = async (how: 'finish' | { error: unknown }) => {
+  /**
+   * The response ends as it stands: cancelled (no more events), failed, or complete. `answered`
+   * false: the upstream refused the call before answering, the row bills nothing, so no estimate.
+   */
+  const end = async (how: 'finish' | { error: unknown }, answered = true) => {
     if (job.cancelled) bridge.cancel();
     else {
-      await estimate();
+      if (answered) await estimate();
       job.push(how === 'finish' ? bridge.finish() : bridge.fail(how.error));
     }
     remember(bridge.result, modelId, true);
@@ -272,7 +275,7 @@ async function runInBackground(
   const detached: ChatRunOptions = { ...opts, signal: job.signal, dropClient: undefined };
   try {
     const s = await streamChatCompletion(ctx, chat, detached).catch((error: unknown) => ({ error }));
-    if ('error' in s) return await end({ error: s.error });
+    if ('error' in s) return await end({ error: s.error }, false);
     modelId = s.target.modelId;
     try {
       const { model, chunks } = await readAhead(s.chunks);
