@@ -1,5 +1,6 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { ApiError, badRequest, notFound } from '../errors/api-error';
+import { wholeJson } from '../providers/shared/chat-tool-calls';
 import { readAhead } from '../proxy/chat-chunks';
 import { chunkEventStream } from '../proxy/chunk-event-stream';
 import { gatewayHeaders } from '../proxy/request-outcome';
@@ -29,11 +30,14 @@ const responseUsage = (u: Usage): ResponseUsage => toResponseUsage(toOpenAIUsage
 /**
  * The answer's output as chat messages for the next turn. An upstream's malformed answer (a tool
  * call without a name) is no valid input: the response is kept without it rather than failing
- * the answer (a 400 blaming the client's input, or a stream cut before its last event).
+ * the answer (a 400 blaming the client's input, or a stream cut before its last event). A call the
+ * token limit cut midway (arguments no whole JSON) is left out too: no upstream takes it back (nor
+ * can a client run it and answer it), so a follow-up that answers the calls that finished goes on.
  */
 function storedOutput(res: ResponseObject): ChatCompletionMessageParam[] {
+  const whole = res.output.filter((o) => o.type !== 'function_call' || o.status !== 'incomplete' || wholeJson(o.arguments));
   try {
-    return inputToMessages(res.output as any);
+    return inputToMessages(whole as any);
   } catch {
     return [];
   }
@@ -183,7 +187,7 @@ async function answerBridged(run: ResponsesRun, { req, chat, conversation }: Bri
     },
     fail: async (err) => {
       await estimate();
-      const events = bridge.fail((err as Error)?.message ?? 'The upstream stream failed.');
+      const events = bridge.fail(err);
       remember(bridge.result, s.target.modelId, true);
       if (req.store !== false) await run.store.persisted();
       return events;
@@ -246,12 +250,15 @@ async function runInBackground(
   const estimate = async () => {
     if (!bridge.hasUsage) bridge.usageEstimate = responseUsage(await estimateUsage(chat.messages as any[], bridge.delivered));
   };
-  /** The response ends as it stands: cancelled (no more events), failed, or complete. */
-  const end = async (how: 'finish' | { error: unknown }) => {
+  /**
+   * The response ends as it stands: cancelled (no more events), failed, or complete. `answered`
+   * false: the upstream refused the call before answering, the row bills nothing, so no estimate.
+   */
+  const end = async (how: 'finish' | { error: unknown }, answered = true) => {
     if (job.cancelled) bridge.cancel();
     else {
-      await estimate();
-      job.push(how === 'finish' ? bridge.finish() : bridge.fail((how.error as Error)?.message ?? 'The upstream stream failed.'));
+      if (answered) await estimate();
+      job.push(how === 'finish' ? bridge.finish() : bridge.fail(how.error));
     }
     remember(bridge.result, modelId, true);
     job.end();
@@ -268,7 +275,7 @@ async function runInBackground(
   const detached: ChatRunOptions = { ...opts, signal: job.signal, dropClient: undefined };
   try {
     const s = await streamChatCompletion(ctx, chat, detached).catch((error: unknown) => ({ error }));
-    if ('error' in s) return await end({ error: s.error });
+    if ('error' in s) return await end({ error: s.error }, false);
     modelId = s.target.modelId;
     try {
       const { model, chunks } = await readAhead(s.chunks);

@@ -82,6 +82,18 @@ export function toResponseUsage(u: {
   };
 }
 
+/**
+ * Why an upstream call failed -> the failed response's `error`, with OpenAI's code for it: a rate
+ * limit (a 429, before or during the answer) is `rate_limit_exceeded`, what clients back off and
+ * retry on; anything else `server_error`. A string is the message alone.
+ */
+export function responseError(err: unknown): NonNullable<ResponseObject['error']> {
+  if (typeof err === 'string') return { code: 'server_error', message: err };
+  const status = (err as { status?: unknown } | null)?.status;
+  const message = (err as Error | null)?.message;
+  return { code: status === 429 ? 'rate_limit_exceeded' : 'server_error', message: typeof message === 'string' && message ? message : 'The upstream stream failed.' };
+}
+
 /** finish_reason -> the response's final status. */
 export function finalStatus(finishReason: string | null | undefined): Pick<ResponseObject, 'status' | 'incomplete_details'> {
   if (finishReason === 'length') return { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } };

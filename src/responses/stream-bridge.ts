@@ -1,7 +1,7 @@
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { ChatToolCalls, wholeJson, type ChatToolCall } from '../providers/shared/chat-tool-calls';
 import { newId, outputItemId } from './response-ids';
-import { finalStatus, reasoningSummary, toResponseUsage, wantsReasoningSummary } from './response-skeleton';
+import { finalStatus, reasoningSummary, responseError, toResponseUsage, wantsReasoningSummary } from './response-skeleton';
 import type {
   FunctionCallItem,
   ItemStatus,
@@ -133,9 +133,9 @@ export class ResponsesStreamBridge {
     return events;
   }
 
-  /** The upstream failed mid-stream: close open items as incomplete and end with response.failed. */
-  fail(message: string): ResponseEvent[] {
-    return this.stop('failed', { code: 'server_error', message });
+  /** The upstream failed (`err`, or its message): close open items as incomplete and end with response.failed. */
+  fail(err: unknown): ResponseEvent[] {
+    return this.stop('failed', responseError(err));
   }
 
   /**

@@ -91,6 +91,29 @@ describe('bridged stream: finalResponse = retrieve = the non-stream answer', () 
       ]);
     }
   });
+  test('a call cut by max_output_tokens is not carried into the conversation previous_response_id continues', async () => {
+    const tools = [{ type: 'function' as const, name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false }];
+    const chunks = readChunks('deepseek', 'tools.chunks.txt')
+      .filter((c) => c !== '[DONE]')
+      .map((c) => c.replace('{\\"city\\": \\"Tokyo\\"}', '{\\"city\\": \\"To').replace('"finish_reason":"tool_calls"', '"finish_reason":"length"'));
+    deepseek.handler = () => sseResponse(chunks);
+    const cut = await sdk.client.responses.stream({ model: 'deepseek-chat', input: 'Weather in Paris and Tokyo?', tools, max_output_tokens: 40 }).finalResponse();
+    expect(cut.status).toBe('incomplete');
+    const paris = cut.output.find((o: any) => o.type === 'function_call' && o.status === 'completed') as any;
+
+    // The agent runs the call that finished and goes on from the response (the cut one it cannot run).
+    deepseek.handler = () => jsonResponse(fixtureJson('deepseek', 'chat.json'));
+    const next = await sdk.client.responses.create({
+      model: 'deepseek-chat', previous_response_id: cut.id, tools,
+      input: [{ type: 'function_call_output', call_id: paris.call_id, output: '18°C, sunny' }],
+    });
+    expect(next.status).toBe('completed');
+    const sent = deepseek.last().body.messages;
+    const calls = sent.flatMap((m: any) => m.tool_calls ?? []);
+    // Only the whole call goes upstream (arguments `{"city": "To` are no JSON an upstream takes), answered by its result.
+    expect(calls.map((c: any) => [c.id, c.function.arguments])).toEqual([[paris.call_id, '{"city": "Paris"}']]);
+    expect(sent.at(-1)).toEqual({ role: 'tool', tool_call_id: paris.call_id, content: '18°C, sunny' });
+  });
   test('max_output_tokens reached while reasoning: the reasoning item alone, incomplete, in the stream, the JSON answer and retrieve', async () => {
     // DeepSeek's reasoner cut by the token limit before any text: its reasoning chunks, then the length finish.
     const thinking = readChunks('responses', 'deepseek-reasoner-text.chunks.txt').filter((c) => c.includes('"reasoning_content":"') && !c.includes('"reasoning_content":""'));
