@@ -10,7 +10,7 @@ import type { Admission } from './limit-counters';
 import type { RefusalCode } from './limits-service';
 import { anthropicRateHeaders } from './anthropic-rate-headers';
 import { rateHeaders, type RateInfo } from './rate-headers';
-import { worstCaseOf, type LimitedEndpoint } from './worst-case';
+import { tpmTokensOf, worstCaseOf, type LimitedEndpoint } from './worst-case';
 import { LimitsUnavailableError } from './redis-limit-counters';
 
 /** What an admitted request of a limited key carries to its answer. */
@@ -146,9 +146,13 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
     if (err instanceof LimitsUnavailableError) refuse(ctx, args, client.id, endpoint, model, 'limits_unavailable', err);
     throw err;
   };
+  const admit = (roomTokens: number | null) =>
+    svc.counters.admit({ requestId: args.requestId, scopes: limits.scopes, worstCostUsd: boundedWorst(worst.costUsd, WORST_USD_IF_UNKNOWN), tokens: boundedWorst(tpmTokensOf(worst, roomTokens), WORST_TOKENS_IF_UNKNOWN), now });
   let a: Admission | Promise<Admission>;
   try {
-    a = svc.counters.admit({ requestId: args.requestId, scopes: limits.scopes, worstCostUsd: boundedWorst(worst.costUsd, WORST_USD_IF_UNKNOWN), tokens: boundedWorst(worst.tokens, WORST_TOKENS_IF_UNKNOWN), now });
+    // A default output allowance is reserved only as far as the TPM windows have room (tpmTokensOf).
+    const room = worst.defaultOutputTokens && limits.scopes.some((s) => s.tpm !== null) ? svc.counters.peekRate(limits.scopes, now) : null;
+    a = room instanceof Promise ? room.then((r) => admit(r.tokens?.remaining ?? null)) : admit(room?.tokens?.remaining ?? null);
   } catch (err) {
     return unavailable(err);
   }

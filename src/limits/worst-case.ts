@@ -48,6 +48,22 @@ export interface WorstCase {
   costUsd: number;
   /** Prompt estimate plus output allowance, for TPM. */
   tokens: number;
+  /** The part of `tokens` that is the default output allowance of a request naming no output cap (else undefined). */
+  defaultOutputTokens?: number;
+}
+
+/**
+ * The tokens TPM reserves for a request when the TPM windows on it have `roomTokens` left (the
+ * least of its key's and team's; null: no TPM): a default output allowance, which the request did
+ * not ask for, only as far as that room goes beside the rest of it. Else a request naming no
+ * max_tokens would be refused, however small, for as long as a TPM below DEFAULT_OUTPUT_TOKENS
+ * holds anything. It settles to its actual tokens; a rate may run a little fast (as the 3-bytes
+ * estimate lets it), and one whose prompt does not fit is refused as before.
+ */
+export function tpmTokensOf(w: WorstCase, roomTokens: number | null): number {
+  const allowance = w.defaultOutputTokens ?? 0;
+  if (roomTokens === null || allowance === 0 || w.tokens <= roomTokens) return w.tokens;
+  return Math.max(w.tokens - allowance, roomTokens);
 }
 
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null);
@@ -268,7 +284,7 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
   const classifierUsd = prices.classifierUsd ?? 0;
   if (endpoint === 'count_tokens') return { costUsd: classifierUsd, tokens: 0 };
   const result = worstCaseOwn(endpoint, body, { tokens: prompt, billable }, rate, prices, files.readsItself);
-  return { costUsd: result.costUsd + classifierUsd, tokens: result.tokens };
+  return { costUsd: result.costUsd + classifierUsd, tokens: result.tokens, defaultOutputTokens: result.defaultOutputTokens };
 }
 
 /** The worst case of the request itself (worstCaseOf, without the classifier calls its routing may make). */
@@ -344,5 +360,5 @@ function worstCaseOwn(
     costUsd += sources * XAI_LIVE_SEARCH_SOURCE_USD + (SEARCH_CONTENT_TOKENS * rate.input) / 1e6;
     searches = true;
   }
-  return { costUsd, tokens: prompt + tpmOutput + (searches ? SEARCH_CONTENT_TOKENS : 0) };
+  return { costUsd, tokens: prompt + tpmOutput + (searches ? SEARCH_CONTENT_TOKENS : 0), defaultOutputTokens: asked === null ? tpmOutput : undefined };
 }
