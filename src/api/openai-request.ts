@@ -7,7 +7,7 @@ import { pacedBody } from '../http/paced-body';
 import { withHeaders } from '../http/with-headers';
 import { admitRequest } from '../limits/admit-request';
 import { toAnthropicError } from '../messages/anthropic-errors';
-import { openaiOverflowError } from '../messages/context-overflow';
+import { openaiOverflowError } from '../errors/context-overflow';
 import { logRejectedChat } from '../proxy/chat-pipeline';
 import { checkForwardedHeaders } from '../proxy/forward-headers';
 import { RequestClock } from '../proxy/request-clock';

@@ -1,5 +1,5 @@
 import { anthropicStatus, ApiError, badRequest, UpstreamError } from '../errors/api-error';
-import { anthropicOverflowMessage, parseContextOverflow } from './context-overflow';
+import { anthropicOverflowMessage, parseContextOverflow } from '../errors/context-overflow';
 
 export { anthropicStatus };
 

@@ -6,7 +6,7 @@ import { ClassifierTimeout } from '../routing/classifier-strategy';
 import { redactKeyForms } from '../security/redact-key';
 import { UpstreamRedirectError } from './upstream-redirect';
 import { impliedRetryAfter } from '../key-pool/retry-after';
-import { parseContextOverflow } from '../messages/context-overflow';
+import { parseContextOverflow } from '../errors/context-overflow';
 
 /** Why the gateway aborted an upstream call (the abort reason tells errors apart). */
 export class GatewayAbort extends Error {

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
-import { anthropicOverflowMessage, parseContextOverflow } from '../../src/messages/context-overflow';
+import { anthropicOverflowMessage, parseContextOverflow } from '../../src/errors/context-overflow';
 import { jsonResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { anthropicClient } from './messages-helpers';

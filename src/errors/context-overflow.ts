@@ -8,7 +8,7 @@
  * same request failing every turn (a known failure of gateways in front of Claude Code).
  */
 
-import { UpstreamError, type OpenAIErrorBody } from '../errors/api-error';
+import { UpstreamError, type OpenAIErrorBody } from './api-error';
 
 /** The counts an overflow message gave: prompt tokens, the output asked for, the window. */
 export interface ContextOverflow {
