@@ -79,4 +79,17 @@ describe('query plans at scale', () => {
     expect(p).toContain('USING INDEX request_logs_endpoint_created_idx (endpoint=?)');
     expect(p).not.toContain('TEMP B-TREE');
   });
+
+  test("the logs list's model filter reads a page from each side's index, not every row of a popular model", async () => {
+    const { store, queries } = recordingStore();
+    const page = await listLogs(store, { model: 'm3', limit: 20 });
+    expect(page).toHaveLength(20);
+    const [p] = queries.map(plan);
+    // Each side walks its (column, created_at) index newest first under a LIMIT of one page; the
+    // old OR merged both indexes' whole runs (MULTI-INDEX OR) and sorted them all.
+    expect(p).not.toContain('MULTI-INDEX OR');
+    expect(p).toMatch(/CO-ROUTINE by_model \| SEARCH request_logs USING COVERING INDEX request_logs_model_created_idx \(model=\?\)/);
+    expect(p).toMatch(/CO-ROUTINE by_requested \| SEARCH request_logs USING COVERING INDEX request_logs_model_requested_created_idx \(model_requested=\?\)/);
+    expect(queries[0]![0]).toMatch(/ORDER BY "request_logs"."created_at" DESC, "request_logs"."id" DESC LIMIT \?\) AS by_model/);
+  });
 });
