@@ -5,13 +5,10 @@ import { numOrNull, type Store } from '../db/store';
  * request path never writes clients.last_used_at:
  * 1. the newest raw row: `max(created_at) WHERE client_id = ?` is one seek at the end of that
  *    client's run in request_logs_client_created_idx;
- * 2. for a client with no raw rows left (retention removed them), the newest usage_hourly hour
- *    (hour-granular, the start of the hour it was last seen in).
- *
- * usage_hourly's key leads with the hour, so step 2 walks hours backwards and stops at the first
- * row of the client. The walk is bounded to [the client's creation, the oldest raw row): a client
- * with no raw rows cannot have been seen after the oldest surviving row, and cannot have been seen
- * before it existed. A never-used client created after the oldest raw row costs nothing.
+ * 2. for a client with no raw rows left (retention removed them), its newest usage_client_hourly
+ *    hour (hour-granular, the start of the hour it was last seen in): one seek at the end of its
+ *    run in usage_client_hourly_client_idx. (Walking usage_hourly, whose key leads with the hour,
+ *    read every row between the client's creation and the oldest raw row for each never-used key.)
  */
 export interface LastUsedInput {
   id: number;
@@ -24,20 +21,10 @@ export async function clientsLastUsed(store: Pick<Store, 'all'>, clients: readon
   const out = new Map<number, number | null>();
   if (clients.length === 0) return out;
   const newestRaw = async (id: number) => numOrNull((await store.all<{ t: unknown }>('SELECT max(created_at) AS t FROM request_logs WHERE client_id = ?', [id]))[0]?.t);
-  const oldestRaw = numOrNull((await store.all<{ t: unknown }>('SELECT min(created_at) AS t FROM request_logs'))[0]?.t);
-  const newestHour = async (id: number, from: number, to: number) =>
-    numOrNull((await store.all<{ hour: unknown }>('SELECT hour FROM usage_hourly WHERE client_id = ? AND hour >= ? AND hour <= ? ORDER BY hour DESC LIMIT 1', [id, from, to]))[0]?.hour);
-  for (const c of clients) {
-    const raw = await newestRaw(c.id);
-    if (raw !== null) {
-      out.set(c.id, raw);
-      continue;
-    }
-    const from = Math.floor(c.created_at / HOUR_MS) * HOUR_MS;
-    const to = oldestRaw ?? Number.MAX_SAFE_INTEGER;
-    const hour = from <= to ? await newestHour(c.id, from, to) : null;
-    out.set(c.id, hour);
-  }
+  // Hours before the client existed are not its use (the hour holding its creation counts).
+  const newestHour = async (c: LastUsedInput) =>
+    numOrNull((await store.all<{ hour: unknown }>('SELECT max(hour) AS hour FROM usage_client_hourly WHERE client_id = ? AND hour >= ?', [c.id, Math.floor(c.created_at / HOUR_MS) * HOUR_MS]))[0]?.hour);
+  for (const c of clients) out.set(c.id, (await newestRaw(c.id)) ?? (await newestHour(c)));
   return out;
 }
 

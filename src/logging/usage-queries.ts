@@ -169,8 +169,6 @@ export async function listLogs(store: Pick<Store, 'db'>, f: LogFilter): Promise<
   if (f.to !== undefined) where.push(lt(t.createdAt, f.to));
   if (f.clientId !== undefined) where.push(eq(t.clientId, f.clientId));
   if (f.provider !== undefined) where.push(eq(t.provider, f.provider));
-  // Each side has its (column, created_at) index, so the OR stays an index search on both dialects.
-  if (f.model !== undefined) where.push(or(eq(t.model, f.model), eq(t.modelRequested, f.model))!);
   if (f.endpoint !== undefined) where.push(eq(t.endpoint, f.endpoint));
   if (f.requestId !== undefined) where.push(eq(t.requestId, f.requestId));
   if (f.status === 'error') where.push(or(gte(t.status, 400), isNotNull(t.errorType))!);
@@ -180,6 +178,15 @@ export async function listLogs(store: Pick<Store, 'db'>, f: LogFilter): Promise<
     const [anchor] = await store.db.select({ createdAt: t.createdAt }).from(t).where(eq(t.id, f.beforeId));
     // The anchor row may have been purged by retention since the last page; ids still order rows.
     where.push(anchor ? sql`(${t.createdAt}, ${t.id}) < (${anchor.createdAt}, ${f.beforeId})` : lt(t.id, f.beforeId));
+  }
+  if (f.model !== undefined) {
+    // model OR model_requested: each side walks its own (column, created_at) index newest first and
+    // stops after a page, so at most two pages are sorted. (A plain OR merged every row of the
+    // model before sorting: 3.5 s with the event loop held, for a model with 1M of 2M rows.)
+    const others = and(...where);
+    const side = (col: typeof t.model | typeof t.modelRequested, alias: string) =>
+      sql`SELECT ${sql.raw(alias)}.id FROM (SELECT ${t.id} AS id FROM ${t} WHERE ${and(eq(col, f.model!), others)} ORDER BY ${t.createdAt} DESC, ${t.id} DESC LIMIT ${f.limit}) AS ${sql.raw(alias)}`;
+    where.push(sql`${t.id} IN (${side(t.model, 'by_model')} UNION ${side(t.modelRequested, 'by_requested')})`);
   }
   return store.db.select(LISTED).from(t).where(and(...where)).orderBy(desc(t.createdAt), desc(t.id)).limit(f.limit);
 }

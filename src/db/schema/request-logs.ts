@@ -77,6 +77,8 @@ export const requestLogs = sqliteTable(
     /** The logs list's model filter matches the requested name too (model OR model_requested). */
     index('request_logs_model_requested_created_idx').on(t.modelRequested, t.createdAt),
     index('request_logs_status_created_idx').on(t.status, t.createdAt),
+    /** The logs list's endpoint filter: a rare endpoint (images among millions of chat rows) is a seek, not a walk of every row. */
+    index('request_logs_endpoint_created_idx').on(t.endpoint, t.createdAt),
     /** A request's row by the id its answer carried (x-request-id): /api/logs?request_id=, the log sinks' checks. */
     index('request_logs_request_id_idx').on(t.requestId),
   ],

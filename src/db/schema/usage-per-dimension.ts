@@ -1,4 +1,4 @@
-import { sqliteTable, text, integer, primaryKey } from 'drizzle-orm/sqlite-core';
+import { sqliteTable, text, integer, primaryKey, index } from 'drizzle-orm/sqlite-core';
 import { rollupMeasures } from './rollup-columns';
 
 /*
@@ -41,7 +41,11 @@ export const usageClientHourly = sqliteTable(
     clientId: integer('client_id').notNull().default(0),
     ...rollupMeasures(),
   },
-  (t) => [primaryKey({ columns: [t.hour, t.clientId] })],
+  (t) => [
+    primaryKey({ columns: [t.hour, t.clientId] }),
+    /** One client's newest hour (its last use once retention removed its raw rows): one seek, whatever the number of clients. */
+    index('usage_client_hourly_client_idx').on(t.clientId, t.hour),
+  ],
 );
 
 /** Per UTC day x client, all models together. */
@@ -52,7 +56,14 @@ export const usageClientDaily = sqliteTable(
     clientId: integer('client_id').notNull().default(0),
     ...rollupMeasures(),
   },
-  (t) => [primaryKey({ columns: [t.day, t.clientId] })],
+  (t) => [
+    primaryKey({ columns: [t.day, t.clientId] }),
+    /**
+     * One client's spend since a day (spendSince: every key of /api/clients and the Clients page):
+     * the primary key leads with the day, so without this each key read every client's rows of the period.
+     */
+    index('usage_client_daily_client_idx').on(t.clientId, t.day),
+  ],
 );
 
 /**
@@ -67,5 +78,9 @@ export const usageTeamDaily = sqliteTable(
     teamId: integer('team_id').notNull().default(0),
     ...rollupMeasures(),
   },
-  (t) => [primaryKey({ columns: [t.day, t.teamId] })],
+  (t) => [
+    primaryKey({ columns: [t.day, t.teamId] }),
+    /** One team's spend since a day (spendSince), as usage_client_daily_client_idx for keys. */
+    index('usage_team_daily_team_idx').on(t.teamId, t.day),
+  ],
 );
