@@ -18,6 +18,7 @@ import type { ReasoningStore } from '../openai-compatible/reasoning-memory';
 import { isToolResultMedia, omittedMediaText } from '../shared/tool-result-media';
 import { clientPartOf } from '../shared/client-part';
 import { deepseekBetaBaseUrl } from './deepseek-beta-url';
+import { refuseSeveralChoices } from '../openai-compatible/unsupported-params';
 
 export const DEEPSEEK_DEFAULT_SYSTEM = 'Always respond in English.';
 
@@ -34,16 +35,6 @@ export function refuseJsonSchema(body: UpstreamBody): void {
     'response_format',
     'unsupported_parameter',
   );
-}
-
-/**
- * DeepSeek makes one choice a request: `n` above 1 is its 400 (its API "only supports n = 1",
- * deepseek-ai/DeepSeek-V2#55, DeepSeek-V3#291), which a group could not fall back from. Refused
- * before the call as a parameter it cannot take, so a group passes the request on to a target that can.
- */
-export function refuseSeveralChoices(body: UpstreamBody): void {
-  if (typeof body.n !== 'number' || body.n <= 1) return;
-  throw badRequest("n > 1 (several choices per request) is not supported by provider 'deepseek': its models make one choice a request.", 'n', 'unsupported_parameter');
 }
 
 /**
@@ -144,7 +135,8 @@ function forcedToolWithoutThinking(body: UpstreamBody): void {
  */
 export function deepseekRequest(body: UpstreamBody, memory?: ReasoningStore): UpstreamBody | Promise<UpstreamBody> {
   refuseJsonSchema(body);
-  refuseSeveralChoices(body);
+  // Its API "only supports n = 1" (deepseek-ai/DeepSeek-V2#55, DeepSeek-V3#291).
+  refuseSeveralChoices(body, 'deepseek', 'its models make one choice a request');
   omitToolResultMedia(body, String(body.model));
   refuseNonTextParts(body);
   developerToSystem(body);

@@ -5,6 +5,7 @@ import {
   developerToSystem,
   inlineRemoteImages,
 } from '../openai-compatible/message-quirks';
+import { refuseSeveralChoices } from '../openai-compatible/unsupported-params';
 
 /** Ollama names the thinking text `reasoning`; clients of the gateway get `reasoning_content`. */
 function renameReasoning(holder: any): boolean {
@@ -61,7 +62,7 @@ export function reasoningBackToOllama(body: Record<string, any>): void {
 }
 
 /**
- * Ollama's OpenAI endpoint reads only `max_tokens` and cannot fetch remote image URLs (it
+ * Ollama's OpenAI endpoint has no `n` (refused above 1), reads only `max_tokens` and cannot fetch remote image URLs (it
  * wants base64), so those are downloaded by the gateway and inlined; its thinking field is
  * `reasoning` both ways; a stream's tool calls finish as `tool_calls` (ollamaStreamHook).
  */
@@ -69,6 +70,8 @@ export const ollamaAdapter = createOpenAICompatibleAdapter({
   id: 'ollama',
   defaultBaseUrl: PROVIDER_CATALOG.ollama.defaultBaseUrl,
   async transformRequestBody(body, { deps }) {
+    // Its OpenAI endpoint has no `n` (docs/api/openai-compatibility): it would answer one choice.
+    refuseSeveralChoices(body, 'ollama', 'its OpenAI endpoint makes one choice a request');
     developerToSystem(body);
     completionTokensToMaxTokens(body);
     reasoningBackToOllama(body);
