@@ -120,6 +120,21 @@ function forcedToolWithoutThinking(body: UpstreamBody): void {
 }
 
 /**
+ * DeepSeek's thinking mode refuses `logprobs` and `top_logprobs` ("Setting logprobs, top_logprobs
+ * will trigger an error", its reasoning model guide) with a 400 of its own a group cannot walk past:
+ * refused before the call by name. `logprobs: false` asks for nothing and goes on.
+ */
+function refuseLogprobsWhenThinking(body: UpstreamBody): void {
+  const param = body.logprobs === true ? 'logprobs' : body.top_logprobs != null ? 'top_logprobs' : null;
+  if (!param || !deepseekThinks(body)) return;
+  throw badRequest(
+    `${param} is not supported by '${String(body.model)}' in thinking mode (DeepSeek's thinking mode returns no log probabilities; deepseek-chat, or a V4 model with thinking: {type: 'disabled'}, takes it).`,
+    param,
+    'unsupported_parameter',
+  );
+}
+
+/**
  * DeepSeek quirks on the way up:
  * - response_format json_schema, n > 1 and content parts other than text are refused (above), but for
  *   a tool result's images and documents, which become a placeholder;
@@ -131,6 +146,7 @@ function forcedToolWithoutThinking(body: UpstreamBody): void {
  *   gateway remembered by tool call id (or by the tool result the answer followed), and one it
  *   holds none for (another model made that turn) an empty one, which DeepSeek takes;
  * - a forced tool call goes without thinking (or, from deepseek-reasoner, is refused: above);
+ * - logprobs in thinking mode are refused (above);
  * - only `max_tokens` is read.
  */
 export function deepseekRequest(body: UpstreamBody, memory?: ReasoningStore): UpstreamBody | Promise<UpstreamBody> {
@@ -142,6 +158,7 @@ export function deepseekRequest(body: UpstreamBody, memory?: ReasoningStore): Up
   developerToSystem(body);
   completionTokensToMaxTokens(body);
   forcedToolWithoutThinking(body);
+  refuseLogprobsWhenThinking(body);
   const filling = fillReasoningContent(body, memory, byCallId, deepseekThinks(body));
   const finish = () => {
     if (Array.isArray(body.messages) && !hasSystemMessage(body)) {
