@@ -18,7 +18,7 @@ import type { ReasoningStore } from '../openai-compatible/reasoning-memory';
 import { isToolResultMedia, omittedMediaText } from '../shared/tool-result-media';
 import { clientPartOf } from '../shared/client-part';
 import { deepseekBetaBaseUrl } from './deepseek-beta-url';
-import { refuseSeveralChoices } from '../openai-compatible/unsupported-params';
+import { refuseSeveralChoices } from '../shared/unsupported-params';
 
 export const DEEPSEEK_DEFAULT_SYSTEM = 'Always respond in English.';
 
