@@ -18,7 +18,7 @@ import type { ReasoningStore } from '../openai-compatible/reasoning-memory';
 import { isToolResultMedia, omittedMediaText } from '../shared/tool-result-media';
 import { clientPartOf } from '../shared/client-part';
 import { deepseekBetaBaseUrl } from './deepseek-beta-url';
-import { refuseSeveralChoices } from '../shared/unsupported-params';
+import { refuseAudioOutput, refuseSeveralChoices, refuseWebSearchOptions } from '../shared/unsupported-params';
 
 export const DEEPSEEK_DEFAULT_SYSTEM = 'Always respond in English.';
 
@@ -136,7 +136,8 @@ function refuseLogprobsWhenThinking(body: UpstreamBody): void {
 
 /**
  * DeepSeek quirks on the way up:
- * - response_format json_schema, n > 1 and content parts other than text are refused (above), but for
+ * - response_format json_schema, n > 1, audio output, web_search_options and content parts other than
+ *   text are refused (above and shared/unsupported-params.ts), but for
  *   a tool result's images and documents, which become a placeholder;
  * - without a system prompt its models drift into Chinese, so one is injected (a client's own
  *   system prompt is left alone);
@@ -153,6 +154,8 @@ export function deepseekRequest(body: UpstreamBody, memory?: ReasoningStore): Up
   refuseJsonSchema(body);
   // Its API "only supports n = 1" (deepseek-ai/DeepSeek-V2#55, DeepSeek-V3#291).
   refuseSeveralChoices(body, 'deepseek', 'its models make one choice a request');
+  refuseAudioOutput(body, 'deepseek');
+  refuseWebSearchOptions(body, 'deepseek', 'its API does not search the web');
   omitToolResultMedia(body, String(body.model));
   refuseNonTextParts(body);
   developerToSystem(body);

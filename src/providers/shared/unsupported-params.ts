@@ -25,3 +25,15 @@ export function refuseLogitBias(body: UpstreamBody, provider: string, why: strin
 export function hasLogitBias(v: unknown): boolean {
   return typeof v === 'object' && v !== null && Object.keys(v).length > 0;
 }
+
+/** Spoken output (`modalities` with `audio`, or `audio`) from a provider whose chat answers in text only: the answer would come without it. */
+export function refuseAudioOutput(body: UpstreamBody, provider: string): void {
+  if (body.audio != null || (Array.isArray(body.modalities) && body.modalities.includes('audio'))) {
+    refuse('modalities', 'Audio output (modalities: audio)', provider, 'its chat models answer in text only');
+  }
+}
+
+/** OpenAI's `web_search_options` where the provider's chat has no such search: the model would answer without searching. */
+export function refuseWebSearchOptions(body: UpstreamBody, provider: string, why: string): void {
+  if (body.web_search_options != null) refuse('web_search_options', 'web_search_options', provider, why);
+}
