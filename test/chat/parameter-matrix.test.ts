@@ -33,8 +33,11 @@ const ROWS = {
 type Model = keyof typeof ROWS;
 const MODELS = Object.keys(ROWS) as Model[];
 
-/** `sent`: checks the body the provider got; `refused`: the 400's param (code unsupported_parameter); `invalid`: a 400 of request validation naming the param. */
-type Outcome = { sent: (body: any, model: Model) => void } | { refused: string } | { invalid: string };
+/**
+ * `sent`: checks the body the provider got; `refused`: the 400's param (code unsupported_parameter,
+ * or `code`: each is one a group walks past); `invalid`: a 400 of request validation naming the param.
+ */
+type Outcome = { sent: (body: any, model: Model) => void } | { refused: string; code?: string } | { invalid: string };
 interface Cell {
   name: string;
   params: Record<string, unknown>;
@@ -46,7 +49,7 @@ interface Cell {
 const passed = (field: string) => ({ sent: (b: any, _m: Model) => expect(b).toHaveProperty([field]) }) as Outcome;
 const absent = (...fields: string[]) => ({ sent: (b: any) => fields.forEach((f) => expect(b).not.toHaveProperty([f])) }) as Outcome;
 const gen = (config: Record<string, unknown>) => ({ sent: (b: any) => expect(b.generationConfig).toMatchObject(config) }) as Outcome;
-const refused = (param: string): Outcome => ({ refused: param });
+const refused = (param: string, code?: string): Outcome => ({ refused: param, code });
 const invalid = (param: string): Outcome => ({ invalid: param });
 
 const TOOLS = [
@@ -67,6 +70,9 @@ const SCHEMA = {
   additionalProperties: false,
   $defs: { city: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'], additionalProperties: false } },
 };
+
+const WAV_BASE64 = Buffer.from('RIFF0000WAVEfmt ').toString('base64');
+const AUDIO_PART = [{ role: 'user', content: [{ type: 'text', text: 'What is said?' }, { type: 'input_audio', input_audio: { data: WAV_BASE64, format: 'wav' } }] }];
 
 const CELLS: Cell[] = [
   {
@@ -299,6 +305,19 @@ const CELLS: Cell[] = [
       'claude-sonnet-4-5': { sent: (b) => (expect(JSON.stringify(b.system)).toContain('Be brief.'), expect(b.messages).toHaveLength(1)) },
     },
   },
+  {
+    name: 'an input_audio part',
+    params: {},
+    messages: AUDIO_PART,
+    expect: {
+      // The others get the part as sent, for the provider to judge.
+      default: { sent: (b) => expect(b.messages.at(-1).content[1]).toEqual(AUDIO_PART[0]!.content[1]) },
+      'gemini-2.5-flash': { sent: (b) => expect(b.contents[0].parts[1]).toEqual({ inlineData: { mimeType: 'audio/wav', data: WAV_BASE64 } }) },
+      'deepseek-chat': refused('messages[0].content[1].type'),
+      'deepseek-reasoner': refused('messages[0].content[1].type'),
+      'claude-sonnet-4-5': refused('messages[0].content[1].type', 'unsupported_content'),
+    },
+  },
 ];
 
 // ---- the fakes and the gateway -------------------------------------------------------------
@@ -333,6 +352,7 @@ beforeAll(async () => {
   client = gw.openai();
   gw.ctx.db.insert(modelGroups).values([
     { name: 'matrix-ollama-first', strategy: 'heuristic', targets: ['ollama/qwen3:8b', 'openai/gpt-4o-mini'], logicLevel: null, primaryUse: 'matrix', settings: {}, updatedAt: Date.now() },
+    { name: 'matrix-claude-first', strategy: 'heuristic', targets: ['anthropic/claude-sonnet-4-5', 'openai/gpt-4o-mini'], logicLevel: null, primaryUse: 'matrix', settings: {}, updatedAt: Date.now() },
     { name: 'matrix-reasoner-first', strategy: 'heuristic', targets: ['deepseek/deepseek-reasoner', 'openai/gpt-4o-mini'], logicLevel: null, primaryUse: 'matrix', settings: {}, updatedAt: Date.now() },
   ]).run();
   gw.ctx.state.reload();
@@ -374,7 +394,7 @@ for (const cell of CELLS) {
             const e = await apiError(send(model, cell, stream));
             expect(e.status).toBe(400);
             expect((e.error as any).param).toBe(param);
-            if ('refused' in outcome) expect((e.error as any).code).toBe('unsupported_parameter');
+            if ('refused' in outcome) expect((e.error as any).code).toBe(outcome.code ?? 'unsupported_parameter');
             expect(e.message).not.toMatch(/stack|TypeError/);
             expect(fake().requests.length).toBe(before);
           });
@@ -385,9 +405,10 @@ for (const cell of CELLS) {
 }
 
 describe('a group walks past a target that refuses a parameter', () => {
-  const cases = [
+  const cases: { group: string; params: Record<string, unknown> }[] = [
     { group: 'matrix-ollama-first', params: { n: 2 } },
     { group: 'matrix-reasoner-first', params: { logprobs: true, top_logprobs: 1 } },
+    { group: 'matrix-claude-first', params: { messages: AUDIO_PART } },
   ];
   for (const { group, params } of cases) {
     test(`${group} with ${Object.keys(params).join(', ')}: OpenAI answers`, async () => {
