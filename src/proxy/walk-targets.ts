@@ -187,15 +187,16 @@ export async function walkTargets<T>(
           // neither answered nor failed, so a half-open probe slot this request took is free at once.
           breakers.release(target.provider, target.upstreamModel);
           // Refused before any call for a parameter this target's provider cannot take (Gemini's
-          // logprobs, DeepSeek's json_schema...): a group's next target may take it. Not a try.
-          if (e.code === 'unsupported_parameter' && target !== decision.targets.at(-1)) {
+          // logprobs, DeepSeek's json_schema, a content part Anthropic does not read...): a group's
+          // next target may take it. Not a try.
+          const own = refusedForTarget(e.code);
+          if (own && target !== decision.targets.at(-1)) {
             refused ??= e;
             tries--;
             continue targets;
           }
           // A refusal of the target's own leaves `more`: a walk over part of a group (a Responses
           // pass-through's leading targets) lets the group's other targets try.
-          const own = e.code === 'unsupported_parameter';
           return { ok: false, error: own ? (refused ?? e) : e, target, attempts, spent: spent ?? NONE_SPENT, tries, more: own };
         }
         failure = e;
@@ -268,4 +269,13 @@ function attemptRecord(target: RouteTarget, status: number, error: string | null
     r.keyId = key.id;
   }
   return r;
+}
+
+/**
+ * The codes of a refusal made before the call for something the target's provider cannot take:
+ * `unsupported_parameter` (every adapter's), and Anthropic's `unsupported_content` (an
+ * `input_audio` part, a file that is not an inline PDF), which another provider may read.
+ */
+function refusedForTarget(code: string | null | undefined): boolean {
+  return code === 'unsupported_parameter' || code === 'unsupported_content';
 }

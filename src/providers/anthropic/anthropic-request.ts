@@ -5,6 +5,7 @@ import { convertMessages } from './anthropic-messages';
 import { sampling, stopSequences } from './anthropic-sampling';
 import { convertTools } from './anthropic-tools';
 import { applyJsonOutput } from './json-output';
+import { hasLogitBias } from '../shared/unsupported-params';
 import type { AnthropicRequest } from './anthropic-wire';
 
 /**
@@ -20,7 +21,7 @@ function refuseUnsupported(r: Record<string, any>): void {
   if (typeof r.n === 'number' && r.n !== 1) refuse('n', 'n > 1 (several choices per request)');
   if (r.logprobs === true) refuse('logprobs', 'logprobs');
   if (r.top_logprobs != null) refuse('top_logprobs', 'top_logprobs');
-  if (r.logit_bias && typeof r.logit_bias === 'object' && Object.keys(r.logit_bias).length) refuse('logit_bias', 'logit_bias');
+  if (hasLogitBias(r.logit_bias)) refuse('logit_bias', 'logit_bias');
   if (typeof r.presence_penalty === 'number' && r.presence_penalty !== 0) refuse('presence_penalty', 'presence_penalty');
   if (typeof r.frequency_penalty === 'number' && r.frequency_penalty !== 0) refuse('frequency_penalty', 'frequency_penalty');
   if (r.audio != null || (Array.isArray(r.modalities) && r.modalities.includes('audio'))) refuse('modalities', 'audio output');

@@ -18,6 +18,7 @@ import type { ReasoningStore } from '../openai-compatible/reasoning-memory';
 import { isToolResultMedia, omittedMediaText } from '../shared/tool-result-media';
 import { clientPartOf } from '../shared/client-part';
 import { deepseekBetaBaseUrl } from './deepseek-beta-url';
+import { refuseAudioOutput, refuseSeveralChoices, refuseWebSearchOptions } from '../shared/unsupported-params';
 
 export const DEEPSEEK_DEFAULT_SYSTEM = 'Always respond in English.';
 
@@ -34,16 +35,6 @@ export function refuseJsonSchema(body: UpstreamBody): void {
     'response_format',
     'unsupported_parameter',
   );
-}
-
-/**
- * DeepSeek makes one choice a request: `n` above 1 is its 400 (its API "only supports n = 1",
- * deepseek-ai/DeepSeek-V2#55, DeepSeek-V3#291), which a group could not fall back from. Refused
- * before the call as a parameter it cannot take, so a group passes the request on to a target that can.
- */
-export function refuseSeveralChoices(body: UpstreamBody): void {
-  if (typeof body.n !== 'number' || body.n <= 1) return;
-  throw badRequest("n > 1 (several choices per request) is not supported by provider 'deepseek': its models make one choice a request.", 'n', 'unsupported_parameter');
 }
 
 /**
@@ -129,8 +120,24 @@ function forcedToolWithoutThinking(body: UpstreamBody): void {
 }
 
 /**
+ * DeepSeek's thinking mode refuses `logprobs` and `top_logprobs` ("Setting logprobs, top_logprobs
+ * will trigger an error", its reasoning model guide) with a 400 of its own a group cannot walk past:
+ * refused before the call by name. `logprobs: false` asks for nothing and goes on.
+ */
+function refuseLogprobsWhenThinking(body: UpstreamBody): void {
+  const param = body.logprobs === true ? 'logprobs' : body.top_logprobs != null ? 'top_logprobs' : null;
+  if (!param || !deepseekThinks(body)) return;
+  throw badRequest(
+    `${param} is not supported by '${String(body.model)}' in thinking mode (DeepSeek's thinking mode returns no log probabilities; deepseek-chat, or a V4 model with thinking: {type: 'disabled'}, takes it).`,
+    param,
+    'unsupported_parameter',
+  );
+}
+
+/**
  * DeepSeek quirks on the way up:
- * - response_format json_schema, n > 1 and content parts other than text are refused (above), but for
+ * - response_format json_schema, n > 1, audio output, web_search_options and content parts other than
+ *   text are refused (above and shared/unsupported-params.ts), but for
  *   a tool result's images and documents, which become a placeholder;
  * - without a system prompt its models drift into Chinese, so one is injected (a client's own
  *   system prompt is left alone);
@@ -140,16 +147,21 @@ function forcedToolWithoutThinking(body: UpstreamBody): void {
  *   gateway remembered by tool call id (or by the tool result the answer followed), and one it
  *   holds none for (another model made that turn) an empty one, which DeepSeek takes;
  * - a forced tool call goes without thinking (or, from deepseek-reasoner, is refused: above);
+ * - logprobs in thinking mode are refused (above);
  * - only `max_tokens` is read.
  */
 export function deepseekRequest(body: UpstreamBody, memory?: ReasoningStore): UpstreamBody | Promise<UpstreamBody> {
   refuseJsonSchema(body);
-  refuseSeveralChoices(body);
+  // Its API "only supports n = 1" (deepseek-ai/DeepSeek-V2#55, DeepSeek-V3#291).
+  refuseSeveralChoices(body, 'deepseek', 'its models make one choice a request');
+  refuseAudioOutput(body, 'deepseek');
+  refuseWebSearchOptions(body, 'deepseek', 'its API does not search the web');
   omitToolResultMedia(body, String(body.model));
   refuseNonTextParts(body);
   developerToSystem(body);
   completionTokensToMaxTokens(body);
   forcedToolWithoutThinking(body);
+  refuseLogprobsWhenThinking(body);
   const filling = fillReasoningContent(body, memory, byCallId, deepseekThinks(body));
   const finish = () => {
     if (Array.isArray(body.messages) && !hasSystemMessage(body)) {

@@ -1,5 +1,6 @@
 import { badRequest } from '../../errors/api-error';
 import { inlineSchemaRefs } from '../shared/inline-schema-refs';
+import { hasLogitBias } from '../shared/unsupported-params';
 import type { ChatRequest } from '../types';
 import type { GeminiGenerationConfig, GeminiThinkingConfig } from './gemini-wire';
 
@@ -64,7 +65,8 @@ export function convertGenerationConfig(req: ChatRequest, model: string, showTho
  * OpenAI chat parameters the translation does not carry to Gemini: refused with a 400 naming them
  * rather than silently dropped, since the client would get something other than what it asked
  * for. Gemini's logprobs (responseLogprobs, logprobsResult) are not translated to OpenAI's
- * `choices[].logprobs` (the client would read `logprobs: null` as an answer without them); the
+ * `choices[].logprobs` (the client would read `logprobs: null` as an answer without them); Gemini
+ * has no logit bias (a token the client banned could come all the same; an empty one is taken); the
  * deprecated `functions` would be lost, the model answering as if it had no tools; a web search
  * (Google Search grounding) or spoken audio would quietly not happen.
  */
@@ -74,6 +76,7 @@ function refuseUnsupported(r: Record<string, any>): void {
   };
   if (r.logprobs === true) refuse('logprobs');
   if (r.top_logprobs != null) refuse('top_logprobs');
+  if (hasLogitBias(r.logit_bias)) refuse('logit_bias');
   if (Array.isArray(r.functions) || r.function_call != null) refuse('functions', 'the deprecated functions/function_call (use tools)');
   if (r.web_search_options != null) refuse('web_search_options');
   if (r.audio != null || (Array.isArray(r.modalities) && r.modalities.includes('audio'))) refuse('modalities', 'audio output (modalities: audio)');

@@ -7,7 +7,7 @@ import type { GeminiRequest } from './gemini-wire';
 /**
  * OpenAI chat request -> Gemini generateContent body. Pure apart from downloading remote images
  * through `deps.fetchImage`. OpenAI-only fields with no Gemini meaning (user, store, metadata,
- * parallel_tool_calls, stream_options, logit_bias, service_tier) are dropped: Gemini rejects
+ * parallel_tool_calls, stream_options, an empty logit_bias, service_tier) are dropped: Gemini rejects
  * unknown fields, so nothing passes through blindly.
  */
 export async function buildGeminiRequest(

@@ -3,6 +3,7 @@ import { createOpenAICompatibleAdapter } from '../openai-compatible/create-opena
 import { developerToSystem } from '../openai-compatible/message-quirks';
 import type { UpstreamBody } from '../openai-compatible/openai-compatible-options';
 import { PROVIDER_CATALOG } from '../provider-catalog';
+import { refuseAudioOutput } from '../shared/unsupported-params';
 
 /** xAI's reasoning models: grok-3-mini, grok-4 and later (grok-4.3, grok-4-1-fast-reasoning...), grok-code-fast; not the *-non-reasoning ones. */
 export function isGrokReasoningModel(model: string): boolean {
@@ -20,9 +21,11 @@ export function takesReasoningEffort(model: string): boolean {
  * but those with an effort dial refuse reasoning_effort ("Model grok-4 does not support parameter
  * reasoningEffort"). The penalties and the effort are hints the model reasons well without: left
  * out, as temperature is for OpenAI's reasoning models. A stop sequence changes the answer, so it
- * is refused by name before the call (a group moves on to its next target).
+ * is refused by name before the call (a group moves on to its next target), as is audio output
+ * (shared/unsupported-params.ts): xAI's chat answers in text only.
  */
 export function grokRequest(body: UpstreamBody): UpstreamBody {
+  refuseAudioOutput(body, 'grok');
   developerToSystem(body);
   const model = String(body.model);
   if (body.reasoning_effort != null && !takesReasoningEffort(model)) delete body.reasoning_effort;

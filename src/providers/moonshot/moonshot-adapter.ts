@@ -7,6 +7,7 @@ import { PROVIDER_CATALOG } from '../provider-catalog';
 import type { FunctionNameRule } from '../shared/function-names';
 import type { ChatCallContext } from '../types';
 import { moonshotResponseSchema, moonshotToolSchema } from './moonshot-schema';
+import { refuseAudioOutput, refuseWebSearchOptions } from '../shared/unsupported-params';
 
 /**
  * The memory key of a Kimi tool call. Its ids are counters within one conversation
@@ -56,6 +57,7 @@ export const KIMI_FUNCTION_NAMES: FunctionNameRule = { valid: /^[A-Za-z][A-Za-z0
 
 /**
  * Moonshot (Kimi) on the way up:
+ * - audio output and OpenAI's web_search_options are refused (shared/unsupported-params.ts);
  * - a model with fixed sampling (hasFixedSampling) gets no temperature, top_p or penalties (it
  *   uses its own, whatever the client set: dropped as for OpenAI's reasoning models);
  * - temperature only in [0, 1] (OpenAI allows up to 2): clamped, not failed;
@@ -69,6 +71,8 @@ export const KIMI_FUNCTION_NAMES: FunctionNameRule = { valid: /^[A-Za-z][A-Za-z0
  *   subset Moonshot takes (moonshot-schema.ts), or refused with 400 `unsupported_tool_schema` before the call.
  */
 export function moonshotRequest(body: UpstreamBody, ctx?: ChatCallContext): UpstreamBody | Promise<UpstreamBody> {
+  refuseAudioOutput(body, 'moonshot');
+  refuseWebSearchOptions(body, 'moonshot', "Kimi searches through its builtin_function tool '$web_search'");
   developerToSystem(body);
   completionTokensToMaxTokens(body);
   if (hasFixedSampling(String(body.model))) for (const k of FIXED_SAMPLING) delete body[k];

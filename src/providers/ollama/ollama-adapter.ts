@@ -5,6 +5,7 @@ import {
   developerToSystem,
   inlineRemoteImages,
 } from '../openai-compatible/message-quirks';
+import { refuseAudioOutput, refuseLogitBias, refuseSeveralChoices, refuseWebSearchOptions } from '../shared/unsupported-params';
 
 /** Ollama names the thinking text `reasoning`; clients of the gateway get `reasoning_content`. */
 function renameReasoning(holder: any): boolean {
@@ -61,7 +62,7 @@ export function reasoningBackToOllama(body: Record<string, any>): void {
 }
 
 /**
- * Ollama's OpenAI endpoint reads only `max_tokens` and cannot fetch remote image URLs (it
+ * Ollama's OpenAI endpoint has no `n` (refused above 1) nor `logit_bias`, audio output or web search (refused), reads only `max_tokens` and cannot fetch remote image URLs (it
  * wants base64), so those are downloaded by the gateway and inlined; its thinking field is
  * `reasoning` both ways; a stream's tool calls finish as `tool_calls` (ollamaStreamHook).
  */
@@ -69,6 +70,11 @@ export const ollamaAdapter = createOpenAICompatibleAdapter({
   id: 'ollama',
   defaultBaseUrl: PROVIDER_CATALOG.ollama.defaultBaseUrl,
   async transformRequestBody(body, { deps }) {
+    // Its OpenAI endpoint has no `n` nor `logit_bias` (docs/api/openai-compatibility): it would ignore them.
+    refuseSeveralChoices(body, 'ollama', 'its OpenAI endpoint makes one choice a request');
+    refuseLogitBias(body, 'ollama', 'its OpenAI endpoint has no logit bias');
+    refuseAudioOutput(body, 'ollama');
+    refuseWebSearchOptions(body, 'ollama', 'its models do not search the web');
     developerToSystem(body);
     completionTokensToMaxTokens(body);
     reasoningBackToOllama(body);

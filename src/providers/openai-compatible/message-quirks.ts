@@ -47,10 +47,11 @@ export async function inlineRemoteImages(body: UpstreamBody, deps: AdapterDeps, 
 
 /**
  * For upstreams that read only `max_tokens`: a client's `max_completion_tokens` (OpenAI's newer
- * name) is moved there so the limit is not silently ignored.
+ * name) is moved there so the limit is not silently ignored. Given both, it is the one that counts,
+ * as for Gemini, Anthropic, OpenAI's reasoning models and the budget's reservation (worst-case.ts).
  */
 export function completionTokensToMaxTokens(body: UpstreamBody): void {
   if (body.max_completion_tokens == null) return;
-  body.max_tokens ??= body.max_completion_tokens;
+  body.max_tokens = body.max_completion_tokens;
   delete body.max_completion_tokens;
 }
