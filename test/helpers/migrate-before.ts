@@ -73,6 +73,17 @@ export async function insertPgRows(client: SQL, table: string, columns: readonly
 }
 
 /**
+ * The `models` columns a price migration's test writes its old rows into: the table as it stood
+ * before migration 0021 (time-of-day prices); a later test adds the columns that came since.
+ */
+export const OLD_MODEL_COLUMNS = [
+  'id', 'provider', 'upstream_id', 'kind', 'enabled', 'input_price', 'cached_input_price', 'output_price', 'reasoning_price', 'image_price',
+  'context_window', 'updated_at', 'cache_write_price', 'long_context_threshold', 'long_context_input_price', 'long_context_cached_input_price',
+  'long_context_cache_write_price', 'long_context_output_price', 'long_context_reasoning_price', 'audio_input_price', 'audio_output_price',
+  'flex_price_multiplier', 'priority_price_multiplier', 'fast_price_multiplier', 'us_inference_price_multiplier', 'max_output_tokens',
+] as const;
+
+/**
  * Seed model rows (`seedModelRows`, camelCase fields) as an earlier release wrote them into
  * `models`: the values of `columns` (snake_case names), in that order, `enabled` as 0/1.
  */

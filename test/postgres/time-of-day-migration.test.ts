@@ -14,17 +14,12 @@ import { runMigrations } from '../../src/db/migrate';
 import { seedDatabase } from '../../src/db/seed/seed';
 import { seedModelRows } from '../../src/db/seed/model-prices';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
-import { oldModelRows, upgradedPgModels, upgradedSqliteModels } from '../helpers/migrate-before';
+import { OLD_MODEL_COLUMNS, oldModelRows, upgradedPgModels, upgradedSqliteModels } from '../helpers/migrate-before';
 
 setDefaultTimeout(30_000);
 
 const MIGRATION = 'time_of_day_prices';
-const COLUMNS = [
-  'id', 'provider', 'upstream_id', 'kind', 'enabled', 'input_price', 'cached_input_price', 'output_price', 'reasoning_price', 'image_price',
-  'context_window', 'updated_at', 'cache_write_price', 'long_context_threshold', 'long_context_input_price', 'long_context_cached_input_price',
-  'long_context_cache_write_price', 'long_context_output_price', 'long_context_reasoning_price', 'audio_input_price', 'audio_output_price',
-  'flex_price_multiplier', 'priority_price_multiplier', 'fast_price_multiplier', 'us_inference_price_multiplier', 'max_output_tokens',
-] as const;
+const COLUMNS = OLD_MODEL_COLUMNS;
 const NOW = Date.UTC(2026, 11, 1);
 /** Before DeepSeek's V4 price change of 2026-08-17: the seed gave V4 its older flat prices. */
 const BEFORE_V4_CHANGE = Date.UTC(2026, 5, 1);
