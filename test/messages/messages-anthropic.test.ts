@@ -384,6 +384,23 @@ describe('upstream errors in Anthropic shape', () => {
     }
   }
 
+  test("Anthropic's 529 with retry-after (JSON and stream): the client's 529 carries it, as an upstream 503's does", async () => {
+    for (const stream of [false, true]) {
+      fake.handler = json('error-529.json', 529, { 'retry-after': '7' });
+      const res = await fetch(`${gw.url}/v1/messages`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': gw.clientKey }, body: JSON.stringify({ ...req, stream }),
+      });
+      expect(res.status).toBe(529);
+      expect(res.headers.get('retry-after')).toBe('7');
+      expect((await gw.waitForRow(idOf(res))).status).toBe(529);
+    }
+    fake.handler = json('error-529.json', 529, { 'retry-after': '7' });
+    const err = await client.messages.create(req, { maxRetries: 0 }).catch((e) => e);
+    expect(err).toBeInstanceOf(Anthropic.InternalServerError);
+    expect(err.status).toBe(529);
+    expect(err.headers.get('retry-after')).toBe('7');
+  });
+
   test('repeated upstream failures open the circuit: then a 503 overloaded_error without calling Anthropic', async () => {
     fake.handler = json('error-500.json', 500);
     for (let i = 0; i < 5; i++) expect((await client.messages.create(req).catch((e) => e)).status).toBe(502);
