@@ -11,6 +11,7 @@ import type { RefusalCode } from './limits-service';
 import { anthropicRateHeaders } from './anthropic-rate-headers';
 import { rateHeaders, type RateInfo } from './rate-headers';
 import { tpmTokensOf, worstCaseOf, type LimitedEndpoint } from './worst-case';
+import { withBetaWindow } from './worst-prices';
 import { LimitsUnavailableError } from './redis-limit-counters';
 
 /** What an admitted request of a limited key carries to its answer. */
@@ -132,7 +133,7 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
     }
   }
   // At the prices in force when the request started (time-of-day prices), the instant its row bills at.
-  const prices = svc.prices(routed, snap, args.clock.createdAt);
+  const prices = withBetaWindow(svc.prices(routed, snap, args.clock.createdAt), args.request.headers.get('anthropic-beta'));
   // A model of unknown price would be counted at $0: a budget could never stop it. Counting tokens is free.
   if (prices.unpriced && endpoint !== 'count_tokens') {
     const budgeted = limits.scopes.find((s) => s.budgetUsd !== null);

@@ -102,6 +102,21 @@ export function atPrompt(prices: WorstPrices, promptTokens: number): { input: nu
   return prices.longContext && promptTokens >= prices.longContext.threshold ? prices.longContext : prices;
 }
 
+/** The context window Anthropic's `context-1m-*` beta opens on the Claude models that take it (those with a long-context tier). */
+export const CLAUDE_1M_WINDOW = 1_000_000;
+
+/**
+ * The prices of a request that sent Anthropic's `context-1m-…` beta (forwarded to Claude as sent):
+ * a Claude target with a long-context tier then takes prompts up to CLAUDE_1M_WINDOW tokens, not
+ * the models table's window, so content the body does not show (a PDF by URL, fetched pages) may
+ * fill that much at the tier's prices. Anything else: `prices` as they are (the same object).
+ */
+export function withBetaWindow(prices: WorstPrices, anthropicBeta: string | null): WorstPrices {
+  if (!anthropicBeta || !prices.claude || !prices.longContext || (prices.contextWindow ?? 0) >= CLAUDE_1M_WINDOW) return prices;
+  if (!/(^|,)\s*context-1m-/i.test(anthropicBeta)) return prices;
+  return { ...prices, contextWindow: CLAUDE_1M_WINDOW };
+}
+
 const FREE: WorstPrices = { input: 0, output: 0, image: 0, contextWindow: null };
 
 /**

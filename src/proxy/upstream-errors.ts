@@ -160,7 +160,8 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
   // A 503's retry-after is how long the provider expects to be unavailable (RFC 9110): passed on as
   // a 429's is, so an SDK that retries the gateway's 502 (or Anthropic's 529) waits that long
   // instead of its own short backoff, which would spend its retries while the provider is still down.
-  if (retryAfter && (res.status === 429 || res.status === 503)) headers['retry-after'] = retryAfter;
+  // Anthropic's own 529 (overloaded, its 503) likewise.
+  if (retryAfter && (res.status === 429 || res.status === 503 || res.status === 529)) headers['retry-after'] = retryAfter;
   // A provider refusing the gateway's own key is the operator's problem, not the client's: passing
   // 401/403 through would make SDKs report "your API key is wrong" to a client whose key is fine.
   // As a 502 the SDKs would retry it (Claude Code up to 10 times, each retry calling the provider

@@ -358,6 +358,25 @@ describe('budgets on native requests', () => {
     const inline = await ask({ type: 'base64', media_type: 'application/pdf', data: Buffer.from('%PDF-1.4 tiny').toString('base64') });
     expect(inline.content[0]).toMatchObject({ type: 'text' });
   });
+
+  test("with the context-1m beta the window a budget reserves for unseen content is Anthropic's 1M tokens at the long-context rates", async () => {
+    const key = await limitedClient(gw, 'pdf-reader-1m', { budgetUsd: 10, budgetPeriod: 'month' });
+    const reader = anthropicClient(gw, key.key);
+    const ask = (beta?: string) =>
+      reader.messages.create(
+        { model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'url', url: 'https://example.com/annual-report.pdf' } }, { type: 'text', text: 'Summarise.' }] }] },
+        beta ? { headers: { 'anthropic-beta': beta } } : {},
+      );
+    // 200K tokens at the dearest base rate ($15/M) is $3, within $10: admitted.
+    fake.handler = queue(json('text.json'));
+    expect((await ask()).content[0]).toMatchObject({ type: 'text' });
+    // With the beta the PDF may fill 1M tokens, billed at the long-context rates ($22.50/M output): $22.50.
+    const before = fake.requests.length;
+    const refused = await ask('interleaved-thinking-2025-05-14,context-1m-2025-08-07').catch((e) => e);
+    expect(refused).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(refused.error.error.message).toContain('Budget exceeded');
+    expect(fake.requests.length).toBe(before);
+  });
 });
 
 describe('upstream errors in Anthropic shape', () => {
@@ -383,6 +402,23 @@ describe('upstream errors in Anthropic shape', () => {
       });
     }
   }
+
+  test("Anthropic's 529 with retry-after (JSON and stream): the client's 529 carries it, as an upstream 503's does", async () => {
+    for (const stream of [false, true]) {
+      fake.handler = json('error-529.json', 529, { 'retry-after': '7' });
+      const res = await fetch(`${gw.url}/v1/messages`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': gw.clientKey }, body: JSON.stringify({ ...req, stream }),
+      });
+      expect(res.status).toBe(529);
+      expect(res.headers.get('retry-after')).toBe('7');
+      expect((await gw.waitForRow(idOf(res))).status).toBe(529);
+    }
+    fake.handler = json('error-529.json', 529, { 'retry-after': '7' });
+    const err = await client.messages.create(req, { maxRetries: 0 }).catch((e) => e);
+    expect(err).toBeInstanceOf(Anthropic.InternalServerError);
+    expect(err.status).toBe(529);
+    expect(err.headers.get('retry-after')).toBe('7');
+  });
 
   test('repeated upstream failures open the circuit: then a 503 overloaded_error without calling Anthropic', async () => {
     fake.handler = json('error-500.json', 500);
