@@ -37,3 +37,17 @@ test('a setting written the wrong way is still named', () => {
     'gophergate: line 2 of .env is not NAME=value (it starts "PORT"); it is ignored.',
   ]);
 });
+
+test("a base URL refused for its query is quoted without the query's values (a Gemini key as ?key=)", async () => {
+  const { loadConfig } = await import('../../src/config/config');
+  const key = 'AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW';
+  let message = '';
+  try {
+    loadConfig({ LLM_PROXY__PROVIDERS__GEMINI__BASE_URL: `https://generativelanguage.googleapis.com/v1beta?key=${key}`, LLM_PROXY__ADMIN__PASSWORD: 'a-long-test-password' });
+  } catch (err) {
+    message = (err as Error).message;
+  }
+  expect(message).toContain('must not hold a query');
+  expect(message).toContain('https://generativelanguage.googleapis.com/v1beta?key=');
+  expect(message).not.toContain(key.slice(4));
+});
