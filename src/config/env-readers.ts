@@ -21,7 +21,8 @@ export function urlWithoutPassword(raw: string): string {
 
 /**
  * A URL as printed in an error: without its password and its query's values and fragment (a key
- * given the Gemini way, `?key=...`, must not reach stderr), the names kept so the query is found.
+ * given the Gemini way, `?key=...`, or a database's `?password=...` must not reach stderr), the
+ * names kept so the query is found.
  */
 export function urlWithoutQueryValues(raw: string): string {
   return urlWithoutPassword(raw).replace(/([?&][^=&#]*=)[^&#]*/g, '$1...').replace(/#.*$/, '#...');
