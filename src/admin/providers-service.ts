@@ -100,6 +100,9 @@ function checkBaseUrl(url: string): string {
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw badRequest('base_url must use http or https.', 'base_url');
   if (u.username || u.password) throw badRequest('base_url must not carry credentials; set api_key instead.', 'base_url');
+  // As the environment's base URL (config/env-readers.ts readUrl): paths are appended to it, and a
+  // key given the Gemini way (`?key=...`) would be stored in clear and shown to every viewer.
+  if (u.search || u.hash || /[?#]/.test(url)) throw badRequest('base_url must not hold a query (?) or fragment (#): paths are appended to it; set api_key for the key.', 'base_url');
   return url.replace(/\/+$/, '');
 }
 

@@ -70,8 +70,8 @@ export function exportDotenv(env: Record<string, string | undefined> = process.e
 
 /**
  * One warning per line of `.env` (in `cwd`) that is not NAME=value and so sets nothing
- * (`LLM_PROXY__SERVER__PORT: 9000`, `PORT 9000`): naming only how the line starts, never a value
- * (it may be a key). An unreadable file has none here: the start already stopped on it.
+ * (`LLM_PROXY__SERVER__PORT: 9000`, `PORT 9000`): naming only how the line starts, and only when
+ * that is an upper-case name, never a value (it may be a key). An unreadable file has none here: the start already stopped on it.
  */
 export function dotenvLineWarnings(cwd = process.cwd()): string[] {
   let text: string;
@@ -83,7 +83,10 @@ export function dotenvLineWarnings(cwd = process.cwd()): string[] {
   return text.split(/\r?\n/).flatMap((raw, i) => {
     const line = raw.trim();
     if (!line || line.startsWith('#') || ASSIGNMENT.test(line)) return [];
-    const start = (/^[^\s=:]*/.exec(line)?.[0] ?? '').slice(0, 64);
+    // Named only when it starts with what looks like a variable's name (upper case, as settings
+    // are): a line that is a value wrapped onto its own line, a pasted key or a PEM body is not
+    // quoted to stderr (container logs).
+    const start = /^[A-Z_][A-Z0-9_]{0,63}(?=[\s=:]|$)/.exec(line)?.[0] ?? '';
     return [`gophergate: line ${i + 1} of .env is not NAME=value${start ? ` (it starts "${start}")` : ''}; it is ignored.`];
   });
 }

@@ -19,6 +19,15 @@ export function urlWithoutPassword(raw: string): string {
   return `${raw.slice(0, colon + 1)}***${raw.slice(at)}`;
 }
 
+/**
+ * A URL as printed in an error: without its password and its query's values and fragment (a key
+ * given the Gemini way, `?key=...`, or a database's `?password=...` must not reach stderr), the
+ * names kept so the query is found.
+ */
+export function urlWithoutQueryValues(raw: string): string {
+  return urlWithoutPassword(raw).replace(/([?&][^=&#]*=)[^&#]*/g, '$1...').replace(/#.*$/, '#...');
+}
+
 // Plain decimal only: Number() also reads `0x50`, `1e3`, `0b1` and `+80` (as 80, 1000, 1, 80).
 const DECIMAL_INT = /^\d+$/;
 const DECIMAL = /^(\d+(\.\d*)?|\.\d+)$/;
@@ -100,6 +109,6 @@ export function readUrl(env: Env, name: string): string | undefined {
   if (url.username || url.password)
     throw new ConfigError(`${name} must not hold a user name or password (got "${urlWithoutPassword(raw)}"); the provider's API key is what is sent.`);
   if (url.search || url.hash || /[?#]/.test(raw))
-    throw new ConfigError(`${name} must not hold a query (?) or fragment (#): paths are appended to it (got "${raw}").`);
+    throw new ConfigError(`${name} must not hold a query (?) or fragment (#): paths are appended to it (got "${urlWithoutQueryValues(raw)}").`);
   return raw.replace(/\/+$/, '');
 }

@@ -82,6 +82,11 @@ export interface ChatCallContext {
    */
   clientHeaders?: Readonly<Record<string, string>>;
   /**
+   * The provider key this try uses (the settings' apiKey): a stream relayed as the provider wrote
+   * it (Anthropic's native Messages) is cleared of it when a failure event echoes it back.
+   */
+  apiKey?: string;
+  /**
    * The client's Anthropic Messages body (POST /v1/messages), for a provider that takes it as it
    * came (only `anthropic`): sent unchanged but for `model`, answered in Anthropic's own bytes
    * (JSON verbatim, SSE relayed). Other providers ignore it and run the translated request.

@@ -76,7 +76,7 @@ export async function openAttempt(a: AttemptInput, target: RouteTarget, settings
   const limit = outputLimitOf(target);
   const callCtx: ChatCallContext = {
     model: target.upstreamModel, stream: a.stream, clientWantsUsage: a.clientWantsUsage,
-    clientHeaders: a.clientHeaders, nativeMessages: a.nativeMessages && clampOutputTokens(a.nativeMessages, limit), reasoning: a.deps.reasoning, clientId: a.clientId, showReasoning: a.showReasoning,
+    clientHeaders: a.clientHeaders, apiKey: settings.apiKey, nativeMessages: a.nativeMessages && clampOutputTokens(a.nativeMessages, limit), reasoning: a.deps.reasoning, clientId: a.clientId, showReasoning: a.showReasoning,
     maxOutputTokens: limit, tools: req.tools, followsToolCall: lastToolResultId(req.messages),
     oneToolCall: req.parallel_tool_calls === false,
   };

@@ -17,6 +17,8 @@ export interface OpenedUpstream {
   res: Response;
   /** Who answered (named in errors about the answer). */
   provider: ProviderId;
+  /** The provider key this call used: redacted from a failure relayed as the provider wrote it. */
+  readonly apiKey: string | undefined;
   /** Restarts the idle timer: the relay reads (or is about to read) the upstream's body. */
   touch(): void;
   /**

@@ -11,6 +11,7 @@ import { usageFromResponse } from './response-usage';
 import type { ResponsesRequest } from './responses-types';
 import type { PassthroughStream } from './passthrough-first-answer';
 import { renameEventIds, renamesResponseIds } from './xai-response-ids';
+import { redactKeyInBytes } from '../security/redact-key';
 
 /** The Responses call for a provider with its own Responses API (OpenAI, xAI): the client's body as sent, with the concrete model id. */
 export function buildResponsesCall(req: ResponsesRequest, model: string, settings: ProviderSettings): UpstreamCall {
@@ -133,6 +134,12 @@ export function relayResponsesStream(
   let ending = false;
   /** The last event's data was whole JSON, when read (an event at the stream's end may be a cut one). */
   let whole = true;
+  /**
+   * What goes to the client: the upstream's bytes, and once the provider reported a failure (whose
+   * words may echo the gateway's key back) those bytes without the key. Only a failed stream pays.
+   */
+  const send = (controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array) =>
+    controller.enqueue(failed === null ? bytes : redactKeyInBytes(bytes, up.apiKey));
   const parser = new SseParser((e) => {
     const delta = e.event !== null && TEXT_DELTAS.has(e.event);
     /** The events read for the row (the others go out unread, but for xAI's, each read to be re-framed). */
@@ -185,14 +192,15 @@ export function relayResponsesStream(
           parser.end();
           // An event the stream ended without its blank line after, re-framed (whole) only now (xAI's);
           // another provider's (OpenAI's) as it came, with the line ends it lacked (a client drops an event the stream ends inside).
-          if (reframed !== '') controller.enqueue(encoder.encode(reframed));
-          else if (pending.length > 0 && whole) controller.enqueue(concatBytes([...pending, LINE_ENDS]));
+          if (reframed !== '') send(controller, encoder.encode(reframed));
+          else if (pending.length > 0 && whole) send(controller, concatBytes([...pending, LINE_ENDS]));
           reframed = '';
           pending.length = 0;
           // Closed before its terminal event, with no failure said: the client's answer is cut short,
           // so it ends with an error event (as a chat stream that ends before it finished does).
           if (!terminal && failed === null) throw endedEarly(up.provider);
-          return { error: failed };
+          // Its message quotes the provider: mapped (the key redacted) as any failure read from a body is.
+          return { error: failed && up.failure(failed) };
         }
         parser.push(decoder.decode(r.value, { stream: true }));
         if (terminal && !held && hooks.atTerminal) {
@@ -206,12 +214,12 @@ export function relayResponsesStream(
             up.touch(); // part of an event came: the upstream is not silent
             continue;
           }
-          controller.enqueue(pending.length === 1 ? r.value : concatBytes(pending));
+          send(controller, pending.length === 1 ? r.value : concatBytes(pending));
           pending.length = 0;
           return null;
         }
         if (reframed !== '') {
-          controller.enqueue(encoder.encode(reframed));
+          send(controller, encoder.encode(reframed));
           reframed = '';
           return null;
         }

@@ -48,3 +48,18 @@ export function redactKeyForms(text: string, secret: string | undefined | null):
   for (const re of patternsFor(secret)) out = out.replace(re, REDACTED);
   return out;
 }
+
+const utf8Decoder = new TextDecoder();
+const utf8Encoder = new TextEncoder();
+
+/**
+ * Bytes relayed to a client as the provider wrote them (a pass-through stream's failure event),
+ * without any form of `secret`: the same bytes when it is not there. Whole events only (a
+ * character cut at either end would be mangled); for failures, never the normal path.
+ */
+export function redactKeyInBytes(bytes: Uint8Array, secret: string | undefined | null): Uint8Array {
+  if (!secret) return bytes;
+  const text = utf8Decoder.decode(bytes);
+  const out = redactKeyForms(text, secret);
+  return out === text ? bytes : utf8Encoder.encode(out);
+}

@@ -1,5 +1,5 @@
 import type { Config } from '../config/config';
-import { ConfigError, urlWithoutPassword } from '../config/env-readers';
+import { ConfigError, urlWithoutQueryValues } from '../config/env-readers';
 import { encryptionKeyFile } from '../crypto/encryption-key';
 
 /** What the process was doing when it failed: opening its store, or binding its port. */
@@ -55,7 +55,7 @@ export function startupFailureMessage(err: unknown, step: StartupStep, config: C
     if (!code.startsWith('ERR_POSTGRES') && !/^E[A-Z]+$/.test(code)) return null;
     // Bun says only "Failed to connect" both for a refused port and for a host name that does not resolve.
     const why = code === 'ERR_POSTGRES_CONNECTION_REFUSED' ? 'nothing accepted the connection (the server is down, the port is wrong, or the host name does not resolve)' : messageOf(err);
-    return `cannot use the PostgreSQL database ${urlWithoutPassword(config.database.url)}: ${why} (${code}); check LLM_PROXY__DATABASE__URL and that the server is up.`;
+    return `cannot use the PostgreSQL database ${urlWithoutQueryValues(config.database.url)}: ${why} (${code}); check LLM_PROXY__DATABASE__URL and that the server is up.`;
   }
   const base = code.replace(/^(SQLITE_[A-Z]+?)_[A-Z_]+$/, '$1'); // SQLITE_IOERR_WRITE -> SQLITE_IOERR
   const reason = FILE_REASONS[code] ?? FILE_REASONS[base];
@@ -81,7 +81,7 @@ export function startupFailureMessage(err: unknown, step: StartupStep, config: C
  */
 export function redisDownAtStartMessage(url: string, why: string | null): string {
   return (
-    `gophergate: Redis at ${urlWithoutPassword(url)} is unreachable${why ? ` (${why})` : ''}; ` +
+    `gophergate: Redis at ${urlWithoutQueryValues(url)} is unreachable${why ? ` (${why})` : ''}; ` +
     'serving on, reconnecting in the background; check LLM_PROXY__REDIS__URL if it does not come up'
   );
 }

@@ -159,6 +159,12 @@ describe('a start that cannot go on says why in one line', () => {
     expect(r.err).not.toContain('hunter2-secret');
   });
 
+  test('PostgreSQL unreachable, the password given as a query parameter: not shown either', () => {
+    const r = start({ LLM_PROXY__DATABASE__URL: 'postgres://gg@127.0.0.1:1/gg?password=hunter2-secret', LLM_PROXY__ENCRYPTION_KEY: '11'.repeat(32) });
+    expectOneLineRefusal(r, 'cannot use the PostgreSQL database postgres://gg@127.0.0.1:1/gg?password=...', 'LLM_PROXY__DATABASE__URL');
+    expect(r.err).not.toContain('hunter2-secret');
+  });
+
   test('a PostgreSQL URL its client cannot read: one line naming the setting, not a stack trace', () => {
     const key = { LLM_PROXY__ENCRYPTION_KEY: '11'.repeat(32) };
     for (const [url, why] of [

@@ -5,6 +5,7 @@ import { tallyText } from '../shared/tally-text';
 import type { AdapterDeps, ChatCallContext, ProviderSettings, StreamTally, UpstreamCall } from '../types';
 import { streamError } from './anthropic-error';
 import { dropUnsignedThinking } from './unsigned-thinking';
+import { redactKeyInBytes } from '../../security/redact-key';
 
 /** The API version sent when the client named none (Anthropic's only stable one). */
 const DEFAULT_VERSION = '2023-06-01';
@@ -39,7 +40,7 @@ export function nativeMessagesCall(body: unknown, model: string, settings: Provi
  * goes out as it came, then throws the UpstreamError that ends the relay, counts against the
  * breaker and is logged; one in the stream's first read is thrown before anything is sent.
  */
-export function nativeMessagesTransformer(_ctx: ChatCallContext, tally: StreamTally): Transformer<Uint8Array, Uint8Array> {
+export function nativeMessagesTransformer(ctx: ChatCallContext, tally: StreamTally): Transformer<Uint8Array, Uint8Array> {
   const decoder = new TextDecoder();
   const mergedUsage = anthropicUsageMerger();
   let stopped = false;
@@ -95,7 +96,8 @@ export function nativeMessagesTransformer(_ctx: ChatCallContext, tally: StreamTa
       // is a clean failure, as an HTTP error would be: a group goes on to its next target, and a
       // model named directly answers it as an HTTP error (529 for overloaded), which SDKs retry.
       if (failure && !sent) throw failure;
-      controller.enqueue(chunk);
+      // Anthropic's error event goes out as it came, but for the gateway's key should it quote it.
+      controller.enqueue(failure ? redactKeyInBytes(chunk, ctx.apiKey) : chunk);
       sent = true;
       if (failure) throw fail(failure);
     },
