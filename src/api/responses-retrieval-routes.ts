@@ -54,7 +54,7 @@ export const retrieveResponseRoute = (ctx: AppContext): V1Route => ({
 /** DELETE /v1/responses/{id} */
 export const deleteResponseRoute = (ctx: AppContext): V1Route => ({
   handler: read(ctx, deleteResponse),
-  detail: docs('Delete a stored model response', `Answers \`{id, object: "response", deleted: true}\`; afterwards the id is 404. ${OWNER}`),
+  detail: docs('Delete a stored model response', `Answers \`{id, object: "response", deleted: true}\`; afterwards the id is 404. A bridged \`background\` response still running is cancelled first (its upstream call ended, its row written). ${OWNER}`),
 });
 
 /** GET /v1/responses/{id}/input_items */

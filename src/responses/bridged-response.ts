@@ -263,10 +263,16 @@ async function runInBackground(
     remember(bridge.result, modelId, true);
     job.end();
   };
-  // A cancel made through another instance is written to the store (cancelResponse): seen here, it ends the call.
+  // A cancel or delete made through another instance is written to the store (stored-response-reads.ts):
+  // seen here (stored `cancelled`, or gone), it ends the call. Gone counts only when it was saved
+  // (`queued`, before the run began): with responses not stored there is nothing to look for.
+  const stored = store.get(id, clientId) !== null;
   const watch = setInterval(() => {
     void store.load(id, true).then(
-      () => (store.get(id, clientId)?.response as ResponseObject | undefined)?.status === 'cancelled' && job.cancel(),
+      () => {
+        const status = (store.get(id, clientId)?.response as ResponseObject | undefined)?.status;
+        if (status === 'cancelled' || (stored && status === undefined)) job.cancel();
+      },
       () => {}, // the store is away: looked at again next time
     );
   }, CANCEL_CHECK_MS);

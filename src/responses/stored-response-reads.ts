@@ -120,6 +120,9 @@ const isStoreBusyOrAway = (err: unknown) => err instanceof ApiError && (err.code
 export async function deleteResponse(ctx: AppContext, store: ResponseStore, id: string, o: ReadOptions): Promise<ReadAnswer> {
   const entry = await owned(store, id, o.clientId);
   if (!entry.forwarded) {
+    // A bridged background response still running stops first, as OpenAI's does: its upstream call
+    // ends and its one row bills what was used so far (cancel's path), so nothing runs on unbilled-for.
+    if (isRunningBackground(entry)) await stopBackground(ctx, store, id, entry);
     await store.delete(id);
     return json({ id, object: 'response', deleted: true });
   }
@@ -152,21 +155,38 @@ export async function cancelResponse(ctx: AppContext, store: ResponseStore, id: 
     onlyOpenAI(entry, 'cancel', 'runs no background responses');
     return forward(ctx, entry, 'POST', pathOf(entry, id, '/cancel'), { ...o, search: '' });
   }
-  const response = entry.response as { background?: unknown; status?: unknown } | null | undefined;
+  const response = entry.response as BackgroundState | null | undefined;
   if (response?.background !== true) throw badRequest('Cannot cancel a synchronous response.');
-  if (response.status !== 'queued' && response.status !== 'in_progress') return json(response);
+  if (!isRunningBackground(entry)) return json(response);
+  return json(await stopBackground(ctx, store, id, entry));
+}
+
+type BackgroundState = { background?: unknown; status?: unknown };
+
+/** A bridged `background: true` response stored `queued` or `in_progress`. */
+function isRunningBackground(entry: StoredConversation): boolean {
+  const response = entry.response as BackgroundState | null | undefined;
+  return response?.background === true && (response.status === 'queued' || response.status === 'in_progress');
+}
+
+/**
+ * Cancels a running bridged background response: on this instance its job ends (the upstream call
+ * stops, the run stores it `cancelled` and writes its row); one running on another instance is
+ * stored `cancelled`, which that instance reads and ends it. Answers the response as it ended.
+ */
+async function stopBackground(ctx: AppContext, store: ResponseStore, id: string, entry: StoredConversation): Promise<unknown> {
   const job = ctx.backgroundJobs.get(id);
   if (job && !job.ended) {
     job.cancel();
     await job.done;
     // Written before the answer (as a new response is), so a read through another instance right after says cancelled.
     await store.persisted();
-    return json(store.find(id, o.clientId)?.response ?? { ...response, status: 'cancelled' });
+    return store.find(id, entry.clientId)?.response ?? { ...(entry.response as object), status: 'cancelled' };
   }
-  const cancelled = { ...response, status: 'cancelled' };
+  const cancelled = { ...(entry.response as object), status: 'cancelled' };
   store.replace(id, { ...entry, response: cancelled });
   await store.persisted();
-  return json(cancelled);
+  return cancelled;
 }
 
 export interface ListParams {

@@ -68,3 +68,24 @@ test('cancelled through the instance running it: stored cancelled before the ans
   const [row] = await b.ctx.store.all<{ response: string }>('SELECT response FROM stored_responses WHERE id = ?', [queued.id]);
   expect(JSON.parse(row!.response).status).toBe('cancelled');
 }, 60_000);
+
+test('deleted through another instance: the running one ends the call (one row, as a cancel); gone on both', async () => {
+  const aborts = deepseek.aborts;
+  const onA = a.openai();
+  const onB = b.openai(a.clientKey);
+  const { data: queued, response } = await onA.responses.create({ model: 'deepseek-reasoner', input: 'Hello', background: true }).withResponse();
+  let seen = '';
+  for (let i = 0; i < 500 && seen !== 'in_progress'; i++) {
+    seen = await onB.responses.retrieve(queued.id).then((r) => String(r.status), () => '');
+    if (seen !== 'in_progress') await Bun.sleep(10);
+  }
+  expect(seen).toBe('in_progress');
+  await onB.responses.delete(queued.id);
+  await deepseek.waitForAbort(aborts + 1);
+  expect(await a.waitForRow(response)).toMatchObject({ endpoint: 'responses', status: 499 });
+  // The run's last save found nothing to write over.
+  await a.ctx.responseStore.flush();
+  for (const client of [onA, onB]) expect((await apiError(client.responses.retrieve(queued.id))).status).toBe(404);
+  const rows = await a.ctx.store.all<{ n: number | string }>('SELECT COUNT(*) AS n FROM stored_responses WHERE id = ?', [queued.id]);
+  expect(Number(rows[0]!.n)).toBe(0);
+}, 60_000);
