@@ -105,9 +105,12 @@ test(`${N} clients leaving mid-stream at once: one 499 row each, every upstream 
   await fake.waitForAbort(3 * N, 20_000);
   await until(() => gw.ctx.upstreamSlots.inUse === 0, 15_000);
   again.length = 0; // the test's own clients, not the gateway's
-  // A request's state (its row, relay, upstream call, timers) is dozens of objects: kept for each
-  // of 2N requests, the count would grow by tens of thousands. What may grow is far below one per request.
+  // A request's state (its row, relay, upstream call, timers) is dozens of objects (~84 while it
+  // waits: BENCHMARKS.md): kept for each of 2N requests, the count would grow by 100,000 or more.
+  // Alone this test sees well under one object per request; in the whole suite other files share the
+  // process and their timers and caches move the count by a few thousand (4,076 seen once in CI), so
+  // the bound is five objects per request, far below what a kept request leaves.
   const after = await liveObjects();
   console.log(`live objects after ${2 * N} more requests left mid-stream: ${before} -> ${after}`);
-  expect(after - before).toBeLessThan(N);
+  expect(after - before).toBeLessThan(10 * N);
 });
