@@ -40,7 +40,7 @@ const unreadable = new WeakSet<Request>();
  * malformed. Another scheme (`Basic` from a reverse proxy that guards the dashboard with HTTP
  * auth and passes the browser's header on) is not ours: the cookie is looked at instead.
  */
-function bearerOf(request: Request): string | null | undefined {
+export function bearerOf(request: Request): string | null | undefined {
   const h = request.headers.get('authorization');
   if (h === null || !/^\s*bearer(\s|$)/i.test(h)) return undefined;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(h);

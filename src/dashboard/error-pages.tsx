@@ -1,6 +1,6 @@
 /** @jsxImportSource #html */
 import type { ErrorAnswer, ErrorPage } from '../api/error-handler';
-import { authenticateRequest, type AuthDeps } from '../auth/authenticate';
+import { authenticateRequest, bearerOf, type AuthDeps } from '../auth/authenticate';
 import { readSessionCookie } from '../auth/session-cookie';
 import { pathOf } from '../auth/session-guard';
 import { Document, Shell } from './components/layout';
@@ -116,7 +116,7 @@ export function dashboardErrorPage(deps: AuthDeps): ErrorPage {
   return (request: Request, answer: ErrorAnswer) => {
     if (!wantsErrorPage(request)) return undefined;
     const e = answer.body.error as { message: string; code?: string | null };
-    const text = errorText(answer.status, e.code ?? null, e.message, readSessionCookie(request) !== null || request.headers.has('authorization'));
+    const text = errorText(answer.status, e.code ?? null, e.message, readSessionCookie(request) !== null || bearerOf(request) !== undefined);
     const init = { status: answer.status, headers: answer.headers };
     const content = (signedIn: boolean) => <ErrorView status={answer.status} text={text} retryHref={retryHref(request, text)} signedIn={signedIn} />;
     if (isHtmx(request) && request.headers.get('hx-history-restore-request') !== 'true') {

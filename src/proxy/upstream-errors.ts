@@ -162,6 +162,10 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
   // instead of its own short backoff, which would spend its retries while the provider is still down.
   // Anthropic's own 529 (overloaded, its 503) likewise.
   if (retryAfter && (res.status === 429 || res.status === 503 || res.status === 529)) headers['retry-after'] = retryAfter;
+  // The provider's own word on whether a retry can help (Anthropic and OpenAI send it; their SDKs
+  // obey it over the status): a 5xx Anthropic marked `x-should-retry: false` is not retried.
+  const shouldRetry = res.headers.get('x-should-retry');
+  if (shouldRetry === 'true' || shouldRetry === 'false') headers['x-should-retry'] = shouldRetry;
   // A provider refusing the gateway's own key is the operator's problem, not the client's: passing
   // 401/403 through would make SDKs report "your API key is wrong" to a client whose key is fine.
   // As a 502 the SDKs would retry it (Claude Code up to 10 times, each retry calling the provider

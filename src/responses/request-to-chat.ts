@@ -127,6 +127,9 @@ export function responsesToChat(
   const effort = req.reasoning?.effort;
   if (typeof effort === 'string') chat.reasoning_effort = effort as ChatRequest['reasoning_effort'];
   const format = mapTextFormat(req.text?.format);
+  // Not sent on (a chat upstream has no such setting), but echoed in the response: OpenAI's values only.
+  const verbosity = req.text?.verbosity;
+  if (verbosity != null && !VERBOSITY.has(verbosity)) throw badRequest("text.verbosity must be 'low', 'medium' or 'high'.", 'text.verbosity');
   if (format) chat.response_format = format;
   if (req.stream) {
     chat.stream = true;
@@ -151,6 +154,8 @@ function checkToolChoice(choice: ChatRequest['tool_choice'], allowed: Set<string
     throw badRequest("tool_choice asks for a tool, but 'tools' has no function to call.", 'tool_choice');
   }
 }
+
+const VERBOSITY = new Set(['low', 'medium', 'high']);
 
 function mapTextFormat(format: Record<string, unknown> | undefined): ChatRequest['response_format'] | undefined {
   if (!format || format.type === 'text') return undefined;

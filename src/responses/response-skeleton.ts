@@ -22,7 +22,8 @@ export function responseSkeleton(req: ResponsesRequest, id: string, model: strin
     reasoning: { effort: req.reasoning?.effort ?? null, summary: req.reasoning?.summary ?? null },
     store: req.store !== false,
     temperature: typeof req.temperature === 'number' ? req.temperature : 1,
-    text: { format: req.text?.format ?? { type: 'text' } },
+    // OpenAI always echoes verbosity, its default `medium` when not sent.
+    text: { format: req.text?.format ?? { type: 'text' }, verbosity: req.text?.verbosity ?? 'medium' },
     tool_choice: req.tool_choice ?? 'auto',
     tools: (req.tools ?? []).map((t) => ({
       type: 'function',

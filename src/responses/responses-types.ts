@@ -117,7 +117,7 @@ export interface ResponseObject {
   reasoning: { effort: string | null; summary: string | null };
   store: boolean;
   temperature: number | null;
-  text: { format: JsonObject };
+  text: { format: JsonObject; verbosity: string };
   tool_choice: unknown;
   tools: unknown[];
   top_p: number | null;

@@ -5,7 +5,7 @@ import { models } from '../../src/db/schema';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { apiError, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { chunkErrors, completionErrors } from './chat-schema';
-import { anthropicJson, json, queue, sse, strictAboutThinking } from './fake-anthropic';
+import { anthropicJson, json, queue, sse, strictAboutPrefill, strictAboutThinking } from './fake-anthropic';
 
 // The official OpenAI client -> the gateway over real HTTP -> a fake Anthropic on loopback.
 const KEY = 'sk-ant-api03-test-key-0123456789abcdefghij';
@@ -102,6 +102,31 @@ describe('anthropic through /v1/chat/completions', () => {
       prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 },
     });
     expect(new Set(chunks.map((c) => c.id))).toEqual(new Set(['chatcmpl-msg_01VxHsYD7KktLrKSgWUqd4Ci']));
+  });
+
+  test('a final assistant prefill ending in whitespace goes out trimmed (Anthropic refuses the whitespace); the answer continues it', async () => {
+    for (const stream of [false, true]) {
+      fake.handler = strictAboutPrefill(stream ? sse('text.sse') : json('text.json'));
+      const messages = [
+        { role: 'user' as const, content: 'Greet me.' },
+        { role: 'assistant' as const, content: 'Sure, ' },
+      ];
+      const { response } = await client.chat.completions.create({ model: MODEL, messages, stream }).withResponse();
+      expect(response.status).toBe(200);
+      if (stream) await response.text();
+      expect(fake.last().body.messages.at(-1)).toEqual({ role: 'assistant', content: [{ type: 'text', text: 'Sure,' }] });
+      expect((await gw.waitForRow(response)).status).toBe(200);
+    }
+    // Content parts: the last part trimmed; one left empty by the trim is dropped.
+    fake.handler = strictAboutPrefill(json('text.json'));
+    const parts = { role: 'assistant' as const, content: [{ type: 'text' as const, text: 'Here it is:\n' }, { type: 'text' as const, text: ' \n' }] };
+    const { response } = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Go.' }, parts] }).withResponse();
+    expect(fake.last().body.messages.at(-1)).toEqual({ role: 'assistant', content: [{ type: 'text', text: 'Here it is:' }] });
+    expect((await gw.waitForRow(response)).status).toBe(200);
+    // An assistant turn before the last user turn keeps its whitespace (Anthropic takes it there).
+    fake.handler = strictAboutPrefill(json('text.json'));
+    await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello! ' }, { role: 'user', content: 'Again' }] });
+    expect(fake.last().body.messages[1]).toEqual({ role: 'assistant', content: [{ type: 'text', text: 'Hello! ' }] });
   });
 
   test('tools with thinking over two turns: the signature goes back in front of the tool_use', async () => {

@@ -91,3 +91,19 @@ export function samplingRefusal(body: any): Response | null {
   }
   return null;
 }
+
+/**
+ * Anthropic's 400 for a final assistant turn (a prefill) whose text ends in whitespace, or null
+ * (the real API's message).
+ */
+export function prefillRefusal(body: any): Response | null {
+  const last = Array.isArray(body?.messages) ? body.messages.at(-1) : undefined;
+  if (last?.role !== 'assistant') return null;
+  const content = typeof last.content === 'string' ? [{ type: 'text', text: last.content }] : (last.content ?? []);
+  const end = content.at(-1);
+  if (end?.type !== 'text' || !/\s$/.test(end.text)) return null;
+  return Response.json({ type: 'error', error: { type: 'invalid_request_error', message: 'messages: final assistant content cannot end with trailing whitespace' } }, { status: 400 });
+}
+
+/** A fake Anthropic that refuses a prefill ending in whitespace and otherwise gives `answer`. */
+export const strictAboutPrefill = (answer: () => Response): FakeHandler => (_req, rec) => prefillRefusal(rec.body) ?? answer();

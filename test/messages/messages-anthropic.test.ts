@@ -420,6 +420,38 @@ describe('upstream errors in Anthropic shape', () => {
     expect(err.headers.get('retry-after')).toBe('7');
   });
 
+  test("Anthropic's x-should-retry on an error is passed on (JSON and stream), so the SDK does not retry a 5xx Anthropic said not to", async () => {
+    for (const stream of [false, true]) {
+      fake.handler = json('error-500.json', 500, { 'x-should-retry': 'false' });
+      const res = await fetch(`${gw.url}/v1/messages`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': gw.clientKey }, body: JSON.stringify({ ...req, stream }),
+      });
+      expect(res.status).toBe(502);
+      expect(res.headers.get('x-should-retry')).toBe('false');
+      expect((await gw.waitForRow(idOf(res))).status).toBe(502);
+    }
+    fake.handler = json('error-500.json', 500, { 'x-should-retry': 'false' });
+    const tries: Response[] = [];
+    const retrying = new Anthropic({
+      apiKey: gw.clientKey, baseURL: gw.url, maxRetries: 2,
+      fetch: async (url, init) => {
+        const r = await fetch(url, init);
+        tries.push(r.clone());
+        return r;
+      },
+    });
+    const err = await retrying.messages.create(req).catch((e) => e);
+    expect(err).toBeInstanceOf(Anthropic.InternalServerError);
+    expect(err.headers.get('x-should-retry')).toBe('false');
+    expect(tries.map((r) => r.status)).toEqual([502]);
+    expect((await gw.waitForRow(tries[0]!)).status).toBe(502);
+    // Marked retryable: passed on as well.
+    fake.handler = json('error-529.json', 529, { 'x-should-retry': 'true' });
+    const again = await fetch(`${gw.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': gw.clientKey }, body: JSON.stringify(req) });
+    expect([again.status, again.headers.get('x-should-retry')]).toEqual([529, 'true']);
+    expect((await gw.waitForRow(idOf(again))).status).toBe(529);
+  });
+
   test('repeated upstream failures open the circuit: then a 503 overloaded_error without calling Anthropic', async () => {
     fake.handler = json('error-500.json', 500);
     for (let i = 0; i < 5; i++) expect((await client.messages.create(req).catch((e) => e)).status).toBe(502);

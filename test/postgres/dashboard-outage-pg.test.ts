@@ -104,16 +104,20 @@ test('the first requests after the cut, before the probe noticed: the same 503 p
 
 test('signing in during the outage: a page saying the database is unavailable, not JSON', async () => {
   await duringOutage(async () => {
-    const r = await fetch(`${gw.url}/login`, {
-      method: 'POST',
-      headers: { ...BROWSER, origin: gw.url, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ username: 'admin', password: ADMIN_PASSWORD }),
-      redirect: 'manual',
-    });
-    expect([r.status, r.headers.get('content-type')]).toEqual([503, 'text/html; charset=utf-8']);
-    const html = await r.text();
-    expect(html).toContain('<strong>Database unavailable</strong>');
-    expect(html).toContain('nobody can sign in');
+    // The second visitor sits behind a Basic-auth reverse proxy: its Authorization header is no session.
+    for (const extra of [{}, { authorization: `Basic ${btoa('proxyuser:proxypass')}` }] as Record<string, string>[]) {
+      const r = await fetch(`${gw.url}/login`, {
+        method: 'POST',
+        headers: { ...BROWSER, ...extra, origin: gw.url, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ username: 'admin', password: ADMIN_PASSWORD }),
+        redirect: 'manual',
+      });
+      expect([r.status, r.headers.get('content-type')]).toEqual([503, 'text/html; charset=utf-8']);
+      const html = await r.text();
+      expect(html).toContain('<strong>Database unavailable</strong>');
+      expect(html).toContain('nobody can sign in');
+      expect(html).not.toContain('You are still signed in');
+    }
   }, true);
 }, 60_000);
 

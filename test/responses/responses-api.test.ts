@@ -312,6 +312,25 @@ describe('POST /v1/responses, bridged through chat', () => {
     ]);
   });
 
+  test("text.verbosity is echoed in the response's text as sent, OpenAI's 'medium' when not sent (JSON and stream)", async () => {
+    replies['deepseek /chat/completions'] = async (r) => (r.body.stream ? chatSse('deepseek-reasoner-text.chunks.txt') : rawJsonResponse(await fixture('deepseek-reasoner-tools.completion.json')));
+    for (const stream of [false, true]) {
+      for (const [text, echoed] of [[{ verbosity: 'low' as const }, { format: { type: 'text' }, verbosity: 'low' }], [undefined, { format: { type: 'text' }, verbosity: 'medium' }]] as const) {
+        const res = await gw.fetch('/v1/responses', { method: 'POST', body: JSON.stringify({ model: 'deepseek-reasoner', input: 'Hello', stream, ...(text ? { text } : {}) }) });
+        expect(res.status).toBe(200);
+        const body = await res.text();
+        const response = stream ? JSON.parse(body.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).at(-1)!).response : JSON.parse(body);
+        expect(response.status).toBe('completed');
+        expect(response.text).toEqual(echoed);
+        expect((await gw.waitForRow(res)).status).toBe(200);
+      }
+    }
+    const viaSdk = await client.responses.create({ model: 'deepseek-reasoner', input: 'Hello', text: { verbosity: 'high' } });
+    expect(viaSdk.text).toEqual({ format: { type: 'text' }, verbosity: 'high' });
+    const refused = await apiError(client.responses.create({ model: 'deepseek-reasoner', input: 'Hello', text: { verbosity: 'loud' as any } }));
+    expect([refused.status, refused.param]).toEqual([400, 'text.verbosity']);
+  });
+
   test('DeepSeek stream: parallel tool calls become function_call items', async () => {
     replies['deepseek /chat/completions'] = () => chatSse('deepseek-chat-tools.chunks.txt');
     const stream = await client.responses.create({ model: 'deepseek-chat', input: 'Weather and time?', tools: [weatherTool], stream: true });

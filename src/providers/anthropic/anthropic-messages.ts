@@ -72,8 +72,31 @@ export async function convertMessages(input: unknown, opts: ContentOptions): Pro
         throw badRequest(`Unknown message role '${String(m?.role)}'.`, `${path}.role`);
     }
   }
+  trimPrefill(messages);
   if (messages.length === 0) throw badRequest('messages must contain at least one user or assistant message.', 'messages');
   return { system: system.length ? system : undefined, messages, lastToolTurnLacksThinking };
+}
+
+/**
+ * A final assistant turn is a prefill the answer continues; Anthropic refuses one whose text ends
+ * in whitespace ("final assistant content cannot end with trailing whitespace"), so that text goes
+ * out trimmed at its end, as LiteLLM does. A text block the trim empties is dropped (Anthropic
+ * refuses empty text too), and the turn with it when nothing is left.
+ */
+function trimPrefill(messages: AnthropicMessage[]): void {
+  const last = messages[messages.length - 1];
+  if (last?.role !== 'assistant') return;
+  let end = last.content[last.content.length - 1];
+  while (end?.type === 'text' && /\s$/.test(end.text)) {
+    const text = end.text.trimEnd();
+    if (text) {
+      last.content[last.content.length - 1] = { ...end, text };
+      return;
+    }
+    last.content.pop();
+    end = last.content[last.content.length - 1];
+  }
+  if (last.content.length === 0) messages.pop();
 }
 
 function toolUseBlocks(m: AnyMessage, path: string): AnthropicBlock[] {
