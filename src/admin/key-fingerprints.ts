@@ -8,7 +8,7 @@ import { isUniqueViolation } from '../db/unique-violation';
  * Fills `key_fingerprint` of pool keys that have none: rows added before migration 0016 (SQL cannot
  * compute it: the keys are encrypted), and rows that did not decrypt at an earlier start. Runs at
  * every start; with several instances each writes only rows still empty, the same value.
- * A row that does not decrypt stays empty (startup/unreadable-keys.ts warns of it). A key that was
+ * A row that does not decrypt stays empty (startup/stored-provider-warnings.ts warns of it). A key that was
  * added twice before the index existed keeps its older row's fingerprint only: both rows stay in the
  * pool, with one warning each start until the admin removes one. Returns the warnings.
  */

@@ -7,6 +7,7 @@ import { PROVIDER_CATALOG } from '../providers/provider-catalog';
 import { PROVIDER_IDS, isProviderId, type ProviderId } from '../providers/types';
 import { modelCircuits, modelCircuitsJson, type ModelCircuitJson } from '../routing';
 import { hasUnsafeChars } from '../security/unsafe-text';
+import { urlWithoutQueryValues } from '../config/env-readers';
 
 export type ProviderDeps = Pick<AppContext, 'db' | 'state' | 'secretBox' | 'breakers'> & Partial<Pick<AppContext, 'keyPool'>>;
 
@@ -71,7 +72,8 @@ export async function listProviders(deps: ProviderDeps, now = Date.now()): Promi
       id,
       name: PROVIDER_CATALOG[id].name,
       enabled: s.enabled,
-      base_url: s.baseUrl,
+      // A stored URL with a query (saved before it was refused) may hold a key: its values are not shown.
+      base_url: s.badBaseUrl ? urlWithoutQueryValues(s.baseUrl) : s.baseUrl,
       has_key: !!s.apiKey,
       key_source: own?.id === 'main' ? 'dashboard' : own ? 'env' : null,
       api_key_last4: own?.last4 ?? (stored ? (row!.apiKeyLast4 ?? null) : null),

@@ -36,6 +36,12 @@ export interface ProviderSettings {
   /** Stored keys (its own, pool keys) that do not decrypt: made under another LLM_PROXY__ENCRYPTION_KEY. */
   unreadableKeys?: number;
   /**
+   * The stored base URL holds a query or fragment (saved before the admin API refused them; a key
+   * given `?key=...`): calls would append their paths after it, so the provider is off until the
+   * URL is set again (build-snapshot.ts), and it is shown and warned of without the query's values.
+   */
+  badBaseUrl?: true;
+  /**
    * The provider's key pool: its own key (`apiKey`, id `main` or `env`) first, then the keys added
    * with POST /api/providers/{id}/keys. Unset or empty: `apiKey` alone (or no key).
    */

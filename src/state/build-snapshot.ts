@@ -54,12 +54,15 @@ function providerSettings(
   // A provider with pool keys only uses the first of them where one key is needed (connection test).
   const apiKey = storedKey ?? env.apiKey ?? keys[0]?.apiKey;
   const catalog = PROVIDER_CATALOG[id];
+  // A stored base URL with a query or fragment (saved before the admin API refused them): off until set again.
+  const badBaseUrl = !!row?.baseUrl && /[?#]/.test(row.baseUrl);
   // Dashboard choice first, then the environment, then: on when it can work (has a key or needs none).
-  const enabled = row?.enabled ?? env.enabled ?? (id === 'mock' ? false : !catalog.needsKey || !!apiKey);
+  const enabled = !badBaseUrl && (row?.enabled ?? env.enabled ?? (id === 'mock' ? false : !catalog.needsKey || !!apiKey));
   return {
     id, enabled, baseUrl: row?.baseUrl || env.baseUrl || catalog.defaultBaseUrl, apiKey, keys,
     ...(env.betaBaseUrl ? { betaBaseUrl: env.betaBaseUrl } : {}),
     ...(unreadableKeys ? { unreadableKeys } : {}),
+    ...(badBaseUrl ? { badBaseUrl: true as const } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import { urlWithoutQueryValues } from '../config/env-readers';
 import type { RuntimeSnapshot } from '../state/snapshot-types';
 
 /**
@@ -13,6 +14,23 @@ export function unreadableKeyWarnings(snapshot: RuntimeSnapshot): string[] {
     out.push(
       `gophergate: ${p.unreadableKeys} stored API key(s) of provider ${p.id} cannot be decrypted with this LLM_PROXY__ENCRYPTION_KEY ` +
         '(saved under another one?); they are not used. Start with the key they were saved under, or enter them again in the dashboard.',
+    );
+  }
+  return out;
+}
+
+/**
+ * One warning per provider whose stored base URL holds a query or fragment (saved before the admin
+ * API refused them, e.g. a Gemini key as `?key=...`): the provider is off until the URL is set
+ * again (PATCH /api/providers/{id} or the Providers page). The query's values are not printed.
+ */
+export function badBaseUrlWarnings(snapshot: RuntimeSnapshot): string[] {
+  const out: string[] = [];
+  for (const p of snapshot.providers.values()) {
+    if (!p.badBaseUrl) continue;
+    out.push(
+      `gophergate: the stored base URL of provider ${p.id} (${urlWithoutQueryValues(p.baseUrl)}) holds a query or fragment, which calls cannot use; ` +
+        'the provider is off until its base URL is set again (PATCH /api/providers/' + p.id + ' or the Providers page; put a key in api_key, not in the URL).',
     );
   }
   return out;
