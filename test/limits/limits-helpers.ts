@@ -34,7 +34,12 @@ export async function startLimitsRig(options: Omit<GatewayOptions, 'limitsClock'
 
 type ClientLimits = Partial<Pick<typeof clients.$inferInsert, 'teamId' | 'models' | 'budgetUsd' | 'budgetPeriod' | 'rpm' | 'tpm' | 'maxParallel' | 'expiresAt'>>;
 
-/** A new key with these limits, in force (snapshot reloaded, period spend read). */
+/** The rig's bridged model (lim-bridged: deepseek-reasoner on DeepSeek, at PRICE), for /v1/responses the gateway runs itself. */
+export function addBridgedModel(rig: LimitsRig): void {
+  rig.gw.ctx.db.insert(models).values({ id: 'lim-bridged', provider: 'deepseek', upstreamId: 'deepseek-reasoner', inputPrice: PRICE, outputPrice: PRICE, updatedAt: Date.now() }).run();
+  rig.gw.ctx.state.reload();
+}
+
 /** The rig's embedding model (lim-embed, at PRICE per 1M input tokens) and image model (lim-dalle, $0.05 an image), for the other endpoints. */
 export function addEmbeddingAndImageModels(rig: LimitsRig): void {
   const now = Date.now();
@@ -45,6 +50,7 @@ export function addEmbeddingAndImageModels(rig: LimitsRig): void {
   rig.gw.ctx.state.reload();
 }
 
+/** A new key with these limits, in force (snapshot reloaded, period spend read). */
 export async function limitedClient(gw: TestGateway, name: string, limits: ClientLimits): Promise<{ key: string; id: number }> {
   const c = gw.addClient(name);
   gw.ctx.db.update(clients).set(limits).where(eq(clients.id, c.id)).run();

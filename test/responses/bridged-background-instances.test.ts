@@ -21,6 +21,16 @@ afterAll(async () => {
   deepseek.close();
 });
 
+/** The response's status read through `client` until it is in progress (bounded; '' while not yet readable there). */
+async function statusOnceInProgress(client: OpenAI, id: string): Promise<string> {
+  let seen = '';
+  for (let i = 0; i < 500 && seen !== 'in_progress'; i++) {
+    seen = await client.responses.retrieve(id).then((r) => String(r.status), () => '');
+    if (seen !== 'in_progress') await Bun.sleep(10);
+  }
+  return seen;
+}
+
 test('cancelled through another instance: the running one ends the call; the response is cancelled on both, one row', async () => {
   db = await createTestDatabase();
   const env = (id: string) => providerEnv('deepseek', deepseek.url, { LLM_PROXY__DATABASE__URL: db.url, LLM_PROXY__INSTANCE_ID: id });
@@ -30,12 +40,7 @@ test('cancelled through another instance: the running one ends the call; the res
   const onB = b.openai(a.clientKey);
   const { data: queued, response } = await onA.responses.create({ model: 'deepseek-reasoner', input: 'Hello', background: true }).withResponse();
   // Written a moment later: the other instance sees it in progress once the upstream answered.
-  let seen = '';
-  for (let i = 0; i < 500 && seen !== 'in_progress'; i++) {
-    seen = await onB.responses.retrieve(queued.id).then((r) => String(r.status), () => '');
-    if (seen !== 'in_progress') await Bun.sleep(10);
-  }
-  expect(seen).toBe('in_progress');
+  expect(await statusOnceInProgress(onB, queued.id)).toBe('in_progress');
   // Its events are held by the instance running it.
   expect((await apiError(onB.responses.retrieve(queued.id, { stream: true }) as any)).param).toBe('stream');
   const cancelled = await onB.responses.cancel(queued.id);
@@ -59,11 +64,7 @@ test('cancelled through another instance: the running one ends the call; the res
 test('cancelled through the instance running it: stored cancelled before the answer, so any instance read at once says so', async () => {
   const onA = a.openai();
   const queued = await onA.responses.create({ model: 'deepseek-reasoner', input: 'Hello', background: true });
-  let seen = '';
-  for (let i = 0; i < 500 && seen !== 'in_progress'; i++) {
-    seen = String((await onA.responses.retrieve(queued.id)).status);
-    if (seen !== 'in_progress') await Bun.sleep(10);
-  }
+  await statusOnceInProgress(onA, queued.id);
   expect((await onA.responses.cancel(queued.id)).status).toBe('cancelled');
   const [row] = await b.ctx.store.all<{ response: string }>('SELECT response FROM stored_responses WHERE id = ?', [queued.id]);
   expect(JSON.parse(row!.response).status).toBe('cancelled');
@@ -74,12 +75,7 @@ test('deleted through another instance: the running one ends the call (one row, 
   const onA = a.openai();
   const onB = b.openai(a.clientKey);
   const { data: queued, response } = await onA.responses.create({ model: 'deepseek-reasoner', input: 'Hello', background: true }).withResponse();
-  let seen = '';
-  for (let i = 0; i < 500 && seen !== 'in_progress'; i++) {
-    seen = await onB.responses.retrieve(queued.id).then((r) => String(r.status), () => '');
-    if (seen !== 'in_progress') await Bun.sleep(10);
-  }
-  expect(seen).toBe('in_progress');
+  expect(await statusOnceInProgress(onB, queued.id)).toBe('in_progress');
   await onB.responses.delete(queued.id);
   await deepseek.waitForAbort(aborts + 1);
   expect(await a.waitForRow(response)).toMatchObject({ endpoint: 'responses', status: 499 });

@@ -4,17 +4,15 @@
  * at the real cost of its one row.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { models } from '../../src/db/schema';
 import { readChunks, sseResponse, startFakeUpstream } from '../helpers/fake-upstream';
 import { apiError, providerEnv } from '../helpers/start-gateway';
-import { PRICE, limitedClient, startLimitsRig, type LimitsRig } from '../limits/limits-helpers';
+import { addBridgedModel, limitedClient, startLimitsRig, type LimitsRig } from '../limits/limits-helpers';
 
 const deepseek = startFakeUpstream();
 let rig: LimitsRig;
 beforeAll(async () => {
   rig = await startLimitsRig({ env: providerEnv('deepseek', deepseek.url) });
-  rig.gw.ctx.db.insert(models).values({ id: 'lim-bridged', provider: 'deepseek', upstreamId: 'deepseek-reasoner', inputPrice: PRICE, outputPrice: PRICE, updatedAt: Date.now() }).run();
-  rig.gw.ctx.state.reload();
+  addBridgedModel(rig);
 });
 afterAll(async () => {
   await rig.close();
