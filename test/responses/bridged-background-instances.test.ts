@@ -5,6 +5,7 @@
  * cancel, through either, is stored before it is answered.
  */
 import { afterAll, expect, test } from 'bun:test';
+import type OpenAI from 'openai';
 import { readChunks, sseResponse, startFakeUpstream } from '../helpers/fake-upstream';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
 import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
