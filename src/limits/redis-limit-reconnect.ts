@@ -1,7 +1,8 @@
 import type { RedisLink } from '../redis/redis-link';
 import { periodKey } from './budget-period';
 import type { ScopeLimits } from './limit-types';
-import { HEARTBEAT, opt, RELEASE, RESTORE } from './redis-limit-scripts';
+import { opt } from './redis-limit-scripts';
+import { HEARTBEAT, RELEASE, RESTORE } from './redis-limit-recovery-scripts';
 
 /** Pending settles and charges kept while Redis is down, at most. */
 const MAX_PENDING = 10_000;

@@ -8,7 +8,7 @@ import { RedisClient } from 'bun';
 import type { Admission, LimitCounters } from '../../src/limits/limit-counters';
 import type { ScopeLimits } from '../../src/limits/limit-types';
 import { LimitsUnavailableError, RedisLimitCounters } from '../../src/limits/redis-limit-counters';
-import { HEARTBEAT } from '../../src/limits/redis-limit-scripts';
+import { HEARTBEAT } from '../../src/limits/redis-limit-recovery-scripts';
 import { RedisLink } from '../../src/redis/redis-link';
 import { deleteKeys, eventually, randomPrefix, REDIS_URL } from '../helpers/redis-env';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';

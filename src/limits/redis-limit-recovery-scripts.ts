@@ -1,0 +1,87 @@
+import { LuaScript } from '../redis/lua-script';
+import { COMMON } from './redis-limit-scripts';
+
+/**
+ * The Lua scripts that keep Redis's limit state right across instances that die, stall or find
+ * Redis restarted (redis-limit-reconnect.ts): the heartbeat that frees a dead instance's
+ * reservations, the release of reservations no request follows, and the restore of those a Redis
+ * that lost its data no longer holds. The keys they use are listed in redis-limit-scripts.ts.
+ */
+
+// An instance that stopped beating (killed, or cut off for good): its reservations are freed
+// (settled at zero) so its slots and reserved USD do not wait for the one-hour sweep.
+// ARGV: P, this instance's origin, its heartbeat TTL ms. Returns {freed, revived}: revived is 1
+// when this instance was not listed (its first beat, or the others took it for dead while it was
+// stopped or stalled with its connection open): it then puts back the reservations it holds.
+export const HEARTBEAT = new LuaScript(`${COMMON}
+redis.call('SET', P..'lim:alive:'..ARGV[2], '1', 'PX', ARGV[3])
+local revived = redis.call('SADD', P..'lim:instances', ARGV[2])
+local freed = 0
+for _, o in ipairs(redis.call('SMEMBERS', P..'lim:instances')) do
+  if redis.call('EXISTS', P..'lim:alive:'..o) == 0 then
+    for _, id in ipairs(redis.call('SMEMBERS', P..'lim:held:'..o)) do freed = freed + settle(id, 0, 0, nil, true) end
+    redis.call('DEL', P..'lim:held:'..o)
+    redis.call('SREM', P..'lim:instances', o)
+  end
+end
+return {freed, revived}
+`);
+
+// Reservations this instance holds in Redis that it no longer follows: admits Redis ran after the
+// instance had given up on their answer (its connection was dropped while Redis stalled; the request
+// was then served from the instance's own counters). Freed at zero, as a dead instance's are.
+// ARGV: P, origin, then request ids. Returns how many were freed.
+export const RELEASE = new LuaScript(`${COMMON}
+local freed = 0
+for i = 3, #ARGV do
+  if redis.call('SISMEMBER', P..'lim:held:'..ARGV[2], ARGV[i]) == 1 then freed = freed + settle(ARGV[i], 0, 0) end
+end
+return freed
+`);
+
+// A reservation this instance still holds, put back into a Redis that lost its data (restarted
+// empty) as it was made: no check, the request is already running. ARGV: P, request id, worst USD,
+// tokens, admit time, last sign of life (admit or keep-alive), '1' when its in-flight slot was already freed (END_FLIGHT), origin, n, then
+// per scope: key, rpm (-1: none), tpm (-1: none), period key at admit. Returns 0 if it is there already.
+export const RESTORE = new LuaScript(`${COMMON}
+local id = ARGV[2]
+local worst = tonumber(ARGV[3])
+local tokens = tonumber(ARGV[4])
+local at = tonumber(ARGV[5])
+local alive = tonumber(ARGV[6])
+local ended = ARGV[7] == '1'
+local origin = ARGV[8]
+local n = tonumber(ARGV[9])
+local R = P..'lim:res:'..id
+if redis.call('EXISTS', R) == 1 then return 0 end
+redis.call('HSET', R, 'n', n, 'worst', tostring(worst), 'at', at, 'o', origin)
+if ended then redis.call('HSET', R, 'f', '1') end
+redis.call('SADD', P..'lim:held:'..origin, id)
+for i = 1, n do
+  local b = 9 + (i - 1) * 4
+  local S = P..'lim:'..ARGV[b + 1]
+  local st = S..':st'
+  -- The period is only named, never rolled back: its spend is not seeded, so the next ADMIT reads the logs.
+  redis.call('HSETNX', st, 'period', ARGV[b + 4])
+  if not ended then redis.call('HINCRBY', st, 'inflight', 1) end
+  redis.call('HINCRBYFLOAT', st, 'reserved', worst)
+  local t = 0
+  if tonumber(ARGV[b + 2]) >= 0 then
+    redis.call('ZADD', S..':req', at, id)
+    redis.call('PEXPIRE', S..':req', WINDOW * 2)
+  end
+  if tonumber(ARGV[b + 3]) >= 0 then
+    -- As prune: token entries that expired with their keys leave nothing counted.
+    if redis.call('EXISTS', S..':tok') == 0 then redis.call('HSET', st, 'tsum', 0) end
+    redis.call('ZADD', S..':tok', at, id)
+    redis.call('HSET', S..':tokn', id, tokens)
+    redis.call('HINCRBY', st, 'tsum', tokens)
+    redis.call('PEXPIRE', S..':tok', WINDOW * 2)
+    redis.call('PEXPIRE', S..':tokn', WINDOW * 2)
+    t = 1
+  end
+  redis.call('HSET', R, 's'..i, S, 'p'..i, ARGV[b + 4], 't'..i, t)
+end
+redis.call('ZADD', P..'lim:resv', alive, id)
+return 1
+`);
