@@ -175,6 +175,25 @@ for (const p of PROVIDER_CASES) {
         messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url, ...(detail && { detail }) } }] }],
       });
 
+    // OpenAI's chat takes spoken and document parts; the others refuse them (DeepSeek any non-text part, below).
+    if (p.id !== 'openai') {
+      test('input_audio and file parts: refused before any call, 400 unsupported_parameter naming the part', async () => {
+        fake.handler = replayJson(p.id, 'chat.json');
+        const before = fake.requests.length;
+        const parts = [
+          { type: 'input_audio' as const, input_audio: { data: 'UklGRg==', format: 'wav' as const } },
+          { type: 'file' as const, file: { filename: 'a.pdf', file_data: 'data:application/pdf;base64,JVBERi0=' } },
+        ];
+        for (const part of parts) {
+          const err = await apiError(client.chat.completions.create({ model: p.model, messages: [{ role: 'user', content: 'Hi' }, { role: 'user', content: [{ type: 'text', text: 'This:' }, part] }] }));
+          expect(err.status).toBe(400);
+          expect(err.error).toMatchObject({ type: 'invalid_request_error', code: 'unsupported_parameter', param: 'messages[1].content[1].type' });
+          expect(err.message).toContain(`Content of type '${part.type}' (messages[1].content[1]) is not supported by provider '${p.id}'`);
+        }
+        expect(fake.requests.length).toBe(before);
+      });
+    }
+
     if (!p.readsImages) {
       test('vision: refused before any call (its API reads text only), 400 unsupported_parameter naming the part', async () => {
         fake.handler = replayJson(p.id, 'chat.json');

@@ -15,8 +15,7 @@ import {
   thinkingSwitch,
 } from '../openai-compatible/reasoning-quirk';
 import type { ReasoningStore } from '../openai-compatible/reasoning-memory';
-import { isToolResultMedia, omittedMediaText } from '../shared/tool-result-media';
-import { clientPartOf } from '../shared/client-part';
+import { omitToolResultMedia, refuseUnreadParts } from '../shared/content-parts';
 import { deepseekBetaBaseUrl } from './deepseek-beta-url';
 import { refuseAudioOutput, refuseSeveralChoices, refuseWebSearchOptions } from '../shared/unsupported-params';
 
@@ -35,46 +34,6 @@ export function refuseJsonSchema(body: UpstreamBody): void {
     'response_format',
     'unsupported_parameter',
   );
-}
-
-/**
- * An image or document a tool returned (an agent's screenshot, a PDF it read) becomes a short text
- * placeholder: refusing it would fail this turn and every later turn of the conversation, which
- * keeps the result. The messages are copied where a part changes: a group's next target may see it.
- */
-export function omitToolResultMedia(body: UpstreamBody, model: string): void {
-  if (!Array.isArray(body.messages) || !(body.messages as any[]).some((m) => Array.isArray(m?.content) && m.content.some(isToolResultMedia))) return;
-  body.messages = (body.messages as any[]).map((m) =>
-    Array.isArray(m?.content) && m.content.some(isToolResultMedia)
-      ? { ...m, content: m.content.map((p: any) => (isToolResultMedia(p) ? { type: 'text', text: omittedMediaText(p, model) } : p)) }
-      : m,
-  );
-}
-
-/**
- * DeepSeek's chat API reads text only: a message content part of any other type (`image_url`,
- * `input_audio`, `file`) is its 400 "Failed to deserialize the JSON body into the target type:
- * messages[1]: unknown variant `image_url`, expected `text`", which no group could fall back from.
- * Refused before the call as a parameter it cannot take, so a group (`fast-flow` starts with a
- * DeepSeek model) passes the request on to a target that can see it, as it does for json_schema.
- */
-export function refuseNonTextParts(body: UpstreamBody): void {
-  if (!Array.isArray(body.messages)) return;
-  for (const [i, m] of (body.messages as any[]).entries()) {
-    if (!Array.isArray(m?.content)) continue;
-    const j = m.content.findIndex((p: any) => p?.type !== 'text');
-    if (j < 0) continue;
-    // A bridged request's part is named where the client sent it (client-part.ts).
-    const origin = clientPartOf(m.content[j]);
-    const where = origin?.path ?? `messages[${i}].content[${j}]`;
-    const type = origin?.type ?? String(m.content[j]?.type);
-    throw badRequest(
-      `Content of type '${type}' (${where}) is not supported by provider 'deepseek': its models read text only.`,
-      // A bridge's part is named as a whole (input[3].content[1]), as its own refusals name it.
-      origin ? where : `${where}.type`,
-      'unsupported_parameter',
-    );
-  }
 }
 
 /**
@@ -156,8 +115,8 @@ export function deepseekRequest(body: UpstreamBody, memory?: ReasoningStore): Up
   refuseSeveralChoices(body, 'deepseek', 'its models make one choice a request');
   refuseAudioOutput(body, 'deepseek');
   refuseWebSearchOptions(body, 'deepseek', 'its API does not search the web');
-  omitToolResultMedia(body, String(body.model));
-  refuseNonTextParts(body);
+  omitToolResultMedia(body, String(body.model), 'text');
+  refuseUnreadParts(body, 'deepseek', 'text');
   developerToSystem(body);
   completionTokensToMaxTokens(body);
   forcedToolWithoutThinking(body);

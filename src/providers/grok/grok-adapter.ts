@@ -4,6 +4,7 @@ import { developerToSystem } from '../openai-compatible/message-quirks';
 import type { UpstreamBody } from '../openai-compatible/openai-compatible-options';
 import { PROVIDER_CATALOG } from '../provider-catalog';
 import { refuseAudioOutput } from '../shared/unsupported-params';
+import { omitToolResultMedia, refuseUnreadParts } from '../shared/content-parts';
 
 /** xAI's reasoning models: grok-3-mini, grok-4 and later (grok-4.3, grok-4-1-fast-reasoning...), grok-code-fast; not the *-non-reasoning ones. */
 export function isGrokReasoningModel(model: string): boolean {
@@ -22,12 +23,16 @@ export function takesReasoningEffort(model: string): boolean {
  * reasoningEffort"). The penalties and the effort are hints the model reasons well without: left
  * out, as temperature is for OpenAI's reasoning models. A stop sequence changes the answer, so it
  * is refused by name before the call (a group moves on to its next target), as is audio output
- * (shared/unsupported-params.ts): xAI's chat answers in text only.
+ * (shared/unsupported-params.ts): xAI's chat answers in text only. It reads text and images: an
+ * `input_audio` or `file` part is refused, a tool result's document becomes a placeholder
+ * (shared/content-parts.ts).
  */
 export function grokRequest(body: UpstreamBody): UpstreamBody {
   refuseAudioOutput(body, 'grok');
-  developerToSystem(body);
   const model = String(body.model);
+  omitToolResultMedia(body, model, 'text and images');
+  refuseUnreadParts(body, 'grok', 'text and images');
+  developerToSystem(body);
   if (body.reasoning_effort != null && !takesReasoningEffort(model)) delete body.reasoning_effort;
   if (!isGrokReasoningModel(model)) return body;
   delete body.presence_penalty;

@@ -8,6 +8,7 @@ import type { FunctionNameRule } from '../shared/function-names';
 import type { ChatCallContext } from '../types';
 import { moonshotResponseSchema, moonshotToolSchema } from './moonshot-schema';
 import { refuseAudioOutput, refuseWebSearchOptions } from '../shared/unsupported-params';
+import { omitToolResultMedia, refuseUnreadParts } from '../shared/content-parts';
 
 /**
  * The memory key of a Kimi tool call. Its ids are counters within one conversation
@@ -57,7 +58,9 @@ export const KIMI_FUNCTION_NAMES: FunctionNameRule = { valid: /^[A-Za-z][A-Za-z0
 
 /**
  * Moonshot (Kimi) on the way up:
- * - audio output and OpenAI's web_search_options are refused (shared/unsupported-params.ts);
+ * - audio output and OpenAI's web_search_options are refused (shared/unsupported-params.ts), as are
+ *   `input_audio` and `file` parts (it reads text and images; a tool result's document becomes a
+ *   placeholder: shared/content-parts.ts);
  * - a model with fixed sampling (hasFixedSampling) gets no temperature, top_p or penalties (it
  *   uses its own, whatever the client set: dropped as for OpenAI's reasoning models);
  * - temperature only in [0, 1] (OpenAI allows up to 2): clamped, not failed;
@@ -73,6 +76,8 @@ export const KIMI_FUNCTION_NAMES: FunctionNameRule = { valid: /^[A-Za-z][A-Za-z0
 export function moonshotRequest(body: UpstreamBody, ctx?: ChatCallContext): UpstreamBody | Promise<UpstreamBody> {
   refuseAudioOutput(body, 'moonshot');
   refuseWebSearchOptions(body, 'moonshot', "Kimi searches through its builtin_function tool '$web_search'");
+  omitToolResultMedia(body, String(body.model), 'text and images');
+  refuseUnreadParts(body, 'moonshot', 'text and images');
   developerToSystem(body);
   completionTokensToMaxTokens(body);
   if (hasFixedSampling(String(body.model))) for (const k of FIXED_SAMPLING) delete body[k];

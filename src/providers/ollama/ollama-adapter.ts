@@ -6,6 +6,7 @@ import {
   inlineRemoteImages,
 } from '../openai-compatible/message-quirks';
 import { refuseAudioOutput, refuseLogitBias, refuseSeveralChoices, refuseWebSearchOptions } from '../shared/unsupported-params';
+import { omitToolResultMedia, refuseUnreadParts } from '../shared/content-parts';
 
 /** Ollama names the thinking text `reasoning`; clients of the gateway get `reasoning_content`. */
 function renameReasoning(holder: any): boolean {
@@ -62,7 +63,9 @@ export function reasoningBackToOllama(body: Record<string, any>): void {
 }
 
 /**
- * Ollama's OpenAI endpoint has no `n` (refused above 1) nor `logit_bias`, audio output or web search (refused), reads only `max_tokens` and cannot fetch remote image URLs (it
+ * Ollama's OpenAI endpoint has no `n` (refused above 1) nor `logit_bias`, audio output or web search (refused),
+ * reads text and images only (`input_audio` and `file` parts refused, a tool result's document a placeholder),
+ * reads only `max_tokens` and cannot fetch remote image URLs (it
  * wants base64), so those are downloaded by the gateway and inlined; its thinking field is
  * `reasoning` both ways; a stream's tool calls finish as `tool_calls` (ollamaStreamHook).
  */
@@ -75,6 +78,8 @@ export const ollamaAdapter = createOpenAICompatibleAdapter({
     refuseLogitBias(body, 'ollama', 'its OpenAI endpoint has no logit bias');
     refuseAudioOutput(body, 'ollama');
     refuseWebSearchOptions(body, 'ollama', 'its models do not search the web');
+    omitToolResultMedia(body, String(body.model), 'text and images');
+    refuseUnreadParts(body, 'ollama', 'text and images');
     developerToSystem(body);
     completionTokensToMaxTokens(body);
     reasoningBackToOllama(body);

@@ -3,8 +3,8 @@ import type { ChatCompletionContentPart } from 'openai/resources/chat/completion
 /**
  * An image or document that came back inside a tool result (Anthropic's `tool_result` content):
  * chat's tool message carries text only, so the translation moves it into the user message after
- * it and marks it with this symbol. A text-only upstream (DeepSeek) gets a placeholder for a marked
- * part instead of refusing the request: an agent's screenshot tool would otherwise fail this turn
+ * it and marks it with this symbol. An upstream that cannot read a marked part (DeepSeek reads text, xAI an image
+ * but no document) gets a placeholder for it instead of refusing the request (content-parts.ts): an agent's screenshot tool would otherwise fail this turn
  * and every later one, as the result stays in the conversation. A symbol never reaches a JSON body.
  */
 export const TOOL_RESULT_MEDIA: unique symbol = Symbol('gophergate.toolResultMedia');
@@ -18,10 +18,6 @@ export function markToolResultMedia(part: ChatCompletionContentPart): ChatComple
 }
 
 export const isToolResultMedia = (part: unknown): boolean => !!part && typeof part === 'object' && (part as Marked)[TOOL_RESULT_MEDIA] === true;
-
-/** What a text-only model reads in place of a tool result's image or document. */
-export const omittedMediaText = (part: { type?: unknown }, model: string): string =>
-  `[${part.type === 'file' ? 'document' : 'image'} omitted: ${model} reads text only]`;
 
 /** What a marked part carries in stored JSON (the symbol does not survive JSON.stringify). */
 const STORED_MARK = 'gophergate_tool_result_media';

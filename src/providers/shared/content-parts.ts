@@ -1,0 +1,57 @@
+import { badRequest } from '../../errors/api-error';
+import type { UpstreamBody } from '../openai-compatible/openai-compatible-options';
+import { clientPartOf } from './client-part';
+import { isToolResultMedia } from './tool-result-media';
+
+/** What a provider's chat API reads in a user message: text only (DeepSeek), or text and images (Moonshot, xAI, Ollama). */
+export type PartReader = 'text' | 'text and images';
+
+const reads = (reader: PartReader, type: unknown): boolean => type === 'text' || (reader === 'text and images' && type === 'image_url');
+
+/** What the model reads in place of a tool result's image or document it cannot read. */
+const omittedText = (part: { type?: unknown }, model: string, reader: PartReader): string =>
+  `[${part.type === 'file' ? 'document' : 'image'} omitted: ${model} ${reader === 'text' ? 'reads text only' : 'does not read documents'}]`;
+
+/**
+ * An image or document a tool returned (an agent's screenshot, a PDF it read) that the model
+ * cannot read becomes a short text placeholder: refusing it would fail this turn and every later
+ * turn of the conversation, which keeps the result. The messages are copied where a part changes:
+ * a group's next target may see it.
+ */
+export function omitToolResultMedia(body: UpstreamBody, model: string, reader: PartReader): void {
+  const omitted = (p: any) => isToolResultMedia(p) && !reads(reader, p.type);
+  if (!Array.isArray(body.messages) || !(body.messages as any[]).some((m) => Array.isArray(m?.content) && m.content.some(omitted))) return;
+  body.messages = (body.messages as any[]).map((m) =>
+    Array.isArray(m?.content) && m.content.some(omitted)
+      ? { ...m, content: m.content.map((p: any) => (omitted(p) ? { type: 'text', text: omittedText(p, model, reader) } : p)) }
+      : m,
+  );
+}
+
+/**
+ * A message content part the provider's chat API cannot read (DeepSeek's 400 "unknown variant
+ * `image_url`, expected `text`"; xAI, Moonshot and Ollama take images but no `input_audio` or
+ * `file`, which they refuse or drop): refused before the call as a parameter it cannot take,
+ * naming the part, so the client learns it and a group (`fast-flow` starts with a DeepSeek model)
+ * passes the request on to a target that can read it, as it does for json_schema. Part types
+ * the gateway does not know go as sent.
+ */
+export function refuseUnreadParts(body: UpstreamBody, provider: string, reader: PartReader): void {
+  if (!Array.isArray(body.messages)) return;
+  const refused = (p: any) => !reads(reader, p?.type) && (reader === 'text' || p?.type === 'input_audio' || p?.type === 'file');
+  for (const [i, m] of (body.messages as any[]).entries()) {
+    if (!Array.isArray(m?.content)) continue;
+    const j = m.content.findIndex(refused);
+    if (j < 0) continue;
+    // A bridged request's part is named where the client sent it (client-part.ts).
+    const origin = clientPartOf(m.content[j]);
+    const where = origin?.path ?? `messages[${i}].content[${j}]`;
+    const type = origin?.type ?? String(m.content[j]?.type);
+    throw badRequest(
+      `Content of type '${type}' (${where}) is not supported by provider '${provider}': its models read ${reader === 'text' ? 'text only' : 'text and images only'}.`,
+      // A bridge's part is named as a whole (input[3].content[1]), as its own refusals name it.
+      origin ? where : `${where}.type`,
+      'unsupported_parameter',
+    );
+  }
+}
