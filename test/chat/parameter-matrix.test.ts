@@ -63,6 +63,7 @@ const TOOLS = [
     },
   },
 ];
+const SECOND_TOOL = { type: 'function', function: { name: 'get_time', description: 'Current time in a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } } };
 const SCHEMA = {
   type: 'object',
   properties: { city: { $ref: '#/$defs/city' } },
@@ -245,6 +246,28 @@ const CELLS: Cell[] = [
       'deepseek-reasoner': refused('tool_choice'),
       'kimi-k2.6': { sent: (b) => expect(b).toMatchObject({ tool_choice: 'required', parallel_tool_calls: false }) },
       'claude-sonnet-4-5': { sent: (b) => expect(b.tool_choice).toEqual({ type: 'any', disable_parallel_tool_use: true }) },
+    },
+  },
+  {
+    // Ollama ignores tool_choice: it gets only the tools the choice allows (none for 'none').
+    name: 'tool_choice naming one of two functions',
+    params: { tools: [...TOOLS, SECOND_TOOL], tool_choice: { type: 'function', function: { name: 'get_time' } } },
+    expect: {
+      default: { sent: (b) => expect([b.tool_choice, b.tools.map((t: any) => t.function.name)]).toEqual([{ type: 'function', function: { name: 'get_time' } }, ['get_weather', 'get_time']]) },
+      'qwen3:8b': { sent: (b) => expect(b.tools.map((t: any) => t.function.name)).toEqual(['get_time']) },
+      'gemini-2.5-flash': { sent: (b) => expect(b.toolConfig).toEqual({ functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['get_time'] } }) },
+      'deepseek-reasoner': refused('tool_choice'),
+      'claude-sonnet-4-5': { sent: (b) => expect(b.tool_choice).toMatchObject({ type: 'tool', name: 'get_time' }) },
+    },
+  },
+  {
+    name: "tool_choice 'none'",
+    params: { tools: TOOLS, tool_choice: 'none' },
+    expect: {
+      default: { sent: (b) => expect([b.tool_choice, b.tools.length]).toEqual(['none', 1]) },
+      'qwen3:8b': absent('tools', 'tool_choice'),
+      'gemini-2.5-flash': { sent: (b) => expect(b.toolConfig).toEqual({ functionCallingConfig: { mode: 'NONE' } }) },
+      'claude-sonnet-4-5': { sent: (b) => expect(b.tool_choice).toEqual({ type: 'none' }) },
     },
   },
   {

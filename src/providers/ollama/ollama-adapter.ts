@@ -63,8 +63,31 @@ export function reasoningBackToOllama(body: Record<string, any>): void {
 }
 
 /**
+ * Ollama's OpenAI endpoint ignores `tool_choice`: the model may call any tool
+ * it was given, or none. What the gateway can do for it, it does with the tools sent: `none` sends
+ * no tools (the model cannot call one), a named function (or chat's `allowed_tools`) sends only
+ * the tools the client allowed. `required` cannot be enforced and goes as sent.
+ */
+export function toolsForChoice(body: Record<string, any>): void {
+  const choice = body.tool_choice;
+  if (!Array.isArray(body.tools) || choice == null) return;
+  if (choice === 'none') {
+    delete body.tools;
+    delete body.tool_choice;
+    delete body.parallel_tool_calls;
+    return;
+  }
+  const allowed: unknown[] | null =
+    choice?.type === 'function' ? [choice.function?.name] : choice?.type === 'allowed_tools' && Array.isArray(choice.allowed_tools?.tools) ? choice.allowed_tools.tools.map((t: any) => t?.function?.name) : null;
+  if (!allowed) return;
+  const kept = body.tools.filter((t: any) => allowed.includes(t?.function?.name));
+  if (kept.length > 0) body.tools = kept;
+}
+
+/**
  * Ollama's OpenAI endpoint has no `n` (refused above 1) nor `logit_bias`, audio output or web search (refused),
  * reads text and images only (`input_audio` and `file` parts refused, a tool result's document a placeholder),
+ * ignores `tool_choice` (the tools sent follow it instead: toolsForChoice),
  * reads only `max_tokens` and cannot fetch remote image URLs (it
  * wants base64), so those are downloaded by the gateway and inlined; its thinking field is
  * `reasoning` both ways; a stream's tool calls finish as `tool_calls` (ollamaStreamHook).
@@ -82,6 +105,7 @@ export const ollamaAdapter = createOpenAICompatibleAdapter({
     refuseUnreadParts(body, 'ollama', 'text and images');
     developerToSystem(body);
     completionTokensToMaxTokens(body);
+    toolsForChoice(body);
     reasoningBackToOllama(body);
     await inlineRemoteImages(body, deps);
     return body;
