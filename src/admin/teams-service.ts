@@ -1,6 +1,6 @@
 import { orConflict } from '../db/unique-violation';
 import { binaryOrder } from '../db/text-order';
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import { clients, teams } from '../db/schema';
 import { ApiError, badRequest, notFound } from '../errors/api-error';
 import { scopeOf } from '../limits/build-key-limits';
@@ -8,6 +8,7 @@ import type { BudgetPeriod } from '../limits/limit-types';
 import type { LimitsService } from '../limits/limits-service';
 import type { AdminDeps } from './admin-deps';
 import { checkAdminName } from './admin-names';
+import type { ListPage } from './list-page';
 import { limitColumns, periodSpend, type LimitFieldsInput } from './limit-fields';
 
 export interface TeamView {
@@ -63,8 +64,21 @@ export async function createTeam(deps: Deps, input: TeamInput): Promise<TeamView
   return view(deps, row!);
 }
 
-export async function listTeams(deps: Deps): Promise<TeamView[]> {
-  return Promise.all((await deps.db.select().from(teams).orderBy(asc(binaryOrder(deps.db, teams.name)))).map((r) => view(deps, r)));
+/**
+ * By name (code points, on either store); a page (`cursor`: the last id of the previous page,
+ * `after_id`) continues after that team's name, the whole rest of the list without `limit`.
+ */
+export async function listTeams(deps: Deps, page: ListPage = {}): Promise<TeamView[]> {
+  const byName = binaryOrder(deps.db, teams.name);
+  let after;
+  if (page.cursor !== undefined) {
+    const [anchor] = await deps.db.select({ name: teams.name }).from(teams).where(eq(teams.id, page.cursor));
+    // Names are unique, so the anchor's name places the page; a team deleted since cannot.
+    if (!anchor) throw badRequest(`'after_id' names no team (${page.cursor}); it may have been deleted since: list again from the start.`, 'after_id');
+    after = sql`${byName} > ${anchor.name}`;
+  }
+  const q = deps.db.select().from(teams).where(after).orderBy(asc(byName), asc(teams.id));
+  return Promise.all((await (page.limit === undefined ? q : q.limit(page.limit))).map((r) => view(deps, r)));
 }
 
 export async function getTeam(deps: Deps, id: number): Promise<TeamView> {
