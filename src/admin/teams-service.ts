@@ -8,6 +8,7 @@ import type { BudgetPeriod } from '../limits/limit-types';
 import type { LimitsService } from '../limits/limits-service';
 import type { AdminDeps } from './admin-deps';
 import { checkAdminName } from './admin-names';
+import { teamNameKey, teamNamedLike } from './team-name-key';
 import type { ListPage } from './list-page';
 import { limitColumns, periodSpend, type LimitFieldsInput } from './limit-fields';
 
@@ -48,8 +49,8 @@ async function cleanName(deps: Deps, name: unknown, except?: number): Promise<st
   if (!n) throw badRequest('The team name must not be empty.', 'name');
   if (n.length > 100) throw badRequest('The team name is too long (at most 100 characters).', 'name');
   checkAdminName(n, 'name', 'team name');
-  const [clash] = await deps.db.select({ id: teams.id }).from(teams).where(eq(teams.name, n));
-  if (clash && clash.id !== except) throw teamExists(n);
+  // One name in any case: 'Research' and 'research' would be told apart by nobody reading a report.
+  if ((await teamNamedLike(deps.db, n, except)) !== undefined) throw teamExists(n);
   return n;
 }
 
@@ -59,7 +60,7 @@ export async function createTeam(deps: Deps, input: TeamInput): Promise<TeamView
   const name = await cleanName(deps, input.name);
   const cols = await limitColumns(deps, input, 'team');
   const now = Date.now();
-  const [row] = await orConflict(deps.db.insert(teams).values({ ...cols, name, createdAt: now, updatedAt: now }).returning(), () => teamExists(name));
+  const [row] = await orConflict(deps.db.insert(teams).values({ ...cols, name, nameKey: teamNameKey(name), createdAt: now, updatedAt: now }).returning(), () => teamExists(name));
   await deps.state.refresh();
   return view(deps, row!);
 }
@@ -88,10 +89,13 @@ export async function getTeam(deps: Deps, id: number): Promise<TeamView> {
 }
 
 export async function updateTeam(deps: Deps, id: number, input: TeamInput): Promise<TeamView> {
-  await getTeam(deps, id);
+  const current = await getTeam(deps, id);
   const cols = await limitColumns(deps, input, 'team');
-  const name = input.name === undefined ? undefined : await cleanName(deps, input.name, id);
-  const write = deps.db.update(teams).set({ ...cols, ...(name === undefined ? {} : { name }), updatedAt: Date.now() }).where(eq(teams.id, id)).returning();
+  // Its own name sent again (the dashboard's form sends it with every change) changes nothing, so
+  // a team that shares its name up to case with an older one (an earlier release's) stays editable.
+  const same = typeof input.name === 'string' && input.name.trim() === current.name.trim();
+  const name = input.name === undefined || same ? undefined : await cleanName(deps, input.name, id);
+  const write = deps.db.update(teams).set({ ...cols, ...(name === undefined ? {} : { name, nameKey: teamNameKey(name) }), updatedAt: Date.now() }).where(eq(teams.id, id)).returning();
   const [row] = await orConflict(write, () => teamExists(name ?? ''));
   await deps.state.refresh();
   return view(deps, row!);

@@ -68,6 +68,10 @@ async function expectLegacyTeamsWork(gw: TestGateway) {
     const r = await api(gw, 'PATCH', `/api/teams/${t.id}`, { as: admin, body: { rpm: 10 + t.id } });
     expect(r.status).toBe(200);
     expect(await json(r)).toMatchObject({ id: t.id, name: t.name, rpm: 10 + t.id });
+    // The dashboard's team form sends the name with every change: its own name is no clash.
+    const again = await api(gw, 'PATCH', `/api/teams/${t.id}`, { as: admin, body: { name: t.name, tpm: 1000 + t.id } });
+    expect(again.status).toBe(200);
+    expect(await json(again)).toMatchObject({ id: t.id, name: t.name, tpm: 1000 + t.id });
   }
   await expectTeamExists(await api(gw, 'POST', '/api/teams', { as: admin, body: { name: 'RESEARCH' } }));
   // Renaming one of the pair away frees nothing the other still holds.
