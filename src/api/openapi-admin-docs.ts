@@ -192,6 +192,7 @@ export const ADMIN_RESPONSES = {
   listProviders: answers(list(providerWithKeys)),
   patchProvider: answers(provider, { bad: true, missing: true }),
   deleteProviderKey: answers(deleted(str), { missing: true, conflict: true }),
+  patchProviderKey: answers(poolKey, { bad: true, missing: true, conflict: true }),
   testProvider: answers(obj({ ok: bool, status: nullable(int), latency_ms: num, models: nullable({ ...int, description: 'How many models the upstream listed' }), error: nullable(str) }), { missing: true }),
   listModels: answers(list(model)),
   listGroups: answers(list(group)),
