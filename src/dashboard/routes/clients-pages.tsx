@@ -54,18 +54,18 @@ const teamChoices = async (ctx: AppContext) => await ctx.db.select({ id: teams.i
 
 
 export function clientsPages(ctx: AppContext) {
-  // A change answers with the page it was made on (HTMX sends the page's address); a new key shows on the first.
-  const section = async (request: Request | null, extra: { created?: { name: string; key: string }; errors?: string[]; warning?: string | null } = {}) =>
-    fragment(<ClientsSection page={await clientsPage(ctx, beforeIdOf(request?.headers.get('hx-current-url')))} teams={await teamChoices(ctx)} admin {...extra} />, extra.errors);
+  // A change answers with the page it was made on (HTMX sends the page's address in hx-current-url).
+  const section = async (request: Request, extra: { created?: { name: string; key: string }; errors?: string[]; warning?: string | null } = {}) =>
+    fragment(<ClientsSection page={await clientsPage(ctx, beforeIdOf(request.headers.get('hx-current-url')))} teams={await teamChoices(ctx)} admin {...extra} />, extra.errors);
 
   return new Elysia({ name: 'dashboard-clients-pages' })
     .use(pageGuard(ctx))
     .get('/clients', async ({ user, request }) => {
       return pageResponse(request, user, 'clients', 'Clients', <ClientsView page={await clientsPage(ctx, beforeIdOf(request.url))} teams={await teamChoices(ctx)} admin={isAdmin(user)} />);
     }, pageRoute())
-    .post('/clients', async ({ body }) => {
+    .post('/clients', async ({ body, request }) => {
       const r = await attempt(() => createClient(ctx, field(body, 'name')));
-      return r.ok ? section(null, { created: { name: r.value.name, key: r.value.key } }) : formErrorsInto(CLIENT_CREATE_ERRORS, r);
+      return r.ok ? section(request, { created: { name: r.value.name, key: r.value.key } }) : formErrorsInto(CLIENT_CREATE_ERRORS, r);
     }, adminRoute())
     .post('/clients/:id/rename', async ({ body, params, request }) => {
       const r = await attempt(() => renameClient(ctx, idOf(params), field(body, 'name')));
