@@ -9,6 +9,7 @@ import { Database } from 'bun:sqlite';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fillTeamNameKeys } from '../../src/admin/team-name-key';
 import { api, json, login, ADMIN_PASSWORD, type Session } from '../helpers/admin-harness';
 import { insertPgRows, insertSqliteRows, migrateSqliteBefore, upgradePgOver } from '../helpers/migrate-before';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
@@ -94,6 +95,11 @@ test('upgrade on SQLite: teams whose names differ only by case or spaces survive
   lite.close();
   const gw = await startGateway({ env: { LLM_PROXY__DATABASE__PATH: path } });
   try {
+    // What every start prints while the twins remain: the younger two, by id and name.
+    const warnings = await fillTeamNameKeys(gw.ctx.db);
+    expect(warnings.length).toBe(2);
+    expect(warnings[0]).toContain("team 2 ('research') has the name of an older team up to case or spaces");
+    expect(warnings[1]).toContain("team 3 ('Research ')");
     await expectLegacyTeamsWork(gw);
   } finally {
     await gw.close();
