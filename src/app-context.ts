@@ -8,6 +8,7 @@ import { openDatabase } from './db/client';
 import { runMigrations } from './db/migrate';
 import { seedDatabase } from './db/seed/seed';
 import { fillKeyFingerprints } from './admin/key-fingerprints';
+import { fillTeamNameKeys } from './admin/team-name-key';
 import type { LogSink } from './logging/log-sink-interface';
 import { createLogSink } from './logging/log-sink';
 import { DeliveryLogSink } from './logging/delivery-log-sink';
@@ -117,9 +118,13 @@ export async function openAppContext(config: Config, overrides: ContextOverrides
   return withKeyFingerprints({ ...assembleContext(config, overrides, store, state, secretBox, sink), sqlite: sqliteGone }, overrides);
 }
 
-/** Pool keys stored before their fingerprint existed get it now (src/admin/key-fingerprints.ts). */
+/**
+ * Pool keys stored before their fingerprint existed get it now (src/admin/key-fingerprints.ts),
+ * teams made before their name key existed theirs (src/admin/team-name-key.ts).
+ */
 async function withKeyFingerprints(ctx: AppContext, overrides: ContextOverrides): Promise<AppContext> {
   for (const w of await fillKeyFingerprints(ctx.db, ctx.secretBox)) (overrides.warn ?? console.warn)(w);
+  for (const w of await fillTeamNameKeys(ctx.db)) (overrides.warn ?? console.warn)(w);
   return ctx;
 }
 

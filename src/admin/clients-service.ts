@@ -1,9 +1,10 @@
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, lt, sql } from 'drizzle-orm';
 import { CLIENT_KEY_PREFIX_LENGTH, generateClientKey, hashClientKey } from '../auth/client-key';
 import { clients } from '../db/schema';
 import { badRequest, notFound } from '../errors/api-error';
 import type { AdminDeps } from './admin-deps';
 import { checkAdminName } from './admin-names';
+import type { ListPage } from './list-page';
 import { clientsLastUsed } from './client-last-used';
 import { scopeOf } from '../limits/build-key-limits';
 import type { BudgetPeriod } from '../limits/limit-types';
@@ -71,8 +72,19 @@ export async function createClient(deps: AdminDeps, name: string, limits: LimitF
   return { id: row!.id, name: row!.name, key };
 }
 
-export async function listClients(deps: AdminDeps): Promise<ClientView[]> {
-  return views(deps, await deps.db.select().from(clients).orderBy(desc(clients.createdAt), desc(clients.id)));
+/**
+ * Newest first; a page (`cursor`: the last id of the previous page, as /api/logs' `before_id`)
+ * continues after that key, the whole rest of the list without `limit`.
+ */
+export async function listClients(deps: AdminDeps, page: ListPage = {}): Promise<ClientView[]> {
+  let after;
+  if (page.cursor !== undefined) {
+    const [anchor] = await deps.db.select({ createdAt: clients.createdAt }).from(clients).where(eq(clients.id, page.cursor));
+    // Keys are revoked, never deleted, so the anchor is there; an id never issued continues below it.
+    after = anchor ? sql`(${clients.createdAt}, ${clients.id}) < (${anchor.createdAt}, ${page.cursor})` : lt(clients.id, page.cursor);
+  }
+  const q = deps.db.select().from(clients).where(after).orderBy(desc(clients.createdAt), desc(clients.id));
+  return views(deps, await (page.limit === undefined ? q : q.limit(page.limit)));
 }
 
 /** Id -> name of every client (revoked ones too), without the last-use lookups. */

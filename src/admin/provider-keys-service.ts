@@ -88,8 +88,7 @@ export async function addProviderKey(deps: ProviderKeyDeps, id: string, body: Ne
   if (!key) throw badRequest("'key' is required.", 'key');
   checkProviderKeyText(key, 'key');
   if (key.length < 8) throw badRequest("'key' is too short to be a provider key.", 'key');
-  const weight = body.weight ?? 1;
-  if (!Number.isInteger(weight) || weight < 1 || weight > MAX_KEY_WEIGHT) throw badRequest(`'weight' must be a whole number from 1 to ${MAX_KEY_WEIGHT}.`, 'weight');
+  const weight = checkWeight(body.weight ?? 1);
   const last4 = key.slice(-4);
   const label = body.label?.trim() || `key-${last4}`;
   checkAdminName(label, 'label', 'key label');
@@ -108,6 +107,52 @@ export async function addProviderKey(deps: ProviderKeyDeps, id: string, body: Ne
   );
   await deps.state.refresh();
   return { id: String(row!.id), label, last4, weight };
+}
+
+/** What PATCH changes of an added pool key: only the fields present. */
+export interface ProviderKeyChange {
+  weight?: number;
+  label?: string;
+}
+
+function checkWeight(weight: unknown): number {
+  if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 1 || weight > MAX_KEY_WEIGHT) throw badRequest(`'weight' must be a whole number from 1 to ${MAX_KEY_WEIGHT}.`, 'weight');
+  return weight;
+}
+
+/**
+ * Changes an added key's weight and/or label in place; in force at once. Its cooldown or set-aside
+ * state stays (the secret is the same; to start it afresh, remove and re-add it). The provider's
+ * own key (`main`, `env`) has weight 1 and no row to change: 409.
+ */
+export async function updateProviderKey(deps: ProviderKeyDeps, id: string, keyId: string, change: ProviderKeyChange): Promise<{ id: string; label: string; last4: string; weight: number }> {
+  const pid = requireProviderId(id);
+  const own = deps.state.getSnapshot().providers.get(pid)?.keys?.some((k) => k.id === keyId && (keyId === 'main' || keyId === 'env'));
+  if (own) {
+    throw new ApiError({
+      status: 409, code: 'own_provider_key', param: 'key_id',
+      message: `'${keyId}' is the provider's own key (${keyId === 'env' ? `${pid.toUpperCase()}_API_KEY` : 'stored on the Providers page'}): its weight is always 1. Add keys to the pool to weigh them.`,
+    });
+  }
+  const set: { weight?: number; label?: string } = {};
+  if (change.weight !== undefined) set.weight = checkWeight(change.weight);
+  if (change.label !== undefined) {
+    const label = typeof change.label === 'string' ? change.label.trim() : '';
+    if (!label) throw badRequest("'label' must not be empty.", 'label');
+    checkAdminName(label, 'label', 'key label');
+    set.label = label;
+  }
+  const n = decimalId(keyId) ?? NaN; // plain decimal: `01` names no key
+  const where = and(eq(providerKeys.id, n), eq(providerKeys.provider, pid));
+  const rows = !Number.isSafeInteger(n)
+    ? []
+    : Object.keys(set).length === 0
+      ? await deps.db.select().from(providerKeys).where(where)
+      : await deps.db.update(providerKeys).set(set).where(where).returning();
+  const row = rows[0];
+  if (!row) throw notFound(`Provider ${pid} has no key '${keyId}'.`, 'provider_key_not_found', 'key_id');
+  if (Object.keys(set).length > 0) await deps.state.refresh();
+  return { id: String(row.id), label: row.label, last4: row.keyLast4, weight: row.weight };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { orConflict } from '../db/unique-violation';
 import { binaryOrder } from '../db/text-order';
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import { clients, teams } from '../db/schema';
 import { ApiError, badRequest, notFound } from '../errors/api-error';
 import { scopeOf } from '../limits/build-key-limits';
@@ -8,6 +8,8 @@ import type { BudgetPeriod } from '../limits/limit-types';
 import type { LimitsService } from '../limits/limits-service';
 import type { AdminDeps } from './admin-deps';
 import { checkAdminName } from './admin-names';
+import { teamNameKey, teamNamedLike } from './team-name-key';
+import type { ListPage } from './list-page';
 import { limitColumns, periodSpend, type LimitFieldsInput } from './limit-fields';
 
 export interface TeamView {
@@ -47,8 +49,8 @@ async function cleanName(deps: Deps, name: unknown, except?: number): Promise<st
   if (!n) throw badRequest('The team name must not be empty.', 'name');
   if (n.length > 100) throw badRequest('The team name is too long (at most 100 characters).', 'name');
   checkAdminName(n, 'name', 'team name');
-  const [clash] = await deps.db.select({ id: teams.id }).from(teams).where(eq(teams.name, n));
-  if (clash && clash.id !== except) throw teamExists(n);
+  // One name in any case: 'Research' and 'research' would be told apart by nobody reading a report.
+  if ((await teamNamedLike(deps.db, n, except)) !== undefined) throw teamExists(n);
   return n;
 }
 
@@ -58,13 +60,26 @@ export async function createTeam(deps: Deps, input: TeamInput): Promise<TeamView
   const name = await cleanName(deps, input.name);
   const cols = await limitColumns(deps, input, 'team');
   const now = Date.now();
-  const [row] = await orConflict(deps.db.insert(teams).values({ ...cols, name, createdAt: now, updatedAt: now }).returning(), () => teamExists(name));
+  const [row] = await orConflict(deps.db.insert(teams).values({ ...cols, name, nameKey: teamNameKey(name), createdAt: now, updatedAt: now }).returning(), () => teamExists(name));
   await deps.state.refresh();
   return view(deps, row!);
 }
 
-export async function listTeams(deps: Deps): Promise<TeamView[]> {
-  return Promise.all((await deps.db.select().from(teams).orderBy(asc(binaryOrder(deps.db, teams.name)))).map((r) => view(deps, r)));
+/**
+ * By name (code points, on either store); a page (`cursor`: the last id of the previous page,
+ * `after_id`) continues after that team's name, the whole rest of the list without `limit`.
+ */
+export async function listTeams(deps: Deps, page: ListPage = {}): Promise<TeamView[]> {
+  const byName = binaryOrder(deps.db, teams.name);
+  let after;
+  if (page.cursor !== undefined) {
+    const [anchor] = await deps.db.select({ name: teams.name }).from(teams).where(eq(teams.id, page.cursor));
+    // Names are unique, so the anchor's name places the page; a team deleted since cannot.
+    if (!anchor) throw badRequest(`'after_id' names no team (${page.cursor}); it may have been deleted since: list again from the start.`, 'after_id');
+    after = sql`${byName} > ${anchor.name}`;
+  }
+  const q = deps.db.select().from(teams).where(after).orderBy(asc(byName), asc(teams.id));
+  return Promise.all((await (page.limit === undefined ? q : q.limit(page.limit))).map((r) => view(deps, r)));
 }
 
 export async function getTeam(deps: Deps, id: number): Promise<TeamView> {
@@ -74,10 +89,13 @@ export async function getTeam(deps: Deps, id: number): Promise<TeamView> {
 }
 
 export async function updateTeam(deps: Deps, id: number, input: TeamInput): Promise<TeamView> {
-  await getTeam(deps, id);
+  const current = await getTeam(deps, id);
   const cols = await limitColumns(deps, input, 'team');
-  const name = input.name === undefined ? undefined : await cleanName(deps, input.name, id);
-  const write = deps.db.update(teams).set({ ...cols, ...(name === undefined ? {} : { name }), updatedAt: Date.now() }).where(eq(teams.id, id)).returning();
+  // Its own name sent again (the dashboard's form sends it with every change) changes nothing, so
+  // a team that shares its name up to case with an older one (an earlier release's) stays editable.
+  const same = typeof input.name === 'string' && input.name.trim() === current.name.trim();
+  const name = input.name === undefined || same ? undefined : await cleanName(deps, input.name, id);
+  const write = deps.db.update(teams).set({ ...cols, ...(name === undefined ? {} : { name, nameKey: teamNameKey(name) }), updatedAt: Date.now() }).where(eq(teams.id, id)).returning();
   const [row] = await orConflict(write, () => teamExists(name ?? ''));
   await deps.state.refresh();
   return view(deps, row!);

@@ -3,6 +3,9 @@ import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
 import { createClient, getClient, listClients, revokeClient, updateClient } from '../admin/clients-service';
 import { clientLimitFields } from './limit-fields-schema';
+import { listPageQuery } from './list-page-query';
+import { parseListPage } from '../admin/list-page';
+import type { RawQuery } from '../logging/usage-query-params';
 import { ADMIN_RESPONSES } from './openapi-admin-docs';
 import { decimalIdParams } from './strict-schema';
 
@@ -17,9 +20,13 @@ const patchBody = t.Object({ name: t.Optional(name), ...clientLimitFields });
 export function adminClientsRoutes(ctx: AppContext) {
   return new Elysia({ name: 'admin-clients-routes' })
     .use(sessionGuard(ctx))
-    .get('/api/clients', async () => {
-      return { data: await listClients(ctx) };
-    }, { role: 'viewer', detail: { tags, security, responses: ADMIN_RESPONSES.listClients, summary: 'List clients (key prefix only)' } })
+    .get('/api/clients', async ({ query }) => {
+      return { data: await listClients(ctx, parseListPage(query as RawQuery, 'before_id')) };
+    }, {
+      role: 'viewer',
+      query: listPageQuery('before_id', 'key'),
+      detail: { tags, security, responses: ADMIN_RESPONSES.listClients, summary: 'List clients (key prefix only), newest first; pages with `limit` and `before_id` as /api/logs' },
+    })
     .post('/api/clients', ({ body, set }) => {
       set.status = 201;
       set.headers['cache-control'] = 'no-store';

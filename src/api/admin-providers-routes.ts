@@ -3,13 +3,14 @@ import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
 import { getProvider, listProviders, setProviderSettings } from '../admin/providers-service';
 import { testProviderConnection } from '../admin/provider-test';
-import { addProviderKey, deleteProviderKey, listProviderKeys, MAX_KEY_WEIGHT } from '../admin/provider-keys-service';
+import { addProviderKey, deleteProviderKey, listProviderKeys, MAX_KEY_WEIGHT, updateProviderKey } from '../admin/provider-keys-service';
 import { ADMIN_RESPONSES } from './openapi-admin-docs';
 import { jsonInteger } from './strict-schema';
 
 const tags = ['Admin'];
 const security = [{ session: [] }];
 const idParams = t.Object({ id: t.String({ minLength: 1, maxLength: 40 }) });
+const keyParams = t.Object({ id: t.String({ minLength: 1, maxLength: 40 }), key_id: t.String({ minLength: 1, maxLength: 40 }) });
 
 /** Provider settings: enable, base URL, API key (write-only), breaker state, connection test. */
 export function adminProvidersRoutes(ctx: AppContext) {
@@ -55,11 +56,29 @@ export function adminProvidersRoutes(ctx: AppContext) {
           'request is tried on the next key before the group\'s next target. A key already in the pool is refused (409 `duplicate_provider_key`).',
       },
     })
+    .patch('/api/providers/:id/keys/:key_id', ({ params, body }) => {
+      return updateProviderKey(ctx, params.id, params.key_id, body);
+    }, {
+      role: 'admin',
+      params: keyParams,
+      body: t.Object({
+        weight: t.Optional(jsonInteger({ minimum: 1, maximum: MAX_KEY_WEIGHT })),
+        label: t.Optional(t.String({ minLength: 1, maxLength: 64 })),
+      }),
+      detail: {
+        tags,
+        security,
+        responses: ADMIN_RESPONSES.patchProviderKey, summary: 'Change a pool key\'s weight and/or label',
+        description:
+          '`{weight?, label?}` (only the fields sent change; in force at once) -> `{id, label, last4, weight}`. A cooling or set-aside key stays so. ' +
+          'The provider\'s own key (`main`, `env`) always weighs 1: 409 `own_provider_key`.',
+      },
+    })
     .delete('/api/providers/:id/keys/:key_id', ({ params }) => {
       return deleteProviderKey(ctx, params.id, params.key_id);
     }, {
       role: 'admin',
-      params: t.Object({ id: t.String({ minLength: 1, maxLength: 40 }), key_id: t.String({ minLength: 1, maxLength: 40 }) }),
+      params: keyParams,
       detail: {
         tags,
         security,

@@ -3,6 +3,9 @@ import { createTeam, deleteTeam, getTeam, listTeams, updateTeam } from '../admin
 import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
 import { sharedLimitFields } from './limit-fields-schema';
+import { listPageQuery } from './list-page-query';
+import { parseListPage } from '../admin/list-page';
+import type { RawQuery } from '../logging/usage-query-params';
 import { ADMIN_RESPONSES } from './openapi-admin-docs';
 import { decimalIdParams } from './strict-schema';
 
@@ -15,9 +18,13 @@ const name = t.String({ minLength: 1, maxLength: 100 });
 export function adminTeamsRoutes(ctx: AppContext) {
   return new Elysia({ name: 'admin-teams-routes' })
     .use(sessionGuard(ctx))
-    .get('/api/teams', async () => {
-      return { data: await listTeams(ctx) };
-    }, { role: 'viewer', detail: { tags, security, responses: ADMIN_RESPONSES.listTeams, summary: 'List teams, with their spend in the current budget period' } })
+    .get('/api/teams', async ({ query }) => {
+      return { data: await listTeams(ctx, parseListPage(query as RawQuery, 'after_id')) };
+    }, {
+      role: 'viewer',
+      query: listPageQuery('after_id', 'team'),
+      detail: { tags, security, responses: ADMIN_RESPONSES.listTeams, summary: 'List teams by name, with their spend in the current budget period; pages with `limit` and `after_id`' },
+    })
     .post('/api/teams', ({ body, set }) => {
       set.status = 201;
       return createTeam(ctx, body);

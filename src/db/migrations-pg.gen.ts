@@ -16,6 +16,7 @@ import m13 from '../../drizzle-pg/0013_time_of_day_prices.sql' with { type: 'tex
 import m14 from '../../drizzle-pg/0014_v4_weekday_peaks.sql' with { type: 'text' };
 import m15 from '../../drizzle-pg/0015_exact_image_prices.sql' with { type: 'text' };
 import m16 from '../../drizzle-pg/0016_dashboard_scale_indexes.sql' with { type: 'text' };
+import m17 from '../../drizzle-pg/0017_team_name_key.sql' with { type: 'text' };
 
 export const embeddedMigrations: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: "0000_init", when: 1796190489561, breakpoints: true, sql: m0 },
@@ -35,4 +36,5 @@ export const embeddedMigrations: { tag: string; when: number; breakpoints: boole
   { tag: "0014_v4_weekday_peaks", when: 1796435593303, breakpoints: true, sql: m14 },
   { tag: "0015_exact_image_prices", when: 1796518322906, breakpoints: true, sql: m15 },
   { tag: "0016_dashboard_scale_indexes", when: 1796519248330, breakpoints: true, sql: m16 },
+  { tag: "0017_team_name_key", when: 1796525170580, breakpoints: true, sql: m17 },
 ];

@@ -33,7 +33,7 @@ export function parseTime(q: RawQuery, name: string): number | undefined {
 }
 
 /** A whole number in plain decimal digits (no sign, no leading zero): `007` is refused, not read as 7. */
-function parseInt(q: RawQuery, name: string, min: number, max: number): number | undefined {
+export function parseInt(q: RawQuery, name: string, min: number, max: number): number | undefined {
   const v = present(q, name);
   if (v === undefined) return undefined;
   const n = /^(0|[1-9]\d{0,14})$/.test(v) ? Number(v) : NaN;

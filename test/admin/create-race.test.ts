@@ -37,6 +37,14 @@ function raceSuite(store: string, env: () => Record<string, string>) {
       });
     }
 
+    test('team: names that differ only by case or spaces, created at once: one 201, the others 409 team_exists', async () => {
+      const names = ['Race-Case', 'race-case', 'RACE-CASE', ' race-Case', 'Race-case ', 'rACE-cASE'];
+      const answers = await Promise.all(names.map((name) => api(gw, 'POST', '/api/teams', { as: admin, body: { name } })));
+      const bodies = await Promise.all(answers.map((r) => r.json() as Promise<any>));
+      expect(answers.map((r) => r.status).sort()).toEqual([201, ...Array(names.length - 1).fill(409)]);
+      for (const [i, r] of answers.entries()) if (r.status === 409) expect(bodies[i].error.code).toBe('team_exists');
+    });
+
     test('team rename: two teams renamed to one name at once, one 200, one 409 team_exists', async () => {
       const ids = await Promise.all(['rename-a', 'rename-b'].map(async (name) => ((await (await api(gw, 'POST', '/api/teams', { as: admin, body: { name } })).json()) as any).id));
       const answers = await Promise.all(ids.map((id) => api(gw, 'PATCH', `/api/teams/${id}`, { as: admin, body: { name: 'renamed-to-one' } })));

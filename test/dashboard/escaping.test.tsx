@@ -64,7 +64,7 @@ test('the checker itself catches raw payloads', async () => {
 describe('every dashboard view escapes user-controlled text', () => {
   test('clients (table, rename form, key panel)', async () => {
     const c = { id: 1, name: X + Q, keyPrefix: Q, revoked: false, expired: false, createdAt: 0, lastUsedAt: null, requests: 1, tokens: 2, costUsd: 0.1 };
-    const out = await html(<ClientsView clients={[c]} admin />);
+    const out = await html(<ClientsView page={{ rows: [c], beforeId: null, nextBeforeId: null }} admin />);
     await expectInert(out);
     expect(out).toContain('&lt;img src=x onerror=alert(1)&gt;');
     await expectInert(await html(<NewKeyPanel name={X} keyValue={Q} />));

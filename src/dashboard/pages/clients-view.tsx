@@ -21,6 +21,30 @@ export interface ClientRow {
   limits?: LimitValues;
 }
 
+/** One page of the Clients table, newest first; paging by key id (keyset), as the Logs page. */
+export interface ClientsPage {
+  rows: ClientRow[];
+  /** Set when this page continues an earlier one. */
+  beforeId: number | null;
+  /** Id to continue from for the next (older) page; null on the last page. */
+  nextBeforeId: number | null;
+}
+
+const pageHref = (beforeId: number | null) => (beforeId === null ? '/clients' : `/clients?before_id=${beforeId}`);
+
+/** "Newest" and "Older" links, shown when there is more than one page. */
+function Pager(props: { page: ClientsPage }) {
+  const { beforeId, nextBeforeId, rows } = props.page;
+  if (beforeId === null && nextBeforeId === null) return '';
+  return (
+    <nav class="pager" hx-target="#main" hx-push-url="true" aria-label="Pages of keys">
+      {beforeId !== null ? <a id="clients-newest" class="btn small" href={pageHref(null)} hx-get={pageHref(null)}>← Newest</a> : <span></span>}
+      <span class="muted small">{`${rows.length} keys`}</span>
+      {nextBeforeId !== null ? <a id="clients-older" class="btn small" href={pageHref(nextBeforeId)} hx-get={pageHref(nextBeforeId)}>Older →</a> : <span></span>}
+    </nav>
+  );
+}
+
 /** Shown once after creation: the full key, with a copy button. Never rendered again. */
 export function NewKeyPanel(props: { name: string; keyValue: string }) {
   return (
@@ -129,8 +153,9 @@ const CLIENT_COLUMNS = COLUMNS.length;
 export const NEW_KEY_SLOT = 'new-key-slot';
 
 /** Everything below the header (and the new key's panel, when `created`); mutations swap this whole section. */
-export function ClientsSection(props: { clients: ClientRow[]; admin: boolean; teams?: { id: number; name: string }[]; created?: { name: string; key: string }; errors?: string[]; warning?: string | null }) {
-  const { clients, admin } = props;
+export function ClientsSection(props: { page: ClientsPage; admin: boolean; teams?: { id: number; name: string }[]; created?: { name: string; key: string }; errors?: string[]; warning?: string | null }) {
+  const { admin } = props;
+  const clients = props.page.rows;
   const teams = props.teams ?? [];
   return (
     <>
@@ -138,7 +163,7 @@ export function ClientsSection(props: { clients: ClientRow[]; admin: boolean; te
     <div id="clients-section">
       {admin ? <Card><CreateForm errors={props.errors} /></Card> : ''}
       <ModelNamesWarning text={props.warning} />
-      {clients.length === 0 ? (
+      {clients.length === 0 && props.page.beforeId === null ? (
         <EmptyState title="No clients yet">
           {admin ? 'Create one above: each client gets its own API key, and its usage is tracked separately.' : 'An admin can create client keys here.'}
         </EmptyState>
@@ -155,6 +180,7 @@ export function ClientsSection(props: { clients: ClientRow[]; admin: boolean; te
               {clients.map((c) => <ClientRowView c={c} admin={admin} teams={teams} />)}
             </table>
           </div>
+          <Pager page={props.page} />
         </Card>
       )}
     </div>
@@ -162,12 +188,12 @@ export function ClientsSection(props: { clients: ClientRow[]; admin: boolean; te
   );
 }
 
-export function ClientsView(props: { clients: ClientRow[]; admin: boolean; teams?: { id: number; name: string }[] }) {
+export function ClientsView(props: { page: ClientsPage; admin: boolean; teams?: { id: number; name: string }[] }) {
   return (
     <div class="page" data-page="clients">
       <PageHeader title="Clients" subtitle="API keys that may call the gateway, and what each has used." />
       <div id={NEW_KEY_SLOT}></div>
-      <ClientsSection clients={props.clients} admin={props.admin} teams={props.teams} />
+      <ClientsSection page={props.page} admin={props.admin} teams={props.teams} />
     </div>
   );
 }

@@ -2,6 +2,7 @@
 import { binaryOrder } from '../../db/text-order';
 import { Elysia } from 'elysia';
 import { createClient, listClients, renameClient, revokeClient, updateClient } from '../../admin/clients-service';
+import { decimalId } from '../../admin/decimal-id';
 import { teams } from '../../db/schema';
 import { limitInputFromForm } from '../limit-form';
 import { modelNamesWarning } from '../model-names-check';
@@ -10,16 +11,31 @@ import { usageBreakdown } from '../../logging/usage-queries';
 import { adminRoute, attempt, field, pageRoute, pageGuard, idOf } from '../dash-session';
 import { isAdmin } from '../dash-types';
 import { formErrorsInto, fragment, pageResponse } from '../page-response';
-import { CLIENT_CREATE_ERRORS, clientErrorSlot, ClientsSection, ClientsView, type ClientRow } from '../pages/clients-view';
+import { CLIENT_CREATE_ERRORS, clientErrorSlot, ClientsSection, ClientsView, type ClientsPage } from '../pages/clients-view';
 
 const THIRTY_DAYS = 30 * 86_400_000;
 
-/** Clients joined with their last-30-days usage from the rollups. */
-async function clientRows(ctx: AppContext): Promise<ClientRow[]> {
+/** Keys a page: each row costs a last-use and a spend lookup, so 10,000 keys are not read at once. */
+const PAGE_SIZE = 100;
+
+/** `before_id` of the page's address (`?before_id=`, as the Logs page pages); a bad one is the first page. */
+const beforeIdOf = (url: string | null | undefined): number | null => {
+  if (!url) return null;
+  try {
+    return decimalId(new URL(url, 'http://x').searchParams.get('before_id') ?? '');
+  } catch {
+    return null;
+  }
+};
+
+/** One page of clients joined with their last-30-days usage from the rollups. */
+async function clientsPage(ctx: AppContext, beforeId: number | null): Promise<ClientsPage> {
+  const listed = await listClients(ctx, { limit: PAGE_SIZE + 1, cursor: beforeId ?? undefined });
+  const page = listed.slice(0, PAGE_SIZE);
   const usage = new Map((await usageBreakdown(ctx.store, 'client', { from: Date.now() - THIRTY_DAYS }, 1000)).map((u) => [u.key, u]));
   // The clock that refuses expired keys (limits/admit-request.ts), so the badge says what a request meets.
   const now = ctx.limits.now();
-  return (await listClients(ctx)).map((c) => {
+  const rows = page.map((c) => {
     const u = usage.get(c.id);
     return {
       id: c.id, name: c.name, keyPrefix: c.key_prefix, revoked: c.revoked, createdAt: c.created_at, lastUsedAt: c.last_used_at,
@@ -31,34 +47,36 @@ async function clientRows(ctx: AppContext): Promise<ClientRow[]> {
       },
     };
   });
+  return { rows, beforeId, nextBeforeId: listed.length > PAGE_SIZE ? page.at(-1)!.id : null };
 }
 
 const teamChoices = async (ctx: AppContext) => await ctx.db.select({ id: teams.id, name: teams.name }).from(teams).orderBy(binaryOrder(ctx.db, teams.name));
 
 
 export function clientsPages(ctx: AppContext) {
-  const section = async (extra: { created?: { name: string; key: string }; errors?: string[]; warning?: string | null } = {}) =>
-    fragment(<ClientsSection clients={await clientRows(ctx)} teams={await teamChoices(ctx)} admin {...extra} />, extra.errors);
+  // A change answers with the page it was made on (HTMX sends the page's address in hx-current-url).
+  const section = async (request: Request, extra: { created?: { name: string; key: string }; errors?: string[]; warning?: string | null } = {}) =>
+    fragment(<ClientsSection page={await clientsPage(ctx, beforeIdOf(request.headers.get('hx-current-url')))} teams={await teamChoices(ctx)} admin {...extra} />, extra.errors);
 
   return new Elysia({ name: 'dashboard-clients-pages' })
     .use(pageGuard(ctx))
     .get('/clients', async ({ user, request }) => {
-      return pageResponse(request, user, 'clients', 'Clients', <ClientsView clients={await clientRows(ctx)} teams={await teamChoices(ctx)} admin={isAdmin(user)} />);
+      return pageResponse(request, user, 'clients', 'Clients', <ClientsView page={await clientsPage(ctx, beforeIdOf(request.url))} teams={await teamChoices(ctx)} admin={isAdmin(user)} />);
     }, pageRoute())
-    .post('/clients', async ({ body }) => {
+    .post('/clients', async ({ body, request }) => {
       const r = await attempt(() => createClient(ctx, field(body, 'name')));
-      return r.ok ? section({ created: { name: r.value.name, key: r.value.key } }) : formErrorsInto(CLIENT_CREATE_ERRORS, r);
+      return r.ok ? section(request, { created: { name: r.value.name, key: r.value.key } }) : formErrorsInto(CLIENT_CREATE_ERRORS, r);
     }, adminRoute())
-    .post('/clients/:id/rename', async ({ body, params }) => {
+    .post('/clients/:id/rename', async ({ body, params, request }) => {
       const r = await attempt(() => renameClient(ctx, idOf(params), field(body, 'name')));
-      return r.ok ? section() : formErrorsInto(clientErrorSlot(idOf(params), 'rename'), r);
+      return r.ok ? section(request) : formErrorsInto(clientErrorSlot(idOf(params), 'rename'), r);
     }, adminRoute())
-    .post('/clients/:id/limits', async ({ body, params }) => {
+    .post('/clients/:id/limits', async ({ body, params, request }) => {
       const r = await attempt(() => updateClient(ctx, idOf(params), limitInputFromForm(body, 'client')));
-      return r.ok ? section({ warning: await modelNamesWarning(ctx, r.value.models) }) : formErrorsInto(clientErrorSlot(idOf(params), 'limits'), r);
+      return r.ok ? section(request, { warning: await modelNamesWarning(ctx, r.value.models) }) : formErrorsInto(clientErrorSlot(idOf(params), 'limits'), r);
     }, adminRoute())
-    .post('/clients/:id/revoke', async ({ params }) => {
+    .post('/clients/:id/revoke', async ({ params, request }) => {
       const r = await attempt(() => revokeClient(ctx, idOf(params)));
-      return section(r.ok ? {} : { errors: r.errors });
+      return section(request, r.ok ? {} : { errors: r.errors });
     }, adminRoute());
 }
