@@ -17,6 +17,7 @@ import m14 from '../../drizzle-pg/0014_v4_weekday_peaks.sql' with { type: 'text'
 import m15 from '../../drizzle-pg/0015_exact_image_prices.sql' with { type: 'text' };
 import m16 from '../../drizzle-pg/0016_dashboard_scale_indexes.sql' with { type: 'text' };
 import m17 from '../../drizzle-pg/0017_team_name_key.sql' with { type: 'text' };
+import m18 from '../../drizzle-pg/0018_failed_rows_index.sql' with { type: 'text' };
 
 export const embeddedMigrations: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: "0000_init", when: 1796190489561, breakpoints: true, sql: m0 },
@@ -37,4 +38,5 @@ export const embeddedMigrations: { tag: string; when: number; breakpoints: boole
   { tag: "0015_exact_image_prices", when: 1796518322906, breakpoints: true, sql: m15 },
   { tag: "0016_dashboard_scale_indexes", when: 1796519248330, breakpoints: true, sql: m16 },
   { tag: "0017_team_name_key", when: 1796525170580, breakpoints: true, sql: m17 },
+  { tag: "0018_failed_rows_index", when: 1796525493673, breakpoints: true, sql: m18 },
 ];

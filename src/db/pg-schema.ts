@@ -27,7 +27,7 @@ import { getTableConfig, SQLiteTable } from 'drizzle-orm/sqlite-core';
  *   text / text {enum}        -> text
  *   text {mode:'json'}        -> text holding JSON (same bytes as SQLite, parsed by the column)
  *
- * Names, nullability, defaults, primary keys, unique columns, indexes and foreign keys are kept.
+ * Names, nullability, defaults, primary keys, unique columns, indexes (partial ones with their WHERE) and foreign keys are kept.
  */
 
 /** JSON kept as text: the same stored form as SQLite's `text({ mode: 'json' })`. */
@@ -93,11 +93,11 @@ export function toPgTable<T extends SQLiteTable>(t: T): PgTable {
     return [
       ...cfg.primaryKeys.map((p) => primaryKey({ name: p.getName(), columns: p.columns.map(col) as [PgColumn, ...PgColumn[]] })),
       ...cfg.indexes.map((i) => {
-        // An expression (`lower(username)`) is kept with its columns swapped for their twins.
-        const on = i.config.columns.map((c) =>
-          is(c, SQL) ? new SQL(c.queryChunks.map((q) => (is(q, Column) ? col(q) : q))) : col(c as Column),
-        ) as [PgColumn, ...PgColumn[]];
-        return (i.config.unique ? uniqueIndex(i.config.name) : index(i.config.name)).on(...on);
+        // An expression (`lower(username)`) or a partial index's WHERE is kept with its columns swapped for their twins.
+        const twin = (e: SQL) => new SQL(e.queryChunks.map((q) => (is(q, Column) ? col(q) : q)));
+        const on = i.config.columns.map((c) => (is(c, SQL) ? twin(c) : col(c as Column))) as [PgColumn, ...PgColumn[]];
+        const built = (i.config.unique ? uniqueIndex(i.config.name) : index(i.config.name)).on(...on);
+        return i.config.where ? built.where(twin(i.config.where)) : built;
       }),
       ...cfg.foreignKeys.map((f) => {
         const ref = f.reference();

@@ -1,5 +1,5 @@
-import { and, desc, eq, gte, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
-import { requestLogs, type LOG_ENDPOINTS } from '../db/schema/request-logs';
+import { and, desc, eq, gte, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { FAILED_ROW, requestLogs, type LOG_ENDPOINTS } from '../db/schema/request-logs';
 import { num, type Store } from '../db/store';
 import { binaryCollate } from '../db/text-order';
 import { PUBLIC_LOG_FIELDS, type ListedLogRow } from './log-row';
@@ -171,7 +171,7 @@ export async function listLogs(store: Pick<Store, 'db'>, f: LogFilter): Promise<
   if (f.provider !== undefined) where.push(eq(t.provider, f.provider));
   if (f.endpoint !== undefined) where.push(eq(t.endpoint, f.endpoint));
   if (f.requestId !== undefined) where.push(eq(t.requestId, f.requestId));
-  if (f.status === 'error') where.push(or(gte(t.status, 400), isNotNull(t.errorType))!);
+  if (f.status === 'error') where.push(FAILED_ROW(t));
   else if (f.status === 'ok') where.push(and(lt(t.status, 400), isNull(t.errorType))!);
   else if (f.status !== undefined) where.push(eq(t.status, f.status));
   if (f.beforeId !== undefined) {

@@ -1,4 +1,12 @@
+import { sql, type SQL } from 'drizzle-orm';
 import { sqliteTable, text, integer, real, index } from 'drizzle-orm/sqlite-core';
+
+/**
+ * A failed request's row: an error status, or an error type on a row whose status says otherwise
+ * (a stream that failed after its 200). Its 400 is literal SQL, not a bound value, so both
+ * databases match the logs list's filter to the partial index request_logs_failed_created_idx.
+ */
+export const FAILED_ROW = (t: { status: unknown; errorType: unknown }): SQL => sql`(${t.status} >= 400 OR ${t.errorType} IS NOT NULL)`;
 
 /** The `endpoint` values log rows carry (README, "Logs"); a type only, the column stays plain text. */
 export const LOG_ENDPOINTS = ['chat', 'responses', 'images', 'embeddings', 'messages', 'count_tokens', 'classifier'] as const;
@@ -77,6 +85,11 @@ export const requestLogs = sqliteTable(
     /** The logs list's model filter matches the requested name too (model OR model_requested). */
     index('request_logs_model_requested_created_idx').on(t.modelRequested, t.createdAt),
     index('request_logs_status_created_idx').on(t.status, t.createdAt),
+    /**
+     * The failed rows only (FAILED_ROW, the logs list's status=error): a range with few failures among
+     * millions of rows is a walk of those few, not of every row. The query spells the same predicate.
+     */
+    index('request_logs_failed_created_idx').on(t.createdAt).where(FAILED_ROW(t)),
     /** The logs list's endpoint filter: a rare endpoint (images among millions of chat rows) is a seek, not a walk of every row. */
     index('request_logs_endpoint_created_idx').on(t.endpoint, t.createdAt),
     /** A request's row by the id its answer carried (x-request-id): /api/logs?request_id=, the log sinks' checks. */

@@ -1,0 +1,1 @@
+CREATE INDEX "request_logs_failed_created_idx" ON "request_logs" USING btree ("created_at") WHERE ("request_logs"."status" >= 400 OR "request_logs"."error_type" IS NOT NULL);
