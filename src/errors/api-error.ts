@@ -107,11 +107,12 @@ export class UpstreamError extends ApiError {
 
 /**
  * OpenAI's `type` for a relayed upstream failure: a 429 is `requests` as OpenAI's own rate-limit
- * errors are (`insufficient_quota` for an account out of quota), other 4xx `invalid_request_error`.
+ * errors are, an account out of quota (a 429 or a 402) `insufficient_quota`, other 4xx `invalid_request_error`.
  */
 function upstreamErrorType(status: number, code: string): string {
   if (status >= 500) return 'api_error';
-  if (status === 429) return code === 'insufficient_quota' ? 'insufficient_quota' : 'requests';
+  if (code === 'insufficient_quota') return 'insufficient_quota';
+  if (status === 429) return 'requests';
   return 'invalid_request_error';
 }
 

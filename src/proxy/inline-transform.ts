@@ -19,7 +19,16 @@ const DONE: ReadableStreamReadResult<Uint8Array> = { done: true, value: undefine
  * asks); what one upstream chunk (or the flush) produced is handed on as one piece. A throw from the transformer cancels
  * the source, as an errored pipe would, and rejects read() once what it enqueued was read (the flush's too).
  */
-export function inlineTransform(source: ReadableStreamDefaultReader<Uint8Array>, t: Transformer<Uint8Array, Uint8Array>): ChunkReader {
+export function inlineTransform(
+  source: ReadableStreamDefaultReader<Uint8Array>,
+  t: Transformer<Uint8Array, Uint8Array>,
+  /**
+   * Told of each upstream read that made nothing to hand on (an SSE comment, a blank line, part of
+   * an event): bytes came, so the upstream is not silent (DeepSeek's `: keep-alive` comments while
+   * a request is queued, for minutes) and its idle timer restarts (open-upstream.ts touch).
+   */
+  upstream?: { touch(): void },
+): ChunkReader {
   const queue: Uint8Array[] = [];
   let flushed = false;
   /** A transformer failure held back until what it sent before failing was read. */
@@ -61,6 +70,7 @@ export function inlineTransform(source: ReadableStreamDefaultReader<Uint8Array>,
             // Chunks that shared the failing read (before an error event) still go out first.
             failed = { err };
           }
+          if (queue.length === 0) upstream?.touch();
         }
       }
       const value = queue.length === 1 ? queue[0]! : concatBytes(queue);

@@ -105,7 +105,7 @@ export async function openAttempt(a: AttemptInput, target: RouteTarget, settings
     }
 
     tally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };
-    const reader = inlineTransform(up.res.body!.getReader(), adapter.chatStream(callCtx, tally));
+    const reader = inlineTransform(up.res.body!.getReader(), adapter.chatStream(callCtx, tally), up);
     const first = await reader.read();
     if (first.done) throw new Error('empty stream');
     up.touch();

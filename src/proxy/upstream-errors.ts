@@ -185,6 +185,10 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
     refused.upstreamCode = code;
     return refused;
   }
+  // A 402 is the gateway's provider account out of credit (DeepSeek's "Insufficient Balance", whose
+  // code says `invalid_request_error`, which would tell the client its request was wrong): OpenAI's
+  // words for that, as for an out-of-credit 429; the status stays (Anthropic's clients get billing_error).
+  if (res.status === 402) outOfCredit = true;
   // A 429 is a rate limit whatever the provider calls it (Gemini: RESOURCE_EXHAUSTED, a number as
   // its code; Anthropic: rate_limit_error): OpenAI's code, unless it is an account out of credit,
   // which the SDKs are told not to retry (the key pool rests the key as for a 402).

@@ -100,3 +100,19 @@ test('503 "Server overloaded" in a group: the next target answers; one row, the 
     ['openai', 200],
   ]);
 });
+
+const insufficientBalance = () => jsonResponse({ error: { message: 'Insufficient Balance', type: 'unknown_error', param: null, code: 'invalid_request_error' } }, 402);
+
+test("402 \"Insufficient Balance\" (the gateway's DeepSeek account is out of credit): OpenAI's out-of-credit error, not the client's invalid request; not to be retried; one 402 row", async () => {
+  deepseek.handler = insufficientBalance;
+  for (const stream of [false, true]) {
+    const err = await gw.openai().chat.completions.create({ model: 'deepseek/deepseek-chat', messages: hi, stream }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect(err.status).toBe(402);
+    expect(err.message).toContain('Insufficient Balance');
+    // OpenAI's words for an account out of credit (its 429 insufficient_quota), as the gateway relays OpenAI's and Moonshot's.
+    expect([err.type, err.code]).toEqual(['insufficient_quota', 'insufficient_quota']);
+    expect(err.headers?.get('x-should-retry')).toBe('false');
+    expect(await gw.waitForRow(err)).toMatchObject({ status: 402, provider: 'deepseek', errorType: 'insufficient_quota', costUsd: 0 });
+  }
+});

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
-import { makeToolCallId, signatureFromToolCallId } from '../../src/providers/gemini/tool-call-id';
+import { geminiIdFromToolCallId, makeToolCallId, signatureFromToolCallId } from '../../src/providers/gemini/tool-call-id';
 
 describe('tool call ids carry the thought signature', () => {
   test('any signature round-trips through the id, and the id stays [A-Za-z0-9_-]', () => {
@@ -19,6 +19,22 @@ describe('tool call ids carry the thought signature', () => {
     expect(signatureFromToolCallId('call_abc123')).toBeUndefined();
     expect(signatureFromToolCallId('toolu_01A09q90qw90lq917835lq9')).toBeUndefined();
     expect(signatureFromToolCallId('x__ts_not base64!')).toBeUndefined();
+  });
+
+  test("Gemini's own call id (any text) round-trips beside the signature or alone; the id stays [A-Za-z0-9_-]", () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 64, unit: 'grapheme' }), fc.option(fc.uint8Array({ minLength: 1, maxLength: 256 })), (callId, bytes) => {
+        const sig = bytes ? Buffer.from(bytes).toString('base64') : undefined;
+        const id = makeToolCallId(sig, callId);
+        expect(id).toMatch(/^call_[A-Za-z0-9_-]+$/);
+        expect(geminiIdFromToolCallId(id)).toBe(callId);
+        expect(signatureFromToolCallId(id)).toBe(sig);
+      }),
+    );
+    expect(geminiIdFromToolCallId(makeToolCallId('c2ln'))).toBeUndefined();
+    expect(geminiIdFromToolCallId(makeToolCallId(undefined, 'x'.repeat(257)))).toBeUndefined();
+    expect(geminiIdFromToolCallId('toolu_01A09q90qw90lq917835lq9')).toBeUndefined();
+    expect(geminiIdFromToolCallId('my__fc_6162')).toBeUndefined();
   });
 
   test('ids are unique', () => {

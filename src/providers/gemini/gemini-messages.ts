@@ -5,7 +5,7 @@ import type { AdapterDeps } from '../types';
 import { geminiFunctionName } from './gemini-function-name';
 import { userParts } from './gemini-parts';
 import type { GeminiContent, GeminiPart } from './gemini-wire';
-import { signatureFromToolCallId } from './tool-call-id';
+import { geminiIdFromToolCallId, signatureFromToolCallId } from './tool-call-id';
 
 type AnyMessage = Record<string, any>;
 
@@ -66,7 +66,11 @@ export async function convertMessages(
         const name = toolNames.get(id);
         if (!name) throw badRequest(`No earlier assistant tool call has the id '${id}'.`, `${path}.tool_call_id`);
         const failed = toolErrorOf(m);
-        push('user', [{ functionResponse: { name, response: failed === undefined ? toolResult(m.content) : toolError(failed) } }]);
+        const response: GeminiPart['functionResponse'] = { name, response: failed === undefined ? toolResult(m.content) : toolError(failed) };
+        // Gemini's id of the call it answers (Gemini 3 matches results to calls by it; tool-call-id.ts).
+        const callId = geminiIdFromToolCallId(id);
+        if (callId !== undefined) response.id = callId;
+        push('user', [{ functionResponse: response }]);
         break;
       }
       case 'function': // deprecated OpenAI function-calling result; it names the function itself
@@ -110,6 +114,9 @@ function assistantParts(m: AnyMessage, path: string, toolNames: Map<string, stri
     const geminiName = geminiFunctionName(name);
     if (typeof c.id === 'string') toolNames.set(c.id, geminiName);
     const part: GeminiPart = { functionCall: { name: geminiName, args: parseArgs(c.function.arguments, `${fpath}.arguments`) } };
+    // Gemini's own id back on the call it made (only where it gave one: Gemini 2.x refuses an `id` it did not send).
+    const callId = typeof c.id === 'string' ? geminiIdFromToolCallId(c.id) : undefined;
+    if (callId !== undefined) part.functionCall!.id = callId;
     // Google's own OpenAI-compatible endpoint returns the signature in extra_content; accept it too.
     const signature =
       (typeof c.id === 'string' ? signatureFromToolCallId(c.id) : undefined) ?? c.extra_content?.google?.thought_signature;

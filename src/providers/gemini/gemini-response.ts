@@ -73,16 +73,18 @@ function toChoice(c: GeminiCandidate, index: number, clientName: (name: string) 
   let sawText = false;
   const toolCalls: NonNullable<ChatCompletion.Choice['message']['tool_calls']> = [];
   let signed = false;
+  let firstCallId: unknown;
   for (const p of partsOf(c)) {
     const late = lateSignature(p);
     if (late !== undefined) {
       // The signature of the calls before it (see lateSignature), unless one of them had its own.
-      if (toolCalls.length && !signed) toolCalls[0]!.id = makeToolCallId(late);
+      if (toolCalls.length && !signed) toolCalls[0]!.id = makeToolCallId(late, firstCallId);
       signed ||= toolCalls.length > 0;
     } else if (p.functionCall && typeof p.functionCall.name === 'string') {
       signed ||= typeof p.thoughtSignature === 'string' && p.thoughtSignature !== '';
+      if (toolCalls.length === 0) firstCallId = p.functionCall.id;
       toolCalls.push({
-        id: makeToolCallId(p.thoughtSignature),
+        id: makeToolCallId(p.thoughtSignature, p.functionCall.id),
         type: 'function',
         function: { name: clientName(p.functionCall.name), arguments: JSON.stringify(p.functionCall.args ?? {}) },
       });

@@ -18,7 +18,7 @@ interface CandidateState {
   toolCalls: number;
   finished: boolean;
   /** Calls read but not yet sent: none of the turn's calls had a signature yet, and it may come in a later part (lateSignature). */
-  held: { name: string; args: string; signature?: string }[];
+  held: { name: string; args: string; signature?: string; callId?: unknown }[];
   /** A call of this turn carried its signature. */
   signed: boolean;
 }
@@ -85,7 +85,7 @@ function geminiTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEv
   };
 
   const sendCall = (index: number, s: CandidateState, c: CandidateState['held'][number]) => {
-    const call = { index: s.toolCalls++, id: makeToolCallId(c.signature), type: 'function' as const, function: { name: c.name, arguments: c.args } };
+    const call = { index: s.toolCalls++, id: makeToolCallId(c.signature, c.callId), type: 'function' as const, function: { name: c.name, arguments: c.args } };
     emit(index, withRole(s, { tool_calls: [call] }));
   };
   /** Sends the calls held back for a signature that did not come (or came: `late`, onto the first). */
@@ -108,7 +108,7 @@ function geminiTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEv
       const args = JSON.stringify(p.functionCall.args ?? {});
       const name = clientName(p.functionCall.name);
       tallyText(tally, name + args);
-      const call = { name, args, signature: p.thoughtSignature };
+      const call = { name, args, signature: p.thoughtSignature, callId: p.functionCall.id };
       if (typeof p.thoughtSignature === 'string' && p.thoughtSignature !== '') {
         release(index, s);
         s.signed = true;
