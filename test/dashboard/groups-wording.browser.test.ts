@@ -67,4 +67,29 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Groups refusals in the
     expect({ status: r.status, code: r.json.error.code }).toEqual({ status: 409, code: 'model_exists' });
     expect(r.json.error.message).toContain('use PATCH /api/models/gpt-4o to change it.');
   });
+  test("a new group's name with a space is stopped by the browser's own check, with no console error", async () => {
+    // The name's pattern was written for the old regex syntax: Chromium compiles a pattern with
+    // the `v` flag, where a bare `-` in a class is an error, so it logged one on every submit and
+    // checked nothing (the name went to the server to be refused there).
+    const { page, watch } = s;
+    const before = watch.problems.length;
+    await navTo(page, 'Model groups', 'groups');
+    await page.click('#group_new-box summary');
+    await page.fill('#group_new input[name=name]', 'has space');
+    await page.fill('#group_new textarea[name=targets]', 'gpt-4o-mini');
+    const sent: string[] = [];
+    const onRequest = (r: { method(): string; url(): string }) => { if (r.method() === 'POST') sent.push(r.url()); };
+    page.on('request', onRequest);
+    await page.click('#group_new button:text-is("Create group")');
+    expect(await page.$eval('#group_new input[name=name]', (i) => (i as HTMLInputElement).validity.patternMismatch)).toBe(true);
+    // As the API: a letter or digit first.
+    await page.fill('#group_new input[name=name]', '.lead');
+    expect(await page.$eval('#group_new input[name=name]', (i) => (i as HTMLInputElement).validity.patternMismatch)).toBe(true);
+    // A name the pattern takes (every character the API allows) is valid.
+    await page.fill('#group_new input[name=name]', 'Team.A_b:c-9');
+    expect(await page.$eval('#group_new input[name=name]', (i) => (i as HTMLInputElement).validity.valid)).toBe(true);
+    page.off('request', onRequest);
+    expect(sent).toEqual([]);
+    expect(watch.problems.slice(before)).toEqual([]);
+  });
 });

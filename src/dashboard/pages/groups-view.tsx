@@ -52,7 +52,7 @@ export function GroupForm(props: { v: GroupFormValues; isNew: boolean; errors?: 
       <FormErrors errors={props.errors} />
       <div class="form-grid">
         <label>Name
-          {isNew ? <input name="name" value={v.name} required maxlength="64" pattern="[A-Za-z0-9._:-]+" title="letters, digits, . _ : -" /> : <input name="name" value={v.name} readonly />}
+          {isNew ? <input name="name" value={v.name} required maxlength="64" pattern="[A-Za-z0-9][A-Za-z0-9._:\-]*" title="a letter or digit first, then letters, digits, . _ : -" /> : <input name="name" value={v.name} readonly />}
         </label>
         <label>Strategy
           <select name="strategy" x-model="strategy">
