@@ -1,7 +1,8 @@
 /**
  * Refusals on the Groups (and Models) page in the dashboard's words, in real headless Chromium:
  * no API route to use instead ("use PUT /api/groups/<name>"), a group setting named by its label
- * on the form. The /api answers keep their own messages.
+ * on the form. The /api answers keep their own messages. Also what the New group form does
+ * before and after it sends: the browser's own name check, and the new card in the list at once.
  */
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { chromiumAvailable } from '../browser-helpers/launch-browser';
@@ -91,5 +92,26 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Groups refusals in the
     page.off('request', onRequest);
     expect(sent).toEqual([]);
     expect(watch.problems.slice(before)).toEqual([]);
+  });
+  test('a group created on the page is in the list at once, its card editable, without a reload', async () => {
+    const { page } = s;
+    await navTo(page, 'Model groups', 'groups');
+    await page.click('#group_new-box summary');
+    await page.fill('#group_new input[name=name]', 'made-here');
+    await page.fill('#group_new textarea[name=targets]', 'gpt-4o-mini');
+    await page.click('#group_new button:text-is("Create group")');
+    await page.waitForSelector('#group_new-box .saved');
+    expect(await page.textContent('#group_new-box .saved')).not.toContain('Reload');
+    // The card is there, in name order, and its editor saves.
+    await page.locator('#group-made-here').waitFor({ timeout: 3_000 });
+    const names = await page.$$eval('.group-grid .group .card-title', (hs) => hs.map((h) => h.textContent));
+    expect(names).toEqual([...names].sort());
+    await page.click('#group-made-here summary');
+    await page.fill('#group-made-here input[name=primary_use]', 'made on the page');
+    await page.click('#group-made-here button:text-is("Save changes")');
+    await page.waitForSelector('#group-made-here .saved');
+    expect(await page.textContent('#group-made-here .muted.small')).toBe('made on the page');
+    // The Try routing box offers it too.
+    expect(await page.$$eval('#group-names option', (os) => os.map((o) => (o as HTMLOptionElement).value))).toContain('made-here');
   });
 });
