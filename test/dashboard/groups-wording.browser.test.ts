@@ -1,7 +1,8 @@
 /**
  * Refusals on the Groups (and Models) page in the dashboard's words, in real headless Chromium:
  * no API route to use instead ("use PUT /api/groups/<name>"), a group setting named by its label
- * on the form. The /api answers keep their own messages.
+ * on the form. The /api answers keep their own messages. Also what the New group form does
+ * before and after it sends: the browser's own name check, and the new card in the list at once.
  */
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { chromiumAvailable } from '../browser-helpers/launch-browser';
@@ -66,5 +67,51 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Groups refusals in the
     const r = await api('POST', '/api/models', { id: 'gpt-4o', provider: 'openai', input_price: 1, output_price: 2 });
     expect({ status: r.status, code: r.json.error.code }).toEqual({ status: 409, code: 'model_exists' });
     expect(r.json.error.message).toContain('use PATCH /api/models/gpt-4o to change it.');
+  });
+  test("a new group's name with a space is stopped by the browser's own check, with no console error", async () => {
+    // The name's pattern was written for the old regex syntax: Chromium compiles a pattern with
+    // the `v` flag, where a bare `-` in a class is an error, so it logged one on every submit and
+    // checked nothing (the name went to the server to be refused there).
+    const { page, watch } = s;
+    const before = watch.problems.length;
+    await navTo(page, 'Model groups', 'groups');
+    await page.click('#group_new-box summary');
+    await page.fill('#group_new input[name=name]', 'has space');
+    await page.fill('#group_new textarea[name=targets]', 'gpt-4o-mini');
+    const sent: string[] = [];
+    const onRequest = (r: { method(): string; url(): string }) => { if (r.method() === 'POST') sent.push(r.url()); };
+    page.on('request', onRequest);
+    await page.click('#group_new button:text-is("Create group")');
+    expect(await page.$eval('#group_new input[name=name]', (i) => (i as HTMLInputElement).validity.patternMismatch)).toBe(true);
+    // As the API: a letter or digit first.
+    await page.fill('#group_new input[name=name]', '.lead');
+    expect(await page.$eval('#group_new input[name=name]', (i) => (i as HTMLInputElement).validity.patternMismatch)).toBe(true);
+    // A name the pattern takes (every character the API allows) is valid.
+    await page.fill('#group_new input[name=name]', 'Team.A_b:c-9');
+    expect(await page.$eval('#group_new input[name=name]', (i) => (i as HTMLInputElement).validity.valid)).toBe(true);
+    page.off('request', onRequest);
+    expect(sent).toEqual([]);
+    expect(watch.problems.slice(before)).toEqual([]);
+  });
+  test('a group created on the page is in the list at once, its card editable, without a reload', async () => {
+    const { page } = s;
+    await navTo(page, 'Model groups', 'groups');
+    await page.click('#group_new-box summary');
+    await page.fill('#group_new input[name=name]', 'made-here');
+    await page.fill('#group_new textarea[name=targets]', 'gpt-4o-mini');
+    await page.click('#group_new button:text-is("Create group")');
+    await page.waitForSelector('#group_new-box .saved');
+    expect(await page.textContent('#group_new-box .saved')).not.toContain('Reload');
+    // The card is there, in name order, and its editor saves.
+    await page.locator('#group-made-here').waitFor({ timeout: 3_000 });
+    const names = await page.$$eval('.group-grid .group .card-title', (hs) => hs.map((h) => h.textContent));
+    expect(names).toEqual([...names].sort());
+    await page.click('#group-made-here summary');
+    await page.fill('#group-made-here input[name=primary_use]', 'made on the page');
+    await page.click('#group-made-here button:text-is("Save changes")');
+    await page.waitForSelector('#group-made-here .saved');
+    expect(await page.textContent('#group-made-here .muted.small')).toBe('made on the page');
+    // The Try routing box offers it too.
+    expect(await page.$$eval('#group-names option', (os) => os.map((o) => (o as HTMLOptionElement).value))).toContain('made-here');
   });
 });

@@ -45,7 +45,7 @@ function Pager(props: { page: ClientsPage }) {
   );
 }
 
-/** Shown once after creation: the full key, with a copy button. Never rendered again. */
+/** Shown once after creation: the full key, with a copy button that takes the focus. Never rendered again. */
 export function NewKeyPanel(props: { name: string; keyValue: string }) {
   return (
     <div class="card notice" id="new-key" role="status">
@@ -54,7 +54,8 @@ export function NewKeyPanel(props: { name: string; keyValue: string }) {
       </strong>
       <div class="key-row">
         <code class="key" id="new-key-value" safe>{props.keyValue}</code>
-        <button type="button" class="btn small" data-copy="#new-key-value">Copy</button>
+        {/* autofocus: copying is the one thing to do now (htmx focuses it in swapped-in content too). */}
+        <button type="button" class="btn small" data-copy="#new-key-value" autofocus>Copy</button>
       </div>
       <p class="muted small">Use it as <code safe>{'Authorization: Bearer <key>'}</code>, or <code>apiKey</code> in the OpenAI SDK with <code>baseURL</code> set to this gateway's <code>/v1</code>.</p>
     </div>

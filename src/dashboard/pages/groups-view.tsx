@@ -52,7 +52,7 @@ export function GroupForm(props: { v: GroupFormValues; isNew: boolean; errors?: 
       <FormErrors errors={props.errors} />
       <div class="form-grid">
         <label>Name
-          {isNew ? <input name="name" value={v.name} required maxlength="64" pattern="[A-Za-z0-9._:-]+" title="letters, digits, . _ : -" /> : <input name="name" value={v.name} readonly />}
+          {isNew ? <input name="name" value={v.name} required maxlength="64" pattern="[A-Za-z0-9][A-Za-z0-9._:\-]*" title="a letter or digit first, then letters, digits, . _ : -" /> : <input name="name" value={v.name} readonly />}
         </label>
         <label>Strategy
           <select name="strategy" x-model="strategy">
@@ -137,7 +137,7 @@ export function GroupDeletedNote(props: { name: string }) {
 export function NewGroupBox(props: { v: GroupFormValues; errors?: string[]; created?: string }) {
   return (
     <Card id="group_new-box" title="New group">
-      {props.created ? <p class="saved" role="status">Created <strong safe>{props.created}</strong>. Reload the list to edit it.</p> : ''}
+      {props.created ? <p class="saved" role="status">Created <strong safe>{props.created}</strong>; its card is in the list below.</p> : ''}
       <details open={!!props.errors?.length}>
         <summary>Create a group</summary>
         <GroupForm v={props.v} isNew errors={props.errors} />
@@ -164,7 +164,7 @@ function TryBox(props: { groups: string[] }) {
       <form hx-get="/groups/try" hx-target="#try-result" class="try-form">
         <label>Model or group
           <input name="model" list="group-names" value={props.groups[0] ?? ''} required />
-          <datalist id="group-names">{props.groups.map((g) => <option value={g} />)}</datalist>
+          <GroupNames groups={props.groups} />
         </label>
         <label class="grow">Sample prompt
           <textarea name="prompt" rows="3" required placeholder="Refactor this function to avoid the race condition…"></textarea>
@@ -176,17 +176,42 @@ function TryBox(props: { groups: string[] }) {
   );
 }
 
+/** The Try box's suggestions; `oob` when a created group's answer brings them up to date. */
+function GroupNames(props: { groups: string[]; oob?: boolean }) {
+  return <datalist id="group-names" hx-swap-oob={props.oob ? 'true' : undefined}>{props.groups.map((g) => <option value={g} />)}</datalist>;
+}
+
+/** Every group's card; `oob` when a created group's answer replaces the list (the card in its place by name). */
+function GroupList(props: { groups: GroupCard[]; admin: boolean; oob?: boolean }) {
+  return (
+    <div id="group-list" hx-swap-oob={props.oob ? 'true' : undefined}>
+      {props.groups.length === 0 ? (
+        <EmptyState title="No groups yet">{props.admin ? 'Create one above.' : 'An admin can create groups here.'}</EmptyState>
+      ) : (
+        <div class="grid-2 group-grid">{props.groups.map((g) => <GroupCardView g={g} admin={props.admin} />)}</div>
+      )}
+    </div>
+  );
+}
+
+/** The answer to a group created on the page: the emptied New group form, the list with its card, the Try box's names. */
+export function GroupCreated(props: { name: string; groups: GroupCard[]; blank: GroupFormValues }) {
+  return (
+    <>
+      <NewGroupBox v={props.blank} created={props.name} />
+      <GroupList groups={props.groups} admin oob />
+      <GroupNames groups={props.groups.map((g) => g.name)} oob />
+    </>
+  );
+}
+
 export function GroupsView(props: { groups: GroupCard[]; admin: boolean; blank: GroupFormValues }) {
   return (
     <div class="page" data-page="groups">
       <PageHeader title="Model groups" subtitle="Names clients can use as a model; each picks a target by rules or by a classifier, and falls back down the list." />
       <TryBox groups={props.groups.map((g) => g.name)} />
       {props.admin ? <NewGroupBox v={props.blank} /> : ''}
-      {props.groups.length === 0 ? (
-        <EmptyState title="No groups yet">{props.admin ? 'Create one above.' : 'An admin can create groups here.'}</EmptyState>
-      ) : (
-        <div class="grid-2 group-grid">{props.groups.map((g) => <GroupCardView g={g} admin={props.admin} />)}</div>
-      )}
+      <GroupList groups={props.groups} admin={props.admin} />
     </div>
   );
 }

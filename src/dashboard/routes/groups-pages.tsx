@@ -7,7 +7,7 @@ import { adminRoute, attempt, field, pageRoute, pageGuard, pathParam } from '../
 import { isAdmin } from '../dash-types';
 import { BLANK_GROUP, cardOf, groupInputOf, readGroupForm } from '../group-form';
 import { fragment, pageResponse } from '../page-response';
-import { GroupCardView, GroupDeletedNote, GroupsView, NewGroupBox, RouteTryResult } from '../pages/groups-view';
+import { GroupCardView, GroupCreated, GroupDeletedNote, GroupsView, NewGroupBox, RouteTryResult } from '../pages/groups-view';
 import { htmlResponse } from '../respond';
 
 /** Why a delete was refused, in the admin's terms: which groups still route to this one. */
@@ -43,7 +43,7 @@ export function groupsPages(ctx: AppContext) {
       const v = readGroupForm((n) => field(body, n));
       const r = await attempt(() => createGroup(ctx, v.name, groupInputOf(v)));
       if (!r.ok) return fragment(<NewGroupBox v={v} errors={r.errors} />, r.errors);
-      return fragment(<NewGroupBox v={BLANK_GROUP} created={r.value.name} />);
+      return fragment(<GroupCreated name={r.value.name} groups={(await listGroups(ctx)).map(cardOf)} blank={BLANK_GROUP} />);
     }, adminRoute())
     .post('/groups/:name', async ({ body, params }) => {
       const name = pathParam(params.name);
