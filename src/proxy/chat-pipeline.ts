@@ -58,7 +58,14 @@ interface Started {
   headers: Record<string, string>;
 }
 export type ChatStarted =
-  | (Started & { kind: 'json'; completion: ChatCompletion; usage: Usage | null; raw: Uint8Array<ArrayBuffer> | null })
+  | (Started & {
+      kind: 'json';
+      completion: ChatCompletion;
+      usage: Usage | null;
+      raw: Uint8Array<ArrayBuffer> | null;
+      /** The request as the client sent it: an answer without usage gets its prompt's estimate (api/chat-routes.ts). */
+      request: ChatRequest;
+    })
   | (Started & {
       kind: 'stream';
       body: ReadableStream<Uint8Array>;
@@ -151,7 +158,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
     // Text is only read for an estimate (no upstream usage) or a stored body.
     const text = opened.usage === null || meta.storeBodies ? completionText(opened.completion) : '';
     recordRequest(ctx, meta, { decision, walk, delivered: { usage: opened.usage, text }, overheadMs });
-    return { ...started, kind: 'json', completion: opened.completion, usage: opened.usage, raw: opened.raw };
+    return { ...started, kind: 'json', completion: opened.completion, usage: opened.usage, raw: opened.raw, request: req };
   }
   let resolveEnded!: (e: StreamEnd) => void;
   const ended = new Promise<StreamEnd>((r) => (resolveEnded = r));

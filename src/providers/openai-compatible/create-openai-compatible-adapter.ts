@@ -53,6 +53,11 @@ export function createOpenAICompatibleAdapter(opts: OpenAICompatibleOptions): Pr
       if (usage && !isOpenAIUsage(body.usage, usage)) {
         body.usage = withOpenAIUsage(body.usage, usage);
         verbatim = false;
+      } else if (!usage && body?.usage != null) {
+        // Nonsense counts (strings, negatives) are not passed on: SDKs refuse the answer. The
+        // client gets the estimate the row bills instead (api/chat-routes.ts).
+        delete body.usage;
+        verbatim = false;
       }
       return { completion: body as ChatCompletion, usage, verbatim };
     },

@@ -48,7 +48,9 @@ function openAIChunk(
   if (!chunk.usage) return { chunk, changed, usageChunk: null, usage: null };
   const usage = usageOf(chunk);
   const usageOnly = chunk.choices.length === 0;
-  if (!clientWantsUsage) {
+  // Usage whose counts are nonsense (a count sent as a string, a negative one) is not passed on:
+  // SDKs refuse the chunk that carries it. The row bills the estimate (usage/normalize-usage.ts).
+  if (!clientWantsUsage || usage === null) {
     if (usageOnly) return { chunk: null, changed, usageChunk: null, usage };
     delete chunk.usage;
     return { chunk, changed: true, usageChunk: null, usage };
