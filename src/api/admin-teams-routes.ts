@@ -3,8 +3,7 @@ import { createTeam, deleteTeam, getTeam, listTeams, updateTeam } from '../admin
 import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
 import { sharedLimitFields } from './limit-fields-schema';
-import { listPageQuery } from './list-page-query';
-import { parseListPage } from '../admin/list-page';
+import { listPageQuery, parseListPage } from './list-page-query';
 import type { RawQuery } from '../logging/usage-query-params';
 import { ADMIN_RESPONSES } from './openapi-admin-docs';
 import { decimalIdParams } from './strict-schema';

@@ -1,5 +1,6 @@
 import { t } from 'elysia';
-import { MAX_LIST_PAGE } from '../admin/list-page';
+import { MAX_LIST_PAGE, type ListPage } from '../admin/list-page';
+import { parseInt, type RawQuery } from '../logging/usage-query-params';
 
 /**
  * The query of a paged admin list, for the OpenAPI document: loose strings, so bad values reach
@@ -10,4 +11,12 @@ export function listPageQuery(cursorName: string, what: string) {
     limit: t.Optional(t.String({ description: `Rows per page, 1-${MAX_LIST_PAGE}; without it the whole list (after the cursor, when one is sent)` })),
     [cursorName]: t.Optional(t.String({ description: `Paging: the ${what}s after this ${what} in the list (pass the last id of the previous page)` })),
   }, { additionalProperties: true });
+}
+
+/** Reads `limit` and the cursor parameter (`before_id`, `after_id`); a bad value is a 400 naming it. */
+export function parseListPage(q: RawQuery, cursorName: string): ListPage {
+  return {
+    limit: parseInt(q, 'limit', 1, MAX_LIST_PAGE),
+    cursor: parseInt(q, cursorName, 1, Number.MAX_SAFE_INTEGER),
+  };
 }
