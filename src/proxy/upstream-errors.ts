@@ -161,7 +161,13 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
   // a 429's is, so an SDK that retries the gateway's 502 (or Anthropic's 529) waits that long
   // instead of its own short backoff, which would spend its retries while the provider is still down.
   // Anthropic's own 529 (overloaded, its 503) likewise.
-  if (retryAfter && (res.status === 429 || res.status === 503 || res.status === 529)) headers['retry-after'] = retryAfter;
+  if (retryAfter && (res.status === 429 || res.status === 503 || res.status === 529)) {
+    headers['retry-after'] = retryAfter;
+    // The exact wait, when the provider gave one (OpenAI, Azure): the OpenAI and Anthropic SDKs
+    // read it before `retry-after`, whose whole seconds would make a 20 ms wait a 1 s one.
+    const exactMs = Number(res.headers.get('retry-after-ms'));
+    if (res.headers.get('retry-after-ms') && Number.isFinite(exactMs) && exactMs > 0) headers['retry-after-ms'] = String(Math.ceil(exactMs));
+  }
   // The provider's own word on whether a retry can help (Anthropic and OpenAI send it; their SDKs
   // obey it over the status): a 5xx Anthropic marked `x-should-retry: false` is not retried.
   const shouldRetry = res.headers.get('x-should-retry');

@@ -71,3 +71,20 @@ test('a 500 without retry-after is retried on the SDK\'s own backoff; the 502 na
   expect(answers.map((r) => r.status)).toEqual([502, 200]);
   expect(answers[0]!.headers.get('retry-after')).toBeNull();
 });
+
+test("an upstream's retry-after-ms (OpenAI's and Azure's exact wait, which the SDK reads first) is passed on beside the whole seconds", async () => {
+  const rateLimited = () =>
+    jsonResponse({ error: { message: 'Rate limit reached for requests', type: 'requests', param: null, code: 'rate_limit_exceeded' } }, 429, { 'retry-after-ms': '20' });
+  const overloaded = () =>
+    jsonResponse({ error: { message: 'The server is overloaded or not ready yet.', type: 'server_error', param: null, code: null } }, 503, { 'retry-after': '1', 'retry-after-ms': '250.5' });
+  openaiUp.handler = onceThen(rateLimited, () => jsonResponse(fixtureJson('openai', 'chat.json')));
+  const { client, answers } = retryingClient();
+  await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }] });
+  expect(answers.map((r) => [r.status, r.headers.get('retry-after'), r.headers.get('retry-after-ms')])).toEqual([[429, '1', '20'], [200, null, null]]);
+  expect(await gw.waitForRow(answers[0]!)).toMatchObject({ status: 429, errorType: 'rate_limit_exceeded' });
+
+  openaiUp.handler = onceThen(overloaded, () => new Response(fixtureText('responses', 'openai-response.json'), { headers: { 'content-type': 'application/json' } }));
+  const second = retryingClient();
+  await second.client.responses.create({ model: 'gpt-5-mini', input: 'Hi' });
+  expect(second.answers.map((r) => [r.status, r.headers.get('retry-after'), r.headers.get('retry-after-ms')])).toEqual([[502, '1', '251'], [200, null, null]]);
+});
