@@ -6,6 +6,7 @@ import { keepAliveHint } from '../http/keep-alive-hint';
 import { pacedBody } from '../http/paced-body';
 import { withHeaders } from '../http/with-headers';
 import { admitRequest } from '../limits/admit-request';
+import type { OutputCap } from '../limits/budget-output-cap';
 import { toAnthropicError } from '../messages/anthropic-errors';
 import { openaiOverflowError } from '../errors/context-overflow';
 import { logRejectedChat } from '../proxy/chat-pipeline';
@@ -116,6 +117,8 @@ export interface OpenAIRequest<T> {
   requestId: string;
   /** Closes the client's connection: it stopped reading a stream and was dropped (see OpenUpstreamOptions.dropClient). */
   dropClient: () => void;
+  /** The max_tokens a small budget affords each target, for a request that named none (LimitGrant.outputCap). */
+  outputCap?: OutputCap;
 }
 
 export interface OpenAIPostOptions<T> {
@@ -172,6 +175,7 @@ export function openaiPost<T>(
   const handler: V1Handler = async (request, server, key) => {
     const clock = new RequestClock(ctx.requestClock());
     let limitHeaders: Record<string, string> | undefined;
+    let outputCap: OutputCap | undefined;
     let requestId = '';
     try {
       // The key first: until it is known good, Bun's socket idle limit stays on, so a request
@@ -199,14 +203,16 @@ export function openaiPost<T>(
       // Key and team limits (src/limits/): throws the refusal, or reserves until the row settles.
       if (client.limits) {
         const grant = admitRequest(ctx, client, { request, body: raw, requestId, clock });
-        limitHeaders = (grant instanceof Promise ? await grant : grant)?.headers;
+        const granted = grant instanceof Promise ? await grant : grant;
+        limitHeaders = granted?.headers;
+        outputCap = granted?.outputCap;
       }
       // Bun keeps a connection open while it has bytes its client does not take, an errored body
       // or not: a client dropped for not reading is cut by Bun's idle limit, 1 s (+ its 4 s tick).
       const dropClient = () => server?.timeout(request, 1);
       // A whole answer's row waits until its body went out (respond).
       ctx.deliveries.hold(requestId);
-      const answer = await run({ request, client, clock, body, requestId, dropClient });
+      const answer = await run({ request, client, clock, body, requestId, dropClient, outputCap });
       const res = respond(ctx, answer, { request, server, requestId, dropClient });
       // Anthropic's SDKs read a request's id from `request-id` (`_request_id`): the log row's id, as in x-request-id.
       const extra = opts.dialect === 'anthropic' ? { ...limitHeaders, 'request-id': requestId } : limitHeaders;

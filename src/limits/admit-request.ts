@@ -11,6 +11,7 @@ import type { RefusalCode } from './limits-service';
 import { anthropicRateHeaders } from './anthropic-rate-headers';
 import { rateHeaders, type RateInfo } from './rate-headers';
 import { tpmTokensOf, worstCaseOf, type LimitedEndpoint } from './worst-case';
+import { MIN_BUDGET_OUTPUT_TOKENS, outputCapOf, outputCappable, type OutputCap } from './budget-output-cap';
 import { withBetaWindow } from './worst-prices';
 import { LimitsUnavailableError } from './redis-limit-counters';
 
@@ -21,6 +22,11 @@ export interface LimitGrant {
    * too (empty when no RPM or TPM limit applies).
    */
   headers: Record<string, string>;
+  /**
+   * The max_tokens each target is sent, for a request that named none and was admitted with less
+   * than its default output's worst case because its budget had less room (budget-output-cap.ts).
+   */
+  outputCap?: OutputCap;
 }
 
 export interface AdmitArgs {
@@ -147,8 +153,15 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
     if (err instanceof LimitsUnavailableError) refuse(ctx, args, client.id, endpoint, model, 'limits_unavailable', err);
     throw err;
   };
+  const worstUsd = boundedWorst(worst.costUsd, WORST_USD_IF_UNKNOWN);
+  // A request naming no max_tokens may be admitted with less than its default output's worst case,
+  // down to its prompt and a minimum output, where its budgets have less room: it is then sent the
+  // max_tokens that room affords (budget-output-cap.ts), so the budget still cannot be overspent.
+  const minUsd = outputCappable(endpoint, worst) && limits.scopes.some((s) => s.budgetUsd !== null)
+    ? boundedWorst(worstCaseOf(endpoint, body, bytes, prices, MIN_BUDGET_OUTPUT_TOKENS).costUsd, WORST_USD_IF_UNKNOWN)
+    : worstUsd;
   const admit = (roomTokens: number | null) =>
-    svc.counters.admit({ requestId: args.requestId, scopes: limits.scopes, worstCostUsd: boundedWorst(worst.costUsd, WORST_USD_IF_UNKNOWN), tokens: boundedWorst(tpmTokensOf(worst, roomTokens), WORST_TOKENS_IF_UNKNOWN), now });
+    svc.counters.admit({ requestId: args.requestId, scopes: limits.scopes, worstCostUsd: worstUsd, ...(minUsd < worstUsd ? { minCostUsd: minUsd } : {}), tokens: boundedWorst(tpmTokensOf(worst, roomTokens), WORST_TOKENS_IF_UNKNOWN), now });
   let a: Admission | Promise<Admission>;
   try {
     // A default output allowance is reserved only as far as the TPM windows have room (tpmTokensOf).
@@ -164,7 +177,12 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
       refuse(ctx, args, client.id, endpoint, model, code, err);
     }
     if (limits.teamId !== null) svc.admittedInTeam(args.requestId, limits.teamId);
-    return { headers };
+    // Redis hands the amount back as text (14 digits): a hair under is the whole worst case.
+    if (minUsd >= worstUsd || a.reservedUsd >= worstUsd * (1 - 1e-9)) return { headers };
+    // Each target's cap from the request's own share (a classifier call's is reserved beside it), at its own prices.
+    const beta = args.request.headers.get('anthropic-beta');
+    const pricesOf = (t: { modelId: string }) => withBetaWindow(svc.prices(t.modelId, snap, args.clock.createdAt), beta);
+    return { headers, outputCap: outputCapOf({ endpoint, body, bodyBytes: bytes, ownUsd: a.reservedUsd - (prices.classifierUsd ?? 0), pricesOf }) };
   };
   return a instanceof Promise ? a.then(grant, unavailable) : grant(a);
 }

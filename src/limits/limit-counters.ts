@@ -14,13 +14,25 @@ export interface AdmitInput {
   scopes: readonly ScopeLimits[];
   /** Most the request can cost (USD): reserved against budgets until it settles. */
   worstCostUsd: number;
+  /**
+   * Set (below worstCostUsd) when the request can be made cheaper: its output allowance is the
+   * default one, which the gateway may lower (limits/budget-output-cap.ts). It is then admitted
+   * with as much of worstCostUsd as every budget on it has room for, down to this (its prompt and
+   * a minimum output), in the same atomic step; Admission.reservedUsd says how much.
+   */
+  minCostUsd?: number;
   /** Prompt estimate plus the output allowance: reserved against TPM until it settles. */
   tokens: number;
   now: number;
 }
 
 export type Admission =
-  | { ok: true; rate: RateInfo }
+  | {
+      ok: true;
+      rate: RateInfo;
+      /** USD reserved: worstCostUsd, or less when minCostUsd let the budgets' room decide. */
+      reservedUsd: number;
+    }
   | {
       ok: false;
       reason: RefusalReason;

@@ -109,10 +109,11 @@ export class MemoryLimitCounters implements LimitCounters {
     return s;
   }
 
-  admit(input: AdmitInput): Admission {
-    const { scopes, now } = input;
+  admit(request: AdmitInput): Admission {
+    const { scopes, now } = request;
     if (now >= this.nextSweep) this.sweep(now);
     const states = scopes.map((l) => this.state(l.key));
+    const input = request.minCostUsd === undefined ? request : this.affordable(request, states);
     // Check every scope before reserving in any: a refusal leaves no trace.
     for (let i = 0; i < scopes.length; i++) {
       const refusal = this.check(scopes[i]!, states[i]!, input);
@@ -134,7 +135,23 @@ export class MemoryLimitCounters implements LimitCounters {
       res.tokenEntries.push(entry);
     }
     this.reservations.set(input.requestId, res);
-    return { ok: true, rate: this.rateInfo(scopes, states, now) };
+    return { ok: true, rate: this.rateInfo(scopes, states, now), reservedUsd: input.worstCostUsd };
+  }
+
+  /**
+   * A request that may reserve less (AdmitInput.minCostUsd): its worst case lowered to the least
+   * room of its budgets, not below its minimum (which check() then refuses where it does not fit).
+   */
+  private affordable(input: AdmitInput, states: ScopeState[]): AdmitInput {
+    let cost = input.worstCostUsd;
+    for (let i = 0; i < input.scopes.length; i++) {
+      const l = input.scopes[i]!;
+      if (l.budgetUsd === null) continue;
+      const s = states[i]!;
+      s.rollover(l, input.now);
+      cost = Math.min(cost, l.budgetUsd - s.spend - s.reservedUsd);
+    }
+    return { ...input, worstCostUsd: Math.max(cost, input.minCostUsd ?? 0) };
   }
 
   private check(l: ScopeLimits, s: ScopeState, input: AdmitInput): Omit<Extract<Admission, { ok: false }>, 'rate'> | null {

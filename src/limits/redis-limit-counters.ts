@@ -66,7 +66,7 @@ export class RedisLimitCounters implements LimitCounters {
     if (!this.link.isUp()) return this.admitLocally(input);
     const args: (string | number)[] = [this.link.prefix, input.now, input.requestId, input.worstCostUsd, input.tokens, input.scopes.length];
     for (const s of input.scopes) args.push(s.key, opt(s.rpm), opt(s.tpm), opt(s.maxParallel), opt(s.budgetUsd), periodKey(s.period, input.now));
-    args.push(this.link.origin);
+    args.push(input.minCostUsd ?? -1, this.link.origin);
     return ADMIT.run(this.link, [], args).then(
       (r: unknown[]) => {
         // A budget Redis never had the spend of (fresh or restarted Redis, a budget just set): read
@@ -86,7 +86,7 @@ export class RedisLimitCounters implements LimitCounters {
             this.redisAdmits.delete(oldest);
             this.fallback.forget(oldest);
           }
-          this.redisAdmits.set(input.requestId, { scopes: input.scopes, worst: input.worstCostUsd, tokens: input.tokens, at: input.now, aliveAt: input.now, ended: false });
+          this.redisAdmits.set(input.requestId, { scopes: input.scopes, worst: a.reservedUsd, tokens: input.tokens, at: input.now, aliveAt: input.now, ended: false });
         }
         return a;
       },
@@ -257,14 +257,14 @@ export class RedisLimitCounters implements LimitCounters {
         const s = input.scopes[i]!;
         if (s.budgetUsd !== null && r[13 + i] != null) this.fallback.sawSpend(s, input.now, Number(r[13 + i]));
       }
-      return { ok: true, rate };
+      return { ok: true, rate, reservedUsd: Number(reservedS) };
     }
     const scope = input.scopes[index - 1]!;
     const spend = Number(spendS);
     const reserved = Number(reservedS);
     if (scope.budgetUsd !== null) this.fallback.sawSpend(scope, input.now, spend);
     const retryAfterMs = wait < 0 ? null : wait;
-    return { ok: false, reason: reason as RefusalReason, scope, retryAfterMs, rate, message: refusalMessage(reason as RefusalReason, scope, { tokens: input.tokens, worstCostUsd: input.worstCostUsd, waitMs: retryAfterMs, tokensInUse: tsum, spentUsd: spend, reservedUsd: reserved }) };
+    return { ok: false, reason: reason as RefusalReason, scope, retryAfterMs, rate, message: refusalMessage(reason as RefusalReason, scope, { tokens: input.tokens, worstCostUsd: input.minCostUsd ?? input.worstCostUsd, waitMs: retryAfterMs, tokensInUse: tsum, spentUsd: spend, reservedUsd: reserved }) };
   }
 
   /** `admittedAt`: a request admitted while Redis was away (it enters the RPM windows then), else -1. */

@@ -98,8 +98,10 @@ end
 `;
 
 // ARGV: P, now, request id, worst USD, tokens, n, then per scope: key, rpm, tpm, max_parallel,
-// budget (-1: none), period key; last the instance's origin. Returns {ok, reason, scope index, retry ms (-1: none), tsum,
-// spend, reserved, req limit, req remaining, req reset, tok limit, tok remaining, tok reset}; ok is 2
+// budget (-1: none), period key; then the least USD the request may reserve (-1: its worst, no
+// less: AdmitInput.minCostUsd); last the instance's origin. Returns {ok, reason, scope index, retry ms (-1: none), tsum,
+// spend, reserved, req limit, req remaining, req reset, tok limit, tok remaining, tok reset} (on
+// admission `reserved` is the USD this request reserved); ok is 2
 // (reason 'seed') when a budgeted scope's spend was never read from the logs (a fresh or restarted
 // Redis, a budget just set on a key Redis only counted requests of): the caller seeds it, then asks again.
 // Nothing is reserved then.
@@ -137,6 +139,21 @@ local function rate()
     end
   end
   return rl, rr, rt, tl, tr, tt
+end
+-- A request that may reserve less takes the least room of its budgets, down to its minimum.
+local least = tonumber(ARGV[7 + n * 6])
+if least >= 0 then
+  for i = 1, n do
+    local s = sc[i]
+    if s.budget >= 0 then
+      local st = s.S..':st'
+      roll(st, s.pk)
+      if redis.call('HGET', st, 'seeded') ~= '1' then return {2, 'seed', i, -1, 0, '0', '0', -1, 0, 0, -1, 0, 0} end
+      local v = redis.call('HMGET', st, 'spend', 'reserved')
+      worst = math.min(worst, s.budget - num(v[1]) - num(v[2]))
+    end
+  end
+  worst = math.max(worst, least)
 end
 local function refuse(i, reason, wait, tsum, spend, reserved)
   local rl, rr, rt, tl, tr, tt = rate()
@@ -206,7 +223,7 @@ end
 -- would leave its slot, USD and tokens counted for ever. SETTLE or the sweep deletes it.
 redis.call('ZADD', P..'lim:resv', now, id)
 local rl, rr, rt, tl, tr, tt = rate()
-local out = {1, '', 0, -1, 0, '0', '0', rl, rr, rt, tl, tr, tt}
+local out = {1, '', 0, -1, 0, '0', tostring(worst), rl, rr, rt, tl, tr, tt}
 -- Each scope's spend, so an instance can start its own budgets from it if Redis goes away.
 for i = 1, n do out[13 + i] = tostring(num(redis.call('HGET', sc[i].S..':st', 'spend'))) end
 return out

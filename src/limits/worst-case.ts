@@ -269,7 +269,7 @@ function tokenPriceMultiplier(endpoint: LimitedEndpoint, body: Record<string, un
  * larger ask to. Images: `n` images at the dearest price their quality and size may
  * bill (worstImagePrice), plus output tokens each.
  */
-export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unknown>, bodyBytes: number, prices: WorstPrices): WorstCase {
+export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unknown>, bodyBytes: number, prices: WorstPrices, outputCap?: number): WorstCase {
   const files = fileInputsOf(endpoint, body);
   const exact = endpoint === 'embeddings' ? tokenArrayCount(body.input) : null;
   const toolTokens = prices.claude && endpoint !== 'images' ? claudeToolTokens(body) : 0;
@@ -283,13 +283,14 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
   // a classifier group's scoring call, which routing it makes (and every endpoint's) may run.
   const classifierUsd = prices.classifierUsd ?? 0;
   if (endpoint === 'count_tokens') return { costUsd: classifierUsd, tokens: 0 };
-  const result = worstCaseOwn(endpoint, body, { tokens: prompt, billable }, rate, prices, files.readsItself);
+  const result = worstCaseOwn(endpoint, body, { tokens: prompt, billable }, rate, prices, files.readsItself, outputCap);
   return { costUsd: result.costUsd + classifierUsd, tokens: result.tokens, defaultOutputTokens: result.defaultOutputTokens };
 }
 
 /** The worst case of the request itself (worstCaseOf, without the classifier calls its routing may make). */
 function worstCaseOwn(
   endpoint: LimitedEndpoint, body: Record<string, unknown>, promptTokens: { tokens: number; billable: number }, rate: { input: number; output: number }, prices: WorstPrices, readsFiles: boolean,
+  outputCap?: number,
 ): WorstCase {
   const { tokens: prompt, billable } = promptTokens;
   if (endpoint === 'embeddings') return { costUsd: (billable * rate.input) / 1e6, tokens: prompt };
@@ -299,7 +300,8 @@ function worstCaseOwn(
   }
   // What a target is sent is at most its model's output limit (proxy/output-limit.ts): reserve the smaller.
   const cap = (n: number) => (prices.maxOutputTokens ? Math.min(n, prices.maxOutputTokens) : n);
-  const askedRaw = num(body.max_completion_tokens) ?? num(body.max_tokens) ?? num(body.max_output_tokens);
+  // `outputCap`: the max_tokens the gateway sends a request that named none (budget-output-cap.ts).
+  const askedRaw = outputCap ?? num(body.max_completion_tokens) ?? num(body.max_tokens) ?? num(body.max_output_tokens);
   // A Claude target is sent a reasoning_effort's thinking budget on top of a small max_tokens.
   const thinking = prices.claude ? thinkingOnTopOf(endpoint, body) : 0;
   const asked = askedRaw === null ? null : cap(askedRaw + thinking);

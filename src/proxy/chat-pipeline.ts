@@ -6,6 +6,7 @@ import type { ChatCompletion, ChatRequest, StreamTally } from '../providers/type
 import type { CallModel, RouteDecision, RouteTarget } from '../routing';
 import type { Usage } from '../usage/types';
 import { openAttempt, type AttemptInput } from './open-attempt';
+import type { OutputCap } from '../limits/budget-output-cap';
 import { RequestClock } from './request-clock';
 import { completionText, gatewayHeaders, recordFailure, recordRequest, type Delivered, type Endpoint, type RequestMeta } from './request-outcome';
 import { routeChat } from './route-chat';
@@ -48,6 +49,8 @@ export interface ChatRunOptions {
   streamErrorBytes?: (e: ApiError) => Uint8Array[];
   /** A target's own body, where it differs from the request's (AttemptInput.bodyFor). */
   bodyFor?: (target: RouteTarget) => ChatRequest | undefined;
+  /** See AttemptInput.outputCap. */
+  outputCap?: OutputCap;
 }
 
 interface Started {
@@ -142,7 +145,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
 
   // Attempts with fallback: the first target (and key) that answers, whole JSON or a stream's first chunk.
   const clientWantsUsage = stream && ((req.stream_options as any)?.include_usage === true || opts.forceStreamUsage === true);
-  const input: AttemptInput = { ctx, req, stream, clientWantsUsage, signal: opts.signal, dropClient: opts.dropClient, deps: ctx.adapterDeps, clock, clientHeaders: opts.clientHeaders, nativeMessages: opts.nativeMessages, clientId: meta.clientId, showReasoning: opts.showReasoning, bodyFor: opts.bodyFor };
+  const input: AttemptInput = { ctx, req, stream, clientWantsUsage, signal: opts.signal, dropClient: opts.dropClient, deps: ctx.adapterDeps, clock, clientHeaders: opts.clientHeaders, nativeMessages: opts.nativeMessages, clientId: meta.clientId, showReasoning: opts.showReasoning, bodyFor: opts.bodyFor, outputCap: opts.outputCap };
   const walk = await walkTargets(ctx, decision, (target, settings) => openAttempt(input, target, settings), {
     signal: opts.signal,
     settledOnReturn: answeredWhole,

@@ -8,7 +8,8 @@ import type { RequestClock } from './request-clock';
 import { inlineTransform, type ChunkReader } from './inline-transform';
 import { readAnswerBytes, startUpstream, type OpenedUpstream } from './open-upstream';
 import { notAnObject, notJson } from './upstream-errors';
-import { clampOutputTokens, outputLimitOf } from './output-limit';
+import { clampOutputTokens, outputLimitOf, withOutputCap } from './output-limit';
+import type { OutputCap } from '../limits/budget-output-cap';
 import { firstToolCallOnly } from '../providers/shared/one-tool-call';
 
 export interface AttemptInput {
@@ -35,6 +36,11 @@ export interface AttemptInput {
    * translated for itself. Undefined (the chat path), or undefined for a target: `req`.
    */
   bodyFor?: (target: RouteTarget) => ChatRequest | undefined;
+  /**
+   * The max_tokens a target is sent when the client named none and the key's budget affords less
+   * than the default (limits/budget-output-cap.ts: per target, at its own prices).
+   */
+  outputCap?: OutputCap;
 }
 
 export interface JsonAttempt {
@@ -80,7 +86,9 @@ export async function openAttempt(a: AttemptInput, target: RouteTarget, settings
     maxOutputTokens: limit, tools: req.tools, followsToolCall: lastToolResultId(req.messages),
     oneToolCall: req.parallel_tool_calls === false,
   };
-  const call = await adapter.buildChatCall(clampOutputTokens(req, limit), callCtx, settings, depsFor(a.deps, a.signal));
+  // `max_tokens`: every adapter reads it (OpenAI's reasoning models get it as max_completion_tokens).
+  const sent = a.outputCap ? withOutputCap(req, a.outputCap(target), 'max_tokens') : req;
+  const call = await adapter.buildChatCall(clampOutputTokens(sent, limit), callCtx, settings, depsFor(a.deps, a.signal));
 
   // A whole JSON answer stays under the header timeout; a stream is timed by its silences. The
   // head is awaited here, not in openUpstream: one async function fewer waits with each request.

@@ -7,6 +7,18 @@ const OUTPUT_FIELDS = ['max_tokens', 'max_completion_tokens', 'max_output_tokens
 export const outputLimitOf = (target: RouteTarget): number | null => target.entry?.maxOutputTokens ?? null;
 
 /**
+ * The body with `field` set to `cap`, the max_tokens a small budget affords this target, for a
+ * request that named no output limit (limits/budget-output-cap.ts); the same object without a cap,
+ * or when the body names one already (the client's request is never changed in place).
+ */
+export function withOutputCap<T extends object>(body: T, cap: number | undefined, field: (typeof OUTPUT_FIELDS)[number]): T {
+  if (cap === undefined) return body;
+  const b = body as Record<string, unknown>;
+  if (OUTPUT_FIELDS.some((f) => b[f] != null)) return body;
+  return { ...b, [field]: cap } as T;
+}
+
+/**
  * The body to send to a model that writes at most `limit` tokens per answer: every output-token
  * field above it lowered to it (Claude Code asks 32000; DeepSeek's deepseek-chat refuses more than
  * 8192 with a 400, so every turn would fail). An Anthropic thinking budget, which must stay below

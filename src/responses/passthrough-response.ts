@@ -7,7 +7,7 @@ import type { RouteTarget } from '../routing/types';
 import type { MessageLike } from '../usage/estimate-usage';
 import type { Usage } from '../usage/types';
 import { settleAnswer, walkTargets, type EarlierTries } from '../proxy/walk-targets';
-import { clampOutputTokens, outputLimitOf } from '../proxy/output-limit';
+import { clampOutputTokens, outputLimitOf, withOutputCap } from '../proxy/output-limit';
 import { buildStoredResponseCall, buildResponsesCall, outputIdsOf, relayResponsesStream } from './native-passthrough';
 import { forwardedProvider, leadingSameProvider, nativeRequestFor } from './native-responses';
 import { renameResponseIds, upstreamResponseId } from './xai-response-ids';
@@ -36,7 +36,7 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
   // is a Responses answer: a 200 that is not one fails the try, and the next target is tried.
   const walk = await walkTargets(ctx, { ...decision, targets }, async (t, s): Promise<PassthroughJson | PassthroughStream> => {
     settings = s;
-    const up = await openUpstream(ctx, t, buildResponsesCall(clampOutputTokens(nativeRequestFor(req, t), outputLimitOf(t)), t.upstreamModel, s), { signal: run.signal, dropClient: run.dropClient, clock, apiKey: s.apiKey });
+    const up = await openUpstream(ctx, t, buildResponsesCall(clampOutputTokens(withOutputCap(nativeRequestFor(req, t), run.outputCap?.(t), 'max_output_tokens'), outputLimitOf(t)), t.upstreamModel, s), { signal: run.signal, dropClient: run.dropClient, clock, apiKey: s.apiKey });
     return stream ? openPassthroughStream(up, clock) : readPassthroughJson(up, clock);
   }, { signal: run.signal, settledOnReturn: () => false, firstKey: previousResponseKey(run), earlier });
   if (!walk.ok) {

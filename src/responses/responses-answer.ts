@@ -3,6 +3,7 @@ import type { RequestClock } from '../proxy/request-clock';
 import type { RouteDecision } from '../routing/types';
 import type { ResponseStore } from './response-store';
 import type { ResponsesRequest } from './responses-types';
+import type { OutputCap } from '../limits/budget-output-cap';
 
 /** What the route sends: a JSON body, or an SSE stream, with the x-gophergate-* headers. */
 export type ResponsesAnswer =
@@ -19,6 +20,8 @@ export interface ResponsesCaller {
   store: ResponseStore;
   /** Client headers a provider may forward (see ChatCallContext.clientHeaders). */
   clientHeaders?: Readonly<Record<string, string>>;
+  /** The max_tokens a small budget affords each target (ChatRunOptions.outputCap). */
+  outputCap?: OutputCap;
 }
 
 /** Everything one Responses request carries through its path. */

@@ -54,6 +54,25 @@ test('budgets count spend plus outstanding reservations; settling frees the diff
   expect(admit(c, [s], T0, 0.3).ok).toBe(true);
 });
 
+test('a request that may reserve less (minCostUsd) takes the least room of its budgets, down to its minimum, atomically', () => {
+  const c = new MemoryLimitCounters();
+  const key = scope({ budgetUsd: 1 });
+  const team = scope({ key: 't:1', budgetUsd: 2 });
+  c.seedSpend(key, 0.5, T0);
+  c.seedSpend(team, 0, T0);
+  const a = c.admit({ requestId: 'm1', scopes: [key, team], worstCostUsd: 9, minCostUsd: 0.1, tokens: 0, now: T0 });
+  expect(a.ok && a.reservedUsd).toBeCloseTo(0.5);
+  expect(c.outstanding(team).reservedUsd).toBeCloseTo(0.5);
+  // Nothing left: the next one is refused, at its minimum.
+  const b = c.admit({ requestId: 'm2', scopes: [key, team], worstCostUsd: 9, minCostUsd: 0.1, tokens: 0, now: T0 });
+  expect(!b.ok && b.reason).toBe('budget');
+  expect(!b.ok && b.message).toContain('may cost up to $0.1000');
+  c.settle('m1', { costUsd: 0.2, tokens: 0, at: T0 }, T0);
+  // A worst case that fits is reserved whole.
+  const d = c.admit({ requestId: 'm3', scopes: [key, team], worstCostUsd: 0.05, minCostUsd: 0.01, tokens: 0, now: T0 });
+  expect(d.ok && d.reservedUsd).toBe(0.05);
+});
+
 test('a budget period rolls over to zero spend; a request of the old period settles outside the new one', () => {
   const c = new MemoryLimitCounters();
   const s = scope({ budgetUsd: 1, period: 'day' });

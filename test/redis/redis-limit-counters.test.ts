@@ -53,6 +53,26 @@ const admit = async (c: LimitCounters, scopes: ScopeLimits[], now: number, worst
   c.admit({ requestId: `r${++n}-${prefix}`, scopes, worstCostUsd, tokens, now });
 
 describe('same answers as the in-memory counters', () => {
+  test('a request that may reserve less (minCostUsd) takes the least room of its budgets, down to its minimum, atomically', async () => {
+    const c = await instance();
+    const other = await instance();
+    const key = scope({ budgetUsd: 1 });
+    const team = scope({ budgetUsd: 2 });
+    await c.seedSpend(key, 0.5, T0);
+    await c.seedSpend(team, 0, T0);
+    const ask = (id: string, worst: number, least: number) => ({ requestId: `${id}-${prefix}`, scopes: [key, team], worstCostUsd: worst, minCostUsd: least, tokens: 0, now: T0 });
+    const a = await c.admit(ask('m1', 9, 0.1));
+    expect(a.ok && a.reservedUsd).toBeCloseTo(0.5);
+    // Another instance sees the room taken.
+    const b = await other.admit(ask('m2', 9, 0.1));
+    expect(!b.ok && b.reason).toBe('budget');
+    expect(!b.ok && b.message).toContain('may cost up to $0.1000');
+    expect(await c.settle(`m1-${prefix}`, { costUsd: 0.2, tokens: 0, at: T0 }, T0)).toBe(true);
+    expect((await c.outstanding(team)).reservedUsd).toBeCloseTo(0);
+    const d = await other.admit(ask('m3', 0.05, 0.01));
+    expect(d.ok && d.reservedUsd).toBeCloseTo(0.05, 12);
+  });
+
   test('RPM is a sliding window: N admitted, N+1 refused with the wait until the oldest leaves', async () => {
     const c = await instance();
     const s = scope({ rpm: 3 });

@@ -1,0 +1,75 @@
+import type { RouteTarget } from '../routing/types';
+import { worstCaseOf, type LimitedEndpoint, type WorstCase } from './worst-case';
+import type { WorstPrices } from './worst-prices';
+
+/**
+ * The least output a request naming no max_tokens is given under a small budget: below it the
+ * answer would be cut after a few words, which helps nobody (a refusal says why instead).
+ */
+export const MIN_BUDGET_OUTPUT_TOKENS = 16;
+
+/**
+ * The max_tokens the gateway sends a target for a request whose client named none, where the key's
+ * or team's budget could not hold the default allowance (limits/admit-request.ts): what the
+ * request's reservation affords at that target's own prices. Undefined: no cap (the request named
+ * its own, or the budgets held the whole worst case).
+ */
+export type OutputCap = (target: RouteTarget) => number | undefined;
+
+/**
+ * Whether the output a request may write can be lowered to fit a budget: a chat or Responses
+ * request that named no max_tokens / max_completion_tokens / max_output_tokens. A client that named
+ * one keeps it (refused when the budget cannot hold it: a client asking for 4,000 tokens is told, not
+ * cut short unasked); /v1/messages always names one (Anthropic requires max_tokens).
+ */
+export function outputCappable(endpoint: LimitedEndpoint, worst: WorstCase): boolean {
+  return (endpoint === 'chat' || endpoint === 'responses') && worst.defaultOutputTokens !== undefined;
+}
+
+/**
+ * The most output tokens (at least MIN_BUDGET_OUTPUT_TOKENS) with which the request's worst case at
+ * `prices` (worstCaseOf with that max_tokens: its prompt's ceiling, the thinking a Claude target adds,
+ * `n` choices, tool fees...) costs at most `usd`; null when even the minimum costs more; Infinity
+ * when no cap is needed: the default allowance fits, or more output costs nothing more (a free
+ * model, or one whose output limit is reached already).
+ * The cost rises in a straight line with the cap until a model's output limit flattens it, so the
+ * line's figure fits; it is checked, as a float's last bit could tip it over.
+ */
+export function affordableOutput(endpoint: LimitedEndpoint, body: Record<string, unknown>, bodyBytes: number, prices: WorstPrices, usd: number): number | null {
+  // A target whose default allowance fits is sent none (a cheap fallback may afford its whole window).
+  if (worstCaseOf(endpoint, body, bodyBytes, prices).costUsd <= usd) return Infinity;
+  const cost = (n: number) => worstCaseOf(endpoint, body, bodyBytes, prices, n).costUsd;
+  const lo = MIN_BUDGET_OUTPUT_TOKENS;
+  const atLo = cost(lo);
+  if (!(atLo <= usd)) return null;
+  const perToken = cost(lo + 1) - atLo;
+  if (!(perToken > 0)) return Infinity;
+  let n = Math.max(lo, Math.floor(lo + (usd - atLo) / perToken));
+  while (n > lo && cost(n) > usd) n = lo + Math.floor((n - lo) * 0.999);
+  return n;
+}
+
+/**
+ * The cap per target for a request admitted with `reservedUsd` where it asked for more: each
+ * target gets what the reservation affords at its own prices (a cheaper fallback writes more for
+ * the same reserved dollars), from the request's own share of it (the classifier calls routing may
+ * make are reserved beside it). Every target's prices are at most the dearest ones the reservation
+ * was reckoned at, so each cap is at least the minimum.
+ */
+export function outputCapOf(args: {
+  endpoint: LimitedEndpoint;
+  body: Record<string, unknown>;
+  bodyBytes: number;
+  ownUsd: number;
+  pricesOf: (target: RouteTarget) => WorstPrices;
+}): OutputCap {
+  const caps = new Map<string, number>();
+  return (target) => {
+    let cap = caps.get(target.modelId);
+    if (cap === undefined) {
+      cap = affordableOutput(args.endpoint, args.body, args.bodyBytes, args.pricesOf(target), args.ownUsd) ?? MIN_BUDGET_OUTPUT_TOKENS;
+      caps.set(target.modelId, cap);
+    }
+    return Number.isFinite(cap) ? cap : undefined;
+  };
+}
