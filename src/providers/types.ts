@@ -42,6 +42,12 @@ export interface ProviderSettings {
    */
   badBaseUrl?: true;
   /**
+   * The base URL as set (the environment or the Providers page), when `baseUrl` is it without a
+   * path the calls append themselves (Gemini's `…/v1beta/openai/`: gemini/gemini-base-url.ts); the
+   * start warns of it once.
+   */
+  baseUrlGivenAs?: string;
+  /**
    * The provider's key pool: its own key (`apiKey`, id `main` or `env`) first, then the keys added
    * with POST /api/providers/{id}/keys. Unset or empty: `apiKey` alone (or no key).
    */
