@@ -173,6 +173,8 @@ export function openAICompatibleStream(
         send(JSON.stringify(closing.chunk));
       }
       if (heldUsage !== null) send(heldUsage);
+      // None came (an upstream that ignores include_usage, or nonsense counts): the relay sends the estimate.
+      else if (ctx.clientWantsUsage && tally.usage === null) tally.usageOwed = finish.envelope() ?? undefined;
     },
   }));
 }
