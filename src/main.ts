@@ -11,7 +11,7 @@ import { runMigrations } from './db/migrate';
 import { resetAdmin, resetAdminAsync, seedDatabase } from './db/seed/seed';
 import { migratePg, openPgStore } from './db/pg-store';
 import { listen } from './serve';
-import { badBaseUrlWarnings, unreadableKeyWarnings } from './startup/stored-provider-warnings';
+import { badBaseUrlWarnings, trimmedBaseUrlWarnings, unreadableKeyWarnings } from './startup/stored-provider-warnings';
 import { prepareRuntime } from './startup/prepare-runtime';
 import { localUrl, urlHost } from './startup/local-url';
 import { signInHint } from './startup/sign-in-hint';
@@ -138,6 +138,7 @@ async function serve(config: Config): Promise<void> {
   for (const w of dotenvLineWarnings()) console.warn(w);
   for (const w of unreadableKeyWarnings(ctx.state.getSnapshot())) console.warn(w);
   for (const w of badBaseUrlWarnings(ctx.state.getSnapshot())) console.warn(w);
+  for (const w of trimmedBaseUrlWarnings(ctx.state.getSnapshot())) console.warn(w);
   // After the handlers: a stop asked for meanwhile still drains.
   const hint = await signInHint(ctx.db, localUrl(config.server.host, server.port!, '/')).catch(() => null);
   if (hint && !stopping) console.log(hint);

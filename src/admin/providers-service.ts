@@ -4,6 +4,7 @@ import type { AppContext, CircuitState } from '../context';
 import { providers, requestLogs } from '../db/schema';
 import { badRequest, notFound } from '../errors/api-error';
 import { PROVIDER_CATALOG } from '../providers/provider-catalog';
+import { geminiBaseUrl } from '../providers/gemini/gemini-base-url';
 import { PROVIDER_IDS, isProviderId, type ProviderId } from '../providers/types';
 import { modelCircuits, modelCircuitsJson, type ModelCircuitJson } from '../routing';
 import { hasUnsafeChars } from '../security/unsafe-text';
@@ -90,7 +91,7 @@ export async function getProvider(deps: ProviderDeps, id: string): Promise<Provi
   return (await listProviders(deps)).find((p) => p.id === pid)!;
 }
 
-function checkBaseUrl(url: string): string {
+function checkBaseUrl(url: string, id: ProviderId): string {
   // URL parsing drops tabs and line breaks silently, so such a value would be stored and shown
   // as one URL while requests go to another (a line break in the host hides where keys are sent).
   if (hasUnsafeChars(url)) throw badRequest('base_url must not contain control, line-break or bidi characters.', 'base_url');
@@ -105,7 +106,9 @@ function checkBaseUrl(url: string): string {
   // As the environment's base URL (config/env-readers.ts readUrl): paths are appended to it, and a
   // key given the Gemini way (`?key=...`) would be stored in clear and shown to every viewer.
   if (u.search || u.hash || /[?#]/.test(url)) throw badRequest('base_url must not hold a query (?) or fragment (#): paths are appended to it; set api_key for the key.', 'base_url');
-  return url.replace(/\/+$/, '');
+  // Gemini's OpenAI-compatible URL (Google's OpenAI-SDK guide gives it) is stored as the native
+  // calls use it, without `/v1beta/openai`, and the answer shows that URL.
+  return id === 'gemini' ? geminiBaseUrl(url) : url.replace(/\/+$/, '');
 }
 
 /**
@@ -116,7 +119,7 @@ export async function setProviderSettings(deps: ProviderDeps, id: string, patch:
   const pid = requireProviderId(id);
   const set: Partial<typeof providers.$inferInsert> = { updatedAt: Date.now() };
   if (patch.enabled !== undefined) set.enabled = patch.enabled;
-  if (patch.base_url !== undefined) set.baseUrl = patch.base_url === null || patch.base_url === '' ? null : checkBaseUrl(patch.base_url);
+  if (patch.base_url !== undefined) set.baseUrl = patch.base_url === null || patch.base_url === '' ? null : checkBaseUrl(patch.base_url, pid);
   if (patch.api_key !== undefined) {
     const key = patch.api_key?.trim() ?? '';
     if (key) checkProviderKeyText(key, 'api_key');

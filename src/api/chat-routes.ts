@@ -39,7 +39,7 @@ export function chatCompletionsRoute(ctx: AppContext): V1Route {
       // Not async: the handler waits on the upstream for most of the request's life, and each
       // async function on that wait keeps its frame, arguments and promise alive.
       ({ request, client, clock, body, requestId, dropClient, outputCap }) =>
-        startChat(ctx, body, { clientId: client.id, signal: request.signal, dropClient, clock, requestId, clientHeaders: forwardableHeaders(request.headers), outputCap }).then(answer),
+        startChat(ctx, body, { clientId: client.id, signal: request.signal, dropClient, clock, requestId, clientHeaders: forwardableHeaders(request.headers), outputCap, estimatedUsageChunk: true }).then(answer),
       { endpoint: 'chat', validate: validateChatRequest },
     ),
     detail: {

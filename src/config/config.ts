@@ -3,7 +3,7 @@ import { SQL } from 'bun';
 import { hostname } from 'node:os';
 import { Value } from '@sinclair/typebox/value';
 import { PROVIDER_IDS, type ProviderId } from '../providers/types';
-import { ConfigError, readBool, readHostList, readInt, readList, readNumber, readUrl } from './env-readers';
+import { ConfigError, readBool, readHostList, readInt, readList, readNumber, readUrl, urlWithoutQueryValues } from './env-readers';
 import { LimitsConfigSchema, RedisConfigSchema, readLimitsConfig, readRedisConfig } from './redis-config';
 
 export { ConfigError };
@@ -139,7 +139,27 @@ function readDatabaseUrl(env: Env): string | undefined {
         'with a port from 1 to 65535 and any special character of the user or password percent-encoded (% as %25, @ as %40)',
     );
   }
+  refuseUnnamedDatabase(v);
   return v;
+}
+
+/**
+ * A URL that names no database (`postgres://user@host:5432/`) connects to the database named after
+ * the user (PostgreSQL's default; Bun's client does the same), often the shared `postgres` one, and
+ * the gateway would create its tables there without a word. The operator almost certainly forgot
+ * the name, so the start is refused before anything connects. `?dbname=` names one too (Bun reads it).
+ */
+function refuseUnnamedDatabase(v: string): void {
+  const url = new URL(v);
+  const named = decodeURIComponent(url.pathname.replace(/^\/+/, '')).trim() !== '' || !!url.searchParams.get('dbname')?.trim();
+  if (named) return;
+  const query = v.indexOf('?');
+  const base = query < 0 ? v : v.slice(0, query);
+  const example = `${base.replace(/\/*$/, '')}/gophergate${query < 0 ? '' : v.slice(query)}`;
+  throw new ConfigError(
+    `LLM_PROXY__DATABASE__URL names no database (${urlWithoutQueryValues(v)}): PostgreSQL would use the one named after the user, often the shared "postgres" database, ` +
+      `for GopherGate's tables; add the database's name to the URL, e.g. ${urlWithoutQueryValues(example)} (create it first: createdb gophergate)`,
+  );
 }
 
 /** Host name and pid: unique among instances on one machine and across machines. */

@@ -42,6 +42,12 @@ export interface ProviderSettings {
    */
   badBaseUrl?: true;
   /**
+   * The base URL as set (the environment or the Providers page), when `baseUrl` is it without a
+   * path the calls append themselves (Gemini's `…/v1beta/openai/`: gemini/gemini-base-url.ts); the
+   * start warns of it once.
+   */
+  baseUrlGivenAs?: string;
+  /**
    * The provider's key pool: its own key (`apiKey`, id `main` or `env`) first, then the keys added
    * with POST /api/providers/{id}/keys. Unset or empty: `apiKey` alone (or no key).
    */
@@ -160,6 +166,20 @@ export interface StreamTally {
   finishReason: string | null;
   /** Bytes of the first chunk reached the client. */
   firstByteAt: number | null;
+  /**
+   * Set when a stream finished without usage the client could be given although it asked for it
+   * (ChatCallContext.clientWantsUsage): what its chunks were named by, for the usage-only chunk
+   * carrying the estimate that /v1/chat/completions sends before [DONE] (proxy/stream-relay.ts).
+   */
+  usageOwed?: ChunkEnvelope;
+}
+
+/** What names a stream's chunks: OpenAI's usage-only last chunk repeats it. */
+export interface ChunkEnvelope {
+  id: string;
+  created: number;
+  model: string;
+  system_fingerprint?: string;
 }
 
 export interface ProviderAdapter {

@@ -45,6 +45,12 @@ export interface ChatRunOptions {
   showReasoning?: boolean;
   /** Tries made before this run, on the decision's earlier targets (WalkOptions.earlier): the walk goes on from them. */
   earlier?: EarlierTries | null;
+  /**
+   * A stream whose client asked for include_usage and got none usable from the upstream ends with
+   * OpenAI's usage-only chunk carrying the estimate its row bills (/v1/chat/completions; the bridges
+   * report the estimate in their own shapes).
+   */
+  estimatedUsageChunk?: boolean;
   /** The bytes that end a stream failing after its first byte; default OpenAI's error chunk + [DONE]. */
   streamErrorBytes?: (e: ApiError) => Uint8Array[];
   /** A target's own body, where it differs from the request's (AttemptInput.bodyFor). */
@@ -170,7 +176,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
     settleAnswer(ctx.breakers, target, end.error);
     recordRequest(ctx, meta, { decision, walk, delivered: streamDelivered(opened.tally, meta.storeBodies), error: end.error, overheadMs });
     resolveEnded(end);
-  }, opts.streamErrorBytes);
+  }, opts.streamErrorBytes, clientWantsUsage && opts.estimatedUsageChunk === true ? req : undefined, ctx.tokenCounter);
   return { ...started, kind: 'stream', body, ended, tally: opened.tally };
 }
 

@@ -248,7 +248,7 @@ export function recordFailure(ctx: RecordDeps, meta: RequestMeta, steps: Omit<St
 }
 
 /** Tokenizer estimate of prompt + delivered text; a sampled stream's output is scaled up to its full length. */
-async function estimateDelivered(chat: ChatRequest, d: Delivered, counter: TokenCounter): Promise<Usage> {
+export async function estimateDelivered(chat: ChatRequest, d: Delivered, counter: TokenCounter): Promise<Usage> {
   const text = d.text ?? '';
   const u = await estimateUsage(Array.isArray(chat.messages) ? (chat.messages as any[]) : [], text, counter);
   u.output = scaledToDelivered(u.output, d);

@@ -1,7 +1,10 @@
 import type { ApiError } from '../errors/api-error';
 import { SSE_DONE, sseBytes } from '../providers/shared/sse-parser';
+import type { ChatRequest } from '../providers/types';
+import type { TokenCounter } from '../usage/token-counter';
 import type { StreamAttempt } from './open-attempt';
 import { pullRelay, type RelaySteps } from './pull-relay';
+import { estimatedUsageChunk } from './stream-usage-estimate';
 
 function endsWithDone(chunk: Uint8Array): boolean {
   const n = SSE_DONE.length;
@@ -28,6 +31,9 @@ class ChatRelaySteps implements RelaySteps {
     private readonly s: StreamAttempt,
     private readonly ended: (end: StreamEnd) => void,
     private readonly errorBytesOf: ((e: ApiError) => Uint8Array[]) | undefined,
+    /** Set where a stream that owes its client usage ends with the estimate (relayStream's `estimateFor`). */
+    private readonly estimateFor: ChatRequest | undefined,
+    private readonly counter: TokenCounter | undefined,
   ) {
     this.pending = s.first;
   }
@@ -36,9 +42,35 @@ class ChatRelaySteps implements RelaySteps {
     const chunk = this.pending;
     if (chunk) {
       this.pending = null;
-      return send(controller, chunk);
+      return this.send(controller, chunk);
     }
-    return this.s.reader.read().then((r) => (r.done ? FINISHED : send(controller, r.value)));
+    return this.s.reader.read().then((r) => (r.done ? FINISHED : this.send(controller, r.value)));
+  }
+
+  /**
+   * Hands one piece to the client. The adapter wrote [DONE]: finish now, so a client that hangs up
+   * right after it is not logged as having closed the request early. A stream that owes its client
+   * usage (StreamTally.usageOwed) gets the estimate first: only its last piece is looked at.
+   */
+  private send(controller: ReadableStreamDefaultController<Uint8Array>, chunk: Uint8Array): { error: null } | null | Promise<{ error: null }> {
+    if (!endsWithDone(chunk)) {
+      controller.enqueue(chunk);
+      return null;
+    }
+    const tally = this.s.tally;
+    if (this.estimateFor !== undefined && tally.usageOwed !== undefined && tally.usage === null) return this.withEstimate(controller, chunk);
+    controller.enqueue(chunk);
+    return FINISHED;
+  }
+
+  /** The last piece, then OpenAI's usage-only chunk with the estimate the row bills, then [DONE]. */
+  private async withEstimate(controller: ReadableStreamDefaultController<Uint8Array>, chunk: Uint8Array): Promise<{ error: null }> {
+    const head = chunk.subarray(0, chunk.length - SSE_DONE.length);
+    if (head.length > 0) controller.enqueue(head);
+    const usageChunk = await estimatedUsageChunk(this.estimateFor!, this.s.tally, this.counter!);
+    if (usageChunk !== null) controller.enqueue(sseBytes(usageChunk));
+    controller.enqueue(SSE_DONE);
+    return FINISHED;
   }
 
   errorBytes(e: ApiError): Uint8Array[] {
@@ -51,20 +83,20 @@ class ChatRelaySteps implements RelaySteps {
 }
 
 /**
- * Hands one piece to the client. The adapter wrote [DONE]: finish now, so a client that hangs up
- * right after it is not logged as having closed the request early.
- */
-function send(controller: ReadableStreamDefaultController<Uint8Array>, chunk: Uint8Array): { error: null } | null {
-  controller.enqueue(chunk);
-  return endsWithDone(chunk) ? FINISHED : null;
-}
-
-/**
  * The client-facing stream: the pre-read first chunk, then the adapter's output as it comes
  * (pull-based, with the idle and stalled-client handling of pullRelay). A failure after the first
  * byte becomes `data: {"error":...}` + `data: [DONE]` (or the bytes `errorBytes` gives, e.g.
  * Anthropic's `event: error` on /v1/messages), never a dropped socket. `onEnd` runs exactly once.
+ * With `estimateFor` (the request) and its `counter`: a stream that finished owing its client usage
+ * (it asked for include_usage, the upstream gave none usable) ends with the estimate, which its row
+ * then bills (stream-usage-estimate.ts).
  */
-export function relayStream(s: StreamAttempt, onEnd: (end: StreamEnd) => void, errorBytes?: (e: ApiError) => Uint8Array[]): ReadableStream<Uint8Array> {
-  return pullRelay(s.upstream, s.reader, new ChatRelaySteps(s, onEnd, errorBytes));
+export function relayStream(
+  s: StreamAttempt,
+  onEnd: (end: StreamEnd) => void,
+  errorBytes?: (e: ApiError) => Uint8Array[],
+  estimateFor?: ChatRequest,
+  counter?: TokenCounter,
+): ReadableStream<Uint8Array> {
+  return pullRelay(s.upstream, s.reader, new ChatRelaySteps(s, onEnd, errorBytes, estimateFor, counter));
 }

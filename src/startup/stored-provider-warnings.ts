@@ -35,3 +35,20 @@ export function badBaseUrlWarnings(snapshot: RuntimeSnapshot): string[] {
   }
   return out;
 }
+
+/**
+ * One line per provider whose base URL was set with a path the calls append themselves (Gemini's
+ * OpenAI-compatible `…/v1beta/openai/`, as Google's OpenAI-SDK guide gives it): it is used without
+ * that path, and the start says which URL that is.
+ */
+export function trimmedBaseUrlWarnings(snapshot: RuntimeSnapshot): string[] {
+  const out: string[] = [];
+  for (const p of snapshot.providers.values()) {
+    if (!p.baseUrlGivenAs) continue;
+    out.push(
+      `gophergate: the base URL of provider ${p.id} (${p.baseUrlGivenAs}) ends in a path the gateway appends itself (it calls Gemini's native API, ` +
+        `{base}/v1beta/models/…, not its OpenAI-compatible one); using ${p.baseUrl} (set that to silence this line)`,
+    );
+  }
+  return out;
+}

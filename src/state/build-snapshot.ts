@@ -1,6 +1,7 @@
 import type { Config } from '../config/config';
 import type { SecretBox } from '../crypto/secret-box';
 import { PROVIDER_CATALOG } from '../providers/provider-catalog';
+import { geminiBaseUrl } from '../providers/gemini/gemini-base-url';
 import { FREE_PROVIDERS, PROVIDER_IDS, type PoolKey, type ProviderId, type ProviderSettings } from '../providers/types';
 import { genaiPriceRow } from '../db/seed/model-prices';
 import { isImageModelId } from '../images/image-model-id';
@@ -58,8 +59,13 @@ function providerSettings(
   const badBaseUrl = !!row?.baseUrl && /[?#]/.test(row.baseUrl);
   // Dashboard choice first, then the environment, then: on when it can work (has a key or needs none).
   const enabled = !badBaseUrl && (row?.enabled ?? env.enabled ?? (id === 'mock' ? false : !catalog.needsKey || !!apiKey));
+  const givenBaseUrl = row?.baseUrl || env.baseUrl || catalog.defaultBaseUrl;
+  // Gemini's OpenAI-compatible URL (`…/v1beta/openai/`), which Google's OpenAI-SDK guide gives: the
+  // paths the native calls append would be doubled, so they are taken off (stored ones included).
+  const baseUrl = id === 'gemini' && !badBaseUrl ? geminiBaseUrl(givenBaseUrl) : givenBaseUrl;
   return {
-    id, enabled, baseUrl: row?.baseUrl || env.baseUrl || catalog.defaultBaseUrl, apiKey, keys,
+    id, enabled, baseUrl, apiKey, keys,
+    ...(baseUrl !== givenBaseUrl.replace(/\/+$/, '') ? { baseUrlGivenAs: givenBaseUrl } : {}),
     ...(env.betaBaseUrl ? { betaBaseUrl: env.betaBaseUrl } : {}),
     ...(unreadableKeys ? { unreadableKeys } : {}),
     ...(badBaseUrl ? { badBaseUrl: true as const } : {}),

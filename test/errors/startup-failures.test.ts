@@ -178,6 +178,19 @@ describe('a start that cannot go on says why in one line', () => {
     }
   });
 
+  test('a PostgreSQL URL naming no database: refused before connecting (the tables would land in the database named after the user)', () => {
+    const key = { LLM_PROXY__ENCRYPTION_KEY: '11'.repeat(32) };
+    // Port 1 on loopback: were it to connect, it would fail with "cannot use the PostgreSQL database" instead.
+    for (const url of ['postgres://gg:hunter2-secret@127.0.0.1:1/', 'postgres://gg@127.0.0.1:1', 'postgresql://gg@127.0.0.1:1/?sslmode=disable']) {
+      const r = start({ LLM_PROXY__DATABASE__URL: url, ...key });
+      expectOneLineRefusal(r, 'LLM_PROXY__DATABASE__URL names no database', '://gg', '127.0.0.1:1/gophergate');
+      expect(r.err).not.toContain('hunter2-secret');
+      expect(r.err).not.toContain('cannot use the PostgreSQL database');
+    }
+    // --reset-admin reads the same setting.
+    expectOneLineRefusal(start({ LLM_PROXY__DATABASE__URL: 'postgres://gg@127.0.0.1:1/', ...key }, ['--reset-admin']), 'LLM_PROXY__DATABASE__URL names no database');
+  });
+
   test('a Redis URL that is not one is refused without showing its password', () => {
     const r = start({ LLM_PROXY__REDIS__URL: 'redis://:hunter2-secret@127.0.0.1:99999' });
     expectOneLineRefusal(r, 'LLM_PROXY__REDIS__URL must be a URL', 'redis://:***@127.0.0.1:99999');

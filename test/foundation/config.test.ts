@@ -124,6 +124,21 @@ describe('loadConfig', () => {
   });
 });
 
+describe('LLM_PROXY__DATABASE__URL', () => {
+  test('a URL without a database name is refused (Bun would use the database named after the user, often the shared `postgres`)', () => {
+    for (const url of ['postgres://me@127.0.0.1:5432/', 'postgres://me@127.0.0.1:5432', 'postgres://me@127.0.0.1:5432/?sslmode=disable', 'postgres://me@db/%20']) {
+      expect(() => loadConfig({ LLM_PROXY__DATABASE__URL: url })).toThrow(ConfigError);
+      expect(() => loadConfig({ LLM_PROXY__DATABASE__URL: url })).toThrow(/names no database.*postgres:\/\/me@[^ ]+\/gophergate/);
+    }
+  });
+
+  test('a database named in the path or by dbname= is taken', () => {
+    for (const url of ['postgres://me@127.0.0.1:5432/gg', 'postgresql://me@127.0.0.1/postgres', 'postgres://me@127.0.0.1:5432/?dbname=gg', 'postgresql:///gg?host=/var/run/postgresql']) {
+      expect(loadConfig({ LLM_PROXY__DATABASE__URL: url }).database.url).toBe(url);
+    }
+  });
+});
+
 describe('.env', () => {
   test('parses comments, quotes and export prefix', () => {
     expect(parseDotenv('# c\nexport A=1\nB="two words"\nC=\'x#y\'\nD=v # trailing\n\nbad line\n')).toEqual({

@@ -162,7 +162,7 @@ function anthropicTranslator(ctx: ChatCallContext, tally: StreamTally, send: Sen
       if (ctx.clientWantsUsage && tally.usage) {
         const chunk: ChatCompletionChunk = { id, object: 'chat.completion.chunk', created, model: ctx.model, choices: [], usage: toOpenAIUsage(tally.usage) };
         send(JSON.stringify(chunk));
-      }
+      } else if (ctx.clientWantsUsage) tally.usageOwed = { id, created, model: ctx.model };
     },
   };
 }

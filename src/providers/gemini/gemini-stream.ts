@@ -185,7 +185,7 @@ function geminiTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEv
         if (usage) {
           const chunk: ChatCompletionChunk = { id: id!, object: 'chat.completion.chunk', created, model: ctx.model, choices: [], usage: geminiOpenAIUsage(usage, lastUsage) };
           send(JSON.stringify(chunk));
-        }
+        } else if (tally.usage === null) tally.usageOwed = { id: id!, created, model: ctx.model };
       }
     },
   };

@@ -31,7 +31,7 @@ interface ChunkOut {
  * hook, the required fields an upstream left out, tool calls numbered as OpenAI numbers them
  * (`indexToolCalls`, one per stream: toolCallIndexer), usage in OpenAI's convention. The gateway
  * always asks upstream for usage; when the client did not, it is taken off (and a usage-only
- * chunk dropped). Usage on a chunk that also carries choices (Moonshot's last chunk, DeepSeek's)
+ * chunk dropped, unless it carries xAI's `citations`: then it goes on with `choices: []` and no usage). Usage on a chunk that also carries choices (Moonshot's last chunk, DeepSeek's)
  * goes out as a chunk of its own with `choices: []`, as OpenAI sends it and SDKs read it.
  */
 function openAIChunk(
@@ -51,7 +51,8 @@ function openAIChunk(
   // Usage whose counts are nonsense (a count sent as a string, a negative one) is not passed on:
   // SDKs refuse the chunk that carries it. The row bills the estimate (usage/normalize-usage.ts).
   if (!clientWantsUsage || usage === null) {
-    if (usageOnly) return { chunk: null, changed, usageChunk: null, usage };
+    // xAI's search citations come on its usage-only chunk: that chunk goes on without the usage.
+    if (usageOnly && chunk.citations === undefined) return { chunk: null, changed, usageChunk: null, usage };
     delete chunk.usage;
     return { chunk, changed: true, usageChunk: null, usage };
   }
@@ -172,6 +173,8 @@ export function openAICompatibleStream(
         send(JSON.stringify(closing.chunk));
       }
       if (heldUsage !== null) send(heldUsage);
+      // None came (an upstream that ignores include_usage, or nonsense counts): the relay sends the estimate.
+      else if (ctx.clientWantsUsage && tally.usage === null) tally.usageOwed = finish.envelope() ?? undefined;
     },
   }));
 }

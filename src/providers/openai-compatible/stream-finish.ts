@@ -1,3 +1,5 @@
+import type { ChunkEnvelope } from '../types';
+
 /**
  * Whether each choice of a stream got its finish_reason. OpenAI ends every choice with one, and
  * the `openai` SDK's stream helpers refuse a stream without it (`finalChatCompletion()` throws
@@ -51,11 +53,20 @@ export class StreamFinish {
     if (this.others) for (const [index, s] of this.others) if (!s.finished) (open ??= []).push({ index, calls: s.calls });
     if (open === null) return null;
     open.sort((a, b) => a.index - b.index);
-    const last = JSON.parse(this.lastData);
+    const last = this.envelope()!;
     const choices = open.map(({ index, calls }) => ({ index, delta: {}, logprobs: null, finish_reason: calls ? 'tool_calls' : 'stop' }));
     const chunk: Record<string, unknown> = { id: last.id, object: 'chat.completion.chunk', created: last.created, model: last.model };
     if (last.system_fingerprint !== undefined) chunk.system_fingerprint = last.system_fingerprint;
     chunk.choices = choices;
     return { chunk, reason: choices[0]!.finish_reason };
+  }
+
+  /** The id, created, model (and fingerprint) of the last chunk sent with choices; null when none was. */
+  envelope(): ChunkEnvelope | null {
+    if (this.lastData === null) return null;
+    const last = JSON.parse(this.lastData);
+    const out: ChunkEnvelope = { id: last.id, created: last.created, model: last.model };
+    if (last.system_fingerprint !== undefined) out.system_fingerprint = last.system_fingerprint;
+    return out;
   }
 }
