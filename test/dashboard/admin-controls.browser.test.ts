@@ -182,6 +182,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('admin controls at thei
     await page.fill(`${row} input[name=fast_price_multiplier]`, '');
     await page.fill(`${row} input[name=us_inference_price_multiplier]`, '');
     await page.click(`${row} button:text-is("Save audio and tiers")`);
+    // The first save's `.saved` mark may still be on the page: wait for the form's errors to go (the save's answer replaced the row).
+    await page.waitForSelector(`${row} .audio-tiers-form .form-errors`, { state: 'detached' });
     await page.waitForSelector(`${row} .saved`);
     expect(stored()).toMatchObject({ fastPriceMultiplier: null, usInferencePriceMultiplier: null });
     expect(await page.textContent(`${row} .audio-tiers-editor .audio-tiers`)).not.toContain('fast');
