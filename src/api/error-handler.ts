@@ -5,6 +5,7 @@ import { isStoreUnreachableError } from '../db/pg-store';
 import { isPassingSqliteFailure, storeBusyOr } from '../db/sqlite-write-failure';
 import { toAnthropicError } from '../messages/anthropic-errors';
 import { newRequestId } from '../proxy/request-id';
+import { CORS_HEADERS } from '../http/v1-cors-headers';
 
 function body(message: string, type: string, code: string, param: string | null = null): OpenAIErrorBody {
   return { error: { message, type, param, code } };
@@ -71,9 +72,10 @@ export function errorAnswer(code: unknown, error: unknown, request: Request): Er
       return of(400, body('The request body is not valid JSON.', 'invalid_request_error', 'invalid_json'));
     case 'NOT_FOUND': {
       const path = new URL(request.url).pathname;
-      // Every /v1 answer carries an id, as OpenAI's do (the SDKs show it as the error's request id).
-      // No model was asked, so there is no log row for it to name.
-      const id: Record<string, string> = V1_PATHS.test(path) ? { 'x-request-id': newRequestId() } : {};
+      // Every /v1 answer carries an id, as OpenAI's do (the SDKs show it as the error's request id),
+      // and the CORS headers (the preflight of any /v1 path was answered: a browser app reads this
+      // 404 rather than a network error). No model was asked, so there is no log row for the id.
+      const id: Record<string, string> = V1_PATHS.test(path) ? { ...CORS_HEADERS, 'x-request-id': newRequestId() } : {};
       // Anthropic's clients read Anthropic's shape: paths under /v1/messages/ (the SDK's message
       // batches) and /v1/messages itself with another method than POST; their SDKs read `request-id`.
       if (ANTHROPIC_PATHS.test(path)) {

@@ -46,3 +46,14 @@ test("the Anthropic SDK's message batches: Anthropic's 404 with request-id (the 
   expect(res.headers.get('request-id')).toBe(res.headers.get('x-request-id'));
   expect(res.headers.get('x-request-id')).toBeTruthy();
 });
+
+test("a browser app's call to an unknown /v1 route can read the 404 and its id (CORS, as every /v1 answer)", async () => {
+  const res = await gw.fetch('/v1/moderations', { method: 'POST', headers: { origin: 'https://app.example' }, body: '{"input":"x"}' });
+  expect(res.status).toBe(404);
+  expect(res.headers.get('access-control-allow-origin')).toBe('*');
+  expect(res.headers.get('access-control-expose-headers')).toContain('x-request-id');
+  // Outside /v1 (the dashboard, /api) stays same-origin.
+  const api = await fetch(`${gw.url}/api/nothing-here`, { headers: { origin: 'https://app.example' } });
+  expect(api.headers.get('access-control-allow-origin')).toBeNull();
+  expect(api.headers.get('x-request-id')).toBeNull();
+});
