@@ -4,7 +4,7 @@ import type { AppContext, CircuitState } from '../context';
 import { providers, requestLogs } from '../db/schema';
 import { badRequest, notFound } from '../errors/api-error';
 import { PROVIDER_CATALOG } from '../providers/provider-catalog';
-import { geminiBaseUrl } from '../providers/gemini/gemini-base-url';
+import { baseUrlChangeText, providerBaseUrl, type NormalisedBaseUrl } from '../providers/base-url/provider-base-url';
 import { PROVIDER_IDS, isProviderId, type ProviderId } from '../providers/types';
 import { modelCircuits, modelCircuitsJson, type ModelCircuitJson } from '../routing';
 import { hasUnsafeChars } from '../security/unsafe-text';
@@ -18,6 +18,12 @@ export interface ProviderView {
   name: string;
   enabled: boolean;
   base_url: string;
+  /**
+   * What the gateway changed in the base URL as set, and why (a path the calls append themselves
+   * taken off, a provider's own host given its `/v1`), or null: after a PATCH that set it, or
+   * while the URL in force (from the environment, or stored before) is used changed.
+   */
+  base_url_note: string | null;
   has_key: boolean;
   /** `dashboard`: stored encrypted here; `env`: from the environment; null: none. */
   key_source: 'dashboard' | 'env' | null;
@@ -75,6 +81,7 @@ export async function listProviders(deps: ProviderDeps, now = Date.now()): Promi
       enabled: s.enabled,
       // A stored URL with a query (saved before it was refused) may hold a key: its values are not shown.
       base_url: s.badBaseUrl ? urlWithoutQueryValues(s.baseUrl) : s.baseUrl,
+      base_url_note: s.baseUrlGivenAs && s.baseUrlChange ? baseUrlChangeText(id, s.baseUrlGivenAs, { url: s.baseUrl, change: s.baseUrlChange }) : null,
       has_key: !!s.apiKey,
       key_source: own?.id === 'main' ? 'dashboard' : own ? 'env' : null,
       api_key_last4: own?.last4 ?? (stored ? (row!.apiKeyLast4 ?? null) : null),
@@ -91,7 +98,7 @@ export async function getProvider(deps: ProviderDeps, id: string): Promise<Provi
   return (await listProviders(deps)).find((p) => p.id === pid)!;
 }
 
-function checkBaseUrl(url: string, id: ProviderId): string {
+function checkBaseUrl(url: string, id: ProviderId): NormalisedBaseUrl {
   // URL parsing drops tabs and line breaks silently, so such a value would be stored and shown
   // as one URL while requests go to another (a line break in the host hides where keys are sent).
   if (hasUnsafeChars(url)) throw badRequest('base_url must not contain control, line-break or bidi characters.', 'base_url');
@@ -106,9 +113,9 @@ function checkBaseUrl(url: string, id: ProviderId): string {
   // As the environment's base URL (config/env-readers.ts readUrl): paths are appended to it, and a
   // key given the Gemini way (`?key=...`) would be stored in clear and shown to every viewer.
   if (u.search || u.hash || /[?#]/.test(url)) throw badRequest('base_url must not hold a query (?) or fragment (#): paths are appended to it; set api_key for the key.', 'base_url');
-  // Gemini's OpenAI-compatible URL (Google's OpenAI-SDK guide gives it) is stored as the native
-  // calls use it, without `/v1beta/openai`, and the answer shows that URL.
-  return id === 'gemini' ? geminiBaseUrl(url) : url.replace(/\/+$/, '');
+  // A URL as a provider's docs give it (`…/v1/chat/completions`, Gemini's `…/v1beta/openai/`) is
+  // stored as calls use it, and the answer says what was changed (base_url_note).
+  return providerBaseUrl(id, url);
 }
 
 /**
@@ -119,7 +126,11 @@ export async function setProviderSettings(deps: ProviderDeps, id: string, patch:
   const pid = requireProviderId(id);
   const set: Partial<typeof providers.$inferInsert> = { updatedAt: Date.now() };
   if (patch.enabled !== undefined) set.enabled = patch.enabled;
-  if (patch.base_url !== undefined) set.baseUrl = patch.base_url === null || patch.base_url === '' ? null : checkBaseUrl(patch.base_url, pid);
+  let given: NormalisedBaseUrl | null = null;
+  if (patch.base_url !== undefined) {
+    given = patch.base_url === null || patch.base_url === '' ? null : checkBaseUrl(patch.base_url, pid);
+    set.baseUrl = given?.url ?? null;
+  }
   if (patch.api_key !== undefined) {
     const key = patch.api_key?.trim() ?? '';
     if (key) checkProviderKeyText(key, 'api_key');
@@ -130,5 +141,7 @@ export async function setProviderSettings(deps: ProviderDeps, id: string, patch:
   // A changed key starts active in the pool (a set-aside one stays so until an admin changes it).
   if (patch.api_key !== undefined) deps.keyPool?.reset(pid, 'main');
   await deps.state.refresh();
-  return getProvider(deps, pid);
+  const view = await getProvider(deps, pid);
+  // Stored as calls use it, so the snapshot knows nothing changed: the answer says what this write did.
+  return given?.change ? { ...view, base_url_note: baseUrlChangeText(pid, patch.base_url!.replace(/\/+$/, ''), given) } : view;
 }

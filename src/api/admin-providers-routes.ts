@@ -100,7 +100,10 @@ export function adminProvidersRoutes(ctx: AppContext) {
         tags,
         security,
         responses: ADMIN_RESPONSES.patchProvider, summary: 'Change provider settings',
-        description: '`null` clears a value so the environment applies again. `api_key` is stored AES-256-GCM encrypted and never returned.',
+        description:
+          '`null` clears a value so the environment applies again. `api_key` is stored AES-256-GCM encrypted and never returned. ' +
+          '`base_url` is stored as calls use it: an endpoint the gateway appends (`…/v1/chat/completions`), Anthropic\'s `/v1`, Gemini\'s ' +
+          '`/v1beta/openai` taken off, a provider\'s own host without a path (`https://api.openai.com`) given its `/v1`; `base_url_note` says what was changed (null: nothing).',
       },
     })
     .post('/api/providers/:id/test', ({ params }) => {

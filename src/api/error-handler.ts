@@ -4,10 +4,15 @@ import { storeUnavailable } from '../auth/store-unavailable';
 import { isStoreUnreachableError } from '../db/pg-store';
 import { isPassingSqliteFailure, storeBusyOr } from '../db/sqlite-write-failure';
 import { toAnthropicError } from '../messages/anthropic-errors';
+import { newRequestId } from '../proxy/request-id';
+import { CORS_HEADERS } from '../http/v1-cors-headers';
 
 function body(message: string, type: string, code: string, param: string | null = null): OpenAIErrorBody {
   return { error: { message, type, param, code } };
 }
+
+/** The model API: /v1 and everything under it. */
+const V1_PATHS = /^\/v1(?:\/|$)/;
 
 /** /v1/messages and everything under it: Anthropic's API. */
 const ANTHROPIC_PATHS = /^\/v1\/messages(?:\/|$)/;
@@ -65,14 +70,20 @@ export function errorAnswer(code: unknown, error: unknown, request: Request): Er
       return of(400, validationBody(error));
     case 'PARSE':
       return of(400, body('The request body is not valid JSON.', 'invalid_request_error', 'invalid_json'));
-    case 'NOT_FOUND':
+    case 'NOT_FOUND': {
+      const path = new URL(request.url).pathname;
+      // Every /v1 answer carries an id, as OpenAI's do (the SDKs show it as the error's request id),
+      // and the CORS headers (the preflight of any /v1 path was answered: a browser app reads this
+      // 404 rather than a network error). No model was asked, so there is no log row for the id.
+      const id: Record<string, string> = V1_PATHS.test(path) ? { ...CORS_HEADERS, 'x-request-id': newRequestId() } : {};
       // Anthropic's clients read Anthropic's shape: paths under /v1/messages/ (the SDK's message
-      // batches) and /v1/messages itself with another method than POST.
-      if (ANTHROPIC_PATHS.test(new URL(request.url).pathname)) {
+      // batches) and /v1/messages itself with another method than POST; their SDKs read `request-id`.
+      if (ANTHROPIC_PATHS.test(path)) {
         const r = toAnthropicError(notFound('Not found.'));
-        return { status: r.status, body: r.body, headers: {} };
+        return { status: r.status, body: r.body, headers: { ...id, 'request-id': id['x-request-id']! } };
       }
-      return of(404, body(invalidUrl(request), 'invalid_request_error', 'not_found'));
+      return of(404, body(invalidUrl(request), 'invalid_request_error', 'not_found'), id);
+    }
     case 'INVALID_COOKIE_SIGNATURE':
       return of(401, body('Invalid session.', 'authentication_error', 'invalid_session'));
     default: {

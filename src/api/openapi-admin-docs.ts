@@ -140,7 +140,7 @@ const health = obj(
 
 const user = obj({ id: int, username: str, role: { enum: ['admin', 'viewer'] }, must_change_password: bool, created_at: int }, ['id', 'username', 'role', 'must_change_password']);
 const provider = obj(
-  { id: str, name: str, enabled: bool, has_key: bool, key_source: nullable(str), api_key_last4: nullable(str), base_url: str, circuit, model_circuits: modelCircuits, recent_requests: int, recent_error_rate: num },
+  { id: str, name: str, enabled: bool, has_key: bool, key_source: nullable(str), api_key_last4: nullable(str), base_url: str, base_url_note: nullable(str), circuit, model_circuits: modelCircuits, recent_requests: int, recent_error_rate: num },
   ['id', 'name', 'enabled', 'has_key', 'base_url', 'circuit'],
 );
 const poolKeyState = obj(

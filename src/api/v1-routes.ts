@@ -3,6 +3,7 @@ import type { AppContext } from '../context';
 import { hostIsValid, invalidHost } from '../http/host-header';
 import { keepAliveHint } from '../http/keep-alive-hint';
 import { withHeaders } from '../http/with-headers';
+import { CORS_HEADERS } from '../http/v1-cors-headers';
 import { withRateHeaders, type AnswerKey } from '../limits/answer-rate-headers';
 import { chatCompletionsRoute } from './chat-routes';
 import { embeddingsRoute } from './embeddings-routes';
@@ -36,28 +37,7 @@ type V1Method = 'GET' | 'POST' | 'DELETE';
 /** Every /v1 endpoint as served: path -> method -> the wrapped handler and its OpenAPI entry. */
 export type V1Table = Record<string, Partial<Record<V1Method, { handler: ServedHandler; detail: DocumentDecoration }>>>;
 
-/** Anthropic's rate headers on /v1/messages (src/limits/anthropic-rate-headers.ts). */
-const ANTHROPIC_RATE_HEADERS = ['requests', 'tokens', 'input-tokens', 'output-tokens'].flatMap((kind) =>
-  ['limit', 'remaining', 'reset'].map((field) => `anthropic-ratelimit-${kind}-${field}`),
-);
-
-/**
- * The /v1 API is called with a bearer key, never a cookie, so like OpenAI's own API any origin
- * may call it (browser apps using the SDK); the gateway's own headers are readable to them.
- */
-export const CORS_HEADERS: Record<string, string> = {
-  'access-control-allow-origin': '*',
-  'access-control-expose-headers': [
-    'x-gophergate-overhead-ms, x-gophergate-model, x-gophergate-provider, x-gophergate-route, x-gophergate-route-reason, x-request-id, retry-after',
-    'retry-after-ms, x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-reset-requests',
-    'x-ratelimit-limit-tokens, x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens',
-    // The SDKs' retry logic obeys it: unread, a browser's SDK would retry a spent budget.
-    'x-should-retry',
-    // Anthropic's SDKs (dangerouslyAllowBrowser) read the request's id from `request-id` on /v1/messages.
-    'request-id',
-    ...ANTHROPIC_RATE_HEADERS,
-  ].join(', '),
-};
+export { CORS_HEADERS } from '../http/v1-cors-headers';
 
 /**
  * What every /v1 answer gets, wherever it is called from: the Host check (Bun's router runs no

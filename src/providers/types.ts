@@ -42,11 +42,13 @@ export interface ProviderSettings {
    */
   badBaseUrl?: true;
   /**
-   * The base URL as set (the environment or the Providers page), when `baseUrl` is it without a
-   * path the calls append themselves (Gemini's `…/v1beta/openai/`: gemini/gemini-base-url.ts); the
-   * start warns of it once.
+   * The base URL as set (the environment, or stored before the admin API normalised it), when
+   * `baseUrl` is it changed (a path the calls append themselves taken off, a provider's own host
+   * given its `/v1`: base-url/provider-base-url.ts); the start warns of it once.
    */
   baseUrlGivenAs?: string;
+  /** What was changed in `baseUrlGivenAs` and why (a phrase: "ends in /v1, which the gateway appends itself …"). */
+  baseUrlChange?: string;
   /**
    * The provider's key pool: its own key (`apiKey`, id `main` or `env`) first, then the keys added
    * with POST /api/providers/{id}/keys. Unset or empty: `apiKey` alone (or no key).

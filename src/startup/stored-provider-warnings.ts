@@ -1,4 +1,5 @@
 import { urlWithoutQueryValues } from '../config/env-readers';
+import { baseUrlChangeText } from '../providers/base-url/provider-base-url';
 import type { RuntimeSnapshot } from '../state/snapshot-types';
 
 /**
@@ -37,18 +38,16 @@ export function badBaseUrlWarnings(snapshot: RuntimeSnapshot): string[] {
 }
 
 /**
- * One line per provider whose base URL was set with a path the calls append themselves (Gemini's
- * OpenAI-compatible `…/v1beta/openai/`, as Google's OpenAI-SDK guide gives it): it is used without
- * that path, and the start says which URL that is.
+ * One line per provider whose base URL was set in a form calls cannot use as it is (a path they
+ * append themselves, as a provider's docs give the URL, or a provider's own host without its
+ * version): it is used normalised (providers/base-url/provider-base-url.ts), and the start says
+ * which URL that is.
  */
 export function trimmedBaseUrlWarnings(snapshot: RuntimeSnapshot): string[] {
   const out: string[] = [];
   for (const p of snapshot.providers.values()) {
-    if (!p.baseUrlGivenAs) continue;
-    out.push(
-      `gophergate: the base URL of provider ${p.id} (${p.baseUrlGivenAs}) ends in a path the gateway appends itself (it calls Gemini's native API, ` +
-        `{base}/v1beta/models/…, not its OpenAI-compatible one); using ${p.baseUrl} (set that to silence this line)`,
-    );
+    if (!p.baseUrlGivenAs || !p.baseUrlChange) continue;
+    out.push(`gophergate: ${baseUrlChangeText(p.id, p.baseUrlGivenAs, { url: p.baseUrl, change: p.baseUrlChange })} (set that to silence this line)`);
   }
   return out;
 }

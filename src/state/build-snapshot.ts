@@ -1,7 +1,8 @@
 import type { Config } from '../config/config';
 import type { SecretBox } from '../crypto/secret-box';
 import { PROVIDER_CATALOG } from '../providers/provider-catalog';
-import { geminiBaseUrl } from '../providers/gemini/gemini-base-url';
+import { providerBaseUrl } from '../providers/base-url/provider-base-url';
+import { withoutTrailingSlashes } from '../providers/base-url/normalised-base-url';
 import { FREE_PROVIDERS, PROVIDER_IDS, type PoolKey, type ProviderId, type ProviderSettings } from '../providers/types';
 import { genaiPriceRow } from '../db/seed/model-prices';
 import { isImageModelId } from '../images/image-model-id';
@@ -60,12 +61,14 @@ function providerSettings(
   // Dashboard choice first, then the environment, then: on when it can work (has a key or needs none).
   const enabled = !badBaseUrl && (row?.enabled ?? env.enabled ?? (id === 'mock' ? false : !catalog.needsKey || !!apiKey));
   const givenBaseUrl = row?.baseUrl || env.baseUrl || catalog.defaultBaseUrl;
-  // Gemini's OpenAI-compatible URL (`…/v1beta/openai/`), which Google's OpenAI-SDK guide gives: the
-  // paths the native calls append would be doubled, so they are taken off (stored ones included).
-  const baseUrl = id === 'gemini' && !badBaseUrl ? geminiBaseUrl(givenBaseUrl) : givenBaseUrl;
+  // A URL as pasted from a provider's docs (`…/v1/chat/completions`, Gemini's `…/v1beta/openai/`,
+  // Anthropic's `…/v1`) would have the calls' paths doubled: taken as meant (stored ones saved
+  // before the admin API did the same included), and the start says so (baseUrlChange).
+  const normalised = badBaseUrl ? null : providerBaseUrl(id, givenBaseUrl);
+  const baseUrl = normalised?.url ?? givenBaseUrl;
   return {
     id, enabled, baseUrl, apiKey, keys,
-    ...(baseUrl !== givenBaseUrl.replace(/\/+$/, '') ? { baseUrlGivenAs: givenBaseUrl } : {}),
+    ...(normalised?.change ? { baseUrlGivenAs: withoutTrailingSlashes(givenBaseUrl), baseUrlChange: normalised.change } : {}),
     ...(env.betaBaseUrl ? { betaBaseUrl: env.betaBaseUrl } : {}),
     ...(unreadableKeys ? { unreadableKeys } : {}),
     ...(badBaseUrl ? { badBaseUrl: true as const } : {}),

@@ -11,6 +11,8 @@ export interface ProviderCard {
   name: string;
   enabled: boolean;
   baseUrl: string;
+  /** What the gateway changed in the base URL as set, and why (ProviderView.base_url_note); null: nothing. */
+  baseUrlNote?: string | null;
   defaultBaseUrl: string;
   needsKey: boolean;
   /** Last four characters of the stored key; null when none is stored. */
@@ -84,7 +86,11 @@ export function ProviderCardView(props: { p: ProviderCard; admin: boolean; saved
       </div>
       <dl class="kv">
         <dt>Base URL</dt>
-        <dd><code safe>{p.baseUrl}</code></dd>
+        <dd>
+          <code safe>{p.baseUrl}</code>
+          {/* A URL pasted as a provider's docs give it was taken as meant: say what changed, so the form's value is not a surprise. */}
+          {p.baseUrlNote ? <p class="muted small base-url-note" role="status" safe>{`Changed: ${p.baseUrlNote}.`}</p> : ''}
+        </dd>
         <dt>API key</dt>
         <ApiKeyCell p={p} />
         <dt>Errors (15 min)</dt>

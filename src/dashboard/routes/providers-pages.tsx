@@ -16,7 +16,7 @@ export function card(p: ProviderView, keys?: ProviderCard['keys']): ProviderCard
   const cat = PROVIDER_CATALOG[p.id];
   return {
     keys,
-    id: p.id, name: p.name, enabled: p.enabled, baseUrl: p.base_url, defaultBaseUrl: cat.defaultBaseUrl, needsKey: cat.needsKey,
+    id: p.id, name: p.name, enabled: p.enabled, baseUrl: p.base_url, baseUrlNote: p.base_url_note, defaultBaseUrl: cat.defaultBaseUrl, needsKey: cat.needsKey,
     keyLast4: p.api_key_last4, keyFromEnv: p.key_source === 'env',
     circuit: p.circuit, modelCircuits: p.model_circuits, recentErrorRate: p.recent_requests ? p.recent_error_rate : null, recentRequests: p.recent_requests,
   };
