@@ -78,14 +78,16 @@ export async function clientChoices(deps: AdminDeps, prefix: string, limit: numb
 
 /**
  * The client key a filter names: an id (digits, `#12`, or a chosen `name (#12)`), else a name
- * exactly one key has. A name no key has, or several have, is a 400 on `param` saying which.
+ * exactly one key has (as spelt, else in any case). A name no key has, or several have, is a 400 on `param` saying which.
  */
 export async function clientIdByName(deps: AdminDeps, typed: string, param: string): Promise<number | null> {
   const v = typed.trim();
   if (!v) return null;
   const id = /^#?(\d{1,15})$/.exec(v) ?? /\(#(\d{1,15})\)$/.exec(v);
   if (id) return Number(id[1]);
-  const rows = await deps.db.select({ id: clients.id }).from(clients).where(eq(clients.name, v)).limit(2);
+  let rows = await deps.db.select({ id: clients.id }).from(clients).where(eq(clients.name, v)).limit(2);
+  // Suggestions match any case, so a name typed in another case is that key's when only it has it.
+  if (rows.length === 0) rows = await deps.db.select({ id: clients.id }).from(clients).where(sql`lower(${clients.name}) = ${v.toLowerCase()}`).limit(2);
   if (rows.length === 1) return rows[0]!.id;
   if (rows.length === 0) throw badRequest(`No client key is named '${v}'.`, param);
   throw badRequest(`Several client keys are named '${v}': pick one from the list (it adds the key's #id).`, param);

@@ -191,7 +191,7 @@ describe('the Logs client filter', () => {
 
   test('a key is filtered by its id, by a picked `name (#id)` or by a name only it has; a name two keys share asks to pick', async () => {
     const [one] = gw.ctx.db.select().from(clients).where(eq(clients.name, 'batch-07')).all();
-    for (const v of [String(one!.id), `batch-07 (#${one!.id})`, 'batch-07']) {
+    for (const v of [String(one!.id), `batch-07 (#${one!.id})`, 'batch-07', 'BATCH-07']) {
       const html = await get(`/logs?client=${encodeURIComponent(v)}`);
       expect([v, /id="logs-client"[^>]*value="([^"]*)"/.exec(html)?.[1]]).toEqual([v, `batch-07 (#${one!.id})`]);
       expect(html).not.toContain('class="form-errors"');
