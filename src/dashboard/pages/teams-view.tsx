@@ -125,6 +125,8 @@ export function TeamsSection(props: { page: TeamsPage; admin: boolean; clientNam
     <div id="teams-section">
       {admin ? <Card><CreateForm errors={props.errors} /></Card> : ''}
       <ModelNamesWarning text={props.warning} />
+      {/* Above the table, after New team: an admin's first stop on the page stays the create form. */}
+      {teams.length > 0 || page.q || page.afterId !== null ? <FindForm q={page.q} /> : ''}
       {teams.length === 0 && page.q ? (
         <EmptyState title="No team found"><span safe>{`No team's name starts with '${page.q}'.`}</span></EmptyState>
       ) : teams.length === 0 && page.afterId === null ? (
@@ -152,7 +154,6 @@ export function TeamsView(props: { page: TeamsPage; admin: boolean; clientNames:
   return (
     <div class="page" data-page="teams">
       <PageHeader title="Teams" subtitle="Groups of client keys with shared limits: allowed models, a budget, requests and tokens per minute." />
-      <FindForm q={props.page.q} />
       <TeamsSection {...props} />
     </div>
   );
