@@ -1,6 +1,6 @@
 import { orConflict } from '../db/unique-violation';
 import { binaryOrder } from '../db/text-order';
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { clients, teams } from '../db/schema';
 import { ApiError, badRequest, notFound } from '../errors/api-error';
 import { scopeOf } from '../limits/build-key-limits';
@@ -10,6 +10,7 @@ import type { AdminDeps } from './admin-deps';
 import { checkAdminName } from './admin-names';
 import { teamNameKey, teamNamedLike } from './team-name-key';
 import type { ListPage } from './list-page';
+import { teamPrefixFilter } from './name-lookups';
 import { limitColumns, periodSpend, type LimitFieldsInput } from './limit-fields';
 
 export interface TeamView {
@@ -66,10 +67,10 @@ export async function createTeam(deps: Deps, input: TeamInput): Promise<TeamView
 }
 
 /**
- * By name (code points, on either store); a page (`cursor`: the last id of the previous page,
+ * By name (code points, on either store), those starting with `prefix` (up to case) when given; a page (`cursor`: the last id of the previous page,
  * `after_id`) continues after that team's name, the whole rest of the list without `limit`.
  */
-export async function listTeams(deps: Deps, page: ListPage = {}): Promise<TeamView[]> {
+export async function listTeams(deps: Deps, page: ListPage & { prefix?: string } = {}): Promise<TeamView[]> {
   const byName = binaryOrder(deps.db, teams.name);
   let after;
   if (page.cursor !== undefined) {
@@ -78,7 +79,7 @@ export async function listTeams(deps: Deps, page: ListPage = {}): Promise<TeamVi
     if (!anchor) throw badRequest(`'after_id' names no team (${page.cursor}); it may have been deleted since: list again from the start.`, 'after_id');
     after = sql`${byName} > ${anchor.name}`;
   }
-  const q = deps.db.select().from(teams).where(after).orderBy(asc(byName), asc(teams.id));
+  const q = deps.db.select().from(teams).where(and(after, teamPrefixFilter(page.prefix ?? ''))).orderBy(asc(byName), asc(teams.id));
   return Promise.all((await (page.limit === undefined ? q : q.limit(page.limit))).map((r) => view(deps, r)));
 }
 

@@ -12,6 +12,7 @@ import htmxSetupJs from '../../web/htmx-setup.js' with { type: 'file' };
 import swapFocusJs from '../../web/swap-focus.js' with { type: 'file' };
 import editorsJs from '../../web/editors.js' with { type: 'file' };
 import monitorJs from '../../web/monitor.js' with { type: 'file' };
+import choicesJs from '../../web/choices.js' with { type: 'file' };
 import appCss from '../../web/app.css' with { type: 'file' };
 import faviconSvg from '../../web/favicon.svg' with { type: 'file' };
 import { VERSION } from '../version';
@@ -31,6 +32,7 @@ const ASSETS: Record<string, [string, string]> = {
   'swap-focus.js': [swapFocusJs, JS],
   'editors.js': [editorsJs, JS],
   'monitor.js': [monitorJs, JS],
+  'choices.js': [choicesJs, JS],
   'app.css': [appCss, 'text/css; charset=utf-8'],
   'favicon.svg': [faviconSvg, 'image/svg+xml'],
 };
@@ -44,7 +46,7 @@ const ASSETS: Record<string, [string, string]> = {
  * innerHTML from data (textContent / Alpine x-text only).
  */
 export const DASHBOARD_SCRIPTS = [
-  'theme.js', 'page-controls.js', 'charts.js', 'htmx-setup.js', 'swap-focus.js', 'editors.js', 'monitor.js',
+  'theme.js', 'page-controls.js', 'charts.js', 'htmx-setup.js', 'swap-focus.js', 'editors.js', 'monitor.js', 'choices.js',
 ] as const;
 
 /** Assets made from source at start rather than embedded as files. */

@@ -11,6 +11,8 @@ export const FIELD_LABELS = {
   max_parallel: 'In flight at once',
   expires_at: 'Expires (UTC)',
   team_id: 'Team',
+  /** The dashboard's team picker: a team's name (the API takes its id, team_id). */
+  team: 'Team',
   key: 'Provider key',
   label: 'Label',
   weight: 'Weight',

@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from 'bun:test';
 import { ClientsView, NewKeyPanel } from '../../src/dashboard/pages/clients-view';
+import { TeamsView } from '../../src/dashboard/pages/teams-view';
 import { GroupsView, RouteTryResult } from '../../src/dashboard/pages/groups-view';
 import { LogDetailView, LogsView } from '../../src/dashboard/pages/logs-view';
 import { logJson, type StoredLogRow } from '../../src/logging/log-row';
@@ -66,6 +67,10 @@ describe('every dashboard view escapes user-controlled text', () => {
     const c = { id: 1, name: X + Q, keyPrefix: Q, revoked: false, expired: false, createdAt: 0, lastUsedAt: null, requests: 1, tokens: 2, costUsd: 0.1 };
     const out = await html(<ClientsView page={{ rows: [c], beforeId: null, nextBeforeId: null }} admin />);
     await expectInert(out);
+    // A team's name in a key's summary, its picker and the page's suggestion list.
+    const limits = { models: null, budgetUsd: null, budgetPeriod: 'month' as const, rpm: null, tpm: null, spendUsd: 0, teamId: 7 };
+    const teams = { names: new Map([[7, X + Q]]), choices: [{ id: 7, name: X + Q }] };
+    await expectInert(await html(<ClientsView page={{ rows: [{ ...c, limits }], beforeId: null, nextBeforeId: null }} teams={teams} admin />));
     expect(out).toContain('&lt;img src=x onerror=alert(1)&gt;');
     await expectInert(await html(<NewKeyPanel name={X} keyValue={Q} />));
   });
@@ -81,9 +86,18 @@ describe('every dashboard view escapes user-controlled text', () => {
     await expectInert(await html(<UsageView vm={vm} />));
   });
 
+  test('teams (table, find form, pager)', async () => {
+    const t = { id: 3, name: X + Q, models: [Q], budget_usd: null, budget_period: 'month' as const, rpm: null, tpm: null, spend_usd: 0, client_ids: [1, 2], created_at: 0, updated_at: 0 };
+    const clientNames = new Map([[1, X], [2, Q]]);
+    for (const rows of [[t], []]) {
+      const out = await html(<TeamsView page={{ rows, afterId: 2, nextAfterId: 3, q: X + Q }} admin clientNames={clientNames} />);
+      await expectInert(out);
+    }
+  });
+
   test('logs list, filters and detail', async () => {
     const filters = { from: Q, to: Q, client: Q, provider: Q, model: Q + X, status: Q };
-    await expectInert(await html(<LogsView vm={{ rows: [{ ...hostileRow, clientName: X }], filters, beforeId: null, nextBeforeId: 5, clients: [{ id: 1, name: X }], providers: ['openai'], error: X }} />));
+    await expectInert(await html(<LogsView vm={{ rows: [{ ...hostileRow, clientName: X }], filters, beforeId: null, nextBeforeId: 5, clients: [{ id: 1, name: X, revoked: true }], providers: ['openai'], error: X }} />));
     await expectInert(await html(<LogDetailView d={{ ...hostileRow, clientName: X, providerKey: Q }} />));
   });
 

@@ -5,6 +5,7 @@ import { FIELD_LABELS } from '../field-labels';
 import { formValue } from '../form-number';
 import { usdCents, usdExact } from '../format';
 import { DECIMAL_FIELD } from './ui';
+import { TEAM_CHOICES } from './choices';
 
 /** What the limits form and summaries show for a key or a team. */
 export interface LimitValues {
@@ -64,8 +65,12 @@ export function LimitSummary(props: { v: LimitValues; teamName?: string | null }
   return <span class="limits-summary small" safe>{parts.length ? parts.join(' · ') : none}</span>;
 }
 
-/** The limit inputs of a key or a team form (blank = no limit). */
-export function LimitInputs(props: { v: LimitValues; idPrefix: string; teams?: { id: number; name: string }[] }) {
+/**
+ * The limit inputs of a key or a team form (blank = no limit). `team` (keys only) is the key's
+ * team's name: a text input suggesting from the page's one TEAM_CHOICES list, not a <select> of
+ * every team in every row.
+ */
+export function LimitInputs(props: { v: LimitValues; idPrefix: string; team?: { name: string | null } }) {
   const { v, idPrefix } = props;
   return (
     <div class="form-grid limits-grid">
@@ -87,7 +92,7 @@ export function LimitInputs(props: { v: LimitValues; idPrefix: string; teams?: {
       <label for={`${idPrefix}-tpm`}>{FIELD_LABELS.tpm}
         <input id={`${idPrefix}-tpm`} name="tpm" type="number" min="1" max={MAX} step="1" value={formValue(v.tpm)} placeholder="none" />
       </label>
-      {props.teams ? (
+      {props.team ? (
         <>
           <label for={`${idPrefix}-parallel`}>{FIELD_LABELS.max_parallel}
             <input id={`${idPrefix}-parallel`} name="max_parallel" type="number" min="1" max={MAX} step="1" value={formValue(v.maxParallel)} placeholder="none" />
@@ -95,11 +100,9 @@ export function LimitInputs(props: { v: LimitValues; idPrefix: string; teams?: {
           <label for={`${idPrefix}-expires`}>{FIELD_LABELS.expires_at}
             <input id={`${idPrefix}-expires`} name="expires_at" value={v.expiresAt ?? ''} placeholder="never, or 2026-12-31T23:59:59Z" maxlength="40" />
           </label>
-          <label for={`${idPrefix}-team`}>{FIELD_LABELS.team_id}
-            <select id={`${idPrefix}-team`} name="team_id">
-              <option value="" selected={v.teamId == null}>none</option>
-              {props.teams.map((t) => <option value={String(t.id)} selected={t.id === v.teamId} safe>{t.name}</option>)}
-            </select>
+          <label for={`${idPrefix}-team`}>{FIELD_LABELS.team}
+            <input id={`${idPrefix}-team`} name="team" list={TEAM_CHOICES} value={props.team.name ?? ''} placeholder="none" maxlength="100" autocomplete="off"
+              title="Type the start of a team's name and pick it; blank for no team" />
           </label>
         </>
       ) : ''}

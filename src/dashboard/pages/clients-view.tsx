@@ -2,6 +2,7 @@
 import { Card, EditorRow, FormErrors, postTo } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import { ago, compactNumber, usd, utcDateTime } from '../format';
+import { ChoiceList, TEAM_CHOICES, teamChoiceList } from '../components/choices';
 import { BudgetBar, LimitInputs, LimitSummary, ModelNamesWarning, type LimitValues } from '../components/limits-ui';
 
 export interface ClientRow {
@@ -81,10 +82,21 @@ export const clientErrorSlot = (id: number, form: 'rename' | 'limits') => `clien
 
 const NO_LIMITS: LimitValues = { models: null, budgetUsd: null, budgetPeriod: 'month', rpm: null, tpm: null, spendUsd: 0 };
 
-function ClientRowView(props: { c: ClientRow; admin: boolean; teams: { id: number; name: string }[] }) {
-  const { c, admin, teams } = props;
+/**
+ * What the page knows of teams: the names of its keys' teams, and the first few teams for its one
+ * suggestion list (components/choices.tsx). Never every team: there may be thousands.
+ */
+export interface ClientsTeams {
+  names: Map<number, string>;
+  choices: { id: number; name: string }[];
+}
+
+const NO_TEAMS: ClientsTeams = { names: new Map(), choices: [] };
+
+function ClientRowView(props: { c: ClientRow; admin: boolean; teamNames: Map<number, string> }) {
+  const { c, admin } = props;
   const limits = c.limits ?? NO_LIMITS;
-  const teamName = teams.find((t) => t.id === limits.teamId)?.name ?? null;
+  const teamName = limits.teamId == null ? null : props.teamNames.get(limits.teamId) ?? null;
   const editable = admin && !c.revoked;
   // One <tbody> per key: its row, and its limits editor on a row of its own under it (EditorRow).
   return (
@@ -133,7 +145,7 @@ function ClientRowView(props: { c: ClientRow; admin: boolean; teams: { id: numbe
       <EditorRow editor="limits" columns={CLIENT_COLUMNS + 1} titleId={`client-${c.id}-limits-title`} action={`/clients/${c.id}/limits`} target="#clients-section"
         title={<>Limits of <span class="clip" title={c.name} safe>{c.name}</span> <code class="muted small" safe>{`${c.keyPrefix}…`}</code></>}>
         <div id={clientErrorSlot(c.id, 'limits')}></div>
-        <LimitInputs v={limits} idPrefix={`client-${c.id}`} teams={teams} />
+        <LimitInputs v={limits} idPrefix={`client-${c.id}`} team={{ name: teamName }} />
         <button type="submit" class="btn small primary">Save limits</button>
         <button type="button" class="btn small ghost" x-on:click="close('limits')">Cancel</button>
       </EditorRow>
@@ -154,10 +166,10 @@ const CLIENT_COLUMNS = COLUMNS.length;
 export const NEW_KEY_SLOT = 'new-key-slot';
 
 /** Everything below the header (and the new key's panel, when `created`); mutations swap this whole section. */
-export function ClientsSection(props: { page: ClientsPage; admin: boolean; teams?: { id: number; name: string }[]; created?: { name: string; key: string }; errors?: string[]; warning?: string | null }) {
+export function ClientsSection(props: { page: ClientsPage; admin: boolean; teams?: ClientsTeams; created?: { name: string; key: string }; errors?: string[]; warning?: string | null }) {
   const { admin } = props;
   const clients = props.page.rows;
-  const teams = props.teams ?? [];
+  const teams = props.teams ?? NO_TEAMS;
   return (
     <>
     {props.created ? <div id={NEW_KEY_SLOT} hx-swap-oob="true"><NewKeyPanel name={props.created.name} keyValue={props.created.key} /></div> : ''}
@@ -178,9 +190,10 @@ export function ClientsSection(props: { page: ClientsPage; admin: boolean; teams
                   {admin ? <th></th> : ''}
                 </tr>
               </thead>
-              {clients.map((c) => <ClientRowView c={c} admin={admin} teams={teams} />)}
+              {clients.map((c) => <ClientRowView c={c} admin={admin} teamNames={teams.names} />)}
             </table>
           </div>
+          {admin ? <ChoiceList id={TEAM_CHOICES} url="/teams/choices" choices={teamChoiceList(teams.choices)} /> : ''}
           <Pager page={props.page} />
         </Card>
       )}
@@ -189,7 +202,7 @@ export function ClientsSection(props: { page: ClientsPage; admin: boolean; teams
   );
 }
 
-export function ClientsView(props: { page: ClientsPage; admin: boolean; teams?: { id: number; name: string }[] }) {
+export function ClientsView(props: { page: ClientsPage; admin: boolean; teams?: ClientsTeams }) {
   return (
     <div class="page" data-page="clients">
       <PageHeader title="Clients" subtitle="API keys that may call the gateway, and what each has used." />

@@ -1,5 +1,6 @@
 /** @jsxImportSource #html */
 import { Card, StatusBadge } from '../components/ui';
+import { ChoiceList, CLIENT_CHOICES, clientChoiceList } from '../components/choices';
 import { EmptyState, PageHeader } from '../components/layout';
 import { compactNumber, dateTime, duration, usd } from '../format';
 import { LOG_FILTER_LABELS } from '../field-labels';
@@ -42,7 +43,8 @@ export interface LogsViewModel {
   beforeId: number | null;
   /** Id to continue from for the next (older) page; null on the last page. */
   nextBeforeId: number | null;
-  clients: { id: number; name: string }[];
+  /** The first few keys for the client filter's suggestion list (not every key: there may be thousands). */
+  clients: { id: number; name: string; revoked: boolean }[];
   providers: string[];
   /** A filter the query parser refused (shown above the table). */
   error?: string;
@@ -76,10 +78,9 @@ function Filters(props: { vm: LogsViewModel }) {
       <label>{LOG_FILTER_LABELS.from}<input id="logs-from" type="datetime-local" name="from" value={f.from} /></label>
       <label>{LOG_FILTER_LABELS.to}<input id="logs-to" type="datetime-local" name="to" value={f.to} /></label>
       <label>{LOG_FILTER_LABELS.client_id}
-        <select id="logs-client" name="client">
-          <option value="">any</option>
-          {props.vm.clients.map((c) => <option value={String(c.id)} selected={String(c.id) === f.client} safe>{c.name}</option>)}
-        </select>
+        <input id="logs-client" name="client" list={CLIENT_CHOICES} value={f.client} placeholder="any" maxlength="200" autocomplete="off"
+          title="Type the start of a key's name and pick it (it adds the key's #id), or a key's #id" />
+        <ChoiceList id={CLIENT_CHOICES} url="/clients/choices" choices={clientChoiceList(props.vm.clients)} />
       </label>
       <label>{LOG_FILTER_LABELS.provider}
         <select id="logs-provider" name="provider">

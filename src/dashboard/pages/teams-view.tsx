@@ -32,9 +32,58 @@ export const teamErrorSlot = (id: number) => `team-${id}-errors`;
 /** The teams table's columns; an admin's has one more, the actions. */
 const TEAM_COLUMNS = ['Team', 'Limits', 'Spend / budget', 'Keys'];
 
+/** Keys named in a team's row; the rest are counted (a team of 3,000 keys made one row of 3,000 names). */
+export const MEMBERS_SHOWN = 8;
+
+/** One page of the Teams table, by name; paging by the last team's id (keyset, as /api/teams). */
+export interface TeamsPage {
+  rows: TeamView[];
+  /** Set when this page continues an earlier one. */
+  afterId: number | null;
+  /** Id to continue from for the next page; null on the last page. */
+  nextAfterId: number | null;
+  /** Only teams whose name starts with this (up to case); blank = every team. */
+  q: string;
+}
+
+/** A page's address: the filter, then the cursor, as the Clients and Logs pages keep theirs. */
+export function teamsPageHref(q: string, afterId: number | null): string {
+  const p = new URLSearchParams();
+  if (q) p.set('q', q);
+  if (afterId !== null) p.set('after_id', String(afterId));
+  const s = p.toString();
+  return s ? `/teams?${s}` : '/teams';
+}
+
+/** "First" and "Next" links (the Clients page's pager), shown when there is more than one page. */
+function Pager(props: { page: TeamsPage }) {
+  const { afterId, nextAfterId, rows, q } = props.page;
+  if (afterId === null && nextAfterId === null) return '';
+  return (
+    <nav class="pager" hx-target="#main" hx-push-url="true" aria-label="Pages of teams">
+      {afterId !== null ? <a id="teams-first" class="btn small" href={teamsPageHref(q, null)} hx-get={teamsPageHref(q, null)}>← First</a> : <span></span>}
+      <span class="muted small">{`${rows.length} teams`}</span>
+      {nextAfterId !== null ? <a id="teams-next" class="btn small" href={teamsPageHref(q, nextAfterId)} hx-get={teamsPageHref(q, nextAfterId)}>Next →</a> : <span></span>}
+    </nav>
+  );
+}
+
+/** Finds teams by the start of their name: with thousands, paging alone does not find one. */
+function FindForm(props: { q: string }) {
+  return (
+    <form class="inline-form" role="search" method="get" action="/teams" hx-get="/teams" hx-target="#main" hx-push-url="true">
+      <label for="teams-find">Find team</label>
+      <input id="teams-find" name="q" type="search" value={props.q} maxlength="100" placeholder="start of a name" autocomplete="off" />
+      <button type="submit" class="btn small">Find</button>
+      {props.q ? <a class="btn small ghost" href="/teams" hx-get="/teams">Show all</a> : ''}
+    </form>
+  );
+}
+
 function TeamRow(props: { t: TeamView; admin: boolean; clientNames: Map<number, string> }) {
   const { t, admin } = props;
-  const members = t.client_ids.map((id) => props.clientNames.get(id) ?? `#${id}`);
+  const members = t.client_ids.slice(0, MEMBERS_SHOWN).map((id) => props.clientNames.get(id) ?? `#${id}`);
+  const more = t.client_ids.length - members.length;
   // One <tbody> per team: its row, and its editor on a row of its own under it (EditorRow).
   return (
     <tbody id={`team-${t.id}`} class="team" x-data="editors">
@@ -42,7 +91,10 @@ function TeamRow(props: { t: TeamView; admin: boolean; clientNames: Map<number, 
       <td><strong class="team-name clip" title={t.name} safe>{t.name}</strong></td>
       <td><LimitSummary v={valuesOf(t)} /></td>
       <td class="team-budget"><BudgetBar spendUsd={t.spend_usd} budgetUsd={t.budget_usd} period={t.budget_period} /></td>
-      <td class="small team-keys">{members.length ? members.map((m, i) => <>{i ? ', ' : ''}<span class="clip" title={m} safe>{m}</span></>) : '—'}</td>
+      <td class="small team-keys">
+        {members.length ? members.map((m, i) => <>{i ? ', ' : ''}<span class="clip" title={m} safe>{m}</span></>) : '—'}
+        {more > 0 ? <span class="muted">{` and ${more.toLocaleString('en-US')} more`}</span> : ''}
+      </td>
       {admin ? (
         <td class="actions">
           <button type="button" class="btn small ghost" data-opens="team" x-show="!open.team" x-on:click="toggle('team')">Edit</button>
@@ -66,13 +118,18 @@ function TeamRow(props: { t: TeamView; admin: boolean; clientNames: Map<number, 
 }
 
 /** Everything below the header; changes swap this whole section. */
-export function TeamsSection(props: { teams: TeamView[]; admin: boolean; clientNames: Map<number, string>; errors?: string[]; warning?: string | null }) {
-  const { teams, admin } = props;
+export function TeamsSection(props: { page: TeamsPage; admin: boolean; clientNames: Map<number, string>; errors?: string[]; warning?: string | null }) {
+  const { page, admin } = props;
+  const teams = page.rows;
   return (
     <div id="teams-section">
       {admin ? <Card><CreateForm errors={props.errors} /></Card> : ''}
       <ModelNamesWarning text={props.warning} />
-      {teams.length === 0 ? (
+      {/* Above the table, after New team: an admin's first stop on the page stays the create form. */}
+      {teams.length > 0 || page.q || page.afterId !== null ? <FindForm q={page.q} /> : ''}
+      {teams.length === 0 && page.q ? (
+        <EmptyState title="No team found"><span safe>{`No team's name starts with '${page.q}'.`}</span></EmptyState>
+      ) : teams.length === 0 && page.afterId === null ? (
         <EmptyState title="No teams yet">
           {admin ? "Create one above, then put client keys in it from the Clients page: the team's limits apply on top of each key's own." : 'An admin can create teams here.'}
         </EmptyState>
@@ -86,13 +143,14 @@ export function TeamsSection(props: { teams: TeamView[]; admin: boolean; clientN
               {teams.map((t) => <TeamRow t={t} admin={admin} clientNames={props.clientNames} />)}
             </table>
           </div>
+          <Pager page={page} />
         </Card>
       )}
     </div>
   );
 }
 
-export function TeamsView(props: { teams: TeamView[]; admin: boolean; clientNames: Map<number, string> }) {
+export function TeamsView(props: { page: TeamsPage; admin: boolean; clientNames: Map<number, string> }) {
   return (
     <div class="page" data-page="teams">
       <PageHeader title="Teams" subtitle="Groups of client keys with shared limits: allowed models, a budget, requests and tokens per minute." />

@@ -2,6 +2,9 @@
 import { Elysia } from 'elysia';
 import { eq } from 'drizzle-orm';
 import { clientNames } from '../../admin/clients-service';
+import { clientChoices, clientIdByName, clientNamesOf } from '../../admin/name-lookups';
+import { ApiError } from '../../errors/api-error';
+import { CHOICES_SHOWN, clientChoiceValue } from '../components/choices';
 import { decimalId } from '../../admin/decimal-id';
 import type { AppContext } from '../../context';
 import { requestLogs } from '../../db/schema';
@@ -105,16 +108,28 @@ function wantsDetailOnly(request: Request): boolean {
 /** The Logs page's view model for a query string (filters and paging). */
 async function logsPage(ctx: AppContext, query: Record<string, string | undefined>): Promise<LogsViewModel> {
   const filters: LogFilters = logFiltersOf(query);
-  const filter = logFilterFrom(filters, query.before_id, PAGE_SIZE + 1);
-  const names = await clientNames(ctx);
+  // The client filter holds what the person typed or picked (`name (#id)`, an id, a name): read
+  // as one key's id here, then parsed with the others as /api/logs parses client_id.
+  let clientId: number | null = null;
+  let clientError: string | undefined;
+  try {
+    clientId = await clientIdByName(ctx, filters.client, 'client');
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    clientError = err.message;
+  }
+  const filter = clientError ? { ok: false as const, error: clientError } : logFilterFrom({ ...filters, client: clientId === null ? '' : String(clientId) }, query.before_id, PAGE_SIZE + 1);
   const rows = filter.ok ? await listLogs(ctx.store, filter.value) : [];
   const page = rows.slice(0, PAGE_SIZE);
+  // Names of this page's keys and of the filter's, not of every key.
+  const names = await clientNamesOf(ctx, [...page.map((r) => r.clientId), clientId]);
+  const shown = clientId !== null && names.has(clientId) ? clientChoiceValue({ id: clientId, name: names.get(clientId)! }) : filters.client;
   return {
     rows: page.map((r) => ({ ...r, clientName: r.clientId == null ? null : names.get(r.clientId) ?? null })),
-    filters: { ...filters, from: dateTimeField(filters.from), to: dateTimeField(filters.to) },
+    filters: { ...filters, client: shown, from: dateTimeField(filters.from), to: dateTimeField(filters.to) },
     beforeId: filter.ok ? filter.value.beforeId ?? null : null,
     nextBeforeId: rows.length > PAGE_SIZE ? page.at(-1)!.id : null,
-    clients: [...names].map(([id, name]) => ({ id, name })),
+    clients: await clientChoices(ctx, '', CHOICES_SHOWN),
     providers: [...PROVIDER_IDS],
     error: filter.ok ? undefined : filter.error,
   };
@@ -130,7 +145,7 @@ async function logDetail(ctx: AppContext, rawId: string, admin: boolean): Promis
   const id = decimalId(rawId);
   const row = id !== null ? (await ctx.db.select().from(requestLogs).where(eq(requestLogs.id, id)))[0] : undefined;
   if (!row) return null;
-  const clientName = row.clientId == null ? null : (await clientNames(ctx)).get(row.clientId) ?? null;
+  const clientName = row.clientId == null ? null : (await clientNamesOf(ctx, [row.clientId])).get(row.clientId) ?? null;
   const poolKey = ctx.state.getSnapshot().providers.get(row.provider as ProviderId)?.keys?.find((k) => k.id === row.providerKeyId);
   const providerKey = poolKey ? `${poolKey.label} ••••${poolKey.last4}` : row.providerKeyId;
   if (!admin && row.body != null) return { ...row, body: null, bodyHidden: true, clientName, providerKey };

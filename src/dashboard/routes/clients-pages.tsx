@@ -1,9 +1,11 @@
 /** @jsxImportSource #html */
-import { binaryOrder } from '../../db/text-order';
 import { Elysia } from 'elysia';
+import { eq } from 'drizzle-orm';
 import { createClient, listClients, renameClient, revokeClient, updateClient } from '../../admin/clients-service';
 import { decimalId } from '../../admin/decimal-id';
-import { teams } from '../../db/schema';
+import { clients } from '../../db/schema';
+import { clientChoices, teamChoices, teamIdByName, teamNamesOf } from '../../admin/name-lookups';
+import { CHOICES_SHOWN, choicesResponse, clientChoiceList } from '../components/choices';
 import { limitInputFromForm } from '../limit-form';
 import { modelNamesWarning } from '../model-names-check';
 import type { AppContext } from '../../context';
@@ -11,7 +13,7 @@ import { usageBreakdown } from '../../logging/usage-queries';
 import { adminRoute, attempt, field, pageRoute, pageGuard, idOf } from '../dash-session';
 import { isAdmin } from '../dash-types';
 import { formErrorsInto, fragment, pageResponse } from '../page-response';
-import { CLIENT_CREATE_ERRORS, clientErrorSlot, ClientsSection, ClientsView, type ClientsPage } from '../pages/clients-view';
+import { CLIENT_CREATE_ERRORS, clientErrorSlot, ClientsSection, ClientsView, type ClientsPage, type ClientsTeams } from '../pages/clients-view';
 
 const THIRTY_DAYS = 30 * 86_400_000;
 
@@ -50,18 +52,41 @@ async function clientsPage(ctx: AppContext, beforeId: number | null): Promise<Cl
   return { rows, beforeId, nextBeforeId: listed.length > PAGE_SIZE ? page.at(-1)!.id : null };
 }
 
-const teamChoices = async (ctx: AppContext) => await ctx.db.select({ id: teams.id, name: teams.name }).from(teams).orderBy(binaryOrder(ctx.db, teams.name));
+/** Names of the page's keys' teams, and the first few teams for the page's one suggestion list (not every team). */
+async function teamsOfPage(ctx: AppContext, page: ClientsPage): Promise<ClientsTeams> {
+  return { names: await teamNamesOf(ctx, page.rows.map((r) => r.limits?.teamId)), choices: await teamChoices(ctx, '', CHOICES_SHOWN) };
+}
+
+/**
+ * A key's limits from its form. The form names the team (`team`, what the picker holds); a post
+ * that sends `team_id` instead (a script, an older page) is read as before.
+ */
+async function keyLimitsFromForm(ctx: AppContext, id: number, body: unknown) {
+  const input = limitInputFromForm(body, 'client');
+  const hasTeam = body !== null && typeof body === 'object' && 'team' in body;
+  if (!hasTeam) return input;
+  const [current] = await ctx.db.select({ teamId: clients.teamId }).from(clients).where(eq(clients.id, id));
+  return { ...input, team_id: await teamIdByName(ctx, field(body, 'team'), 'team', current?.teamId) };
+}
 
 
 export function clientsPages(ctx: AppContext) {
   // A change answers with the page it was made on (HTMX sends the page's address in hx-current-url).
-  const section = async (request: Request, extra: { created?: { name: string; key: string }; errors?: string[]; warning?: string | null } = {}) =>
-    fragment(<ClientsSection page={await clientsPage(ctx, beforeIdOf(request.headers.get('hx-current-url')))} teams={await teamChoices(ctx)} admin {...extra} />, extra.errors);
+  const section = async (request: Request, extra: { created?: { name: string; key: string }; errors?: string[]; warning?: string | null } = {}) => {
+    const page = await clientsPage(ctx, beforeIdOf(request.headers.get('hx-current-url')));
+    return fragment(<ClientsSection page={page} teams={await teamsOfPage(ctx, page)} admin {...extra} />, extra.errors);
+  };
 
   return new Elysia({ name: 'dashboard-clients-pages' })
     .use(pageGuard(ctx))
     .get('/clients', async ({ user, request }) => {
-      return pageResponse(request, user, 'clients', 'Clients', <ClientsView page={await clientsPage(ctx, beforeIdOf(request.url))} teams={await teamChoices(ctx)} admin={isAdmin(user)} />);
+      const page = await clientsPage(ctx, beforeIdOf(request.url));
+      return pageResponse(request, user, 'clients', 'Clients', <ClientsView page={page} teams={await teamsOfPage(ctx, page)} admin={isAdmin(user)} />);
+    }, pageRoute())
+    // The Logs page's client filter's suggestions (components/choices.tsx): keys whose name starts with `q`, as JSON.
+    .get('/clients/choices', async ({ query }) => {
+      const q = typeof query.q === 'string' ? query.q.slice(0, 100) : '';
+      return choicesResponse(clientChoiceList(await clientChoices(ctx, q, CHOICES_SHOWN)));
     }, pageRoute())
     .post('/clients', async ({ body, request }) => {
       const r = await attempt(() => createClient(ctx, field(body, 'name')));
@@ -72,7 +97,7 @@ export function clientsPages(ctx: AppContext) {
       return r.ok ? section(request) : formErrorsInto(clientErrorSlot(idOf(params), 'rename'), r);
     }, adminRoute())
     .post('/clients/:id/limits', async ({ body, params, request }) => {
-      const r = await attempt(() => updateClient(ctx, idOf(params), limitInputFromForm(body, 'client')));
+      const r = await attempt(async () => updateClient(ctx, idOf(params), await keyLimitsFromForm(ctx, idOf(params), body)));
       return r.ok ? section(request, { warning: await modelNamesWarning(ctx, r.value.models) }) : formErrorsInto(clientErrorSlot(idOf(params), 'limits'), r);
     }, adminRoute())
     .post('/clients/:id/revoke', async ({ params, request }) => {

@@ -1,0 +1,94 @@
+import { and, asc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { binaryOrder } from '../db/text-order';
+import { clients, teams } from '../db/schema';
+import { badRequest } from '../errors/api-error';
+import type { AdminDeps } from './admin-deps';
+import { teamNameKey } from './team-name-key';
+
+/**
+ * Name lookups for pickers that must not list every row (the dashboard's team and client
+ * choosers: an organisation with one team per project has thousands): a prefix search, a few rows
+ * at a time, and the reverse, a typed name back to its row.
+ */
+
+/** `LIKE` pattern matching what starts with `prefix` (its own `%`, `_` and `\` taken literally). */
+const startsWith = (prefix: string) => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/**
+ * Teams whose name starts with `prefix` up to case and spaces (by `name_key`, as names are unique;
+ * a legacy twin without one by its lower-cased name), or undefined for every team.
+ */
+export function teamPrefixFilter(prefix: string): SQL | undefined {
+  const key = teamNameKey(prefix);
+  if (!key) return undefined;
+  const p = startsWith(key);
+  return or(sql`${teams.nameKey} like ${p} escape '\\'`, and(isNull(teams.nameKey), sql`lower(${teams.name}) like ${p} escape '\\'`));
+}
+
+/** At most `limit` teams (id, name) whose name starts with `prefix`, by name. */
+export async function teamChoices(deps: AdminDeps, prefix: string, limit: number): Promise<{ id: number; name: string }[]> {
+  return deps.db.select({ id: teams.id, name: teams.name }).from(teams).where(teamPrefixFilter(prefix))
+    .orderBy(asc(binaryOrder(deps.db, teams.name)), asc(teams.id)).limit(limit);
+}
+
+/** Names of the given teams (the ones a page shows), not of every team. */
+export async function teamNamesOf(deps: AdminDeps, ids: readonly (number | null | undefined)[]): Promise<Map<number, string>> {
+  const want = [...new Set(ids.filter((id): id is number => typeof id === 'number'))];
+  if (!want.length) return new Map();
+  return new Map((await deps.db.select({ id: teams.id, name: teams.name }).from(teams).where(inArray(teams.id, want))).map((t) => [t.id, t.name]));
+}
+
+/**
+ * The team a form names by its name (what a person reads and types), or null for a blank one.
+ * `current` is the key's team now: its own name sent back unchanged keeps it even where an
+ * earlier release let two teams share a name up to case. Exact spelling first, then up to case
+ * and spaces; a name that matches no team is a 400 on `param`.
+ */
+export async function teamIdByName(deps: AdminDeps, typed: string, param: string, current?: number | null): Promise<number | null> {
+  const name = typed.trim();
+  if (!name) return null;
+  if (current != null) {
+    const [now] = await deps.db.select({ name: teams.name }).from(teams).where(eq(teams.id, current));
+    if (now && now.name.trim() === name) return current;
+  }
+  const exact = await deps.db.select({ id: teams.id }).from(teams).where(eq(teams.name, name)).orderBy(asc(teams.id)).limit(1);
+  if (exact[0]) return exact[0].id;
+  const key = teamNameKey(name);
+  const alike = await deps.db.select({ id: teams.id, name: teams.name, nameKey: teams.nameKey }).from(teams)
+    .where(or(eq(teams.nameKey, key), isNull(teams.nameKey))).orderBy(asc(teams.id));
+  const found = alike.find((t) => (t.nameKey ?? teamNameKey(t.name)) === key);
+  if (found) return found.id;
+  throw badRequest(`No team is named '${name}'; pick one from the list, or create it on the Teams page first.`, param);
+}
+
+/** Names of the given client keys (the rows a page shows), not of every key. */
+export async function clientNamesOf(deps: AdminDeps, ids: readonly (number | null | undefined)[]): Promise<Map<number, string>> {
+  const want = [...new Set(ids.filter((id): id is number => typeof id === 'number'))];
+  if (!want.length) return new Map();
+  return new Map((await deps.db.select({ id: clients.id, name: clients.name }).from(clients).where(inArray(clients.id, want))).map((c) => [c.id, c.name]));
+}
+
+/** At most `limit` client keys (id, name) whose name starts with `prefix` (case-insensitive), by name then newest. */
+export async function clientChoices(deps: AdminDeps, prefix: string, limit: number): Promise<{ id: number; name: string; revoked: boolean }[]> {
+  const p = prefix.trim().toLowerCase();
+  const where = p ? sql`lower(${clients.name}) like ${startsWith(p)} escape '\\'` : undefined;
+  return deps.db.select({ id: clients.id, name: clients.name, revoked: clients.revoked }).from(clients).where(where)
+    .orderBy(asc(binaryOrder(deps.db, clients.name)), sql`${clients.id} desc`).limit(limit);
+}
+
+/**
+ * The client key a filter names: an id (digits, `#12`, or a chosen `name (#12)`), else a name
+ * exactly one key has (as spelt, else in any case). A name no key has, or several have, is a 400 on `param` saying which.
+ */
+export async function clientIdByName(deps: AdminDeps, typed: string, param: string): Promise<number | null> {
+  const v = typed.trim();
+  if (!v) return null;
+  const id = /^#?(\d{1,15})$/.exec(v) ?? /\(#(\d{1,15})\)$/.exec(v);
+  if (id) return Number(id[1]);
+  let rows = await deps.db.select({ id: clients.id }).from(clients).where(eq(clients.name, v)).limit(2);
+  // Suggestions match any case, so a name typed in another case is that key's when only it has it.
+  if (rows.length === 0) rows = await deps.db.select({ id: clients.id }).from(clients).where(sql`lower(${clients.name}) = ${v.toLowerCase()}`).limit(2);
+  if (rows.length === 1) return rows[0]!.id;
+  if (rows.length === 0) throw badRequest(`No client key is named '${v}'.`, param);
+  throw badRequest(`Several client keys are named '${v}': pick one from the list (it adds the key's #id).`, param);
+}
