@@ -1,6 +1,7 @@
 import type { ChatCompletionFunctionTool, ChatCompletionToolChoiceOption } from 'openai/resources/chat/completions';
 import { badRequest } from '../errors/api-error';
 import type { ResponsesTool } from './responses-types';
+import { shownValue } from '../errors/shown-value';
 
 /**
  * Flat Responses function tools -> chat tools. Built-in tools (web_search, file_search,
@@ -13,7 +14,7 @@ export function mapTools(tools: ResponsesTool[] | undefined, provider: string): 
   return tools.map((tool, i) => {
     if (tool?.type !== 'function') {
       throw badRequest(
-        `The built-in tool '${String(tool?.type)}' is not supported by provider '${provider}'; only function tools can be used with this model.`,
+        `The built-in tool '${shownValue(tool?.type)}' is not supported by provider '${provider}'; only function tools can be used with this model.`,
         `tools[${i}]`,
         'unsupported_tool',
       );

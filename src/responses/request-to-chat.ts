@@ -4,6 +4,7 @@ import type { ChatRequest } from '../providers/types';
 import { inputToMessages, type MessageSource } from './input-to-messages';
 import { isJsonObject, mapToolChoice, mapTools } from './map-tools';
 import type { ResponsesRequest } from './responses-types';
+import { shownValue } from '../errors/shown-value';
 
 export interface BridgedRequest {
   chat: ChatRequest;
@@ -73,7 +74,7 @@ function checkInclude(include: unknown): void {
   if (!Array.isArray(include)) return; // its type is checked with the other fields (request-validation-responses.ts)
   const bad = include.findIndex((v) => !INCLUDABLE.has(v));
   if (bad >= 0) {
-    throw badRequest(`Invalid value: '${String(include[bad])}'. Supported values are: ${[...INCLUDABLE].map((v) => `'${v}'`).join(', ')}.`, `include[${bad}]`, 'invalid_value');
+    throw badRequest(`Invalid value: '${shownValue(include[bad])}'. Supported values are: ${[...INCLUDABLE].map((v) => `'${v}'`).join(', ')}.`, `include[${bad}]`, 'invalid_value');
   }
 }
 
@@ -169,5 +170,5 @@ function mapTextFormat(format: Record<string, unknown> | undefined): ChatRequest
     if (typeof format.strict === 'boolean') js.strict = format.strict;
     return { type: 'json_schema', json_schema: js as any };
   }
-  throw badRequest(`text.format type '${String(format.type)}' is not supported.`, 'text.format');
+  throw badRequest(`text.format type '${shownValue(format.type)}' is not supported.`, 'text.format');
 }

@@ -3,6 +3,7 @@ import { inlineSchemaRefs } from '../shared/inline-schema-refs';
 import { hasLogitBias } from '../shared/unsupported-params';
 import type { ChatRequest } from '../types';
 import type { GeminiGenerationConfig, GeminiThinkingConfig } from './gemini-wire';
+import { shownValue } from '../../errors/shown-value';
 
 /** Major version in a Gemini model id (`gemini-2.5-flash` -> 2, `gemini-3-pro-preview` -> 3). */
 export function geminiMajor(model: string): number {
@@ -52,7 +53,7 @@ export function convertGenerationConfig(req: ChatRequest, model: string, showTho
     // The same validator as the tools' schemas: local $refs inlined as there (gemini-tools.ts).
     g.responseJsonSchema = inlineSchemaRefs(schema);
   } else if (rf !== undefined && rf !== null && rf?.type !== 'text') {
-    throw badRequest(`Unsupported response_format type '${String(rf?.type)}'.`, 'response_format.type');
+    throw badRequest(`Unsupported response_format type '${shownValue(rf?.type)}'.`, 'response_format.type');
   }
 
   const thinking = thinkingConfig(r.reasoning_effort, model);

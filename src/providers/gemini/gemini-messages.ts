@@ -6,6 +6,7 @@ import { geminiFunctionName } from './gemini-function-name';
 import { userParts } from './gemini-parts';
 import type { GeminiContent, GeminiPart } from './gemini-wire';
 import { geminiIdFromToolCallId, signatureFromToolCallId } from './tool-call-id';
+import { shownValue } from '../../errors/shown-value';
 
 type AnyMessage = Record<string, any>;
 
@@ -78,7 +79,7 @@ export async function convertMessages(
         push('user', [{ functionResponse: { name: geminiFunctionName(m.name), response: toolResult(m.content) } }]);
         break;
       default:
-        throw badRequest(`Unknown message role '${String(m?.role)}'.`, `${path}.role`);
+        throw badRequest(`Unknown message role '${shownValue(m?.role)}'.`, `${path}.role`);
     }
   }
   if (contents.length === 0) throw badRequest('messages must contain at least one user or assistant message.', 'messages');

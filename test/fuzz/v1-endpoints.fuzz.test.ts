@@ -1,0 +1,140 @@
+/**
+ * Property tests over real HTTP: every /v1 endpoint, given a valid body with one hostile value
+ * planted at any path (any type, lone surrogates, NUL, bidi marks, 1 MB strings, deep nesting,
+ * `__proto__`/`constructor` keys, duplicate keys), answers in bounded time, never 500, never
+ * with internals, in the endpoint's own error shape, and leaves exactly one log row.
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import fc from 'fast-check';
+import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import type { FakeUpstream } from '../helpers/fake-upstream';
+import { checkAnswer, checkOneRow, fakeAnthropic, fakeOpenAI, jsonText, mutated, type Shape } from './fuzz-http-kit';
+
+setDefaultTimeout(60_000);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
+const SEED = Number(process.env.FUZZ_SEED ?? 20261206);
+
+let gw: TestGateway;
+let openai: FakeUpstream;
+let anthropic: FakeUpstream;
+beforeAll(async () => {
+  openai = fakeOpenAI();
+  anthropic = fakeAnthropic();
+  gw = await startGateway({
+    env: {
+      ...providerEnv('openai', `${openai.url}/v1`),
+      LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: anthropic.url, ANTHROPIC_API_KEY: 'sk-ant-fuzz-0123456789',
+      LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true',
+    },
+  });
+});
+afterAll(async () => {
+  await gw?.close();
+  openai?.close();
+  anthropic?.close();
+});
+
+const schema = { type: 'object', properties: { city: { type: 'string', enum: ['a', 'b'] }, n: { type: 'integer', minimum: 0 } }, required: ['city'] };
+const chatBase = (model: string) => ({
+  model, max_tokens: 16, temperature: 0.5, top_p: 1, n: 1, stop: ['x'], user: 'u', seed: 1, stream: false,
+  messages: [
+    { role: 'system', content: 'be brief' },
+    { role: 'user', content: [{ type: 'text', text: 'hi' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'low' } }] },
+    { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'w', arguments: '{"city":"a"}' } }] },
+    { role: 'tool', tool_call_id: 'c1', content: 'sunny' },
+  ],
+  tools: [{ type: 'function', function: { name: 'w', description: 'd', parameters: schema, strict: false } }],
+  tool_choice: 'auto', response_format: { type: 'json_schema', json_schema: { name: 'x', schema } }, metadata: { k: 'v' },
+  stream_options: { include_usage: true }, logit_bias: { '50256': -100 },
+});
+const responsesBase = (model: string) => ({
+  model, instructions: 'be brief', max_output_tokens: 32, temperature: 0.2, store: false, stream: false,
+  input: [
+    { role: 'user', content: [{ type: 'input_text', text: 'hi' }, { type: 'input_image', image_url: 'data:image/png;base64,iVBORw0KGgo=' }] },
+    { type: 'function_call', call_id: 'c1', name: 'w', arguments: '{"city":"a"}' },
+    { type: 'function_call_output', call_id: 'c1', output: 'sunny' },
+  ],
+  tools: [{ type: 'function', name: 'w', parameters: schema, strict: false }], tool_choice: 'auto',
+  text: { format: { type: 'json_schema', name: 'x', schema } }, reasoning: { effort: 'low' }, metadata: { k: 'v' },
+});
+const messagesBase = (model: string) => ({
+  model, max_tokens: 64, system: [{ type: 'text', text: 'be brief' }], temperature: 0.5, stop_sequences: ['x'], stream: false,
+  messages: [
+    { role: 'user', content: [{ type: 'text', text: 'hi' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }] },
+    { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'w', input: { city: 'a' } }] },
+    { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'sunny' }] },
+  ],
+  tools: [{ name: 'w', description: 'd', input_schema: schema }], tool_choice: { type: 'auto' }, metadata: { user_id: 'u' },
+});
+
+interface Endpoint { path: string; shape: Shape; bases: unknown[] }
+const endpoints: Endpoint[] = [
+  { path: '/v1/chat/completions', shape: 'openai', bases: ['mock/echo', 'gpt-4o-mini', 'claude-3-5-haiku-20241022'].flatMap((m) => [chatBase(m), { ...chatBase(m), stream: true }]) },
+  { path: '/v1/responses', shape: 'openai', bases: ['mock/echo', 'gpt-4o-mini', 'claude-3-5-haiku-20241022'].flatMap((m) => [responsesBase(m), { ...responsesBase(m), stream: true }]) },
+  { path: '/v1/messages', shape: 'anthropic', bases: ['claude-3-5-haiku-20241022', 'mock/echo'].flatMap((m) => [messagesBase(m), { ...messagesBase(m), stream: true }]) },
+  {
+    path: '/v1/messages/count_tokens', shape: 'anthropic',
+    bases: ['claude-3-5-haiku-20241022', 'mock/echo'].map((m) => { const { max_tokens: _m, stream: _s, stop_sequences: _x, temperature: _t, metadata: _d, ...b } = messagesBase(m); return b; }),
+  },
+  { path: '/v1/embeddings', shape: 'openai', bases: [{ model: 'mock/embed', input: ['a', 'b'], encoding_format: 'float', dimensions: 4, user: 'u' }, { model: 'text-embedding-3-small', input: 'a' }] },
+  { path: '/v1/images/generations', shape: 'openai', bases: [{ model: 'dall-e-3', prompt: 'a cat', n: 1, size: '1024x1024', response_format: 'url', quality: 'standard' }] },
+];
+
+describe('a valid body with one hostile value, on every /v1 POST endpoint', () => {
+  for (const e of endpoints) {
+    test(e.path, async () => {
+      const body = fc.oneof(...e.bases.map(mutated));
+      await fc.assert(
+        fc.asyncProperty(body, fc.boolean(), async (b, dup) => {
+          const text = jsonText(b, dup);
+          const what = `POST ${e.path} ${text.slice(0, 300)}`;
+          const r = await gw.fetch(e.path, { method: 'POST', body: text, signal: AbortSignal.timeout(30_000) });
+          if (process.env.FUZZ_STATS) console.log('FUZZSTAT', e.path, r.status, r.status >= 500 ? (await r.clone().text()).slice(0, 300) + ' <= ' + text.slice(0, 200) : '');
+          try {
+            await checkAnswer(r, e.shape, what);
+            await checkOneRow(gw, r, what);
+          } catch (err) {
+            if (!process.env.FUZZ_COLLECT) throw err;
+            console.log('FUZZFAIL', String((err as Error).message).split('\n')[0]!.slice(0, 700));
+          }
+        }),
+        { numRuns: RUNS, seed: SEED },
+      );
+    });
+  }
+});
+
+// Counterexamples the property found: an error message echoed the offending value whole (a 1 MB
+// string came back in the error, and went to the log row) or as '[object Object]'.
+describe('an error names the value it refuses briefly, whatever its type or size', () => {
+  const MB = 'x'.repeat(1 << 20);
+  const cases: { path: string; name: string; body: unknown; anthropic?: boolean }[] = [];
+  const resp = responsesBase('mock/echo');
+  const msgs = messagesBase('mock/echo');
+  const set = (base: unknown, path: (string | number)[], v: unknown) => { const c: any = structuredClone(base); let at = c; for (const k of path.slice(0, -1)) at = at[k]; at[path.at(-1)!] = v; return c; };
+  for (const [name, v] of [['a 1 MB string', MB], ['an object', { a: 1 }], ['an array', [{}, -1.5, true]]] as const) {
+    cases.push(
+      { path: '/v1/responses', name: `text.format.type ${name}`, body: set(resp, ['text', 'format', 'type'], v) },
+      { path: '/v1/responses', name: `input[0].role ${name}`, body: set(resp, ['input', 0, 'role'], v) },
+      { path: '/v1/responses', name: `input[1].type ${name}`, body: set(resp, ['input', 1, 'type'], v) },
+      { path: '/v1/responses', name: `input[0].content[0].type ${name}`, body: set(resp, ['input', 0, 'content', 0, 'type'], v) },
+      { path: '/v1/responses', name: `tools[0].type ${name}`, body: set(resp, ['tools', 0, 'type'], v) },
+      { path: '/v1/messages', name: `an image source type ${name}`, body: set(msgs, ['messages', 0, 'content', 1, 'source', 'type'], v), anthropic: true },
+      { path: '/v1/messages', name: `a user block type ${name}`, body: set(msgs, ['messages', 0, 'content', 0, 'type'], v), anthropic: true },
+      { path: '/v1/messages', name: `an assistant block type ${name}`, body: set(msgs, ['messages', 1, 'content', 0, 'type'], v), anthropic: true },
+      { path: '/v1/messages', name: `a tool result block type ${name}`, body: set(msgs, ['messages', 2, 'content', 0, 'content'], [{ type: v }]), anthropic: true },
+    );
+  }
+  for (const c of cases) {
+    test(`${c.path}: ${c.name}`, async () => {
+      const r = await gw.fetch(c.path, { method: 'POST', body: JSON.stringify(c.body) });
+      const { body } = await checkAnswer(r, c.anthropic ? 'anthropic' : 'openai', c.name);
+      expect(r.status).toBe(400);
+      const message: string = body.error.message;
+      expect(message).not.toContain('[object Object]');
+      expect(message.length).toBeLessThan(400);
+      if (c.name.includes('1 MB')) expect(message).toContain("'xxxx");
+      await checkOneRow(gw, r, c.name);
+    });
+  }
+});
