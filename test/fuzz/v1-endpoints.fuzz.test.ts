@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import fc from 'fast-check';
+import { connect } from 'node:net';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import type { FakeUpstream } from '../helpers/fake-upstream';
 import { checkAnswer, checkOneRow, fakeAnthropic, fakeOpenAI, jsonText, mutated, type Shape } from './fuzz-http-kit';
@@ -137,4 +138,84 @@ describe('an error names the value it refuses briefly, whatever its type or size
       await checkOneRow(gw, r, c.name);
     });
   }
+});
+
+const CONTENT_TYPES = [undefined, 'application/json', 'application/json; charset=utf-8', 'APPLICATION/JSON', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', 'application/jsonx', '', ';', 'application/json\u0000'];
+const ENCODINGS = [undefined, 'identity', 'gzip', 'br', 'deflate', 'zstd', 'gzip, identity', ''];
+
+/** JSON text with damage: cut short, a byte swapped, a stray byte in, or not JSON at all. */
+const brokenText = fc.oneof(
+  fc.tuple(fc.constantFrom(...endpoints.flatMap((e) => e.bases)), fc.nat(), fc.constantFrom('cut', 'swap', 'insert')).map(([b, n, how]) => {
+    const t = JSON.stringify(b);
+    const i = n % t.length;
+    if (how === 'cut') return t.slice(0, i);
+    const junk = '\u0000"{[]},:\\\ud800\u2028'[n % 11]!;
+    return how === 'swap' ? t.slice(0, i) + junk + t.slice(i + 1) : t.slice(0, i) + junk + t.slice(i);
+  }),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.constantFrom('', ' ', 'null', '[]', '"x"', '1e999', '{}', '{"model":"mock/echo"}', 'true', '\ufeff{}', '{"a":1}{"b":2}', '{"__proto__":{"model":"gpt-4o-mini"}}'),
+);
+
+describe('damaged bodies and headers, on every /v1 POST endpoint', () => {
+  test('broken JSON, any content-type and content-encoding: the endpoint\'s own 4xx, one row', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...endpoints), brokenText, fc.constantFrom(...CONTENT_TYPES), fc.constantFrom(...ENCODINGS), async (e, text, type, encoding) => {
+        const headers: Record<string, string> = { authorization: `Bearer ${gw.clientKey}` };
+        if (type !== undefined) headers['content-type'] = type;
+        if (encoding !== undefined) headers['content-encoding'] = encoding;
+        const what = `POST ${e.path} [${type} ${encoding}] ${JSON.stringify(text).slice(0, 200)}`;
+        let r: Response;
+        try {
+          r = await fetch(`${gw.url}${e.path}`, { method: 'POST', headers, body: text, signal: AbortSignal.timeout(30_000) });
+        } catch (err) {
+          // fetch itself refuses a header value with NUL: nothing was sent.
+          if (/header/i.test(String(err))) return;
+          throw err;
+        }
+        if (process.env.FUZZ_STATS) console.log('FUZZSTAT', e.path, r.status);
+        await checkAnswer(r, e.shape, what);
+        await checkOneRow(gw, r, what);
+      }),
+      { numRuns: RUNS * 3, seed: SEED },
+    );
+  });
+});
+
+describe('a body that stops, on every /v1 POST endpoint', () => {
+  /** Sends the head and part of the body, then ends (half-close) or drops the connection; resolves with what came back. */
+  function cutRequest(path: string, key: string, body: string, at: number, chunked: boolean, how: 'end' | 'destroy'): Promise<string> {
+    return new Promise((resolve) => {
+      const socket = connect(Number(new URL(gw.url).port), '127.0.0.1');
+      let got = '';
+      socket.on('data', (d) => (got += d.toString('latin1')));
+      socket.on('error', () => {});
+      socket.on('close', () => resolve(got));
+      const part = Buffer.from(body).subarray(0, at);
+      const framing = chunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${Buffer.byteLength(body)}`;
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\n${framing}\r\n\r\n`);
+      // A chunk that announces the whole body but carries only part of it.
+      socket.write(chunked ? Buffer.concat([Buffer.from(`${Buffer.byteLength(body).toString(16)}\r\n`), part]) : part);
+      setTimeout(() => (how === 'end' ? socket.end() : socket.destroy()), 20);
+      setTimeout(() => socket.destroy(), 15_000).unref();
+    });
+  }
+
+  test('cut anywhere, chunked or not, closed or half-closed: one row for the request, the gateway serves on', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...endpoints), fc.nat(), fc.boolean(), fc.constantFrom('end', 'destroy') as fc.Arbitrary<'end' | 'destroy'>, async (e, n, chunked, how) => {
+        const c = gw.addClient(`cut-${crypto.randomUUID()}`);
+        const body = JSON.stringify(e.bases[0]);
+        const answer = await cutRequest(e.path, c.key, body, n % body.length, chunked, how);
+        const what = `${e.path} cut at ${n % body.length} chunked=${chunked} ${how}: ${answer.slice(0, 300)}`;
+        expect(answer.startsWith('') && !/^HTTP\/1\.1 5\d\d/.test(answer), what).toBe(true);
+        const rows = await gw.waitForClientRows(c.id, 1);
+        await Bun.sleep(50);
+        expect(gw.logs.filter((l) => l.clientId === c.id).length, what).toBe(1);
+        expect(rows[0]!.status, what).toBeLessThan(500);
+      }),
+      { numRuns: Math.max(12, RUNS / 2), seed: SEED },
+    );
+    const r = await gw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify(chatBase('mock/echo')) });
+    expect(r.status).toBe(200);
+  });
 });
