@@ -133,3 +133,47 @@ describe('a 404 names a long id in the path briefly', () => {
     });
   }
 });
+
+describe('damaged bodies on /api', () => {
+  const TYPES = [undefined, 'application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/jsonx', ''];
+  const ENCODINGS = [undefined, 'identity', 'gzip', 'br', 'x'];
+  test('broken JSON, any content-type and content-encoding, on every mutating route: JSON in its error shape, never 500', async () => {
+    const bodies = mutations().map((m) => JSON.stringify(m.base));
+    const damaged = fc.oneof(
+      fc.tuple(fc.constantFrom(...bodies), fc.nat(), fc.constantFrom('cut', 'swap')).map(([t, n, how]) => {
+        const i = n % t.length;
+        return how === 'cut' ? t.slice(0, i) : t.slice(0, i) + '\u0000"{[]},:\\\ud800'[n % 10]! + t.slice(i + 1);
+      }),
+      fc.string({ unit: 'binary', maxLength: 30 }),
+      fc.constantFrom('', 'null', '[]', '"x"', '1', '{"__proto__":{"role":"admin"}}', '{"a":1}{"b":2}', '\ufeff{}'),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...mutations()), damaged, fc.constantFrom(...TYPES), fc.constantFrom(...ENCODINGS), async (m, text, type, encoding) => {
+        const path = m.path.replace(':team', String(teamId)).replace(':user', String(userId)).replace(':key', keyId);
+        const headers: Record<string, string> = { authorization: `Bearer ${admin.token}` };
+        if (type !== undefined) headers['content-type'] = type;
+        if (encoding !== undefined) headers['content-encoding'] = encoding;
+        const r = await fetch(`${gw.url}${path}`, { method: m.method, headers, body: text, signal: AbortSignal.timeout(30_000) });
+        if (process.env.FUZZ_STATS) console.log('FUZZSTAT', m.method, m.path, r.status, r.status < 300 ? JSON.stringify([type, encoding, text.slice(0, 150)]) : '');
+        await checkAnswer(r, 'admin', `${m.method} ${path} [${type} ${encoding}] ${JSON.stringify(text).slice(0, 200)}`);
+      }),
+      { numRuns: RUNS * 8, seed: SEED },
+    );
+    await stillServes('the damaged bodies');
+  });
+});
+
+// Counterexamples the property found: a PATCH whose body was JSON but no object (`1`, `"x"`, `[]`)
+// answered 200 and changed nothing, as if it were `{}`.
+describe('a JSON body that is not an object', () => {
+  for (const text of ['1', '"x"', '[]', '[{"name":"renamed"}]', 'true']) {
+    for (const [method, path] of [['PATCH', '/api/clients/1'], ['PATCH', '/api/models/gpt-4o-mini'], ['PATCH', '/api/providers/ollama'], ['PATCH', '/api/users/:user'], ['POST', '/api/teams']] as const) {
+      test(`${method} ${path} ${text}: 400 naming the body`, async () => {
+        const r = await fetch(`${gw.url}${path.replace(':user', String(userId))}`, { method, headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' }, body: text });
+        const { body } = await checkAnswer(r, 'admin', `${method} ${path} ${text}`);
+        expect(r.status).toBe(400);
+        expect(body.error).toMatchObject({ code: 'invalid_request', param: null, message: 'The request body must be a JSON object.' });
+      });
+    }
+  }
+});
