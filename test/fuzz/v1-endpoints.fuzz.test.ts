@@ -219,3 +219,20 @@ describe('a body that stops, on every /v1 POST endpoint', () => {
     expect(r.status).toBe(200);
   });
 });
+
+// Counterexample the property found: an image option given as an object with its own `toString`
+// key made `String(quality)` throw, a 500 internal_error.
+describe('an image option that is not a string', () => {
+  for (const param of ['quality', 'size', 'style', 'background', 'moderation', 'output_format', 'user']) {
+    for (const [name, v] of [['an object with a toString key', { toString: 'x' }], ['an object with a valueOf key', { valueOf: 1 }], ['an array', ['hd']], ['a number', 5]] as const) {
+      test(`${param} as ${name}: 400 naming it, one row`, async () => {
+        const model = param === 'quality' || param === 'size' || param === 'style' ? 'dall-e-3' : 'gpt-image-1';
+        const r = await gw.fetch('/v1/images/generations', { method: 'POST', body: JSON.stringify({ model, prompt: 'a cat', [param]: v }) });
+        const { body } = await checkAnswer(r, 'openai', `${param}: ${JSON.stringify(v)}`);
+        expect(r.status).toBe(400);
+        expect(body.error).toMatchObject({ param, code: 'invalid_request', message: `'${param}' must be a string.` });
+        await checkOneRow(gw, r, param);
+      });
+    }
+  }
+});
