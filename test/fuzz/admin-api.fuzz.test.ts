@@ -177,3 +177,25 @@ describe('a JSON body that is not an object', () => {
     }
   }
 });
+
+// Counterexamples the property found: an object with its own `toString` or `valueOf` key where a
+// string belongs made Elysia's validation message (`found: ${value}`) throw: a 500 on every route.
+describe('an object with its own toString or valueOf key in a body', () => {
+  const cases: [string, string, Record<string, unknown>, string][] = [
+    ['POST', '/api/teams', { name: { toString: 'x' } }, 'name.toString'],
+    ['POST', '/api/users', { username: 'u1', password: [{ valueOf: 1 }], role: 'viewer' }, 'password.0.valueOf'],
+    ['POST', '/api/groups/try', { model: 'fast-flow', prompt: { toString: 1, valueOf: 2 } }, 'prompt.toString'],
+    ['POST', '/api/auth/change-password', { current_password: 'x', new_password: { toString: 'x' } }, 'new_password.toString'],
+    ['POST', '/api/providers/openai/keys', { key: { toString: 'x' } }, 'key.toString'],
+    ['PUT', '/api/groups/fast-flow', { strategy: 'heuristic', targets: [{ toString: 'x' }] }, 'targets.0.toString'],
+    ['PATCH', '/api/clients/1', { name: 'ok', models: [{ toString: 'x' }] }, 'models.0.toString'],
+  ];
+  for (const [method, path, b, param] of cases) {
+    test(`${method} ${path}: 400 naming ${param}`, async () => {
+      const r = await fetch(`${gw.url}${path}`, { method, headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' }, body: JSON.stringify(b) });
+      const { body } = await checkAnswer(r, 'admin', `${method} ${path}`);
+      expect(r.status).toBe(400);
+      expect(body.error).toMatchObject({ param, code: 'invalid_request' });
+    });
+  }
+});

@@ -39,6 +39,8 @@ export const nastyValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 3, arbitrary: nastyString },
   { weight: 3, arbitrary: nastyNumber },
   { weight: 1, arbitrary: fc.constantFrom(null, true, false, [], {}, [null], [[]], [{}], { __proto__: 1 } as unknown, JSON.parse('{"__proto__":{"polluted":1}}'), { constructor: { prototype: { polluted: 1 } } }) },
+  // Own keys that shadow what String(), `${}`, JSON and await call: String({toString: 'x'}) throws.
+  { weight: 2, arbitrary: fc.constantFrom({ toString: 'x' }, { valueOf: 1 }, { toString: 1, valueOf: 2 }, { toJSON: 'x' }, { then: 'x' }, { length: 1e9 }, { length: -1, 0: 'a' }, [{ toString: 'x' }], { hasOwnProperty: 'x' }, { type: { toString: 'x' } }) },
   { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
   { weight: 1, arbitrary: deepValue },
   { weight: 1, arbitrary: fc.constant('x'.repeat(1 << 20)) },
