@@ -12,7 +12,7 @@ import { startGateway, type TestGateway } from '../helpers/start-gateway';
 import { checkAnswer, jsonText, mutated, nastyString } from './fuzz-http-kit';
 
 setDefaultTimeout(60_000);
-const RUNS = Number(process.env.FUZZ_RUNS ?? 25);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 50);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261206);
 
 let gw: TestGateway;
@@ -48,6 +48,7 @@ const mutations = (): { method: string; path: string; base: unknown }[] => [
   { method: 'POST', path: '/api/groups', base: { name: 'fuzz-group', strategy: 'heuristic', targets: ['mock/echo', 'gpt-4o-mini'], logic_level: 3, primary_use: 'x', settings: { rules: [] } } },
   { method: 'PUT', path: '/api/groups/fast-flow', base: { strategy: 'heuristic', targets: ['mock/echo'], logic_level: 2 } },
   { method: 'POST', path: '/api/groups/try', base: { model: 'fast-flow', prompt: 'hello' } },
+  { method: 'POST', path: '/api/auth/login', base: { username: 'nobody', password: 'not-a-password' } },
   { method: 'POST', path: '/api/auth/change-password', base: { current_password: 'not-the-password', new_password: 'a-new-long-password-3' } },
 ];
 

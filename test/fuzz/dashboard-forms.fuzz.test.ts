@@ -10,7 +10,7 @@ import { startGateway, type TestGateway } from '../helpers/start-gateway';
 import { nastyNumber, nastyString } from './fuzz-http-kit';
 
 setDefaultTimeout(60_000);
-const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261206);
 const PAGES = ['/clients', '/teams', '/providers', '/models', '/groups', '/users', '/change-password'];
 /** Forms left out: signing out, calling a provider over the network, and the admin's own account. */
