@@ -196,7 +196,7 @@ export function messagesToChat(req: MessagesRequest, target: TranslateTarget): C
     if (choice.toolChoice) chat.tool_choice = choice.toolChoice;
     if (choice.parallel === false) chat.parallel_tool_calls = false;
   } else if (req.tool_choice?.type === 'any' || req.tool_choice?.type === 'tool') {
-    throw badRequest(`tool_choice.type '${req.tool_choice.type}' needs tools.`, 'tool_choice');
+    throw badRequest(`tool_choice.type '${shownValue(req.tool_choice.type)}' needs tools.`, 'tool_choice');
   }
   const { format, param } = outputFormat(req);
   if (format && typeof format === 'object') {

@@ -59,7 +59,7 @@ export function mapToolChoice(
   // Named only by a string it holds: String() of an arbitrary value can throw (`[{ toString: null }]`).
   const named = typeof c?.type === 'string' ? c.type : typeof choice === 'string' ? choice : Array.isArray(choice) ? 'array' : typeof choice;
   throw badRequest(
-    `tool_choice '${named}' is not supported by provider '${provider}'.`,
+    `tool_choice '${shownValue(named)}' is not supported by provider '${provider}'.`,
     'tool_choice',
     'unsupported_tool_choice',
   );

@@ -150,7 +150,7 @@ function checkToolChoice(choice: ChatRequest['tool_choice'], allowed: Set<string
   const names = new Set(tools.map((t) => t.function.name));
   const named = typeof choice === 'object' && choice && 'function' in choice ? [choice.function.name] : [...(allowed ?? [])];
   const missing = named.find((name) => !names.has(name));
-  if (missing !== undefined) throw badRequest(`tool_choice names the function '${missing}', which is not in 'tools'.`, 'tool_choice');
+  if (missing !== undefined) throw badRequest(`tool_choice names the function '${shownValue(missing)}', which is not in 'tools'.`, 'tool_choice');
   if ((choice === 'required' || allowed) && names.size === 0) {
     throw badRequest("tool_choice asks for a tool, but 'tools' has no function to call.", 'tool_choice');
   }

@@ -219,7 +219,7 @@ export function pageOf(items: readonly InputItemResource[], p: ListParams) {
   const ordered = p.order === 'asc' ? [...items] : [...items].reverse();
   const indexOf = (id: string, param: 'after' | 'before') => {
     const at = ordered.findIndex((i) => i.id === id);
-    if (at < 0) throw badRequest(`No input item with id '${id}' in this response.`, param);
+    if (at < 0) throw badRequest(`No input item with id '${shownValue(id, ID_CHARS)}' in this response.`, param);
     return at;
   };
   const from = p.after !== null ? indexOf(p.after, 'after') + 1 : 0;

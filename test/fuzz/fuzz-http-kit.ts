@@ -121,6 +121,15 @@ export function fakeOpenAI(): FakeUpstream {
   });
 }
 
+/** A Gemini upstream answering generateContent and its stream (the rest 404). */
+export function fakeGemini(): FakeUpstream {
+  return startFakeUpstream((_req, rec) => {
+    if (rec.path.endsWith(':streamGenerateContent')) return sseResponse(readChunks('gemini', 'text.chunks.txt'));
+    if (rec.path.endsWith(':generateContent')) return jsonResponse(fixtureJson('gemini', 'text.json'));
+    return jsonResponse({ error: { code: 404, message: 'not found', status: 'NOT_FOUND' } }, 404);
+  });
+}
+
 /** An Anthropic upstream answering Messages (JSON or stream) and count_tokens. */
 export function fakeAnthropic(): FakeUpstream {
   const sse = fixtureText('anthropic', 'text.sse');

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { connect } from 'node:net';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import type { FakeUpstream } from '../helpers/fake-upstream';
-import { checkAnswer, checkOneRow, fakeAnthropic, fakeOpenAI, jsonText, mutated, type Shape } from './fuzz-http-kit';
+import { checkAnswer, checkOneRow, fakeAnthropic, fakeGemini, fakeOpenAI, jsonText, mutated, type Shape } from './fuzz-http-kit';
 
 setDefaultTimeout(60_000);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 80);
@@ -18,12 +18,18 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20261206);
 let gw: TestGateway;
 let openai: FakeUpstream;
 let anthropic: FakeUpstream;
+let gemini: FakeUpstream;
 beforeAll(async () => {
   openai = fakeOpenAI();
   anthropic = fakeAnthropic();
+  gemini = fakeGemini();
   gw = await startGateway({
     env: {
       ...providerEnv('openai', `${openai.url}/v1`),
+      // Kimi and DeepSeek rewrite tool schemas and messages their own way: OpenAI-compatible answers serve them.
+      ...providerEnv('moonshot', `${openai.url}/v1`),
+      ...providerEnv('deepseek', `${openai.url}/v1`),
+      ...providerEnv('gemini', gemini.url),
       LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: anthropic.url, ANTHROPIC_API_KEY: 'sk-ant-fuzz-0123456789',
       LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true',
     },
@@ -33,6 +39,7 @@ afterAll(async () => {
   await gw?.close();
   openai?.close();
   anthropic?.close();
+  gemini?.close();
 });
 
 const schema = { type: 'object', properties: { city: { type: 'string', enum: ['a', 'b'] }, n: { type: 'integer', minimum: 0 } }, required: ['city'] };
@@ -46,7 +53,7 @@ const chatBase = (model: string) => ({
   ],
   tools: [{ type: 'function', function: { name: 'w', description: 'd', parameters: schema, strict: false } }],
   tool_choice: 'auto', response_format: { type: 'json_schema', json_schema: { name: 'x', schema } }, metadata: { k: 'v' },
-  stream_options: { include_usage: true }, logit_bias: { '50256': -100 },
+  stream_options: { include_usage: true },
 });
 const responsesBase = (model: string) => ({
   model, instructions: 'be brief', max_output_tokens: 32, temperature: 0.2, store: false, stream: false,
@@ -70,12 +77,12 @@ const messagesBase = (model: string) => ({
 
 interface Endpoint { path: string; shape: Shape; bases: unknown[] }
 const endpoints: Endpoint[] = [
-  { path: '/v1/chat/completions', shape: 'openai', bases: ['mock/echo', 'gpt-4o-mini', 'claude-3-5-haiku-20241022'].flatMap((m) => [chatBase(m), { ...chatBase(m), stream: true }]) },
-  { path: '/v1/responses', shape: 'openai', bases: ['mock/echo', 'gpt-4o-mini', 'claude-3-5-haiku-20241022'].flatMap((m) => [responsesBase(m), { ...responsesBase(m), stream: true }]) },
-  { path: '/v1/messages', shape: 'anthropic', bases: ['claude-3-5-haiku-20241022', 'mock/echo'].flatMap((m) => [messagesBase(m), { ...messagesBase(m), stream: true }]) },
+  { path: '/v1/chat/completions', shape: 'openai', bases: ['mock/echo', 'gpt-4o-mini', 'anthropic/claude-3-5-haiku-20241022', 'gemini-2.5-flash', 'moonshot/kimi-k2-0905-preview', 'deepseek/deepseek-chat'].flatMap((m) => [chatBase(m), { ...chatBase(m), stream: true }]) },
+  { path: '/v1/responses', shape: 'openai', bases: ['mock/echo', 'gpt-4o-mini', 'anthropic/claude-3-5-haiku-20241022', 'gemini-2.5-flash', 'moonshot/kimi-k2-0905-preview'].flatMap((m) => [responsesBase(m), { ...responsesBase(m), stream: true }]) },
+  { path: '/v1/messages', shape: 'anthropic', bases: ['anthropic/claude-3-5-haiku-20241022', 'mock/echo', 'gemini-2.5-flash', 'deepseek/deepseek-chat'].flatMap((m) => [messagesBase(m), { ...messagesBase(m), stream: true }]) },
   {
     path: '/v1/messages/count_tokens', shape: 'anthropic',
-    bases: ['claude-3-5-haiku-20241022', 'mock/echo'].map((m) => { const { max_tokens: _m, stream: _s, stop_sequences: _x, temperature: _t, metadata: _d, ...b } = messagesBase(m); return b; }),
+    bases: ['anthropic/claude-3-5-haiku-20241022', 'mock/echo'].map((m) => { const { max_tokens: _m, stream: _s, stop_sequences: _x, temperature: _t, metadata: _d, ...b } = messagesBase(m); return b; }),
   },
   { path: '/v1/embeddings', shape: 'openai', bases: [{ model: 'mock/embed', input: ['a', 'b'], encoding_format: 'float', dimensions: 4, user: 'u' }, { model: 'text-embedding-3-small', input: 'a' }] },
   { path: '/v1/images/generations', shape: 'openai', bases: [{ model: 'dall-e-3', prompt: 'a cat', n: 1, size: '1024x1024', response_format: 'url', quality: 'standard' }] },
@@ -126,15 +133,25 @@ describe('an error names the value it refuses briefly, whatever its type or size
       { path: '/v1/messages', name: `a tool result block type ${name}`, body: set(msgs, ['messages', 2, 'content', 0, 'content'], [{ type: v }]), anthropic: true },
     );
   }
+  const chatGemini = chatBase('gemini-2.5-flash');
+  const chatClaude = chatBase('anthropic/claude-3-5-haiku-20241022');
+  const longMime = `data:image/${'x'.repeat(1 << 20)};base64,iVBORw0KGgo=`;
+  cases.push(
+    { path: '/v1/chat/completions', name: 'a Gemini tool result for a 1 MB id no call has', body: set(chatGemini, ['messages', 3, 'tool_call_id'], MB) },
+    { path: '/v1/chat/completions', name: 'a Claude image of a 1 MB media type', body: set(chatClaude, ['messages', 1, 'content', 1, 'image_url', 'url'], longMime) },
+    { path: '/v1/messages', name: 'thinking.type a 1 MB string', body: { ...msgs, thinking: { type: MB, budget_tokens: 1024 } }, anthropic: true },
+    { path: '/v1/messages', name: 'thinking.type an object', body: { ...msgs, thinking: { type: { a: 1 }, budget_tokens: 1024 } }, anthropic: true },
+    { path: '/v1/responses', name: 'an item_reference to a 1 MB id', body: { ...resp, input: [{ type: 'item_reference', id: MB }] } },
+  );
   for (const c of cases) {
     test(`${c.path}: ${c.name}`, async () => {
       const r = await gw.fetch(c.path, { method: 'POST', body: JSON.stringify(c.body) });
       const { body } = await checkAnswer(r, c.anthropic ? 'anthropic' : 'openai', c.name);
-      expect(r.status).toBe(400);
+      expect([400, 404]).toContain(r.status);
       const message: string = body.error.message;
       expect(message).not.toContain('[object Object]');
       expect(message.length).toBeLessThan(400);
-      if (c.name.includes('1 MB')) expect(message).toContain("'xxxx");
+      if (c.name.includes('1 MB')) expect(message).toMatch(/'[^']*xxxx…'/);
       await checkOneRow(gw, r, c.name);
     });
   }

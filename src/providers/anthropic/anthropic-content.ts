@@ -88,7 +88,7 @@ async function imageBlock(url: unknown, path: string, opts: ContentOptions): Pro
     ({ mimeType, base64: data } = await opts.deps.fetchImage(url, opts.signal));
   }
   if (!IMAGE_TYPES.has(mimeType)) {
-    throw badRequest(`Anthropic accepts JPEG, PNG, GIF and WebP images, not '${mimeType}'.`, path, 'invalid_image_format');
+    throw badRequest(`Anthropic accepts JPEG, PNG, GIF and WebP images, not '${shownValue(mimeType)}'.`, path, 'invalid_image_format');
   }
   return { type: 'image', source: { type: 'base64', media_type: mimeType, data } };
 }

@@ -95,7 +95,7 @@ const BUDGETS: Record<string, number> = { none: 0, minimal: 1024, low: 1024, med
 function thinkingConfig(effort: unknown, model: string): GeminiThinkingConfig | undefined {
   if (effort === undefined || effort === null) return undefined;
   if (typeof effort !== 'string') throw badRequest('reasoning_effort must be a string.', 'reasoning_effort');
-  if (!(effort in BUDGETS)) throw badRequest(`Unknown reasoning_effort '${effort}'.`, 'reasoning_effort');
+  if (!(effort in BUDGETS)) throw badRequest(`Unknown reasoning_effort '${shownValue(effort)}'.`, 'reasoning_effort');
   const pro = /-pro/i.test(model);
   const off = effort === 'none';
   if (geminiMajor(model) >= 3) {

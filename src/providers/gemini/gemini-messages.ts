@@ -6,7 +6,7 @@ import { geminiFunctionName } from './gemini-function-name';
 import { userParts } from './gemini-parts';
 import type { GeminiContent, GeminiPart } from './gemini-wire';
 import { geminiIdFromToolCallId, signatureFromToolCallId } from './tool-call-id';
-import { shownValue } from '../../errors/shown-value';
+import { ID_CHARS, shownValue } from '../../errors/shown-value';
 
 type AnyMessage = Record<string, any>;
 
@@ -65,7 +65,7 @@ export async function convertMessages(
         const id = m.tool_call_id;
         if (typeof id !== 'string') throw badRequest('A tool message needs a tool_call_id.', `${path}.tool_call_id`);
         const name = toolNames.get(id);
-        if (!name) throw badRequest(`No earlier assistant tool call has the id '${id}'.`, `${path}.tool_call_id`);
+        if (!name) throw badRequest(`No earlier assistant tool call has the id '${shownValue(id, ID_CHARS)}'.`, `${path}.tool_call_id`);
         const failed = toolErrorOf(m);
         const response: GeminiPart['functionResponse'] = { name, response: failed === undefined ? toolResult(m.content) : toolError(failed) };
         // Gemini's id of the call it answers (Gemini 3 matches results to calls by it; tool-call-id.ts).

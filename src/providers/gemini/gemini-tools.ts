@@ -45,7 +45,7 @@ export function convertTools(tools: unknown, toolChoice: unknown): Tools {
   } else if (tc === 'required') {
     toolConfig = { functionCallingConfig: { mode: 'ANY' } };
   } else if (tc?.type === 'function' && typeof tc.function?.name === 'string') {
-    if (!known(tc.function.name)) throw badRequest(`tool_choice names '${tc.function.name}', which is not in tools.`, 'tool_choice.function.name');
+    if (!known(tc.function.name)) throw badRequest(`tool_choice names '${shownValue(tc.function.name)}', which is not in tools.`, 'tool_choice.function.name');
     toolConfig = { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [geminiFunctionName(tc.function.name)] } };
   } else if (tc?.type === 'allowed_tools' && Array.isArray(tc.allowed_tools?.tools)) {
     // Gemini allows allowedFunctionNames only with mode ANY, so for `auto` the list is narrowed instead.
