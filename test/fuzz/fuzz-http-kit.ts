@@ -67,11 +67,17 @@ export function plant(body: unknown, path: (string | number)[], value: unknown, 
   return copy;
 }
 
-/** A body with one hostile value planted at some path of `base`. */
+/** A body with one to three hostile values planted at paths of `base` (the later ones in what the earlier left). */
 export function mutated(base: unknown): fc.Arbitrary<unknown> {
   const paths = pathsOf(base);
-  return fc.tuple(fc.constantFrom(...paths), nastyValue, fc.option(fc.constantFrom('__proto__', 'constructor', 'prototype', 'extra', ''), { freq: 3 }))
-    .map(([p, v, k]) => plant(base, p, v, k ?? undefined));
+  const one = fc.tuple(fc.nat(), nastyValue, fc.option(fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'extra', ''), { freq: 3 }));
+  return fc.array(one, { minLength: 1, maxLength: 3 }).map((plants) =>
+    plants.reduce<unknown>((body, [n, v, k], i) => {
+      // The first plant picks among the base's own paths; later ones may land inside what it planted.
+      const among = i === 0 ? paths : pathsOf(body).slice(0, 2_000);
+      return plant(body, among[n % among.length]!, v, k ?? undefined);
+    }, base),
+  );
 }
 
 /** JSON text of `v`; with `dup`, the first key of every object is written twice (an earlier, harmless value first). */
