@@ -98,3 +98,31 @@ describe('every dashboard form, posted with hostile fields', () => {
     expect(me.status).toBe(200);
   });
 });
+
+describe('every dashboard page, asked for with hostile query strings and ids', () => {
+  const GET_PAGES = ['/', '/monitor', '/logs', '/logs/{}', '/clients', '/teams', '/providers', '/models', '/groups', '/groups/try', '/users', '/change-password'];
+  const KEYS = ['page', 'limit', 'offset', 'q', 'model', 'provider', 'client', 'client_id', 'status', 'endpoint', 'from', 'to', 'range', 'view_provider', 'prompt', 'request_id', 'error', 'sort', '__proto__', 'toString'];
+  const enc = (s: string) => [...s].map((ch) => (/^[\ud800-\udfff]$/.test(ch) ? '%ED%A0%80' : encodeURIComponent(ch))).join('');
+  test('never 500, never internals', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...GET_PAGES), formValue, fc.array(fc.tuple(fc.constantFrom(...KEYS), formValue), { maxLength: 4 }), fc.boolean(), async (page, id, q, htmx) => {
+        const qs = q.map(([k, v]) => `${enc(k)}=${enc(v.slice(0, 4000))}`).join('&');
+        const path = page.replace('{}', enc(id.slice(0, 4000))) + (qs ? `?${qs}` : '');
+        const headers: Record<string, string> = { cookie };
+        if (htmx) Object.assign(headers, { 'hx-request': 'true', 'hx-target': 'main' });
+        const r = await fetch(`${gw.url}${path}`, { headers, redirect: 'manual', signal: AbortSignal.timeout(30_000) });
+        const text = await r.text();
+        const what = `GET ${path.slice(0, 300)} -> ${r.status} ${text.slice(0, 300)}`;
+        if (process.env.FUZZ_STATS) console.log('FUZZSTAT', page, r.status);
+        try {
+          expect(r.status, what).toBeLessThan(500);
+          expect(/\bat [\w.<>]+ \(|\/src\/|node_modules|\.tsx?:\d+|TypeError|ReferenceError|\[object Object\]|undefined is not/.test(text), what).toBe(false);
+        } catch (err) {
+          if (!process.env.FUZZ_COLLECT) throw err;
+          console.log('FUZZFAIL', String((err as Error).message).split('\n')[0]!.slice(0, 900));
+        }
+      }),
+      { numRuns: RUNS, seed: SEED },
+    );
+  });
+});
