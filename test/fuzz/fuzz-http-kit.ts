@@ -44,6 +44,9 @@ export const nastyValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
   { weight: 1, arbitrary: deepValue },
   { weight: 1, arbitrary: fc.constant('x'.repeat(1 << 20)) },
+  // Long runs of what regular expressions backtrack on, and prefixes that send a value down a parser.
+  { weight: 1, arbitrary: fc.constantFrom(' ', 'a-', '\\', '{', '%', 'data:', '$ref', '#/', '.', '😀', 'a'.repeat(63) + '.').map((s) => s.repeat(Math.ceil(300_000 / s.length))) },
+  { weight: 1, arbitrary: fc.constantFrom('data:image/png;base64,', 'data:', 'http://', 'https://127.0.0.1/', '#/$defs/', 'provider/', 'openai/').map((p) => p + 'A'.repeat(300_000) + '!') },
 );
 
 /** Every path (array of keys) to a value inside `v`, the root included. */
@@ -160,6 +163,11 @@ export async function checkAnswer(r: Response, shape: Shape, what: string): Prom
   const type = r.headers.get('content-type') ?? '';
   if (type.startsWith('text/event-stream')) {
     expect(r.status, ctx).toBe(200);
+    // A stream ends as its API ends one: chat with [DONE], Messages with message_stop or an error
+    // event, Responses with its final event.
+    const end = text.trimEnd();
+    if (shape === 'anthropic') expect(/event: (message_stop|error)\ndata: [^\n]*$/.test(end), ctx + ' …' + end.slice(-300)).toBe(true);
+    else expect(/data: \[DONE\]$|"type":"response\.(completed|failed|incomplete)"[^\n]*$/.test(end), ctx + ' …' + end.slice(-300)).toBe(true);
     return { status: r.status, text, body: undefined };
   }
   expect(type, ctx).toContain('application/json');

@@ -96,7 +96,9 @@ describe('a valid body with one hostile value, on every /v1 POST endpoint', () =
         fc.asyncProperty(body, fc.boolean(), async (b, dup) => {
           const text = jsonText(b, dup);
           const what = `POST ${e.path} ${text.slice(0, 300)}`;
+          const t0 = performance.now();
           const r = await gw.fetch(e.path, { method: 'POST', body: text, signal: AbortSignal.timeout(30_000) });
+          if (process.env.FUZZ_STATS && performance.now() - t0 > 1000) console.log('FUZZSLOW', Math.round(performance.now() - t0), what.slice(0, 400));
           if (process.env.FUZZ_STATS) console.log('FUZZSTAT', e.path, r.status, r.status >= 500 ? (await r.clone().text()).slice(0, 300) + ' <= ' + text.slice(0, 200) : '');
           try {
             await checkAnswer(r, e.shape, what);
