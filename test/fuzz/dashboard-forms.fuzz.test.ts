@@ -48,6 +48,8 @@ beforeAll(async () => {
     csrf ||= JSON.parse(/hx-headers="([^"]+)"/.exec(html)![1]!.replaceAll('&#34;', '"'))['x-csrf-token'];
     forms.push(...formsOf(html));
   }
+  // The sign-in form (a user that does not exist, so the admin's own sign-in is never throttled).
+  forms.push({ action: '/login', fields: [['username', 'nobody'], ['password', 'not-a-password']] });
   // One of each action is enough: the Models page has a form per model.
   forms = [...new Map(forms.map((f) => [f.action.replace(/\/models\/[^/]+$/, '/models/:id'), f])).values()];
 });
