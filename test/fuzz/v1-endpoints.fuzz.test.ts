@@ -10,7 +10,7 @@ import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import type { FakeUpstream } from '../helpers/fake-upstream';
-import { checkAnswer, checkOneRow, fakeAnthropic, fakeGemini, fakeOpenAI, jsonText, mutated, type Shape } from './fuzz-http-kit';
+import { checkAnswer, checkOneRow, fakeAnthropic, fakeGemini, fakeOpenAI, jsonText, mutated, nastyString, type Shape } from './fuzz-http-kit';
 
 setDefaultTimeout(60_000);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 80);
@@ -286,6 +286,26 @@ describe('hostile headers, on every /v1 POST endpoint', () => {
         if (r.status !== 401) await checkOneRow(gw, r, what);
       }),
       { numRuns: RUNS * 3, seed: SEED },
+    );
+  });
+});
+
+describe('a stored response, read with hostile queries', () => {
+  test('GET /v1/responses/{id} and its input_items, any query: 200 or a 4xx in OpenAI\'s shape', async () => {
+    const made = await gw.fetch('/v1/responses', { method: 'POST', body: JSON.stringify({ model: 'mock/echo', input: 'hi', store: true }) });
+    expect(made.status).toBe(200);
+    const id = ((await made.json()) as any).id as string;
+    const KEYS = ['limit', 'order', 'after', 'before', 'include', 'include[]', 'stream', 'starting_after', 'include_obfuscation', '__proto__'];
+    const value = fc.oneof(nastyString, fc.constantFrom('-1', '0', '101', '1e3', '100000000000000000000', 'asc', 'desc', 'true', 'false', 'message.input_image.image_url', 'msg_x', id));
+    const uri = (s: string) => [...s].map((ch) => (/^[\ud800-\udfff]$/.test(ch) ? '%ED%A0%80' : encodeURIComponent(ch))).join('');
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(`/v1/responses/${id}`, `/v1/responses/${id}/input_items`), fc.array(fc.tuple(fc.constantFrom(...KEYS), value), { maxLength: 4 }), async (path, q) => {
+        const url = `${path}?${q.map(([k, v]) => `${uri(k)}=${uri(v)}`).join('&')}`;
+        const r = await gw.fetch(url, { signal: AbortSignal.timeout(30_000) });
+        if (process.env.FUZZ_STATS) console.log('FUZZSTAT', path.slice(-12), r.status);
+        await checkAnswer(r, 'openai', `GET ${url.slice(0, 300)}`);
+      }),
+      { numRuns: RUNS * 2, seed: SEED },
     );
   });
 });
