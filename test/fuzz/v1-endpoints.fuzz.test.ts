@@ -145,6 +145,7 @@ describe('an error names the value it refuses briefly, whatever its type or size
     { path: '/v1/messages', name: 'thinking.type a 1 MB string', body: { ...msgs, thinking: { type: MB, budget_tokens: 1024 } }, anthropic: true },
     { path: '/v1/messages', name: 'thinking.type an object', body: { ...msgs, thinking: { type: { a: 1 }, budget_tokens: 1024 } }, anthropic: true },
     { path: '/v1/responses', name: 'an item_reference to a 1 MB id', body: { ...resp, input: [{ type: 'item_reference', id: MB }] } },
+    { path: '/v1/responses', name: 'a previous_response_id of 1 MB', body: { ...resp, previous_response_id: MB } },
   );
   for (const c of cases) {
     test(`${c.path}: ${c.name}`, async () => {
