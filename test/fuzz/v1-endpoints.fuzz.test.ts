@@ -9,7 +9,8 @@ import fc from 'fast-check';
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
-import type { FakeUpstream } from '../helpers/fake-upstream';
+import { ADMIN_PASSWORD, api, login } from '../helpers/admin-harness';
+import { jsonResponse, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { checkAnswer, checkOneRow, fakeAnthropic, fakeGemini, fakeOpenAI, jsonText, mutated, nastyString, type Shape } from './fuzz-http-kit';
 
 setDefaultTimeout(60_000);
@@ -20,7 +21,14 @@ let gw: TestGateway;
 let openai: FakeUpstream;
 let anthropic: FakeUpstream;
 let gemini: FakeUpstream;
+let hostileUpstream: FakeUpstream;
 beforeAll(async () => {
+  // xAI's place is taken by an upstream whose errors carry an object with its own toString key as their message.
+  hostileUpstream = startFakeUpstream((_req, rec) =>
+    rec.body?.stream
+      ? sseResponse([JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'grok-3', choices: [{ index: 0, delta: { content: 'a' }, finish_reason: null }] }), JSON.stringify({ error: { message: { toString: 'x' }, type: 'server_error' } })])
+      : jsonResponse({ error: { message: { toString: 'x' }, type: 'invalid_request_error', code: null } }, 400),
+  );
   openai = fakeOpenAI();
   anthropic = fakeAnthropic();
   gemini = fakeGemini();
@@ -31,6 +39,7 @@ beforeAll(async () => {
       ...providerEnv('moonshot', `${openai.url}/v1`),
       ...providerEnv('deepseek', `${openai.url}/v1`),
       ...providerEnv('gemini', gemini.url),
+      ...providerEnv('grok', `${hostileUpstream.url}/v1`),
       LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: anthropic.url, ANTHROPIC_API_KEY: 'sk-ant-fuzz-0123456789',
       LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true',
     },
@@ -41,6 +50,7 @@ afterAll(async () => {
   openai?.close();
   anthropic?.close();
   gemini?.close();
+  hostileUpstream?.close();
 });
 
 const schema = { type: 'object', properties: { city: { type: 'string', enum: ['a', 'b'] }, n: { type: 'integer', minimum: 0 } }, required: ['city'] };
@@ -75,6 +85,9 @@ const messagesBase = (model: string) => ({
   ],
   tools: [{ name: 'w', description: 'd', input_schema: schema }], tool_choice: { type: 'auto' }, metadata: { user_id: 'u' },
 });
+
+/** A copy of `base` with `v` at `path`. */
+const set = (base: unknown, path: (string | number)[], v: unknown) => { const c: any = structuredClone(base); let at = c; for (const k of path.slice(0, -1)) at = at[k]; at[path.at(-1)!] = v; return c; };
 
 interface Endpoint { path: string; shape: Shape; bases: unknown[] }
 const endpoints: Endpoint[] = [
@@ -122,7 +135,6 @@ describe('an error names the value it refuses briefly, whatever its type or size
   const cases: { path: string; name: string; body: unknown; anthropic?: boolean }[] = [];
   const resp = responsesBase('mock/echo');
   const msgs = messagesBase('mock/echo');
-  const set = (base: unknown, path: (string | number)[], v: unknown) => { const c: any = structuredClone(base); let at = c; for (const k of path.slice(0, -1)) at = at[k]; at[path.at(-1)!] = v; return c; };
   for (const [name, v] of [['a 1 MB string', MB], ['an object', { a: 1 }], ['an array', [{}, -1.5, true]]] as const) {
     cases.push(
       { path: '/v1/responses', name: `text.format.type ${name}`, body: set(resp, ['text', 'format', 'type'], v) },
@@ -308,5 +320,82 @@ describe('a stored response, read with hostile queries', () => {
       }),
       { numRuns: RUNS * 2, seed: SEED },
     );
+  });
+});
+
+describe('a key with limits (its tokens estimated and reserved before the call)', () => {
+  let limitedKey: string;
+  beforeAll(async () => {
+    const admin = await login(gw, 'admin', ADMIN_PASSWORD);
+    const made = await api(gw, 'POST', '/api/clients', { as: admin, body: { name: 'limited', rpm: 1_000_000, tpm: 1_000_000_000, budget_usd: 1_000_000, budget_period: 'total', max_parallel: 50 } });
+    expect(made.status).toBe(201);
+    limitedKey = ((await made.json()) as any).key;
+  });
+
+  // Counterexamples the property found: the reservation's estimate read an image's data, or an
+  // image_generation tool's quality, with String(), which throws on an object with its own
+  // toString key: a 500 where a key without limits got the request's own answer.
+  const hostile = { toString: 'x' };
+  const pinned: { name: string; path: string; body: unknown; anthropic?: boolean }[] = [
+    { name: 'a Messages image whose data is such an object', path: '/v1/messages', anthropic: true, body: set(messagesBase('mock/echo'), ['messages', 0, 'content', 1, 'source', 'data'], hostile) },
+    { name: 'a Messages image whose url is such an object', path: '/v1/messages', anthropic: true, body: set(messagesBase('mock/echo'), ['messages', 0, 'content', 1, 'source'], { type: 'url', url: hostile }) },
+    { name: 'a chat image_url whose url is such an object', path: '/v1/chat/completions', body: set(chatBase('mock/echo'), ['messages', 1, 'content', 1, 'image_url', 'url'], hostile) },
+    { name: 'a Responses input_image whose image_url is such an object', path: '/v1/responses', body: set(responsesBase('mock/echo'), ['input', 0, 'content', 1, 'image_url'], hostile) },
+    { name: 'an image_generation tool whose quality is such an object', path: '/v1/responses', body: { model: 'gpt-4o-mini', input: 'draw', tools: [{ type: 'image_generation', quality: hostile }] } },
+    { name: 'an image_generation tool whose model is such an object', path: '/v1/responses', body: { model: 'gpt-4o-mini', input: 'draw', tools: [{ type: 'image_generation', model: hostile }] } },
+  ];
+  for (const c of pinned) {
+    test(`${c.name}: the endpoint's own answer, not a 500`, async () => {
+      const r = await fetch(`${gw.url}${c.path}`, { method: 'POST', headers: { authorization: `Bearer ${limitedKey}`, 'content-type': 'application/json' }, body: JSON.stringify(c.body) });
+      await checkAnswer(r, c.anthropic ? 'anthropic' : 'openai', c.name);
+      await checkOneRow(gw, r, c.name);
+    });
+  }
+
+  test('a valid body with hostile values on every endpoint: the same answers, one row each', async () => {
+    const key = limitedKey;
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...endpoints).chain((e) => fc.tuple(fc.constant(e), fc.oneof(...e.bases.map(mutated)))), async ([e, b]) => {
+        const text = jsonText(b);
+        const what = `POST ${e.path} (limited key) ${text.slice(0, 300)}`;
+        const r = await fetch(`${gw.url}${e.path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: text, signal: AbortSignal.timeout(30_000) });
+        if (process.env.FUZZ_STATS) console.log('FUZZSTAT', e.path, r.status);
+        try {
+          await checkAnswer(r, e.shape, what);
+          await checkOneRow(gw, r, what);
+        } catch (err) {
+          if (!process.env.FUZZ_COLLECT) throw err;
+          console.log('FUZZFAIL', String((err as Error).message).split('\n')[0]!.slice(0, 700));
+        }
+      }),
+      { numRuns: RUNS * 2, seed: SEED },
+    );
+  });
+});
+
+// Found reading the code the property pointed at: an upstream error whose message is an object with
+// its own toString key made the gateway's String(message) throw, a 500 instead of a 502/4xx.
+describe('an upstream error whose message is no string', () => {
+  test('a whole answer: the upstream\'s status in OpenAI\'s shape, one row', async () => {
+    const r = await gw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'grok/grok-3', messages: [{ role: 'user', content: 'hi' }] }) });
+    const { body } = await checkAnswer(r, 'openai', 'grok 400');
+    expect(r.status).toBe(400);
+    expect(body.error.message).toContain('{"toString":"x"}');
+    await checkOneRow(gw, r, 'grok 400');
+  });
+  test('in a stream: the stream ends with an error event and [DONE], one row', async () => {
+    const r = await gw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'grok/grok-3', stream: true, messages: [{ role: 'user', content: 'hi' }] }) });
+    const { text } = await checkAnswer(r, 'openai', 'grok stream');
+    expect(text).toContain('"error"');
+    await checkOneRow(gw, r, 'grok stream');
+  });
+});
+
+describe('an upstream stream error whose message is no string, bridged to Messages', () => {
+  test('/v1/messages: the stream ends with an error event', async () => {
+    const r = await gw.fetch('/v1/messages', { method: 'POST', body: JSON.stringify({ model: 'grok/grok-3', max_tokens: 16, stream: true, messages: [{ role: 'user', content: 'hi' }] }) });
+    const { text } = await checkAnswer(r, 'anthropic', 'grok messages stream');
+    expect(text).toContain('event: error');
+    await checkOneRow(gw, r, 'grok messages stream');
   });
 });
