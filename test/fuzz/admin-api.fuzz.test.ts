@@ -204,3 +204,24 @@ describe('an object with its own toString or valueOf key in a body', () => {
     });
   }
 });
+
+describe('hostile bodies without a session, or as a viewer', () => {
+  test('every mutating route answers 401 without a session and 403 to a viewer, whatever the body', async () => {
+    // A viewer of its own: the property above may have changed fuzztarget's password or role.
+    const made = await api(gw, 'POST', '/api/users', { as: admin, body: { username: 'fuzzviewer', password: 'fuzz-viewer-password-1', role: 'viewer' } });
+    expect(made.status).toBe(201);
+    const viewer = await login(gw, 'fuzzviewer', 'fuzz-viewer-password-1');
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...mutations().filter((m) => !m.path.startsWith('/api/auth/'))).chain((m) => fc.tuple(fc.constant(m), mutated(m.base), fc.boolean())), async ([m, b, asViewer]) => {
+        const path = m.path.replace(':team', String(teamId)).replace(':user', String(userId)).replace(':key', keyId);
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (asViewer) headers.authorization = `Bearer ${viewer.token}`;
+        const r = await fetch(`${gw.url}${path}`, { method: m.method, headers, body: jsonText(b), signal: AbortSignal.timeout(30_000) });
+        const what = `${m.method} ${path} as ${asViewer ? 'viewer' : 'nobody'}`;
+        await checkAnswer(r, 'admin', what);
+        expect(r.status, what).toBe(asViewer ? 403 : 401);
+      }),
+      { numRuns: RUNS * 4, seed: SEED },
+    );
+  });
+});
