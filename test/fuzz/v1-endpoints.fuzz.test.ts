@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { ADMIN_PASSWORD, api, login } from '../helpers/admin-harness';
 import { jsonResponse, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
-import { checkAnswer, checkOneRow, fakeAnthropic, fakeGemini, fakeOpenAI, jsonText, mutated, nastyString, type Shape } from './fuzz-http-kit';
+import { checkAnswer, checkOneRow, fakeAnthropic, fakeGemini, fakeOpenAI, jsonText, mutated, nastyString, pathsOf, plant, type Shape } from './fuzz-http-kit';
 
 setDefaultTimeout(60_000);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 80);
@@ -397,5 +397,30 @@ describe('an upstream stream error whose message is no string, bridged to Messag
     const { text } = await checkAnswer(r, 'anthropic', 'grok messages stream');
     expect(text).toContain('event: error');
     await checkOneRow(gw, r, 'grok messages stream');
+  });
+});
+
+describe('an object with its own toString key at every path of every base body', () => {
+  // Not random: every path, each endpoint, with and without limits (String() of such an object throws).
+  test('never a 500, one row each', async () => {
+    const admin = await login(gw, 'admin', ADMIN_PASSWORD);
+    const made = await api(gw, 'POST', '/api/clients', { as: admin, body: { name: 'sweep', tpm: 1_000_000_000, budget_usd: 1_000_000, budget_period: 'total' } });
+    const keys = [gw.clientKey, ((await made.json()) as any).key as string];
+    const failures: string[] = [];
+    for (const e of endpoints)
+      for (const base of e.bases)
+        for (const path of pathsOf(base).slice(1)) {
+          const body = JSON.stringify(plant(base, path, { toString: 'x', valueOf: 'y' }));
+          const key = keys[path.length % 2]!;
+          const r = await fetch(`${gw.url}${e.path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
+          const what = `${e.path} ${(base as any).model} at ${path.join('.')}`;
+          try {
+            await checkAnswer(r, e.shape, what);
+            await checkOneRow(gw, r, what);
+          } catch (err) {
+            failures.push(String((err as Error).message).split('\n')[0]!.slice(0, 300));
+          }
+        }
+    expect(failures).toEqual([]);
   });
 });
