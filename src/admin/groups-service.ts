@@ -7,6 +7,7 @@ import { ApiError, badRequest, notFound } from '../errors/api-error';
 import { validateGroups, type GroupProblem } from '../routing';
 import type { GroupEntry } from '../state/snapshot-types';
 import type { AdminDeps } from './admin-deps';
+import { ID_CHARS, shownValue } from '../errors/shown-value';
 
 export interface GroupView {
   name: string;
@@ -80,7 +81,7 @@ export async function listGroups(deps: AdminDeps): Promise<GroupView[]> {
 
 export async function getGroup(deps: AdminDeps, name: string): Promise<GroupView> {
   const [row] = await deps.db.select().from(modelGroups).where(eq(modelGroups.name, name));
-  if (!row) throw notFound(`No model group '${name}'.`, 'group_not_found', 'name');
+  if (!row) throw notFound(`No model group '${shownValue(name, ID_CHARS)}'.`, 'group_not_found', 'name');
   return view(row);
 }
 

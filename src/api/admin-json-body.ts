@@ -54,13 +54,17 @@ export function bodySchemaLookup(app: { routes: { method: string; path: string; 
  * A top-level field the route's body schema does not name is a 400 naming it (a transform hook,
  * before the body check). Elysia would drop it silently: `{"revoked": false}` or a typo such as
  * `budgetUsd` answered 200 while nothing changed. A schema with `additionalProperties: true`
- * documents that it takes extra fields and is left alone.
+ * documents that it takes extra fields and is left alone. A body that is JSON but no object
+ * (`1`, `"x"`, `[]`) is a 400 too: Elysia's check let it through, and a PATCH answered 200 as if
+ * it were `{}`.
  */
 export function refuseUnknownFields(schemaOf: BodySchemaOf) {
   return ({ body, route, request }: { body: unknown; route: string; request: Request }): void => {
-    if (!body || typeof body !== 'object' || Array.isArray(body)) return;
+    if (body === undefined || body === null) return;
     const schema = schemaOf(request.method, route) as { type?: string; properties?: Record<string, unknown>; additionalProperties?: unknown } | undefined;
-    if (!schema || schema.type !== 'object' || !schema.properties || schema.additionalProperties === true) return;
+    if (!schema || schema.type !== 'object') return;
+    if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object.', null);
+    if (!schema.properties || schema.additionalProperties === true) return;
     const known = Object.keys(schema.properties);
     const unknown = Object.keys(body).find((k) => !Object.hasOwn(schema.properties!, k));
     if (unknown === undefined) return;

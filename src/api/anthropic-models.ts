@@ -1,4 +1,5 @@
 import { badRequest } from '../errors/api-error';
+import { ID_CHARS, shownValue } from '../errors/shown-value';
 
 /** Anthropic's `ModelInfo`: what its SDKs' `models.list()` / `models.retrieve()` read. */
 export interface AnthropicModelInfo {
@@ -47,7 +48,7 @@ export function anthropicModelPage(all: readonly AnthropicModelInfo[], search: U
     const id = search.get(param);
     if (id === null) return null;
     const i = all.findIndex((m) => m.id === id);
-    if (i < 0) throw badRequest(`No model with id '${id}' in the list.`, param);
+    if (i < 0) throw badRequest(`No model with id '${shownValue(id, ID_CHARS)}' in the list.`, param);
     return i;
   };
   const after = at('after_id');

@@ -1,4 +1,5 @@
 import { badRequest } from '../errors/api-error';
+import { shownValue } from '../errors/shown-value';
 
 /** Small value checks for request validation: each returns what is wrong, or null (and `unsupported`, OpenAI's 400 for a value outside a list). */
 export type Check = (v: unknown) => string | null;
@@ -64,5 +65,5 @@ export const stop: Check = (v) =>
 /** OpenAI's words for a value outside a list: "Invalid value: 'x'. Supported values are: 'a', 'b', and 'c'." */
 export function unsupported(param: string, v: unknown, values: readonly string[]) {
   const list = values.length > 2 ? `${values.slice(0, -1).map((x) => `'${x}'`).join(', ')}, and '${values.at(-1)}'` : values.map((x) => `'${x}'`).join(' and ');
-  return badRequest(`Invalid value: '${String(v).slice(0, 64)}'. Supported values are: ${list}.`, param, 'invalid_value');
+  return badRequest(`Invalid value: '${shownValue(v)}'. Supported values are: ${list}.`, param, 'invalid_value');
 }

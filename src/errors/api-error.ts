@@ -1,4 +1,5 @@
 import type { BillExtras, Usage } from '../usage/types';
+import { ID_CHARS, shownValue } from './shown-value';
 
 /** OpenAI's error envelope: every error the gateway returns has this shape. */
 export interface OpenAIErrorBody {
@@ -76,7 +77,7 @@ export const notFound = (message: string, code: string = 'not_found', param: str
 export const modelNotFound = (model: string, why?: string) =>
   new ApiError({
     status: 404,
-    message: why ? `The model '${model}' is not enabled: ${why}.` : `The model '${model}' does not exist or is not enabled.`,
+    message: why ? `The model '${shownValue(model, ID_CHARS)}' is not enabled: ${why}.` : `The model '${shownValue(model, ID_CHARS)}' does not exist or is not enabled.`,
     type: 'invalid_request_error',
     code: 'model_not_found',
     param: 'model',

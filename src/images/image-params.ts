@@ -19,9 +19,16 @@ export function maxImagesPerCall(provider: ProviderId, model: string): number {
   return MAX_IMAGES;
 }
 
+/**
+ * Options OpenAI's API types as strings. Another type is a 400 naming it: the plans compare them
+ * as text, and an object with its own `toString` key made that throw (a 500).
+ */
+const STRING_PARAMS = ['size', 'quality', 'style', 'background', 'moderation', 'output_format', 'user'] as const;
+
 /** Checks every provider agrees on; returns `n` (default 1). */
 export function checkCommonParams(req: ImageRequest): number {
   if (typeof req.prompt !== 'string' || !req.prompt.trim()) throw badRequest("'prompt' is required.", 'prompt');
+  for (const p of STRING_PARAMS) if (req[p] != null && typeof req[p] !== 'string') throw badRequest(`'${p}' must be a string.`, p);
   const n = req.n ?? 1;
   if (!Number.isInteger(n) || n < 1 || n > MAX_IMAGES) throw badRequest(`'n' must be an integer from 1 to ${MAX_IMAGES}.`, 'n');
   if (req.response_format != null && req.response_format !== 'url' && req.response_format !== 'b64_json') {

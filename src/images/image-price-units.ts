@@ -21,7 +21,9 @@ const isLarge = (size: unknown) => size === '1792x1024' || size === '1024x1792';
  */
 export function gptImageTokens(req: Pick<ImageRequest, 'size' | 'quality'>, dearest: boolean): number {
   // The table's own keys only: a quality is the client's text, and `constructor` would read Object's.
-  const quality = String(req.quality);
+  // Not String(): a Responses image_generation tool's quality reaches here unchecked, and an object
+  // with its own `toString` key made it throw (a 500).
+  const quality = typeof req.quality === 'string' ? req.quality : '';
   const byQuality = (Object.hasOwn(GPT_IMAGE_TOKENS, quality) ? GPT_IMAGE_TOKENS[quality] : undefined) ?? GPT_IMAGE_TOKENS[dearest ? 'high' : 'medium']!;
   const square = dearest ? req.size === '1024x1024' : req.size !== '1536x1024' && req.size !== '1024x1536';
   return byQuality[square ? 0 : 1];

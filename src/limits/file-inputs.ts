@@ -29,13 +29,15 @@ function inlineFile(v: any): { data: string; mediaType?: string } | null {
 
 /**
  * An image part's data in the body: the URL string (a data URI holds the image itself) of chat's
- * `image_url`, Responses' `input_image`, a Messages `image` block (its base64 or URL); null for
- * any other value.
+ * `image_url`, Responses' `input_image`, a Messages `image` block (its base64 or URL); '' when it
+ * is no string (the endpoint's own check refuses it; `String()` of an object with its own
+ * `toString` key threw here, a 500); null for any other value.
  */
 function imageData(v: any): string | null {
-  if (v?.type === 'image_url') return typeof v.image_url === 'string' ? v.image_url : String(v.image_url?.url ?? '');
-  if (v?.type === 'input_image') return String(v.image_url ?? '');
-  if (v?.type === 'image' && v.source && typeof v.source === 'object') return String(v.source.data ?? v.source.url ?? '');
+  const text = (x: unknown) => (typeof x === 'string' ? x : '');
+  if (v?.type === 'image_url') return typeof v.image_url === 'string' ? v.image_url : text(v.image_url?.url);
+  if (v?.type === 'input_image') return text(v.image_url);
+  if (v?.type === 'image' && v.source && typeof v.source === 'object') return text(v.source.data ?? v.source.url);
   return null;
 }
 

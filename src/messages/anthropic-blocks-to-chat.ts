@@ -7,6 +7,7 @@ import { chatToolName } from './tool-name-limit';
 import { isToolSearchTool } from './map-anthropic-tools';
 import { markToolResultMedia } from '../providers/shared/tool-result-media';
 import { markClientPart } from '../providers/shared/client-part';
+import { shownValue } from '../errors/shown-value';
 
 /** Anthropic content blocks -> chat messages and content parts (one turn at a time). */
 
@@ -89,7 +90,7 @@ function userPart(b: AnthropicBlock, path: string): ChatCompletionContentPart | 
     case 'redacted_thinking':
       return null;
     default:
-      throw badRequest(`${path}.type: content block type '${b.type}' is not supported here`, `${path}.type`);
+      throw badRequest(`${path}.type: content block type '${shownValue(b.type)}' is not supported here`, `${path}.type`);
   }
 }
 
@@ -104,7 +105,7 @@ function imagePart(b: AnthropicBlock, path: string): ChatCompletionContentPart {
     if (typeof s.url !== 'string' || !/^https?:\/\//i.test(s.url)) throw badRequest(`${path}.source.url: must be an http(s) URL`, `${path}.source.url`);
     return { type: 'image_url', image_url: { url: s.url } };
   }
-  throw badRequest(`${path}.source.type: image source '${String(s?.type)}' is not supported (use base64 or url)`, `${path}.source.type`);
+  throw badRequest(`${path}.source.type: image source '${shownValue(s?.type)}' is not supported (use base64 or url)`, `${path}.source.type`);
 }
 
 function documentPart(b: AnthropicBlock, path: string): ChatCompletionContentPart {
@@ -119,7 +120,7 @@ function documentPart(b: AnthropicBlock, path: string): ChatCompletionContentPar
     const filename = typeof b.title === 'string' && b.title ? b.title : 'document.pdf';
     return { type: 'file', file: { file_data: `data:${mime};base64,${s.data}`, filename } };
   }
-  throw badRequest(`${path}.source.type: document source '${String(s?.type)}' is not supported (use base64, text or content)`, `${path}.source.type`);
+  throw badRequest(`${path}.source.type: document source '${shownValue(s?.type)}' is not supported (use base64, text or content)`, `${path}.source.type`);
 }
 
 function searchResultText(b: AnthropicBlock): string {
@@ -144,7 +145,7 @@ function toolResultContent(content: unknown, path: string): { text: string; imag
       if (part.type === 'text') texts.push(part.text);
       else images.push(part);
     } else if (!WORDLESS_RESULT_BLOCKS.has(b.type)) {
-      throw badRequest(`${path}.${j}.type: content block type '${b.type}' is not supported in a tool result`, `${path}.${j}.type`);
+      throw badRequest(`${path}.${j}.type: content block type '${shownValue(b.type)}' is not supported in a tool result`, `${path}.${j}.type`);
     }
   });
   return { text: texts.join('\n'), images };
@@ -175,7 +176,7 @@ export function assistantMessage(content: unknown, path: string, reasoningBack: 
         return;
       case 'server_tool_use':
         if (isToolSearchTool(b.name)) return;
-        throw badRequest(`${p}.type: content block type '${b.type}' is not supported in assistant turns`, `${p}.type`);
+        throw badRequest(`${p}.type: content block type '${shownValue(b.type)}' is not supported in assistant turns`, `${p}.type`);
       case 'tool_use': {
         if (typeof b.id !== 'string' || !b.id) throw badRequest(`${p}.id: Field required`, `${p}.id`);
         if (typeof b.name !== 'string' || !b.name) throw badRequest(`${p}.name: Field required`, `${p}.name`);
@@ -184,7 +185,7 @@ export function assistantMessage(content: unknown, path: string, reasoningBack: 
         return;
       }
       default:
-        throw badRequest(`${p}.type: content block type '${b.type}' is not supported in assistant turns`, `${p}.type`);
+        throw badRequest(`${p}.type: content block type '${shownValue(b.type)}' is not supported in assistant turns`, `${p}.type`);
     }
   });
   const m: ChatCompletionMessageParam & { reasoning_content?: string } = { role: 'assistant', content: calls.length && !text ? null : text };

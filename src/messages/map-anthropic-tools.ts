@@ -2,6 +2,7 @@ import type { ChatCompletionFunctionTool, ChatCompletionToolChoiceOption } from 
 import { badRequest } from '../errors/api-error';
 import type { MessagesRequest } from './anthropic-types';
 import { chatToolName } from './tool-name-limit';
+import { shownValue } from '../errors/shown-value';
 
 /**
  * Anthropic's tool search (`tool_search_tool_regex_…`, `tool_search_tool_bm25_…`; Claude Code sends
@@ -27,7 +28,7 @@ export function mapTools(tools: unknown, provider: string): ChatCompletionFuncti
     if (isToolSearchTool(t.type)) return [];
     if (t.type !== undefined && t.type !== null && t.type !== 'custom') {
       throw badRequest(
-        `Anthropic's server tool '${String(t.type)}' ('${path}.type') is not supported by provider '${provider}'; only client tools with an input_schema are.`,
+        `Anthropic's server tool '${shownValue(t.type)}' ('${path}.type') is not supported by provider '${provider}'; only client tools with an input_schema are.`,
         `${path}.type`,
         'unsupported_parameter',
       );
@@ -71,6 +72,6 @@ export function mapToolChoice(choice: MessagesRequest['tool_choice']): {
       if (typeof choice.name !== 'string' || !choice.name) throw badRequest('tool_choice.name: Field required', 'tool_choice.name');
       return { toolChoice: { type: 'function', function: { name: chatToolName(choice.name) } }, parallel };
     default:
-      throw badRequest(`tool_choice.type: '${String(choice.type)}' is not one of auto, any, tool, none`, 'tool_choice.type');
+      throw badRequest(`tool_choice.type: '${shownValue(choice.type)}' is not one of auto, any, tool, none`, 'tool_choice.type');
   }
 }

@@ -1,6 +1,7 @@
 import { badRequest } from '../errors/api-error';
 import type { ChatRequest } from '../providers/types';
 import type { MessagesRequest } from './anthropic-types';
+import { shownValue } from '../errors/shown-value';
 
 type Effort = 'low' | 'medium' | 'high';
 
@@ -36,7 +37,7 @@ export function checkThinkingForTranslation(req: MessagesRequest): void {
   const t = req.thinking;
   if (!t) return;
   if (!THINKING_TYPES.has(t.type)) {
-    throw badRequest(`thinking.type: Input tag '${t.type}' does not match any of the expected tags: ${[...THINKING_TYPES].map((x) => `'${x}'`).join(', ')}`, 'thinking.type');
+    throw badRequest(`thinking.type: Input tag '${shownValue(t.type)}' does not match any of the expected tags: ${[...THINKING_TYPES].map((x) => `'${x}'`).join(', ')}`, 'thinking.type');
   }
   if (t.type === 'enabled' && typeof t.budget_tokens === 'number' && t.budget_tokens >= req.max_tokens) {
     throw badRequest('`max_tokens` must be greater than `thinking.budget_tokens`.', 'max_tokens');

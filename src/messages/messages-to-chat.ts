@@ -7,6 +7,7 @@ import { assistantMessage, systemText, userMessages } from './anthropic-blocks-t
 import type { MessagesRequest } from './anthropic-types';
 import { applyThinking, checkThinking, checkThinkingForTranslation } from './map-thinking';
 import { mapToolChoice, mapTools } from './map-anthropic-tools';
+import { shownValue } from '../errors/shown-value';
 
 export interface TranslateTarget {
   /** The name the chat pipeline routes (the client's `model`). */
@@ -148,7 +149,7 @@ export function messagesToChat(req: MessagesRequest, target: TranslateTarget): C
   checkThinkingForTranslation(req);
   // A data-residency demand no other provider can be held to (`global`, the default, asks nothing).
   if (req.inference_geo !== undefined && req.inference_geo !== null && req.inference_geo !== 'global') {
-    throw unsupported(`Inference geography '${String(req.inference_geo)}'`, 'inference_geo', provider);
+    throw unsupported(`Inference geography '${shownValue(req.inference_geo)}'`, 'inference_geo', provider);
   }
   for (const [field, what] of Object.entries(REFUSED_FIELDS)) {
     const v = req[field];
@@ -195,7 +196,7 @@ export function messagesToChat(req: MessagesRequest, target: TranslateTarget): C
     if (choice.toolChoice) chat.tool_choice = choice.toolChoice;
     if (choice.parallel === false) chat.parallel_tool_calls = false;
   } else if (req.tool_choice?.type === 'any' || req.tool_choice?.type === 'tool') {
-    throw badRequest(`tool_choice.type '${req.tool_choice.type}' needs tools.`, 'tool_choice');
+    throw badRequest(`tool_choice.type '${shownValue(req.tool_choice.type)}' needs tools.`, 'tool_choice');
   }
   const { format, param } = outputFormat(req);
   if (format && typeof format === 'object') {

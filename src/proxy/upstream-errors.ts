@@ -154,7 +154,10 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
   } catch {
     // not JSON: keep the text
   }
-  const detail = redactSecrets(String(message).slice(0, 1000), apiKey).trim() || res.statusText || 'no details';
+  // An upstream's message is its text; anything else is shown as its JSON (String() of an object
+  // with its own toString key threw: the error was told as "could not reach upstream").
+  if (typeof message !== 'string') message = JSON.stringify(message) ?? text;
+  const detail = redactSecrets((message as string).slice(0, 1000), apiKey).trim() || res.statusText || 'no details';
   const headers: Record<string, string> = {};
   const retryAfter = res.headers.get('retry-after') ?? bodyRetryAfter ?? impliedRetryAfter(res.headers);
   // A 503's retry-after is how long the provider expects to be unavailable (RFC 9110): passed on as
@@ -203,7 +206,7 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
     ? 'insufficient_quota'
     : res.status === 429
       ? 'rate_limit_exceeded'
-      : isModelNotFound(res.status, code, String(message))
+      : isModelNotFound(res.status, code, message as string)
         ? 'model_not_found'
         : (code ?? 'upstream_error');
   return new UpstreamError(

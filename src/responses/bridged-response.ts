@@ -23,6 +23,7 @@ import { followJob, type BackgroundJob } from './bridged-background';
 import { truncateToWindow } from './truncate-input';
 import { forwardedProvider } from './native-responses';
 import { providerName } from '../providers/provider-catalog';
+import { ID_CHARS, shownValue } from '../errors/shown-value';
 
 /** Canonical usage -> the Responses usage, as the chat usage it is told as (cache writes included). */
 const responseUsage = (u: Usage): ResponseUsage => toResponseUsage(toOpenAIUsage(u))!;
@@ -74,7 +75,7 @@ export function historyOf(run: ResponsesRun): ChatCompletionMessageParam[] | und
 
 /** OpenAI's 404 for a `previous_response_id` it does not hold (for this key). */
 export const previousNotFound = (prev: unknown) =>
-  notFound(`Previous response with id '${String(prev)}' not found.`, 'previous_response_not_found', 'previous_response_id');
+  notFound(`Previous response with id '${shownValue(prev, ID_CHARS)}' not found.`, 'previous_response_not_found', 'previous_response_id');
 
 /** A bridged request ready to run: the request with its item references resolved, and its chat form. */
 export interface BridgedRun extends BridgedRequest {

@@ -8,6 +8,7 @@ import { badRequest } from '../errors/api-error';
 import { markToolResultMedia } from '../providers/shared/tool-result-media';
 import type { ResponsesInputItem } from './responses-types';
 import { decodeThinking } from './thinking-content';
+import { shownValue } from '../errors/shown-value';
 
 /**
  * Responses `input` -> chat messages. Consecutive `function_call` items (and an assistant
@@ -84,7 +85,7 @@ export function inputToMessages(input: string | ResponsesInputItem[] | undefined
         break;
       default:
         throw badRequest(
-          `Input item type '${String(type)}' is not supported for this model (only message, function_call, function_call_output and reasoning items can be bridged).`,
+          `Input item type '${shownValue(type)}' is not supported for this model (only message, function_call, function_call_output and reasoning items can be bridged).`,
           `input[${i}]`,
           'unsupported_input_item',
         );
@@ -126,7 +127,7 @@ function messageItem(item: ResponsesInputItem, i: number): ChatCompletionMessage
   // `developer` is OpenAI's newer name for system; other providers only know `system`.
   if (role === 'system' || role === 'developer') return { role: 'system', content: textOnly(parts, i) };
   if (role === 'user') return { role: 'user', content: parts.length === 1 && parts[0]!.type === 'text' ? parts[0]!.text : parts };
-  throw badRequest(`Unknown message role '${String(role)}'.`, `input[${i}].role`);
+  throw badRequest(`Unknown message role '${shownValue(role)}'.`, `input[${i}].role`);
 }
 
 /** Responses content parts at `path` (`input[0].content`, `input[2].output`) -> chat content parts. */
@@ -153,7 +154,7 @@ function contentParts(content: unknown, path: string): ChatCompletionContentPart
         }
         throw badRequest('input_file needs file_data; file_id and file_url are not supported for this model.', param, 'unsupported_input_file');
       default:
-        throw badRequest(`Content part type '${String(part?.type)}' is not supported for this model.`, param);
+        throw badRequest(`Content part type '${shownValue(part?.type)}' is not supported for this model.`, param);
     }
   });
 }

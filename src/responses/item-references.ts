@@ -3,6 +3,7 @@ import { badRequest, notFound } from '../errors/api-error';
 import { responseOfItem } from './response-ids';
 import type { ResponseStore } from './response-store';
 import type { ResponseObject, ResponsesInputItem } from './responses-types';
+import { ID_CHARS, shownValue } from '../errors/shown-value';
 
 /**
  * `item_reference` input items name an output item of an earlier response by its id instead of
@@ -39,7 +40,7 @@ export async function refuseOthersItems(input: string | ResponsesInputItem[] | u
   }
 }
 
-const itemNotFound = (id: string, i: number) => notFound(`Item with id '${id}' not found.`, 'item_not_found', `input[${i}].id`);
+const itemNotFound = (id: string, i: number) => notFound(`Item with id '${shownValue(id, ID_CHARS)}' not found.`, 'item_not_found', `input[${i}].id`);
 
 /** `input` with every item reference replaced by the output item it names; OpenAI's 404 when there is none. */
 export function expandItemReferences<T extends string | ResponsesInputItem[] | undefined>(

@@ -1,6 +1,7 @@
 import type { ChatCompletionFunctionTool, ChatCompletionToolChoiceOption } from 'openai/resources/chat/completions';
 import { badRequest } from '../errors/api-error';
 import type { ResponsesTool } from './responses-types';
+import { shownValue } from '../errors/shown-value';
 
 /**
  * Flat Responses function tools -> chat tools. Built-in tools (web_search, file_search,
@@ -13,7 +14,7 @@ export function mapTools(tools: ResponsesTool[] | undefined, provider: string): 
   return tools.map((tool, i) => {
     if (tool?.type !== 'function') {
       throw badRequest(
-        `The built-in tool '${String(tool?.type)}' is not supported by provider '${provider}'; only function tools can be used with this model.`,
+        `The built-in tool '${shownValue(tool?.type)}' is not supported by provider '${provider}'; only function tools can be used with this model.`,
         `tools[${i}]`,
         'unsupported_tool',
       );
@@ -58,7 +59,7 @@ export function mapToolChoice(
   // Named only by a string it holds: String() of an arbitrary value can throw (`[{ toString: null }]`).
   const named = typeof c?.type === 'string' ? c.type : typeof choice === 'string' ? choice : Array.isArray(choice) ? 'array' : typeof choice;
   throw badRequest(
-    `tool_choice '${named}' is not supported by provider '${provider}'.`,
+    `tool_choice '${shownValue(named)}' is not supported by provider '${provider}'.`,
     'tool_choice',
     'unsupported_tool_choice',
   );

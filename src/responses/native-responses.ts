@@ -5,6 +5,7 @@ import type { RouteDecision, RouteTarget } from '../routing/types';
 import { takesReasoningEffort } from '../providers/grok/grok-adapter';
 import type { ResponsesRequest } from './responses-types';
 import { upstreamResponseId } from './xai-response-ids';
+import { shownValue } from '../errors/shown-value';
 
 /** The catalog's facts about a provider's own Responses API (provider-catalog.ts), read by any provider name. */
 interface ResponsesFacts {
@@ -47,7 +48,7 @@ function refuseForeignTools(tools: unknown, provider: ProviderId): void {
     const type = (tool as { type?: unknown } | null)?.type;
     if (type === 'function' || runsTool(provider, type)) return;
     throw badRequest(
-      `The built-in tool '${String(type)}' is not supported by provider '${provider}'; its Responses API runs function tools and ${known.join(', ')}.`,
+      `The built-in tool '${shownValue(type)}' is not supported by provider '${provider}'; its Responses API runs function tools and ${known.join(', ')}.`,
       `tools[${i}]`,
       'unsupported_tool',
     );

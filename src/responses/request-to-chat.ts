@@ -4,6 +4,7 @@ import type { ChatRequest } from '../providers/types';
 import { inputToMessages, type MessageSource } from './input-to-messages';
 import { isJsonObject, mapToolChoice, mapTools } from './map-tools';
 import type { ResponsesRequest } from './responses-types';
+import { shownValue } from '../errors/shown-value';
 
 export interface BridgedRequest {
   chat: ChatRequest;
@@ -73,7 +74,7 @@ function checkInclude(include: unknown): void {
   if (!Array.isArray(include)) return; // its type is checked with the other fields (request-validation-responses.ts)
   const bad = include.findIndex((v) => !INCLUDABLE.has(v));
   if (bad >= 0) {
-    throw badRequest(`Invalid value: '${String(include[bad])}'. Supported values are: ${[...INCLUDABLE].map((v) => `'${v}'`).join(', ')}.`, `include[${bad}]`, 'invalid_value');
+    throw badRequest(`Invalid value: '${shownValue(include[bad])}'. Supported values are: ${[...INCLUDABLE].map((v) => `'${v}'`).join(', ')}.`, `include[${bad}]`, 'invalid_value');
   }
 }
 
@@ -149,7 +150,7 @@ function checkToolChoice(choice: ChatRequest['tool_choice'], allowed: Set<string
   const names = new Set(tools.map((t) => t.function.name));
   const named = typeof choice === 'object' && choice && 'function' in choice ? [choice.function.name] : [...(allowed ?? [])];
   const missing = named.find((name) => !names.has(name));
-  if (missing !== undefined) throw badRequest(`tool_choice names the function '${missing}', which is not in 'tools'.`, 'tool_choice');
+  if (missing !== undefined) throw badRequest(`tool_choice names the function '${shownValue(missing)}', which is not in 'tools'.`, 'tool_choice');
   if ((choice === 'required' || allowed) && names.size === 0) {
     throw badRequest("tool_choice asks for a tool, but 'tools' has no function to call.", 'tool_choice');
   }
@@ -169,5 +170,5 @@ function mapTextFormat(format: Record<string, unknown> | undefined): ChatRequest
     if (typeof format.strict === 'boolean') js.strict = format.strict;
     return { type: 'json_schema', json_schema: js as any };
   }
-  throw badRequest(`text.format type '${String(format.type)}' is not supported.`, 'text.format');
+  throw badRequest(`text.format type '${shownValue(format.type)}' is not supported.`, 'text.format');
 }

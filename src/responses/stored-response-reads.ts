@@ -11,6 +11,7 @@ import { renameResponseIds, renamesResponseIds, upstreamResponseId } from './xai
 import { providerName } from '../providers/provider-catalog';
 import type { ResponseStore, StoredConversation } from './response-store';
 import { followJob } from './bridged-background';
+import { ID_CHARS, shownValue } from '../errors/shown-value';
 
 /** What a read answers: a JSON body (or an SSE stream, forwarded as the provider sent it) and its status. */
 export interface ReadAnswer {
@@ -27,7 +28,7 @@ export interface ReadOptions {
 }
 
 const json = (body: unknown, status = 200): ReadAnswer => ({ status, body: JSON.stringify(body), contentType: 'application/json' });
-const missing = (id: string) => notFound(`Response with id '${id}' not found.`);
+const missing = (id: string) => notFound(`Response with id '${shownValue(id, ID_CHARS)}' not found.`);
 
 /** The response, or OpenAI's 404 when it is unknown, expired, deleted or another key's. */
 async function owned(store: ResponseStore, id: string, clientId: number): Promise<StoredConversation> {
@@ -218,7 +219,7 @@ export function pageOf(items: readonly InputItemResource[], p: ListParams) {
   const ordered = p.order === 'asc' ? [...items] : [...items].reverse();
   const indexOf = (id: string, param: 'after' | 'before') => {
     const at = ordered.findIndex((i) => i.id === id);
-    if (at < 0) throw badRequest(`No input item with id '${id}' in this response.`, param);
+    if (at < 0) throw badRequest(`No input item with id '${shownValue(id, ID_CHARS)}' in this response.`, param);
     return at;
   };
   const from = p.after !== null ? indexOf(p.after, 'after') + 1 : 0;

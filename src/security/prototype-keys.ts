@@ -1,5 +1,10 @@
-/** Keys that name a prototype rather than data: `{"__proto__": {...}}` would not be an own field. */
-const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/**
+ * Keys that name a prototype rather than data: `{"__proto__": {...}}` would not be an own field.
+ * `toString` and `valueOf` shadow what turns an object into text: `String({"toString": "x"})`
+ * throws, and Elysia's validation message does just that with a value where a string belongs (a
+ * 500 on every admin route).
+ */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype', 'toString', 'valueOf']);
 
 /**
  * The path (`settings.__proto__`) of the first key of `value` that names a prototype, at any

@@ -19,7 +19,8 @@ const IMAGE_OUTPUT_USD_PER_TOKEN: Record<string, number> = { 'gpt-image-1': 40 /
  * The table's own keys only: the model is the client's text, and `toString` would read Object's.
  */
 export function imageToolUsdPerToken(model: unknown): number {
-  const name = String(model);
+  // Not String(): an object with its own `toString` key made it throw (a 500).
+  const name = typeof model === 'string' ? model : '';
   return Object.hasOwn(IMAGE_OUTPUT_USD_PER_TOKEN, name) ? IMAGE_OUTPUT_USD_PER_TOKEN[name]! : IMAGE_OUTPUT_USD_PER_TOKEN['gpt-image-1']!;
 }
 

@@ -1,6 +1,7 @@
 import { badRequest } from '../../errors/api-error';
 import type { AdapterDeps } from '../types';
 import type { AnthropicBlock, CacheControl } from './anthropic-wire';
+import { shownValue } from '../../errors/shown-value';
 
 /** Image types Anthropic accepts; anything else is refused here rather than as an upstream 400. */
 const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
@@ -45,7 +46,7 @@ export function textBlocks(content: unknown, path: string): AnthropicBlock[] {
   const out: AnthropicBlock[] = [];
   content.forEach((p: any, j) => {
     const text = p?.type === 'text' ? p.text : p?.type === 'refusal' ? p.refusal : undefined;
-    if (typeof text !== 'string') throw badRequest(`Only text parts are accepted here, not '${String(p?.type)}'.`, `${path}[${j}]`);
+    if (typeof text !== 'string') throw badRequest(`Only text parts are accepted here, not '${shownValue(p?.type)}'.`, `${path}[${j}]`);
     // Anthropic refuses empty text blocks.
     if (text !== '') out.push(withCache({ type: 'text', text }, p));
   });
@@ -67,7 +68,7 @@ export async function userBlocks(content: unknown, path: string, opts: ContentOp
     } else if (p?.type === 'file') {
       out.push(withCache(fileBlock(p.file, `${ppath}.file`), p));
     } else {
-      throw badRequest(`Anthropic models do not accept '${String(p?.type)}' content parts.`, `${ppath}.type`, 'unsupported_content');
+      throw badRequest(`Anthropic models do not accept '${shownValue(p?.type)}' content parts.`, `${ppath}.type`, 'unsupported_content');
     }
   }
   return out;
@@ -87,7 +88,7 @@ async function imageBlock(url: unknown, path: string, opts: ContentOptions): Pro
     ({ mimeType, base64: data } = await opts.deps.fetchImage(url, opts.signal));
   }
   if (!IMAGE_TYPES.has(mimeType)) {
-    throw badRequest(`Anthropic accepts JPEG, PNG, GIF and WebP images, not '${mimeType}'.`, path, 'invalid_image_format');
+    throw badRequest(`Anthropic accepts JPEG, PNG, GIF and WebP images, not '${shownValue(mimeType)}'.`, path, 'invalid_image_format');
   }
   return { type: 'image', source: { type: 'base64', media_type: mimeType, data } };
 }

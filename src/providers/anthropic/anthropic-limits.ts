@@ -1,4 +1,5 @@
 import { badRequest } from '../../errors/api-error';
+import { shownValue } from '../../errors/shown-value';
 
 /**
  * Anthropic requires max_tokens. Without one from the client the gateway asks for
@@ -59,7 +60,7 @@ export function adaptiveEffort(effort: string): string | undefined {
 
 export function thinkingBudget(effort: unknown): number | null {
   if (effort === undefined || effort === null) return null;
-  if (typeof effort !== 'string' || !(effort in BUDGETS)) throw badRequest(`Unknown reasoning_effort '${String(effort)}'.`, 'reasoning_effort');
+  if (typeof effort !== 'string' || !(effort in BUDGETS)) throw badRequest(`Unknown reasoning_effort '${shownValue(effort)}'.`, 'reasoning_effort');
   return BUDGETS[effort]!;
 }
 

@@ -4,6 +4,7 @@ import { type ContentOptions, textBlocks, userBlocks, withMessageCache } from '.
 import type { AnthropicBlock, AnthropicMessage, AnthropicRequest } from './anthropic-wire';
 import { readThinkingBlocks } from './thinking-blocks';
 import { toolUseId } from './tool-use-id';
+import { shownValue } from '../../errors/shown-value';
 
 type AnyMessage = Record<string, any>;
 
@@ -69,7 +70,7 @@ export async function convertMessages(input: unknown, opts: ContentOptions): Pro
       case 'function':
         throw badRequest('Deprecated function messages carry no call id; use tool messages for Anthropic models.', `${path}.role`);
       default:
-        throw badRequest(`Unknown message role '${String(m?.role)}'.`, `${path}.role`);
+        throw badRequest(`Unknown message role '${shownValue(m?.role)}'.`, `${path}.role`);
     }
   }
   trimPrefill(messages);

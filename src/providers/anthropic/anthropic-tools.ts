@@ -1,6 +1,7 @@
 import { badRequest } from '../../errors/api-error';
 import { cacheControlOf } from './anthropic-content';
 import type { AnthropicRequest, AnthropicTool, AnthropicToolChoice } from './anthropic-wire';
+import { shownValue } from '../../errors/shown-value';
 
 /**
  * OpenAI tools, tool_choice and parallel_tool_calls -> Anthropic's. `required` is Anthropic's
@@ -17,11 +18,11 @@ export function convertTools(tools: unknown, choice: unknown, parallel: unknown)
   else if (choice && typeof choice === 'object') {
     const c = choice as any;
     if (c.type !== 'function' || typeof c.function?.name !== 'string') {
-      throw badRequest(`Anthropic models take tool_choice 'auto', 'none', 'required' or a named function, not '${String(c.type)}'.`, 'tool_choice');
+      throw badRequest(`Anthropic models take tool_choice 'auto', 'none', 'required' or a named function, not '${shownValue(c.type)}'.`, 'tool_choice');
     }
     tc = { type: 'tool', name: c.function.name };
   } else if (choice !== undefined && choice !== null) {
-    throw badRequest(`Unknown tool_choice '${String(choice)}'.`, 'tool_choice');
+    throw badRequest(`Unknown tool_choice '${shownValue(choice)}'.`, 'tool_choice');
   }
   if (parallel === false && out.tools) {
     tc ??= { type: 'auto' };
@@ -34,7 +35,7 @@ export function convertTools(tools: unknown, choice: unknown, parallel: unknown)
 
 function convertTool(t: any, i: number): AnthropicTool {
   const path = `tools[${i}]`;
-  if (t?.type !== 'function') throw badRequest(`Anthropic models take function tools only, not '${String(t?.type)}'.`, `${path}.type`);
+  if (t?.type !== 'function') throw badRequest(`Anthropic models take function tools only, not '${shownValue(t?.type)}'.`, `${path}.type`);
   const f = t.function;
   if (typeof f?.name !== 'string' || f.name === '') throw badRequest('A tool needs a function name.', `${path}.function.name`);
   const params = f.parameters;

@@ -1,5 +1,6 @@
 import { badRequest } from '../../errors/api-error';
 import type { AnthropicRequest } from './anthropic-wire';
+import { shownValue } from '../../errors/shown-value';
 
 /**
  * Anthropic has no response_format. JSON output is asked for the way Anthropic documents for
@@ -13,7 +14,7 @@ export const JSON_TOOL = 'gophergate_json_output';
 export function applyJsonOutput(body: AnthropicRequest, rf: any): void {
   if (rf == null || rf.type === 'text') return;
   if (rf.type !== 'json_schema' && rf.type !== 'json_object') {
-    throw badRequest(`Anthropic models do not support response_format '${String(rf.type)}'.`, 'response_format', 'unsupported_parameter');
+    throw badRequest(`Anthropic models do not support response_format '${shownValue(rf.type)}'.`, 'response_format', 'unsupported_parameter');
   }
   if (body.tools?.length) {
     throw badRequest('Anthropic models take response_format json_schema/json_object only without tools (JSON output is a forced tool there).', 'response_format', 'unsupported_parameter');

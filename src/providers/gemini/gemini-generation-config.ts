@@ -3,6 +3,7 @@ import { inlineSchemaRefs } from '../shared/inline-schema-refs';
 import { hasLogitBias } from '../shared/unsupported-params';
 import type { ChatRequest } from '../types';
 import type { GeminiGenerationConfig, GeminiThinkingConfig } from './gemini-wire';
+import { shownValue } from '../../errors/shown-value';
 
 /** Major version in a Gemini model id (`gemini-2.5-flash` -> 2, `gemini-3-pro-preview` -> 3). */
 export function geminiMajor(model: string): number {
@@ -52,7 +53,7 @@ export function convertGenerationConfig(req: ChatRequest, model: string, showTho
     // The same validator as the tools' schemas: local $refs inlined as there (gemini-tools.ts).
     g.responseJsonSchema = inlineSchemaRefs(schema);
   } else if (rf !== undefined && rf !== null && rf?.type !== 'text') {
-    throw badRequest(`Unsupported response_format type '${String(rf?.type)}'.`, 'response_format.type');
+    throw badRequest(`Unsupported response_format type '${shownValue(rf?.type)}'.`, 'response_format.type');
   }
 
   const thinking = thinkingConfig(r.reasoning_effort, model);
@@ -94,7 +95,7 @@ const BUDGETS: Record<string, number> = { none: 0, minimal: 1024, low: 1024, med
 function thinkingConfig(effort: unknown, model: string): GeminiThinkingConfig | undefined {
   if (effort === undefined || effort === null) return undefined;
   if (typeof effort !== 'string') throw badRequest('reasoning_effort must be a string.', 'reasoning_effort');
-  if (!(effort in BUDGETS)) throw badRequest(`Unknown reasoning_effort '${effort}'.`, 'reasoning_effort');
+  if (!(effort in BUDGETS)) throw badRequest(`Unknown reasoning_effort '${shownValue(effort)}'.`, 'reasoning_effort');
   const pro = /-pro/i.test(model);
   const off = effort === 'none';
   if (geminiMajor(model) >= 3) {

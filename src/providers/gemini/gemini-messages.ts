@@ -6,6 +6,7 @@ import { geminiFunctionName } from './gemini-function-name';
 import { userParts } from './gemini-parts';
 import type { GeminiContent, GeminiPart } from './gemini-wire';
 import { geminiIdFromToolCallId, signatureFromToolCallId } from './tool-call-id';
+import { ID_CHARS, shownValue } from '../../errors/shown-value';
 
 type AnyMessage = Record<string, any>;
 
@@ -64,7 +65,7 @@ export async function convertMessages(
         const id = m.tool_call_id;
         if (typeof id !== 'string') throw badRequest('A tool message needs a tool_call_id.', `${path}.tool_call_id`);
         const name = toolNames.get(id);
-        if (!name) throw badRequest(`No earlier assistant tool call has the id '${id}'.`, `${path}.tool_call_id`);
+        if (!name) throw badRequest(`No earlier assistant tool call has the id '${shownValue(id, ID_CHARS)}'.`, `${path}.tool_call_id`);
         const failed = toolErrorOf(m);
         const response: GeminiPart['functionResponse'] = { name, response: failed === undefined ? toolResult(m.content) : toolError(failed) };
         // Gemini's id of the call it answers (Gemini 3 matches results to calls by it; tool-call-id.ts).
@@ -78,7 +79,7 @@ export async function convertMessages(
         push('user', [{ functionResponse: { name: geminiFunctionName(m.name), response: toolResult(m.content) } }]);
         break;
       default:
-        throw badRequest(`Unknown message role '${String(m?.role)}'.`, `${path}.role`);
+        throw badRequest(`Unknown message role '${shownValue(m?.role)}'.`, `${path}.role`);
     }
   }
   if (contents.length === 0) throw badRequest('messages must contain at least one user or assistant message.', 'messages');

@@ -1,6 +1,7 @@
 import { ApiError, badRequest } from '../../errors/api-error';
 import type { AdapterDeps } from '../types';
 import type { GeminiPart } from './gemini-wire';
+import { shownValue } from '../../errors/shown-value';
 
 type AnyPart = Record<string, any>;
 
@@ -41,7 +42,7 @@ async function convertPart(part: AnyPart, path: string, deps: AdapterDeps, signa
       return { inlineData: inline };
     }
     default:
-      throw badRequest(`Unsupported content part type '${String(part?.type)}'.`, `${path}.type`);
+      throw badRequest(`Unsupported content part type '${shownValue(part?.type)}'.`, `${path}.type`);
   }
 }
 

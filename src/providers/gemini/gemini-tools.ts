@@ -2,6 +2,7 @@ import { badRequest } from '../../errors/api-error';
 import { geminiFunctionName } from './gemini-function-name';
 import { inlineSchemaRefs } from '../shared/inline-schema-refs';
 import type { GeminiFunctionDeclaration, GeminiRequest, GeminiToolConfig } from './gemini-wire';
+import { shownValue } from '../../errors/shown-value';
 
 type Tools = Pick<GeminiRequest, 'tools' | 'toolConfig'>;
 
@@ -22,7 +23,7 @@ export function convertTools(tools: unknown, toolChoice: unknown): Tools {
   if (!Array.isArray(tools)) throw badRequest('tools must be an array.', 'tools');
   if (tools.length === 0) return {};
   let declarations: GeminiFunctionDeclaration[] = tools.map((t: any, i) => {
-    if (t?.type !== 'function') throw badRequest(`Gemini supports only function tools, not '${String(t?.type)}'.`, `tools[${i}].type`);
+    if (t?.type !== 'function') throw badRequest(`Gemini supports only function tools, not '${shownValue(t?.type)}'.`, `tools[${i}].type`);
     const f = t.function;
     if (typeof f?.name !== 'string' || f.name === '') throw badRequest('A function tool needs a name.', `tools[${i}].function.name`);
     const d: GeminiFunctionDeclaration = { name: geminiFunctionName(f.name) };
@@ -44,7 +45,7 @@ export function convertTools(tools: unknown, toolChoice: unknown): Tools {
   } else if (tc === 'required') {
     toolConfig = { functionCallingConfig: { mode: 'ANY' } };
   } else if (tc?.type === 'function' && typeof tc.function?.name === 'string') {
-    if (!known(tc.function.name)) throw badRequest(`tool_choice names '${tc.function.name}', which is not in tools.`, 'tool_choice.function.name');
+    if (!known(tc.function.name)) throw badRequest(`tool_choice names '${shownValue(tc.function.name)}', which is not in tools.`, 'tool_choice.function.name');
     toolConfig = { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [geminiFunctionName(tc.function.name)] } };
   } else if (tc?.type === 'allowed_tools' && Array.isArray(tc.allowed_tools?.tools)) {
     // Gemini allows allowedFunctionNames only with mode ANY, so for `auto` the list is narrowed instead.

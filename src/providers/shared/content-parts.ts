@@ -2,6 +2,7 @@ import { badRequest } from '../../errors/api-error';
 import type { UpstreamBody } from '../openai-compatible/openai-compatible-options';
 import { clientPartOf } from './client-part';
 import { isToolResultMedia } from './tool-result-media';
+import { shownValue } from '../../errors/shown-value';
 
 /** What a provider's chat API reads in a user message: text only (DeepSeek), or text and images (Moonshot, xAI, Ollama). */
 export type PartReader = 'text' | 'text and images';
@@ -48,7 +49,7 @@ export function refuseUnreadParts(body: UpstreamBody, provider: string, reader: 
     const where = origin?.path ?? `messages[${i}].content[${j}]`;
     const type = origin?.type ?? String(m.content[j]?.type);
     throw badRequest(
-      `Content of type '${type}' (${where}) is not supported by provider '${provider}': its models read ${reader === 'text' ? 'text only' : 'text and images only'}.`,
+      `Content of type '${shownValue(type)}' (${where}) is not supported by provider '${provider}': its models read ${reader === 'text' ? 'text only' : 'text and images only'}.`,
       // A bridge's part is named as a whole (input[3].content[1]), as its own refusals name it.
       origin ? where : `${where}.type`,
       'unsupported_parameter',
