@@ -118,6 +118,11 @@ export class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
   private readonly idle: boolean;
   /** When the call went out; 0 while it waits for a slot. */
   private sentAt = 0;
+  /**
+   * The call was handed to the transport with the client still there: the provider may have
+   * received the prompt, so a client abort from now on bills it (`failure`).
+   */
+  private sent = false;
   /** Held from send to dispose. */
   private slots: UpstreamSlots | null = null;
   /** The header timeout, then (`kind` 'idle') the idle timeout; a late run looks again (runtime/deadline.ts). */
@@ -141,6 +146,7 @@ export class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
     this.slots = ctx.upstreamSlots;
     const signal = this.clientSignal;
     if (signal?.aborted) this.handleEvent();
+    else this.sent = true;
     // No `{ once: true }`: dispose removes the listener anyway, and Bun's options parsing cost
     // ~1.3 µs per request (BENCHMARKS.md, "Cutting the per-request cost").
     signal?.addEventListener('abort', this);
@@ -203,9 +209,17 @@ export class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
     this.controller.abort(new GatewayAbort('client'));
   }
 
-  /** Before the head (`res` unset) a failure to reach the upstream; after it, the answer broken off. */
+  /**
+   * Before the head (`res` unset) a failure to reach the upstream; after it, the answer broken off.
+   * The client left (499) after the call went out: the provider received the prompt and bills it,
+   * so the try is billed (ApiError.spent: its prompt estimated, nothing delivered) unless its
+   * caller knows more. Left in the queue, it was never sent: nothing is billed. The upstream's own
+   * failures (unreachable, timed out: 502, 504) bill nothing either: no provider bills a request it did not answer.
+   */
   failure(err: unknown): ApiError {
-    return mapUpstreamFailure(err, this, this.res !== undefined);
+    const e = mapUpstreamFailure(err, this, this.res !== undefined);
+    if (e.status === 499 && this.sent && !e.spent) e.spent = { usage: null, text: '' };
+    return e;
   }
 
   dispose(): void {
