@@ -116,13 +116,11 @@ export class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
   private readonly clock: RequestClock;
   /** The body is timed by its silences once the head is in (OpenUpstreamOptions.bodyTimeout). */
   private readonly idle: boolean;
-  /** When the call went out; 0 while it waits for a slot. */
-  private sentAt = 0;
   /**
-   * The call was handed to the transport with the client still there: the provider may have
-   * received the prompt, so a client abort from now on bills it (`failure`).
+   * When the call went out; 0 while it waits for a slot, or when its client had already left
+   * (never sent). Once set, the provider may have the prompt: a client abort bills it (`failure`).
    */
-  private sent = false;
+  private sentAt = 0;
   /** Held from send to dispose. */
   private slots: UpstreamSlots | null = null;
   /** The header timeout, then (`kind` 'idle') the idle timeout; a late run looks again (runtime/deadline.ts). */
@@ -146,12 +144,11 @@ export class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
     this.slots = ctx.upstreamSlots;
     const signal = this.clientSignal;
     if (signal?.aborted) this.handleEvent();
-    else this.sent = true;
     // No `{ once: true }`: dispose removes the listener anyway, and Bun's options parsing cost
     // ~1.3 µs per request (BENCHMARKS.md, "Cutting the per-request cost").
     signal?.addEventListener('abort', this);
     this.deadline.start(this.timeoutS * 1000);
-    this.sentAt = performance.now();
+    if (!signal?.aborted) this.sentAt = performance.now();
     const transport = adapterFor(target.provider).transport;
     try {
       return transport ? transport(call, this.signal) : sendUpstream(ctx.config.upstream.client, call, this.signal);
@@ -218,7 +215,7 @@ export class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
    */
   failure(err: unknown): ApiError {
     const e = mapUpstreamFailure(err, this, this.res !== undefined);
-    if (e.status === 499 && this.sent && !e.spent) e.spent = { usage: null, text: '' };
+    if (e.status === 499 && this.sentAt > 0 && !e.spent) e.spent = { usage: null, text: '' };
     return e;
   }
 
