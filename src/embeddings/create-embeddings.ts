@@ -95,6 +95,8 @@ export async function createEmbeddings(
     recordRequest(ctx, meta, { decision, walk, delivered: { usage }, overheadMs });
     return { body: out, headers: gatewayHeaders({ overheadMs, target, decision, requestId }) };
   } catch (err) {
+    // A try the client abandoned after it was sent bills its prompt, estimated as an answer without usage is.
+    meta.promptTokens = (counter) => estimatePromptTokens(inputs, counter);
     throw recordFailure(ctx, meta, { decision, walk }, err);
   }
 }

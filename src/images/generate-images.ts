@@ -72,6 +72,8 @@ export async function generateImages(
   } catch (err) {
     // An error answer the provider billed (a Gemini image blocked for safety) keeps its tokens on the row.
     const billed = walk?.target ? billedUsageOf(err) : null;
+    // A try the client abandoned after it was sent bills its prompt's tokens (at the input price), estimated.
+    meta.promptTokens = (counter) => counter.count([req.prompt]).then(([n = 0]) => n);
     throw recordFailure(ctx, meta, { decision, walk, delivered: billed && { usage: billed, images: 0 } }, err);
   }
 }

@@ -116,7 +116,10 @@ export class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
   private readonly clock: RequestClock;
   /** The body is timed by its silences once the head is in (OpenUpstreamOptions.bodyTimeout). */
   private readonly idle: boolean;
-  /** When the call went out; 0 while it waits for a slot. */
+  /**
+   * When the call went out; 0 while it waits for a slot, or when its client had already left
+   * (never sent). Once set, the provider may have the prompt: a client abort bills it (`failure`).
+   */
   private sentAt = 0;
   /** Held from send to dispose. */
   private slots: UpstreamSlots | null = null;
@@ -145,7 +148,7 @@ export class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
     // ~1.3 µs per request (BENCHMARKS.md, "Cutting the per-request cost").
     signal?.addEventListener('abort', this);
     this.deadline.start(this.timeoutS * 1000);
-    this.sentAt = performance.now();
+    if (!signal?.aborted) this.sentAt = performance.now();
     const transport = adapterFor(target.provider).transport;
     try {
       return transport ? transport(call, this.signal) : sendUpstream(ctx.config.upstream.client, call, this.signal);
@@ -203,9 +206,17 @@ export class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
     this.controller.abort(new GatewayAbort('client'));
   }
 
-  /** Before the head (`res` unset) a failure to reach the upstream; after it, the answer broken off. */
+  /**
+   * Before the head (`res` unset) a failure to reach the upstream; after it, the answer broken off.
+   * The client left (499) after the call went out: the provider received the prompt and bills it,
+   * so the try is billed (ApiError.spent: its prompt estimated, nothing delivered) unless its
+   * caller knows more. Left in the queue, it was never sent: nothing is billed. The upstream's own
+   * failures (unreachable, timed out: 502, 504) bill nothing either: no provider bills a request it did not answer.
+   */
   failure(err: unknown): ApiError {
-    return mapUpstreamFailure(err, this, this.res !== undefined);
+    const e = mapUpstreamFailure(err, this, this.res !== undefined);
+    if (e.status === 499 && this.sentAt > 0 && !e.spent) e.spent = { usage: null, text: '' };
+    return e;
   }
 
   dispose(): void {

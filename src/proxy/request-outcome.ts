@@ -35,6 +35,11 @@ export interface RequestMeta {
   stream: boolean;
   /** The chat request: its prompt is estimated when the upstream reports no usage, and stored with storeBodies. */
   chat?: ChatRequest;
+  /**
+   * Another endpoint's prompt estimate (embeddings' inputs, an image prompt), for a try the client
+   * abandoned after it was sent (its prompt is billed): set on the failure path only.
+   */
+  promptTokens?: (counter: TokenCounter) => Promise<number>;
   storeBodies?: boolean;
 }
 
@@ -210,11 +215,14 @@ export type RecordDeps = Pick<AppContext, 'logSink' | 'pendingLogWrites' | 'limi
  * usage waits for the tokenizer's estimate of prompt + delivered text (off the main thread); its
  * latency is taken now, when the request ended.
  */
-export function recordRequest(ctx: RecordDeps, meta: RequestMeta, steps: StepResults): void {
+export function recordRequest(ctx: RecordDeps, meta: RequestMeta, results: StepResults): void {
+  const steps = abandonedTryBilled(results);
   const latencyMs = steps.latencyMs ?? meta.clock.elapsed();
   const d = steps.delivered;
-  // An upstream answered without usage: a chat row bills the estimate (a failed stream only what it delivered).
-  const estimate = meta.chat && d && d.usage === null && steps.walk?.target && (!steps.error || (d.text ?? '').length > 0);
+  // An upstream answered without usage: a chat row bills the estimate (a failed stream only what it
+  // delivered, unless the client left: the provider had the prompt, and bills it).
+  const owed = d && d.usage === null && steps.walk?.target && (!steps.error || (d.text ?? '').length > 0 || steps.error.status === 499);
+  const estimate = owed && (meta.chat || meta.promptTokens);
   // A stream cut after its prompt counts but before its output count: the output is what was delivered.
   const outputOnly = d?.usage && d.outputPending && (d.text ?? '').length > 0;
   const spent = steps.walk?.spent ?? [];
@@ -225,12 +233,34 @@ export function recordRequest(ctx: RecordDeps, meta: RequestMeta, steps: StepRes
   const estimated = outputOnly
     ? estimateOutputDelivered(d.usage!, d, ctx.tokenCounter)
     : estimate
-      ? estimateDelivered(meta.chat!, d!, ctx.tokenCounter)
+      ? meta.chat
+        ? estimateDelivered(meta.chat, d!, ctx.tokenCounter)
+        : promptOnly(meta.promptTokens!, ctx.tokenCounter)
       : Promise.resolve(null);
   const spentUsage = Promise.all(spent.map((t) => spentTryUsage(meta.chat, t.answer, ctx.tokenCounter)));
   ctx.pendingLogWrites.track(
     Promise.all([estimated, spentUsage]).then(([u, su]) => ctx.logSink.write(toLogRow(requestOutcome(meta, steps, u, latencyMs, su)))),
   );
+}
+
+/**
+ * A request the client left (499) while its last try was out at the provider (sent, its head
+ * awaited, its body read: open-upstream.ts `failure`, open-attempt.ts `spentBy`): that try is the
+ * request's own usage, not a failed try beside it, so the row's tokens (which TPM settles with)
+ * and cost are its estimate. Other outcomes are returned as they are.
+ */
+function abandonedTryBilled(s: StepResults): StepResults {
+  const walk = s.walk;
+  const last = walk?.spent?.at(-1);
+  if (s.error?.status !== 499 || s.delivered || !walk || !last || last.attempt !== walk.attempts.length - 1) return s;
+  const a = last.answer;
+  const delivered: Delivered = { usage: a.usage, outputPending: a.outputPending, text: a.text, chars: a.chars, billExtras: a.billExtras, imageUnits: a.imageUnits };
+  return { ...s, walk: { ...walk, target: last.target, spent: walk.spent!.slice(0, -1) }, delivered };
+}
+
+/** A prompt's estimate alone (nothing delivered), for an endpoint other than chat. */
+async function promptOnly(count: (counter: TokenCounter) => Promise<number>, counter: TokenCounter): Promise<Usage> {
+  return { input: await count(counter), cachedInput: 0, output: 0, reasoning: 0, estimated: true };
 }
 
 /** A failed try's bill: the usage it reported (its output estimated when only a placeholder came), else the prompt and its text, estimated. */

@@ -45,6 +45,8 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
     const rest = decision.targets.slice(targets.length);
     const answer = walk.more && rest.length > 0 ? fallback?.(rest, walk) : null;
     if (answer) return answer;
+    // The client left once the provider had the request: the row bills its prompt, estimated.
+    if (walk.error.status === 499) meta.chat = { model: req.model, messages: promptOf(req) } as ChatRequest;
     throw recordFailure(ctx, meta, { decision, walk }, walk.error);
   }
   const { value: got, target } = walk;
