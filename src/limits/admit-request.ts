@@ -14,6 +14,7 @@ import { tpmTokensOf, worstCaseOf, type LimitedEndpoint } from './worst-case';
 import { MIN_BUDGET_OUTPUT_TOKENS, outputCapOf, outputCappable, type OutputCap } from './budget-output-cap';
 import { withBetaWindow } from './worst-prices';
 import { LimitsUnavailableError } from './redis-limit-counters';
+import { periodEnd } from './budget-period';
 
 /** What an admitted request of a limited key carries to its answer. */
 export interface LimitGrant {
@@ -90,11 +91,30 @@ function modelNotPriced(model: string, unpriced: string, scope: string): ApiErro
   });
 }
 
-function refusalOf(a: Extract<Admission, { ok: false }>, headers: Record<string, string>): { err: ApiError; code: RefusalCode } {
+/** How long an SDK waits for a `retry-after` at most (the openai and Anthropic SDKs fall back to their own backoff past it). */
+const SDK_PATIENCE_MS = 60_000;
+/** The wait a budget held by requests in flight asks for: about as long as a short answer takes to settle. */
+const HELD_RETRY_MS = 1_000;
+
+/**
+ * The retry hints of a budget refusal. Held by requests in flight: retryable shortly (their rows
+ * give the room back). Spent: nothing helps before the period resets, so the SDKs are told not to
+ * retry (`x-should-retry: false`), with `retry-after` the time to the reset for a client that
+ * schedules; unless the reset is within what an SDK waits out, when it may retry then. A request
+ * larger than the whole budget (`leastUsd`, the least it could be admitted with) names no wait.
+ */
+function budgetRetryHeaders(a: Extract<Admission, { ok: false }>, now: number, leastUsd: number): Record<string, string> {
+  const wait = (ms: number, retry: boolean) => ({ 'x-should-retry': String(retry), 'retry-after': retrySeconds(ms), 'retry-after-ms': String(Math.ceil(ms)) });
+  if (a.budget === 'held') return wait(HELD_RETRY_MS, true);
+  const resetMs = periodEnd(a.scope.period, now) - now;
+  if (!Number.isFinite(resetMs) || leastUsd > (a.scope.budgetUsd ?? 0)) return { 'x-should-retry': 'false' };
+  return wait(resetMs, resetMs <= SDK_PATIENCE_MS);
+}
+
+function refusalOf(a: Extract<Admission, { ok: false }>, headers: Record<string, string>, now: number, leastUsd: number): { err: ApiError; code: RefusalCode } {
   switch (a.reason) {
     case 'budget':
-      // Waiting does not help until the period ends or the budget is raised: the SDK must not retry.
-      return { code: 'budget_exceeded', err: new ApiError({ status: 429, message: a.message, type: 'insufficient_quota', code: 'budget_exceeded', headers: { ...headers, 'x-should-retry': 'false' } }) };
+      return { code: 'budget_exceeded', err: new ApiError({ status: 429, message: a.message, type: 'insufficient_quota', code: 'budget_exceeded', headers: { ...headers, ...budgetRetryHeaders(a, now, leastUsd) } }) };
     case 'parallel':
       return { code: 'concurrency_limit_exceeded', err: new ApiError({ status: 429, message: a.message, type: 'requests', code: 'concurrency_limit_exceeded', headers: { ...headers, 'retry-after': '1' } }) };
     default: {
@@ -173,7 +193,7 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
   const grant = (a: Admission): LimitGrant => {
     const headers = limitHeaders(endpoint, a.rate, now);
     if (!a.ok) {
-      const { code, err } = refusalOf(a, headers);
+      const { code, err } = refusalOf(a, headers, now, minUsd);
       refuse(ctx, args, client.id, endpoint, model, code, err);
     }
     if (limits.teamId !== null) svc.admittedInTeam(args.requestId, limits.teamId);

@@ -40,6 +40,12 @@ export type Admission =
       scope: ScopeLimits;
       /** When trying again can succeed (rate limits), else null. */
       retryAfterMs: number | null;
+      /**
+       * A budget refusal's case, judged in the same atomic step: `held`, the period's spend leaves
+       * room for the request but reservations of requests in flight hold it (it comes back as they
+       * settle); `spent`, the spend itself leaves no room (nothing helps before the period resets).
+       */
+      budget?: 'spent' | 'held';
       rate: RateInfo;
       message: string;
     };

@@ -264,7 +264,11 @@ export class RedisLimitCounters implements LimitCounters {
     const reserved = Number(reservedS);
     if (scope.budgetUsd !== null) this.fallback.sawSpend(scope, input.now, spend);
     const retryAfterMs = wait < 0 ? null : wait;
-    return { ok: false, reason: reason as RefusalReason, scope, retryAfterMs, rate, message: refusalMessage(reason as RefusalReason, scope, { tokens: input.tokens, worstCostUsd: input.minCostUsd ?? input.worstCostUsd, waitMs: retryAfterMs, tokensInUse: tsum, spentUsd: spend, reservedUsd: reserved }) };
+    // The script names a budget held by requests in flight apart ('budget_held'): one reason here.
+    const held = reason === 'budget_held';
+    const why = (held ? 'budget' : reason) as RefusalReason;
+    const message = refusalMessage(why, scope, { tokens: input.tokens, worstCostUsd: input.minCostUsd ?? input.worstCostUsd, waitMs: retryAfterMs, tokensInUse: tsum, spentUsd: spend, reservedUsd: reserved, held });
+    return { ok: false, reason: why, scope, retryAfterMs, rate, message, ...(why === 'budget' ? { budget: held ? 'held' : 'spent' } : {}) };
   }
 
   /** `admittedAt`: a request admitted while Redis was away (it enters the RPM windows then), else -1. */
