@@ -11,7 +11,7 @@ import type { RefusalCode } from './limits-service';
 import { anthropicRateHeaders } from './anthropic-rate-headers';
 import { rateHeaders, type RateInfo } from './rate-headers';
 import { tpmTokensOf, worstCaseOf, type LimitedEndpoint } from './worst-case';
-import { MIN_BUDGET_OUTPUT_TOKENS, outputCapOf, outputCappable, type OutputCap } from './budget-output-cap';
+import { largestCap, MIN_BUDGET_OUTPUT_TOKENS, outputCapOf, outputCappable, type OutputCap } from './budget-output-cap';
 import { withBetaWindow } from './worst-prices';
 import { LimitsUnavailableError } from './redis-limit-counters';
 import { periodEnd } from './budget-period';
@@ -180,8 +180,11 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
   const minUsd = outputCappable(endpoint, worst) && limits.scopes.some((s) => s.budgetUsd !== null)
     ? boundedWorst(worstCaseOf(endpoint, body, bytes, prices, MIN_BUDGET_OUTPUT_TOKENS).costUsd, WORST_USD_IF_UNKNOWN)
     : worstUsd;
-  const admit = (roomTokens: number | null) =>
-    svc.counters.admit({ requestId: args.requestId, scopes: limits.scopes, worstCostUsd: worstUsd, ...(minUsd < worstUsd ? { minCostUsd: minUsd } : {}), tokens: boundedWorst(tpmTokensOf(worst, roomTokens), WORST_TOKENS_IF_UNKNOWN), now });
+  let tokens = 0;
+  const admit = (roomTokens: number | null) => {
+    tokens = boundedWorst(tpmTokensOf(worst, roomTokens), WORST_TOKENS_IF_UNKNOWN);
+    return svc.counters.admit({ requestId: args.requestId, scopes: limits.scopes, worstCostUsd: worstUsd, ...(minUsd < worstUsd ? { minCostUsd: minUsd } : {}), tokens, now });
+  };
   let a: Admission | Promise<Admission>;
   try {
     // A default output allowance is reserved only as far as the TPM windows have room (tpmTokensOf).
@@ -191,7 +194,7 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
     return unavailable(err);
   }
   const grant = (a: Admission): LimitGrant => {
-    const headers = limitHeaders(endpoint, a.rate, now);
+    let headers = limitHeaders(endpoint, a.rate, now);
     if (!a.ok) {
       const { code, err } = refusalOf(a, headers, now, minUsd);
       refuse(ctx, args, client.id, endpoint, model, code, err);
@@ -202,12 +205,24 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
     // Each target's cap from the request's own share (a classifier call's is reserved beside it), at its own prices.
     const beta = args.request.headers.get('anthropic-beta');
     const pricesOf = (t: { modelId: string }) => withBetaWindow(svc.prices(t.modelId, snap, args.clock.createdAt), beta);
-    return { headers, outputCap: outputCapOf({ endpoint, body, bodyBytes: bytes, ownUsd: a.reservedUsd - (prices.classifierUsd ?? 0), pricesOf }) };
+    const outputCap = outputCapOf({ endpoint, body, bodyBytes: bytes, ownUsd: a.reservedUsd - (prices.classifierUsd ?? 0), pricesOf });
+    // TPM holds the prompt and the most output any target is sent, not the default allowance.
+    if (a.rate.tokens) {
+      const most = largestCap(routed, snap, outputCap);
+      const capped = Number.isFinite(most) ? Math.ceil(boundedWorst(worstCaseOf(endpoint, body, bytes, prices, most).tokens, WORST_TOKENS_IF_UNKNOWN)) : tokens;
+      if (capped < tokens) {
+        ignoreFailure(svc.counters.trimTokens(args.requestId, capped));
+        headers = limitHeaders(endpoint, { ...a.rate, tokens: { ...a.rate.tokens, remaining: a.rate.tokens.remaining + tokens - capped } }, now);
+      }
+    }
+    return { headers, outputCap };
   };
   return a instanceof Promise ? a.then(grant, unavailable) : grant(a);
 }
 
-/** Counts and logs a refusal (its own row, zero cost), then throws it as the API's error. */
+/** A counter update whose failure changes nothing the request needs (the settle sets the count anyway). */
+const ignoreFailure = (p: void | Promise<void>) => void (p instanceof Promise ? p.catch(() => {}) : p);
+
 /**
  * A worst case that is not a finite number of 0 or more (a price table read with a key a client
  * chose once gave NaN) would pass every budget check (NaN compares false) and leave the scope's
@@ -220,6 +235,7 @@ export function boundedWorst(v: number, ifUnknown: number): number {
   return Number.isFinite(v) && v >= 0 ? Math.min(v, ifUnknown) : ifUnknown;
 }
 
+/** Counts and logs a refusal (its own row, zero cost), then throws it as the API's error. */
 function refuse(ctx: AppContext, args: AdmitArgs, clientId: number, endpoint: LimitedEndpoint, model: string, code: RefusalCode, err: ApiError): never {
   ctx.limits.countRefusal(code);
   ctx.logSink.write(refusalRecord(args, clientId, endpoint, model, err));

@@ -241,6 +241,17 @@ export class MemoryLimitCounters implements LimitCounters {
     return true;
   }
 
+  trimTokens(requestId: string, tokens: number): void {
+    const res = this.reservations.get(requestId);
+    if (!res) return;
+    for (let i = 0; i < res.states.length; i++) {
+      const e = res.tokenEntries[i];
+      if (!e || e.n <= tokens) continue;
+      if (e.live) res.states[i]!.tokSum -= e.n - tokens;
+      e.n = tokens;
+    }
+  }
+
   endFlight(requestId: string): void {
     const res = this.reservations.get(requestId);
     if (!res || res.flightEnded) return;

@@ -7,7 +7,7 @@ import { BUDGET_PERIODS, type ScopeLimits } from './limit-types';
 import { LocalLimitFallback } from './local-limit-fallback';
 import type { RateInfo } from './rate-headers';
 import { RedisLimitReconnect, type RedisAdmit, type RedisWork } from './redis-limit-reconnect';
-import { ADMIT, SETTLE, CHARGE, SEED, END_FLIGHT, KEEP_ALIVE, PEEK_RATE, opt } from './redis-limit-scripts';
+import { ADMIT, SETTLE, CHARGE, SEED, END_FLIGHT, KEEP_ALIVE, PEEK_RATE, TRIM_TOKENS, opt } from './redis-limit-scripts';
 
 /** Thrown by `admit` in fail mode `closed` while Redis is unreachable: the key's request gets 503. */
 export class LimitsUnavailableError extends ApiError {
@@ -147,6 +147,17 @@ export class RedisLimitCounters implements LimitCounters {
       this.reconnect.queue(run);
       return true;
     });
+  }
+
+  trimTokens(requestId: string, tokens: number): void | Promise<void> {
+    if (this.fallback.has(requestId)) return this.fallback.counters.trimTokens(requestId, tokens);
+    const admitted = this.redisAdmits.get(requestId);
+    if (!admitted || tokens >= admitted.tokens) return;
+    // What a reservation put back after an outage holds (RESTORE) too.
+    admitted.tokens = tokens;
+    if (this.reconnect.restoring || !this.link.isUp()) return;
+    // Not queued when it fails: the settle sets the actual count anyway.
+    return TRIM_TOKENS.run(this.link, [], [this.link.prefix, requestId, tokens]).then(() => {}, () => {});
   }
 
   endFlight(requestId: string): void | Promise<void> {

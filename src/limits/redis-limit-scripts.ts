@@ -247,6 +247,26 @@ end
 return 1
 `);
 
+// A request sent an output cap below its default allowance: its TPM entries are lowered to the
+// tokens it may now use (never raised). ARGV: P, request id, tokens.
+export const TRIM_TOKENS = new LuaScript(`${COMMON}
+local R = P..'lim:res:'..ARGV[2]
+local tokens = tonumber(ARGV[3])
+local n = tonumber(redis.call('HGET', R, 'n'))
+if not n then return 0 end
+for i = 1, n do
+  if redis.call('HGET', R, 't'..i) == '1' then
+    local S = redis.call('HGET', R, 's'..i)
+    local est = tonumber(redis.call('HGET', S..':tokn', ARGV[2]))
+    if est and tokens < est then
+      redis.call('HSET', S..':tokn', ARGV[2], tokens)
+      redis.call('HINCRBY', S..':st', 'tsum', tokens - est)
+    end
+  end
+end
+return 1
+`);
+
 // A request still followed (a background response running for hours): its reservation's time in
 // the stale sweep is moved to now. ARGV: P, request id, now.
 export const KEEP_ALIVE = new LuaScript(`${COMMON}
