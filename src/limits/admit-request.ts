@@ -116,7 +116,7 @@ function refusalOf(a: Extract<Admission, { ok: false }>, headers: Record<string,
     case 'budget':
       return { code: 'budget_exceeded', err: new ApiError({ status: 429, message: a.message, type: 'insufficient_quota', code: 'budget_exceeded', headers: { ...headers, ...budgetRetryHeaders(a, now, leastUsd) } }) };
     case 'parallel':
-      return { code: 'concurrency_limit_exceeded', err: new ApiError({ status: 429, message: a.message, type: 'requests', code: 'concurrency_limit_exceeded', headers: { ...headers, 'retry-after': '1' } }) };
+      return { code: 'concurrency_limit_exceeded', err: new ApiError({ status: 429, message: a.message, type: 'requests', code: 'concurrency_limit_exceeded', headers: { ...headers, 'retry-after': '1', 'retry-after-ms': '1000' } }) };
     default: {
       const h = { ...headers };
       if (a.retryAfterMs !== null) {
