@@ -2,14 +2,15 @@
  * A group all of whose targets failed with retryable errors tells the client the SOONEST wait any
  * of them named (`retry-after-ms` beside `retry-after`), not the last target's: the SDK retries
  * the whole request, so the first target back is what it waits for. A target that named no wait
- * counts only when none did (then the gateway's own: the key pool's rest). The official `openai`
+ * counts only when none did (then the gateway's own: the key pool's rest). Chat, Responses (OpenAI
+ * passed through, then the bridge) and Messages. The official `openai`
  * and `@anthropic-ai/sdk` clients with retries on; each try is one row, found by its x-request-id.
  */
 import { expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { modelGroups } from '../../src/db/schema';
-import { fixtureJson, jsonResponse } from '../helpers/fake-upstream';
+import { fixtureJson, fixtureText, jsonResponse } from '../helpers/fake-upstream';
 import type { TestGateway } from '../helpers/start-gateway';
 import { useFakeProviders } from './fake-providers';
 
@@ -54,6 +55,20 @@ test('openai SDK: gpt-4o asked 30 ms, Claude 2 s, Gemini nothing: the 429 says 3
   expect(first).toMatchObject({ status: 429, errorType: 'rate_limit_exceeded' });
   expect(JSON.parse(first.attempts!).map((a: any) => [a.provider, a.status])).toEqual([['openai', 429], ['anthropic', 429], ['gemini', 429]]);
   expect(await gw.waitForRow(answers[1]!)).toMatchObject({ status: 200, provider: 'openai' });
+});
+
+test('openai SDK on /v1/responses: OpenAI passed through first, then the bridge to the others; the same soonest wait', async () => {
+  openaiUp.handler = onceThen(openai429, () => new Response(fixtureText('responses', 'openai-response.json'), { headers: { 'content-type': 'application/json' } }));
+  anthropicUp.handler = anthropic429;
+  geminiUp.handler = gemini429;
+  const answers: Response[] = [];
+  const client = new OpenAI({ apiKey: gw.clientKey, baseURL: `${gw.url}/v1`, maxRetries: 2, timeout: 20_000, fetch: recordingFetch(answers) });
+  const response = await client.responses.create({ model: 'three-ways', input: 'Hi' });
+  expect(response.output_text).toBe('Hi! How can I help?');
+  expect(answers.map((r) => [r.status, r.headers.get('retry-after'), r.headers.get('retry-after-ms')])).toEqual([[429, '1', '30'], [200, null, null]]);
+  const first = await gw.waitForRow(answers[0]!);
+  expect(JSON.parse(first.attempts!).map((a: any) => [a.provider, a.status])).toEqual([['openai', 429], ['anthropic', 429], ['gemini', 429]]);
+  expect(await gw.waitForRow(answers[1]!)).toMatchObject({ endpoint: 'responses', status: 200 });
 });
 
 test('@anthropic-ai/sdk on /v1/messages: the same soonest wait, in Anthropic\'s error shape; the SDK retries and is answered', async () => {
