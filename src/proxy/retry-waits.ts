@@ -13,8 +13,6 @@ export interface RetryWaits {
   own: number;
 }
 
-export const noWaits = (): RetryWaits => ({ named: Infinity, own: Infinity });
-
 /** The wait to tell: the soonest a provider named, else the gateway's own (Infinity: none known). */
 export const soonestMs = (w: RetryWaits): number => (Number.isFinite(w.named) ? w.named : w.own);
 

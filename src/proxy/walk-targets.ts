@@ -6,7 +6,7 @@ import type { RouteDecision, RouteTarget } from '../routing/types';
 import type { FailureKind } from '../routing/circuit-breaker';
 import { roundMs } from './request-clock';
 import { isTargetRefusal } from './upstream-errors';
-import { applySoonestWait, namedWaitMs, noWaits, soonestMs, type RetryWaits } from './retry-waits';
+import { applySoonestWait, namedWaitMs, soonestMs, type RetryWaits } from './retry-waits';
 
 /** One try, as recorded in the log row's `attempts` JSON. */
 export interface AttemptRecord {
@@ -149,7 +149,9 @@ export async function walkTargets<T>(
   let last: RouteTarget | null = null;
   let lastError: ApiError | null = null;
   // The soonest any failed target may be tried again: the ending error tells the client that one.
-  const waits: RetryWaits = opts.earlier?.waits ? { ...opts.earlier.waits } : noWaits();
+  // Two numbers, not an object: a walk that answers (most) allocates nothing for them.
+  let namedMs = opts.earlier?.waits?.named ?? Infinity;
+  let ownMs = opts.earlier?.waits?.own ?? Infinity;
   let tries = opts.earlier?.tries ?? 0;
   /** Ended before its targets ran out: MAX_TRIES reached, or the client left. */
   let stopped = false;
@@ -164,7 +166,7 @@ export async function walkTargets<T>(
     // Shared circuits answer a promise only while they claim a half-open probe across instances.
     const allowed = breakers.allow(target.provider, target.upstreamModel);
     if (!(typeof allowed === 'boolean' ? allowed : await allowed)) {
-      waits.own = Math.min(waits.own, breakers.retryAfterMs(target.provider, target.upstreamModel));
+      ownMs = Math.min(ownMs, breakers.retryAfterMs(target.provider, target.upstreamModel));
       attempts.push(attemptRecord(target, 503, 'circuit open', 0));
       continue;
     }
@@ -203,7 +205,7 @@ export async function walkTargets<T>(
           }
           // A refusal of the target's own leaves `more`: a walk over part of a group (a Responses
           // pass-through's leading targets) lets the group's other targets try.
-          return { ok: false, error: own ? (refused ?? e) : e, target, attempts, spent: spent ?? NONE_SPENT, tries, more: own, waits };
+          return { ok: false, error: own ? (refused ?? e) : e, target, attempts, spent: spent ?? NONE_SPENT, tries, more: own, waits: { named: namedMs, own: ownMs } };
         }
         failure = e;
         if (key && !isKeyFailure(e)) keyPool.answered(target.provider, key, undefined, model);
@@ -215,10 +217,10 @@ export async function walkTargets<T>(
     }
     const e = failure!;
     const named = namedWaitMs(e, keyPool.now());
-    if (named !== null) waits.named = Math.min(waits.named, named);
+    if (named !== null) namedMs = Math.min(namedMs, named);
     if (keys.length > 0) {
       const poolMs = keyPool.retryAfterMs(settings, model);
-      if (rateLimitedUntilPoolFrees(e, poolMs)) waits.own = Math.min(waits.own, poolMs!);
+      if (rateLimitedUntilPoolFrees(e, poolMs)) ownMs = Math.min(ownMs, poolMs!);
     }
     // Every key refused (401/403, 402), or the provider has none at all (switched on without one):
     // either way the provider refused the gateway's credentials, not the client's request.
@@ -232,7 +234,7 @@ export async function walkTargets<T>(
     const paramRefused = targetRefusal && target !== decision.targets.at(-1);
     if (!e.isRetryable && !keysExhausted && !notServed && !paramRefused) {
       breakers.onSuccess(target.provider, target.upstreamModel); // it answered: alive
-      return { ok: false, error: targetRefusal ? (refused ?? e) : e, target, attempts, spent: spent ?? NONE_SPENT, tries, more: targetRefusal, waits };
+      return { ok: false, error: targetRefusal ? (refused ?? e) : e, target, attempts, spent: spent ?? NONE_SPENT, tries, more: targetRefusal, waits: { named: namedMs, own: ownMs } };
     }
     // Every key refused (401/403, 402 out of credit), or the model not served there (404), is the operator's
     // problem with this target, not the client's: the next one may still answer. The upstream itself
@@ -254,6 +256,7 @@ export async function walkTargets<T>(
   }
   // Every target failed in a way a retry may get past (or was skipped, its circuit open): the
   // client is told the soonest one may answer again, not the last one's wait.
+  const waits: RetryWaits = { named: namedMs, own: ownMs };
   if (lastError instanceof UpstreamError && lastError.isRetryable) applySoonestWait(lastError, waits);
   const error = lastError ?? refused ?? circuitOpen(decision, Number.isFinite(soonestMs(waits)) ? soonestMs(waits) : 1000);
   return { ok: false, error, target: last, attempts, spent: spent ?? NONE_SPENT, tries, more: !stopped, waits };
