@@ -11,9 +11,10 @@ import type { RefusalCode } from './limits-service';
 import { anthropicRateHeaders } from './anthropic-rate-headers';
 import { rateHeaders, type RateInfo } from './rate-headers';
 import { tpmTokensOf, worstCaseOf, type LimitedEndpoint } from './worst-case';
-import { MIN_BUDGET_OUTPUT_TOKENS, outputCapOf, outputCappable, type OutputCap } from './budget-output-cap';
+import { largestCap, MIN_BUDGET_OUTPUT_TOKENS, outputCapOf, outputCappable, type OutputCap } from './budget-output-cap';
 import { withBetaWindow } from './worst-prices';
 import { LimitsUnavailableError } from './redis-limit-counters';
+import { periodEnd } from './budget-period';
 
 /** What an admitted request of a limited key carries to its answer. */
 export interface LimitGrant {
@@ -90,13 +91,32 @@ function modelNotPriced(model: string, unpriced: string, scope: string): ApiErro
   });
 }
 
-function refusalOf(a: Extract<Admission, { ok: false }>, headers: Record<string, string>): { err: ApiError; code: RefusalCode } {
+/** How long an SDK waits for a `retry-after` at most (the openai and Anthropic SDKs fall back to their own backoff past it). */
+const SDK_PATIENCE_MS = 60_000;
+/** The wait a budget held by requests in flight asks for: about as long as a short answer takes to settle. */
+const HELD_RETRY_MS = 1_000;
+
+/**
+ * The retry hints of a budget refusal. Held by requests in flight: retryable shortly (their rows
+ * give the room back). Spent: nothing helps before the period resets, so the SDKs are told not to
+ * retry (`x-should-retry: false`), with `retry-after` the time to the reset for a client that
+ * schedules; unless the reset is within what an SDK waits out, when it may retry then. A request
+ * larger than the whole budget (`leastUsd`, the least it could be admitted with) names no wait.
+ */
+function budgetRetryHeaders(a: Extract<Admission, { ok: false }>, now: number, leastUsd: number): Record<string, string> {
+  const wait = (ms: number, retry: boolean) => ({ 'x-should-retry': String(retry), 'retry-after': retrySeconds(ms), 'retry-after-ms': String(Math.ceil(ms)) });
+  if (a.budget === 'held') return wait(HELD_RETRY_MS, true);
+  const resetMs = periodEnd(a.scope.period, now) - now;
+  if (!Number.isFinite(resetMs) || leastUsd > (a.scope.budgetUsd ?? 0)) return { 'x-should-retry': 'false' };
+  return wait(resetMs, resetMs <= SDK_PATIENCE_MS);
+}
+
+function refusalOf(a: Extract<Admission, { ok: false }>, headers: Record<string, string>, now: number, leastUsd: number): { err: ApiError; code: RefusalCode } {
   switch (a.reason) {
     case 'budget':
-      // Waiting does not help until the period ends or the budget is raised: the SDK must not retry.
-      return { code: 'budget_exceeded', err: new ApiError({ status: 429, message: a.message, type: 'insufficient_quota', code: 'budget_exceeded', headers: { ...headers, 'x-should-retry': 'false' } }) };
+      return { code: 'budget_exceeded', err: new ApiError({ status: 429, message: a.message, type: 'insufficient_quota', code: 'budget_exceeded', headers: { ...headers, ...budgetRetryHeaders(a, now, leastUsd) } }) };
     case 'parallel':
-      return { code: 'concurrency_limit_exceeded', err: new ApiError({ status: 429, message: a.message, type: 'requests', code: 'concurrency_limit_exceeded', headers: { ...headers, 'retry-after': '1' } }) };
+      return { code: 'concurrency_limit_exceeded', err: new ApiError({ status: 429, message: a.message, type: 'requests', code: 'concurrency_limit_exceeded', headers: { ...headers, 'retry-after': '1', 'retry-after-ms': '1000' } }) };
     default: {
       const h = { ...headers };
       if (a.retryAfterMs !== null) {
@@ -160,8 +180,11 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
   const minUsd = outputCappable(endpoint, worst) && limits.scopes.some((s) => s.budgetUsd !== null)
     ? boundedWorst(worstCaseOf(endpoint, body, bytes, prices, MIN_BUDGET_OUTPUT_TOKENS).costUsd, WORST_USD_IF_UNKNOWN)
     : worstUsd;
-  const admit = (roomTokens: number | null) =>
-    svc.counters.admit({ requestId: args.requestId, scopes: limits.scopes, worstCostUsd: worstUsd, ...(minUsd < worstUsd ? { minCostUsd: minUsd } : {}), tokens: boundedWorst(tpmTokensOf(worst, roomTokens), WORST_TOKENS_IF_UNKNOWN), now });
+  let tokens = 0;
+  const admit = (roomTokens: number | null) => {
+    tokens = boundedWorst(tpmTokensOf(worst, roomTokens), WORST_TOKENS_IF_UNKNOWN);
+    return svc.counters.admit({ requestId: args.requestId, scopes: limits.scopes, worstCostUsd: worstUsd, ...(minUsd < worstUsd ? { minCostUsd: minUsd } : {}), tokens, now });
+  };
   let a: Admission | Promise<Admission>;
   try {
     // A default output allowance is reserved only as far as the TPM windows have room (tpmTokensOf).
@@ -171,9 +194,9 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
     return unavailable(err);
   }
   const grant = (a: Admission): LimitGrant => {
-    const headers = limitHeaders(endpoint, a.rate, now);
+    let headers = limitHeaders(endpoint, a.rate, now);
     if (!a.ok) {
-      const { code, err } = refusalOf(a, headers);
+      const { code, err } = refusalOf(a, headers, now, minUsd);
       refuse(ctx, args, client.id, endpoint, model, code, err);
     }
     if (limits.teamId !== null) svc.admittedInTeam(args.requestId, limits.teamId);
@@ -182,12 +205,24 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
     // Each target's cap from the request's own share (a classifier call's is reserved beside it), at its own prices.
     const beta = args.request.headers.get('anthropic-beta');
     const pricesOf = (t: { modelId: string }) => withBetaWindow(svc.prices(t.modelId, snap, args.clock.createdAt), beta);
-    return { headers, outputCap: outputCapOf({ endpoint, body, bodyBytes: bytes, ownUsd: a.reservedUsd - (prices.classifierUsd ?? 0), pricesOf }) };
+    const outputCap = outputCapOf({ endpoint, body, bodyBytes: bytes, ownUsd: a.reservedUsd - (prices.classifierUsd ?? 0), pricesOf });
+    // TPM holds the prompt and the most output any target is sent, not the default allowance.
+    if (a.rate.tokens) {
+      const most = largestCap(routed, snap, outputCap);
+      const capped = Number.isFinite(most) ? Math.ceil(boundedWorst(worstCaseOf(endpoint, body, bytes, prices, most).tokens, WORST_TOKENS_IF_UNKNOWN)) : tokens;
+      if (capped < tokens) {
+        ignoreFailure(svc.counters.trimTokens(args.requestId, capped));
+        headers = limitHeaders(endpoint, { ...a.rate, tokens: { ...a.rate.tokens, remaining: a.rate.tokens.remaining + tokens - capped } }, now);
+      }
+    }
+    return { headers, outputCap };
   };
   return a instanceof Promise ? a.then(grant, unavailable) : grant(a);
 }
 
-/** Counts and logs a refusal (its own row, zero cost), then throws it as the API's error. */
+/** A counter update whose failure changes nothing the request needs (the settle sets the count anyway). */
+const ignoreFailure = (p: void | Promise<void>) => void (p instanceof Promise ? p.catch(() => {}) : p);
+
 /**
  * A worst case that is not a finite number of 0 or more (a price table read with a key a client
  * chose once gave NaN) would pass every budget check (NaN compares false) and leave the scope's
@@ -200,6 +235,7 @@ export function boundedWorst(v: number, ifUnknown: number): number {
   return Number.isFinite(v) && v >= 0 ? Math.min(v, ifUnknown) : ifUnknown;
 }
 
+/** Counts and logs a refusal (its own row, zero cost), then throws it as the API's error. */
 function refuse(ctx: AppContext, args: AdmitArgs, clientId: number, endpoint: LimitedEndpoint, model: string, code: RefusalCode, err: ApiError): never {
   ctx.limits.countRefusal(code);
   ctx.logSink.write(refusalRecord(args, clientId, endpoint, model, err));

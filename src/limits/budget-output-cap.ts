@@ -1,4 +1,5 @@
 import type { RouteTarget } from '../routing/types';
+import type { RuntimeSnapshot } from '../state/snapshot-types';
 import { worstCaseOf, type LimitedEndpoint, type WorstCase } from './worst-case';
 import type { WorstPrices } from './worst-prices';
 
@@ -47,6 +48,26 @@ export function affordableOutput(endpoint: LimitedEndpoint, body: Record<string,
   let n = Math.max(lo, Math.floor(lo + (usd - atLo) / perToken));
   while (n > lo && cost(n) > usd) n = lo + Math.floor((n - lo) * 0.999);
   return n;
+}
+
+/** The models a name may route to: itself, or every target of a group (groups of groups too). */
+function modelsOf(name: string, snap: RuntimeSnapshot, seen: Set<string>): string[] {
+  const group = snap.models.has(name) ? undefined : snap.groups.get(name);
+  if (!group) return [name];
+  if (seen.has(name)) return [];
+  seen.add(name);
+  return group.targets.flatMap((t) => modelsOf(t, snap, seen));
+}
+
+/**
+ * The most output any model `name` may route to is sent under `cap`; Infinity when one of them is
+ * sent none (its default allowance fit). What a capped request's TPM reservation holds beside its
+ * prompt, rather than the default allowance.
+ */
+export function largestCap(name: string, snap: RuntimeSnapshot, cap: OutputCap): number {
+  let most = 0;
+  for (const modelId of modelsOf(name, snap, new Set())) most = Math.max(most, cap({ modelId } as RouteTarget) ?? Infinity);
+  return most;
 }
 
 /**

@@ -40,6 +40,12 @@ export type Admission =
       scope: ScopeLimits;
       /** When trying again can succeed (rate limits), else null. */
       retryAfterMs: number | null;
+      /**
+       * A budget refusal's case, judged in the same atomic step: `held`, the period's spend leaves
+       * room for the request but reservations of requests in flight hold it (it comes back as they
+       * settle); `spent`, the spend itself leaves no room (nothing helps before the period resets).
+       */
+      budget?: 'spent' | 'held';
       rate: RateInfo;
       message: string;
     };
@@ -68,6 +74,13 @@ export interface LimitCounters {
    * admission). Never rejects: a shared store that cannot answer gives this instance's own view.
    */
   peekRate(scopes: readonly ScopeLimits[], now: number): MaybePromise<RateInfo>;
+  /**
+   * Lowers the TPM reservation of `requestId` to `tokens`, never raising it: a request admitted
+   * with less than its default output's worst case is sent an output cap (budget-output-cap.ts),
+   * so it holds its prompt and that cap rather than the default allowance. Nothing happens without
+   * a reservation; a shared store that cannot answer leaves it to `settle`.
+   */
+  trimTokens(requestId: string, tokens: number): MaybePromise<void>;
   /** Settles the reservation of `requestId`; false when there is none (then nothing changes). */
   settle(requestId: string, actual: Actual, now: number): MaybePromise<boolean>;
   /**

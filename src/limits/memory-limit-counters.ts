@@ -93,9 +93,9 @@ interface Reservation {
 
 /** The single-instance counters: plain maps in this process. */
 /** A refusal by scope `l` in the state `s` it was checked against; `waitMs`: when it admits again (null: not timed). */
-function refusal(reason: RefusalReason, l: ScopeLimits, s: ScopeState, input: AdmitInput, waitMs: number | null): Omit<Extract<Admission, { ok: false }>, 'rate'> {
-  const facts: RefusalFacts = { tokens: input.tokens, worstCostUsd: input.worstCostUsd, waitMs, tokensInUse: s.tokSum, spentUsd: s.spend, reservedUsd: s.reservedUsd };
-  return { ok: false, reason, scope: l, retryAfterMs: waitMs, message: refusalMessage(reason, l, facts) };
+function refusal(reason: RefusalReason, l: ScopeLimits, s: ScopeState, input: AdmitInput, waitMs: number | null, budget?: 'spent' | 'held'): Omit<Extract<Admission, { ok: false }>, 'rate'> {
+  const facts: RefusalFacts = { tokens: input.tokens, worstCostUsd: input.worstCostUsd, waitMs, tokensInUse: s.tokSum, spentUsd: s.spend, reservedUsd: s.reservedUsd, held: budget === 'held' };
+  return { ok: false, reason, scope: l, retryAfterMs: waitMs, message: refusalMessage(reason, l, facts), ...(budget ? { budget } : {}) };
 }
 
 export class MemoryLimitCounters implements LimitCounters {
@@ -177,7 +177,12 @@ export class MemoryLimitCounters implements LimitCounters {
     }
     if (l.budgetUsd !== null) {
       const committed = s.spend + s.reservedUsd;
-      if (s.spend >= l.budgetUsd - EPS || committed + input.worstCostUsd > l.budgetUsd + EPS) return refusal('budget', l, s, input, null);
+      if (s.spend >= l.budgetUsd - EPS || committed + input.worstCostUsd > l.budgetUsd + EPS) {
+        // Held, not spent, when the spend alone leaves it room: reservations of requests in flight
+        // hold the rest, and give it back as they settle (as the Redis script judges it).
+        const held = s.spend < l.budgetUsd - EPS && s.spend + input.worstCostUsd <= l.budgetUsd + EPS;
+        return refusal('budget', l, s, input, null, held ? 'held' : 'spent');
+      }
     }
     return null;
   }
@@ -234,6 +239,17 @@ export class MemoryLimitCounters implements LimitCounters {
       }
     }
     return true;
+  }
+
+  trimTokens(requestId: string, tokens: number): void {
+    const res = this.reservations.get(requestId);
+    if (!res) return;
+    for (let i = 0; i < res.states.length; i++) {
+      const e = res.tokenEntries[i];
+      if (!e || e.n <= tokens) continue;
+      if (e.live) res.states[i]!.tokSum -= e.n - tokens;
+      e.n = tokens;
+    }
   }
 
   endFlight(requestId: string): void {

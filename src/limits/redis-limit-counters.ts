@@ -7,7 +7,7 @@ import { BUDGET_PERIODS, type ScopeLimits } from './limit-types';
 import { LocalLimitFallback } from './local-limit-fallback';
 import type { RateInfo } from './rate-headers';
 import { RedisLimitReconnect, type RedisAdmit, type RedisWork } from './redis-limit-reconnect';
-import { ADMIT, SETTLE, CHARGE, SEED, END_FLIGHT, KEEP_ALIVE, PEEK_RATE, opt } from './redis-limit-scripts';
+import { ADMIT, SETTLE, CHARGE, SEED, END_FLIGHT, KEEP_ALIVE, PEEK_RATE, TRIM_TOKENS, opt } from './redis-limit-scripts';
 
 /** Thrown by `admit` in fail mode `closed` while Redis is unreachable: the key's request gets 503. */
 export class LimitsUnavailableError extends ApiError {
@@ -149,6 +149,17 @@ export class RedisLimitCounters implements LimitCounters {
     });
   }
 
+  trimTokens(requestId: string, tokens: number): void | Promise<void> {
+    if (this.fallback.has(requestId)) return this.fallback.counters.trimTokens(requestId, tokens);
+    const admitted = this.redisAdmits.get(requestId);
+    if (!admitted || tokens >= admitted.tokens) return;
+    // What a reservation put back after an outage holds (RESTORE) too.
+    admitted.tokens = tokens;
+    if (this.reconnect.restoring || !this.link.isUp()) return;
+    // Not queued when it fails: the settle sets the actual count anyway.
+    return TRIM_TOKENS.run(this.link, [], [this.link.prefix, requestId, tokens]).then(() => {}, () => {});
+  }
+
   endFlight(requestId: string): void | Promise<void> {
     if (this.fallback.has(requestId)) return this.fallback.counters.endFlight(requestId);
     const admitted = this.redisAdmits.get(requestId);
@@ -264,7 +275,11 @@ export class RedisLimitCounters implements LimitCounters {
     const reserved = Number(reservedS);
     if (scope.budgetUsd !== null) this.fallback.sawSpend(scope, input.now, spend);
     const retryAfterMs = wait < 0 ? null : wait;
-    return { ok: false, reason: reason as RefusalReason, scope, retryAfterMs, rate, message: refusalMessage(reason as RefusalReason, scope, { tokens: input.tokens, worstCostUsd: input.minCostUsd ?? input.worstCostUsd, waitMs: retryAfterMs, tokensInUse: tsum, spentUsd: spend, reservedUsd: reserved }) };
+    // The script names a budget held by requests in flight apart ('budget_held'): one reason here.
+    const held = reason === 'budget_held';
+    const why = (held ? 'budget' : reason) as RefusalReason;
+    const message = refusalMessage(why, scope, { tokens: input.tokens, worstCostUsd: input.minCostUsd ?? input.worstCostUsd, waitMs: retryAfterMs, tokensInUse: tsum, spentUsd: spend, reservedUsd: reserved, held });
+    return { ok: false, reason: why, scope, retryAfterMs, rate, message, ...(why === 'budget' ? { budget: held ? 'held' : 'spent' } : {}) };
   }
 
   /** `admittedAt`: a request admitted while Redis was away (it enters the RPM windows then), else -1. */

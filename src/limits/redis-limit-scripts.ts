@@ -99,7 +99,8 @@ end
 
 // ARGV: P, now, request id, worst USD, tokens, n, then per scope: key, rpm, tpm, max_parallel,
 // budget (-1: none), period key; then the least USD the request may reserve (-1: its worst, no
-// less: AdmitInput.minCostUsd); last the instance's origin. Returns {ok, reason, scope index, retry ms (-1: none), tsum,
+// less: AdmitInput.minCostUsd); last the instance's origin. Returns {ok, reason ('budget' spent,
+// 'budget_held' held by requests in flight, 'rpm', 'tpm', 'parallel'), scope index, retry ms (-1: none), tsum,
 // spend, reserved, req limit, req remaining, req reset, tok limit, tok remaining, tok reset} (on
 // admission `reserved` is the USD this request reserved); ok is 2
 // (reason 'seed') when a budgeted scope's spend was never read from the logs (a fresh or restarted
@@ -191,6 +192,9 @@ for i = 1, n do
     return refuse(i, 'tpm', wait, tsum, spend, reserved)
   end
   if s.budget >= 0 and (spend >= s.budget - EPS or spend + reserved + worst > s.budget + EPS) then
+    -- Held, not spent, when the spend alone leaves it room: requests in flight hold the rest (as
+    -- MemoryLimitCounters judges it).
+    if spend < s.budget - EPS and spend + worst <= s.budget + EPS then return refuse(i, 'budget_held', -1, tsum, spend, reserved) end
     return refuse(i, 'budget', -1, tsum, spend, reserved)
   end
 end
@@ -239,6 +243,26 @@ redis.call('HSET', R, 'f', '1')
 for i = 1, num(v[1]) do
   local st = redis.call('HGET', R, 's'..i)..':st'
   if redis.call('HINCRBY', st, 'inflight', -1) < 0 then redis.call('HSET', st, 'inflight', 0) end
+end
+return 1
+`);
+
+// A request sent an output cap below its default allowance: its TPM entries are lowered to the
+// tokens it may now use (never raised). ARGV: P, request id, tokens.
+export const TRIM_TOKENS = new LuaScript(`${COMMON}
+local R = P..'lim:res:'..ARGV[2]
+local tokens = tonumber(ARGV[3])
+local n = tonumber(redis.call('HGET', R, 'n'))
+if not n then return 0 end
+for i = 1, n do
+  if redis.call('HGET', R, 't'..i) == '1' then
+    local S = redis.call('HGET', R, 's'..i)
+    local est = tonumber(redis.call('HGET', S..':tokn', ARGV[2]))
+    if est and tokens < est then
+      redis.call('HSET', S..':tokn', ARGV[2], tokens)
+      redis.call('HINCRBY', S..':st', 'tsum', tokens - est)
+    end
+  end
 end
 return 1
 `);

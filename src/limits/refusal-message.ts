@@ -23,6 +23,8 @@ export interface RefusalFacts {
   tokensInUse: number;
   spentUsd: number;
   reservedUsd: number;
+  /** A budget refusal whose room requests in flight hold (Admission.budget 'held'). */
+  held?: boolean;
 }
 
 /** The message of a refusal, the same words from the in-memory and the Redis counters. */
@@ -38,6 +40,11 @@ export function refusalMessage(reason: RefusalReason, l: ScopeLimits, f: Refusal
       }
       return `Rate limit reached for ${l.label}: ${l.tpm} tokens per minute (in use ${f.tokensInUse}, requested ${f.tokens}). Try again in ${secs(f.waitMs)}s.`;
     case 'budget':
+      if (f.held) {
+        return `Budget exceeded for ${l.label} for now: ${usdText(l.budgetUsd ?? 0)} per ${l.period === 'total' ? 'lifetime' : l.period}; ` +
+          `spent ${usdText(f.spentUsd)}, ${usdText(f.reservedUsd)} reserved by requests in flight until they finish, this request may cost up to ${usdText(f.worstCostUsd)}. ` +
+          'Retry in a moment: the room comes back as they settle.';
+      }
       return `Budget exceeded for ${l.label}: ${usdText(l.budgetUsd ?? 0)} per ${l.period === 'total' ? 'lifetime' : l.period}; ` +
         `spent ${usdText(f.spentUsd)}, ${usdText(f.reservedUsd)} reserved by requests in flight, this request may cost up to ${usdText(f.worstCostUsd)}.`;
   }

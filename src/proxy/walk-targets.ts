@@ -6,6 +6,7 @@ import type { RouteDecision, RouteTarget } from '../routing/types';
 import type { FailureKind } from '../routing/circuit-breaker';
 import { roundMs } from './request-clock';
 import { isTargetRefusal } from './upstream-errors';
+import { applySoonestWait, namedWaitMs, soonestMs, type RetryWaits } from './retry-waits';
 
 /** One try, as recorded in the log row's `attempts` JSON. */
 export interface AttemptRecord {
@@ -49,6 +50,8 @@ export interface EarlierTries {
   attempts: readonly AttemptRecord[];
   spent: readonly SpentTry[];
   tries: number;
+  /** The soonest waits its failed targets named (retry-waits.ts); none when left out. */
+  waits?: RetryWaits;
 }
 
 /** A walk whose tries the providers bill none of (most): one array for all, not one per request. */
@@ -114,6 +117,8 @@ export type Walk<T> =
       spent: readonly SpentTry[];
       /** Targets tried (as MAX_TRIES counts them). */
       tries: number;
+      /** The soonest waits of its failed targets, already on `error` (a walk going on from this one adds its own). */
+      waits: RetryWaits;
       /**
        * It ran out of targets, each failure one after which a next target is tried (a refusal for
        * the last target's own limits included): one more may still answer.
@@ -143,7 +148,10 @@ export async function walkTargets<T>(
   let spent: SpentTry[] | null = opts.earlier?.spent.length ? [...opts.earlier.spent] : null;
   let last: RouteTarget | null = null;
   let lastError: ApiError | null = null;
-  let retryAfterMs = Number.POSITIVE_INFINITY;
+  // The soonest any failed target may be tried again: the ending error tells the client that one.
+  // Two numbers, not an object: a walk that answers (most) allocates nothing for them.
+  let namedMs = opts.earlier?.waits?.named ?? Infinity;
+  let ownMs = opts.earlier?.waits?.own ?? Infinity;
   let tries = opts.earlier?.tries ?? 0;
   /** Ended before its targets ran out: MAX_TRIES reached, or the client left. */
   let stopped = false;
@@ -158,7 +166,7 @@ export async function walkTargets<T>(
     // Shared circuits answer a promise only while they claim a half-open probe across instances.
     const allowed = breakers.allow(target.provider, target.upstreamModel);
     if (!(typeof allowed === 'boolean' ? allowed : await allowed)) {
-      retryAfterMs = Math.min(retryAfterMs, breakers.retryAfterMs(target.provider, target.upstreamModel));
+      ownMs = Math.min(ownMs, breakers.retryAfterMs(target.provider, target.upstreamModel));
       attempts.push(attemptRecord(target, 503, 'circuit open', 0));
       continue;
     }
@@ -197,7 +205,7 @@ export async function walkTargets<T>(
           }
           // A refusal of the target's own leaves `more`: a walk over part of a group (a Responses
           // pass-through's leading targets) lets the group's other targets try.
-          return { ok: false, error: own ? (refused ?? e) : e, target, attempts, spent: spent ?? NONE_SPENT, tries, more: own };
+          return { ok: false, error: own ? (refused ?? e) : e, target, attempts, spent: spent ?? NONE_SPENT, tries, more: own, waits: { named: namedMs, own: ownMs } };
         }
         failure = e;
         if (key && !isKeyFailure(e)) keyPool.answered(target.provider, key, undefined, model);
@@ -208,7 +216,12 @@ export async function walkTargets<T>(
       }
     }
     const e = failure!;
-    if (keys.length > 0) rateLimitedUntilPoolFrees(e, keyPool.retryAfterMs(settings, model));
+    const named = namedWaitMs(e, keyPool.now());
+    if (named !== null) namedMs = Math.min(namedMs, named);
+    if (keys.length > 0) {
+      const poolMs = keyPool.retryAfterMs(settings, model);
+      if (rateLimitedUntilPoolFrees(e, poolMs)) ownMs = Math.min(ownMs, poolMs!);
+    }
     // Every key refused (401/403, 402), or the provider has none at all (switched on without one):
     // either way the provider refused the gateway's credentials, not the client's request.
     const keysExhausted = isKeyFailure(e);
@@ -221,7 +234,7 @@ export async function walkTargets<T>(
     const paramRefused = targetRefusal && target !== decision.targets.at(-1);
     if (!e.isRetryable && !keysExhausted && !notServed && !paramRefused) {
       breakers.onSuccess(target.provider, target.upstreamModel); // it answered: alive
-      return { ok: false, error: targetRefusal ? (refused ?? e) : e, target, attempts, spent: spent ?? NONE_SPENT, tries, more: targetRefusal };
+      return { ok: false, error: targetRefusal ? (refused ?? e) : e, target, attempts, spent: spent ?? NONE_SPENT, tries, more: targetRefusal, waits: { named: namedMs, own: ownMs } };
     }
     // Every key refused (401/403, 402 out of credit), or the model not served there (404), is the operator's
     // problem with this target, not the client's: the next one may still answer. The upstream itself
@@ -241,17 +254,22 @@ export async function walkTargets<T>(
       break;
     }
   }
-  const error = lastError ?? refused ?? circuitOpen(decision, Number.isFinite(retryAfterMs) ? retryAfterMs : 1000);
-  return { ok: false, error, target: last, attempts, spent: spent ?? NONE_SPENT, tries, more: !stopped };
+  // Every target failed in a way a retry may get past (or was skipped, its circuit open): the
+  // client is told the soonest one may answer again, not the last one's wait.
+  const waits: RetryWaits = { named: namedMs, own: ownMs };
+  if (lastError instanceof UpstreamError && lastError.isRetryable) applySoonestWait(lastError, waits);
+  const error = lastError ?? refused ?? circuitOpen(decision, Number.isFinite(soonestMs(waits)) ? soonestMs(waits) : 1000);
+  return { ok: false, error, target: last, attempts, spent: spent ?? NONE_SPENT, tries, more: !stopped, waits };
 }
 
 /**
  * A 429 the upstream sent without a `retry-after` gets the gateway's: when the first of the
  * provider's keys is back for the model (each key tried was just cooled). The client's SDK then waits that long rather than retrying at once into the same wall.
  */
-function rateLimitedUntilPoolFrees(e: UpstreamError, ms: number | null): void {
-  if (e.upstreamStatus !== 429 || e.code === 'insufficient_quota' || e.headers['retry-after'] || ms === null) return;
+function rateLimitedUntilPoolFrees(e: UpstreamError, ms: number | null): boolean {
+  if (e.upstreamStatus !== 429 || e.code === 'insufficient_quota' || e.headers['retry-after'] || ms === null) return false;
   e.headers['retry-after'] = String(Math.max(1, Math.ceil(ms / 1000)));
+  return true;
 }
 
 /** Whether the pool still holds this key, the same secret under the same id. */

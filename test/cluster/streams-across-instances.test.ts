@@ -100,7 +100,8 @@ describe('streams over three instances', () => {
     const results = await burst(keys.map((k) => k.key), 45);
     const ok = results.filter((r) => r.ok).length;
     expect(ok).toBeGreaterThanOrEqual(5);
-    for (const r of results) if (!r.ok) expect([r.err.status, r.err.code, r.err.headers?.get('x-should-retry')]).toEqual([429, 'budget_exceeded', 'false']);
+    // Refused while the others' reservations held the room (retryable once they settle), or spent.
+    for (const r of results) if (!r.ok) expect([r.err.status, r.err.code, r.err.headers?.get('x-should-retry')]).toEqual([429, 'budget_exceeded', r.err.message.includes('for now') ? 'true' : 'false']);
     const all = await logged({ clients: keys.map((k) => k.id) }, 45);
     expect(all.rows).toBe(45);
     const teamSpend = await logged({ team: team.id }, 45);

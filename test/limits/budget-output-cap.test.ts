@@ -1,7 +1,7 @@
 /** A small budget caps the output of a request that names no max_tokens, rather than refusing it (in-memory counters). */
 import { afterAll, beforeAll, setDefaultTimeout, test } from 'bun:test';
 import { startLimitsRig, type LimitsRig } from './limits-helpers';
-import { concurrentNeverOverspend, explicitAskAndTinyBudgetRefused, helloToSeededGroup } from './budget-output-cap';
+import { cappedRequestHoldsItsCapInTpm, concurrentNeverOverspend, explicitAskAndTinyBudgetRefused, helloToSeededGroup } from './budget-output-cap';
 
 setDefaultTimeout(30_000);
 
@@ -15,3 +15,4 @@ test("a $5 key sends 'Hello' to dispatcher without max_tokens: answered within i
 test("a $1 key sends 'Hello' to dispatcher without max_tokens: answered, capped, within its budget", () => helloToSeededGroup(rig, 'dispatcher', 1, true, 'cap-dispatcher-1'));
 test('an explicit max_tokens the budget cannot hold, and a prompt it cannot hold, are refused as before', () => explicitAskAndTinyBudgetRefused(rig, 'cap-refused'));
 test('20 requests at once from a key whose budget affords about three never overspend together', () => concurrentNeverOverspend(rig, 'cap-concurrent'));
+test('a capped request holds its prompt and its cap in the TPM window, not the default allowance', () => cappedRequestHoldsItsCapInTpm(rig, 'cap-tpm'));

@@ -116,3 +116,34 @@ export async function concurrentNeverOverspend(rig: LimitsRig, name: string): Pr
   expect(spend).toBeCloseTo(spent, 9);
   rig.fake.handler = () => jsonResponse(fixtureJson('openai', 'chat.json'));
 }
+
+/**
+ * A key with a $0.3 budget and a 20,000-token TPM sends 'Hello' to a group without max_tokens: its
+ * target is sent the cap the budget affords (~220 tokens), and the TPM window holds the prompt and
+ * that cap while the request is in flight, not the default 16,384-token allowance.
+ */
+export async function cappedRequestHoldsItsCapInTpm(rig: LimitsRig, name: string): Promise<void> {
+  rig.clock.now += 3_600_000;
+  const c = await limitedClient(rig.gw, name, { budgetUsd: 0.3, budgetPeriod: 'total', tpm: 20_000 });
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const before = rig.fake.requests.length;
+  rig.fake.handler = async () => (await gate, jsonResponse(fixtureJson('openai', 'chat.json')));
+  const a = rig.gw.openai(c.key).chat.completions.create(hello('lim-group')).withResponse();
+  while (rig.fake.requests.length === before) await Bun.sleep(5);
+  const cap = capOf(rig.fake.last().body)!;
+  expect(cap).toBeGreaterThan(100);
+  expect(cap).toBeLessThan(300);
+  // Read while it is in flight: the key's model list carries the TPM window's state.
+  const models = await rig.gw.fetch('/v1/models', { headers: { authorization: `Bearer ${c.key}` } });
+  const remaining = Number(models.headers.get('x-ratelimit-remaining-tokens'));
+  // The prompt's estimate is ~30 tokens (the body's bytes, 3 a token).
+  expect(remaining).toBeLessThan(20_000 - cap);
+  expect(remaining).toBeGreaterThan(20_000 - cap - 100);
+  release();
+  const { response } = await a;
+  // The answer's own figure (remaining after this request) says the same.
+  expect(Number(response.headers.get('x-ratelimit-remaining-tokens'))).toBe(remaining);
+  expect((await rig.gw.waitForRow(response)).status).toBe(200);
+  rig.fake.handler = () => jsonResponse(fixtureJson('openai', 'chat.json'));
+}

@@ -34,8 +34,12 @@ test('50 parallel requests against a budget that fits about 10: spend never pass
     expect(err.status).toBe(429);
     expect(err.code).toBe('budget_exceeded');
     expect(err.type).toBe('insufficient_quota');
-    expect(err.headers!.get('x-should-retry')).toBe('false');
+    // Refused while the others' reservations held the room (retryable once they settle), or spent.
+    const held = err.message.includes('for now');
+    if (held) expect([err.headers!.get('x-should-retry'), err.headers!.get('retry-after')]).toEqual(['true', '1']);
+    else expect(err.headers!.get('x-should-retry')).toBe('false');
   }
+  expect(refused.some((e) => e.message.includes('for now'))).toBe(true);
   await rig.gw.waitForLogs(rig.gw.logs.length); // rows of the answered land with them
   const rows = rowsOf(c.id);
   expect(rows.length).toBe(50);

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, setDefaultTimeout, test } from 'bun:test';
 import { deleteKeys, randomPrefix, redisEnv } from '../helpers/redis-env';
 import { startLimitsRig, type LimitsRig } from '../limits/limits-helpers';
-import { concurrentNeverOverspend, explicitAskAndTinyBudgetRefused, helloToSeededGroup } from '../limits/budget-output-cap';
+import { cappedRequestHoldsItsCapInTpm, concurrentNeverOverspend, explicitAskAndTinyBudgetRefused, helloToSeededGroup } from '../limits/budget-output-cap';
 
 setDefaultTimeout(30_000);
 
@@ -18,3 +18,4 @@ test("a $2 key sends 'Hello' to standard-pro without max_tokens: capped, answere
 test("a $5 key sends 'Hello' to dispatcher without max_tokens: answered within its budget (Redis)", () => helloToSeededGroup(rig, 'dispatcher', 5, false, 'cap-dispatcher-5'));
 test('an explicit max_tokens the budget cannot hold, and a prompt it cannot hold, are refused as before (Redis)', () => explicitAskAndTinyBudgetRefused(rig, 'cap-refused'));
 test('20 requests at once from a key whose budget affords about three never overspend together (Redis)', () => concurrentNeverOverspend(rig, 'cap-concurrent'));
+test('a capped request holds its prompt and its cap in the TPM window, not the default allowance (Redis)', () => cappedRequestHoldsItsCapInTpm(rig, 'cap-tpm'));

@@ -1,0 +1,16 @@
+/** A budget refusal tells held room (retry shortly) from spent room (not before the period resets): in-memory counters. */
+import { afterAll, beforeAll, setDefaultTimeout, test } from 'bun:test';
+import { startLimitsRig, type LimitsRig } from './limits-helpers';
+import { heldBudgetIsRetried, spentBudgetIsNotRetried, spentBudgetResettingSoon } from './budget-retry-hints';
+
+setDefaultTimeout(30_000);
+
+let rig: LimitsRig;
+beforeAll(async () => (rig = await startLimitsRig()));
+afterAll(() => rig.close());
+
+test('openai SDK: room held by a request in flight is refused retryably (1 s); its retry, once that request settled, is answered', () => heldBudgetIsRetried(rig, 'held-openai', 'openai'));
+test('@anthropic-ai/sdk on /v1/messages: the same, in Anthropic\'s error shape', () => heldBudgetIsRetried(rig, 'held-anthropic', 'anthropic'));
+test("a day budget spent: x-should-retry false and retry-after the time to the day's end; the SDK tries once", () => spentBudgetIsNotRetried(rig, 'spent-day', 'day'));
+test('a total budget spent: x-should-retry false, no retry-after', () => spentBudgetIsNotRetried(rig, 'spent-total', 'total'));
+test('a day budget spent 30 s before the day ends: retryable, retry-after 30', () => spentBudgetResettingSoon(rig, 'spent-soon'));
