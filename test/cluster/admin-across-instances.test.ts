@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { api, json, login, ADMIN_PASSWORD, type Session } from '../helpers/admin-harness';
-import { fixtureJson, jsonResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { fixtureJson, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
 import { eventually } from '../helpers/redis-env';
 import { providerEnv, type TestGateway } from '../helpers/start-gateway';
@@ -22,12 +22,14 @@ let c: Cluster;
 let admin: Session;
 /** Whether the fake refuses (400: not retryable, so no circuit opens) instead of answering the chat fixture. */
 let failing = false;
+/** Resolved once the client read the first bytes of a stream the fake then cuts (so the cut comes after the start). */
+let clientRead = Promise.withResolvers<void>();
 
 const N = () => c.nodes;
 const A = () => c.nodes[0]!;
 
 beforeAll(async () => {
-  fake = startFakeUpstream(() => (failing ? jsonResponse({ error: { message: 'bad thing', type: 'invalid_request_error', code: null } }, 400) : jsonResponse(fixtureJson('openai', 'chat.json'))));
+  fake = startFakeUpstream((_req, rec) => rec.body?.stream ? sseResponse(readChunks('openai', 'text.chunks.txt'), { cutAfter: 4, holdAt: { at: 4, until: clientRead.promise } }) : (failing ? jsonResponse({ error: { message: 'bad thing', type: 'invalid_request_error', code: null } }, 400) : jsonResponse(fixtureJson('openai', 'chat.json'))));
   db = await createTestDatabase('gg_cluster_admin');
   c = await startCluster(3, { env: { ...providerEnv('openai', `${fake.url}/v1`), LLM_PROXY__DATABASE__URL: db.url }, each: (i) => ({ storeLogs: true, env: { LLM_PROXY__INSTANCE_ID: `gw-${i}` } }) });
   admin = await login(A(), 'admin', ADMIN_PASSWORD);
@@ -157,6 +159,20 @@ describe('admin API across A, B and C', () => {
       ids.failed.push(r.id);
     }
     failing = false;
+    // A stream cut after it started: its row is 200 with an error type, a failed row too.
+    for (const gw of N()) {
+      const r = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${k.key}` },
+        body: JSON.stringify({ model: 'openai/gpt-4o-mini', stream: true, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(r.status).toBe(200);
+      const reader = r.body!.getReader();
+      await reader.read();
+      clientRead.resolve();
+      while (!(await reader.read()).done);
+      clientRead = Promise.withResolvers<void>();
+      ids.failed.push(r.headers.get('x-request-id')!);
+    }
     for (const gw of N()) {
       const r = await send(gw);
       expect(r.status).toBe(200);
@@ -168,6 +184,16 @@ describe('admin API across A, B and C', () => {
       const rows = await listed(gw);
       expect(rows.map((r) => r.request_id).sort()).toEqual([...ids.failed].sort());
       expect(new Set(rows.map((r) => r.instance)).size).toBe(3);
+      // Paged (3 a page, before_id): the same rows, none twice.
+      const paged: string[] = [];
+      let before: number | undefined;
+      for (;;) {
+        const page = (await json(await call(gw, 'GET', `/api/logs?status=error&client_id=${k.id}&limit=3${before ? `&before_id=${before}` : ''}`))).data as { id: number; request_id: string }[];
+        if (!page.length) break;
+        paged.push(...page.map((r) => r.request_id));
+        before = page.at(-1)!.id;
+      }
+      expect(paged.sort()).toEqual([...ids.failed].sort());
     }
   });
 });

@@ -17,7 +17,8 @@ import { api, apiLogRow, json, login, ADMIN_PASSWORD, type Session } from '../he
 import { readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { startGatewayProcess, type GatewayProcess } from '../helpers/gateway-process';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
-import { eventually, redisEnv } from '../helpers/redis-env';
+import { RedisClient } from 'bun';
+import { eventually, redisEnv, REDIS_URL } from '../helpers/redis-env';
 import { providerEnv, type TestGateway } from '../helpers/start-gateway';
 import { capOf, writesAllItMay } from '../limits/budget-output-cap';
 import { startCluster, type Cluster } from '../redis/cluster';
@@ -101,6 +102,18 @@ async function rowsCost(id: number): Promise<{ n: number; cost: number }> {
   return { n: rows.length, cost: rows.reduce((s, r) => s + r.cost_usd, 0) };
 }
 
+/**
+ * Redis forgets the key's spend (as a Redis restarted empty does): every instance then reads it
+ * from PostgreSQL's daily rollups, which must hold what the rows cost, 499 rows included.
+ */
+async function sameFromTheLogs(id: number, cost: number): Promise<void> {
+  const r = new RedisClient(REDIS_URL);
+  await r.connect();
+  await r.send('DEL', [`${c.prefix}lim:c:${id}:st`]);
+  r.close();
+  for (const n of [A(), B(), C]) expect(await spendOn(n, id)).toBeCloseTo(cost, 6);
+}
+
 type Outcome = { ok: true; id: string } | { ok: false; status: number; code: string | null | undefined; headers: Headers };
 const send = (n: Node, key: string, signal?: AbortSignal, extra: { max_tokens?: number } = {}): Promise<Outcome> =>
   client(n, key).chat.completions.create({ ...hello, ...extra }, { signal }).withResponse().then(
@@ -164,6 +177,32 @@ describe('budget output cap across A, B and C', () => {
     expect(await spent(A())).toBe(true);
   });
 
+  test("a team's day budget held by one key's capped request on A: another key of the team is told 'held' on B, then 'spent' with the time to the day's end on C", async () => {
+    const team = await json(await api(A(), 'POST', '/api/teams', { as: admin, body: { name: 'cap-team', budget_usd: 0.3, budget_period: 'day' } }));
+    const k1 = await makeKey('cap-team-1', { team_id: team.id });
+    const k2 = await makeKey('cap-team-2', { team_id: team.id });
+    hold = true;
+    const first = send(A(), k1.key);
+    await waitForHeld(1);
+    hold = false;
+    expect(capOf(fake.last().body)).toBeGreaterThan(100);
+    expectHeld(await send(B(), k2.key));
+    gates.shift()!();
+    expect((await first).ok).toBe(true);
+    const toMidnight = (Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + 1) - Date.now()) / 1000;
+    const spent = async (n: Node) => {
+      const o = await send(n, k2.key);
+      if (o.ok || o.headers.get('x-should-retry') !== 'false') return false;
+      const after = Number(o.headers.get('retry-after'));
+      return Math.abs(after - toMidnight) < 120;
+    };
+    // Not within a minute of the day's end (then the SDKs would be told to wait for it).
+    if (toMidnight > 120) {
+      expect(await eventually(() => spent(C), 5_000, 50)).toBe(true);
+      expect(await spent(B())).toBe(true);
+    }
+  });
+
   test('a capped request holds its cap in the TPM window as B and C read it, not the default allowance', async () => {
     const k = await makeKey('cap-tpm', { budget_usd: 0.3, budget_period: 'total', tpm: 20_000 });
     hold = true;
@@ -205,6 +244,7 @@ describe('budget output cap across A, B and C', () => {
     for (const r of rows.filter((r) => r.status === 499)) expect(r.cost_usd).toBeGreaterThan(0);
     const cost = rows.reduce((s, r) => s + r.cost_usd, 0);
     for (const n of nodes) expect(await eventually(async () => Math.abs((await spendOn(n, k.id)) - cost) < 1e-6, 5_000, 50)).toBe(true);
+    await sameFromTheLogs(k.id, cost);
   });
 
   test('streams left after their first chunks, on A, B and C: 499 rows bill prompt and delivered; spend on every instance = the rows', async () => {
@@ -226,6 +266,7 @@ describe('budget output cap across A, B and C', () => {
     const cost = rows.reduce((s, r) => s + r.cost_usd, 0);
     expect((await rowsCost(k.id)).cost).toBeCloseTo(cost, 9);
     for (const n of nodes) expect(await eventually(async () => Math.abs((await spendOn(n, k.id)) - cost) < 1e-6, 5_000, 50)).toBe(true);
+    await sameFromTheLogs(k.id, cost);
   });
 
   test('a capped request on C whose client leaves: its 499 row settles the hold, and B then serves the key', async () => {
