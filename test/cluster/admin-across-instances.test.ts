@@ -27,6 +27,7 @@ let clientRead = Promise.withResolvers<void>();
 
 const N = () => c.nodes;
 const A = () => c.nodes[0]!;
+const B = () => c.nodes[1]!;
 
 beforeAll(async () => {
   fake = startFakeUpstream((_req, rec) => rec.body?.stream ? sseResponse(readChunks('openai', 'text.chunks.txt'), { cutAfter: 4, holdAt: { at: 4, until: clientRead.promise } }) : (failing ? jsonResponse({ error: { message: 'bad thing', type: 'invalid_request_error', code: null } }, 400) : jsonResponse(fixtureJson('openai', 'chat.json'))));
@@ -54,6 +55,21 @@ describe('admin API across A, B and C', () => {
     }
     const teams = (await json(await call(A(), 'GET', '/api/teams'))).data as { name: string }[];
     expect(teams.filter((t) => t.name.toLowerCase().startsWith('research')).length).toBe(5);
+  });
+
+  test("a team renamed to 'Zeta' on A while B creates 'zeta ' and C renames another to 'ZETA': one wins, the others 409", async () => {
+    const make = async (name: string) => (await json(await call(A(), 'POST', '/api/teams', { name }))).id as number;
+    const [t1, t2] = [await make('rename-one'), await make('rename-two')];
+    const out = await Promise.all([
+      call(N()[0]!, 'PATCH', `/api/teams/${t1}`, { name: 'Zeta' }),
+      call(N()[1]!, 'POST', '/api/teams', { name: 'zeta ' }),
+      call(N()[2]!, 'PATCH', `/api/teams/${t2}`, { name: 'ZETA' }),
+    ]);
+    const ok = out.filter((r) => r.status < 300);
+    expect(ok.length).toBe(1);
+    for (const r of out.filter((r) => r.status >= 300)) expect([r.status, (await json(r)).error.code]).toEqual([409, 'team_exists']);
+    const teams = (await json(await call(B(), 'GET', '/api/teams'))).data as { name: string }[];
+    expect(teams.filter((t) => t.name.trim().toLowerCase() === 'zeta').length).toBe(1);
   });
 
   test("a pool key's weight and label PATCHed through A: B and C list them and spread by them within a second", async () => {

@@ -223,7 +223,8 @@ describe('budget output cap across A, B and C', () => {
   });
 
   test('a client that leaves once its request went upstream: 499 rows bill the prompt; spend on every instance = the rows', async () => {
-    const k = await makeKey('abort-bill', { budget_usd: 5, budget_period: 'total' });
+    const team = await json(await api(A(), 'POST', '/api/teams', { as: admin, body: { name: 'abort-team', budget_usd: 5, budget_period: 'month' } }));
+    const k = await makeKey('abort-bill', { budget_usd: 5, budget_period: 'total', team_id: team.id });
     hold = true;
     const nodes = [A(), B(), C];
     const aborted: Promise<Outcome>[] = [];
@@ -245,6 +246,14 @@ describe('budget output cap across A, B and C', () => {
     const cost = rows.reduce((s, r) => s + r.cost_usd, 0);
     for (const n of nodes) expect(await eventually(async () => Math.abs((await spendOn(n, k.id)) - cost) < 1e-6, 5_000, 50)).toBe(true);
     await sameFromTheLogs(k.id, cost);
+    // The team's spend likewise, live and read again from the team rollups.
+    const teamSpend = async (n: Node) => (await json(await fetch(`${urlOf(n)}/api/teams/${team.id}`, { headers: { authorization: `Bearer ${admin.token}` } }))).spend_usd as number;
+    for (const n of nodes) expect(await teamSpend(n)).toBeCloseTo(cost, 6);
+    const r = new RedisClient(REDIS_URL);
+    await r.connect();
+    await r.send('DEL', [`${c.prefix}lim:t:${team.id}:st`]);
+    r.close();
+    for (const n of nodes) expect(await teamSpend(n)).toBeCloseTo(cost, 6);
   });
 
   test('streams left after their first chunks, on A, B and C: 499 rows bill prompt and delivered; spend on every instance = the rows', async () => {
