@@ -299,17 +299,21 @@ describe('budget output cap across A, B and C', () => {
   });
 
   test('C killed (SIGKILL) while it holds a capped reservation: B says held, then serves the key once C is taken for dead', async () => {
-    const k = await makeKey('cap-killed', { budget_usd: 0.3, budget_period: 'total' });
+    const k = await makeKey('cap-killed', { budget_usd: 0.3, budget_period: 'total', tpm: 20_000 });
     hold = true;
     void send(C, k.key);
     await waitForHeld(1);
     hold = false;
-    expect(capOf(fake.last().body)).toBeGreaterThan(100);
+    const cap = capOf(fake.last().body)!;
+    expect(cap).toBeGreaterThan(100);
     expectHeld(await send(B(), k.key));
     C.proc.kill('SIGKILL');
     await C.proc.exited;
     for (const g of gates.splice(0)) g();
     // README: an instance silent for 10 s has its reservations freed by the others (beats every 2 s).
     expect(await eventually(async () => (await send(B(), k.key)).ok, 20_000, 500)).toBe(true);
+    // Its TPM entry went with it: the window holds B's answered request only (~its prompt and cap).
+    const r = await fetch(`${B().url}/v1/models`, { headers: { authorization: `Bearer ${k.key}` } });
+    expect(Number(r.headers.get('x-ratelimit-remaining-tokens'))).toBeGreaterThan(20_000 - cap - 100);
   });
 });
