@@ -16,7 +16,7 @@ export interface Cluster {
 
 export async function startCluster(
   n: number,
-  opts: { env?: Record<string, string>; sharedDb?: boolean; redisUrl?: string; each?: (i: number) => Omit<GatewayOptions, 'env'> } = {},
+  opts: { env?: Record<string, string>; sharedDb?: boolean; redisUrl?: string; each?: (i: number) => GatewayOptions } = {},
 ): Promise<Cluster> {
   const prefix = randomPrefix();
   const dir = mkdtempSync(join(tmpdir(), 'gophergate-cluster-'));
@@ -24,7 +24,9 @@ export async function startCluster(
   const nodes: TestGateway[] = [];
   // One after the other: the first creates and migrates a shared database.
   for (let i = 0; i < n; i++) {
-    nodes.push(await startGateway({ ...opts.each?.(i), env: { ...redisEnv(prefix, opts.redisUrl ?? REDIS_URL), ...opts.env, ...db } }));
+    const own = opts.each?.(i);
+    // `each`'s env (an instance id) on top of the shared one.
+    nodes.push(await startGateway({ ...own, env: { ...redisEnv(prefix, opts.redisUrl ?? REDIS_URL), ...opts.env, ...db, ...own?.env } }));
   }
   return {
     prefix,
