@@ -87,11 +87,6 @@ export async function listClients(deps: AdminDeps, page: ListPage = {}): Promise
   return views(deps, await (page.limit === undefined ? q : q.limit(page.limit)));
 }
 
-/** Id -> name of every client (revoked ones too), without the last-use lookups. */
-export async function clientNames(deps: AdminDeps): Promise<Map<number, string>> {
-  return new Map((await deps.db.select({ id: clients.id, name: clients.name }).from(clients)).map((c) => [c.id, c.name]));
-}
-
 export async function getClient(deps: AdminDeps, id: number): Promise<ClientView> {
   const [row] = await deps.db.select().from(clients).where(eq(clients.id, id));
   if (!row) throw notFound(`No client with id ${id}.`, 'client_not_found', 'id');

@@ -91,7 +91,10 @@ export function chatToMessage(
   const calls = Array.isArray(m.tool_calls) ? m.tool_calls : [];
   for (const call of calls) {
     const fn = (call as any)?.function;
-    content.push({ type: 'tool_use', id: toToolUseId(call?.id), name: (o.toolName ?? String)(String(fn?.name ?? '')), input: toolInput(fn?.arguments) });
+    // A name that is no string is left empty, as the stream bridge does (String() of an upstream's
+    // object with its own non-function toString key threw: a 500).
+    const name = typeof fn?.name === 'string' ? fn.name : '';
+    content.push({ type: 'tool_use', id: toToolUseId(call?.id), name: o.toolName ? o.toolName(name) : name, input: toolInput(fn?.arguments) });
   }
   const hasCalls = content.some((b) => b.type === 'tool_use');
   const stop = refused ? { stop_reason: 'refusal' as const, stop_sequence: null } : finalStop(choice?.finish_reason, matchedStopOf(choice), hasCalls, o.stopSequences);

@@ -84,7 +84,7 @@ export const monitorOpenApiPaths: OpenAPIV3_1.PathsObject = {
         `Authenticated by the dashboard's session cookie (\`${SESSION_COOKIE}\`) or \`Authorization: Bearer <token>\` from \`POST /api/auth/login\`. ` +
         "A browser's handshake must come from the gateway's own origin. " +
         `At most ${MAX_MONITOR_SOCKETS_PER_SESSION} sockets per session; one past that is refused (429), or closed with code 4429 when several open at once. ` +
-        'The server sends `MonitorHello` once, then one `MonitorRequest` per finished request; a socket whose session ends (sign-out, expiry, password change) is closed.',
+        'The server sends `MonitorHello` once, then one `MonitorRequest` per finished request; a socket whose session ends (sign-out, expiry, password change) is closed. Clients send nothing: a message over 4 KiB closes the socket (1009), as do invalid UTF-8 (1007) and more than 20 messages a second (1008).',
       security: [{ sessionCookie: [] }, { session: [] }],
       parameters: [
         { name: 'Upgrade', in: 'header', required: true, schema: { const: 'websocket' } },

@@ -5,15 +5,21 @@ import { isPgDb } from '../db/pg-translate';
 import { ApiError, forbidden } from '../errors/api-error';
 import { MONITOR_TOPIC, type BunMonitorHub } from './monitor-hub';
 import { SessionSocketCount, tooManySockets } from './session-socket-count';
+import { SocketMessageBudget } from './socket-message-budget';
+
+/** Largest message a monitor client may send (it needs to send none: the socket only sends). */
+export const MAX_MONITOR_MESSAGE_BYTES = 4096;
 
 /**
  * Bun's WebSocket settings (one set per server: the monitor is its only WebSocket). A monitor
  * client that stops reading (a frozen tab, a stalled link) would otherwise have up to Bun's
  * default of 16 MiB of events buffered for it, per socket, and then miss events silently; past
  * 1 MiB (some 1,500 events behind) it is closed instead, and the dashboard reconnects and
- * starts again from the newest rows.
+ * starts again from the newest rows. A message the client sends is held whole before the
+ * handler sees it: past MAX_MONITOR_MESSAGE_BYTES (Bun's default is 16 MiB) the socket is
+ * closed with 1009 instead.
  */
-export const MONITOR_WEBSOCKET = { backpressureLimit: 1024 * 1024, closeOnBackpressureLimit: true };
+export const MONITOR_WEBSOCKET = { backpressureLimit: 1024 * 1024, closeOnBackpressureLimit: true, maxPayloadLength: MAX_MONITOR_MESSAGE_BYTES };
 
 /** Host the browser thinks it is talking to (a reverse proxy may say so in x-forwarded-host). */
 function requestHost(request: Request): string {
@@ -57,6 +63,7 @@ function stillSignedIn(deps: AuthDeps, request: Request): boolean {
 export function monitorRoutes(deps: AuthDeps & { monitor: BunMonitorHub }) {
   const hub = deps.monitor;
   const perSession = new SessionSocketCount();
+  const messages = new SocketMessageBudget();
   return new Elysia({ name: 'monitor-routes' })
     .ws('/api/monitor/ws', {
       beforeHandle({ request }) {
@@ -81,7 +88,12 @@ export function monitorRoutes(deps: AuthDeps & { monitor: BunMonitorHub }) {
         });
         ws.send(JSON.stringify({ type: 'hello', data: { topic: MONITOR_TOPIC } }));
       },
+      // The monitor only sends: a client's messages are ignored, a flood of them ends its socket.
+      message(ws) {
+        if (!messages.spend(ws.raw)) ws.close(1008, 'Too many messages: the monitor socket takes none.');
+      },
       close(ws) {
+        messages.forget(ws.raw);
         perSession.remove(ws.raw);
         hub.untrack(ws.raw);
       },

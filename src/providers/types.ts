@@ -33,6 +33,14 @@ export interface ProviderSettings {
    * is DeepSeek's own host (providers/deepseek/deepseek-beta-url.ts).
    */
   betaBaseUrl?: string;
+  /**
+   * DeepSeek only: LLM_PROXY__PROVIDERS__DEEPSEEK__BETA_BASE_URL as set, when `betaBaseUrl` is it
+   * normalised like every base URL (`…/beta/chat/completions` as pasted: the path calls append
+   * taken off); the start warns of it once, as of `baseUrlGivenAs`.
+   */
+  betaBaseUrlGivenAs?: string;
+  /** What was changed in `betaBaseUrlGivenAs` and why (a phrase, as `baseUrlChange`). */
+  betaBaseUrlChange?: string;
   /** Stored keys (its own, pool keys) that do not decrypt: made under another LLM_PROXY__ENCRYPTION_KEY. */
   unreadableKeys?: number;
   /**

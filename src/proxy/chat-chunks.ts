@@ -2,6 +2,10 @@ import { ApiError } from '../errors/api-error';
 import { SseParser } from '../providers/shared/sse-parser';
 import type { ChatCompletionChunk } from '../providers/types';
 import type { StreamEnd } from './stream-relay';
+import { shownValue } from '../errors/shown-value';
+
+/** Longest part of an upstream's error message that is not text the error repeats. */
+const UPSTREAM_TEXT_CHARS = 1000;
 
 /**
  * A relayed chat stream (startChat's body) read back as parsed chunks (streamChatCompletion and
@@ -38,7 +42,10 @@ export async function* chatChunks(stream: ReadableStream<Uint8Array>, ended: Pro
           while (!(await reader.read()).done);
           finished = true;
           const end = await ended;
-          throw end.error ?? new ApiError({ status: 502, message: String(chunk.error.message), type: 'api_error', code: 'upstream_error' });
+          // The message is the upstream's: anything but text is shown as its JSON (String() of an
+          // object with its own non-function toString key throws).
+          const message = typeof chunk.error.message === 'string' ? chunk.error.message : shownValue(chunk.error.message ?? 'stream error', UPSTREAM_TEXT_CHARS);
+          throw end.error ?? new ApiError({ status: 502, message, type: 'api_error', code: 'upstream_error' });
         }
         yield chunk as ChatCompletionChunk;
       }

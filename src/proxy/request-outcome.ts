@@ -301,11 +301,13 @@ function scaledToDelivered(output: number, d: Delivered): number {
 /** Text a non-stream completion delivered, for estimating when the upstream gave no usage. */
 export function completionText(c: ChatCompletion): string {
   let text = '';
-  for (const choice of c.choices ?? []) {
+  // The upstream's answer, read loosely: only text counts (`+` on an object with its own
+  // non-function toString key throws, as does `for…of` on a non-array).
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  for (const choice of Array.isArray(c.choices) ? c.choices : []) {
     const m: any = choice?.message;
-    if (typeof m?.content === 'string') text += m.content;
-    if (typeof m?.reasoning_content === 'string') text += m.reasoning_content;
-    for (const call of m?.tool_calls ?? []) text += (call?.function?.name ?? '') + (call?.function?.arguments ?? '');
+    text += str(m?.content) + str(m?.reasoning_content);
+    for (const call of Array.isArray(m?.tool_calls) ? m.tool_calls : []) text += str(call?.function?.name) + str(call?.function?.arguments);
   }
   return text;
 }

@@ -3,6 +3,7 @@ import {
   imageToolUsdPerToken, OPENAI_CONTAINER_USD, OPENAI_FILE_SEARCH_USD, OPENAI_WEB_SEARCH_PREVIEW_USD, OPENAI_WEB_SEARCH_USD,
 } from '../usage/openai-tool-prices';
 import type { Usage } from '../usage/types';
+import { ID_CHARS, shownValue } from '../errors/shown-value';
 
 /**
  * What an OpenAI Responses answer's built-in tools bill beside the tokens, from its output items
@@ -24,7 +25,9 @@ export function addOpenAIToolFees(usage: Usage, response: any): void {
   for (const item of output) {
     if (item?.type === 'web_search_call') searches++;
     else if (item?.type === 'file_search_call') fees += OPENAI_FILE_SEARCH_USD;
-    else if (item?.type === 'code_interpreter_call') containers.add(String(item.container_id ?? ''));
+    // shownValue, not String(): the id is the upstream's, and String() of an object with its own
+    // non-function toString key throws (the answer was then billed by estimate).
+    else if (item?.type === 'code_interpreter_call') containers.add(shownValue(item.container_id ?? '', ID_CHARS));
     else if (item?.type === 'image_generation_call' && item.status !== 'failed') {
       const asked = { size: item.size ?? imageTool.size, quality: item.quality ?? imageTool.quality };
       fees += gptImageTokens(asked, true) * imageToolUsdPerToken(imageTool.model);

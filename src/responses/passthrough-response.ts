@@ -170,7 +170,8 @@ async function readResponseState(ctx: ResponsesRun['ctx'], target: RouteTarget, 
   const clock = new RequestClock();
   const up = await openUpstream(ctx, target, buildStoredResponseCall(settings, 'GET', `/responses/${encodeURIComponent(upstreamResponseId(target.provider, id))}`), { clock, apiKey: settings.apiKey, bodyTimeout: 'header' });
   const json = JSON.parse(await readBody(up, clock));
-  return { status: String(json?.status ?? ''), usage: usageFromResponse(json, target.provider) };
+  // The upstream's status: anything but text is no status (String() of an object can throw).
+  return { status: typeof json?.status === 'string' ? json.status : '', usage: usageFromResponse(json, target.provider) };
 }
 
 /**

@@ -41,13 +41,19 @@ export function badBaseUrlWarnings(snapshot: RuntimeSnapshot): string[] {
  * One line per provider whose base URL was set in a form calls cannot use as it is (a path they
  * append themselves, as a provider's docs give the URL, or a provider's own host without its
  * version): it is used normalised (providers/base-url/provider-base-url.ts), and the start says
- * which URL that is.
+ * which URL that is (DeepSeek's beta base URL too).
  */
 export function trimmedBaseUrlWarnings(snapshot: RuntimeSnapshot): string[] {
   const out: string[] = [];
   for (const p of snapshot.providers.values()) {
-    if (!p.baseUrlGivenAs || !p.baseUrlChange) continue;
-    out.push(`gophergate: ${baseUrlChangeText(p.id, p.baseUrlGivenAs, { url: p.baseUrl, change: p.baseUrlChange })} (set that to silence this line)`);
+    if (p.baseUrlGivenAs && p.baseUrlChange) {
+      out.push(`gophergate: ${baseUrlChangeText(p.id, p.baseUrlGivenAs, { url: p.baseUrl, change: p.baseUrlChange })} (set that to silence this line)`);
+    }
+    // DeepSeek's beta URL comes from the environment only: the line names the variable to set.
+    if (p.betaBaseUrl && p.betaBaseUrlGivenAs && p.betaBaseUrlChange) {
+      const text = baseUrlChangeText(p.id, p.betaBaseUrlGivenAs, { url: p.betaBaseUrl, change: p.betaBaseUrlChange }, 'beta base URL');
+      out.push(`gophergate: ${text} (set LLM_PROXY__PROVIDERS__${p.id.toUpperCase()}__BETA_BASE_URL to that to silence this line)`);
+    }
   }
   return out;
 }

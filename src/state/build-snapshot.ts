@@ -66,10 +66,14 @@ function providerSettings(
   // before the admin API did the same included), and the start says so (baseUrlChange).
   const normalised = badBaseUrl ? null : providerBaseUrl(id, givenBaseUrl);
   const baseUrl = normalised?.url ?? givenBaseUrl;
+  // DeepSeek's beta URL goes through the same rules (`…/beta/chat/completions` as pasted made every
+  // prefill call `…/beta/chat/completions/chat/completions`, a 404).
+  const beta = env.betaBaseUrl ? providerBaseUrl(id, env.betaBaseUrl) : null;
   return {
     id, enabled, baseUrl, apiKey, keys,
     ...(normalised?.change ? { baseUrlGivenAs: withoutTrailingSlashes(givenBaseUrl), baseUrlChange: normalised.change } : {}),
-    ...(env.betaBaseUrl ? { betaBaseUrl: env.betaBaseUrl } : {}),
+    ...(beta ? { betaBaseUrl: beta.url } : {}),
+    ...(beta?.change ? { betaBaseUrlGivenAs: withoutTrailingSlashes(env.betaBaseUrl!), betaBaseUrlChange: beta.change } : {}),
     ...(unreadableKeys ? { unreadableKeys } : {}),
     ...(badBaseUrl ? { badBaseUrl: true as const } : {}),
   };

@@ -25,6 +25,8 @@ beforeAll(() => {
     const path = new URL(req.url).pathname;
     if (path === '/v1/messages') return jsonResponse(fixtureJson('anthropic', 'text.json'));
     if (path === '/v1/chat/completions') return okCompletion(rec.body?.model ?? 'm');
+    // DeepSeek's beta API, which alone serves a prefill (`prefix: true` on the final assistant turn).
+    if (path === '/beta/chat/completions') return okCompletion(rec.body?.model ?? 'm');
     if (path === '/v1/embeddings') {
       return jsonResponse({ object: 'list', model: rec.body?.model, data: [{ object: 'embedding', index: 0, embedding: [0.25, -0.5] }], usage: { prompt_tokens: 2, total_tokens: 2 } });
     }
@@ -69,6 +71,21 @@ test('base URLs in the environment as the docs give them: every call reaches its
       expect(p.base_url_note).toEndWith(`; using ${p.base_url}`);
     }
     expect(byId.get('gemini').base_url_note).toBeNull();
+  } finally {
+    await gw.close();
+  }
+});
+
+test("DeepSeek's beta base URL pasted as its endpoint (…/beta/chat/completions): a prefill reaches /beta/chat/completions", async () => {
+  const beta = { LLM_PROXY__PROVIDERS__DEEPSEEK__BETA_BASE_URL: `${fake.url}/beta/chat/completions/` };
+  const gw = await startGateway({ env: providerEnv('deepseek', `${fake.url}/v1`, beta) });
+  try {
+    const messages = [{ role: 'user', content: 'Finish: the sky is' }, { role: 'assistant', content: 'The sky is', prefix: true }];
+    const res = await gw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'deepseek/deepseek-chat', messages }) });
+    expect(res.status).toBe(200);
+    expect(fake.last().path).toBe('/beta/chat/completions');
+    expect(fake.last().body.messages.at(-1)).toEqual({ role: 'assistant', content: 'The sky is', prefix: true });
+    expect(await gw.waitForRow(res)).toMatchObject({ status: 200, provider: 'deepseek' });
   } finally {
     await gw.close();
   }
@@ -146,6 +163,8 @@ test('a start with such URLs in the environment says once per provider which URL
     env: {
       LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: `${fake.url}/v1/`, ANTHROPIC_API_KEY: 'sk-ant-test-0123456789',
       LLM_PROXY__PROVIDERS__OPENAI__BASE_URL: `${fake.url}/v1/chat/completions`, OPENAI_API_KEY: 'sk-test-openai-0123456789',
+      LLM_PROXY__PROVIDERS__DEEPSEEK__BASE_URL: `${fake.url}/v1`, DEEPSEEK_API_KEY: 'sk-test-deepseek-0123456789',
+      LLM_PROXY__PROVIDERS__DEEPSEEK__BETA_BASE_URL: `${fake.url}/beta/chat/completions`,
     },
   });
   g.proc.kill('SIGTERM');
@@ -156,4 +175,9 @@ test('a start with such URLs in the environment says once per provider which URL
   expect(openai).toHaveLength(1);
   expect(openai[0]).toContain(`(${fake.url}/v1/chat/completions) ends in /chat/completions`);
   expect(openai[0]).toContain(`using ${fake.url}/v1 (set that to silence this line)`);
+  // DeepSeek's base URL is as calls use it; its beta base URL was pasted as the endpoint.
+  const deepseek = out.split('\n').filter((l) => l.includes('provider deepseek'));
+  expect(deepseek).toHaveLength(1);
+  expect(deepseek[0]).toStartWith(`gophergate: the beta base URL of provider deepseek (${fake.url}/beta/chat/completions) ends in /chat/completions`);
+  expect(deepseek[0]).toEndWith(`; using ${fake.url}/beta (set LLM_PROXY__PROVIDERS__DEEPSEEK__BETA_BASE_URL to that to silence this line)`);
 });

@@ -1,7 +1,6 @@
 /** @jsxImportSource #html */
 import { Elysia } from 'elysia';
 import { eq } from 'drizzle-orm';
-import { clientNames } from '../../admin/clients-service';
 import { clientChoices, clientIdByName, clientNamesOf } from '../../admin/name-lookups';
 import { ApiError } from '../../errors/api-error';
 import { CHOICES_SHOWN, clientChoiceValue } from '../components/choices';
@@ -80,8 +79,10 @@ export function analyticsPages(ctx: AppContext) {
       return pageResponse(request, user, 'usage', 'Usage', <UsageView vm={vm} />);
     }, hidden)
     .get('/monitor', async ({ user, request }) => {
-      const names = await clientNames(ctx);
       const initial = (await listLogs(ctx.store, { limit: 50 })).map(logJson);
+      // Only the names of the keys the page shows: the live events name their own key
+      // (monitor/redact-record.ts), and every key's name made the page grow with the key count.
+      const names = await clientNamesOf(ctx, initial.map((r) => r.client_id));
       const nameMap = Object.fromEntries([...names].map(([id, n]) => [String(id), n]));
       return pageResponse(request, user, 'monitor', 'Monitoring', <MonitorView initial={initial} clientNames={nameMap} showInstance={ctx.store.kind === 'postgres'} />);
     }, pageRoute())

@@ -32,6 +32,6 @@ export function providerBaseUrl(id: ProviderId, url: string): NormalisedBaseUrl 
 }
 
 /** The one sentence that says a base URL was changed (start warning, admin API, Providers page). */
-export function baseUrlChangeText(id: ProviderId, given: string, n: NormalisedBaseUrl): string {
-  return `the base URL of provider ${id} (${given}) ${n.change}; using ${n.url}`;
+export function baseUrlChangeText(id: ProviderId, given: string, n: NormalisedBaseUrl, which = 'base URL'): string {
+  return `the ${which} of provider ${id} (${given}) ${n.change}; using ${n.url}`;
 }
