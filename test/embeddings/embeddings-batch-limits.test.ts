@@ -189,4 +189,23 @@ describe('usage, cost and limits of a split batch', () => {
     expect(after.response.headers.get('x-ratelimit-remaining-tokens')).toBe(String(100_000 - res.data.usage.prompt_tokens));
   });
 
+  for (const at of [0, 2]) {
+    test(`the client leaves while batch ${at + 1} of 5 is at Google: billed for the batches sent, not the ones never sent`, async () => {
+      const c = gw.addClient(`leaves-at-${at}`);
+      const inputs = texts(500, `leave${at}`);
+      inputs[at * 100 + 7] = HANG;
+      const controller = new AbortController();
+      const before = gemini.requests.length;
+      const pending = gw.openai(c.key).embeddings.create({ model: 'gemini-embedding-001', input: inputs }, { signal: controller.signal }).catch((e) => e);
+      for (let i = 0; i < 500 && gemini.requests.length - before < at + 1; i++) await Bun.sleep(10);
+      expect(gemini.requests.length - before).toBe(at + 1);
+      controller.abort();
+      expect(await pending).toBeInstanceOf(Error);
+      const [row] = await gw.waitForClientRows(c.id, 1);
+      const sent = inputs.slice(0, (at + 1) * 100);
+      const tokens = (await gw.ctx.tokenCounter.count(sent)).reduce((a, n) => a + n, 0);
+      expect(row).toMatchObject({ status: 499, provider: 'gemini', promptTokens: tokens, estimated: true });
+      expect(gemini.requests.length - before).toBe(at + 1);
+    });
+  }
 });
