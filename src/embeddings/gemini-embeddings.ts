@@ -70,6 +70,7 @@ export async function geminiEmbeddings(
     const done = (err: unknown) => {
       // A client that left while this batch was out at Google (open-upstream marks it spent): Google has it and bills it.
       const out = err instanceof ApiError && err.status === 499 && err.spent !== undefined;
+      if (err instanceof ApiError && i > 0) err.message = inRequestIndexes(err.message, i);
       return billedSoFar(ctx, err, inputs.texts.slice(0, i), nonsense ? null : promptTokens, out ? inputs.texts.slice(i, end) : []);
     };
     const body = `{"requests":[${batch.join(',')}]}`;
@@ -87,6 +88,13 @@ export async function geminiEmbeddings(
   // A nonsense count (negative, a string) is no count: the prompt is estimated instead.
   return { vectors, model, promptTokens: nonsense ? null : promptTokens };
 }
+
+/**
+ * Google names a refused input by its index in the batch (`BatchEmbedContentsRequest.requests[37]`):
+ * for a batch that starts at input `from`, the index in the client's `input` instead.
+ */
+const inRequestIndexes = (message: string, from: number) =>
+  message.replace(/\brequests\[(\d+)\]/g, (_, n: string) => `requests[${Number(n) + from}]`);
 
 /**
  * A later batch failed after earlier ones were answered, or the client left while a batch was out:

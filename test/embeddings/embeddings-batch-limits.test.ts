@@ -41,10 +41,16 @@ const openai = startFakeUpstream((_req, rec) => {
 const googleValues = (text: string, dims: number) => vectorFor(text, dims).map((x) => Number(x.toPrecision(9)) + 1e-12);
 /** A batch holding this text never gets its head: the fake waits until the gateway leaves. */
 const HANG = 'hang here';
+/** A batch holding this text is refused with Google's 400 (its index within that batch). */
+const REFUSED = 'refuse me';
 const gemini = startFakeUpstream((req, rec) => {
   const requests: any[] = rec.body.requests;
   if (requests.some((r) => r.content.parts[0].text === HANG)) {
     return new Promise<Response>((_, reject) => req.signal.addEventListener('abort', () => reject(new Error('gateway left'))));
+  }
+  const bad = requests.findIndex((r) => r.content.parts[0].text === REFUSED);
+  if (bad >= 0) {
+    return jsonResponse({ error: { code: 400, message: `* BatchEmbedContentsRequest.requests[${bad}].content: refused by this fake\n`, status: 'INVALID_ARGUMENT' } }, 400);
   }
   if (requests.length > 100) {
     return jsonResponse({ error: { code: 400, message: '* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch\n', status: 'INVALID_ARGUMENT' } }, 400);
@@ -134,6 +140,20 @@ describe('an input over the model\'s token limit', () => {
     expect(err.status).toBe(400);
     expect((err.error as any).message).toContain('the input length exceeds the context length');
   });
+});
+
+test('Gemini refuses an input of a later batch: its 400 reaches the client, naming the input by its index in the request', async () => {
+  const c = gw.addClient('refused-later');
+  const inputs = texts(300, 'refused');
+  inputs[237] = REFUSED;
+  const err = await apiError(gw.openai(c.key).embeddings.create({ model: 'gemini-embedding-001', input: inputs }));
+  expect(err.status).toBe(400);
+  expect((err.error as any).message).toContain('refused by this fake');
+  expect((err.error as any).message).toContain('requests[237]');
+  const [row] = await gw.waitForClientRows(c.id, 1);
+  const answered = (await gw.ctx.tokenCounter.count(inputs.slice(0, 200))).reduce((a, n) => a + n, 0);
+  expect(row).toMatchObject({ status: 400, estimated: true });
+  expect(JSON.parse(row!.attempts!)[0].billed).toMatchObject({ prompt_tokens: answered });
 });
 
 describe('dimensions', () => {
