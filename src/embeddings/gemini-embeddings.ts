@@ -40,7 +40,8 @@ export function batchStarts(requestBytes: readonly number[]): number[] {
  * or more than 4 MiB) are sent as several batches, in order. Vectors
  * are returned as Google sends them (a shortened vector is not renormalised). Gemini reports no
  * token usage for embeddings, so the caller estimates it. A failure after some batches were answered
- * carries them as spent: the client gets the error, the row bills what Google did.
+ * carries them as spent (and the batch that was out, when the client left): the client gets the
+ * error, the row bills what Google did.
  */
 export async function geminiEmbeddings(
   ctx: AppContext, target: RouteTarget, inputs: EmbeddingInputs, settings: ProviderSettings, opts: CallOptions,
@@ -64,8 +65,14 @@ export async function geminiEmbeddings(
   );
   const starts = batchStarts(all.map((r) => Buffer.byteLength(r)));
   for (const [b, i] of starts.entries()) {
-    const batch = all.slice(i, starts[b + 1] ?? all.length);
-    const done = (err: unknown) => billedSoFar(ctx, err, inputs.texts.slice(0, i), nonsense ? null : promptTokens);
+    const end = starts[b + 1] ?? all.length;
+    const batch = all.slice(i, end);
+    const done = (err: unknown) => {
+      // A client that left while this batch was out at Google (open-upstream marks it spent): Google has it and bills it.
+      const out = err instanceof ApiError && err.status === 499 && err.spent !== undefined;
+      if (err instanceof ApiError && i > 0) err.message = inRequestIndexes(err.message, i);
+      return billedSoFar(ctx, err, inputs.texts.slice(0, i), nonsense ? null : promptTokens, out ? inputs.texts.slice(i, end) : []);
+    };
     const body = `{"requests":[${batch.join(',')}]}`;
     const { json } = await callJson(ctx, target, { url, method: 'POST', headers, body }, opts).catch(async (e) => {
       throw await done(e);
@@ -83,12 +90,24 @@ export async function geminiEmbeddings(
 }
 
 /**
- * A later batch failed after earlier ones were answered: Google bills those all the same, so the
- * error carries them as spent (proxy/walk-targets.ts), counted as it reported or by the tokenizer.
+ * Google names a refused input by its index in the batch (`BatchEmbedContentsRequest.requests[37]`):
+ * for a batch that starts at input `from`, the index in the client's `input` instead.
  */
-async function billedSoFar(ctx: Pick<AppContext, 'tokenCounter'>, err: unknown, answered: string[], reported: number | null): Promise<unknown> {
-  if (answered.length === 0 || !(err instanceof ApiError)) return err;
-  const input = reported ?? (await ctx.tokenCounter.count(answered)).reduce((a, n) => a + n, 0);
-  err.spent = { usage: { input, cachedInput: 0, output: 0, reasoning: 0, estimated: reported === null }, text: '' };
+const inRequestIndexes = (message: string, from: number) =>
+  message.replace(/\brequests\[(\d+)\]/g, (_, n: string) => `requests[${Number(n) + from}]`);
+
+/**
+ * A later batch failed after earlier ones were answered, or the client left while a batch was out:
+ * Google bills those all the same, so the error carries them as spent (proxy/walk-targets.ts),
+ * counted as it reported or by the tokenizer; the batch out when the client left is counted by the
+ * tokenizer, and the batches never sent are not billed.
+ */
+async function billedSoFar(
+  ctx: Pick<AppContext, 'tokenCounter'>, err: unknown, answered: string[], reported: number | null, inFlight: readonly string[],
+): Promise<unknown> {
+  if (answered.length + inFlight.length === 0 || !(err instanceof ApiError)) return err;
+  const count = async (texts: readonly string[]) => (texts.length === 0 ? 0 : (await ctx.tokenCounter.count(texts)).reduce((a, n) => a + n, 0));
+  const input = (reported ?? (await count(answered))) + (await count(inFlight));
+  err.spent = { usage: { input, cachedInput: 0, output: 0, reasoning: 0, estimated: reported === null || inFlight.length > 0 }, text: '' };
   return err;
 }
