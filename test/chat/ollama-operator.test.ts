@@ -1,0 +1,95 @@
+/**
+ * An operator's GopherGate in front of a local Ollama (a fake replaying Ollama's real wire shapes
+ * of its OpenAI-compatible endpoint, openai/openai.go and middleware/openai.go): a model that is not
+ * pulled, Ollama not running, a slow model load, streams with and without usage, `:latest` tags.
+ */
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
+import OpenAI from 'openai';
+import { api, login, type Session } from '../helpers/admin-harness';
+import { jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+
+setDefaultTimeout(30_000);
+
+let ollama: FakeUpstream;
+let gw: TestGateway;
+let admin: Session;
+beforeAll(async () => {
+  ollama = startFakeUpstream();
+  gw = await startGateway({ env: providerEnv('ollama', `${ollama.url}/v1`, { LLM_PROXY__PROVIDERS__OLLAMA__MODELS: 'qwen3:8b,llama3.2:latest' }) });
+  admin = await login(gw, 'admin', 'test-admin-password');
+});
+afterAll(async () => {
+  await gw?.close();
+  ollama?.close();
+});
+
+const hi = [{ role: 'user' as const, content: 'Hello' }];
+/** Ollama's answer for a model it has not pulled (openai.NewError(404, …): type not_found_error since v0.6; api_error before). */
+const notPulled = (model: string, type = 'not_found_error') =>
+  jsonResponse({ error: { message: `model "${model}" not found, try pulling it first`, type, param: null, code: null } }, 404);
+const answer = (model: string, content = 'Hi there') =>
+  jsonResponse({ id: 'chatcmpl-245', object: 'chat.completion', created: 1731432105, model, system_fingerprint: 'fp_ollama', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { prompt_tokens: 26, completion_tokens: 10, total_tokens: 36 } });
+
+test('a model not pulled: 404 model_not_found with Ollama words, for both error types Ollama has used', async () => {
+  for (const type of ['not_found_error', 'api_error']) {
+    ollama.handler = (_r, rec) => notPulled(rec.body.model, type);
+    const err = await apiError(gw.openai().chat.completions.create({ model: 'ollama/qwen3:14b', messages: hi }));
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(err.code).toBe('model_not_found');
+    expect(err.message).toContain('model "qwen3:14b" not found, try pulling it first');
+    expect(err.message).toContain('Ollama');
+    expect(await gw.waitForRow(err)).toMatchObject({ status: 404 });
+  }
+});
+
+test('a group goes on from a model not pulled to its next target', async () => {
+  const made = await api(gw, 'POST', '/api/groups', { as: admin, body: { name: 'local', strategy: 'heuristic', targets: ['ollama/qwen3:14b', 'ollama/qwen3:8b'] } });
+  expect(made.status).toBe(201);
+  ollama.handler = (_r, rec) => (rec.body.model === 'qwen3:14b' ? notPulled('qwen3:14b') : answer('qwen3:8b'));
+  const { data, response } = await gw.openai().chat.completions.create({ model: 'local', messages: hi }).withResponse();
+  expect(data.choices[0]!.message.content).toBe('Hi there');
+  expect(await gw.waitForRow(response)).toMatchObject({ status: 200, model: 'qwen3:8b', promptTokens: 26 });
+  const health = await (await fetch(`${gw.url}/health`)).json();
+  expect(health.providers.ollama.circuit).toBe('closed');
+});
+
+test('/v1/models lists the pulled models by their real ids', async () => {
+  const list = await gw.openai().models.list();
+  const ids = list.data.map((m) => m.id);
+  expect(ids).toContain('qwen3:8b');
+  expect(ids).toContain('llama3.2:latest');
+});
+
+test("Ollama's :latest tag: `llama3.2` is the configured `llama3.2:latest`, `llama3:latest` the seeded `llama3`", async () => {
+  ollama.handler = (_r, rec) => answer(rec.body.model);
+  const { data, response } = await gw.openai().chat.completions.create({ model: 'llama3.2', messages: hi }).withResponse();
+  expect(data.model).toBe('llama3.2:latest');
+  expect(ollama.last().body.model).toBe('llama3.2:latest');
+  expect(await gw.waitForRow(response)).toMatchObject({ status: 200, provider: 'ollama', model: 'llama3.2:latest' });
+  const seeded = await gw.openai().chat.completions.create({ model: 'llama3:latest', messages: hi });
+  expect(seeded.choices[0]!.message.content).toBe('Hi there');
+  expect(ollama.last().body.model).toBe('llama3');
+  // Only Ollama's models: a bare id of another provider gets no tag.
+  const other = await apiError(gw.openai().chat.completions.create({ model: 'gpt-4o:latest', messages: hi }));
+  expect(other.status).toBe(404);
+});
+
+test('a key allowed `ollama/*` may call `llama3.2` (its `llama3.2:latest`)', async () => {
+  const made = await api(gw, 'POST', '/api/clients', { as: admin, body: { name: 'local only', models: ['ollama/*'] } });
+  expect(made.status).toBe(201);
+  const { key } = await made.json();
+  ollama.handler = (_r, rec) => answer(rec.body.model);
+  const done = await gw.openai(key).chat.completions.create({ model: 'llama3.2', messages: hi });
+  expect(done.choices[0]!.message.content).toBe('Hi there');
+  expect(ollama.last().body.model).toBe('llama3.2:latest');
+});
+
+test('slow load: nothing for a while, then the answer', async () => {
+  ollama.handler = async (_r, rec) => {
+    await Bun.sleep(3000);
+    return answer(rec.body.model);
+  };
+  const { data } = await gw.openai().chat.completions.create({ model: 'ollama/qwen3:8b', messages: hi }).withResponse();
+  expect(data.choices[0]!.message.content).toBe('Hi there');
+});
