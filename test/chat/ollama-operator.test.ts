@@ -93,3 +93,27 @@ test('slow load: nothing for a while, then the answer', async () => {
   const { data } = await gw.openai().chat.completions.create({ model: 'ollama/qwen3:8b', messages: hi }).withResponse();
   expect(data.choices[0]!.message.content).toBe('Hi there');
 });
+
+test('Ollama not running (connection refused): 502 naming Ollama, then its circuit opens and /health shows it', async () => {
+  const closed = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response('') });
+  const port = closed.port;
+  closed.stop(true);
+  const down = await startGateway({ env: providerEnv('ollama', `http://127.0.0.1:${port}/v1`) });
+  try {
+    const seen: { status: number; code: unknown; message: string }[] = [];
+    for (let i = 0; i < 7; i++) {
+      const err = await apiError(down.openai().chat.completions.create({ model: 'ollama/qwen3:8b', messages: hi }));
+      seen.push({ status: err.status!, code: err.code, message: err.message });
+      expect(await down.waitForRow(err)).toMatchObject({ status: err.status });
+    }
+    expect(seen[0]).toMatchObject({ status: 502, code: 'upstream_unreachable' });
+    expect(seen[0]!.message).toContain('Ollama');
+    // Five failures in a row open the circuit: answered at once, without a call, until it half-opens.
+    expect(seen.slice(0, 5).every((s) => s.code === 'upstream_unreachable')).toBe(true);
+    expect(seen[5]).toMatchObject({ status: 503, code: 'circuit_open' });
+    const health = await (await fetch(`${down.url}/health`)).json();
+    expect(health.providers.ollama.circuit).toBe('open');
+  } finally {
+    await down.close();
+  }
+});
