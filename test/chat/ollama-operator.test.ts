@@ -54,7 +54,7 @@ test('a group goes on from a model not pulled to its next target', async () => {
   expect(health.providers.ollama.circuit).toBe('closed');
 });
 
-test('/v1/models lists the pulled models by their real ids', async () => {
+test('/v1/models lists the Ollama models of LLM_PROXY__PROVIDERS__OLLAMA__MODELS by their real ids', async () => {
   const list = await gw.openai().models.list();
   const ids = list.data.map((m) => m.id);
   expect(ids).toContain('qwen3:8b');
@@ -85,13 +85,27 @@ test('a key allowed `ollama/*` may call `llama3.2` (its `llama3.2:latest`)', asy
   expect(ollama.last().body.model).toBe('llama3.2:latest');
 });
 
-test('slow load: nothing for a while, then the answer', async () => {
-  ollama.handler = async (_r, rec) => {
-    await Bun.sleep(3000);
-    return answer(rec.body.model);
-  };
-  const { data } = await gw.openai().chat.completions.create({ model: 'ollama/qwen3:8b', messages: hi }).withResponse();
-  expect(data.choices[0]!.message.content).toBe('Hi there');
+test('a model load longer than the header timeout: 504 naming Ollama and the setting that cut it', async () => {
+  // Ollama sends nothing, not even headers, while it loads a model (and while it evaluates the
+  // prompt): the header timeout is the one that applies. Released when the test ends.
+  let release!: () => void;
+  const loaded = new Promise<void>((r) => (release = r));
+  const slow = await startGateway({ env: providerEnv('ollama', `${ollama.url}/v1`, { LLM_PROXY__UPSTREAM__TIMEOUT_S: '0.2' }) });
+  try {
+    ollama.handler = async (_r, rec) => {
+      await loaded;
+      return answer(rec.body.model);
+    };
+    const err = await apiError(slow.openai().chat.completions.create({ model: 'ollama/qwen3:8b', messages: hi }));
+    expect(err.status).toBe(504);
+    expect(err.code).toBe('upstream_timeout');
+    expect(err.message).toContain('Ollama');
+    expect(err.message).toContain('LLM_PROXY__UPSTREAM__TIMEOUT_S');
+    expect(await slow.waitForRow(err)).toMatchObject({ status: 504 });
+  } finally {
+    release();
+    await slow.close();
+  }
 });
 
 test('Ollama not running (connection refused): 502 naming Ollama, then its circuit opens and /health shows it', async () => {
@@ -116,4 +130,24 @@ test('Ollama not running (connection refused): 502 naming Ollama, then its circu
   } finally {
     await down.close();
   }
+});
+
+test("a prompt over Ollama's context length: the row bills Ollama's (truncated) prompt_tokens, not the gateway's estimate", async () => {
+  // ~12,000 tokens of prompt; Ollama at num_ctx 4096 read only what fit and says so in its usage.
+  const long = [{ role: 'user' as const, content: 'lorem ipsum dolor sit amet '.repeat(2400) }];
+  const usage = { prompt_tokens: 4096, completion_tokens: 12, total_tokens: 4108 };
+  ollama.handler = () =>
+    jsonResponse({ id: 'chatcmpl-9', object: 'chat.completion', created: 1, model: 'qwen3:8b', system_fingerprint: 'fp_ollama', choices: [{ index: 0, message: { role: 'assistant', content: 'Sure.' }, finish_reason: 'stop' }], usage });
+  const { data, response } = await gw.openai().chat.completions.create({ model: 'ollama/qwen3:8b', messages: long }).withResponse();
+  expect(data.usage).toMatchObject(usage);
+  expect(await gw.waitForRow(response)).toMatchObject({ status: 200, promptTokens: 4096, completionTokens: 12, estimated: false });
+
+  // Streamed: Ollama's last chunk copies the one before, with `choices: []` and the usage (middleware/openai.go).
+  const chunks = readChunks('ollama', 'text.chunks.txt').map((l) => l.replace('"prompt_tokens":14,"completion_tokens":21,"total_tokens":35', '"prompt_tokens":4096,"completion_tokens":21,"total_tokens":4117'));
+  ollama.handler = () => sseResponse(chunks);
+  const { data: stream, response: res } = await gw.openai().chat.completions.create({ model: 'ollama/qwen3:8b', messages: long, stream: true, stream_options: { include_usage: true } }).withResponse();
+  let last: OpenAI.Chat.Completions.ChatCompletionChunk | undefined;
+  for await (const c of stream) last = c;
+  expect(last!.usage).toMatchObject({ prompt_tokens: 4096, completion_tokens: 21 });
+  expect(await gw.waitForRow(res)).toMatchObject({ status: 200, promptTokens: 4096, completionTokens: 21, estimated: false });
 });
