@@ -1,5 +1,6 @@
 import type { ModelEntry } from '../state/snapshot-types';
 import type { AllowList } from './limit-types';
+import { ollamaTwin } from '../providers/ollama/ollama-tag';
 
 /** Compiles `models` as stored (null or empty: every model) into sets read per request. */
 export function compileAllowList(names: readonly string[] | null | undefined): AllowList | null {
@@ -26,6 +27,6 @@ export function isModelAllowed(list: AllowList | null, name: string, models: Rea
   if (list.providers.size === 0) return false;
   const slash = name.indexOf('/');
   if (slash > 0 && list.providers.has(name.slice(0, slash))) return true;
-  const entry = models.get(name);
+  const entry = models.get(name) ?? ollamaTwin(name, models);
   return entry !== undefined && list.providers.has(entry.provider);
 }

@@ -6,6 +6,7 @@ import { FREE_PROVIDERS, isProviderId, type ProviderId } from '../providers/type
 import { maxImagePriceUnits } from '../images/image-price-units';
 import { CLASSIFIER_MAX_OUTPUT_TOKENS } from '../routing/classifier-strategy';
 import { pricedAs } from '../routing/resolve-concrete';
+import { ollamaTwin } from '../providers/ollama/ollama-tag';
 import type { ModelEntry, ModelPrices, RuntimeSnapshot } from '../state/snapshot-types';
 import { highestInputPrice, highestOutputPrice, pricesForPrompt } from '../usage/cost';
 import { searchModelCallUsd } from '../usage/openai-tool-prices';
@@ -128,7 +129,8 @@ const FREE: WorstPrices = { input: 0, output: 0, image: 0, contextWindow: null }
  * genai-prices) bills nothing too, and says so in `unpriced` (the local providers are free, not unpriced).
  */
 export function worstPricesOf(name: string, snap: RuntimeSnapshot, at: number = Date.now(), seen: Set<string> = new Set()): WorstPrices {
-  const entry = snap.models.get(name);
+  // An Ollama model under its other tag spelling bills as the entry the request will use.
+  const entry = snap.models.get(name) ?? ollamaTwin(name, snap.models);
   if (entry) return entryWorstPrices(entry, at);
   const slash = name.indexOf('/');
   if (slash > 0 && isProviderId(name.slice(0, slash))) {

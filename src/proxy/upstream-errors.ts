@@ -260,8 +260,9 @@ export function mapUpstreamFailure(err: unknown, f: FailureContext, afterHead = 
     if (reason.kind === 'stalled') return clientStalled(f.idleTimeoutS);
     const message =
       reason.kind === 'timeout'
-        ? `Upstream ${providerLabel(f.provider)} did not answer within ${f.timeoutS} s.`
-        : `Upstream ${providerLabel(f.provider)} sent nothing for ${f.idleTimeoutS} s; the stream was ended.`;
+        ? // The setting is named: an operator's first 504 is often a local model still loading (Ollama sends nothing until it has).
+          `Upstream ${providerLabel(f.provider)} did not answer within ${f.timeoutS} s (LLM_PROXY__UPSTREAM__TIMEOUT_S).`
+        : `Upstream ${providerLabel(f.provider)} sent nothing for ${f.idleTimeoutS} s (LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S); the stream was ended.`;
     return new UpstreamError(f.provider, null, message, true, 504, 'upstream_timeout');
   }
   if (err instanceof ApiError) {

@@ -2,6 +2,7 @@ import { modelNotFound } from '../errors/api-error';
 import { FREE_PROVIDERS, isProviderId, type ProviderId } from '../providers/types';
 import type { ModelEntry, RuntimeSnapshot } from '../state/snapshot-types';
 import type { RouteTarget } from './types';
+import { ollamaTwin } from '../providers/ollama/ollama-tag';
 
 /** A models-table entry as a route target (the snapshot makes each once: RuntimeSnapshot.modelTargets). */
 export function modelTarget(entry: ModelEntry): RouteTarget {
@@ -15,11 +16,11 @@ export function modelTarget(entry: ModelEntry): RouteTarget {
  * the name is neither (the caller then tries groups, or answers 404).
  */
 export function resolveConcrete(name: string, snap: RuntimeSnapshot): RouteTarget | null {
-  const entry = snap.models.get(name);
+  const entry = snap.models.get(name) ?? ollamaTwin(name, snap.models);
   if (entry) {
     if (!entry.enabled) throw modelNotFound(name);
     if (!snap.providers.get(entry.provider)?.enabled) throw modelNotFound(name, providerOffReason(entry.provider, snap));
-    return snap.modelTargets?.get(name) ?? modelTarget(entry);
+    return snap.modelTargets?.get(entry.id) ?? modelTarget(entry);
   }
   const slash = name.indexOf('/');
   if (slash > 0) {

@@ -1,5 +1,6 @@
 import { trimmed, withoutTrailingSlashes, type NormalisedBaseUrl } from '../base-url/normalised-base-url';
 import type { ProviderId } from '../types';
+import { ollamaWithoutVersion } from '../ollama/ollama-base-url';
 
 /**
  * The endpoints the gateway appends to an OpenAI-compatible base URL (chat, the Responses API and
@@ -20,11 +21,10 @@ const OWN_HOSTS: Partial<Record<ProviderId, readonly string[]>> = {
   openai: ['api.openai.com', 'eu.api.openai.com'],
   grok: ['api.x.ai'],
   moonshot: ['api.moonshot.ai', 'api.moonshot.cn'],
-  ollama: ['localhost:11434', '127.0.0.1:11434', '[::1]:11434'],
 };
 
 /** The provider's name as the warning says it. */
-const OWNER: Partial<Record<ProviderId, string>> = { openai: "OpenAI's", grok: "xAI's", moonshot: "Moonshot's", ollama: "Ollama's" };
+const OWNER: Partial<Record<ProviderId, string>> = { openai: "OpenAI's", grok: "xAI's", moonshot: "Moonshot's" };
 
 /**
  * The base URL calls of an OpenAI-compatible provider (OpenAI, DeepSeek, Moonshot, xAI, Ollama)
@@ -35,6 +35,11 @@ const OWNER: Partial<Record<ProviderId, string>> = { openai: "OpenAI's", grok: "
 export function openAiCompatibleBaseUrl(id: ProviderId, url: string): NormalisedBaseUrl {
   const endpoint = trimmed(url, APPENDED_ENDPOINT, (p) => `ends in ${p}, an endpoint the gateway appends itself ({base}/chat/completions, /responses, /embeddings, /models)`);
   const base = endpoint?.url ?? withoutTrailingSlashes(url);
+  if (id === 'ollama') {
+    const local = ollamaWithoutVersion(base);
+    if (!local) return endpoint ?? { url: base, change: null };
+    return { url: local.url, change: endpoint ? `${endpoint.change}; what is left ${local.change}` : local.change };
+  }
   const version = ownHostWithoutVersion(id, base);
   if (!version) return endpoint ?? { url: base, change: null };
   const added = `${base}/v1`;
