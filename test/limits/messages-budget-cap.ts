@@ -13,7 +13,7 @@ import { models, modelGroups } from '../../src/db/schema';
 import { fixtureJson, jsonResponse, readChunks, sseEventsResponse, sseResponse, startFakeUpstream, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv } from '../helpers/start-gateway';
 import { capOf, writesAllItMay } from './budget-output-cap';
-import { limitedClient, startLimitsRig, type LimitsRig } from './limits-helpers';
+import { limitedClient, makeTeam, startLimitsRig, type LimitsRig } from './limits-helpers';
 import type { GatewayOptions } from '../helpers/start-gateway';
 
 /** Claude Opus 4.1's list prices (USD per 1M tokens). */
@@ -223,4 +223,31 @@ export async function fittingCeilingUntouched(rig: MessagesRig, name: string): P
   await sdk(rig, c.key).messages.create(hi('lim-opus', { thinking: { type: 'enabled', budget_tokens: 31_999 } }));
   expect(rig.anthropic.last().body.max_tokens).toBe(CEILING);
   expect(rig.anthropic.last().body.thinking.budget_tokens).toBe(31_999);
+}
+
+/**
+ * A team near its limit: two keys of a $1.2 team with no budgets of their own. The first turn of
+ * one (32,000 asked, ~$2.40 at Opus) takes what the team holds; once it settled, the other key's
+ * turn gets the rest, and the team's spend stays within its budget.
+ */
+export async function teamNearItsLimit(rig: MessagesRig, name: string): Promise<void> {
+  rig.clock.now += 3_600_000;
+  const budget = 1.2;
+  const teamId = await makeTeam(rig.gw, { name, budgetUsd: budget, budgetPeriod: 'total' });
+  const a = await limitedClient(rig.gw, `${name}-a`, { teamId });
+  const b = await limitedClient(rig.gw, `${name}-b`, { teamId });
+  const first = await sdk(rig, a.key).messages.create(hi('lim-opus', { max_tokens: 10_000 })).withResponse();
+  // 10,000 tokens ($0.75, and the US-only premium) fit: sent as asked.
+  expect(rig.anthropic.last().body.max_tokens).toBe(10_000);
+  const row = await rig.gw.waitForRow(first.response);
+  // ~$0.45 left: ~5,400 of the 32,000 asked.
+  const { data, response } = await sdk(rig, b.key).messages.create(hi('lim-opus')).withResponse();
+  const cap = rig.anthropic.last().body.max_tokens as number;
+  expect(cap).toBeGreaterThan(4_000);
+  expect(cap).toBeLessThan(((budget - row.costUsd) / OPUS_OUT) * 1e6);
+  expect(data.stop_reason).toBe('max_tokens');
+  const second = await rig.gw.waitForRow(response);
+  const spend = await rig.gw.ctx.limits.counters.spend({ ...scopeOf(teamId, budget), key: `t:${teamId}` }, rig.clock.now);
+  expect(spend).toBeCloseTo(row.costUsd + second.costUsd, 9);
+  expect(spend!).toBeLessThanOrEqual(budget);
 }
