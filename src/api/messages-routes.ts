@@ -28,8 +28,8 @@ export function messagesRoute(ctx: AppContext): V1Route {
   return {
     handler: openaiPost(
       ctx,
-      async ({ request, client, clock, body, requestId, dropClient }) => {
-        const r = await createMessage(ctx, body, { clientId: client.id, signal: request.signal, dropClient, clock, requestId, anthropicHeaders: anthropicHeaders(request) });
+      async ({ request, client, clock, body, requestId, dropClient, outputCap }) => {
+        const r = await createMessage(ctx, body, { clientId: client.id, signal: request.signal, dropClient, clock, requestId, anthropicHeaders: anthropicHeaders(request), outputCap });
         return r.kind === 'json' ? { json: r.body, headers: r.headers } : { stream: r.body, headers: r.headers };
       },
       { endpoint: 'messages', dialect: 'anthropic', validate: validateMessagesRequest },

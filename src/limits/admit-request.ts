@@ -11,7 +11,7 @@ import type { RefusalCode } from './limits-service';
 import { anthropicRateHeaders } from './anthropic-rate-headers';
 import { rateHeaders, type RateInfo } from './rate-headers';
 import { tpmTokensOf, worstCaseOf, type LimitedEndpoint } from './worst-case';
-import { largestCap, MIN_BUDGET_OUTPUT_TOKENS, outputCapOf, outputCappable, type OutputCap } from './budget-output-cap';
+import { largestCap, minimumOutput, outputCapOf, type OutputCap } from './budget-output-cap';
 import { withBetaWindow } from './worst-prices';
 import { LimitsUnavailableError } from './redis-limit-counters';
 import { periodEnd } from './budget-period';
@@ -24,8 +24,9 @@ export interface LimitGrant {
    */
   headers: Record<string, string>;
   /**
-   * The max_tokens each target is sent, for a request that named none and was admitted with less
-   * than its default output's worst case because its budget had less room (budget-output-cap.ts).
+   * The max_tokens each target is sent, for a request admitted with less than its output's worst
+   * case because its budget had less room (budget-output-cap.ts): one that named none, or on
+   * /v1/messages one whose max_tokens is above it.
    */
   outputCap?: OutputCap;
 }
@@ -174,12 +175,12 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
     throw err;
   };
   const worstUsd = boundedWorst(worst.costUsd, WORST_USD_IF_UNKNOWN);
-  // A request naming no max_tokens may be admitted with less than its default output's worst case,
-  // down to its prompt and a minimum output, where its budgets have less room: it is then sent the
-  // max_tokens that room affords (budget-output-cap.ts), so the budget still cannot be overspent.
-  const minUsd = outputCappable(endpoint, worst) && limits.scopes.some((s) => s.budgetUsd !== null)
-    ? boundedWorst(worstCaseOf(endpoint, body, bytes, prices, MIN_BUDGET_OUTPUT_TOKENS).costUsd, WORST_USD_IF_UNKNOWN)
-    : worstUsd;
+  // A request naming no max_tokens (or on /v1/messages, where max_tokens is a required ceiling) may be
+  // admitted with less than its output's worst case, down to its prompt and a minimum output, where
+  // its budgets have less room: it is then sent the max_tokens that room affords
+  // (budget-output-cap.ts), so the budget still cannot be overspent.
+  const least = limits.scopes.some((s) => s.budgetUsd !== null) ? minimumOutput(endpoint, worst, body) : null;
+  const minUsd = least !== null ? boundedWorst(worstCaseOf(endpoint, body, bytes, prices, least).costUsd, WORST_USD_IF_UNKNOWN) : worstUsd;
   let tokens = 0;
   const admit = (roomTokens: number | null) => {
     tokens = boundedWorst(tpmTokensOf(worst, roomTokens), WORST_TOKENS_IF_UNKNOWN);
@@ -205,7 +206,7 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
     // Each target's cap from the request's own share (a classifier call's is reserved beside it), at its own prices.
     const beta = args.request.headers.get('anthropic-beta');
     const pricesOf = (t: { modelId: string }) => withBetaWindow(svc.prices(t.modelId, snap, args.clock.createdAt), beta);
-    const outputCap = outputCapOf({ endpoint, body, bodyBytes: bytes, ownUsd: a.reservedUsd - (prices.classifierUsd ?? 0), pricesOf });
+    const outputCap = outputCapOf({ endpoint, body, bodyBytes: bytes, ownUsd: a.reservedUsd - (prices.classifierUsd ?? 0), least: least!, pricesOf });
     // TPM holds the prompt and the most output any target is sent, not the default allowance.
     if (a.rate.tokens) {
       const most = largestCap(routed, snap, outputCap);

@@ -2,33 +2,44 @@ import type { RouteTarget } from '../routing/types';
 import type { RuntimeSnapshot } from '../state/snapshot-types';
 import { worstCaseOf, type LimitedEndpoint, type WorstCase } from './worst-case';
 import type { WorstPrices } from './worst-prices';
+import { MIN_THINKING_BUDGET } from '../proxy/output-limit';
 
 /**
- * The least output a request naming no max_tokens is given under a small budget: below it the
+ * The least output a request is given under a small budget where it may be capped (minimumOutput): below it the
  * answer would be cut after a few words, which helps nobody (a refusal says why instead).
  */
 export const MIN_BUDGET_OUTPUT_TOKENS = 16;
 
 /**
- * The max_tokens the gateway sends a target for a request whose client named none, where the key's
- * or team's budget could not hold the default allowance (limits/admit-request.ts): what the
- * request's reservation affords at that target's own prices. Undefined: no cap (the request named
- * its own, or the budgets held the whole worst case).
+ * The max_tokens the gateway sends a target, where the key's or team's budget could not hold what
+ * the request may write (minimumOutput; limits/admit-request.ts): what the
+ * request's reservation affords at that target's own prices. Undefined: no cap (the budgets held
+ * the whole worst case at that target).
  */
 export type OutputCap = (target: RouteTarget) => number | undefined;
 
 /**
- * Whether the output a request may write can be lowered to fit a budget: a chat or Responses
- * request that named no max_tokens / max_completion_tokens / max_output_tokens. A client that named
- * one keeps it (refused when the budget cannot hold it: a client asking for 4,000 tokens is told, not
- * cut short unasked); /v1/messages always names one (Anthropic requires max_tokens).
+ * The least output a request may be admitted with where its budget cannot hold what it may write,
+ * the rest of its output then capped to what the budget holds; null: the request keeps its own ask
+ * (refused when the budget cannot hold it).
+ * - chat and Responses: a request that named no max_tokens / max_completion_tokens /
+ *   max_output_tokens. A client that named one keeps it: a client asking for 4,000 tokens is told,
+ *   not cut short unasked.
+ * - /v1/messages: always, as Anthropic requires max_tokens and clients send a large ceiling (Claude
+ *   Code 32,000) rather than a length they need: it is taken as a ceiling, cut to what the budget
+ *   holds (the answer then stops with `max_tokens`). A thinking budget needs room for Anthropic's
+ *   least budget beside the minimum (fitThinking lowers a larger one).
  */
-export function outputCappable(endpoint: LimitedEndpoint, worst: WorstCase): boolean {
-  return (endpoint === 'chat' || endpoint === 'responses') && worst.defaultOutputTokens !== undefined;
+export function minimumOutput(endpoint: LimitedEndpoint, worst: WorstCase, body: Record<string, unknown>): number | null {
+  if (endpoint === 'chat' || endpoint === 'responses') return worst.defaultOutputTokens !== undefined ? MIN_BUDGET_OUTPUT_TOKENS : null;
+  if (endpoint !== 'messages' || typeof body.max_tokens !== 'number') return null;
+  const thinking = body.thinking as { type?: unknown } | null | undefined;
+  const least = thinking?.type === 'enabled' ? MIN_THINKING_BUDGET + MIN_BUDGET_OUTPUT_TOKENS : MIN_BUDGET_OUTPUT_TOKENS;
+  return body.max_tokens > least ? least : null;
 }
 
 /**
- * The most output tokens (at least MIN_BUDGET_OUTPUT_TOKENS) with which the request's worst case at
+ * The most output tokens (at least `least`, minimumOutput) with which the request's worst case at
  * `prices` (worstCaseOf with that max_tokens: its prompt's ceiling, the thinking a Claude target adds,
  * `n` choices, tool fees...) costs at most `usd`; null when even the minimum costs more; Infinity
  * when no cap is needed: the default allowance fits, or more output costs nothing more (a free
@@ -36,11 +47,11 @@ export function outputCappable(endpoint: LimitedEndpoint, worst: WorstCase): boo
  * The cost rises in a straight line with the cap until a model's output limit flattens it, so the
  * line's figure fits; it is checked, as a float's last bit could tip it over.
  */
-export function affordableOutput(endpoint: LimitedEndpoint, body: Record<string, unknown>, bodyBytes: number, prices: WorstPrices, usd: number): number | null {
+export function affordableOutput(endpoint: LimitedEndpoint, body: Record<string, unknown>, bodyBytes: number, prices: WorstPrices, usd: number, least = MIN_BUDGET_OUTPUT_TOKENS): number | null {
   // A target whose default allowance fits is sent none (a cheap fallback may afford its whole window).
   if (worstCaseOf(endpoint, body, bodyBytes, prices).costUsd <= usd) return Infinity;
   const cost = (n: number) => worstCaseOf(endpoint, body, bodyBytes, prices, n).costUsd;
-  const lo = MIN_BUDGET_OUTPUT_TOKENS;
+  const lo = least;
   const atLo = cost(lo);
   if (!(atLo <= usd)) return null;
   const perToken = cost(lo + 1) - atLo;
@@ -82,13 +93,15 @@ export function outputCapOf(args: {
   body: Record<string, unknown>;
   bodyBytes: number;
   ownUsd: number;
+  /** The least output the request was admitted with (minimumOutput). */
+  least: number;
   pricesOf: (target: RouteTarget) => WorstPrices;
 }): OutputCap {
   const caps = new Map<string, number>();
   return (target) => {
     let cap = caps.get(target.modelId);
     if (cap === undefined) {
-      cap = affordableOutput(args.endpoint, args.body, args.bodyBytes, args.pricesOf(target), args.ownUsd) ?? MIN_BUDGET_OUTPUT_TOKENS;
+      cap = affordableOutput(args.endpoint, args.body, args.bodyBytes, args.pricesOf(target), args.ownUsd, args.least) ?? args.least;
       caps.set(target.modelId, cap);
     }
     return Number.isFinite(cap) ? cap : undefined;

@@ -21,6 +21,7 @@ import { MessageStreamBridge } from './message-stream-bridge';
 import { messagesToChat } from './messages-to-chat';
 import { toolNameRestorer } from './tool-name-limit';
 import { newRequestId } from '../proxy/request-id';
+import type { OutputCap } from '../limits/budget-output-cap';
 
 const utf8 = new TextDecoder();
 
@@ -40,6 +41,8 @@ export interface CreateMessageOptions {
   anthropicHeaders?: Record<string, string>;
   /** The log row's id (the /v1 prelude's, which a limited key's reservation waits on). */
   requestId?: string;
+  /** The max_tokens a small budget affords each target, below the client's (LimitGrant.outputCap). */
+  outputCap?: OutputCap;
 }
 
 /**
@@ -70,7 +73,7 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
     logRejectedChat(ctx, err, req, { clientId: opts.clientId, clock: opts.clock, endpoint: 'messages', requestId });
     throw err;
   }
-  const run: ChatRunOptions & { requestId: string } = { clientId: opts.clientId, signal: opts.signal, dropClient: opts.dropClient, endpoint: 'messages', requestId, clock: opts.clock, decision, bodyFor };
+  const run: ChatRunOptions & { requestId: string } = { clientId: opts.clientId, signal: opts.signal, dropClient: opts.dropClient, endpoint: 'messages', requestId, clock: opts.clock, decision, bodyFor, outputCap: opts.outputCap };
   const id = newMessageId();
   const stops = req.stop_sequences ?? undefined;
   const shape: MessageShape = { id, stops, pingMs: opts.pingMs, toolName: toolNameRestorer(req.tools) };

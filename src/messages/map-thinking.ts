@@ -2,11 +2,10 @@ import { badRequest } from '../errors/api-error';
 import type { ChatRequest } from '../providers/types';
 import type { MessagesRequest } from './anthropic-types';
 import { shownValue } from '../errors/shown-value';
+import { MIN_THINKING_BUDGET } from '../proxy/output-limit';
 
 type Effort = 'low' | 'medium' | 'high';
 
-/** Anthropic's smallest thinking budget. */
-const MIN_THINKING_BUDGET = 1024;
 
 /**
  * Anthropic's rules for `thinking` that hold on every model (its error messages): an object with

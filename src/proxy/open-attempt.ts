@@ -80,14 +80,16 @@ export async function openAttempt(a: AttemptInput, target: RouteTarget, settings
   const adapter = adapterFor(target.provider);
   // Each target gets the output the client asked for, at most what its model writes (one 8K model in a group lowers only its own call).
   const limit = outputLimitOf(target);
+  // A small budget's cap at this target's prices: a Messages request's max_tokens is a ceiling it lowers.
+  const cap = a.outputCap?.(target);
   const callCtx: ChatCallContext = {
     model: target.upstreamModel, stream: a.stream, clientWantsUsage: a.clientWantsUsage,
-    clientHeaders: a.clientHeaders, apiKey: settings.apiKey, nativeMessages: a.nativeMessages && clampOutputTokens(a.nativeMessages, limit), reasoning: a.deps.reasoning, clientId: a.clientId, showReasoning: a.showReasoning,
+    clientHeaders: a.clientHeaders, apiKey: settings.apiKey, nativeMessages: a.nativeMessages && clampOutputTokens(withOutputCap(a.nativeMessages, cap, 'max_tokens'), limit), reasoning: a.deps.reasoning, clientId: a.clientId, showReasoning: a.showReasoning,
     maxOutputTokens: limit, tools: req.tools, followsToolCall: lastToolResultId(req.messages),
     oneToolCall: req.parallel_tool_calls === false,
   };
   // `max_tokens`: every adapter reads it (OpenAI's reasoning models get it as max_completion_tokens).
-  const sent = a.outputCap ? withOutputCap(req, a.outputCap(target), 'max_tokens') : req;
+  const sent = withOutputCap(req, cap, 'max_tokens');
   const call = await adapter.buildChatCall(clampOutputTokens(sent, limit), callCtx, settings, depsFor(a.deps, a.signal));
 
   // A whole JSON answer stays under the header timeout; a stream is timed by its silences. The

@@ -7,15 +7,41 @@ const OUTPUT_FIELDS = ['max_tokens', 'max_completion_tokens', 'max_output_tokens
 export const outputLimitOf = (target: RouteTarget): number | null => target.entry?.maxOutputTokens ?? null;
 
 /**
- * The body with `field` set to `cap`, the max_tokens a small budget affords this target, for a
- * request that named no output limit (limits/budget-output-cap.ts); the same object without a cap,
- * or when the body names one already (the client's request is never changed in place).
+ * The body with its output held to `cap`, the max_tokens a small budget affords this target
+ * (limits/budget-output-cap.ts): `field` set to it when the body names no output limit (chat,
+ * Responses), a named limit above it lowered to it (Anthropic's Messages API requires max_tokens,
+ * so there the client's is a ceiling), with an Anthropic thinking budget that no longer fits below
+ * it (fitThinking). The same object without a cap or with nothing above it (the client's request
+ * is never changed in place).
  */
 export function withOutputCap<T extends object>(body: T, cap: number | undefined, field: (typeof OUTPUT_FIELDS)[number]): T {
   if (cap === undefined) return body;
   const b = body as Record<string, unknown>;
-  if (OUTPUT_FIELDS.some((f) => b[f] != null)) return body;
-  return { ...b, [field]: cap } as T;
+  const named = OUTPUT_FIELDS.filter((f) => b[f] != null);
+  const over = named.filter((f) => typeof b[f] === 'number' && (b[f] as number) > cap);
+  if (named.length && !over.length) return body;
+  const out: Record<string, unknown> = { ...b };
+  for (const f of named.length ? over : [field]) out[f] = cap;
+  const thinking = fitThinking(b.thinking, cap, typeof b.max_tokens === 'number' ? b.max_tokens : cap);
+  if (thinking !== b.thinking) out.thinking = thinking;
+  return out as T;
+}
+
+/** Anthropic's smallest thinking budget (`thinking.budget_tokens`). */
+export const MIN_THINKING_BUDGET = 1024;
+
+/**
+ * An Anthropic `thinking` setting for a max_tokens lowered from `asked` to `cap`: a budget of
+ * `cap` or more (Anthropic refuses budget_tokens >= max_tokens) is lowered to the share of max_tokens
+ * the client gave it (Claude Code's 31,999 of 32,000 becomes all but a token or so of the cap),
+ * never under Anthropic's minimum of 1024 (a request with a budget is given room for it: its least
+ * cap is above it). Thinking stays on: turning it off in the middle of a tool loop is refused by Anthropic.
+ */
+function fitThinking(thinking: unknown, cap: number, asked: number): unknown {
+  const t = thinking as { type?: unknown; budget_tokens?: unknown } | null | undefined;
+  if (!t || t.type !== 'enabled' || typeof t.budget_tokens !== 'number' || t.budget_tokens < cap) return thinking;
+  const share = Math.floor((t.budget_tokens * cap) / Math.max(asked, t.budget_tokens + 1));
+  return { ...t, budget_tokens: Math.max(MIN_THINKING_BUDGET, Math.min(cap - 1, share)) };
 }
 
 /**

@@ -66,17 +66,21 @@ test('each step bills at its own prompt length: a 180k compaction and a 23k answ
   expect(computeCost(usage, sonnet45)).toBeCloseTo((170_000 * 3 + 10_000 * 0.3 + 3_500 * 15 + 23_000 * 3 + 1_000 * 15) / M, 12);
 });
 
-test('a budget reserves a second sampling for a request that may compact', async () => {
-  // ~4,096 output tokens at $25/M (~$0.10, 1.1x for US-only) fits $0.15; twice that does not.
+test('a budget reserves a second sampling for a request that may compact: its max_tokens is cut to what two samplings hold', async () => {
+  // Standard: 4,096 output tokens at $25/M (~$0.10, 1.1x for US-only) fits $0.15: sent as asked. Twice that
+  // does not: $0.15 holds two samplings of ~2,700 (less the prompt), and the turn is sent that.
   const key = await limitedClient(gw, 'compactor', { budgetUsd: 0.15, budgetPeriod: 'month' });
   const limited = anthropicClient(gw, key.key);
-  const before = fake.requests.length;
-  const refused = await limited.messages.create(body as any).catch((e) => e);
-  expect(refused.status).toBe(429);
-  expect(fake.requests.length).toBe(before);
+  fake.handler = queue(json('compaction.json'));
+  await (limited.messages.create as any)(body, { headers: { 'anthropic-beta': 'compact-2026-01-12' } });
+  const cap = fake.last().body.max_tokens;
+  expect(cap).toBeGreaterThan(2_000);
+  expect(cap).toBeLessThan(0.15 / (2 * 25 * 1.1) * M);
+  const plainKey = await limitedClient(gw, 'not-compacting', { budgetUsd: 0.15, budgetPeriod: 'month' });
   const standard = anthropicJson('compaction.json');
   standard.usage = { input_tokens: 20, output_tokens: 10 };
   fake.handler = queue(() => Response.json(standard));
   const { context_management: _, ...plain } = body;
-  expect((await limited.messages.create(plain)).type).toBe('message');
+  expect((await anthropicClient(gw, plainKey.key).messages.create(plain)).type).toBe('message');
+  expect(fake.last().body.max_tokens).toBe(4096);
 });

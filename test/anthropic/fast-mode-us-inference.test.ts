@@ -81,23 +81,37 @@ describe('the row bills how Anthropic says it ran the request', () => {
 });
 
 describe('budgets reserve for fast mode and US-only inference', () => {
-  test('a budget that holds a standard request refuses the same one asked fast, before any call', async () => {
+  test('a budget that holds a standard request sends the same one asked fast a sixth of the output (max_tokens is a ceiling on /v1/messages)', async () => {
     const key = await limitedClient(gw, 'fast-budget', { budgetUsd: 0.05, budgetPeriod: 'month' });
     const limited = anthropicClient(gw, key.key);
     const body = { ...ask, max_tokens: 1_000 };
-    // Standard: ~1,000 output tokens at $25/M (+ the prompt at the dearest write rate), times 1.1
-    // for a workspace that may run US-only: ~$0.03, within $0.05. Fast: 6 times that, beyond it.
-    const before = fake.requests.length;
-    const refused = await limited.messages.create({ ...body, speed: 'fast' }).catch((e) => e);
-    expect(refused).toBeInstanceOf(Anthropic.RateLimitError);
-    expect(refused.error.error.message).toContain('Budget exceeded');
-    expect(fake.requests.length).toBe(before);
-    const rowOfRefused = await gw.waitForRow(refused.headers.get('x-request-id'));
-    expect(rowOfRefused).toMatchObject({ status: 429, costUsd: 0 });
+    // Anthropic answers fast and US-only, writing every token it may; the prompt is as small as the body.
+    fake.handler = (_req, rec) => {
+      const answer = anthropicJson('fast-us.json');
+      answer.usage = { ...answer.usage, input_tokens: 20, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 }, output_tokens: rec.body.max_tokens };
+      return Response.json({ ...answer, stop_reason: 'max_tokens' });
+    };
+    try {
+      // Fast: ~1,000 output tokens at $25/M times 6 and 1.1 (~$0.17) is beyond $0.05, which holds
+      // ~300 of them (less the prompt at the dearest write rate): sent that, answered, cut.
+      const { data, response } = await limited.messages.create({ ...body, speed: 'fast' }).withResponse();
+      const cap = fake.last().body.max_tokens;
+      expect(cap).toBeGreaterThan(200);
+      expect(cap).toBeLessThan(0.05 / (25 * 6 * 1.1) * M);
+      expect(data.stop_reason).toBe('max_tokens');
+      const row = await gw.waitForRow(response);
+      expect(row.costUsd).toBeLessThanOrEqual(0.05);
+      expect(row.costUsd).toBeGreaterThan(0.04);
+    } finally {
+      fake.handler = () => Response.json({ type: 'error', error: { type: 'api_error', message: 'fake: no reply queued' } }, { status: 500 });
+    }
+    // Standard (~$0.03 with the same prompt, within what $0.05 held): sent as asked. A fresh key, as the first spent its budget.
+    const other = await limitedClient(gw, 'standard-budget', { budgetUsd: 0.05, budgetPeriod: 'month' });
     const standard = anthropicJson('fast-us.json');
     standard.usage = { ...standard.usage, speed: 'standard', inference_geo: 'global' };
     fake.handler = queue(() => Response.json(standard));
-    expect((await limited.messages.create(body)).content[0]).toMatchObject({ type: 'text' });
+    expect((await anthropicClient(gw, other.key).messages.create(body)).content[0]).toMatchObject({ type: 'text' });
+    expect(fake.last().body.max_tokens).toBe(1_000);
   });
 });
 
