@@ -3,7 +3,7 @@ import { binaryOrder } from '../db/text-order';
 import { clients, teams } from '../db/schema';
 import { badRequest } from '../errors/api-error';
 import type { AdminDeps } from './admin-deps';
-import { teamNameKey } from './team-name-key';
+import { teamNameKey, teamNamedLike } from './team-name-key';
 
 /**
  * Name lookups for pickers that must not list every row (the dashboard's team and client
@@ -53,11 +53,8 @@ export async function teamIdByName(deps: AdminDeps, typed: string, param: string
   }
   const exact = await deps.db.select({ id: teams.id }).from(teams).where(eq(teams.name, name)).orderBy(asc(teams.id)).limit(1);
   if (exact[0]) return exact[0].id;
-  const key = teamNameKey(name);
-  const alike = await deps.db.select({ id: teams.id, name: teams.name, nameKey: teams.nameKey }).from(teams)
-    .where(or(eq(teams.nameKey, key), isNull(teams.nameKey))).orderBy(asc(teams.id));
-  const found = alike.find((t) => (t.nameKey ?? teamNameKey(t.name)) === key);
-  if (found) return found.id;
+  const found = await teamNamedLike(deps.db, name);
+  if (found !== undefined) return found;
   throw badRequest(`No team is named '${name}'; pick one from the list, or create it on the Teams page first.`, param);
 }
 
