@@ -31,9 +31,12 @@ export async function teamChoices(deps: AdminDeps, prefix: string, limit: number
     .orderBy(asc(binaryOrder(deps.db, teams.name)), asc(teams.id)).limit(limit);
 }
 
+/** The ids a page's rows name, each once (rows without one left out). */
+const distinctIds = (ids: readonly (number | null | undefined)[]): number[] => [...new Set(ids.filter((id): id is number => typeof id === 'number'))];
+
 /** Names of the given teams (the ones a page shows), not of every team. */
 export async function teamNamesOf(deps: AdminDeps, ids: readonly (number | null | undefined)[]): Promise<Map<number, string>> {
-  const want = [...new Set(ids.filter((id): id is number => typeof id === 'number'))];
+  const want = distinctIds(ids);
   if (!want.length) return new Map();
   return new Map((await deps.db.select({ id: teams.id, name: teams.name }).from(teams).where(inArray(teams.id, want))).map((t) => [t.id, t.name]));
 }
@@ -60,7 +63,7 @@ export async function teamIdByName(deps: AdminDeps, typed: string, param: string
 
 /** Names of the given client keys (the rows a page shows), not of every key. */
 export async function clientNamesOf(deps: AdminDeps, ids: readonly (number | null | undefined)[]): Promise<Map<number, string>> {
-  const want = [...new Set(ids.filter((id): id is number => typeof id === 'number'))];
+  const want = distinctIds(ids);
   if (!want.length) return new Map();
   return new Map((await deps.db.select({ id: clients.id, name: clients.name }).from(clients).where(inArray(clients.id, want))).map((c) => [c.id, c.name]));
 }
