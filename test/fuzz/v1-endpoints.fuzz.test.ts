@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { ADMIN_PASSWORD, api, login } from '../helpers/admin-harness';
 import { jsonResponse, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
-import { checkAnswer, checkOneRow, fakeAnthropic, fakeGemini, fakeOpenAI, jsonText, mutated, nastyString, pathsOf, plant, type Shape } from './fuzz-http-kit';
+import { checkAnswer, checkOneRow, checkOrCollect, fakeAnthropic, fakeGemini, fakeOpenAI, jsonText, mutated, nastyString, pathsOf, plant, type Shape } from './fuzz-http-kit';
 
 setDefaultTimeout(60_000);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 80);
@@ -114,13 +114,10 @@ describe('a valid body with one hostile value, on every /v1 POST endpoint', () =
           const r = await gw.fetch(e.path, { method: 'POST', body: text, signal: AbortSignal.timeout(30_000) });
           if (process.env.FUZZ_STATS && performance.now() - t0 > 1000) console.log('FUZZSLOW', Math.round(performance.now() - t0), what.slice(0, 400));
           if (process.env.FUZZ_STATS) console.log('FUZZSTAT', e.path, r.status, r.status >= 500 ? (await r.clone().text()).slice(0, 300) + ' <= ' + text.slice(0, 200) : '');
-          try {
+          await checkOrCollect(async () => {
             await checkAnswer(r, e.shape, what);
             await checkOneRow(gw, r, what);
-          } catch (err) {
-            if (!process.env.FUZZ_COLLECT) throw err;
-            console.log('FUZZFAIL', String((err as Error).message).split('\n')[0]!.slice(0, 700));
-          }
+          });
         }),
         { numRuns: RUNS, seed: SEED },
       );
@@ -360,13 +357,10 @@ describe('a key with limits (its tokens estimated and reserved before the call)'
         const what = `POST ${e.path} (limited key) ${text.slice(0, 300)}`;
         const r = await fetch(`${gw.url}${e.path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: text, signal: AbortSignal.timeout(30_000) });
         if (process.env.FUZZ_STATS) console.log('FUZZSTAT', e.path, r.status);
-        try {
+        await checkOrCollect(async () => {
           await checkAnswer(r, e.shape, what);
           await checkOneRow(gw, r, what);
-        } catch (err) {
-          if (!process.env.FUZZ_COLLECT) throw err;
-          console.log('FUZZFAIL', String((err as Error).message).split('\n')[0]!.slice(0, 700));
-        }
+        });
       }),
       { numRuns: RUNS * 2, seed: SEED },
     );
