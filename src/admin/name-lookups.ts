@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { binaryOrder } from '../db/text-order';
 import { clients, teams } from '../db/schema';
 import { badRequest } from '../errors/api-error';
+import { ID_CHARS, shownValue } from '../errors/shown-value';
 import type { AdminDeps } from './admin-deps';
 import { teamNameKey, teamNamedLike } from './team-name-key';
 
@@ -58,7 +59,7 @@ export async function teamIdByName(deps: AdminDeps, typed: string, param: string
   if (exact[0]) return exact[0].id;
   const found = await teamNamedLike(deps.db, name);
   if (found !== undefined) return found;
-  throw badRequest(`No team is named '${name}'; pick one from the list, or create it on the Teams page first.`, param);
+  throw badRequest(`No team is named '${shownValue(name, ID_CHARS)}'; pick one from the list, or create it on the Teams page first.`, param);
 }
 
 /** Names of the given client keys (the rows a page shows), not of every key. */
@@ -89,6 +90,6 @@ export async function clientIdByName(deps: AdminDeps, typed: string, param: stri
   // Suggestions match any case, so a name typed in another case is that key's when only it has it.
   if (rows.length === 0) rows = await deps.db.select({ id: clients.id }).from(clients).where(sql`lower(${clients.name}) = ${v.toLowerCase()}`).limit(2);
   if (rows.length === 1) return rows[0]!.id;
-  if (rows.length === 0) throw badRequest(`No client key is named '${v}'.`, param);
-  throw badRequest(`Several client keys are named '${v}': pick one from the list (it adds the key's #id).`, param);
+  if (rows.length === 0) throw badRequest(`No client key is named '${shownValue(v, ID_CHARS)}'.`, param);
+  throw badRequest(`Several client keys are named '${shownValue(v, ID_CHARS)}': pick one from the list (it adds the key's #id).`, param);
 }
