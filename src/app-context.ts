@@ -97,7 +97,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
  */
 export async function openAppContext(config: Config, overrides: ContextOverrides = {}): Promise<AppContext> {
   const url = config.database.url;
-  if (!url) return withKeyFingerprints(createAppContext(config, overrides), overrides);
+  if (!url) return withStartupFills(createAppContext(config, overrides), overrides);
   await migratePg(url, { adminPassword: config.admin.password });
   const store = openPgStore(url);
   // The key file fallback sits beside a SQLite file; several instances need LLM_PROXY__ENCRYPTION_KEY.
@@ -115,14 +115,14 @@ export async function openAppContext(config: Config, overrides: ContextOverrides
     },
   }) as Database;
   const sink = () => createPgLogSink(store.client, { retentionDays: config.logging.retentionDays, warn: overrides.warn });
-  return withKeyFingerprints({ ...assembleContext(config, overrides, store, state, secretBox, sink), sqlite: sqliteGone }, overrides);
+  return withStartupFills({ ...assembleContext(config, overrides, store, state, secretBox, sink), sqlite: sqliteGone }, overrides);
 }
 
 /**
  * Pool keys stored before their fingerprint existed get it now (src/admin/key-fingerprints.ts),
  * teams made before their name key existed theirs (src/admin/team-name-key.ts).
  */
-async function withKeyFingerprints(ctx: AppContext, overrides: ContextOverrides): Promise<AppContext> {
+async function withStartupFills(ctx: AppContext, overrides: ContextOverrides): Promise<AppContext> {
   for (const w of await fillKeyFingerprints(ctx.db, ctx.secretBox)) (overrides.warn ?? console.warn)(w);
   for (const w of await fillTeamNameKeys(ctx.db)) (overrides.warn ?? console.warn)(w);
   return ctx;

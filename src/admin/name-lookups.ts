@@ -2,8 +2,9 @@ import { and, asc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { binaryOrder } from '../db/text-order';
 import { clients, teams } from '../db/schema';
 import { badRequest } from '../errors/api-error';
+import { ID_CHARS, shownValue } from '../errors/shown-value';
 import type { AdminDeps } from './admin-deps';
-import { teamNameKey } from './team-name-key';
+import { teamNameKey, teamNamedLike } from './team-name-key';
 
 /**
  * Name lookups for pickers that must not list every row (the dashboard's team and client
@@ -31,9 +32,12 @@ export async function teamChoices(deps: AdminDeps, prefix: string, limit: number
     .orderBy(asc(binaryOrder(deps.db, teams.name)), asc(teams.id)).limit(limit);
 }
 
+/** The ids a page's rows name, each once (rows without one left out). */
+const distinctIds = (ids: readonly (number | null | undefined)[]): number[] => [...new Set(ids.filter((id): id is number => typeof id === 'number'))];
+
 /** Names of the given teams (the ones a page shows), not of every team. */
 export async function teamNamesOf(deps: AdminDeps, ids: readonly (number | null | undefined)[]): Promise<Map<number, string>> {
-  const want = [...new Set(ids.filter((id): id is number => typeof id === 'number'))];
+  const want = distinctIds(ids);
   if (!want.length) return new Map();
   return new Map((await deps.db.select({ id: teams.id, name: teams.name }).from(teams).where(inArray(teams.id, want))).map((t) => [t.id, t.name]));
 }
@@ -53,17 +57,14 @@ export async function teamIdByName(deps: AdminDeps, typed: string, param: string
   }
   const exact = await deps.db.select({ id: teams.id }).from(teams).where(eq(teams.name, name)).orderBy(asc(teams.id)).limit(1);
   if (exact[0]) return exact[0].id;
-  const key = teamNameKey(name);
-  const alike = await deps.db.select({ id: teams.id, name: teams.name, nameKey: teams.nameKey }).from(teams)
-    .where(or(eq(teams.nameKey, key), isNull(teams.nameKey))).orderBy(asc(teams.id));
-  const found = alike.find((t) => (t.nameKey ?? teamNameKey(t.name)) === key);
-  if (found) return found.id;
-  throw badRequest(`No team is named '${name}'; pick one from the list, or create it on the Teams page first.`, param);
+  const found = await teamNamedLike(deps.db, name);
+  if (found !== undefined) return found;
+  throw badRequest(`No team is named '${shownValue(name, ID_CHARS)}'; pick one from the list, or create it on the Teams page first.`, param);
 }
 
 /** Names of the given client keys (the rows a page shows), not of every key. */
 export async function clientNamesOf(deps: AdminDeps, ids: readonly (number | null | undefined)[]): Promise<Map<number, string>> {
-  const want = [...new Set(ids.filter((id): id is number => typeof id === 'number'))];
+  const want = distinctIds(ids);
   if (!want.length) return new Map();
   return new Map((await deps.db.select({ id: clients.id, name: clients.name }).from(clients).where(inArray(clients.id, want))).map((c) => [c.id, c.name]));
 }
@@ -89,6 +90,6 @@ export async function clientIdByName(deps: AdminDeps, typed: string, param: stri
   // Suggestions match any case, so a name typed in another case is that key's when only it has it.
   if (rows.length === 0) rows = await deps.db.select({ id: clients.id }).from(clients).where(sql`lower(${clients.name}) = ${v.toLowerCase()}`).limit(2);
   if (rows.length === 1) return rows[0]!.id;
-  if (rows.length === 0) throw badRequest(`No client key is named '${v}'.`, param);
-  throw badRequest(`Several client keys are named '${v}': pick one from the list (it adds the key's #id).`, param);
+  if (rows.length === 0) throw badRequest(`No client key is named '${shownValue(v, ID_CHARS)}'.`, param);
+  throw badRequest(`Several client keys are named '${shownValue(v, ID_CHARS)}': pick one from the list (it adds the key's #id).`, param);
 }

@@ -134,7 +134,7 @@ export async function updateProviderKey(deps: ProviderKeyDeps, id: string, keyId
       message: `'${keyId}' is the provider's own key (${keyId === 'env' ? `${pid.toUpperCase()}_API_KEY` : 'stored on the Providers page'}): its weight is always 1. Add keys to the pool to weigh them.`,
     });
   }
-  const set: { weight?: number; label?: string } = {};
+  const set: ProviderKeyChange = {};
   if (change.weight !== undefined) set.weight = checkWeight(change.weight);
   if (change.label !== undefined) {
     const label = typeof change.label === 'string' ? change.label.trim() : '';

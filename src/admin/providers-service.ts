@@ -5,6 +5,7 @@ import { providers, requestLogs } from '../db/schema';
 import { badRequest, notFound } from '../errors/api-error';
 import { PROVIDER_CATALOG } from '../providers/provider-catalog';
 import { baseUrlChangeText, providerBaseUrl, type NormalisedBaseUrl } from '../providers/base-url/provider-base-url';
+import { withoutTrailingSlashes } from '../providers/base-url/normalised-base-url';
 import { PROVIDER_IDS, isProviderId, type ProviderId } from '../providers/types';
 import { modelCircuits, modelCircuitsJson, type ModelCircuitJson } from '../routing';
 import { hasUnsafeChars } from '../security/unsafe-text';
@@ -143,5 +144,5 @@ export async function setProviderSettings(deps: ProviderDeps, id: string, patch:
   await deps.state.refresh();
   const view = await getProvider(deps, pid);
   // Stored as calls use it, so the snapshot knows nothing changed: the answer says what this write did.
-  return given?.change ? { ...view, base_url_note: baseUrlChangeText(pid, patch.base_url!.replace(/\/+$/, ''), given) } : view;
+  return given?.change ? { ...view, base_url_note: baseUrlChangeText(pid, withoutTrailingSlashes(patch.base_url!), given) } : view;
 }

@@ -1,4 +1,4 @@
-import { and, eq, isNull, or } from 'drizzle-orm';
+import { and, asc, eq, isNull, or } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { teams } from '../db/schema';
 import { isUniqueViolation } from '../db/unique-violation';
@@ -11,13 +11,15 @@ import { isUniqueViolation } from '../db/unique-violation';
 export const teamNameKey = (name: string): string => name.trim().normalize('NFC').toLowerCase();
 
 /**
- * The id of a team other than `except` whose name is `name`'s up to case and spaces, if any: by
- * the unique `name_key`, and among the teams that have none yet (an earlier release's, before
- * fillTeamNameKeys ran, or one that shares its name with an older team) by computing theirs.
+ * The id of a team other than `except` whose name is `name`'s up to case and spaces, if any (the
+ * oldest, where an earlier release let several in): by the unique `name_key`, and among the teams
+ * that have none yet (an earlier release's, before fillTeamNameKeys ran, or one that shares its
+ * name with an older team) by computing theirs.
  */
 export async function teamNamedLike(db: Db, name: string, except?: number): Promise<number | undefined> {
   const key = teamNameKey(name);
-  const rows = await db.select({ id: teams.id, name: teams.name, nameKey: teams.nameKey }).from(teams).where(or(eq(teams.nameKey, key), isNull(teams.nameKey)));
+  const rows = await db.select({ id: teams.id, name: teams.name, nameKey: teams.nameKey }).from(teams)
+    .where(or(eq(teams.nameKey, key), isNull(teams.nameKey))).orderBy(asc(teams.id));
   return rows.find((r) => r.id !== except && (r.nameKey ?? teamNameKey(r.name)) === key)?.id;
 }
 

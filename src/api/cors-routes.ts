@@ -1,5 +1,5 @@
 import { Elysia } from 'elysia';
-import { CORS_HEADERS } from './v1-routes';
+import { CORS_HEADERS } from '../http/v1-cors-headers';
 
 /** Browser preflight for the /v1 API: any origin, the headers the OpenAI SDK sends. */
 export function corsRoutes() {

@@ -37,8 +37,6 @@ type V1Method = 'GET' | 'POST' | 'DELETE';
 /** Every /v1 endpoint as served: path -> method -> the wrapped handler and its OpenAPI entry. */
 export type V1Table = Record<string, Partial<Record<V1Method, { handler: ServedHandler; detail: DocumentDecoration }>>>;
 
-export { CORS_HEADERS } from '../http/v1-cors-headers';
-
 /**
  * What every /v1 answer gets, wherever it is called from: the Host check (Bun's router runs no
  * Elysia hook, so http/host-header.ts is applied here), the CORS headers, anything thrown as

@@ -17,6 +17,12 @@ export function retryAfterMs(value: string | null | undefined, now: number): num
   return at - now;
 }
 
+/** `retry-after-ms` (OpenAI's, Azure's exact wait) as milliseconds; null when missing or not a positive number. */
+export function retryAfterMsHeader(value: string | null | undefined): number | null {
+  const ms = Number(value);
+  return value && Number.isFinite(ms) && ms > 0 ? ms : null;
+}
+
 /** OpenAI's reset durations (`1s`, `6m0s`, `20ms`, `1h2m3.5s`) as milliseconds; null when not one. */
 export function durationMs(value: string | null | undefined): number | null {
   const v = value?.trim();
@@ -35,8 +41,7 @@ export function durationMs(value: string | null | undefined): number | null {
  * window (a per-day token limit, or a per-second one), and the client be told so.
  */
 export function impliedRetryAfter(headers: Headers): string | null {
-  const ms = Number(headers.get('retry-after-ms'));
-  let wait = headers.get('retry-after-ms') && Number.isFinite(ms) && ms > 0 ? ms : 0;
+  let wait = retryAfterMsHeader(headers.get('retry-after-ms')) ?? 0;
   if (!wait) {
     for (const what of ['requests', 'tokens']) {
       if (headers.get(`x-ratelimit-remaining-${what}`)?.trim() !== '0') continue;

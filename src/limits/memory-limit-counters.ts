@@ -90,14 +90,13 @@ interface Reservation {
   flightEnded?: boolean;
 }
 
-
-/** The single-instance counters: plain maps in this process. */
 /** A refusal by scope `l` in the state `s` it was checked against; `waitMs`: when it admits again (null: not timed). */
 function refusal(reason: RefusalReason, l: ScopeLimits, s: ScopeState, input: AdmitInput, waitMs: number | null, budget?: 'spent' | 'held'): Omit<Extract<Admission, { ok: false }>, 'rate'> {
   const facts: RefusalFacts = { tokens: input.tokens, worstCostUsd: input.worstCostUsd, waitMs, tokensInUse: s.tokSum, spentUsd: s.spend, reservedUsd: s.reservedUsd, held: budget === 'held' };
   return { ok: false, reason, scope: l, retryAfterMs: waitMs, message: refusalMessage(reason, l, facts), ...(budget ? { budget } : {}) };
 }
 
+/** The single-instance counters: plain maps in this process. */
 export class MemoryLimitCounters implements LimitCounters {
   private readonly states = new Map<string, ScopeState>();
   private readonly reservations = new Map<string, Reservation>();

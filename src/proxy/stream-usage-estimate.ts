@@ -2,6 +2,7 @@ import type { ChatRequest, StreamTally } from '../providers/types';
 import type { TokenCounter } from '../usage/token-counter';
 import { toOpenAIUsage, type Usage } from '../usage/types';
 import { estimateDelivered } from './request-outcome';
+import { chunkHead } from '../providers/openai-compatible/stream-finish';
 
 /**
  * OpenAI's usage-only last chunk (`choices: []`) for a stream that finished owing its client usage
@@ -20,8 +21,7 @@ export async function estimatedUsageChunk(chat: ChatRequest, tally: StreamTally,
     return null;
   }
   tally.usage = usage;
-  const chunk: Record<string, unknown> = { id: envelope.id, object: 'chat.completion.chunk', created: envelope.created, model: envelope.model };
-  if (envelope.system_fingerprint !== undefined) chunk.system_fingerprint = envelope.system_fingerprint;
+  const chunk = chunkHead(envelope);
   chunk.choices = [];
   chunk.usage = toOpenAIUsage(usage);
   return JSON.stringify(chunk);

@@ -5,7 +5,7 @@ import { MAX_UPSTREAM_BODY_BYTES, readCapped } from '../providers/shared/read-ca
 import { ClassifierTimeout } from '../routing/classifier-strategy';
 import { redactKeyForms } from '../security/redact-key';
 import { UpstreamRedirectError } from './upstream-redirect';
-import { impliedRetryAfter } from '../key-pool/retry-after';
+import { impliedRetryAfter, retryAfterMsHeader } from '../key-pool/retry-after';
 import { parseContextOverflow } from '../errors/context-overflow';
 
 /** Why the gateway aborted an upstream call (the abort reason tells errors apart). */
@@ -168,8 +168,8 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
     headers['retry-after'] = retryAfter;
     // The exact wait, when the provider gave one (OpenAI, Azure): the OpenAI and Anthropic SDKs
     // read it before `retry-after`, whose whole seconds would make a 20 ms wait a 1 s one.
-    const exactMs = Number(res.headers.get('retry-after-ms'));
-    if (res.headers.get('retry-after-ms') && Number.isFinite(exactMs) && exactMs > 0) headers['retry-after-ms'] = String(Math.ceil(exactMs));
+    const exactMs = retryAfterMsHeader(res.headers.get('retry-after-ms'));
+    if (exactMs !== null) headers['retry-after-ms'] = String(Math.ceil(exactMs));
   }
   // The provider's own word on whether a retry can help (Anthropic and OpenAI send it; their SDKs
   // obey it over the status): a 5xx Anthropic marked `x-should-retry: false` is not retried.

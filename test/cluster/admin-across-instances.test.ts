@@ -44,6 +44,19 @@ afterAll(async () => {
 
 const call = (gw: TestGateway, method: string, path: string, body?: unknown) => api(gw, method, path, { as: admin, body });
 
+/** Every row of a paged admin list, 7 a page through `gw`, each page continuing after the last id of the one before. */
+async function pageThrough<T extends { id: number }>(gw: TestGateway, path: string, cursorName: string): Promise<T[]> {
+  const seen: T[] = [];
+  let cursor: number | undefined;
+  for (;;) {
+    const page = (await json(await call(gw, 'GET', `${path}?limit=7${cursor ? `&${cursorName}=${cursor}` : ''}`))).data as T[];
+    if (!page.length) return seen;
+    seen.push(...page);
+    cursor = page.at(-1)!.id;
+    await Bun.sleep(10);
+  }
+}
+
 describe('admin API across A, B and C', () => {
   test("'Research' on A and 'research ' on B at the same moment: one 201, one 409 team_exists", async () => {
     for (let round = 0; round < 5; round++) {
@@ -113,15 +126,7 @@ describe('admin API across A, B and C', () => {
     const inserts = [1, 2].map(async (n) => {
       for (let i = 0; !stop; i++) await call(N()[n]!, 'POST', '/api/clients', { name: `late-${n}-${i}` });
     });
-    const seen: { id: number; created_at: number }[] = [];
-    let cursor: number | undefined;
-    for (;;) {
-      const page = (await json(await call(A(), 'GET', `/api/clients?limit=7${cursor ? `&before_id=${cursor}` : ''}`))).data as { id: number; created_at: number }[];
-      if (!page.length) break;
-      seen.push(...page);
-      cursor = page.at(-1)!.id;
-      await Bun.sleep(10);
-    }
+    const seen = await pageThrough<{ id: number; created_at: number }>(A(), '/api/clients', 'before_id');
     stop = true;
     await Promise.all(inserts);
     const ids = seen.map((r) => r.id);
@@ -140,15 +145,7 @@ describe('admin API across A, B and C', () => {
     const inserts = [0, 2].map(async (n) => {
       for (let i = 0; !stop; i++) await call(N()[n]!, 'POST', '/api/teams', { name: `pg-team-${n}-late-${i}` });
     });
-    const seen: { id: number; name: string }[] = [];
-    let cursor: number | undefined;
-    for (;;) {
-      const page = (await json(await call(N()[1]!, 'GET', `/api/teams?limit=7${cursor ? `&after_id=${cursor}` : ''}`))).data as { id: number; name: string }[];
-      if (!page.length) break;
-      seen.push(...page);
-      cursor = page.at(-1)!.id;
-      await Bun.sleep(10);
-    }
+    const seen = await pageThrough<{ id: number; name: string }>(N()[1]!, '/api/teams', 'after_id');
     stop = true;
     await Promise.all(inserts);
     const ids = seen.map((r) => r.id);

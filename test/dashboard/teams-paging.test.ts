@@ -169,6 +169,13 @@ describe("a key's team on the Clients page with 3,000 teams", () => {
     expect(gw.ctx.db.select().from(clients).where(eq(clients.id, id)).get()!.teamId).toBe(null);
   });
 
+  test('a typed name far longer than any team\'s is repeated in the refusal cut short, as every refusal names a value (shownValue)', async () => {
+    const bad = await post(`/clients/${gw.clientId}/limits`, { ...KEY_FORM, team: 'z'.repeat(5000) });
+    expect(bad.status).toBe(422);
+    const named = /No team is named &#x27;(z*)(…?)&#x27;/.exec(await bad.text());
+    expect([named?.[1]?.length, named?.[2]]).toEqual([256, '…']);
+  });
+
   test('a viewer gets no team picker, no suggestion list and no limits editor', async () => {
     const html = await get('/clients', viewer);
     expect(html).toContain('team project-0001');

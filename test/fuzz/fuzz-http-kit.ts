@@ -202,3 +202,16 @@ export async function checkOneRow(gw: TestGateway, r: Response, what: string): P
   await Bun.sleep(0);
   expect(gw.logs.filter((l) => l.requestId === id).length, `${what}: rows of ${id}`).toBe(1);
 }
+
+/**
+ * Runs one case's checks. With FUZZ_COLLECT set, a failure is printed (`FUZZFAIL`, its first line
+ * cut at `max` characters) and the run goes on, so one run lists every failing shape.
+ */
+export async function checkOrCollect(check: () => unknown, max = 700): Promise<void> {
+  try {
+    await check();
+  } catch (err) {
+    if (!process.env.FUZZ_COLLECT) throw err;
+    console.log('FUZZFAIL', String((err as Error).message).split('\n')[0]!.slice(0, max));
+  }
+}

@@ -2,105 +2,28 @@
  * Property tests over real HTTP: every /v1 endpoint, given a valid body with one hostile value
  * planted at any path (any type, lone surrogates, NUL, bidi marks, 1 MB strings, deep nesting,
  * `__proto__`/`constructor` keys, duplicate keys), answers in bounded time, never 500, never
- * with internals, in the endpoint's own error shape, and leaves exactly one log row.
+ * with internals, in the endpoint's own error shape, and leaves exactly one log row. Objects with
+ * their own toString key, and keys with limits: v1-hostile-objects.fuzz.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import fc from 'fast-check';
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
-import { ADMIN_PASSWORD, api, login } from '../helpers/admin-harness';
-import { jsonResponse, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
-import { checkAnswer, checkOneRow, fakeAnthropic, fakeGemini, fakeOpenAI, jsonText, mutated, nastyString, pathsOf, plant, type Shape } from './fuzz-http-kit';
+import type { TestGateway } from '../helpers/start-gateway';
+import { checkAnswer, checkOneRow, checkOrCollect, jsonText, mutated, nastyString } from './fuzz-http-kit';
+import { chatBase, endpoints, messagesBase, responsesBase, set, startV1FuzzRig, type V1FuzzRig } from './v1-fuzz-rig';
 
 setDefaultTimeout(60_000);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 80);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261206);
 
+let rig: V1FuzzRig;
 let gw: TestGateway;
-let openai: FakeUpstream;
-let anthropic: FakeUpstream;
-let gemini: FakeUpstream;
-let hostileUpstream: FakeUpstream;
 beforeAll(async () => {
-  // xAI's place is taken by an upstream whose errors carry an object with its own toString key as their message.
-  hostileUpstream = startFakeUpstream((_req, rec) =>
-    rec.body?.stream
-      ? sseResponse([JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'grok-3', choices: [{ index: 0, delta: { content: 'a' }, finish_reason: null }] }), JSON.stringify({ error: { message: { toString: 'x' }, type: 'server_error' } })])
-      : jsonResponse({ error: { message: { toString: 'x' }, type: 'invalid_request_error', code: null } }, 400),
-  );
-  openai = fakeOpenAI();
-  anthropic = fakeAnthropic();
-  gemini = fakeGemini();
-  gw = await startGateway({
-    env: {
-      ...providerEnv('openai', `${openai.url}/v1`),
-      // Kimi and DeepSeek rewrite tool schemas and messages their own way: OpenAI-compatible answers serve them.
-      ...providerEnv('moonshot', `${openai.url}/v1`),
-      ...providerEnv('deepseek', `${openai.url}/v1`),
-      ...providerEnv('gemini', gemini.url),
-      ...providerEnv('grok', `${hostileUpstream.url}/v1`),
-      LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: anthropic.url, ANTHROPIC_API_KEY: 'sk-ant-fuzz-0123456789',
-      LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true',
-    },
-  });
+  rig = await startV1FuzzRig();
+  gw = rig.gw;
 });
-afterAll(async () => {
-  await gw?.close();
-  openai?.close();
-  anthropic?.close();
-  gemini?.close();
-  hostileUpstream?.close();
-});
-
-const schema = { type: 'object', properties: { city: { type: 'string', enum: ['a', 'b'] }, n: { type: 'integer', minimum: 0 } }, required: ['city'] };
-const chatBase = (model: string) => ({
-  model, max_tokens: 16, temperature: 0.5, top_p: 1, n: 1, stop: ['x'], user: 'u', seed: 1, stream: false,
-  messages: [
-    { role: 'system', content: 'be brief' },
-    { role: 'user', content: [{ type: 'text', text: 'hi' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'low' } }] },
-    { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'w', arguments: '{"city":"a"}' } }] },
-    { role: 'tool', tool_call_id: 'c1', content: 'sunny' },
-  ],
-  tools: [{ type: 'function', function: { name: 'w', description: 'd', parameters: schema, strict: false } }],
-  tool_choice: 'auto', response_format: { type: 'json_schema', json_schema: { name: 'x', schema } }, metadata: { k: 'v' },
-  stream_options: { include_usage: true },
-});
-const responsesBase = (model: string) => ({
-  model, instructions: 'be brief', max_output_tokens: 32, temperature: 0.2, store: false, stream: false,
-  input: [
-    { role: 'user', content: [{ type: 'input_text', text: 'hi' }, { type: 'input_image', image_url: 'data:image/png;base64,iVBORw0KGgo=' }] },
-    { type: 'function_call', call_id: 'c1', name: 'w', arguments: '{"city":"a"}' },
-    { type: 'function_call_output', call_id: 'c1', output: 'sunny' },
-  ],
-  tools: [{ type: 'function', name: 'w', parameters: schema, strict: false }], tool_choice: 'auto',
-  text: { format: { type: 'json_schema', name: 'x', schema } }, reasoning: { effort: 'low' }, metadata: { k: 'v' },
-});
-const messagesBase = (model: string) => ({
-  model, max_tokens: 64, system: [{ type: 'text', text: 'be brief' }], temperature: 0.5, stop_sequences: ['x'], stream: false,
-  messages: [
-    { role: 'user', content: [{ type: 'text', text: 'hi' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }] },
-    { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'w', input: { city: 'a' } }] },
-    { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'sunny' }] },
-  ],
-  tools: [{ name: 'w', description: 'd', input_schema: schema }], tool_choice: { type: 'auto' }, metadata: { user_id: 'u' },
-});
-
-/** A copy of `base` with `v` at `path`. */
-const set = (base: unknown, path: (string | number)[], v: unknown) => { const c: any = structuredClone(base); let at = c; for (const k of path.slice(0, -1)) at = at[k]; at[path.at(-1)!] = v; return c; };
-
-interface Endpoint { path: string; shape: Shape; bases: unknown[] }
-const endpoints: Endpoint[] = [
-  { path: '/v1/chat/completions', shape: 'openai', bases: ['mock/echo', 'gpt-4o-mini', 'anthropic/claude-3-5-haiku-20241022', 'gemini-2.5-flash', 'moonshot/kimi-k2-0905-preview', 'deepseek/deepseek-chat'].flatMap((m) => [chatBase(m), { ...chatBase(m), stream: true }]) },
-  { path: '/v1/responses', shape: 'openai', bases: ['mock/echo', 'gpt-4o-mini', 'anthropic/claude-3-5-haiku-20241022', 'gemini-2.5-flash', 'moonshot/kimi-k2-0905-preview'].flatMap((m) => [responsesBase(m), { ...responsesBase(m), stream: true }]) },
-  { path: '/v1/messages', shape: 'anthropic', bases: ['anthropic/claude-3-5-haiku-20241022', 'mock/echo', 'gemini-2.5-flash', 'deepseek/deepseek-chat'].flatMap((m) => [messagesBase(m), { ...messagesBase(m), stream: true }]) },
-  {
-    path: '/v1/messages/count_tokens', shape: 'anthropic',
-    bases: ['anthropic/claude-3-5-haiku-20241022', 'mock/echo'].map((m) => { const { max_tokens: _m, stream: _s, stop_sequences: _x, temperature: _t, metadata: _d, ...b } = messagesBase(m); return b; }),
-  },
-  { path: '/v1/embeddings', shape: 'openai', bases: [{ model: 'mock/embed', input: ['a', 'b'], encoding_format: 'float', dimensions: 4, user: 'u' }, { model: 'text-embedding-3-small', input: 'a' }] },
-  { path: '/v1/images/generations', shape: 'openai', bases: [{ model: 'dall-e-3', prompt: 'a cat', n: 1, size: '1024x1024', response_format: 'url', quality: 'standard' }] },
-];
+afterAll(() => rig?.close());
 
 describe('a valid body with one hostile value, on every /v1 POST endpoint', () => {
   for (const e of endpoints) {
@@ -114,13 +37,10 @@ describe('a valid body with one hostile value, on every /v1 POST endpoint', () =
           const r = await gw.fetch(e.path, { method: 'POST', body: text, signal: AbortSignal.timeout(30_000) });
           if (process.env.FUZZ_STATS && performance.now() - t0 > 1000) console.log('FUZZSLOW', Math.round(performance.now() - t0), what.slice(0, 400));
           if (process.env.FUZZ_STATS) console.log('FUZZSTAT', e.path, r.status, r.status >= 500 ? (await r.clone().text()).slice(0, 300) + ' <= ' + text.slice(0, 200) : '');
-          try {
+          await checkOrCollect(async () => {
             await checkAnswer(r, e.shape, what);
             await checkOneRow(gw, r, what);
-          } catch (err) {
-            if (!process.env.FUZZ_COLLECT) throw err;
-            console.log('FUZZFAIL', String((err as Error).message).split('\n')[0]!.slice(0, 700));
-          }
+          });
         }),
         { numRuns: RUNS, seed: SEED },
       );
@@ -320,107 +240,5 @@ describe('a stored response, read with hostile queries', () => {
       }),
       { numRuns: RUNS * 2, seed: SEED },
     );
-  });
-});
-
-describe('a key with limits (its tokens estimated and reserved before the call)', () => {
-  let limitedKey: string;
-  beforeAll(async () => {
-    const admin = await login(gw, 'admin', ADMIN_PASSWORD);
-    const made = await api(gw, 'POST', '/api/clients', { as: admin, body: { name: 'limited', rpm: 1_000_000, tpm: 1_000_000_000, budget_usd: 1_000_000, budget_period: 'total', max_parallel: 50 } });
-    expect(made.status).toBe(201);
-    limitedKey = ((await made.json()) as any).key;
-  });
-
-  // Counterexamples the property found: the reservation's estimate read an image's data, or an
-  // image_generation tool's quality, with String(), which throws on an object with its own
-  // toString key: a 500 where a key without limits got the request's own answer.
-  const hostile = { toString: 'x' };
-  const pinned: { name: string; path: string; body: unknown; anthropic?: boolean }[] = [
-    { name: 'a Messages image whose data is such an object', path: '/v1/messages', anthropic: true, body: set(messagesBase('mock/echo'), ['messages', 0, 'content', 1, 'source', 'data'], hostile) },
-    { name: 'a Messages image whose url is such an object', path: '/v1/messages', anthropic: true, body: set(messagesBase('mock/echo'), ['messages', 0, 'content', 1, 'source'], { type: 'url', url: hostile }) },
-    { name: 'a chat image_url whose url is such an object', path: '/v1/chat/completions', body: set(chatBase('mock/echo'), ['messages', 1, 'content', 1, 'image_url', 'url'], hostile) },
-    { name: 'a Responses input_image whose image_url is such an object', path: '/v1/responses', body: set(responsesBase('mock/echo'), ['input', 0, 'content', 1, 'image_url'], hostile) },
-    { name: 'an image_generation tool whose quality is such an object', path: '/v1/responses', body: { model: 'gpt-4o-mini', input: 'draw', tools: [{ type: 'image_generation', quality: hostile }] } },
-    { name: 'an image_generation tool whose model is such an object', path: '/v1/responses', body: { model: 'gpt-4o-mini', input: 'draw', tools: [{ type: 'image_generation', model: hostile }] } },
-  ];
-  for (const c of pinned) {
-    test(`${c.name}: the endpoint's own answer, not a 500`, async () => {
-      const r = await fetch(`${gw.url}${c.path}`, { method: 'POST', headers: { authorization: `Bearer ${limitedKey}`, 'content-type': 'application/json' }, body: JSON.stringify(c.body) });
-      await checkAnswer(r, c.anthropic ? 'anthropic' : 'openai', c.name);
-      await checkOneRow(gw, r, c.name);
-    });
-  }
-
-  test('a valid body with hostile values on every endpoint: the same answers, one row each', async () => {
-    const key = limitedKey;
-    await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...endpoints).chain((e) => fc.tuple(fc.constant(e), fc.oneof(...e.bases.map(mutated)))), async ([e, b]) => {
-        const text = jsonText(b);
-        const what = `POST ${e.path} (limited key) ${text.slice(0, 300)}`;
-        const r = await fetch(`${gw.url}${e.path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: text, signal: AbortSignal.timeout(30_000) });
-        if (process.env.FUZZ_STATS) console.log('FUZZSTAT', e.path, r.status);
-        try {
-          await checkAnswer(r, e.shape, what);
-          await checkOneRow(gw, r, what);
-        } catch (err) {
-          if (!process.env.FUZZ_COLLECT) throw err;
-          console.log('FUZZFAIL', String((err as Error).message).split('\n')[0]!.slice(0, 700));
-        }
-      }),
-      { numRuns: RUNS * 2, seed: SEED },
-    );
-  });
-});
-
-// Found reading the code the property pointed at: an upstream error whose message is an object with
-// its own toString key made the gateway's String(message) throw, a 500 instead of a 502/4xx.
-describe('an upstream error whose message is no string', () => {
-  test('a whole answer: the upstream\'s status in OpenAI\'s shape, one row', async () => {
-    const r = await gw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'grok/grok-3', messages: [{ role: 'user', content: 'hi' }] }) });
-    const { body } = await checkAnswer(r, 'openai', 'grok 400');
-    expect(r.status).toBe(400);
-    expect(body.error.message).toContain('{"toString":"x"}');
-    await checkOneRow(gw, r, 'grok 400');
-  });
-  test('in a stream: the stream ends with an error event and [DONE], one row', async () => {
-    const r = await gw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'grok/grok-3', stream: true, messages: [{ role: 'user', content: 'hi' }] }) });
-    const { text } = await checkAnswer(r, 'openai', 'grok stream');
-    expect(text).toContain('"error"');
-    await checkOneRow(gw, r, 'grok stream');
-  });
-});
-
-describe('an upstream stream error whose message is no string, bridged to Messages', () => {
-  test('/v1/messages: the stream ends with an error event', async () => {
-    const r = await gw.fetch('/v1/messages', { method: 'POST', body: JSON.stringify({ model: 'grok/grok-3', max_tokens: 16, stream: true, messages: [{ role: 'user', content: 'hi' }] }) });
-    const { text } = await checkAnswer(r, 'anthropic', 'grok messages stream');
-    expect(text).toContain('event: error');
-    await checkOneRow(gw, r, 'grok messages stream');
-  });
-});
-
-describe('an object with its own toString key at every path of every base body', () => {
-  // Not random: every path, each endpoint, with and without limits (String() of such an object throws).
-  test('never a 500, one row each', async () => {
-    const admin = await login(gw, 'admin', ADMIN_PASSWORD);
-    const made = await api(gw, 'POST', '/api/clients', { as: admin, body: { name: 'sweep', tpm: 1_000_000_000, budget_usd: 1_000_000, budget_period: 'total' } });
-    const keys = [gw.clientKey, ((await made.json()) as any).key as string];
-    const failures: string[] = [];
-    for (const e of endpoints)
-      for (const base of e.bases)
-        for (const path of pathsOf(base).slice(1)) {
-          const body = JSON.stringify(plant(base, path, { toString: 'x', valueOf: 'y' }));
-          const key = keys[path.length % 2]!;
-          const r = await fetch(`${gw.url}${e.path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
-          const what = `${e.path} ${(base as any).model} at ${path.join('.')}`;
-          try {
-            await checkAnswer(r, e.shape, what);
-            await checkOneRow(gw, r, what);
-          } catch (err) {
-            failures.push(String((err as Error).message).split('\n')[0]!.slice(0, 300));
-          }
-        }
-    expect(failures).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
-import { CORS_HEADERS } from '../../src/api/v1-routes';
+import { CORS_HEADERS } from '../../src/http/v1-cors-headers';
 import { fixtureJson, jsonResponse, readChunks, sseResponse } from '../helpers/fake-upstream';
 import { requestIdOf } from '../helpers/start-gateway';
 import { limitedClient, startLimitsRig, type LimitsRig } from './limits-helpers';

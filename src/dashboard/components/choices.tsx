@@ -41,6 +41,9 @@ export const TEAM_CHOICES = 'team-choices';
 /** The one datalist of the Logs page's client filter. */
 export const CLIENT_CHOICES = 'client-choices';
 
+/** A suggestions endpoint's `?q=`: the start of a name, at most as long as a name (100). */
+export const choicePrefix = (q: unknown): string => (typeof q === 'string' ? q.slice(0, 100) : '');
+
 /** A suggestions endpoint's answer: `{data: Choice[]}`, never cached (names change). */
 export const choicesResponse = (choices: Choice[]): Response =>
   Response.json({ data: choices }, { headers: { 'cache-control': 'no-store', ...SECURITY_HEADERS } });

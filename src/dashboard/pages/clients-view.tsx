@@ -3,6 +3,7 @@ import { Card, EditorRow, FormErrors, postTo } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import { ago, compactNumber, usd, utcDateTime } from '../format';
 import { ChoiceList, TEAM_CHOICES, teamChoiceList } from '../components/choices';
+import { Pager } from '../components/pager';
 import { BudgetBar, LimitInputs, LimitSummary, ModelNamesWarning, type LimitValues } from '../components/limits-ui';
 
 export interface ClientRow {
@@ -34,15 +35,13 @@ export interface ClientsPage {
 const pageHref = (beforeId: number | null) => (beforeId === null ? '/clients' : `/clients?before_id=${beforeId}`);
 
 /** "Newest" and "Older" links, shown when there is more than one page. */
-function Pager(props: { page: ClientsPage }) {
+function ClientsPager(props: { page: ClientsPage }) {
   const { beforeId, nextBeforeId, rows } = props.page;
   if (beforeId === null && nextBeforeId === null) return '';
   return (
-    <nav class="pager" hx-target="#main" hx-push-url="true" aria-label="Pages of keys">
-      {beforeId !== null ? <a id="clients-newest" class="btn small" href={pageHref(null)} hx-get={pageHref(null)}>← Newest</a> : <span></span>}
-      <span class="muted small">{`${rows.length} keys`}</span>
-      {nextBeforeId !== null ? <a id="clients-older" class="btn small" href={pageHref(nextBeforeId)} hx-get={pageHref(nextBeforeId)}>Older →</a> : <span></span>}
-    </nav>
+    <Pager label="Pages of keys" count={`${rows.length} keys`}
+      first={beforeId !== null ? { id: 'clients-newest', href: pageHref(null), text: '← Newest' } : null}
+      next={nextBeforeId !== null ? { id: 'clients-older', href: pageHref(nextBeforeId), text: 'Older →' } : null} />
   );
 }
 
@@ -194,7 +193,7 @@ export function ClientsSection(props: { page: ClientsPage; admin: boolean; teams
             </table>
           </div>
           {admin ? <ChoiceList id={TEAM_CHOICES} url="/teams/choices" choices={teamChoiceList(teams.choices)} /> : ''}
-          <Pager page={props.page} />
+          <ClientsPager page={props.page} />
         </Card>
       )}
     </div>

@@ -1,6 +1,7 @@
 /** @jsxImportSource #html */
 import { Card, StatusBadge } from '../components/ui';
 import { ChoiceList, CLIENT_CHOICES, clientChoiceList } from '../components/choices';
+import { Pager } from '../components/pager';
 import { EmptyState, PageHeader } from '../components/layout';
 import { compactNumber, dateTime, duration, usd } from '../format';
 import { LOG_FILTER_LABELS } from '../field-labels';
@@ -152,11 +153,9 @@ export function LogsView(props: { vm: LogsViewModel; detail?: JSX.Element }) {
             </div>
           )}
           {/* Ids here too: Enter on "Older" keeps the focus on the next page's "Older", to page on. */}
-          <nav class="pager" hx-target="#main" hx-push-url="true">
-            {vm.beforeId != null ? <a id="logs-newest" class="btn small" href={qs(vm.filters, null)} hx-get={qs(vm.filters, null)}>← Newest</a> : <span></span>}
-            <span class="muted small">{`${vm.rows.length} rows`}</span>
-            {vm.nextBeforeId != null ? <a id="logs-older" class="btn small" href={qs(vm.filters, vm.nextBeforeId)} hx-get={qs(vm.filters, vm.nextBeforeId)}>Older →</a> : <span></span>}
-          </nav>
+          <Pager count={`${vm.rows.length} rows`}
+            first={vm.beforeId != null ? { id: 'logs-newest', href: qs(vm.filters, null), text: '← Newest' } : null}
+            next={vm.nextBeforeId != null ? { id: 'logs-older', href: qs(vm.filters, vm.nextBeforeId), text: 'Older →' } : null} />
         </Card>
         {/* data-empty: what the panel says again once its detail is closed (web/page-controls.js). */}
         <aside id="log-detail" class="card log-detail" aria-label="Request detail" data-empty={NO_DETAIL}>{props.detail ?? <p class="muted" safe>{NO_DETAIL}</p>}</aside>

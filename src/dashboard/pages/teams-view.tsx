@@ -2,6 +2,7 @@
 import type { TeamView } from '../../admin/teams-service';
 import { Card, EditorRow, FormErrors, postTo } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
+import { Pager } from '../components/pager';
 import { BudgetBar, LimitInputs, LimitSummary, ModelNamesWarning, type LimitValues } from '../components/limits-ui';
 
 const valuesOf = (t: TeamView): LimitValues => ({
@@ -55,16 +56,14 @@ export function teamsPageHref(q: string, afterId: number | null): string {
   return s ? `/teams?${s}` : '/teams';
 }
 
-/** "First" and "Next" links (the Clients page's pager), shown when there is more than one page. */
-function Pager(props: { page: TeamsPage }) {
+/** "First" and "Next" links, shown when there is more than one page. */
+function TeamsPager(props: { page: TeamsPage }) {
   const { afterId, nextAfterId, rows, q } = props.page;
   if (afterId === null && nextAfterId === null) return '';
   return (
-    <nav class="pager" hx-target="#main" hx-push-url="true" aria-label="Pages of teams">
-      {afterId !== null ? <a id="teams-first" class="btn small" href={teamsPageHref(q, null)} hx-get={teamsPageHref(q, null)}>← First</a> : <span></span>}
-      <span class="muted small">{`${rows.length} teams`}</span>
-      {nextAfterId !== null ? <a id="teams-next" class="btn small" href={teamsPageHref(q, nextAfterId)} hx-get={teamsPageHref(q, nextAfterId)}>Next →</a> : <span></span>}
-    </nav>
+    <Pager label="Pages of teams" count={`${rows.length} teams`}
+      first={afterId !== null ? { id: 'teams-first', href: teamsPageHref(q, null), text: '← First' } : null}
+      next={nextAfterId !== null ? { id: 'teams-next', href: teamsPageHref(q, nextAfterId), text: 'Next →' } : null} />
   );
 }
 
@@ -143,7 +142,7 @@ export function TeamsSection(props: { page: TeamsPage; admin: boolean; clientNam
               {teams.map((t) => <TeamRow t={t} admin={admin} clientNames={props.clientNames} />)}
             </table>
           </div>
-          <Pager page={page} />
+          <TeamsPager page={page} />
         </Card>
       )}
     </div>

@@ -5,7 +5,7 @@ import { createClient, listClients, renameClient, revokeClient, updateClient } f
 import { decimalId } from '../../admin/decimal-id';
 import { clients } from '../../db/schema';
 import { clientChoices, teamChoices, teamIdByName, teamNamesOf } from '../../admin/name-lookups';
-import { CHOICES_SHOWN, choicesResponse, clientChoiceList } from '../components/choices';
+import { CHOICES_SHOWN, choicePrefix, choicesResponse, clientChoiceList } from '../components/choices';
 import { limitInputFromForm } from '../limit-form';
 import { modelNamesWarning } from '../model-names-check';
 import type { AppContext } from '../../context';
@@ -13,6 +13,7 @@ import { usageBreakdown } from '../../logging/usage-queries';
 import { adminRoute, attempt, field, pageRoute, pageGuard, idOf } from '../dash-session';
 import { isAdmin } from '../dash-types';
 import { formErrorsInto, fragment, pageResponse } from '../page-response';
+import { pageQuery } from '../page-address';
 import { CLIENT_CREATE_ERRORS, clientErrorSlot, ClientsSection, ClientsView, type ClientsPage, type ClientsTeams } from '../pages/clients-view';
 
 const THIRTY_DAYS = 30 * 86_400_000;
@@ -21,14 +22,7 @@ const THIRTY_DAYS = 30 * 86_400_000;
 const PAGE_SIZE = 100;
 
 /** `before_id` of the page's address (`?before_id=`, as the Logs page pages); a bad one is the first page. */
-const beforeIdOf = (url: string | null | undefined): number | null => {
-  if (!url) return null;
-  try {
-    return decimalId(new URL(url, 'http://x').searchParams.get('before_id') ?? '');
-  } catch {
-    return null;
-  }
-};
+const beforeIdOf = (url: string | null | undefined): number | null => decimalId(pageQuery(url).get('before_id') ?? '');
 
 /** One page of clients joined with their last-30-days usage from the rollups. */
 async function clientsPage(ctx: AppContext, beforeId: number | null): Promise<ClientsPage> {
@@ -85,8 +79,7 @@ export function clientsPages(ctx: AppContext) {
     }, pageRoute())
     // The Logs page's client filter's suggestions (components/choices.tsx): keys whose name starts with `q`, as JSON.
     .get('/clients/choices', async ({ query }) => {
-      const q = typeof query.q === 'string' ? query.q.slice(0, 100) : '';
-      return choicesResponse(clientChoiceList(await clientChoices(ctx, q, CHOICES_SHOWN)));
+      return choicesResponse(clientChoiceList(await clientChoices(ctx, choicePrefix(query.q), CHOICES_SHOWN)));
     }, pageRoute())
     .post('/clients', async ({ body, request }) => {
       const r = await attempt(() => createClient(ctx, field(body, 'name')));

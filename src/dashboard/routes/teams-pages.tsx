@@ -10,21 +10,17 @@ import { isAdmin } from '../dash-types';
 import { limitInputFromForm } from '../limit-form';
 import { modelNamesWarning } from '../model-names-check';
 import { formErrorsInto, fragment, pageResponse } from '../page-response';
+import { pageQuery } from '../page-address';
 import { MEMBERS_SHOWN, TEAM_CREATE_ERRORS, teamErrorSlot, TeamsSection, TeamsView, type TeamsPage } from '../pages/teams-view';
-import { CHOICES_SHOWN, choicesResponse, teamChoiceList } from '../components/choices';
+import { CHOICES_SHOWN, choicePrefix, choicesResponse, teamChoiceList } from '../components/choices';
 
 /** Teams a page: each row costs a members and a spend lookup, so 5,000 teams are not read at once. */
 const PAGE_SIZE = 100;
 
 /** `q` and `after_id` of a page's address; a bad cursor is the first page. */
 function pageOf(url: string | null | undefined): { q: string; afterId: number | null } {
-  if (!url) return { q: '', afterId: null };
-  try {
-    const p = new URL(url, 'http://x').searchParams;
-    return { q: (p.get('q') ?? '').trim().slice(0, 100), afterId: decimalId(p.get('after_id') ?? '') };
-  } catch {
-    return { q: '', afterId: null };
-  }
+  const p = pageQuery(url);
+  return { q: (p.get('q') ?? '').trim().slice(0, 100), afterId: decimalId(p.get('after_id') ?? '') };
 }
 
 /** One page of teams with the names of the keys each row shows; a cursor team deleted since starts over. */
@@ -55,8 +51,7 @@ export function teamsPages(ctx: AppContext) {
     }, pageRoute())
     // The team pickers' suggestions (components/choices.tsx): a few names that start with `q`, as JSON.
     .get('/teams/choices', async ({ query }) => {
-      const q = typeof query.q === 'string' ? query.q.slice(0, 100) : '';
-      return choicesResponse(teamChoiceList(await teamChoices(ctx, q, CHOICES_SHOWN)));
+      return choicesResponse(teamChoiceList(await teamChoices(ctx, choicePrefix(query.q), CHOICES_SHOWN)));
     }, pageRoute())
     .post('/teams', async ({ body, request }) => {
       const r = await attempt(() => createTeam(ctx, { name: field(body, 'name'), ...limitInputFromForm(body, 'team') }));

@@ -8,7 +8,8 @@ export const teams = sqliteTable('teams', {
    * The name as uniqueness compares it (admin/team-name-key.ts: trimmed, NFC, lower case as
    * JavaScript folds it, which neither store's lower() does alike). Null until computed: rows older
    * than migration 0025 get it at start, and a team that already shared its name up to case with
-   * an older one keeps null (both keep working; admin/teams-service.ts checks those rows itself).
+   * an older one keeps null (both keep working; teamNamedLike in admin/team-name-key.ts computes
+   * theirs when it compares).
    */
   nameKey: text('name_key'),
   /** JSON array of allowed model names (exact id, `provider/*`, group name, `*`); null: every model. */

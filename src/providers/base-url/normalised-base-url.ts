@@ -26,3 +26,12 @@ export function trimmed(url: string, re: RegExp, why: (suffix: string) => string
   const m = re.exec(bare);
   return m ? { url: bare.slice(0, m.index), change: why(m[0]) } : null;
 }
+
+/** `url` parsed, or null when it is no URL. */
+export function parsedUrl(url: string): URL | null {
+  try {
+    return new URL(url);
+  } catch {
+    return null;
+  }
+}

@@ -1,4 +1,4 @@
-import type { NormalisedBaseUrl } from '../base-url/normalised-base-url';
+import { parsedUrl, type NormalisedBaseUrl } from '../base-url/normalised-base-url';
 
 /** Ollama's own port: `ollama serve` listens there unless OLLAMA_HOST says otherwise. */
 const OLLAMA_PORT = '11434';
@@ -15,13 +15,8 @@ const NATIVE_API = /\/api(?:\/(?:chat|generate|embed|embeddings|tags))?$/;
  * Null when `base` is not that.
  */
 export function ollamaWithoutVersion(base: string): NormalisedBaseUrl | null {
-  let u: URL;
-  try {
-    u = new URL(base);
-  } catch {
-    return null;
-  }
-  if (u.port !== OLLAMA_PORT) return null;
+  const u = parsedUrl(base);
+  if (u?.port !== OLLAMA_PORT) return null;
   if (u.pathname === '/' || u.pathname === '') return { url: `${base}/v1`, change: `is Ollama's port (${OLLAMA_PORT}) without a path, which serves its OpenAI-compatible API under /v1 only` };
   const m = NATIVE_API.exec(base);
   if (!m || new URL(base.slice(0, m.index)).pathname !== '/') return null;

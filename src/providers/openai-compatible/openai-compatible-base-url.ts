@@ -1,4 +1,4 @@
-import { trimmed, withoutTrailingSlashes, type NormalisedBaseUrl } from '../base-url/normalised-base-url';
+import { parsedUrl, trimmed, withoutTrailingSlashes, type NormalisedBaseUrl } from '../base-url/normalised-base-url';
 import type { ProviderId } from '../types';
 import { ollamaWithoutVersion } from '../ollama/ollama-base-url';
 
@@ -51,12 +51,7 @@ export function openAiCompatibleBaseUrl(id: ProviderId, url: string): Normalised
 function ownHostWithoutVersion(id: ProviderId, base: string): string | null {
   const hosts = OWN_HOSTS[id];
   if (!hosts) return null;
-  let u: URL;
-  try {
-    u = new URL(base);
-  } catch {
-    return null;
-  }
-  if (u.pathname !== '/' && u.pathname !== '') return null;
+  const u = parsedUrl(base);
+  if (!u || (u.pathname !== '/' && u.pathname !== '')) return null;
   return hosts.includes(u.host) ? `is ${OWNER[id]} own host without a path` : null;
 }

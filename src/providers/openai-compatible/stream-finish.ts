@@ -1,5 +1,12 @@
 import type { ChunkEnvelope } from '../types';
 
+/** A chunk's fields before its `choices`, in OpenAI's order, from the envelope it repeats. */
+export function chunkHead(e: ChunkEnvelope): Record<string, unknown> {
+  const chunk: Record<string, unknown> = { id: e.id, object: 'chat.completion.chunk', created: e.created, model: e.model };
+  if (e.system_fingerprint !== undefined) chunk.system_fingerprint = e.system_fingerprint;
+  return chunk;
+}
+
 /**
  * Whether each choice of a stream got its finish_reason. OpenAI ends every choice with one, and
  * the `openai` SDK's stream helpers refuse a stream without it (`finalChatCompletion()` throws
@@ -53,10 +60,8 @@ export class StreamFinish {
     if (this.others) for (const [index, s] of this.others) if (!s.finished) (open ??= []).push({ index, calls: s.calls });
     if (open === null) return null;
     open.sort((a, b) => a.index - b.index);
-    const last = this.envelope()!;
     const choices = open.map(({ index, calls }) => ({ index, delta: {}, logprobs: null, finish_reason: calls ? 'tool_calls' : 'stop' }));
-    const chunk: Record<string, unknown> = { id: last.id, object: 'chat.completion.chunk', created: last.created, model: last.model };
-    if (last.system_fingerprint !== undefined) chunk.system_fingerprint = last.system_fingerprint;
+    const chunk = chunkHead(this.envelope()!);
     chunk.choices = choices;
     return { chunk, reason: choices[0]!.finish_reason };
   }

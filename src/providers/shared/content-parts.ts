@@ -47,7 +47,7 @@ export function refuseUnreadParts(body: UpstreamBody, provider: string, reader: 
     // A bridged request's part is named where the client sent it (client-part.ts).
     const origin = clientPartOf(m.content[j]);
     const where = origin?.path ?? `messages[${i}].content[${j}]`;
-    const type = origin?.type ?? String(m.content[j]?.type);
+    const type = origin?.type ?? m.content[j]?.type;
     throw badRequest(
       `Content of type '${shownValue(type)}' (${where}) is not supported by provider '${provider}': its models read ${reader === 'text' ? 'text only' : 'text and images only'}.`,
       // A bridge's part is named as a whole (input[3].content[1]), as its own refusals name it.
