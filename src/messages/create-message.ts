@@ -73,7 +73,7 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
     logRejectedChat(ctx, err, req, { clientId: opts.clientId, clock: opts.clock, endpoint: 'messages', requestId });
     throw err;
   }
-  const run: ChatRunOptions & { requestId: string } = { clientId: opts.clientId, signal: opts.signal, dropClient: opts.dropClient, endpoint: 'messages', requestId, clock: opts.clock, decision, bodyFor, outputCap: opts.outputCap };
+  const run: ChatRunOptions & { requestId: string } = { clientId: opts.clientId, signal: opts.signal, dropClient: opts.dropClient, endpoint: 'messages', requestId, clock: opts.clock, decision, bodyFor, outputCap: opts.outputCap, thinkingShare: thinkingShareOf(req) };
   const id = newMessageId();
   const stops = req.stop_sequences ?? undefined;
   const shape: MessageShape = { id, stops, pingMs: opts.pingMs, toolName: toolNameRestorer(req.tools) };
@@ -143,6 +143,12 @@ function anthropicEvents(chunks: AsyncGenerator<ChatCompletionChunk>, model: str
 }
 
 const isNative = (t: RouteTarget) => t.provider === 'anthropic';
+
+/** The share of max_tokens a thinking budget takes (a capped translated target's thinking keeps it, AttemptInput.thinkingShare). */
+function thinkingShareOf(req: MessagesRequest): number | undefined {
+  const t = req.thinking;
+  return t?.type === 'enabled' && typeof t.budget_tokens === 'number' && req.max_tokens > 0 ? t.budget_tokens / req.max_tokens : undefined;
+}
 
 /**
  * The chat request for the decision's non-Anthropic targets (translated for the first of them),

@@ -141,6 +141,12 @@ export interface ChatCallContext {
    * from an upstream that ignores the flag (providers/shared/one-tool-call.ts). Unset: any number.
    */
   oneToolCall?: boolean;
+  /**
+   * The most thinking tokens this try may spend: set only where a budget's cap lowered the output
+   * the target is sent (proxy/capped-thinking.ts), so an adapter that turns an effort into a token
+   * budget (Gemini 2.5's thinkingBudget) keeps it below the cap. Unset: no cap, efforts as they map.
+   */
+  thinkingCap?: number;
 }
 
 /** Side services an adapter may need while building a call (kept out so adapters stay pure). */

@@ -57,6 +57,8 @@ export interface ChatRunOptions {
   bodyFor?: (target: RouteTarget) => ChatRequest | undefined;
   /** See AttemptInput.outputCap. */
   outputCap?: OutputCap;
+  /** See AttemptInput.thinkingShare. */
+  thinkingShare?: number;
 }
 
 interface Started {
@@ -151,7 +153,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
 
   // Attempts with fallback: the first target (and key) that answers, whole JSON or a stream's first chunk.
   const clientWantsUsage = stream && ((req.stream_options as any)?.include_usage === true || opts.forceStreamUsage === true);
-  const input: AttemptInput = { ctx, req, stream, clientWantsUsage, signal: opts.signal, dropClient: opts.dropClient, deps: ctx.adapterDeps, clock, clientHeaders: opts.clientHeaders, nativeMessages: opts.nativeMessages, clientId: meta.clientId, showReasoning: opts.showReasoning, bodyFor: opts.bodyFor, outputCap: opts.outputCap };
+  const input: AttemptInput = { ctx, req, stream, clientWantsUsage, signal: opts.signal, dropClient: opts.dropClient, deps: ctx.adapterDeps, clock, clientHeaders: opts.clientHeaders, nativeMessages: opts.nativeMessages, clientId: meta.clientId, showReasoning: opts.showReasoning, bodyFor: opts.bodyFor, outputCap: opts.outputCap, thinkingShare: opts.thinkingShare };
   const walk = await walkTargets(ctx, decision, (target, settings) => openAttempt(input, target, settings), {
     signal: opts.signal,
     settledOnReturn: answeredWhole,

@@ -11,6 +11,7 @@ import { notAnObject, notJson } from './upstream-errors';
 import { clampOutputTokens, outputLimitOf, withOutputCap } from './output-limit';
 import type { OutputCap } from '../limits/budget-output-cap';
 import { firstToolCallOnly } from '../providers/shared/one-tool-call';
+import { effortWithinCap, thinkingCapOf } from './capped-thinking';
 
 export interface AttemptInput {
   ctx: AppContext;
@@ -41,6 +42,11 @@ export interface AttemptInput {
    * than the default (limits/budget-output-cap.ts: per target, at its own prices).
    */
   outputCap?: OutputCap;
+  /**
+   * The share of its output the client gave thinking (a Messages request's budget_tokens /
+   * max_tokens): a capped target's thinking keeps it (capped-thinking.ts). Unset: none named.
+   */
+  thinkingShare?: number;
 }
 
 export interface JsonAttempt {
@@ -82,14 +88,17 @@ export async function openAttempt(a: AttemptInput, target: RouteTarget, settings
   const limit = outputLimitOf(target);
   // A small budget's cap at this target's prices: a Messages request's max_tokens is a ceiling it lowers.
   const cap = a.outputCap?.(target);
+  // `max_tokens`: every adapter reads it (OpenAI's reasoning models get it as max_completion_tokens).
+  let sent = withOutputCap(req, cap, 'max_tokens');
+  // The cap lowered this target's output: its thinking is fitted below it, with room for an answer.
+  const thinkingCap = sent !== req ? thinkingCapOf(Math.min(cap!, limit ?? Infinity), a.thinkingShare) : undefined;
+  if (thinkingCap !== undefined) sent = effortWithinCap(sent, thinkingCap, target);
   const callCtx: ChatCallContext = {
     model: target.upstreamModel, stream: a.stream, clientWantsUsage: a.clientWantsUsage,
     clientHeaders: a.clientHeaders, apiKey: settings.apiKey, nativeMessages: a.nativeMessages && clampOutputTokens(withOutputCap(a.nativeMessages, cap, 'max_tokens'), limit), reasoning: a.deps.reasoning, clientId: a.clientId, showReasoning: a.showReasoning,
     maxOutputTokens: limit, tools: req.tools, followsToolCall: lastToolResultId(req.messages),
-    oneToolCall: req.parallel_tool_calls === false,
+    oneToolCall: req.parallel_tool_calls === false, thinkingCap,
   };
-  // `max_tokens`: every adapter reads it (OpenAI's reasoning models get it as max_completion_tokens).
-  const sent = withOutputCap(req, cap, 'max_tokens');
   const call = await adapter.buildChatCall(clampOutputTokens(sent, limit), callCtx, settings, depsFor(a.deps, a.signal));
 
   // A whole JSON answer stays under the header timeout; a stream is timed by its silences. The

@@ -24,9 +24,9 @@ export function validatesThoughtSignatures(model: string): boolean {
  * Sampling, length, stop, JSON output and thinking settings -> Gemini's generationConfig.
  * `showThoughts`: the client asked to see the reasoning (ChatCallContext.showReasoning), so
  * thought summaries are asked for even without a reasoning_effort (the model's own thinking
- * budget or level is left as it is).
+ * budget or level is left as it is). `thinkingCap`: a budget's cap lowered the output (ChatCallContext.thinkingCap).
  */
-export function convertGenerationConfig(req: ChatRequest, model: string, showThoughts = false): GeminiGenerationConfig | undefined {
+export function convertGenerationConfig(req: ChatRequest, model: string, showThoughts = false, thinkingCap?: number): GeminiGenerationConfig | undefined {
   const g: GeminiGenerationConfig = {};
   const r = req as Record<string, any>;
   refuseUnsupported(r);
@@ -59,6 +59,7 @@ export function convertGenerationConfig(req: ChatRequest, model: string, showTho
   const thinking = thinkingConfig(r.reasoning_effort, model);
   if (thinking) g.thinkingConfig = thinking;
   else if (showThoughts) g.thinkingConfig = { includeThoughts: true };
+  if (thinkingCap !== undefined) fitThinkingBudget(g, model, thinkingCap);
   return Object.keys(g).length ? g : undefined;
 }
 
@@ -107,4 +108,23 @@ function thinkingConfig(effort: unknown, model: string): GeminiThinkingConfig | 
   }
   if (off && pro) return { thinkingBudget: 128, includeThoughts: false };
   return off ? { thinkingBudget: 0 } : { thinkingBudget: BUDGETS[effort]!, includeThoughts: true };
+}
+
+/** Gemini 2.5's least thinking budgets where thinking is on (Google's thinking guide): Pro 128, Flash-Lite 512. */
+const leastBudget = (model: string) => (/-pro/i.test(model) ? 128 : /flash-lite/i.test(model) ? 512 : 1);
+
+/**
+ * Gemini 2.5 under a budget's cap (its thinking counts inside maxOutputTokens): the thinking budget
+ * is held to `thinkingCap` (at most half the cap, proxy/capped-thinking.ts), so the model cannot
+ * spend the whole cap thinking and answer nothing. A request without an effort gets it too, as 2.5
+ * Flash and Pro think by default with a dynamic budget of up to 24K (Flash-Lite, which does not,
+ * and 2.0 are left alone). Gemini 3 takes a level, lowered before (effortWithinCap).
+ */
+function fitThinkingBudget(g: GeminiGenerationConfig, model: string, thinkingCap: number): void {
+  if (geminiMajor(model) >= 3 || g.thinkingConfig?.thinkingLevel !== undefined) return;
+  const t = g.thinkingConfig ?? {};
+  if (t.thinkingBudget === 0) return;
+  if (t.thinkingBudget === undefined && !(/gemini-2\.5-(flash|pro)/i.test(model) && !/flash-lite/i.test(model))) return;
+  const budget = Math.max(leastBudget(model), Math.min(t.thinkingBudget ?? Infinity, thinkingCap));
+  if (budget !== t.thinkingBudget) g.thinkingConfig = { ...t, thinkingBudget: budget };
 }

@@ -24,7 +24,7 @@ export async function buildGeminiRequest(
   const body: GeminiRequest = { contents };
   if (systemInstruction) body.systemInstruction = systemInstruction;
   Object.assign(body, convertTools(req.tools, req.tool_choice));
-  const generationConfig = convertGenerationConfig(req, ctx.model, ctx.showReasoning === true);
+  const generationConfig = convertGenerationConfig(req, ctx.model, ctx.showReasoning === true, ctx.thinkingCap);
   if (generationConfig) body.generationConfig = generationConfig;
   return body;
 }

@@ -1,0 +1,47 @@
+import type { ChatRequest } from '../providers/types';
+import type { RouteTarget } from '../routing/types';
+import { geminiMajor } from '../providers/gemini/gemini-generation-config';
+
+/**
+ * The most of a budget's cap a translated target may spend thinking: half. Gemini and OpenAI's
+ * reasoning models count thinking inside the output limit, so a thinking budget as large as the
+ * cap (Claude Code asks 31,999 of 32,000) would spend it all and answer nothing, stopped at
+ * max_tokens, the user paying for an empty answer. Half leaves the other half for the answer.
+ */
+export const CAPPED_THINKING_SHARE = 0.5;
+
+/**
+ * The most thinking tokens a target may be sent where a budget's cap lowered its output to `cap`:
+ * the share of its output the client gave thinking (`share`: a Messages request's budget_tokens /
+ * max_tokens, the rule the native Anthropic path keeps, output-limit.ts fitThinking), at most half
+ * the cap (CAPPED_THINKING_SHARE), at least one token.
+ */
+export function thinkingCapOf(cap: number, share?: number): number {
+  const s = share !== undefined && share > 0 ? Math.min(share, CAPPED_THINKING_SHARE) : CAPPED_THINKING_SHARE;
+  return Math.max(1, Math.floor(cap * s));
+}
+
+/** Efforts from least to most thinking. */
+const ORDER = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'];
+/** The thinking tokens each effort stands for (Gemini's and the Anthropic adapter's steps: low 1K, medium 8K, high 24K). */
+const NOMINAL: [string, number][] = [['high', 24_576], ['medium', 8192], ['low', 1024]];
+
+/**
+ * A capped request's `reasoning_effort` for a target whose only thinking dial is a level (OpenAI's
+ * reasoning models, Gemini 3, xAI, DeepSeek, Ollama): lowered to the highest level whose thinking
+ * fits `thinkingCap`, never below `low` (the least every reasoning model takes), never raised.
+ * Claude targets keep theirs: the Anthropic adapter sends its budget beside the cap (max_tokens is
+ * raised by it), and the budget's worst case prices it there. Gemini 2.5 keeps its effort too: its
+ * adapter sends a token budget, held to `thinkingCap` there (ChatCallContext.thinkingCap). xAI's
+ * grok-3-mini takes low or high only, so a medium there becomes low. The same request when nothing is lowered.
+ */
+export function effortWithinCap(req: ChatRequest, thinkingCap: number, target: RouteTarget): ChatRequest {
+  const effort = req.reasoning_effort;
+  if (typeof effort !== 'string' || target.provider === 'anthropic') return req;
+  if (target.provider === 'gemini' && geminiMajor(target.upstreamModel) < 3) return req;
+  let fits = NOMINAL.find(([, n]) => n <= thinkingCap)?.[0] ?? 'low';
+  if (fits === 'medium' && target.provider === 'grok') fits = 'low';
+  const rank = ORDER.indexOf(effort);
+  if (rank < 0 || rank <= ORDER.indexOf(fits)) return req;
+  return { ...req, reasoning_effort: fits as ChatRequest['reasoning_effort'] };
+}

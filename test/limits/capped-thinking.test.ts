@@ -1,0 +1,111 @@
+/**
+ * A budget's cap and a translated target's thinking: Gemini 2.5 and OpenAI's reasoning models
+ * count thinking inside the output limit, so a thinking budget sized from the client's own ceiling
+ * (Claude Code: 31,999 of 32,000; reasoning_effort high: Gemini's 24K) would spend the whole cap
+ * thinking and answer nothing, stopped at max_tokens. Under a cap the thinking sent is derived from
+ * the cap: the client's share of it, at most half (proxy/capped-thinking.ts). An uncapped request
+ * is sent what it always was. Driven with @anthropic-ai/sdk and the openai SDK (in-memory counters).
+ */
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
+import Anthropic from '@anthropic-ai/sdk';
+import { models } from '../../src/db/schema';
+import { fixtureJson, jsonResponse, startFakeUpstream } from '../helpers/fake-upstream';
+import { providerEnv } from '../helpers/start-gateway';
+import { writesAllItMay } from './budget-output-cap';
+import { limitedClient, PRICE, startLimitsRig, type LimitsRig } from './limits-helpers';
+
+setDefaultTimeout(30_000);
+
+const gemini = startFakeUpstream(() => jsonResponse(fixtureJson('gemini', 'text.json')));
+let rig: LimitsRig;
+beforeAll(async () => {
+  rig = await startLimitsRig({ env: providerEnv('gemini', gemini.url) });
+  rig.fake.handler = writesAllItMay;
+  const now = Date.now();
+  rig.gw.ctx.db.insert(models).values([
+    { id: 'think-gemini', provider: 'gemini', upstreamId: 'gemini-2.5-flash', inputPrice: PRICE, outputPrice: PRICE, updatedAt: now },
+    { id: 'think-o4', provider: 'openai', upstreamId: 'o4-mini', inputPrice: PRICE, outputPrice: PRICE, updatedAt: now },
+  ]).run();
+  rig.gw.ctx.state.reload();
+});
+afterAll(async () => {
+  await rig.close();
+  gemini.close();
+});
+
+const sdk = (key: string) => new Anthropic({ apiKey: key, baseURL: rig.gw.url, maxRetries: 0, timeout: 20_000 });
+/** Claude Code's turn: max_tokens 32,000 with a thinking budget of 31,999. */
+const claudeCode = (model: string) => ({
+  model, max_tokens: 32_000, thinking: { type: 'enabled' as const, budget_tokens: 31_999 },
+  messages: [{ role: 'user' as const, content: 'Hello' }],
+});
+const generationConfig = () => gemini.last().body.generationConfig as { maxOutputTokens?: number; thinkingConfig?: { thinkingBudget?: number } };
+
+test("/v1/messages with Claude Code's thinking to Gemini 2.5 under a $5 budget: the thinking budget is at most half the cap; uncapped it is 24K as before", async () => {
+  rig.clock.now += 3_600_000;
+  const c = await limitedClient(rig.gw, 'think-gemini-capped', { budgetUsd: 5, budgetPeriod: 'total' });
+  const { response } = await sdk(c.key).messages.create(claudeCode('think-gemini')).withResponse();
+  const g = generationConfig();
+  // $5 at $0.001 a token, less the prompt's ceiling: a cap of some 4,900 tokens.
+  expect(g.maxOutputTokens).toBeGreaterThan(3000);
+  expect(g.maxOutputTokens).toBeLessThan(5000);
+  expect(g.thinkingConfig!.thinkingBudget).toBe(Math.floor(g.maxOutputTokens! / 2));
+  expect((await rig.gw.waitForRow(response)).status).toBe(200);
+
+  // A key without a budget: the client's ceiling and Gemini's high budget, unchanged.
+  const free = rig.gw.addClient('think-gemini-free');
+  await sdk(free.key).messages.create(claudeCode('think-gemini'));
+  expect(generationConfig().maxOutputTokens).toBe(32_000);
+  expect(generationConfig().thinkingConfig!.thinkingBudget).toBe(24_576);
+});
+
+test('/v1/messages: a smaller thinking share is kept as a share of the cap (8,000 of 32,000: a quarter)', async () => {
+  rig.clock.now += 3_600_000;
+  const c = await limitedClient(rig.gw, 'think-gemini-share', { budgetUsd: 5, budgetPeriod: 'total' });
+  await sdk(c.key).messages.create({ ...claudeCode('think-gemini'), thinking: { type: 'enabled', budget_tokens: 8000 } });
+  const g = generationConfig();
+  expect(g.maxOutputTokens).toBeLessThan(5000);
+  expect(g.thinkingConfig!.thinkingBudget).toBe(Math.floor(g.maxOutputTokens! / 4));
+});
+
+test("/v1/messages with Claude Code's thinking to an OpenAI reasoning model under a $5 budget: reasoning_effort low (high uncapped)", async () => {
+  rig.clock.now += 3_600_000;
+  const c = await limitedClient(rig.gw, 'think-o4-capped', { budgetUsd: 5, budgetPeriod: 'total' });
+  const { response } = await sdk(c.key).messages.create(claudeCode('think-o4')).withResponse();
+  const sent = rig.fake.last().body;
+  expect(sent.max_completion_tokens).toBeLessThan(5000);
+  // Half the cap (~2,400) holds low's 1K of thinking, not medium's 8K.
+  expect(sent.reasoning_effort).toBe('low');
+  expect((await rig.gw.waitForRow(response)).status).toBe(200);
+
+  const free = rig.gw.addClient('think-o4-free');
+  await sdk(free.key).messages.create(claudeCode('think-o4'));
+  expect(rig.fake.last().body.reasoning_effort).toBe('high');
+  expect(rig.fake.last().body.max_completion_tokens).toBe(32_000);
+});
+
+test('chat with reasoning_effort high to Gemini 2.5 under a small budget (no max_tokens): thinkingBudget below the cap it was sent; uncapped 24K and no cap', async () => {
+  rig.clock.now += 3_600_000;
+  const c = await limitedClient(rig.gw, 'think-chat-capped', { budgetUsd: 0.5, budgetPeriod: 'total' });
+  const ask = { model: 'think-gemini', reasoning_effort: 'high' as const, messages: [{ role: 'user' as const, content: 'Hello' }] };
+  const { response } = await rig.gw.openai(c.key).chat.completions.create(ask).withResponse();
+  const g = generationConfig();
+  expect(g.maxOutputTokens).toBeGreaterThan(100);
+  expect(g.maxOutputTokens).toBeLessThan(500);
+  expect(g.thinkingConfig!.thinkingBudget).toBe(Math.floor(g.maxOutputTokens! / 2));
+  expect((await rig.gw.waitForRow(response)).status).toBe(200);
+
+  const free = rig.gw.addClient('think-chat-free');
+  await rig.gw.openai(free.key).chat.completions.create(ask);
+  expect(generationConfig().maxOutputTokens).toBeUndefined();
+  expect(generationConfig().thinkingConfig!.thinkingBudget).toBe(24_576);
+});
+
+test('chat without reasoning_effort to Gemini 2.5 Flash under a small budget: its default dynamic thinking is bounded too', async () => {
+  rig.clock.now += 3_600_000;
+  const c = await limitedClient(rig.gw, 'think-chat-default', { budgetUsd: 0.5, budgetPeriod: 'total' });
+  await rig.gw.openai(c.key).chat.completions.create({ model: 'think-gemini', messages: [{ role: 'user', content: 'Hello' }] });
+  const g = generationConfig();
+  expect(g.maxOutputTokens).toBeLessThan(500);
+  expect(g.thinkingConfig!.thinkingBudget).toBe(Math.floor(g.maxOutputTokens! / 2));
+});
