@@ -15,7 +15,12 @@ export const outputLimitOf = (target: RouteTarget): number | null => target.entr
  * is never changed in place).
  */
 export function withOutputCap<T extends object>(body: T, cap: number | undefined, field: (typeof OUTPUT_FIELDS)[number]): T {
-  if (cap === undefined) return body;
+  // Closures live in cappedBody: a function holding one gets a scope object on every call, and
+  // this one runs for every attempt, nearly always without a cap.
+  return cap === undefined ? body : cappedBody(body, cap, field);
+}
+
+function cappedBody<T extends object>(body: T, cap: number, field: (typeof OUTPUT_FIELDS)[number]): T {
   const b = body as Record<string, unknown>;
   const named = OUTPUT_FIELDS.filter((f) => b[f] != null);
   const over = named.filter((f) => typeof b[f] === 'number' && (b[f] as number) > cap);
@@ -54,8 +59,10 @@ function fitThinking(thinking: unknown, cap: number, asked: number): unknown {
 export function clampOutputTokens<T extends object>(body: T, limit: number | null): T {
   if (!limit) return body;
   const b = body as Record<string, unknown>;
-  const over = OUTPUT_FIELDS.filter((f) => typeof b[f] === 'number' && (b[f] as number) > limit);
-  if (!over.length) return body;
+  // A loop, not filter: this runs for every attempt, and nothing is over nearly always.
+  let over: (typeof OUTPUT_FIELDS)[number][] | null = null;
+  for (const f of OUTPUT_FIELDS) if (typeof b[f] === 'number' && (b[f] as number) > limit) (over ??= []).push(f);
+  if (!over) return body;
   const out: Record<string, unknown> = { ...b };
   for (const f of over) out[f] = limit;
   const thinking = b.thinking as { budget_tokens?: unknown } | undefined;
