@@ -28,20 +28,29 @@ const NOMINAL: [string, number][] = [['high', 24_576], ['medium', 8192], ['low',
 
 /**
  * A capped request's `reasoning_effort` for a target whose only thinking dial is a level (OpenAI's
- * reasoning models, Gemini 3, xAI, DeepSeek, Ollama): lowered to the highest level whose thinking
- * fits `thinkingCap`, never below `low` (the least every reasoning model takes), never raised.
- * Claude targets keep theirs: the Anthropic adapter sends its budget beside the cap (max_tokens is
- * raised by it), and the budget's worst case prices it there. Gemini 2.5 keeps its effort too: its
- * adapter sends a token budget, held to `thinkingCap` there (ChatCallContext.thinkingCap). xAI's
- * grok-3-mini takes low or high only, so a medium there becomes low. The same request when nothing is lowered.
+ * reasoning models, Gemini 3, xAI, DeepSeek, Ollama), as cappedEffort fits it. The same request when nothing is lowered.
  */
 export function effortWithinCap(req: ChatRequest, thinkingCap: number, target: RouteTarget): ChatRequest {
   const effort = req.reasoning_effort;
-  if (typeof effort !== 'string' || target.provider === 'anthropic') return req;
-  if (target.provider === 'gemini' && geminiMajor(target.upstreamModel) < 3) return req;
+  if (typeof effort !== 'string') return req;
+  const fits = cappedEffort(effort, thinkingCap, target);
+  return fits === effort ? req : { ...req, reasoning_effort: fits as ChatRequest['reasoning_effort'] };
+}
+
+/**
+ * The effort level (chat's `reasoning_effort`, Responses' `reasoning.effort`) a capped target is
+ * sent for the client's `effort`: lowered to the highest level whose thinking fits `thinkingCap`,
+ * never below `low` (the least every reasoning model takes), never raised; `effort` itself when
+ * nothing is lowered. Claude targets keep theirs: the Anthropic adapter sends its budget beside the
+ * cap (max_tokens is raised by it), and the budget's worst case prices it there. Gemini 2.5 keeps
+ * its effort too: its adapter sends a token budget, held to `thinkingCap` there
+ * (ChatCallContext.thinkingCap). xAI's grok-3-mini takes low or high only, so a medium there becomes low.
+ */
+export function cappedEffort(effort: string, thinkingCap: number, target: RouteTarget): string {
+  if (target.provider === 'anthropic') return effort;
+  if (target.provider === 'gemini' && geminiMajor(target.upstreamModel) < 3) return effort;
   let fits = NOMINAL.find(([, n]) => n <= thinkingCap)?.[0] ?? 'low';
   if (fits === 'medium' && target.provider === 'grok') fits = 'low';
   const rank = ORDER.indexOf(effort);
-  if (rank < 0 || rank <= ORDER.indexOf(fits)) return req;
-  return { ...req, reasoning_effort: fits as ChatRequest['reasoning_effort'] };
+  return rank < 0 || rank <= ORDER.indexOf(fits) ? effort : fits;
 }

@@ -8,6 +8,7 @@ import type { MessageLike } from '../usage/estimate-usage';
 import type { Usage } from '../usage/types';
 import { settleAnswer, walkTargets, type EarlierTries } from '../proxy/walk-targets';
 import { clampOutputTokens, outputLimitOf, withOutputCap } from '../proxy/output-limit';
+import { cappedEffort, thinkingCapOf } from '../proxy/capped-thinking';
 import { buildStoredResponseCall, buildResponsesCall, outputIdsOf, relayResponsesStream } from './native-passthrough';
 import { forwardedProvider, leadingSameProvider, nativeRequestFor } from './native-responses';
 import { renameResponseIds, upstreamResponseId } from './xai-response-ids';
@@ -36,7 +37,7 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
   // is a Responses answer: a 200 that is not one fails the try, and the next target is tried.
   const walk = await walkTargets(ctx, { ...decision, targets }, async (t, s): Promise<PassthroughJson | PassthroughStream> => {
     settings = s;
-    const up = await openUpstream(ctx, t, buildResponsesCall(clampOutputTokens(withOutputCap(nativeRequestFor(req, t), run.outputCap?.(t), 'max_output_tokens'), outputLimitOf(t)), t.upstreamModel, s), { signal: run.signal, dropClient: run.dropClient, clock, apiKey: s.apiKey });
+    const up = await openUpstream(ctx, t, buildResponsesCall(passthroughBody(req, t, run.outputCap?.(t)), t.upstreamModel, s), { signal: run.signal, dropClient: run.dropClient, clock, apiKey: s.apiKey });
     return stream ? openPassthroughStream(up, clock) : readPassthroughJson(up, clock);
   }, { signal: run.signal, settledOnReturn: () => false, firstKey: previousResponseKey(run), earlier });
   if (!walk.ok) {
@@ -122,6 +123,24 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
     settle({ usage: null, text: responseOutputText(json) }, null, overheadMs);
   } else settle({ usage }, null, overheadMs);
   return { kind: 'json', body: text, headers: gatewayHeaders({ overheadMs, target, decision, requestId: run.requestId }) };
+}
+
+/**
+ * The Responses body target `t` is sent: the client's (nativeRequestFor), its output held to a small
+ * budget's `cap` and to its model's limit. Where the cap lowered (or set) max_output_tokens, its
+ * `reasoning.effort` is fitted below the cap too, as a translated target's is (open-attempt.ts):
+ * OpenAI's reasoning models count thinking inside max_output_tokens, so `high` under a cap of a few
+ * thousand tokens would think the whole cap away and answer nothing (status incomplete), billed.
+ */
+function passthroughBody(req: ResponsesRequest, t: RouteTarget, cap: number | undefined): ResponsesRequest {
+  const native = nativeRequestFor(req, t);
+  const limit = outputLimitOf(t);
+  const capped = withOutputCap(native, cap, 'max_output_tokens');
+  const body = clampOutputTokens(capped, limit);
+  const effort = body.reasoning?.effort;
+  if (capped === native || typeof effort !== 'string') return body;
+  const fits = cappedEffort(effort, thinkingCapOf(Math.min(cap!, limit ?? Infinity)), t);
+  return fits === effort ? body : { ...body, reasoning: { ...body.reasoning, effort: fits } };
 }
 
 /**

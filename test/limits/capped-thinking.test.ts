@@ -4,7 +4,8 @@
  * (Claude Code: 31,999 of 32,000; reasoning_effort high: Gemini's 24K) would spend the whole cap
  * thinking and answer nothing, stopped at max_tokens. Under a cap the thinking sent is derived from
  * the cap: the client's share of it, at most half (proxy/capped-thinking.ts). An uncapped request
- * is sent what it always was. Driven with @anthropic-ai/sdk and the openai SDK (in-memory counters).
+ * is sent what it always was. /v1/responses passed through to OpenAI gets the same: its reasoning.effort
+ * lowered beside the max_output_tokens the cap set. Driven with @anthropic-ai/sdk and the openai SDK (in-memory counters).
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
@@ -25,6 +26,8 @@ beforeAll(async () => {
   rig.gw.ctx.db.insert(models).values([
     { id: 'think-gemini', provider: 'gemini', upstreamId: 'gemini-2.5-flash', inputPrice: PRICE, outputPrice: PRICE, updatedAt: now },
     { id: 'think-o4', provider: 'openai', upstreamId: 'o4-mini', inputPrice: PRICE, outputPrice: PRICE, updatedAt: now },
+    // o4-mini with its real window: a default allowance of 100K output, so a $25 budget caps it at ~25K.
+    { id: 'think-o4-full', provider: 'openai', upstreamId: 'o4-mini', inputPrice: PRICE, outputPrice: PRICE, contextWindow: 200_000, maxOutputTokens: 100_000, updatedAt: now },
   ]).run();
   rig.gw.ctx.state.reload();
 });
@@ -108,4 +111,43 @@ test('chat without reasoning_effort to Gemini 2.5 Flash under a small budget: it
   const g = generationConfig();
   expect(g.maxOutputTokens).toBeLessThan(500);
   expect(g.thinkingConfig!.thinkingBudget).toBe(Math.floor(g.maxOutputTokens! / 2));
+});
+
+/** A Responses request to the OpenAI reasoning model (passed through to OpenAI's /responses) with `effort`. */
+const reasoningAsk = (effort: 'minimal' | 'low' | 'medium' | 'high', model = 'think-o4') => ({ model, input: 'Hello', reasoning: { effort } });
+const sentResponses = () => rig.fake.last().body as { max_output_tokens?: number; reasoning?: { effort?: string } };
+
+test('/v1/responses passed through to OpenAI with reasoning.effort high under a $5 budget: effort low beside the cap; uncapped sent as written', async () => {
+  rig.clock.now += 3_600_000;
+  const c = await limitedClient(rig.gw, 'think-resp-capped', { budgetUsd: 5, budgetPeriod: 'total' });
+  const { data, response } = await rig.gw.openai(c.key).responses.create(reasoningAsk('high')).withResponse();
+  expect(rig.fake.last().path).toEndWith('/responses');
+  const sent = sentResponses();
+  expect(sent.max_output_tokens).toBeGreaterThan(3000);
+  expect(sent.max_output_tokens).toBeLessThan(5000);
+  // Half the cap (~2,400) holds low's 1K of thinking, not medium's 8K.
+  expect(sent.reasoning).toEqual({ effort: 'low' });
+  expect(data.status).toBe('incomplete');
+  expect((await rig.gw.waitForRow(response)).status).toBe(200);
+
+  const free = rig.gw.addClient('think-resp-free');
+  await rig.gw.openai(free.key).responses.create(reasoningAsk('high'));
+  expect(sentResponses().max_output_tokens).toBeUndefined();
+  expect(sentResponses().reasoning).toEqual({ effort: 'high' });
+});
+
+test('/v1/responses under a $25 budget: high becomes medium (8K fits half a ~25K cap), never raised (minimal stays), and a client cap below the budget\'s keeps the effort', async () => {
+  rig.clock.now += 3_600_000;
+  // A key each: the fake upstream writes all it may, spending the whole budget.
+  const client = async (name: string) => rig.gw.openai((await limitedClient(rig.gw, name, { budgetUsd: 25, budgetPeriod: 'total' })).key);
+  await (await client('think-resp-medium')).responses.create(reasoningAsk('high', 'think-o4-full'));
+  expect(sentResponses().max_output_tokens).toBeGreaterThan(16_384);
+  expect(sentResponses().max_output_tokens).toBeLessThan(25_000);
+  expect(sentResponses().reasoning).toEqual({ effort: 'medium' });
+  await (await client('think-resp-minimal')).responses.create(reasoningAsk('minimal', 'think-o4-full'));
+  expect(sentResponses().reasoning).toEqual({ effort: 'minimal' });
+  // The client's own max_output_tokens fits the budget: nothing was lowered, the request goes as written.
+  await (await client('think-resp-own-cap')).responses.create({ ...reasoningAsk('high', 'think-o4-full'), max_output_tokens: 3000 });
+  expect(sentResponses().max_output_tokens).toBe(3000);
+  expect(sentResponses().reasoning).toEqual({ effort: 'high' });
 });
