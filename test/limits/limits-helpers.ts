@@ -1,7 +1,9 @@
 /** Shared setup of the limits tests: a fake OpenAI, a priced test model and group, a hand-moved clock. */
+import { afterAll, beforeAll } from 'bun:test';
 import { eq } from 'drizzle-orm';
 import { clients, modelGroups, models, teams } from '../../src/db/schema';
 import { fixtureJson, jsonResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { deleteKeys, randomPrefix, redisEnv } from '../helpers/redis-env';
 import { providerEnv, startGateway, type GatewayOptions, type TestGateway } from '../helpers/start-gateway';
 
 /** USD per 1M tokens: $0.001 a token each way, so costs are easy to read. */
@@ -68,3 +70,18 @@ export async function makeTeam(gw: TestGateway, values: Omit<typeof teams.$infer
 export const chatBody = (model = 'lim-model', extra: Record<string, unknown> = {}) => ({
   model, max_tokens: 10, messages: [{ role: 'user' as const, content: 'Hello' }], ...extra,
 });
+
+/**
+ * The rig on Redis counters under a key prefix of the calling test file's own: started before its
+ * tests, closed and its Redis keys deleted after them. Read it through the returned function.
+ */
+export function useRedisLimitsRig(): () => LimitsRig {
+  const prefix = randomPrefix();
+  let rig: LimitsRig;
+  beforeAll(async () => (rig = await startLimitsRig({ env: redisEnv(prefix) })), 30_000);
+  afterAll(async () => {
+    await rig.close();
+    await deleteKeys(prefix);
+  });
+  return () => rig;
+}

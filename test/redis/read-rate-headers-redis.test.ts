@@ -1,27 +1,22 @@
 /** Rate headers on the model lists and the 403 model_not_allowed of a limited key (Redis counters). */
-import { afterAll, beforeAll, expect, test, setDefaultTimeout } from 'bun:test';
+import { expect, test, setDefaultTimeout } from 'bun:test';
 import { deleteKeys, randomPrefix, redisEnv } from '../helpers/redis-env';
 import { apiError } from '../helpers/start-gateway';
 import { startTcpProxy } from '../helpers/tcp-proxy';
-import { chatBody, limitedClient, startLimitsRig, type LimitsRig } from '../limits/limits-helpers';
+import { chatBody, limitedClient, startLimitsRig, useRedisLimitsRig } from '../limits/limits-helpers';
 import { budgetOnlyShowsNone, modelListsShowWindows, modelNotAllowedShowsWindows, teamWindowShown } from '../limits/read-rate-headers';
 
 setDefaultTimeout(30_000);
 
-const prefix = randomPrefix();
-let rig: LimitsRig;
-beforeAll(async () => (rig = await startLimitsRig({ env: redisEnv(prefix) })), 30_000);
-afterAll(async () => {
-  await rig.close();
-  await deleteKeys(prefix);
-});
+/** The rig on Redis counters under a key prefix of this file's own. */
+const rig = useRedisLimitsRig();
 
 const T0 = Date.parse('2026-03-10T12:00:00Z');
 
-test('GET /v1/models and /v1/models/{id} show the key\'s windows, and reading them counts nothing (Redis)', () => modelListsShowWindows(rig, T0));
-test('a 403 model_not_allowed shows the key\'s windows and counts nothing (Redis)', () => modelNotAllowedShowsWindows(rig, T0 + 3_600_000));
-test('a key in a team with an RPM limit sees the team\'s window on the model list (Redis)', () => teamWindowShown(rig, T0 + 7_200_000));
-test('a key with only a budget gets no rate headers, admitted or not (Redis)', () => budgetOnlyShowsNone(rig, T0 + 10_800_000));
+test('GET /v1/models and /v1/models/{id} show the key\'s windows, and reading them counts nothing (Redis)', () => modelListsShowWindows(rig(), T0));
+test('a 403 model_not_allowed shows the key\'s windows and counts nothing (Redis)', () => modelNotAllowedShowsWindows(rig(), T0 + 3_600_000));
+test('a key in a team with an RPM limit sees the team\'s window on the model list (Redis)', () => teamWindowShown(rig(), T0 + 7_200_000));
+test('a key with only a budget gets no rate headers, admitted or not (Redis)', () => budgetOnlyShowsNone(rig(), T0 + 10_800_000));
 
 test('Redis cut: the model list and a 403 still answer, with this instance\'s own view of the windows', async () => {
   const proxy = await startTcpProxy('127.0.0.1', 6379);
