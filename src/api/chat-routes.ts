@@ -1,8 +1,6 @@
 import type { AppContext } from '../context';
 import type { ChatRequest } from '../providers/types';
 import { startChat, type ChatStarted } from '../proxy/chat-pipeline';
-import { completionText } from '../proxy/request-outcome';
-import { estimateUsage } from '../usage/estimate-usage';
 import { toOpenAIUsage } from '../usage/types';
 import { forwardableHeaders } from '../proxy/forward-headers';
 import { openaiPost, type V1Answer } from './openai-request';
@@ -10,36 +8,25 @@ import { validateChatRequest } from './request-validation';
 import type { V1Route } from './v1-routes';
 
 /** What the chat endpoint answers. */
-function chatAnswer(ctx: AppContext, r: ChatStarted): V1Answer | Promise<V1Answer> {
-  if (r.kind === 'json' && r.usage === null) return withEstimatedUsage(ctx, r);
+function chatAnswer(r: ChatStarted): V1Answer {
+  if (r.kind === 'stream') return { stream: r.body, headers: r.headers };
+  // An answer whose upstream gave no usable usage (none, or nonsense counts the adapter took off)
+  // carries the estimate its row bills (startChat's estimatedUsage), as the Responses and Messages
+  // bridges' answers do: OpenAI's answers always carry usage, and clients that count tokens read it.
+  if (r.usage?.estimated) return { json: JSON.stringify({ ...r.completion, usage: toOpenAIUsage(r.usage) }), headers: r.headers };
   // The upstream's own bytes when nothing in them had to change (no re-serialising).
-  if (r.kind === 'json') return { json: r.raw ?? JSON.stringify(r.completion), headers: r.headers };
-  return { stream: r.body, headers: r.headers };
-}
-
-/**
- * An answer whose upstream gave no usable usage (none, or nonsense counts the adapter took off)
- * carries the estimate its row bills (prompt + answer text, the same count recordRequest makes), as
- * the Responses and Messages bridges' answers do: OpenAI's answers always carry usage, and clients
- * that count tokens (agent frameworks' budgets) read it.
- */
-async function withEstimatedUsage(ctx: AppContext, r: Extract<ChatStarted, { kind: 'json' }>): Promise<V1Answer> {
-  const messages = Array.isArray(r.request.messages) ? (r.request.messages as any[]) : [];
-  const completion = { ...r.completion, usage: toOpenAIUsage(await estimateUsage(messages, completionText(r.completion), ctx.tokenCounter)) };
-  return { json: JSON.stringify(completion), headers: r.headers };
+  return { json: r.raw ?? JSON.stringify(r.completion), headers: r.headers };
 }
 
 /** POST /v1/chat/completions: OpenAI's chat API over every provider, streaming or not. */
 export function chatCompletionsRoute(ctx: AppContext): V1Route {
-  // Made once for the route, not per request.
-  const answer = (r: ChatStarted) => chatAnswer(ctx, r);
   return {
     handler: openaiPost<ChatRequest>(
       ctx,
       // Not async: the handler waits on the upstream for most of the request's life, and each
       // async function on that wait keeps its frame, arguments and promise alive.
       ({ request, client, clock, body, requestId, dropClient, outputCap }) =>
-        startChat(ctx, body, { clientId: client.id, signal: request.signal, dropClient, clock, requestId, clientHeaders: forwardableHeaders(request.headers), outputCap, estimatedUsageChunk: true }).then(answer),
+        startChat(ctx, body, { clientId: client.id, signal: request.signal, dropClient, clock, requestId, clientHeaders: forwardableHeaders(request.headers), outputCap, estimatedUsage: true }).then(chatAnswer),
       { endpoint: 'chat', validate: validateChatRequest },
     ),
     detail: {

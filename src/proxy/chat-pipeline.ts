@@ -8,7 +8,7 @@ import type { Usage } from '../usage/types';
 import { openAttempt, type AttemptInput } from './open-attempt';
 import type { OutputCap } from '../limits/budget-output-cap';
 import { RequestClock } from './request-clock';
-import { completionText, gatewayHeaders, recordFailure, recordRequest, type Delivered, type Endpoint, type RequestMeta } from './request-outcome';
+import { completionText, estimateDelivered, gatewayHeaders, recordFailure, recordRequest, type Delivered, type Endpoint, type RequestMeta } from './request-outcome';
 import { routeChat } from './route-chat';
 import { relayStream, type StreamEnd } from './stream-relay';
 import { settleAnswer, walkTargets, type EarlierTries } from './walk-targets';
@@ -46,11 +46,12 @@ export interface ChatRunOptions {
   /** Tries made before this run, on the decision's earlier targets (WalkOptions.earlier): the walk goes on from them. */
   earlier?: EarlierTries | null;
   /**
-   * A stream whose client asked for include_usage and got none usable from the upstream ends with
-   * OpenAI's usage-only chunk carrying the estimate its row bills (/v1/chat/completions; the bridges
-   * report the estimate in their own shapes).
+   * An answer the upstream gave no usable usage for reports the estimate its row bills, counted
+   * once for both: a whole answer gets it as its `usage`, a stream whose client asked for
+   * include_usage ends with OpenAI's usage-only chunk carrying it (/v1/chat/completions; the
+   * bridges report the estimate in their own shapes).
    */
-  estimatedUsageChunk?: boolean;
+  estimatedUsage?: boolean;
   /** The bytes that end a stream failing after its first byte; default OpenAI's error chunk + [DONE]. */
   streamErrorBytes?: (e: ApiError) => Uint8Array[];
   /** A target's own body, where it differs from the request's (AttemptInput.bodyFor). */
@@ -74,8 +75,6 @@ export type ChatStarted =
       completion: ChatCompletion;
       usage: Usage | null;
       raw: Uint8Array<ArrayBuffer> | null;
-      /** The request as the client sent it: an answer without usage gets its prompt's estimate (api/chat-routes.ts). */
-      request: ChatRequest;
     })
   | (Started & {
       kind: 'stream';
@@ -168,8 +167,10 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
   if (opened.kind === 'json') {
     // Text is only read for an estimate (no upstream usage) or a stored body.
     const text = opened.usage === null || meta.storeBodies ? completionText(opened.completion) : '';
-    recordRequest(ctx, meta, { decision, walk, delivered: { usage: opened.usage, text }, overheadMs });
-    return { ...started, kind: 'json', completion: opened.completion, usage: opened.usage, raw: opened.raw, request: req };
+    // Estimated here once, for the answer and its row alike (the row would count it again otherwise).
+    const usage = opened.usage ?? (opts.estimatedUsage ? await estimateDelivered(req, { usage: null, text }, ctx.tokenCounter).catch(() => null) : null);
+    recordRequest(ctx, meta, { decision, walk, delivered: { usage, text }, overheadMs });
+    return { ...started, kind: 'json', completion: opened.completion, usage, raw: opened.raw };
   }
   let resolveEnded!: (e: StreamEnd) => void;
   const ended = new Promise<StreamEnd>((r) => (resolveEnded = r));
@@ -178,7 +179,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
     settleAnswer(ctx.breakers, target, end.error);
     recordRequest(ctx, meta, { decision, walk, delivered: streamDelivered(opened.tally, meta.storeBodies), error: end.error, overheadMs });
     resolveEnded(end);
-  }, opts.streamErrorBytes, clientWantsUsage && opts.estimatedUsageChunk === true ? req : undefined, ctx.tokenCounter);
+  }, opts.streamErrorBytes, clientWantsUsage && opts.estimatedUsage === true ? req : undefined, ctx.tokenCounter);
   return { ...started, kind: 'stream', body, ended, tally: opened.tally };
 }
 
