@@ -127,7 +127,7 @@ async function chat(model: string, body: Record<string, unknown>, stream: boolea
 
 for (const p of COMPATIBLE) {
   describe(p, () => {
-    // DeepSeek and Ollama make one choice a request (n > 1 is their 400 before any call: test/chat/parameter-matrix.test.ts).
+    // DeepSeek and Ollama make one choice a request (n > 1 is their 400 before any call: test/chat/parameter-matrix-sampling.test.ts).
     for (const x of [...EXTRAS.filter((x) => !((p === 'deepseek' || p === 'ollama') && x.name === 'n=2')), ...(p === 'openai' ? [REFUSAL] : [])]) {
       for (const stream of [false, true]) {
         test(`${x.name}${stream ? ', streamed' : ''}`, async () => {

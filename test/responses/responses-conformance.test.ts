@@ -4,7 +4,7 @@
  * (with its `event:` name, sequence numbers from 0), the stored response read back
  * (GET /v1/responses/{id}) and its input items (ResponseItemList), all validated by Ajv against
  * OpenAI's spec (test/helpers/openai-schema.ts). OpenAI's own answers are passed through
- * (responses-api.test.ts checks they are unchanged), as are xAI's (xai-native.test.ts: they come
+ * (responses-passthrough.test.ts checks they are unchanged), as are xAI's (xai-passthrough.test.ts: they come
  * as xAI sends them); every other provider is bridged onto chat.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
