@@ -40,6 +40,8 @@ import { LimitsService } from './limits/limits-service';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { ScoreCache } from './routing/score-cache';
 import { createImageFetcher } from './providers/shared/fetch-image';
+import { PulledOllamaModels } from './providers/ollama/pulled-models';
+import { sendUpstream } from './http/send-upstream';
 import { ResponseStore } from './responses/response-store';
 import { BackgroundFollower } from './responses/background-follower';
 import { BackgroundJobs } from './responses/bridged-background';
@@ -206,6 +208,8 @@ function assembleContext(
     tokenCounter: overrides.tokenCounter ?? tokenCounter,
     metrics,
     scoreCache: new ScoreCache(),
+    // Asked of Ollama only by GET /v1/models, at most every 10 s (src/providers/ollama/pulled-models.ts).
+    ollamaModels: new PulledOllamaModels((req, signal) => sendUpstream(config.upstream.client, req, signal)),
     adapterDeps: { fetchImage: createImageFetcher({ allowHosts: config.security.imageUrlAllowHosts }), mock: config.mock, reasoning },
     // Either store (PostgreSQL: awaited reads and writes, see src/responses/response-store.ts).
     responseStore: new ResponseStore(store, { enabled: config.responses.store, retentionDays: config.responses.retentionDays }),

@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite';
+import type { PulledOllamaModels } from './providers/ollama/pulled-models';
 import type { Config } from './config/config';
 import type { Db } from './db/client';
 import type { Store } from './db/store';
@@ -97,6 +98,8 @@ export interface AppContext {
   metrics: GatewayMetrics;
   /** Classifier scores of routing groups, LRU with TTL, no prompt text (src/routing/score-cache.ts). */
   scoreCache: ScoreCache;
+  /** The models the configured Ollama has pulled, for GET /v1/models (its /api/tags, cached: src/providers/ollama/pulled-models.ts). */
+  ollamaModels: PulledOllamaModels;
   /** Side services for provider adapters (the image fetcher holds the allow-list). */
   adapterDeps: AdapterDeps;
   /** Stored Responses API answers (src/responses/response-store.ts). */

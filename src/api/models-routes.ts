@@ -7,6 +7,8 @@ import { isModelAllowed } from '../limits/allow-list';
 import type { V1Handler, V1Route } from './v1-routes';
 import { anthropicModelPage, isAnthropicClient, modelInfo } from './anthropic-models';
 import { clientOf, errorResponse } from './openai-request';
+import type { PulledModel } from '../providers/ollama/ollama-tags-api';
+import { ollamaTwin } from '../providers/ollama/ollama-tag';
 
 interface ModelObject {
   id: string;
@@ -16,12 +18,23 @@ interface ModelObject {
   [extra: string]: unknown;
 }
 
-/** Enabled models of enabled providers, then groups; `mock/echo` when the mock provider is on. */
-export function listModels(snap: RuntimeSnapshot, created: number): Array<ModelObject | GroupModelObject> {
+/**
+ * Enabled models of enabled providers, and the models the Ollama upstream has pulled that the
+ * table does not hold (`ollama/<name>` as Ollama names them, `ollama/llama3.2:latest`: chat
+ * forwards any `ollama/…`), then groups; `mock/echo` when the mock provider is on.
+ */
+export function listModels(snap: RuntimeSnapshot, created: number, pulled: readonly PulledModel[] = []): Array<ModelObject | GroupModelObject> {
   const out: ModelObject[] = [];
   for (const m of snap.models.values()) {
     if (!m.enabled || !snap.providers.get(m.provider)?.enabled) continue;
     out.push({ id: m.id, object: 'model', created, owned_by: m.provider });
+  }
+  if (pulled.length && snap.providers.get('ollama')?.enabled) {
+    for (const p of pulled) {
+      // A model of the table (under either spelling of its tag) is listed, or disabled, under its own id.
+      if (snap.models.get(p.name)?.provider === 'ollama' || ollamaTwin(p.name, snap.models)) continue;
+      out.push({ id: `ollama/${p.name}`, object: 'model', created: p.modifiedAt ?? created, owned_by: 'ollama' });
+    }
   }
   out.sort((a, b) => a.id.localeCompare(b.id));
   if (snap.providers.get('mock')?.enabled) out.push({ id: 'mock/echo', object: 'model', created, owned_by: 'mock' });
@@ -37,14 +50,14 @@ const detail = (summary: string) => ({ tags: ['OpenAI API'], summary });
  * sees only what the list allows (as OpenAI lists what a key has access to), so a client that fills
  * its model picker from here does not offer names every call to which is a 403 model_not_allowed.
  */
-function modelsForKey(snap: RuntimeSnapshot, client: ClientEntry, created: number) {
+function modelsForKey(snap: RuntimeSnapshot, client: ClientEntry, created: number, pulled?: readonly PulledModel[]) {
   const scopes = client.limits?.scopes ?? [];
   const allows = (name: string) => scopes.every((sc) => isModelAllowed(sc.allow, name, snap.models));
-  const all = listModels(snap, created);
+  const all = listModels(snap, created, pulled);
   return { allows, models: scopes.every((sc) => sc.allow === null) ? all : all.filter((m) => allows(m.id)) };
 }
 
-type Answer = (request: Request, client: ClientEntry, snap: RuntimeSnapshot) => Response;
+type Answer = (request: Request, client: ClientEntry, snap: RuntimeSnapshot) => Response | Promise<Response>;
 
 /**
  * Authenticates the key (the 401s, an expired key's too), then answers in OpenAI's shape, or
@@ -54,7 +67,7 @@ type Answer = (request: Request, client: ClientEntry, snap: RuntimeSnapshot) => 
  * a read-only look at its windows: reading the list counts against nothing.
  */
 function eitherDialect(ctx: AppContext, openai: Answer, anthropic: Answer): V1Handler {
-  return (request, _server, key) => {
+  return async (request, _server, key) => {
     const dialect = isAnthropicClient(request) ? 'anthropic' : 'openai';
     const snap = ctx.state.getSnapshot();
     let client: ClientEntry;
@@ -67,23 +80,29 @@ function eitherDialect(ctx: AppContext, openai: Answer, anthropic: Answer): V1Ha
       return errorResponse(err, {}, dialect);
     }
     try {
-      return (dialect === 'anthropic' ? anthropic : openai)(request, client, snap);
+      return await (dialect === 'anthropic' ? anthropic : openai)(request, client, snap);
     } catch (err) {
       return errorResponse(err, {}, dialect);
     }
   };
 }
 
-/** GET /v1/models in OpenAI's list format (errors in OpenAI's shape: v1-routes.ts), or Anthropic's page of models. */
+/** What the Ollama upstream has pulled (cached; none while it is off or its circuit open: AppContext.ollamaModels). */
+const pulledOf = (ctx: AppContext, snap: RuntimeSnapshot) => ctx.ollamaModels.list(snap.providers.get('ollama'), ctx.breakers.available('ollama'));
+
+/**
+ * GET /v1/models in OpenAI's list format (errors in OpenAI's shape: v1-routes.ts), or Anthropic's
+ * page of models; with the models Ollama has pulled (asked only here, after the key passed).
+ */
 export function modelsRoute(ctx: AppContext): V1Route {
   const created = Math.floor(ctx.startedAt / 1000);
   const createdAt = new Date(ctx.startedAt).toISOString();
   return {
     handler: eitherDialect(
       ctx,
-      (_request, client, snap) => Response.json({ object: 'list', data: modelsForKey(snap, client, created).models }),
-      (request, client, snap) => {
-        const { models } = modelsForKey(snap, client, created);
+      async (_request, client, snap) => Response.json({ object: 'list', data: modelsForKey(snap, client, created, await pulledOf(ctx, snap)).models }),
+      async (request, client, snap) => {
+        const { models } = modelsForKey(snap, client, created, await pulledOf(ctx, snap));
         const all = models.map((m) => modelInfo(m.id, createdAt, contextWindowOf(snap, m.id)));
         return Response.json(anthropicModelPage(all, new URL(request.url).searchParams));
       },

@@ -1,6 +1,6 @@
 import type { ChatRequest } from '../providers/types';
 import type { RouteTarget } from '../routing/types';
-import { geminiMajor } from '../providers/gemini/gemini-generation-config';
+import { geminiMajor, takesMediumLevel } from '../providers/gemini/gemini-generation-config';
 
 /**
  * The most of a budget's cap a translated target may spend thinking: half. Gemini and OpenAI's
@@ -44,13 +44,14 @@ export function effortWithinCap(req: ChatRequest, thinkingCap: number, target: R
  * nothing is lowered. Claude targets keep theirs: the Anthropic adapter sends its budget beside the
  * cap (max_tokens is raised by it), and the budget's worst case prices it there. Gemini 2.5 keeps
  * its effort too: its adapter sends a token budget, held to `thinkingCap` there
- * (ChatCallContext.thinkingCap). xAI's grok-3-mini takes low or high only, so a medium there becomes low.
+ * (ChatCallContext.thinkingCap). xAI's grok-3-mini and Gemini 3 Pro (3.0) take low or high only, so a
+ * medium there becomes low (Gemini's adapter would send Gemini 3 Pro's medium as high).
  */
 export function cappedEffort(effort: string, thinkingCap: number, target: RouteTarget): string {
   if (target.provider === 'anthropic') return effort;
   if (target.provider === 'gemini' && geminiMajor(target.upstreamModel) < 3) return effort;
   let fits = NOMINAL.find(([, n]) => n <= thinkingCap)?.[0] ?? 'low';
-  if (fits === 'medium' && target.provider === 'grok') fits = 'low';
+  if (fits === 'medium' && (target.provider === 'grok' || (target.provider === 'gemini' && !takesMediumLevel(target.upstreamModel)))) fits = 'low';
   const rank = ORDER.indexOf(effort);
   return rank < 0 || rank <= ORDER.indexOf(fits) ? effort : fits;
 }

@@ -28,11 +28,12 @@ export function resolveConcrete(name: string, snap: RuntimeSnapshot): RouteTarge
     const upstreamModel = name.slice(slash + 1);
     if (isProviderId(provider) && upstreamModel) {
       if (!snap.providers.get(provider)?.enabled) throw modelNotFound(name, providerOffReason(provider, snap));
-      const known = snap.models.get(upstreamModel);
+      // `ollama/llama3.2` is the table's `llama3.2:latest` (and the reverse), as a bare id is.
+      const known = snap.models.get(upstreamModel) ?? (provider === 'ollama' ? ollamaTwin(upstreamModel, snap.models) : undefined);
       if (known && known.provider === provider) {
         // Disabled in the table is disabled under every name, `provider/id` included.
         if (!known.enabled) throw modelNotFound(name);
-        return snap.modelTargets?.get(upstreamModel) ?? modelTarget(known);
+        return snap.modelTargets?.get(known.id) ?? modelTarget(known);
       }
       // An unknown id still reaches its provider; a dated Anthropic snapshot bills as its model.
       return { provider, upstreamModel, modelId: name, entry: pricedAs(provider, upstreamModel, snap) };

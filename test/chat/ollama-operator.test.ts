@@ -54,7 +54,9 @@ test('a group goes on from a model not pulled to its next target', async () => {
   expect(health.providers.ollama.circuit).toBe('closed');
 });
 
-test('/v1/models lists the Ollama models of LLM_PROXY__PROVIDERS__OLLAMA__MODELS by their real ids', async () => {
+test('/v1/models lists the Ollama models of LLM_PROXY__PROVIDERS__OLLAMA__MODELS by their real ids (Ollama itself has pulled none yet)', async () => {
+  // The list Ollama gives at GET /api/tags (pulled models: test/chat/ollama-pulled-models.test.ts).
+  ollama.handler = () => jsonResponse({ models: [] });
   const list = await gw.openai().models.list();
   const ids = list.data.map((m) => m.id);
   expect(ids).toContain('qwen3:8b');

@@ -59,6 +59,8 @@ const gemini = startFakeUpstream((req, rec) => {
 });
 
 const ollama = startFakeUpstream((_req, rec) => {
+  // GET /v1/models asks Ollama what it has pulled: nothing here.
+  if (rec.path === '/api/tags') return jsonResponse({ models: [] });
   const inputs: string[] = typeof rec.body.input === 'string' ? [rec.body.input] : rec.body.input;
   if (inputs.some((t) => fakeTokens(t) > 2048)) return jsonResponse({ error: 'the input length exceeds the context length' }, 400);
   return jsonResponse({

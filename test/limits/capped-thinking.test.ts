@@ -25,6 +25,9 @@ beforeAll(async () => {
   const now = Date.now();
   rig.gw.ctx.db.insert(models).values([
     { id: 'think-gemini', provider: 'gemini', upstreamId: 'gemini-2.5-flash', inputPrice: PRICE, outputPrice: PRICE, updatedAt: now },
+    // Gemini 3 with its real limits (65,536 output tokens), so a $25 budget caps it at ~25K.
+    { id: 'think-gemini3', provider: 'gemini', upstreamId: 'gemini-3-flash-preview', inputPrice: PRICE, outputPrice: PRICE, contextWindow: 1_048_576, maxOutputTokens: 65_536, updatedAt: now },
+    { id: 'think-gemini3-pro', provider: 'gemini', upstreamId: 'gemini-3-pro-preview', inputPrice: PRICE, outputPrice: PRICE, contextWindow: 1_048_576, maxOutputTokens: 65_536, updatedAt: now },
     { id: 'think-o4', provider: 'openai', upstreamId: 'o4-mini', inputPrice: PRICE, outputPrice: PRICE, updatedAt: now },
     // o4-mini with its real window: a default allowance of 100K output, so a $25 budget caps it at ~25K.
     { id: 'think-o4-full', provider: 'openai', upstreamId: 'o4-mini', inputPrice: PRICE, outputPrice: PRICE, contextWindow: 200_000, maxOutputTokens: 100_000, updatedAt: now },
@@ -42,7 +45,7 @@ const claudeCode = (model: string) => ({
   model, max_tokens: 32_000, thinking: { type: 'enabled' as const, budget_tokens: 31_999 },
   messages: [{ role: 'user' as const, content: 'Hello' }],
 });
-const generationConfig = () => gemini.last().body.generationConfig as { maxOutputTokens?: number; thinkingConfig?: { thinkingBudget?: number } };
+const generationConfig = () => gemini.last().body.generationConfig as { maxOutputTokens?: number; thinkingConfig?: { thinkingBudget?: number; thinkingLevel?: string; includeThoughts?: boolean } };
 
 test("/v1/messages with Claude Code's thinking to Gemini 2.5 under a $5 budget: the thinking budget is at most half the cap; uncapped it is 24K as before", async () => {
   rig.clock.now += 3_600_000;
@@ -111,6 +114,48 @@ test('chat without reasoning_effort to Gemini 2.5 Flash under a small budget: it
   const g = generationConfig();
   expect(g.maxOutputTokens).toBeLessThan(500);
   expect(g.thinkingConfig!.thinkingBudget).toBe(Math.floor(g.maxOutputTokens! / 2));
+});
+
+test('Gemini 3 under a small budget: a thinking level fitting half the cap (low), never a thinkingBudget; chat without reasoning_effort (Gemini 3 thinks at high by default), /v1/messages with Claude Code\'s thinking, /v1/responses with reasoning.effort high; uncapped as before', async () => {
+  rig.clock.now += 3_600_000;
+  const chatKey = (await limitedClient(rig.gw, 'think-g3-chat', { budgetUsd: 0.5, budgetPeriod: 'total' })).key;
+  const { response } = await rig.gw.openai(chatKey).chat.completions.create({ model: 'think-gemini3', messages: [{ role: 'user', content: 'Hello' }] }).withResponse();
+  expect(generationConfig().maxOutputTokens).toBeLessThan(500);
+  expect(generationConfig().thinkingConfig).toEqual({ thinkingLevel: 'low' });
+  expect((await rig.gw.waitForRow(response)).status).toBe(200);
+
+  await sdk((await limitedClient(rig.gw, 'think-g3-messages', { budgetUsd: 5, budgetPeriod: 'total' })).key).messages.create(claudeCode('think-gemini3'));
+  expect(generationConfig().maxOutputTokens).toBeLessThan(5000);
+  expect(generationConfig().thinkingConfig).toEqual({ thinkingLevel: 'low', includeThoughts: true });
+
+  const respKey = (await limitedClient(rig.gw, 'think-g3-responses', { budgetUsd: 5, budgetPeriod: 'total' })).key;
+  await rig.gw.openai(respKey).responses.create({ model: 'think-gemini3', input: 'Hello', reasoning: { effort: 'high' } });
+  expect(generationConfig().maxOutputTokens).toBeLessThan(5000);
+  expect(generationConfig().thinkingConfig).toMatchObject({ thinkingLevel: 'low' });
+  expect(generationConfig().thinkingConfig!.thinkingBudget).toBeUndefined();
+
+  // Uncapped: no thinkingConfig without an effort (the model's default), and high for Claude Code's budget.
+  const free = rig.gw.addClient('think-g3-free');
+  await rig.gw.openai(free.key).chat.completions.create({ model: 'think-gemini3', messages: [{ role: 'user', content: 'Hello' }] });
+  expect(generationConfig()).toBeUndefined();
+  await sdk(free.key).messages.create(claudeCode('think-gemini3'));
+  expect(generationConfig().thinkingConfig).toEqual({ thinkingLevel: 'high', includeThoughts: true });
+});
+
+test('Gemini 3 under a $25 budget (~25K cap): Flash gets medium; Gemini 3 Pro, which has no medium (the adapter would send it as high), gets low', async () => {
+  rig.clock.now += 3_600_000;
+  const client = async (name: string) => rig.gw.openai((await limitedClient(rig.gw, name, { budgetUsd: 25, budgetPeriod: 'total' })).key);
+  const hello = (model: string, effort?: 'high') => ({ model, messages: [{ role: 'user' as const, content: 'Hello' }], ...(effort ? { reasoning_effort: effort } : {}) });
+  await (await client('think-g3-flash-25')).chat.completions.create(hello('think-gemini3'));
+  expect(generationConfig().maxOutputTokens).toBeGreaterThan(16_384);
+  expect(generationConfig().maxOutputTokens).toBeLessThan(25_000);
+  expect(generationConfig().thinkingConfig).toEqual({ thinkingLevel: 'medium' });
+  await (await client('think-g3-flash-25-high')).chat.completions.create(hello('think-gemini3', 'high'));
+  expect(generationConfig().thinkingConfig).toEqual({ thinkingLevel: 'medium', includeThoughts: true });
+  await (await client('think-g3-pro-25')).chat.completions.create(hello('think-gemini3-pro'));
+  expect(generationConfig().thinkingConfig).toEqual({ thinkingLevel: 'low' });
+  await (await client('think-g3-pro-25-high')).chat.completions.create(hello('think-gemini3-pro', 'high'));
+  expect(generationConfig().thinkingConfig).toEqual({ thinkingLevel: 'low', includeThoughts: true });
 });
 
 /** A Responses request to the OpenAI reasoning model (passed through to OpenAI's /responses) with `effort`. */

@@ -16,6 +16,15 @@ export function geminiMajor(model: string): number {
  * later, and the floating aliases (`gemini-flash-latest`, `gemini-pro-latest`), which name no
  * version and which Google moved to Gemini 3 models. Gemini 2.5 does not validate them.
  */
+/**
+ * Whether a Gemini 3 model takes thinkingLevel `medium`: Gemini 3 Pro (3.0) takes only low and
+ * high (Google's Gemini 3 guide; its 400 "Thinking level MEDIUM is not supported for this model"),
+ * 3.1 Pro and the Flash models take it.
+ */
+export function takesMediumLevel(model: string): boolean {
+  return !/gemini-3-pro/i.test(model);
+}
+
 export function validatesThoughtSignatures(model: string): boolean {
   return geminiMajor(model) >= 3 || /(^|\/)gemini-[a-z-]*latest$/i.test(model);
 }
@@ -59,7 +68,10 @@ export function convertGenerationConfig(req: ChatRequest, model: string, showTho
   const thinking = thinkingConfig(r.reasoning_effort, model);
   if (thinking) g.thinkingConfig = thinking;
   else if (showThoughts) g.thinkingConfig = { includeThoughts: true };
-  if (thinkingCap !== undefined) fitThinkingBudget(g, model, thinkingCap);
+  if (thinkingCap !== undefined) {
+    if (geminiMajor(model) >= 3) fitThinkingLevel(g, model, thinkingCap);
+    else fitThinkingBudget(g, model, thinkingCap);
+  }
   return Object.keys(g).length ? g : undefined;
 }
 
@@ -101,7 +113,7 @@ function thinkingConfig(effort: unknown, model: string): GeminiThinkingConfig | 
   const off = effort === 'none';
   if (geminiMajor(model) >= 3) {
     // Gemini 3 Pro (3.0) takes only low and high (3.1 Pro and the Flash models take medium too).
-    const medium = /gemini-3-pro/i.test(model) ? 'high' : 'medium';
+    const medium = takesMediumLevel(model) ? 'medium' : 'high';
     const level: GeminiThinkingConfig['thinkingLevel'] =
       off || effort === 'minimal' ? (pro ? 'low' : 'minimal') : effort === 'low' ? 'low' : effort === 'medium' ? medium : 'high';
     return { thinkingLevel: level, includeThoughts: !off };
@@ -121,10 +133,23 @@ const leastBudget = (model: string) => (/-pro/i.test(model) ? 128 : /flash-lite/
  * and 2.0 are left alone). Gemini 3 takes a level, lowered before (effortWithinCap).
  */
 function fitThinkingBudget(g: GeminiGenerationConfig, model: string, thinkingCap: number): void {
-  if (geminiMajor(model) >= 3 || g.thinkingConfig?.thinkingLevel !== undefined) return;
+  if (g.thinkingConfig?.thinkingLevel !== undefined) return;
   const t = g.thinkingConfig ?? {};
   if (t.thinkingBudget === 0) return;
   if (t.thinkingBudget === undefined && !(/gemini-2\.5-(flash|pro)/i.test(model) && !/flash-lite/i.test(model))) return;
   const budget = Math.max(leastBudget(model), Math.min(t.thinkingBudget ?? Infinity, thinkingCap));
   if (budget !== t.thinkingBudget) g.thinkingConfig = { ...t, thinkingBudget: budget };
+}
+
+/**
+ * Gemini 3 under a budget's cap without a reasoning_effort (one given was lowered before,
+ * effortWithinCap): Gemini 3 thinks at `high` by default, counted inside maxOutputTokens, so a
+ * small cap could go to thinking alone. It gets the highest level whose nominal thinking (BUDGETS:
+ * low 1K, medium 8K, high 24K) fits `thinkingCap`, at least low; where high fits, the model's own
+ * default stays. A level, not a thinkingBudget, which Gemini 3 takes only as a deprecated fallback.
+ */
+function fitThinkingLevel(g: GeminiGenerationConfig, model: string, thinkingCap: number): void {
+  if (g.thinkingConfig?.thinkingLevel !== undefined || thinkingCap >= BUDGETS.high!) return;
+  const level = thinkingCap >= BUDGETS.medium! && takesMediumLevel(model) ? 'medium' : 'low';
+  g.thinkingConfig = { ...g.thinkingConfig, thinkingLevel: level };
 }
