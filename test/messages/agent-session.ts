@@ -8,6 +8,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { jsonResponse, sseEventsResponse, type FakeHandler } from '../helpers/fake-upstream';
+import { thinkingRefusal } from '../anthropic/fake-anthropic';
 
 /** The usage Anthropic reports for turn `t` (0-based) of the session: the numbers the row and cost must match. */
 export function turnUsage(t: number) {
@@ -23,21 +24,28 @@ export function turnUsage(t: number) {
 export const turnOf = (body: any): number => (body.messages as any[]).filter((m) => m.role === 'assistant').length;
 
 /** The message Anthropic answers turn `t` with: a Read call, or text on the last turn. */
-function answer(t: number, last: boolean, model: string) {
-  const content = last
+export function anthropicMessage(t: number, last: boolean, model: string, thinking = false) {
+  const said = last
     ? [{ type: 'text', text: 'All files read; the refactor is done.' }]
     : [{ type: 'text', text: `Reading file ${t}.` }, { type: 'tool_use', id: `toolu_01Agent${String(t).padStart(4, '0')}xxxxxxxx`, name: 'Read', input: { file_path: `/repo/src/file-${t}.ts` } }];
+  const content: any[] = thinking ? [{ type: 'thinking', thinking: `Turn ${t}: the next file.`, signature: 'EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrk' }, ...said] : said;
   return { id: `msg_01AgentTurn${String(t).padStart(4, '0')}xxxxxxx`, type: 'message', role: 'assistant', model, content, stop_reason: last ? 'end_turn' : 'tool_use', stop_sequence: null, usage: { ...turnUsage(t), service_tier: 'standard' } };
 }
 
 const ev = (event: string, data: object) => ({ event, data: JSON.stringify({ type: event, ...data }) });
 
 /** Anthropic's event stream of a message (text and tool_use blocks, the JSON input in two pieces). */
-export function messageEvents(msg: ReturnType<typeof answer>) {
+export function messageEvents(msg: ReturnType<typeof anthropicMessage>) {
   const { input_tokens, cache_read_input_tokens, cache_creation_input_tokens, output_tokens } = msg.usage;
   const events = [ev('message_start', { message: { ...msg, content: [], stop_reason: null, usage: { ...msg.usage, output_tokens: 1 } } })];
   msg.content.forEach((b: any, index) => {
-    if (b.type === 'text') {
+    if (b.type === 'thinking') {
+      events.push(
+        ev('content_block_start', { index, content_block: { type: 'thinking', thinking: '', signature: '' } }),
+        ev('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: b.thinking } }),
+        ev('content_block_delta', { index, delta: { type: 'signature_delta', signature: b.signature } }),
+      );
+    } else if (b.type === 'text') {
       events.push(ev('content_block_start', { index, content_block: { type: 'text', text: '' } }), ev('content_block_delta', { index, delta: { type: 'text_delta', text: b.text } }));
     } else {
       const json = JSON.stringify(b.input);
@@ -56,16 +64,23 @@ export function messageEvents(msg: ReturnType<typeof answer>) {
   return events;
 }
 
-/** The fake Anthropic agent of a `turns`-turn session (JSON or SSE, as asked). */
+/** The fake Anthropic agent of a `turns`-turn session (JSON or SSE, as asked; count_tokens 5,000 plus the turn). */
 export const agentUpstream = (turns: number): FakeHandler => (_req, rec) => {
   const t = turnOf(rec.body);
-  const msg = answer(t, t >= turns - 1, rec.body.model);
+  if (rec.path.endsWith('/count_tokens')) return jsonResponse({ input_tokens: 5_000 + t });
+  // Thinking on, Anthropic refuses a tool loop whose last assistant turn does not start with its (signed) thinking.
+  const thinking = rec.body.thinking?.type === 'enabled';
+  if (thinking) {
+    const refusal = thinkingRefusal(rec.body);
+    if (refusal) return refusal;
+  }
+  const msg = anthropicMessage(t, t >= turns - 1, rec.body.model, thinking);
   return rec.body.stream ? sseEventsResponse(messageEvents(msg)) : jsonResponse(msg);
 };
 
 export const SYSTEM = [
   { type: 'text' as const, text: "You are Claude Code, Anthropic's official CLI for Claude." },
-  { type: 'text' as const, text: 'Long instructions. '.repeat(200), cache_control: { type: 'ephemeral' as const, ttl: '1h' as const } },
+  { type: 'text' as const, text: 'Long instructions. '.repeat(400), cache_control: { type: 'ephemeral' as const, ttl: '1h' as const } },
 ];
 export const TOOLS: Anthropic.Tool[] = [
   { name: 'Bash', description: 'Run a command', input_schema: { type: 'object', properties: { command: { type: 'string' } }, required: ['command'] } },
@@ -88,18 +103,18 @@ export interface Turn {
 }
 
 /** One turn's request body (Claude Code's shape: cached system and tools, the marker on the last message). */
-export const turnBody = (model: string, history: Anthropic.MessageParam[], maxTokens = 32_000) => ({
-  model, max_tokens: maxTokens, system: SYSTEM, tools: TOOLS, messages: marked(history), metadata: { user_id: 'user_abc_account__session_1' },
+export const turnBody = (model: string, history: Anthropic.MessageParam[], extra: Partial<Anthropic.MessageCreateParamsNonStreaming> = {}) => ({
+  model, max_tokens: 32_000, system: SYSTEM, tools: TOOLS, messages: marked(history), metadata: { user_id: 'user_abc_account__session_1' }, ...extra,
 });
 
 /** Runs one turn (streamed unless `json`) and appends the answer and its tool result to `history`. */
-export async function runTurn(client: Anthropic, model: string, history: Anthropic.MessageParam[], json = false): Promise<Turn> {
+export async function runTurn(client: Anthropic, model: string, history: Anthropic.MessageParam[], json = false, extra: Partial<Anthropic.MessageCreateParamsNonStreaming> = {}): Promise<Turn> {
   let turn: Turn;
   if (json) {
-    const { data, response } = await client.messages.create(turnBody(model, history)).withResponse();
+    const { data, response } = await client.messages.create(turnBody(model, history, extra)).withResponse();
     turn = { message: data, requestId: response.headers.get('x-request-id')! };
   } else {
-    const stream = client.messages.stream(turnBody(model, history));
+    const stream = client.messages.stream(turnBody(model, history, extra));
     const message = await stream.finalMessage();
     turn = { message, requestId: (await stream.withResponse()).response.headers.get('x-request-id')! };
   }
