@@ -97,6 +97,11 @@ test('a budget that runs out mid-session: every turn capped below 32,000 and exa
   expect([refused.status, refused.errorType, refused.costUsd]).toEqual([429, 'budget_exceeded', 0]);
   expect(spent).toBeLessThanOrEqual(budget);
   expect(await spendOf(c.id, budget)).toBeCloseTo(spent, 9);
+  // Counting costs nothing, so the spent budget still lets the client count (Claude Code does before compacting).
+  const { model, system, tools, messages } = turnBody(MODEL, [{ role: 'user', content: 'Refactor every file under src/.' }]);
+  const counted = await claudeCode(rig, c.key).messages.countTokens({ model, system, tools, messages }).withResponse();
+  expect(counted.data.input_tokens).toBe(5_000);
+  expect((await rig.gw.waitForRow(counted.response)).costUsd).toBe(0);
 });
 
 test('four sessions of one key at once: the budget is never overspent; refusals are Anthropic 429s and every request leaves one row', async () => {
