@@ -30,9 +30,14 @@ afterAll(async () => {
   fake.close();
 });
 
-test(`${TURNS} turns with tool_use and prompt caching: one row a turn, each cost exact, the admin totals their sum`, async () => {
+/** The model's prices as the admin API gives them (USD per 1M tokens). */
+async function pricesOf() {
   const m = await json(await api(gw, 'GET', `/api/models/${MODEL}`, { as: admin }));
-  const prices = { input: m.input_price, cachedInput: m.cached_input_price, cacheWrite: m.cache_write_price, output: m.output_price };
+  return { input: m.input_price, cachedInput: m.cached_input_price, cacheWrite: m.cache_write_price, output: m.output_price };
+}
+
+test(`${TURNS} turns with tool_use and prompt caching: one row a turn, each cost exact, the admin totals their sum`, async () => {
+  const prices = await pricesOf();
   // The documented multipliers: reads 0.1x, 5-minute writes 1.25x the input price.
   expect(prices.cachedInput).toBeCloseTo(prices.input * 0.1, 9);
   expect(prices.cacheWrite).toBeCloseTo(prices.input * 1.25, 9);
@@ -83,8 +88,7 @@ test(`${TURNS} turns with tool_use and prompt caching: one row a turn, each cost
 }, 60_000);
 
 test('Esc at turn 7 (stream.abort() mid-stream): one 499 row billing message_start\'s cache counts exactly and the text delivered; the session goes on', async () => {
-  const m = await json(await api(gw, 'GET', `/api/models/${MODEL}`, { as: admin }));
-  const prices = { input: m.input_price, cachedInput: m.cached_input_price, cacheWrite: m.cache_write_price, output: m.output_price };
+  const prices = await pricesOf();
   const CUT = 7;
   // Turn CUT: Anthropic's events up to the first text delta, then silence until the gateway leaves.
   let cutSent = false;
