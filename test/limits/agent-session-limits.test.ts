@@ -172,6 +172,25 @@ test('a TPM limit met mid-session (32,000 reserved a turn, settled to the turn\'
   expect(rows.filter((r) => r.status === 429).every((r) => r.errorType === 'rate_limit_exceeded')).toBe(true);
 });
 
+test("a TPM below Claude Code's max_tokens (30,000 < 32,000 a turn): served, max_tokens sent as asked, reserved as far as the window has room", async () => {
+  const c = await limitedClient(rig.gw, 'agent-small-tpm', { tpm: 30_000 });
+  const seen: number[] = [];
+  const from = rig.anthropic.requests.length;
+  // Time compressed as in the TPM test above.
+  const client = claudeCode(rig, c.key, seen, (res) => {
+    if (res.status !== 429) return;
+    expect(res.headers.get('x-should-retry')).toBeNull();
+    rig.clock.now += Number(res.headers.get('retry-after-ms'));
+    res.headers.set('retry-after-ms', '1');
+  });
+  const { turns, error } = await loop(client, () => (rig.clock.now += 20_000));
+  expect(error).toBeNull();
+  expect(turns).toHaveLength(TURNS);
+  expect(rig.anthropic.requests.slice(from).every((r) => r.body.max_tokens === 32_000)).toBe(true);
+  const rows = await rig.gw.waitForClientRows(c.id, seen.length);
+  expect(rows.filter((r) => r.status === 429).every((r) => r.errorType === 'rate_limit_exceeded')).toBe(true);
+});
+
 test('count_tokens counts as a request in the RPM window (it is one, and may call the provider) and says so in its rate headers', async () => {
   const c = await limitedClient(rig.gw, 'agent-count-rpm', { rpm: 3 });
   const client = new Anthropic({ apiKey: c.key, baseURL: rig.gw.url, maxRetries: 0 });
