@@ -2,8 +2,9 @@
  * Claude Code sessions (test/messages/agent-session.ts: a tool loop with prompt caching, max_tokens
  * 32,000 a turn) under a key's limits, driven by @anthropic-ai/sdk with its retries on, as Claude
  * Code runs: a budget that runs out mid-session stops the loop with one Anthropic 429 the SDK does
- * not retry, never overspent, also with several loops of one key at once; an RPM limit met mid-loop
- * is waited out by the SDK's retry; count_tokens between turns spends nothing.
+ * not retry, never overspent, also with several loops of one key at once; RPM and TPM limits met
+ * mid-loop (a TPM below the 32,000 ceiling too) are waited out by the SDK's retry; count_tokens counts
+ * in the RPM window and spends nothing.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
@@ -149,46 +150,41 @@ test('an RPM limit met mid-session: the SDK waits out retry-after-ms and the loo
   for (const turn of turns) expect((await rig.gw.waitForRow(turn.requestId)).status).toBe(200);
 });
 
-test('a TPM limit met mid-session (32,000 reserved a turn, settled to the turn\'s tokens): the SDK waits it out and the loop goes on to its end', async () => {
-  const c = await limitedClient(rig.gw, 'agent-tpm', { tpm: 120_000 });
+/**
+ * A whole session of a key with `tpm`, a turn taking `stepMs` of the limits clock, every turn served
+ * (the SDK's retries included). Time compressed: the limits clock moves the whole wait the gateway
+ * asks for (up to half a minute: a turn's reservation holds its output ceiling until it settles), the
+ * SDK is handed 1 ms of it (that it waits out retry-after-ms as given is the RPM test's above).
+ */
+async function tpmSession(name: string, tpm: number, stepMs: number): Promise<{ waits: number[]; sent: number[] }> {
+  const c = await limitedClient(rig.gw, name, { tpm });
   const seen: number[] = [];
   const waits: number[] = [];
-  // Time compressed: the limits clock moves the whole wait the gateway asks for (up to half a
-  // minute: each turn reserves 32,000 output tokens until it settles), the SDK is handed 1 ms of it
-  // (that it waits out retry-after-ms as given is the RPM test's above).
+  const from = rig.anthropic.requests.length;
   const client = claudeCode(rig, c.key, seen, (res) => {
     if (res.status !== 429) return;
     waits.push(Number(res.headers.get('retry-after-ms')));
     expect(res.headers.get('x-should-retry')).toBeNull();
-    expect(res.headers.get('anthropic-ratelimit-tokens-limit')).toBe('120000');
+    expect(res.headers.get('anthropic-ratelimit-tokens-limit')).toBe(String(tpm));
     rig.clock.now += waits.at(-1)!;
     res.headers.set('retry-after-ms', '1');
   });
-  const { turns, error } = await loop(client, () => (rig.clock.now += 3_000));
+  const { turns, error } = await loop(client, () => (rig.clock.now += stepMs));
   expect(error).toBeNull();
   expect(turns).toHaveLength(TURNS);
-  expect(waits.length).toBeGreaterThan(0);
   const rows = await rig.gw.waitForClientRows(c.id, seen.length);
   expect(rows.filter((r) => r.status === 429).every((r) => r.errorType === 'rate_limit_exceeded')).toBe(true);
+  return { waits, sent: rig.anthropic.requests.slice(from).map((r) => r.body.max_tokens as number) };
+}
+
+test("a TPM limit met mid-session (32,000 reserved a turn, settled to the turn's tokens): the SDK waits it out and the loop goes on to its end", async () => {
+  const { waits } = await tpmSession('agent-tpm', 120_000, 3_000);
+  expect(waits.length).toBeGreaterThan(0);
 });
 
 test("a TPM below Claude Code's max_tokens (30,000 < 32,000 a turn): served, max_tokens sent as asked, reserved as far as the window has room", async () => {
-  const c = await limitedClient(rig.gw, 'agent-small-tpm', { tpm: 30_000 });
-  const seen: number[] = [];
-  const from = rig.anthropic.requests.length;
-  // Time compressed as in the TPM test above.
-  const client = claudeCode(rig, c.key, seen, (res) => {
-    if (res.status !== 429) return;
-    expect(res.headers.get('x-should-retry')).toBeNull();
-    rig.clock.now += Number(res.headers.get('retry-after-ms'));
-    res.headers.set('retry-after-ms', '1');
-  });
-  const { turns, error } = await loop(client, () => (rig.clock.now += 20_000));
-  expect(error).toBeNull();
-  expect(turns).toHaveLength(TURNS);
-  expect(rig.anthropic.requests.slice(from).every((r) => r.body.max_tokens === 32_000)).toBe(true);
-  const rows = await rig.gw.waitForClientRows(c.id, seen.length);
-  expect(rows.filter((r) => r.status === 429).every((r) => r.errorType === 'rate_limit_exceeded')).toBe(true);
+  const { sent } = await tpmSession('agent-small-tpm', 30_000, 20_000);
+  expect(sent.every((n) => n === 32_000)).toBe(true);
 });
 
 test('count_tokens counts as a request in the RPM window (it is one, and may call the provider) and says so in its rate headers', async () => {
