@@ -48,7 +48,10 @@ export interface WorstCase {
   costUsd: number;
   /** Prompt estimate plus output allowance, for TPM. */
   tokens: number;
-  /** The part of `tokens` that is the default output allowance of a request naming no output cap (else undefined). */
+  /**
+   * The part of `tokens` TPM reserves only as far as its windows have room (tpmTokensOf): the default
+   * output allowance of a request naming no output cap, and a /v1/messages request's max_tokens (a ceiling); else undefined.
+   */
   defaultOutputTokens?: number;
 }
 
@@ -362,5 +365,9 @@ function worstCaseOwn(
     costUsd += sources * XAI_LIVE_SEARCH_SOURCE_USD + (SEARCH_CONTENT_TOKENS * rate.input) / 1e6;
     searches = true;
   }
-  return { costUsd, tokens: prompt + tpmOutput + (searches ? SEARCH_CONTENT_TOKENS : 0), defaultOutputTokens: asked === null ? tpmOutput : undefined };
+  // /v1/messages requires max_tokens, which clients send as a ceiling (Claude Code 32,000): TPM holds it as
+  // it holds a default allowance, as far as the windows have room, else a key whose TPM is below the
+  // ceiling could never serve them. It settles to the tokens used, as a rate may run a little fast.
+  const roomOnly = asked === null || endpoint === 'messages';
+  return { costUsd, tokens: prompt + tpmOutput + (searches ? SEARCH_CONTENT_TOKENS : 0), defaultOutputTokens: roomOnly ? tpmOutput : undefined };
 }

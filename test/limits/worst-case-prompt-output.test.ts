@@ -72,7 +72,9 @@ test('embeddings given as token ids reserve their exact count, not the body size
 
 test('output above the model\'s output limit reserves the limit (the gateway sends no more); a group by its largest, unbounded with an unknown target', () => {
   // Claude Code's 32000 to an 8K model: the upstream is sent 8192, so that is what may be billed.
-  expect(worstCaseOf('messages', { max_tokens: 32_000 }, 300, { ...prices, maxOutputTokens: 8192 })).toEqual({ costUsd: (300 * 1000 + 8192 * 2000) / 1e6, tokens: 100 + 8192 });
+  // A Messages max_tokens is a ceiling TPM holds only as far as its windows have room (defaultOutputTokens); a chat one is not.
+  expect(worstCaseOf('messages', { max_tokens: 32_000 }, 300, { ...prices, maxOutputTokens: 8192 })).toEqual({ costUsd: (300 * 1000 + 8192 * 2000) / 1e6, tokens: 100 + 8192, defaultOutputTokens: 8192 });
+  expect(worstCaseOf('chat', { max_tokens: 32_000 }, 300, prices).defaultOutputTokens).toBeUndefined();
   expect(worstCaseOf('chat', { max_completion_tokens: 32_000 }, 300, { ...prices, maxOutputTokens: 8192 }).tokens).toBe(100 + 8192);
   expect(worstCaseOf('responses', { max_output_tokens: 32_000 }, 300, { ...prices, maxOutputTokens: 8192 }).tokens).toBe(100 + 8192);
   // Below the limit, or no cap asked: as before, the window's rest at most the limit.
