@@ -1,6 +1,6 @@
 import { ApiError } from '../errors/api-error';
 import type { RedisLink } from '../redis/redis-link';
-import { refusalMessage } from './refusal-message';
+import { limitsWhileRedisDown, refusalMessage } from './refusal-message';
 import { periodKey } from './budget-period';
 import type { Actual, AdmitInput, Admission, LimitCounters, RefusalReason, SpendSource } from './limit-counters';
 import { BUDGET_PERIODS, type ScopeLimits } from './limit-types';
@@ -54,6 +54,7 @@ export class RedisLimitCounters implements LimitCounters {
     beat = { everyMs: 2_000, deadAfterMs: 10_000 },
   ) {
     this.reconnect = new RedisLimitReconnect(link, this.redisAdmits, () => this.fallback.connected(), warn, beat);
+    link.onDown(() => warn?.(`limits: Redis unreachable; ${limitsWhileRedisDown(failMode)}`));
   }
 
   useSpendSource(source: SpendSource): void {
