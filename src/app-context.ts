@@ -141,7 +141,9 @@ function assembleContext(
   const { db } = store;
   const sqlite = store.sqlite!;
   // Several instances: Redis connects in the background and reconnects by itself (src/redis/redis-link.ts).
-  const redis = config.redis.url ? new RedisLink(config.redis.url, config.redis.prefix, { warn: overrides.warn ?? ((m) => console.error(`[gophergate] ${m}`)) }).start() : null;
+  // The link's and the limit counters' warnings (Redis lost, its data lost, work dropped) reach stderr.
+  const redisWarn = overrides.warn ?? ((m: string) => console.error(`[gophergate] ${m}`));
+  const redis = config.redis.url ? new RedisLink(config.redis.url, config.redis.prefix, { warn: redisWarn }).start() : null;
   // Sessions and sign-ins: 12 h sessions, cached 5 s; 5 failures lock a user, 20 an address (src/auth/auth-runtime.ts).
   const auth = new AuthRuntime({
     now: overrides.authClock,
@@ -157,7 +159,7 @@ function assembleContext(
   const breakers = redis ? shareBreakers(localBreakers, redis, overrides.warn) : localBreakers;
   const limits = new LimitsService(store, {
     // Several instances: counted in Redis, one script per admit and per settle (src/limits/redis-limit-counters.ts).
-    counters: overrides.limitCounters ?? (redis ? new RedisLimitCounters(redis, config.limits.failMode, overrides.warn) : undefined),
+    counters: overrides.limitCounters ?? (redis ? new RedisLimitCounters(redis, config.limits.failMode, redisWarn) : undefined),
     now: overrides.limitsClock,
   });
   // Budgeted keys and teams start from their period's spend in the logs, now and after each change.

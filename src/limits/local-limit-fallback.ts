@@ -84,7 +84,17 @@ export class LocalLimitFallback {
     this.lastSpend.set(scope.key, { pk: periodKey(scope.period, now), spend });
   }
 
-  /** What this instance last saw spent includes its own settled requests (an outage starts from it). */
+  /**
+   * The spend this instance last saw in Redis for the scope's current period, with its own requests
+   * settled since (null: none seen). Never more than was spent: a floor for a start from the logs,
+   * which lack the rows still waiting to be written.
+   */
+  seenSpend(scope: ScopeLimits, now: number): number | null {
+    const seen = this.lastSpend.get(scope.key);
+    return seen && seen.pk === periodKey(scope.period, now) ? seen.spend : null;
+  }
+
+  /** What this instance last saw spent includes its own settled requests, admitted through Redis or here (an outage, or a start from the logs, starts from it). */
   addSettled(scopes: readonly ScopeLimits[], actual: Actual): void {
     if (actual.costUsd <= 0) return;
     for (const s of scopes) {
@@ -134,9 +144,7 @@ export class LocalLimitFallback {
       .then((logged) => {
         if (this.localFrom.get(scope.key) === episode) return;
         this.localFrom.set(scope.key, episode);
-        const seen = this.lastSpend.get(scope.key);
-        const fromRedis = seen && seen.pk === periodKey(scope.period, now) ? seen.spend : null;
-        const spend = Math.max(fromRedis ?? -1, logged ?? -1);
+        const spend = Math.max(this.seenSpend(scope, now) ?? -1, logged ?? -1);
         if (spend < 0) return;
         // The requests this instance admitted through Redis and still runs may yet spend their
         // worst (the others' are out of sight: with N instances cut off, each counts its own).

@@ -1,6 +1,6 @@
 import { ApiError } from '../errors/api-error';
 import type { RedisLink } from '../redis/redis-link';
-import { refusalMessage } from './refusal-message';
+import { limitsWhileRedisDown, refusalMessage } from './refusal-message';
 import { periodKey } from './budget-period';
 import type { Actual, AdmitInput, Admission, LimitCounters, RefusalReason, SpendSource } from './limit-counters';
 import { BUDGET_PERIODS, type ScopeLimits } from './limit-types';
@@ -54,6 +54,7 @@ export class RedisLimitCounters implements LimitCounters {
     beat = { everyMs: 2_000, deadAfterMs: 10_000 },
   ) {
     this.reconnect = new RedisLimitReconnect(link, this.redisAdmits, () => this.fallback.connected(), warn, beat);
+    link.onDown(() => warn?.(`limits: Redis unreachable; ${limitsWhileRedisDown(failMode)}`));
   }
 
   useSpendSource(source: SpendSource): void {
@@ -114,6 +115,7 @@ export class RedisLimitCounters implements LimitCounters {
     const local = this.fallback.take(requestId);
     if (local) {
       const settled = this.fallback.counters.settle(requestId, actual, now);
+      this.fallback.addSettled(local.scopes, actual);
       // What it used counts in Redis too, now or once Redis is back, and so does the request in
       // the RPM windows of the minute it was admitted in.
       this.reconnect.toRedis(this.chargeWork(local.scopes, actual, now, local.at));
@@ -213,7 +215,13 @@ export class RedisLimitCounters implements LimitCounters {
     return { reservedUsd: Number(reserved ?? 0) + mine.reservedUsd, inFlight: Number(inflight ?? 0) + mine.inFlight };
   }
 
-  async seedSpend(scope: ScopeLimits, amount: number, now: number): Promise<void> {
+  /**
+   * `logged`, the logs' spend, or the spend this instance last saw in Redis where that is more: a
+   * Redis restarted empty while log rows wait in the buffers (PostgreSQL was away) would otherwise
+   * start the budget without them.
+   */
+  async seedSpend(scope: ScopeLimits, logged: number, now: number): Promise<void> {
+    const amount = Math.max(logged, this.fallback.seenSpend(scope, now) ?? 0);
     this.fallback.counters.seedSpend(scope, amount, now);
     if (!this.link.isUp()) return;
     await SEED.run(this.link, [], [this.link.prefix, scope.key, periodKey(scope.period, now), amount]);

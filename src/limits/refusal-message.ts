@@ -49,3 +49,10 @@ export function refusalMessage(reason: RefusalReason, l: ScopeLimits, f: Refusal
         `spent ${usdText(f.spentUsd)}, ${usdText(f.reservedUsd)} reserved by requests in flight, this request may cost up to ${usdText(f.worstCostUsd)}.`;
   }
 }
+
+/** What limited keys get while Redis is unreachable, said beside each warning that it is. */
+export function limitsWhileRedisDown(failMode: 'open' | 'closed'): string {
+  return failMode === 'open'
+    ? "limits are enforced from each instance's own counters meanwhile (LLM_PROXY__LIMITS__FAIL_MODE=open)"
+    : 'keys with limits get 503 limits_unavailable meanwhile (LLM_PROXY__LIMITS__FAIL_MODE=closed)';
+}

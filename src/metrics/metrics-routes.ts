@@ -70,6 +70,10 @@ function scrapeGauges(ctx: AppContext): GaugeFamily[] {
       name: 'gophergate_team_spend_usd_total', help: "USD billed to each team's keys since the process started.", type: 'counter',
       samples: [...ctx.limits.teamSpendUsd].map(([team, value]) => ({ labels: { team }, value })),
     },
+    // Only on PostgreSQL (SQLite is always reachable), as gophergate_redis_up only with Redis.
+    ...(ctx.store?.kind === 'postgres'
+      ? [{ name: 'gophergate_store_up', help: 'PostgreSQL reachable (1) or not (0: /v1 serves on, log rows wait, /api answers 503).', type: 'gauge' as const, samples: [{ value: ctx.store.reachable() ? 1 : 0 }] }]
+      : []),
     { name: 'gophergate_build_info', help: 'Always 1; the version is in the label.', type: 'gauge', samples: [{ labels: { version: VERSION }, value: 1 }] },
     ...keyPoolGauges(ctx),
     ...redisGauges(ctx),

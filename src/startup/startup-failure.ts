@@ -1,6 +1,7 @@
 import type { Config } from '../config/config';
 import { ConfigError, urlWithoutQueryValues } from '../config/env-readers';
 import { encryptionKeyFile } from '../crypto/encryption-key';
+import { limitsWhileRedisDown } from '../limits/refusal-message';
 
 /** What the process was doing when it failed: opening its store, or binding its port. */
 export type StartupStep = 'store' | 'listen';
@@ -79,9 +80,9 @@ export function startupFailureMessage(err: unknown, step: StartupStep, config: C
  * without it, so this is a warning, and it says why (a refused connection, `ERR DB index is out
  * of range`, a wrong password) so a wrong LLM_PROXY__REDIS__URL is not mistaken for an outage.
  */
-export function redisDownAtStartMessage(url: string, why: string | null): string {
+export function redisDownAtStartMessage(url: string, why: string | null, failMode: 'open' | 'closed'): string {
   return (
     `gophergate: Redis at ${urlWithoutQueryValues(url)} is unreachable${why ? ` (${why})` : ''}; ` +
-    'serving on, reconnecting in the background; check LLM_PROXY__REDIS__URL if it does not come up'
+    `serving on, reconnecting in the background; ${limitsWhileRedisDown(failMode)}; check LLM_PROXY__REDIS__URL if it does not come up`
   );
 }

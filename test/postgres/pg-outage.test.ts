@@ -85,6 +85,7 @@ test('PostgreSQL cut under load: /v1 serves, /api 503, health degraded; rows wri
   expect(h2.log_queue).toEqual({ depth: MAX_QUEUE, dropped: 5 });
   const metrics = await (await fetch(`${gw.url}/metrics`)).text();
   expect(metrics).toContain('gophergate_log_dropped_total{instance="outage-1"} 5');
+  expect(metrics).toContain('gophergate_store_up{instance="outage-1"} 0');
 
   pg.proxy.restore();
   const accepted = [...during, ...overflow.slice(0, 5)];
@@ -93,6 +94,7 @@ test('PostgreSQL cut under load: /v1 serves, /api 503, health degraded; rows wri
   expect((await rowsFor(overflow.slice(5))).size).toBe(0);
   const h3 = await until('/health ok again', health, (h) => h.status === 'ok');
   expect(h3.log_queue).toEqual({ depth: 0, dropped: 5 });
+  expect(await (await fetch(`${gw.url}/metrics`)).text()).toContain('gophergate_store_up{instance="outage-1"} 1');
   expect((await api(gw, 'GET', '/api/clients', { as: admin })).status).toBe(200);
 
   // Each accepted request has exactly one row, and the rollups count them all.

@@ -1,0 +1,126 @@
+/**
+ * Redis restarted empty (no persistence) while the log rows of what a key spent still wait in the
+ * instances' buffers (PostgreSQL was away; its writers retry a moment after it is back). The next
+ * request of the key asks for its budget's spend to be read again from the logs, which do not hold
+ * those rows yet: before, the budget started again from what was written, and the key was served
+ * as much again as its budget. The spend each instance last saw in Redis counts too.
+ */
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
+import { SQL } from 'bun';
+import OpenAI from 'openai';
+import { createPgLogSink } from '../../src/logging/pg-log-sink';
+import { api, json, login, ADMIN_PASSWORD } from '../helpers/admin-harness';
+import { fixtureJson, jsonResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { createProxiedDatabase, databaseUrl, type ProxiedDatabase } from '../helpers/pg-database';
+import { eventually } from '../helpers/redis-env';
+import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+import { startOwnRedis, type OwnRedis } from './own-redis';
+
+setDefaultTimeout(60_000);
+
+const PRICE = 1000; // USD per 1M tokens: the fixture's 19 + 9 tokens cost $0.028
+const BUDGET = 0.5;
+const body = { model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user' as const, content: 'Hello' }] };
+
+let fake: FakeUpstream;
+let pg: ProxiedDatabase;
+/** Between the log writers and PostgreSQL: cut, their rows wait in the buffers. */
+let logProxy: TcpProxy;
+let redis: OwnRedis;
+const writers: SQL[] = [];
+let A: TestGateway, B: TestGateway;
+
+const start = (id: string) => {
+  const writer = new SQL({ url: databaseUrl(pg.db.name, `postgres://postgres@127.0.0.1:${logProxy.port}/postgres`), max: 2, connectionTimeout: 2 });
+  writers.push(writer);
+  return startGateway({
+    logSink: createPgLogSink(writer, { retryMs: 100, flushMs: 20, retentionDays: 0, warn: () => {} }),
+    env: {
+      ...providerEnv('openai', `${fake.url}/v1`),
+      LLM_PROXY__DATABASE__URL: pg.url,
+      LLM_PROXY__REDIS__URL: redis.url,
+      LLM_PROXY__REDIS__PREFIX: 'gg-emptied-rows-waiting:',
+      LLM_PROXY__INSTANCE_ID: id,
+    },
+  });
+};
+
+beforeAll(async () => {
+  fake = startFakeUpstream(() => jsonResponse(fixtureJson('openai', 'chat.json')));
+  pg = await createProxiedDatabase({ adminPassword: ADMIN_PASSWORD });
+  logProxy = await startTcpProxy('127.0.0.1', 5432, 'postgres');
+  redis = await startOwnRedis();
+  A = await start('gw-a');
+  B = await start('gw-b');
+});
+
+afterAll(async () => {
+  logProxy?.restore();
+  await pg?.close(async () => {
+    await A?.close();
+    await B?.close();
+    for (const w of writers) await w.close();
+  });
+  logProxy?.close();
+  await redis?.close();
+  fake?.close();
+});
+
+const ask = (gw: TestGateway, key: string) =>
+  gw.openai(key).chat.completions.create(body).then(
+    () => 'ok',
+    (e) => (e instanceof OpenAI.APIError ? String(e.code) : String(e)),
+  );
+const redisOf = async (gw: TestGateway) => ((await (await fetch(`${gw.url}/health`)).json()) as { redis: string }).redis;
+
+/** Asks on A and B in turn until the budget refuses one (at most 40); returns how many were served. */
+async function serveUntilRefused(key: string): Promise<number> {
+  for (let i = 0; i < 40; i++) {
+    const r = await ask(i % 2 ? B : A, key);
+    if (r === 'budget_exceeded') return i;
+    expect(r).toBe('ok');
+  }
+  throw new Error('the budget never refused a request');
+}
+
+test('Redis restarted empty while the rows of what a key spent wait to be written: its budget is not served again', async () => {
+  const admin = await login(A, 'admin', ADMIN_PASSWORD);
+  expect((await api(A, 'PATCH', '/api/models/gpt-4o-mini', { as: admin, body: { input_price: PRICE, output_price: PRICE, cached_input_price: PRICE } })).status).toBe(200);
+  const k = await json(await api(A, 'POST', '/api/clients', { as: admin, body: { name: 'emptied', budget_usd: BUDGET, budget_period: 'month' } }));
+  for (const gw of [A, B]) {
+    expect(await eventually(() => gw.ctx.state.getSnapshot().clientsById?.get(k.id)?.limits != null && gw.ctx.state.getSnapshot().models.get('gpt-4o-mini')?.prices.input === PRICE, 3_000)).toBe(true);
+  }
+
+  // One request while all is up starts the budget in Redis from the logs.
+  expect(await ask(A, k.key)).toBe('ok');
+  // PostgreSQL goes away: the key spends its budget, its rows wait in A's and B's buffers. Both
+  // instances are refused once, so each has seen the whole spend in Redis.
+  logProxy.cut();
+  pg.proxy.cut();
+  const before = 1 + (await serveUntilRefused(k.key));
+  expect(before).toBeGreaterThan(3);
+  for (const gw of [A, B]) expect(await ask(gw, k.key)).toBe('budget_exceeded');
+  for (const gw of [A, B]) expect(await eventually(() => gw.ctx.logSink.stats().depth > 0, 5_000)).toBe(true);
+
+  // Redis restarts empty; then PostgreSQL is back for reads before the writers' retry.
+  await redis.kill();
+  for (const gw of [A, B]) expect(await eventually(async () => (await redisOf(gw)) === 'down', 5_000)).toBe(true);
+  await redis.start();
+  for (const gw of [A, B]) expect(await eventually(async () => (await redisOf(gw)) === 'ok', 10_000)).toBe(true);
+  pg.proxy.restore();
+  const after = await serveUntilRefused(k.key);
+
+  // The rows come; what was logged stays within the budget.
+  logProxy.restore();
+  const reader = new SQL({ url: pg.db.url, max: 1 });
+  try {
+    const rows = async () => (await reader`SELECT count(*)::int AS n, coalesce(sum(cost_usd), 0) AS s FROM request_logs WHERE client_id = ${k.id}`)[0];
+    // Every request has its row: the served ones and the refusals (three before, one after).
+    expect(await eventually(async () => (await rows()).n === before + after + 4, 10_000, 50)).toBe(true);
+    expect(after).toBe(0);
+    expect(Number((await rows()).s)).toBeLessThanOrEqual(BUDGET);
+  } finally {
+    await reader.close();
+  }
+});
