@@ -17,4 +17,4 @@ test('a $1 key on Claude Opus asks max_tokens 32000 (create, then stream): answe
 test("Claude Code's thinking budget 31999 is lowered below the cap; a budget without room for 1024 thinking tokens is refused (Redis)", () => thinkingBudgetFitsTheCap(rig, 'msg-thinking'));
 test('translated to OpenAI, and a group falling back from Anthropic to OpenAI: each target gets the cap of its own prices (Redis)', () => translatedAndFallbackCapped(rig, 'msg-translated'));
 test('12 turns of one key at once never overspend together (Redis)', () => concurrentTurnsNeverOverspend(rig, 'msg-concurrent'));
-test('a team near its limit: a key without a budget of its own is sent what the team has left (Redis)', () => teamNearItsLimit(rig, 'msg-team'));
+test('a team near its limit: a key without a budget of its own is sent half what the team has left (Redis)', () => teamNearItsLimit(rig, 'msg-team'));
