@@ -40,7 +40,7 @@ async function settled(rig: LimitsRig, scope: ReturnType<typeof scopeOf>): Promi
  * the upstream keeps it waiting; request B of the same key, sent meanwhile, needs more than the
  * ~$0.07 left (its prompt and 16 output tokens, ~$0.1) and is refused as held (retryable, 1 s), and
  * once A settled the SDK's retry is admitted and answered. (A request naming no max_tokens would
- * reserve only half the room, leaving B enough: budget-output-cap.ts, halfRoomForTheNext.)
+ * reserve only half the room, leaving B enough: messages-budget-cap.ts, parallelTurnsShareTheRoom.)
  */
 export async function heldBudgetIsRetried(rig: LimitsRig, name: string, sdk: 'openai' | 'anthropic'): Promise<void> {
   rig.clock.now += 3_600_000;

@@ -10,7 +10,7 @@
 import { expect } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { models, modelGroups } from '../../src/db/schema';
-import { fixtureJson, jsonResponse, readChunks, sseEventsResponse, sseResponse, startFakeUpstream, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
+import { fixtureJson, jsonResponse, readChunks, sseEventsResponse, sseResponse, startFakeUpstream, type FakeHandler, type FakeUpstream, type RecordedRequest } from '../helpers/fake-upstream';
 import { providerEnv } from '../helpers/start-gateway';
 import { capOf, writesAllItMay } from './budget-output-cap';
 import { limitedClient, makeTeam, startLimitsRig, type LimitsRig } from './limits-helpers';
@@ -26,22 +26,45 @@ export interface MessagesRig extends LimitsRig {
   anthropic: FakeUpstream;
 }
 
-/** A fake Anthropic that answers with as many output tokens as max_tokens allows (stop_reason `max_tokens`), JSON or SSE. */
-export const anthropicWritesAllItMay: FakeHandler = (_req, rec) => {
-  const out = rec.body.max_tokens as number;
+/** Anthropic's answer with as many output tokens as max_tokens allows (stop_reason `max_tokens`). */
+function writesAllMessage(rec: RecordedRequest) {
   const msg = { ...fixtureJson('anthropic', 'text.json'), model: rec.body.model, stop_reason: 'max_tokens' };
-  msg.usage = { ...msg.usage, output_tokens: out };
-  if (!rec.body.stream) return jsonResponse(msg);
+  msg.usage = { ...msg.usage, output_tokens: rec.body.max_tokens as number };
+  return msg;
+}
+
+/** The same answer as Anthropic streams it: message_start and a first delta, then the rest. */
+function writesAllEvents(rec: RecordedRequest): { event: string; data: string }[] {
+  const msg = writesAllMessage(rec);
   const ev = (event: string, data: unknown) => ({ event, data: JSON.stringify({ type: event, ...(data as object) }) });
-  return sseEventsResponse([
+  return [
     ev('message_start', { message: { ...msg, content: [], stop_reason: null, usage: { ...msg.usage, output_tokens: 1 } } }),
     ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
     ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Once upon a time' } }),
     ev('content_block_stop', { index: 0 }),
-    ev('message_delta', { delta: { stop_reason: 'max_tokens', stop_sequence: null }, usage: { output_tokens: out } }),
+    ev('message_delta', { delta: { stop_reason: 'max_tokens', stop_sequence: null }, usage: { output_tokens: msg.usage.output_tokens } }),
     ev('message_stop', {}),
-  ]);
-};
+  ];
+}
+
+/** A fake Anthropic that answers with as many output tokens as max_tokens allows (stop_reason `max_tokens`), JSON or SSE. */
+export const anthropicWritesAllItMay: FakeHandler = (_req, rec) => (rec.body.stream ? sseEventsResponse(writesAllEvents(rec)) : jsonResponse(writesAllMessage(rec)));
+
+/** A streamed answer as anthropicWritesAllItMay's, its first events sent at once and the rest once `gate` resolves (a long turn). */
+function heldStream(rec: RecordedRequest, gate: Promise<void>): Response {
+  const enc = new TextEncoder();
+  const sse = (p: { event: string; data: string }) => enc.encode(`event: ${p.event}\ndata: ${p.data}\n\n`);
+  const events = writesAllEvents(rec);
+  const body = new ReadableStream<Uint8Array>({
+    async start(ctl) {
+      for (const e of events.slice(0, 3)) ctl.enqueue(sse(e));
+      await gate;
+      for (const e of events.slice(3)) ctl.enqueue(sse(e));
+      ctl.close();
+    },
+  });
+  return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+}
 
 /** The fake OpenAI of budget-output-cap.ts, streaming too: its last chunks say `length` and every completion token it was allowed. */
 const openaiWritesAllItMay: FakeHandler = (req, rec, fake) => {
@@ -254,4 +277,58 @@ export async function teamNearItsLimit(rig: MessagesRig, name: string): Promise<
   const spend = await rig.gw.ctx.limits.counters.spend({ ...scopeOf(teamId, budget), key: `t:${teamId}` }, rig.clock.now);
   expect(spend).toBeCloseTo(row.costUsd + second.costUsd, 9);
   expect(spend!).toBeLessThanOrEqual(budget);
+}
+
+/**
+ * Two Claude Code turns of one $1 key at once on Claude Opus (a subagent beside the main turn),
+ * each max_tokens 32,000 ($2.40 of output): the first is sent the max_tokens half of $1 holds and
+ * its stream stays open (the fake holds it until the test lets go) while the second is admitted
+ * with half of what the first left, a quarter of the budget, and answered, rather than refused as
+ * held for the whole first turn. Both stop with max_tokens having written all they may; each left
+ * one row, and the key's spend is theirs, within its budget.
+ */
+export async function parallelTurnsShareTheRoom(rig: MessagesRig, name: string): Promise<void> {
+  rig.clock.now += 3_600_000;
+  const budget = 1;
+  const c = await limitedClient(rig.gw, name, { budgetUsd: budget, budgetPeriod: 'total' });
+  const client = sdk(rig, c.key);
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let arrived!: () => void;
+  const firstArrived = new Promise<void>((r) => (arrived = r));
+  let calls = 0;
+  rig.anthropic.handler = (req, rec, fake) => {
+    if (calls++ > 0) return anthropicWritesAllItMay(req, rec, fake);
+    arrived();
+    return heldStream(rec, gate);
+  };
+  try {
+    const from = rig.anthropic.requests.length;
+    const main = client.messages.stream(hi('lim-opus'));
+    // The main turn was admitted (it reached Anthropic) and is still writing.
+    await firstArrived;
+    const sub = client.messages.stream(hi('lim-opus'));
+    const subFinal = await sub.finalMessage();
+    release();
+    const mainFinal = await main.finalMessage();
+    const [first, second] = rig.anthropic.requests.slice(from).map((r) => r.body.max_tokens as number);
+    // At $75 per 1M output tokens, within what each reserved; the prompt's ceiling takes the rest.
+    expect(first! * OPUS_OUT / 1e6).toBeLessThanOrEqual(budget / 2);
+    expect(first! * OPUS_OUT / 1e6).toBeGreaterThan(budget / 2 * 0.9);
+    expect(second! * OPUS_OUT / 1e6).toBeLessThanOrEqual(budget / 4);
+    expect(second! * OPUS_OUT / 1e6).toBeGreaterThan(budget / 4 * 0.9);
+    expect([mainFinal.stop_reason, mainFinal.usage.output_tokens]).toEqual(['max_tokens', first]);
+    expect([subFinal.stop_reason, subFinal.usage.output_tokens]).toEqual(['max_tokens', second]);
+    const rows = [await rig.gw.waitForRow({ request_id: main.request_id ?? null }), await rig.gw.waitForRow({ request_id: sub.request_id ?? null })];
+    expect(rows[0]!.requestId).not.toBe(rows[1]!.requestId);
+    for (const r of rows) expect(r.status).toBe(200);
+    // No refusal row beside them.
+    expect(await rig.gw.waitForClientRows(c.id, 2)).toHaveLength(2);
+    const spent = rows[0]!.costUsd + rows[1]!.costUsd;
+    expect(spent).toBeLessThanOrEqual(budget);
+    expect(await rig.gw.ctx.limits.counters.spend(scopeOf(c.id, budget), rig.clock.now)).toBeCloseTo(spent, 9);
+  } finally {
+    release();
+    rig.anthropic.handler = anthropicWritesAllItMay;
+  }
 }
