@@ -16,9 +16,10 @@ export interface AdmitInput {
   worstCostUsd: number;
   /**
    * Set (below worstCostUsd) when the request can be made cheaper: its output allowance is the
-   * default one, which the gateway may lower (limits/budget-output-cap.ts). It is then admitted
-   * with as much of worstCostUsd as every budget on it has room for, down to this (its prompt and
-   * a minimum output), in the same atomic step; Admission.reservedUsd says how much.
+   * default one, which the gateway may lower (limits/budget-output-cap.ts). Where some budget on it
+   * has less room than worstCostUsd, it is admitted with half the least room of its budgets, down
+   * to this (its prompt and a minimum output), in the same atomic step, so requests of the key at
+   * once share what is left (1/2, 1/4...); Admission.reservedUsd says how much.
    */
   minCostUsd?: number;
   /** Prompt estimate plus the output allowance: reserved against TPM until it settles. */

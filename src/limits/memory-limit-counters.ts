@@ -138,19 +138,23 @@ export class MemoryLimitCounters implements LimitCounters {
   }
 
   /**
-   * A request that may reserve less (AdmitInput.minCostUsd): its worst case lowered to the least
-   * room of its budgets, not below its minimum (which check() then refuses where it does not fit).
+   * A request that may reserve less (AdmitInput.minCostUsd): its worst case where every budget holds
+   * it; else half the least room of its budgets, not below its minimum (which check() then refuses
+   * where it does not fit). Half, not all: near a budget's end a capped request (a long Claude Code
+   * turn) would otherwise hold all that is left until its row lands, refusing every request of the
+   * key beside it though most of it comes back unspent; requests at once get 1/2, 1/4... of it.
    */
   private affordable(input: AdmitInput, states: ScopeState[]): AdmitInput {
-    let cost = input.worstCostUsd;
+    let room = Infinity;
     for (let i = 0; i < input.scopes.length; i++) {
       const l = input.scopes[i]!;
       if (l.budgetUsd === null) continue;
       const s = states[i]!;
       s.rollover(l, input.now);
-      cost = Math.min(cost, l.budgetUsd - s.spend - s.reservedUsd);
+      room = Math.min(room, l.budgetUsd - s.spend - s.reservedUsd);
     }
-    return { ...input, worstCostUsd: Math.max(cost, input.minCostUsd ?? 0) };
+    if (input.worstCostUsd <= room + EPS) return input;
+    return { ...input, worstCostUsd: Math.max(room / 2, input.minCostUsd ?? 0) };
   }
 
   private check(l: ScopeLimits, s: ScopeState, input: AdmitInput): Omit<Extract<Admission, { ok: false }>, 'rate'> | null {

@@ -141,9 +141,11 @@ local function rate()
   end
   return rl, rr, rt, tl, tr, tt
 end
--- A request that may reserve less takes the least room of its budgets, down to its minimum.
+-- A request that may reserve less keeps its worst case where every budget holds it; else it takes
+-- half the least room of its budgets, down to its minimum (as MemoryLimitCounters.affordable).
 local least = tonumber(ARGV[7 + n * 6])
 if least >= 0 then
+  local room = math.huge
   for i = 1, n do
     local s = sc[i]
     if s.budget >= 0 then
@@ -151,10 +153,10 @@ if least >= 0 then
       roll(st, s.pk)
       if redis.call('HGET', st, 'seeded') ~= '1' then return {2, 'seed', i, -1, 0, '0', '0', -1, 0, 0, -1, 0, 0} end
       local v = redis.call('HMGET', st, 'spend', 'reserved')
-      worst = math.min(worst, s.budget - num(v[1]) - num(v[2]))
+      room = math.min(room, s.budget - num(v[1]) - num(v[2]))
     end
   end
-  worst = math.max(worst, least)
+  if worst > room + EPS then worst = math.max(room / 2, least) end
 end
 local function refuse(i, reason, wait, tsum, spend, reserved)
   local rl, rr, rt, tl, tr, tt = rate()

@@ -68,14 +68,15 @@ test('each step bills at its own prompt length: a 180k compaction and a 23k answ
 
 test('a budget reserves a second sampling for a request that may compact: its max_tokens is cut to what two samplings hold', async () => {
   // Standard: 4,096 output tokens at $25/M (~$0.10, 1.1x for US-only) fits $0.15: sent as asked. Twice that
-  // does not: $0.15 holds two samplings of ~2,700 (less the prompt), and the turn is sent that.
+  // does not: the turn reserves half the $0.15 (a cut request leaves the rest to a request beside it),
+  // which holds two samplings of ~1,350 (less the prompt), and it is sent that.
   const key = await limitedClient(gw, 'compactor', { budgetUsd: 0.15, budgetPeriod: 'month' });
   const limited = anthropicClient(gw, key.key);
   fake.handler = queue(json('compaction.json'));
   await (limited.messages.create as any)(body, { headers: { 'anthropic-beta': 'compact-2026-01-12' } });
   const cap = fake.last().body.max_tokens;
-  expect(cap).toBeGreaterThan(2_000);
-  expect(cap).toBeLessThan(0.15 / (2 * 25 * 1.1) * M);
+  expect(cap).toBeGreaterThan(1_000);
+  expect(cap).toBeLessThan(0.15 / 2 / (2 * 25 * 1.1) * M);
   const plainKey = await limitedClient(gw, 'not-compacting', { budgetUsd: 0.15, budgetPeriod: 'month' });
   const standard = anthropicJson('compaction.json');
   standard.usage = { input_tokens: 20, output_tokens: 10 };

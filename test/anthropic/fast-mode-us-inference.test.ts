@@ -82,7 +82,7 @@ describe('the row bills how Anthropic says it ran the request', () => {
 
 describe('budgets reserve for fast mode and US-only inference', () => {
   test('a budget that holds a standard request sends the same one asked fast a sixth of the output (max_tokens is a ceiling on /v1/messages)', async () => {
-    const key = await limitedClient(gw, 'fast-budget', { budgetUsd: 0.05, budgetPeriod: 'month' });
+    const key = await limitedClient(gw, 'fast-budget', { budgetUsd: 0.1, budgetPeriod: 'month' });
     const limited = anthropicClient(gw, key.key);
     const body = { ...ask, max_tokens: 1_000 };
     // Anthropic answers fast and US-only, writing every token it may; the prompt is as small as the body.
@@ -92,7 +92,8 @@ describe('budgets reserve for fast mode and US-only inference', () => {
       return Response.json({ ...answer, stop_reason: 'max_tokens' });
     };
     try {
-      // Fast: ~1,000 output tokens at $25/M times 6 and 1.1 (~$0.17) is beyond $0.05, which holds
+      // Fast: ~1,000 output tokens at $25/M times 6 and 1.1 (~$0.17) is beyond $0.1; the request
+      // reserves half of it, $0.05 (a cut request leaves the rest to one beside it), which holds
       // ~300 of them (less the prompt at the dearest write rate): sent that, answered, cut.
       const { data, response } = await limited.messages.create({ ...body, speed: 'fast' }).withResponse();
       const cap = fake.last().body.max_tokens;
@@ -105,8 +106,8 @@ describe('budgets reserve for fast mode and US-only inference', () => {
     } finally {
       fake.handler = () => Response.json({ type: 'error', error: { type: 'api_error', message: 'fake: no reply queued' } }, { status: 500 });
     }
-    // Standard (~$0.03 with the same prompt, within what $0.05 held): sent as asked. A fresh key, as the first spent its budget.
-    const other = await limitedClient(gw, 'standard-budget', { budgetUsd: 0.05, budgetPeriod: 'month' });
+    // Standard (~$0.03 with the same prompt, within the budget): sent as asked, its whole worst case reserved. A fresh key.
+    const other = await limitedClient(gw, 'standard-budget', { budgetUsd: 0.1, budgetPeriod: 'month' });
     const standard = anthropicJson('fast-us.json');
     standard.usage = { ...standard.usage, speed: 'standard', inference_geo: 'global' };
     fake.handler = queue(() => Response.json(standard));

@@ -2,8 +2,9 @@
  * A budget's output cap and its refusal hints across instances: two in-process gateways (A, B) and
  * one gateway process (C, so it can be killed outright) on one fresh PostgreSQL database and one
  * Redis prefix, as an organisation runs them. A key's requests that name no max_tokens, spread over
- * the three, share what its budget has left (never overspent together); a refusal says "held" when
- * the holder is on another instance and "spent" once the spend itself leaves no room; an instance
+ * the three, share what its budget has left (never overspent together; a capped one takes half the
+ * room); a refusal says "held" when the holder is on another instance and "spent" once the spend
+ * itself leaves no room; an instance
  * killed while it holds a capped reservation does not block the key for ever; a capped request's
  * TPM entry is its cap as every instance reads it; a client that leaves after the upstream got its
  * request is billed on every instance alike.
@@ -121,6 +122,15 @@ const send = (n: Node, key: string, signal?: AbortSignal, extra: { max_tokens?: 
     (e: InstanceType<typeof OpenAI.APIError>) => ({ ok: false as const, status: e.status!, code: e.code, headers: e.headers as Headers }),
   );
 
+/**
+ * A capped request holds half the room its budget has left (a $1 budget: $0.5, a cap of ~225
+ * tokens). A request asking 450 tokens (~$0.88 at its worst: its prompt's ceiling, and output at the
+ * priority tier's 1.7x) fits the budget but not that half: refused as held while the capped one
+ * runs (one naming no max_tokens would be admitted with half the rest); once the capped one wrote
+ * its ~225 tokens (~$0.24), what is left cannot hold it: spent.
+ */
+const BIG = { max_tokens: 450 };
+
 async function waitForHeld(n: number): Promise<void> {
   expect(await eventually(() => gates.length >= n, 10_000, 5)).toBe(true);
 }
@@ -155,21 +165,21 @@ describe('budget output cap across A, B and C', () => {
   });
 
   test("held by a capped request on A: B and C say 'held' (retry in 1 s); once A's row settles, 'spent' on B and C", async () => {
-    const budget = 0.3;
+    const budget = 1;
     const k = await makeKey('cap-hints', { budget_usd: budget, budget_period: 'total' });
     hold = true;
     const first = send(A(), k.key);
     await waitForHeld(1);
     hold = false;
     expect(capOf(fake.last().body)).toBeGreaterThan(100);
-    expectHeld(await send(B(), k.key));
-    expectHeld(await send(C, k.key));
+    expectHeld(await send(B(), k.key, undefined, BIG));
+    expectHeld(await send(C, k.key, undefined, BIG));
     gates.shift()!();
     const a = await first;
     expect(a.ok).toBe(true);
-    // The fake wrote every token it was allowed: what is left cannot hold another request's minimum.
+    // The fake wrote every token it was allowed: what is left cannot hold the 450 tokens.
     const spent = async (n: Node) => {
-      const o = await send(n, k.key);
+      const o = await send(n, k.key, undefined, BIG);
       return !o.ok && o.headers.get('x-should-retry') === 'false' && o.headers.get('retry-after') === null;
     };
     expect(await eventually(() => spent(B()), 5_000, 50)).toBe(true);
@@ -178,7 +188,7 @@ describe('budget output cap across A, B and C', () => {
   });
 
   test("a team's day budget held by one key's capped request on A: another key of the team is told 'held' on B, then 'spent' with the time to the day's end on C", async () => {
-    const team = await json(await api(A(), 'POST', '/api/teams', { as: admin, body: { name: 'cap-team', budget_usd: 0.3, budget_period: 'day' } }));
+    const team = await json(await api(A(), 'POST', '/api/teams', { as: admin, body: { name: 'cap-team', budget_usd: 1, budget_period: 'day' } }));
     const k1 = await makeKey('cap-team-1', { team_id: team.id });
     const k2 = await makeKey('cap-team-2', { team_id: team.id });
     hold = true;
@@ -186,12 +196,12 @@ describe('budget output cap across A, B and C', () => {
     await waitForHeld(1);
     hold = false;
     expect(capOf(fake.last().body)).toBeGreaterThan(100);
-    expectHeld(await send(B(), k2.key));
+    expectHeld(await send(B(), k2.key, undefined, BIG));
     gates.shift()!();
     expect((await first).ok).toBe(true);
     const toMidnight = (Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + 1) - Date.now()) / 1000;
     const spent = async (n: Node) => {
-      const o = await send(n, k2.key);
+      const o = await send(n, k2.key, undefined, BIG);
       if (o.ok || o.headers.get('x-should-retry') !== 'false') return false;
       const after = Number(o.headers.get('retry-after'));
       return Math.abs(after - toMidnight) < 120;
@@ -204,7 +214,7 @@ describe('budget output cap across A, B and C', () => {
   });
 
   test('a capped request holds its cap in the TPM window as B and C read it, not the default allowance', async () => {
-    const k = await makeKey('cap-tpm', { budget_usd: 0.3, budget_period: 'total', tpm: 20_000 });
+    const k = await makeKey('cap-tpm', { budget_usd: 1, budget_period: 'total', tpm: 20_000 });
     hold = true;
     const first = send(A(), k.key);
     await waitForHeld(1);
@@ -230,7 +240,7 @@ describe('budget output cap across A, B and C', () => {
     const aborted: Promise<Outcome>[] = [];
     for (const [i, n] of nodes.entries()) {
       const ac = new AbortController();
-      // Its own max_tokens: a request naming none would hold all the budget has left (the others refused).
+      // Its own max_tokens: what it reserves is its own, not half of what the budget has left.
       aborted.push(send(n, k.key, ac.signal, { max_tokens: 50 }));
       await waitForHeld(i + 1);
       ac.abort();
@@ -279,18 +289,18 @@ describe('budget output cap across A, B and C', () => {
   });
 
   test('a capped request on C whose client leaves: its 499 row settles the hold, and B then serves the key', async () => {
-    const k = await makeKey('cap-abort', { budget_usd: 0.3, budget_period: 'total' });
+    const k = await makeKey('cap-abort', { budget_usd: 1, budget_period: 'total' });
     hold = true;
     const ac = new AbortController();
     const left = send(C, k.key, ac.signal);
     await waitForHeld(1);
     hold = false;
     expect(capOf(fake.last().body)).toBeGreaterThan(100);
-    expectHeld(await send(B(), k.key));
+    expectHeld(await send(B(), k.key, undefined, BIG));
     ac.abort();
     await left;
     for (const g of gates.splice(0)) g();
-    expect(await eventually(async () => (await send(B(), k.key)).ok, 5_000, 100)).toBe(true);
+    expect(await eventually(async () => (await send(B(), k.key, undefined, BIG)).ok, 5_000, 100)).toBe(true);
     const rows499 = async () => (await json(await api(A(), 'GET', `/api/logs?client_id=${k.id}&status=499`, { as: admin }))).data as any[];
     expect(await eventually(async () => (await rows499()).length > 0, 10_000, 50)).toBe(true);
     const rows = await rows499();
@@ -299,21 +309,21 @@ describe('budget output cap across A, B and C', () => {
   });
 
   test('C killed (SIGKILL) while it holds a capped reservation: B says held, then serves the key once C is taken for dead', async () => {
-    const k = await makeKey('cap-killed', { budget_usd: 0.3, budget_period: 'total', tpm: 20_000 });
+    const k = await makeKey('cap-killed', { budget_usd: 1, budget_period: 'total', tpm: 20_000 });
     hold = true;
     void send(C, k.key);
     await waitForHeld(1);
     hold = false;
     const cap = capOf(fake.last().body)!;
     expect(cap).toBeGreaterThan(100);
-    expectHeld(await send(B(), k.key));
+    expectHeld(await send(B(), k.key, undefined, BIG));
     C.proc.kill('SIGKILL');
     await C.proc.exited;
     for (const g of gates.splice(0)) g();
     // README: an instance silent for 10 s has its reservations freed by the others (beats every 2 s).
-    expect(await eventually(async () => (await send(B(), k.key)).ok, 20_000, 500)).toBe(true);
-    // Its TPM entry went with it: the window holds B's answered request only (~its prompt and cap).
+    expect(await eventually(async () => (await send(B(), k.key, undefined, BIG)).ok, 20_000, 500)).toBe(true);
+    // Its TPM entry (its prompt and cap) went with it: the window holds B's answered request only (~its prompt and 450).
     const r = await fetch(`${B().url}/v1/models`, { headers: { authorization: `Bearer ${k.key}` } });
-    expect(Number(r.headers.get('x-ratelimit-remaining-tokens'))).toBeGreaterThan(20_000 - cap - 100);
+    expect(Number(r.headers.get('x-ratelimit-remaining-tokens'))).toBeGreaterThan(20_000 - BIG.max_tokens - 100);
   });
 });

@@ -118,13 +118,14 @@ export async function concurrentNeverOverspend(rig: LimitsRig, name: string): Pr
 }
 
 /**
- * A key with a $0.3 budget and a 20,000-token TPM sends 'Hello' to a group without max_tokens: its
- * target is sent the cap the budget affords (~220 tokens), and the TPM window holds the prompt and
- * that cap while the request is in flight, not the default 16,384-token allowance.
+ * A key with a $0.6 budget and a 20,000-token TPM sends 'Hello' to a group without max_tokens: its
+ * target is sent the cap half the budget affords (a lowered reservation takes half the room: $0.3,
+ * ~220 tokens), and the TPM window holds the prompt and that cap while the request is in flight,
+ * not the default 16,384-token allowance.
  */
 export async function cappedRequestHoldsItsCapInTpm(rig: LimitsRig, name: string): Promise<void> {
   rig.clock.now += 3_600_000;
-  const c = await limitedClient(rig.gw, name, { budgetUsd: 0.3, budgetPeriod: 'total', tpm: 20_000 });
+  const c = await limitedClient(rig.gw, name, { budgetUsd: 0.6, budgetPeriod: 'total', tpm: 20_000 });
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   const before = rig.fake.requests.length;

@@ -36,9 +36,11 @@ async function settled(rig: LimitsRig, scope: ReturnType<typeof scopeOf>): Promi
 }
 
 /**
- * Request A names no max_tokens, so it holds the whole of what the $0.3 budget has left while the
- * upstream keeps it waiting; request B of the same key, sent meanwhile, is refused as held
- * (retryable, 1 s), and once A settled the SDK's retry is admitted and answered.
+ * Request A asks max_tokens 150 (its worst case, ~$0.23, fits the $0.3 budget: reserved whole) and
+ * the upstream keeps it waiting; request B of the same key, sent meanwhile, needs more than the
+ * ~$0.07 left (its prompt and 16 output tokens, ~$0.1) and is refused as held (retryable, 1 s), and
+ * once A settled the SDK's retry is admitted and answered. (A request naming no max_tokens would
+ * reserve only half the room, leaving B enough: messages-budget-cap.ts, parallelTurnsShareTheRoom.)
  */
 export async function heldBudgetIsRetried(rig: LimitsRig, name: string, sdk: 'openai' | 'anthropic'): Promise<void> {
   rig.clock.now += 3_600_000;
@@ -51,7 +53,7 @@ export async function heldBudgetIsRetried(rig: LimitsRig, name: string, sdk: 'op
     if (calls++ === 0) await gate;
     return jsonResponse(fixtureJson('openai', 'chat.json'));
   };
-  const a = rig.gw.openai(c.key).chat.completions.create(hello()).withResponse();
+  const a = rig.gw.openai(c.key).chat.completions.create(hello({ max_tokens: 150 })).withResponse();
   // A is admitted (it reached the upstream) before B is sent.
   while (calls === 0) await Bun.sleep(5);
   const answers: Response[] = [];

@@ -25,11 +25,11 @@ beforeAll(async () => {
   const now = Date.now();
   rig.gw.ctx.db.insert(models).values([
     { id: 'think-gemini', provider: 'gemini', upstreamId: 'gemini-2.5-flash', inputPrice: PRICE, outputPrice: PRICE, updatedAt: now },
-    // Gemini 3 with its real limits (65,536 output tokens), so a $25 budget caps it at ~25K.
+    // Gemini 3 with its real limits (65,536 output tokens), so a $50 budget caps it at ~25K (a lowered reservation takes half the room).
     { id: 'think-gemini3', provider: 'gemini', upstreamId: 'gemini-3-flash-preview', inputPrice: PRICE, outputPrice: PRICE, contextWindow: 1_048_576, maxOutputTokens: 65_536, updatedAt: now },
     { id: 'think-gemini3-pro', provider: 'gemini', upstreamId: 'gemini-3-pro-preview', inputPrice: PRICE, outputPrice: PRICE, contextWindow: 1_048_576, maxOutputTokens: 65_536, updatedAt: now },
     { id: 'think-o4', provider: 'openai', upstreamId: 'o4-mini', inputPrice: PRICE, outputPrice: PRICE, updatedAt: now },
-    // o4-mini with its real window: a default allowance of 100K output, so a $25 budget caps it at ~25K.
+    // o4-mini with its real window: a default allowance of 100K output, so a $50 budget caps it at ~25K (a lowered reservation takes half the room).
     { id: 'think-o4-full', provider: 'openai', upstreamId: 'o4-mini', inputPrice: PRICE, outputPrice: PRICE, contextWindow: 200_000, maxOutputTokens: 100_000, updatedAt: now },
   ]).run();
   rig.gw.ctx.state.reload();
@@ -47,12 +47,12 @@ const claudeCode = (model: string) => ({
 });
 const generationConfig = () => gemini.last().body.generationConfig as { maxOutputTokens?: number; thinkingConfig?: { thinkingBudget?: number; thinkingLevel?: string; includeThoughts?: boolean } };
 
-test("/v1/messages with Claude Code's thinking to Gemini 2.5 under a $5 budget: the thinking budget is at most half the cap; uncapped it is 24K as before", async () => {
+test("/v1/messages with Claude Code's thinking to Gemini 2.5 under a $10 budget: the thinking budget is at most half the cap; uncapped it is 24K as before", async () => {
   rig.clock.now += 3_600_000;
-  const c = await limitedClient(rig.gw, 'think-gemini-capped', { budgetUsd: 5, budgetPeriod: 'total' });
+  const c = await limitedClient(rig.gw, 'think-gemini-capped', { budgetUsd: 10, budgetPeriod: 'total' });
   const { response } = await sdk(c.key).messages.create(claudeCode('think-gemini')).withResponse();
   const g = generationConfig();
-  // $5 at $0.001 a token, less the prompt's ceiling: a cap of some 4,900 tokens.
+  // Half of $10 at $0.001 a token, less the prompt's ceiling: a cap of some 4,900 tokens.
   expect(g.maxOutputTokens).toBeGreaterThan(3000);
   expect(g.maxOutputTokens).toBeLessThan(5000);
   expect(g.thinkingConfig!.thinkingBudget).toBe(Math.floor(g.maxOutputTokens! / 2));
@@ -67,16 +67,16 @@ test("/v1/messages with Claude Code's thinking to Gemini 2.5 under a $5 budget: 
 
 test('/v1/messages: a smaller thinking share is kept as a share of the cap (8,000 of 32,000: a quarter)', async () => {
   rig.clock.now += 3_600_000;
-  const c = await limitedClient(rig.gw, 'think-gemini-share', { budgetUsd: 5, budgetPeriod: 'total' });
+  const c = await limitedClient(rig.gw, 'think-gemini-share', { budgetUsd: 10, budgetPeriod: 'total' });
   await sdk(c.key).messages.create({ ...claudeCode('think-gemini'), thinking: { type: 'enabled', budget_tokens: 8000 } });
   const g = generationConfig();
   expect(g.maxOutputTokens).toBeLessThan(5000);
   expect(g.thinkingConfig!.thinkingBudget).toBe(Math.floor(g.maxOutputTokens! / 4));
 });
 
-test("/v1/messages with Claude Code's thinking to an OpenAI reasoning model under a $5 budget: reasoning_effort low (high uncapped)", async () => {
+test("/v1/messages with Claude Code's thinking to an OpenAI reasoning model under a $10 budget: reasoning_effort low (high uncapped)", async () => {
   rig.clock.now += 3_600_000;
-  const c = await limitedClient(rig.gw, 'think-o4-capped', { budgetUsd: 5, budgetPeriod: 'total' });
+  const c = await limitedClient(rig.gw, 'think-o4-capped', { budgetUsd: 10, budgetPeriod: 'total' });
   const { response } = await sdk(c.key).messages.create(claudeCode('think-o4')).withResponse();
   const sent = rig.fake.last().body;
   expect(sent.max_completion_tokens).toBeLessThan(5000);
@@ -92,7 +92,7 @@ test("/v1/messages with Claude Code's thinking to an OpenAI reasoning model unde
 
 test('chat with reasoning_effort high to Gemini 2.5 under a small budget (no max_tokens): thinkingBudget below the cap it was sent; uncapped 24K and no cap', async () => {
   rig.clock.now += 3_600_000;
-  const c = await limitedClient(rig.gw, 'think-chat-capped', { budgetUsd: 0.5, budgetPeriod: 'total' });
+  const c = await limitedClient(rig.gw, 'think-chat-capped', { budgetUsd: 1, budgetPeriod: 'total' });
   const ask = { model: 'think-gemini', reasoning_effort: 'high' as const, messages: [{ role: 'user' as const, content: 'Hello' }] };
   const { response } = await rig.gw.openai(c.key).chat.completions.create(ask).withResponse();
   const g = generationConfig();
@@ -109,7 +109,7 @@ test('chat with reasoning_effort high to Gemini 2.5 under a small budget (no max
 
 test('chat without reasoning_effort to Gemini 2.5 Flash under a small budget: its default dynamic thinking is bounded too', async () => {
   rig.clock.now += 3_600_000;
-  const c = await limitedClient(rig.gw, 'think-chat-default', { budgetUsd: 0.5, budgetPeriod: 'total' });
+  const c = await limitedClient(rig.gw, 'think-chat-default', { budgetUsd: 1, budgetPeriod: 'total' });
   await rig.gw.openai(c.key).chat.completions.create({ model: 'think-gemini', messages: [{ role: 'user', content: 'Hello' }] });
   const g = generationConfig();
   expect(g.maxOutputTokens).toBeLessThan(500);
@@ -118,17 +118,17 @@ test('chat without reasoning_effort to Gemini 2.5 Flash under a small budget: it
 
 test('Gemini 3 under a small budget: a thinking level fitting half the cap (low), never a thinkingBudget; chat without reasoning_effort (Gemini 3 thinks at high by default), /v1/messages with Claude Code\'s thinking, /v1/responses with reasoning.effort high; uncapped as before', async () => {
   rig.clock.now += 3_600_000;
-  const chatKey = (await limitedClient(rig.gw, 'think-g3-chat', { budgetUsd: 0.5, budgetPeriod: 'total' })).key;
+  const chatKey = (await limitedClient(rig.gw, 'think-g3-chat', { budgetUsd: 1, budgetPeriod: 'total' })).key;
   const { response } = await rig.gw.openai(chatKey).chat.completions.create({ model: 'think-gemini3', messages: [{ role: 'user', content: 'Hello' }] }).withResponse();
   expect(generationConfig().maxOutputTokens).toBeLessThan(500);
   expect(generationConfig().thinkingConfig).toEqual({ thinkingLevel: 'low' });
   expect((await rig.gw.waitForRow(response)).status).toBe(200);
 
-  await sdk((await limitedClient(rig.gw, 'think-g3-messages', { budgetUsd: 5, budgetPeriod: 'total' })).key).messages.create(claudeCode('think-gemini3'));
+  await sdk((await limitedClient(rig.gw, 'think-g3-messages', { budgetUsd: 10, budgetPeriod: 'total' })).key).messages.create(claudeCode('think-gemini3'));
   expect(generationConfig().maxOutputTokens).toBeLessThan(5000);
   expect(generationConfig().thinkingConfig).toEqual({ thinkingLevel: 'low', includeThoughts: true });
 
-  const respKey = (await limitedClient(rig.gw, 'think-g3-responses', { budgetUsd: 5, budgetPeriod: 'total' })).key;
+  const respKey = (await limitedClient(rig.gw, 'think-g3-responses', { budgetUsd: 10, budgetPeriod: 'total' })).key;
   await rig.gw.openai(respKey).responses.create({ model: 'think-gemini3', input: 'Hello', reasoning: { effort: 'high' } });
   expect(generationConfig().maxOutputTokens).toBeLessThan(5000);
   expect(generationConfig().thinkingConfig).toMatchObject({ thinkingLevel: 'low' });
@@ -142,9 +142,9 @@ test('Gemini 3 under a small budget: a thinking level fitting half the cap (low)
   expect(generationConfig().thinkingConfig).toEqual({ thinkingLevel: 'high', includeThoughts: true });
 });
 
-test('Gemini 3 under a $25 budget (~25K cap): Flash gets medium; Gemini 3 Pro, which has no medium (the adapter would send it as high), gets low', async () => {
+test('Gemini 3 under a $50 budget (~25K cap): Flash gets medium; Gemini 3 Pro, which has no medium (the adapter would send it as high), gets low', async () => {
   rig.clock.now += 3_600_000;
-  const client = async (name: string) => rig.gw.openai((await limitedClient(rig.gw, name, { budgetUsd: 25, budgetPeriod: 'total' })).key);
+  const client = async (name: string) => rig.gw.openai((await limitedClient(rig.gw, name, { budgetUsd: 50, budgetPeriod: 'total' })).key);
   const hello = (model: string, effort?: 'high') => ({ model, messages: [{ role: 'user' as const, content: 'Hello' }], ...(effort ? { reasoning_effort: effort } : {}) });
   await (await client('think-g3-flash-25')).chat.completions.create(hello('think-gemini3'));
   expect(generationConfig().maxOutputTokens).toBeGreaterThan(16_384);
@@ -162,9 +162,9 @@ test('Gemini 3 under a $25 budget (~25K cap): Flash gets medium; Gemini 3 Pro, w
 const reasoningAsk = (effort: 'minimal' | 'low' | 'medium' | 'high', model = 'think-o4') => ({ model, input: 'Hello', reasoning: { effort } });
 const sentResponses = () => rig.fake.last().body as { max_output_tokens?: number; reasoning?: { effort?: string } };
 
-test('/v1/responses passed through to OpenAI with reasoning.effort high under a $5 budget: effort low beside the cap; uncapped sent as written', async () => {
+test('/v1/responses passed through to OpenAI with reasoning.effort high under a $10 budget: effort low beside the cap; uncapped sent as written', async () => {
   rig.clock.now += 3_600_000;
-  const c = await limitedClient(rig.gw, 'think-resp-capped', { budgetUsd: 5, budgetPeriod: 'total' });
+  const c = await limitedClient(rig.gw, 'think-resp-capped', { budgetUsd: 10, budgetPeriod: 'total' });
   const { data, response } = await rig.gw.openai(c.key).responses.create(reasoningAsk('high')).withResponse();
   expect(rig.fake.last().path).toEndWith('/responses');
   const sent = sentResponses();
@@ -181,10 +181,10 @@ test('/v1/responses passed through to OpenAI with reasoning.effort high under a 
   expect(sentResponses().reasoning).toEqual({ effort: 'high' });
 });
 
-test('/v1/responses under a $25 budget: high becomes medium (8K fits half a ~25K cap), never raised (minimal stays), and a client cap below the budget\'s keeps the effort', async () => {
+test('/v1/responses under a $50 budget: high becomes medium (8K fits half a ~25K cap), never raised (minimal stays), and a client cap below the budget\'s keeps the effort', async () => {
   rig.clock.now += 3_600_000;
   // A key each: the fake upstream writes all it may, spending the whole budget.
-  const client = async (name: string) => rig.gw.openai((await limitedClient(rig.gw, name, { budgetUsd: 25, budgetPeriod: 'total' })).key);
+  const client = async (name: string) => rig.gw.openai((await limitedClient(rig.gw, name, { budgetUsd: 50, budgetPeriod: 'total' })).key);
   await (await client('think-resp-medium')).responses.create(reasoningAsk('high', 'think-o4-full'));
   expect(sentResponses().max_output_tokens).toBeGreaterThan(16_384);
   expect(sentResponses().max_output_tokens).toBeLessThan(25_000);

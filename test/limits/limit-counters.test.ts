@@ -54,23 +54,35 @@ test('budgets count spend plus outstanding reservations; settling frees the diff
   expect(admit(c, [s], T0, 0.3).ok).toBe(true);
 });
 
-test('a request that may reserve less (minCostUsd) takes the least room of its budgets, down to its minimum, atomically', () => {
+test('a request that may reserve less (minCostUsd) whose worst case does not fit takes half the least room of its budgets, down to its minimum, atomically', () => {
   const c = new MemoryLimitCounters();
   const key = scope({ budgetUsd: 1 });
   const team = scope({ key: 't:1', budgetUsd: 2 });
   c.seedSpend(key, 0.5, T0);
   c.seedSpend(team, 0, T0);
-  const a = c.admit({ requestId: 'm1', scopes: [key, team], worstCostUsd: 9, minCostUsd: 0.1, tokens: 0, now: T0 });
-  expect(a.ok && a.reservedUsd).toBeCloseTo(0.5);
-  expect(c.outstanding(team).reservedUsd).toBeCloseTo(0.5);
-  // Nothing left: the next one is refused, at its minimum.
-  const b = c.admit({ requestId: 'm2', scopes: [key, team], worstCostUsd: 9, minCostUsd: 0.1, tokens: 0, now: T0 });
-  expect(!b.ok && b.reason).toBe('budget');
-  expect(!b.ok && b.message).toContain('may cost up to $0.1000');
-  c.settle('m1', { costUsd: 0.2, tokens: 0, at: T0 }, T0);
-  // A worst case that fits is reserved whole.
-  const d = c.admit({ requestId: 'm3', scopes: [key, team], worstCostUsd: 0.05, minCostUsd: 0.01, tokens: 0, now: T0 });
-  expect(d.ok && d.reservedUsd).toBe(0.05);
+  const ask = (id: string, worst: number, least: number) => c.admit({ requestId: id, scopes: [key, team], worstCostUsd: worst, minCostUsd: least, tokens: 0, now: T0 });
+  // The key's $0.5 is the least room (the team has $2): half of it, in both scopes.
+  const a = ask('m1', 9, 0.1);
+  expect(a.ok && a.reservedUsd).toBeCloseTo(0.25, 12);
+  expect(c.outstanding(team).reservedUsd).toBeCloseTo(0.25, 12);
+  // Requests at once each take half of what is left: all make progress.
+  const b = ask('m2', 9, 0.1);
+  expect(b.ok && b.reservedUsd).toBeCloseTo(0.125, 12);
+  // $0.125 left: half is below its minimum, which still fits (a request alone near the end is served).
+  const m = ask('m3', 9, 0.1);
+  expect(m.ok && m.reservedUsd).toBeCloseTo(0.1, 12);
+  // $0.025 left: the minimum does not fit. Held: the spend alone leaves it room.
+  const d = ask('m4', 9, 0.1);
+  expect(!d.ok && [d.reason, d.budget]).toEqual(['budget', 'held']);
+  expect(!d.ok && d.message).toContain('may cost up to $0.1000');
+  expect(c.outstanding(key).reservedUsd).toBeCloseTo(0.475, 12);
+  for (const id of ['m1', 'm2', 'm3']) c.settle(id, { costUsd: 0.05, tokens: 0, at: T0 }, T0);
+  // $0.35 left. A worst case that fits is reserved whole, not halved; one that fits exactly too.
+  const e = ask('m5', 0.05, 0.01);
+  expect(e.ok && e.reservedUsd).toBe(0.05);
+  const f = ask('m6', 0.3, 0.01);
+  expect(f.ok && f.reservedUsd).toBe(0.3);
+  expect(c.outstanding(key).reservedUsd).toBeCloseTo(0.35, 12);
 });
 
 test('a budget period rolls over to zero spend; a request of the old period settles outside the new one', () => {

@@ -10,7 +10,7 @@
 import { expect } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { models, modelGroups } from '../../src/db/schema';
-import { fixtureJson, jsonResponse, readChunks, sseEventsResponse, sseResponse, startFakeUpstream, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
+import { fixtureJson, jsonResponse, readChunks, sseEventsResponse, sseResponse, startFakeUpstream, type FakeHandler, type FakeUpstream, type RecordedRequest } from '../helpers/fake-upstream';
 import { providerEnv } from '../helpers/start-gateway';
 import { capOf, writesAllItMay } from './budget-output-cap';
 import { limitedClient, makeTeam, startLimitsRig, type LimitsRig } from './limits-helpers';
@@ -26,22 +26,45 @@ export interface MessagesRig extends LimitsRig {
   anthropic: FakeUpstream;
 }
 
-/** A fake Anthropic that answers with as many output tokens as max_tokens allows (stop_reason `max_tokens`), JSON or SSE. */
-export const anthropicWritesAllItMay: FakeHandler = (_req, rec) => {
-  const out = rec.body.max_tokens as number;
+/** Anthropic's answer with as many output tokens as max_tokens allows (stop_reason `max_tokens`). */
+function writesAllMessage(rec: RecordedRequest) {
   const msg = { ...fixtureJson('anthropic', 'text.json'), model: rec.body.model, stop_reason: 'max_tokens' };
-  msg.usage = { ...msg.usage, output_tokens: out };
-  if (!rec.body.stream) return jsonResponse(msg);
+  msg.usage = { ...msg.usage, output_tokens: rec.body.max_tokens as number };
+  return msg;
+}
+
+/** The same answer as Anthropic streams it: message_start and a first delta, then the rest. */
+function writesAllEvents(rec: RecordedRequest): { event: string; data: string }[] {
+  const msg = writesAllMessage(rec);
   const ev = (event: string, data: unknown) => ({ event, data: JSON.stringify({ type: event, ...(data as object) }) });
-  return sseEventsResponse([
+  return [
     ev('message_start', { message: { ...msg, content: [], stop_reason: null, usage: { ...msg.usage, output_tokens: 1 } } }),
     ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
     ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Once upon a time' } }),
     ev('content_block_stop', { index: 0 }),
-    ev('message_delta', { delta: { stop_reason: 'max_tokens', stop_sequence: null }, usage: { output_tokens: out } }),
+    ev('message_delta', { delta: { stop_reason: 'max_tokens', stop_sequence: null }, usage: { output_tokens: msg.usage.output_tokens } }),
     ev('message_stop', {}),
-  ]);
-};
+  ];
+}
+
+/** A fake Anthropic that answers with as many output tokens as max_tokens allows (stop_reason `max_tokens`), JSON or SSE. */
+export const anthropicWritesAllItMay: FakeHandler = (_req, rec) => (rec.body.stream ? sseEventsResponse(writesAllEvents(rec)) : jsonResponse(writesAllMessage(rec)));
+
+/** A streamed answer as anthropicWritesAllItMay's, its first events sent at once and the rest once `gate` resolves (a long turn). */
+function heldStream(rec: RecordedRequest, gate: Promise<void>): Response {
+  const enc = new TextEncoder();
+  const sse = (p: { event: string; data: string }) => enc.encode(`event: ${p.event}\ndata: ${p.data}\n\n`);
+  const events = writesAllEvents(rec);
+  const body = new ReadableStream<Uint8Array>({
+    async start(ctl) {
+      for (const e of events.slice(0, 3)) ctl.enqueue(sse(e));
+      await gate;
+      for (const e of events.slice(3)) ctl.enqueue(sse(e));
+      ctl.close();
+    },
+  });
+  return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+}
 
 /** The fake OpenAI of budget-output-cap.ts, streaming too: its last chunks say `length` and every completion token it was allowed. */
 const openaiWritesAllItMay: FakeHandler = (req, rec, fake) => {
@@ -75,8 +98,9 @@ const scopeOf = (id: number, budget: number) => ({ key: `c:${id}`, label: '', al
 
 /**
  * A $1 key on Claude Opus (32,000 tokens cost $2.40) asks max_tokens 32,000, with messages.create
- * and messages.stream: answered, Anthropic was sent the max_tokens $1 holds (~12,000), the answer
- * stops with `max_tokens`, each row within what was left, the key's spend within its budget.
+ * and messages.stream: answered, Anthropic was sent the max_tokens half of $1 holds (~6,600: a
+ * lowered reservation takes half the room, so a turn beside it is not refused), the answer stops
+ * with `max_tokens`, each row within what was left, the key's spend within its budget.
  */
 export async function opusCeilingCapped(rig: MessagesRig, name: string): Promise<void> {
   rig.clock.now += 3_600_000;
@@ -87,9 +111,9 @@ export async function opusCeilingCapped(rig: MessagesRig, name: string): Promise
   const { data, response } = await client.messages.create(hi('lim-opus')).withResponse();
   const sent = rig.anthropic.requests.slice(from).map((r) => r.body.max_tokens as number);
   expect(sent).toHaveLength(1);
-  // $1 less the prompt's ceiling, at $75 per 1M output tokens (and the US-only inference premium): ~12,000.
-  expect(sent[0]).toBeGreaterThan(10_000);
-  expect(sent[0]).toBeLessThan(13_400);
+  // Half of $1 less the prompt's ceiling, at $75 per 1M output tokens (and the US-only inference premium): ~6,600.
+  expect(sent[0]).toBeGreaterThan(5_000);
+  expect(sent[0]).toBeLessThan(6_700);
   expect(data.stop_reason).toBe('max_tokens');
   expect(data.usage.output_tokens).toBe(sent[0]!);
   const first = await rig.gw.waitForRow(response);
@@ -107,12 +131,14 @@ export async function opusCeilingCapped(rig: MessagesRig, name: string): Promise
   const row = await rig.gw.waitForRow({ request_id: stream.request_id ?? null });
   expect(row.status).toBe(200);
   expect(row.costUsd).toBeLessThanOrEqual(budget);
-  // The key's spend is its row's; what is left then holds less than the minimum: the next turn is refused.
-  const err = await client.messages.create(hi('lim-opus')).catch((e) => e);
-  expect(err).toBeInstanceOf(Anthropic.RateLimitError);
-  await rig.gw.waitForRow({ requestID: err.requestID });
+  // The key's spend is its row's; the next turn takes half of what is left (~$0.25): about half the first cap.
+  const next = await client.messages.create(hi('lim-opus')).withResponse();
+  const third = rig.anthropic.last().body.max_tokens as number;
+  expect(third).toBeGreaterThan(sent[0]! / 2 - 200);
+  expect(third).toBeLessThan(sent[0]! / 2 + 200);
+  const nextRow = await rig.gw.waitForRow(next.response);
   const spend = await rig.gw.ctx.limits.counters.spend(scopeOf(c.id, budget), rig.clock.now);
-  expect(spend).toBeCloseTo(first.costUsd, 9);
+  expect(spend).toBeCloseTo(first.costUsd + nextRow.costUsd, 9);
   expect(spend!).toBeLessThanOrEqual(budget);
 }
 
@@ -139,7 +165,7 @@ export async function thinkingBudgetFitsTheCap(rig: MessagesRig, name: string): 
   await sdk(rig, small.key).messages.stream(hi('lim-opus', { thinking: { type: 'enabled', budget_tokens: 16_000 } })).finalMessage();
   const half = rig.anthropic.last().body;
   expect(half.thinking.budget_tokens).toBe(Math.floor(half.max_tokens / 2));
-  // $0.05 holds the prompt and ~600 output tokens: not Anthropic's least thinking budget.
+  // $0.05 holds the prompt and ~600 output tokens (a request takes half: ~300): not Anthropic's least thinking budget.
   const tiny = await limitedClient(rig.gw, `${name}-tiny`, { budgetUsd: 0.05, budgetPeriod: 'total' });
   const before = rig.anthropic.requests.length;
   const err = await sdk(rig, tiny.key).messages.create(hi('lim-opus', { thinking })).catch((e) => e);
@@ -155,12 +181,13 @@ export async function thinkingBudgetFitsTheCap(rig: MessagesRig, name: string): 
 
 /**
  * Translated: a Messages request to an OpenAI model (lim-model, $0.001 a token) with max_tokens
- * 32,000 ($32) on a $0.5 key: OpenAI is sent max_completion_tokens the budget holds; and a group
- * whose Anthropic target is overloaded (529) falls back to OpenAI with OpenAI's own cap.
+ * 32,000 ($32) on a $1 key: OpenAI is sent the max_completion_tokens half the budget holds ($0.5:
+ * a lowered reservation takes half the room); and a group whose Anthropic target is overloaded
+ * (529) falls back to OpenAI with OpenAI's own cap.
  */
 export async function translatedAndFallbackCapped(rig: MessagesRig, name: string): Promise<void> {
   rig.clock.now += 3_600_000;
-  const budget = 0.5;
+  const budget = 1;
   const c = await limitedClient(rig.gw, name, { budgetUsd: budget, budgetPeriod: 'total' });
   const client = sdk(rig, c.key);
   const { data, response } = await client.messages.create(hi('lim-model')).withResponse();
@@ -171,7 +198,7 @@ export async function translatedAndFallbackCapped(rig: MessagesRig, name: string
   const row = await rig.gw.waitForRow(response);
   expect(row.costUsd).toBeLessThanOrEqual(budget);
   // A group: Anthropic overloaded, then lim-model. Each target got the cap of its own prices.
-  const team = await limitedClient(rig.gw, `${name}-group`, { budgetUsd: 0.3, budgetPeriod: 'total' });
+  const team = await limitedClient(rig.gw, `${name}-group`, { budgetUsd: 0.6, budgetPeriod: 'total' });
   rig.anthropic.handler = () => jsonResponse(fixtureJson('anthropic', 'error-529.json'), 529);
   const from = rig.anthropic.requests.length;
   try {
@@ -180,11 +207,11 @@ export async function translatedAndFallbackCapped(rig: MessagesRig, name: string
     expect(final.stop_reason).toBe('max_tokens');
     const opusCap = rig.anthropic.requests[from]!.body.max_tokens as number;
     const openaiCap = rig.fake.last().body.max_completion_tokens as number;
-    // $0.3 is ~3,600 Opus tokens and ~200 of lim-model's (its prompt ceiling takes a third of it).
+    // Half of $0.6, $0.3, is ~3,600 Opus tokens and ~200 of lim-model's (its prompt ceiling takes a third of it).
     expect(opusCap).toBeGreaterThan(openaiCap);
     expect(openaiCap).toBeGreaterThanOrEqual(16);
     const r = await rig.gw.waitForRow({ request_id: stream.request_id ?? null });
-    expect(r.costUsd).toBeLessThanOrEqual(0.3);
+    expect(r.costUsd).toBeLessThanOrEqual(0.6);
   } finally {
     rig.anthropic.handler = anthropicWritesAllItMay;
   }
@@ -227,8 +254,8 @@ export async function fittingCeilingUntouched(rig: MessagesRig, name: string): P
 
 /**
  * A team near its limit: two keys of a $1.2 team with no budgets of their own. The first turn of
- * one (32,000 asked, ~$2.40 at Opus) takes what the team holds; once it settled, the other key's
- * turn gets the rest, and the team's spend stays within its budget.
+ * one (10,000 asked, ~$0.75 at Opus) fits and is sent as asked; once it settled, the other key's
+ * turn (32,000 asked) gets half the rest, and the team's spend stays within its budget.
  */
 export async function teamNearItsLimit(rig: MessagesRig, name: string): Promise<void> {
   rig.clock.now += 3_600_000;
@@ -240,14 +267,68 @@ export async function teamNearItsLimit(rig: MessagesRig, name: string): Promise<
   // 10,000 tokens ($0.75, and the US-only premium) fit: sent as asked.
   expect(rig.anthropic.last().body.max_tokens).toBe(10_000);
   const row = await rig.gw.waitForRow(first.response);
-  // ~$0.45 left: ~5,400 of the 32,000 asked.
+  // ~$0.45 left, of which it takes half: ~2,900 of the 32,000 asked.
   const { data, response } = await sdk(rig, b.key).messages.create(hi('lim-opus')).withResponse();
   const cap = rig.anthropic.last().body.max_tokens as number;
-  expect(cap).toBeGreaterThan(4_000);
-  expect(cap).toBeLessThan(((budget - row.costUsd) / OPUS_OUT) * 1e6);
+  expect(cap).toBeGreaterThan(2_000);
+  expect(cap).toBeLessThan(((budget - row.costUsd) / 2 / OPUS_OUT) * 1e6);
   expect(data.stop_reason).toBe('max_tokens');
   const second = await rig.gw.waitForRow(response);
   const spend = await rig.gw.ctx.limits.counters.spend({ ...scopeOf(teamId, budget), key: `t:${teamId}` }, rig.clock.now);
   expect(spend).toBeCloseTo(row.costUsd + second.costUsd, 9);
   expect(spend!).toBeLessThanOrEqual(budget);
+}
+
+/**
+ * Two Claude Code turns of one $1 key at once on Claude Opus (a subagent beside the main turn),
+ * each max_tokens 32,000 ($2.40 of output): the first is sent the max_tokens half of $1 holds and
+ * its stream stays open (the fake holds it until the test lets go) while the second is admitted
+ * with half of what the first left, a quarter of the budget, and answered, rather than refused as
+ * held for the whole first turn. Both stop with max_tokens having written all they may; each left
+ * one row, and the key's spend is theirs, within its budget.
+ */
+export async function parallelTurnsShareTheRoom(rig: MessagesRig, name: string): Promise<void> {
+  rig.clock.now += 3_600_000;
+  const budget = 1;
+  const c = await limitedClient(rig.gw, name, { budgetUsd: budget, budgetPeriod: 'total' });
+  const client = sdk(rig, c.key);
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let arrived!: () => void;
+  const firstArrived = new Promise<void>((r) => (arrived = r));
+  let calls = 0;
+  rig.anthropic.handler = (req, rec, fake) => {
+    if (calls++ > 0) return anthropicWritesAllItMay(req, rec, fake);
+    arrived();
+    return heldStream(rec, gate);
+  };
+  try {
+    const from = rig.anthropic.requests.length;
+    const main = client.messages.stream(hi('lim-opus'));
+    // The main turn was admitted (it reached Anthropic) and is still writing.
+    await firstArrived;
+    const sub = client.messages.stream(hi('lim-opus'));
+    const subFinal = await sub.finalMessage();
+    release();
+    const mainFinal = await main.finalMessage();
+    const [first, second] = rig.anthropic.requests.slice(from).map((r) => r.body.max_tokens as number);
+    // At $75 per 1M output tokens, within what each reserved; the prompt's ceiling takes the rest.
+    expect(first! * OPUS_OUT / 1e6).toBeLessThanOrEqual(budget / 2);
+    expect(first! * OPUS_OUT / 1e6).toBeGreaterThan(budget / 2 * 0.9);
+    expect(second! * OPUS_OUT / 1e6).toBeLessThanOrEqual(budget / 4);
+    expect(second! * OPUS_OUT / 1e6).toBeGreaterThan(budget / 4 * 0.9);
+    expect([mainFinal.stop_reason, mainFinal.usage.output_tokens]).toEqual(['max_tokens', first]);
+    expect([subFinal.stop_reason, subFinal.usage.output_tokens]).toEqual(['max_tokens', second]);
+    const rows = [await rig.gw.waitForRow({ request_id: main.request_id ?? null }), await rig.gw.waitForRow({ request_id: sub.request_id ?? null })];
+    expect(rows[0]!.requestId).not.toBe(rows[1]!.requestId);
+    for (const r of rows) expect(r.status).toBe(200);
+    // No refusal row beside them.
+    expect(await rig.gw.waitForClientRows(c.id, 2)).toHaveLength(2);
+    const spent = rows[0]!.costUsd + rows[1]!.costUsd;
+    expect(spent).toBeLessThanOrEqual(budget);
+    expect(await rig.gw.ctx.limits.counters.spend(scopeOf(c.id, budget), rig.clock.now)).toBeCloseTo(spent, 9);
+  } finally {
+    release();
+    rig.anthropic.handler = anthropicWritesAllItMay;
+  }
 }

@@ -9,7 +9,7 @@ setDefaultTimeout(30_000);
 const rig = useRedisLimitsRig();
 
 test("a $2 key sends 'Hello' to standard-pro without max_tokens: capped, answered, within its budget (Redis)", () => helloToSeededGroup(rig(), 'standard-pro', 2, true, 'cap-standard-2'));
-test("a $5 key sends 'Hello' to dispatcher without max_tokens: answered within its budget (Redis)", () => helloToSeededGroup(rig(), 'dispatcher', 5, false, 'cap-dispatcher-5'));
+test("a $8 key sends 'Hello' to dispatcher without max_tokens: answered within its budget (Redis)", () => helloToSeededGroup(rig(), 'dispatcher', 8, false, 'cap-dispatcher-8'));
 test('an explicit max_tokens the budget cannot hold, and a prompt it cannot hold, are refused as before (Redis)', () => explicitAskAndTinyBudgetRefused(rig(), 'cap-refused'));
 test('20 requests at once from a key whose budget affords about three never overspend together (Redis)', () => concurrentNeverOverspend(rig(), 'cap-concurrent'));
 test('a capped request holds its prompt and its cap in the TPM window, not the default allowance (Redis)', () => cappedRequestHoldsItsCapInTpm(rig(), 'cap-tpm'));

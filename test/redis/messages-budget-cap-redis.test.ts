@@ -1,7 +1,7 @@
 /** /v1/messages: a small budget cuts the client's max_tokens ceiling to what it holds, rather than refusing every turn (Redis counters: the same). */
 import { afterAll, beforeAll, setDefaultTimeout, test } from 'bun:test';
 import { deleteKeys, randomPrefix, redisEnv } from '../helpers/redis-env';
-import { concurrentTurnsNeverOverspend, teamNearItsLimit, opusCeilingCapped, startMessagesRig, thinkingBudgetFitsTheCap, translatedAndFallbackCapped, type MessagesRig } from '../limits/messages-budget-cap';
+import { concurrentTurnsNeverOverspend, parallelTurnsShareTheRoom, teamNearItsLimit, opusCeilingCapped, startMessagesRig, thinkingBudgetFitsTheCap, translatedAndFallbackCapped, type MessagesRig } from '../limits/messages-budget-cap';
 
 setDefaultTimeout(30_000);
 
@@ -17,4 +17,5 @@ test('a $1 key on Claude Opus asks max_tokens 32000 (create, then stream): answe
 test("Claude Code's thinking budget 31999 is lowered below the cap; a budget without room for 1024 thinking tokens is refused (Redis)", () => thinkingBudgetFitsTheCap(rig, 'msg-thinking'));
 test('translated to OpenAI, and a group falling back from Anthropic to OpenAI: each target gets the cap of its own prices (Redis)', () => translatedAndFallbackCapped(rig, 'msg-translated'));
 test('12 turns of one key at once never overspend together (Redis)', () => concurrentTurnsNeverOverspend(rig, 'msg-concurrent'));
-test('a team near its limit: a key without a budget of its own is sent what the team has left (Redis)', () => teamNearItsLimit(rig, 'msg-team'));
+test('a team near its limit: a key without a budget of its own is sent half what the team has left (Redis)', () => teamNearItsLimit(rig, 'msg-team'));
+test("two Claude Code turns of one key at once near its budget's end: the main turn held open gets half the room, the subagent's a quarter, both answered (Redis)", () => parallelTurnsShareTheRoom(rig, 'msg-parallel'));

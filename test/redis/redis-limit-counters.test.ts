@@ -53,7 +53,7 @@ const admit = async (c: LimitCounters, scopes: ScopeLimits[], now: number, worst
   c.admit({ requestId: `r${++n}-${prefix}`, scopes, worstCostUsd, tokens, now });
 
 describe('same answers as the in-memory counters', () => {
-  test('a request that may reserve less (minCostUsd) takes the least room of its budgets, down to its minimum, atomically', async () => {
+  test('a request that may reserve less (minCostUsd) whose worst case does not fit takes half the least room of its budgets, down to its minimum, atomically', async () => {
     const c = await instance();
     const other = await instance();
     const key = scope({ budgetUsd: 1 });
@@ -61,16 +61,30 @@ describe('same answers as the in-memory counters', () => {
     await c.seedSpend(key, 0.5, T0);
     await c.seedSpend(team, 0, T0);
     const ask = (id: string, worst: number, least: number) => ({ requestId: `${id}-${prefix}`, scopes: [key, team], worstCostUsd: worst, minCostUsd: least, tokens: 0, now: T0 });
+    // The key's $0.5 is the least room (the team has $2): half of it, in both scopes.
     const a = await c.admit(ask('m1', 9, 0.1));
-    expect(a.ok && a.reservedUsd).toBeCloseTo(0.5);
-    // Another instance sees the room taken.
+    expect(a.ok && a.reservedUsd).toBeCloseTo(0.25, 12);
+    expect((await c.outstanding(team)).reservedUsd).toBeCloseTo(0.25, 12);
+    // Another instance sees the room taken, and takes half of what is left.
     const b = await other.admit(ask('m2', 9, 0.1));
-    expect(!b.ok && b.reason).toBe('budget');
-    expect(!b.ok && b.message).toContain('may cost up to $0.1000');
-    expect(await c.settle(`m1-${prefix}`, { costUsd: 0.2, tokens: 0, at: T0 }, T0)).toBe(true);
+    expect(b.ok && b.reservedUsd).toBeCloseTo(0.125, 12);
+    // $0.125 left: half is below its minimum, which still fits.
+    const m = await c.admit(ask('m3', 9, 0.1));
+    expect(m.ok && m.reservedUsd).toBeCloseTo(0.1, 12);
+    // $0.025 left: the minimum does not fit. Held: the spend alone leaves it room.
+    const d = await other.admit(ask('m4', 9, 0.1));
+    expect(!d.ok && [d.reason, d.budget]).toEqual(['budget', 'held']);
+    expect(!d.ok && d.message).toContain('may cost up to $0.1000');
+    expect((await c.outstanding(key)).reservedUsd).toBeCloseTo(0.475, 12);
+    // Each settled by the instance that admitted it (as its row would be).
+    for (const [by, id] of [[c, 'm1'], [other, 'm2'], [c, 'm3']] as const) expect(await by.settle(`${id}-${prefix}`, { costUsd: 0.05, tokens: 0, at: T0 }, T0)).toBe(true);
     expect((await c.outstanding(team)).reservedUsd).toBeCloseTo(0);
-    const d = await other.admit(ask('m3', 0.05, 0.01));
-    expect(d.ok && d.reservedUsd).toBeCloseTo(0.05, 12);
+    // $0.35 left. A worst case that fits is reserved whole, not halved; one that fits exactly too.
+    const e = await other.admit(ask('m5', 0.05, 0.01));
+    expect(e.ok && e.reservedUsd).toBeCloseTo(0.05, 12);
+    const f = await c.admit(ask('m6', 0.3, 0.01));
+    expect(f.ok && f.reservedUsd).toBeCloseTo(0.3, 12);
+    expect((await c.outstanding(key)).reservedUsd).toBeCloseTo(0.35, 12);
   });
 
   test('RPM is a sliding window: N admitted, N+1 refused with the wait until the oldest leaves', async () => {
