@@ -9,7 +9,7 @@ const ANTHROPIC_PATHS = /^\/v1\/messages(?:\/|$)/;
 /**
  * The 404 of an unknown /v1 route (`POST /v1/images/edits`, `GET /v1/chat/completions`) as it
  * leaves: sent with a known key under an RPM or TPM limit, it carries that key's rate headers, as
- * every other /v1 answer of the key does (INTERFACE.md: "every answer to a key with limits"), read
+ * every other /v1 answer of the key does (the interface promises it for every answer), read
  * from its windows without counting anything. The route is unknown whatever the key, so a missing,
  * wrong or revoked key changes nothing: the same 404, without rate headers. The key is looked up in
  * the in-memory snapshot (no store read).
