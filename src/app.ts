@@ -13,7 +13,7 @@ import { bunRoutes, v1Plugin, v1Routes } from './api/v1-routes';
 import { metricsRoutes } from './metrics/metrics-routes';
 import { hostGuard } from './http/host-header';
 import { keepAliveHints } from './http/keep-alive-hint';
-import { unknownRouteRateHeaders } from './limits/unknown-route-rate-headers';
+import { unknownRouteRateHeaders } from './api/unknown-route-rate-headers';
 import { MONITOR_WEBSOCKET } from './monitor/monitor-routes';
 
 /**

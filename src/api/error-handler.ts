@@ -114,7 +114,7 @@ export function errorAnswer(code: unknown, error: unknown, request: Request): Er
  */
 export type ErrorPage = (request: Request, answer: ErrorAnswer) => Response | Promise<Response> | undefined;
 
-/** Adds to the 404 of an unknown /v1 route as it leaves (the key's rate headers: limits/unknown-route-rate-headers.ts). */
+/** Adds to the 404 of an unknown /v1 route as it leaves (the key's rate headers: api/unknown-route-rate-headers.ts). */
 export type V1NotFound = (request: Request, res: Response) => Response | Promise<Response>;
 
 /**

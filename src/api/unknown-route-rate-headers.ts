@@ -1,7 +1,7 @@
 import type { AppContext } from '../context';
-import { clientOf } from '../api/openai-request';
-import { isAnthropicClient } from '../api/anthropic-models';
-import { withRateHeaders } from './answer-rate-headers';
+import { clientOf } from './openai-request';
+import { isAnthropicClient } from './anthropic-models';
+import { withRateHeaders } from '../limits/answer-rate-headers';
 
 /** /v1/messages and everything under it: Anthropic's API (its clients may send the key as x-api-key). */
 const ANTHROPIC_PATHS = /^\/v1\/messages(?:\/|$)/;
