@@ -13,6 +13,7 @@ import { bunRoutes, v1Plugin, v1Routes } from './api/v1-routes';
 import { metricsRoutes } from './metrics/metrics-routes';
 import { hostGuard } from './http/host-header';
 import { keepAliveHints } from './http/keep-alive-hint';
+import { unknownRouteRateHeaders } from './api/unknown-route-rate-headers';
 import { MONITOR_WEBSOCKET } from './monitor/monitor-routes';
 
 /**
@@ -44,8 +45,9 @@ export function createApp(ctx: AppContext) {
       idleTimeout: ctx.config.server.keepAliveTimeoutS,
     },
   })
-    // JSON errors in the API's shape; dashboard pages asked for by a browser get an HTML page.
-    .use(errorHandlerWith(dashboardErrorPage(ctx)))
+    // JSON errors in the API's shape; dashboard pages asked for by a browser get an HTML page;
+    // an unknown /v1 route's 404 carries the key's rate headers, as its other /v1 answers do.
+    .use(errorHandlerWith(dashboardErrorPage(ctx), unknownRouteRateHeaders(ctx)))
     // Every /api answer, refusals included, is `cache-control: no-store` (first, so all carry it).
     .onRequest(noStoreForApi)
     // A dashboard address carrying a password or key is refused before anything reads it.

@@ -5,7 +5,7 @@ import { openAppContext } from './app-context';
 import { HELP, parseArgs } from './cli-args';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { dotenvLineWarnings, environmentWithDotenv } from './config/dotenv';
-import { unknownSettingWarnings } from './config/unknown-settings';
+import { mockUnusedSettingWarnings, unknownSettingWarnings } from './config/unknown-settings';
 import { closeSqlite, openDatabase } from './db/client';
 import { runMigrations } from './db/migrate';
 import { resetAdmin, resetAdminAsync, seedDatabase } from './db/seed/seed';
@@ -134,7 +134,8 @@ async function serve(config: Config): Promise<void> {
   console.log(`gophergate ${VERSION} listening on http://${urlHost(config.server.host)}:${server.port} (${config.database.url ? `PostgreSQL, instance ${config.instanceId}` : `database ${config.database.path}`})`);
   // Warnings about a running server only once it runs: a start that fails shows its error alone.
   if (fdWarning) console.error(fdWarning);
-  for (const w of unknownSettingWarnings(environmentWithDotenv(process.env))) console.warn(w);
+  const settings = environmentWithDotenv(process.env);
+  for (const w of [...unknownSettingWarnings(settings), ...mockUnusedSettingWarnings(settings)]) console.warn(w);
   for (const w of dotenvLineWarnings()) console.warn(w);
   for (const w of unreadableKeyWarnings(ctx.state.getSnapshot())) console.warn(w);
   for (const w of badBaseUrlWarnings(ctx.state.getSnapshot())) console.warn(w);

@@ -114,11 +114,15 @@ export function errorAnswer(code: unknown, error: unknown, request: Request): Er
  */
 export type ErrorPage = (request: Request, answer: ErrorAnswer) => Response | Promise<Response> | undefined;
 
+/** Adds to the 404 of an unknown /v1 route as it leaves (the key's rate headers: api/unknown-route-rate-headers.ts). */
+export type V1NotFound = (request: Request, res: Response) => Response | Promise<Response>;
+
 /**
  * One place that turns every failure into its answer (errorAnswer): JSON in OpenAI's shape (or
- * Anthropic's), unless `page` answers it (the dashboard's pages for a browser).
+ * Anthropic's), unless `page` answers it (the dashboard's pages for a browser); `v1NotFound`
+ * finishes an unknown /v1 route's 404.
  */
-export function errorHandlerWith(page?: ErrorPage) {
+export function errorHandlerWith(page?: ErrorPage, v1NotFound?: V1NotFound) {
   return new Elysia({ name: 'error-handler', seed: page ? 'pages' : undefined }).onError({ as: 'global' }, ({ code, error, set, request }) => {
     const answer = errorAnswer(code, error, request);
     set.status = answer.status;
@@ -126,10 +130,11 @@ export function errorHandlerWith(page?: ErrorPage) {
     if (answer.headers.connection === 'close') delete set.headers['keep-alive'];
     const html = page?.(request, answer);
     if (html) return html;
-    return new Response(JSON.stringify(answer.body), {
+    const res = new Response(JSON.stringify(answer.body), {
       status: answer.status,
       headers: { 'content-type': 'application/json', ...answer.headers },
     });
+    return v1NotFound && code === 'NOT_FOUND' && V1_PATHS.test(new URL(request.url).pathname) ? v1NotFound(request, res) : res;
   });
 }
 

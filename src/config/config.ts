@@ -3,7 +3,7 @@ import { SQL } from 'bun';
 import { hostname } from 'node:os';
 import { Value } from '@sinclair/typebox/value';
 import { PROVIDER_IDS, type ProviderId } from '../providers/types';
-import { ConfigError, readBool, readHostList, readInt, readList, readNumber, readUrl, urlWithoutQueryValues } from './env-readers';
+import { ConfigError, readBool, readDuration, readHostList, readInt, readList, readNumber, readUrl, urlWithoutQueryValues } from './env-readers';
 import { LimitsConfigSchema, RedisConfigSchema, readLimitsConfig, readRedisConfig } from './redis-config';
 
 export { ConfigError };
@@ -176,7 +176,7 @@ export function loadConfig(env: Env): Config {
       host: env.LLM_PROXY__SERVER__HOST?.trim() || '0.0.0.0',
       port: readInt(env, 'LLM_PROXY__SERVER__PORT', 8080, 0, 65535),
       maxBodyMb: readNumber(env, 'LLM_PROXY__SERVER__MAX_BODY_MB', 32, 0.001),
-      bodyTimeoutS: readNumber(env, 'LLM_PROXY__SERVER__BODY_TIMEOUT_S', 60, 0.001),
+      bodyTimeoutS: readDuration(env, 'LLM_PROXY__SERVER__BODY_TIMEOUT_S', 60, 0.001, 's'),
       keepAliveTimeoutS: readInt(env, 'LLM_PROXY__SERVER__KEEPALIVE_TIMEOUT_S', 30, 1, 255),
     },
     database: { path: readDatabasePath(env), url: readDatabaseUrl(env) },
@@ -185,10 +185,10 @@ export function loadConfig(env: Env): Config {
     admin: { password: env.LLM_PROXY__ADMIN__PASSWORD || undefined },
     providers,
     upstream: {
-      timeoutS: readNumber(env, 'LLM_PROXY__UPSTREAM__TIMEOUT_S', 600, 0.001),
-      idleTimeoutS: readNumber(env, 'LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S', 120, 0.001),
+      timeoutS: readDuration(env, 'LLM_PROXY__UPSTREAM__TIMEOUT_S', 600, 0.001, 's'),
+      idleTimeoutS: readDuration(env, 'LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S', 120, 0.001, 's'),
       maxConnections: readInt(env, MAX_CONNECTIONS_VAR, DEFAULT_MAX_CONNECTIONS, 1, MAX_CONNECTIONS_LIMIT),
-      queueTimeoutS: readNumber(env, 'LLM_PROXY__UPSTREAM__QUEUE_TIMEOUT_S', 10, 0.001),
+      queueTimeoutS: readDuration(env, 'LLM_PROXY__UPSTREAM__QUEUE_TIMEOUT_S', 10, 0.001, 's'),
       client: readUpstreamClient(env),
     },
     security: { imageUrlAllowHosts: readHostList(env, 'LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS') },
@@ -206,7 +206,7 @@ export function loadConfig(env: Env): Config {
       token: env.LLM_PROXY__METRICS__TOKEN?.trim() || undefined,
     },
     mock: {
-      latencyMs: readNumber(env, 'LLM_PROXY__PROVIDERS__MOCK__LATENCY_MS', 0, 0),
+      latencyMs: readDuration(env, 'LLM_PROXY__PROVIDERS__MOCK__LATENCY_MS', 0, 0, 'ms'),
       chunks: readInt(env, 'LLM_PROXY__PROVIDERS__MOCK__CHUNKS', 5, 1, 10_000),
     },
     redis: readRedisConfig(env),

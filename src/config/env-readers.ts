@@ -49,6 +49,21 @@ export function readNumber(env: Env, name: string, fallback: number, min: number
   return n;
 }
 
+/**
+ * The longest a timer waits: setTimeout takes a signed 32-bit count of milliseconds and runs one
+ * past it after 1 ms, so a longer timeout would end every wait at once (every upstream call a 504).
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A duration a timer waits for, in `unit`s (seconds or milliseconds): at least `min`, at most what a timer can hold. */
+export function readDuration(env: Env, name: string, fallback: number, min: number, unit: 's' | 'ms'): number {
+  const n = readNumber(env, name, fallback, min);
+  const max = unit === 's' ? Math.floor(MAX_TIMER_MS / 1000) : MAX_TIMER_MS;
+  if (n > max)
+    throw new ConfigError(`${name} must be a decimal number from ${min} to ${max} (got "${env[name]}"): ${max} ${unit}, about 24 days, is the longest a timer can wait.`);
+  return n;
+}
+
 export function readBool(env: Env, name: string): boolean | undefined {
   const raw = env[name]?.trim().toLowerCase();
   if (raw === undefined || raw === '') return undefined;

@@ -34,3 +34,17 @@ export function unknownSettingWarnings(env: Env): string[] {
       return `gophergate: ${name} is not a setting; it is ignored${like ? ` (did you mean ${like}?)` : ''}. Every setting is listed in the README.`;
     });
 }
+
+/** Settings every provider has that the built-in mock, which calls no upstream, has no use for. */
+const MOCK_UNUSED = ['LLM_PROXY__PROVIDERS__MOCK__BASE_URL', 'LLM_PROXY__PROVIDERS__MOCK__API_KEY'];
+
+/**
+ * One warning per `<P>` setting given for the mock provider that does nothing there: it answers
+ * inside the gateway, so an upstream URL or a key (shown on the Providers page all the same) would
+ * otherwise look as if the mock were calling something.
+ */
+export function mockUnusedSettingWarnings(env: Env): string[] {
+  return MOCK_UNUSED.filter((name) => env[name]?.trim()).map(
+    (name) => `gophergate: ${name} has no effect: the mock provider answers inside the gateway, without an upstream or a key (LLM_PROXY__PROVIDERS__MOCK__ENABLED, __MODELS, __LATENCY_MS and __CHUNKS are its settings).`,
+  );
+}

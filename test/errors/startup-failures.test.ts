@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/config';
 import { startupFailureMessage } from '../../src/startup/startup-failure';
-import { startGateway } from '../helpers/start-gateway';
+import { providerEnv, startGateway } from '../helpers/start-gateway';
 
 // Each case spawns the gateway: seconds on a loaded CI machine. A limit only bounds a hang.
 setDefaultTimeout(30_000);
@@ -62,6 +62,28 @@ describe('a start that cannot go on says why in one line', () => {
       holder.stop(true);
     }
     expectOneLineRefusal(start({ LLM_PROXY__SERVER__HOST: '999.1.1.1' }), 'cannot listen on 999.1.1.1', 'LLM_PROXY__SERVER__HOST');
+  });
+
+  test('a timeout longer than a timer can wait (about 24 days) stops the start in one line: past it every wait ended at once', () => {
+    for (const name of ['LLM_PROXY__UPSTREAM__TIMEOUT_S', 'LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S', 'LLM_PROXY__SERVER__BODY_TIMEOUT_S', 'LLM_PROXY__UPSTREAM__QUEUE_TIMEOUT_S'])
+      expectOneLineRefusal(start({ [name]: '3000000' }), `${name} must be a decimal number from 0.001 to 2147483 (got "3000000")`, 'the longest a timer can wait');
+    expectOneLineRefusal(start({ LLM_PROXY__PROVIDERS__MOCK__LATENCY_MS: '2147483648' }), 'LLM_PROXY__PROVIDERS__MOCK__LATENCY_MS must be a decimal number from 0 to 2147483647');
+  });
+
+  test('the longest upstream timeout a timer holds waits for a late upstream (no 504 at once)', async () => {
+    const late = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: async () => (await Bun.sleep(300), Response.json(JSON.parse(await Bun.file(join(import.meta.dir, '../fixtures/openai/chat.json')).text()))) });
+    const gw = await startGateway({ env: { ...providerEnv('openai', `http://127.0.0.1:${late.port}/v1`), LLM_PROXY__UPSTREAM__TIMEOUT_S: '2147483', LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S: '2147483' } });
+    try {
+      const r = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${gw.clientKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect({ status: r.status, content: ((await r.json()) as any).choices?.[0]?.message?.content }).toEqual({ status: 200, content: 'Hello! How can I help you today?' });
+    } finally {
+      await gw.close();
+      late.stop(true);
+    }
   });
 
   test('an encryption.key beside the database that cannot be read names that file, not the database', () => {

@@ -41,6 +41,26 @@ describe('command line', () => {
     expect(parseArgs(['-frobnicate'])).toEqual({ kind: 'error', message: 'unknown option -frobnicate' });
   });
 
+  test("Go's -flag=value forms of the boolean options: true runs it, false leaves it out, another value is refused", () => {
+    for (const v of ['true', '1', 't', 'TRUE', 'True']) expect(parseArgs([`-reset-admin=${v}`])).toEqual({ kind: 'reset-admin' });
+    expect(parseArgs(['--version=true'])).toEqual({ kind: 'version' });
+    expect(parseArgs(['-healthcheck=1'])).toEqual({ kind: 'healthcheck' });
+    expect(parseArgs(['-reset-admin=false'])).toEqual({ kind: 'serve' });
+    expect(parseArgs(['-reset-admin=0', '-version'])).toEqual({ kind: 'version' });
+    expect(parseArgs(['-reset-admin=maybe'])).toEqual({ kind: 'error', message: 'invalid value "maybe" for option -reset-admin: use -reset-admin alone (or =true / =false)' });
+    expect(parseArgs(['-frobnicate=1'])).toEqual({ kind: 'error', message: 'unknown option -frobnicate' });
+  });
+
+  test('-reset-admin=true resets admin as the binary would; -reset-admin=yes exits 2 naming the value', () => {
+    const r = run(['-reset-admin=true'], { LLM_PROXY__DATABASE__PATH: './data/cli.db' });
+    expect({ code: r.code, out: r.out }).toEqual({ code: 0, out: expect.stringContaining("reset user 'admin'") });
+    const admin = new Database(join(r.cwd, 'data/cli.db'), { readonly: true }).query("SELECT must_change_password AS m FROM users WHERE username = 'admin'").get() as { m: number };
+    expect(admin.m).toBe(1);
+    const bad = run(['-reset-admin=yes']);
+    expect({ code: bad.code, err: bad.err }).toEqual({ code: 2, err: expect.stringContaining('invalid value "yes" for option -reset-admin') });
+    expect(existsSync(join(bad.cwd, 'data'))).toBe(false);
+  });
+
   test('-version and -help run as the binary would', () => {
     expect(run(['-version']).out.trim()).toBe(`gophergate ${pkg.version}`);
     const help = run(['-help']);

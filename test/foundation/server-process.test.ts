@@ -243,3 +243,23 @@ test('a misspelt LLM_PROXY__ name (environment or .env) is named at start, with 
     p.proc.kill('SIGKILL');
   }
 });
+
+test("the mock provider's base URL or key, which it never uses, is named at start as having no effect (its value not shown); its own settings are not", async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-mock-'));
+  writeFileSync(join(cwd, '.env'), 'LLM_PROXY__PROVIDERS__MOCK__API_KEY=sk-mock-secret-value\n');
+  const p = await startGatewayProcess({
+    cwd, dbPath: join(cwd, 'gophergate.db'), adminPassword: 'mock-admin-password-1',
+    env: { LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true', LLM_PROXY__PROVIDERS__MOCK__BASE_URL: 'http://127.0.0.1:9/v1', LLM_PROXY__PROVIDERS__MOCK__CHUNKS: '3' },
+  });
+  try {
+    for (const deadline = Date.now() + 10_000; !p.out().includes('MOCK__API_KEY has no effect') && Date.now() < deadline; ) await Bun.sleep(20);
+    p.proc.kill('SIGTERM');
+    expect(await p.proc.exited).toBe(0);
+    const lines = p.out().split('\n').filter((l) => l.includes('has no effect'));
+    expect(lines.map((l) => l.split(' has no effect')[0])).toEqual(['gophergate: LLM_PROXY__PROVIDERS__MOCK__BASE_URL', 'gophergate: LLM_PROXY__PROVIDERS__MOCK__API_KEY']);
+    expect(p.out()).not.toContain('sk-mock-secret-value');
+    expect(p.out()).not.toContain('is not a setting');
+  } finally {
+    p.proc.kill('SIGKILL');
+  }
+});

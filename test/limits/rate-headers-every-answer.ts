@@ -115,10 +115,15 @@ const ROWS: Row[] = [
   { name: 'count_tokens', send: json('POST', '/v1/messages/count_tokens', { model: 'mock/echo', messages: hello }, ANTHROPIC), status: 200, counts: 1, anthropic: true },
   { name: 'count_tokens 400', send: json('POST', '/v1/messages/count_tokens', { model: 'mock/echo' }, ANTHROPIC), status: 400, counts: 0, anthropic: true },
   { name: 'count_tokens 400 not JSON', send: json('POST', '/v1/messages/count_tokens', '{"model":', ANTHROPIC), status: 400, counts: 0, anthropic: true },
+  // Routes the gateway does not serve answer 404 whatever the key, yet a known key's 404 shows its windows too.
+  { name: 'unknown route 404 (POST /v1/images/edits)', send: json('POST', '/v1/images/edits', { model: 'mock/echo', prompt: 'a cat' }), status: 404, counts: 0 },
+  { name: 'other method 404 (GET /v1/chat/completions)', send: get(() => '/v1/chat/completions'), status: 404, counts: 0 },
+  { name: 'unknown Anthropic route 404 (POST /v1/messages/batches)', send: json('POST', '/v1/messages/batches', { requests: [] }, ANTHROPIC), status: 404, counts: 0, anthropic: true },
   { name: 'chat until 429', send: json('POST', '/v1/chat/completions', chat()), status: 429, counts: 0, untilRefused: true },
   { name: 'messages 429', send: json('POST', '/v1/messages', message(), ANTHROPIC), status: 429, counts: 0, anthropic: true },
   { name: 'GET /v1/models after the window is spent', send: get(() => '/v1/models'), status: 200, counts: 0 },
   { name: 'GET /v1/responses/{id} unknown after the window is spent', send: get(() => `/v1/responses/${UNKNOWN_RESPONSE}`), status: 404, counts: 0 },
+  { name: 'unknown route 404 after the window is spent', send: json('POST', '/v1/images/edits', { model: 'mock/echo', prompt: 'a cat' }), status: 404, counts: 0 },
   { name: 'chat 400 after the window is spent', send: json('POST', '/v1/chat/completions', { model: 'mock/echo', messages: 'nope' }), status: 400, counts: 0 },
 ];
 
