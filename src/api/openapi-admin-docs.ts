@@ -153,7 +153,7 @@ const poolKeyState = obj(
 );
 const providerWithKeys = obj({ ...(provider.properties as Record<string, Schema>), keys: arr(poolKeyState) }, [...(provider.required as string[]), 'keys']);
 const deleted = (id: Schema) => obj({ id, deleted: { const: true } });
-const usageTotals = { requests: int, errors: int, prompt_tokens: int, completion_tokens: int, reasoning_tokens: int, cached_tokens: int, cache_write_tokens: int, cost_usd: num, avg_latency_ms: nullable(num), avg_overhead_ms: nullable(num) };
+const usageTotals = { requests: int, errors: int, prompt_tokens: int, completion_tokens: int, reasoning_tokens: int, cached_tokens: int, cache_write_tokens: int, cost_usd: num, avg_latency_ms: num, avg_overhead_ms: num };
 const list = (items: Schema) => obj({ data: arr(items) });
 const usageSummary = obj(usageTotals, ['requests', 'errors', 'prompt_tokens', 'completion_tokens', 'reasoning_tokens', 'cached_tokens', 'cache_write_tokens', 'cost_usd']);
 
