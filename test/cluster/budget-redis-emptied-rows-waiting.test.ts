@@ -17,7 +17,7 @@ import { createProxiedDatabase, databaseUrl, type ProxiedDatabase } from '../hel
 import { eventually } from '../helpers/redis-env';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
-import { startOwnRedis, type OwnRedis } from './own-redis';
+import { restartRedisEmpty, startOwnRedis, type OwnRedis } from './own-redis';
 
 setDefaultTimeout(60_000);
 
@@ -74,7 +74,6 @@ const ask = (gw: TestGateway, key: string) =>
     () => 'ok',
     (e) => (e instanceof OpenAI.APIError ? String(e.code) : String(e)),
   );
-const redisOf = async (gw: TestGateway) => ((await (await fetch(`${gw.url}/health`)).json()) as { redis: string }).redis;
 
 /** Asks on A and B in turn until the budget refuses one (at most 40); returns how many were served. */
 async function serveUntilRefused(key: string): Promise<number> {
@@ -99,14 +98,6 @@ async function budgetedKey(name: string): Promise<{ id: string; key: string }> {
     expect(await eventually(() => gw.ctx.state.getSnapshot().clientsById?.get(k.id)?.limits != null && gw.ctx.state.getSnapshot().models.get('gpt-4o-mini')?.prices.input === PRICE, 3_000)).toBe(true);
   }
   return k;
-}
-
-/** Redis killed and started again empty; both instances connected again. */
-async function restartRedisEmpty(): Promise<void> {
-  await redis.kill();
-  for (const gw of [A, B]) expect(await eventually(async () => (await redisOf(gw)) === 'down', 5_000)).toBe(true);
-  await redis.start();
-  for (const gw of [A, B]) expect(await eventually(async () => (await redisOf(gw)) === 'ok', 10_000)).toBe(true);
 }
 
 /** The key's rows once the writers' are all in: every request has one; what was spent. */
@@ -136,7 +127,7 @@ test('Redis restarted empty while the rows of what a key spent wait to be writte
   for (const gw of [A, B]) expect(await eventually(() => gw.ctx.logSink.stats().depth > 0, 5_000)).toBe(true);
 
   // Redis restarts empty; then PostgreSQL is back for reads before the writers' retry.
-  await restartRedisEmpty();
+  await restartRedisEmpty(redis, [A, B]);
   pg.proxy.restore();
   const after = await serveUntilRefused(k.key);
 
@@ -162,7 +153,7 @@ test("the key spent its budget on the other instance, whose rows wait: the one t
 
   // Redis restarts empty. B finds it emptied and leaves the spend it saw as the budget's floor;
   // PostgreSQL is back for reads (the logs hold A's one row), not yet for B's waiting rows.
-  await restartRedisEmpty();
+  await restartRedisEmpty(redis, [A, B]);
   const r = new RedisClient(redis.url);
   try {
     const fields = async () => (await r.send('HKEYS', [`gg-emptied-rows-waiting:lim:c:${k.id}:st`])) as string[];
