@@ -94,6 +94,17 @@ export class LocalLimitFallback {
     return seen && seen.pk === periodKey(scope.period, now) ? seen.spend : null;
   }
 
+  /**
+   * FLOOR's arguments: every budget scope's seen spend (seenSpend), as scope key, period key,
+   * spend; for a Redis that lost its data, whose budgets the others may start from logs that lack
+   * this instance's waiting rows. Each counts for its own period only.
+   */
+  seenFloors(): (string | number)[] {
+    const out: (string | number)[] = [];
+    for (const [key, seen] of this.lastSpend) if (seen.spend > 0) out.push(key, seen.pk, seen.spend);
+    return out;
+  }
+
   /** What this instance last saw spent includes its own settled requests, admitted through Redis or here (an outage, or a start from the logs, starts from it). */
   addSettled(scopes: readonly ScopeLimits[], actual: Actual): void {
     if (actual.costUsd <= 0) return;

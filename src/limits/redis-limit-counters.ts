@@ -53,7 +53,7 @@ export class RedisLimitCounters implements LimitCounters {
     /** Heartbeat period; an instance silent for `deadAfterMs` has its reservations freed by the others. */
     beat = { everyMs: 2_000, deadAfterMs: 10_000 },
   ) {
-    this.reconnect = new RedisLimitReconnect(link, this.redisAdmits, () => this.fallback.connected(), warn, beat);
+    this.reconnect = new RedisLimitReconnect(link, this.redisAdmits, () => this.fallback.connected(), warn, beat, () => this.fallback.seenFloors());
     link.onDown(() => warn?.(`limits: Redis unreachable; ${limitsWhileRedisDown(failMode)}`));
   }
 
@@ -218,7 +218,7 @@ export class RedisLimitCounters implements LimitCounters {
   /**
    * `logged`, the logs' spend, or the spend this instance last saw in Redis where that is more: a
    * Redis restarted empty while log rows wait in the buffers (PostgreSQL was away) would otherwise
-   * start the budget without them.
+   * start the budget without them. The other instances' floors (FLOOR) count in SEED.
    */
   async seedSpend(scope: ScopeLimits, logged: number, now: number): Promise<void> {
     const amount = Math.max(logged, this.fallback.seenSpend(scope, now) ?? 0);

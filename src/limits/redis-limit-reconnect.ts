@@ -2,7 +2,7 @@ import type { RedisLink } from '../redis/redis-link';
 import { periodKey } from './budget-period';
 import type { ScopeLimits } from './limit-types';
 import { opt } from './redis-limit-scripts';
-import { HEARTBEAT, RELEASE, RESTORE } from './redis-limit-recovery-scripts';
+import { FLOOR, HEARTBEAT, RELEASE, RESTORE } from './redis-limit-recovery-scripts';
 
 /** Pending settles and charges kept while Redis is down, at most. */
 const MAX_PENDING = 10_000;
@@ -49,6 +49,8 @@ export class RedisLimitReconnect {
     connected: () => void,
     private readonly warn: ((msg: string) => void) | undefined,
     beat: { everyMs: number; deadAfterMs: number },
+    /** FLOOR's arguments after the prefix: the spend this instance last saw per budget scope. */
+    private readonly floors: () => (string | number)[] = () => [],
   ) {
     const beatOnce = () => HEARTBEAT.run(link, [], [link.prefix, link.origin, beat.deadAfterMs]) as Promise<unknown[]>;
     // Each connection beats before its first admit: an instance killed before its timer's first
@@ -125,8 +127,22 @@ export class RedisLimitReconnect {
       this.warn?.(`limits: Redis lost its data; ${this.pending.length} waiting counter updates dropped (budgets are read again from the logs)`);
       this.pending.length = 0;
     }
+    if (lost) await this.leaveFloors();
     await this.restoreEach();
     await this.releaseOrphans().catch(() => {});
+  }
+
+  /**
+   * Redis lost its data: the budgets are seeded again from the logs, which lack the rows still
+   * waiting in the instances' buffers (PostgreSQL away). The spend this instance last saw per
+   * budget goes to Redis as a floor (FLOOR): a seed by any instance starts from at least it, and a
+   * budget seeded already is raised to it. Only here, on the reconnection, never per request.
+   */
+  private async leaveFloors(): Promise<void> {
+    const floors = this.floors();
+    for (let i = 0; i < floors.length; i += 1_500) {
+      await FLOOR.run(this.link, [], [this.link.prefix, ...floors.slice(i, i + 1_500)]).catch(() => {});
+    }
   }
 
   /**

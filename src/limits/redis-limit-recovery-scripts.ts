@@ -85,3 +85,28 @@ end
 redis.call('ZADD', P..'lim:resv', alive, id)
 return 1
 `);
+
+// Redis lost its data (restarted empty) while log rows may wait in the instances' buffers
+// (PostgreSQL away): the logs, which a budget's spend is seeded from again, lack them. Each
+// instance, on finding it, leaves the spend it last saw per budget scope (with its own requests
+// settled since) as a floor: a period already seeded again (by an instance that saw less) is
+// raised to it, else it waits for the seed (SEED takes the larger). Every value is a spend that
+// happened, so the largest is still no more than was spent.
+// ARGV: P, then per scope: key, period key, spend. Returns how many scopes were raised or floored.
+export const FLOOR = new LuaScript(`${COMMON}
+local changed = 0
+for i = 2, #ARGV, 3 do
+  local st, pk, f = P..'lim:'..ARGV[i]..':st', ARGV[i + 1], tonumber(ARGV[i + 2])
+  local v = redis.call('HMGET', st, 'period', 'seeded', 'spend', 'floor:'..pk)
+  if v[1] == pk and v[2] == '1' then
+    if num(v[3]) < f then
+      redis.call('HSET', st, 'spend', ARGV[i + 2])
+      changed = changed + 1
+    end
+  elseif num(v[4]) < f then
+    redis.call('HSET', st, 'floor:'..pk, ARGV[i + 2])
+    changed = changed + 1
+  end
+end
+return changed
+`);

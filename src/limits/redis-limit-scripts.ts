@@ -9,7 +9,8 @@ import { LuaScript } from '../redis/lua-script';
 export const opt = (n: number | null) => (n === null ? -1 : n);
 
 // Shared by the scripts. Keys: <P>lim:<scope>:st (hash: inflight, reserved, tsum, period, spend,
-// seeded: '1' once the spend was started from the logs),
+// seeded: '1' once the spend was started from the logs; floor:<period key>: the least spend of
+// that period the instances saw, for the next seed, redis-limit-recovery-scripts.ts FLOOR),
 // <P>lim:<scope>:req (zset of admissions in the last minute), <P>lim:<scope>:tok (zset of token
 // entries) with <P>lim:<scope>:tokn (their counts), <P>lim:res:<request id> (a reservation),
 // <P>lim:resv (zset of reservations by admit or last keep-alive time, for the stale sweep),
@@ -327,12 +328,19 @@ return 1
 `);
 
 // ARGV: P, scope key, period key, amount. A period Redis counted without a seed (requests of a
-// key without a budget) is overwritten: only the logs know what was spent before.
+// key without a budget) is overwritten: only the logs know what was spent before. A floor the
+// instances left for the period (FLOOR, after Redis lost its data) counts where it is more.
 export const SEED = new LuaScript(`${COMMON}
 local st = P..'lim:'..ARGV[2]..':st'
-local v = redis.call('HMGET', st, 'period', 'seeded')
+local v = redis.call('HMGET', st, 'period', 'seeded', 'floor:'..ARGV[3])
 if v[1] == ARGV[3] and v[2] == '1' then return 0 end
-redis.call('HSET', st, 'period', ARGV[3], 'spend', ARGV[4], 'seeded', '1')
+local amount = ARGV[4]
+if num(v[3]) > num(amount) then amount = v[3] end
+redis.call('HSET', st, 'period', ARGV[3], 'spend', amount, 'seeded', '1')
+-- Floors are used once (those of other periods are of no use any more).
+for _, f in ipairs(redis.call('HKEYS', st)) do
+  if string.sub(f, 1, 6) == 'floor:' then redis.call('HDEL', st, f) end
+end
 return 1
 `);
 

@@ -120,6 +120,22 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
   /** Rows at the head of the queue whose batch lost its connection mid-write: committed or not, unknown. */
   let uncertain = 0;
   const listeners = new Set<(records: readonly LogRow[]) => void>();
+  /** Since when PostgreSQL has been unreachable for the writer (null: it is not), and the rows written since it came back. */
+  let awaySince: number | null = null;
+  let writtenSinceBack = 0;
+  /** Rows waiting when PostgreSQL came back: once they are written, stderr says so. */
+  let heldAtBack = 0;
+  /** PostgreSQL answers again: once the rows that waited are written (or the buffer is empty), one line says it is back. */
+  const back = (count: number) => {
+    if (awaySince === null) return;
+    if (writtenSinceBack === 0) heldAtBack = count + queue.length;
+    writtenSinceBack += count;
+    if (writtenSinceBack < heldAtBack && queue.length) return;
+    const away = Math.max(1, Math.round((Date.now() - awaySince) / 1000));
+    warn(`gophergate: PostgreSQL is back; the log writer wrote the ${writtenSinceBack} row(s) that waited (unreachable for about ${away} s)`);
+    awaySince = null;
+    writtenSinceBack = 0;
+  };
 
   async function commit(batch: readonly LogRow[]): Promise<void> {
     // Text as PostgreSQL can store it before the rollup keys are made from it (two spellings of
@@ -165,6 +181,7 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
         refusals = 0;
         if (isolating > 0) isolating--;
         written += batch.length;
+        back(batch.length);
         for (const cb of listeners) {
           try {
             cb(batch);
@@ -193,6 +210,8 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
         }
         queue = batch.concat(queue);
         uncertain = batch.length;
+        awaySince ??= Date.now();
+        writtenSinceBack = 0;
         drops.warn(`gophergate: log writer could not write to PostgreSQL (${(err as Error).message}); ${queue.length} row(s) waiting`);
         if (closed && closeGiveUp) return;
         await Bun.sleep(retryMs);

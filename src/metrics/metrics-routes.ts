@@ -43,6 +43,8 @@ function tokenMatches(header: string | null, token: string): boolean {
 
 function scrapeGauges(ctx: AppContext): GaugeFamily[] {
   const q = ctx.logSink.stats();
+  // The store the log rows go to, as the operator runs it.
+  const store = ctx.store?.kind === 'postgres' ? 'PostgreSQL' : 'SQLite';
   const breakerSamples: GaugeFamily['samples'] = [];
   for (const provider of PROVIDER_IDS) {
     const state = ctx.breakers.state(provider);
@@ -53,9 +55,9 @@ function scrapeGauges(ctx: AppContext): GaugeFamily[] {
     CIRCUIT_STATES.map((s) => ({ labels: { provider: c.provider, model: c.model, state: s }, value: c.state === s ? 1 : 0 })),
   );
   return [
-    { name: 'gophergate_log_queue_depth', help: 'Log records accepted but not yet in SQLite.', type: 'gauge', samples: [{ value: q.depth }] },
+    { name: 'gophergate_log_queue_depth', help: `Log records accepted but not yet in ${store}.`, type: 'gauge', samples: [{ value: q.depth }] },
     { name: 'gophergate_log_dropped_total', help: 'Log records dropped: the queue was full, or the store refused them for good.', type: 'counter', samples: [{ value: q.dropped }] },
-    { name: 'gophergate_log_written_total', help: 'Log records written to SQLite.', type: 'counter', samples: [{ value: q.written }] },
+    { name: 'gophergate_log_written_total', help: `Log records written to ${store}.`, type: 'counter', samples: [{ value: q.written }] },
     { name: 'gophergate_circuit_state', help: 'Circuit breaker state per provider (1 for the current state).', type: 'gauge', samples: breakerSamples },
     {
       name: 'gophergate_model_circuit_state', help: 'Circuit breaker state of each model whose own circuit is not closed (1 for the current state).', type: 'gauge',

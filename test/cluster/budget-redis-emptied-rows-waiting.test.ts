@@ -3,10 +3,12 @@
  * instances' buffers (PostgreSQL was away; its writers retry a moment after it is back). The next
  * request of the key asks for its budget's spend to be read again from the logs, which do not hold
  * those rows yet: before, the budget started again from what was written, and the key was served
- * as much again as its budget. The spend each instance last saw in Redis counts too.
+ * as much again as its budget. The spend each instance last saw in Redis counts too, the other
+ * instances' as well: each leaves what it saw in Redis as a floor when it finds Redis emptied, so
+ * a budget spent on B, whose rows wait in B's buffer, is not served again on A (which saw little).
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
-import { SQL } from 'bun';
+import { RedisClient, SQL } from 'bun';
 import OpenAI from 'openai';
 import { createPgLogSink } from '../../src/logging/pg-log-sink';
 import { api, json, login, ADMIN_PASSWORD } from '../helpers/admin-harness';
@@ -15,7 +17,7 @@ import { createProxiedDatabase, databaseUrl, type ProxiedDatabase } from '../hel
 import { eventually } from '../helpers/redis-env';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
-import { startOwnRedis, type OwnRedis } from './own-redis';
+import { restartRedisEmpty, startOwnRedis, type OwnRedis } from './own-redis';
 
 setDefaultTimeout(60_000);
 
@@ -72,7 +74,6 @@ const ask = (gw: TestGateway, key: string) =>
     () => 'ok',
     (e) => (e instanceof OpenAI.APIError ? String(e.code) : String(e)),
   );
-const redisOf = async (gw: TestGateway) => ((await (await fetch(`${gw.url}/health`)).json()) as { redis: string }).redis;
 
 /** Asks on A and B in turn until the budget refuses one (at most 40); returns how many were served. */
 async function serveUntilRefused(key: string): Promise<number> {
@@ -84,13 +85,35 @@ async function serveUntilRefused(key: string): Promise<number> {
   throw new Error('the budget never refused a request');
 }
 
-test('Redis restarted empty while the rows of what a key spent wait to be written: its budget is not served again', async () => {
+let priced = false;
+/** A key with the budget, known to both instances (the model priced once). */
+async function budgetedKey(name: string): Promise<{ id: string; key: string }> {
   const admin = await login(A, 'admin', ADMIN_PASSWORD);
-  expect((await api(A, 'PATCH', '/api/models/gpt-4o-mini', { as: admin, body: { input_price: PRICE, output_price: PRICE, cached_input_price: PRICE } })).status).toBe(200);
-  const k = await json(await api(A, 'POST', '/api/clients', { as: admin, body: { name: 'emptied', budget_usd: BUDGET, budget_period: 'month' } }));
+  if (!priced) {
+    expect((await api(A, 'PATCH', '/api/models/gpt-4o-mini', { as: admin, body: { input_price: PRICE, output_price: PRICE, cached_input_price: PRICE } })).status).toBe(200);
+    priced = true;
+  }
+  const k = await json(await api(A, 'POST', '/api/clients', { as: admin, body: { name, budget_usd: BUDGET, budget_period: 'month' } }));
   for (const gw of [A, B]) {
     expect(await eventually(() => gw.ctx.state.getSnapshot().clientsById?.get(k.id)?.limits != null && gw.ctx.state.getSnapshot().models.get('gpt-4o-mini')?.prices.input === PRICE, 3_000)).toBe(true);
   }
+  return k;
+}
+
+/** The key's rows once the writers' are all in: every request has one; what was spent. */
+async function loggedOnceIn(id: string, requests: number): Promise<number> {
+  const reader = new SQL({ url: pg.db.url, max: 1 });
+  try {
+    const rows = async () => (await reader`SELECT count(*)::int AS n, coalesce(sum(cost_usd), 0) AS s FROM request_logs WHERE client_id = ${id}`)[0];
+    expect(await eventually(async () => (await rows()).n === requests, 10_000, 50)).toBe(true);
+    return Number((await rows()).s);
+  } finally {
+    await reader.close();
+  }
+}
+
+test('Redis restarted empty while the rows of what a key spent wait to be written: its budget is not served again', async () => {
+  const k = await budgetedKey('emptied');
 
   // One request while all is up starts the budget in Redis from the logs.
   expect(await ask(A, k.key)).toBe('ok');
@@ -104,23 +127,49 @@ test('Redis restarted empty while the rows of what a key spent wait to be writte
   for (const gw of [A, B]) expect(await eventually(() => gw.ctx.logSink.stats().depth > 0, 5_000)).toBe(true);
 
   // Redis restarts empty; then PostgreSQL is back for reads before the writers' retry.
-  await redis.kill();
-  for (const gw of [A, B]) expect(await eventually(async () => (await redisOf(gw)) === 'down', 5_000)).toBe(true);
-  await redis.start();
-  for (const gw of [A, B]) expect(await eventually(async () => (await redisOf(gw)) === 'ok', 10_000)).toBe(true);
+  await restartRedisEmpty(redis, [A, B]);
   pg.proxy.restore();
   const after = await serveUntilRefused(k.key);
 
-  // The rows come; what was logged stays within the budget.
+  // The rows come; what was logged stays within the budget. Every request has its row: the served
+  // ones and the refusals (three before, one after).
   logProxy.restore();
-  const reader = new SQL({ url: pg.db.url, max: 1 });
+  const spent = await loggedOnceIn(k.id, before + after + 4);
+  expect(after).toBe(0);
+  expect(spent).toBeLessThanOrEqual(BUDGET);
+});
+
+test("the key spent its budget on the other instance, whose rows wait: the one that saw little of it does not serve it again", async () => {
+  const k = await budgetedKey('emptied-elsewhere');
+  // A serves the key once while all is up: it last saw $0.028 spent.
+  expect(await ask(A, k.key)).toBe('ok');
+  // PostgreSQL goes away; only B serves the key, until its budget refuses: the rows wait in B's buffer.
+  logProxy.cut();
+  pg.proxy.cut();
+  let before = 0;
+  while ((await ask(B, k.key)) === 'ok') if (++before > 40) throw new Error('the budget never refused a request');
+  expect(before).toBeGreaterThan(3);
+  expect(await eventually(() => B.ctx.logSink.stats().depth > 0, 5_000)).toBe(true);
+
+  // Redis restarts empty. B finds it emptied and leaves the spend it saw as the budget's floor;
+  // PostgreSQL is back for reads (the logs hold A's one row), not yet for B's waiting rows.
+  await restartRedisEmpty(redis, [A, B]);
+  const r = new RedisClient(redis.url);
   try {
-    const rows = async () => (await reader`SELECT count(*)::int AS n, coalesce(sum(cost_usd), 0) AS s FROM request_logs WHERE client_id = ${k.id}`)[0];
-    // Every request has its row: the served ones and the refusals (three before, one after).
-    expect(await eventually(async () => (await rows()).n === before + after + 4, 10_000, 50)).toBe(true);
-    expect(after).toBe(0);
-    expect(Number((await rows()).s)).toBeLessThanOrEqual(BUDGET);
+    const fields = async () => (await r.send('HKEYS', [`gg-emptied-rows-waiting:lim:c:${k.id}:st`])) as string[];
+    expect(await eventually(async () => (await fields()).some((f) => f.startsWith('floor:')), 5_000)).toBe(true);
   } finally {
-    await reader.close();
+    r.close();
   }
+  pg.proxy.restore();
+  // A reads the budget's spend again: the logs' ($0.028) or the spend A saw ($0.028) would serve
+  // the key its budget again; B's floor does not.
+  let after = 0;
+  while ((await ask(A, k.key)) === 'ok') if (++after > 40) throw new Error('the budget never refused a request on A');
+
+  logProxy.restore();
+  // Rows: A's first, B's served ones and its refusal, A's served ones (none) and its refusal.
+  const spent = await loggedOnceIn(k.id, 1 + before + 1 + after + 1);
+  expect(after).toBe(0);
+  expect(spent).toBeLessThanOrEqual(BUDGET);
 });

@@ -3,9 +3,11 @@
  * test can kill it and start it again, empty, on the same port: what an operator sees when Redis
  * restarts without persistence.
  */
+import { expect } from 'bun:test';
 import { rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventually } from '../helpers/redis-env';
 
 export interface OwnRedis {
   port: number;
@@ -70,4 +72,13 @@ export async function startOwnRedis(): Promise<OwnRedis> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Kills `redis` and starts it again empty, once each gateway's /health said it was down; returns once each says it is back. */
+export async function restartRedisEmpty(redis: OwnRedis, gateways: readonly { url: string }[]): Promise<void> {
+  const redisOf = async (gw: { url: string }) => ((await (await fetch(`${gw.url}/health`)).json()) as { redis: string }).redis;
+  await redis.kill();
+  for (const gw of gateways) expect(await eventually(async () => (await redisOf(gw)) === 'down', 5_000)).toBe(true);
+  await redis.start();
+  for (const gw of gateways) expect(await eventually(async () => (await redisOf(gw)) === 'ok', 10_000)).toBe(true);
 }

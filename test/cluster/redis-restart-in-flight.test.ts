@@ -15,7 +15,7 @@ import { fixtureJson, jsonResponse, readChunks, sseResponse, startFakeUpstream, 
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
 import { eventually } from '../helpers/redis-env';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
-import { startOwnRedis, type OwnRedis } from './own-redis';
+import { restartRedisEmpty, startOwnRedis, type OwnRedis } from './own-redis';
 
 setDefaultTimeout(60_000);
 
@@ -97,12 +97,7 @@ const drain = async (o: Opened) => {
 
 const redisOf = async (gw: TestGateway) => ((await (await fetch(`${gw.url}/health`)).json()) as { redis: string }).redis;
 
-async function restartRedis(): Promise<void> {
-  await redis.kill();
-  for (const gw of [A, B]) expect(await eventually(async () => (await redisOf(gw)) === 'down', 5_000)).toBe(true);
-  await redis.start();
-  for (const gw of [A, B]) expect(await eventually(async () => (await redisOf(gw)) === 'ok', 10_000)).toBe(true);
-}
+const restartRedis = () => restartRedisEmpty(redis, [A, B]);
 
 /** The key's logged spend once its `n` rows are in PostgreSQL. */
 async function loggedSpend(id: number, n: number): Promise<number> {
