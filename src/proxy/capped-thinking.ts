@@ -1,6 +1,7 @@
 import type { ChatRequest } from '../providers/types';
 import type { RouteTarget } from '../routing/types';
 import { geminiMajor, takesMediumLevel } from '../providers/gemini/gemini-generation-config';
+import { ONLY_HIGH, openAIDefaultEffort } from '../providers/openai/openai-adapter';
 
 /**
  * The most of a budget's cap a translated target may spend thinking: half. Gemini and OpenAI's
@@ -31,10 +32,20 @@ const NOMINAL: [string, number][] = [['high', 24_576], ['medium', 8192], ['low',
  * reasoning models, Gemini 3, xAI, DeepSeek, Ollama), as cappedEffort fits it. The same request when nothing is lowered.
  */
 export function effortWithinCap(req: ChatRequest, thinkingCap: number, target: RouteTarget): ChatRequest {
-  const effort = req.reasoning_effort;
-  if (typeof effort !== 'string') return req;
+  const effort = typeof req.reasoning_effort === 'string' ? req.reasoning_effort : defaultEffortOf(target);
+  if (effort === undefined) return req;
   const fits = cappedEffort(effort, thinkingCap, target);
   return fits === effort ? req : { ...req, reasoning_effort: fits as ChatRequest['reasoning_effort'] };
+}
+
+/**
+ * The effort a capped target thinks at when the request names none, where a cap may have to lower it:
+ * OpenAI's reasoning models (medium by default: 8K of thinking, which a cap of a few thousand tokens
+ * would spend whole). Gemini 3's default `high` is fitted in its adapter (gemini-generation-config.ts);
+ * other providers' defaults are left to them.
+ */
+export function defaultEffortOf(target: RouteTarget): string | undefined {
+  return target.provider === 'openai' ? openAIDefaultEffort(target.upstreamModel) : undefined;
 }
 
 /**
@@ -45,10 +56,11 @@ export function effortWithinCap(req: ChatRequest, thinkingCap: number, target: R
  * cap (max_tokens is raised by it), and the budget's worst case prices it there. Gemini 2.5 keeps
  * its effort too: its adapter sends a token budget, held to `thinkingCap` there
  * (ChatCallContext.thinkingCap). xAI's grok-3-mini and Gemini 3 Pro (3.0) take low or high only, so a
- * medium there becomes low (Gemini's adapter would send Gemini 3 Pro's medium as high).
+ * medium there becomes low (Gemini's adapter would send Gemini 3 Pro's medium as high). gpt-5-pro
+ * keeps `high`, the only effort it takes.
  */
 export function cappedEffort(effort: string, thinkingCap: number, target: RouteTarget): string {
-  if (target.provider === 'anthropic') return effort;
+  if (target.provider === 'anthropic' || (target.provider === 'openai' && ONLY_HIGH.test(target.upstreamModel))) return effort;
   if (target.provider === 'gemini' && geminiMajor(target.upstreamModel) < 3) return effort;
   let fits = NOMINAL.find(([, n]) => n <= thinkingCap)?.[0] ?? 'low';
   if (fits === 'medium' && (target.provider === 'grok' || (target.provider === 'gemini' && !takesMediumLevel(target.upstreamModel)))) fits = 'low';

@@ -8,7 +8,7 @@ import type { MessageLike } from '../usage/estimate-usage';
 import type { Usage } from '../usage/types';
 import { settleAnswer, walkTargets, type EarlierTries } from '../proxy/walk-targets';
 import { clampOutputTokens, outputLimitOf, withOutputCap } from '../proxy/output-limit';
-import { cappedEffort, thinkingCapOf } from '../proxy/capped-thinking';
+import { cappedEffort, defaultEffortOf, thinkingCapOf } from '../proxy/capped-thinking';
 import { buildStoredResponseCall, buildResponsesCall, outputIdsOf, relayResponsesStream } from './native-passthrough';
 import { forwardedProvider, leadingSameProvider, nativeRequestFor } from './native-responses';
 import { renameResponseIds, upstreamResponseId } from './xai-response-ids';
@@ -128,7 +128,7 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
 /**
  * The Responses body target `t` is sent: the client's (nativeRequestFor), its output held to a small
  * budget's `cap` and to its model's limit. Where the cap lowered (or set) max_output_tokens, its
- * `reasoning.effort` is fitted below the cap too, as a translated target's is (open-attempt.ts):
+ * `reasoning.effort` (OpenAI's default `medium` where none is named) is fitted below the cap too, as a translated target's is (open-attempt.ts):
  * OpenAI's reasoning models count thinking inside max_output_tokens, so `high` under a cap of a few
  * thousand tokens would think the whole cap away and answer nothing (status incomplete), billed.
  */
@@ -137,8 +137,9 @@ function passthroughBody(req: ResponsesRequest, t: RouteTarget, cap: number | un
   const limit = outputLimitOf(t);
   const capped = withOutputCap(native, cap, 'max_output_tokens');
   const body = clampOutputTokens(capped, limit);
-  const effort = body.reasoning?.effort;
-  if (capped === native || typeof effort !== 'string') return body;
+  const asked = body.reasoning?.effort;
+  const effort = typeof asked === 'string' ? asked : defaultEffortOf(t);
+  if (capped === native || effort === undefined) return body;
   const fits = cappedEffort(effort, thinkingCapOf(Math.min(cap!, limit ?? Infinity)), t);
   return fits === effort ? body : { ...body, reasoning: { ...body.reasoning, effort: fits } };
 }

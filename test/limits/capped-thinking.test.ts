@@ -196,3 +196,27 @@ test('/v1/responses under a $50 budget: high becomes medium (8K fits half a ~25K
   expect(sentResponses().max_output_tokens).toBe(3000);
   expect(sentResponses().reasoning).toEqual({ effort: 'high' });
 });
+
+test("no effort named, to an OpenAI reasoning model (OpenAI's default: medium, 8K of thinking) under a $10 budget: chat and /v1/responses are sent low beside the cap; a $50 budget's cap holds medium, so nothing is added; uncapped nothing is added", async () => {
+  rig.clock.now += 3_600_000;
+  const hello = { model: 'think-o4', messages: [{ role: 'user' as const, content: 'Hello' }] };
+  const small = rig.gw.openai((await limitedClient(rig.gw, 'think-default-capped', { budgetUsd: 10, budgetPeriod: 'total' })).key);
+  await small.chat.completions.create(hello);
+  expect(rig.fake.last().body.max_completion_tokens).toBeLessThan(5000);
+  expect(rig.fake.last().body.reasoning_effort).toBe('low');
+  const smallResp = rig.gw.openai((await limitedClient(rig.gw, 'think-default-resp', { budgetUsd: 10, budgetPeriod: 'total' })).key);
+  await smallResp.responses.create({ model: 'think-o4', input: 'Hello' });
+  expect(sentResponses().max_output_tokens).toBeLessThan(5000);
+  expect(sentResponses().reasoning).toEqual({ effort: 'low' });
+
+  const roomy = rig.gw.openai((await limitedClient(rig.gw, 'think-default-roomy', { budgetUsd: 50, budgetPeriod: 'total' })).key);
+  await roomy.chat.completions.create({ ...hello, model: 'think-o4-full' });
+  expect(rig.fake.last().body.max_completion_tokens).toBeGreaterThan(16_384);
+  expect(rig.fake.last().body).not.toHaveProperty('reasoning_effort');
+
+  const free = rig.gw.openai(rig.gw.addClient('think-default-free').key);
+  await free.chat.completions.create(hello);
+  expect(rig.fake.last().body).not.toHaveProperty('reasoning_effort');
+  await free.responses.create({ model: 'think-o4', input: 'Hello' });
+  expect(sentResponses()).not.toHaveProperty('reasoning');
+});

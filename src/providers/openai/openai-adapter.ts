@@ -21,6 +21,19 @@ const DOES_NOT_REASON = /^(?:ft:)?(?:gpt-4|gpt-3\.5|chatgpt-)/i;
 const SAMPLES_WITHOUT_REASONING = /^gpt-5\.[12](?:-\d{4}-\d{2}-\d{2})?$/i;
 
 /**
+ * The effort an OpenAI model reasons at when a request names none: `medium` for the o-series and
+ * GPT-5 (OpenAI's default), `high` for gpt-5-pro (the only one it takes); undefined for models that
+ * do not reason, and for gpt-5.1 / gpt-5.2, whose default is `none`.
+ */
+export function openAIDefaultEffort(model: string): 'medium' | 'high' | undefined {
+  if (!isOpenAIReasoningModel(model) || SAMPLES_WITHOUT_REASONING.test(model)) return undefined;
+  return ONLY_HIGH.test(model) ? 'high' : 'medium';
+}
+
+/** gpt-5-pro and its snapshots: `high` is the only effort they take (lowering it is OpenAI's 400). */
+export const ONLY_HIGH = /^gpt-5(?:\.\d+)?-pro/i;
+
+/**
  * Whether OpenAI takes `temperature` / `top_p` (other than 1) for this model at this reasoning
  * effort. OpenAI's guides ("GPT-5.1 / GPT-5.2 parameter compatibility"): temperature, top_p and
  * logprobs are "only supported when using GPT-5.1 [GPT-5.2] with reasoning effort set to none";
