@@ -4,7 +4,8 @@ import { seedGroupRows } from '../src/db/seed/model-groups';
 import { PROVIDER_IDS, type ProviderId, type ProviderSettings } from '../src/providers/types';
 import { resolveRoute } from '../src/routing/resolve-route';
 import { routingTextOf } from '../src/routing/routing-text';
-import type { GroupEntry, ModelEntry, RuntimeSnapshot } from '../src/state/snapshot-types';
+import type { GroupEntry, RuntimeSnapshot } from '../src/state/snapshot-types';
+import type { ModelEntry } from '../src/state/model-entry';
 
 const MODELS: Record<string, ProviderId> = {
   'deepseek-v4-flash': 'deepseek', 'deepseek-v4-pro': 'deepseek', 'deepseek-chat': 'deepseek', 'deepseek-reasoner': 'deepseek',

@@ -1,5 +1,5 @@
 import { badRequest } from '../errors/api-error';
-import type { ModelPatch } from './models-service';
+import type { ModelPatch } from './model-patch';
 
 /** Highest price an admin may set (USD per 1M tokens, per image): a typo guard, as the admin API's schema. */
 export const MAX_MODEL_PRICE = 1_000_000;

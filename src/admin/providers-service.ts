@@ -1,6 +1,7 @@
 import { checkProviderKeyText } from './admin-names';
 import { gte, sql } from 'drizzle-orm';
-import type { AppContext, CircuitState } from '../context';
+import type { AppContext } from '../context';
+import type { CircuitState } from '../routing/circuit-breaker';
 import { providers, requestLogs } from '../db/schema';
 import { badRequest, notFound } from '../errors/api-error';
 import { PROVIDER_CATALOG } from '../providers/provider-catalog';

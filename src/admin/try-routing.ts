@@ -1,4 +1,4 @@
-import type { BreakerRegistry } from '../context';
+import type { BreakerRegistry } from '../routing/circuit-breaker';
 import type { ProviderId } from '../providers/types';
 import { resolveRoute, routingTextOf } from '../routing';
 import type { StateStore } from '../state/state-store';

@@ -5,7 +5,7 @@ import { toOpenAIUsage } from '../usage/types';
 import { forwardableHeaders } from '../proxy/forward-headers';
 import { openaiPost, type V1Answer } from './openai-request';
 import { validateChatRequest } from './request-validation';
-import type { V1Route } from './v1-routes';
+import type { V1Route } from './v1-route-types';
 
 /** What the chat endpoint answers. */
 function chatAnswer(r: ChatStarted): V1Answer {

@@ -2,7 +2,7 @@ import type { AppContext } from '../context';
 import { createEmbeddings } from '../embeddings/create-embeddings';
 import { validateEmbeddingRequest } from '../embeddings/validate-embeddings';
 import { openaiPost } from './openai-request';
-import type { V1Route } from './v1-routes';
+import type { V1Route } from './v1-route-types';
 
 /** POST /v1/embeddings in OpenAI's wire format, for OpenAI, Gemini, Ollama and mock models. */
 export function embeddingsRoute(ctx: AppContext): V1Route {

@@ -2,7 +2,7 @@ import type { AppContext } from '../context';
 import { generateImages } from '../images/generate-images';
 import { validateImageRequest } from '../images/image-params';
 import { openaiPost } from './openai-request';
-import type { V1Route } from './v1-routes';
+import type { V1Route } from './v1-route-types';
 
 /** POST /v1/images/generations in OpenAI's wire format, for OpenAI and Gemini image models. */
 export function imagesRoute(ctx: AppContext): V1Route {

@@ -5,7 +5,7 @@ import { anthropicCount } from '../messages/native-count-tokens';
 import { validateMessagesRequest } from '../messages/messages-to-chat';
 import { upstreamBeta } from '../proxy/forward-headers';
 import { openaiPost } from './openai-request';
-import type { V1Route } from './v1-routes';
+import type { V1Route } from './v1-route-types';
 
 /** The Anthropic headers a client sent, kept for a native Anthropic upstream (others ignore them). */
 function anthropicHeaders(request: Request): Record<string, string> {

@@ -4,7 +4,7 @@ import { groupsAsModels, resolveConcrete, type GroupModelObject } from '../routi
 import type { ClientEntry, RuntimeSnapshot } from '../state/snapshot-types';
 import { assertKeyNotExpired } from '../limits/admit-request';
 import { isModelAllowed } from '../limits/allow-list';
-import type { V1Handler, V1Route } from './v1-routes';
+import type { V1Handler, V1Route } from './v1-route-types';
 import { anthropicModelPage, isAnthropicClient, modelInfo } from './anthropic-models';
 import { clientOf, errorResponse } from './openai-request';
 import type { PulledModel } from '../providers/ollama/ollama-tags-api';

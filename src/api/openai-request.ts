@@ -17,7 +17,7 @@ import { clientClosed, clientStalled } from '../proxy/upstream-errors';
 import type { Endpoint } from '../proxy/request-outcome';
 import type { ClientEntry, RuntimeSnapshot } from '../state/snapshot-types';
 import { readJsonBody } from './request-validation-body';
-import type { V1Handler, V1Server } from './v1-routes';
+import type { V1Handler, V1Server } from './v1-route-types';
 import { newRequestId } from '../proxy/request-id';
 
 const CLOSE = { connection: 'close' };

@@ -4,7 +4,7 @@ import { assertKeyNotExpired } from '../limits/admit-request';
 import { badRequest } from '../errors/api-error';
 import type { ResponseStore } from '../responses/response-store';
 import { cancelResponse, deleteResponse, listInputItems, retrieveResponse, type ReadAnswer, type ReadOptions } from '../responses/stored-response-reads';
-import type { V1Handler, V1Route } from './v1-routes';
+import type { V1Handler, V1Route } from './v1-route-types';
 
 type Read = (ctx: AppContext, store: ResponseStore, id: string, o: ReadOptions) => Promise<ReadAnswer>;
 

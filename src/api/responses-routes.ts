@@ -3,7 +3,7 @@ import { createResponse } from '../responses/create-response';
 import { openaiPost } from './openai-request';
 import { validateResponsesRequest } from './request-validation-responses';
 import { forwardableHeaders } from '../proxy/forward-headers';
-import type { V1Route } from './v1-routes';
+import type { V1Route } from './v1-route-types';
 
 /** POST /v1/responses: OpenAI's Responses API for every provider (OpenAI passed through, others bridged). */
 export function createResponseRoute(ctx: AppContext): V1Route {

@@ -14,24 +14,10 @@ import { ANNOUNCES_KEEP_ALIVE, errorResponse } from './openai-request';
 import { V1_OPENAPI } from './openapi-v1-docs';
 import { cancelResponseRoute, deleteResponseRoute, inputItemsRoute, retrieveResponseRoute } from './responses-retrieval-routes';
 import { createResponseRoute } from './responses-routes';
-
-/** What a /v1 handler may use of the server: lifting the socket idle limit for a long answer. */
-export type V1Server = { timeout(request: Request, seconds: number): void } | null;
-
-/**
- * A /v1 endpoint's handler: a plain function of the request. `key` starts empty; the handler fills
- * it in once the client key is known good, so its answer, whatever ends it, gets the key's rate headers.
- */
-export type V1Handler = (request: Request, server: V1Server, key: AnswerKey) => Response | Promise<Response>;
+import type { V1Handler, V1Route, V1Server } from './v1-route-types';
 
 /** A /v1 endpoint as served (wrapped by v1Answer), as Bun's router calls it. */
 export type ServedHandler = (request: Request, server: V1Server) => Response | Promise<Response>;
-
-/** One /v1 endpoint: its handler and its entry in the OpenAPI document. */
-export interface V1Route {
-  handler: V1Handler;
-  detail: DocumentDecoration;
-}
 
 type V1Method = 'GET' | 'POST' | 'DELETE';
 /** Every /v1 endpoint as served: path -> method -> the wrapped handler and its OpenAPI entry. */

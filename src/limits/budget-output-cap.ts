@@ -1,6 +1,7 @@
 import type { RouteTarget } from '../routing/types';
 import type { RuntimeSnapshot } from '../state/snapshot-types';
-import { worstCaseOf, type LimitedEndpoint, type WorstCase } from './worst-case';
+import { worstCaseOf, type WorstCase } from './worst-case';
+import type { LimitedEndpoint } from './limit-types';
 import type { WorstPrices } from './worst-prices';
 import { MIN_THINKING_BUDGET } from '../proxy/output-limit';
 

@@ -1,5 +1,5 @@
 import { inlinePdfTokens, PDF_PAGE_MAX_TOKENS } from '../usage/file-tokens';
-import type { LimitedEndpoint } from './worst-case';
+import type { LimitedEndpoint } from './limit-types';
 
 /** What a request's file inputs may add to its prompt beyond what the body's size shows. */
 export interface FileInputs {

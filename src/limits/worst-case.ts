@@ -5,6 +5,7 @@ import { fileInputsOf, type FileInputs } from './file-inputs';
 import { XAI_LIVE_SEARCH_SOURCE_USD, xaiToolCallUsd } from '../usage/grok-usage';
 import { imageToolUsdPerToken, OPENAI_CONTAINER_USD, OPENAI_FILE_SEARCH_USD } from '../usage/openai-tool-prices';
 import { atPrompt, DEFAULT_OUTPUT_TOKENS, IMAGE_INPUT_TOKENS, type WorstPrices } from './worst-prices';
+import type { LimitedEndpoint } from './limit-types';
 
 /** Most choices a chat request may ask (OpenAI's limit of `n`). */
 const MAX_CHOICES = 128;
@@ -41,8 +42,6 @@ const IMAGE_OUTPUT_TOKENS = 8_192;
  * 3 bytes keeps CJK text (3 UTF-8 bytes, about a token each) from being under-reserved.
  */
 const BYTES_PER_TOKEN = 3;
-
-export type LimitedEndpoint = 'chat' | 'responses' | 'images' | 'messages' | 'count_tokens' | 'embeddings';
 
 export interface WorstCase {
   costUsd: number;

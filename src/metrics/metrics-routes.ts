@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia';
 import { timingSafeEqual } from 'node:crypto';
-import type { AppContext, CircuitState } from '../context';
+import type { AppContext } from '../context';
+import type { CircuitState } from '../routing/circuit-breaker';
 import { PROVIDER_IDS } from '../providers/types';
 import { modelCircuits } from '../routing';
 import { VERSION } from '../version';

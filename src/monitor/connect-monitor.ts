@@ -1,4 +1,4 @@
-import type { MonitorHub } from '../context';
+import type { MonitorHub } from './monitor-hub';
 import type { LogSink } from '../logging/log-sink-interface';
 import type { LogRow } from '../logging/log-row';
 

@@ -1,9 +1,13 @@
 import type { Server } from 'bun';
-import type { MonitorHub } from '../context';
 import type { LogRow } from '../logging/log-row';
 import { toMonitorEvent } from './redact-record';
 
 export const MONITOR_TOPIC = 'monitor';
+
+/** Publishes written log records to dashboard WebSocket subscribers. */
+export interface MonitorHub {
+  publish(record: LogRow): void;
+}
 
 /** A subscriber socket, as much of it as the hub needs. */
 export interface MonitorSocket {

@@ -20,6 +20,9 @@ export const FREE_PROVIDERS: ReadonlySet<ProviderId> = new Set<ProviderId>(['oll
 export type ChatRequest = ChatCompletionCreateParams & Record<string, unknown>;
 export type { ChatCompletion, ChatCompletionChunk };
 
+/** A request body on its way upstream: OpenAI's shape plus whatever extra fields the client sent. */
+export type UpstreamBody = Record<string, any>;
+
 /** Runtime settings of one provider: merged from env and the providers table, held in memory. */
 export interface ProviderSettings {
   id: ProviderId;

@@ -7,7 +7,7 @@ import type { ProviderId } from '../providers/types';
 import { readBody, type OpenedUpstream } from '../proxy/open-upstream';
 import type { RequestClock } from '../proxy/request-clock';
 import { answerTooLarge, notJson } from '../proxy/upstream-errors';
-import { eventFailure } from './native-passthrough';
+import { eventFailure } from './stream-failure';
 
 /**
  * What a Responses pass-through try reads before it counts as answered, inside the walk (so a

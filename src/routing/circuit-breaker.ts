@@ -1,5 +1,32 @@
-import type { BreakerRegistry, CircuitState } from '../context';
 import type { ProviderId } from '../providers/types';
+
+export type CircuitState = 'closed' | 'open' | 'half_open';
+
+/** Per-provider (and per-model) circuit breakers: what the request path asks and tells them. */
+export interface BreakerRegistry {
+  /**
+   * May a request go to this target now? (Half-open lets one probe through, and the request
+   * holds it until it reports success, failure or `release`.) Shared circuits answer a promise
+   * while they claim a probe across instances; otherwise a boolean.
+   */
+  allow(provider: ProviderId, model?: string): boolean | Promise<boolean>;
+  /** Routing's health view: may a request go there, without taking the half-open probe. No side effect. */
+  available(provider: ProviderId, model?: string): boolean;
+  onSuccess(provider: ProviderId, model?: string): void;
+  /**
+   * Only retryable failures (408/429/5xx/connect/timeout) should be reported. A failure that is not
+   * `providerWide` opens the model's circuit; the provider's only once several models failed.
+   */
+  onFailure(provider: ProviderId, model?: string, kind?: FailureKind): void;
+  /**
+   * A request `allow` let through never reached the upstream (refused before the call, the client
+   * left first): neither success nor failure, but a half-open probe slot it took is free again.
+   */
+  release(provider: ProviderId, model?: string): void;
+  state(provider: ProviderId): CircuitState;
+  /** Milliseconds until an open breaker half-opens, for a retry-after hint. */
+  retryAfterMs(provider: ProviderId, model?: string): number;
+}
 
 export interface BreakerOptions {
   /** Consecutive retryable failures that open a circuit (default 5). */

@@ -9,7 +9,8 @@ import { isImageModelId } from '../images/image-model-id';
 import { modelTarget } from '../routing/resolve-concrete';
 import { timeOfDayOf } from '../usage/time-of-day-prices';
 import { keyLimitsOf, teamEntries, type LimitColumns, type TeamRow } from '../limits/build-key-limits';
-import type { ClientEntry, GroupEntry, LongContextTier, ModelEntry, RuntimeSnapshot } from './snapshot-types';
+import type { ClientEntry, GroupEntry, RuntimeSnapshot } from './snapshot-types';
+import type { LongContextTier, ModelEntry } from './model-entry';
 
 /** Rows as read from SQLite (see src/db/schema); kept loose so this stays a pure function. */
 export interface SnapshotRows {

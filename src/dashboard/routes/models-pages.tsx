@@ -1,6 +1,7 @@
 /** @jsxImportSource #html */
 import { Elysia } from 'elysia';
-import { createModel, deleteModel, getModel, listModels, updateModel, type ModelInput, type ModelPatch, type ModelView } from '../../admin/models-service';
+import { createModel, deleteModel, getModel, listModels, updateModel, type ModelInput, type ModelView } from '../../admin/models-service';
+import type { ModelPatch } from '../../admin/model-patch';
 import type { AppContext } from '../../context';
 import { badRequest } from '../../errors/api-error';
 import { PROVIDER_IDS } from '../../providers/types';

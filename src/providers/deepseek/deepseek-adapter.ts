@@ -6,7 +6,7 @@ import {
   developerToSystem,
   hasSystemMessage,
 } from '../openai-compatible/message-quirks';
-import type { UpstreamBody } from '../openai-compatible/openai-compatible-options';
+import type { UpstreamBody } from '../types';
 import {
   byCallId,
   fillReasoningContent,

@@ -1,7 +1,7 @@
 import { badRequest } from '../../errors/api-error';
 import { createOpenAICompatibleAdapter } from '../openai-compatible/create-openai-compatible-adapter';
 import { developerToSystem } from '../openai-compatible/message-quirks';
-import type { UpstreamBody } from '../openai-compatible/openai-compatible-options';
+import type { UpstreamBody } from '../types';
 import { PROVIDER_CATALOG } from '../provider-catalog';
 import { refuseAudioOutput } from '../shared/unsupported-params';
 import { omitToolResultMedia, refuseUnreadParts } from '../shared/content-parts';

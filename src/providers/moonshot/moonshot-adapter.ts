@@ -1,11 +1,10 @@
 import { createOpenAICompatibleAdapter } from '../openai-compatible/create-openai-compatible-adapter';
 import { functionNameStreamHook, renameFunctionsUp, restoreFunctionsInAnswer } from '../openai-compatible/function-name-quirk';
 import { completionTokensToMaxTokens, developerToSystem } from '../openai-compatible/message-quirks';
-import type { UpstreamBody } from '../openai-compatible/openai-compatible-options';
 import { fillReasoningContent, reasoningStreamHook, rememberResponseReasoning, thinkingSwitch, type CallKey } from '../openai-compatible/reasoning-quirk';
 import { PROVIDER_CATALOG } from '../provider-catalog';
 import type { FunctionNameRule } from '../shared/function-names';
-import type { ChatCallContext } from '../types';
+import type { ChatCallContext, UpstreamBody } from '../types';
 import { moonshotResponseSchema, moonshotToolSchema } from './moonshot-schema';
 import { refuseAudioOutput, refuseWebSearchOptions } from '../shared/unsupported-params';
 import { omitToolResultMedia, refuseUnreadParts } from '../shared/content-parts';

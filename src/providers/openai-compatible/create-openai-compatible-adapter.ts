@@ -1,11 +1,11 @@
 import type { ChatCompletion } from 'openai/resources/chat/completions';
-import type { ProviderAdapter } from '../types';
+import type { ProviderAdapter, UpstreamBody } from '../types';
 import { bearerJsonPost } from '../shared/upstream-call';
 import { normalizeUsage } from '../../usage/normalize-usage';
 import { answerUsage } from './answer-usage';
 import { isOpenAIUsage, withOpenAIUsage } from './with-openai-usage';
 import { fillCompletionShape } from './openai-shape';
-import type { OpenAICompatibleOptions, UpstreamBody } from './openai-compatible-options';
+import type { OpenAICompatibleOptions } from './openai-compatible-options';
 import { openAICompatibleStream } from './openai-compatible-stream';
 import { unfinishedAnswer, unfinishedReason } from './unfinished-answer';
 import { errorInAnswer } from '../shared/error-in-answer';

@@ -1,6 +1,5 @@
 import { functionNameRestorer, renameFunction, type FunctionNameRule } from '../shared/function-names';
-import type { ChatCallContext } from '../types';
-import type { UpstreamBody } from './openai-compatible-options';
+import type { ChatCallContext, UpstreamBody } from '../types';
 
 const renamedCall = (c: any, rename: (n: string) => string) => {
   const name = c?.function?.name;

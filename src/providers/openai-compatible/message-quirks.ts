@@ -1,5 +1,4 @@
-import type { AdapterDeps } from '../types';
-import type { UpstreamBody } from './openai-compatible-options';
+import type { AdapterDeps, UpstreamBody } from '../types';
 
 /**
  * `developer` is OpenAI's newer name for the system role; the other OpenAI-compatible APIs

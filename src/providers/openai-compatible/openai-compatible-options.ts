@@ -1,9 +1,6 @@
 import type { Usage } from '../../usage/types';
-import type { AdapterDeps, ChatCallContext, ProviderId, ProviderSettings, UpstreamCall } from '../types';
+import type { AdapterDeps, ChatCallContext, ProviderId, ProviderSettings, UpstreamBody, UpstreamCall } from '../types';
 import type { PrefillSupport } from './prefill';
-
-/** A request body on its way upstream: OpenAI's shape plus whatever extra fields the client sent. */
-export type UpstreamBody = Record<string, any>;
 
 export interface RequestHookInfo {
   ctx: ChatCallContext;

@@ -1,5 +1,4 @@
-import type { ProviderSettings } from '../types';
-import type { UpstreamBody } from './openai-compatible-options';
+import type { ProviderSettings, UpstreamBody } from '../types';
 
 /**
  * A prefill: the conversation ends with an assistant message the model is to continue, its answer

@@ -1,4 +1,4 @@
-import type { UpstreamBody } from './openai-compatible-options';
+import type { UpstreamBody } from '../types';
 import type { ReasoningStore } from './reasoning-memory';
 
 // Thinking models of DeepSeek and Moonshot (Kimi) reject the next request of a tool loop unless the

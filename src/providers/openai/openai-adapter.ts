@@ -1,5 +1,5 @@
 import { createOpenAICompatibleAdapter } from '../openai-compatible/create-openai-compatible-adapter';
-import type { UpstreamBody } from '../openai-compatible/openai-compatible-options';
+import type { UpstreamBody } from '../types';
 import { PROVIDER_CATALOG } from '../provider-catalog';
 import { searchModelCallUsd } from '../../usage/openai-tool-prices';
 import type { Usage } from '../../usage/types';

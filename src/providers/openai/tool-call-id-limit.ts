@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { UpstreamBody } from '../openai-compatible/openai-compatible-options';
+import type { UpstreamBody } from '../types';
 
 /**
  * OpenAI refuses a tool call id past 40 characters ("Invalid 'messages[2].tool_calls[0].id':

@@ -1,5 +1,5 @@
 import { badRequest } from '../../errors/api-error';
-import type { UpstreamBody } from '../openai-compatible/openai-compatible-options';
+import type { UpstreamBody } from '../types';
 import { clientPartOf } from './client-part';
 import { isToolResultMedia } from './tool-result-media';
 import { shownValue } from '../../errors/shown-value';

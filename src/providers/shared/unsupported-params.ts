@@ -1,5 +1,5 @@
 import { badRequest } from '../../errors/api-error';
-import type { UpstreamBody } from '../openai-compatible/openai-compatible-options';
+import type { UpstreamBody } from '../types';
 
 /**
  * OpenAI chat parameters a provider would take without error and quietly not
