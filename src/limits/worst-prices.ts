@@ -8,7 +8,7 @@ import { CLASSIFIER_MAX_OUTPUT_TOKENS } from '../routing/classifier-strategy';
 import { pricedAs } from '../routing/resolve-concrete';
 import { ollamaTwin } from '../providers/ollama/ollama-tag';
 import type { RuntimeSnapshot } from '../state/snapshot-types';
-import type { ModelEntry } from '../state/model-entry';
+import type { ModelEntry } from '../providers/model-entry';
 import type { ModelPrices } from '../usage/price-types';
 import { highestInputPrice, highestOutputPrice, pricesForPrompt } from '../usage/cost';
 import { searchModelCallUsd } from '../usage/openai-tool-prices';

@@ -1,8 +1,9 @@
 /**
- * A model as the runtime snapshot holds it: its ids, kind and prices (snapshot-types.ts holds the
- * snapshot itself; routing's RouteTarget carries one of these).
+ * A model of a provider as the runtime snapshot holds it, beside its ProviderSettings (types.ts):
+ * its ids, kind and prices (state/snapshot-types.ts holds the snapshot itself; routing's
+ * RouteTarget carries one of these).
  */
-import type { ProviderId } from '../providers/types';
+import type { ProviderId } from './types';
 import type { ModelPrices } from '../usage/price-types';
 
 export interface ModelEntry {
