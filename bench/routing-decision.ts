@@ -5,7 +5,7 @@ import { PROVIDER_IDS, type ProviderId, type ProviderSettings } from '../src/pro
 import { resolveRoute } from '../src/routing/resolve-route';
 import { routingTextOf } from '../src/routing/routing-text';
 import type { GroupEntry, RuntimeSnapshot } from '../src/state/snapshot-types';
-import type { ModelEntry } from '../src/state/model-entry';
+import type { ModelEntry } from '../src/providers/model-entry';
 
 const MODELS: Record<string, ProviderId> = {
   'deepseek-v4-flash': 'deepseek', 'deepseek-v4-pro': 'deepseek', 'deepseek-chat': 'deepseek', 'deepseek-reasoner': 'deepseek',

@@ -5,6 +5,7 @@ import { periodStart } from '../limits/budget-period';
 import type { BudgetPeriod, ScopeLimits } from '../limits/limit-types';
 import type { LimitsService } from '../limits/limits-service';
 import { spendSince } from '../limits/spend-queries';
+import { parseIsoTimestamp } from '../logging/usage-query-params';
 import { isProviderId } from '../providers/types';
 import { roundUsd } from '../usage/cost';
 import type { AdminDeps } from './admin-deps';
@@ -32,24 +33,6 @@ export interface LimitColumnsOut {
   maxParallel?: number | null;
   expiresAt?: number | null;
   teamId?: number | null;
-}
-
-const ISO_WITH_ZONE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(?:Z|([+-])(\d{2}):(\d{2}))$/;
-
-/**
- * Epoch milliseconds of an ISO 8601 timestamp with a zone (`2026-12-31T23:59:59Z`,
- * `2026-06-01T08:00:00+02:00`), or NaN when it is not one or names a time that does not exist
- * (`2026-02-30`, `24:00`, `+25:00`): Date.parse would roll those over to another day.
- */
-export function parseIsoTimestamp(s: string): number {
-  const m = ISO_WITH_ZONE.exec(s);
-  if (!m) return NaN;
-  const [year, month, day, hour, minute, second = 0] = m.slice(1, 7).map(Number) as number[];
-  const [offH, offM] = [Number(m[9] ?? 0), Number(m[10] ?? 0)];
-  const calendar = new Date(Date.UTC(year!, month! - 1, day!));
-  const realDay = calendar.getUTCFullYear() === year && calendar.getUTCMonth() === month! - 1 && calendar.getUTCDate() === day;
-  if (!realDay || hour! > 23 || minute! > 59 || second > 59 || offH > 23 || offM > 59) return NaN;
-  return Date.parse(s);
 }
 
 /** The largest rpm, tpm or max_parallel (the dashboard's inputs carry it as their max). */

@@ -6,7 +6,7 @@ import { keepAliveHint } from '../http/keep-alive-hint';
 import { pacedBody } from '../http/paced-body';
 import { withHeaders } from '../http/with-headers';
 import { admitRequest } from '../limits/admit-request';
-import type { OutputCap } from '../limits/budget-output-cap';
+import type { OutputCap } from '../proxy/output-limit';
 import { toAnthropicError } from '../messages/anthropic-errors';
 import { openaiOverflowError } from '../errors/context-overflow';
 import { logRejectedChat } from '../proxy/chat-pipeline';

@@ -1,9 +1,7 @@
+import type { UpstreamClientKind } from '../http/send-upstream';
 import { ConfigError } from './env-readers';
 
 type Env = Record<string, string | undefined>;
-
-/** Which HTTP client calls the providers (src/http/send-upstream.ts). */
-export type UpstreamClientKind = 'socket' | 'fetch';
 
 const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'];
 

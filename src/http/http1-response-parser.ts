@@ -5,7 +5,7 @@
  * `transfer-encoding: chunked` (extensions and trailers skipped) and bodies that run to the close
  * of the connection; skips 1xx heads. Malformed input throws (the connection is then dropped).
  */
-import { concatBytes } from '../providers/shared/concat-bytes';
+import { concatBytes } from './concat-bytes';
 
 export interface ResponseHead {
   status: number;

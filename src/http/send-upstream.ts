@@ -1,5 +1,7 @@
-import type { UpstreamClientKind } from '../config/upstream-client-config';
 import { socketFetch, type UpstreamRequest } from './upstream-client';
+
+/** Which HTTP client calls the providers (LLM_PROXY__UPSTREAM__CLIENT, config/upstream-client-config.ts). */
+export type UpstreamClientKind = 'socket' | 'fetch';
 
 /**
  * The one way a provider call goes out (chat, images, Responses pass-through): the gateway's

@@ -1,4 +1,4 @@
-import type { ModelEntry } from '../state/model-entry';
+import type { ModelEntry } from '../providers/model-entry';
 import type { AllowList } from './limit-types';
 import { ollamaTwin } from '../providers/ollama/ollama-tag';
 

@@ -3,21 +3,13 @@ import type { RuntimeSnapshot } from '../state/snapshot-types';
 import { worstCaseOf, type WorstCase } from './worst-case';
 import type { LimitedEndpoint } from './limit-types';
 import type { WorstPrices } from './worst-prices';
-import { MIN_THINKING_BUDGET } from '../proxy/output-limit';
+import { MIN_THINKING_BUDGET, type OutputCap } from '../proxy/output-limit';
 
 /**
  * The least output a request is given under a small budget where it may be capped (minimumOutput): below it the
  * answer would be cut after a few words, which helps nobody (a refusal says why instead).
  */
 export const MIN_BUDGET_OUTPUT_TOKENS = 16;
-
-/**
- * The max_tokens the gateway sends a target, where the key's or team's budget could not hold what
- * the request may write (minimumOutput; limits/admit-request.ts): what the
- * request's reservation affords at that target's own prices. Undefined: no cap (the budgets held
- * the whole worst case at that target).
- */
-export type OutputCap = (target: RouteTarget) => number | undefined;
 
 /**
  * The least output a request may be admitted with where its budget cannot hold what it may write,

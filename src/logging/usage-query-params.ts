@@ -1,4 +1,3 @@
-import { parseIsoTimestamp } from '../admin/limit-fields';
 import { LOG_ENDPOINTS } from '../db/schema/request-logs';
 import { badRequest } from '../errors/api-error';
 import type { BreakdownBy, Bucket, LogFilter, UsageFilter } from './usage-queries';
@@ -11,6 +10,24 @@ const DAY_MS = 86_400_000;
 function present(q: RawQuery, name: string): string | undefined {
   const v = q[name];
   return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+const ISO_WITH_ZONE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(?:Z|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * Epoch milliseconds of an ISO 8601 timestamp with a zone (`2026-12-31T23:59:59Z`,
+ * `2026-06-01T08:00:00+02:00`), or NaN when it is not one or names a time that does not exist
+ * (`2026-02-30`, `24:00`, `+25:00`): Date.parse would roll those over to another day.
+ */
+export function parseIsoTimestamp(s: string): number {
+  const m = ISO_WITH_ZONE.exec(s);
+  if (!m) return NaN;
+  const [year, month, day, hour, minute, second = 0] = m.slice(1, 7).map(Number) as number[];
+  const [offH, offM] = [Number(m[9] ?? 0), Number(m[10] ?? 0)];
+  const calendar = new Date(Date.UTC(year!, month! - 1, day!));
+  const realDay = calendar.getUTCFullYear() === year && calendar.getUTCMonth() === month! - 1 && calendar.getUTCDate() === day;
+  if (!realDay || hour! > 23 || minute! > 59 || second > 59 || offH > 23 || offM > 59) return NaN;
+  return Date.parse(s);
 }
 
 /** The latest time a Date holds (ms): 100,000,000 days after 1970. */

@@ -21,7 +21,7 @@ import { MessageStreamBridge } from './message-stream-bridge';
 import { messagesToChat } from './messages-to-chat';
 import { toolNameRestorer } from './tool-name-limit';
 import { newRequestId } from '../proxy/request-id';
-import type { OutputCap } from '../limits/budget-output-cap';
+import type { OutputCap } from '../proxy/output-limit';
 
 const utf8 = new TextDecoder();
 

@@ -6,7 +6,7 @@ import type { ChatCompletion, ChatRequest, StreamTally } from '../providers/type
 import type { CallModel, RouteDecision, RouteTarget } from '../routing';
 import type { Usage } from '../usage/types';
 import { openAttempt, type AttemptInput } from './open-attempt';
-import type { OutputCap } from '../limits/budget-output-cap';
+import type { OutputCap } from './output-limit';
 import { RequestClock } from './request-clock';
 import { completionText, estimateDelivered, gatewayHeaders, recordFailure, recordRequest, type Delivered, type Endpoint, type RequestMeta } from './request-outcome';
 import { routeChat } from './route-chat';

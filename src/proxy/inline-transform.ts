@@ -1,4 +1,4 @@
-import { concatBytes } from '../providers/shared/concat-bytes';
+import { concatBytes } from '../http/concat-bytes';
 
 /** What the relay reads a transformed stream through (inlineTransform; a ReadableStream reader fits too). */
 export interface ChunkReader {

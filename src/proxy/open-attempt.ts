@@ -8,8 +8,7 @@ import type { RequestClock } from './request-clock';
 import { inlineTransform, type ChunkReader } from './inline-transform';
 import { readAnswerBytes, startUpstream, type OpenedUpstream } from './open-upstream';
 import { notAnObject, notJson } from './upstream-errors';
-import { clampOutputTokens, outputLimitOf, withOutputCap } from './output-limit';
-import type { OutputCap } from '../limits/budget-output-cap';
+import { clampOutputTokens, outputLimitOf, withOutputCap, type OutputCap } from './output-limit';
 import { firstToolCallOnly } from '../providers/shared/one-tool-call';
 import { effortWithinCap, thinkingCapOf } from './capped-thinking';
 

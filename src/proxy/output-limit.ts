@@ -1,5 +1,13 @@
 import type { RouteTarget } from '../routing/types';
 
+/**
+ * The max_tokens the gateway sends a target, where the key's or team's budget could not hold what
+ * the request may write (made at admission by outputCapOf, limits/budget-output-cap.ts): what the
+ * request's reservation affords at that target's own prices. Undefined: no cap (the budgets held
+ * the whole worst case at that target).
+ */
+export type OutputCap = (target: RouteTarget) => number | undefined;
+
 /** The output-token fields of the request shapes the gateway sends on (chat, Anthropic Messages, Responses). */
 const OUTPUT_FIELDS = ['max_tokens', 'max_completion_tokens', 'max_output_tokens'] as const;
 

@@ -7,7 +7,7 @@ import type { ChatCompletion, ChatRequest } from '../providers/types';
 import { isUnpricedTarget } from '../routing/resolve-concrete';
 import { routeOf } from '../routing/route-of';
 import type { RouteDecision, RouteTarget } from '../routing/types';
-import type { ModelPrices } from '../state/model-entry';
+import type { ModelPrices } from '../usage/price-types';
 import { computeCost } from '../usage/cost';
 import { pricesAt } from '../usage/time-of-day-prices';
 import { estimateOutput, estimateUsage } from '../usage/estimate-usage';

@@ -3,7 +3,7 @@ import type { RequestClock } from '../proxy/request-clock';
 import type { RouteDecision } from '../routing/types';
 import type { ResponseStore } from './response-store';
 import type { ResponsesRequest } from './responses-types';
-import type { OutputCap } from '../limits/budget-output-cap';
+import type { OutputCap } from '../proxy/output-limit';
 
 /** What the route sends: a JSON body, or an SSE stream, with the x-gophergate-* headers. */
 export type ResponsesAnswer =

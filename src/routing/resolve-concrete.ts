@@ -1,7 +1,7 @@
 import { modelNotFound } from '../errors/api-error';
 import { FREE_PROVIDERS, isProviderId, type ProviderId } from '../providers/types';
 import type { RuntimeSnapshot } from '../state/snapshot-types';
-import type { ModelEntry } from '../state/model-entry';
+import type { ModelEntry } from '../providers/model-entry';
 import type { RouteTarget } from './types';
 import { ollamaTwin } from '../providers/ollama/ollama-tag';
 

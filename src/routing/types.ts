@@ -1,5 +1,5 @@
 import type { ProviderId } from '../providers/types';
-import type { ModelEntry } from '../state/model-entry';
+import type { ModelEntry } from '../providers/model-entry';
 
 /** One concrete place a request can go. */
 export interface RouteTarget {

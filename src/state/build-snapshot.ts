@@ -10,7 +10,8 @@ import { modelTarget } from '../routing/resolve-concrete';
 import { timeOfDayOf } from '../usage/time-of-day-prices';
 import { keyLimitsOf, teamEntries, type LimitColumns, type TeamRow } from '../limits/build-key-limits';
 import type { ClientEntry, GroupEntry, RuntimeSnapshot } from './snapshot-types';
-import type { LongContextTier, ModelEntry } from './model-entry';
+import type { ModelEntry } from '../providers/model-entry';
+import type { LongContextTier } from '../usage/price-types';
 
 /** Rows as read from SQLite (see src/db/schema); kept loose so this stays a pure function. */
 export interface SnapshotRows {

@@ -1,7 +1,7 @@
 import type { RouteTarget } from '../routing/types';
 import type { KeyLimits, ScopeLimits } from '../limits/limit-types';
 import type { ProviderId, ProviderSettings } from '../providers/types';
-import type { ModelEntry } from './model-entry';
+import type { ModelEntry } from '../providers/model-entry';
 
 export interface GroupEntry {
   name: string;

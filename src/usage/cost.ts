@@ -1,4 +1,4 @@
-import type { ModelPrices } from '../state/model-entry';
+import type { ModelPrices } from './price-types';
 import type { Usage } from './types';
 
 const PER_TOKEN = 1 / 1_000_000;

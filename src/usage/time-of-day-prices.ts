@@ -1,4 +1,4 @@
-import type { ModelPrices, TimeOfDayPrice } from '../state/model-entry';
+import type { ModelPrices, TimeOfDayPrice } from './price-types';
 
 /**
  * Time-of-day prices: DeepSeek bills by the hour a request is made (V3's half-price night

@@ -6,7 +6,7 @@ import type { ScopeLimits } from '../../src/limits/limit-types';
 import { boundedWorst } from '../../src/limits/admit-request';
 import { MemoryLimitCounters } from '../../src/limits/memory-limit-counters';
 import { formatDuration } from '../../src/limits/rate-headers';
-import type { ModelEntry } from '../../src/state/model-entry';
+import type { ModelEntry } from '../../src/providers/model-entry';
 
 const T0 = Date.parse('2026-03-10T12:00:00Z');
 const scope = (over: Partial<ScopeLimits> = {}): ScopeLimits => ({

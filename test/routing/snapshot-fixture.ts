@@ -2,7 +2,7 @@ import { seedGroupRows } from '../../src/db/seed/model-groups';
 import { PROVIDER_IDS, type ProviderId, type ProviderSettings } from '../../src/providers/types';
 import { routingTextOf } from '../../src/routing/routing-text';
 import type { GroupEntry, RuntimeSnapshot } from '../../src/state/snapshot-types';
-import type { ModelEntry } from '../../src/state/model-entry';
+import type { ModelEntry } from '../../src/providers/model-entry';
 
 /** The seeded groups' models and their providers (as in src/db/seed/model-prices.ts). */
 export const SEED_MODEL_PROVIDERS: Record<string, ProviderId> = {

@@ -1,6 +1,6 @@
 import { expect, test } from 'bun:test';
 import { cachedAudioPrice, computeCost } from '../../src/usage/cost';
-import type { ModelPrices } from '../../src/state/model-entry';
+import type { ModelPrices } from '../../src/usage/price-types';
 
 const gpt4o: ModelPrices = { input: 2.5, cachedInput: 1.25, output: 10, reasoning: null, image: null };
 

@@ -12,7 +12,7 @@ import { describe, expect, test } from 'bun:test';
 import { calcPrice } from '@pydantic/genai-prices';
 import { computeCost, pricesForPrompt } from '../../src/usage/cost';
 import { seedModelRows } from '../../src/db/seed/model-prices';
-import type { ModelPrices } from '../../src/state/model-entry';
+import type { ModelPrices } from '../../src/usage/price-types';
 import type { Usage } from '../../src/usage/types';
 
 const claude: ModelPrices = {

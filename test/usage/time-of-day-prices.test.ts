@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from 'bun:test';
 import { calcPrice } from '@pydantic/genai-prices';
-import type { ModelPrices, TimeOfDayPrice } from '../../src/state/model-entry';
+import type { ModelPrices, TimeOfDayPrice } from '../../src/usage/price-types';
 import { computeCost } from '../../src/usage/cost';
 import { daysLabel, minuteOfDay, pricesAt, storedTimeOfDay, timeOfDayOf, weekdayOf, windowAt } from '../../src/usage/time-of-day-prices';
 import { timeOfDayWindows, weekdayOnlyWindows } from '../../src/db/seed/conditional-prices';

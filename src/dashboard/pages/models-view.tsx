@@ -4,7 +4,7 @@ import { FIELD_LABELS } from '../field-labels';
 import { formValue } from '../form-number';
 import { Card, DECIMAL_FIELD, FormErrors, postTo } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
-import type { LongContextTier } from '../../state/model-entry';
+import type { LongContextTier } from '../../usage/price-types';
 import { MAX_LONG_CONTEXT_THRESHOLD } from '../../admin/model-patch-limits';
 import { MODEL_ID_MAX_CHARS } from '../../admin/models-service';
 import { daysLabel, type TimeOfDayWindow } from '../../usage/time-of-day-prices';

@@ -1,5 +1,5 @@
 import type { ConditionalPrice, ModelInfo, ModelPrice } from '@pydantic/genai-prices';
-import type { TimeOfDayPrice } from '../../state/model-entry';
+import type { TimeOfDayPrice } from '../../usage/price-types';
 import { parseHhMm, storedTimeOfDay, type TimeOfDayWindow, type WeekdayName } from '../../usage/time-of-day-prices';
 
 /**

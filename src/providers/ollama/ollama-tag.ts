@@ -1,4 +1,4 @@
-import type { ModelEntry } from '../../state/model-entry';
+import type { ModelEntry } from '../model-entry';
 
 /**
  * Ollama names a model `name:tag` and takes a name without a tag as `name:latest` (`ollama pull

@@ -2,7 +2,7 @@
  * Reading a whole body (a client's request, an upstream's answer, a downloaded image) without
  * letting its sender decide how much memory the gateway spends on it.
  */
-import { concatBytes } from './concat-bytes';
+import { concatBytes } from '../../http/concat-bytes';
 
 /**
  * The largest whole upstream answer (a JSON completion, images, embeddings) and the largest SSE
