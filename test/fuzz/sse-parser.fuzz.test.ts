@@ -95,7 +95,12 @@ describe('eventTransformer pass-through', () => {
       t.transform!(piece, ctl);
     }
     t.flush!(ctl);
-    return { text: out.map((b) => dec.decode(b)).join(''), passed: out.filter((b) => reads.includes(b)).length };
+    return {
+      text: out.map((b) => dec.decode(b)).join(''),
+      passed: out.filter((b) => reads.includes(b)).length,
+      // Pieces that are ranges of what came in (not text encoded again).
+      ranges: out.filter((b) => b.buffer === bytes.buffer).length,
+    };
   }
 
   // Mostly ASCII and mostly plain events, so reads that may pass through come up often.
@@ -146,5 +151,19 @@ describe('eventTransformer pass-through', () => {
       [text, 'drop'],
       [text, 'changed'],
     ] as const) expect(run(enc.encode(input), [], () => keep).passed).toBe(0);
+  });
+
+  test("a read whose events go out unchanged but for some dropped (the upstream's [DONE], a usage chunk the client did not ask for) sends the others as ranges of its bytes; a changed one is encoded between them", () => {
+    const chunk = (i: number) => `data: {"i":${i}}\n\n`;
+    const text = [0, 1, 2, 3].map(chunk).join('') + 'data: [DONE]\n\n';
+    const dropped = run(enc.encode(text), [], (d) => (d === '[DONE]' || d === '{"i":2}' ? 'drop' : 'same'));
+    expect(dropped.text).toBe(chunk(0) + chunk(1) + chunk(3) + 'data: [DONE]\n\n');
+    // One piece for the read (0, 1 and 3 joined), one for the gateway's own [DONE].
+    expect(dropped.passed).toBe(0);
+    const alone = run(enc.encode(chunk(0) + chunk(1) + 'data: [DONE]\n\n'), [], (d) => (d === '[DONE]' ? 'drop' : 'same'));
+    expect(alone.ranges).toBe(1);
+    expect(alone.text).toBe(chunk(0) + chunk(1) + 'data: [DONE]\n\n');
+    const changed = run(enc.encode(text), [], (d) => (d === '[DONE]' ? 'drop' : d === '{"i":1}' ? 'changed' : 'same'));
+    expect(changed.text).toBe(chunk(0) + 'data: {"i":1}!\n\n' + chunk(2) + chunk(3) + 'data: [DONE]\n\n');
   });
 });
