@@ -1,4 +1,5 @@
 import { UpstreamError, type ApiError } from '../errors/api-error';
+import { concatBytes } from '../http/concat-bytes';
 import type { OpenedUpstream } from '../proxy/open-upstream';
 import { bearerJsonPost, joinUrl } from '../providers/shared/upstream-call';
 import { SseParser } from '../providers/shared/sse-parser';
@@ -49,7 +50,6 @@ export interface ResponsesStreamEnd {
 }
 const encoder = new TextEncoder();
 const LINE_ENDS = encoder.encode('\n\n');
-const concatBytes = (parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
 
 /** The ids of a Responses object's output items (an `item_reference` names them). */
 export function outputIdsOf(response: unknown): string[] {
