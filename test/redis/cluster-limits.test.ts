@@ -113,7 +113,7 @@ describe('Redis cut, then restored', () => {
       proxy.restore();
       expect(await allUp(c)).toBe(true);
       // Back in Redis, the 9 served meanwhile are in the shared window: none more this minute
-      // (the minute after an outage does not start empty; test/redis/redis-limit-counters.test.ts
+      // (the minute after an outage does not start empty; test/redis/redis-limit-counters-failures.test.ts
       // moves the clock on to when they leave it).
       expect(await eventually(() => c.nodes.every((gw) => (gw.ctx.limits.counters as RedisLimitCounters).stats().pending === 0), 5_000)).toBe(true);
       const after = await spread(c, k.key, 9);

@@ -102,7 +102,7 @@ const IMAGE_PRICE: Record<string, number> = {
  * 0.625/0.0625/5 against 1.25/0.125/10), on every model OpenAI serves at flex. Priority is each
  * model's own premium, one factor on input, cached input and output alike
  * (openai.com/api-priority-processing: gpt-4o 4.25/2.125/17 = 1.7x, gpt-4o-mini 0.25/0.125/1 =
- * 5/3x, o4-mini 2/0.5/8 = 20/11x, ...); test/usage/cache-billing.test.ts checks each
+ * 5/3x, o4-mini 2/0.5/8 = 20/11x, ...); test/usage/cache-billing-openai.test.ts checks each
  * factor against OpenAI's listed priority prices. A model missing here bills a priority answer
  * at the standard prices (README).
  */
