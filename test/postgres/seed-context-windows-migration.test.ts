@@ -19,8 +19,11 @@ import { OLD_MODEL_COLUMNS, oldModelRows, upgradedPgModels, upgradedSqliteModels
 const MIGRATION = 'seed_context_windows';
 const NOW = Date.UTC(2026, 11, 1);
 const PASSWORD = 'pw-seed-context-windows';
-/** The seeded models whose provider documents no token window. */
-const UNSOURCED = ['dall-e-2', 'dall-e-3', 'gpt-image-1', 'grok-2-image-1212'];
+/**
+ * The seeded models left without a window: their provider documents none (the image models priced
+ * per image), or only a limit per input (gemini-embedding-001's 2,048: a batch holds many).
+ */
+const UNSOURCED = ['dall-e-2', 'dall-e-3', 'gpt-image-1', 'grok-2-image-1212', 'gemini-embedding-001', 'imagen-3.0-generate-002', 'imagen-4.0-generate-001'];
 
 type SeedRow = ReturnType<typeof seedModelRows>[number];
 type Rows = Record<string, unknown>[];
@@ -56,11 +59,12 @@ function oldRows(edit: (r: SeedRow) => SeedRow): unknown[][] {
   return oldModelRows(seedModelRows(NOW).map((r) => edit(earlier(r))), OLD_MODEL_COLUMNS);
 }
 const adminSet = (r: SeedRow): SeedRow => (r.id === 'gemini-2.5-pro' ? { ...r, contextWindow: 200_000 } : r);
-const repointed = (r: SeedRow): SeedRow => (r.id === 'imagen-4.0-generate-001' ? { ...r, upstreamId: 'imagen-4.0-ultra-generate-001' } : r);
+const repointed = (r: SeedRow): SeedRow => (r.id === 'gemini-2.5-pro' ? { ...r, upstreamId: 'gemini-2.5-pro-preview-06-05' } : r);
 
 const SCENARIOS = [
   ['windows still NULL', () => oldRows((r) => r), seeded],
-  ['gemini-2.5-pro set by an admin, imagen-4 repointed', () => oldRows((r) => repointed(adminSet(r))), { ...seeded, 'gemini-2.5-pro': 200_000, 'imagen-4.0-generate-001': null }],
+  ['gemini-2.5-pro set by an admin', () => oldRows(adminSet), { ...seeded, 'gemini-2.5-pro': 200_000 }],
+  ['gemini-2.5-pro repointed', () => oldRows(repointed), { ...seeded, 'gemini-2.5-pro': null }],
 ] as const;
 
 for (const [label, rows, expected] of SCENARIOS) {

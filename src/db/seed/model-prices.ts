@@ -189,11 +189,9 @@ export const SEED_CONTEXT_WINDOWS: Readonly<Record<string, number>> = {
   llama3: 8_192,
   // Google's Gemini 2.5 Pro model page: maximum input tokens 1,048,576.
   'gemini-2.5-pro': 1_048_576,
-  // Google's gemini-embedding-001 model page (ai.google.dev): input token limit 2,048.
-  'gemini-embedding-001': 2_048,
-  // Google's Imagen model pages: maximum input tokens (the text-to-image prompt) 480.
-  'imagen-3.0-generate-002': 480,
-  'imagen-4.0-generate-001': 480,
+  // Not here: gemini-embedding-001's 2,048 is a limit per input, not per request (a batch holds many,
+  // and a budget's worst case bounds the whole request's prompt by the window), and Imagen's 480 is a
+  // prompt limit of an image model priced per image.
 };
 
 /** A model's hand-kept window: only the seeded id on its seeded provider (not a pass-through of it elsewhere). */
