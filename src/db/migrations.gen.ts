@@ -26,6 +26,7 @@ import m23 from '../../drizzle/0023_exact_image_prices.sql' with { type: 'text' 
 import m24 from '../../drizzle/0024_dashboard_scale_indexes.sql' with { type: 'text' };
 import m25 from '../../drizzle/0025_team_name_key.sql' with { type: 'text' };
 import m26 from '../../drizzle/0026_failed_rows_index.sql' with { type: 'text' };
+import m27 from '../../drizzle/0027_seed_context_windows.sql' with { type: 'text' };
 
 export const embeddedMigrations: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: "0000_motionless_avengers", when: 1795645372281, breakpoints: true, sql: m0 },
@@ -55,4 +56,5 @@ export const embeddedMigrations: { tag: string; when: number; breakpoints: boole
   { tag: "0024_dashboard_scale_indexes", when: 1796519247694, breakpoints: true, sql: m24 },
   { tag: "0025_team_name_key", when: 1796525169454, breakpoints: true, sql: m25 },
   { tag: "0026_failed_rows_index", when: 1796525493177, breakpoints: true, sql: m26 },
+  { tag: "0027_seed_context_windows", when: 1796543500783, breakpoints: true, sql: m27 },
 ];

@@ -32,7 +32,6 @@ interface HandPrice {
   /** Image output tokens (genai-prices' output_image_mtok), where they cost more than text. */
   outputImage?: number;
   image?: number;
-  contextWindow?: number;
   longContext?: SeedTier | null;
   /** Audio tokens (OpenAI's audio models), USD per 1M. */
   audioInput?: number;
@@ -175,8 +174,29 @@ const FALLBACK: Record<string, HandPrice> = {
   'imagen-3.0-generate-002': { input: 0, output: 0 },
   'imagen-4.0-generate-001': { input: 0, output: 0 },
   'grok-2-image-1212': { input: 0, output: 0 },
-  llama3: { input: 0, cachedInput: 0, output: 0, contextWindow: 8192 },
+  llama3: { input: 0, cachedInput: 0, output: 0 },
 };
+
+/**
+ * Context windows (input tokens) kept by hand for seeded models genai-prices gives none, from the
+ * providers' model pages; genai-prices' own window wins where it has one. A model whose provider
+ * documents no token window stays unknown: dall-e-2 and dall-e-3 (prompt limits in characters),
+ * gpt-image-1, grok-2-image-1212. Migration 0027 (pg 0019) writes the same numbers into existing
+ * databases where the window is still unknown: keep the two in step.
+ */
+export const SEED_CONTEXT_WINDOWS: Readonly<Record<string, number>> = {
+  // Ollama's llama3 (Meta Llama 3: 8K context).
+  llama3: 8_192,
+  // Google's Gemini 2.5 Pro model page: maximum input tokens 1,048,576.
+  'gemini-2.5-pro': 1_048_576,
+  // Not here: gemini-embedding-001's 2,048 is a limit per input, not per request (a batch holds many,
+  // and a budget's worst case bounds the whole request's prompt by the window), and Imagen's 480 is a
+  // prompt limit of an image model priced per image.
+};
+
+/** A model's hand-kept window: only the seeded id on its seeded provider (not a pass-through of it elsewhere). */
+const handContextWindow = (m: SeedModel): number | null =>
+  SEED_MODELS.some((s) => s.id === m.id && s.provider === m.provider) ? (SEED_CONTEXT_WINDOWS[m.id] ?? null) : null;
 
 /** genai-prices names some providers differently. */
 const SOURCE_PROVIDER: Record<ProviderId, string> = {
@@ -245,7 +265,7 @@ export function seedModelRows(now: number): ModelRow[] {
     const source = sourcePrice(m, now);
     const price = source?.price ?? FALLBACK[m.id];
     if (!price) throw new Error(`seed: no price for ${m.provider}/${m.id}; add it to FALLBACK in model-prices.ts`);
-    return modelRow(m, price, source?.contextWindow ?? price.contextWindow ?? null, now);
+    return modelRow(m, price, source?.contextWindow ?? handContextWindow(m), now);
   });
 }
 
@@ -258,7 +278,7 @@ export function genaiPriceRow(provider: ProviderId, id: string, now: number, kin
   const m: SeedModel = { id, provider, kind };
   try {
     const source = sourcePrice(m, now) ?? sourcePrice({ ...m, kind: 'embedding' }, now);
-    return source ? modelRow(m, source.price, source.contextWindow ?? null, now) : null;
+    return source ? modelRow(m, source.price, source.contextWindow ?? handContextWindow(m), now) : null;
   } catch {
     // Tiers the table cannot hold (longContextTier): unpriced rather than a failed request.
     return null;
