@@ -9,11 +9,11 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from '
 import fc from 'fast-check';
 import { api, login, ADMIN_PASSWORD, type Session } from '../helpers/admin-harness';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
-import { checkAnswer, checkOrCollect, jsonText, mutated, nastyString, pathsOf, plant } from './fuzz-http-kit';
+import { checkAnswer, checkOrCollect, jsonText, mutated, nastyString, pathsOf, plant, FUZZ_SEED, fuzzRuns } from './fuzz-http-kit';
 
 setDefaultTimeout(60_000);
-const RUNS = Number(process.env.FUZZ_RUNS ?? 50);
-const SEED = Number(process.env.FUZZ_SEED ?? 20261206);
+const RUNS = fuzzRuns(50);
+const SEED = FUZZ_SEED;
 
 let gw: TestGateway;
 let admin: Session;

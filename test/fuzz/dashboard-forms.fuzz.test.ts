@@ -7,11 +7,11 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import fc from 'fast-check';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
-import { checkOrCollect, nastyNumber, nastyString } from './fuzz-http-kit';
+import { checkOrCollect, nastyNumber, nastyString, FUZZ_SEED, fuzzRuns } from './fuzz-http-kit';
 
 setDefaultTimeout(60_000);
-const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
-const SEED = Number(process.env.FUZZ_SEED ?? 20261206);
+const RUNS = fuzzRuns(300);
+const SEED = FUZZ_SEED;
 /** Never a 500, never internals (a stack, a source path, an error's name) in the page. */
 function expectNoInternals(r: Response, text: string, what: string): void {
   expect(r.status, what).toBeLessThan(500);

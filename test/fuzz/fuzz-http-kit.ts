@@ -10,6 +10,10 @@ import { jsonResponse, okCompletion, readChunks, sseResponse, startFakeUpstream,
 import type { TestGateway } from '../helpers/start-gateway';
 
 /** Strings that break naive code: lone surrogates, NUL, bidi marks, BOM, numbers as text, path-like keys. */
+/** Runs per property (FUZZ_RUNS overrides `byDefault`) and the seed every property starts from (FUZZ_SEED), so a failure replays. */
+export const fuzzRuns = (byDefault: number) => Number(process.env.FUZZ_RUNS ?? byDefault);
+export const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 20261206);
+
 export const nastyString = fc.oneof(
   fc.constantFrom(
     '\ud800', '\udfff', 'a\udc00b', '\u0000', 'x\u0000y', '\u202e\u2066abc', '\ufeff', '\u200b', '\r\n', '\n\nevent: error\ndata: x\n\n',

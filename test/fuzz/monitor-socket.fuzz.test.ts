@@ -18,11 +18,11 @@ import { makeUser, useAdminGateway, type Session } from '../helpers/admin-harnes
 import { openMonitor } from '../helpers/monitor-socket';
 import type { TestGateway } from '../helpers/start-gateway';
 import { until } from '../helpers/until';
-import { nastyValue } from './fuzz-http-kit';
+import { nastyValue, FUZZ_SEED, fuzzRuns } from './fuzz-http-kit';
 
 setDefaultTimeout(30_000);
-const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
-const SEED = Number(process.env.FUZZ_SEED ?? 20261206);
+const RUNS = fuzzRuns(60);
+const SEED = FUZZ_SEED;
 
 let gw: TestGateway;
 let admin: Session;

@@ -5,25 +5,20 @@
  * with internals, in the endpoint's own error shape, and leaves exactly one log row. Objects with
  * their own toString key, and keys with limits: v1-hostile-objects.fuzz.test.ts.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import fc from 'fast-check';
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import type { TestGateway } from '../helpers/start-gateway';
-import { checkAnswer, checkOneRow, checkOrCollect, jsonText, mutated, nastyString } from './fuzz-http-kit';
-import { chatBase, endpoints, messagesBase, responsesBase, set, startV1FuzzRig, type V1FuzzRig } from './v1-fuzz-rig';
+import { checkAnswer, checkOneRow, checkOrCollect, jsonText, mutated, nastyString, FUZZ_SEED, fuzzRuns } from './fuzz-http-kit';
+import { chatBase, endpoints, messagesBase, responsesBase, set, useV1FuzzRig } from './v1-fuzz-rig';
 
 setDefaultTimeout(60_000);
-const RUNS = Number(process.env.FUZZ_RUNS ?? 80);
-const SEED = Number(process.env.FUZZ_SEED ?? 20261206);
+const RUNS = fuzzRuns(80);
+const SEED = FUZZ_SEED;
 
-let rig: V1FuzzRig;
 let gw: TestGateway;
-beforeAll(async () => {
-  rig = await startV1FuzzRig();
-  gw = rig.gw;
-});
-afterAll(() => rig?.close());
+useV1FuzzRig((g) => (gw = g));
 
 describe('a valid body with one hostile value, on every /v1 POST endpoint', () => {
   for (const e of endpoints) {

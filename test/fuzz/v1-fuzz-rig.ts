@@ -3,6 +3,7 @@
  * fake OpenAI, Anthropic and Gemini upstreams, xAI's place taken by a hostile one, the mock
  * provider on; and a valid base body of every /v1 POST endpoint for the properties to plant values in.
  */
+import { afterAll, beforeAll } from 'bun:test';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { jsonResponse, sseResponse, startFakeUpstream } from '../helpers/fake-upstream';
 import { fakeAnthropic, fakeGemini, fakeOpenAI, type Shape } from './fuzz-http-kit';
@@ -44,6 +45,16 @@ export async function startV1FuzzRig(): Promise<V1FuzzRig> {
       hostileUpstream.close();
     },
   };
+}
+
+/** Starts the rig before the file's tests (handing its gateway to `ready`) and closes it after them. */
+export function useV1FuzzRig(ready: (gw: TestGateway) => void): void {
+  let rig: V1FuzzRig | undefined;
+  beforeAll(async () => {
+    rig = await startV1FuzzRig();
+    ready(rig.gw);
+  });
+  afterAll(() => rig?.close());
 }
 
 const schema = { type: 'object', properties: { city: { type: 'string', enum: ['a', 'b'] }, n: { type: 'integer', minimum: 0 } }, required: ['city'] };

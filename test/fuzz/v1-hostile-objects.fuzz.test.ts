@@ -4,24 +4,19 @@
  * upstream error whose message is no string, and an object with its own toString key (which
  * String() throws on) at every path of every base body: never a 500, one row each.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import fc from 'fast-check';
 import type { TestGateway } from '../helpers/start-gateway';
 import { ADMIN_PASSWORD, api, login } from '../helpers/admin-harness';
-import { checkAnswer, checkOneRow, checkOrCollect, jsonText, mutated, pathsOf, plant } from './fuzz-http-kit';
-import { chatBase, endpoints, messagesBase, responsesBase, set, startV1FuzzRig, type V1FuzzRig } from './v1-fuzz-rig';
+import { checkAnswer, checkOneRow, checkOrCollect, jsonText, mutated, pathsOf, plant, FUZZ_SEED, fuzzRuns } from './fuzz-http-kit';
+import { chatBase, endpoints, messagesBase, responsesBase, set, useV1FuzzRig } from './v1-fuzz-rig';
 
 setDefaultTimeout(60_000);
-const RUNS = Number(process.env.FUZZ_RUNS ?? 80);
-const SEED = Number(process.env.FUZZ_SEED ?? 20261206);
+const RUNS = fuzzRuns(80);
+const SEED = FUZZ_SEED;
 
-let rig: V1FuzzRig;
 let gw: TestGateway;
-beforeAll(async () => {
-  rig = await startV1FuzzRig();
-  gw = rig.gw;
-});
-afterAll(() => rig?.close());
+useV1FuzzRig((g) => (gw = g));
 
 describe('a key with limits (its tokens estimated and reserved before the call)', () => {
   let limitedKey: string;
