@@ -3,6 +3,7 @@ import OpenAI from 'openai';
 import { jsonResponse, rawJsonResponse, sseEventsResponse as sse } from '../helpers/fake-upstream';
 import { apiError, type TestGateway } from '../helpers/start-gateway';
 import { expectValidEvents, fixture, lines, useResponsesRig } from './responses-rig';
+import { sseResetAfter } from '../helpers/stream-pieces';
 
 let gw: TestGateway;
 let client: OpenAI;
@@ -109,17 +110,7 @@ describe('POST /v1/responses, groups and errors', () => {
     // The connection drops once the client has seen text: a drop that arrived with the chunks (a
     // fixed pause only makes that unlikely on a loaded machine) would land before the first byte.
     const textSeen = Promise.withResolvers<void>();
-    replies['deepseek /chat/completions'] = () => {
-      let i = 0;
-      const body = new ReadableStream<Uint8Array>({
-        async pull(c) {
-          if (i < 4) return c.enqueue(new TextEncoder().encode(`data: ${chunks[i++]}\n\n`));
-          await textSeen.promise;
-          c.error(new Error('connection reset'));
-        },
-      });
-      return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
-    };
+    replies['deepseek /chat/completions'] = () => sseResetAfter(chunks, 4, textSeen.promise);
     const { data: stream, response } = await client.responses.create({ model: 'deepseek-chat', input: 'Hello', stream: true }).withResponse();
     const events: any[] = [];
     for await (const e of stream) {

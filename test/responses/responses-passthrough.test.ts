@@ -4,6 +4,7 @@ import { rawJsonResponse, sseEventsResponse as sse } from '../helpers/fake-upstr
 import type { TestGateway } from '../helpers/start-gateway';
 import { until } from '../helpers/until';
 import { fixture, lines, useResponsesRig } from './responses-rig';
+import { drainStream, piecesResponse } from '../helpers/stream-pieces';
 
 let gw: TestGateway;
 let client: OpenAI;
@@ -50,15 +51,8 @@ describe('POST /v1/responses, OpenAI pass-through', () => {
     replies['openai /v1/responses'] = () => sse(events.slice(0, -3));
     const instructions = 'You are a terse assistant that answers in one short sentence.';
     const { data: stream, response } = await client.responses.create({ model: 'gpt-4o-mini', instructions, input: 'Hello there', stream: true }).withResponse();
-    const got: any[] = [];
     // It ends with an error event (the SDK throws it), not as if the answer were whole.
-    const failure = await (async () => {
-      try {
-        for await (const e of stream) got.push(e);
-      } catch (err) {
-        return err as Error;
-      }
-    })();
+    const { got, failure } = await drainStream<any>(stream);
     expect(failure?.message).toContain('ended the stream before its terminal event');
     expect(got.map((e) => e.type)).not.toContain('response.completed');
     const row = await gw.waitForRow(response);
@@ -92,21 +86,6 @@ describe('POST /v1/responses, OpenAI pass-through', () => {
   });
 });
 
-/** An upstream body sent in the given pieces, one read each, then closed. */
-function piecesResponse(pieces: (string | Uint8Array)[]): Response {
-  const enc = new TextEncoder();
-  let i = 0;
-  const body = new ReadableStream<Uint8Array>({
-    async pull(c) {
-      if (i >= pieces.length) return c.close();
-      await Bun.sleep(1);
-      const p = pieces[i++]!;
-      c.enqueue(typeof p === 'string' ? enc.encode(p) : p);
-    },
-  });
-  return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
-}
-
 describe("OpenAI's stream through the relay", () => {
   test('byte for byte, whatever its framing: comments, CRLF line ends, events split across reads (multi-byte characters too) or sharing one', async () => {
     const events = (await lines('openai-response-stream.chunks.txt')).map((data) => ({ event: JSON.parse(data).type, data }));
@@ -135,14 +114,7 @@ describe("OpenAI's stream through the relay", () => {
     const half = frames[5]!.slice(0, frames[5]!.length / 2);
     replies['openai /v1/responses'] = () => piecesResponse([frames.slice(0, 5).join(''), half]);
     const { data: stream, response } = await client.responses.create({ model: 'gpt-4o-mini', input: 'Hello', stream: true }).withResponse();
-    const got: any[] = [];
-    const failure = await (async () => {
-      try {
-        for await (const e of stream) got.push(e);
-      } catch (err) {
-        return err as Error;
-      }
-    })();
+    const { got, failure } = await drainStream<any>(stream);
     expect(failure).toBeInstanceOf(OpenAI.APIError);
     expect(failure?.message).toContain('ended the stream before its terminal event');
     expect(got).toEqual(events.slice(0, 5).map((e) => JSON.parse(e.data)));

@@ -11,6 +11,7 @@ import { fixtureJson, jsonResponse } from '../helpers/fake-upstream';
 import { apiError, type TestGateway } from '../helpers/start-gateway';
 import { openaiSchemaErrors } from '../helpers/openai-schema';
 import { ANSWER, EVENTS, ID, USAGE, expectBilled, useXaiRig } from './xai-rig';
+import { drainStream, piecesResponse } from '../helpers/stream-pieces';
 
 let gw: TestGateway;
 const { xai, held, answer } = useXaiRig((g) => (gw = g));
@@ -97,37 +98,13 @@ test("xAI's stream in small pieces (events split across reads): the client gets 
   expect(got).toEqual(sent);
 });
 
-/** A body sent in the given pieces, one read each, then closed. */
-function pieces(parts: string[]): Response {
-  let i = 0;
-  const body = new ReadableStream<Uint8Array>({
-    async pull(c) {
-      if (i >= parts.length) return c.close();
-      await Bun.sleep(1);
-      c.enqueue(new TextEncoder().encode(parts[i++]!));
-    },
-  });
-  return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
-}
-
-/** Iterates an SDK stream: the events, and the error it ended with. */
-async function drain(stream: AsyncIterable<any>): Promise<{ got: any[]; failure: Error | null }> {
-  const got: any[] = [];
-  try {
-    for await (const e of stream) got.push(e);
-  } catch (err) {
-    return { got, failure: err as Error };
-  }
-  return { got, failure: null };
-}
-
 describe('hostile xAI answers', () => {
   const frames = EVENTS.map((data) => `event: ${JSON.parse(data).type}\ndata: ${data}\n\n`);
 
   test("cut in the middle of an event: the events before it, whole, then the gateway's error event (the half event is not relayed as one)", async () => {
-    answer.create = () => pieces([frames.slice(0, 4).join(''), frames[4]!.slice(0, 60)]);
+    answer.create = () => piecesResponse([frames.slice(0, 4).join(''), frames[4]!.slice(0, 60)]);
     const { data: stream, response } = await gw.openai().responses.create({ model: 'grok-fast', input: 'Hi', stream: true }).withResponse();
-    const { got, failure } = await drain(stream);
+    const { got, failure } = await drainStream(stream);
     expect(failure).toBeInstanceOf(OpenAI.APIError);
     expect(failure!.message).toContain('ended the stream before its terminal event');
     expect(got.map((e) => e.sequence_number)).toEqual(EVENTS.slice(0, 4).map((e) => JSON.parse(e).sequence_number));
@@ -145,9 +122,9 @@ describe('hostile xAI answers', () => {
     expect(response.headers.get('x-gophergate-provider')).toBe('deepseek');
 
     // In a stream, after the first events: the relay's error event carries xAI's words, the row its failure.
-    answer.create = () => pieces([frames.slice(0, 3).join(''), `data: ${JSON.stringify({ code: 'Service unavailable', error: words })}\n\n`]);
+    answer.create = () => piecesResponse([frames.slice(0, 3).join(''), `data: ${JSON.stringify({ code: 'Service unavailable', error: words })}\n\n`]);
     const { data: stream, response: streamed } = await gw.openai().responses.create({ model: 'grok-fast', input: 'Hi', stream: true }).withResponse();
-    const { got, failure } = await drain(stream);
+    const { got, failure } = await drainStream(stream);
     expect(got.length).toBe(3);
     expect(failure).toBeInstanceOf(OpenAI.APIError);
     expect(failure!.message).toContain(words);
@@ -156,7 +133,7 @@ describe('hostile xAI answers', () => {
     expect(row.error).toContain(words);
 
     // As the stream's first event (named `error`): the try fails, with xAI's words.
-    answer.create = () => pieces([`event: error\ndata: ${JSON.stringify({ code: 'Service unavailable', error: words })}\n\n`]);
+    answer.create = () => piecesResponse([`event: error\ndata: ${JSON.stringify({ code: 'Service unavailable', error: words })}\n\n`]);
     const first = await apiError(gw.openai().responses.create({ model: 'grok-fast', input: 'Hi', stream: true }));
     expect(first.message).toContain(words);
   });

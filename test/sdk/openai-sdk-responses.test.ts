@@ -16,6 +16,7 @@ import { BackgroundFollower } from '../../src/responses/background-follower';
 import { anthropicSse } from '../anthropic/fake-anthropic';
 import { schemaErrors } from '../responses/openai-schema';
 import { anthropicTextWith, CITY_FACTS, CITY_FACTS_SCHEMA, CITY_FACTS_TEXT, CityFacts, fixtureWith, sdkClient, type Answer } from './openai-sdk-fakes';
+import { sseResetAfter } from '../helpers/stream-pieces';
 
 let gw: TestGateway;
 let sdk: ReturnType<typeof sdkClient>;
@@ -202,17 +203,7 @@ describe('stored bridged responses: retrieve, inputItems.list, delete', () => {
     // The connection drops once the client has seen text (a drop sent with the chunks could land
     // before the first byte, which would be a plain HTTP error rather than a failed stream).
     const textSeen = Promise.withResolvers<void>();
-    deepseekUp.handler = () => {
-      let i = 0;
-      const body = new ReadableStream<Uint8Array>({
-        async pull(c) {
-          if (i < 4) return c.enqueue(new TextEncoder().encode(`data: ${chunks[i++]}\n\n`));
-          await textSeen.promise;
-          c.error(new Error('connection reset'));
-        },
-      });
-      return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
-    };
+    deepseekUp.handler = () => sseResetAfter(chunks, 4, textSeen.promise);
     const input = 'Hello';
     const { data: stream, request_id } = await sdk.client.responses.create({ model: 'deepseek-reasoner', input, stream: true }).withResponse();
     let failed: any;
