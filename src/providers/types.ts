@@ -146,7 +146,7 @@ export interface ChatCallContext {
   oneToolCall?: boolean;
   /**
    * The most thinking tokens this try may spend: set only where a budget's cap lowered the output
-   * the target is sent (proxy/capped-thinking.ts), so an adapter that turns an effort into a token
+   * the target is sent (providers/shared/capped-thinking.ts), so an adapter that turns an effort into a token
    * budget (Gemini 2.5's thinkingBudget) keeps it below the cap. Unset: no cap, efforts as they map.
    */
   thinkingCap?: number;

@@ -10,7 +10,7 @@ import { readAnswerBytes, startUpstream, type OpenedUpstream } from './open-upst
 import { notAnObject, notJson } from './upstream-errors';
 import { clampOutputTokens, outputLimitOf, withOutputCap, type OutputCap } from './output-limit';
 import { firstToolCallOnly } from '../providers/shared/one-tool-call';
-import { effortWithinCap, thinkingCapOf } from './capped-thinking';
+import { effortWithinCap, thinkingCapOf } from '../providers/shared/capped-thinking';
 
 export interface AttemptInput {
   ctx: AppContext;

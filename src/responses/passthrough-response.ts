@@ -8,7 +8,7 @@ import type { MessageLike } from '../usage/estimate-usage';
 import type { Usage } from '../usage/types';
 import { settleAnswer, walkTargets, type EarlierTries } from '../proxy/walk-targets';
 import { clampOutputTokens, outputLimitOf, withOutputCap } from '../proxy/output-limit';
-import { cappedEffort, defaultEffortOf, thinkingCapOf } from '../proxy/capped-thinking';
+import { cappedEffort, defaultEffortOf, thinkingCapOf } from '../providers/shared/capped-thinking';
 import { buildStoredResponseCall, buildResponsesCall, outputIdsOf, relayResponsesStream } from './native-passthrough';
 import { forwardedProvider, leadingSameProvider, nativeRequestFor } from './native-responses';
 import { renameResponseIds, upstreamResponseId } from './xai-response-ids';

@@ -3,7 +3,7 @@
  * count thinking inside the output limit, so a thinking budget sized from the client's own ceiling
  * (Claude Code: 31,999 of 32,000; reasoning_effort high: Gemini's 24K) would spend the whole cap
  * thinking and answer nothing, stopped at max_tokens. Under a cap the thinking sent is derived from
- * the cap: the client's share of it, at most half (proxy/capped-thinking.ts). An uncapped request
+ * the cap: the client's share of it, at most half (providers/shared/capped-thinking.ts). An uncapped request
  * is sent what it always was. /v1/responses passed through to OpenAI gets the same: its reasoning.effort
  * lowered beside the max_output_tokens the cap set. Driven with @anthropic-ai/sdk and the openai SDK (in-memory counters).
  */

@@ -4,30 +4,8 @@ import { hasLogitBias } from '../shared/unsupported-params';
 import type { ChatRequest } from '../types';
 import type { GeminiGenerationConfig, GeminiThinkingConfig } from './gemini-wire';
 import { shownValue } from '../../errors/shown-value';
-
-/** Major version in a Gemini model id (`gemini-2.5-flash` -> 2, `gemini-3-pro-preview` -> 3). */
-export function geminiMajor(model: string): number {
-  const m = /gemini-(\d+)/i.exec(model);
-  return m ? Number(m[1]) : 0;
-}
-
-/**
- * Whether the model validates thought signatures on the history's function calls: Gemini 3 and
- * later, and the floating aliases (`gemini-flash-latest`, `gemini-pro-latest`), which name no
- * version and which Google moved to Gemini 3 models. Gemini 2.5 does not validate them.
- */
-/**
- * Whether a Gemini 3 model takes thinkingLevel `medium`: Gemini 3 Pro (3.0) takes only low and
- * high (Google's Gemini 3 guide; its 400 "Thinking level MEDIUM is not supported for this model"),
- * 3.1 Pro and the Flash models take it.
- */
-export function takesMediumLevel(model: string): boolean {
-  return !/gemini-3-pro/i.test(model);
-}
-
-export function validatesThoughtSignatures(model: string): boolean {
-  return geminiMajor(model) >= 3 || /(^|\/)gemini-[a-z-]*latest$/i.test(model);
-}
+import { geminiMajor, takesMediumLevel } from './gemini-versions';
+import { cappedEffort } from '../shared/capped-thinking';
 
 /**
  * Sampling, length, stop, JSON output and thinking settings -> Gemini's generationConfig.
@@ -127,7 +105,7 @@ const leastBudget = (model: string) => (/-pro/i.test(model) ? 128 : /flash-lite/
 
 /**
  * Gemini 2.5 under a budget's cap (its thinking counts inside maxOutputTokens): the thinking budget
- * is held to `thinkingCap` (at most half the cap, proxy/capped-thinking.ts), so the model cannot
+ * is held to `thinkingCap` (at most half the cap, providers/shared/capped-thinking.ts), so the model cannot
  * spend the whole cap thinking and answer nothing. A request without an effort gets it too, as 2.5
  * Flash and Pro think by default with a dynamic budget of up to 24K (Flash-Lite, which does not,
  * and 2.0 are left alone). Gemini 3 takes a level, lowered before (effortWithinCap).
@@ -144,12 +122,12 @@ function fitThinkingBudget(g: GeminiGenerationConfig, model: string, thinkingCap
 /**
  * Gemini 3 under a budget's cap without a reasoning_effort (one given was lowered before,
  * effortWithinCap): Gemini 3 thinks at `high` by default, counted inside maxOutputTokens, so a
- * small cap could go to thinking alone. It gets the highest level whose nominal thinking (BUDGETS:
- * low 1K, medium 8K, high 24K) fits `thinkingCap`, at least low; where high fits, the model's own
- * default stays. A level, not a thinkingBudget, which Gemini 3 takes only as a deprecated fallback.
+ * small cap could go to thinking alone. It gets the level cappedEffort fits below `thinkingCap` for
+ * that default (at least low; where high fits, the model's own default stays). A level, not a
+ * thinkingBudget, which Gemini 3 takes only as a deprecated fallback.
  */
 function fitThinkingLevel(g: GeminiGenerationConfig, model: string, thinkingCap: number): void {
-  if (g.thinkingConfig?.thinkingLevel !== undefined || thinkingCap >= BUDGETS.high!) return;
-  const level = thinkingCap >= BUDGETS.medium! && takesMediumLevel(model) ? 'medium' : 'low';
-  g.thinkingConfig = { ...g.thinkingConfig, thinkingLevel: level };
+  if (g.thinkingConfig?.thinkingLevel !== undefined) return;
+  const level = cappedEffort('high', thinkingCap, { provider: 'gemini', upstreamModel: model });
+  if (level !== 'high') g.thinkingConfig = { ...g.thinkingConfig, thinkingLevel: level as GeminiThinkingConfig['thinkingLevel'] };
 }

@@ -1,5 +1,6 @@
 import type { AdapterDeps, ChatCallContext, ChatRequest } from '../types';
-import { convertGenerationConfig, validatesThoughtSignatures } from './gemini-generation-config';
+import { convertGenerationConfig } from './gemini-generation-config';
+import { validatesThoughtSignatures } from './gemini-versions';
 import { convertMessages } from './gemini-messages';
 import { convertTools } from './gemini-tools';
 import type { GeminiRequest } from './gemini-wire';

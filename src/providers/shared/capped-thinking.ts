@@ -1,7 +1,12 @@
-import type { ChatRequest } from '../providers/types';
-import type { RouteTarget } from '../routing/types';
-import { geminiMajor, takesMediumLevel } from '../providers/gemini/gemini-generation-config';
-import { ONLY_HIGH, openAIDefaultEffort } from '../providers/openai/openai-adapter';
+import type { ChatRequest, ProviderId } from '../types';
+import { geminiMajor, takesMediumLevel } from '../gemini/gemini-versions';
+import { ONLY_HIGH, openAIDefaultEffort } from '../openai/openai-adapter';
+
+/** The target whose effort is fitted: its provider and the model it is sent (a RouteTarget fits). */
+export interface EffortTarget {
+  provider: ProviderId;
+  upstreamModel: string;
+}
 
 /**
  * The most of a budget's cap a translated target may spend thinking: half. Gemini and OpenAI's
@@ -31,7 +36,7 @@ const NOMINAL: [string, number][] = [['high', 24_576], ['medium', 8192], ['low',
  * A capped request's `reasoning_effort` for a target whose only thinking dial is a level (OpenAI's
  * reasoning models, Gemini 3, xAI, DeepSeek, Ollama), as cappedEffort fits it. The same request when nothing is lowered.
  */
-export function effortWithinCap(req: ChatRequest, thinkingCap: number, target: RouteTarget): ChatRequest {
+export function effortWithinCap(req: ChatRequest, thinkingCap: number, target: EffortTarget): ChatRequest {
   const effort = typeof req.reasoning_effort === 'string' ? req.reasoning_effort : defaultEffortOf(target);
   if (effort === undefined) return req;
   const fits = cappedEffort(effort, thinkingCap, target);
@@ -44,7 +49,7 @@ export function effortWithinCap(req: ChatRequest, thinkingCap: number, target: R
  * would spend whole). Gemini 3's default `high` is fitted in its adapter (gemini-generation-config.ts);
  * other providers' defaults are left to them.
  */
-export function defaultEffortOf(target: RouteTarget): string | undefined {
+export function defaultEffortOf(target: EffortTarget): string | undefined {
   return target.provider === 'openai' ? openAIDefaultEffort(target.upstreamModel) : undefined;
 }
 
@@ -59,7 +64,7 @@ export function defaultEffortOf(target: RouteTarget): string | undefined {
  * medium there becomes low (Gemini's adapter would send Gemini 3 Pro's medium as high). gpt-5-pro
  * keeps `high`, the only effort it takes.
  */
-export function cappedEffort(effort: string, thinkingCap: number, target: RouteTarget): string {
+export function cappedEffort(effort: string, thinkingCap: number, target: EffortTarget): string {
   if (target.provider === 'anthropic' || (target.provider === 'openai' && ONLY_HIGH.test(target.upstreamModel))) return effort;
   if (target.provider === 'gemini' && geminiMajor(target.upstreamModel) < 3) return effort;
   let fits = NOMINAL.find(([, n]) => n <= thinkingCap)?.[0] ?? 'low';
