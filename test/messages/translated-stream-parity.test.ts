@@ -50,7 +50,7 @@ for (const c of RECORDED) {
       tools: [weatherTool],
       messages: [{ role: 'user', content: 'Weather in Paris and Tokyo?' }],
     });
-    expect(m.content.map((b) => b.type)).toEqual([...(c.thinking ? ['thinking'] : []), 'tool_use', 'tool_use']);
+    expect(m.content.map((b) => b.type as string)).toEqual([...(c.thinking ? ['thinking'] : []), 'tool_use', 'tool_use']);
     expect(m.content.flatMap((b) => (b.type === 'tool_use' ? [(b.input as any).city] : []))).toEqual(['Paris', 'Tokyo']);
     expect(m.stop_reason).toBe('tool_use');
     expect(m.usage.output_tokens).toBeGreaterThan(0);
@@ -86,7 +86,7 @@ test('OpenAI: text, then parallel calls whose arguments come a character a time 
     '[DONE]',
   ]);
   const m = await expectParity(ask);
-  expect(m.content).toEqual([
+  expect(m.content as unknown[]).toEqual([
     { type: 'text', text: 'Checking 🎉', citations: null },
     { type: 'tool_use', id: 'call_Kx9mPa2QwErT', name: 'get_weather', input: { city: 'Zürich ✓ 東京 🎉', days: [1, 2] } },
     { type: 'tool_use', id: 'call_Lm3nQb7ZxCvB', name: 'get_weather', input: { city: 'Oslo' } },
