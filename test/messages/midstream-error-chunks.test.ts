@@ -72,3 +72,11 @@ test('errorChunkStatus: a status the chunk states (OpenRouter, vLLM, LiteLLM), e
   expect(errorChunkStatus({ error: { code: 200, message: 'odd' } })).toBeNull();
   expect(errorChunkStatus({ error: { message: 'Invalid prompt: flagged.', type: 'invalid_request_error', code: 'invalid_prompt' } })).toBeNull();
 });
+
+test("an error chunk before anything went out is the HTTP error it names: a rate limit is a 429 the SDK reads as RateLimitError; one row", async () => {
+  rig.fakes.get('openai')!.handler = () => sseResponse([JSON.stringify(openaiRate)]);
+  const err = await rig.client.messages.create({ model: MODELS.openai, max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'Hello' }] }).catch((e) => e);
+  expect(err).toBeInstanceOf(Anthropic.RateLimitError);
+  expect(err.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error', message: expect.stringContaining('Rate limit reached') } });
+  expect(await rig.gw.waitForRow(err.requestID)).toMatchObject({ endpoint: 'messages', provider: 'openai', status: 429 });
+});
