@@ -4,14 +4,15 @@
  * non-stream answers are the same recordings folded into one JSON, so a stream's finalMessage()
  * must equal the non-stream answer.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import type Anthropic from '@anthropic-ai/sdk';
-import { jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
-import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
-import { anthropicClient, comparable, expectAnthropicOrder, folded, parseSse, PNG_BASE64, weatherTool } from './messages-helpers';
+import { readChunks } from '../helpers/fake-upstream';
+import type { TestGateway } from '../helpers/start-gateway';
+import { useTranslatedRig, type TranslatedId, type TranslatedRig } from './translated-rig';
+import { comparable, expectAnthropicOrder, folded, parseSse, PNG_BASE64, weatherTool } from './messages-helpers';
 
 interface Case {
-  id: 'openai' | 'deepseek' | 'moonshot' | 'grok' | 'ollama' | 'gemini';
+  id: TranslatedId;
   model: string;
   text: string;
   tools: string;
@@ -62,33 +63,12 @@ const CASES: Case[] = [
   },
 ];
 
-const fakes = new Map<string, FakeUpstream>();
-/** The recording each fake replays next (stream or folded into JSON, as the request asks). */
-const playing = new Map<string, string>();
+let fakes: TranslatedRig['fakes'];
 let gw: TestGateway;
 let client: Anthropic;
-let images: ReturnType<typeof Bun.serve>;
-
-beforeAll(async () => {
-  images = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response(Buffer.from(PNG_BASE64, 'base64'), { headers: { 'content-type': 'image/png' } }) });
-  let env: Record<string, string> = { LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS: '127.0.0.1' };
-  for (const c of CASES) {
-    const fake = startFakeUpstream((_req, rec) => {
-      const name = playing.get(c.id)!;
-      const stream = c.id === 'gemini' ? rec.path.includes(':streamGenerateContent') : rec.body?.stream === true;
-      return stream ? sseResponse(readChunks(c.id, name)) : jsonResponse(folded(c.id, name));
-    });
-    fakes.set(c.id, fake);
-    env = { ...env, ...providerEnv(c.id, c.id === 'gemini' ? fake.url : `${fake.url}/v1`) };
-  }
-  gw = await startGateway({ env });
-  client = anthropicClient(gw);
-});
-afterAll(async () => {
-  await gw.close();
-  for (const f of fakes.values()) f.close();
-  images.stop(true);
-});
+let images: TranslatedRig['images'];
+let play: TranslatedRig['play'];
+useTranslatedRig((rig) => ({ fakes, gw, client, images, play } = rig));
 
 const toolsModelOf = (c: Case) => c.toolsModel ?? c.model;
 
@@ -98,7 +78,7 @@ for (const c of CASES) {
     const sentBody = () => fake().last().body;
 
     test('non-stream: system blocks, stop_sequences, metadata and max_tokens go up; the answer is an Anthropic message', async () => {
-      playing.set(c.id, c.text);
+      play(c.id, c.text);
       const res = await client.messages
         .create({
           model: c.model,
@@ -146,7 +126,7 @@ for (const c of CASES) {
     });
 
     test('stream: exact event order, and finalMessage() equals the non-stream answer', async () => {
-      playing.set(c.id, c.text);
+      play(c.id, c.text);
       const params = { model: c.model, max_tokens: 300, messages: [{ role: 'user' as const, content: 'Hello' }] };
       const whole = await client.messages.create(params);
 
@@ -170,7 +150,7 @@ for (const c of CASES) {
     });
 
     test('tool round trip with thinking over two turns', async () => {
-      playing.set(c.id, c.tools);
+      play(c.id, c.tools);
       const first = await client.messages
         .stream({
           model: toolsModelOf(c),
@@ -193,7 +173,7 @@ for (const c of CASES) {
       expect(uses[0]!.id).toMatch(/^[A-Za-z0-9_-]+$/);
       expect((uses[0]!.input as any).city).toBeTruthy();
 
-      playing.set(c.id, c.text);
+      play(c.id, c.text);
       const second = await client.messages.create({
         model: toolsModelOf(c),
         max_tokens: 4000,
@@ -228,7 +208,7 @@ for (const c of CASES) {
     });
 
     test(c.id === 'deepseek' ? 'images: refused before the call (DeepSeek reads text only), 400 invalid_request_error' : 'images: base64 and URL blocks reach the upstream (remote ones through the image-URL guard)', async () => {
-      playing.set(c.id, c.text);
+      play(c.id, c.text);
       const url = `http://127.0.0.1:${images.port}/cat.png`;
       const before = fake().requests.length;
       const sending = client.messages.create({
@@ -290,7 +270,7 @@ for (const c of CASES) {
 test('a Gemini error mid-stream (an error event of its own) ends the stream with event: error; the stream closes and the row is written', async () => {
   // The adapter writes Gemini's error as a chunk and then ends its output: the bridge used to wait
   // for the relay's end without reading on to it, leaving the client's stream open for ever.
-  playing.set('gemini', 'error-midstream.chunks.txt');
+  play('gemini', 'error-midstream.chunks.txt');
   const res = await gw.fetch('/v1/messages', {
     method: 'POST',
     body: JSON.stringify({ model: 'gemini/gemini-2.5-flash', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'story' }] }),

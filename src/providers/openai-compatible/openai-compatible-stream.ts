@@ -9,7 +9,7 @@ import { plainDeltaText } from './plain-delta';
 import { isOpenAIUsage, withOpenAIUsage } from './with-openai-usage';
 import type { OpenAICompatibleOptions } from './openai-compatible-options';
 import { unfinishedAnswer, unfinishedReason } from './unfinished-answer';
-import { errorWords } from '../shared/error-in-answer';
+import { errorChunkStatus, errorWords } from '../shared/error-in-answer';
 import { toolCallIndexer } from './tool-call-index';
 import { StreamFinish } from './stream-finish';
 import { dropLaterToolCalls, isEmptyChunk } from '../shared/one-tool-call';
@@ -133,7 +133,11 @@ export function openAICompatibleStream(
         return; // junk lines are not chunks
       }
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return;
-      if (parsed.error) throw new UpstreamError(opts.id, null, `${opts.id} stream failed: ${errorWords(parsed.error, 'stream error')}`, true);
+      if (parsed.error) {
+        const status = errorChunkStatus(parsed);
+        const message = `${opts.id} stream failed: ${errorWords(parsed.error, 'stream error')}`;
+        throw new UpstreamError(opts.id, status, message, true, undefined, status === 429 ? 'rate_limit_exceeded' : undefined);
+      }
       const out = openAIChunk(parsed, quirk, usageOf, ctx.clientWantsUsage, ctx.model, indexToolCalls);
       // Calls past the first the client forbade (one-tool-call.ts): counted, not sent.
       if (ctx.oneToolCall && out.chunk && dropLaterToolCalls(out.chunk, (tc) => tallyCall(tally, tc))) {

@@ -18,3 +18,27 @@ export function errorInAnswer(provider: ProviderId, error: unknown): UpstreamErr
   const name = providerLabel(provider);
   return new UpstreamError(provider, null, `Upstream ${name} answered with an error: ${errorWords(error, 'no message')}`, true);
 }
+
+const RATE_LIMITED = /rate.?limit|too many requests/i;
+const OVERLOADED = /overload|unavailable/i;
+
+/**
+ * The HTTP status an error chunk inside a 200 stream stands for, or null: a status the chunk
+ * states (OpenRouter's and vLLM's numeric `code`, LiteLLM's as a string), else a rate limit or an
+ * overload its code or type names (OpenAI's `rate_limit_exceeded`, Moonshot's
+ * `engine_overloaded_error`, xAI's {code: "The service is currently unavailable"}) or its words
+ * say ("The engine is currently overloaded"). A client is then told a rate limit or an overload
+ * as it would be before the stream started (Anthropic's `rate_limit_error` / `overloaded_error`
+ * event), rather than a generic upstream failure.
+ */
+export function errorChunkStatus(chunk: { error?: unknown; code?: unknown; type?: unknown; status?: unknown }): number | null {
+  const e: Record<string, unknown> = chunk.error && typeof chunk.error === 'object' ? (chunk.error as Record<string, unknown>) : chunk;
+  for (const v of [e.code, e.status]) {
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{3}$/.test(v) ? Number(v) : NaN;
+    if (n >= 400 && n < 600) return n;
+  }
+  const names = [e.code, e.type, e.status].filter((v): v is string => typeof v === 'string');
+  if (names.some((n) => RATE_LIMITED.test(n))) return 429;
+  if (names.some((n) => OVERLOADED.test(n)) || OVERLOADED.test(errorWords(chunk.error, ''))) return 503;
+  return null;
+}
