@@ -39,7 +39,10 @@ export interface AnthropicUsage {
 export type AnthropicContentBlock =
   | { type: 'text'; text: string; citations?: null }
   | { type: 'thinking'; thinking: string; signature: string }
-  | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
+  | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown>; caller: typeof DIRECT_CALLER };
+
+/** Who invoked a tool call: the model itself (the API's `caller` on every `tool_use` block it makes). */
+export const DIRECT_CALLER = Object.freeze({ type: 'direct' as const });
 
 export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'refusal' | 'pause_turn';
 

@@ -1,6 +1,6 @@
 import type { ChatCompletion } from '../providers/types';
 import type { Usage } from '../usage/types';
-import type { AnthropicContentBlock, AnthropicMessage, AnthropicUsage, StopReason } from './anthropic-types';
+import { DIRECT_CALLER, type AnthropicContentBlock, type AnthropicMessage, type AnthropicUsage, type StopReason } from './anthropic-types';
 import { toToolUseId } from './tool-use-id';
 
 /** A fresh Anthropic-style message id. */
@@ -94,7 +94,7 @@ export function chatToMessage(
     // A name that is no string is left empty, as the stream bridge does (String() of an upstream's
     // object with its own non-function toString key threw: a 500).
     const name = typeof fn?.name === 'string' ? fn.name : '';
-    content.push({ type: 'tool_use', id: toToolUseId(call?.id), name: o.toolName ? o.toolName(name) : name, input: toolInput(fn?.arguments) });
+    content.push({ type: 'tool_use', id: toToolUseId(call?.id), name: o.toolName ? o.toolName(name) : name, input: toolInput(fn?.arguments), caller: DIRECT_CALLER });
   }
   const hasCalls = content.some((b) => b.type === 'tool_use');
   const stop = refused ? { stop_reason: 'refusal' as const, stop_sequence: null } : finalStop(choice?.finish_reason, matchedStopOf(choice), hasCalls, o.stopSequences);

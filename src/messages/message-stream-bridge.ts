@@ -1,6 +1,6 @@
 import type { ChatCompletionChunk } from '../providers/types';
 import type { Usage } from '../usage/types';
-import type { AnthropicMessage, MessagesEvent } from './anthropic-types';
+import { DIRECT_CALLER, type AnthropicMessage, type MessagesEvent } from './anthropic-types';
 import { finalStop, matchedStopOf, toAnthropicUsage } from './chat-to-message';
 import { ChatToolCalls, wholeJson as whole, type ChatToolCall } from '../providers/shared/chat-tool-calls';
 import { toToolUseId } from './tool-use-id';
@@ -154,7 +154,7 @@ export class MessageStreamBridge {
 
   private startCall(call: Call, events: MessagesEvent[]): void {
     this.close(events);
-    call.block = this.begin({ type: 'tool_use', id: toToolUseId(call.id), name: this.toolName(call.name), input: {} }, events);
+    call.block = this.begin({ type: 'tool_use', id: toToolUseId(call.id), name: this.toolName(call.name), input: {}, caller: DIRECT_CALLER }, events);
     this.open = { kind: 'tool_use', index: call.block, call };
     if (call.args) events.push({ type: 'content_block_delta', index: call.block, delta: { type: 'input_json_delta', partial_json: call.args } });
   }

@@ -123,7 +123,7 @@ describe('groups mixing anthropic and another provider', () => {
       const translated = await client.messages.create({ ...base, model: 'openai/gpt-4o-mini', messages: history });
       expect(translated.content).toEqual([
         { type: 'thinking', thinking: 'Oslo next.', signature: '' },
-        { type: 'tool_use', id: 'call_oslo', name: 'get_weather', input: { city: 'Oslo' } },
+        { type: 'tool_use', id: 'call_oslo', name: 'get_weather', input: { city: 'Oslo' } , caller: { type: 'direct' } },
       ] as any);
 
       const next = {

@@ -132,7 +132,7 @@ test('an MCP tool name past 64 characters: shortened for OpenAI in tools, tool_c
   (body.messages[2] as any).content.push({ type: 'tool_result', tool_use_id: 'toolu_01Mcp0', content: 'no descendants' });
   const stream = beta().stream({ ...body, tool_choice: { type: 'tool', name: mcpName } } as any);
   const final = await stream.finalMessage();
-  expect(final.content).toEqual([{ type: 'tool_use', id: 'call_Mcp1', name: mcpName, input: { pageId: '42' } }] as any);
+  expect(final.content).toEqual([{ type: 'tool_use', id: 'call_Mcp1', name: mcpName, input: { pageId: '42' } , caller: { type: 'direct' } }] as any);
   const sent = openai.last().body;
   const short = sent.tools.at(-1).function.name;
   expect(short).toHaveLength(64);

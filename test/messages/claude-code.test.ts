@@ -82,6 +82,7 @@ test('JSON: the whole request translates; the answer carries thinking, text and 
     id: 'call_0_3c8e1f2a-7b6d-4e5f-a1b2-c3d4e5f6a7b8',
     name: 'Bash',
     input: { command: 'bun test test/math.test.ts', description: 'Run the failing test' },
+    caller: { type: 'direct' },
   });
   expect(m.stop_reason).toBe('tool_use');
   expect(m.usage).toEqual({ input_tokens: 262, cache_creation_input_tokens: 0, cache_read_input_tokens: 5888, output_tokens: 71 });
@@ -161,8 +162,8 @@ test('to OpenAI with 80 tools: parallel calls with interleaved argument pieces a
   stream.on('contentBlock', (b) => blocks.push(b.type));
   const final = await stream.finalMessage();
   expect(final.content).toEqual([
-    { type: 'tool_use', id: 'call_read', name: 'Read', input: { file_path: '/repo/src/app.ts' } },
-    { type: 'tool_use', id: 'call_grep', name: 'Grep', input: { pattern: 'TODO', path: 'src' } },
+    { type: 'tool_use', id: 'call_read', name: 'Read', input: { file_path: '/repo/src/app.ts' } , caller: { type: 'direct' } },
+    { type: 'tool_use', id: 'call_grep', name: 'Grep', input: { pattern: 'TODO', path: 'src' } , caller: { type: 'direct' } },
   ] as any);
   expect(blocks).toEqual(['tool_use', 'tool_use']);
   expect(final.stop_reason).toBe('tool_use');

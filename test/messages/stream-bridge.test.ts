@@ -83,9 +83,9 @@ describe('MessageStreamBridge', () => {
     events.push(...late, ...b.push(chunk({}, 'tool_calls')), ...b.end(null));
     expectAnthropicOrder(events);
     expect(assemble(events)).toEqual([
-      { type: 'tool_use', id: 'a', name: 'f', input: { x: 1 } },
-      { type: 'tool_use', id: 'b', name: 'g', input: { y: 2 } },
-      { type: 'tool_use', id: 'c', name: 'h', input: { z: 3 } },
+      { type: 'tool_use', id: 'a', name: 'f', input: { x: 1 } , caller: { type: 'direct' } },
+      { type: 'tool_use', id: 'b', name: 'g', input: { y: 2 } , caller: { type: 'direct' } },
+      { type: 'tool_use', id: 'c', name: 'h', input: { z: 3 } , caller: { type: 'direct' } },
       { type: 'text', text: 'text after the calls', citations: null },
     ]);
     expect(events.at(-2).delta.stop_reason).toBe('tool_use');
@@ -103,8 +103,8 @@ describe('MessageStreamBridge', () => {
     ];
     expectAnthropicOrder(events);
     expect(assemble(events)).toEqual([
-      { type: 'tool_use', id: 'a', name: 'now', input: {} },
-      { type: 'tool_use', id: 'b', name: 'g', input: { y: 2 } },
+      { type: 'tool_use', id: 'a', name: 'now', input: {} , caller: { type: 'direct' } },
+      { type: 'tool_use', id: 'b', name: 'g', input: { y: 2 } , caller: { type: 'direct' } },
     ]);
   });
 
@@ -121,9 +121,9 @@ describe('MessageStreamBridge', () => {
     ] as any[];
     expectAnthropicOrder(events);
     expect(assemble(events)).toEqual([
-      { type: 'tool_use', id: 'a', name: 'f', input: { x: 1 } },
-      { type: 'tool_use', id: 'b', name: 'g', input: { y: 2 } },
-      { type: 'tool_use', id: 'c', name: 'h', input: { z: 3 } },
+      { type: 'tool_use', id: 'a', name: 'f', input: { x: 1 } , caller: { type: 'direct' } },
+      { type: 'tool_use', id: 'b', name: 'g', input: { y: 2 } , caller: { type: 'direct' } },
+      { type: 'tool_use', id: 'c', name: 'h', input: { z: 3 } , caller: { type: 'direct' } },
     ]);
     const same = new MessageStreamBridge(skeleton());
     const again = [
@@ -144,7 +144,7 @@ describe('MessageStreamBridge', () => {
     events.push(...b.push(chunk({}, 'tool_calls')), ...b.end(null));
     expectAnthropicOrder(events);
     expect(events.filter((e) => e.type === 'content_block_delta')).toHaveLength(Math.ceil(args.length / 3));
-    expect(assemble(events)).toEqual([{ type: 'tool_use', id: 'w', name: 'Write', input: JSON.parse(args) }]);
+    expect(assemble(events)).toEqual([{ type: 'tool_use', id: 'w', name: 'Write', input: JSON.parse(args) , caller: { type: 'direct' } }]);
   });
 
   test('empty answer: no blocks, the early ping, end_turn; fail gives an error event once', () => {

@@ -88,8 +88,8 @@ test('OpenAI: text, then parallel calls whose arguments come a character a time 
   const m = await expectParity(ask);
   expect(m.content as unknown[]).toEqual([
     { type: 'text', text: 'Checking 🎉', citations: null },
-    { type: 'tool_use', id: 'call_Kx9mPa2QwErT', name: 'get_weather', input: { city: 'Zürich ✓ 東京 🎉', days: [1, 2] } },
-    { type: 'tool_use', id: 'call_Lm3nQb7ZxCvB', name: 'get_weather', input: { city: 'Oslo' } },
+    { type: 'tool_use', id: 'call_Kx9mPa2QwErT', name: 'get_weather', input: { city: 'Zürich ✓ 東京 🎉', days: [1, 2] } , caller: { type: 'direct' } },
+    { type: 'tool_use', id: 'call_Lm3nQb7ZxCvB', name: 'get_weather', input: { city: 'Oslo' } , caller: { type: 'direct' } },
   ]);
   expect(m.stop_reason).toBe('tool_use');
   expect(m.usage).toMatchObject({ input_tokens: 82, output_tokens: 46 });

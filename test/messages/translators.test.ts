@@ -179,7 +179,7 @@ describe('chat completion -> Anthropic message', () => {
       content: [
         { type: 'thinking', thinking: 'think', signature: '' },
         { type: 'text', text: 'Let me check.', citations: null },
-        { type: 'tool_use', id: toToolUseId('get_weather:1'), name: 'get_weather', input: { city: 'Oslo' } },
+        { type: 'tool_use', id: toToolUseId('get_weather:1'), name: 'get_weather', input: { city: 'Oslo' }, caller: { type: 'direct' } },
       ],
       stop_reason: 'tool_use', stop_sequence: null, stop_details: null,
       usage: { input_tokens: 40, cache_creation_input_tokens: 0, cache_read_input_tokens: 60, output_tokens: 30 },
@@ -204,7 +204,7 @@ describe('chat completion -> Anthropic message', () => {
 
   test('unparsable tool arguments become an empty input, never a throw', () => {
     const m = chatToMessage(completion({ role: 'assistant', content: null, tool_calls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: '{oops' } }] }, 'tool_calls'), { id: 'x', model: 'm', usage: null });
-    expect(m.content).toEqual([{ type: 'tool_use', id: 'a', name: 'f', input: {} }]);
+    expect(m.content).toEqual([{ type: 'tool_use', id: 'a', name: 'f', input: {}, caller: { type: 'direct' } }]);
   });
 });
 
