@@ -1,6 +1,6 @@
 import { createOpenAICompatibleAdapter } from '../openai-compatible/create-openai-compatible-adapter';
 import { functionNameStreamHook, renameFunctionsUp, restoreFunctionsInAnswer } from '../openai-compatible/function-name-quirk';
-import { completionTokensToMaxTokens, developerToSystem } from '../openai-compatible/message-quirks';
+import { completionTokensToMaxTokens, developerToSystem, dropBlankToolCallText } from '../openai-compatible/message-quirks';
 import { fillReasoningContent, reasoningStreamHook, rememberResponseReasoning, thinkingSwitch, type CallKey } from '../openai-compatible/reasoning-quirk';
 import { PROVIDER_CATALOG } from '../provider-catalog';
 import type { FunctionNameRule } from '../shared/function-names';
@@ -72,6 +72,8 @@ export const KIMI_FUNCTION_NAMES: FunctionNameRule = { valid: /^[A-Za-z][A-Za-z0
  * - in thinking mode a forced tool call is Kimi's 400 ("tool_choice 'required' is incompatible with
  *   thinking enabled", 'specified' for a named function): K2.5 and later get that request with
  *   thinking disabled, kimi-k2-thinking refuses it before the call (forced-tool-thinking.ts);
+ * - an assistant tool-call message with blank text (`content: ""`, what Kimi itself answers such a
+ *   turn with) goes without it: Kimi refuses it ("Invalid request: text content is empty");
  * - a function name Kimi refuses goes up renamed (KIMI_FUNCTION_NAMES), and comes back as the client's;
  * - tool parameters, and a `json_schema` response format's schema, are rewritten to the JSON Schema
  *   subset Moonshot takes (moonshot-schema.ts), or refused with 400 `unsupported_tool_schema` before the call.
@@ -82,6 +84,7 @@ export function moonshotRequest(body: UpstreamBody, ctx?: ChatCallContext): Upst
   omitToolResultMedia(body, String(body.model), 'text and images');
   refuseUnreadParts(body, 'moonshot', 'text and images');
   developerToSystem(body);
+  dropBlankToolCallText(body);
   completionTokensToMaxTokens(body);
   if (hasFixedSampling(String(body.model))) for (const k of FIXED_SAMPLING) delete body[k];
   if (typeof body.temperature === 'number') body.temperature = Math.min(1, Math.max(0, body.temperature));

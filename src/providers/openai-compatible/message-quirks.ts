@@ -54,3 +54,28 @@ export function completionTokensToMaxTokens(body: UpstreamBody): void {
   body.max_tokens = body.max_completion_tokens;
   delete body.max_completion_tokens;
 }
+
+/** Whether `content` holds no text: blank, or text parts that are all blank (none at all too). */
+function blankText(content: unknown): boolean {
+  if (typeof content === 'string') return content.trim() === '';
+  return Array.isArray(content) && content.every((p: any) => p?.type === 'text' && (typeof p.text !== 'string' || p.text.trim() === ''));
+}
+
+const blankToolCallText = (m: any): boolean =>
+  m?.role === 'assistant' && Array.isArray(m.tool_calls) && m.tool_calls.length > 0 && m.content != null && blankText(m.content);
+
+/**
+ * For upstreams that refuse an assistant message whose text is empty (Kimi: 400 "Invalid request:
+ * text content is empty") though they send one themselves for a turn that only made calls
+ * (`content: ""`, which clients send back as they got it): the blank text of such a message is left
+ * out, as OpenAI's API lets an assistant message with `tool_calls` go without content. Messages
+ * with text, or without calls, are left as they were.
+ */
+export function dropBlankToolCallText(body: UpstreamBody): void {
+  if (!Array.isArray(body.messages) || !body.messages.some(blankToolCallText)) return;
+  body.messages = body.messages.map((m: any) => {
+    if (!blankToolCallText(m)) return m;
+    const { content: _blank, ...rest } = m;
+    return rest;
+  });
+}
