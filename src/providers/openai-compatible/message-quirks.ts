@@ -79,3 +79,18 @@ export function dropBlankToolCallText(body: UpstreamBody): void {
     return rest;
   });
 }
+
+const textlessToolCalls = (m: any): boolean =>
+  m?.role === 'assistant' && Array.isArray(m.tool_calls) && m.tool_calls.length > 0 && (m.content == null || (Array.isArray(m.content) && m.content.length === 0));
+
+/**
+ * The other way, for upstreams that refuse an assistant message without content though it made
+ * calls (xAI: 400 "Invalid request content: Each message must have at least one content
+ * element."), which OpenAI's API takes and the AI SDK sends (`content: null` for a tool-only turn),
+ * as does the gateway's translation of an Anthropic `tool_use` turn: such a message goes with
+ * `content: ""`, what xAI itself answers that turn with.
+ */
+export function emptyTextOnToolCalls(body: UpstreamBody): void {
+  if (!Array.isArray(body.messages) || !body.messages.some(textlessToolCalls)) return;
+  body.messages = body.messages.map((m: any) => (textlessToolCalls(m) ? { ...m, content: '' } : m));
+}
