@@ -11,10 +11,11 @@ import { expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { ChatOpenAI } from '@langchain/openai';
 import { modelGroups } from '../../src/db/schema';
-import { apiError, type TestGateway } from '../helpers/start-gateway';
-import { jsonResponse, okCompletion, type RecordedRequest } from '../helpers/fake-upstream';
+import type { TestGateway } from '../helpers/start-gateway';
+import { jsonResponse, type RecordedRequest } from '../helpers/fake-upstream';
 import { useFakeProviders } from './fake-providers';
 import { fixtureWith, idRecorder, weatherSchema, weatherTool } from './langchain-helpers';
+import { expectForcedToolRefusedThenFallback } from './forced-tool-refusal';
 
 let gw: TestGateway;
 const { deepseekUp: deepseek, openaiUp: openai } = useFakeProviders((g) => {
@@ -106,22 +107,5 @@ test('Anthropic SDK on /v1/messages, tool_choice any and tool on deepseek-v4-fla
 
 test('deepseek-reasoner (always thinking): a forced tool is a 400 unsupported_parameter before any call; a group falls back', async () => {
   deepseek.handler = strictDeepSeek('get_weather', { city: 'Paris' });
-  const before = deepseek.requests.length;
-  const err = await apiError(
-    gw.openai().chat.completions.create({ model: 'deepseek/deepseek-reasoner', messages: weather, tools: [weatherTool], tool_choice: 'required' }),
-  );
-  expect(err.status).toBe(400);
-  expect(err.error).toMatchObject({ code: 'unsupported_parameter', param: 'tool_choice' });
-  expect(err.message).toContain("tool_choice 'auto' or 'none' only");
-  expect(deepseek.requests.length).toBe(before);
-  expect(await gw.waitForRow(err.headers!.get('x-request-id')!)).toMatchObject({ status: 400, provider: 'deepseek' });
-
-  openai.handler = () => okCompletion('gpt-4o-mini');
-  const { data, response } = await gw
-    .openai()
-    .chat.completions.create({ model: 'reasoner-first', messages: weather, tools: [weatherTool], tool_choice: { type: 'function', function: { name: 'get_weather' } } })
-    .withResponse();
-  expect(data.model).toContain('gpt-4o-mini');
-  expect(deepseek.requests.length).toBe(before);
-  expect(await gw.waitForRow(response)).toMatchObject({ status: 200, provider: 'openai' });
+  await expectForcedToolRefusedThenFallback(gw, deepseek, openai, 'deepseek/deepseek-reasoner', 'reasoner-first');
 });

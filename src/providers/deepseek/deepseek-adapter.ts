@@ -17,6 +17,7 @@ import {
 import type { ReasoningStore } from '../openai-compatible/reasoning-memory';
 import { omitToolResultMedia, refuseUnreadParts } from '../shared/content-parts';
 import { deepseekBetaBaseUrl } from './deepseek-beta-url';
+import { forcedToolWithoutThinking } from '../openai-compatible/forced-tool-thinking';
 import { refuseAudioOutput, refuseSeveralChoices, refuseWebSearchOptions } from '../shared/unsupported-params';
 
 export const DEEPSEEK_DEFAULT_SYSTEM = 'Always respond in English.';
@@ -47,37 +48,6 @@ function deepseekThinks(body: UpstreamBody): boolean {
   return thinkingSwitch(body) ?? /^deepseek-v4/i.test(model);
 }
 
-/** A tool_choice that makes the model call a tool: `required`, a named function (or custom tool), `allowed_tools` in mode `required`. */
-function forcesTool(choice: unknown): boolean {
-  if (choice === 'required') return true;
-  if (!choice || typeof choice !== 'object') return false;
-  const c = choice as { type?: unknown; allowed_tools?: { mode?: unknown } };
-  return c.type === 'allowed_tools' ? c.allowed_tools?.mode === 'required' : true;
-}
-
-/**
- * In thinking mode DeepSeek refuses a forced tool call (tool_choice `required` or a named
- * function) with its 400 "Thinking mode does not support this tool_choice" (deepseek-ai/DeepSeek-V3#1376),
- * which is what LangChain's withStructuredOutput, agents' forced steps and Anthropic's
- * tool_choice `any`/`tool` on /v1/messages send. The forced call is what the client is after, the
- * thinking the part it can do without (as for Anthropic targets, anthropic-request.ts): a model
- * that can be switched (deepseek-v4-*, deepseek-chat) gets this one request with
- * `thinking: {type: "disabled"}` (its `reasoning_effort` dropped with it). deepseek-reasoner always
- * thinks: refused before the call as a parameter it cannot take, so a group passes it on.
- */
-function forcedToolWithoutThinking(body: UpstreamBody): void {
-  if (!forcesTool(body.tool_choice) || !deepseekThinks(body)) return;
-  if (/^deepseek-reasoner/i.test(String(body.model))) {
-    throw badRequest(
-      `A forced tool call (tool_choice 'required' or a named function) is not supported by '${String(body.model)}': it always thinks, and DeepSeek's thinking mode takes tool_choice 'auto' or 'none' only.`,
-      'tool_choice',
-      'unsupported_parameter',
-    );
-  }
-  body.thinking = { type: 'disabled' };
-  delete body.reasoning_effort;
-}
-
 /**
  * DeepSeek's thinking mode refuses `logprobs` and `top_logprobs` ("Setting logprobs, top_logprobs
  * will trigger an error", its reasoning model guide) with a 400 of its own a group cannot walk past:
@@ -105,7 +75,7 @@ function refuseLogprobsWhenThinking(body: UpstreamBody): void {
  *   and one that dropped it (OpenAI SDKs rebuild messages from typed fields) gets the one the
  *   gateway remembered by tool call id (or by the tool result the answer followed), and one it
  *   holds none for (another model made that turn) an empty one, which DeepSeek takes;
- * - a forced tool call goes without thinking (or, from deepseek-reasoner, is refused: above);
+ * - a forced tool call goes without thinking (or, from deepseek-reasoner, is refused: forced-tool-thinking.ts);
  * - logprobs in thinking mode are refused (above);
  * - only `max_tokens` is read.
  */
@@ -119,7 +89,8 @@ export function deepseekRequest(body: UpstreamBody, memory?: ReasoningStore): Up
   refuseUnreadParts(body, 'deepseek', 'text');
   developerToSystem(body);
   completionTokensToMaxTokens(body);
-  forcedToolWithoutThinking(body);
+  // Its 400 "Thinking mode does not support this tool_choice" (deepseek-ai/DeepSeek-V3#1376).
+  forcedToolWithoutThinking(body, deepseekThinks(body), /^deepseek-reasoner/i.test(String(body.model)), 'DeepSeek');
   refuseLogprobsWhenThinking(body);
   const filling = fillReasoningContent(body, memory, byCallId, deepseekThinks(body));
   const finish = () => {

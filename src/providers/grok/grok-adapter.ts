@@ -1,6 +1,6 @@
 import { badRequest } from '../../errors/api-error';
 import { createOpenAICompatibleAdapter } from '../openai-compatible/create-openai-compatible-adapter';
-import { developerToSystem } from '../openai-compatible/message-quirks';
+import { developerToSystem, emptyTextOnToolCalls } from '../openai-compatible/message-quirks';
 import type { UpstreamBody } from '../types';
 import { PROVIDER_CATALOG } from '../provider-catalog';
 import { refuseAudioOutput } from '../shared/unsupported-params';
@@ -25,7 +25,8 @@ export function takesReasoningEffort(model: string): boolean {
  * is refused by name before the call (a group moves on to its next target), as is audio output
  * (shared/unsupported-params.ts): xAI's chat answers in text only. It reads text and images: an
  * `input_audio` or `file` part is refused, a tool result's document becomes a placeholder
- * (shared/content-parts.ts).
+ * (shared/content-parts.ts). An assistant message that made calls without content (the AI SDK's
+ * `content: null`) goes with `content: ""`: xAI refuses it without (message-quirks.ts).
  */
 export function grokRequest(body: UpstreamBody): UpstreamBody {
   refuseAudioOutput(body, 'grok');
@@ -33,6 +34,7 @@ export function grokRequest(body: UpstreamBody): UpstreamBody {
   omitToolResultMedia(body, model, 'text and images');
   refuseUnreadParts(body, 'grok', 'text and images');
   developerToSystem(body);
+  emptyTextOnToolCalls(body);
   if (body.reasoning_effort != null && !takesReasoningEffort(model)) delete body.reasoning_effort;
   if (!isGrokReasoningModel(model)) return body;
   delete body.presence_penalty;

@@ -1,6 +1,6 @@
 import { createOpenAICompatibleAdapter } from '../openai-compatible/create-openai-compatible-adapter';
 import { functionNameStreamHook, renameFunctionsUp, restoreFunctionsInAnswer } from '../openai-compatible/function-name-quirk';
-import { completionTokensToMaxTokens, developerToSystem } from '../openai-compatible/message-quirks';
+import { completionTokensToMaxTokens, developerToSystem, dropBlankToolCallText } from '../openai-compatible/message-quirks';
 import { fillReasoningContent, reasoningStreamHook, rememberResponseReasoning, thinkingSwitch, type CallKey } from '../openai-compatible/reasoning-quirk';
 import { PROVIDER_CATALOG } from '../provider-catalog';
 import type { FunctionNameRule } from '../shared/function-names';
@@ -8,6 +8,7 @@ import type { ChatCallContext, UpstreamBody } from '../types';
 import { moonshotResponseSchema, moonshotToolSchema } from './moonshot-schema';
 import { refuseAudioOutput, refuseWebSearchOptions } from '../shared/unsupported-params';
 import { omitToolResultMedia, refuseUnreadParts } from '../shared/content-parts';
+import { forcedToolWithoutThinking } from '../openai-compatible/forced-tool-thinking';
 
 /**
  * The memory key of a Kimi tool call. Its ids are counters within one conversation
@@ -68,6 +69,11 @@ export const KIMI_FUNCTION_NAMES: FunctionNameRule = { valid: /^[A-Za-z][A-Za-z0
  *   tool calls must carry its `reasoning_content` back ("thinking is enabled but reasoning_content
  *   is missing in assistant tool call message at index N"); one the client dropped gets the one
  *   the gateway remembered for this client, one it holds none for an empty one, which Kimi takes;
+ * - in thinking mode a forced tool call is Kimi's 400 ("tool_choice 'required' is incompatible with
+ *   thinking enabled", 'specified' for a named function): K2.5 and later get that request with
+ *   thinking disabled, kimi-k2-thinking refuses it before the call (forced-tool-thinking.ts);
+ * - an assistant tool-call message with blank text (`content: ""`, what Kimi itself answers such a
+ *   turn with) goes without it: Kimi refuses it ("Invalid request: text content is empty");
  * - a function name Kimi refuses goes up renamed (KIMI_FUNCTION_NAMES), and comes back as the client's;
  * - tool parameters, and a `json_schema` response format's schema, are rewritten to the JSON Schema
  *   subset Moonshot takes (moonshot-schema.ts), or refused with 400 `unsupported_tool_schema` before the call.
@@ -78,11 +84,13 @@ export function moonshotRequest(body: UpstreamBody, ctx?: ChatCallContext): Upst
   omitToolResultMedia(body, String(body.model), 'text and images');
   refuseUnreadParts(body, 'moonshot', 'text and images');
   developerToSystem(body);
+  dropBlankToolCallText(body);
   completionTokensToMaxTokens(body);
   if (hasFixedSampling(String(body.model))) for (const k of FIXED_SAMPLING) delete body[k];
   if (typeof body.temperature === 'number') body.temperature = Math.min(1, Math.max(0, body.temperature));
   if (Array.isArray(body.tools)) body.tools = body.tools.map(withMoonshotParameters);
   if (body.response_format !== undefined) body.response_format = withMoonshotResponseSchema(body.response_format);
+  forcedToolWithoutThinking(body, kimiThinks(body), /thinking/i.test(String(body.model)), 'Kimi');
   // The reasoning is remembered under the client's function names, so it is filled in before they are renamed.
   const filling = fillReasoningContent(body, ctx?.reasoning, kimiCallKey(ctx?.clientId), kimiThinks(body));
   const finish = () => {

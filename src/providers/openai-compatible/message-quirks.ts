@@ -54,3 +54,43 @@ export function completionTokensToMaxTokens(body: UpstreamBody): void {
   body.max_tokens = body.max_completion_tokens;
   delete body.max_completion_tokens;
 }
+
+/** Whether `content` holds no text: blank, or text parts that are all blank (none at all too). */
+function blankText(content: unknown): boolean {
+  if (typeof content === 'string') return content.trim() === '';
+  return Array.isArray(content) && content.every((p: any) => p?.type === 'text' && (typeof p.text !== 'string' || p.text.trim() === ''));
+}
+
+const blankToolCallText = (m: any): boolean =>
+  m?.role === 'assistant' && Array.isArray(m.tool_calls) && m.tool_calls.length > 0 && m.content != null && blankText(m.content);
+
+/**
+ * For upstreams that refuse an assistant message whose text is empty (Kimi: 400 "Invalid request:
+ * text content is empty") though they send one themselves for a turn that only made calls
+ * (`content: ""`, which clients send back as they got it): the blank text of such a message is left
+ * out, as OpenAI's API lets an assistant message with `tool_calls` go without content. Messages
+ * with text, or without calls, are left as they were.
+ */
+export function dropBlankToolCallText(body: UpstreamBody): void {
+  if (!Array.isArray(body.messages) || !body.messages.some(blankToolCallText)) return;
+  body.messages = body.messages.map((m: any) => {
+    if (!blankToolCallText(m)) return m;
+    const { content: _blank, ...rest } = m;
+    return rest;
+  });
+}
+
+const textlessToolCalls = (m: any): boolean =>
+  m?.role === 'assistant' && Array.isArray(m.tool_calls) && m.tool_calls.length > 0 && (m.content == null || (Array.isArray(m.content) && m.content.length === 0));
+
+/**
+ * The other way, for upstreams that refuse an assistant message without content though it made
+ * calls (xAI: 400 "Invalid request content: Each message must have at least one content
+ * element."), which OpenAI's API takes and the AI SDK sends (`content: null` for a tool-only turn),
+ * as does the gateway's translation of an Anthropic `tool_use` turn: such a message goes with
+ * `content: ""`, what xAI itself answers that turn with.
+ */
+export function emptyTextOnToolCalls(body: UpstreamBody): void {
+  if (!Array.isArray(body.messages) || !body.messages.some(textlessToolCalls)) return;
+  body.messages = body.messages.map((m: any) => (textlessToolCalls(m) ? { ...m, content: '' } : m));
+}
