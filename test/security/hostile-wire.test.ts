@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { connect } from 'node:net';
 import { okCompletion, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { exchange as rawExchange, statusesOf } from '../helpers/raw-http';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
 
 setDefaultTimeout(60_000);
@@ -38,23 +39,7 @@ afterAll(async () => {
   anthropic.close();
 });
 
-/** Writes `data` on a fresh connection; resolves with all it received once the server closed it (or after `ms`). */
-function exchange(data: string | Uint8Array, ms = 5_000): Promise<{ text: string; closed: boolean }> {
-  return new Promise((resolve) => {
-    const socket = connect(Number(new URL(gw.url).port), '127.0.0.1');
-    let text = '';
-    socket.on('data', (d) => (text += d.toString('latin1')));
-    socket.on('error', () => {});
-    socket.on('close', () => resolve({ text, closed: true }));
-    socket.write(data);
-    setTimeout(() => {
-      socket.destroy();
-      resolve({ text, closed: false });
-    }, ms).unref();
-  });
-}
-
-const statusesOf = (text: string) => [...text.matchAll(/^HTTP\/1\.1 (\d{3})/gm)].map((m) => Number(m[1]));
+const exchange = (data: string | Uint8Array, ms?: number) => rawExchange(gw.url, data, ms);
 const CHAT_BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
 /** A chat request smuggled inside another; its content marks it should it ever reach a provider. */
 const SMUGGLED = (key: string) => {
