@@ -2,12 +2,12 @@
  * HTTP a sloppy client or a scanner sends, beyond the body: HEAD on every route, a CORS preflight
  * on every /v1 route, paths spelled oddly (a trailing slash, dot segments, doubled or encoded
  * slashes, capitals), query strings on POST routes, `Expect: 100-continue`, and several requests
- * one after another on one keep-alive connection. A /v1 request served has exactly one log row; a
+ * one after another on one keep-alive connection, chunked bodies past the size cap. A /v1 request served has exactly one log row; a
  * path that is no route is the unknown route's 404 in OpenAI's shape, with no row (README).
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { connect } from 'node:net';
-import { checkAnswer, fakeOpenAI } from '../fuzz/fuzz-http-kit';
+import { checkAnswer, checkOneRow, fakeOpenAI } from '../fuzz/fuzz-http-kit';
 import type { FakeUpstream } from '../helpers/fake-upstream';
 import { answersOf, exchange, requestHead, statusesOf } from '../helpers/raw-http';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
@@ -19,7 +19,7 @@ let openai: FakeUpstream;
 let storedId: string;
 beforeAll(async () => {
   openai = fakeOpenAI();
-  gw = await startGateway({ env: { ...providerEnv('openai', `${openai.url}/v1`), LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' } });
+  gw = await startGateway({ env: { ...providerEnv('openai', `${openai.url}/v1`), LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true', LLM_PROXY__SERVER__MAX_BODY_MB: '1' } });
   const made = await gw.fetch('/v1/responses', { method: 'POST', body: JSON.stringify({ model: 'mock/echo', input: 'hi', store: true }) });
   storedId = ((await made.json()) as any).id;
 });
@@ -155,6 +155,28 @@ describe('Expect: 100-continue', () => {
       const id = answer!.headers['x-request-id'];
       if (c.rows) expect(await gw.waitForRow(id!)).toMatchObject({ status: c.status });
       else expect(id).toBeUndefined();
+    }
+  });
+});
+
+describe('a chunked body past LLM_PROXY__SERVER__MAX_BODY_MB (no Content-Length to refuse it by)', () => {
+  test('every /v1 POST route: 413 in its own shape once the cap is passed, one row', async () => {
+    for (const path of POST_ROUTES) {
+      const piece = new Uint8Array(64 * 1024).fill(0x78);
+      let n = 0;
+      // 1.25 MB in 64 KB chunks, never ended: the answer must come from the cap, not from the end of the body.
+      const body = new ReadableStream<Uint8Array>({
+        pull(c) {
+          if (n++ === 0) c.enqueue(new TextEncoder().encode('{"model":"mock/echo","prompt":"'));
+          else if (n <= 21) c.enqueue(piece);
+        },
+      });
+      const res = await gw.fetch(path, { method: 'POST', body, duplex: 'half' } as RequestInit);
+      const shape = path.startsWith('/v1/messages') ? 'anthropic' : 'openai';
+      const { body: error } = await checkAnswer(res, shape, path);
+      expect({ path, status: res.status }).toEqual({ path, status: 413 });
+      expect(shape === 'anthropic' ? error.error.type : error.error.code).toBe('request_too_large');
+      await checkOneRow(gw, res, path);
     }
   });
 });
