@@ -5,11 +5,12 @@
  * underflowing numbers in integer fields. Each is a clear error in the route's own shape, never a
  * 500, and every /v1 POST with a valid key leaves exactly one log row.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { checkAnswer, checkOneRow, fakeOpenAI } from '../fuzz/fuzz-http-kit';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { checkAnswer, checkOneRow } from '../fuzz/fuzz-http-kit';
 import type { FakeUpstream } from '../helpers/fake-upstream';
 import { answersOf, exchange, requestHead } from '../helpers/raw-http';
-import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import type { TestGateway } from '../helpers/start-gateway';
+import { CHAT, MESSAGE, useHostileRig } from './hostile-http-rig';
 
 setDefaultTimeout(60_000);
 
@@ -17,20 +18,11 @@ let gw: TestGateway;
 let openai: FakeUpstream;
 let other: { key: string; id: number };
 let storedId: string;
-beforeAll(async () => {
-  openai = fakeOpenAI();
-  gw = await startGateway({ env: { ...providerEnv('openai', `${openai.url}/v1`), LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' } });
+useHostileRig((rig) => {
+  ({ gw, openai, storedId } = rig);
   other = gw.addClient('other key');
-  const made = await gw.fetch('/v1/responses', { method: 'POST', body: JSON.stringify({ model: 'mock/echo', input: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }], store: true }) });
-  storedId = ((await made.json()) as any).id;
-});
-afterAll(async () => {
-  await gw.close();
-  openai.close();
 });
 
-const CHAT = JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] });
-const MESSAGE = JSON.stringify({ model: 'mock/echo', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
 const COUNT = JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] });
 const post = (path: string, body: string, headers: Record<string, string>) => fetch(`${gw.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
 

@@ -1,35 +1,26 @@
 /**
  * HTTP a sloppy client or a scanner sends, beyond the body: HEAD on every route, a CORS preflight
  * on every /v1 route, paths spelled oddly (a trailing slash, dot segments, doubled or encoded
- * slashes, capitals), query strings on POST routes, `Expect: 100-continue`, and several requests
- * one after another on one keep-alive connection, chunked bodies past the size cap. A /v1 request served has exactly one log row; a
- * path that is no route is the unknown route's 404 in OpenAI's shape, with no row (README).
+ * slashes, capitals), query strings on POST routes, `Expect: 100-continue`, chunked bodies past
+ * the size cap, and several requests one after another on one keep-alive connection. A /v1
+ * request served has exactly one log row; a path that is no route is the unknown route's 404 in
+ * OpenAI's shape, with no row (README).
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { connect } from 'node:net';
-import { checkAnswer, checkOneRow, fakeOpenAI } from '../fuzz/fuzz-http-kit';
+import { checkAnswer, checkOneRow } from '../fuzz/fuzz-http-kit';
 import type { FakeUpstream } from '../helpers/fake-upstream';
 import { answersOf, exchange, requestHead, statusesOf } from '../helpers/raw-http';
-import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import type { TestGateway } from '../helpers/start-gateway';
+import { CHAT, MESSAGE, useHostileRig } from './hostile-http-rig';
 
 setDefaultTimeout(60_000);
 
 let gw: TestGateway;
 let openai: FakeUpstream;
 let storedId: string;
-beforeAll(async () => {
-  openai = fakeOpenAI();
-  gw = await startGateway({ env: { ...providerEnv('openai', `${openai.url}/v1`), LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true', LLM_PROXY__SERVER__MAX_BODY_MB: '1' } });
-  const made = await gw.fetch('/v1/responses', { method: 'POST', body: JSON.stringify({ model: 'mock/echo', input: 'hi', store: true }) });
-  storedId = ((await made.json()) as any).id;
-});
-afterAll(async () => {
-  await gw.close();
-  openai.close();
-});
+useHostileRig((rig) => ({ gw, openai, storedId } = rig), { LLM_PROXY__SERVER__MAX_BODY_MB: '1' });
 
-const CHAT = JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] });
-const MESSAGE = JSON.stringify({ model: 'mock/echo', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
 const auth = () => `Authorization: Bearer ${gw.clientKey}`;
 /** A POST with a JSON body, as raw bytes (so the path reaches the gateway exactly as written). */
 const rawPost = (path: string, body: string, extra: string[] = []) =>
