@@ -1,5 +1,6 @@
 import { badRequest } from '../errors/api-error';
 import { ID_CHARS, shownValue } from '../errors/shown-value';
+import { decimalId } from '../admin/decimal-id';
 
 /** Anthropic's `ModelInfo`: what its SDKs' `models.list()` / `models.retrieve()` read. */
 export interface AnthropicModelInfo {
@@ -42,8 +43,9 @@ export const modelInfo = (id: string, createdAt: string, contextWindow: number |
  */
 export function anthropicModelPage(all: readonly AnthropicModelInfo[], search: URLSearchParams) {
   const rawLimit = search.get('limit');
-  const limit = rawLimit === null ? 20 : Number(rawLimit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest("'limit' must be an integer from 1 to 1000.", 'limit');
+  // Plain decimal digits only, as for /v1/responses/{id}/input_items (`0x10`, `1e1`, ` 5` are refused).
+  const limit = rawLimit === null ? 20 : decimalId(rawLimit);
+  if (limit === null || limit > 1000) throw badRequest("'limit' must be an integer from 1 to 1000.", 'limit');
   const at = (param: 'after_id' | 'before_id') => {
     const id = search.get(param);
     if (id === null) return null;

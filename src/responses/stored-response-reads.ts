@@ -12,6 +12,7 @@ import { providerName } from '../providers/provider-catalog';
 import type { ResponseStore, StoredConversation } from './response-store';
 import { followJob } from './bridged-background';
 import { ID_CHARS, shownValue } from '../errors/shown-value';
+import { decimalId } from '../admin/decimal-id';
 
 /** What a read answers: a JSON body (or an SSE stream, forwarded as the provider sent it) and its status. */
 export interface ReadAnswer {
@@ -203,8 +204,9 @@ export interface ListParams {
  */
 export function listParams(search: URLSearchParams): ListParams {
   const rawLimit = search.get('limit');
-  const limit = rawLimit === null ? 20 : Number(rawLimit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw badRequest("'limit' must be an integer from 1 to 100.", 'limit');
+  // Plain decimal digits only: Number() read `0x10` as 16, `1e1` as 10 and ` 5` as 5.
+  const limit = rawLimit === null ? 20 : decimalId(rawLimit);
+  if (limit === null || limit > 100) throw badRequest("'limit' must be an integer from 1 to 100.", 'limit');
   const order = search.get('order') ?? 'desc';
   if (order !== 'asc' && order !== 'desc') throw badRequest("'order' must be 'asc' or 'desc'.", 'order');
   return { limit, order, after: search.get('after') || null, before: search.get('before') || null };

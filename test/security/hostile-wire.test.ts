@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { connect } from 'node:net';
 import { okCompletion, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { exchange as rawExchange, statusesOf } from '../helpers/raw-http';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
 
 setDefaultTimeout(60_000);
@@ -38,23 +39,7 @@ afterAll(async () => {
   anthropic.close();
 });
 
-/** Writes `data` on a fresh connection; resolves with all it received once the server closed it (or after `ms`). */
-function exchange(data: string | Uint8Array, ms = 5_000): Promise<{ text: string; closed: boolean }> {
-  return new Promise((resolve) => {
-    const socket = connect(Number(new URL(gw.url).port), '127.0.0.1');
-    let text = '';
-    socket.on('data', (d) => (text += d.toString('latin1')));
-    socket.on('error', () => {});
-    socket.on('close', () => resolve({ text, closed: true }));
-    socket.write(data);
-    setTimeout(() => {
-      socket.destroy();
-      resolve({ text, closed: false });
-    }, ms).unref();
-  });
-}
-
-const statusesOf = (text: string) => [...text.matchAll(/^HTTP\/1\.1 (\d{3})/gm)].map((m) => Number(m[1]));
+const exchange = (data: string | Uint8Array, ms?: number) => rawExchange(gw.url, data, ms);
 const CHAT_BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
 /** A chat request smuggled inside another; its content marks it should it ever reach a provider. */
 const SMUGGLED = (key: string) => {
@@ -151,6 +136,25 @@ describe('framing the app sees', () => {
       const id = /x-request-id: (\S+)/i.exec(r.text)![1]!;
       expect((await gw.waitForRow(id)).status).toBe(200);
     }
+  });
+
+  test('trailer fields after the last chunk are taken for a next request: a bare 400, closed, the request itself aborted (499); a request hidden there is never dispatched', async () => {
+    // Bun does not read a trailer section: its first line is parsed as the next request's line
+    // while this one's answer is pending, so it goes as pipelining does (SECURITY.md, "HTTP parsing").
+    const c = gw.addClient('wire-trailers');
+    const sent = openai.requests.length;
+    const trailers = ['X-Checksum: 1\r\n\r\n', SMUGGLED(c.key)];
+    for (const trailer of trailers) {
+      const r = await exchange(chatHead(c.key, `Transfer-Encoding: chunked\r\n\r\n${CHAT_BODY.length.toString(16)}\r\n${CHAT_BODY}\r\n0\r\n${trailer}`));
+      expect({ trailer: trailer.slice(0, 12), statuses: statusesOf(r.text), closed: r.closed }).toEqual({ trailer: trailer.slice(0, 12), statuses: [400], closed: true });
+    }
+    const rows = await gw.waitForClientRows(c.id, trailers.length);
+    await Bun.sleep(200);
+    expect(gw.logs.filter((l) => l.clientId === c.id)).toHaveLength(trailers.length);
+    for (const row of rows) expect(row).toMatchObject({ status: 499, errorType: 'client_closed_request', endpoint: 'chat' });
+    expect(openai.requests.length - sent).toBeLessThanOrEqual(trailers.length);
+    expect(smuggledReachedUpstream()).toBe(false);
+    await expectStillServing();
   });
 
   test('a request smuggled as the bytes after a Content-Length body never reaches a provider under the first request', async () => {
