@@ -143,17 +143,16 @@ export interface OpenAIPostOptions<T> {
 
 const ANTHROPIC_KEY_HINT = '"x-api-key: <key>" (or "Authorization: Bearer <key>")';
 
-/** The client key header as `Authorization: Bearer …`; Anthropic clients may send `x-api-key` instead. */
-function authorizationOf(request: Request, dialect: Dialect | undefined): string | null {
-  const authorization = request.headers.get('authorization');
-  if (dialect !== 'anthropic' || authorization) return authorization;
-  const key = request.headers.get('x-api-key');
-  return key ? `Bearer ${key.trim()}` : null;
-}
-
-/** The request's client (throws the 401); Anthropic's clients may send their key as x-api-key, and are told so. */
+/**
+ * The request's client (throws the 401). Anthropic's clients may send their key as x-api-key
+ * (Authorization decides when both come), and are told so.
+ */
 export function clientOf(snap: RuntimeSnapshot, request: Request, dialect: Dialect | undefined): ClientEntry {
-  return authenticateClient(snap, authorizationOf(request, dialect), dialect === 'anthropic' ? ANTHROPIC_KEY_HINT : undefined);
+  const authorization = request.headers.get('authorization');
+  if (dialect !== 'anthropic') return authenticateClient(snap, authorization);
+  if (authorization) return authenticateClient(snap, authorization, ANTHROPIC_KEY_HINT);
+  const key = request.headers.get('x-api-key');
+  return authenticateClient(snap, key ? `Bearer ${key.trim()}` : null, ANTHROPIC_KEY_HINT, 'x-api-key');
 }
 
 /**

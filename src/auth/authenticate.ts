@@ -42,8 +42,8 @@ const unreadable = new WeakSet<Request>();
  */
 export function bearerOf(request: Request): string | null | undefined {
   const h = request.headers.get('authorization');
-  if (h === null || !/^\s*bearer(\s|$)/i.test(h)) return undefined;
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  if (h === null || !/^[ \t]*bearer([ \t]|$)/i.test(h)) return undefined;
+  const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(h);
   return m ? m[1]! : null;
 }
 

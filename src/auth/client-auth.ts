@@ -16,11 +16,14 @@ export function authenticateClient(
   authorization: string | null | undefined,
   /** How the refusal tells the client to send its key (Anthropic's clients also use x-api-key). */
   how = '"Authorization: Bearer <key>"',
+  /** The header the key came in, for the refusal's words. */
+  header = 'Authorization',
 ): ClientEntry {
-  const match = authorization ? /^\s*Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
+  // HTTP's whitespace is spaces and tabs (RFC 9110 OWS); JS's \s would also take a no-break space.
+  const match = authorization ? /^[ \t]*Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization) : null;
   if (!match) {
     // A header that is there but not a bearer key (Basic auth, a key with spaces, `Bearer` alone) is not "missing".
-    const what = authorization?.trim() ? 'Malformed Authorization header' : 'Missing API key';
+    const what = authorization?.trim() ? `Malformed ${header} header` : 'Missing API key';
     throw unauthorized(`${what}: send your GopherGate client key as ${how}.`);
   }
   const client = snap.clientsByKeyHash.get(hashClientKey(match[1]!));

@@ -92,6 +92,8 @@ describe('odd key values', () => {
       const r = await exchange(gw.url, requestHead('POST', path, [...lines, CT, 'Connection: close', `Content-Length: ${body.length}`]) + body);
       const [a] = answersOf(r.text);
       await expect401(new Response(a!.body, { status: a!.status, headers: a!.headers }), shape, `${path} ${lines[0]!.slice(0, 14)} twice`);
+      // The words name the header the client sent twice.
+      expect(JSON.parse(a!.body).error.message).toStartWith(`Malformed ${lines[0]!.split(':')[0]} header`);
     }
   });
 });
