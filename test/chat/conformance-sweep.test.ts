@@ -5,7 +5,8 @@
  * own type's schema), every body validated by Ajv against OpenAI's spec (test/helpers/openai-schema.ts).
  * The fakes replay each provider's recorded wire shapes (test/fixtures): usage with cached and
  * reasoning tokens, a length stop, Gemini's and Anthropic's parallel tool calls, thinking streams,
- * an error in the middle of a stream, and each provider's own error bodies (4xx/5xx) on both endpoints.
+ * an error in the middle of a stream, and each provider's own error bodies (4xx/5xx) on both endpoints
+ * (and on /v1/embeddings and /v1/images/generations).
  * OpenAI's and xAI's /v1/responses are passed through to their own Responses APIs, so their chat
  * answers are swept on chat only (responses-conformance and xai-passthrough cover those).
  *
@@ -260,3 +261,33 @@ for (const [endpoint, send] of [['/v1/chat/completions', chat], ['/v1/responses'
     }
   });
 }
+
+// ---- the other POST endpoints: each provider's error bodies (their answers: embeddings- and images-conformance) ----
+const UPSTREAM_ERRORS: [string, FakeHandler][] = [
+  ["OpenAI's shape, 400", json({ error: { message: "'input' is invalid", type: 'invalid_request_error', param: 'input', code: null } }, 400)],
+  ["Google's shape, 400", json(fixtureJson('gemini', 'error-400.json'), 400)],
+  ["Ollama's string error, 404", json({ error: 'model "nomic-embed-text" not found, try pulling it first' }, 404)],
+  ["xAI's shape, 401", json({ code: 'Client specified an invalid argument', error: 'Incorrect API key provided: sk-***' }, 401)],
+  ['a 500 with no JSON', () => new Response('upstream connect error', { status: 500 })],
+];
+const OTHER_POSTS: [string, Provider, Record<string, unknown>][] = [
+  ['/v1/embeddings', 'openai', { model: 'text-embedding-3-small', input: 'one' }],
+  ['/v1/embeddings', 'gemini', { model: 'gemini/gemini-embedding-001', input: ['one', 'two'] }],
+  ['/v1/embeddings', 'ollama', { model: 'ollama/nomic-embed-text', input: 'one' }],
+  ['/v1/images/generations', 'openai', { model: 'dall-e-3', prompt: 'a fox' }],
+  ['/v1/images/generations', 'gemini', { model: 'imagen-4.0-generate-001', prompt: 'a fox' }],
+  ['/v1/images/generations', 'gemini', { model: 'gemini-2.5-flash-image', prompt: 'a fox' }],
+  ['/v1/images/generations', 'grok', { model: 'grok-2-image-1212', prompt: 'a fox' }],
+];
+describe('/v1/embeddings and /v1/images/generations: upstream errors in OpenAI\'s ErrorResponse', () => {
+  for (const [path, provider, body] of OTHER_POSTS) {
+    test(`${path} ${body.model}`, async () => {
+      for (const [what, reply] of UPSTREAM_ERRORS) {
+        fakes[provider].handler = reply;
+        const res = await gw.fetch(path, { method: 'POST', body: JSON.stringify(body) });
+        expect({ what, status: res.status >= 400 }).toEqual({ what, status: true });
+        expect({ what, errors: openaiSchemaErrors('ErrorResponse', await res.json()) }).toEqual({ what, errors: [] });
+      }
+    });
+  }
+});
