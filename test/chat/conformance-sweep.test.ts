@@ -291,3 +291,14 @@ describe('/v1/embeddings and /v1/images/generations: upstream errors in OpenAI\'
     });
   }
 });
+
+test("reasoning.effort 'max' (the openai SDK's newest word, after the vendored spec's ReasoningEffort) is echoed as asked", async () => {
+  fakes.anthropic.handler = json(thinkingTool);
+  const res = await gw.fetch('/v1/responses', { method: 'POST', body: JSON.stringify({ model: MODEL.anthropic, input: 'Hi', reasoning: { effort: 'max' } }) });
+  expect(res.status).toBe(200);
+  const answer = await res.json();
+  expect(answer.reasoning.effort).toBe('max');
+  // The one difference from the spec: its enum stops at xhigh, where the openai SDK (7.57) types `max` too.
+  expect(openaiSchemaErrors('Response', answer)).not.toEqual([]);
+  expect(openaiSchemaErrors('Response', { ...answer, reasoning: { ...answer.reasoning, effort: 'xhigh' } })).toEqual([]);
+});
