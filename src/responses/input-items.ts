@@ -4,9 +4,20 @@ import type { ResponsesInputItem } from './responses-types';
 /** An input item as GET /v1/responses/{id}/input_items lists it (OpenAI's `ItemResource`). */
 export type InputItemResource = Record<string, unknown> & { id: string; type: string };
 
+const imageWithoutDetail = (p: any): boolean => p?.type === 'input_image' && p.detail == null;
+
+/**
+ * Input parts as OpenAI lists them: an image always with its `detail`, `auto` when the request
+ * left it out (OpenAI's answer, and its ItemResource schema requires the field). Copied only then.
+ */
+function listedParts(parts: unknown[]): unknown[] {
+  if (!parts.some(imageWithoutDetail)) return parts;
+  return parts.map((p: any) => (imageWithoutDetail(p) ? { ...p, detail: 'auto' } : p));
+}
+
 function inputContent(content: unknown): unknown[] {
   if (typeof content === 'string') return [{ type: 'input_text', text: content }];
-  return Array.isArray(content) ? content : [];
+  return Array.isArray(content) ? listedParts(content) : [];
 }
 
 /** Assistant turns sent back as input are listed as output messages, as OpenAI lists them. */
@@ -35,7 +46,10 @@ function itemResource(item: ResponsesInputItem, seen: Set<string>): InputItemRes
     case 'function_call':
       return { ...item, id: id ?? newId('fc'), type, status: (item.status as string) ?? 'completed' };
     case 'function_call_output':
-      return { ...item, id: id ?? `fco_${newId('fc').slice(3)}`, type, status: (item.status as string) ?? 'completed' };
+      return {
+        ...item, id: id ?? `fco_${newId('fc').slice(3)}`, type, status: (item.status as string) ?? 'completed',
+        ...(Array.isArray(item.output) ? { output: listedParts(item.output) } : {}),
+      };
     default:
       return { ...item, id: id ?? newId('msg'), type };
   }
