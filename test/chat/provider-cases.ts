@@ -49,6 +49,8 @@ export const PROVIDER_CASES: ProviderCase[] = [
 export function expectedUpstreamMessages(id: ProviderCase['id'], sent: any[]): any[] {
   const hasSystem = sent.some((m) => m.role === 'system' || m.role === 'developer');
   if (id === 'deepseek' && !hasSystem) return [{ role: 'system', content: 'Always respond in English.' }, ...sent];
+  // Kimi refuses the blank text of its own tool-call turn sent back: it goes without content (message-quirks.ts).
+  if (id === 'moonshot') return sent.map(({ content, ...m }) => (m.role === 'assistant' && m.tool_calls?.length && content === '' ? m : { ...m, content }));
   return sent;
 }
 
