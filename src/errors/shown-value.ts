@@ -1,3 +1,5 @@
+import { ownCopy } from '../runtime/own-copy';
+
 /** Longest part of a client's value an error message repeats (ids: `ID_CHARS`, the longest model name). */
 const SHOWN_CHARS = 64;
 export const ID_CHARS = 256;
@@ -19,5 +21,5 @@ export function shownValue(v: unknown, max = SHOWN_CHARS): string {
   }
   if (s.length <= max) return s;
   const end = /[\ud800-\udbff]/.test(s[max - 1]!) ? max - 1 : max;
-  return `${s.slice(0, end)}…`;
+  return ownCopy(`${s.slice(0, end)}…`);
 }

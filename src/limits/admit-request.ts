@@ -17,6 +17,7 @@ import type { OutputCap } from '../proxy/output-limit';
 import { withBetaWindow } from './worst-prices';
 import { LimitsUnavailableError } from './redis-limit-counters';
 import { periodEnd } from './budget-period';
+import { ownCopy } from '../runtime/own-copy';
 
 /** What an admitted request of a limited key carries to its answer. */
 export interface LimitGrant {
@@ -80,7 +81,7 @@ const keyExpired = (at: number) =>
  * A model name as a refusal says it. Limits are checked before the endpoint refuses a name over
  * MAX_MODEL_CHARS (images, embeddings, responses, count_tokens), so it may be as long as the body.
  */
-const shown = (model: string) => (model.length > MAX_MODEL_CHARS ? `${model.slice(0, MAX_MODEL_CHARS)}…` : model);
+const shown = (model: string) => (model.length > MAX_MODEL_CHARS ? ownCopy(`${model.slice(0, MAX_MODEL_CHARS)}…`) : model);
 
 /** 403 for a budgeted key or team asking for a model whose cost could not be counted. */
 function modelNotPriced(model: string, unpriced: string, scope: string): ApiError {

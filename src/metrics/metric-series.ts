@@ -1,3 +1,5 @@
+import { ownCopy } from '../runtime/own-copy';
+
 /**
  * Minimal in-memory Prometheus counters and histograms. The request path only does a Map
  * lookup and a few additions per record; all formatting happens when /metrics is scraped.
@@ -11,7 +13,7 @@ export const OVERFLOW_LABEL = 'other';
 export const MAX_LABEL_CHARS = 128;
 
 /** A label value of bounded length (the common short value is returned as it is). */
-export const boundLabel = (v: string): string => (v.length > MAX_LABEL_CHARS ? `${v.slice(0, MAX_LABEL_CHARS - 1)}…` : v);
+export const boundLabel = (v: string): string => (v.length > MAX_LABEL_CHARS ? ownCopy(`${v.slice(0, MAX_LABEL_CHARS - 1)}…`) : v);
 
 /**
  * The first `max` distinct values of a label that clients or upstreams choose (a model name

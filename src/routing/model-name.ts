@@ -1,5 +1,6 @@
 import { badRequest } from '../errors/api-error';
 import { hasUnsafeChars } from '../security/unsafe-text';
+import { ownCopy } from '../runtime/own-copy';
 
 /** Longest `model` a /v1 request may name (OpenAI's own ids are far shorter; groups and `provider/model` too). */
 export const MAX_MODEL_CHARS = 256;
@@ -17,4 +18,4 @@ export function checkModelName(model: string): void {
 }
 
 /** A requested model as it may be kept in a log row of a refused request (never unbounded). */
-export const modelForLog = (model: unknown): string => (typeof model === 'string' ? model.slice(0, MAX_MODEL_CHARS) : '');
+export const modelForLog = (model: unknown): string => (typeof model !== 'string' ? '' : model.length > MAX_MODEL_CHARS ? ownCopy(model.slice(0, MAX_MODEL_CHARS)) : model);

@@ -9,7 +9,8 @@ import { isImageModelId } from '../images/image-model-id';
 import { modelTarget } from '../routing/resolve-concrete';
 import { timeOfDayOf } from '../usage/time-of-day-prices';
 import { keyLimitsOf, teamEntries, type LimitColumns, type TeamRow } from '../limits/build-key-limits';
-import type { ClientEntry, GroupEntry, RuntimeSnapshot } from './snapshot-types';
+import type { ClientEntry, GroupEntry, RuntimeSnapshot, UnlistedModelLookup } from './snapshot-types';
+import { MAX_MODEL_CHARS } from '../routing/model-name';
 import type { ModelEntry } from '../providers/model-entry';
 import type { LongContextTier } from '../usage/price-types';
 
@@ -158,20 +159,27 @@ const MAX_UNLISTED_LOOKUPS = 1_000;
 /**
  * genai-prices' price of a `provider/<id>` the table lacks, as a model entry (id `provider/<id>`),
  * remembered for the snapshot's life: a lookup takes ~0.1 ms, and a reload may bring the id into
- * the table.
+ * the table. Ids longer than any endpoint accepts (MAX_MODEL_CHARS) are not remembered: the limits
+ * price a name before some endpoints refuse it (images, embeddings, responses, count_tokens), and
+ * 1,000 names as long as a request body would hold gigabytes until the next reload.
  */
-function unlistedModelLookup(): (provider: ProviderId, id: string) => ModelEntry | null {
+function unlistedModelLookup(): UnlistedModelLookup {
   const seen = new Map<string, ModelEntry | null>();
-  return (provider, id) => {
+  let chars = 0;
+  const lookup = (provider: ProviderId, id: string) => {
     const name = `${provider}/${id}`;
     let entry = seen.get(name);
     if (entry !== undefined) return entry;
     // Priced as its kind (an image model's image tokens at the image rate); its kind stays unknown.
     const row = genaiPriceRow(provider, id, Date.now(), isImageModelId(provider, id) ? 'image' : 'chat');
     entry = row ? { ...modelEntryOf(row), id: name, kind: 'chat', unlisted: true } : null;
-    if (seen.size < MAX_UNLISTED_LOOKUPS) seen.set(name, entry);
+    if (seen.size < MAX_UNLISTED_LOOKUPS && id.length <= MAX_MODEL_CHARS) {
+      seen.set(name, entry);
+      chars += name.length;
+    }
     return entry;
   };
+  return Object.assign(lookup, { held: () => ({ names: seen.size, chars }) });
 }
 
 /** A models-table row as the request path holds it. */

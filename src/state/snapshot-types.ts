@@ -51,5 +51,10 @@ export interface RuntimeSnapshot {
    * The prices of `provider/<id>` for an id the models table lacks, from the bundled genai-prices
    * data (null: unknown there too). Unset in hand-made snapshots: such ids are unpriced.
    */
-  unlistedModel?: (provider: ProviderId, id: string) => ModelEntry | null;
+  unlistedModel?: UnlistedModelLookup;
 }
+
+/** genai-prices' entry of an unlisted `provider/<id>`; `held` says what it remembers (tests and diagnostics). */
+export type UnlistedModelLookup = ((provider: ProviderId, id: string) => ModelEntry | null) & {
+  held?: () => { names: number; chars: number };
+};

@@ -8,7 +8,16 @@ import { bundledWorkerUrl } from '../runtime/bundled-worker-url';
  */
 export interface TokenCounter {
   count(texts: readonly string[]): Promise<number[]>;
+  /** Counts waiting for the worker now, and their characters (tests and diagnostics). */
+  held?(): { counts: number; chars: number };
 }
+
+/**
+ * Characters waiting for the worker at most (~1 s of its work, 64 MiB or so held). Clients that
+ * leave requests with long prompts (each one's prompt is estimated) can send them far faster than
+ * the tokenizer counts (~30 MB/s): past this, a count is approximated at once instead of queued.
+ */
+export const MAX_PENDING_CHARS = 32 * 1024 * 1024;
 
 /**
  * What counts fall back to when the tokenizer cannot run: ~4 characters per token. (Not imported
@@ -28,14 +37,17 @@ export interface TokenCounterOptions {
    * gateway whose upstreams report usage (nearly all requests) should not keep for one cut stream.
    */
   idleMs?: number;
+  /** Characters waiting for the worker at most (MAX_PENDING_CHARS); a count past it is approximated. */
+  maxPendingChars?: number;
 }
 
-export function createWorkerTokenCounter({ url = workerUrl, idleMs = 60_000 }: TokenCounterOptions = {}): TokenCounter {
+export function createWorkerTokenCounter({ url = workerUrl, idleMs = 60_000, maxPendingChars = MAX_PENDING_CHARS }: TokenCounterOptions = {}): TokenCounter {
   let worker: RefWorker | null = null;
   let idleTimer: Timer | null = null;
   let broken = false;
   let nextId = 0;
-  const pending = new Map<number, { texts: readonly string[]; resolve: (counts: number[]) => void }>();
+  const pending = new Map<number, { texts: readonly string[]; chars: number; resolve: (counts: number[]) => void }>();
+  let pendingChars = 0;
   const approximate = (texts: readonly string[]) => texts.map(approximateTokens);
 
   function fail(why: string): void {
@@ -45,14 +57,18 @@ export function createWorkerTokenCounter({ url = workerUrl, idleMs = 60_000 }: T
     worker = null;
     for (const p of pending.values()) p.resolve(approximate(p.texts));
     pending.clear();
+    pendingChars = 0;
   }
 
   function start(): RefWorker {
     const w = new Worker(url()) as RefWorker;
     w.onmessage = (e: MessageEvent<{ id: number; counts: number[] }>) => {
       const p = pending.get(e.data.id);
-      pending.delete(e.data.id);
-      p?.resolve(e.data.counts);
+      if (p) {
+        pending.delete(e.data.id);
+        pendingChars -= p.chars;
+        p.resolve(e.data.counts);
+      }
       if (pending.size > 0) return;
       w.unref();
       // count() clears this timer before it uses the worker, so it only fires on an idle one.
@@ -70,6 +86,10 @@ export function createWorkerTokenCounter({ url = workerUrl, idleMs = 60_000 }: T
     count(texts) {
       if (texts.length === 0) return Promise.resolve([]);
       if (broken) return Promise.resolve(approximate(texts));
+      let chars = 0;
+      for (const t of texts) chars += t.length;
+      // The worker is behind: this one is approximated rather than held (one alone is always counted).
+      if (pending.size > 0 && pendingChars + chars > maxPendingChars) return Promise.resolve(approximate(texts));
       return new Promise((resolve) => {
         try {
           if (idleTimer) clearTimeout(idleTimer);
@@ -77,7 +97,8 @@ export function createWorkerTokenCounter({ url = workerUrl, idleMs = 60_000 }: T
           worker ??= start();
           worker.ref();
           const id = ++nextId;
-          pending.set(id, { texts, resolve });
+          pending.set(id, { texts, chars, resolve });
+          pendingChars += chars;
           worker.postMessage({ id, texts });
         } catch (err) {
           fail((err as Error).message);
@@ -85,6 +106,7 @@ export function createWorkerTokenCounter({ url = workerUrl, idleMs = 60_000 }: T
         }
       });
     },
+    held: () => ({ counts: pending.size, chars: pendingChars }),
   };
 }
 

@@ -56,3 +56,18 @@ test("a refusal by the allow-list says and logs a long name cut to 256 character
     expect((row.error ?? '').length).toBeLessThan(2_000);
   }
 });
+
+test('GET /v1/models/{id} with unlisted ids of 8,000 characters: the lookup of unlisted prices keeps none of them', async () => {
+  const held = () => rig.gw.ctx.state.getSnapshot().unlistedModel!.held!();
+  const before = held();
+  for (let i = 0; i < 20; i++) {
+    const res = await rig.gw.fetch(`/v1/models/openai/${String(i).padEnd(8_000, 'q')}`);
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+  }
+  // Held until the next reload otherwise: 1,000 names as long as a request line takes.
+  expect(held().chars - before.chars).toBeLessThanOrEqual(0);
+  // An unlisted id of ordinary length is still remembered.
+  await (await rig.gw.fetch('/v1/models/openai/not-in-the-table-either')).arrayBuffer();
+  expect(held().names).toBe(before.names + 1);
+});
