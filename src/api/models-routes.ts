@@ -9,6 +9,7 @@ import { anthropicModelPage, isAnthropicClient, modelInfo } from './anthropic-mo
 import { clientOf, errorResponse } from './openai-request';
 import type { PulledModel } from '../providers/ollama/ollama-tags-api';
 import { ollamaTwin } from '../providers/ollama/ollama-tag';
+import { MAX_MODEL_CHARS } from '../routing/model-name';
 
 interface ModelObject {
   id: string;
@@ -130,8 +131,9 @@ export function modelRoute(ctx: AppContext): V1Route {
     const found = models.find((m) => m.id === id);
     if (found) return { model: found, contextWindow: contextWindowOf(snap, id) };
     // `provider/model`, as chat takes it (routing/resolve-concrete.ts): a model of the table named
-    // with its provider, or an id the table lacks, forwarded to an enabled provider as it is.
-    const target = allows(id) ? resolveConcrete(id, snap) : null;
+    // with its provider, or an id the table lacks, forwarded to an enabled provider as it is; never
+    // a name longer than chat takes (model-name.ts).
+    const target = id.length <= MAX_MODEL_CHARS && allows(id) ? resolveConcrete(id, snap) : null;
     if (!target) throw modelNotFound(id);
     return { model: { id, object: 'model' as const, created, owned_by: target.provider }, contextWindow: target.entry?.contextWindow ?? null };
   };

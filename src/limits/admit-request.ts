@@ -78,8 +78,8 @@ const keyExpired = (at: number) =>
   new ApiError({ status: 401, message: `This API key expired at ${new Date(at).toISOString()}.`, type: 'authentication_error', code: 'key_expired' });
 
 /**
- * A model name as a refusal says it. Limits are checked before the endpoint refuses a name over
- * MAX_MODEL_CHARS (images, embeddings, responses, count_tokens), so it may be as long as the body.
+ * A model name as a refusal says it: at most MAX_MODEL_CHARS characters, in a string of its own.
+ * The /v1 POSTs refuse a longer name before the limits run; this holds for any caller that does not.
  */
 const shown = (model: string) => (model.length > MAX_MODEL_CHARS ? ownCopy(`${model.slice(0, MAX_MODEL_CHARS)}…`) : model);
 

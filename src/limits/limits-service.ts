@@ -83,9 +83,9 @@ export class LimitsService {
   /**
    * Worst prices of a model name for a request starting at `at` (epoch ms: time-of-day prices are
    * those in force then), computed once per snapshot and minute (groups walk their targets; the
-   * windows start and end on whole minutes). Names no endpoint accepts (longer than MAX_MODEL_CHARS:
-   * checked after the limits on some endpoints) are not remembered: 10,000 names as long as a
-   * request body would hold gigabytes.
+   * windows start and end on whole minutes). Names no endpoint accepts (longer than MAX_MODEL_CHARS,
+   * which the /v1 POSTs refuse before the limits run) are not remembered by any caller: 10,000 names
+   * as long as a request body would hold gigabytes.
    */
   prices(name: string, snap: RuntimeSnapshot, at: number): WorstPrices {
     const minute = Math.floor(at / 60_000);

@@ -1,7 +1,8 @@
 /**
- * A limited key's limits are checked before some endpoints refuse a model name over 256
- * characters (images, embeddings, responses, count_tokens): what the limits keep or log of such a
- * name stays bounded, whatever its length (a request body may be 32 MB).
+ * Model names over 256 characters, with a limited key: every endpoint refuses them (the /v1 POSTs
+ * validate the name before the key's limits run), and what the limits, the log rows and the lookup
+ * of unlisted prices keep of such a name stays bounded, whatever its length (a request body may be
+ * 32 MB).
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import { MAX_MODEL_CHARS } from '../../src/routing/model-name';
@@ -57,17 +58,21 @@ test("a refusal by the allow-list says and logs a long name cut to 256 character
   }
 });
 
-test('GET /v1/models/{id} with unlisted ids of 8,000 characters: the lookup of unlisted prices keeps none of them', async () => {
-  const held = () => rig.gw.ctx.state.getSnapshot().unlistedModel!.held!();
+test('GET /v1/models/{id}: an unlisted id longer than chat takes is a 404; the lookup of unlisted prices keeps no such name', async () => {
+  const snap = () => rig.gw.ctx.state.getSnapshot();
+  const held = () => snap().unlistedModel!.held!();
   const before = held();
   for (let i = 0; i < 20; i++) {
     const res = await rig.gw.fetch(`/v1/models/openai/${String(i).padEnd(8_000, 'q')}`);
-    expect(res.status).toBe(200);
-    await res.arrayBuffer();
+    expect(res.status).toBe(404);
+    expect((await res.text()).length).toBeLessThan(2_000);
   }
-  // Held until the next reload otherwise: 1,000 names as long as a request line takes.
+  // The lookup itself, whoever calls it: held until the next reload otherwise, 1,000 names as long as a request line takes.
+  for (let i = 0; i < 20; i++) snap().unlistedModel!('openai', String(i).padEnd(8_000, 'z'));
   expect(held().chars - before.chars).toBeLessThanOrEqual(0);
-  // An unlisted id of ordinary length is still remembered.
-  await (await rig.gw.fetch('/v1/models/openai/not-in-the-table-either')).arrayBuffer();
+  // An unlisted id of ordinary length is still answered and remembered.
+  const ok = await rig.gw.fetch('/v1/models/openai/not-in-the-table-either');
+  expect(ok.status).toBe(200);
+  await ok.arrayBuffer();
   expect(held().names).toBe(before.names + 1);
 });
