@@ -4,7 +4,7 @@ import { getTableColumns } from 'drizzle-orm';
 import { requestLogs } from '../db/schema/request-logs';
 import { SESSION_COOKIE } from '../auth/session-cookie';
 import { PUBLIC_LOG_FIELDS } from '../logging/log-row';
-import { MAX_MONITOR_SOCKETS_PER_SESSION } from './session-socket-count';
+import { MAX_MONITOR_SOCKETS_PER_SESSION, MAX_MONITOR_SOCKETS_PER_USER } from './monitor-socket-caps';
 
 /**
  * GET /api/monitor/ws in the OpenAPI document. Elysia's generator would write a `ws` method (not
@@ -83,7 +83,7 @@ export const monitorOpenApiPaths: OpenAPIV3_1.PathsObject = {
         'A WebSocket upgrade (`Connection: Upgrade`, `Upgrade: websocket`), for any signed-in user (viewer or admin). ' +
         `Authenticated by the dashboard's session cookie (\`${SESSION_COOKIE}\`) or \`Authorization: Bearer <token>\` from \`POST /api/auth/login\`. ` +
         "A browser's handshake must come from the gateway's own origin. " +
-        `At most ${MAX_MONITOR_SOCKETS_PER_SESSION} sockets per session; one past that is refused (429), or closed with code 4429 when several open at once. ` +
+        `At most ${MAX_MONITOR_SOCKETS_PER_SESSION} sockets per session and ${MAX_MONITOR_SOCKETS_PER_USER} per user over all their sessions; one past either is refused (429), or closed with code 4429 when several open at once. ` +
         'The server sends `MonitorHello` once, then one `MonitorRequest` per finished request; a socket whose session ends (sign-out, expiry, password change) is closed. Clients send nothing: a message over 4 KiB closes the socket (1009), as do invalid UTF-8 (1007) and more than 20 messages a second (1008).',
       security: [{ sessionCookie: [] }, { session: [] }],
       parameters: [
@@ -99,7 +99,7 @@ export const monitorOpenApiPaths: OpenAPIV3_1.PathsObject = {
         '401': errorBody('No valid session cookie or bearer token'),
         '403': errorBody('A cross-site Origin, or a session that must change its password first'),
         '426': errorBody('Signed in, but a plain GET without the upgrade (as from this page\'s "Try it out"): use a WebSocket client'),
-        '429': errorBody(`Already ${MAX_MONITOR_SOCKETS_PER_SESSION} monitor sockets open for this session`),
+        '429': errorBody(`Already ${MAX_MONITOR_SOCKETS_PER_SESSION} monitor sockets open for this session, or ${MAX_MONITOR_SOCKETS_PER_USER} for this user`),
       },
     },
   },

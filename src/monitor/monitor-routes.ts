@@ -4,7 +4,7 @@ import { authenticateRequest, forgetRequestAuth, prepareRequestAuth, type AuthDe
 import { isPgDb } from '../db/pg-translate';
 import { ApiError, forbidden } from '../errors/api-error';
 import { MONITOR_TOPIC, type BunMonitorHub } from './monitor-hub';
-import { SessionSocketCount, tooManySockets } from './session-socket-count';
+import { MonitorSocketCaps, tooManySockets } from './monitor-socket-caps';
 import { SocketMessageBudget } from './socket-message-budget';
 
 /** Largest message a monitor client may send (it needs to send none: the socket only sends). */
@@ -62,21 +62,22 @@ function stillSignedIn(deps: AuthDeps, request: Request): boolean {
  */
 export function monitorRoutes(deps: AuthDeps & { monitor: BunMonitorHub }) {
   const hub = deps.monitor;
-  const perSession = new SessionSocketCount();
+  const caps = new MonitorSocketCaps();
   const messages = new SocketMessageBudget();
   return new Elysia({ name: 'monitor-routes' })
     .ws('/api/monitor/ws', {
       beforeHandle({ request }) {
         checkOrigin(request);
         const auth = enforceAccess(deps, request, { role: 'viewer' });
-        if (perSession.full(auth.session.id)) throw tooManySockets();
+        const full = caps.full(auth.session.id, String(auth.user.id));
+        if (full) throw tooManySockets(full);
       },
       open(ws) {
         const request = ws.data.request;
         // Checked again here: upgrades that passed beforeHandle together may overshoot.
-        const sessionId = authenticateRequest(deps, request)?.session.id;
-        if (!sessionId || !perSession.add(ws.raw, sessionId)) {
-          ws.close(4429, 'Too many monitor connections for this session.');
+        const auth = authenticateRequest(deps, request);
+        if (!auth || !caps.add(ws.raw, auth.session.id, String(auth.user.id))) {
+          ws.close(4429, 'Too many monitor connections for this session or user.');
           return;
         }
         ws.subscribe(MONITOR_TOPIC);
@@ -94,7 +95,7 @@ export function monitorRoutes(deps: AuthDeps & { monitor: BunMonitorHub }) {
       },
       close(ws) {
         messages.forget(ws.raw);
-        perSession.remove(ws.raw);
+        caps.remove(ws.raw);
         hub.untrack(ws.raw);
       },
       // Hidden from the generator (a 'ws' method would make the document invalid): monitor-openapi.ts documents it as the GET it is.

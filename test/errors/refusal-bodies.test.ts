@@ -7,7 +7,7 @@ import { GroupValidationError } from '../../src/admin/groups-service';
 import { storeUnavailable } from '../../src/auth/store-unavailable';
 import { toErrorResponse } from '../../src/errors/api-error';
 import { LimitsUnavailableError } from '../../src/limits/redis-limit-counters';
-import { tooManySockets } from '../../src/monitor/session-socket-count';
+import { tooManySockets } from '../../src/monitor/monitor-socket-caps';
 import { overloaded } from '../../src/proxy/upstream-slots';
 import { providerEnv, type TestGateway } from '../helpers/start-gateway';
 import { api, json, useAdminGateway, type Session } from '../helpers/admin-harness';
@@ -18,11 +18,14 @@ const body = (message: string, type: string, code: string, param: string | null 
 
 describe('refusals built outside a request', () => {
   test('each keeps its status, body and headers', () => {
-    expect(toErrorResponse(tooManySockets())).toEqual({
+    expect(toErrorResponse(tooManySockets('session'))).toEqual({
       status: 429,
       body: body('Too many monitor connections for this session (at most 8); close another tab first.', 'rate_limit_error', 'too_many_connections'),
       headers: {},
     });
+    expect(toErrorResponse(tooManySockets('user')).body).toEqual(
+      body('Too many monitor connections for this user (at most 32); close another tab first.', 'rate_limit_error', 'too_many_connections'),
+    );
     expect(toErrorResponse(overloaded(64, 30))).toEqual({
       status: 503,
       body: body('The gateway is at its limit of 64 upstream requests in flight and this request waited 30 s for a slot; retry later.', 'server_error', 'overloaded'),

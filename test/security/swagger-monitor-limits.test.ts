@@ -1,9 +1,9 @@
-/** /swagger carries a CSP and X-Frame-Options; monitor sockets are capped per session. */
+/** /swagger carries a CSP and X-Frame-Options; monitor sockets are capped per session and per user. */
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { createHash } from 'node:crypto';
-import { MAX_MONITOR_SOCKETS_PER_SESSION } from '../../src/monitor/session-socket-count';
+import { MAX_MONITOR_SOCKETS_PER_SESSION, MAX_MONITOR_SOCKETS_PER_USER } from '../../src/monitor/monitor-socket-caps';
 import type { TestGateway } from '../helpers/start-gateway';
-import { ADMIN_PASSWORD, login, useAdminGateway, type Session } from '../helpers/admin-harness';
+import { ADMIN_PASSWORD, api, login, useAdminGateway, type Session } from '../helpers/admin-harness';
 
 setDefaultTimeout(30_000);
 
@@ -37,7 +37,7 @@ describe('/swagger', () => {
   });
 });
 
-describe('monitor sockets per session', () => {
+describe('monitor sockets per session and per user', () => {
   const open = (s: Session) =>
     new Promise<{ ws: WebSocket } | { refused: number }>((resolve) => {
       const ws = new WebSocket(`${gw.url.replace('http', 'ws')}/api/monitor/ws`, { headers: { authorization: `Bearer ${s.token}` } } as any);
@@ -78,6 +78,33 @@ describe('monitor sockets per session', () => {
       }
       expect('ws' in again).toBe(true);
       if ('ws' in again) sockets.push(again.ws);
+    } finally {
+      for (const ws of sockets) ws.close();
+    }
+  });
+
+  test(`a user signing in again and again holds at most ${MAX_MONITOR_SOCKETS_PER_USER} over all sessions; another user is not affected`, async () => {
+    const created = await api(gw, 'POST', '/api/users', { as: admin, body: { username: 'watcher', password: 'watcher-password-1', role: 'viewer' } });
+    expect(created.status).toBe(201);
+    const sockets: WebSocket[] = [];
+    try {
+      const sessions = await Promise.all(Array.from({ length: MAX_MONITOR_SOCKETS_PER_USER / MAX_MONITOR_SOCKETS_PER_SESSION + 1 }, () => login(gw, 'watcher', 'watcher-password-1')));
+      let opened = 0;
+      let refused = 0;
+      for (const s of sessions)
+        for (let i = 0; i < MAX_MONITOR_SOCKETS_PER_SESSION; i++) {
+          const r = await open(s);
+          if ('ws' in r) (sockets.push(r.ws), opened++);
+          else refused++;
+        }
+      expect({ opened, refused }).toEqual({ opened: MAX_MONITOR_SOCKETS_PER_USER, refused: MAX_MONITOR_SOCKETS_PER_SESSION });
+      // The handshake's refusal names the user's cap.
+      const res = await fetch(`${gw.url}/api/monitor/ws`, { headers: { authorization: `Bearer ${sessions.at(-1)!.token}`, upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-version': '13' } });
+      expect(res.status).toBe(429);
+      expect(((await res.json()) as any).error.message).toContain('for this user');
+      const other = await open(admin);
+      expect('ws' in other).toBe(true);
+      if ('ws' in other) sockets.push(other.ws);
     } finally {
       for (const ws of sockets) ws.close();
     }
