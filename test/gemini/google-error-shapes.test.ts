@@ -1,7 +1,9 @@
 /**
  * Google's own error shapes through the real gateway, driven by the official openai and Anthropic
  * clients against the fake Gemini: a refused key, which Google answers with 400 INVALID_ARGUMENT
- * (ErrorInfo reason API_KEY_INVALID) instead of a 401. Each request leaves one row, found by its x-request-id.
+ * (ErrorInfo reason API_KEY_INVALID) instead of a 401, and a 429 RESOURCE_EXHAUSTED that arrives as
+ * the error event of a 200 stream, with its wait in a RetryInfo detail. Each request leaves one
+ * row, found by its x-request-id.
  */
 import { afterAll, beforeAll, beforeEach, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
@@ -59,6 +61,42 @@ test("a refused key (Google's 400 API_KEY_INVALID) is the gateway's credentials 
   expect(msgErr.status).toBe(502);
   expect(msgErr.error.error.type).toBe('api_error');
   expect((await gw.waitForRow(msgErr.headers.get('x-request-id'))).status).toBe(502);
+});
+
+/** A quota refusal as the one event of a 200 stream, its wait in RetryInfo. */
+const quotaEvent = () => ({
+  sse: `data: ${JSON.stringify({
+    error: {
+      code: 429,
+      message: 'Resource has been exhausted (e.g. check quota).',
+      status: 'RESOURCE_EXHAUSTED',
+      details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '8.2s' }],
+    },
+  })}\r\n\r\n`,
+});
+
+test("a 429 inside a 200 stream, before anything was sent, is the rate limit the same HTTP 429 is: rate_limit_exceeded, RetryInfo's wait as retry-after, the key rests that long", async () => {
+  fake.reply(quotaEvent());
+  const err = await gw.openai().chat.completions.create({ model: 'gemini/gemini-2.5-flash', messages: hi, stream: true }).catch((e) => e);
+  expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+  expect(err.error).toMatchObject({ code: 'rate_limit_exceeded' });
+  expect(err.headers.get('retry-after')).toBe('9');
+  expect(err.message).toContain('Resource has been exhausted');
+  const row = await gw.waitForRow(err.headers.get('x-request-id'));
+  expect(row).toMatchObject({ status: 429, errorType: 'rate_limit_exceeded' });
+  expect(gw.ctx.keyPool.stateOf('gemini', keyIds()[0]!, 'gemini-2.5-flash')).toEqual({ state: 'cooling', until: clock.now + 9_000 });
+
+  gw.ctx.keyPool = new ProviderKeyPool(undefined, () => clock.now);
+  fake.reply(quotaEvent());
+  const res = await gw.fetch('/v1/messages', {
+    method: 'POST',
+    headers: { 'anthropic-version': '2023-06-01' },
+    body: JSON.stringify({ model: 'gemini/gemini-2.5-flash', max_tokens: 64, messages: hi, stream: true }),
+  });
+  expect(res.status).toBe(429);
+  expect(res.headers.get('retry-after')).toBe('9');
+  expect(((await res.json()) as any).error.type).toBe('rate_limit_error');
+  expect(await gw.waitForRow(res)).toMatchObject({ status: 429, errorType: 'rate_limit_exceeded' });
 });
 
 test('with a second key, the refused one is set aside and the request is answered with the other', async () => {
