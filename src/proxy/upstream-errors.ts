@@ -7,6 +7,7 @@ import { redactKeyForms } from '../security/redact-key';
 import { UpstreamRedirectError } from './upstream-redirect';
 import { impliedRetryAfter, retryAfterMsHeader } from '../key-pool/retry-after';
 import { parseContextOverflow } from '../errors/context-overflow';
+import { googleKeyInvalid, googleRetryDelay } from '../providers/gemini/gemini-error';
 
 /** Why the gateway aborted an upstream call (the abort reason tells errors apart). */
 export class GatewayAbort extends Error {
@@ -112,20 +113,7 @@ export const answerTooLarge = (provider: ProviderId) =>
     true,
   );
 
-/**
- * Google's 429 carries no `retry-after` header: the wait is a RetryInfo detail in the body
- * (`"retryDelay": "37s"`, a protobuf Duration). As whole seconds, rounded up, so the key pool
- * rests the key that long and the client's SDK (Claude Code's, OpenAI's) waits it out instead
- * of spending its retries on a per-minute quota.
- */
-function googleRetryDelay(err: any): string | null {
-  if (!Array.isArray(err?.details)) return null;
-  const info = err.details.find((d: any) => typeof d?.['@type'] === 'string' && d['@type'].endsWith('google.rpc.RetryInfo'));
-  const m = typeof info?.retryDelay === 'string' ? /^(\d+(?:\.\d+)?)s$/.exec(info.retryDelay.trim()) : null;
-  return m ? String(Math.max(1, Math.ceil(Number(m[1])))) : null;
-}
-
-/** Upstream answered with an error status: 4xx is passed through (401/403 become 502), 5xx becomes 502. */
+/** Upstream answered with an error status: 4xx is passed through (401/403, and Google's refused key, become 502), 5xx becomes 502. */
 export async function errorFromUpstreamResponse(provider: ProviderId, res: Response, apiKey?: string): Promise<UpstreamError> {
   if (res.status >= 300 && res.status < 400) {
     // Calls go out with redirect: 'manual'; a 3xx is an upstream error (see upstream-redirect.ts).
@@ -139,6 +127,7 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
   let param: string | null = null;
   let outOfCredit = false;
   let bodyRetryAfter: string | null = null;
+  let keyInvalid = false;
   try {
     const json = JSON.parse(text);
     // Gemini wraps errors in an array; OpenAI-compatible ones use {error:{message,code}} or {error:"..."}.
@@ -151,6 +140,7 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
     else if (json?.type === 'error' && typeof err?.type === 'string') code = err.type;
     outOfCredit = res.status === 429 && (OUT_OF_CREDIT.has(err?.code) || OUT_OF_CREDIT.has(err?.type));
     bodyRetryAfter = googleRetryDelay(err);
+    keyInvalid = res.status === 400 && googleKeyInvalid(err);
   } catch {
     // not JSON: keep the text
   }
@@ -180,10 +170,11 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
   // As a 502 the SDKs would retry it (Claude Code up to 10 times, each retry calling the provider
   // with the refused key again), though the walk already tried every key it had: `x-should-retry:
   // false`, as the 401 itself would have been, which the OpenAI and Anthropic SDKs obey.
-  if (res.status === 401 || res.status === 403) {
+  if (res.status === 401 || res.status === 403 || keyInvalid) {
     const refused = new UpstreamError(
       provider,
-      res.status,
+      // Google's 400 for a refused key is the 401 it means: the key pool sets the key aside.
+      keyInvalid ? 401 : res.status,
       `Upstream ${providerLabel(provider)} rejected the gateway's provider credentials (HTTP ${res.status}): ${detail}`,
       false,
       502,

@@ -135,7 +135,7 @@ const ROWS: Row[] = [
   { name: 'an error payload mid-stream', provider: 'gemini', stream: true, reply: geminiSse(geminiLines('gemini', 'error-midstream.chunks.txt')), want: { failedMidway: true } },
   // Each provider's own error bodies, answered before any output (streamed or not: the same JSON error).
   ...[false, true].flatMap((stream): Row[] => [
-    { name: 'Google error 400', provider: 'gemini', stream, reply: json(fixtureJson('gemini', 'error-400.json'), 400), want: { error: 400 } },
+    { name: 'Google error 400', provider: 'gemini', stream, reply: json(fixtureJson('gemini', 'error-400-invalid-argument.json'), 400), want: { error: 400 } },
     ...(['400', '429', '500', '529'] as const).map((s): Row => ({ name: `Anthropic error ${s}`, provider: 'anthropic', stream, reply: json(fixtureJson('anthropic', `error-${s}.json`), Number(s)), want: { error: true } })),
     ...(['openai', 'deepseek', 'moonshot', 'grok', 'ollama'] as const).flatMap((p): Row[] => [
       { name: "OpenAI's error shape, 429", provider: p, stream, reply: json({ error: { message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' } }, 429), want: { error: 429 } },

@@ -236,10 +236,10 @@ describe('Gemini through the gateway, driven by the openai client', () => {
   });
 
   test('an upstream 400 is passed through in OpenAI shape without the provider key', async () => {
-    fake.reply({ json: fixtureJson('error-400.json'), status: 400 });
+    fake.reply({ json: fixtureJson('error-400-invalid-argument.json'), status: 400 });
     const err = await client.chat.completions.create({ model: 'gemini/gemini-2.5-flash', messages: [{ role: 'user', content: 'hi' }] }).catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
-    expect(err.error.message).toContain('API key not valid');
+    expect(err.error.message).toContain('Unknown name "foo"');
     expect(JSON.stringify(err.error)).not.toContain(GEMINI_KEY);
   });
 

@@ -26,3 +26,26 @@ export function geminiErrorStatus(body: unknown): number | null {
   const code = (b as { error?: { code?: unknown } } | null)?.error?.code;
   return typeof code === 'number' && Number.isInteger(code) && code >= 400 && code < 600 ? code : null;
 }
+
+/**
+ * Google's 429 carries no `retry-after` header: the wait is a RetryInfo detail in the body
+ * (`"retryDelay": "37s"`, a protobuf Duration). As whole seconds, rounded up, so the key pool
+ * rests the key that long and the client's SDK (Claude Code's, OpenAI's) waits it out instead
+ * of spending its retries on a per-minute quota.
+ */
+export function googleRetryDelay(err: any): string | null {
+  if (!Array.isArray(err?.details)) return null;
+  const info = err.details.find((d: any) => typeof d?.['@type'] === 'string' && d['@type'].endsWith('google.rpc.RetryInfo'));
+  const m = typeof info?.retryDelay === 'string' ? /^(\d+(?:\.\d+)?)s$/.exec(info.retryDelay.trim()) : null;
+  return m ? String(Math.max(1, Math.ceil(Number(m[1])))) : null;
+}
+
+/**
+ * Google answers a key it does not take (wrong, expired, deleted) with 400 INVALID_ARGUMENT, not a
+ * 401: "API key not valid. Please pass a valid API key.", ErrorInfo reason API_KEY_INVALID. That is
+ * the gateway's key refused, as a 401 is, not the client's request.
+ */
+export function googleKeyInvalid(err: any): boolean {
+  if (!Array.isArray(err?.details)) return false;
+  return err.details.some((d: any) => d?.reason === 'API_KEY_INVALID' && typeof d?.['@type'] === 'string' && d['@type'].endsWith('google.rpc.ErrorInfo'));
+}

@@ -5,7 +5,7 @@ import { tallyText } from '../shared/tally-text';
 import { geminiOpenAIUsage, normalizeGeminiUsage } from '../../usage/gemini-usage';
 import type { ChatCallContext, StreamTally } from '../types';
 import { completionId, lateSignature, partsOf } from './gemini-response';
-import { geminiErrorMessage, geminiErrorStatus } from './gemini-error';
+import { geminiErrorMessage, geminiErrorStatus, googleRetryDelay } from './gemini-error';
 import { functionNameRestorer } from './gemini-function-name';
 import { failedTurn, mapFinishReason } from './map-finish-reason';
 import type { GeminiPart, GeminiResponse } from './gemini-wire';
@@ -66,11 +66,14 @@ function geminiTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEv
     send(JSON.stringify(chunk));
   };
   /** Ends the translation: `status` is the HTTP status Gemini's error names (null: a broken stream). */
-  const fail = (message: string, status: number | null = null): never => {
+  const fail = (message: string, status: number | null = null, retryAfter: string | null = null): never => {
     stopped = true;
     tally.finishReason = 'error';
     // A 4xx Gemini names keeps its status (a 429 cools the key when nothing was sent yet); anything else is a 502.
-    throw new UpstreamError('gemini', status, `Gemini: ${message}`, status === null || isRetryableStatus(status));
+    // A 429 is a rate limit, with its RetryInfo wait, as the same error answered with HTTP 429 is (upstream-errors.ts).
+    const limited = status === 429;
+    const headers: Record<string, string> = limited && retryAfter ? { 'retry-after': retryAfter } : {};
+    throw new UpstreamError('gemini', status, `Gemini: ${message}`, status === null || isRetryableStatus(status), undefined, limited ? 'rate_limit_exceeded' : undefined, headers);
   };
   const state = (index: number) => {
     let s = candidates.get(index);
@@ -134,7 +137,7 @@ function geminiTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEv
     // The streaming endpoint may wrap an error in an array.
     if (Array.isArray(res)) res = res[0];
     if (!res || typeof res !== 'object') return fail('the upstream sent an event that is not a response object.');
-    if (res.error) return fail(geminiErrorMessage(res), geminiErrorStatus(res));
+    if (res.error) return fail(geminiErrorMessage(res), geminiErrorStatus(res), googleRetryDelay(res.error));
     if (res.usageMetadata) {
       lastUsage = res.usageMetadata;
       tally.usage = normalizeGeminiUsage(lastUsage);

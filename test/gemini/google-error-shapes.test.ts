@@ -1,0 +1,116 @@
+/**
+ * Google's own error shapes through the real gateway, driven by the official openai and Anthropic
+ * clients against the fake Gemini: a refused key, which Google answers with 400 INVALID_ARGUMENT
+ * (ErrorInfo reason API_KEY_INVALID) instead of a 401, and a 429 RESOURCE_EXHAUSTED that arrives as
+ * the error event of a 200 stream, with its wait in a RetryInfo detail. Each request leaves one
+ * row, found by its x-request-id.
+ */
+import { afterAll, beforeAll, beforeEach, expect, test } from 'bun:test';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { addProviderKey } from '../../src/admin/provider-keys-service';
+import { ProviderKeyPool } from '../../src/key-pool/key-pool';
+import { startGateway, type TestGateway } from '../helpers/start-gateway';
+import { FakeGemini } from './fake-gemini';
+import { fixtureJson } from './helpers';
+
+const G1 = 'AIzaSyFAKE-google-errors-key-1111';
+const G2 = 'AIzaSyFAKE-google-errors-key-2222';
+const clock = { now: 1_800_000_000_000 };
+let fake: FakeGemini;
+let gw: TestGateway;
+
+beforeAll(async () => {
+  fake = new FakeGemini();
+  gw = await startGateway({ env: { LLM_PROXY__PROVIDERS__GEMINI__BASE_URL: fake.url, GEMINI_API_KEY: G1 } });
+});
+
+afterAll(async () => {
+  await gw?.close();
+  fake?.close();
+});
+
+beforeEach(() => {
+  gw.ctx.keyPool = new ProviderKeyPool(undefined, () => clock.now);
+  gw.ctx.breakers.reset();
+});
+
+const hi = [{ role: 'user' as const, content: 'Say hello' }];
+/** Google's answer to a key it does not take (the recorded fixture): HTTP 400, not 401. */
+const keyInvalid = () => ({ json: fixtureJson('error-400.json'), status: 400 });
+const keyIds = () => gw.ctx.state.getSnapshot().providers.get('gemini')!.keys!.map((k) => k.id);
+const anthropic = () => new Anthropic({ apiKey: gw.clientKey, baseURL: gw.url, maxRetries: 0 });
+
+test("a refused key (Google's 400 API_KEY_INVALID) is the gateway's credentials failing, not the client's bad request: 502 upstream_auth_failed, not retried", async () => {
+  fake.reply(keyInvalid());
+  const err = await gw.openai().chat.completions.create({ model: 'gemini/gemini-2.5-flash', messages: hi }).catch((e) => e);
+  expect(err).toBeInstanceOf(OpenAI.APIError);
+  expect(err.status).toBe(502);
+  expect(err.error).toMatchObject({ type: 'api_error', code: 'upstream_auth_failed' });
+  expect(err.message).toContain('API key not valid');
+  expect(err.headers.get('x-should-retry')).toBe('false');
+  expect(JSON.stringify(err.error)).not.toContain(G1);
+  const row = await gw.waitForRow(err.headers.get('x-request-id'));
+  expect(row).toMatchObject({ provider: 'gemini', status: 502, errorType: 'upstream_auth_failed' });
+  expect(gw.ctx.keyPool.stateOf('gemini', keyIds()[0]!).state).toBe('set_aside');
+
+  // The Anthropic dialect: an api_error, not an invalid_request_error.
+  fake.reply(keyInvalid());
+  const msgErr = await anthropic().messages.create({ model: 'gemini/gemini-2.5-flash', max_tokens: 64, messages: hi }).catch((e) => e);
+  expect(msgErr).toBeInstanceOf(Anthropic.APIError);
+  expect(msgErr.status).toBe(502);
+  expect(msgErr.error.error.type).toBe('api_error');
+  expect((await gw.waitForRow(msgErr.headers.get('x-request-id'))).status).toBe(502);
+});
+
+/** A quota refusal as the one event of a 200 stream, its wait in RetryInfo. */
+const quotaEvent = () => ({
+  sse: `data: ${JSON.stringify({
+    error: {
+      code: 429,
+      message: 'Resource has been exhausted (e.g. check quota).',
+      status: 'RESOURCE_EXHAUSTED',
+      details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '8.2s' }],
+    },
+  })}\r\n\r\n`,
+});
+
+test("a 429 inside a 200 stream, before anything was sent, is the rate limit the same HTTP 429 is: rate_limit_exceeded, RetryInfo's wait as retry-after, the key rests that long", async () => {
+  fake.reply(quotaEvent());
+  const err = await gw.openai().chat.completions.create({ model: 'gemini/gemini-2.5-flash', messages: hi, stream: true }).catch((e) => e);
+  expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+  expect(err.error).toMatchObject({ code: 'rate_limit_exceeded' });
+  expect(err.headers.get('retry-after')).toBe('9');
+  expect(err.message).toContain('Resource has been exhausted');
+  const row = await gw.waitForRow(err.headers.get('x-request-id'));
+  expect(row).toMatchObject({ status: 429, errorType: 'rate_limit_exceeded' });
+  expect(gw.ctx.keyPool.stateOf('gemini', keyIds()[0]!, 'gemini-2.5-flash')).toEqual({ state: 'cooling', until: clock.now + 9_000 });
+
+  gw.ctx.keyPool = new ProviderKeyPool(undefined, () => clock.now);
+  fake.reply(quotaEvent());
+  const res = await gw.fetch('/v1/messages', {
+    method: 'POST',
+    headers: { 'anthropic-version': '2023-06-01' },
+    body: JSON.stringify({ model: 'gemini/gemini-2.5-flash', max_tokens: 64, messages: hi, stream: true }),
+  });
+  expect(res.status).toBe(429);
+  expect(res.headers.get('retry-after')).toBe('9');
+  expect(((await res.json()) as any).error.type).toBe('rate_limit_error');
+  expect(await gw.waitForRow(res)).toMatchObject({ status: 429, errorType: 'rate_limit_exceeded' });
+});
+
+test('with a second key, the refused one is set aside and the request is answered with the other', async () => {
+  await addProviderKey(gw.ctx, 'gemini', { key: G2, label: 'two' });
+  fake.requests.length = 0;
+  fake.reply(keyInvalid(), { json: fixtureJson('text.json') });
+  const { data, response } = await gw.openai().chat.completions.create({ model: 'gemini/gemini-2.5-flash', messages: hi }).withResponse();
+  expect(data.choices[0]!.finish_reason).toBe('stop');
+  const [refused, answered] = fake.requests.map((r) => r.headers['x-goog-api-key']);
+  expect(refused).not.toBe(answered);
+  const byKey = new Map(gw.ctx.state.getSnapshot().providers.get('gemini')!.keys!.map((k) => [k.apiKey, k.id]));
+  expect(gw.ctx.keyPool.stateOf('gemini', byKey.get(refused!)!).state).toBe('set_aside');
+  expect(gw.ctx.keyPool.stateOf('gemini', byKey.get(answered!)!).state).toBe('active');
+  const row = await gw.waitForRow(response);
+  expect(row.status).toBe(200);
+  expect(JSON.parse(row.attempts!).map((a: any) => a.status)).toEqual([502, 200]);
+});
