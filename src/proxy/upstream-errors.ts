@@ -7,7 +7,7 @@ import { redactKeyForms } from '../security/redact-key';
 import { UpstreamRedirectError } from './upstream-redirect';
 import { impliedRetryAfter, retryAfterMsHeader } from '../key-pool/retry-after';
 import { parseContextOverflow } from '../errors/context-overflow';
-import { googleKeyInvalid, googleRetryDelay } from '../providers/gemini/gemini-error';
+import { googleKeyInvalid, googleRegionRefused, googleRetryDelay } from '../providers/gemini/gemini-error';
 
 /** Why the gateway aborted an upstream call (the abort reason tells errors apart). */
 export class GatewayAbort extends Error {
@@ -128,6 +128,7 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
   let outOfCredit = false;
   let bodyRetryAfter: string | null = null;
   let keyInvalid = false;
+  let regionRefused = false;
   try {
     const json = JSON.parse(text);
     // Gemini wraps errors in an array; OpenAI-compatible ones use {error:{message,code}} or {error:"..."}.
@@ -141,6 +142,7 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
     outOfCredit = res.status === 429 && (OUT_OF_CREDIT.has(err?.code) || OUT_OF_CREDIT.has(err?.type));
     bodyRetryAfter = googleRetryDelay(err);
     keyInvalid = res.status === 400 && googleKeyInvalid(err);
+    regionRefused = res.status === 400 && googleRegionRefused(err);
   } catch {
     // not JSON: keep the text
   }
@@ -185,6 +187,10 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
     refused.upstreamCode = code;
     return refused;
   }
+  // Google refusing the gateway's location (or its free tier there) is the operator's to fix too:
+  // a 502 no SDK retries, and a group goes on to its next target (retryable for the walk).
+  if (regionRefused)
+    return new UpstreamError(provider, res.status, `Upstream ${providerLabel(provider)} refuses requests from where the gateway runs (HTTP 400): ${detail}`, true, 502, 'upstream_region_refused', { 'x-should-retry': 'false' });
   // A 402 is the gateway's provider account out of credit (DeepSeek's "Insufficient Balance", whose
   // code says `invalid_request_error`, which would tell the client its request was wrong): OpenAI's
   // words for that, as for an out-of-credit 429; the status stays (Anthropic's clients get billing_error).

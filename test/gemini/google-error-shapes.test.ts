@@ -2,7 +2,8 @@
  * Google's own error shapes through the real gateway, driven by the official openai and Anthropic
  * clients against the fake Gemini: a refused key, which Google answers with 400 INVALID_ARGUMENT
  * (ErrorInfo reason API_KEY_INVALID) instead of a 401, and a 429 RESOURCE_EXHAUSTED that arrives as
- * the error event of a 200 stream, with its wait in a RetryInfo detail. Each request leaves one
+ * the error event of a 200 stream, with its wait in a RetryInfo detail, and a refusal of where the
+ * gateway runs (400 FAILED_PRECONDITION). Each request leaves one
  * row, found by its x-request-id.
  */
 import { afterAll, beforeAll, beforeEach, expect, test } from 'bun:test';
@@ -97,6 +98,23 @@ test("a 429 inside a 200 stream, before anything was sent, is the rate limit the
   expect(res.headers.get('retry-after')).toBe('9');
   expect(((await res.json()) as any).error.type).toBe('rate_limit_error');
   expect(await gw.waitForRow(res)).toMatchObject({ status: 429, errorType: 'rate_limit_exceeded' });
+});
+
+test("Google refusing where the gateway runs (400 FAILED_PRECONDITION, 'User location is not supported') is the operator's to fix: 502 upstream_region_refused, not retried, the key not set aside", async () => {
+  const region = { json: { error: { code: 400, message: 'User location is not supported for the API use.', status: 'FAILED_PRECONDITION' } }, status: 400 };
+  fake.reply(region);
+  const err = await gw.openai().chat.completions.create({ model: 'gemini/gemini-2.5-flash', messages: hi }).catch((e) => e);
+  expect(err).toBeInstanceOf(OpenAI.APIError);
+  expect(err.status).toBe(502);
+  expect(err.error).toMatchObject({ type: 'api_error', code: 'upstream_region_refused' });
+  expect(err.message).toContain('User location is not supported');
+  expect(err.headers.get('x-should-retry')).toBe('false');
+  expect(await gw.waitForRow(err.headers.get('x-request-id'))).toMatchObject({ provider: 'gemini', status: 502, errorType: 'upstream_region_refused' });
+  expect(gw.ctx.keyPool.stateOf('gemini', keyIds()[0]!).state).toBe('active');
+  // A 400 FAILED_PRECONDITION about the request itself stays the client's 400.
+  fake.reply({ json: { error: { code: 400, message: 'Function calling with a response mime type is unsupported.', status: 'FAILED_PRECONDITION' } }, status: 400 });
+  const own = await gw.openai().chat.completions.create({ model: 'gemini/gemini-2.5-flash', messages: hi }).catch((e) => e);
+  expect(own.status).toBe(400);
 });
 
 test('with a second key, the refused one is set aside and the request is answered with the other', async () => {

@@ -49,3 +49,12 @@ export function googleKeyInvalid(err: any): boolean {
   if (!Array.isArray(err?.details)) return false;
   return err.details.some((d: any) => d?.reason === 'API_KEY_INVALID' && typeof d?.['@type'] === 'string' && d['@type'].endsWith('google.rpc.ErrorInfo'));
 }
+
+/**
+ * Google's 400 FAILED_PRECONDITION for where the gateway runs, not what the client sent: "User
+ * location is not supported for the API use.", "Gemini API free tier is not available in your
+ * country. Please enable billing…". Only the operator can change it (another region, billing).
+ */
+export function googleRegionRefused(err: any): boolean {
+  return err?.status === 'FAILED_PRECONDITION' && typeof err?.message === 'string' && /location is not supported|not available in your country/i.test(err.message);
+}
