@@ -107,3 +107,22 @@ export function prefillRefusal(body: any): Response | null {
 
 /** A fake Anthropic that refuses a prefill ending in whitespace and otherwise gives `answer`. */
 export const strictAboutPrefill = (answer: () => Response): FakeHandler => (_req, rec) => prefillRefusal(rec.body) ?? answer();
+
+/**
+ * Anthropic's 400 for a base64 image whose media_type does not name the format of its bytes, or
+ * null (the real API's message; it reads the bytes, where OpenAI ignores the label).
+ */
+export function imageTypeRefusal(body: any): Response | null {
+  const formats: [string, string][] = [['/9j/', 'image/jpeg'], ['iVBORw0KGgo', 'image/png'], ['R0lGOD', 'image/gif'], ['UklGR', 'image/webp']];
+  for (const [i, m] of (Array.isArray(body?.messages) ? body.messages : []).entries()) {
+    for (const [j, b] of (Array.isArray(m.content) ? m.content : []).entries()) {
+      const src = b?.type === 'image' && b.source?.type === 'base64' ? b.source : null;
+      const actual = src && formats.find(([head]) => String(src.data).startsWith(head))?.[1];
+      if (actual && actual !== src.media_type) {
+        const message = `messages.${i}.content.${j}.image.source.base64: The image was specified using the ${src.media_type} media type, but the image appears to be a ${actual} image`;
+        return Response.json({ type: 'error', error: { type: 'invalid_request_error', message } }, { status: 400 });
+      }
+    }
+  }
+  return null;
+}

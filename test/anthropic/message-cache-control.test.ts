@@ -14,9 +14,9 @@ import { anthropicJson } from './fake-anthropic';
 let fake: FakeUpstream;
 let gw: TestGateway;
 
-/** Anthropic as it bills: a prompt with a cache breakpoint writes the cache (cache-write.json), one without does not (text.json). */
+/** Anthropic as it bills: a prompt with a cache breakpoint (or automatic caching: a top-level one) writes the cache (cache-write.json), one without does not (text.json). */
 const hasBreakpoint = (body: any) =>
-  JSON.stringify([body.system ?? [], body.messages ?? [], body.tools ?? []]).includes('"cache_control"');
+  !!body.cache_control || JSON.stringify([body.system ?? [], body.messages ?? [], body.tools ?? []]).includes('"cache_control"');
 const cachingAnthropic = (_req: Request, r: RecordedRequest) => Response.json(anthropicJson(hasBreakpoint(r.body) ? 'cache-write.json' : 'text.json'));
 
 beforeAll(async () => {
@@ -80,4 +80,16 @@ test('no marker: nothing is cached (the control)', async () => {
   const { response } = await gw.openai().chat.completions.create({ model: MODEL, messages: [{ role: 'system', content: CONTRACT }, { role: 'user', content: 'How long is the term?' }] }).withResponse();
   expect(hasBreakpoint(fake.last().body)).toBe(false);
   expect(await gw.waitForRow(response)).toMatchObject({ status: 200, cacheWriteTokens: 0 });
+});
+
+test('a top-level cache_control (Anthropic\'s automatic caching) reaches Anthropic at the top level, the blocks untouched; the row bills the write', async () => {
+  const { data, response } = await gw
+    .openai()
+    .chat.completions.create(cached({ model: MODEL, messages: [{ role: 'system' as const, content: CONTRACT }, { role: 'user' as const, content: 'How long is the term?' }] }, { type: 'ephemeral', ttl: '1h' }))
+    .withResponse();
+  const sent = fake.last().body;
+  expect(sent.cache_control).toEqual({ type: 'ephemeral', ttl: '1h' });
+  expect(sent.system).toEqual([{ type: 'text', text: CONTRACT }]);
+  expect(data.usage).toMatchObject({ prompt_tokens: 12 + 2048, prompt_tokens_details: { cached_tokens: 0, cache_write_tokens: 2048 } });
+  expect(await gw.waitForRow(response)).toMatchObject({ status: 200, cacheWriteTokens: 2048 });
 });

@@ -2,9 +2,7 @@ import { badRequest } from '../../errors/api-error';
 import type { AdapterDeps } from '../types';
 import type { AnthropicBlock, CacheControl } from './anthropic-wire';
 import { shownValue } from '../../errors/shown-value';
-
-/** Image types Anthropic accepts; anything else is refused here rather than as an upstream 400. */
-const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
+import { anthropicImageType } from './image-media-type';
 
 export interface ContentOptions {
   deps: AdapterDeps;
@@ -87,10 +85,9 @@ async function imageBlock(url: unknown, path: string, opts: ContentOptions): Pro
     // Anthropic never fetches a URL on a client's behalf and the guard applies to every provider alike.
     ({ mimeType, base64: data } = await opts.deps.fetchImage(url, opts.signal));
   }
-  if (!IMAGE_TYPES.has(mimeType)) {
-    throw badRequest(`Anthropic accepts JPEG, PNG, GIF and WebP images, not '${shownValue(mimeType)}'.`, path, 'invalid_image_format');
-  }
-  return { type: 'image', source: { type: 'base64', media_type: mimeType, data } };
+  const mediaType = anthropicImageType(mimeType, data);
+  if (!mediaType) throw badRequest(`Anthropic accepts JPEG, PNG, GIF and WebP images, not '${shownValue(mimeType)}'.`, path, 'invalid_image_format');
+  return { type: 'image', source: { type: 'base64', media_type: mediaType, data } };
 }
 
 /** OpenAI `file` parts: inline PDFs become document blocks; file ids mean nothing to Anthropic. */

@@ -66,13 +66,17 @@ export function thinkingBudget(effort: unknown): number | null {
 
 /**
  * max_tokens to send, and the thinking budget that fits it (`column`: the model's models-table
- * max_output_tokens, which wins over the list). Anthropic counts thinking inside
- * max_tokens and wants budget_tokens < max_tokens. When the client's limit does not leave room
+ * max_output_tokens, which wins over the list; a client's ask above a known limit is lowered to
+ * it). Anthropic counts thinking inside max_tokens and wants budget_tokens < max_tokens. When the client's limit does not leave room
  * above the budget, the client's limit is taken as room for the visible answer and max_tokens is
  * raised to budget + that limit (capped at the model's output limit, the budget shrinking to fit).
  */
-export function planTokens(model: string, clientMax: number | undefined, budget: number | null, column?: number | null): { maxTokens: number; budget: number | null } {
+export function planTokens(model: string, asked: number | undefined, budget: number | null, column?: number | null): { maxTokens: number; budget: number | null } {
   const limit = outputLimit(model, column);
+  // A limit the table or the list knows bounds the client's ask too (Anthropic refuses more with a
+  // 400); the proxy lowers it for a model the table lists, this for a dated id only the list knows.
+  const known = column || listedClaudeOutputLimit(model);
+  const clientMax = asked !== undefined && known ? Math.min(asked, known) : asked;
   const answer = clientMax ?? Math.min(DEFAULT_MAX_TOKENS, limit);
   if (!budget) return { maxTokens: answer, budget: null };
   if (clientMax !== undefined && clientMax > budget) return { maxTokens: clientMax, budget };

@@ -1,6 +1,7 @@
 import { badRequest } from '../../errors/api-error';
 import type { AdapterDeps, ChatCallContext, ChatRequest } from '../types';
 import { adaptiveEffort, isAdaptiveOnly, planTokens, thinkingBudget } from './anthropic-limits';
+import { cacheControlOf } from './anthropic-content';
 import { convertMessages } from './anthropic-messages';
 import { sampling, stopSequences } from './anthropic-sampling';
 import { convertTools } from './anthropic-tools';
@@ -81,6 +82,10 @@ export async function buildAnthropicRequest(
   Object.assign(body, sampling(ctx.model, r, !!body.thinking && body.thinking.type !== 'disabled'));
   Object.assign(body, tools);
   applyJsonOutput(body, r.response_format);
+  // Anthropic's automatic caching: a top-level `cache_control` puts the breakpoint on the last
+  // cacheable block itself (and moves it as the conversation grows); an extra field here as on parts.
+  const cache = cacheControlOf(r);
+  if (cache) body.cache_control = cache;
   const user = typeof r.user === 'string' && r.user ? r.user : typeof r.safety_identifier === 'string' ? r.safety_identifier : '';
   if (user) body.metadata = { user_id: user };
   if (ctx.stream) body.stream = true;

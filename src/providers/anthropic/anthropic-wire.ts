@@ -53,6 +53,8 @@ export interface AnthropicRequest {
   thinking?: { type: 'enabled'; budget_tokens: number } | { type: 'disabled' } | Record<string, unknown>;
   output_config?: { effort?: string };
   metadata?: { user_id: string };
+  /** Automatic prompt caching: Anthropic places the breakpoint on the request's last cacheable block. */
+  cache_control?: CacheControl;
   stream?: boolean;
 }
 

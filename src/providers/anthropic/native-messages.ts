@@ -6,6 +6,7 @@ import type { AdapterDeps, ChatCallContext, ProviderSettings, StreamTally, Upstr
 import { streamError } from './anthropic-error';
 import { dropUnsignedThinking } from './unsigned-thinking';
 import { redactKeyInBytes } from '../../security/redact-key';
+import { anthropicImageType } from './image-media-type';
 
 /** The API version sent when the client named none (Anthropic's only stable one). */
 const DEFAULT_VERSION = '2023-06-01';
@@ -110,9 +111,6 @@ export function nativeMessagesTransformer(ctx: ChatCallContext, tally: StreamTal
   };
 }
 
-/** Image types Anthropic accepts (as anthropic-content.ts). */
-const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
-
 /**
  * The one change a native body may get: image blocks with a URL source (in messages and inside
  * tool results) are downloaded by the gateway under its image-URL guard and sent inline, as on
@@ -132,10 +130,12 @@ export async function inlineRemoteImages(body: unknown, deps: AdapterDeps): Prom
         if (b?.type === 'tool_result' && hasRemote(b.content)) return { ...b, content: await inline(b.content, `${path}.${j}.content`) };
         if (!remote(b)) return b;
         const img = await deps.fetchImage(b.source.url);
-        if (!IMAGE_TYPES.has(img.mimeType)) {
+        // The server's content-type may name the wrong format (or image/jpg): the bytes decide (image-media-type.ts).
+        const mediaType = anthropicImageType(img.mimeType, img.base64);
+        if (!mediaType) {
           throw badRequest(`Anthropic accepts JPEG, PNG, GIF and WebP images, not '${img.mimeType}'.`, `${path}.${j}.source.url`, 'invalid_image_format');
         }
-        return { ...b, source: { type: 'base64', media_type: img.mimeType, data: img.base64 } };
+        return { ...b, source: { type: 'base64', media_type: mediaType, data: img.base64 } };
       }),
     );
   const out = await Promise.all(
