@@ -53,6 +53,45 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Groups refusals in the
     // (/api refuses a logic_level of 0 by its schema before the group check, in its own words.)
   });
 
+  /** Where a form's refusal is: the field marked, what describes it, whether it has the focus, and where the message sits. */
+  const refusal = (form: string, field: string) => s.page.$eval(`${form} [name=${field}]`, (i) => {
+    const message = document.getElementById(i.getAttribute('aria-describedby') ?? '');
+    return {
+      invalid: i.getAttribute('aria-invalid'), message: message?.textContent ?? null,
+      underField: !!message && i.closest('label')!.contains(message), focused: document.activeElement === i,
+      elsewhere: [...i.closest('form')!.querySelectorAll('.form-errors')].filter((m) => m !== message).length,
+    };
+  });
+
+  test('a refusal about one field of a group form is under that field, which is marked and has the focus', async () => {
+    const { page } = s;
+    // The New group form: a taken name.
+    await navTo(page, 'Model groups', 'groups');
+    await page.click('#group_new-box summary');
+    await page.fill('#group_new input[name=name]', 'openai-auto');
+    await page.fill('#group_new textarea[name=targets]', 'gpt-4o-mini');
+    await page.click('#group_new button:text-is("Create group")');
+    await page.waitForSelector('#group_new .form-errors');
+    expect(await refusal('#group_new', 'name')).toEqual({
+      invalid: 'true', message: "A model group named 'openai-auto' exists; change it with Edit on its card, or choose another name.",
+      underField: true, focused: true, elsewhere: 0,
+    });
+    // A group's editor: rules that are not JSON.
+    await page.click('#group-openai-auto summary');
+    await page.fill('#group-openai-auto textarea[name=rules]', '[{');
+    await page.click('#group-openai-auto button:text-is("Save changes")');
+    await page.waitForSelector('#group-openai-auto .form-errors');
+    expect(await refusal('#group-openai-auto', 'rules')).toMatchObject({ invalid: 'true', underField: true, focused: true, elsewhere: 0 });
+    expect((await refusal('#group-openai-auto', 'rules')).message).toStartWith('Heuristic rules are not valid JSON');
+    // A group set's problems name no one field: listed at the form's top, no field marked.
+    await page.fill('#group-openai-auto textarea[name=rules]', '');
+    await page.fill('#group-openai-auto textarea[name=targets]', 'no-such-model-xyz');
+    await page.click('#group-openai-auto button:text-is("Save changes")');
+    await page.waitForSelector('#group-openai-auto .form-errors');
+    expect(await page.locator('#group-openai-auto [aria-invalid]').count()).toBe(0);
+    expect(await page.textContent('#group-openai-auto form > .form-errors')).toContain("unknown target 'no-such-model-xyz'");
+  });
+
   test('a model id already taken says to change it in its row, not which API route to call', async () => {
     const { page } = s;
     await navTo(page, 'Models', 'models');

@@ -37,10 +37,10 @@ export function Badge(props: { kind?: 'ok' | 'warn' | 'err' | 'muted' | 'info'; 
  * Inline error list under a form (server-side validation). `param`: the name of the input the
  * errors are about, when one is (web/swap-focus.js marks that input and shows them under it).
  */
-export function FormErrors(props: { errors?: string[]; param?: string | null }) {
+export function FormErrors(props: { errors?: string[]; param?: string | null; id?: string }) {
   if (!props.errors?.length) return '';
   return (
-    <ul class="form-errors" role="alert" data-param={props.param ?? undefined}>
+    <ul class="form-errors" role="alert" data-param={props.param ?? undefined} id={props.id}>
       {props.errors.map((e) => (
         <li safe>{e}</li>
       ))}
