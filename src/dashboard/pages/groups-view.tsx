@@ -144,10 +144,13 @@ export function GroupCardView(props: { g: GroupCard; admin: boolean; errors?: st
   );
 }
 
-/** What replaces a deleted group's card. */
+/**
+ * What replaces a deleted group's card, under the card's id: web/swap-focus.js gives it the focus
+ * (without an id the focus, on the Delete button gone with the card, fell to the page's start).
+ */
 export function GroupDeletedNote(props: { name: string }) {
   return (
-    <Card class="group deleted">
+    <Card class="group deleted" id={`group-${domIdPart(props.name)}`}>
       <p class="saved" role="status">Deleted <strong safe>{props.name}</strong>.</p>
     </Card>
   );
