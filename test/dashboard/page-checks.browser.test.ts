@@ -66,6 +66,22 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('every page, every role
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
   }
 
+  async function checkHere(page: Page, at: string) {
+    for (const c of await namelessControls(page)) found.push(`${at}: no accessible name: ${c}`);
+    const o = await sidewaysOverflow(page);
+    if (o.px > 0 || o.past.length) found.push(`${at}: scrolls ${o.px}px sideways (${o.past.join('; ')})`);
+  }
+
+  /** The pages outside the dashboard's layout, at both sizes. */
+  async function checkAuthPage(page: Page, who: string, path: string, ready: string) {
+    for (const size of SIZES) {
+      await page.setViewportSize(size);
+      await page.goto(`${s.env.gw.url}${path}`);
+      await page.waitForSelector(ready);
+      await checkHere(page, `${who} ${size.width}px ${path}`);
+    }
+  }
+
   async function walk(page: Page, who: string, pages: readonly (readonly [string, string])[]) {
     for (const size of SIZES) {
       await page.setViewportSize(size);
@@ -76,9 +92,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('every page, every role
           await page.goto(`${s.env.gw.url}${path}`);
           await page.waitForSelector(`#main [data-page="${key}"]`);
           await openEverything(page, key);
-          for (const c of await namelessControls(page)) found.push(`${at}: no accessible name: ${c}`);
-          const o = await sidewaysOverflow(page);
-          if (o.px > 0 || o.past.length) found.push(`${at}: scrolls ${o.px}px sideways (${o.past.join('; ')})`);
+          await checkHere(page, at);
         }
       }
     }
@@ -92,23 +106,18 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('every page, every role
     expect(found).toEqual([]);
   }, 120_000);
 
-  test('as a viewer, the sign-in page included', async () => {
+  test('as a viewer, the sign-in and password pages included', async () => {
     found.length = 0;
     const page = await (await s.browser.newContext()).newPage();
     page.setDefaultTimeout(8_000);
     watchAll(page, 'viewer');
-    for (const size of SIZES) {
-      await page.setViewportSize(size);
-      await page.goto(`${s.env.gw.url}/login`);
-      for (const c of await namelessControls(page)) found.push(`viewer ${size.width}px sign-in: no accessible name: ${c}`);
-      const o = await sidewaysOverflow(page);
-      if (o.px > 0 || o.past.length) found.push(`viewer ${size.width}px sign-in: scrolls ${o.px}px sideways`);
-    }
+    await checkAuthPage(page, 'viewer', '/login', '.auth-card input[name=username]');
     await page.fill('.auth-card input[name=username]', VIEWER.username);
     await page.fill('.auth-card input[name=password]', VIEWER.password);
     await page.click('button:text-is("Sign in")');
     await page.waitForSelector('#main [data-page="usage"]');
     await walk(page, 'viewer', PAGES.filter(([, key]) => key !== 'users'));
+    await checkAuthPage(page, 'viewer', '/change-password', 'input[name=current_password]');
     expect(found).toEqual([]);
   }, 120_000);
 });
