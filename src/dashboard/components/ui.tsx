@@ -48,6 +48,20 @@ export function FormErrors(props: { errors?: string[]; param?: string | null; id
   );
 }
 
+/**
+ * A refusal rendered under the field it names (`param`, one of `fields`): `mark(name)` gives that
+ * field aria-invalid and aria-describedby (and the focus with `focus`: htmx focuses [autofocus] in
+ * what it swaps in), `under(name)` is its message; `top` is the message when it names no field.
+ */
+export function fieldRefusal(opts: { errors?: string[]; param?: string | null; fields: readonly string[]; id: string; focus?: boolean }) {
+  const at = opts.errors?.length && opts.param && opts.fields.includes(opts.param) ? opts.param : null;
+  return {
+    mark: (name: string) => (name !== at ? {} : opts.focus ? { 'aria-invalid': 'true', 'aria-describedby': opts.id, autofocus: true } : { 'aria-invalid': 'true', 'aria-describedby': opts.id }),
+    under: (name: string) => (name === at ? <FormErrors errors={opts.errors} id={opts.id} /> : ''),
+    top: at ? '' : <FormErrors errors={opts.errors} />,
+  };
+}
+
 /** Bar showing a share of the total, for breakdown tables. */
 export function ShareBar(props: { ratio: number }) {
   const pct = Math.max(0, Math.min(100, props.ratio * 100));

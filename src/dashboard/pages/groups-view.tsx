@@ -1,6 +1,6 @@
 /** @jsxImportSource #html */
 import { domIdPart } from '../dom-id';
-import { Card, DECIMAL_FIELD, FormErrors, postTo } from '../components/ui';
+import { Card, DECIMAL_FIELD, fieldRefusal, FormErrors, postTo } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 
 /** A group as the form edits it: every field a string, exactly as typed. */
@@ -56,13 +56,10 @@ export function GroupForm(props: { v: GroupFormValues; isNew: boolean; errors?: 
   const { v, isNew } = props;
   const id = isNew ? 'group_new' : `group_form-${domIdPart(v.name)}`;
   const action = isNew ? '/groups' : `/groups/${encodeURIComponent(v.name)}`;
-  const errorsId = `${id}-errors`;
-  const at = props.errors?.length && props.param && GROUP_FIELDS.includes(props.param) ? props.param : null;
-  const mark = (name: string) => (name === at ? { 'aria-invalid': 'true', 'aria-describedby': errorsId, autofocus: true } : {});
-  const message = (name: string) => (name === at ? <FormErrors errors={props.errors} id={errorsId} /> : '');
+  const { mark, under: message, top } = fieldRefusal({ errors: props.errors, param: props.param, fields: GROUP_FIELDS, id: `${id}-errors`, focus: true });
   return (
     <form class="group-form" id={id} {...postTo(action)} hx-target={isNew ? '#group_new-box' : `#group-${domIdPart(v.name)}`} hx-swap="outerHTML" x-data="groupForm">
-      {at ? '' : <FormErrors errors={props.errors} />}
+      {top}
       <div class="form-grid">
         <label>Name
           {isNew ? <input name="name" value={v.name} required maxlength="64" pattern="[A-Za-z0-9][A-Za-z0-9._:\-]*" title="a letter or digit first, then letters, digits, . _ : -" {...mark('name')} /> : <input name="name" value={v.name} readonly />}
