@@ -62,6 +62,14 @@ export function fieldRefusal(opts: { errors?: string[]; param?: string | null; f
   };
 }
 
+/**
+ * The account a password form is for, to password managers (and Chromium's form checks, which
+ * flag a password form without one): hidden, and unnamed, so it is never sent.
+ */
+export function AccountName(props: { username: string }) {
+  return <input type="text" autocomplete="username" value={props.username} hidden readonly tabindex="-1" />;
+}
+
 /** Bar showing a share of the total, for breakdown tables. */
 export function ShareBar(props: { ratio: number }) {
   const pct = Math.max(0, Math.min(100, props.ratio * 100));
