@@ -1,7 +1,8 @@
 /**
  * Page-wide checks of what is on screen now: controls Chromium's accessibility tree gives no name
- * (a button, field, select or link a screen reader would announce as just its role), and the page
- * scrolling sideways (wide tables scroll inside their .table-wrap, never the page).
+ * (a button, field, select or link a screen reader would announce as just its role), the page
+ * scrolling sideways (wide tables scroll inside their .table-wrap, never the page), and tables
+ * whose scroll box hides some of their columns.
  */
 import type { Page } from 'playwright-core';
 
@@ -46,4 +47,11 @@ export function sidewaysOverflow(page: Page): Promise<{ px: number; past: string
     }
     return { px: document.documentElement.scrollWidth - window.innerWidth, past: past.slice(0, 3) };
   });
+}
+
+/** Each table whose scroll box hides part of it (`clients-table is cut by 31px`). */
+export function tablesCut(page: Page): Promise<string[]> {
+  return page.evaluate(() => [...document.querySelectorAll('.table-wrap')]
+    .filter((w) => w.scrollWidth - w.clientWidth > 1)
+    .map((w) => `${w.querySelector('table')?.id || 'a table'} is cut by ${w.scrollWidth - w.clientWidth}px`));
 }
