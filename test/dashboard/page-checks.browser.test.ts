@@ -20,7 +20,7 @@ import { namelessControls, sidewaysOverflow, tablesCut } from '../browser-helper
 setDefaultTimeout(60_000);
 
 const PAGES = [['/', 'usage'], ['/monitor', 'monitor'], ['/logs', 'logs'], ['/clients', 'clients'], ['/teams', 'teams'],
-  ['/providers', 'providers'], ['/models?provider=openai', 'models'], ['/groups', 'groups'], ['/users', 'users']] as const;
+  ['/providers', 'providers'], ['/models', 'models'], ['/groups', 'groups'], ['/users', 'users']] as const;
 const SIZES = [{ width: 1280, height: 800 }, { width: 390, height: 844 }];
 const VIEWER = { username: 'vera', password: 'page-checks-viewer-1' };
 
