@@ -1,13 +1,14 @@
 /**
  * Refusals on the Groups (and Models) page in the dashboard's words, in real headless Chromium:
  * no API route to use instead ("use PUT /api/groups/<name>"), a group setting named by its label
- * on the form. The /api answers keep their own messages. Also what the New group form does
+ * on the form, and shown under the field they name. The /api answers keep their own messages. Also what the New group form does
  * before and after it sends: the browser's own name check, and the new card in the list at once.
  */
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { chromiumAvailable } from '../browser-helpers/launch-browser';
 import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
 import { navTo } from '../browser-helpers/dashboard-gateway';
+import { refusalAt } from '../browser-helpers/refusal-placement';
 
 setDefaultTimeout(60_000);
 
@@ -32,7 +33,11 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Groups refusals in the
     await page.fill('#group_new textarea[name=targets]', 'gpt-4o-mini');
     await page.click('#group_new button:text-is("Create group")');
     await page.waitForSelector('#group_new .form-errors');
-    expect(await page.textContent('#group_new .form-errors')).toBe("A model group named 'openai-auto' exists; change it with Edit on its card, or choose another name.");
+    // Under the Name field, which is marked and has the focus.
+    expect(await refusalAt(page, '#group_new', 'name')).toEqual({
+      invalid: 'true', message: "A model group named 'openai-auto' exists; change it with Edit on its card, or choose another name.",
+      underField: true, focused: true, elsewhere: 0,
+    });
     // What was typed stays.
     expect(await page.inputValue('#group_new input[name=name]')).toBe('openai-auto');
 
@@ -53,36 +58,16 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Groups refusals in the
     // (/api refuses a logic_level of 0 by its schema before the group check, in its own words.)
   });
 
-  /** Where a form's refusal is: the field marked, what describes it, whether it has the focus, and where the message sits. */
-  const refusal = (form: string, field: string) => s.page.$eval(`${form} [name=${field}]`, (i) => {
-    const message = document.getElementById(i.getAttribute('aria-describedby') ?? '');
-    return {
-      invalid: i.getAttribute('aria-invalid'), message: message?.textContent ?? null,
-      underField: !!message && i.closest('label')!.contains(message), focused: document.activeElement === i,
-      elsewhere: [...i.closest('form')!.querySelectorAll('.form-errors')].filter((m) => m !== message).length,
-    };
-  });
-
-  test('a refusal about one field of a group form is under that field, which is marked and has the focus', async () => {
+  test('a refusal about one field of a group\'s editor is under that field, which is marked and has the focus', async () => {
     const { page } = s;
-    // The New group form: a taken name.
     await navTo(page, 'Model groups', 'groups');
-    await page.click('#group_new-box summary');
-    await page.fill('#group_new input[name=name]', 'openai-auto');
-    await page.fill('#group_new textarea[name=targets]', 'gpt-4o-mini');
-    await page.click('#group_new button:text-is("Create group")');
-    await page.waitForSelector('#group_new .form-errors');
-    expect(await refusal('#group_new', 'name')).toEqual({
-      invalid: 'true', message: "A model group named 'openai-auto' exists; change it with Edit on its card, or choose another name.",
-      underField: true, focused: true, elsewhere: 0,
-    });
-    // A group's editor: rules that are not JSON.
+    // Rules that are not JSON.
     await page.click('#group-openai-auto summary');
     await page.fill('#group-openai-auto textarea[name=rules]', '[{');
     await page.click('#group-openai-auto button:text-is("Save changes")');
     await page.waitForSelector('#group-openai-auto .form-errors');
-    expect(await refusal('#group-openai-auto', 'rules')).toMatchObject({ invalid: 'true', underField: true, focused: true, elsewhere: 0 });
-    expect((await refusal('#group-openai-auto', 'rules')).message).toStartWith('Heuristic rules are not valid JSON');
+    expect(await refusalAt(page, '#group-openai-auto', 'rules')).toMatchObject({ invalid: 'true', underField: true, focused: true, elsewhere: 0 });
+    expect((await refusalAt(page, '#group-openai-auto', 'rules')).message).toStartWith('Heuristic rules are not valid JSON');
     // A group set's problems name no one field: listed at the form's top, no field marked.
     await page.fill('#group-openai-auto textarea[name=rules]', '');
     await page.fill('#group-openai-auto textarea[name=targets]', 'no-such-model-xyz');
