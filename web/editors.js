@@ -32,7 +32,7 @@
           focusOnceShown(function () {
             var sel = '[data-editor="' + name + '"]';
             var form = root.matches(sel) ? root : root.querySelector(sel);
-            return form && form.querySelector('input:not([type=hidden]), select, textarea');
+            return form && form.querySelector('input:not([type=hidden]):not([hidden]), select, textarea');
           });
         },
         close: function (name) {

@@ -99,7 +99,8 @@ export async function attempt<T>(fn: () => T | Promise<T>): Promise<{ ok: true; 
       return {
         ok: false,
         errors: problems?.length ? problems.map((p) => `${p.group}: ${groupProblemInFormTerms(p.message)}`) : [inFormTerms(withoutApiRoute(err.message, err.code), err.param)],
-        param: err.param,
+        // A group set's problems name no one field (their API param, 'targets', stands for them all).
+        param: problems?.length ? null : err.param,
         status: err.status,
       };
     }

@@ -17,7 +17,7 @@ export function logFiltersOf(q: Query): LogFilters {
  * Form values -> the usage-queries filter, through the parser the JSON API uses (so they agree).
  * `datetime-local` values carry no zone; the page says times are UTC, so they are read as UTC.
  */
-export function logFilterFrom(f: LogFilters, beforeId: string | undefined, limit: number): { ok: true; value: LogFilter } | { ok: false; error: string } {
+export function logFilterFrom(f: LogFilters, beforeId: string | undefined, limit: number): { ok: true; value: LogFilter } | { ok: false; error: string; field: string | null } {
   try {
     return {
       ok: true,
@@ -27,8 +27,10 @@ export function logFilterFrom(f: LogFilters, beforeId: string | undefined, limit
       }),
     };
   } catch (err) {
-    // In the filters' words ("From must be earlier than To."), not /api/logs' param names.
-    return { ok: false, error: err instanceof ApiError ? inFormTerms(err.message, err.param, LOG_FILTER_LABELS) : (err as Error).message };
+    // In the filters' words ("From must be earlier than To."), not /api/logs' param names; `field`:
+    // the form field it is about (client_id is the form's `client`), shown under it.
+    if (!(err instanceof ApiError)) return { ok: false, error: (err as Error).message, field: null };
+    return { ok: false, error: inFormTerms(err.message, err.param, LOG_FILTER_LABELS), field: err.param === 'client_id' ? 'client' : err.param };
   }
 }
 

@@ -221,6 +221,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard in Chromium'
     expect(await page.textContent('#group-own-inner .delete-errors')).toContain('still a target of own-outer');
     await page.click('#group-own-outer button:text-is("Delete")');
     await page.waitForSelector('.group.deleted:has-text("Deleted own-outer")');
+    // The note holds the focus the Delete button had, not the page's start.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('group-own-outer');
     expect(env.gw.ctx.db.select().from(modelGroups).where(eq(modelGroups.name, 'own-outer')).all()).toEqual([]);
     expect(watch.dialogs.filter((d) => d.startsWith('confirm:'))).toHaveLength(2);
 

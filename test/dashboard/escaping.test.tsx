@@ -124,7 +124,7 @@ describe('every dashboard view escapes user-controlled text', () => {
     const shell = await html(<Shell user={{ id: 1, username: X + Q, role: 'admin', csrfToken: Q }} active="usage" title={X}><p>hi</p></Shell>);
     await expectInert(shell);
     await expectInert(await html(<LoginPage username={Q + X} errors={[X]} />));
-    await expectInert(await html(<ChangePasswordPage csrfToken={Q} forced />));
+    await expectInert(await html(<ChangePasswordPage csrfToken={Q} username={Q + X} forced />));
     // A refused form's message, with the name of the field it is about (change password's among them).
     await expectInert(await html(<FormErrors errors={[X]} param={Q + X} />));
   });

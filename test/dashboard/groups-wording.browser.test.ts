@@ -1,13 +1,14 @@
 /**
  * Refusals on the Groups (and Models) page in the dashboard's words, in real headless Chromium:
  * no API route to use instead ("use PUT /api/groups/<name>"), a group setting named by its label
- * on the form. The /api answers keep their own messages. Also what the New group form does
+ * on the form, and shown under the field they name. The /api answers keep their own messages. Also what the New group form does
  * before and after it sends: the browser's own name check, and the new card in the list at once.
  */
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { chromiumAvailable } from '../browser-helpers/launch-browser';
 import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
 import { navTo } from '../browser-helpers/dashboard-gateway';
+import { refusalAt } from '../browser-helpers/refusal-placement';
 
 setDefaultTimeout(60_000);
 
@@ -32,7 +33,11 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Groups refusals in the
     await page.fill('#group_new textarea[name=targets]', 'gpt-4o-mini');
     await page.click('#group_new button:text-is("Create group")');
     await page.waitForSelector('#group_new .form-errors');
-    expect(await page.textContent('#group_new .form-errors')).toBe("A model group named 'openai-auto' exists; change it with Edit on its card, or choose another name.");
+    // Under the Name field, which is marked and has the focus.
+    expect(await refusalAt(page, '#group_new', 'name')).toEqual({
+      invalid: 'true', message: "A model group named 'openai-auto' exists; change it with Edit on its card, or choose another name.",
+      underField: true, focused: true, elsewhere: 0,
+    });
     // What was typed stays.
     expect(await page.inputValue('#group_new input[name=name]')).toBe('openai-auto');
 
@@ -51,6 +56,25 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Groups refusals in the
     await page.waitForSelector('#group-openai-auto .form-errors');
     expect(await page.textContent('#group-openai-auto .form-errors')).toBe('openai-auto: Logic level must be an integer from 1 to 10');
     // (/api refuses a logic_level of 0 by its schema before the group check, in its own words.)
+  });
+
+  test('a refusal about one field of a group\'s editor is under that field, which is marked and has the focus', async () => {
+    const { page } = s;
+    await navTo(page, 'Model groups', 'groups');
+    // Rules that are not JSON.
+    await page.click('#group-openai-auto summary');
+    await page.fill('#group-openai-auto textarea[name=rules]', '[{');
+    await page.click('#group-openai-auto button:text-is("Save changes")');
+    await page.waitForSelector('#group-openai-auto .form-errors');
+    expect(await refusalAt(page, '#group-openai-auto', 'rules')).toMatchObject({ invalid: 'true', underField: true, focused: true, elsewhere: 0 });
+    expect((await refusalAt(page, '#group-openai-auto', 'rules')).message).toStartWith('Heuristic rules are not valid JSON');
+    // A group set's problems name no one field: listed at the form's top, no field marked.
+    await page.fill('#group-openai-auto textarea[name=rules]', '');
+    await page.fill('#group-openai-auto textarea[name=targets]', 'no-such-model-xyz');
+    await page.click('#group-openai-auto button:text-is("Save changes")');
+    await page.waitForSelector('#group-openai-auto .form-errors');
+    expect(await page.locator('#group-openai-auto [aria-invalid]').count()).toBe(0);
+    expect(await page.textContent('#group-openai-auto form > .form-errors')).toContain("unknown target 'no-such-model-xyz'");
   });
 
   test('a model id already taken says to change it in its row, not which API route to call', async () => {

@@ -9,6 +9,7 @@ import { eq } from 'drizzle-orm';
 import { requestLogs } from '../../src/db/schema';
 import { chromiumAvailable } from '../browser-helpers/launch-browser';
 import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
+import { refusalAt } from '../browser-helpers/refusal-placement';
 
 setDefaultTimeout(60_000);
 
@@ -83,6 +84,22 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Logs page addresses in
     await page.waitForSelector('#main [data-page="logs"]');
     expect(await page.inputValue('input[name=from]')).toBe('2024-01-02T03:04:05');
     expect(warnings).toEqual([]);
+  });
+
+  test('a refused filter is shown under its field, which is marked and described by it', async () => {
+    const { env, page } = s;
+    const placement = (field: string) => refusalAt(page, '#main form.filters', field);
+    await page.goto(`${env.gw.url}/logs?from=2024-01-02T00:00&to=2024-01-01T00:00`);
+    await page.waitForSelector('#main [data-page="logs"] .form-errors');
+    expect(await placement('from')).toMatchObject({ invalid: 'true', message: 'From must be earlier than To.', underField: true });
+    // Picked from the filter, as a person would: the message moves to the Client field.
+    await page.fill('#logs-from', '');
+    await page.fill('#logs-client', 'nobody-by-that-name');
+    await page.press('#logs-client', 'Enter');
+    await page.waitForURL(/client=nobody/);
+    expect(await placement('client')).toMatchObject({ invalid: 'true', message: "No client key is named 'nobody-by-that-name'.", underField: true });
+    expect(await page.locator('#main .form-errors').count()).toBe(1);
+    expect(await page.locator('#main [aria-invalid]').count()).toBe(1);
   });
 
   test('nothing else went wrong', () => {

@@ -85,7 +85,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('adding a model on the 
     expect(await page.textContent('#log-detail .cost-unknown')).toContain('add it on the Models page');
   });
 
-  test('Delete: refused with the reason while a group names the model, then the row goes; seeded rows have none', async () => {
+  test('Delete: refused with the reason while a group names the model, then the row says it is deleted and keeps the focus; seeded rows have none', async () => {
     const { env, page, watch } = s;
     await page.click('.nav a:text-is("Models")');
     await page.waitForSelector('#model-acme-chat-1');
@@ -101,7 +101,12 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('adding a model on the 
     env.gw.ctx.db.delete(modelGroups).where(eq(modelGroups.name, 'acme-group')).run();
     env.gw.ctx.state.reload();
     await page.click('#model-acme-chat-1 button:text-is("Delete")');
-    await page.waitForSelector('#model-acme-chat-1', { state: 'detached' });
+    // A row saying so takes its place, and holds the focus (with the row simply gone, the focus
+    // fell to the page's start and the next Tab went to the sidebar).
+    await page.waitForSelector('#model-acme-chat-1.deleted');
+    expect(await page.innerText('#model-acme-chat-1')).toBe('Deleted acme-chat-1.');
+    expect(await page.locator('#model-acme-chat-1 button').count()).toBe(0);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('model-acme-chat-1');
     expect(stored('acme-chat-1')).toBeUndefined();
     expect(env.gw.ctx.state.getSnapshot().models.has('acme-chat-1')).toBe(false);
     expect(watch.dialogs.filter((d) => d.startsWith('confirm: Delete the model acme-chat-1'))).toHaveLength(2);

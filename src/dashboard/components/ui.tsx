@@ -37,15 +37,37 @@ export function Badge(props: { kind?: 'ok' | 'warn' | 'err' | 'muted' | 'info'; 
  * Inline error list under a form (server-side validation). `param`: the name of the input the
  * errors are about, when one is (web/swap-focus.js marks that input and shows them under it).
  */
-export function FormErrors(props: { errors?: string[]; param?: string | null }) {
+export function FormErrors(props: { errors?: string[]; param?: string | null; id?: string }) {
   if (!props.errors?.length) return '';
   return (
-    <ul class="form-errors" role="alert" data-param={props.param ?? undefined}>
+    <ul class="form-errors" role="alert" data-param={props.param ?? undefined} id={props.id}>
       {props.errors.map((e) => (
         <li safe>{e}</li>
       ))}
     </ul>
   );
+}
+
+/**
+ * A refusal rendered under the field it names (`param`, one of `fields`): `mark(name)` gives that
+ * field aria-invalid and aria-describedby (and the focus with `focus`: htmx focuses [autofocus] in
+ * what it swaps in), `under(name)` is its message; `top` is the message when it names no field.
+ */
+export function fieldRefusal(opts: { errors?: string[]; param?: string | null; fields: readonly string[]; id: string; focus?: boolean }) {
+  const at = opts.errors?.length && opts.param && opts.fields.includes(opts.param) ? opts.param : null;
+  return {
+    mark: (name: string) => (name !== at ? {} : opts.focus ? { 'aria-invalid': 'true', 'aria-describedby': opts.id, autofocus: true } : { 'aria-invalid': 'true', 'aria-describedby': opts.id }),
+    under: (name: string) => (name === at ? <FormErrors errors={opts.errors} id={opts.id} /> : ''),
+    top: at ? '' : <FormErrors errors={opts.errors} />,
+  };
+}
+
+/**
+ * The account a password form is for, to password managers (and Chromium's form checks, which
+ * flag a password form without one): hidden, and unnamed, so it is never sent.
+ */
+export function AccountName(props: { username: string }) {
+  return <input type="text" autocomplete="username" value={props.username} hidden readonly tabindex="-1" />;
 }
 
 /** Bar showing a share of the total, for breakdown tables. */

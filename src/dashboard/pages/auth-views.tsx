@@ -1,6 +1,6 @@
 /** @jsxImportSource #html */
 import { Document, VIEWER_SCOPE } from '../components/layout';
-import { CsrfField, FormErrors, postTo } from '../components/ui';
+import { AccountName, CsrfField, FormErrors, postTo } from '../components/ui';
 
 function AuthCard(props: { title: string; children: JSX.Element | JSX.Element[] }) {
   return (
@@ -40,7 +40,7 @@ export function LoginPage(props: { username?: string; errors?: string[] }) {
 export const CHANGE_PASSWORD_ERRORS = 'change-password-errors';
 
 /** `errors`: a refusal of a form sent with JavaScript off, shown on the page anew (htmx gets the slot alone). */
-export function ChangePasswordPage(props: { csrfToken: string; forced: boolean; errors?: string[]; param?: string | null }) {
+export function ChangePasswordPage(props: { csrfToken: string; username: string; forced: boolean; errors?: string[]; param?: string | null }) {
   return (
     <Document title="Change password">
       <AuthCard title="Choose a new password">
@@ -50,6 +50,7 @@ export function ChangePasswordPage(props: { csrfToken: string; forced: boolean; 
           hx-headers={JSON.stringify({ 'x-csrf-token': props.csrfToken })}>
           <CsrfField token={props.csrfToken} />
           <div id={CHANGE_PASSWORD_ERRORS}><FormErrors errors={props.errors} param={props.param} /></div>
+          <AccountName username={props.username} />
           <label>Current password<input name="current_password" type="password" required autocomplete="current-password" autofocus /></label>
           <label>New password (12+ characters)<input name="new_password" type="password" required minlength="12" autocomplete="new-password" /></label>
           <label>Repeat new password<input name="confirm_password" type="password" required minlength="12" autocomplete="new-password" /></label>

@@ -1,6 +1,6 @@
 /** @jsxImportSource #html */
 import { domIdPart } from '../dom-id';
-import { Card, DECIMAL_FIELD, FormErrors, postTo } from '../components/ui';
+import { Card, DECIMAL_FIELD, fieldRefusal, FormErrors, postTo } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 
 /** A group as the form edits it: every field a string, exactly as typed. */
@@ -43,44 +43,60 @@ export interface RouteTry {
 }
 
 
-export function GroupForm(props: { v: GroupFormValues; isNew: boolean; errors?: string[] }) {
+/** The fields of a group's form: a refusal that names one (its `param`) is shown under it. */
+const GROUP_FIELDS = ['name', 'strategy', 'logic_level', 'primary_use', 'targets', 'classifier_model', 'scale_min', 'scale_max', 'threshold', 'timeout_ms', 'rules'];
+
+/**
+ * `param`: the field a refusal is about. Its message goes under that field, which is marked
+ * (aria-invalid, described by the message) and takes the focus (htmx focuses [autofocus] in what
+ * it swaps in), as the other forms' refusals are placed by web/swap-focus.js; a refusal about no
+ * one field (the list of a group set's problems) stays at the form's top.
+ */
+export function GroupForm(props: { v: GroupFormValues; isNew: boolean; errors?: string[]; param?: string | null }) {
   const { v, isNew } = props;
   const id = isNew ? 'group_new' : `group_form-${domIdPart(v.name)}`;
   const action = isNew ? '/groups' : `/groups/${encodeURIComponent(v.name)}`;
+  const { mark, under: message, top } = fieldRefusal({ errors: props.errors, param: props.param, fields: GROUP_FIELDS, id: `${id}-errors`, focus: true });
   return (
     <form class="group-form" id={id} {...postTo(action)} hx-target={isNew ? '#group_new-box' : `#group-${domIdPart(v.name)}`} hx-swap="outerHTML" x-data="groupForm">
-      <FormErrors errors={props.errors} />
+      {top}
       <div class="form-grid">
         <label>Name
-          {isNew ? <input name="name" value={v.name} required maxlength="64" pattern="[A-Za-z0-9][A-Za-z0-9._:\-]*" title="a letter or digit first, then letters, digits, . _ : -" /> : <input name="name" value={v.name} readonly />}
+          {isNew ? <input name="name" value={v.name} required maxlength="64" pattern="[A-Za-z0-9][A-Za-z0-9._:\-]*" title="a letter or digit first, then letters, digits, . _ : -" {...mark('name')} /> : <input name="name" value={v.name} readonly />}
+          {message('name')}
         </label>
         <label>Strategy
-          <select name="strategy" x-model="strategy">
+          <select name="strategy" x-model="strategy" {...mark('strategy')}>
             <option value="heuristic" selected={v.strategy === 'heuristic'}>heuristic (rules)</option>
             <option value="classifier" selected={v.strategy === 'classifier'}>classifier (a model rates the prompt)</option>
           </select>
+          {message('strategy')}
         </label>
         <label>Logic level
-          <input name="logic_level" type="number" min="0" max="10" value={v.logicLevel} placeholder="—" />
+          <input name="logic_level" type="number" min="0" max="10" value={v.logicLevel} placeholder="—" {...mark('logic_level')} />
+          {message('logic_level')}
         </label>
         <label class="span-2">Primary use
-          <input name="primary_use" value={v.primaryUse} maxlength="200" />
+          <input name="primary_use" value={v.primaryUse} maxlength="200" {...mark('primary_use')} />
+          {message('primary_use')}
         </label>
         <label class="span-3">Targets, in order (one per line: model id, provider/model, or group name; weakest first)
-          <textarea name="targets" rows="4" required safe>{v.targets}</textarea>
+          <textarea name="targets" rows="4" required safe {...mark('targets')}>{v.targets}</textarea>
+          {message('targets')}
         </label>
       </div>
       <fieldset class="form-grid" x-show="strategy === 'classifier'">
         <legend>Classifier settings</legend>
-        <label>Classifier model<input name="classifier_model" value={v.classifierModel} placeholder="openai/gpt-5.4-nano" x-bind:required="strategy === 'classifier'" /></label>
-        <label>Scale min<input name="scale_min" type="number" step="1" value={v.scaleMin} placeholder="1" /></label>
-        <label>Scale max<input name="scale_max" type="number" step="1" value={v.scaleMax} placeholder="10" /></label>
-        <label title="A score at or above this always goes to the last (strongest) target">Threshold<input name="threshold" {...DECIMAL_FIELD} value={v.threshold} placeholder="none" /></label>
-        <label>Timeout (ms)<input name="timeout_ms" type="number" min="1" step="1" value={v.timeoutMs} placeholder="3000" /></label>
+        <label>Classifier model<input name="classifier_model" value={v.classifierModel} placeholder="openai/gpt-5.4-nano" x-bind:required="strategy === 'classifier'" {...mark('classifier_model')} />{message('classifier_model')}</label>
+        <label>Scale min<input name="scale_min" type="number" step="1" value={v.scaleMin} placeholder="1" {...mark('scale_min')} />{message('scale_min')}</label>
+        <label>Scale max<input name="scale_max" type="number" step="1" value={v.scaleMax} placeholder="10" {...mark('scale_max')} />{message('scale_max')}</label>
+        <label title="A score at or above this always goes to the last (strongest) target">Threshold<input name="threshold" {...DECIMAL_FIELD} value={v.threshold} placeholder="none" {...mark('threshold')} />{message('threshold')}</label>
+        <label>Timeout (ms)<input name="timeout_ms" type="number" min="1" step="1" value={v.timeoutMs} placeholder="3000" {...mark('timeout_ms')} />{message('timeout_ms')}</label>
         <p class="muted small span-3">The classifier model rates each prompt on the scale; the scale is split evenly over the targets in order. Past the timeout, the heuristic rules decide.</p>
       </fieldset>
       <label class="block">Heuristic rules (JSON array; blank uses the built-in defaults)
-        <textarea name="rules" rows="5" class="mono" placeholder='[{"name":"coding","kind":"keywords","words":["debug*"],"weight":1}]' safe>{v.rules}</textarea>
+        <textarea name="rules" rows="5" class="mono" placeholder='[{"name":"coding","kind":"keywords","words":["debug*"],"weight":1}]' safe {...mark('rules')}>{v.rules}</textarea>
+        {message('rules')}
       </label>
       <div class="form-actions">
         <button type="submit" class="btn primary">{isNew ? 'Create group' : 'Save changes'}</button>
@@ -89,7 +105,7 @@ export function GroupForm(props: { v: GroupFormValues; isNew: boolean; errors?: 
   );
 }
 
-export function GroupCardView(props: { g: GroupCard; admin: boolean; errors?: string[]; saved?: boolean; deleteErrors?: string[] }) {
+export function GroupCardView(props: { g: GroupCard; admin: boolean; errors?: string[]; param?: string | null; saved?: boolean; deleteErrors?: string[] }) {
   const { g, admin } = props;
   const cardId = `group-${domIdPart(g.name)}`;
   return (
@@ -113,7 +129,7 @@ export function GroupCardView(props: { g: GroupCard; admin: boolean; errors?: st
         <div class="group-foot">
           <details open={!!props.errors?.length}>
             <summary>Edit</summary>
-            <GroupForm v={g.form} isNew={false} errors={props.errors} />
+            <GroupForm v={g.form} isNew={false} errors={props.errors} param={props.param} />
           </details>
           {g.seeded ? '' : (
             <button type="button" class="btn small danger" hx-post={`/groups/${encodeURIComponent(g.name)}/delete`} hx-target={`#${cardId}`} hx-swap="outerHTML"
@@ -125,22 +141,25 @@ export function GroupCardView(props: { g: GroupCard; admin: boolean; errors?: st
   );
 }
 
-/** What replaces a deleted group's card. */
+/**
+ * What replaces a deleted group's card, under the card's id: web/swap-focus.js gives it the focus
+ * (without an id the focus, on the Delete button gone with the card, fell to the page's start).
+ */
 export function GroupDeletedNote(props: { name: string }) {
   return (
-    <Card class="group deleted">
+    <Card class="group deleted" id={`group-${domIdPart(props.name)}`}>
       <p class="saved" role="status">Deleted <strong safe>{props.name}</strong>.</p>
     </Card>
   );
 }
 
-export function NewGroupBox(props: { v: GroupFormValues; errors?: string[]; created?: string }) {
+export function NewGroupBox(props: { v: GroupFormValues; errors?: string[]; param?: string | null; created?: string }) {
   return (
     <Card id="group_new-box" title="New group">
       {props.created ? <p class="saved" role="status">Created <strong safe>{props.created}</strong>; its card is in the list below.</p> : ''}
       <details open={!!props.errors?.length}>
         <summary>Create a group</summary>
-        <GroupForm v={props.v} isNew errors={props.errors} />
+        <GroupForm v={props.v} isNew errors={props.errors} param={props.param} />
       </details>
     </Card>
   );

@@ -1,5 +1,5 @@
 /** @jsxImportSource #html */
-import { Card, StatusBadge } from '../components/ui';
+import { Card, fieldRefusal, StatusBadge } from '../components/ui';
 import { ChoiceList, CLIENT_CHOICES, clientChoiceList } from '../components/choices';
 import { Pager } from '../components/pager';
 import { EmptyState, PageHeader } from '../components/layout';
@@ -47,8 +47,9 @@ export interface LogsViewModel {
   /** The first few keys for the client filter's suggestion list (not every key: there may be thousands). */
   clients: { id: number; name: string; revoked: boolean }[];
   providers: string[];
-  /** A filter the query parser refused (shown above the table). */
+  /** A filter the query parser refused: shown under its field (`errorField`), else above the table. */
   error?: string;
+  errorField?: string | null;
 }
 
 function qs(f: LogFilters, beforeId: number | null): string {
@@ -69,41 +70,49 @@ function ModelName(props: { name: string }) {
   return <code class="model-name" title={props.name} safe>{props.name}</code>;
 }
 
-function Filters(props: { vm: LogsViewModel }) {
+/** The filter form's fields, as a refusal names them. */
+const FILTER_FIELDS = ['from', 'to', 'client', 'provider', 'model', 'endpoint', 'status', 'request_id'];
+
+function Filters(props: { vm: LogsViewModel; refusal: ReturnType<typeof fieldRefusal> }) {
   const f = props.vm.filters;
+  const { mark, under } = props.refusal;
   // Each field has an id: a change reloads the page, and htmx gives the focus back to the field
   // with the id of the one that had it (without, a keyboard user tabbing on from the Model field
   // or arrowing through Status was left at the start of the page after every step).
   return (
     <form class="filters" hx-get="/logs" hx-target="#main" hx-push-url="true" hx-trigger="change, submit">
-      <label>{LOG_FILTER_LABELS.from}<input id="logs-from" type="datetime-local" name="from" value={f.from} /></label>
-      <label>{LOG_FILTER_LABELS.to}<input id="logs-to" type="datetime-local" name="to" value={f.to} /></label>
+      <label>{LOG_FILTER_LABELS.from}<input id="logs-from" type="datetime-local" name="from" value={f.from} {...mark('from')} />{under('from')}</label>
+      <label>{LOG_FILTER_LABELS.to}<input id="logs-to" type="datetime-local" name="to" value={f.to} {...mark('to')} />{under('to')}</label>
       <label>{LOG_FILTER_LABELS.client_id}
         <input id="logs-client" name="client" list={CLIENT_CHOICES} value={f.client} placeholder="any" maxlength="200" autocomplete="off"
-          title="Type the start of a key's name and pick it (it adds the key's #id), or a key's #id" />
+          title="Type the start of a key's name and pick it (it adds the key's #id), or a key's #id" {...mark('client')} />
+        {under('client')}
         <ChoiceList id={CLIENT_CHOICES} url="/clients/choices" choices={clientChoiceList(props.vm.clients)} />
       </label>
       <label>{LOG_FILTER_LABELS.provider}
-        <select id="logs-provider" name="provider">
+        <select id="logs-provider" name="provider" {...mark('provider')}>
           <option value="">any</option>
           {props.vm.providers.map((p) => <option value={p} selected={p === f.provider} safe>{p}</option>)}
         </select>
+        {under('provider')}
       </label>
-      <label>{LOG_FILTER_LABELS.model}<input id="logs-model" name="model" value={f.model} placeholder="any" title="The model asked for (a group, an unknown name) or the one that answered" /></label>
+      <label>{LOG_FILTER_LABELS.model}<input id="logs-model" name="model" value={f.model} placeholder="any" title="The model asked for (a group, an unknown name) or the one that answered" {...mark('model')} />{under('model')}</label>
       <label>{LOG_FILTER_LABELS.endpoint}
-        <select id="logs-endpoint" name="endpoint">
+        <select id="logs-endpoint" name="endpoint" {...mark('endpoint')}>
           <option value="">any</option>
           {LOG_ENDPOINTS.map((e) => <option value={e} selected={e === f.endpoint}>{e}</option>)}
         </select>
+        {under('endpoint')}
       </label>
       <label>{LOG_FILTER_LABELS.status}
-        <select id="logs-status" name="status">
+        <select id="logs-status" name="status" {...mark('status')}>
           {[['', 'any'], ['ok', 'success'], ['error', 'failed'], ...['400', '401', '403', '404', '429', '500', '502', '503', '504', '529'].map((c) => [c, c])].map(([v, l]) => (
             <option value={v!} selected={v === f.status}>{l}</option>
           ))}
         </select>
+        {under('status')}
       </label>
-      <label>{LOG_FILTER_LABELS.request_id}<input name="request_id" value={f.request_id ?? ''} placeholder="any" title="The x-request-id header of the request's answer" /></label>
+      <label>{LOG_FILTER_LABELS.request_id}<input name="request_id" value={f.request_id ?? ''} placeholder="any" title="The x-request-id header of the request's answer" {...mark('request_id')} />{under('request_id')}</label>
       <noscript><button type="submit" class="btn small">Filter</button></noscript>
     </form>
   );
@@ -112,11 +121,12 @@ function Filters(props: { vm: LogsViewModel }) {
 /** `detail`: the row opened in the detail panel (a /logs/{id} address loaded directly). */
 export function LogsView(props: { vm: LogsViewModel; detail?: JSX.Element }) {
   const { vm } = props;
+  const refusal = fieldRefusal({ errors: vm.error ? [vm.error] : [], param: vm.errorField, fields: FILTER_FIELDS, id: 'logs-filter-error' });
   return (
     <div class="page" data-page="logs">
       <PageHeader title="Logs" subtitle="Every request, newest first. Times are UTC. Click a row for its detail." />
-      <Filters vm={vm} />
-      {vm.error ? <ul class="form-errors" role="alert"><li safe>{vm.error}</li></ul> : ''}
+      <Filters vm={vm} refusal={refusal} />
+      {refusal.top}
       <div class="logs-layout">
         <Card class="logs-table-card">
           {vm.rows.length === 0 ? (

@@ -206,6 +206,19 @@ function PriceInput(props: { name: string; value: number | null; label: string; 
 /** A model row's element id (its id with anything unusual as `_`). */
 export const modelRowId = (id: string) => `model-${domIdPart(id)}`;
 
+/**
+ * What replaces a deleted model's row: a row saying so, under the row's own id. An empty answer
+ * left nothing in the page to hold the focus (it fell to the page's start, the next Tab went to
+ * the sidebar) and nothing for a screen reader to announce.
+ */
+export function ModelDeletedRow(props: { id: string }) {
+  return (
+    <tr id={modelRowId(props.id)} class="deleted">
+      <td colspan="10"><span class="saved small" role="status">Deleted <code safe>{props.id}</code>.</span></td>
+    </tr>
+  );
+}
+
 export function ModelRowView(props: { m: ModelRow; admin: boolean; error?: RowError; saved?: boolean }) {
   const { m, admin } = props;
   const rowId = modelRowId(m.id);

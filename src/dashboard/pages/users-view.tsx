@@ -1,5 +1,5 @@
 /** @jsxImportSource #html */
-import { Card, FormErrors, postTo } from '../components/ui';
+import { AccountName, Card, FormErrors, postTo } from '../components/ui';
 import { PageHeader, VIEWER_SCOPE } from '../components/layout';
 import { ago, utcDateTime } from '../format';
 
@@ -37,6 +37,7 @@ function UserRowView(props: { u: UserRow; selfId: number }) {
           <>
             <button type="button" class="btn small ghost" data-opens="password" x-show="!open.password" x-on:click="toggle('password')">Reset password</button>
             <form x-show="open.password" x-cloak data-editor="password" class="inline-form tight" {...postTo(`/users/${u.id}/password`)} hx-target="#users-section" hx-swap="outerHTML">
+              <AccountName username={u.username} />
               <input name="password" type="password" minlength="12" required autocomplete="new-password" placeholder="New password" aria-label="New password" />
               <button type="submit" class="btn small primary">Set</button>
               <button type="button" class="btn small ghost" x-on:click="close('password')">Cancel</button>

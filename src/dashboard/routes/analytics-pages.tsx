@@ -119,7 +119,7 @@ async function logsPage(ctx: AppContext, query: Record<string, string | undefine
     if (!(err instanceof ApiError)) throw err;
     clientError = err.message;
   }
-  const filter = clientError ? { ok: false as const, error: clientError } : logFilterFrom({ ...filters, client: clientId === null ? '' : String(clientId) }, query.before_id, PAGE_SIZE + 1);
+  const filter = clientError ? { ok: false as const, error: clientError, field: 'client' } : logFilterFrom({ ...filters, client: clientId === null ? '' : String(clientId) }, query.before_id, PAGE_SIZE + 1);
   const rows = filter.ok ? await listLogs(ctx.store, filter.value) : [];
   const page = rows.slice(0, PAGE_SIZE);
   // Names of this page's keys and of the filter's, not of every key.
@@ -133,6 +133,7 @@ async function logsPage(ctx: AppContext, query: Record<string, string | undefine
     clients: await clientChoices(ctx, '', CHOICES_SHOWN),
     providers: [...PROVIDER_IDS],
     error: filter.ok ? undefined : filter.error,
+    errorField: filter.ok ? null : filter.field,
   };
 }
 

@@ -54,7 +54,7 @@ export function authPages(deps: AuthDeps) {
     .get('/change-password', ({ request }) => {
       const auth = authenticateRequest(deps, request);
       if (!auth) return redirect(request, '/login');
-      return htmlResponse(<ChangePasswordPage csrfToken={auth.session.csrfToken} forced={auth.user.mustChangePassword} />);
+      return htmlResponse(<ChangePasswordPage csrfToken={auth.session.csrfToken} username={auth.user.username} forced={auth.user.mustChangePassword} />);
     }, hidden)
     .post('/change-password', async ({ auth, body, request, server }) => {
       const next = rawField(body, 'new_password');
@@ -64,7 +64,7 @@ export function authPages(deps: AuthDeps) {
       const refused = (errors: string[], param: string | null, init?: { status: number; headers?: Record<string, string> }) =>
         isHtmx(request)
           ? formErrorsInto(CHANGE_PASSWORD_ERRORS, { errors, param }, init)
-          : htmlResponse(<ChangePasswordPage csrfToken={auth.session.csrfToken} forced={auth.user.mustChangePassword} errors={errors} param={param} />,
+          : htmlResponse(<ChangePasswordPage csrfToken={auth.session.csrfToken} username={auth.user.username} forced={auth.user.mustChangePassword} errors={errors} param={param} />,
             { status: init?.status ?? 422, headers: init?.headers });
       if (next !== rawField(body, 'confirm_password')) return refused(['The two new passwords differ.'], 'confirm_password');
       const address = server?.requestIP(request)?.address ?? 'unknown';

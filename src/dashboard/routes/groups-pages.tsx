@@ -42,7 +42,7 @@ export function groupsPages(ctx: AppContext) {
     .post('/groups', async ({ body }) => {
       const v = readGroupForm((n) => field(body, n));
       const r = await attempt(() => createGroup(ctx, v.name, groupInputOf(v)));
-      if (!r.ok) return fragment(<NewGroupBox v={v} errors={r.errors} />, r.errors);
+      if (!r.ok) return fragment(<NewGroupBox v={v} errors={r.errors} param={r.param} />, r.errors);
       return fragment(<GroupCreated name={r.value.name} groups={(await listGroups(ctx)).map(cardOf)} blank={BLANK_GROUP} />);
     }, adminRoute())
     .post('/groups/:name', async ({ body, params }) => {
@@ -52,8 +52,9 @@ export function groupsPages(ctx: AppContext) {
       if (r.ok) return fragment(<GroupCardView g={cardOf(r.value)} admin saved />);
       const current = await attempt(() => getGroup(ctx, name));
       if (!current.ok) return fragment(<p class="form-error" safe>{current.errors.join(' ')}</p>, current.errors);
-      // Keep what the admin typed so they can fix it, with the problems listed above the form.
-      return fragment(<GroupCardView g={{ ...cardOf(current.value), form: v }} admin errors={r.errors} />, r.errors);
+      // Keep what the admin typed so they can fix it, with the message under the field it names
+      // (else the problems listed above the form).
+      return fragment(<GroupCardView g={{ ...cardOf(current.value), form: v }} admin errors={r.errors} param={r.param} />, r.errors);
     }, adminRoute())
     // Refused (inline, on the card) while another group still targets this one.
     .post('/groups/:name/delete', async ({ params }) => {

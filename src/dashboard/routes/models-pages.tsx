@@ -12,7 +12,7 @@ import { MULTIPLIER_FIELDS } from '../../admin/model-patch-limits';
 import { formNumber } from '../form-number';
 import { onOffField } from '../form-on-off';
 import { formErrorsInto, fragment, pageResponse } from '../page-response';
-import { audioTiersErrorSlot, MODEL_CREATE_ERRORS, modelRowId, ModelRowView, ModelsSection, ModelsView, ROW_PRICES, tierErrorSlot, type ModelRow } from '../pages/models-view';
+import { audioTiersErrorSlot, MODEL_CREATE_ERRORS, ModelDeletedRow, modelRowId, ModelRowView, ModelsSection, ModelsView, ROW_PRICES, tierErrorSlot, type ModelRow } from '../pages/models-view';
 
 const row = (m: ModelView): ModelRow => ({
   id: m.id, provider: m.provider, upstreamId: m.upstream_id, kind: m.kind, enabled: m.enabled, inputPrice: m.input_price,
@@ -132,8 +132,8 @@ export function modelsPages(ctx: AppContext) {
     .post('/models/:id/delete', async ({ params }) => {
       const id = pathParam(params.id);
       const r = await attempt(() => deleteModel(ctx, id));
-      // Gone: the row goes with it. Refused (a group names it): the row stays with the reason.
-      if (r.ok) return fragment('');
+      // Gone: a row saying so takes its place. Refused (a group names it): the row stays with the reason.
+      if (r.ok) return fragment(<ModelDeletedRow id={id} />);
       const current = await attempt(() => getModel(ctx, id));
       if (!current.ok) return fragment(<tr><td colspan="10" class="form-error" safe>{current.errors.join(' ')}</td></tr>, current.errors);
       return fragment(<ModelRowView m={row(current.value)} admin error={{ message: r.errors.join(' ') }} />, r.errors);
