@@ -86,3 +86,19 @@ test("/v1/messages: a model without tools is Anthropic's invalid_request_error n
   expect(err.error.error.message).toContain('does not support tools');
   expect(await gw.waitForRow(err.headers.get('x-request-id'))).toMatchObject({ status: 400 });
 });
+
+test("/v1/messages with thinking on (Claude Code's every turn) is answered by a model that does not think; only gpt-oss is sent a level", async () => {
+  ollama.handler = fakeOllama;
+  const client = new Anthropic({ baseURL: gw.url, apiKey: gw.clientKey, maxRetries: 0 });
+  const ask = (model: string) => client.messages.create({ model, max_tokens: 16000, thinking: { type: 'enabled', budget_tokens: 10000 }, messages: hi }).withResponse();
+  const { data, response } = await ask('ollama/llama3.1:8b');
+  expect(data.content.map((b) => b.type)).toEqual(['text']);
+  expect(data.content[0]).toMatchObject({ text: 'Hi there' });
+  expect(ollama.last().body.reasoning_effort).toBeUndefined();
+  expect(await gw.waitForRow(response)).toMatchObject({ status: 200 });
+  // Ollama's thinking models (qwen3, deepseek-r1) think unless told not to; gpt-oss takes a level.
+  await ask('ollama/qwen3:8b');
+  expect(ollama.last().body.reasoning_effort).toBeUndefined();
+  await ask('ollama/gpt-oss:20b');
+  expect(ollama.last().body.reasoning_effort).toBe('high');
+});
