@@ -90,7 +90,10 @@ const OPENAI_REASONING = /^(o\d|gpt-5|codex)/i;
  * - xAI: only grok-3-mini takes `reasoning_effort`, and only low or high; grok-4 always reasons;
  * - DeepSeek and Kimi: the model decides (deepseek-reasoner, kimi-k2-thinking reason; their
  *   `reasoning_content` comes back as thinking blocks either way);
- * - Ollama: `reasoning_effort`, which thinking models read and others ignore.
+ * - Ollama: nothing but for gpt-oss, whose thinking takes a level (`reasoning_effort`). Ollama's
+ *   other thinking models (qwen3, deepseek-r1) think unless told not to, and take no level on some
+ *   releases (400 `think value "high" is not supported for this model`); a model that does not
+ *   think refuses any effort (400 `"llama3.1:8b" does not support thinking`).
  */
 export function applyThinking(chat: ChatRequest, req: MessagesRequest, provider: string, model: string): void {
   const effort = requestedEffort(req);
@@ -106,6 +109,8 @@ export function applyThinking(chat: ChatRequest, req: MessagesRequest, provider:
       if (effort !== 'none' && /grok-3-mini/i.test(model)) chat.reasoning_effort = effort === 'low' ? 'low' : 'high';
       return;
     case 'ollama':
+      if (effort !== 'none' && /gpt-oss/i.test(model)) chat.reasoning_effort = effort;
+      return;
     case 'mock':
       if (effort !== 'none') chat.reasoning_effort = effort;
       return;

@@ -8,6 +8,7 @@ import { UpstreamRedirectError } from './upstream-redirect';
 import { impliedRetryAfter, retryAfterMsHeader } from '../key-pool/retry-after';
 import { parseContextOverflow } from '../errors/context-overflow';
 import { googleKeyInvalid, googleRegionRefused, googleRetryDelay } from '../providers/gemini/gemini-error';
+import { ollamaRefusedParam } from '../providers/ollama/ollama-refusals';
 
 /** Why the gateway aborted an upstream call (the abort reason tells errors apart). */
 export class GatewayAbort extends Error {
@@ -143,6 +144,9 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
     bodyRetryAfter = googleRetryDelay(err);
     keyInvalid = res.status === 400 && googleKeyInvalid(err);
     regionRefused = res.status === 400 && googleRegionRefused(err);
+    // Ollama's "does not support tools/thinking": the model's limit, named as OpenAI names one.
+    const refused = res.status === 400 && provider === 'ollama' && typeof message === 'string' ? ollamaRefusedParam(message) : null;
+    if (refused) [code, param] = ['unsupported_parameter', refused];
   } catch {
     // not JSON: keep the text
   }

@@ -40,10 +40,12 @@ for (const id of PROVIDERS) {
     expect(fakes[id]!.requests.length).toBe(before);
   });
 
-  test(`${id}: each word of the enum is passed through`, async () => {
+  test(`${id}: each word of the enum is passed through${id === 'ollama' ? ", as the nearest of Ollama's four" : ''}`, async () => {
+    // Ollama's OpenAI endpoint refuses any word but these four (400 "invalid reasoning value: 'minimal' ...").
+    const sent: Record<string, string> = id === 'ollama' ? { minimal: 'low', xhigh: 'high', max: 'high' } : {};
     for (const effort of ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'] as const) {
       await client.chat.completions.create({ model: MODELS[id]!, messages: hi, reasoning_effort: effort });
-      expect(fakes[id]!.last().body.reasoning_effort).toBe(effort);
+      expect(fakes[id]!.last().body.reasoning_effort).toBe(sent[effort] ?? effort);
     }
   });
 }

@@ -105,7 +105,8 @@ describe('Anthropic request -> chat request', () => {
     expect(thinking('grok', 'grok-3-mini', enabled(10000))).toBe('high');
     expect(thinking('grok', 'grok-4', enabled(10000))).toBeUndefined();
     expect(thinking('deepseek', 'deepseek-reasoner', enabled(10000))).toBeUndefined();
-    expect(thinking('ollama', 'qwen3:8b', enabled(1024))).toBe('low');
+    expect(thinking('ollama', 'qwen3:8b', enabled(1024))).toBeUndefined();
+    expect(thinking('ollama', 'gpt-oss:20b', enabled(1024))).toBe('low');
     expect(thinking('openai', 'o3', undefined)).toBeUndefined();
   });
 

@@ -84,11 +84,24 @@ export function toolsForChoice(body: Record<string, any>): void {
   if (kept.length > 0) body.tools = kept;
 }
 
+/** OpenAI's efforts Ollama's OpenAI endpoint does not take, as the nearest it does. */
+const OLLAMA_EFFORT: Record<string, string> = { minimal: 'low', xhigh: 'high', max: 'high' };
+
+/**
+ * Ollama's OpenAI endpoint takes `reasoning_effort` `high`, `medium`, `low` or `none` only, and
+ * refuses any other word with a 400 (`invalid reasoning value: 'minimal' (must be "high", "medium",
+ * "low", or "none")`, openai/openai.go): OpenAI's `minimal` goes as `low`, `xhigh` and `max` as `high`.
+ */
+export function effortForOllama(body: Record<string, any>): void {
+  const nearest = OLLAMA_EFFORT[body.reasoning_effort];
+  if (nearest) body.reasoning_effort = nearest;
+}
+
 /**
  * Ollama's OpenAI endpoint has no `n` (refused above 1) nor `logit_bias`, audio output or web search (refused),
  * reads text and images only (`input_audio` and `file` parts refused, a tool result's document a placeholder),
  * ignores `tool_choice` (the tools sent follow it instead: toolsForChoice),
- * reads only `max_tokens` and cannot fetch remote image URLs (it
+ * takes four efforts (effortForOllama), reads only `max_tokens` and cannot fetch remote image URLs (it
  * wants base64), so those are downloaded by the gateway and inlined; its thinking field is
  * `reasoning` both ways; a stream's tool calls finish as `tool_calls` (ollamaStreamHook).
  */
@@ -106,6 +119,7 @@ export const ollamaAdapter = createOpenAICompatibleAdapter({
     developerToSystem(body);
     completionTokensToMaxTokens(body);
     toolsForChoice(body);
+    effortForOllama(body);
     reasoningBackToOllama(body);
     await inlineRemoteImages(body, deps);
     return body;
