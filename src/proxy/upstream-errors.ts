@@ -131,6 +131,7 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
   let keyInvalid = false;
   let regionRefused = false;
   let contentRefused = false;
+  let overloaded = false;
   try {
     const json = JSON.parse(text);
     // Gemini wraps errors in an array; OpenAI-compatible ones use {error:{message,code}} or {error:"..."}.
@@ -149,6 +150,10 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
     regionRefused = res.status === 400 && googleRegionRefused(err);
     // Moonshot's 400 type `content_filter` ("The request was rejected because it was considered high
     // risk"), xAI's 403 "Content violates usage guidelines": the client's content refused.
+    // Moonshot's 429 type `engine_overloaded_error` ("The engine is currently overloaded, please try
+    // again later") is Kimi busy, not the key's rate limit: the 503 it means (below), as the same
+    // error inside a stream is (shared/error-in-answer.ts).
+    overloaded = res.status === 429 && err?.type === 'engine_overloaded_error';
     contentRefused = (res.status === 400 && err?.type === 'content_filter') || ((res.status === 400 || res.status === 403) && xaiContentBlocked(json));
   } catch {
     // not JSON: keep the text
@@ -207,12 +212,15 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
   // its code; Anthropic: rate_limit_error): OpenAI's code, unless it is an account out of credit,
   // which the SDKs are told not to retry (the key pool rests the key as for a 402).
   if (outOfCredit) headers['x-should-retry'] = 'false';
+  // An overload said with a 429 is a 503: a 502 to the client (Anthropic's 529 overloaded_error on
+  // /v1/messages), the breaker counts it, and no key rests for it (nor is the client told to wait as long).
+  const status = overloaded ? 503 : res.status;
   // A content refusal is OpenAI's code for one (its images'), in place of a provider's own word.
   const relayed = outOfCredit
     ? 'insufficient_quota'
     : contentRefused
       ? 'content_policy_violation'
-      : res.status === 429
+      : status === 429
         ? 'rate_limit_exceeded'
         : isModelNotFound(res.status, code, message as string)
           ? 'model_not_found'
@@ -220,7 +228,7 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
   return new UpstreamError(
     provider,
     // xAI's 403 content refusal is the 400 it means: the key pool leaves the key alone.
-    contentRefused ? 400 : res.status,
+    contentRefused ? 400 : status,
     `Upstream ${providerLabel(provider)} returned HTTP ${res.status}: ${detail}`,
     isRetryableStatus(res.status),
     // xAI's 403 for a team out of credit: the client is told 402, as DeepSeek's "Insufficient

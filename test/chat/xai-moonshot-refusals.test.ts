@@ -130,3 +130,22 @@ test("Moonshot's 400 type content_filter ('considered high risk') is content_pol
     expect(await rowOf(err)).toMatchObject({ provider: 'moonshot', status: 400, errorType: 'content_policy_violation' });
   }
 });
+
+test("Moonshot's 429 engine_overloaded_error is Kimi busy, not the key's rate limit: 502 (Anthropic's 529), no key rests, no wait invented; its rate_limit_reached_error stays a rate limit", async () => {
+  const kimiKey = () => gw.ctx.state.getSnapshot().providers.get('moonshot')!.keys![0]!.id;
+  moonshot.handler = () => jsonResponse({ error: { type: 'engine_overloaded_error', message: 'The engine is currently overloaded, please try again later' } }, 429);
+  const err = await chat('moonshot/kimi-k2.6', true);
+  expect([err.status, err.error.code, err.headers.get('retry-after')]).toEqual([502, 'upstream_error', null]);
+  expect(err.message).toContain('currently overloaded');
+  expect(await rowOf(err)).toMatchObject({ provider: 'moonshot', status: 502 });
+  expect(gw.ctx.keyPool.stateOf('moonshot', kimiKey()).state).toBe('active');
+  const msgErr = await anthropic().messages.create({ model: 'moonshot/kimi-k2.6', max_tokens: 64, messages: hi }).catch((e) => e);
+  expect([msgErr.status, msgErr.error?.error?.type]).toEqual([529, 'overloaded_error']);
+  expect((await rowOf(msgErr)).status).toBe(529);
+
+  moonshot.handler = () =>
+    jsonResponse({ error: { type: 'rate_limit_reached_error', message: 'Your account org-8a1c<ak-f0e1> request reached organization max RPM: 3, please try again after 1 seconds' } }, 429);
+  const limited = await chat('moonshot/kimi-k2.6');
+  expect([limited.status, limited.error.code]).toEqual([429, 'rate_limit_exceeded']);
+  expect(gw.ctx.keyPool.stateOf('moonshot', kimiKey()).state).toBe('cooling');
+});
