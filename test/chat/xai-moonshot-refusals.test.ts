@@ -149,3 +149,19 @@ test("Moonshot's 429 engine_overloaded_error is Kimi busy, not the key's rate li
   expect([limited.status, limited.error.code]).toEqual([429, 'rate_limit_exceeded']);
   expect(gw.ctx.keyPool.stateOf('moonshot', kimiKey()).state).toBe('cooling');
 });
+
+test("/v1/responses passed through to xAI's own Responses API reads the same bodies: a bad key, a team out of credit, a content refusal", async () => {
+  const cases: [number, unknown, number, string][] = [
+    [400, badKey, 502, 'upstream_auth_failed'],
+    [403, noCredit('permission-denied'), 402, 'insufficient_quota'],
+    [403, blocked, 400, 'content_policy_violation'],
+  ];
+  for (const [status, body, clientStatus, code] of cases) {
+    gw.ctx.keyPool = new ProviderKeyPool(undefined, () => clock.now);
+    xai.handler = () => jsonResponse(body, status);
+    const err = await gw.openai().responses.create({ model: 'grok/grok-4', input: 'Hello' }).catch((e) => e);
+    expect(xai.last().path).toBe('/v1/responses');
+    expect([err.status, err.error?.code]).toEqual([clientStatus, code]);
+    expect(await rowOf(err)).toMatchObject({ provider: 'grok', status: clientStatus, errorType: code });
+  }
+});
