@@ -9,6 +9,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { modelGroups } from '../../src/db/schema';
 import { OUT_OF_CREDIT_COOLDOWN_MS, ProviderKeyPool } from '../../src/key-pool/key-pool';
+import { DEFAULT_COOLDOWN_MS } from '../../src/key-pool/retry-after';
 import { jsonResponse, okCompletion, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 
@@ -164,4 +165,15 @@ test("/v1/responses passed through to xAI's own Responses API reads the same bod
     expect([err.status, err.error?.code]).toEqual([clientStatus, code]);
     expect(await rowOf(err)).toMatchObject({ provider: 'grok', status: clientStatus, errorType: code });
   }
+});
+
+test("xAI's limits count per model: its 429 on grok-4 rests the key for grok-4 only, grok-3-mini goes on with it", async () => {
+  xai.handler = (_req, rec) =>
+    rec.body?.model === 'grok-4' ? jsonResponse({ code: 'Some resource has been exhausted', error: 'Rate limit exceeded' }, 429) : okCompletion('grok-3-mini');
+  const err = await chat('grok/grok-4');
+  expect([err.status, err.error.code]).toEqual([429, 'rate_limit_exceeded']);
+  expect(gw.ctx.keyPool.stateOf('grok', grokKey(), 'grok-4')).toEqual({ state: 'cooling', until: clock.now + DEFAULT_COOLDOWN_MS });
+  expect(gw.ctx.keyPool.stateOf('grok', grokKey(), 'grok-3-mini').state).toBe('active');
+  const { data } = await gw.openai().chat.completions.create({ model: 'grok/grok-3-mini', messages: hi }).withResponse();
+  expect(data.choices[0]!.message.content).toBe('ok');
 });
