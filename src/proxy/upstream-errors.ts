@@ -8,7 +8,7 @@ import { UpstreamRedirectError } from './upstream-redirect';
 import { impliedRetryAfter, retryAfterMsHeader } from '../key-pool/retry-after';
 import { parseContextOverflow } from '../errors/context-overflow';
 import { googleKeyInvalid, googleRegionRefused, googleRetryDelay } from '../providers/gemini/gemini-error';
-import { xaiContentBlocked, xaiKeyInvalid, xaiOutOfCredit } from '../providers/grok/xai-error';
+import { xaiAtCapacity, xaiContentBlocked, xaiKeyInvalid, xaiOutOfCredit } from '../providers/grok/xai-error';
 
 /** Why the gateway aborted an upstream call (the abort reason tells errors apart). */
 export class GatewayAbort extends Error {
@@ -151,9 +151,9 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
     // Moonshot's 400 type `content_filter` ("The request was rejected because it was considered high
     // risk"), xAI's 403 "Content violates usage guidelines": the client's content refused.
     // Moonshot's 429 type `engine_overloaded_error` ("The engine is currently overloaded, please try
-    // again later") is Kimi busy, not the key's rate limit: the 503 it means (below), as the same
-    // error inside a stream is (shared/error-in-answer.ts).
-    overloaded = res.status === 429 && err?.type === 'engine_overloaded_error';
+    // again later"), xAI's "The service is temporarily at capacity": the provider busy, not the
+    // key's rate limit: the 503 it means (below), as the same error inside a stream is (shared/error-in-answer.ts).
+    overloaded = res.status === 429 && (err?.type === 'engine_overloaded_error' || xaiAtCapacity(json));
     contentRefused = (res.status === 400 && err?.type === 'content_filter') || ((res.status === 400 || res.status === 403) && xaiContentBlocked(json));
   } catch {
     // not JSON: keep the text

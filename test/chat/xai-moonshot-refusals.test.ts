@@ -177,3 +177,13 @@ test("xAI's limits count per model: its 429 on grok-4 rests the key for grok-4 o
   const { data } = await gw.openai().chat.completions.create({ model: 'grok/grok-3-mini', messages: hi }).withResponse();
   expect(data.choices[0]!.message.content).toBe('ok');
 });
+
+test("xAI's 429 'The service is temporarily at capacity' is xAI busy, not the team's rate limit: 502 (Anthropic's 529), the key rests for no model", async () => {
+  xai.handler = () => jsonResponse({ code: 'Some resource has been exhausted', error: 'The service is temporarily at capacity. Please retry your request shortly.' }, 429);
+  const err = await chat('grok/grok-4');
+  expect([err.status, err.error.code, err.headers.get('retry-after')]).toEqual([502, 'upstream_error', null]);
+  expect(gw.ctx.keyPool.stateOf('grok', grokKey(), 'grok-4').state).toBe('active');
+  const msgErr = await anthropic().messages.create({ model: 'grok/grok-4', max_tokens: 64, messages: hi }).catch((e) => e);
+  expect([msgErr.status, msgErr.error?.error?.type]).toEqual([529, 'overloaded_error']);
+  expect((await rowOf(msgErr)).status).toBe(529);
+});

@@ -36,3 +36,11 @@ export function xaiOutOfCredit(json: unknown): boolean {
 export function xaiContentBlocked(json: unknown): boolean {
   return /^Content violates usage guidelines\b/i.test(messageOf(json) ?? '');
 }
+
+/**
+ * xAI busy, said with a 429: "The service is temporarily at capacity. Please retry your request
+ * shortly." Not the team's rate limit: the overload it is (no key rests for it).
+ */
+export function xaiAtCapacity(json: unknown): boolean {
+  return /\btemporarily at capacity\b/i.test(messageOf(json) ?? '');
+}
