@@ -23,7 +23,7 @@ const num = (re: RegExp, text: string): number | undefined => {
 };
 
 /** Words that say the request is over the model's window, with no count to read. */
-const OVERFLOW_WORDS = /context_length_exceeded|exceed context limit|exceeds the context window|context length exceeded|maximum context length|maximum prompt length|exceeds the maximum number of tokens|exceeded model token limit|prompt is too long/i;
+const OVERFLOW_WORDS = /context_length_exceeded|exceed context limit|exceeds the context window|context length exceeded|maximum context length|maximum prompt length|exceeds the maximum number of tokens|exceeded model token limit|input token length too long|prompt is too long/i;
 
 /**
  * The counts of a context-window overflow in a provider's error text (and its error code), or
@@ -39,7 +39,7 @@ const OVERFLOW_WORDS = /context_length_exceeded|exceed context limit|exceeds the
  *   tokens and your request has 10000 input tokens"
  * - Gemini: "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576)"
  * - xAI: "This model's maximum prompt length is 131072 but the request contains 140000 tokens"
- * - Moonshot: "Your request exceeded model token limit: 262144"
+ * - Moonshot: "Your request exceeded model token limit: 262144", or "Input token length too long"
  * - Anthropic (read for OpenAI's words on /v1/chat/completions): "prompt is too long: 210000 tokens >
  *   200000 maximum", "input length and `max_tokens` exceed context limit: 195000 + 32000 > 200000"
  */

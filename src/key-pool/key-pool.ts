@@ -135,7 +135,8 @@ export class ProviderKeyPool {
 
   /** Stores what the failure says in the slot it concerns, and returns that slot. */
   private record(provider: ProviderId, key: PoolKey, err: UpstreamError, model: string | null | undefined, now: number): string {
-    if (err.upstreamStatus === 402 || (err.upstreamStatus === 429 && err.code === 'insufficient_quota')) {
+    // insufficient_quota: a 429 (OpenAI's, Moonshot's, xAI's) or xAI's 403 saying the account is out of credit.
+    if (err.upstreamStatus === 402 || err.code === 'insufficient_quota') {
       this.states.coolUntil(provider, key.id, now + OUT_OF_CREDIT_COOLDOWN_MS, now);
       return key.id;
     }

@@ -13,13 +13,14 @@ export const isScopedSlot = (slot: string) => slot.includes('#');
 
 /**
  * What a provider's rate limits count per, for a model: null when they are the account's (the
- * whole key cools). OpenAI and Gemini count per model; Anthropic per model class, one limit for
+ * whole key cools). OpenAI, Gemini and xAI count per model (xAI: "Every xAI API team has per-model
+ * rate limits", RPS and TPM, docs.x.ai rate limits); Anthropic per model class, one limit for
  * every Opus 4.x, another for every Sonnet 4.x (claude-opus-4-1 and claude-opus-4-5 share it),
- * while each 3.x model has its own. DeepSeek, Moonshot and Grok are taken as account-wide (the
+ * while each 3.x model has its own. DeepSeek and Moonshot are taken as account-wide (the
  * safe side: a 429 there rests the whole key, as before).
  */
 export function rateLimitScope(provider: ProviderId, model: string): string | null {
-  if (provider === 'openai' || provider === 'gemini') return model;
+  if (provider === 'openai' || provider === 'gemini' || provider === 'grok') return model;
   if (provider !== 'anthropic') return null;
   const m = /claude-(opus|sonnet|haiku)-(\d+)(?!\d)/.exec(model) ?? /claude-(\d+(?:[-.]\d)?)-(opus|sonnet|haiku)/.exec(model);
   if (!m) return model;

@@ -9,6 +9,7 @@ import { impliedRetryAfter, retryAfterMsHeader } from '../key-pool/retry-after';
 import { parseContextOverflow } from '../errors/context-overflow';
 import { googleKeyInvalid, googleRegionRefused, googleRetryDelay } from '../providers/gemini/gemini-error';
 import { ollamaRefusedParam } from '../providers/ollama/ollama-refusals';
+import { xaiAtCapacity, xaiContentBlocked, xaiKeyInvalid, xaiOutOfCredit } from '../providers/grok/xai-error';
 
 /** Why the gateway aborted an upstream call (the abort reason tells errors apart). */
 export class GatewayAbort extends Error {
@@ -114,7 +115,7 @@ export const answerTooLarge = (provider: ProviderId) =>
     true,
   );
 
-/** Upstream answered with an error status: 4xx is passed through (401/403, and Google's refused key, become 502), 5xx becomes 502. */
+/** Upstream answered with an error status: 4xx is passed through (401/403, and Google's and xAI's refused key, become 502), 5xx becomes 502. */
 export async function errorFromUpstreamResponse(provider: ProviderId, res: Response, apiKey?: string): Promise<UpstreamError> {
   if (res.status >= 300 && res.status < 400) {
     // Calls go out with redirect: 'manual'; a 3xx is an upstream error (see upstream-redirect.ts).
@@ -130,6 +131,8 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
   let bodyRetryAfter: string | null = null;
   let keyInvalid = false;
   let regionRefused = false;
+  let contentRefused = false;
+  let overloaded = false;
   try {
     const json = JSON.parse(text);
     // Gemini wraps errors in an array; OpenAI-compatible ones use {error:{message,code}} or {error:"..."}.
@@ -140,13 +143,22 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
     if (typeof err?.param === 'string' && res.status === 400) param = err.param.slice(0, 200);
     // Anthropic: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}.
     else if (json?.type === 'error' && typeof err?.type === 'string') code = err.type;
-    outOfCredit = res.status === 429 && (OUT_OF_CREDIT.has(err?.code) || OUT_OF_CREDIT.has(err?.type));
+    outOfCredit =
+      (res.status === 429 && (OUT_OF_CREDIT.has(err?.code) || OUT_OF_CREDIT.has(err?.type))) ||
+      ((res.status === 429 || res.status === 403) && xaiOutOfCredit(json));
     bodyRetryAfter = googleRetryDelay(err);
-    keyInvalid = res.status === 400 && googleKeyInvalid(err);
+    keyInvalid = res.status === 400 && (googleKeyInvalid(err) || xaiKeyInvalid(json));
     regionRefused = res.status === 400 && googleRegionRefused(err);
     // Ollama's "does not support tools/thinking": the model's limit, named as OpenAI names one.
     const refused = res.status === 400 && provider === 'ollama' && typeof message === 'string' ? ollamaRefusedParam(message) : null;
     if (refused) [code, param] = ['unsupported_parameter', refused];
+    // Moonshot's 400 type `content_filter` ("The request was rejected because it was considered high
+    // risk"), xAI's 403 "Content violates usage guidelines": the client's content refused.
+    // Moonshot's 429 type `engine_overloaded_error` ("The engine is currently overloaded, please try
+    // again later"), xAI's "The service is temporarily at capacity": the provider busy, not the
+    // key's rate limit: the 503 it means (below), as the same error inside a stream is (shared/error-in-answer.ts).
+    overloaded = res.status === 429 && (err?.type === 'engine_overloaded_error' || xaiAtCapacity(json));
+    contentRefused = (res.status === 400 && err?.type === 'content_filter') || ((res.status === 400 || res.status === 403) && xaiContentBlocked(json));
   } catch {
     // not JSON: keep the text
   }
@@ -176,10 +188,11 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
   // As a 502 the SDKs would retry it (Claude Code up to 10 times, each retry calling the provider
   // with the refused key again), though the walk already tried every key it had: `x-should-retry:
   // false`, as the 401 itself would have been, which the OpenAI and Anthropic SDKs obey.
-  if (res.status === 401 || res.status === 403 || keyInvalid) {
+  // xAI's team out of credit answered 403 is not a refused key: it rests as a 402 does (below).
+  if ((res.status === 401 || res.status === 403 || keyInvalid) && !outOfCredit && !contentRefused) {
     const refused = new UpstreamError(
       provider,
-      // Google's 400 for a refused key is the 401 it means: the key pool sets the key aside.
+      // Google's and xAI's 400 for a refused key is the 401 it means: the key pool sets the key aside.
       keyInvalid ? 401 : res.status,
       `Upstream ${providerLabel(provider)} rejected the gateway's provider credentials (HTTP ${res.status}): ${detail}`,
       false,
@@ -203,19 +216,28 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
   // its code; Anthropic: rate_limit_error): OpenAI's code, unless it is an account out of credit,
   // which the SDKs are told not to retry (the key pool rests the key as for a 402).
   if (outOfCredit) headers['x-should-retry'] = 'false';
+  // An overload said with a 429 is a 503: a 502 to the client (Anthropic's 529 overloaded_error on
+  // /v1/messages), the breaker counts it, and no key rests for it (nor is the client told to wait as long).
+  const status = overloaded ? 503 : res.status;
+  // A content refusal is OpenAI's code for one (its images'), in place of a provider's own word.
   const relayed = outOfCredit
     ? 'insufficient_quota'
-    : res.status === 429
-      ? 'rate_limit_exceeded'
-      : isModelNotFound(res.status, code, message as string)
-        ? 'model_not_found'
-        : (code ?? 'upstream_error');
+    : contentRefused
+      ? 'content_policy_violation'
+      : status === 429
+        ? 'rate_limit_exceeded'
+        : isModelNotFound(res.status, code, message as string)
+          ? 'model_not_found'
+          : (code ?? 'upstream_error');
   return new UpstreamError(
     provider,
-    res.status,
+    // xAI's 403 content refusal is the 400 it means: the key pool leaves the key alone.
+    contentRefused ? 400 : status,
     `Upstream ${providerLabel(provider)} returned HTTP ${res.status}: ${detail}`,
     isRetryableStatus(res.status),
-    undefined,
+    // xAI's 403 for a team out of credit: the client is told 402, as DeepSeek's "Insufficient
+    // Balance" (Anthropic's billing_error), not 403, which SDKs read as a permission refused.
+    outOfCredit && res.status === 403 ? 402 : undefined,
     relayed,
     headers,
     param,

@@ -95,10 +95,12 @@ describe('status mapping', () => {
       expect(res.headers.get('x-should-retry')).toBe('false');
       expect(await errorOf(res)).toMatchObject({ code: 'insufficient_quota', type: 'insufficient_quota' });
     }
+    // Moonshot's engine overloaded, said with a 429, is the 503 it means: a 502, not a rate limit.
     fake.handler = () => jsonResponse({ error: overloaded }, 429);
     const res = await post();
+    expect(res.status).toBe(502);
     expect(res.headers.get('x-should-retry')).toBeNull();
-    expect(await errorOf(res)).toMatchObject({ code: 'rate_limit_exceeded', type: 'requests' });
+    expect(await errorOf(res)).toMatchObject({ code: 'upstream_error', type: 'api_error' });
   });
 
   test('upstream 5xx becomes 502', async () => {

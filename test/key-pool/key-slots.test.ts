@@ -13,6 +13,7 @@ describe('rateLimitScope', () => {
   test.each([
     ['openai', 'gpt-4o', 'gpt-4o'],
     ['gemini', 'gemini-2.5-flash', 'gemini-2.5-flash'],
+    ['grok', 'grok-4', 'grok-4'],
     ['anthropic', 'claude-opus-4-6', 'class:opus-4'],
     ['anthropic', 'claude-opus-4-20250514', 'class:opus-4'],
     ['anthropic', 'claude-sonnet-4-5-20250929', 'class:sonnet-4'],

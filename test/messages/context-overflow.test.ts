@@ -102,6 +102,16 @@ describe('Claude Code reads the overflow in Anthropic\'s words', () => {
     expect((await refusal('moonshot/kimi-k2-0905-preview')).message.toLowerCase()).toContain('prompt is too long');
   });
 
+  test("Moonshot's other wording of it ('Input token length too long', its error table's 400) is the overflow too", async () => {
+    moonshot.handler = () => jsonResponse({ error: { message: 'Invalid request: Input token length too long', type: 'invalid_request_error' } }, 400);
+    try {
+      const err = await refusal('moonshot/kimi-k2-0905-preview');
+      expect((err.error as any).error.message).toStartWith("prompt is too long for the model's context window");
+    } finally {
+      moonshot.handler = () => jsonResponse({ error: { message: MOONSHOT, type: 'invalid_request_error' } }, 400);
+    }
+  });
+
   test("Anthropic's own message is relayed as it is; another 400 keeps the provider's words", async () => {
     const native = await refusal('claude-sonnet-4-5');
     expect(PROMPT_TOO_LONG.exec(native.message)?.slice(1)).toEqual(['208310', '200000']);

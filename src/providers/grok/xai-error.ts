@@ -1,0 +1,46 @@
+/**
+ * xAI's error body is not OpenAI's: `{"code": "<gRPC status in words>", "error": "<message>"}`,
+ * the message a string at the top level ("Client specified an invalid argument", "invalid-argument",
+ * "Some resource has been exhausted", "The caller does not have permission to execute the
+ * specified operation", "permission-denied"). These read what the message says.
+ */
+const messageOf = (json: unknown): string | null => {
+  const error = (json as { error?: unknown } | null)?.error;
+  return typeof error === 'string' ? error : null;
+};
+
+/**
+ * xAI answers a key it does not take with HTTP 400, not 401: "Incorrect API key provided: xa***Tl.
+ * You can obtain an API key from https://console.x.ai." That is the gateway's key refused, as a 401
+ * is, not the client's request.
+ */
+export function xaiKeyInvalid(json: unknown): boolean {
+  return /^Incorrect API key provided\b/i.test(messageOf(json) ?? '');
+}
+
+/**
+ * xAI's team out of credit, answered 429 ("Your team <id> has either used all available credits or
+ * reached its monthly spending limit. To continue making API requests, please purchase more credits
+ * or raise your spending limit.") or 403 (the same words, or "Your newly created team doesn't have
+ * any credits or licenses yet"): neither a rate limit a wait ends nor a refused key.
+ */
+export function xaiOutOfCredit(json: unknown): boolean {
+  return /\bteam\b.*\b(used all available credits|(doesn't|does not) have any credits)/i.test(messageOf(json) ?? '');
+}
+
+/**
+ * xAI's refusal of what the request asks for, answered 403 (its 400 too): "Content violates usage
+ * guidelines. Team: …, API key ID: …, Model: …, Failed check: SAFETY_CHECK_TYPE_BIO". The
+ * client's content refused, not the gateway's key: a 403 would set the key aside.
+ */
+export function xaiContentBlocked(json: unknown): boolean {
+  return /^Content violates usage guidelines\b/i.test(messageOf(json) ?? '');
+}
+
+/**
+ * xAI busy, said with a 429: "The service is temporarily at capacity. Please retry your request
+ * shortly." Not the team's rate limit: the overload it is (no key rests for it).
+ */
+export function xaiAtCapacity(json: unknown): boolean {
+  return /\btemporarily at capacity\b/i.test(messageOf(json) ?? '');
+}
