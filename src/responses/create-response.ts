@@ -45,11 +45,11 @@ export async function createResponse(ctx: AppContext, req: ResponsesRequest, opt
     if (typeof prev === 'string' && continued.length > 1) await loadResponseChain(prev, opts.store, opts.clientId);
     // Another key's response (OpenAI's own too, which OpenAI would continue for any key of the gateway's project).
     if (typeof prev === 'string' && opts.store.heldByAnother(prev, opts.clientId)) throw previousNotFound(prev);
-    // A response a provider holds: a group goes to that provider's targets.
-    const held = typeof prev === 'string' ? opts.store.find(prev, opts.clientId) : null;
+    const referred = await refuseOthersItems(req.input, opts.store, opts.clientId);
+    // A response a provider holds (continued, or one whose items are referred to): a group goes to that provider's targets.
+    const held = (typeof prev === 'string' ? opts.store.find(prev, opts.clientId) : null) ?? referred;
     if (held?.forwarded) decision = targetsHolding(decision, forwardedProvider(held));
     run = { ctx, req, decision, requestId, ...opts };
-    await refuseOthersItems(req.input, opts.store, opts.clientId);
     if (!goesNative(run, decision.targets)) bridged = bridgeRequest(run);
   } catch (err) {
     logRejectedChat(ctx, err, req, { clientId: opts.clientId, clock: opts.clock, endpoint: 'responses', requestId });

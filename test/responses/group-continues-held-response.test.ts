@@ -1,7 +1,8 @@
 /**
  * A `previous_response_id` to a response OpenAI holds, sent to a group whose strategy puts another
  * provider first: only the group's OpenAI targets can continue it (the gateway keeps no copy), so
- * the group goes to them, as a group given `x_search` goes only to its Grok targets. Before, the
+ * the group goes to them, as a group given `x_search` goes only to its Grok targets; so does an
+ * `item_reference` to one of its output items. Before, the
  * first target (DeepSeek, through the bridge) was tried and the answer was the 400 saying OpenAI
  * holds the response, though the group could continue it. A group without such a target still
  * gets that 400, before any call.
@@ -26,7 +27,7 @@ const { replies, openai, deepseek } = useResponsesRig((g) => {
   g.ctx.state.reload();
 });
 
-test("a group continuing OpenAI's response goes to its OpenAI target, streamed or not; a group without one is refused before any call", async () => {
+test("a group continuing OpenAI's response (or referring to its items) goes to its OpenAI target, streamed or not; a group without one is refused before any call", async () => {
   const raw = await fixture('openai-response.json');
   replies['openai /v1/responses'] = () => rawJsonResponse(raw);
   replies['deepseek /chat/completions'] = async () => rawJsonResponse(await fixture('deepseek-reasoner-tools.completion.json'));
@@ -48,6 +49,14 @@ test("a group continuing OpenAI's response goes to its OpenAI target, streamed o
   for await (const e of await client.responses.create({ model: 'ds-then-openai', previous_response_id: first.id, input: 'And again?', stream: true })) got.push(e);
   expect(got).toEqual(sent.map((e) => JSON.parse(e.data)));
   expect(openai.requests.at(-1)!.body).toMatchObject({ model: 'gpt-4o', previous_response_id: first.id, stream: true });
+  expect(deepseek.requests.length).toBe(sentToDeepSeek);
+
+  // An item reference to one of OpenAI's output items (the AI SDK sends OpenAI's reasoning so): OpenAI resolves it.
+  replies['openai /v1/responses'] = () => rawJsonResponse(raw);
+  const itemId = first.output[0]!.id!;
+  const referred = await client.responses.create({ model: 'ds-then-openai', input: [{ role: 'user', content: 'Go on.' }, { type: 'item_reference', id: itemId }] }).withResponse();
+  expect(referred.response.headers.get('x-gophergate-provider')).toBe('openai');
+  expect(openai.requests.at(-1)!.body.input).toEqual([{ role: 'user', content: 'Go on.' }, { type: 'item_reference', id: itemId }]);
   expect(deepseek.requests.length).toBe(sentToDeepSeek);
 
   const err = await apiError(client.responses.create({ model: 'ds-only', previous_response_id: first.id, input: 'What is my secret?' }));
