@@ -84,12 +84,13 @@ type Dialect = 'openai' | 'anthropic';
  * Anything thrown as a Response in the endpoint's error shape: OpenAI's, or Anthropic's for
  * POST /v1/messages and count_tokens (routes answer errors themselves, without Elysia's parse).
  */
-export function errorResponse(err: unknown, extra: Record<string, string> = {}, dialect: Dialect = 'openai'): Response {
+export function errorResponse(err: unknown, extra: Record<string, string> = {}, dialect: Dialect = 'openai', endpoint?: Endpoint): Response {
   // SQLite busy past busy_timeout (or its disk full): /api's 503 store_busy, not a 500.
   err = storeBusyOr(err);
   const r = dialect === 'anthropic' ? toAnthropicError(err) : toErrorResponse(err);
-  // A translated provider's "prompt too long" in OpenAI's code and words (see context-overflow.ts).
-  const overflow = dialect === 'openai' ? openaiOverflowError(err) : null;
+  // A translated provider's "prompt too long" in OpenAI's code and words (see context-overflow.ts),
+  // naming the field OpenAI names on that endpoint (Responses: `input`, chat: `messages`).
+  const overflow = dialect === 'openai' ? openaiOverflowError(err, endpoint === 'responses' ? 'input' : 'messages') : null;
   if (overflow) r.body = { error: overflow };
   if (r.status === 500 && !(err as any)?.status) console.error(`[gophergate] ${dialect === 'anthropic' ? 'messages' : 'chat'} error:`, (err as any)?.message ?? err);
   const headers: Record<string, string> = { 'content-type': 'application/json', ...r.headers, ...extra };
@@ -227,7 +228,7 @@ export function openaiPost<T>(
       // copies it to Anthropic's `request-id`.
       const ids: Record<string, string> = requestId ? { 'x-request-id': requestId } : {};
       const extra = { ...(unread ? CLOSE : keepOpen), ...limitHeaders, ...ids };
-      return errorResponse(err, extra, opts.dialect);
+      return errorResponse(err, extra, opts.dialect, opts.endpoint);
     }
   };
   ANNOUNCES_KEEP_ALIVE.add(handler);

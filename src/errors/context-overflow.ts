@@ -97,11 +97,11 @@ export function openaiOverflowMessage(o: ContextOverflow, original: string): str
 
 /**
  * A translated provider's 400 for a prompt over the model's window in OpenAI's shape (code
- * `context_length_exceeded`, param `messages`, OpenAI's words); null for any other error and for
- * one already so coded (OpenAI's own).
+ * `context_length_exceeded`, OpenAI's words, `param` the request's field: chat's `messages`,
+ * the Responses API's `input`); null for any other error and for one already so coded (OpenAI's own).
  */
-export function openaiOverflowError(err: unknown): OpenAIErrorBody['error'] | null {
+export function openaiOverflowError(err: unknown, param: 'messages' | 'input' = 'messages'): OpenAIErrorBody['error'] | null {
   if (!(err instanceof UpstreamError) || err.status !== 400 || err.code === 'context_length_exceeded') return null;
   const o = parseContextOverflow(err.message, err.code);
-  return o && { message: openaiOverflowMessage(o, err.message), type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' };
+  return o && { message: openaiOverflowMessage(o, err.message), type: 'invalid_request_error', param, code: 'context_length_exceeded' };
 }

@@ -1,5 +1,5 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import { ApiError, badRequest, notFound } from '../errors/api-error';
+import { ApiError, badRequest } from '../errors/api-error';
 import { wholeJson } from '../providers/shared/chat-tool-calls';
 import { readAhead } from '../proxy/chat-chunks';
 import { chunkEventStream } from '../proxy/chunk-event-stream';
@@ -73,9 +73,14 @@ export function historyOf(run: ResponsesRun): ChatCompletionMessageParam[] | und
   throw previousNotFound(prev);
 }
 
-/** OpenAI's 404 for a `previous_response_id` it does not hold (for this key). */
+/**
+ * OpenAI's refusal of a `previous_response_id` it does not hold (for this key): a 400 (the SDKs'
+ * BadRequestError), code `previous_response_not_found`, as OpenAI answers one never stored
+ * (`store: false`), deleted or unknown. A 404 was a NotFoundError that clients recovering by
+ * sending the whole conversation again (they catch the 400 with that code) did not recognise.
+ */
 export const previousNotFound = (prev: unknown) =>
-  notFound(`Previous response with id '${shownValue(prev, ID_CHARS)}' not found.`, 'previous_response_not_found', 'previous_response_id');
+  badRequest(`Previous response with id '${shownValue(prev, ID_CHARS)}' not found.`, 'previous_response_id', 'previous_response_not_found');
 
 /** A bridged request ready to run: the request with its item references resolved, and its chat form. */
 export interface BridgedRun extends BridgedRequest {

@@ -9,7 +9,7 @@ import type { ResponsesAnswer, ResponsesCaller, ResponsesRun } from './responses
 import type { ResponsesRequest } from './responses-types';
 import type { RouteTarget } from '../routing/types';
 import type { EarlierTries } from '../proxy/walk-targets';
-import { forwardedProvider, hasNativeResponses, refuseUnsupported, targetsServing } from './native-responses';
+import { forwardedProvider, hasNativeResponses, refuseUnsupported, targetsHolding, targetsServing } from './native-responses';
 import { newRequestId } from '../proxy/request-id';
 
 export interface CreateResponseOptions extends ResponsesCaller {
@@ -34,8 +34,7 @@ export async function createResponse(ctx: AppContext, req: ResponsesRequest, opt
   let bridged: BridgedRun | null = null;
   try {
     const callModel = classifierCallModel(ctx, requestId, opts.clientId);
-    const decision = targetsServing(await routeChat(ctx, req as unknown as ChatRequest, callModel, opts.signal), req);
-    run = { ctx, req, decision, requestId, ...opts };
+    let decision = targetsServing(await routeChat(ctx, req as unknown as ChatRequest, callModel, opts.signal), req);
     const prev = req.previous_response_id;
     // The stored responses the request continues (`previous_response_id`, item references). On
     // PostgreSQL they are read here (awaited), so the checks below and the bridge find them in memory;
@@ -46,7 +45,11 @@ export async function createResponse(ctx: AppContext, req: ResponsesRequest, opt
     if (typeof prev === 'string' && continued.length > 1) await loadResponseChain(prev, opts.store, opts.clientId);
     // Another key's response (OpenAI's own too, which OpenAI would continue for any key of the gateway's project).
     if (typeof prev === 'string' && opts.store.heldByAnother(prev, opts.clientId)) throw previousNotFound(prev);
-    await refuseOthersItems(req.input, opts.store, opts.clientId);
+    const referred = await refuseOthersItems(req.input, opts.store, opts.clientId);
+    // A response a provider holds (continued, or one whose items are referred to): a group goes to that provider's targets.
+    const held = (typeof prev === 'string' ? opts.store.find(prev, opts.clientId) : null) ?? referred;
+    if (held?.forwarded) decision = targetsHolding(decision, forwardedProvider(held));
+    run = { ctx, req, decision, requestId, ...opts };
     if (!goesNative(run, decision.targets)) bridged = bridgeRequest(run);
   } catch (err) {
     logRejectedChat(ctx, err, req, { clientId: opts.clientId, clock: opts.clock, endpoint: 'responses', requestId });

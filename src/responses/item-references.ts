@@ -1,7 +1,7 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { badRequest, notFound } from '../errors/api-error';
 import { responseOfItem } from './response-ids';
-import type { ResponseStore } from './response-store';
+import type { ResponseStore, StoredConversation } from './response-store';
 import type { ResponseObject, ResponsesInputItem } from './responses-types';
 import { ID_CHARS, shownValue } from '../errors/shown-value';
 
@@ -29,15 +29,21 @@ export function referencedItems(input: string | ResponsesInputItem[] | undefined
 /**
  * OpenAI's 404 for an item reference to an output of a response another client key made through
  * the gateway, bridged or OpenAI's own (OpenAI would resolve that for any key of the gateway's
- * project, as it would continue the response), before any model sees the request.
+ * project, as it would continue the response), before any model sees the request. Answers the
+ * entry of a referred item a provider holds (an OpenAI or xAI response's output), if any: only
+ * that provider resolves it.
  */
-export async function refuseOthersItems(input: string | ResponsesInputItem[] | undefined, store: ResponseStore, clientId: number | null): Promise<void> {
+export async function refuseOthersItems(input: string | ResponsesInputItem[] | undefined, store: ResponseStore, clientId: number | null): Promise<StoredConversation | null> {
+  let held: StoredConversation | null = null;
   for (const { id, index } of referencedItems(input)) {
     // A bridged response's item leads to its response (outputItemId); OpenAI's has a row of its own.
     const holder = responseOfItem(id) ?? id;
     await store.load(holder);
     if (store.heldByAnother(holder, clientId)) throw itemNotFound(id, index);
+    const entry: StoredConversation | null = held ?? store.find(holder, clientId);
+    if (entry?.forwarded) held = entry;
   }
+  return held;
 }
 
 const itemNotFound = (id: string, i: number) => notFound(`Item with id '${shownValue(id, ID_CHARS)}' not found.`, 'item_not_found', `input[${i}].id`);

@@ -121,7 +121,22 @@ function runsTools(provider: ProviderId, tools: unknown): boolean {
 export function targetsServing(decision: RouteDecision, req: { tools?: unknown; background?: unknown }): RouteDecision {
   // Most requests name no tools and no background: every target serves them, nothing to build.
   if (!Array.isArray(req.tools) && req.background !== true) return decision;
-  const keep = decision.targets.map((t) => runsTools(t.provider, req.tools) && takesBackground(t.provider, req.background));
+  return keepTargets(decision, decision.targets.map((t) => runsTools(t.provider, req.tools) && takesBackground(t.provider, req.background)));
+}
+
+/**
+ * A `previous_response_id` to a response a provider holds (OpenAI's, xAI's: the gateway keeps only
+ * who made it) can be continued only by that provider's models: a group goes to its targets of
+ * that provider, whichever its strategy put first (another provider would answer the 400 saying
+ * who holds it, though the group could continue it). None of them: the decision stays whole, and
+ * that 400 is the answer, before any call.
+ */
+export function targetsHolding(decision: RouteDecision, holder: ProviderId): RouteDecision {
+  return keepTargets(decision, decision.targets.map((t) => t.provider === holder));
+}
+
+/** The decision with only the targets `keep` marks (their paths too); whole when it marks all or none. */
+function keepTargets(decision: RouteDecision, keep: boolean[]): RouteDecision {
   if (keep.every(Boolean) || !keep.some(Boolean)) return decision;
   const targets = decision.targets.filter((_, i) => keep[i]);
   const paths = decision.targetPaths?.filter((_, i) => keep[i]);

@@ -45,7 +45,8 @@ function fakeOpenAI(_req: Request, rec: RecordedRequest): Response {
   if (rec.method === 'POST' && rec.path === '/v1/responses') {
     const prev = rec.body.previous_response_id ?? null;
     if (prev && owners.get(prev)?.auth !== auth) {
-      return notFound(`Previous response with id '${prev}' not found.`, 'previous_response_id', 'previous_response_not_found');
+      // OpenAI's answer to an id it does not hold for this key: a 400, not its 404 for reads.
+      return jsonResponse({ error: { message: `Previous response with id '${prev}' not found.`, type: 'invalid_request_error', param: 'previous_response_id', code: 'previous_response_not_found' } }, 400);
     }
     const id = `resp_pool${String(++made).padStart(4, '0')}`;
     const background = rec.body.background === true;

@@ -35,13 +35,13 @@ afterAll(async () => {
   openai.close();
 });
 
-test("another key's follow-up sent to B the moment A answered (whole or streamed) is refused: 404, nothing sent to OpenAI", async () => {
+test("another key's follow-up sent to B the moment A answered (whole or streamed) is refused: 400 previous_response_not_found (OpenAI's status), nothing sent to OpenAI", async () => {
   const admin = await login(b, 'admin', ADMIN_PASSWORD);
   const other = (await json(await api(b, 'POST', '/api/clients', { as: admin, body: { name: 'someone else' } }))).key as string;
   const refusedOnB = async (id: string) => {
     const n = openai.requests.length;
     const err = await apiError(b.openai(other).responses.create({ model: 'gpt-5-mini', previous_response_id: id, input: 'what is my secret?' }));
-    expect(err.status).toBe(404);
+    expect(err.status).toBe(400);
     expect(err.error).toMatchObject({ code: 'previous_response_not_found', param: 'previous_response_id' });
     expect(openai.requests.length).toBe(n);
   };

@@ -23,7 +23,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-test('previous_response_id stored on A continues on B; another client gets 404', async () => {
+test('previous_response_id stored on A continues on B; another client gets the 400 previous_response_not_found', async () => {
   const first = await a.openai().responses.create({ model: 'mock/echo-1', input: 'remember the word heron' });
   expect(first.id).toMatch(/^resp_/);
   const second = await b.openai(a.clientKey).responses.create({ model: 'mock/echo-1', previous_response_id: first.id, input: 'which word?' });
@@ -33,7 +33,7 @@ test('previous_response_id stored on A continues on B; another client gets 404',
     .openai()
     .responses.create({ model: 'mock/echo-1', previous_response_id: first.id, input: 'not yours' })
     .then(() => 200, (e) => e.status);
-  expect(other).toBe(404);
+  expect(other).toBe(400);
 }, 30_000);
 
 test('a follow-up sent to B the moment A answered finds the conversation, for a whole answer and a stream (no retry)', async () => {
@@ -54,11 +54,11 @@ test('a follow-up sent to B the moment A answered finds the conversation, for a 
   }
 }, 30_000);
 
-test('a response deleted through B can no longer be continued or referred to through A, which held it in memory: 404', async () => {
+test('a response deleted through B can no longer be continued or referred to through A, which held it in memory: 400 previous_response_not_found, 404 item_not_found', async () => {
   const first = await a.openai().responses.create({ model: 'mock/echo-1', input: 'forget the word heron' });
   await b.openai(a.clientKey).responses.delete(first.id);
   const follow = await apiError(a.openai().responses.create({ model: 'mock/echo-1', previous_response_id: first.id, input: 'which word?' }));
-  expect(follow.status).toBe(404);
+  expect(follow.status).toBe(400);
   expect(follow.error).toMatchObject({ code: 'previous_response_not_found', param: 'previous_response_id' });
   const reference = await apiError(
     a.openai().responses.create({ model: 'mock/echo-1', input: [{ type: 'item_reference', id: first.output[0]!.id! }, { role: 'user', content: 'which word?' }] }),

@@ -85,7 +85,7 @@ test('a DeepSeek tool loop continued by Gemini: every turn read back in OpenAIâ€
     expect(schemaErrors('ErrorResponse', { error: err.error })).toEqual([]);
   }
   const follow = await apiError(client.responses.create({ model: 'deepseek-reasoner', previous_response_id: second.id, input: 'Still there?' }));
-  expect(follow.status).toBe(404);
+  expect(follow.status).toBe(400);
   expect(follow.error).toMatchObject({ code: 'previous_response_not_found', param: 'previous_response_id' });
   // The turns around it stay: the one it continued, and the one that continued it (it holds the whole conversation).
   answer = () => deepseekText('Oui.');

@@ -174,16 +174,17 @@ describe('POST /v1/responses, groups and errors', () => {
     expect([openai.requests.length, deepseek.requests.length]).toEqual(sent);
   });
 
-  test('an unknown previous_response_id is a 404; store:false leaves nothing to continue', async () => {
+  test('an unknown previous_response_id is the 400 previous_response_not_found OpenAI answers (BadRequestError); store:false leaves nothing to continue', async () => {
     const err = await apiError(client.responses.create({ model: 'deepseek-chat', previous_response_id: 'resp_nope', input: 'x' }));
-    expect(err.status).toBe(404);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err.status).toBe(400);
     expect(err.error).toMatchObject({ type: 'invalid_request_error', param: 'previous_response_id', code: 'previous_response_not_found' });
     expect(err.message).toContain('resp_nope');
 
     replies['deepseek /chat/completions'] = async () => rawJsonResponse(await fixture('deepseek-reasoner-tools.completion.json'));
     const unstored = await client.responses.create({ model: 'deepseek-chat', input: 'x', store: false });
     expect((unstored as any).store).toBe(false);
-    expect((await apiError(client.responses.create({ model: 'deepseek-chat', previous_response_id: unstored.id, input: 'y' }))).status).toBe(404);
+    expect((await apiError(client.responses.create({ model: 'deepseek-chat', previous_response_id: unstored.id, input: 'y' }))).status).toBe(400);
   });
 
   test('requests refused before any upstream call are logged, each as its own row (as chat logs them)', async () => {
@@ -192,7 +193,7 @@ describe('POST /v1/responses, groups and errors', () => {
       [() => client.responses.create({ model: 'no-such-model', input: 'x', stream: true }), 404, 'no-such-model'],
       [() => client.responses.create({ input: 'x' } as any), 400, ''],
       [() => client.responses.create({ model: 'gemini-2.5-flash', input: 'news?', tools: [{ type: 'web_search' }] }), 400, 'gemini-2.5-flash'],
-      [() => client.responses.create({ model: 'deepseek-chat', previous_response_id: 'resp_nope', input: 'x' }), 404, 'deepseek-chat'],
+      [() => client.responses.create({ model: 'deepseek-chat', previous_response_id: 'resp_nope', input: 'x' }), 400, 'deepseek-chat'],
     ];
     for (const [call, status, modelRequested] of refusals) {
       const err = await apiError(call());

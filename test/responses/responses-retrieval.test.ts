@@ -159,7 +159,7 @@ describe('stored responses, bridged (mock provider)', () => {
     expect((await client.responses.retrieve(created.id)).id).toBe(created.id);
   });
 
-  test('delete answers {id, object, deleted}; afterwards every read (and previous_response_id) is 404', async () => {
+  test('delete answers {id, object, deleted}; afterwards every read is 404, a previous_response_id the 400 previous_response_not_found OpenAI answers', async () => {
     const created = await client.responses.create({ model: 'mock/echo', input: 'forget me' });
     const res = await gw.fetch(`/v1/responses/${created.id}`, { method: 'DELETE' });
     expect(res.status).toBe(200);
@@ -168,7 +168,7 @@ describe('stored responses, bridged (mock provider)', () => {
     expect((await apiError(client.responses.inputItems.list(created.id))).status).toBe(404);
     expect((await apiError(client.responses.delete(created.id))).status).toBe(404);
     const follow = await apiError(client.responses.create({ model: 'mock/echo', input: 'again', previous_response_id: created.id }));
-    expect(follow.status).toBe(404);
+    expect([follow.status, follow.code]).toEqual([400, 'previous_response_not_found']);
   });
 
   test('store: false leaves nothing to retrieve; unknown ids and bad list parameters are refused', async () => {
@@ -244,16 +244,16 @@ describe("stored responses, OpenAI's own (forwarded)", () => {
 });
 
 describe('previous_response_id of another client', () => {
-  test("an OpenAI response made through the gateway cannot be continued by another key (OpenAI would: the gateway's key is one project); 404, nothing sent", async () => {
+  test("an OpenAI response made through the gateway cannot be continued by another key (OpenAI would: the gateway's key is one project); OpenAI's 400 for an id it does not hold, nothing sent", async () => {
     const created = await client.responses.create({ model: 'gpt-5-mini', input: 'my secret is heron' });
     const n = openai.requests.length;
     const err = await apiError(other.responses.create({ model: 'gpt-5-mini', previous_response_id: created.id, input: 'what is my secret?' }));
-    expect(err.status).toBe(404);
+    expect(err.status).toBe(400);
     expect(err.error).toMatchObject({ code: 'previous_response_not_found', param: 'previous_response_id', type: 'invalid_request_error' });
     const streamed = await apiError(other.responses.create({ model: 'gpt-5-mini', previous_response_id: created.id, input: 'what is my secret?', stream: true }));
-    expect(streamed.status).toBe(404);
+    expect(streamed.status).toBe(400);
     expect(openai.requests.length).toBe(n);
-    expect(await gw.waitForRow(err)).toMatchObject({ endpoint: 'responses', status: 404 });
+    expect(await gw.waitForRow(err)).toMatchObject({ endpoint: 'responses', status: 400 });
     // The owner continues it at OpenAI as before.
     await client.responses.create({ model: 'gpt-5-mini', previous_response_id: created.id, input: 'and now?' });
     expect(openai.requests.at(-1)!.body.previous_response_id).toBe(created.id);

@@ -1,7 +1,7 @@
 /**
  * xAI's stored responses through the gateway: a `previous_response_id` follow-up goes to xAI with
  * the same key, only for the client key that made it; retrieve and delete go to xAI; another key
- * gets 404 without xAI hearing of it.
+ * gets 404 on reads, and OpenAI's 400 previous_response_not_found for a follow-up, without xAI hearing of it.
  */
 import { describe, expect, test } from 'bun:test';
 import { apiError, type TestGateway } from '../helpers/start-gateway';
@@ -26,7 +26,7 @@ describe("xAI's stored responses", () => {
     const other = gw.openai(gw.addClient('xai-other').key);
     const before = xai.requests.length;
     const refused = await apiError(other.responses.create({ model: 'grok-fast', input: 'Go on', previous_response_id: first.id }));
-    expect([refused.status, refused.code]).toEqual([404, 'previous_response_not_found']);
+    expect([refused.status, refused.code]).toEqual([400, 'previous_response_not_found']);
     expect((await apiError(other.responses.retrieve(first.id))).status).toBe(404);
     expect((await apiError(other.responses.delete(first.id))).status).toBe(404);
     expect(xai.requests.length).toBe(before);

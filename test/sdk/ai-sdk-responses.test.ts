@@ -272,9 +272,9 @@ describe('AI SDK Responses model, DeepSeek target (bridged through chat)', () =>
     expect(deepseekUp.requests.length).toBe(before);
     expect(await gw.waitForRow(idOf(err!.responseHeaders))).toMatchObject({ endpoint: 'responses', status: 400, modelRequested: 'deepseek-chat' });
 
-    // an id the gateway never saw is still OpenAI's 404
+    // an id the gateway never saw is still OpenAI's 400 previous_response_not_found
     const unknown = await fail('resp_0123456789abcdef');
-    expect(unknown!.statusCode).toBe(404);
+    expect(unknown!.statusCode).toBe(400);
     expect(JSON.parse(unknown!.responseBody!).error).toMatchObject({ code: 'previous_response_not_found', param: 'previous_response_id' });
   });
 

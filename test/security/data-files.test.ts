@@ -56,7 +56,7 @@ describe('stored_responses', () => {
       await Bun.sleep(100); // past the store's write delay
       expect(count(gw)).toBe(0);
       const next = await ask(gw, { input: 'and now?', previous_response_id: id });
-      expect(next.status).toBe(404);
+      expect(next.status).toBe(400);
     } finally {
       await gw.close();
     }
@@ -71,7 +71,7 @@ describe('stored_responses', () => {
         ]);
       insert('resp_two_days_old', 2);
       insert('resp_half_a_day_old', 0.5);
-      expect((await ask(gw, { input: 'x', previous_response_id: 'resp_two_days_old' })).status).toBe(404);
+      expect((await ask(gw, { input: 'x', previous_response_id: 'resp_two_days_old' })).status).toBe(400);
       expect((await ask(gw, { input: 'x', previous_response_id: 'resp_half_a_day_old' })).status).toBe(200);
     } finally {
       await gw.close();

@@ -24,7 +24,7 @@ const post = (path: string, body: unknown, headers: Record<string, string> = { a
 describe("a log row's error text is bounded", () => {
   test('client text quoted in a refusal: the answer and the row quote its start, cut', async () => {
     const cases: [string, Response, number][] = [
-      ['previous_response_id', await post('/v1/responses', { model: 'mock/echo', input: 'hi', previous_response_id: huge }), 404],
+      ['previous_response_id', await post('/v1/responses', { model: 'mock/echo', input: 'hi', previous_response_id: huge }), 400],
       ['item_reference', await post('/v1/responses', { model: 'mock/echo', input: [{ type: 'item_reference', id: huge }] }), 404],
       ['include', await post('/v1/responses', { model: 'mock/echo', input: 'hi', include: [huge] }), 400],
       ['messages content type', await post('/v1/messages', { model: 'mock/echo', max_tokens: 5, messages: [{ role: 'user', content: [{ type: huge }] }] }, { 'x-api-key': gw.clientKey }), 400],
@@ -50,7 +50,7 @@ describe("a log row's error text is bounded", () => {
 
   test('an error within the bound is kept whole', async () => {
     const res = await post('/v1/responses', { model: 'mock/echo', input: 'hi', previous_response_id: 'resp_short' });
-    expect(res.status).toBe(404);
+    expect(res.status).toBe(400);
     expect((await gw.waitForRow(res)).error).toBe("Previous response with id 'resp_short' not found.");
   });
 });
