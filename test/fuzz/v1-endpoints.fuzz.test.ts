@@ -65,7 +65,8 @@ describe('an error names the value it refuses briefly, whatever its type or size
   }
   const chatGemini = chatBase('gemini-2.5-flash');
   const chatClaude = chatBase('anthropic/claude-3-5-haiku-20241022');
-  const longMime = `data:image/${'x'.repeat(1 << 20)};base64,iVBORw0KGgo=`;
+  // Bytes of no image format ("hello"), so the label is what is checked: a PNG's bytes would win over it.
+  const longMime = `data:image/${'x'.repeat(1 << 20)};base64,aGVsbG8=`;
   cases.push(
     { path: '/v1/chat/completions', name: 'a Gemini tool result for a 1 MB id no call has', body: set(chatGemini, ['messages', 3, 'tool_call_id'], MB) },
     { path: '/v1/chat/completions', name: 'a Claude image of a 1 MB media type', body: set(chatClaude, ['messages', 1, 'content', 1, 'image_url', 'url'], longMime) },
