@@ -289,6 +289,19 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
   return { costUsd: result.costUsd + classifierUsd, tokens: result.tokens, defaultOutputTokens: result.defaultOutputTokens };
 }
 
+/**
+ * The output cap a request names in the field its endpoint sends on (chat: `max_completion_tokens`,
+ * else `max_tokens`, as every adapter reads them; Responses: `max_output_tokens`; Messages:
+ * `max_tokens`); null: none. Another API's name in the body (a chat `max_tokens` in a Responses
+ * body, `max_completion_tokens` in a Messages one) caps nothing the upstream is sent, so it must
+ * not lower the reservation either.
+ */
+function askedOutput(endpoint: LimitedEndpoint, body: Record<string, unknown>): number | null {
+  if (endpoint === 'responses') return num(body.max_output_tokens);
+  if (endpoint === 'messages') return num(body.max_tokens);
+  return num(body.max_completion_tokens) ?? num(body.max_tokens);
+}
+
 /** The worst case of the request itself (worstCaseOf, without the classifier calls its routing may make). */
 function worstCaseOwn(
   endpoint: LimitedEndpoint, body: Record<string, unknown>, promptTokens: { tokens: number; billable: number }, rate: { input: number; output: number }, prices: WorstPrices, readsFiles: boolean,
@@ -303,7 +316,7 @@ function worstCaseOwn(
   // What a target is sent is at most its model's output limit (proxy/output-limit.ts): reserve the smaller.
   const cap = (n: number) => (prices.maxOutputTokens ? Math.min(n, prices.maxOutputTokens) : n);
   // `outputCap`: the max_tokens the gateway sends a request that named none (budget-output-cap.ts).
-  const askedRaw = outputCap ?? num(body.max_completion_tokens) ?? num(body.max_tokens) ?? num(body.max_output_tokens);
+  const askedRaw = outputCap ?? askedOutput(endpoint, body);
   // A Claude target is sent a reasoning_effort's thinking budget on top of a small max_tokens.
   const thinking = prices.claude ? thinkingOnTopOf(endpoint, body) : 0;
   const asked = askedRaw === null ? null : cap(askedRaw + thinking);

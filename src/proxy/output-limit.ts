@@ -11,6 +11,17 @@ export type OutputCap = (target: RouteTarget) => number | undefined;
 /** The output-token fields of the request shapes the gateway sends on (chat, Anthropic Messages, Responses). */
 const OUTPUT_FIELDS = ['max_tokens', 'max_completion_tokens', 'max_output_tokens'] as const;
 
+/**
+ * The fields a target reads its output limit from, by the field the cap goes in: a chat or Messages
+ * body's `max_completion_tokens` or `max_tokens`, a Responses body's `max_output_tokens`. Another
+ * name in the body limits nothing there: the cap is set beside it.
+ */
+const READ_FIELDS: Record<(typeof OUTPUT_FIELDS)[number], readonly (typeof OUTPUT_FIELDS)[number][]> = {
+  max_tokens: ['max_tokens', 'max_completion_tokens'],
+  max_completion_tokens: ['max_tokens', 'max_completion_tokens'],
+  max_output_tokens: ['max_output_tokens'],
+};
+
 /** The target's output limit (its models-table `max_output_tokens`); null: unknown. */
 export const outputLimitOf = (target: RouteTarget): number | null => target.entry?.maxOutputTokens ?? null;
 
@@ -30,7 +41,7 @@ export function withOutputCap<T extends object>(body: T, cap: number | undefined
 
 function cappedBody<T extends object>(body: T, cap: number, field: (typeof OUTPUT_FIELDS)[number]): T {
   const b = body as Record<string, unknown>;
-  const named = OUTPUT_FIELDS.filter((f) => b[f] != null);
+  const named = READ_FIELDS[field].filter((f) => b[f] != null);
   const over = named.filter((f) => typeof b[f] === 'number' && (b[f] as number) > cap);
   if (named.length && !over.length) return body;
   const out: Record<string, unknown> = { ...b };
