@@ -42,6 +42,25 @@ export function addBridgedModel(rig: LimitsRig): void {
   rig.gw.ctx.state.reload();
 }
 
+/**
+ * The file's limits rig with DeepSeek behind a fake upstream and the bridged model added (lim-bridged),
+ * started before its tests and closed after them; `onStart` gets the rig. Returns the fake DeepSeek.
+ */
+export function useBridgedLimitsRig(onStart: (rig: LimitsRig) => void): FakeUpstream {
+  const deepseek = startFakeUpstream();
+  let rig: LimitsRig | undefined;
+  beforeAll(async () => {
+    rig = await startLimitsRig({ env: providerEnv('deepseek', deepseek.url) });
+    addBridgedModel(rig);
+    onStart(rig);
+  });
+  afterAll(async () => {
+    await rig?.close();
+    deepseek.close();
+  });
+  return deepseek;
+}
+
 /** The rig's embedding model (lim-embed, at PRICE per 1M input tokens) and image model (lim-dalle, $0.05 an image), for the other endpoints. */
 export function addEmbeddingAndImageModels(rig: LimitsRig): void {
   const now = Date.now();

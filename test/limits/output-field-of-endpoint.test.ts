@@ -4,24 +4,15 @@
  * `max_output_tokens` in a chat body), which no upstream is sent as a limit, must not shrink the
  * reservation while the upstream writes what the endpoint's own field (or none) lets it.
  */
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
+import { expect, setDefaultTimeout, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
-import { jsonResponse, startFakeUpstream, type FakeHandler } from '../helpers/fake-upstream';
-import { providerEnv } from '../helpers/start-gateway';
-import { addBridgedModel, limitedClient, startLimitsRig, type LimitsRig } from './limits-helpers';
+import { jsonResponse, type FakeHandler } from '../helpers/fake-upstream';
+import { limitedClient, useBridgedLimitsRig, type LimitsRig } from './limits-helpers';
 
 setDefaultTimeout(30_000);
 
-const deepseek = startFakeUpstream();
 let rig: LimitsRig;
-beforeAll(async () => {
-  rig = await startLimitsRig({ env: providerEnv('deepseek', deepseek.url) });
-  addBridgedModel(rig);
-});
-afterAll(async () => {
-  await rig.close();
-  deepseek.close();
-});
+const deepseek = useBridgedLimitsRig((r) => (rig = r));
 
 /** The output limit a chat body was sent (null: none). */
 const sentCap = (body: any): number | null => body.max_completion_tokens ?? body.max_tokens ?? null;

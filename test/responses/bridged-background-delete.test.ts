@@ -4,22 +4,14 @@
  * what was used so far, the key's reservation settled), then deleted. Another key still gets 404;
  * a response already finished is deleted as before.
  */
-import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { readChunks, sseResponse, startFakeUpstream } from '../helpers/fake-upstream';
-import { apiError, providerEnv } from '../helpers/start-gateway';
-import { addBridgedModel, limitedClient, startLimitsRig, type LimitsRig } from '../limits/limits-helpers';
+import { expect, test } from 'bun:test';
+import { readChunks, sseResponse } from '../helpers/fake-upstream';
+import { apiError } from '../helpers/start-gateway';
+import { limitedClient, useBridgedLimitsRig, type LimitsRig } from '../limits/limits-helpers';
 
 const CHUNKS = readChunks('responses', 'deepseek-reasoner-text.chunks.txt');
-const deepseek = startFakeUpstream();
 let rig: LimitsRig;
-beforeAll(async () => {
-  rig = await startLimitsRig({ env: providerEnv('deepseek', deepseek.url) });
-  addBridgedModel(rig);
-});
-afterAll(async () => {
-  await rig.close();
-  deepseek.close();
-});
+const deepseek = useBridgedLimitsRig((r) => (rig = r));
 
 test('deleting a running background response cancels it: upstream call ended, one row (as cancel logs it), reservation settled; then 404', async () => {
   // Sends a few chunks, then keeps the stream open without ending it.

@@ -3,21 +3,13 @@
  * request's reservation is held while the gateway runs it, then settled once,
  * at the real cost of its one row.
  */
-import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { readChunks, sseResponse, startFakeUpstream } from '../helpers/fake-upstream';
-import { apiError, providerEnv } from '../helpers/start-gateway';
-import { addBridgedModel, limitedClient, startLimitsRig, type LimitsRig } from '../limits/limits-helpers';
+import { expect, test } from 'bun:test';
+import { readChunks, sseResponse } from '../helpers/fake-upstream';
+import { apiError } from '../helpers/start-gateway';
+import { limitedClient, useBridgedLimitsRig, type LimitsRig } from '../limits/limits-helpers';
 
-const deepseek = startFakeUpstream();
 let rig: LimitsRig;
-beforeAll(async () => {
-  rig = await startLimitsRig({ env: providerEnv('deepseek', deepseek.url) });
-  addBridgedModel(rig);
-});
-afterAll(async () => {
-  await rig.close();
-  deepseek.close();
-});
+const deepseek = useBridgedLimitsRig((r) => (rig = r));
 
 test('the reservation holds while it runs, then the real cost counts, once', async () => {
   let release!: () => void;
