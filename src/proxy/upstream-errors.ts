@@ -7,9 +7,7 @@ import { redactKeyForms } from '../security/redact-key';
 import { UpstreamRedirectError } from './upstream-redirect';
 import { impliedRetryAfter, retryAfterMsHeader } from '../key-pool/retry-after';
 import { parseContextOverflow } from '../errors/context-overflow';
-import { googleKeyInvalid, googleRegionRefused, googleRetryDelay } from '../providers/gemini/gemini-error';
-import { ollamaRefusedParam } from '../providers/ollama/ollama-refusals';
-import { xaiAtCapacity, xaiContentBlocked, xaiKeyInvalid, xaiOutOfCredit } from '../providers/grok/xai-error';
+import { readErrorBody } from '../providers/error-body';
 
 /** Why the gateway aborted an upstream call (the abort reason tells errors apart). */
 export class GatewayAbort extends Error {
@@ -80,13 +78,6 @@ export function redactSecrets(text: string, apiKey?: string): string {
 }
 
 /**
- * 429s that say the account is out of credit, not rate-limited: OpenAI's code `insufficient_quota`,
- * Moonshot's type `exceeded_current_quota_error` ("Your account ... is suspended, please check your
- * plan and billing details"; Moonshot names its errors in `type` only). A retry in seconds cannot help.
- */
-const OUT_OF_CREDIT = new Set(['insufficient_quota', 'exceeded_current_quota_error']);
-
-/**
  * A 404 that says the model does not exist, in each provider's words, so the client gets OpenAI's
  * own code for it (`model_not_found`): OpenAI's code itself; Anthropic's not_found_error
  * "model: <id>"; Gemini's NOT_FOUND "models/<id> is not found for API version v1beta, ...";
@@ -124,44 +115,8 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
     return new UpstreamRedirectError(provider, res.status, location);
   }
   const text = await readErrorText(res, 16_384).catch(() => '');
-  let message: unknown = text;
-  let code: string | undefined;
-  let param: string | null = null;
-  let outOfCredit = false;
-  let bodyRetryAfter: string | null = null;
-  let keyInvalid = false;
-  let regionRefused = false;
-  let contentRefused = false;
-  let overloaded = false;
-  try {
-    const json = JSON.parse(text);
-    // Gemini wraps errors in an array; OpenAI-compatible ones use {error:{message,code}} or {error:"..."}.
-    const err = Array.isArray(json) ? json[0]?.error : json?.error;
-    message = typeof err === 'string' ? err : (err?.message ?? json?.message ?? text);
-    if (typeof err?.code === 'string') code = err.code;
-    // OpenAI names the field it refused (`Unsupported parameter: 'stop' ...`, param `stop`): passed on.
-    if (typeof err?.param === 'string' && res.status === 400) param = err.param.slice(0, 200);
-    // Anthropic: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}.
-    else if (json?.type === 'error' && typeof err?.type === 'string') code = err.type;
-    outOfCredit =
-      (res.status === 429 && (OUT_OF_CREDIT.has(err?.code) || OUT_OF_CREDIT.has(err?.type))) ||
-      ((res.status === 429 || res.status === 403) && xaiOutOfCredit(json));
-    bodyRetryAfter = googleRetryDelay(err);
-    keyInvalid = res.status === 400 && (googleKeyInvalid(err) || xaiKeyInvalid(json));
-    regionRefused = res.status === 400 && googleRegionRefused(err);
-    // Ollama's "does not support tools/thinking": the model's limit, named as OpenAI names one.
-    const refused = res.status === 400 && provider === 'ollama' && typeof message === 'string' ? ollamaRefusedParam(message) : null;
-    if (refused) [code, param] = ['unsupported_parameter', refused];
-    // Moonshot's 400 type `content_filter` ("The request was rejected because it was considered high
-    // risk"), xAI's 403 "Content violates usage guidelines": the client's content refused.
-    // Moonshot's 429 type `engine_overloaded_error` ("The engine is currently overloaded, please try
-    // again later"), xAI's "The service is temporarily at capacity": the provider busy, not the
-    // key's rate limit: the 503 it means (below), as the same error inside a stream is (shared/error-in-answer.ts).
-    overloaded = res.status === 429 && (err?.type === 'engine_overloaded_error' || xaiAtCapacity(json));
-    contentRefused = (res.status === 400 && err?.type === 'content_filter') || ((res.status === 400 || res.status === 403) && xaiContentBlocked(json));
-  } catch {
-    // not JSON: keep the text
-  }
+  const { code, param, outOfCredit, retryAfter: bodyRetryAfter, keyInvalid, regionRefused, contentRefused, overloaded, ...body } = readErrorBody(provider, res.status, text);
+  let message = body.message;
   // An upstream's message is its text; anything else is shown as its JSON (String() of an object
   // with its own toString key threw: the error was told as "could not reach upstream").
   if (typeof message !== 'string') message = JSON.stringify(message) ?? text;
@@ -208,10 +163,8 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
   // a 502 no SDK retries, and a group goes on to its next target (retryable for the walk).
   if (regionRefused)
     return new UpstreamError(provider, res.status, `Upstream ${providerLabel(provider)} refuses requests from where the gateway runs (HTTP 400): ${detail}`, true, 502, 'upstream_region_refused', { 'x-should-retry': 'false' });
-  // A 402 is the gateway's provider account out of credit (DeepSeek's "Insufficient Balance", whose
-  // code says `invalid_request_error`, which would tell the client its request was wrong): OpenAI's
-  // words for that, as for an out-of-credit 429; the status stays (Anthropic's clients get billing_error).
-  if (res.status === 402) outOfCredit = true;
+  // An account out of credit (a 402, or a 429 or 403 saying so: error-body.ts) gets OpenAI's words
+  // for that; a 402's status stays (Anthropic's clients get billing_error).
   // A 429 is a rate limit whatever the provider calls it (Gemini: RESOURCE_EXHAUSTED, a number as
   // its code; Anthropic: rate_limit_error): OpenAI's code, unless it is an account out of credit,
   // which the SDKs are told not to retry (the key pool rests the key as for a 402).

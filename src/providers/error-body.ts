@@ -1,0 +1,73 @@
+import type { ProviderId } from './types';
+import { googleKeyInvalid, googleRegionRefused, googleRetryDelay } from './gemini/gemini-error';
+import { ollamaRefusedParam } from './ollama/ollama-refusals';
+import { xaiAtCapacity, xaiContentBlocked, xaiKeyInvalid, xaiOutOfCredit } from './grok/xai-error';
+
+/**
+ * 429s that say the account is out of credit, not rate-limited: OpenAI's code `insufficient_quota`,
+ * Moonshot's type `exceeded_current_quota_error` ("Your account ... is suspended, please check your
+ * plan and billing details"; Moonshot names its errors in `type` only). A retry in seconds cannot help.
+ */
+const OUT_OF_CREDIT = new Set(['insufficient_quota', 'exceeded_current_quota_error']);
+
+/** What an upstream's error body says beyond its HTTP status, in each provider's own words. */
+export interface ErrorBody {
+  /** The provider's message (its text when the body is not JSON); not yet a string when it sent an object. */
+  message: unknown;
+  /** The provider's own code or type for the failure. */
+  code?: string;
+  /** The request field the error names (OpenAI's `param`; Ollama's refused capability). */
+  param: string | null;
+  /**
+   * The provider account out of credit, not rate-limited: any 402 (DeepSeek's "Insufficient
+   * Balance", whose code says `invalid_request_error`), a 429 that says so, or xAI's 403.
+   */
+  outOfCredit: boolean;
+  /** A wait the body gives (Google's RetryInfo), whole seconds. */
+  retryAfter: string | null;
+  /** The gateway's key refused, said with a 400 (Google's API_KEY_INVALID, xAI's "Incorrect API key"). */
+  keyInvalid: boolean;
+  /** Google refusing where the gateway runs (400 FAILED_PRECONDITION). */
+  regionRefused: boolean;
+  /** The client's content refused (Moonshot's 400 `content_filter`, xAI's "Content violates usage guidelines"). */
+  contentRefused: boolean;
+  /** The provider busy, said with a 429 (Moonshot's `engine_overloaded_error`, xAI "at capacity"). */
+  overloaded: boolean;
+}
+
+/**
+ * Reads an upstream's error body (up to what was read of it). Pure: the status and the text in, what
+ * they mean out; proxy/upstream-errors.ts turns that into the client's error and the key pool's move.
+ */
+export function readErrorBody(provider: ProviderId, status: number, text: string): ErrorBody {
+  const out: ErrorBody = { message: text, param: null, outOfCredit: status === 402, retryAfter: null, keyInvalid: false, regionRefused: false, contentRefused: false, overloaded: false };
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return out; // not JSON: the text is the message
+  }
+  // Gemini wraps errors in an array; OpenAI-compatible ones use {error:{message,code}} or {error:"..."}.
+  const err = Array.isArray(json) ? json[0]?.error : json?.error;
+  out.message = typeof err === 'string' ? err : (err?.message ?? json?.message ?? text);
+  if (typeof err?.code === 'string') out.code = err.code;
+  // OpenAI names the field it refused (`Unsupported parameter: 'stop' ...`, param `stop`): passed on.
+  if (typeof err?.param === 'string' && status === 400) out.param = err.param.slice(0, 200);
+  // Anthropic: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}.
+  else if (json?.type === 'error' && typeof err?.type === 'string') out.code = err.type;
+  out.outOfCredit ||= (status === 429 && (OUT_OF_CREDIT.has(err?.code) || OUT_OF_CREDIT.has(err?.type))) || ((status === 429 || status === 403) && xaiOutOfCredit(json));
+  out.retryAfter = googleRetryDelay(err);
+  out.keyInvalid = status === 400 && (googleKeyInvalid(err) || xaiKeyInvalid(json));
+  out.regionRefused = status === 400 && googleRegionRefused(err);
+  // Ollama's "does not support tools/thinking": the model's limit, named as OpenAI names one.
+  const refused = status === 400 && provider === 'ollama' && typeof out.message === 'string' ? ollamaRefusedParam(out.message) : null;
+  if (refused) [out.code, out.param] = ['unsupported_parameter', refused];
+  // Moonshot's 429 type `engine_overloaded_error` ("The engine is currently overloaded, please try
+  // again later"), xAI's "The service is temporarily at capacity": the provider busy, not the key's
+  // rate limit (the 503 it means, as the same error inside a stream is: shared/error-in-answer.ts).
+  out.overloaded = status === 429 && (err?.type === 'engine_overloaded_error' || xaiAtCapacity(json));
+  // Moonshot's 400 type `content_filter` ("The request was rejected because it was considered high
+  // risk"), xAI's 403 "Content violates usage guidelines": the client's content refused.
+  out.contentRefused = (status === 400 && err?.type === 'content_filter') || ((status === 400 || status === 403) && xaiContentBlocked(json));
+  return out;
+}
