@@ -168,6 +168,7 @@ test('kill -9 with both max_parallel slots held: freed within the heartbeat, row
   // answered while D's slots were held have rows too, at no cost).
   const [sum] = await pg`SELECT coalesce(sum(cost_usd), 0) AS s, count(*) FILTER (WHERE status = 200) AS n FROM request_logs WHERE client_id = ${id}`;
   expect(Number(sum.n)).toBe(served.length);
+  expect(Number(sum.s)).toBeGreaterThan(0);
   const info = (await (await adminApi('GET', `/api/clients/${id}`)).json()) as { spend_usd: number };
   expect(info.spend_usd).toBeCloseTo(Number(sum.s), 6);
   // TPM: only the tokens of requests that ended count; the cut requests' estimates went with D.
