@@ -7,7 +7,8 @@
  * what D held, then serves it with both slots. Read from Redis: nothing of D's stays reserved, D is no
  * longer listed as an instance. Read from PostgreSQL by request id: the requests cut by the kill have
  * no row, every other request has exactly one, and the key's spend (as the admin API reads it from
- * Redis) is the sum of those rows.
+ * Redis) is the sum of those rows. The same with no survivor: the process started again in its place
+ * (same instance id, a new process) frees what its predecessor held.
  * Heavy (spawns processes): run with `bun test test/cluster`.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
@@ -174,4 +175,30 @@ test('kill -9 with both max_parallel slots held: freed within the heartbeat, row
   // TPM: only the tokens of requests that ended count; the cut requests' estimates went with D.
   const tokens = (await pg`SELECT coalesce(sum(prompt_tokens + completion_tokens), 0) AS t FROM request_logs WHERE client_id = ${id}`)[0].t;
   expect((await counters(id)).tsum).toBe(Number(tokens));
+});
+
+test('the only instance killed with both slots held and started again under the same instance id: the new process frees them', async () => {
+  const made = await adminApi('POST', '/api/clients', { name: 'killed-alone', max_parallel: 2 });
+  expect(made.status).toBe(201);
+  const { key, id } = (await made.json()) as { key: string; id: number };
+  expect(await eventually(async () => (await chat(A, key)).status === 200, 5_000, 100)).toBe(true);
+  gate = new Promise<void>((res) => (release = res));
+  const heads = await Promise.all([chat(A, key, true), chat(A, key, true)]);
+  expect(heads.map((h) => h.status)).toEqual([200, 200]);
+  expect((await counters(id)).inflight).toBe(2);
+
+  A.proc.kill('SIGKILL');
+  await A.proc.exited;
+  for (const h of heads) await h.text().catch(() => '');
+  release();
+  // A pod restarted in place: same LLM_PROXY__INSTANCE_ID, a new process (its own origin in Redis).
+  A = await start('gw-a');
+  const login = await fetch(`${A.url}/api/auth/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+  });
+  token = ((await login.json()) as any).token;
+  // Its predecessor's beat lasts 10 s after its last one: the new process frees it at a later beat.
+  expect(await eventually(async () => (await chat(A, key)).status === 200, 25_000, 250)).toBe(true);
+  expect(await eventually(async () => (await counters(id)).inflight === 0, 5_000)).toBe(true);
+  expect((await instances()).length).toBe(1);
 });
