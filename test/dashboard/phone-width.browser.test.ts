@@ -27,6 +27,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('phone width in Chromiu
     await navTo(page, 'Providers', 'providers');
     const card = page.locator('#provider-openai');
     await card.locator('button:text-is("Add key")').click();
+    // The form opens after the click's handler ran: measured once it is shown.
+    await card.locator('input[name=key]').waitFor({ state: 'visible' });
     const key = (await card.locator('input[name=key]').boundingBox())!;
     const label = (await card.locator('input[name=label]').boundingBox())!;
     expect(key.width).toBeGreaterThanOrEqual(label.width);
