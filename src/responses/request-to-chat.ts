@@ -166,7 +166,9 @@ function checkToolChoice(choice: ChatRequest['tool_choice'], allowed: Set<string
  * client's input of 20,000 calls and outputs held the event loop a second).
  */
 function checkToolOutputs(conversation: readonly ChatCompletionMessageParam[], history: number, sources: MessageSource[]): void {
-  if (!conversation.some((m, k) => k >= history && m.role === 'tool')) return;
+  let outputs = false;
+  for (let k = history; k < conversation.length && !outputs; k++) outputs = conversation[k]!.role === 'tool';
+  if (!outputs) return;
   const calls = new Set<string>();
   for (let k = 0; k < conversation.length; k++) {
     const m = conversation[k]!;
