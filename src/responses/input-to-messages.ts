@@ -198,7 +198,8 @@ function appendToolCall(out: ChatCompletionMessageParam[], item: ResponsesInputI
   const last = out[out.length - 1];
   if (last?.role === 'assistant') {
     const a = last as ChatCompletionAssistantMessageParam;
-    a.tool_calls = [...(a.tool_calls ?? []), call];
+    // The array is the gateway's own (made below): grown in place, as copying it for each call was quadratic.
+    (a.tool_calls ??= []).push(call);
     return false;
   }
   const m: ChatCompletionAssistantMessageParam = { role: 'assistant', content: null, tool_calls: [call] };

@@ -161,25 +161,22 @@ function checkToolChoice(choice: ChatRequest['tool_choice'], allowed: Set<string
  * A function_call_output answers a call made earlier in the conversation (the input, or the one
  * `previous_response_id` continues), or it is OpenAI's 400, before any call: sent on, Anthropic and
  * DeepSeek refused it in their own words, Gemini in the chat form's, and a lenient upstream read a
- * result of nothing (an agent's stale or wrong previous_response_id went unnoticed).
+ * result of nothing (an agent's stale or wrong previous_response_id went unnoticed). One pass, the
+ * calls made so far in a set: looking back over the conversation for each output was quadratic (a
+ * client's input of 20,000 calls and outputs held the event loop a second).
  */
 function checkToolOutputs(conversation: readonly ChatCompletionMessageParam[], history: number, sources: MessageSource[]): void {
-  for (let k = history; k < conversation.length; k++) {
+  let outputs = false;
+  for (let k = history; k < conversation.length && !outputs; k++) outputs = conversation[k]!.role === 'tool';
+  if (!outputs) return;
+  const calls = new Set<string>();
+  for (let k = 0; k < conversation.length; k++) {
     const m = conversation[k]!;
-    if (m.role !== 'tool' || answersCall(conversation, k, m.tool_call_id)) continue;
+    if (m.role === 'assistant' && m.tool_calls) for (const c of m.tool_calls) calls.add(c.id);
+    if (k < history || m.role !== 'tool' || calls.has(m.tool_call_id)) continue;
     const item = sources[k - history]?.item;
     throw badRequest(`No tool call found for function call output with call_id ${shownValue(m.tool_call_id)}.`, item === undefined ? 'input' : `input[${item}]`);
   }
-}
-
-/** Whether an assistant turn before message `k` made the call `id`. */
-function answersCall(conversation: readonly ChatCompletionMessageParam[], k: number, id: string): boolean {
-  for (let j = k - 1; j >= 0; j--) {
-    const m = conversation[j]!;
-    if (m.role !== 'assistant' || !m.tool_calls) continue;
-    for (const c of m.tool_calls) if (c.id === id) return true;
-  }
-  return false;
 }
 
 const VERBOSITY = new Set(['low', 'medium', 'high']);

@@ -136,7 +136,10 @@ export function openAICompatibleStream(
       if (parsed.error) {
         const status = errorChunkStatus(parsed);
         const message = `${opts.id} stream failed: ${errorWords(parsed.error, 'stream error')}`;
-        throw new UpstreamError(opts.id, status, message, true, undefined, status === 429 ? 'rate_limit_exceeded' : undefined);
+        // A 401 or 403 is the provider refusing the gateway's key: the client is told 502, as for the
+        // same status over HTTP (upstream-errors.ts), never its own key refused.
+        const refusedKey = status === 401 || status === 403;
+        throw new UpstreamError(opts.id, status, message, true, refusedKey ? 502 : undefined, status === 429 ? 'rate_limit_exceeded' : undefined);
       }
       const out = openAIChunk(parsed, quirk, usageOf, ctx.clientWantsUsage, ctx.model, indexToolCalls);
       // Calls past the first the client forbade (one-tool-call.ts): counted, not sent.
