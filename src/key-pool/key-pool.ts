@@ -15,6 +15,8 @@ export function isKeyFailure(err: unknown): err is UpstreamError {
  * balance; 429 insufficient_quota: OpenAI's and Moonshot's, see proxy/upstream-errors.ts) rests this long: a top-up happens outside the gateway, so it is tried again by itself.
  */
 export const OUT_OF_CREDIT_COOLDOWN_MS = 10 * 60_000;
+/** The longest a 429's `retry-after` rests a key: a day, the longest quota window providers name. */
+export const MAX_COOLDOWN_MS = 24 * 3_600_000;
 
 /** The settings one try uses: the provider's, with the chosen key in `apiKey`. */
 export function withKey(settings: ProviderSettings, key: PoolKey | null): ProviderSettings {
@@ -141,7 +143,8 @@ export class ProviderKeyPool {
       return key.id;
     }
     if (err.upstreamStatus === 429) {
-      const until = now + (retryAfterMs(err.headers['retry-after'], now) ?? DEFAULT_COOLDOWN_MS);
+      // An upstream's wait, at most a day (a daily quota's): a number past that would rest the key for good.
+      const until = now + Math.min(retryAfterMs(err.headers['retry-after'], now) ?? DEFAULT_COOLDOWN_MS, MAX_COOLDOWN_MS);
       const scope = model ? rateLimitScope(provider, model) : null;
       const slot = scope ? scopedSlot(key.id, scope) : key.id;
       if (this.states.coolUntil(provider, slot, until, now)) return slot;

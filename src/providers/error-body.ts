@@ -49,15 +49,16 @@ export function readErrorBody(provider: ProviderId, status: number, text: string
   }
   // Gemini wraps errors in an array; OpenAI-compatible ones use {error:{message,code}} or {error:"..."}.
   const err = Array.isArray(json) ? json[0]?.error : json?.error;
+  const xai = provider === 'grok';
   out.message = typeof err === 'string' ? err : (err?.message ?? json?.message ?? text);
   if (typeof err?.code === 'string') out.code = err.code;
   // OpenAI names the field it refused (`Unsupported parameter: 'stop' ...`, param `stop`): passed on.
   if (typeof err?.param === 'string' && status === 400) out.param = err.param.slice(0, 200);
   // Anthropic: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}.
   else if (json?.type === 'error' && typeof err?.type === 'string') out.code = err.type;
-  out.outOfCredit ||= (status === 429 && (OUT_OF_CREDIT.has(err?.code) || OUT_OF_CREDIT.has(err?.type))) || ((status === 429 || status === 403) && xaiOutOfCredit(json));
+  out.outOfCredit ||= (status === 429 && (OUT_OF_CREDIT.has(err?.code) || OUT_OF_CREDIT.has(err?.type))) || (xai && (status === 429 || status === 403) && xaiOutOfCredit(json));
   out.retryAfter = googleRetryDelay(err);
-  out.keyInvalid = status === 400 && (googleKeyInvalid(err) || xaiKeyInvalid(json));
+  out.keyInvalid = status === 400 && (googleKeyInvalid(err) || (xai && xaiKeyInvalid(json)));
   out.regionRefused = status === 400 && googleRegionRefused(err);
   // Ollama's "does not support tools/thinking": the model's limit, named as OpenAI names one.
   const refused = status === 400 && provider === 'ollama' && typeof out.message === 'string' ? ollamaRefusedParam(out.message) : null;
@@ -65,9 +66,9 @@ export function readErrorBody(provider: ProviderId, status: number, text: string
   // Moonshot's 429 type `engine_overloaded_error` ("The engine is currently overloaded, please try
   // again later"), xAI's "The service is temporarily at capacity": the provider busy, not the key's
   // rate limit (the 503 it means, as the same error inside a stream is: shared/error-in-answer.ts).
-  out.overloaded = status === 429 && (err?.type === 'engine_overloaded_error' || xaiAtCapacity(json));
+  out.overloaded = status === 429 && (err?.type === 'engine_overloaded_error' || (xai && xaiAtCapacity(json)));
   // Moonshot's 400 type `content_filter` ("The request was rejected because it was considered high
   // risk"), xAI's 403 "Content violates usage guidelines": the client's content refused.
-  out.contentRefused = (status === 400 && err?.type === 'content_filter') || ((status === 400 || status === 403) && xaiContentBlocked(json));
+  out.contentRefused = (status === 400 && err?.type === 'content_filter') || (xai && (status === 400 || status === 403) && xaiContentBlocked(json));
   return out;
 }

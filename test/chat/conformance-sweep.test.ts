@@ -141,8 +141,9 @@ const ROWS: Row[] = [
       { name: "OpenAI's error shape, 429", provider: p, stream, reply: json({ error: { message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' } }, 429), want: { error: 429 } },
       // Ollama's: `{"error": "<words>"}`; xAI's: `{"code": "...", "error": "<words>"}`.
       { name: 'a string error, 404', provider: p, stream, reply: json({ error: 'model "qwen3:8b" not found, try pulling it first' }, 404), want: { error: 404 } },
-      // xAI's answer to a bad key is a 400: the gateway's key refused, a 502 (not the client's 400).
-      { name: "xAI's error shape, 400", provider: p, stream, reply: json({ code: 'Client specified an invalid argument', error: 'Incorrect API key provided: sk-***' }, 400), want: { error: 502 } },
+      // xAI's answer to a bad key is a 400: from xAI the gateway's key refused, a 502 (not the client's
+      // 400); xAI's words are read from xAI alone, so from another provider the 400 stays the client's.
+      { name: "xAI's error shape, 400", provider: p, stream, reply: json({ code: 'Client specified an invalid argument', error: 'Incorrect API key provided: sk-***' }, 400), want: { error: p === 'grok' ? 502 : 400 } },
       { name: 'a 500 with no JSON', provider: p, stream, reply: () => new Response('upstream connect error', { status: 500 }), want: { error: true } },
     ]),
   ]),

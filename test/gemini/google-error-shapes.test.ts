@@ -117,6 +117,17 @@ test("Google refusing where the gateway runs (400 FAILED_PRECONDITION, 'User loc
   expect(own.status).toBe(400);
 });
 
+test('a 401 or 403 named in a 200 stream\'s error event is the gateway\'s key refused: the client is told 502, never its own key refused', async () => {
+  for (const code of [401, 403]) {
+    fake.reply({ sse: `data: ${JSON.stringify({ error: { code, message: 'Method doesn\'t allow unregistered callers.', status: code === 401 ? 'UNAUTHENTICATED' : 'PERMISSION_DENIED' } })}\r\n\r\n` });
+    const err = await gw.openai().chat.completions.create({ model: 'gemini/gemini-2.5-flash', messages: hi, stream: true }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect(err).not.toBeInstanceOf(OpenAI.AuthenticationError);
+    expect(err.status).toBe(502);
+    expect((await gw.waitForRow(err.headers.get('x-request-id'))).status).toBe(502);
+  }
+});
+
 test('with a second key, the refused one is set aside and the request is answered with the other', async () => {
   await addProviderKey(gw.ctx, 'gemini', { key: G2, label: 'two' });
   fake.requests.length = 0;

@@ -102,6 +102,12 @@ test('a 429 without retry-after cools the key for 60 s', async () => {
   expect(gw.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o-mini')).toEqual({ state: 'cooling', until: clock.now + 60_000 });
 });
 
+test("a 429's retry-after rests the key at most a day: a wait of years from the upstream does not take the key out for good", async () => {
+  refuse.set(bearer(POOL_KEY), { status: 429, headers: { 'retry-after': String(10 * 365 * 86_400) } });
+  await chat();
+  expect(gw.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o-mini')).toEqual({ state: 'cooling', until: clock.now + 24 * 3600_000 });
+});
+
 test('a 401 sets a key aside; the request still succeeds on the other key, and later ones avoid it', async () => {
   refuse.set(bearer(POOL_KEY), { status: 401 });
   const { row } = await chat();

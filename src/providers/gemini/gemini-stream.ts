@@ -73,7 +73,9 @@ function geminiTranslator(ctx: ChatCallContext, tally: StreamTally, send: SendEv
     // A 429 is a rate limit, with its RetryInfo wait, as the same error answered with HTTP 429 is (upstream-errors.ts).
     const limited = status === 429;
     const headers: Record<string, string> = limited && retryAfter ? { 'retry-after': retryAfter } : {};
-    throw new UpstreamError('gemini', status, `Gemini: ${message}`, status === null || isRetryableStatus(status), undefined, limited ? 'rate_limit_exceeded' : undefined, headers);
+    // A 401 or 403 is Google refusing the gateway's key: the client is told 502, as over HTTP (upstream-errors.ts).
+    const refusedKey = status === 401 || status === 403;
+    throw new UpstreamError('gemini', status, `Gemini: ${message}`, status === null || isRetryableStatus(status), refusedKey ? 502 : undefined, limited ? 'rate_limit_exceeded' : undefined, headers);
   };
   const state = (index: number) => {
     let s = candidates.get(index);
