@@ -80,7 +80,8 @@ test("a half-open circuit whose probe went out on an instance that then died: th
   mode = 'ok';
   expect(await eventually(async () => (await chat(A)).status === 200, COOLDOWN_MS * 4, 100)).toBe(true);
   expect(stateOn(A)).toBe('closed');
-  expect(await A.ctx.redis!.send('EXISTS', [probeKey])).toBe(0);
+  // A gives the token back in a write of its own (not awaited by the answer).
+  expect(await eventually(async () => (await A.ctx.redis!.send('EXISTS', [probeKey])) === 0, 5_000)).toBe(true);
 });
 
 test("a key's probe claimed by an instance that then died: the hold ends by itself, a survivor probes the key", async () => {
@@ -96,13 +97,15 @@ test("a key's probe claimed by an instance that then died: the hold ends by itse
     // A 429 rested the key; its cooldown ended; D claims the probe (held a short while here).
     const now = Date.now();
     D2.coolUntil('openai', 'k1', now - 1, now - 1_000);
-    const hold = Date.now() + 800;
+    // Long enough for A to see the hold on a loaded machine (CI): what is checked is that it ends.
+    const hold = Date.now() + 5_000;
     expect(D2.claimProbe('openai', 'k1', Date.now(), hold)).toBe(true);
-    expect(await eventually(() => A2.get('openai', 'k1', Date.now()).state === 'cooling', 2_000)).toBe(true);
+    expect(await eventually(() => A2.get('openai', 'k1', Date.now()).state === 'cooling', 4_000)).toBe(true);
     // D dies before its probe answers: nothing ends the hold but its time.
     linkD.close();
-    expect(A2.claimProbe('openai', 'k1', Date.now(), Date.now() + 10_000)).toBe(false);
-    expect(await eventually(() => A2.claimProbe('openai', 'k1', Date.now(), Date.now() + 10_000), 3_000, 50)).toBe(true);
+    if (Date.now() < hold - 500) expect(A2.claimProbe('openai', 'k1', Date.now(), Date.now() + 10_000)).toBe(false);
+    expect(await eventually(() => A2.claimProbe('openai', 'k1', Date.now(), Date.now() + 10_000), 10_000, 50)).toBe(true);
+    expect(Date.now()).toBeGreaterThanOrEqual(hold);
     expect(await eventually(async () => {
       const [s, p] = (await linkA.send('HMGET', [linkA.key('key-state:openai:k1'), 's', 'p'])) as string[];
       return s === 'cooling' && p === '1';
