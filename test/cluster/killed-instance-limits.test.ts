@@ -109,9 +109,9 @@ test('kill -9 with both max_parallel slots held: freed within the heartbeat, row
       const res = await chat(p, key);
       if (res.status === 200) served.push(res.headers.get('x-request-id')!);
       return res.status === 200;
-    }, 5_000, 100)).toBe(true);
+    }, 15_000, 100)).toBe(true);
   }
-  expect(await eventually(async () => (await rowsOf(served)).length === 2, 5_000)).toBe(true);
+  expect(await eventually(async () => (await rowsOf(served)).length === 2, 15_000)).toBe(true);
   const both = await instances();
   expect(both.length).toBe(2);
 
@@ -155,10 +155,10 @@ test('kill -9 with both max_parallel slots held: freed within the heartbeat, row
     expect((await h.text()).trimEnd().endsWith('data: [DONE]')).toBe(true);
     served.push(h.headers.get('x-request-id')!);
   }
-  expect(await eventually(async () => (await counters(id)).inflight === 0 && (await counters(id)).reserved === 0, 5_000)).toBe(true);
+  expect(await eventually(async () => (await counters(id)).inflight === 0 && (await counters(id)).reserved === 0, 15_000)).toBe(true);
 
   // Rows: none for the requests the kill cut; exactly one for each request served, on its instance.
-  expect(await eventually(async () => (await rowsOf(served)).length === served.length, 5_000)).toBe(true);
+  expect(await eventually(async () => (await rowsOf(served)).length === served.length, 15_000)).toBe(true);
   expect(await rowsOf(cut)).toEqual([]);
   const rows = await rowsOf(served);
   expect(new Set(rows.map((x) => x.request_id)).size).toBe(served.length);
@@ -181,7 +181,7 @@ test('the only instance killed with both slots held and started again under the 
   const made = await adminApi('POST', '/api/clients', { name: 'killed-alone', max_parallel: 2 });
   expect(made.status).toBe(201);
   const { key, id } = (await made.json()) as { key: string; id: number };
-  expect(await eventually(async () => (await chat(A, key)).status === 200, 5_000, 100)).toBe(true);
+  expect(await eventually(async () => (await chat(A, key)).status === 200, 15_000, 100)).toBe(true);
   gate = new Promise<void>((res) => (release = res));
   const heads = await Promise.all([chat(A, key, true), chat(A, key, true)]);
   expect(heads.map((h) => h.status)).toEqual([200, 200]);
@@ -199,6 +199,6 @@ test('the only instance killed with both slots held and started again under the 
   token = ((await login.json()) as any).token;
   // Its predecessor's beat lasts 10 s after its last one: the new process frees it at a later beat.
   expect(await eventually(async () => (await chat(A, key)).status === 200, 25_000, 250)).toBe(true);
-  expect(await eventually(async () => (await counters(id)).inflight === 0, 5_000)).toBe(true);
+  expect(await eventually(async () => (await counters(id)).inflight === 0, 15_000)).toBe(true);
   expect((await instances()).length).toBe(1);
 });

@@ -87,7 +87,7 @@ test('kill -9 with both slots held, then restart: nothing stays reserved, the ro
     expect(res.status).toBe(200);
     done.push(res.headers.get('x-request-id')!);
   }
-  expect(await eventually(() => rowsOf(done).length === 3, 5_000)).toBe(true);
+  expect(await eventually(() => rowsOf(done).length === 3, 15_000)).toBe(true);
   gate = new Promise<void>((r) => (release = r));
   const heads = await Promise.all([chat(p, key, true), chat(p, key, true)]);
   expect(heads.map((h) => h.status)).toEqual([200, 200]);
@@ -115,7 +115,7 @@ test('kill -9 with both slots held, then restart: nothing stays reserved, the ro
   release();
   const after = two.map((h) => h.headers.get('x-request-id')!);
   for (const h of two) expect((await h.text()).trimEnd().endsWith('data: [DONE]')).toBe(true);
-  expect(await eventually(() => rowsOf(after).length === 2, 5_000)).toBe(true);
+  expect(await eventually(() => rowsOf(after).length === 2, 15_000)).toBe(true);
 
   // The spend survived the kill: read back from the rows, and enforced.
   const total = spent + rowsOf(after).reduce((a, r) => a + r.cost_usd, 0);
