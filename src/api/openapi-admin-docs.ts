@@ -10,6 +10,13 @@ import { WEEKDAY_NAMES } from '../usage/time-of-day-prices';
 const obj = (properties: Record<string, Schema>, required: string[] = Object.keys(properties)): Schema => ({ type: 'object', required, properties });
 const error = (description: string) => ({ description, content: json(OPENAI_ERROR_SCHEMA) });
 
+/** What any /api route may answer before or beside its own work (api/body-limit.ts, the store). */
+const TRANSPORT = {
+  411: error('A body sent without a Content-Length (`length_required`)'),
+  413: error('A body larger than LLM_PROXY__SERVER__MAX_BODY_MB (1 MB for the sign-in) (`request_too_large`)'),
+  503: { ...error('PostgreSQL unreachable (`store_unavailable`) or SQLite busy (`store_busy`); retry after `retry-after` seconds'), headers: { 'retry-after': { required: true, schema: str } } },
+};
+
 /** `ok` under its status, with the errors of a signed-in route (and 400/404/409 where they apply). */
 function answers(ok: Schema, opts: { status?: number; bad?: boolean; missing?: boolean; conflict?: boolean; signedIn?: boolean } = {}) {
   return {
@@ -18,6 +25,7 @@ function answers(ok: Schema, opts: { status?: number; bad?: boolean; missing?: b
     ...(opts.signedIn === false ? {} : { 401: error('No valid session'), 403: error('The role is not allowed, or the password must be changed first') }),
     ...(opts.missing ? { 404: error('Not found') } : {}),
     ...(opts.conflict ? { 409: error('Conflicts with what exists') } : {}),
+    ...TRANSPORT,
   };
 }
 
