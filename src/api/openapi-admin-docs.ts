@@ -10,6 +10,9 @@ import { WEEKDAY_NAMES } from '../usage/time-of-day-prices';
 const obj = (properties: Record<string, Schema>, required: string[] = Object.keys(properties)): Schema => ({ type: 'object', required, properties });
 const error = (description: string) => ({ description, content: json(OPENAI_ERROR_SCHEMA) });
 
+/** A signed-in /api route takes the session as a bearer token or as the dashboard's cookie (mutations then also send `x-csrf-token`). */
+export const ADMIN_SECURITY: Record<string, string[]>[] = [{ session: [] }, { sessionCookie: [] }];
+
 /** What any /api route may answer before or beside its own work (api/body-limit.ts, the store). */
 const TRANSPORT = {
   411: error('A body sent without a Content-Length (`length_required`)'),
