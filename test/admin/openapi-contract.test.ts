@@ -211,6 +211,12 @@ test('every documented operation answers as documented, to valid and invalid req
       const why = `${op} as a viewer`;
       expectStatus(out, why, await drive(op, { ...call, as: 'viewer' }, out, why), adminOnly ? 403 : success);
     }
+    // The dashboard's session cookie works wherever a bearer session does: the document must say so.
+    if (method === 'GET' && path.startsWith('/api/') && call.as === 'admin') {
+      const why = `${op} with the session cookie`;
+      expectStatus(out, why, await drive(op, { ...call, as: 'none', headers: { cookie: s.admin.cookie } }, out, why), success);
+      if (!operation.security?.some((r: object) => 'sessionCookie' in r)) out.push(`${op}: takes the session cookie, its security does not list sessionCookie`);
+    }
     if (operation.requestBody) {
       for (const raw of ['{"model": ', '[1]', OVER_MAX_BODY]) {
         const why = `${op} with body ${raw}`;

@@ -22,9 +22,23 @@ const mediaType = (contentType: string | null) => (contentType ?? '').split(';')
 /** JSON Pointer escaping of one segment. */
 const pointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
 
-export function openApiContract(doc: OpenApiDoc) {
+/** `schema` with every object that lists its properties closed to others (`additionalProperties: false` where unset). */
+function closed(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(closed);
+  if (!schema || typeof schema !== 'object') return schema;
+  const out = Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, k === 'properties' ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, closed(s)])) : closed(v)]));
+  return 'properties' in out && !('additionalProperties' in out) ? { ...out, additionalProperties: false } : out;
+}
+
+/**
+ * `closedPaths`: the paths whose answers must not carry a field their schema does not list (a
+ * client generated from the document would drop it); the others (/v1, OpenAI's and Anthropic's
+ * objects, which grow) may.
+ */
+export function openApiContract(doc: OpenApiDoc, closedPaths: RegExp = /^\/(api\/|health$)/) {
   const ajv = new Ajv2020({ strict: false, allErrors: true, validateSchema: false, logger: false });
-  ajv.addSchema(doc as object, 'doc');
+  const paths = Object.fromEntries(Object.entries(doc.paths).map(([p, item]) => [p, closedPaths.test(p) ? closed(item) : item]));
+  ajv.addSchema({ ...doc, paths } as object, 'doc');
   const compiled = new Map<string, ValidateFunction>();
   const validator = (at: string) => {
     let v = compiled.get(at);
