@@ -6,6 +6,7 @@ import swaggerCss from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' };
 import { SESSION_COOKIE } from '../auth/session-cookie';
 import { monitorOpenApiPaths, monitorOpenApiSchemas } from '../monitor/monitor-openapi';
 import { VERSION } from '../version';
+import { adminBodiesAsTaken } from './openapi-admin-bodies';
 import { V1_MODEL_PATH } from './openapi-v1-docs';
 import { withSwaggerHeaders } from './swagger-headers';
 
@@ -21,6 +22,7 @@ export function swaggerRoutes() {
       // path prefix): at /swagger/ that was /swagger/swagger/json, a 404. Sent to /swagger instead.
       if (path === '/swagger/') return new Response(null, { status: 308, headers: { location: '../swagger' } });
       if (responseValue instanceof Response) return withSwaggerHeaders(responseValue);
+      if (path === '/swagger/json' && responseValue && typeof responseValue === 'object') adminBodiesAsTaken(responseValue);
       if (typeof responseValue === 'string' || (responseValue && typeof responseValue === 'object'))
         return withSwaggerHeaders(typeof responseValue === 'string' ? new Response(responseValue, { headers: { 'content-type': 'text/html; charset=utf8' } }) : Response.json(responseValue));
     })
