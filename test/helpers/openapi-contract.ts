@@ -80,5 +80,13 @@ export function openApiContract(doc: OpenApiDoc, closedPaths: RegExp = /^\/(api\
     return out;
   }
 
-  return { problems };
+  /** What the document's request body schema of `op` says against `body` (empty: it accepts it). */
+  function bodyProblems(op: string, body: unknown): string[] {
+    const [method, path] = op.split(' ') as [string, string];
+    if (!doc.paths[path]?.[method.toLowerCase()]?.requestBody?.content?.['application/json']) return [`${op}: documents no JSON body`];
+    const v = validator(`/paths/${pointer(path)}/${method.toLowerCase()}/requestBody/content/application~1json/schema`);
+    return v(body) ? [] : [`${op}: the document refuses the body ${JSON.stringify(body).slice(0, 100)}: ${(v.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`];
+  }
+
+  return { problems, bodyProblems };
 }
