@@ -24,7 +24,8 @@ const TRANSPORT = {
 function answers(ok: Schema, opts: { status?: number; bad?: boolean; missing?: boolean; conflict?: boolean; signedIn?: boolean } = {}) {
   return {
     [String(opts.status ?? 200)]: { description: 'OK', content: json(ok) },
-    ...(opts.bad ? { 400: error('Invalid request (`param` names the field)') } : {}),
+    // A path id that is not one (`/api/clients/abc`) is a 400 too, naming `id`.
+    ...(opts.bad || opts.missing ? { 400: error('Invalid request (`param` names the field, or the path\'s `id`)') } : {}),
     ...(opts.signedIn === false ? {} : { 401: error('No valid session'), 403: error('The role is not allowed, or the password must be changed first') }),
     ...(opts.missing ? { 404: error('Not found') } : {}),
     ...(opts.conflict ? { 409: error('Conflicts with what exists') } : {}),
