@@ -59,6 +59,7 @@ export function swaggerRoutes() {
           components: {
             securitySchemes: {
               clientKey: { type: 'http', scheme: 'bearer', description: 'Client API key' },
+              metricsToken: { type: 'http', scheme: 'bearer', description: 'LLM_PROXY__METRICS__TOKEN, when set (GET /metrics is open otherwise)' },
               anthropicKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: "The client API key as Anthropic's clients send it" },
               session: { type: 'http', scheme: 'bearer', description: 'Dashboard session token' },
               sessionCookie: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'Dashboard session cookie (set by sign-in); a mutation sent with it also needs the `x-csrf-token` header (`csrf_token` from sign-in or GET /api/auth/me)' },
