@@ -22,8 +22,9 @@ const upstream = startFakeUpstream((req) =>
   new URL(req.url).pathname.endsWith('/images/generations') ? jsonResponse(fixtureJson('images', 'openai-dalle3-url.json')) : jsonResponse({ object: 'list', data: [{ id: 'gpt-4o', object: 'model', created: 1, owned_by: 'openai' }] }),
 );
 afterAll(() => upstream.close());
+const METRICS_TOKEN = 'contract-metrics-token';
 let gw: TestGateway;
-useGateway((g) => (gw = g), { storeLogs: true, env: { ...providerEnv('openai', `${upstream.url}/v1`), LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true', LLM_PROXY__SERVER__MAX_BODY_MB: '0.05' } });
+useGateway((g) => (gw = g), { storeLogs: true, env: { ...providerEnv('openai', `${upstream.url}/v1`), LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true', LLM_PROXY__SERVER__MAX_BODY_MB: '0.05', LLM_PROXY__METRICS__TOKEN: METRICS_TOKEN } });
 const OVER_MAX_BODY = JSON.stringify({ pad: 'x'.repeat(60 * 1024) });
 
 type Who = 'admin' | 'viewer' | 'client' | 'none' | Session | { key: string };
@@ -58,7 +59,7 @@ const poolKey = () => created('/api/providers/openai/keys', { key: `sk-${unique(
 /** A valid request of every documented operation (expected: its documented success status unless `status` says). */
 const SAMPLES: Record<string, () => Call | Promise<Call>> = {
   'GET /health': () => ({ url: '/health', as: 'none' }),
-  'GET /metrics': () => ({ url: '/metrics', as: 'none' }),
+  'GET /metrics': () => ({ url: '/metrics', as: { key: METRICS_TOKEN } }),
   'POST /v1/chat/completions': () => ({ url: '/v1/chat/completions', as: 'client', body: chat }),
   'POST /v1/responses': () => ({ url: '/v1/responses', as: 'client', body: { model: 'mock/echo', input: 'hi' } }),
   'GET /v1/responses/{id}': async () => ({ url: `/v1/responses/${await storedResponse()}`, as: 'client' }),
@@ -129,6 +130,7 @@ const spentKey = async () => {
 };
 /** More requests of some operations, each with the status it must get (answers checked against the document too). */
 const VARIANTS: Record<string, (() => Call | Promise<Call>)[]> = {
+  'GET /metrics': [() => ({ url: '/metrics', as: 'none', status: 401 })],
   'POST /v1/chat/completions': [
     () => ({ url: '/v1/chat/completions', as: 'client', body: { ...chat, stream: true }, status: 200 }),
     () => ({ url: '/v1/chat/completions', as: 'client', body: { ...chat, model: 'no-such-model' }, status: 404 }),
