@@ -177,6 +177,10 @@ const SSE = { 'text/event-stream': { schema: { ...str, description: 'Server-sent
 const header = (description: string, required = false) => ({ description, required, schema: str });
 /** The answers of a /v1 POST made with a valid key carry the id of their log row (README "x-request-id"). */
 const REQUEST_ID = { 'x-request-id': header('Names the request\'s log row (`GET /api/logs?request_id=`)', true) };
+/** On every answer to a key with limits (INTERFACE.md), with OpenAI's meaning; the `-tokens` trio where a TPM limit applies. */
+const RATE_HEADERS = Object.fromEntries(
+  ['limit', 'remaining', 'reset'].flatMap((what) => ['requests', 'tokens'].map((unit) => [`x-ratelimit-${what}-${unit}`, header(`The key's (or team's) ${unit} window: ${what}${what === 'reset' ? ' as a duration (`1s`, `6m0s`)' : ''}; only for a key with limits`)])),
+);
 const RETRY_AFTER = { 'retry-after': header('Seconds to wait (a rate or parallel limit, a budget period\'s reset, the upstream\'s own)') };
 
 /**
@@ -185,12 +189,13 @@ const RETRY_AFTER = { 'retry-after': header('Seconds to wait (a rate or parallel
  * (so not on the 401); on /v1/messages (`anthropic`) errors are Anthropic's, with its 529.
  */
 function answers(ok: Schema, opts: { stream?: boolean; status?: number; error?: Schema; post?: boolean; anthropic?: boolean } = {}) {
-  const headers = opts.post ? REQUEST_ID : {};
+  // /v1/messages and count_tokens send the id as Anthropic's `request-id` too (what its SDK reads).
+  const headers = { ...RATE_HEADERS, ...(opts.post ? (opts.anthropic ? { ...REQUEST_ID, 'request-id': header("The same id, as Anthropic's SDK reads it (`_request_id`)", true) } : REQUEST_ID) : {}) };
   const error = { description: 'Error', content: json(opts.error ?? (opts.anthropic ? ANTHROPIC_ERROR : OPENAI_ERROR_SCHEMA)), headers };
   return {
     [String(opts.status ?? 200)]: { description: 'OK', content: opts.stream ? { ...json(ok), ...SSE } : json(ok), headers },
     400: { ...error, description: 'Invalid request (the message and `param` name the field)' },
-    401: { ...error, headers: {}, description: 'No, an unknown, a revoked or an expired client key' },
+    401: { ...error, headers: RATE_HEADERS, description: 'No, an unknown, a revoked or an expired client key' },
     ...(opts.post ? { 402: { ...error, description: 'The upstream account is out of credit (`insufficient_quota`)' } } : {}),
     403: { ...error, description: "The key's or team's `models` list does not allow the model" },
     404: { ...error, description: 'Unknown model (or stored response)' },
