@@ -28,7 +28,8 @@ useGateway((g) => (gw = g), { storeLogs: true, env: { ...providerEnv('openai', `
 const OVER_MAX_BODY = JSON.stringify({ pad: 'x'.repeat(60 * 1024) });
 
 type Who = 'admin' | 'viewer' | 'client' | 'none' | Session | { key: string };
-interface Call { url: string; as: Who; body?: unknown; raw?: string; headers?: Record<string, string>; status?: number }
+/** `sends`: headers the answer must carry and its documented status must name. */
+interface Call { url: string; as: Who; body?: unknown; raw?: string; headers?: Record<string, string>; status?: number; sends?: string[] }
 
 let doc: OpenApiDoc;
 let contract: ReturnType<typeof openApiContract>;
@@ -134,14 +135,14 @@ const VARIANTS: Record<string, (() => Call | Promise<Call>)[]> = {
   'POST /v1/chat/completions': [
     () => ({ url: '/v1/chat/completions', as: 'client', body: { ...chat, stream: true }, status: 200 }),
     () => ({ url: '/v1/chat/completions', as: 'client', body: { ...chat, model: 'no-such-model' }, status: 404 }),
-    async () => ({ url: '/v1/chat/completions', as: await spentKey(), body: chat, status: 429 }),
+    async () => ({ url: '/v1/chat/completions', as: await spentKey(), body: chat, status: 429, sends: ['retry-after', 'x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests'] }),
   ],
   'POST /v1/responses': [() => ({ url: '/v1/responses', as: 'client', body: { model: 'mock/echo', input: 'hi', stream: true }, status: 200 })],
   'POST /v1/messages': [
     () => ({ url: '/v1/messages', as: 'client', body: { ...chat, max_tokens: 16, stream: true }, status: 200 }),
     () => ({ url: '/v1/messages', as: 'none', headers: { 'x-api-key': gw.clientKey, ...ANTHROPIC }, body: { ...chat, max_tokens: 16 }, status: 200 }),
     () => ({ url: '/v1/messages', as: 'client', body: { ...chat, model: 'no-such-model', max_tokens: 16 }, status: 404 }),
-    async () => ({ url: '/v1/messages', as: await spentKey(), body: { ...chat, max_tokens: 16 }, status: 429 }),
+    async () => ({ url: '/v1/messages', as: await spentKey(), body: { ...chat, max_tokens: 16 }, status: 429, sends: ['retry-after', 'x-ratelimit-remaining-requests'] }),
   ],
   'GET /v1/models': [
     () => ({ url: '/v1/models', as: 'client', status: 200 }),
@@ -181,6 +182,9 @@ async function drive(op: string, c: Call, out: string[], why: string): Promise<{
   const body = await res.text();
   driven++;
   for (const p of contract.problems(op, res, body)) out.push(`${why}: ${p}`);
+  const [method, path] = op.split(' ') as [string, string];
+  const documented = doc.paths[path]?.[method.toLowerCase()]?.responses?.[res.status]?.headers ?? {};
+  for (const name of c.sends ?? []) if (!res.headers.has(name) || !(name in documented)) out.push(`${why}: header ${name} ${res.headers.has(name) ? 'not documented' : 'missing'}`);
   return { status: res.status, body };
 }
 
