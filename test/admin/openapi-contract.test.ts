@@ -175,6 +175,17 @@ const headersOf = (c: Call): Record<string, string> => {
   return h;
 };
 
+/** A value `schema` refuses (one its keywords name: enum, const, bounds, length, a plain type), or undefined. */
+function outside(schema: any): unknown {
+  if (schema.enum) return 'zz-not-valid';
+  if (schema.const !== undefined) return typeof schema.const === 'string' ? 'zz-not-valid' : 'zz';
+  if (schema.minimum !== undefined) return schema.minimum - 1;
+  if (schema.maximum !== undefined) return schema.maximum + 1;
+  if (schema.maxLength !== undefined && schema.maxLength < 10_000) return 'x'.repeat(schema.maxLength + 1); // longer: the body cap answers first
+  if (schema.minItems) return [];
+  return ({ integer: 1.5, number: 'zz', boolean: 'zz', string: 12345, array: 'zz', object: 'zz' } as Record<string, unknown>)[schema.type];
+}
+
 let driven = 0;
 /** Sends `c` for `op`, checks the answer against the document, and returns its status and body. */
 async function drive(op: string, c: Call, out: string[], why: string): Promise<{ status: number; body: string }> {
@@ -233,6 +244,14 @@ test('every documented operation answers as documented, to valid and invalid req
         const fresh = await sample();
         const why = `${op} without required ${field}`;
         expectStatus(out, why, await drive(op, { ...fresh, body: { ...(fresh.body as object), [field]: undefined } }, out, why), 400);
+      }
+      // Each field given a value its documented schema refuses: the route refuses it too.
+      for (const [field, fs] of Object.entries<any>(schema.properties ?? {})) {
+        const bad = outside(fs);
+        if (bad === undefined) continue;
+        const fresh = await sample();
+        const why = `${op} with ${field}: ${JSON.stringify(bad).slice(0, 40)}`;
+        expectStatus(out, why, await drive(op, { ...fresh, body: { ...(fresh.body as object), [field]: bad } }, out, why), 400);
       }
       if (schema.additionalProperties === false) {
         const fresh = await sample();
