@@ -317,22 +317,53 @@ test('every served /api, /v1, /health and /metrics route is documented', () => {
   expect([...new Set(served)].filter((op) => !documented.has(op))).toEqual([]);
 });
 
+/** Every property name a schema holds, at any depth. */
+const namesIn = (schema: unknown, out = new Set<string>()): Set<string> => {
+  if (Array.isArray(schema)) schema.forEach((v) => namesIn(v, out));
+  else if (schema && typeof schema === 'object')
+    for (const [k, v] of Object.entries(schema)) {
+      if (k === 'properties') Object.keys(v as object).forEach((n) => out.add(n));
+      namesIn(v, out);
+    }
+  return out;
+};
+/** The field names of INTERFACE.md's `{a, b?, c: {d}}` (not quoted values, not `<id>` placeholders). */
+const namesOf = (braces: string) => [...braces.matchAll(/(?<=[{,[]\s*)([a-z_][a-z0-9_]*)\??\s*(?=[,}:\]])/g)].map((m) => m[1]!);
+
 // The shared spec beside the repository (/work/shared); a checkout without it skips this.
 const INTERFACE = `${import.meta.dir}/../../../shared/INTERFACE.md`;
-test.skipIf(!existsSync(INTERFACE))('every route and query parameter INTERFACE.md names is in the document', async () => {
+const OP = /`((?:GET|POST|PUT|PATCH|DELETE)(?:\|(?:GET|POST|PUT|PATCH|DELETE))*) (\/(?:v1|api)\/[\w/{}.-]*|\/health|\/metrics)(\?[^`]*)?`/g;
+test.skipIf(!existsSync(INTERFACE))('every route, query parameter and body or answer field INTERFACE.md names is in the document', async () => {
   const text = await Bun.file(INTERFACE).text();
   expect(text).toContain('## HTTP');
   const missing: string[] = [];
   let seen = 0;
-  for (const m of text.matchAll(/`((?:GET|POST|PUT|PATCH|DELETE)(?:\|(?:GET|POST|PUT|PATCH|DELETE))*) (\/(?:v1|api)\/[\w/{}.-]*|\/health|\/metrics)(\?[^`]*)?`/g)) {
-    const [, methods, path, query] = m as unknown as [string, string, string, string | undefined];
-    for (const method of methods.split('|')) {
-      seen++;
-      const op = doc.paths[path]?.[method.toLowerCase()];
-      if (!op) { missing.push(`${method} ${path}`); continue; }
-      for (const [name] of new URLSearchParams(query ?? '')) if (!op.parameters?.some((p: any) => p.in === 'query' && p.name === name)) missing.push(`${method} ${path}?${name}`);
+  let fields = 0;
+  // One bullet of the spec at a time (with its continuation lines): the `{...}` after a route, up to the next, are its body and answer.
+  for (const item of text.split(/\n(?=\s*- )/)) {
+    const ops = [...item.matchAll(OP)];
+    for (const [i, m] of ops.entries()) {
+      const [, methods, path, query] = m as unknown as [string, string, string, string | undefined];
+      for (const method of methods.split('|')) {
+        seen++;
+        const op = doc.paths[path]?.[method.toLowerCase()];
+        if (!op) { missing.push(`${method} ${path}`); continue; }
+        for (const [name] of new URLSearchParams(query ?? '')) if (!op.parameters?.some((p: any) => p.in === 'query' && p.name === name)) missing.push(`${method} ${path}?${name}`);
+        if (methods.includes('|')) continue;
+        const rest = item.slice(m.index! + m[0].length, ops[i + 1]?.index);
+        const [before, after] = rest.includes('->') ? rest.split('->', 2) as [string, string] : method === 'POST' ? [rest, ''] : ['', rest];
+        const request = /`(\{[^`]*\})`/.exec(before)?.[1];
+        const answer = /`(\{[^`]*\})`/.exec(after)?.[1];
+        const ok = Object.entries<any>(op.responses ?? {}).find(([st]) => st.startsWith('2'))?.[1];
+        const sides: [string | undefined, unknown, string][] = [[request, op.requestBody, 'body'], [answer, ok, 'answer']];
+        for (const [braces, schema, side] of sides) {
+          const documented = namesIn(schema);
+          for (const name of braces ? namesOf(braces) : []) (fields++, documented.has(name) || missing.push(`${method} ${path} ${side} field ${name}`));
+        }
+      }
     }
   }
   expect(seen).toBeGreaterThan(20);
+  expect(fields).toBeGreaterThan(40);
   expect(missing).toEqual([]);
 });
