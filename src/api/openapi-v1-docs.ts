@@ -269,6 +269,8 @@ export const V1_QUERY: Record<string, TSchema> = {
 export const V1_MODEL_PATH = {
   '/v1/models/{model}': {
     get: {
+      // As the generator names the others (`getV1ResponsesById`): generated clients need one.
+      operationId: 'getV1ModelsByModel',
       tags: ['OpenAI API'],
       summary: 'Retrieve one model or group',
       description: 'The id may hold `/` (`gemini/gemini-2.5-flash`), sent as it is or URL-encoded. Anthropic clients (an `anthropic-version` header) get Anthropic\'s `ModelInfo`.',

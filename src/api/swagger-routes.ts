@@ -54,6 +54,7 @@ export function swaggerRoutes() {
             { name: 'OpenAI API', description: 'OpenAI-compatible endpoints' },
             { name: 'Anthropic API', description: "Anthropic's Messages API (client key as x-api-key or bearer), every provider" },
             { name: 'Admin', description: 'Dashboard JSON API' },
+            { name: 'Usage', description: 'Request logs and usage rollups (dashboard JSON API)' },
             { name: 'System', description: 'Health and metrics' },
           ],
           components: {
