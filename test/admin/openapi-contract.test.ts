@@ -304,6 +304,21 @@ test('every documented operation answers as documented, to valid and invalid req
   expect(driven).toBeGreaterThan(ops.length * 4);
 }, 60_000);
 
+test('the document is one a client generator takes: unique operationIds, every path parameter declared, known tags and security schemes', () => {
+  const ops = operations(doc);
+  const ids = ops.map(([, op]) => op.operationId);
+  const schemes = new Set(Object.keys((doc as any).components?.securitySchemes ?? {}));
+  const tags = new Set(((doc as any).tags ?? []).map((t: { name: string }) => t.name));
+  const wrong: string[] = [];
+  for (const [op, o] of ops) {
+    if (!o.operationId || ids.indexOf(o.operationId) !== ids.lastIndexOf(o.operationId)) wrong.push(`${op}: operationId ${o.operationId}`);
+    for (const name of op.match(/\{(\w+)\}/g) ?? []) if (!o.parameters?.some((p: any) => p.in === 'path' && `{${p.name}}` === name)) wrong.push(`${op}: path parameter ${name} not declared`);
+    for (const t of o.tags ?? []) if (!tags.has(t)) wrong.push(`${op}: tag ${t} not in the document's tags`);
+    for (const r of o.security ?? []) for (const k of Object.keys(r)) if (!schemes.has(k)) wrong.push(`${op}: security scheme ${k} not defined`);
+  }
+  expect(wrong).toEqual([]);
+});
+
 /** OpenAPI's `{param}` form of a router path; `/v1/models/*` is documented as `/v1/models/{model}`. */
 const openapiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}').replace(/\/\*$/, '/{model}');
 
