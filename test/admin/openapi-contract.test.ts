@@ -1,21 +1,24 @@
 /**
  * Contract test of /swagger/json, walking the document itself: every operation it lists (the
- * admin API, /v1, /health, /metrics) is driven over real HTTP with a valid request and with
- * invalid ones (no credentials, a viewer on an admin-only route, a malformed and a mistyped body,
- * an id that does not exist, each documented query parameter with a good and a bad value), and
- * every answer is checked against the document (status listed, content type, Ajv on the body,
- * required headers): test/helpers/openapi-contract.ts. A new operation fails here until SAMPLES
- * holds a valid request for it. The other way round: every served route is documented, and every
- * route and query parameter INTERFACE.md names is in the document.
+ * admin API, /v1, /health, /metrics) is driven over real HTTP with a valid request (SAMPLES) and
+ * invalid ones: no credentials, a viewer on an admin-only route, the session cookie on /api reads,
+ * a malformed, mistyped or oversized body, each required body field left out and each field given
+ * a value its schema refuses, an undocumented field where the body is closed, other documented
+ * media types, an id that does not exist or is not one, each query parameter good and bad (a typed
+ * one the route ignores fails), and VARIANTS (streams, Anthropic's dialect, 404, 429). Each answer
+ * is checked against the document: status listed, content type, Ajv on the body (the admin
+ * API's and /health's schemas closed), required headers (test/helpers/openapi-contract.ts). A new
+ * operation fails here until SAMPLES holds a valid request for it. The other way round: every
+ * served route is documented, the document is one client generators take, and every route, query
+ * parameter and body or answer field INTERFACE.md names is in it.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { existsSync } from 'node:fs';
-import Ajv2020 from 'ajv/dist/2020';
 import { createApp } from '../../src/app';
 import { v1Routes } from '../../src/api/v1-routes';
 import { ADMIN_PASSWORD, api, login, makeUser, type Session } from '../helpers/admin-harness';
 import { fixtureJson, jsonResponse, startFakeUpstream } from '../helpers/fake-upstream';
-import { openApiContract, operations, type OpenApiDoc } from '../helpers/openapi-contract';
+import { namesIn, namesOf, openApiContract, operations, outside, type OpenApiDoc } from '../helpers/openapi-contract';
 import { providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
 
 // The openai provider's fake upstream: a model list (connection test) and an image (dall-e-3).
@@ -176,14 +179,6 @@ const headersOf = (c: Call): Record<string, string> => {
   return h;
 };
 
-/** A value `schema` refuses (Ajv's word), from a few of every kind; undefined when it takes them all. */
-const fieldAjv = new Ajv2020({ strict: false, logger: false });
-function outside(schema: object): unknown {
-  const refuses = (v: unknown) => !fieldAjv.validate(schema, v);
-  const long = 'maxLength' in schema && (schema.maxLength as number) < 10_000 ? ['x'.repeat((schema.maxLength as number) + 1)] : []; // longer: the body cap answers first
-  return ['zz-not-valid', 12345, 1.5, -1, 1e9, [], {}, true, ...long].find(refuses);
-}
-
 let driven = 0;
 /** Sends `c` for `op`, checks the answer against the document, and returns its status and body. */
 async function drive(op: string, c: Call, out: string[], why: string): Promise<{ status: number; body: string }> {
@@ -331,19 +326,6 @@ test('every served /api, /v1, /health and /metrics route is documented', () => {
   expect(served.length).toBeGreaterThan(50);
   expect([...new Set(served)].filter((op) => !documented.has(op))).toEqual([]);
 });
-
-/** Every property name a schema holds, at any depth. */
-const namesIn = (schema: unknown, out = new Set<string>()): Set<string> => {
-  if (Array.isArray(schema)) schema.forEach((v) => namesIn(v, out));
-  else if (schema && typeof schema === 'object')
-    for (const [k, v] of Object.entries(schema)) {
-      if (k === 'properties') Object.keys(v as object).forEach((n) => out.add(n));
-      namesIn(v, out);
-    }
-  return out;
-};
-/** The field names of INTERFACE.md's `{a, b?, c: {d}}` (not quoted values, not `<id>` placeholders). */
-const namesOf = (braces: string) => [...braces.matchAll(/(?<=[{,[]\s*)([a-z_][a-z0-9_]*)\??\s*(?=[,}:\]])/g)].map((m) => m[1]!);
 
 // The shared spec beside the repository (/work/shared); a checkout without it skips this.
 const INTERFACE = `${import.meta.dir}/../../../shared/INTERFACE.md`;

@@ -90,3 +90,24 @@ export function openApiContract(doc: OpenApiDoc, closedPaths: RegExp = /^\/(api\
 
   return { problems, bodyProblems };
 }
+
+/** A value `schema` refuses (Ajv's word), from a few of every kind; undefined when it takes them all. */
+const fieldAjv = new Ajv2020({ strict: false, logger: false });
+export function outside(schema: object): unknown {
+  const refuses = (v: unknown) => !fieldAjv.validate(schema, v);
+  const long = 'maxLength' in schema && (schema.maxLength as number) < 10_000 ? ['x'.repeat((schema.maxLength as number) + 1)] : []; // longer: the body cap answers first
+  return ['zz-not-valid', 12345, 1.5, -1, 1e9, [], {}, true, ...long].find(refuses);
+}
+
+/** Every property name a schema holds, at any depth. */
+export const namesIn = (schema: unknown, out = new Set<string>()): Set<string> => {
+  if (Array.isArray(schema)) schema.forEach((v) => namesIn(v, out));
+  else if (schema && typeof schema === 'object')
+    for (const [k, v] of Object.entries(schema)) {
+      if (k === 'properties') Object.keys(v as object).forEach((n) => out.add(n));
+      namesIn(v, out);
+    }
+  return out;
+};
+/** The field names of INTERFACE.md's `{a, b?, c: {d}}` (not quoted values, not `<id>` placeholders). */
+export const namesOf = (braces: string) => [...braces.matchAll(/(?<=[{,[]\s*)([a-z_][a-z0-9_]*)\??\s*(?=[,}:\]])/g)].map((m) => m[1]!);
