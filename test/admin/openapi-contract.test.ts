@@ -142,6 +142,8 @@ const VARIANTS: Record<string, (() => Call | Promise<Call>)[]> = {
     async () => ({ url: '/v1/chat/completions', as: await spentKey(), body: chat, status: 429, sends: ['retry-after', 'x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests'] }),
   ],
   'POST /v1/responses': [() => ({ url: '/v1/responses', as: 'client', body: { model: 'mock/echo', input: 'hi', stream: true }, status: 200 })],
+  'GET /v1/responses/{id}': [async () => ({ url: `/v1/responses/${await storedResponse({ background: true })}?stream=true&starting_after=0`, as: 'client', status: 200 })],
+  'POST /v1/embeddings': [() => ({ url: '/v1/embeddings', as: 'client', body: { model: 'mock/embed', input: ['a', 'b'], encoding_format: 'base64' }, status: 200 })],
   'POST /v1/messages': [
     () => ({ url: '/v1/messages', as: 'client', body: { ...chat, max_tokens: 16, stream: true }, status: 200 }),
     () => ({ url: '/v1/messages', as: 'none', headers: { 'x-api-key': gw.clientKey, ...ANTHROPIC }, body: { ...chat, max_tokens: 16 }, status: 200 }),
