@@ -4,10 +4,9 @@ import { changePassword, login, logout, type LoginResult } from '../auth/login-s
 import { clearSessionCookie, sessionCookie } from '../auth/session-cookie';
 import { sessionGuard } from '../auth/session-guard';
 import { checkSameOrigin } from '../http/same-origin';
-import { ADMIN_RESPONSES } from './openapi-admin-docs';
+import { ADMIN_RESPONSES, ADMIN_SECURITY as security } from './openapi-admin-docs';
 
 const tags = ['Admin'];
-const security = [{ session: [] }];
 
 function sessionBody(r: LoginResult) {
   return {

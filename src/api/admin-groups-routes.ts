@@ -3,12 +3,11 @@ import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
 import { createGroup, deleteGroup, getGroup, GROUP_NAME_MAX_CHARS, GROUP_NAME_PATTERN, listGroups, updateGroup } from '../admin/groups-service';
 import { tryRouting } from '../admin/try-routing';
-import { ADMIN_RESPONSES } from './openapi-admin-docs';
+import { ADMIN_RESPONSES, ADMIN_SECURITY as security } from './openapi-admin-docs';
 import { jsonInteger } from './strict-schema';
 import { badRequest } from '../errors/api-error';
 
 const tags = ['Admin'];
-const security = [{ session: [] }];
 const groupName = t.String({ minLength: 1, maxLength: GROUP_NAME_MAX_CHARS, pattern: GROUP_NAME_PATTERN });
 const groupFields = {
   strategy: t.Union([t.Literal('heuristic'), t.Literal('classifier')]),

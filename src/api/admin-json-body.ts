@@ -56,7 +56,8 @@ export function bodySchemaLookup(app: { routes: { method: string; path: string; 
  * `budgetUsd` answered 200 while nothing changed. A schema with `additionalProperties: true`
  * documents that it takes extra fields and is left alone. A body that is JSON but no object
  * (`1`, `"x"`, `[]`) is a 400 too: Elysia's check let it through, and a PATCH answered 200 as if
- * it were `{}`.
+ * it were `{}`. So is a field whose schema is an object (`settings`) given anything but a JSON
+ * object: Elysia's check turned `"zz"` into `{"0":"z","1":"z"}` and `[1]` into `{"0":1}`, and stored that.
  */
 export function refuseUnknownFields(schemaOf: BodySchemaOf) {
   return ({ body, route, request }: { body: unknown; route: string; request: Request }): void => {
@@ -67,8 +68,17 @@ export function refuseUnknownFields(schemaOf: BodySchemaOf) {
     if (!schema.properties || schema.additionalProperties === true) return;
     const known = Object.keys(schema.properties);
     const unknown = Object.keys(body).find((k) => !Object.hasOwn(schema.properties!, k));
-    if (unknown === undefined) return;
+    if (unknown === undefined) return refuseNonObjects(schema.properties, body as Record<string, unknown>);
     const shown = unknown.length > 100 ? `${unknown.slice(0, 100)}…` : unknown;
     throw badRequest(`Unknown field '${shown}': this endpoint takes only ${known.map((k) => `'${k}'`).join(', ')}.`, shown, 'unknown_field');
   };
+}
+
+/** A field whose schema is an object (a record: `settings`) must be given one (null only where the schema allows it: then it is a union, not checked here). */
+function refuseNonObjects(properties: Record<string, unknown>, body: Record<string, unknown>): void {
+  for (const [k, field] of Object.entries(properties)) {
+    const v = body[k];
+    if (v === undefined || (field as { type?: unknown }).type !== 'object') continue;
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw badRequest(`Invalid value for '${k}': must be a JSON object.`, k);
+  }
 }

@@ -4,11 +4,10 @@ import type { AppContext } from '../context';
 import { createModel, deleteModel, getModel, listModels, MODEL_ID_MAX_CHARS, MODEL_ID_PATTERN, updateModel } from '../admin/models-service';
 import { PROVIDER_IDS } from '../providers/types';
 import { MAX_LONG_CONTEXT_THRESHOLD, MAX_MODEL_PRICE, MAX_PRICE_MULTIPLIER } from '../admin/model-patch-limits';
-import { ADMIN_RESPONSES } from './openapi-admin-docs';
+import { ADMIN_RESPONSES, ADMIN_SECURITY as security } from './openapi-admin-docs';
 import { jsonInteger } from './strict-schema';
 
 const tags = ['Admin'];
-const security = [{ session: [] }];
 // The bounds updateModel checks (admin/model-patch-limits.ts), stated in the schema for the OpenAPI document.
 const price = t.Number({ minimum: 0, maximum: MAX_MODEL_PRICE });
 const multiplier = (tier: string) => t.Number({

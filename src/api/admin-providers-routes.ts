@@ -4,11 +4,10 @@ import type { AppContext } from '../context';
 import { getProvider, listProviders, setProviderSettings } from '../admin/providers-service';
 import { testProviderConnection } from '../admin/provider-test';
 import { addProviderKey, deleteProviderKey, listProviderKeys, MAX_KEY_WEIGHT, updateProviderKey } from '../admin/provider-keys-service';
-import { ADMIN_RESPONSES } from './openapi-admin-docs';
+import { ADMIN_RESPONSES, ADMIN_SECURITY as security } from './openapi-admin-docs';
 import { jsonInteger } from './strict-schema';
 
 const tags = ['Admin'];
-const security = [{ session: [] }];
 const idParams = t.Object({ id: t.String({ minLength: 1, maxLength: 40 }) });
 const keyParams = t.Object({ id: t.String({ minLength: 1, maxLength: 40 }), key_id: t.String({ minLength: 1, maxLength: 40 }) });
 

@@ -5,11 +5,10 @@ import type { AppContext } from '../context';
 import { sharedLimitFields } from './limit-fields-schema';
 import { listPageQuery, parseListPage } from './list-page-query';
 import type { RawQuery } from '../logging/usage-query-params';
-import { ADMIN_RESPONSES } from './openapi-admin-docs';
+import { ADMIN_RESPONSES, ADMIN_SECURITY as security } from './openapi-admin-docs';
 import { decimalIdParams } from './strict-schema';
 
 const tags = ['Admin'];
-const security = [{ session: [] }];
 const idParams = decimalIdParams;
 const name = t.String({ minLength: 1, maxLength: 100 });
 

@@ -3,11 +3,10 @@ import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
 import { createUser, deleteUser, getUser, listUsers, updateUser } from '../admin/users-service';
 import { MIN_PASSWORD_LENGTH } from '../security/password-policy';
-import { ADMIN_RESPONSES } from './openapi-admin-docs';
+import { ADMIN_RESPONSES, ADMIN_SECURITY as security } from './openapi-admin-docs';
 import { decimalIdParams } from './strict-schema';
 
 const tags = ['Admin'];
-const security = [{ session: [] }];
 const idParams = decimalIdParams;
 const role = t.Union([t.Literal('admin'), t.Literal('viewer')]);
 

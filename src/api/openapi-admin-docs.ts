@@ -10,14 +10,26 @@ import { WEEKDAY_NAMES } from '../usage/time-of-day-prices';
 const obj = (properties: Record<string, Schema>, required: string[] = Object.keys(properties)): Schema => ({ type: 'object', required, properties });
 const error = (description: string) => ({ description, content: json(OPENAI_ERROR_SCHEMA) });
 
+/** A signed-in /api route takes the session as a bearer token or as the dashboard's cookie (mutations then also send `x-csrf-token`). */
+export const ADMIN_SECURITY: Record<string, string[]>[] = [{ session: [] }, { sessionCookie: [] }];
+
+/** What any /api route may answer before or beside its own work (api/body-limit.ts, the store). */
+const TRANSPORT = {
+  411: error('A body sent without a Content-Length (`length_required`)'),
+  413: error('A body larger than LLM_PROXY__SERVER__MAX_BODY_MB (1 MB for the sign-in) (`request_too_large`)'),
+  503: { ...error('PostgreSQL unreachable (`store_unavailable`) or SQLite busy (`store_busy`); retry after `retry-after` seconds'), headers: { 'retry-after': { required: true, schema: str } } },
+};
+
 /** `ok` under its status, with the errors of a signed-in route (and 400/404/409 where they apply). */
 function answers(ok: Schema, opts: { status?: number; bad?: boolean; missing?: boolean; conflict?: boolean; signedIn?: boolean } = {}) {
   return {
     [String(opts.status ?? 200)]: { description: 'OK', content: json(ok) },
-    ...(opts.bad ? { 400: error('Invalid request (`param` names the field)') } : {}),
+    // A path id that is not one (`/api/clients/abc`) is a 400 too, naming `id`.
+    ...(opts.bad || opts.missing ? { 400: error('Invalid request (`param` names the field, or the path\'s `id`)') } : {}),
     ...(opts.signedIn === false ? {} : { 401: error('No valid session'), 403: error('The role is not allowed, or the password must be changed first') }),
     ...(opts.missing ? { 404: error('Not found') } : {}),
     ...(opts.conflict ? { 409: error('Conflicts with what exists') } : {}),
+    ...TRANSPORT,
   };
 }
 

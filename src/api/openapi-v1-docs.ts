@@ -3,7 +3,7 @@
  * The handlers read their bodies themselves (request-validation*.ts: OpenAI's 400, never a 422), so
  * these schemas only document; they list what is required and the main fields, and allow the rest.
  */
-import type { DocumentDecoration } from 'elysia';
+import { t, type DocumentDecoration, type TSchema } from 'elysia';
 import { OPENAI_ERROR_SCHEMA } from '../errors/openapi-error-schema';
 import { arr, bool, int, json, nullable, num, str, type Schema } from './openapi-schema-parts';
 
@@ -13,6 +13,15 @@ const modelName = { ...str, maxLength: 256, description: 'A model id (`gpt-4o`),
 
 /** Anthropic's error body (/v1/messages, /v1/messages/count_tokens). */
 const ANTHROPIC_ERROR = obj({ type: { const: 'error' }, error: obj({ type: str, message: str }, ['type', 'message']) }, ['type', 'error']);
+/** GET /v1/models and /v1/models/{model}: Anthropic's clients (an `anthropic-version` header) get Anthropic's shapes. */
+const EITHER_ERROR = { anyOf: [OPENAI_ERROR_SCHEMA, ANTHROPIC_ERROR] };
+
+/** Anthropic's `ModelInfo` (anthropic-models.ts). */
+const anthropicModelInfo = obj(
+  { type: { const: 'model' }, id: str, display_name: str, created_at: { ...str, format: 'date-time' }, max_input_tokens: nullable(int), max_tokens: nullable(int) },
+  ['type', 'id', 'display_name', 'created_at'],
+);
+const anthropicModelPage = obj({ data: arr(anthropicModelInfo), has_more: bool, first_id: nullable(str), last_id: nullable(str) }, ['data', 'has_more', 'first_id', 'last_id']);
 
 const usage = obj(
   {
@@ -165,38 +174,92 @@ const inputItemsList = obj({ object: { const: 'list' }, data: arr({ type: 'objec
 const body = (schema: Schema) => ({ required: true, content: json(schema) });
 const SSE = { 'text/event-stream': { schema: { ...str, description: 'Server-sent events (with `stream: true`).' } } };
 
-/** The usual answers of a /v1 operation: `ok` and the error statuses every one of them may give. */
-function answers(ok: Schema, opts: { stream?: boolean; status?: number; error?: Schema } = {}) {
-  const error = { description: 'Error', content: json(opts.error ?? OPENAI_ERROR_SCHEMA) };
+const header = (description: string, required = false) => ({ description, required, schema: str });
+/** The answers of a /v1 POST made with a valid key carry the id of their log row (README "x-request-id"). */
+const REQUEST_ID = { 'x-request-id': header('Names the request\'s log row (`GET /api/logs?request_id=`)', true) };
+/** On every answer to a key with limits (INTERFACE.md), with OpenAI's meaning; the `-tokens` trio where a TPM limit applies. */
+const RATE_HEADERS = Object.fromEntries(
+  ['limit', 'remaining', 'reset'].flatMap((what) => ['requests', 'tokens'].map((unit) => [`x-ratelimit-${what}-${unit}`, header(`The key's (or team's) ${unit} window: ${what}${what === 'reset' ? ' as a duration (`1s`, `6m0s`)' : ''}; only for a key with limits`)])),
+);
+const RETRY_AFTER = { 'retry-after': header('Seconds to wait (a rate or parallel limit, a budget period\'s reset, the upstream\'s own)') };
+
+/**
+ * The usual answers of a /v1 operation: `ok` and the error statuses it may give. A POST (`post`)
+ * reads a body (413, 408) and names its log row in `x-request-id` on every answer to a valid key
+ * (so not on the 401); on /v1/messages (`anthropic`) errors are Anthropic's, with its 529.
+ */
+function answers(ok: Schema, opts: { stream?: boolean; status?: number; error?: Schema; post?: boolean; anthropic?: boolean } = {}) {
+  // /v1/messages and count_tokens send the id as Anthropic's `request-id` too (what its SDK reads).
+  const headers = { ...RATE_HEADERS, ...(opts.post ? (opts.anthropic ? { ...REQUEST_ID, 'request-id': header("The same id, as Anthropic's SDK reads it (`_request_id`)", true) } : REQUEST_ID) : {}) };
+  const error = { description: 'Error', content: json(opts.error ?? (opts.anthropic ? ANTHROPIC_ERROR : OPENAI_ERROR_SCHEMA)), headers };
   return {
-    [String(opts.status ?? 200)]: { description: 'OK', content: opts.stream ? { ...json(ok), ...SSE } : json(ok) },
+    [String(opts.status ?? 200)]: { description: 'OK', content: opts.stream ? { ...json(ok), ...SSE } : json(ok), headers },
     400: { ...error, description: 'Invalid request (the message and `param` name the field)' },
-    401: { ...error, description: 'No, an unknown, a revoked or an expired client key' },
+    401: { ...error, headers: RATE_HEADERS, description: 'No, an unknown, a revoked or an expired client key' },
+    ...(opts.post ? { 402: { ...error, description: 'The upstream account is out of credit (`insufficient_quota`)' } } : {}),
     403: { ...error, description: "The key's or team's `models` list does not allow the model" },
     404: { ...error, description: 'Unknown model (or stored response)' },
-    413: { ...error, description: 'Body larger than LLM_PROXY__SERVER__MAX_BODY_MB' },
-    429: { ...error, description: 'A rate, budget or parallel limit, or the upstream\'s 429' },
+    ...(opts.post
+      ? {
+          408: { ...error, description: 'The body did not arrive within LLM_PROXY__SERVER__BODY_TIMEOUT_S (`request_timeout`)' },
+          413: { ...error, description: 'Body larger than LLM_PROXY__SERVER__MAX_BODY_MB' },
+        }
+      : {}),
+    429: { ...error, headers: { ...headers, ...RETRY_AFTER }, description: 'A rate, budget or parallel limit, or the upstream\'s 429' },
+    500: { ...error, description: 'A model group routes back to itself or nests too deep (`group_cycle`, `group_depth_exceeded`), or a fault of the gateway (`internal_error`)' },
     502: { ...error, description: 'The upstream failed or could not be reached' },
-    503: { ...error, description: 'Circuit open, no target available, or overloaded' },
+    503: { ...error, headers: { ...headers, ...RETRY_AFTER }, description: 'Circuit open, no target available, overloaded, or the store unreachable' },
     504: { ...error, description: 'No upstream response headers within LLM_PROXY__UPSTREAM__TIMEOUT_S' },
+    ...(opts.anthropic ? { 529: { ...error, headers: { ...headers, ...RETRY_AFTER }, description: 'Overloaded (`overloaded_error`): an upstream\'s 529 or 503' } } : {}),
   };
 }
 
 const idParam = { name: 'id', in: 'path', required: true, schema: str };
+/** The client key as a bearer token, or as Anthropic's `x-api-key` (Anthropic's API and clients). */
+const ANTHROPIC_SECURITY: Record<string, string[]>[] = [{ clientKey: [] }, { anthropicKey: [] }];
 
 /** Extra OpenAPI fields of each /v1 operation, by `METHOD path` as in v1-routes.ts. */
 export const V1_OPENAPI: Record<string, Partial<DocumentDecoration>> = {
-  'POST /v1/chat/completions': { requestBody: body(chatRequest), responses: answers(chatCompletion, { stream: true }) },
-  'POST /v1/responses': { requestBody: body(responsesRequest), responses: answers(responseObject, { stream: true }) },
+  'POST /v1/chat/completions': { requestBody: body(chatRequest), responses: answers(chatCompletion, { stream: true, post: true }) },
+  'POST /v1/responses': { requestBody: body(responsesRequest), responses: answers(responseObject, { stream: true, post: true }) },
   'GET /v1/responses/:id': { responses: answers(responseObject, { stream: true }) },
   'DELETE /v1/responses/:id': { responses: answers(deletedResponse) },
   'GET /v1/responses/:id/input_items': { responses: answers(inputItemsList) },
   'POST /v1/responses/:id/cancel': { responses: answers(responseObject) },
-  'POST /v1/images/generations': { requestBody: body(imagesRequest), responses: answers(imagesResponse) },
-  'POST /v1/embeddings': { requestBody: body(embeddingsRequest), responses: answers(embeddingsList) },
-  'POST /v1/messages': { requestBody: body(messagesRequest), responses: answers(anthropicMessageResponse, { stream: true, error: ANTHROPIC_ERROR }) },
-  'POST /v1/messages/count_tokens': { requestBody: body(countTokensRequest), responses: answers(obj({ input_tokens: int }, ['input_tokens']), { error: ANTHROPIC_ERROR }) },
-  'GET /v1/models': { responses: answers(obj({ object: { const: 'list' }, data: arr(modelObject) }, ['object', 'data'])) },
+  'POST /v1/images/generations': { requestBody: body(imagesRequest), responses: answers(imagesResponse, { post: true }) },
+  'POST /v1/embeddings': { requestBody: body(embeddingsRequest), responses: answers(embeddingsList, { post: true }) },
+  'POST /v1/messages': { requestBody: body(messagesRequest), security: ANTHROPIC_SECURITY, responses: answers(anthropicMessageResponse, { stream: true, post: true, anthropic: true }) },
+  'POST /v1/messages/count_tokens': { requestBody: body(countTokensRequest), security: ANTHROPIC_SECURITY, responses: answers(obj({ input_tokens: int }, ['input_tokens']), { post: true, anthropic: true }) },
+  'GET /v1/models': {
+    description: "Anthropic's clients (an `anthropic-version` header; the key also as `x-api-key`) get Anthropic's page of `ModelInfo`, paged by `limit`, `after_id` and `before_id`.",
+    security: ANTHROPIC_SECURITY,
+    responses: answers({ anyOf: [obj({ object: { const: 'list' }, data: arr(modelObject) }, ['object', 'data']), anthropicModelPage] }, { error: EITHER_ERROR }),
+  },
+};
+
+const query = (params: Record<string, string>) => t.Object(Object.fromEntries(Object.entries(params).map(([k, d]) => [k, t.Optional(t.String({ description: d }))])), { additionalProperties: true });
+
+/**
+ * The query parameters /v1 handlers read (from the URL themselves: these loose strings only put
+ * them in the document, and refuse nothing), by `METHOD path` as in v1-routes.ts.
+ */
+export const V1_QUERY: Record<string, TSchema> = {
+  'GET /v1/responses/:id': query({
+    stream: "'true' streams a `background` response's events (a 400 on any other response); 'false' (the default) answers the response",
+    starting_after: "With stream=true: the events after this `sequence_number` (an integer, 0 or more)",
+  }),
+  'GET /v1/responses/:id/input_items': query({
+    limit: 'Items per page, 1-100 (default 20)',
+    order: "'asc' or 'desc' (default)",
+    after: 'An item id: the items after it',
+    before: 'An item id: the items before it',
+  }),
+  'POST /v1/messages': query({ beta: "Claude Code's `?beta=true`: accepted, changes nothing" }),
+  'GET /v1/models': query({
+    limit: "Anthropic's clients: models per page, 1-1000 (default 20)",
+    after_id: "Anthropic's clients: the models after this id",
+    before_id: "Anthropic's clients: the models before this id",
+  }),
 };
 
 /**
@@ -206,12 +269,14 @@ export const V1_OPENAPI: Record<string, Partial<DocumentDecoration>> = {
 export const V1_MODEL_PATH = {
   '/v1/models/{model}': {
     get: {
+      // As the generator names the others (`getV1ResponsesById`): generated clients need one.
+      operationId: 'getV1ModelsByModel',
       tags: ['OpenAI API'],
       summary: 'Retrieve one model or group',
       description: 'The id may hold `/` (`gemini/gemini-2.5-flash`), sent as it is or URL-encoded. Anthropic clients (an `anthropic-version` header) get Anthropic\'s `ModelInfo`.',
-      security: [{ clientKey: [] }],
+      security: ANTHROPIC_SECURITY,
       parameters: [{ ...idParam, name: 'model', description: 'A model id, `provider/model` or a group name' }],
-      responses: answers(modelObject),
+      responses: answers({ anyOf: [modelObject, anthropicModelInfo] }, { error: EITHER_ERROR }),
     },
   },
 };

@@ -6,6 +6,7 @@ import swaggerCss from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' };
 import { SESSION_COOKIE } from '../auth/session-cookie';
 import { monitorOpenApiPaths, monitorOpenApiSchemas } from '../monitor/monitor-openapi';
 import { VERSION } from '../version';
+import { adminBodiesAsTaken } from './openapi-admin-bodies';
 import { V1_MODEL_PATH } from './openapi-v1-docs';
 import { withSwaggerHeaders } from './swagger-headers';
 
@@ -21,6 +22,7 @@ export function swaggerRoutes() {
       // path prefix): at /swagger/ that was /swagger/swagger/json, a 404. Sent to /swagger instead.
       if (path === '/swagger/') return new Response(null, { status: 308, headers: { location: '../swagger' } });
       if (responseValue instanceof Response) return withSwaggerHeaders(responseValue);
+      if (path === '/swagger/json' && responseValue && typeof responseValue === 'object') adminBodiesAsTaken(responseValue);
       if (typeof responseValue === 'string' || (responseValue && typeof responseValue === 'object'))
         return withSwaggerHeaders(typeof responseValue === 'string' ? new Response(responseValue, { headers: { 'content-type': 'text/html; charset=utf8' } }) : Response.json(responseValue));
     })
@@ -52,13 +54,16 @@ export function swaggerRoutes() {
             { name: 'OpenAI API', description: 'OpenAI-compatible endpoints' },
             { name: 'Anthropic API', description: "Anthropic's Messages API (client key as x-api-key or bearer), every provider" },
             { name: 'Admin', description: 'Dashboard JSON API' },
+            { name: 'Usage', description: 'Request logs and usage rollups (dashboard JSON API)' },
             { name: 'System', description: 'Health and metrics' },
           ],
           components: {
             securitySchemes: {
               clientKey: { type: 'http', scheme: 'bearer', description: 'Client API key' },
+              metricsToken: { type: 'http', scheme: 'bearer', description: 'LLM_PROXY__METRICS__TOKEN, when set (GET /metrics is open otherwise)' },
+              anthropicKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: "The client API key as Anthropic's clients send it" },
               session: { type: 'http', scheme: 'bearer', description: 'Dashboard session token' },
-              sessionCookie: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'Dashboard session cookie (set by sign-in)' },
+              sessionCookie: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'Dashboard session cookie (set by sign-in); a mutation sent with it also needs the `x-csrf-token` header (`csrf_token` from sign-in or GET /api/auth/me)' },
             },
             schemas: monitorOpenApiSchemas,
           },

@@ -4,10 +4,9 @@ import type { AppContext } from '../context';
 import { logJson } from '../logging/log-row';
 import { listLogs, usageBreakdown, usageSummary, usageTimeseries } from '../logging/usage-queries';
 import { parseBreakdown, parseLogFilter, parseTimeseries, parseUsageFilter, type RawQuery } from '../logging/usage-query-params';
-import { ADMIN_RESPONSES } from './openapi-admin-docs';
+import { ADMIN_RESPONSES, ADMIN_SECURITY as security } from './openapi-admin-docs';
 
 const tags = ['Usage'];
-const security = [{ session: [] }];
 const str = (description: string) => t.Optional(t.String({ description }));
 // Every parameter is a loose string here so bad values reach the parsers, which answer 400 in
 // OpenAI's error shape with a message naming the parameter; the schema is for the OpenAPI doc.

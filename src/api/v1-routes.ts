@@ -11,7 +11,7 @@ import { imagesRoute } from './images-routes';
 import { countTokensRoute, messagesRoute } from './messages-routes';
 import { modelRoute, modelsRoute } from './models-routes';
 import { ANNOUNCES_KEEP_ALIVE, errorResponse } from './openai-request';
-import { V1_OPENAPI } from './openapi-v1-docs';
+import { V1_OPENAPI, V1_QUERY } from './openapi-v1-docs';
 import { cancelResponseRoute, deleteResponseRoute, inputItemsRoute, retrieveResponseRoute } from './responses-retrieval-routes';
 import { createResponseRoute } from './responses-routes';
 import type { V1Handler, V1Route, V1Server } from './v1-route-types';
@@ -101,6 +101,7 @@ export function v1Plugin(table: V1Table) {
   const app = new Elysia({ name: 'v1-routes' });
   for (const [path, methods] of Object.entries(table))
     for (const [method, route] of Object.entries(methods))
-      app.route(method, path, ({ request, server }) => route.handler(request, server), { parse: 'none', detail: route.detail });
+      // `query` (loose strings) only documents what the handler reads from the URL itself.
+      app.route(method, path, ({ request, server }) => route.handler(request, server), { parse: 'none', detail: route.detail, query: V1_QUERY[`${method} ${path}`] });
   return app;
 }

@@ -98,6 +98,7 @@ export function metricsRoutes(ctx: AppContext) {
       const text = withInstanceLabel(renderPrometheus(ctx.metrics.all(), gauges), ctx.config.instanceId);
       return new Response(text, { headers: { 'content-type': PROMETHEUS_CONTENT_TYPE } });
     },
-    { detail: { tags: ['System'], responses: METRICS_RESPONSES, summary: 'Prometheus metrics (text exposition format)' } },
+    // Open unless LLM_PROXY__METRICS__TOKEN is set: then that token as a bearer (`{}`: no credentials is an option).
+    { detail: { tags: ['System'], security: [{}, { metricsToken: [] }], responses: METRICS_RESPONSES, summary: 'Prometheus metrics (text exposition format)' } },
   );
 }

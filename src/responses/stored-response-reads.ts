@@ -89,14 +89,21 @@ function onlyOpenAI(entry: StoredConversation, what: string, why: string): void 
 
 /** GET /v1/responses/{id}. */
 export async function retrieveResponse(ctx: AppContext, store: ResponseStore, id: string, o: ReadOptions): Promise<ReadAnswer> {
+  // Both parameters are read as OpenAI reads them, and a value that means nothing is refused
+  // whichever response it names (it was ignored without stream=true).
+  const query = new URLSearchParams(o.search);
+  const stream = query.get('stream');
+  if (stream !== null && stream !== 'true' && stream !== 'false') throw badRequest("'stream' must be 'true' or 'false'.", 'stream');
+  const after = query.get('starting_after');
+  const n = after === null || after === '' ? -1 : Number(after);
+  if (!Number.isInteger(n) || n < -1) throw badRequest("'starting_after' must be an event's sequence_number (an integer, 0 or more).", 'starting_after');
   const entry = await owned(store, id, o.clientId);
   if (entry.forwarded) return forward(ctx, entry, 'GET', pathOf(entry, id), o);
   // Rows stored before responses were kept whole can continue a conversation but not be shown.
   if (entry.response === undefined || entry.response === null) throw missing(id);
   // OpenAI streams back only a `background` response's events (JSON under `stream=true` reads as
   // an empty event stream to the SDKs): a bridged one's from this instance, while it holds them.
-  const query = new URLSearchParams(o.search);
-  if (query.get('stream') === 'true') {
+  if (stream === 'true') {
     if ((entry.response as { background?: unknown }).background !== true) {
       throw badRequest('This response cannot be streamed: only responses created with background=true can be; retrieve it without stream.', 'stream');
     }
@@ -107,9 +114,6 @@ export async function retrieveResponse(ctx: AppContext, store: ResponseStore, id
         'stream',
       );
     }
-    const after = query.get('starting_after');
-    const n = after === null || after === '' ? -1 : Number(after);
-    if (!Number.isInteger(n) || n < -1) throw badRequest("'starting_after' must be an event's sequence_number (an integer, 0 or more).", 'starting_after');
     return { status: 200, body: followJob(job, n), contentType: 'text/event-stream; charset=utf-8' };
   }
   return json(entry.response);

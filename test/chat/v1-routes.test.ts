@@ -75,8 +75,9 @@ test('the OpenAPI document lists every /v1 route of the table, with its answer s
   for (const { method, path } of table()) {
     const openapiPath = path.replace(':id', '{id}').replace('/*', '/{model}');
     const entry = doc.paths[openapiPath]?.[method.toLowerCase()];
-    const ok = entry?.responses?.['200']?.content?.['application/json']?.schema;
-    const error = entry?.responses?.['400']?.content?.['application/json']?.schema;
+    // /v1/models answers OpenAI's shapes, or Anthropic's to Anthropic's clients: `anyOf`, OpenAI's first.
+    const ok = entry?.responses?.['200']?.content?.['application/json']?.schema?.anyOf?.[0] ?? entry?.responses?.['200']?.content?.['application/json']?.schema;
+    const error = entry?.responses?.['400']?.content?.['application/json']?.schema?.anyOf?.[0] ?? entry?.responses?.['400']?.content?.['application/json']?.schema;
     expect({ method, path, summary: typeof entry?.summary, ok: ok?.type, error: error?.required }).toEqual({
       method, path, summary: 'string', ok: 'object', error: path.startsWith('/v1/messages') ? ['type', 'error'] : ['error'],
     });
