@@ -177,7 +177,7 @@ const SSE = { 'text/event-stream': { schema: { ...str, description: 'Server-sent
 const header = (description: string, required = false) => ({ description, required, schema: str });
 /** The answers of a /v1 POST made with a valid key carry the id of their log row (README "x-request-id"). */
 const REQUEST_ID = { 'x-request-id': header('Names the request\'s log row (`GET /api/logs?request_id=`)', true) };
-/** On every answer to a key with limits (INTERFACE.md), with OpenAI's meaning; the `-tokens` trio where a TPM limit applies. */
+/** On every answer to a key with limits (README: "Teams, key limits and budgets"), with OpenAI's meaning; the `-tokens` trio where a TPM limit applies. */
 const RATE_HEADERS = Object.fromEntries(
   ['limit', 'remaining', 'reset'].flatMap((what) => ['requests', 'tokens'].map((unit) => [`x-ratelimit-${what}-${unit}`, header(`The key's (or team's) ${unit} window: ${what}${what === 'reset' ? ' as a duration (`1s`, `6m0s`)' : ''}; only for a key with limits`)])),
 );

@@ -92,4 +92,6 @@ export async function navTo(page: Page, label: string, pageKey: string): Promise
   await page.evaluate(() => document.querySelector('#main [data-page]')?.setAttribute('data-stale', ''));
   await page.click(`.nav a:text-is("${label}")`);
   await page.waitForSelector(`#main [data-page="${pageKey}"]:not([data-stale])`);
+  // htmx wires the new page's forms as the swap settles: a key pressed before that submits natively.
+  await page.waitForFunction(() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added'));
 }

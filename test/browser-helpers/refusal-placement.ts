@@ -16,3 +16,12 @@ export function refusalAt(page: Page, form: string, field: string) {
     };
   });
 }
+
+/**
+ * Waits until the field has the focus: the dashboard moves it there once the swap has settled, a
+ * step after the refusal is in the page (on a loaded machine, after a first look). Fails the test
+ * when it never gets there.
+ */
+export async function focusSettles(page: Page, form: string, field: string): Promise<void> {
+  await page.waitForFunction((sel) => document.activeElement === document.querySelector(sel), `${form} [name=${field}]`, { timeout: 5_000 });
+}

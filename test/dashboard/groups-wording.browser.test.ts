@@ -8,7 +8,7 @@ import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { chromiumAvailable } from '../browser-helpers/launch-browser';
 import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
 import { navTo } from '../browser-helpers/dashboard-gateway';
-import { refusalAt } from '../browser-helpers/refusal-placement';
+import { focusSettles, refusalAt } from '../browser-helpers/refusal-placement';
 
 setDefaultTimeout(60_000);
 
@@ -34,6 +34,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Groups refusals in the
     await page.click('#group_new button:text-is("Create group")');
     await page.waitForSelector('#group_new .form-errors');
     // Under the Name field, which is marked and has the focus.
+    await focusSettles(page, '#group_new', 'name');
     expect(await refusalAt(page, '#group_new', 'name')).toEqual({
       invalid: 'true', message: "A model group named 'openai-auto' exists; change it with Edit on its card, or choose another name.",
       underField: true, focused: true, elsewhere: 0,
@@ -66,13 +67,15 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Groups refusals in the
     await page.fill('#group-openai-auto textarea[name=rules]', '[{');
     await page.click('#group-openai-auto button:text-is("Save changes")');
     await page.waitForSelector('#group-openai-auto .form-errors');
+    await focusSettles(page, '#group-openai-auto', 'rules');
     expect(await refusalAt(page, '#group-openai-auto', 'rules')).toMatchObject({ invalid: 'true', underField: true, focused: true, elsewhere: 0 });
     expect((await refusalAt(page, '#group-openai-auto', 'rules')).message).toStartWith('Heuristic rules are not valid JSON');
     // A group set's problems name no one field: listed at the form's top, no field marked.
     await page.fill('#group-openai-auto textarea[name=rules]', '');
     await page.fill('#group-openai-auto textarea[name=targets]', 'no-such-model-xyz');
     await page.click('#group-openai-auto button:text-is("Save changes")');
-    await page.waitForSelector('#group-openai-auto .form-errors');
+    // The new refusal, not the rules' one still on the page from before.
+    await page.locator('#group-openai-auto form > .form-errors', { hasText: 'unknown target' }).waitFor();
     expect(await page.locator('#group-openai-auto [aria-invalid]').count()).toBe(0);
     expect(await page.textContent('#group-openai-auto form > .form-errors')).toContain("unknown target 'no-such-model-xyz'");
   });
