@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { chromiumAvailable, screenshot } from '../browser-helpers/launch-browser';
 import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
 import { navTo } from '../browser-helpers/dashboard-gateway';
-import { editorPlacement } from '../browser-helpers/editor-placement';
+import { editorOpened, editorPlacement } from '../browser-helpers/editor-placement';
 
 setDefaultTimeout(60_000);
 
@@ -34,6 +34,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('a key\u2019s limits ed
     expect(await page.evaluate(() => { const w = document.querySelector('.clients-wrap')!; return w.scrollWidth > w.clientWidth; })).toBe(true);
     await page.click(`#client-${id} [data-opens=limits]`);
     await page.waitForSelector(`#client-${id} form[data-editor="limits"] input[name=rpm]`, { state: 'visible' });
+    await editorOpened(page, `#client-${id} form[data-editor="limits"]`);
     const at = await placement(page, id);
     await screenshot(page, 'w375-client-limits-editor');
     expect(at).toEqual({ formOut: false, fieldsOut: [], fields: expect.any(Number), title: `Limits of ${NAME} ${await page.textContent(`#client-${id} td code`)}`, titleOut: false, pageOverflow: 0 });
@@ -55,6 +56,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('a key\u2019s limits ed
     await page.setViewportSize({ width: 1360, height: 900 });
     await page.click(`#client-${id} [data-opens=limits]`);
     await page.waitForSelector(`#client-${id} form[data-editor="limits"] input[name=rpm]`, { state: 'visible' });
+    await editorOpened(page, `#client-${id} form[data-editor="limits"]`);
     expect(await page.evaluate(() => { const w = document.querySelector('.clients-wrap')!; return w.scrollWidth - w.clientWidth; })).toBeLessThanOrEqual(1);
     expect((await placement(page, id)).fieldsOut).toEqual([]);
   });
