@@ -8,7 +8,7 @@ import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import type { Page } from 'playwright-core';
 import { chromiumAvailable, screenshot } from '../browser-helpers/launch-browser';
 import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
-import { navTo } from '../browser-helpers/dashboard-gateway';
+import { htmxSettled, navTo } from '../browser-helpers/dashboard-gateway';
 import { editorOpened, editorPlacement } from '../browser-helpers/editor-placement';
 
 setDefaultTimeout(60_000);
@@ -27,6 +27,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('a key\u2019s limits ed
     await page.fill('#client-name', NAME);
     await page.click('button:text-is("Create key")');
     await page.waitForSelector('#new-key-value');
+    // The section came back whole: the next test saves with its limits form, once htmx wired it.
+    await htmxSettled(page);
     id = (await page.locator('#clients-table tbody', { has: page.locator(`.client-name:text-is("${NAME}")`) }).getAttribute('id'))!.replace('client-', '');
 
     await page.setViewportSize({ width: 375, height: 800 });

@@ -10,7 +10,7 @@ import OpenAI from 'openai';
 import { createClient } from '../../src/admin/clients-service';
 import { clients, modelGroups } from '../../src/db/schema';
 import { chromiumAvailable, launchBrowser, screenshot, watchPage } from '../browser-helpers/launch-browser';
-import { htmxSettled, startDashboardGateway, type DashboardGateway, navTo } from '../browser-helpers/dashboard-gateway';
+import { type DashboardGateway, htmxSettled, navTo, startDashboardGateway } from '../browser-helpers/dashboard-gateway';
 
 // Launching Chromium (beforeAll) takes seconds on a loaded CI machine; tests set their own limits.
 // A limit only bounds a hang.
@@ -97,6 +97,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard in Chromium'
     await page.fill('#client-name', 'browser-test');
     await page.click('button:text-is("Create key")');
     await page.waitForSelector('#new-key-value');
+    // The section came back whole: the next key is created with its new form, once htmx wired it.
+    await htmxSettled(page);
     const key = (await page.textContent('#new-key-value'))!.trim();
     expect(key).toMatch(/^gg-/);
     expect(await page.isVisible('button[data-copy="#new-key-value"]')).toBe(true);

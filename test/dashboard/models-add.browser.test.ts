@@ -49,6 +49,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('adding a model on the 
     await page.fill(`${FORM} input[name=context_window]`, '200000');
     await page.click(`${FORM} button:text-is("Add model")`);
     await page.waitForSelector('#model-acme-chat-1');
+    // The section came back whole: the next test adds with its new form, once htmx wired it.
+    await htmxSettled(page);
     expect(await page.textContent(`${FORM} .saved`)).toBe('added acme-chat-1');
     // The form is empty again, ready for the next one.
     expect(await page.inputValue(`${FORM} input[name=id]`)).toBe('');

@@ -59,6 +59,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('3,000 teams in Chromiu
 
     await page.click(`#client-${id} button:text-is("Save limits")`);
     await page.waitForSelector(`#client-${id} .limits-summary:text("team project-2710")`);
+    // The section came back whole: the next test's save needs its forms wired.
+    await htmxSettled(page);
     const [team] = env.gw.ctx.db.select({ id: teams.id }).from(teams).where(eq(teams.name, 'project-2710')).all();
     expect(env.gw.ctx.db.select().from(clients).where(eq(clients.id, id)).get()!.teamId).toBe(team!.id);
     expect(s.watch.problems).toEqual([]);
