@@ -81,6 +81,7 @@ export async function firstRunAdminPage(browser: Browser, url: string, newPasswo
   await page.fill('input[name=confirm_password]', newPassword);
   await page.click('button:text-is("Change password")');
   await page.waitForSelector('#main [data-page="usage"]');
+  await htmxSettled(page);
   return { page, watch };
 }
 
