@@ -74,11 +74,14 @@ export async function firstRunAdminPage(browser: Browser, url: string, newPasswo
   await page.fill('.auth-card input[name=password]', 'admin123');
   await page.click('button:text-is("Sign in")');
   await page.waitForSelector('input[name=current_password]');
+  // The change-password form came by an htmx swap: clicked before htmx wired it, it posts natively.
+  await htmxSettled(page);
   await page.fill('input[name=current_password]', 'admin123');
   await page.fill('input[name=new_password]', newPassword);
   await page.fill('input[name=confirm_password]', newPassword);
   await page.click('button:text-is("Change password")');
   await page.waitForSelector('#main [data-page="usage"]');
+  await htmxSettled(page);
   return { page, watch };
 }
 
@@ -89,9 +92,25 @@ export async function firstRunAdminPage(browser: Browser, url: string, newPasswo
  * an empty one).
  */
 export async function navTo(page: Page, label: string, pageKey: string): Promise<void> {
-  await page.evaluate(() => document.querySelector('#main [data-page]')?.setAttribute('data-stale', ''));
+  await markStale(page, '#main [data-page]');
   await page.click(`.nav a:text-is("${label}")`);
   await page.waitForSelector(`#main [data-page="${pageKey}"]:not([data-stale])`);
-  // htmx wires the new page's forms as the swap settles: a key pressed before that submits natively.
+  await htmxSettled(page);
+}
+
+/**
+ * Marks the element on screen now (data-stale), so that a wait for `${selector}:not([data-stale])`
+ * waits for the copy an answer swaps in, not the one still shown (a row's earlier "saved" mark).
+ */
+export async function markStale(page: Page, selector: string): Promise<void> {
+  await page.$eval(selector, (el) => el.setAttribute('data-stale', ''));
+}
+
+/**
+ * Waits until htmx has no request in flight and has settled its last swap. htmx wires swapped-in
+ * forms and buttons as the swap settles (a moment after the new content is in the page): a key
+ * pressed or a submit button clicked before that submits natively, or does nothing.
+ */
+export async function htmxSettled(page: Page): Promise<void> {
   await page.waitForFunction(() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added'));
 }

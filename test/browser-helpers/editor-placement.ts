@@ -20,3 +20,12 @@ export function editorPlacement(page: Page, formSelector: string) {
     };
   }, formSelector);
 }
+
+/**
+ * Waits until an editor has opened: x-show shows the form, and a frame later its first field takes
+ * the focus (which may scroll the table sideways), so placement read before that is of a form still
+ * moving. Fails the test when the focus never gets into the form.
+ */
+export async function editorOpened(page: Page, formSelector: string): Promise<void> {
+  await page.waitForFunction((sel) => document.querySelector(sel)?.contains(document.activeElement) ?? false, formSelector, { timeout: 5_000 });
+}

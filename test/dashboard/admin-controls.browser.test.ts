@@ -14,7 +14,7 @@ import { models } from '../../src/db/schema';
 import { scopedSlot } from '../../src/key-pool/key-slots';
 import { chromiumAvailable, screenshot, watchPage } from '../browser-helpers/launch-browser';
 import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
-import { navTo } from '../browser-helpers/dashboard-gateway';
+import { htmxSettled, navTo } from '../browser-helpers/dashboard-gateway';
 
 setDefaultTimeout(60_000);
 
@@ -55,6 +55,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('admin controls at thei
     await page.fill(`${row} input[name=models]`, 'gpt4o, gpt-4o-mini, openai/gpt-5-preview, fast-flow, nonesuch-group');
     await page.click(`${row} button:text-is("Save limits")`);
     await page.waitForSelector('#clients-section .model-names-warning');
+    // The section came back whole: its forms are htmx's once the swap settles.
+    await htmxSettled(page);
     const warning = await page.textContent('#clients-section .model-names-warning');
     expect(warning).toContain('gpt4o, nonesuch-group');
     // A model id, a group and provider/<id> (forwarded even when unlisted) are not in it.
@@ -95,6 +97,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('admin controls at thei
     await page.reload();
     await page.click(`${card} button:text-is("Disable")`);
     await page.waitForSelector(`${card} button:text-is("Enable")`);
+    await htmxSettled(page);
     expect((await getProvider(env.gw.ctx, 'openai')).enabled).toBe(false);
     await page.click(`${card} button:text-is("Enable")`);
     await page.waitForSelector(`${card} button:text-is("Disable")`);
@@ -167,6 +170,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('admin controls at thei
     await page.fill(`${row} input[name=us_inference_price_multiplier]`, '1.1');
     await page.click(`${row} button:text-is("Save audio and tiers")`);
     await page.waitForSelector(`${row} .saved`);
+    await htmxSettled(page);
     expect(await page.textContent(`${row} .audio-tiers-editor .audio-tiers`)).toContain('fast ×6, US-only ×1.1');
     expect(stored()).toMatchObject({ fastPriceMultiplier: 6, usInferencePriceMultiplier: 1.1 });
 

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import type { Browser } from 'playwright-core';
+import { navTo } from '../browser-helpers/dashboard-gateway';
 import { chromiumAvailable, launchBrowser, watchPage } from '../browser-helpers/launch-browser';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
 
@@ -62,8 +63,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('the dashboard behind a
     await page.fill('input[name=password]', 'test-admin-password');
     await page.click('button:text-is("Sign in")');
     await page.waitForSelector('#main [data-page="usage"]');
-    await page.click('.sidebar a:text-is("Clients")');
-    await page.waitForSelector('#main [data-page="clients"]');
+    await navTo(page, 'Clients', 'clients');
     await page.fill('#client-name', 'behind-basic-auth');
     await page.click('button:text-is("Create key")');
     await page.waitForSelector('#new-key-value');

@@ -8,8 +8,8 @@ import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import type { Page } from 'playwright-core';
 import { chromiumAvailable, screenshot } from '../browser-helpers/launch-browser';
 import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
-import { navTo } from '../browser-helpers/dashboard-gateway';
-import { editorPlacement } from '../browser-helpers/editor-placement';
+import { htmxSettled, navTo } from '../browser-helpers/dashboard-gateway';
+import { editorOpened, editorPlacement } from '../browser-helpers/editor-placement';
 
 setDefaultTimeout(60_000);
 
@@ -27,6 +27,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('a key\u2019s limits ed
     await page.fill('#client-name', NAME);
     await page.click('button:text-is("Create key")');
     await page.waitForSelector('#new-key-value');
+    // The section came back whole: the next test saves with its limits form, once htmx wired it.
+    await htmxSettled(page);
     id = (await page.locator('#clients-table tbody', { has: page.locator(`.client-name:text-is("${NAME}")`) }).getAttribute('id'))!.replace('client-', '');
 
     await page.setViewportSize({ width: 375, height: 800 });
@@ -34,6 +36,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('a key\u2019s limits ed
     expect(await page.evaluate(() => { const w = document.querySelector('.clients-wrap')!; return w.scrollWidth > w.clientWidth; })).toBe(true);
     await page.click(`#client-${id} [data-opens=limits]`);
     await page.waitForSelector(`#client-${id} form[data-editor="limits"] input[name=rpm]`, { state: 'visible' });
+    await editorOpened(page, `#client-${id} form[data-editor="limits"]`);
     const at = await placement(page, id);
     await screenshot(page, 'w375-client-limits-editor');
     expect(at).toEqual({ formOut: false, fieldsOut: [], fields: expect.any(Number), title: `Limits of ${NAME} ${await page.textContent(`#client-${id} td code`)}`, titleOut: false, pageOverflow: 0 });
@@ -55,6 +58,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('a key\u2019s limits ed
     await page.setViewportSize({ width: 1360, height: 900 });
     await page.click(`#client-${id} [data-opens=limits]`);
     await page.waitForSelector(`#client-${id} form[data-editor="limits"] input[name=rpm]`, { state: 'visible' });
+    await editorOpened(page, `#client-${id} form[data-editor="limits"]`);
     expect(await page.evaluate(() => { const w = document.querySelector('.clients-wrap')!; return w.scrollWidth - w.clientWidth; })).toBeLessThanOrEqual(1);
     expect((await placement(page, id)).fieldsOut).toEqual([]);
   });

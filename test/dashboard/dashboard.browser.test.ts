@@ -10,7 +10,7 @@ import OpenAI from 'openai';
 import { createClient } from '../../src/admin/clients-service';
 import { clients, modelGroups } from '../../src/db/schema';
 import { chromiumAvailable, launchBrowser, screenshot, watchPage } from '../browser-helpers/launch-browser';
-import { startDashboardGateway, type DashboardGateway, navTo } from '../browser-helpers/dashboard-gateway';
+import { type DashboardGateway, htmxSettled, navTo, startDashboardGateway } from '../browser-helpers/dashboard-gateway';
 
 // Launching Chromium (beforeAll) takes seconds on a loaded CI machine; tests set their own limits.
 // A limit only bounds a hang.
@@ -45,7 +45,10 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard in Chromium'
 
   const nav = (label: string, pageKey: string) => navTo(page, label, pageKey);
 
+  // The sign-in and password forms come by htmx swaps (a refused sign-in swaps in a new form):
+  // both wait until htmx has wired the form, or the click posts it natively.
   async function signIn(username: string, password: string) {
+    await htmxSettled(page);
     await page.fill('.auth-card input[name=username]', username);
     await page.fill('.auth-card input[name=password]', password);
     await page.click('button:text-is("Sign in")');
@@ -53,6 +56,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard in Chromium'
 
   async function changePassword(current: string, next: string) {
     await page.waitForSelector('input[name=current_password]');
+    await htmxSettled(page);
     await page.fill('input[name=current_password]', current);
     await page.fill('input[name=new_password]', next);
     await page.fill('input[name=confirm_password]', next);
@@ -93,6 +97,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard in Chromium'
     await page.fill('#client-name', 'browser-test');
     await page.click('button:text-is("Create key")');
     await page.waitForSelector('#new-key-value');
+    // The section came back whole: the next key is created with its new form, once htmx wired it.
+    await htmxSettled(page);
     const key = (await page.textContent('#new-key-value'))!.trim();
     expect(key).toMatch(/^gg-/);
     expect(await page.isVisible('button[data-copy="#new-key-value"]')).toBe(true);
@@ -184,6 +190,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard in Chromium'
     await page.selectOption('select[name=provider]', 'openai');
     await page.waitForURL(/provider=openai/);
     await page.waitForSelector('#model-gpt-4o-mini');
+    // The filtered page was swapped in: its Save buttons work once htmx has wired them.
+    await htmxSettled(page);
     await page.fill('#model-gpt-4o-mini input[name=input_price]', '0.2');
     await page.click('#model-gpt-4o-mini button:text-is("Save")');
     await page.waitForSelector('#model-gpt-4o-mini .saved');
@@ -221,7 +229,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard in Chromium'
     expect(await page.textContent('#group-own-inner .delete-errors')).toContain('still a target of own-outer');
     await page.click('#group-own-outer button:text-is("Delete")');
     await page.waitForSelector('.group.deleted:has-text("Deleted own-outer")');
-    // The note holds the focus the Delete button had, not the page's start.
+    // The note holds the focus the Delete button had, not the page's start (moved there as the swap settles).
+    await htmxSettled(page);
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('group-own-outer');
     expect(env.gw.ctx.db.select().from(modelGroups).where(eq(modelGroups.name, 'own-outer')).all()).toEqual([]);
     expect(watch.dialogs.filter((d) => d.startsWith('confirm:'))).toHaveLength(2);

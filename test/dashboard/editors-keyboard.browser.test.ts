@@ -10,7 +10,7 @@ import { createTeam } from '../../src/admin/teams-service';
 import { createUser, getUser } from '../../src/admin/users-service';
 import { chromiumAvailable } from '../browser-helpers/launch-browser';
 import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
-import { navTo } from '../browser-helpers/dashboard-gateway';
+import { htmxSettled, navTo } from '../browser-helpers/dashboard-gateway';
 
 setDefaultTimeout(60_000);
 
@@ -176,6 +176,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('inline editors from th
     await focusOn(page, '#main select[name=provider]');
     await page.keyboard.press('ArrowDown');
     await focusOn(page, '#main select[name=provider]');
+    // That filter's page lands before the next page is asked for (a late one would replace it).
+    await htmxSettled(page);
 
     await navTo(page, 'Users', 'users');
     await page.focus(`#user-${userId} select[name=role]`);

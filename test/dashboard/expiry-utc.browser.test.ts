@@ -7,7 +7,7 @@ import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import type { Page } from 'playwright-core';
 import { chromiumAvailable } from '../browser-helpers/launch-browser';
 import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
-import { navTo } from '../browser-helpers/dashboard-gateway';
+import { htmxSettled, navTo } from '../browser-helpers/dashboard-gateway';
 
 setDefaultTimeout(60_000);
 
@@ -17,6 +17,8 @@ async function saveExpiry(page: Page, name: string, expires: string): Promise<st
   await page.fill('#client-name', name);
   await page.click('button:text-is("Create key")');
   await page.waitForSelector('#new-key-value');
+  // The section came back whole: its limits form is htmx's once the swap settles.
+  await htmxSettled(page);
   // A key's <tbody>: its row, and its limits editor's row under it.
   const row = page.locator('#clients-table tbody', { has: page.locator(`.client-name:text-is("${name}")`) });
   await row.locator('.link-button').click();

@@ -7,7 +7,7 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { chromiumAvailable } from '../browser-helpers/launch-browser';
 import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
-import { navTo } from '../browser-helpers/dashboard-gateway';
+import { htmxSettled, navTo } from '../browser-helpers/dashboard-gateway';
 import { focusSettles, refusalAt } from '../browser-helpers/refusal-placement';
 
 setDefaultTimeout(60_000);
@@ -131,6 +131,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Groups refusals in the
     expect(await page.textContent('#group_new-box .saved')).not.toContain('Reload');
     // The card is there, in name order, and its editor saves.
     await page.locator('#group-made-here').waitFor({ timeout: 3_000 });
+    // Its form is htmx's once the swap settles: a Save clicked before that posts natively.
+    await htmxSettled(page);
     const names = await page.$$eval('.group-grid .group .card-title', (hs) => hs.map((h) => h.textContent));
     expect(names).toEqual([...names].sort());
     await page.click('#group-made-here summary');

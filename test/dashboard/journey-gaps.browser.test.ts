@@ -8,7 +8,7 @@ import { eq } from 'drizzle-orm';
 import { requestLogs } from '../../src/db/schema';
 import { chromiumAvailable, watchPage } from '../browser-helpers/launch-browser';
 import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
-import { navTo } from '../browser-helpers/dashboard-gateway';
+import { htmxSettled, navTo } from '../browser-helpers/dashboard-gateway';
 
 setDefaultTimeout(60_000);
 
@@ -62,6 +62,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard journey gaps
     await page.fill('#client-name', 'limited-before-copy');
     await page.click('button:text-is("Create key")');
     await page.waitForSelector('#new-key-value');
+    // The section came back whole: its limits form is htmx's once the swap settles.
+    await htmxSettled(page);
     const key = (await page.textContent('#new-key-value'))!.trim();
     const row = page.locator('#clients-table tbody:has(.client-name:text-is("limited-before-copy"))');
     await row.locator('.link-button').click();
@@ -112,6 +114,9 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard journey gaps
     await page.click('a:text-is("Back to the dashboard")');
     await page.waitForSelector('#main [data-page="usage"]');
     await page.click('.sidebar a:text-is("Password")');
+    // A whole page: its form is htmx's once the page has loaded (a click before that posts it natively).
+    await page.waitForURL((u) => u.pathname === '/change-password');
+    await page.waitForLoadState();
     await page.fill('input[name=current_password]', FIRST_PASSWORD);
     await page.fill('input[name=new_password]', SECOND_PASSWORD);
     await page.fill('input[name=confirm_password]', SECOND_PASSWORD);

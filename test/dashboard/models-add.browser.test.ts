@@ -9,6 +9,7 @@ import OpenAI from 'openai';
 import { modelGroups, models } from '../../src/db/schema';
 import { chromiumAvailable, screenshot } from '../browser-helpers/launch-browser';
 import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
+import { htmxSettled, navTo } from '../browser-helpers/dashboard-gateway';
 
 setDefaultTimeout(60_000);
 
@@ -21,8 +22,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('adding a model on the 
 
   beforeAll(async () => {
     const { page } = s;
-    await page.click('.nav a:text-is("Models")');
-    await page.waitForSelector(FORM);
+    await navTo(page, 'Models', 'models');
   });
 
   test('an id nobody prices, without prices: refused in the form, what was typed kept', async () => {
@@ -49,6 +49,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('adding a model on the 
     await page.fill(`${FORM} input[name=context_window]`, '200000');
     await page.click(`${FORM} button:text-is("Add model")`);
     await page.waitForSelector('#model-acme-chat-1');
+    // The section came back whole: the next test adds with its new form, once htmx wired it.
+    await htmxSettled(page);
     expect(await page.textContent(`${FORM} .saved`)).toBe('added acme-chat-1');
     // The form is empty again, ready for the next one.
     expect(await page.inputValue(`${FORM} input[name=id]`)).toBe('');
@@ -77,8 +79,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('adding a model on the 
     const { response } = await client().chat.completions.create({ model: 'openai/acme-unpriced', messages: [{ role: 'user', content: 'Hi' }] }).withResponse();
     const row = await logRow(response.headers.get('x-request-id')!);
     expect(row).toMatchObject({ cost_usd: 0, cost_unknown: true });
-    await page.click('.nav a:text-is("Logs")');
-    await page.waitForSelector(`#log-${row.id}`);
+    await navTo(page, 'Logs', 'logs');
     expect(await page.textContent(`#log-${row.id} .cost-unknown`)).toBe('unknown');
     await page.click(`#log-${row.id}`);
     await page.waitForSelector('#log-detail .cost-unknown');
@@ -87,8 +88,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('adding a model on the 
 
   test('Delete: refused with the reason while a group names the model, then the row says it is deleted and keeps the focus; seeded rows have none', async () => {
     const { env, page, watch } = s;
-    await page.click('.nav a:text-is("Models")');
-    await page.waitForSelector('#model-acme-chat-1');
+    await navTo(page, 'Models', 'models');
     expect(await page.locator('#model-gpt-4o button:text-is("Delete")').count()).toBe(0);
     const now = Date.now();
     env.gw.ctx.db.insert(modelGroups).values({ name: 'acme-group', strategy: 'heuristic', targets: ['acme-chat-1'], updatedAt: now }).run();
@@ -106,6 +106,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('adding a model on the 
     await page.waitForSelector('#model-acme-chat-1.deleted');
     expect(await page.innerText('#model-acme-chat-1')).toBe('Deleted acme-chat-1.');
     expect(await page.locator('#model-acme-chat-1 button').count()).toBe(0);
+    // The focus moves there as the swap settles, a moment after the row is in the page.
+    await htmxSettled(page);
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('model-acme-chat-1');
     expect(stored('acme-chat-1')).toBeUndefined();
     expect(env.gw.ctx.state.getSnapshot().models.has('acme-chat-1')).toBe(false);

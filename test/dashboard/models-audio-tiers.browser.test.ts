@@ -13,6 +13,7 @@ import { createUser } from '../../src/admin/users-service';
 import { fixtureJson, jsonResponse } from '../helpers/fake-upstream';
 import { chromiumAvailable, screenshot, watchPage } from '../browser-helpers/launch-browser';
 import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
+import { htmxSettled, markStale, navTo } from '../browser-helpers/dashboard-gateway';
 
 setDefaultTimeout(60_000);
 
@@ -25,8 +26,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('audio prices and tier 
 
   beforeAll(async () => {
     const { page } = s;
-    await page.click('.nav a:text-is("Models")');
-    await page.waitForSelector(ROW);
+    await navTo(page, 'Models', 'models');
   });
 
   test('the seeded multipliers are shown under the id, rounded for reading', async () => {
@@ -93,8 +93,11 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('audio prices and tier 
     const { page } = s;
     for (const name of ['audio_input_price', 'audio_output_price', 'flex_price_multiplier', 'priority_price_multiplier'])
       await page.fill(`${ROW} input[name=${name}]`, '');
+    await markStale(page, ROW);
     await page.click(`${ROW} button:text-is("Save audio and tiers")`);
-    await page.waitForSelector(`${ROW} .saved`);
+    await page.waitForSelector(`${ROW}:not([data-stale]) .saved`);
+    // The row came back whole: the next test saves with its new form, once htmx wired it.
+    await htmxSettled(page);
     expect(await page.textContent(NOTE)).toBe('no audio/tier prices');
     expect(stored()).toMatchObject({ audioInputPrice: null, audioOutputPrice: null, flexPriceMultiplier: null, priorityPriceMultiplier: null });
   });
@@ -104,8 +107,10 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('audio prices and tier 
     await page.click(`${ROW} .audio-tiers-editor .link-button`);
     await page.fill(`${ROW} input[name=audio_input_price]`, '32');
     await page.fill(`${ROW} input[name=flex_price_multiplier]`, '0.5');
+    // The previous save's "saved" is still in the row: wait for the one in the row this save sends back.
+    await markStale(page, ROW);
     await page.click(`${ROW} button:text-is("Save audio and tiers")`);
-    await page.waitForSelector(`${ROW} .saved`);
+    await page.waitForSelector(`${ROW}:not([data-stale]) .saved`);
 
     await createUser(env.gw.ctx.db, 'audio-viewer', 'viewer-password-12', 'viewer');
     const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });

@@ -9,6 +9,7 @@ import OpenAI from 'openai';
 import { models } from '../../src/db/schema';
 import { chromiumAvailable, screenshot } from '../browser-helpers/launch-browser';
 import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
+import { markStale, navTo } from '../browser-helpers/dashboard-gateway';
 
 setDefaultTimeout(60_000);
 
@@ -20,8 +21,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('long-context tier on t
 
   beforeAll(async () => {
     const { page } = s;
-    await page.click('.nav a:text-is("Models")');
-    await page.waitForSelector(ROW);
+    await navTo(page, 'Models', 'models');
   });
 
   test('set from the note under the id: shown, kept after a reload, and billed', async () => {
@@ -71,8 +71,9 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('long-context tier on t
   test('a blank threshold removes the whole tier', async () => {
     const { page } = s;
     await page.fill(`${ROW} input[name=long_context_threshold]`, '');
+    await markStale(page, ROW);
     await page.click(`${ROW} button:text-is("Save tier")`);
-    await page.waitForSelector(`${ROW} .saved`);
+    await page.waitForSelector(`${ROW}:not([data-stale]) .saved`);
     expect(await page.textContent(`${ROW} .long-context`)).toBe('no long-context tier');
     expect(stored()).toMatchObject({ longContextThreshold: null, longContextInputPrice: null, longContextOutputPrice: null, longContextReasoningPrice: null });
   });

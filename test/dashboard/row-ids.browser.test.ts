@@ -9,6 +9,7 @@ import { createModel, getModel } from '../../src/admin/models-service';
 import { domIdPart } from '../../src/dashboard/dom-id';
 import { chromiumAvailable } from '../browser-helpers/launch-browser';
 import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
+import { htmxSettled } from '../browser-helpers/dashboard-gateway';
 
 setDefaultTimeout(60_000);
 
@@ -50,6 +51,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('row ids in Chromium', 
     await page.fill(`${card} textarea[name=targets]`, 'gpt-4o');
     await page.click(`${card} button:text-is("Save changes")`);
     await page.waitForSelector(`${card} .saved`);
+    // What the save swapped back is htmx's once the swap settles; the next card's Save goes through htmx.
+    await htmxSettled(page);
     expect((await getGroup(env.gw.ctx, 'fast_flow')).targets).toEqual(['gpt-4o']);
     expect((await getGroup(env.gw.ctx, 'fast.flow')).targets).toEqual(['gpt-4o-mini']);
     expect((await page.locator('#main .group h2').allTextContents()).filter((n) => n === 'fast.flow' || n === 'fast_flow').sort()).toEqual(['fast.flow', 'fast_flow']);

@@ -7,6 +7,7 @@ import { eq } from 'drizzle-orm';
 import { clients, models } from '../../src/db/schema';
 import { chromiumAvailable, screenshot } from '../browser-helpers/launch-browser';
 import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
+import { navTo } from '../browser-helpers/dashboard-gateway';
 
 setDefaultTimeout(60_000);
 
@@ -17,8 +18,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('session end in Chromiu
 
   test('a save after the session expired goes to the sign-in page; nothing is saved or pasted in', async () => {
     const { env, page } = s;
-    await page.click('.nav a:text-is("Models")');
-    await page.waitForSelector('#model-gpt-4o-mini');
+    await navTo(page, 'Models', 'models');
     const before = env.gw.ctx.db.select().from(models).where(eq(models.id, 'gpt-4o-mini')).get()!.inputPrice;
     await page.fill('#model-gpt-4o-mini input[name=input_price]', '0.77');
     ahead = env.gw.ctx.auth.sessionTtlMs + 60_000;
@@ -38,8 +38,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('session end in Chromiu
 
   test('a key created after the session expired: the sign-in page, and no key', async () => {
     const { env, page } = s;
-    await page.click('.nav a:text-is("Clients")');
-    await page.waitForSelector('#main [data-page="clients"]');
+    await navTo(page, 'Clients', 'clients');
     // The sign-in above was at the moved clock: move past that session's end too.
     ahead = 3 * env.gw.ctx.auth.sessionTtlMs;
     await page.fill('#client-name', 'after-expiry');

@@ -8,6 +8,7 @@ import type { Page } from 'playwright-core';
 import { createUser } from '../../src/admin/users-service';
 import { chromiumAvailable, watchPage } from '../browser-helpers/launch-browser';
 import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
+import { htmxSettled } from '../browser-helpers/dashboard-gateway';
 
 setDefaultTimeout(60_000);
 
@@ -40,6 +41,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('signing in from the ke
     await page.waitForSelector('.auth-card .form-errors');
     expect(await page.inputValue('input[name=username]')).toBe('newcomer');
     await focusOn(page, 'password');
+    // The refusal came with a new copy of the form: Enter before htmx wired it would post it natively.
+    await htmxSettled(page);
     await page.keyboard.type(GIVEN);
     await page.keyboard.press('Enter');
     await page.waitForSelector('input[name=current_password]');
@@ -48,6 +51,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('signing in from the ke
 
   test('the password change: the focus starts on the current password; a refusal keeps all three, the culprit marked', async () => {
     await focusOn(page, 'current_password');
+    await htmxSettled(page);
     await page.keyboard.type(GIVEN);
     await page.keyboard.press('Tab');
     await page.keyboard.type(NEW);

@@ -6,7 +6,7 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import type { Page } from 'playwright-core';
 import { chromiumAvailable } from '../browser-helpers/launch-browser';
-import { navTo } from '../browser-helpers/dashboard-gateway';
+import { htmxSettled, navTo } from '../browser-helpers/dashboard-gateway';
 import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
 
 setDefaultTimeout(60_000);
@@ -27,6 +27,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('success notices after 
     await form.locator('[name=password]').fill('vera-password-123');
     await form.locator('button[type=submit]').click();
     await page.waitForSelector('#users-table :text("vera")');
+    // The section came back whole: the second create uses its new form, once htmx wired it.
+    await htmxSettled(page);
     expect(await messages(page, '#users-section')).toEqual(['Created vera (viewer).']);
     await form.locator('[name=username]').fill('Vera');
     await form.locator('[name=password]').fill('vera-password-123');
@@ -45,6 +47,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('success notices after 
     await form.locator('[name=output_price]').fill('2');
     await form.locator('button[type=submit]').click();
     await page.waitForSelector('form[hx-post="/models"] [role=status]');
+    await htmxSettled(page);
     expect(await messages(page, 'form[hx-post="/models"]:has([name=id])')).toEqual(['added notice-model']);
     await form.locator('[name=id]').fill('notice-model');
     await form.locator('[name=provider]').selectOption('openai');
@@ -65,6 +68,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('success notices after 
     await baseUrl().locator('[name=base_url]').fill(`${env.upstream.url}/v1`);
     await baseUrl().locator('button[type=submit]').click();
     await page.waitForSelector(`${card} [role=status]`);
+    await htmxSettled(page);
     expect(await messages(page, card)).toEqual(['Saved.']);
     await baseUrl().locator('[name=base_url]').fill('ftp://example.test');
     await baseUrl().locator('button[type=submit]').click();

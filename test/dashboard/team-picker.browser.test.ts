@@ -12,7 +12,7 @@ import { clients, teams } from '../../src/db/schema';
 import { teamNameKey } from '../../src/admin/team-name-key';
 import { chromiumAvailable, screenshot } from '../browser-helpers/launch-browser';
 import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
-import { navTo } from '../browser-helpers/dashboard-gateway';
+import { htmxSettled, navTo } from '../browser-helpers/dashboard-gateway';
 
 setDefaultTimeout(60_000);
 
@@ -59,6 +59,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('3,000 teams in Chromiu
 
     await page.click(`#client-${id} button:text-is("Save limits")`);
     await page.waitForSelector(`#client-${id} .limits-summary:text("team project-2710")`);
+    // The section came back whole: the next test's save needs its forms wired.
+    await htmxSettled(page);
     const [team] = env.gw.ctx.db.select({ id: teams.id }).from(teams).where(eq(teams.name, 'project-2710')).all();
     expect(env.gw.ctx.db.select().from(clients).where(eq(clients.id, id)).get()!.teamId).toBe(team!.id);
     expect(s.watch.problems).toEqual([]);
@@ -84,11 +86,14 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('3,000 teams in Chromiu
     await page.focus('#teams-next');
     await page.keyboard.press('Enter');
     await page.waitForSelector('#teams-table .team-name:text-is("project-0100")');
+    // The next page was swapped in: its links are htmx's once the swap settles (Enter before that follows the link natively).
+    await htmxSettled(page);
     expect(new URL(page.url()).searchParams.get('after_id')).not.toBeNull();
     expect(await page.locator('#teams-table tbody.team').count()).toBe(100);
     await page.focus('#teams-first');
     await page.keyboard.press('Enter');
     await page.waitForSelector('#teams-table .team-name:text-is("project-0000")');
+    await htmxSettled(page);
     expect(new URL(page.url()).search).toBe('');
   });
 

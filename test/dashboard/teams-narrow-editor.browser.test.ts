@@ -10,7 +10,7 @@ import { createTeam } from '../../src/admin/teams-service';
 import { chromiumAvailable, screenshot } from '../browser-helpers/launch-browser';
 import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
 import { navTo } from '../browser-helpers/dashboard-gateway';
-import { editorPlacement } from '../browser-helpers/editor-placement';
+import { editorOpened, editorPlacement } from '../browser-helpers/editor-placement';
 
 setDefaultTimeout(60_000);
 
@@ -35,6 +35,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('a team\u2019s editor a
     expect(await page.evaluate(() => { const w = document.querySelector('#teams-section .editor-rows')!; return w.scrollWidth > w.clientWidth; })).toBe(true);
     await page.click(`#team-${id} [data-opens=team]`);
     await page.waitForSelector(`${form()} input[name=rpm]`, { state: 'visible' });
+    await editorOpened(page, form());
     const at = await editorPlacement(page, form());
     await screenshot(page, 'w375-team-editor');
     expect(at).toEqual({ formOut: false, fieldsOut: [], fields: expect.any(Number), title: `Limits of ${NAME}`, titleOut: false, pageOverflow: 0 });
@@ -56,6 +57,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('a team\u2019s editor a
     await page.setViewportSize({ width: 1360, height: 900 });
     await page.click(`#team-${id} [data-opens=team]`);
     await page.waitForSelector(`${form()} input[name=rpm]`, { state: 'visible' });
+    await editorOpened(page, form());
     expect(await page.evaluate(() => { const w = document.querySelector('#teams-section .editor-rows')!; return w.scrollWidth - w.clientWidth; })).toBeLessThanOrEqual(1);
     expect((await editorPlacement(page, form())).fieldsOut).toEqual([]);
   });

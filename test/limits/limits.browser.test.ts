@@ -7,6 +7,7 @@ import OpenAI from 'openai';
 import { models } from '../../src/db/schema';
 import { chromiumAvailable, screenshot } from '../browser-helpers/launch-browser';
 import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
+import { navTo } from '../browser-helpers/dashboard-gateway';
 
 setDefaultTimeout(60_000);
 
@@ -22,8 +23,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('limits pages in Chromi
 
   test('an admin makes a team, gives a key limits and a budget; its spend shows as a bar', async () => {
     const { env, page } = s;
-    await page.click('.nav a:text-is("Teams")');
-    await page.waitForSelector('#main [data-page="teams"]');
+    await navTo(page, 'Teams', 'teams');
     await page.fill('#team-name', 'research');
     await page.fill('#team-new-budget', '10');
     await page.fill('#team-new-rpm', '120');
@@ -31,8 +31,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('limits pages in Chromi
     await page.waitForSelector('#teams-table .team-name:text-is("research")');
     expect(await page.textContent('#teams-table')).toContain('120 rpm');
 
-    await page.click('.nav a:text-is("Clients")');
-    await page.waitForSelector('#main [data-page="clients"]');
+    await navTo(page, 'Clients', 'clients');
     const id = env.gw.clientId;
     await page.click(`#client-${id} button[aria-label="Edit limits"]`);
     // $0.20: the request's worst case (~$0.16: its body a token a byte and max_tokens, at the priority premium) fits.
