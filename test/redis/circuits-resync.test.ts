@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import { createBreakerRegistry } from '../../src/routing/circuit-breaker';
 import { RedisLink } from '../../src/redis/redis-link';
 import { shareBreakers, type SharedBreakers } from '../../src/redis/shared-breakers';
-import { deleteKeys, eventually, randomPrefix, REDIS_URL } from '../helpers/redis-env';
+import { deleteKeys, eventually, randomPrefix, REDIS_URL, TEST_LINK } from '../helpers/redis-env';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { holdScan } from '../helpers/redis-scan-hold';
 
@@ -22,9 +22,9 @@ let B: SharedBreakers;
 
 beforeAll(async () => {
   proxy = await startTcpProxy('127.0.0.1', 6379);
-  linkA = new RedisLink(REDIS_URL, prefix, { retryMs: 50, pingMs: 200 }).start();
+  linkA = new RedisLink(REDIS_URL, prefix, TEST_LINK).start();
   // B reaches Redis through a proxy the test cuts.
-  linkB = new RedisLink(proxy.url, prefix, { retryMs: 50, pingMs: 200 }).start();
+  linkB = new RedisLink(proxy.url, prefix, TEST_LINK).start();
   A = shareBreakers(createBreakerRegistry({ failureThreshold: 3, cooldownMs: 60_000 }), linkA);
   B = shareBreakers(createBreakerRegistry({ failureThreshold: 3, cooldownMs: 60_000 }), linkB);
   expect(await linkA.whenUp(5_000)).toBe(true);

@@ -11,7 +11,7 @@ import { RedisKeyStateStore } from '../../src/redis/redis-key-state-store';
 import { RedisLink } from '../../src/redis/redis-link';
 import { createBreakerRegistry } from '../../src/routing/circuit-breaker';
 import { fixtureJson, jsonResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
-import { eventually } from '../helpers/redis-env';
+import { eventually, TEST_LINK } from '../helpers/redis-env';
 import { providerEnv, type TestGateway } from '../helpers/start-gateway';
 import { startOwnRedis, type OwnRedis } from '../cluster/own-redis';
 import { startCluster, type Cluster } from './cluster';
@@ -85,7 +85,7 @@ test("a half-open circuit whose probe went out on an instance that then died: th
 });
 
 test("a key's probe claimed by an instance that then died: the hold ends by itself, a survivor probes the key", async () => {
-  const link = (p: string) => new RedisLink(redis.url, p, { retryMs: 50, pingMs: 200 }).start();
+  const link = (p: string) => new RedisLink(redis.url, p, TEST_LINK).start();
   const prefix = 'qa-crash-keyprobe:';
   const linkA = link(prefix);
   const linkD = link(prefix);

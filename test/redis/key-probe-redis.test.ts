@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import { RedisKeyStateStore } from '../../src/redis/redis-key-state-store';
 import { RedisLink } from '../../src/redis/redis-link';
-import { deleteKeys, eventually, randomPrefix, REDIS_URL } from '../helpers/redis-env';
+import { deleteKeys, eventually, randomPrefix, REDIS_URL, TEST_LINK } from '../helpers/redis-env';
 
 setDefaultTimeout(30_000);
 
@@ -17,8 +17,8 @@ let A: RedisKeyStateStore;
 let B: RedisKeyStateStore;
 
 beforeAll(async () => {
-  linkA = new RedisLink(REDIS_URL, prefix, { retryMs: 50, pingMs: 200 }).start();
-  linkB = new RedisLink(REDIS_URL, prefix, { retryMs: 50, pingMs: 200 }).start();
+  linkA = new RedisLink(REDIS_URL, prefix, TEST_LINK).start();
+  linkB = new RedisLink(REDIS_URL, prefix, TEST_LINK).start();
   A = new RedisKeyStateStore(linkA);
   B = new RedisKeyStateStore(linkB);
   expect(await linkA.whenUp(5_000)).toBe(true);

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { RedisKeyStateStore } from '../../src/redis/redis-key-state-store';
 import { RedisLink } from '../../src/redis/redis-link';
-import { deleteKeys, eventually, randomPrefix, REDIS_URL } from '../helpers/redis-env';
+import { deleteKeys, eventually, randomPrefix, REDIS_URL, TEST_LINK } from '../helpers/redis-env';
 import { holdScan } from '../helpers/redis-scan-hold';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 
@@ -21,9 +21,9 @@ let B: RedisKeyStateStore;
 
 beforeAll(async () => {
   proxy = await startTcpProxy('127.0.0.1', 6379);
-  linkA = new RedisLink(REDIS_URL, prefix, { retryMs: 50, pingMs: 200 }).start();
+  linkA = new RedisLink(REDIS_URL, prefix, TEST_LINK).start();
   // B reaches Redis through a proxy the tests cut.
-  linkB = new RedisLink(proxy.url, prefix, { retryMs: 50, pingMs: 200 }).start();
+  linkB = new RedisLink(proxy.url, prefix, TEST_LINK).start();
   A = new RedisKeyStateStore(linkA);
   B = new RedisKeyStateStore(linkB);
   expect(await linkA.whenUp(5_000)).toBe(true);

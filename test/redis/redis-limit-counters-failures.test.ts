@@ -8,7 +8,7 @@ import { RedisClient } from 'bun';
 import { LimitsUnavailableError, RedisLimitCounters } from '../../src/limits/redis-limit-counters';
 import { HEARTBEAT } from '../../src/limits/redis-limit-recovery-scripts';
 import { RedisLink } from '../../src/redis/redis-link';
-import { eventually, REDIS_URL } from '../helpers/redis-env';
+import { eventually, REDIS_URL, TEST_LINK } from '../helpers/redis-env';
 import type { TcpProxy } from '../helpers/tcp-proxy';
 import { T0, useRedisCounters } from './redis-limit-counters-rig';
 
@@ -18,7 +18,7 @@ const { prefix, links, scope, instance, admit } = useRedisCounters((p) => (proxy
 describe('an instance killed (kill -9: no settle, no more heartbeats)', () => {
   test('its reservations are freed by the others, so its slots come back', async () => {
     const mk = async () => {
-      const link = new RedisLink(REDIS_URL, prefix, { retryMs: 50, pingMs: 200 }).start();
+      const link = new RedisLink(REDIS_URL, prefix, TEST_LINK).start();
       links.push(link);
       expect(await link.whenUp(5_000)).toBe(true);
       return { link, c: new RedisLimitCounters(link, 'open', undefined, { everyMs: 100, deadAfterMs: 500 }) };
@@ -37,7 +37,7 @@ describe('an instance killed (kill -9: no settle, no more heartbeats)', () => {
 
   test('killed before its timer ever beat (it crashed within 2 s of connecting): its reservations are freed all the same', async () => {
     // Its timer would first beat after a minute: only the beat made when it connects can list it.
-    const link = new RedisLink(REDIS_URL, prefix, { retryMs: 50, pingMs: 200 }).start();
+    const link = new RedisLink(REDIS_URL, prefix, TEST_LINK).start();
     links.push(link);
     const dying = new RedisLimitCounters(link, 'open', undefined, { everyMs: 60_000, deadAfterMs: 500 });
     expect(await link.whenUp(5_000)).toBe(true);
@@ -46,7 +46,7 @@ describe('an instance killed (kill -9: no settle, no more heartbeats)', () => {
     await alive.seedSpend(s, 0, T0);
     expect((await admit(dying, [s], T0, 0.5)).ok).toBe(true);
     link.close(); // gone without settling, never having beaten on its timer
-    const mk = new RedisLink(REDIS_URL, prefix, { retryMs: 50, pingMs: 200 }).start();
+    const mk = new RedisLink(REDIS_URL, prefix, TEST_LINK).start();
     links.push(mk);
     expect(await mk.whenUp(5_000)).toBe(true);
     const beating = new RedisLimitCounters(mk, 'open', undefined, { everyMs: 100, deadAfterMs: 500 });
@@ -57,7 +57,7 @@ describe('an instance killed (kill -9: no settle, no more heartbeats)', () => {
 
 describe('an instance stopped (or stalled) past the heartbeat while its connection stayed open', () => {
   test('taken for dead, its reservations were freed; on its next beat it puts back those still running', async () => {
-    const link = new RedisLink(REDIS_URL, prefix, { retryMs: 50, pingMs: 200 }).start();
+    const link = new RedisLink(REDIS_URL, prefix, TEST_LINK).start();
     links.push(link);
     expect(await link.whenUp(5_000)).toBe(true);
     const stalled = new RedisLimitCounters(link, 'open', undefined, { everyMs: 100, deadAfterMs: 500 });
@@ -90,7 +90,7 @@ describe('an instance stopped (or stalled) past the heartbeat while its connecti
 describe('an instance cut off from Redis long enough to be taken for dead', () => {
   /** An instance's counters on `url`, beating every 100 ms and taken for dead after 500 ms of silence. */
   const mk = async (url: string) => {
-    const link = new RedisLink(url, prefix, { retryMs: 50, pingMs: 200 }).start();
+    const link = new RedisLink(url, prefix, TEST_LINK).start();
     links.push(link);
     expect(await link.whenUp(5_000)).toBe(true);
     return { link, c: new RedisLimitCounters(link, 'open', undefined, { everyMs: 100, deadAfterMs: 500 }) };
