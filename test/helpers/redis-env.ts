@@ -36,7 +36,7 @@ export async function deleteKeys(prefix: string): Promise<void> {
 }
 
 /** Polls `check` until it is true or `ms` passed; returns the last result. */
-export async function eventually(check: () => boolean | Promise<boolean>, ms = 5_000, stepMs = 25): Promise<boolean> {
+export async function eventually(check: () => boolean | Promise<boolean>, ms = 10_000, stepMs = 25): Promise<boolean> {
   const end = Date.now() + ms;
   for (;;) {
     if (await check()) return true;

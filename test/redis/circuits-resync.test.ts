@@ -48,7 +48,7 @@ test('a circuit opened while Redis was down stays open after reconnection and op
 
   proxy.restore();
   expect(await linkB.whenUp(5_000)).toBe(true);
-  expect(await eventually(() => A.state(P) === 'open', 3_000)).toBe(true);
+  expect(await eventually(() => A.state(P) === 'open', 10_000)).toBe(true);
   expect(await linkA.send('HGET', [linkA.key(`circuit:${P}`), 'at'])).not.toBeNull();
   await B.resync();
   expect(B.state(P)).toBe('open');
@@ -64,7 +64,7 @@ test('a circuit opened elsewhere while two re-reads overlap stays open after the
     expect(scan.waiting).toBe(false);
     await B.resync();
     for (let i = 0; i < A.threshold; i++) A.onFailure(p, 'm1', { providerWide: true });
-    expect(await eventually(() => B.state(p) === 'open', 3_000)).toBe(true);
+    expect(await eventually(() => B.state(p) === 'open', 10_000)).toBe(true);
     scan.release();
     await firstRead;
     expect(B.state(p)).toBe('open');
