@@ -18,7 +18,8 @@ import { startCluster, type Cluster } from './cluster';
 
 setDefaultTimeout(30_000);
 
-const COOLDOWN_MS = 1_500;
+/** Long enough for a loaded machine to see the circuit open, and A to ask while D's probe token lives. */
+const COOLDOWN_MS = 5_000;
 let redis: OwnRedis;
 let grok: FakeUpstream;
 let cluster: Cluster;
@@ -59,7 +60,7 @@ const stateOn = (gw: TestGateway) => gw.ctx.breakers.list().find((c) => c.key ==
 test("a half-open circuit whose probe went out on an instance that then died: the others probe after the cool-down", async () => {
   for (let i = 0; i < 5; i++) expect((await chat(D)).status).toBe(502);
   expect(await eventually(() => stateOn(A) === 'open', 10_000)).toBe(true);
-  expect(await eventually(() => stateOn(A) === 'half_open' && stateOn(D) === 'half_open', 5_000)).toBe(true);
+  expect(await eventually(() => stateOn(A) === 'half_open' && stateOn(D) === 'half_open', COOLDOWN_MS * 3)).toBe(true);
 
   // D's probe reaches the upstream and hangs there; D dies with it (its Redis connection closes).
   mode = 'hang';

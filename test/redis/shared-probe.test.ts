@@ -3,7 +3,8 @@
  * probe is at the upstream, B refuses (503 circuit_open) without a call; once it succeeds the
  * circuit is closed everywhere. A probe given back (refused before the call) frees the slot for
  * every instance at once. Two gateways, one Redis, a fake xAI upstream on loopback, plain HTTP.
- * The cool-down is short (1.5 s) so the test waits for half-open instead of moving a clock.
+ * The cool-down is short (5 s) so the test waits for half-open instead of moving a clock, yet long
+ * enough for a loaded machine to see the circuit open, and B to ask while A's probe token lives.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import { createBreakerRegistry } from '../../src/routing/circuit-breaker';
@@ -32,7 +33,7 @@ beforeAll(async () => {
     }
     return jsonResponse(fixtureJson('grok', 'chat.json'));
   });
-  cluster = await startCluster(2, { env: providerEnv('grok', `${grok.url}/v1`), each: () => ({ breakers: createBreakerRegistry({ cooldownMs: 1_500 }) }) });
+  cluster = await startCluster(2, { env: providerEnv('grok', `${grok.url}/v1`), each: () => ({ breakers: createBreakerRegistry({ cooldownMs: 5_000 }) }) });
   [A, B] = cluster.nodes as [TestGateway, TestGateway];
 });
 afterAll(async () => {
@@ -50,7 +51,7 @@ const stateOn = (gw: TestGateway) => gw.ctx.breakers.list().find((c) => c.key ==
 test('one probe across instances: B waits for the probe A sent, then both serve', async () => {
   for (let i = 0; i < 5; i++) expect((await chat(A)).status).toBe(502);
   expect(await eventually(() => stateOn(B) === 'open', 10_000)).toBe(true);
-  expect(await eventually(() => stateOn(A) === 'half_open' && stateOn(B) === 'half_open', 5_000)).toBe(true);
+  expect(await eventually(() => stateOn(A) === 'half_open' && stateOn(B) === 'half_open', 15_000)).toBe(true);
 
   // B takes the probe and gives it back: refused before the call (xAI reasoning models take no stop).
   const calls = grok.requests.length;
