@@ -108,6 +108,11 @@ export class RedisLink {
     });
   }
 
+  /** The current command connection (a new object after each reconnection); null while down. */
+  connection(): object | null {
+    return this.cmd;
+  }
+
   /** One command on the command connection; rejects at once while Redis is down. */
   async send(command: string, args: string[]): Promise<any> {
     this.counts.commands++;

@@ -68,7 +68,7 @@ beforeAll(async () => {
   admin = await login(A(), 'admin', ADMIN_PASSWORD);
   const priced = await api(A(), 'PATCH', '/api/models/gpt-4o-mini', { as: admin, body: { input_price: PRICE, output_price: PRICE, cached_input_price: PRICE } });
   expect(priced.status).toBe(200);
-  for (const gw of c.nodes) expect(await eventually(() => gw.ctx.state.getSnapshot().models.get('gpt-4o-mini')?.prices.input === PRICE, 3_000)).toBe(true);
+  for (const gw of c.nodes) expect(await eventually(() => gw.ctx.state.getSnapshot().models.get('gpt-4o-mini')?.prices.input === PRICE, 10_000)).toBe(true);
 });
 
 afterAll(async () => {
@@ -89,7 +89,7 @@ async function makeKey(name: string, limits: Record<string, unknown>): Promise<{
   expect(r.status).toBe(201);
   const k = (await json(r)) as { id: number; key: string };
   const known = (n: Node) => fetch(`${urlOf(n)}/v1/models`, { headers: { authorization: `Bearer ${k.key}` } }).then((x) => x.status === 200);
-  for (const n of [A(), B(), C]) expect(await eventually(() => known(n), 3_000)).toBe(true);
+  for (const n of [A(), B(), C]) expect(await eventually(() => known(n), 10_000)).toBe(true);
   return k;
 }
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type { ScopeLimits } from '../../src/limits/limit-types';
 import { RedisLimitCounters } from '../../src/limits/redis-limit-counters';
 import { RedisLink } from '../../src/redis/redis-link';
-import { eventually } from '../helpers/redis-env';
+import { eventually, TEST_LINK } from '../helpers/redis-env';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { startOwnRedis, type OwnRedis } from './own-redis';
 
@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 async function instance(url: string): Promise<RedisLimitCounters> {
-  const link = new RedisLink(url, PREFIX, { retryMs: 50, pingMs: 200 }).start();
+  const link = new RedisLink(url, PREFIX, TEST_LINK).start();
   links.push(link);
   expect(await link.whenUp(5_000)).toBe(true);
   const c = new RedisLimitCounters(link, 'open');

@@ -95,7 +95,7 @@ async function budgetedKey(name: string): Promise<{ id: string; key: string }> {
   }
   const k = await json(await api(A, 'POST', '/api/clients', { as: admin, body: { name, budget_usd: BUDGET, budget_period: 'month' } }));
   for (const gw of [A, B]) {
-    expect(await eventually(() => gw.ctx.state.getSnapshot().clientsById?.get(k.id)?.limits != null && gw.ctx.state.getSnapshot().models.get('gpt-4o-mini')?.prices.input === PRICE, 3_000)).toBe(true);
+    expect(await eventually(() => gw.ctx.state.getSnapshot().clientsById?.get(k.id)?.limits != null && gw.ctx.state.getSnapshot().models.get('gpt-4o-mini')?.prices.input === PRICE, 10_000)).toBe(true);
   }
   return k;
 }

@@ -61,7 +61,7 @@ beforeAll(async () => {
   admin = await login(A, 'admin', ADMIN_PASSWORD);
   const priced = await api(A, 'PATCH', '/api/models/gpt-4o-mini', { as: admin, body: { input_price: PRICE, output_price: PRICE, cached_input_price: PRICE } });
   expect(priced.status).toBe(200);
-  expect(await eventually(() => B.ctx.state.getSnapshot().models.get('gpt-4o-mini')?.prices.input === PRICE, 3_000)).toBe(true);
+  expect(await eventually(() => B.ctx.state.getSnapshot().models.get('gpt-4o-mini')?.prices.input === PRICE, 10_000)).toBe(true);
 });
 
 afterAll(async () => {
@@ -78,14 +78,14 @@ async function createKey(name: string, limits: Record<string, unknown> = {}): Pr
   const r = await api(A, 'POST', '/api/clients', { as: admin, body: { name, ...limits } });
   expect(r.status).toBe(201);
   const k = await json(r);
-  for (const gw of [A, B]) expect(await eventually(() => gw.ctx.state.getSnapshot().clientsById?.has(k.id) === true, 3_000)).toBe(true);
+  for (const gw of [A, B]) expect(await eventually(() => gw.ctx.state.getSnapshot().clientsById?.has(k.id) === true, 10_000)).toBe(true);
   return { id: k.id, key: k.key };
 }
 
 async function patchKey(id: number, change: Record<string, unknown>, ready: (gw: TestGateway) => boolean): Promise<any> {
   const r = await api(A, 'PATCH', `/api/clients/${id}`, { as: admin, body: change });
   expect(r.status).toBe(200);
-  for (const gw of [A, B]) expect(await eventually(() => ready(gw), 3_000)).toBe(true);
+  for (const gw of [A, B]) expect(await eventually(() => ready(gw), 10_000)).toBe(true);
   return json(r);
 }
 

@@ -190,7 +190,7 @@ export function useMixedLoadCluster(ready: (up: { fake: FakeUpstream; pg: SQL })
   /** Until every instance serves the key with its limits (a free read: counts toward nothing). */
   async function knownEverywhere(key: string, on = nodes): Promise<void> {
     const known = (p: GatewayProcess) => fetch(`${p.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status === 200);
-    for (const p of on) expect(await eventually(() => known(p), 3_000)).toBe(true);
+    for (const p of on) expect(await eventually(() => known(p), 10_000)).toBe(true);
   }
 
   /** One request of `kind` to node `node`; what came back. */

@@ -31,14 +31,14 @@ describe('a provider key pool across the instances', () => {
         return model ? key?.models?.find((m: any) => m.model === model)?.state ?? key?.state : key?.state;
       };
       const live = nodes.slice(0, 3);
-      for (const p of live) expect(await eventually(async () => (await stateOn(p)) === 'active', 3_000)).toBe(true);
+      for (const p of live) expect(await eventually(async () => (await stateOn(p)) === 'active', 10_000)).toBe(true);
       const k = await created('/api/clients', { name: 'mixed-pool' });
       await knownEverywhere(k.key, live);
       // Weight 100 against the env key's 1: the first request on A goes to it, is refused, and is served by the env key.
       const seen = fake.requests.length;
       expect((await send('chat', 0, k.key, 0)).status).toBe(200);
       expect(fake.requests.slice(seen).some((r) => r.headers.authorization === `Bearer ${HOT}`)).toBe(true);
-      for (const p of live) expect(await eventually(async () => (await stateOn(p, 'gpt-4o-mini')) === 'cooling', 3_000)).toBe(true);
+      for (const p of live) expect(await eventually(async () => (await stateOn(p, 'gpt-4o-mini')) === 'cooling', 10_000)).toBe(true);
       const from = fake.requests.length;
       const sent = await load([k.key], 60, 12, [0, 1, 2]);
       expect(sent.filter((s) => s.status !== (s.kind === 'cut' ? 499 : 200))).toEqual([]);

@@ -37,7 +37,7 @@ async function createKey(name: string): Promise<{ id: number; key: string }> {
   const r = await api(nodes[0]!, 'POST', '/api/clients', { as: await login(nodes[0]!, 'admin', ADMIN_PASSWORD), body: { name } });
   expect(r.status).toBe(201);
   const k = (await r.json()) as { id: number; key: string };
-  for (const gw of nodes) expect(await eventually(() => gw.ctx.state.getSnapshot().clientsById?.has(k.id) === true, 3_000)).toBe(true);
+  for (const gw of nodes) expect(await eventually(() => gw.ctx.state.getSnapshot().clientsById?.has(k.id) === true, 10_000)).toBe(true);
   return k;
 }
 

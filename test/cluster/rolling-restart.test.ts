@@ -87,7 +87,7 @@ test('SIGTERM with streams in flight: they finish, one row each, the conversatio
   expect(made.status).toBe(201);
   const key = ((await made.json()) as any).key as string;
   const known = (p: GatewayProcess) => fetch(`${p.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status === 200);
-  for (const p of [A, B]) expect(await eventually(() => known(p), 3_000)).toBe(true);
+  for (const p of [A, B]) expect(await eventually(() => known(p), 10_000)).toBe(true);
 
   hold();
   const onB = new OpenAI({ apiKey: key, baseURL: `${B.url}/v1`, maxRetries: 0, timeout: 20_000 });

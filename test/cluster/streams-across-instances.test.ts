@@ -34,7 +34,7 @@ beforeAll(async () => {
   admin = await login(c.nodes[0]!, 'admin', ADMIN_PASSWORD);
   const priced = await api(c.nodes[0]!, 'PATCH', '/api/models/gpt-4o-mini', { as: admin, body: { input_price: PRICE, output_price: PRICE, cached_input_price: PRICE } });
   expect(priced.status).toBe(200);
-  for (const gw of c.nodes) expect(await eventually(() => gw.ctx.state.getSnapshot().models.get('gpt-4o-mini')?.prices.input === PRICE, 3_000)).toBe(true);
+  for (const gw of c.nodes) expect(await eventually(() => gw.ctx.state.getSnapshot().models.get('gpt-4o-mini')?.prices.input === PRICE, 10_000)).toBe(true);
 });
 
 afterAll(async () => {
@@ -54,7 +54,7 @@ async function post(path: string, payload: Record<string, unknown>, status = 201
 
 /** Until every instance's snapshot says `ready`. */
 async function everywhere(ready: (gw: TestGateway) => boolean): Promise<void> {
-  for (const gw of c.nodes) expect(await eventually(() => ready(gw), 3_000)).toBe(true);
+  for (const gw of c.nodes) expect(await eventually(() => ready(gw), 10_000)).toBe(true);
 }
 
 type Outcome = { ok: true; id: string; headers: Headers } | { ok: false; err: InstanceType<typeof OpenAI.APIError> };
@@ -110,7 +110,7 @@ describe('streams over three instances', () => {
     expect((await logged({ clients: [keys[1]!.id] }, 1)).cost).toBeLessThanOrEqual(0.25);
     // Nothing left reserved once the streams ended.
     const scope = A().ctx.state.getSnapshot().clientsById!.get(keys[0]!.id)!.limits!.scopes[0]!;
-    expect(await eventually(async () => (await c.nodes[2]!.ctx.limits.counters.outstanding(scope)).inFlight === 0, 3_000)).toBe(true);
+    expect(await eventually(async () => (await c.nodes[2]!.ctx.limits.counters.outstanding(scope)).inFlight === 0, 10_000)).toBe(true);
     expect(await c.nodes[1]!.ctx.limits.counters.outstanding(scope)).toEqual({ reservedUsd: 0, inFlight: 0 });
   });
 

@@ -14,6 +14,14 @@ export function redisEnv(prefix: string, url = REDIS_URL, extra: Record<string, 
   return { LLM_PROXY__REDIS__URL: url, LLM_PROXY__REDIS__PREFIX: prefix, ...extra };
 }
 
+/**
+ * Options for a test's own RedisLink: quick reconnection, and a ping limit long enough that a
+ * loaded machine's late event loop is not taken for a Redis that stopped answering (the link would
+ * drop, and a notice or a fire-and-forget write sent meanwhile be missed). Connections cut or
+ * closed are still seen at once; a test of a frozen Redis (SIGSTOP) sets its own short ping.
+ */
+export const TEST_LINK = { retryMs: 50, pingMs: 5_000 } as const;
+
 /** Deletes every key under `prefix` (SCAN, never KEYS). */
 export async function deleteKeys(prefix: string): Promise<void> {
   const c = new RedisClient(REDIS_URL);
@@ -28,7 +36,7 @@ export async function deleteKeys(prefix: string): Promise<void> {
 }
 
 /** Polls `check` until it is true or `ms` passed; returns the last result. */
-export async function eventually(check: () => boolean | Promise<boolean>, ms = 5_000, stepMs = 25): Promise<boolean> {
+export async function eventually(check: () => boolean | Promise<boolean>, ms = 10_000, stepMs = 25): Promise<boolean> {
   const end = Date.now() + ms;
   for (;;) {
     if (await check()) return true;

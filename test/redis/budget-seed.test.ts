@@ -34,6 +34,6 @@ test('a budget whose spend was logged today reaches Redis once Redis answers', a
 
   proxy.restore();
   expect(await gw.ctx.redis!.whenUp(5_000)).toBe(true);
-  expect(await eventually(async () => (await gw.ctx.redis!.send('HGET', [gw.ctx.redis!.key(`lim:${scope.key}:st`), 'spend'])) === '0.25', 2_000)).toBe(true);
+  expect(await eventually(async () => (await gw.ctx.redis!.send('HGET', [gw.ctx.redis!.key(`lim:${scope.key}:st`), 'spend'])) === '0.25', 10_000)).toBe(true);
   expect(await gw.ctx.limits.counters.spend(scope, Date.now())).toBeCloseTo(0.25, 9);
 });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import { createBreakerRegistry } from '../../src/routing/circuit-breaker';
 import { RedisLink } from '../../src/redis/redis-link';
 import { shareBreakers, type SharedBreakers } from '../../src/redis/shared-breakers';
-import { deleteKeys, eventually, randomPrefix, REDIS_URL } from '../helpers/redis-env';
+import { deleteKeys, eventually, randomPrefix, REDIS_URL, TEST_LINK } from '../helpers/redis-env';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { holdScan } from '../helpers/redis-scan-hold';
 
@@ -22,9 +22,9 @@ let B: SharedBreakers;
 
 beforeAll(async () => {
   proxy = await startTcpProxy('127.0.0.1', 6379);
-  linkA = new RedisLink(REDIS_URL, prefix, { retryMs: 50, pingMs: 200 }).start();
+  linkA = new RedisLink(REDIS_URL, prefix, TEST_LINK).start();
   // B reaches Redis through a proxy the test cuts.
-  linkB = new RedisLink(proxy.url, prefix, { retryMs: 50, pingMs: 200 }).start();
+  linkB = new RedisLink(proxy.url, prefix, TEST_LINK).start();
   A = shareBreakers(createBreakerRegistry({ failureThreshold: 3, cooldownMs: 60_000 }), linkA);
   B = shareBreakers(createBreakerRegistry({ failureThreshold: 3, cooldownMs: 60_000 }), linkB);
   expect(await linkA.whenUp(5_000)).toBe(true);
@@ -48,7 +48,7 @@ test('a circuit opened while Redis was down stays open after reconnection and op
 
   proxy.restore();
   expect(await linkB.whenUp(5_000)).toBe(true);
-  expect(await eventually(() => A.state(P) === 'open', 3_000)).toBe(true);
+  expect(await eventually(() => A.state(P) === 'open', 10_000)).toBe(true);
   expect(await linkA.send('HGET', [linkA.key(`circuit:${P}`), 'at'])).not.toBeNull();
   await B.resync();
   expect(B.state(P)).toBe('open');
@@ -64,7 +64,7 @@ test('a circuit opened elsewhere while two re-reads overlap stays open after the
     expect(scan.waiting).toBe(false);
     await B.resync();
     for (let i = 0; i < A.threshold; i++) A.onFailure(p, 'm1', { providerWide: true });
-    expect(await eventually(() => B.state(p) === 'open', 3_000)).toBe(true);
+    expect(await eventually(() => B.state(p) === 'open', 10_000)).toBe(true);
     scan.release();
     await firstRead;
     expect(B.state(p)).toBe('open');

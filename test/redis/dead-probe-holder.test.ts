@@ -11,14 +11,15 @@ import { RedisKeyStateStore } from '../../src/redis/redis-key-state-store';
 import { RedisLink } from '../../src/redis/redis-link';
 import { createBreakerRegistry } from '../../src/routing/circuit-breaker';
 import { fixtureJson, jsonResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
-import { eventually } from '../helpers/redis-env';
+import { eventually, TEST_LINK } from '../helpers/redis-env';
 import { providerEnv, type TestGateway } from '../helpers/start-gateway';
 import { startOwnRedis, type OwnRedis } from '../cluster/own-redis';
 import { startCluster, type Cluster } from './cluster';
 
 setDefaultTimeout(30_000);
 
-const COOLDOWN_MS = 1_500;
+/** Long enough for a loaded machine to see the circuit open, and A to ask while D's probe token lives. */
+const COOLDOWN_MS = 5_000;
 let redis: OwnRedis;
 let grok: FakeUpstream;
 let cluster: Cluster;
@@ -58,14 +59,14 @@ const stateOn = (gw: TestGateway) => gw.ctx.breakers.list().find((c) => c.key ==
 
 test("a half-open circuit whose probe went out on an instance that then died: the others probe after the cool-down", async () => {
   for (let i = 0; i < 5; i++) expect((await chat(D)).status).toBe(502);
-  expect(await eventually(() => stateOn(A) === 'open', 3_000)).toBe(true);
-  expect(await eventually(() => stateOn(A) === 'half_open' && stateOn(D) === 'half_open', 5_000)).toBe(true);
+  expect(await eventually(() => stateOn(A) === 'open', 10_000)).toBe(true);
+  expect(await eventually(() => stateOn(A) === 'half_open' && stateOn(D) === 'half_open', COOLDOWN_MS * 3)).toBe(true);
 
   // D's probe reaches the upstream and hangs there; D dies with it (its Redis connection closes).
   mode = 'hang';
   const calls = grok.requests.length;
   void chat(D).catch(() => {});
-  expect(await eventually(() => grok.requests.length === calls + 1, 3_000)).toBe(true);
+  expect(await eventually(() => grok.requests.length === calls + 1, 10_000)).toBe(true);
   const probeKey = A.ctx.redis!.key(`circuit-probe:${KEY}`);
   expect(await A.ctx.redis!.send('GET', [probeKey])).toBe(D.ctx.redis!.origin);
   D.ctx.redis!.close();
@@ -85,7 +86,7 @@ test("a half-open circuit whose probe went out on an instance that then died: th
 });
 
 test("a key's probe claimed by an instance that then died: the hold ends by itself, a survivor probes the key", async () => {
-  const link = (p: string) => new RedisLink(redis.url, p, { retryMs: 50, pingMs: 200 }).start();
+  const link = (p: string) => new RedisLink(redis.url, p, TEST_LINK).start();
   const prefix = 'qa-crash-keyprobe:';
   const linkA = link(prefix);
   const linkD = link(prefix);
@@ -111,7 +112,7 @@ test("a key's probe claimed by an instance that then died: the hold ends by itse
       return s === 'cooling' && p === '1';
     }, 2_000)).toBe(true);
     A2.answered('openai', 'k1');
-    expect(await eventually(() => A2.get('openai', 'k1', Date.now()).state === 'active', 2_000)).toBe(true);
+    expect(await eventually(() => A2.get('openai', 'k1', Date.now()).state === 'active', 10_000)).toBe(true);
   } finally {
     linkA.close();
     linkD.close();

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { RedisKeyStateStore } from '../../src/redis/redis-key-state-store';
 import { RedisLink } from '../../src/redis/redis-link';
-import { deleteKeys, eventually, randomPrefix, REDIS_URL } from '../helpers/redis-env';
+import { deleteKeys, eventually, randomPrefix, REDIS_URL, TEST_LINK } from '../helpers/redis-env';
 import { holdScan } from '../helpers/redis-scan-hold';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 
@@ -21,9 +21,9 @@ let B: RedisKeyStateStore;
 
 beforeAll(async () => {
   proxy = await startTcpProxy('127.0.0.1', 6379);
-  linkA = new RedisLink(REDIS_URL, prefix, { retryMs: 50, pingMs: 200 }).start();
+  linkA = new RedisLink(REDIS_URL, prefix, TEST_LINK).start();
   // B reaches Redis through a proxy the tests cut.
-  linkB = new RedisLink(proxy.url, prefix, { retryMs: 50, pingMs: 200 }).start();
+  linkB = new RedisLink(proxy.url, prefix, TEST_LINK).start();
   A = new RedisKeyStateStore(linkA);
   B = new RedisKeyStateStore(linkB);
   expect(await linkA.whenUp(5_000)).toBe(true);
@@ -47,7 +47,7 @@ describe('key states re-read from Redis', () => {
     try {
       const resync = B.resync();
       A.setAside('openai', 'during-read', Date.now());
-      expect(await eventually(() => state(B, 'during-read') === 'set_aside', 3_000)).toBe(true);
+      expect(await eventually(() => state(B, 'during-read') === 'set_aside', 10_000)).toBe(true);
       scan.release();
       await resync;
       expect(state(B, 'during-read')).toBe('set_aside');
@@ -61,10 +61,10 @@ describe('key states re-read from Redis', () => {
     const scan = holdScan(linkB, 'overlap', 'first');
     try {
       const firstRead = B.resync();
-      expect(await eventually(() => !scan.waiting, 3_000)).toBe(true);
+      expect(await eventually(() => !scan.waiting, 10_000)).toBe(true);
       await B.resync();
       A.setAside('openai', 'overlap', Date.now());
-      expect(await eventually(() => state(B, 'overlap') === 'set_aside', 3_000)).toBe(true);
+      expect(await eventually(() => state(B, 'overlap') === 'set_aside', 10_000)).toBe(true);
       scan.release();
       await firstRead;
       expect(state(B, 'overlap')).toBe('set_aside');
@@ -75,7 +75,7 @@ describe('key states re-read from Redis', () => {
 
   test('changes made while Redis was down are sent once it is back, not undone by the re-read', async () => {
     A.setAside('openai', 'cleared-while-down', Date.now());
-    expect(await eventually(() => state(B, 'cleared-while-down') === 'set_aside', 3_000)).toBe(true);
+    expect(await eventually(() => state(B, 'cleared-while-down') === 'set_aside', 10_000)).toBe(true);
 
     proxy.cut();
     expect(await eventually(() => !linkB.isUp(), 5_000)).toBe(true);
@@ -87,9 +87,9 @@ describe('key states re-read from Redis', () => {
     proxy.restore();
     expect(await linkB.whenUp(5_000)).toBe(true);
     // The other instance learns them, and so does Redis (for instances started later).
-    expect(await eventually(() => state(A, 'bad-while-down') === 'set_aside', 3_000)).toBe(true);
-    expect(await eventually(() => state(A, 'slow-while-down') === 'cooling', 3_000)).toBe(true);
-    expect(await eventually(() => state(A, 'cleared-while-down') === 'active', 3_000)).toBe(true);
+    expect(await eventually(() => state(A, 'bad-while-down') === 'set_aside', 10_000)).toBe(true);
+    expect(await eventually(() => state(A, 'slow-while-down') === 'cooling', 10_000)).toBe(true);
+    expect(await eventually(() => state(A, 'cleared-while-down') === 'active', 10_000)).toBe(true);
     expect(await record('bad-while-down')).toBe('set_aside');
     expect(await record('slow-while-down')).toBe('cooling');
     expect(await record('cleared-while-down')).toBeNull();

@@ -42,7 +42,7 @@ const keysSince = (n: number) => upstream.requests.slice(n).map((r) => r.headers
 test("a key rate-limited on A for gpt-4o is skipped by B for gpt-4o only; B's 429 without retry-after carries A's wait", async () => {
   refuse.set(`${POOL_KEY} gpt-4o`, '10');
   expect((await chat(A, 'openai/gpt-4o')).object).toBe('chat.completion'); // the pool key refused, the env key answers
-  expect(await eventually(() => B.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o').state === 'cooling', 3_000)).toBe(true);
+  expect(await eventually(() => B.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o').state === 'cooling', 10_000)).toBe(true);
   expect(B.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o-mini')).toEqual({ state: 'active' });
 
   let seen = upstream.requests.length;
@@ -62,5 +62,5 @@ test("a key rate-limited on A for gpt-4o is skipped by B for gpt-4o only; B's 42
 test("an admin change of the key on A brings it back on B for every model", async () => {
   expect(B.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o').state).toBe('cooling');
   A.ctx.keyPool.reset('openai', poolKeyId);
-  expect(await eventually(() => B.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o').state === 'active', 3_000)).toBe(true);
+  expect(await eventually(() => B.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o').state === 'active', 10_000)).toBe(true);
 });

@@ -26,7 +26,7 @@ export async function startPoolKeyCluster(handler: FakeHandler): Promise<PoolKey
   const cluster = await startCluster(2, { sharedDb: true, env: providerEnv('openai', `${upstream.url}/v1`) });
   const [A, B] = cluster.nodes as [TestGateway, TestGateway];
   const poolKeyId = (await addProviderKey(A.ctx, 'openai', { key: POOL_KEY, weight: 5, label: 'second' })).id;
-  expect(await eventually(() => (B.ctx.state.getSnapshot().providers.get('openai')?.keys ?? []).length === 2, 3_000)).toBe(true);
+  expect(await eventually(() => (B.ctx.state.getSnapshot().providers.get('openai')?.keys ?? []).length === 2, 10_000)).toBe(true);
   return {
     upstream, cluster, A, B, poolKeyId,
     async close() {

@@ -8,7 +8,7 @@ import type { Admission, LimitCounters } from '../../src/limits/limit-counters';
 import type { ScopeLimits } from '../../src/limits/limit-types';
 import { RedisLimitCounters } from '../../src/limits/redis-limit-counters';
 import { RedisLink } from '../../src/redis/redis-link';
-import { deleteKeys, randomPrefix, REDIS_URL } from '../helpers/redis-env';
+import { deleteKeys, randomPrefix, REDIS_URL, TEST_LINK } from '../helpers/redis-env';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 
 export const T0 = Date.parse('2026-03-10T12:00:00Z');
@@ -56,7 +56,7 @@ export function useRedisCounters(ready: (proxy: TcpProxy) => void = () => {}): C
   });
 
   async function instance(failMode: 'open' | 'closed' = 'open', url = REDIS_URL, own = prefix): Promise<RedisLimitCounters> {
-    const link = new RedisLink(url, own, { retryMs: 50, pingMs: 200 }).start();
+    const link = new RedisLink(url, own, TEST_LINK).start();
     links.push(link);
     expect(await link.whenUp(5_000)).toBe(true);
     return new RedisLimitCounters(link, failMode);

@@ -9,7 +9,7 @@ import { afterAll, expect, test } from 'bun:test';
 import type { ScopeLimits } from '../../src/limits/limit-types';
 import { RedisLimitCounters } from '../../src/limits/redis-limit-counters';
 import { RedisLink } from '../../src/redis/redis-link';
-import { deleteKeys, randomPrefix, REDIS_URL } from '../helpers/redis-env';
+import { deleteKeys, randomPrefix, REDIS_URL, TEST_LINK } from '../helpers/redis-env';
 
 const T0 = Date.parse('2026-03-10T12:00:00Z');
 const prefix = randomPrefix();
@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 async function counters(): Promise<{ c: RedisLimitCounters; link: RedisLink }> {
-  const link = new RedisLink(REDIS_URL, prefix, { retryMs: 50, pingMs: 200 }).start();
+  const link = new RedisLink(REDIS_URL, prefix, TEST_LINK).start();
   links.push(link);
   expect(await link.whenUp(5_000)).toBe(true);
   return { link, c: new RedisLimitCounters(link, 'open') };

@@ -35,7 +35,7 @@ describe('shared provider key states', () => {
   test('a key cooled down by a 429 on A is skipped by B', async () => {
     expect((await chat(A)).status).toBe(200);
     expect(A.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o-mini').state).toBe('cooling');
-    expect(await eventually(() => B.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o-mini').state === 'cooling', 3_000)).toBe(true);
+    expect(await eventually(() => B.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o-mini').state === 'cooling', 10_000)).toBe(true);
     const seen = upstream.requests.length;
     for (let i = 0; i < 4; i++) expect((await chat(B)).status).toBe(200);
     const fromB = upstream.requests.slice(seen).map((r) => r.headers.authorization);
@@ -45,15 +45,15 @@ describe('shared provider key states', () => {
 
   test('set aside on B shows on A; cleared on A is active on B; a new instance reads the states at start', async () => {
     B.ctx.keyPool.reportFailure('openai', { id: 'env', apiKey: 'x', weight: 1, label: 'env' } as any, new UpstreamError('openai', 401, 'bad key', false));
-    expect(await eventually(() => A.ctx.keyPool.stateOf('openai', 'env').state === 'set_aside', 3_000)).toBe(true);
+    expect(await eventually(() => A.ctx.keyPool.stateOf('openai', 'env').state === 'set_aside', 10_000)).toBe(true);
     A.ctx.keyPool.reset('openai', 'env');
-    expect(await eventually(() => B.ctx.keyPool.stateOf('openai', 'env').state === 'active', 3_000)).toBe(true);
+    expect(await eventually(() => B.ctx.keyPool.stateOf('openai', 'env').state === 'active', 10_000)).toBe(true);
 
     const { startGateway } = await import('../helpers/start-gateway');
     const { redisEnv } = await import('../helpers/redis-env');
     const C = await startGateway({ env: { ...redisEnv(cluster.prefix), ...providerEnv('openai', `${upstream.url}/v1`) } });
     try {
-      expect(await eventually(() => C.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o-mini').state === 'cooling', 2_000)).toBe(true);
+      expect(await eventually(() => C.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o-mini').state === 'cooling', 10_000)).toBe(true);
     } finally {
       await C.close();
     }

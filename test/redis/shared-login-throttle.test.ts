@@ -26,7 +26,7 @@ test('failures spread over A and B lock the account on both; the right password 
     const rt = gw.ctx.auth;
     return rt.throttle.keys().some((k) => rt.throttle.retryAfterMs(k, rt.perUser) > 0);
   };
-  expect(await eventually(() => locked(A) && locked(B), 3_000)).toBe(true);
+  expect(await eventually(() => locked(A) && locked(B), 10_000)).toBe(true);
   for (const gw of [A, B]) {
     const res = await signIn(gw, 'test-admin-password');
     expect(res.status).toBe(429);

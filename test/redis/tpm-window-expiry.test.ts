@@ -8,10 +8,10 @@ import { RedisClient } from 'bun';
 import type { ScopeLimits } from '../../src/limits/limit-types';
 import { RedisLimitCounters } from '../../src/limits/redis-limit-counters';
 import { RedisLink } from '../../src/redis/redis-link';
-import { deleteKeys, randomPrefix, REDIS_URL } from '../helpers/redis-env';
+import { deleteKeys, randomPrefix, REDIS_URL, TEST_LINK } from '../helpers/redis-env';
 
 const prefix = randomPrefix();
-const link = new RedisLink(REDIS_URL, prefix, { retryMs: 50, pingMs: 200 }).start();
+const link = new RedisLink(REDIS_URL, prefix, TEST_LINK).start();
 const redis = new RedisClient(REDIS_URL);
 afterAll(async () => {
   link.close();
