@@ -16,7 +16,8 @@ import { RedisClient, SQL } from 'bun';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixtureJson, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import type { FakeUpstream } from '../helpers/fake-upstream';
+import { heldDeepSeekStreams, type HeldStreams } from '../helpers/held-streams';
 import { startGatewayProcess, type GatewayProcess } from '../helpers/gateway-process';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
 import { eventually, redisEnv } from '../helpers/redis-env';
@@ -27,7 +28,6 @@ setDefaultTimeout(90_000);
 const ADMIN_PASSWORD = 'killed-admin-password';
 const MODEL = 'deepseek/deepseek-chat';
 const PREFIX = 'qa-crash:';
-const chunks = readChunks('deepseek', 'text.chunks.txt');
 
 let fake: FakeUpstream;
 let redis: OwnRedis;
@@ -37,8 +37,10 @@ let pg: SQL;
 let dir: string;
 let A: GatewayProcess, D: GatewayProcess;
 let token: string;
-let release: () => void = () => {};
-let gate: Promise<void> = Promise.resolve();
+/** Streams pause after their second payload while held (hold() / release()). */
+let streams: HeldStreams | undefined;
+const hold = () => streams!.hold();
+const release = () => streams?.release();
 
 const start = (id: string) =>
   startGatewayProcess({
@@ -51,9 +53,8 @@ const start = (id: string) =>
   });
 
 beforeAll(async () => {
-  fake = startFakeUpstream((_req, rec) =>
-    rec.body?.stream ? sseResponse(chunks, { holdAt: { at: 2, until: gate } }) : jsonResponse(fixtureJson('deepseek', 'chat.json')),
-  );
+  streams = heldDeepSeekStreams();
+  fake = streams.fake;
   dir = mkdtempSync(join(tmpdir(), 'gg-killed-'));
   redis = await startOwnRedis();
   r = new RedisClient(redis.url);
@@ -116,7 +117,7 @@ test('kill -9 with both max_parallel slots held: freed within the heartbeat, row
   expect(both.length).toBe(2);
 
   // D holds both slots with streams the upstream keeps open.
-  gate = new Promise<void>((res) => (release = res));
+  hold();
   const streams = [chat(D, key, true), chat(D, key, true)];
   const heads = await Promise.all(streams);
   expect(heads.map((h) => h.status)).toEqual([200, 200]);
@@ -146,7 +147,7 @@ test('kill -9 with both max_parallel slots held: freed within the heartbeat, row
   const dead = both.find((o) => o !== left[0])!;
   expect(await r.send('EXISTS', [`${PREFIX}lim:held:${dead}`])).toBe(0);
   // Both slots at once on A: two streams held open together are admitted.
-  gate = new Promise<void>((res) => (release = res));
+  hold();
   const two = await Promise.all([chat(A, key, true), chat(A, key, true)]);
   expect(two.map((h) => h.status)).toEqual([200, 200]);
   expect((await counters(id)).inflight).toBe(2);
@@ -182,7 +183,7 @@ test('the only instance killed with both slots held and started again under the 
   expect(made.status).toBe(201);
   const { key, id } = (await made.json()) as { key: string; id: number };
   expect(await eventually(async () => (await chat(A, key)).status === 200, 15_000, 100)).toBe(true);
-  gate = new Promise<void>((res) => (release = res));
+  hold();
   const heads = await Promise.all([chat(A, key, true), chat(A, key, true)]);
   expect(heads.map((h) => h.status)).toEqual([200, 200]);
   expect((await counters(id)).inflight).toBe(2);

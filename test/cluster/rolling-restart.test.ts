@@ -12,7 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { fixtureJson, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import type { FakeUpstream } from '../helpers/fake-upstream';
+import { heldDeepSeekStreams, type HeldStreams } from '../helpers/held-streams';
 import { startGatewayProcess, type GatewayProcess } from '../helpers/gateway-process';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
 import { deleteKeys, eventually, randomPrefix, redisEnv } from '../helpers/redis-env';
@@ -21,7 +22,6 @@ setDefaultTimeout(60_000);
 
 const ADMIN_PASSWORD = 'rolling-admin-password';
 const MODEL = 'deepseek/deepseek-chat';
-const chunks = readChunks('deepseek', 'text.chunks.txt');
 
 let fake: FakeUpstream;
 let db: TestDatabase;
@@ -30,10 +30,10 @@ let prefix: string;
 let dir: string;
 let A: GatewayProcess, B: GatewayProcess;
 let token: string;
-/** Streams pause after their second payload until this settles (set anew by hold()). */
-let gate: Promise<void> = Promise.resolve();
-let release: () => void = () => {};
-const hold = () => (gate = new Promise<void>((r) => (release = r)));
+/** Streams pause after their second payload while held (hold() / release()). */
+let streams: HeldStreams | undefined;
+const hold = () => streams!.hold();
+const release = () => streams?.release();
 
 const start = (id: string) =>
   startGatewayProcess({
@@ -46,9 +46,8 @@ const start = (id: string) =>
   });
 
 beforeAll(async () => {
-  fake = startFakeUpstream((_req, rec) =>
-    rec.body?.stream ? sseResponse(chunks, { holdAt: { at: 2, until: gate } }) : jsonResponse(fixtureJson('deepseek', 'chat.json')),
-  );
+  streams = heldDeepSeekStreams();
+  fake = streams.fake;
   dir = mkdtempSync(join(tmpdir(), 'gg-rolling-'));
   prefix = randomPrefix();
   db = await createTestDatabase('gg_rolling');

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixtureJson, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import type { FakeUpstream } from '../helpers/fake-upstream';
+import { heldDeepSeekStreams, type HeldStreams } from '../helpers/held-streams';
 import { startGatewayProcess, type GatewayProcess } from '../helpers/gateway-process';
 import { eventually } from '../helpers/redis-env';
 
@@ -19,17 +20,17 @@ setDefaultTimeout(60_000);
 
 const ADMIN_PASSWORD = 'killed-sqlite-admin-password';
 const MODEL = 'deepseek/deepseek-chat';
-const chunks = readChunks('deepseek', 'text.chunks.txt');
 let fake: FakeUpstream;
 let dir: string;
 let p: GatewayProcess | null = null;
-let gate: Promise<void> = Promise.resolve();
-let release: () => void = () => {};
+/** Streams pause after their second payload while held (hold() / release()). */
+let streams: HeldStreams | undefined;
+const hold = () => streams!.hold();
+const release = () => streams?.release();
 
 beforeAll(() => {
-  fake = startFakeUpstream((_req, rec) =>
-    rec.body?.stream ? sseResponse(chunks, { holdAt: { at: 2, until: gate } }) : jsonResponse(fixtureJson('deepseek', 'chat.json')),
-  );
+  streams = heldDeepSeekStreams();
+  fake = streams.fake;
   dir = mkdtempSync(join(tmpdir(), 'gg-killed-sqlite-'));
 });
 afterAll(async () => {
@@ -88,7 +89,7 @@ test('kill -9 with both slots held, then restart: nothing stays reserved, the ro
     done.push(res.headers.get('x-request-id')!);
   }
   expect(await eventually(() => rowsOf(done).length === 3, 15_000)).toBe(true);
-  gate = new Promise<void>((r) => (release = r));
+  hold();
   const heads = await Promise.all([chat(p, key, true), chat(p, key, true)]);
   expect(heads.map((h) => h.status)).toEqual([200, 200]);
   const cut = heads.map((h) => h.headers.get('x-request-id')!);
@@ -109,7 +110,7 @@ test('kill -9 with both slots held, then restart: nothing stays reserved, the ro
   expect(spent).toBeGreaterThan(0);
 
   // Nothing reserved: both slots admit at once.
-  gate = new Promise<void>((r) => (release = r));
+  hold();
   const two = await Promise.all([chat(p, key, true), chat(p, key, true)]);
   expect(two.map((h) => h.status)).toEqual([200, 200]);
   release();
