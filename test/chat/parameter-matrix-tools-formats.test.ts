@@ -79,6 +79,20 @@ const CELLS: Cell[] = [
       'claude-sonnet-4-5': { sent: (b) => expect(b.tool_choice).toMatchObject({ type: 'tool', name: 'get_time' }) },
     },
   },
+  // OpenAI's allowed_tools: only OpenAI takes it; the others get the tools it allows and its mode (providers/shared/allowed-tools.ts).
+  ...(['required', 'auto'] as const).map((mode): Cell => ({
+    name: `tool_choice allowed_tools (mode ${mode}) naming one of two functions`,
+    params: { tools: [...TOOLS, SECOND_TOOL], tool_choice: { type: 'allowed_tools', allowed_tools: { mode, tools: [{ type: 'function', function: { name: 'get_time' } }] } } },
+    expect: {
+      default: { sent: (b) => expect([b.tool_choice, b.tools.map((t: any) => t.function.name)]).toEqual([mode, ['get_time']]) },
+      'gpt-4o-mini': { sent: (b) => expect([b.tool_choice.type, b.tools.length]).toEqual(['allowed_tools', 2]) },
+      'o4-mini': { sent: (b) => expect([b.tool_choice.type, b.tools.length]).toEqual(['allowed_tools', 2]) },
+      'gemini-2.5-flash': { sent: (b) => expect([b.toolConfig, b.tools[0].functionDeclarations.map((d: any) => d.name)]).toEqual([{ functionCallingConfig: { mode: mode === 'required' ? 'ANY' : 'AUTO' } }, ['get_time']]) },
+      // Always thinking, it cannot be forced (forced-tool-thinking.ts); `auto` goes up as the others'.
+      ...(mode === 'required' ? { 'deepseek-reasoner': refused('tool_choice') } : {}),
+      'claude-sonnet-4-5': { sent: (b) => expect([b.tool_choice, b.tools.map((t: any) => t.name)]).toEqual([{ type: mode === 'required' ? 'any' : 'auto' }, ['get_time']]) },
+    },
+  })),
   {
     name: "tool_choice 'none'",
     params: { tools: TOOLS, tool_choice: 'none' },

@@ -2,13 +2,17 @@ import { badRequest } from '../../errors/api-error';
 import { cacheControlOf } from './anthropic-content';
 import type { AnthropicRequest, AnthropicTool, AnthropicToolChoice } from './anthropic-wire';
 import { shownValue } from '../../errors/shown-value';
+import { narrowAllowedTools } from '../shared/allowed-tools';
 
 /**
  * OpenAI tools, tool_choice and parallel_tool_calls -> Anthropic's. `required` is Anthropic's
  * `any`; a named function is `{type:"tool", name}`; parallel_tool_calls:false becomes
- * disable_parallel_tool_use on the choice (Anthropic keeps that flag there).
+ * disable_parallel_tool_use on the choice (Anthropic keeps that flag there); `allowed_tools`, which
+ * Anthropic lacks, goes as the tools it allows and its mode.
  */
 export function convertTools(tools: unknown, choice: unknown, parallel: unknown): Pick<AnthropicRequest, 'tools' | 'tool_choice'> {
+  const narrowed = narrowAllowedTools(tools, choice);
+  if (narrowed) return convertTools(narrowed.tools, narrowed.toolChoice, parallel);
   const out: Pick<AnthropicRequest, 'tools' | 'tool_choice'> = {};
   if (Array.isArray(tools) && tools.length) out.tools = tools.map(convertTool);
   let tc: AnthropicToolChoice | undefined;

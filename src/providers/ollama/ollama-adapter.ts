@@ -65,8 +65,8 @@ export function reasoningBackToOllama(body: Record<string, any>): void {
 /**
  * Ollama's OpenAI endpoint ignores `tool_choice`: the model may call any tool
  * it was given, or none. What the gateway can do for it, it does with the tools sent: `none` sends
- * no tools (the model cannot call one), a named function (or chat's `allowed_tools`) sends only
- * the tools the client allowed. `required` cannot be enforced and goes as sent.
+ * no tools (the model cannot call one), a named function sends only that tool (chat's `allowed_tools`
+ * already went as the tools it allows). `required` cannot be enforced and goes as sent.
  */
 export function toolsForChoice(body: Record<string, any>): void {
   const choice = body.tool_choice;
@@ -77,10 +77,9 @@ export function toolsForChoice(body: Record<string, any>): void {
     delete body.parallel_tool_calls;
     return;
   }
-  const allowed: unknown[] | null =
-    choice?.type === 'function' ? [choice.function?.name] : choice?.type === 'allowed_tools' && Array.isArray(choice.allowed_tools?.tools) ? choice.allowed_tools.tools.map((t: any) => t?.function?.name) : null;
-  if (!allowed) return;
-  const kept = body.tools.filter((t: any) => allowed.includes(t?.function?.name));
+  // (chat's `allowed_tools` arrives here as the allowed tools and its mode: providers/shared/allowed-tools.ts.)
+  if (choice?.type !== 'function') return;
+  const kept = body.tools.filter((t: any) => t?.function?.name === choice.function?.name);
   if (kept.length > 0) body.tools = kept;
 }
 

@@ -10,6 +10,7 @@ import { openAICompatibleStream } from './openai-compatible-stream';
 import { unfinishedAnswer, unfinishedReason } from './unfinished-answer';
 import { errorInAnswer } from '../shared/error-in-answer';
 import { settlePrefill } from './prefill';
+import { allowedToolsAsTools } from '../shared/allowed-tools';
 
 /**
  * Builds a provider adapter for an OpenAI-compatible upstream. The client's body is forwarded
@@ -35,6 +36,8 @@ export function createOpenAICompatibleAdapter(opts: OpenAICompatibleOptions): Pr
       }
       // A final assistant message to continue: the provider's own flag (and base URL), or none.
       const prefillBase = settlePrefill(body, opts.prefill, settings, opts.defaultBaseUrl);
+      // Before the provider's hooks, which then see the choice as the upstream will (a forced tool, renamed tools).
+      if (opts.allowedTools !== 'native') allowedToolsAsTools(body);
       if (opts.transformRequestBody) body = await opts.transformRequestBody(body, { ctx, settings, deps });
       return bearerJsonPost(settings, '/chat/completions', body, opts.headers?.(settings), prefillBase ?? (settings.baseUrl || opts.defaultBaseUrl));
     },

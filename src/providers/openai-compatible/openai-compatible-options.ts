@@ -23,6 +23,11 @@ export interface OpenAICompatibleOptions {
    * `prefix` at its beta base URL. Absent: it cannot, and the flags are taken off.
    */
   prefill?: PrefillSupport;
+  /**
+   * The upstream takes chat's `tool_choice` `allowed_tools` as it is (OpenAI). Absent: the choice goes
+   * as the allowed tools and its mode (providers/shared/allowed-tools.ts).
+   */
+  allowedTools?: 'native';
   /** Rewrites the outgoing body (a shallow copy the hook may mutate) for a provider quirk. */
   transformRequestBody?: (body: UpstreamBody, info: RequestHookInfo) => UpstreamBody | Promise<UpstreamBody>;
   /**

@@ -86,6 +86,7 @@ export function addSearchModelFee(usage: Usage, model: string): void {
 export const openaiAdapter = createOpenAICompatibleAdapter({
   id: 'openai',
   defaultBaseUrl: PROVIDER_CATALOG.openai.defaultBaseUrl,
+  allowedTools: 'native',
   transformRequestBody: (body) => shortenToolCallIds(reasoningModelParams(body)),
   addFees: addSearchModelFee,
 });
