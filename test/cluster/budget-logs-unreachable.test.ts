@@ -3,7 +3,9 @@
  * budget Redis no longer holds cannot be read again from the logs. Instance A spent the key's
  * budget; B never served the key, so it saw none of that spend. A leaves what it saw in Redis as a
  * floor (FLOOR); B, unable to read the logs, must start its count from that floor, not from zero,
- * or it serves the spent budget a second time. Every request leaves one row once PostgreSQL is back.
+ * or it serves the spent budget a second time. Nor may each request wait out PostgreSQL's connection
+ * timeout for the logs while B knows PostgreSQL is away. Every request leaves one row once
+ * PostgreSQL is back.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import { RedisClient, SQL } from 'bun';
@@ -98,13 +100,23 @@ test('PostgreSQL away and Redis restarted empty: B, which never served the key, 
     r.close();
   }
 
-  // B cannot read the logs and never saw the spend; A's floor in Redis is what it can know.
+  // B cannot read the logs and never saw the spend; A's floor in Redis is what it can know. Nor
+  // does it try the logs on each request while it knows PostgreSQL is away (each try waits out the
+  // connection timeout, seconds, before the request is served or refused).
+  const spendReads: string[] = [];
+  const all = B.ctx.store.all;
+  B.ctx.store.all = ((sql: string, args?: any) => {
+    if (sql.includes('usage_client_daily')) spendReads.push(sql);
+    return all(sql, args);
+  }) as typeof all;
   for (let i = 0; i < 3; i++) {
     const r = await call(B, k.key);
     sent.push(r);
     expect([r.status, r.code]).toEqual([429, 'budget_exceeded']);
   }
 
+  B.ctx.store.all = all;
+  expect(spendReads).toEqual([]);
   pdb.proxy.restore();
   const pg = new SQL({ url: pdb.db.url, max: 1 });
   try {
