@@ -55,7 +55,9 @@ export class LimitsService {
   constructor(private readonly store: Store, opts: LimitsOptions = {}) {
     this.counters = opts.counters ?? new MemoryLimitCounters();
     this.now = opts.now ?? Date.now;
-    this.counters.useSpendSource?.((scope, now) => this.loggedSpend(scope, now));
+    // Asked on the request path (a budget Redis lost): while PostgreSQL is known away, no request
+    // waits out its connection timeout; the counters count the budget themselves meanwhile.
+    this.counters.useSpendSource?.((scope, now) => (store.reachable() ? this.loggedSpend(scope, now) : Promise.reject(new Error('store unreachable'))));
   }
 
   /** A scope's spend in the period holding `now`, from the logs' daily rollups. */

@@ -74,9 +74,11 @@ export class RedisLimitCounters implements LimitCounters {
         // it from the logs, then ask again. Counting it from zero would let the budget be overspent.
         if (r[0] === 2) {
           if (seeds >= 3) return this.admitLocally(input);
-          return this.seedScope(input.scopes[(r[2] as number) - 1]!, input.now).then(
+          const scope = input.scopes[(r[2] as number) - 1]!;
+          return this.seedScope(scope, input.now).then(
             () => this.admit(input, seeds + 1),
-            () => this.admitLocally(input),
+            // The logs unreadable (PostgreSQL away): counted here, from at least what the others saw.
+            () => this.seeFloor(scope, input.now).then(() => this.admitLocally(input), () => this.admitLocally(input)),
           );
         }
         const a = this.admission(input, r);
@@ -225,6 +227,16 @@ export class RedisLimitCounters implements LimitCounters {
     this.fallback.counters.seedSpend(scope, amount, now);
     if (!this.link.isUp()) return;
     await SEED.run(this.link, [], [this.link.prefix, scope.key, periodKey(scope.period, now), amount]);
+  }
+
+  /**
+   * The floor the instances left for the scope's period in a Redis that lost its data (FLOOR), taken
+   * as spend seen here when it is more: an instance that never served the key would otherwise start
+   * its local count from zero while the logs cannot be read, and serve a spent budget again.
+   */
+  private async seeFloor(scope: ScopeLimits, now: number): Promise<void> {
+    const floor = Number((await this.link.send('HGET', [this.stKey(scope), `floor:${periodKey(scope.period, now)}`])) ?? 0);
+    if (floor > (this.fallback.seenSpend(scope, now) ?? 0)) this.fallback.sawSpend(scope, now, floor);
   }
 
   forgetScopesExcept(live: ReadonlySet<string>): void {
