@@ -20,9 +20,6 @@ export interface AnthropicModelInfo {
   max_tokens: null;
 }
 
-/** Anthropic's SDKs (and Claude Code) send `anthropic-version` on every call: they read Anthropic's shapes. */
-export const isAnthropicClient = (request: Request) => request.headers.has('anthropic-version');
-
 export const modelInfo = (id: string, createdAt: string, contextWindow: number | null): AnthropicModelInfo => ({
   type: 'model',
   id,

@@ -1,11 +1,12 @@
 import { Elysia } from 'elysia';
-import { ApiError, notFound, toErrorResponse, type OpenAIErrorBody } from '../errors/api-error';
+import { ApiError, toErrorResponse, type OpenAIErrorBody } from '../errors/api-error';
 import { storeUnavailable } from '../auth/store-unavailable';
 import { isStoreUnreachableError } from '../db/pg-store';
 import { isPassingSqliteFailure, storeBusyOr } from '../db/sqlite-write-failure';
-import { toAnthropicError } from '../messages/anthropic-errors';
+import { toAnthropicError, type AnthropicErrorBody } from '../messages/anthropic-errors';
 import { newRequestId } from '../proxy/request-id';
 import { CORS_HEADERS } from '../http/v1-cors-headers';
+import { isAnthropicPath, speaksAnthropic } from './anthropic-client';
 
 function body(message: string, type: string, code: string, param: string | null = null): OpenAIErrorBody {
   return { error: { message, type, param, code } };
@@ -13,9 +14,6 @@ function body(message: string, type: string, code: string, param: string | null 
 
 /** The model API: /v1 and everything under it. */
 const V1_PATHS = /^\/v1(?:\/|$)/;
-
-/** /v1/messages and everything under it: Anthropic's API. */
-const ANTHROPIC_PATHS = /^\/v1\/messages(?:\/|$)/;
 
 /**
  * A field that takes one of a few words (`role`, `strategy`, `budget_period`) names them: TypeBox's
@@ -41,7 +39,7 @@ function validationBody(error: any): OpenAIErrorBody {
 /** What a failure answers: its status, its error body (OpenAI's shape, or Anthropic's) and headers. */
 export interface ErrorAnswer {
   status: number;
-  body: OpenAIErrorBody | { type: 'error'; error: { type: string; message: string } };
+  body: OpenAIErrorBody | AnthropicErrorBody;
   headers: Record<string, string>;
 }
 
@@ -49,17 +47,45 @@ export interface ErrorAnswer {
  * An unknown route's message, OpenAI's wording: `Invalid URL (POST /v1/images/edits)`, so a client
  * calling an endpoint the gateway does not serve reads that, not a missing model or file.
  */
-function invalidUrl(request: Request): string {
-  const path = new URL(request.url).pathname;
+function invalidUrl(request: Request, path: string): string {
   return `Invalid URL (${request.method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}).`;
 }
 
 /**
  * The answer to one failure (Elysia's error `code` and what was thrown): validation is 400 (never
  * Elysia's default 422), unknown routes 404, and anything unexpected a 500 without a stack (logged
- * here, once).
+ * here, once). On /v1 it is in Anthropic's shape for Anthropic's paths and clients (api/anthropic-client.ts:
+ * looked at only here, on the error path), in OpenAI's for everyone else.
  */
 export function errorAnswer(code: unknown, error: unknown, request: Request): ErrorAnswer {
+  const path = pathOfUrl(request.url);
+  const answer = openaiAnswer(code, error, request, path);
+  return V1_PATHS.test(path) && speaksAnthropic(request, path) ? inAnthropicShape(error, answer) : answer;
+}
+
+/**
+ * The same failure in Anthropic's shape: its type for the status (`not_found_error`, `authentication_error`, …),
+ * the gateway's code in `details.error_code`, and the id also as `request-id`, which Anthropic's SDKs read.
+ */
+function inAnthropicShape(error: unknown, answer: ErrorAnswer): ErrorAnswer {
+  const o = (answer.body as OpenAIErrorBody).error;
+  // What was thrown keeps what only it knows (an upstream's 529); anything else is taken as answered.
+  const r = toAnthropicError(error instanceof ApiError ? error : new ApiError({ status: answer.status, message: o.message, type: o.type, code: o.code, param: o.param }));
+  const id = answer.headers['x-request-id'];
+  return { status: r.status, body: r.body, headers: id ? { ...answer.headers, 'request-id': id } : answer.headers };
+}
+
+/** A request's path; none for a URL that is not absolute (a raw request target the router refused). */
+function pathOfUrl(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return '';
+  }
+}
+
+/** errorAnswer in OpenAI's shape. */
+function openaiAnswer(code: unknown, error: unknown, request: Request, path: string): ErrorAnswer {
   const of = (status: number, payload: OpenAIErrorBody, headers: Record<string, string> = {}): ErrorAnswer => ({ status, body: payload, headers });
   if (error instanceof ApiError) {
     const r = toErrorResponse(error);
@@ -71,18 +97,13 @@ export function errorAnswer(code: unknown, error: unknown, request: Request): Er
     case 'PARSE':
       return of(400, body('The request body is not valid JSON.', 'invalid_request_error', 'invalid_json'));
     case 'NOT_FOUND': {
-      const path = new URL(request.url).pathname;
       // Every /v1 answer carries an id, as OpenAI's do (the SDKs show it as the error's request id),
       // and the CORS headers (the preflight of any /v1 path was answered: a browser app reads this
       // 404 rather than a network error). No model was asked, so there is no log row for the id.
       const id: Record<string, string> = V1_PATHS.test(path) ? { ...CORS_HEADERS, 'x-request-id': newRequestId() } : {};
-      // Anthropic's clients read Anthropic's shape: paths under /v1/messages/ (the SDK's message
-      // batches) and /v1/messages itself with another method than POST; their SDKs read `request-id`.
-      if (ANTHROPIC_PATHS.test(path)) {
-        const r = toAnthropicError(notFound('Not found.'));
-        return { status: r.status, body: r.body, headers: { ...id, 'request-id': id['x-request-id']! } };
-      }
-      return of(404, body(invalidUrl(request), 'invalid_request_error', 'not_found'), id);
+      // Paths under /v1/messages/ (the SDK's message batches) and /v1/messages itself with another
+      // method than POST are Anthropic's 404 (errorAnswer puts it in Anthropic's shape).
+      return of(404, body(isAnthropicPath(path) ? 'Not found.' : invalidUrl(request, path), 'invalid_request_error', 'not_found'), id);
     }
     case 'INVALID_COOKIE_SIGNATURE':
       return of(401, body('Invalid session.', 'authentication_error', 'invalid_session'));

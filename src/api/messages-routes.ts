@@ -44,7 +44,7 @@ export function messagesRoute(ctx: AppContext): V1Route {
         '`anthropic-version` / `anthropic-beta` are accepted. Models on the `anthropic` provider get the body and ' +
         "those headers as they came, and answer in Anthropic's own JSON / event stream. Other providers are served through " +
         "the chat adapters; what a provider cannot honour (server tools, containers, …) is a 400 naming it; `top_k` goes only to providers that take it. Errors: " +
-        '`{"type":"error","error":{"type","message"}}`. Streams send message_start, content_block_start/delta/stop, ' +
+        '`{"type":"error","error":{"type","message","details":{"error_code"}}}` (the gateway\'s code in `details.error_code`). Streams send message_start, content_block_start/delta/stop, ' +
         'message_delta, message_stop, ping while the upstream is silent, and `event: error` if it fails midway.',
     },
   };

@@ -5,7 +5,8 @@ import type { ClientEntry, RuntimeSnapshot } from '../state/snapshot-types';
 import { assertKeyNotExpired } from '../limits/admit-request';
 import { isModelAllowed } from '../limits/allow-list';
 import type { V1Handler, V1Route } from './v1-route-types';
-import { anthropicModelPage, isAnthropicClient, modelInfo } from './anthropic-models';
+import { anthropicModelPage, modelInfo } from './anthropic-models';
+import { isAnthropicClient } from './anthropic-client';
 import { clientOf, errorResponse } from './openai-request';
 import type { PulledModel } from '../providers/ollama/ollama-tags-api';
 import { ollamaTwin } from '../providers/ollama/ollama-tag';
@@ -63,7 +64,7 @@ type Answer = (request: Request, client: ClientEntry, snap: RuntimeSnapshot) => 
 /**
  * Authenticates the key (the 401s, an expired key's too), then answers in OpenAI's shape, or
  * Anthropic's for Anthropic's clients (`anthropic-version` sent: the key may come as x-api-key,
- * the answer and any error are Anthropic's; see anthropic-models.ts). A key with an RPM or TPM
+ * the answer and any error are Anthropic's; see anthropic-client.ts). A key with an RPM or TPM
  * limit (or in a team with one) gets the rate headers on the answer and its errors (v1Answer), from
  * a read-only look at its windows: reading the list counts against nothing.
  */

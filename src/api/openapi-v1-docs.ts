@@ -11,8 +11,12 @@ const obj = (properties: Record<string, Schema>, required: string[] = []): Schem
 
 const modelName = { ...str, maxLength: 256, description: 'A model id (`gpt-4o`), `provider/model` (`gemini/gemini-2.5-flash`) or a group name (`dispatcher`).' };
 
-/** Anthropic's error body (/v1/messages, /v1/messages/count_tokens). */
-const ANTHROPIC_ERROR = obj({ type: { const: 'error' }, error: obj({ type: str, message: str }, ['type', 'message']) }, ['type', 'error']);
+/** Anthropic's error body (/v1/messages, /v1/messages/count_tokens), the gateway's `code` in `details.error_code` (the SDK's `errorCode`). */
+const ANTHROPIC_ERROR_DETAILS = {
+  ...obj({ error_code: { ...str, description: "The gateway's error code (`budget_exceeded`, `model_not_allowed`, …): Anthropic's SDK reads it as `errorCode`" } }, ['error_code']),
+  additionalProperties: true,
+};
+const ANTHROPIC_ERROR = obj({ type: { const: 'error' }, error: obj({ type: str, message: str, details: ANTHROPIC_ERROR_DETAILS }, ['type', 'message']) }, ['type', 'error']);
 /** GET /v1/models and /v1/models/{model}: Anthropic's clients (an `anthropic-version` header) get Anthropic's shapes. */
 const EITHER_ERROR = { anyOf: [OPENAI_ERROR_SCHEMA, ANTHROPIC_ERROR] };
 

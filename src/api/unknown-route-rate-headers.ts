@@ -1,10 +1,7 @@
 import type { AppContext } from '../context';
 import { clientOf } from './openai-request';
-import { isAnthropicClient } from './anthropic-models';
+import { speaksAnthropic } from './anthropic-client';
 import { withRateHeaders } from '../limits/answer-rate-headers';
-
-/** /v1/messages and everything under it: Anthropic's API (its clients may send the key as x-api-key). */
-const ANTHROPIC_PATHS = /^\/v1\/messages(?:\/|$)/;
 
 /**
  * The 404 of an unknown /v1 route (`POST /v1/images/edits`, `GET /v1/chat/completions`) as it
@@ -16,7 +13,8 @@ const ANTHROPIC_PATHS = /^\/v1\/messages(?:\/|$)/;
  */
 export function unknownRouteRateHeaders(ctx: AppContext): (request: Request, res: Response) => Response | Promise<Response> {
   return (request, res) => {
-    const anthropic = ANTHROPIC_PATHS.test(new URL(request.url).pathname) || isAnthropicClient(request);
+    // Anthropic's paths and clients (their key may come as x-api-key) get Anthropic's rate headers.
+    const anthropic = speaksAnthropic(request, new URL(request.url).pathname);
     let limits;
     try {
       limits = clientOf(ctx.state.getSnapshot(), request, anthropic ? 'anthropic' : 'openai').limits;

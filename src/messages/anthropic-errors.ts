@@ -3,10 +3,21 @@ import { anthropicOverflowMessage, parseContextOverflow } from '../errors/contex
 
 export { anthropicStatus };
 
-/** Anthropic's error envelope: `{"type":"error","error":{"type","message"}}`. */
+/**
+ * Anthropic's error envelope: `{"type":"error","error":{"type","message","details"}}`. `details.error_code`
+ * is where Anthropic names an error's cause (its SDK's `err.errorCode`, also for an `event: error`
+ * mid-stream): the gateway puts its own `code` there (`budget_exceeded`, `model_not_allowed`, …).
+ */
 export interface AnthropicErrorBody {
   type: 'error';
-  error: { type: string; message: string; details?: Record<string, unknown> };
+  error: AnthropicError;
+}
+
+/** The `error` of Anthropic's envelope, as the body and a stream's `event: error` carry it. */
+export interface AnthropicError {
+  type: string;
+  message: string;
+  details?: { error_code: string; [more: string]: unknown };
 }
 
 const THREAD_UNSUPPORTED = 'thread_unsupported_request';
@@ -69,14 +80,13 @@ export function anthropicErrorType(status: number): string {
  * clients such as Claude Code back off as they would against Anthropic.
  */
 export function toAnthropicError(err: unknown): { status: number; body: AnthropicErrorBody; headers: Record<string, string> } {
-  if (!(err instanceof ApiError)) {
-    return { status: 500, body: { type: 'error', error: { type: 'api_error', message: 'Internal gateway error.' } }, headers: {} };
-  }
-  const status = anthropicStatus(err);
-  const error: AnthropicErrorBody['error'] = { type: anthropicErrorType(status), message: overflowMessage(err, status) ?? err.message };
-  // The SDK reads why a thread was refused from here (see threadUnsupported).
-  if (err.code === THREAD_UNSUPPORTED) error.details = { error_code: THREAD_UNSUPPORTED, unsupported: ['provider'] };
-  return { status, body: { type: 'error', error }, headers: err.headers };
+  const e = ApiError.from(err);
+  const status = anthropicStatus(e);
+  const error: AnthropicError = { type: anthropicErrorType(status), message: overflowMessage(e, status) ?? e.message };
+  // The gateway's code where Anthropic's SDK reads a cause (`errorCode`); an unknown one it takes as
+  // the bare type. The SDK reads why a thread was refused from here too (see threadUnsupported).
+  if (e.code) error.details = e.code === THREAD_UNSUPPORTED ? { error_code: THREAD_UNSUPPORTED, unsupported: ['provider'] } : { error_code: e.code };
+  return { status, body: { type: 'error', error }, headers: e.headers };
 }
 
 

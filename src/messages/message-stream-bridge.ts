@@ -1,6 +1,7 @@
 import type { ChatCompletionChunk } from '../providers/types';
 import type { Usage } from '../usage/types';
 import { DIRECT_CALLER, type AnthropicMessage, type MessagesEvent } from './anthropic-types';
+import type { AnthropicError } from './anthropic-errors';
 import { finalStop, matchedStopOf, toAnthropicUsage } from './chat-to-message';
 import { ChatToolCalls, wholeJson as whole, type ChatToolCall } from '../providers/shared/chat-tool-calls';
 import { toToolUseId } from './tool-use-id';
@@ -87,7 +88,7 @@ export class MessageStreamBridge {
   }
 
   /** The upstream failed after the stream started: Anthropic's `error` event ends the stream. */
-  fail(error: { type: string; message: string }): MessagesEvent[] {
+  fail(error: AnthropicError): MessagesEvent[] {
     if (this.ended) return [];
     this.ended = true;
     return [{ type: 'error', error }];

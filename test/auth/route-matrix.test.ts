@@ -40,7 +40,7 @@ const call = (r: { method: string; path: string }, as: Session | null, extra: Pa
 async function expectAnthropicError(res: Response, status: number, label: string) {
   expect({ label, status: res.status }).toEqual({ label, status });
   const body = await json(res);
-  expect(body).toEqual({ type: 'error', error: { type: 'authentication_error', message: expect.any(String) } });
+  expect(body).toEqual({ type: 'error', error: { type: 'authentication_error', message: expect.any(String), details: { error_code: 'invalid_api_key' } } });
 }
 
 async function expectError(res: Response, status: number, label: string) {

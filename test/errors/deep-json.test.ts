@@ -44,7 +44,7 @@ describe('a body nested too deep', () => {
       expect(res.status).toBe(400);
       const body = (await res.json()) as any;
       const message = `The request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.`;
-      if (endpoint === 'messages' || endpoint === 'count_tokens') expect(body).toEqual({ type: 'error', error: { type: 'invalid_request_error', message } });
+      if (endpoint === 'messages' || endpoint === 'count_tokens') expect(body).toEqual({ type: 'error', error: { type: 'invalid_request_error', message, details: { error_code: 'invalid_json' } } });
       else expect(body).toEqual({ error: { message, type: 'invalid_request_error', param: null, code: 'invalid_json' } });
       expect(await gw.waitForRow(res)).toMatchObject({ endpoint, status: 400, clientId: gw.clientId });
       expect(upstream.requests.length).toBe(before);

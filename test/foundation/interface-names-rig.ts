@@ -77,6 +77,7 @@ export async function openaiError(r: Response, status: number, fields: { type?: 
   expect({ status: r.status, body: b }).toMatchObject({ status, body: { error: fields } });
   expect(Object.keys(b.error).sort()).toEqual(['code', 'message', 'param', 'type']);
 }
-export async function anthropicError(r: Response, status: number, type: string) {
-  expect({ status: r.status, body: await json(r) }).toEqual({ status, body: { type: 'error', error: { type, message: expect.any(String) } } });
+/** Anthropic's error body, the gateway's `code` in `error.details.error_code` (where Anthropic's SDK reads `errorCode`). */
+export async function anthropicError(r: Response, status: number, type: string, code: string) {
+  expect({ status: r.status, body: await json(r) }).toEqual({ status, body: { type: 'error', error: { type, message: expect.any(String), details: { error_code: code } } } });
 }

@@ -80,15 +80,15 @@ describe('/v1/messages (Anthropic wire format)', () => {
   });
 
   test('error types by status', async () => {
-    await anthropicError(await anthropicPost('/v1/messages', gw.clientKey, { model: 'mock/echo' }), 400, 'invalid_request_error');
-    await anthropicError(await anthropicPost('/v1/messages', 'gg-wrong', message()), 401, 'authentication_error');
-    await anthropicError(await anthropicPost('/v1/messages', gw.clientKey, message('no-such-model-xyz')), 404, 'not_found_error');
-    await anthropicError(await anthropicPost('/v1/messages', gw.clientKey, message('mock/echo', { pad: 'x'.repeat(20_000) })), 413, 'request_too_large');
+    await anthropicError(await anthropicPost('/v1/messages', gw.clientKey, { model: 'mock/echo' }), 400, 'invalid_request_error', 'invalid_request');
+    await anthropicError(await anthropicPost('/v1/messages', 'gg-wrong', message()), 401, 'authentication_error', 'invalid_api_key');
+    await anthropicError(await anthropicPost('/v1/messages', gw.clientKey, message('no-such-model-xyz')), 404, 'not_found_error', 'model_not_found');
+    await anthropicError(await anthropicPost('/v1/messages', gw.clientKey, message('mock/echo', { pad: 'x'.repeat(20_000) })), 413, 'request_too_large', 'request_too_large');
     const narrow = await newKey({ models: ['ollama/*'] });
-    await anthropicError(await anthropicPost('/v1/messages', narrow.key, message()), 403, 'permission_error');
+    await anthropicError(await anthropicPost('/v1/messages', narrow.key, message()), 403, 'permission_error', 'model_not_allowed');
     const slow = await newKey({ rpm: 1 });
     expect((await anthropicPost('/v1/messages', slow.key, message())).status).toBe(200);
-    await anthropicError(await anthropicPost('/v1/messages', slow.key, message()), 429, 'rate_limit_error');
+    await anthropicError(await anthropicPost('/v1/messages', slow.key, message()), 429, 'rate_limit_error', 'rate_limit_exceeded');
   });
 });
 
@@ -157,7 +157,7 @@ describe('the gateway\'s own 504 (LLM_PROXY__UPSTREAM__TIMEOUT_S)', () => {
       expect((await json(await fetch(`${g.url}/health`))).providers.mock.enabled).toBe(false);
       await openaiError(await g.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify(chat('mock/echo')) }), 404, { code: 'model_not_found' });
       const a = await g.fetch('/v1/messages', { method: 'POST', body: JSON.stringify(message('openai/gpt-4o')) });
-      expect({ status: a.status, body: await json(a) }).toEqual({ status: 504, body: { type: 'error', error: { type: 'api_error', message: expect.any(String) } } });
+      expect({ status: a.status, body: await json(a) }).toEqual({ status: 504, body: { type: 'error', error: { type: 'api_error', message: expect.any(String), details: { error_code: 'upstream_timeout' } } } });
     } finally {
       await g.close();
       silent.close();

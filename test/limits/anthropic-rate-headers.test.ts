@@ -8,18 +8,15 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { CORS_HEADERS } from '../../src/http/v1-cors-headers';
-import { fixtureJson, jsonResponse, readChunks, sseResponse } from '../helpers/fake-upstream';
 import { requestIdOf } from '../helpers/start-gateway';
-import { limitedClient, startLimitsRig, type LimitsRig } from './limits-helpers';
+import { chatFixtures, limitedClient, startLimitsRig, type LimitsRig } from './limits-helpers';
 
 setDefaultTimeout(30_000);
 
 let rig: LimitsRig;
 beforeAll(async () => {
   rig = await startLimitsRig();
-  // /v1/messages of an OpenAI model goes through chat: a stream gets the chat stream fixture.
-  rig.fake.handler = (_req, recorded) =>
-    recorded.body?.stream ? sseResponse(readChunks('openai', 'text.chunks.txt')) : jsonResponse(fixtureJson('openai', 'chat.json'));
+  rig.fake.handler = chatFixtures;
 }, 30_000);
 afterAll(() => rig.close());
 

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll } from 'bun:test';
 import { eq } from 'drizzle-orm';
 import { clients, modelGroups, models, teams } from '../../src/db/schema';
-import { fixtureJson, jsonResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { fixtureJson, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
 import { deleteKeys, randomPrefix, redisEnv } from '../helpers/redis-env';
 import { providerEnv, startGateway, type GatewayOptions, type TestGateway } from '../helpers/start-gateway';
 
@@ -33,6 +33,10 @@ export async function startLimitsRig(options: Omit<GatewayOptions, 'limitsClock'
   gw.ctx.state.reload();
   return { gw, fake, clock, close: async () => (await gw.close(), fake.close()) };
 }
+
+/** The fake OpenAI answering chat's fixtures, the stream's to a streamed request (/v1/messages of an OpenAI model goes through chat). */
+export const chatFixtures: FakeHandler = (_req, recorded) =>
+  recorded.body?.stream ? sseResponse(readChunks('openai', 'text.chunks.txt')) : jsonResponse(fixtureJson('openai', 'chat.json'));
 
 type ClientLimits = Partial<Pick<typeof clients.$inferInsert, 'teamId' | 'models' | 'budgetUsd' | 'budgetPeriod' | 'rpm' | 'tpm' | 'maxParallel' | 'expiresAt'>>;
 

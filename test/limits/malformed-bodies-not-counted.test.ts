@@ -137,7 +137,7 @@ for (const ep of ENDPOINTS) {
       const body = (await res.json()) as any;
       expect({ where, status: res.status }).toEqual({ where, status: 400 });
       if (ep.anthropic) {
-        expect({ where, body }).toEqual({ where, body: { type: 'error', error: { type: 'invalid_request_error', message: expect.any(String) } } });
+        expect({ where, body }).toEqual({ where, body: { type: 'error', error: { type: 'invalid_request_error', message: expect.any(String), details: { error_code: bad.code ?? 'invalid_request' } } } });
         expect(res.headers.get('request-id')).toBe(res.headers.get('x-request-id'));
       } else {
         expect({ where, body }).toEqual({ where, body: { error: { message: expect.any(String), type: 'invalid_request_error', param: bad.param, code: bad.code ?? 'invalid_request' } } });

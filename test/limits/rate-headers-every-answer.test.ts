@@ -27,7 +27,7 @@ test("an unknown /v1 route's 404 shows a known key's windows (x-api-key on Anthr
     const r = await post(path, headers);
     const body = (await r.json()) as any;
     expect({ name, status: r.status, id: !!r.headers.get('x-request-id'), limit: r.headers.get('x-ratelimit-limit-requests') }).toEqual({ name, status: 404, id: true, limit });
-    if (path.startsWith('/v1/messages')) expect(body).toEqual({ type: 'error', error: { type: 'not_found_error', message: 'Not found.' } });
+    if (path.startsWith('/v1/messages')) expect(body).toEqual({ type: 'error', error: { type: 'not_found_error', message: 'Not found.', details: { error_code: 'not_found' } } });
     else expect(body.error).toMatchObject({ code: 'not_found', message: `Invalid URL (POST ${path}).` });
   }
   const anthropic = await post('/v1/messages/batches', { 'x-api-key': c.key, 'anthropic-version': '2023-06-01' });

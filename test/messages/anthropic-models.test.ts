@@ -49,12 +49,13 @@ test('models.retrieve(): one model or group; an unknown one is not_found_error',
   const err = await client.models.retrieve('no-such-model').catch((e) => e);
   expect(err).toBeInstanceOf(Anthropic.NotFoundError);
   expect(err.error).toMatchObject({ type: 'error', error: { type: 'not_found_error' } });
+  expect(err.errorCode).toBe('model_not_found');
 });
 
 test('errors in Anthropic shape: no key (naming x-api-key), a bad limit', async () => {
   const noKey = await fetch(`${gw.url}/v1/models`, { headers: { 'anthropic-version': '2023-06-01' } });
   expect(noKey.status).toBe(401);
-  expect(await noKey.json()).toEqual({ type: 'error', error: { type: 'authentication_error', message: expect.stringContaining('x-api-key') } });
+  expect(await noKey.json()).toEqual({ type: 'error', error: { type: 'authentication_error', message: expect.stringContaining('x-api-key'), details: { error_code: 'invalid_api_key' } } });
   const wrongKey = await anthropicClient(gw, 'sk-ant-not-a-gateway-key').models.list().catch((e) => e);
   expect(wrongKey).toBeInstanceOf(Anthropic.AuthenticationError);
   const bad = await client.models.list({ limit: 0 }).catch((e) => e);

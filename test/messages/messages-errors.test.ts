@@ -100,9 +100,10 @@ describe('upstream errors -> Anthropic error types', () => {
     expect(events.map((e) => e.type)).toEqual([
       'message_start', 'content_block_start', 'ping', 'content_block_delta', 'content_block_delta', 'error',
     ]);
-    expect(events.at(-1)).toEqual({ type: 'error', error: { type: 'api_error', message: expect.any(String) } });
+    expect(events.at(-1)).toEqual({ type: 'error', error: { type: 'api_error', message: expect.any(String), details: { error_code: 'upstream_unreachable' } } });
     const row = await rowOf(res.headers.get('x-request-id'));
     expect(row.status).toBeGreaterThanOrEqual(500);
+    expect(row.errorType).toBe('upstream_unreachable');
 
     // The SDK raises it as an API error.
     healthy();
@@ -113,6 +114,7 @@ describe('upstream errors -> Anthropic error types', () => {
       for await (const _ of stream);
     })().then(() => null, (e) => e);
     expect(err).toBeInstanceOf(Anthropic.APIError);
+    expect(err.errorCode).toBe('upstream_unreachable');
   });
 });
 
@@ -129,13 +131,13 @@ describe('the gateway\'s own 413 and 504 in Anthropic\'s shape', () => {
         body: JSON.stringify({ ...hello, messages: [{ role: 'user', content: 'x'.repeat(20_000) }] }),
       });
       expect(big.status).toBe(413);
-      expect(await big.json()).toEqual({ type: 'error', error: { type: 'request_too_large', message: expect.stringContaining('LLM_PROXY__SERVER__MAX_BODY_MB') } });
+      expect(await big.json()).toEqual({ type: 'error', error: { type: 'request_too_large', message: expect.stringContaining('LLM_PROXY__SERVER__MAX_BODY_MB'), details: { error_code: 'request_too_large' } } });
       expect(await small.waitForRow(big)).toMatchObject({ endpoint: 'messages', status: 413 });
       expect(silent.requests.length).toBe(0);
 
       const slow = await small.fetch('/v1/messages', { method: 'POST', body: JSON.stringify(hello) });
       expect(slow.status).toBe(504);
-      expect(await slow.json()).toEqual({ type: 'error', error: { type: 'api_error', message: expect.any(String) } });
+      expect(await slow.json()).toEqual({ type: 'error', error: { type: 'api_error', message: expect.any(String), details: { error_code: 'upstream_timeout' } } });
       expect(await small.waitForRow(slow)).toMatchObject({ endpoint: 'messages', status: 504, errorType: 'upstream_timeout' });
     } finally {
       await small.close();
@@ -169,8 +171,9 @@ describe('bad input and auth', () => {
       // Refusals are logged too: exactly one row (written before the answer went out).
       expect(rows()).toBe(rowsBefore + 1);
       const b = (await res.json()) as any;
-      expect(b).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.any(String) } });
+      expect(b).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.any(String), details: { error_code: expect.any(String) } } });
       expect(b.error.message).toContain(needle);
+      expect(b.error.details.error_code).toBe((await gw.waitForRow(res)).errorType);
       expect(openai.requests.length).toBe(before);
     });
   }
@@ -185,7 +188,7 @@ describe('bad input and auth', () => {
     const anon = await fetch(`${gw.url}/v1/messages`, { method: 'POST', body: JSON.stringify(hello), headers: { 'content-type': 'application/json' } });
     expect(anon.status).toBe(401);
     const anonBody = (await anon.json()) as any;
-    expect(anonBody).toEqual({ type: 'error', error: { type: 'authentication_error', message: expect.any(String) } });
+    expect(anonBody).toEqual({ type: 'error', error: { type: 'authentication_error', message: expect.any(String), details: { error_code: 'invalid_api_key' } } });
     // It names the header Anthropic's clients use.
     expect(anonBody.error.message).toContain('"x-api-key: <key>"');
     const wrong = await anthropicError(anthropicClient(gw, 'gg-wrong').messages.create(hello));
@@ -371,13 +374,13 @@ test('a classifier group routes /v1/messages as chat does: its classifier call i
 test("an unknown path under /v1/messages/ (the SDK's message batches) is Anthropic's 404, not OpenAI's", async () => {
   const err = await anthropicError(client.messages.batches.list());
   expect(err).toBeInstanceOf(Anthropic.NotFoundError);
-  expect(err.error).toEqual({ type: 'error', error: { type: 'not_found_error', message: 'Not found.' } });
+  expect(err.error).toEqual({ type: 'error', error: { type: 'not_found_error', message: 'Not found.', details: { error_code: 'not_found' } } });
   const res = await gw.fetch('/v1/messages/batches', { method: 'POST', headers: { 'x-api-key': gw.clientKey, 'content-type': 'application/json' }, body: '{}' });
-  expect([res.status, await res.json()]).toEqual([404, { type: 'error', error: { type: 'not_found_error', message: 'Not found.' } }]);
+  expect([res.status, await res.json()]).toEqual([404, { type: 'error', error: { type: 'not_found_error', message: 'Not found.', details: { error_code: 'not_found' } } }]);
   // /v1/messages itself with another method than POST: Anthropic's 404 too, as for count_tokens.
   for (const path of ['/v1/messages', '/v1/messages/count_tokens']) {
     const other = await gw.fetch(path, { headers: { 'x-api-key': gw.clientKey, 'anthropic-version': '2023-06-01' } });
-    expect([path, other.status, await other.json()]).toEqual([path, 404, { type: 'error', error: { type: 'not_found_error', message: 'Not found.' } }]);
+    expect([path, other.status, await other.json()]).toEqual([path, 404, { type: 'error', error: { type: 'not_found_error', message: 'Not found.', details: { error_code: 'not_found' } } }]);
   }
   // Elsewhere under /v1 the 404 stays OpenAI's (a name merely starting with "messages" too).
   expect(await (await gw.fetch('/v1/messagesx')).json()).toMatchObject({ error: { code: 'not_found', type: 'invalid_request_error' } });

@@ -280,7 +280,7 @@ test('a Gemini error mid-stream (an error event of its own) ends the stream with
   const events = parseSse(await res.text());
   expect(events.map((e) => e.type)).toEqual(['message_start', 'content_block_start', 'ping', 'content_block_delta', 'error']);
   // Gemini's 503 UNAVAILABLE is Anthropic's overloaded_error (the type is all a stream's client has to go by); the row says 529.
-  expect(events.at(-1)).toEqual({ type: 'error', error: { type: 'overloaded_error', message: expect.stringContaining('overloaded') } });
+  expect(events.at(-1)).toEqual({ type: 'error', error: { type: 'overloaded_error', message: expect.stringContaining('overloaded'), details: { error_code: 'upstream_error' } } });
   expect(await gw.waitForRow(res)).toMatchObject({ endpoint: 'messages', provider: 'gemini', stream: true, status: 529 });
 
   // The SDK's stream ends with the error instead of hanging.

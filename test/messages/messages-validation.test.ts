@@ -94,7 +94,9 @@ for (const model of ['openai/gpt-4o-mini', 'mock/echo', 'claude-sonnet-4-5']) {
         const calls = openai.requests.length + anthropic.requests.length;
         const { status, json, row } = await refused(base(model, fields));
         expect(status).toBe(400);
-        expect(json).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining(needle) } });
+        expect(json).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining(needle), details: { error_code: expect.any(String) } } });
+        // The gateway's code where Anthropic's SDK reads it (`errorCode`), the one its row keeps.
+        expect(json.error.details.error_code).toBe(row.errorType);
         expect(row).toMatchObject({ endpoint: 'messages', status: 400, costUsd: 0 });
         expect(openai.requests.length + anthropic.requests.length).toBe(calls);
       });
@@ -109,7 +111,9 @@ for (const model of ['openai/gpt-4o-mini', 'mock/echo']) {
         const calls = openai.requests.length;
         const { status, json, row } = await refused(base(model, fields));
         expect(status).toBe(400);
-        expect(json).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining(needle) } });
+        expect(json).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining(needle), details: { error_code: expect.any(String) } } });
+        // The gateway's code where Anthropic's SDK reads it (`errorCode`), the one its row keeps.
+        expect(json.error.details.error_code).toBe(row.errorType);
         expect(row).toMatchObject({ endpoint: 'messages', status: 400, costUsd: 0 });
         expect(openai.requests.length).toBe(calls);
       });
@@ -120,7 +124,7 @@ for (const model of ['openai/gpt-4o-mini', 'mock/echo']) {
 test('count_tokens refuses a tool that is not an object as /v1/messages does (it was counted), one row', async () => {
   const res = await gw.fetch('/v1/messages/count_tokens', { method: 'POST', body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [user('Hello')], tools: [7] }) });
   expect(res.status).toBe(400);
-  expect(await res.json()).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'tools.0: Input should be a valid dictionary' } });
+  expect(await res.json()).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'tools.0: Input should be a valid dictionary', details: { error_code: 'invalid_request' } } });
   expect(await gw.waitForRow(res)).toMatchObject({ endpoint: 'count_tokens', status: 400 });
 });
 

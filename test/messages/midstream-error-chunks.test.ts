@@ -49,14 +49,19 @@ describe('an error chunk after the stream started', () => {
       const events = parseSse(await res.text());
       expect(events[0].type).toBe('message_start');
       expect(events.some((e) => e.type === 'content_block_delta')).toBe(true);
-      expect(events.at(-1)).toEqual({ type: 'error', error: { type: c.type, message: expect.stringContaining('stream failed') } });
+      const row = await rig.gw.waitForRow(res);
+      expect(row).toMatchObject({ endpoint: 'messages', provider: c.id, stream: true, status: c.status });
+      expect(row.errorType).toBeString();
+      // The gateway's code rides where Anthropic's SDK reads a cause (`errorCode`): the row's.
+      expect(events.at(-1)).toEqual({ type: 'error', error: { type: c.type, message: expect.stringContaining('stream failed'), details: { error_code: row.errorType } } });
       expect(events.filter((e) => e.type === 'error' || e.type === 'message_stop').length).toBe(1);
-      expect(await rig.gw.waitForRow(res)).toMatchObject({ endpoint: 'messages', provider: c.id, stream: true, status: c.status });
 
       const { got, failure } = await drainStream(rig.client.messages.stream(params));
       expect(got.some((e) => e.type === 'content_block_delta')).toBe(true);
       expect(failure).toBeInstanceOf(Anthropic.APIError);
       expect((failure as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: 'error', error: { type: c.type } });
+      expect((failure as InstanceType<typeof Anthropic.APIError>).type).toBe(c.type as any);
+      expect((failure as InstanceType<typeof Anthropic.APIError>).errorCode).toBe(row.errorType);
     });
   }
 });
@@ -78,5 +83,6 @@ test("an error chunk before anything went out is the HTTP error it names: a rate
   const err = await rig.client.messages.create({ model: MODELS.openai, max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'Hello' }] }).catch((e) => e);
   expect(err).toBeInstanceOf(Anthropic.RateLimitError);
   expect(err.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error', message: expect.stringContaining('Rate limit reached') } });
-  expect(await rig.gw.waitForRow(err.requestID)).toMatchObject({ endpoint: 'messages', provider: 'openai', status: 429 });
+  expect(await rig.gw.waitForRow(err.requestID)).toMatchObject({ endpoint: 'messages', provider: 'openai', status: 429, errorType: 'rate_limit_exceeded' });
+  expect(err.errorCode).toBe('rate_limit_exceeded');
 });

@@ -48,7 +48,7 @@ test('a slow failure: event: error with the Anthropic type of the upstream statu
   const r = await run();
   const events = parseSse(await new Response(r.body as ReadableStream).text());
   expect(events[0].type).toBe('message_start');
-  expect(events.at(-1)).toEqual({ type: 'error', error: { type: 'rate_limit_error', message: expect.any(String) } });
+  expect(events.at(-1)).toEqual({ type: 'error', error: { type: 'rate_limit_error', message: expect.any(String), details: { error_code: 'rate_limit_exceeded' } } });
   const id = r.headers['x-request-id'];
   const deadline = Date.now() + 5000;
   while (!gw.logs.some((l) => l.requestId === id) && Date.now() < deadline) await Bun.sleep(20);

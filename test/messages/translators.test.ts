@@ -4,7 +4,7 @@ import { claudeModelAlias } from '../../src/messages/claude-model-alias';
 import { resolveConcrete } from '../../src/routing/resolve-concrete';
 import { chatToMessage, mapStopReason, toAnthropicUsage } from '../../src/messages/chat-to-message';
 import { messagesToChat, validateMessagesRequest } from '../../src/messages/messages-to-chat';
-import { toAnthropicError } from '../../src/messages/anthropic-errors';
+import { threadUnsupported, toAnthropicError } from '../../src/messages/anthropic-errors';
 import { fromToolUseId, toToolUseId } from '../../src/messages/tool-use-id';
 import { UpstreamError } from '../../src/errors/api-error';
 import { group, makeSnapshot, model } from '../routing/snapshot-fixture';
@@ -242,7 +242,14 @@ describe('errors', () => {
     ]);
     const overloaded = toAnthropicError(new UpstreamError('openai', 529, 'busy', true));
     expect(overloaded).toMatchObject({ status: 529, body: { type: 'error', error: { type: 'overloaded_error', message: 'busy' } } });
-    expect(toAnthropicError(new Error('boom')).body.error).toEqual({ type: 'api_error', message: 'Internal gateway error.' });
+    expect(toAnthropicError(new Error('boom')).body.error).toEqual({ type: 'api_error', message: 'Internal gateway error.', details: { error_code: 'internal_error' } });
+  });
+
+  test("the gateway's code goes where Anthropic's SDK reads a cause: error.details.error_code; none without a code", () => {
+    const budget = new ApiError({ status: 429, message: 'Budget exceeded.', type: 'insufficient_quota', code: 'budget_exceeded' });
+    expect(toAnthropicError(budget).body).toEqual({ type: 'error', error: { type: 'rate_limit_error', message: 'Budget exceeded.', details: { error_code: 'budget_exceeded' } } });
+    expect(toAnthropicError(threadUnsupported('openai')).body.error.details).toEqual({ error_code: 'thread_unsupported_request', unsupported: ['provider'] });
+    expect(toAnthropicError(new ApiError({ status: 400, message: 'x', code: null })).body.error).toEqual({ type: 'invalid_request_error', message: 'x' });
   });
 });
 

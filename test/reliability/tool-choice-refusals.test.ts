@@ -154,7 +154,8 @@ describe('/v1/messages', () => {
     for (const c of CASES) {
       test(`${model}: ${c.name} is Anthropic's 400, sent nowhere`, async () => {
         const err = await refused(anthropic.messages.create({ model, max_tokens: 50, messages: hi, ...c.body } as any), Anthropic.APIError, 'messages');
-        expect(err.error).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(c.says) } });
+        expect(err.error).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(c.says), details: { error_code: 'invalid_request' } } });
+        expect(err.errorCode).toBe('invalid_request');
       });
     }
   }

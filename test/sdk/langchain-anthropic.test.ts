@@ -230,7 +230,7 @@ describe('errors surface as the Anthropic SDK errors LangChain wraps, with their
       ['gpt invoke', () => gpt(bad).invoke('Hello')],
     ] as const) {
       const err = await lcError(call());
-      expect([what, err.status, err.error]).toEqual([what, 401, { type: 'error', error: { type: 'authentication_error', message: 'Incorrect or revoked API key.' } }]);
+      expect([what, err.status, err.error]).toEqual([what, 401, { type: 'error', error: { type: 'authentication_error', message: 'Incorrect or revoked API key.', details: { error_code: 'invalid_api_key' } } }]);
       expect(err.lc_error_code).toBe('MODEL_AUTHENTICATION');
       expect(rec.ids.at(-1)).toBe('');
     }
@@ -244,7 +244,7 @@ describe('errors surface as the Anthropic SDK errors LangChain wraps, with their
     ] as const) {
       const err = await lcError(call());
       expect([what, err.status, err.error]).toEqual([
-        what, 404, { type: 'error', error: { type: 'not_found_error', message: "The model 'no-such-model' does not exist or is not enabled." } },
+        what, 404, { type: 'error', error: { type: 'not_found_error', message: "The model 'no-such-model' does not exist or is not enabled.", details: { error_code: 'model_not_found' } } },
       ]);
       expect(err.lc_error_code).toBe('MODEL_NOT_FOUND');
       expect(await gw.waitForRow(rec.last())).toMatchObject({ endpoint: 'messages', status: 404, stream, modelRequested: 'no-such-model', clientId: gw.clientId });
