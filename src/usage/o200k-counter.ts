@@ -12,6 +12,10 @@ import { type O200kTables, o200kTables, rankOf } from './o200k-tables';
 const SPLIT = /[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?:'(?:[sS]|[dD]|[mM]|[tT]|[lL][lL]|[vV][eE]|[rR][eE]))?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?:'(?:[sS]|[dD]|[mM]|[tT]|[lL][lL]|[vV][eE]|[rR][eE]))?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+/gu;
 
 const NONE = 0x7fffffff;
+/** The counts of short pieces seen in this text (a text repeats its words): at most SEEN_MAX, emptied after each text. */
+const seen = new Map<string, number>();
+const SEEN_MAX = 8192;
+const SEEN_LENGTH = 16;
 let buf = new Uint8Array(1024);
 let starts = new Int32Array(1025);
 let ranks = new Int32Array(1025);
@@ -129,12 +133,23 @@ export function countO200kTokens(text: string): number {
   let count = 0;
   SPLIT.lastIndex = 0;
   for (let m = SPLIT.exec(text); m; m = SPLIT.exec(text)) {
-    const n = encode(m[0]);
+    const piece = m[0];
+    const known = seen.get(piece);
+    if (known !== undefined) {
+      count += known;
+      continue;
+    }
+    const n = encode(piece);
     // A piece found whole counts 1 (gpt-tokenizer looks it up as text: not one with a lone
     // surrogate, nor one starting with a byte-order mark).
-    if (n > 0 && !(n >= 3 && bom(0)) && rankOf(t, buf, 0, n) >= 0) count++;
-    else count += mergeCount(t, Math.abs(n));
+    const c = n > 0 && !(n >= 3 && bom(0)) && rankOf(t, buf, 0, n) >= 0 ? 1 : mergeCount(t, Math.abs(n));
+    count += c;
+    if (piece.length <= SEEN_LENGTH) {
+      if (seen.size >= SEEN_MAX) seen.clear();
+      seen.set(piece, c);
+    }
   }
+  seen.clear();
   return count;
 }
 
