@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
-import { compileArgs } from '../../scripts/build-entrypoints';
+import { BUILD_ENTRYPOINTS, compileArgs } from '../../scripts/build-entrypoints';
 
 // Compiling an executable takes seconds (more on a loaded CI machine). A limit only bounds a hang.
 setDefaultTimeout(120_000);
@@ -32,3 +32,17 @@ test('a compiled executable counts with its embedded vocabulary, on the token-co
   expect(out.direct).toEqual(expected);
   expect(out.worker).toEqual(expected);
 });
+
+// gpt-tokenizer is only the tests' oracle and the source of the vocabulary file: its tables (a
+// 2.7 MB array of strings, 50-80 MiB once loaded) must not come back into the build.
+test("the build holds the vocabulary as one embedded file and none of gpt-tokenizer's code", async () => {
+  const r = await Bun.build({ entrypoints: BUILD_ENTRYPOINTS.map((e) => join(root, e)), root: join(root, 'src'), target: 'bun', format: 'esm', minify: true });
+  expect(r.success).toBe(true);
+  const vocab = r.outputs.filter((o) => o.path.endsWith('.tiktoken'));
+  expect(vocab.map((o) => o.size)).toEqual([Bun.file(join(root, 'node_modules/gpt-tokenizer/data/o200k_base.tiktoken')).size]);
+  for (const o of r.outputs.filter((o) => o.kind === 'entry-point')) {
+    const text = await o.text();
+    expect(text).not.toContain('Disallowed special token');
+    expect(text).not.toContain('bytePairRankDecoder');
+  }
+}, 60_000);
