@@ -16,9 +16,10 @@ const NONE = 0x7fffffff;
 const seen = new Map<string, number>();
 const SEEN_MAX = 8192;
 const SEEN_LENGTH = 16;
-let buf = new Uint8Array(1024);
-let starts = new Int32Array(1025);
-let ranks = new Int32Array(1025);
+const SCRATCH = 1024;
+let buf = new Uint8Array(SCRATCH);
+let starts = new Int32Array(SCRATCH + 1);
+let ranks = new Int32Array(SCRATCH + 1);
 
 /** piece as UTF-8 into buf (a lone surrogate as U+FFFD, as TextEncoder does): its length, negated if it had one. */
 function encode(piece: string): number {
@@ -150,6 +151,10 @@ export function countO200kTokens(text: string): number {
     }
   }
   seen.clear();
+  // A long whitespace run grew the scratch arrays: they are not kept at that size.
+  if (buf.length > SCRATCH) buf = new Uint8Array(SCRATCH);
+  if (starts.length > SCRATCH) starts = new Int32Array(SCRATCH + 1);
+  if (ranks.length > SCRATCH) ranks = new Int32Array(SCRATCH + 1);
   return count;
 }
 
