@@ -12,3 +12,7 @@ declare module '*.css' {
   const path: string;
   export default path;
 }
+declare module '*.tiktoken' {
+  const path: string;
+  export default path;
+}

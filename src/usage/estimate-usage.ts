@@ -91,7 +91,7 @@ export function promptPieces(prompt: readonly MessageLike[] | string): PromptPie
  * A chat prompt's tokens (messages plus the JSON of its tool definitions) at ~4 characters a
  * token, counted at once on the calling thread. For a number the client sees before the upstream
  * reports any (message_start's `input_tokens`): the tokenizer's worker would hold up the first
- * byte when cold (~0.3 s to load its tables, ~110 MiB kept) and count each long prompt again,
+ * byte when cold (~0.1 s to start and load its tables, ~10-15 MiB kept) and count each long prompt again,
  * for a figure the exact count at the end replaces.
  */
 export function approximatePromptTokens(messages: readonly MessageLike[], tools?: unknown): number {

@@ -3,8 +3,8 @@ import { bundledWorkerUrl } from '../runtime/bundled-worker-url';
 /**
  * Token counts for usage estimates, computed on their own worker thread, started on the first
  * estimate (most upstreams report usage, so most processes never start it). On the main thread
- * the tokenizer's first load blocked every request for ~0.3 s and each long prompt for several
- * ms. If the worker cannot run, counts fall back to ~4 characters per token; they never reject.
+ * the tokenizer's first load would block every request (~0.3 s with gpt-tokenizer's tables, ~60 ms
+ * with ours) and each long prompt for several ms. If the worker cannot run, counts fall back to ~4 characters per token; they never reject.
  */
 export interface TokenCounter {
   count(texts: readonly string[]): Promise<number[]>;
@@ -15,7 +15,7 @@ export interface TokenCounter {
 /**
  * Characters waiting for the worker at most (~1 s of its work, 64 MiB or so held). Clients that
  * leave requests with long prompts (each one's prompt is estimated) can send them far faster than
- * the tokenizer counts (~30 MB/s): past this, a count is approximated at once instead of queued.
+ * the tokenizer counts (~20-35 MB/s): past this, a count is approximated at once instead of queued.
  */
 export const MAX_PENDING_CHARS = 32 * 1024 * 1024;
 
@@ -33,8 +33,9 @@ const workerUrl = () => bundledWorkerUrl(import.meta.url, './token-count.worker.
 export interface TokenCounterOptions {
   url?: () => string;
   /**
-   * An idle worker is ended after this long: with its tables loaded it holds ~110 MiB, which a
-   * gateway whose upstreams report usage (nearly all requests) should not keep for one cut stream.
+   * An idle worker is ended after this long: with its tables loaded it holds ~10-15 MiB (a Bun
+   * worker alone ~8, the o200k tables ~4: see o200k-tables.ts), which a gateway whose upstreams
+   * report usage (nearly all requests) need not keep for one cut stream.
    */
   idleMs?: number;
   /** Characters waiting for the worker at most (MAX_PENDING_CHARS); a count past it is approximated. */
