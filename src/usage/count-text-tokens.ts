@@ -8,15 +8,16 @@ import { countO200kTokens } from './o200k-counter';
  * ~60 ms to load and a long prompt several ms to count, which must not stall the event loop.
  */
 
-/** Longest run of non-space characters tokenized in one piece. */
+/** Longest run of non-space (or of space) characters tokenized in one piece. */
 const RUN = 128;
-const LONG_RUN = /\S{128}/g;
+const LONG_RUN = /\S{128}|\s{128}/g;
 
 export function countTextTokens(text: string): number {
   if (!text) return 0;
-  // BPE merging costs the square of a word's length: one 40K-char run without spaces (CJK text,
-  // base64, 'xxxx...') took ~30 s, stalling the counter. Long runs are counted in RUN-char
-  // slices, which moves an estimate by about a token per slice.
+  // BPE merging costs the square of a piece's length: one 40K-char run without spaces (CJK text,
+  // base64, 'xxxx...') took ~30 s, and 192K chars of mixed whitespace ('\n \t' repeated) ~21 s,
+  // stalling the counter. Long runs are counted in RUN-char slices, which moves an estimate by
+  // about a token per slice.
   let n = 0;
   let from = 0;
   LONG_RUN.lastIndex = 0;

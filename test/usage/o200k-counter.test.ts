@@ -80,3 +80,11 @@ test('countTextTokens still counts a long run without spaces in 128-character sl
   expect(countTextTokens('say <|endoftext|> now')).toBe(oracle('say <|endoftext|> now'));
   expect(countTextTokens('')).toBe(0);
 });
+
+test('countTextTokens counts a long run of whitespace in 128-character slices too (merging 192K characters of it whole took ~21 s)', () => {
+  const text = `a${'\n \t'.repeat(100)}b`;
+  // 'a' + 127 whitespace (where the first 128-run ends), then 128, then the rest.
+  expect(countTextTokens(text)).toBe(oracle(text.slice(0, 129)) + oracle(text.slice(129, 257)) + oracle(text.slice(257)));
+  const spaces = ' '.repeat(300);
+  expect(countTextTokens(spaces)).toBe(oracle(spaces.slice(0, 128)) + oracle(spaces.slice(128, 256)) + oracle(spaces.slice(256)));
+});
