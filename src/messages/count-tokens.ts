@@ -48,16 +48,16 @@ export function validateCountRequest(body: unknown): CountRequest {
 export async function countMessageTokens(
   ctx: AppContext,
   { body, req }: CountRequest,
-  opts: { clientId: number | null; clock: RequestClock; signal?: AbortSignal; requestId?: string },
+  opts: { clientId: number | null; teamId: number | null; clock: RequestClock; signal?: AbortSignal; requestId?: string },
   native?: NativeCount,
 ): Promise<{ inputTokens: number; headers: Record<string, string> }> {
   const requestId = opts.requestId ?? newRequestId();
-  const meta: RequestMeta = { requestId, clientId: opts.clientId, endpoint: 'count_tokens', clock: opts.clock, modelRequested: modelForLog(req.model), stream: req.stream === true };
+  const meta: RequestMeta = { requestId, clientId: opts.clientId, teamId: opts.teamId, endpoint: 'count_tokens', clock: opts.clock, modelRequested: modelForLog(req.model), stream: req.stream === true };
   let decision: RouteDecision | null = null;
   let walk: Walk<number> | null = null;
   try {
     const routed = claudeModelAlias(req.model, ctx.state.getSnapshot()) ?? req.model;
-    decision = await routeChat(ctx, { ...req, model: routed } as unknown as ChatRequest, classifierCallModel(ctx, requestId, opts.clientId), opts.signal);
+    decision = await routeChat(ctx, { ...req, model: routed } as unknown as ChatRequest, classifierCallModel(ctx, requestId, opts), opts.signal);
     const target = decision.targets[0]!;
     // Anthropic counts the body as it came (as /v1/messages passes it natively), so blocks only
     // Anthropic knows (server tool results, URL or file documents) are never refused by a translation.
