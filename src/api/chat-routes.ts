@@ -25,8 +25,8 @@ export function chatCompletionsRoute(ctx: AppContext): V1Route {
       ctx,
       // Not async: the handler waits on the upstream for most of the request's life, and each
       // async function on that wait keeps its frame, arguments and promise alive.
-      ({ request, client, clock, body, requestId, dropClient, outputCap }) =>
-        startChat(ctx, body, { clientId: client.id, signal: request.signal, dropClient, clock, requestId, clientHeaders: forwardableHeaders(request.headers), outputCap, estimatedUsage: true }).then(chatAnswer),
+      ({ request, client, teamId, clock, body, requestId, dropClient, outputCap }) =>
+        startChat(ctx, body, { clientId: client.id, teamId, signal: request.signal, dropClient, clock, requestId, clientHeaders: forwardableHeaders(request.headers), outputCap, estimatedUsage: true }).then(chatAnswer),
       { endpoint: 'chat', validate: validateChatRequest },
     ),
     detail: {

@@ -7,8 +7,8 @@ import type { V1Route } from './v1-route-types';
 /** POST /v1/embeddings in OpenAI's wire format, for OpenAI, Gemini, Ollama and mock models. */
 export function embeddingsRoute(ctx: AppContext): V1Route {
   return {
-    handler: openaiPost(ctx, async ({ request, client, clock, body, requestId }) => {
-      const r = await createEmbeddings(ctx, body, { clientId: client.id, signal: request.signal, clock, requestId });
+    handler: openaiPost(ctx, async ({ request, client, teamId, clock, body, requestId }) => {
+      const r = await createEmbeddings(ctx, body, { clientId: client.id, teamId, signal: request.signal, clock, requestId });
       return { json: r.body, headers: r.headers };
     }, { endpoint: 'embeddings', validate: validateEmbeddingRequest }),
     detail: {

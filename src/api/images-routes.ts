@@ -7,8 +7,8 @@ import type { V1Route } from './v1-route-types';
 /** POST /v1/images/generations in OpenAI's wire format, for OpenAI and Gemini image models. */
 export function imagesRoute(ctx: AppContext): V1Route {
   return {
-    handler: openaiPost(ctx, async ({ request, client, clock, body, requestId }) => {
-      const { result, headers } = await generateImages(ctx, body, { clientId: client.id, signal: request.signal, clock, requestId });
+    handler: openaiPost(ctx, async ({ request, client, teamId, clock, body, requestId }) => {
+      const { result, headers } = await generateImages(ctx, body, { clientId: client.id, teamId, signal: request.signal, clock, requestId });
       return { json: result.raw ?? JSON.stringify(result.body), headers };
     }, { endpoint: 'images', validate: validateImageRequest }),
     detail: {

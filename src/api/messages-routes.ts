@@ -28,8 +28,8 @@ export function messagesRoute(ctx: AppContext): V1Route {
   return {
     handler: openaiPost(
       ctx,
-      async ({ request, client, clock, body, requestId, dropClient, outputCap }) => {
-        const r = await createMessage(ctx, body, { clientId: client.id, signal: request.signal, dropClient, clock, requestId, anthropicHeaders: anthropicHeaders(request), outputCap });
+      async ({ request, client, teamId, clock, body, requestId, dropClient, outputCap }) => {
+        const r = await createMessage(ctx, body, { clientId: client.id, teamId, signal: request.signal, dropClient, clock, requestId, anthropicHeaders: anthropicHeaders(request), outputCap });
         return r.kind === 'json' ? { json: r.body, headers: r.headers } : { stream: r.body, headers: r.headers };
       },
       { endpoint: 'messages', dialect: 'anthropic', validate: validateMessagesRequest },
@@ -55,9 +55,9 @@ export function countTokensRoute(ctx: AppContext): V1Route {
   return {
     handler: openaiPost(
       ctx,
-      async ({ request, client, clock, body, requestId }) => {
+      async ({ request, client, teamId, clock, body, requestId }) => {
         const native = anthropicCount(ctx, clock, anthropicHeaders(request));
-        const r = await countMessageTokens(ctx, body, { clientId: client.id, clock, signal: request.signal, requestId }, native);
+        const r = await countMessageTokens(ctx, body, { clientId: client.id, teamId, clock, signal: request.signal, requestId }, native);
         return { json: JSON.stringify({ input_tokens: r.inputTokens }), headers: r.headers };
       },
       { endpoint: 'count_tokens', dialect: 'anthropic', validate: validateCountRequest },

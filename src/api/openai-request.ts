@@ -111,6 +111,11 @@ const SSE_HEADERS = {
 export interface OpenAIRequest<T> {
   request: Request;
   client: ClientEntry;
+  /**
+   * The team the request is admitted under: the key's as authenticated (null: none). Its row is
+   * billed there (RequestMeta.teamId), even when an admin moves the key while it runs.
+   */
+  teamId: number | null;
   /** Started when the request arrived, so auth and body parsing count as gateway overhead. */
   clock: RequestClock;
   body: T;
@@ -196,7 +201,7 @@ export function openaiPost<T>(
         body = opts.validate(raw);
         checkForwardedHeaders(request.headers);
       } catch (err) {
-        logRejectedChat(ctx, err, raw, { clientId: client.id, clock, endpoint: opts.endpoint });
+        logRejectedChat(ctx, err, raw, { clientId: client.id, teamId: client.limits?.teamId, clock, endpoint: opts.endpoint });
         throw err;
       }
       requestId = newRequestId();
@@ -212,7 +217,7 @@ export function openaiPost<T>(
       const dropClient = () => server?.timeout(request, 1);
       // A whole answer's row waits until its body went out (respond).
       ctx.deliveries.hold(requestId);
-      const answer = await run({ request, client, clock, body, requestId, dropClient, outputCap });
+      const answer = await run({ request, client, teamId: client.limits?.teamId ?? null, clock, body, requestId, dropClient, outputCap });
       const res = respond(ctx, answer, { request, server, requestId, dropClient });
       // Anthropic's SDKs read a request's id from `request-id` (`_request_id`): the log row's id, as in x-request-id.
       const extra = opts.dialect === 'anthropic' ? { ...limitHeaders, 'request-id': requestId } : limitHeaders;

@@ -9,8 +9,8 @@ import type { V1Route } from './v1-route-types';
 export function createResponseRoute(ctx: AppContext): V1Route {
   const store = ctx.responseStore;
   return {
-    handler: openaiPost(ctx, async ({ request, client, clock, body, requestId, dropClient, outputCap }) => {
-      const r = await createResponse(ctx, body, { clientId: client.id, signal: request.signal, dropClient, clock, store, requestId, clientHeaders: forwardableHeaders(request.headers), outputCap });
+    handler: openaiPost(ctx, async ({ request, client, teamId, clock, body, requestId, dropClient, outputCap }) => {
+      const r = await createResponse(ctx, body, { clientId: client.id, teamId, signal: request.signal, dropClient, clock, store, requestId, clientHeaders: forwardableHeaders(request.headers), outputCap });
       return r.kind === 'json' ? { json: r.body, headers: r.headers } : { stream: r.body, headers: r.headers };
     }, { endpoint: 'responses', validate: validateResponsesRequest }),
     detail: {

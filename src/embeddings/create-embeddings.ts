@@ -23,6 +23,8 @@ import { newRequestId } from '../proxy/request-id';
 
 export interface EmbeddingsOptions {
   clientId: number | null;
+  /** The team the request was admitted under (RequestMeta.teamId). */
+  teamId: number | null;
   signal?: AbortSignal;
   /** The prelude's clock, started when the request arrived. */
   clock: RequestClock;
@@ -72,14 +74,14 @@ export async function createEmbeddings(
 ): Promise<{ body: string; headers: Record<string, string> }> {
   const clock = opts.clock;
   const requestId = opts.requestId ?? newRequestId();
-  const meta: RequestMeta = { endpoint: 'embeddings', requestId, clientId: opts.clientId, modelRequested: modelForLog(req.model), stream: false, clock };
+  const meta: RequestMeta = { endpoint: 'embeddings', requestId, clientId: opts.clientId, teamId: opts.teamId, modelRequested: modelForLog(req.model), stream: false, clock };
   let decision: RouteDecision | null = null;
   let walk: Walk<EmbeddingResult> | null = null;
   try {
     const snap = ctx.state.getSnapshot();
     // Only a group's rules read the text (a classifier group scores it); concrete names skip the join.
     const text = snap.groups.has(req.model) && inputs.kind === 'text' ? inputs.texts.join('\n') : '';
-    ({ decision } = await routeRequest(req.model, { input: text }, routeDeps(ctx, classifierCallModel(ctx, requestId, opts.clientId), opts.signal)));
+    ({ decision } = await routeRequest(req.model, { input: text }, routeDeps(ctx, classifierCallModel(ctx, requestId, opts), opts.signal)));
     // A model named directly keeps its own 400; a group tries the targets that can embed the input.
     if (snap.groups.has(req.model)) decision = targetsForEmbeddings(decision, inputs);
     walk = await walkTargets(ctx, decision, (t, settings) => embedOn(ctx, t, settings, req, inputs, { signal: opts.signal, clock, apiKey: settings.apiKey }), {

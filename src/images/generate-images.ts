@@ -18,6 +18,8 @@ import { newRequestId } from '../proxy/request-id';
 
 export interface ImagesOptions {
   clientId: number | null;
+  /** The team the request was admitted under (RequestMeta.teamId). */
+  teamId: number | null;
   signal?: AbortSignal;
   /** The log row's id (the /v1 prelude's, which a limited key's reservation waits on). */
   requestId?: string;
@@ -37,11 +39,11 @@ export async function generateImages(
 ): Promise<{ result: ImageResult; headers: Record<string, string> }> {
   const clock = opts.clock;
   const requestId = opts.requestId ?? newRequestId();
-  const meta: RequestMeta = { endpoint: 'images', requestId, clientId: opts.clientId, modelRequested: modelForLog(req.model), stream: false, clock };
+  const meta: RequestMeta = { endpoint: 'images', requestId, clientId: opts.clientId, teamId: opts.teamId, modelRequested: modelForLog(req.model), stream: false, clock };
   let decision: RouteDecision | null = null;
   let walk: Walk<ImageResult> | null = null;
   try {
-    const callModel = classifierCallModel(ctx, requestId, opts.clientId);
+    const callModel = classifierCallModel(ctx, requestId, opts);
     ({ decision } = await routeRequest(req.model, { input: req.prompt }, routeDeps(ctx, callModel, opts.signal)));
     // A model named directly keeps its own 400 for an `n` it cannot take; a group tries the targets that can.
     if (ctx.state.getSnapshot().groups.has(req.model)) decision = targetsForImageCount(decision, req);

@@ -151,7 +151,7 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
   const body = (args.body && typeof args.body === 'object' ? args.body : {}) as Record<string, unknown>;
   const model = typeof body.model === 'string' ? body.model : '';
   if (limits.expiresAt !== null && now >= limits.expiresAt) {
-    refuse(ctx, args, client.id, endpoint, model, 'key_expired', keyExpired(limits.expiresAt));
+    refuse(ctx, args, client, endpoint, model, 'key_expired', keyExpired(limits.expiresAt));
   }
   const snap = ctx.state.getSnapshot();
   // Claude Code's dated ids on /v1/messages are served by the name they alias to (a claude-<family>
@@ -159,7 +159,7 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
   const routed = isMessagesEndpoint(endpoint) ? (claudeModelAlias(model, snap) ?? model) : model;
   for (const scope of limits.scopes) {
     if (!isModelAllowed(scope.allow, model, snap.models) && !isModelAllowed(scope.allow, routed, snap.models)) {
-      return refuse(ctx, args, client.id, endpoint, model, 'model_not_allowed', new ApiError({ status: 403, message: `The model '${shown(model)}' is not allowed for ${scope.label}.`, type: 'permission_error', code: 'model_not_allowed', param: 'model' }));
+      return refuse(ctx, args, client, endpoint, model, 'model_not_allowed', new ApiError({ status: 403, message: `The model '${shown(model)}' is not allowed for ${scope.label}.`, type: 'permission_error', code: 'model_not_allowed', param: 'model' }));
     }
   }
   // At the prices in force when the request started (time-of-day prices), the instant its row bills at.
@@ -167,14 +167,14 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
   // A model of unknown price would be counted at $0: a budget could never stop it. Counting tokens is free.
   if (prices.unpriced && endpoint !== 'count_tokens') {
     const budgeted = limits.scopes.find((s) => s.budgetUsd !== null);
-    if (budgeted) refuse(ctx, args, client.id, endpoint, model, 'model_not_priced', modelNotPriced(model, prices.unpriced, budgeted.label));
+    if (budgeted) refuse(ctx, args, client, endpoint, model, 'model_not_priced', modelNotPriced(model, prices.unpriced, budgeted.label));
   }
   // A chunked body has no length: its bytes, not its characters (a CJK character is 3 bytes, about a token).
   const bytes = Number(args.request.headers.get('content-length')) || Buffer.byteLength(JSON.stringify(body));
   const worst = worstCaseOf(endpoint, body, bytes, prices);
   // Fail mode `closed` with the shared counters unreachable: a 503, logged like any refusal.
   const unavailable = (err: unknown): never => {
-    if (err instanceof LimitsUnavailableError) refuse(ctx, args, client.id, endpoint, model, 'limits_unavailable', err);
+    if (err instanceof LimitsUnavailableError) refuse(ctx, args, client, endpoint, model, 'limits_unavailable', err);
     throw err;
   };
   const worstUsd = boundedWorst(worst.costUsd, WORST_USD_IF_UNKNOWN);
@@ -201,9 +201,8 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
     let headers = limitHeaders(endpoint, a.rate, now);
     if (!a.ok) {
       const { code, err } = refusalOf(a, headers, now, minUsd);
-      refuse(ctx, args, client.id, endpoint, model, code, err);
+      refuse(ctx, args, client, endpoint, model, code, err);
     }
-    if (limits.teamId !== null) svc.admittedInTeam(args.requestId, limits.teamId);
     // Redis hands the amount back as text (14 digits): a hair under is the whole worst case.
     if (minUsd >= worstUsd || a.reservedUsd >= worstUsd * (1 - 1e-9)) return { headers };
     // Each target's cap from the request's own share (a classifier call's is reserved beside it), at its own prices.
@@ -240,19 +239,21 @@ export function boundedWorst(v: number, ifUnknown: number): number {
 }
 
 /** Counts and logs a refusal (its own row, zero cost), then throws it as the API's error. */
-function refuse(ctx: AppContext, args: AdmitArgs, clientId: number, endpoint: LimitedEndpoint, model: string, code: RefusalCode, err: ApiError): never {
+function refuse(ctx: AppContext, args: AdmitArgs, client: ClientEntry, endpoint: LimitedEndpoint, model: string, code: RefusalCode, err: ApiError): never {
   ctx.limits.countRefusal(code);
-  ctx.logSink.write(refusalRecord(args, clientId, endpoint, model, err));
+  ctx.logSink.write(refusalRecord(args, client, endpoint, model, err));
   throw err;
 }
 
 /** The one row of a refused request: its status and code, zero tokens and cost. */
-function refusalRecord(args: AdmitArgs, clientId: number, endpoint: LimitedEndpoint, model: string, err: ApiError): LogRow {
+function refusalRecord(args: AdmitArgs, client: ClientEntry, endpoint: LimitedEndpoint, model: string, err: ApiError): LogRow {
   const latency = args.clock.elapsed();
   return {
     createdAt: args.clock.createdAt,
     requestId: args.requestId,
-    clientId,
+    clientId: client.id,
+    // The team the key was refused in (it was admitted under none; the row costs nothing).
+    teamId: client.limits?.teamId ?? null,
     endpoint: endpoint as LogRow['endpoint'],
     modelRequested: modelForLog(model),
     model: null,

@@ -1,10 +1,10 @@
 import type { Store } from '../db/store';
 import type { LogRow } from '../logging/log-row';
 import { MAX_MODEL_CHARS } from '../routing/model-name';
-import type { RuntimeSnapshot } from '../state/snapshot-types';
+import type { RuntimeSnapshot, TeamEntry } from '../state/snapshot-types';
 import { periodStart } from './budget-period';
-import type { LimitCounters } from './limit-counters';
-import type { ScopeLimits } from './limit-types';
+import type { Actual, LimitCounters } from './limit-counters';
+import type { KeyLimits, ScopeLimits } from './limit-types';
 import { MemoryLimitCounters } from './memory-limit-counters';
 import { spendSince } from './spend-queries';
 import { worstPricesOf, type WorstPrices } from './worst-prices';
@@ -17,9 +17,6 @@ export interface LimitsOptions {
   /** Epoch ms; tests pass a hand-moved clock to roll periods and windows over without sleeping. */
   now?: () => number;
 }
-
-/** Bound of the requests in flight whose admitting team is remembered (far above any real concurrency). */
-const MAX_ADMITTED_TEAMS = 100_000;
 
 const ignore = (p: unknown) => {
   if (p instanceof Promise) p.catch((err) => console.error('[gophergate] limit counters:', err?.message ?? err));
@@ -42,11 +39,6 @@ export class LimitsService {
   private pricesVersion = -1;
   private pricesMinute = -1;
   private readonly pricesByName = new Map<string, WorstPrices>();
-  /**
-   * The team each admitted request of a team's key was admitted under, until its row comes: the
-   * row is billed to that team (its reservation was), even when the key moved meanwhile.
-   */
-  private readonly admittedTeams = new Map<string, number>();
   /** Scopes that had a budget at the last seed, by scope key: one that loses it has its spend dropped. */
   private budgeted = new Map<string, ScopeLimits>();
   /** No seed ran yet in this process (see seed). */
@@ -63,23 +55,6 @@ export class LimitsService {
   /** A scope's spend in the period holding `now`, from the logs' daily rollups. */
   loggedSpend(scope: ScopeLimits, now: number): Promise<number> {
     return spendSince(this.store, scope.key, periodStart(scope.period, now));
-  }
-
-  /** Request `requestId` was admitted under team `teamId`: its row (and its classifier calls') is billed there. */
-  admittedInTeam(requestId: string, teamId: number): void {
-    // A row that never came (a bug elsewhere) must not grow this for ever: the oldest entry goes.
-    if (this.admittedTeams.size >= MAX_ADMITTED_TEAMS) this.admittedTeams.delete(this.admittedTeams.keys().next().value!);
-    this.admittedTeams.set(requestId, teamId);
-  }
-
-  /**
-   * The team a row is billed to: the one its request (or, for a classifier call, the request it
-   * routed) was admitted under, else the key's team now (a refusal, or a row without admission).
-   */
-  private teamOf(r: LogRow, limitsTeam: number | null): number | null {
-    const held = this.admittedTeams.get(r.parentRequestId ?? r.requestId);
-    if (r.parentRequestId == null) this.admittedTeams.delete(r.requestId);
-    return held ?? limitsTeam;
   }
 
   /**
@@ -162,28 +137,38 @@ export class LimitsService {
   }
 
   /**
-   * Every log row passes here: it is stamped with the team it is billed to (request_logs.team_id,
-   * which team spend is summed from), and settles its request's reservation or is charged to its
-   * key's scopes.
+   * Every log row passes here: it carries the team it is billed to (request_logs.team_id, which
+   * team spend is summed from: the team its request was admitted under, RequestMeta.teamId), and
+   * settles its request's reservation or is charged to its key's scopes and that team's.
    */
   onRecord(r: LogRow, snap: RuntimeSnapshot): void {
     if (r.clientId === null) return;
     const now = this.now();
     const actual = { costUsd: r.costUsd, tokens: r.promptTokens + r.completionTokens, at: r.createdAt };
-    const client = snap.clientsById?.get(r.clientId);
-    const limits = client?.limits;
-    r.teamId ??= this.teamOf(r, limits?.teamId ?? null);
-    if (r.costUsd > 0 && r.teamId !== null) {
-      const team = snap.teams?.get(r.teamId);
-      if (team) this.teamSpendUsd.set(team.name, (this.teamSpendUsd.get(team.name) ?? 0) + r.costUsd);
-    }
+    const teamId = r.teamId ?? null;
+    const team = teamId === null ? undefined : snap.teams?.get(teamId);
+    if (r.costUsd > 0 && team) this.teamSpendUsd.set(team.name, (this.teamSpendUsd.get(team.name) ?? 0) + r.costUsd);
     const settled = this.counters.settle(r.requestId, actual, now);
     if (settled === true) return;
+    const limits = snap.clientsById?.get(r.clientId)?.limits;
     if (settled instanceof Promise) {
-      ignore(settled.then((ok) => (ok || !limits ? undefined : this.counters.charge(limits.scopes, actual, now))));
+      ignore(settled.then((ok) => (ok ? undefined : this.chargeUnreserved(limits, team, actual, now))));
       return;
     }
-    if (limits) ignore(this.counters.charge(limits.scopes, actual, now));
+    this.chargeUnreserved(limits, team, actual, now);
+  }
+
+  /**
+   * A row without a reservation (its key had no limits when admitted, or a classifier call's row)
+   * is charged to its key's own scope now and to the team it is billed to, not to a team the key
+   * joined meanwhile: that team reserved nothing for it, and would be charged past its budget.
+   */
+  private chargeUnreserved(limits: KeyLimits | null | undefined, team: TeamEntry | undefined, actual: Actual, now: number): void {
+    if (limits && limits.teamId === (team?.id ?? null)) return ignore(this.counters.charge(limits.scopes, actual, now));
+    const scopes: ScopeLimits[] = [];
+    if (limits) scopes.push(limits.scopes[0]!);
+    if (team) scopes.push(team.scope);
+    if (scopes.length > 0) ignore(this.counters.charge(scopes, actual, now));
   }
 
   /**

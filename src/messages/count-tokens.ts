@@ -12,7 +12,7 @@ import { tokenCounter } from '../usage/token-counter';
 import { ZERO_USAGE } from '../usage/types';
 import type { MessagesRequest } from './anthropic-types';
 import { claudeModelAlias } from './claude-model-alias';
-import { messagesToChat, validateMessagesRequest } from './messages-to-chat';
+import { messagesToChat, outputFormat, outputSchemaOf, validateMessagesRequest } from './messages-to-chat';
 import { newRequestId } from '../proxy/request-id';
 
 /**
@@ -48,16 +48,16 @@ export function validateCountRequest(body: unknown): CountRequest {
 export async function countMessageTokens(
   ctx: AppContext,
   { body, req }: CountRequest,
-  opts: { clientId: number | null; clock: RequestClock; signal?: AbortSignal; requestId?: string },
+  opts: { clientId: number | null; teamId: number | null; clock: RequestClock; signal?: AbortSignal; requestId?: string },
   native?: NativeCount,
 ): Promise<{ inputTokens: number; headers: Record<string, string> }> {
   const requestId = opts.requestId ?? newRequestId();
-  const meta: RequestMeta = { requestId, clientId: opts.clientId, endpoint: 'count_tokens', clock: opts.clock, modelRequested: modelForLog(req.model), stream: req.stream === true };
+  const meta: RequestMeta = { requestId, clientId: opts.clientId, teamId: opts.teamId, endpoint: 'count_tokens', clock: opts.clock, modelRequested: modelForLog(req.model), stream: req.stream === true };
   let decision: RouteDecision | null = null;
   let walk: Walk<number> | null = null;
   try {
     const routed = claudeModelAlias(req.model, ctx.state.getSnapshot()) ?? req.model;
-    decision = await routeChat(ctx, { ...req, model: routed } as unknown as ChatRequest, classifierCallModel(ctx, requestId, opts.clientId), opts.signal);
+    decision = await routeChat(ctx, { ...req, model: routed } as unknown as ChatRequest, classifierCallModel(ctx, requestId, opts), opts.signal);
     const target = decision.targets[0]!;
     // Anthropic counts the body as it came (as /v1/messages passes it natively), so blocks only
     // Anthropic knows (server tool results, URL or file documents) are never refused by a translation.
@@ -75,25 +75,31 @@ export async function countMessageTokens(
 
 /**
  * Counting needs no provider to honour anything: what /v1/messages would refuse for this
- * provider (server tools, containers, a schema format, the thinking budget; top_k, dropped there) is left out of the translation,
- * and server tool definitions are counted as their JSON. Claude Code counts its whole request.
+ * provider (server tools, containers, MCP servers, a schema format, the thinking budget; top_k, dropped there) is left out of the translation,
+ * and counted as sent where it is sent: server tool definitions and MCP servers as their JSON, the
+ * structured-output format as its schema's JSON (a bridged request carries it as `response_format`).
+ * Claude Code counts its whole request.
  */
-function countableRequest(req: MessagesRequest): { countable: MessagesRequest; serverTools: unknown[] } {
+function countableRequest(req: MessagesRequest): { countable: MessagesRequest; serverTools: unknown[]; extras: string[] } {
   const tools = Array.isArray(req.tools) ? req.tools : [];
   const client = (t: any) => t && typeof t === 'object' && (t.type === undefined || t.type === null || t.type === 'custom');
   // `thinking` adds no prompt tokens, and its budget must not be held against the `max_tokens`
   // count_tokens does not take (Claude Code counts with a 31999-token budget).
   const countable = { ...req, tools: tools.filter(client), thinking: undefined, top_k: undefined, container: undefined, mcp_servers: undefined, output_config: undefined, output_format: undefined, thread: undefined };
-  return { countable, serverTools: tools.filter((t) => !client(t)) };
+  const extras: string[] = [];
+  if (Array.isArray(req.mcp_servers) && req.mcp_servers.length) extras.push(JSON.stringify(req.mcp_servers));
+  const schema = outputSchemaOf(outputFormat(req).format);
+  if (schema) extras.push(JSON.stringify(schema));
+  return { countable, serverTools: tools.filter((t) => !client(t)), extras };
 }
 
-/** The tokenizer's estimate of the request translated for `target`: messages as the usage estimate counts them, plus tool definitions. */
+/** The tokenizer's estimate of the request translated for `target`: messages as the usage estimate counts them, plus tool definitions, MCP servers and the output schema. */
 async function estimatePrompt(req: MessagesRequest, target: RouteDecision['targets'][number]): Promise<number> {
-  const { countable, serverTools } = countableRequest(req);
+  const { countable, serverTools, extras } = countableRequest(req);
   const chat = messagesToChat(countable, { model: req.model, provider: target.provider, upstreamModel: target.upstreamModel });
   const p = promptPieces(chat.messages as any[]);
   const defs = [...(Array.isArray(chat.tools) ? chat.tools : []), ...serverTools];
   const tools = defs.length ? [JSON.stringify(defs)] : [];
-  const counts = await tokenCounter.count([...p.texts, ...tools]);
+  const counts = await tokenCounter.count([...p.texts, ...tools, ...extras]);
   return counts.reduce((a, n) => a + n, p.fixed);
 }

@@ -31,6 +31,8 @@ export type MessagesAnswer =
 
 export interface CreateMessageOptions {
   clientId: number | null;
+  /** The team the request was admitted under (RequestMeta.teamId). */
+  teamId: number | null;
   signal?: AbortSignal;
   /** Closes the client's connection: it stopped reading a stream and was dropped (see OpenUpstreamOptions.dropClient). */
   dropClient?: () => void;
@@ -62,18 +64,18 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
   try {
     // Routing reads message text loosely, so the Anthropic body serves as it is.
     const routed = claudeModelAlias(req.model, ctx.state.getSnapshot()) ?? req.model;
-    decision = await routeChat(ctx, { ...req, model: routed } as unknown as ChatRequest, classifierCallModel(ctx, requestId, opts.clientId), opts.signal);
+    decision = await routeChat(ctx, { ...req, model: routed } as unknown as ChatRequest, classifierCallModel(ctx, requestId, opts), opts.signal);
   } catch (err) {
-    logRejectedChat(ctx, err, req, { clientId: opts.clientId, clock: opts.clock, endpoint: 'messages', requestId });
+    logRejectedChat(ctx, err, req, { clientId: opts.clientId, teamId: opts.teamId, clock: opts.clock, endpoint: 'messages', requestId });
     throw err;
   }
   try {
     ({ chat, decision, bodyFor } = translateForTargets(req, decision));
   } catch (err) {
-    logRejectedChat(ctx, err, req, { clientId: opts.clientId, clock: opts.clock, endpoint: 'messages', requestId });
+    logRejectedChat(ctx, err, req, { clientId: opts.clientId, teamId: opts.teamId, clock: opts.clock, endpoint: 'messages', requestId });
     throw err;
   }
-  const run: ChatRunOptions & { requestId: string } = { clientId: opts.clientId, signal: opts.signal, dropClient: opts.dropClient, endpoint: 'messages', requestId, clock: opts.clock, decision, bodyFor, outputCap: opts.outputCap, thinkingShare: thinkingShareOf(req) };
+  const run: ChatRunOptions & { requestId: string } = { clientId: opts.clientId, teamId: opts.teamId, signal: opts.signal, dropClient: opts.dropClient, endpoint: 'messages', requestId, clock: opts.clock, decision, bodyFor, outputCap: opts.outputCap, thinkingShare: thinkingShareOf(req) };
   const id = newMessageId();
   const stops = req.stop_sequences ?? undefined;
   const shape: MessageShape = { id, stops, pingMs: opts.pingMs, toolName: toolNameRestorer(req.tools) };

@@ -200,14 +200,13 @@ export function messagesToChat(req: MessagesRequest, target: TranslateTarget): C
   }
   const { format, param } = outputFormat(req);
   if (format && typeof format === 'object') {
-    if (format.type !== 'json_schema' || !format.schema || typeof format.schema !== 'object') {
-      throw badRequest(`${param}: only {type: 'json_schema', schema} is supported.`, param);
-    }
+    const schema = outputSchemaOf(format);
+    if (!schema) throw badRequest(`${param}: only {type: 'json_schema', schema} is supported.`, param);
     // DeepSeek's JSON mode has no schemas (json_object only): refused rather than silently loosened,
     // here (naming the client's field) when every translated target is DeepSeek; in a group with
     // others, its adapter refuses it as a parameter it cannot take and the walk goes on to a target that can.
     if ((target.providers ?? [provider]).every((p) => p === 'deepseek')) throw unsupported('Structured output with a JSON schema', param, provider);
-    chat.response_format = { type: 'json_schema', json_schema: { name: 'output', schema: format.schema, strict: true } };
+    chat.response_format = { type: 'json_schema', json_schema: { name: 'output', schema, strict: true } };
   }
   applyThinking(chat, req, provider, target.upstreamModel);
   if (req.stream) {
@@ -232,10 +231,15 @@ function markPrefill(turn: ChatCompletionMessageParam): void {
  * `output_format` of the structured-outputs beta, which Anthropic still takes and older SDKs
  * (and raw clients) still send; left unread, a bridged answer came back as free text.
  */
-function outputFormat(req: MessagesRequest): { format: Record<string, any> | null | undefined; param: string } {
+export function outputFormat(req: MessagesRequest): { format: Record<string, any> | null | undefined; param: string } {
   const config = req.output_config?.format;
   if (config !== undefined && config !== null) return { format: config, param: 'output_config.format' };
   return { format: req.output_format as Record<string, any> | null | undefined, param: 'output_format' };
+}
+
+/** The JSON schema of a structured-output format the bridge takes (`{type: 'json_schema', schema}`), else null. */
+export function outputSchemaOf(format: Record<string, any> | null | undefined): Record<string, unknown> | null {
+  return format && typeof format === 'object' && format.type === 'json_schema' && format.schema && typeof format.schema === 'object' ? format.schema : null;
 }
 
 /**

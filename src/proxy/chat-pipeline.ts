@@ -22,8 +22,13 @@ import { newRequestId } from './request-id';
  * and log row from them. In-process callers (Responses and Messages bridges, the classifier) start here.
  */
 
-export interface ChatRunOptions {
+/** Whose request it is, for its row: the key, and the team it was admitted under (RequestMeta.teamId). */
+export interface RequestOwner {
   clientId?: number | null;
+  teamId?: number | null;
+}
+
+export interface ChatRunOptions extends RequestOwner {
   /** Aborts the upstream call when it fires (the client's request signal). */
   signal?: AbortSignal;
   /** Closes the client's connection: it stopped reading a stream and was dropped (see OpenUpstreamOptions.dropClient). */
@@ -93,6 +98,7 @@ function chatMeta(ctx: Pick<AppContext, 'requestClock'>, opts: ChatRunOptions, m
   return {
     requestId: opts.requestId ?? newRequestId(),
     clientId: opts.clientId ?? null,
+    teamId: opts.teamId ?? null,
     endpoint: opts.endpoint ?? 'chat',
     parentRequestId: opts.parentRequestId,
     clock: opts.clock ?? new RequestClock(ctx.requestClock()),
@@ -112,13 +118,15 @@ export function logRejectedChat(ctx: AppContext, err: unknown, body: unknown, op
 
 /**
  * The routing classifier's call, the one CallModel of the app: a non-stream chat completion to
- * the classifier's fixed model, logged as its own 'classifier' row under the routed request's id.
+ * the classifier's fixed model, logged as its own 'classifier' row under the routed request's id
+ * (billed to its key, and to the team that request was admitted under).
  */
-export function classifierCallModel(ctx: AppContext, parentRequestId: string, clientId: number | null): CallModel {
+export function classifierCallModel(ctx: AppContext, parentRequestId: string, owner: RequestOwner): CallModel {
+  const { clientId, teamId } = owner;
   return async (target, messages, signal) => {
     const decision = { requested: target.modelId, targets: [target], path: [target.modelId], reason: 'classifier' };
     const r = await startChat(ctx, { model: target.modelId, messages, stream: false, max_completion_tokens: CLASSIFIER_MAX_OUTPUT_TOKENS }, {
-      decision, signal, endpoint: 'classifier', parentRequestId, clientId,
+      decision, signal, endpoint: 'classifier', parentRequestId, clientId, teamId,
     });
     if (r.kind !== 'json') throw new Error('unreachable: non-stream request streamed');
     const content = r.completion.choices?.[0]?.message?.content;
@@ -145,7 +153,7 @@ export async function startChat(ctx: AppContext, req: ChatRequest, opts: ChatRun
   // Route: the model name -> the targets to try (a classifier group makes its own logged call).
   let decision: RouteDecision;
   try {
-    decision = opts.decision ?? (await routeChat(ctx, req, classifierCallModel(ctx, requestId, meta.clientId), opts.signal));
+    decision = opts.decision ?? (await routeChat(ctx, req, classifierCallModel(ctx, requestId, meta), opts.signal));
   } catch (err) {
     throw recordFailure(ctx, meta, {}, err);
   }

@@ -27,6 +27,11 @@ export type Endpoint = LogRow['endpoint'];
 export interface RequestMeta {
   requestId: string;
   clientId: number | null;
+  /**
+   * The team the request was admitted under (the key's team as authenticated; a classifier call's,
+   * the request it routed): the row is billed there even when the key moves meanwhile. Null: none.
+   */
+  teamId: number | null;
   endpoint: Endpoint;
   /** Set on a classifier call: the request it routed. */
   parentRequestId?: string | null;
@@ -161,6 +166,7 @@ function toLogRow(o: RequestOutcome): LogRow {
     requestId: meta.requestId,
     parentRequestId: meta.parentRequestId ?? null,
     clientId: meta.clientId,
+    teamId: meta.teamId,
     endpoint: meta.endpoint,
     modelRequested: meta.modelRequested,
     model: o.target?.modelId ?? null,

@@ -292,7 +292,7 @@ function attemptRecord(target: RouteTarget, status: number, error: string | null
 /**
  * The codes of a refusal made before the call for something the target's provider cannot take:
  * `unsupported_parameter` (every adapter's), and Anthropic's `unsupported_content` (an
- * `input_audio` part, a file that is not an inline PDF), which another provider may read.
+ * `input_audio` part, a file that is neither an inline PDF nor plain text), which another provider may read.
  */
 function refusedForTarget(code: string | null | undefined): boolean {
   return code === 'unsupported_parameter' || code === 'unsupported_content';

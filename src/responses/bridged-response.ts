@@ -137,7 +137,7 @@ async function answerBridged(run: ResponsesRun, { req, chat, conversation }: Bri
   const id = newId('resp');
   const createdAt = Math.floor(Date.now() / 1000);
   const opts: ChatRunOptions = {
-    clientId: run.clientId, signal: run.signal, dropClient: run.dropClient, endpoint: 'responses', requestId: run.requestId, clock, decision,
+    clientId: run.clientId, teamId: run.teamId, signal: run.signal, dropClient: run.dropClient, endpoint: 'responses', requestId: run.requestId, clock, decision,
     clientHeaders: run.clientHeaders, earlier, outputCap: run.outputCap,
     // A summary asked for: the reasoning is shown (a summary of it is all a client may see).
     showReasoning: wantsReasoningSummary(req),

@@ -33,7 +33,7 @@ export async function createResponse(ctx: AppContext, req: ResponsesRequest, opt
   let run: ResponsesRun;
   let bridged: BridgedRun | null = null;
   try {
-    const callModel = classifierCallModel(ctx, requestId, opts.clientId);
+    const callModel = classifierCallModel(ctx, requestId, opts);
     let decision = targetsServing(await routeChat(ctx, req as unknown as ChatRequest, callModel, opts.signal), req);
     const prev = req.previous_response_id;
     // The stored responses the request continues (`previous_response_id`, item references). On
@@ -52,7 +52,7 @@ export async function createResponse(ctx: AppContext, req: ResponsesRequest, opt
     run = { ctx, req, decision, requestId, ...opts };
     if (!goesNative(run, decision.targets)) bridged = bridgeRequest(run);
   } catch (err) {
-    logRejectedChat(ctx, err, req, { clientId: opts.clientId, clock: opts.clock, endpoint: 'responses', requestId });
+    logRejectedChat(ctx, err, req, { clientId: opts.clientId, teamId: opts.teamId, clock: opts.clock, endpoint: 'responses', requestId });
     throw err;
   }
   return bridged ? bridgedResponse(run, bridged) : passthroughResponse(run, (rest, earlier) => fallbackTo(run, rest, earlier));

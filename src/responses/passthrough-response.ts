@@ -30,7 +30,7 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
   const { ctx, req, decision, clock } = run;
   const targets = leadingSameProvider(decision.targets);
   const stream = req.stream === true;
-  const meta: RequestMeta = { endpoint: 'responses', requestId: run.requestId, clientId: run.clientId, modelRequested: req.model, stream, clock };
+  const meta: RequestMeta = { endpoint: 'responses', requestId: run.requestId, clientId: run.clientId, teamId: run.teamId, modelRequested: req.model, stream, clock };
   // The settings (and key) of the try that answered: a background response is read back with them.
   let settings: ProviderSettings | null = null;
   // A try counts as answered once its whole JSON answer, or its stream's first event, was read and

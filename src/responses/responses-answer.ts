@@ -13,6 +13,8 @@ export type ResponsesAnswer =
 /** What the caller of a Responses request hands it (createResponse's options), carried through its path. */
 export interface ResponsesCaller {
   clientId: number | null;
+  /** The team the request was admitted under (RequestMeta.teamId). */
+  teamId: number | null;
   signal?: AbortSignal;
   /** Closes the client's connection: it stopped reading a stream and was dropped (see OpenUpstreamOptions.dropClient). */
   dropClient?: () => void;

@@ -83,3 +83,20 @@ test('count_tokens takes a request with output_format for any provider', async (
   const r = await client.messages.countTokens({ model: 'deepseek-chat', ...rest });
   expect(r.input_tokens).toBeGreaterThan(0);
 });
+
+test('count_tokens for a non-Claude model counts the output schema and the MCP servers a request sends, as their JSON', async () => {
+  const { tokenCounter } = await import('../../src/usage/token-counter');
+  const base = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'What is 2+2? Answer as JSON.' }] };
+  const count = async (extra: Record<string, unknown>) => (await client.messages.countTokens({ ...base, ...extra } as any)).input_tokens;
+  const plain = await count({});
+  const [schemaTokens] = await tokenCounter.count([JSON.stringify(SCHEMA)]);
+  expect(schemaTokens).toBeGreaterThan(10);
+  // Asked either way, the schema counts as what /v1/messages sends: response_format's json_schema.
+  expect(await count({ output_config: { format: { type: 'json_schema', schema: SCHEMA } } })).toBe(plain + schemaTokens!);
+  expect(await count({ output_format: { type: 'json_schema', schema: SCHEMA } })).toBe(plain + schemaTokens!);
+  // An effort alone sends no schema.
+  expect(await count({ output_config: { effort: 'low' } })).toBe(plain);
+  const servers = [{ type: 'url', url: 'https://mcp.example.com/sse', name: 'example', tool_configuration: { enabled: true, allowed_tools: ['search'] } }];
+  const [serverTokens] = await tokenCounter.count([JSON.stringify(servers)]);
+  expect(await count({ mcp_servers: servers })).toBe(plain + serverTokens!);
+});

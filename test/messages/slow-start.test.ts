@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 const req = () => validateMessagesRequest({ model: 'openai/gpt-4o-mini', max_tokens: 20, stream: true, messages: [{ role: 'user', content: 'Hello' }] });
-const run = () => createMessage(gw.ctx, req(), { clientId: gw.clientId, clock: new RequestClock(), pingMs: 40 });
+const run = () => createMessage(gw.ctx, req(), { clientId: gw.clientId, teamId: null, clock: new RequestClock(), pingMs: 40 });
 
 test('a slow first token: message_start and pings go out first, then the answer', async () => {
   fake.handler = () => sseResponse(readChunks('openai', 'text.chunks.txt'), { holdAt: { at: 0, until: Bun.sleep(400) } });

@@ -90,9 +90,30 @@ async function imageBlock(url: unknown, path: string, opts: ContentOptions): Pro
   return { type: 'image', source: { type: 'base64', media_type: mediaType, data } };
 }
 
-/** OpenAI `file` parts: inline PDFs become document blocks; file ids mean nothing to Anthropic. */
+/** `data:<type>[;params];base64,<data>`: the media type (lower case) and the base64 data, spaces taken out. */
+const BASE64_DATA_URL = /^data:([^;,]+)((?:;[^;,]*)*);base64,(.*)$/is;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * OpenAI `file` parts: inline PDFs become base64 document blocks, inline plain text a text document
+ * block (Anthropic's plain-text source carries the text itself, so it is decoded, as UTF-8); file
+ * ids and other types mean nothing to Anthropic.
+ */
 function fileBlock(file: any, path: string): AnthropicBlock {
-  const m = typeof file?.file_data === 'string' ? /^data:application\/pdf;base64,(.*)$/is.exec(file.file_data) : null;
-  if (!m) throw badRequest('Anthropic models take file parts only as inline PDFs (file_data: data:application/pdf;base64,...).', path, 'unsupported_content');
-  return { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: m[1]!.replace(/\s+/g, '') } };
+  const m = typeof file?.file_data === 'string' ? BASE64_DATA_URL.exec(file.file_data) : null;
+  const mediaType = m?.[1]!.trim().toLowerCase();
+  if (!m || (mediaType !== 'application/pdf' && mediaType !== 'text/plain')) {
+    throw badRequest('Anthropic models take file parts only as inline PDFs or plain text (file_data: data:application/pdf;base64,... or data:text/plain;base64,...).', path, 'unsupported_content');
+  }
+  const data = m[3]!.replace(/\s+/g, '');
+  if (mediaType === 'application/pdf') return { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data } };
+  if (data.length % 4 === 1 || !BASE64.test(data)) throw badRequest('file.file_data is not valid base64.', `${path}.file_data`);
+  let text: string;
+  try {
+    text = utf8.decode(Buffer.from(data, 'base64'));
+  } catch {
+    throw badRequest('file.file_data of type text/plain must be UTF-8 text, base64-encoded.', `${path}.file_data`, 'invalid_encoding');
+  }
+  return { type: 'document', source: { type: 'text', media_type: 'text/plain', data: text } };
 }
