@@ -43,6 +43,7 @@ import { createImageFetcher } from './providers/shared/fetch-image';
 import { PulledOllamaModels } from './providers/ollama/pulled-models';
 import { sendUpstream } from './http/send-upstream';
 import { ResponseStore } from './responses/response-store';
+import { failOrphanedResponses } from './responses/orphaned-responses';
 import { BackgroundFollower } from './responses/background-follower';
 import { BackgroundJobs } from './responses/bridged-background';
 import { RedisLimitCounters } from './limits/redis-limit-counters';
@@ -89,6 +90,8 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   const secretBox = new SecretBox(resolveEncryptionKey(config.encryptionKey, config.database.path, overrides.warn));
   const state = new StateStore(db, sqlite, config, secretBox);
   const file = watchSqliteFile(config.database.path, overrides.warn ?? console.error);
+  // Responses a process killed outright left running: nothing runs them now (src/responses/orphaned-responses.ts).
+  failOrphanedResponses(sqlite);
   return assembleContext(config, overrides, sqliteStore(sqlite, db, file), state, secretBox, () => workerSink(config, overrides.warn));
 }
 

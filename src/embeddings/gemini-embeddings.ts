@@ -1,6 +1,6 @@
 import type { AppContext } from '../context';
 import { ApiError, badRequest } from '../errors/api-error';
-import { googleJsonHeaders, joinUrl } from '../providers/shared/upstream-call';
+import { geminiModelId, googleJsonHeaders, joinUrl } from '../providers/shared/upstream-call';
 import type { ProviderSettings } from '../providers/types';
 import type { RouteTarget } from '../routing/types';
 import { validCounts } from '../usage/usage-fields';
@@ -49,7 +49,7 @@ export async function geminiEmbeddings(
   if (inputs.kind === 'tokens') {
     throw badRequest(`Provider 'gemini' takes text inputs only, not token arrays.`, 'input', 'invalid_input');
   }
-  const model = target.upstreamModel;
+  const model = geminiModelId(target.upstreamModel);
   const headers = googleJsonHeaders(settings);
   const url = joinUrl(settings.baseUrl, `/v1beta/models/${encodeURIComponent(model)}:batchEmbedContents`);
   const vectors: number[][] = [];

@@ -111,6 +111,15 @@ describe('POST /v1/embeddings: Gemini', () => {
     expect(decoded.data[0]!.embedding).toEqual(floats.data[0]!.embedding);
   });
 
+  test("Google's own spelling of the model, models/gemini-embedding-001, names the model (as on chat), not models/models/…", async () => {
+    const res = await client.embeddings.create({ model: 'gemini/models/gemini-embedding-001', input: 'hello', encoding_format: 'float' });
+    const sent = gemini.requests.at(-1)!;
+    expect(sent.path).toBe('/v1beta/models/gemini-embedding-001:batchEmbedContents');
+    expect(sent.body.requests[0].model).toBe('models/gemini-embedding-001');
+    expect(res.data[0]!.embedding).toEqual(vectorFor('hello', 8));
+    expect(res.model).toBe('gemini-embedding-001');
+  });
+
   test('more than 100 inputs go as several batches, in order', async () => {
     const inputs = Array.from({ length: 150 }, (_, i) => `text ${i}`);
     const before = gemini.requests.length;

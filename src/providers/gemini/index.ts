@@ -1,5 +1,5 @@
 import { PROVIDER_CATALOG } from '../provider-catalog';
-import { googleJsonHeaders } from '../shared/upstream-call';
+import { geminiModelId, googleJsonHeaders } from '../shared/upstream-call';
 import type { ProviderAdapter } from '../types';
 import { geminiErrorMessage } from './gemini-error';
 import { buildGeminiRequest } from './gemini-request';
@@ -21,7 +21,7 @@ export const geminiAdapter: ProviderAdapter = {
   async buildChatCall(req, ctx, settings, deps) {
     const body = await buildGeminiRequest(req, ctx, deps);
     const base = (settings.baseUrl || DEFAULT_BASE_URL).replace(/\/+$/, '');
-    const model = encodeURIComponent(ctx.model.replace(/^models\//, ''));
+    const model = encodeURIComponent(geminiModelId(ctx.model));
     const url = ctx.stream
       ? `${base}/v1beta/models/${model}:streamGenerateContent?alt=sse`
       : `${base}/v1beta/models/${model}:generateContent`;

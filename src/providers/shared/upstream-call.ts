@@ -16,6 +16,9 @@ export function bearerJsonPost(settings: ProviderSettings, path: string, body: u
   return { url: joinUrl(base, path), method: 'POST', headers, body: JSON.stringify(body) };
 }
 
+/** A Gemini model id as its URL path takes it: Google's own spelling, `models/gemini-2.5-flash`, names the same model. */
+export const geminiModelId = (model: string) => model.replace(/^models\//, '');
+
 /**
  * The headers of a JSON call to Google's Gemini API: the key in `x-goog-api-key`, never in the
  * query string (where it would end up in logs).
