@@ -1,3 +1,4 @@
+import { geminiModelId } from '../providers/shared/upstream-call';
 import type { ProviderId } from '../providers/types';
 import { isXaiImageModel } from './xai-images';
 
@@ -9,7 +10,10 @@ import { isXaiImageModel } from './xai-images';
  */
 export function isImageModelId(provider: ProviderId, model: string): boolean {
   if (provider === 'openai') return /^(dall-e-|gpt-image-)/i.test(model);
-  if (provider === 'gemini') return /^imagen-/i.test(model) || /^gemini-.*image/i.test(model);
+  if (provider === 'gemini') {
+    const id = geminiModelId(model);
+    return /^imagen-/i.test(id) || /^gemini-.*image/i.test(id);
+  }
   if (provider === 'grok') return isXaiImageModel(model);
   return false;
 }

@@ -1,4 +1,5 @@
 import { badRequest } from '../errors/api-error';
+import { geminiModelId } from '../providers/shared/upstream-call';
 import type { ProviderSettings } from '../providers/types';
 import type { RouteTarget } from '../routing/types';
 import { planGeminiImage } from './gemini-image-images';
@@ -16,8 +17,10 @@ export function planImageCall(req: ImageRequest, target: RouteTarget, settings: 
   }
   if (target.provider === 'openai') return planOpenAIImages(req, model, settings);
   if (target.provider === 'gemini') {
-    if (/^imagen-/i.test(model)) return planImagenImages(req, model, settings);
-    if (/^gemini-.*image/i.test(model)) return planGeminiImage(req, model, settings);
+    // Google's own spelling `models/imagen-…` names the same model (as on chat and embeddings).
+    const id = geminiModelId(model);
+    if (/^imagen-/i.test(id)) return planImagenImages(req, id, settings);
+    if (/^gemini-.*image/i.test(id)) return planGeminiImage(req, id, settings);
     throw badRequest(`'${target.modelId}' is not an image generation model (use imagen-* or gemini-*-image).`, 'model', 'model_not_image');
   }
   if (target.provider === 'grok') {

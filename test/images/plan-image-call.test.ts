@@ -43,6 +43,9 @@ describe('planImageCall', () => {
     expect(res.images).toBe(2);
     expect(res.body.data[0]!.url).toBe(`data:image/png;base64,${imagen.predictions[0]!.bytesBase64Encoded}`);
     expect(schemaErrors('ImagesResponse', res.body)).toEqual([]);
+    // Google's own spelling of the model names it too (it went into the URL as models%2Fimagen-…: a 404).
+    expect(plan({ n: 4 }, 'gemini', 'models/imagen-4.0-generate-001').call.url).toBe('http://127.0.0.1:9/v1beta/models/imagen-4.0-generate-001:predict');
+    expect(plan({}, 'gemini', 'models/gemini-2.5-flash-image').call.url).toBe(plan({}, 'gemini', 'gemini-2.5-flash-image').call.url);
     const b64 = plan({ response_format: 'b64_json' }, 'gemini', 'imagen-3.0-generate-002').parse(imagen, '');
     expect(b64.body.data[1]).toEqual({ b64_json: imagen.predictions[1]!.bytesBase64Encoded });
   });
