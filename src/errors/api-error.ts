@@ -87,9 +87,18 @@ export const modelNotFound = (model: string, why?: string) =>
  * A failed upstream call. `isRetryable` (408/409/429/5xx, connect errors, timeouts) drives
  * fallback and the circuit breaker; client-caused 4xx are not retryable.
  */
+/** Anthropic's error object, `error` of `{"type":"error","error":{type, message, details?: {error_code, …}}}`. */
+export interface AnthropicErrorObject {
+  type: string;
+  message: string;
+  details?: { error_code: string; [more: string]: unknown };
+}
+
 export class UpstreamError extends ApiError {
   /** The provider's own code or type for the failure (`permission_error`, `model_not_found`), when it sent one. */
   upstreamCode?: string;
+  /** Anthropic's own error object (its words redacted of keys), which a client speaking Anthropic may be given as it is. */
+  anthropicError?: AnthropicErrorObject;
 
   constructor(
     readonly provider: string,

@@ -117,8 +117,9 @@ function documentPart(b: AnthropicBlock, path: string): ChatCompletionContentPar
   }
   if (s?.type === 'base64' && typeof s.data === 'string') {
     const mime = typeof s.media_type === 'string' ? s.media_type : 'application/pdf';
-    const filename = typeof b.title === 'string' && b.title ? b.title : 'document.pdf';
-    return { type: 'file', file: { file_data: `data:${mime};base64,${s.data}`, filename } };
+    // A plain-text document without a title is not named a PDF (a text-only provider shows the name: content-parts.ts).
+    const filename = typeof b.title === 'string' && b.title ? b.title : mime === 'application/pdf' ? 'document.pdf' : undefined;
+    return { type: 'file', file: { file_data: `data:${mime};base64,${s.data}`, ...(filename && { filename }) } };
   }
   throw badRequest(`${path}.source.type: document source '${shownValue(s?.type)}' is not supported (use base64, text or content)`, `${path}.source.type`);
 }

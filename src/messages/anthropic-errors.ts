@@ -1,4 +1,4 @@
-import { anthropicStatus, ApiError, badRequest, UpstreamError } from '../errors/api-error';
+import { anthropicStatus, ApiError, badRequest, UpstreamError, type AnthropicErrorObject } from '../errors/api-error';
 import { anthropicOverflowMessage, parseContextOverflow } from '../errors/context-overflow';
 
 export { anthropicStatus };
@@ -14,11 +14,7 @@ export interface AnthropicErrorBody {
 }
 
 /** The `error` of Anthropic's envelope, as the body and a stream's `event: error` carry it. */
-export interface AnthropicError {
-  type: string;
-  message: string;
-  details?: { error_code: string; [more: string]: unknown };
-}
+export type AnthropicError = AnthropicErrorObject;
 
 const THREAD_UNSUPPORTED = 'thread_unsupported_request';
 
@@ -82,6 +78,8 @@ export function anthropicErrorType(status: number): string {
 export function toAnthropicError(err: unknown): { status: number; body: AnthropicErrorBody; headers: Record<string, string> } {
   const e = ApiError.from(err);
   const status = anthropicStatus(e);
+  const own = anthropicOwn(e, status);
+  if (own) return { status, body: { type: 'error', error: own }, headers: e.headers };
   const error: AnthropicError = { type: anthropicErrorType(status), message: overflowMessage(e, status) ?? e.message };
   // The gateway's code where Anthropic's SDK reads a cause (`errorCode`); an unknown one it takes as
   // the bare type. The SDK reads why a thread was refused from here too (see threadUnsupported).
@@ -89,6 +87,19 @@ export function toAnthropicError(err: unknown): { status: number; body: Anthropi
   return { status, body: { type: 'error', error }, headers: e.headers };
 }
 
+
+/**
+ * Anthropic's own error, as Anthropic sent it (its message, redacted of keys; its type; its
+ * `details`, else the gateway's code there), for a client that speaks Anthropic: what it would
+ * have read from Anthropic itself. Only where the gateway's answer means what Anthropic's did (the
+ * same type for the status the client gets): a refused provider key (the gateway's, which the
+ * client cannot fix) or an account out of credit (the operator's) is told in the gateway's words.
+ */
+function anthropicOwn(e: ApiError, status: number): AnthropicError | null {
+  const own = e instanceof UpstreamError ? e.anthropicError : undefined;
+  if (!own || e.code === 'upstream_auth_failed' || e.code === 'insufficient_quota' || own.type !== anthropicErrorType(status)) return null;
+  return own.details ? own : e.code ? { ...own, details: { error_code: e.code } } : own;
+}
 
 /**
  * A translated provider's 400 for a prompt over the model's window, in Anthropic's words (see

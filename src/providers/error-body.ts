@@ -1,3 +1,4 @@
+import type { AnthropicErrorObject } from '../errors/api-error';
 import type { ProviderId } from './types';
 import { googleKeyInvalid, googleRegionRefused, googleRetryDelay } from './gemini/gemini-error';
 import { ollamaRefusedParam } from './ollama/ollama-refusals';
@@ -33,6 +34,26 @@ export interface ErrorBody {
   contentRefused: boolean;
   /** The provider busy, said with a 429 (Moonshot's `engine_overloaded_error`, xAI "at capacity"). */
   overloaded: boolean;
+  /** Anthropic's own error object (`{type, message, details?}`), for a client that speaks Anthropic. */
+  anthropic?: AnthropicErrorObject;
+}
+
+/**
+ * Anthropic's words for an account out of credit: its 400 invalid_request_error "Your credit balance
+ * is too low to access the Anthropic API" (what Claude Code users see; no 402), and the spend limits
+ * it answers as 429 rate_limit_error with `details.error_code` (its SDK's ContractSpendLimitReachedError,
+ * EnforcedSpendLimitReachedError). A retry in seconds cannot help: the operator's to top up.
+ */
+const ANTHROPIC_SPEND_LIMITS = new Set(['contract_spend_limit_reached', 'enforced_spend_limit_reached']);
+const anthropicOutOfCredit = (status: number, e: AnthropicErrorObject): boolean =>
+  (status === 400 && /\bcredit balance is too low\b/i.test(e.message)) || (status === 429 && ANTHROPIC_SPEND_LIMITS.has(e.details?.error_code ?? ''));
+
+/** Anthropic's error object in an error body, when it is one. */
+function anthropicErrorOf(json: any): AnthropicErrorObject | undefined {
+  const err = json?.type === 'error' ? json.error : null;
+  if (typeof err?.type !== 'string' || typeof err.message !== 'string') return undefined;
+  const details = err.details && typeof err.details === 'object' && typeof err.details.error_code === 'string' ? err.details : undefined;
+  return { type: err.type, message: err.message, ...(details && { details }) };
 }
 
 /**
@@ -56,7 +77,8 @@ export function readErrorBody(provider: ProviderId, status: number, text: string
   if (typeof err?.param === 'string' && status === 400) out.param = err.param.slice(0, 200);
   // Anthropic: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}.
   else if (json?.type === 'error' && typeof err?.type === 'string') out.code = err.type;
-  out.outOfCredit ||= (status === 429 && (OUT_OF_CREDIT.has(err?.code) || OUT_OF_CREDIT.has(err?.type))) || (xai && (status === 429 || status === 403) && xaiOutOfCredit(json));
+  if (provider === 'anthropic') out.anthropic = anthropicErrorOf(json);
+  out.outOfCredit ||= (out.anthropic !== undefined && anthropicOutOfCredit(status, out.anthropic)) || (status === 429 && (OUT_OF_CREDIT.has(err?.code) || OUT_OF_CREDIT.has(err?.type))) || (xai && (status === 429 || status === 403) && xaiOutOfCredit(json));
   out.retryAfter = googleRetryDelay(err);
   out.keyInvalid = status === 400 && (googleKeyInvalid(err) || (xai && xaiKeyInvalid(json)));
   out.regionRefused = status === 400 && googleRegionRefused(err);

@@ -1,4 +1,4 @@
-import { ApiError, UpstreamError, isRetryableStatus } from '../errors/api-error';
+import { ApiError, UpstreamError, isRetryableStatus, type AnthropicErrorObject } from '../errors/api-error';
 import { providerLabel } from '../providers/provider-catalog';
 import type { ProviderId } from '../providers/types';
 import { MAX_UPSTREAM_BODY_BYTES, readCapped } from '../providers/shared/read-capped';
@@ -115,7 +115,7 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
     return new UpstreamRedirectError(provider, res.status, location);
   }
   const text = await readErrorText(res, 16_384).catch(() => '');
-  const { code, param, outOfCredit, retryAfter: bodyRetryAfter, keyInvalid, regionRefused, contentRefused, overloaded, ...body } = readErrorBody(provider, res.status, text);
+  const { code, param, outOfCredit, retryAfter: bodyRetryAfter, keyInvalid, regionRefused, contentRefused, overloaded, anthropic, ...body } = readErrorBody(provider, res.status, text);
   let message = body.message;
   // An upstream's message is its text; anything else is shown as its JSON (String() of an object
   // with its own toString key threw: the error was told as "could not reach upstream").
@@ -171,7 +171,10 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
   if (outOfCredit) headers['x-should-retry'] = 'false';
   // An overload said with a 429 is a 503: a 502 to the client (Anthropic's 529 overloaded_error on
   // /v1/messages), the breaker counts it, and no key rests for it (nor is the client told to wait as long).
-  const status = overloaded ? 503 : res.status;
+  // Anthropic's 400 "Your credit balance is too low" is the 402 it means: the key rests as for a
+  // 402 (the walk tries the next key, then the group's next target) and the client is not told its
+  // request was invalid.
+  const status = overloaded ? 503 : outOfCredit && res.status === 400 ? 402 : res.status;
   // A content refusal is OpenAI's code for one (its images'), in place of a provider's own word.
   const relayed = outOfCredit
     ? 'insufficient_quota'
@@ -181,8 +184,9 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
         ? 'rate_limit_exceeded'
         : isModelNotFound(res.status, code, message as string)
           ? 'model_not_found'
-          : (code ?? 'upstream_error');
-  return new UpstreamError(
+          : // Anthropic's own cause (`details.error_code`: ramp_limit_exceeded, cmek_key_disabled…) over its broad type.
+            (anthropic?.details?.error_code ?? code ?? 'upstream_error');
+  const failure = new UpstreamError(
     provider,
     // xAI's 403 content refusal is the 400 it means: the key pool leaves the key alone.
     contentRefused ? 400 : status,
@@ -195,6 +199,17 @@ export async function errorFromUpstreamResponse(provider: ProviderId, res: Respo
     headers,
     param,
   );
+  if (anthropic) failure.anthropicError = redactedAnthropicError(anthropic, detail, apiKey);
+  return failure;
+}
+
+/** Anthropic's error object with its message as the gateway quotes it (`detail`: keys redacted), and its details redacted too. */
+function redactedAnthropicError(e: AnthropicErrorObject, detail: string, apiKey?: string): AnthropicErrorObject {
+  if (!e.details) return { type: e.type, message: detail };
+  const details = JSON.stringify(e.details);
+  const clean = redactSecrets(details, apiKey);
+  // Details are a few names and ids; a large or altered object is left out rather than cut.
+  return clean === details && details.length <= 2048 ? { type: e.type, message: detail, details: e.details } : { type: e.type, message: detail };
 }
 
 /**

@@ -36,7 +36,7 @@ afterAll(async () => {
   for (const f of [anthropic, gemini, openai]) f.close();
 });
 
-test('Claude: a plain-text file goes as a document with a text source, decoded as UTF-8 (a PDF beside it as before)', async () => {
+test('Claude: a plain-text file goes as a document with a text source, decoded as UTF-8 (a PDF beside it as before), its filename as the title', async () => {
   const before = anthropic.requests.length;
   const messages = [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'Compare:' }, textFile(`data:text/plain;charset=utf-8;base64,${b64(TEXT)}`), { type: 'file' as const, file: { filename: 'a.pdf', file_data: PDF } }] }];
   const res = await gw.openai().chat.completions.create({ model: 'anthropic/claude-sonnet-4-5', messages });
@@ -47,11 +47,20 @@ test('Claude: a plain-text file goes as a document with a text source, decoded a
       role: 'user',
       content: [
         { type: 'text', text: 'Compare:' },
-        { type: 'document', source: { type: 'text', media_type: 'text/plain', data: TEXT } },
-        { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' } },
+        { type: 'document', source: { type: 'text', media_type: 'text/plain', data: TEXT }, title: 'notes.txt' },
+        { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' }, title: 'a.pdf' },
       ],
     },
   ]);
+});
+
+test('Claude: without a filename no title; a filename is one line, at most 500 characters', async () => {
+  const noName = { type: 'file' as const, file: { file_data: `data:text/plain;base64,${b64(TEXT)}` } };
+  await gw.openai().chat.completions.create({ model: 'anthropic/claude-sonnet-4-5', messages: ask(noName as any) });
+  expect(anthropic.last().body.messages[0].content[1]).toEqual({ type: 'document', source: { type: 'text', media_type: 'text/plain', data: TEXT } });
+  const long = { type: 'file' as const, file: { filename: `a\nb${'x'.repeat(600)}`, file_data: `data:text/plain;base64,${b64(TEXT)}` } };
+  await gw.openai().chat.completions.create({ model: 'anthropic/claude-sonnet-4-5', messages: ask(long) });
+  expect(anthropic.last().body.messages[0].content[1].title).toBe(`a b${'x'.repeat(497)}`);
 });
 
 test('Claude: a plain-text file that is not UTF-8 is a 400 naming the part, before any call, with its one row', async () => {

@@ -84,7 +84,7 @@ describe('messages', () => {
 
   test('an inline PDF file part becomes a document block; a file id is a 400', async () => {
     const body = await build({ messages: [user([{ type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0x', filename: 'a.pdf' } }])] });
-    expect(body.messages[0]!.content).toEqual([{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0x' } }]);
+    expect(body.messages[0]!.content).toEqual([{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0x' }, title: 'a.pdf' }]);
     await refused({ messages: [user([{ type: 'file', file: { file_id: 'file-1' } }])] });
   });
 

@@ -3,6 +3,7 @@ import type { AdapterDeps } from '../types';
 import type { AnthropicBlock, CacheControl } from './anthropic-wire';
 import { shownValue } from '../../errors/shown-value';
 import { anthropicImageType } from './image-media-type';
+import { fileTitle, inlineFileData, plainTextOfFile } from '../shared/inline-file';
 
 export interface ContentOptions {
   deps: AdapterDeps;
@@ -90,30 +91,22 @@ async function imageBlock(url: unknown, path: string, opts: ContentOptions): Pro
   return { type: 'image', source: { type: 'base64', media_type: mediaType, data } };
 }
 
-/** `data:<type>[;params];base64,<data>`: the media type (lower case) and the base64 data, spaces taken out. */
-const BASE64_DATA_URL = /^data:([^;,]+)((?:;[^;,]*)*);base64,(.*)$/is;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** Anthropic's limit on a document's `title`, in characters. */
+const TITLE_MAX = 500;
 
 /**
  * OpenAI `file` parts: inline PDFs become base64 document blocks, inline plain text a text document
- * block (Anthropic's plain-text source carries the text itself, so it is decoded, as UTF-8); file
- * ids and other types mean nothing to Anthropic.
+ * block (Anthropic's plain-text source carries the text itself, so it is decoded, as UTF-8:
+ * shared/inline-file.ts); file ids and other types mean nothing to Anthropic. The part's
+ * `filename` names the document (its `title`).
  */
 function fileBlock(file: any, path: string): AnthropicBlock {
-  const m = typeof file?.file_data === 'string' ? BASE64_DATA_URL.exec(file.file_data) : null;
-  const mediaType = m?.[1]!.trim().toLowerCase();
-  if (!m || (mediaType !== 'application/pdf' && mediaType !== 'text/plain')) {
+  const inline = inlineFileData(file);
+  if (inline?.mediaType !== 'application/pdf' && inline?.mediaType !== 'text/plain') {
     throw badRequest('Anthropic models take file parts only as inline PDFs or plain text (file_data: data:application/pdf;base64,... or data:text/plain;base64,...).', path, 'unsupported_content');
   }
-  const data = m[3]!.replace(/\s+/g, '');
-  if (mediaType === 'application/pdf') return { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data } };
-  if (data.length % 4 === 1 || !BASE64.test(data)) throw badRequest('file.file_data is not valid base64.', `${path}.file_data`);
-  let text: string;
-  try {
-    text = utf8.decode(Buffer.from(data, 'base64'));
-  } catch {
-    throw badRequest('file.file_data of type text/plain must be UTF-8 text, base64-encoded.', `${path}.file_data`, 'invalid_encoding');
-  }
-  return { type: 'document', source: { type: 'text', media_type: 'text/plain', data: text } };
+  const title = fileTitle(file, TITLE_MAX);
+  const text = plainTextOfFile(file, path);
+  const source = text === null ? { type: 'base64' as const, media_type: 'application/pdf', data: inline.data } : { type: 'text' as const, media_type: 'text/plain' as const, data: text };
+  return title ? { type: 'document', source, title } : { type: 'document', source };
 }

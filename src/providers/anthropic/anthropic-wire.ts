@@ -16,7 +16,7 @@ export type AnthropicImageSource =
 export type AnthropicBlock =
   | { type: 'text'; text: string; cache_control?: CacheControl }
   | { type: 'image'; source: AnthropicImageSource; cache_control?: CacheControl }
-  | { type: 'document'; source: { type: 'base64'; media_type: string; data: string } | { type: 'text'; media_type: 'text/plain'; data: string }; cache_control?: CacheControl }
+  | { type: 'document'; source: { type: 'base64'; media_type: string; data: string } | { type: 'text'; media_type: 'text/plain'; data: string }; title?: string; cache_control?: CacheControl }
   | { type: 'tool_use'; id: string; name: string; input: unknown; cache_control?: CacheControl }
   | { type: 'tool_result'; tool_use_id: string; content: string | AnthropicBlock[]; is_error?: boolean; cache_control?: CacheControl }
   | { type: 'thinking'; thinking: string; signature: string }

@@ -15,7 +15,7 @@ import {
   thinkingSwitch,
 } from '../openai-compatible/reasoning-quirk';
 import type { ReasoningStore } from '../openai-compatible/reasoning-memory';
-import { omitToolResultMedia, refuseUnreadParts } from '../shared/content-parts';
+import { fitContentParts } from '../shared/content-parts';
 import { deepseekBetaBaseUrl } from './deepseek-beta-url';
 import { forcedToolWithoutThinking } from '../openai-compatible/forced-tool-thinking';
 import { refuseAudioOutput, refuseSeveralChoices, refuseWebSearchOptions } from '../shared/unsupported-params';
@@ -85,8 +85,7 @@ export function deepseekRequest(body: UpstreamBody, memory?: ReasoningStore): Up
   refuseSeveralChoices(body, 'deepseek', 'its models make one choice a request');
   refuseAudioOutput(body, 'deepseek');
   refuseWebSearchOptions(body, 'deepseek', 'its API does not search the web');
-  omitToolResultMedia(body, String(body.model), 'text');
-  refuseUnreadParts(body, 'deepseek', 'text');
+  fitContentParts(body, 'deepseek', 'text');
   developerToSystem(body);
   completionTokensToMaxTokens(body);
   // Its 400 "Thinking mode does not support this tool_choice" (deepseek-ai/DeepSeek-V3#1376).

@@ -4,7 +4,7 @@ import { developerToSystem, emptyTextOnToolCalls } from '../openai-compatible/me
 import type { UpstreamBody } from '../types';
 import { PROVIDER_CATALOG } from '../provider-catalog';
 import { refuseAudioOutput } from '../shared/unsupported-params';
-import { omitToolResultMedia, refuseUnreadParts } from '../shared/content-parts';
+import { fitContentParts } from '../shared/content-parts';
 
 /** xAI's reasoning models: grok-3-mini, grok-4 and later (grok-4.3, grok-4-1-fast-reasoning...), grok-code-fast; not the *-non-reasoning ones. */
 export function isGrokReasoningModel(model: string): boolean {
@@ -31,8 +31,7 @@ export function takesReasoningEffort(model: string): boolean {
 export function grokRequest(body: UpstreamBody): UpstreamBody {
   refuseAudioOutput(body, 'grok');
   const model = String(body.model);
-  omitToolResultMedia(body, model, 'text and images');
-  refuseUnreadParts(body, 'grok', 'text and images');
+  fitContentParts(body, 'grok', 'text and images');
   developerToSystem(body);
   emptyTextOnToolCalls(body);
   if (body.reasoning_effort != null && !takesReasoningEffort(model)) delete body.reasoning_effort;

@@ -7,7 +7,7 @@ import type { FunctionNameRule } from '../shared/function-names';
 import type { ChatCallContext, UpstreamBody } from '../types';
 import { moonshotResponseSchema, moonshotToolSchema } from './moonshot-schema';
 import { refuseAudioOutput, refuseWebSearchOptions } from '../shared/unsupported-params';
-import { omitToolResultMedia, refuseUnreadParts } from '../shared/content-parts';
+import { fitContentParts } from '../shared/content-parts';
 import { forcedToolWithoutThinking } from '../openai-compatible/forced-tool-thinking';
 
 /**
@@ -81,8 +81,7 @@ export const KIMI_FUNCTION_NAMES: FunctionNameRule = { valid: /^[A-Za-z][A-Za-z0
 export function moonshotRequest(body: UpstreamBody, ctx?: ChatCallContext): UpstreamBody | Promise<UpstreamBody> {
   refuseAudioOutput(body, 'moonshot');
   refuseWebSearchOptions(body, 'moonshot', "Kimi searches through its builtin_function tool '$web_search'");
-  omitToolResultMedia(body, String(body.model), 'text and images');
-  refuseUnreadParts(body, 'moonshot', 'text and images');
+  fitContentParts(body, 'moonshot', 'text and images');
   developerToSystem(body);
   dropBlankToolCallText(body);
   completionTokensToMaxTokens(body);

@@ -6,7 +6,7 @@ import {
   inlineRemoteImages,
 } from '../openai-compatible/message-quirks';
 import { refuseAudioOutput, refuseLogitBias, refuseSeveralChoices, refuseWebSearchOptions } from '../shared/unsupported-params';
-import { omitToolResultMedia, refuseUnreadParts } from '../shared/content-parts';
+import { fitContentParts } from '../shared/content-parts';
 
 /** Ollama names the thinking text `reasoning`; clients of the gateway get `reasoning_content`. */
 function renameReasoning(holder: any): boolean {
@@ -113,8 +113,7 @@ export const ollamaAdapter = createOpenAICompatibleAdapter({
     refuseLogitBias(body, 'ollama', 'its OpenAI endpoint has no logit bias');
     refuseAudioOutput(body, 'ollama');
     refuseWebSearchOptions(body, 'ollama', 'its models do not search the web');
-    omitToolResultMedia(body, String(body.model), 'text and images');
-    refuseUnreadParts(body, 'ollama', 'text and images');
+    fitContentParts(body, 'ollama', 'text and images');
     developerToSystem(body);
     completionTokensToMaxTokens(body);
     toolsForChoice(body);

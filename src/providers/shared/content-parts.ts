@@ -3,6 +3,7 @@ import type { UpstreamBody } from '../types';
 import { clientPartOf } from './client-part';
 import { isToolResultMedia } from './tool-result-media';
 import { shownValue } from '../../errors/shown-value';
+import { fileTitle, plainTextOfFile } from './inline-file';
 
 /** What a provider's chat API reads in a user message: text only (DeepSeek), or text and images (Moonshot, xAI, Ollama). */
 export type PartReader = 'text' | 'text and images';
@@ -19,7 +20,7 @@ const omittedText = (part: { type?: unknown }, model: string, reader: PartReader
  * turn of the conversation, which keeps the result. The messages are copied where a part changes:
  * a group's next target may see it.
  */
-export function omitToolResultMedia(body: UpstreamBody, model: string, reader: PartReader): void {
+function omitToolResultMedia(body: UpstreamBody, model: string, reader: PartReader): void {
   const omitted = (p: any) => isToolResultMedia(p) && !reads(reader, p.type);
   if (!Array.isArray(body.messages) || !(body.messages as any[]).some((m) => Array.isArray(m?.content) && m.content.some(omitted))) return;
   body.messages = (body.messages as any[]).map((m) =>
@@ -37,7 +38,7 @@ export function omitToolResultMedia(body: UpstreamBody, model: string, reader: P
  * passes the request on to a target that can read it, as it does for json_schema. Part types
  * the gateway does not know go as sent.
  */
-export function refuseUnreadParts(body: UpstreamBody, provider: string, reader: PartReader): void {
+function refuseUnreadParts(body: UpstreamBody, provider: string, reader: PartReader): void {
   if (!Array.isArray(body.messages)) return;
   const refused = (p: any) => !reads(reader, p?.type) && (reader === 'text' || p?.type === 'input_audio' || p?.type === 'file');
   for (const [i, m] of (body.messages as any[]).entries()) {
@@ -55,4 +56,47 @@ export function refuseUnreadParts(body: UpstreamBody, provider: string, reader: 
       'unsupported_parameter',
     );
   }
+}
+
+/** The longest file name a plain-text file's header line shows, in characters. */
+const FILENAME_MAX = 256;
+
+/**
+ * A `file` part of plain text (`file_data: data:text/plain;base64,…`) -> a text part: the file's
+ * text decoded as UTF-8 (shared/inline-file.ts, as for Claude's text documents), after a header
+ * line `File: <filename>` when the part names one. What a client that attaches a text file wants is
+ * its text reaching the model; a chat API that reads text only has no file part to carry it in.
+ * Null for any other part.
+ */
+function plainTextPart(part: any, path: string): { type: 'text'; text: string } | null {
+  if (part?.type !== 'file') return null;
+  const text = plainTextOfFile(part.file, clientPartOf(part)?.path ?? `${path}.file`);
+  if (text === null) return null;
+  const name = fileTitle(part.file, FILENAME_MAX);
+  return { type: 'text', text: name ? `File: ${name}\n${text}` : text };
+}
+
+/** Plain-text file parts as text parts (plainTextPart); the messages are copied where a part changes. */
+function plainTextFilesAsText(body: UpstreamBody): void {
+  if (!Array.isArray(body.messages)) return;
+  let changed = false;
+  const messages = (body.messages as any[]).map((m, i) => {
+    if (!Array.isArray(m?.content) || !m.content.some((p: any) => p?.type === 'file')) return m;
+    const content = m.content.map((p: any, j: number) => plainTextPart(p, `messages[${i}].content[${j}]`) ?? p);
+    if (content.every((p: any, j: number) => p === m.content[j])) return m;
+    changed = true;
+    return { ...m, content };
+  });
+  if (changed) body.messages = messages;
+}
+
+/**
+ * The content parts of a request fitted to a chat API that reads `reader`: plain-text files as
+ * text, a tool result's image or document it cannot read as a placeholder, and any other part it
+ * cannot read refused before the call (refuseUnreadParts).
+ */
+export function fitContentParts(body: UpstreamBody, provider: string, reader: PartReader): void {
+  plainTextFilesAsText(body);
+  omitToolResultMedia(body, String(body.model), reader);
+  refuseUnreadParts(body, provider, reader);
 }
