@@ -95,6 +95,20 @@ export const chatBody = (model = 'lim-model', extra: Record<string, unknown> = {
 });
 
 /**
+ * The file's limits rig (SQLite counters), started before its tests and closed after them;
+ * `onStart` gets it first (a fake's handler, models). Read it through the returned function.
+ */
+export function useLimitsRig(onStart?: (rig: LimitsRig) => void): () => LimitsRig {
+  let rig: LimitsRig;
+  beforeAll(async () => {
+    rig = await startLimitsRig();
+    onStart?.(rig);
+  }, 30_000);
+  afterAll(() => rig.close());
+  return () => rig;
+}
+
+/**
  * The rig on Redis counters under a key prefix of the calling test file's own: started before its
  * tests, closed and its Redis keys deleted after them. Read it through the returned function.
  */

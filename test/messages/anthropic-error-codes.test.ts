@@ -9,23 +9,18 @@
  *   (`client.beta.files.list()`) gets Anthropic's 404, not OpenAI's shape; the OpenAI SDK on the same
  *   paths gets OpenAI's shape as before.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { readChunks, sseResponse } from '../helpers/fake-upstream';
-import { chatFixtures, limitedClient, startLimitsRig, type LimitsRig } from '../limits/limits-helpers';
+import { chatFixtures, limitedClient, useLimitsRig } from '../limits/limits-helpers';
 
 setDefaultTimeout(30_000);
 
-let rig: LimitsRig;
-beforeAll(async () => {
-  rig = await startLimitsRig();
-  rig.fake.handler = chatFixtures;
-}, 30_000);
-afterAll(() => rig.close());
+const rig = useLimitsRig((r) => (r.fake.handler = chatFixtures));
 
-const anthropic = (key: string) => new Anthropic({ baseURL: rig.gw.url, apiKey: key, maxRetries: 0 });
-const openai = (key: string) => new OpenAI({ baseURL: `${rig.gw.url}/v1`, apiKey: key, maxRetries: 0 });
+const anthropic = (key: string) => new Anthropic({ baseURL: rig().gw.url, apiKey: key, maxRetries: 0 });
+const openai = (key: string) => new OpenAI({ baseURL: `${rig().gw.url}/v1`, apiKey: key, maxRetries: 0 });
 const message = (model = 'lim-model') => ({ model, max_tokens: 10, messages: [{ role: 'user' as const, content: 'Hello' }] });
 
 async function failure(call: Promise<unknown>): Promise<InstanceType<typeof Anthropic.APIError>> {
@@ -45,20 +40,20 @@ async function refusedWith(call: Promise<unknown>, kind: abstract new (...args: 
   // The body as Anthropic's: type, error.type, error.message, the code beside them.
   expect(err.error).toEqual({ type: 'error', error: { type, message: expect.any(String), details: { error_code: code } } });
   expect(err.requestID).toBe(err.headers!.get('x-request-id'));
-  const row = await rig.gw.waitForRow(err.requestID!);
+  const row = await rig().gw.waitForRow(err.requestID!);
   expect({ status: row.status, errorType: row.errorType, endpoint: row.endpoint }).toEqual({ status, errorType: code, endpoint: 'messages' });
   return err;
 }
 
 describe("the gateway's code as the SDK's errorCode on /v1/messages", () => {
   test('a budget spent: RateLimitError, rate_limit_error, errorCode budget_exceeded (not retried: x-should-retry false)', async () => {
-    const c = await limitedClient(rig.gw, 'codes-budget', { budgetUsd: 0.000001, budgetPeriod: 'total' });
+    const c = await limitedClient(rig().gw, 'codes-budget', { budgetUsd: 0.000001, budgetPeriod: 'total' });
     const err = await refusedWith(anthropic(c.key).messages.create(message()), Anthropic.RateLimitError, 429, 'rate_limit_error', 'budget_exceeded');
     expect(err.headers!.get('x-should-retry')).toBe('false');
   });
 
   test('an RPM limit: RateLimitError with retry-after, errorCode rate_limit_exceeded', async () => {
-    const c = await limitedClient(rig.gw, 'codes-rpm', { rpm: 1 });
+    const c = await limitedClient(rig().gw, 'codes-rpm', { rpm: 1 });
     const client = anthropic(c.key);
     expect((await client.messages.create(message())).type).toBe('message');
     const err = await refusedWith(client.messages.create(message()), Anthropic.RateLimitError, 429, 'rate_limit_error', 'rate_limit_exceeded');
@@ -66,13 +61,13 @@ describe("the gateway's code as the SDK's errorCode on /v1/messages", () => {
   });
 
   test("a model the key's list does not allow: PermissionDeniedError, errorCode model_not_allowed", async () => {
-    const c = await limitedClient(rig.gw, 'codes-allow', { models: ['lim-other'] });
+    const c = await limitedClient(rig().gw, 'codes-allow', { models: ['lim-other'] });
     await refusedWith(anthropic(c.key).messages.create(message()), Anthropic.PermissionDeniedError, 403, 'permission_error', 'model_not_allowed');
   });
 
   test('an unknown model: NotFoundError, errorCode model_not_found; streamed too', async () => {
-    await refusedWith(anthropic(rig.gw.clientKey).messages.create(message('no-such-model')), Anthropic.NotFoundError, 404, 'not_found_error', 'model_not_found');
-    await refusedWith(anthropic(rig.gw.clientKey).messages.create({ ...message('no-such-model'), stream: true }), Anthropic.NotFoundError, 404, 'not_found_error', 'model_not_found');
+    await refusedWith(anthropic(rig().gw.clientKey).messages.create(message('no-such-model')), Anthropic.NotFoundError, 404, 'not_found_error', 'model_not_found');
+    await refusedWith(anthropic(rig().gw.clientKey).messages.create({ ...message('no-such-model'), stream: true }), Anthropic.NotFoundError, 404, 'not_found_error', 'model_not_found');
   });
 
   test('a bad key: AuthenticationError, errorCode invalid_api_key (no key, no row)', async () => {
@@ -83,24 +78,24 @@ describe("the gateway's code as the SDK's errorCode on /v1/messages", () => {
 
   test('an upstream failing mid-stream: the SDK raises the event: error with its errorCode, the one of the row', async () => {
     const payloads = [...readChunks('openai', 'text.chunks.txt').slice(0, 2), JSON.stringify({ error: { message: 'Rate limit reached for gpt-4o-mini.', type: 'tokens', param: null, code: 'rate_limit_exceeded' } })];
-    rig.fake.handler = () => sseResponse(payloads);
+    rig().fake.handler = () => sseResponse(payloads);
     try {
-      const stream = await anthropic(rig.gw.clientKey).messages.create({ ...message(), stream: true }).withResponse();
+      const stream = await anthropic(rig().gw.clientKey).messages.create({ ...message(), stream: true }).withResponse();
       const id = stream.response.headers.get('x-request-id')!;
       const err = await failure((async () => {
         for await (const _ of stream.data);
       })());
       expect({ type: err.type, errorCode: err.errorCode }).toEqual({ type: 'rate_limit_error', errorCode: 'rate_limit_exceeded' });
-      expect(await rig.gw.waitForRow(id)).toMatchObject({ status: 429, errorType: 'rate_limit_exceeded', stream: true });
+      expect(await rig().gw.waitForRow(id)).toMatchObject({ status: 429, errorType: 'rate_limit_exceeded', stream: true });
     } finally {
-      rig.fake.handler = chatFixtures;
+      rig().fake.handler = chatFixtures;
     }
   });
 });
 
 describe("a /v1 route the gateway does not serve: Anthropic's shape to Anthropic's clients, OpenAI's to the others", () => {
   test('client.beta.files.list(): NotFoundError, not_found_error, errorCode not_found, the id as requestID', async () => {
-    const err = await failure(anthropic(rig.gw.clientKey).beta.files.list());
+    const err = await failure(anthropic(rig().gw.clientKey).beta.files.list());
     expect(err).toBeInstanceOf(Anthropic.NotFoundError);
     expect(err.error).toEqual({ type: 'error', error: { type: 'not_found_error', message: 'Invalid URL (GET /v1/files).', details: { error_code: 'not_found' } } });
     expect(err.errorCode).toBe('not_found');
@@ -115,7 +110,7 @@ describe("a /v1 route the gateway does not serve: Anthropic's shape to Anthropic
   });
 
   test('another method on a served path, with anthropic-version: Anthropic 404; without it: OpenAI 404', async () => {
-    const call = (headers: Record<string, string>) => fetch(`${rig.gw.url}/v1/chat/completions`, { headers: { authorization: `Bearer ${rig.gw.clientKey}`, ...headers } });
+    const call = (headers: Record<string, string>) => fetch(`${rig().gw.url}/v1/chat/completions`, { headers: { authorization: `Bearer ${rig().gw.clientKey}`, ...headers } });
     const a = await call({ 'anthropic-version': '2023-06-01' });
     expect([a.status, await a.json()]).toEqual([404, { type: 'error', error: { type: 'not_found_error', message: 'Invalid URL (GET /v1/chat/completions).', details: { error_code: 'not_found' } } }]);
     expect(a.headers.get('request-id')).toBe(a.headers.get('x-request-id'));
@@ -125,7 +120,7 @@ describe("a /v1 route the gateway does not serve: Anthropic's shape to Anthropic
   });
 
   test('the OpenAI SDK on the same paths: OpenAI NotFoundError and body, unchanged', async () => {
-    const err = await openai(rig.gw.clientKey).files.list().then(() => null, (e) => e);
+    const err = await openai(rig().gw.clientKey).files.list().then(() => null, (e) => e);
     expect(err).toBeInstanceOf(OpenAI.NotFoundError);
     expect(err.error).toEqual({ message: 'Invalid URL (GET /v1/files).', type: 'invalid_request_error', param: null, code: 'not_found' });
     expect(err.code).toBe('not_found');
