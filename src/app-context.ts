@@ -43,7 +43,7 @@ import { createImageFetcher } from './providers/shared/fetch-image';
 import { PulledOllamaModels } from './providers/ollama/pulled-models';
 import { sendUpstream } from './http/send-upstream';
 import { ResponseStore } from './responses/response-store';
-import { failOrphanedResponses } from './responses/orphaned-responses';
+import { endResponsesOfDead, failOrphanedResponses } from './responses/orphaned-responses';
 import { BackgroundFollower } from './responses/background-follower';
 import { BackgroundJobs } from './responses/bridged-background';
 import { RedisLimitCounters } from './limits/redis-limit-counters';
@@ -160,9 +160,14 @@ function assembleContext(
   const localBreakers = overrides.breakers ?? createBreakerRegistry();
   // Several instances: failures add up in Redis and open the circuit everywhere (src/redis/shared-breakers.ts).
   const breakers = redis ? shareBreakers(localBreakers, redis, overrides.warn) : localBreakers;
+  // Either store (PostgreSQL: awaited reads and writes, see src/responses/response-store.ts). Each
+  // bridged response running here is stored with this instance's identity in Redis (its runner).
+  const responseStore = new ResponseStore(store, { enabled: config.responses.store, retentionDays: config.responses.retentionDays, runner: redis?.origin ?? null });
+  // An instance this one's heartbeat takes for dead: its responses still running are stored failed (src/responses/orphaned-responses.ts).
+  const deadInstances = (origins: string[]) => endResponsesOfDead(store, origins, redisWarn);
   const limits = new LimitsService(store, {
     // Several instances: counted in Redis, one script per admit and per settle (src/limits/redis-limit-counters.ts).
-    counters: overrides.limitCounters ?? (redis ? new RedisLimitCounters(redis, config.limits.failMode, redisWarn) : undefined),
+    counters: overrides.limitCounters ?? (redis ? new RedisLimitCounters(redis, config.limits.failMode, redisWarn, undefined, deadInstances) : undefined),
     now: overrides.limitsClock,
   });
   // Budgeted keys and teams start from their period's spend in the logs, now and after each change.
@@ -216,8 +221,7 @@ function assembleContext(
     // Asked of Ollama only by GET /v1/models, at most every 10 s (src/providers/ollama/pulled-models.ts).
     ollamaModels: new PulledOllamaModels((req, signal) => sendUpstream(config.upstream.client, req, signal)),
     adapterDeps: { fetchImage: createImageFetcher({ allowHosts: config.security.imageUrlAllowHosts }), mock: config.mock, reasoning },
-    // Either store (PostgreSQL: awaited reads and writes, see src/responses/response-store.ts).
-    responseStore: new ResponseStore(store, { enabled: config.responses.store, retentionDays: config.responses.retentionDays }),
+    responseStore,
     // Each background response is read back (2 s, then 1.5x longer, at most 30 s apart; 3 h at most) until it ends.
     backgroundResponses: overrides.backgroundResponses ?? new BackgroundFollower(),
     backgroundJobs: new BackgroundJobs(),

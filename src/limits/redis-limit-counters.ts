@@ -52,8 +52,10 @@ export class RedisLimitCounters implements LimitCounters {
     warn?: (msg: string) => void,
     /** Heartbeat period; an instance silent for `deadAfterMs` has its reservations freed by the others. */
     beat = { everyMs: 2_000, deadAfterMs: 10_000 },
+    /** Told the Redis origins of the instances this one took for dead (src/app-context.ts ends their stored responses). */
+    dead?: (origins: string[]) => void,
   ) {
-    this.reconnect = new RedisLimitReconnect(link, this.redisAdmits, () => this.fallback.connected(), warn, beat, () => this.fallback.seenFloors());
+    this.reconnect = new RedisLimitReconnect(link, this.redisAdmits, () => this.fallback.connected(), warn, beat, () => this.fallback.seenFloors(), dead);
     link.onDown(() => warn?.(`limits: Redis unreachable; ${limitsWhileRedisDown(failMode)}`));
   }
 

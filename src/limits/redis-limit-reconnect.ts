@@ -51,8 +51,14 @@ export class RedisLimitReconnect {
     beat: { everyMs: number; deadAfterMs: number },
     /** FLOOR's arguments after the prefix: the spend this instance last saw per budget scope. */
     private readonly floors: () => (string | number)[] = () => [],
+    /** Told the origins of the instances a beat of this one took for dead (each once, cluster-wide). */
+    dead: (origins: string[]) => void = () => {},
   ) {
-    const beatOnce = () => HEARTBEAT.run(link, [], [link.prefix, link.origin, beat.deadAfterMs]) as Promise<unknown[]>;
+    const beatOnce = () =>
+      (HEARTBEAT.run(link, [], [link.prefix, link.origin, beat.deadAfterMs]) as Promise<unknown[]>).then((r) => {
+        if (r.length > 2) dead(r.slice(2) as string[]);
+        return r;
+      });
     // Each connection beats before its first admit: an instance killed before its timer's first
     // beat was never listed, so no other would ever free what it reserved (only the hour's sweep).
     // The epoch check after it puts back every reservation still running, so `revived` is moot here.

@@ -10,21 +10,24 @@ import { COMMON } from './redis-limit-scripts';
 
 // An instance that stopped beating (killed, or cut off for good): its reservations are freed
 // (settled at zero) so its slots and reserved USD do not wait for the one-hour sweep.
-// ARGV: P, this instance's origin, its heartbeat TTL ms. Returns {freed, revived}: revived is 1
-// when this instance was not listed (its first beat, or the others took it for dead while it was
-// stopped or stalled with its connection open): it then puts back the reservations it holds.
+// ARGV: P, this instance's origin, its heartbeat TTL ms. Returns {freed, revived, dead...}: revived
+// is 1 when this instance was not listed (its first beat, or the others took it for dead while it
+// was stopped or stalled with its connection open): it then puts back the reservations it holds.
+// dead: the origins this beat found dead (each is found by one beat only: it leaves the list), whose
+// stored responses still running the caller ends (responses/orphaned-responses.ts).
 export const HEARTBEAT = new LuaScript(`${COMMON}
 redis.call('SET', P..'lim:alive:'..ARGV[2], '1', 'PX', ARGV[3])
 local revived = redis.call('SADD', P..'lim:instances', ARGV[2])
-local freed = 0
+local out = {0, revived}
 for _, o in ipairs(redis.call('SMEMBERS', P..'lim:instances')) do
   if redis.call('EXISTS', P..'lim:alive:'..o) == 0 then
-    for _, id in ipairs(redis.call('SMEMBERS', P..'lim:held:'..o)) do freed = freed + settle(id, 0, 0, nil, true) end
+    for _, id in ipairs(redis.call('SMEMBERS', P..'lim:held:'..o)) do out[1] = out[1] + settle(id, 0, 0, nil, true) end
     redis.call('DEL', P..'lim:held:'..o)
     redis.call('SREM', P..'lim:instances', o)
+    out[#out + 1] = o
   end
 end
-return {freed, revived}
+return out
 `);
 
 // Reservations this instance holds in Redis that it no longer follows: admits Redis ran after the

@@ -5,7 +5,7 @@ import { storeBusyOr } from '../db/sqlite-write-failure';
 import { ApiError } from '../errors/api-error';
 import { approxBytes } from './approx-bytes';
 import { SizedMap } from './sized-map';
-import { columnValues, entryOf, SELECT_SQL, UPDATE_SQL, type StoredConversation, type StoredRow } from './stored-response-rows';
+import { columnValues, entryOf, INSERT_PG_SQL, INSERT_SQLITE_SQL, SELECT_SQL, UPDATE_SQL, type StoredConversation, type StoredRow } from './stored-response-rows';
 
 export type { StoredConversation } from './stored-response-rows';
 
@@ -32,6 +32,11 @@ export interface ResponseStoreOptions {
   /** Their size at most (approxBytes), likewise. */
   maxPendingBytes?: number;
   now?: () => number;
+  /**
+   * This instance's identity in Redis (RedisLink.origin), stored on each bridged row it saves, so
+   * the instance that finds it dead can end its responses (orphaned-responses.ts); null without Redis.
+   */
+  runner?: string | null;
 }
 
 const DAY_MS = 86_400_000;
@@ -115,16 +120,14 @@ export class ResponseStore {
       maxPending: options.maxPending ?? MAX_PENDING_RESPONSES,
       maxPendingBytes: options.maxPendingBytes ?? MAX_PENDING_BYTES,
       now: options.now ?? Date.now,
+      runner: options.runner ?? null,
     };
     if ('kind' in db && db.kind === 'postgres') {
       this.shared = db;
       return;
     }
     const sqlite = (this.sqlite = 'kind' in db ? db.sqlite! : db);
-    this.insert = sqlite.prepare(
-      'INSERT OR REPLACE INTO stored_responses (id, client_id, model, messages, created_at, provider, forwarded, response, input_items, provider_key_id) ' +
-        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
+    this.insert = sqlite.prepare(INSERT_SQLITE_SQL);
     this.update = sqlite.prepare(UPDATE_SQL);
     this.select = sqlite.prepare(SELECT_SQL);
     this.remove = sqlite.prepare('DELETE FROM stored_responses WHERE id = ?');
@@ -287,7 +290,7 @@ export class ResponseStore {
   private writeSqlite(rows: [string, PendingRow][], now: number): void {
     this.sqlite.transaction(() => {
       for (const [id, { conv: c, replaceOnly }] of rows) {
-        const values = columnValues(c, c.forwarded ? 1 : 0);
+        const values = columnValues(c, c.forwarded ? 1 : 0, this.opts.runner);
         if (replaceOnly) this.update.run(...values, id);
         else this.insert.run(id, ...values);
       }
@@ -318,15 +321,9 @@ export class ResponseStore {
   private async flushShared(store: Store, rows: [string, PendingRow][], now: number): Promise<void> {
     try {
       for (const [id, { conv: c, replaceOnly }] of rows) {
-        const values = columnValues(c, Boolean(c.forwarded));
+        const values = columnValues(c, Boolean(c.forwarded), this.opts.runner);
         if (replaceOnly) await store.run(UPDATE_SQL, [...values, id]);
-        else await store.run(
-          'INSERT INTO stored_responses (id, client_id, model, messages, created_at, provider, forwarded, response, input_items, provider_key_id) ' +
-            'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET client_id = excluded.client_id, model = excluded.model, ' +
-            'messages = excluded.messages, created_at = excluded.created_at, provider = excluded.provider, forwarded = excluded.forwarded, ' +
-            'response = excluded.response, input_items = excluded.input_items, provider_key_id = excluded.provider_key_id',
-          [id, ...values],
-        );
+        else await store.run(INSERT_PG_SQL, [id, ...values]);
       }
       if (now - this.lastPrune >= PRUNE_EVERY_MS) {
         this.lastPrune = now;

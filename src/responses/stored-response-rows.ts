@@ -42,13 +42,30 @@ export interface StoredRow {
 }
 
 export const COLUMNS = 'client_id, model, messages, created_at, provider, forwarded, response, input_items, provider_key_id';
-export const UPDATE_SQL = `UPDATE stored_responses SET ${COLUMNS.split(', ').map((c) => `${c} = ?`).join(', ')} WHERE id = ?`;
+/** The columns a save writes: COLUMNS and the instance running the response (`runner`, written, never read back into the entry). */
+const WRITTEN = `${COLUMNS}, runner`.split(', ');
+export const UPDATE_SQL = `UPDATE stored_responses SET ${WRITTEN.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`;
+/** A first save: the row, or (PostgreSQL's `ON CONFLICT`, SQLite's `OR REPLACE`) a row of that id replaced. */
+export const INSERT_SQLITE_SQL = `INSERT OR REPLACE INTO stored_responses (id, ${WRITTEN.join(', ')}) VALUES (?${', ?'.repeat(WRITTEN.length)})`;
+export const INSERT_PG_SQL =
+  `INSERT INTO stored_responses (id, ${WRITTEN.join(', ')}) VALUES (?${', ?'.repeat(WRITTEN.length)}) ` +
+  `ON CONFLICT (id) DO UPDATE SET ${WRITTEN.map((c) => `${c} = excluded.${c}`).join(', ')}`;
 
-/** A conversation's column values in COLUMNS order (`forwarded` as the dialect stores it). */
-export const columnValues = (c: StoredConversation, forwarded: number | boolean) => [
+/** Whether a stored response object is still running (`queued` or `in_progress`). */
+export const isRunning = (response: unknown): boolean => {
+  const status = (response as { status?: unknown } | null | undefined)?.status;
+  return status === 'queued' || status === 'in_progress';
+};
+
+/**
+ * A conversation's column values in UPDATE_SQL's order (`forwarded` as the dialect stores it).
+ * `runner`, this instance's identity in Redis (null without Redis), is stored while the response
+ * runs only: a row that ended names no instance.
+ */
+export const columnValues = (c: StoredConversation, forwarded: number | boolean, runner: string | null) => [
   c.clientId, c.model, messagesToJson(c.messages), c.createdAt, c.provider ?? null, forwarded,
   c.response === undefined ? null : JSON.stringify(c.response), c.inputItems ? JSON.stringify(c.inputItems) : null,
-  c.providerKeyId ?? null,
+  c.providerKeyId ?? null, !c.forwarded && isRunning(c.response) ? runner : null,
 ];
 
 export const SELECT_SQL = `SELECT ${COLUMNS} FROM stored_responses WHERE id = ?`;

@@ -12,16 +12,9 @@
  * Heavy (spawns processes): run with `bun test test/cluster`.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
-import { RedisClient, SQL } from 'bun';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { FakeUpstream } from '../helpers/fake-upstream';
-import { heldDeepSeekStreams, type HeldStreams } from '../helpers/held-streams';
-import { startGatewayProcess, type GatewayProcess } from '../helpers/gateway-process';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
-import { eventually, redisEnv } from '../helpers/redis-env';
-import { startOwnRedis, type OwnRedis } from './own-redis';
+import type { GatewayProcess } from '../helpers/gateway-process';
+import { eventually } from '../helpers/redis-env';
+import { killedInstanceRig, type KilledInstanceRig } from './killed-instance-rig';
 
 setDefaultTimeout(90_000);
 
@@ -29,57 +22,24 @@ const ADMIN_PASSWORD = 'killed-admin-password';
 const MODEL = 'deepseek/deepseek-chat';
 const PREFIX = 'qa-crash:';
 
-let fake: FakeUpstream;
-let redis: OwnRedis;
-let r: RedisClient;
-let db: TestDatabase;
-let pg: SQL;
-let dir: string;
+let rig: KilledInstanceRig;
 let A: GatewayProcess, D: GatewayProcess;
 let token: string;
 /** Streams pause after their second payload while held (hold() / release()). */
-let streams: HeldStreams | undefined;
-const hold = () => streams!.hold();
-const release = () => streams?.release();
-
-const start = (id: string) =>
-  startGatewayProcess({
-    cwd: dir, dbPath: join(dir, 'unused.db'), adminPassword: ADMIN_PASSWORD,
-    env: {
-      ...redisEnv(PREFIX, redis.url),
-      LLM_PROXY__DATABASE__URL: db.url, LLM_PROXY__INSTANCE_ID: id,
-      LLM_PROXY__PROVIDERS__DEEPSEEK__BASE_URL: fake.url, DEEPSEEK_API_KEY: 'sk-killed-provider-0123456789',
-    },
-  });
+const hold = () => rig.streams.hold();
+const release = () => rig.streams.release();
 
 beforeAll(async () => {
-  streams = heldDeepSeekStreams();
-  fake = streams.fake;
-  dir = mkdtempSync(join(tmpdir(), 'gg-killed-'));
-  redis = await startOwnRedis();
-  r = new RedisClient(redis.url);
-  await r.connect();
-  db = await createTestDatabase('qa_crash_killed');
-  pg = new SQL({ url: db.url, max: 2 });
-  A = await start('gw-a'); // creates and migrates the database
-  D = await start('gw-d');
+  rig = await killedInstanceRig({ prefix: PREFIX, dbPrefix: 'qa_crash_killed', adminPassword: ADMIN_PASSWORD });
+  A = await rig.start('gw-a'); // creates and migrates the database
+  D = await rig.start('gw-d');
   const login = await fetch(`${A.url}/api/auth/login`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
   });
   token = ((await login.json()) as any).token;
 });
 
-afterAll(async () => {
-  release();
-  for (const p of [A, D]) p?.proc.kill('SIGKILL');
-  await Promise.all([A, D].filter(Boolean).map((p) => p.proc.exited));
-  r?.close();
-  await pg?.close();
-  await db?.drop();
-  await redis?.close();
-  fake?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rig?.close([A, D]));
 
 const adminApi = (method: string, path: string, body?: unknown) =>
   fetch(`${A.url}${path}`, {
@@ -92,12 +52,12 @@ const chat = (p: GatewayProcess, key: string, stream = false) =>
   });
 /** The key's shared counters (redis-limit-scripts.ts: <P>lim:<scope>:st). */
 const counters = async (id: number) => {
-  const [inflight, reserved, tsum] = (await r.send('HMGET', [`${PREFIX}lim:c:${id}:st`, 'inflight', 'reserved', 'tsum'])) as (string | null)[];
+  const [inflight, reserved, tsum] = (await rig.r.send('HMGET', [`${PREFIX}lim:c:${id}:st`, 'inflight', 'reserved', 'tsum'])) as (string | null)[];
   return { inflight: Number(inflight ?? 0), reserved: Number(reserved ?? 0), tsum: Number(tsum ?? 0) };
 };
-const instances = async () => ((await r.send('SMEMBERS', [`${PREFIX}lim:instances`])) as string[]).sort();
+const instances = () => rig.instances();
 const rowsOf = async (ids: string[]) =>
-  (await pg`SELECT request_id, instance, status, cost_usd, prompt_tokens + completion_tokens AS tokens FROM request_logs WHERE request_id IN ${pg(ids)}`) as any[];
+  (await rig.pg`SELECT request_id, instance, status, cost_usd, prompt_tokens + completion_tokens AS tokens FROM request_logs WHERE request_id IN ${rig.pg(ids)}`) as any[];
 
 test('kill -9 with both max_parallel slots held: freed within the heartbeat, rows and spend intact', async () => {
   const made = await adminApi('POST', '/api/clients', { name: 'killed', max_parallel: 2, rpm: 100, tpm: 100_000, budget_usd: 5, budget_period: 'month' });
@@ -145,7 +105,7 @@ test('kill -9 with both max_parallel slots held: freed within the heartbeat, row
   const left = await instances();
   expect(left.length).toBe(1);
   const dead = both.find((o) => o !== left[0])!;
-  expect(await r.send('EXISTS', [`${PREFIX}lim:held:${dead}`])).toBe(0);
+  expect(await rig.r.send('EXISTS', [`${PREFIX}lim:held:${dead}`])).toBe(0);
   // Both slots at once on A: two streams held open together are admitted.
   hold();
   const two = await Promise.all([chat(A, key, true), chat(A, key, true)]);
@@ -168,13 +128,13 @@ test('kill -9 with both max_parallel slots held: freed within the heartbeat, row
   );
   // The key's spend (Redis's, as the admin API reads it) is what its rows cost (the refusals A
   // answered while D's slots were held have rows too, at no cost).
-  const [sum] = await pg`SELECT coalesce(sum(cost_usd), 0) AS s, count(*) FILTER (WHERE status = 200) AS n FROM request_logs WHERE client_id = ${id}`;
+  const [sum] = await rig.pg`SELECT coalesce(sum(cost_usd), 0) AS s, count(*) FILTER (WHERE status = 200) AS n FROM request_logs WHERE client_id = ${id}`;
   expect(Number(sum.n)).toBe(served.length);
   expect(Number(sum.s)).toBeGreaterThan(0);
   const info = (await (await adminApi('GET', `/api/clients/${id}`)).json()) as { spend_usd: number };
   expect(info.spend_usd).toBeCloseTo(Number(sum.s), 6);
   // TPM: only the tokens of requests that ended count; the cut requests' estimates went with D.
-  const tokens = (await pg`SELECT coalesce(sum(prompt_tokens + completion_tokens), 0) AS t FROM request_logs WHERE client_id = ${id}`)[0].t;
+  const tokens = (await rig.pg`SELECT coalesce(sum(prompt_tokens + completion_tokens), 0) AS t FROM request_logs WHERE client_id = ${id}`)[0].t;
   expect((await counters(id)).tsum).toBe(Number(tokens));
 });
 
@@ -193,7 +153,7 @@ test('the only instance killed with both slots held and started again under the 
   for (const h of heads) await h.text().catch(() => '');
   release();
   // A pod restarted in place: same LLM_PROXY__INSTANCE_ID, a new process (its own origin in Redis).
-  A = await start('gw-a');
+  A = await rig.start('gw-a');
   const login = await fetch(`${A.url}/api/auth/login`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
   });

@@ -26,6 +26,13 @@ export const storedResponses = sqliteTable(
      * reads, cancel, delete and follow-ups use it, since OpenAI answers 404 to another project's key.
      */
     providerKeyId: text('provider_key_id'),
+    /**
+     * The instance that runs a bridged response (its Redis origin, the identity it beats under:
+     * src/redis/redis-link.ts); null without Redis and on forwarded rows. When that instance is taken
+     * for dead, the one that found it stores its responses still queued/in_progress failed
+     * (src/responses/orphaned-responses.ts). No index: read only then, by a rare sweep.
+     */
+    runner: text('runner'),
   },
   (t) => [index('stored_responses_created_idx').on(t.createdAt)],
 );
