@@ -11,7 +11,7 @@ import { sseEventsResponse, sseResponse } from '../helpers/fake-upstream';
 import { chunks, fixture } from './load-fixture';
 import {
   anthropicClientUsage, anthropicEvents, anthropicMessage, anthropicUsage, chat, chatChunks, chatStreamUsage, chatUsage, describeBillingCases,
-  geminiRow, geminiThinking, json, jsonUsage, M, messages, messagesStreamUsage, type Case, responses, responsesStreamUsage, responsesUsage,
+  geminiRow, geminiThinking, geminiThinkingStream, json, jsonUsage, M, messages, messagesStreamUsage, type Case, responses, responsesStreamUsage, responsesUsage,
   ssePayloads, useBillingGateway, withWrites,
 } from './cache-billing-rig';
 
@@ -79,10 +79,7 @@ const CASES: Case[] = [
   },
   {
     name: 'gemini through /v1/responses (bridged) stream: the last usageMetadata in response.completed',
-    reply: () => sseResponse([
-      JSON.stringify({ candidates: [{ content: { parts: [{ text: 'The capital' }], role: 'model' }, index: 0 }], usageMetadata: { promptTokenCount: 1045, candidatesTokenCount: 2, totalTokenCount: 1515, cachedContentTokenCount: 1024, thoughtsTokenCount: 468 }, modelVersion: 'gemini-2.5-flash' }),
-      JSON.stringify({ candidates: [{ content: { parts: [{ text: ' of France is Paris.' }], role: 'model' }, finishReason: 'STOP', index: 0 }], usageMetadata: geminiThinking.usageMetadata, modelVersion: 'gemini-2.5-flash' }),
-    ]),
+    reply: geminiThinkingStream,
     path: '/v1/responses', body: responses('gemini-2.5-flash', true),
     row: geminiRow, usage: async (r) => responsesStreamUsage(await ssePayloads(r)), clientUsage: responsesUsage(1045, 1024, 476, 468),
   },
@@ -102,12 +99,8 @@ const CASES: Case[] = [
     row: grokRow, usage: jsonUsage, clientUsage: anthropicClientUsage(26, 6, 0, 103),
   },
   {
-    name: 'grok-3-mini through /v1/messages stream: the usage-only chunk, reasoning added once',
-    reply: chatChunks([
-      { id: 'g1', object: 'chat.completion.chunk', created: 1, model: 'grok-3-mini', choices: [{ index: 0, delta: { role: 'assistant', content: '303' }, finish_reason: null }] },
-      { id: 'g1', object: 'chat.completion.chunk', created: 1, model: 'grok-3-mini', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
-      { id: 'g1', object: 'chat.completion.chunk', created: 1, model: 'grok-3-mini', choices: [], usage: fixture('grok-3-mini-reasoning.json').usage },
-    ]),
+    name: 'grok-3-mini through /v1/messages stream (recorded, thinking as reasoning_content): the usage-only chunk, reasoning added once',
+    reply: chatChunks(chunks('grok-3-mini-reasoning.chunks.txt')),
     path: '/v1/messages', body: messages('grok-3-mini', true),
     row: grokRow, usage: async (r) => messagesStreamUsage(await ssePayloads(r)), clientUsage: anthropicClientUsage(26, 6, 0, 103),
   },
