@@ -13,7 +13,7 @@ import type { TestGateway } from '../helpers/start-gateway';
 import { chunks, fixture } from './load-fixture';
 import {
   anthropicClientUsage, anthropicEvents, anthropicMessage, anthropicUsage, chat, chatChunks, chatStreamUsage, chatUsage, describeBillingCases,
-  geminiRow, geminiThinking, json, jsonUsage, M, messages, messagesStreamUsage, o3, o3Row, type Case, responses, responsesStreamUsage,
+  geminiRow, geminiThinking, geminiThinkingStream, json, jsonUsage, M, messages, messagesStreamUsage, o3, o3Row, type Case, responses, responsesStreamUsage,
   responsesUsage, ssePayloads, useBillingGateway, withWrites,
 } from './cache-billing-rig';
 
@@ -164,10 +164,7 @@ const CASES: Case[] = [
   },
   {
     name: 'gemini stream: usageMetadata is a running total, only the last counts',
-    reply: () => sseResponse([
-      JSON.stringify({ candidates: [{ content: { parts: [{ text: 'The capital' }], role: 'model' }, index: 0 }], usageMetadata: { promptTokenCount: 1045, candidatesTokenCount: 2, totalTokenCount: 1515, cachedContentTokenCount: 1024, thoughtsTokenCount: 468 }, modelVersion: 'gemini-2.5-flash' }),
-      JSON.stringify({ candidates: [{ content: { parts: [{ text: ' of France is Paris.' }], role: 'model' }, finishReason: 'STOP', index: 0 }], usageMetadata: geminiThinking.usageMetadata, modelVersion: 'gemini-2.5-flash' }),
-    ]),
+    reply: geminiThinkingStream,
     path: '/v1/chat/completions', body: chat('gemini-2.5-flash', true),
     row: geminiRow, usage: async (r) => chatStreamUsage(await ssePayloads(r)), clientUsage: chatUsage(1045, 1024, 476, 468),
   },

@@ -52,6 +52,12 @@ export const geminiThinking = fixture('gemini-2.5-flash-thinking.json');
 /** Gemini: prompt 1045 of which 1024 cached; candidates 8 EXCLUDE thoughts 468: output 476. */
 export const geminiRow = { promptTokens: 1045, cachedTokens: 1024, cacheWriteTokens: 0, completionTokens: 476, reasoningTokens: 468, costUsd: (21 * 0.3 + 1024 * 0.03 + 476 * 2.5) / M };
 
+/** The same Gemini answer streamed: a running total first (candidates short of the final count), then the finishing chunk's usageMetadata. */
+export const geminiThinkingStream: Reply = () => sseResponse([
+  JSON.stringify({ candidates: [{ content: { parts: [{ text: 'The capital' }], role: 'model' }, index: 0 }], usageMetadata: { promptTokenCount: 1045, candidatesTokenCount: 2, totalTokenCount: 1515, cachedContentTokenCount: 1024, thoughtsTokenCount: 468 }, modelVersion: 'gemini-2.5-flash' }),
+  JSON.stringify({ candidates: [{ content: { parts: [{ text: ' of France is Paris.' }], role: 'model' }, finishReason: 'STOP', index: 0 }], usageMetadata: geminiThinking.usageMetadata, modelVersion: 'gemini-2.5-flash' }),
+]);
+
 export const o3 = fixture('openai-o3-cached-reasoning.json');
 /** o3: 2006 prompt of which 1920 cached; 300 completion of which 192 reasoning (billed as output). */
 export const o3Row = { promptTokens: 2006, cachedTokens: 1920, cacheWriteTokens: 0, completionTokens: 300, reasoningTokens: 192, costUsd: (86 * 2 + 1920 * 0.5 + 300 * 8) / M };
