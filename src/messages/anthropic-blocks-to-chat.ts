@@ -38,16 +38,29 @@ export function systemText(content: unknown, path: string): string {
 }
 
 /**
+ * One turn as the client sent it: a message's content and its path (`messages.3`). Anthropic
+ * combines consecutive messages of one role into one turn, so a turn's translation takes them all.
+ */
+export interface TurnPart {
+  content: unknown;
+  path: string;
+}
+
+/** Each block of a turn's messages with its own path (`messages.3.content.1`), in order. */
+function turnBlocks(parts: readonly TurnPart[]): { b: AnthropicBlock; p: string }[] {
+  return parts.flatMap(({ content, path }) => blocksOf(content, `${path}.content`).map((b, j) => ({ b, p: `${path}.content.${j}` })));
+}
+
+/**
  * One user turn -> chat messages: its tool_result blocks become tool messages first (chat
  * wants them right after the assistant turn that made the calls), then the rest is one user
  * message. Images inside tool results go into that user message, since chat tool messages
  * carry only text (marked as a tool result's: TOOL_RESULT_MEDIA). A result with `is_error: true` reads `Error: …` and carries TOOL_ERROR.
  */
-export function userMessages(content: unknown, path: string): ChatCompletionMessageParam[] {
+export function userMessages(turn: readonly TurnPart[]): ChatCompletionMessageParam[] {
   const out: ChatCompletionMessageParam[] = [];
   const parts: ChatCompletionContentPart[] = [];
-  blocksOf(content, `${path}.content`).forEach((b, j) => {
-    const p = `${path}.content.${j}`;
+  turnBlocks(turn).forEach(({ b, p }) => {
     if (b.type === 'tool_result') {
       if (typeof b.tool_use_id !== 'string' || !b.tool_use_id) throw badRequest(`${p}.tool_use_id: Field required`, `${p}.tool_use_id`);
       const { text, images } = toolResultContent(b.content, `${p}.content`);
@@ -153,16 +166,15 @@ function toolResultContent(content: unknown, path: string): { text: string; imag
 }
 
 /**
- * One assistant turn -> one assistant chat message: text joined, tool_use blocks as tool_calls,
+ * One assistant turn (its consecutive messages) -> one assistant chat message: text joined, tool_use blocks as tool_calls,
  * thinking text as `reasoning_content` where the provider needs it back (tool-calling turns of
  * DeepSeek and Kimi thinking models). Signatures and redacted thinking are Anthropic's alone.
  */
-export function assistantMessage(content: unknown, path: string, reasoningBack: boolean): ChatCompletionMessageParam {
+export function assistantMessage(turn: readonly TurnPart[], reasoningBack: boolean): ChatCompletionMessageParam {
   let text = '';
   let thinking = '';
   const calls: ChatCompletionMessageToolCall[] = [];
-  blocksOf(content, `${path}.content`).forEach((b, j) => {
-    const p = `${path}.content.${j}`;
+  turnBlocks(turn).forEach(({ b, p }) => {
     switch (b.type) {
       case 'text':
         text += textOf(b, p);

@@ -83,7 +83,7 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
 
   if (!req.stream) {
     const r = await runChatCompletion(ctx, chat, run);
-    const message = chatToMessage(r.completion, { id, model: r.completion.model || r.target.upstreamModel, usage: r.usage, stopSequences: stops, toolName: shape.toolName });
+    const message = chatToMessage(r.completion, { id, model: req.model, usage: r.usage, stopSequences: stops, toolName: shape.toolName });
     const headers = gatewayHeaders({ overheadMs: opts.clock.overhead(), target: r.target, decision, requestId });
     return { kind: 'json', body: JSON.stringify(message), headers };
   }
@@ -104,12 +104,12 @@ export async function createMessage(ctx: AppContext, req: MessagesRequest, opts:
       yield* (await starting).chunks;
     }
     const headers = gatewayHeaders({ overheadMs: opts.clock.overhead(), target, decision, requestId });
-    return { kind: 'stream', body: anthropicEvents(later(), target.upstreamModel, chat, shape), headers };
+    return { kind: 'stream', body: anthropicEvents(later(), req.model, chat, shape), headers };
   }
 
   const headers = gatewayHeaders({ overheadMs: opts.clock.overhead(), target: s.target, decision, requestId });
-  const { model, chunks } = await readAhead(s.chunks);
-  return { kind: 'stream', body: anthropicEvents(chunks, model || s.target.upstreamModel, chat, shape, s.upstreamUsage()), headers };
+  const { chunks } = await readAhead(s.chunks);
+  return { kind: 'stream', body: anthropicEvents(chunks, req.model, chat, shape, s.upstreamUsage()), headers };
 }
 
 /** How the answer is shaped: its message id, the client's stop sequences, the ping interval, the client's tool names. */
@@ -212,11 +212,11 @@ async function nativeOrTranslated(
     if (isNative(r.target) && r.raw) return { kind: 'json', body: utf8.decode(r.raw), headers };
     const messages = chat.messages as any[];
     const usage = await usageOrEstimate(r.usage, messages, completionText(r.completion));
-    const message = chatToMessage(r.completion, { id: o.id, model: r.completion.model || r.target.upstreamModel, usage, stopSequences: o.stops, toolName: o.toolName });
+    const message = chatToMessage(r.completion, { id: o.id, model: req.model, usage, stopSequences: o.stops, toolName: o.toolName });
     return { kind: 'json', body: JSON.stringify(message), headers };
   }
   if (isNative(r.target)) return { kind: 'stream', body: r.body, headers };
   // A translated fallback: chat chunks -> Anthropic events, as on the plain path.
-  const { model, chunks } = await readAhead(chatChunks(r.body, r.ended));
-  return { kind: 'stream', body: anthropicEvents(chunks, model || r.target.upstreamModel, chat, o), headers };
+  const { chunks } = await readAhead(chatChunks(r.body, r.ended));
+  return { kind: 'stream', body: anthropicEvents(chunks, req.model, chat, o), headers };
 }

@@ -3,7 +3,7 @@ import { badRequest } from '../errors/api-error';
 import { threadUnsupported } from './anthropic-errors';
 import { checkModelName } from '../routing/model-name';
 import type { ChatRequest } from '../providers/types';
-import { assistantMessage, systemText, userMessages } from './anthropic-blocks-to-chat';
+import { assistantMessage, systemText, userMessages, type TurnPart } from './anthropic-blocks-to-chat';
 import type { MessagesRequest } from './anthropic-types';
 import { applyThinking, checkThinking, checkThinkingForTranslation } from './map-thinking';
 import { mapToolChoice, mapTools } from './map-anthropic-tools';
@@ -158,23 +158,22 @@ export function messagesToChat(req: MessagesRequest, target: TranslateTarget): C
   const messages: ChatCompletionMessageParam[] = [];
   const system = systemText(req.system, 'system');
   if (system) messages.push({ role: 'system', content: system });
-  req.messages.forEach((m, i) => {
-    const path = `messages.${i}`;
-    if (m.role === 'system') {
+  const turns = conversationTurns(req.messages);
+  turns.forEach((turn, k) => {
+    if (turn.role === 'system') {
       // Claude Code sends `system`-role messages inside the conversation.
-      const text = systemText(m.content, `${path}.content`);
+      const text = systemText(turn.parts[0]!.content, `${turn.parts[0]!.path}.content`);
       if (text) messages.push({ role: 'system', content: text });
-    } else if (m.role === 'assistant') {
-      const turn = assistantMessage(m.content, path, REASONING_BACK.has(provider));
-      if (i === req.messages.length - 1 && !('tool_calls' in turn)) {
-        // A final assistant turn is a prefill: its text is continued, not answered. An empty one
-        // asks for nothing (Kimi refuses an empty assistant message), so it is left out.
-        if (!turn.content) return;
-        markPrefill(turn);
-      }
-      messages.push(turn);
+    } else if (turn.role === 'assistant') {
+      const m = assistantMessage(turn.parts, REASONING_BACK.has(provider));
+      // A turn with neither text nor calls (thinking alone, cut short) says nothing, and Kimi
+      // refuses an empty assistant message: left out. A final one asks for nothing as a prefill.
+      if (!m.content && !('tool_calls' in m)) return;
+      // A final assistant turn is a prefill: its text is continued, not answered.
+      if (k === turns.length - 1 && !('tool_calls' in m)) markPrefill(m);
+      messages.push(m);
     } else {
-      messages.push(...userMessages(m.content, path));
+      messages.push(...userMessages(turn.parts));
     }
   });
 
@@ -214,6 +213,22 @@ export function messagesToChat(req: MessagesRequest, target: TranslateTarget): C
     chat.stream_options = { include_usage: true };
   }
   return chat;
+}
+
+/**
+ * The conversation in turns: consecutive user or assistant messages are one turn, as Anthropic
+ * combines them (an assistant's thinking sent apart from its tool calls still goes back with
+ * them; tool results split over messages still come first). A `system`-role message stands alone.
+ */
+export function conversationTurns(messages: MessagesRequest['messages']): { role: string; parts: TurnPart[] }[] {
+  const turns: { role: string; parts: TurnPart[] }[] = [];
+  messages.forEach((m, i) => {
+    const part = { content: m.content, path: `messages.${i}` };
+    const last = turns[turns.length - 1];
+    if (last && last.role === m.role && m.role !== 'system') last.parts.push(part);
+    else turns.push({ role: m.role, parts: [part] });
+  });
+  return turns;
 }
 
 /**

@@ -81,6 +81,36 @@ describe('Anthropic request -> chat request', () => {
     expect((openai.messages[0] as any).content).toBeNull();
   });
 
+  test('consecutive messages of one role are one turn, as Anthropic combines them; a turn of thinking alone is left out', () => {
+    const messages = [
+      { role: 'user', content: 'Fix the test.' },
+      // The thinking sent apart from the calls it led to (agents that store each block as a message).
+      { role: 'assistant', content: [{ type: 'thinking', thinking: 'Read, then run.', signature: '' }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'Reading.' }, { type: 'tool_use', id: 'call_a', name: 'Read', input: {} }, { type: 'tool_use', id: 'call_b', name: 'Bash', input: {} }] },
+      // The results split over two messages, a reminder between them.
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_a', content: 'a' }, { type: 'text', text: '<system-reminder>r</system-reminder>' }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_b', content: 'b', is_error: true }] },
+      // An answer cut short while it thought: no text, no calls.
+      { role: 'assistant', content: [{ type: 'thinking', thinking: 'Hmm', signature: '' }] },
+      { role: 'user', content: 'Go on.' },
+    ];
+    const chat = messagesToChat(req({ messages }), target('moonshot', 'kimi-k2-thinking'));
+    expect(chat.messages).toEqual([
+      { role: 'user', content: 'Fix the test.' },
+      {
+        role: 'assistant', content: 'Reading.', reasoning_content: 'Read, then run.',
+        tool_calls: [{ id: 'call_a', type: 'function', function: { name: 'Read', arguments: '{}' } }, { id: 'call_b', type: 'function', function: { name: 'Bash', arguments: '{}' } }],
+      },
+      { role: 'tool', tool_call_id: 'call_a', content: 'a' },
+      expect.objectContaining({ role: 'tool', tool_call_id: 'call_b', content: 'Error: b' }),
+      { role: 'user', content: '<system-reminder>r</system-reminder>' },
+      { role: 'user', content: 'Go on.' },
+    ] as any);
+    // A refusal still names the message and block the client sent.
+    const bad = [...messages.slice(0, 2), { role: 'assistant', content: [{ type: 'text', text: 'x' }, { type: 'image' }] }];
+    expect(badRequestOf(() => messagesToChat(req({ messages: bad }), target('moonshot'))).param).toBe('messages.2.content.1.type');
+  });
+
   test('tools and tool_choice auto/any/tool/none, disable_parallel_tool_use', () => {
     const tools = [{ name: 'f', description: 'd', input_schema: { type: 'object', properties: {} }, cache_control: { type: 'ephemeral' } }];
     const pick = (tool_choice: unknown) => messagesToChat(req({ tools, tool_choice }), target('openai'));

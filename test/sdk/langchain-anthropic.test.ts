@@ -117,7 +117,7 @@ describe('ChatAnthropic to an OpenAI model (translated to chat completions)', ()
     openaiAnswer = chatAnswer(fixtureJson('openai', 'chat.json'), []);
     const reply = await gpt({ maxTokens: 200 }).invoke([new SystemMessage('Be brief.'), new HumanMessage('Hello')]);
     expect(reply.content).toBe(TEXT);
-    expect(reply.response_metadata).toMatchObject({ model: 'gpt-4o-mini-2024-07-18', stop_reason: 'end_turn' });
+    expect(reply.response_metadata).toMatchObject({ model: 'openai/gpt-4o-mini', stop_reason: 'end_turn' });
     expect(reply.usage_metadata).toMatchObject({ input_tokens: 19, output_tokens: 9, total_tokens: 28 });
     const sent = openai.last();
     expect(sent.path).toBe('/v1/chat/completions');
