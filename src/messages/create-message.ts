@@ -3,6 +3,7 @@ import type { AppContext } from '../context';
 import type { ApiError } from '../errors/api-error';
 import type { ChatCompletionChunk, ChatRequest } from '../providers/types';
 import { alreadyRelayed } from '../providers/anthropic/native-messages';
+import { answerNamed } from '../providers/anthropic/answer-model';
 import { chatChunks, readAhead } from '../proxy/chat-chunks';
 import { classifierCallModel, logRejectedChat, startChat, type ChatRunOptions } from '../proxy/chat-pipeline';
 import type { RequestClock } from '../proxy/request-clock';
@@ -193,7 +194,8 @@ function anthropicStreamError(e: ApiError): Uint8Array[] {
 
 /**
  * A decision with Anthropic targets: one walk over all of them (fallback, breakers and key pools
- * as on chat, one log row). An Anthropic target answers in its own bytes, relayed unchanged; any
+ * as on chat, one log row). An Anthropic target answers in its own bytes, relayed unchanged but
+ * for the answer's `model`, the client's name for it (as a translated answer has); any
  * other answers in chat form, translated here as on the plain path. The stream is opened once the
  * first upstream byte arrived (Anthropic sends message_start at once; no early skeleton, which
  * would clash with Anthropic's own).
@@ -209,7 +211,8 @@ async function nativeOrTranslated(
   const r = await startChat(ctx, { ...chat, stream }, { ...run, forceStreamUsage: true, streamErrorBytes: anthropicStreamError });
   const headers = r.headers;
   if (r.kind === 'json') {
-    if (isNative(r.target) && r.raw) return { kind: 'json', body: utf8.decode(r.raw), headers };
+    // Anthropic's bytes, named as the client named the model (answer-model.ts) when that is not the id sent.
+    if (isNative(r.target) && r.raw) return { kind: 'json', body: utf8.decode(req.model === r.target.upstreamModel ? r.raw : answerNamed(r.raw, req.model)), headers };
     const messages = chat.messages as any[];
     const usage = await usageOrEstimate(r.usage, messages, completionText(r.completion));
     const message = chatToMessage(r.completion, { id: o.id, model: req.model, usage, stopSequences: o.stops, toolName: o.toolName });

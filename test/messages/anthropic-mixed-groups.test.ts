@@ -87,14 +87,15 @@ describe('groups mixing anthropic and another provider', () => {
 
   test('anthropic first and answering: native (Anthropic bytes); OpenAI first failing: anthropic native after it', async () => {
     fake.handler = queue(json('text.json'));
-    expect((await client.messages.create(req('claude-then-gpt'))) as any).toEqual(anthropicJson('text.json'));
+    // Anthropic's answer, named as the client named the model (the group), as a translated one is.
+    expect((await client.messages.create(req('claude-then-gpt'))) as any).toEqual({ ...anthropicJson('text.json'), model: 'claude-then-gpt' });
 
     const before = openai.handler;
     openai.handler = () => Response.json({ error: { message: 'down', type: 'server_error' } }, { status: 503 });
     try {
       pair('text')();
       const final = await client.messages.stream(req('gpt-then-claude')).finalMessage();
-      expect(plain(final)).toEqual(foldSse('text.sse'));
+      expect(plain(final)).toEqual({ ...foldSse('text.sse'), model: 'gpt-then-claude' });
       expect(fake.last().body).toEqual({ ...req('claude-sonnet-4-5'), stream: true });
     } finally {
       openai.handler = before;
@@ -134,7 +135,7 @@ describe('groups mixing anthropic and another provider', () => {
       // The fake refuses as Anthropic does: an unsigned thinking block, or (thinking on) a last tool turn without its thinking.
       fake.handler = strictAboutThinking(json('after-tool.json'));
       const { data, response } = await client.messages.create(next as any).withResponse();
-      expect(data as any).toEqual(anthropicJson('after-tool.json'));
+      expect(data as any).toEqual({ ...anthropicJson('after-tool.json'), model: 'gpt-then-claude' });
       const { thinking: _t, ...withoutThinking } = next;
       const expected = JSON.parse(JSON.stringify({ ...withoutThinking, model: 'claude-sonnet-4-5' }));
       expected.messages[3].content = [translated.content[1]];
@@ -176,7 +177,7 @@ describe('groups mixing anthropic and another provider', () => {
     fake.handler = queue(json('text.json'));
     const body = { ...req('claude-then-gpt'), tools: [{ type: 'web_search_20250305', name: 'web_search' }] };
     const res = await client.messages.create(body as any);
-    expect(res as any).toEqual(anthropicJson('text.json'));
+    expect(res as any).toEqual({ ...anthropicJson('text.json'), model: 'claude-then-gpt' });
     expect(fake.last().body.tools).toEqual(body.tools);
   });
 });

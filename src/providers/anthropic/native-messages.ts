@@ -7,6 +7,7 @@ import { streamError } from './anthropic-error';
 import { dropUnsignedThinking } from './unsigned-thinking';
 import { redactKeyInBytes } from '../../security/redact-key';
 import { anthropicImageType } from './image-media-type';
+import { MessageStartNamer } from './answer-model';
 
 /** The API version sent when the client named none (Anthropic's only stable one). */
 const DEFAULT_VERSION = '2023-06-01';
@@ -37,7 +38,10 @@ export function nativeMessagesCall(body: unknown, model: string, settings: Provi
 /**
  * Anthropic's SSE passed through byte for byte (the client gets Anthropic's exact event stream,
  * pings included) while usage is read from message_start and message_delta (merged, later
- * values winning) and the delivered text kept for the log. An `error` event after the first bytes
+ * values winning) and the delivered text kept for the log. One change: when the client named
+ * the model otherwise than the id sent to Anthropic (a group, `anthropic/…`, an alias),
+ * message_start's `message.model` is the client's name (answer-model.ts); once it went out the
+ * reads pass through untouched. An `error` event after the first bytes
  * goes out as it came, then throws the UpstreamError that ends the relay, counts against the
  * breaker and is logged; one in the stream's first read is thrown before anything is sent.
  */
@@ -85,6 +89,8 @@ export function nativeMessagesTransformer(ctx: ChatCallContext, tally: StreamTal
   const parser = new SseParser((e) => onEvent(e.data));
   /** Bytes went to the client: from then on a failure is relayed as Anthropic wrote it. */
   let sent = false;
+  const asked = (ctx.nativeMessages as { model?: unknown } | undefined)?.model;
+  let namer = typeof asked === 'string' && asked !== ctx.model ? new MessageStartNamer(asked) : null;
   const fail = (err: UpstreamError) => {
     if (sent) relayed.add(err);
     return err;
@@ -97,14 +103,26 @@ export function nativeMessagesTransformer(ctx: ChatCallContext, tally: StreamTal
       // is a clean failure, as an HTTP error would be: a group goes on to its next target, and a
       // model named directly answers it as an HTTP error (529 for overloaded), which SDKs retry.
       if (failure && !sent) throw failure;
+      let out = chunk;
+      if (namer) {
+        out = namer.take(chunk);
+        if (namer.done) namer = null;
+      }
       // Anthropic's error event goes out as it came, but for the gateway's key should it quote it.
-      controller.enqueue(failure ? redactKeyInBytes(chunk, ctx.apiKey) : chunk);
-      sent = true;
+      if (out.byteLength > 0) {
+        controller.enqueue(failure ? redactKeyInBytes(out, ctx.apiKey) : out);
+        sent = true;
+      }
       if (failure) throw fail(failure);
     },
-    flush() {
+    flush(controller) {
       parser.push(decoder.decode());
       parser.end();
+      const rest = namer?.rest();
+      if (rest) {
+        controller.enqueue(failure ? redactKeyInBytes(rest, ctx.apiKey) : rest);
+        sent = true;
+      }
       if (failure) throw fail(failure);
       if (!stopped) throw new UpstreamError('anthropic', null, 'Anthropic (anthropic) stream ended before the message was complete.', true);
     },
