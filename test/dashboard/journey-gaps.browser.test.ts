@@ -1,7 +1,8 @@
 /**
  * Gaps a new operator met walking the dashboard in real headless Chromium: Back after signing out,
  * a log row opened from the keyboard, the password changed later from the sidebar, the key's Copy
- * button clicked twice, a provider carried by its key pool alone, and the Swagger page's console.
+ * button clicked twice, a provider carried by its key pool alone, the Logs page found one request by
+ * its id ("1 row", not "1 rows"), and the Swagger page's console.
  */
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { eq } from 'drizzle-orm';
@@ -37,6 +38,18 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard journey gaps
     await page.keyboard.press('Enter');
     await page.waitForSelector('#log-detail > #log-detail-body');
     expect(await page.textContent('#log-detail')).toContain(requestId);
+  });
+
+  test('the Logs page filtered to one request counts "1 row", not "1 rows"', async () => {
+    const { page } = s;
+    await navTo(page, 'Logs', 'logs');
+    await page.fill('#main input[name=request_id]', requestId);
+    await page.locator('#main input[name=request_id]').press('Enter');
+    await page.waitForURL((u) => u.searchParams.get('request_id') === requestId);
+    await page.waitForSelector(`#log-${rowId}`);
+    await htmxSettled(page);
+    expect(await page.locator('#main tr[id^="log-"]').count()).toBe(1);
+    expect(await page.locator('#main .pager').innerText()).toBe('1 row');
   });
 
   test('the new key\'s Copy button clicked twice goes back to "Copy"', async () => {
