@@ -1,6 +1,6 @@
 // The Usage page's charts: <canvas data-chart="requests|tokens" data-series="{json}">, drawn with
 // Chart.js (loaded deferred, after this file) once htmx loads their content, and drawn again in
-// the new colours when the theme changes (theme.js's `gg:theme-change`).
+// the new colours when the theme changes (theme.js's `gg:theme-change`); a chart whose canvas was swapped out is destroyed.
 (function () {
   'use strict';
   var root = document.documentElement;
@@ -60,8 +60,17 @@
       }),
     };
   }
+  // Chart.js holds every chart it drew (Chart.instances) until it is destroyed: a chart whose
+  // canvas htmx swapped out (another page, another range) would stay in memory for good.
+  function destroyDetached() {
+    var all = window.Chart.instances;
+    Object.keys(all).forEach(function (id) {
+      if (!all[id].canvas || !all[id].canvas.isConnected) all[id].destroy();
+    });
+  }
   function renderCharts(scope) {
     if (!window.Chart) return;
+    destroyDetached();
     var canvases = (scope || document).querySelectorAll('canvas[data-chart]');
     for (var i = 0; i < canvases.length; i++) {
       var c = canvases[i];

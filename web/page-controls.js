@@ -27,10 +27,18 @@
       clearTimeout(button._copiedTimer);
       button._copiedTimer = setTimeout(function () { button.textContent = label; }, 1500);
     };
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(done, function () { selectText(src); });
-    } else {
+    // Over plain HTTP to an address other than localhost (a LAN or VPN address) there is no
+    // navigator.clipboard: copy the selected text the older way, and say so only when it worked.
+    var fallback = function () {
       selectText(src);
+      var copied = false;
+      try { copied = document.execCommand('copy'); } catch (e) { copied = false; }
+      if (copied) done();
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, fallback);
+    } else {
+      fallback();
     }
   }
   function selectText(el) {

@@ -14,13 +14,14 @@ export function chromiumAvailable(): boolean {
   return existsSync(CHROMIUM_PATH);
 }
 
-export function launchBrowser(): Promise<Browser> {
+/** `extraArgs`: more Chromium flags (a host-resolver rule mapping a made-up name to 127.0.0.1). */
+export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', ...extraArgs,
     ],
   });
 }

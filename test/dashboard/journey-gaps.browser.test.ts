@@ -1,12 +1,13 @@
 /**
  * Gaps a new operator met walking the dashboard in real headless Chromium: Back after signing out,
  * a log row opened from the keyboard, the password changed later from the sidebar, the key's Copy
- * button clicked twice, a provider carried by its key pool alone, and the Swagger page's console.
+ * button clicked twice and over plain HTTP to an address other than localhost, a provider carried by its key pool alone, the Logs page found one request by
+ * its id ("1 row", not "1 rows"), and the Swagger page's console.
  */
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { eq } from 'drizzle-orm';
 import { requestLogs } from '../../src/db/schema';
-import { chromiumAvailable, watchPage } from '../browser-helpers/launch-browser';
+import { chromiumAvailable, launchBrowser, watchPage } from '../browser-helpers/launch-browser';
 import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
 import { htmxSettled, navTo } from '../browser-helpers/dashboard-gateway';
 
@@ -39,6 +40,18 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard journey gaps
     expect(await page.textContent('#log-detail')).toContain(requestId);
   });
 
+  test('the Logs page filtered to one request counts "1 row", not "1 rows"', async () => {
+    const { page } = s;
+    await navTo(page, 'Logs', 'logs');
+    await page.fill('#main input[name=request_id]', requestId);
+    await page.locator('#main input[name=request_id]').press('Enter');
+    await page.waitForURL((u) => u.searchParams.get('request_id') === requestId);
+    await page.waitForSelector(`#log-${rowId}`);
+    await htmxSettled(page);
+    expect(await page.locator('#main tr[id^="log-"]').count()).toBe(1);
+    expect(await page.locator('#main .pager').innerText()).toBe('1 row');
+  });
+
   test('the new key\'s Copy button clicked twice goes back to "Copy"', async () => {
     const { env, page } = s;
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.gw.url });
@@ -54,6 +67,37 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard journey gaps
     await page.waitForTimeout(2_000);
     expect(await copy.textContent()).toBe('Copy');
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe((await page.textContent('#new-key-value'))!.trim());
+  });
+
+  test('over plain HTTP to an address other than localhost (no navigator.clipboard), Copy still copies the new key', async () => {
+    const { env } = s;
+    const port = new URL(env.gw.url).port;
+    // A LAN-like name for 127.0.0.1: a page there is not a secure context, as at http://10.0.0.5.
+    const browser = await launchBrowser(['--host-resolver-rules=MAP gophergate.test 127.0.0.1']);
+    try {
+      const lan = await (await browser.newContext()).newPage();
+      lan.setDefaultTimeout(8_000);
+      await lan.goto(`http://gophergate.test:${port}/login`);
+      expect(await lan.evaluate(() => ({ secure: window.isSecureContext, clipboard: 'clipboard' in navigator }))).toEqual({ secure: false, clipboard: false });
+      await lan.fill('.auth-card input[name=username]', 'admin');
+      await lan.fill('.auth-card input[name=password]', FIRST_PASSWORD);
+      await lan.click('button:text-is("Sign in")');
+      await lan.waitForSelector('#main [data-page="usage"]');
+      await navTo(lan, 'Clients', 'clients');
+      await lan.fill('#client-name', 'copy-over-lan');
+      await lan.click('button:text-is("Create key")');
+      await lan.waitForSelector('#new-key-value');
+      await htmxSettled(lan);
+      await lan.click('button[data-copy="#new-key-value"]');
+      await lan.waitForFunction(() => document.querySelector('button[data-copy]')?.textContent === 'Copied');
+      // The clipboard is the browser's: read it from a page of the secure (loopback) address.
+      await lan.context().grantPermissions(['clipboard-read'], { origin: env.gw.url });
+      const reader = await lan.context().newPage();
+      await reader.goto(`${env.gw.url}/login`);
+      expect(await reader.evaluate(() => navigator.clipboard.readText())).toBe((await lan.textContent('#new-key-value'))!.trim());
+    } finally {
+      await browser.close();
+    }
   });
 
   test("the new key stays on screen while its limits are set, until it was copied", async () => {

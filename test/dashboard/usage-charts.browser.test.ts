@@ -1,11 +1,13 @@
 /**
  * The Usage page's charts on a gateway that has served nothing yet, in real headless Chromium:
  * drawn (empty), with counts on whole-number ticks: no "0.1 tokens" or "0.5 requests"; drawn again
- * in the other theme's colours when the theme is toggled.
+ * in the other theme's colours when the theme is toggled; the charts of a page swapped out are
+ * destroyed (Chart.js keeps every chart it drew until then).
  */
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { chromiumAvailable } from '../browser-helpers/launch-browser';
 import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
+import { htmxSettled, markStale, navTo } from '../browser-helpers/dashboard-gateway';
 
 setDefaultTimeout(60_000);
 
@@ -47,6 +49,26 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Usage charts with no d
     await page.evaluate(() => localStorage.removeItem('gg-theme'));
     expect(after.border).not.toBe(before.border);
     expect(after.drawn).toBe(after.border);
+  });
+
+  test('charts of a page swapped out are destroyed: changing the range and leaving keep only the two on screen', async () => {
+    const { page } = s;
+    /** Charts Chart.js still holds, and how many of them are drawn on a canvas no longer in the page. */
+    const held = () => page.evaluate(() => {
+      const all = Object.values((window as unknown as { Chart: { instances: Record<string, { canvas: HTMLCanvasElement }> } }).Chart.instances);
+      return { charts: all.length, detached: all.filter((c) => !c.canvas.isConnected).length };
+    });
+    for (const range of ['7d', '90d', '24h']) {
+      await markStale(page, '#main [data-page]');
+      await page.selectOption('#range', range);
+      await page.waitForSelector(`#main [data-page="usage"]:not([data-stale]) canvas[data-chart="requests"][data-rendered]`);
+      await htmxSettled(page);
+    }
+    await navTo(page, 'Logs', 'logs');
+    expect(await held()).toEqual({ charts: 0, detached: 0 });
+    await navTo(page, 'Usage', 'usage');
+    await page.waitForSelector('#main [data-page="usage"] canvas[data-chart="requests"][data-rendered]');
+    expect(await held()).toEqual({ charts: 2, detached: 0 });
   });
 
   test('nothing else went wrong', () => {

@@ -1,7 +1,7 @@
 /** @jsxImportSource #html */
 import { Card, EditorRow, FormErrors, postTo } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
-import { ago, compactNumber, usd, utcDateTime } from '../format';
+import { ago, compactNumber, count, usd, utcDateTime } from '../format';
 import { ChoiceList, TEAM_CHOICES, teamChoiceList } from '../components/choices';
 import { Pager } from '../components/pager';
 import { BudgetBar, LimitInputs, LimitSummary, ModelNamesWarning, type LimitValues } from '../components/limits-ui';
@@ -39,7 +39,7 @@ function ClientsPager(props: { page: ClientsPage }) {
   const { beforeId, nextBeforeId, rows } = props.page;
   if (beforeId === null && nextBeforeId === null) return '';
   return (
-    <Pager label="Pages of keys" count={`${rows.length} keys`}
+    <Pager label="Pages of keys" count={count(rows.length, 'key')}
       first={beforeId !== null ? { id: 'clients-newest', href: pageHref(null), text: '← Newest' } : null}
       next={nextBeforeId !== null ? { id: 'clients-older', href: pageHref(nextBeforeId), text: 'Older →' } : null} />
   );

@@ -3,7 +3,7 @@ import { Card, fieldRefusal, StatusBadge } from '../components/ui';
 import { ChoiceList, CLIENT_CHOICES, clientChoiceList } from '../components/choices';
 import { Pager } from '../components/pager';
 import { EmptyState, PageHeader } from '../components/layout';
-import { compactNumber, dateTime, duration, usd } from '../format';
+import { compactNumber, count, dateTime, duration, usd } from '../format';
 import { LOG_FILTER_LABELS } from '../field-labels';
 import { LOG_ENDPOINTS } from '../../db/schema/request-logs';
 import type { ListedLogRow, StoredLogRow } from '../../logging/log-row';
@@ -163,7 +163,7 @@ export function LogsView(props: { vm: LogsViewModel; detail?: JSX.Element }) {
             </div>
           )}
           {/* Ids here too: Enter on "Older" keeps the focus on the next page's "Older", to page on. */}
-          <Pager count={`${vm.rows.length} rows`}
+          <Pager count={count(vm.rows.length, 'row')}
             first={vm.beforeId != null ? { id: 'logs-newest', href: qs(vm.filters, null), text: '← Newest' } : null}
             next={vm.nextBeforeId != null ? { id: 'logs-older', href: qs(vm.filters, vm.nextBeforeId), text: 'Older →' } : null} />
         </Card>

@@ -3,6 +3,7 @@ import type { TeamView } from '../../admin/teams-service';
 import { Card, EditorRow, FormErrors, postTo } from '../components/ui';
 import { EmptyState, PageHeader } from '../components/layout';
 import { Pager } from '../components/pager';
+import { count } from '../format';
 import { BudgetBar, LimitInputs, LimitSummary, ModelNamesWarning, type LimitValues } from '../components/limits-ui';
 
 const valuesOf = (t: TeamView): LimitValues => ({
@@ -61,7 +62,7 @@ function TeamsPager(props: { page: TeamsPage }) {
   const { afterId, nextAfterId, rows, q } = props.page;
   if (afterId === null && nextAfterId === null) return '';
   return (
-    <Pager label="Pages of teams" count={`${rows.length} teams`}
+    <Pager label="Pages of teams" count={count(rows.length, 'team')}
       first={afterId !== null ? { id: 'teams-first', href: teamsPageHref(q, null), text: '← First' } : null}
       next={nextAfterId !== null ? { id: 'teams-next', href: teamsPageHref(q, nextAfterId), text: 'Next →' } : null} />
   );
