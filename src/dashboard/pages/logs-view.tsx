@@ -17,7 +17,7 @@ export type LogListItem = ListedLogRow & { clientName: string | null };
 /** The detail panel: every stored column, the client's name and the provider key it used. */
 export type LogDetail = StoredLogRow & {
   clientName: string | null;
-  /** The provider key the last try used, as `label ••••last4` (or its pool id once removed). */
+  /** The provider key the last try used, as `label ••••last4`, or `#id (removed)` once removed from the pool. */
   providerKey?: string | null;
   /** A body was kept (LOGGING__STORE_BODIES) but this user may not read it: prompts are admins' only. */
   bodyHidden?: boolean;
@@ -137,7 +137,8 @@ export function LogsView(props: { vm: LogsViewModel; detail?: JSX.Element }) {
       <PageHeader title="Logs" subtitle="Every request, newest first. Times are UTC. Click a row for its detail." />
       <Filters vm={vm} refusal={refusal} />
       {refusal.top}
-      <div class="logs-layout">
+      {/* A refused filter or pager link read no rows: only its error, not an empty log's "send a request" nor "0 rows". */}
+      {vm.error ? '' : <div class="logs-layout">
         <Card class="logs-table-card">
           {vm.rows.length === 0 ? (
             <EmptyState title="No requests match">
@@ -179,7 +180,7 @@ export function LogsView(props: { vm: LogsViewModel; detail?: JSX.Element }) {
         </Card>
         {/* data-empty: what the panel says again once its detail is closed (web/page-controls.js). */}
         <aside id="log-detail" class="card log-detail" aria-label="Request detail" data-empty={NO_DETAIL}>{props.detail ?? <p class="muted" safe>{NO_DETAIL}</p>}</aside>
-      </div>
+      </div>}
     </div>
   );
 }

@@ -154,7 +154,8 @@ async function logDetail(ctx: AppContext, rawId: string, admin: boolean): Promis
   if (!row) return null;
   const clientName = row.clientId == null ? null : (await clientNamesOf(ctx, [row.clientId])).get(row.clientId) ?? null;
   const poolKey = ctx.state.getSnapshot().providers.get(row.provider as ProviderId)?.keys?.find((k) => k.id === row.providerKeyId);
-  const providerKey = poolKey ? `${poolKey.label} ••••${poolKey.last4}` : row.providerKeyId;
+  // A key removed from the pool since: its pool id, said to be gone (a bare "1" read as a count).
+  const providerKey = poolKey ? `${poolKey.label} ••••${poolKey.last4}` : row.providerKeyId == null ? null : `#${row.providerKeyId} (removed)`;
   if (!admin && row.body != null) return { ...row, body: null, bodyHidden: true, clientName, providerKey };
   return { ...row, clientName, providerKey };
 }
