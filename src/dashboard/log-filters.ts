@@ -1,7 +1,7 @@
 import { parseLogFilter, parseTime } from '../logging/usage-query-params';
 import type { LogFilter } from '../logging/usage-queries';
 import type { LogFilters } from './pages/logs-view';
-import { zonelessAsUtc } from './utc-field';
+import { utcFieldValue, zonelessAsUtc } from './utc-field';
 import { inFormTerms, LOG_FILTER_LABELS } from './field-labels';
 import { ApiError } from '../errors/api-error';
 
@@ -48,9 +48,5 @@ export function dateTimeField(v: string): string {
   } catch {
     return '';
   }
-  const d = new Date(ms ?? NaN);
-  if (Number.isNaN(d.getTime())) return '';
-  const iso = d.toISOString();
-  if (!/^\d{4}-/.test(iso)) return '';
-  return iso.slice(0, iso.endsWith(':00.000Z') ? 16 : 19);
+  return utcFieldValue(ms ?? NaN);
 }
