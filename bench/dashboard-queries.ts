@@ -57,7 +57,7 @@ function fill(db: Database): void {
         const m = MODELS[(client + ((i >> 3) % PER_CLIENT) * Math.floor(MODEL_COUNT / PER_CLIENT)) % MODEL_COUNT]!;
         const failed = i % 97 === 0;
         insert.run(...logRowValues({
-          createdAt: Math.floor(START + i * step), requestId: `r${i}`, clientId: client + 1, endpoint: 'chat', modelRequested: m.model,
+          createdAt: Math.floor(START + i * step), requestId: `r${i}`, clientId: client + 1, teamId: client % 4 === 0 ? null : (client % 5) + 1, endpoint: 'chat', modelRequested: m.model,
           model: m.model, provider: m.provider, route: null, stream: (i & 1) === 1, status: failed ? 502 : 200,
           errorType: failed ? 'upstream_error' : null, error: failed ? 'upstream returned 502' : null,
           promptTokens: 200 + (i % 900), cachedTokens: i % 3 === 0 ? 128 : 0, completionTokens: 50 + (i % 400),
@@ -131,6 +131,8 @@ const cases: [string, () => unknown][] = [
   ['logs page 2 (before_id)', () => listLogs(store, { limit: 50, beforeId: lastPage.at(-1)?.id })],
   ['logs page deep in history (before_id)', () => listLogs(store, { limit: 50, beforeId: deepAnchor })],
   ['logs page, one client', () => listLogs(store, { limit: 50, clientId: 7 })],
+  ['logs page, one team', () => listLogs(store, { limit: 50, teamId: 2 })],
+  ['logs page, one team, a day 10 days ago', () => listLogs(store, { limit: 50, teamId: 2, from: now - 11 * DAY, to: now - 10 * DAY })],
   ['logs page, one model', () => listLogs(store, { limit: 50, model: MODELS[5]!.model })],
   ['logs page, errors only', () => listLogs(store, { limit: 50, status: 'error' })],
   ['logs page, status 502', () => listLogs(store, { limit: 50, status: 502 })],

@@ -1,6 +1,6 @@
 import { Type, type IntegerOptions } from '@sinclair/typebox';
 import { t } from 'elysia';
-import { DECIMAL_ID_PATTERN } from '../admin/decimal-id';
+import { DECIMAL_ID_PATTERN, DECIMAL_ID_RULE } from '../admin/decimal-id';
 
 /**
  * An integer field of a JSON body: a JSON number only. Elysia's `t.Integer` also takes a string
@@ -13,7 +13,7 @@ export const jsonInteger = (options?: IntegerOptions) => Type.Integer(options);
  * `016` as 16, 10, 16 and 16; here anything but plain decimal is a 400, as `abc` is.
  */
 export const decimalIdParams = t.Object({
-  id: t.Transform(t.String({ pattern: DECIMAL_ID_PATTERN, description: 'A positive decimal integer', error: 'must be a positive whole number in decimal digits (no sign, leading zero, space, hex or exponent)' }))
+  id: t.Transform(t.String({ pattern: DECIMAL_ID_PATTERN, description: 'A positive decimal integer', error: DECIMAL_ID_RULE }))
     .Decode((v) => Number(v))
     .Encode((v) => String(v)),
 });

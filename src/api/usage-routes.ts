@@ -40,6 +40,7 @@ export function usageRoutes(ctx: AppContext) {
         status: str("An HTTP status, or 'error' / 'ok'"),
         endpoint: str('One endpoint: chat, responses, images, embeddings, messages, count_tokens or classifier'),
         request_id: str("One request's row: the x-request-id its answer carried"),
+        team: str("One team's rows, by its id: the team the key was in when the request was admitted"),
         before_id: str('Paging: rows after this id in the list (pass the last id of the previous page)'),
       }, { additionalProperties: true }),
       detail: { tags, security, responses: ADMIN_RESPONSES.logs, summary: 'Request log rows, newest first' },

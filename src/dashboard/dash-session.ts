@@ -5,7 +5,8 @@ import { authenticateRequest, type AuthDeps, type AuthResult } from '../auth/aut
 import { ApiError } from '../errors/api-error';
 import type { DashUser } from './dash-types';
 import { isHtmx, redirect } from './respond';
-import { decimalId } from '../admin/decimal-id';
+import { DECIMAL_ID_RULE, decimalId } from '../admin/decimal-id';
+import { ID_CHARS, shownValue } from '../errors/shown-value';
 import { groupProblemInFormTerms, inFormTerms, withoutApiRoute } from './field-labels';
 
 export const toDashUser = (a: AuthResult): DashUser => ({
@@ -90,7 +91,7 @@ export async function attempt<T>(fn: () => T | Promise<T>): Promise<{ ok: true; 
   try {
     return { ok: true, value: await fn() };
   } catch (err) {
-    if (err instanceof ApiError && err.status >= 400 && err.status < 500) {
+    if (err instanceof ApiError && err.status >= 400 && err.status < 500 && !(err instanceof PathIdError)) {
       const problems = (err as ApiError & { problems?: { group: string; message: string }[] }).problems;
       // `param`: the field the error is about, so a form can show it beside that input.
       // `status`: a 404 means the row is gone (changed in another tab), so the caller shows the list afresh.
@@ -118,8 +119,21 @@ export function rawField(body: unknown, name: string): string {
 /** A form field, trimmed. */
 export const field = (body: unknown, name: string): string => rawField(body, name).trim();
 
-/** A numeric id from the path, as /api reads one (plain decimal); -1 (no such row) otherwise. */
-export const idOf = (p: { id: string }): number => decimalId(p.id) ?? -1;
+/**
+ * A path id that is no id (`/teams/abc`, a hand-made or mangled address): a 400 naming it, as /api
+ * answers one. Not a refusal of the form's fields, so `attempt` passes it on to the error handler
+ * rather than show it in the form (as "No team with id -1.", a 422, it read as a missing row).
+ */
+class PathIdError extends ApiError {}
+
+/** A numeric id from the path, as /api reads one (plain decimal); anything else is a 400 (PathIdError). */
+export function idOf(p: { id: string }): number {
+  const id = decimalId(p.id);
+  if (id === null) {
+    throw new PathIdError({ status: 400, message: `Invalid value for 'id': '${shownValue(pathParam(p.id), ID_CHARS)}' ${DECIMAL_ID_RULE}.`, code: 'invalid_request', param: 'id' });
+  }
+  return id;
+}
 
 /** A path parameter decoded once (Elysia may hand it over still encoded); malformed stays raw. */
 export function pathParam(v: string): string {

@@ -27,6 +27,7 @@ export const LOG_FILTER_LABELS = {
   from: 'From',
   to: 'To',
   client_id: 'Client',
+  team: 'Team',
   provider: 'Provider',
   model: 'Model',
   endpoint: 'Endpoint',

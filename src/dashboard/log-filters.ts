@@ -1,7 +1,7 @@
 import { parseLogFilter, parseTime } from '../logging/usage-query-params';
 import type { LogFilter } from '../logging/usage-queries';
 import type { LogFilters } from './pages/logs-view';
-import { zonelessAsUtc } from './utc-field';
+import { utcFieldValue, zonelessAsUtc } from './utc-field';
 import { inFormTerms, LOG_FILTER_LABELS } from './field-labels';
 import { ApiError } from '../errors/api-error';
 
@@ -10,7 +10,7 @@ type Query = Record<string, string | undefined>;
 /** The filter form's values, echoed back into the form. */
 export function logFiltersOf(q: Query): LogFilters {
   const s = (k: string) => (typeof q[k] === 'string' ? q[k]!.trim().slice(0, 200) : '');
-  return { from: s('from'), to: s('to'), client: s('client'), provider: s('provider'), model: s('model'), status: s('status'), endpoint: s('endpoint'), request_id: s('request_id') };
+  return { from: s('from'), to: s('to'), client: s('client'), team: s('team'), provider: s('provider'), model: s('model'), status: s('status'), endpoint: s('endpoint'), request_id: s('request_id') };
 }
 
 /**
@@ -23,7 +23,7 @@ export function logFilterFrom(f: LogFilters, beforeId: string | undefined, limit
       ok: true,
       value: parseLogFilter({
         from: zonelessAsUtc(f.from), to: zonelessAsUtc(f.to), client_id: f.client, provider: f.provider, model: f.model,
-        status: f.status, endpoint: f.endpoint, request_id: f.request_id, before_id: beforeId, limit: String(limit),
+        status: f.status, endpoint: f.endpoint, request_id: f.request_id, team: f.team, before_id: beforeId, limit: String(limit),
       }),
     };
   } catch (err) {
@@ -48,9 +48,5 @@ export function dateTimeField(v: string): string {
   } catch {
     return '';
   }
-  const d = new Date(ms ?? NaN);
-  if (Number.isNaN(d.getTime())) return '';
-  const iso = d.toISOString();
-  if (!/^\d{4}-/.test(iso)) return '';
-  return iso.slice(0, iso.endsWith(':00.000Z') ? 16 : 19);
+  return utcFieldValue(ms ?? NaN);
 }

@@ -34,6 +34,8 @@ export interface LogFilter extends UsageFilter {
   status?: number | 'error' | 'ok';
   /** One endpoint's rows (`chat`, `embeddings`, ...). */
   endpoint?: (typeof LOG_ENDPOINTS)[number];
+  /** Rows admitted under one team (the row's `team_id`: the key's team then; request_logs_team_created_idx). */
+  teamId?: number;
   /** The row of one request: the id its answer carried as x-request-id (request_logs_request_id_idx). */
   requestId?: string;
   /** Paging: rows strictly older (in the list's order) than this row. */
@@ -170,6 +172,7 @@ export async function listLogs(store: Pick<Store, 'db'>, f: LogFilter): Promise<
   if (f.clientId !== undefined) where.push(eq(t.clientId, f.clientId));
   if (f.provider !== undefined) where.push(eq(t.provider, f.provider));
   if (f.endpoint !== undefined) where.push(eq(t.endpoint, f.endpoint));
+  if (f.teamId !== undefined) where.push(eq(t.teamId, f.teamId));
   if (f.requestId !== undefined) where.push(eq(t.requestId, f.requestId));
   if (f.status === 'error') where.push(FAILED_ROW(t));
   else if (f.status === 'ok') where.push(and(lt(t.status, 400), isNull(t.errorType))!);

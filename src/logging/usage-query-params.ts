@@ -90,6 +90,7 @@ export function parseLogFilter(q: RawQuery): LogFilter {
     status,
     endpoint: present(q, 'endpoint') === undefined ? undefined : parseEnum(q, 'endpoint', LOG_ENDPOINTS, 'chat'),
     requestId: present(q, 'request_id'),
+    teamId: parseInt(q, 'team', 1, Number.MAX_SAFE_INTEGER),
     beforeId: parseInt(q, 'before_id', 1, Number.MAX_SAFE_INTEGER),
     limit: parseInt(q, 'limit', 1, 1000) ?? 50,
   };

@@ -96,8 +96,11 @@ describe('every dashboard view escapes user-controlled text', () => {
   });
 
   test('logs list, filters and detail', async () => {
-    const filters = { from: Q, to: Q, client: Q, provider: Q, model: Q + X, status: Q };
-    await expectInert(await html(<LogsView vm={{ rows: [{ ...hostileRow, clientName: X }], filters, beforeId: null, nextBeforeId: 5, clients: [{ id: 1, name: X, revoked: true }], providers: ['openai'], error: X }} />));
+    const filters = { from: Q, to: Q, client: Q, team: Q + X, provider: Q, model: Q + X, status: Q };
+    const vm = { rows: [{ ...hostileRow, clientName: X }], filters, beforeId: null, nextBeforeId: 5, clients: [{ id: 1, name: X, revoked: true }], teams: [{ id: 1, name: X }], providers: ['openai'] };
+    // A refused filter shows only its error; the rows (and the list's own texts) only without one.
+    await expectInert(await html(<LogsView vm={{ ...vm, error: X }} />));
+    await expectInert(await html(<LogsView vm={vm} />));
     await expectInert(await html(<LogDetailView d={{ ...hostileRow, clientName: X, providerKey: Q }} />));
   });
 

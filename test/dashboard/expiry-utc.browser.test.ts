@@ -39,6 +39,19 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('a key\'s expiry typed 
     expect(await saveExpiry(s.page, 'expires-as-printed', '2030-01-01 00:00:00 UTC')).toContain('expires 2030-01-01 00:00:00 UTC');
   });
 
+  test('the field gives a saved time back as it was typed, not as the API writes it', async () => {
+    const { page } = s;
+    expect(await saveExpiry(page, 'expires-field-back', '2027-01-01T00:00')).toContain('expires 2027-01-01 00:00:00 UTC');
+    const row = page.locator('#clients-table tbody', { has: page.locator('.client-name:text-is("expires-field-back")') });
+    await row.locator('.link-button').click();
+    // Not 2027-01-01T00:00:00.000Z; seconds only when the time has them.
+    expect(await row.locator('input[name=expires_at]').inputValue()).toBe('2027-01-01T00:00');
+    expect(await saveExpiry(page, 'expires-seconds-back', '2027-03-04T05:06:07Z')).toContain('expires 2027-03-04 05:06:07 UTC');
+    const other = page.locator('#clients-table tbody', { has: page.locator('.client-name:text-is("expires-seconds-back")') });
+    await other.locator('.link-button').click();
+    expect(await other.locator('input[name=expires_at]').inputValue()).toBe('2027-03-04T05:06:07');
+  });
+
   test('"2030-06-30T12:00" (no zone) is saved as 12:00 UTC', async () => {
     expect(await saveExpiry(s.page, 'expires-no-zone', '2030-06-30T12:00')).toContain('expires 2030-06-30 12:00:00 UTC');
   });

@@ -223,10 +223,16 @@ describe('SQLite and PostgreSQL answer alike', () => {
       'status=error', 'status=ok&limit=1000', 'status=502', 'status=404', 'endpoint=classifier', 'endpoint=chat&limit=3',
       `from=${tie}&to=${tie + 1}`, `from=${iso(MIDNIGHT)}&limit=1000`, `to=${encodeURIComponent('2030-01-01T00:00:00+02:00')}&limit=5`,
       'status=abc', 'limit=0', 'limit=1001', 'endpoint=nope', 'from=yesterday', `from=${NOW}&to=${NOW - 1}`, 'client_id=-1',
+      'team=2&limit=7', 'team=1&status=error', 'team=999', 'team=abc', 'team=0',
     ];
     for (const q of logQueries) await both('GET', `/api/logs?${q}`);
+    // One team's rows, and only those, on both stores.
+    const [sqliteTeam1, pgTeam1] = await both('GET', '/api/logs?team=1&limit=1000');
+    const team1 = rows.filter((r) => r.teamId === 1).map((r) => r.requestId).sort();
+    expect(team1.length).toBeGreaterThan(0);
+    for (const side of [sqliteTeam1, pgTeam1]) expect(side.data.map((r: any) => r.request_id).sort()).toEqual(team1);
     // Paging through the ties and across midnight with before_id, three rows a page.
-    for (const q of [`from=${tie - HOUR}&to=${tie + HOUR}`, 'client_id=2']) {
+    for (const q of [`from=${tie - HOUR}&to=${tie + HOUR}`, 'client_id=2', 'team=1']) {
       let before = '';
       for (let page = 0; page < 6; page++) {
         const [a] = await both('GET', `/api/logs?${q}&limit=3${before}`);

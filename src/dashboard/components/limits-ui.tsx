@@ -6,6 +6,7 @@ import { formValue } from '../form-number';
 import { usdCents, usdExact } from '../format';
 import { DECIMAL_FIELD } from './ui';
 import { TEAM_CHOICES } from './choices';
+import { utcFieldValue } from '../utc-field';
 
 /** What the limits form and summaries show for a key or a team. */
 export interface LimitValues {
@@ -98,7 +99,7 @@ export function LimitInputs(props: { v: LimitValues; idPrefix: string; team?: { 
             <input id={`${idPrefix}-parallel`} name="max_parallel" type="number" min="1" max={MAX} step="1" value={formValue(v.maxParallel)} placeholder="none" />
           </label>
           <label for={`${idPrefix}-expires`}>{FIELD_LABELS.expires_at}
-            <input id={`${idPrefix}-expires`} name="expires_at" value={v.expiresAt ?? ''} placeholder="never, or 2026-12-31T23:59:59Z" maxlength="40" />
+            <input id={`${idPrefix}-expires`} name="expires_at" value={v.expiresAt ? utcFieldValue(Date.parse(v.expiresAt)) : ''} placeholder="never, or 2026-12-31T23:59:59Z" maxlength="40" />
           </label>
           <label for={`${idPrefix}-team`}>{FIELD_LABELS.team}
             <input id={`${idPrefix}-team`} name="team" list={TEAM_CHOICES} value={props.team.name ?? ''} placeholder="none" maxlength="100" autocomplete="off"

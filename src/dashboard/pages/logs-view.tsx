@@ -1,6 +1,6 @@
 /** @jsxImportSource #html */
 import { Card, fieldRefusal, StatusBadge } from '../components/ui';
-import { ChoiceList, CLIENT_CHOICES, clientChoiceList } from '../components/choices';
+import { ChoiceList, CLIENT_CHOICES, clientChoiceList, TEAM_CHOICES, teamChoiceList } from '../components/choices';
 import { Pager } from '../components/pager';
 import { EmptyState, PageHeader } from '../components/layout';
 import { compactNumber, count, dateTime, duration, usd } from '../format';
@@ -17,7 +17,7 @@ export type LogListItem = ListedLogRow & { clientName: string | null };
 /** The detail panel: every stored column, the client's name and the provider key it used. */
 export type LogDetail = StoredLogRow & {
   clientName: string | null;
-  /** The provider key the last try used, as `label ••••last4` (or its pool id once removed). */
+  /** The provider key the last try used, as `label ••••last4`, or `#id (removed)` once removed from the pool. */
   providerKey?: string | null;
   /** A body was kept (LOGGING__STORE_BODIES) but this user may not read it: prompts are admins' only. */
   bodyHidden?: boolean;
@@ -28,6 +28,8 @@ export interface LogFilters {
   from: string;
   to: string;
   client: string;
+  /** One team's rows, by the team's name (as the key editor's team picker takes it); blank or unset = any. */
+  team?: string;
   provider: string;
   model: string;
   status: string;
@@ -46,6 +48,8 @@ export interface LogsViewModel {
   nextBeforeId: number | null;
   /** The first few keys for the client filter's suggestion list (not every key: there may be thousands). */
   clients: { id: number; name: string; revoked: boolean }[];
+  /** The first few teams for the team filter's suggestion list (likewise not every team). */
+  teams: { id: number; name: string }[];
   providers: string[];
   /** A filter the query parser refused: shown under its field (`errorField`), else above the table. */
   error?: string;
@@ -71,7 +75,7 @@ function ModelName(props: { name: string }) {
 }
 
 /** The filter form's fields, as a refusal names them. */
-const FILTER_FIELDS = ['from', 'to', 'client', 'provider', 'model', 'endpoint', 'status', 'request_id'];
+const FILTER_FIELDS = ['from', 'to', 'client', 'team', 'provider', 'model', 'endpoint', 'status', 'request_id'];
 
 function Filters(props: { vm: LogsViewModel; refusal: ReturnType<typeof fieldRefusal> }) {
   const f = props.vm.filters;
@@ -88,6 +92,12 @@ function Filters(props: { vm: LogsViewModel; refusal: ReturnType<typeof fieldRef
           title="Type the start of a key's name and pick it (it adds the key's #id), or a key's #id" {...mark('client')} />
         {under('client')}
         <ChoiceList id={CLIENT_CHOICES} url="/clients/choices" choices={clientChoiceList(props.vm.clients)} />
+      </label>
+      <label>{LOG_FILTER_LABELS.team}
+        <input id="logs-team" name="team" list={TEAM_CHOICES} value={f.team ?? ''} placeholder="any" maxlength="200" autocomplete="off"
+          title="Type the start of a team's name and pick it: the requests its keys made while in it" {...mark('team')} />
+        {under('team')}
+        <ChoiceList id={TEAM_CHOICES} url="/teams/choices" choices={teamChoiceList(props.vm.teams)} />
       </label>
       <label>{LOG_FILTER_LABELS.provider}
         <select id="logs-provider" name="provider" {...mark('provider')}>
@@ -127,7 +137,8 @@ export function LogsView(props: { vm: LogsViewModel; detail?: JSX.Element }) {
       <PageHeader title="Logs" subtitle="Every request, newest first. Times are UTC. Click a row for its detail." />
       <Filters vm={vm} refusal={refusal} />
       {refusal.top}
-      <div class="logs-layout">
+      {/* A refused filter or pager link read no rows: only its error, not an empty log's "send a request" nor "0 rows". */}
+      {vm.error ? '' : <div class="logs-layout">
         <Card class="logs-table-card">
           {vm.rows.length === 0 ? (
             <EmptyState title="No requests match">
@@ -169,7 +180,7 @@ export function LogsView(props: { vm: LogsViewModel; detail?: JSX.Element }) {
         </Card>
         {/* data-empty: what the panel says again once its detail is closed (web/page-controls.js). */}
         <aside id="log-detail" class="card log-detail" aria-label="Request detail" data-empty={NO_DETAIL}>{props.detail ?? <p class="muted" safe>{NO_DETAIL}</p>}</aside>
-      </div>
+      </div>}
     </div>
   );
 }

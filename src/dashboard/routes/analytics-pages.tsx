@@ -1,7 +1,7 @@
 /** @jsxImportSource #html */
 import { Elysia } from 'elysia';
 import { eq } from 'drizzle-orm';
-import { clientChoices, clientIdByName, clientNamesOf } from '../../admin/name-lookups';
+import { clientChoices, clientIdByName, clientNamesOf, teamChoices, teamIdByName } from '../../admin/name-lookups';
 import { ApiError } from '../../errors/api-error';
 import { CHOICES_SHOWN, clientChoiceValue } from '../components/choices';
 import { decimalId } from '../../admin/decimal-id';
@@ -109,17 +109,21 @@ function wantsDetailOnly(request: Request): boolean {
 /** The Logs page's view model for a query string (filters and paging). */
 async function logsPage(ctx: AppContext, query: Record<string, string | undefined>): Promise<LogsViewModel> {
   const filters: LogFilters = logFiltersOf(query);
-  // The client filter holds what the person typed or picked (`name (#id)`, an id, a name): read
-  // as one key's id here, then parsed with the others as /api/logs parses client_id.
+  // The client and team filters hold what the person typed or picked (a key's `name (#id)`, id or
+  // name; a team's name): read as ids here, then parsed with the others as /api/logs parses
+  // client_id and team. A name that matches nothing is refused under its field.
   let clientId: number | null = null;
-  let clientError: string | undefined;
+  let teamId: number | null = null;
+  let lookupError: { ok: false; error: string; field: string } | undefined;
   try {
     clientId = await clientIdByName(ctx, filters.client, 'client');
+    teamId = await teamIdByName(ctx, filters.team ?? '', 'team');
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
-    clientError = err.message;
+    lookupError = { ok: false, error: err.message, field: err.param ?? 'client' };
   }
-  const filter = clientError ? { ok: false as const, error: clientError, field: 'client' } : logFilterFrom({ ...filters, client: clientId === null ? '' : String(clientId) }, query.before_id, PAGE_SIZE + 1);
+  const asId = (id: number | null) => (id === null ? '' : String(id));
+  const filter = lookupError ?? logFilterFrom({ ...filters, client: asId(clientId), team: asId(teamId) }, query.before_id, PAGE_SIZE + 1);
   const rows = filter.ok ? await listLogs(ctx.store, filter.value) : [];
   const page = rows.slice(0, PAGE_SIZE);
   // Names of this page's keys and of the filter's, not of every key.
@@ -131,6 +135,7 @@ async function logsPage(ctx: AppContext, query: Record<string, string | undefine
     beforeId: filter.ok ? filter.value.beforeId ?? null : null,
     nextBeforeId: rows.length > PAGE_SIZE ? page.at(-1)!.id : null,
     clients: await clientChoices(ctx, '', CHOICES_SHOWN),
+    teams: await teamChoices(ctx, '', CHOICES_SHOWN),
     providers: [...PROVIDER_IDS],
     error: filter.ok ? undefined : filter.error,
     errorField: filter.ok ? null : filter.field,
@@ -149,7 +154,8 @@ async function logDetail(ctx: AppContext, rawId: string, admin: boolean): Promis
   if (!row) return null;
   const clientName = row.clientId == null ? null : (await clientNamesOf(ctx, [row.clientId])).get(row.clientId) ?? null;
   const poolKey = ctx.state.getSnapshot().providers.get(row.provider as ProviderId)?.keys?.find((k) => k.id === row.providerKeyId);
-  const providerKey = poolKey ? `${poolKey.label} ••••${poolKey.last4}` : row.providerKeyId;
+  // A key removed from the pool since: its pool id, said to be gone (a bare "1" read as a count).
+  const providerKey = poolKey ? `${poolKey.label} ••••${poolKey.last4}` : row.providerKeyId == null ? null : `#${row.providerKeyId} (removed)`;
   if (!admin && row.body != null) return { ...row, body: null, bodyHidden: true, clientName, providerKey };
   return { ...row, clientName, providerKey };
 }

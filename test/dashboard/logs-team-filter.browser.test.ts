@@ -1,0 +1,75 @@
+/**
+ * The Logs page's Team filter in real headless Chromium: type the start of a team's name, pick it
+ * from the suggestions (the `input` event Chromium fires for a pick, as in team-picker's test:
+ * headless Chromium draws no datalist popup), and the list holds that team's requests only, the
+ * filter in the address; Back and Forward walk the filtered and unfiltered lists as htmx's history
+ * keeps them, and a reload of the address keeps the filter.
+ */
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
+import type { Page } from 'playwright-core';
+import { createTeam } from '../../src/admin/teams-service';
+import { updateClient } from '../../src/admin/clients-service';
+import { chromiumAvailable } from '../browser-helpers/launch-browser';
+import { storedLogRow, useDashboardSuite } from '../browser-helpers/dashboard-suite';
+import { htmxSettled, markStale, navTo } from '../browser-helpers/dashboard-gateway';
+
+setDefaultTimeout(60_000);
+
+describe.skipIf(!chromiumAvailable() && !process.env.CI)('the Logs Team filter in Chromium', () => {
+  /** Row ids (`log-N`) of each key's requests, newest first. */
+  const rows: Record<'ops' | 'research' | 'none', string[]> = { ops: [], research: [], none: [] };
+
+  const s = useDashboardSuite('logs-team-filter-password-1', async (env) => {
+    const ops = await createTeam(env.gw.ctx, { name: 'Ops' });
+    const research = await createTeam(env.gw.ctx, { name: 'Research' });
+    const keys = { ops: env.gw.addClient('ops-key'), research: env.gw.addClient('research-key'), none: env.gw.addClient('lone-key') };
+    await updateClient(env.gw.ctx, keys.ops.id, { team_id: ops.id });
+    await updateClient(env.gw.ctx, keys.research.id, { team_id: research.id });
+    await env.gw.ctx.state.refresh();
+    // Interleaved, so a team's rows are not simply the newest or the oldest.
+    for (let round = 0; round < 2; round++) {
+      for (const who of ['ops', 'research', 'none'] as const) {
+        const { response } = await env.gw.openai(keys[who].key).chat.completions
+          .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `${who} ${round}` }] }).withResponse();
+        rows[who].unshift(`log-${(await storedLogRow(env, response.headers.get('x-request-id')!)).id}`);
+      }
+    }
+  });
+
+  const listed = (page: Page) => page.$$eval('#logs-table tbody tr', (trs) => trs.map((tr) => tr.id));
+
+  test("pick a team: only its keys' requests, the filter in the address and in history", async () => {
+    const { page, env } = s;
+    await navTo(page, 'Logs', 'logs');
+    expect((await listed(page)).length).toBe(6);
+    await page.focus('#logs-team');
+    await page.keyboard.type('res');
+    await page.waitForFunction(() => [...document.querySelectorAll('#team-choices option')].map((o) => (o as HTMLOptionElement).value).join() === 'Research');
+    await markStale(page, '#main [data-page="logs"]');
+    await page.evaluate(() => {
+      const input = document.querySelector('#logs-team') as HTMLInputElement;
+      input.value = 'Research';
+      input.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertReplacementText' }));
+    });
+    await page.waitForSelector('#main [data-page="logs"]:not([data-stale])');
+    await htmxSettled(page);
+    expect(await listed(page)).toEqual(rows.research);
+    expect(new URL(page.url()).searchParams.get('team')).toBe('Research');
+    expect(await page.inputValue('#logs-team')).toBe('Research');
+    expect(await page.locator('.form-errors').count()).toBe(0);
+
+    // Back: the whole list again (htmx's history); Forward: the team's.
+    await page.goBack();
+    await page.waitForFunction(() => !new URL(location.href).searchParams.has('team') && document.querySelectorAll('#logs-table tbody tr').length === 6);
+    await page.goForward();
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('team') === 'Research' && document.querySelectorAll('#logs-table tbody tr').length === 2);
+    expect(await listed(page)).toEqual(rows.research);
+
+    // The address itself, reloaded: the same list, the filter in its field.
+    await page.goto(`${env.gw.url}/logs?team=Ops`);
+    await page.waitForSelector('#main [data-page="logs"]');
+    expect(await listed(page)).toEqual(rows.ops);
+    expect(await page.inputValue('#logs-team')).toBe('Ops');
+    expect(s.watch.problems).toEqual([]);
+  });
+});

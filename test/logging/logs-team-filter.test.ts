@@ -1,0 +1,100 @@
+/**
+ * One team's rows: GET /api/logs?team=<id> and the dashboard Logs page's Team filter (the team's
+ * name, as the key editor's team picker takes it) list the requests made by keys in that team,
+ * by the team on each row (the key's team when it was admitted), not the others'; a bad team is
+ * a 400 on `team` (API) or refused under the field (page), never an unfiltered list.
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { startGateway, type TestGateway } from '../helpers/start-gateway';
+import { ADMIN_PASSWORD, api, apiLogRow, json, login, type Session } from '../helpers/admin-harness';
+
+setDefaultTimeout(30_000);
+
+let gw: TestGateway;
+let admin: Session;
+/** Request ids by who sent them: a key in team Red, one in team Blue, one in no team. */
+const sent: Record<'red' | 'blue' | 'none', string[]> = { red: [], blue: [], none: [] };
+let red: number;
+let blue: number;
+
+async function send(key: string, n: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const { response } = await gw.openai(key).chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: `hi ${i}` }] }).withResponse();
+    ids.push(response.headers.get('x-request-id')!);
+  }
+  return ids;
+}
+
+beforeAll(async () => {
+  gw = await startGateway({ storeLogs: true, env: { LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' } });
+  admin = await login(gw, 'admin', ADMIN_PASSWORD);
+  red = (await json(await api(gw, 'POST', '/api/teams', { as: admin, body: { name: 'Red Team' } }))).id;
+  blue = (await json(await api(gw, 'POST', '/api/teams', { as: admin, body: { name: 'Blue' } }))).id;
+  const key = async (name: string, team_id?: number) => (await json(await api(gw, 'POST', '/api/clients', { as: admin, body: { name, team_id } }))).key;
+  sent.red = await send(await key('red-key', red), 3);
+  sent.blue = await send(await key('blue-key', blue), 2);
+  sent.none = await send(await key('lone-key'), 2);
+  // Every row committed (found by its own request id).
+  for (const id of [...sent.red, ...sent.blue, ...sent.none]) await apiLogRow(gw, admin, id);
+});
+afterAll(() => gw?.close());
+
+async function listed(query: string): Promise<string[]> {
+  const r = await api(gw, 'GET', `/api/logs?${query}`, { as: admin });
+  expect(r.status).toBe(200);
+  return ((await json(r)) as { data: any[] }).data.map((row) => row.request_id);
+}
+
+/** The request ids of `ids`, newest first, as the list orders them. */
+const newestFirst = (ids: string[]) => [...ids].reverse();
+
+describe('GET /api/logs?team=', () => {
+  test("lists that team's rows only, and narrows with the other filters and paging", async () => {
+    expect(await listed(`team=${red}`)).toEqual(newestFirst(sent.red));
+    expect(await listed(`team=${blue}`)).toEqual(newestFirst(sent.blue));
+    expect(await listed(`team=${red}&limit=2`)).toEqual(newestFirst(sent.red).slice(0, 2));
+    const [{ id: second }] = (await json(await api(gw, 'GET', `/api/logs?request_id=${newestFirst(sent.red)[1]}`, { as: admin }))).data;
+    expect(await listed(`team=${red}&before_id=${second}`)).toEqual([sent.red[0]!]);
+    expect(await listed(`team=${red}&request_id=${sent.blue[0]}`)).toEqual([]);
+    expect(await listed('team=999999')).toEqual([]);
+  });
+
+  test('a team that is not an id is a 400 on team', async () => {
+    for (const bad of ['abc', '0', '-1', '1.5', '007']) {
+      const r = await api(gw, 'GET', `/api/logs?team=${bad}`, { as: admin });
+      expect(r.status).toBe(400);
+      const body = await json(r);
+      expect(body.error.param).toBe('team');
+      expect(body.error.message).toContain(`got '${bad}'`);
+    }
+  });
+});
+
+describe("the Logs page's Team filter", () => {
+  const page = async (q: string) => {
+    const r = await fetch(`${gw.url}/logs?${q}`, { headers: { cookie: admin.cookie } });
+    expect(r.status).toBe(200);
+    return r.text();
+  };
+  const rowIds = async (requestIds: string[]) => {
+    const out: string[] = [];
+    for (const id of requestIds) out.push(`id="log-${(await apiLogRow(gw, admin, id)).id}"`);
+    return out;
+  };
+
+  test("a team's name (any case) lists its rows only and stays in the field", async () => {
+    for (const typed of ['Red Team', 'red team']) {
+      const html = await page(`team=${encodeURIComponent(typed)}`);
+      expect([...html.matchAll(/id="log-\d+"/g)].map((m) => m[0])).toEqual(await rowIds(newestFirst(sent.red)));
+      expect(html).toContain(`name="team" list="team-choices" value="${typed}"`);
+    }
+  });
+
+  test('a name no team has is refused under the field, with no rows', async () => {
+    const html = await page('team=Green');
+    expect(html).toContain('No team is named &#x27;Green&#x27;');
+    expect(html).toMatch(/id="logs-team"[^>]*aria-invalid="true"/);
+    expect(html).not.toMatch(/id="log-\d+"/);
+  });
+});
