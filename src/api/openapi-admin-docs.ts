@@ -60,6 +60,7 @@ const logRow = obj(
     endpoint: str,
     instance: nullable(str),
     client_id: nullable(int),
+    team_id: nullable({ ...int, description: "The team the request was admitted under (its key's team then; a key moved since keeps its earlier rows' team); null: none" }),
     model_requested: str,
     model: nullable(str),
     provider: nullable(str),
@@ -83,7 +84,7 @@ const logRow = obj(
     error_type: nullable(str),
     error: nullable(str),
   },
-  ['id', 'created_at', 'request_id', 'endpoint', 'client_id', 'model_requested', 'model', 'provider', 'status', 'stream', 'prompt_tokens', 'completion_tokens', 'reasoning_tokens', 'cached_tokens', 'cache_write_tokens', 'cost_usd', 'latency_ms', 'error'],
+  ['id', 'created_at', 'request_id', 'endpoint', 'client_id', 'team_id', 'model_requested', 'model', 'provider', 'status', 'stream', 'prompt_tokens', 'completion_tokens', 'reasoning_tokens', 'cached_tokens', 'cache_write_tokens', 'cost_usd', 'latency_ms', 'error'],
 );
 
 const priceFields = [

@@ -47,7 +47,7 @@ export const PUBLIC_LOG_FIELDS = [
   'createdAt', 'requestId', 'parentRequestId', 'clientId', 'endpoint', 'modelRequested', 'model', 'provider', 'route',
   'stream', 'status', 'errorType', 'error', 'promptTokens', 'cachedTokens', 'completionTokens', 'reasoningTokens',
   'images', 'estimated', 'costUsd', 'latencyMs', 'ttfbMs', 'overheadMs', 'cacheWriteTokens', 'instance', 'costUnknown',
-  'providerCostUsd', 'computedCostUsd',
+  'providerCostUsd', 'computedCostUsd', 'teamId',
 ] as const satisfies readonly LogColumn['key'][];
 export type PublicLogField = (typeof PUBLIC_LOG_FIELDS)[number];
 

@@ -13,7 +13,7 @@ export const PUBLIC_LOG_JSON_KEYS = [
   'created_at', 'request_id', 'parent_request_id', 'client_id', 'endpoint', 'model_requested', 'model', 'provider', 'route',
   'stream', 'status', 'error_type', 'error', 'prompt_tokens', 'cached_tokens', 'completion_tokens', 'reasoning_tokens',
   'images', 'estimated', 'cost_usd', 'latency_ms', 'ttfb_ms', 'overhead_ms', 'cache_write_tokens', 'instance', 'cost_unknown',
-  'provider_cost_usd', 'computed_cost_usd',
+  'provider_cost_usd', 'computed_cost_usd', 'team_id',
 ].sort();
 
 /** A stored value as a number where the driver gave text (PostgreSQL bigint) or 0/1 (SQLite booleans). */

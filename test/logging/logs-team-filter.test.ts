@@ -2,11 +2,13 @@
  * One team's rows: GET /api/logs?team=<id> and the dashboard Logs page's Team filter (the team's
  * name, as the key editor's team picker takes it) list the requests made by keys in that team,
  * by the team on each row (the key's team when it was admitted), not the others'; a bad team is
- * a 400 on `team` (API) or refused under the field (page), never an unfiltered list.
+ * a 400 on `team` (API) or refused under the field (page), never an unfiltered list. Each row
+ * shows that team as `team_id` (API and live monitor event alike).
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
 import { ADMIN_PASSWORD, api, apiLogRow, json, login, type Session } from '../helpers/admin-harness';
+import { openMonitor } from '../helpers/monitor-socket';
 
 setDefaultTimeout(30_000);
 
@@ -16,6 +18,9 @@ let admin: Session;
 const sent: Record<'red' | 'blue' | 'none', string[]> = { red: [], blue: [], none: [] };
 let red: number;
 let blue: number;
+/** The live monitor's events, heard while the requests above were sent. */
+let heard: any[];
+let redKeyId: number;
 
 async function send(key: string, n: number): Promise<string[]> {
   const ids: string[] = [];
@@ -31,14 +36,48 @@ beforeAll(async () => {
   admin = await login(gw, 'admin', ADMIN_PASSWORD);
   red = (await json(await api(gw, 'POST', '/api/teams', { as: admin, body: { name: 'Red Team' } }))).id;
   blue = (await json(await api(gw, 'POST', '/api/teams', { as: admin, body: { name: 'Blue' } }))).id;
-  const key = async (name: string, team_id?: number) => (await json(await api(gw, 'POST', '/api/clients', { as: admin, body: { name, team_id } }))).key;
-  sent.red = await send(await key('red-key', red), 3);
-  sent.blue = await send(await key('blue-key', blue), 2);
-  sent.none = await send(await key('lone-key'), 2);
+  const monitor = await openMonitor(gw, admin);
+  heard = monitor.events;
+  const key = async (name: string, team_id?: number) => json(await api(gw, 'POST', '/api/clients', { as: admin, body: { name, team_id } }));
+  const redKey = await key('red-key', red);
+  redKeyId = redKey.id;
+  sent.red = await send(redKey.key, 3);
+  sent.blue = await send((await key('blue-key', blue)).key, 2);
+  sent.none = await send((await key('lone-key')).key, 2);
   // Every row committed (found by its own request id).
   for (const id of [...sent.red, ...sent.blue, ...sent.none]) await apiLogRow(gw, admin, id);
+  // The monitor hears of a row once it is committed; wait for each one's event, not a fixed time.
+  const all = [...sent.red, ...sent.blue, ...sent.none];
+  const deadline = Date.now() + 15_000;
+  while (!all.every((id) => heard.some((e) => e.request_id === id)) && Date.now() < deadline) await Bun.sleep(20);
+  monitor.close();
 });
 afterAll(() => gw?.close());
+
+describe('team_id on each row', () => {
+  const teams = () => [...sent.red.map((id) => [id, red]), ...sent.blue.map((id) => [id, blue]), ...sent.none.map((id) => [id, null])] as [string, number | null][];
+
+  test('GET /api/logs rows (the list and one row by request_id) carry the team they were admitted under', async () => {
+    const listed = (await json(await api(gw, 'GET', '/api/logs?limit=1000', { as: admin }))).data as any[];
+    for (const [id, team] of teams()) {
+      expect({ id, team_id: listed.find((r) => r.request_id === id)?.team_id }).toEqual({ id, team_id: team });
+      const [one] = (await json(await api(gw, 'GET', `/api/logs?request_id=${id}`, { as: admin }))).data;
+      expect({ id, team_id: one.team_id }).toEqual({ id, team_id: team });
+    }
+  });
+
+  test('each live monitor event carries it too', () => {
+    for (const [id, team] of teams()) expect({ id, team_id: heard.find((e) => e.request_id === id)?.team_id }).toEqual({ id, team_id: team });
+  });
+
+  test("a key moved to another team leaves its earlier rows with the old team's id", async () => {
+    expect((await api(gw, 'PATCH', `/api/clients/${redKeyId}`, { as: admin, body: { team_id: blue } })).status).toBe(200);
+    const [row] = (await json(await api(gw, 'GET', `/api/logs?request_id=${sent.red[0]}`, { as: admin }))).data;
+    expect(row.team_id).toBe(red);
+    expect(await listed(`team=${red}`)).toEqual(newestFirst(sent.red));
+    expect((await api(gw, 'PATCH', `/api/clients/${redKeyId}`, { as: admin, body: { team_id: red } })).status).toBe(200);
+  });
+});
 
 async function listed(query: string): Promise<string[]> {
   const r = await api(gw, 'GET', `/api/logs?${query}`, { as: admin });

@@ -14,15 +14,13 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { FakeUpstream } from '../helpers/fake-upstream';
 import { apiError, type TestGateway } from '../helpers/start-gateway';
-import { KEY, useAnthropicRig } from './anthropic-rig';
+import { ANTHROPIC_REQUEST_ID, KEY, REQ, useAnthropicRig } from './anthropic-rig';
 
 let fake: FakeUpstream;
 let gw: TestGateway;
 let client: Anthropic;
 useAnthropicRig((r) => ({ fake, gw, client } = r));
 
-const REQ = { model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user' as const, content: 'Hi' }] };
-const ANTHROPIC_REQUEST_ID = 'req_011CSHoEeqs5C35K2UUqR7Fz';
 
 /** The fake answers every call with Anthropic's error: `status`, `{type:'error', error, request_id}` and Anthropic's headers. */
 function anthropicFails(status: number, error: object, headers: Record<string, string> = {}) {

@@ -15,6 +15,10 @@ import { anthropicClient, foldChatChunks, parseSse, PNG_BASE64 } from './message
 /** The gateway's own Anthropic key (ANTHROPIC_API_KEY). */
 export const KEY = 'sk-ant-test-0123456789';
 
+/** A small Messages request to the `anthropic` model, and the request id Anthropic's error answers carry (a real one's shape). */
+export const REQ = { model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user' as const, content: 'Hi' }] };
+export const ANTHROPIC_REQUEST_ID = 'req_011CSHoEeqs5C35K2UUqR7Fz';
+
 export interface AnthropicRig {
   fake: FakeUpstream;
   openai: FakeUpstream;

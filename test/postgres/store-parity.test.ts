@@ -231,6 +231,11 @@ describe('SQLite and PostgreSQL answer alike', () => {
     const team1 = rows.filter((r) => r.teamId === 1).map((r) => r.requestId).sort();
     expect(team1.length).toBeGreaterThan(0);
     for (const side of [sqliteTeam1, pgTeam1]) expect(side.data.map((r: any) => r.request_id).sort()).toEqual(team1);
+    // Each row shows its team as team_id (a number, or null for none) on both stores.
+    const [sqliteAll, pgAll] = await both('GET', '/api/logs?limit=1000');
+    const teamOf = new Map(rows.map((r) => [r.requestId, r.teamId ?? null]));
+    for (const side of [sqliteAll, pgAll]) for (const r of side.data) expect({ id: r.request_id, team_id: r.team_id }).toEqual({ id: r.request_id, team_id: teamOf.get(r.request_id) ?? null });
+    expect(new Set(sqliteAll.data.map((r: any) => r.team_id)).size).toBeGreaterThan(1);
     // Paging through the ties and across midnight with before_id, three rows a page.
     for (const q of [`from=${tie - HOUR}&to=${tie + HOUR}`, 'client_id=2', 'team=1']) {
       let before = '';

@@ -103,7 +103,7 @@ function anthropicTranslator(ctx: ChatCallContext, tally: StreamTally, send: Sen
         break;
       }
       case 'error':
-        throw streamError(e);
+        throw streamError(data, ctx.apiKey);
       // ping, and event types added later, carry nothing for the client.
     }
   };

@@ -82,7 +82,7 @@ export function nativeMessagesTransformer(ctx: ChatCallContext, tally: StreamTal
         stopped = true;
         break;
       case 'error':
-        failure = streamError(e);
+        failure = streamError(data, ctx.apiKey);
         break;
     }
   };
