@@ -49,6 +49,19 @@ describe('chat -> Anthropic', () => {
           }
         }
         if (!messages.some((m) => m.role !== 'system')) return;
+        // A final assistant turn is a prefill: its text goes out trimmed at its end, dropped when that empties it.
+        const last = messages[messages.length - 1];
+        if (last.role === 'assistant' && !last.tool_calls && last.content) {
+          const trimmed = last.content.trimEnd();
+          if (trimmed) wantTexts[wantTexts.length - 1] = trimmed;
+          else wantTexts.pop();
+          if (!trimmed && !last.thinking_blocks && !messages.slice(0, -1).some((m) => m.role !== 'system')) {
+            // Nothing is left to send: a 400, not a request Anthropic would refuse.
+            const err = await buildAnthropicRequest({ model: 'm', messages } as ChatRequest, ctx, deps).then(() => null, (e) => e);
+            expect(err?.status).toBe(400);
+            return;
+          }
+        }
         const body = await buildAnthropicRequest({ model: 'm', messages, reasoning_effort: effort } as ChatRequest, ctx, deps);
         body.messages.forEach((m, i) => i > 0 && expect(m.role).not.toBe(body.messages[i - 1]!.role));
         const blocks = body.messages.flatMap((m) => m.content);
