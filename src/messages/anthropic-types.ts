@@ -34,6 +34,8 @@ export interface AnthropicUsage {
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
   output_tokens: number;
+  /** Of `output_tokens`, the reasoning (chat-to-message.ts toAnthropicUsage); absent when there was none. */
+  output_tokens_details?: { thinking_tokens: number };
 }
 
 export type AnthropicContentBlock =

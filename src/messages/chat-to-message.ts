@@ -8,16 +8,22 @@ export const newMessageId = () => `msg_${crypto.randomUUID().replace(/-/g, '').s
 
 /**
  * Canonical usage -> Anthropic's: its `input_tokens` leaves out cache reads and cache writes,
- * which are `cache_read_input_tokens` and `cache_creation_input_tokens`.
+ * which are `cache_read_input_tokens` and `cache_creation_input_tokens`. The upstream's reasoning
+ * (DeepSeek's, Kimi's, Gemini's thoughts, xAI's, OpenAI's) is `output_tokens_details.thinking_tokens`,
+ * part of `output_tokens` as in Anthropic's usage, told only when there was some: a count of 0 from an
+ * upstream that reports none could not be told from one that thought nothing.
  */
 export function toAnthropicUsage(u: Usage | null): AnthropicUsage {
   const cached = u?.cachedInput ?? 0;
   const written = u?.cacheWrite ?? 0;
+  const output = u?.output ?? 0;
+  const thinking = Math.min(u?.reasoning ?? 0, output);
   return {
     input_tokens: Math.max(0, (u?.input ?? 0) - cached - written),
     cache_creation_input_tokens: written,
     cache_read_input_tokens: cached,
-    output_tokens: u?.output ?? 0,
+    output_tokens: output,
+    ...(thinking > 0 ? { output_tokens_details: { thinking_tokens: thinking } } : {}),
   };
 }
 

@@ -136,7 +136,7 @@ interface MessageShape {
 function anthropicEvents(chunks: AsyncGenerator<ChatCompletionChunk>, model: string, chat: ChatRequest, o: MessageShape, early: Usage | null = null): ReadableStream<Uint8Array> {
   const messages = chat.messages as any[];
   const usage = early
-    ? { ...toAnthropicUsage(early), output_tokens: 0 }
+    ? toAnthropicUsage({ ...early, output: 0, reasoning: 0 })
     : { ...toAnthropicUsage(null), input_tokens: approximatePromptTokens(messages, chat.tools) };
   const skeleton = {
     id: o.id, type: 'message' as const, role: 'assistant' as const, model,

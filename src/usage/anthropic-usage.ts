@@ -1,5 +1,5 @@
 import type { Usage } from './types';
-import { count, validCounts } from './usage-fields';
+import { count, field, validCounts } from './usage-fields';
 
 /**
  * Anthropic `usage` -> canonical usage. Pure. Returns null when the object carries no counts, or a
@@ -10,8 +10,10 @@ import { count, validCounts } from './usage-fields';
  * write, cachedInput = cache read, cacheWrite = cache creation, of which cacheWrite1h went to the
  * 1-hour cache (`cache_creation.ephemeral_1h_input_tokens`, billed at a higher rate than the
  * 5-minute writes; absent on old API versions, when every write is a 5-minute one). `output_tokens` already includes
- * thinking; Anthropic reports no separate thinking count, so reasoning stays 0 (the gateway does
- * not guess a split it would then bill at another rate).
+ * thinking: `output_tokens_details.thinking_tokens` (newer API versions) says how much of it, and
+ * is read as `reasoning`, a part of `output` as OpenAI's reasoning_tokens are (at most `output`;
+ * billed once, at the reasoning price, which is the output price unless the model sets one).
+ * Absent or null: reasoning 0 (the gateway does not guess a split).
  *
  * In a stream, message_start carries the prompt counts and message_delta the running output
  * count (newer API versions repeat the prompt counts there too): merge the two, later non-null
@@ -28,7 +30,7 @@ export function normalizeAnthropicUsage(raw: unknown): Usage | null {
     ? u.iterations.filter((it): it is Record<string, unknown> => it?.type === 'compaction').map(tokenCounts)
     : [];
   const total = compactions.reduce(
-    (t, c) => ({ input: t.input + c.input, cachedInput: t.cachedInput + c.cachedInput, cacheWrite: t.cacheWrite + c.cacheWrite, cacheWrite1h: t.cacheWrite1h + c.cacheWrite1h, output: t.output + c.output }),
+    (t, c) => ({ input: t.input + c.input, cachedInput: t.cachedInput + c.cachedInput, cacheWrite: t.cacheWrite + c.cacheWrite, cacheWrite1h: t.cacheWrite1h + c.cacheWrite1h, output: t.output + c.output, reasoning: t.reasoning + c.reasoning }),
     own,
   );
   const webSearches = count((u.server_tool_use as Record<string, unknown> | null | undefined)?.web_search_requests);
@@ -36,11 +38,11 @@ export function normalizeAnthropicUsage(raw: unknown): Usage | null {
     input: total.input,
     cachedInput: total.cachedInput,
     output: total.output,
-    reasoning: 0,
+    reasoning: total.reasoning,
     cacheWrite: total.cacheWrite,
     ...(total.cacheWrite1h > 0 ? { cacheWrite1h: total.cacheWrite1h } : {}),
     ...(webSearches > 0 ? { webSearches } : {}),
-    ...(compactions.length ? { extraSteps: compactions.map((c) => ({ ...c, reasoning: 0 })) } : {}),
+    ...(compactions.length ? { extraSteps: compactions } : {}),
     // Billing follows where and how Anthropic says it ran the request, not what was asked.
     ...(u.speed === 'fast' ? { fast: true as const } : {}),
     ...(u.inference_geo === 'us' ? { usOnly: true as const } : {}),
@@ -52,19 +54,24 @@ function tokenCounts(u: Record<string, unknown>) {
   const cachedInput = count(u.cache_read_input_tokens);
   const cacheWrite = count(u.cache_creation_input_tokens);
   const creation = u.cache_creation as Record<string, unknown> | null | undefined;
+  const output = count(u.output_tokens);
   return {
     input: count(u.input_tokens) + cachedInput + cacheWrite,
     cachedInput,
     cacheWrite,
     cacheWrite1h: Math.min(count(creation?.ephemeral_1h_input_tokens), cacheWrite),
-    output: count(u.output_tokens),
+    output,
+    // Thinking, of the output (`output_tokens_details` is null or absent where not reported).
+    reasoning: Math.min(count(field(u.output_tokens_details, 'thinking_tokens')), output),
   };
 }
 
 /**
  * Usage of an Anthropic event stream: `message_start` carries the prompt's counts, `message_delta`
  * the output's (and, in newer versions, the prompt's again). Each call merges one event's usage
- * (later non-null values win) and returns the normalised total so far.
+ * (later non-null values win) and returns the normalised total so far. message_delta's usage is
+ * cumulative: its `output_tokens_details` replaces message_start's, and one that lacks it (or
+ * sends null) leaves the last reported thinking count standing.
  */
 export function anthropicUsageMerger(): (u: unknown) => Usage | null {
   let raw: Record<string, unknown> | null = null;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { toMonitorEvent } from '../../src/monitor/redact-record';
 import { computeCost } from '../../src/usage/cost';
-import { normalizeAnthropicUsage } from '../../src/usage/anthropic-usage';
+import { anthropicUsageMerger, normalizeAnthropicUsage } from '../../src/usage/anthropic-usage';
 import { normalizeUsage } from '../../src/providers/normalize-usage';
 import { anthropicJson } from './fake-anthropic';
 
@@ -18,6 +18,32 @@ describe('Anthropic usage in OpenAI convention', () => {
     expect(normalizeAnthropicUsage(undefined)).toBeNull();
     expect(normalizeAnthropicUsage({ service_tier: 'standard' })).toBeNull();
     expect(normalizeAnthropicUsage({ input_tokens: 5, output_tokens: 2, cache_read_input_tokens: null })).toEqual({ input: 5, cachedInput: 0, cacheWrite: 0, output: 2, reasoning: 0 });
+  });
+});
+
+describe('thinking_tokens (output_tokens_details): reasoning, a part of output', () => {
+  test('read as reasoning, at most output; null, absent or nonsense: 0', () => {
+    const base = { input_tokens: 472, output_tokens: 89 };
+    expect(normalizeAnthropicUsage({ ...base, output_tokens_details: { thinking_tokens: 41 } })).toMatchObject({ output: 89, reasoning: 41 });
+    expect(normalizeAnthropicUsage({ ...base, output_tokens_details: { thinking_tokens: 95 } })).toMatchObject({ output: 89, reasoning: 89 });
+    for (const details of [null, undefined, {}, { thinking_tokens: null }, { thinking_tokens: '41' }, { thinking_tokens: -3 }]) {
+      expect(normalizeAnthropicUsage({ ...base, output_tokens_details: details })).toMatchObject({ output: 89, reasoning: 0 });
+    }
+  });
+
+  test("a stream: message_delta's cumulative details win; one without them (or null) leaves the last count", () => {
+    const merge = anthropicUsageMerger();
+    merge({ input_tokens: 472, output_tokens: 4, output_tokens_details: { thinking_tokens: 0 } });
+    expect(merge({ output_tokens: 60, output_tokens_details: { thinking_tokens: 41 } })).toMatchObject({ output: 60, reasoning: 41 });
+    expect(merge({ output_tokens: 89, output_tokens_details: null })).toMatchObject({ output: 89, reasoning: 41 });
+    expect(merge({ output_tokens: 89 })).toMatchObject({ output: 89, reasoning: 41 });
+  });
+
+  test('billed once, at the output price on a model without a reasoning price: the cost of the same answer without the field', () => {
+    const withThinking = normalizeAnthropicUsage({ input_tokens: 472, output_tokens: 89, output_tokens_details: { thinking_tokens: 41 } })!;
+    const without = normalizeAnthropicUsage({ input_tokens: 472, output_tokens: 89 })!;
+    expect(computeCost(withThinking, sonnet)).toBe(computeCost(without, sonnet));
+    expect(computeCost(withThinking, sonnet)).toBeCloseTo((472 * 3 + 89 * 15) / 1e6, 12);
   });
 });
 

@@ -85,7 +85,7 @@ test('JSON: the whole request translates; the answer carries thinking, text and 
     caller: { type: 'direct' },
   });
   expect(m.stop_reason).toBe('tool_use');
-  expect(m.usage).toEqual({ input_tokens: 262, cache_creation_input_tokens: 0, cache_read_input_tokens: 5888, output_tokens: 71 });
+  expect(m.usage).toEqual({ input_tokens: 262, cache_creation_input_tokens: 0, cache_read_input_tokens: 5888, output_tokens: 71, output_tokens_details: { thinking_tokens: 15 } });
 
   const sent = deepseek.last().body;
   expect(sent.model).toBe('deepseek-reasoner');

@@ -43,7 +43,8 @@ describe('MessageStreamBridge', () => {
     expect(events.at(-2)).toEqual({
       type: 'message_delta',
       delta: { stop_reason: 'tool_use', stop_sequence: null, stop_details: null },
-      usage: { input_tokens: 30, cache_creation_input_tokens: 0, cache_read_input_tokens: 20, output_tokens: 9 },
+      // The usage's reasoning (3 of the 9), as Anthropic tells thinking.
+      usage: { input_tokens: 30, cache_creation_input_tokens: 0, cache_read_input_tokens: 20, output_tokens: 9, output_tokens_details: { thinking_tokens: 3 } },
     });
   });
 

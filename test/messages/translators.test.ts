@@ -213,7 +213,7 @@ describe('chat completion -> Anthropic message', () => {
         { type: 'tool_use', id: toToolUseId('get_weather:1'), name: 'get_weather', input: { city: 'Oslo' }, caller: { type: 'direct' } },
       ],
       stop_reason: 'tool_use', stop_sequence: null, stop_details: null,
-      usage: { input_tokens: 40, cache_creation_input_tokens: 0, cache_read_input_tokens: 60, output_tokens: 30 },
+      usage: { input_tokens: 40, cache_creation_input_tokens: 0, cache_read_input_tokens: 60, output_tokens: 30, output_tokens_details: { thinking_tokens: 10 } },
     });
     expect(fromToolUseId((m.content[2] as any).id)).toBe('get_weather:1');
   });

@@ -78,8 +78,10 @@ export const withWrites = (u: any, written: number) =>
   'prompt_tokens_details' in u
     ? { ...u, prompt_tokens_details: { ...u.prompt_tokens_details, cache_write_tokens: written } }
     : { ...u, input_tokens_details: { ...u.input_tokens_details, cache_write_tokens: written } };
-export const anthropicClientUsage = (input: number, read: number, write: number, output: number) => ({
+export const anthropicClientUsage = (input: number, read: number, write: number, output: number, thinking = 0) => ({
   input_tokens: input, cache_read_input_tokens: read, cache_creation_input_tokens: write, output_tokens: output,
+  // Of the output, the upstream's reasoning, told only when there was some (messages/chat-to-message.ts toAnthropicUsage).
+  ...(thinking > 0 ? { output_tokens_details: { thinking_tokens: thinking } } : {}),
 });
 
 /** The SSE data payloads of a gateway stream (without [DONE]). */

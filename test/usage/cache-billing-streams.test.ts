@@ -135,7 +135,7 @@ describe('/v1/messages translated streams: message_start usage', () => {
       { candidates: [{ content: { parts: [{ text: ' of France is Paris.' }], role: 'model' }, finishReason: 'STOP', index: 0 }], usageMetadata: geminiThinking.usageMetadata, modelVersion: 'gemini-2.5-flash' },
     ]);
     expect(events.find((e) => e.type === 'message_start').message.usage).toEqual(anthropicClientUsage(21, 1024, 0, 0));
-    expect(events.find((e) => e.type === 'message_delta').usage).toEqual(anthropicClientUsage(21, 1024, 0, 476));
+    expect(events.find((e) => e.type === 'message_delta').usage).toEqual(anthropicClientUsage(21, 1024, 0, 476, 468));
     const row = await gw.waitForRow(res);
     const { costUsd, ...tokens } = geminiRow;
     expect(row).toMatchObject({ ...tokens, estimated: false });
