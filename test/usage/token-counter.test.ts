@@ -17,13 +17,14 @@ test('counts in the worker equal the o200k encoding, each answer to its own requ
 test('the event loop keeps running while the worker loads the tokenizer and counts', async () => {
   const counter = createWorkerTokenCounter();
   const long = 'The quick brown fox jumps over the lazy dog, while analysing 12345 records. '.repeat(5000);
-  // Timer ticks keep arriving while a fresh worker loads its tables (~0.3 s) and counts 380k chars.
+  // Timer ticks keep arriving while a fresh worker starts, loads its tables (~60 ms; it was ~0.3 s
+  // with gpt-tokenizer's) and counts 380k chars: several of them, however fast the machine.
   let ticks = 0;
   const timer = setInterval(() => ticks++, 5);
   const [n] = await counter.count([long]);
   clearInterval(timer);
   expect(n).toBeGreaterThan(50_000);
-  expect(ticks).toBeGreaterThan(10);
+  expect(ticks).toBeGreaterThanOrEqual(3);
 });
 
 test('a counter whose worker cannot start answers ~4 characters per token instead of failing', async () => {
