@@ -5,7 +5,7 @@ import { countTextTokens } from '../../src/usage/count-text-tokens';
 import { estimateUsage, promptPieces, usageOrEstimate } from '../../src/usage/estimate-usage';
 import type { TokenCounter } from '../../src/usage/token-counter';
 
-// The first count loads the o200k tables (0.3 s here, seconds on a loaded CI machine).
+// The first count loads the o200k tables (~60 ms here, longer on a loaded CI machine).
 setDefaultTimeout(20_000);
 
 /** The tokenizer itself, on this thread: what the worker-backed counter must agree with. */

@@ -41,7 +41,7 @@ test('a counter whose worker cannot start answers ~4 characters per token instea
   expect(errors.length).toBe(1);
 });
 
-test('an idle worker is ended (its tables hold ~110 MiB) and started again when needed', async () => {
+test('an idle worker is ended (with its tables it holds ~8-14 MiB) and started again when needed', async () => {
   let starts = 0;
   const url = () => (starts++, new URL('../../src/usage/token-count.worker.ts', import.meta.url).href);
   const counter = createWorkerTokenCounter({ url, idleMs: 50 });
