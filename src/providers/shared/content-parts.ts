@@ -76,18 +76,22 @@ function plainTextPart(part: any, path: string): { type: 'text'; text: string } 
   return { type: 'text', text: name ? `File: ${name}\n${text}` : text };
 }
 
-/** Plain-text file parts as text parts (plainTextPart); the messages are copied where a part changes. */
+/**
+ * Plain-text file parts as text parts (plainTextPart); the messages are copied where a part
+ * changes (a request without file parts allocates nothing).
+ */
 function plainTextFilesAsText(body: UpstreamBody): void {
   if (!Array.isArray(body.messages)) return;
-  let changed = false;
-  const messages = (body.messages as any[]).map((m, i) => {
-    if (!Array.isArray(m?.content) || !m.content.some((p: any) => p?.type === 'file')) return m;
+  const messages = body.messages as any[];
+  let out: any[] | null = null;
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i];
+    if (!Array.isArray(m?.content) || !m.content.some((p: any) => p?.type === 'file')) continue;
     const content = m.content.map((p: any, j: number) => plainTextPart(p, `messages[${i}].content[${j}]`) ?? p);
-    if (content.every((p: any, j: number) => p === m.content[j])) return m;
-    changed = true;
-    return { ...m, content };
-  });
-  if (changed) body.messages = messages;
+    if (content.every((p: any, j: number) => p === m.content[j])) continue;
+    (out ??= messages.slice())[i] = { ...m, content };
+  }
+  if (out) body.messages = out;
 }
 
 /**
