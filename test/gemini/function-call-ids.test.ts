@@ -4,7 +4,7 @@
  * functionCall.id"): with two parallel calls of the same function the id is the only thing that
  * tells the results apart. The OpenAI tool call id the client gets carries Gemini's id (beside the
  * thought signature), so the next turn sends it back on the call and on its result, whatever order
- * the results come in. A call without an id (Gemini 2.x, which refuses an unexpected `id`) goes
+ * the results come in (they go in the calls' order: tool-result-order.test.ts). A call without an id (Gemini 2.x, which refuses an unexpected `id`) goes
  * back without one. Through the gateway over real HTTP with the official openai client.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
@@ -33,7 +33,7 @@ const usageMetadata = { promptTokenCount: 20, candidatesTokenCount: 10, totalTok
 const call = (city: string, id?: string, sig?: string) => ({ functionCall: { name: 'get_weather', args: { city }, ...(id ? { id } : {}) }, ...(sig ? { thoughtSignature: sig } : {}) });
 const sse = (...events: unknown[]) => events.map((e) => `data: ${JSON.stringify(e)}\r\n\r\n`).join('');
 
-/** The next turn, the results given back in the reverse order: the model turn and the results turn Gemini got. */
+/** The next turn, the results given back in the reverse order (Gemini gets them in the calls' order): the model turn and the results turn Gemini got. */
 async function sendBack(calls: OpenAI.ChatCompletionMessageFunctionToolCall[]) {
   fake.reply({ json: fixtureJson('text.json') });
   const results = calls.map((c) => ({ role: 'tool' as const, tool_call_id: c.id, content: `${JSON.parse(c.function.arguments).city}: sunny` })).reverse();
@@ -57,8 +57,8 @@ test("non-stream: two parallel calls of one function keep Gemini's ids; each res
     { name: 'get_weather', args: { city: 'Moab' }, id: 'call_4162775' },
   ]);
   expect(back.results).toEqual([
-    { name: 'get_weather', id: 'call_4162775', response: { result: 'Moab: sunny' } },
     { name: 'get_weather', id: 'call_4162774', response: { result: 'Denver: sunny' } },
+    { name: 'get_weather', id: 'call_4162775', response: { result: 'Moab: sunny' } },
   ]);
 });
 
@@ -77,7 +77,7 @@ test("stream: each call in its own chunk, ids kept the same way, the signature s
 
   const back = await sendBack(calls);
   expect(back.calls.map((c) => c.id)).toEqual(['fc-a1b2', 'fc-c3d4']);
-  expect(back.results.map((r) => [r.id, r.response.result])).toEqual([['fc-c3d4', 'Moab: sunny'], ['fc-a1b2', 'Denver: sunny']]);
+  expect(back.results.map((r) => [r.id, r.response.result])).toEqual([['fc-a1b2', 'Denver: sunny'], ['fc-c3d4', 'Moab: sunny']]);
   expect(fake.last().body.contents[1].parts[0].thoughtSignature).toBe(SIG);
 });
 

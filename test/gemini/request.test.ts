@@ -125,8 +125,9 @@ describe('messages', () => {
       {
         role: 'user',
         parts: [
-          { functionResponse: { name: 'get_time', response: { result: '09:00' } } },
+          // Sent back in the other order, they go in the calls' (tool-result-order.test.ts).
           { functionResponse: { name: 'get_weather', response: { temp_c: 18 } } },
+          { functionResponse: { name: 'get_time', response: { result: '09:00' } } },
         ],
       },
     ]);

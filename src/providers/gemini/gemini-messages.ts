@@ -36,17 +36,25 @@ export async function convertMessages(
   if (!Array.isArray(messages) || messages.length === 0) throw badRequest('messages must be a non-empty array.', 'messages');
   const system: GeminiPart[] = [];
   const contents: GeminiContent[] = [];
-  const toolNames = new Map<string, string>();
+  const toolCalls = new Map<string, ToolCallPlace>();
   const push = (role: 'user' | 'model', parts: GeminiPart[]) => {
     if (parts.length === 0) return;
     const last = contents[contents.length - 1];
     if (last && last.role === role) last.parts.push(...parts);
     else contents.push({ role, parts });
   };
+  /** The results of one assistant turn's calls, as the tool messages after it give them. */
+  let results: { part: GeminiPart; at: number }[] = [];
+  const pushResults = () => {
+    if (results.length === 0) return;
+    push('user', inCallOrder(results));
+    results = [];
+  };
 
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i] as AnyMessage;
     const path = `messages[${i}]`;
+    if (m?.role !== 'tool') pushResults();
     switch (m?.role) {
       case 'system':
       case 'developer':
@@ -56,7 +64,7 @@ export async function convertMessages(
         push('user', await userParts(m.content, `${path}.content`, opts.deps, opts.signal));
         break;
       case 'assistant': {
-        const parts = assistantParts(m, path, toolNames);
+        const parts = assistantParts(m, path, toolCalls);
         if (opts.requireSignatures) ensureSignature(parts);
         push('model', parts);
         break;
@@ -64,14 +72,14 @@ export async function convertMessages(
       case 'tool': {
         const id = m.tool_call_id;
         if (typeof id !== 'string') throw badRequest('A tool message needs a tool_call_id.', `${path}.tool_call_id`);
-        const name = toolNames.get(id);
-        if (!name) throw badRequest(`No earlier assistant tool call has the id '${shownValue(id, ID_CHARS)}'.`, `${path}.tool_call_id`);
+        const call = toolCalls.get(id);
+        if (!call) throw badRequest(`No earlier assistant tool call has the id '${shownValue(id, ID_CHARS)}'.`, `${path}.tool_call_id`);
         const failed = toolErrorOf(m);
-        const response: GeminiPart['functionResponse'] = { name, response: failed === undefined ? toolResult(m.content) : toolError(failed) };
+        const response: GeminiPart['functionResponse'] = { name: call.name, response: failed === undefined ? toolResult(m.content) : toolError(failed) };
         // Gemini's id of the call it answers (Gemini 3 matches results to calls by it; tool-call-id.ts).
         const callId = geminiIdFromToolCallId(id);
         if (callId !== undefined) response.id = callId;
-        push('user', [{ functionResponse: response }]);
+        results.push({ part: { functionResponse: response }, at: call.at });
         break;
       }
       case 'function': // deprecated OpenAI function-calling result; it names the function itself
@@ -82,8 +90,27 @@ export async function convertMessages(
         throw badRequest(`Unknown message role '${shownValue(m?.role)}'.`, `${path}.role`);
     }
   }
+  pushResults();
   if (contents.length === 0) throw badRequest('messages must contain at least one user or assistant message.', 'messages');
   return { systemInstruction: system.length ? { parts: system } : undefined, contents };
+}
+
+/** A tool call of the history: its function as Gemini knows it, and its place among its turn's calls. */
+interface ToolCallPlace {
+  name: string;
+  at: number;
+}
+
+/**
+ * One turn's function responses in the order of the calls they answer. OpenAI pairs a tool result
+ * with its call by id, so clients send them in any order (the order their tools finished); Gemini
+ * 2.x gives its calls no id and pairs a response with a call by name and then by place, so two
+ * results of one function sent back in the other order were read as each other's (the model told
+ * the weather of Paris for Tokyo). Sorted stably: results already in order keep it.
+ */
+function inCallOrder(results: { part: GeminiPart; at: number }[]): GeminiPart[] {
+  if (results.length > 1) results.sort((a, b) => a.at - b.at);
+  return results.map((r) => r.part);
 }
 
 function systemParts(content: unknown, path: string): GeminiPart[] {
@@ -95,7 +122,7 @@ function systemParts(content: unknown, path: string): GeminiPart[] {
   });
 }
 
-function assistantParts(m: AnyMessage, path: string, toolNames: Map<string, string>): GeminiPart[] {
+function assistantParts(m: AnyMessage, path: string, toolCalls: Map<string, ToolCallPlace>): GeminiPart[] {
   const parts: GeminiPart[] = [];
   if (typeof m.content === 'string') {
     if (m.content !== '') parts.push({ text: m.content });
@@ -113,7 +140,7 @@ function assistantParts(m: AnyMessage, path: string, toolNames: Map<string, stri
     if (typeof name !== 'string' || name === '') throw badRequest('A tool call needs a function name.', `${fpath}.name`);
     // Renamed as in the tools (gemini-function-name.ts), and so is the functionResponse answering it.
     const geminiName = geminiFunctionName(name);
-    if (typeof c.id === 'string') toolNames.set(c.id, geminiName);
+    if (typeof c.id === 'string') toolCalls.set(c.id, { name: geminiName, at: k });
     const part: GeminiPart = { functionCall: { name: geminiName, args: parseArgs(c.function.arguments, `${fpath}.arguments`) } };
     // Gemini's own id back on the call it made (only where it gave one: Gemini 2.x refuses an `id` it did not send).
     const callId = typeof c.id === 'string' ? geminiIdFromToolCallId(c.id) : undefined;
