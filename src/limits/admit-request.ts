@@ -3,7 +3,7 @@ import { ApiError } from '../errors/api-error';
 import type { LogRow } from '../logging/log-row';
 import { roundMs, type RequestClock } from '../proxy/request-clock';
 import type { ClientEntry } from '../state/snapshot-types';
-import { isModelAllowed } from './allow-list';
+import { isRouteAllowed } from './allow-list';
 import { claudeModelAlias } from '../messages/claude-model-alias';
 import { MAX_MODEL_CHARS, modelForLog } from '../routing/model-name';
 import type { Admission } from './limit-counters';
@@ -155,10 +155,10 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
   }
   const snap = ctx.state.getSnapshot();
   // Claude Code's dated ids on /v1/messages are served by the name they alias to (a claude-<family>
-  // group, Anthropic itself, a tier: messages/claude-model-alias.ts): allowed and priced as that too.
+  // group, Anthropic itself, a tier: messages/claude-model-alias.ts): allowed and priced as that.
   const routed = isMessagesEndpoint(endpoint) ? (claudeModelAlias(model, snap) ?? model) : model;
   for (const scope of limits.scopes) {
-    if (!isModelAllowed(scope.allow, model, snap.models) && !isModelAllowed(scope.allow, routed, snap.models)) {
+    if (!isRouteAllowed(scope.allow, model, routed, snap.models)) {
       return refuse(ctx, args, client, endpoint, model, 'model_not_allowed', new ApiError({ status: 403, message: `The model '${shown(model)}' is not allowed for ${scope.label}.`, type: 'permission_error', code: 'model_not_allowed', param: 'model' }));
     }
   }

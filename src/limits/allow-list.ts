@@ -30,3 +30,16 @@ export function isModelAllowed(list: AllowList | null, name: string, models: Rea
   const entry = models.get(name) ?? ollamaTwin(name, models);
   return entry !== undefined && list.providers.has(entry.provider);
 }
+
+/**
+ * Whether a request naming `model` and served as `routed` (the name a Claude alias on /v1/messages
+ * routes by, messages/claude-model-alias.ts; `model` itself otherwise) is allowed: what is served
+ * must be. The alias is allowed as listed, or as the model named when it is that very model at
+ * Anthropic (`anthropic/<model>`); a list naming a Claude id (or `anthropic/*`) does not reach the
+ * group or seeded tier (`heavy-logic`, `fast-flow`: other providers' models) the alias goes to
+ * while Anthropic cannot serve it.
+ */
+export function isRouteAllowed(list: AllowList | null, model: string, routed: string, models: ReadonlyMap<string, ModelEntry>): boolean {
+  if (isModelAllowed(list, routed, models)) return true;
+  return routed !== model && routed === `anthropic/${model}` && isModelAllowed(list, model, models);
+}

@@ -1,4 +1,5 @@
 import type { RoutingText } from './types';
+import { repeatsOverlappingChoice } from './regex-choice-hazard';
 
 /**
  * One heuristic rule, stored as data in a group's `settings.rules` (JSON).
@@ -129,6 +130,9 @@ export function nestsRepetition(pattern: string): boolean {
 
 // Compiled once per rule object: snapshot rules are stable objects, so this is a cache hit
 // on every request after the first.
+/** What never runs on a prompt: a pattern that could backtrack for minutes (regex-choice-hazard.ts). */
+const regexHazard = (pattern: string) => nestsRepetition(pattern) || repeatsOverlappingChoice(pattern);
+
 const compiled = new WeakMap<object, RegExp | KeywordMatcher | null>();
 
 function compile(rule: HeuristicRule): RegExp | KeywordMatcher | null {
@@ -138,9 +142,9 @@ function compile(rule: HeuristicRule): RegExp | KeywordMatcher | null {
     if (rule.kind === 'keywords') {
       c = keywordMatcher(rule.words);
     } else if (rule.kind === 'regex') {
-      // A pattern that nests repetition never matches (validateHeuristicRules refuses it on save;
+      // A pattern that nests repetition or repeats a choice whose branches start alike never matches (validateHeuristicRules refuses it on save;
       // one stored before that check must not let a prompt stall the gateway).
-      c = nestsRepetition(rule.pattern) ? null : new RegExp(rule.pattern, (rule.flags ?? '').replace(/[gy]/g, ''));
+      c = regexHazard(rule.pattern) ? null : new RegExp(rule.pattern, (rule.flags ?? '').replace(/[gy]/g, ''));
     } else {
       c = null;
     }
@@ -245,6 +249,8 @@ export function validateHeuristicRules(rules: unknown): string[] {
         }
         if (nestsRepetition(rule.pattern))
           out.push(`${at}.pattern repeats a part that itself repeats (such as (a+)+): a prompt could make it run for minutes; write it without the nesting`);
+        else if (repeatsOverlappingChoice(rule.pattern))
+          out.push(`${at}.pattern repeats a choice whose branches may start alike (such as (a|ab)+ or (\\s|,)*): a prompt could make it run for minutes; give each branch its own first character, or write single characters as a class ([\\s,]*)`);
         break;
       case 'min_chars':
         if (typeof rule.chars !== 'number') out.push(`${at}.chars must be a number`);

@@ -209,4 +209,19 @@ describe('a regex rule with catastrophic backtracking', () => {
     const { response } = await chat('redos-stored', `${'a'.repeat(40)}!`);
     expect(response.headers.get('x-gophergate-route')).toBe('redos-stored>grok-4.3');
   });
+
+  test('so is a repeated choice whose branches start alike ((a|aa)*: 2^n ways to split a prompt); a stored one never runs', async () => {
+    const rules = [{ name: 'as', kind: 'regex', pattern: '^(a|aa)*$' }];
+    const refused = await saveGroup('POST', 'redos-choice', { strategy: 'heuristic', targets: ['grok-4.3', 'kimi-k2.6'], settings: { rules } });
+    expect(refused.status).toBe(400);
+    expect((await refused.json()).error).toMatchObject({ code: 'invalid_group', message: expect.stringContaining('settings.rules[0].pattern repeats a choice whose branches may start alike') });
+    const classOf = [{ name: 'sep', kind: 'regex', pattern: '(foo|bar)+' }];
+    expect((await saveGroup('POST', 'choice-ok', { strategy: 'heuristic', targets: ['grok-4.3', 'kimi-k2.6'], settings: { rules: classOf } })).status).toBe(201);
+
+    gw.ctx.db.insert(modelGroups).values({ name: 'redos-choice-stored', strategy: 'heuristic', targets: ['grok-4.3', 'kimi-k2.6'], settings: { rules }, updatedAt: Date.now() }).run();
+    gw.ctx.state.reload();
+    // 60 characters that almost match: ^(a|aa)*$ would try every way to split them (~10^12) on the one event loop.
+    const { response } = await chat('redos-choice-stored', `${'a'.repeat(60)}!`);
+    expect(response.headers.get('x-gophergate-route')).toBe('redos-choice-stored>grok-4.3');
+  });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
+import { repeatsOverlappingChoice } from '../../src/routing/regex-choice-hazard';
 import { chooseHeuristic, DEFAULT_HEURISTIC_RULES, keywordMatcher, nestsRepetition, rulesOf, type HeuristicRule } from '../../src/routing/heuristic-strategy';
 import { routingTextOf } from '../../src/routing/routing-text';
 import { textOf } from './snapshot-fixture';
@@ -75,6 +76,14 @@ describe('rules as data', () => {
     for (const p of ['\\bselect\\b.+\\bfrom\\b', '(a|b)+', '[(+]+', '\\(a+\\)+', '(ab)?c+', '(a+)?', '(?<n>a+)b']) expect([p, nestsRepetition(p)]).toEqual([p, false]);
     // 40 characters that almost match would take (a+)+$ hours; it is not run at all.
     expect(chooseHeuristic([{ kind: 'regex', pattern: '(a+)+$' }], textOf(`${'a'.repeat(40)}!`), 2).index).toBe(0);
+  });
+  test('a regex that repeats a choice whose branches may start alike is told apart (2^n backtracking) and never runs', () => {
+    for (const p of ['(a|a)*c', '^(a|aa)*$', '(\\w|\\d)+x', '(?:\\s|,)+', '(.|x)*', '(a?b|ab)+', '(|a)*', '((a)|b)+', '(?<n>x|x)+', '(a|b|a){2,}'])
+      expect([p, repeatsOverlappingChoice(p)]).toEqual([p, true]);
+    for (const p of ['(a|b)+', '(foo|bar)+!', '(?:https?|ftp)://', '(a|a)?', '(a|a){3}', '[(|)]+', '\\(a|a\\)+', '(?<=a|a)b+', '(x)+'])
+      expect([p, repeatsOverlappingChoice(p)]).toEqual([p, false]);
+    expect(chooseHeuristic([{ kind: 'regex', pattern: '^(a|aa)*$' }], textOf(`${'a'.repeat(60)}!`), 2).index).toBe(0);
+    expect(chooseHeuristic([{ kind: 'regex', pattern: '(foo|bar)+!' }], textOf('foobar!'), 2).index).toBe(1);
   });
   test('an invalid regex never matches and never throws', () => {
     expect(chooseHeuristic([{ kind: 'regex', pattern: '(' }], textOf('((('), 2).index).toBe(0);
