@@ -229,7 +229,7 @@ export class MemoryLimitCounters implements LimitCounters {
     return info;
   }
 
-  settle(requestId: string, actual: Actual, _now: number): boolean {
+  settle(requestId: string, actual: Actual, now: number): boolean {
     const res = this.reservations.get(requestId);
     if (!res) return false;
     this.reservations.delete(requestId);
@@ -244,9 +244,15 @@ export class MemoryLimitCounters implements LimitCounters {
       // in flight started from the logs, which do not hold this request yet.
       if (actual.costUsd !== 0 && s.periodKey !== null && arrivedIn(s.periodKey, res.admittedAt)) s.spend += actual.costUsd;
       const e = res.tokenEntries[i];
-      if (e) {
+      if (!e) continue;
+      if (e.t > now - WINDOW_MS) {
         if (e.live) s.tokSum += actual.tokens - e.n;
         e.n = actual.tokens;
+      } else if (actual.tokens > e.n) {
+        // It outlived the window (an answer over a minute long): what it used beyond its
+        // reservation, which the window never held, counts from now.
+        s.tokens.push({ t: now, n: actual.tokens - e.n, live: true });
+        s.tokSum += actual.tokens - e.n;
       }
     }
     return true;
