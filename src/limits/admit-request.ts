@@ -187,7 +187,7 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
   let tokens = 0;
   const admit = (roomTokens: number | null) => {
     tokens = boundedWorst(tpmTokensOf(worst, roomTokens), WORST_TOKENS_IF_UNKNOWN);
-    return svc.counters.admit({ requestId: args.requestId, scopes: limits.scopes, worstCostUsd: worstUsd, ...(minUsd < worstUsd ? { minCostUsd: minUsd } : {}), tokens, now });
+    return svc.admit({ requestId: args.requestId, scopes: limits.scopes, worstCostUsd: worstUsd, ...(minUsd < worstUsd ? { minCostUsd: minUsd } : {}), tokens, now });
   };
   let a: Admission | Promise<Admission>;
   try {

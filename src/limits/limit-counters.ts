@@ -110,6 +110,12 @@ export interface LimitCounters {
    */
   dropSpend(scope: ScopeLimits): MaybePromise<void>;
   /**
+   * Counters that cannot wait for the logs inside `admit` (in memory) name a budgeted scope of
+   * these whose period spend the logs have yet to give: its request waits for that read first
+   * (LimitsService.admit). A shared store seeds inside `admit` and has none of this.
+   */
+  unseeded?(scopes: readonly ScopeLimits[]): ScopeLimits | null;
+  /**
    * Where a shared store reads a budget's spend when it has none at admit time (it was restarted
    * empty, or the budget was just set): set by LimitsService. Memory counters are seeded up front.
    */

@@ -3,7 +3,7 @@ import type { LogRow } from '../logging/log-row';
 import { MAX_MODEL_CHARS } from '../routing/model-name';
 import type { RuntimeSnapshot, TeamEntry } from '../state/snapshot-types';
 import { periodStart } from './budget-period';
-import type { Actual, LimitCounters } from './limit-counters';
+import type { Actual, AdmitInput, Admission, LimitCounters } from './limit-counters';
 import type { KeyLimits, ScopeLimits } from './limit-types';
 import { MemoryLimitCounters } from './memory-limit-counters';
 import { spendSince } from './spend-queries';
@@ -43,13 +43,49 @@ export class LimitsService {
   private budgeted = new Map<string, ScopeLimits>();
   /** No seed ran yet in this process (see seed). */
   private firstSeed = true;
+  /** Reads of a scope's period spend under way, by scope key: a seed and the requests waiting for it share one. */
+  private readonly seeding = new Map<string, Promise<void>>();
 
   constructor(private readonly store: Store, opts: LimitsOptions = {}) {
     this.counters = opts.counters ?? new MemoryLimitCounters();
     this.now = opts.now ?? Date.now;
     // Asked on the request path (a budget Redis lost): while PostgreSQL is known away, no request
     // waits out its connection timeout; the counters count the budget themselves meanwhile.
-    this.counters.useSpendSource?.((scope, now) => (store.reachable() ? this.loggedSpend(scope, now) : Promise.reject(new Error('store unreachable'))));
+    this.counters.useSpendSource?.((scope, now) => this.readSpend(scope, now));
+  }
+
+  /** The logs' spend, asked on the request path: while PostgreSQL is known away, refused at once. */
+  private readSpend(scope: ScopeLimits, now: number): Promise<number> {
+    return this.store.reachable() ? this.loggedSpend(scope, now) : Promise.reject(new Error('store unreachable'));
+  }
+
+  /**
+   * Checks and reserves a request (LimitCounters.admit). A budget whose period spend is still being
+   * read from the logs (just set, its period changed, or at start: an awaited query on PostgreSQL)
+   * is read first: admitted on the count kept here, the request would start the period from zero,
+   * and the read then arriving would be dropped as late, forgetting what was spent before.
+   */
+  admit(input: AdmitInput, reads = 0): Admission | Promise<Admission> {
+    // A key's and its team's budgets: at most one read each (a budget dropped again meanwhile is not waited for twice).
+    const scope = reads < 2 ? this.counters.unseeded?.(input.scopes) : null;
+    if (!scope) return this.counters.admit(input);
+    // A read that fails (the store away) admits on the count kept here, as before it was read.
+    return this.seedScope(scope, input.now).then(
+      () => this.admit(input, reads + 1),
+      () => this.counters.admit(input),
+    );
+  }
+
+  /** Starts a scope's period spend from the logs, one read per scope at a time. */
+  private seedScope(scope: ScopeLimits, now: number): Promise<void> {
+    let p = this.seeding.get(scope.key);
+    if (!p) {
+      p = this.readSpend(scope, now)
+        .then((amount) => this.counters.seedSpend(scope, amount, now))
+        .finally(() => this.seeding.delete(scope.key));
+      this.seeding.set(scope.key, p);
+    }
+    return p;
   }
 
   /** A scope's spend in the period holding `now`, from the logs' daily rollups. */
@@ -120,7 +156,7 @@ export class LimitsService {
     await Promise.all(drops.map((scope) => this.counters.dropSpend(scope)));
     for (const scope of want) {
       if ((await this.counters.spend(scope, now)) !== null) continue;
-      await this.counters.seedSpend(scope, await this.loggedSpend(scope, now), now);
+      await this.seedScope(scope, now);
     }
   }
 

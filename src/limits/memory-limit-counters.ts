@@ -21,6 +21,11 @@ interface TokenEntry {
 class ScopeState {
   /** Period the spend belongs to; null until seeded or first used. */
   periodKey: string | null = null;
+  /**
+   * The spend holds all of the period: read from the logs (seedSpend, setSpend), or counted here
+   * from the start of a period of the same kind. Until then the logs have spend it lacks.
+   */
+  seeded = false;
   /** Bounds of that period, so most requests skip building its key. */
   private periodFrom = 0;
   private periodUntil = -1;
@@ -60,15 +65,18 @@ class ScopeState {
   rollover(limits: ScopeLimits, now: number): string {
     if (now >= this.periodFrom && now < this.periodUntil && this.periodKey!.startsWith(limits.period)) return this.periodKey!;
     const key = periodKey(limits.period, now);
-    if (this.periodKey !== key) this.setPeriod(key, 0);
+    // A new period of the kind counted here starts at zero, all of it seen; another kind (the
+    // budget's period changed) is the logs' to tell.
+    if (this.periodKey !== key) this.setPeriod(key, 0, this.seeded && this.periodKey!.startsWith(`${limits.period}:`));
     this.periodFrom = periodStart(limits.period, now);
     this.periodUntil = periodEnd(limits.period, now);
     return key;
   }
 
-  setPeriod(key: string | null, spend: number): void {
+  setPeriod(key: string | null, spend: number, seeded: boolean): void {
     this.periodKey = key;
     this.spend = spend;
+    this.seeded = seeded;
     this.periodUntil = -1;
   }
 }
@@ -221,7 +229,7 @@ export class MemoryLimitCounters implements LimitCounters {
     return info;
   }
 
-  settle(requestId: string, actual: Actual, _now: number): boolean {
+  settle(requestId: string, actual: Actual, now: number): boolean {
     const res = this.reservations.get(requestId);
     if (!res) return false;
     this.reservations.delete(requestId);
@@ -236,9 +244,15 @@ export class MemoryLimitCounters implements LimitCounters {
       // in flight started from the logs, which do not hold this request yet.
       if (actual.costUsd !== 0 && s.periodKey !== null && arrivedIn(s.periodKey, res.admittedAt)) s.spend += actual.costUsd;
       const e = res.tokenEntries[i];
-      if (e) {
+      if (!e) continue;
+      if (e.t > now - WINDOW_MS) {
         if (e.live) s.tokSum += actual.tokens - e.n;
         e.n = actual.tokens;
+      } else if (actual.tokens > e.n) {
+        // It outlived the window (an answer over a minute long): what it used beyond its
+        // reservation, which the window never held, counts from now.
+        s.tokens.push({ t: now, n: actual.tokens - e.n, live: true });
+        s.tokSum += actual.tokens - e.n;
       }
     }
     return true;
@@ -285,7 +299,7 @@ export class MemoryLimitCounters implements LimitCounters {
 
   spend(scope: ScopeLimits, now: number): number | null {
     const s = this.states.get(scope.key);
-    if (!s || s.periodKey === null) return null;
+    if (!s || s.periodKey === null || !s.seeded) return null;
     if (s.periodKey !== periodKey(scope.period, now)) return s.periodKey.startsWith(`${scope.period}:`) ? 0 : null;
     return s.spend;
   }
@@ -298,17 +312,35 @@ export class MemoryLimitCounters implements LimitCounters {
   seedSpend(scope: ScopeLimits, amount: number, now: number): void {
     const s = this.state(scope.key);
     const key = periodKey(scope.period, now);
-    if (s.periodKey === key) return;
-    s.setPeriod(key, amount);
+    if (s.periodKey !== key) return s.setPeriod(key, amount, true);
+    if (s.seeded) return;
+    // Counted here before the logs were read (they could not be, or a row without a reservation
+    // came first): both, which may count such a row twice, rather than lose either.
+    s.spend += amount;
+    s.seeded = true;
+  }
+
+  /**
+   * The first budgeted scope whose period spend the logs have yet to give (never seeded, dropped,
+   * or its period changed kind), or null. Admitting its request on the count kept here would start
+   * the period from zero, and the seed then arriving would find the period begun and be dropped.
+   */
+  unseeded(scopes: readonly ScopeLimits[]): ScopeLimits | null {
+    for (const l of scopes) {
+      if (l.budgetUsd === null) continue;
+      const s = this.states.get(l.key);
+      if (!s || !s.seeded || !s.periodKey!.startsWith(l.period)) return l;
+    }
+    return null;
   }
 
   dropSpend(scope: ScopeLimits): void {
-    this.states.get(scope.key)?.setPeriod(null, 0);
+    this.states.get(scope.key)?.setPeriod(null, 0, false);
   }
 
   /** Sets a scope's period spend to `amount`, whatever it held (a shared store's last word replaces it). */
   setSpend(scope: ScopeLimits, amount: number, now: number): void {
-    this.state(scope.key).setPeriod(periodKey(scope.period, now), amount);
+    this.state(scope.key).setPeriod(periodKey(scope.period, now), amount, true);
   }
 
   forgetScopesExcept(live: ReadonlySet<string>): void {

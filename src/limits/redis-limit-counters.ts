@@ -133,7 +133,7 @@ export class RedisLimitCounters implements LimitCounters {
     // The period of each kind the request arrived in: billed to the one the scope counts when it settles.
     const arrived = BUDGET_PERIODS.map((p) => periodKey(p, admitting.at));
     const settle = (): Promise<boolean> =>
-      SETTLE.run(this.link, [], [this.link.prefix, requestId, actual.costUsd, actual.tokens, ...arrived, this.link.origin]).then(async (r) => {
+      SETTLE.run(this.link, [], [this.link.prefix, requestId, actual.costUsd, actual.tokens, ...arrived, this.link.origin, now]).then(async (r) => {
         // The reservation was freed at no cost: the others took this instance for dead while it was
         // cut off (HEARTBEAT), or it outlived the hour's sweep. What the request cost is charged all
         // the same, or the budget would not count it. (0: this settle already ran, its answer lost.)

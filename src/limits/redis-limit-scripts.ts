@@ -56,8 +56,10 @@ end
 -- freed: the reservation is given back at no cost while its request may still run (the sweep, a
 -- dead instance's cleanup): it is noted in <P>lim:freed:<origin> (a day), so the request's own
 -- SETTLE, finding it gone, is told to charge its cost, where a SETTLE that already ran is not.
+-- now (SETTLE only): a request that outlived its TPM window (its entry left it) counts what it
+-- used beyond its reservation (k) from now, as MemoryLimitCounters.settle.
 local FREED_TTL = 86400000
-local function settle(id, cost, tokens, arrived, freed)
+local function settle(id, cost, tokens, arrived, freed, now)
   local R = P..'lim:res:'..id
   local h = redis.call('HGETALL', R)
   if #h == 0 then
@@ -79,9 +81,17 @@ local function settle(id, cost, tokens, arrived, freed)
     if cost ~= 0 and cur == billed then redis.call('HINCRBYFLOAT', st, 'spend', cost) end
     if r['t'..i] == '1' then
       local est = tonumber(redis.call('HGET', S..':tokn', id))
-      if est then
+      local at = tonumber(redis.call('ZSCORE', S..':tok', id))
+      if est and (not now or (at and at > now - WINDOW)) then
         redis.call('HSET', S..':tokn', id, tokens)
         redis.call('HINCRBY', st, 'tsum', tokens - est)
+      elseif now and tokens > (est or tonumber(r.k) or tokens) then
+        local x, more = id..':x', tokens - (est or tonumber(r.k))
+        redis.call('ZADD', S..':tok', now, x)
+        redis.call('HSET', S..':tokn', x, more)
+        redis.call('HINCRBY', st, 'tsum', more)
+        redis.call('PEXPIRE', S..':tok', WINDOW * 2)
+        redis.call('PEXPIRE', S..':tokn', WINDOW * 2)
       end
     end
   end
@@ -203,7 +213,7 @@ for i = 1, n do
 end
 local R = P..'lim:res:'..id
 local origin = ARGV[#ARGV]
-redis.call('HSET', R, 'n', n, 'worst', tostring(worst), 'at', now, 'o', origin)
+redis.call('HSET', R, 'n', n, 'worst', tostring(worst), 'at', now, 'o', origin, 'k', tokens)
 redis.call('SADD', P..'lim:held:'..origin, id)
 for i = 1, n do
   local s = sc[i]
@@ -257,6 +267,7 @@ local R = P..'lim:res:'..ARGV[2]
 local tokens = tonumber(ARGV[3])
 local n = tonumber(redis.call('HGET', R, 'n'))
 if not n then return 0 end
+if tokens < (tonumber(redis.call('HGET', R, 'k')) or 0) then redis.call('HSET', R, 'k', tokens) end
 for i = 1, n do
   if redis.call('HGET', R, 't'..i) == '1' then
     local S = redis.call('HGET', R, 's'..i)
@@ -280,13 +291,13 @@ return 1
 `);
 
 // ARGV: P, request id, cost, tokens, then the period keys of its admission: day, week, month, total;
-// last the instance's origin. Returns 1 when settled; 2 when the reservation was freed at no cost
+// the instance's origin; now. Returns 1 when settled; 2 when the reservation was freed at no cost
 // before (the sweep, or the others took this instance for dead): the caller charges the cost; 0 when
 // it is gone otherwise: settled already (a SETTLE Redis ran whose answer was lost with its
 // connection, now sent again), so nothing is counted twice.
 export const SETTLE = new LuaScript(`${COMMON}
 local freed = P..'lim:freed:'..ARGV[9]
-local done = settle(ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), {day = ARGV[5], week = ARGV[6], month = ARGV[7], total = ARGV[8]})
+local done = settle(ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), {day = ARGV[5], week = ARGV[6], month = ARGV[7], total = ARGV[8]}, nil, tonumber(ARGV[10]))
 -- SREM also when settled: a reservation put back after it was freed (RESTORE) leaves no note behind.
 if redis.call('SREM', freed, ARGV[2]) == 1 and done == 0 then return 2 end
 return done
