@@ -106,6 +106,16 @@ export function dateTime(epochMs: number | null | undefined): string {
   return new Date(epochMs).toISOString().slice(0, 19).replace('T', ' ');
 }
 
+/**
+ * The live monitor's time of a row: "14:05:09" on the day (UTC) it is now, "01-30 14:05:09" (as the
+ * Logs page writes it) on an earlier one. The monitor opens with the log's latest rows, however old:
+ * after a quiet night, yesterday's read as if they had just come in.
+ */
+export function clockTime(epochMs: number, now: number): string {
+  const at = new Date(epochMs).toISOString();
+  return at.slice(0, 10) === new Date(now).toISOString().slice(0, 10) ? at.slice(11, 19) : `${at.slice(5, 10)} ${at.slice(11, 19)}`;
+}
+
 /** dateTime() with its zone, "2025-01-31 14:05:09 UTC", where no heading on the page says UTC. */
 export function utcDateTime(epochMs: number | null | undefined): string {
   return epochMs == null ? 'never' : `${dateTime(epochMs)} UTC`;

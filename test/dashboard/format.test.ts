@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { ago, compactNumber, duration, percent, tokens, usd, usdCents, usdExact } from '../../src/dashboard/format';
+import { ago, clockTime, compactNumber, duration, percent, tokens, usd, usdCents, usdExact } from '../../src/dashboard/format';
 import { parseRange, rangeBounds } from '../../src/dashboard/usage-range';
 
 describe('dashboard number formats carry units', () => {
@@ -52,6 +52,13 @@ describe('dashboard number formats carry units', () => {
     expect(percent(1)).toBe('100%');
     expect(tokens(1)).toBe('1 token');
     expect(tokens(1200)).toBe('1.2k tokens');
+  });
+
+  test('clockTime: the time alone on the same UTC day, month-day and time on an earlier one', () => {
+    const now = Date.UTC(2025, 0, 31, 0, 10);
+    expect(clockTime(Date.UTC(2025, 0, 31, 0, 5, 9), now)).toBe('00:05:09');
+    expect(clockTime(Date.UTC(2025, 0, 30, 23, 59, 59), now)).toBe('01-30 23:59:59');
+    expect(clockTime(Date.UTC(2024, 11, 31, 14, 5, 9), now)).toBe('12-31 14:05:09');
   });
 
   test('ago', () => {
