@@ -1,7 +1,8 @@
 // htmx's configuration and the answers it gets: which statuses are swapped, error pages and
-// notices (the toast), the Logs filters' address, Back/Forward to a page that now redirects, and
-// the sidebar's "active" link kept in step with htmx navigation. Runs before htmx (deferred)
-// starts: the configuration is set on DOMContentLoaded, ahead of htmx's own listener.
+// notices (the toast), a cancelled confirmation of a select's change, the Logs filters' address,
+// Back/Forward to a page that now redirects, and the sidebar's "active" link kept in step with
+// htmx navigation. Runs before htmx (deferred) starts: the configuration is set on
+// DOMContentLoaded, ahead of htmx's own listener.
 (function () {
   'use strict';
 
@@ -54,6 +55,16 @@
       var d = ev.detail;
       if (!d || !(d.elt instanceof Element) || !d.elt.matches('form.filters') || !d.parameters) return;
       Object.keys(d.parameters).forEach(function (k) { if (d.parameters[k] === '') delete d.parameters[k]; });
+    });
+    // A form sent by its select's change (a user's role) and asking first: cancelled, the select
+    // goes back to the value the page was drawn with. It kept the one picked, and the page said
+    // "viewer" of an admin whose role nothing had changed.
+    document.body.addEventListener('htmx:confirm', function (ev) {
+      var d = ev.detail;
+      if (!d || !d.question || !(d.elt instanceof HTMLFormElement) || d.elt.getAttribute('hx-trigger') !== 'change') return;
+      ev.preventDefault();
+      if (window.confirm(d.question)) d.issueRequest(true);
+      else d.elt.reset();
     });
     document.body.addEventListener('htmx:sendError', function () { toast('The gateway did not answer. Is it running?'); });
     // Back/Forward to a page that now redirects (the session ended: the sign-in page): the

@@ -8,9 +8,7 @@
   function compact(n) { return format.compactNumber(Number(n) || 0); }
   function usd(n) { return format.usd(Number(n) || 0); }
   function ms(n) { return format.duration(Number(n) || 0); }
-  function utc(t) {
-    return new Date(t).toISOString().slice(11, 19);
-  }
+  function utc(t) { return format.clockTime(Number(t) || 0, Date.now()); }
 
   document.addEventListener('alpine:init', function () {
     var Alpine = window.Alpine;

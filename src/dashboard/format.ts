@@ -38,15 +38,24 @@ export function usd(n: number): string {
   if (!Number.isFinite(n) || n === 0) return '$0';
   const abs = Math.abs(n);
   const sign = n < 0 ? '-' : '';
+  // Rounded as the decimal the figure stands for, not its binary double: one request's $0.00000825
+  // is stored as 8.249999999999998e-6 on its log row and as 8.25e-6 in the totals (roundUsd), and
+  // toFixed read the row "$0.0000082" beside totals of "$0.0000083". Twelve significant digits drop
+  // the float noise; the rounding then moves the decimal point in the string, where no noise is added.
+  // (Inside usd: the browser runs this function's own source, format-script.ts.)
+  const fixed = (x: number, decimals: number): string => {
+    const [m, e] = x.toExponential(11).split('e');
+    return (Math.round(Number(`${m}e${Number(e) + decimals}`)) / 10 ** decimals).toFixed(decimals);
+  };
   // From what toFixed(2) would show as 1000.00: $999.999 is "$1,000" as $1,000 is.
   if (abs >= 999.995) return `${sign}$${Math.round(abs).toLocaleString('en-US')}`;
-  if (abs >= 1) return `${sign}$${abs.toFixed(2)}`;
-  if (abs >= 0.01) return `${sign}$${abs.toFixed(3).replace(/0$/, '')}`;
+  if (abs >= 1) return `${sign}$${fixed(abs, 2)}`;
+  if (abs >= 0.01) return `${sign}$${fixed(abs, 3).replace(/0$/, '')}`;
   // Two significant digits as fixed decimals: toPrecision(2) switches to exponent notation below
   // 1e-6 ("$1.0e-7", a short embedding's cost). Past 100 decimals toFixed throws: "$0" then.
   const decimals = 1 - Math.floor(Math.log10(abs));
   if (decimals > 100) return '$0';
-  return `${sign}$${abs.toFixed(decimals).replace(/0+$/, '').replace(/\.$/, '')}`;
+  return `${sign}$${fixed(abs, decimals).replace(/0+$/, '').replace(/\.$/, '')}`;
 }
 
 /**
@@ -78,17 +87,33 @@ export function duration(ms: number): string {
   return `${(ms / 60_000).toFixed(1).replace(/\.0$/, '')} min`;
 }
 
-/** 0.0312 -> "3.1%"; a ratio with no denominator reads "0%". */
+/**
+ * 0.0312 -> "3.1%"; a ratio with no denominator reads "0%". Some but few ("<0.1%") and almost all
+ * (">99.9%") are never rounded to "0%" or "100%": 2 errors in 10,000 requests read "0%" beside "2 errors".
+ */
 export function percent(ratio: number): string {
   if (!Number.isFinite(ratio)) return '0%';
   const p = ratio * 100;
-  return `${p === 0 || p >= 10 ? Math.round(p) : p.toFixed(1).replace(/\.0$/, '')}%`;
+  if (p > 0 && p < 0.05) return '<0.1%';
+  if (p >= 99.95 && p < 100) return '>99.9%';
+  if (p === 0 || (p >= 10 && p < 99.5) || p >= 100) return `${Math.round(p)}%`;
+  return `${p.toFixed(1).replace(/\.0$/, '')}%`;
 }
 
 /** UTC timestamp "2025-01-31 14:05:09" — the server does not know the reader's zone. */
 export function dateTime(epochMs: number | null | undefined): string {
   if (epochMs == null) return 'never';
   return new Date(epochMs).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/**
+ * The live monitor's time of a row: "14:05:09" on the day (UTC) it is now, "01-30 14:05:09" (as the
+ * Logs page writes it) on an earlier one. The monitor opens with the log's latest rows, however old:
+ * after a quiet night, yesterday's read as if they had just come in.
+ */
+export function clockTime(epochMs: number, now: number): string {
+  const at = new Date(epochMs).toISOString();
+  return at.slice(0, 10) === new Date(now).toISOString().slice(0, 10) ? at.slice(11, 19) : `${at.slice(5, 10)} ${at.slice(11, 19)}`;
 }
 
 /** dateTime() with its zone, "2025-01-31 14:05:09 UTC", where no heading on the page says UTC. */

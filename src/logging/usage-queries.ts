@@ -154,6 +154,20 @@ export async function usageBreakdown(store: Reader, by: BreakdownBy, f: UsageFil
   return rows.map((r) => ({ key: r.key === '' ? null : r.key, label: r.key === '' ? '(none)' : r.key, ...totals(r) }));
 }
 
+/**
+ * Totals of these clients over a range, by client id (the Clients page's page of keys). Not the
+ * top N of usageBreakdown: past its limit, a key that had requests read 0 of them.
+ */
+export async function usageOfClients(store: Reader, ids: readonly number[], f: UsageFilter = {}) {
+  if (ids.length === 0) return new Map<number, ReturnType<typeof totals>>();
+  const src = source(f, ['client_id'], 'day');
+  const rows = await store.all<Record<string, unknown>>(
+    `SELECT client_id AS key, ${TOTALS} FROM ${src.sql} AS src WHERE client_id IN (${ids.map(() => '?').join(', ')}) GROUP BY client_id`,
+    [...src.args, ...ids],
+  );
+  return new Map(rows.map((r) => [num(r.key), totals(r)]));
+}
+
 /** The columns the logs list reads: the public ones and the id. */
 const LISTED = Object.fromEntries(['id', ...PUBLIC_LOG_FIELDS].map((k) => [k, requestLogs[k as keyof typeof requestLogs]])) as {
   [K in keyof ListedLogRow]: (typeof requestLogs)[K];

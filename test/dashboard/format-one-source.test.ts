@@ -12,7 +12,7 @@ import { useGateway, type TestGateway } from '../helpers/start-gateway';
 let gw: TestGateway;
 useGateway((g) => void (gw = g));
 
-const INPUTS = [0, 1, -1, 0.5, 950, 999.9, 1000, 1234, -1234, 99_999, 312_400, 2_500_000, -7_000_000_000, 0.0041, 0.00001666, 1e-7, -2.5e-9, 1e-300, -0.004, 0.05, -0.05, 0.123, 1.234, -5, 1234.5, 59_999, 60_000, 90_000, NaN, Infinity];
+const INPUTS = [0, 1, -1, 0.5, 950, 999.9, 1000, 1234, -1234, 99_999, 312_400, 2_500_000, -7_000_000_000, 0.0041, 0.00001666, 1e-7, -2.5e-9, 1e-300, -0.004, 0.05, -0.05, 0.123, 1.234, -5, 1234.5, 59_999, 60_000, 90_000, NaN, Infinity, 8.249999999999998e-6, 1.005, -0.0125];
 
 /** Runs the served script the way a page does (a classic script setting a window global). */
 function browserFormats(script: string): { compactNumber: (n: number) => string; usd: (n: number) => string; duration: (n: number) => string } {

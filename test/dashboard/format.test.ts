@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { ago, compactNumber, duration, percent, tokens, usd, usdCents, usdExact } from '../../src/dashboard/format';
+import { ago, clockTime, compactNumber, duration, percent, tokens, usd, usdCents, usdExact } from '../../src/dashboard/format';
 import { parseRange, rangeBounds } from '../../src/dashboard/usage-range';
 
 describe('dashboard number formats carry units', () => {
@@ -14,6 +14,9 @@ describe('dashboard number formats carry units', () => {
     [999.999, '$1,000'], [999.99, '$999.99'],
     // Below $0.000001 (5 tokens of text-embedding-3-small) still decimals, never "$1.0e-7".
     [1e-7, '$0.0000001'], [2.5e-9, '$0.0000000025'], [-3e-8, '-$0.00000003'], [1e-300, '$0'],
+    // Half-way decimals round up whatever their double: a log row's 19 * 0.15e-6 + 9 * 0.6e-6
+    // (8.249999999999998e-6) reads as the totals' roundUsd'ed 8.25e-6 does.
+    [19 * 0.15e-6 + 9 * 0.6e-6, '$0.0000083'], [8.25e-6, '$0.0000083'], [1.005, '$1.01'], [0.0125, '$0.013'], [-1.005, '-$1.01'],
   ])('usd(%p) = %p', (n, s) => expect(usd(n)).toBe(s));
 
   test.each([
@@ -40,8 +43,22 @@ describe('dashboard number formats carry units', () => {
     expect(percent(0)).toBe('0%');
     expect(percent(0.0312)).toBe('3.1%');
     expect(percent(0.5)).toBe('50%');
+    // Some but few, and almost all, are never rounded to none or all.
+    expect(percent(1 / 5000)).toBe('<0.1%');
+    expect(percent(0.0005)).toBe('0.1%');
+    expect(percent(0.9999)).toBe('>99.9%');
+    expect(percent(0.996)).toBe('99.6%');
+    expect(percent(0.42)).toBe('42%');
+    expect(percent(1)).toBe('100%');
     expect(tokens(1)).toBe('1 token');
     expect(tokens(1200)).toBe('1.2k tokens');
+  });
+
+  test('clockTime: the time alone on the same UTC day, month-day and time on an earlier one', () => {
+    const now = Date.UTC(2025, 0, 31, 0, 10);
+    expect(clockTime(Date.UTC(2025, 0, 31, 0, 5, 9), now)).toBe('00:05:09');
+    expect(clockTime(Date.UTC(2025, 0, 30, 23, 59, 59), now)).toBe('01-30 23:59:59');
+    expect(clockTime(Date.UTC(2024, 11, 31, 14, 5, 9), now)).toBe('12-31 14:05:09');
   });
 
   test('ago', () => {

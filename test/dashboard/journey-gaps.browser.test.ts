@@ -2,7 +2,7 @@
  * Gaps a new operator met walking the dashboard in real headless Chromium: Back after signing out,
  * a log row opened from the keyboard, the password changed later from the sidebar, the key's Copy
  * button clicked twice and over plain HTTP to an address other than localhost, a provider carried by its key pool alone, the Logs page found one request by
- * its id ("1 row", not "1 rows"), and the Swagger page's console.
+ * its id ("1 row", not "1 rows"), and the Swagger page's console and the sidebar's link to it.
  */
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { eq } from 'drizzle-orm';
@@ -197,6 +197,20 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('dashboard journey gaps
     await swagger.waitForLoadState('networkidle');
     expect(problems).toEqual([]);
     await swagger.close();
+  });
+
+  test('the sidebar leads to the Swagger page (nothing in the dashboard did), in a tab of its own', async () => {
+    const { page } = s;
+    await page.waitForSelector('#main [data-page]');
+    expect(await footOverflow(390)).toBe(0);
+    expect(await footOverflow(1360)).toBe(0);
+    const [docs] = await Promise.all([page.context().waitForEvent('page'), page.click('.sidebar a:text-is("API docs")')]);
+    docs.setDefaultTimeout(30_000);
+    await docs.waitForSelector('.swagger-ui .info .title');
+    expect(new URL(docs.url()).pathname).toBe('/swagger');
+    // The dashboard stays where it was.
+    expect(await page.locator('#main [data-page]').count()).toBe(1);
+    await docs.close();
   });
 
   test('nothing else went wrong', () => {

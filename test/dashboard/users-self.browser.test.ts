@@ -1,14 +1,14 @@
 /**
  * An admin's own row on the Users page, in real headless Chromium: making oneself a viewer asks
  * first and then shows the dashboard as a viewer sees it (the admin page stayed on screen, every
- * control answering 403); one's own password goes through Change password (a reset ended the
+ * control answering 403), and answered Cancel leaves the role picker on admin (it said viewer); one's own password goes through Change password (a reset ended the
  * session in use); a role other than admin or viewer is refused, not made a viewer.
  */
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { createUser, listUsers } from '../../src/admin/users-service';
 import { chromiumAvailable } from '../browser-helpers/launch-browser';
 import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
-import { navTo } from '../browser-helpers/dashboard-gateway';
+import { htmxSettled, navTo } from '../browser-helpers/dashboard-gateway';
 
 setDefaultTimeout(60_000);
 
@@ -36,6 +36,31 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)("the admin's own row in
     expect(r.status()).toBe(422);
     expect(await r.text()).toContain('must be admin or viewer');
     expect(await roleOf('second-admin')).toBe('admin');
+  });
+
+  test('cancelled, the question leaves the role picker saying admin, as the role still is', async () => {
+    const { page } = s;
+    await navTo(page, 'Users', 'users');
+    const picker = page.locator('#users-section tr', { hasText: '(you)' }).locator('select[name=role]');
+    // The person answers Cancel (window.confirm is what hx-confirm asks with).
+    await page.evaluate(() => {
+      const w = window as unknown as { confirm: (q?: string) => boolean; realConfirm?: (q?: string) => boolean };
+      w.realConfirm = w.confirm;
+      w.confirm = () => false;
+    });
+    try {
+      // Asked and answered within the change event itself: nothing to wait for after it.
+      await picker.selectOption('viewer');
+      await htmxSettled(page);
+      // It said "viewer" of an admin until the page was loaded again.
+      expect(await picker.inputValue()).toBe('admin');
+      expect(await roleOf('admin')).toBe('admin');
+    } finally {
+      await page.evaluate(() => {
+        const w = window as unknown as { confirm: (q?: string) => boolean; realConfirm?: (q?: string) => boolean };
+        w.confirm = w.realConfirm!;
+      });
+    }
   });
 
   test('making oneself a viewer asks, then shows the dashboard as a viewer', async () => {

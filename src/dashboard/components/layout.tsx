@@ -81,6 +81,8 @@ export function Shell(props: { user: DashUser; active?: NavKey; title: string; c
                 <button type="button" class="btn ghost small" data-theme-toggle title="Switch light/dark theme">Theme</button>
                 {/* A whole page (the sign-in card's frame), so a plain link rather than an HTMX swap. */}
                 <a class="btn ghost small" href="/change-password" title="Change your password">Password</a>
+                {/* The API's reference (README: /swagger): nothing in the dashboard led there. A page of its own, beside this one. */}
+                <a class="btn ghost small" href="/swagger" target="_blank" rel="noopener" title="The gateway's API reference (Swagger UI), in a new tab">API docs</a>
                 <form {...postTo('/logout')}>
                   <CsrfField token={user.csrfToken} />
                   <button type="submit" class="btn ghost small">Log out</button>

@@ -5,6 +5,7 @@ import { Pager } from '../components/pager';
 import { EmptyState, PageHeader } from '../components/layout';
 import { compactNumber, count, dateTime, duration, usd } from '../format';
 import { LOG_FILTER_LABELS } from '../field-labels';
+import { bodyParts } from '../log-body';
 import { LOG_ENDPOINTS } from '../../db/schema/request-logs';
 import type { ListedLogRow, StoredLogRow } from '../../logging/log-row';
 
@@ -223,6 +224,18 @@ export function LogDetailGone() {
   );
 }
 
+/** A kept body: the request indented, the answer as text (log-body.ts); anything else as stored. */
+function KeptBody(props: { body: string }) {
+  const parts = bodyParts(props.body);
+  if (!parts) return <><h3>Body</h3><pre class="mono body" safe>{props.body}</pre></>;
+  return (
+    <>
+      <h3>Request</h3><pre class="mono body body-request" safe>{parts.request}</pre>
+      <h3>Answer</h3>{parts.answer ? <pre class="mono body body-answer" safe>{parts.answer}</pre> : <p class="muted body-answer">None delivered.</p>}
+    </>
+  );
+}
+
 /** Right-hand detail panel for one row. */
 export function LogDetailView(props: { d: LogDetail }) {
   const d = props.d;
@@ -247,7 +260,7 @@ export function LogDetailView(props: { d: LogDetail }) {
         {d.error ? <Field k="Error"><span class="form-error" safe>{`${d.errorType ? `${d.errorType}: ` : ''}${d.error}`}</span></Field> : ''}
       </dl>
       {d.attempts ? <><h3>Attempts</h3><pre class="mono" safe>{d.attempts}</pre></> : ''}
-      {d.body ? <><h3>Body</h3><pre class="mono body" safe>{d.body}</pre></> : ''}
+      {d.body ? <KeptBody body={d.body} /> : ''}
       {d.bodyHidden ? <><h3>Body</h3><p class="muted body-hidden">Kept, and shown to admins only (prompts and answers may hold what a viewer should not read).</p></> : ''}
     </DetailPanel>
   );

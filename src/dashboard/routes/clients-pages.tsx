@@ -9,7 +9,7 @@ import { CHOICES_SHOWN, choicePrefix, choicesResponse, clientChoiceList } from '
 import { limitInputFromForm } from '../limit-form';
 import { modelNamesWarning } from '../model-names-check';
 import type { AppContext } from '../../context';
-import { usageBreakdown } from '../../logging/usage-queries';
+import { usageOfClients } from '../../logging/usage-queries';
 import { adminRoute, attempt, field, pageRoute, pageGuard, idOf } from '../dash-session';
 import { isAdmin } from '../dash-types';
 import { formErrorsInto, fragment, pageResponse } from '../page-response';
@@ -28,7 +28,8 @@ const beforeIdOf = (url: string | null | undefined): number | null => decimalId(
 async function clientsPage(ctx: AppContext, beforeId: number | null): Promise<ClientsPage> {
   const listed = await listClients(ctx, { limit: PAGE_SIZE + 1, cursor: beforeId ?? undefined });
   const page = listed.slice(0, PAGE_SIZE);
-  const usage = new Map((await usageBreakdown(ctx.store, 'client', { from: Date.now() - THIRTY_DAYS }, 1000)).map((u) => [u.key, u]));
+  // This page's keys' own (the top 1,000 by cost left a key past them at 0 requests).
+  const usage = await usageOfClients(ctx.store, page.map((c) => c.id), { from: Date.now() - THIRTY_DAYS });
   // The clock that refuses expired keys (limits/admit-request.ts), so the badge says what a request meets.
   const now = ctx.limits.now();
   const rows = page.map((c) => {
