@@ -2,7 +2,7 @@ import { UpstreamError } from '../errors/api-error';
 import type { PoolKey, ProviderId, ProviderSettings } from '../providers/types';
 import { MemoryKeyStateStore, type KeyState, type KeyStateStore } from './key-state-store';
 import { isModelRefusal, isScopedSlot, rateLimitScope, scopedSlot, slotsFor } from './key-slots';
-import { DEFAULT_COOLDOWN_MS, retryAfterMs } from './retry-after';
+import { DEFAULT_COOLDOWN_MS, namedRetryMs } from './retry-after';
 
 /** A failure that says something about the key rather than the provider: try the next key. */
 export function isKeyFailure(err: unknown): err is UpstreamError {
@@ -143,8 +143,9 @@ export class ProviderKeyPool {
       return key.id;
     }
     if (err.upstreamStatus === 429) {
-      // An upstream's wait, at most a day (a daily quota's): a number past that would rest the key for good.
-      const until = now + Math.min(retryAfterMs(err.headers['retry-after'], now) ?? DEFAULT_COOLDOWN_MS, MAX_COOLDOWN_MS);
+      // An upstream's wait, at most a day (a daily quota's): a number past that would rest the key for
+      // good. 0 ("at once") ends the cooldown now: the next request probes the key.
+      const until = now + Math.min(namedRetryMs(err.headers, now) ?? DEFAULT_COOLDOWN_MS, MAX_COOLDOWN_MS);
       const scope = model ? rateLimitScope(provider, model) : null;
       const slot = scope ? scopedSlot(key.id, scope) : key.id;
       if (this.states.coolUntil(provider, slot, until, now)) return slot;

@@ -1,5 +1,5 @@
 import { UpstreamError, isRetryableStatus, type AnthropicErrorObject } from '../errors/api-error';
-import { impliedRetryAfter, retryAfterMsHeader } from '../key-pool/retry-after';
+import { resetWaitMs, retryAfterMsHeader } from '../key-pool/retry-after';
 import { redactKeyForms } from '../security/redact-key';
 import { readErrorBody } from './error-body';
 import { providerLabel } from './provider-catalog';
@@ -60,16 +60,18 @@ export function upstreamFailure(provider: ProviderId, input: UpstreamFailureInpu
   if (typeof message !== 'string') message = JSON.stringify(message) ?? text;
   const detail = redactSecrets((message as string).slice(0, 1000), apiKey).trim() || input.statusText || 'no details';
   const headers: Record<string, string> = {};
-  const retryAfter = input.headers.get('retry-after') ?? bodyRetryAfter ?? impliedRetryAfter(input.headers);
+  const given = input.headers.get('retry-after') ?? bodyRetryAfter;
+  // The exact wait (OpenAI, Azure: `retry-after-ms`), else one OpenAI's limit headers name when no
+  // `retry-after` came: the OpenAI and Anthropic SDKs read it before `retry-after`, whose whole
+  // seconds would make a 20 ms wait a 1 s one, and so does the key pool. 0 is "at once", kept.
+  const exactMs = retryAfterMsHeader(input.headers.get('retry-after-ms')) ?? (given === null ? resetWaitMs(input.headers) : null);
+  const retryAfter = given ?? (exactMs === null ? null : String(Math.ceil(exactMs / 1000)));
   // A 503's retry-after is how long the provider expects to be unavailable (RFC 9110): passed on as
   // a 429's is, so an SDK that retries the gateway's 502 (or Anthropic's 529) waits that long
   // instead of its own short backoff, which would spend its retries while the provider is still down.
   // Anthropic's own 529 (overloaded, its 503) likewise.
   if (retryAfter && (status === 429 || status === 503 || status === 529)) {
     headers['retry-after'] = retryAfter;
-    // The exact wait, when the provider gave one (OpenAI, Azure): the OpenAI and Anthropic SDKs
-    // read it before `retry-after`, whose whole seconds would make a 20 ms wait a 1 s one.
-    const exactMs = retryAfterMsHeader(input.headers.get('retry-after-ms'));
     if (exactMs !== null) headers['retry-after-ms'] = String(Math.ceil(exactMs));
   }
   // The provider's own word on whether a retry can help (Anthropic and OpenAI send it; their SDKs

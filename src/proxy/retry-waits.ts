@@ -1,5 +1,5 @@
 import type { ApiError, UpstreamError } from '../errors/api-error';
-import { retryAfterMs, retryAfterMsHeader } from '../key-pool/retry-after';
+import { namedRetryMs } from '../key-pool/retry-after';
 
 /**
  * The soonest moment one of a walk's failed targets may be tried again, in ms from now (Infinity:
@@ -22,7 +22,7 @@ export const soonestMs = (w: RetryWaits): number => (Number.isFinite(w.named) ? 
  */
 export function namedWaitMs(e: UpstreamError, now: number): number | null {
   if (!e.isRetryable || e.headers['x-should-retry'] === 'false') return null;
-  return retryAfterMsHeader(e.headers['retry-after-ms']) ?? retryAfterMs(e.headers['retry-after'], now);
+  return namedRetryMs(e.headers, now);
 }
 
 /**

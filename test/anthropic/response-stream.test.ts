@@ -104,7 +104,7 @@ describe('JSON', () => {
       parseAnthropicResponse({ id: 'msg_1', content, stop_reason, usage: { input_tokens: 1, output_tokens: 1 } }, ctx).completion.choices[0]!.finish_reason;
     expect(finish('end_turn')).toBe('stop');
     expect(finish('stop_sequence')).toBe('stop');
-    expect(finish('pause_turn')).toBe('stop');
+    expect(finish('pause_turn')).toBe('length'); // not done: an agent loop must not take it for the end
     expect(finish('max_tokens')).toBe('length');
     expect(finish('model_context_window_exceeded')).toBe('length');
     expect(finish('tool_use', [{ type: 'tool_use', id: 'toolu_1', name: 'f', input: {} }])).toBe('tool_calls');

@@ -102,6 +102,29 @@ test('a 429 without retry-after cools the key for 60 s', async () => {
   expect(gw.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o-mini')).toEqual({ state: 'cooling', until: clock.now + 60_000 });
 });
 
+for (const [name, headers] of [
+  ['retry-after: 0', { 'retry-after': '0' }],
+  ['retry-after-ms: 0', { 'retry-after-ms': '0' }],
+  ["OpenAI's x-ratelimit-reset-requests: 0s", { 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '0s' }],
+] as const) {
+  test(`a 429 with ${name} means "at once": the key is probed by the next request, not rested 60 s`, async () => {
+    refuse.set(bearer(POOL_KEY), { status: 429, headers });
+    await chat(); // the pool key refused, the env key answers
+    // Before: read as no value, the key cooled until now + 60 s and the next requests all avoided it.
+    expect(gw.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o-mini')).toEqual({ state: 'active', probeDue: true });
+    refuse.clear();
+    openai.requests.length = 0;
+    await chat();
+    expect(keysSeen(openai)).toEqual([bearer(POOL_KEY)]);
+  });
+}
+
+test("a 429 naming its wait in OpenAI's limit headers (20ms) rests the key that long, not a whole second", async () => {
+  refuse.set(bearer(POOL_KEY), { status: 429, headers: { 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '20ms' } });
+  await chat();
+  expect(gw.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o-mini')).toEqual({ state: 'cooling', until: clock.now + 20 });
+});
+
 test("a 429's retry-after rests the key at most a day: a wait of years from the upstream does not take the key out for good", async () => {
   refuse.set(bearer(POOL_KEY), { status: 429, headers: { 'retry-after': String(10 * 365 * 86_400) } });
   await chat();

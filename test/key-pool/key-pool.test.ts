@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'bun:test';
 import { UpstreamError } from '../../src/errors/api-error';
 import { PROBE_HOLD_MS, ProviderKeyPool } from '../../src/key-pool/key-pool';
-import { DEFAULT_COOLDOWN_MS, durationMs, impliedRetryAfter, retryAfterMs } from '../../src/key-pool/retry-after';
+import { DEFAULT_COOLDOWN_MS, durationMs, namedRetryMs, resetWaitMs, retryAfterMs } from '../../src/key-pool/retry-after';
 import type { PoolKey, ProviderSettings } from '../../src/providers/types';
 
 const key = (id: string, weight = 1): PoolKey => ({ id, label: id, last4: id.slice(-4), weight, apiKey: `sk-${id}-secret` });
@@ -16,23 +16,28 @@ function clocked(start = 1_700_000_000_000) {
 }
 
 describe('retry-after', () => {
-  test('seconds, fractions, HTTP dates; anything else is null', () => {
+  test('seconds, fractions, HTTP dates; 0 or a date past is "at once"; anything else is null', () => {
     const now = Date.parse('2026-01-01T00:00:00Z');
     expect(retryAfterMs('7', now)).toBe(7000);
     expect(retryAfterMs('0.5', now)).toBe(500);
     expect(retryAfterMs('Thu, 01 Jan 2026 00:00:30 GMT', now)).toBe(30_000);
-    expect(retryAfterMs('Wed, 31 Dec 2025 23:00:00 GMT', now)).toBeNull(); // past
+    expect(retryAfterMs('Wed, 31 Dec 2025 23:00:00 GMT', now)).toBe(0); // past
     expect(retryAfterMs('soon', now)).toBeNull();
-    expect(retryAfterMs('0', now)).toBeNull();
+    expect(retryAfterMs('0', now)).toBe(0); // before: null, so the key rested the default 60 s
     expect(retryAfterMs(undefined, now)).toBeNull();
+    // retry-after-ms first, as the SDKs read it; its 0 is a wait too.
+    expect(namedRetryMs({ 'retry-after-ms': '0', 'retry-after': '1' }, now)).toBe(0);
+    expect(namedRetryMs({ 'retry-after-ms': '20', 'retry-after': '1' }, now)).toBe(20);
+    expect(namedRetryMs({ 'retry-after-ms': '', 'retry-after': '3' }, now)).toBe(3000);
+    expect(namedRetryMs({}, now)).toBeNull();
   });
 
-  test("OpenAI's reset durations and retry-after-ms; a limit not exhausted names no wait", () => {
-    expect([durationMs('6m0s'), durationMs('1s'), durationMs('20ms'), durationMs('1h2m3.5s'), durationMs('soon'), durationMs('')]).toEqual([360_000, 1000, 20, 3_723_500, null, null]);
-    expect(impliedRetryAfter(new Headers({ 'retry-after-ms': '1500' }))).toBe('2');
-    expect(impliedRetryAfter(new Headers({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '20ms' }))).toBe('1');
-    expect(impliedRetryAfter(new Headers({ 'x-ratelimit-remaining-tokens': '5', 'x-ratelimit-reset-tokens': '6m0s' }))).toBeNull();
-    expect(impliedRetryAfter(new Headers({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '2s', 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': '1m30s' }))).toBe('90');
+  test("OpenAI's reset durations; a limit not exhausted names no wait", () => {
+    expect([durationMs('6m0s'), durationMs('1s'), durationMs('20ms'), durationMs('0s'), durationMs('1h2m3.5s'), durationMs('soon'), durationMs('')]).toEqual([360_000, 1000, 20, 0, 3_723_500, null, null]);
+    expect(resetWaitMs(new Headers({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '20ms' }))).toBe(20);
+    expect(resetWaitMs(new Headers({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '0s' }))).toBe(0);
+    expect(resetWaitMs(new Headers({ 'x-ratelimit-remaining-tokens': '5', 'x-ratelimit-reset-tokens': '6m0s' }))).toBeNull();
+    expect(resetWaitMs(new Headers({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '2s', 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': '1m30s' }))).toBe(90_000);
   });
 });
 

@@ -1,16 +1,7 @@
+import { imageTypeOfBase64 } from '../shared/image-bytes-type';
+
 /** Image types Anthropic accepts; anything else is refused before the call rather than as an upstream 400. */
 const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
-
-/**
- * The leading base64 of each accepted format's signature: JPEG FF D8 FF, PNG 89 50 4E 47 0D 0A
- * 1A 0A, GIF87a/GIF89a; WebP is RIFF, a size, then WEBP at bytes 8-11 (its EBP are base64 characters 12-15, RUJQ).
- */
-const SIGNATURES: readonly (readonly [string, string])[] = [
-  ['/9j/', 'image/jpeg'],
-  ['iVBORw0KGgo', 'image/png'],
-  ['R0lGODdh', 'image/gif'],
-  ['R0lGODlh', 'image/gif'],
-];
 
 /**
  * The media_type to send Anthropic for base64 image data a client (or an image server) labelled
@@ -21,8 +12,8 @@ const SIGNATURES: readonly (readonly [string, string])[] = [
  * bytes show wins, and `image/jpg` is `image/jpeg`. Data of no known format keeps the label.
  */
 export function anthropicImageType(declared: string, base64: string): string | null {
-  for (const [head, type] of SIGNATURES) if (base64.startsWith(head)) return type;
-  if (base64.startsWith('UklGR') && base64.slice(12, 16) === 'RUJQ') return 'image/webp';
+  const sniffed = imageTypeOfBase64(base64);
+  if (sniffed) return sniffed;
   const label = declared === 'image/jpg' ? 'image/jpeg' : declared;
   return IMAGE_TYPES.has(label) ? label : null;
 }

@@ -3,14 +3,18 @@ import type { ChatCompletion } from 'openai/resources/chat/completions';
 type FinishReason = ChatCompletion.Choice['finish_reason'];
 
 /**
- * Anthropic stop_reason -> OpenAI finish_reason. `pause_turn` (a server tool paused a long turn)
- * is a normal end from the client's side; `model_context_window_exceeded` is a length stop.
- * Unknown future reasons read as `stop`, tool_calls when the turn called tools.
+ * Anthropic stop_reason -> OpenAI finish_reason. `model_context_window_exceeded` is a length stop.
+ * `pause_turn` (Anthropic paused a long turn, its server tools still at work) is `length` too: the
+ * answer is not complete, and `stop` would end a client's agent loop on half an answer; OpenAI's
+ * enum has no "paused", and `length` is the value that says "cut short, not done" (on
+ * /v1/responses: `incomplete`). Unknown future reasons read as `stop`, tool_calls when the turn
+ * called tools.
  */
 export function mapStopReason(reason: unknown, calledTools: boolean): FinishReason {
   switch (reason) {
     case 'max_tokens':
     case 'model_context_window_exceeded':
+    case 'pause_turn':
       return 'length';
     case 'tool_use':
       // The forced JSON-output tool (json-output.ts) is the answer, not a call for the client.

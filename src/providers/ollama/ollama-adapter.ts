@@ -7,6 +7,7 @@ import {
 } from '../openai-compatible/message-quirks';
 import { refuseAudioOutput, refuseLogitBias, refuseSeveralChoices, refuseWebSearchOptions } from '../shared/unsupported-params';
 import { fitContentParts } from '../shared/content-parts';
+import { imagesForOllama } from './ollama-images';
 
 /** Ollama names the thinking text `reasoning`; clients of the gateway get `reasoning_content`. */
 function renameReasoning(holder: any): boolean {
@@ -62,6 +63,22 @@ export function reasoningBackToOllama(body: Record<string, any>): void {
   });
 }
 
+const blankArguments = (tc: any): boolean => tc?.function != null && (typeof tc.function.arguments !== 'string' || tc.function.arguments.trim() === '');
+
+/**
+ * A history tool call without arguments (`arguments: ""`, which some clients send for a call that
+ * takes none, or none at all) goes as `"{}"`: Ollama's OpenAI endpoint parses every earlier call's
+ * arguments as JSON and answers anything else with a 400 "invalid tool call arguments"
+ * (openai/openai.go FromCompletionToolCall). The messages are copied where a call changes.
+ */
+export function emptyToolArguments(body: Record<string, any>): void {
+  const blank = (m: any) => m?.role === 'assistant' && Array.isArray(m.tool_calls) && m.tool_calls.some(blankArguments);
+  if (!Array.isArray(body.messages) || !body.messages.some(blank)) return;
+  body.messages = body.messages.map((m: any) =>
+    blank(m) ? { ...m, tool_calls: m.tool_calls.map((tc: any) => (blankArguments(tc) ? { ...tc, function: { ...tc.function, arguments: '{}' } } : tc)) } : m,
+  );
+}
+
 /**
  * Ollama's OpenAI endpoint ignores `tool_choice`: the model may call any tool
  * it was given, or none. What the gateway can do for it, it does with the tools sent: `none` sends
@@ -98,7 +115,8 @@ export function effortForOllama(body: Record<string, any>): void {
 
 /**
  * Ollama's OpenAI endpoint has no `n` (refused above 1) nor `logit_bias`, audio output or web search (refused),
- * reads text and images only (`input_audio` and `file` parts refused, a tool result's document a placeholder),
+ * reads text and images only (`input_audio` and `file` parts refused, a tool result's document a placeholder;
+ * JPEG, PNG and WebP only: imagesForOllama), parses every history tool call's arguments (emptyToolArguments),
  * ignores `tool_choice` (the tools sent follow it instead: toolsForChoice),
  * takes four efforts (effortForOllama), reads only `max_tokens` and cannot fetch remote image URLs (it
  * wants base64), so those are downloaded by the gateway and inlined; its thinking field is
@@ -119,7 +137,9 @@ export const ollamaAdapter = createOpenAICompatibleAdapter({
     toolsForChoice(body);
     effortForOllama(body);
     reasoningBackToOllama(body);
+    emptyToolArguments(body);
     await inlineRemoteImages(body, deps);
+    imagesForOllama(body);
     return body;
   },
   streamChunkHook: ollamaStreamHook,
