@@ -291,9 +291,10 @@ function attemptRecord(target: RouteTarget, status: number, error: string | null
 
 /**
  * The codes of a refusal made before the call for something the target's provider cannot take:
- * `unsupported_parameter` (every adapter's), and Anthropic's `unsupported_content` (an
- * `input_audio` part, a file that is neither an inline PDF nor plain text), which another provider may read.
+ * `unsupported_parameter` (every adapter's), Anthropic's `unsupported_content` (an `input_audio`
+ * part, a file that is neither an inline PDF nor plain text) and `invalid_image_format` (an image
+ * format Ollama or Anthropic does not read, a GIF for Ollama), which another provider may read.
  */
 function refusedForTarget(code: string | null | undefined): boolean {
-  return code === 'unsupported_parameter' || code === 'unsupported_content';
+  return code === 'unsupported_parameter' || code === 'unsupported_content' || code === 'invalid_image_format';
 }

@@ -8,6 +8,7 @@ import type OpenAI from 'openai';
 import { fixtureJson, jsonResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { PNG_BASE64 } from '../messages/messages-helpers';
+import { modelGroups } from '../../src/db/schema';
 
 /** A 1x1 GIF89a. */
 const GIF_BASE64 = 'R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
@@ -104,4 +105,24 @@ test("an image in a format Ollama takes but labelled otherwise goes labelled by 
   // A well-labelled image goes as sent.
   await client.chat.completions.create({ model: MODEL, messages: look(`data:image/png;base64,${PNG_BASE64}`) });
   expect(fake.last().body.messages[0].content[1].image_url.url).toBe(`data:image/png;base64,${PNG_BASE64}`);
+});
+
+test('a group whose Ollama target cannot read a GIF goes on to its next target, which can (one row, the served model)', async () => {
+  const openai = startFakeUpstream(() => jsonResponse(fixtureJson('openai', 'chat.json')));
+  const both = await startGateway({ env: { ...providerEnv('ollama', `${fake.url}/v1`), ...providerEnv('openai', openai.url) } });
+  try {
+    both.ctx.db.insert(modelGroups).values({ name: 'looks', strategy: 'heuristic', targets: [MODEL, 'gpt-4o-mini'], updatedAt: Date.now() }).run();
+    both.ctx.state.reload();
+    const before = fake.requests.length;
+    const { data, response } = await both.openai().chat.completions.create({ model: 'looks', messages: look(`data:image/gif;base64,${GIF_BASE64}`) }).withResponse();
+    expect(data.choices[0]!.message.content).toBeString();
+    expect(fake.requests.length).toBe(before);
+    expect(openai.last().body.messages[0].content[1].image_url.url).toBe(`data:image/gif;base64,${GIF_BASE64}`);
+    const row = await both.waitForRow(response.headers.get('x-request-id')!);
+    expect(row.status).toBe(200);
+    expect(row.provider).toBe('openai');
+  } finally {
+    await both.close();
+    openai.close();
+  }
 });
