@@ -46,10 +46,13 @@ const entry = (name: string, g: GroupInput): GroupEntry => ({
   name, strategy: g.strategy, targets: g.targets, logicLevel: g.logic_level ?? null, primaryUse: g.primary_use ?? '', settings: g.settings ?? {},
 });
 
-/** 400 listing every problem; `param` names the first group at fault. */
+/**
+ * 400 listing every problem; `param` names the field at fault of the first problem (`targets` for
+ * an unknown target, a cycle or nesting too deep; `settings.timeout_ms`, `logic_level`...).
+ */
 export class GroupValidationError extends ApiError {
   constructor(readonly problems: GroupProblem[]) {
-    super({ status: 400, message: problems.map((p) => `${p.group}: ${p.message}`).join('; '), code: 'invalid_group', param: 'targets' });
+    super({ status: 400, message: problems.map((p) => `${p.group}: ${p.message}`).join('; '), code: 'invalid_group', param: problems[0]?.field ?? null });
   }
 }
 

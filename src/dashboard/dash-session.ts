@@ -100,7 +100,7 @@ export async function attempt<T>(fn: () => T | Promise<T>): Promise<{ ok: true; 
       return {
         ok: false,
         errors: problems?.length ? problems.map((p) => `${p.group}: ${groupProblemInFormTerms(p.message)}`) : [inFormTerms(withoutApiRoute(err.message, err.code), err.param)],
-        // A group set's problems name no one field (their API param, 'targets', stands for them all).
+        // A group set's problems may be about several fields (their API param names the first's only): the list shows each.
         param: problems?.length ? null : err.param,
         status: err.status,
       };

@@ -4,6 +4,7 @@ import type { LogRow } from '../logging/log-row';
 import { roundMs, type RequestClock } from '../proxy/request-clock';
 import type { ClientEntry } from '../state/snapshot-types';
 import { isRouteAllowed } from './allow-list';
+import { hostedToolModels, toolModelNotAllowed, type ToolModel } from './tool-models';
 import { claudeModelAlias } from '../messages/claude-model-alias';
 import { MAX_MODEL_CHARS, modelForLog } from '../routing/model-name';
 import type { Admission } from './limit-counters';
@@ -83,6 +84,18 @@ const keyExpired = (at: number) =>
  */
 const shown = (model: string) => (model.length > MAX_MODEL_CHARS ? ownCopy(`${model.slice(0, MAX_MODEL_CHARS)}…`) : model);
 
+const NO_TOOLS: ToolModel[] = [];
+
+/** 403 for a hosted tool (image generation) whose model the key's or team's list does not allow. */
+const toolNotAllowed = (tool: ToolModel, scope: string) =>
+  new ApiError({
+    status: 403,
+    message: `The image generation tool's model '${shown(tool.model)}'${tool.named ? '' : ' (its default: the tool names none)'} is not allowed for ${scope}.`,
+    type: 'permission_error',
+    code: 'model_not_allowed',
+    param: tool.param,
+  });
+
 /** 403 for a budgeted key or team asking for a model whose cost could not be counted. */
 function modelNotPriced(model: string, unpriced: string, scope: string): ApiError {
   const what = unpriced === model ? `The model '${shown(model)}' has` : `The model '${shown(model)}' may route to '${shown(unpriced)}', which has`;
@@ -157,10 +170,14 @@ export function admitRequest(ctx: AppContext, client: ClientEntry, args: AdmitAr
   // Claude Code's dated ids on /v1/messages are served by the name they alias to (a claude-<family>
   // group, Anthropic itself, a tier: messages/claude-model-alias.ts): allowed and priced as that.
   const routed = isMessagesEndpoint(endpoint) ? (claudeModelAlias(model, snap) ?? model) : model;
+  // The models a Responses request's hosted tools run (the image generation tool's) are reserved and billed: the lists judge them too.
+  const tools = endpoint === 'responses' && Array.isArray(body.tools) ? hostedToolModels(body) : NO_TOOLS;
   for (const scope of limits.scopes) {
     if (!isRouteAllowed(scope.allow, model, routed, snap.models)) {
       return refuse(ctx, args, client, endpoint, model, 'model_not_allowed', new ApiError({ status: 403, message: `The model '${shown(model)}' is not allowed for ${scope.label}.`, type: 'permission_error', code: 'model_not_allowed', param: 'model' }));
     }
+    const tool = tools.length ? toolModelNotAllowed(scope.allow, tools, snap.models) : null;
+    if (tool) refuse(ctx, args, client, endpoint, model, 'model_not_allowed', toolNotAllowed(tool, scope.label));
   }
   // At the prices in force when the request started (time-of-day prices), the instant its row bills at.
   const prices = withBetaWindow(svc.prices(routed, snap, args.clock.createdAt), args.request.headers.get('anthropic-beta'));

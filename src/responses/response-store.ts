@@ -10,7 +10,12 @@ import { columnValues, entryOf, INSERT_PG_SQL, INSERT_SQLITE_SQL, SELECT_SQL, UP
 export type { StoredConversation } from './stored-response-rows';
 
 export interface ResponseStoreOptions {
-  /** false: nothing is stored (`previous_response_id` then finds nothing). */
+  /**
+   * false: no conversation is stored (a bridged response's `previous_response_id` then finds
+   * nothing). The owner rows of forwarded responses are kept all the same: OpenAI and xAI keep
+   * those responses whatever the gateway stores, and without its owner one key could continue,
+   * read or delete another key's (heldByAnother).
+   */
   enabled?: boolean;
   /** Rows older than this are deleted. */
   retentionDays?: number;
@@ -149,7 +154,7 @@ export class ResponseStore {
   }
 
   private queue(id: string, entry: StoredConversation, replaceOnly: boolean): void {
-    if (!this.opts.enabled) return;
+    if (!this.opts.enabled && !entry.forwarded) return;
     const bytes = approxBytes(entry);
     // A replace is kept in memory only where it is (a delete took it out; an evicted one is read back from the table).
     if (!replaceOnly || this.cache.has(id)) this.remember(id, entry, bytes);

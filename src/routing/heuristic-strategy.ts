@@ -216,53 +216,63 @@ export function chooseHeuristic(rules: readonly HeuristicRule[], t: RoutingText,
   return { index, points, matched };
 }
 
-/** Save-time check of `settings.rules`: one message per malformed rule. */
-export function validateHeuristicRules(rules: unknown): string[] {
+/** A malformed rule: the field at fault (`settings.rules[2].pattern`) and a message that starts with it. */
+export interface RuleProblem {
+  field: string;
+  message: string;
+}
+
+/** Save-time check of `settings.rules`: one problem per malformed rule. */
+export function validateHeuristicRules(rules: unknown): RuleProblem[] {
   if (rules === undefined) return [];
-  if (!Array.isArray(rules)) return ['settings.rules must be an array of rules'];
-  const out: string[] = [];
+  const out: RuleProblem[] = [];
+  const bad = (field: string, what: string) => void out.push({ field, message: `${field} ${what}` });
+  if (!Array.isArray(rules)) {
+    bad('settings.rules', 'must be an array of rules');
+    return out;
+  }
   rules.forEach((r, i) => {
     const at = `settings.rules[${i}]`;
-    if (!r || typeof r !== 'object') return void out.push(`${at} must be an object`);
+    if (!r || typeof r !== 'object') return bad(at, 'must be an object');
     const rule = r as Record<string, unknown>;
     if (rule.weight !== undefined && (typeof rule.weight !== 'number' || !Number.isFinite(rule.weight)))
-      out.push(`${at}.weight must be a number`);
+      bad(`${at}.weight`, 'must be a number');
     switch (rule.kind) {
       case 'keywords':
         if (!Array.isArray(rule.words) || !rule.words.every((w) => typeof w === 'string'))
-          out.push(`${at}.words must be an array of strings`);
+          bad(`${at}.words`, 'must be an array of strings');
         break;
       case 'regex':
         if (typeof rule.pattern !== 'string') {
-          out.push(`${at}.pattern must be a string`);
+          bad(`${at}.pattern`, 'must be a string');
           break;
         }
         if (rule.flags !== undefined && typeof rule.flags !== 'string') {
-          out.push(`${at}.flags must be a string`);
+          bad(`${at}.flags`, 'must be a string');
           break;
         }
         try {
           new RegExp(String(rule.pattern), typeof rule.flags === 'string' ? rule.flags : '');
         } catch (e) {
-          out.push(`${at}.pattern is not a valid regular expression: ${(e as Error).message}`);
+          bad(`${at}.pattern`, `is not a valid regular expression: ${(e as Error).message}`);
           break;
         }
         if (nestsRepetition(rule.pattern))
-          out.push(`${at}.pattern repeats a part that itself repeats (such as (a+)+): a prompt could make it run for minutes; write it without the nesting`);
+          bad(`${at}.pattern`, 'repeats a part that itself repeats (such as (a+)+): a prompt could make it run for minutes; write it without the nesting');
         else if (repeatsOverlappingChoice(rule.pattern))
-          out.push(`${at}.pattern repeats a choice whose branches may start alike (such as (a|ab)+ or (\\s|,)*): a prompt could make it run for minutes; give each branch its own first character, or write single characters as a class ([\\s,]*)`);
+          bad(`${at}.pattern`, 'repeats a choice whose branches may start alike (such as (a|ab)+ or (\\s|,)*): a prompt could make it run for minutes; give each branch its own first character, or write single characters as a class ([\\s,]*)');
         break;
       case 'min_chars':
-        if (typeof rule.chars !== 'number') out.push(`${at}.chars must be a number`);
+        if (typeof rule.chars !== 'number') bad(`${at}.chars`, 'must be a number');
         break;
       case 'min_messages':
-        if (typeof rule.count !== 'number') out.push(`${at}.count must be a number`);
+        if (typeof rule.count !== 'number') bad(`${at}.count`, 'must be a number');
         break;
       case 'code_block':
       case 'tools':
         break;
       default:
-        out.push(`${at}.kind must be one of keywords, regex, code_block, min_chars, tools, min_messages`);
+        bad(`${at}.kind`, 'must be one of keywords, regex, code_block, min_chars, tools, min_messages');
     }
   });
   return out;

@@ -6,6 +6,8 @@ import { validateHeuristicRules } from './heuristic-strategy';
 
 export interface GroupProblem {
   group: string;
+  /** The group's field at fault, as the admin API names it (`targets`, `settings.timeout_ms`, `settings.rules[0].pattern`). */
+  field: string;
   message: string;
 }
 
@@ -22,7 +24,7 @@ export function validateGroups(groups: Iterable<GroupLike>, models: ModelIds): G
   const byName = new Map<string, GroupLike>();
   for (const g of groups) byName.set(g.name, g);
   const problems: GroupProblem[] = [];
-  const add = (group: string, message: string) => problems.push({ group, message });
+  const add = (group: string, field: string, message: string) => problems.push({ group, field, message });
   const isModel = (t: string) => {
     if (modelSet.has(t)) return true;
     const slash = t.indexOf('/');
@@ -30,33 +32,33 @@ export function validateGroups(groups: Iterable<GroupLike>, models: ModelIds): G
   };
 
   for (const g of byName.values()) {
-    if (!g.name.trim()) add(g.name, 'group name must not be empty');
-    if (modelSet.has(g.name)) add(g.name, `group name '${g.name}' is also a model id; the model would always win`);
-    if (g.strategy !== 'heuristic' && g.strategy !== 'classifier') add(g.name, `strategy must be 'heuristic' or 'classifier'`);
+    if (!g.name.trim()) add(g.name, 'name', 'group name must not be empty');
+    if (modelSet.has(g.name)) add(g.name, 'name', `group name '${g.name}' is also a model id; the model would always win`);
+    if (g.strategy !== 'heuristic' && g.strategy !== 'classifier') add(g.name, 'strategy', `strategy must be 'heuristic' or 'classifier'`);
     if (!Array.isArray(g.targets) || g.targets.length === 0) {
-      add(g.name, 'a group needs at least one target');
+      add(g.name, 'targets', 'a group needs at least one target');
       continue;
     }
     for (const t of g.targets) {
       if (typeof t !== 'string' || !(byName.has(t) || isModel(t)))
-        add(g.name, `unknown target '${String(t)}': not a model id, provider/model or group`);
+        add(g.name, 'targets', `unknown target '${String(t)}': not a model id, provider/model or group`);
     }
     if (g.logicLevel != null && (!Number.isInteger(g.logicLevel) || g.logicLevel < 1 || g.logicLevel > 10))
-      add(g.name, 'logic_level must be an integer from 1 to 10');
+      add(g.name, 'logic_level', 'logic_level must be an integer from 1 to 10');
     const s = g.settings ?? {};
-    for (const m of validateHeuristicRules(s.rules)) add(g.name, m);
+    for (const p of validateHeuristicRules(s.rules)) add(g.name, p.field, p.message);
     if (g.strategy === 'classifier') {
       const cm = s.classifier_model;
-      if (typeof cm !== 'string' || !cm) add(g.name, 'settings.classifier_model is required for the classifier strategy');
-      else if (!isModel(cm)) add(g.name, `classifier model '${cm}' is not a model id or provider/model`);
+      if (typeof cm !== 'string' || !cm) add(g.name, 'settings.classifier_model', 'settings.classifier_model is required for the classifier strategy');
+      else if (!isModel(cm)) add(g.name, 'settings.classifier_model', `classifier model '${cm}' is not a model id or provider/model`);
       const min = s.scale_min ?? 1;
       const max = s.scale_max ?? 10;
       if (!Number.isInteger(min) || !Number.isInteger(max) || (max as number) <= (min as number))
-        add(g.name, 'settings.scale_min and scale_max must be integers with scale_min < scale_max');
+        add(g.name, Number.isInteger(min) ? 'settings.scale_max' : 'settings.scale_min', 'settings.scale_min and scale_max must be integers with scale_min < scale_max');
       if (s.threshold !== undefined && s.threshold !== null && typeof s.threshold !== 'number')
-        add(g.name, 'settings.threshold must be a number');
+        add(g.name, 'settings.threshold', 'settings.threshold must be a number');
       if (s.timeout_ms !== undefined && (typeof s.timeout_ms !== 'number' || !(s.timeout_ms > 0 && s.timeout_ms <= MAX_CLASSIFIER_TIMEOUT_MS)))
-        add(g.name, `settings.timeout_ms must be a positive number of at most ${MAX_CLASSIFIER_TIMEOUT_MS} (10 minutes)`);
+        add(g.name, 'settings.timeout_ms', `settings.timeout_ms must be a positive number of at most ${MAX_CLASSIFIER_TIMEOUT_MS} (10 minutes)`);
     }
   }
 
@@ -75,7 +77,7 @@ export function validateGroups(groups: Iterable<GroupLike>, models: ModelIds): G
         if (reported.has(member)) continue;
         reported.add(member);
         const rotated = [...cycle.slice(i, -1), ...cycle.slice(0, i), member];
-        add(member, `cycle: ${rotated.join(' > ')}`);
+        add(member, 'targets', `cycle: ${rotated.join(' > ')}`);
       }
       return { depth: 0, chain: [] };
     }
@@ -95,7 +97,7 @@ export function validateGroups(groups: Iterable<GroupLike>, models: ModelIds): G
   for (const name of byName.keys()) {
     const { depth, chain } = longest(name, []);
     if (depth > MAX_GROUP_DEPTH && !reported.has(name))
-      add(name, `nests ${depth} groups deep (${chain.join(' > ')}); the limit is ${MAX_GROUP_DEPTH}`);
+      add(name, 'targets', `nests ${depth} groups deep (${chain.join(' > ')}); the limit is ${MAX_GROUP_DEPTH}`);
   }
   return problems;
 }

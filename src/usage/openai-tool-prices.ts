@@ -13,6 +13,12 @@ export const OPENAI_FILE_SEARCH_USD = 0.0025;
 export const OPENAI_CONTAINER_USD = 0.03;
 /** The image generation tool's images bill at their image model's output rate (gpt-image-1 $40 per 1M tokens, gpt-image-1-mini $8). */
 const IMAGE_OUTPUT_USD_PER_TOKEN: Record<string, number> = { 'gpt-image-1': 40 / 1e6, 'gpt-image-1-mini': 8 / 1e6 };
+/**
+ * The model the image generation tool counts as when it names none (OpenAI's API reference gave
+ * gpt-image-1 as the default; OpenAI now picks "its own GPT Image model"): reserved, billed and
+ * judged by the allow-lists as this one.
+ */
+export const IMAGE_TOOL_DEFAULT_MODEL = 'gpt-image-1';
 
 /**
  * USD per output token of the image generation tool's model (an unknown one at gpt-image-1's rate).
@@ -21,7 +27,7 @@ const IMAGE_OUTPUT_USD_PER_TOKEN: Record<string, number> = { 'gpt-image-1': 40 /
 export function imageToolUsdPerToken(model: unknown): number {
   // Not String(): an object with its own `toString` key made it throw (a 500).
   const name = typeof model === 'string' ? model : '';
-  return Object.hasOwn(IMAGE_OUTPUT_USD_PER_TOKEN, name) ? IMAGE_OUTPUT_USD_PER_TOKEN[name]! : IMAGE_OUTPUT_USD_PER_TOKEN['gpt-image-1']!;
+  return Object.hasOwn(IMAGE_OUTPUT_USD_PER_TOKEN, name) ? IMAGE_OUTPUT_USD_PER_TOKEN[name]! : IMAGE_OUTPUT_USD_PER_TOKEN[IMAGE_TOOL_DEFAULT_MODEL]!;
 }
 
 /**

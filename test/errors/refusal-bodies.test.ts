@@ -41,12 +41,17 @@ describe('refusals built outside a request', () => {
       body: body('Limits cannot be checked right now: the shared counters (Redis) are unreachable. Try again shortly.', 'api_error', 'limits_unavailable'),
       headers: { 'retry-after': '1' },
     });
-    const problems = [{ group: 'a', message: 'unknown target x' }, { group: 'b', message: 'cycle' }];
+    const problems = [{ group: 'a', field: 'targets', message: 'unknown target x' }, { group: 'b', field: 'targets', message: 'cycle' }];
     expect(toErrorResponse(new GroupValidationError(problems))).toEqual({
       status: 400,
       body: body('a: unknown target x; b: cycle', 'invalid_request_error', 'invalid_group', 'targets'),
       headers: {},
     });
+    // A problem in the settings names that field, not `targets`.
+    const timeout = [{ group: 'c', field: 'settings.timeout_ms', message: 'settings.timeout_ms must be a positive number' }];
+    expect(toErrorResponse(new GroupValidationError(timeout)).body).toEqual(
+      body('c: settings.timeout_ms must be a positive number', 'invalid_request_error', 'invalid_group', 'settings.timeout_ms'),
+    );
   });
 });
 

@@ -127,6 +127,21 @@ describe('ResponseStore', () => {
     new ResponseStore(sqlite, { retentionDays: 30, now: () => now }).flush();
     expect(sqlite.query('SELECT COUNT(*) AS n FROM stored_responses').get()).toEqual({ n: 0 });
   });
+  test('storing off (LLM_PROXY__RESPONSES__STORE=false): no conversation is kept, a forwarded response\'s owner is, until retention ends it', () => {
+    const sqlite = fresh();
+    let now = 1_000 * 86_400_000;
+    const store = new ResponseStore(sqlite, { enabled: false, retentionDays: 30, now: () => now });
+    store.save('resp_bridged', { clientId: 7, model: 'm', messages: msgs });
+    store.save('resp_openai', { clientId: 7, model: 'gpt-5-mini', messages: [], provider: 'openai', forwarded: true });
+    store.flush();
+    expect(sqlite.query('SELECT id FROM stored_responses').all()).toEqual([{ id: 'resp_openai' }]);
+    expect(store.get('resp_bridged', 7)).toBeNull();
+    const reopened = new ResponseStore(sqlite, { enabled: false, retentionDays: 30, now: () => now });
+    expect(reopened.heldByAnother('resp_openai', 8)).toBe(true);
+    now += 31 * 86_400_000;
+    new ResponseStore(sqlite, { enabled: false, retentionDays: 30, now: () => now }).flush();
+    expect(sqlite.query('SELECT COUNT(*) AS n FROM stored_responses').get()).toEqual({ n: 0 });
+  });
 });
 
 describe('ResponseStore: retrieval records', () => {

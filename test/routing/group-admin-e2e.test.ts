@@ -32,7 +32,7 @@ describe('recursive groups are refused on save', () => {
   test('a group naming itself, and an edit that closes a cycle; the groups keep serving', async () => {
     const self = await saveGroup('POST', 'loop-self', { strategy: 'heuristic', targets: ['loop-self'] });
     expect(self.status).toBe(400);
-    expect((await self.json()).error).toMatchObject({ code: 'invalid_group', message: 'loop-self: cycle: loop-self > loop-self' });
+    expect((await self.json()).error).toMatchObject({ code: 'invalid_group', message: 'loop-self: cycle: loop-self > loop-self', param: 'targets' });
 
     expect((await saveGroup('POST', 'loop-a', { strategy: 'heuristic', targets: ['grok-4.3'] })).status).toBe(201);
     expect((await saveGroup('POST', 'loop-b', { strategy: 'heuristic', targets: ['loop-a', 'kimi-k2.6'] })).status).toBe(201);
@@ -80,7 +80,21 @@ describe('classifier timeout_ms', () => {
   test('over 10 minutes is refused on save', async () => {
     const res = await saveGroup('POST', 'slow-cls', { strategy: 'classifier', targets: ['grok-4.3', 'kimi-k2.6'], settings: { classifier_model: 'gpt-5.4-nano', timeout_ms: 1e12 } });
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toMatchObject({ code: 'invalid_group', message: 'slow-cls: settings.timeout_ms must be a positive number of at most 600000 (10 minutes)' });
+    expect((await res.json()).error).toMatchObject({ code: 'invalid_group', message: 'slow-cls: settings.timeout_ms must be a positive number of at most 600000 (10 minutes)', param: 'settings.timeout_ms' });
+  });
+
+  test("each refusal's param is the field at fault, not always targets", async () => {
+    const targets = ['grok-4.3', 'kimi-k2.6'];
+    const paramOf = async (body: Record<string, unknown>) => {
+      const res = await saveGroup('POST', 'bad-field', { strategy: 'classifier', targets, ...body });
+      expect(res.status).toBe(400);
+      return (await res.json()).error.param;
+    };
+    expect(await paramOf({ settings: {} })).toBe('settings.classifier_model');
+    expect(await paramOf({ settings: { classifier_model: 'gpt-5.4-nano', scale_min: 5, scale_max: 2 } })).toBe('settings.scale_max');
+    expect(await paramOf({ settings: { classifier_model: 'gpt-5.4-nano', threshold: 'high' } })).toBe('settings.threshold');
+    expect(await paramOf({ settings: { classifier_model: 'gpt-5.4-nano', rules: [{ kind: 'min_chars', chars: 'many' }] } })).toBe('settings.rules[0].chars');
+    expect(await paramOf({ targets: ['no-such-model'], settings: { classifier_model: 'gpt-5.4-nano' } })).toBe('targets');
   });
 
   test('one saved before the limit waits for the classifier instead of abandoning it at once', async () => {
@@ -201,7 +215,9 @@ describe('a regex rule with catastrophic backtracking', () => {
     const rules = [{ name: 'as', kind: 'regex', pattern: '(a+)+$' }];
     const refused = await saveGroup('POST', 'redos', { strategy: 'heuristic', targets: ['grok-4.3', 'kimi-k2.6'], settings: { rules } });
     expect(refused.status).toBe(400);
-    expect((await refused.json()).error.message).toContain('settings.rules[0].pattern repeats a part that itself repeats');
+    const error = (await refused.json()).error;
+    expect(error.message).toContain('settings.rules[0].pattern repeats a part that itself repeats');
+    expect(error.param).toBe('settings.rules[0].pattern');
 
     gw.ctx.db.insert(modelGroups).values({ name: 'redos-stored', strategy: 'heuristic', targets: ['grok-4.3', 'kimi-k2.6'], settings: { rules }, updatedAt: Date.now() }).run();
     gw.ctx.state.reload();
