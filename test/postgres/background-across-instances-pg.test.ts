@@ -1,0 +1,92 @@
+/**
+ * Bridged `background: true` responses with two instances on one PostgreSQL database, as a client
+ * behind a round-robin balancer uses them: created through A (which runs the call), then polled,
+ * cancelled or deleted through B the moment A answered `queued`. README: "`retrieve` without
+ * stream works everywhere; a cancel through another instance is stored and ends the call there
+ * within seconds". Before, A answered `queued` before the response was written, so B's retrieve
+ * (the SDK's poll loop) and cancel got 404 for the first moments.
+ */
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
+import { heldDeepSeekStreams, type HeldStreams } from '../helpers/held-streams';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
+import { eventually } from '../helpers/redis-env';
+import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+
+setDefaultTimeout(60_000);
+
+const MODEL = 'deepseek/deepseek-chat';
+let db: TestDatabase;
+let streams: HeldStreams;
+let a: TestGateway;
+let b: TestGateway;
+
+beforeAll(async () => {
+  streams = heldDeepSeekStreams();
+  db = await createTestDatabase('gg_bg_across');
+  const env = (id: string) => ({ ...providerEnv('deepseek', streams.fake.url), LLM_PROXY__DATABASE__URL: db.url, LLM_PROXY__INSTANCE_ID: id });
+  a = await startGateway({ env: env('bg-a') });
+  b = await startGateway({ env: env('bg-b') });
+});
+afterAll(async () => {
+  streams?.release();
+  await a?.close();
+  await b?.close();
+  await db?.drop();
+  streams?.fake.close();
+});
+
+/** The stored status as A (the instance running it) reads it back. */
+const statusOnA = async (id: string) => (await a.openai().responses.retrieve(id)).status;
+
+test('retrieve through B the moment A answered queued: found (not 404), whole answers and streams', async () => {
+  for (let i = 0; i < 5; i++) {
+    const r = await a.openai().responses.create({ model: MODEL, input: `poll me ${i}`, background: true });
+    expect(r.status).toBe('queued');
+    const polled = await b.openai(a.clientKey).responses.retrieve(r.id);
+    expect(polled.id).toBe(r.id);
+    expect(await eventually(async () => (await b.openai(a.clientKey).responses.retrieve(r.id)).status === 'completed', 10_000)).toBe(true);
+  }
+  for (let i = 0; i < 3; i++) {
+    const stream = await a.openai().responses.create({ model: MODEL, input: `stream me ${i}`, background: true, stream: true });
+    let id = '';
+    for await (const e of stream) {
+      if (e.type !== 'response.created') continue;
+      id = e.response.id;
+      break; // the client leaves once it has the id (the call runs on) and polls elsewhere
+    }
+    expect(id).toMatch(/^resp_/);
+    expect((await b.openai(a.clientKey).responses.retrieve(id)).id).toBe(id);
+  }
+});
+
+test('cancelled through B the moment A answered queued: B says cancelled, and the call on A ends within seconds with one 499 row', async () => {
+  streams.hold();
+  try {
+    const made = await a.openai().responses.create({ model: MODEL, input: 'cancel me', background: true }).withResponse();
+    const r = made.data;
+    const cancelled = await b.openai(a.clientKey).responses.cancel(r.id);
+    expect(cancelled.status).toBe('cancelled');
+    // A's watch reads the cancel from the table and ends the upstream call (held, it would run on).
+    expect(await eventually(async () => (await statusOnA(r.id)) === 'cancelled', 10_000)).toBe(true);
+    expect((await a.waitForRow(made)).status).toBe(499);
+  } finally {
+    streams.release();
+  }
+});
+
+test('deleted through B the moment A answered queued: gone on both, and the call on A ends', async () => {
+  streams.hold();
+  try {
+    const made = await a.openai().responses.create({ model: MODEL, input: 'delete me', background: true }).withResponse();
+    const r = made.data;
+    const del = await b.openai(a.clientKey).responses.delete(r.id);
+    expect(del).toMatchObject({ id: r.id, deleted: true });
+    // A may still be writing its own `in_progress` save for a moment; the delete wins.
+    expect(await eventually(async () => (await a.openai().responses.retrieve(r.id).then(() => 200, (e) => e.status)) === 404, 10_000)).toBe(true);
+    // The upstream call (held, it would run on) is ended, and its one row written as a cancel's.
+    expect(await eventually(async () => a.ctx.backgroundJobs.get(r.id)?.ended === true, 10_000)).toBe(true);
+    expect((await a.waitForRow(made)).status).toBe(499);
+  } finally {
+    streams.release();
+  }
+});
