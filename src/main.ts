@@ -16,6 +16,7 @@ import { prepareRuntime } from './startup/prepare-runtime';
 import { localUrl, urlHost } from './startup/local-url';
 import { signInHint } from './startup/sign-in-hint';
 import { runHealthcheck } from './startup/healthcheck';
+import { redisDownReason } from './redis/redis-diagnosis';
 import { redisDownAtStartMessage, startupFailureMessage, type StartupStep } from './startup/startup-failure';
 import { VERSION } from './version';
 
@@ -84,7 +85,7 @@ async function serve(config: Config): Promise<void> {
   const ctx = await step('store', config, () => openAppContext(config));
   ctx.state.watch();
   // Serving starts without Redis too (limits then follow LLM_PROXY__LIMITS__FAIL_MODE); /health says `redis: down`.
-  if (ctx.redis && !(await ctx.redis.whenUp(3_000))) console.error(redisDownAtStartMessage(config.redis.url!, ctx.redis.lastError(), config.limits.failMode));
+  if (ctx.redis && !(await ctx.redis.whenUp(3_000))) console.error(redisDownAtStartMessage(config.redis.url!, await redisDownReason(config.redis.url!, ctx.redis.lastError()), config.limits.failMode));
   const server = (await step('listen', config, () => listen(ctx, config.server.host, config.server.port))).server!;
   // The handlers before the line saying it listens: a supervisor (or a test) may signal as soon as it
   // reads that line, and a SIGTERM before them was the default action, an exit with no drain.

@@ -1,0 +1,124 @@
+/**
+ * Why a Redis URL does not connect, in words an operator acts on. Bun's client says only
+ * "Connection closed" for a refused port, a wrong or missing password and a TLS mismatch alike;
+ * at start (main.ts, once Redis did not come up) one connection of our own asks the server
+ * directly: AUTH with the URL's credentials (PING without), and reads its first answer.
+ */
+
+const TIMEOUT_MS = 2_000;
+
+/** A RESP command (an array of bulk strings). */
+const resp = (args: readonly string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+
+interface Target {
+  host: string;
+  port: number;
+  tls: boolean;
+  user: string;
+  password: string;
+}
+
+function targetOf(url: string): Target | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  const tls = u.protocol === 'rediss:';
+  if (!tls && u.protocol !== 'redis:') return null;
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 6379), tls, user: decode(u.username), password: decode(u.password) };
+}
+
+/** What the server's first answer says about the URL, or null when it accepted it (no better reason). */
+function reasonOfAnswer(first: string, t: Target): string | null {
+  if (first.startsWith('+') || first.startsWith('$') || first.startsWith('*') || first.startsWith(':')) return null;
+  if (first.startsWith('-')) {
+    const err = first.slice(1).trim();
+    if (/^NOAUTH/.test(err)) return 'Redis asks for a password the URL does not give; write it as redis://:password@host:port';
+    if (/^WRONGPASS|invalid password|invalid username-password/i.test(err)) return `Redis refused the URL's user or password: ${err}`;
+    if (/without any password configured/i.test(err)) return 'Redis has no password set, but the URL gives one; leave it out of the URL';
+    return `Redis answered: ${err}`;
+  }
+  return t.tls ? 'the server does not answer as Redis over TLS' : 'the server does not answer as Redis; a TLS-only port? then use rediss://';
+}
+
+/**
+ * One connection to the URL's server, asking what Bun's client would not say. Resolves to the
+ * reason, or null when the server accepts the URL (the failure was something else: `why` stands).
+ */
+export async function diagnoseRedisUrl(url: string, timeoutMs = TIMEOUT_MS): Promise<string | null> {
+  const t = targetOf(url);
+  if (!t) return null;
+  const where = `${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`;
+  const done = Promise.withResolvers<string | null>();
+  let answer = '';
+  let opened = false;
+  let shookHands = false;
+  const late = () => {
+    const s = `within ${timeoutMs / 1000} s`;
+    if (!opened) return `no connection to ${where} ${s}`;
+    if (t.tls && !shookHands) return `no TLS handshake with ${where} ${s}; a Redis without TLS takes redis://`;
+    return `${where} accepted the connection but did not answer ${s}`;
+  };
+  const timer = setTimeout(() => done.resolve(late()), timeoutMs);
+  const command = t.password ? resp(t.user ? ['AUTH', t.user, t.password] : ['AUTH', t.password]) : resp(['PING']);
+  let socket: { end(): void } | undefined;
+  try {
+    socket = await Bun.connect({
+      hostname: t.host,
+      port: t.port,
+      ...(t.tls ? { tls: true } : {}),
+      socket: {
+        open(s) {
+          opened = true;
+          s.write(command);
+        },
+        data(_s, chunk) {
+          answer += chunk.toString('latin1');
+          const end = answer.indexOf('\r\n');
+          if (end >= 0 || answer.length > 512) done.resolve(reasonOfAnswer(end >= 0 ? answer.slice(0, end) : answer, t));
+        },
+        handshake(_s, success, error) {
+          shookHands = success;
+          if (!success) done.resolve(`the TLS handshake with ${where} failed: ${error?.message ?? 'no TLS there?'}; a Redis without TLS takes redis://`);
+        },
+        close() {
+          if (t.tls && !shookHands) done.resolve(`the TLS handshake with ${where} failed; a Redis without TLS takes redis://`);
+          else done.resolve(answer ? reasonOfAnswer(answer, t) : `${where} closed the connection without answering; ${t.tls ? 'a Redis without TLS takes redis://' : 'a TLS-only port? then use rediss://'}`);
+        },
+        error(_s, err) {
+          done.resolve(`${where}: ${err.message}`);
+        },
+      },
+    });
+  } catch (err) {
+    const code = String((err as { code?: unknown })?.code ?? '');
+    clearTimeout(timer);
+    if (code === 'ECONNREFUSED') return `nothing accepted the connection at ${where}: Redis is down, or the host or port is wrong`;
+    const message = String((err as Error)?.message ?? err);
+    return `cannot connect to ${where}: ${message}${code && !message.includes(code) ? `, ${code}` : ''}`;
+  }
+  try {
+    return await done.promise;
+  } finally {
+    clearTimeout(timer);
+    socket?.end();
+  }
+}
+
+/**
+ * The reason the start's warning gives: Bun's own when it says something (`ERR DB index is out of
+ * range`), else what the server answers one connection of our own (a wrong password, no TLS there).
+ */
+export async function redisDownReason(url: string, why: string | null): Promise<string | null> {
+  if (why && !/connection closed/i.test(why)) return why;
+  return (await diagnoseRedisUrl(url)) ?? why;
+}
