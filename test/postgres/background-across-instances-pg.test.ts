@@ -4,9 +4,13 @@
  * cancelled or deleted through B the moment A answered `queued`. README: "`retrieve` without
  * stream works everywhere; a cancel through another instance is stored and ends the call there
  * within seconds". Before, A answered `queued` before the response was written, so B's retrieve
- * (the SDK's poll loop) and cancel got 404 for the first moments.
+ * (the SDK's poll loop) and cancel got 404 for the first moments; a cancel stored by B before A's
+ * run saved `in_progress` was undone by that save, and the call ran on to its end. OpenAI's own
+ * background response streamed through A: the client that leaves after `response.created` and
+ * retrieves it through B is answered (B knows which key made it), not 404.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
+import { jsonResponse, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { heldDeepSeekStreams, type HeldStreams } from '../helpers/held-streams';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
 import { eventually } from '../helpers/redis-env';
@@ -17,13 +21,29 @@ setDefaultTimeout(60_000);
 const MODEL = 'deepseek/deepseek-chat';
 let db: TestDatabase;
 let streams: HeldStreams;
+/** OpenAI: each background response streams its start and one delta, then hangs; a GET reads it in progress. */
+let openai: FakeUpstream;
+const openaiResponse = (id: string) => ({ id, object: 'response', created_at: 1, status: 'in_progress', background: true, model: 'gpt-4o-mini', output: [], usage: null, error: null, incomplete_details: null });
+let made = 0;
 let a: TestGateway;
 let b: TestGateway;
 
 beforeAll(async () => {
   streams = heldDeepSeekStreams();
+  openai = startFakeUpstream((_req, rec) => {
+    if (rec.method === 'POST' && rec.path === '/v1/responses') {
+      const r = openaiResponse(`resp_oa${String(++made).padStart(10, '0')}`);
+      const delta = { type: 'response.output_text.delta', sequence_number: 1, item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Once upon' };
+      return sseResponse([JSON.stringify({ type: 'response.created', sequence_number: 0, response: r }), JSON.stringify(delta)], { hangAfter: 2 });
+    }
+    const id = /^\/v1\/responses\/(resp_\w+)$/.exec(rec.path)?.[1];
+    return id ? jsonResponse(openaiResponse(id)) : jsonResponse({ error: { message: 'No such thing.', type: 'invalid_request_error', param: null, code: null } }, 404);
+  });
   db = await createTestDatabase('gg_bg_across');
-  const env = (id: string) => ({ ...providerEnv('deepseek', streams.fake.url), LLM_PROXY__DATABASE__URL: db.url, LLM_PROXY__INSTANCE_ID: id });
+  const env = (id: string) => ({
+    ...providerEnv('deepseek', streams.fake.url), ...providerEnv('openai', `${openai.url}/v1`),
+    LLM_PROXY__DATABASE__URL: db.url, LLM_PROXY__INSTANCE_ID: id,
+  });
   a = await startGateway({ env: env('bg-a') });
   b = await startGateway({ env: env('bg-b') });
 });
@@ -33,6 +53,7 @@ afterAll(async () => {
   await b?.close();
   await db?.drop();
   streams?.fake.close();
+  openai?.close();
 });
 
 /** The stored status as A (the instance running it) reads it back. */
@@ -88,5 +109,21 @@ test('deleted through B the moment A answered queued: gone on both, and the call
     expect((await a.waitForRow(made)).status).toBe(499);
   } finally {
     streams.release();
+  }
+});
+
+test("OpenAI's background response streamed through A, left after response.created: B retrieves it at once, another key gets 404", async () => {
+  for (let i = 0; i < 3; i++) {
+    const abort = new AbortController();
+    const res = await a.fetch('/v1/responses', { method: 'POST', body: JSON.stringify({ model: 'openai/gpt-4o-mini', input: `story ${i}`, background: true, stream: true }), signal: abort.signal });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    let seen = '';
+    while (!seen.includes('response.created')) seen += new TextDecoder().decode((await reader.read()).value);
+    abort.abort();
+    const id = /"id":"(resp_oa\d+)"/.exec(seen)![1]!;
+    const read = await b.openai(a.clientKey).responses.retrieve(id);
+    expect(read).toMatchObject({ id, status: 'in_progress' });
+    expect(await b.openai(b.clientKey).responses.retrieve(id).then(() => 200, (e) => e.status)).toBe(404);
   }
 });
