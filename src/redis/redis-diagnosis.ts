@@ -11,6 +11,8 @@ const TIMEOUT_MS = 2_000;
 const resp = (args: readonly string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
 
 interface Target {
+  /** A socket's path (redis+unix://), else empty. */
+  unix: string;
   host: string;
   port: number;
   tls: boolean;
@@ -26,7 +28,8 @@ function targetOf(url: string): Target | null {
     return null;
   }
   const tls = u.protocol === 'rediss:';
-  if (!tls && u.protocol !== 'redis:') return null;
+  const unix = u.protocol === 'redis+unix:' ? decodeURIComponent(u.pathname) : '';
+  if (!tls && !unix && u.protocol !== 'redis:') return null;
   const decode = (s: string) => {
     try {
       return decodeURIComponent(s);
@@ -34,7 +37,7 @@ function targetOf(url: string): Target | null {
       return s;
     }
   };
-  return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 6379), tls, user: decode(u.username), password: decode(u.password) };
+  return { unix, host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 6379), tls, user: decode(u.username), password: decode(u.password) };
 }
 
 /** What the server's first answer says about the URL, or null when it accepted it (no better reason). */
@@ -57,7 +60,7 @@ function reasonOfAnswer(first: string, t: Target): string | null {
 export async function diagnoseRedisUrl(url: string, timeoutMs = TIMEOUT_MS): Promise<string | null> {
   const t = targetOf(url);
   if (!t) return null;
-  const where = `${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`;
+  const where = t.unix || `${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`;
   const done = Promise.withResolvers<string | null>();
   let answer = '';
   let opened = false;
@@ -70,39 +73,38 @@ export async function diagnoseRedisUrl(url: string, timeoutMs = TIMEOUT_MS): Pro
   };
   const timer = setTimeout(() => done.resolve(late()), timeoutMs);
   const command = t.password ? resp(t.user ? ['AUTH', t.user, t.password] : ['AUTH', t.password]) : resp(['PING']);
+  const handlers: Bun.SocketHandler<undefined> = {
+    open(s) {
+      opened = true;
+      s.write(command);
+    },
+    data(_s, chunk) {
+      answer += chunk.toString('latin1');
+      const end = answer.indexOf('\r\n');
+      if (end >= 0 || answer.length > 512) done.resolve(reasonOfAnswer(end >= 0 ? answer.slice(0, end) : answer, t));
+    },
+    handshake(_s, success, error) {
+      shookHands = success;
+      if (!success) done.resolve(`the TLS handshake with ${where} failed: ${error?.message ?? 'no TLS there?'}; a Redis without TLS takes redis://`);
+    },
+    close() {
+      if (t.tls && !shookHands) done.resolve(`the TLS handshake with ${where} failed; a Redis without TLS takes redis://`);
+      else done.resolve(answer ? reasonOfAnswer(answer, t) : `${where} closed the connection without answering; ${t.tls ? 'a Redis without TLS takes redis://' : 'a TLS-only port? then use rediss://'}`);
+    },
+    error(_s, err) {
+      done.resolve(`${where}: ${err.message}`);
+    },
+  };
   let socket: { end(): void } | undefined;
   try {
-    socket = await Bun.connect({
-      hostname: t.host,
-      port: t.port,
-      ...(t.tls ? { tls: true } : {}),
-      socket: {
-        open(s) {
-          opened = true;
-          s.write(command);
-        },
-        data(_s, chunk) {
-          answer += chunk.toString('latin1');
-          const end = answer.indexOf('\r\n');
-          if (end >= 0 || answer.length > 512) done.resolve(reasonOfAnswer(end >= 0 ? answer.slice(0, end) : answer, t));
-        },
-        handshake(_s, success, error) {
-          shookHands = success;
-          if (!success) done.resolve(`the TLS handshake with ${where} failed: ${error?.message ?? 'no TLS there?'}; a Redis without TLS takes redis://`);
-        },
-        close() {
-          if (t.tls && !shookHands) done.resolve(`the TLS handshake with ${where} failed; a Redis without TLS takes redis://`);
-          else done.resolve(answer ? reasonOfAnswer(answer, t) : `${where} closed the connection without answering; ${t.tls ? 'a Redis without TLS takes redis://' : 'a TLS-only port? then use rediss://'}`);
-        },
-        error(_s, err) {
-          done.resolve(`${where}: ${err.message}`);
-        },
-      },
-    });
+    socket = t.unix
+      ? await Bun.connect({ unix: t.unix, socket: handlers })
+      : await Bun.connect({ hostname: t.host, port: t.port, ...(t.tls ? { tls: true } : {}), socket: handlers });
   } catch (err) {
     const code = String((err as { code?: unknown })?.code ?? '');
     clearTimeout(timer);
-    if (code === 'ECONNREFUSED') return `nothing accepted the connection at ${where}: Redis is down, or the host or port is wrong`;
+    if (code === 'ECONNREFUSED') return `nothing accepted the connection at ${where}: Redis is down, or the ${t.unix ? 'socket path' : 'host or port'} is wrong`;
+    if (code === 'ENOENT' && t.unix) return `no socket at ${where}: Redis is down, or the path is wrong`;
     const message = String((err as Error)?.message ?? err);
     return `cannot connect to ${where}: ${message}${code && !message.includes(code) ? `, ${code}` : ''}`;
   }

@@ -107,11 +107,12 @@ describe('the start warning says why the Redis URL does not connect', () => {
 });
 
 describe('diagnoseRedisUrl', () => {
-  test('a port nothing listens on, and one that is no Redis', async () => {
+  test('a port nothing listens on, a socket path with nothing there, and a port that is no Redis', async () => {
     const s = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
     const free = s.port;
     s.stop(true);
     expect(await diagnoseRedisUrl(`redis://127.0.0.1:${free}`)).toBe(`nothing accepted the connection at 127.0.0.1:${free}: Redis is down, or the host or port is wrong`);
+    expect(await diagnoseRedisUrl(`redis+unix://${dir}/no-redis.sock`)).toBe(`no socket at ${dir}/no-redis.sock: Redis is down, or the path is wrong`);
     const http = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response('hi') });
     try {
       expect(await diagnoseRedisUrl(`redis://127.0.0.1:${http.port}`)).toBe('the server does not answer as Redis; a TLS-only port? then use rediss://');
