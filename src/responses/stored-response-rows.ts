@@ -56,7 +56,9 @@ export const UPDATE_UNLESS_CANCELLED_PG_SQL = `${UPDATE_SQL} AND (response IS NU
 export const INSERT_SQLITE_SQL = `INSERT OR REPLACE INTO stored_responses (id, ${WRITTEN.join(', ')}) VALUES (?${', ?'.repeat(WRITTEN.length)})`;
 export const INSERT_PG_SQL =
   `INSERT INTO stored_responses (id, ${WRITTEN.join(', ')}) VALUES (?${', ?'.repeat(WRITTEN.length)}) ` +
-  `ON CONFLICT (id) DO UPDATE SET ${WRITTEN.map((c) => `${c} = excluded.${c}`).join(', ')}`;
+  `ON CONFLICT (id) DO UPDATE SET ${WRITTEN.map((c) => `${c} = excluded.${c}`).join(', ')} ` +
+  // A retried first save (or a replace that became one) leaves a response stored cancelled as it is, as UPDATE_UNLESS_CANCELLED_PG_SQL does.
+  `WHERE stored_responses.response IS NULL OR stored_responses.response::json ->> 'status' IS DISTINCT FROM 'cancelled' OR excluded.response::json ->> 'status' = 'cancelled'`;
 
 /** Whether a stored response object is still running (`queued` or `in_progress`). */
 export const isRunning = (response: unknown): boolean => {

@@ -10,6 +10,7 @@
  * retrieves it through B is answered (B knows which key made it), not 404.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
+import { ResponseStore } from '../../src/responses/response-store';
 import { jsonResponse, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { heldDeepSeekStreams, type HeldStreams } from '../helpers/held-streams';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
@@ -126,4 +127,21 @@ test("OpenAI's background response streamed through A, left after response.creat
     expect(read).toMatchObject({ id, status: 'in_progress' });
     expect(await b.openai(b.clientKey).responses.retrieve(id).then(() => 200, (e) => e.status)).toBe(404);
   }
+});
+
+test("a first save written again (a retry: its COMMIT may have gone through) after B stored the response cancelled: the cancel stays", async () => {
+  const id = `resp_retry_${crypto.randomUUID().replaceAll('-', '')}`;
+  const conv = (status: string) => ({
+    clientId: a.clientId, model: MODEL, messages: [{ role: 'user' as const, content: 'hi' }], provider: 'deepseek',
+    response: { id, object: 'response', status, background: true, output: [] },
+  });
+  const onB = new ResponseStore(b.ctx.store, { flushDelayMs: 600_000 });
+  onB.save(id, conv('cancelled'));
+  await onB.close();
+  // A's run: its first save's retry (an INSERT that finds the row), and its `in_progress` save.
+  const onA = new ResponseStore(a.ctx.store, { flushDelayMs: 600_000 });
+  onA.save(id, conv('in_progress'));
+  await onA.close();
+  const [row] = await a.ctx.store.all<{ status: string }>("SELECT response::json ->> 'status' AS status FROM stored_responses WHERE id = ?", [id]);
+  expect(row?.status).toBe('cancelled');
 });
