@@ -125,3 +125,20 @@ describe('diagnoseRedisUrl', () => {
     expect(await diagnoseRedisUrl(`redis://:${PASSWORD}@${hostPort()}/3`)).toBeNull();
   });
 });
+
+test('two deployments on one Redis prefix (their encryption keys differ): the one that connects second says so; another instance of it does not', async () => {
+  const env = (key: string) => ({ LLM_PROXY__REDIS__URL: redis.url, LLM_PROXY__REDIS__PREFIX: 'gg-messages-shared:', LLM_PROXY__ENCRYPTION_KEY: key });
+  const up = async (p: GatewayProcess) => expect(await eventually(async () => ((await (await fetch(`${p.url}/health`)).json()) as { redis: string }).redis === 'ok', 10_000)).toBe(true);
+  const first = await start('deploy-one', env('12'.repeat(32)));
+  await up(first);
+  const second = await start('deploy-two', env('34'.repeat(32)));
+  await up(second);
+  const line = 'another gateway used this Redis (prefix gg-messages-shared:) with a different LLM_PROXY__ENCRYPTION_KEY';
+  expect(await eventually(() => second.out().includes(line), 5_000)).toBe(true);
+  expect(second.out()).toContain('give each its own LLM_PROXY__REDIS__PREFIX');
+  const sibling = await start('deploy-two-b', env('34'.repeat(32)));
+  await up(sibling);
+  await Bun.sleep(300);
+  expect(sibling.out()).not.toContain('another gateway used this Redis');
+  expect(first.out()).not.toContain('another gateway used this Redis');
+});
