@@ -16,6 +16,7 @@ import { prepareRuntime } from './startup/prepare-runtime';
 import { localUrl, urlHost } from './startup/local-url';
 import { signInHint } from './startup/sign-in-hint';
 import { runHealthcheck } from './startup/healthcheck';
+import { announceSessionsEnded } from './redis/change-notices';
 import { redisDownReason } from './redis/redis-diagnosis';
 import { redisDownAtStartMessage, startupFailureMessage, type StartupStep } from './startup/startup-failure';
 import { VERSION } from './version';
@@ -63,6 +64,10 @@ async function runResetAdmin(config: Config): Promise<void> {
       `gophergate: ${what === 'reset' ? 'reset' : 'created'} user '${username}' in PostgreSQL with password 'admin123'; ` +
         'a new password must be chosen at the next login. Existing admin sessions were signed out.',
     );
+    // Running instances serve sessions from a cache they drop on a change notice.
+    if (config.redis.url && !(await announceSessionsEnded(config.redis.url, config.redis.prefix))) {
+      console.error('gophergate: Redis could not be told (LLM_PROXY__REDIS__URL); running instances refuse the signed-out sessions within 5 s.');
+    }
     return;
   }
   const { what, username } = await step('store', config, () => {

@@ -1,3 +1,4 @@
+import { RedisClient } from 'bun';
 import type { AuthRuntime } from '../auth/auth-runtime';
 import type { StateStore } from '../state/state-store';
 import type { RedisLink } from './redis-link';
@@ -34,4 +35,23 @@ export function connectChangeNotices(link: RedisLink, state: StateStore, rt: Aut
   link.onDown(() => {
     rt.toldOfOutsideChanges = false;
   });
+}
+
+/**
+ * From a process that is no instance (`--reset-admin`): tells the running instances that sessions
+ * ended, so none serves a signed-out one from its session cache. False when Redis could not be
+ * told (the instances then drop such a session within their cache's 5 s).
+ */
+export async function announceSessionsEnded(url: string, prefix: string): Promise<boolean> {
+  const client = new RedisClient(url, { autoReconnect: false, enableOfflineQueue: false, connectionTimeout: 2000 });
+  try {
+    const notice: Notice = { o: `cli-${crypto.randomUUID()}`, k: 'sessions' };
+    await client.connect();
+    await client.send('PUBLISH', [prefix + CHANGES_CHANNEL, JSON.stringify(notice)]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    client.close();
+  }
 }
