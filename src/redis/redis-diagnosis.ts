@@ -95,25 +95,28 @@ export async function diagnoseRedisUrl(url: string, timeoutMs = TIMEOUT_MS): Pro
       done.resolve(`${where}: ${err.message}`);
     },
   };
-  let socket: { end(): void } | undefined;
-  try {
-    socket = t.unix
-      ? await Bun.connect({ unix: t.unix, socket: handlers })
-      : await Bun.connect({ hostname: t.host, port: t.port, ...(t.tls ? { tls: true } : {}), socket: handlers });
-  } catch (err) {
-    const code = String((err as { code?: unknown })?.code ?? '');
-    clearTimeout(timer);
-    if (code === 'ECONNREFUSED') return `nothing accepted the connection at ${where}: Redis is down, or the ${t.unix ? 'socket path' : 'host or port'} is wrong`;
-    if (code === 'ENOENT' && t.unix) return `no socket at ${where}: Redis is down, or the path is wrong`;
-    const message = String((err as Error)?.message ?? err);
-    return `cannot connect to ${where}: ${message}${code && !message.includes(code) ? `, ${code}` : ''}`;
-  }
+  const connecting = t.unix
+    ? Bun.connect({ unix: t.unix, socket: handlers })
+    : Bun.connect({ hostname: t.host, port: t.port, ...(t.tls ? { tls: true } : {}), socket: handlers });
+  // A host that drops the connection attempt is waited for no longer than the answer is.
+  void connecting.then(
+    (socket) => done.promise.finally(() => socket.end()),
+    (err: unknown) => done.resolve(connectFailure(err, t, where)),
+  );
   try {
     return await done.promise;
   } finally {
     clearTimeout(timer);
-    socket?.end();
   }
+}
+
+/** Why the connection itself failed (Bun.connect's rejection). */
+function connectFailure(err: unknown, t: Target, where: string): string {
+  const code = String((err as { code?: unknown })?.code ?? '');
+  if (code === 'ECONNREFUSED') return `nothing accepted the connection at ${where}: Redis is down, or the ${t.unix ? 'socket path' : 'host or port'} is wrong`;
+  if (code === 'ENOENT' && t.unix) return `no socket at ${where}: Redis is down, or the path is wrong`;
+  const message = String((err as Error)?.message ?? err);
+  return `cannot connect to ${where}: ${message}${code && !message.includes(code) ? `, ${code}` : ''}`;
 }
 
 /**

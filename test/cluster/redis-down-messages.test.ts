@@ -121,6 +121,15 @@ describe('diagnoseRedisUrl', () => {
     }
   });
 
+  test('a server that takes the connection and never answers: said within the wait, not hung on', async () => {
+    const silent = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
+    try {
+      expect(await diagnoseRedisUrl(`redis://127.0.0.1:${silent.port}`, 200)).toBe(`127.0.0.1:${silent.port} accepted the connection but did not answer within 0.2 s`);
+    } finally {
+      silent.stop(true);
+    }
+  });
+
   test('a URL Redis accepts: no reason (the failure was something else)', async () => {
     expect(await diagnoseRedisUrl(`redis://:${PASSWORD}@${hostPort()}/3`)).toBeNull();
   });
