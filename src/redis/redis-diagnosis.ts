@@ -76,16 +76,19 @@ export async function diagnoseRedisUrl(url: string, timeoutMs = TIMEOUT_MS): Pro
   const handlers: Bun.SocketHandler<undefined> = {
     open(s) {
       opened = true;
-      s.write(command);
+      if (!t.tls) s.write(command); // over TLS once the handshake is done
     },
     data(_s, chunk) {
       answer += chunk.toString('latin1');
       const end = answer.indexOf('\r\n');
       if (end >= 0 || answer.length > 512) done.resolve(reasonOfAnswer(end >= 0 ? answer.slice(0, end) : answer, t));
     },
-    handshake(_s, success, error) {
+    handshake(s, success, error) {
       shookHands = success;
-      if (!success) done.resolve(`the TLS handshake with ${where} failed: ${error?.message ?? 'no TLS there?'}; a Redis without TLS takes redis://`);
+      if (success) s.write(command);
+      else if (/certificate|self.signed|verify/i.test(error?.message ?? '')) {
+        done.resolve(`the TLS certificate of ${where} is not trusted (${error!.message}); give its CA certificate in NODE_EXTRA_CA_CERTS`);
+      } else done.resolve(`the TLS handshake with ${where} failed: ${error?.message ?? 'no TLS there?'}; a Redis without TLS takes redis://`);
     },
     close() {
       if (t.tls && !shookHands) done.resolve(`the TLS handshake with ${where} failed; a Redis without TLS takes redis://`);

@@ -130,6 +130,26 @@ describe('diagnoseRedisUrl', () => {
     }
   });
 
+  test('rediss:// to a Redis whose certificate is not trusted: NODE_EXTRA_CA_CERTS named; redis:// to its TLS port: rediss:// named', async () => {
+    const key = join(dir, 'tls.key');
+    const crt = join(dir, 'tls.crt');
+    const made = Bun.spawnSync(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', crt, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stderr: 'ignore' });
+    expect(made.exitCode).toBe(0);
+    const s = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
+    const port = s.port;
+    s.stop(true);
+    const tls = Bun.spawn(['redis-server', '--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--tls-cert-file', crt, '--tls-key-file', key, '--tls-auth-clients', 'no', '--save', '', '--appendonly', 'no', '--dir', dir], { stdout: 'ignore', stderr: 'ignore' });
+    try {
+      const listening = async () => (await diagnoseRedisUrl(`redis://127.0.0.1:${port}`, 500)) !== `nothing accepted the connection at 127.0.0.1:${port}: Redis is down, or the host or port is wrong`;
+      expect(await eventually(listening, 10_000)).toBe(true);
+      expect(await diagnoseRedisUrl(`rediss://127.0.0.1:${port}`)).toMatch(new RegExp(`^the TLS certificate of 127\\.0\\.0\\.1:${port} is not trusted \\(.+\\); give its CA certificate in NODE_EXTRA_CA_CERTS$`));
+      expect(await diagnoseRedisUrl(`redis://127.0.0.1:${port}`)).toBe(`127.0.0.1:${port} closed the connection without answering; a TLS-only port? then use rediss://`);
+    } finally {
+      tls.kill('SIGKILL');
+      await tls.exited;
+    }
+  });
+
   test('a URL Redis accepts: no reason (the failure was something else)', async () => {
     expect(await diagnoseRedisUrl(`redis://:${PASSWORD}@${hostPort()}/3`)).toBeNull();
   });
