@@ -25,6 +25,7 @@ import { createPgLogSink } from './logging/pg-log-sink';
 import { stampInstance } from './logging/stamp-instance';
 import { RedisLink } from './redis/redis-link';
 import { connectChangeNotices } from './redis/change-notices';
+import { checkDeploymentMark } from './redis/deployment-check';
 import { shareBreakers } from './redis/shared-breakers';
 import { RedisKeyStateStore } from './redis/redis-key-state-store';
 import { relayMonitor } from './redis/monitor-relay';
@@ -157,6 +158,8 @@ function assembleContext(
   });
   // Admin changes made here reach the other instances' snapshots and session caches, and theirs reach this one.
   if (redis) connectChangeNotices(redis, state, auth);
+  // Gateways of another deployment, or an instance with another encryption key, on this prefix: said on stderr.
+  if (redis) checkDeploymentMark(redis, secretBox.fingerprint('gophergate/redis-deployment'), redisWarn);
   const localBreakers = overrides.breakers ?? createBreakerRegistry();
   // Several instances: failures add up in Redis and open the circuit everywhere (src/redis/shared-breakers.ts).
   const breakers = redis ? shareBreakers(localBreakers, redis, overrides.warn) : localBreakers;

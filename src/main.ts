@@ -11,11 +11,13 @@ import { runMigrations } from './db/migrate';
 import { resetAdmin, resetAdminAsync, seedDatabase } from './db/seed/seed';
 import { migratePg, openPgStore } from './db/pg-store';
 import { listen } from './serve';
-import { badBaseUrlWarnings, trimmedBaseUrlWarnings, unreadableKeyWarnings } from './startup/stored-provider-warnings';
+import { badBaseUrlWarnings, newlyUnreadableKeyWarnings, trimmedBaseUrlWarnings, unreadableKeyWarnings } from './startup/stored-provider-warnings';
 import { prepareRuntime } from './startup/prepare-runtime';
 import { localUrl, urlHost } from './startup/local-url';
 import { signInHint } from './startup/sign-in-hint';
 import { runHealthcheck } from './startup/healthcheck';
+import { announceSessionsEnded } from './redis/change-notices';
+import { redisDownReason } from './redis/redis-diagnosis';
 import { redisDownAtStartMessage, startupFailureMessage, type StartupStep } from './startup/startup-failure';
 import { VERSION } from './version';
 
@@ -62,6 +64,10 @@ async function runResetAdmin(config: Config): Promise<void> {
       `gophergate: ${what === 'reset' ? 'reset' : 'created'} user '${username}' in PostgreSQL with password 'admin123'; ` +
         'a new password must be chosen at the next login. Existing admin sessions were signed out.',
     );
+    // Running instances serve sessions from a cache they drop on a change notice.
+    if (config.redis.url && !(await announceSessionsEnded(config.redis.url, config.redis.prefix))) {
+      console.error('gophergate: Redis could not be told (LLM_PROXY__REDIS__URL); running instances refuse the signed-out sessions within 5 s.');
+    }
     return;
   }
   const { what, username } = await step('store', config, () => {
@@ -84,7 +90,7 @@ async function serve(config: Config): Promise<void> {
   const ctx = await step('store', config, () => openAppContext(config));
   ctx.state.watch();
   // Serving starts without Redis too (limits then follow LLM_PROXY__LIMITS__FAIL_MODE); /health says `redis: down`.
-  if (ctx.redis && !(await ctx.redis.whenUp(3_000))) console.error(redisDownAtStartMessage(config.redis.url!, ctx.redis.lastError(), config.limits.failMode));
+  if (ctx.redis && !(await ctx.redis.whenUp(3_000))) console.error(redisDownAtStartMessage(config.redis.url!, await redisDownReason(config.redis.url!, ctx.redis.lastError()), config.limits.failMode));
   const server = (await step('listen', config, () => listen(ctx, config.server.host, config.server.port))).server!;
   // The handlers before the line saying it listens: a supervisor (or a test) may signal as soon as it
   // reads that line, and a SIGTERM before them was the default action, an exit with no drain.
@@ -138,6 +144,11 @@ async function serve(config: Config): Promise<void> {
   for (const w of [...unknownSettingWarnings(settings), ...mockUnusedSettingWarnings(settings)]) console.warn(w);
   for (const w of dotenvLineWarnings()) console.warn(w);
   for (const w of unreadableKeyWarnings(ctx.state.getSnapshot())) console.warn(w);
+  let seen = ctx.state.getSnapshot();
+  ctx.state.onChange((s) => {
+    for (const w of newlyUnreadableKeyWarnings(seen, s)) console.warn(w);
+    seen = s;
+  });
   for (const w of badBaseUrlWarnings(ctx.state.getSnapshot())) console.warn(w);
   for (const w of trimmedBaseUrlWarnings(ctx.state.getSnapshot())) console.warn(w);
   // After the handlers: a stop asked for meanwhile still drains.

@@ -26,6 +26,12 @@ export function readRedisConfig(env: Env): { url?: string; prefix: string } {
     }
     if (!['redis:', 'rediss:', 'valkey:', 'valkeys:', 'redis+unix:'].includes(parsed.protocol))
       throw new ConfigError(`LLM_PROXY__REDIS__URL must use redis:// or rediss:// (got "${urlWithoutPassword(raw)}").`);
+    // The path is the database number (a socket's path with redis+unix://); Bun's client refuses
+    // anything else only once it connects, thrown where nothing could catch it.
+    if (parsed.protocol !== 'redis+unix:' && !/^\/?\d{0,9}$/.test(parsed.pathname))
+      throw new ConfigError(
+        `LLM_PROXY__REDIS__URL: the database number after the port must be a whole number, such as redis://host:6379/2 (got "${parsed.pathname}" in "${urlWithoutPassword(raw)}").`,
+      );
     url = raw;
   }
   const prefix = env.LLM_PROXY__REDIS__PREFIX ?? 'gophergate:';

@@ -200,9 +200,12 @@ export class RedisLink {
     if (this.connecting || this.closed) return this.connecting ?? Promise.resolve();
     this.connecting = (async () => {
       const options = { autoReconnect: false, enableOfflineQueue: false, connectionTimeout: 2000 };
-      const cmd = new RedisClient(this.url, options);
-      const sub = new RedisClient(this.url, options);
+      let cmd: RedisClient | undefined;
+      let sub: RedisClient | undefined;
       try {
+        // Built inside the try: a URL Bun refuses (config.ts checks what it knows of) is a failure said, not a crash.
+        cmd = new RedisClient(this.url, options);
+        sub = new RedisClient(this.url, options);
         // connect() resolves before Redis has answered the URL's SELECT (and AUTH); only a command
         // queued at once gets Redis's own refusal (`ERR DB index is out of range`) for lastError():
         // a later one finds the connection closed and says only that.
@@ -211,8 +214,8 @@ export class RedisLink {
         for (const channel of this.channels.keys()) await this.listen(sub, channel);
       } catch (err) {
         this.failure = err instanceof Error ? err.message : String(err);
-        cmd.close();
-        sub.close();
+        cmd?.close();
+        sub?.close();
         this.scheduleRetry();
         return;
       }

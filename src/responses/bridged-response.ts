@@ -224,7 +224,7 @@ interface BackgroundStart {
  * while this instance holds them, and `cancel` ends it (bridged-background.ts). The chat pipeline
  * writes the request's one row when the upstream call ends, so the key's limits hold until then.
  */
-function inBackground(run: ResponsesRun, { req, chat, id, createdAt, opts, remember }: BackgroundStart): ResponsesAnswer {
+async function inBackground(run: ResponsesRun, { req, chat, id, createdAt, opts, remember }: BackgroundStart): Promise<ResponsesAnswer> {
   const { ctx, decision, clock, requestId } = run;
   const first = decision.targets[0]!;
   const job = ctx.backgroundJobs.start(id);
@@ -236,6 +236,9 @@ function inBackground(run: ResponsesRun, { req, chat, id, createdAt, opts, remem
     console.error(`[gophergate] background response ${id}: ${(err as Error)?.message ?? err}`);
     job.end();
   });
+  // Its id goes out once it is stored (`store: false` is refused with `background`), so a retrieve,
+  // cancel or delete sent to another instance the moment the client has it finds it there.
+  await run.store.persisted();
   const headers = gatewayHeaders({ overheadMs: clock.overhead(), target: first, decision, requestId });
   return req.stream ? { kind: 'stream', body: followJob(job), headers } : { kind: 'json', body: JSON.stringify(queued), headers };
 }

@@ -77,11 +77,12 @@ export function relayResponsesStream(
   up: OpenedUpstream,
   onEnd: (end: ResponsesStreamEnd) => void,
   /**
-   * `onId`: the response's id, as soon as the stream names it. `atTerminal`: awaited before the
+   * `onId`: the response's id, as soon as the stream names it (a promise it returns is awaited
+   * before the bytes naming the id go out). `atTerminal`: awaited before the
    * bytes holding the terminal event go out (the caller makes its record of the finished response
    * readable by other instances first: the client may act on that event at once).
    */
-  hooks: { onId?: (id: string) => void; atTerminal?: (id: string | null, outputIds: string[]) => Promise<void> } = {},
+  hooks: { onId?: (id: string) => Promise<void> | void; atTerminal?: (id: string | null, outputIds: string[]) => Promise<void> } = {},
   opened?: PassthroughStream,
 ): ReadableStream<Uint8Array> {
   const reader = opened?.reader ?? up.res.body!.getReader();
@@ -95,6 +96,8 @@ export function relayResponsesStream(
   /** The terminal event was parsed; `held`: its bytes waited for `hooks.atTerminal`. */
   let terminal = false;
   let held = false;
+  /** What onId returned, awaited before the read that named the id is relayed. */
+  let idWritten: Promise<void> | void;
   /** The failure the provider reported in the stream (relayed to the client: as it came, or re-framed for xAI). */
   let failed: ApiError | null = null;
   const tally: StreamTally = { usage: null, deliveredText: '', finishReason: null, firstByteAt: null };
@@ -150,7 +153,7 @@ export function relayResponsesStream(
     }
     // The id is kept so the client's later GET/DELETE of this response can be checked and forwarded.
     if (typeof data?.response?.id === 'string') {
-      if (responseId === null) hooks.onId?.(data.response.id);
+      if (responseId === null) idWritten = hooks.onId?.(data.response.id);
       responseId = data.response.id;
     }
     if (TERMINAL.has(data?.type)) {
@@ -181,6 +184,10 @@ export function relayResponsesStream(
           return { error: failed && up.failure(failed) };
         }
         parser.push(decoder.decode(r.value, { stream: true }));
+        if (idWritten) {
+          await idWritten;
+          idWritten = undefined;
+        }
         if (terminal && !held && hooks.atTerminal) {
           held = true;
           await hooks.atTerminal(responseId, outputIds);

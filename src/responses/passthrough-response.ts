@@ -91,9 +91,13 @@ export async function passthroughResponse(run: ResponsesRun, fallback?: Passthro
       if (req.background === true && responseId) return follow(responseId, error, overheadMs, cut);
       settle(cut, error, overheadMs);
     }, {
-      // Recorded from the moment the client learns the id, and again, with the output items and
+      // Recorded from the moment the client learns the id (written first for a background one), and again, with the output items and
       // written, before the terminal event goes out: another key's read or follow-up on any instance is refused.
-      onId: (id) => recordOwner(id),
+      onId: (id) => {
+        recordOwner(id);
+        // A background response's client may leave at once and poll another instance: written first.
+        if (req.background === true && req.store !== false) return run.store.persisted();
+      },
       atTerminal: async (id, outputIds) => {
         ownerKept = true;
         recordOwner(id, outputIds);

@@ -5,7 +5,7 @@ import { storeBusyOr } from '../db/sqlite-write-failure';
 import { ApiError } from '../errors/api-error';
 import { approxBytes } from './approx-bytes';
 import { SizedMap } from './sized-map';
-import { columnValues, entryOf, INSERT_PG_SQL, INSERT_SQLITE_SQL, SELECT_SQL, UPDATE_SQL, type StoredConversation, type StoredRow } from './stored-response-rows';
+import { columnValues, entryOf, INSERT_PG_SQL, INSERT_SQLITE_SQL, isCancelled, SELECT_SQL, UPDATE_SQL, UPDATE_UNLESS_CANCELLED_PG_SQL, type StoredConversation, type StoredRow } from './stored-response-rows';
 
 export type { StoredConversation } from './stored-response-rows';
 
@@ -327,8 +327,10 @@ export class ResponseStore {
     try {
       for (const [id, { conv: c, replaceOnly }] of rows) {
         const values = columnValues(c, Boolean(c.forwarded), this.opts.runner);
-        if (replaceOnly) await store.run(UPDATE_SQL, [...values, id]);
-        else await store.run(INSERT_PG_SQL, [id, ...values]);
+        if (!replaceOnly) await store.run(INSERT_PG_SQL, [id, ...values]);
+        else if (isCancelled(c.response)) await store.run(UPDATE_SQL, [...values, id]);
+        // Cancelled (or deleted) through another instance meanwhile: the table's state wins, read back on the next look.
+        else if (!(await store.all(UPDATE_UNLESS_CANCELLED_PG_SQL, [...values, id])).length && !this.pending.has(id)) this.cache.delete(id);
       }
       if (now - this.lastPrune >= PRUNE_EVERY_MS) {
         this.lastPrune = now;

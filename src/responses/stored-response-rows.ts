@@ -45,17 +45,29 @@ export const COLUMNS = 'client_id, model, messages, created_at, provider, forwar
 /** The columns a save writes: COLUMNS and the instance running the response (`runner`, written, never read back into the entry). */
 const WRITTEN = `${COLUMNS}, runner`.split(', ');
 export const UPDATE_SQL = `UPDATE stored_responses SET ${WRITTEN.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`;
+/**
+ * PostgreSQL's save of a response that did not end cancelled: a row stored `cancelled` is left as
+ * it is. A cancel made through another instance is stored there while this one still runs the
+ * response (its `in_progress` or last save would undo the cancel before its watch read it); the
+ * row updated, if any, is returned.
+ */
+export const UPDATE_UNLESS_CANCELLED_PG_SQL = `${UPDATE_SQL} AND (response IS NULL OR response::json ->> 'status' IS DISTINCT FROM 'cancelled') RETURNING id`;
 /** A first save: the row, or (PostgreSQL's `ON CONFLICT`, SQLite's `OR REPLACE`) a row of that id replaced. */
 export const INSERT_SQLITE_SQL = `INSERT OR REPLACE INTO stored_responses (id, ${WRITTEN.join(', ')}) VALUES (?${', ?'.repeat(WRITTEN.length)})`;
 export const INSERT_PG_SQL =
   `INSERT INTO stored_responses (id, ${WRITTEN.join(', ')}) VALUES (?${', ?'.repeat(WRITTEN.length)}) ` +
-  `ON CONFLICT (id) DO UPDATE SET ${WRITTEN.map((c) => `${c} = excluded.${c}`).join(', ')}`;
+  `ON CONFLICT (id) DO UPDATE SET ${WRITTEN.map((c) => `${c} = excluded.${c}`).join(', ')} ` +
+  // A retried first save (or a replace that became one) leaves a response stored cancelled as it is, as UPDATE_UNLESS_CANCELLED_PG_SQL does.
+  `WHERE stored_responses.response IS NULL OR stored_responses.response::json ->> 'status' IS DISTINCT FROM 'cancelled' OR excluded.response::json ->> 'status' = 'cancelled'`;
 
 /** Whether a stored response object is still running (`queued` or `in_progress`). */
 export const isRunning = (response: unknown): boolean => {
   const status = (response as { status?: unknown } | null | undefined)?.status;
   return status === 'queued' || status === 'in_progress';
 };
+
+/** Whether a stored response object ended `cancelled`. */
+export const isCancelled = (response: unknown): boolean => (response as { status?: unknown } | null | undefined)?.status === 'cancelled';
 
 /**
  * A conversation's column values in UPDATE_SQL's order (`forwarded` as the dialect stores it).

@@ -21,6 +21,24 @@ export function unreadableKeyWarnings(snapshot: RuntimeSnapshot): string[] {
 }
 
 /**
+ * While it runs: one warning per provider with more stored keys it cannot decrypt than before
+ * (`before`: the snapshot the last check saw). Another instance saved them under a different
+ * LLM_PROXY__ENCRYPTION_KEY, so this one calls the provider without them.
+ */
+export function newlyUnreadableKeyWarnings(before: RuntimeSnapshot, now: RuntimeSnapshot): string[] {
+  const out: string[] = [];
+  for (const p of now.providers.values()) {
+    const added = (p.unreadableKeys ?? 0) - (before.providers.get(p.id)?.unreadableKeys ?? 0);
+    if (added <= 0) continue;
+    out.push(
+      `gophergate: ${added} API key(s) of provider ${p.id} stored since cannot be decrypted with this LLM_PROXY__ENCRYPTION_KEY: ` +
+        'another instance saved them under a different one (every instance must share LLM_PROXY__ENCRYPTION_KEY); they are not used here.',
+    );
+  }
+  return out;
+}
+
+/**
  * One warning per provider whose stored base URL holds a query or fragment (saved before the admin
  * API refused them, e.g. a Gemini key as `?key=...`): the provider is off until the URL is set
  * again (PATCH /api/providers/{id} or the Providers page). The query's values are not printed.

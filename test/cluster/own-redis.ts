@@ -30,23 +30,25 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function answers(port: number): Promise<boolean> {
-  const p = Bun.spawn(['redis-cli', '-h', '127.0.0.1', '-p', String(port), 'PING'], { stdout: 'pipe', stderr: 'ignore' });
+async function answers(port: number, password?: string): Promise<boolean> {
+  const auth = password ? ['--no-auth-warning', '-a', password] : [];
+  const p = Bun.spawn(['redis-cli', '-h', '127.0.0.1', '-p', String(port), ...auth, 'PING'], { stdout: 'pipe', stderr: 'ignore' });
   const out = await new Response(p.stdout).text();
   await p.exited;
   return out.trim() === 'PONG';
 }
 
-export async function startOwnRedis(): Promise<OwnRedis> {
+/** `password`: the server asks for it (`--requirepass`); `url` then carries it. */
+export async function startOwnRedis(o: { password?: string } = {}): Promise<OwnRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'gg-own-redis-'));
   let proc: Bun.Subprocess | null = null;
   const start = async () => {
-    proc = Bun.spawn(['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+    proc = Bun.spawn(['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...(o.password ? ['--requirepass', o.password] : [])], {
       stdout: 'ignore', stderr: 'ignore',
     });
     const deadline = Date.now() + 10_000;
-    while (!(await answers(port))) {
+    while (!(await answers(port, o.password))) {
       if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not start`);
       await Bun.sleep(20);
     }
@@ -61,7 +63,7 @@ export async function startOwnRedis(): Promise<OwnRedis> {
   await start();
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://${o.password ? `:${encodeURIComponent(o.password)}@` : ''}127.0.0.1:${port}`,
     kill,
     start,
     pause: () => (proc as Bun.Subprocess | null)?.kill('SIGSTOP'),

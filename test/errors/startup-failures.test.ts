@@ -218,6 +218,14 @@ describe('a start that cannot go on says why in one line', () => {
     expectOneLineRefusal(r, 'LLM_PROXY__REDIS__URL must be a URL', 'redis://:***@127.0.0.1:99999');
     expect(r.err).not.toContain('hunter2-secret');
   });
+
+  test('a Redis URL whose database number is not one is refused in one line (Bun threw it from a timer: a stack trace, the process gone)', () => {
+    for (const db of ['abc', '-1', '2/3', '99999999999', '2x']) {
+      const r = start({ LLM_PROXY__REDIS__URL: `redis://:hunter2-secret@127.0.0.1:1/${db}` });
+      expectOneLineRefusal(r, 'LLM_PROXY__REDIS__URL', 'database number', `"/${db}"`, 'redis://host:6379/2');
+      expect(r.err).not.toContain('hunter2-secret');
+    }
+  });
 });
 
 describe('Redis not answering at start', () => {
