@@ -55,7 +55,10 @@ export interface UsageViewModel {
    * suggestions, and why a name was refused (then no figures are read, as on the Logs page).
    */
   team?: { value: string; teams: { id: number; name: string }[]; error?: string };
-  /** What a fresh install has set up, for the first steps shown while there is no usage (unset: not known). */
+  /**
+   * What a fresh install has set up, for the first steps shown while there is no usage (unset: not
+   * known): a provider that needs a key enabled with one; a key that is not revoked.
+   */
   setup?: { providerReady: boolean; keyMade: boolean };
 }
 

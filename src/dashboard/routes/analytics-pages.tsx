@@ -20,7 +20,7 @@ import { LogDetailGone, LogDetailView, LogsView, type LogDetail, type LogFilters
 import { MonitorView } from '../pages/monitor-view';
 import { UsageView, type BreakdownRow, type UsageViewModel } from '../pages/usage-view';
 import { teamFilter, teamFilterChoices } from '../team-filter';
-import { lacksNeededKey } from '../../providers/provider-catalog';
+import { lacksNeededKey, PROVIDER_CATALOG } from '../../providers/provider-catalog';
 import { htmlResponse, isHtmx } from '../respond';
 import { parseRange, rangeBounds } from '../usage-range';
 import { dateTimeField, logFilterFrom, logFiltersOf } from '../log-filters';
@@ -119,11 +119,15 @@ const usageTotals = (s: Summary): UsageViewModel['totals'] => ({
   cacheWriteTokens: s.cache_write_tokens,
 });
 
-/** What a fresh install has set up (the Usage page's first steps), from the in-memory snapshot. */
+/**
+ * What a fresh install has set up (the Usage page's first steps), from the in-memory snapshot. A
+ * provider counts once one that needs a key is enabled with it: Ollama is on by default, whether
+ * or not one runs, so it would mark the step done on every fresh install.
+ */
 function setupState(ctx: AppContext): UsageViewModel['setup'] {
   const snap = ctx.state.getSnapshot();
   return {
-    providerReady: [...snap.providers.values()].some((p) => p.enabled && !lacksNeededKey(p)),
+    providerReady: [...snap.providers.values()].some((p) => p.enabled && PROVIDER_CATALOG[p.id].needsKey && !lacksNeededKey(p)),
     keyMade: [...snap.clientsByKeyHash.values()].some((c) => !c.revoked),
   };
 }
