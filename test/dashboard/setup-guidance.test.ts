@@ -17,7 +17,7 @@ let admin: Session;
 
 beforeAll(async () => {
   // DeepSeek at a loopback fake with no key set: what its requests meet is seen here, not on the internet.
-  upstream = startFakeUpstream((req) => (req.headers.authorization?.startsWith('Bearer sk-')
+  upstream = startFakeUpstream((req) => (req.headers.get('authorization')?.startsWith('Bearer sk-')
     ? jsonResponse({ object: 'list', data: [] })
     : jsonResponse({ error: { message: 'Authentication Fails, Your api key is invalid', type: 'authentication_error' } }, 401)));
   gw = await startGateway({ env: { LLM_PROXY__PROVIDERS__DEEPSEEK__BASE_URL: `${upstream.url}/v1` } });
