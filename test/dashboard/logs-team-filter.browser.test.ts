@@ -11,7 +11,8 @@ import { createTeam } from '../../src/admin/teams-service';
 import { updateClient } from '../../src/admin/clients-service';
 import { chromiumAvailable } from '../browser-helpers/launch-browser';
 import { storedLogRow, useDashboardSuite } from '../browser-helpers/dashboard-suite';
-import { htmxSettled, markStale, navTo } from '../browser-helpers/dashboard-gateway';
+import { navTo } from '../browser-helpers/dashboard-gateway';
+import { pickTeamFilter } from '../browser-helpers/pick-team-filter';
 
 setDefaultTimeout(60_000);
 
@@ -42,17 +43,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('the Logs Team filter i
     const { page, env } = s;
     await navTo(page, 'Logs', 'logs');
     expect((await listed(page)).length).toBe(6);
-    await page.focus('#logs-team');
-    await page.keyboard.type('res');
-    await page.waitForFunction(() => [...document.querySelectorAll('#team-choices option')].map((o) => (o as HTMLOptionElement).value).join() === 'Research');
-    await markStale(page, '#main [data-page="logs"]');
-    await page.evaluate(() => {
-      const input = document.querySelector('#logs-team') as HTMLInputElement;
-      input.value = 'Research';
-      input.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertReplacementText' }));
-    });
-    await page.waitForSelector('#main [data-page="logs"]:not([data-stale])');
-    await htmxSettled(page);
+    await pickTeamFilter(page, { input: '#logs-team', typed: 'res', team: 'Research', pageKey: 'logs' });
     expect(await listed(page)).toEqual(rows.research);
     expect(new URL(page.url()).searchParams.get('team')).toBe('Research');
     expect(await page.inputValue('#logs-team')).toBe('Research');

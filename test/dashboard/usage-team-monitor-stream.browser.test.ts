@@ -12,6 +12,7 @@ import type { LogRow } from '../../src/logging/log-row';
 import { chromiumAvailable } from '../browser-helpers/launch-browser';
 import { storedLogRow, useDashboardSuite } from '../browser-helpers/dashboard-suite';
 import { htmxSettled, markStale, navTo } from '../browser-helpers/dashboard-gateway';
+import { pickTeamFilter } from '../browser-helpers/pick-team-filter';
 
 setDefaultTimeout(60_000);
 
@@ -48,18 +49,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('Usage by team and stre
     const { page } = s;
     await navTo(page, 'Usage', 'usage');
     expect(await stat(page)).toBe('5');
-    await page.focus('#usage-team');
-    await page.keyboard.type('res');
-    await page.waitForFunction(() => [...document.querySelectorAll('#team-choices option')].map((o) => (o as HTMLOptionElement).value).join() === 'Research');
-    await markStale(page, '#main [data-page="usage"]');
-    // A pick from the suggestions, as Chromium reports it (headless Chromium draws no datalist popup).
-    await page.evaluate(() => {
-      const input = document.querySelector('#usage-team') as HTMLInputElement;
-      input.value = 'Research';
-      input.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertReplacementText' }));
-    });
-    await page.waitForSelector('#main [data-page="usage"]:not([data-stale])');
-    await htmxSettled(page);
+    await pickTeamFilter(page, { input: '#usage-team', typed: 'res', team: 'Research', pageKey: 'usage' });
     expect(await stat(page)).toBe('2');
     expect(await clients(page)).toEqual(['research-key']);
     expect(new URL(page.url()).searchParams.get('team')).toBe('Research');
