@@ -7,12 +7,10 @@
  */
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import type { Page } from 'playwright-core';
-import { createTeam } from '../../src/admin/teams-service';
-import { updateClient } from '../../src/admin/clients-service';
 import { chromiumAvailable } from '../browser-helpers/launch-browser';
 import { storedLogRow, useDashboardSuite } from '../browser-helpers/dashboard-suite';
 import { navTo } from '../browser-helpers/dashboard-gateway';
-import { pickTeamFilter } from '../browser-helpers/pick-team-filter';
+import { keysInTwoTeams, pickTeamFilter } from '../browser-helpers/team-filter-helpers';
 
 setDefaultTimeout(60_000);
 
@@ -21,12 +19,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('the Logs Team filter i
   const rows: Record<'ops' | 'research' | 'none', string[]> = { ops: [], research: [], none: [] };
 
   const s = useDashboardSuite('logs-team-filter-password-1', async (env) => {
-    const ops = await createTeam(env.gw.ctx, { name: 'Ops' });
-    const research = await createTeam(env.gw.ctx, { name: 'Research' });
-    const keys = { ops: env.gw.addClient('ops-key'), research: env.gw.addClient('research-key'), none: env.gw.addClient('lone-key') };
-    await updateClient(env.gw.ctx, keys.ops.id, { team_id: ops.id });
-    await updateClient(env.gw.ctx, keys.research.id, { team_id: research.id });
-    await env.gw.ctx.state.refresh();
+    const keys = await keysInTwoTeams(env);
     // Interleaved, so a team's rows are not simply the newest or the oldest.
     for (let round = 0; round < 2; round++) {
       for (const who of ['ops', 'research', 'none'] as const) {

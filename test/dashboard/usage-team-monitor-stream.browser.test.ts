@@ -6,13 +6,11 @@
  */
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import type { Page } from 'playwright-core';
-import { createTeam } from '../../src/admin/teams-service';
-import { updateClient } from '../../src/admin/clients-service';
 import type { LogRow } from '../../src/logging/log-row';
 import { chromiumAvailable } from '../browser-helpers/launch-browser';
 import { storedLogRow, useDashboardSuite } from '../browser-helpers/dashboard-suite';
 import { htmxSettled, markStale, navTo } from '../browser-helpers/dashboard-gateway';
-import { pickTeamFilter } from '../browser-helpers/pick-team-filter';
+import { keysInTwoTeams, pickTeamFilter } from '../browser-helpers/team-filter-helpers';
 
 setDefaultTimeout(60_000);
 
@@ -26,12 +24,7 @@ const streamedRow = (route: string): LogRow => ({
 
 describe.skipIf(!chromiumAvailable() && !process.env.CI)('Usage by team and streamed rows on Monitoring, in Chromium', () => {
   const s = useDashboardSuite('usage-team-stream-password-1', async (env) => {
-    const ops = await createTeam(env.gw.ctx, { name: 'Ops' });
-    const research = await createTeam(env.gw.ctx, { name: 'Research' });
-    const keys = { ops: env.gw.addClient('ops-key'), research: env.gw.addClient('research-key'), none: env.gw.addClient('lone-key') };
-    await updateClient(env.gw.ctx, keys.ops.id, { team_id: ops.id });
-    await updateClient(env.gw.ctx, keys.research.id, { team_id: research.id });
-    await env.gw.ctx.state.refresh();
+    const keys = await keysInTwoTeams(env);
     for (const who of ['ops', 'research', 'research', 'none'] as const) {
       const { response } = await env.gw.openai(keys[who].key).chat.completions
         .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: who }] }).withResponse();
