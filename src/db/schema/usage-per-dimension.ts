@@ -2,9 +2,10 @@ import { sqliteTable, text, integer, primaryKey, index } from 'drizzle-orm/sqlit
 import { rollupMeasures } from './rollup-columns';
 
 /*
- * Narrow rollups with one dimension each, kept by the log writer beside usage_hourly/usage_daily.
+ * Per-dimension rollups kept by the log writer beside usage_hourly/usage_daily: narrow ones with one
+ * dimension each, and at the end the team ones (usage_hourly's key plus the row's team).
  * The full rollups grow with clients x models (200 clients using 24 models each is 4,800 rows per
- * hour); these grow with models or clients alone, so the dashboard's unfiltered charts and
+ * hour); the narrow ones grow with models or clients alone, so the dashboard's unfiltered charts and
  * breakdowns scan a few thousand rows whatever the mix. Queries pick the narrowest table that holds
  * every column they filter or group on.
  */
