@@ -16,7 +16,7 @@ import type { Database } from 'bun:sqlite';
 import { openDatabase } from '../src/db/client';
 import { runMigrations } from '../src/db/migrate';
 import { INSERT_LOG_SQL, logRowValues, rollupFromHourlySql } from '../src/logging/log-row-sql';
-import { ROLLUP_TABLES } from '../src/logging/rollup-tables';
+import { ROLLUP_FAMILIES, ROLLUP_TABLES } from '../src/logging/rollup-tables';
 import { listLogs, usageBreakdown, usageSummary, usageTimeseries } from '../src/logging/usage-queries';
 import { count, flag } from './bench-args';
 import { sqliteStore } from '../src/db/store';
@@ -26,6 +26,8 @@ const CLIENTS = count('clients', 20);
 const MODEL_COUNT = count('models', 24);
 const PER_CLIENT = Math.min(count('client-models', 4), MODEL_COUNT);
 const keep = flag('db');
+/** The finest rollup (usage_hourly's key and the row's team): the bulk load fills it first. */
+const TEAM_HOURLY = ROLLUP_FAMILIES.find((f) => f.hourly.dims.includes('team_id'))!.hourly;
 const dir = keep ? null : mkdtempSync(join(tmpdir(), 'gg-bench-dash-'));
 const dbPath = keep ?? join(dir!, 'bench.db');
 const reuse = !!keep && existsSync(keep);
@@ -73,16 +75,15 @@ function fill(db: Database): void {
   for (const ix of indexes) db.exec(ix.sql);
   console.log(`  indexes built in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
   const t2 = performance.now();
-  // The same sums the writer keeps current batch by batch (see rollup-batch.ts).
-  db.exec(`INSERT INTO usage_hourly (hour, provider, model, client_id, requests, errors, prompt_tokens, cached_tokens,
+  // The same sums the writer keeps current batch by batch (see rollup-batch.ts), into the finest
+  // table (the row's team on usage_hourly's key); every other rollup folds from it.
+  db.exec(`INSERT INTO ${TEAM_HOURLY.name} (hour, team_id, provider, model, client_id, requests, errors, prompt_tokens, cached_tokens,
       completion_tokens, reasoning_tokens, cost_usd, latency_ms_sum, overhead_ms_sum)
-    SELECT (created_at / 3600000) * 3600000, coalesce(provider, ''), coalesce(model, model_requested), coalesce(client_id, 0),
+    SELECT (created_at / 3600000) * 3600000, coalesce(team_id, 0), coalesce(provider, ''), coalesce(model, model_requested), coalesce(client_id, 0),
       count(*), sum(status >= 400 OR error_type IS NOT NULL), sum(prompt_tokens), sum(cached_tokens), sum(completion_tokens),
       sum(reasoning_tokens), sum(cost_usd), sum(latency_ms), sum(overhead_ms)
-    FROM request_logs GROUP BY 1, 2, 3, 4`);
-  // The daily and per-dimension rollups fold from the hourly one, as the writer's deltas do.
-  // (usage_team_daily is not: usage_hourly has no team, and these rows none either.)
-  for (const t of ROLLUP_TABLES.slice(1).filter((t) => !t.dims.includes('team_id'))) db.exec(rollupFromHourlySql(t));
+    FROM request_logs GROUP BY 1, 2, 3, 4, 5`);
+  for (const t of ROLLUP_TABLES.filter((t) => t !== TEAM_HOURLY)) db.exec(rollupFromHourlySql(t, TEAM_HOURLY.name));
   console.log(`  rollups built in ${((performance.now() - t2) / 1000).toFixed(1)} s`);
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = NORMAL');
@@ -127,6 +128,11 @@ const cases: [string, () => unknown][] = [
   ['breakdown by model, 30 days, one client', () => usageBreakdown(store, 'model', { ...cut30, clientId: 3 })],
   ['breakdown by client, 30 days, one model', () => usageBreakdown(store, 'client', { ...cut30, model: MODELS[5]!.model })],
   ['summary, 30 days, one client and model', () => usageSummary(store, { ...cut30, clientId: 3, model: MODELS[2]!.model })],
+  ['summary, dashboard 30 days, one team', () => usageSummary(store, { ...dash30, teamId: 2 })],
+  ['time series, hourly, last 7 days, one team', () => usageTimeseries(store, 'hour', { from: now - 7 * DAY, to: now, teamId: 2 })],
+  ['time series, daily, dashboard 30 days, one team', () => usageTimeseries(store, 'day', { ...dash30, teamId: 2 })],
+  ['breakdown by model, dashboard 30 days, one team', () => usageBreakdown(store, 'model', { ...dash30, teamId: 2 }, 20)],
+  ['breakdown by client, dashboard 30 days, one team', () => usageBreakdown(store, 'client', { ...dash30, teamId: 2 }, 20)],
   ['logs page, newest 50', () => listLogs(store, { limit: 50 })],
   ['logs page 2 (before_id)', () => listLogs(store, { limit: 50, beforeId: lastPage.at(-1)?.id })],
   ['logs page deep in history (before_id)', () => listLogs(store, { limit: 50, beforeId: deepAnchor })],

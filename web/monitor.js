@@ -9,6 +9,11 @@
   function usd(n) { return format.usd(Number(n) || 0); }
   function ms(n) { return format.duration(Number(n) || 0); }
   function utc(t) { return format.clockTime(Number(t) || 0, Date.now()); }
+  // As the Logs detail names it ("chat (stream)"); plain chat left out, as the Logs list does.
+  function endpointOf(r) {
+    var endpoint = String(r.endpoint || 'chat');
+    return endpoint === 'chat' && r.stream !== true ? '' : format.endpointLabel(endpoint, r.stream === true);
+  }
 
   document.addEventListener('alpine:init', function () {
     var Alpine = window.Alpine;
@@ -112,6 +117,7 @@
         status: Number(r.status) || 0,
         model: String(r.model || pick('model_requested', 'modelRequested') || ''),
         provider: String(r.provider || ''),
+        endpoint: endpointOf(r),
         route: String(r.route || ''),
         client: clientLabel(pick('client_id', 'clientId'), pick('client_name', 'clientName'), names),
         promptTokens: Number(pick('prompt_tokens', 'promptTokens')) || 0,

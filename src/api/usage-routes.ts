@@ -17,6 +17,7 @@ const range = {
   client_id: str('Only this client (decimal digits)'),
   provider: str('Only this provider'),
   model: str('Only this concrete model'),
+  team: str("Only one team's requests, by its id: the team the key was in when the request was admitted"),
 };
 // The usage routes read hourly rollups: their range is widened to whole UTC hours.
 const rollupRange = {
@@ -40,7 +41,6 @@ export function usageRoutes(ctx: AppContext) {
         status: str("An HTTP status, or 'error' / 'ok'"),
         endpoint: str('One endpoint: chat, responses, images, embeddings, messages, count_tokens or classifier'),
         request_id: str("One request's row: the x-request-id its answer carried"),
-        team: str("One team's rows, by its id: the team the key was in when the request was admitted"),
         before_id: str('Paging: rows after this id in the list (pass the last id of the previous page)'),
       }, { additionalProperties: true }),
       detail: { tags, security, responses: ADMIN_RESPONSES.logs, summary: 'Request log rows, newest first' },

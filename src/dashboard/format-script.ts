@@ -1,7 +1,7 @@
-import { clockTime, compactNumber, duration, usd } from './format';
+import { clockTime, compactNumber, duration, endpointLabel, usd } from './format';
 
 /** The formats the browser needs (charts and the live monitor), from format.ts itself. */
-const BROWSER_FORMATS = { compactNumber, usd, duration, clockTime } as const;
+const BROWSER_FORMATS = { compactNumber, usd, duration, clockTime, endpointLabel } as const;
 
 let script: string | null = null;
 

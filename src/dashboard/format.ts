@@ -116,6 +116,14 @@ export function clockTime(epochMs: number, now: number): string {
   return at.slice(0, 10) === new Date(now).toISOString().slice(0, 10) ? at.slice(11, 19) : `${at.slice(5, 10)} ${at.slice(11, 19)}`;
 }
 
+/**
+ * A request's endpoint as the Logs detail and the live monitor name it: `chat (stream)` for a
+ * streamed answer, so the two pages mark streams alike (the monitor gets this very function).
+ */
+export function endpointLabel(endpoint: string, stream: boolean): string {
+  return stream ? `${endpoint} (stream)` : endpoint;
+}
+
 /** dateTime() with its zone, "2025-01-31 14:05:09 UTC", where no heading on the page says UTC. */
 export function utcDateTime(epochMs: number | null | undefined): string {
   return epochMs == null ? 'never' : `${dateTime(epochMs)} UTC`;

@@ -21,6 +21,7 @@ import m18 from '../../drizzle-pg/0018_failed_rows_index.sql' with { type: 'text
 import m19 from '../../drizzle-pg/0019_seed_context_windows.sql' with { type: 'text' };
 import m20 from '../../drizzle-pg/0020_stored_responses_runner.sql' with { type: 'text' };
 import m21 from '../../drizzle-pg/0021_logs_team_index.sql' with { type: 'text' };
+import m22 from '../../drizzle-pg/0022_team_usage_rollups.sql' with { type: 'text' };
 
 export const embeddedMigrations: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: "0000_init", when: 1796190489561, breakpoints: true, sql: m0 },
@@ -45,4 +46,5 @@ export const embeddedMigrations: { tag: string; when: number; breakpoints: boole
   { tag: "0019_seed_context_windows", when: 1796543501320, breakpoints: true, sql: m19 },
   { tag: "0020_stored_responses_runner", when: 1796560946287, breakpoints: true, sql: m20 },
   { tag: "0021_logs_team_index", when: 1796563196441, breakpoints: true, sql: m21 },
+  { tag: "0022_team_usage_rollups", when: 1796571454724, breakpoints: true, sql: m22 },
 ];

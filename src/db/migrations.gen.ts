@@ -29,6 +29,7 @@ import m26 from '../../drizzle/0026_failed_rows_index.sql' with { type: 'text' }
 import m27 from '../../drizzle/0027_seed_context_windows.sql' with { type: 'text' };
 import m28 from '../../drizzle/0028_stored_responses_runner.sql' with { type: 'text' };
 import m29 from '../../drizzle/0029_logs_team_index.sql' with { type: 'text' };
+import m30 from '../../drizzle/0030_team_usage_rollups.sql' with { type: 'text' };
 
 export const embeddedMigrations: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: "0000_motionless_avengers", when: 1795645372281, breakpoints: true, sql: m0 },
@@ -61,4 +62,5 @@ export const embeddedMigrations: { tag: string; when: number; breakpoints: boole
   { tag: "0027_seed_context_windows", when: 1796543500783, breakpoints: true, sql: m27 },
   { tag: "0028_stored_responses_runner", when: 1796560945425, breakpoints: true, sql: m28 },
   { tag: "0029_logs_team_index", when: 1796563195405, breakpoints: true, sql: m29 },
+  { tag: "0030_team_usage_rollups", when: 1796571453832, breakpoints: true, sql: m30 },
 ];

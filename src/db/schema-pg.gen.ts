@@ -19,4 +19,6 @@ export const usageHourly = pg.usageHourly!;
 export const usageModelDaily = pg.usageModelDaily!;
 export const usageModelHourly = pg.usageModelHourly!;
 export const usageTeamDaily = pg.usageTeamDaily!;
+export const usageTeamFullDaily = pg.usageTeamFullDaily!;
+export const usageTeamFullHourly = pg.usageTeamFullHourly!;
 export const users = pg.users!;

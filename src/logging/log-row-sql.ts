@@ -48,14 +48,14 @@ export function isErrorRecord(r: Pick<LogRow, 'status' | 'errorType'>): boolean 
 }
 
 /**
- * Builds a rollup table from usage_hourly in one statement (the bench's bulk load; the migration
- * that added the daily and per-dimension tables backfills them the same way). Not
- * usage_team_daily: usage_hourly has no team.
+ * Builds a rollup table from an hourly one holding all its dims in one statement (the bench's bulk
+ * load; the migration that added the daily and per-dimension tables backfills them the same way).
+ * From usage_hourly by default, which has no team: the team tables fold from usage_team_full_hourly.
  */
-export function rollupFromHourlySql(t: RollupTable): string {
+export function rollupFromHourlySql(t: RollupTable, hourly = ROLLUP_TABLES[0]!.name): string {
   const time = t.time === 'hour' ? 'hour' : `(hour / ${DAY_MS}) * ${DAY_MS}`;
   const key = [time, ...t.dims];
   return `INSERT INTO ${t.name} (${[t.time, ...t.dims, ...MEASURES].join(', ')})
 SELECT ${[...key, ...MEASURES.map((m) => `sum(${m})`)].join(', ')}
-FROM usage_hourly GROUP BY ${key.map((_, i) => i + 1).join(', ')}`;
+FROM ${hourly} GROUP BY ${key.map((_, i) => i + 1).join(', ')}`;
 }

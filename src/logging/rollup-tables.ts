@@ -40,11 +40,16 @@ export const ROLLUP_FAMILIES: readonly { readonly hourly: RollupTable; readonly 
     hourly: { name: 'usage_hourly', time: 'hour', dims: FULL },
     daily: { name: 'usage_daily', time: 'day', dims: FULL },
   },
+  // Last: only a query that filters on a team reads it (no other family holds team_id).
+  {
+    hourly: { name: 'usage_team_full_hourly', time: 'hour', dims: ['team_id', ...FULL] },
+    daily: { name: 'usage_team_full_daily', time: 'day', dims: ['team_id', ...FULL] },
+  },
 ];
 
 /**
- * Per UTC day x team (the team a row was admitted under): what team budgets and team spend read.
- * No hourly twin and not a family: no usage query filters on teams.
+ * Per UTC day x team (the team a row was admitted under): what team budgets and team spend read
+ * (one seek per team). Not a family: team-filtered usage queries read usage_team_full_*.
  */
 export const TEAM_DAILY: RollupTable = { name: 'usage_team_daily', time: 'day', dims: ['team_id'] };
 

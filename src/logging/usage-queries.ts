@@ -21,6 +21,11 @@ export interface UsageFilter {
   clientId?: number;
   provider?: string;
   model?: string;
+  /**
+   * Rows admitted under one team (the row's `team_id`: the key's team then). Rollup reads take it
+   * from usage_team_full_*; the logs list seeks request_logs_team_created_idx.
+   */
+  teamId?: number;
 }
 
 export interface LogFilter extends UsageFilter {
@@ -34,8 +39,6 @@ export interface LogFilter extends UsageFilter {
   status?: number | 'error' | 'ok';
   /** One endpoint's rows (`chat`, `embeddings`, ...). */
   endpoint?: (typeof LOG_ENDPOINTS)[number];
-  /** Rows admitted under one team (the row's `team_id`: the key's team then; request_logs_team_created_idx). */
-  teamId?: number;
   /** The row of one request: the id its answer carried as x-request-id (request_logs_request_id_idx). */
   requestId?: string;
   /** Paging: rows strictly older (in the list's order) than this row. */
@@ -61,7 +64,7 @@ const TOTALS = `coalesce(sum(requests), 0) AS requests, coalesce(sum(errors), 0)
   coalesce(sum(overhead_ms_sum), 0) AS overhead_ms_sum,
   coalesce(sum(cache_write_tokens), 0) AS cache_write_tokens`;
 
-const filterOf = (f: UsageFilter): RollupFilter => ({ client_id: f.clientId, provider: f.provider, model: f.model });
+const filterOf = (f: UsageFilter): RollupFilter => ({ client_id: f.clientId, provider: f.provider, model: f.model, team_id: f.teamId });
 
 /** Rows of the planned rollup reads for `f`, as a FROM source with `t`, `groupDims` and the sums. */
 const source = (f: UsageFilter, groupDims: readonly RollupDim[], grain: 'hour' | 'day') =>
@@ -95,6 +98,9 @@ function totals(raw: Record<string, unknown>): UsageTotals & { avg_latency_ms: n
     avg_overhead_ms: requests ? Math.round(((row.overhead_ms_sum ?? 0) / requests) * 100) / 100 : 0,
   };
 }
+
+/** The totals of nothing (a page that read no usage). */
+export const NO_USAGE = totals({});
 
 /** Totals over a time range; `requests` counts every client request, failed ones included. */
 export async function usageSummary(store: Reader, f: UsageFilter = {}) {

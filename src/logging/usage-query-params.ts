@@ -72,6 +72,7 @@ export function parseUsageFilter(q: RawQuery): UsageFilter {
     clientId: parseInt(q, 'client_id', 0, Number.MAX_SAFE_INTEGER),
     provider: present(q, 'provider'),
     model: present(q, 'model'),
+    teamId: parseInt(q, 'team', 1, Number.MAX_SAFE_INTEGER),
   };
   if (f.from !== undefined && f.to !== undefined && f.from >= f.to) throw badRequest("'from' must be earlier than 'to'.", 'from');
   return f;
@@ -90,7 +91,6 @@ export function parseLogFilter(q: RawQuery): LogFilter {
     status,
     endpoint: present(q, 'endpoint') === undefined ? undefined : parseEnum(q, 'endpoint', LOG_ENDPOINTS, 'chat'),
     requestId: present(q, 'request_id'),
-    teamId: parseInt(q, 'team', 1, Number.MAX_SAFE_INTEGER),
     beforeId: parseInt(q, 'before_id', 1, Number.MAX_SAFE_INTEGER),
     limit: parseInt(q, 'limit', 1, 1000) ?? 50,
   };

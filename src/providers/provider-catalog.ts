@@ -1,5 +1,5 @@
 import { OPENAI_WEB_SEARCH_PREVIEW_USD } from '../usage/openai-tool-prices';
-import type { ProviderId } from './types';
+import type { ProviderId, ProviderSettings } from './types';
 
 /**
  * Static facts about each provider: display name, default upstream, whether it needs a key, and
@@ -60,4 +60,12 @@ export function providerName(id: string): string {
 /** How errors name a provider: `OpenAI (openai)`. */
 export function providerLabel(id: ProviderId): string {
   return `${providerName(id)} (${id})`;
+}
+
+/**
+ * A provider that needs a key and has none (neither its own nor a pool key): enabled, it answers
+ * every request with an error. Ollama and the mock need none.
+ */
+export function lacksNeededKey(p: Pick<ProviderSettings, 'id' | 'apiKey' | 'keys'>): boolean {
+  return PROVIDER_CATALOG[p.id].needsKey && !p.apiKey && !p.keys?.length;
 }

@@ -7,11 +7,10 @@
  */
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import type { Page } from 'playwright-core';
-import { createTeam } from '../../src/admin/teams-service';
-import { updateClient } from '../../src/admin/clients-service';
 import { chromiumAvailable } from '../browser-helpers/launch-browser';
 import { storedLogRow, useDashboardSuite } from '../browser-helpers/dashboard-suite';
-import { htmxSettled, markStale, navTo } from '../browser-helpers/dashboard-gateway';
+import { navTo } from '../browser-helpers/dashboard-gateway';
+import { keysInTwoTeams, pickTeamFilter } from '../browser-helpers/team-filter-helpers';
 
 setDefaultTimeout(60_000);
 
@@ -20,12 +19,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('the Logs Team filter i
   const rows: Record<'ops' | 'research' | 'none', string[]> = { ops: [], research: [], none: [] };
 
   const s = useDashboardSuite('logs-team-filter-password-1', async (env) => {
-    const ops = await createTeam(env.gw.ctx, { name: 'Ops' });
-    const research = await createTeam(env.gw.ctx, { name: 'Research' });
-    const keys = { ops: env.gw.addClient('ops-key'), research: env.gw.addClient('research-key'), none: env.gw.addClient('lone-key') };
-    await updateClient(env.gw.ctx, keys.ops.id, { team_id: ops.id });
-    await updateClient(env.gw.ctx, keys.research.id, { team_id: research.id });
-    await env.gw.ctx.state.refresh();
+    const keys = await keysInTwoTeams(env);
     // Interleaved, so a team's rows are not simply the newest or the oldest.
     for (let round = 0; round < 2; round++) {
       for (const who of ['ops', 'research', 'none'] as const) {
@@ -42,17 +36,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('the Logs Team filter i
     const { page, env } = s;
     await navTo(page, 'Logs', 'logs');
     expect((await listed(page)).length).toBe(6);
-    await page.focus('#logs-team');
-    await page.keyboard.type('res');
-    await page.waitForFunction(() => [...document.querySelectorAll('#team-choices option')].map((o) => (o as HTMLOptionElement).value).join() === 'Research');
-    await markStale(page, '#main [data-page="logs"]');
-    await page.evaluate(() => {
-      const input = document.querySelector('#logs-team') as HTMLInputElement;
-      input.value = 'Research';
-      input.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertReplacementText' }));
-    });
-    await page.waitForSelector('#main [data-page="logs"]:not([data-stale])');
-    await htmxSettled(page);
+    await pickTeamFilter(page, { input: '#logs-team', typed: 'res', team: 'Research', pageKey: 'logs' });
     expect(await listed(page)).toEqual(rows.research);
     expect(new URL(page.url()).searchParams.get('team')).toBe('Research');
     expect(await page.inputValue('#logs-team')).toBe('Research');

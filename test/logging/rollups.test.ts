@@ -37,6 +37,7 @@ function rollupVsRaw(sqlite: Database, t: RollupTable) {
 test('the writer keeps the hourly, daily and per-dimension rollups, classifier calls, errors and missing keys included', () => {
   expect(ROLLUP_TABLES.map((t) => t.name).sort()).toEqual([
     'usage_client_daily', 'usage_client_hourly', 'usage_daily', 'usage_hourly', 'usage_model_daily', 'usage_model_hourly', 'usage_team_daily',
+    'usage_team_full_daily', 'usage_team_full_hourly',
   ]);
   const { sqlite } = db();
   const writer = createLogWriter(sqlite);

@@ -251,6 +251,8 @@ describe('SQLite and PostgreSQL answer alike', () => {
       `from=${encodeURIComponent(iso(MIDNIGHT).replace('Z', '+05:30'))}&to=${encodeURIComponent(iso(MIDNIGHT + DAY).replace('Z', '-08:00'))}`,
       `from=${MIDNIGHT - DAY + 17 * 60_000}&to=${MIDNIGHT + 43 * 60_000}`, 'client_id=2', 'provider=openai', 'model=gpt-4o-mini', 'client_id=0',
       `from=${MIDNIGHT}&to=${MIDNIGHT}`, 'from=bad',
+      // One team's usage (usage_team_full_*), alone and with a range cutting days and another filter.
+      'team=1', `team=2&from=${MIDNIGHT - DAY + 17 * 60_000}&to=${MIDNIGHT + 43 * 60_000}`, 'team=1&provider=openai', 'team=999', 'team=abc',
     ];
     for (const r of ranges) {
       await both('GET', `/api/usage/summary?${r}`);

@@ -1,9 +1,10 @@
 /** @jsxImportSource #html */
 import { Card, fieldRefusal, StatusBadge } from '../components/ui';
-import { ChoiceList, CLIENT_CHOICES, clientChoiceList, TEAM_CHOICES, teamChoiceList } from '../components/choices';
+import { ChoiceList, CLIENT_CHOICES, clientChoiceList } from '../components/choices';
+import { TeamFilterField } from '../components/team-filter';
 import { Pager } from '../components/pager';
 import { EmptyState, PageHeader } from '../components/layout';
-import { compactNumber, count, dateTime, duration, usd } from '../format';
+import { compactNumber, count, dateTime, duration, endpointLabel, usd } from '../format';
 import { LOG_FILTER_LABELS } from '../field-labels';
 import { bodyParts } from '../log-body';
 import { LOG_ENDPOINTS } from '../../db/schema/request-logs';
@@ -94,12 +95,8 @@ function Filters(props: { vm: LogsViewModel; refusal: ReturnType<typeof fieldRef
         {under('client')}
         <ChoiceList id={CLIENT_CHOICES} url="/clients/choices" choices={clientChoiceList(props.vm.clients)} />
       </label>
-      <label>{LOG_FILTER_LABELS.team}
-        <input id="logs-team" name="team" list={TEAM_CHOICES} value={f.team ?? ''} placeholder="any" maxlength="200" autocomplete="off"
-          title="Type the start of a team's name and pick it: the requests its keys made while in it" {...mark('team')} />
-        {under('team')}
-        <ChoiceList id={TEAM_CHOICES} url="/teams/choices" choices={teamChoiceList(props.vm.teams)} />
-      </label>
+      <TeamFilterField id="logs-team" value={f.team ?? ''} teams={props.vm.teams} refusal={props.refusal}
+        title="Type the start of a team's name and pick it: the requests its keys made while in it" />
       <label>{LOG_FILTER_LABELS.provider}
         <select id="logs-provider" name="provider" {...mark('provider')}>
           <option value="">any</option>
@@ -246,7 +243,7 @@ export function LogDetailView(props: { d: LogDetail }) {
         <Field k="Request id"><code safe>{d.requestId}</code></Field>
         {d.parentRequestId ? <Field k="Classifier call for"><code safe>{d.parentRequestId}</code></Field> : ''}
         {d.instance ? <Field k="Instance"><code safe>{d.instance}</code></Field> : ''}
-        <Field k="Endpoint"><span safe>{`${d.endpoint}${d.stream ? ' (stream)' : ''}`}</span></Field>
+        <Field k="Endpoint"><span safe>{endpointLabel(d.endpoint, d.stream)}</span></Field>
         <Field k="Client"><span safe>{d.clientName ?? (d.clientId == null ? '—' : `#${d.clientId}`)}</span></Field>
         <Field k="Model requested"><code safe>{d.modelRequested}</code></Field>
         <Field k="Model / provider"><code safe>{`${d.model ?? '—'} @ ${d.provider ?? '—'}`}</code></Field>

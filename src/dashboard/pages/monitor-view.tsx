@@ -34,7 +34,9 @@ export function MonitorView(props: { initial: LogJson[]; clientNames: Record<str
                     <div class="muted small monitor-instance" x-show="showInstance && r.instance" x-text="r.instance"></div></td>
                   <td><span class="badge" x-bind:class="statusKind(r.status)" x-text="r.status"></span></td>
                   <td><span class="clip" x-text="r.client" x-bind:title="r.client"></span></td>
-                  <td><code class="model-name" x-text="r.model" x-bind:title="r.model"></code><div class="muted small" x-text="r.provider"></div></td>
+                  <td><code class="model-name" x-text="r.model" x-bind:title="r.model"></code><div class="muted small"><span x-text="r.provider"></span>
+                    {/* A streamed answer or another endpoint than chat, named as the Logs detail names it. */}
+                    <span class="endpoint monitor-endpoint" x-show="r.endpoint" x-text="(r.provider ? ' · ' : '') + r.endpoint"></span></div></td>
                   <td><code class="small model-name" x-text="r.route" x-bind:title="r.route"></code><div class="form-error small monitor-error" x-show="r.error" x-text="r.error"></div></td>
                   <td class="num" x-text="num(r.promptTokens) + ' / ' + num(r.completionTokens)"></td>
                   <td class="num" x-text="r.costUnknown ? 'unknown' : usd(r.costUsd)"></td>

@@ -45,10 +45,16 @@ export function TestResultView(props: { r: TestResult }) {
 
 const CIRCUIT_KIND = { closed: 'ok', half_open: 'warn', open: 'err' } as const;
 
+type KeyFacts = Pick<ProviderCard, 'id' | 'needsKey' | 'keyLast4' | 'keyFromEnv' | 'keys'>;
+/** Keys added to the pool (not its own key, `main`, nor the environment's, `env`). */
+const addedKeys = (p: KeyFacts) => (p.keys ?? []).filter((k) => k.id !== 'main' && k.id !== 'env').length;
+/** It needs a key and has none to use: enabled, it answers every request with an error. */
+const keyMissing = (p: KeyFacts) => p.needsKey && !p.keyLast4 && !p.keyFromEnv && addedKeys(p) === 0;
+
 /** The card's "API key" value: its own key, else the pool's added keys, else a warning that calls fail. */
-export function ApiKeyCell(props: { p: Pick<ProviderCard, 'id' | 'needsKey' | 'keyLast4' | 'keyFromEnv' | 'keys'>; oob?: boolean }) {
+export function ApiKeyCell(props: { p: KeyFacts; oob?: boolean }) {
   const { p } = props;
-  const added = (p.keys ?? []).filter((k) => k.id !== 'main' && k.id !== 'env').length;
+  const added = addedKeys(p);
   return (
     // Swapped out of band when the key pool changes (its section is answered alone).
     <dd id={`provider-${p.id}-key`} hx-swap-oob={props.oob ? 'true' : undefined}>
@@ -58,6 +64,20 @@ export function ApiKeyCell(props: { p: Pick<ProviderCard, 'id' | 'needsKey' | 'k
         : added ? <span class="muted">{`none; ${added === 1 ? 'the pool key' : `the ${added} pool keys`} below`}</span>
         : <span class="badge warn">not set</span>}
     </dd>
+  );
+}
+
+/**
+ * What a save says: "Saved.", and for a provider enabled with no key to use, that every request
+ * to it fails until one is set (a bare "Saved." read as if it were ready to serve).
+ */
+function SavedNote(props: { p: ProviderCard }) {
+  const { p } = props;
+  if (!p.enabled || !keyMissing(p)) return <p class="saved" role="status">Saved.</p>;
+  return (
+    <p class="notice-text provider-no-key" role="status" safe>
+      {`Saved. ${p.name} is enabled but has no API key: it answers every request with an error until one is set (Set key below, a key added to its pool, or ${p.id.toUpperCase()}_API_KEY in the environment).`}
+    </p>
   );
 }
 
@@ -98,7 +118,7 @@ export function ProviderCardView(props: { p: ProviderCard; admin: boolean; saved
       </dl>
       {p.keys && (p.needsKey || p.keys.length > 0) ? <KeyPoolView provider={p.id} keys={p.keys} admin={admin} /> : ''}
       {/* "Saved." in the errors' slot: a failed save that follows replaces it. */}
-      <div id={providerErrorSlot(p.id)}>{props.saved ? <p class="saved" role="status">Saved.</p> : ''}</div>
+      <div id={providerErrorSlot(p.id)}>{props.saved ? <SavedNote p={p} /> : ''}</div>
       {admin ? (
         <div class="provider-actions">
           <form class="inline-form" {...postTo(`/providers/${p.id}`)} hx-target={target} hx-swap="outerHTML">

@@ -1,5 +1,6 @@
 /** @jsxImportSource #html */
-import { Card, ShareBar, Stat } from '../components/ui';
+import { Card, fieldRefusal, ShareBar, Stat } from '../components/ui';
+import { TeamFilterField } from '../components/team-filter';
 import { EmptyState, PageHeader } from '../components/layout';
 import { compactNumber, count, duration, percent, tokens, usd } from '../format';
 import { RANGES, type UsageRange } from '../usage-range';
@@ -49,11 +50,24 @@ export interface UsageViewModel {
   byClient: BreakdownRow[];
   /** The log writer's queue since this process started (rows it could not take are counted). */
   logQueue: { depth: number; dropped: number };
+  /**
+   * The Team filter (unset: not shown): its value as typed or picked, the first teams for its
+   * suggestions, and why a name was refused (then no figures are read, as on the Logs page).
+   */
+  team?: { value: string; teams: { id: number; name: string }[]; error?: string };
+  /**
+   * What a fresh install has set up, for the first steps shown while there is no usage (unset: not
+   * known): a provider that needs a key enabled with one; a key that is not revoked.
+   */
+  setup?: { providerReady: boolean; keyMade: boolean };
 }
 
-function RangePicker(props: { range: UsageRange }) {
+function UsageFilters(props: { range: UsageRange; team?: UsageViewModel['team'] }) {
+  const refusal = fieldRefusal({ errors: props.team?.error ? [props.team.error] : [], param: 'team', fields: ['team'], id: 'usage-filter-error' });
   return (
-    <form class="range-picker" hx-get="/" hx-target="#main" hx-push-url="true" hx-trigger="change">
+    <form class="range-picker usage-filters" hx-get="/" hx-target="#main" hx-push-url="true" hx-trigger="change, submit">
+      {props.team ? <TeamFilterField id="usage-team" value={props.team.value} teams={props.team.teams} refusal={refusal}
+        title="Type the start of a team's name and pick it: the usage of the requests its keys made while in it" /> : ''}
       <label class="sr-only" for="range">Range</label>
       <select name="range" id="range">
         {RANGES.map((r) => (
@@ -62,7 +76,31 @@ function RangePicker(props: { range: UsageRange }) {
           </option>
         ))}
       </select>
+      <noscript><button type="submit" class="btn small">Show</button></noscript>
     </form>
+  );
+}
+
+/** A done step of the first-steps list. */
+const Done = (props: { done?: boolean }) => (props.done ? <span class="badge ok">done</span> : '');
+
+/**
+ * No usage at all on a fresh install: the steps to a first request, in order (a key alone does
+ * not answer: requests fail until a provider with its key is set up), each marked once done.
+ */
+function FirstSteps(props: { setup?: UsageViewModel['setup'] }) {
+  const s = props.setup;
+  return (
+    <EmptyState title="No requests in this range yet">
+      <ol class="first-steps" id="usage-first-steps">
+        <li>Set up a provider on the <a href="/providers">Providers</a> page: enable it and set its API key (Ollama and the
+          local mock need none). <Done done={s?.providerReady} /></li>
+        <li>Create a key for your app on the <a href="/clients">Clients</a> page. <Done done={s?.keyMade} /></li>
+        <li>Send a first request: point an OpenAI SDK at this gateway's <code>/v1</code> with that key (see
+          the <a href="/swagger" target="_blank" rel="noopener">API docs</a>). It shows on <a href="/monitor">Monitoring</a> the
+          moment it finishes, and here a few seconds later.</li>
+      </ol>
+    </EmptyState>
   );
 }
 
@@ -101,6 +139,19 @@ function Breakdown(props: { title: string; rows: BreakdownRow[]; id: string }) {
 
 /** The Usage page content (goes into #main). Chart data rides in data-chart for web/charts.js. */
 export function UsageView(props: { vm: UsageViewModel }) {
+  const { range } = props.vm;
+  return (
+    <div class="page" data-page="usage">
+      <PageHeader title="Usage" subtitle={`${range.label}, in ${range.bucket === 'hour' ? 'hourly' : 'daily'} buckets (UTC)`}>
+        <UsageFilters range={range} team={props.vm.team} />
+      </PageHeader>
+      {props.vm.team?.error ? '' : <UsageFigures vm={props.vm} />}
+    </div>
+  );
+}
+
+/** The cards, charts and breakdowns (not read when the Team filter was refused). */
+function UsageFigures(props: { vm: UsageViewModel }) {
   const { totals: t, range, series } = props.vm;
   const errorRate = t.requests ? t.errors / t.requests : 0;
   const chart = {
@@ -113,10 +164,7 @@ export function UsageView(props: { vm: UsageViewModel }) {
     cost: series.map((p) => p.costUsd),
   };
   return (
-    <div class="page" data-page="usage">
-      <PageHeader title="Usage" subtitle={`${range.label}, in ${range.bucket === 'hour' ? 'hourly' : 'daily'} buckets (UTC)`}>
-        <RangePicker range={range} />
-      </PageHeader>
+    <>
       <div class="stats" id="usage-stats">
         <Stat id="stat-requests" label="Requests" value={compactNumber(t.requests)} note={count(t.errors, 'error')} />
         <Stat id="stat-tokens" label="Tokens" value={compactNumber(t.promptTokens + t.completionTokens)}
@@ -134,14 +182,9 @@ export function UsageView(props: { vm: UsageViewModel }) {
       ) : (
         ''
       )}
-      {t.requests === 0 ? (
-        <EmptyState title="No requests in this range yet">
-          Create a key on the <a href="/clients">Clients</a> page, point an OpenAI SDK at this gateway's <code>/v1</code> with it,
-          and the numbers appear here. Live traffic shows on <a href="/monitor">Monitoring</a>.
-        </EmptyState>
-      ) : (
-        ''
-      )}
+      {t.requests > 0 ? '' : props.vm.team?.value ? (
+        <EmptyState title="No requests of this team in this range">Pick another team or a longer range, or clear the Team field for everyone's.</EmptyState>
+      ) : <FirstSteps setup={props.vm.setup} />}
       <div class="grid-2">
         <Card title="Requests and cost">
           <div class="chart-box"><canvas id="chart-requests" data-chart="requests" data-series={JSON.stringify(chart)} aria-label="Requests and cost over time"></canvas></div>
@@ -159,6 +202,6 @@ export function UsageView(props: { vm: UsageViewModel }) {
         {tokens(t.promptTokens + t.completionTokens)} total. Log writer: {compactNumber(props.vm.logQueue.depth)} queued,{' '}
         {compactNumber(props.vm.logQueue.dropped)} dropped since start.
       </p>
-    </div>
+    </>
   );
 }

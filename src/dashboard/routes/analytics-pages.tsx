@@ -1,14 +1,14 @@
 /** @jsxImportSource #html */
 import { Elysia } from 'elysia';
 import { eq } from 'drizzle-orm';
-import { clientChoices, clientIdByName, clientNamesOf, teamChoices, teamIdByName } from '../../admin/name-lookups';
+import { clientChoices, clientIdByName, clientNamesOf } from '../../admin/name-lookups';
 import { ApiError } from '../../errors/api-error';
 import { CHOICES_SHOWN, clientChoiceValue } from '../components/choices';
 import { decimalId } from '../../admin/decimal-id';
 import type { AppContext } from '../../context';
 import { requestLogs } from '../../db/schema';
 import { logJson } from '../../logging/log-row';
-import { listLogs, usageBreakdown, usageSummary, usageTimeseries } from '../../logging/usage-queries';
+import { listLogs, NO_USAGE, usageBreakdown, usageSummary, usageTimeseries } from '../../logging/usage-queries';
 import { PROVIDER_IDS } from '../../providers/types';
 import type { ProviderId } from '../../providers/types';
 import { authenticateRequest } from '../../auth/authenticate';
@@ -18,7 +18,9 @@ import { pageResponse } from '../page-response';
 import { isAdmin } from '../dash-types';
 import { LogDetailGone, LogDetailView, LogsView, type LogDetail, type LogFilters, type LogsViewModel } from '../pages/logs-view';
 import { MonitorView } from '../pages/monitor-view';
-import { UsageView, type BreakdownRow } from '../pages/usage-view';
+import { UsageView, type BreakdownRow, type UsageViewModel } from '../pages/usage-view';
+import { teamFilter, teamFilterChoices } from '../team-filter';
+import { lacksNeededKey, PROVIDER_CATALOG } from '../../providers/provider-catalog';
 import { htmlResponse, isHtmx } from '../respond';
 import { parseRange, rangeBounds } from '../usage-range';
 import { dateTimeField, logFilterFrom, logFiltersOf } from '../log-filters';
@@ -50,33 +52,7 @@ export function analyticsPages(ctx: AppContext) {
       if (user instanceof Response && !request.headers.has('hx-request') && !authenticateRequest(ctx, request))
         return htmlResponse(<LoginPage />);
       if (user instanceof Response) return user;
-      const range = parseRange(query.range);
-      const { from, to } = rangeBounds(range);
-      const f = { from, to };
-      const [s, series, byProvider, byModel, byClient] = await Promise.all([
-        usageSummary(ctx.store, f),
-        usageTimeseries(ctx.store, range.bucket, f),
-        usageBreakdown(ctx.store, 'provider', f, 20),
-        usageBreakdown(ctx.store, 'model', f, 20),
-        usageBreakdown(ctx.store, 'client', f, 20),
-      ]);
-      const vm = {
-        range,
-        totals: {
-          requests: s.requests, errors: s.errors, promptTokens: s.prompt_tokens, cachedTokens: s.cached_tokens,
-          completionTokens: s.completion_tokens, reasoningTokens: s.reasoning_tokens, costUsd: s.cost_usd,
-          meanOverheadMs: s.requests ? s.avg_overhead_ms : null, meanLatencyMs: s.requests ? s.avg_latency_ms : null,
-          cacheWriteTokens: s.cache_write_tokens,
-        },
-        series: series.map((p) => ({
-          t: p.t, requests: p.requests, errors: p.errors, promptTokens: p.prompt_tokens, completionTokens: p.completion_tokens, costUsd: p.cost_usd,
-        })),
-        byProvider: byProvider.map(breakdownRow),
-        byModel: byModel.map((r) => ({ ...breakdownRow(r), tag: modelTag(ctx, r.key) })),
-        byClient: byClient.map(breakdownRow),
-        logQueue: ctx.logSink.stats(),
-      };
-      return pageResponse(request, user, 'usage', 'Usage', <UsageView vm={vm} />);
+      return pageResponse(request, user, 'usage', 'Usage', <UsageView vm={await usagePage(ctx, query)} />);
     }, hidden)
     .get('/monitor', async ({ user, request }) => {
       const initial = (await listLogs(ctx.store, { limit: 50 })).map(logJson);
@@ -106,6 +82,56 @@ function wantsDetailOnly(request: Request): boolean {
   return isHtmx(request) && request.headers.get('hx-history-restore-request') !== 'true' && target !== null && target !== 'main';
 }
 
+/** The Usage page's view model for a query string (range and team); every figure from usage-queries. */
+async function usagePage(ctx: AppContext, query: Record<string, string | undefined>): Promise<UsageViewModel> {
+  const range = parseRange(query.range);
+  const typed = logFiltersOf(query).team ?? '';
+  const [team, teams] = await Promise.all([teamFilter(ctx, typed), teamFilterChoices(ctx)]);
+  const pick = { value: typed, teams, error: team.ok ? undefined : team.error };
+  const base = { range, team: pick, logQueue: ctx.logSink.stats(), setup: setupState(ctx) };
+  // A refused name reads nothing: the page shows the refusal under the field, as the Logs page does.
+  if (!team.ok) return { ...base, totals: usageTotals(NO_USAGE), series: [], byProvider: [], byModel: [], byClient: [] };
+  const f = { ...rangeBounds(range), teamId: team.teamId ?? undefined };
+  const [s, series, byProvider, byModel, byClient] = await Promise.all([
+    usageSummary(ctx.store, f),
+    usageTimeseries(ctx.store, range.bucket, f),
+    usageBreakdown(ctx.store, 'provider', f, 20),
+    usageBreakdown(ctx.store, 'model', f, 20),
+    usageBreakdown(ctx.store, 'client', f, 20),
+  ]);
+  return {
+    ...base,
+    totals: usageTotals(s),
+    series: series.map((p) => ({
+      t: p.t, requests: p.requests, errors: p.errors, promptTokens: p.prompt_tokens, completionTokens: p.completion_tokens, costUsd: p.cost_usd,
+    })),
+    byProvider: byProvider.map(breakdownRow),
+    byModel: byModel.map((r) => ({ ...breakdownRow(r), tag: modelTag(ctx, r.key) })),
+    byClient: byClient.map(breakdownRow),
+  };
+}
+
+type Summary = Awaited<ReturnType<typeof usageSummary>>;
+const usageTotals = (s: Summary): UsageViewModel['totals'] => ({
+  requests: s.requests, errors: s.errors, promptTokens: s.prompt_tokens, cachedTokens: s.cached_tokens,
+  completionTokens: s.completion_tokens, reasoningTokens: s.reasoning_tokens, costUsd: s.cost_usd,
+  meanOverheadMs: s.requests ? s.avg_overhead_ms : null, meanLatencyMs: s.requests ? s.avg_latency_ms : null,
+  cacheWriteTokens: s.cache_write_tokens,
+});
+
+/**
+ * What a fresh install has set up (the Usage page's first steps), from the in-memory snapshot. A
+ * provider counts once one that needs a key is enabled with it: Ollama is on by default, whether
+ * or not one runs, so it would mark the step done on every fresh install.
+ */
+function setupState(ctx: AppContext): UsageViewModel['setup'] {
+  const snap = ctx.state.getSnapshot();
+  return {
+    providerReady: [...snap.providers.values()].some((p) => p.enabled && PROVIDER_CATALOG[p.id].needsKey && !lacksNeededKey(p)),
+    keyMade: [...snap.clientsByKeyHash.values()].some((c) => !c.revoked),
+  };
+}
+
 /** The Logs page's view model for a query string (filters and paging). */
 async function logsPage(ctx: AppContext, query: Record<string, string | undefined>): Promise<LogsViewModel> {
   const filters: LogFilters = logFiltersOf(query);
@@ -113,15 +139,16 @@ async function logsPage(ctx: AppContext, query: Record<string, string | undefine
   // name; a team's name): read as ids here, then parsed with the others as /api/logs parses
   // client_id and team. A name that matches nothing is refused under its field.
   let clientId: number | null = null;
-  let teamId: number | null = null;
   let lookupError: { ok: false; error: string; field: string } | undefined;
   try {
     clientId = await clientIdByName(ctx, filters.client, 'client');
-    teamId = await teamIdByName(ctx, filters.team ?? '', 'team');
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     lookupError = { ok: false, error: err.message, field: err.param ?? 'client' };
   }
+  const team = await teamFilter(ctx, filters.team ?? '');
+  if (!team.ok) lookupError ??= team;
+  const teamId = team.ok ? team.teamId : null;
   const asId = (id: number | null) => (id === null ? '' : String(id));
   const filter = lookupError ?? logFilterFrom({ ...filters, client: asId(clientId), team: asId(teamId) }, query.before_id, PAGE_SIZE + 1);
   const rows = filter.ok ? await listLogs(ctx.store, filter.value) : [];
@@ -135,7 +162,7 @@ async function logsPage(ctx: AppContext, query: Record<string, string | undefine
     beforeId: filter.ok ? filter.value.beforeId ?? null : null,
     nextBeforeId: rows.length > PAGE_SIZE ? page.at(-1)!.id : null,
     clients: await clientChoices(ctx, '', CHOICES_SHOWN),
-    teams: await teamChoices(ctx, '', CHOICES_SHOWN),
+    teams: await teamFilterChoices(ctx),
     providers: [...PROVIDER_IDS],
     error: filter.ok ? undefined : filter.error,
     errorField: filter.ok ? null : filter.field,

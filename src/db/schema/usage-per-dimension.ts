@@ -2,9 +2,10 @@ import { sqliteTable, text, integer, primaryKey, index } from 'drizzle-orm/sqlit
 import { rollupMeasures } from './rollup-columns';
 
 /*
- * Narrow rollups with one dimension each, kept by the log writer beside usage_hourly/usage_daily.
+ * Per-dimension rollups kept by the log writer beside usage_hourly/usage_daily: narrow ones with one
+ * dimension each, and at the end the team ones (usage_hourly's key plus the row's team).
  * The full rollups grow with clients x models (200 clients using 24 models each is 4,800 rows per
- * hour); these grow with models or clients alone, so the dashboard's unfiltered charts and
+ * hour); the narrow ones grow with models or clients alone, so the dashboard's unfiltered charts and
  * breakdowns scan a few thousand rows whatever the mix. Queries pick the narrowest table that holds
  * every column they filter or group on.
  */
@@ -83,4 +84,38 @@ export const usageTeamDaily = sqliteTable(
     /** One team's spend since a day (spendSince), as usage_client_daily_client_idx for keys. */
     index('usage_team_daily_team_idx').on(t.teamId, t.day),
   ],
+);
+
+/**
+ * Per hour x team x provider x model x client: usage_hourly's key plus the row's team (as
+ * admitted, 0 for none), so the Usage page and /api/usage/* filtered by a team read rollups, not
+ * raw rows (a team's 30-day breakdown by model over the raw rows took ~3 s at 2M rows; see
+ * BENCHMARKS.md). About as many rows as usage_hourly: a key is in one team at a time. The team
+ * leads after the hour, so one team's range is a range of the key.
+ */
+export const usageTeamFullHourly = sqliteTable(
+  'usage_team_full_hourly',
+  {
+    hour: integer('hour').notNull(),
+    teamId: integer('team_id').notNull().default(0),
+    provider: text('provider').notNull().default(''),
+    model: text('model').notNull().default(''),
+    clientId: integer('client_id').notNull().default(0),
+    ...rollupMeasures(),
+  },
+  (t) => [primaryKey({ columns: [t.hour, t.teamId, t.provider, t.model, t.clientId] })],
+);
+
+/** Daily twin of usage_team_full_hourly (whole UTC days of a team-filtered range). */
+export const usageTeamFullDaily = sqliteTable(
+  'usage_team_full_daily',
+  {
+    day: integer('day').notNull(),
+    teamId: integer('team_id').notNull().default(0),
+    provider: text('provider').notNull().default(''),
+    model: text('model').notNull().default(''),
+    clientId: integer('client_id').notNull().default(0),
+    ...rollupMeasures(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.teamId, t.provider, t.model, t.clientId] })],
 );

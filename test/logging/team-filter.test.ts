@@ -3,7 +3,8 @@
  * name, as the key editor's team picker takes it) list the requests made by keys in that team,
  * by the team on each row (the key's team when it was admitted), not the others'; a bad team is
  * a 400 on `team` (API) or refused under the field (page), never an unfiltered list. Each row
- * shows that team as `team_id` (API and live monitor event alike).
+ * shows that team as `team_id` (API and live monitor event alike). The same for usage:
+ * /api/usage/*?team=<id> and the Usage page's Team filter count that team's requests only.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
@@ -135,5 +136,62 @@ describe("the Logs page's Team filter", () => {
     expect(html).toContain('No team is named &#x27;Green&#x27;');
     expect(html).toMatch(/id="logs-team"[^>]*aria-invalid="true"/);
     expect(html).not.toMatch(/id="log-\d+"/);
+  });
+});
+
+describe('GET /api/usage/*?team=', () => {
+  const usage = async (path: string) => {
+    const r = await api(gw, 'GET', path, { as: admin });
+    expect(r.status).toBe(200);
+    return json(r);
+  };
+
+  test("summary, time series and breakdowns count that team's requests only", async () => {
+    expect((await usage('/api/usage/summary')).requests).toBe(7);
+    expect((await usage(`/api/usage/summary?team=${red}`)).requests).toBe(3);
+    expect((await usage(`/api/usage/summary?team=${blue}`)).requests).toBe(2);
+    expect((await usage('/api/usage/summary?team=999999')).requests).toBe(0);
+    const series = (await usage(`/api/usage/timeseries?team=${blue}`)).data as { requests: number }[];
+    expect(series.reduce((n, p) => n + p.requests, 0)).toBe(2);
+    const byClient = (await usage(`/api/usage/breakdown?by=client&team=${red}`)).data as { label: string; requests: number }[];
+    expect(byClient.map((r) => [r.label, r.requests])).toEqual([['red-key', 3]]);
+    const byModel = (await usage(`/api/usage/breakdown?by=model&team=${blue}`)).data as { requests: number }[];
+    expect(byModel.reduce((n, r) => n + r.requests, 0)).toBe(2);
+  });
+
+  test('a team that is not an id is a 400 on team', async () => {
+    for (const path of ['summary', 'timeseries', 'breakdown']) {
+      const r = await api(gw, 'GET', `/api/usage/${path}?team=abc`, { as: admin });
+      expect(r.status).toBe(400);
+      expect((await json(r)).error.param).toBe('team');
+    }
+  });
+});
+
+describe("the Usage page's Team filter", () => {
+  const page = async (q: string) => {
+    const r = await fetch(`${gw.url}/?${q}`, { headers: { cookie: admin.cookie } });
+    expect(r.status).toBe(200);
+    return r.text();
+  };
+  const requestsCard = (html: string) => /id="stat-requests"><div class="stat-label">Requests<\/div><div class="stat-value">(\d+)</.exec(html)?.[1];
+
+  test("a team's name (any case): its requests in the cards and breakdowns, the name kept in the field", async () => {
+    expect(requestsCard(await page(''))).toBe('7');
+    for (const typed of ['Red Team', 'red team']) {
+      const html = await page(`range=7d&team=${encodeURIComponent(typed)}`);
+      expect(requestsCard(html)).toBe('3');
+      expect(html).toContain(`name="team" list="team-choices" value="${typed}"`);
+      expect(html).toContain('title="red-key"');
+      expect(html).not.toContain('title="blue-key"');
+      expect(html).toMatch(/<option value="7d" selected/);
+    }
+  });
+
+  test('a name no team has is refused under the field, with no figures', async () => {
+    const html = await page('team=Green');
+    expect(html).toContain('No team is named &#x27;Green&#x27;');
+    expect(html).toMatch(/id="usage-team"[^>]*aria-invalid="true"/);
+    expect(html).not.toContain('id="stat-requests"');
   });
 });
