@@ -105,10 +105,12 @@ export function isParameterRefusal(e: UpstreamError): boolean {
 
 /**
  * A 400 the target gives for its own limits, not the request's fault: a parameter its model does not
- * take, or a prompt over its context window (a group's next target may have a larger one). A group
+ * take, a prompt over its context window (a group's next target may have a larger one), or
+ * embeddings asked of a model without them (embeddings/openai-embeddings.ts). A group
  * goes on to its next target; when none takes the request, the first such 400 is answered.
  */
 export function isTargetRefusal(e: UpstreamError): boolean {
+  if (e.upstreamStatus === 400 && e.code === 'embeddings_not_supported') return true;
   return isParameterRefusal(e) || (e.upstreamStatus === 400 && parseContextOverflow(e.message, e.code) !== null);
 }
 
