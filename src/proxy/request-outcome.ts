@@ -1,7 +1,7 @@
 import type { AppContext } from '../context';
 import { anthropicStatus, ApiError, type SpentAnswer } from '../errors/api-error';
 import { withRequestId } from '../errors/request-id';
-import { headerValue } from '../http/header-value';
+import { headerValue, headerValueCapped } from '../http/header-value';
 import type { LogRow } from '../logging/log-row';
 import type { ChatCompletion, ChatRequest } from '../providers/types';
 import { isUnpricedTarget } from '../routing/resolve-concrete';
@@ -318,7 +318,7 @@ export function completionText(c: ChatCompletion): string {
   return text;
 }
 
-/** Longest `x-gophergate-route-reason`: a classifier's error text can be long; a header should not be. */
+/** Longest `x-gophergate-route-reason` as sent (encoded): a classifier's error text can be long; a header should not be. */
 const ROUTE_REASON_MAX_CHARS = 512;
 
 /**
@@ -335,6 +335,6 @@ export function gatewayHeaders(o: { overheadMs: number; target: RouteTarget; dec
     'x-request-id': o.requestId,
   };
   const reason = o.decision.path.length > 1 ? o.decision.reason : '';
-  if (reason) headers['x-gophergate-route-reason'] = headerValue(reason.length > ROUTE_REASON_MAX_CHARS ? `${reason.slice(0, ROUTE_REASON_MAX_CHARS - 3)}...` : reason);
+  if (reason) headers['x-gophergate-route-reason'] = headerValueCapped(reason, ROUTE_REASON_MAX_CHARS);
   return headers;
 }
