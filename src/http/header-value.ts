@@ -22,3 +22,31 @@ export function headerValue(s: string): string {
   }
   return out;
 }
+
+/** Characters one code point takes in headerValue's output (printable ASCII 1, else 3 per UTF-8 byte). */
+function encodedLength(c: number): number {
+  if (c >= 0x20 && c <= 0x7e && c !== 0x25) return 1;
+  if (c < 0x80) return 3;
+  if (c < 0x800) return 6;
+  if (c >= 0x10000) return 12;
+  return 9; // the rest of the BMP, and a lone surrogate (sent as U+FFFD)
+}
+
+/**
+ * headerValue, at most `max` characters as sent: a longer value is cut (with `...`) on a whole
+ * character, so a non-ASCII text (a classifier's answer in Chinese: 9 characters a glyph) keeps to
+ * the bound too, and what a client decodes is never a broken UTF-8 sequence.
+ */
+export function headerValueCapped(s: string, max: number): string {
+  let total = 0;
+  let end = -1;
+  for (let i = 0; i < s.length; ) {
+    const c = s.codePointAt(i)!;
+    const n = encodedLength(c);
+    if (end < 0 && total + n > max - 3) end = i;
+    total += n;
+    if (total > max) return `${headerValue(s.slice(0, end))}...`;
+    i += c >= 0x10000 ? 2 : 1;
+  }
+  return headerValue(s);
+}

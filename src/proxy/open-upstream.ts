@@ -7,7 +7,7 @@ import { Deadline } from '../runtime/deadline';
 import type { RouteTarget } from '../routing/types';
 import type { ApiError } from '../errors/api-error';
 import type { RequestClock } from './request-clock';
-import { GatewayAbort, answerTooLarge, callerAbort, errorFromUpstreamResponse, mapUpstreamFailure, type FailureContext } from './upstream-errors';
+import { GatewayAbort, answerTooLarge, callerAbort, callerStoppedWaiting, errorFromUpstreamResponse, mapUpstreamFailure, type FailureContext } from './upstream-errors';
 import { acquireSlot, type UpstreamSlots } from './upstream-slots';
 
 const utf8 = new TextDecoder();
@@ -215,7 +215,7 @@ export class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
    */
   failure(err: unknown): ApiError {
     const e = mapUpstreamFailure(err, this, this.res !== undefined);
-    if (e.status === 499 && this.sentAt > 0 && !e.spent) e.spent = { usage: null, text: '' };
+    if (callerStoppedWaiting(e) && this.sentAt > 0 && !e.spent) e.spent = { usage: null, text: '' };
     return e;
   }
 

@@ -1,7 +1,7 @@
 import type { AppContext } from '../context';
 import { anthropicStatus, ApiError, type SpentAnswer } from '../errors/api-error';
 import { withRequestId } from '../errors/request-id';
-import { headerValue } from '../http/header-value';
+import { headerValue, headerValueCapped } from '../http/header-value';
 import type { LogRow } from '../logging/log-row';
 import type { ChatCompletion, ChatRequest } from '../providers/types';
 import { isUnpricedTarget } from '../routing/resolve-concrete';
@@ -15,6 +15,7 @@ import type { TokenCounter } from '../usage/token-counter';
 import { ZERO_USAGE, type BillExtras, type Usage } from '../usage/types';
 import { roundMs, type RequestClock } from './request-clock';
 import { logMessageOf } from './upstream-redirect';
+import { callerStoppedWaiting } from './upstream-errors';
 import type { AttemptRecord, SpentTry } from './walk-targets';
 
 // The record step of every request (chat, messages, responses, images, embeddings, count_tokens):
@@ -227,7 +228,7 @@ export function recordRequest(ctx: RecordDeps, meta: RequestMeta, results: StepR
   const d = steps.delivered;
   // An upstream answered without usage: a chat row bills the estimate (a failed stream only what it
   // delivered, unless the client left: the provider had the prompt, and bills it).
-  const owed = d && d.usage === null && steps.walk?.target && (!steps.error || (d.text ?? '').length > 0 || steps.error.status === 499);
+  const owed = d && d.usage === null && steps.walk?.target && (!steps.error || (d.text ?? '').length > 0 || callerStoppedWaiting(steps.error));
   const estimate = owed && (meta.chat || meta.promptTokens);
   // A stream cut after its prompt counts but before its output count: the output is what was delivered.
   const outputOnly = d?.usage && d.outputPending && (d.text ?? '').length > 0;
@@ -250,7 +251,8 @@ export function recordRequest(ctx: RecordDeps, meta: RequestMeta, results: StepR
 }
 
 /**
- * A request the client left (499) while its last try was out at the provider (sent, its head
+ * A request the client left (499), or a classifier call routing gave up on (504 classifier_timeout),
+ * while its last try was out at the provider (sent, its head
  * awaited, its body read: open-upstream.ts `failure`, open-attempt.ts `spentBy`): that try is the
  * request's own usage, not a failed try beside it, so the row's tokens (which TPM settles with)
  * and cost are its estimate. Other outcomes are returned as they are.
@@ -258,7 +260,7 @@ export function recordRequest(ctx: RecordDeps, meta: RequestMeta, results: StepR
 function abandonedTryBilled(s: StepResults): StepResults {
   const walk = s.walk;
   const last = walk?.spent?.at(-1);
-  if (s.error?.status !== 499 || s.delivered || !walk || !last || last.attempt !== walk.attempts.length - 1) return s;
+  if (!s.error || !callerStoppedWaiting(s.error) || s.delivered || !walk || !last || last.attempt !== walk.attempts.length - 1) return s;
   const a = last.answer;
   const delivered: Delivered = { usage: a.usage, outputPending: a.outputPending, text: a.text, chars: a.chars, billExtras: a.billExtras, imageUnits: a.imageUnits };
   return { ...s, walk: { ...walk, target: last.target, spent: walk.spent!.slice(0, -1) }, delivered };
@@ -318,7 +320,7 @@ export function completionText(c: ChatCompletion): string {
   return text;
 }
 
-/** Longest `x-gophergate-route-reason`: a classifier's error text can be long; a header should not be. */
+/** Longest `x-gophergate-route-reason` as sent (encoded): a classifier's error text can be long; a header should not be. */
 const ROUTE_REASON_MAX_CHARS = 512;
 
 /**
@@ -335,6 +337,6 @@ export function gatewayHeaders(o: { overheadMs: number; target: RouteTarget; dec
     'x-request-id': o.requestId,
   };
   const reason = o.decision.path.length > 1 ? o.decision.reason : '';
-  if (reason) headers['x-gophergate-route-reason'] = headerValue(reason.length > ROUTE_REASON_MAX_CHARS ? `${reason.slice(0, ROUTE_REASON_MAX_CHARS - 3)}...` : reason);
+  if (reason) headers['x-gophergate-route-reason'] = headerValueCapped(reason, ROUTE_REASON_MAX_CHARS);
   return headers;
 }

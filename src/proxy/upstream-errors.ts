@@ -45,6 +45,13 @@ export const classifierTimedOut = (t: ClassifierTimeout) =>
     code: 'classifier_timeout',
   });
 
+/**
+ * The caller stopped waiting for an answer (the client left, 499; routing gave up on its classifier
+ * at `timeout_ms`, 504 classifier_timeout): a call already sent was the provider's to bill all the
+ * same (it had the prompt), so its row bills the estimate, whoever stopped waiting.
+ */
+export const callerStoppedWaiting = (e: ApiError) => e.status === 499 || e.code === 'classifier_timeout';
+
 /** Why an upstream call is aborted when its caller's signal fires: the client left, or a classifier's time ran out. */
 export const callerAbort = (signal: AbortSignal): GatewayAbort | ClassifierTimeout =>
   signal.reason instanceof ClassifierTimeout ? signal.reason : new GatewayAbort('client');

@@ -112,6 +112,11 @@ describe('classifier timeout through HTTP', () => {
       expect(cls).toMatchObject({ endpoint: 'classifier', model: 'gpt-5.4-nano', status: 504, errorType: 'classifier_timeout' });
       expect(cls!.error).toContain('timeout_ms (100 ms)');
       expect(breakers.list()).toEqual([]);
+      // The call had gone out: the provider had its prompt and bills it, as for a client that left.
+      // The row bills the estimate (to the request's key: budgets and TPM settle with it).
+      expect(cls).toMatchObject({ clientId: gw.clientId, estimated: true, completionTokens: 0 });
+      expect(cls!.promptTokens).toBeGreaterThan(0);
+      expect(cls!.costUsd).toBeGreaterThan(0);
     } finally {
       gw.ctx.db.update(modelGroups).set({ settings: seeded.settings }).where(eq(modelGroups.name, 'dispatcher')).run();
       gw.ctx.state.reload();

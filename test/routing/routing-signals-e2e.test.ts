@@ -141,6 +141,16 @@ describe('why a group chose: x-gophergate-route-reason', () => {
     expect(cls).toMatchObject({ endpoint: 'classifier', model: 'gpt-5.4-nano', status: 502, errorType: 'upstream_error' });
   });
 
+  test('a classifier answering in Chinese: the reason keeps to 512 characters as sent, cut on a whole character', async () => {
+    // Each glyph is 9 characters percent-encoded: 60 of them were a 700-character header.
+    classifier(() => jsonResponse(completion('gpt-5.4-nano', '我不知道这个任务有多难，'.repeat(5))));
+    const { response } = await gw.openai().chat.completions.create({ model: 'dispatcher', messages: [{ role: 'user', content: '请证明 (reason #4)' }] }).withResponse();
+    const reason = response.headers.get('x-gophergate-route-reason')!;
+    expect(reason.length).toBeLessThanOrEqual(512);
+    expect(reason).toEndWith('...');
+    expect(decodeURIComponent(reason)).toStartWith('dispatcher: classifier failed (unparseable answer "我不知道这个任务有多难，我不知道');
+  });
+
   test('on /v1/messages too; a model named directly has no reason', async () => {
     const { response } = await anthropic()
       .messages.create({ model: 'heavy-logic', max_tokens: 16, messages: [{ role: 'user', content: 'hello (reason #3)' }] })
