@@ -81,3 +81,18 @@ test("the fixed admin routes and /health document their answer, and the live ans
   expect(login200.required).toEqual(expect.arrayContaining(['token', 'must_change_password']));
   expect(missing).toEqual([]);
 });
+
+test('every /api and /v1 operation of /swagger/json is named in the README with its method (`GET|PATCH /api/x/{id}`)', async () => {
+  const doc = (await (await fetch(`${gw.url}/swagger/json`)).json()) as any;
+  const readme = await Bun.file(`${import.meta.dir}/../../README.md`).text();
+  const named = new Set<string>();
+  const form = /\b((?:GET|POST|PUT|PATCH|DELETE)(?:\|(?:GET|POST|PUT|PATCH|DELETE))*) `?(\/(?:api|v1)\/[^\s`?),;[]*)(\[\/\{id\}\])?/g;
+  for (const [, methods, path, idTail] of readme.matchAll(form)) {
+    for (const m of methods!.split('|')) named.add(`${m} ${path}`).add(idTail ? `${m} ${path}/{id}` : `${m} ${path}`);
+  }
+  const operations = Object.entries(doc.paths as Record<string, object>)
+    .filter(([p]) => p.startsWith('/api/') || p.startsWith('/v1/'))
+    .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
+  expect(operations.length).toBeGreaterThan(40);
+  expect(operations.filter((o) => !named.has(o))).toEqual([]);
+});

@@ -121,6 +121,14 @@ describe('deploy/compose.yml', () => {
     expect(example).toContain('openssl rand -hex 32');
   });
 
+  test("every provider's <P>_API_KEY reaches the gateways and is listed in .env.example (one left out is silently ignored)", () => {
+    const example = readText(DEPLOY, '.env.example');
+    const keyNames = [...namesTheConfigReads()].filter((n) => /^[A-Z]+_API_KEY$/.test(n));
+    expect(keyNames).toContain('MOONSHOT_API_KEY');
+    for (const [name, s] of gateways) expect({ name, missing: keyNames.filter((k) => envOf(s)[k] !== `\${${k}:-}`) }).toEqual({ name, missing: [] });
+    expect(keyNames.filter((k) => !new RegExp(`^# ${k}=$`, 'm').test(example))).toEqual([]);
+  });
+
   test('nginx.conf balances over exactly the three gateways, unbuffered, with the monitor WebSocket', () => {
     expect(services.proxy!.volumes).toContain('./nginx.conf:/etc/nginx/nginx.conf:ro');
     const conf = readText(DEPLOY, 'nginx.conf');

@@ -19,6 +19,15 @@ test('every file ARCHITECTURE.md names exists (paths from the repository root or
   expect(missing).toEqual([]);
 });
 
+test('every file README.md, SECURITY.md and docs/SCALING.md name under src/, test/, bench/, scripts/ or deploy/ exists', () => {
+  const missing: string[] = [];
+  for (const doc of ['README.md', 'SECURITY.md', 'docs/SCALING.md']) {
+    const named = [...read(doc).matchAll(/\b(?:src|test|bench|scripts|deploy)\/[\w.\/-]+\.(?:tsx?|md|json|ya?ml|sh|conf)\b/g)].map((m) => m[0]);
+    missing.push(...named.filter((p) => !existsSync(join(ROOT, p))).map((p) => `${doc}: ${p}`));
+  }
+  expect(missing).toEqual([]);
+});
+
 test('no source file refers to a markdown document the repository does not have', () => {
   const missing: string[] = [];
   for (const e of readdirSync(join(ROOT, 'src'), { recursive: true, withFileTypes: true })) {
