@@ -182,7 +182,10 @@ export async function walkTargets<T>(
       const sentAt = keyPool.now();
       try {
         const value = await attempt(target, withKey(settings, key));
-        if (opts.settledOnReturn?.(value) ?? true) breakers.onSuccess(target.provider, target.upstreamModel);
+        // A stream is settled when it ends (settleAnswer), but a circuit held shut by a probe (half-open,
+        // this request's) closes at its first chunk: the model answers again, and a long probe stream
+        // would otherwise refuse every other request to it for as long as it runs.
+        if ((opts.settledOnReturn?.(value) ?? true) || !breakers.available(target.provider, target.upstreamModel)) breakers.onSuccess(target.provider, target.upstreamModel);
         if (key) keyPool.answered(target.provider, key, sentAt, model);
         attempts.push(attemptRecord(target, 200, null, performance.now() - start, key));
         return { ok: true, value, target, attempts, spent: spent ?? NONE_SPENT };
