@@ -1,0 +1,134 @@
+/**
+ * The real server process at its open-file limit (`prlimit --nofile=128:128`, so a hundred sockets
+ * exhaust it): idle client connections take every descriptor, then requests arrive on some of
+ * them, and the connection each would open to the upstream fails with EMFILE. That is the
+ * gateway's own limit, not the provider failing: each request is a 503 `overloaded` with
+ * `retry-after` and one row, the provider's circuit stays closed, and once the connections go the
+ * next request is served. Before, each was a 502 `upstream_unreachable` ("ECONNREFUSED": Bun
+ * reports that EMFILE so) counted against the provider, whose circuit then opened and refused
+ * every request for its cooldown. Linux with prlimit only (spawns a process, a few seconds).
+ */
+import { Database } from 'bun:sqlite';
+import { afterAll, beforeAll, expect, test } from 'bun:test';
+import type { Socket } from 'bun';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { okCompletion, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { createClientKey, startGatewayProcess, type GatewayProcess } from '../helpers/gateway-process';
+import { answersOf } from '../helpers/raw-http';
+import { until } from '../helpers/until';
+
+const LIMIT = 128;
+const CONNECTIONS = 160; // more than fit: the last wait in the listen backlog
+const REQUESTS = 12; // more than the 5 failures in a row that open a circuit
+const ADMIN_PASSWORD = 'descriptor-exhaustion-admin';
+const canRun = process.platform === 'linux' && Bun.which('prlimit') !== null;
+
+let fake: FakeUpstream;
+const dirs: string[] = [];
+const gateways: GatewayProcess[] = [];
+/** The tests' raw connections: closed in afterAll too, so a failed run does not leave a process draining them. */
+const socks: Socket<number>[] = [];
+
+beforeAll(() => {
+  if (canRun) fake = startFakeUpstream((_req, rec) => okCompletion(rec.body?.model ?? 'gpt-4o-mini'));
+});
+afterAll(async () => {
+  for (const s of socks) s.terminate();
+  for (const gw of gateways) gw.proc.kill('SIGTERM');
+  await Promise.all(gateways.map((gw) => gw.proc.exited));
+  fake?.close();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+const openFiles = (gw: GatewayProcess) => readdirSync(`/proc/${gw.proc.pid}/fd`).length;
+
+/** The client ports of the connections the process holds: its sockets (by inode) on the gateway's port in /proc/net/tcp. */
+function acceptedPeerPorts(gw: GatewayProcess): Set<number> {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${gw.proc.pid}/fd`)) {
+    try {
+      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${gw.proc.pid}/fd/${fd}`))?.[1];
+      if (inode) inodes.add(inode);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const ports = new Set<number>();
+  for (const line of readFileSync(`/proc/${gw.proc.pid}/net/tcp`, 'utf8').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/); // sl local_address rem_address st ... uid timeout inode
+    if (f.length > 9 && parseInt(f[1]!.split(':')[1]!, 16) === gw.port && inodes.has(f[9]!)) ports.add(parseInt(f[2]!.split(':')[1]!, 16));
+  }
+  return ports;
+}
+
+for (const client of ['socket', 'fetch']) {
+  test.skipIf(!canRun)(`${client} client: requests that find no descriptor for their upstream are 503 overloaded, one row each, the circuit closed; served again once connections go`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gg-emfile-'));
+    dirs.push(dir);
+    const gw = await startGatewayProcess({
+      cwd: dir, dbPath: join(dir, 'gophergate.db'), adminPassword: ADMIN_PASSWORD,
+      wrap: ['prlimit', `--nofile=${LIMIT}:${LIMIT}`],
+      env: { LLM_PROXY__PROVIDERS__OPENAI__BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: 'sk-emfile-provider-0123456789', LLM_PROXY__UPSTREAM__CLIENT: client },
+    });
+    gateways.push(gw);
+    const key = await createClientKey(gw.url, ADMIN_PASSWORD, 'emfile');
+    const sentBefore = fake.requests.length;
+    // The warning at start says the limit caps the requests in flight (printed just after the line saying it listens).
+    await until(() => gw.out().includes(`the open-file limit is ${LIMIT}`), 10_000, 20);
+
+    // Idle connections until the process holds every descriptor it may.
+    const texts: string[] = Array(CONNECTIONS).fill('');
+    const mine: Socket<number>[] = [];
+    for (let i = 0; i < CONNECTIONS; i++) {
+      const sock = await Bun.connect({ hostname: '127.0.0.1', port: gw.port, data: i, socket: { data: (s, d) => void (texts[s.data] += d.toString('latin1')), error: () => {} } });
+      mine.push(sock);
+      socks.push(sock);
+    }
+    await until(() => openFiles(gw) >= LIMIT, 15_000, 20).catch((e) => { console.log("fds", openFiles(gw)); throw e; });
+
+    // Requests on connections the process accepted (not in that order: the others wait in the backlog).
+    const accepted = acceptedPeerPorts(gw);
+    const chosen = mine.filter((s) => accepted.has(s.localPort)).slice(0, REQUESTS);
+    expect(chosen).toHaveLength(REQUESTS);
+    const body = JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+    const head = `POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${key}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`;
+    for (const s of chosen) {
+      s.write(head + body);
+      // One at a time: the answers are what the client sees, whatever order the runtime runs them in.
+      await until(() => answersOf(texts[s.data]!).length > 0, 15_000, 10);
+    }
+    const answers = chosen.map((s) => answersOf(texts[s.data]!)[0]!);
+    for (const a of answers) {
+      expect({ status: a.status, code: JSON.parse(a.body).error?.code, retryAfter: a.headers['retry-after'] }).toEqual({ status: 503, code: 'overloaded', retryAfter: '1' });
+      expect(JSON.parse(a.body).error.message).toContain('ran out of open files (EMFILE)');
+    }
+    expect(fake.requests.length).toBe(sentBefore);
+
+    for (const s of mine) s.terminate();
+    await until(() => openFiles(gw) < LIMIT - 40, 15_000, 50);
+
+    // Served again at once: the provider was never taken for failing.
+    const openai = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const after = await openai.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'still there?' }] });
+    expect(after.choices[0]!.message.content).toBe('ok');
+    const health = (await (await fetch(`${gw.url}/health`)).json()) as any;
+    expect(health.status).toBe('ok');
+    expect(health.providers.openai.circuit).toBe('closed');
+    expect(health.upstream).toMatchObject({ in_use: 0, waiting: 0 });
+
+    // One row per request, found by the id each answer carried.
+    const ids = answers.map((a) => a.headers['x-request-id']!);
+    const db = new Database(join(dir, 'gophergate.db'), { readonly: true });
+    const rows = () => db.query(`SELECT request_id AS id, status, error_type AS code FROM request_logs WHERE request_id IN (${ids.map(() => '?').join(',')})`).all(...ids) as { id: string; status: number; code: string }[];
+    try {
+      await until(() => rows().length >= ids.length, 15_000, 50);
+      expect(rows().map((r) => `${r.status} ${r.code}`).sort()).toEqual(Array(REQUESTS).fill('503 overloaded'));
+    } finally {
+      db.close();
+    }
+    expect(gw.proc.exitCode).toBeNull();
+  }, 60_000);
+}
