@@ -4,7 +4,7 @@ import type { ProviderId } from '../providers/types';
 import { MAX_UPSTREAM_BODY_BYTES, readCapped } from '../providers/shared/read-capped';
 import { ClassifierTimeout } from '../routing/classifier-strategy';
 import { UpstreamRedirectError } from './upstream-redirect';
-import { isDescriptorCode } from '../http/out-of-descriptors';
+import { isDescriptorCode, outOfDescriptors } from '../http/out-of-descriptors';
 import { parseContextOverflow } from '../errors/context-overflow';
 import { redactSecrets, upstreamFailure } from '../providers/upstream-failure';
 
@@ -15,23 +15,6 @@ export class GatewayAbort extends Error {
     super(`aborted: ${kind}`);
   }
 }
-
-/** Suggested wait before retrying a request refused for lack of room: a slot, a descriptor (seconds). */
-export const OVERLOADED_RETRY_AFTER_S = 1;
-
-/**
- * No descriptor was left to connect to the upstream (EMFILE at the open-file limit, ENFILE at the
- * system's): the gateway is full, as when no slot frees within the queue timeout, and says so the
- * same way (503 `overloaded`, `retry-after`), so clients retry and the provider stays trusted.
- */
-export const outOfDescriptors = (provider: ProviderId, code: 'EMFILE' | 'ENFILE') =>
-  new ApiError({
-    status: 503,
-    message: `The gateway ran out of open files (${code}) and could not open a connection to upstream ${providerLabel(provider)}; retry later.`,
-    type: 'server_error',
-    code: 'overloaded',
-    headers: { 'retry-after': String(OVERLOADED_RETRY_AFTER_S) },
-  });
 
 /** The client went away; nobody reads this answer, but the log row says what happened. */
 export const clientClosed = () =>
@@ -164,7 +147,7 @@ export function mapUpstreamFailure(err: unknown, f: FailureContext, afterHead = 
   const code = (err as { code?: unknown } | null)?.code;
   // The gateway's own descriptors ran out (its open-file limit), not the upstream's fault: no
   // breaker failure, no key blamed, no next target (each would need a descriptor too).
-  if (!afterHead && isDescriptorCode(code)) return outOfDescriptors(f.provider, code);
+  if (!afterHead && isDescriptorCode(code)) return outOfDescriptors(code, `upstream ${providerLabel(f.provider)}`);
   const detail = redactSecrets(String(code ?? (err as any)?.message ?? err), f.apiKey);
   const message = afterHead ? `Upstream ${providerLabel(f.provider)} broke off its answer: ${detail}` : `Could not reach upstream ${providerLabel(f.provider)}: ${detail}`;
   return new UpstreamError(f.provider, null, message, true, 502, 'upstream_unreachable');

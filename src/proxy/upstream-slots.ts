@@ -1,8 +1,10 @@
 import { ApiError } from '../errors/api-error';
 import { ClassifierTimeout } from '../routing/classifier-strategy';
 import { Deadline } from '../runtime/deadline';
-import { OVERLOADED_RETRY_AFTER_S, classifierTimedOut, clientClosed } from './upstream-errors';
+import { classifierTimedOut, clientClosed } from './upstream-errors';
 
+/** Suggested wait before retrying a request refused for lack of a slot (seconds). */
+const OVERLOADED_RETRY_AFTER_S = 1;
 
 /** The answer to a request that waited its whole queue timeout without getting a slot. */
 export const overloaded = (maxConnections: number, waitedS: number) =>

@@ -1,12 +1,14 @@
 /**
  * The real server process at its open-file limit (`prlimit --nofile=128:128`, so a hundred sockets
  * exhaust it): idle client connections take every descriptor, then requests arrive on some of
- * them, and the connection each would open to the upstream fails with EMFILE. That is the
- * gateway's own limit, not the provider failing: each request is a 503 `overloaded` with
- * `retry-after` and one row, the provider's circuit stays closed, and once the connections go the
- * next request is served. Before, each was a 502 `upstream_unreachable` ("ECONNREFUSED": Bun
- * reports that EMFILE so) counted against the provider, whose circuit then opened and refused
- * every request for its cooldown. Linux with prlimit only (spawns a process, a few seconds).
+ * them, and the connection each would open (to its upstream, to an image URL) fails with EMFILE.
+ * That is the gateway's own limit, neither the provider failing nor the client's mistake: each
+ * request is a 503 `overloaded` with `retry-after` and one row, the provider's circuit stays
+ * closed, and once the connections go the next request is served. Before, each was a 502
+ * `upstream_unreachable` ("ECONNREFUSED": Bun reports that EMFILE so) counted against the provider,
+ * whose circuit then opened and refused every request for its cooldown; and the process's first
+ * fetch() there (the fetch client's first call, an image download) ended the process.
+ * Linux with prlimit only (spawns a process per test, a few seconds each).
  */
 import { Database } from 'bun:sqlite';
 import { afterAll, beforeAll, expect, test } from 'bun:test';
@@ -17,7 +19,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { okCompletion, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { createClientKey, startGatewayProcess, type GatewayProcess } from '../helpers/gateway-process';
-import { answersOf } from '../helpers/raw-http';
+import { answersOf, type RawAnswer } from '../helpers/raw-http';
 import { until } from '../helpers/until';
 
 const LIMIT = 128;
@@ -64,51 +66,69 @@ function acceptedPeerPorts(gw: GatewayProcess): Set<number> {
   return ports;
 }
 
+/** A server process under the limit, with a client key. */
+async function startAtLimit(env: Record<string, string>): Promise<{ gw: GatewayProcess; key: string; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'gg-emfile-'));
+  dirs.push(dir);
+  const gw = await startGatewayProcess({ cwd: dir, dbPath: join(dir, 'gophergate.db'), adminPassword: ADMIN_PASSWORD, wrap: ['prlimit', `--nofile=${LIMIT}:${LIMIT}`], env });
+  gateways.push(gw);
+  // The warning at start says the limit caps the requests in flight (printed just after the line saying it listens).
+  await until(() => gw.out().includes(`the open-file limit is ${LIMIT}`), 10_000, 20);
+  return { gw, key: await createClientKey(gw.url, ADMIN_PASSWORD, 'emfile'), dir };
+}
+
+/**
+ * Fills the process's descriptors with idle connections, then sends `body` to chat completions
+ * on REQUESTS of those it accepted (not in the order they came: the others wait in the backlog),
+ * one at a time; returns their answers and closes every connection.
+ */
+async function requestsAtTheLimit(gw: GatewayProcess, key: string, body: string): Promise<RawAnswer[]> {
+  const texts: string[] = Array(CONNECTIONS).fill('');
+  const mine: Socket<number>[] = [];
+  for (let i = 0; i < CONNECTIONS; i++) {
+    const sock = await Bun.connect({ hostname: '127.0.0.1', port: gw.port, data: i, socket: { data: (s, d) => void (texts[s.data] += d.toString('latin1')), error: () => {} } });
+    mine.push(sock);
+    socks.push(sock);
+  }
+  await until(() => openFiles(gw) >= LIMIT, 15_000, 20);
+  const accepted = acceptedPeerPorts(gw);
+  const chosen = mine.filter((s) => accepted.has(s.localPort)).slice(0, REQUESTS);
+  expect(chosen).toHaveLength(REQUESTS);
+  const head = `POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${key}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`;
+  for (const s of chosen) {
+    s.write(head + body);
+    await until(() => answersOf(texts[s.data]!).length > 0 || gw.proc.exitCode !== null, 15_000, 10);
+    expect(gw.proc.exitCode).toBeNull();
+  }
+  for (const s of mine) s.terminate();
+  await until(() => openFiles(gw) < LIMIT - 40, 15_000, 50);
+  return chosen.map((s) => answersOf(texts[s.data]!)[0]!);
+}
+
+/** Each answer is 503 overloaded with retry-after, saying what it could not reach, and has one row saying so. */
+async function expectOverloaded(dir: string, answers: RawAnswer[], what: string): Promise<void> {
+  for (const a of answers) {
+    expect({ status: a.status, code: JSON.parse(a.body).error?.code, retryAfter: a.headers['retry-after'] }).toEqual({ status: 503, code: 'overloaded', retryAfter: '1' });
+    expect(JSON.parse(a.body).error.message).toContain(`ran out of open files (EMFILE) and could not open a connection to ${what}`);
+  }
+  const ids = answers.map((a) => a.headers['x-request-id']!);
+  const db = new Database(join(dir, 'gophergate.db'), { readonly: true });
+  const rows = () => db.query(`SELECT status, error_type AS code FROM request_logs WHERE request_id IN (${ids.map(() => '?').join(',')})`).all(...ids) as { status: number; code: string }[];
+  try {
+    await until(() => rows().length >= ids.length, 15_000, 50);
+    expect(rows().map((r) => `${r.status} ${r.code}`)).toEqual(Array(ids.length).fill('503 overloaded'));
+  } finally {
+    db.close();
+  }
+}
+
 for (const client of ['socket', 'fetch']) {
   test.skipIf(!canRun)(`${client} client: requests that find no descriptor for their upstream are 503 overloaded, one row each, the circuit closed; served again once connections go`, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gg-emfile-'));
-    dirs.push(dir);
-    const gw = await startGatewayProcess({
-      cwd: dir, dbPath: join(dir, 'gophergate.db'), adminPassword: ADMIN_PASSWORD,
-      wrap: ['prlimit', `--nofile=${LIMIT}:${LIMIT}`],
-      env: { LLM_PROXY__PROVIDERS__OPENAI__BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: 'sk-emfile-provider-0123456789', LLM_PROXY__UPSTREAM__CLIENT: client },
-    });
-    gateways.push(gw);
-    const key = await createClientKey(gw.url, ADMIN_PASSWORD, 'emfile');
+    const { gw, key, dir } = await startAtLimit({ LLM_PROXY__PROVIDERS__OPENAI__BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: 'sk-emfile-provider-0123456789', LLM_PROXY__UPSTREAM__CLIENT: client });
     const sentBefore = fake.requests.length;
-    // The warning at start says the limit caps the requests in flight (printed just after the line saying it listens).
-    await until(() => gw.out().includes(`the open-file limit is ${LIMIT}`), 10_000, 20);
-
-    // Idle connections until the process holds every descriptor it may.
-    const texts: string[] = Array(CONNECTIONS).fill('');
-    const mine: Socket<number>[] = [];
-    for (let i = 0; i < CONNECTIONS; i++) {
-      const sock = await Bun.connect({ hostname: '127.0.0.1', port: gw.port, data: i, socket: { data: (s, d) => void (texts[s.data] += d.toString('latin1')), error: () => {} } });
-      mine.push(sock);
-      socks.push(sock);
-    }
-    await until(() => openFiles(gw) >= LIMIT, 15_000, 20).catch((e) => { console.log("fds", openFiles(gw)); throw e; });
-
-    // Requests on connections the process accepted (not in that order: the others wait in the backlog).
-    const accepted = acceptedPeerPorts(gw);
-    const chosen = mine.filter((s) => accepted.has(s.localPort)).slice(0, REQUESTS);
-    expect(chosen).toHaveLength(REQUESTS);
-    const body = JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
-    const head = `POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${key}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`;
-    for (const s of chosen) {
-      s.write(head + body);
-      // One at a time: the answers are what the client sees, whatever order the runtime runs them in.
-      await until(() => answersOf(texts[s.data]!).length > 0, 15_000, 10);
-    }
-    const answers = chosen.map((s) => answersOf(texts[s.data]!)[0]!);
-    for (const a of answers) {
-      expect({ status: a.status, code: JSON.parse(a.body).error?.code, retryAfter: a.headers['retry-after'] }).toEqual({ status: 503, code: 'overloaded', retryAfter: '1' });
-      expect(JSON.parse(a.body).error.message).toContain('ran out of open files (EMFILE)');
-    }
+    const answers = await requestsAtTheLimit(gw, key, JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }));
+    await expectOverloaded(dir, answers, 'upstream OpenAI');
     expect(fake.requests.length).toBe(sentBefore);
-
-    for (const s of mine) s.terminate();
-    await until(() => openFiles(gw) < LIMIT - 40, 15_000, 50);
 
     // Served again at once: the provider was never taken for failing.
     const openai = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
@@ -118,17 +138,13 @@ for (const client of ['socket', 'fetch']) {
     expect(health.status).toBe('ok');
     expect(health.providers.openai.circuit).toBe('closed');
     expect(health.upstream).toMatchObject({ in_use: 0, waiting: 0 });
-
-    // One row per request, found by the id each answer carried.
-    const ids = answers.map((a) => a.headers['x-request-id']!);
-    const db = new Database(join(dir, 'gophergate.db'), { readonly: true });
-    const rows = () => db.query(`SELECT request_id AS id, status, error_type AS code FROM request_logs WHERE request_id IN (${ids.map(() => '?').join(',')})`).all(...ids) as { id: string; status: number; code: string }[];
-    try {
-      await until(() => rows().length >= ids.length, 15_000, 50);
-      expect(rows().map((r) => `${r.status} ${r.code}`).sort()).toEqual(Array(REQUESTS).fill('503 overloaded'));
-    } finally {
-      db.close();
-    }
-    expect(gw.proc.exitCode).toBeNull();
   }, 60_000);
 }
+
+test.skipIf(!canRun)("an image URL to download for Gemini (it takes inline bytes only) with no descriptor free: 503 overloaded, not the client's bad URL, and the process lives", async () => {
+  const { gw, key, dir } = await startAtLimit({ LLM_PROXY__PROVIDERS__GEMINI__BASE_URL: fake.url, GEMINI_API_KEY: 'emfile-gemini-key-0123456789', LLM_PROXY__SECURITY__IMAGE_URL_ALLOW_HOSTS: '127.0.0.1' });
+  const content = [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: `${fake.url}/cat.png` } }];
+  const answers = await requestsAtTheLimit(gw, key, JSON.stringify({ model: 'gemini/gemini-2.5-flash', messages: [{ role: 'user', content }] }));
+  await expectOverloaded(dir, answers, 'the image URL');
+  expect((await fetch(`${gw.url}/health`)).status).toBe(200);
+}, 60_000);
