@@ -14,7 +14,7 @@
 import type { Socket } from 'bun';
 import { isIpLiteral } from '../security/classify-address';
 import { Http1ResponseParser, type ResponseHead } from './http1-response-parser';
-import { descriptorsExhausted } from './out-of-descriptors';
+import { descriptorsExhausted } from '../runtime/descriptors';
 
 export interface UpstreamRequest {
   url: string;
@@ -328,7 +328,7 @@ class OriginPool {
         ...(this.tls ? { tls: isIpLiteral(this.hostname) ? true : { serverName: this.hostname } } : {}),
       });
     } catch (err) {
-      // The process out of descriptors is no refusal of the upstream's (out-of-descriptors.ts).
+      // The process out of descriptors is no refusal of the upstream's (runtime/descriptors.ts).
       const code = descriptorsExhausted();
       throw code ? Object.assign(new Error(`connect ${code}: no file descriptor left`), { code }) : err;
     }

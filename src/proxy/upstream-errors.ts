@@ -4,7 +4,8 @@ import type { ProviderId } from '../providers/types';
 import { MAX_UPSTREAM_BODY_BYTES, readCapped } from '../providers/shared/read-capped';
 import { ClassifierTimeout } from '../routing/classifier-strategy';
 import { UpstreamRedirectError } from './upstream-redirect';
-import { isDescriptorCode, outOfDescriptors } from '../http/out-of-descriptors';
+import { outOfDescriptors } from '../http/out-of-descriptors';
+import { isDescriptorCode } from '../runtime/descriptors';
 import { parseContextOverflow } from '../errors/context-overflow';
 import { redactSecrets, upstreamFailure } from '../providers/upstream-failure';
 

@@ -7,7 +7,8 @@
  * closed, and once the connections go the next request is served. Before, each was a 502
  * `upstream_unreachable` ("ECONNREFUSED": Bun reports that EMFILE so) counted against the provider,
  * whose circuit then opened and refused every request for its cooldown; and the process's first
- * fetch() there (the fetch client's first call, an image download) ended the process.
+ * fetch() there (the fetch client's first call, an image download) ended the process, as did the
+ * token counter's thread started there (an answer without usage).
  * Linux with prlimit only (spawns a process per test, a few seconds each).
  */
 import { Database } from 'bun:sqlite';
@@ -34,8 +35,18 @@ const gateways: GatewayProcess[] = [];
 /** The tests' raw connections: closed in afterAll too, so a failed run does not leave a process draining them. */
 const socks: Socket<number>[] = [];
 
+/** Resolves the answers held back (the upstream's `hold` requests). */
+let release: () => void = () => {};
+const released = new Promise<void>((r) => (release = r));
+
 beforeAll(() => {
-  if (canRun) fake = startFakeUpstream((_req, rec) => okCompletion(rec.body?.model ?? 'gpt-4o-mini'));
+  if (!canRun) return;
+  fake = startFakeUpstream(async (_req, rec) => {
+    if (rec.body?.messages?.[0]?.content !== 'hold') return okCompletion(rec.body?.model ?? 'gpt-4o-mini');
+    await released;
+    // No usage: the gateway counts the tokens itself.
+    return Response.json({ id: 'chatcmpl-2', object: 'chat.completion', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, message: { role: 'assistant', content: 'counted here' }, finish_reason: 'stop' }] });
+  });
 });
 afterAll(async () => {
   for (const s of socks) s.terminate();
@@ -77,12 +88,8 @@ async function startAtLimit(env: Record<string, string>): Promise<{ gw: GatewayP
   return { gw, key: await createClientKey(gw.url, ADMIN_PASSWORD, 'emfile'), dir };
 }
 
-/**
- * Fills the process's descriptors with idle connections, then sends `body` to chat completions
- * on REQUESTS of those it accepted (not in the order they came: the others wait in the backlog),
- * one at a time; returns their answers and closes every connection.
- */
-async function requestsAtTheLimit(gw: GatewayProcess, key: string, body: string): Promise<RawAnswer[]> {
+/** Opens idle connections to the process until it holds every descriptor it may; returns them and what each received. */
+async function fillDescriptors(gw: GatewayProcess): Promise<{ mine: Socket<number>[]; texts: string[] }> {
   const texts: string[] = Array(CONNECTIONS).fill('');
   const mine: Socket<number>[] = [];
   for (let i = 0; i < CONNECTIONS; i++) {
@@ -91,6 +98,16 @@ async function requestsAtTheLimit(gw: GatewayProcess, key: string, body: string)
     socks.push(sock);
   }
   await until(() => openFiles(gw) >= LIMIT, 15_000, 20);
+  return { mine, texts };
+}
+
+/**
+ * Fills the process's descriptors with idle connections, then sends `body` to chat completions
+ * on REQUESTS of those it accepted (not in the order they came: the others wait in the backlog),
+ * one at a time; returns their answers and closes every connection.
+ */
+async function requestsAtTheLimit(gw: GatewayProcess, key: string, body: string): Promise<RawAnswer[]> {
+  const { mine, texts } = await fillDescriptors(gw);
   const accepted = acceptedPeerPorts(gw);
   const chosen = mine.filter((s) => accepted.has(s.localPort)).slice(0, REQUESTS);
   expect(chosen).toHaveLength(REQUESTS);
@@ -147,4 +164,30 @@ test.skipIf(!canRun)("an image URL to download for Gemini (it takes inline bytes
   const answers = await requestsAtTheLimit(gw, key, JSON.stringify({ model: 'gemini/gemini-2.5-flash', messages: [{ role: 'user', content }] }));
   await expectOverloaded(dir, answers, 'the image URL');
   expect((await fetch(`${gw.url}/health`)).status).toBe(200);
+}, 60_000);
+
+test.skipIf(!canRun)('an answer without usage that arrives with no descriptor free: its tokens are estimated without starting a thread there, and the process lives', async () => {
+  const { gw, key, dir } = await startAtLimit({ LLM_PROXY__PROVIDERS__OPENAI__BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: 'sk-emfile-provider-0123456789' });
+  const answer = fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hold' }] }) });
+  await until(() => fake.requests.some((r) => r.body?.messages?.[0]?.content === 'hold'), 15_000, 10);
+  // Its upstream connection is open: the answer needs no new descriptor, the token count's thread one of its own.
+  const { mine } = await fillDescriptors(gw);
+  release();
+  const res = await answer;
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as any;
+  expect(body.choices[0].message.content).toBe('counted here');
+  expect(body.usage.completion_tokens).toBeGreaterThan(0);
+  expect(gw.proc.exitCode).toBeNull();
+  for (const s of mine) s.terminate();
+  await until(() => openFiles(gw) < LIMIT - 40, 15_000, 50);
+  const db = new Database(join(dir, 'gophergate.db'), { readonly: true });
+  try {
+    const row = () => db.query('SELECT status, completion_tokens AS output FROM request_logs WHERE request_id = ?').get(res.headers.get('x-request-id')) as { status: number; output: number } | null;
+    await until(() => row() !== null, 15_000, 50);
+    expect(row()!.status).toBe(200);
+    expect(row()!.output).toBeGreaterThan(0);
+  } finally {
+    db.close();
+  }
 }, 60_000);

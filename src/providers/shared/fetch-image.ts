@@ -1,6 +1,7 @@
 import { ApiError, badRequest } from '../../errors/api-error';
 import { readWholeAnswer } from './read-capped';
-import { isDescriptorCode, outOfDescriptors } from '../../http/out-of-descriptors';
+import { outOfDescriptors } from '../../http/out-of-descriptors';
+import { isDescriptorCode } from '../../runtime/descriptors';
 import { checkImageUrl } from '../../security/check-image-url';
 import type { HostResolver } from '../../security/resolve-host';
 import type { AdapterDeps } from '../types';
