@@ -14,6 +14,7 @@
 import type { Socket } from 'bun';
 import { isIpLiteral } from '../security/classify-address';
 import { Http1ResponseParser, type ResponseHead } from './http1-response-parser';
+import { descriptorsExhausted } from '../runtime/descriptors';
 
 export interface UpstreamRequest {
   url: string;
@@ -318,13 +319,19 @@ class OriginPool {
 
   async open(): Promise<Connection> {
     const conn = new Connection(this);
-    conn.socket = await Bun.connect<Connection>({
-      hostname: this.hostname,
-      port: this.port,
-      data: conn,
-      socket: handlers,
-      ...(this.tls ? { tls: isIpLiteral(this.hostname) ? true : { serverName: this.hostname } } : {}),
-    });
+    try {
+      conn.socket = await Bun.connect<Connection>({
+        hostname: this.hostname,
+        port: this.port,
+        data: conn,
+        socket: handlers,
+        ...(this.tls ? { tls: isIpLiteral(this.hostname) ? true : { serverName: this.hostname } } : {}),
+      });
+    } catch (err) {
+      // The process out of descriptors is no refusal of the upstream's (runtime/descriptors.ts).
+      const code = descriptorsExhausted();
+      throw code ? Object.assign(new Error(`connect ${code}: no file descriptor left`), { code }) : err;
+    }
     conn.socket.setNoDelay(true);
     return conn;
   }

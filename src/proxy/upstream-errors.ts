@@ -4,6 +4,8 @@ import type { ProviderId } from '../providers/types';
 import { MAX_UPSTREAM_BODY_BYTES, readCapped } from '../providers/shared/read-capped';
 import { ClassifierTimeout } from '../routing/classifier-strategy';
 import { UpstreamRedirectError } from './upstream-redirect';
+import { outOfDescriptors } from '../http/out-of-descriptors';
+import { isDescriptorCode } from '../runtime/descriptors';
 import { parseContextOverflow } from '../errors/context-overflow';
 import { redactSecrets, upstreamFailure } from '../providers/upstream-failure';
 
@@ -152,7 +154,11 @@ export function mapUpstreamFailure(err: unknown, f: FailureContext, afterHead = 
     if (clean !== err.message) err.message = clean;
     return err;
   }
-  const detail = redactSecrets(String((err as any)?.code ?? (err as any)?.message ?? err), f.apiKey);
+  const code = (err as { code?: unknown } | null)?.code;
+  // The gateway's own descriptors ran out (its open-file limit), not the upstream's fault: no
+  // breaker failure, no key blamed, no next target (each would need a descriptor too).
+  if (!afterHead && isDescriptorCode(code)) return outOfDescriptors(code, `upstream ${providerLabel(f.provider)}`);
+  const detail = redactSecrets(String(code ?? (err as any)?.message ?? err), f.apiKey);
   const message = afterHead ? `Upstream ${providerLabel(f.provider)} broke off its answer: ${detail}` : `Could not reach upstream ${providerLabel(f.provider)}: ${detail}`;
   return new UpstreamError(f.provider, null, message, true, 502, 'upstream_unreachable');
 }

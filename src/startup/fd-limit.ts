@@ -84,7 +84,7 @@ export function fdLimitWarning(limit: FdLimit | null, maxConnections: number): s
   return (
     `gophergate: the open-file limit is ${limit.soft} (hard limit ${limit.hard === Infinity ? 'unlimited' : limit.hard}); ` +
     `each request in flight holds about ${FDS_PER_REQUEST} descriptors (client and upstream sockets), so about ${fit} requests fit, ` +
-    `below LLM_PROXY__UPSTREAM__MAX_CONNECTIONS=${maxConnections}. Past that, new connections fail. ` +
+    `below LLM_PROXY__UPSTREAM__MAX_CONNECTIONS=${maxConnections}. Past that, requests are refused with 503 overloaded and new connections wait unanswered, a CPU core busy. ` +
     'Raise the hard limit (ulimit -Hn, systemd LimitNOFILE=, docker run --ulimit nofile=N:N) or lower the setting.'
   );
 }

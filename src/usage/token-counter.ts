@@ -1,4 +1,5 @@
 import { bundledWorkerUrl } from '../runtime/bundled-worker-url';
+import { descriptorsExhausted } from '../runtime/descriptors';
 
 /**
  * Token counts for usage estimates, computed on their own worker thread, started on the first
@@ -91,6 +92,9 @@ export function createWorkerTokenCounter({ url = workerUrl, idleMs = 60_000, max
       for (const t of texts) chars += t.length;
       // The worker is behind: this one is approximated rather than held (one alone is always counted).
       if (pending.size > 0 && pendingChars + chars > maxPendingChars) return Promise.resolve(approximate(texts));
+      // `new Worker` with no descriptor free ends the process (bun 1.4.5), every request with it:
+      // at the open-file limit this one is approximated, and a later count starts the worker.
+      if (!worker && descriptorsExhausted()) return Promise.resolve(approximate(texts));
       return new Promise((resolve) => {
         try {
           if (idleTimer) clearTimeout(idleTimer);

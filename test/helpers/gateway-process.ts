@@ -33,10 +33,12 @@ export interface GatewayProcessOptions {
   env?: Record<string, string>;
   /** How long the start may take (a loaded CI machine is slow to boot bun). */
   startMs?: number;
+  /** A command the server runs under (`['prlimit', '--nofile=128:128']`). */
+  wrap?: string[];
 }
 
 export async function startGatewayProcess(o: GatewayProcessOptions): Promise<GatewayProcess> {
-  const proc = Bun.spawn(['bun', MAIN], {
+  const proc = Bun.spawn([...(o.wrap ?? []), 'bun', MAIN], {
     cwd: o.cwd,
     env: {
       PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp',

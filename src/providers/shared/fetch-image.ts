@@ -1,5 +1,7 @@
 import { ApiError, badRequest } from '../../errors/api-error';
 import { readWholeAnswer } from './read-capped';
+import { outOfDescriptors } from '../../http/out-of-descriptors';
+import { isDescriptorCode } from '../../runtime/descriptors';
 import { checkImageUrl } from '../../security/check-image-url';
 import type { HostResolver } from '../../security/resolve-host';
 import type { AdapterDeps } from '../types';
@@ -66,6 +68,8 @@ export function createImageFetcher(opts: ImageFetcherOptions): AdapterDeps['fetc
       if (timeout.aborted) throw failed(`Image URL did not answer within ${Math.round(timeoutMs / 1000)} s.`);
       // The client went away: let the caller see the abort as it is.
       if (signal?.aborted) throw err;
+      const code = (err as { code?: unknown } | null)?.code;
+      if (isDescriptorCode(code)) throw outOfDescriptors(code, 'the image URL');
       throw failed('Image URL could not be fetched.');
     }
   };
