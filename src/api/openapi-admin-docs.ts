@@ -145,7 +145,7 @@ const health = obj(
     log_queue: obj({ depth: int, dropped: int, error: str }, ['depth', 'dropped']),
     requests_in_flight: int,
     background_responses: int,
-    upstream: obj({ in_use: int, waiting: int, refused: int, max_connections: int, queue_timeout_s: num, runtime_fetch_cap: int, open_files_limit: nullable(int) }),
+    upstream: obj({ in_use: int, waiting: int, refused: int, refused_out_of_files: int, max_connections: int, queue_timeout_s: num, runtime_fetch_cap: int, open_files_limit: nullable(int) }),
   },
   ['status', 'version', 'instance', 'store', 'redis', 'providers', 'log_queue'],
 );

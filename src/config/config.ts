@@ -3,7 +3,7 @@ import { SQL } from 'bun';
 import { hostname } from 'node:os';
 import { Value } from '@sinclair/typebox/value';
 import { PROVIDER_IDS, type ProviderId } from '../providers/types';
-import { ConfigError, readBool, readDuration, readHostList, readInt, readList, readNumber, readUrl, urlWithoutQueryValues } from './env-readers';
+import { ConfigError, readBool, readSecret, readDuration, readHostList, readInt, readList, readNumber, readUrl, urlWithoutQueryValues } from './env-readers';
 import { LimitsConfigSchema, RedisConfigSchema, readLimitsConfig, readRedisConfig } from './redis-config';
 
 export { ConfigError };
@@ -181,8 +181,9 @@ export function loadConfig(env: Env): Config {
     },
     database: { path: readDatabasePath(env), url: readDatabaseUrl(env) },
     instanceId: env.LLM_PROXY__INSTANCE_ID?.trim() || defaultInstanceId(),
+    // Not readSecret: decodeKey trims it, and a value of only a newline (an empty secret file) stops the start rather than using a key file.
     encryptionKey: env.LLM_PROXY__ENCRYPTION_KEY || undefined,
-    admin: { password: env.LLM_PROXY__ADMIN__PASSWORD || undefined },
+    admin: { password: readSecret(env, 'LLM_PROXY__ADMIN__PASSWORD') },
     providers,
     upstream: {
       timeoutS: readDuration(env, 'LLM_PROXY__UPSTREAM__TIMEOUT_S', 600, 0.001, 's'),

@@ -64,6 +64,15 @@ export function readDuration(env: Env, name: string, fallback: number, min: numb
   return n;
 }
 
+/**
+ * A secret taken as it is, but for the line ends at its end (CR/LF only): a Kubernetes secret made
+ * with --from-file or a secret file read into the variable ends in a newline nobody can type.
+ * Spaces stay (a password may end in one). Blank is unset.
+ */
+export function readSecret(env: Env, name: string): string | undefined {
+  return env[name]?.replace(/[\r\n]+$/, '') || undefined;
+}
+
 export function readBool(env: Env, name: string): boolean | undefined {
   const raw = env[name]?.trim().toLowerCase();
   if (raw === undefined || raw === '') return undefined;

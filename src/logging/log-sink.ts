@@ -4,6 +4,7 @@ import { logRowBytes, MAX_LOG_QUEUE_BYTES, type LogRow } from './log-row';
 import type { FromWriter, ToWriter } from './log-writer-protocol';
 import { PASSING_SQLITE_FAILURE } from '../db/sqlite-write-failure';
 import { DroppedRows } from './dropped-rows';
+import { descriptorsExhausted } from '../runtime/descriptors';
 
 export interface LogSinkOptions {
   dbPath: string;
@@ -23,6 +24,10 @@ export interface LogSinkOptions {
   /** Least time between two "queue full" warnings. */
   warnEveryMs?: number;
   warn?: (message: string) => void;
+  /** The writer thread's code (tests: one that can be made to exit). */
+  workerUrl?: string;
+  /** Whether no file descriptor is free (errno code, else null): checked before a restart. */
+  descriptorsExhausted?: () => string | null;
 }
 
 /** The LogSink backed by the log-writer worker. */
@@ -74,7 +79,8 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
   const listeners = new Set<(records: readonly LogRow[]) => void>();
   const retentionWaiters = new Map<number, (deleted: number) => void>();
 
-  const url = workerUrl();
+  const url = opts.workerUrl ?? workerUrl();
+  const exhausted = opts.descriptorsExhausted ?? descriptorsExhausted;
   let worker: Worker;
   const post = (msg: ToWriter) => worker.postMessage(msg);
   const init: ToWriter = {
@@ -196,17 +202,31 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
       exited = true;
       if (++crashes > MAX_RESTARTS) return giveUp();
       console.error(`gophergate: log writer thread exited; restarting it (${crashes}/${MAX_RESTARTS})`);
-      setTimeout(() => {
-        spawn();
-        // Every batch goes again now, those kept for a retry too: their timers would post them a
-        // second time (two rows each once both commit).
-        for (const t of retries.values()) clearTimeout(t);
-        retries.clear();
-        for (const [id, records] of [...inflight].sort((x, y) => x[0] - y[0])) post({ type: 'batch', seq: id, json: JSON.stringify(records) });
-        if (resolveClosed) post({ type: 'close' });
-      }, 200 * crashes);
+      setTimeout(restart, 200 * crashes, RETRY_FIRST_MS);
     });
     post(init);
+  }
+
+  /**
+   * Starts a writer again and gives it every batch not yet acknowledged. `new Worker` with no file
+   * descriptor free ends the process (bun 1.4.5): at the open-file limit it waits (`waitMs`, doubling
+   * up to RETRY_MAX_MS) and the rows stay queued; the wait is not counted as a crash.
+   */
+  function restart(waitMs: number): void {
+    const code = exhausted();
+    if (code) {
+      failing = `log writer not restarted: no file descriptor free (${code})`;
+      if (waitMs === RETRY_FIRST_MS) console.error(`gophergate: log writer not restarted: no file descriptor free (${code}); ${pending.length + inflightCount} row(s) queued, trying again`);
+      setTimeout(restart, waitMs, Math.min(waitMs * 2, RETRY_MAX_MS));
+      return;
+    }
+    spawn();
+    // Every batch goes again now, those kept for a retry too: their timers would post them a
+    // second time (two rows each once both commit).
+    for (const t of retries.values()) clearTimeout(t);
+    retries.clear();
+    for (const [id, records] of [...inflight].sort((x, y) => x[0] - y[0])) post({ type: 'batch', seq: id, json: JSON.stringify(records) });
+    if (resolveClosed) post({ type: 'close' });
   }
   spawn();
 

@@ -1,5 +1,6 @@
 import type { Server } from 'bun';
 import type { AppContext } from '../context';
+import { outOfDescriptorRefusals } from '../http/out-of-descriptors';
 import { readOpenFileLimit } from '../startup/fd-limit';
 import { runtimeFetchCap } from '../startup/fetch-cap';
 import type { GaugeFamily } from './prometheus-text';
@@ -14,6 +15,8 @@ export interface Saturation {
   upstreamWaiting: number;
   /** Requests refused with 503 `overloaded` after waiting the whole queue timeout, since start. */
   upstreamRefused: number;
+  /** Requests refused with 503 `overloaded` because no file descriptor was free to connect (upstream, image URL), since start. */
+  outOfFilesRefused: number;
   maxConnections: number;
   queueTimeoutS: number;
   /** Bun's fetch cap this process started with (BUN_CONFIG_MAX_HTTP_REQUESTS, default 256). */
@@ -31,6 +34,7 @@ export function saturationOf(ctx: AppContext, server: Server<unknown> | null | u
     upstreamInUse: s.inUse,
     upstreamWaiting: s.waiting,
     upstreamRefused: s.refused,
+    outOfFilesRefused: outOfDescriptorRefusals(),
     maxConnections: s.max,
     queueTimeoutS: s.queueTimeoutMs / 1000,
     runtimeFetchCap: runtimeFetchCap(),
@@ -48,6 +52,7 @@ export function saturationHealth(s: Saturation) {
       in_use: s.upstreamInUse,
       waiting: s.upstreamWaiting,
       refused: s.upstreamRefused,
+      refused_out_of_files: s.outOfFilesRefused,
       max_connections: s.maxConnections,
       queue_timeout_s: s.queueTimeoutS,
       runtime_fetch_cap: s.runtimeFetchCap,
@@ -67,6 +72,7 @@ export function saturationGauges(s: Saturation): GaugeFamily[] {
     { name: 'gophergate_upstream_connections_in_use', help: 'Upstream requests in flight (each holds a slot until its answer is read to the end).', type: 'gauge', samples: one(s.upstreamInUse) },
     { name: 'gophergate_upstream_requests_waiting', help: 'Requests waiting for a free upstream slot.', type: 'gauge', samples: one(s.upstreamWaiting) },
     { name: 'gophergate_upstream_overloaded_total', help: "Requests refused with 503 'overloaded' after waiting LLM_PROXY__UPSTREAM__QUEUE_TIMEOUT_S for a slot.", type: 'counter', samples: one(s.upstreamRefused) },
+    { name: 'gophergate_out_of_files_refusals_total', help: "Requests refused with 503 'overloaded' because no file descriptor was free to connect to the upstream or an image URL (the open-file limit).", type: 'counter', samples: one(s.outOfFilesRefused) },
     { name: 'gophergate_upstream_max_connections', help: 'Configured upstream requests in flight at most (LLM_PROXY__UPSTREAM__MAX_CONNECTIONS).', type: 'gauge', samples: one(s.maxConnections) },
     { name: 'gophergate_background_responses', help: 'Background responses running: at OpenAI, read back until they end, and bridged ones this instance runs (their log rows are written at their end).', type: 'gauge', samples: one(s.backgroundResponses) },
     { name: 'gophergate_runtime_fetch_cap', help: "Bun's own cap on fetches in flight, as the process started (BUN_CONFIG_MAX_HTTP_REQUESTS).", type: 'gauge', samples: one(s.runtimeFetchCap) },

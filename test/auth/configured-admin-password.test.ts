@@ -101,3 +101,21 @@ test('--reset-admin still works on a new database while the variable holds a wea
   expect(admin.mustChangePassword).toBe(true);
   expect(Bun.password.verifySync('admin123', admin.passwordHash)).toBe(true);
 });
+
+test('a password ending in a newline (a secret made from a file): admin signs in with what was typed; a trailing space stays part of it', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'gg-adminpw-newline-'));
+  const typed = 'a pass phrase ending in a space ';
+  const gw = await startGatewayProcess({ cwd, dbPath: join(cwd, 'gg.db'), adminPassword: `${typed}\r\n` });
+  const login = (password: string) =>
+    fetch(`${gw.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
+  try {
+    const ok = await login(typed);
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { must_change_password: boolean }).must_change_password).toBe(false);
+    expect((await login(typed.trimEnd())).status).toBe(401);
+    expect((await login(`${typed}\n`)).status).toBe(401);
+  } finally {
+    gw.proc.kill();
+    await gw.proc.exited;
+  }
+});

@@ -123,6 +123,15 @@ async function requestsAtTheLimit(gw: GatewayProcess, key: string, body: string)
 }
 
 /** Each answer is 503 overloaded with retry-after, saying what it could not reach, and has one row saying so. */
+/** What /health and /metrics count of them: each as refused for lack of a descriptor, none as a queue timeout. */
+async function expectCounted(gw: GatewayProcess, n: number): Promise<void> {
+  const health = (await (await fetch(`${gw.url}/health`)).json()) as any;
+  expect(health.upstream).toMatchObject({ refused: 0, refused_out_of_files: n });
+  const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+  const counter = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metrics)?.[1]);
+  expect({ outOfFiles: counter('gophergate_out_of_files_refusals_total'), queue: counter('gophergate_upstream_overloaded_total') }).toEqual({ outOfFiles: n, queue: 0 });
+}
+
 async function expectOverloaded(dir: string, answers: RawAnswer[], what: string): Promise<void> {
   for (const a of answers) {
     expect({ status: a.status, code: JSON.parse(a.body).error?.code, retryAfter: a.headers['retry-after'] }).toEqual({ status: 503, code: 'overloaded', retryAfter: '1' });
@@ -155,6 +164,7 @@ for (const client of ['socket', 'fetch']) {
     expect(health.status).toBe('ok');
     expect(health.providers.openai.circuit).toBe('closed');
     expect(health.upstream).toMatchObject({ in_use: 0, waiting: 0 });
+    await expectCounted(gw, REQUESTS);
   }, 60_000);
 }
 
@@ -164,6 +174,7 @@ test.skipIf(!canRun)("an image URL to download for Gemini (it takes inline bytes
   const answers = await requestsAtTheLimit(gw, key, JSON.stringify({ model: 'gemini/gemini-2.5-flash', messages: [{ role: 'user', content }] }));
   await expectOverloaded(dir, answers, 'the image URL');
   expect((await fetch(`${gw.url}/health`)).status).toBe(200);
+  await expectCounted(gw, REQUESTS);
 }, 60_000);
 
 test.skipIf(!canRun)('an answer without usage that arrives with no descriptor free: its tokens are estimated without starting a thread there, and the process lives', async () => {
