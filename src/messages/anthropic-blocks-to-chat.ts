@@ -44,11 +44,15 @@ export function systemText(content: unknown, path: string): string {
 export interface TurnPart {
   content: unknown;
   path: string;
+  /** The first block read (a turn cut at a compaction block: compacted-history.ts); default 0. */
+  from?: number;
 }
 
 /** Each block of a turn's messages with its own path (`messages.3.content.1`), in order. */
 function turnBlocks(parts: readonly TurnPart[]): { b: AnthropicBlock; p: string }[] {
-  return parts.flatMap(({ content, path }) => blocksOf(content, `${path}.content`).map((b, j) => ({ b, p: `${path}.content.${j}` })));
+  return parts.flatMap(({ content, path, from = 0 }) =>
+    blocksOf(content, `${path}.content`).slice(from).map((b, j) => ({ b, p: `${path}.content.${from + j}` })),
+  );
 }
 
 /**

@@ -7,6 +7,7 @@ import { assistantMessage, systemText, userMessages, type TurnPart } from './ant
 import type { MessagesRequest } from './anthropic-types';
 import { applyThinking, checkThinking, checkThinkingForTranslation } from './map-thinking';
 import { mapToolChoice, mapTools } from './map-anthropic-tools';
+import { compactedHistory } from './compacted-history';
 import { shownValue } from '../errors/shown-value';
 
 export interface TranslateTarget {
@@ -219,14 +220,14 @@ export function messagesToChat(req: MessagesRequest, target: TranslateTarget): C
  * The conversation in turns: consecutive user or assistant messages are one turn, as Anthropic
  * combines them (an assistant's thinking sent apart from its tool calls still goes back with
  * them; tool results split over messages still come first). A `system`-role message stands alone.
+ * A compacted conversation starts at its last compaction block, as Anthropic reads it (compacted-history.ts).
  */
 export function conversationTurns(messages: MessagesRequest['messages']): { role: string; parts: TurnPart[] }[] {
   const turns: { role: string; parts: TurnPart[] }[] = [];
-  messages.forEach((m, i) => {
-    const part = { content: m.content, path: `messages.${i}` };
+  compactedHistory(messages).forEach(({ role, part }) => {
     const last = turns[turns.length - 1];
-    if (last && last.role === m.role && m.role !== 'system') last.parts.push(part);
-    else turns.push({ role: m.role, parts: [part] });
+    if (last && last.role === role && role !== 'system') last.parts.push(part);
+    else turns.push({ role, parts: [part] });
   });
   return turns;
 }

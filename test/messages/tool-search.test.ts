@@ -5,35 +5,17 @@
  * request of the session; a group with an Anthropic target keeps its translated fallback.
  * Driven with the official Anthropic SDK against fake OpenAI and Anthropic upstreams.
  */
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
-import { modelGroups } from '../../src/db/schema';
-import { jsonResponse, okCompletion, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
-import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
-import { anthropicJson } from '../anthropic/fake-anthropic';
-import { anthropicClient } from './messages-helpers';
+import type { FakeUpstream } from '../helpers/fake-upstream';
+import type { TestGateway } from '../helpers/start-gateway';
+import { useClaudeThenGptRig } from './claude-then-gpt-rig';
 
 let openai: FakeUpstream;
 let anthropic: FakeUpstream;
 let gw: TestGateway;
 let client: Anthropic;
-
-beforeAll(async () => {
-  openai = startFakeUpstream(() => okCompletion('gpt-4o-mini'));
-  anthropic = startFakeUpstream(() => jsonResponse(anthropicJson('error-529.json'), 529));
-  gw = await startGateway({
-    env: { ...providerEnv('openai', `${openai.url}/v1`), ANTHROPIC_API_KEY: 'sk-ant-test-0123456789', LLM_PROXY__PROVIDERS__ANTHROPIC__BASE_URL: anthropic.url },
-  });
-  gw.ctx.db.insert(modelGroups).values({ name: 'claude-then-gpt', strategy: 'heuristic', targets: ['claude-sonnet-4-5', 'openai/gpt-4o-mini'], settings: { rules: [] }, updatedAt: Date.now() }).run();
-  // No heuristic rules: the targets in order (the default rules would send a request with tools to the second).
-  gw.ctx.state.reload();
-  client = anthropicClient(gw);
-});
-afterAll(async () => {
-  await gw.close();
-  openai.close();
-  anthropic.close();
-});
+useClaudeThenGptRig((rig) => ({ openai, anthropic, gw, client } = rig));
 
 const schema = { type: 'object' as const, properties: { title: { type: 'string' } }, required: ['title'] };
 const tools: any[] = [
