@@ -46,6 +46,12 @@ export interface GatewayOptions extends Omit<ContextOverrides, 'warn'> {
   env?: Record<string, string>;
   /** Use the context's real log writer (SQLite worker or PostgreSQL) instead of in-memory rows. */
   storeLogs?: boolean;
+  /**
+   * Keep the seeded time-of-day prices (DeepSeek's off-peak and peak hours). Off by default: a
+   * model bills its flat prices all day, so a test expecting them passes at any hour (one run at
+   * 16:30-00:30 UTC billed DeepSeek at half price); time-of-day tests turn it on with their own clock.
+   */
+  timeOfDayPrices?: boolean;
 }
 
 export interface TestGateway {
@@ -108,7 +114,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<TestGatew
   });
   const logs: LogRow[] = [];
   let waiters: (() => void)[] = [];
-  const { env: _env, storeLogs, ...overrides } = opts;
+  const { env: _env, storeLogs, timeOfDayPrices, ...overrides } = opts;
   const ctxOverrides: ContextOverrides = {
     ...overrides,
     logSink: opts.logSink ?? (storeLogs ? undefined : memorySink(logs, () => waiters.splice(0).forEach((w) => w()))),
@@ -119,6 +125,10 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<TestGatew
   const ctx = await openAppContext(config, ctxOverrides);
   // With LLM_PROXY__REDIS__URL set, tests start once the shared state is reachable.
   if (ctx.redis) await ctx.redis.whenUp(5_000);
+  if (!timeOfDayPrices) {
+    await ctx.store.run('UPDATE models SET time_of_day_prices = NULL WHERE time_of_day_prices IS NOT NULL');
+    await ctx.state.refresh();
+  }
   // Served as main.ts serves it (src/serve.ts).
   const app = listen(ctx, '127.0.0.1', 0);
   const url = `http://127.0.0.1:${app.server!.port}`;

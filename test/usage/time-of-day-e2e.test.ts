@@ -39,7 +39,7 @@ const deepseek = startFakeUpstream((_req, recorded) => {
 let gw: TestGateway;
 let admin: Session;
 beforeAll(async () => {
-  gw = await startGateway({ env: providerEnv('deepseek', `${deepseek.url}/v1`), storeLogs: true, requestClock: () => clock.now });
+  gw = await startGateway({ env: providerEnv('deepseek', `${deepseek.url}/v1`), storeLogs: true, timeOfDayPrices: true, requestClock: () => clock.now });
   admin = await login(gw, 'admin', ADMIN_PASSWORD);
 });
 afterAll(async () => {
