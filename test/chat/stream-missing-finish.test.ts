@@ -84,3 +84,12 @@ test('a stream that did finish gets no second finish_reason', async () => {
   const raw = await rawChunks({ model: 'openai/gpt-4o', messages: [USER_TURN], tools });
   expect(raw.chunks.flatMap((x) => x.choices.map((ch: any) => ch.finish_reason)).filter((f) => f !== null)).toEqual(['tool_calls']);
 });
+
+test('a long last chunk (200 KB of text) without finish_reason: the closing chunk still carries its id, created and model', async () => {
+  const chunk = { id: 'chatcmpl-long', object: 'chat.completion.chunk', created: 7, model: 'gpt-4o-mini', system_fingerprint: 'fp_1', choices: [{ index: 0, delta: { content: 'w'.repeat(200_000) }, finish_reason: null }] };
+  up.handler = () => sseResponse([JSON.stringify(chunk), '[DONE]']);
+  const raw = await rawChunks({ model: 'openai/gpt-4o-mini', messages: [USER_TURN] });
+  expect(raw.chunks.at(-1)).toEqual({ id: 'chatcmpl-long', object: 'chat.completion.chunk', created: 7, model: 'gpt-4o-mini', system_fingerprint: 'fp_1', choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] });
+  expect(raw.chunks[0].choices[0].delta.content.length).toBe(200_000);
+  expect(await gw.waitForRow(raw.requestId)).toMatchObject({ status: 200, stream: true });
+});

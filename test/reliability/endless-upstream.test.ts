@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { createServer, type Server, type Socket } from 'node:net';
 import { MAX_UPSTREAM_BODY_BYTES, readCapped } from '../../src/providers/shared/read-capped';
-import { SseParser, type SseEvent } from '../../src/providers/shared/sse-parser';
+import { MAX_EVENT_CHARS, SseParser, type SseEvent } from '../../src/providers/shared/sse-parser';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { expectApiError, expectStillServing } from './reliability-helpers';
 
@@ -51,10 +51,14 @@ describe('readCapped', () => {
     const r = await readCapped(stream(['abc', 'defgh']), 6);
     expect({ text: new TextDecoder().decode(r.bytes), truncated: r.truncated }).toEqual({ text: 'abcdef', truncated: true });
   });
+  test('a caller that refuses a longer one does not get its bytes joined', async () => {
+    const r = await readCapped(stream(['abc', 'defgh']), 6, false);
+    expect({ length: r.bytes.byteLength, truncated: r.truncated }).toEqual({ length: 0, truncated: true });
+  });
 });
 
-/** Writes `head`, then `piece` over and over (waiting for the socket to drain) until `total` bytes went or the gateway hung up. */
-function pump(s: Socket, head: string, piece: string, total: number) {
+/** Writes `head`, then `piece` over and over (waiting for the socket to drain) until `total` bytes went or the gateway hung up, then `last`. */
+function pump(s: Socket, head: string, piece: string, total: number, last = '') {
   s.write(head);
   let sent = 0;
   const more = () => {
@@ -62,7 +66,7 @@ function pump(s: Socket, head: string, piece: string, total: number) {
       sent += piece.length;
       if (!s.write(piece)) return void s.once('drain', more);
     }
-    if (!s.destroyed) s.end();
+    if (!s.destroyed) s.end(last);
   };
   more();
 }
@@ -73,11 +77,22 @@ const MiB = 1 << 20;
 const BEYOND_CAP = MAX_UPSTREAM_BODY_BYTES + 32 * MiB;
 const firstChunk = `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: null }] })}\n\n`;
 
+const SSE_HEAD = 'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n';
+const CHUNK_HEAD = '{"id":"chatcmpl-big","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"';
+/** A stream whose second event carries `size` characters of content (written 1 MiB at a time), then a finish and [DONE], as a provider ends. */
+const giantEvent = (s: Socket, size: number) =>
+  pump(s, `${SSE_HEAD}${chunk(firstChunk)}${chunk(`data: ${CHUNK_HEAD}`)}`, chunk('z'.repeat(MiB)), size,
+    chunk(`"},"finish_reason":null}]}\n\ndata: ${CHUNK_HEAD}."},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n`) + '0\r\n\r\n');
+
 type Script = (s: Socket) => void;
 const SCRIPTS: Record<string, Script> = {
   // A 500 whose body never ends (bounded here only so a broken gateway cannot hang the test machine).
   'endless-500': (s) => pump(s, 'HTTP/1.1 500 Internal Server Error\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n', chunk('oops '.repeat(MiB / 5)), BEYOND_CAP),
   'endless-json': (s) => pump(s, 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n', chunk(' '.repeat(MiB)), BEYOND_CAP),
+  // One event of 8 MiB (an image in base64 is a few): relayed whole.
+  'giant-event': (s) => giantEvent(s, 8 * MiB),
+  // One that ends, but is longer than MAX_EVENT_CHARS (below the whole-answer cap): refused.
+  'over-cap-event': (s) => giantEvent(s, MAX_EVENT_CHARS + MiB),
   'endless-sse-line': (s) =>
     pump(s, `HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n${chunk(firstChunk)}${chunk('data: {"a":"')}`, chunk('x'.repeat(MiB)), BEYOND_CAP),
 };
@@ -105,6 +120,8 @@ beforeAll(async () => {
       ...providerEnv('openai', `http://127.0.0.1:${port}/endless-json/v1`),
       ...providerEnv('deepseek', `http://127.0.0.1:${port}/endless-sse-line/v1`),
       ...providerEnv('ollama', `http://127.0.0.1:${port}/endless-500/v1`),
+      ...providerEnv('moonshot', `http://127.0.0.1:${port}/giant-event/v1`),
+      ...providerEnv('grok', `http://127.0.0.1:${port}/over-cap-event/v1`),
       LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true',
       // Long enough that a gateway reading on until it fires fails these tests (504, not the answer wanted).
       LLM_PROXY__UPSTREAM__TIMEOUT_S: '45',
@@ -150,6 +167,36 @@ describe('an upstream answer that never ends', () => {
     expect(last[1]).toBe('data: [DONE]');
     const error = JSON.parse(last[0]!.replace(/^data: /, '')).error;
     expect(error.message).toContain('SSE event longer than');
+    const row = await gw.waitForRow(res);
+    expect(row.status).toBe(502);
+    expect(row.error).toContain('SSE event longer than');
+    await expectStillServing(gw);
+  });
+
+  test('one giant SSE event (8 MiB) comes to the client whole, through the openai SDK', async () => {
+    const stream = await gw.openai().chat.completions.create({ model: 'moonshot/kimi-k2', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    let text = '';
+    let finish: string | null = null;
+    for await (const c of stream) {
+      text += c.choices[0]?.delta.content ?? '';
+      finish = c.choices[0]?.finish_reason ?? finish;
+    }
+    expect(text.length).toBe(2 + 8 * MiB + 1);
+    expect(text === `hi${'z'.repeat(8 * MiB)}.`).toBe(true);
+    expect(finish).toBe('stop');
+  });
+
+  test('one SSE event longer than MAX_EVENT_CHARS (64 MiB), though it ends, fails the stream with an error event and one row', async () => {
+    expect(MAX_EVENT_CHARS).toBe(64 * MiB);
+    const res = await chat('grok/grok-4', true);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain('"content":"hi"');
+    const last = text.trim().split('\n\n').slice(-2);
+    expect(last[1]).toBe('data: [DONE]');
+    const error = JSON.parse(last[0]!.replace(/^data: /, '')).error;
+    expect(error.message).toContain(`SSE event longer than ${64 * MiB} characters`);
+    expect(text).not.toContain('zzzz');
     const row = await gw.waitForRow(res);
     expect(row.status).toBe(502);
     expect(row.error).toContain('SSE event longer than');

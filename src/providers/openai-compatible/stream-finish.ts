@@ -7,6 +7,9 @@ export function chunkHead(e: ChunkEnvelope): Record<string, unknown> {
   return chunk;
 }
 
+/** The longest chunk text kept as the last one sent (see chunk()). */
+const MAX_KEPT = 64 * 1024;
+
 /**
  * Whether each choice of a stream got its finish_reason. OpenAI ends every choice with one, and
  * the `openai` SDK's stream helpers refuse a stream without it (`finalChatCompletion()` throws
@@ -33,7 +36,8 @@ export class StreamFinish {
   /** A parsed chunk went out. */
   chunk(chunk: any, data: string): void {
     if (chunk.choices.length === 0) return;
-    this.lastData = data;
+    // A long chunk (an image in base64) is not kept to the stream's end, nor parsed again there: its envelope alone is.
+    this.lastData = data.length <= MAX_KEPT ? data : JSON.stringify({ id: chunk.id, created: chunk.created, model: chunk.model, system_fingerprint: chunk.system_fingerprint });
     for (const c of chunk.choices) {
       const index = typeof c?.index === 'number' ? c.index : 0;
       const calls = Array.isArray(c?.delta?.tool_calls) && c.delta.tool_calls.length > 0;

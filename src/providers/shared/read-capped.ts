@@ -5,8 +5,8 @@
 import { concatBytes } from '../../http/concat-bytes';
 
 /**
- * The largest whole upstream answer (a JSON completion, images, embeddings) and the largest SSE
- * event the gateway holds. Far above what providers send (ten base64 images of gpt-image-1 are
+ * The largest whole upstream answer (a JSON completion, images, embeddings); one SSE event has a
+ * lower cap (sse-parser.ts MAX_EVENT_CHARS). Far above what providers send (ten base64 images of gpt-image-1 are
  * ~40 MB), but an answer that never ends would otherwise fill memory at the network's speed until
  * the timeout (LLM_PROXY__UPSTREAM__TIMEOUT_S, 600 s by default) and take the process down.
  */
@@ -20,9 +20,11 @@ export interface CappedRead {
 
 /**
  * Reads a body up to `maxBytes`. Past it, the rest is not read: the body is cancelled (the
- * connection is dropped) and `truncated` is set, with the first `maxBytes` bytes.
+ * connection is dropped) and `truncated` is set, with the first `maxBytes` bytes (none when
+ * `keepTruncated` is false: a caller that refuses such a body need not have them joined, a copy as
+ * large as the cap).
  */
-export async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<CappedRead> {
+export async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: number, keepTruncated = true): Promise<CappedRead> {
   if (!body) return { bytes: new Uint8Array(0), truncated: false };
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
@@ -31,8 +33,9 @@ export async function readCapped(body: ReadableStream<Uint8Array> | null, maxByt
     const { value, done } = await reader.read();
     if (done) return { bytes: concatBytes(chunks), truncated: false };
     if (size + value.byteLength > maxBytes) {
-      chunks.push(value.subarray(0, maxBytes - size));
       reader.cancel().catch(() => {});
+      if (!keepTruncated) return { bytes: new Uint8Array(0), truncated: true };
+      chunks.push(value.subarray(0, maxBytes - size));
       return { bytes: concatBytes(chunks), truncated: true };
     }
     size += value.byteLength;
@@ -57,7 +60,7 @@ export async function readWholeAnswer(res: Response, maxBytes: number, tooLarge:
     if (bytes.byteLength <= maxBytes) return bytes;
     throw tooLarge(); // a body longer than its Content-Length (in-process Responses are not checked)
   }
-  const read = await readCapped(res.body, maxBytes);
+  const read = await readCapped(res.body, maxBytes, false);
   if (read.truncated) throw tooLarge();
   return read.bytes;
 }

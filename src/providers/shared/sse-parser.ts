@@ -4,7 +4,6 @@
  * (a CRLF split across two pieces counts once); `:` comments are skipped; the `data:` lines of
  * one event are joined with `\n`. Only `event:` and `data:` fields matter to the gateway.
  */
-import { MAX_UPSTREAM_BODY_BYTES } from './read-capped';
 
 export interface SseEvent {
   event: string | null;
@@ -13,8 +12,15 @@ export interface SseEvent {
 
 const CR_LINE_END = /\r\n?/g;
 
-/** The longest event held (its unfinished line and data lines), in characters: see MAX_UPSTREAM_BODY_BYTES. */
-export const MAX_EVENT_CHARS = MAX_UPSTREAM_BODY_BYTES;
+/**
+ * The longest event held (its unfinished line and data lines), in characters: 64 Mi, half the cap
+ * on a whole answer (MAX_UPSTREAM_BODY_BYTES). The largest single events providers send are a few
+ * MB (Responses' `response.completed` carrying image_generation results in base64, Gemini's inline
+ * image parts), so the margin stays wide; but an event is held whole and then parsed, translated
+ * and encoded again, so one costs the gateway ~5x its size until the collector runs
+ * (BENCHMARKS.md, "One giant SSE event"), and an endless one is cut twice as early.
+ */
+export const MAX_EVENT_CHARS = 64 * 1024 * 1024;
 
 export class SseParser {
   /** Text after the last complete line. */
