@@ -18,7 +18,7 @@ import net from 'node:net';
 import { flag } from './bench-args';
 import { startInProcessTarget } from './lib/in-process-target';
 import { body } from './lib/scenarios';
-import { sleep } from './lib/processes';
+import { jsonLines, sleep } from './lib/processes';
 
 const MiB = 1024 * 1024;
 const role = flag('role');
@@ -78,17 +78,7 @@ if (role === 'peer') {
 
 const streams = Number(flag('streams', '50'));
 const peer = Bun.spawn(['bun', import.meta.path, '--role', 'peer', '--mb', flag('mb', '64')!], { stdin: 'pipe', stdout: 'pipe', stderr: 'inherit' });
-const lines = (async function* () {
-  let buf = '';
-  for await (const b of peer.stdout) {
-    buf += new TextDecoder().decode(b);
-    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-      yield JSON.parse(buf.slice(0, nl));
-      buf = buf.slice(nl + 1);
-    }
-  }
-})();
-const next = async () => (await lines.next()).value;
+const next = jsonLines(peer.stdout);
 const { port } = await next();
 const target = startInProcessTarget(port, false);
 

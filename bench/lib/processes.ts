@@ -99,3 +99,19 @@ export function threadCpuMs(pid: number): { main: number; http: number; workers:
   }
   return out;
 }
+
+/** The JSON values a helper process writes to its stdout, one a line, in order: `next()` awaits the next. */
+export function jsonLines(stdout: ReadableStream<Uint8Array>): () => Promise<any> {
+  const lines = (async function* () {
+    const decoder = new TextDecoder();
+    let buf = '';
+    for await (const b of stdout) {
+      buf += decoder.decode(b, { stream: true });
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+        yield JSON.parse(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+      }
+    }
+  })();
+  return async () => (await lines.next()).value;
+}
