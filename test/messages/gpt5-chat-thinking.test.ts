@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type Anthropic from '@anthropic-ai/sdk';
 import { jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
-import { anthropicClient, foldChatChunks } from './messages-helpers';
+import { answerOf, anthropicClient, foldChatChunks } from './messages-helpers';
 
 const TEXT = readChunks('openai', 'text.chunks.txt');
 const refusal = (message: string, code: string) => ({ error: { message, type: 'invalid_request_error', param: 'reasoning_effort', code } });
@@ -54,12 +54,7 @@ for (const model of ['gpt-5-chat-latest', 'gpt-5.1-chat-latest', 'gpt-5.2-chat-l
   for (const stream of [false, true]) {
     test(`${model} with thinking on (${stream ? 'stream' : 'JSON'}): answered, no reasoning_effort sent; one row`, async () => {
       const params = turn(`openai/${model}`);
-      const { data, response } = stream
-        ? await (async () => {
-            const s = client.messages.stream(params);
-            return { data: await s.finalMessage(), response: (await s.withResponse()).response };
-          })()
-        : await client.messages.create(params).withResponse();
+      const { data, response } = await answerOf(client, params, stream);
       expect(data.content).toEqual([{ type: 'text', text: 'Hello! How can I help you today?', citations: null }]);
       expect(openai.last().body.model).toBe(model);
       expect(openai.last().body.reasoning_effort).toBeUndefined();
