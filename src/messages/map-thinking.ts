@@ -3,6 +3,7 @@ import type { ChatRequest } from '../providers/types';
 import type { MessagesRequest } from './anthropic-types';
 import { shownValue } from '../errors/shown-value';
 import { MIN_THINKING_BUDGET } from '../proxy/output-limit';
+import { isOpenAIReasoningModel } from '../providers/openai/reasoning-models';
 
 type Effort = 'low' | 'medium' | 'high';
 
@@ -77,14 +78,19 @@ export function requestedEffort(req: MessagesRequest): Effort | 'none' | null {
   return null;
 }
 
-/** OpenAI models that take reasoning_effort (others answer 400 to it). */
-const OPENAI_REASONING = /^(o\d|gpt-5|codex)/i;
+/**
+ * OpenAI models that take reasoning_effort (others answer 400 to it): the adapter's reasoning
+ * models, and codex-mini. Not the GPT-5 chat models (gpt-5-chat-latest refuses it; gpt-5.1- and
+ * gpt-5.2-chat-latest take only their default, `medium`): matching them as `gpt-5` made every
+ * Claude Code turn to them OpenAI's 400.
+ */
+const takesReasoningEffort = (model: string) => isOpenAIReasoningModel(model) || /^codex/i.test(model);
 
 /**
  * Anthropic `thinking` -> the provider's reasoning setting, on the chat request in place.
  * Thinking is a wish, not a contract (Claude Code sends it on every turn), so a model that
  * cannot reason simply answers without thinking blocks instead of failing:
- * - OpenAI: `reasoning_effort` on reasoning models (o-series, gpt-5) only;
+ * - OpenAI: `reasoning_effort` on reasoning models (o-series, gpt-5 but its -chat models) only;
  * - Gemini: `reasoning_effort` (the adapter makes it a thinking budget or level, with thought
  *   summaries returned as thinking); `disabled` switches thinking off;
  * - xAI: only grok-3-mini takes `reasoning_effort`, and only low or high; grok-4 always reasons;
@@ -100,7 +106,7 @@ export function applyThinking(chat: ChatRequest, req: MessagesRequest, provider:
   if (effort === null) return;
   switch (provider) {
     case 'openai':
-      if (effort !== 'none' && OPENAI_REASONING.test(model)) chat.reasoning_effort = effort;
+      if (effort !== 'none' && takesReasoningEffort(model)) chat.reasoning_effort = effort;
       return;
     case 'gemini':
       chat.reasoning_effort = effort as ChatRequest['reasoning_effort'];

@@ -12,7 +12,7 @@ import { modelGroups } from '../../src/db/schema';
 import { fixtureJson, jsonResponse, okCompletion, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { anthropicJson } from '../anthropic/fake-anthropic';
-import { anthropicClient } from './messages-helpers';
+import { answerOf, anthropicClient } from './messages-helpers';
 
 const PROVIDERS = ['openai', 'gemini', 'deepseek', 'grok', 'moonshot'] as const;
 type Provider = (typeof PROVIDERS)[number];
@@ -119,12 +119,7 @@ for (const stream of [false, true]) {
     down.add('gemini');
     try {
       const params = { model: 'claude>gemini>o4', max_tokens: 1000, thinking: { type: 'disabled' as const }, messages: hello };
-      const { data, response } = stream
-        ? await (async () => {
-            const s = client.messages.stream(params);
-            return { data: await s.finalMessage(), response: (await s.withResponse()).response };
-          })()
-        : await client.messages.create(params).withResponse();
+      const { data, response } = await answerOf(client, params, stream);
       expect(data.content).toEqual([{ type: 'text', text: stream ? 'Hello! How can I help you today?' : 'ok', citations: null }]);
       const row = await gw.waitForRow(response);
       expect(row).toMatchObject({ endpoint: 'messages', provider: 'openai', status: 200, stream });

@@ -108,3 +108,10 @@ export const weatherTool = {
 /** A 1x1 PNG. */
 export const PNG_BASE64 =
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+
+/** The SDK's answer and its HTTP response, by messages.stream().finalMessage() or messages.create(). */
+export async function answerOf(client: Anthropic, params: Anthropic.MessageCreateParamsNonStreaming, stream: boolean): Promise<{ data: Anthropic.Message; response: Response }> {
+  if (!stream) return client.messages.create(params).withResponse();
+  const s = client.messages.stream(params);
+  return { data: await s.finalMessage(), response: (await s.withResponse()).response };
+}

@@ -11,7 +11,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { modelGroups } from '../../src/db/schema';
 import { jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
-import { anthropicClient, foldChatChunks } from './messages-helpers';
+import { answerOf, anthropicClient, foldChatChunks } from './messages-helpers';
 
 const TEXT = readChunks('openai', 'text.chunks.txt');
 /** OpenAI's answer to reasoning_effort on a model that does not reason. */
@@ -51,12 +51,7 @@ const turn: Anthropic.MessageCreateParamsNonStreaming = {
 
 for (const stream of [false, true]) {
   test(`Gemini overloaded, the group falls back to gpt-4.1 (${stream ? 'stream' : 'JSON'}): the turn is answered, gpt-4.1 gets no reasoning_effort; one row`, async () => {
-    const { data, response } = stream
-      ? await (async () => {
-          const s = client.messages.stream(turn);
-          return { data: await s.finalMessage(), response: (await s.withResponse()).response };
-        })()
-      : await client.messages.create(turn).withResponse();
+    const { data, response } = await answerOf(client, turn, stream);
     expect(data.content).toEqual([{ type: 'text', text: 'Hello! How can I help you today?', citations: null }]);
     expect(response.headers.get('x-gophergate-route')).toBe('claude-sonnet>gpt-4.1');
     expect(gemini.last().body.generationConfig.thinkingConfig).toBeDefined();

@@ -4,11 +4,7 @@ import { PROVIDER_CATALOG } from '../provider-catalog';
 import { searchModelCallUsd } from '../../usage/openai-tool-prices';
 import type { Usage } from '../../usage/types';
 import { shortenToolCallIds } from './tool-call-id-limit';
-
-/** o1/o3/o4-mini and GPT-5 reasoning models (gpt-5-chat-* is a plain chat model). */
-export function isOpenAIReasoningModel(model: string): boolean {
-  return /^o\d/i.test(model) || (/^gpt-5/i.test(model) && !/^gpt-5[\w.]*-chat/i.test(model));
-}
+import { isOpenAIReasoningModel } from './reasoning-models';
 
 /** OpenAI's models that do not reason (and refuse `reasoning_effort`): gpt-4o, gpt-4.1, gpt-3.5, chatgpt-4o, their fine-tunes. */
 const DOES_NOT_REASON = /^(?:ft:)?(?:gpt-4|gpt-3\.5|chatgpt-)/i;
