@@ -47,7 +47,8 @@ export const retrieveResponseRoute = (ctx: AppContext): V1Route => ({
   detail: docs(
     'Retrieve a stored model response',
     'With `stream=true` (and `starting_after`), a `background` response’s events are streamed: OpenAI’s own from OpenAI, a bridged one ' +
-      'from the gateway instance that runs it (while it runs and for 10 minutes after); on any other response it is a 400 (param `stream`). ' + OWNER,
+      'from the gateway instance that runs it (while it runs and for 10 minutes after); on any other response it is a 400 (param `stream`). ' +
+      '`include` takes OpenAI’s values (an unknown one on a bridged response is a 400 `invalid_value`, param `include[i]`). ' + OWNER,
   ),
 });
 
@@ -62,7 +63,7 @@ export const inputItemsRoute = (ctx: AppContext): V1Route => ({
   handler: read(ctx, listInputItems),
   detail: docs(
     "List a stored response's input items",
-    `OpenAI's ResponseItemList: \`limit\` (1–100, default 20), \`order\` (\`asc\`|\`desc\`, default \`desc\`), \`after\` and \`before\` (item ids). ` +
+    `OpenAI's ResponseItemList: \`limit\` (1–100, default 20), \`order\` (\`asc\`|\`desc\`, default \`desc\`), \`after\` and \`before\` (item ids), \`include\` (OpenAI's values). ` +
       `\`instructions\` are not items. ${OWNER}`,
   ),
 });

@@ -43,8 +43,10 @@ export async function createResponse(ctx: AppContext, req: ResponsesRequest, opt
     for (const id of continued) await opts.store.load(id, true);
     // Item references into the conversation continued are a replay of it (bridgeRequest): its earlier responses are read too.
     if (typeof prev === 'string' && continued.length > 1) await loadResponseChain(prev, opts.store, opts.clientId);
-    // Another key's response (OpenAI's own too, which OpenAI would continue for any key of the gateway's project).
-    if (typeof prev === 'string' && opts.store.heldByAnother(prev, opts.clientId)) throw previousNotFound(prev);
+    // Only a response the gateway holds for this key is continued: OpenAI (xAI) would continue any of the
+    // gateway's project for whoever sends its id: another key's, or one the gateway does not answer for
+    // (made outside it or with store: false, deleted, past retention). Refused before any upstream sees it.
+    if (typeof prev === 'string' && !opts.store.find(prev, opts.clientId)) throw previousNotFound(prev);
     const referred = await refuseOthersItems(req.input, opts.store, opts.clientId);
     // A response a provider holds (continued, or one whose items are referred to): a group goes to that provider's targets.
     const held = (typeof prev === 'string' ? opts.store.find(prev, opts.clientId) : null) ?? referred;

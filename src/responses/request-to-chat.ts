@@ -5,6 +5,7 @@ import { inputToMessages, type MessageSource } from './input-to-messages';
 import { isJsonObject, mapToolChoice, mapTools } from './map-tools';
 import type { ResponsesRequest } from './responses-types';
 import { shownValue } from '../errors/shown-value';
+import { checkInclude } from './includable';
 
 export interface BridgedRequest {
   chat: ChatRequest;
@@ -59,24 +60,6 @@ const REFUSED_FIELDS: Record<string, string> = {
   conversation: 'conversations',
   prompt: 'prompt templates',
 };
-
-/**
- * OpenAI's `include` values (ResponseIncludable). A bridged model has none of these extras to add,
- * so a known value changes nothing; an unknown one is refused as OpenAI refuses it (a typo would
- * otherwise pass unnoticed). OpenAI's own models get the field as sent and answer it themselves.
- */
-const INCLUDABLE = new Set([
-  'file_search_call.results', 'web_search_call.results', 'web_search_call.action.sources', 'message.input_image.image_url',
-  'computer_call_output.output.image_url', 'code_interpreter_call.outputs', 'reasoning.encrypted_content', 'message.output_text.logprobs',
-]);
-
-function checkInclude(include: unknown): void {
-  if (!Array.isArray(include)) return; // its type is checked with the other fields (request-validation-responses.ts)
-  const bad = include.findIndex((v) => !INCLUDABLE.has(v));
-  if (bad >= 0) {
-    throw badRequest(`Invalid value: '${shownValue(include[bad])}'. Supported values are: ${[...INCLUDABLE].map((v) => `'${v}'`).join(', ')}.`, `include[${bad}]`, 'invalid_value');
-  }
-}
 
 /**
  * A Responses request -> a chat completion request for `model` (the name the chat pipeline

@@ -13,6 +13,7 @@ import type { ResponseStore, StoredConversation } from './response-store';
 import { followJob } from './bridged-background';
 import { ID_CHARS, shownValue } from '../errors/shown-value';
 import { decimalId } from '../admin/decimal-id';
+import { checkInclude, includeOfQuery } from './includable';
 
 /** What a read answers: a JSON body (or an SSE stream, forwarded as the provider sent it) and its status. */
 export interface ReadAnswer {
@@ -28,6 +29,8 @@ export interface ReadOptions {
   signal?: AbortSignal;
 }
 
+/** A stream event's sequence_number as a query gives it: decimal digits, no sign, leading zero, space or exponent. */
+const SEQUENCE_NUMBER = /^(0|[1-9][0-9]{0,15})$/;
 const json = (body: unknown, status = 200): ReadAnswer => ({ status, body: JSON.stringify(body), contentType: 'application/json' });
 const missing = (id: string) => notFound(`Response with id '${shownValue(id, ID_CHARS)}' not found.`);
 
@@ -95,10 +98,15 @@ export async function retrieveResponse(ctx: AppContext, store: ResponseStore, id
   const stream = query.get('stream');
   if (stream !== null && stream !== 'true' && stream !== 'false') throw badRequest("'stream' must be 'true' or 'false'.", 'stream');
   const after = query.get('starting_after');
+  // Plain decimal digits, as `limit` (listParams): Number() read `1e1` as 10, `0x2` as 2 and ` 2` as 2.
+  if (after !== null && after !== '' && !SEQUENCE_NUMBER.test(after)) {
+    throw badRequest("'starting_after' must be an event's sequence_number (an integer, 0 or more).", 'starting_after');
+  }
   const n = after === null || after === '' ? -1 : Number(after);
-  if (!Number.isInteger(n) || n < -1) throw badRequest("'starting_after' must be an event's sequence_number (an integer, 0 or more).", 'starting_after');
   const entry = await owned(store, id, o.clientId);
   if (entry.forwarded) return forward(ctx, entry, 'GET', pathOf(entry, id), o);
+  // OpenAI's `include` values change nothing on a bridged response; another is OpenAI's 400 (the forwarded one's judges its own).
+  checkInclude(includeOfQuery(query));
   // Rows stored before responses were kept whole can continue a conversation but not be shown.
   if (entry.response === undefined || entry.response === null) throw missing(id);
   // OpenAI streams back only a `background` response's events (JSON under `stream=true` reads as
@@ -257,5 +265,6 @@ export async function listInputItems(ctx: AppContext, store: ResponseStore, id: 
     return forward(ctx, entry, 'GET', pathOf(entry, id, '/input_items'), o);
   }
   if (!entry.inputItems) throw missing(id);
+  checkInclude(includeOfQuery(new URLSearchParams(o.search)));
   return json(pageOf(entry.inputItems as InputItemResource[], params));
 }

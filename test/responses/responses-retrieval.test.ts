@@ -19,6 +19,8 @@ const OPENAI_ITEMS = {
 
 const openai = startFakeUpstream((req, rec) => {
   if (rec.method === 'POST' && rec.path === '/v1/responses') {
+    // One OpenAI does not keep gets an id of its own (the fixture's is a stored one's).
+    if (rec.body.store === false) return jsonResponse({ ...JSON.parse(OPENAI_RAW), id: `resp_unstored_${rec.body.input}`, store: false });
     return rec.body.stream ? sseEventsResponse(STREAM_LINES.map((data) => ({ event: JSON.parse(data).type, data }))) : rawJsonResponse(OPENAI_RAW);
   }
   const m = /^\/v1\/responses\/([^/]+)(\/input_items)?$/.exec(rec.path);
@@ -197,6 +199,47 @@ describe('stored responses, bridged (mock provider)', () => {
   });
 });
 
+describe('the query of the stored-response reads, read as OpenAI reads it', () => {
+  test("include on retrieve and input_items: OpenAI's values are taken, another is OpenAI's 400 naming it", async () => {
+    const created = await client.responses.create({ model: 'mock/echo', input: 'keep me' });
+    const got = await client.responses.retrieve(created.id, { include: ['reasoning.encrypted_content', 'message.output_text.logprobs'] });
+    expect(got.id).toBe(created.id);
+    const items = await client.responses.inputItems.list(created.id, { include: ['message.input_image.image_url'] });
+    expect(items.data).toHaveLength(1);
+
+    for (const read of [
+      () => client.responses.retrieve(created.id, { include: ['reasoning.encrypted_content', 'reasoning.encrypted_contents' as any] }),
+      () => client.responses.inputItems.list(created.id, { include: ['reasoning.encrypted_content', 'reasoning.encrypted_contents' as any] }),
+    ]) {
+      const err = await apiError(read());
+      expect(err.status).toBe(400);
+      expect(err.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_value', param: 'include[1]' });
+      expect((err.error as any).message).toContain("'reasoning.encrypted_contents'");
+      expect(schemaErrors('ErrorResponse', { error: err.error })).toEqual([]);
+    }
+    // Spelled without brackets (curl's repeated `include=`) it is read the same.
+    const plain = await gw.fetch(`/v1/responses/${created.id}?include=message.output_text.logprobs&include=nope`);
+    expect(plain.status).toBe(400);
+    expect((await plain.json()).error.param).toBe('include[1]');
+    // Another key's read is the 404 it always gets: the response's existence is not told by a 400.
+    expect((await apiError(other.responses.retrieve(created.id, { include: ['nope' as any] }))).status).toBe(404);
+    expect((await apiError(other.responses.inputItems.list(created.id, { include: ['nope' as any] }))).status).toBe(404);
+  });
+
+  test('starting_after is a sequence number in plain decimal digits', async () => {
+    const bg = await client.responses.create({ model: 'mock/echo', input: 'in the background', background: true });
+    for (const q of ['1e1', '0x2', ' 2', '-1', '2.0', '+2']) {
+      const res = await gw.fetch(`/v1/responses/${bg.id}?stream=true&starting_after=${encodeURIComponent(q)}`);
+      expect([q, res.status]).toEqual([q, 400]);
+      expect((await res.json()).error.param).toBe('starting_after');
+    }
+    const res = await gw.fetch(`/v1/responses/${bg.id}?stream=true&starting_after=0`);
+    expect(res.status).toBe(200);
+    const first = /^data: (.+)$/m.exec(await res.text())![1]!;
+    expect(JSON.parse(first).sequence_number).toBe(1);
+  });
+});
+
 describe("stored responses, OpenAI's own (forwarded)", () => {
   test('retrieve, input_items and delete go to OpenAI with the gateway key; then 404 without asking OpenAI', async () => {
     const created = await client.responses.create({ model: 'gpt-5-mini', input: 'Hi' });
@@ -257,6 +300,21 @@ describe('previous_response_id of another client', () => {
     // The owner continues it at OpenAI as before.
     await client.responses.create({ model: 'gpt-5-mini', previous_response_id: created.id, input: 'and now?' });
     expect(openai.requests.at(-1)!.body.previous_response_id).toBe(created.id);
+  });
+
+  // OpenAI continues any response of the gateway's project for whoever sends its id: one the gateway does not hold for the key is not sent.
+  test('an id the gateway never saw, or one made with store: false, is 400 previous_response_not_found with nothing sent to OpenAI', async () => {
+    const unstored = await client.responses.create({ model: 'gpt-5-mini', input: 'heron', store: false });
+    const sent = openai.requests.length;
+    for (const [who, prev] of [[client, 'resp_made_outside_the_gateway'], [client, unstored.id], [other, unstored.id]] as const) {
+      for (const stream of [false, true]) {
+        const err = await apiError(who.responses.create({ model: 'gpt-5-mini', previous_response_id: prev, input: 'what is my secret?', stream }));
+        expect(err.status).toBe(400);
+        expect(err.error).toMatchObject({ type: 'invalid_request_error', code: 'previous_response_not_found', param: 'previous_response_id' });
+        expect(await gw.waitForRow(err)).toMatchObject({ endpoint: 'responses', status: 400 });
+      }
+    }
+    expect(openai.requests.length).toBe(sent);
   });
 });
 
