@@ -25,7 +25,8 @@ export function redactSecrets(text: string, apiKey?: string): string {
  * A 404 that says the model does not exist, in each provider's words, so the client gets OpenAI's
  * own code for it (`model_not_found`): OpenAI's code itself; Anthropic's not_found_error
  * "model: <id>"; Gemini's NOT_FOUND "models/<id> is not found for API version v1beta, ...";
- * Ollama's "model \"<id>\" not found, try pulling it first". Any other 404 (a wrong path) is not.
+ * Ollama's "model \"<id>\" not found, try pulling it first"; Moonshot's resource_not_found_error
+ * "Not found the model <id> or Permission denied". Any other 404 (a wrong path) is not.
  */
 export function isModelNotFound(status: number, code: string | undefined, message: string): boolean {
   if (status !== 404) return false;
@@ -33,7 +34,7 @@ export function isModelNotFound(status: number, code: string | undefined, messag
   if (code === 'not_found_error') return /^model:/i.test(message);
   // The message must start by naming the model: a 404 page for a wrong path can mention the URL's
   // `models/...` and "was not found" too.
-  return /^(the )?models?\b.*\b(not found|does not exist)\b/i.test(message);
+  return /^(the )?models?\b.*\b(not found|does not exist)\b/i.test(message) || /^not found the model\b/i.test(message);
 }
 
 /** An upstream's error as read: the status it is (or, for a stream's error event, stands for), its body and the answer's headers. */

@@ -22,6 +22,10 @@ const CASES: [provider: string, model: string, body: unknown, words: string][] =
   ['ollama', 'ollama/llama-nope', {
     error: { message: 'model "llama-nope" not found, try pulling it first', type: 'api_error', param: null, code: null },
   }, 'try pulling it first'],
+  // Moonshot names its errors in `type` only; a retired or unknown model (mozilla-ai/any-llm#778, 666ghj/BettaFish#351).
+  ['moonshot', 'moonshot/kimi-thinking-preview', {
+    error: { message: 'Not found the model kimi-thinking-preview or Permission denied', type: 'resource_not_found_error' },
+  }, 'Not found the model kimi-thinking-preview'],
 ];
 
 let fake: FakeUpstream;
@@ -34,6 +38,7 @@ beforeAll(async () => {
       ...providerEnv('gemini', fake.url),
       ...providerEnv('anthropic', fake.url),
       ...providerEnv('ollama', fake.url),
+      ...providerEnv('moonshot', fake.url),
     },
   });
 });
