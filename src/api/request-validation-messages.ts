@@ -1,5 +1,6 @@
 import { badRequest } from '../errors/api-error';
 import { isObject } from './request-validation-rules';
+import { BUILTIN_TOOL } from '../providers/shared/builtin-tools';
 
 const ROLES = ['system', 'developer', 'user', 'assistant', 'tool', 'function'];
 /** Content part types each role may send (OpenAI's schema). */
@@ -44,7 +45,7 @@ function checkToolCalls(calls: unknown, p: string): void {
     if (!isObject(c)) throw fail(q, 'must be an object');
     if (typeof c.id !== 'string' || !c.id) throw fail(`${q}.id`, 'must be a non-empty string');
     if (c.type === 'custom') return;
-    if (c.type !== 'function') throw fail(`${q}.type`, "must be 'function'");
+    if (c.type !== 'function' && c.type !== BUILTIN_TOOL) throw fail(`${q}.type`, "must be 'function'");
     if (typeof c.function?.name !== 'string') throw fail(`${q}.function.name`, 'must be a string');
     if (typeof c.function?.arguments !== 'string') throw fail(`${q}.function.arguments`, 'must be a string (JSON text)');
   });

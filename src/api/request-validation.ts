@@ -2,6 +2,7 @@ import { badRequest } from '../errors/api-error';
 import type { ChatRequest } from '../providers/types';
 import { checkModelName } from '../routing/model-name';
 import { validateMessages } from './request-validation-messages';
+import { BUILTIN_TOOL } from '../providers/shared/builtin-tools';
 import { bool, int, isObject, nonEmptyString, num, object, oneOf, reasoningEffort, stop, string, unsupported, type Check } from './request-validation-rules';
 
 /** Top-level fields with a known type; null means "not set" as in OpenAI's API. Others pass through. */
@@ -38,6 +39,11 @@ function validateTools(tools: unknown): void {
     const p = `tools[${i}]`;
     if (!isObject(t)) throw fail(p, 'must be an object');
     if (t.type === 'custom') return;
+    // Kimi's builtin tools (`$web_search`): its provider takes them, any other refuses them by name (builtin-tools.ts).
+    if (t.type === BUILTIN_TOOL) {
+      if (!isObject(t.function) || typeof t.function.name !== 'string' || t.function.name === '') throw fail(`${p}.function.name`, 'must be a non-empty string');
+      return;
+    }
     if (t.type !== 'function') throw fail(`${p}.type`, "must be 'function'");
     if (!isObject(t.function) || typeof t.function.name !== 'string' || !/^[\w-]{1,64}$/.test(t.function.name)) {
       throw fail(`${p}.function.name`, 'must be 1-64 letters, digits, underscores or dashes');

@@ -9,6 +9,7 @@ import { moonshotResponseSchema, moonshotToolSchema } from './moonshot-schema';
 import { refuseAudioOutput, refuseWebSearchOptions } from '../shared/unsupported-params';
 import { fitContentParts } from '../shared/content-parts';
 import { forcedToolWithoutThinking } from '../openai-compatible/forced-tool-thinking';
+import { addWebSearchFee, webSearchCounter } from './kimi-web-search';
 
 /**
  * The memory key of a Kimi tool call. Its ids are counters within one conversation
@@ -52,9 +53,11 @@ const FIXED_SAMPLING = ['temperature', 'top_p', 'presence_penalty', 'frequency_p
 /**
  * Kimi refuses a function name that does not start with a letter (400 "function name is invalid,
  * must start with a letter and can contain letters, numbers, underscores, and dashes"), which OpenAI
- * takes: MCP servers name tools `21st_magic_component_builder` (MoonshotAI/kimi-cli#1806).
+ * takes: MCP servers name tools `21st_magic_component_builder` (MoonshotAI/kimi-cli#1806). Its
+ * builtin tools' names (`$web_search`, builtin-tools.ts) go as they are: a client's function name
+ * never holds a `$` (request validation refuses it), so such a name is always Kimi's own.
  */
-export const KIMI_FUNCTION_NAMES: FunctionNameRule = { valid: /^[A-Za-z][A-Za-z0-9_-]{0,63}$/, refused: /[^A-Za-z0-9_-]/g };
+export const KIMI_FUNCTION_NAMES: FunctionNameRule = { valid: /^(?:[A-Za-z][A-Za-z0-9_-]{0,63}|\$[A-Za-z][A-Za-z0-9_-]{0,62})$/, refused: /[^A-Za-z0-9_-]/g };
 
 /**
  * Moonshot (Kimi) on the way up:
@@ -130,15 +133,20 @@ export const moonshotAdapter = createOpenAICompatibleAdapter({
   defaultBaseUrl: PROVIDER_CATALOG.moonshot.defaultBaseUrl,
   // Partial Mode: `partial: true` on the final assistant message; the answer leaves out the fed text.
   prefill: { flag: 'partial' },
+  // Its builtin tools (`$web_search`) go up as sent; each search bills beside the tokens.
+  builtinTools: true,
+  addFees: addWebSearchFee,
   transformRequestBody: (body, info) => moonshotRequest(body, { ...info.ctx, reasoning: info.ctx.reasoning ?? info.deps.reasoning }),
   // Reasoning of tool-calling turns is remembered on the way down, in the app's memory.
   streamChunkHook: (ctx) => {
     const remember = reasoningStreamHook(ctx.reasoning, kimiCallKey(ctx.clientId));
     const restoreNames = functionNameStreamHook(KIMI_FUNCTION_NAMES, ctx);
+    const countSearches = webSearchCounter();
     return (chunk) => {
       const lifted = liftChoiceUsage(chunk);
       const restored = restoreNames(chunk);
       remember(chunk);
+      countSearches(chunk);
       return lifted || restored;
     };
   },

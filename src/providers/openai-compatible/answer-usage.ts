@@ -17,7 +17,7 @@ export function answerUsage(
   if (!usage) return null;
   const tier = serviceTierOf(answer?.service_tier);
   if (tier) usage.serviceTier = tier;
-  opts.addFees?.(usage, model);
+  opts.addFees?.(usage, model, answer);
   return usage;
 }
 
@@ -33,7 +33,7 @@ export function billExtrasOf(opts: Pick<OpenAICompatibleOptions, 'addFees'>, dat
   const u: Usage = { ...ZERO_USAGE };
   const tier = serviceTierOf(TIER.exec(data)?.[1]);
   if (tier) u.serviceTier = tier;
-  opts.addFees?.(u, model);
+  opts.addFees?.(u, model, undefined);
   const { input: _i, cachedInput: _c, output: _o, reasoning: _r, ...extras } = u;
   return Object.keys(extras).length ? extras : undefined;
 }

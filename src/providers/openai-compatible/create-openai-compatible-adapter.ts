@@ -11,6 +11,7 @@ import { unfinishedAnswer, unfinishedReason } from './unfinished-answer';
 import { errorInAnswer } from '../shared/error-in-answer';
 import { settlePrefill } from './prefill';
 import { allowedToolsAsTools } from '../shared/allowed-tools';
+import { refuseBuiltinTools } from '../shared/builtin-tools';
 
 /**
  * Builds a provider adapter for an OpenAI-compatible upstream. The client's body is forwarded
@@ -26,6 +27,7 @@ export function createOpenAICompatibleAdapter(opts: OpenAICompatibleOptions): Pr
 
     async buildChatCall(req, ctx, settings, deps) {
       let body: UpstreamBody = { ...req, model: ctx.model };
+      if (!opts.builtinTools) refuseBuiltinTools(body, opts.id);
       if (ctx.stream) {
         body.stream = true;
         // Always ask for usage: it is what the gateway logs and bills.

@@ -28,6 +28,8 @@ export interface OpenAICompatibleOptions {
    * as the allowed tools and its mode (providers/shared/allowed-tools.ts).
    */
   allowedTools?: 'native';
+  /** The upstream runs Kimi's builtin tools (`builtin_function`: Moonshot). Absent: they are refused before the call (shared/builtin-tools.ts). */
+  builtinTools?: true;
   /** Rewrites the outgoing body (a shallow copy the hook may mutate) for a provider quirk. */
   transformRequestBody?: (body: UpstreamBody, info: RequestHookInfo) => UpstreamBody | Promise<UpstreamBody>;
   /**
@@ -51,9 +53,10 @@ export interface OpenAICompatibleOptions {
   convertUsage?: (raw: any) => Usage | null;
   /**
    * Adds to an answer's usage, in place, what the provider bills beside the tokens that the answer
-   * does not count (OpenAI's search models: one web search per answer), given the upstream model id.
+   * does not count (OpenAI's search models: one web search per answer; Kimi's `$web_search` calls), given
+   * the upstream model id and the answer or stream chunk the usage came on.
    */
-  addFees?: (usage: Usage, model: string) => void;
+  addFees?: (usage: Usage, model: string, answer: any) => void;
   /** Answers in-process instead of over HTTP (the mock provider). */
   transport?: (call: UpstreamCall, signal: AbortSignal) => Promise<Response>;
 }
