@@ -6,7 +6,8 @@ import { planGeminiImage } from './gemini-image-images';
 import { planImagenImages } from './imagen-images';
 import type { ImagePlan, ImageRequest } from './images-types';
 import { planOpenAIImages } from './openai-images';
-import { isXaiImageModel, planXaiImages } from './xai-images';
+import { isXaiImageModel } from '../providers/image-model-id';
+import { planXaiImages } from './xai-images';
 
 /** Picks the image API for a concrete target; providers without image models get a 400. */
 export function planImageCall(req: ImageRequest, target: RouteTarget, settings: ProviderSettings): ImagePlan {

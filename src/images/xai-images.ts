@@ -5,9 +5,6 @@ import { ZERO_USAGE, type Usage } from '../usage/types';
 import { checkCommonParams, refuseParams } from './image-params';
 import type { ImagePlan, ImageRequest, ImageResult } from './images-types';
 
-/** xAI image models: grok-2-image-1212 (alias grok-2-image) and its successors (grok-imagine-image...). */
-export const isXaiImageModel = (model: string) => /^grok-.*image/i.test(model);
-
 /**
  * xAI image generation: OpenAI's POST /images/generations (model, prompt, n up to 10,
  * response_format url | b64_json); xAI takes no size, quality or style, so those are a 400 naming

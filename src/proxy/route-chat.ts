@@ -2,7 +2,7 @@ import type { AppContext } from '../context';
 import { badRequest } from '../errors/api-error';
 import type { ChatRequest } from '../providers/types';
 import { routeRequest, type CallModel, type RouteDecision, type RouteDeps, type RouteTarget } from '../routing';
-import { isImageModelId } from '../images/image-model-id';
+import { isImageModelId } from '../providers/image-model-id';
 
 /** What routing reads from the app: today's snapshot, the breakers' side-effect-free health view, the score cache. */
 export function routeDeps(ctx: AppContext, callModel: CallModel, signal?: AbortSignal): RouteDeps {

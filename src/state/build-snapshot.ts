@@ -5,7 +5,7 @@ import { providerBaseUrl } from '../providers/base-url/provider-base-url';
 import { withoutTrailingSlashes } from '../providers/base-url/normalised-base-url';
 import { FREE_PROVIDERS, PROVIDER_IDS, type PoolKey, type ProviderId, type ProviderSettings } from '../providers/types';
 import { genaiPriceRow } from '../db/seed/model-prices';
-import { isImageModelId } from '../images/image-model-id';
+import { isImageModelId } from '../providers/image-model-id';
 import { modelTarget } from '../routing/resolve-concrete';
 import { timeOfDayOf } from '../usage/time-of-day-prices';
 import { keyLimitsOf, teamEntries, type LimitColumns, type TeamRow } from '../limits/build-key-limits';

@@ -1,6 +1,8 @@
-import { geminiModelId } from '../providers/shared/upstream-call';
-import type { ProviderId } from '../providers/types';
-import { isXaiImageModel } from './xai-images';
+import { geminiModelId } from './shared/upstream-call';
+import type { ProviderId } from './types';
+
+/** xAI image models: grok-2-image-1212 (alias grok-2-image) and its successors (grok-imagine-image...). */
+export const isXaiImageModel = (model: string) => /^grok-.*image/i.test(model);
 
 /**
  * Whether a provider's model id names an image generation model, by the families the image plans
