@@ -88,6 +88,12 @@ describe('openai SDK: chat.completions.parse with a zod format, a tool and reaso
     expect(anthropicUp.requests.length).toBe(before);
     expect(await gw.waitForRow(err)).toMatchObject({ endpoint: 'chat', status: 400 });
 
+    // On /v1/responses the same refusal names the Responses field.
+    const tools = [{ type: 'function' as const, name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false }];
+    const viaResponses = await apiError(sdk.client.responses.create({ model: 'claude-sonnet-4-5', input: 'Scores?', tools, text: { format: { type: 'json_schema', ...format.json_schema } } }));
+    expect([viaResponses.status, viaResponses.code, viaResponses.param]).toEqual([400, 'unsupported_tool_schema', 'text.format.schema']);
+    expect(anthropicUp.requests.length).toBe(before);
+
     anthropicUp.handler = () => jsonResponse(fixtureJson('anthropic', 'json-output.json'));
     await sdk.client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: ask, response_format: format });
     expect(anthropicUp.last().body.tool_choice).toEqual({ type: 'tool', name: 'gophergate_json_output' });
