@@ -294,19 +294,21 @@ describe('anthropic through /v1/chat/completions', () => {
     for (const id of ['claude-sonnet-4-5', 'claude-haiku-4-5', 'claude-opus-4-7']) expect(ids).toContain(id);
   });
 
-  test('response_format json_schema: a forced tool out, its input back as the message content (JSON and stream)', async () => {
+  test('response_format json_schema on a model without structured outputs (Opus 4.1): a forced tool out, its input back as the message content (JSON and stream)', async () => {
+    const OLD = 'anthropic/claude-opus-4-1';
     const schema = { type: 'object', properties: { city: { type: 'string' }, population_millions: { type: 'number' } }, required: ['city'] };
     const response_format = { type: 'json_schema' as const, json_schema: { name: 'place', schema, strict: true } };
     fake.handler = queue(json('json-output.json'), sse('json-output.sse'));
-    const res = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Biggest French city?' }], response_format });
+    const res = await client.chat.completions.create({ model: OLD, messages: [{ role: 'user', content: 'Biggest French city?' }], response_format });
     expect(fake.last().body.tool_choice).toEqual({ type: 'tool', name: 'gophergate_json_output' });
+    expect(fake.last().body.output_config).toBeUndefined();
     expect(fake.last().body.tools[0].input_schema).toEqual(schema);
     expect(completionErrors(res)).toEqual([]);
     expect(res.choices[0]!.finish_reason).toBe('stop');
     expect(res.choices[0]!.message.tool_calls).toBeUndefined();
     expect(JSON.parse(res.choices[0]!.message.content!)).toEqual({ city: 'Paris', population_millions: 2.1 });
 
-    const stream = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Biggest French city?' }], response_format, stream: true });
+    const stream = await client.chat.completions.create({ model: OLD, messages: [{ role: 'user', content: 'Biggest French city?' }], response_format, stream: true });
     const chunks: OpenAI.ChatCompletionChunk[] = [];
     for await (const c of stream) chunks.push(c);
     for (const c of chunks) expect(chunkErrors(c)).toEqual([]);

@@ -126,3 +126,37 @@ export function imageTypeRefusal(body: any): Response | null {
   }
   return null;
 }
+
+/**
+ * Anthropic's 400 for an `output_config.format` it does not take, or null: on a model without
+ * structured outputs (Claude 3, the 4.0 pair, Opus 4.1), or a
+ * schema outside its subset (an object without `additionalProperties: false`, a `$ref`, a numeric
+ * bound, string length or `maxItems`). The messages are in Anthropic's shape, not its exact words.
+ */
+export function outputFormatRefusal(body: any): Response | null {
+  const format = body?.output_config?.format;
+  if (format === undefined) return null;
+  const refuse = (message: string) => Response.json({ type: 'error', error: { type: 'invalid_request_error', message } }, { status: 400 });
+  if (/^claude-(3|(opus|sonnet|haiku)-4(-[01])?(-\d{8})?$)/.test(String(body.model))) return refuse(`'${body.model}' does not support output_config.format.`);
+  const bad = (node: unknown, at: string): string | null => {
+    if (!node || typeof node !== 'object') return null;
+    if (Array.isArray(node)) return node.map((n, i) => bad(n, `${at}.${i}`)).find((x) => x) ?? null;
+    const n = node as Record<string, unknown>;
+    for (const k of ['$ref', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'minLength', 'maxLength', 'maxItems', 'uniqueItems', 'oneOf']) {
+      if (k in n) return `output_config.format.schema: ${at}: unsupported schema feature '${k}'`;
+    }
+    if (n.type === 'object' && n.additionalProperties !== false) return `output_config.format.schema: ${at}: additionalProperties must be false`;
+    for (const [k, v] of Object.entries(n)) {
+      if (k === 'properties' && v && typeof v === 'object') {
+        for (const [name, s] of Object.entries(v)) if (bad(s, `${at}.properties.${name}`)) return bad(s, `${at}.properties.${name}`);
+      } else if (['items', 'anyOf', 'allOf'].includes(k)) {
+        const found = bad(v, `${at}.${k}`);
+        if (found) return found;
+      }
+    }
+    return null;
+  };
+  if (format.type !== 'json_schema') return refuse(`output_config.format.type: Input should be 'json_schema'`);
+  const problem = bad(format.schema, 'root');
+  return problem ? refuse(problem) : null;
+}

@@ -3,6 +3,7 @@ import { describe, expect, test } from 'bun:test';
 import { ApiError } from '../../src/errors/api-error';
 import { buildAnthropicRequest } from '../../src/providers/anthropic/anthropic-request';
 import { planTokens } from '../../src/providers/anthropic/anthropic-limits';
+import { takesOutputFormat } from '../../src/providers/anthropic/json-output';
 import type { AdapterDeps, ChatRequest } from '../../src/providers/types';
 
 const deps: AdapterDeps = {
@@ -13,8 +14,8 @@ const deps: AdapterDeps = {
 };
 const ctx = { model: 'claude-sonnet-4-5', stream: false, clientWantsUsage: false };
 const build = (req: Record<string, unknown>, c = ctx) => buildAnthropicRequest({ model: 'x', ...req } as ChatRequest, c, deps);
-const refused = async (req: Record<string, unknown>) => {
-  const err = await build(req).then(() => null, (e) => e);
+const refused = async (req: Record<string, unknown>, c = ctx) => {
+  const err = await build(req, c).then(() => null, (e) => e);
   expect(err).toBeInstanceOf(ApiError);
   expect(err.status).toBe(400);
   return err as ApiError;
@@ -167,18 +168,89 @@ describe('parameters', () => {
     expect((await build({ messages: kept, reasoning_effort: 'high' })).thinking).toEqual({ type: 'enabled', budget_tokens: 24576 });
   });
 
-  test('response_format JSON becomes one forced tool holding the schema; with tools or thinking it is a 400', async () => {
+  test('response_format JSON on a model without structured outputs (Opus 4.1): one forced tool holding the schema; with tools or thinking a 400', async () => {
+    const old = { ...ctx, model: 'claude-opus-4-1' };
     const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
-    const body = await build({ messages: [user('q')], response_format: { type: 'json_schema', json_schema: { name: 'place', schema, strict: true } } });
+    const body = await build({ messages: [user('q')], response_format: { type: 'json_schema', json_schema: { name: 'place', schema, strict: true } } }, old);
     expect(body.tools).toEqual([{ name: 'gophergate_json_output', description: expect.any(String), input_schema: schema }]);
     expect(body.tool_choice).toEqual({ type: 'tool', name: 'gophergate_json_output' });
-    const any = await build({ messages: [user('q')], response_format: { type: 'json_object' } });
+    expect(body.output_config).toBeUndefined();
+    const any = await build({ messages: [user('q')], response_format: { type: 'json_object' } }, old);
     expect(any.tools![0]!.input_schema).toEqual({ type: 'object' });
     const tools = [{ type: 'function', function: { name: 'f' } }];
+    const rf = { type: 'json_schema', json_schema: { name: 'place', schema } };
+    for (const extra of [{ tools }, { reasoning_effort: 'low' }]) {
+      const err = await refused({ messages: [user('q')], ...extra, response_format: rf }, old);
+      expect([err.param, err.code]).toEqual(['response_format', 'unsupported_parameter']);
+      expect(err.message).toContain('has no structured outputs');
+    }
+    // json_object names no schema, so it is the forced tool on every model.
     expect((await refused({ messages: [user('q')], tools, response_format: { type: 'json_object' } })).param).toBe('response_format');
     expect((await refused({ messages: [user('q')], reasoning_effort: 'low', response_format: { type: 'json_object' } })).param).toBe('response_format');
     const arraySchema = { type: 'json_schema', json_schema: { name: 'a', schema: { type: 'array' } } };
     expect((await refused({ messages: [user('q')], response_format: arraySchema })).param).toBe('response_format.json_schema.schema');
+  });
+
+  test('which Claude models take output_config.format: 4.5 and later, not 3.x, the 4.0 pair or Opus 4.1', () => {
+    for (const m of ['claude-sonnet-4-5', 'claude-sonnet-4-5-20250929', 'claude-haiku-4-5', 'claude-opus-4-5-20251101', 'claude-opus-4-6', 'claude-sonnet-4-6', 'claude-opus-4-7']) expect([m, takesOutputFormat(m)]).toEqual([m, true]);
+    for (const m of ['claude-3-5-haiku-20241022', 'claude-3-7-sonnet-latest', 'claude-sonnet-4-20250514', 'claude-opus-4-0', 'claude-opus-4-1', 'claude-opus-4-1-20250805', 'my-deployment']) expect([m, takesOutputFormat(m)]).toEqual([m, false]);
+  });
+
+  test('response_format json_schema on Claude 4.5+: output_config.format, no forced tool, the client\'s tools and thinking kept', async () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false };
+    const tools = [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: {} } } }];
+    const rf = { type: 'json_schema', json_schema: { name: 'place', schema, strict: true } };
+    const body = await build({ messages: [user('q')], tools, reasoning_effort: 'low', response_format: rf });
+    expect(body.output_config).toEqual({ format: { type: 'json_schema', schema } });
+    expect(body.tools!.map((t) => t.name)).toEqual(['f']);
+    expect(body.tool_choice).toBeUndefined();
+    expect(body.thinking).toEqual({ type: 'enabled', budget_tokens: 1024 });
+    // Opus 4.7's adaptive thinking puts its effort in the same output_config.
+    const adaptive = await build({ messages: [user('q')], reasoning_effort: 'high', response_format: rf }, { ...ctx, model: 'claude-opus-4-7' });
+    expect(adaptive.output_config).toEqual({ effort: 'high', format: { type: 'json_schema', schema } });
+  });
+
+  test('the schema made Claude\'s subset: refs inlined, oneOf as anyOf, additionalProperties false, bounds into the description', async () => {
+    const schema = {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'object',
+      properties: {
+        age: { type: 'integer', minimum: 0, maximum: 120, description: 'Age in years' },
+        tags: { type: 'array', items: { type: 'string', maxLength: 20, format: 'hostname' }, minItems: 1, maxItems: 5 },
+        link: { oneOf: [{ type: 'string', format: 'uri' }, { type: 'null' }] },
+        home: { $ref: '#/$defs/place' },
+        code: { type: 'string', pattern: '^[A-Z]{3}$', format: 'iata' },
+      },
+      required: ['age', 'home'],
+      $defs: { place: { type: 'object', properties: { name: { type: 'string' } }, additionalProperties: true } },
+    };
+    const body = await build({ messages: [user('q')], response_format: { type: 'json_schema', json_schema: { name: 'p', schema } } });
+    expect(body.output_config!.format!.schema).toEqual({
+      type: 'object',
+      properties: {
+        age: { type: 'integer', description: 'Age in years\n\n{minimum: 0, maximum: 120}' },
+        tags: { type: 'array', items: { type: 'string', format: 'hostname', description: '{maxLength: 20}' }, minItems: 1, description: '{maxItems: 5}' },
+        link: { anyOf: [{ type: 'string', format: 'uri' }, { type: 'null' }] },
+        home: { type: 'object', properties: { name: { type: 'string' } }, additionalProperties: false },
+        code: { type: 'string', description: '{pattern: "^[A-Z]{3}$", format: "iata"}' },
+      },
+      required: ['age', 'home'],
+      additionalProperties: false,
+    });
+  });
+
+  test('a schema Claude\'s subset cannot hold: the forced tool alone, a 400 unsupported_tool_schema with tools or thinking', async () => {
+    const map = { type: 'object', properties: { scores: { type: 'object', additionalProperties: { type: 'number' } } } };
+    const tree = { type: 'object', properties: { root: { $ref: '#/$defs/node' } }, $defs: { node: { type: 'object', properties: { kids: { type: 'array', items: { $ref: '#/$defs/node' } } } } } };
+    for (const [schema, at] of [[map, 'properties.scores'], [tree, 'properties.root.properties.kids.items']] as const) {
+      const rf = { type: 'json_schema', json_schema: { name: 's', schema } };
+      const alone = await build({ messages: [user('q')], response_format: rf });
+      expect([alone.tool_choice, alone.tools![0]!.input_schema, alone.output_config]).toEqual([{ type: 'tool', name: 'gophergate_json_output' }, schema, undefined]);
+      const err = await refused({ messages: [user('q')], tools: [{ type: 'function', function: { name: 'f' } }], response_format: rf });
+      expect([err.code, err.param]).toEqual(['unsupported_tool_schema', 'response_format.json_schema.schema']);
+      expect(err.message).toContain(`at '${at}'`);
+      expect((await refused({ messages: [user('q')], reasoning_effort: 'medium', response_format: rf })).code).toBe('unsupported_tool_schema');
+    }
   });
 
   test('planTokens stays within the model output limit', () => {

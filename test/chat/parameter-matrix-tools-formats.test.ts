@@ -53,7 +53,13 @@ const CELLS: Cell[] = [
       // Kimi's schema subset: the schema is rewritten (moonshot-schema.ts), still a json_schema.
       'kimi-k2-0905-preview': { sent: (b) => expect(b.response_format).toMatchObject({ type: 'json_schema', json_schema: { name: 'place' } }) },
       'kimi-k2.6': { sent: (b) => expect(b.response_format).toMatchObject({ type: 'json_schema', json_schema: { name: 'place' } }) },
-      'claude-sonnet-4-5': { sent: (b) => (expect(b.tool_choice.type).toBe('tool'), expect(b.tools[0].input_schema.$defs).toEqual(SCHEMA.$defs)) },
+      // Claude's structured outputs: output_config.format, the $ref inlined (output-schema.ts), no forced tool.
+      'claude-sonnet-4-5': {
+        sent: (b) => {
+          expect([b.tools, b.tool_choice]).toEqual([undefined, undefined]);
+          expect(b.output_config.format).toEqual({ type: 'json_schema', schema: { type: 'object', properties: { city: SCHEMA.$defs.city }, required: ['city'], additionalProperties: false } });
+        },
+      },
     },
   },
   {

@@ -12,7 +12,7 @@ import { zodFunction, zodResponseFormat } from 'openai/helpers/zod';
 import { fixtureJson, jsonResponse, readChunks, sseResponse } from '../helpers/fake-upstream';
 import { apiError, type TestGateway } from '../helpers/start-gateway';
 import { useFakeProviders } from './fake-providers';
-import { anthropicSse } from '../anthropic/fake-anthropic';
+import { anthropicSse, outputFormatRefusal } from '../anthropic/fake-anthropic';
 import {
   anthropicSseWithText, anthropicToolCall, chatJsonWith, CITY_FACTS, CITY_FACTS_SCHEMA, CITY_FACTS_TEXT,
   CityFacts, inTurn, sdkClient, sseText, WeatherArgs, WeatherArgsWithUnit, type Answer,
@@ -73,19 +73,20 @@ describe('chat.completions.parse with zodResponseFormat', () => {
     });
   });
 
-  test('Claude: the forced JSON tool becomes the parsed content, finish_reason stop; the tool carries the schema', async () => {
-    anthropicUp.handler = json(fixtureJson('anthropic', 'json-output.json'));
+  test("Claude: the schema goes as output_config.format (no forced tool), the answer's JSON text parsed, finish_reason stop", async () => {
+    anthropicUp.handler = (_req, rec) => outputFormatRefusal(rec.body) ?? jsonResponse(fixtureJson('anthropic', 'structured-output.json'));
     const { data, request_id } = await sdk.client.chat.completions
       .parse({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Facts about Paris?' }], response_format: cityFormat() })
       .withResponse();
     expect(data.choices[0]!.message.parsed).toEqual(CITY_FACTS);
+    expect(data.choices[0]!.message.content).toBe(CITY_FACTS_TEXT);
     expect(data.choices[0]!.finish_reason).toBe('stop');
     expect(data.choices[0]!.message.tool_calls ?? []).toEqual([]);
     const sent = anthropicUp.last().body;
-    expect(sent.tools).toEqual([{ name: 'gophergate_json_output', description: expect.any(String), input_schema: sdkSchema(CITY_FACTS_SCHEMA) }]);
-    expect(sent.tool_choice).toEqual({ type: 'tool', name: 'gophergate_json_output' });
-    expect(sent.response_format).toBeUndefined();
-    expect(await gw.waitForRow(request_id!)).toMatchObject({ endpoint: 'chat', provider: 'anthropic', status: 200, promptTokens: 412, completionTokens: 38 });
+    // zod's `$schema` line is an annotation Claude's subset leaves out; the rest goes as the SDK sent it.
+    expect(sent.output_config).toEqual({ format: { type: 'json_schema', schema: CITY_FACTS_SCHEMA } });
+    expect([sent.tools, sent.tool_choice, sent.response_format]).toEqual([undefined, undefined, undefined]);
+    expect(await gw.waitForRow(request_id!)).toMatchObject({ endpoint: 'chat', provider: 'anthropic', status: 200, promptTokens: 215, completionTokens: 17 });
   });
 });
 
@@ -186,21 +187,22 @@ describe('chat.completions.stream helper', () => {
     expect(await gw.waitForRow(sdk.ids.last())).toMatchObject({ provider: 'anthropic', stream: true, status: 200, promptTokens: 21, completionTokens: 9 });
   });
 
-  test('Claude with zodResponseFormat: the forced tool streams as content, parsed at the end', async () => {
-    anthropicUp.handler = () => anthropicSse('json-output.sse');
+  test("Claude with zodResponseFormat: output_config.format, the JSON text streams as content, parsed at the end", async () => {
+    anthropicUp.handler = (_req, rec) => outputFormatRefusal(rec.body) ?? anthropicSse('structured-output.sse');
     const stream = sdk.client.chat.completions.stream({
       model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Facts about Paris?' }], response_format: cityFormat(), stream_options: { include_usage: true },
     });
     let done: unknown;
     stream.on('content.done', (e) => (done = e.parsed));
     const r = await runStream(stream);
-    expect(r.deltas.join('')).toBe('{"city": "Paris", "population_millions": 2.1}');
+    expect(r.deltas).toEqual(['{"city":"Par', 'is","population_millions":2.1}']);
     expect(done).toEqual(CITY_FACTS);
     expect(r.final.choices[0]!.message.parsed).toEqual(CITY_FACTS);
     expect(r.final.choices[0]!.finish_reason).toBe('stop');
-    expect(r.usage).toMatchObject({ prompt_tokens: 412, completion_tokens: 38 });
-    expect(anthropicUp.last().body.tool_choice).toEqual({ type: 'tool', name: 'gophergate_json_output' });
-    expect(await gw.waitForRow(sdk.ids.last())).toMatchObject({ provider: 'anthropic', stream: true, promptTokens: 412, completionTokens: 38 });
+    expect(r.usage).toMatchObject({ prompt_tokens: 215, completion_tokens: 17 });
+    expect(anthropicUp.last().body).toMatchObject({ stream: true, output_config: { format: { type: 'json_schema', schema: CITY_FACTS_SCHEMA } } });
+    expect(anthropicUp.last().body.tool_choice).toBeUndefined();
+    expect(await gw.waitForRow(sdk.ids.last())).toMatchObject({ provider: 'anthropic', stream: true, promptTokens: 215, completionTokens: 17 });
   });
 
   describe('tool-call argument deltas, parsed by a strict zodFunction', () => {

@@ -13,7 +13,7 @@ import { fixtureJson, jsonResponse, readChunks, sseEventsResponse, sseResponse }
 import { apiError, type TestGateway } from '../helpers/start-gateway';
 import { useFakeProviders } from './fake-providers';
 import { BackgroundFollower } from '../../src/responses/background-follower';
-import { anthropicSse } from '../anthropic/fake-anthropic';
+import { anthropicSse, outputFormatRefusal } from '../anthropic/fake-anthropic';
 import { schemaErrors } from '../responses/openai-schema';
 import { anthropicTextWith, CITY_FACTS, CITY_FACTS_SCHEMA, CITY_FACTS_TEXT, CityFacts, fixtureWith, sdkClient, type Answer } from './openai-sdk-fakes';
 import { sseResetAfter } from '../helpers/stream-pieces';
@@ -61,20 +61,20 @@ describe('responses.parse with zodTextFormat', () => {
     expect(await gw.waitForRow(request_id!)).toMatchObject({ endpoint: 'responses', provider: 'openai', status: 200, promptTokens: 21, completionTokens: 78, reasoningTokens: 64 });
   });
 
-  test('Claude (bridged, translated): text.format becomes the forced JSON tool, its input the parsed output', async () => {
-    anthropicUp.handler = json(fixtureJson('anthropic', 'json-output.json'));
+  test("Claude (bridged, translated): text.format goes as output_config.format, the answer's JSON text the parsed output", async () => {
+    anthropicUp.handler = (_req, rec) => outputFormatRefusal(rec.body) ?? jsonResponse(fixtureJson('anthropic', 'structured-output.json'));
     const { data, request_id } = await sdk.client.responses
       .parse({ model: 'claude-sonnet-4-5', instructions: 'Be exact.', input: 'Facts about Paris?', text: { format: cityFormat() } })
       .withResponse();
     expect(data.output_parsed).toEqual(CITY_FACTS);
-    expect(JSON.parse(data.output_text)).toEqual(CITY_FACTS);
+    expect(data.output_text).toBe(CITY_FACTS_TEXT);
     expect(data.text?.format).toMatchObject({ type: 'json_schema', name: 'city_facts' });
     expect(schemaErrors('Response', JSON.parse(JSON.stringify({ ...data, output_parsed: undefined })))).toEqual([]);
     const sent = anthropicUp.last().body;
     expect(sent.system).toEqual([{ type: 'text', text: 'Be exact.' }]);
-    expect(sent.tools).toEqual([{ name: 'gophergate_json_output', description: expect.any(String), input_schema: SDK_CITY_SCHEMA }]);
-    expect(sent.tool_choice).toEqual({ type: 'tool', name: 'gophergate_json_output' });
-    expect(await gw.waitForRow(request_id!)).toMatchObject({ endpoint: 'responses', provider: 'anthropic', status: 200, promptTokens: 412, completionTokens: 38 });
+    expect(sent.output_config).toEqual({ format: { type: 'json_schema', schema: CITY_FACTS_SCHEMA } });
+    expect([sent.tools, sent.tool_choice]).toEqual([undefined, undefined]);
+    expect(await gw.waitForRow(request_id!)).toMatchObject({ endpoint: 'responses', provider: 'anthropic', status: 200, promptTokens: 215, completionTokens: 17 });
   });
 
   test('DeepSeek (bridged): a JSON schema is refused with a 400 before any call (its JSON mode takes none)', async () => {
@@ -138,13 +138,15 @@ describe('responses.stream', () => {
     expect(await gw.waitForRow(sdk.ids.last())).toMatchObject({ endpoint: 'responses', provider: 'anthropic', stream: true, promptTokens: 21, completionTokens: 9 });
   });
 
-  test('Claude with zodTextFormat: the forced tool streams as output text, output_parsed at the end', async () => {
-    anthropicUp.handler = () => anthropicSse('json-output.sse');
+  test('Claude with zodTextFormat: output_config.format, the JSON text streams as output text, output_parsed at the end', async () => {
+    anthropicUp.handler = (_req, rec) => outputFormatRefusal(rec.body) ?? anthropicSse('structured-output.sse');
     const r = await runStream(sdk.client.responses.stream({ model: 'claude-sonnet-4-5', input: 'Facts about Paris?', text: { format: cityFormat() } }));
-    expect(r.deltas.join('')).toBe('{"city": "Paris", "population_millions": 2.1}');
+    expect(r.deltas).toEqual(['{"city":"Par', 'is","population_millions":2.1}']);
     expect(r.final.output_parsed).toEqual(CITY_FACTS);
-    expect(anthropicUp.last().body.tool_choice).toEqual({ type: 'tool', name: 'gophergate_json_output' });
-    expect(await gw.waitForRow(sdk.ids.last())).toMatchObject({ provider: 'anthropic', stream: true, promptTokens: 412, completionTokens: 38 });
+    expect(r.final.output_text).toBe(CITY_FACTS_TEXT);
+    expect(anthropicUp.last().body.output_config).toEqual({ format: { type: 'json_schema', schema: CITY_FACTS_SCHEMA } });
+    expect(anthropicUp.last().body.tool_choice).toBeUndefined();
+    expect(await gw.waitForRow(sdk.ids.last())).toMatchObject({ provider: 'anthropic', stream: true, promptTokens: 215, completionTokens: 17 });
   });
 });
 

@@ -51,7 +51,8 @@ export interface AnthropicRequest {
   tools?: AnthropicTool[];
   tool_choice?: AnthropicToolChoice;
   thinking?: { type: 'enabled'; budget_tokens: number } | { type: 'disabled' } | Record<string, unknown>;
-  output_config?: { effort?: string };
+  /** `effort`: adaptive thinking's; `format`: structured outputs (JSON in the answer's text). */
+  output_config?: { effort?: string; format?: { type: 'json_schema'; schema: Record<string, unknown> } };
   metadata?: { user_id: string };
   /** Automatic prompt caching: Anthropic places the breakpoint on the request's last cacheable block. */
   cache_control?: CacheControl;
