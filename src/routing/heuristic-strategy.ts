@@ -89,8 +89,11 @@ export interface KeywordMatcher {
 }
 const ALTERNATION_MAX_CHARS = 1024;
 
+/** A word whose `*`s expand to `\w*` runs that trade characters (`a*a*a*b`): never run (validateHeuristicRules refuses it). */
+const wildcardsTrade = (word: string) => word.indexOf('*') < word.lastIndexOf('*', word.length - 2) && repeatsTradeCharacters(keywordSource(word), 'i');
+
 export function keywordMatcher(words: unknown): KeywordMatcher {
-  const sources = (Array.isArray(words) ? words : []).filter((w): w is string => typeof w === 'string' && w.trim() !== '').map(keywordSource);
+  const sources = (Array.isArray(words) ? words : []).filter((w): w is string => typeof w === 'string' && w.trim() !== '' && !wildcardsTrade(w)).map(keywordSource);
   return { each: sources.map((src) => new RegExp(src, 'i')), any: sources.length ? new RegExp(sources.map((src) => `(?:${src})`).join('|'), 'i') : null };
 }
 
@@ -242,6 +245,8 @@ export function validateHeuristicRules(rules: unknown): RuleProblem[] {
       case 'keywords':
         if (!Array.isArray(rule.words) || !rule.words.every((w) => typeof w === 'string'))
           bad(`${at}.words`, 'must be an array of strings');
+        else if (rule.words.some(wildcardsTrade))
+          bad(`${at}.words`, `has a word with more than one * inside (${rule.words.find(wildcardsTrade)}): a prompt could make it run for minutes; keep to one * per word`);
         break;
       case 'regex':
         if (typeof rule.pattern !== 'string') {

@@ -99,6 +99,10 @@ describe('rules as data', () => {
     expect(chooseHeuristic([{ kind: 'regex', pattern: '.*a.*b.*c' }], textOf('ab'.repeat(2048)), 2).index).toBe(0);
     expect(chooseHeuristic([{ kind: 'regex', pattern: '\\d+\\.\\d+' }], textOf('v1.2'), 2).index).toBe(1);
   });
+  test('a keyword with more than one * inside never runs (its \\w* runs trade characters); one * still matches', () => {
+    expect(keywordMatcher(['a*a*a*b', 're*fac*tor']).each).toEqual([]);
+    expect(keywordMatcher(['optimi*e', 'debug*', '*ize', 'a*b*']).each.length).toBe(4);
+  });
   test('an invalid regex never matches and never throws', () => {
     expect(chooseHeuristic([{ kind: 'regex', pattern: '(' }], textOf('((('), 2).index).toBe(0);
   });

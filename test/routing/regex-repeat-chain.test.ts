@@ -76,3 +76,21 @@ describe('regex rules whose repeats cannot trade', () => {
     }
   });
 });
+
+describe('a keyword with more than one * inside (each one a \\w* run that trades characters with the next)', () => {
+  const words = (w: string[]) => ({ strategy: 'heuristic' as const, targets: TARGETS, settings: { rules: [{ name: 'k', kind: 'keywords', words: w, weight: 1 }] } });
+  test('is refused on save; one stored before never runs; one * per word still works', async () => {
+    const r = await api(gw, 'POST', '/api/groups', { as: admin, body: { name: 'kw-trade', ...words(['debug', 'a*a*a*b']) } });
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as any).error).toMatchObject({ code: 'invalid_group', param: 'settings.rules[0].words', message: expect.stringContaining('a*a*a*b') });
+
+    gw.ctx.db.insert(modelGroups).values({ name: 'kw-stored', ...words(['a*a*a*b']), updatedAt: Date.now() }).run();
+    gw.ctx.state.reload();
+    expect(await routeOf('kw-stored', 'aab')).toBe('kw-stored>grok-4.3');
+    // 4 KB of one word: \ba\w*a\w*a\w*b\b would try every three-way split of it.
+    expect(await routeOf('kw-stored', 'a'.repeat(4096))).toBe('kw-stored>grok-4.3');
+
+    expect((await api(gw, 'POST', '/api/groups', { as: admin, body: { name: 'kw-fine', ...words(['optimi*e', 'debug*']) } })).status).toBe(201);
+    expect(await routeOf('kw-fine', 'optimise this')).toBe('kw-fine>kimi-k2.6');
+  });
+});
