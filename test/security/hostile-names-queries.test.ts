@@ -6,8 +6,8 @@
  * value, never SQL.
  */
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { api, apiLogRow, login, type Session } from '../helpers/admin-harness';
-import { useGateway, type TestGateway } from '../helpers/start-gateway';
+import { api, apiLogRow, useDashboardGateway, type Session } from '../helpers/admin-harness';
+import type { TestGateway } from '../helpers/start-gateway';
 import { checkAnswer } from '../fuzz/fuzz-http-kit';
 
 setDefaultTimeout(60_000);
@@ -15,12 +15,7 @@ setDefaultTimeout(60_000);
 let gw: TestGateway;
 let admin: Session;
 let cookie: string;
-useGateway(async (g) => {
-  gw = g;
-  admin = await login(gw, 'admin', 'test-admin-password');
-  const r = await fetch(`${gw.url}/login`, { method: 'POST', body: new URLSearchParams({ username: 'admin', password: 'test-admin-password' }), redirect: 'manual' });
-  cookie = r.headers.get('set-cookie')!.split(';')[0]!;
-}, { storeLogs: true, env: { LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' } });
+useDashboardGateway((s) => ({ gw, admin, cookie } = s), { storeLogs: true, env: { LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' } });
 
 const chat = (model: string) => gw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) });
 const message = (model: string) => gw.fetch('/v1/messages', { method: 'POST', body: JSON.stringify({ model, max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }) });

@@ -6,9 +6,9 @@
  * parse as an element or handler (test/dashboard/escaping.test.tsx checks the views one by one).
  */
 import { expect, setDefaultTimeout, test } from 'bun:test';
-import { api, apiLogRow, login, type Session } from '../helpers/admin-harness';
+import { api, apiLogRow, useDashboardGateway, type Session } from '../helpers/admin-harness';
 import { injected } from '../helpers/html-injections';
-import { useGateway, type TestGateway } from '../helpers/start-gateway';
+import type { TestGateway } from '../helpers/start-gateway';
 
 setDefaultTimeout(60_000);
 
@@ -20,12 +20,7 @@ const T = `</textarea><svg onload=alert(4)>`;
 let gw: TestGateway;
 let admin: Session;
 let cookie: string;
-useGateway(async (g) => {
-  gw = g;
-  admin = await login(gw, 'admin', 'test-admin-password');
-  const r = await fetch(`${gw.url}/login`, { method: 'POST', body: new URLSearchParams({ username: 'admin', password: 'test-admin-password' }), redirect: 'manual' });
-  cookie = r.headers.get('set-cookie')!.split(';')[0]!;
-}, { storeLogs: true, env: { LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true', LLM_PROXY__LOGGING__STORE_BODIES: 'true' } });
+useDashboardGateway((s) => ({ gw, admin, cookie } = s), { storeLogs: true, env: { LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true', LLM_PROXY__LOGGING__STORE_BODIES: 'true' } });
 
 const page = async (path: string) => {
   const r = await fetch(`${gw.url}${path}`, { headers: { cookie } });
