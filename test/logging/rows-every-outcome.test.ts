@@ -49,7 +49,7 @@ const fake = startFakeUpstream((req, rec) => {
   return okCompletion(model);
 });
 let gw: TestGateway;
-useGateway((g) => (gw = g), { env: providerEnv('openai', `${fake.url}/v1`, { LLM_PROXY__UPSTREAM__TIMEOUT_S: '1' }) });
+useGateway((g) => (gw = g), { env: providerEnv('openai', `${fake.url}/v1`, { LLM_PROXY__UPSTREAM__TIMEOUT_S: '1', LLM_PROXY__UPSTREAM__IDLE_TIMEOUT_S: '1' }) });
 afterAll(() => fake.close());
 
 type Endpoint = 'chat' | 'responses' | 'messages' | 'count_tokens' | 'embeddings' | 'images';
@@ -145,6 +145,67 @@ describe('one row, filled in, per request and outcome', () => {
       expect(row.errorType).toBeTruthy();
     });
   }
+
+  for (const endpoint of SERVED) {
+    test(`${endpoint}: the client hangs up while the upstream has not answered`, async () => {
+      gw.ctx.state.reload();
+      const key = gw.addClient(`leaves-${endpoint}`);
+      const before = fake.requests.length;
+      const ac = new AbortController();
+      const { path, body } = BODIES[endpoint];
+      const model = endpoint === 'images' ? 'openai/dall-e-3-hang' : 'openai/m-hang';
+      const sent = gw.fetch(path, { method: 'POST', body: JSON.stringify(body(model)), headers: { authorization: `Bearer ${key.key}` }, signal: ac.signal }).catch((e) => e);
+      for (let i = 0; i < 500 && fake.requests.length === before; i++) await Bun.sleep(5);
+      ac.abort();
+      await sent;
+      const [row] = await gw.waitForClientRows(key.id, 1);
+      await Bun.sleep(1_200); // past the upstream timeout: no second row
+      expect(gw.logs.filter((r) => r.clientId === key.id).length).toBe(1);
+      expect(row).toMatchObject({ endpoint, provider: 'openai', status: 499, errorType: 'client_closed_request', costUsd: 0 });
+      expect(row!.latencyMs).toBeGreaterThan(0);
+    });
+  }
+
+  for (const endpoint of ['chat', 'messages', 'responses'] as const) {
+    test(`${endpoint}: a stream whose upstream falls silent`, async () => {
+      const { res, text } = await send(endpoint, 'openai/m-stall', { stream: true });
+      expect(res.status).toBe(200);
+      expect(text).toContain('error');
+      const row = await rowOf(res);
+      expectFilled(row, endpoint);
+      expect(row).toMatchObject({ provider: 'openai', stream: true });
+      expect(row.errorType).toBeTruthy();
+      expect(row).toMatchObject({ status: 504, errorType: 'upstream_timeout' });
+    });
+  }
+
+  test('the free reads and the calls on a stored response write no row and name none (README)', async () => {
+    const { res, text } = await send('responses', 'openai/m-ok');
+    const id = JSON.parse(text).id as string;
+    await rowOf(res);
+    const rows = gw.logs.length;
+    const calls: Array<[string, string]> = [
+      ['GET', `/v1/responses/${id}`], ['GET', `/v1/responses/${id}/input_items`], ['GET', '/v1/models'], ['GET', '/v1/models/gpt-4o'],
+      ['GET', '/v1/responses/resp_nope'], ['DELETE', '/v1/responses/resp_nope'], ['POST', '/v1/responses/resp_nope/cancel'],
+    ];
+    for (const [method, path] of calls) {
+      const r = await gw.fetch(path, { method });
+      await r.arrayBuffer();
+      expect({ path, id: r.headers.get('x-request-id') }).toEqual({ path, id: null });
+    }
+    await Bun.sleep(50);
+    expect(gw.logs.length).toBe(rows);
+  });
+
+  test('/v1/messages and count_tokens name their row as request-id too', async () => {
+    for (const endpoint of ['messages', 'count_tokens'] as const) {
+      for (const raw of [undefined, '{"model": 5}']) {
+        const { res } = await send(endpoint, 'openai/m-ok', { raw });
+        expect(res.headers.get('request-id')).toBe(res.headers.get('x-request-id'));
+        await rowOf(res);
+      }
+    }
+  });
 
   test('count_tokens: success and validation error', async () => {
     const ok = await send('count_tokens', 'openai/m-ok');
