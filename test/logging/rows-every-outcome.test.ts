@@ -136,7 +136,7 @@ describe('one row, filled in, per request and outcome', () => {
 
     test(`${endpoint}: refused by the key's limits`, async () => {
       const key = gw.addClient(`limited-${endpoint}`);
-      gw.ctx.db.$client.run(`UPDATE clients SET models = '["gpt-4o"]' WHERE id = ${key.id}`);
+      gw.ctx.sqlite.run(`UPDATE clients SET models = '["gpt-4o"]' WHERE id = ${key.id}`);
       gw.ctx.state.reload();
       const { res } = await send(endpoint, 'openai/m-ok', { key: key.key });
       expect(res.status).toBe(403);
