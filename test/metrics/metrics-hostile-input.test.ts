@@ -8,7 +8,7 @@ import { afterAll, expect, setDefaultTimeout, test } from 'bun:test';
 import { MAX_ERROR_TYPES, MAX_UNLISTED_MODELS } from '../../src/metrics/gateway-metrics';
 import { jsonResponse, okCompletion, startFakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, useGateway, type TestGateway } from '../helpers/start-gateway';
-import { parsePrometheus, type Sample } from './parse-prometheus';
+import { counterDecreases, parsePrometheus } from './parse-prometheus';
 
 setDefaultTimeout(120_000);
 
@@ -44,21 +44,8 @@ const requests: Array<(model: string) => Promise<Response>> = [
 ];
 
 const scrape = async () => parsePrometheus(await (await fetch(`${gw.url}/metrics`)).text());
-const key = (s: Sample) => `${s.name}${JSON.stringify(Object.entries(s.labels).sort())}`;
 
-/** Every counter series (histogram buckets, sums and counts included) of `before` is in `after`, no smaller. */
-function expectMonotonic(before: Awaited<ReturnType<typeof scrape>>, after: Awaited<ReturnType<typeof scrape>>) {
-  const now = new Map(after.samples.map((s) => [key(s), s.value]));
-  const counterLike = (name: string) => {
-    for (const [family, type] of before.types) {
-      if (type === 'counter' && name === family) return true;
-      if (type === 'histogram' && [`${family}_bucket`, `${family}_sum`, `${family}_count`].includes(name)) return true;
-    }
-    return false;
-  };
-  const shrunk = before.samples.filter((s) => counterLike(s.name) && !((now.get(key(s)) ?? -1) >= s.value));
-  expect(shrunk.map((s) => `${key(s)} ${s.value} -> ${now.get(key(s))}`)).toEqual([]);
-}
+const expectMonotonic = (before: Awaited<ReturnType<typeof scrape>>, after: Awaited<ReturnType<typeof scrape>>) => expect(counterDecreases(before, after)).toEqual([]);
 
 test('hostile model names and error codes on every endpoint: valid exposition, bounded series, counters that only grow', async () => {
   const first = await scrape();

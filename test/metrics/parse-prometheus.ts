@@ -145,3 +145,19 @@ export function valueOf(samples: Sample[], name: string, labels: Record<string, 
   const hits = samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
   return hits.reduce((a, s) => a + s.value, 0);
 }
+
+type Scrape = ReturnType<typeof parsePrometheus>;
+const seriesKey = (s: Sample) => `${s.name}${JSON.stringify(Object.entries(s.labels).sort())}`;
+
+/**
+ * The counter series (histogram buckets, sums and counts included) of `before` that are missing
+ * from `after` or smaller there, as `series old -> new` lines: empty when every counter only grew.
+ */
+export function counterDecreases(before: Scrape, after: Scrape): string[] {
+  const now = new Map(after.samples.map((s) => [seriesKey(s), s.value]));
+  const counterLike = (name: string) =>
+    [...before.types].some(([f, t]) => (t === 'counter' && f === name) || (t === 'histogram' && [`${f}_bucket`, `${f}_sum`, `${f}_count`].includes(name)));
+  return before.samples
+    .filter((s) => counterLike(s.name) && !((now.get(seriesKey(s)) ?? -1) >= s.value))
+    .map((s) => `${seriesKey(s)} ${s.value} -> ${now.get(seriesKey(s))}`);
+}

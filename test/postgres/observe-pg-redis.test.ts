@@ -12,7 +12,7 @@ import { createTestDatabase, databaseUrl, type TestDatabase } from '../helpers/p
 import { eventually } from '../helpers/redis-env';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
-import { parsePrometheus, valueOf, type Sample } from '../metrics/parse-prometheus';
+import { counterDecreases, parsePrometheus, valueOf } from '../metrics/parse-prometheus';
 
 let db: TestDatabase;
 let pgProxy: TcpProxy;
@@ -45,7 +45,6 @@ afterAll(async () => {
 
 const health = async () => (await (await fetch(`${gw.url}/health`)).json()) as any;
 const scrape = async () => parsePrometheus(await (await fetch(`${gw.url}/metrics`)).text());
-const key = (s: Sample) => `${s.name}${JSON.stringify(Object.entries(s.labels).sort())}`;
 
 async function chat(): Promise<string> {
   const res = await gw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'mock/echo-1', messages: [{ role: 'user', content: 'hi' }] }) });
@@ -54,13 +53,7 @@ async function chat(): Promise<string> {
   return res.headers.get('x-request-id')!;
 }
 
-function expectMonotonic(before: Awaited<ReturnType<typeof scrape>>, after: Awaited<ReturnType<typeof scrape>>) {
-  const now = new Map(after.samples.map((s) => [key(s), s.value]));
-  const isCounter = (name: string) =>
-    [...before.types].some(([f, t]) => (t === 'counter' && f === name) || (t === 'histogram' && name.startsWith(f) && /_(bucket|sum|count)$/.test(name)));
-  const shrunk = before.samples.filter((s) => isCounter(s.name) && !((now.get(key(s)) ?? -1) >= s.value));
-  expect(shrunk.map((s) => `${key(s)} ${s.value} -> ${now.get(key(s))}`)).toEqual([]);
-}
+const expectMonotonic = (before: Awaited<ReturnType<typeof scrape>>, after: Awaited<ReturnType<typeof scrape>>) => expect(counterDecreases(before, after)).toEqual([]);
 
 const DOCUMENTED = [
   'gophergate_requests_total', 'gophergate_request_errors_total', 'gophergate_tokens_total', 'gophergate_cost_usd_total',
