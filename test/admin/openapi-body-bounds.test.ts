@@ -144,3 +144,25 @@ test("an out-of-range value of a nullable number field is told the field's range
   expect(tried).toBeGreaterThan(30);
   expect(out).toEqual([]);
 }, 60_000);
+
+test('a nullable field given a value of another type, or out of its range, is told what it takes', async () => {
+  const cases: [string, object, string, string][] = [
+    ['/api/clients', { rpm: -5 }, 'rpm', 'must be a whole number from 1 to 1,000,000,000, or null for no limit.'],
+    ['/api/clients', { rpm: '5' }, 'rpm', 'must be a whole number from 1 to 1,000,000,000, or null for no limit.'],
+    ['/api/clients', { max_parallel: 1_000_000_001 }, 'max_parallel', 'must be a whole number from 1 to 1,000,000,000, or null for no limit.'],
+    ['/api/clients', { expires_at: 5 }, 'expires_at', 'must be an ISO 8601 timestamp with a zone'],
+    ['/api/clients', { expires_at: 'tomorrow' }, 'expires_at', 'must be an ISO 8601 timestamp with a zone'],
+    ['/api/teams', { tpm: 0 }, 'tpm', 'must be a whole number from 1 to 1,000,000,000'],
+    ['/api/groups', { ...group(), logic_level: 11 }, 'logic_level', 'Expected integer to be less or equal to 10'],
+  ];
+  for (const [path, extra, param, message] of cases) {
+    const r = await api(gw, 'POST', path, { as: admin, body: { name: unique('named'), ...extra } });
+    const { error } = (await r.json()) as { error: { param: string; message: string } };
+    expect({ path, status: r.status, param: error.param, told: error.message.includes(message) }).toEqual({ path, status: 400, param, told: true });
+  }
+  // The bounds are in the document, and a name's characters.
+  const body = (path: string) => doc.paths[path]!.post.requestBody.content['application/json'].schema.properties;
+  expect(body('/api/clients').rpm).toMatchObject({ minimum: 1, maximum: 1_000_000_000 });
+  expect(body('/api/clients').expires_at).toMatchObject({ format: 'date-time' });
+  expect(new RegExp(body('/api/users').username.pattern).test('vera.k@ops')).toBe(true);
+});
