@@ -4,8 +4,10 @@
  * (ties at one instant, costs with many decimals, rows with no key, provider or team). An admin
  * signed in on A opens every page and partial there and, with the same cookie, on B (sessions
  * are shared); the Usage ranges with a team filter, a log row's detail panel, and the Logs pages
- * paged with Older to the end (every row once, ties included); a team created on B is on A's
- * Teams page. A viewer does the same on B and A. No console error, uncaught exception, request
+ * paged with Older to the end (every row once, ties included); the Usage charts drawn, their
+ * requests and cost adding up to /api/usage/summary's for the range and team; a team created on
+ * B is on A's Teams page, and a request served by B appears live on A's Monitoring page, naming
+ * B. A viewer does the same on B and A. No console error, uncaught exception, request
  * answered 4xx/5xx or failed request anywhere.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
@@ -19,6 +21,7 @@ import { chromiumAvailable, launchBrowser } from '../browser-helpers/launch-brow
 import { htmxSettled, navTo } from '../browser-helpers/dashboard-gateway';
 import { mixedRecords } from '../logging/log-test-helpers';
 import type { LogRow } from '../../src/logging/log-row';
+import { parseRange, rangeBounds } from '../../src/dashboard/usage-range';
 
 setDefaultTimeout(120_000);
 
@@ -42,8 +45,9 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('the dashboard on two P
     pg = await createTestDatabase('qa_dash_pg_two', { icuLocale: 'en-US' });
     redis = await startOwnRedis();
     const env = { LLM_PROXY__DATABASE__URL: pg.url, ...redisEnv(randomPrefix(), redis.url) };
-    a = await startGateway({ storeLogs: true, env: { ...env, LLM_PROXY__INSTANCE_ID: 'a' } });
-    b = await startGateway({ storeLogs: true, env: { ...env, LLM_PROXY__INSTANCE_ID: 'b' } });
+    const mock = { LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' };
+    a = await startGateway({ storeLogs: true, env: { ...env, ...mock, LLM_PROXY__INSTANCE_ID: 'a' } });
+    b = await startGateway({ storeLogs: true, env: { ...env, ...mock, LLM_PROXY__INSTANCE_ID: 'b' } });
     admin = await login(a, 'admin', ADMIN_PASSWORD);
     await makeUser(a, admin, 'viewer1', 'viewer');
     for (const name of ['Red', 'Équipe Nord', 'blue']) await api(a, 'POST', '/api/teams', { as: admin, body: { name, budget_usd: 1.25 } });
@@ -97,10 +101,23 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('the dashboard on two P
       await navTo(page, label, key);
       shown.push(key);
     }
+    const team = ((await (await api(a, 'GET', '/api/teams', { as: admin })).json()) as any).data.find((t: any) => t.name === 'Équipe Nord').id;
     for (const range of ['24h', '7d', '30d', '90d']) {
       await page.goto(`${base}/?range=${range}&team=${encodeURIComponent('équipe nord')}`);
-      await page.waitForSelector('#main [data-page="usage"]');
+      await page.waitForSelector('#main [data-page="usage"] canvas[data-chart="tokens"][data-rendered]');
+      await page.waitForSelector('#main [data-page="usage"] canvas[data-chart="requests"][data-rendered]');
       expect(await page.locator('#main .form-errors').count()).toBe(0);
+      // What the chart drew, against the JSON API's totals for the same hours and team.
+      const drawn = await page.evaluate(() => {
+        const canvas = document.querySelector('canvas[data-chart="requests"]') as HTMLCanvasElement;
+        const chart = (window as any).Chart.getChart(canvas);
+        const sum = (label: string) => (chart.data.datasets.find((d: any) => d.label === label).data as number[]).reduce((x, y) => x + y, 0);
+        return { requests: sum('Requests'), errors: sum('Errors'), cost: Math.round(sum('Cost') * 1e6) / 1e6 };
+      });
+      const { from } = rangeBounds(parseRange(range));
+      const totals = (await (await api(a, 'GET', `/api/usage/summary?from=${from}&team=${team}`, { as: admin })).json()) as any;
+      expect({ range, ...drawn }).toEqual({ range, requests: totals.requests, errors: totals.errors, cost: Math.round(totals.cost_usd * 1e6) / 1e6 });
+      if (range !== '24h') expect(drawn.requests).toBeGreaterThan(0);
     }
     await navTo(page, 'Logs', 'logs');
     await page.locator('#main tbody tr[id^=log-]').first().click();
@@ -114,7 +131,10 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('the dashboard on two P
       await page.waitForSelector('#main table:not([data-stale])');
       await htmxSettled(page);
     }
-    expect({ listed: ids.length, distinct: new Set(ids).size }).toEqual({ listed: rows.length, distinct: rows.length });
+    // The seeded rows and the request the first test made.
+    const stored = ((await (await api(a, 'GET', '/api/logs?limit=1000', { as: admin })).json()) as any).data.length;
+    expect(stored).toBeGreaterThanOrEqual(rows.length);
+    expect({ listed: ids.length, distinct: new Set(ids).size }).toEqual({ listed: stored, distinct: stored });
     return shown;
   }
 
@@ -131,6 +151,15 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('the dashboard on two P
     await page.waitForSelector('#main :text-is("made-on-b")');
     await page.goto(`${a.url}/teams`);
     await page.waitForSelector('#main :text-is("made-on-b")');
+
+    await navTo(page, 'Monitoring', 'monitor');
+    await page.waitForSelector('#monitor-status:text-is("live")');
+    const { response } = await b.openai().chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'seen on A' }] }).withResponse();
+    const id = response.headers.get('x-request-id')!;
+    const row = page.locator('#monitor-table tr.monitor-row').filter({ has: page.locator(`.monitor-instance:text-is("b")`) }).first();
+    await row.waitFor();
+    expect(await row.textContent()).toContain('mock/echo');
+    expect(((await (await api(a, 'GET', `/api/logs?request_id=${id}`, { as: admin })).json()) as any).data.map((r: any) => r.instance)).toEqual(['b']);
     expect(found).toEqual([]);
   });
 
