@@ -7,7 +7,7 @@
  * paged with Older to the end (every row once, ties included); the Usage charts drawn, their
  * requests and cost adding up to /api/usage/summary's for the range and team; a team created on
  * B is on A's Teams page, and a request served by B appears live on A's Monitoring page, naming
- * B. A viewer does the same on B and A. No console error, uncaught exception, request
+ * B; a key revoked on A's Clients page is refused on B. A viewer does the same on B and A. No console error, uncaught exception, request
  * answered 4xx/5xx or failed request anywhere.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
@@ -15,7 +15,7 @@ import type { Browser, Page } from 'playwright-core';
 import { ADMIN_PASSWORD, api, login, makeUser, type Session } from '../helpers/admin-harness';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
-import { randomPrefix, redisEnv } from '../helpers/redis-env';
+import { eventually, randomPrefix, redisEnv } from '../helpers/redis-env';
 import { startOwnRedis, type OwnRedis } from '../cluster/own-redis';
 import { chromiumAvailable, launchBrowser } from '../browser-helpers/launch-browser';
 import { htmxSettled, navTo } from '../browser-helpers/dashboard-gateway';
@@ -77,6 +77,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('the dashboard on two P
     page.on('pageerror', (e) => found.push(`${who} ${page.url()}: ${e.message}`));
     page.on('requestfailed', (r) => { if (r.failure()?.errorText !== 'net::ERR_ABORTED') found.push(`${who}: ${r.url()} failed`); });
     page.on('response', (r) => { if (r.status() >= 400) found.push(`${who}: ${r.request().method()} ${r.url()} answered ${r.status()}`); });
+    // hx-confirm asks with window.confirm: yes.
+    page.on('dialog', (d) => void d.accept());
   }
 
   async function signIn(who: string, url: string, username: string, password: string): Promise<Page> {
@@ -160,6 +162,15 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('the dashboard on two P
     await row.waitFor();
     expect(await row.textContent()).toContain('mock/echo');
     expect(((await (await api(a, 'GET', `/api/logs?request_id=${id}`, { as: admin })).json()) as any).data.map((r: any) => r.instance)).toEqual(['b']);
+
+    const key = (await (await api(b, 'POST', '/api/clients', { as: admin, body: { name: 'revoke-me' } })).json()) as any;
+    const onB = () => fetch(`${b.url}/v1/models`, { headers: { authorization: `Bearer ${key.key}` } }).then((r) => r.status);
+    expect(await onB()).toBe(200);
+    await navTo(page, 'Clients', 'clients');
+    await page.locator(`#client-${key.id} button:text-is("Revoke")`).click();
+    await page.waitForSelector(`#client-${key.id} .badge:text-is("revoked")`);
+    // B hears of it by a change notice (Redis): refused from then on.
+    expect(await eventually(async () => (await onB()) === 401)).toBe(true);
     expect(found).toEqual([]);
   });
 
