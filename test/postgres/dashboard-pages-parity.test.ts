@@ -190,4 +190,26 @@ describe('dashboard pages and partials alike on SQLite and PostgreSQL', () => {
     }
     expect(diffs).toEqual([]);
   }, 60_000);
+
+  test('a model or group still in use names the groups using it in the same order, after one of them was edited', async () => {
+    const answers: string[][] = [];
+    for (const s of sides) {
+      const call = (method: string, path: string, body?: unknown) => api(s.gw, method, path, { as: s.admin, body });
+      await call('POST', '/api/models', { id: 'shared-target', provider: 'mock', input_price: 0, output_price: 0 });
+      await call('POST', '/api/groups', { name: 'inner', strategy: 'heuristic', targets: ['shared-target'] });
+      for (const name of ['g-c', 'g-a', 'g-b']) await call('POST', '/api/groups', { name, strategy: 'heuristic', targets: ['shared-target', 'inner'] });
+      // Edited since: PostgreSQL keeps an updated row at the end of the table.
+      await call('PUT', '/api/groups/g-c', { strategy: 'heuristic', targets: ['inner', 'shared-target'], primary_use: 'edited' });
+      const post = (path: string) => fetch(`${s.gw.url}${path}`, { method: 'POST', headers: { cookie: s.admin.cookie, 'x-csrf-token': s.admin.csrf, 'hx-request': 'true' } });
+      answers.push([
+        JSON.stringify(await (await call('DELETE', '/api/models/shared-target')).json()),
+        JSON.stringify(await (await call('DELETE', '/api/groups/inner')).json()),
+        masked(await (await post('/models/shared-target/delete')).text()).match(/still used by[^<]*/)?.[0] ?? 'none',
+        masked(await (await post('/groups/inner/delete')).text()).match(/still a target of[^<]*/)?.[0] ?? 'none',
+      ]);
+    }
+    expect(answers[0]!.join('\n')).toContain("model groups 'g-a', 'g-b', 'g-c', 'inner'");
+    expect(answers[0]!.join('\n')).toContain('still a target of g-a, g-b, g-c.');
+    expect(answers[1]).toEqual(answers[0]!);
+  });
 });
