@@ -24,10 +24,15 @@ export function clientNamedLike(name: string): SQL {
 }
 
 /**
- * Fills `name_key` of keys that have none (made before migration 0031). Runs at every start; with
- * several instances each writes only rows still empty, the same value.
+ * Gives each key the name key of its name: those made before migration 0031 have none, and a key
+ * renamed by an instance of an earlier release (beside this one during a rolling upgrade) kept
+ * the key of its old name. Runs at every start (one read of every key's name); with several
+ * instances each writes the same value.
  */
 export async function fillClientNameKeys(db: Db): Promise<void> {
-  const rows = await db.select({ id: clients.id, name: clients.name }).from(clients).where(isNull(clients.nameKey)).orderBy(clients.id);
-  for (const r of rows) await db.update(clients).set({ nameKey: nameKey(r.name) }).where(and(eq(clients.id, r.id), isNull(clients.nameKey)));
+  const rows = await db.select({ id: clients.id, name: clients.name, key: clients.nameKey }).from(clients).orderBy(clients.id);
+  for (const r of rows) {
+    const key = nameKey(r.name);
+    if (r.key !== key) await db.update(clients).set({ nameKey: key }).where(and(eq(clients.id, r.id), eq(clients.name, r.name)));
+  }
 }

@@ -63,16 +63,20 @@ describe('client key pickers with names outside ASCII', () => {
     }
   });
 
-  test('a key stored without a name key (an earlier release) is found, and gets one at the next start', async () => {
+  test('a key stored without a name key, or renamed, by an earlier release is found, and gets its key at the next start', async () => {
     const s = sides[1]!;
     const legacy = ((await (await api(s.gw, 'POST', '/api/clients', { as: s.admin, body: { name: 'Öl-Legacy' } })).json()) as any).id;
     await s.gw.ctx.store.run('UPDATE clients SET name_key = NULL WHERE id = ?', [legacy]);
+    // Renamed by an earlier release's instance: the name changed, its key did not.
+    const renamed = ((await (await api(s.gw, 'POST', '/api/clients', { as: s.admin, body: { name: 'old-name' } })).json()) as any).id;
+    await s.gw.ctx.store.run("UPDATE clients SET name = 'Über-Renamed' WHERE id = ?", [renamed]);
     // Without one, by the store's lower(), as before.
     expect(await choices(s, 'Öl-LEGACY')).toEqual([`Öl-Legacy (#${legacy})`]);
     expect(await choices(s, 'ÖL-LEG')).toEqual([`Öl-Legacy (#${legacy})`]);
     const next = await startGateway({ env: { LLM_PROXY__DATABASE__URL: dbs[0]!.url } });
     try {
       expect(await next.ctx.store.all('SELECT name_key FROM clients WHERE id = ?', [legacy])).toEqual([{ name_key: 'öl-legacy' }]);
+      expect(await next.ctx.store.all('SELECT name_key FROM clients WHERE id = ?', [renamed])).toEqual([{ name_key: 'über-renamed' }]);
       const r = await fetch(`${next.url}/clients/choices?q=${encodeURIComponent('öl')}`, { headers: { cookie: s.admin.cookie } });
       expect(((await r.json()) as any).data.map((c: any) => c.value)).toEqual([`Öl-Legacy (#${legacy})`]);
     } finally {
