@@ -5,6 +5,7 @@ import { periodKey } from './budget-period';
 import type { Actual, AdmitInput, Admission, LimitCounters, RefusalReason, SpendSource } from './limit-counters';
 import { BUDGET_PERIODS, type ScopeLimits } from './limit-types';
 import { LocalLimitFallback } from './local-limit-fallback';
+import { RecentAdmissions } from './recent-admissions';
 import type { RateInfo } from './rate-headers';
 import { RedisLimitReconnect, type RedisAdmit, type RedisWork } from './redis-limit-reconnect';
 import { ADMIT, SETTLE, CHARGE, SEED, END_FLIGHT, KEEP_ALIVE, PEEK_RATE, TRIM_TOKENS, opt } from './redis-limit-scripts';
@@ -45,6 +46,8 @@ export class RedisLimitCounters implements LimitCounters {
   /** Its own counters, for while Redis is unreachable (fail mode `open`). */
   private readonly fallback = new LocalLimitFallback(this.redisAdmits, (scope, now) => this.spendSource(scope, now));
   private readonly reconnect: RedisLimitReconnect;
+  /** Rate-limited requests settled within the last minute: put back in the windows of a Redis that lost its data. */
+  private readonly recent = new RecentAdmissions();
 
   constructor(
     private readonly link: RedisLink,
@@ -55,7 +58,7 @@ export class RedisLimitCounters implements LimitCounters {
     /** Told the Redis origins of the instances this one took for dead (src/app-context.ts ends their stored responses). */
     dead?: (origins: string[]) => void,
   ) {
-    this.reconnect = new RedisLimitReconnect(link, this.redisAdmits, () => this.fallback.connected(), warn, beat, () => this.fallback.seenFloors(), dead);
+    this.reconnect = new RedisLimitReconnect(link, this.redisAdmits, () => this.fallback.connected(), warn, beat, () => this.fallback.seenFloors(), dead, this.recent);
     link.onDown(() => warn?.(`limits: Redis unreachable; ${limitsWhileRedisDown(failMode)}`));
   }
 
@@ -120,6 +123,7 @@ export class RedisLimitCounters implements LimitCounters {
     if (local) {
       const settled = this.fallback.counters.settle(requestId, actual, now);
       this.fallback.addSettled(local.scopes, actual);
+      this.recent.add(requestId, local.scopes, local.at, actual.tokens, now, now);
       // What it used counts in Redis too, now or once Redis is back, and so does the request in
       // the RPM windows of the minute it was admitted in.
       this.reconnect.toRedis(this.chargeWork(local.scopes, actual, now, local.at));
@@ -130,6 +134,7 @@ export class RedisLimitCounters implements LimitCounters {
     const admitted = admitting.scopes;
     this.redisAdmits.delete(requestId);
     this.fallback.settled(requestId, admitting, actual, now);
+    this.recent.add(requestId, admitted, admitting.at, actual.tokens, admitting.at, now);
     // The period of each kind the request arrived in: billed to the one the scope counts when it settles.
     const arrived = BUDGET_PERIODS.map((p) => periodKey(p, admitting.at));
     const settle = (): Promise<boolean> =>

@@ -2,7 +2,8 @@ import type { RedisLink } from '../redis/redis-link';
 import { periodKey } from './budget-period';
 import type { ScopeLimits } from './limit-types';
 import { opt } from './redis-limit-scripts';
-import { FLOOR, HEARTBEAT, RELEASE, RESTORE } from './redis-limit-recovery-scripts';
+import type { RecentAdmissions } from './recent-admissions';
+import { FLOOR, HEARTBEAT, RELEASE, RESTORE, REWINDOW } from './redis-limit-recovery-scripts';
 
 /** Pending settles and charges kept while Redis is down, at most. */
 const MAX_PENDING = 10_000;
@@ -53,6 +54,8 @@ export class RedisLimitReconnect {
     private readonly floors: () => (string | number)[] = () => [],
     /** Told the origins of the instances a beat of this one took for dead (each once, cluster-wide). */
     dead: (origins: string[]) => void = () => {},
+    /** The rate-limited requests this instance settled within the last minute (RedisLimitCounters keeps them). */
+    private readonly recent: RecentAdmissions | null = null,
   ) {
     const beatOnce = () =>
       (HEARTBEAT.run(link, [], [link.prefix, link.origin, beat.deadAfterMs]) as Promise<unknown[]>).then((r) => {
@@ -133,7 +136,10 @@ export class RedisLimitReconnect {
       this.warn?.(`limits: Redis lost its data; ${this.pending.length} waiting counter updates dropped (budgets are read again from the logs)`);
       this.pending.length = 0;
     }
-    if (lost) await this.leaveFloors();
+    if (lost) {
+      await this.leaveFloors();
+      await this.rewindow();
+    }
     await this.restoreEach();
     await this.releaseOrphans().catch(() => {});
   }
@@ -148,6 +154,24 @@ export class RedisLimitReconnect {
     const floors = this.floors();
     for (let i = 0; i < floors.length; i += 1_500) {
       await FLOOR.run(this.link, [], [this.link.prefix, ...floors.slice(i, i + 1_500)]).catch(() => {});
+    }
+  }
+
+  /**
+   * Redis lost its data: the RPM and TPM windows of the last minute went with it. The requests this
+   * instance admitted and settled in that minute (through Redis, or from its own counters while
+   * Redis was away, whose charges were just dropped) go back into them at their admission times, or
+   * a key would be served its whole limit again at once (N instances' worth after an outage).
+   */
+  private async rewindow(): Promise<void> {
+    const entries = this.recent?.within(Date.now()) ?? [];
+    for (let i = 0; i < entries.length; i += 200) {
+      const args: (string | number)[] = [this.link.prefix, Date.now()];
+      for (const e of entries.slice(i, i + 200)) {
+        args.push(e.id, e.at, e.tokens, e.tokensAt, e.scopes.length);
+        for (const s of e.scopes) args.push(s.key, opt(s.rpm), opt(s.tpm));
+      }
+      await REWINDOW.run(this.link, [], args).catch(() => {});
     }
   }
 
