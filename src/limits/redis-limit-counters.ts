@@ -58,8 +58,19 @@ export class RedisLimitCounters implements LimitCounters {
     /** Told the Redis origins of the instances this one took for dead (src/app-context.ts ends their stored responses). */
     dead?: (origins: string[]) => void,
   ) {
-    this.reconnect = new RedisLimitReconnect(link, this.redisAdmits, () => this.fallback.connected(), warn, beat, () => this.fallback.seenFloors(), dead, this.recent);
+    this.reconnect = new RedisLimitReconnect(link, this.redisAdmits, () => this.connected(), warn, beat, () => this.fallback.seenFloors(), dead, this.recent);
     link.onDown(() => warn?.(`limits: Redis unreachable; ${limitsWhileRedisDown(failMode)}`));
+  }
+
+  /**
+   * Each connection, before its reservations are put back (RedisLimitReconnect restores every one
+   * of redisAdmits): the requests admitted here while Redis was away and still running become
+   * Redis reservations of this instance, so their slots, USD and tokens count for every instance.
+   */
+  private connected(): void {
+    this.fallback.connected();
+    const now = Date.now();
+    for (const [id, a] of this.fallback.takeRunning(now)) this.redisAdmits.set(id, { ...a, aliveAt: now, ended: false });
   }
 
   useSpendSource(source: SpendSource): void {

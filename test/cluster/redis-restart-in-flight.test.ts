@@ -180,3 +180,58 @@ describe('Redis restarted empty, or its connections killed, with streams in flig
     expect(await eventually(async () => Math.abs(((await A.ctx.limits.counters.spend(scope, Date.now())) ?? -1) - spent) < 1e-9, 5_000)).toBe(true);
   });
 });
+
+describe('streams admitted from the own counters while Redis was away, still running when it is back', () => {
+  /** Redis killed, and both instances serving from their own counters (fail mode open). */
+  const cutRedis = async () => {
+    await redis.kill();
+    for (const gw of [A, B]) expect(await eventually(async () => (await redisOf(gw)) === 'down', 5_000)).toBe(true);
+  };
+  const redisBack = async () => {
+    await redis.start();
+    for (const gw of [A, B]) expect(await eventually(async () => (await redisOf(gw)) === 'ok', 10_000)).toBe(true);
+  };
+
+  test('max_parallel counts them on both instances once Redis is back', async () => {
+    const k = await createKey('parallel-outage', { max_parallel: 2 });
+    await cutRedis();
+    holdGate();
+    const held = [await open(A, k.key), await open(A, k.key)];
+    expect(held.map((o) => o.ok)).toEqual([true, true]);
+    await redisBack();
+    gate = null;
+    const after = await Promise.all([open(B, k.key), open(A, k.key)]);
+    await Promise.all(after.map(drain));
+    expect(after.map((o) => (o.ok ? 'ok' : o.code))).toEqual(['concurrency_limit_exceeded', 'concurrency_limit_exceeded']);
+
+    openGate();
+    await Promise.all(held.map(drain));
+    // Their slots come back once they end, on either instance.
+    for (const gw of [B, A]) await drain(await open(gw, k.key));
+    expect(await open(B, k.key).then(async (o) => (await drain(o), o.ok))).toBe(true);
+  });
+
+  test('their worst cost holds the budget on both instances once Redis is back; the spend ends within it', async () => {
+    // As above: a stream's worst case is ~$0.18, so two held leave room for no third of a $0.4 budget.
+    const budget = 0.4;
+    const k = await createKey('budget-outage', { budget_usd: budget, budget_period: 'month' });
+    await cutRedis();
+    holdGate();
+    const held = [await open(A, k.key), await open(A, k.key)];
+    expect(held.map((o) => o.ok)).toEqual([true, true]);
+    await redisBack();
+    gate = null;
+    const after = await Promise.all([open(B, k.key), open(A, k.key)]);
+    await Promise.all(after.map(drain));
+    expect(after.map((o) => (o.ok ? 'ok' : o.code))).toEqual(['budget_exceeded', 'budget_exceeded']);
+
+    openGate();
+    await Promise.all(held.map(drain));
+    const spent = await loggedSpend(k.id, held.length + after.length);
+    expect(spent).toBeLessThanOrEqual(budget);
+    // Settled once: Redis counts what the rows say, and holds nothing for them any more.
+    const scope = A.ctx.state.getSnapshot().clientsById!.get(k.id)!.limits!.scopes[0]!;
+    expect(await eventually(async () => Math.abs(((await B.ctx.limits.counters.spend(scope, Date.now())) ?? -1) - spent) < 1e-9, 5_000)).toBe(true);
+    expect(await eventually(async () => (await B.ctx.limits.counters.outstanding(scope)).reservedUsd === 0, 5_000)).toBe(true);
+  });
+});
