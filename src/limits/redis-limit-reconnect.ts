@@ -1,3 +1,4 @@
+import { DataEpoch } from '../redis/data-epoch';
 import type { RedisLink } from '../redis/redis-link';
 import { periodKey } from './budget-period';
 import type { ScopeLimits } from './limit-types';
@@ -40,7 +41,7 @@ export class RedisLimitReconnect {
   private readonly pending: RedisWork[] = [];
   private dropped = 0;
   /** The data set of Redis this instance counted in (`<P>lim:epoch`): another one means Redis lost its data. */
-  private epoch: string | null = null;
+  private readonly epoch: DataEpoch;
 
   constructor(
     private readonly link: RedisLink,
@@ -57,6 +58,7 @@ export class RedisLimitReconnect {
     /** The rate-limited requests this instance settled within the last minute (RedisLimitCounters keeps them). */
     private readonly recent: RecentAdmissions | null = null,
   ) {
+    this.epoch = new DataEpoch(link, 'lim:epoch');
     const beatOnce = () =>
       (HEARTBEAT.run(link, [], [link.prefix, link.origin, beat.deadAfterMs]) as Promise<unknown[]>).then((r) => {
         if (r.length > 2) dead(r.slice(2) as string[]);
@@ -122,16 +124,12 @@ export class RedisLimitReconnect {
    * and tokens would be free to others until they end.
    */
   private async checkEpoch(): Promise<void> {
-    const key = `${this.link.prefix}lim:epoch`;
-    let current: string | null;
+    let lost: boolean;
     try {
-      await this.link.send('SET', [key, crypto.randomUUID(), 'NX']);
-      current = (await this.link.send('GET', [key])) as string | null;
+      lost = await this.epoch.lost();
     } catch {
       return; // down again: the next connection checks
     }
-    const lost = this.epoch !== null && current !== this.epoch;
-    this.epoch = current;
     if (lost && this.pending.length) {
       this.warn?.(`limits: Redis lost its data; ${this.pending.length} waiting counter updates dropped (budgets are read again from the logs)`);
       this.pending.length = 0;
