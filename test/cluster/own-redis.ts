@@ -8,6 +8,7 @@ import { rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from '../helpers/redis-env';
+import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 
 export interface OwnRedis {
   port: number;
@@ -83,4 +84,21 @@ export async function restartRedisEmpty(redis: OwnRedis, gateways: readonly { ur
   for (const gw of gateways) expect(await eventually(async () => (await redisOf(gw)) === 'down', 5_000)).toBe(true);
   await redis.start();
   for (const gw of gateways) expect(await eventually(async () => (await redisOf(gw)) === 'ok', 10_000)).toBe(true);
+}
+
+/**
+ * An in-process gateway (its rows kept) on PostgreSQL `dbUrl` and `redis` under `prefix`, named
+ * `id`, with OpenAI at `upstreamUrl` (the fake's base URL with `/v1`).
+ */
+export function startOnOwnRedis(o: { upstreamUrl: string; dbUrl: string; redis: OwnRedis; prefix: string; id: string }): Promise<TestGateway> {
+  return startGateway({
+    storeLogs: true,
+    env: {
+      ...providerEnv('openai', o.upstreamUrl),
+      LLM_PROXY__DATABASE__URL: o.dbUrl,
+      LLM_PROXY__REDIS__URL: o.redis.url,
+      LLM_PROXY__REDIS__PREFIX: o.prefix,
+      LLM_PROXY__INSTANCE_ID: o.id,
+    },
+  });
 }

@@ -14,8 +14,8 @@ import { api, json, login, ADMIN_PASSWORD, type Session } from '../helpers/admin
 import { fixtureJson, jsonResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
 import { eventually } from '../helpers/redis-env';
-import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
-import { restartRedisEmpty, startOwnRedis, type OwnRedis } from './own-redis';
+import type { TestGateway } from '../helpers/start-gateway';
+import { restartRedisEmpty, startOnOwnRedis, startOwnRedis, type OwnRedis } from './own-redis';
 
 setDefaultTimeout(60_000);
 
@@ -28,16 +28,7 @@ let A: TestGateway, B: TestGateway;
 let admin: Session;
 
 const start = (id: string) =>
-  startGateway({
-    storeLogs: true,
-    env: {
-      ...providerEnv('openai', `${fake.url}/v1`),
-      LLM_PROXY__DATABASE__URL: db.url,
-      LLM_PROXY__REDIS__URL: redis.url,
-      LLM_PROXY__REDIS__PREFIX: 'gg-rate-windows-restarted:',
-      LLM_PROXY__INSTANCE_ID: id,
-    },
-  });
+  startOnOwnRedis({ upstreamUrl: `${fake.url}/v1`, dbUrl: db.url, redis, prefix: 'gg-rate-windows-restarted:', id });
 
 beforeAll(async () => {
   fake = startFakeUpstream(() => jsonResponse(fixtureJson('openai', 'chat.json')));

@@ -14,8 +14,8 @@ import { api, json, login, ADMIN_PASSWORD, type Session } from '../helpers/admin
 import { fixtureJson, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
 import { eventually } from '../helpers/redis-env';
-import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
-import { restartRedisEmpty, startOwnRedis, type OwnRedis } from './own-redis';
+import type { TestGateway } from '../helpers/start-gateway';
+import { restartRedisEmpty, startOnOwnRedis, startOwnRedis, type OwnRedis } from './own-redis';
 
 setDefaultTimeout(60_000);
 
@@ -36,17 +36,7 @@ const holdGate = () => {
   gate = new Promise<void>((r) => (openGate = r));
 };
 
-const start = (id: string) =>
-  startGateway({
-    storeLogs: true,
-    env: {
-      ...providerEnv('openai', `${fake.url}/v1`),
-      LLM_PROXY__DATABASE__URL: db.url,
-      LLM_PROXY__REDIS__URL: redis.url,
-      LLM_PROXY__REDIS__PREFIX: 'gg-restart-in-flight:',
-      LLM_PROXY__INSTANCE_ID: id,
-    },
-  });
+const start = (id: string) => startOnOwnRedis({ upstreamUrl: `${fake.url}/v1`, dbUrl: db.url, redis, prefix: 'gg-restart-in-flight:', id });
 
 beforeAll(async () => {
   fake = startFakeUpstream(async (_req, rec) => {
@@ -192,17 +182,26 @@ describe('streams admitted from the own counters while Redis was away, still run
     for (const gw of [A, B]) expect(await eventually(async () => (await redisOf(gw)) === 'ok', 10_000)).toBe(true);
   };
 
-  test('max_parallel counts them on both instances once Redis is back', async () => {
-    const k = await createKey('parallel-outage', { max_parallel: 2 });
+  /**
+   * Two streams of the key opened on A while Redis is away (held upstream), Redis back, then one
+   * request on B and one on A: what those two got. The held streams are returned, still running.
+   */
+  const twoHeldThroughOutage = async (key: string) => {
     await cutRedis();
     holdGate();
-    const held = [await open(A, k.key), await open(A, k.key)];
+    const held = [await open(A, key), await open(A, key)];
     expect(held.map((o) => o.ok)).toEqual([true, true]);
     await redisBack();
     gate = null;
-    const after = await Promise.all([open(B, k.key), open(A, k.key)]);
+    const after = await Promise.all([open(B, key), open(A, key)]);
     await Promise.all(after.map(drain));
-    expect(after.map((o) => (o.ok ? 'ok' : o.code))).toEqual(['concurrency_limit_exceeded', 'concurrency_limit_exceeded']);
+    return { held, after: after.map((o) => (o.ok ? 'ok' : o.code)) };
+  };
+
+  test('max_parallel counts them on both instances once Redis is back', async () => {
+    const k = await createKey('parallel-outage', { max_parallel: 2 });
+    const { held, after } = await twoHeldThroughOutage(k.key);
+    expect(after).toEqual(['concurrency_limit_exceeded', 'concurrency_limit_exceeded']);
 
     openGate();
     await Promise.all(held.map(drain));
@@ -215,15 +214,8 @@ describe('streams admitted from the own counters while Redis was away, still run
     // As above: a stream's worst case is ~$0.18, so two held leave room for no third of a $0.4 budget.
     const budget = 0.4;
     const k = await createKey('budget-outage', { budget_usd: budget, budget_period: 'month' });
-    await cutRedis();
-    holdGate();
-    const held = [await open(A, k.key), await open(A, k.key)];
-    expect(held.map((o) => o.ok)).toEqual([true, true]);
-    await redisBack();
-    gate = null;
-    const after = await Promise.all([open(B, k.key), open(A, k.key)]);
-    await Promise.all(after.map(drain));
-    expect(after.map((o) => (o.ok ? 'ok' : o.code))).toEqual(['budget_exceeded', 'budget_exceeded']);
+    const { held, after } = await twoHeldThroughOutage(k.key);
+    expect(after).toEqual(['budget_exceeded', 'budget_exceeded']);
 
     openGate();
     await Promise.all(held.map(drain));

@@ -13,8 +13,8 @@ import { api, json, login, ADMIN_PASSWORD, type Session } from '../helpers/admin
 import { fixtureJson, jsonResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
 import { eventually } from '../helpers/redis-env';
-import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
-import { restartRedisEmpty, startOwnRedis, type OwnRedis } from './own-redis';
+import type { TestGateway } from '../helpers/start-gateway';
+import { restartRedisEmpty, startOnOwnRedis, startOwnRedis, type OwnRedis } from './own-redis';
 
 setDefaultTimeout(60_000);
 
@@ -30,16 +30,7 @@ let failing = 0;
 let toPoolKey = 0;
 
 const start = async (id: string) => {
-  const gw = await startGateway({
-    storeLogs: true,
-    env: {
-      ...providerEnv('openai', `${fake.url}/v1`),
-      LLM_PROXY__DATABASE__URL: db.url,
-      LLM_PROXY__REDIS__URL: redis.url,
-      LLM_PROXY__REDIS__PREFIX: 'gg-states-restarted:',
-      LLM_PROXY__INSTANCE_ID: id,
-    },
-  });
+  const gw = await startOnOwnRedis({ upstreamUrl: `${fake.url}/v1`, dbUrl: db.url, redis, prefix: 'gg-states-restarted:', id });
   started.push(gw);
   return gw;
 };
