@@ -70,7 +70,7 @@ export class RedisLimitCounters implements LimitCounters {
   private connected(): void {
     this.fallback.connected();
     const now = Date.now();
-    for (const [id, a] of this.fallback.takeRunning(now)) this.redisAdmits.set(id, { ...a, aliveAt: now, ended: false });
+    for (const [id, a] of this.fallback.takeRunning(now)) this.redisAdmits.set(id, { ...a, aliveAt: now, ended: false, unconfirmed: true });
   }
 
   useSpendSource(source: SpendSource): void {
@@ -133,17 +133,18 @@ export class RedisLimitCounters implements LimitCounters {
     const local = this.fallback.take(requestId);
     if (local) {
       const settled = this.fallback.counters.settle(requestId, actual, now);
-      this.fallback.addSettled(local.scopes, actual);
-      this.recent.add(requestId, local.scopes, local.at, actual.tokens, now, now);
-      // What it used counts in Redis too, now or once Redis is back, and so does the request in
-      // the RPM windows of the minute it was admitted in.
-      this.reconnect.toRedis(this.chargeWork(local.scopes, actual, now, local.at));
+      this.chargeAdmittedAway(requestId, local.scopes, local.at, actual, now);
       return settled;
     }
     const admitting = this.redisAdmits.get(requestId);
     if (!admitting) return false;
     const admitted = admitting.scopes;
     this.redisAdmits.delete(requestId);
+    if (admitting.unconfirmed) {
+      // Admitted while Redis was away and never reserved there (it went down again before the restore).
+      this.chargeAdmittedAway(requestId, admitted, admitting.at, actual, now);
+      return true;
+    }
     this.fallback.settled(requestId, admitting, actual, now);
     this.recent.add(requestId, admitted, admitting.at, actual.tokens, admitting.at, now);
     // The period of each kind the request arrived in: billed to the one the scope counts when it settles.
@@ -318,6 +319,17 @@ export class RedisLimitCounters implements LimitCounters {
     const why = (held ? 'budget' : reason) as RefusalReason;
     const message = refusalMessage(why, scope, { tokens: input.tokens, worstCostUsd: input.minCostUsd ?? input.worstCostUsd, waitMs: retryAfterMs, tokensInUse: tsum, spentUsd: spend, reservedUsd: reserved, held });
     return { ok: false, reason: why, scope, retryAfterMs, rate, message, ...(why === 'budget' ? { budget: held ? 'held' : 'spent' } : {}) };
+  }
+
+  /**
+   * A request admitted from the own counters while Redis was away, settled: what it used counts in
+   * Redis too, now or once Redis is back, and so does the request in the RPM windows of the minute
+   * it was admitted in.
+   */
+  private chargeAdmittedAway(requestId: string, scopes: readonly ScopeLimits[], at: number, actual: Actual, now: number): void {
+    this.fallback.addSettled(scopes, actual);
+    this.recent.add(requestId, scopes, at, actual.tokens, now, now);
+    this.reconnect.toRedis(this.chargeWork(scopes, actual, now, at));
   }
 
   /** `admittedAt`: a request admitted while Redis was away (it enters the RPM windows then), else -1. */

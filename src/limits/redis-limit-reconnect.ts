@@ -22,6 +22,12 @@ export interface RedisAdmit {
   aliveAt: number;
   /** Its in-flight slot was freed already (endFlight). */
   ended: boolean;
+  /**
+   * Admitted from the own counters while Redis was away and not yet put into Redis (RESTORE has not
+   * answered): such a request settles by a charge, as it would have, since Redis may hold no
+   * reservation of it for SETTLE to bill (Redis went down again before the restore).
+   */
+  unconfirmed?: boolean;
 }
 
 /**
@@ -206,7 +212,10 @@ export class RedisLimitReconnect {
   private restore(requestId: string, a: RedisAdmit): Promise<unknown> {
     const args: (string | number)[] = [this.link.prefix, requestId, a.worst, a.tokens, a.at, a.aliveAt, a.ended ? '1' : '0', this.link.origin, a.scopes.length];
     for (const s of a.scopes) args.push(s.key, opt(s.rpm), opt(s.tpm), periodKey(s.period, a.at));
-    return RESTORE.run(this.link, [], args);
+    return RESTORE.run(this.link, [], args).then((r) => {
+      a.unconfirmed = false;
+      return r;
+    });
   }
 
   /** Redis is back: what waited goes now, in order. */
