@@ -90,9 +90,11 @@ export class RedisLimitReconnect {
       if (!link.isUp()) return;
       beatOnce().then(
         (r) => {
-          // Taken for dead while its connection stayed open (the process stopped, or its host
-          // stalled, past deadAfterMs): the others freed its reservations; those still running go back.
-          if (r[1] === 1 && this.redisAdmits.size && !this.restoring) this.restoreAll();
+          // Not listed any more while its connection stayed open: taken for dead (the process
+          // stopped, or its host stalled, past deadAfterMs: the others freed its reservations), or
+          // Redis was emptied under it (FLUSHALL). What a reconnection does: the reservations still
+          // running go back, and the windows of the last minute too if the data set is gone.
+          if (r[1] === 1 && !this.restoring) this.recheck();
         },
         () => {},
       );
@@ -196,9 +198,9 @@ export class RedisLimitReconnect {
     }
   }
 
-  /** Puts back every reservation of this instance's requests still running; settles wait for it (as on a connection). */
-  private restoreAll(): void {
-    const restored = this.restoreEach();
+  /** The epoch check of a connection, with admits and settles waiting for it (as on a connection). */
+  private recheck(): void {
+    const restored = this.checkEpoch();
     this.restoring = restored;
     void restored.finally(() => {
       if (this.restoring === restored) this.restoring = null;

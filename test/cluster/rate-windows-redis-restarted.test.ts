@@ -6,7 +6,8 @@
  * second time within the minute. Before, a key at its RPM was served the whole RPM again at once
  * after the restart (twice its limit in a minute; N instances' worth after an outage), and so were
  * the requests an instance admitted from its own counters while Redis was away (their charges
- * were dropped with the waiting work).
+ * were dropped with the waiting work). A Redis emptied while running (FLUSHALL) likewise, found at the
+ * next heartbeat.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import OpenAI from 'openai';
@@ -47,12 +48,12 @@ afterAll(async () => {
   fake?.close();
 });
 
-async function createKey(name: string, limits: Record<string, unknown>): Promise<string> {
+async function createKey(name: string, limits: Record<string, unknown>): Promise<{ key: string; id: number }> {
   const r = await api(A, 'POST', '/api/clients', { as: admin, body: { name, ...limits } });
   expect(r.status).toBe(201);
   const k = await json(r);
   for (const gw of [A, B]) expect(await eventually(() => gw.ctx.state.getSnapshot().clientsById?.get(k.id)?.limits != null, 10_000)).toBe(true);
-  return k.key;
+  return { key: k.key, id: k.id };
 }
 
 /** 200, or the refusal's code. */
@@ -66,7 +67,7 @@ const redisOf = async (gw: TestGateway) => ((await (await fetch(`${gw.url}/healt
 
 describe('Redis restarted empty: the minute before it still counts', () => {
   test('a key at its RPM over two instances is refused on both after the restart', async () => {
-    const key = await createKey('rpm-restarted', { rpm: 4 });
+    const { key } = await createKey('rpm-restarted', { rpm: 4 });
     expect(await Promise.all([send(A, key), send(B, key), send(A, key), send(B, key)])).toEqual([200, 200, 200, 200]);
     expect(await send(A, key)).toBe('rate_limit_exceeded');
     await restartRedisEmpty(redis, [A, B]);
@@ -76,7 +77,7 @@ describe('Redis restarted empty: the minute before it still counts', () => {
 
   test("a key's TPM used on both instances still counts after the restart", async () => {
     // Each request reserves its prompt estimate plus max_tokens 10 and settles to the fixture's 28 tokens.
-    const key = await createKey('tpm-restarted', { tpm: 80 });
+    const { key } = await createKey('tpm-restarted', { tpm: 80 });
     expect(await send(A, key)).toBe(200);
     expect(await send(B, key)).toBe(200);
     expect(await send(A, key)).toBe('rate_limit_exceeded');
@@ -85,8 +86,21 @@ describe('Redis restarted empty: the minute before it still counts', () => {
     expect(await send(A, key)).toBe('rate_limit_exceeded');
   });
 
+  test('Redis emptied under the running instances (FLUSHALL, connections kept): the RPM window comes back within a heartbeat', async () => {
+    const { key, id } = await createKey('rpm-flushed', { rpm: 4 });
+    expect(await Promise.all([send(A, key), send(B, key), send(A, key), send(B, key)])).toEqual([200, 200, 200, 200]);
+    const cli = (...args: string[]) => Bun.spawn(['redis-cli', '-p', String(redis.port), ...args], { stdout: 'pipe' });
+    const flushed = cli('FLUSHALL');
+    await flushed.exited;
+    const inWindow = async () => Number((await new Response(cli('ZCARD', `gg-rate-windows-restarted:lim:c:${id}:req`).stdout).text()).trim());
+    // Each instance finds itself unlisted at its next beat (every 2 s) and puts its two back.
+    expect(await eventually(async () => (await inWindow()) === 4, 10_000, 100)).toBe(true);
+    expect(await send(A, key)).toBe('rate_limit_exceeded');
+    expect(await send(B, key)).toBe('rate_limit_exceeded');
+  });
+
   test('requests served from the own counters while Redis was away count in the window of the Redis that came back empty', async () => {
-    const key = await createKey('rpm-outage', { rpm: 4 });
+    const { key } = await createKey('rpm-outage', { rpm: 4 });
     await redis.kill();
     for (const gw of [A, B]) expect(await eventually(async () => (await redisOf(gw)) === 'down', 5_000)).toBe(true);
     // Fail mode open: each instance counts its own (two each, within the limit here too).
