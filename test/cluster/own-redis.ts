@@ -8,6 +8,7 @@ import { rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from '../helpers/redis-env';
+import { api, json, type Session } from '../helpers/admin-harness';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 
 export interface OwnRedis {
@@ -78,8 +79,10 @@ export async function startOwnRedis(o: { password?: string } = {}): Promise<OwnR
 }
 
 /** Kills `redis` and starts it again empty, once each gateway's /health said it was down; returns once each says it is back. */
+/** What a gateway's /health says of Redis: `ok`, `down` or `off`. */
+export const redisOf = async (gw: { url: string }) => ((await (await fetch(`${gw.url}/health`)).json()) as { redis: string }).redis;
+
 export async function restartRedisEmpty(redis: OwnRedis, gateways: readonly { url: string }[]): Promise<void> {
-  const redisOf = async (gw: { url: string }) => ((await (await fetch(`${gw.url}/health`)).json()) as { redis: string }).redis;
   await redis.kill();
   for (const gw of gateways) expect(await eventually(async () => (await redisOf(gw)) === 'down', 5_000)).toBe(true);
   await redis.start();
@@ -101,4 +104,13 @@ export function startOnOwnRedis(o: { upstreamUrl: string; dbUrl: string; redis: 
       LLM_PROXY__INSTANCE_ID: o.id,
     },
   });
+}
+
+/** A client key with `limits` made through the first gateway, once every one of `on` serves it with them. */
+export async function createLimitedKey(as: Session, on: TestGateway[], name: string, limits: Record<string, unknown>): Promise<{ id: number; key: string }> {
+  const r = await api(on[0]!, 'POST', '/api/clients', { as, body: { name, ...limits } });
+  expect(r.status).toBe(201);
+  const k = await json(r);
+  for (const gw of on) expect(await eventually(() => gw.ctx.state.getSnapshot().clientsById?.get(k.id)?.limits != null, 10_000)).toBe(true);
+  return { id: k.id, key: k.key };
 }

@@ -11,12 +11,12 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import OpenAI from 'openai';
-import { api, json, login, ADMIN_PASSWORD, type Session } from '../helpers/admin-harness';
+import { login, ADMIN_PASSWORD, type Session } from '../helpers/admin-harness';
 import { fixtureJson, jsonResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
 import { eventually } from '../helpers/redis-env';
 import type { TestGateway } from '../helpers/start-gateway';
-import { restartRedisEmpty, startOnOwnRedis, startOwnRedis, type OwnRedis } from './own-redis';
+import { createLimitedKey, redisOf, restartRedisEmpty, startOnOwnRedis, startOwnRedis, type OwnRedis } from './own-redis';
 
 setDefaultTimeout(60_000);
 
@@ -48,13 +48,7 @@ afterAll(async () => {
   fake?.close();
 });
 
-async function createKey(name: string, limits: Record<string, unknown>): Promise<{ key: string; id: number }> {
-  const r = await api(A, 'POST', '/api/clients', { as: admin, body: { name, ...limits } });
-  expect(r.status).toBe(201);
-  const k = await json(r);
-  for (const gw of [A, B]) expect(await eventually(() => gw.ctx.state.getSnapshot().clientsById?.get(k.id)?.limits != null, 10_000)).toBe(true);
-  return { key: k.key, id: k.id };
-}
+const createKey = (name: string, limits: Record<string, unknown>) => createLimitedKey(admin, [A, B], name, limits);
 
 /** 200, or the refusal's code. */
 const send = (gw: TestGateway, key: string) =>
@@ -62,8 +56,6 @@ const send = (gw: TestGateway, key: string) =>
     () => 200 as const,
     (e) => (e instanceof OpenAI.APIError ? String(e.code) : String(e)),
   );
-
-const redisOf = async (gw: TestGateway) => ((await (await fetch(`${gw.url}/health`)).json()) as { redis: string }).redis;
 
 describe('Redis restarted empty: the minute before it still counts', () => {
   test('a key at its RPM over two instances is refused on both after the restart', async () => {

@@ -10,12 +10,12 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { SQL } from 'bun';
 import OpenAI from 'openai';
-import { api, json, login, ADMIN_PASSWORD, type Session } from '../helpers/admin-harness';
+import { api, login, ADMIN_PASSWORD, type Session } from '../helpers/admin-harness';
 import { fixtureJson, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
 import { eventually } from '../helpers/redis-env';
 import type { TestGateway } from '../helpers/start-gateway';
-import { restartRedisEmpty, startOnOwnRedis, startOwnRedis, type OwnRedis } from './own-redis';
+import { createLimitedKey, redisOf, restartRedisEmpty, startOnOwnRedis, startOwnRedis, type OwnRedis } from './own-redis';
 
 setDefaultTimeout(60_000);
 
@@ -64,13 +64,7 @@ afterAll(async () => {
   fake?.close();
 });
 
-async function createKey(name: string, limits: Record<string, unknown>): Promise<{ id: number; key: string }> {
-  const r = await api(A, 'POST', '/api/clients', { as: admin, body: { name, ...limits } });
-  expect(r.status).toBe(201);
-  const k = await json(r);
-  for (const gw of [A, B]) expect(await eventually(() => gw.ctx.state.getSnapshot().clientsById?.get(k.id)?.limits != null, 10_000)).toBe(true);
-  return { id: k.id, key: k.key };
-}
+const createKey = (name: string, limits: Record<string, unknown>) => createLimitedKey(admin, [A, B], name, limits);
 
 type Opened = { ok: true; stream: AsyncIterable<unknown> & { controller: AbortController } } | { ok: false; code: string };
 
@@ -84,8 +78,6 @@ const open = (gw: TestGateway, key: string): Promise<Opened> =>
 const drain = async (o: Opened) => {
   if (o.ok) for await (const _ of o.stream);
 };
-
-const redisOf = async (gw: TestGateway) => ((await (await fetch(`${gw.url}/health`)).json()) as { redis: string }).redis;
 
 const restartRedis = () => restartRedisEmpty(redis, [A, B]);
 
