@@ -6,6 +6,7 @@ import { HELP, parseArgs } from './cli-args';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { dotenvLineWarnings, environmentWithDotenv } from './config/dotenv';
 import { mockUnusedSettingWarnings, unknownSettingWarnings } from './config/unknown-settings';
+import { perInstanceLimitsWarning } from './config/redis-config';
 import { closeSqlite, openDatabase } from './db/client';
 import { runMigrations } from './db/migrate';
 import { resetAdmin, resetAdminAsync, seedDatabase } from './db/seed/seed';
@@ -141,6 +142,8 @@ async function serve(config: Config): Promise<void> {
   console.log(`gophergate ${VERSION} listening on http://${urlHost(config.server.host)}:${server.port} (${config.database.url ? `PostgreSQL, instance ${config.instanceId}` : `database ${config.database.path}`})`);
   // Warnings about a running server only once it runs: a start that fails shows its error alone.
   if (fdWarning) console.error(fdWarning);
+  const alone = perInstanceLimitsWarning(config.database.url, config.redis.url);
+  if (alone) console.warn(alone);
   const settings = environmentWithDotenv(process.env);
   for (const w of [...unknownSettingWarnings(settings), ...mockUnusedSettingWarnings(settings)]) console.warn(w);
   for (const w of dotenvLineWarnings()) console.warn(w);

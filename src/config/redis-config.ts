@@ -46,3 +46,17 @@ export function readLimitsConfig(env: Env): { failMode: 'open' | 'closed' } {
     throw new ConfigError(`LLM_PROXY__LIMITS__FAIL_MODE must be open or closed (got "${env.LLM_PROXY__LIMITS__FAIL_MODE}").`);
   return { failMode: raw };
 }
+
+/**
+ * The start's warning for PostgreSQL without Redis: the instances share keys, settings and logs but
+ * each counts limits alone, so a deployment that forgot LLM_PROXY__REDIS__URL on some (or all) of its
+ * instances gives a key its limit once per instance, silently. Null when Redis is set or on SQLite.
+ */
+export function perInstanceLimitsWarning(databaseUrl: string | undefined, redisUrl: string | undefined): string | null {
+  if (!databaseUrl || redisUrl) return null;
+  return (
+    'gophergate: PostgreSQL without LLM_PROXY__REDIS__URL: rate limits, budgets, max_parallel, circuits and provider key ' +
+    'cooldowns are counted by this instance alone; if several instances serve this database, each allows a key its whole ' +
+    'limit (N instances, N times it). Set LLM_PROXY__REDIS__URL (the same Redis) on every instance to share them.'
+  );
+}

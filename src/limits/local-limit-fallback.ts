@@ -9,6 +9,14 @@ interface HeldAdmit {
   worst: number;
 }
 
+/** A request admitted by the local counters while Redis was away. */
+export interface LocalAdmit {
+  scopes: readonly ScopeLimits[];
+  at: number;
+  worst: number;
+  tokens: number;
+}
+
 /**
  * RedisLimitCounters' own counters, for when Redis is unreachable in fail mode `open`: the
  * requests admitted here meanwhile, the spend last seen in Redis per budget, and each budget's
@@ -17,8 +25,8 @@ interface HeldAdmit {
  */
 export class LocalLimitFallback {
   readonly counters = new MemoryLimitCounters();
-  /** Requests admitted by the local counters (Redis was down), with their scopes and admit time. */
-  private readonly admits = new Map<string, { scopes: readonly ScopeLimits[]; at: number }>();
+  /** Requests admitted by the local counters (Redis was down), with their scopes, admit time, reserved USD and tokens. */
+  private readonly admits = new Map<string, LocalAdmit>();
   /** Spend last read from Redis per scope and period, to start local budgets from. */
   private readonly lastSpend = new Map<string, { pk: string; spend: number }>();
   /** Connections made so far: local budgets are restarted from `lastSpend` once per outage. */
@@ -54,8 +62,21 @@ export class LocalLimitFallback {
     return this.admits.has(requestId);
   }
 
+  /**
+   * Redis is back: every request admitted here and still running, taken out to be reserved in Redis
+   * (the caller puts them back there as its own): else the other instances, and this one, would
+   * admit past a key's max_parallel and budget while they run. Their local slots and USD are freed
+   * (their RPM entries stay); what they cost is then settled in Redis, once.
+   */
+  takeRunning(now: number): [string, LocalAdmit][] {
+    const out = [...this.admits];
+    this.admits.clear();
+    for (const [id, a] of out) this.counters.settle(id, { costUsd: 0, tokens: 0, at: a.at }, now);
+    return out;
+  }
+
   /** The local admission of `requestId`, taken out (its settle is the caller's), or undefined. */
-  take(requestId: string): { scopes: readonly ScopeLimits[]; at: number } | undefined {
+  take(requestId: string): LocalAdmit | undefined {
     const local = this.admits.get(requestId);
     if (local) this.admits.delete(requestId);
     return local;
@@ -135,7 +156,7 @@ export class LocalLimitFallback {
 
   private admitHere(input: AdmitInput): Admission {
     const a = this.counters.admit(input);
-    if (a.ok) this.admits.set(input.requestId, { scopes: input.scopes, at: input.now });
+    if (a.ok) this.admits.set(input.requestId, { scopes: input.scopes, at: input.now, worst: a.reservedUsd, tokens: input.tokens });
     return a;
   }
 

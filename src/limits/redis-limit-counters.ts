@@ -5,6 +5,7 @@ import { periodKey } from './budget-period';
 import type { Actual, AdmitInput, Admission, LimitCounters, RefusalReason, SpendSource } from './limit-counters';
 import { BUDGET_PERIODS, type ScopeLimits } from './limit-types';
 import { LocalLimitFallback } from './local-limit-fallback';
+import { RecentAdmissions } from './recent-admissions';
 import type { RateInfo } from './rate-headers';
 import { RedisLimitReconnect, type RedisAdmit, type RedisWork } from './redis-limit-reconnect';
 import { ADMIT, SETTLE, CHARGE, SEED, END_FLIGHT, KEEP_ALIVE, PEEK_RATE, TRIM_TOKENS, opt } from './redis-limit-scripts';
@@ -45,6 +46,8 @@ export class RedisLimitCounters implements LimitCounters {
   /** Its own counters, for while Redis is unreachable (fail mode `open`). */
   private readonly fallback = new LocalLimitFallback(this.redisAdmits, (scope, now) => this.spendSource(scope, now));
   private readonly reconnect: RedisLimitReconnect;
+  /** Rate-limited requests settled within the last minute: put back in the windows of a Redis that lost its data. */
+  private readonly recent = new RecentAdmissions();
 
   constructor(
     private readonly link: RedisLink,
@@ -55,8 +58,19 @@ export class RedisLimitCounters implements LimitCounters {
     /** Told the Redis origins of the instances this one took for dead (src/app-context.ts ends their stored responses). */
     dead?: (origins: string[]) => void,
   ) {
-    this.reconnect = new RedisLimitReconnect(link, this.redisAdmits, () => this.fallback.connected(), warn, beat, () => this.fallback.seenFloors(), dead);
+    this.reconnect = new RedisLimitReconnect(link, this.redisAdmits, () => this.connected(), warn, beat, () => this.fallback.seenFloors(), dead, this.recent);
     link.onDown(() => warn?.(`limits: Redis unreachable; ${limitsWhileRedisDown(failMode)}`));
+  }
+
+  /**
+   * Each connection, before its reservations are put back (RedisLimitReconnect restores every one
+   * of redisAdmits): the requests admitted here while Redis was away and still running become
+   * Redis reservations of this instance, so their slots, USD and tokens count for every instance.
+   */
+  private connected(): void {
+    this.fallback.connected();
+    const now = Date.now();
+    for (const [id, a] of this.fallback.takeRunning(now)) this.redisAdmits.set(id, { ...a, aliveAt: now, ended: false, unconfirmed: true });
   }
 
   useSpendSource(source: SpendSource): void {
@@ -119,17 +133,20 @@ export class RedisLimitCounters implements LimitCounters {
     const local = this.fallback.take(requestId);
     if (local) {
       const settled = this.fallback.counters.settle(requestId, actual, now);
-      this.fallback.addSettled(local.scopes, actual);
-      // What it used counts in Redis too, now or once Redis is back, and so does the request in
-      // the RPM windows of the minute it was admitted in.
-      this.reconnect.toRedis(this.chargeWork(local.scopes, actual, now, local.at));
+      this.chargeAdmittedAway(requestId, local.scopes, local.at, actual, now);
       return settled;
     }
     const admitting = this.redisAdmits.get(requestId);
     if (!admitting) return false;
     const admitted = admitting.scopes;
     this.redisAdmits.delete(requestId);
+    if (admitting.unconfirmed) {
+      // Admitted while Redis was away and never reserved there (it went down again before the restore).
+      this.chargeAdmittedAway(requestId, admitted, admitting.at, actual, now);
+      return true;
+    }
     this.fallback.settled(requestId, admitting, actual, now);
+    this.recent.add(requestId, admitted, admitting.at, actual.tokens, admitting.at, now);
     // The period of each kind the request arrived in: billed to the one the scope counts when it settles.
     const arrived = BUDGET_PERIODS.map((p) => periodKey(p, admitting.at));
     const settle = (): Promise<boolean> =>
@@ -302,6 +319,17 @@ export class RedisLimitCounters implements LimitCounters {
     const why = (held ? 'budget' : reason) as RefusalReason;
     const message = refusalMessage(why, scope, { tokens: input.tokens, worstCostUsd: input.minCostUsd ?? input.worstCostUsd, waitMs: retryAfterMs, tokensInUse: tsum, spentUsd: spend, reservedUsd: reserved, held });
     return { ok: false, reason: why, scope, retryAfterMs, rate, message, ...(why === 'budget' ? { budget: held ? 'held' : 'spent' } : {}) };
+  }
+
+  /**
+   * A request admitted from the own counters while Redis was away, settled: what it used counts in
+   * Redis too, now or once Redis is back, and so does the request in the RPM windows of the minute
+   * it was admitted in.
+   */
+  private chargeAdmittedAway(requestId: string, scopes: readonly ScopeLimits[], at: number, actual: Actual, now: number): void {
+    this.fallback.addSettled(scopes, actual);
+    this.recent.add(requestId, scopes, at, actual.tokens, now, now);
+    this.reconnect.toRedis(this.chargeWork(scopes, actual, now, at));
   }
 
   /** `admittedAt`: a request admitted while Redis was away (it enters the RPM windows then), else -1. */

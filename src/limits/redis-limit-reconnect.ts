@@ -1,8 +1,10 @@
+import { DataEpoch } from '../redis/data-epoch';
 import type { RedisLink } from '../redis/redis-link';
 import { periodKey } from './budget-period';
 import type { ScopeLimits } from './limit-types';
 import { opt } from './redis-limit-scripts';
-import { FLOOR, HEARTBEAT, RELEASE, RESTORE } from './redis-limit-recovery-scripts';
+import type { RecentAdmissions } from './recent-admissions';
+import { FLOOR, HEARTBEAT, RELEASE, RESTORE, REWINDOW } from './redis-limit-recovery-scripts';
 
 /** Pending settles and charges kept while Redis is down, at most. */
 const MAX_PENDING = 10_000;
@@ -20,6 +22,12 @@ export interface RedisAdmit {
   aliveAt: number;
   /** Its in-flight slot was freed already (endFlight). */
   ended: boolean;
+  /**
+   * Admitted from the own counters while Redis was away and not yet put into Redis (RESTORE has not
+   * answered): such a request settles by a charge, as it would have, since Redis may hold no
+   * reservation of it for SETTLE to bill (Redis went down again before the restore).
+   */
+  unconfirmed?: boolean;
 }
 
 /**
@@ -39,7 +47,7 @@ export class RedisLimitReconnect {
   private readonly pending: RedisWork[] = [];
   private dropped = 0;
   /** The data set of Redis this instance counted in (`<P>lim:epoch`): another one means Redis lost its data. */
-  private epoch: string | null = null;
+  private readonly epoch: DataEpoch;
 
   constructor(
     private readonly link: RedisLink,
@@ -53,7 +61,10 @@ export class RedisLimitReconnect {
     private readonly floors: () => (string | number)[] = () => [],
     /** Told the origins of the instances a beat of this one took for dead (each once, cluster-wide). */
     dead: (origins: string[]) => void = () => {},
+    /** The rate-limited requests this instance settled within the last minute (RedisLimitCounters keeps them). */
+    private readonly recent: RecentAdmissions | null = null,
   ) {
+    this.epoch = new DataEpoch(link, 'lim:epoch');
     const beatOnce = () =>
       (HEARTBEAT.run(link, [], [link.prefix, link.origin, beat.deadAfterMs]) as Promise<unknown[]>).then((r) => {
         if (r.length > 2) dead(r.slice(2) as string[]);
@@ -79,9 +90,11 @@ export class RedisLimitReconnect {
       if (!link.isUp()) return;
       beatOnce().then(
         (r) => {
-          // Taken for dead while its connection stayed open (the process stopped, or its host
-          // stalled, past deadAfterMs): the others freed its reservations; those still running go back.
-          if (r[1] === 1 && this.redisAdmits.size && !this.restoring) this.restoreAll();
+          // Not listed any more while its connection stayed open: taken for dead (the process
+          // stopped, or its host stalled, past deadAfterMs: the others freed its reservations), or
+          // Redis was emptied under it (FLUSHALL). What a reconnection does: the reservations still
+          // running go back, and the windows of the last minute too if the data set is gone.
+          if (r[1] === 1 && !this.restoring) this.recheck();
         },
         () => {},
       );
@@ -119,21 +132,20 @@ export class RedisLimitReconnect {
    * and tokens would be free to others until they end.
    */
   private async checkEpoch(): Promise<void> {
-    const key = `${this.link.prefix}lim:epoch`;
-    let current: string | null;
+    let lost: boolean;
     try {
-      await this.link.send('SET', [key, crypto.randomUUID(), 'NX']);
-      current = (await this.link.send('GET', [key])) as string | null;
+      lost = await this.epoch.lost();
     } catch {
       return; // down again: the next connection checks
     }
-    const lost = this.epoch !== null && current !== this.epoch;
-    this.epoch = current;
     if (lost && this.pending.length) {
       this.warn?.(`limits: Redis lost its data; ${this.pending.length} waiting counter updates dropped (budgets are read again from the logs)`);
       this.pending.length = 0;
     }
-    if (lost) await this.leaveFloors();
+    if (lost) {
+      await this.leaveFloors();
+      await this.rewindow();
+    }
     await this.restoreEach();
     await this.releaseOrphans().catch(() => {});
   }
@@ -148,6 +160,24 @@ export class RedisLimitReconnect {
     const floors = this.floors();
     for (let i = 0; i < floors.length; i += 1_500) {
       await FLOOR.run(this.link, [], [this.link.prefix, ...floors.slice(i, i + 1_500)]).catch(() => {});
+    }
+  }
+
+  /**
+   * Redis lost its data: the RPM and TPM windows of the last minute went with it. The requests this
+   * instance admitted and settled in that minute (through Redis, or from its own counters while
+   * Redis was away, whose charges were just dropped) go back into them at their admission times, or
+   * a key would be served its whole limit again at once (N instances' worth after an outage).
+   */
+  private async rewindow(): Promise<void> {
+    const entries = this.recent?.within(Date.now()) ?? [];
+    for (let i = 0; i < entries.length; i += 200) {
+      const args: (string | number)[] = [this.link.prefix, Date.now()];
+      for (const e of entries.slice(i, i + 200)) {
+        args.push(e.id, e.at, e.tokens, e.tokensAt, e.scopes.length);
+        for (const s of e.scopes) args.push(s.key, opt(s.rpm), opt(s.tpm));
+      }
+      await REWINDOW.run(this.link, [], args).catch(() => {});
     }
   }
 
@@ -168,9 +198,9 @@ export class RedisLimitReconnect {
     }
   }
 
-  /** Puts back every reservation of this instance's requests still running; settles wait for it (as on a connection). */
-  private restoreAll(): void {
-    const restored = this.restoreEach();
+  /** The epoch check of a connection, with admits and settles waiting for it (as on a connection). */
+  private recheck(): void {
+    const restored = this.checkEpoch();
     this.restoring = restored;
     void restored.finally(() => {
       if (this.restoring === restored) this.restoring = null;
@@ -184,7 +214,10 @@ export class RedisLimitReconnect {
   private restore(requestId: string, a: RedisAdmit): Promise<unknown> {
     const args: (string | number)[] = [this.link.prefix, requestId, a.worst, a.tokens, a.at, a.aliveAt, a.ended ? '1' : '0', this.link.origin, a.scopes.length];
     for (const s of a.scopes) args.push(s.key, opt(s.rpm), opt(s.tpm), periodKey(s.period, a.at));
-    return RESTORE.run(this.link, [], args);
+    return RESTORE.run(this.link, [], args).then((r) => {
+      a.unconfirmed = false;
+      return r;
+    });
   }
 
   /** Redis is back: what waited goes now, in order. */

@@ -113,3 +113,40 @@ for i = 2, #ARGV, 3 do
 end
 return changed
 `);
+
+// Redis lost its data: the requests this instance admitted under an RPM or TPM limit within the
+// last minute and settled go back into those windows (recent-admissions.ts), each at its admission
+// (its tokens at their own time), so the minute before the restart still counts. An entry already
+// there (put back by RESTORE, or sent twice) is left as it is. ARGV: P, now, then per request: id,
+// admit time, tokens, tokens' time, n, then per scope: key, rpm (-1: none), tpm (-1: none).
+// Returns how many requests were put back in some window.
+export const REWINDOW = new LuaScript(`${COMMON}
+local now = tonumber(ARGV[2])
+local i, back = 3, 0
+while i <= #ARGV do
+  local id, at, tokens, tat, n = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])
+  local put = false
+  for j = 1, n do
+    local b = i + 5 + (j - 1) * 3
+    local S = P..'lim:'..ARGV[b]
+    if tonumber(ARGV[b + 1]) >= 0 and at > now - WINDOW and not redis.call('ZSCORE', S..':req', id) then
+      redis.call('ZADD', S..':req', at, id)
+      redis.call('PEXPIRE', S..':req', WINDOW * 2)
+      put = true
+    end
+    if tonumber(ARGV[b + 2]) >= 0 and tokens > 0 and tat > now - WINDOW and redis.call('HEXISTS', S..':tokn', id) == 0 then
+      -- As prune: token entries that expired with their keys leave nothing counted.
+      if redis.call('EXISTS', S..':tok') == 0 then redis.call('HSET', S..':st', 'tsum', 0) end
+      redis.call('ZADD', S..':tok', tat, id)
+      redis.call('HSET', S..':tokn', id, tokens)
+      redis.call('HINCRBY', S..':st', 'tsum', tokens)
+      redis.call('PEXPIRE', S..':tok', WINDOW * 2)
+      redis.call('PEXPIRE', S..':tokn', WINDOW * 2)
+      put = true
+    end
+  end
+  if put then back = back + 1 end
+  i = i + 5 + n * 3
+end
+return back
+`);

@@ -1,5 +1,6 @@
 import { MemoryKeyStateStore, type KeyState, type KeyStateStore } from '../key-pool/key-state-store';
 import type { ProviderId } from '../providers/types';
+import { DataEpoch } from './data-epoch';
 import { LuaScript } from './lua-script';
 import type { RedisLink } from './redis-link';
 
@@ -91,12 +92,14 @@ export class RedisKeyStateStore implements KeyStateStore {
   /** One set per sync reading Redis (two may overlap): keys changed meanwhile by a notice or here (their record read may be older). */
   private readonly reading = new Set<Set<string>>();
   private readonly start: string;
+  private readonly epoch: DataEpoch;
 
   constructor(
     private readonly link: RedisLink,
     private readonly warn?: (msg: string) => void,
   ) {
     this.start = link.key('key-state:');
+    this.epoch = new DataEpoch(link, 'key-state-epoch');
     link.onNotice<Notice>(KEY_STATES_CHANNEL, (n) => {
       this.changed(`${n.p}:${n.k}`);
       this.apply(n.p as ProviderId, n.k, n.s, n.t);
@@ -235,6 +238,9 @@ export class RedisKeyStateStore implements KeyStateStore {
     const mine = new Set<string>();
     this.reading.add(mine);
     try {
+      // A Redis that lost its data (restarted empty) holds none of the states: those here are the
+      // providers' answers, sent again before the re-read, which would otherwise drop them here.
+      if (await this.epoch.lost()) for (const [k, [p, keyId]] of this.held) if (!this.unsent.has(k) && this.unsent.size < 100_000) this.unsent.set(k, { p, k: keyId, op: 'state' });
       await this.sendUnsent();
       await this.sync(mine);
     } finally {

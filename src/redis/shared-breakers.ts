@@ -1,5 +1,6 @@
 import type { ProviderId } from '../providers/types';
 import type { CircuitBreakers } from '../routing/circuit-breaker';
+import { DataEpoch } from './data-epoch';
 import { LuaScript } from './lua-script';
 import type { RedisLink } from './redis-link';
 
@@ -158,7 +159,15 @@ export function shareBreakers(local: CircuitBreakers, link: RedisLink, warn?: (m
       reading.delete(mine);
     }
   };
-  const syncQuietly = () => void sync().catch(failed);
+  /**
+   * A Redis that lost its data (restarted empty) holds none of the circuits: the open ones here are
+   * the upstreams' answers, shared again before the re-read, which would otherwise close them here.
+   */
+  const epoch = new DataEpoch(link, 'circuit-epoch');
+  const resendIfLost = async () => {
+    if (await epoch.lost()) for (const k of local.heldKeys()) if (unsent.size < 10_000) unsent.add(k);
+  };
+  const syncQuietly = () => void resendIfLost().then(sync).catch(failed);
   link.onUp(syncQuietly);
 
   /** Keys of this target's circuits that are half-open in the local copy (a probe would be claimed). */

@@ -8,6 +8,8 @@ import { rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from '../helpers/redis-env';
+import { api, json, type Session } from '../helpers/admin-harness';
+import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 
 export interface OwnRedis {
   port: number;
@@ -77,10 +79,38 @@ export async function startOwnRedis(o: { password?: string } = {}): Promise<OwnR
 }
 
 /** Kills `redis` and starts it again empty, once each gateway's /health said it was down; returns once each says it is back. */
+/** What a gateway's /health says of Redis: `ok`, `down` or `off`. */
+export const redisOf = async (gw: { url: string }) => ((await (await fetch(`${gw.url}/health`)).json()) as { redis: string }).redis;
+
 export async function restartRedisEmpty(redis: OwnRedis, gateways: readonly { url: string }[]): Promise<void> {
-  const redisOf = async (gw: { url: string }) => ((await (await fetch(`${gw.url}/health`)).json()) as { redis: string }).redis;
   await redis.kill();
   for (const gw of gateways) expect(await eventually(async () => (await redisOf(gw)) === 'down', 5_000)).toBe(true);
   await redis.start();
   for (const gw of gateways) expect(await eventually(async () => (await redisOf(gw)) === 'ok', 10_000)).toBe(true);
+}
+
+/**
+ * An in-process gateway (its rows kept) on PostgreSQL `dbUrl` and `redis` under `prefix`, named
+ * `id`, with OpenAI at `upstreamUrl` (the fake's base URL with `/v1`).
+ */
+export function startOnOwnRedis(o: { upstreamUrl: string; dbUrl: string; redis: OwnRedis; prefix: string; id: string }): Promise<TestGateway> {
+  return startGateway({
+    storeLogs: true,
+    env: {
+      ...providerEnv('openai', o.upstreamUrl),
+      LLM_PROXY__DATABASE__URL: o.dbUrl,
+      LLM_PROXY__REDIS__URL: o.redis.url,
+      LLM_PROXY__REDIS__PREFIX: o.prefix,
+      LLM_PROXY__INSTANCE_ID: o.id,
+    },
+  });
+}
+
+/** A client key with `limits` made through the first gateway, once every one of `on` serves it with them. */
+export async function createLimitedKey(as: Session, on: TestGateway[], name: string, limits: Record<string, unknown>): Promise<{ id: number; key: string }> {
+  const r = await api(on[0]!, 'POST', '/api/clients', { as, body: { name, ...limits } });
+  expect(r.status).toBe(201);
+  const k = await json(r);
+  for (const gw of on) expect(await eventually(() => gw.ctx.state.getSnapshot().clientsById?.get(k.id)?.limits != null, 10_000)).toBe(true);
+  return { id: k.id, key: k.key };
 }

@@ -10,12 +10,12 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { SQL } from 'bun';
 import OpenAI from 'openai';
-import { api, json, login, ADMIN_PASSWORD, type Session } from '../helpers/admin-harness';
+import { api, login, ADMIN_PASSWORD, type Session } from '../helpers/admin-harness';
 import { fixtureJson, jsonResponse, readChunks, sseResponse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
 import { eventually } from '../helpers/redis-env';
-import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
-import { restartRedisEmpty, startOwnRedis, type OwnRedis } from './own-redis';
+import type { TestGateway } from '../helpers/start-gateway';
+import { createLimitedKey, redisOf, restartRedisEmpty, startOnOwnRedis, startOwnRedis, type OwnRedis } from './own-redis';
 
 setDefaultTimeout(60_000);
 
@@ -36,17 +36,7 @@ const holdGate = () => {
   gate = new Promise<void>((r) => (openGate = r));
 };
 
-const start = (id: string) =>
-  startGateway({
-    storeLogs: true,
-    env: {
-      ...providerEnv('openai', `${fake.url}/v1`),
-      LLM_PROXY__DATABASE__URL: db.url,
-      LLM_PROXY__REDIS__URL: redis.url,
-      LLM_PROXY__REDIS__PREFIX: 'gg-restart-in-flight:',
-      LLM_PROXY__INSTANCE_ID: id,
-    },
-  });
+const start = (id: string) => startOnOwnRedis({ upstreamUrl: `${fake.url}/v1`, dbUrl: db.url, redis, prefix: 'gg-restart-in-flight:', id });
 
 beforeAll(async () => {
   fake = startFakeUpstream(async (_req, rec) => {
@@ -74,13 +64,7 @@ afterAll(async () => {
   fake?.close();
 });
 
-async function createKey(name: string, limits: Record<string, unknown>): Promise<{ id: number; key: string }> {
-  const r = await api(A, 'POST', '/api/clients', { as: admin, body: { name, ...limits } });
-  expect(r.status).toBe(201);
-  const k = await json(r);
-  for (const gw of [A, B]) expect(await eventually(() => gw.ctx.state.getSnapshot().clientsById?.get(k.id)?.limits != null, 10_000)).toBe(true);
-  return { id: k.id, key: k.key };
-}
+const createKey = (name: string, limits: Record<string, unknown>) => createLimitedKey(admin, [A, B], name, limits);
 
 type Opened = { ok: true; stream: AsyncIterable<unknown> & { controller: AbortController } } | { ok: false; code: string };
 
@@ -94,8 +78,6 @@ const open = (gw: TestGateway, key: string): Promise<Opened> =>
 const drain = async (o: Opened) => {
   if (o.ok) for await (const _ of o.stream);
 };
-
-const redisOf = async (gw: TestGateway) => ((await (await fetch(`${gw.url}/health`)).json()) as { redis: string }).redis;
 
 const restartRedis = () => restartRedisEmpty(redis, [A, B]);
 
@@ -178,5 +160,62 @@ describe('Redis restarted empty, or its connections killed, with streams in flig
     expect(await eventually(async () => (await B.ctx.limits.counters.outstanding(scope)).inFlight === 0, 5_000)).toBe(true);
     expect(await A.ctx.limits.counters.outstanding(scope)).toEqual({ reservedUsd: 0, inFlight: 0 });
     expect(await eventually(async () => Math.abs(((await A.ctx.limits.counters.spend(scope, Date.now())) ?? -1) - spent) < 1e-9, 5_000)).toBe(true);
+  });
+});
+
+describe('streams admitted from the own counters while Redis was away, still running when it is back', () => {
+  /** Redis killed, and both instances serving from their own counters (fail mode open). */
+  const cutRedis = async () => {
+    await redis.kill();
+    for (const gw of [A, B]) expect(await eventually(async () => (await redisOf(gw)) === 'down', 5_000)).toBe(true);
+  };
+  const redisBack = async () => {
+    await redis.start();
+    for (const gw of [A, B]) expect(await eventually(async () => (await redisOf(gw)) === 'ok', 10_000)).toBe(true);
+  };
+
+  /**
+   * Two streams of the key opened on A while Redis is away (held upstream), Redis back, then one
+   * request on B and one on A: what those two got. The held streams are returned, still running.
+   */
+  const twoHeldThroughOutage = async (key: string) => {
+    await cutRedis();
+    holdGate();
+    const held = [await open(A, key), await open(A, key)];
+    expect(held.map((o) => o.ok)).toEqual([true, true]);
+    await redisBack();
+    gate = null;
+    const after = await Promise.all([open(B, key), open(A, key)]);
+    await Promise.all(after.map(drain));
+    return { held, after: after.map((o) => (o.ok ? 'ok' : o.code)) };
+  };
+
+  test('max_parallel counts them on both instances once Redis is back', async () => {
+    const k = await createKey('parallel-outage', { max_parallel: 2 });
+    const { held, after } = await twoHeldThroughOutage(k.key);
+    expect(after).toEqual(['concurrency_limit_exceeded', 'concurrency_limit_exceeded']);
+
+    openGate();
+    await Promise.all(held.map(drain));
+    // Their slots come back once they end, on either instance.
+    for (const gw of [B, A]) await drain(await open(gw, k.key));
+    expect(await open(B, k.key).then(async (o) => (await drain(o), o.ok))).toBe(true);
+  });
+
+  test('their worst cost holds the budget on both instances once Redis is back; the spend ends within it', async () => {
+    // As above: a stream's worst case is ~$0.18, so two held leave room for no third of a $0.4 budget.
+    const budget = 0.4;
+    const k = await createKey('budget-outage', { budget_usd: budget, budget_period: 'month' });
+    const { held, after } = await twoHeldThroughOutage(k.key);
+    expect(after).toEqual(['budget_exceeded', 'budget_exceeded']);
+
+    openGate();
+    await Promise.all(held.map(drain));
+    const spent = await loggedSpend(k.id, held.length + after.length);
+    expect(spent).toBeLessThanOrEqual(budget);
+    // Settled once: Redis counts what the rows say, and holds nothing for them any more.
+    const scope = A.ctx.state.getSnapshot().clientsById!.get(k.id)!.limits!.scopes[0]!;
+    expect(await eventually(async () => Math.abs(((await B.ctx.limits.counters.spend(scope, Date.now())) ?? -1) - spent) < 1e-9, 5_000)).toBe(true);
+    expect(await eventually(async () => (await B.ctx.limits.counters.outstanding(scope)).reservedUsd === 0, 5_000)).toBe(true);
   });
 });
