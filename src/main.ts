@@ -16,6 +16,7 @@ import { prepareRuntime } from './startup/prepare-runtime';
 import { localUrl, urlHost } from './startup/local-url';
 import { signInHint } from './startup/sign-in-hint';
 import { runHealthcheck } from './startup/healthcheck';
+import { startedIgnoring } from './startup/inherited-ignore';
 import { announceSessionsEnded } from './redis/change-notices';
 import { redisDownReason } from './redis/redis-diagnosis';
 import { redisDownAtStartMessage, startupFailureMessage, type StartupStep } from './startup/startup-failure';
@@ -136,7 +137,8 @@ async function serve(config: Config): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   // The terminal it ran in closed (an ssh session ended): stop as cleanly, rather than die with rows queued.
-  process.on('SIGHUP', () => void shutdown('SIGHUP'));
+  // Not when started under nohup (SIGHUP ignored): a handler would undo that, and logging out stopped it.
+  if (!startedIgnoring('SIGHUP')) process.on('SIGHUP', () => void shutdown('SIGHUP'));
   console.log(`gophergate ${VERSION} listening on http://${urlHost(config.server.host)}:${server.port} (${config.database.url ? `PostgreSQL, instance ${config.instanceId}` : `database ${config.database.path}`})`);
   // Warnings about a running server only once it runs: a start that fails shows its error alone.
   if (fdWarning) console.error(fdWarning);

@@ -215,6 +215,25 @@ test('SIGHUP (its terminal closed) stops it as cleanly as SIGTERM: the request j
   }
 });
 
+test('started under nohup (SIGHUP ignored), a hangup leaves it serving: the operator logging out does not stop it; SIGTERM still does', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-nohup-'));
+  const dbPath = join(cwd, 'gophergate.db');
+  // `nohup ./gophergate &`: nohup sets SIGHUP to ignored and execs the gateway, which inherits it.
+  const p = await startGatewayProcess({ cwd, dbPath, adminPassword: 'nohup-admin-password-1', wrap: ['nohup'] });
+  try {
+    p.proc.kill('SIGHUP');
+    // Long enough for a handled SIGHUP to have stopped it (it did: the handler overrode nohup's ignore).
+    await Bun.sleep(500);
+    expect((await fetch(`${p.url}/health`)).status).toBe(200);
+    expect(p.out()).not.toContain('SIGHUP received');
+    p.proc.kill('SIGTERM');
+    expect(await p.proc.exited).toBe(0);
+    expect(await p.outAtExit()).toContain('gophergate: SIGTERM received');
+  } finally {
+    p.proc.kill('SIGKILL');
+  }
+});
+
 test('a misspelt LLM_PROXY__ name (environment or .env) is named at start, with the setting it resembles; real settings are not', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-typo-'));
   // Line 3 sets nothing (YAML's colon), line 4 neither, and its value (a key) must not be echoed.
