@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 // First: may re-execute the process with Bun's fetch cap before the app loads (see the file).
 import './startup/early-fetch-cap';
+import { resolve } from 'node:path';
 import { openAppContext } from './app-context';
 import { HELP, parseArgs } from './cli-args';
 import { ConfigError, loadConfig, type Config } from './config/config';
@@ -80,7 +81,7 @@ async function runResetAdmin(config: Config): Promise<void> {
     return result;
   });
   console.log(
-    `gophergate: ${what === 'reset' ? 'reset' : 'created'} user '${username}' in ${config.database.path} with password 'admin123'; ` +
+    `gophergate: ${what === 'reset' ? 'reset' : 'created'} user '${username}' in ${resolve(config.database.path)} with password 'admin123'; ` +
       'a new password must be chosen at the next login. Existing admin sessions were signed out.',
   );
 }
@@ -139,7 +140,7 @@ async function serve(config: Config): Promise<void> {
   // The terminal it ran in closed (an ssh session ended): stop as cleanly, rather than die with rows queued.
   // Not when started under nohup (SIGHUP ignored): a handler would undo that, and logging out stopped it.
   if (!startedIgnoring('SIGHUP')) process.on('SIGHUP', () => void shutdown('SIGHUP'));
-  console.log(`gophergate ${VERSION} listening on http://${urlHost(config.server.host)}:${server.port} (${config.database.url ? `PostgreSQL, instance ${config.instanceId}` : `database ${config.database.path}`})`);
+  console.log(`gophergate ${VERSION} listening on http://${urlHost(config.server.host)}:${server.port} (${config.database.url ? `PostgreSQL, instance ${config.instanceId}` : `database ${resolve(config.database.path)}`})`);
   // Warnings about a running server only once it runs: a start that fails shows its error alone.
   if (fdWarning) console.error(fdWarning);
   const settings = environmentWithDotenv(process.env);

@@ -1,5 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ConfigError } from '../config/env-readers';
 import { tightenToOwnerOnly } from '../runtime/owner-only-file';
@@ -61,7 +61,7 @@ export function resolveEncryptionKey(
   });
   if (!made) return readKeyBeingWritten(file, onFile);
   warn(
-    `[gophergate] generated a new encryption key in ${file}. Back it up: without it, stored provider keys cannot be decrypted. ` +
+    `[gophergate] generated a new encryption key in ${resolve(file)}. Back it up: without it, stored provider keys cannot be decrypted. ` +
       'Or set LLM_PROXY__ENCRYPTION_KEY.',
   );
   return decodeKey(readFileSync(file, 'utf8'), file);

@@ -1,6 +1,6 @@
 import { Database } from 'bun:sqlite';
 import { expect, setDefaultTimeout, test } from 'bun:test';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pkg from '../../package.json';
@@ -52,6 +52,8 @@ test('the server starts in an empty directory, creates ./data, answers /health a
   expect(existsSync(join(cwd, 'data', 'encryption.key'))).toBe(true);
   proc.kill('SIGTERM');
   expect(await proc.exited).toBe(0);
+  // Where the key to back up went, as a full path.
+  expect(await new Response(proc.stderr).text()).toContain(`generated a new encryption key in ${join(realpathSync(cwd), 'data', 'encryption.key')}.`);
 });
 
 test("no sign-in line when admin's password was configured; the line is back after --reset-admin", async () => {
@@ -104,7 +106,9 @@ test('LLM_PROXY__DATABASE__PATH with spaces around it (or blank) is the file it 
   for (const [given, file] of [[' ./data/spaced.db ', 'data/spaced.db'], ['   ', 'data/gophergate.db']] as const) {
     const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-path-'));
     const p = await startGatewayProcess({ cwd, dbPath: given, adminPassword: 'path-admin-password-1', env: { LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' } });
-    expect(p.out()).toContain(`(database ${given.trim() || './data/gophergate.db'})`);
+    // The file's full path, so an operator sees where the data went whatever the working directory
+    // (a supervisor's is often /), not the setting as given.
+    expect(p.out()).toContain(`(database ${join(realpathSync(cwd), file)})`);
     const key = await createClientKey(p.url, 'path-admin-password-1');
     const { response } = await new OpenAI({ baseURL: `${p.url}/v1`, apiKey: key })
       .chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'keep me' }] })
