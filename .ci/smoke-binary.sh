@@ -30,6 +30,13 @@ for asset in $assets; do
   code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$asset")
   [ "$code" = 200 ] || fail "$asset answered $code"
 done
+# So is Swagger UI's bundle and style (swagger-ui-dist): without them /swagger is a blank page that answers 200.
+swagger_assets=$(curl -s "http://127.0.0.1:$port/swagger" | grep -o '/swagger/assets/[^"]*' || true)
+[ "$(echo "$swagger_assets" | grep -c 'swagger-ui')" -ge 2 ] || fail "/swagger names too few assets: $swagger_assets"
+for asset in $swagger_assets; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$asset")
+  [ "$code" = 200 ] || fail "$asset answered $code"
+done
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v1/models")
 [ "$code" = 401 ] || fail "/v1/models without a key answered $code"
 [ -f data/gophergate.db ] || fail "no database created"
