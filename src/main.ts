@@ -136,10 +136,11 @@ async function serve(config: Config): Promise<void> {
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  // The terminal it ran in closed (an ssh session ended): stop as cleanly, rather than die with rows queued.
-  // Not when started under nohup (SIGHUP ignored): a handler would undo that, and logging out stopped it.
-  if (!startedIgnoring('SIGHUP')) process.on('SIGHUP', () => void shutdown('SIGHUP'));
+  // SIGINT (Ctrl-C) and SIGHUP (the terminal it ran in closed: an ssh session ended) stop it as
+  // cleanly, rather than die with rows queued; but not when it started with them ignored, as a
+  // handler would undo that: under nohup (SIGHUP) logging out stopped it, and as a script's async
+  // command (SIGINT: deploy.sh's `nohup ./gophergate &`) a Ctrl-C meant for the script did.
+  for (const signal of ['SIGINT', 'SIGHUP'] as const) if (!startedIgnoring(signal)) process.on(signal, () => void shutdown(signal));
   console.log(`gophergate ${VERSION} listening on http://${urlHost(config.server.host)}:${server.port} (${config.database.url ? `PostgreSQL, instance ${config.instanceId}` : `database ${resolve(config.database.path)}`})`);
   // Warnings about a running server only once it runs: a start that fails shows its error alone.
   if (fdWarning) console.error(fdWarning);

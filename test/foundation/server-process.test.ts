@@ -238,6 +238,22 @@ test('started under nohup (SIGHUP ignored), a hangup leaves it serving: the oper
   }
 });
 
+test("started with SIGINT ignored (an async command of a script, as deploy.sh's `nohup ./gophergate &`), a Ctrl-C at the script's terminal leaves it serving", async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-noint-'));
+  // A shell without job control starts `cmd &` with SIGINT ignored; `trap '' INT; exec` does the same with the same pid.
+  const p = await startGatewayProcess({ cwd, dbPath: join(cwd, 'gophergate.db'), adminPassword: 'noint-admin-password-1', wrap: ['bash', '-c', 'trap "" INT; exec "$@"', 'bash'] });
+  try {
+    p.proc.kill('SIGINT');
+    await Bun.sleep(500);
+    expect((await fetch(`${p.url}/health`)).status).toBe(200);
+    expect(p.out()).not.toContain('SIGINT received');
+    p.proc.kill('SIGTERM');
+    expect(await p.proc.exited).toBe(0);
+  } finally {
+    p.proc.kill('SIGKILL');
+  }
+});
+
 test('a misspelt LLM_PROXY__ name (environment or .env) is named at start, with the setting it resembles; real settings are not', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-typo-'));
   // Line 3 sets nothing (YAML's colon), line 4 neither, and its value (a key) must not be echoed.
