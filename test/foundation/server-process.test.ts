@@ -199,7 +199,8 @@ test('a SIGTERM sent the moment it says it listens (as a supervisor may) drains 
 test('SIGHUP (its terminal closed) stops it as cleanly as SIGTERM: the request just answered is logged, exit 0', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-hup-'));
   const dbPath = join(cwd, 'gophergate.db');
-  const p = await startGatewayProcess({ cwd, dbPath, adminPassword: 'hup-admin-password-1', env: { LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' } });
+  // SIGHUP at its default however this test run was started (under nohup it would be inherited ignored, and left so).
+  const p = await startGatewayProcess({ cwd, dbPath, adminPassword: 'hup-admin-password-1', env: { LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' }, wrap: ['env', '--default-signal=HUP'] });
   try {
     const client = new OpenAI({ baseURL: `${p.url}/v1`, apiKey: await createClientKey(p.url, 'hup-admin-password-1') });
     const { response } = await client.chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'hang up' }] }).withResponse();
