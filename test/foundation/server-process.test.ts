@@ -222,36 +222,24 @@ test('SIGHUP (its terminal closed) stops it as cleanly as SIGTERM: the request j
   }
 });
 
-test.skipIf(!LINUX)('started under nohup (SIGHUP ignored), a hangup leaves it serving: the operator logging out does not stop it; SIGTERM still does', async () => {
-  const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-nohup-'));
-  const dbPath = join(cwd, 'gophergate.db');
-  // `nohup ./gophergate &`: nohup sets SIGHUP to ignored and execs the gateway, which inherits it.
-  const p = await startGatewayProcess({ cwd, dbPath, adminPassword: 'nohup-admin-password-1', wrap: ['nohup'] });
+// How each signal comes to be ignored at start: `nohup ./gophergate &` (nohup ignores SIGHUP, then
+// execs the gateway); a shell without job control starts `cmd &` with SIGINT ignored (deploy.sh's
+// line), which `trap "" INT; exec` reproduces with the same pid.
+test.skipIf(!LINUX).each([
+  ['SIGHUP', 'under nohup: the operator logging out', ['nohup']],
+  ['SIGINT', "as a script's async command: a Ctrl-C meant for the script", ['bash', '-c', 'trap "" INT; exec "$@"', 'bash']],
+] as const)('started with %s ignored (%s) leaves it serving; SIGTERM still stops it', async (signal, _how, wrap) => {
+  const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-ignored-'));
+  const p = await startGatewayProcess({ cwd, dbPath: join(cwd, 'gophergate.db'), adminPassword: 'ignored-admin-password-1', wrap: [...wrap] });
   try {
-    p.proc.kill('SIGHUP');
-    // Long enough for a handled SIGHUP to have stopped it (it did: the handler overrode nohup's ignore).
+    p.proc.kill(signal);
+    // Long enough for a handled signal to have stopped it (it did: the handler overrode the inherited ignore).
     await Bun.sleep(500);
     expect((await fetch(`${p.url}/health`)).status).toBe(200);
-    expect(p.out()).not.toContain('SIGHUP received');
+    expect(p.out()).not.toContain(`${signal} received`);
     p.proc.kill('SIGTERM');
     expect(await p.proc.exited).toBe(0);
     expect(await p.outAtExit()).toContain('gophergate: SIGTERM received');
-  } finally {
-    p.proc.kill('SIGKILL');
-  }
-});
-
-test.skipIf(!LINUX)("started with SIGINT ignored (an async command of a script, as deploy.sh's `nohup ./gophergate &`), a Ctrl-C at the script's terminal leaves it serving", async () => {
-  const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-noint-'));
-  // A shell without job control starts `cmd &` with SIGINT ignored; `trap '' INT; exec` does the same with the same pid.
-  const p = await startGatewayProcess({ cwd, dbPath: join(cwd, 'gophergate.db'), adminPassword: 'noint-admin-password-1', wrap: ['bash', '-c', 'trap "" INT; exec "$@"', 'bash'] });
-  try {
-    p.proc.kill('SIGINT');
-    await Bun.sleep(500);
-    expect((await fetch(`${p.url}/health`)).status).toBe(200);
-    expect(p.out()).not.toContain('SIGINT received');
-    p.proc.kill('SIGTERM');
-    expect(await p.proc.exited).toBe(0);
   } finally {
     p.proc.kill('SIGKILL');
   }
