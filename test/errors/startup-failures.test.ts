@@ -59,9 +59,7 @@ describe('a start that cannot go on says why in one line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gg-startfail-foreign-'));
     const foreign = join(dir, 'other-app.db');
     const lite = new Database(foreign, { create: true });
-    lite.run('CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)');
-    lite.run("INSERT INTO users (name) VALUES ('theirs')");
-    lite.run('CREATE TABLE clients (id INTEGER PRIMARY KEY)');
+    lite.exec("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO users (name) VALUES ('theirs'); CREATE TABLE clients (id INTEGER PRIMARY KEY)");
     lite.close();
     for (const args of [[], ['--reset-admin']]) {
       expectOneLineRefusal(start({ LLM_PROXY__DATABASE__PATH: foreign }, args), `cannot use the database ${foreign}`, 'tables of another program (clients, users)', 'LLM_PROXY__DATABASE__PATH');
