@@ -21,6 +21,31 @@ function goBoolFlag(arg: string): string | null | { error: string } {
   return { error: `invalid value "${m[2]}" for option ${m[1]}: use ${m[1]} alone (or =true / =false)` };
 }
 
+const COMMANDS: Record<string, Command> = {
+  '--version': { kind: 'version' },
+  '-v': { kind: 'version' },
+  '--help': { kind: 'help' },
+  '-h': { kind: 'help' },
+  '--reset-admin': { kind: 'reset-admin' },
+  '--healthcheck': { kind: 'healthcheck' },
+};
+
+/** The setting an operator used to other servers' flags (`--port 9000`) is after. */
+const SETTING_FLAGS: Record<string, string> = {
+  port: 'LLM_PROXY__SERVER__PORT', p: 'LLM_PROXY__SERVER__PORT',
+  host: 'LLM_PROXY__SERVER__HOST', listen: 'LLM_PROXY__SERVER__HOST', bind: 'LLM_PROXY__SERVER__HOST',
+  db: 'LLM_PROXY__DATABASE__PATH', database: 'LLM_PROXY__DATABASE__PATH',
+};
+
+// Go's flag package (the Go GopherGate's) takes `-reset-admin` as well as `--reset-admin`.
+const asLong = (flag: string) => (/^-[a-z][a-z-]+$/.test(flag) ? `-${flag}` : flag);
+
+function unknownOption(flag: string): Command {
+  const setting = SETTING_FLAGS[flag.replace(/^--?/, '')];
+  const hint = setting ? ` (settings are environment variables or .env lines: ${setting}, see below)` : '';
+  return { kind: 'error', message: `unknown option ${flag}${hint}` };
+}
+
 export function parseArgs(argv: string[]): Command {
   const flags: string[] = [];
   for (const a of argv) {
@@ -31,23 +56,11 @@ export function parseArgs(argv: string[]): Command {
     flags.push(f);
   }
   if (flags.length === 0) return { kind: 'serve' };
+  // An unknown word first: `--port 9000` is no option at all, rather than one too many.
+  const unknown = flags.find((f) => !COMMANDS[asLong(f)]);
+  if (unknown !== undefined) return unknownOption(unknown);
   if (flags.length > 1) return { kind: 'error', message: `expected at most one option, got: ${flags.join(' ')}` };
-  // Go's flag package (the Go GopherGate's) takes `-reset-admin` as well as `--reset-admin`.
-  const flag = /^-[a-z][a-z-]+$/.test(flags[0]!) ? `-${flags[0]}` : flags[0];
-  switch (flag) {
-    case '--version':
-    case '-v':
-      return { kind: 'version' };
-    case '--help':
-    case '-h':
-      return { kind: 'help' };
-    case '--reset-admin':
-      return { kind: 'reset-admin' };
-    case '--healthcheck':
-      return { kind: 'healthcheck' };
-    default:
-      return { kind: 'error', message: `unknown option ${flags[0]}` };
-  }
+  return COMMANDS[asLong(flags[0]!)]!;
 }
 
 export const HELP = `gophergate ${VERSION} - OpenAI-compatible LLM gateway

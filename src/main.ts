@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 // First: may re-execute the process with Bun's fetch cap before the app loads (see the file).
 import './startup/early-fetch-cap';
+import { resolve } from 'node:path';
 import { openAppContext } from './app-context';
 import { HELP, parseArgs } from './cli-args';
 import { ConfigError, loadConfig, type Config } from './config/config';
@@ -18,6 +19,7 @@ import { prepareRuntime } from './startup/prepare-runtime';
 import { localUrl, urlHost } from './startup/local-url';
 import { signInHint } from './startup/sign-in-hint';
 import { runHealthcheck } from './startup/healthcheck';
+import { startedIgnoring } from './startup/inherited-ignore';
 import { announceSessionsEnded } from './redis/change-notices';
 import { redisDownReason } from './redis/redis-diagnosis';
 import { redisDownAtStartMessage, startupFailureMessage, type StartupStep } from './startup/startup-failure';
@@ -81,7 +83,7 @@ async function runResetAdmin(config: Config): Promise<void> {
     return result;
   });
   console.log(
-    `gophergate: ${what === 'reset' ? 'reset' : 'created'} user '${username}' in ${config.database.path} with password 'admin123'; ` +
+    `gophergate: ${what === 'reset' ? 'reset' : 'created'} user '${username}' in ${resolve(config.database.path)} with password 'admin123'; ` +
       'a new password must be chosen at the next login. Existing admin sessions were signed out.',
   );
 }
@@ -136,10 +138,12 @@ async function serve(config: Config): Promise<void> {
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  // The terminal it ran in closed (an ssh session ended): stop as cleanly, rather than die with rows queued.
-  process.on('SIGHUP', () => void shutdown('SIGHUP'));
-  console.log(`gophergate ${VERSION} listening on http://${urlHost(config.server.host)}:${server.port} (${config.database.url ? `PostgreSQL, instance ${config.instanceId}` : `database ${config.database.path}`})`);
+  // SIGINT (Ctrl-C) and SIGHUP (the terminal it ran in closed: an ssh session ended) stop it as
+  // cleanly, rather than die with rows queued; but not when it started with them ignored, as a
+  // handler would undo that: under nohup (SIGHUP) logging out stopped it, and as a script's async
+  // command (SIGINT: deploy.sh's `nohup ./gophergate &`) a Ctrl-C meant for the script did.
+  for (const signal of ['SIGINT', 'SIGHUP'] as const) if (!startedIgnoring(signal)) process.on(signal, () => void shutdown(signal));
+  console.log(`gophergate ${VERSION} listening on http://${urlHost(config.server.host)}:${server.port} (${config.database.url ? `PostgreSQL, instance ${config.instanceId}` : `database ${resolve(config.database.path)}`})`);
   // Warnings about a running server only once it runs: a start that fails shows its error alone.
   if (fdWarning) console.error(fdWarning);
   const alone = perInstanceLimitsWarning(config.database.url, config.redis.url);

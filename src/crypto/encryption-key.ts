@@ -1,7 +1,8 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ConfigError } from '../config/env-readers';
+import { tightenToOwnerOnly } from '../runtime/owner-only-file';
 
 const HOW_TO = 'generate one with: openssl rand -hex 32';
 
@@ -41,7 +42,7 @@ export function resolveEncryptionKey(
   };
   if (existsSync(file)) {
     const key = decodeKey(onFile(() => readFileSync(file, 'utf8')), file);
-    tightenKeyFile(file);
+    tightenToOwnerOnly(file);
     return key;
   }
   // Created exclusively: of two gateways started at once on a new folder, one writes the key and
@@ -60,23 +61,10 @@ export function resolveEncryptionKey(
   });
   if (!made) return readKeyBeingWritten(file, onFile);
   warn(
-    `[gophergate] generated a new encryption key in ${file}. Back it up: without it, stored provider keys cannot be decrypted. ` +
+    `[gophergate] generated a new encryption key in ${resolve(file)}. Back it up: without it, stored provider keys cannot be decrypted. ` +
       'Or set LLM_PROXY__ENCRYPTION_KEY.',
   );
   return decodeKey(readFileSync(file, 'utf8'), file);
-}
-
-/**
- * A key file made by hand (`openssl rand -hex 32 > encryption.key` under umask 022) or restored
- * from a backup is readable by every user: made 0600, as the database is (db/client.ts). One this
- * user may not change (another owner, a read-only mount) is left as it is.
- */
-function tightenKeyFile(file: string): void {
-  try {
-    if (statSync(file).mode & 0o077) chmodSync(file, 0o600);
-  } catch {
-    // not ours to change
-  }
 }
 
 /** The key file another process has just created: read until its one write is in (a moment). */

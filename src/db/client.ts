@@ -1,7 +1,8 @@
 import { Database } from 'bun:sqlite';
 import { drizzle, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { tightenToOwnerOnly } from '../runtime/owner-only-file';
 import * as schema from './schema';
 
 export type Db = BunSQLiteDatabase<typeof schema>;
@@ -33,13 +34,14 @@ export function closeSqlite(sqlite: Database): void {
 /**
  * Opens (creating the folder and file when missing) the SQLite database. A folder it creates is
  * 0700 and the database file 0600 (SQLite gives its -wal and -shm files the database file's
- * mode); existing files are tightened to 0600 too. Prompts, logs and users live in there.
+ * mode); existing files others may read are tightened to 0600 too, unless another user owns them
+ * (tightenToOwnerOnly). Prompts, logs and users live in there.
  */
 export function openDatabase(path: string): { sqlite: Database; db: Db } {
   if (path !== ':memory:') {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     closeSync(openSync(path, 'a', 0o600));
-    for (const f of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+    for (const f of [path, `${path}-wal`, `${path}-shm`]) tightenToOwnerOnly(f);
   }
   const sqlite = new Database(path, { create: true });
   applyPragmas(sqlite);

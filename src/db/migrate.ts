@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite';
+import { ConfigError } from '../config/env-readers';
 import type { Db } from './client';
 import { embeddedMigrations } from './migrations.gen';
 
@@ -26,6 +27,7 @@ export function runMigrations(db: Db): void {
   try {
     sqlite.run(`CREATE TABLE IF NOT EXISTS ${TABLE} (\n\t\t\tid SERIAL PRIMARY KEY,\n\t\t\thash text NOT NULL,\n\t\t\tcreated_at numeric\n\t\t)`);
     const last = sqlite.query(`SELECT id, hash, created_at FROM ${TABLE} ORDER BY created_at DESC LIMIT 1`).values()[0];
+    if (!last) refuseForeignTables(sqlite);
     for (const m of embeddedMigrations) {
       if (last && Number(last[2]) >= m.when) continue;
       for (const statement of m.sql.split('--> statement-breakpoint')) sqlite.run(statement);
@@ -40,6 +42,24 @@ export function runMigrations(db: Db): void {
     }
     throw err;
   }
+}
+
+/**
+ * A file with tables but none of our migrations is another program's database (a path pointed at
+ * the wrong file): migrating into it failed on "table `users` already exists" with a stack trace,
+ * or would have mixed our tables into theirs. Refused in one line; the ROLLBACK leaves it as it was.
+ */
+function refuseForeignTables(sqlite: Database): void {
+  const names = sqlite
+    .query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '__drizzle_migrations' ORDER BY name`)
+    .values()
+    .map((r) => String(r[0]));
+  if (names.length === 0) return;
+  const shown = names.length > 5 ? `${names.slice(0, 5).join(', ')}, …` : names.join(', ');
+  throw new ConfigError(
+    `cannot use the database ${sqlite.filename}: it holds tables of another program (${shown}) and none of GopherGate's migrations. ` +
+      'Set LLM_PROXY__DATABASE__PATH to a new file (its folder is created) or to a GopherGate database.',
+  );
 }
 
 /** BEGIN IMMEDIATE, waiting past busy_timeout while another process migrates (a slow, loaded start). */

@@ -1,3 +1,4 @@
+import { Database } from 'bun:sqlite';
 import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,6 +52,21 @@ describe('a start that cannot go on says why in one line', () => {
     const notDb = join(dir, 'not-sqlite.db');
     expectOneLineRefusal(start({ LLM_PROXY__DATABASE__PATH: notDb }), 'not a SQLite database', 'LLM_PROXY__DATABASE__PATH');
     expectOneLineRefusal(start({ LLM_PROXY__DATABASE__PATH: notDb }, ['--reset-admin']), 'not a SQLite database');
+  });
+
+  test("a SQLite file of another program (its own users and clients tables) is refused in one line, and left as it was; --reset-admin too", () => {
+    // A path pointed at the wrong file: migrating into it failed on "table `users` already exists" with a stack trace.
+    const dir = mkdtempSync(join(tmpdir(), 'gg-startfail-foreign-'));
+    const foreign = join(dir, 'other-app.db');
+    const lite = new Database(foreign, { create: true });
+    lite.exec("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO users (name) VALUES ('theirs'); CREATE TABLE clients (id INTEGER PRIMARY KEY)");
+    lite.close();
+    for (const args of [[], ['--reset-admin']]) {
+      expectOneLineRefusal(start({ LLM_PROXY__DATABASE__PATH: foreign }, args), `cannot use the database ${foreign}`, 'tables of another program (clients, users)', 'LLM_PROXY__DATABASE__PATH');
+    }
+    const after = new Database(foreign, { readonly: true });
+    expect(after.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all()).toEqual([{ name: 'clients' }, { name: 'users' }]);
+    after.close();
   });
 
   test('a port in use, and a host that is not an address', async () => {

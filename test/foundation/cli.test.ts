@@ -74,6 +74,16 @@ describe('command line', () => {
     expect(r.err).toContain('unknown option --frobnicate');
   });
 
+  test('a flag from other servers (--port 9000) is named as unknown, not as one option too many; settings are variables', () => {
+    expect(parseArgs(['--port', '9000'])).toEqual({ kind: 'error', message: 'unknown option --port (settings are environment variables or .env lines: LLM_PROXY__SERVER__PORT, see below)' });
+    expect(parseArgs(['-p', '9000'])).toEqual({ kind: 'error', message: 'unknown option -p (settings are environment variables or .env lines: LLM_PROXY__SERVER__PORT, see below)' });
+    expect(parseArgs(['--host=127.0.0.1'])).toEqual({ kind: 'error', message: 'unknown option --host (settings are environment variables or .env lines: LLM_PROXY__SERVER__HOST, see below)' });
+    expect(parseArgs(['--db', 'x.db'])).toEqual({ kind: 'error', message: 'unknown option --db (settings are environment variables or .env lines: LLM_PROXY__DATABASE__PATH, see below)' });
+    expect(parseArgs(['--version', '--frobnicate'])).toEqual({ kind: 'error', message: 'unknown option --frobnicate' });
+    // Two known options are still one too many.
+    expect(parseArgs(['--version', '--help'])).toEqual({ kind: 'error', message: 'expected at most one option, got: --version --help' });
+  });
+
   test('a malformed setting stops the start with a fix-it message and no secret', () => {
     const r = run([], { LLM_PROXY__ENCRYPTION_KEY: 'not-a-key', OPENAI_API_KEY: 'sk-secret-value' });
     expect(r.code).toBe(1);

@@ -1,6 +1,6 @@
 import { Database } from 'bun:sqlite';
 import { expect, setDefaultTimeout, test } from 'bun:test';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pkg from '../../package.json';
@@ -15,6 +15,8 @@ import { startGateway } from '../helpers/start-gateway';
 setDefaultTimeout(30_000);
 
 const MAIN = join(import.meta.dir, '../../src/main.ts');
+/** Where a start can tell an inherited ignored signal (/proc/self/status) and GNU env can reset one. */
+const LINUX = process.platform === 'linux';
 
 test('the server starts in an empty directory, creates ./data, answers /health and stops cleanly on SIGTERM', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-'));
@@ -52,6 +54,8 @@ test('the server starts in an empty directory, creates ./data, answers /health a
   expect(existsSync(join(cwd, 'data', 'encryption.key'))).toBe(true);
   proc.kill('SIGTERM');
   expect(await proc.exited).toBe(0);
+  // Where the key to back up went, as a full path.
+  expect(await new Response(proc.stderr).text()).toContain(`generated a new encryption key in ${join(realpathSync(cwd), 'data', 'encryption.key')}.`);
 });
 
 test("no sign-in line when admin's password was configured; the line is back after --reset-admin", async () => {
@@ -104,7 +108,9 @@ test('LLM_PROXY__DATABASE__PATH with spaces around it (or blank) is the file it 
   for (const [given, file] of [[' ./data/spaced.db ', 'data/spaced.db'], ['   ', 'data/gophergate.db']] as const) {
     const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-path-'));
     const p = await startGatewayProcess({ cwd, dbPath: given, adminPassword: 'path-admin-password-1', env: { LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' } });
-    expect(p.out()).toContain(`(database ${given.trim() || './data/gophergate.db'})`);
+    // The file's full path, so an operator sees where the data went whatever the working directory
+    // (a supervisor's is often /), not the setting as given.
+    expect(p.out()).toContain(`(database ${join(realpathSync(cwd), file)})`);
     const key = await createClientKey(p.url, 'path-admin-password-1');
     const { response } = await new OpenAI({ baseURL: `${p.url}/v1`, apiKey: key })
       .chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'keep me' }] })
@@ -195,7 +201,8 @@ test('a SIGTERM sent the moment it says it listens (as a supervisor may) drains 
 test('SIGHUP (its terminal closed) stops it as cleanly as SIGTERM: the request just answered is logged, exit 0', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-hup-'));
   const dbPath = join(cwd, 'gophergate.db');
-  const p = await startGatewayProcess({ cwd, dbPath, adminPassword: 'hup-admin-password-1', env: { LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' } });
+  // SIGHUP at its default however this test run was started (under nohup it would be inherited ignored, and left so).
+  const p = await startGatewayProcess({ cwd, dbPath, adminPassword: 'hup-admin-password-1', env: { LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true' }, wrap: LINUX ? ['env', '--default-signal=HUP'] : [] });
   try {
     const client = new OpenAI({ baseURL: `${p.url}/v1`, apiKey: await createClientKey(p.url, 'hup-admin-password-1') });
     const { response } = await client.chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'hang up' }] }).withResponse();
@@ -210,6 +217,29 @@ test('SIGHUP (its terminal closed) stops it as cleanly as SIGTERM: the request j
     } finally {
       db.close();
     }
+  } finally {
+    p.proc.kill('SIGKILL');
+  }
+});
+
+// How each signal comes to be ignored at start: `nohup ./gophergate &` (nohup ignores SIGHUP, then
+// execs the gateway); a shell without job control starts `cmd &` with SIGINT ignored (deploy.sh's
+// line), which `trap "" INT; exec` reproduces with the same pid.
+test.skipIf(!LINUX).each([
+  ['SIGHUP', 'under nohup: the operator logging out', ['nohup']],
+  ['SIGINT', "as a script's async command: a Ctrl-C meant for the script", ['bash', '-c', 'trap "" INT; exec "$@"', 'bash']],
+] as const)('started with %s ignored (%s) leaves it serving; SIGTERM still stops it', async (signal, _how, wrap) => {
+  const cwd = mkdtempSync(join(tmpdir(), 'gg-serve-ignored-'));
+  const p = await startGatewayProcess({ cwd, dbPath: join(cwd, 'gophergate.db'), adminPassword: 'ignored-admin-password-1', wrap: [...wrap] });
+  try {
+    p.proc.kill(signal);
+    // Long enough for a handled signal to have stopped it (it did: the handler overrode the inherited ignore).
+    await Bun.sleep(500);
+    expect((await fetch(`${p.url}/health`)).status).toBe(200);
+    expect(p.out()).not.toContain(`${signal} received`);
+    p.proc.kill('SIGTERM');
+    expect(await p.proc.exited).toBe(0);
+    expect(await p.outAtExit()).toContain('gophergate: SIGTERM received');
   } finally {
     p.proc.kill('SIGKILL');
   }
