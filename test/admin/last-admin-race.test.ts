@@ -4,11 +4,15 @@
  * PostgreSQL (where the two requests run on separate connections and each alone saw another
  * admin). Before, PostgreSQL ended with no admin at all.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { listUsers } from '../../src/admin/users-service';
 import { api, json, login, ADMIN_PASSWORD, type Session } from '../helpers/admin-harness';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
 import { startGateway, type TestGateway } from '../helpers/start-gateway';
+
+// Rounds of sign-ins (password hashing) and concurrent requests: 2-3 s on a quiet machine, past 5 s on a
+// loaded one (the tests then overlapped). A limit only bounds a hang.
+setDefaultTimeout(30_000);
 
 const ROUNDS = 6;
 
