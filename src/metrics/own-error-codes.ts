@@ -17,5 +17,5 @@ export const OWN_ERROR_CODES: ReadonlySet<string> = new Set([
   'budget_exceeded', 'too_many_connections', 'upstream_error', 'upstream_unreachable', 'upstream_auth_failed',
   'upstream_region_refused', 'upstream_redirect', 'circuit_open', 'no_available_target', 'overloaded', 'limits_unavailable',
   'store_unavailable', 'store_busy', 'upstream_timeout', 'group_cycle', 'group_depth_exceeded', 'internal_error',
-  'provider_disabled', 'client_closed_request', 'client_read_timeout', 'classifier_timeout', 'no_image',
+  'provider_disabled', 'shutting_down', 'client_closed_request', 'client_read_timeout', 'classifier_timeout', 'no_image',
 ]);
