@@ -7,6 +7,7 @@ import { providerKeys, providers, requestLogs } from '../db/schema';
 import { ApiError, badRequest, notFound } from '../errors/api-error';
 import { checkAdminName, checkProviderKeyText } from './admin-names';
 import { requireProviderId } from './providers-service';
+import { stateKeyOf } from '../key-pool/key-pool';
 
 export type ProviderKeyDeps = Pick<AppContext, 'db' | 'state' | 'secretBox' | 'keyPool'>;
 
@@ -56,13 +57,13 @@ export async function listProviderKeys(deps: ProviderKeyDeps, id: string, now = 
   const pid = requireProviderId(id);
   const inPool = new Map((deps.state.getSnapshot().providers.get(pid)?.keys ?? []).map((k) => [k.id, k]));
   const usage = await usageByKey(deps, pid, now);
-  const view = (k: { id: string; label: string; last4: string; weight: number }, usable: boolean): ProviderKeyView => {
-    const s = deps.keyPool.stateOf(pid, k.id);
+  const view = (k: { id: string; label: string; last4: string; weight: number; stateId?: string }, usable: boolean): ProviderKeyView => {
+    const s = deps.keyPool.stateOf(pid, stateKeyOf(k));
     return {
       id: k.id, label: k.label, last4: k.last4, weight: k.weight,
       state: usable ? s.state : 'set_aside',
       cooling_until: usable && s.state === 'cooling' ? new Date(s.until).toISOString() : null,
-      models: deps.keyPool.modelStatesOf(pid, k.id).map(({ model, state }) => ({
+      models: deps.keyPool.modelStatesOf(pid, stateKeyOf(k)).map(({ model, state }) => ({
         model,
         state: state.state,
         cooling_until: state.state === 'cooling' ? new Date(state.until).toISOString() : null,

@@ -76,6 +76,11 @@ export interface PoolKey {
   /** Share of requests relative to the pool's other keys (default 1). */
   weight: number;
   apiKey: string;
+  /**
+   * Where the key pool keeps its state when not under `id`: the env key's names its secret (a keyed
+   * fingerprint), as each instance may hold another env key and one replaced there starts afresh.
+   */
+  stateId?: string;
 }
 
 /** One HTTP call to an upstream, fully built (the proxy adds the abort signal and timeouts). */

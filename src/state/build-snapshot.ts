@@ -86,7 +86,11 @@ function providerSettings(
 function poolKeys(apiKey: string | undefined, stored: boolean, rows: NonNullable<SnapshotRows['providerKeys']>, box: SecretBox): { keys: PoolKey[]; unreadable: number } {
   const keys: PoolKey[] = [];
   let unreadable = 0;
-  if (apiKey) keys.push({ id: stored ? 'main' : 'env', label: stored ? 'main' : 'env', last4: apiKey.slice(-4), weight: 1, apiKey });
+  if (apiKey && stored) keys.push({ id: 'main', label: 'main', last4: apiKey.slice(-4), weight: 1, apiKey });
+  // The env key is each instance's own (instances sharing Redis may hold different ones, and a key
+  // replaced in the environment comes back with a restart): its state is kept under its fingerprint,
+  // so another instance's 401 or a revoked predecessor's does not rest it.
+  else if (apiKey) keys.push({ id: 'env', label: 'env', last4: apiKey.slice(-4), weight: 1, apiKey, stateId: `env.${box.fingerprint(apiKey).slice(0, 16)}` });
   for (const r of rows) {
     try {
       keys.push({ id: String(r.id), label: r.label, last4: r.keyLast4, weight: r.weight, apiKey: box.decrypt(r.keyEncrypted) });

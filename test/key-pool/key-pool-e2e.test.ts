@@ -308,7 +308,7 @@ describe('Gemini (the key goes in x-goog-api-key)', () => {
   test("Google's 429 names its wait only in the body (RetryInfo): the key rests that long, and the client is told to wait it out", async () => {
     refused = G1;
     quotaBody = true;
-    const g1 = g.ctx.state.getSnapshot().providers.get('gemini')!.keys![0]!.id;
+    const g1 = g.ctx.state.getSnapshot().providers.get('gemini')!.keys![0]!; // the env key: its state is under its own slot
     const g2 = g.ctx.state.getSnapshot().providers.get('gemini')!.keys![1]!.id;
     // Both keys rest (G2 from the test above until its 10 s pass, then G1 here): the client's 429.
     // G2 is back first: the first request probes it (it answers), then G1 gets its turn and is refused.

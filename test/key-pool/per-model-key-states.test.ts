@@ -9,6 +9,7 @@ import { addProviderKey } from '../../src/admin/provider-keys-service';
 import { ProviderKeyPool } from '../../src/key-pool/key-pool';
 import { fixtureJson, jsonResponse, replayJson, startFakeUpstream, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
 import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { envKeyOf } from '../helpers/env-key';
 
 setDefaultTimeout(30_000);
 
@@ -166,7 +167,7 @@ test("a 429 naming its wait only in OpenAI's other headers: the key rests that l
   const e = await apiError(chat('openai/gpt-4o'));
   expect(e.headers?.get('retry-after')).toBe('2'); // before: none, and both keys rested 60 s
   expect(gw.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o')).toEqual({ state: 'cooling', until: clock.now + 360_000 });
-  expect(gw.ctx.keyPool.stateOf('openai', 'env', 'gpt-4o')).toEqual({ state: 'cooling', until: clock.now + 1_500 }); // the exact wait, not its whole seconds
+  expect(gw.ctx.keyPool.stateOf('openai', envKeyOf(gw), 'gpt-4o')).toEqual({ state: 'cooling', until: clock.now + 1_500 }); // the exact wait, not its whole seconds
 });
 
 test("Anthropic's token counting has limits of its own: a 429 on count_tokens does not rest the key for the model's messages", async () => {
