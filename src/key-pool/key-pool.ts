@@ -193,11 +193,13 @@ export class ProviderKeyPool {
    * How long until a key of the provider serves the model again, by the pool's knowledge (null:
    * one serves now, or none will by itself: all set aside). A 429 that came without a
    * `retry-after` is sent on with this one, so the client waits as long as the gateway would.
+   * `skip`: keys left out (those a request just tried, whose own 429s named their waits).
    */
-  retryAfterMs(settings: ProviderSettings, model?: string | null): number | null {
+  retryAfterMs(settings: ProviderSettings, model?: string | null, skip?: readonly PoolKey[]): number | null {
     const now = this.now();
     let soonest = Number.POSITIVE_INFINITY;
     for (const k of settings.keys ?? []) {
+      if (skip?.includes(k)) continue;
       const s = this.stateFor(settings.id, stateKeyOf(k), model, now);
       if (s.state === 'active') return null;
       if (s.state === 'cooling') soonest = Math.min(soonest, s.until - now);

@@ -144,6 +144,22 @@ test("every key rate-limited, the last 429 without retry-after: the client's 429
   expect(second.headers?.get('retry-after')).toBe('55');
 });
 
+test("every key rate-limited, each naming its wait: the client is told when the first key is back, not the last one tried", async () => {
+  refuse.set(`${POOL_KEY} gpt-4o`, { status: 429, body: rateLimited, headers: { 'retry-after': '5' } });
+  refuse.set(`${ENV_KEY} gpt-4o`, { status: 429, body: rateLimited, headers: { 'retry-after': '40' } });
+  openai.requests.length = 0;
+  const first = await apiError(chat('openai/gpt-4o'));
+  expect(keysSeen()).toEqual([POOL_KEY, ENV_KEY]);
+  expect([first.status, first.headers?.get('retry-after')]).toEqual([429, '5']); // before: 40, the env key's
+  // 5 s on, the pool key (back first) is tried again and now names 50 s: the env key, not tried, is back in 35.
+  clock.now += 5_000;
+  refuse.set(`${POOL_KEY} gpt-4o`, { status: 429, body: rateLimited, headers: { 'retry-after': '50' } });
+  openai.requests.length = 0;
+  const second = await apiError(chat('openai/gpt-4o'));
+  expect(keysSeen()).toEqual([POOL_KEY]);
+  expect(second.headers?.get('retry-after')).toBe('35'); // before: 50
+});
+
 test('the same on /v1/messages: an Anthropic-shaped 429 with the pool\'s retry-after', async () => {
   const body = fixtureJson('anthropic', 'error-429.json');
   refuse.set(`${ANT_POOL} claude-sonnet-4-5`, { status: 429, body });
