@@ -11,7 +11,7 @@ import { runMigrations } from './db/migrate';
 import { resetAdmin, resetAdminAsync, seedDatabase } from './db/seed/seed';
 import { migratePg, openPgStore } from './db/pg-store';
 import { listen } from './serve';
-import { badBaseUrlWarnings, newlyUnreadableKeyWarnings, trimmedBaseUrlWarnings, unreadableKeyWarnings } from './startup/stored-provider-warnings';
+import { badBaseUrlWarnings, newlyUnreadableKeyWarnings, ownKeyCopyWarnings, trimmedBaseUrlWarnings, unreadableKeyWarnings } from './startup/stored-provider-warnings';
 import { prepareRuntime } from './startup/prepare-runtime';
 import { localUrl, urlHost } from './startup/local-url';
 import { signInHint } from './startup/sign-in-hint';
@@ -144,6 +144,7 @@ async function serve(config: Config): Promise<void> {
   for (const w of [...unknownSettingWarnings(settings), ...mockUnusedSettingWarnings(settings)]) console.warn(w);
   for (const w of dotenvLineWarnings()) console.warn(w);
   for (const w of unreadableKeyWarnings(ctx.state.getSnapshot())) console.warn(w);
+  for (const w of ownKeyCopyWarnings(ctx.state.getSnapshot())) console.warn(w);
   let seen = ctx.state.getSnapshot();
   ctx.state.onChange((s) => {
     for (const w of newlyUnreadableKeyWarnings(seen, s)) console.warn(w);

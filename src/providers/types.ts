@@ -46,6 +46,8 @@ export interface ProviderSettings {
   betaBaseUrlChange?: string;
   /** Stored keys (its own, pool keys) that do not decrypt: made under another LLM_PROXY__ENCRYPTION_KEY. */
   unreadableKeys?: number;
+  /** Pool rows (ids) holding the provider's own key itself: left out of `keys`, the own key stands for them. */
+  ownKeyCopies?: string[];
   /**
    * The stored base URL holds a query or fragment (saved before the admin API refused them; a key
    * given `?key=...`): calls would append their paths after it, so the provider is off until the
