@@ -207,6 +207,14 @@ export class ProviderKeyPool {
     return Number.isFinite(soonest) ? Math.max(0, soonest) : null;
   }
 
+  /** How many of the provider's keys are in each state (their own state, not a model's): `/health` shows it. */
+  countStates(settings: ProviderSettings): Record<KeyState['state'], number> {
+    const now = this.now();
+    const counts = { active: 0, cooling: 0, set_aside: 0 };
+    for (const k of settings.keys ?? []) counts[this.stateFor(settings.id, stateKeyOf(k), null, now).state]++;
+    return counts;
+  }
+
   /**
    * The key's state for the model: set aside if any of its slots is, else cooling until the
    * latest cooldown ends, else active (a probe due if a slot's cooldown ended unclaimed).
