@@ -212,7 +212,9 @@ export async function walkTargets<T>(
           // pass-through's leading targets) lets the group's other targets try.
           return { ok: false, error: own ? (refused ?? e) : e, target, attempts, spent: spent ?? NONE_SPENT, tries, more: own, waits: { named: namedMs, own: ownMs } };
         }
-        failure = e;
+        // A key only rate-limited says more than a later key's refusal (401/403, 402): the client's
+        // retry is served once it is back, so its 429 and wait end the target, whatever the keys' order.
+        if (!(isRateLimit(failure) && isKeyFailure(e) && !isRateLimit(e))) failure = e;
         if (key && !isKeyFailure(e)) keyPool.answered(target.provider, key, undefined, model);
         if (!key || !isKeyFailure(e)) break;
         // Not when an admin removed or replaced the key meanwhile: its id (`main`) may name a new key now.
@@ -285,6 +287,9 @@ function rateLimitedUntilPoolFrees(e: UpstreamError, ms: number | null): boolean
   e.headers['retry-after'] = String(Math.max(1, Math.ceil(ms / 1000)));
   return true;
 }
+
+/** A rate limit (429) that is not an account out of credit (`insufficient_quota`): the key is back after a wait. */
+const isRateLimit = (e: UpstreamError | null): boolean => e?.upstreamStatus === 429 && e.code !== 'insufficient_quota';
 
 /** Whether the pool still holds this key, the same secret under the same id. */
 function stillInPool(ctx: WalkContext, provider: ProviderId, key: PoolKey): boolean {
