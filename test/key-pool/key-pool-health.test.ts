@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import { addProviderKey } from '../../src/admin/provider-keys-service';
-import { jsonResponse, replayJson, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { openaiRefusingKeys } from '../helpers/openai-key-refusals';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 
 setDefaultTimeout(30_000);
@@ -16,12 +17,7 @@ let openai: FakeUpstream;
 let gw: TestGateway;
 
 beforeAll(async () => {
-  openai = startFakeUpstream((req, rec, fake) => {
-    const auth = req.headers.get('authorization');
-    if (auth === `Bearer ${REVOKED}`) return jsonResponse({ error: { message: 'Incorrect API key provided: sk-pool-***RVKD.', type: 'invalid_request_error', code: 'invalid_api_key' } }, 401);
-    if (auth === `Bearer ${LIMITED}`) return jsonResponse({ error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } }, 429, { 'retry-after': '120' });
-    return replayJson('openai', 'chat.json')(req, rec, fake);
-  });
+  openai = startFakeUpstream(openaiRefusingKeys({ revoked: [REVOKED], limited: { [LIMITED]: '120' } }));
   gw = await startGateway({ env: providerEnv('openai', `${openai.url}/v1`) });
   await addProviderKey(gw.ctx, 'openai', { key: REVOKED, label: 'revoked', weight: 100 });
   await addProviderKey(gw.ctx, 'openai', { key: LIMITED, label: 'limited', weight: 50 });
@@ -41,7 +37,7 @@ test("each provider with keys lists how many are active, cooling and set aside; 
   const p = await health();
   expect(p.openai.keys).toEqual({ active: 2, cooling: 0, set_aside: 1 }); // the 429 rests the key for gpt-4o-mini only
   expect(p.openai.circuit).toBe('closed');
-  expect(JSON.stringify(p)).not.toContain('RVKD');
+  expect(JSON.stringify(p)).not.toContain(REVOKED);
   // A provider without keys (Ollama) shows none.
   expect(p.ollama.keys).toBeUndefined();
 });

@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import { addProviderKey } from '../../src/admin/provider-keys-service';
-import { jsonResponse, replayJson, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
+import { openaiRefusingKeys } from '../helpers/openai-key-refusals';
 import { ADMIN_PASSWORD, api, login } from '../helpers/admin-harness';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { eventually, redisEnv } from '../helpers/redis-env';
@@ -26,12 +27,7 @@ let B: TestGateway;
 let poolId: string;
 
 beforeAll(async () => {
-  upstream = startFakeUpstream((req, rec, fake) => {
-    const auth = req.headers.get('authorization');
-    if (auth === `Bearer ${KEY_A}`) return jsonResponse({ error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', code: 'invalid_api_key' } }, 401);
-    if (auth === `Bearer ${POOL}`) return jsonResponse({ error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } }, 429, { 'retry-after': '300' });
-    return replayJson('openai', 'chat.json')(req, rec, fake);
-  });
+  upstream = startFakeUpstream(openaiRefusingKeys({ revoked: [KEY_A], limited: { [POOL]: '300' } }));
   cluster = await startCluster(2, {
     sharedDb: true,
     env: providerEnv('openai', `${upstream.url}/v1`),
