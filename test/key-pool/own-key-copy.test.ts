@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import { addProviderKey, listProviderKeys } from '../../src/admin/provider-keys-service';
 import { providerKeys } from '../../src/db/schema';
-import { ownKeyCopyWarnings } from '../../src/startup/stored-provider-warnings';
+import { ownKeyCopyWarnings } from '../../src/startup/own-key-copy-warnings';
 import { jsonResponse, replayJson, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 
