@@ -9,6 +9,7 @@ import { runMigrations } from './db/migrate';
 import { seedDatabase } from './db/seed/seed';
 import { fillKeyFingerprints } from './admin/key-fingerprints';
 import { fillTeamNameKeys } from './admin/team-name-key';
+import { fillClientNameKeys } from './admin/client-name-key';
 import type { LogSink } from './logging/log-sink-interface';
 import { createLogSink } from './logging/log-sink';
 import { DeliveryLogSink } from './logging/delivery-log-sink';
@@ -126,11 +127,13 @@ export async function openAppContext(config: Config, overrides: ContextOverrides
 
 /**
  * Pool keys stored before their fingerprint existed get it now (src/admin/key-fingerprints.ts),
- * teams made before their name key existed theirs (src/admin/team-name-key.ts).
+ * teams and client keys made before their name key existed theirs (src/admin/team-name-key.ts,
+ * src/admin/client-name-key.ts).
  */
 async function withStartupFills(ctx: AppContext, overrides: ContextOverrides): Promise<AppContext> {
   for (const w of await fillKeyFingerprints(ctx.db, ctx.secretBox)) (overrides.warn ?? console.warn)(w);
   for (const w of await fillTeamNameKeys(ctx.db)) (overrides.warn ?? console.warn)(w);
+  await fillClientNameKeys(ctx.db);
   return ctx;
 }
 

@@ -10,6 +10,7 @@ import { scopeOf } from '../limits/build-key-limits';
 import type { BudgetPeriod } from '../limits/limit-types';
 import type { LimitsService } from '../limits/limits-service';
 import { limitColumns, periodSpend, type LimitFieldsInput } from './limit-fields';
+import { nameKey } from './name-key';
 
 export interface ClientView {
   id: number;
@@ -60,13 +61,19 @@ function cleanName(name: string): string {
   return n;
 }
 
+/** A checked name with its name key (src/admin/name-key.ts), as a row stores them. */
+const named = (name: string) => {
+  const n = cleanName(name);
+  return { name: n, nameKey: nameKey(n) };
+};
+
 /** Creates a client; the returned key is the only time it exists outside the caller's hands. */
 export async function createClient(deps: AdminDeps, name: string, limits: LimitFieldsInput = {}): Promise<{ id: number; name: string; key: string }> {
   const key = generateClientKey();
   const cols = await limitColumns(deps, limits, 'client');
   const [row] = await deps.db
     .insert(clients)
-    .values({ ...cols, name: cleanName(name), keyHash: hashClientKey(key), keyPrefix: key.slice(0, CLIENT_KEY_PREFIX_LENGTH), createdAt: Date.now() })
+    .values({ ...cols, ...named(name), keyHash: hashClientKey(key), keyPrefix: key.slice(0, CLIENT_KEY_PREFIX_LENGTH), createdAt: Date.now() })
     .returning();
   await deps.state.refresh();
   return { id: row!.id, name: row!.name, key };
@@ -94,7 +101,7 @@ export async function getClient(deps: AdminDeps, id: number): Promise<ClientView
 }
 
 export async function renameClient(deps: AdminDeps, id: number, name: string): Promise<ClientView> {
-  const [row] = await deps.db.update(clients).set({ name: cleanName(name) }).where(eq(clients.id, id)).returning();
+  const [row] = await deps.db.update(clients).set(named(name)).where(eq(clients.id, id)).returning();
   if (!row) throw notFound(`No client with id ${id}.`, 'client_not_found', 'id');
   await deps.state.refresh();
   return (await views(deps, [row]))[0]!;
@@ -104,7 +111,7 @@ export async function renameClient(deps: AdminDeps, id: number, name: string): P
 /** PATCH: renames and/or changes limits (only the fields present); in force at once. */
 export async function updateClient(deps: Deps, id: number, input: LimitFieldsInput & { name?: string }): Promise<ClientView> {
   const cols = await limitColumns(deps, input, 'client');
-  const name = input.name === undefined ? {} : { name: cleanName(input.name) };
+  const name = input.name === undefined ? {} : named(input.name);
   if (Object.keys(cols).length === 0 && !('name' in name)) return getClient(deps, id);
   const [row] = await deps.db.update(clients).set({ ...cols, ...name }).where(eq(clients.id, id)).returning();
   if (!row) throw notFound(`No client with id ${id}.`, 'client_not_found', 'id');

@@ -5,15 +5,14 @@ import { badRequest } from '../errors/api-error';
 import { ID_CHARS, shownValue } from '../errors/shown-value';
 import type { AdminDeps } from './admin-deps';
 import { teamNameKey, teamNamedLike } from './team-name-key';
+import { clientNamedLike, clientPrefixFilter } from './client-name-key';
+import { startsWith } from './name-key';
 
 /**
  * Name lookups for pickers that must not list every row (the dashboard's team and client
  * choosers: an organisation with one team per project has thousands): a prefix search, a few rows
  * at a time, and the reverse, a typed name back to its row.
  */
-
-/** `LIKE` pattern matching what starts with `prefix` (its own `%`, `_` and `\` taken literally). */
-const startsWith = (prefix: string) => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /**
  * Teams whose name starts with `prefix` up to case and spaces (by `name_key`, as names are unique;
@@ -71,9 +70,7 @@ export async function clientNamesOf(deps: AdminDeps, ids: readonly (number | nul
 
 /** At most `limit` client keys (id, name) whose name starts with `prefix` (case-insensitive), by name then newest. */
 export async function clientChoices(deps: AdminDeps, prefix: string, limit: number): Promise<{ id: number; name: string; revoked: boolean }[]> {
-  const p = prefix.trim().toLowerCase();
-  const where = p ? sql`lower(${clients.name}) like ${startsWith(p)} escape '\\'` : undefined;
-  return deps.db.select({ id: clients.id, name: clients.name, revoked: clients.revoked }).from(clients).where(where)
+  return deps.db.select({ id: clients.id, name: clients.name, revoked: clients.revoked }).from(clients).where(clientPrefixFilter(prefix))
     .orderBy(asc(binaryOrder(deps.db, clients.name)), sql`${clients.id} desc`).limit(limit);
 }
 
@@ -88,7 +85,7 @@ export async function clientIdByName(deps: AdminDeps, typed: string, param: stri
   if (id) return Number(id[1]);
   let rows = await deps.db.select({ id: clients.id }).from(clients).where(eq(clients.name, v)).limit(2);
   // Suggestions match any case, so a name typed in another case is that key's when only it has it.
-  if (rows.length === 0) rows = await deps.db.select({ id: clients.id }).from(clients).where(sql`lower(${clients.name}) = ${v.toLowerCase()}`).limit(2);
+  if (rows.length === 0) rows = await deps.db.select({ id: clients.id }).from(clients).where(clientNamedLike(v)).limit(2);
   if (rows.length === 1) return rows[0]!.id;
   if (rows.length === 0) throw badRequest(`No client key is named '${shownValue(v, ID_CHARS)}'.`, param);
   throw badRequest(`Several client keys are named '${shownValue(v, ID_CHARS)}': pick one from the list (it adds the key's #id).`, param);

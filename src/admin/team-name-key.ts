@@ -2,13 +2,10 @@ import { and, asc, eq, isNull, or } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { teams } from '../db/schema';
 import { isUniqueViolation } from '../db/unique-violation';
+import { nameKey } from './name-key';
 
-/**
- * What makes two team names the same team: equal after trimming, NFC and lower case ("Research",
- * "research " and "RESEARCH" are one name; "Équipe" with a composed or a decomposed É too).
- * Computed here, not by the stores' lower(): SQLite's folds ASCII only, PostgreSQL's by its locale.
- */
-export const teamNameKey = (name: string): string => name.trim().normalize('NFC').toLowerCase();
+/** What makes two team names the same team: the same name key (src/admin/name-key.ts). */
+export const teamNameKey = nameKey;
 
 /**
  * The id of a team other than `except` whose name is `name`'s up to case and spaces, if any (the

@@ -37,7 +37,8 @@ type Deps = AdminDeps & { limits?: LimitsService };
 type Row = typeof teams.$inferSelect;
 
 async function view(deps: Deps, r: Row): Promise<TeamView> {
-  const members = (await deps.db.select({ id: clients.id }).from(clients).where(eq(clients.teamId, r.id))).map((c) => c.id);
+  // In id order: without one PostgreSQL lists a key changed since (renamed, say) last, SQLite in rowid order.
+  const members = (await deps.db.select({ id: clients.id }).from(clients).where(eq(clients.teamId, r.id)).orderBy(asc(clients.id))).map((c) => c.id);
   return {
     id: r.id, name: r.name, models: r.models, budget_usd: r.budgetUsd, budget_period: r.budgetPeriod, rpm: r.rpm, tpm: r.tpm,
     spend_usd: await periodSpend(deps, scopeOf(`t:${r.id}`, r.name, r)),

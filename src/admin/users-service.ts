@@ -22,7 +22,10 @@ const view = (r: Row): UserView => ({
   id: r.id, username: r.username, role: r.role, must_change_password: r.mustChangePassword, created_at: r.createdAt,
 });
 
-const USERNAME_RE = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+/** What a new username may be (the body schema of POST /api/users documents it). */
+export const USERNAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$';
+export const USERNAME_RULE = 'Usernames are 1-64 letters, digits, dot, underscore, @ or hyphen, starting with a letter or digit.';
+const USERNAME_RE = new RegExp(USERNAME_PATTERN);
 
 async function getRow(db: Db, id: number): Promise<Row> {
   const [row] = await db.select().from(users).where(eq(users.id, id));
@@ -66,7 +69,7 @@ export async function getUser(db: Db, id: number): Promise<UserView> {
 /** A new user chooses their own password at first sign-in unless `mustChangePassword` is false. */
 export async function createUser(db: Db, username: string, password: string, role: Role, mustChangePassword = false): Promise<UserView> {
   if (!USERNAME_RE.test(username))
-    throw badRequest('Usernames are 1-64 letters, digits, dot, underscore, @ or hyphen, starting with a letter or digit.', 'username');
+    throw badRequest(USERNAME_RULE, 'username');
   checkPasswordPolicy(password, 'password', username);
   // Taken in any case: sign-in throttling counts 'Vera' and 'vera' as one name, and people would too.
   const taken = () => new ApiError({ status: 409, message: `The username '${username}' is taken.`, code: 'username_taken', param: 'username' });

@@ -2,7 +2,8 @@ import { Elysia, t } from 'elysia';
 import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
 import { createModel, deleteModel, getModel, listModels, MODEL_ID_MAX_CHARS, MODEL_ID_PATTERN, updateModel } from '../admin/models-service';
-import { PROVIDER_IDS } from '../providers/types';
+import { isProviderId, PROVIDER_IDS } from '../providers/types';
+import { badRequest } from '../errors/api-error';
 import { MAX_LONG_CONTEXT_THRESHOLD, MAX_MODEL_PRICE, MAX_PRICE_MULTIPLIER } from '../admin/model-patch-limits';
 import { ADMIN_RESPONSES, ADMIN_SECURITY as security } from './openapi-admin-docs';
 import { jsonInteger } from './strict-schema';
@@ -61,10 +62,13 @@ export function adminModelsRoutes(ctx: AppContext) {
   return new Elysia({ name: 'admin-models-routes' })
     .use(sessionGuard(ctx))
     .get('/api/models', async ({ query }) => {
-      return { data: await listModels(ctx, query.provider) };
+      // A typo would list nothing, read as "no models": named instead. Empty filters nothing, as elsewhere.
+      const provider = query.provider?.trim() || undefined;
+      if (provider !== undefined && !isProviderId(provider)) throw badRequest(`'provider' must be one of ${PROVIDER_IDS.join(', ')}, got '${provider}'.`, 'provider');
+      return { data: await listModels(ctx, provider) };
     }, {
       role: 'viewer',
-      query: t.Object({ provider: t.Optional(t.String({ maxLength: 40 })) }),
+      query: t.Object({ provider: t.Optional(t.String({ maxLength: 40, enum: [...PROVIDER_IDS], description: 'Only this provider\'s models' })) }),
       detail: { tags, security, responses: ADMIN_RESPONSES.listModels, summary: 'List models and prices, optionally for one provider' },
     })
     .post('/api/models', ({ body, set }) => {

@@ -1,7 +1,7 @@
 import { Elysia, t } from 'elysia';
 import { sessionGuard } from '../auth/session-guard';
 import type { AppContext } from '../context';
-import { createUser, deleteUser, getUser, listUsers, updateUser } from '../admin/users-service';
+import { createUser, deleteUser, getUser, listUsers, updateUser, USERNAME_PATTERN, USERNAME_RULE } from '../admin/users-service';
 import { MIN_PASSWORD_LENGTH } from '../security/password-policy';
 import { ADMIN_RESPONSES, ADMIN_SECURITY as security } from './openapi-admin-docs';
 import { decimalIdParams } from './strict-schema';
@@ -25,7 +25,7 @@ export function adminUsersRoutes(ctx: AppContext) {
     }, {
       role: 'admin',
       body: t.Object({
-        username: t.String({ minLength: 1, maxLength: 64 }),
+        username: t.String({ minLength: 1, maxLength: 64, pattern: USERNAME_PATTERN, error: USERNAME_RULE }),
         password: t.String({ maxLength: 1024 }),
         role,
         must_change_password: t.Optional(t.Boolean()),

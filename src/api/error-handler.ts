@@ -7,6 +7,7 @@ import { toAnthropicError, type AnthropicErrorBody } from '../messages/anthropic
 import { newRequestId } from '../proxy/request-id';
 import { CORS_HEADERS } from '../http/v1-cors-headers';
 import { isAnthropicPath, speaksAnthropic } from './anthropic-client';
+import { unionFieldMessage } from './union-field-message';
 
 function body(message: string, type: string, code: string, param: string | null = null): OpenAIErrorBody {
   return { error: { message, type, param, code } };
@@ -31,7 +32,8 @@ function validationBody(error: any): OpenAIErrorBody {
   const path = typeof first?.path === 'string' ? first.path.replace(/^\//, '').replace(/\//g, '.') : '';
   // TypeBox summaries end in "but found: <value>": the value may be a password or a key, so it is cut.
   // A schema may word its own refusal (`error`, as strict-schema.ts's ids do).
-  const own = typeof first?.schema?.error === 'string' ? first.schema.error : oneOfMessage(first?.schema);
+  // A nullable field's out-of-range value is told that range (union-field-message.ts).
+  const own = typeof first?.schema?.error === 'string' ? first.schema.error : oneOfMessage(first?.schema) ?? unionFieldMessage(first?.schema, first?.value);
   const message = own ?? String(first?.summary ?? first?.message ?? 'Invalid request.').replace(/,?\s*but found:[\s\S]*$/, '');
   return body(path ? `Invalid value for '${path}': ${message}` : String(message), 'invalid_request_error', 'invalid_request', path || null);
 }

@@ -1,7 +1,10 @@
 import { t } from 'elysia';
 import { jsonInteger } from './strict-schema';
+import { MAX_COUNT_LIMIT } from '../admin/limit-fields';
 
-const nullableInt = (description: string) => t.Optional(t.Nullable(jsonInteger({ minimum: 1, description })));
+/** A count limit: its bound in the document too, so a client checking against it sends nothing refused. */
+const nullableInt = (description: string) =>
+  t.Optional(t.Nullable(jsonInteger({ minimum: 1, maximum: MAX_COUNT_LIMIT, description, error: `must be a whole number from 1 to ${MAX_COUNT_LIMIT.toLocaleString('en-US')}, or null for no limit.` })));
 const period = t.Union([t.Literal('day'), t.Literal('week'), t.Literal('month'), t.Literal('total')], {
   description: 'UTC calendar periods (weeks start on Monday), or `total` for the lifetime of the key. Default `month`.',
 });
@@ -22,6 +25,10 @@ export const sharedLimitFields = {
 export const clientLimitFields = {
   ...sharedLimitFields,
   max_parallel: nullableInt('Requests in flight at once; null: none.'),
-  expires_at: t.Optional(t.Nullable(t.String({ description: 'ISO 8601 UTC, e.g. `2026-12-31T23:59:59Z`; the key answers 401 from then on. null: never.' }))),
+  expires_at: t.Optional(t.Nullable(t.String({
+    format: 'date-time',
+    description: 'ISO 8601 UTC, e.g. `2026-12-31T23:59:59Z`; the key answers 401 from then on. null: never.',
+    error: 'must be an ISO 8601 timestamp with a zone that exists on the calendar, e.g. 2026-12-31T23:59:59Z, or null.',
+  }))),
   team_id: t.Optional(t.Nullable(jsonInteger({ minimum: 1, description: "The key's team (its limits apply on top of the key's own); null: none." }))),
 };

@@ -213,7 +213,7 @@ export const ADMIN_RESPONSES = {
   deleteProviderKey: answers(deleted(str), { missing: true, conflict: true }),
   patchProviderKey: answers(poolKey, { bad: true, missing: true, conflict: true }),
   testProvider: answers(obj({ ok: bool, status: nullable(int), latency_ms: num, models: nullable({ ...int, description: 'How many models the upstream listed' }), error: nullable(str) }), { missing: true }),
-  listModels: answers(list(model)),
+  listModels: answers(list(model), { bad: true }),
   listGroups: answers(list(group)),
   tryGroup: answers(obj({ requested: str, path: arr(str), reason: str, targets: arr({ type: 'object' }) }, ['requested', 'path']), { bad: true, missing: true }),
   deleteGroup: answers(obj({ name: str, deleted: { const: true } }), { missing: true, conflict: true }),

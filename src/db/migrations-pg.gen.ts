@@ -22,6 +22,7 @@ import m19 from '../../drizzle-pg/0019_seed_context_windows.sql' with { type: 't
 import m20 from '../../drizzle-pg/0020_stored_responses_runner.sql' with { type: 'text' };
 import m21 from '../../drizzle-pg/0021_logs_team_index.sql' with { type: 'text' };
 import m22 from '../../drizzle-pg/0022_team_usage_rollups.sql' with { type: 'text' };
+import m23 from '../../drizzle-pg/0023_client_name_key.sql' with { type: 'text' };
 
 export const embeddedMigrations: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: "0000_init", when: 1796190489561, breakpoints: true, sql: m0 },
@@ -47,4 +48,5 @@ export const embeddedMigrations: { tag: string; when: number; breakpoints: boole
   { tag: "0020_stored_responses_runner", when: 1796560946287, breakpoints: true, sql: m20 },
   { tag: "0021_logs_team_index", when: 1796563196441, breakpoints: true, sql: m21 },
   { tag: "0022_team_usage_rollups", when: 1796571454724, breakpoints: true, sql: m22 },
+  { tag: "0023_client_name_key", when: 1796582558211, breakpoints: true, sql: m23 },
 ];

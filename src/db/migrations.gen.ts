@@ -30,6 +30,7 @@ import m27 from '../../drizzle/0027_seed_context_windows.sql' with { type: 'text
 import m28 from '../../drizzle/0028_stored_responses_runner.sql' with { type: 'text' };
 import m29 from '../../drizzle/0029_logs_team_index.sql' with { type: 'text' };
 import m30 from '../../drizzle/0030_team_usage_rollups.sql' with { type: 'text' };
+import m31 from '../../drizzle/0031_client_name_key.sql' with { type: 'text' };
 
 export const embeddedMigrations: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: "0000_motionless_avengers", when: 1795645372281, breakpoints: true, sql: m0 },
@@ -63,4 +64,5 @@ export const embeddedMigrations: { tag: string; when: number; breakpoints: boole
   { tag: "0028_stored_responses_runner", when: 1796560945425, breakpoints: true, sql: m28 },
   { tag: "0029_logs_team_index", when: 1796563195405, breakpoints: true, sql: m29 },
   { tag: "0030_team_usage_rollups", when: 1796571453832, breakpoints: true, sql: m30 },
+  { tag: "0031_client_name_key", when: 1796582555736, breakpoints: true, sql: m31 },
 ];

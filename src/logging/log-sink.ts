@@ -161,6 +161,8 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
         retentionWaiters.delete(msg.seq);
         return;
       case 'fatal':
+        // The writer could not open the database: no row is stored until a restart opens it (/health: degraded).
+        failing = msg.message;
         console.error(`gophergate log writer: ${msg.message}`);
         return;
       case 'closed':
@@ -176,6 +178,8 @@ export function createLogSink(opts: LogSinkOptions): WorkerLogSink {
 
   function giveUp(): void {
     dead = true;
+    // No row is stored from now on: /health says degraded, and why, until the gateway restarts.
+    failing = `log writer failed ${crashes} times in a row and was given up; request logging is off until restart`;
     const lost = pending.length + inflightCount;
     pending = [];
     inflight.clear();

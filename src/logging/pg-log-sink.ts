@@ -1,5 +1,6 @@
 import type { SQL } from 'bun';
 import { isConnectionError } from '../db/pg-store';
+import { isPassingPgFailure } from '../db/pg-write-failure';
 import { pgText } from '../db/pg-text';
 import { LOG_COLUMNS, logRowBytes, MAX_LOG_QUEUE_BYTES, type LogRow } from './log-row';
 import type { WorkerLogSink } from './log-sink';
@@ -115,6 +116,8 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
   let writing: Promise<void> | null = null;
   let closed = false;
   let refusals = 0;
+  /** Why writes fail while rows are kept for another try (/health `log_queue.error`); null once a batch commits. */
+  let failing: string | null = null;
   /** Rows still to be written one per transaction after a batch was refused, so only the refused row is lost. */
   let isolating = 0;
   /** Rows at the head of the queue whose batch lost its connection mid-write: committed or not, unknown. */
@@ -179,6 +182,7 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
         inflight = 0;
         gone(batch);
         refusals = 0;
+        failing = null;
         if (isolating > 0) isolating--;
         written += batch.length;
         back(batch.length);
@@ -191,17 +195,20 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
         }
       } catch (err) {
         inflight = 0;
+        const connection = isConnectionError(err);
         // Refused, not lost: PostgreSQL answered, so nothing of the batch is in.
-        if (!isConnectionError(err)) uncertain = 0;
+        if (!connection) uncertain = 0;
+        // A refusal that passes (disk full, a read-only standby, a timeout) is waited out like an outage.
+        const refused = !connection && !isPassingPgFailure(err);
         // A batch PostgreSQL refuses (not an outage) is about some row's content: its rows go again
         // one per transaction, and a row refused 3 times is counted as dropped, not the batch.
-        if (!isConnectionError(err) && batch.length > 1) {
+        if (refused && batch.length > 1) {
           isolating = batch.length;
           refusals = 0;
           queue = batch.concat(queue);
           continue;
         }
-        if (!isConnectionError(err) && ++refusals >= 3) {
+        if (refused && ++refusals >= 3) {
           refusals = 0;
           if (isolating > 0) isolating--;
           gone(batch);
@@ -209,7 +216,8 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
           continue;
         }
         queue = batch.concat(queue);
-        uncertain = batch.length;
+        if (connection) uncertain = batch.length;
+        failing = (err as Error).message;
         awaySince ??= Date.now();
         writtenSinceBack = 0;
         drops.warn(`gophergate: log writer could not write to PostgreSQL (${(err as Error).message}); ${queue.length} row(s) waiting`);
@@ -268,7 +276,7 @@ export function createPgLogSink(client: SQL, opts: PgLogSinkOptions = {}): Worke
       if (queue.length >= batchSize) kick();
       else timer ??= setTimeout(kick, flushMs);
     },
-    stats: () => ({ depth: queue.length + inflight, dropped: drops.count, written }),
+    stats: () => ({ depth: queue.length + inflight, dropped: drops.count, written, ...(failing ? { error: failing } : {}) }),
     onWritten(cb) {
       listeners.add(cb);
       return () => listeners.delete(cb);

@@ -57,6 +57,11 @@ function modelSamples(resting: Map<string, Map<string, Record<(typeof RESTING_ST
     sum.cooling += counts.cooling;
     sum.set_aside += counts.set_aside;
   }
-  for (const [provider, counts] of folded) kept.push({ provider, model: OVERFLOW_LABEL, counts });
+  for (const [provider, counts] of folded) {
+    // A model named `other` kept on its own (a client may ask for `openai/other`) takes the fold: one series, not two.
+    const named = kept.find((p) => p.provider === provider && p.model === OVERFLOW_LABEL);
+    if (named) named.counts = { cooling: named.counts.cooling + counts.cooling, set_aside: named.counts.set_aside + counts.set_aside };
+    else kept.push({ provider, model: OVERFLOW_LABEL, counts });
+  }
   return kept.flatMap(({ provider, model, counts }) => RESTING_STATES.map((state) => ({ labels: { provider, model, state }, value: counts[state] })));
 }

@@ -1,5 +1,6 @@
 import type { RoutingText } from './types';
 import { repeatsOverlappingChoice } from './regex-choice-hazard';
+import { repeatsTradeCharacters } from './regex-repeat-chain-hazard';
 
 /**
  * One heuristic rule, stored as data in a group's `settings.rules` (JSON).
@@ -88,8 +89,11 @@ export interface KeywordMatcher {
 }
 const ALTERNATION_MAX_CHARS = 1024;
 
+/** A word whose `*`s expand to `\w*` runs that trade characters (`a*a*a*b`): never run (validateHeuristicRules refuses it). */
+const wildcardsTrade = (word: string) => word.indexOf('*') < word.lastIndexOf('*', word.length - 2) && repeatsTradeCharacters(keywordSource(word), 'i');
+
 export function keywordMatcher(words: unknown): KeywordMatcher {
-  const sources = (Array.isArray(words) ? words : []).filter((w): w is string => typeof w === 'string' && w.trim() !== '').map(keywordSource);
+  const sources = (Array.isArray(words) ? words : []).filter((w): w is string => typeof w === 'string' && w.trim() !== '' && !wildcardsTrade(w)).map(keywordSource);
   return { each: sources.map((src) => new RegExp(src, 'i')), any: sources.length ? new RegExp(sources.map((src) => `(?:${src})`).join('|'), 'i') : null };
 }
 
@@ -130,8 +134,8 @@ export function nestsRepetition(pattern: string): boolean {
 
 // Compiled once per rule object: snapshot rules are stable objects, so this is a cache hit
 // on every request after the first.
-/** What never runs on a prompt: a pattern that could backtrack for minutes (regex-choice-hazard.ts). */
-const regexHazard = (pattern: string) => nestsRepetition(pattern) || repeatsOverlappingChoice(pattern);
+/** What never runs on a prompt: a pattern that could backtrack for minutes (regex-choice-hazard.ts, regex-repeat-chain-hazard.ts). */
+const regexHazard = (pattern: string, flags = '') => nestsRepetition(pattern) || repeatsOverlappingChoice(pattern) || repeatsTradeCharacters(pattern, flags);
 
 const compiled = new WeakMap<object, RegExp | KeywordMatcher | null>();
 
@@ -142,9 +146,9 @@ function compile(rule: HeuristicRule): RegExp | KeywordMatcher | null {
     if (rule.kind === 'keywords') {
       c = keywordMatcher(rule.words);
     } else if (rule.kind === 'regex') {
-      // A pattern that nests repetition or repeats a choice whose branches start alike never matches (validateHeuristicRules refuses it on save;
-      // one stored before that check must not let a prompt stall the gateway).
-      c = regexHazard(rule.pattern) ? null : new RegExp(rule.pattern, (rule.flags ?? '').replace(/[gy]/g, ''));
+      // A pattern that nests repetition, repeats a choice whose branches start alike or chains repeats that trade characters never
+      // matches (validateHeuristicRules refuses it on save; one stored before that check must not let a prompt stall the gateway).
+      c = regexHazard(rule.pattern, rule.flags) ? null : new RegExp(rule.pattern, (rule.flags ?? '').replace(/[gy]/g, ''));
     } else {
       c = null;
     }
@@ -241,6 +245,8 @@ export function validateHeuristicRules(rules: unknown): RuleProblem[] {
       case 'keywords':
         if (!Array.isArray(rule.words) || !rule.words.every((w) => typeof w === 'string'))
           bad(`${at}.words`, 'must be an array of strings');
+        else if (rule.words.some(wildcardsTrade))
+          bad(`${at}.words`, `has a word with more than one * inside (${rule.words.find(wildcardsTrade)}): a prompt could make it run for minutes; keep to one * per word`);
         break;
       case 'regex':
         if (typeof rule.pattern !== 'string') {
@@ -261,6 +267,8 @@ export function validateHeuristicRules(rules: unknown): RuleProblem[] {
           bad(`${at}.pattern`, 'repeats a part that itself repeats (such as (a+)+): a prompt could make it run for minutes; write it without the nesting');
         else if (repeatsOverlappingChoice(rule.pattern))
           bad(`${at}.pattern`, 'repeats a choice whose branches may start alike (such as (a|ab)+ or (\\s|,)*): a prompt could make it run for minutes; give each branch its own first character, or write single characters as a class ([\\s,]*)');
+        else if (repeatsTradeCharacters(rule.pattern, typeof rule.flags === 'string' ? rule.flags : ''))
+          bad(`${at}.pattern`, 'has two repeats in a row that can trade characters (such as .*x.*y or [a-z]+[a-z]+1): a prompt could make it run for minutes; drop a leading .* (a rule finds its match anywhere), or repeat what cannot be the next part ([^x]*x)');
         break;
       case 'min_chars':
         if (typeof rule.chars !== 'number') bad(`${at}.chars`, 'must be a number');

@@ -4,6 +4,7 @@ import type { SecretBox } from '../crypto/secret-box';
 import type { Db } from '../db/client';
 import { clients, modelGroups, models, providerKeys, providers, teams } from '../db/schema';
 import type { Store } from '../db/store';
+import { binaryOrder } from '../db/text-order';
 import { buildSnapshot, type SnapshotRows } from './build-snapshot';
 import type { RuntimeSnapshot } from './snapshot-types';
 
@@ -151,8 +152,8 @@ export class StateStore {
     this.lastStateVersion = this.stateVersion();
     const rows = {
       providers: this.db.select().from(providers).all(),
-      models: this.db.select().from(models).all(),
-      groups: this.db.select().from(modelGroups).all(),
+      models: this.db.select().from(models).orderBy(models.id).all(),
+      groups: this.db.select().from(modelGroups).orderBy(modelGroups.name).all(),
       clients: this.db.select().from(clients).all(),
       teams: this.db.select().from(teams).all(),
       providerKeys: this.db.select().from(providerKeys).orderBy(providerKeys.id).all(),
@@ -161,12 +162,16 @@ export class StateStore {
   }
 }
 
-/** The rows a snapshot is built from, awaited (works on either store). */
+/**
+ * The rows a snapshot is built from, awaited (works on either store). Models and groups by name
+ * (code points, as SQLite's load), so what walks them (a refusal naming the groups that use a
+ * model) lists them alike on both stores: unordered, PostgreSQL returned a row edited since last.
+ */
 async function readRows(db: Db): Promise<SnapshotRows> {
   const [p, m, g, c, t, k] = await Promise.all([
     db.select().from(providers),
-    db.select().from(models),
-    db.select().from(modelGroups),
+    db.select().from(models).orderBy(binaryOrder(db, models.id)),
+    db.select().from(modelGroups).orderBy(binaryOrder(db, modelGroups.name)),
     db.select().from(clients),
     db.select().from(teams),
     db.select().from(providerKeys).orderBy(providerKeys.id),

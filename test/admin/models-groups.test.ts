@@ -14,6 +14,15 @@ useAdminGateway((s) => ({ gw, admin } = s), {
 });
 
 describe('models', () => {
+  test('?provider= names a provider: a typo is a 400 naming it, not an empty list read as "no models"', async () => {
+    const r = await api(gw, 'GET', '/api/models?provider=opneai', { as: admin });
+    expect(r.status).toBe(400);
+    expect((await json(r)).error).toMatchObject({ param: 'provider', code: 'invalid_request' });
+    // Left empty, it filters nothing (as the other lists' filters do).
+    const all = (await json(await api(gw, 'GET', '/api/models?provider=', { as: admin }))).data as any[];
+    expect(new Set(all.map((m) => m.provider)).size).toBeGreaterThan(3);
+  });
+
   test('list with a provider filter, read one, change prices and enabled; the snapshot follows at once', async () => {
     const list = (await json(await api(gw, 'GET', '/api/models?provider=openai', { as: admin }))).data as any[];
     expect(list.length).toBeGreaterThan(3);

@@ -170,6 +170,8 @@ const GOOD_QUERY: Record<string, string | ((c: Call) => Promise<string>)> = {
   stream: 'false', starting_after: '0', beta: 'true', 'GET /v1/models after_id': 'gpt-4o', 'GET /v1/models before_id': 'gpt-4o',
 };
 const FREE_TEXT = new Set(['provider', 'model', 'request_id', 'beta']);
+/** Of those, the ones an operation checks all the same (`METHOD path name`): the models table's providers are a fixed list. */
+const CHECKED_TEXT = new Set(['GET /api/models provider']);
 
 const headersOf = (c: Call): Record<string, string> => {
   const h: Record<string, string> = { ...c.headers };
@@ -286,7 +288,7 @@ test('every documented operation answers as documented, to valid and invalid req
       expectStatus(out, why, await drive(op, { ...fresh, url: `${fresh.url}${sep}${p.name}=${good}` }, out, why), success);
       why = `${op} ?${p.name}=zz-not-valid`;
       const bad = await drive(op, { ...(method === 'GET' ? call : await sample()), url: `${call.url}${sep}${p.name}=zz-not-valid` }, out, why);
-      if (FREE_TEXT.has(p.name)) expectStatus(out, why, bad, success);
+      if (FREE_TEXT.has(p.name) && !CHECKED_TEXT.has(`${op} ${p.name}`)) expectStatus(out, why, bad, success);
       else if (bad.status !== 400 || ![p.name, '*'].includes(errorParam(bad.body) ?? '')) out.push(`${why}: the route ignores it (answered ${bad.status}, param ${errorParam(bad.body)}), wanted 400 naming it`);
     }
     for (const variant of VARIANTS[op] ?? []) {

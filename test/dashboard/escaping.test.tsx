@@ -18,6 +18,7 @@ import { ChangePasswordPage, LoginPage } from '../../src/dashboard/pages/auth-vi
 import { Shell } from '../../src/dashboard/components/layout';
 import { FormErrors } from '../../src/dashboard/components/ui';
 import { parseRange } from '../../src/dashboard/usage-range';
+import { injected } from '../helpers/html-injections';
 
 const X = '<img src=x onerror=alert(1)>';
 const Q = `"><script>alert(2)</script>`;
@@ -29,26 +30,6 @@ const hostileRow: StoredLogRow = {
   images: 0, estimated: false, costUsd: 0, latencyMs: 0, ttfbMs: 1, overheadMs: 0, queueMs: null, body: X + Q, providerKeyId: Q,
   cacheWriteTokens: 0, instance: X, teamId: null, costUnknown: false, providerCostUsd: null, computedCostUsd: null,
 };
-
-/**
- * Parses the markup as a browser would (Bun's HTMLRewriter, lol-html) and lists anything the
- * payloads could have smuggled in: a <script> or <img> that is not one of our /assets/ files,
- * or any on* handler attribute.
- * (Inside a quoted attribute `<` is harmless, so a string search would be the wrong test.)
- */
-async function injected(html: string): Promise<string[]> {
-  const found: string[] = [];
-  const rw = new HTMLRewriter().on('*', {
-    element(el) {
-      // The page's own tags are same-origin assets; anything else is an injection.
-      const src = el.getAttribute('src') ?? '';
-      if ((el.tagName === 'script' || el.tagName === 'img') && !src.startsWith('/assets/')) found.push(`<${el.tagName}>`);
-      for (const [name] of el.attributes) if (name.startsWith('on')) found.push(`${el.tagName}[${name}]`);
-    },
-  });
-  await rw.transform(new Response(html)).text();
-  return found;
-}
 
 async function expectInert(html: string) {
   expect(await injected(html)).toEqual([]);

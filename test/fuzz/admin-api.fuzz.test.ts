@@ -20,6 +20,7 @@ let admin: Session;
 let userId: number;
 let teamId: number;
 let keyId: string;
+let viewer: Session;
 beforeAll(async () => {
   gw = await startGateway({ env: { LLM_PROXY__PROVIDERS__MOCK__ENABLED: 'true', OPENAI_API_KEY: 'sk-fuzz-openai-0123456789' } });
   admin = await login(gw, 'admin', ADMIN_PASSWORD);
@@ -29,6 +30,11 @@ beforeAll(async () => {
   teamId = ((await t.json()) as any).id;
   const k = await api(gw, 'POST', '/api/providers/openai/keys', { as: admin, body: { key: 'sk-fuzz-pool-key-0123456789', label: 'pool', weight: 2 } });
   keyId = String(((await k.json()) as any).id);
+  // A viewer of its own, signed in now: the properties below may change fuzztarget's password or
+  // role, and their failed sign-ins throttle this address (per address, SECURITY.md) past ~100 runs.
+  const made = await api(gw, 'POST', '/api/users', { as: admin, body: { username: 'fuzzviewer', password: 'fuzz-viewer-password-1', role: 'viewer' } });
+  expect(made.status).toBe(201);
+  viewer = await login(gw, 'fuzzviewer', 'fuzz-viewer-password-1');
 });
 afterAll(() => gw?.close());
 
@@ -199,10 +205,6 @@ describe('an object with its own toString or valueOf key in a body', () => {
 
 describe('hostile bodies without a session, or as a viewer', () => {
   test('every mutating route answers 401 without a session and 403 to a viewer, whatever the body', async () => {
-    // A viewer of its own: the property above may have changed fuzztarget's password or role.
-    const made = await api(gw, 'POST', '/api/users', { as: admin, body: { username: 'fuzzviewer', password: 'fuzz-viewer-password-1', role: 'viewer' } });
-    expect(made.status).toBe(201);
-    const viewer = await login(gw, 'fuzzviewer', 'fuzz-viewer-password-1');
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...mutations().filter((m) => !m.path.startsWith('/api/auth/'))).chain((m) => fc.tuple(fc.constant(m), mutated(m.base), fc.boolean())), async ([m, b, asViewer]) => {
         const path = m.path.replace(':team', String(teamId)).replace(':user', String(userId)).replace(':key', keyId);

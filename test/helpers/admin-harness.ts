@@ -32,6 +32,14 @@ export async function login(gw: TestGateway, username: string, password: string)
   return { token: b.token, csrf: b.csrf_token, cookie: `gg_session=${b.token}`, mustChange: b.must_change_password };
 }
 
+/** The dashboard's session cookie (`gg_session=<token>`), signed in through its /login form as a browser does. */
+export async function dashboardCookie(gw: TestGateway, username = 'admin', password = ADMIN_PASSWORD): Promise<string> {
+  const r = await fetch(`${gw.url}/login`, { method: 'POST', body: new URLSearchParams({ username, password }), redirect: 'manual' });
+  const cookie = r.headers.get('set-cookie')?.split(';')[0];
+  if (!cookie) throw new Error(`dashboard sign-in of ${username}: ${r.status} ${await r.text()}`);
+  return cookie;
+}
+
 /** One /api call. Without `as` no credentials are sent. */
 export async function api(gw: TestGateway, method: string, path: string, o: CallOptions = {}): Promise<Response> {
   const headers: Record<string, string> = { ...o.headers };
@@ -87,6 +95,11 @@ export interface AdminGateway {
  */
 export function useAdminGateway(ready: (s: AdminGateway) => unknown, opts: GatewayOptions = {}): void {
   useGateway(async (gw) => ready({ gw, admin: await login(gw, 'admin', ADMIN_PASSWORD) }), opts);
+}
+
+/** useAdminGateway, with the admin's dashboard cookie too (signed in through the /login form). */
+export function useDashboardGateway(ready: (s: AdminGateway & { cookie: string }) => unknown, opts: GatewayOptions = {}): void {
+  useAdminGateway(async (s) => ready({ ...s, cookie: await dashboardCookie(s.gw) }), opts);
 }
 
 /** Creates a user through the API as `admin` and signs them in. */

@@ -70,3 +70,15 @@ test(`many models resting: at most ${MAX_KEY_MODEL_SERIES} get series of their o
   expect(cooling).toBe(31);
   expect(models['openai/other/cooling']).toBe(31 - MAX_KEY_MODEL_SERIES);
 });
+
+test('a model named "other" (a client may ask for `openai/other`) resting beside the fold is one series, not two', async () => {
+  const states = gw.ctx.keyPool.states;
+  states.setAside('openai', scopedSlot(spare, 'other'), clock.now);
+  states.setAside('openai', scopedSlot('env', 'other'), clock.now);
+  // The scrape parses (a duplicate series would throw), and the named model's keys are in the sum.
+  const { models } = await scrape();
+  expect(models['openai/other/set_aside']).toBe(2);
+  const sum = (state: string) => Object.entries(models).filter(([k]) => k.endsWith(`/${state}`)).reduce((a, [, v]) => a + v, 0);
+  expect([sum('cooling'), sum('set_aside')]).toEqual([31, 3]);
+  expect(new Set(Object.keys(models).map((k) => k.split('/').slice(0, -1).join('/'))).size).toBe(MAX_KEY_MODEL_SERIES);
+});

@@ -1,6 +1,8 @@
 /**
  * A strict reader of the Prometheus text exposition format (0.0.4), used to check that
- * /metrics is something a Prometheus server would accept. Throws on the first violation.
+ * /metrics is something a Prometheus server would accept. Throws on the first violation: a family's
+ * HELP and TYPE once each and before its samples, its lines in one group, label values escaped,
+ * no duplicate series, no NaN, no negative counter, histogram buckets cumulative up to +Inf = _count.
  */
 
 export interface Sample {
@@ -60,6 +62,17 @@ function familyOf(sample: string, types: Map<string, string>): string | undefine
 export function parsePrometheus(text: string): { samples: Sample[]; types: Map<string, string> } {
   if (!text.endsWith('\n')) throw new Error('exposition must end with a newline');
   const types = new Map<string, string>();
+  const helps = new Set<string>();
+  /** Families whose samples are over: one may not come back (a family's lines are one group). */
+  const closed = new Set<string>();
+  let current: string | undefined;
+  const enter = (family: string) => {
+    if (family === current) return;
+    if (closed.has(family)) throw new Error(`${family}: its lines are not one group (they come back after another family)`);
+    if (current) closed.add(current);
+    current = family;
+  };
+  const sampled = new Set<string>();
   const seen = new Set<string>();
   const samples: Sample[] = [];
   for (const line of text.slice(0, -1).split('\n')) {
@@ -67,10 +80,15 @@ export function parsePrometheus(text: string): { samples: Sample[]; types: Map<s
       const m = /^# (HELP|TYPE) (\S+) ?(.*)$/.exec(line);
       if (!m) continue; // plain comment
       if (!NAME.test(m[2]!)) throw new Error(`bad metric name ${m[2]}`);
+      enter(m[2]!);
+      if (sampled.has(m[2]!)) throw new Error(`${m[1]} of ${m[2]} after its samples`);
       if (m[1] === 'TYPE') {
         if (!TYPES.has(m[3]!)) throw new Error(`bad type ${m[3]}`);
         if (types.has(m[2]!)) throw new Error(`TYPE twice for ${m[2]}`);
         types.set(m[2]!, m[3]!);
+      } else {
+        if (helps.has(m[2]!)) throw new Error(`HELP twice for ${m[2]}`);
+        helps.add(m[2]!);
       }
       continue;
     }
@@ -79,10 +97,17 @@ export function parsePrometheus(text: string): { samples: Sample[]; types: Map<s
     const labels = m[2] ? parseLabels(m[2]) : {};
     const family = familyOf(m[1]!, types);
     if (!family) throw new Error(`sample ${m[1]} has no TYPE line before it`);
+    if (!helps.has(family)) throw new Error(`sample ${m[1]} has no HELP line before it`);
+    enter(family);
+    const value = parseValue(m[3]!);
+    if (Number.isNaN(value)) throw new Error(`${m[1]} is NaN`);
+    const type = types.get(family);
+    if ((type === 'counter' || type === 'histogram') && value < 0) throw new Error(`${m[1]} is negative`);
+    sampled.add(family);
     const key = `${m[1]}${JSON.stringify(Object.entries(labels).sort())}`;
     if (seen.has(key)) throw new Error(`duplicate series ${key}`);
     seen.add(key);
-    samples.push({ name: m[1]!, labels, value: parseValue(m[3]!) });
+    samples.push({ name: m[1]!, labels, value });
   }
   checkHistograms(samples, types);
   return { samples, types };
@@ -119,4 +144,20 @@ function checkHistograms(samples: Sample[], types: Map<string, string>): void {
 export function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
   const hits = samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
   return hits.reduce((a, s) => a + s.value, 0);
+}
+
+type Scrape = ReturnType<typeof parsePrometheus>;
+const seriesKey = (s: Sample) => `${s.name}${JSON.stringify(Object.entries(s.labels).sort())}`;
+
+/**
+ * The counter series (histogram buckets, sums and counts included) of `before` that are missing
+ * from `after` or smaller there, as `series old -> new` lines: empty when every counter only grew.
+ */
+export function counterDecreases(before: Scrape, after: Scrape): string[] {
+  const now = new Map(after.samples.map((s) => [seriesKey(s), s.value]));
+  const counterLike = (name: string) =>
+    [...before.types].some(([f, t]) => (t === 'counter' && f === name) || (t === 'histogram' && [`${f}_bucket`, `${f}_sum`, `${f}_count`].includes(name)));
+  return before.samples
+    .filter((s) => counterLike(s.name) && !((now.get(seriesKey(s)) ?? -1) >= s.value))
+    .map((s) => `${seriesKey(s)} ${s.value} -> ${now.get(seriesKey(s))}`);
 }

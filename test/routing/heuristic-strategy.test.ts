@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
 import { repeatsOverlappingChoice } from '../../src/routing/regex-choice-hazard';
+import { repeatsTradeCharacters } from '../../src/routing/regex-repeat-chain-hazard';
 import { chooseHeuristic, DEFAULT_HEURISTIC_RULES, keywordMatcher, nestsRepetition, rulesOf, type HeuristicRule } from '../../src/routing/heuristic-strategy';
 import { routingTextOf } from '../../src/routing/routing-text';
 import { textOf } from './snapshot-fixture';
@@ -84,6 +85,23 @@ describe('rules as data', () => {
       expect([p, repeatsOverlappingChoice(p)]).toEqual([p, false]);
     expect(chooseHeuristic([{ kind: 'regex', pattern: '^(a|aa)*$' }], textOf(`${'a'.repeat(60)}!`), 2).index).toBe(0);
     expect(chooseHeuristic([{ kind: 'regex', pattern: '(foo|bar)+!' }], textOf('foobar!'), 2).index).toBe(1);
+  });
+  test('a regex with two repeats in a row that can trade characters is told apart (polynomial backtracking) and never runs', () => {
+    for (const p of ['.*x.*y', '.*.*=', '[a-z]+[a-z]+1', 'a+a+b', '.*foo.*$', '(?:.*a.*b)', 'x|.*a.*b', '.*?x.*?y', '.{2,}x.{3,}y', '[^,]*[^;]*!', '.*\\1.*x', '(ab)+.*c', '\\0*\\0*x'])
+      expect([p, repeatsTradeCharacters(p)]).toEqual([p, true]);
+    for (const p of ['\\bselect\\b.+\\bfrom\\b', '\\d+\\.\\d+', '.*foo.*', '\\s*,\\s*', '\\w+\\s+\\w+', '[a-z]+[0-9]+x', '.{2}.{3}x', 'a?a?a?b', '.*\\n.*x', '(foo|bar)+!', '\\k', '(?<n>a)\\k<n>'])
+      expect([p, repeatsTradeCharacters(p)]).toEqual([p, false]);
+    // The flags count: with `s`, `.` takes the newline between the repeats.
+    expect(repeatsTradeCharacters('.*\\n.*x', 's')).toBe(true);
+    expect(repeatsTradeCharacters('[a-z]+[A-Z]+1')).toBe(false);
+    expect(repeatsTradeCharacters('[a-z]+[A-Z]+1', 'i')).toBe(true);
+    // 4 KB that almost match would take .*a.*b.*c minutes; it is not run at all.
+    expect(chooseHeuristic([{ kind: 'regex', pattern: '.*a.*b.*c' }], textOf('ab'.repeat(2048)), 2).index).toBe(0);
+    expect(chooseHeuristic([{ kind: 'regex', pattern: '\\d+\\.\\d+' }], textOf('v1.2'), 2).index).toBe(1);
+  });
+  test('a keyword with more than one * inside never runs (its \\w* runs trade characters); one * still matches', () => {
+    expect(keywordMatcher(['a*a*a*b', 're*fac*tor']).each).toEqual([]);
+    expect(keywordMatcher(['optimi*e', 'debug*', '*ize', 'a*b*']).each.length).toBe(4);
   });
   test('an invalid regex never matches and never throws', () => {
     expect(chooseHeuristic([{ kind: 'regex', pattern: '(' }], textOf('((('), 2).index).toBe(0);
