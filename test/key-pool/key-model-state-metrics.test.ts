@@ -74,7 +74,7 @@ test(`many models resting: at most ${MAX_KEY_MODEL_SERIES} get series of their o
 test('a model named "other" (a client may ask for `openai/other`) resting beside the fold is one series, not two', async () => {
   const states = gw.ctx.keyPool.states;
   states.setAside('openai', scopedSlot(spare, 'other'), clock.now);
-  states.setAside('openai', scopedSlot('env', 'other'), clock.now);
+  states.setAside('openai', scopedSlot(envSlot(gw), 'other'), clock.now);
   // The scrape parses (a duplicate series would throw), and the named model's keys are in the sum.
   const { models } = await scrape();
   expect(models['openai/other/set_aside']).toBe(2);
