@@ -18,6 +18,7 @@ import { badBaseUrlWarnings, newlyUnreadableKeyWarnings, trimmedBaseUrlWarnings,
 import { prepareRuntime } from './startup/prepare-runtime';
 import { localUrl, urlHost } from './startup/local-url';
 import { signInHint } from './startup/sign-in-hint';
+import { ownKeyCopyWarnings } from './startup/own-key-copy-warnings';
 import { runHealthcheck } from './startup/healthcheck';
 import { startedIgnoring } from './startup/inherited-ignore';
 import { announceSessionsEnded } from './redis/change-notices';
@@ -154,6 +155,7 @@ async function serve(config: Config): Promise<void> {
   for (const w of [...unknownSettingWarnings(settings), ...mockUnusedSettingWarnings(settings)]) console.warn(w);
   for (const w of dotenvLineWarnings()) console.warn(w);
   for (const w of unreadableKeyWarnings(ctx.state.getSnapshot())) console.warn(w);
+  for (const w of ownKeyCopyWarnings(ctx.state.getSnapshot())) console.warn(w);
   let seen = ctx.state.getSnapshot();
   ctx.state.onChange((s) => {
     for (const w of newlyUnreadableKeyWarnings(seen, s)) console.warn(w);
