@@ -18,6 +18,7 @@ import { badBaseUrlWarnings, newlyUnreadableKeyWarnings, trimmedBaseUrlWarnings,
 import { prepareRuntime } from './startup/prepare-runtime';
 import { localUrl, urlHost } from './startup/local-url';
 import { signInHint } from './startup/sign-in-hint';
+import { ownKeyCopyWarnings } from './startup/own-key-copy-warnings';
 import { runHealthcheck } from './startup/healthcheck';
 import { startedIgnoring } from './startup/inherited-ignore';
 import { announceSessionsEnded } from './redis/change-notices';
@@ -104,14 +105,16 @@ async function serve(config: Config): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) {
       // A second signal (Ctrl-C again): a stream may run for hours, so stop waiting for it. The
-      // requests still in flight are cut as if their clients left (each writes its row), and the
-      // drain below goes on: log rows and stored conversations are still written, exit code 0.
+      // upstream calls still in flight are ended: each request answers 503 shutting_down (a stream
+      // ends with it as its error event) and writes its row; a client that does not take that within
+      // 2 s is cut. The drain below goes on: log rows and stored conversations are still written, exit code 0.
       // One within a second of the first is that one delivered twice (`timeout` signals the
       // process and then its group), not a second request.
       if (cutting || performance.now() - firstSignalAt < 1_000) return;
       cutting = true;
-      console.log(`gophergate: ${signal} received again, cutting the requests still in flight (each keeps its log row)`);
-      void server.stop(true);
+      console.log(`gophergate: ${signal} received again, ending the requests still in flight with 503 shutting_down (each keeps its log row)`);
+      ctx.upstreamSlots.cutAll();
+      setTimeout(() => void server.stop(true), 2_000);
       return;
     }
     stopping = true;
@@ -152,6 +155,7 @@ async function serve(config: Config): Promise<void> {
   for (const w of [...unknownSettingWarnings(settings), ...mockUnusedSettingWarnings(settings)]) console.warn(w);
   for (const w of dotenvLineWarnings()) console.warn(w);
   for (const w of unreadableKeyWarnings(ctx.state.getSnapshot())) console.warn(w);
+  for (const w of ownKeyCopyWarnings(ctx.state.getSnapshot())) console.warn(w);
   let seen = ctx.state.getSnapshot();
   ctx.state.onChange((s) => {
     for (const w of newlyUnreadableKeyWarnings(seen, s)) console.warn(w);

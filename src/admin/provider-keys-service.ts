@@ -7,6 +7,7 @@ import { providerKeys, providers, requestLogs } from '../db/schema';
 import { ApiError, badRequest, notFound } from '../errors/api-error';
 import { checkAdminName, checkProviderKeyText } from './admin-names';
 import { requireProviderId } from './providers-service';
+import { stateKeyOf } from '../key-pool/key-pool';
 
 export type ProviderKeyDeps = Pick<AppContext, 'db' | 'state' | 'secretBox' | 'keyPool'>;
 
@@ -54,20 +55,27 @@ async function usageByKey(deps: ProviderKeyDeps, provider: string, now: number) 
 /** The provider's pool: its own key (`main` or `env`) first, then the added keys, each with its state. */
 export async function listProviderKeys(deps: ProviderKeyDeps, id: string, now = Date.now()): Promise<ProviderKeyView[]> {
   const pid = requireProviderId(id);
-  const inPool = new Map((deps.state.getSnapshot().providers.get(pid)?.keys ?? []).map((k) => [k.id, k]));
+  const settings = deps.state.getSnapshot().providers.get(pid);
+  const inPool = new Map((settings?.keys ?? []).map((k) => [k.id, k]));
   const usage = await usageByKey(deps, pid, now);
-  const view = (k: { id: string; label: string; last4: string; weight: number }, usable: boolean): ProviderKeyView => {
-    const s = deps.keyPool.stateOf(pid, k.id);
+  const own = inPool.get('main') ?? inPool.get('env');
+  // A row not in the pool: the provider's own key itself (the own key serves for it), or one that does not decrypt.
+  const unused = (id: string) =>
+    settings?.ownKeyCopies?.includes(id)
+      ? `This is the provider's own key ('${own?.id}'), which the pool uses once, as '${own?.id}'; remove this copy.`
+      : 'The key cannot be decrypted with the current encryption key; add it again.';
+  const view = (k: { id: string; label: string; last4: string; weight: number; stateId?: string }, usable: boolean): ProviderKeyView => {
+    const s = deps.keyPool.stateOf(pid, stateKeyOf(k));
     return {
       id: k.id, label: k.label, last4: k.last4, weight: k.weight,
       state: usable ? s.state : 'set_aside',
       cooling_until: usable && s.state === 'cooling' ? new Date(s.until).toISOString() : null,
-      models: deps.keyPool.modelStatesOf(pid, k.id).map(({ model, state }) => ({
+      models: deps.keyPool.modelStatesOf(pid, stateKeyOf(k)).map(({ model, state }) => ({
         model,
         state: state.state,
         cooling_until: state.state === 'cooling' ? new Date(state.until).toISOString() : null,
       })),
-      ...(usable ? {} : { error: 'The key cannot be decrypted with the current encryption key; add it again.' }),
+      ...(usable ? {} : { error: unused(k.id) }),
       usage_24h: usage.get(k.id) ?? { requests: 0, errors: 0, cost_usd: 0 },
     };
   };

@@ -30,7 +30,7 @@ export function adminProvidersRoutes(ctx: AppContext) {
         description:
           '`keys` lists the pool: the provider\'s own key (`id` `main` when stored here, `env` from `<P>_API_KEY`, weight 1) and the added keys, ' +
           'each with `last4` only, `weight`, `state` (`active`, `cooling` until `cooling_until` after a 429 or a 402 (out of credit), `set_aside` after a 401/403 until the key is ' +
-          'changed or re-added, or the gateway restarts), `models` (the models, or Anthropic model classes, the key is cooling or set aside for ' +
+          'changed or re-added, or the gateway restarts (without Redis, which keeps it across restarts)), `models` (the models, or Anthropic model classes, the key is cooling or set aside for ' +
           'while it serves the others: a 429 where the provider limits per model, a 403 refusing one model) and `usage_24h` (requests whose last try used the key).',
       },
     })

@@ -10,10 +10,12 @@ export function healthRoutes(ctx: AppContext) {
   return new Elysia({ name: 'health' }).get(
     '/health',
     ({ server }) => {
-      const providers: Record<string, { enabled: boolean; circuit: string; model_circuits: ModelCircuitJson[] }> = {};
+      const providers: Record<string, { enabled: boolean; circuit: string; model_circuits: ModelCircuitJson[]; keys?: Record<string, number> }> = {};
       const models = modelCircuits(ctx.breakers);
       for (const [id, p] of ctx.state.getSnapshot().providers) {
         providers[id] = { enabled: p.enabled, circuit: ctx.breakers.state(id), model_circuits: modelCircuitsJson(models, id) };
+        // A provider whose keys are all set aside answers 502 with its circuit closed: the keys say why.
+        if (p.keys?.length) providers[id].keys = ctx.keyPool.countStates(p);
       }
       const q = ctx.logSink.stats();
       // A configured store (PostgreSQL) that cannot be reached: /v1 serves on, /api answers 503.

@@ -141,7 +141,13 @@ const health = obj(
     store_reachable: { ...bool, description: 'PostgreSQL only' },
     store_error: { ...str, description: 'SQLite only, while the database path no longer names the open file (deleted or moved while running)' },
     redis: { enum: ['off', 'ok', 'down'] },
-    providers: { type: 'object', additionalProperties: obj({ enabled: bool, circuit, model_circuits: modelCircuits }) },
+    providers: {
+      type: 'object',
+      additionalProperties: obj({
+        enabled: bool, circuit, model_circuits: modelCircuits,
+        keys: { ...obj({ active: int, cooling: int, set_aside: int }), description: 'Providers with keys: how many are in each state (a provider whose keys are all set aside answers 502 with its circuit closed)' },
+      }, ['enabled', 'circuit', 'model_circuits']),
+    },
     log_queue: obj({ depth: int, dropped: int, error: str }, ['depth', 'dropped']),
     requests_in_flight: int,
     background_responses: int,

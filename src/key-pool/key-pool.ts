@@ -26,6 +26,13 @@ export function withKey(settings: ProviderSettings, key: PoolKey | null): Provid
 const NO_KEYS: readonly PoolKey[] = [];
 
 /**
+ * Where the pool keeps a key's state: its id, or its `stateId` (the env key's, which names its
+ * secret: instances sharing Redis may each hold their own env key, and one replaced in the
+ * environment starts afresh). Callers that read a key's state pass this, or the key itself.
+ */
+export const stateKeyOf = (key: Pick<PoolKey, 'id' | 'stateId'>): string => key.stateId ?? key.id;
+
+/**
  * How long a probe holds a key whose cooldown ended before another request may probe it: a
  * refusal (429) comes back at once, so a probe still out after this long was let through.
  */
@@ -81,9 +88,9 @@ export class ProviderKeyPool {
     if (keys.length === 1) return keys;
     const now = this.now();
     const preferred = firstId == null ? undefined : keys.find((k) => k.id === firstId);
-    if (preferred && this.stateFor(settings.id, preferred.id, model, now).state !== 'set_aside') {
+    if (preferred && this.stateFor(settings.id, stateKeyOf(preferred), model, now).state !== 'set_aside') {
       const rest = keys.filter((k) => {
-        const s = k !== preferred && this.stateFor(settings.id, k.id, model, now);
+        const s = k !== preferred && this.stateFor(settings.id, stateKeyOf(k), model, now);
         return s && s.state === 'active' && !s.probeDue;
       });
       return [preferred, ...rest.sort((a, b) => b.weight - a.weight)];
@@ -92,10 +99,10 @@ export class ProviderKeyPool {
     let probe: PoolKey | null = null;
     let fallback: { key: PoolKey; rank: number } | null = null;
     for (const k of keys) {
-      const s = this.stateFor(settings.id, k.id, model, now);
+      const s = this.stateFor(settings.id, stateKeyOf(k), model, now);
       if (s.state === 'active' && !s.probeDue) usable.push(k);
       // One probe per request: other keys due stay for the next requests.
-      else if (s.state === 'active' && !probe && this.claimProbe(settings.id, k.id, model, now)) probe = k;
+      else if (s.state === 'active' && !probe && this.claimProbe(settings.id, stateKeyOf(k), model, now)) probe = k;
       else {
         // Rank: the earliest cooldown end first, keys held by a probe after those (piling onto a
         // probe is the herd it prevents), set-aside keys last.
@@ -119,7 +126,7 @@ export class ProviderKeyPool {
   answered(provider: ProviderId, key: PoolKey, okSince?: number, model?: string | null): void {
     // Most answers come while every key is active: nothing to end, no slot names made per request.
     if (this.states.empty()) return;
-    for (const slot of slotsFor(provider, key.id, model)) this.states.answered(provider, slot, okSince);
+    for (const slot of slotsFor(provider, stateKeyOf(key), model)) this.states.answered(provider, slot, okSince);
   }
 
   /**
@@ -132,45 +139,47 @@ export class ProviderKeyPool {
     const now = this.now();
     const slot = this.record(provider, key, err, model, now);
     // A probe's hold on the key's other slots ends: this answer was the probe's, and it is recorded.
-    for (const other of slotsFor(provider, key.id, model)) if (other !== slot) this.states.answered(provider, other);
+    for (const other of slotsFor(provider, stateKeyOf(key), model)) if (other !== slot) this.states.answered(provider, other);
   }
 
   /** Stores what the failure says in the slot it concerns, and returns that slot. */
   private record(provider: ProviderId, key: PoolKey, err: UpstreamError, model: string | null | undefined, now: number): string {
+    const id = stateKeyOf(key);
     // insufficient_quota: a 429 (OpenAI's, Moonshot's, xAI's) or xAI's 403 saying the account is out of credit.
     if (err.upstreamStatus === 402 || err.code === 'insufficient_quota') {
-      this.states.coolUntil(provider, key.id, now + OUT_OF_CREDIT_COOLDOWN_MS, now);
-      return key.id;
+      this.states.coolUntil(provider, id, now + OUT_OF_CREDIT_COOLDOWN_MS, now);
+      return id;
     }
     if (err.upstreamStatus === 429) {
       // An upstream's wait, at most a day (a daily quota's): a number past that would rest the key for
       // good. 0 ("at once") ends the cooldown now: the next request probes the key.
       const until = now + Math.min(namedRetryMs(err.headers, now) ?? DEFAULT_COOLDOWN_MS, MAX_COOLDOWN_MS);
       const scope = model ? rateLimitScope(provider, model) : null;
-      const slot = scope ? scopedSlot(key.id, scope) : key.id;
+      const slot = scope ? scopedSlot(id, scope) : id;
       if (this.states.coolUntil(provider, slot, until, now)) return slot;
       // No room left for another model's state (bounded): the whole key cools, as it did before.
-      this.states.coolUntil(provider, key.id, until, now);
-      return key.id;
+      this.states.coolUntil(provider, id, until, now);
+      return id;
     }
     const forModel = isModelRefusal(err, model) ? model! : null;
-    let slot = forModel ? scopedSlot(key.id, forModel) : key.id;
+    let slot = forModel ? scopedSlot(id, forModel) : id;
     const was = this.states.get(provider, slot, now).state;
-    if (!this.states.setAside(provider, slot, now)) this.states.setAside(provider, (slot = key.id), now);
+    if (!this.states.setAside(provider, slot, now)) this.states.setAside(provider, (slot = id), now);
     if (was !== 'set_aside') {
-      const what = forModel && slot !== key.id ? `for model '${forModel}' ` : '';
+      const what = forModel && slot !== id ? `for model '${forModel}' ` : '';
       this.warn?.(`provider key '${key.label}' (…${key.last4}) of ${provider} was refused ${what}with HTTP ${err.upstreamStatus}; set aside ${what}until it is changed on the Providers page or a try with it succeeds`);
     }
     return slot;
   }
 
-  /** A key's state: its own, or (with `model`) for that model, its own and the model's together. */
-  stateOf(provider: ProviderId, keyId: string, model?: string | null): KeyState {
-    return this.stateFor(provider, keyId, model, this.now());
+  /** A key's state (`key`: the key, or where its state is kept, stateKeyOf): its own, or (with `model`) for that model, its own and the model's together. */
+  stateOf(provider: ProviderId, key: string | PoolKey, model?: string | null): KeyState {
+    return this.stateFor(provider, typeof key === 'string' ? key : stateKeyOf(key), model, this.now());
   }
 
   /** The key's states for one model or model class (`class:opus-4`) that are not active: what a 429 or a 403 of that model left. */
-  modelStatesOf(provider: ProviderId, keyId: string): { model: string; state: Exclude<KeyState, { state: 'active' }> }[] {
+  modelStatesOf(provider: ProviderId, key: string | PoolKey): { model: string; state: Exclude<KeyState, { state: 'active' }> }[] {
+    const keyId = typeof key === 'string' ? key : stateKeyOf(key);
     const now = this.now();
     const out: { model: string; state: Exclude<KeyState, { state: 'active' }> }[] = [];
     for (const slot of this.states.slotsOf(provider, keyId)) {
@@ -184,16 +193,26 @@ export class ProviderKeyPool {
    * How long until a key of the provider serves the model again, by the pool's knowledge (null:
    * one serves now, or none will by itself: all set aside). A 429 that came without a
    * `retry-after` is sent on with this one, so the client waits as long as the gateway would.
+   * `skip`: keys left out (those a request just tried, whose own 429s named their waits).
    */
-  retryAfterMs(settings: ProviderSettings, model?: string | null): number | null {
+  retryAfterMs(settings: ProviderSettings, model?: string | null, skip?: readonly PoolKey[]): number | null {
     const now = this.now();
     let soonest = Number.POSITIVE_INFINITY;
     for (const k of settings.keys ?? []) {
-      const s = this.stateFor(settings.id, k.id, model, now);
+      if (skip?.includes(k)) continue;
+      const s = this.stateFor(settings.id, stateKeyOf(k), model, now);
       if (s.state === 'active') return null;
       if (s.state === 'cooling') soonest = Math.min(soonest, s.until - now);
     }
     return Number.isFinite(soonest) ? Math.max(0, soonest) : null;
+  }
+
+  /** How many of the provider's keys are in each state (their own state, not a model's): `/health` shows it. */
+  countStates(settings: ProviderSettings): Record<KeyState['state'], number> {
+    const now = this.now();
+    const counts = { active: 0, cooling: 0, set_aside: 0 };
+    for (const k of settings.keys ?? []) counts[this.stateFor(settings.id, stateKeyOf(k), null, now).state]++;
+    return counts;
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { LogRow } from '../logging/log-row';
+import { OWN_ERROR_CODES } from './own-error-codes';
 import { boundLabel, Counter, Histogram, LabelBudget, MAX_SERIES_PER_METRIC, type HistogramValue } from './metric-series';
 
 // Seconds. Latency spans a cached one-token answer to a long reasoning stream.
@@ -52,7 +53,7 @@ export class GatewayMetrics {
   /** Series of one (endpoint, provider, model), resolved once: most traffic is a few of these. */
   private readonly bundles = new Map<string, SeriesBundle>();
   private readonly unlistedModels = new LabelBudget(MAX_UNLISTED_MODELS);
-  private readonly errorTypes = new LabelBudget(MAX_ERROR_TYPES);
+  private readonly errorTypes = new LabelBudget(MAX_ERROR_TYPES, OWN_ERROR_CODES);
   private readonly isListedModel: (model: string) => boolean;
 
   constructor(opts: GatewayMetricsOptions = {}) {

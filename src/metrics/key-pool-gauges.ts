@@ -26,9 +26,9 @@ export function keyPoolGauges(ctx: Pick<AppContext, 'state' | 'keyPool'>): Gauge
   const snap = ctx.state.getSnapshot();
   for (const provider of PROVIDER_IDS) {
     for (const k of snap.providers.get(provider)?.keys ?? []) {
-      const current = ctx.keyPool.stateOf(provider, k.id).state;
+      const current = ctx.keyPool.stateOf(provider, k).state;
       for (const state of KEY_STATES) samples.push({ labels: { provider, key: k.label, key_id: k.id, state }, value: current === state ? 1 : 0 });
-      for (const { model, state } of ctx.keyPool.modelStatesOf(provider, k.id)) {
+      for (const { model, state } of ctx.keyPool.modelStatesOf(provider, k)) {
         const models = resting.get(provider) ?? resting.set(provider, new Map()).get(provider)!;
         const counts = models.get(model) ?? models.set(model, { cooling: 0, set_aside: 0 }).get(model)!;
         counts[state.state]++;

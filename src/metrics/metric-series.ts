@@ -22,10 +22,11 @@ export const boundLabel = (v: string): string => (v.length > MAX_LABEL_CHARS ? o
  */
 export class LabelBudget {
   private readonly seen = new Set<string>();
-  constructor(readonly max: number) {}
+  /** `always`: values labelled as they are, outside the budget (they are few and known). */
+  constructor(readonly max: number, private readonly always: ReadonlySet<string> = new Set()) {}
 
   label(v: string): string {
-    if (this.seen.has(v)) return v;
+    if (this.seen.has(v) || this.always.has(v)) return v;
     if (this.seen.size >= this.max) return OVERFLOW_LABEL;
     this.seen.add(v);
     return v;

@@ -46,6 +46,8 @@ export interface ProviderSettings {
   betaBaseUrlChange?: string;
   /** Stored keys (its own, pool keys) that do not decrypt: made under another LLM_PROXY__ENCRYPTION_KEY. */
   unreadableKeys?: number;
+  /** Pool rows (ids) holding the provider's own key itself: left out of `keys`, the own key stands for them. */
+  ownKeyCopies?: string[];
   /**
    * The stored base URL holds a query or fragment (saved before the admin API refused them; a key
    * given `?key=...`): calls would append their paths after it, so the provider is off until the
@@ -76,6 +78,11 @@ export interface PoolKey {
   /** Share of requests relative to the pool's other keys (default 1). */
   weight: number;
   apiKey: string;
+  /**
+   * Where the key pool keeps its state when not under `id`: the env key's names its secret (a keyed
+   * fingerprint), as each instance may hold another env key and one replaced there starts afresh.
+   */
+  stateId?: string;
 }
 
 /** One HTTP call to an upstream, fully built (the proxy adds the abort signal and timeouts). */

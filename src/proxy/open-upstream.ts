@@ -142,13 +142,15 @@ export class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
   /** Sends the call on the slot it holds now, under the header timeout and the client's abort. */
   send(ctx: AppContext, target: RouteTarget, call: UpstreamCall): Promise<Response> {
     this.slots = ctx.upstreamSlots;
+    this.slots.calls.add(this);
     const signal = this.clientSignal;
     if (signal?.aborted) this.handleEvent();
+    else if (this.slots.cutting) this.cut();
     // No `{ once: true }`: dispose removes the listener anyway, and Bun's options parsing cost
     // ~1.3 µs per request (BENCHMARKS.md, "Cutting the per-request cost").
     signal?.addEventListener('abort', this);
     this.deadline.start(this.timeoutS * 1000);
-    if (!signal?.aborted) this.sentAt = performance.now();
+    if (!this.signal.aborted) this.sentAt = performance.now();
     const transport = adapterFor(target.provider).transport;
     try {
       return transport ? transport(call, this.signal) : sendUpstream(ctx.config.upstream.client, call, this.signal);
@@ -206,6 +208,11 @@ export class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
     this.controller.abort(new GatewayAbort('client'));
   }
 
+  /** The gateway stops (UpstreamSlots.cutAll): the call ends, and its request says why. */
+  cut(): void {
+    this.controller.abort(new GatewayAbort('shutdown'));
+  }
+
   /**
    * Before the head (`res` unset) a failure to reach the upstream; after it, the answer broken off.
    * The client left (499) after the call went out: the provider received the prompt and bills it,
@@ -222,6 +229,7 @@ export class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
   dispose(): void {
     this.deadline.clear();
     this.clientSignal?.removeEventListener('abort', this);
+    this.slots?.calls.delete(this);
     this.slots?.release();
     this.slots = null;
   }

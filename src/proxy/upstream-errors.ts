@@ -11,8 +11,11 @@ import { redactSecrets, upstreamFailure } from '../providers/upstream-failure';
 
 /** Why the gateway aborted an upstream call (the abort reason tells errors apart). */
 export class GatewayAbort extends Error {
-  /** 'stalled': the client took nothing of a stream for the idle timeout (it stopped reading). */
-  constructor(readonly kind: 'client' | 'timeout' | 'idle' | 'stalled') {
+  /**
+   * 'stalled': the client took nothing of a stream for the idle timeout (it stopped reading);
+   * 'shutdown': the gateway was told to stop a second time (UpstreamSlots.cutAll).
+   */
+  constructor(readonly kind: 'client' | 'timeout' | 'idle' | 'stalled' | 'shutdown') {
     super(`aborted: ${kind}`);
   }
 }
@@ -35,6 +38,20 @@ export const clientStalled = (s: number, what = 'the stream') =>
   });
 
 /**
+ * The gateway was signalled to stop a second time while the request was in flight: its upstream
+ * call is ended and the client told so (a stream ends with this as its error event, not a cut
+ * socket); nothing of the upstream's is blamed. A call already sent is billed as a client's leaving is.
+ */
+export const shuttingDown = () =>
+  new ApiError({
+    status: 503,
+    message: 'The gateway is shutting down and ended this request; retry it.',
+    type: 'server_error',
+    code: 'shutting_down',
+    headers: { 'retry-after': '1' },
+  });
+
+/**
  * A classifier call the routing gave up on at its group's `timeout_ms` (the heuristic decided):
  * its row says so, rather than 499 client_closed_request, and it is no failure of the upstream's
  * (no breaker count), since that timeout is far shorter than the upstream's own.
@@ -49,10 +66,10 @@ export const classifierTimedOut = (t: ClassifierTimeout) =>
 
 /**
  * The caller stopped waiting for an answer (the client left, 499; routing gave up on its classifier
- * at `timeout_ms`, 504 classifier_timeout): a call already sent was the provider's to bill all the
+ * at `timeout_ms`, 504 classifier_timeout; the gateway cut it to stop, 503 shutting_down): a call already sent was the provider's to bill all the
  * same (it had the prompt), so its row bills the estimate, whoever stopped waiting.
  */
-export const callerStoppedWaiting = (e: ApiError) => e.status === 499 || e.code === 'classifier_timeout';
+export const callerStoppedWaiting = (e: ApiError) => e.status === 499 || e.code === 'classifier_timeout' || e.code === 'shutting_down';
 
 /** Why an upstream call is aborted when its caller's signal fires: the client left, or a classifier's time ran out. */
 export const callerAbort = (signal: AbortSignal): GatewayAbort | ClassifierTimeout =>
@@ -141,6 +158,7 @@ export function mapUpstreamFailure(err: unknown, f: FailureContext, afterHead = 
   if (reason instanceof GatewayAbort) {
     if (reason.kind === 'client') return clientClosed();
     if (reason.kind === 'stalled') return clientStalled(f.idleTimeoutS);
+    if (reason.kind === 'shutdown') return shuttingDown();
     const message =
       reason.kind === 'timeout'
         ? // The setting is named: an operator's first 504 is often a local model still loading (Ollama sends nothing until it has).

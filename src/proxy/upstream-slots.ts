@@ -36,11 +36,24 @@ export class UpstreamSlots {
   refused = 0;
   private queue: Waiter[] = [];
   private head = 0;
+  /** The calls holding a slot (added as sent, removed at dispose), for cutAll. */
+  readonly calls = new Set<{ cut(): void }>();
+  /** Set by cutAll: a call sent from then on ends at once. */
+  cutting = false;
 
   constructor(
     readonly max: number,
     readonly queueTimeoutMs: number,
   ) {}
+
+  /**
+   * The gateway was signalled to stop again: every call in flight, and any sent from now on, is
+   * ended as 'shutdown' (its request answers 503 shutting_down; a stream ends with that error event).
+   */
+  cutAll(): void {
+    this.cutting = true;
+    for (const c of [...this.calls]) c.cut();
+  }
 
   /** Takes a slot without waiting, if one is free and nobody waits before. */
   tryAcquire(): boolean {

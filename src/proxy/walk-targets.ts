@@ -177,6 +177,8 @@ export async function walkTargets<T>(
     const model = opts.keyScope ?? target.upstreamModel;
     const keys = keyPool.order(settings, opts.firstKey?.provider === target.provider ? opts.firstKey.keyId : null, model);
     let failure: UpstreamError | null = null;
+    /** The shortest wait a 429 of this target's keys named (Infinity: none). */
+    let keyNamedMs = Infinity;
     for (const key of keys.length > 0 ? keys : NO_KEY) {
       const start = performance.now();
       const sentAt = keyPool.now();
@@ -210,21 +212,32 @@ export async function walkTargets<T>(
           // pass-through's leading targets) lets the group's other targets try.
           return { ok: false, error: own ? (refused ?? e) : e, target, attempts, spent: spent ?? NONE_SPENT, tries, more: own, waits: { named: namedMs, own: ownMs } };
         }
-        failure = e;
+        // A key only rate-limited says more than a later key's refusal (401/403, 402): the client's
+        // retry is served once it is back, so its 429 and wait end the target, whatever the keys' order.
+        if (!(isRateLimit(failure) && isKeyFailure(e) && !isRateLimit(e))) failure = e;
         if (key && !isKeyFailure(e)) keyPool.answered(target.provider, key, undefined, model);
         if (!key || !isKeyFailure(e)) break;
         // Not when an admin removed or replaced the key meanwhile: its id (`main`) may name a new key now.
         if (stillInPool(ctx, target.provider, key)) keyPool.reportFailure(target.provider, key, e, model);
+        if (e.upstreamStatus === 429) keyNamedMs = Math.min(keyNamedMs, namedWaitMs(e, keyPool.now()) ?? Infinity);
         if (opts.signal?.aborted) break;
       }
     }
     const e = failure!;
-    const named = namedWaitMs(e, keyPool.now());
-    if (named !== null) namedMs = Math.min(namedMs, named);
+    let named = namedWaitMs(e, keyPool.now());
     if (keys.length > 0) {
       const poolMs = keyPool.retryAfterMs(settings, model);
       if (rateLimitedUntilPoolFrees(e, poolMs)) ownMs = Math.min(ownMs, poolMs!);
+      // Every key rate-limited: the client's retry is served by the first key back, not by the last
+      // one tried: one tried before it that named less (its exact wait), or one resting from before
+      // this request and so not tried (the pool's wait for it).
+      else if (named !== null && e.upstreamStatus === 429) {
+        named = Math.min(named, keyNamedMs);
+        const untried = keys.length < settings.keys!.length ? keyPool.retryAfterMs(settings, model, keys) : null;
+        if (untried !== null) named = Math.min(named, untried);
+      }
     }
+    if (named !== null) namedMs = Math.min(namedMs, named);
     // Every key refused (401/403, 402), or the provider has none at all (switched on without one):
     // either way the provider refused the gateway's credentials, not the client's request.
     const keysExhausted = isKeyFailure(e);
@@ -274,6 +287,9 @@ function rateLimitedUntilPoolFrees(e: UpstreamError, ms: number | null): boolean
   e.headers['retry-after'] = String(Math.max(1, Math.ceil(ms / 1000)));
   return true;
 }
+
+/** A rate limit (429) that is not an account out of credit (`insufficient_quota`): the key is back after a wait. */
+const isRateLimit = (e: UpstreamError | null): boolean => e?.upstreamStatus === 429 && e.code !== 'insufficient_quota';
 
 /** Whether the pool still holds this key, the same secret under the same id. */
 function stillInPool(ctx: WalkContext, provider: ProviderId, key: PoolKey): boolean {

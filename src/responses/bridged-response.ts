@@ -255,7 +255,7 @@ async function runInBackground(
   const { ctx, store, decision, clientId } = run;
   const id = bridge.result.id;
   let modelId = decision.targets[0]!.modelId;
-  job.push(bridge.start());
+  job.push(bridge.start(true));
   const estimate = async () => {
     if (!bridge.hasUsage) bridge.usageEstimate = responseUsage(await estimateUsage(chat.messages as any[], bridge.delivered));
   };
@@ -291,6 +291,7 @@ async function runInBackground(
   try {
     const s = await streamChatCompletion(ctx, chat, detached).catch((error: unknown) => ({ error }));
     if ('error' in s) return await end({ error: s.error }, false);
+    job.push(bridge.inProgress());
     modelId = s.target.modelId;
     try {
       const { model, chunks } = await readAhead(s.chunks);

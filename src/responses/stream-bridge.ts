@@ -80,9 +80,23 @@ export class ResponsesStreamBridge {
     return this.response;
   }
 
-  start(): ResponseEvent[] {
+  /**
+   * The stream's first events: response.created and response.in_progress; for a background
+   * response, as OpenAI streams one, response.created and response.queued (status `queued`), its
+   * response.in_progress following once the upstream answers (inProgress).
+   */
+  start(queued = false): ResponseEvent[] {
+    if (queued) {
+      const waiting = { ...structuredClone(this.response), status: 'queued' as const };
+      return [this.ev('response.created', { response: waiting }), this.ev('response.queued', { response: waiting })];
+    }
     const snapshot = structuredClone(this.response);
-    return [this.ev('response.created', { response: snapshot }), this.ev('response.in_progress', { response: snapshot })];
+    return [this.ev('response.created', { response: snapshot }), this.inProgress()[0]!];
+  }
+
+  /** response.in_progress with the response as it stands. */
+  inProgress(): ResponseEvent[] {
+    return [this.ev('response.in_progress', { response: structuredClone(this.response) })];
   }
 
   push(chunk: ChatCompletionChunk): ResponseEvent[] {

@@ -54,7 +54,7 @@ function providerSettings(
       unreadableKeys++;
     }
   }
-  const { keys, unreadable } = poolKeys(storedKey ?? env.apiKey, storedKey !== undefined, poolRows, box);
+  const { keys, unreadable, ownKeyCopies } = poolKeys(storedKey ?? env.apiKey, storedKey !== undefined, poolRows, box);
   unreadableKeys += unreadable;
   // A provider with pool keys only uses the first of them where one key is needed (connection test).
   const apiKey = storedKey ?? env.apiKey ?? keys[0]?.apiKey;
@@ -78,24 +78,37 @@ function providerSettings(
     ...(beta ? { betaBaseUrl: beta.url } : {}),
     ...(beta?.change ? { betaBaseUrlGivenAs: withoutTrailingSlashes(env.betaBaseUrl!), betaBaseUrlChange: beta.change } : {}),
     ...(unreadableKeys ? { unreadableKeys } : {}),
+    ...(ownKeyCopies.length ? { ownKeyCopies } : {}),
     ...(badBaseUrl ? { badBaseUrl: true as const } : {}),
   };
 }
 
-/** The provider's own key (`main` when stored, `env` from the environment) first, then its pool rows (and how many of those did not decrypt). */
-function poolKeys(apiKey: string | undefined, stored: boolean, rows: NonNullable<SnapshotRows['providerKeys']>, box: SecretBox): { keys: PoolKey[]; unreadable: number } {
+/**
+ * The provider's own key (`main` when stored, `env` from the environment) first, then its pool rows
+ * (and how many of those did not decrypt, and the ids of those holding the own key itself).
+ */
+function poolKeys(apiKey: string | undefined, stored: boolean, rows: NonNullable<SnapshotRows['providerKeys']>, box: SecretBox): { keys: PoolKey[]; unreadable: number; ownKeyCopies: string[] } {
   const keys: PoolKey[] = [];
+  const ownKeyCopies: string[] = [];
   let unreadable = 0;
-  if (apiKey) keys.push({ id: stored ? 'main' : 'env', label: stored ? 'main' : 'env', last4: apiKey.slice(-4), weight: 1, apiKey });
+  if (apiKey && stored) keys.push({ id: 'main', label: 'main', last4: apiKey.slice(-4), weight: 1, apiKey });
+  // The env key is each instance's own (instances sharing Redis may hold different ones, and a key
+  // replaced in the environment comes back with a restart): its state is kept under its fingerprint,
+  // so another instance's 401 or a revoked predecessor's does not rest it.
+  else if (apiKey) keys.push({ id: 'env', label: 'env', last4: apiKey.slice(-4), weight: 1, apiKey, stateId: `env.${box.fingerprint(apiKey).slice(0, 16)}` });
   for (const r of rows) {
     try {
-      keys.push({ id: String(r.id), label: r.label, last4: r.keyLast4, weight: r.weight, apiKey: box.decrypt(r.keyEncrypted) });
+      const secret = box.decrypt(r.keyEncrypted);
+      // The own key added before it was the own key (OPENAI_API_KEY changed to it, `main` set to
+      // it): one pool member, or it would weigh twice and a 429 be sent again with the same key.
+      if (secret === apiKey) ownKeyCopies.push(String(r.id));
+      else keys.push({ id: String(r.id), label: r.label, last4: r.keyLast4, weight: r.weight, apiKey: secret });
     } catch {
       // Made under another encryption key: left out of the pool (the API lists it as unusable).
       unreadable++;
     }
   }
-  return { keys, unreadable };
+  return { keys, unreadable, ownKeyCopies };
 }
 
 function longContextOf(m: SnapshotRows['models'][number]): LongContextTier | null {

@@ -40,7 +40,7 @@ beforeEach(() => {
 });
 
 const hi = [{ role: 'user' as const, content: 'Hello' }];
-const grokKey = () => gw.ctx.state.getSnapshot().providers.get('grok')!.keys![0]!.id;
+const grokKey = () => gw.ctx.state.getSnapshot().providers.get('grok')!.keys![0]!; // the env key (its state under its own slot)
 const anthropic = () => new Anthropic({ apiKey: gw.clientKey, baseURL: gw.url, maxRetries: 0 });
 const chat = (model: string, stream = false) => gw.openai().chat.completions.create({ model, messages: hi, stream }).catch((e) => e);
 const rowOf = (err: any) => gw.waitForRow(err.headers.get('x-request-id'));
@@ -133,7 +133,7 @@ test("Moonshot's 400 type content_filter ('considered high risk') is content_pol
 });
 
 test("Moonshot's 429 engine_overloaded_error is Kimi busy, not the key's rate limit: 502 (Anthropic's 529), no key rests, no wait invented; its rate_limit_reached_error stays a rate limit", async () => {
-  const kimiKey = () => gw.ctx.state.getSnapshot().providers.get('moonshot')!.keys![0]!.id;
+  const kimiKey = () => gw.ctx.state.getSnapshot().providers.get('moonshot')!.keys![0]!;
   moonshot.handler = () => jsonResponse({ error: { type: 'engine_overloaded_error', message: 'The engine is currently overloaded, please try again later' } }, 429);
   const err = await chat('moonshot/kimi-k2.6', true);
   expect([err.status, err.error.code, err.headers.get('retry-after')]).toEqual([502, 'upstream_error', null]);

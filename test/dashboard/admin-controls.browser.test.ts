@@ -15,6 +15,7 @@ import { scopedSlot } from '../../src/key-pool/key-slots';
 import { chromiumAvailable, screenshot, watchPage } from '../browser-helpers/launch-browser';
 import { useDashboardSuite } from '../browser-helpers/dashboard-suite';
 import { htmxSettled, navTo } from '../browser-helpers/dashboard-gateway';
+import { envSlot } from '../helpers/env-key';
 
 setDefaultTimeout(60_000);
 
@@ -146,8 +147,8 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('admin controls at thei
   test('the Providers page shows a pool key cooling or set aside for one model', async () => {
     const { env, page } = s;
     const states = env.gw.ctx.keyPool.states;
-    states.coolUntil('openai', scopedSlot('env', 'gpt-4o'), Date.now() + 60_000);
-    states.setAside('openai', scopedSlot('env', 'gpt-4.1'), Date.now());
+    states.coolUntil('openai', scopedSlot(envSlot(env.gw), 'gpt-4o'), Date.now() + 60_000);
+    states.setAside('openai', scopedSlot(envSlot(env.gw), 'gpt-4.1'), Date.now());
     await nav('Providers', 'providers');
     const key = '#provider-keys-openai [data-key-id="env"]';
     expect(await page.getAttribute(key, 'data-state')).toBe('active');

@@ -12,6 +12,7 @@ import { ProviderKeyPool } from '../../src/key-pool/key-pool';
 import { jsonResponse, startFakeUpstream } from '../helpers/fake-upstream';
 import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { geminiBatchAnswer, openaiEmbeddingAnswer, vectorFor } from './fake-embeddings';
+import { envKeyOf } from '../helpers/env-key';
 
 const EMBEDDING_MODELS = new Set(['text-embedding-3-small', 'text-embedding-3-large', 'text-embedding-ada-002']);
 /** OpenAI's answer to /v1/embeddings with a chat model, as it sends it (HTTP 403). */
@@ -52,7 +53,7 @@ test.each(['gpt-4o', 'openai/gpt-4.1-nano'])('%s on OpenAI: 400 embeddings_not_s
   expect((err.error as any).message).toContain('You are not allowed to generate embeddings from this model');
   // The other key would be refused the same: it is not tried.
   expect(openai.requests.length - before).toBe(1);
-  for (const key of ['env', poolKeyId]) {
+  for (const key of [envKeyOf(gw), poolKeyId]) {
     expect(gw.ctx.keyPool.stateOf('openai', key).state).toBe('active');
     expect(gw.ctx.keyPool.stateOf('openai', key, 'gpt-4o').state).toBe('active');
   }
@@ -66,7 +67,7 @@ test('a group whose chat model OpenAI refuses goes on to its embedding model', a
   expect(data.data[0]!.embedding).toEqual(vectorFor('grouped', 8));
   const row = await gw.waitForRow(response);
   expect(JSON.parse(row.attempts!).map((a: any) => a.status)).toEqual([400, 200]);
-  expect(gw.ctx.keyPool.stateOf('openai', 'env').state).toBe('active');
+  expect(gw.ctx.keyPool.stateOf('openai', envKeyOf(gw)).state).toBe('active');
 });
 
 test("a Gemini chat model: Google's 404 relayed as model_not_found, naming batchEmbedContents", async () => {

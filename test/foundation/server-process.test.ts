@@ -130,7 +130,7 @@ test('LLM_PROXY__DATABASE__PATH with spaces around it (or blank) is the file it 
   }
 }, 60_000);
 
-test('SIGTERM waits for streams in flight; a second SIGTERM cuts the endless ones, each keeps its row, and the exit is 0', async () => {
+test('SIGTERM waits for streams in flight; a second SIGTERM ends the endless ones with an error event (503 shutting_down), each keeps its row, and the exit is 0', async () => {
   // An upstream stream that would go on for hours, one chunk every 100 ms.
   const chunk = (content: string) => JSON.stringify({ id: 'chatcmpl-long', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content }, finish_reason: null }] });
   const fake = startFakeUpstream(() => sseResponse(Array.from({ length: 100_000 }, (_, i) => chunk(`tick ${i} `)), { delayMs: 100 }));
@@ -146,12 +146,13 @@ test('SIGTERM waits for streams in flight; a second SIGTERM cuts the endless one
       const { data, response } = await client.chat.completions.create({ model: 'openai/gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'go on' }] }).withResponse();
       const it = data[Symbol.asyncIterator]();
       expect((await it.next()).done).toBe(false); // streaming
-      // Read on until the stream ends or is cut.
+      // Read on until the stream ends: the SDK throws the error event it ends with.
       const ended = (async () => {
         try {
           while (!(await it.next()).done);
-        } catch {
-          // cut: the SDK sees the connection end mid-stream
+          return null;
+        } catch (e) {
+          return e as { code?: string; message?: string };
         }
       })();
       return { id: response.headers.get('x-request-id')!, ended };
@@ -162,16 +163,19 @@ test('SIGTERM waits for streams in flight; a second SIGTERM cuts the endless one
     // is taken for the same signal delivered twice, so the second one comes later.)
     await Bun.sleep(1_500);
     expect(p.proc.exitCode).toBeNull();
-    expect(p.out()).not.toContain('cutting');
+    expect(p.out()).not.toContain('received again');
     p.proc.kill('SIGTERM');
     expect(await p.proc.exited).toBe(0);
-    await Promise.all(streams.map((s) => s.ended));
+    // Each stream ended with an error event in OpenAI's shape, not a connection cut mid-body.
+    for (const err of await Promise.all(streams.map((s) => s.ended))) {
+      expect({ code: err?.code, message: err?.message }).toEqual({ code: 'shutting_down', message: expect.stringContaining('shutting down') });
+    }
     expect(await p.outAtExit()).toContain('gophergate: stopped cleanly');
     const db = new Database(dbPath, { readonly: true });
     try {
       for (const s of streams) {
         const rows = db.query('SELECT status, stream FROM request_logs WHERE request_id = ?').all(s.id) as any[];
-        expect(rows).toEqual([{ status: 499, stream: 1 }]);
+        expect(rows).toEqual([{ status: 503, stream: 1 }]);
       }
     } finally {
       db.close();

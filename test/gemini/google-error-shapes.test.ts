@@ -39,7 +39,7 @@ beforeEach(() => {
 const hi = [{ role: 'user' as const, content: 'Say hello' }];
 /** Google's answer to a key it does not take (the recorded fixture): HTTP 400, not 401. */
 const keyInvalid = () => ({ json: fixtureJson('error-400.json'), status: 400 });
-const keyIds = () => gw.ctx.state.getSnapshot().providers.get('gemini')!.keys!.map((k) => k.id);
+const keyIds = () => gw.ctx.state.getSnapshot().providers.get('gemini')!.keys!; // the keys (the env key's state is under its own slot)
 const anthropic = () => new Anthropic({ apiKey: gw.clientKey, baseURL: gw.url, maxRetries: 0 });
 
 test("a refused key (Google's 400 API_KEY_INVALID) is the gateway's credentials failing, not the client's bad request: 502 upstream_auth_failed, not retried", async () => {
@@ -136,7 +136,7 @@ test('with a second key, the refused one is set aside and the request is answere
   expect(data.choices[0]!.finish_reason).toBe('stop');
   const [refused, answered] = fake.requests.map((r) => r.headers['x-goog-api-key']);
   expect(refused).not.toBe(answered);
-  const byKey = new Map(gw.ctx.state.getSnapshot().providers.get('gemini')!.keys!.map((k) => [k.apiKey, k.id]));
+  const byKey = new Map(gw.ctx.state.getSnapshot().providers.get('gemini')!.keys!.map((k) => [k.apiKey, k]));
   expect(gw.ctx.keyPool.stateOf('gemini', byKey.get(refused!)!).state).toBe('set_aside');
   expect(gw.ctx.keyPool.stateOf('gemini', byKey.get(answered!)!).state).toBe('active');
   const row = await gw.waitForRow(response);

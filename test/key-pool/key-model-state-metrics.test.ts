@@ -10,6 +10,7 @@ import { MAX_KEY_MODEL_SERIES } from '../../src/metrics/key-pool-gauges';
 import { jsonResponse, okCompletion, startFakeUpstream } from '../helpers/fake-upstream';
 import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 import { parsePrometheus } from '../metrics/parse-prometheus';
+import { envSlot } from '../helpers/env-key';
 
 setDefaultTimeout(30_000);
 
@@ -57,8 +58,8 @@ test("a model's 429 on every key: both keys counted cooling for that model, whil
 test(`many models resting: at most ${MAX_KEY_MODEL_SERIES} get series of their own, the rest add up under "other"`, async () => {
   const states = gw.ctx.keyPool.states;
   states.setAside('openai', scopedSlot(spare, 'gpt-4.1'), clock.now);
-  states.coolUntil('openai', scopedSlot('env', 'gpt-4.1'), clock.now + 60_000, clock.now);
-  for (let i = 0; i < 30; i++) states.coolUntil('openai', scopedSlot('env', `ft:gpt-4o-mini:acme::${i}`), clock.now + 60_000, clock.now);
+  states.coolUntil('openai', scopedSlot(envSlot(gw), 'gpt-4.1'), clock.now + 60_000, clock.now);
+  for (let i = 0; i < 30; i++) states.coolUntil('openai', scopedSlot(envSlot(gw), `ft:gpt-4o-mini:acme::${i}`), clock.now + 60_000, clock.now);
   const { models } = await scrape();
   const series = new Set(Object.keys(models).map((k) => k.split('/').slice(0, -1).join('/')));
   expect(series.size).toBe(MAX_KEY_MODEL_SERIES + 1);
@@ -73,7 +74,7 @@ test(`many models resting: at most ${MAX_KEY_MODEL_SERIES} get series of their o
 test('a model named "other" (a client may ask for `openai/other`) resting beside the fold is one series, not two', async () => {
   const states = gw.ctx.keyPool.states;
   states.setAside('openai', scopedSlot(spare, 'other'), clock.now);
-  states.setAside('openai', scopedSlot('env', 'other'), clock.now);
+  states.setAside('openai', scopedSlot(envSlot(gw), 'other'), clock.now);
   // The scrape parses (a duplicate series would throw), and the named model's keys are in the sum.
   const { models } = await scrape();
   expect(models['openai/other/set_aside']).toBe(2);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import { scopedSlot } from '../../src/key-pool/key-slots';
 import { makeUser, login } from '../helpers/admin-harness';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { envSlot } from '../helpers/env-key';
 
 setDefaultTimeout(30_000);
 
@@ -52,7 +53,7 @@ test('the Providers page lists the pool with states; an admin adds and removes k
   const id = /data-key-id="(\d+)"/.exec(html)![1]!;
 
   gw.ctx.keyPool.states.coolUntil('openai', id, Date.now() + 60_000);
-  gw.ctx.keyPool.states.setAside('openai', 'env', Date.now());
+  gw.ctx.keyPool.states.setAside('openai', envSlot(gw), Date.now());
   gw.ctx.keyPool.states.setAside('openai', scopedSlot(id, 'gpt-4.1'), Date.now());
   const states = poolOf(await page(viewer), 'openai');
   expect(states).toContain('data-model-state="set_aside">gpt-4.1: set aside');

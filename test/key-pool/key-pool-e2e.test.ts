@@ -8,7 +8,7 @@ import { addProviderKey } from '../../src/admin/provider-keys-service';
 import { modelGroups, providerKeys } from '../../src/db/schema';
 import { ProviderKeyPool } from '../../src/key-pool/key-pool';
 import { jsonResponse, readChunks, replayJson, sseResponse, startFakeUpstream, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
-import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
 
 setDefaultTimeout(30_000);
 
@@ -145,6 +145,18 @@ test('a 401 sets a key aside; the request still succeeds on the other key, and l
   openai.requests.length = 0;
   for (let i = 0; i < 4; i++) await chat();
   expect(keysSeen(openai)).toEqual(Array(4).fill(bearer(ENV_KEY)));
+});
+
+test("one key rate-limited, the other refused (401): the client gets the 429 and its wait, not the refusal, whatever the keys' order", async () => {
+  refuse.set(bearer(POOL_KEY), { status: 429, headers: { 'retry-after': '5' } });
+  refuse.set(bearer(ENV_KEY), { status: 401 });
+  const e = await apiError(gw.openai().chat.completions.create({ model: 'openai/gpt-4o-mini', messages: msgs }));
+  expect(keysSeen(openai)).toEqual([bearer(POOL_KEY), bearer(ENV_KEY)]); // the weighted pick first, the env key last
+  // Before: 502 upstream_auth_failed, the last key's refusal (the other order gave the 429).
+  expect([e.status, e.headers?.get('retry-after')]).toEqual([429, '5']);
+  const row = gw.logs.find((l) => l.requestId === e.headers?.get('x-request-id'))!;
+  expect(row.status).toBe(429);
+  expect(JSON.parse(row.attempts!).map((a: any) => [a.key, a.status])).toEqual([['second', 429], ['env', 502]]);
 });
 
 test('a 500 is the provider failing, not the key: no other key is tried, the next target is', async () => {
@@ -308,7 +320,7 @@ describe('Gemini (the key goes in x-goog-api-key)', () => {
   test("Google's 429 names its wait only in the body (RetryInfo): the key rests that long, and the client is told to wait it out", async () => {
     refused = G1;
     quotaBody = true;
-    const g1 = g.ctx.state.getSnapshot().providers.get('gemini')!.keys![0]!.id;
+    const g1 = g.ctx.state.getSnapshot().providers.get('gemini')!.keys![0]!; // the env key: its state is under its own slot
     const g2 = g.ctx.state.getSnapshot().providers.get('gemini')!.keys![1]!.id;
     // Both keys rest (G2 from the test above until its 10 s pass, then G1 here): the client's 429.
     // G2 is back first: the first request probes it (it answers), then G1 gets its turn and is refused.

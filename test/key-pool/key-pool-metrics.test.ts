@@ -4,6 +4,7 @@ import { addProviderKey } from '../../src/admin/provider-keys-service';
 import { ProviderKeyPool } from '../../src/key-pool/key-pool';
 import { parsePrometheus } from '../metrics/parse-prometheus';
 import { providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { envSlot } from '../helpers/env-key';
 
 setDefaultTimeout(30_000);
 
@@ -30,7 +31,7 @@ test('gophergate_provider_key_state: 1 for each key\'s current state, and it fol
   const { id } = await addProviderKey(gw.ctx, 'openai', { key: POOL_KEY, label: 'spare' });
   expect(await states()).toEqual(['openai/env/env=active', `openai/spare/${id}=active`]);
   gw.ctx.keyPool.states.coolUntil('openai', id, clock.now + 10_000);
-  gw.ctx.keyPool.states.setAside('openai', 'env', clock.now);
+  gw.ctx.keyPool.states.setAside('openai', envSlot(gw), clock.now);
   expect(await states()).toEqual(['openai/env/env=set_aside', `openai/spare/${id}=cooling`]);
   clock.now += 10_000;
   expect(await states()).toEqual(['openai/env/env=set_aside', `openai/spare/${id}=active`]);

@@ -8,6 +8,7 @@ import { UpstreamError } from '../../src/errors/api-error';
 import { PROBE_HOLD_MS, ProviderKeyPool } from '../../src/key-pool/key-pool';
 import { jsonResponse, replayJson, startFakeUpstream, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
 import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { envKeyOf, envSlot } from '../helpers/env-key';
 
 setDefaultTimeout(30_000);
 
@@ -90,23 +91,23 @@ test('a probe that answers makes the key active for everyone: the weights apply 
 
 test('every key cooling: the one back first is still tried, not the key another request is probing', async () => {
   cool(poolKeyId, 30);
-  cool('env', 12);
+  cool(envSlot(gw), 12);
   clock.now += 12_000;
   // The env key is back first and another request holds its probe: this one tries the pool key (the upstream refuses it).
-  gw.ctx.keyPool.states.claimProbe('openai', 'env', clock.now, clock.now + PROBE_HOLD_MS);
+  gw.ctx.keyPool.states.claimProbe('openai', envSlot(gw), clock.now, clock.now + PROBE_HOLD_MS);
   limited.add(POOL_KEY);
   expected = 1;
   const e = await apiError(chat());
   expect([e.status, (e as any).code]).toEqual([429, 'rate_limit_exceeded']);
   expect(keysSeen()).toEqual([`Bearer ${POOL_KEY}`]);
   // The probe answered: the env key serves again.
-  gw.ctx.keyPool.answered('openai', { id: 'env', apiKey: ENV_KEY, label: '', last4: '', weight: 1 });
+  gw.ctx.keyPool.answered('openai', envKeyOf(gw));
   expect((await chat()).object).toBe('chat.completion');
   expect(keysSeen()).toEqual([`Bearer ${POOL_KEY}`, `Bearer ${ENV_KEY}`]);
 });
 
 test('a key set aside after a 401 that the provider takes back is active again once a try with it succeeds', async () => {
-  const env = { id: 'env', apiKey: ENV_KEY, label: 'env', last4: '6789', weight: 1 };
+  const env = envKeyOf(gw);
   const pool = { id: poolKeyId, apiKey: POOL_KEY, label: 'second', last4: 'WXYZ', weight: 3 };
   gw.ctx.keyPool.reportFailure('openai', env, new UpstreamError('openai', 401, 'HTTP 401', false));
   gw.ctx.keyPool.reportFailure('openai', pool, new UpstreamError('openai', 401, 'HTTP 401', false));
@@ -114,6 +115,6 @@ test('a key set aside after a 401 that the provider takes back is active again o
   // Both set aside: the first is still tried, and the provider answers it now.
   expect((await chat()).object).toBe('chat.completion');
   expect(keysSeen()).toEqual([`Bearer ${ENV_KEY}`]);
-  expect(gw.ctx.keyPool.stateOf('openai', 'env')).toEqual({ state: 'active' });
+  expect(gw.ctx.keyPool.stateOf('openai', env)).toEqual({ state: 'active' });
   expect(gw.ctx.keyPool.stateOf('openai', poolKeyId).state).toBe('set_aside');
 });

@@ -9,6 +9,7 @@ import { addProviderKey } from '../../src/admin/provider-keys-service';
 import { ProviderKeyPool } from '../../src/key-pool/key-pool';
 import { fixtureJson, jsonResponse, replayJson, startFakeUpstream, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
 import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { envKeyOf } from '../helpers/env-key';
 
 setDefaultTimeout(30_000);
 
@@ -143,6 +144,22 @@ test("every key rate-limited, the last 429 without retry-after: the client's 429
   expect(second.headers?.get('retry-after')).toBe('55');
 });
 
+test("every key rate-limited, each naming its wait: the client is told when the first key is back, not the last one tried", async () => {
+  refuse.set(`${POOL_KEY} gpt-4o`, { status: 429, body: rateLimited, headers: { 'retry-after': '5' } });
+  refuse.set(`${ENV_KEY} gpt-4o`, { status: 429, body: rateLimited, headers: { 'retry-after': '40' } });
+  openai.requests.length = 0;
+  const first = await apiError(chat('openai/gpt-4o'));
+  expect(keysSeen()).toEqual([POOL_KEY, ENV_KEY]);
+  expect([first.status, first.headers?.get('retry-after')]).toEqual([429, '5']); // before: 40, the env key's
+  // 5 s on, the pool key (back first) is tried again and now names 50 s: the env key, not tried, is back in 35.
+  clock.now += 5_000;
+  refuse.set(`${POOL_KEY} gpt-4o`, { status: 429, body: rateLimited, headers: { 'retry-after': '50' } });
+  openai.requests.length = 0;
+  const second = await apiError(chat('openai/gpt-4o'));
+  expect(keysSeen()).toEqual([POOL_KEY]);
+  expect(second.headers?.get('retry-after')).toBe('35'); // before: 50
+});
+
 test('the same on /v1/messages: an Anthropic-shaped 429 with the pool\'s retry-after', async () => {
   const body = fixtureJson('anthropic', 'error-429.json');
   refuse.set(`${ANT_POOL} claude-sonnet-4-5`, { status: 429, body });
@@ -166,7 +183,7 @@ test("a 429 naming its wait only in OpenAI's other headers: the key rests that l
   const e = await apiError(chat('openai/gpt-4o'));
   expect(e.headers?.get('retry-after')).toBe('2'); // before: none, and both keys rested 60 s
   expect(gw.ctx.keyPool.stateOf('openai', poolKeyId, 'gpt-4o')).toEqual({ state: 'cooling', until: clock.now + 360_000 });
-  expect(gw.ctx.keyPool.stateOf('openai', 'env', 'gpt-4o')).toEqual({ state: 'cooling', until: clock.now + 1_500 }); // the exact wait, not its whole seconds
+  expect(gw.ctx.keyPool.stateOf('openai', envKeyOf(gw), 'gpt-4o')).toEqual({ state: 'cooling', until: clock.now + 1_500 }); // the exact wait, not its whole seconds
 });
 
 test("Anthropic's token counting has limits of its own: a 429 on count_tokens does not rest the key for the model's messages", async () => {

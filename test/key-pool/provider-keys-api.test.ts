@@ -4,6 +4,7 @@ import { scopedSlot } from '../../src/key-pool/key-slots';
 import { replayJson, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, type TestGateway } from '../helpers/start-gateway';
 import { api, json, makeUser, useAdminGateway, type Session } from '../helpers/admin-harness';
+import { envSlot } from '../helpers/env-key';
 
 setDefaultTimeout(30_000);
 
@@ -64,7 +65,7 @@ describe('provider key pool API', () => {
   test('states show: cooling with cooling_until, set_aside; usage per key from the log rows', async () => {
     const now = Date.now();
     gw.ctx.keyPool.states.coolUntil('openai', idA, now + 45_000);
-    gw.ctx.keyPool.states.setAside('openai', 'env', now);
+    gw.ctx.keyPool.states.setAside('openai', envSlot(gw), now);
     const keys = await keysOf(viewer);
     expect(keys.find((k) => k.id === idA)).toMatchObject({ state: 'cooling', cooling_until: new Date(now + 45_000).toISOString() });
     expect(keys.find((k) => k.id === 'env')).toMatchObject({ state: 'set_aside', cooling_until: null });
@@ -83,7 +84,7 @@ describe('provider key pool API', () => {
     expect(after.find((k) => k.id === third).usage_24h).toEqual({ requests: 1, errors: 0, cost_usd: 0.25 });
     expect(after.find((k) => k.id === idA).usage_24h).toEqual({ requests: 0, errors: 0, cost_usd: 0 });
     gw.ctx.keyPool.reset('openai', idA);
-    gw.ctx.keyPool.reset('openai', 'env');
+    gw.ctx.keyPool.reset('openai', envSlot(gw));
   });
 
   test('a key cooling or set aside for single models lists them under `models` and stays active itself; an admin change clears them', async () => {

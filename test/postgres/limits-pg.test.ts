@@ -11,6 +11,7 @@ import { api, json, login, ADMIN_PASSWORD, type Session } from '../helpers/admin
 import { replayJson, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database';
 import { apiError, providerEnv, startGateway, type TestGateway } from '../helpers/start-gateway';
+import { envSlot } from '../helpers/env-key';
 
 const POOL_KEY = 'sk-pool-PLAINTEXT-pg-key-5e6f7a8b9c0dPGPG';
 const chat = { model: 'openai/gpt-4o-mini', messages: [{ role: 'user' as const, content: 'Hello' }], max_tokens: 10 };
@@ -125,7 +126,7 @@ describe('teams, budgets and provider key pools on PostgreSQL', () => {
     const { id: keyId } = await json(added);
     expect((await sql`SELECT label, key_last4 FROM provider_keys WHERE id = ${Number(keyId)}`)[0]).toEqual({ label: 'pg-pool', key_last4: 'PGPG' });
     // Only the added key is usable: the environment's key is set aside.
-    gw.ctx.keyPool.states.setAside('openai', 'env', Date.now());
+    gw.ctx.keyPool.states.setAside('openai', envSlot(gw), Date.now());
 
     const { response } = await gw.openai().chat.completions.create(chat).withResponse();
     expect(fake.last().headers.authorization).toBe(`Bearer ${POOL_KEY}`);

@@ -4,6 +4,7 @@ import { UpstreamError } from '../../src/errors/api-error';
 import { jsonResponse, replayJson, type FakeHandler, type FakeUpstream } from '../helpers/fake-upstream';
 import { providerEnv, type TestGateway } from '../helpers/start-gateway';
 import { eventually } from '../helpers/redis-env';
+import { envKeyOf, envSlot } from '../helpers/env-key';
 import type { Cluster } from './cluster';
 import { POOL_KEY, startPoolKeyCluster, type PoolKeyCluster } from './pool-key-cluster';
 
@@ -44,10 +45,11 @@ describe('shared provider key states', () => {
   });
 
   test('set aside on B shows on A; cleared on A is active on B; a new instance reads the states at start', async () => {
-    B.ctx.keyPool.reportFailure('openai', { id: 'env', apiKey: 'x', weight: 1, label: 'env' } as any, new UpstreamError('openai', 401, 'bad key', false));
-    expect(await eventually(() => A.ctx.keyPool.stateOf('openai', 'env').state === 'set_aside', 10_000)).toBe(true);
-    A.ctx.keyPool.reset('openai', 'env');
-    expect(await eventually(() => B.ctx.keyPool.stateOf('openai', 'env').state === 'active', 10_000)).toBe(true);
+    // Both hold the same env key: its state is shared as an added key's is.
+    B.ctx.keyPool.reportFailure('openai', envKeyOf(B), new UpstreamError('openai', 401, 'bad key', false));
+    expect(await eventually(() => A.ctx.keyPool.stateOf('openai', envKeyOf(A)).state === 'set_aside', 10_000)).toBe(true);
+    A.ctx.keyPool.reset('openai', envSlot(A));
+    expect(await eventually(() => B.ctx.keyPool.stateOf('openai', envKeyOf(B)).state === 'active', 10_000)).toBe(true);
 
     const { startGateway } = await import('../helpers/start-gateway');
     const { redisEnv } = await import('../helpers/redis-env');

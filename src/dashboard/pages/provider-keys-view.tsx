@@ -13,7 +13,7 @@ function StateBadge(props: { k: ProviderKeyView }) {
     return <span class="badge warn" title="Answered 429: skipped while another key is usable" safe>{`cooling until ${utcDateTime(until)}`}</span>;
   }
   const title = k.state === 'set_aside'
-    ? (k.error ?? 'Answered 401/403: skipped while another key is usable, until the key is changed or added again, or the gateway restarts')
+    ? (k.error ?? 'Answered 401/403: skipped while another key is usable, until the key is changed or added again, or the gateway restarts (without Redis)')
     : undefined;
   return <span class={`badge ${STATE_KIND[k.state]}`} title={title}>{k.state === 'set_aside' ? 'set aside' : 'active'}</span>;
 }
