@@ -2,8 +2,12 @@ import { periodKey } from './budget-period';
 import type { Actual, AdmitInput, Admission, SpendSource } from './limit-counters';
 import type { ScopeLimits } from './limit-types';
 import { MemoryLimitCounters } from './memory-limit-counters';
+import { LimitsUnavailableError } from './limits-unavailable';
 import { budgetCap, sharedScope, type BudgetView } from './outage-share';
 import type { RateInfo } from './rate-headers';
+
+const UNSHAREABLE =
+  "This key's budget cannot be checked right now: the shared counters (Redis) are unreachable, and this instance has not seen what the other instances reserved of it. Try again shortly.";
 
 /** What the local budget start needs of a reservation this instance made in Redis. */
 interface HeldAdmit {
@@ -188,6 +192,7 @@ export class LocalLimitFallback {
   }
 
   private admitHere(input: AdmitInput): Admission {
+    if (this.unshareable(input)) throw new LimitsUnavailableError(UNSHAREABLE);
     // Alone, the whole of each limit; one of N, its share (the scopes it is admitted under are the
     // real ones: its settle, charge and restore into Redis count there in full).
     const a = this.counters.admit(this.instances > 1 ? { ...input, scopes: this.shares(input.scopes, input.now) } : input);
@@ -200,6 +205,23 @@ export class LocalLimitFallback {
       a.scope = real;
     }
     return a;
+  }
+
+  /**
+   * Whether a budget of `scopes` has no share this instance can take safely: one of several cut
+   * off from Redis that never saw what the others reserved of it this period (outage-share.ts,
+   * `others` null), and which the spend it knows would still admit the request to. Its request is
+   * told the limits cannot be checked (503, as in fail mode closed), not that a budget it has not
+   * spent is; one the known spend already refuses is refused as spent (by the share's counters).
+   */
+  private unshareable(input: AdmitInput): boolean {
+    if (this.instances <= 1) return false;
+    for (const s of input.scopes) {
+      const view = s.budgetUsd === null ? undefined : this.views.get(s.key);
+      if (!view || view.others !== null || view.pk !== periodKey(s.period, input.now)) continue;
+      if ((this.counters.spend(s, input.now) ?? 0) + input.worstCostUsd <= s.budgetUsd!) return true;
+    }
+    return false;
   }
 
   /** The scopes as one of N instances enforces them: budgets capped at their share in this outage, RPM and TPM at one Nth. */

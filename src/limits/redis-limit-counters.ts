@@ -1,27 +1,14 @@
-import { ApiError } from '../errors/api-error';
 import type { RedisLink } from '../redis/redis-link';
 import { limitsWhileRedisDown, refusalMessage } from './refusal-message';
 import { periodKey } from './budget-period';
 import type { Actual, AdmitInput, Admission, LimitCounters, RefusalReason, SpendSource } from './limit-counters';
 import { BUDGET_PERIODS, type ScopeLimits } from './limit-types';
+import { LimitsUnavailableError } from './limits-unavailable';
 import { LocalLimitFallback } from './local-limit-fallback';
 import { RecentAdmissions } from './recent-admissions';
 import type { RateInfo } from './rate-headers';
 import { RedisLimitReconnect, type RedisAdmit, type RedisWork } from './redis-limit-reconnect';
 import { ADMIT, SETTLE, CHARGE, SEED, END_FLIGHT, KEEP_ALIVE, PEEK_RATE, TRIM_TOKENS, opt } from './redis-limit-scripts';
-
-/** Thrown by `admit` in fail mode `closed` while Redis is unreachable: the key's request gets 503. */
-export class LimitsUnavailableError extends ApiError {
-  constructor() {
-    super({
-      status: 503,
-      message: 'Limits cannot be checked right now: the shared counters (Redis) are unreachable. Try again shortly.',
-      type: 'api_error',
-      code: 'limits_unavailable',
-      headers: { 'retry-after': '1' },
-    });
-  }
-}
 
 /**
  * Limit counters in Redis, for several instances: one Lua script per `admit` (check every scope,

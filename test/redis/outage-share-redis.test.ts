@@ -4,6 +4,7 @@
  * so all three together never pass the budget; Redis back, the spend charged meanwhile is exact
  * there. Real Redis through a loopback TCP proxy (redis-limit-counters-rig.ts), a hand-moved clock.
  */
+import { LimitsUnavailableError } from '../../src/limits/limits-unavailable';
 import { describe, expect, test } from 'bun:test';
 import type { RedisLimitCounters } from '../../src/limits/redis-limit-counters';
 import { eventually, randomPrefix } from '../helpers/redis-env';
@@ -79,7 +80,7 @@ describe('a budget while Redis is cut off from three instances', () => {
     expect(await a.outstanding(s)).toEqual({ reservedUsd: 0, inFlight: 0 });
   }, 30_000);
 
-  test('an instance that never saw the budget in Redis takes no share of it (the others may hold all that is left)', async () => {
+  test('an instance that never saw the budget in Redis takes no share of it (the others may hold all that is left): 503 limits_unavailable, not a budget refusal', async () => {
     const own = randomPrefix();
     const [a, b] = [await instance('open', proxy.url, own), await instance('open', proxy.url, own)];
     expect(await eventually(() => [a, b].every((x) => x.stats().instances === 2), 5_000)).toBe(true);
@@ -88,9 +89,12 @@ describe('a budget while Redis is cut off from three instances', () => {
     expect((await a.admit({ requestId: `seen-${own}`, scopes: [s], worstCostUsd: 0.1, tokens: 0, now: T0 })).ok).toBe(true);
     proxy.cut();
     expect(await eventually(() => !up(a) && !up(b), 10_000)).toBe(true);
-    const refused = await b.admit({ requestId: `unseen-${own}`, scopes: [s], worstCostUsd: 0.01, tokens: 0, now: T0 + 1 });
-    expect(refused).toMatchObject({ ok: false, reason: 'budget', budget: 'held' });
-    expect(!refused.ok && refused.message).toContain('while Redis is unreachable, 1 of 2 instances');
+    const refused = await Promise.resolve()
+      .then(() => b.admit({ requestId: `unseen-${own}`, scopes: [s], worstCostUsd: 0.01, tokens: 0, now: T0 + 1 }))
+      .then(() => null, (e: unknown) => e);
+    expect(refused).toBeInstanceOf(LimitsUnavailableError);
+    expect(refused).toMatchObject({ status: 503, code: 'limits_unavailable', headers: { 'retry-after': '1' } });
+    expect((refused as Error).message).toContain('has not seen what the other instances reserved of it');
     // a saw it: its half ($0.50), less its own running request ($0.10): $0.40.
     expect((await a.admit({ requestId: `half-${own}`, scopes: [s], worstCostUsd: 0.45, tokens: 0, now: T0 + 2 })).ok).toBe(false);
     expect((await a.admit({ requestId: `share-${own}`, scopes: [s], worstCostUsd: 0.3, tokens: 0, now: T0 + 3 })).ok).toBe(true);

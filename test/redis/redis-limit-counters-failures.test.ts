@@ -5,7 +5,8 @@
  */
 import { describe, expect, test } from 'bun:test';
 import { RedisClient } from 'bun';
-import { LimitsUnavailableError, RedisLimitCounters } from '../../src/limits/redis-limit-counters';
+import { LimitsUnavailableError } from '../../src/limits/limits-unavailable';
+import { RedisLimitCounters } from '../../src/limits/redis-limit-counters';
 import { HEARTBEAT } from '../../src/limits/redis-limit-recovery-scripts';
 import { RedisLink } from '../../src/redis/redis-link';
 import { eventually, randomPrefix, REDIS_URL, TEST_LINK } from '../helpers/redis-env';
