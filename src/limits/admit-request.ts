@@ -16,7 +16,7 @@ import type { LimitedEndpoint } from './limit-types';
 import { largestCap, minimumOutput, outputCapOf } from './budget-output-cap';
 import type { OutputCap } from '../proxy/output-limit';
 import { withBetaWindow } from './worst-prices';
-import { LimitsUnavailableError } from './redis-limit-counters';
+import { LimitsUnavailableError } from './limits-unavailable';
 import { periodEnd } from './budget-period';
 import { ownCopy } from '../runtime/own-copy';
 

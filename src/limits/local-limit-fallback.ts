@@ -2,6 +2,12 @@ import { periodKey } from './budget-period';
 import type { Actual, AdmitInput, Admission, SpendSource } from './limit-counters';
 import type { ScopeLimits } from './limit-types';
 import { MemoryLimitCounters } from './memory-limit-counters';
+import { LimitsUnavailableError } from './limits-unavailable';
+import { budgetCap, sharedScope, type BudgetView } from './outage-share';
+import type { RateInfo } from './rate-headers';
+
+const UNSHAREABLE =
+  "This key's budget cannot be checked right now: the shared counters (Redis) are unreachable, and this instance has not seen what the other instances reserved of it. Try again shortly.";
 
 /** What the local budget start needs of a reservation this instance made in Redis. */
 interface HeldAdmit {
@@ -19,16 +25,22 @@ export interface LocalAdmit {
 
 /**
  * RedisLimitCounters' own counters, for when Redis is unreachable in fail mode `open`: the
- * requests admitted here meanwhile, the spend last seen in Redis per budget, and each budget's
- * local start once per outage (from that spend or the logs', plus the worst cost of this
- * instance's requests admitted through Redis and still running: held locally until they settle).
+ * requests admitted here meanwhile, the spend (and reservations) last seen in Redis per budget, and
+ * each budget's local start once per outage (from that spend or the logs', plus the worst cost of
+ * this instance's requests admitted through Redis and still running: held locally until they
+ * settle). With N instances alive at the last heartbeat, each enforces its share (outage-share.ts):
+ * budgets capped at one Nth of what the others' running requests leave, RPM and TPM at one Nth.
  */
 export class LocalLimitFallback {
   readonly counters = new MemoryLimitCounters();
   /** Requests admitted by the local counters (Redis was down), with their scopes, admit time, reserved USD and tokens. */
   private readonly admits = new Map<string, LocalAdmit>();
   /** Spend last read from Redis per scope and period, to start local budgets from. */
-  private readonly lastSpend = new Map<string, { pk: string; spend: number }>();
+  private readonly lastSpend = new Map<string, { pk: string; spend: number; reserved: number | null }>();
+  /** Instances alive at the last heartbeat (this one included); 1 until a beat answered. */
+  private instances = 1;
+  /** Scope key -> what its budget's share in this outage is computed from (startLocalBudget; N > 1 only). */
+  private readonly views = new Map<string, BudgetView>();
   /** Connections made so far: local budgets are restarted from `lastSpend` once per outage. */
   private episode = 0;
   /** Scope key -> the episode (outage) its local spend was last started in (startLocalBudget). */
@@ -50,12 +62,22 @@ export class LocalLimitFallback {
     this.episode++;
   }
 
+  /** A heartbeat's count of the instances alive, this one included. */
+  live(instances: number): void {
+    if (instances >= 1) this.instances = instances;
+  }
+
   admit(input: AdmitInput): Admission | Promise<Admission> {
     // Budgets start, once per outage, from what was spent: what is spent meanwhile adds to it here.
     // The local counters' own spend is as old as their seed at start, so it is replaced.
     const starting = input.scopes.filter((s) => s.budgetUsd !== null && this.localFrom.get(s.key) !== this.episode);
     if (!starting.length) return this.admitHere(input);
     return Promise.all(starting.map((s) => this.startLocalBudget(s, input.now))).then(() => this.admitHere(input));
+  }
+
+  /** The RPM/TPM state as this instance enforces it meanwhile (its share of each limit). */
+  peekRate(scopes: readonly ScopeLimits[], now: number): RateInfo {
+    return this.counters.peekRate(this.instances > 1 ? this.shares(scopes, now) : scopes, now);
   }
 
   has(requestId: string): boolean {
@@ -82,6 +104,11 @@ export class LocalLimitFallback {
     return local;
   }
 
+  /** Instances alive at the last heartbeat, this one included (1 until a beat answered). */
+  get liveInstances(): number {
+    return this.instances;
+  }
+
   /** Requests admitted here and not settled. */
   get inFlight(): number {
     return this.admits.size;
@@ -100,9 +127,14 @@ export class LocalLimitFallback {
     this.heldLocally.delete(requestId);
   }
 
-  /** The spend Redis reported for a budget scope at `now`. */
-  sawSpend(scope: ScopeLimits, now: number, spend: number): void {
-    this.lastSpend.set(scope.key, { pk: periodKey(scope.period, now), spend });
+  /**
+   * The spend Redis reported for a budget scope at `now`, and the USD its requests in flight
+   * reserved then (undefined: not reported, what was seen of it in this period is kept).
+   */
+  sawSpend(scope: ScopeLimits, now: number, spend: number, reserved?: number): void {
+    const pk = periodKey(scope.period, now);
+    const was = this.lastSpend.get(scope.key);
+    this.lastSpend.set(scope.key, { pk, spend, reserved: reserved ?? (was?.pk === pk ? was.reserved : null) });
   }
 
   /**
@@ -126,12 +158,16 @@ export class LocalLimitFallback {
     return out;
   }
 
-  /** What this instance last saw spent includes its own settled requests, admitted through Redis or here (an outage, or a start from the logs, starts from it). */
-  addSettled(scopes: readonly ScopeLimits[], actual: Actual): void {
-    if (actual.costUsd <= 0) return;
+  /**
+   * What this instance last saw spent includes its own settled requests, admitted through Redis or
+   * here (an outage, or a start from the logs, starts from it); `worst`: one settled in Redis, whose
+   * reservation no longer holds what was seen reserved.
+   */
+  addSettled(scopes: readonly ScopeLimits[], actual: Actual, worst = 0): void {
     for (const s of scopes) {
       const seen = this.lastSpend.get(s.key);
-      if (seen && seen.pk === periodKey(s.period, actual.at)) seen.spend += actual.costUsd;
+      if (seen && seen.reserved !== null && worst > 0) seen.reserved = Math.max(0, seen.reserved - worst);
+      if (actual.costUsd > 0 && seen && seen.pk === periodKey(s.period, actual.at)) seen.spend += actual.costUsd;
     }
   }
 
@@ -147,6 +183,7 @@ export class LocalLimitFallback {
     this.counters.forgetScopesExcept(live);
     for (const key of this.lastSpend.keys()) if (!live.has(key)) this.lastSpend.delete(key);
     for (const key of this.localFrom.keys()) if (!live.has(key)) this.localFrom.delete(key);
+    for (const key of this.views.keys()) if (!live.has(key)) this.views.delete(key);
   }
 
   dropSpend(scope: ScopeLimits): void {
@@ -155,9 +192,47 @@ export class LocalLimitFallback {
   }
 
   private admitHere(input: AdmitInput): Admission {
-    const a = this.counters.admit(input);
+    if (this.unshareable(input)) throw new LimitsUnavailableError(UNSHAREABLE);
+    // Alone, the whole of each limit; one of N, its share (the scopes it is admitted under are the
+    // real ones: its settle, charge and restore into Redis count there in full).
+    const a = this.counters.admit(this.instances > 1 ? { ...input, scopes: this.shares(input.scopes, input.now) } : input);
     if (a.ok) this.admits.set(input.requestId, { scopes: input.scopes, at: input.now, worst: a.reservedUsd, tokens: input.tokens });
+    else {
+      // Refused by a share: the message names it; the retry hints judge the real scope, and a
+      // budget refused short of its whole is not spent for the period (Redis may be back soon).
+      const real = input.scopes.find((s) => s.key === a.scope.key) ?? a.scope;
+      if (a.budget === 'spent' && (a.scope.budgetUsd ?? 0) < (real.budgetUsd ?? 0)) a.budget = 'held';
+      a.scope = real;
+    }
     return a;
+  }
+
+  /**
+   * Whether a budget of `scopes` has no share this instance can take safely: one of several cut
+   * off from Redis that never saw what the others reserved of it this period (outage-share.ts,
+   * `others` null), and which the spend it knows would still admit the request to. Its request is
+   * told the limits cannot be checked (503, as in fail mode closed), not that a budget it has not
+   * spent is; one the known spend already refuses is refused as spent (by the share's counters).
+   */
+  private unshareable(input: AdmitInput): boolean {
+    if (this.instances <= 1) return false;
+    for (const s of input.scopes) {
+      const view = s.budgetUsd === null ? undefined : this.views.get(s.key);
+      if (!view || view.others !== null || view.pk !== periodKey(s.period, input.now)) continue;
+      if ((this.counters.spend(s, input.now) ?? 0) + input.worstCostUsd <= s.budgetUsd!) return true;
+    }
+    return false;
+  }
+
+  /** The scopes as one of N instances enforces them: budgets capped at their share in this outage, RPM and TPM at one Nth. */
+  private shares(scopes: readonly ScopeLimits[], now: number): ScopeLimits[] {
+    return scopes.map((s) => {
+      if (s.budgetUsd === null && s.rpm === null && s.tpm === null) return s;
+      const view = this.views.get(s.key);
+      // A budget started before this outage's N was known (an instance alone then): no view, its whole.
+      const cap = s.budgetUsd === null ? null : view ? budgetCap(s.budgetUsd, view, periodKey(s.period, now)) : s.budgetUsd;
+      return sharedScope(s, this.instances, cap);
+    });
   }
 
   /**
@@ -177,9 +252,14 @@ export class LocalLimitFallback {
         if (this.localFrom.get(scope.key) === episode) return;
         this.localFrom.set(scope.key, episode);
         const spend = Math.max(this.seenSpend(scope, now) ?? -1, logged ?? -1);
-        if (spend < 0) return;
+        this.views.delete(scope.key);
+        if (spend < 0) {
+          // Nothing known of what was spent: one of several takes no share (its whole, alone).
+          if (this.instances > 1) this.views.set(scope.key, { pk: periodKey(scope.period, now), spend: 0, others: null, n: this.instances });
+          return;
+        }
         // The requests this instance admitted through Redis and still runs may yet spend their
-        // worst (the others' are out of sight: with N instances cut off, each counts its own).
+        // worst; the others' as Redis last reported them (outage-share.ts).
         let running = 0;
         for (const [id, a] of this.redisAdmits) {
           if (!a.scopes.some((s) => s.key === scope.key)) continue;
@@ -189,6 +269,11 @@ export class LocalLimitFallback {
           keys.add(scope.key);
         }
         this.counters.setSpend(scope, spend + running, now);
+        if (this.instances > 1) {
+          const reserved = this.lastSpend.get(scope.key)?.pk === periodKey(scope.period, now) ? this.lastSpend.get(scope.key)!.reserved : null;
+          const others = reserved === null ? null : Math.max(0, reserved - running);
+          this.views.set(scope.key, { pk: periodKey(scope.period, now), spend, others, n: this.instances });
+        }
       })
       .finally(() => {
         clearTimeout(timer);

@@ -1,27 +1,14 @@
-import { ApiError } from '../errors/api-error';
 import type { RedisLink } from '../redis/redis-link';
 import { limitsWhileRedisDown, refusalMessage } from './refusal-message';
 import { periodKey } from './budget-period';
 import type { Actual, AdmitInput, Admission, LimitCounters, RefusalReason, SpendSource } from './limit-counters';
 import { BUDGET_PERIODS, type ScopeLimits } from './limit-types';
+import { LimitsUnavailableError } from './limits-unavailable';
 import { LocalLimitFallback } from './local-limit-fallback';
 import { RecentAdmissions } from './recent-admissions';
 import type { RateInfo } from './rate-headers';
 import { RedisLimitReconnect, type RedisAdmit, type RedisWork } from './redis-limit-reconnect';
 import { ADMIT, SETTLE, CHARGE, SEED, END_FLIGHT, KEEP_ALIVE, PEEK_RATE, TRIM_TOKENS, opt } from './redis-limit-scripts';
-
-/** Thrown by `admit` in fail mode `closed` while Redis is unreachable: the key's request gets 503. */
-export class LimitsUnavailableError extends ApiError {
-  constructor() {
-    super({
-      status: 503,
-      message: 'Limits cannot be checked right now: the shared counters (Redis) are unreachable. Try again shortly.',
-      type: 'api_error',
-      code: 'limits_unavailable',
-      headers: { 'retry-after': '1' },
-    });
-  }
-}
 
 /**
  * Limit counters in Redis, for several instances: one Lua script per `admit` (check every scope,
@@ -30,7 +17,8 @@ export class LimitsUnavailableError extends ApiError {
  *
  * Redis unreachable:
  * - `open`: each instance enforces from its own in-memory counters (budgets start from the spend
- *   it last saw in Redis, or the logs' when larger); what those requests spend and use is charged to Redis once it is back,
+ *   it last saw in Redis, or the logs' when larger; one of N instances alive takes its Nth share of
+ *   budgets, RPM and TPM); what those requests spend and use is charged to Redis once it is back,
  *   and settles of Redis reservations made while it was down are sent then too;
  * - `closed`: `admit` throws a 503 (LimitsUnavailableError) for limited keys until Redis is back.
  * The outage half is beside it: local-limit-fallback.ts (the own counters and budget starts) and
@@ -58,7 +46,7 @@ export class RedisLimitCounters implements LimitCounters {
     /** Told the Redis origins of the instances this one took for dead (src/app-context.ts ends their stored responses). */
     dead?: (origins: string[]) => void,
   ) {
-    this.reconnect = new RedisLimitReconnect(link, this.redisAdmits, () => this.connected(), warn, beat, () => this.fallback.seenFloors(), dead, this.recent);
+    this.reconnect = new RedisLimitReconnect(link, this.redisAdmits, () => this.connected(), warn, beat, () => this.fallback.seenFloors(), dead, this.recent, (n) => this.fallback.live(n));
     link.onDown(() => warn?.(`limits: Redis unreachable; ${limitsWhileRedisDown(failMode)}`));
   }
 
@@ -115,7 +103,7 @@ export class RedisLimitCounters implements LimitCounters {
 
   peekRate(scopes: readonly ScopeLimits[], now: number): RateInfo | Promise<RateInfo> {
     // Cut off (or failing): what this instance counts itself, as its admissions do meanwhile.
-    if (!this.link.isUp()) return this.fallback.counters.peekRate(scopes, now);
+    if (!this.link.isUp()) return this.fallback.peekRate(scopes, now);
     const args: (string | number)[] = [this.link.prefix, now, scopes.length];
     for (const s of scopes) args.push(s.key, opt(s.rpm), opt(s.tpm));
     return PEEK_RATE.run(this.link, [], args).then(
@@ -123,7 +111,7 @@ export class RedisLimitCounters implements LimitCounters {
         requests: rl! >= 0 ? { limit: rl!, remaining: rr!, resetMs: rt! } : null,
         tokens: tl! >= 0 ? { limit: tl!, remaining: tr!, resetMs: tt! } : null,
       }),
-      () => this.fallback.counters.peekRate(scopes, now),
+      () => this.fallback.peekRate(scopes, now),
     );
   }
 
@@ -156,7 +144,7 @@ export class RedisLimitCounters implements LimitCounters {
         // the same, or the budget would not count it. (0: this settle already ran, its answer lost.)
         // Sent on its own (queued if it fails): this settle, sent again, would answer 0 then.
         if (r === 2 && (actual.costUsd > 0 || actual.tokens > 0)) this.reconnect.toRedis(this.chargeWork(admitted, actual, now));
-        this.fallback.addSettled(admitted, actual);
+        this.fallback.addSettled(admitted, actual, admitting.worst);
         return true;
       });
     // Named: while it waits, the reservation is not taken for an orphan (redis-limit-reconnect.ts).
@@ -270,9 +258,9 @@ export class RedisLimitCounters implements LimitCounters {
     return drop().then(() => {}, () => this.reconnect.queue(drop));
   }
 
-  /** Work queued while Redis was down (bounded; what overflows is counted and warned about). */
-  stats(): { pending: number; dropped: number; localInFlight: number } {
-    return { ...this.reconnect.stats(), localInFlight: this.fallback.inFlight };
+  /** Work queued while Redis was down (bounded; what overflows is counted and warned about); the instances alive at the last heartbeat. */
+  stats(): { pending: number; dropped: number; localInFlight: number; instances: number } {
+    return { ...this.reconnect.stats(), localInFlight: this.fallback.inFlight, instances: this.fallback.liveInstances };
   }
 
   /** Starts a scope's spend in Redis from the logs (one read per scope at a time). */
@@ -303,16 +291,17 @@ export class RedisLimitCounters implements LimitCounters {
       tokens: tl >= 0 ? { limit: tl, remaining: tr, resetMs: tt } : null,
     };
     if (ok === 1) {
-      for (let i = 0; i < input.scopes.length; i++) {
+      const n = input.scopes.length;
+      for (let i = 0; i < n; i++) {
         const s = input.scopes[i]!;
-        if (s.budgetUsd !== null && r[13 + i] != null) this.fallback.sawSpend(s, input.now, Number(r[13 + i]));
+        if (s.budgetUsd !== null && r[13 + i] != null) this.fallback.sawSpend(s, input.now, Number(r[13 + i]), r[13 + n + i] == null ? undefined : Number(r[13 + n + i]));
       }
       return { ok: true, rate, reservedUsd: Number(reservedS) };
     }
     const scope = input.scopes[index - 1]!;
     const spend = Number(spendS);
     const reserved = Number(reservedS);
-    if (scope.budgetUsd !== null) this.fallback.sawSpend(scope, input.now, spend);
+    if (scope.budgetUsd !== null) this.fallback.sawSpend(scope, input.now, spend, reserved);
     const retryAfterMs = wait < 0 ? null : wait;
     // The script names a budget held by requests in flight apart ('budget_held'): one reason here.
     const held = reason === 'budget_held';

@@ -63,11 +63,14 @@ export class RedisLimitReconnect {
     dead: (origins: string[]) => void = () => {},
     /** The rate-limited requests this instance settled within the last minute (RedisLimitCounters keeps them). */
     private readonly recent: RecentAdmissions | null = null,
+    /** Told, on each beat, how many instances are alive (this one included): their shares of a budget while Redis is away. */
+    live: (instances: number) => void = () => {},
   ) {
     this.epoch = new DataEpoch(link, 'lim:epoch');
     const beatOnce = () =>
       (HEARTBEAT.run(link, [], [link.prefix, link.origin, beat.deadAfterMs]) as Promise<unknown[]>).then((r) => {
-        if (r.length > 2) dead(r.slice(2) as string[]);
+        live(Number(r[2]));
+        if (r.length > 3) dead(r.slice(3) as string[]);
         return r;
       });
     // Each connection beats before its first admit: an instance killed before its timer's first

@@ -10,15 +10,17 @@ import { COMMON } from './redis-limit-scripts';
 
 // An instance that stopped beating (killed, or cut off for good): its reservations are freed
 // (settled at zero) so its slots and reserved USD do not wait for the one-hour sweep.
-// ARGV: P, this instance's origin, its heartbeat TTL ms. Returns {freed, revived, dead...}: revived
+// ARGV: P, this instance's origin, its heartbeat TTL ms. Returns {freed, revived, live, dead...}: revived
 // is 1 when this instance was not listed (its first beat, or the others took it for dead while it
 // was stopped or stalled with its connection open): it then puts back the reservations it holds.
+// live: the instances listed after the sweep, this one included (each takes its share of a budget
+// while Redis is away: local-limit-fallback.ts).
 // dead: the origins this beat found dead (each is found by one beat only: it leaves the list), whose
 // stored responses still running the caller ends (responses/orphaned-responses.ts).
 export const HEARTBEAT = new LuaScript(`${COMMON}
 redis.call('SET', P..'lim:alive:'..ARGV[2], '1', 'PX', ARGV[3])
 local revived = redis.call('SADD', P..'lim:instances', ARGV[2])
-local out = {0, revived}
+local out = {0, revived, 0}
 for _, o in ipairs(redis.call('SMEMBERS', P..'lim:instances')) do
   if redis.call('EXISTS', P..'lim:alive:'..o) == 0 then
     for _, id in ipairs(redis.call('SMEMBERS', P..'lim:held:'..o)) do out[1] = out[1] + settle(id, 0, 0, nil, true) end
@@ -27,6 +29,7 @@ for _, o in ipairs(redis.call('SMEMBERS', P..'lim:instances')) do
     out[#out + 1] = o
   end
 end
+out[3] = redis.call('SCARD', P..'lim:instances')
 return out
 `);
 

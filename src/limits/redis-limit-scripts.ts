@@ -113,7 +113,8 @@ end
 // less: AdmitInput.minCostUsd); last the instance's origin. Returns {ok, reason ('budget' spent,
 // 'budget_held' held by requests in flight, 'rpm', 'tpm', 'parallel'), scope index, retry ms (-1: none), tsum,
 // spend, reserved, req limit, req remaining, req reset, tok limit, tok remaining, tok reset} (on
-// admission `reserved` is the USD this request reserved); ok is 2
+// admission `reserved` is the USD this request reserved, followed by each scope's spend, then each
+// scope's reserved USD); ok is 2
 // (reason 'seed') when a budgeted scope's spend was never read from the logs (a fresh or restarted
 // Redis, a budget just set on a key Redis only counted requests of): the caller seeds it, then asks again.
 // Nothing is reserved then.
@@ -241,8 +242,13 @@ end
 redis.call('ZADD', P..'lim:resv', now, id)
 local rl, rr, rt, tl, tr, tt = rate()
 local out = {1, '', 0, -1, 0, '0', tostring(worst), rl, rr, rt, tl, tr, tt}
--- Each scope's spend, so an instance can start its own budgets from it if Redis goes away.
-for i = 1, n do out[13 + i] = tostring(num(redis.call('HGET', sc[i].S..':st', 'spend'))) end
+-- Each scope's spend, then each scope's reserved USD (this request's included), so an instance
+-- can start its own budgets from them, and take its share of what is left, if Redis goes away.
+for i = 1, n do
+  local v = redis.call('HMGET', sc[i].S..':st', 'spend', 'reserved')
+  out[13 + i] = tostring(num(v[1]))
+  out[13 + n + i] = tostring(num(v[2]))
+end
 return out
 `);
 

@@ -6,7 +6,7 @@ import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { GroupValidationError } from '../../src/admin/groups-service';
 import { storeUnavailable } from '../../src/auth/store-unavailable';
 import { toErrorResponse } from '../../src/errors/api-error';
-import { LimitsUnavailableError } from '../../src/limits/redis-limit-counters';
+import { LimitsUnavailableError } from '../../src/limits/limits-unavailable';
 import { tooManySockets } from '../../src/monitor/monitor-socket-caps';
 import { overloaded } from '../../src/proxy/upstream-slots';
 import { providerEnv, type TestGateway } from '../helpers/start-gateway';

@@ -100,19 +100,21 @@ describe('Redis cut, then restored', () => {
   const allDown = (c: Cluster) => eventually(async () => (await Promise.all(c.nodes.map(health))).every((h) => h.redis === 'down'), 5_000);
   const allUp = (c: Cluster) => eventually(async () => (await Promise.all(c.nodes.map(health))).every((h) => h.redis === 'ok'), 5_000);
 
-  test('fail mode open: serving goes on, each instance enforcing from its own counters; what they served counts in the shared window afterwards', async () => {
+  test('fail mode open: serving goes on, each instance enforcing its third from its own counters; what they served counts in the shared window afterwards', async () => {
     const c = await cluster3({ LLM_PROXY__LIMITS__FAIL_MODE: 'open' }, proxy.url);
     try {
-      const k = await limitedKey(c, 'open-rpm', { rpm: 3 });
+      const k = await limitedKey(c, 'open-rpm', { rpm: 6 });
+      // Each instance counts the three at its heartbeat.
+      expect(await eventually(() => c.nodes.every((gw) => (gw.ctx.limits.counters as RedisLimitCounters).stats().instances === 3), 10_000)).toBe(true);
       proxy.cut();
       expect(await allDown(c)).toBe(true);
       expect((await health(c.nodes[0]!)).status).toBe('degraded');
-      // Each instance alone allows its own 3 (4 sent to each).
+      // Each instance allows its third, 2 (4 sent to each): 6 in all, the limit (before shares, 6 each).
       const during = await spread(c, k.key, 12);
-      expect(during.filter((r) => r.status === 'fulfilled').length).toBe(9);
+      expect(during.filter((r) => r.status === 'fulfilled').length).toBe(6);
       proxy.restore();
       expect(await allUp(c)).toBe(true);
-      // Back in Redis, the 9 served meanwhile are in the shared window: none more this minute
+      // Back in Redis, the 6 served meanwhile are in the shared window: none more this minute
       // (the minute after an outage does not start empty; test/redis/redis-limit-counters-failures.test.ts
       // moves the clock on to when they leave it).
       expect(await eventually(() => c.nodes.every((gw) => (gw.ctx.limits.counters as RedisLimitCounters).stats().pending === 0), 5_000)).toBe(true);

@@ -17,13 +17,17 @@ let proxy: TcpProxy;
 const { scope, instance } = useRedisCounters((p) => (proxy = p));
 const upOf = (c: RedisLimitCounters) => (c as unknown as { link: { isUp(): boolean } }).link;
 
-/** A budget scope seeded in Redis (nothing spent), an instance behind the proxy and one beside it. */
+/**
+ * A budget scope seeded in Redis (nothing spent), an instance behind the proxy and one beside it.
+ * The one behind the proxy served the key through Redis first: cut off, one of several instances
+ * takes a share only of a budget it saw there.
+ */
 async function setUp(over: Partial<ScopeLimits>) {
   const s = scope({ budgetUsd: 1, ...over });
   const [c, other] = [await instance('open', proxy.url), await instance('open', REDIS_URL)];
   const id = `seed-${crypto.randomUUID()}`;
-  expect((await other.admit({ requestId: id, scopes: [s], worstCostUsd: 0, tokens: 0, now: Date.now() })).ok).toBe(true);
-  await other.settle(id, { costUsd: 0, tokens: 0, at: Date.now() }, Date.now());
+  expect((await c.admit({ requestId: id, scopes: [s], worstCostUsd: 0, tokens: 0, now: Date.now() })).ok).toBe(true);
+  await c.settle(id, { costUsd: 0, tokens: 0, at: Date.now() }, Date.now());
   return { s, c, other };
 }
 

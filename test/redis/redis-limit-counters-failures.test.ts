@@ -5,10 +5,11 @@
  */
 import { describe, expect, test } from 'bun:test';
 import { RedisClient } from 'bun';
-import { LimitsUnavailableError, RedisLimitCounters } from '../../src/limits/redis-limit-counters';
+import { LimitsUnavailableError } from '../../src/limits/limits-unavailable';
+import { RedisLimitCounters } from '../../src/limits/redis-limit-counters';
 import { HEARTBEAT } from '../../src/limits/redis-limit-recovery-scripts';
 import { RedisLink } from '../../src/redis/redis-link';
-import { eventually, REDIS_URL, TEST_LINK } from '../helpers/redis-env';
+import { eventually, randomPrefix, REDIS_URL, TEST_LINK } from '../helpers/redis-env';
 import type { TcpProxy } from '../helpers/tcp-proxy';
 import { T0, useRedisCounters } from './redis-limit-counters-rig';
 
@@ -144,23 +145,31 @@ describe('an instance cut off from Redis long enough to be taken for dead', () =
 });
 
 describe('Redis cut and restored', () => {
-  test('open: each instance enforces from its own counters while cut; spend made then reaches Redis; exact again after', async () => {
-    const [a, b] = [await instance('open', proxy.url), await instance('open', proxy.url)];
+  test('open: each of the two instances enforces its half from its own counters while cut; spend made then reaches Redis; exact again after', async () => {
+    // A prefix of their own: the two are the only instances alive there (each counts them at its heartbeat).
+    const own = randomPrefix();
+    const [a, b] = [await instance('open', proxy.url, own), await instance('open', proxy.url, own)];
+    expect(await eventually(() => a.stats().instances === 2 && b.stats().instances === 2, 5_000)).toBe(true);
     const s = scope({ rpm: 4, budgetUsd: 10 });
     await a.seedSpend(s, 0, T0);
-    expect((await admit(a, [s], T0)).ok).toBe(true);
+    // Both served the key through Redis, so both saw its budget's reservations.
+    for (const c of [a, b]) expect((await admit(c, [s], T0)).ok).toBe(true);
     // A budget nearly spent in Redis stays nearly spent on an instance cut off from it.
     const tight = scope({ budgetUsd: 1 });
     await b.seedSpend(tight, 0.9, T0);
     expect((await admit(b, [tight], T0, 0.05)).ok).toBe(true);
-    // Seeded in Redis before the cut, as every budget is at start: Redis trusts only a seeded spend.
+    // Seeded in Redis before the cut, as every budget is at start, and served by b (b saw its
+    // reservations: one that never did takes no share of it, since the others may hold all of it).
     const s2 = scope({ budgetUsd: 10 });
     await b.seedSpend(s2, 0, T0);
+    const before = `before-cut-${prefix}`;
+    expect((await b.admit({ requestId: before, scopes: [s2], worstCostUsd: 1, tokens: 0, now: T0 })).ok).toBe(true);
+    await b.settle(before, { costUsd: 0, tokens: 0, at: T0 }, T0);
     proxy.cut();
     await eventually(() => !(a as any).link.isUp() && !(b as any).link.isUp());
-    // Each instance alone: up to 4 each in its own window.
+    // Two instances: 2 each in its own window, 4 in all (before, each took 4: twice the limit).
     const local = await Promise.all([a, a, a, a, a, b, b, b, b, b].map((c, i) => admit(c, [s], T0 + 1 + i)));
-    expect(local.filter((r) => r.ok).length).toBe(8);
+    expect(local.filter((r) => r.ok).length).toBe(4);
     expect((await admit(b, [tight], T0, 0.2)).ok).toBe(false);
     const id = `cut-${prefix}`;
     expect((await a.admit({ requestId: id, scopes: [scope()], worstCostUsd: 0, tokens: 0, now: T0 })).ok).toBe(true);
@@ -178,8 +187,11 @@ describe('Redis cut and restored', () => {
   });
 
   test('open: requests admitted while cut count in the RPM window once Redis is back, not only from the next minute on', async () => {
-    const [a, b] = [await instance('open', proxy.url), await instance('open', proxy.url)];
-    const s = scope({ rpm: 4 });
+    const own = randomPrefix();
+    const [a, b] = [await instance('open', proxy.url, own), await instance('open', proxy.url, own)];
+    expect(await eventually(() => a.stats().instances === 2, 5_000)).toBe(true);
+    // Two instances: a may admit 4 while cut, its half.
+    const s = scope({ rpm: 8 });
     proxy.cut();
     await eventually(() => !(a as any).link.isUp() && !(b as any).link.isUp());
     const ids = Array.from({ length: 4 }, (_, i) => `rpm-cut-${i}-${prefix}`);
@@ -187,15 +199,16 @@ describe('Redis cut and restored', () => {
     for (const id of ids) await a.settle(id, { costUsd: 0, tokens: 0, at: T0 + 5 }, T0 + 5);
     proxy.restore();
     expect(await eventually(() => (a as any).link.isUp() && (b as any).link.isUp() && a.stats().pending === 0, 10_000)).toBe(true);
-    // The same minute: A's four are in the window, on either instance.
-    const same = await Promise.all(Array.from({ length: 4 }, (_, i) => admit(i % 2 ? a : b, [s], T0 + 10 + i)));
-    expect(same.filter((r) => r.ok).length).toBe(0);
+    // The same minute: A's four are in the window, on either instance: 4 more, not 8.
+    const same = await Promise.all(Array.from({ length: 8 }, (_, i) => admit(i % 2 ? a : b, [s], T0 + 10 + i)));
+    expect(same.filter((r) => r.ok).length).toBe(4);
     // They leave the window a minute after they were admitted.
     expect((await admit(b, [s], T0 + 60_002)).ok).toBe(true);
   });
 
   test('open: the requests an instance admitted through Redis and still runs count in its budgets while cut, at their worst until they end', async () => {
-    const a = await instance('open', proxy.url);
+    // Alone on its prefix (N = 1): the whole budget, as before shares.
+    const a = await instance('open', proxy.url, randomPrefix());
     const s = scope({ budgetUsd: 1 });
     await a.seedSpend(s, 0, T0);
     const running = `running-before-cut-${prefix}`;

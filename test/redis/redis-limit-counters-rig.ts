@@ -20,7 +20,10 @@ export interface CountersRig {
   links: RedisLink[];
   /** A scope with a key of its own, so cases never share counters. */
   scope: (over?: Partial<ScopeLimits>) => ScopeLimits;
-  /** `own`: a prefix of its own (the stale sweep reads every reservation under a prefix, oldest first). */
+  /**
+   * `own`: a prefix of its own (the stale sweep reads every reservation under a prefix, oldest
+   * first; the instances alive under a prefix share its limits while Redis is cut off).
+   */
   instance: (failMode?: 'open' | 'closed', url?: string, own?: string) => Promise<RedisLimitCounters>;
   /** An instance on a fresh prefix of its own. */
   sweptInstance: () => Promise<RedisLimitCounters>;
@@ -56,6 +59,7 @@ export function useRedisCounters(ready: (proxy: TcpProxy) => void = () => {}): C
   });
 
   async function instance(failMode: 'open' | 'closed' = 'open', url = REDIS_URL, own = prefix): Promise<RedisLimitCounters> {
+    if (own !== prefix && !ownPrefixes.includes(own)) ownPrefixes.push(own);
     const link = new RedisLink(url, own, TEST_LINK).start();
     links.push(link);
     expect(await link.whenUp(5_000)).toBe(true);
