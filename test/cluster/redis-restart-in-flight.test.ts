@@ -175,13 +175,14 @@ describe('streams admitted from the own counters while Redis was away, still run
   };
 
   /**
-   * Two streams of the key opened on A while Redis is away (held upstream), Redis back, then one
-   * request on B and one on A: what those two got. The held streams are returned, still running.
+   * Two streams of the key opened while Redis is away (held upstream; on A, or where `on` says),
+   * Redis back, then one request on B and one on A: what those two got. The held streams are
+   * returned, still running.
    */
-  const twoHeldThroughOutage = async (key: string) => {
+  const twoHeldThroughOutage = async (key: string, on: [TestGateway, TestGateway] = [A, A]) => {
     await cutRedis();
     holdGate();
-    const held = [await open(A, key), await open(A, key)];
+    const held = [await open(on[0], key), await open(on[1], key)];
     expect(held.map((o) => o.ok)).toEqual([true, true]);
     await redisBack();
     gate = null;
@@ -203,18 +204,27 @@ describe('streams admitted from the own counters while Redis was away, still run
   });
 
   test('their worst cost holds the budget on both instances once Redis is back; the spend ends within it', async () => {
-    // As above: a stream's worst case is ~$0.18, so two held leave room for no third of a $0.4 budget.
-    const budget = 0.4;
+    // A stream's worst case is ~$0.18 and costs $0.028. Each instance serves the key once through
+    // Redis first (one that never did takes no share of the budget while cut off), so each may hold
+    // one stream of its half of what is left ((0.5 - 0.056) / 2 = $0.22); once Redis is back the two
+    // held ($0.36 at their worst) leave room for no third of the $0.5 budget.
+    const budget = 0.5;
     const k = await createKey('budget-outage', { budget_usd: budget, budget_period: 'month' });
-    const { held, after } = await twoHeldThroughOutage(k.key);
+    const scope = A.ctx.state.getSnapshot().clientsById!.get(k.id)!.limits!.scopes[0]!;
+    for (const gw of [A, B]) {
+      expect(await open(gw, k.key).then(async (o) => (await drain(o), o.ok))).toBe(true);
+      // Settled before the next: what an instance last saw reserved of the budget stays in its share
+      // while cut off (the other's settled request would still count there).
+      expect(await eventually(async () => (await A.ctx.limits.counters.outstanding(scope)).reservedUsd === 0, 5_000)).toBe(true);
+    }
+    const { held, after } = await twoHeldThroughOutage(k.key, [A, B]);
     expect(after).toEqual(['budget_exceeded', 'budget_exceeded']);
 
     openGate();
     await Promise.all(held.map(drain));
-    const spent = await loggedSpend(k.id, held.length + after.length);
+    const spent = await loggedSpend(k.id, 2 + held.length + after.length);
     expect(spent).toBeLessThanOrEqual(budget);
     // Settled once: Redis counts what the rows say, and holds nothing for them any more.
-    const scope = A.ctx.state.getSnapshot().clientsById!.get(k.id)!.limits!.scopes[0]!;
     expect(await eventually(async () => Math.abs(((await B.ctx.limits.counters.spend(scope, Date.now())) ?? -1) - spent) < 1e-9, 5_000)).toBe(true);
     expect(await eventually(async () => (await B.ctx.limits.counters.outstanding(scope)).reservedUsd === 0, 5_000)).toBe(true);
   });
