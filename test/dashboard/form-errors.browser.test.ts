@@ -244,7 +244,7 @@ describe.skipIf(!chromiumAvailable() && !process.env.CI)('form errors in Chromiu
     const { token } = await login.json() as { token: string };
     const refused = await fetch(`${url}/api/clients/${id}`, { method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ expires_at: 'next tuesday' }) });
     expect(refused.status).toBe(400);
-    expect(((await refused.json()) as { error: { message: string } }).error.message).toStartWith("'expires_at' must be an ISO 8601 timestamp");
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain("'expires_at': must be an ISO 8601 timestamp");
   });
 
   /** The gpt-4o-mini row's prices after `value` was typed into `field` and saved: the row's answer. */
