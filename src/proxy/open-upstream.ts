@@ -8,7 +8,7 @@ import type { RouteTarget } from '../routing/types';
 import type { ApiError } from '../errors/api-error';
 import type { RequestClock } from './request-clock';
 import { GatewayAbort, answerTooLarge, callerAbort, callerStoppedWaiting, errorFromUpstreamResponse, mapUpstreamFailure, type FailureContext } from './upstream-errors';
-import { acquireSlot, type UpstreamSlots } from './upstream-slots';
+import { acquireSlot, type HeldCall, type UpstreamSlots } from './upstream-slots';
 
 const utf8 = new TextDecoder();
 
@@ -101,7 +101,7 @@ async function awaitHead(up: UpstreamCallInFlight): Promise<OpenedUpstream> {
  * once it is sent (BENCHMARKS.md, "Memory per request in flight"). It is also the
  * FailureContext its errors are mapped with.
  */
-export class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
+export class UpstreamCallInFlight implements OpenedUpstream, FailureContext, HeldCall {
   res!: Response;
   /** The answer's head to come (startUpstream). */
   answer!: Promise<Response>;
@@ -123,6 +123,9 @@ export class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
   private sentAt = 0;
   /** Held from send to dispose. */
   private slots: UpstreamSlots | null = null;
+  /** Its neighbours in the slots' list of held calls (UpstreamSlots.hold). */
+  prevHeld: HeldCall | null = null;
+  nextHeld: HeldCall | null = null;
   /** The header timeout, then (`kind` 'idle') the idle timeout; a late run looks again (runtime/deadline.ts). */
   private readonly deadline = new Deadline(timedOut, this);
   private kind: 'timeout' | 'idle' = 'timeout';
@@ -142,7 +145,7 @@ export class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
   /** Sends the call on the slot it holds now, under the header timeout and the client's abort. */
   send(ctx: AppContext, target: RouteTarget, call: UpstreamCall): Promise<Response> {
     this.slots = ctx.upstreamSlots;
-    this.slots.calls.add(this);
+    this.slots.hold(this);
     const signal = this.clientSignal;
     if (signal?.aborted) this.handleEvent();
     else if (this.slots.cutting) this.cut();
@@ -229,7 +232,7 @@ export class UpstreamCallInFlight implements OpenedUpstream, FailureContext {
   dispose(): void {
     this.deadline.clear();
     this.clientSignal?.removeEventListener('abort', this);
-    this.slots?.calls.delete(this);
+    this.slots?.letGo(this);
     this.slots?.release();
     this.slots = null;
   }

@@ -53,3 +53,23 @@ test('past the queue timeout: 503 overloaded in OpenAI shape with retry-after, c
   release();
   expect(slots.inUse).toBe(0);
 });
+
+test('held calls: any order of letting go keeps the list whole; cutAll cuts each call held, once', () => {
+  const slots = new UpstreamSlots(100, 10_000);
+  const cuts: number[] = [];
+  const calls = [0, 1, 2, 3, 4].map((n) => ({ prevHeld: null, nextHeld: null, cut: () => cuts.push(n) }));
+  for (const c of calls) slots.hold(c);
+  expect(slots.heldCount()).toBe(5);
+  slots.letGo(calls[2]!); // middle
+  slots.letGo(calls[4]!); // the head (last held)
+  slots.letGo(calls[0]!); // the tail
+  slots.letGo(calls[0]!); // again: nothing
+  slots.letGo({ prevHeld: null, nextHeld: null, cut: () => cuts.push(9) }); // never held: nothing
+  expect(slots.heldCount()).toBe(2);
+  // A cut call lets itself go at once (its dispose runs within the abort), as UpstreamCallInFlight's may.
+  calls[1]!.cut = () => (cuts.push(1), slots.letGo(calls[1]!));
+  slots.cutAll();
+  expect(cuts.sort()).toEqual([1, 3]);
+  expect(slots.cutting).toBe(true);
+  expect(slots.heldCount()).toBe(1);
+});
