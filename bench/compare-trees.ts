@@ -16,6 +16,7 @@
  * src/main.ts; `src:TREE` runs one tree from source either way.
  */
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createClientKey, gatewayEnv, pickModel } from './lib/gateway';
 import { runWrk } from './lib/load';
@@ -107,5 +108,8 @@ for (const [name, f] of figures) {
   const m = (k: keyof Figures, d = 1) => median(f[k]).toFixed(d);
   console.log(`${name.padEnd(28)} cpu ${m('cpu').padStart(6)}  main ${m('main').padStart(6)}  http ${m('http')}  workers ${m('workers')}  other ${m('other')}  vs forwarder ${m('ratio', 3)}  rps ${m('rps', 0)}`);
 }
+// After every round: a tree that holds what its requests left behind (a leak) shows here, not in its CPU.
+const rssMiB = (pid: number, field: string) => Number(/(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(field)) ?? '')?.[1] ?? NaN) / 1024;
+for (const t of targets) console.log(`${t.name.padEnd(28)} RSS at the end ${rssMiB(t.pid, 'VmRSS:').toFixed(0)} MiB, peak ${rssMiB(t.pid, 'VmHWM:').toFixed(0)} MiB`);
 for (const t of targets) await t.stop();
 await stop(upstream.proc);
