@@ -1,6 +1,6 @@
 import { expect, test } from 'bun:test';
 import { ApiError } from '../../src/errors/api-error';
-import { UpstreamSlots, takeSlot } from '../../src/proxy/upstream-slots';
+import { UpstreamSlots, takeSlot, type HeldCall } from '../../src/proxy/upstream-slots';
 
 test('slots are handed to waiters first come, first served; a release runs once however often it is called', async () => {
   const slots = new UpstreamSlots(1, 10_000);
@@ -57,17 +57,17 @@ test('past the queue timeout: 503 overloaded in OpenAI shape with retry-after, c
 test('held calls: any order of letting go keeps the list whole; cutAll cuts each call held, once', () => {
   const slots = new UpstreamSlots(100, 10_000);
   const cuts: number[] = [];
-  const calls = [0, 1, 2, 3, 4].map((n) => ({ prevHeld: null, nextHeld: null, cut: () => cuts.push(n) }));
+  const calls: HeldCall[] = [0, 1, 2, 3, 4].map((n) => ({ prevHeld: null, nextHeld: null, cut: () => void cuts.push(n) }));
   for (const c of calls) slots.hold(c);
   expect(slots.heldCount()).toBe(5);
   slots.letGo(calls[2]!); // middle
   slots.letGo(calls[4]!); // the head (last held)
   slots.letGo(calls[0]!); // the tail
   slots.letGo(calls[0]!); // again: nothing
-  slots.letGo({ prevHeld: null, nextHeld: null, cut: () => cuts.push(9) }); // never held: nothing
+  slots.letGo({ prevHeld: null, nextHeld: null, cut: () => void cuts.push(9) }); // never held: nothing
   expect(slots.heldCount()).toBe(2);
   // A cut call lets itself go at once (its dispose runs within the abort), as UpstreamCallInFlight's may.
-  calls[1]!.cut = () => (cuts.push(1), slots.letGo(calls[1]!));
+  calls[1]!.cut = () => void (cuts.push(1), slots.letGo(calls[1]!));
   slots.cutAll();
   expect(cuts.sort()).toEqual([1, 3]);
   expect(slots.cutting).toBe(true);
