@@ -211,6 +211,8 @@ export interface ChunkEnvelope {
 export interface ProviderAdapter {
   id: ProviderId;
   defaultBaseUrl: string;
+  /** It runs Kimi's builtin tools (`builtin_function`: Moonshot); any other adapter's calls refuse them first (shared/builtin-tools.ts). */
+  builtinTools?: true;
   buildChatCall(
     req: ChatRequest,
     ctx: ChatCallContext,

@@ -11,6 +11,7 @@ import { notAnObject, notJson } from './upstream-errors';
 import { clampOutputTokens, outputLimitOf, withOutputCap, type OutputCap } from './output-limit';
 import { firstToolCallOnly } from '../providers/shared/one-tool-call';
 import { effortWithinCap, thinkingCapOf } from '../providers/shared/capped-thinking';
+import { refuseBuiltinTools } from '../providers/shared/builtin-tools';
 
 export interface AttemptInput {
   ctx: AppContext;
@@ -98,6 +99,7 @@ export async function openAttempt(a: AttemptInput, target: RouteTarget, settings
     maxOutputTokens: limit, tools: req.tools, followsToolCall: lastToolResultId(req.messages),
     oneToolCall: req.parallel_tool_calls === false, thinkingCap,
   };
+  if (!adapter.builtinTools) refuseBuiltinTools(req, target.provider);
   const call = await adapter.buildChatCall(clampOutputTokens(sent, limit), callCtx, settings, depsFor(a.deps, a.signal));
 
   // A whole JSON answer stays under the header timeout; a stream is timed by its silences. The

@@ -15,16 +15,27 @@ import { providerEnv, startGateway, type TestGateway } from '../helpers/start-ga
 
 let kimi: FakeUpstream;
 let deepseek: FakeUpstream;
+/** Gemini and Anthropic build their own bodies: the refusal is made before any adapter's. */
+let gemini: FakeUpstream;
+let anthropic: FakeUpstream;
 let gw: TestGateway;
 beforeAll(async () => {
   kimi = startFakeUpstream();
   deepseek = startFakeUpstream();
-  gw = await startGateway({ env: { ...providerEnv('moonshot', `${kimi.url}/v1`), ...providerEnv('deepseek', `${deepseek.url}/v1`) } });
+  gemini = startFakeUpstream();
+  anthropic = startFakeUpstream();
+  gw = await startGateway({
+    env: {
+      ...providerEnv('moonshot', `${kimi.url}/v1`),
+      ...providerEnv('deepseek', `${deepseek.url}/v1`),
+      ...providerEnv('gemini', gemini.url),
+      ...providerEnv('anthropic', anthropic.url),
+    },
+  });
 });
 afterAll(async () => {
   await gw?.close();
-  kimi?.close();
-  deepseek?.close();
+  for (const f of [kimi, deepseek, gemini, anthropic]) f?.close();
 });
 
 /** What the client sends: Kimi's builtin search beside a function of its own whose name Kimi refuses (it goes up renamed). */
@@ -106,12 +117,19 @@ test('stream: the search call reaches the client, finish_reason tool_calls, and 
   expect(row.costUsd).toBeCloseTo(tokensUsd(usage) + 0.005, 9);
 });
 
-test("another provider: 400 unsupported_parameter naming the builtin tool, before any call; one row", async () => {
-  const before = deepseek.requests.length;
-  const err = await gw.openai().chat.completions.create({ model: 'deepseek/deepseek-chat', messages: ask, tools }).catch((e) => e);
-  expect(err).toBeInstanceOf(OpenAI.BadRequestError);
-  expect(err.error).toMatchObject({ param: 'tools[0].type', code: 'unsupported_parameter' });
-  expect(err.message).toContain('$web_search');
-  expect(deepseek.requests.length).toBe(before);
-  expect(await gw.waitForRow(err)).toMatchObject({ status: 400 });
-});
+for (const [model, upstream] of [
+  ['deepseek/deepseek-chat', () => deepseek],
+  ['gemini/gemini-2.5-flash', () => gemini],
+  ['anthropic/claude-sonnet-4-5', () => anthropic],
+] as const) {
+  test(`another provider (${model}): 400 unsupported_parameter naming the builtin tool, before any call; one row`, async () => {
+    const before = upstream().requests.length;
+    const err = await gw.openai().chat.completions.create({ model, messages: ask, tools }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err.error).toMatchObject({ param: 'tools[0].type', code: 'unsupported_parameter' });
+    expect(err.message).toContain('$web_search');
+    expect(err.message).toContain(`provider '${model.split('/')[0]}'`);
+    expect(upstream().requests.length).toBe(before);
+    expect(await gw.waitForRow(err)).toMatchObject({ status: 400 });
+  });
+}

@@ -7,7 +7,6 @@ import { sampling, stopSequences } from './anthropic-sampling';
 import { convertTools } from './anthropic-tools';
 import { applyJsonOutput } from './json-output';
 import { hasLogitBias } from '../shared/unsupported-params';
-import { refuseBuiltinTools } from '../shared/builtin-tools';
 import type { AnthropicRequest } from './anthropic-wire';
 
 /**
@@ -58,7 +57,6 @@ export async function buildAnthropicRequest(
   const r = req as Record<string, any>;
   refuseUnsupported(r);
   const { system, messages, lastToolTurnLacksThinking } = await convertMessages(r.messages, { deps, signal });
-  refuseBuiltinTools(r, 'anthropic');
   const tools = convertTools(r.tools, r.tool_choice, r.parallel_tool_calls);
   const forcedTool = tools.tool_choice?.type === 'any' || tools.tool_choice?.type === 'tool';
   const noThinking = lastToolTurnLacksThinking || forcedTool;

@@ -1,5 +1,4 @@
 import type { AdapterDeps, ChatCallContext, ChatRequest, UpstreamBody } from '../types';
-import { refuseBuiltinTools } from '../shared/builtin-tools';
 import { convertGenerationConfig } from './gemini-generation-config';
 import { validatesThoughtSignatures } from './gemini-versions';
 import { convertMessages } from './gemini-messages';
@@ -25,7 +24,6 @@ export async function buildGeminiRequest(
   });
   const body: GeminiRequest = { contents };
   if (systemInstruction) body.systemInstruction = systemInstruction;
-  refuseBuiltinTools(req as UpstreamBody, 'gemini');
   Object.assign(body, convertTools(req.tools, req.tool_choice));
   const generationConfig = convertGenerationConfig(req, ctx.model, ctx.showReasoning === true, ctx.thinkingCap);
   if (generationConfig) body.generationConfig = generationConfig;

@@ -11,7 +11,6 @@ import { unfinishedAnswer, unfinishedReason } from './unfinished-answer';
 import { errorInAnswer } from '../shared/error-in-answer';
 import { settlePrefill } from './prefill';
 import { allowedToolsAsTools } from '../shared/allowed-tools';
-import { refuseBuiltinTools } from '../shared/builtin-tools';
 
 /**
  * Builds a provider adapter for an OpenAI-compatible upstream. The client's body is forwarded
@@ -22,12 +21,12 @@ export function createOpenAICompatibleAdapter(opts: OpenAICompatibleOptions): Pr
   const convertUsage = opts.convertUsage ?? ((raw: unknown) => normalizeUsage(opts.id, raw));
   return {
     id: opts.id,
+    builtinTools: opts.builtinTools,
     defaultBaseUrl: opts.defaultBaseUrl,
     transport: opts.transport,
 
     async buildChatCall(req, ctx, settings, deps) {
       let body: UpstreamBody = { ...req, model: ctx.model };
-      if (!opts.builtinTools) refuseBuiltinTools(body, opts.id);
       if (ctx.stream) {
         body.stream = true;
         // Always ask for usage: it is what the gateway logs and bills.

@@ -13,7 +13,7 @@ export const BUILTIN_TOOL = 'builtin_function';
  * it, before the call (a group passes the request on to a target that takes it), rather than the
  * upstream's own 400 or, for a provider that ignores the tool, an answer that searched nothing.
  */
-export function refuseBuiltinTools(body: UpstreamBody, provider: string): void {
+export function refuseBuiltinTools(body: { tools?: unknown }, provider: string): void {
   if (!Array.isArray(body.tools)) return;
   const i = body.tools.findIndex((t: any) => t?.type === BUILTIN_TOOL);
   if (i < 0) return;
