@@ -260,15 +260,14 @@ async function runInBackground(
     if (!bridge.hasUsage) bridge.usageEstimate = responseUsage(await estimateUsage(chat.messages as any[], bridge.delivered));
   };
   /**
-   * The response ends as it stands: cancelled (no more events), failed, or complete. `answered`
-   * false: the upstream refused the call before answering, the row bills nothing, so no estimate.
+   * The response ends as it stands: cancelled, failed, or complete; its last event (the response
+   * as it ended) reaches every follower before their streams close. `answered` false: the upstream
+   * call ended before answering (refused, or cancelled first), the row bills nothing, so no estimate.
    */
   const end = async (how: 'finish' | { error: unknown }, answered = true) => {
-    if (job.cancelled) bridge.cancel();
-    else {
-      if (answered) await estimate();
-      job.push(how === 'finish' ? bridge.finish() : bridge.fail(how.error));
-    }
+    if (answered) await estimate();
+    if (job.cancelled) job.push(bridge.cancel());
+    else job.push(how === 'finish' ? bridge.finish() : bridge.fail(how.error));
     remember(bridge.result, modelId, true);
     job.end();
   };

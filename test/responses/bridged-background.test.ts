@@ -146,6 +146,42 @@ describe('bridged background responses', () => {
     expect((await client.responses.cancel(queued.id)).status).toBe('cancelled');
   });
 
+  test('cancelled while a client follows its stream: the stream ends with the response, status cancelled, as does a resumed one; one row billing what came', async () => {
+    answer = () => sseResponse([...CHUNKS, '[DONE]'], { hangAfter: 3, onAbort: () => deepseek.noteAbort() });
+    const { data: stream, response } = await client.responses.create({ model: 'deepseek-reasoner', input: 'Hello', background: true, stream: true }).withResponse();
+    const seen: any[] = [];
+    let cancelled: any;
+    for await (const e of stream) {
+      seen.push(e);
+      // Cancelled through another call while this stream follows it; the loop reads on to the stream's end.
+      if (e.type === 'response.reasoning_text.delta' && !cancelled) cancelled = await client.responses.cancel(seen[0].response.id);
+    }
+    const id = seen[0].response.id;
+    expect(cancelled).toMatchObject({ id, status: 'cancelled' });
+    expectValidEvents(seen);
+    expectConsistentItems(seen);
+    // OpenAI's events have no response.cancelled (the SDK's stream helpers throw on it): response.incomplete, status cancelled.
+    const last = seen.at(-1);
+    expect([last.type, last.response.status, last.response.incomplete_details, last.response.error]).toEqual(['response.incomplete', 'cancelled', null, null]);
+    expect(last.response.output.map((o: any) => [o.type, o.status])).toEqual([['reasoning', 'incomplete']]);
+    // The stored response is the one the stream ended with, and the cancel's answer.
+    const stored = await client.responses.retrieve(id);
+    const { _request_id: _r, ...wire } = stored as any;
+    expect(wire).toEqual({ ...last.response, output_text: stored.output_text });
+    expect(cancelled.output).toEqual(last.response.output);
+    // A resumed stream ends the same way; the SDK's own stream helper reads it to its end.
+    const rest: any[] = [];
+    for await (const e of await client.responses.retrieve(id, { stream: true, starting_after: seen.at(-3).sequence_number })) rest.push(e);
+    expect(rest).toEqual(seen.slice(-2));
+    const resumed = await client.responses.stream({ response_id: id, starting_after: 1 }).finalResponse();
+    expect([resumed.id, resumed.status]).toEqual([id, 'cancelled']);
+    // One row: the prompt and what came before the cancel (estimated), as the response's usage tells it.
+    const row = await gw.waitForRow(response);
+    expect(row).toMatchObject({ endpoint: 'responses', status: 499, estimated: true });
+    expect(row.completionTokens).toBeGreaterThan(0);
+    expect([last.response.usage.input_tokens, last.response.usage.output_tokens]).toEqual([row.promptTokens, row.completionTokens]);
+  });
+
   test('an upstream refusal ends it failed with the error; store false is a 400 naming store; a synchronous one still cannot be cancelled', async () => {
     answer = () => jsonResponse({ error: { message: 'Insufficient Balance', type: 'unknown_error', code: 'invalid_request_error' } }, 402);
     const { data: queued, response } = await client.responses.create({ model: 'deepseek-reasoner', input: 'Hello', background: true }).withResponse();
