@@ -74,7 +74,8 @@ export const cancelResponseRoute = (ctx: AppContext): V1Route => ({
   detail: docs(
     'Cancel a background model response',
     'OpenAI’s own `background` responses are cancelled at OpenAI (the answer is the response, `status: "cancelled"`); a bridged one is ended ' +
-      'by the gateway (one that already ended is answered as it is). Cancelling a synchronous response is a 400, as OpenAI answers. ' +
+      'by the gateway, and a stream following it ends with `response.incomplete` carrying the response, `status: "cancelled"` (one that already ' +
+      'ended is answered as it is). Cancelling a synchronous response is a 400, as OpenAI answers. ' +
       OWNER,
   ),
 });

@@ -260,15 +260,18 @@ async function runInBackground(
     if (!bridge.hasUsage) bridge.usageEstimate = responseUsage(await estimateUsage(chat.messages as any[], bridge.delivered));
   };
   /**
-   * The response ends as it stands: cancelled (no more events), failed, or complete. `answered`
-   * false: the upstream refused the call before answering, the row bills nothing, so no estimate.
+   * The response ends as it stands: cancelled, failed, or complete; its last event (the response
+   * as it ended) reaches every follower before their streams close. `answered` null: the upstream
+   * call ended before answering (refused, or cancelled first), the row bills nothing, so no estimate.
+   * Cut short by a cancel, its usage is what the upstream had reported by then (Gemini's counts come
+   * from its first chunk on, Anthropic's input at its start), as the row bills it, else the estimate.
    */
-  const end = async (how: 'finish' | { error: unknown }, answered = true) => {
-    if (job.cancelled) bridge.cancel();
-    else {
-      if (answered) await estimate();
-      job.push(how === 'finish' ? bridge.finish() : bridge.fail(how.error));
-    }
+  const end = async (how: 'finish' | { error: unknown }, answered: { upstreamUsage(): Usage | null } | null) => {
+    const reported = job.cancelled ? answered?.upstreamUsage() : null;
+    if (reported && !bridge.hasUsage) bridge.usageEstimate = responseUsage(reported);
+    else if (answered) await estimate();
+    if (job.cancelled) job.push(bridge.cancel());
+    else job.push(how === 'finish' ? bridge.finish() : bridge.fail(how.error));
     remember(bridge.result, modelId, true);
     job.end();
   };
@@ -290,7 +293,7 @@ async function runInBackground(
   const detached: ChatRunOptions = { ...opts, signal: job.signal, dropClient: undefined };
   try {
     const s = await streamChatCompletion(ctx, chat, detached).catch((error: unknown) => ({ error }));
-    if ('error' in s) return await end({ error: s.error }, false);
+    if ('error' in s) return await end({ error: s.error }, null);
     job.push(bridge.inProgress());
     modelId = s.target.modelId;
     try {
@@ -301,9 +304,9 @@ async function runInBackground(
         job.push(bridge.push(c));
         if (job.cancelled) break;
       }
-      await end('finish');
+      await end('finish', s);
     } catch (error) {
-      await end({ error });
+      await end({ error }, s);
     }
   } finally {
     clearInterval(watch);

@@ -153,11 +153,14 @@ export class ResponsesStreamBridge {
   }
 
   /**
-   * The client left mid-stream (the upstream call is ended): the response stops as `cancelled`,
-   * its open items incomplete, as a later retrieve shows it. No event reaches anyone.
+   * The call was ended (a cancel, or the client left mid-stream): the response stops as
+   * `cancelled`, its open items incomplete, as a later retrieve shows it. OpenAI's stream events
+   * have no `response.cancelled` (the SDKs' stream helpers throw on a type they do not know): the
+   * last event is `response.incomplete` carrying the response, status `cancelled` (incomplete_details
+   * null), which the SDKs read as the end; a background response's followers get it.
    */
-  cancel(): void {
-    this.stop('cancelled', null);
+  cancel(): ResponseEvent[] {
+    return this.stop('cancelled', null);
   }
 
   private stop(status: 'failed' | 'cancelled', error: ResponseObject['error']): ResponseEvent[] {
@@ -167,7 +170,8 @@ export class ResponsesStreamBridge {
     this.closeText(events, 'incomplete');
     this.closeTools(events, () => 'incomplete');
     Object.assign(this.response, { status, error, output: this.output, usage: toResponseUsage(this.usage) ?? this.usageEstimate });
-    events.push(this.ev(`response.${status}`, { response: structuredClone(this.response) }));
+    const type = status === 'failed' ? 'response.failed' : 'response.incomplete';
+    events.push(this.ev(type, { response: structuredClone(this.response) }));
     return events;
   }
 

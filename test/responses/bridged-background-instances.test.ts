@@ -32,14 +32,21 @@ async function statusOnceInProgress(client: OpenAI, id: string): Promise<string>
   return seen;
 }
 
-test('cancelled through another instance: the running one ends the call; the response is cancelled on both, one row', async () => {
+test("cancelled through another instance: the running one ends the call, its follower's stream ends with the response cancelled; cancelled on both, one row", async () => {
   db = await createTestDatabase();
   const env = (id: string) => providerEnv('deepseek', deepseek.url, { LLM_PROXY__DATABASE__URL: db.url, LLM_PROXY__INSTANCE_ID: id });
   a = await startGateway({ env: env('bg-a') });
   b = await startGateway({ env: env('bg-b') });
   const onA = a.openai();
   const onB = b.openai(a.clientKey);
-  const { data: queued, response } = await onA.responses.create({ model: 'deepseek-reasoner', input: 'Hello', background: true }).withResponse();
+  // Followed on A, as it streams.
+  const { data: stream, response } = await onA.responses.create({ model: 'deepseek-reasoner', input: 'Hello', background: true, stream: true }).withResponse();
+  const events: any[] = [];
+  const followed = (async () => {
+    for await (const e of stream) events.push(e);
+  })();
+  for (let i = 0; i < 500 && !events.length; i++) await Bun.sleep(10);
+  const queued = events[0].response;
   // Written a moment later: the other instance sees it in progress once the upstream answered.
   expect(await statusOnceInProgress(onB, queued.id)).toBe('in_progress');
   // Its events are held by the instance running it.
@@ -59,6 +66,10 @@ test('cancelled through another instance: the running one ends the call; the res
     }
     expect(status).toBe('cancelled');
   }
+  // The follower on A saw its end: the response as the run ended it (OpenAI's union has no response.cancelled).
+  await followed;
+  expect(events.at(-1)).toMatchObject({ type: 'response.incomplete', response: { id: queued.id, status: 'cancelled' } });
+  expect(events.at(-1).response.output).toEqual((await onA.responses.retrieve(queued.id)).output);
   expect(await a.waitForRow(response)).toMatchObject({ endpoint: 'responses', status: 499 });
 }, 60_000);
 

@@ -14,6 +14,8 @@ import { expectConsistentItems } from './stream-invariants';
 const CHUNKS = readChunks('responses', 'deepseek-reasoner-text.chunks.txt');
 let answer: FakeHandler = () => sseResponse([...CHUNKS, '[DONE]']);
 const deepseek = startFakeUpstream((req, rec, fake) => answer(req, rec, fake));
+// Gemini reports its counts from the first chunk on: a stream it leaves after two.
+const gemini = startFakeUpstream((_req, _rec, fake) => sseResponse(readChunks('gemini', 'text.chunks.txt'), { hangAfter: 2, onAbort: () => fake.noteAbort() }));
 let gw: TestGateway;
 let client: OpenAI;
 let other: OpenAI;
@@ -24,9 +26,12 @@ useGateway(
     client = g.openai();
     other = g.openai(g.addClient('another key').key);
   },
-  { env: providerEnv('deepseek', deepseek.url) },
+  { env: { ...providerEnv('deepseek', deepseek.url), ...providerEnv('gemini', gemini.url) } },
 );
-afterAll(() => deepseek.close());
+afterAll(() => {
+  deepseek.close();
+  gemini.close();
+});
 
 /** Polls as a client does, until `cond` holds (the limit only bounds a hang). */
 async function until(cond: () => Promise<boolean>, ms = 15_000): Promise<void> {
@@ -144,6 +149,59 @@ describe('bridged background responses', () => {
     expect(row.completionTokens).toBeGreaterThan(0);
     // Cancelled again: as it is.
     expect((await client.responses.cancel(queued.id)).status).toBe('cancelled');
+  });
+
+  test('cancelled while a client follows its stream: the stream ends with the response, status cancelled, as does a resumed one; one row billing what came', async () => {
+    answer = () => sseResponse([...CHUNKS, '[DONE]'], { hangAfter: 3, onAbort: () => deepseek.noteAbort() });
+    const { data: stream, response } = await client.responses.create({ model: 'deepseek-reasoner', input: 'Hello', background: true, stream: true }).withResponse();
+    const seen: any[] = [];
+    let cancelled: any;
+    for await (const e of stream) {
+      seen.push(e);
+      // Cancelled through another call while this stream follows it; the loop reads on to the stream's end.
+      if (e.type === 'response.reasoning_text.delta' && !cancelled) cancelled = await client.responses.cancel(seen[0].response.id);
+    }
+    const id = seen[0].response.id;
+    expect(cancelled).toMatchObject({ id, status: 'cancelled' });
+    expectValidEvents(seen);
+    expectConsistentItems(seen);
+    // OpenAI's events have no response.cancelled (the SDK's stream helpers throw on it): response.incomplete, status cancelled.
+    const last = seen.at(-1);
+    expect([last.type, last.response.status, last.response.incomplete_details, last.response.error]).toEqual(['response.incomplete', 'cancelled', null, null]);
+    expect(last.response.output.map((o: any) => [o.type, o.status])).toEqual([['reasoning', 'incomplete']]);
+    // The stored response is the one the stream ended with, and the cancel's answer.
+    const stored = await client.responses.retrieve(id);
+    const { _request_id: _r, ...wire } = stored as any;
+    expect(wire).toEqual({ ...last.response, output_text: stored.output_text });
+    expect(cancelled.output).toEqual(last.response.output);
+    // A resumed stream ends the same way; the SDK's own stream helper reads it to its end.
+    const rest: any[] = [];
+    for await (const e of await client.responses.retrieve(id, { stream: true, starting_after: seen.at(-3).sequence_number })) rest.push(e);
+    expect(rest).toEqual(seen.slice(-2));
+    const resumed = await client.responses.stream({ response_id: id, starting_after: 1 }).finalResponse();
+    expect([resumed.id, resumed.status]).toEqual([id, 'cancelled']);
+    // One row: the prompt and what came before the cancel (estimated), as the response's usage tells it.
+    const row = await gw.waitForRow(response);
+    expect(row).toMatchObject({ endpoint: 'responses', status: 499, estimated: true });
+    expect(row.completionTokens).toBeGreaterThan(0);
+    expect([last.response.usage.input_tokens, last.response.usage.output_tokens]).toEqual([row.promptTokens, row.completionTokens]);
+  });
+
+  test("Gemini cancelled while followed: the stream ends the same way, its usage the prompt count Gemini had reported, as the row bills it", async () => {
+    const aborts = gemini.aborts;
+    const { data: stream, response } = await client.responses.create({ model: 'gemini-2.5-flash', input: 'Hello', background: true, stream: true }).withResponse();
+    const seen: any[] = [];
+    for await (const e of stream) {
+      seen.push(e);
+      if (e.type === 'response.output_text.delta') await client.responses.cancel(seen[0].response.id);
+    }
+    await gemini.waitForAbort(aborts + 1);
+    expectValidEvents(seen);
+    expect(seen.at(-1)).toMatchObject({ type: 'response.incomplete', response: { status: 'cancelled' } });
+    const row = await gw.waitForRow(response);
+    expect(row).toMatchObject({ provider: 'gemini', status: 499 });
+    expect(seen.at(-1).response.usage.input_tokens).toBe(row.promptTokens);
+    expect((await client.responses.retrieve(seen[0].response.id)).usage).toEqual(seen.at(-1).response.usage);
   });
 
   test('an upstream refusal ends it failed with the error; store false is a 400 naming store; a synchronous one still cannot be cancelled', async () => {
