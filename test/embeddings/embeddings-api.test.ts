@@ -136,6 +136,7 @@ describe('POST /v1/embeddings: refusals', () => {
     ['mixed types', { model: 'mock/e', input: ['a', 1] }, 'input', 'invalid_input'],
     ['an object', { model: 'mock/e', input: { text: 'a' } }, 'input', 'invalid_input'],
     ['negative token', { model: 'mock/e', input: [1, -2] }, 'input', 'invalid_input'],
+    ['a token id past 2^53', { model: 'mock/e', input: [[1, 1e20]] }, 'input', 'invalid_input'],
     ['too many inputs', { model: 'mock/e', input: Array.from({ length: 2049 }, () => 'a') }, 'input', 'invalid_input'],
     ['no input', { model: 'mock/e' }, 'input', 'invalid_request'],
     ['no model', { input: 'a' }, 'model', 'invalid_request'],
