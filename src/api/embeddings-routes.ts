@@ -18,7 +18,7 @@ export function embeddingsRoute(ctx: AppContext): V1Route {
         "Body: OpenAI's embeddings.create request. `input` is a string, an array of strings, an array of token ids " +
         'or an array of token id arrays (token arrays: OpenAI and mock only); `encoding_format` `float` or `base64` ' +
         '(every provider); `dimensions` (Gemini: `outputDimensionality`); `task_type`, the gateway’s own field, Gemini’s ' +
-        '`taskType` (`RETRIEVAL_DOCUMENT`, `RETRIEVAL_QUERY`, …; other providers ignore it). OpenAI models are passed through; Gemini ' +
+        '`taskType` (`RETRIEVAL_DOCUMENT`, `RETRIEVAL_QUERY`, …; other providers ignore it). OpenAI models are passed through (floats asked as base64 and decoded); Gemini ' +
         'models use `batchEmbedContents`; Ollama its OpenAI-compatible `/v1/embeddings`. Other providers answer 400 ' +
         '`embeddings_not_supported`. Logged with endpoint `embeddings`: prompt tokens (estimated where the provider ' +
         'reports none) at the model’s input price.',

@@ -17,7 +17,7 @@ import type { EmbeddingInputs, EmbeddingRequest, EmbeddingResult } from './embed
 import { geminiEmbeddings } from './gemini-embeddings';
 import { mockEmbeddings } from './mock-embeddings';
 import { ollamaEmbeddings, openaiEmbeddings } from './openai-embeddings';
-import type { CallOptions } from './upstream-json';
+import { EmbeddingsTooLarge, type CallOptions } from './upstream-json';
 import type { ValidEmbeddings } from './validate-embeddings';
 import { newRequestId } from '../proxy/request-id';
 
@@ -38,7 +38,23 @@ const mockTokens = (i: EmbeddingInputs) =>
   i.kind === 'text' ? i.texts.reduce((a, t) => a + Math.max(1, Math.ceil(t.length / 4)), 0) : i.tokens.reduce((a, t) => a + t.length, 0);
 
 /** One try on one concrete target: the provider's embeddings API, or a 400 naming the provider. */
-function embedOn(
+async function embedOn(
+  ctx: AppContext, t: RouteTarget, settings: ProviderSettings, req: EmbeddingRequest, inputs: EmbeddingInputs, opts: CallOptions,
+): Promise<EmbeddingResult> {
+  try {
+    return await embedWith(ctx, t, settings, req, inputs, opts);
+  } catch (err) {
+    // An answer too large to read was computed all the same: billed as the inputs' estimate
+    // (Gemini's batches bill what Google answered themselves).
+    if (err instanceof EmbeddingsTooLarge && !err.spent) {
+      const input = await estimatePromptTokens(inputs, ctx.tokenCounter);
+      err.spent = { usage: { input, cachedInput: 0, output: 0, reasoning: 0, estimated: true }, text: '' };
+    }
+    throw err;
+  }
+}
+
+function embedWith(
   ctx: AppContext, t: RouteTarget, settings: ProviderSettings, req: EmbeddingRequest, inputs: EmbeddingInputs, opts: CallOptions,
 ): Promise<EmbeddingResult> {
   if (t.entry?.kind === 'image') {

@@ -5,7 +5,7 @@ import type { ProviderSettings } from '../providers/types';
 import type { RouteTarget } from '../routing/types';
 import { validCounts } from '../usage/usage-fields';
 import type { EmbeddingInputs, EmbeddingResult } from './embeddings-types';
-import { callJson, malformed, type CallOptions } from './upstream-json';
+import { callJson, EmbeddingsTooLarge, malformed, type CallOptions } from './upstream-json';
 
 /** Gemini's batchEmbedContents takes at most 100 requests per call. */
 const GEMINI_BATCH = 100;
@@ -68,8 +68,9 @@ export async function geminiEmbeddings(
     const end = starts[b + 1] ?? all.length;
     const batch = all.slice(i, end);
     const done = (err: unknown) => {
-      // A client that left while this batch was out at Google (open-upstream marks it spent): Google has it and bills it.
-      const out = err instanceof ApiError && err.status === 499 && err.spent !== undefined;
+      // A client that left while this batch was out at Google (open-upstream marks it spent), or an
+      // answer too large to read: Google has the batch and bills it.
+      const out = (err instanceof ApiError && err.status === 499 && err.spent !== undefined) || err instanceof EmbeddingsTooLarge;
       if (err instanceof ApiError && i > 0) err.message = inRequestIndexes(err.message, i);
       return billedSoFar(ctx, err, inputs.texts.slice(0, i), nonsense ? null : promptTokens, out ? inputs.texts.slice(i, end) : []);
     };

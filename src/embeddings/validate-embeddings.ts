@@ -12,7 +12,8 @@ export const GEMINI_TASK_TYPES = [
 ] as const;
 
 const invalidInput = (message: string) => badRequest(message, 'input', 'invalid_input');
-const isTokenId = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+// Past 2^53 a JSON number is no longer the id it was written as (the tokenizer's ids are far below).
+const isTokenId = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 function tokenArray(v: unknown[], where: string): number[] {
   if (v.length === 0) throw invalidInput(`${where} must not be an empty token array.`);

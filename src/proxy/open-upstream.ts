@@ -245,17 +245,17 @@ function timedOut(up: UpstreamCallInFlight): void {
 
 /**
  * Reads a whole 2xx answer's bytes, at most MAX_UPSTREAM_BODY_BYTES (a larger one is a retryable
- * upstream failure, not read to its end).
+ * upstream failure, not read to its end, unless `tooLarge` says otherwise).
  */
-export function readAnswerBytes(up: OpenedUpstream): Promise<Uint8Array<ArrayBuffer>> {
-  return readWholeAnswer(up.res, MAX_UPSTREAM_BODY_BYTES, () => answerTooLarge(up.provider));
+export function readAnswerBytes(up: OpenedUpstream, tooLarge?: () => ApiError): Promise<Uint8Array<ArrayBuffer>> {
+  return readWholeAnswer(up.res, MAX_UPSTREAM_BODY_BYTES, tooLarge ?? (() => answerTooLarge(up.provider)));
 }
 
 /** Reads a whole body as text (see readAnswerBytes), counting the time as upstream time. */
-export async function readBody(up: OpenedUpstream, clock: RequestClock): Promise<string> {
+export async function readBody(up: OpenedUpstream, clock: RequestClock, tooLarge?: () => ApiError): Promise<string> {
   const start = performance.now();
   try {
-    return utf8.decode(await readAnswerBytes(up));
+    return utf8.decode(await readAnswerBytes(up, tooLarge));
   } catch (err) {
     throw up.failure(err);
   } finally {

@@ -104,12 +104,15 @@ describe('POST /v1/embeddings: OpenAI passed through', () => {
     expect(row.costUsd).toBeCloseTo(5 * 0.02 / 1e6, 12);
   });
 
-  test('float answers byte for byte, dimensions and batches passed through', async () => {
-    const res = await raw({ model: 'text-embedding-3-large', input: ['a', 'b'], dimensions: 3, encoding_format: 'float' });
-    const body = await res.json();
+  test("floats asked of OpenAI as base64 and decoded: the bytes of OpenAI's float answer; dimensions and batches passed through", async () => {
+    const sent = { model: 'text-embedding-3-large', input: ['a', 'b'], dimensions: 3, encoding_format: 'float' };
+    const res = await raw(sent);
+    const text = await res.text();
+    const body = JSON.parse(text);
     expect(schemaErrors('CreateEmbeddingResponse', body)).toEqual([]);
-    expect(openai.requests.at(-1)!.body).toEqual({ model: 'text-embedding-3-large', input: ['a', 'b'], dimensions: 3, encoding_format: 'float' });
+    expect(openai.requests.at(-1)!.body).toEqual({ ...sent, encoding_format: 'base64' });
     expect(body.data.map((d: any) => d.embedding)).toEqual([vectorFor('a', 3), vectorFor('b', 3)]);
+    expect(text).toBe(await openaiEmbeddingAnswer(sent, 5).text());
     const row = await rowOf(res.headers.get('x-request-id'));
     expect(row.costUsd).toBeCloseTo(5 * 0.13 / 1e6, 12);
   });
@@ -133,6 +136,7 @@ describe('POST /v1/embeddings: refusals', () => {
     ['mixed types', { model: 'mock/e', input: ['a', 1] }, 'input', 'invalid_input'],
     ['an object', { model: 'mock/e', input: { text: 'a' } }, 'input', 'invalid_input'],
     ['negative token', { model: 'mock/e', input: [1, -2] }, 'input', 'invalid_input'],
+    ['a token id past 2^53', { model: 'mock/e', input: [[1, 1e20]] }, 'input', 'invalid_input'],
     ['too many inputs', { model: 'mock/e', input: Array.from({ length: 2049 }, () => 'a') }, 'input', 'invalid_input'],
     ['no input', { model: 'mock/e' }, 'input', 'invalid_request'],
     ['no model', { input: 'a' }, 'model', 'invalid_request'],
