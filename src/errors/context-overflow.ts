@@ -23,7 +23,7 @@ const num = (re: RegExp, text: string): number | undefined => {
 };
 
 /** Words that say the request is over the model's window, with no count to read. */
-const OVERFLOW_WORDS = /context_length_exceeded|exceed context limit|exceeds the context window|context length exceeded|maximum context length|maximum prompt length|exceeds the maximum number of tokens|exceeded model token limit|input token length too long|prompt is too long/i;
+const OVERFLOW_WORDS = /context_length_exceeded|exceed context limit|exceeds the context window|context length exceeded|maximum context length|maximum prompt length|exceeds the maximum number of tokens|exceeded model token limit|model max length exceeded|input token length too long|prompt is too long/i;
 
 /**
  * The counts of a context-window overflow in a provider's error text (and its error code), or
@@ -39,7 +39,9 @@ const OVERFLOW_WORDS = /context_length_exceeded|exceed context limit|exceeds the
  *   tokens and your request has 10000 input tokens"
  * - Gemini: "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576)"
  * - xAI: "This model's maximum prompt length is 131072 but the request contains 140000 tokens"
- * - Moonshot: "Your request exceeded model token limit: 262144", or "Input token length too long"
+ * - Moonshot: "Your request exceeded model token limit: 262144" (" (requested: 269030)" after it on
+ *   newer models: prompt and max_tokens together, so not read as the prompt's), or "Input token
+ *   length too long"; moonshot-v1 said "model max length exceeded, max length:8192"
  * - Anthropic (read for OpenAI's words on /v1/chat/completions): "prompt is too long: 210000 tokens >
  *   200000 maximum", "input length and `max_tokens` exceed context limit: 195000 + 32000 > 200000"
  */
@@ -50,6 +52,7 @@ export function parseContextOverflow(text: string, code?: string | null): Contex
     num(/maximum number of tokens allowed \(?(\d+)/i, text) ??
     num(/maximum prompt length is (\d+)/i, text) ??
     num(/exceeded model token limit:? (\d+)/i, text) ??
+    num(/model max length exceeded, max length:\s*(\d+)/i, text) ??
     num(/prompt is too long: \d+ tokens > (\d+)/i, text) ??
     num(/exceed context limit: \d+ \+ \d+ > (\d+)/i, text);
   const messages = num(/(\d+) in the messages/i, text) ?? num(/(\d+) tokens from the input/i, text);
@@ -98,10 +101,12 @@ export function openaiOverflowMessage(o: ContextOverflow, original: string): str
 /**
  * A translated provider's 400 for a prompt over the model's window in OpenAI's shape (code
  * `context_length_exceeded`, OpenAI's words, `param` the request's field: chat's `messages`,
- * the Responses API's `input`); null for any other error and for one already so coded (OpenAI's own).
+ * the Responses API's `input`); null for any other error and for one the provider coded so itself
+ * (OpenAI's own: `upstreamCode`, as upstream-failure.ts keeps it beside the code it relays).
  */
 export function openaiOverflowError(err: unknown, param: 'messages' | 'input' = 'messages'): OpenAIErrorBody['error'] | null {
-  if (!(err instanceof UpstreamError) || err.status !== 400 || err.code === 'context_length_exceeded') return null;
+  if (!(err instanceof UpstreamError) || err.status !== 400) return null;
+  if (err.code === 'context_length_exceeded' && err.upstreamCode === 'context_length_exceeded') return null;
   const o = parseContextOverflow(err.message, err.code);
   return o && { message: openaiOverflowMessage(o, err.message), type: 'invalid_request_error', param, code: 'context_length_exceeded' };
 }

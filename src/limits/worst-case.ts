@@ -6,6 +6,7 @@ import { XAI_LIVE_SEARCH_SOURCE_USD, xaiToolCallUsd } from '../usage/grok-usage'
 import { imageToolUsdPerToken, OPENAI_CONTAINER_USD, OPENAI_FILE_SEARCH_USD } from '../usage/openai-tool-prices';
 import { atPrompt, DEFAULT_OUTPUT_TOKENS, IMAGE_INPUT_TOKENS, type WorstPrices } from './worst-prices';
 import type { LimitedEndpoint } from './limit-types';
+import { kimiSearchWorst } from './kimi-search-worst';
 
 /** Most choices a chat request may ask (OpenAI's limit of `n`). */
 const MAX_CHOICES = 128;
@@ -69,6 +70,8 @@ export function tpmTokensOf(w: WorstCase, roomTokens: number | null): number {
 }
 
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null);
+/** The choices a chat request's `n` asks for, each an answer of its own. */
+const choicesOf = (body: Record<string, unknown>): number => Math.min(Math.floor(num(body.n) ?? 1), MAX_CHOICES) || 1;
 
 /** Calls reserved for server-side tools that name no limit (`max_uses`, `max_tool_calls`; Claude Code sends 8). */
 export const DEFAULT_WEB_SEARCHES = 20;
@@ -277,8 +280,11 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
   const toolTokens = prices.claude && endpoint !== 'images' ? claudeToolTokens(body) : 0;
   // TPM, a rate, counts the estimate; the budget, which must never be overspent, the ceiling.
   const estimate = promptEstimate(bodyBytes, files, prices);
-  const prompt = exact ?? estimate + toolTokens;
-  const billable = exact ?? promptCeiling(bodyBytes, files, prices, estimate) + toolTokens;
+  // Kimi's web search: the content of the searches the body sends back bills as prompt, its calls a fee each.
+  const kimi = endpoint === 'chat' && prices.moonshot ? kimiSearchWorst(body, choicesOf(body)) : null;
+  const searched = kimi?.contentTokens ?? 0;
+  const prompt = exact ?? estimate + toolTokens + searched;
+  const billable = exact ?? promptCeiling(bodyBytes, files, prices, estimate) + toolTokens + searched;
   // A prompt that reaches a long-context tier bills the whole request at the tier's prices.
   const rate = atPrompt(prices, billable);
   // Counting tokens is free (its row costs nothing): it reserves nothing against a budget, but for
@@ -286,7 +292,7 @@ export function worstCaseOf(endpoint: LimitedEndpoint, body: Record<string, unkn
   const classifierUsd = prices.classifierUsd ?? 0;
   if (endpoint === 'count_tokens') return { costUsd: classifierUsd, tokens: 0 };
   const result = worstCaseOwn(endpoint, body, { tokens: prompt, billable }, rate, prices, files.readsItself, outputCap);
-  return { costUsd: result.costUsd + classifierUsd, tokens: result.tokens, defaultOutputTokens: result.defaultOutputTokens };
+  return { costUsd: result.costUsd + classifierUsd + (kimi?.feeUsd ?? 0), tokens: result.tokens, defaultOutputTokens: result.defaultOutputTokens };
 }
 
 /**
@@ -321,7 +327,7 @@ function worstCaseOwn(
   const thinking = prices.claude ? thinkingOnTopOf(endpoint, body) : 0;
   const asked = askedRaw === null ? null : cap(askedRaw + thinking);
   // Each of a chat request's `n` choices writes up to the output allowance (OpenAI, Gemini's candidateCount).
-  const choices = endpoint === 'chat' ? Math.min(Math.floor(num(body.n) ?? 1), MAX_CHOICES) || 1 : 1;
+  const choices = endpoint === 'chat' ? choicesOf(body) : 1;
   // Predicted outputs: the prediction's tokens the answer does not use bill as completion tokens
   // (OpenAI's rejected_prediction_tokens), beside what max_tokens lets the model write: for the
   // budget at their ceiling, a token a byte (as the prompt's), for TPM at the estimate.

@@ -2,6 +2,7 @@ import { UpstreamError, isRetryableStatus, type AnthropicErrorObject } from '../
 import { resetWaitMs, retryAfterMsHeader } from '../key-pool/retry-after';
 import { redactKeyForms } from '../security/redact-key';
 import { readErrorBody } from './error-body';
+import { parseContextOverflow } from '../errors/context-overflow';
 import { providerLabel } from './provider-catalog';
 import type { ProviderId } from './types';
 
@@ -116,11 +117,16 @@ export function upstreamFailure(provider: ProviderId, input: UpstreamFailureInpu
   // 402 (the walk tries the next key, then the group's next target) and the client is not told its
   // request was invalid.
   const answered = overloaded ? 503 : outOfCredit && status === 400 ? 402 : status;
+  // A prompt over the model's window, in any provider's words (Moonshot names it in its message only):
+  // OpenAI's code for it, so the row says what the client is told (errors/context-overflow.ts).
+  const overflow = answered === 400 && !outOfCredit && !contentRefused && parseContextOverflow(message as string, code) !== null;
   // A content refusal is OpenAI's code for one (its images'), in place of a provider's own word.
   const relayed = outOfCredit
     ? 'insufficient_quota'
     : contentRefused
       ? 'content_policy_violation'
+      : overflow
+        ? 'context_length_exceeded'
       : answered === 429
         ? 'rate_limit_exceeded'
         : isModelNotFound(status, code, message as string)
@@ -140,6 +146,8 @@ export function upstreamFailure(provider: ProviderId, input: UpstreamFailureInpu
     headers,
     param,
   );
+  // The provider's own code beside OpenAI's: its words are put in OpenAI's unless it was OpenAI's code already.
+  if (overflow) failure.upstreamCode = code;
   if (anthropic) failure.anthropicError = redactedAnthropicError(anthropic, detail, apiKey);
   return failure;
 }

@@ -133,3 +133,28 @@ for (const [model, upstream] of [
     expect(await gw.waitForRow(err)).toMatchObject({ status: 400 });
   });
 }
+
+test('stream left by its client after the search call, before the usage: the row bills the search beside its estimate', async () => {
+  const head = { id: 'chatcmpl-ws4', object: 'chat.completion.chunk', created: 1760000003, model: 'kimi-k2.6' };
+  kimi.handler = () =>
+    sseResponse(
+      [
+        JSON.stringify({ ...head, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] }),
+        JSON.stringify({ ...head, choices: [{ index: 0, delta: { tool_calls: [searchCall] }, finish_reason: null }] }),
+        JSON.stringify({ ...head, choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls', usage }] }),
+      ],
+      { hangAfter: 2 },
+    );
+  const ac = new AbortController();
+  const { data: stream, response } = await gw
+    .openai()
+    .chat.completions.create({ model: 'moonshot/kimi-k2.6', messages: ask, tools, stream: true }, { signal: ac.signal })
+    .withResponse();
+  for await (const c of stream) if (c.choices[0]?.delta.tool_calls?.length) break; // the call reached the client: it leaves
+  ac.abort();
+  const row = await gw.waitForRow(response);
+  expect(row).toMatchObject({ status: 499, estimated: true });
+  // Its prompt and the call's text estimated, at kimi-k2.6's cents per thousand tokens, and the search.
+  expect(row.costUsd).toBeGreaterThan(0.005);
+  expect(row.costUsd).toBeLessThan(0.006);
+});

@@ -35,7 +35,7 @@ describe('a prompt over the context window, bridged', () => {
         const err = await apiError(client.responses.create({ model, input: 'a very long document', truncation: 'disabled', stream }));
         expect(err).toBeInstanceOf(OpenAI.BadRequestError);
         expect(err.error).toMatchObject({ type: 'invalid_request_error', code: 'context_length_exceeded', param: 'input' });
-        expect(await gw.waitForRow(err)).toMatchObject({ endpoint: 'responses', status: 400 });
+        expect(await gw.waitForRow(err)).toMatchObject({ endpoint: 'responses', status: 400, errorType: 'context_length_exceeded' });
       }
     });
   }

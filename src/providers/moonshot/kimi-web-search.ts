@@ -1,4 +1,5 @@
 import type { Usage } from '../../usage/types';
+import type { StreamTally } from '../types';
 
 /**
  * Kimi's builtin web search (`tools: [{type: "builtin_function", function: {name: "$web_search"}}]`)
@@ -19,12 +20,22 @@ function searchesIn(calls: unknown): number {
   return n;
 }
 
-/** One stream's counter of its `$web_search` calls, run on each chunk after the usage was lifted to the top (liftChoiceUsage). */
-export function webSearchCounter(): (chunk: any) => void {
+/**
+ * One stream's counter of its `$web_search` calls, run on each chunk after the usage was lifted to
+ * the top (liftChoiceUsage). Each call seen goes into the tally's bill extras too: Kimi bills a
+ * search it ran whether or not its usage chunk arrives, so a stream cut after the call (its client
+ * left) bills it beside its token estimate.
+ */
+export function webSearchCounter(tally?: StreamTally): (chunk: any) => void {
   let searches = 0;
   return (chunk) => {
     const choices = chunk?.choices;
-    if (Array.isArray(choices)) for (const c of choices) searches += searchesIn(c?.delta?.tool_calls);
+    let seen = 0;
+    if (Array.isArray(choices)) for (const c of choices) seen += searchesIn(c?.delta?.tool_calls);
+    if (seen > 0) {
+      searches += seen;
+      if (tally) tally.billExtras = { ...tally.billExtras, webSearches: searches, webSearchUsd: KIMI_WEB_SEARCH_USD };
+    }
     if (searches > 0 && chunk?.usage) chunk[SEARCHES] = searches;
   };
 }

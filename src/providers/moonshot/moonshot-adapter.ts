@@ -138,10 +138,10 @@ export const moonshotAdapter = createOpenAICompatibleAdapter({
   addFees: addWebSearchFee,
   transformRequestBody: (body, info) => moonshotRequest(body, { ...info.ctx, reasoning: info.ctx.reasoning ?? info.deps.reasoning }),
   // Reasoning of tool-calling turns is remembered on the way down, in the app's memory.
-  streamChunkHook: (ctx) => {
+  streamChunkHook: (ctx, tally) => {
     const remember = reasoningStreamHook(ctx.reasoning, kimiCallKey(ctx.clientId));
     const restoreNames = functionNameStreamHook(KIMI_FUNCTION_NAMES, ctx);
-    const countSearches = webSearchCounter();
+    const countSearches = webSearchCounter(tally);
     return (chunk) => {
       const lifted = liftChoiceUsage(chunk);
       const restored = restoreNames(chunk);

@@ -1,5 +1,5 @@
 import type { Usage } from '../../usage/types';
-import type { AdapterDeps, ChatCallContext, ProviderId, ProviderSettings, UpstreamBody, UpstreamCall } from '../types';
+import type { AdapterDeps, ChatCallContext, ProviderId, ProviderSettings, StreamTally, UpstreamBody, UpstreamCall } from '../types';
 import type { PrefillSupport } from './prefill';
 
 export interface RequestHookInfo {
@@ -43,7 +43,7 @@ export interface OpenAICompatibleOptions {
    * Like transformChunk, but made once per stream, for a hook that keeps state across the
    * chunks of one stream (DeepSeek gathers reasoning deltas). Used instead of transformChunk.
    */
-  streamChunkHook?: (ctx: ChatCallContext) => (chunk: any) => boolean;
+  streamChunkHook?: (ctx: ChatCallContext, tally: StreamTally) => (chunk: any) => boolean;
   /**
    * Finish reasons of this provider that mean it gave up on the answer rather than ended it
    * (DeepSeek's `insufficient_system_resource`): the request fails, retryable, as a 503 would.

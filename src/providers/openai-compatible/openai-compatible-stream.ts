@@ -95,7 +95,7 @@ export function openAICompatibleStream(
   ctx: ChatCallContext,
   tally: StreamTally,
 ): Transformer<Uint8Array, Uint8Array> {
-  const quirk = opts.streamChunkHook?.(ctx) ?? opts.transformChunk;
+  const quirk = opts.streamChunkHook?.(ctx, tally) ?? opts.transformChunk;
   let sawDone = false;
   let sawChunk = false;
   // The usage chunk the client gets, held to the end: some upstreams repeat usage (xAI has sent

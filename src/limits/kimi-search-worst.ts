@@ -1,0 +1,76 @@
+/**
+ * What Kimi's builtin web search (`tools: [{type: "builtin_function", function: {name: "$web_search"}}]`)
+ * may bill beyond what a chat body shows, for the worst case a budgeted request reserves (worst-case.ts):
+ * - each `$web_search` call an answer makes bills KIMI_WEB_SEARCH_USD (kimi-web-search.ts addWebSearchFee);
+ * - the next request, which sends the call back with its arguments as the tool result
+ *   (`{"search_result":{"search_id":…},"usage":{"total_tokens":N}}`), is billed the search's content
+ *   as prompt tokens: Kimi reads it by its id, so the body shows a few bytes of it.
+ */
+import { KIMI_WEB_SEARCH_USD } from '../providers/moonshot/kimi-web-search';
+import { BUILTIN_TOOL } from '../providers/shared/builtin-tools';
+
+const WEB_SEARCH = '$web_search';
+
+/**
+ * `$web_search` calls reserved per answer (per choice). Kimi hands every call back to the client
+ * (finish_reason tool_calls), so an answer's calls are only those it makes at once: normally one,
+ * several where it searches in parallel (its guide loops over `tool_calls`). 5 covers that with
+ * room; each costs $0.005, so the reservation grows by $0.025 a choice, not by the whole window.
+ */
+export const KIMI_SEARCHES_PER_ANSWER = 5;
+
+/**
+ * Prompt tokens reserved for one search's content the next request brings in, when its tool result
+ * states fewer (or none): Kimi's own figure (`usage.total_tokens`) is what it bills, but the client
+ * sends it and may have changed it. Kimi's searches run a few thousand tokens.
+ */
+export const KIMI_SEARCH_CONTENT_TOKENS = 10_000;
+
+/** Whether a chat body offers Kimi's builtin `$web_search`. */
+export function offersKimiSearch(body: Record<string, unknown>): boolean {
+  if (!Array.isArray(body.tools)) return false;
+  for (const t of body.tools as any[]) if (t?.type === BUILTIN_TOOL && t.function?.name === WEB_SEARCH) return true;
+  return false;
+}
+
+/** The stated content tokens of one `$web_search` result (`usage.total_tokens` of its JSON), 0 when unreadable. */
+function statedTokens(content: unknown): number {
+  if (typeof content !== 'string' || !content.includes('total_tokens')) return 0;
+  try {
+    const n = JSON.parse(content)?.usage?.total_tokens;
+    return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Prompt tokens the `$web_search` results a chat body sends back bring in at Kimi beyond their bytes:
+ * each tool message answering a `$web_search` call of an earlier assistant turn (by its
+ * tool_call_id, or named `$web_search`) counts the larger of its stated tokens and
+ * KIMI_SEARCH_CONTENT_TOKENS. 0 for a conversation without one.
+ */
+export function kimiSearchContentTokens(body: Record<string, unknown>): number {
+  const messages = body.messages;
+  if (!Array.isArray(messages)) return 0;
+  let ids: string[] | null = null;
+  let tokens = 0;
+  for (const m of messages as any[]) {
+    if (m?.role === 'assistant' && Array.isArray(m.tool_calls)) {
+      for (const c of m.tool_calls) if (c?.function?.name === WEB_SEARCH && typeof c.id === 'string') (ids ??= []).push(c.id);
+    } else if (m?.role === 'tool' && (m.name === WEB_SEARCH || (ids !== null && ids.includes(m.tool_call_id)))) {
+      tokens += Math.max(statedTokens(m.content), KIMI_SEARCH_CONTENT_TOKENS);
+    }
+  }
+  return tokens;
+}
+
+/**
+ * What Kimi's web search may add to a chat request at Moonshot: the prompt tokens of the search
+ * content it sends back (kimiSearchContentTokens), and, when it offers the tool, the fee of
+ * KIMI_SEARCHES_PER_ANSWER calls for each of its `choices`.
+ */
+export function kimiSearchWorst(body: Record<string, unknown>, choices: number): { feeUsd: number; contentTokens: number } {
+  const feeUsd = offersKimiSearch(body) ? choices * KIMI_SEARCHES_PER_ANSWER * KIMI_WEB_SEARCH_USD : 0;
+  return { feeUsd, contentTokens: kimiSearchContentTokens(body) };
+}
